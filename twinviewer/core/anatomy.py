@@ -1,0 +1,251 @@
+"""The patient's heart as the imaging pipeline hands it on: image, labels, meshes, volumes.
+
+Plain dataclasses over numpy arrays (no VTK here), so the ``.twin`` writer, the GUI and tests can
+use them without a rendering stack.
+
+Coordinate conventions
+----------------------
+Patient coordinates are DICOM LPS millimetres (x to the patient's left, y posterior, z head).
+Image arrays are indexed ``[phase, k, j, i]`` = ``[phase, slice, row, column]``. The 4×4 affine
+maps an index column vector ``(k, j, i, 1)`` (slice, row, column — the array order) to patient
+``(x, y, z, 1)`` in mm; the same convention as ``highdicom.Volume``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twinviewer.core.measurement import Measurement
+
+
+@dataclass
+class SurfaceMesh:
+    """A closed triangle surface in patient mm with per-vertex boundary uncertainty.
+
+    Parameters
+    ----------
+    points : (n, 3) float64 ndarray
+        Vertex positions, patient LPS mm.
+    faces : (m, 3) int32 ndarray
+        Triangles as vertex indices, counter-clockwise seen from outside (normals point out).
+    uncertainty_mm : (n,) float64 ndarray
+        Half-width (mm) of the interval the image supports for each vertex's position along
+        the surface normal; zero where unknown (e.g. an imported mesh).
+    """
+
+    points: np.ndarray
+    faces: np.ndarray
+    uncertainty_mm: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.points = np.ascontiguousarray(self.points, dtype=np.float64).reshape(-1, 3)
+        self.faces = np.ascontiguousarray(self.faces, dtype=np.int32).reshape(-1, 3)
+        if self.uncertainty_mm is None:
+            self.uncertainty_mm = np.zeros(len(self.points))
+        self.uncertainty_mm = np.asarray(self.uncertainty_mm, dtype=np.float64).reshape(-1)
+        if len(self.uncertainty_mm) != len(self.points):
+            raise ValueError(f"uncertainty_mm has {len(self.uncertainty_mm)} values for "
+                             f"{len(self.points)} points")
+        if len(self.faces) and (self.faces.min() < 0 or self.faces.max() >= len(self.points)):
+            raise ValueError("faces index points that do not exist")
+
+    @property
+    def n_points(self) -> int:
+        return len(self.points)
+
+    @property
+    def n_faces(self) -> int:
+        return len(self.faces)
+
+    def volume_ml(self) -> float:
+        """Enclosed volume (mL) by the divergence theorem; negative if the faces point inwards."""
+        a, b, c = (self.points[self.faces[:, n]] for n in range(3))
+        cross = np.stack([b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1],
+                          b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2],
+                          b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0]], axis=1)
+        signed = np.einsum("ij,ij->", a, cross) / 6.0
+        return float(signed) / 1000.0  # mm³ -> mL
+
+    def area_mm2(self) -> float:
+        """Surface area (mm²)."""
+        p = self.points[self.faces]
+        return float(0.5 * np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]),
+                                          axis=1).sum())
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Arrays by name, for an array-friendly file format."""
+        return {"points": self.points, "faces": self.faces, "uncertainty_mm": self.uncertainty_mm}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SurfaceMesh:
+        return cls(np.asarray(d["points"]), np.asarray(d["faces"]),
+                   np.asarray(d["uncertainty_mm"]) if "uncertainty_mm" in d else None)
+
+
+@dataclass
+class Structure:
+    """One labelled anatomical structure, with a mesh and a volume per cardiac phase.
+
+    Parameters
+    ----------
+    key
+        Vocabulary key, e.g. ``'lv_blood'``.
+    name
+        Display name, e.g. ``'LV blood pool'``.
+    color
+        RGB in 0..1.
+    meshes
+        Surface per phase index (index into :attr:`ImageVolume.phase_times_ms`).
+    volumes
+        Volume per phase index as a :class:`~twinviewer.core.Measurement` in mL.
+    """
+
+    key: str
+    name: str
+    color: tuple[float, float, float]
+    meshes: dict[int, SurfaceMesh] = field(default_factory=dict)
+    volumes: dict[int, Measurement] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "name": self.name, "color": list(self.color),
+                "meshes": {str(k): m.to_dict() for k, m in self.meshes.items()},
+                "volumes": {str(k): v.to_dict() for k, v in self.volumes.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Structure:
+        return cls(d["key"], d["name"], tuple(d["color"]),
+                   {int(k): SurfaceMesh.from_dict(m) for k, m in d.get("meshes", {}).items()},
+                   {int(k): Measurement.from_dict(v) for k, v in d.get("volumes", {}).items()})
+
+
+@dataclass
+class ImageVolume:
+    """A (possibly gated, 4D) image on a regular grid.
+
+    Parameters
+    ----------
+    array : (phases, z, y, x) float32 ndarray
+        Values in HU (CT) or scanner signal units, ``[phase, slice k, row j, column i]``.
+    affine : (4, 4) float64 ndarray
+        Maps ``(k, j, i, 1)`` to patient LPS ``(x, y, z, 1)`` mm (see module docstring).
+    spacing : tuple of float
+        ``(slice, row, column)`` spacing in mm, from positions (not SliceThickness).
+    phase_times_ms
+        Trigger time of each phase (ms after the R wave); NaN where unknown.
+    ed_index, es_index
+        Phase indices of end-diastole and end-systole (equal for a single phase).
+    modality, description
+        DICOM Modality and SeriesDescription (no identifiers).
+    slice_thickness_mm
+        Reconstructed slice thickness (mm) if given; enters the mesh-blur term, not geometry.
+    """
+
+    array: np.ndarray
+    affine: np.ndarray
+    spacing: tuple[float, float, float]
+    phase_times_ms: list[float] = field(default_factory=lambda: [float("nan")])
+    ed_index: int = 0
+    es_index: int = 0
+    modality: str = ""
+    description: str = ""
+    slice_thickness_mm: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.array.ndim == 3:
+            self.array = self.array[None]
+        if self.array.ndim != 4:
+            raise ValueError(f"image array must be (phases, z, y, x), got shape {self.array.shape}")
+        self.affine = np.asarray(self.affine, dtype=np.float64)
+        self.spacing = tuple(float(s) for s in self.spacing)
+
+    @property
+    def n_phases(self) -> int:
+        return int(self.array.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """Spatial shape ``(z, y, x)``."""
+        return tuple(int(s) for s in self.array.shape[1:])
+
+    def index_to_patient(self, kji: np.ndarray) -> np.ndarray:
+        """``(n, 3)`` continuous indices ``(k, j, i)`` → ``(n, 3)`` patient mm."""
+        kji = np.asarray(kji, dtype=np.float64).reshape(-1, 3)
+        return kji @ self.affine[:3, :3].T + self.affine[:3, 3]
+
+    def patient_to_index(self, xyz: np.ndarray) -> np.ndarray:
+        """``(n, 3)`` patient mm → ``(n, 3)`` continuous indices ``(k, j, i)``."""
+        xyz = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
+        return np.linalg.solve(self.affine[:3, :3], (xyz - self.affine[:3, 3]).T).T
+
+    def to_dict(self) -> dict:
+        return {"array": self.array, "affine": self.affine, "spacing": list(self.spacing),
+                "phase_times_ms": list(self.phase_times_ms), "ed_index": self.ed_index,
+                "es_index": self.es_index, "modality": self.modality,
+                "description": self.description, "slice_thickness_mm": self.slice_thickness_mm}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ImageVolume:
+        return cls(np.asarray(d["array"], dtype=np.float32), np.asarray(d["affine"]),
+                   tuple(d["spacing"]), list(d["phase_times_ms"]), int(d["ed_index"]),
+                   int(d["es_index"]), d.get("modality", ""), d.get("description", ""),
+                   d.get("slice_thickness_mm"))
+
+
+@dataclass
+class Anatomy:
+    """Everything the imaging pipeline derives for one (pseudonymised) patient.
+
+    Parameters
+    ----------
+    pseudonym
+        Keyed pseudonym of the patient; never the real identifier.
+    structures
+        By vocabulary key.
+    image
+        The image the labels live on, if any (a mesh-only import has none).
+    labels
+        One ``(z, y, x)`` uint8 label map per phase, on ``image``'s grid; values are in
+        :attr:`label_values`.
+    label_values
+        Vocabulary key → integer label in :attr:`labels`.
+    measurements
+        Derived clinical numbers (LVEDV, LVESV, LVEF, LV mass...).
+    notes
+        Human-readable remarks from import (skipped files, assumptions, repairs).
+    """
+
+    pseudonym: str
+    structures: dict[str, Structure] = field(default_factory=dict)
+    image: ImageVolume | None = None
+    labels: list[np.ndarray] | None = None
+    label_values: dict[str, int] = field(default_factory=dict)
+    measurements: list[Measurement] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def measurement(self, name: str) -> Measurement:
+        """The measurement called ``name`` (KeyError if absent)."""
+        for m in self.measurements:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {"pseudonym": self.pseudonym,
+                "structures": {k: s.to_dict() for k, s in self.structures.items()},
+                "image": None if self.image is None else self.image.to_dict(),
+                "labels": self.labels, "label_values": dict(self.label_values),
+                "measurements": [m.to_dict() for m in self.measurements],
+                "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Anatomy:
+        return cls(d["pseudonym"],
+                   {k: Structure.from_dict(s) for k, s in d.get("structures", {}).items()},
+                   None if d.get("image") is None else ImageVolume.from_dict(d["image"]),
+                   None if d.get("labels") is None else [np.asarray(a, dtype=np.uint8)
+                                                         for a in d["labels"]],
+                   dict(d.get("label_values", {})),
+                   [Measurement.from_dict(m) for m in d.get("measurements", [])],
+                   list(d.get("notes", [])))

@@ -1,0 +1,55 @@
+"""Measured values with units, uncertainty and source. Never blended with predictions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twinviewer.core.units import convert, normalise_unit
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measurement of one quantity.
+
+    Parameters
+    ----------
+    name
+        The quantity's metric name, e.g. ``'SBP'`` or ``'LVEDV'``.
+    value
+        Measured value in ``unit``.
+    unit
+        Unit of ``value`` and ``uncertainty``.
+    uncertainty
+        One standard deviation of the measurement error, in ``unit``.
+    source
+        Where it was measured (``'cuff'``, ``'CT segmentation'``, ``'echo'``...).
+    """
+
+    name: str
+    value: float
+    unit: str
+    uncertainty: float
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit", normalise_unit(self.unit))
+        if not self.uncertainty >= 0:
+            raise ValueError(f"measurement {self.name}: uncertainty must be ≥ 0, "
+                             f"got {self.uncertainty}")
+
+    def to(self, unit: str) -> Measurement:
+        """The same measurement expressed in another unit."""
+        return Measurement(self.name, float(convert(self.value, self.unit, unit)), unit,
+                           float(convert(self.uncertainty, self.unit, unit)), self.source)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value:.4g} ± {self.uncertainty:.2g} {self.unit} ({self.source})"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "value": self.value, "unit": self.unit,
+                "uncertainty": self.uncertainty, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Measurement:
+        return cls(d["name"], float(d["value"]), d["unit"], float(d["uncertainty"]),
+                   d.get("source", ""))

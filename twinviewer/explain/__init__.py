@@ -1,0 +1,1 @@
+"""Explanations: sensitivities, attribution, provenance, validity, model cards."""

@@ -1,0 +1,336 @@
+"""A synthetic four-chamber heart in a chest: label maps and CT intensities (no DICOM here).
+
+The heart is built from smooth implicit shapes in patient coordinates, so the anatomy does not
+depend on the voxel grid: truncated "bullet" superellipsoids for the left ventricle, an
+ellipsoid minus the LV epicardium for the crescent-shaped right ventricle, ellipsoids for the
+atria, and tubes along polylines for the aorta (root, ascending, arch, descending) and the
+pulmonary trunk with its branches.
+
+Conventions
+-----------
+Patient coordinates are DICOM LPS millimetres (x to the patient's left, y posterior, z head).
+Arrays are indexed ``[k, j, i]`` = ``[slice, row, column]``; slices are axial with rows along +y
+and columns along +x, so the affine from :func:`grid_affine` maps ``(k, j, i, 1)`` to patient
+``(x, y, z, 1)`` (the convention of :mod:`twinviewer.core.anatomy` and ``highdicom.Volume``).
+
+The long axis runs from the mitral-plane centre towards the apex leftward, anteriorly and
+inferiorly: 45° off the sagittal plane in the axial plane and 30° below it (Lang et al. 2015).
+End-systole shortens the LV long axis by moving the base towards a nearly fixed apex, thickens
+the walls at constant myocardial volume, and lets the atria fill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+PHASES: tuple[str, ...] = ("ED", "ES")
+
+# Integer label of each vocabulary key (also the DICOM SEG segment number).
+LABEL_VALUES: dict[str, int] = {
+    "lv_blood": 1,
+    "lv_myocardium": 2,
+    "rv_blood": 3,
+    "la": 4,
+    "ra": 5,
+    "aorta": 6,
+    "pulmonary_artery": 7,
+}
+
+# Tissue classes of the CT (a superset of the labels: walls, fat, lung, bone have no label).
+AIR, BODY_FAT, MUSCLE, LUNG, MEDIASTINAL_FAT, BONE, LV_MYO, OTHER_WALL, LEFT_BLOOD, RIGHT_BLOOD = (
+    range(10))
+
+# Mean HU per tissue class (contrast CT, late arterial: left heart brighter than right).
+TISSUE_HU: dict[int, float] = {
+    AIR: -1000.0,
+    BODY_FAT: -100.0,
+    MUSCLE: 50.0,
+    LUNG: -850.0,
+    MEDIASTINAL_FAT: -100.0,
+    BONE: 700.0,
+    LV_MYO: 75.0,
+    OTHER_WALL: 70.0,
+    LEFT_BLOOD: 380.0,
+    RIGHT_BLOOD: 300.0,
+}
+
+# Patient position (LPS mm) of the centre of the field of view; deliberately not the origin so
+# that readers which ignore ImagePositionPatient are caught.
+FOV_CENTRE = np.array([25.0, -12.0, -148.0])
+# Centre of the mitral annulus (LV base) at end-diastole, relative to the field-of-view centre.
+_BASE_OFFSET = np.array([-12.0, 8.0, -6.0])
+
+
+def _unit(v: Sequence[float]) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v)
+
+
+# Heart frame: u base->apex, v towards the right ventricle (right-anterior), n = u x v.
+_AZ, _EL = np.deg2rad(45.0), np.deg2rad(30.0)
+U = _unit([np.sin(_AZ) * np.cos(_EL), -np.cos(_AZ) * np.cos(_EL), -np.sin(_EL)])
+V = _unit([-1.0, -1.0, 0.0])
+N = np.cross(U, V)
+
+
+@dataclass(frozen=True)
+class PhaseShape:
+    """Shape parameters (mm) of one cardiac phase."""
+
+    base_shift: float  # LV/RV base moves this far along U (towards the apex)
+    lv_radius: float  # LV endocardial radius at the base
+    lv_length: float  # LV endocardial length, base plane to apex
+    lv_wall: float  # LV free-wall/septal thickness
+    rv_centre: tuple[float, float, float]  # RV ellipsoid centre in (u, v, n) from the base
+    rv_axes: tuple[float, float, float]  # RV ellipsoid semi-axes along (u, v, n)
+    la_axes: tuple[float, float, float]  # LA semi-axes along (x, y, z)
+    ra_axes: tuple[float, float, float]  # RA semi-axes along (x, y, z)
+
+
+_P = 4.0  # superellipsoid exponent along the long axis: a "bullet" LV, volume factor p/(p+1)
+
+SHAPES: dict[str, PhaseShape] = {
+    "ED": PhaseShape(base_shift=0.0, lv_radius=25.0, lv_length=82.0, lv_wall=9.0,
+                     rv_centre=(34.0, 26.5, 2.0), rv_axes=(59.0, 31.0, 35.0),
+                     la_axes=(26.0, 19.0, 21.0), ra_axes=(21.0, 20.0, 25.0)),
+    "ES": PhaseShape(base_shift=10.0, lv_radius=16.5, lv_length=70.0, lv_wall=13.5,
+                     rv_centre=(38.0, 21.0, 2.0), rv_axes=(48.0, 21.0, 25.0),
+                     la_axes=(30.0, 22.0, 24.0), ra_axes=(25.0, 23.0, 28.0)),
+}
+
+
+def grid_affine(shape: Sequence[int], spacing: Sequence[float]) -> np.ndarray:
+    """4×4 affine mapping ``(k, j, i, 1)`` to patient LPS mm for an axial grid centred on the FOV.
+
+    Parameters
+    ----------
+    shape : (3,) ints
+        ``(slices, rows, columns)``.
+    spacing : (3,) floats
+        ``(slice, row, column)`` spacing in mm.
+    """
+    shape = np.asarray(shape, dtype=float)
+    dz, dy, dx = (float(s) for s in spacing)
+    origin = FOV_CENTRE - (shape[::-1] - 1) / 2.0 * np.array([dx, dy, dz])
+    affine = np.eye(4)
+    affine[:3, 0] = [0.0, 0.0, dz]  # k -> +z
+    affine[:3, 1] = [0.0, dy, 0.0]  # j (row) -> +y
+    affine[:3, 2] = [dx, 0.0, 0.0]  # i (column) -> +x
+    affine[:3, 3] = origin
+    return affine
+
+
+def _check_grid(shape: Sequence[int], spacing: Sequence[float]) -> None:
+    if len(shape) != 3 or any(int(s) != s or s < 8 for s in shape):
+        raise ValueError(f"demo shape must be three integers >= 8 (slices, rows, columns), "
+                         f"got {tuple(shape)}")
+    if len(spacing) != 3 or any(not np.isfinite(s) or s <= 0 for s in spacing):
+        raise ValueError(f"demo spacing must be three positive mm values, got {tuple(spacing)}")
+    extent = np.asarray(shape, dtype=float) * np.asarray(spacing, dtype=float)
+    if np.any(extent < 120.0):
+        raise ValueError(f"demo field of view {tuple(np.round(extent, 1))} mm is too small for "
+                         f"the heart; each of shape*spacing must be at least 120 mm")
+
+
+def _coords(shape: Sequence[int], spacing: Sequence[float]) -> tuple[np.ndarray, ...]:
+    """Patient x, y, z (float32, broadcastable to ``shape``) of every voxel centre."""
+    a = grid_affine(shape, spacing)
+    k = np.arange(shape[0], dtype=np.float32)[:, None, None]
+    j = np.arange(shape[1], dtype=np.float32)[None, :, None]
+    i = np.arange(shape[2], dtype=np.float32)[None, None, :]
+    x = np.float32(a[0, 3]) + np.float32(a[0, 2]) * i + 0 * j + 0 * k
+    y = np.float32(a[1, 3]) + np.float32(a[1, 1]) * j + 0 * i + 0 * k
+    z = np.float32(a[2, 3]) + np.float32(a[2, 0]) * k + 0 * i + 0 * j
+    return x, y, z
+
+
+def _ellipsoid(x, y, z, centre, axes) -> np.ndarray:
+    cx, cy, cz = centre
+    ax, ay, az = axes
+    return ((x - cx) / ax) ** 2 + ((y - cy) / ay) ** 2 + ((z - cz) / az) ** 2 <= 1.0
+
+
+def _tube(x, y, z, points: Sequence[Sequence[float]], radii: Sequence[float]) -> np.ndarray:
+    """Union of capsules along a polyline with linearly varying radius (smooth joints)."""
+    inside = np.zeros(np.broadcast_shapes(x.shape, y.shape, z.shape), dtype=bool)
+    pts = np.asarray(points, dtype=float)
+    for (p0, p1), (r0, r1) in zip(zip(pts[:-1], pts[1:], strict=True),
+                                  zip(radii[:-1], radii[1:], strict=True), strict=True):
+        d = p1 - p0
+        length2 = float(d @ d)
+        t = ((x - p0[0]) * d[0] + (y - p0[1]) * d[1] + (z - p0[2]) * d[2]) / length2
+        t = np.clip(t, 0.0, 1.0)
+        dist2 = ((x - p0[0] - t * d[0]) ** 2 + (y - p0[1] - t * d[1]) ** 2
+                 + (z - p0[2] - t * d[2]) ** 2)
+        inside |= dist2 <= (r0 + (r1 - r0) * t) ** 2
+    return inside
+
+
+def _lv_bullet(a, r2, base: float, radius: float, length: float) -> np.ndarray:
+    s = (a - base) / length
+    return (s >= 0.0) & (np.abs(s) ** _P + r2 / radius**2 <= 1.0)
+
+
+def _structures(shape, spacing, phase: str) -> dict[str, np.ndarray]:
+    """Boolean mask per vocabulary key (may overlap; painting order resolves it)."""
+    if phase not in SHAPES:
+        raise ValueError(f"unknown cardiac phase {phase!r}; expected one of {PHASES}")
+    p = SHAPES[phase]
+    x, y, z = _coords(shape, spacing)
+    base = FOV_CENTRE + _BASE_OFFSET  # mitral-plane centre at ED (patient mm)
+    rx, ry, rz = x - base[0], y - base[1], z - base[2]
+    a = rx * U[0] + ry * U[1] + rz * U[2]
+    s = rx * V[0] + ry * V[1] + rz * V[2]
+    t = rx * N[0] + ry * N[1] + rz * N[2]
+    r2 = s**2 + t**2
+
+    # LV: the apex stays (nearly) put, the base descends by base_shift at systole.
+    lv_cav = _lv_bullet(a, r2, p.base_shift, p.lv_radius, p.lv_length)
+    apex_wall = 0.8 * p.lv_wall
+    lv_epi = _lv_bullet(a, r2, p.base_shift, p.lv_radius + p.lv_wall, p.lv_length + apex_wall)
+
+    # RV: ellipsoid anterior-right of the LV, minus the LV epicardium -> crescent on the septum.
+    cu, cv, cn = p.rv_centre
+    au, av, an = p.rv_axes
+    rv = ((((a - cu) / au) ** 2 + ((s - cv) / av) ** 2 + ((t - cn) / an) ** 2) <= 1.0)
+    rv &= a >= p.base_shift - 4.0
+    # Outflow tract up to the pulmonary valve.
+    shift = p.base_shift * U
+    pv = base + np.array([4.0, -26.0, 22.0]) + 0.5 * shift  # pulmonary valve
+    rvot_start = base + 30.0 * U + 28.0 * V
+    rv |= _tube(x, y, z, [rvot_start, base + 4.0 * U + 24.0 * V + np.array([0, -6.0, 8.0]), pv],
+                [16.0, 12.0, 12.5])
+    rv &= ~lv_epi
+
+    la_c = base + np.array([2.0, 26.0, 16.0]) + 0.5 * shift
+    la = _ellipsoid(x, y, z, la_c, p.la_axes)
+    ra_c = base + np.array([-38.0, 6.0, 14.0]) + 0.5 * shift
+    ra = _ellipsoid(x, y, z, ra_c, p.ra_axes)
+
+    # Aorta: sinus bulb (diameter 34 mm), ascending, arch, descending (patient mm).
+    root = base + np.array([-14.0, 4.0, 10.0]) + 0.5 * shift
+    aorta = _ellipsoid(x, y, z, root, (17.0, 17.0, 17.0))
+    aorta |= _tube(x, y, z,
+                   [root, root + [-10.0, -12.0, 36.0], root + [-4.0, 2.0, 56.0],
+                    root + [14.0, 34.0, 60.0], root + [28.0, 58.0, 40.0],
+                    root + [30.0, 62.0, 0.0], root + [28.0, 62.0, -140.0]],
+                   [14.5, 15.0, 14.0, 13.0, 12.0, 11.5, 11.0])
+    # Pulmonary trunk (diameter ~25 mm) and its branches.
+    bif = pv + np.array([10.0, 22.0, 26.0])
+    pa = _tube(x, y, z, [pv, pv + np.array([4.0, 8.0, 16.0]), bif], [12.5, 12.5, 12.0])
+    pa |= _tube(x, y, z, [bif, bif + [24.0, 18.0, 2.0], bif + [40.0, 34.0, -8.0]],
+                [10.0, 9.0, 8.0])
+    pa |= _tube(x, y, z, [bif, bif + [-20.0, 14.0, -8.0], bif + [-58.0, 20.0, -14.0]],
+                [10.0, 9.0, 8.0])
+    return {"lv_myocardium": lv_epi & ~lv_cav, "lv_blood": lv_cav, "rv_blood": rv, "la": la,
+            "ra": ra, "aorta": aorta, "pulmonary_artery": pa}
+
+
+# Later keys overwrite earlier ones where masks overlap.
+_PAINT_ORDER = ("la", "ra", "pulmonary_artery", "rv_blood", "aorta", "lv_myocardium", "lv_blood")
+
+
+def make_labels(shape: Sequence[int] = (90, 160, 160),
+                spacing: Sequence[float] = (1.8, 1.0, 1.0), phase: str = "ED") -> np.ndarray:
+    """Label map of the demo heart for one phase.
+
+    Parameters
+    ----------
+    shape : (3,) ints, default: (90, 160, 160)
+        ``(slices, rows, columns)``.
+    spacing : (3,) floats, default: (1.8, 1.0, 1.0)
+        ``(slice, row, column)`` spacing in mm.
+    phase : {'ED', 'ES'}, default: 'ED'
+
+    Returns
+    -------
+    (z, y, x) uint8 ndarray
+        Values from :data:`LABEL_VALUES`, 0 for background.
+    """
+    _check_grid(shape, spacing)
+    masks = _structures(shape, spacing, phase)
+    labels = np.zeros(tuple(int(s) for s in shape), dtype=np.uint8)
+    for key in _PAINT_ORDER:
+        labels[masks[key]] = LABEL_VALUES[key]
+    return labels
+
+
+def tissue_map(labels: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """Tissue class per voxel (see ``TISSUE_HU``) around a label map from :func:`make_labels`.
+
+    Adds thin walls to the RV, atria and great vessels, epicardial and mediastinal fat, the
+    lungs, a vertebral body, chest-wall muscle, subcutaneous fat and the air outside the body.
+    """
+    shape = labels.shape
+    x, y, z = _coords(shape, spacing)
+    base = FOV_CENTRE + _BASE_OFFSET
+    sampling = tuple(float(s) for s in spacing)
+
+    heart = labels > 0
+    dist_out = ndimage.distance_transform_edt(~heart, sampling=sampling)
+
+    midline_x = base[0] - 30.0
+    body_c = (midline_x, base[1] + 30.0)
+    body_r = (150.0, 115.0)
+    body = ((x - body_c[0]) / body_r[0]) ** 2 + ((y - body_c[1]) / body_r[1]) ** 2 <= 1.0
+    cavity = ((x - body_c[0]) / (body_r[0] - 22.0)) ** 2 + (
+        (y - body_c[1]) / (body_r[1] - 20.0)) ** 2 <= 1.0
+    muscle = ((x - body_c[0]) / (body_r[0] - 8.0)) ** 2 + (
+        (y - body_c[1]) / (body_r[1] - 8.0)) ** 2 <= 1.0
+    spine_c = (midline_x, base[1] + 82.0)
+    spine = (x - spine_c[0]) ** 2 + (y - spine_c[1]) ** 2 <= 18.0**2
+    # Mediastinum: fat around the heart and vessels and a band in front of the spine.
+    mediastinum = (dist_out <= 9.0) | ((np.abs(x - midline_x) < 22.0) & (y > base[1] + 20.0))
+
+    tissue = np.full(shape, AIR, dtype=np.uint8)
+    tissue[np.broadcast_to(body, shape)] = BODY_FAT
+    tissue[np.broadcast_to(muscle & ~cavity, shape)] = MUSCLE
+    tissue[np.broadcast_to(cavity, shape)] = LUNG
+    tissue[np.broadcast_to(cavity, shape) & mediastinum] = MEDIASTINAL_FAT
+    tissue[np.broadcast_to(spine & cavity, shape)] = BONE
+    # Thin walls (2.5 mm) around every blood pool not already walled by LV myocardium.
+    tissue[(dist_out > 0) & (dist_out <= 2.5) & np.broadcast_to(cavity, shape)] = OTHER_WALL
+    lv = LABEL_VALUES
+    tissue[labels == lv["lv_myocardium"]] = LV_MYO
+    left = np.isin(labels, [lv["lv_blood"], lv["la"], lv["aorta"]])
+    right = np.isin(labels, [lv["rv_blood"], lv["ra"], lv["pulmonary_artery"]])
+    tissue[left] = LEFT_BLOOD
+    tissue[right] = RIGHT_BLOOD
+    # Septa between touching chambers of different labels: a 1-voxel boundary of wall tissue,
+    # except where LV myocardium already separates them.
+    blood = left | right
+    boundary = np.zeros(shape, dtype=bool)
+    for axis in range(3):
+        a = np.swapaxes(labels, 0, axis)
+        diff = (a[1:] != a[:-1]) & (a[1:] > 0) & (a[:-1] > 0)
+        np.swapaxes(boundary, 0, axis)[1:] |= diff
+    tissue[boundary & blood & (labels != lv["lv_blood"])] = OTHER_WALL
+    return tissue
+
+
+def ct_hounsfield(labels: np.ndarray, spacing: Sequence[float], *,
+                  rng: np.random.Generator, noise_hu: float = 12.0,
+                  blur_mm: float = 0.7) -> np.ndarray:
+    """Synthetic contrast CT in HU (float32) for a label map: tissue means, blur, noise.
+
+    The blur (Gaussian, ``blur_mm`` standard deviation) mimics partial volume; the noise is
+    white Gaussian with standard deviation ``noise_hu`` HU drawn from ``rng``.
+    """
+    tissue = tissue_map(labels, spacing)
+    lut = np.array([TISSUE_HU[c] for c in range(len(TISSUE_HU))], dtype=np.float32)
+    hu = lut[tissue]
+    sigma = [blur_mm / float(s) for s in spacing]
+    hu = ndimage.gaussian_filter(hu, sigma=sigma, mode="nearest")
+    hu += rng.normal(0.0, noise_hu, size=hu.shape).astype(np.float32)
+    return hu
+
+
+def volumes_ml(labels: np.ndarray, spacing: Sequence[float]) -> dict[str, float]:
+    """Volume (mL) of each labelled structure by voxel counting."""
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    counts = np.bincount(labels.ravel(), minlength=max(LABEL_VALUES.values()) + 1)
+    return {key: float(counts[v]) * voxel_ml for key, v in LABEL_VALUES.items()}

@@ -1,0 +1,1 @@
+"""What-if interventions: pure transforms of a twin's parameters."""

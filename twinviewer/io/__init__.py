@@ -1,0 +1,1 @@
+"""The .twin file, audit trail and reports."""

@@ -1,0 +1,1 @@
+"""Calibration of a twin to its patient's measurements: point estimate, posterior ensemble."""

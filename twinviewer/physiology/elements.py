@@ -1,0 +1,92 @@
+"""Building blocks of the lumped circulation, written once for scalars and arrays.
+
+Every function here uses only arithmetic, comparisons and numpy ufuncs, so numba compiles it
+for one ensemble member and numpy evaluates it for a whole ensemble (last axis = members).
+Units: mL, mmHg, s, mL/s, cm².
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twinviewer.physiology.jit import model_function
+
+BLOOD_DENSITY = 1.06  # g/mL
+#: ρ/2 expressed so that ΔP[mmHg] = K_BERNOULLI / EOA[cm²]² · Q[mL/s]²  (≈ 4 v², v in m/s)
+K_BERNOULLI = 0.5 * BLOOD_DENSITY * 1e3 * 1e-4 / 133.322387415
+#: Smallest orifice the solver is given, so a "closed" valve (EROA = 0) stays finite.
+MIN_ORIFICE_CM2 = 1e-4
+
+
+@model_function
+def activation(t, period, onset, t_contract, t_relax):
+    """Cosine activation in [0, 1] of a chamber (Regazzoni et al. 2022).
+
+    Contraction rises over ``t_contract`` from ``onset`` and relaxation falls over
+    ``t_relax``; times in s, ``t`` within the beat of length ``period`` (``0 ≤ onset <
+    period``). Contraction plus relaxation must fit in the beat: a longer one is cut at the
+    next onset. Written with a single cosine and no branch, as it dominates the cost of a
+    right-hand side.
+    """
+    d = t - onset
+    tau = d + period * (d < 0.0) - period * (d >= period)
+    rising = tau < t_contract
+    x = rising * (tau / t_contract) + (1.0 - rising) * (1.0 + (tau - t_contract) / t_relax)
+    # 0.5·(1 − cos πx) for x in [0, 2] equals 0.5·(1 − sin πw) with w = |1 − x| − 1/2.
+    return 0.5 * (1.0 - _sin_pi(np.abs(1.0 - x) - 0.5)) * (x < 2.0)
+
+
+@model_function
+def _sin_pi(w):
+    # sin(πw) for |w| ≤ 1/2 by its Taylor series to w¹⁵: error below 1e-11, and several
+    # times cheaper than a libm call inside the right-hand side.
+    z = np.pi * w
+    z2 = z * z
+    return z * (1.0 + z2 * (-1.0 / 6 + z2 * (1.0 / 120 + z2 * (-1.0 / 5040 + z2 * (
+        1.0 / 362880 + z2 * (-1.0 / 39916800 + z2 * (1.0 / 6227020800
+                                                      - z2 / 1307674368000)))))))
+
+
+@model_function
+def resistive_valve(dp, r_open, r_closed):
+    """Flow (mL/s) through a diode-like valve with resistance ``r_open`` forward and
+    ``r_closed`` backward (mmHg·s/mL), for a pressure drop ``dp`` (mmHg) across it."""
+    return dp / r_open * (dp > 0.0) + dp / r_closed * (dp <= 0.0)
+
+
+@model_function
+def _orifice_flow(a, area, r_visc):
+    # Solve a = r_visc·Q + K/area²·Q² for Q ≥ 0, in the form that stays exact as a → 0.
+    b = K_BERNOULLI / (area * area)
+    return 2.0 * a / (r_visc + np.sqrt(r_visc * r_visc + 4.0 * b * a))
+
+
+@model_function
+def orifice_valve(dp, eoa, eroa, r_visc):
+    """Flow (mL/s) through a valve described by effective orifice areas.
+
+    Forward flow through ``eoa`` and backward (regurgitant) flow through ``eroa`` (cm²) both
+    follow the steady Bernoulli loss ΔP = ρ/(2·A²)·Q|Q| plus a small viscous term
+    ``r_visc``·Q (mmHg·s/mL), so that ΔP ≈ 4v² as in Doppler echocardiography.
+    """
+    a = np.abs(dp)
+    fwd = _orifice_flow(a, np.maximum(eoa, MIN_ORIFICE_CM2), r_visc)
+    back = _orifice_flow(a, np.maximum(eroa, MIN_ORIFICE_CM2), r_visc)
+    return fwd * (dp > 0.0) - back * (dp <= 0.0)
+
+
+#: HeartMate 3 head–flow curve H = a·ω² − r·Q − b·Q|Q| (ω in krpm, Q in mL/s, H in mmHg),
+#: least-squares fit to the digitised IFU points in shared/INTERVENTIONS.md §6 (4000–8000 rpm).
+PUMP_A = 3.62  # mmHg/krpm²
+PUMP_B = 1.75 / (1000.0 / 60.0) ** 2  # mmHg/(mL/s)²
+PUMP_R = 0.01  # mmHg·s/mL, small linear term that keeps the inversion smooth at zero flow
+
+
+@model_function
+def pump_flow(rise, speed_krpm):
+    """Flow (mL/s) of a continuous-flow pump for a pressure rise ``rise`` (mmHg) at
+    ``speed_krpm``; zero when the speed is zero (no device)."""
+    head = PUMP_A * speed_krpm * speed_krpm - rise
+    a = np.abs(head)
+    q = 2.0 * a / (PUMP_R + np.sqrt(PUMP_R * PUMP_R + 4.0 * PUMP_B * a))
+    return (q * (head > 0.0) - q * (head <= 0.0)) * (speed_krpm > 0.0)

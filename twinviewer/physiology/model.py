@@ -1,0 +1,182 @@
+"""A model is declared, not hard-coded.
+
+A :class:`ModelSpec` holds everything the engine, the calibrator and the explainer need to
+know about a lumped-parameter circulation model: its states and parameters (with units,
+priors and plausible ranges), a right-hand side written once for scalars and arrays, its
+observable outputs, how to build and volume-correct an initial state, its assumptions and its
+context of use. The built-in models are two such declarations; a plugin model is a third.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twinviewer.core.parameter import Parameter
+from twinviewer.core.units import parse_quantity
+
+
+class ModelError(ValueError):
+    """A model declaration or a parameter value the model cannot use."""
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """One state variable.
+
+    ``atol`` is the absolute cycle-to-cycle change below which the state counts as periodic.
+    """
+
+    name: str
+    unit: str
+    description: str
+    atol: float
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One observable output (an algebraic function of state, time and parameters)."""
+
+    name: str
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Declaration of a closed-loop circulation model.
+
+    Parameters
+    ----------
+    name, version
+        Identity of the model; a twin locks both, plus :attr:`equation_hash`.
+    states, parameters, outputs
+        Declarations with units.
+    rhs
+        ``rhs(t, y, p, dydt)``: time within the beat ``t``, state ``y``, parameters ``p``.
+        Scalars per member in the compiled path; arrays with the ensemble on the last axis in
+        the numpy path (``y[i]`` is then a row).
+    observe
+        ``observe(t, y, p) -> tuple`` of outputs in the order of :attr:`outputs`.
+    initial_state
+        ``initial_state(p: (N, P)) -> (N, S)``: a cold-start state for each member.
+    conserved_volume
+        ``conserved_volume(y: (N, S), p: (N, P)) -> (N,)``, the blood volume the closed loop
+        conserves (mL).
+    set_volume
+        ``set_volume(y, p) -> y``: shift the state so its conserved volume equals the
+        member's volume parameter (used on cold and warm starts).
+    heart_rate_parameter
+        Name of the parameter holding the heart rate (bpm).
+    assumptions, context_of_use, references
+        Text for model cards and explanations.
+    """
+
+    name: str
+    version: str
+    title: str
+    states: tuple[StateSpec, ...]
+    parameters: tuple[Parameter, ...]
+    outputs: tuple[OutputSpec, ...]
+    rhs: Callable
+    observe: Callable
+    initial_state: Callable[[np.ndarray], np.ndarray]
+    conserved_volume: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    set_volume: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    heart_rate_parameter: str = "HR"
+    assumptions: tuple[str, ...] = ()
+    context_of_use: str = ""
+    references: tuple[str, ...] = ()
+    equation_sources: tuple[Callable, ...] = field(default=(), repr=False)
+
+    # ------------------------------------------------------------------ lookup
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.outputs)
+
+    def index(self, name: str) -> int:
+        """Column of parameter ``name`` in a parameter matrix."""
+        try:
+            return self.parameter_names.index(name)
+        except ValueError:
+            raise ModelError(self._unknown(name)) from None
+
+    def parameter(self, name: str) -> Parameter:
+        return self.parameters[self.index(name)]
+
+    def _unknown(self, name: str) -> str:
+        import difflib
+
+        close = difflib.get_close_matches(name, self.parameter_names, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return f"model {self.name!r} has no parameter {name!r}{hint}"
+
+    def unit_of(self, name: str) -> str:
+        """Unit of a state, output or parameter."""
+        for group in (self.states, self.outputs, self.parameters):
+            for item in group:
+                if item.name == name:
+                    return item.unit
+        raise ModelError(f"model {self.name!r} has no quantity {name!r}")
+
+    # ------------------------------------------------------------------ values
+    def default_vector(self) -> np.ndarray:
+        """The model's default parameter values, shape (P,)."""
+        return np.array([p.default for p in self.parameters], dtype=float)
+
+    def vector(self, values: Mapping[str, float] | None = None) -> np.ndarray:
+        """Default parameters overridden by ``values`` (by name), shape (P,)."""
+        v = self.default_vector()
+        for name, value in (values or {}).items():
+            v[self.index(name)] = float(value)
+        return v
+
+    def parse_overrides(self, items: Sequence[str]) -> dict[str, float]:
+        """Parse ``['LV.EA=5.0', 'HR=70 bpm']`` into values in the parameters' own units."""
+        out: dict[str, float] = {}
+        for item in items:
+            if "=" not in item:
+                raise ModelError(f"override {item!r} is not of the form NAME=VALUE[unit]")
+            name, text = (s.strip() for s in item.split("=", 1))
+            param = self.parameter(name)
+            out[name] = parse_quantity(text, param.unit)
+        return out
+
+    def check_parameters(self, P: np.ndarray) -> list[str | None]:
+        """One message per ensemble member naming the first implausible parameter, else None."""
+        P = np.atleast_2d(P)
+        lo = np.array([p.plausible[0] for p in self.parameters])
+        hi = np.array([p.plausible[1] for p in self.parameters])
+        bad = ~np.isfinite(P) | (P < lo) | (P > hi)
+        messages: list[str | None] = []
+        for i in range(P.shape[0]):
+            cols = np.flatnonzero(bad[i])
+            if cols.size == 0:
+                messages.append(None)
+            else:
+                parts = [self.parameters[c].check(P[i, c]) or "" for c in cols[:3]]
+                messages.append("; ".join(parts))
+        return messages
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def equation_hash(self) -> str:
+        """SHA-256 of the source of the equations, so a twin is never silently re-run with
+        different equations."""
+        h = hashlib.sha256()
+        for fn in (self.rhs, self.observe, *self.equation_sources):
+            fn = getattr(fn, "py_func", fn)
+            h.update(inspect.getsource(fn).encode())
+        return h.hexdigest()[:16]

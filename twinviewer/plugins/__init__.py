@@ -1,0 +1,1 @@
+"""Plugin manifests, discovery, registry and failure isolation."""
