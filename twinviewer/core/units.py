@@ -228,8 +228,8 @@ def parse_quantity(text: str, expected_unit: str) -> float:
     try:
         return float(convert(value, unit, expected_unit))
     except UnitError as exc:
-        raise UnitError(f"{text!r}: {exc}; expected a {dimension(expected_unit)} "
-                        f"in {expected_unit}") from None
+        raise UnitError(f"{text!r}: {exc}; expected a value in {expected_unit} "
+                        f"({dimension(expected_unit)})") from None
 
 
 # SI helpers for formats written in SI units (svZeroDSolver).

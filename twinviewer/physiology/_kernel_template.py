@@ -33,9 +33,15 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, rec, status
         prev = y.copy()
         code = NOT_PERIODIC
         for b in range(max_beats):
+            blown = False
             for s in range(steps):
                 if s % stride == 0:
                     rec[i, :, s // stride] = y
+                    for j in range(s_count):  # stop a blow-up early: inf/nan steps are slow
+                        if not abs(y[j]) < BLOW_UP:
+                            blown = True
+                    if blown:
+                        break
                 t = s * dt
                 rhs(t, y, p, k1)
                 for j in range(s_count):

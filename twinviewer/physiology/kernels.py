@@ -35,9 +35,11 @@ def cache_dir() -> Path:
 
 def _dependency_hash(source: str, func: Callable) -> str:
     # numba's cache does not see changes in a kernel's callees, so the kernel's file name
-    # carries a hash of every source it can depend on: this package and the model's module.
+    # carries a hash of every source it can depend on: the modules of this package that
+    # define compiled model functions, and the model's own module.
     h = hashlib.sha256(source.encode())
-    files = sorted(Path(__file__).parent.glob("*.py"))
+    files = [f for f in sorted(Path(__file__).parent.glob("*.py"))
+             if "@model_function" in f.read_text()]
     model_file = inspect.getsourcefile(func)
     if model_file:
         files.append(Path(model_file))

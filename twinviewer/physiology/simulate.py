@@ -110,17 +110,22 @@ class Results:
         )
 
 
+_PRIOR_WIDTHS: dict[int, np.ndarray] = {}
+
+
 def _blame(model: ModelSpec, p: np.ndarray) -> str:
-    """Name the parameter furthest from its prior, the likeliest culprit of a failure."""
-    worst, score = "", -1.0
-    for j, par in enumerate(model.parameters):
-        lo, hi = par.prior.interval(0.9)
-        if hi <= lo:
-            continue
-        z = abs(p[j] - par.default) / (hi - lo)
-        if z > score:
-            worst, score = f"{par.name} = {p[j]:.4g} {par.unit}", z
-    return worst
+    """Name the parameter furthest from its default in units of its prior's 90 % width: the
+    likeliest culprit of a failure."""
+    widths = _PRIOR_WIDTHS.get(id(model))
+    if widths is None:  # scipy.stats intervals are slow to build: once per model
+        widths = np.array([np.subtract(*par.prior.interval(0.9)[::-1])
+                           for par in model.parameters])
+        _PRIOR_WIDTHS[id(model)] = widths
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(widths > 0, np.abs(p - model.default_vector()) / widths, -1.0)
+    j = int(np.nanargmax(z))
+    par = model.parameters[j]
+    return f"{par.name} = {p[j]:.4g} {par.unit}"
 
 
 def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | None = None,
@@ -179,15 +184,24 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
         b = min(n, a + chunk)
         if cancel is not None and cancel():
             raise Cancelled(f"simulation cancelled after {a} of {n} members")
-        sl = slice(a, b)
-        st = status[sl].copy()
-        r, bt, ye = ig.integrate_to_periodic(
-            model.rhs, np.nan_to_num(Y0[sl]), P[sl], hr_col, steps=settings.steps_per_beat,
-            samples=settings.samples_per_beat, min_beats=settings.min_beats,
-            max_beats=settings.max_beats, atol=atol, status=st, method=settings.method)
-        todo = status[sl] < 0
-        rec[sl][todo], beats[sl][todo], yend[sl][todo] = r[todo], bt[todo], ye[todo]
-        status[sl] = st
+        idx = np.arange(a, b)
+        steps = settings.steps_per_beat
+        # A member that blows up is retried with a halved step (twice) before it is declared
+        # divergent: stiff parameter sets need smaller steps than the typical member.
+        for attempt in range(3):
+            todo = idx[status[idx] < 0]
+            if todo.size == 0:
+                break
+            st = status[todo].copy()
+            r, bt, ye = ig.integrate_to_periodic(
+                model.rhs, np.nan_to_num(Y0[todo]), P[todo], hr_col, steps=steps,
+                samples=settings.samples_per_beat, min_beats=settings.min_beats,
+                max_beats=settings.max_beats, atol=atol, status=st, method=settings.method)
+            rec[todo], beats[todo], yend[todo] = r, bt, ye
+            retry = (st == ig.DIVERGED) & (attempt < 2)
+            st[retry] = -1
+            status[todo] = st
+            steps *= 2
         if progress is not None:
             progress(b / n, f"simulated {b} of {n} members")
     for i in np.flatnonzero((status == ig.DIVERGED) | (status == ig.NOT_PERIODIC)):

@@ -1,0 +1,109 @@
+"""The ``twinviewer`` command: the GUI by default, headless sub-commands otherwise.
+
+Sub-commands import their modules only when called, so ``twinviewer simulate`` never loads
+Qt and start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from twinviewer.gui.app import run_gui
+
+    return run_gui(twin_path=getattr(args, "file", None), dicom_path=getattr(args, "dicom", None))
+
+
+def _screenshot(args: argparse.Namespace) -> int:
+    from twinviewer.gui.app import run_screenshot
+
+    return run_screenshot(args.output, width=args.width, height=args.height)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from twinviewer import cli_simulate
+
+    return cli_simulate.run(args)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from twinviewer.imaging.cli_import import run_import
+
+    return run_import(Path(args.path), Path(args.out) if args.out else None)
+
+
+def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), func)(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    from twinviewer import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="twinviewer",
+        description="Explore a patient's cardiac digital twin. Without a sub-command, opens "
+        "the viewer on the bundled demo heart. Research use — not for clinical decisions.")
+    parser.add_argument("--version", action="version", version=f"twinviewer {__version__}")
+    parser.add_argument("--dicom", help="open this DICOM folder in the viewer")
+    parser.set_defaults(func=_gui)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("simulate", help="simulate a virtual patient and print its metrics")
+    from twinviewer import cli_simulate
+
+    cli_simulate.add_arguments(p)
+    p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("import", help="import a DICOM folder: series, structures, volumes")
+    p.add_argument("path", help="folder of DICOM files (searched recursively)")
+    p.add_argument("--out", help="where to store the de-identified study")
+    p.set_defaults(func=_import)
+
+    p = sub.add_parser("gui", help="open the viewer (the default)")
+    p.add_argument("--dicom", help="open this DICOM folder")
+    p.set_defaults(func=_gui)
+
+    p = sub.add_parser("open", help="open a .twin file in the viewer")
+    p.add_argument("file")
+    p.set_defaults(func=_gui)
+
+    p = sub.add_parser("screenshot", help="render the main window on the demo heart to PNG")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--width", type=int, default=1600)
+    p.add_argument("--height", type=int, default=1000)
+    p.set_defaults(func=_screenshot)
+    for name, module, func, adder in _optional_commands():
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
+        getattr(mod, adder)(p)
+        p.set_defaults(func=_delegate(module, func))
+    return parser
+
+
+def _optional_commands() -> list[tuple[str, str, str, str]]:
+    """Sub-commands provided by the modelling packages: (name, module, run, add_arguments)."""
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``twinviewer`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

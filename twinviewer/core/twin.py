@@ -1,0 +1,109 @@
+"""The twin: a patient's anatomy, measurements, model and parameter ensemble, with provenance.
+
+A :class:`Twin` is plain data. It names its model by name, version and equation hash (a twin
+is never silently re-run with other equations), holds a point estimate and an ensemble of
+parameter sets (prior or posterior), records where each parameter came from, and keeps a
+timeline of visits so the twin can be updated as new data arrive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.measurement import Measurement
+from twinviewer.core.provenance import Provenance
+
+
+@dataclass(frozen=True)
+class InterventionStep:
+    """One intervention of a scenario: its registered name and its settings (clinical units)."""
+
+    name: str
+    settings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "settings": dict(self.settings)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> InterventionStep:
+        return cls(d["name"], {k: float(v) for k, v in d.get("settings", {}).items()})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named what-if: interventions applied, in order, to the twin's baseline parameters."""
+
+    name: str
+    steps: tuple[InterventionStep, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "steps": [s.to_dict() for s in self.steps]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Scenario:
+        return cls(d["name"], tuple(InterventionStep.from_dict(s) for s in d.get("steps", ())))
+
+
+@dataclass
+class Visit:
+    """One visit on the twin's timeline: a day offset (never a real date), its measurements,
+    and the ensemble calibrated at that visit."""
+
+    day: int
+    measurements: list[Measurement] = field(default_factory=list)
+    ensemble: np.ndarray | None = None
+    label: str = ""
+
+
+@dataclass
+class Twin:
+    """A patient's digital twin.
+
+    Attributes
+    ----------
+    pseudonym
+        De-identified patient id (keyed hash); never a name or a hospital id.
+    model_name, model_version, equation_hash
+        The model the twin is locked to.
+    params
+        (P,) point estimate in the model's parameter order and units.
+    ensemble
+        (N, P) parameter sets: prior samples, or the calibrated posterior.
+    ensemble_kind
+        ``'prior'`` or ``'posterior'``.
+    provenance
+        Parameter name → :class:`Provenance`; parameters not listed are prior/assumed.
+    measurements
+        The patient's measurements (image-derived and clinical), never overwritten by
+        predictions.
+    anatomy
+        Imaged anatomy, if any.
+    scenarios
+        What-ifs defined on this twin.
+    visits
+        Timeline of visits (the living twin).
+    origin
+        How the twin was made (``'preset:healthy'``, ``'import'``...).
+    """
+
+    pseudonym: str
+    model_name: str
+    model_version: str
+    equation_hash: str
+    params: np.ndarray
+    ensemble: np.ndarray
+    ensemble_kind: str = "prior"
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    measurements: list[Measurement] = field(default_factory=list)
+    anatomy: Anatomy | None = None
+    scenarios: list[Scenario] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    origin: str = ""
+
+    def measurement(self, name: str) -> Measurement | None:
+        """The most recent measurement of ``name``, or None."""
+        found = [m for m in self.measurements if m.name == name]
+        return found[-1] if found else None

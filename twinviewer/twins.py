@@ -1,0 +1,58 @@
+"""Making twins and running them: the glue between :mod:`core` data and :mod:`physiology`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.provenance import Provenance, Source
+from twinviewer.core.twin import Twin
+from twinviewer.physiology import MODELS, ModelError, ModelSpec, Results, get_preset
+from twinviewer.physiology.ensemble import sample_prior
+from twinviewer.physiology.simulate import Settings, simulate
+
+
+def twin_from_preset(name: str, *, n: int = 200, seed: int = 0, pseudonym: str = "",
+                     anatomy: Anatomy | None = None) -> Twin:
+    """A virtual patient from a preset, with a prior ensemble of ``n`` members around it."""
+    preset = get_preset(name)
+    model = preset.model
+    base = preset.vector()
+    ens = sample_prior(model, n, base=base, seed=seed) if n > 1 else base[None, :].copy()
+    prov = {p: Provenance(Source.PRIOR, f"preset {name!r}") for p in model.parameter_names}
+    return Twin(
+        pseudonym=pseudonym or f"virtual-{name}",
+        model_name=model.name,
+        model_version=model.version,
+        equation_hash=model.equation_hash,
+        params=base,
+        ensemble=ens,
+        ensemble_kind="prior",
+        provenance=prov,
+        anatomy=anatomy,
+        origin=f"preset:{name}",
+    )
+
+
+def model_of(twin: Twin) -> ModelSpec:
+    """The model a twin is locked to; refuses a model whose equations changed."""
+    try:
+        model = MODELS[twin.model_name]
+    except KeyError:
+        raise ModelError(f"this twin needs model {twin.model_name!r}, which is not installed "
+                         f"(installed: {', '.join(MODELS)})") from None
+    if model.version != twin.model_version or model.equation_hash != twin.equation_hash:
+        raise ModelError(
+            f"this twin was made with {twin.model_name} v{twin.model_version} (equations "
+            f"{twin.equation_hash}); the installed model is v{model.version} (equations "
+            f"{model.equation_hash}). It will not be re-run with different equations.")
+    return model
+
+
+def simulate_twin(twin: Twin, *, ensemble: bool = True, warm_start: np.ndarray | None = None,
+                  settings: Settings | None = None, progress=None, cancel=None) -> Results:
+    """Simulate the twin's ensemble (or only its point estimate)."""
+    model = model_of(twin)
+    params = twin.ensemble if ensemble else twin.params[None, :]
+    return simulate(model, params, warm_start=warm_start, settings=settings,
+                    progress=progress, cancel=cancel)
