@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up TwinViewer on a fresh Debian/Ubuntu machine: system libraries, a virtual
+# environment in .venv, and the package with its test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/install-system-deps.sh
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q -U pip
+.venv/bin/python -m pip install -q -e '.[test]'
+echo "TwinViewer is installed in $(pwd)/.venv"
