@@ -32,13 +32,16 @@ CANCELLED = 4
 BLOW_UP = 1e7
 
 
-def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, rec,
-                     status, beats, yend):
+def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol,
+                     accelerate, rec, status, beats, yend):
     rhs = python_function(rhs)
     todo = np.flatnonzero(status < 0)
     y = Y0[todo].T.copy()  # (S, n)
     prev = y.copy()
     n_beat = np.zeros(todo.size, dtype=np.int64)
+    d_last = np.zeros_like(y)
+    norm_last = np.full(todo.size, -1.0)
+    ratio_last = np.full(todo.size, -1.0)
     k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
     for b in range(max_beats):
         if todo.size == 0:
@@ -56,21 +59,37 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
             y += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         n_beat += 1
         bad = ~np.all(np.isfinite(y) & (np.abs(y) < BLOW_UP), axis=0)
-        err = np.max(np.abs(y - prev) / atol[:, None], axis=0)
+        d = (y - prev) / atol[:, None]
+        err = np.max(np.abs(d), axis=0)
         done = bad | ((err <= 1.0) & (n_beat >= min_beats)) | (b == max_beats - 1)
         idx = todo[done]
         status[idx] = np.where(bad[done], DIVERGED,
                                np.where(err[done] <= 1.0, PERIODIC, NOT_PERIODIC))
         beats[idx] = n_beat[done]
         yend[idx] = y[:, done].T
+        # Beat-to-beat extrapolation, exactly as in the compiled kernel (_kernel_template.py).
+        norm = np.sqrt((d * d).sum(axis=0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(norm_last > 0, norm / norm_last, -1.0)
+            aligned = (norm_last > 0) & ((d * d_last).sum(axis=0) / (norm * norm_last) > 0.995)
+        jump = (accelerate & aligned & (ratio > 0.3) & (ratio < 0.95)
+                & (np.abs(ratio - ratio_last) < 0.02))
+        factor = np.where(jump, ratio / (1.0 - ratio), 0.0)
+        d_last = d
+        y = y + factor * (y - prev)
+        norm_last = np.where(jump, -1.0, norm)
+        ratio_last = np.where(jump, -1.0, ratio)
         keep = ~done
-        todo, y, prev, n_beat = todo[keep], y[:, keep], y[:, keep].copy(), n_beat[keep]
+        todo, y, n_beat = todo[keep], y[:, keep], n_beat[keep]
+        prev = y.copy()
+        d_last, norm_last, ratio_last = d_last[:, keep], norm_last[keep], ratio_last[keep]
         k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
 
 
 def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, steps: int,
                           samples: int, min_beats: int, max_beats: int, atol: np.ndarray,
-                          status: np.ndarray, method: str = "auto"):
+                          status: np.ndarray, accelerate: bool = True,
+                          method: str = "auto"):
     """Integrate every member whose ``status`` is negative until its beat is periodic.
 
     Parameters
@@ -83,6 +102,9 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
         RK4 steps per beat and recorded samples per beat (``steps`` must be a multiple).
     status
         (N,) int array; members with a status ≥ 0 are skipped. Filled on return.
+    accelerate
+        Extrapolate a steadily decaying beat-to-beat transient by its geometric tail
+        (Aitken); the returned beat is always a plain integrated, periodic beat.
     method
         ``'numba'``, ``'numpy'`` or ``'auto'``.
 
@@ -99,8 +121,8 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     beats = np.zeros(n, dtype=np.int64)
     yend = np.array(Y0, dtype=float)
     args = (np.ascontiguousarray(Y0, float), np.ascontiguousarray(P, float), hr_col, steps,
-            steps // samples, min_beats, max_beats, np.asarray(atol, float), rec, status, beats,
-            yend)
+            steps // samples, min_beats, max_beats, np.asarray(atol, float), bool(accelerate), rec,
+            status, beats, yend)
     if method == "auto":
         method = "numba" if HAVE_NUMBA else "numpy"
     if method == "numba":
@@ -116,7 +138,7 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
 
 def _run_threaded(kernel, args, n: int) -> None:
     """Run a nogil kernel over contiguous blocks of members, one block per core."""
-    y0, p, hr_col, steps, stride, min_b, max_b, atol, rec, status, beats, yend = args
+    y0, p, hr_col, steps, stride, min_b, max_b, atol, acc, rec, status, beats, yend = args
     n_threads = max(1, min(os.cpu_count() or 1, n // 8 or 1))
     if n_threads == 1:
         kernel(*args)
@@ -124,7 +146,7 @@ def _run_threaded(kernel, args, n: int) -> None:
     bounds = np.linspace(0, n, n_threads + 1).astype(int)
     with ThreadPoolExecutor(n_threads) as pool:
         futures = [
-            pool.submit(kernel, y0[a:b], p[a:b], hr_col, steps, stride, min_b, max_b, atol,
+            pool.submit(kernel, y0[a:b], p[a:b], hr_col, steps, stride, min_b, max_b, atol, acc,
                         rec[a:b], status[a:b], beats[a:b], yend[a:b])
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]

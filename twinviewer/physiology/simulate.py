@@ -39,7 +39,10 @@ class Settings:
     consecutive beat starts by more than its ``StateSpec.atol`` (0.02 mL, 0.02 mmHg,
     0.5 mL/s), checked from ``min_beats`` on and up to ``max_beats``. With ``coarse_start``
     a cold member first settles with half the steps, then is refined; ``Results.beats``
-    counts both passes.
+    counts both passes. With ``accelerate`` a slow, steadily decaying transient is skipped
+    by Aitken extrapolation across beats. Either way a periodic member lies within about
+    0.3 mL / 0.2 mmHg of the exact periodic solution (tested against a 100× tighter
+    tolerance).
     """
 
     steps_per_beat: int = 400
@@ -47,6 +50,7 @@ class Settings:
     min_beats: int = 2
     max_beats: int = 150
     coarse_start: bool = True
+    accelerate: bool = True
     method: str = "auto"
 
 
@@ -201,7 +205,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
             _, bt, ye = ig.integrate_to_periodic(
                 model.rhs, np.nan_to_num(Y0[coarse]), P[coarse], hr_col, steps=steps // 2,
                 samples=settings.samples_per_beat, min_beats=settings.min_beats,
-                max_beats=settings.max_beats, atol=atol, status=st, method=settings.method)
+                max_beats=settings.max_beats, atol=atol, status=st,
+                accelerate=settings.accelerate, method=settings.method)
             found = st == ig.PERIODIC
             Y0[coarse[found]] = ye[found]
             beats[coarse] += bt
@@ -215,7 +220,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
             r, bt, ye = ig.integrate_to_periodic(
                 model.rhs, np.nan_to_num(Y0[todo]), P[todo], hr_col, steps=steps,
                 samples=settings.samples_per_beat, min_beats=settings.min_beats,
-                max_beats=settings.max_beats, atol=atol, status=st, method=settings.method)
+                max_beats=settings.max_beats, atol=atol, status=st,
+                accelerate=settings.accelerate, method=settings.method)
             rec[todo], yend[todo] = r, ye
             beats[todo] += bt
             retry = (st == ig.DIVERGED) & (attempt < 2)
