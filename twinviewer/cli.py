@@ -45,8 +45,8 @@ def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every sub-command."""
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``argv`` lets it import only the sub-command being run."""
     from twinviewer import __version__
 
     parser = argparse.ArgumentParser(
@@ -82,25 +82,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=int, default=1600)
     p.add_argument("--height", type=int, default=1000)
     p.set_defaults(func=_screenshot)
-    for name, module, func, adder in _optional_commands():
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
+
+    p = sub.add_parser("info", help="summarise a .twin file and verify its audit chain")
+    p.add_argument("file")
+    p.set_defaults(func=_info)
+
+    p = sub.add_parser("report", help="export a .twin file's report as PDF (headless)")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=_report)
+    wanted = argv[0] if argv else None
+    for name, module, func, text in OPTIONAL_COMMANDS:
+        p = sub.add_parser(name, help=text)
+        if wanted not in (None, name):  # import a command's module only when it is used
             continue
-        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
-        getattr(mod, adder)(p)
+        mod = importlib.import_module(module)
+        mod.add_arguments(p)
         p.set_defaults(func=_delegate(module, func))
     return parser
 
 
-def _optional_commands() -> list[tuple[str, str, str, str]]:
-    """Sub-commands provided by the modelling packages: (name, module, run, add_arguments)."""
-    return []
+#: Sub-commands provided by the modelling packages: (name, module, run function, help).
+OPTIONAL_COMMANDS = (
+    ("calibrate", "twinviewer.personalize.cli", "run_calibrate",
+     "fit a twin to measurements: posterior ensemble, fit and identifiability"),
+    ("whatif", "twinviewer.interventions.cli", "run_whatif",
+     "try interventions and compare them with the baseline, member by member"),
+    ("explain", "twinviewer.explain.cli", "run_explain",
+     "what drives a prediction, what it rests on, and when not to trust it"),
+)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from twinviewer.io.cli import run_info
+
+    return run_info(args.file)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from twinviewer.io.cli import run_report
+
+    return run_report(args.file, args.output)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twinviewer`` command."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
