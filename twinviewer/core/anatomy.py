@@ -206,8 +206,8 @@ class Anatomy:
     image
         The image the labels live on, if any (a mesh-only import has none).
     labels
-        One ``(z, y, x)`` uint8 label map per phase, on ``image``'s grid; values are in
-        :attr:`label_values`.
+        Phase index → ``(z, y, x)`` uint8 label map on ``image``'s grid (only labelled
+        phases); values are in :attr:`label_values`.
     label_values
         Vocabulary key → integer label in :attr:`labels`.
     measurements
@@ -219,7 +219,7 @@ class Anatomy:
     pseudonym: str
     structures: dict[str, Structure] = field(default_factory=dict)
     image: ImageVolume | None = None
-    labels: list[np.ndarray] | None = None
+    labels: dict[int, np.ndarray] | None = None
     label_values: dict[str, int] = field(default_factory=dict)
     measurements: list[Measurement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -235,7 +235,9 @@ class Anatomy:
         return {"pseudonym": self.pseudonym,
                 "structures": {k: s.to_dict() for k, s in self.structures.items()},
                 "image": None if self.image is None else self.image.to_dict(),
-                "labels": self.labels, "label_values": dict(self.label_values),
+                "labels": None if self.labels is None else {
+                    str(p): a for p, a in self.labels.items()},
+                "label_values": dict(self.label_values),
                 "measurements": [m.to_dict() for m in self.measurements],
                 "notes": list(self.notes)}
 
@@ -244,8 +246,8 @@ class Anatomy:
         return cls(d["pseudonym"],
                    {k: Structure.from_dict(s) for k, s in d.get("structures", {}).items()},
                    None if d.get("image") is None else ImageVolume.from_dict(d["image"]),
-                   None if d.get("labels") is None else [np.asarray(a, dtype=np.uint8)
-                                                         for a in d["labels"]],
+                   None if d.get("labels") is None else {
+                    int(p): np.asarray(a, dtype=np.uint8) for p, a in d["labels"].items()},
                    dict(d.get("label_values", {})),
                    [Measurement.from_dict(m) for m in d.get("measurements", [])],
                    list(d.get("notes", [])))

@@ -1,11 +1,14 @@
 """Scan a folder of mixed files and group the DICOM objects into studies and series.
 
-Every dataset is de-identified (:func:`twinviewer.imaging.deid.deidentify`) inside the function
-that reads it; what leaves this module are paths, remapped UIDs and geometry only.
+Nothing identifying leaves the function that reads a file: a header yields its geometry,
+UIDs remapped by :func:`twinviewer.imaging.deid.new_uid`, and the patient and description
+elements passed through :func:`twinviewer.imaging.deid.deidentify` (pseudonym, redacted
+description). Whole datasets are de-identified by :func:`read_dicom`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Callable, Iterable
@@ -67,6 +70,9 @@ class SeriesInfo:
     frames: list[FrameRef] = field(default_factory=list)
     slice_thickness_mm: float | None = None
     nominal_interval_ms: float | None = None
+    patient: str = ""  # the pseudonym deid put in PatientID
+    referenced_series: set[str] = field(default_factory=set)  # for a SEG
+    note: str = ""
 
     @property
     def n_phases(self) -> int:
@@ -135,15 +141,17 @@ def _group(ds: Dataset, per: Dataset | None, shared: Dataset | None, keyword: st
     return _first(per, keyword) or _first(shared, keyword)
 
 
-def frames_of(ds: Dataset, path: Path) -> list[FrameRef]:
-    """Frame geometry records of one (de-identified) dataset; classic or enhanced multi-frame.
+def frames_of(ds: Dataset, path: Path, sop: str | None = None) -> list[FrameRef]:
+    """Frame geometry records of one dataset; classic or enhanced multi-frame.
+
+    ``sop`` is the (remapped) SOP Instance UID to record; default the dataset's own.
 
     Raises
     ------
     ImagingError
         If a geometry attribute is missing or malformed.
     """
-    sop = str(ds.get("SOPInstanceUID", ""))
+    sop = str(ds.get("SOPInstanceUID", "")) if sop is None else sop
     try:
         if "PerFrameFunctionalGroupsSequence" in ds:
             shared = _first(ds, "SharedFunctionalGroupsSequence")
@@ -200,6 +208,64 @@ def read_dicom(path: Path, key: bytes, *, pixels: bool) -> Dataset:
         del raw
 
 
+# Patient-module and descriptive elements de-identified per file (small: fast to walk).
+_IDENTITY_GROUPS = (0x0010,)
+_DESCRIPTIVE = ("SeriesDescription", "StudyInstanceUID", "PatientIdentityRemoved")
+_IDENT_CACHE: dict[bytes, tuple[str, str]] = {}
+
+
+def _header(path: Path, key: bytes) -> SeriesInfo | str:
+    """One file's header as a one-file SeriesInfo, or a note saying why it was skipped."""
+    from twinviewer.imaging.deid import deidentify, new_uid
+
+    try:
+        raw = pydicom.dcmread(path, stop_before_pixels=True)
+    except InvalidDicomError:
+        return f"skipped {path}: not a DICOM file"
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
+        return f"skipped {path}: unreadable or truncated DICOM ({type(exc).__name__})"
+    kind = _kind(raw)
+    if kind is None:
+        return f"skipped {path}: {_sop_name(raw)} is not an image or segmentation"
+    if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
+        return f"skipped {path}: localizer image"
+    ident = Dataset()
+    for elem in raw:
+        if elem.tag.group in _IDENTITY_GROUPS or elem.keyword in _DESCRIPTIVE:
+            ident.add(elem)
+    # The files of a series share these elements: de-identify once per distinct content,
+    # cached under a keyed hash (the cache holds no identifier).
+    digest = hashlib.blake2b(repr([(e.tag, e.value) for e in ident]).encode(),
+                             key=key[:64], digest_size=16).digest()
+    cached = _IDENT_CACHE.get(digest)
+    if cached is None:
+        clean = deidentify(ident, key)
+        cached = _IDENT_CACHE[digest] = (str(clean.get("SeriesDescription", "")),
+                                         str(clean.get("PatientID", "")))
+    description, patient = cached
+    del ident
+
+    def uid(keyword: str) -> str:
+        value = raw.get(keyword)
+        return new_uid(str(value), key) if value else ""
+
+    rec = SeriesInfo(
+        uid("StudyInstanceUID"), uid("SeriesInstanceUID"), str(raw.get("Modality", "")),
+        description, kind, [path],
+        slice_thickness_mm=_float(raw, "SliceThickness", None),
+        nominal_interval_ms=_float(raw, "NominalInterval", None) or None,
+        patient=patient,
+        referenced_series={new_uid(str(r.SeriesInstanceUID), key)
+                           for r in raw.get("ReferencedSeriesSequence", [])
+                           if r.get("SeriesInstanceUID")})
+    if kind == "image":
+        try:
+            rec.frames = frames_of(raw, path, uid("SOPInstanceUID"))
+        except ImagingError as exc:
+            rec.note = f"skipped {exc}"
+    return rec
+
+
 def _kind(ds: Dataset) -> str | None:
     if ds.get("Modality") == "SEG" or str(ds.get("SOPClassUID", "")) == SEG_SOP_CLASS:
         return "seg"
@@ -214,9 +280,18 @@ def _sop_name(ds: Dataset) -> str:
     return UID(str(uid)).name if uid else "object without SOPClassUID"
 
 
+# Handled by the segmentation readers, not DICOM: not reported as skipped.
+OTHER_SUFFIXES = (".nii", ".nii.gz", ".vtp", ".vtk", ".stl", ".obj", ".ply", ".json")
+
+
 def iter_files(root: Path) -> list[Path]:
     """All regular files below ``root``, sorted, hidden files skipped."""
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def is_other(p: Path) -> bool:
+    """True for label-map, mesh and mapping files that sit beside the DICOM."""
+    return p.name.lower().endswith(OTHER_SUFFIXES)
 
 
 def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
@@ -248,46 +323,31 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     files = [root] if root.is_file() else iter_files(root)
     if not files:
         raise ImagingError(f"{root}: folder is empty")
+    files = [p for p in files if not is_other(p)]
     notes: list[str] = []
     series: dict[tuple[str, str], SeriesInfo] = {}
 
-    def header(p: Path) -> tuple[Path, Dataset | None, str | None]:
-        try:
-            return p, read_dicom(p, key, pixels=False), None
-        except ImagingError as exc:
-            return p, None, str(exc)
-
     with ThreadPoolExecutor(n_workers()) as pool:
-        for n, (p, ds, err) in enumerate(pool.map(header, files)):
+        for n, rec in enumerate(pool.map(lambda p: _header(p, key), files)):
             if cancel is not None and cancel():
                 raise ImagingError(f"{root}: import cancelled")
             if progress is not None and n % 32 == 0:
                 progress(n / len(files), f"scanning {n}/{len(files)} files")
-            if ds is None:
-                notes.append(f"skipped {err}")
+            if isinstance(rec, str):
+                notes.append(rec)
                 continue
-            kind = _kind(ds)
-            if kind is None:
-                notes.append(f"skipped {p}: {_sop_name(ds)} is not an image or segmentation")
-                continue
-            if kind == "image" and "LOCALIZER" in [str(v).upper() for v in
-                                                   ds.get("ImageType", [])]:
-                notes.append(f"skipped {p}: localizer image")
-                continue
-            k = (str(ds.get("StudyInstanceUID", "")), str(ds.get("SeriesInstanceUID", "")))
+            k = (rec.study_uid, rec.series_uid)
             s = series.get(k)
             if s is None:
                 s = series[k] = SeriesInfo(
-                    k[0], k[1], str(ds.get("Modality", "")),
-                    str(ds.get("SeriesDescription", "")), kind,
-                    slice_thickness_mm=_float(ds, "SliceThickness", None),
-                    nominal_interval_ms=_float(ds, "NominalInterval", None) or None)
-            s.files.append(p)
-            if kind == "image":
-                try:
-                    s.frames.extend(frames_of(ds, p))
-                except ImagingError as exc:
-                    notes.append(f"skipped {exc}")
+                    rec.study_uid, rec.series_uid, rec.modality, rec.description, rec.kind,
+                    slice_thickness_mm=rec.slice_thickness_mm,
+                    nominal_interval_ms=rec.nominal_interval_ms, patient=rec.patient)
+            s.files.extend(rec.files)
+            s.referenced_series |= rec.referenced_series
+            s.frames.extend(rec.frames)
+            if rec.note:
+                notes.append(rec.note)
     if progress is not None:
         progress(1.0, f"scanned {len(files)} files")
     out = sorted(series.values(), key=lambda s: (s.study_uid, s.kind, -len(s.frames)))

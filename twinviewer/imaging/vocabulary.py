@@ -43,7 +43,7 @@ VOCABULARY: dict[str, Term] = {t.key: t for t in (
          ("lv blood", "lv blood pool", "left ventricle", "left ventricle blood pool",
           "left ventricular cavity", "lv cavity", "lv", "heart ventricle left")),
     Term("lv_myocardium", "LV myocardium", (0.93, 0.62, 0.45),
-         ("74281007", "8022008", "272650008"),
+         ("49848007", "74281007", "8022008"),
          ("lv myocardium", "myocardium", "left ventricle myocardium", "lv myo", "myo",
           "left ventricular myocardium", "heart myocardium")),
     Term("rv_blood", "RV blood pool", (0.22, 0.39, 0.80),

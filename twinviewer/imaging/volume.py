@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pydicom
 
 from twinviewer.core.anatomy import ImageVolume
 from twinviewer.imaging.errors import ImagingError
@@ -25,7 +26,6 @@ from twinviewer.imaging.series import (
     SeriesInfo,
     group_by_phase,
     n_workers,
-    read_dicom,
 )
 
 ORIENTATION_TOL = 1e-3  # direction cosine difference counted as a different orientation
@@ -116,8 +116,13 @@ def ed_es_from_timing(times_ms: list[float], pcts: list[float],
                     f"{ES_FRACTION:.0%} R-R (assumed; labels override)")
 
 
-def _read_pixels(path: Path, key: bytes) -> np.ndarray:
-    ds = read_dicom(path, key, pixels=True)
+def _read_pixels(path: Path) -> np.ndarray:
+    """Pixel array of one file; only the pixels leave this function (nothing identifying)."""
+    try:
+        ds = pydicom.dcmread(path)
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ImagingError(f"{path}: unreadable or truncated DICOM ({type(exc).__name__}: "
+                           f"{exc})") from exc
     meta = getattr(ds, "file_meta", None)
     ts = meta.get("TransferSyntaxUID") if meta is not None else None
     try:
@@ -129,7 +134,7 @@ def _read_pixels(path: Path, key: bytes) -> np.ndarray:
     return arr
 
 
-def load_volume(series: SeriesInfo, key: bytes, *, progress: Progress | None = None,
+def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
                 cancel: Cancel | None = None) -> LoadedVolume:
     """Read a series into an :class:`~twinviewer.core.anatomy.ImageVolume`.
 
@@ -137,8 +142,6 @@ def load_volume(series: SeriesInfo, key: bytes, *, progress: Progress | None = N
     ----------
     series : SeriesInfo
         From :func:`twinviewer.imaging.series.scan_folder` (kind ``'image'``).
-    key : bytes
-        De-identification key.
     progress, cancel : callable, optional
         Progress callback and cancel query.
 
@@ -203,14 +206,19 @@ def load_volume(series: SeriesInfo, key: bytes, *, progress: Progress | None = N
     paths = list(where)
 
     def fill(path: Path) -> None:
-        px = _read_pixels(path, key)
+        px = _read_pixels(path)
         for p, k, f in where[path]:
             frame = px if px.ndim == 2 else px[f.frame or 0]
             if frame.shape != (ny, nx):
                 raise ImagingError(f"{path}: pixel array {frame.shape} does not match "
                                    f"Rows×Columns {ny}×{nx}")
-            np.multiply(frame, f.slope, out=arr[p, k], casting="unsafe")
-            arr[p, k] += f.intercept
+            out = arr[p, k]
+            if f.slope == 1.0:
+                out[...] = frame
+            else:  # float32 scalars keep numpy from a float64 round trip
+                np.multiply(frame, np.float32(f.slope), out=out, casting="unsafe")
+            if f.intercept:
+                np.add(out, np.float32(f.intercept), out=out)
 
     with ThreadPoolExecutor(n_workers()) as pool:
         futures = [pool.submit(fill, path) for path in paths]

@@ -1,1 +1,48 @@
-"""Calibration of a twin to its patient's measurements: point estimate, posterior ensemble."""
+"""Calibration of a twin to its patient's measurements: point estimate, posterior ensemble.
+
+>>> from twinviewer.core.measurement import Measurement
+>>> from twinviewer.personalize import calibrate, updated_twin
+>>> from twinviewer.twins import twin_from_preset
+>>> twin = twin_from_preset("healthy", n=1)
+>>> result = calibrate(twin, [Measurement("SBP", 135, "mmHg", 8, "cuff")], n=32)
+>>> new = updated_twin(twin, result)
+>>> new.ensemble_kind, twin.ensemble_kind
+('posterior', 'prior')
+"""
+
+from twinviewer.personalize.calibrate import (
+    CalibrationError,
+    CalibrationResult,
+    Convergence,
+    FitRow,
+    Identifiability,
+    Suggestion,
+    calibrate,
+    format_report,
+    updated_twin,
+)
+from twinviewer.personalize.measurements import (
+    Issue,
+    MeasurementError,
+    check_measurements,
+    load_measurements,
+    normalise,
+    require_valid,
+    save_measurements,
+    twin_measurements,
+)
+from twinviewer.personalize.quantities import (
+    QUANTITIES,
+    QUANTITY_BY_NAME,
+    Quantity,
+    UnknownQuantity,
+    canonical_name,
+    predict,
+    quantity,
+)
+
+__all__ = ["QUANTITIES", "QUANTITY_BY_NAME", "CalibrationError", "CalibrationResult",
+           "Convergence", "FitRow", "Identifiability", "Issue", "MeasurementError", "Quantity",
+           "Suggestion", "UnknownQuantity", "calibrate", "canonical_name", "check_measurements",
+           "format_report", "load_measurements", "normalise", "predict", "quantity",
+           "require_valid", "save_measurements", "twin_measurements", "updated_twin"]

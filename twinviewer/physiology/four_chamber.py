@@ -31,10 +31,10 @@ RR_REFERENCE = 0.8
 
 _CHAMBERS = {
     #       EA     EB     TC     TR    V0     EA range     EB range
-    "LA": (0.14, 0.41, 0.12, 0.15, 4.0, (0.005, 2.0), (0.02, 3.0)),
+    "LA": (0.14, 0.43, 0.12, 0.15, 31.0, (0.005, 2.0), (0.02, 3.0)),
     "LV": (2.52, 0.068, 0.34, 0.17, 10.0, (0.1, 15.0), (0.01, 1.5)),
-    "RA": (0.06, 0.06, 0.12, 0.15, 4.0, (0.005, 2.0), (0.01, 2.0)),
-    "RV": (0.41, 0.032, 0.30, 0.15, 10.0, (0.02, 5.0), (0.005, 1.0)),
+    "RA": (0.06, 0.23, 0.12, 0.15, 14.0, (0.005, 2.0), (0.01, 2.0)),
+    "RV": (0.43, 0.013, 0.30, 0.15, 10.0, (0.02, 5.0), (0.003, 1.0)),
 }
 _VALVES = {"MV": 4.0, "AV": 3.5, "TV": 5.0, "PV": 3.0}
 _CIRCULATION = {
@@ -43,11 +43,12 @@ _CIRCULATION = {
     "PUL.R_AR": 0.068, "PUL.C_AR": 3.0, "PUL.R_VEN": 0.01, "PUL.C_VEN": 16.0,
     "PUL.L_AR": 0.0005, "PUL.L_VEN": 0.0005,
 }
-_V_TOTAL = 1150.0
+_V_TOTAL = 1152.0
 # Defaults: a healthy adult at rest, fitted once (scipy least_squares) to mid-normal targets
-# (REFERENCE.md): LVEDV 130 mL, LVESV 52 mL, 120/78 mmHg, LVEDP 8, LAP 9, CVP 4, PA 24/10 mmHg.
+# (REFERENCE.md): LVEDV 130 mL, LVESV 52 mL, 120/78 mmHg, LVEDP 8, LAP 9, CVP 4, PA 24/10 mmHg,
+# largest LA / RA volumes 58 / 50 mL (LA volume index ≤ 34 mL/m², RA about 25 mL/m²).
 #: A limit-cycle state of the defaults, used as the cold start (then volume-corrected).
-_TEMPLATE = np.array([19.2, 128.0, 45.2, 139.3, 82.8, 12.8, 10.6, 8.8, 75.2, 80.7, 27.1, 62.5])
+_TEMPLATE = np.array([46.0, 128.0, 21.4, 138.8, 82.8, 12.7, 10.6, 8.8, 75.3, 106.2, 28.3, 63.7])
 
 
 def _parameters() -> tuple[Parameter, ...]:

@@ -1,0 +1,83 @@
+import numpy as np
+
+from twinviewer.core.measurement import Measurement
+from twinviewer.explain.validity import context_ranges, validity_ranges, validity_warnings
+from twinviewer.physiology import MODELS
+from twinviewer.twins import simulate_twin, twin_from_preset
+
+
+def _kinds(warnings):
+    return {(w.kind, w.subject) for w in warnings}
+
+
+def test_context_parsed_from_declaration():
+    assert context_ranges(MODELS["four_chamber_eoa"]) == {"HR": (40.0, 180.0)}
+    assert validity_ranges(MODELS["regazzoni2022"])["HR"] == (60.0, 90.0)
+
+
+def test_healthy_twin_has_no_warnings():
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements.append(Measurement("MAP", 96.0, "mmHg", 5.0, "cuff"))
+    res = simulate_twin(twin)
+    assert validity_warnings(twin, MODELS["four_chamber_eoa"], res) == []
+
+
+def test_heart_rate_outside_context_and_prior():
+    twin = twin_from_preset("healthy", n=1)
+    twin.params[MODELS["four_chamber_eoa"].index("HR")] = 200.0
+    w = validity_warnings(twin, MODELS["four_chamber_eoa"])
+    assert ("context", "HR") in _kinds(w) and ("prior", "HR") in _kinds(w)
+    text = next(x.text for x in w if x.kind == "context")
+    assert "200 bpm" in text and "40–180" in text
+
+
+def test_unusual_parameter_and_implausible_value():
+    twin = twin_from_preset("severe_as", n=1)
+    model = MODELS["four_chamber_eoa"]
+    w = validity_warnings(twin, model)
+    assert ("prior", "AV.EOA") in _kinds(w)
+    twin.params[model.index("SYS.R_AR")] = 10.0
+    w = validity_warnings(twin, model)
+    assert ("plausible", "SYS.R_AR") in _kinds(w)
+
+
+def test_poor_fit_to_a_measurement():
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements.append(Measurement("MAP", 20.0, "kPa", 0.5, "cuff"))  # 150 mmHg
+    res = simulate_twin(twin)
+    w = validity_warnings(twin, MODELS["four_chamber_eoa"], res, ["MAP"])
+    fit = [x for x in w if x.kind == "fit"]
+    assert len(fit) == 1 and "150" in fit[0].text and "2 SD" in fit[0].text
+
+
+def test_posterior_pushed_against_bound():
+    twin = twin_from_preset("healthy", n=40)
+    model = MODELS["four_chamber_eoa"]
+    j = model.index("SYS.R_AR")
+    twin.ensemble_kind = "posterior"
+    twin.ensemble[:, j] = np.linspace(3.97, 4.0, 40)  # plausible upper bound 4.0
+    k = model.index("LV.EB")
+    twin.ensemble[:, k] = np.linspace(0.2, 0.25, 40)  # prior median 0.068, s 0.2
+    w = validity_warnings(twin, model)
+    assert ("bound", "SYS.R_AR") in _kinds(w) and ("bound", "LV.EB") in _kinds(w)
+    twin.ensemble_kind = "prior"
+    assert not any(x.kind == "bound" for x in validity_warnings(twin, model))
+
+
+def test_members_that_did_not_become_periodic():
+    twin = twin_from_preset("healthy", n=3)
+    model = MODELS["four_chamber_eoa"]
+    twin.ensemble[1, model.index("HR")] = 1000.0  # refused by the engine
+    res = simulate_twin(twin)
+    w = [x for x in validity_warnings(twin, model, res) if x.kind == "periodic"]
+    assert len(w) == 1 and "1 of 3 members" in w[0].text and "member 1" in w[0].text
+
+
+def test_prediction_outside_checked_range():
+    twin = twin_from_preset("hfref", n=1)
+    model = MODELS["four_chamber_eoa"]
+    twin.params[model.index("LV.EA")] = 0.15  # EF ≈ 8 %
+    twin.ensemble = twin.params[None, :].copy()
+    res = simulate_twin(twin)
+    w = validity_warnings(twin, model, res, ["LVEF"])
+    assert ("context", "LVEF") in _kinds(w)

@@ -1,0 +1,160 @@
+"""Scenario runs over the ensemble, paired comparison, ranking and the single-twin path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.interventions import (
+    DIRECTIONS,
+    Goal,
+    InterventionError,
+    SingleTwinPredictor,
+    apply_scenario,
+    compare,
+    rank,
+    run_scenarios,
+    scenario_table,
+)
+from twinviewer.physiology import Cancelled, simulate
+
+from .conftest import one_step
+
+
+@pytest.fixture(scope="module")
+def hfref_runs(ensemble_baseline):
+    model, base = ensemble_baseline("hfref", 16)
+    scs = [one_step("lvad", "lvad 5000", speed=5000), one_step("lvad", "lvad 7000", speed=7000),
+           one_step("beta_blocker", "bb")]
+    return model, base, run_scenarios(model, base, scs)
+
+
+def test_warm_started_scenario_matches_a_cold_start(ensemble_baseline):
+    model, base = ensemble_baseline("severe_as", 24)
+    sc = one_step("tavi", eoa=1.8)
+    warm = run_scenarios(model, base, [sc])["tavi"]
+    cold = simulate(model, apply_scenario(model, base.params, sc))
+    assert warm.ok.all() and cold.ok.all()
+    np.testing.assert_allclose(warm.metrics["LVEDP"], cold.metrics["LVEDP"], atol=0.1)
+    np.testing.assert_allclose(warm.metrics["CO"], cold.metrics["CO"], atol=0.01)
+    assert warm.beats.mean() <= cold.beats.mean()
+
+
+def test_differences_are_paired_member_by_member(hfref_runs):
+    _, base, res = hfref_runs
+    c = compare(base, res["lvad 7000"], "LVEDP")
+    d = res["lvad 7000"].metrics["LVEDP"] - base.metrics["LVEDP"]
+    assert c.difference.median == pytest.approx(np.median(d))
+    assert c.n_paired == base.n
+    tol = DIRECTIONS["LVEDP"].tol
+    assert c.improved == pytest.approx(np.mean(-d > tol))
+    # Paired interval is narrower than the difference of the marginal intervals.
+    assert (c.difference.hi - c.difference.lo) < (c.scenario.hi - c.scenario.lo) + (
+        c.baseline.hi - c.baseline.lo)
+
+
+def test_direction_scores_co_up_and_lvedp_down_as_improvement(hfref_runs):
+    _, base, res = hfref_runs
+    assert compare(base, res["lvad 7000"], "CO").improved >= 0.9
+    assert compare(base, res["bb"], "CO").worsened >= 0.9
+    hr = compare(base, res["bb"], "HR")
+    assert hr.improved is None and hr.difference.median < 0  # HR has no better direction
+
+
+def test_scenario_table_lists_all_scenarios_and_serialises(hfref_runs):
+    _, base, res = hfref_runs
+    t = scenario_table(base, res, ["CO", "LVEDP", "HR"])
+    d = t.to_dict()
+    assert d["scenarios"] == ["lvad 5000", "lvad 7000", "bb"]
+    assert [m["metric"] for m in d["metrics"]] == ["CO", "LVEDP", "HR"]
+    assert d["metrics"][0]["unit"] == "L/min"
+    text = t.format_text()
+    assert "lvad 7000" in text and "improves in" in text
+
+
+def test_ranking_counts_winners_across_the_ensemble(hfref_runs):
+    _, base, res = hfref_runs
+    goal = Goal.parse("min LVEDP; CO>=4")
+    r = rank(base, res, goal)
+    assert set(r.best) == {"baseline", "lvad 5000", "lvad 7000", "bb"}
+    assert sum(r.best.values()) + r.none_feasible == pytest.approx(1.0)
+    assert r.ordered()[0][0] == "lvad 7000"
+    assert r.median_best == "lvad 7000"
+    # A constraint nobody meets leaves no feasible option.
+    r2 = rank(base, res, Goal.parse("min LVEDP; CO>=50"))
+    assert r2.none_feasible == 1.0 and r2.median_best is None
+    # Maximising output without constraint also prefers the faster pump.
+    assert rank(base, res, Goal("CO", "max")).ordered()[0][0] == "lvad 7000"
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("", "empty goal"),
+    ("lower LVEDP", "start with 'min METRIC'"),
+    ("min LVEDPX", "unknown metric 'LVEDPX'"),
+    ("min LVEDP; CO>4", "write METRIC>=VALUE"),
+    ("min LVEDP; XX>=4", "unknown metric 'XX'"),
+])
+def test_bad_goals_are_refused(text, pattern):
+    with pytest.raises(InterventionError, match=pattern):
+        Goal.parse(text)
+
+
+def test_bad_scenario_lists_fail_before_simulating(ensemble_baseline):
+    model, base = ensemble_baseline("hfref", 16)
+    calls = []
+    progress = lambda f, t: calls.append(f)  # noqa: E731
+    with pytest.raises(InterventionError, match="distinct"):
+        run_scenarios(model, base, [one_step("lvad"), one_step("lvad")])
+    with pytest.raises(InterventionError, match="reserved"):
+        run_scenarios(model, base, [one_step("lvad", "baseline")])
+    with pytest.raises(InterventionError, match=r"step 1: lvad: setting 'speed'"):
+        run_scenarios(model, base, [one_step("inotrope"), one_step("lvad", "x", speed=100)],
+                      progress=progress)
+    assert calls == []
+
+
+def test_cancel_stops_a_run(ensemble_baseline):
+    model, base = ensemble_baseline("hfref", 16)
+    with pytest.raises(Cancelled):
+        run_scenarios(model, base, [one_step("lvad")], cancel=lambda: True)
+
+
+def test_progress_reaches_one(ensemble_baseline):
+    model, base = ensemble_baseline("hfref", 16)
+    seen = []
+    run_scenarios(model, base, [one_step("lvad"), one_step("inotrope")],
+                  progress=lambda f, t: seen.append((f, t)))
+    assert seen[-1][0] == pytest.approx(1.0) and "inotrope" in seen[-1][1]
+
+
+def test_mismatched_members_cannot_be_paired(hfref_runs):
+    _, base, res = hfref_runs
+    with pytest.raises(InterventionError, match="cannot pair"):
+        compare(base, res["bb"].subset(slice(0, 4)), "CO")
+    with pytest.raises(InterventionError, match="unknown metric"):
+        compare(base, res["bb"], "NOPE")
+
+
+def test_single_twin_path_matches_the_ensemble_path(point_baseline):
+    model, v, base = point_baseline("severe_as")
+    fast = SingleTwinPredictor(model, v, base.final_state[0])
+    sc = Scenario("s", (InterventionStep("tavi_sapien3", {"size": 26}),))
+    r = fast.predict(sc)
+    ref = simulate(model, apply_scenario(model, v, sc, point=True))
+    assert r.metrics["AV_mean_gradient"][0] == pytest.approx(
+        ref.metrics["AV_mean_gradient"][0], abs=0.05)
+    # Successive slider values continue from the previous cycle and stay consistent.
+    for eoa in (1.5, 1.6, 1.7):
+        r = fast.predict(Scenario("s", (InterventionStep("tavi", {"eoa": eoa}),)))
+        assert r.ok[0]
+    ref = simulate(model, apply_scenario(
+        model, v, Scenario("s", (InterventionStep("tavi", {"eoa": 1.7}),)), point=True))
+    assert r.metrics["LVSP"][0] == pytest.approx(ref.metrics["LVSP"][0], abs=0.1)
+
+
+def test_single_twin_path_simulates_its_own_baseline_when_not_given(point_baseline):
+    model, v, base = point_baseline("healthy")
+    fast = SingleTwinPredictor(model, v)
+    assert fast.baseline is not None
+    assert fast.baseline.metrics["CO"][0] == pytest.approx(base.metrics["CO"][0], abs=0.01)

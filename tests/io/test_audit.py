@@ -1,0 +1,87 @@
+"""The hash-chained audit trail."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from twinviewer.io import AuditLog, audit_log
+from twinviewer.io.audit import GENESIS, attach_audit_log
+from twinviewer.io.privacy import register_identifiers
+
+
+def test_chain_links_and_verifies(twin):
+    log = audit_log(twin)
+    entries = log.entries
+    assert entries[0].prev_hash == GENESIS
+    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(e.hash == e.compute_hash() for e in entries)
+    assert entries[1].model.startswith("four_chamber_eoa 1.0 ")
+    assert entries[1].details == {"targets": ["SBP", "AV_mean_gradient"], "members": 20}
+    status = log.verify_chain()
+    assert status.ok and status.n_entries == 3 and "intact (3 entries)" in status.message
+
+
+def test_tampering_with_an_earlier_entry_is_found(twin):
+    entries = list(audit_log(twin).entries)
+    entries[0] = dataclasses.replace(entries[0], details={"preset": "healthy", "n": 20})
+    status = AuditLog(entries).verify_chain()
+    assert not status.ok and status.first_bad == 0
+    assert "entry #0 (create) was changed after it was written" in status.message
+
+
+def test_recomputed_hash_breaks_the_next_link(twin):
+    entries = list(audit_log(twin).entries)
+    forged = dataclasses.replace(entries[0], details={"preset": "x"})
+    entries[0] = dataclasses.replace(forged, hash=forged.compute_hash())
+    status = AuditLog(entries).verify_chain()
+    assert status.first_bad == 1 and "does not link to the entry before it" in status.message
+
+
+def test_removed_or_reordered_entries_are_found(twin):
+    e = list(audit_log(twin).entries)
+    assert AuditLog([e[0], e[2]]).verify_chain().first_bad == 1
+    assert "carries index 1" in AuditLog([e[1], e[0], e[2]]).verify_chain().message
+
+
+def test_notes_record_disagreement(twin):
+    (note,) = audit_log(twin).notes()
+    assert note.action == "conclusion"
+    assert note.details == {"text": "Gradient fits the echo.",
+                            "disagreement": "predicted LVEDP", "why": "catheter LVEDP 22 mmHg"}
+    with pytest.raises(ValueError, match="a note needs text"):
+        audit_log(twin).add_note(twin, "   ")
+
+
+def test_unknown_action_and_unserialisable_details(twin):
+    log = audit_log(twin)
+    with pytest.raises(ValueError, match="unknown audit action 'delete'"):
+        log.record(twin, "delete")
+    with pytest.raises(ValueError, match="Out of range float values|NaN"):
+        log.record(twin, "calibration", {"loss": float("nan")})
+    assert len(log) == 3 and log.verify_chain().ok
+
+
+def test_notes_are_redacted_of_registered_identifiers(twin):
+    register_identifiers(["DOE^JANE^DEMO", "DEMO-12345"])
+    e = audit_log(twin).add_note(twin, "Discussed with Jane Doe (DEMO-12345)")
+    assert e.details["text"] == "Discussed with [redacted] ([redacted])"
+
+
+def test_log_follows_its_twin(twin):
+    from tests.io.conftest import make_twin
+
+    other = make_twin(n=2)
+    assert audit_log(other) is not audit_log(twin)
+    log = AuditLog()
+    attach_audit_log(other, log)
+    assert audit_log(other) is log
+
+
+def test_round_trip_from_list(twin):
+    log = audit_log(twin)
+    again = AuditLog.from_list(log.to_list())
+    assert again.head == log.head and again.verify_chain().ok
+    with pytest.raises(TypeError, match="audit log must be a list"):
+        AuditLog.from_list({"a": 1})

@@ -1,0 +1,49 @@
+"""``twinviewer info`` and ``twinviewer report`` as functions."""
+
+from __future__ import annotations
+
+import json
+
+from tests.io.test_twinfile import rewrite
+from twinviewer.io import save_twin, twin_bytes
+from twinviewer.io.cli import run_info, run_report
+
+
+def test_info_prints_summary_and_verifies(twin, tmp_path, capsys):
+    path = save_twin(tmp_path / "a.twin", twin)
+    assert run_info(path) == 0
+    out = capsys.readouterr().out
+    assert "Research use — not for clinical decisions" in out
+    assert "four_chamber_eoa v1.0" in out and "20 members (prior)" in out
+    assert "audit trail intact (3 entries)" in out and "TAVI 23 mm" in out
+
+
+def test_info_reports_broken_chain_and_bad_files(twin, tmp_path, capsys):
+    def tamper(members, manifest):
+        entries = json.loads(members["audit.json"])
+        entries[0]["action"] = "import"
+        members["audit.json"] = json.dumps(entries).encode()
+
+    bad = tmp_path / "t.twin"
+    bad.write_bytes(rewrite(twin_bytes(twin), tamper))
+    assert run_info(bad) == 1
+    captured = capsys.readouterr()
+    assert "audit trail broken: entry #0" in captured.err and "twin " in captured.out
+    junk = tmp_path / "junk.twin"
+    junk.write_bytes(b"PK\x03\x04 nope")
+    assert run_info(junk) == 2
+    assert "junk.twin is not a .twin file" in capsys.readouterr().err
+    assert run_report(bad, tmp_path / "x.pdf") == 2
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_and_encrypted_info(twin, tmp_path, capsys, monkeypatch):
+    path = save_twin(tmp_path / "a.twin", twin)
+    assert run_report(path) == 0
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
+    enc = save_twin(tmp_path / "e.twin", twin, passphrase="pw")
+    assert run_info(enc) == 2
+    assert "encrypted: a passphrase is needed" in capsys.readouterr().err
+    monkeypatch.setenv("TWINVIEWER_PASSPHRASE", "pw")
+    assert run_info(enc) == 0
+    assert ", encrypted" in capsys.readouterr().out

@@ -1,0 +1,83 @@
+"""The headless PDF report: every page marked research use, 3D view rendered off-screen."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import twinviewer
+from twinviewer.io import load_twin, save_twin
+from twinviewer.io.report import write_report
+from twinviewer.twins import simulate_twin
+
+
+@pytest.fixture
+def report_doc(anatomy_twin, tmp_path):
+    results = simulate_twin(anatomy_twin)
+    rng = np.random.default_rng(0)
+    tavi = {k: v * (1 + 0.05 * rng.standard_normal(v.shape)) for k, v in results.metrics.items()}
+    tavi["_ok"] = results.ok
+    from twinviewer.core.twin import InterventionStep, Scenario
+
+    anatomy_twin.scenarios.append(Scenario("TAVI", (InterventionStep("tavi", {"eoa": 2.0}),)))
+    path = save_twin(tmp_path / "r.twin", anatomy_twin,
+                     results={"baseline": results, "TAVI": tavi})
+    return load_twin(path), results
+
+
+def _pages_text(pdf) -> list[str]:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return [p for p in out.split("\f") if p.strip()]
+
+
+def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
+    doc, results = report_doc
+    info = write_report(doc, tmp_path / "r.pdf", results=results)
+    assert info.notes == []  # 3D snapshot rendered, nothing skipped
+    pages = _pages_text(info.path)
+    assert len(pages) == info.pages >= 7
+    assert all(twinviewer.RESEARCH_USE in " ".join(p.split()) for p in pages)
+    text = "\n".join(pages)
+    for section in ("Twin report", "Anatomy", "Structures (end-diastole)", "LV PV loop",
+                    "Metrics: predicted median", "TAVI versus baseline", "Change (paired)",
+                    "Explanation summary", "Parameters: value, ensemble interval and",
+                    "Model card", "Context of use", "Assumptions", "References",
+                    "Audit trail", "Where I disagree" if doc.audit.notes() else "Audit"):
+        assert section in text, section
+    med, lo, hi = results.summary("LVEF")
+    assert f"{med:.3g} ({lo:.3g}–{hi:.3g})" in " ".join(info.text)
+    assert "Change (paired)" in text and "LV ejection fraction" in text
+    # page 2 renders, and its upper half (the 3D snapshots) is coloured, not blank
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    subprocess.run(["pdftoppm", "-r", "30", "-f", "2", "-l", "2", "-png", str(info.path),
+                    str(tmp_path / "pg")], check=True)
+    from matplotlib.image import imread
+
+    (png,) = tmp_path.glob("pg*.png")
+    img = imread(png)[..., :3]
+    top = img[: img.shape[0] // 2]
+    saturation = top.max(axis=2) - top.min(axis=2)
+    assert (saturation > 0.3).mean() > 0.02
+
+
+def test_report_without_results_or_anatomy(twin, tmp_path):
+    path = save_twin(tmp_path / "t.twin", twin)
+    info = write_report(load_twin(path), tmp_path / "t.pdf", simulate=False)
+    text = " ".join(info.text)
+    assert "No imaged anatomy" in text and "PV loops need a simulation" in text
+    assert "Scenarios are defined (TAVI 23 mm) but were not computed" in text
+    assert "Where I disagree with the twin: predicted LVEDP" in text
+    assert text.count(twinviewer.RESEARCH_USE) >= info.pages
+
+
+def test_report_to_unwritable_place(twin, tmp_path):
+    path = save_twin(tmp_path / "t.twin", twin)
+    with pytest.raises(OSError, match="nowhere"):
+        write_report(load_twin(path), tmp_path / "nowhere" / "t.pdf", simulate=False)

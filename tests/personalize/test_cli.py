@@ -1,0 +1,55 @@
+"""``twinviewer calibrate`` as a function: report, JSON output, bad files."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+
+from twinviewer import RESEARCH_USE
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.personalize import save_measurements
+from twinviewer.personalize.cli import add_arguments, run_calibrate
+
+
+def parse(argv):
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    return p.parse_args(argv)
+
+
+def test_calibrate_prints_the_fit_table(tmp_path):
+    path = tmp_path / "m.json"
+    save_measurements([M("SBP", 135, "mmHg", 8, "cuff"), M("DBP", 85, "mmHg", 6, "cuff"),
+                       M("HR", 66, "bpm", 2, "ECG")], path)
+    out = io.StringIO()
+    assert run_calibrate(parse(["--measurements", str(path), "-n", "32"]), out=out) == 0
+    text = out.getvalue()
+    assert RESEARCH_USE in text and "SBP" in text and "set from HR" in text
+
+
+def test_calibrate_json(tmp_path):
+    path = tmp_path / "m.json"
+    save_measurements([M("SBP", 135, "mmHg", 8, "cuff")], path)
+    out = io.StringIO()
+    args = parse(["--measurements", str(path), "-n", "32", "--json", "--seed", "3"])
+    assert run_calibrate(args, out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["notice"] == RESEARCH_USE and data["n_members"] == 32
+    assert data["fit"][0]["name"] == "SBP"
+
+
+def test_bad_file_exits_2_with_its_name(tmp_path, capsys):
+    path = tmp_path / "wrong.json"
+    path.write_text('[{"name": "SBP", "value": 80, "unit": "mmHg"},'
+                    ' {"name": "DBP", "value": 95, "unit": "mmHg"}]')
+    assert run_calibrate(parse(["--measurements", str(path)])) == 2
+    err = capsys.readouterr().err
+    assert "wrong.json" in err and "SBP" in err
+
+
+def test_unknown_preset_exits_2(tmp_path, capsys):
+    path = tmp_path / "m.json"
+    save_measurements([M("SBP", 135, "mmHg", 8)], path)
+    assert run_calibrate(parse(["--measurements", str(path), "--preset", "nope"])) == 2
+    assert "nope" in capsys.readouterr().err

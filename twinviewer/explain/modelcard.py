@@ -1,0 +1,78 @@
+"""A model card generated from the model declaration and the project's validation results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twinviewer.explain.validation import ValidationReport
+from twinviewer.physiology import ModelSpec
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What the model is, what it assumes, where it may be used, and what was checked."""
+
+    name: str
+    title: str
+    version: str
+    equation_hash: str
+    assumptions: tuple[str, ...]
+    context_of_use: str
+    references: tuple[str, ...]
+    parameters: tuple[dict, ...]
+    validation: ValidationReport | None
+
+    def validation_line(self) -> str:
+        """e.g. '25 checks, 25 passed, 0 failed (regazzoni2022 19/19, presets 1/1, ...)'."""
+        v = self.validation
+        if v is None:
+            return "validation not run"
+        groups = ", ".join(f"{g} {p}/{p + f}" + (f" ({s} skipped)" if s else "")
+                           for g, (p, f, s) in v.groups().items())
+        when = f"; run {v.ran_at}" if v.ran_at else ""
+        return (f"{len(v.checks)} checks: {v.n_passed} passed, {v.n_failed} failed, "
+                f"{v.n_skipped} skipped ({groups}){when}")
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "version": self.version,
+                "equation_hash": self.equation_hash, "assumptions": list(self.assumptions),
+                "context_of_use": self.context_of_use, "references": list(self.references),
+                "parameters": list(self.parameters),
+                "validation": None if self.validation is None else {
+                    "summary": self.validation_line(), **self.validation.to_dict()}}
+
+    def to_text(self) -> str:
+        """Markdown text of the card."""
+        lines = [f"# {self.title}", "",
+                 f"Model `{self.name}` v{self.version}, equations {self.equation_hash}.", "",
+                 "## Context of use", self.context_of_use or "(not declared)", "",
+                 "## Assumptions"]
+        lines += [f"- {a}" for a in self.assumptions] or ["- (none declared)"]
+        lines += ["", "## Validation", self.validation_line()]
+        if self.validation is not None:
+            for c in self.validation.failures():
+                lines.append(f"- FAILED {c.group}: {c.name}: {c.detail}")
+        lines += ["", "## Parameters", "| name | unit | default | plausible | prior 90 % |",
+                  "|---|---|---|---|---|"]
+        for p in self.parameters:
+            lines.append(f"| {p['name']} | {p['unit']} | {p['default']:.4g} | "
+                         f"{p['plausible'][0]:.4g}–{p['plausible'][1]:.4g} | "
+                         f"{p['prior_90'][0]:.4g}–{p['prior_90'][1]:.4g} |")
+        lines += ["", "## References"] + [f"- {r}" for r in self.references]
+        return "\n".join(lines)
+
+
+def model_card(model: ModelSpec, validation: ValidationReport | None = None) -> ModelCard:
+    """The card of ``model``; ``validation`` should be that model's report (see
+    :func:`twinviewer.explain.validation.validation_report`)."""
+    if validation is not None and validation.equation_hash != model.equation_hash:
+        raise ValueError(f"validation results are for equations {validation.equation_hash}, "
+                         f"not {model.name}'s {model.equation_hash}")
+    params = tuple(
+        {"name": p.name, "unit": p.unit, "default": p.default, "description": p.description,
+         "plausible": [float(p.plausible[0]), float(p.plausible[1])],
+         "prior_kind": p.prior.kind, "prior_90": list(p.prior.interval(0.9))}
+        for p in model.parameters)
+    return ModelCard(model.name, model.title, model.version, model.equation_hash,
+                     tuple(model.assumptions), model.context_of_use, tuple(model.references),
+                     params, validation)

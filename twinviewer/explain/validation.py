@@ -1,0 +1,284 @@
+"""The project's validation checks, run and recorded for model cards.
+
+Three groups:
+
+* ``regazzoni2022``: the published Regazzoni et al. 2022 limit cycle and one what-if
+  (REFERENCE.md), reproduced by the engine within stated tolerances;
+* ``presets``: every preset graded against the clinical criteria it claims
+  (ESC/EACTS, ASE; normal adult ranges);
+* ``svzerod import``: the svZeroDSolver reference cases reproduced by the importer
+  (when :mod:`twinviewer.physiology.svzerod` and the reference data are present).
+
+Results take seconds, so they are cached as JSON under the user cache directory, keyed by
+the model's name and equation hash (and the checks' own version).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from twinviewer.physiology import PRESETS, ModelSpec, simulate
+
+#: Bump when the checks change, so old cached results are not reused.
+CHECKS_VERSION = 1
+
+#: (metric or series extreme, published value, tolerance, unit). Two independent
+#: implementations agree to 0.1 mL / 0.1 mmHg; the tolerance allows the integrator's step.
+REGAZZONI_TABLE: tuple[tuple[str, float, float, str], ...] = (
+    ("LVEDV", 136.8, 0.2, "mL"), ("LVESV", 67.0, 0.2, "mL"), ("LVSV", 69.9, 0.2, "mL"),
+    ("LVEF", 51.0, 0.2, "%"), ("CO", 5.24, 0.02, "L/min"),
+    ("min p_LV", 10.0, 0.2, "mmHg"), ("max p_LV", 119.8, 0.2, "mmHg"),
+    ("SBP", 118.8, 0.2, "mmHg"), ("DBP", 79.9, 0.2, "mmHg"), ("MAP", 99.9, 0.2, "mmHg"),
+    ("RVEDV", 181.5, 0.2, "mL"), ("RVESV", 111.7, 0.2, "mL"),
+    ("min p_AR_PUL", 18.5, 0.2, "mmHg"), ("max p_AR_PUL", 21.4, 0.2, "mmHg"),
+    ("min p_LA", 13.7, 0.2, "mmHg"), ("max p_LA", 18.2, 0.2, "mmHg"),
+)
+#: LV EA +30 % on the same model (REFERENCE.md "sanity what-ifs").
+REGAZZONI_WHATIF: tuple[tuple[str, float, float, str], ...] = (
+    ("LVEF", 53.9, 0.2, "%"), ("CO", 5.43, 0.02, "L/min"), ("SBP", 122.8, 0.2, "mmHg"),
+)
+
+#: Preset → (metric, low, high) criteria it must meet (None: unbounded side).
+PRESET_CRITERIA: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
+    "healthy": (("HR", 60, 80), ("SBP", 110, 130), ("DBP", 70, 85), ("MAP", 90, 100),
+                ("LVEDV", 120, 150), ("LVESV", 40, 60), ("LVEF", 55, 70), ("LVSV", 60, 100),
+                ("CO", 4, 8), ("LVEDP", 5, 12), ("CVP", 2, 6), ("PASP", 15, 30),
+                ("PADP", 4, 12), ("LAP", 6, 12)),
+    "regazzoni2022": (("LVEF", 50.8, 51.2),),
+    "moderate_as": (("AV.EOA", 1.0, 1.5), ("AV_mean_gradient", 20, 40)),
+    "severe_as": (("AV.EOA", None, 1.0), ("AV_mean_gradient", 40, None),
+                  ("AV_peak_velocity", 4.0, None)),
+    "severe_mr": (("MV.EROA", 0.40, None), ("MR_volume", 60, None),
+                  ("MR_fraction", 50, None)),
+    "hfref": (("LVEF", None, 40), ("LVEDP", 12, None), ("mPAP", 20, None)),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validation check."""
+
+    group: str
+    name: str
+    passed: bool | None  # None: skipped
+    detail: str
+
+
+@dataclass
+class ValidationReport:
+    """All checks that apply to one model."""
+
+    model_name: str
+    equation_hash: str
+    checks: list[Check] = field(default_factory=list)
+    ran_at: str = ""
+    seconds: float = 0.0
+    from_cache: bool = False
+
+    @property
+    def n_passed(self) -> int:
+        return sum(c.passed is True for c in self.checks)
+
+    @property
+    def n_failed(self) -> int:
+        return sum(c.passed is False for c in self.checks)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(c.passed is None for c in self.checks)
+
+    def groups(self) -> dict[str, tuple[int, int, int]]:
+        """Group → (passed, failed, skipped)."""
+        out: dict[str, list[int]] = {}
+        for c in self.checks:
+            g = out.setdefault(c.group, [0, 0, 0])
+            g[0 if c.passed is True else 1 if c.passed is False else 2] += 1
+        return {k: tuple(v) for k, v in out.items()}
+
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.passed is False]
+
+    def to_dict(self) -> dict:
+        return {"model_name": self.model_name, "equation_hash": self.equation_hash,
+                "checks_version": CHECKS_VERSION, "ran_at": self.ran_at,
+                "seconds": self.seconds, "checks": [asdict(c) for c in self.checks]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ValidationReport:
+        return cls(d["model_name"], d["equation_hash"],
+                   [Check(**c) for c in d["checks"]], d.get("ran_at", ""),
+                   float(d.get("seconds", 0.0)), True)
+
+
+def _value(results, key: str) -> float:
+    if key.startswith(("min ", "max ")):
+        series = results.series[key[4:]][0]
+        return float(np.min(series) if key.startswith("min") else np.max(series))
+    return float(results.metrics[key][0])
+
+
+def _table_checks(group: str, results, table, label: str) -> list[Check]:
+    out = []
+    for key, ref, tol, unit in table:
+        got = _value(results, key)
+        ok = bool(np.isfinite(got) and abs(got - ref) <= tol)
+        out.append(Check(group, f"{label}{key}", ok,
+                         f"{got:.2f} vs published {ref} {unit} (tolerance ±{tol})"))
+    return out
+
+
+def regazzoni_checks(model: ModelSpec) -> list[Check]:
+    """The published limit cycle and the LV EA +30 % what-if."""
+    base = model.default_vector()
+    res = simulate(model, base)
+    checks = _table_checks("regazzoni2022", res, REGAZZONI_TABLE, "")
+    whatif = base.copy()
+    whatif[model.index("LV.EA")] *= 1.3
+    res2 = simulate(model, whatif, warm_start=res.final_state)
+    checks += _table_checks("regazzoni2022", res2, REGAZZONI_WHATIF, "LV EA +30 %: ")
+    return checks
+
+
+def preset_checks(model: ModelSpec) -> list[Check]:
+    """Each preset of this model against its clinical criteria."""
+    out = []
+    for name, preset in PRESETS.items():
+        if preset.model.name != model.name:
+            continue
+        crit = PRESET_CRITERIA.get(name)
+        if crit is None:
+            out.append(Check("presets", name, None, "no grading criteria declared"))
+            continue
+        vec = preset.vector()
+        res = simulate(model, vec)
+        fails, parts = [], []
+        for key, lo, hi in crit:
+            v = (float(vec[model.index(key)]) if key in model.parameter_names
+                 else float(res.metrics[key][0]))
+            ok = np.isfinite(v) and (lo is None or v >= lo) and (hi is None or v <= hi)
+            rng = f"{'' if lo is None else lo}–{'' if hi is None else hi}"
+            parts.append(f"{key} {v:.3g} ({rng})")
+            if not ok:
+                fails.append(key)
+        detail = ", ".join(parts)
+        if fails:
+            detail = f"outside criteria: {', '.join(fails)}; " + detail
+        out.append(Check("presets", f"{name} graded as {preset.title.lower()}", not fails,
+                         detail))
+    return out
+
+
+def svzerod_data_dir() -> Path | None:
+    """The svZeroDSolver reference cases shipped with the repository's tests, if present."""
+    env = os.environ.get("TWINVIEWER_SVZEROD_DATA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "tests" / "data" / "svzerodsolver"
+    return here if here.is_dir() else None
+
+
+def svzerod_checks() -> list[Check]:
+    """The importer against svZeroDSolver's stored results (|Δ| ≤ 1e-6·range + 1e-10)."""
+    try:
+        from twinviewer.physiology import svzerod
+    except ImportError:
+        return []
+    data = svzerod_data_dir()
+    if data is None or not (data / "cases").is_dir():
+        return [Check("svzerod import", "reference cases", None,
+                      "svZeroDSolver reference data not installed")]
+    out = []
+    for case in sorted((data / "cases").glob("*.json")):
+        ref_file = data / "results" / f"result_{case.stem}.json"
+        if not ref_file.is_file():
+            out.append(Check("svzerod import", case.stem, None, "no stored result"))
+            continue
+        ref = json.loads(ref_file.read_text())
+        try:
+            got = svzerod.simulate(case)
+        except Exception as exc:  # noqa: BLE001 - a failing case is a failed check
+            out.append(Check("svzerod import", case.stem, False, f"failed to run: {exc}"))
+            continue
+        vessel = ref["columns"] != ["y"]
+        worst, ok = 0.0, True
+        for name, cols in ref["values"].items():
+            for col, expected in cols.items():
+                key = f"{col}:{name}" if vessel else name
+                expected = np.asarray(expected)
+                if key not in got:
+                    ok = False
+                    continue
+                bound = 1e-6 * np.ptp(expected) + 1e-10
+                err = float(np.max(np.abs(got[key] - expected)))
+                worst = max(worst, err / bound)
+                ok &= err <= bound
+        out.append(Check("svzerod import", case.stem, bool(ok),
+                         f"largest error {worst:.2g} × tolerance"))
+    return out
+
+
+def run_validation(model: ModelSpec, progress: Callable[[float, str], None] | None = None
+                   ) -> ValidationReport:
+    """Run every check that applies to ``model`` (no cache)."""
+    t0 = time.perf_counter()
+    steps: list[tuple[str, Callable[[], list[Check]]]] = []
+    if model.name == "regazzoni2022":
+        steps.append(("Regazzoni 2022 table", lambda: regazzoni_checks(model)))
+    steps += [("presets", lambda: preset_checks(model)), ("svZeroDSolver cases", svzerod_checks)]
+    checks: list[Check] = []
+    for k, (label, fn) in enumerate(steps):
+        if progress is not None:
+            progress(k / len(steps), f"validation: {label}")
+        checks += fn()
+    return ValidationReport(model.name, model.equation_hash, checks,
+                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                            time.perf_counter() - t0)
+
+
+def cache_dir() -> Path:
+    """Where validation results are cached (``TWINVIEWER_CACHE_DIR`` overrides)."""
+    env = os.environ.get("TWINVIEWER_CACHE_DIR")
+    if env:
+        return Path(env) / "validation"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("twinviewer")) / "validation"
+
+
+def cache_path(model: ModelSpec, directory: Path | None = None) -> Path:
+    d = directory if directory is not None else cache_dir()
+    return d / f"{model.name}-{model.equation_hash}-v{CHECKS_VERSION}.json"
+
+
+def validation_report(model: ModelSpec, *, directory: Path | None = None,
+                      refresh: bool = False,
+                      progress: Callable[[float, str], None] | None = None
+                      ) -> ValidationReport:
+    """Cached validation results of ``model``: run once per equation hash.
+
+    A cache file that cannot be read (corrupt, wrong model) is ignored and rewritten.
+    """
+    path = cache_path(model, directory)
+    if not refresh and path.is_file():
+        try:
+            rep = ValidationReport.from_dict(json.loads(path.read_text()))
+            if rep.model_name == model.name and rep.equation_hash == model.equation_hash:
+                return rep
+        except (ValueError, KeyError, TypeError):
+            pass
+    rep = run_validation(model, progress)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rep.to_dict(), indent=1))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs a re-run next time
+    return rep

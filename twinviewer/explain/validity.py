@@ -1,0 +1,195 @@
+"""When not to trust a prediction: warnings about the model's validity domain and the twin.
+
+Checks, each producing a :class:`ValidityWarning` naming the quantity and the numbers:
+
+* ``context``: a prediction or the heart rate outside the model's context of use (ranges
+  parsed from ``ModelSpec.context_of_use`` such as "HR 40–180 bpm", plus the explicit
+  :data:`VALIDITY_RANGES` below);
+* ``plausible``: a parameter outside its plausible range;
+* ``prior``: a parameter beyond the 99 % interval of the model's population prior;
+* ``bound``: a calibrated (posterior) ensemble pushed against a prior or plausible bound;
+* ``fit``: a measurement the prediction's 90 % interval misses by more than 2 SD;
+* ``periodic``: ensemble members that did not reach a periodic state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinviewer.core.twin import Twin
+from twinviewer.core.units import UnitError
+from twinviewer.physiology import METRIC_BY_NAME, ModelSpec, Results
+
+#: Ranges of clinical metrics inside which the models were built and checked (resting adult
+#: haemodynamics, from the presets and the normal and diseased ranges of REFERENCE.md with
+#: margins). Outside them the equations may still run, but nothing has been checked there.
+VALIDITY_RANGES: dict[str, tuple[float, float]] = {
+    "HR": (40.0, 180.0), "LVEF": (10.0, 80.0), "LVEDV": (50.0, 400.0),
+    "LVESV": (15.0, 350.0), "SBP": (70.0, 220.0), "DBP": (30.0, 130.0),
+    "MAP": (50.0, 160.0), "CO": (1.5, 12.0), "LVEDP": (0.0, 40.0), "LAP": (0.0, 40.0),
+    "CVP": (0.0, 25.0), "mPAP": (8.0, 70.0), "LVSP": (60.0, 300.0),
+}
+#: Model-specific limits the context of use states only in words.
+MODEL_LIMITS: dict[str, dict[str, tuple[float, float]]] = {
+    # "Activation timing is absolute (seconds), so it is valid only near 75 bpm."
+    "regazzoni2022": {"HR": (60.0, 90.0)},
+}
+
+_RANGE = re.compile(r"\b([A-Za-z][A-Za-z_]*)\s+(\d+(?:\.\d+)?)\s*[–-]\s*(\d+(?:\.\d+)?)\s*"
+                    r"([A-Za-z/%]+)")
+
+
+@dataclass(frozen=True)
+class ValidityWarning:
+    """One reason to be careful with the twin's predictions."""
+
+    kind: str
+    subject: str
+    text: str
+    severity: str = "warning"  # 'warning' | 'caution'
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "subject": self.subject, "severity": self.severity,
+                "text": self.text}
+
+
+def context_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
+    """Numeric ranges of metrics/parameters in the model's context of use and limits."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, lo, hi, _unit in _RANGE.findall(model.context_of_use):
+        if name in METRIC_BY_NAME or name in model.parameter_names:
+            out[name] = (float(lo), float(hi))
+    out.update(MODEL_LIMITS.get(model.name, {}))
+    return out
+
+
+def validity_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
+    """All ranges checked for this model: explicit ones, narrowed by the context of use."""
+    out = dict(VALIDITY_RANGES)
+    out.update(context_ranges(model))
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
+    """Point-estimate parameters implausible, or beyond the population prior's 99 %."""
+    out = []
+    for j, par in enumerate(model.parameters):
+        v = float(twin.params[j])
+        msg = par.check(v)
+        if msg:
+            out.append(ValidityWarning("plausible", par.name, msg))
+            continue
+        if par.prior.is_point_mass:
+            continue
+        lo, hi = par.prior.interval(0.99)
+        if not lo <= v <= hi:
+            out.append(ValidityWarning(
+                "prior", par.name,
+                f"{par.name} = {_fmt(v)} {par.unit} is beyond the 99 % interval of the "
+                f"model's population prior ({_fmt(lo)}–{_fmt(hi)} {par.unit}): an unusual "
+                f"value, so predictions rest on the model's behaviour far from its typical "
+                f"range", "caution"))
+    hr = model.heart_rate_parameter
+    rng = context_ranges(model).get(hr)
+    if rng is not None:
+        v = float(twin.params[model.index(hr)])
+        if not rng[0] <= v <= rng[1]:
+            out.append(ValidityWarning(
+                "context", hr, f"heart rate {_fmt(v)} bpm is outside the model's context of "
+                f"use ({_fmt(rng[0])}–{_fmt(rng[1])} bpm)"))
+    return out
+
+
+def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
+    """For a calibrated ensemble: parameters whose posterior is pressed against a bound."""
+    if twin.ensemble_kind != "posterior" or twin.ensemble.shape[0] < 2:
+        return []
+    out = []
+    for j, par in enumerate(model.parameters):
+        col = twin.ensemble[:, j]
+        if np.ptp(col) == 0 or par.prior.is_point_mass:
+            continue
+        lo, hi = par.plausible
+        span = (hi - lo) if np.isfinite(hi - lo) else abs(np.median(col))
+        near = np.mean((col - lo <= 0.01 * span) | (hi - col <= 0.01 * span))
+        u = float(par.prior.dist.cdf(np.median(col)))
+        if near > 0.25:
+            out.append(ValidityWarning(
+                "bound", par.name, f"{100 * near:.0f} % of the calibrated members of "
+                f"{par.name} sit at its plausible bound ({_fmt(lo)}–{_fmt(hi)} {par.unit}): "
+                f"the data push it beyond what the model allows"))
+        elif u < 0.005 or u > 0.995:
+            side = "lower" if u < 0.5 else "upper"
+            out.append(ValidityWarning(
+                "bound", par.name, f"the calibrated median of {par.name} "
+                f"({_fmt(float(np.median(col)))} {par.unit}) lies in the prior's extreme "
+                f"{side} tail (prior quantile {u:.3f}): the fit is pushing against the prior"))
+    return out
+
+
+def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
+                        metrics: list[str] | None = None) -> list[ValidityWarning]:
+    """Predictions outside the validity ranges, poor fits to measurements, failed members."""
+    out = []
+    ranges = validity_ranges(model)
+    names = metrics if metrics is not None else list(ranges)
+    for m in names:
+        if m not in ranges or m not in results.metrics:
+            continue
+        med, lo, hi = results.summary(m)
+        if not np.isfinite(med):
+            continue
+        a, b = ranges[m]
+        unit = METRIC_BY_NAME[m].unit
+        if not a <= med <= b:
+            out.append(ValidityWarning(
+                "context", m, f"predicted {m} {_fmt(med)} {unit} is outside the range the "
+                f"model was built and checked for ({_fmt(a)}–{_fmt(b)} {unit})"))
+        elif lo < a or hi > b:
+            out.append(ValidityWarning(
+                "context", m, f"part of the 90 % interval of {m} ({_fmt(lo)}–{_fmt(hi)} "
+                f"{unit}) is outside the checked range ({_fmt(a)}–{_fmt(b)} {unit})",
+                "caution"))
+    for meas in twin.measurements:
+        if meas.name not in results.metrics:
+            continue
+        unit = results.unit(meas.name)
+        try:
+            mm = meas.to(unit)
+        except (UnitError, ValueError):
+            out.append(ValidityWarning("fit", meas.name, f"measurement {meas.name} in "
+                                       f"{meas.unit} cannot be compared with {unit}"))
+            continue
+        med, lo, hi = results.summary(meas.name)
+        if not np.isfinite(med):
+            continue
+        if hi < mm.value - 2 * mm.uncertainty or lo > mm.value + 2 * mm.uncertainty:
+            out.append(ValidityWarning(
+                "fit", meas.name, f"poor fit: predicted {meas.name} {_fmt(med)} {unit} "
+                f"(90 %: {_fmt(lo)}–{_fmt(hi)}) misses the measured {_fmt(mm.value)} ± "
+                f"{_fmt(mm.uncertainty)} {unit} by more than 2 SD"))
+    bad = ~results.ok
+    if bad.any():
+        msgs = [m for m in results.messages if m][:3]
+        out.append(ValidityWarning(
+            "periodic", "ensemble", f"{int(bad.sum())} of {results.n} members did not reach "
+            f"a periodic state and are left out of every summary"
+            + (": " + "; ".join(msgs) if msgs else ""),
+            "warning" if bad.mean() > 0.05 else "caution"))
+    return out
+
+
+def validity_warnings(twin: Twin, model: ModelSpec, results: Results | None = None,
+                      metrics: list[str] | None = None) -> list[ValidityWarning]:
+    """Every validity warning for a twin (and its ensemble results, if given)."""
+    out = parameter_warnings(twin, model) + posterior_bound_warnings(twin, model)
+    if results is not None:
+        out += prediction_warnings(twin, model, results, metrics)
+    return out

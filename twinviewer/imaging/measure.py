@@ -1,0 +1,129 @@
+"""Chamber volumes, ejection fraction and LV mass from label maps, with uncertainty.
+
+Volume of a structure = voxel count × voxel volume. Its uncertainty is one standard deviation
+of the partial-volume error of the boundary: each exposed voxel face (between the structure
+and anything else, along axis a with spacing Δa) bounds a slab whose true boundary lies
+anywhere within ±Δa/2 (uniform, SD Δa/√12), and the face contributes face area × that; the
+error is taken as fully correlated over the surface (a segmentation threshold shifts the whole
+boundary together), so
+
+    σ_V = Σ_faces A_face · Δa / √12 = N_exposed_faces · V_voxel / √12.
+
+EF = (EDV − ESV)/EDV × 100 with first-order propagation treating ED and ES as independent;
+LV mass = 1.05 g/mL × myocardial volume at end-diastole (Lang et al. 2015).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from twinviewer.core.measurement import Measurement
+
+SOURCE = "CT segmentation"
+MYOCARDIAL_DENSITY_G_PER_ML = 1.05
+
+
+def exposed_faces(labels: np.ndarray, n_values: int = 256) -> np.ndarray:
+    """Exposed voxel faces per label value, ``(n_values,)`` int64 (image borders count)."""
+    labels = np.asarray(labels)
+    counts = np.zeros(n_values, np.int64)
+    for axis in range(3):
+        a = np.moveaxis(labels, axis, 0)
+        lo, hi = a[:-1], a[1:]
+        d = lo != hi
+        counts += np.bincount(lo[d].ravel(), minlength=n_values)[:n_values]
+        counts += np.bincount(hi[d].ravel(), minlength=n_values)[:n_values]
+        counts += np.bincount(a[0].ravel(), minlength=n_values)[:n_values]
+        counts += np.bincount(a[-1].ravel(), minlength=n_values)[:n_values]
+    return counts
+
+
+def structure_volumes(labels: np.ndarray, spacing: tuple[float, float, float],
+                      label_values: dict[str, int]) -> dict[str, Measurement]:
+    """Volume (mL ± SD) of each labelled structure.
+
+    Parameters
+    ----------
+    labels : (z, y, x) uint8 ndarray
+    spacing : (3,) floats
+        Voxel spacing in mm (any order; only the product matters).
+    label_values : dict
+        Vocabulary key → label value.
+
+    Returns
+    -------
+    dict
+        Key → Measurement named ``'<key> volume'`` in mL; absent structures are left out.
+
+    Examples
+    --------
+    >>> lab = np.zeros((10, 10, 10), np.uint8); lab[2:7, 2:7, 2:7] = 1   # 125 voxels of 8 mm³
+    >>> v = structure_volumes(lab, (2.0, 2.0, 2.0), {"la": 1})["la"]
+    >>> v.value, round(v.uncertainty, 3)   # 150 exposed faces × 0.008 mL / √12
+    (1.0, 0.346)
+    """
+    labels = np.asarray(labels)
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    counts = np.bincount(labels.ravel(), minlength=256)
+    faces = exposed_faces(labels, max(256, len(counts)))
+    out = {}
+    for key, v in label_values.items():
+        if 0 < v < len(counts) and counts[v]:
+            out[key] = Measurement(f"{key} volume", float(counts[v]) * voxel_ml, "mL",
+                                   float(faces[v]) * voxel_ml / math.sqrt(12.0), SOURCE)
+    return out
+
+
+def ejection_fraction(edv: Measurement, esv: Measurement, name: str = "LVEF") -> Measurement:
+    """EF (%) with first-order uncertainty from independent EDV and ESV errors."""
+    if not edv.value > 0:
+        raise ValueError(f"{name}: end-diastolic volume must be > 0 mL, got {edv.value}")
+    ef = 100.0 * (edv.value - esv.value) / edv.value
+    d_edv = 100.0 * esv.value / edv.value**2
+    d_esv = 100.0 / edv.value
+    sd = math.hypot(d_edv * edv.uncertainty, d_esv * esv.uncertainty)
+    return Measurement(name, ef, "%", sd, SOURCE)
+
+
+def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, es: int
+                          ) -> list[Measurement]:
+    """LVEDV, LVESV, LVSV, LVEF, LV mass (and RV equivalents) from per-phase volumes.
+
+    Parameters
+    ----------
+    volumes : dict
+        Phase index → :func:`structure_volumes` output.
+    ed, es : int
+        Phase indices of end-diastole and end-systole.
+    """
+    out: list[Measurement] = []
+
+    def chamber(key: str, prefix: str) -> None:
+        if key not in volumes.get(ed, {}):
+            return
+        edv = volumes[ed][key]
+        out.append(Measurement(f"{prefix}EDV", edv.value, "mL", edv.uncertainty, SOURCE))
+        if es != ed and key in volumes.get(es, {}):
+            esv = volumes[es][key]
+            out.append(Measurement(f"{prefix}ESV", esv.value, "mL", esv.uncertainty, SOURCE))
+            out.append(Measurement(f"{prefix}SV", edv.value - esv.value, "mL",
+                                   math.hypot(edv.uncertainty, esv.uncertainty), SOURCE))
+            out.append(ejection_fraction(edv, esv, f"{prefix}EF"))
+
+    chamber("lv_blood", "LV")
+    chamber("rv_blood", "RV")
+    if "lv_myocardium" in volumes.get(ed, {}):
+        myo = volumes[ed]["lv_myocardium"]
+        out.append(Measurement("LVmass", MYOCARDIAL_DENSITY_G_PER_ML * myo.value, "g",
+                               MYOCARDIAL_DENSITY_G_PER_ML * myo.uncertainty, SOURCE))
+    return out
+
+
+def ed_es_from_volumes(volumes: dict[int, dict[str, Measurement]]) -> tuple[int, int] | None:
+    """(ED, ES) phase indices as the largest and smallest LV blood volume, if ≥ 2 phases."""
+    lv = {p: v["lv_blood"].value for p, v in volumes.items() if "lv_blood" in v}
+    if len(lv) < 2:
+        return None
+    return max(lv, key=lv.__getitem__), min(lv, key=lv.__getitem__)

@@ -1,0 +1,236 @@
+"""The whole imaging pipeline: a folder of DICOM (plus SEG / NIfTI / meshes) → :class:`Anatomy`.
+
+Steps (progress fractions in brackets): scan and de-identify headers [0–0.15], build the image
+volume [0.15–0.55], read segmentations [0.55–0.65], measure volumes and pick ED/ES
+[0.65–0.7], mesh every labelled phase [0.7–1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
+from twinviewer.core.measurement import Measurement
+from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.measure import (
+    clinical_measurements,
+    ed_es_from_volumes,
+    structure_volumes,
+)
+from twinviewer.imaging.meshing import MeshingOptions, label_map_to_meshes
+from twinviewer.imaging.segmentation import (
+    LABEL_VALUES,
+    MESH_SUFFIXES,
+    NIFTI_SUFFIXES,
+    LabelSet,
+    display,
+    mapping_from,
+    read_mesh,
+    read_nifti,
+    read_seg,
+)
+from twinviewer.imaging.series import FolderScan, SeriesInfo, iter_files, read_dicom, scan_folder
+from twinviewer.imaging.volume import LoadedVolume, load_volume
+
+__all__ = ["ImagingError", "import_study", "choose_series"]
+
+
+class _Steps:
+    """Maps sub-step progress into the caller's [0, 1] and honours cancel."""
+
+    def __init__(self, progress: Callable[[float, str], None] | None,
+                 cancel: Callable[[], bool] | None, where: Path) -> None:
+        self.progress, self.cancel, self.where = progress, cancel, where
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ImagingError(f"{self.where}: import cancelled")
+
+    def report(self, fraction: float, message: str) -> None:
+        self.check()
+        if self.progress is not None:
+            self.progress(min(max(fraction, 0.0), 1.0), message)
+
+    def sub(self, lo: float, hi: float) -> Callable[[float, str], None]:
+        return lambda f, m: self.report(lo + (hi - lo) * f, m)
+
+
+def choose_series(scan: FolderScan, series_uid: str | None = None) -> tuple[SeriesInfo, str]:
+    """The image series to import and why: the one asked for, else one a SEG references,
+    else the one with most frames."""
+    images = [s for s in scan.images() if s.frames]
+    if series_uid is not None:
+        for s in images:
+            if s.series_uid == series_uid:
+                return s, "as requested"
+        raise ImagingError(f"series {series_uid} not found among {len(images)} image series")
+    referenced = set()
+    for seg in scan.segs():
+        referenced |= seg.referenced_series
+    pick = [s for s in images if s.series_uid in referenced] or images
+    best = max(pick, key=lambda s: len(s.frames))
+    why = ("referenced by a segmentation" if best.series_uid in referenced else
+           "largest image series")
+    return best, why
+
+
+def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps: _Steps
+              ) -> LabelSet:
+    out = LabelSet()
+    image_uids = {s.series_uid for s in scan.images()}
+    segs = [p for s in scan.segs() for p in s.files]
+    for n, path in enumerate(segs):
+        steps.report(n / max(len(segs), 1), f"reading segmentation {path.name}")
+        ds = read_dicom(path, key, pixels=True)
+        refs = {str(r.SeriesInstanceUID) for r in ds.get("ReferencedSeriesSequence", [])}
+        if refs and not refs & {loaded.series_uid} and refs & image_uids:
+            out.notes.append(f"{path}: segmentation of another image series; not used")
+            continue
+        out.merge(read_seg(ds, loaded.image, series_uid=loaded.series_uid,
+                           sop_phase=loaded.sop_phase, name=str(path), mapping=mapping),
+                  str(path))
+    return out
+
+
+def _mesh_only(files: list[Path], mapping, pseudonym: str) -> Anatomy:
+    notes: list[str] = []
+    anatomy = Anatomy(pseudonym, notes=notes)
+    for p in files:
+        key, mesh = read_mesh(p, mapping=mapping, notes=notes)
+        name, color = display(key)
+        s = anatomy.structures.setdefault(key, Structure(key, name, color))
+        s.meshes[0] = mesh
+        v = mesh.volume_ml()
+        s.volumes[0] = Measurement(f"{key} volume", v, "mL", 0.0, "imported mesh")
+    notes.append("mesh-only import: no image, volumes from the meshes without uncertainty")
+    return anatomy
+
+
+def import_study(path: Path, *, key: bytes | None = None,
+                 progress: Callable[[float, str], None] | None = None,
+                 cancel: Callable[[], bool] | None = None,
+                 series_uid: str | None = None,
+                 segmentation: Path | None = None,
+                 mapping: Path | None = None,
+                 meshing: MeshingOptions | None = None,
+                 scan: FolderScan | None = None) -> Anatomy:
+    """Import a cardiac study: image, labels, meshes with uncertainty, chamber volumes.
+
+    Parameters
+    ----------
+    path : Path
+        Folder searched recursively: DICOM images (classic or enhanced, any transfer syntax
+        pydicom's plugins decode), DICOM SEG, NIfTI label maps (``.nii``/``.nii.gz``) and
+        surface meshes (VTP/VTK/STL/OBJ/PLY named after their structure).
+    key : bytes, optional
+        De-identification key; default :func:`twinviewer.imaging.deid.installation_key`.
+    progress : callable, optional
+        ``progress(fraction, message)``, fraction in [0, 1].
+    cancel : callable, optional
+        Polled between steps; returning True aborts with :class:`ImagingError`.
+    series_uid : str, optional
+        (De-identified) series to import when the folder holds several.
+    segmentation : Path, optional
+        An extra label source outside ``path``: a SEG, a NIfTI file or a mesh file.
+    mapping : Path, optional
+        Segment mapping JSON ``{"segment label or value": "vocabulary key"}``.
+    meshing : MeshingOptions, optional
+    scan : FolderScan, optional
+        Reuse a :func:`~twinviewer.imaging.series.scan_folder` result.
+
+    Returns
+    -------
+    Anatomy
+        Pseudonymised; ``notes`` list every skipped file, repair and assumption.
+
+    Raises
+    ------
+    ImagingError
+        Naming the file and the problem (empty folder, no DICOM, truncated or undecodable
+        file, mixed orientations, gaps, a SEG of another series, mismatched label geometry).
+    """
+    from twinviewer.imaging.deid import installation_key
+
+    path = Path(path)
+    key = key if key is not None else installation_key()
+    steps = _Steps(progress, cancel, path)
+    user_map = mapping_from(mapping)
+    extra = [p for p in ([path] if path.is_file() else iter_files(path) if path.is_dir()
+                         else [])]
+    extra += [segmentation] if segmentation is not None else []
+    niftis = [p for p in extra if p.name.lower().endswith(NIFTI_SUFFIXES)]
+    meshes = [p for p in extra if p.name.lower().endswith(MESH_SUFFIXES)]
+    if scan is None:
+        try:
+            scan = scan_folder(path, key, progress=steps.sub(0.0, 0.15), cancel=cancel)
+        except ImagingError:
+            if meshes and not niftis:
+                from twinviewer.imaging.deid import pseudonym
+                return _mesh_only(meshes, user_map, pseudonym(str(path.resolve()), key))
+            raise
+    notes = list(scan.notes)
+    series, why = choose_series(scan, series_uid)
+    if len(scan.images()) > 1:
+        notes.append(f"{len(scan.images())} image series found; imported "
+                     f"{series.description!r} ({why})")
+    loaded = load_volume(series, progress=steps.sub(0.15, 0.55), cancel=cancel)
+    notes += loaded.notes
+    image = loaded.image
+    if segmentation is not None and segmentation.suffix.lower() == ".dcm":
+        scan.series.append(SeriesInfo("", "", "SEG", segmentation.name, "seg", [segmentation]))
+    labels = _segs_for(scan, loaded, key, user_map, _Steps(steps.sub(0.55, 0.62), cancel,
+                                                            path))
+    for p in niftis:
+        labels.merge(read_nifti(p, image, mapping=user_map), str(p))
+    notes += labels.notes
+    steps.report(0.65, "measuring volumes")
+    volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES)
+               for p, lab in labels.labels.items()}
+    by_lv = ed_es_from_volumes(volumes)
+    if by_lv is not None:
+        if by_lv != (image.ed_index, image.es_index):
+            notes.append(f"ED/ES set from LV blood volume (largest/smallest): phases {by_lv} "
+                         f"instead of {(image.ed_index, image.es_index)} from timing")
+        image.ed_index, image.es_index = by_lv
+    anatomy = Anatomy(series.patient, image=image, labels=labels.labels or None,
+                      label_values=dict(LABEL_VALUES), notes=notes)
+    for n, (phase, lab) in enumerate(sorted(labels.labels.items())):
+        steps.report(0.7 + 0.3 * n / len(labels.labels), f"meshing phase {phase}")
+        mesh_notes: list[str] = []
+        meshes_p = label_map_to_meshes(lab, image.affine, LABEL_VALUES,
+                                       slice_thickness_mm=image.slice_thickness_mm,
+                                       options=meshing, notes=mesh_notes)
+        notes += [f"phase {phase}: {m}" for m in mesh_notes]
+        for k, mesh in meshes_p.items():
+            name, color = display(k)
+            s = anatomy.structures.setdefault(k, Structure(k, name, color))
+            s.meshes[phase] = mesh
+        for k, v in volumes[phase].items():
+            name, color = display(k)
+            anatomy.structures.setdefault(k, Structure(k, name, color)).volumes[phase] = v
+    for p in meshes:  # imported surfaces complement (never replace) label-derived ones
+        k, mesh = read_mesh(p, mapping=user_map, notes=notes)
+        name, color = display(k)
+        s = anatomy.structures.setdefault(k, Structure(k, name, color))
+        if image.ed_index in s.meshes:
+            notes.append(f"{p}: {k} already meshed from labels; imported mesh not used")
+            continue
+        s.meshes[image.ed_index] = mesh
+        s.volumes[image.ed_index] = Measurement(f"{k} volume", mesh.volume_ml(), "mL", 0.0,
+                                                "imported mesh")
+    if volumes:
+        anatomy.measurements = clinical_measurements(volumes, image.ed_index, image.es_index)
+    else:
+        notes.append("no segmentation found: image only, no meshes or volumes")
+    steps.report(1.0, "import finished")
+    return anatomy
+
+
+def mesh_of(anatomy: Anatomy, key: str, phase: int) -> SurfaceMesh:
+    """The mesh of structure ``key`` at ``phase`` (KeyError naming what is missing)."""
+    try:
+        return anatomy.structures[key].meshes[phase]
+    except KeyError:
+        raise KeyError(f"no {key} mesh at phase {phase}") from None
+

@@ -1,0 +1,136 @@
+"""``twinviewer whatif``: run what-if scenarios on a virtual patient from the command line.
+
+Examples
+--------
+``twinviewer whatif --preset severe_as --intervention tavi:eoa=1.8``
+``twinviewer whatif --preset hfref --scenario lvad:speed=5000 --scenario lvad:speed=7000
+--goal "min LVEDP; CO>=4" --json``
+
+``--intervention`` steps form one scenario (applied in order); each ``--scenario`` is a
+further scenario whose steps are joined by ``+``. ``--list`` prints the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from twinviewer import RESEARCH_USE
+from twinviewer.core.twin import Scenario
+from twinviewer.core.units import UnitError
+from twinviewer.interventions.compare import DEFAULT_METRICS, run_scenarios, scenario_table
+from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.library import LIBRARY
+from twinviewer.interventions.ranking import Goal, rank
+from twinviewer.interventions.scenario import parse_scenario, parse_step, scenario_label
+from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
+from twinviewer.physiology.presets import PRESETS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``whatif`` options to ``parser`` (for the main CLI's sub-command)."""
+    parser.add_argument("--preset", default="severe_as",
+                        help=f"virtual patient ({', '.join(PRESETS)}); default severe_as")
+    parser.add_argument("--members", type=int, default=200,
+                        help="ensemble size (1: the point estimate only); default 200")
+    parser.add_argument("--seed", type=int, default=0, help="ensemble seed; default 0")
+    parser.add_argument("--intervention", "-i", action="append", default=[],
+                        metavar="NAME:SETTING=VALUE,...",
+                        help="a step of the main scenario, e.g. tavi:eoa=1.8,pvl=1 "
+                             "(repeat to stack steps in order)")
+    parser.add_argument("--scenario", "-s", action="append", default=[],
+                        metavar="STEP+STEP",
+                        help="a further scenario, steps joined by '+', e.g. "
+                             "'tavi_sapien3:size=26+beta_blocker:dose=5'")
+    parser.add_argument("--metrics", default=",".join(DEFAULT_METRICS),
+                        help="comma-separated metrics to compare")
+    parser.add_argument("--goal", default=None,
+                        help="rank options by a goal, e.g. 'min LVEDP; CO>=4'")
+    parser.add_argument("--level", type=float, default=0.9,
+                        help="interval level; default 0.9")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--list", action="store_true",
+                        help="describe the intervention library and exit")
+    return parser
+
+
+def _clean(x):
+    """JSON-safe copy (NaN → null)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _scenarios(args) -> list[Scenario]:
+    out: list[Scenario] = []
+    if args.intervention:
+        steps = tuple(parse_step(s) for s in args.intervention)
+        out.append(Scenario(scenario_label(steps), steps))
+    out += [parse_scenario(s) for s in args.scenario]
+    if not out:
+        raise InterventionError("no intervention given; use --intervention NAME:SETTING=VALUE "
+                                "(see --list)")
+    return out
+
+
+def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
+    """Run the ``whatif`` command; returns the process exit code (0 ok, 2 bad input).
+
+    ``args`` is a parsed namespace (from :func:`add_arguments`) or an argument list.
+    """
+    if not isinstance(args, argparse.Namespace):
+        parser = add_arguments(argparse.ArgumentParser(
+            prog="twinviewer whatif", description=__doc__.splitlines()[0]))
+        args = parser.parse_args(args)
+    if args.list:
+        print("\n\n".join(iv.describe() for iv in LIBRARY.values()))
+        return 0
+    try:
+        if args.preset not in PRESETS:
+            raise ModelError(f"unknown preset {args.preset!r}; choose one of: "
+                             f"{', '.join(PRESETS)}")
+        if args.members < 1:
+            raise InterventionError(f"--members {args.members}: need at least 1 member")
+        if not 0.0 < args.level < 1.0:
+            raise InterventionError(f"--level {args.level}: must be between 0 and 1")
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+        for m in metrics:
+            if m not in METRIC_BY_NAME:
+                raise InterventionError(f"unknown metric {m!r}; known: "
+                                        f"{', '.join(METRIC_BY_NAME)}")
+        scenarios = _scenarios(args)
+        goal = Goal.parse(args.goal) if args.goal else None
+        from twinviewer.twins import model_of, twin_from_preset
+
+        twin = twin_from_preset(args.preset, n=args.members, seed=args.seed)
+        model = model_of(twin)
+        baseline = simulate(model, twin.ensemble)
+        results = run_scenarios(model, baseline, scenarios)
+        table = scenario_table(baseline, results, metrics, level=args.level)
+        ranking = rank(baseline, results, goal) if goal else None
+    except (InterventionError, ModelError, UnitError) as exc:
+        print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        doc = {"notice": RESEARCH_USE, "preset": args.preset, "members": args.members,
+               "seed": args.seed, "scenarios": [s.to_dict() for s in scenarios],
+               "table": table.to_dict(),
+               "ranking": ranking.to_dict() if ranking else None}
+        print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
+    else:
+        print(f"{RESEARCH_USE}\npreset {args.preset}, {args.members} members")
+        print(table.format_text())
+        if ranking:
+            print(ranking.format_text())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(run_whatif(sys.argv[1:]))

@@ -1,0 +1,281 @@
+"""Running scenarios over an ensemble and comparing them with the baseline member by member.
+
+Every scenario member starts from the same member's baseline limit cycle, and every
+difference is paired (scenario − baseline of the *same* parameter set), so the difference has
+its own interval and an "improves X in N % of plausible twins" figure that the two marginal
+intervals cannot give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twinviewer.core.twin import Scenario
+from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
+from twinviewer.physiology.model import ModelSpec
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class Direction:
+    """Which way a metric is better: ``better`` +1 (higher) or −1 (lower); changes smaller
+    than ``tol`` (metric units) count as no change."""
+
+    better: int
+    tol: float
+    why: str
+
+
+#: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, volumes)
+#: have none in general: their change is shown, never scored.
+DIRECTIONS: dict[str, Direction] = {
+    "CO": Direction(+1, 0.05, "forward output; low output is the failing state"),
+    "SV_forward": Direction(+1, 0.5, "forward stroke volume"),
+    "LVEF": Direction(+1, 0.5, "ejection fraction"),
+    "LVEDP": Direction(-1, 0.2, "filling pressure: congestion"),
+    "LAP": Direction(-1, 0.2, "≈ PCWP: pulmonary congestion"),
+    "CVP": Direction(-1, 0.2, "systemic congestion"),
+    "mPAP": Direction(-1, 0.2, "pulmonary hypertension"),
+    "PASP": Direction(-1, 0.2, "pulmonary hypertension"),
+    "LVSP": Direction(-1, 1.0, "LV pressure load"),
+    "AV_mean_gradient": Direction(-1, 0.2, "aortic stenosis"),
+    "AV_peak_gradient": Direction(-1, 0.5, "aortic stenosis"),
+    "AV_peak_velocity": Direction(-1, 0.05, "aortic stenosis"),
+    "AR_volume": Direction(-1, 0.5, "aortic regurgitation"),
+    "MV_mean_gradient": Direction(-1, 0.2, "mitral stenosis"),
+    "MR_volume": Direction(-1, 0.5, "mitral regurgitation"),
+    "MR_fraction": Direction(-1, 0.5, "mitral regurgitation"),
+    "TR_volume": Direction(-1, 0.5, "tricuspid regurgitation"),
+    "LV_suction": Direction(-1, 0.5, "LVAD suction event"),
+    "AV_opening": Direction(+1, 0.5, "an aortic valve that opens (LVAD target)"),
+}
+
+DEFAULT_METRICS = ("CO", "LVEDP", "LAP", "LVEF", "MAP", "HR", "LVSP", "AV_mean_gradient",
+                   "MR_fraction", "MV_mean_gradient", "mPAP")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Median and central interval (``level``) of a set of values."""
+
+    median: float
+    lo: float
+    hi: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, level: float = 0.9) -> Interval:
+        x = np.asarray(x, dtype=float)
+        x = x[np.isfinite(x)]
+        if x.size == 0:
+            return cls(np.nan, np.nan, np.nan)
+        a = (1.0 - level) / 2.0
+        lo, med, hi = np.quantile(x, [a, 0.5, 1.0 - a])
+        return cls(float(med), float(lo), float(hi))
+
+    def format(self, digits: int = 1, signed: bool = False) -> str:
+        if not np.isfinite(self.median):
+            return "—"
+        f = f"{{:{'+' if signed else ''}.{digits}f}}"
+        return f"{f.format(self.median)} ({f.format(self.lo)} to {f.format(self.hi)})"
+
+    def to_dict(self) -> dict:
+        return {"median": self.median, "lo": self.lo, "hi": self.hi}
+
+
+def paired_mask(baseline: Results, scenario: Results) -> np.ndarray:
+    """Members periodic in both runs (the plausible twins a comparison counts)."""
+    if baseline.n != scenario.n:
+        raise InterventionError(f"cannot pair a scenario of {scenario.n} members with a "
+                                f"baseline of {baseline.n}")
+    return baseline.ok & scenario.ok
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One metric of one scenario against the baseline, member by member.
+
+    ``improved`` / ``worsened``: fraction of paired members whose metric moved in the better
+    / worse direction by more than the metric's tolerance (None without a direction).
+    """
+
+    metric: str
+    unit: str
+    label: str
+    baseline: Interval
+    scenario: Interval
+    difference: Interval
+    improved: float | None
+    worsened: float | None
+    n_paired: int
+    n_total: int
+
+    def improvement_text(self) -> str:
+        if self.improved is None:
+            return "—"
+        return f"improves {self.label} in {100 * self.improved:.0f} % of plausible twins"
+
+    def to_dict(self) -> dict:
+        return {"metric": self.metric, "unit": self.unit, "label": self.label,
+                "baseline": self.baseline.to_dict(), "scenario": self.scenario.to_dict(),
+                "difference": self.difference.to_dict(), "improved": self.improved,
+                "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total}
+
+
+def compare(baseline: Results, scenario: Results, metric: str, *,
+            level: float = 0.9) -> Comparison:
+    """Compare one metric of a scenario with the baseline, paired by member."""
+    if metric not in baseline.metrics:
+        raise InterventionError(f"unknown metric {metric!r}; known: "
+                                f"{', '.join(baseline.metrics)}")
+    mask = paired_mask(baseline, scenario)
+    b = baseline.metrics[metric][mask]
+    s = scenario.metrics[metric][mask]
+    ok = np.isfinite(b) & np.isfinite(s)
+    b, s = b[ok], s[ok]
+    d = s - b
+    direction = DIRECTIONS.get(metric)
+    improved = worsened = None
+    if direction is not None and d.size:
+        signed = direction.better * d
+        improved = float(np.mean(signed > direction.tol))
+        worsened = float(np.mean(signed < -direction.tol))
+    meta = METRIC_BY_NAME.get(metric)
+    return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
+                      Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),
+                      improved, worsened, int(d.size), baseline.n)
+
+
+@dataclass(frozen=True)
+class ScenarioFlags:
+    """Safety flags of a scenario: fractions of paired members."""
+
+    lv_suction: float
+    av_closed: float
+    failed: int
+    messages: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.lv_suction > 0:
+            out.append(f"LV suction in {100 * self.lv_suction:.0f} % of plausible twins")
+        if self.av_closed > 0:
+            out.append(f"aortic valve no longer opens in {100 * self.av_closed:.0f} % of "
+                       f"plausible twins")
+        if self.failed:
+            out.append(f"{self.failed} member(s) did not reach a periodic state (excluded)")
+        return out
+
+
+def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
+    """LV suction, a closed aortic valve and failed members of a scenario."""
+    mask = paired_mask(baseline, scenario)
+    n = max(int(mask.sum()), 1)
+    suction = float(np.sum(scenario.metrics["LV_suction"][mask] > 0.5)) / n
+    closed = float(np.sum(scenario.metrics["AV_opening"][mask] < 0.5)) / n
+    failed = int(np.sum(~scenario.ok & baseline.ok))
+    return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]))
+
+
+@dataclass
+class ScenarioTable:
+    """Baseline and scenarios side by side: per metric the baseline, each scenario's value,
+    the paired difference and the fraction of members improved."""
+
+    metrics: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    baseline: dict[str, Interval]
+    cells: dict[str, dict[str, Comparison]]  # metric → scenario → comparison
+    flags: dict[str, ScenarioFlags]
+    level: float = 0.9
+    units: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "level": self.level,
+            "scenarios": list(self.scenarios),
+            "metrics": [
+                {"metric": m, "unit": self.units.get(m, ""),
+                 "baseline": self.baseline[m].to_dict(),
+                 "scenarios": {s: self.cells[m][s].to_dict() for s in self.scenarios}}
+                for m in self.metrics],
+            "flags": {s: {"lv_suction": f.lv_suction, "av_closed": f.av_closed,
+                          "failed": f.failed, "messages": list(f.messages)}
+                      for s, f in self.flags.items()},
+        }
+
+    def format_text(self) -> str:
+        """A plain-text table (medians with the interval, paired difference, % improved)."""
+        lines = [f"values: median ({100 * self.level:.0f} % interval); Δ = scenario − baseline, "
+                 f"paired by member"]
+        for m in self.metrics:
+            lines.append(f"{m} [{self.units.get(m, '')}]  baseline {self.baseline[m].format()}")
+            for s in self.scenarios:
+                c = self.cells[m][s]
+                imp = "" if c.improved is None else f"  improves in {100 * c.improved:.0f} %"
+                lines.append(f"    {s}: {c.scenario.format()}  Δ {c.difference.format(signed=True)}"
+                             f"{imp}")
+        for s, f in self.flags.items():
+            for line in f.lines():
+                lines.append(f"! {s}: {line}")
+        return "\n".join(lines)
+
+
+def scenario_table(baseline: Results, results: Mapping[str, Results],
+                   metrics: Sequence[str] = DEFAULT_METRICS, *,
+                   level: float = 0.9) -> ScenarioTable:
+    """Build the comparison table of several scenarios against one baseline."""
+    metrics = tuple(metrics)
+    cells = {m: {name: compare(baseline, r, m, level=level) for name, r in results.items()}
+             for m in metrics}
+    base = {m: Interval.of(baseline.metrics[m][baseline.ok], level) for m in metrics}
+    units = {m: (METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else "") for m in metrics}
+    flags = {name: scenario_flags(baseline, r) for name, r in results.items()}
+    return ScenarioTable(metrics, tuple(results), base, cells, flags, level, units)
+
+
+def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scenario], *,
+                  settings: Settings | None = None,
+                  progress: Callable[[float, str], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> dict[str, Results]:
+    """Run each scenario on every member, warm-started from that member's baseline cycle.
+
+    Parameters
+    ----------
+    model : ModelSpec
+        The twin's model.
+    baseline : Results
+        The baseline ensemble run (its ``params`` and ``final_state`` are used).
+    scenarios : sequence of Scenario
+        Distinct names; ``'baseline'`` is reserved.
+    progress, cancel : callable, optional
+        ``progress(fraction, text)``; ``cancel() -> bool`` stops with
+        :class:`~twinviewer.physiology.Cancelled`.
+
+    Returns
+    -------
+    dict
+        Scenario name → :class:`~twinviewer.physiology.Results` (same members, same order).
+    """
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InterventionError(f"scenario names must be distinct: {names}")
+    if BASELINE in names:
+        raise InterventionError(f"{BASELINE!r} is reserved for the untreated twin")
+    # Apply every scenario first: a bad setting fails before any simulation runs.
+    matrices = [apply_scenario(model, baseline.params, s) for s in scenarios]
+    out: dict[str, Results] = {}
+    k = len(scenarios)
+    for i, (sc, P) in enumerate(zip(scenarios, matrices, strict=True)):
+        sub = None
+        if progress is not None:
+            def sub(f, text, i=i, name=sc.name):
+                progress((i + f) / k, f"{name}: {text}")
+        out[sc.name] = simulate(model, P, warm_start=baseline.final_state, settings=settings,
+                                progress=sub, cancel=cancel)
+    return out

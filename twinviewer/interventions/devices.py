@@ -1,0 +1,97 @@
+"""Device interventions: pacing and a continuous-flow left ventricular assist device."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twinviewer.interventions.intervention import (
+    Context,
+    Intervention,
+    InterventionError,
+    Setting,
+)
+
+#: Largest AV delay as a fraction of the RR interval: the atria must contract within the
+#: beat they belong to (UNSOURCED bound; optimal AV delays are 0.1–0.2 s, INTERVENTIONS.md §5).
+MAX_AVD_FRACTION_OF_RR = 0.5
+
+
+def _pacing_check(ctx: Context, P: np.ndarray, s: dict) -> None:
+    rr_ms = 60000.0 / s["rate"]
+    if s["av_delay"] > MAX_AVD_FRACTION_OF_RR * rr_ms:
+        raise InterventionError(
+            f"pacing: setting 'av_delay' = {s['av_delay']:g} ms is longer than half the RR "
+            f"interval ({rr_ms:.0f} ms at {s['rate']:g} bpm): atrial contraction would fall "
+            f"into the previous beat; shorten the AV delay or lower the rate")
+
+
+def _pacing(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    P[:, ctx.col("HR")] = s["rate"]
+    P[:, ctx.col("AVD")] = s["av_delay"] / 1000.0
+    return P
+
+
+PACING = Intervention(
+    name="pacing",
+    title="Dual-chamber (DDD) pacing: rate and AV delay",
+    settings=(
+        Setting("rate", "bpm", 70.0, (30.0, 220.0),
+                "paced heart rate; DDD 70 → 110 bpm: CO unchanged if EF < 50 %, 6.4 → 9.1 "
+                "L/min if EF ≥ 50 % (PMID 14643273)", label="Rate",
+                reason_low="below the lowest programmable rate (30 bpm)",
+                reason_high="beyond 220 bpm no heart fills; the model's context of use ends "
+                "at 180 bpm"),
+        Setting("av_delay", "ms", 150.0, (20.0, 400.0),
+                "atrioventricular delay (sets AVD); optimal 116–190 ms (Porciani; Melzer "
+                "2004)", label="AV delay",
+                reason_low="shorter than the model's 20 ms minimum AV delay",
+                reason_high="longer than any programmable AV delay (400 ms)"),
+    ),
+    description="Sets the heart rate (HR) and the atrioventricular delay (AVD) of every "
+    "member; intrinsic rates are overridden.",
+    evidence=("Normal hearts: CI constant, SV falls with paced HR (scilit).",
+              "DDD 70 → 110 bpm: EF < 50 % CO unchanged, EF ≥ 50 % CO 6.4 → 9.1 (PMID 14643273).",
+              "Optimal AV delay 148 ± 36 ms (CO, Porciani); 180–190 ms (Melzer 2004)."),
+    assumptions=("No force–frequency relation (dP/dtmax +12–36 % for +45 bpm, Schaefer 1988, "
+                 "is not modelled): contraction and relaxation only shorten with √RR.",
+                 "Paced activation has the same sequence and duration as sinus activation."),
+    transform=_pacing,
+    parameters=("HR", "AVD"),
+    main_setting="rate",
+    check=_pacing_check,
+)
+
+
+def _lvad(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    P[:, ctx.col("VAD.speed")] = s["speed"] / 1000.0
+    return P
+
+
+LVAD = Intervention(
+    name="lvad",
+    title="Left ventricular assist device (HeartMate 3-like)",
+    settings=(Setting(
+        "speed", "rpm", 5500.0, (3000.0, 9000.0),
+        "pump speed; HeartMate 3 range 3000–9000 rpm (Abbott), typical 5000–6000 "
+        "(UNSOURCED); the model's head–flow curve is fitted to the IFU curves 4000–8000 rpm",
+        label="Pump speed", reason_low="below the HeartMate 3 pump curve (3000–9000 rpm)",
+        reason_high="above the HeartMate 3 pump curve (3000–9000 rpm)"),),
+    description="Sets the LVAD speed (VAD.speed, krpm); reports LV suction and whether the "
+    "aortic valve still opens.",
+    evidence=("HM3 speed 3000–9000 rpm, low-flow alarm < 2.5 L/min (Abbott pump-parameter "
+              "sheet).",
+              "HM3 H–Q curves 4000–8000 rpm (digitised IFU via VAD-0D-DNN).",
+              "Ramp: per step CO +0.16 L/min, PCWP −1.23 mmHg; intermittent AV opening is a "
+              "target (Uriel JACC HF 2016).",
+              "Suction stops upward titration in 31 % (Hayward ASAIO 2011)."),
+    assumptions=("Outflow graft to the ascending aorta, inflow at the LV apex; no artificial "
+                 "pulse.",
+                 "At low speed the pump regurgitates in diastole when aortic pressure exceeds "
+                 "its shut-off head (58 mmHg at 4000 rpm), as a real continuous-flow pump does.",
+                 "Suction is flagged from the LV collapsing to its unstressed volume or LV "
+                 "pressure below −2 mmHg; echo criteria are not modelled."),
+    transform=_lvad,
+    parameters=("VAD.speed",),
+    flags=("LV_suction", "AV_opening"),
+    main_setting="speed",
+)

@@ -1,0 +1,222 @@
+"""Acute drug effects as parameter changes, scaled by dose.
+
+Magnitudes are anchored to the acute haemodynamic studies collected in
+``shared/INTERVENTIONS.md`` §4. Those studies report heart rate, cardiac output, pressures and
+resistances; translating them into model parameters (contractility EA, stressed volume) is
+marked UNSOURCED where no source gives the parameter itself. Effects scale linearly with dose
+between the anchors (Emax for the ACE inhibitor) and are refused above the dose range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twinviewer.interventions.intervention import (
+    Context,
+    Intervention,
+    InterventionError,
+    Setting,
+    interp_levels,
+    scale,
+)
+
+LEVELS = {0.0: "none", 1.0: "low", 2.0: "medium", 3.0: "high"}
+_NO_RAUTOREG = ("No baroreflex or autoregulation in the model: the response is the acute, "
+                "unregulated one (e.g. no reflex tachycardia after a vasodilator).")
+_NEGATIVE = "a dose cannot be negative"
+
+# ------------------------------------------------------------------ beta-blocker
+#: Metoprolol IV reference dose (mg) and its effects (Dell'Italia AJC 1989): HR 90 → 74.
+BB_REF_MG = 12.0
+BB_HR_DROP = 1.0 - 74.0 / 90.0
+#: Contractility drop at the reference dose: UNSOURCED (dP/dtmax fell 28 %, part of it from
+#: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %).
+BB_EA_DROP = 0.20
+
+
+def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / BB_REF_MG
+    scale(ctx, P, ["HR"], 1.0 - BB_HR_DROP * f)
+    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
+    return P
+
+
+BETA_BLOCKER = Intervention(
+    name="beta_blocker",
+    title="Beta-blocker (metoprolol IV equivalent)",
+    settings=(Setting(
+        "dose", "mg", 10.0, (0.0, 15.0),
+        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989) and LV/RV "
+        "contractility −20 % (UNSOURCED translation of dP/dtmax −28 %); linear in dose",
+        label="Metoprolol IV", reason_low=_NEGATIVE,
+        reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
+    description="Lowers HR and LV/RV active elastance (EA) in proportion to dose.",
+    evidence=("Metoprolol IV ~12 mg: HR 90 → 74, dP/dtmax −28 %, EF 48 → 43 (Dell'Italia "
+              "AJC 1989).",
+              "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
+              "β-block Ees −20–30 %: UNSOURCED estimate (INTERVENTIONS.md §4)."),
+    assumptions=(_NO_RAUTOREG,),
+    transform=_beta_blocker,
+    parameters=("HR", "LV.EA", "RV.EA"),
+    main_setting="dose",
+)
+
+# ------------------------------------------------------------------ arterial vasodilator
+#: Systemic arteriolar resistance fall per level; high = −39 %, the hydralazine range
+#: (SVR −39 to −42 %); the low and medium steps are UNSOURCED thirds.
+VASO_R_DROP = (0.0, 0.13, 0.26, 0.39)
+#: Rise of arterial compliance per level: UNSOURCED.
+VASO_C_RISE = (0.0, 0.05, 0.10, 0.15)
+
+
+def _vasodilator(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    lv = s["level"]
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - interp_levels(lv, list(LEVELS), VASO_R_DROP))
+    scale(ctx, P, ["SYS.C_AR"], 1.0 + interp_levels(lv, list(LEVELS), VASO_C_RISE))
+    return P
+
+
+VASODILATOR = Intervention(
+    name="vasodilator",
+    title="Arterial vasodilator (hydralazine / nitroprusside-like)",
+    settings=(Setting(
+        "level", "level", 2.0, (0.0, 3.0),
+        "dose level 1 low, 2 medium, 3 high: SYS.R_AR −13 / −26 / −39 % (high = hydralazine "
+        "SVR −39 to −42 %; lower steps UNSOURCED) and SYS.C_AR +5 / +10 / +15 % (UNSOURCED)",
+        label="Dose level", choices=LEVELS, reason_low=_NEGATIVE,
+        reason_high="level 3 (high) is the top of the studied range"),),
+    description="Lowers systemic arterial resistance and raises arterial compliance.",
+    evidence=("Oral hydralazine: SVR −39 to −42 %, CI +56–70 %, MAP −5 % (INTERVENTIONS.md §4).",
+              "Nitroprusside: PCWP 32 → 17, CO 3.0 → 5.2, MAP −15 (Guiha NEJM 1974)."),
+    assumptions=(_NO_RAUTOREG, "Venodilation (nitroprusside's preload fall) is not included; "
+                 "combine with a diuretic step to represent it."),
+    transform=_vasodilator,
+    parameters=("SYS.R_AR", "SYS.C_AR"),
+    main_setting="level",
+)
+
+# ------------------------------------------------------------------ ACE inhibitor
+#: Captopril 25 mg: SVR 27.3 → 17.5 mmHg·min/L (−36 %) at 60 min (post-MI LVF, scilit).
+ACE_REF_MG = 25.0
+ACE_REF_DROP = 1.0 - 17.5 / 27.3
+#: Emax dose–response with ED50 12.5 mg: UNSOURCED shape through the 25 mg anchor.
+ACE_ED50 = 12.5
+ACE_EMAX = ACE_REF_DROP * (ACE_ED50 + ACE_REF_MG) / ACE_REF_MG
+
+
+def _ace_drop(dose: float) -> float:
+    return ACE_EMAX * dose / (ACE_ED50 + dose)
+
+
+def _ace(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    drop = _ace_drop(s["dose"])
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - drop)
+    # Compliance gain proportional to the resistance fall, +10 % at 25 mg: UNSOURCED.
+    scale(ctx, P, ["SYS.C_AR"], 1.0 + 0.10 * drop / ACE_REF_DROP)
+    return P
+
+
+ACE_INHIBITOR = Intervention(
+    name="ace_inhibitor",
+    title="ACE inhibitor (captopril equivalent, acute)",
+    settings=(Setting(
+        "dose", "mg", 25.0, (0.0, 50.0),
+        "captopril oral dose; 25 mg gives SYS.R_AR −36 % (SVR 27.3 → 17.5, post-MI LVF); Emax "
+        "curve with ED50 12.5 mg (UNSOURCED) so 50 mg gives −43 %; SYS.C_AR +10 % at 25 mg "
+        "(UNSOURCED)", label="Captopril", reason_low=_NEGATIVE,
+        reason_high="above the usual maximum single dose of 50 mg"),),
+    description="Lowers systemic arterial resistance (Emax in dose) and raises compliance.",
+    evidence=("Captopril 25 mg post-MI LVF: SVR 27.3 → 17.5 mmHg·min/L, CO 3.24 → 4.05, PCWP "
+              "23.5 → 16.8, MAP 90 → 76 (INTERVENTIONS.md §4).",),
+    assumptions=(_NO_RAUTOREG, "The venous (preload) effect behind the published PCWP fall "
+                 "is not included."),
+    transform=_ace,
+    parameters=("SYS.R_AR", "SYS.C_AR"),
+    main_setting="dose",
+)
+
+# ------------------------------------------------------------------ diuretic
+#: Loop volume removed per level (mL): UNSOURCED. Furosemide 1.3 mg/kg IV gave ~2.1 L
+#: diuresis and LVFP 28 → 22 mmHg at 3.5 h (Francis 1985), but how much of the urine leaves
+#: the stressed blood volume is not published, and this model has no baroreflex to hold the
+#: arterial pressure, so the steps are kept small (≈ −1.2 mmHg LAP per 100 mL in hfref).
+DIURETIC_ML = (0.0, 100.0, 200.0, 300.0)
+#: The loop must keep at least this fraction of its volume.
+DIURETIC_MAX_FRACTION = 0.4
+
+
+def _diuretic(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    P[:, ctx.col("V_total")] -= interp_levels(s["level"], list(LEVELS), DIURETIC_ML)
+    return P
+
+
+def _diuretic_check(ctx: Context, P: np.ndarray, s: dict) -> None:
+    dv = interp_levels(s["level"], list(LEVELS), DIURETIC_ML)
+    v = P[:, ctx.col("V_total")]
+    if dv > DIURETIC_MAX_FRACTION * float(v.min()):
+        raise InterventionError(
+            f"diuretic: level {s['level']:g} removes {dv:.0f} mL, more than "
+            f"{100 * DIURETIC_MAX_FRACTION:.0f} % of the smallest member's loop volume "
+            f"({v.min():.0f} mL): hypovolaemic shock, outside the model's context of use")
+
+
+DIURETIC = Intervention(
+    name="diuretic",
+    title="Loop diuretic (furosemide-like, hours)",
+    settings=(Setting(
+        "level", "level", 2.0, (0.0, 3.0),
+        "dose level 1 low, 2 medium, 3 high: loop volume (V_total) −100 / −200 / −300 mL; "
+        "UNSOURCED mapping of diuresis (~2.1 L at 3.5 h after 1.3 mg/kg, LVFP 28 → 22, "
+        "Francis 1985) to stressed volume", label="Dose level", choices=LEVELS,
+        reason_low=_NEGATIVE, reason_high="level 3 (high) is the top of the studied range"),),
+    description="Removes blood volume held by the loop (stressed volume).",
+    evidence=("Furosemide IV 1.3 mg/kg: 20 min SVR +15 %, LVFP 28 → 33; 3.5 h diuresis ~2.1 L, "
+              "LVFP 28 → 22 (Francis Ann Intern Med 1985).",
+              "Diuresis −1–2 L stressed volume: UNSOURCED estimate (INTERVENTIONS.md §4)."),
+    assumptions=("The hours-scale effect after diuresis; the early vasoconstriction "
+                 "(SVR +15 % at 20 min) is not modelled.", _NO_RAUTOREG),
+    transform=_diuretic,
+    parameters=("V_total",),
+    main_setting="level",
+    check=_diuretic_check,
+)
+
+# ------------------------------------------------------------------ inotrope
+#: Dobutamine 10 µg/kg/min: HR 98 → 105 (Akhtar/Cohn AJC 1975).
+INO_REF = 10.0
+INO_HR_RISE = 105.0 / 98.0 - 1.0
+#: Contractility gain at the reference dose: UNSOURCED (chosen with the resistance fall so
+#: that CO rises and MAP stays near baseline, as in Akhtar's CO 3.1 → 5.6, MAP ~=).
+INO_EA_RISE = 0.60
+#: Systemic resistance fall at the reference dose: UNSOURCED split of Akhtar's implied SVR
+#: fall (CO +80 % with MAP unchanged is SVR −44 %).
+INO_R_DROP = 0.25
+
+
+def _inotrope(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / INO_REF
+    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 + INO_EA_RISE * f)
+    scale(ctx, P, ["HR"], 1.0 + INO_HR_RISE * f)
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - INO_R_DROP * f)
+    return P
+
+
+INOTROPE = Intervention(
+    name="inotrope",
+    title="Inotrope (dobutamine)",
+    settings=(Setting(
+        "dose", "ug/kg/min", 5.0, (0.0, 20.0),
+        "dobutamine infusion; at 10 µg/kg/min HR +7 % (98 → 105, Akhtar 1975), LV/RV EA +60 % "
+        "and SYS.R_AR −25 % (both UNSOURCED, tuned to CO ↑ with MAP ~ unchanged); linear in "
+        "dose, extrapolated (UNSOURCED) above 10", label="Dobutamine", reason_low=_NEGATIVE,
+        reason_high="above the usual maximum infusion rate of 20 µg/kg/min"),),
+    description="Raises LV/RV contractility and HR, lowers systemic resistance slightly.",
+    evidence=("Dobutamine 10 µg/kg/min: CO 3.1 → 5.6, HR 98 → 105, MAP ~=, PCWP 27 → 21 "
+              "(Akhtar/Cohn AJC 1975).",
+              "Dobutamine 4 → 8 µg/kg/min post-op: CI 2.54 → 3.11 → 3.50, HR 88 → 96 → 109."),
+    assumptions=(_NO_RAUTOREG, "No force–frequency or energetic limit: contractility rises "
+                 "linearly with dose."),
+    transform=_inotrope,
+    parameters=("LV.EA", "RV.EA", "HR", "SYS.R_AR"),
+    main_setting="dose",
+)

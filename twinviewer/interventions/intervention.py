@@ -1,0 +1,261 @@
+"""The intervention protocol: a declared, validated, pure transform of a twin's parameters.
+
+An :class:`Intervention` never integrates anything. It takes an ensemble's parameter matrix
+``(N, P)`` and its settings in clinical units and returns a *new* ``(N, P)`` matrix; the
+physiology engine then simulates the result. Settings are declared once (name, unit, default,
+allowed range, description) so that the CLI, the GUI and saved scenarios share them.
+
+Bad settings raise :class:`InterventionError` naming the intervention, the setting and the
+problem: nothing is silently clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twinviewer.physiology.model import ModelSpec
+
+
+class InterventionError(ValueError):
+    """A setting, a combination of settings or a twin an intervention cannot be applied to."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of an intervention (a :class:`~twinviewer.core.Parameter`-like spec).
+
+    Parameters
+    ----------
+    name : str
+        Key in the settings dict, e.g. ``'eoa'``.
+    unit : str
+        Clinical unit shown to the user (``'cm^2'``, ``'mg'``, ``'rpm'``, ``'level'``...).
+    default : float
+        Value used when the setting is not given.
+    limits : (float, float)
+        Allowed range; a value outside raises :class:`InterventionError` with ``reason``.
+    description : str
+        What the setting means, with its source or UNSOURCED.
+    label : str
+        Short label for forms; the name if empty.
+    choices : mapping float -> str, optional
+        Named values (prosthesis sizes, dose levels, leak grades); when ``only_choices`` the
+        value must be one of them.
+    reason_low, reason_high : str
+        Why a value below / above the limits is refused (shown in the error).
+    spread : bool
+        True for settings that describe ensemble spread (e.g. an EOA standard deviation);
+        the single-twin path sets them to zero.
+    """
+
+    name: str
+    unit: str
+    default: float
+    limits: tuple[float, float]
+    description: str = ""
+    label: str = ""
+    choices: Mapping[float, str] | None = None
+    only_choices: bool = False
+    reason_low: str = ""
+    reason_high: str = ""
+    spread: bool = False
+
+    def __post_init__(self) -> None:
+        lo, hi = self.limits
+        if not lo <= self.default <= hi:
+            raise ValueError(f"setting {self.name}: default {self.default} outside {lo}–{hi}")
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+    @property
+    def plausible(self) -> tuple[float, float]:
+        """The allowed range (same as ``limits``; named as on :class:`core.Parameter`)."""
+        return self.limits
+
+    def check(self, owner: str, value: float) -> float:
+        """Return ``value`` as a float, or raise :class:`InterventionError` naming the problem."""
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise InterventionError(f"{owner}: setting {self.name!r} = {value!r} is not a "
+                                    f"number (unit {self.unit})") from None
+        if not np.isfinite(x):
+            raise InterventionError(f"{owner}: setting {self.name!r} = {x} is not a finite "
+                                    f"number")
+        lo, hi = self.limits
+        if x < lo:
+            why = f": {self.reason_low}" if self.reason_low else ""
+            raise InterventionError(f"{owner}: setting {self.name!r} = {x:g} {self.unit} is "
+                                    f"below its minimum {lo:g} {self.unit}{why}")
+        if x > hi:
+            why = f": {self.reason_high}" if self.reason_high else ""
+            raise InterventionError(f"{owner}: setting {self.name!r} = {x:g} {self.unit} is "
+                                    f"above its maximum {hi:g} {self.unit}{why}")
+        if self.only_choices and self.choices and not any(
+                abs(x - c) < 1e-9 for c in self.choices):
+            allowed = ", ".join(f"{c:g}" for c in self.choices)
+            raise InterventionError(f"{owner}: setting {self.name!r} = {x:g} {self.unit} is "
+                                    f"not available; choose one of {allowed} {self.unit}")
+        return x
+
+
+Transform = Callable[["Context", np.ndarray, dict[str, float]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a transform may use: the model and, per member, the column of a parameter."""
+
+    model: ModelSpec
+    owner: str
+
+    def col(self, name: str) -> int:
+        try:
+            return self.model.index(name)
+        except ValueError:
+            raise InterventionError(f"{self.owner}: model {self.model.name!r} has no parameter "
+                                    f"{name!r}, which this intervention changes") from None
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """A what-if intervention: a declared pure transform of an ensemble's parameters.
+
+    Parameters
+    ----------
+    name : str
+        Registry key used in scenarios and on the command line (``'tavi'``).
+    title : str
+        Human-readable name.
+    settings : tuple of Setting
+        Declared settings with units and limits.
+    description : str
+        What the intervention changes and how (UNSOURCED estimates marked as such).
+    evidence : tuple of str
+        Sources (from ``shared/INTERVENTIONS.md``) behind the magnitudes.
+    assumptions : tuple of str
+        Modelling assumptions a user should know.
+    transform : callable
+        ``transform(ctx, P, settings) -> P_new`` on a copy of ``P``; settings already
+        validated and completed with defaults.
+    parameters : tuple of str
+        Model parameters the intervention changes.
+    flags : tuple of str
+        Binary metrics to report for this intervention (e.g. ``'LV_suction'``).
+    main_setting : str
+        The setting an interactive slider drives.
+    check : callable, optional
+        ``check(ctx, P, settings)`` raising :class:`InterventionError` for a twin or a
+        combination of settings the intervention cannot be applied to.
+    """
+
+    name: str
+    title: str
+    settings: tuple[Setting, ...]
+    description: str
+    evidence: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    transform: Transform
+    parameters: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+    main_setting: str = ""
+    check: Callable[[Context, np.ndarray, dict[str, float]], None] | None = None
+    _by_name: dict[str, Setting] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.settings})
+        if self.main_setting and self.main_setting not in self._by_name:
+            raise ValueError(f"{self.name}: main setting {self.main_setting!r} not declared")
+
+    def setting(self, name: str) -> Setting:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise InterventionError(self._unknown(name)) from None
+
+    def _unknown(self, name: str) -> str:
+        known = ", ".join(s.name for s in self.settings) or "none"
+        return f"{self.name}: unknown setting {name!r}; its settings are: {known}"
+
+    def defaults(self) -> dict[str, float]:
+        return {s.name: s.default for s in self.settings}
+
+    def validate(self, settings: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Settings completed with defaults and checked against their limits."""
+        given = dict(settings or {})
+        for key in given:
+            if key not in self._by_name:
+                raise InterventionError(self._unknown(key))
+        return {s.name: s.check(self.name, given.get(s.name, s.default))
+                for s in self.settings}
+
+    def apply(self, model: ModelSpec, params: np.ndarray,
+              settings: Mapping[str, float] | None = None) -> np.ndarray:
+        """Apply the intervention to an ensemble.
+
+        Parameters
+        ----------
+        model : ModelSpec
+            The twin's model (the intervention refuses one without the parameters it needs).
+        params : (N, P) or (P,) ndarray
+            Baseline parameter values; not modified.
+        settings : dict, optional
+            Setting name → value in the setting's unit; missing settings take defaults.
+
+        Returns
+        -------
+        (N, P) ndarray
+            A new parameter matrix.
+        """
+        values = self.validate(settings)
+        P = np.array(np.atleast_2d(params), dtype=float)
+        if P.shape[1] != len(model.parameters):
+            raise InterventionError(f"{self.name}: expected {len(model.parameters)} parameters "
+                                    f"per member for model {model.name!r}, got {P.shape[1]}")
+        ctx = Context(model, self.name)
+        for name in self.parameters:
+            ctx.col(name)
+        if self.check is not None:
+            self.check(ctx, P, values)
+        out = self.transform(ctx, P.copy(), values)
+        _check_result(model, self.name, out)
+        return out
+
+    def describe(self) -> str:
+        """Multi-line text: title, description, settings, evidence and assumptions."""
+        lines = [f"{self.name}: {self.title}", f"  {self.description}", "  settings:"]
+        for s in self.settings:
+            lo, hi = s.limits
+            lines.append(f"    {s.name} [{s.unit}] default {s.default:g}, {lo:g}–{hi:g}: "
+                         f"{s.description}")
+        lines.append("  evidence:")
+        lines += [f"    - {e}" for e in self.evidence]
+        lines.append("  assumptions:")
+        lines += [f"    - {a}" for a in self.assumptions]
+        return "\n".join(lines)
+
+
+def _check_result(model: ModelSpec, owner: str, P: np.ndarray) -> None:
+    """Refuse a result that leaves the model's plausible ranges (never clamp it)."""
+    msgs = model.check_parameters(P)
+    bad = [i for i, m in enumerate(msgs) if m]
+    if bad:
+        raise InterventionError(
+            f"{owner}: {len(bad)} of {P.shape[0]} ensemble members would leave the model's "
+            f"plausible range (member {bad[0]}: {msgs[bad[0]]}); choose a milder setting")
+
+
+def scale(ctx: Context, P: np.ndarray, names: Sequence[str], factor) -> None:
+    """Multiply the columns ``names`` of ``P`` by ``factor`` in place."""
+    for name in names:
+        P[:, ctx.col(name)] *= factor
+
+
+def interp_levels(x: float, levels: Sequence[float], values: Sequence[float]) -> float:
+    """Piecewise-linear value of a dose level (0 = none)."""
+    return float(np.interp(x, levels, values))

@@ -1,0 +1,47 @@
+"""The built-in intervention library and a registry plugins can add to."""
+
+from __future__ import annotations
+
+from twinviewer.interventions.devices import LVAD, PACING
+from twinviewer.interventions.drugs import (
+    ACE_INHIBITOR,
+    BETA_BLOCKER,
+    DIURETIC,
+    INOTROPE,
+    VASODILATOR,
+)
+from twinviewer.interventions.intervention import Intervention, InterventionError
+from twinviewer.interventions.valves import (
+    MITRAL_TEER,
+    SAVR_PERIMOUNT,
+    TAVI,
+    TAVI_EVOLUT_R,
+    TAVI_SAPIEN3,
+)
+
+LIBRARY: dict[str, Intervention] = {
+    i.name: i
+    for i in (TAVI, TAVI_SAPIEN3, TAVI_EVOLUT_R, SAVR_PERIMOUNT, MITRAL_TEER, BETA_BLOCKER,
+              VASODILATOR, ACE_INHIBITOR, DIURETIC, INOTROPE, PACING, LVAD)
+}
+
+
+def get_intervention(name: str) -> Intervention:
+    """Look up an intervention by name, with the list of known names on a miss."""
+    try:
+        return LIBRARY[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, LIBRARY, n=2)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise InterventionError(f"unknown intervention {name!r}{hint}; known: "
+                                f"{', '.join(LIBRARY)}") from None
+
+
+def register(intervention: Intervention, *, replace: bool = False) -> None:
+    """Add an intervention (e.g. from a plugin); refuses to shadow one unless ``replace``."""
+    if intervention.name in LIBRARY and not replace:
+        raise InterventionError(f"an intervention named {intervention.name!r} is already "
+                                f"registered")
+    LIBRARY[intervention.name] = intervention

@@ -1,0 +1,158 @@
+"""Ranking scenarios by a user's goal across the ensemble, not only at the median.
+
+A goal is an objective metric to minimise or maximise subject to constraints, e.g.
+``min LVEDP; CO>=4``. For each plausible twin (member periodic in every option) the best
+feasible option is found; the ranking reports how often each option is best, how often it is
+feasible, and which option would win on medians alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinviewer.interventions.compare import BASELINE, DIRECTIONS
+from twinviewer.interventions.intervention import InterventionError
+from twinviewer.physiology import METRIC_BY_NAME, Results
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``metric op value`` with op ``'>='`` or ``'<='`` (value in the metric's unit)."""
+
+    metric: str
+    op: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.op not in (">=", "<="):
+            raise InterventionError(f"constraint operator {self.op!r}: use >= or <=")
+        _check_metric(self.metric)
+
+    @classmethod
+    def parse(cls, text: str) -> Constraint:
+        """Parse ``'CO>=4'`` or ``'MAP <= 110'``."""
+        c = re.fullmatch(r"\s*(\S+?)\s*(>=|<=)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*", text)
+        if not c:
+            raise InterventionError(f"goal constraint {text.strip()!r}: write METRIC>=VALUE "
+                                    f"or METRIC<=VALUE")
+        return cls(c.group(1), c.group(2), float(c.group(3)))
+
+    def satisfied(self, x: np.ndarray) -> np.ndarray:
+        return x >= self.value if self.op == ">=" else x <= self.value
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Minimise or maximise ``metric`` subject to ``constraints``."""
+
+    metric: str
+    sense: str = "min"
+    constraints: tuple[Constraint, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sense not in ("min", "max"):
+            raise InterventionError(f"goal sense {self.sense!r}: use min or max")
+        _check_metric(self.metric)
+
+    @classmethod
+    def parse(cls, text: str) -> Goal:
+        """Parse ``'min LVEDP; CO>=4'`` (objective first, then constraints)."""
+        parts = [p.strip() for p in text.split(";") if p.strip()]
+        if not parts:
+            raise InterventionError("empty goal; write e.g. 'min LVEDP; CO>=4'")
+        m = re.fullmatch(r"(min|max)\s+(\S+)", parts[0])
+        if not m:
+            raise InterventionError(f"goal {parts[0]!r}: start with 'min METRIC' or "
+                                    f"'max METRIC'")
+        return cls(m.group(2), m.group(1), tuple(Constraint.parse(p) for p in parts[1:]))
+
+    def __str__(self) -> str:
+        s = f"{self.sense} {self.metric}"
+        return s + "".join(f"; {c}" for c in self.constraints)
+
+
+def _check_metric(name: str) -> None:
+    if name not in METRIC_BY_NAME:
+        raise InterventionError(f"unknown metric {name!r} in goal; known: "
+                                f"{', '.join(METRIC_BY_NAME)}")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How often each option is the best feasible one across plausible twins.
+
+    ``best[name]``: fraction of plausible twins in which the option is the best feasible one
+    (options within the objective's tolerance of the best share that twin equally);
+    ``feasible[name]``: fraction in which it meets every constraint.
+    """
+
+    goal: Goal
+    options: tuple[str, ...]
+    best: dict[str, float]
+    feasible: dict[str, float]
+    none_feasible: float
+    median_best: str | None
+    n: int
+
+    def ordered(self) -> list[tuple[str, float]]:
+        return sorted(self.best.items(), key=lambda kv: -kv[1])
+
+    def to_dict(self) -> dict:
+        return {"goal": str(self.goal), "options": list(self.options), "best": self.best,
+                "feasible": self.feasible, "none_feasible": self.none_feasible,
+                "median_best": self.median_best, "n": self.n}
+
+    def format_text(self) -> str:
+        lines = [f"goal: {self.goal}  ({self.n} plausible twins)"]
+        for name, f in self.ordered():
+            lines.append(f"  {name}: best in {100 * f:.0f} %, feasible in "
+                         f"{100 * self.feasible[name]:.0f} %")
+        if self.none_feasible:
+            lines.append(f"  no option meets the constraints in {100 * self.none_feasible:.0f} %")
+        lines.append(f"  best on medians alone: {self.median_best or 'none feasible'}")
+        return "\n".join(lines)
+
+
+def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
+         include_baseline: bool = True) -> Ranking:
+    """Rank options (the baseline and each scenario) by ``goal`` across the ensemble."""
+    options = dict(results)
+    if include_baseline:
+        options = {BASELINE: baseline, **options}
+    if not options:
+        raise InterventionError("nothing to rank: no scenario results")
+    names = tuple(options)
+    ok = np.logical_and.reduce([r.ok for r in options.values()])
+    n = int(ok.sum())
+    if n == 0:
+        raise InterventionError("no member is periodic in every option; nothing to rank")
+    sign = 1.0 if goal.sense == "min" else -1.0
+    obj = np.stack([sign * options[k].metrics[goal.metric][ok] for k in names])  # (K, n)
+    feas = np.ones_like(obj, dtype=bool)
+    for c in goal.constraints:
+        feas &= np.stack([c.satisfied(options[k].metrics[c.metric][ok]) for k in names])
+    feas &= np.isfinite(obj)
+    score = np.where(feas, obj, np.inf)
+    any_feasible = feas.any(axis=0)
+    # Options within the metric's tolerance of the best share the win, so two practically
+    # identical options do not split the ensemble on numerical noise.
+    direction = DIRECTIONS.get(goal.metric)
+    tol = direction.tol if direction is not None else 0.0
+    tied = feas & (score <= score.min(axis=0, keepdims=True) + tol)
+    share = np.where(any_feasible, tied / np.maximum(tied.sum(axis=0), 1), 0.0)
+    best = {k: float(share[i].mean()) for i, k in enumerate(names)}
+    feasible = {k: float(np.mean(feas[i])) for i, k in enumerate(names)}
+    med = np.array([np.median(obj[i]) for i in range(len(names))])
+    med_ok = np.ones(len(names), dtype=bool)
+    for c in goal.constraints:
+        med_ok &= np.array([bool(c.satisfied(np.median(options[k].metrics[c.metric][ok])))
+                            for k in names])
+    median_best = names[int(np.argmin(np.where(med_ok, med, np.inf)))] if med_ok.any() else None
+    return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n)

@@ -1,0 +1,105 @@
+"""Scenarios: interventions applied in order to a twin's baseline parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.core.units import UnitError, dimension, parse_quantity
+from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.library import get_intervention
+from twinviewer.physiology.model import ModelSpec
+
+
+def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
+                   point: bool = False) -> np.ndarray:
+    """Apply a scenario's steps in order.
+
+    Parameters
+    ----------
+    model : ModelSpec
+        The twin's model.
+    params : (N, P) or (P,) ndarray
+        Baseline parameters; not modified.
+    scenario : Scenario
+        Steps (intervention name, settings) applied in order.
+    point : bool, default: False
+        Single-twin mode: settings that only describe ensemble spread (e.g. a prosthesis EOA
+        SD) are set to zero, so one member gets the expected value.
+
+    Returns
+    -------
+    (N, P) ndarray
+    """
+    P = np.array(np.atleast_2d(params), dtype=float)
+    for k, step in enumerate(scenario.steps):
+        iv = get_intervention(step.name)
+        settings = dict(step.settings)
+        if point:
+            settings.update({s.name: 0.0 for s in iv.settings if s.spread
+                             and s.limits[0] <= 0.0})
+        try:
+            P = iv.apply(model, P, settings)
+        except InterventionError as exc:
+            raise InterventionError(f"scenario {scenario.name!r}, step {k + 1}: {exc}") from None
+    return P
+
+
+def parse_step(text: str) -> InterventionStep:
+    """Parse ``'tavi:eoa=1.8,pvl=1'`` (or ``'lvad:speed=6 krpm'``) into a step.
+
+    Values may carry a unit convertible to the setting's unit; a bare number is taken in the
+    setting's unit.
+    """
+    name, _, rest = text.strip().partition(":")
+    iv = get_intervention(name.strip())
+    settings: dict[str, float] = {}
+    for item in filter(None, (s.strip() for s in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise InterventionError(f"{iv.name}: {item!r} is not of the form SETTING=VALUE")
+        spec = iv.setting(key.strip())
+        settings[spec.name] = _parse_value(iv.name, spec.name, spec.unit, value.strip())
+    iv.validate(settings)
+    return InterventionStep(iv.name, settings)
+
+
+def _parse_value(owner: str, key: str, unit: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        dimension(unit)
+    except (UnitError, KeyError):
+        raise InterventionError(f"{owner}: setting {key!r} = {text!r} is not a number "
+                                f"(unit {unit})") from None
+    try:
+        return parse_quantity(text, unit)
+    except UnitError as exc:
+        raise InterventionError(f"{owner}: setting {key!r}: {exc}") from None
+
+
+def parse_scenario(text: str, name: str | None = None) -> Scenario:
+    """Parse ``'tavi:eoa=1.8 + beta_blocker:dose=5'`` (steps joined by ``+``)."""
+    steps = tuple(parse_step(s) for s in text.split("+") if s.strip())
+    if not steps:
+        raise InterventionError(f"scenario {text!r} has no intervention")
+    return Scenario(name or scenario_label(steps), steps)
+
+
+def scenario_label(steps: Sequence[InterventionStep]) -> str:
+    """A readable default name: ``'tavi(eoa=1.8) + beta_blocker(dose=5)'``.
+
+    Shows each step's main setting and any setting that differs from its default.
+    """
+    parts = []
+    for s in steps:
+        iv = get_intervention(s.name)
+        shown = {k: v for k, v in s.settings.items()
+                 if k == iv.main_setting or v != iv.setting(k).default}
+        args = ",".join(f"{k}={v:g}" for k, v in shown.items())
+        parts.append(f"{s.name}({args})" if args else s.name)
+    return " + ".join(parts)

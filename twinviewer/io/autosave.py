@@ -1,0 +1,123 @@
+"""Autosave and crash recovery, without Qt (the GUI drives it with a timer).
+
+Autosaves live in ``<platformdirs user data dir>/autosave/``, one file per twin, named by a
+hash of the twin's pseudonym (so not even a kept identifier becomes a file name). An index
+records, per file, when the user last saved explicitly; :meth:`Autosaver.pending_recovery`
+lists autosaves newer than that, which the application offers to restore at start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twinviewer.core.twin import Twin
+from twinviewer.io.atomic import atomic_write_bytes
+from twinviewer.io.audit import AuditLog
+from twinviewer.io.errors import TwinFileError
+from twinviewer.io.twinfile import TwinDocument, load_twin, twin_bytes
+
+INDEX = "index.json"
+
+
+def default_autosave_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("TwinViewer", appauthor=False)) / "autosave"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """An autosave that is newer than the last explicit save of its twin."""
+
+    key: str
+    path: Path
+    autosaved_at: float
+    saved_at: float | None
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.autosaved_at))
+        return f"unsaved work autosaved {when}"
+
+
+class Autosaver:
+    """Writes autosaves and finds the ones to offer for recovery.
+
+    Parameters
+    ----------
+    directory : Path, optional
+        Default :func:`default_autosave_dir`.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_autosave_dir()
+
+    @staticmethod
+    def key(pseudonym: str) -> str:
+        return hashlib.sha256(pseudonym.encode("utf-8")).hexdigest()[:20]
+
+    def path_for(self, twin: Twin) -> Path:
+        return self.directory / f"{self.key(twin.pseudonym)}.autosave.twin"
+
+    def _index(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.directory / INDEX).read_text("utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _write_index(self, index: dict) -> None:
+        atomic_write_bytes(self.directory / INDEX, json.dumps(index, indent=1).encode())
+
+    def autosave(self, twin: Twin, *, audit: AuditLog | None = None,
+                 keep_identifiers: bool = False, **kw: Any) -> Path:
+        """Write the twin's autosave atomically; returns its path."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(twin)
+        atomic_write_bytes(path, twin_bytes(twin, audit=audit,
+                                            keep_identifiers=keep_identifiers, **kw))
+        return path
+
+    def mark_saved(self, twin: Twin, when: float | None = None) -> None:
+        """Record an explicit save of ``twin``: its autosave is no longer a recovery."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        index = self._index()
+        index[self.key(twin.pseudonym)] = {"saved_at": time.time() if when is None else when}
+        self._write_index(index)
+
+    def pending_recovery(self) -> list[Recovery]:
+        """Autosaves newer than the last explicit save of their twin, newest first."""
+        if not self.directory.is_dir():
+            return []
+        index = self._index()
+        out = []
+        for path in self.directory.glob("*.autosave.twin"):
+            key = path.name.split(".", 1)[0]
+            try:
+                mtime = path.stat().st_mtime
+            except OSError:
+                continue
+            saved = index.get(key, {}).get("saved_at") if isinstance(index.get(key),
+                                                                     dict) else None
+            if saved is None or mtime > float(saved):
+                out.append(Recovery(key, path, mtime, saved))
+        return sorted(out, key=lambda r: r.autosaved_at, reverse=True)
+
+    def recover(self, recovery: Recovery, passphrase: str | None = None) -> TwinDocument:
+        """Load an autosave (raises :class:`TwinFileError` if it is damaged)."""
+        return load_twin(recovery.path, passphrase=passphrase)
+
+    def discard(self, recovery_or_twin: Recovery | Twin) -> None:
+        """Delete an autosave (after recovery was declined or the twin saved)."""
+        path = recovery_or_twin.path if isinstance(recovery_or_twin, Recovery) else \
+            self.path_for(recovery_or_twin)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+__all__ = ["Autosaver", "Recovery", "TwinFileError", "default_autosave_dir"]

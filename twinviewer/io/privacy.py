@@ -1,0 +1,99 @@
+"""What may leave the process: pseudonym rules and redaction of known identifiers.
+
+Import de-identifies (:mod:`twinviewer.imaging.deid`); this module is the second line of
+defence for everything :mod:`twinviewer.io` writes (the .twin file, logs, reports, audit
+notes). Identifying values the application has seen (for instance at import) are registered
+with :func:`register_identifiers` and redacted from free text; a twin's pseudonym must look
+like one, unless the user explicitly keeps identifiers for a local study.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+
+from twinviewer.io.errors import PrivacyError
+
+# 'TW-' + 10 hex digits (imaging.deid.pseudonym), or a virtual heart ('virtual-healthy').
+PSEUDONYM_PATTERNS = (re.compile(r"TW-[0-9A-F]{10}"),
+                      re.compile(r"virtual-[a-z0-9][a-z0-9_.-]{0,39}"))
+
+_lock = threading.Lock()
+_known: set[str] = set()
+
+
+def register_identifiers(values: Iterable[str]) -> None:
+    """Remember identifying values (names, ids, dates) so they are redacted wherever we write."""
+    with _lock:
+        _known.update(str(v) for v in values if v is not None and len(str(v).strip()) >= 3)
+
+
+def clear_identifiers() -> None:
+    """Forget all registered identifiers (tests, or when a study is closed)."""
+    with _lock:
+        _known.clear()
+
+
+def known_identifiers() -> frozenset[str]:
+    with _lock:
+        return frozenset(_known)
+
+
+def _redact(text: str, identifiers: list[str]) -> str:
+    if not identifiers:
+        return text
+    from twinviewer.imaging.deid import redact as deid_redact  # pydicom: import when needed
+
+    return deid_redact(text, identifiers)
+
+
+def redact(text: str, extra: Iterable[str] = ()) -> str:
+    """``text`` with every registered (and ``extra``) identifier replaced by ``[redacted]``.
+
+    Matching follows :func:`twinviewer.imaging.deid.redact` (case-insensitive, person-name
+    variants).
+    """
+    return _redact(text, [*known_identifiers(), *extra])
+
+
+def is_pseudonym(value: str) -> bool:
+    """True if ``value`` has the form of a project pseudonym (``TW-…`` or ``virtual-…``)."""
+    return any(p.fullmatch(value or "") for p in PSEUDONYM_PATTERNS) and \
+        redact(value) == value
+
+
+def check_pseudonym(value: str, *, keep_identifiers: bool = False) -> None:
+    """Refuse a pseudonym that may be a real identifier.
+
+    Raises
+    ------
+    PrivacyError
+        Without repeating the value (it may be a name).
+    """
+    if keep_identifiers:
+        return
+    if not is_pseudonym(value):
+        raise PrivacyError(
+            "refusing to write: the twin's patient id is not a TwinViewer pseudonym "
+            "('TW-' + 10 hex digits, or 'virtual-<name>') and may identify the patient; "
+            "import the study through de-identification, or choose to keep identifiers "
+            "for a local study")
+
+
+def scrub(obj, extra: Iterable[str] = ()):
+    """A copy of a JSON-like structure with identifiers redacted from every string."""
+    ids = [*known_identifiers(), *extra]
+    if not ids:
+        return obj
+
+    def walk(o):
+        if isinstance(o, str):
+            return _redact(o, ids)
+        if isinstance(o, dict):
+            return {walk(k): walk(v) for k, v in o.items()}
+        if isinstance(o, list | tuple):
+            return [walk(v) for v in o]
+        return o
+
+    return walk(obj)

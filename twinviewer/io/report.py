@@ -1,0 +1,663 @@
+"""The PDF report of a twin, headless: matplotlib pages and a pyvista off-screen 3D snapshot.
+
+Pages: summary (model, ensemble, measurements, the clinician's conclusion and notes), anatomy
+(3D view and image slices with label contours), PV loops and the metrics table (median and
+90 % interval beside what was measured, never blended), scenarios compared (paired
+differences per ensemble member), explanation summary and parameter provenance, the model card
+(assumptions, context of use, references), and the audit trail. Every page carries
+"Research use — not for clinical decisions"; a file that keeps identifiers carries the
+identifiable banner on every page too. All text passes :func:`twinviewer.io.privacy.redact`.
+
+matplotlib earns its place here: PDF pages with plots, images and text without Qt. The 3D
+snapshot uses ``pyvista.Plotter(off_screen=True)`` (EGL/OSMesa in the VTK wheel, no X needed);
+if rendering is impossible the page says so and the report is still written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import logging
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import twinviewer
+from twinviewer.io.atomic import atomic_write_bytes
+from twinviewer.io.privacy import redact
+from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
+
+log = logging.getLogger("twinviewer.io.report")
+
+PAGE = (8.27, 11.69)  # A4 portrait, inches
+TOP, BOTTOM, LEFT, RIGHT = 0.925, 0.07, 0.07, 0.93
+REPORT_METRICS = ("HR", "LVEDV", "LVESV", "LVSV", "LVEF", "CO", "SBP", "DBP", "MAP", "LVEDP",
+                  "LAP", "CVP", "PASP", "mPAP", "RVEDV", "RVESV", "RVEF", "AV_mean_gradient",
+                  "AV_peak_velocity", "AR_volume", "MV_mean_gradient", "MR_volume",
+                  "MR_fraction", "TR_volume", "SW", "Ea", "Ees", "VAD_flow")
+
+
+@dataclass
+class ReportInfo:
+    """What :func:`write_report` wrote: the file, page count, and every string on the pages."""
+
+    path: Path
+    pages: int
+    text: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Pages:
+    """A tiny flowing layout over matplotlib figures: text, tables and plot areas, page breaks."""
+
+    def __init__(self, pdf, title: str, identifiable: bool) -> None:
+        self.pdf, self.title, self.identifiable = pdf, title, identifiable
+        self.fig = None
+        self.y = TOP
+        self.n = 0
+        self.text: list[str] = []
+
+    def _t(self, x: float, y: float, s: str, **kw) -> None:
+        s = s if self.identifiable else redact(s)
+        self.text.append(s)
+        self.fig.text(x, y, s, **kw)
+
+    def new_page(self, heading: str | None = None) -> None:
+        from matplotlib.figure import Figure
+
+        self.finish()
+        self.fig = Figure(figsize=PAGE)
+        self.n += 1
+        self.y = TOP
+        self._t(LEFT, 0.965, self.title, fontsize=9, color="0.35")
+        if self.identifiable:
+            self._t(0.5, 0.945, IDENTIFIABLE_BANNER, fontsize=9, color="white",
+                    ha="center", weight="bold",
+                    bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 3})
+            self.y = TOP - 0.015
+        self._t(0.5, 0.035, twinviewer.RESEARCH_USE, fontsize=10, ha="center", weight="bold",
+                color="#b00020")
+        self._t(RIGHT, 0.035, f"page {self.n}", fontsize=8, ha="right", color="0.35")
+        self._t(LEFT, 0.035, f"TwinViewer {twinviewer.__version__}", fontsize=8, color="0.35")
+        if heading:
+            self.heading(heading)
+
+    def finish(self) -> None:
+        if self.fig is not None:
+            self.pdf.savefig(self.fig)
+            self.fig = None
+
+    def need(self, height: float) -> None:
+        if self.fig is None or self.y - height < BOTTOM:
+            self.new_page()
+
+    def heading(self, s: str) -> None:
+        self.need(0.05)
+        self.y -= 0.01
+        self._t(LEFT, self.y, s, fontsize=14, weight="bold", va="top")
+        self.y -= 0.035
+
+    def subheading(self, s: str) -> None:
+        self.need(0.04)
+        self._t(LEFT, self.y, s, fontsize=11, weight="bold", va="top")
+        self.y -= 0.024
+
+    def para(self, s: str, size: float = 9, indent: float = 0.0, color: str = "black",
+             width: int | None = None) -> None:
+        width = width or int(105 * 9 / size * (1 - indent / (RIGHT - LEFT)))
+        for line in textwrap.wrap(s, width) or [""]:
+            self.need(0.0155 * size / 9)
+            self._t(LEFT + indent, self.y, line, fontsize=size, va="top", color=color)
+            self.y -= 0.0155 * size / 9
+        self.y -= 0.004
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float],
+              size: float = 7.5) -> None:
+        """Rows of text in columns (fractions of the text width); repeats the header."""
+        h = 0.0135 * size / 7.5
+        xs = np.concatenate([[0], np.cumsum(widths)])[:-1] * (RIGHT - LEFT) + LEFT
+
+        def head() -> None:
+            for x, c in zip(xs, header, strict=True):
+                self._t(x, self.y, c, fontsize=size, weight="bold", va="top")
+            self.y -= h
+            self.fig.add_artist(_hline(self.y + h * 0.15))
+
+        self.need(2 * h)
+        head()
+        for row in rows:
+            if self.y - h < BOTTOM:
+                self.new_page()
+                head()
+            for x, w, c in zip(xs, widths, row, strict=True):
+                # DejaVu Sans averages about 0.6 em per character
+                limit = max(4, int(w * (RIGHT - LEFT) * PAGE[0] * 72 / (0.6 * size)))
+                c = c if len(c) <= limit else c[:limit - 1] + "…"
+                self._t(x, self.y, c, fontsize=size, va="top")
+            self.y -= h
+        self.y -= 0.01
+
+    def axes(self, height: float, n: int = 1, *, aspect_equal: bool = False):
+        """``n`` side-by-side axes of ``height`` (figure fraction) below the cursor."""
+        self.need(height + 0.02)
+        gap = 0.07
+        w = (RIGHT - LEFT - gap * (n - 1)) / n
+        axs = [self.fig.add_axes((LEFT + i * (w + gap), self.y - height, w, height))
+               for i in range(n)]
+        self.y -= height + 0.045
+        return axs
+
+
+def _hline(y: float):
+    from matplotlib.lines import Line2D
+
+    return Line2D([LEFT, RIGHT], [y, y], linewidth=0.5, color="0.5")
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "—"
+    a = abs(x)
+    if a < 5e-4:  # below every metric's resolution in its clinical unit
+        return "0"
+    text = f"{x:.2g}" if a < 1 else f"{x:.3g}" if a < 100 else f"{x:.0f}"
+    return text.replace("-", "−")
+
+
+def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
+             ) -> tuple[float, float, float]:
+    x = np.asarray(values, dtype=float)
+    if ok is not None and ok.shape == x.shape:
+        x = x[ok]
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (np.nan, np.nan, np.nan)
+    a = (1 - level) / 2
+    lo, med, hi = np.quantile(x, [a, 0.5, 1 - a])
+    return float(med), float(lo), float(hi)
+
+
+def _interval(values, ok) -> str:
+    med, lo, hi = _summary(values, ok)
+    if not np.isfinite(med):
+        return "—"
+    sep = " to " if lo < 0 else "–"  # '−6 to −0.3', not '−6–−0.3'
+    return f"{_fmt(med)} ({_fmt(lo)}{sep}{_fmt(hi)})"
+
+
+def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    if r is None:
+        return {}, None
+    if hasattr(r, "metrics"):
+        return dict(r.metrics), np.asarray(r.ok)
+    d = dict(r)
+    ok = d.pop("_ok", None)
+    return d, None if ok is None else np.asarray(ok, dtype=bool)
+
+
+# -- sections ------------------------------------------------------------------------------
+
+def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
+    t = doc.twin
+    p.new_page("Twin report")
+    rows = [["Twin (pseudonym)", t.pseudonym], ["Origin", t.origin or "unknown"],
+            ["Model", f"{t.model_name} v{t.model_version} (equations {t.equation_hash})"],
+            ["Parameter ensemble", f"{t.ensemble.shape[0]} members, {t.ensemble_kind}"],
+            ["Visits", ", ".join(f"day {v.day}" for v in t.visits) or "none"],
+            ["Scenarios", ", ".join(s.name for s in t.scenarios) or "none"],
+            ["File", f"schema {doc.schema_version}, written by TwinViewer "
+                     f"{doc.app_version or '?'}"],
+            ["Audit trail", doc.chain.message if doc.chain else "not verified"],
+            ["Report generated", generated]]
+    p.table(["", ""], rows, [0.25, 0.75], size=9)
+    p.para("Every predicted number is the median of the twin's parameter ensemble with its "
+           "90 % interval in brackets. Measured values are shown beside predictions, never "
+           "blended with them. " + twinviewer.RESEARCH_USE + ".", size=8.5, color="0.25")
+    p.subheading("Measurements")
+    ms = list(t.measurements)
+    seen = {(m.name, m.value, m.unit, m.source) for m in ms}
+    ms += [m for m in (t.anatomy.measurements if t.anatomy else [])
+           if (m.name, m.value, m.unit, m.source) not in seen]
+    if ms:
+        p.table(["Quantity", "Value", "SD", "Unit", "Source"],
+                [[m.name, _fmt(m.value), _fmt(m.uncertainty), m.unit, m.source] for m in ms],
+                [0.22, 0.14, 0.12, 0.12, 0.40])
+    else:
+        p.para("No measurements (a virtual twin from priors).")
+    p.subheading("Clinician's conclusion and notes")
+    notes = doc.audit.notes()
+    if not notes:
+        p.para("No conclusion or notes recorded.", color="0.3")
+    for e in notes:
+        kind = "Conclusion" if e.action == "conclusion" else "Note"
+        p.para(f"{kind} ({e.time[:16].replace('T', ' ')} UTC): {e.details.get('text', '')}")
+        if e.details.get("disagreement"):
+            p.para(f"Where I disagree with the twin: {e.details['disagreement']}. "
+                   f"Why: {e.details.get('why', '') or 'not stated'}", indent=0.03,
+                   color="#7a3e00")
+
+
+def _render_3d(anatomy, phase: int, clim: tuple[float, float]
+               ) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """Two off-screen snapshots: structures coloured, and surfaces coloured by uncertainty."""
+    try:
+        import pyvista as pv
+    except Exception as exc:  # noqa: BLE001 - missing or broken VTK
+        return None, None, f"3D view unavailable (pyvista: {exc})"
+    images = []
+    try:
+        for mode in ("structures", "uncertainty"):
+            pl = pv.Plotter(off_screen=True, window_size=(700, 620))
+            try:
+                pl.set_background("white")
+                shown = 0
+                for key, s in anatomy.structures.items():
+                    mesh = s.meshes.get(phase) or next(iter(s.meshes.values()), None)
+                    if mesh is None or mesh.n_faces == 0:
+                        continue
+                    faces = np.hstack([np.full((mesh.n_faces, 1), 3), mesh.faces]).ravel()
+                    poly = pv.PolyData(mesh.points, faces)
+                    if mode == "structures":
+                        pl.add_mesh(poly, color=s.color, smooth_shading=True,
+                                    opacity=0.45 if "myocard" in key else 1.0)
+                    else:
+                        poly.point_data["uncertainty (mm)"] = mesh.uncertainty_mm
+                        pl.add_mesh(poly, scalars="uncertainty (mm)", cmap="viridis",
+                                    clim=clim, smooth_shading=True, show_scalar_bar=False)
+                    shown += 1
+                if shown == 0:
+                    return None, None, "no meshes to show"
+                pl.view_isometric()
+                pl.camera.zoom(1.25)
+                images.append(pl.screenshot(return_img=True))
+            finally:
+                pl.close()
+    except Exception as exc:  # noqa: BLE001 - no OpenGL context: say so, keep going
+        log.warning("3D snapshot failed: %s", exc)
+        return None, None, f"3D view unavailable ({type(exc).__name__}: {exc})"
+    return images[0], images[1], ""
+
+
+def _anatomy_page(p: _Pages, doc: TwinDocument, notes: list[str]) -> None:
+    a = doc.twin.anatomy
+    p.new_page("Anatomy")
+    if a is None:
+        p.para("No imaged anatomy: this twin has no images or meshes (a virtual heart or a "
+               "twin made from measurements only).")
+        return
+    phase = a.image.ed_index if a.image is not None else 0
+    unc = [m.uncertainty_mm for s in a.structures.values() for m in s.meshes.values()
+           if m.n_points]
+    clim = (float(min(u.min() for u in unc)), float(max(u.max() for u in unc))) if unc \
+        else (0.0, 1.0)
+    clim = clim if clim[1] > clim[0] else (clim[0], clim[0] + 1.0)
+    struct_img, unc_img, why = _render_3d(a, phase, clim)
+    if struct_img is not None:
+        ax1, ax2 = p.axes(0.30, 2)
+        for ax, img, title in ((ax1, struct_img, "Structures (end-diastole)"),
+                               (ax2, unc_img, "Boundary uncertainty (end-diastole)")):
+            ax.imshow(img)
+            ax.set_axis_off()
+            ax.set_title(title, fontsize=9)
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        cax = p.fig.add_axes((ax2.get_position().x0 + 0.05, p.y + 0.02,
+                              ax2.get_position().width - 0.1, 0.008))
+        bar = p.fig.colorbar(ScalarMappable(Normalize(*clim), "viridis"), cax=cax,
+                             orientation="horizontal")
+        bar.set_label("half-width of the boundary interval (mm)", fontsize=7)
+        bar.ax.tick_params(labelsize=6)
+        p.y -= 0.035
+    else:
+        notes.append(why)
+        p.para(why, color="#7a3e00")
+    if a.image is not None:
+        img = a.image
+        k = img.shape[0] // 2
+        phases = sorted({img.ed_index, img.es_index})
+        axs = p.axes(0.30, len(phases))
+        ds, dr, dc = img.spacing
+        for ax, ph in zip(axs, phases, strict=True):
+            sl = img.array[ph, k]
+            extent = (0, sl.shape[1] * dc, sl.shape[0] * dr, 0)
+            lo, hi = (-200, 600) if img.modality == "CT" else np.percentile(sl, [1, 99])
+            ax.imshow(sl, cmap="gray", vmin=lo, vmax=hi, extent=extent)
+            lab = (a.labels or {}).get(ph)
+            if lab is not None:
+                for key, value in a.label_values.items():
+                    mask = lab[k] == value
+                    if mask.any():
+                        s = a.structures.get(key)
+                        ax.contour(mask.astype(float), levels=[0.5], extent=extent,
+                                   origin="upper", linewidths=0.8,
+                                   colors=[s.color if s else "yellow"])
+            name = "end-diastole" if ph == img.ed_index else "end-systole"
+            ax.set_title(f"Slice {k + 1}/{img.shape[0]}, {name}", fontsize=9)
+            ax.set_xlabel("mm", fontsize=7)
+            ax.tick_params(labelsize=6)
+        p.para(f"Image: {img.modality} {img.description}; grid {' × '.join(map(str, img.shape))}"
+               f" voxels, spacing {' × '.join(f'{s:.2g}' for s in img.spacing)} mm; "
+               f"{img.n_phases} phase(s). Label contours in structure colours.", size=8)
+    def phase_name(ph: int) -> str:
+        if a.image is None:
+            return str(ph)
+        return {a.image.ed_index: "ED", a.image.es_index: "ES"}.get(ph, str(ph))
+
+    vols = [(s.name, phase_name(ph), v) for s in a.structures.values()
+            for ph, v in s.volumes.items()]
+    if vols:
+        p.subheading("Structure volumes from the images")
+        p.table(["Structure", "Phase", "Volume", "SD", "Unit"],
+                [[n, str(ph), _fmt(v.value), _fmt(v.uncertainty), v.unit] for n, ph, v in vols],
+                [0.4, 0.12, 0.16, 0.16, 0.16])
+    for n in a.notes[:12]:
+        p.para(f"• {n}", size=7.5, color="0.3")
+
+
+def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
+             scenario_results: Mapping[str, Any]) -> None:
+    p.new_page("Pressure–volume loops and metrics")
+    have_series = results is not None and hasattr(results, "series")
+    if have_series:
+        axs = p.axes(0.27, 2)
+        ok = np.asarray(results.ok)
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            ef = results.metrics.get("LVEF")
+            rep = idx[np.argmin(np.abs(ef[idx] - np.nanmedian(ef[idx])))] if ef is not None \
+                else idx[0]
+            for ax, side in zip(axs, ("LV", "RV"), strict=True):
+                v, pr = results.series.get(f"V_{side}"), results.series.get(f"p_{side}")
+                if v is None or pr is None:
+                    ax.set_axis_off()
+                    continue
+                for i in idx[:: max(1, idx.size // 40)]:
+                    ax.plot(v[i], pr[i], color="0.75", linewidth=0.5)
+                ax.plot(v[rep], pr[rep], color="#1f4e9c", linewidth=1.6, label="baseline")
+                for j, (name, r) in enumerate(scenario_results.items()):
+                    if hasattr(r, "series") and f"V_{side}" in r.series and r.n == results.n:
+                        ax.plot(r.series[f"V_{side}"][rep], r.series[f"p_{side}"][rep],
+                                color=f"C{j + 1}", linewidth=1.3, label=name)
+                ax.set_xlabel(f"{side} volume (mL)", fontsize=8)
+                ax.set_ylabel(f"{side} pressure (mmHg)", fontsize=8)
+                ax.tick_params(labelsize=7)
+                ax.set_title(f"{side} PV loop: ensemble (grey), median-EF member", fontsize=8.5)
+                ax.legend(fontsize=7, frameon=False)
+        else:
+            p.para("No ensemble member reached a periodic state; no PV loop to show.")
+    else:
+        p.para("PV loops need a simulation of the twin; none was available (model not "
+               "installed or simulation failed).", color="#7a3e00")
+    metrics, ok = _metric_arrays(results)
+    if not metrics:
+        return
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    t = doc.twin
+    rows = []
+    for name in REPORT_METRICS:
+        if name not in metrics or not np.isfinite(metrics[name]).any():
+            continue
+        m = METRIC_BY_NAME.get(name)
+        meas = t.measurement(name)
+        if meas is None and t.anatomy is not None:
+            meas = next((x for x in t.anatomy.measurements if x.name == name), None)
+        rows.append([m.label if m else name, m.unit if m else "", _interval(metrics[name], ok),
+                     f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {meas.unit}" if meas
+                     else "—"])
+    p.subheading("Metrics: predicted median (90 % interval) and measured")
+    p.table(["Metric", "Unit", "Predicted", "Measured (± 1 SD)"], rows,
+            [0.38, 0.12, 0.25, 0.25])
+    if ok is not None and (~ok).any():
+        p.para(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
+               f"state and are excluded from the intervals.", size=8, color="#7a3e00")
+
+
+def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
+                   scenarios: list) -> None:
+    p.new_page("Scenarios compared")
+    if not scenario_results:
+        if scenarios:
+            p.para("Scenarios are defined (" + ", ".join(s.name for s in scenarios) + ") but "
+                   "were not computed for this report: run them in TwinViewer and save the "
+                   "twin with its results.", color="#7a3e00")
+        else:
+            p.para("No scenarios defined.")
+        return
+    for s in scenarios:
+        steps = "; ".join(f"{st.name} " + ", ".join(f"{k}={v:g}" for k, v in st.settings.items())
+                          for st in s.steps)
+        p.para(f"{s.name}: {steps or 'no interventions'}", size=8.5)
+    base, ok0 = _metric_arrays(results)
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    for name, r in scenario_results.items():
+        met, ok1 = _metric_arrays(r)
+        p.subheading(f"{name} versus baseline")
+        rows = []
+        for m in REPORT_METRICS:
+            if m not in met or m not in base or not np.isfinite(met[m]).any():
+                continue
+            paired = base[m].shape == met[m].shape
+            both = None
+            if paired:
+                both = np.ones(base[m].shape, bool)
+                for okx in (ok0, ok1):
+                    if okx is not None and okx.shape == both.shape:
+                        both &= okx
+            diff = met[m] - base[m] if paired else None
+            resp = ""
+            if diff is not None:
+                d = diff[both & np.isfinite(diff)]
+                med = np.median(d) if d.size else np.nan
+                if d.size and abs(med) > 0:
+                    resp = f"{100 * np.mean(np.sign(d) == np.sign(med)):.0f} %"
+            info = METRIC_BY_NAME.get(m)
+            rows.append([info.label if info else m, info.unit if info else "",
+                         _interval(base[m], ok0), _interval(met[m], ok1),
+                         _interval(diff, both) if diff is not None else "unpaired", resp])
+        p.table(["Metric", "Unit", "Baseline", name, "Change (paired)", "Same sign"],
+                rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
+    p.para("Changes are computed per ensemble member (paired) and summarised as median "
+           "(90 % interval); 'same sign' is the share of plausible twins whose change has "
+           "the sign of the median change.", size=8, color="0.25")
+
+
+def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
+    p.new_page("Explanation and provenance")
+    p.subheading("Explanation summary")
+    lines = _explanation_lines(doc, results)
+    for line in lines:
+        p.para(line, size=8.5)
+    p.subheading("Parameters: value, ensemble interval and provenance")
+    t = doc.twin
+    rows = []
+    for j, info in enumerate(doc.parameters):
+        col = t.ensemble[:, j]
+        lo, hi = np.quantile(col, [0.05, 0.95])
+        prov = t.provenance.get(info.name)
+        rows.append([info.name, info.unit, _fmt(float(t.params[j])),
+                     f"{_fmt(lo)}–{_fmt(hi)}", prov.describe() if prov else "prior / assumed"])
+    p.table(["Parameter", "Unit", "Value", f"{t.ensemble_kind} 90 %", "Provenance"], rows,
+            [0.16, 0.12, 0.11, 0.17, 0.44], size=6.8)
+
+
+EXPLAINED_METRICS = ("LVEF", "MAP", "CO")
+
+
+def _explanation_lines(doc: TwinDocument, results: Any) -> list[str]:
+    """Plain-language explanations of key metrics from :mod:`twinviewer.explain`, if present."""
+    lines: list[str] = []
+    try:
+        from twinviewer.explain import explain
+    except ImportError:
+        explain = None
+    t = doc.twin
+    if explain is None:
+        lines.append("No explanation module in this build: sensitivities and attributions "
+                     "are not included.")
+    elif results is None or not hasattr(results, "series"):
+        lines.append("Explanations need a simulation of the twin, which was not available.")
+    else:
+        measured = [m.name for m in t.measurements if m.name in results.metrics]
+        metrics = list(dict.fromkeys([*EXPLAINED_METRICS, *measured]))[:5]
+        cautions: list[str] = []
+        for metric in metrics:
+            try:
+                ex = explain(t, metric, results=results, validation=False)
+            except Exception as exc:  # noqa: BLE001 - an explainer failure must not lose the report
+                lines.append(f"{metric}: no explanation ({type(exc).__name__}: {exc})")
+                continue
+            lines.append(ex.summary)
+            cautions += [f"[{w.severity}] {w.text}" for w in ex.warnings]
+        for c in dict.fromkeys(cautions):
+            lines.append(f"Caution {c}")
+        lines.append("No caution does not mean all is well: the twin can only flag what its "
+                     "validity checks cover.")
+    # Validity: parameters outside their plausible range (independent of the explainer).
+    t = doc.twin
+    outside = [f"{i.name} = {_fmt(float(t.params[j]))} {i.unit} (plausible "
+               f"{_fmt(i.plausible[0])}–{_fmt(i.plausible[1])})"
+               for j, i in enumerate(doc.parameters)
+               if not i.plausible[0] <= t.params[j] <= i.plausible[1]]
+    lines.append("Validity: the point estimate lies within every parameter's plausible range."
+                 if not outside else "Validity warning — outside the plausible range: "
+                 + "; ".join(outside))
+    n_by = {}
+    for prov in t.provenance.values():
+        n_by[str(prov.source)] = n_by.get(str(prov.source), 0) + 1
+    n_prior = len(doc.parameters) - sum(n_by.get(s, 0) for s in n_by if s != "prior / assumed")
+    lines.append("Evidence behind the parameters: " + ", ".join(
+        f"{v} {k}" for k, v in sorted(n_by.items()) if k != "prior / assumed")
+        + (", " if len(n_by) > 1 else "") + f"{n_prior} prior / assumed.")
+    return lines
+
+
+def _model_card(p: _Pages, doc: TwinDocument) -> None:
+    p.new_page("Model card")
+    t = doc.twin
+    try:
+        from twinviewer.physiology import MODELS
+
+        model = MODELS.get(t.model_name)
+    except Exception:  # noqa: BLE001
+        model = None
+    p.para(f"Model {t.model_name}, version {t.model_version}, equation hash "
+           f"{t.equation_hash}.", size=9.5)
+    if model is None or model.equation_hash != t.equation_hash:
+        p.para("The installed TwinViewer does not carry this model version; its declaration "
+               "(assumptions, context of use) cannot be shown. The twin will not be re-run "
+               "with different equations.", color="#7a3e00")
+        return
+    p.para(model.title, size=10)
+    p.subheading("Context of use")
+    p.para(model.context_of_use)
+    p.subheading("Assumptions")
+    for a in model.assumptions:
+        p.para(f"• {a}", indent=0.0)
+    p.subheading("References")
+    for r in model.references:
+        p.para(f"• {r}")
+
+
+def _audit_page(p: _Pages, doc: TwinDocument) -> None:
+    p.new_page("Audit trail")
+    if doc.chain is not None:
+        p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
+    rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
+             ", ".join(f"{k}={v}" for k, v in e.details.items()), e.hash[:12]]
+            for e in doc.audit.entries]
+    if rows:
+        p.table(["#", "Time (UTC)", "Action", "App", "Details", "Hash"], rows,
+                [0.04, 0.2, 0.1, 0.07, 0.45, 0.14], size=6.8)
+    else:
+        p.para("The audit trail is empty.")
+
+
+def simulate_for_report(doc: TwinDocument) -> tuple[Any, list[str]]:
+    """Baseline results of the twin's ensemble, or (None, [reason])."""
+    try:
+        from twinviewer.twins import simulate_twin
+
+        return simulate_twin(doc.twin), []
+    except Exception as exc:  # noqa: BLE001 - report what we can
+        return None, [f"simulation for the report failed: {type(exc).__name__}: {exc}"]
+
+
+def scenarios_for_report(doc: TwinDocument, results: Any) -> tuple[dict[str, Any], list[str]]:
+    """The twin's scenarios simulated against baseline ``results``, or ({}, [reason])."""
+    if not doc.twin.scenarios or results is None or not hasattr(results, "final_state"):
+        return {}, []
+    try:
+        from twinviewer.interventions import run_scenarios
+        from twinviewer.twins import model_of
+
+        return run_scenarios(model_of(doc.twin), results, doc.twin.scenarios), []
+    except Exception as exc:  # noqa: BLE001 - report what we can
+        return {}, [f"scenarios could not be simulated: {type(exc).__name__}: {exc}"]
+
+
+def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
+                 scenario_results: Mapping[str, Any] | None = None,
+                 simulate: bool = True) -> ReportInfo:
+    """Write the PDF report of a twin.
+
+    Parameters
+    ----------
+    doc : TwinDocument
+        From :func:`~twinviewer.io.twinfile.load_twin` (or built by the GUI).
+    output : Path or str
+        The PDF to write (atomically).
+    results : physiology Results, optional
+        Baseline ensemble results; default: the cached metrics of the file, and a fresh
+        simulation (for the PV loops) if ``simulate``.
+    scenario_results : mapping, optional
+        Scenario name → Results (or cached metric arrays); default: the file's cache.
+    simulate : bool, default True
+        Simulate the twin when no results with time series were given, and its scenarios
+        (:func:`twinviewer.interventions.run_scenarios`) when no scenario results were given.
+
+    Returns
+    -------
+    ReportInfo
+    """
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    output = Path(output)
+    notes: list[str] = []
+    if results is None and simulate:
+        results, notes = simulate_for_report(doc)
+    if results is None and "baseline" in doc.results:
+        results = doc.results["baseline"]
+    if scenario_results is None and simulate:
+        scenario_results, more = scenarios_for_report(doc, results)
+        notes += more
+    if not scenario_results:
+        scenario_results = {k: v for k, v in doc.results.items() if k != "baseline"}
+    generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    buf = io.BytesIO()
+    rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "axes.linewidth": 0.6}
+    with rc_context(rc), PdfPages(buf, metadata={
+            "Title": f"TwinViewer report — {doc.twin.pseudonym}"
+                     if not doc.identifiable else "TwinViewer report",
+            "Subject": twinviewer.RESEARCH_USE, "Creator": f"TwinViewer {twinviewer.__version__}",
+            "Author": "", "Keywords": "research use only"}) as pdf:
+        pages = _Pages(pdf, f"TwinViewer — twin {doc.twin.pseudonym}", doc.identifiable)
+        _summary_page(pages, doc, generated)
+        for n in notes:
+            pages.para(n, size=8, color="#7a3e00")
+        _anatomy_page(pages, doc, notes)
+        _pv_page(pages, doc, results, scenario_results)
+        _scenario_page(pages, results, scenario_results, doc.twin.scenarios)
+        _explain_and_provenance(pages, doc, results)
+        _model_card(pages, doc)
+        _audit_page(pages, doc)
+        pages.finish()
+    atomic_write_bytes(output, buf.getvalue())
+    return ReportInfo(output, pages.n, pages.text, notes)

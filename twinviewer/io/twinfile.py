@@ -1,0 +1,753 @@
+"""The .twin file: one file holding a twin, its audit trail and (optionally) cached results.
+
+Container
+---------
+A ZIP archive (Python's :mod:`zipfile`, no new dependency) of
+
+* ``manifest.json`` — format name, schema version, app version, the model's name, version and
+  equation hash, the privacy status (``identifiable``), the audit chain's length and head hash,
+  and the SHA-256 and size of every other member;
+* ``twin.json`` — the twin: pseudonym, origin, parameter table (names, units, plausible
+  ranges), provenance per parameter, measurements, scenarios, visits, anatomy metadata, and the
+  index of the results cache; arrays appear as ``{"$array": "arrays/0007.npy"}`` references;
+* ``audit.json`` — the hash-chained audit log (:mod:`twinviewer.io.audit`);
+* ``arrays/NNNN.npy`` — every numpy array (point estimate, ensemble, image volume, label maps,
+  mesh points/faces/uncertainty, visit ensembles, cached metrics), written with
+  :func:`numpy.save` and read with ``np.load(allow_pickle=False)``, stored uncompressed
+  (``ZIP_STORED``) so saving a CT volume costs a copy, not a deflate.
+
+Why this container: it is inspectable with any unzip tool and a text editor, needs nothing
+beyond numpy and the standard library, loads safely (no pickle: a hostile file can at worst be
+rejected), and keeps binary arrays exact. HDF5 would add a dependency and is opaque; a single
+JSON with base64 arrays is slow and large. JSON members use Python's JSON dialect
+(``NaN``/``Infinity`` allowed: unknown phase times, unbounded plausible ranges).
+
+Guarantees
+----------
+* Versioned: a file of an older schema loads through :mod:`twinviewer.io.migrations`; a newer
+  one is refused with a :class:`TwinFileError` saying which versions are involved.
+* Crash-safe: written to a temp file beside the target, fsynced, renamed over it.
+* Integrity: every member's SHA-256 is checked; truncation, flipped bytes, missing, extra or
+  swapped members, wrong JSON types and wrong array shapes give a :class:`TwinFileError`
+  naming the member and what was expected versus found. Nothing of the caller's state changes
+  unless loading succeeds completely.
+* Private: the pseudonym must be one (``TW-…``/``virtual-…``) and registered identifiers are
+  redacted from all text, unless the user keeps identifiers for a local study; then the
+  manifest says ``identifiable: true`` and every summary and report shows a banner.
+* Optional passphrase encryption of the whole file (:mod:`twinviewer.io.crypto`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import twinviewer
+from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.measurement import Measurement
+from twinviewer.core.provenance import Provenance
+from twinviewer.core.twin import Scenario, Twin, Visit
+from twinviewer.core.units import dimension
+from twinviewer.io import crypto
+from twinviewer.io.atomic import atomic_write_bytes
+from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
+from twinviewer.io.errors import PrivacyError, TwinFileError
+from twinviewer.io.migrations import migrate
+from twinviewer.io.privacy import check_pseudonym, known_identifiers, redact, scrub
+
+FORMAT = "twinviewer.twin"
+SCHEMA_VERSION = 2
+SUFFIX = ".twin"
+IDENTIFIABLE_BANNER = "CONTAINS PATIENT IDENTIFIERS — local study use only, do not share"
+_MAX_MEMBER_BYTES = 4 * 1024**3  # one array (a large 4D CT is a few hundred MB)
+_MAX_JSON_BYTES = 256 * 1024**2  # guards against a deflate bomb in a JSON member
+_ARRAY_KINDS = "biuf"  # bool, int, uint, float: never object, string or structured arrays
+_REQUIRED = ("twin.json", "audit.json")
+
+
+@dataclass
+class ParameterInfo:
+    """One row of the parameter table a file carries, so it is readable without the model."""
+
+    name: str
+    unit: str
+    plausible: tuple[float, float]
+    description: str = ""
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "unit": self.unit, "plausible": list(self.plausible),
+                "description": self.description}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ParameterInfo:
+        lo, hi = d["plausible"]
+        return cls(str(d["name"]), str(d["unit"]), (float(lo), float(hi)),
+                   str(d.get("description", "")))
+
+
+@dataclass
+class TwinDocument:
+    """Everything a .twin file holds.
+
+    Attributes
+    ----------
+    twin : Twin
+        The twin; its audit log is also reachable as ``audit_log(twin)``.
+    audit : AuditLog
+    parameters : list of ParameterInfo
+        The parameter table in the twin's parameter order.
+    results : dict
+        Results cache: ``'baseline'`` or a scenario name → metric name → (N,) array, plus
+        ``'_ok'`` → (N,) bool mask of periodic members. Empty if none was saved.
+    identifiable : bool
+        The user kept patient identifiers in this file (local study only).
+    chain : ChainStatus
+        Verification of the audit chain.
+    schema_version : int
+        Schema of the file as read (before migration).
+    app_version : str
+        TwinViewer version that wrote the file.
+    encrypted : bool
+    """
+
+    twin: Twin
+    audit: AuditLog
+    parameters: list[ParameterInfo]
+    results: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    identifiable: bool = False
+    chain: ChainStatus | None = None
+    schema_version: int = SCHEMA_VERSION
+    app_version: str = ""
+    encrypted: bool = False
+    written: str = ""
+
+
+# -- writing -------------------------------------------------------------------------------
+
+class _Arrays:
+    """Collects arrays while a JSON tree is built, replacing each by a reference."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, np.ndarray] = {}
+
+    def ref(self, a: np.ndarray) -> dict:
+        a = np.asarray(a)
+        if a.dtype.kind not in _ARRAY_KINDS:
+            raise TwinFileError(f"cannot store an array of dtype {a.dtype} (numbers only)")
+        name = f"arrays/{len(self.members):04d}.npy"
+        self.members[name] = np.ascontiguousarray(a)
+        return {"$array": name}
+
+    def walk(self, obj: Any) -> Any:
+        if isinstance(obj, np.ndarray):
+            return self.ref(obj)
+        if isinstance(obj, dict):
+            return {str(k): self.walk(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [self.walk(v) for v in obj]
+        if isinstance(obj, np.generic):
+            return obj.item()
+        return obj
+
+
+def parameter_table(twin: Twin) -> list[ParameterInfo]:
+    """The parameter table of the installed model the twin is locked to.
+
+    Raises
+    ------
+    TwinFileError
+        If the model is not installed or its equations differ from the twin's.
+    """
+    from twinviewer.physiology import MODELS
+
+    model = MODELS.get(twin.model_name)
+    if model is None or model.equation_hash != twin.equation_hash:
+        raise TwinFileError(
+            f"cannot describe the parameters of model {twin.model_name!r} (equations "
+            f"{twin.equation_hash}): it is not installed in this version; pass the table "
+            f"read from the twin's file")
+    return [ParameterInfo(p.name, p.unit, (float(p.plausible[0]), float(p.plausible[1])),
+                          p.description) for p in model.parameters]
+
+
+def _results_dict(results: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for name, r in results.items():
+        if hasattr(r, "metrics") and hasattr(r, "status"):  # physiology Results
+            d = {k: np.asarray(v, dtype=np.float64) for k, v in r.metrics.items()}
+            d["_ok"] = np.asarray(r.ok, dtype=bool)
+        else:
+            d = {k: np.asarray(v) for k, v in r.items()}
+        out[str(name)] = d
+    return out
+
+
+def _parameter_values(a: Any, what: str, ndim: int) -> np.ndarray:
+    """Parameter values as finite float64 (the reader refuses anything else)."""
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise TwinFileError(f"cannot save: {what} must hold numbers only ({exc})") from None
+    if a.ndim != ndim:
+        raise TwinFileError(f"cannot save: {what} should be {ndim}-D, found shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise TwinFileError(f"cannot save: {what} holds non-finite values")
+    return a
+
+
+def _twin_tree(twin: Twin, table: list[ParameterInfo],
+               results: dict[str, dict[str, np.ndarray]], arrays: _Arrays) -> dict:
+    return {
+        "pseudonym": twin.pseudonym,
+        "origin": twin.origin,
+        "model": {"name": twin.model_name, "version": twin.model_version,
+                  "equation_hash": twin.equation_hash},
+        "parameters": [p.to_dict() for p in table],
+        "params": arrays.ref(_parameter_values(twin.params, "params", 1)),
+        "ensemble": arrays.ref(_parameter_values(twin.ensemble, "ensemble", 2)),
+        "ensemble_kind": twin.ensemble_kind,
+        "provenance": {k: v.to_dict() for k, v in twin.provenance.items()},
+        "measurements": [m.to_dict() for m in twin.measurements],
+        "scenarios": [s.to_dict() for s in twin.scenarios],
+        "visits": [{"day": int(v.day), "label": v.label,
+                    "measurements": [m.to_dict() for m in v.measurements],
+                    "ensemble": None if v.ensemble is None else arrays.ref(
+                        _parameter_values(v.ensemble, f"visit day {v.day} ensemble", 2))}
+                   for v in twin.visits],
+        "anatomy": None if twin.anatomy is None else arrays.walk(twin.anatomy.to_dict()),
+        "results": [{"name": name, "metrics": {k: arrays.ref(v) for k, v in d.items()}}
+                    for name, d in results.items()],
+    }
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def _npy_bytes(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
+               results: Mapping[str, Any] | None = None,
+               parameters: list[ParameterInfo] | None = None,
+               keep_identifiers: bool = False, passphrase: str | None = None) -> bytes:
+    """The bytes of a .twin file for ``twin`` (see :func:`save_twin` for the parameters)."""
+    check_pseudonym(twin.pseudonym, keep_identifiers=keep_identifiers)
+    if twin.anatomy is not None:
+        check_pseudonym(twin.anatomy.pseudonym, keep_identifiers=keep_identifiers)
+    audit = audit if audit is not None else audit_log(twin)
+    table = parameters if parameters is not None else parameter_table(twin)
+    n_par = np.shape(twin.params)[0] if np.ndim(twin.params) == 1 else -1
+    if len(table) != n_par or np.shape(twin.ensemble)[-1:] != (n_par,):
+        raise TwinFileError(f"cannot save: the parameter table has {len(table)} rows, the "
+                            f"point estimate shape {np.shape(twin.params)} and the ensemble "
+                            f"shape {np.shape(twin.ensemble)}")
+    arrays = _Arrays()
+    tree = _twin_tree(twin, table, _results_dict(results or {}), arrays)
+    audit_list = audit.to_list()
+    if not keep_identifiers:
+        tree = scrub(tree)
+        ids = known_identifiers()
+        for e in audit_list:
+            text = json.dumps(e, ensure_ascii=False)
+            if ids and redact(text) != text:
+                raise PrivacyError(f"refusing to write: audit entry #{e['index']} contains a "
+                                   f"registered patient identifier")
+    members: dict[str, bytes] = {"twin.json": _json_bytes(tree),
+                                 "audit.json": _json_bytes(audit_list)}
+    members.update({name: _npy_bytes(a) for name, a in arrays.members.items()})
+    manifest = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "app_version": twinviewer.__version__,
+        "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "model": tree["model"],
+        "identifiable": bool(keep_identifiers),
+        "privacy": IDENTIFIABLE_BANNER if keep_identifiers else "de-identified",
+        "encrypted_by_passphrase": passphrase is not None,
+        "audit": {"entries": len(audit), "head": audit.head},
+        "members": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                    for name, data in members.items()},
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("manifest.json", (1980, 1, 1, 0, 0, 0)),
+                    _json_bytes(manifest), compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            kind = zipfile.ZIP_STORED if name.endswith(".npy") else zipfile.ZIP_DEFLATED
+            zf.writestr(info, data, compress_type=kind)
+    data = buf.getvalue()
+    return crypto.encrypt(data, passphrase) if passphrase is not None else data
+
+
+def save_twin(path: Path | str, twin: Twin, *, audit: AuditLog | None = None,
+              results: Mapping[str, Any] | None = None,
+              parameters: list[ParameterInfo] | None = None,
+              keep_identifiers: bool = False, passphrase: str | None = None) -> Path:
+    """Write ``twin`` to a .twin file atomically.
+
+    Parameters
+    ----------
+    path : Path or str
+        Target file (conventionally ``*.twin``); replaced atomically if it exists.
+    twin : Twin
+    audit : AuditLog, optional
+        Default: the twin's log (:func:`~twinviewer.io.audit.audit_log`).
+    results : mapping, optional
+        Results cache: name (``'baseline'``, scenario names) → physiology ``Results`` or
+        mapping metric → (N,) array.
+    parameters : list of ParameterInfo, optional
+        The parameter table; default from the installed model (must match the twin's hash).
+    keep_identifiers : bool, default False
+        The user explicitly keeps patient identifiers for a local study: the pseudonym check
+        and redaction are skipped and the file is flagged ``identifiable``.
+    passphrase : str, optional
+        Encrypt the file (AES-256-GCM, scrypt).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    PrivacyError
+        The pseudonym is not a pseudonym, or an audit entry holds a registered identifier.
+    TwinFileError
+        The twin cannot be described (model table missing, non-numeric arrays).
+    OSError
+        The file cannot be written (the previous file stays intact).
+    """
+    path = Path(path)
+    data = twin_bytes(twin, audit=audit, results=results, parameters=parameters,
+                      keep_identifiers=keep_identifiers, passphrase=passphrase)
+    atomic_write_bytes(path, data)
+    return path
+
+
+# -- reading -------------------------------------------------------------------------------
+
+def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, struct/EOF/Overflow on damaged bytes
+        raise TwinFileError(f"{name} is not a .twin file, or it is truncated ({exc})") from None
+
+
+def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
+    try:
+        info = zf.getinfo(member)
+    except KeyError:
+        raise TwinFileError(f"{name}: member {member} is missing") from None
+    limit = _MAX_MEMBER_BYTES if member.endswith(".npy") else _MAX_JSON_BYTES
+    if info.file_size > limit:
+        raise TwinFileError(f"{name}: member {member} claims {info.file_size} bytes, more "
+                            f"than a twin can hold")
+    try:
+        return zf.read(info)
+    except Exception as exc:  # noqa: BLE001 - zlib, CRC, EOF, NotImplementedError, struct...
+        raise TwinFileError(f"{name}: member {member} cannot be read, the file is damaged "
+                            f"({type(exc).__name__}: {exc})") from None
+
+
+def _json(data: bytes, member: str, name: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise TwinFileError(f"{name}: member {member} is not valid JSON ({exc})") from None
+
+
+def _check_manifest(manifest: Any, name: str) -> int:
+    if not isinstance(manifest, dict):
+        raise TwinFileError(f"{name}: manifest.json must be an object, found "
+                            f"{type(manifest).__name__}")
+    if manifest.get("format") != FORMAT:
+        raise TwinFileError(f"{name} is not a TwinViewer twin (format "
+                            f"{manifest.get('format')!r}, expected {FORMAT!r})")
+    version = manifest.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise TwinFileError(f"{name}: schema_version must be a positive integer, found "
+                            f"{version!r}")
+    if version > SCHEMA_VERSION:
+        raise TwinFileError(
+            f"{name} was written by a newer TwinViewer ({manifest.get('app_version', '?')}, "
+            f"file schema {version}); this TwinViewer ({twinviewer.__version__}) reads schema "
+            f"{SCHEMA_VERSION} and older. Update TwinViewer to open it.")
+    members = manifest.get("members")
+    if not isinstance(members, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in members.values()):
+        raise TwinFileError(f"{name}: manifest.json has no valid member checksum table")
+    for req in _REQUIRED:
+        if req not in members:
+            raise TwinFileError(f"{name}: manifest.json does not list the required member {req}")
+    return version
+
+
+def _verified_members(zf: zipfile.ZipFile, manifest: dict, name: str) -> dict[str, bytes]:
+    listed = manifest["members"]
+    present = set(zf.namelist()) - {"manifest.json"}
+    extra = sorted(present - set(listed))
+    if extra:
+        raise TwinFileError(f"{name}: member {extra[0]} is not listed in the manifest (the "
+                            f"file was altered)")
+    out = {}
+    for member, meta in listed.items():
+        data = _read_member(zf, member, name)
+        found = hashlib.sha256(data).hexdigest()
+        if found != meta["sha256"]:
+            raise TwinFileError(f"{name}: member {member} is corrupt (SHA-256 expected "
+                                f"{meta['sha256'][:16]}…, found {found[:16]}…)")
+        out[member] = data
+    return out
+
+
+class _Loader:
+    """Resolves ``{"$array": ...}`` references against the verified members."""
+
+    def __init__(self, members: dict[str, bytes], name: str) -> None:
+        self.members, self.name = members, name
+
+    def array(self, ref: Any, what: str) -> np.ndarray:
+        if not (isinstance(ref, dict) and isinstance(ref.get("$array"), str)):
+            raise TwinFileError(f"{self.name}: {what} should be an array reference, found "
+                                f"{type(ref).__name__}")
+        member = ref["$array"]
+        if member not in self.members:
+            raise TwinFileError(f"{self.name}: {what} refers to member {member}, which is "
+                                f"missing")
+        try:
+            a = np.load(io.BytesIO(self.members[member]), allow_pickle=False)
+        except Exception as exc:  # noqa: BLE001 - numpy raises ValueError/EOFError/...
+            raise TwinFileError(f"{self.name}: member {member} ({what}) is not a valid .npy "
+                                f"array ({exc})") from None
+        if not isinstance(a, np.ndarray) or a.dtype.kind not in _ARRAY_KINDS:
+            raise TwinFileError(f"{self.name}: member {member} ({what}) has dtype "
+                                f"{getattr(a, 'dtype', '?')}, expected numbers")
+        return a
+
+    def walk(self, obj: Any, what: str) -> Any:
+        if isinstance(obj, dict):
+            if "$array" in obj:
+                return self.array(obj, what)
+            return {k: self.walk(v, f"{what}.{k}") for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [self.walk(v, f"{what}[{i}]") for i, v in enumerate(obj)]
+        return obj
+
+
+def _expect(cond: bool, name: str, message: str) -> None:
+    if not cond:
+        raise TwinFileError(f"{name}: {message}")
+
+
+def _matrix(a: np.ndarray, n_par: int, what: str, name: str) -> np.ndarray:
+    _expect(a.ndim == 2 and a.shape[1] == n_par and a.shape[0] >= 1, name,
+            f"{what} should have shape (N, {n_par}), found {a.shape}")
+    a = a.astype(np.float64)
+    _expect(bool(np.isfinite(a).all()), name, f"{what} holds non-finite values")
+    return a
+
+
+class _Types:
+    """Type checks of the JSON tree, so that a wrong type is named, never silently coerced."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, what: str, expected: str, found: Any) -> None:
+        raise TwinFileError(f"{self.name}: {what} should be {expected}, found "
+                            f"{type(found).__name__}")
+
+    def text(self, d: dict, key: str, what: str, optional: bool = False) -> None:
+        if optional and key not in d:
+            return
+        if not isinstance(d[key], str):
+            self.fail(f"{what}.{key}", "text", d[key])
+
+    def number(self, v: Any, what: str) -> None:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            self.fail(what, "a number", v)
+
+    def obj(self, v: Any, what: str) -> dict:
+        if not isinstance(v, dict):
+            self.fail(what, "an object", v)
+        return v
+
+    def seq(self, v: Any, what: str) -> list:
+        if not isinstance(v, list):
+            self.fail(what, "a list", v)
+        return v
+
+    def measurement(self, m: Any, what: str) -> None:
+        self.obj(m, what)
+        for k in ("name", "unit"):
+            self.text(m, k, what)
+        self.text(m, "source", what, optional=True)
+        for k in ("value", "uncertainty", "cv"):
+            if k in m:
+                self.number(m[k], f"{what}.{k}")
+
+    def tree(self, t: Any) -> None:
+        self.obj(t, "twin.json")
+        self.text(t, "pseudonym", "twin")
+        self.text(t, "origin", "twin", optional=True)
+        for k in ("name", "version", "equation_hash"):
+            self.text(self.obj(t["model"], "model"), k, "model")
+        for i, p in enumerate(self.seq(t["parameters"], "parameters")):
+            w = f"parameters[{i}]"
+            for k in ("name", "unit", "description"):
+                self.text(self.obj(p, w), k, w, optional=(k == "description"))
+            rng = self.seq(p["plausible"], f"{w}.plausible")
+            if len(rng) != 2:
+                self.fail(f"{w}.plausible", "a (low, high) pair", rng)
+            for v in rng:
+                self.number(v, f"{w}.plausible")
+            if not rng[0] <= rng[1]:
+                raise TwinFileError(f"{self.name}: {w}.plausible is not a (low, high) range: "
+                                    f"{rng}")
+            if not p["name"].strip():
+                raise TwinFileError(f"{self.name}: {w}.name is empty")
+            try:
+                dimension(p["unit"])
+            except ValueError as exc:
+                raise TwinFileError(f"{self.name}: {w}.unit: {exc}") from None
+        names = [p["name"] for p in t["parameters"]]
+        if len(set(names)) != len(names):
+            raise TwinFileError(f"{self.name}: parameter names repeat in the parameter table")
+        for k, v in self.obj(t["provenance"], "provenance").items():
+            if k not in names:
+                raise TwinFileError(f"{self.name}: provenance names parameter {k!r}, which is "
+                                    f"not in the parameter table")
+            self.text(self.obj(v, f"provenance[{k}]"), "source", f"provenance[{k}]")
+            self.text(v, "detail", f"provenance[{k}]", optional=True)
+            if not all(isinstance(x, str) for x in self.seq(v.get("inputs", []),
+                                                              f"provenance[{k}].inputs")):
+                self.fail(f"provenance[{k}].inputs", "a list of text", v["inputs"])
+        for i, m in enumerate(self.seq(t["measurements"], "measurements")):
+            self.measurement(m, f"measurements[{i}]")
+        for i, sc in enumerate(self.seq(t["scenarios"], "scenarios")):
+            self.text(self.obj(sc, f"scenarios[{i}]"), "name", f"scenarios[{i}]")
+            for j, st in enumerate(self.seq(sc.get("steps", []), f"scenarios[{i}].steps")):
+                w = f"scenarios[{i}].steps[{j}]"
+                self.text(self.obj(st, w), "name", w)
+                for v in self.obj(st.get("settings", {}), f"{w}.settings").values():
+                    self.number(v, f"{w}.settings")
+        for i, v in enumerate(self.seq(t["visits"], "visits")):
+            w = f"visits[{i}]"
+            if isinstance(self.obj(v, w)["day"], bool) or not isinstance(v["day"], int):
+                self.fail(f"{w}.day", "a whole number of days", v["day"])
+            self.text(v, "label", w, optional=True)
+            for j, m in enumerate(self.seq(v["measurements"], f"{w}.measurements")):
+                self.measurement(m, f"{w}.measurements[{j}]")
+        for i, r in enumerate(self.seq(t.get("results", []), "results")):
+            self.text(self.obj(r, f"results[{i}]"), "name", f"results[{i}]")
+            self.obj(r["metrics"], f"results[{i}].metrics")
+        a = t["anatomy"]
+        if a is not None:
+            self.text(self.obj(a, "anatomy"), "pseudonym", "anatomy")
+            if not all(isinstance(x, str) for x in self.seq(a.get("notes", []),
+                                                              "anatomy.notes")):
+                self.fail("anatomy.notes", "a list of text", a["notes"])
+            for i, m in enumerate(self.seq(a.get("measurements", []), "anatomy.measurements")):
+                self.measurement(m, f"anatomy.measurements[{i}]")
+            for k, st in self.obj(a.get("structures", {}), "anatomy.structures").items():
+                w = f"anatomy.structures[{k}]"
+                for f in ("key", "name"):
+                    self.text(self.obj(st, w), f, w)
+                color = self.seq(st["color"], f"{w}.color")
+                if len(color) != 3:
+                    self.fail(f"{w}.color", "an RGB triple", color)
+                for c in color:
+                    self.number(c, f"{w}.color")
+                for ph, m in self.obj(st.get("volumes", {}), f"{w}.volumes").items():
+                    self.measurement(m, f"{w}.volumes[{ph}]")
+                for ph, m in self.obj(st.get("meshes", {}), f"{w}.meshes").items():
+                    self.obj(m, f"{w}.meshes[{ph}]")
+            self.obj(a.get("label_values", {}), "anatomy.label_values")
+
+
+def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
+           ) -> tuple[Twin, AuditLog, list[ParameterInfo], dict]:
+    _Types(name).tree(tree)
+    table = [ParameterInfo.from_dict(d) for d in tree["parameters"]]
+    n_par = len(table)
+    params = loader.array(tree["params"], "params").astype(np.float64)
+    _expect(params.shape == (n_par,), name,
+            f"params should have shape ({n_par},), found {params.shape}")
+    _expect(bool(np.isfinite(params).all()), name, "params holds non-finite values")
+    ensemble = _matrix(loader.array(tree["ensemble"], "ensemble"), n_par, "ensemble", name)
+    kind = tree["ensemble_kind"]
+    _expect(kind in ("prior", "posterior"), name,
+            f"ensemble_kind should be 'prior' or 'posterior', found {kind!r}")
+    model = tree["model"]
+    visits = []
+    for i, v in enumerate(tree["visits"]):
+        ens = None if v["ensemble"] is None else _matrix(
+            loader.array(v["ensemble"], f"visit {i} ensemble"), n_par, f"visit {i} ensemble",
+            name)
+        visits.append(Visit(int(v["day"]), [Measurement.from_dict(m) for m in v["measurements"]],
+                            ens, str(v.get("label", ""))))
+    anatomy = None
+    if tree["anatomy"] is not None:
+        anatomy = Anatomy.from_dict(loader.walk(tree["anatomy"], "anatomy"))
+        _check_anatomy(anatomy, name)
+    twin = Twin(
+        pseudonym=str(tree["pseudonym"]), model_name=str(model["name"]),
+        model_version=str(model["version"]), equation_hash=str(model["equation_hash"]),
+        params=params, ensemble=ensemble, ensemble_kind=kind,
+        provenance={str(k): Provenance.from_dict(v) for k, v in tree["provenance"].items()},
+        measurements=[Measurement.from_dict(m) for m in tree["measurements"]],
+        anatomy=anatomy, scenarios=[Scenario.from_dict(s) for s in tree["scenarios"]],
+        visits=visits, origin=str(tree.get("origin", "")))
+    results: dict[str, dict[str, np.ndarray]] = {}
+    for r in tree.get("results", []):
+        arrays = {str(k): loader.array(v, f"results {r['name']!r} {k}")
+                  for k, v in r["metrics"].items()}
+        for k, a in arrays.items():
+            _expect(a.shape == (ensemble.shape[0],) or r["name"] != "baseline", name,
+                    f"cached baseline metric {k} has shape {a.shape}, expected "
+                    f"({ensemble.shape[0]},)")
+            _expect(a.ndim == 1, name, f"cached metric {k} of {r['name']!r} should be 1-D, "
+                    f"found shape {a.shape}")
+        results[str(r["name"])] = arrays
+    return twin, AuditLog.from_list(audit_items), table, results
+
+
+def _check_anatomy(anatomy: Anatomy, name: str) -> None:
+    if anatomy.image is not None:
+        img = anatomy.image
+        _expect(img.affine.shape == (4, 4), name,
+                f"anatomy image affine should be 4×4, found {img.affine.shape}")
+        _expect(0 <= img.ed_index < img.n_phases and 0 <= img.es_index < img.n_phases, name,
+                f"anatomy ED/ES phase indices {img.ed_index}/{img.es_index} outside the "
+                f"image's {img.n_phases} phases")
+        for p, lab in (anatomy.labels or {}).items():
+            _expect(lab.shape == img.shape, name, f"label map of phase {p} has shape "
+                    f"{lab.shape}, the image {img.shape}")
+
+
+def load_twin(path: Path | str, *, passphrase: str | None = None,
+              allow_broken_audit: bool = False) -> TwinDocument:
+    """Read a .twin file, verifying checksums, schema and audit chain.
+
+    Parameters
+    ----------
+    path : Path or str
+    passphrase : str, optional
+        Needed for an encrypted file.
+    allow_broken_audit : bool, default False
+        Load even if the audit chain does not verify (``doc.chain`` says why); used by
+        ``twinviewer info`` to report on a tampered file.
+
+    Returns
+    -------
+    TwinDocument
+        Its twin's audit log is attached (``audit_log(doc.twin) is doc.audit``).
+
+    Raises
+    ------
+    TwinFileError
+        Naming the file, the member and the problem; nothing is half-loaded.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TwinFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    doc = load_twin_bytes(data, name=path.name, passphrase=passphrase,
+                          allow_broken_audit=allow_broken_audit)
+    return doc
+
+
+def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | None = None,
+                    allow_broken_audit: bool = False) -> TwinDocument:
+    """:func:`load_twin` from bytes; ``name`` is used in messages."""
+    encrypted = crypto.is_encrypted(data)
+    if encrypted:
+        data = crypto.decrypt(data, passphrase, name)
+    zf = _open_zip(data, name)
+    with zf:
+        manifest = _json(_read_member(zf, "manifest.json", name), "manifest.json", name)
+        version = _check_manifest(manifest, name)
+        members = _verified_members(zf, manifest, name)
+    tree = _json(members["twin.json"], "twin.json", name)
+    audit_items = _json(members["audit.json"], "audit.json", name)
+    try:
+        tree, audit_items = migrate(tree, audit_items, version)
+        twin, audit, table, results = _build(tree, audit_items, _Loader(members, name), name)
+    except TwinFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+            RecursionError) as exc:
+        what = f"missing field {exc}" if isinstance(exc, KeyError) else \
+            f"{type(exc).__name__}: {exc}"
+        raise TwinFileError(f"{name}: the twin data are malformed ({what})") from None
+    chain = audit.verify_chain()
+    audit_meta = manifest.get("audit")
+    if not (isinstance(audit_meta, dict) and isinstance(audit_meta.get("head"), str)
+            and isinstance(audit_meta.get("entries"), int)):
+        raise TwinFileError(f"{name}: manifest.json has no valid audit summary (entries and "
+                            f"head hash)")
+    if chain.ok and audit_meta["head"] != audit.head:
+        chain = ChainStatus(False, len(audit), len(audit), (
+            f"audit trail broken: the file lists {audit_meta.get('entries')!r} entries ending "
+            f"in hash {str(audit_meta['head'])[:12]}…, the log has {len(audit)} ending in "
+            f"{audit.head[:12]}… (entries were removed or replaced)"))
+    if not chain.ok and not allow_broken_audit:
+        raise TwinFileError(f"{name}: {chain.message}")
+    identifiable = manifest.get("identifiable", False)
+    if not isinstance(identifiable, bool):
+        raise TwinFileError(f"{name}: manifest.json 'identifiable' should be true or false, "
+                            f"found {type(identifiable).__name__}")
+    attach_audit_log(twin, audit)
+    return TwinDocument(twin, audit, table, results, identifiable,
+                        chain, version, str(manifest.get("app_version", "")), encrypted,
+                        str(manifest.get("written", "")))
+
+
+def describe(doc: TwinDocument) -> list[str]:
+    """Lines summarising a loaded twin for ``twinviewer info`` (no identifiers unless kept)."""
+    t = doc.twin
+    lines = []
+    if doc.identifiable:
+        lines += ["!" * 72, f"!! {IDENTIFIABLE_BANNER}", "!" * 72]
+    lines += [f"{twinviewer.RESEARCH_USE}",
+              f"twin        {t.pseudonym}  (origin {t.origin or 'unknown'})",
+              f"file        schema {doc.schema_version} (current {SCHEMA_VERSION}), written by "
+              f"TwinViewer {doc.app_version or '?'}" + (", encrypted" if doc.encrypted else ""),
+              f"model       {t.model_name} v{t.model_version}, equations {t.equation_hash}",
+              f"parameters  {len(doc.parameters)}; ensemble {t.ensemble.shape[0]} members "
+              f"({t.ensemble_kind})",
+              f"measured    {len(t.measurements)} measurement(s)"
+              + (": " + ", ".join(f"{m.name} {m.value:.4g} {m.unit}"
+                                 for m in t.measurements[:6]) if t.measurements else ""),
+              f"scenarios   {', '.join(s.name for s in t.scenarios) or 'none'}",
+              f"visits      {len(t.visits)}" + (
+                  " (days " + ", ".join(str(v.day) for v in t.visits) + ")" if t.visits else ""),
+              ]
+    if t.anatomy is not None:
+        a = t.anatomy
+        img = "no image" if a.image is None else (
+            f"image {a.image.modality} {'×'.join(map(str, a.image.shape))}, "
+            f"{a.image.n_phases} phase(s)")
+        lines.append(f"anatomy     {img}; structures: {', '.join(a.structures) or 'none'}")
+    else:
+        lines.append("anatomy     none")
+    lines.append(f"results     {', '.join(doc.results) or 'none cached'}")
+    lines.append(f"audit       {doc.chain.message if doc.chain else 'not verified'}")
+    for e in doc.audit.entries[-8:]:
+        lines.append(f"  {e.summary()}")
+    return lines

@@ -1,0 +1,242 @@
+"""The measurable quantities: what a clinician can enter, and what in the model it corresponds to.
+
+Each :class:`Quantity` says how the model predicts it — a clinical metric of the simulated beat
+(``'SBP'`` ↔ metric ``SBP``), a model parameter measured directly (``'AVA'`` ↔ parameter
+``AV.EOA``), or a quantity derived here from the simulated series (E/A, TR velocity, LA
+volume) — its unit, a physiological range used to catch typing and unit mistakes, a typical
+measurement uncertainty (used when none is given), and the *model error*: how far the model
+may be from a perfect measurement of the same patient, added in quadrature to the measurement
+uncertainty during calibration.
+
+Model-error term (stated once, used everywhere): ``max(abs_floor, rel · |value|)`` with the
+floors and relative parts of :data:`QUANTITIES` — pressures 2 mmHg / 5 %, volumes 5 mL / 5 %,
+CO 0.2 L/min / 5 %, EF 3 %-points, valve gradients 2 mmHg / 10 %, velocities 0.1 m/s / 5 %,
+E/A 0.15. Parameters measured directly (HR, AVA, EROA) have no model error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinviewer.physiology import Results
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One measurable quantity.
+
+    Parameters
+    ----------
+    name
+        Canonical measurement name (``'SBP'``, ``'AVA'``, ``'TR_velocity'``).
+    label
+        Words a clinician recognises.
+    unit
+        Canonical unit (internal convention).
+    kind
+        ``'metric'`` (a clinical metric of the simulated beat), ``'parameter'`` (a model
+        parameter measured directly) or ``'derived'`` (computed here from the series).
+    target
+        Metric name, parameter name or derived-quantity key.
+    range
+        Physiological range ``(low, high)`` in ``unit``; values outside are refused.
+    typical_sd
+        Typical 1-SD measurement error, used when none is given.
+    model_error
+        ``(abs_floor, rel)`` of the model-error term.
+    aliases
+        Other spellings accepted on input.
+    alt_units
+        Units a value is often mistakenly entered in (checked when a value is out of range).
+    redundant_with
+        Names of measurements this one follows from; if all are present this one is shown in
+        the fit table but not used twice in the likelihood.
+    """
+
+    name: str
+    label: str
+    unit: str
+    kind: str
+    target: str
+    range: tuple[float, float]
+    typical_sd: float
+    model_error: tuple[float, float] = (0.0, 0.0)
+    aliases: tuple[str, ...] = ()
+    alt_units: tuple[str, ...] = ()
+    redundant_with: tuple[str, ...] = ()
+
+    def model_sd(self, value: float) -> float:
+        """Model-error SD at ``value`` (in :attr:`unit`)."""
+        floor, rel = self.model_error
+        return float(max(floor, rel * abs(value)))
+
+
+_P = ("kPa", "cmH2O")
+_V = ("L",)
+_PRESS = (2.0, 0.05)
+_VOL = (5.0, 0.05)
+
+QUANTITIES: tuple[Quantity, ...] = (
+    Quantity("HR", "Heart rate", "bpm", "parameter", "HR", (25, 230), 2.0,
+             aliases=("heart rate", "pulse", "HF")),
+    Quantity("SBP", "Systolic blood pressure (cuff)", "mmHg", "metric", "SBP", (60, 260), 8.0,
+             _PRESS, ("systolic", "systolic BP", "cuff SBP"), _P),
+    Quantity("DBP", "Diastolic blood pressure (cuff)", "mmHg", "metric", "DBP", (25, 150), 6.0,
+             _PRESS, ("diastolic", "diastolic BP", "cuff DBP"), _P),
+    Quantity("MAP", "Mean arterial pressure", "mmHg", "metric", "MAP", (35, 190), 6.0, _PRESS,
+             ("mean arterial pressure",), _P),
+    Quantity("LVEDV", "LV end-diastolic volume", "mL", "metric", "LVEDV", (40, 500), 10.0, _VOL,
+             ("EDV", "LV EDV"), _V),
+    Quantity("LVESV", "LV end-systolic volume", "mL", "metric", "LVESV", (10, 450), 8.0, _VOL,
+             ("ESV", "LV ESV"), _V),
+    Quantity("LVSV", "LV stroke volume (EDV − ESV)", "mL", "metric", "LVSV", (10, 250), 10.0,
+             _VOL, ("LV SV",), _V, ("LVEDV", "LVESV")),
+    Quantity("LVEF", "LV ejection fraction", "%", "metric", "LVEF", (5, 85), 5.0, (3.0, 0.0),
+             ("EF", "LV EF"), ("1",), ("LVEDV", "LVESV")),
+    Quantity("LAV", "LA volume (maximal)", "mL", "derived", "LAV", (15, 300), 8.0, (5.0, 0.10),
+             ("LA volume", "LAVmax", "LA EDV"), _V),
+    Quantity("RVEDV", "RV end-diastolic volume", "mL", "metric", "RVEDV", (40, 500), 12.0, _VOL,
+             ("RV EDV",), _V),
+    Quantity("RVESV", "RV end-systolic volume", "mL", "metric", "RVESV", (10, 450), 10.0, _VOL,
+             ("RV ESV",), _V),
+    Quantity("RVEF", "RV ejection fraction", "%", "metric", "RVEF", (5, 85), 6.0, (3.0, 0.0),
+             ("RV EF",), ("1",), ("RVEDV", "RVESV")),
+    Quantity("CO", "Cardiac output", "L/min", "metric", "CO", (1.0, 15.0), 0.5, (0.2, 0.05),
+             ("cardiac output",), ("mL/min", "mL/s")),
+    Quantity("SV_forward", "Forward stroke volume (LVOT Doppler)", "mL", "metric",
+             "SV_forward", (10, 200), 10.0, _VOL, ("SV", "LVOT SV", "forward SV"), _V),
+    Quantity("AV_mean_gradient", "AV mean gradient", "mmHg", "metric", "AV_mean_gradient",
+             (0, 150), 3.0, (2.0, 0.10), ("AV mean gradient", "MG", "mean gradient"), _P),
+    Quantity("AV_peak_gradient", "AV peak gradient", "mmHg", "metric", "AV_peak_gradient",
+             (0, 250), 5.0, (2.0, 0.10), ("AV peak gradient", "PG", "peak gradient"), _P),
+    Quantity("AV_peak_velocity", "AV peak velocity", "m/s", "metric", "AV_peak_velocity",
+             (0.5, 7.0), 0.2, (0.1, 0.05), ("Vmax", "AV Vmax", "AV peak velocity"), ("cm/s",)),
+    Quantity("AVA", "Aortic valve area (EOA)", "cm^2", "parameter", "AV.EOA", (0.2, 6.0), 0.1,
+             aliases=("AV area", "AV EOA", "aortic valve area"), alt_units=("mm^2",)),
+    Quantity("MVA", "Mitral valve area (EOA)", "cm^2", "parameter", "MV.EOA", (0.3, 8.0), 0.2,
+             aliases=("MV area", "MV EOA", "mitral valve area"), alt_units=("mm^2",)),
+    Quantity("EROA", "Mitral EROA (PISA)", "cm^2", "parameter", "MV.EROA", (0.0, 1.5), 0.05,
+             aliases=("MR EROA", "MV EROA"), alt_units=("mm^2",)),
+    Quantity("AR_EROA", "Aortic regurgitant EROA", "cm^2", "parameter", "AV.EROA", (0.0, 1.5),
+             0.05, aliases=("AV EROA", "AR EROA"), alt_units=("mm^2",)),
+    Quantity("TR_EROA", "Tricuspid regurgitant EROA", "cm^2", "parameter", "TV.EROA",
+             (0.0, 1.5), 0.08, aliases=("TV EROA", "TR EROA"), alt_units=("mm^2",)),
+    Quantity("E/A", "Mitral inflow E/A ratio", "1", "derived", "E/A", (0.2, 5.0), 0.15,
+             (0.15, 0.0), ("E/A ratio", "EA ratio", "E_A")),
+    Quantity("TR_velocity", "Peak TR velocity (4v² = RV–RA gradient)", "m/s", "derived",
+             "TR_velocity", (0.5, 6.0), 0.2, (0.1, 0.05), ("TR velocity", "TRV", "TR Vmax"),
+             ("cm/s",)),
+    Quantity("MV_mean_gradient", "Mitral mean gradient", "mmHg", "metric", "MV_mean_gradient",
+             (0, 40), 1.5, (1.0, 0.10), ("MV mean gradient",), _P),
+    Quantity("MR_volume", "Mitral regurgitant volume", "mL", "metric", "MR_volume", (0, 200),
+             10.0, _VOL, ("MR volume", "RVol"), _V),
+    Quantity("MR_fraction", "Mitral regurgitant fraction", "%", "metric", "MR_fraction",
+             (0, 90), 8.0, (3.0, 0.0), ("MR fraction", "RF"), ("1",)),
+    Quantity("LVEDP", "LV end-diastolic pressure (catheter)", "mmHg", "metric", "LVEDP",
+             (0, 50), 2.0, _PRESS, ("LV EDP",), _P),
+    Quantity("PCWP", "Pulmonary capillary wedge pressure (≈ mean LAP)", "mmHg", "metric", "LAP",
+             (0, 50), 2.5, _PRESS, ("wedge", "PAWP"), _P),
+    Quantity("LAP", "Mean left atrial pressure", "mmHg", "metric", "LAP", (0, 50), 2.0, _PRESS,
+             ("mean LAP",), _P),
+    Quantity("PASP", "PA systolic pressure", "mmHg", "metric", "PASP", (10, 130), 3.0, _PRESS,
+             ("sPAP", "PA systolic"), _P),
+    Quantity("PADP", "PA diastolic pressure", "mmHg", "metric", "PADP", (2, 70), 3.0, _PRESS,
+             ("dPAP", "PA diastolic"), _P),
+    Quantity("mPAP", "Mean PA pressure", "mmHg", "metric", "mPAP", (5, 90), 3.0, _PRESS,
+             ("mean PAP", "PA mean"), _P),
+    Quantity("CVP", "Central venous / mean RA pressure", "mmHg", "metric", "CVP", (-5, 40), 2.0,
+             _PRESS, ("RAP", "mean RAP"), _P),
+)
+QUANTITY_BY_NAME: dict[str, Quantity] = {q.name: q for q in QUANTITIES}
+_LOOKUP: dict[str, str] = {}
+for _q in QUANTITIES:
+    for _a in (_q.name, *_q.aliases):
+        _LOOKUP[_a.lower().replace(" ", "").replace("_", "")] = _q.name
+
+
+class UnknownQuantity(KeyError):
+    """A measurement name the calibrator does not know."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
+        return str(self.args[0])
+
+
+def canonical_name(name: str) -> str:
+    """The canonical measurement name for ``name`` or an alias (``'EDV'`` → ``'LVEDV'``).
+
+    Raises
+    ------
+    UnknownQuantity
+        With the closest known names as suggestions.
+    """
+    key = name.strip().lower().replace(" ", "").replace("_", "")
+    if key in _LOOKUP:
+        return _LOOKUP[key]
+    close = difflib.get_close_matches(name, [*QUANTITY_BY_NAME, *(a for q in QUANTITIES
+                                                                   for a in q.aliases)], n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise UnknownQuantity(f"measurement {name!r} is not a quantity the calibrator knows{hint} "
+                          f"(known: {', '.join(QUANTITY_BY_NAME)})")
+
+
+def quantity(name: str) -> Quantity:
+    """The :class:`Quantity` called ``name`` (or an alias of it)."""
+    return QUANTITY_BY_NAME[canonical_name(name)]
+
+
+def supported(name: str, results: Results) -> str | None:
+    """None if the model behind ``results`` can predict ``name``, else the reason why not."""
+    q = quantity(name)
+    if q.kind == "parameter" and q.target not in results.model.parameter_names:
+        return f"{q.name}: model {results.model.name} has no parameter {q.target}"
+    if q.kind == "metric" and q.target not in results.metrics:
+        return f"{q.name}: model {results.model.name} does not compute {q.target}"
+    if q.kind == "derived":
+        need = {"LAV": ("V_LA",), "E/A": ("Q_MV",), "TR_velocity": ("p_RV", "p_RA")}[q.target]
+        missing = [s for s in need if s not in results.series]
+        if missing or (q.target == "E/A" and "AVD" not in results.model.parameter_names):
+            return (f"{q.name}: cannot be computed from model {results.model.name} (needs "
+                    f"series {', '.join(need)})")
+    return None
+
+
+def predict(name: str, results: Results) -> np.ndarray:
+    """Each member's prediction of measurement ``name``, shape (N,), in the quantity's unit.
+
+    NaN for failed members. Derived quantities:
+
+    * ``LAV``: the largest LA volume of the beat;
+    * ``E/A``: peak mitral inflow before atrial onset over peak inflow after it (with one
+      orifice, the ratio of peak flows is the ratio of peak velocities);
+    * ``TR_velocity``: v = √(ΔP/4) with ΔP the peak RV–RA pressure difference (simplified
+      Bernoulli, which is how a TR jet velocity is turned into a gradient clinically).
+    """
+    q = quantity(name)
+    reason = supported(q.name, results)
+    if reason:
+        raise KeyError(reason)
+    if q.kind == "parameter":
+        out = results.params[:, results.model.index(q.target)].copy()
+        out[~results.ok] = np.nan
+        return out
+    if q.kind == "metric":
+        return np.asarray(results.metrics[q.target], dtype=float)
+    s = results.series
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if q.target == "LAV":
+            return s["V_LA"].max(axis=1)
+        if q.target == "TR_velocity":
+            dp = (s["p_RV"] - s["p_RA"]).max(axis=1)
+            return np.sqrt(np.maximum(dp, 0.0) / 4.0)
+        # E/A
+        model = results.model
+        period = 60.0 / results.params[:, model.index(model.heart_rate_parameter)]
+        onset = (period - results.params[:, model.index("AVD")]) % period
+        after = results.time >= onset[:, None]
+        q_mv = s["Q_MV"]
+        e = np.where(~after, q_mv, -np.inf).max(axis=1)
+        a = np.where(after, q_mv, -np.inf).max(axis=1)
+        return np.where((e > 0) & (a > 0), e / a, np.nan)
