@@ -98,6 +98,16 @@ def vessel_derivatives(y, p, dydt, i_sys, q_into_aorta, p_ra, q_into_pa, p_la):
     dydt[Q_VEN_PUL] = (y[P_VEN_PUL] - p_la - r_ven_p * y[Q_VEN_PUL]) / l_ven_p
 
 
+@model_function
+def chamber_derivatives(y, dydt, q_mv, q_lv_out, q_tv, q_pv):
+    """Volume derivatives of the four chambers; ``q_lv_out`` is all flow leaving the LV
+    (aortic valve plus any device)."""
+    dydt[V_LA] = y[Q_VEN_PUL] - q_mv
+    dydt[V_LV] = q_mv - q_lv_out
+    dydt[V_RA] = y[Q_VEN_SYS] - q_tv
+    dydt[V_RV] = q_tv - q_pv
+
+
 def _compliances(P: np.ndarray, i_sys: int) -> np.ndarray:
     return P[:, [i_sys + 1, i_sys + 3, i_sys + 7, i_sys + 9]]
 
@@ -119,3 +129,21 @@ def set_volume(Y: np.ndarray, P: np.ndarray, i_sys: int, i_volume: int) -> np.nd
     for col in VESSEL_PRESSURES:
         Y[:, col] += shift
     return Y
+
+
+def volume_functions(template: np.ndarray, i_sys: int, i_volume: int):
+    """The ``initial_state``, ``conserved_volume`` and ``set_volume`` functions of a loop
+    whose circulation parameters start at column ``i_sys`` and whose blood volume parameter
+    is column ``i_volume``; cold starts are ``template`` volume-corrected per member."""
+
+    def initial_state_(P: np.ndarray) -> np.ndarray:
+        P = np.atleast_2d(P)
+        return set_volume_(np.tile(template, (P.shape[0], 1)), P)
+
+    def conserved_volume_(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+        return conserved_volume(Y, P, i_sys)
+
+    def set_volume_(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+        return set_volume(Y, P, i_sys, i_volume)
+
+    return initial_state_, conserved_volume_, set_volume_

@@ -133,25 +133,11 @@ def observe(t, y, p):
 def rhs(t, y, p, dydt):
     """Right-hand side of the four-chamber EOA loop."""
     p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao = observe(t, y, p)
-    dydt[cl.V_LA] = y[cl.Q_VEN_PUL] - q_mv
-    dydt[cl.V_LV] = q_mv - q_av - q_vad
-    dydt[cl.V_RA] = y[cl.Q_VEN_SYS] - q_tv
-    dydt[cl.V_RV] = q_tv - q_pv
+    cl.chamber_derivatives(y, dydt, q_mv, q_av + q_vad, q_tv, q_pv)
     cl.vessel_derivatives(y, p, dydt, I_SYS, q_av + q_vad, p_ra, q_pv, p_la)
 
 
-def initial_state(P: np.ndarray) -> np.ndarray:
-    """A stored limit cycle of the defaults, volume-corrected per member."""
-    P = np.atleast_2d(P)
-    return set_volume(np.tile(_TEMPLATE, (P.shape[0], 1)), P)
-
-
-def conserved_volume(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    return cl.conserved_volume(Y, P, I_SYS)
-
-
-def set_volume(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    return cl.set_volume(Y, P, I_SYS, I_VTOTAL)
+initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, I_SYS, I_VTOTAL)
 
 
 MODEL = ModelSpec(
@@ -189,5 +175,6 @@ MODEL = ModelSpec(
         "Baumgartner H et al. JASE 2009 (Bernoulli, valve grading).",
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
     ),
-    equation_sources=(_elastance, activation, orifice_valve, pump_flow, cl.vessel_derivatives),
+    equation_sources=(_elastance, activation, cl.chamber_derivatives, orifice_valve,
+                      pump_flow, cl.vessel_derivatives),
 )

@@ -93,25 +93,11 @@ def observe(t, y, p):
 def rhs(t, y, p, dydt):
     """Right-hand side of the Regazzoni 2022 loop."""
     p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao = observe(t, y, p)
-    dydt[cl.V_LA] = y[cl.Q_VEN_PUL] - q_mv
-    dydt[cl.V_LV] = q_mv - q_av
-    dydt[cl.V_RA] = y[cl.Q_VEN_SYS] - q_tv
-    dydt[cl.V_RV] = q_tv - q_pv
+    cl.chamber_derivatives(y, dydt, q_mv, q_av, q_tv, q_pv)
     cl.vessel_derivatives(y, p, dydt, I_SYS, q_av, p_ra, q_pv, p_la)
 
 
-def initial_state(P: np.ndarray) -> np.ndarray:
-    """The stored limit cycle of the default parameters, volume-corrected per member."""
-    P = np.atleast_2d(P)
-    return set_volume(np.tile(_TEMPLATE, (P.shape[0], 1)), P)
-
-
-def conserved_volume(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    return cl.conserved_volume(Y, P, I_SYS)
-
-
-def set_volume(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    return cl.set_volume(Y, P, I_SYS, I_VTOTAL)
+initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, I_SYS, I_VTOTAL)
 
 
 MODEL = ModelSpec(
@@ -136,5 +122,6 @@ MODEL = ModelSpec(
     context_of_use="Reference and teaching: reproduces the published limit cycle of Regazzoni "
     "et al. 2022. Not for patient-specific valve disease.",
     references=("Regazzoni F et al. J Comput Phys 2022;457:111083.",),
-    equation_sources=(_elastance, activation, resistive_valve, cl.vessel_derivatives),
+    equation_sources=(_elastance, activation, cl.chamber_derivatives, resistive_valve,
+                      cl.vessel_derivatives),
 )

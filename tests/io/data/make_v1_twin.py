@@ -21,6 +21,10 @@ import numpy as np
 from twinviewer.physiology import get_preset
 
 ENTRY_TIME = "2026-01-01T09:00:00+00:00"
+# The model identity a schema-1 file recorded, frozen: the file must not change when today's
+# model equations do (a twin stays locked to the equations it was made with).
+MODEL_IDENTITY = {"name": "four_chamber_eoa", "version": "1.0",
+                  "equation_hash": "88a136e5df2ff7ef"}
 
 
 def _npy(a: np.ndarray) -> bytes:
@@ -49,11 +53,10 @@ def write_v1(out: Path) -> Path:
     arrays = {"arrays/0000.npy": base, "arrays/0001.npy": ensemble,
               "arrays/0002.npy": points, "arrays/0003.npy": faces,
               "arrays/0004.npy": np.full(4, 0.5), "arrays/0005.npy": ensemble[:2]}
-    ident = f"{model.name} {model.version} {model.equation_hash}"
+    ident = " ".join(MODEL_IDENTITY.values())
     tree = {
         "pseudonym": "virtual-healthy", "origin": "preset:healthy",
-        "model": {"name": model.name, "version": model.version,
-                  "equation_hash": model.equation_hash},
+        "model": dict(MODEL_IDENTITY),
         "parameters": [{"name": p.name, "unit": p.unit, "plausible": list(p.plausible),
                         "description": p.description} for p in model.parameters],
         "params": {"$array": "arrays/0000.npy"}, "ensemble": {"$array": "arrays/0001.npy"},
