@@ -73,10 +73,26 @@ def test_log_follows_its_twin(twin):
     from tests.io.conftest import make_twin
 
     other = make_twin(n=2)
-    assert audit_log(other) is not audit_log(twin)
+    n_other = len(audit_log(other))
+    audit_log(twin).record(twin, "note", {"text": "only on the first twin"})
+    assert len(audit_log(other)) == n_other
     log = AuditLog()
     attach_audit_log(other, log)
-    assert audit_log(other) is log
+    log.record(other, "note", {"text": "written through the attached log"})
+    assert audit_log(other).entries == log.entries and len(log) == 1
+
+
+def test_calibrated_twin_inherits_a_copy_of_the_trail(twin):
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.personalize import calibrate, updated_twin
+
+    audit_log(twin).record(twin, "import", {"series": 1})
+    before = len(audit_log(twin))
+    new = updated_twin(twin, calibrate(twin, [Measurement("SBP", 130, "mmHg", 8, "cuff")],
+                                       n=16, point_estimate=False))
+    assert audit_log(new).head == audit_log(twin).head
+    audit_log(new).record(new, "calibration", {"measurements": ["SBP"]})
+    assert len(audit_log(new)) == before + 1 and len(audit_log(twin)) == before
 
 
 def test_round_trip_from_list(twin):

@@ -87,6 +87,10 @@ class Twin:
         Timeline of visits (the living twin).
     origin
         How the twin was made (``'preset:healthy'``, ``'import'``...).
+    audit
+        Entries of the twin's append-only, hash-chained audit trail, oldest first (read and
+        written through :func:`twinviewer.io.audit.audit_log`). A twin derived from another
+        (e.g. by calibration) starts with a copy of its parent's trail.
     """
 
     pseudonym: str
@@ -102,6 +106,7 @@ class Twin:
     scenarios: list[Scenario] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     origin: str = ""
+    audit: list = field(default_factory=list)
 
     def measurement(self, name: str) -> Measurement | None:
         """The most recent measurement of ``name``, or None."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import weakref
 from dataclasses import asdict, dataclass, field
 
 import twinviewer
@@ -88,7 +87,8 @@ class AuditLog:
     """Append-only hash chain of :class:`AuditEntry`."""
 
     def __init__(self, entries: list[AuditEntry] | None = None) -> None:
-        self._entries: list[AuditEntry] = list(entries or [])
+        # The list is used as given (not copied) so that a twin's log is the twin's own list.
+        self._entries: list[AuditEntry] = entries if entries is not None else []
 
     @property
     def entries(self) -> tuple[AuditEntry, ...]:
@@ -197,22 +197,11 @@ def model_identity(twin: Twin) -> str:
     return f"{twin.model_name} {twin.model_version} {twin.equation_hash}"
 
 
-# A twin's log lives beside it; entries go away with the twin. Twin is an unhashable
-# dataclass, so the key is its id, cleaned up by a finalizer.
-_LOGS: dict[int, AuditLog] = {}
-
-
 def audit_log(twin: Twin) -> AuditLog:
-    """The audit log of ``twin`` (created empty on first use)."""
-    log = _LOGS.get(id(twin))
-    if log is None:
-        log = _LOGS[id(twin)] = AuditLog()
-        weakref.finalize(twin, _LOGS.pop, id(twin), None)
-    return log
+    """The audit log of ``twin``: a view whose appends go to ``twin.audit``."""
+    return AuditLog(twin.audit)
 
 
 def attach_audit_log(twin: Twin, log: AuditLog) -> None:
     """Make ``log`` the audit log of ``twin`` (used when a twin is loaded from a file)."""
-    if id(twin) not in _LOGS:
-        weakref.finalize(twin, _LOGS.pop, id(twin), None)
-    _LOGS[id(twin)] = log
+    twin.audit = log._entries

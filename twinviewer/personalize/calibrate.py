@@ -727,7 +727,7 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
         twin, params=result.point.copy(), ensemble=result.ensemble.copy(),
         ensemble_kind="posterior", provenance=dict(result.provenance),
         measurements=kept + ms, scenarios=list(twin.scenarios),
-        visits=[*twin.visits, visit])
+        visits=[*twin.visits, visit], audit=list(twin.audit))
 
 
 # -- text report ------------------------------------------------------------------------------
