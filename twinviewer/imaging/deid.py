@@ -54,6 +54,8 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.uid import UID_dictionary
 
+from twinviewer.core.privacy import register_identifiers
+
 __all__ = ["IDENTIFYING_KEYWORDS", "deidentify", "pseudonym", "installation_key", "redact",
            "new_uid"]
 
@@ -365,6 +367,7 @@ def deidentify(ds: Dataset, key: bytes) -> Dataset:
     identifiers = _identifiers_of(ds)
     if getattr(ds, "file_meta", None) is not None:
         identifiers |= _identifiers_of(ds.file_meta)
+    register_identifiers(identifiers)  # so every writer redacts them, as a second line
 
     def clean(dataset: Dataset, elem: DataElement) -> None:
         tag, vr, keyword = elem.tag, elem.VR, elem.keyword

@@ -107,6 +107,20 @@ def _mesh_only(files: list[Path], mapping, pseudonym: str) -> Anatomy:
     return anatomy
 
 
+def _relative_to(root: Path):
+    """A function that rewrites paths under ``root`` in a message as relative paths: notes and
+    errors name a file within the folder the user chose, never the folder itself (whose
+    name, like 'DOE_JANE_12345', may identify the patient)."""
+    prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
+
+    def rewrite(text: str) -> str:
+        for prefix in prefixes:
+            text = text.replace(prefix + "/", "").replace(prefix, "<chosen folder>")
+        return text
+
+    return rewrite
+
+
 def import_study(path: Path, *, key: bytes | None = None,
                  progress: Callable[[float, str], None] | None = None,
                  cancel: Callable[[], bool] | None = None,
@@ -150,9 +164,22 @@ def import_study(path: Path, *, key: bytes | None = None,
         Naming the file and the problem (empty folder, no DICOM, truncated or undecodable
         file, mixed orientations, gaps, a SEG of another series, mismatched label geometry).
     """
+    path = Path(path)
+    rewrite = _relative_to(path if path.is_dir() else path.parent)
+    try:
+        anatomy = _import_study(path, key=key, progress=progress, cancel=cancel,
+                                series_uid=series_uid, segmentation=segmentation,
+                                mapping=mapping, meshing=meshing, scan=scan)
+    except ImagingError as exc:
+        raise ImagingError(rewrite(str(exc))) from None
+    anatomy.notes = [rewrite(n) for n in anatomy.notes]
+    return anatomy
+
+
+def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation, mapping,
+                  meshing, scan) -> Anatomy:
     from twinviewer.imaging.deid import installation_key
 
-    path = Path(path)
     key = key if key is not None else installation_key()
     steps = _Steps(progress, cancel, path)
     user_map = mapping_from(mapping)

@@ -10,35 +10,17 @@ like one, unless the user explicitly keeps identifiers for a local study.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 
+from twinviewer.core.privacy import clear_identifiers, known_identifiers, register_identifiers
 from twinviewer.io.errors import PrivacyError
+
+__all__ = ["check_pseudonym", "clear_identifiers", "is_pseudonym", "known_identifiers", "redact",
+           "register_identifiers", "scrub"]
 
 # 'TW-' + 10 hex digits (imaging.deid.pseudonym), or a virtual heart ('virtual-healthy').
 PSEUDONYM_PATTERNS = (re.compile(r"TW-[0-9A-F]{10}"),
                       re.compile(r"virtual-[a-z0-9][a-z0-9_.-]{0,39}"))
-
-_lock = threading.Lock()
-_known: set[str] = set()
-
-
-def register_identifiers(values: Iterable[str]) -> None:
-    """Remember identifying values (names, ids, dates) so they are redacted wherever we write."""
-    with _lock:
-        _known.update(str(v) for v in values if v is not None and len(str(v).strip()) >= 3)
-
-
-def clear_identifiers() -> None:
-    """Forget all registered identifiers (tests, or when a study is closed)."""
-    with _lock:
-        _known.clear()
-
-
-def known_identifiers() -> frozenset[str]:
-    with _lock:
-        return frozenset(_known)
-
 
 def _redact(text: str, identifiers: list[str]) -> str:
     if not identifiers:
