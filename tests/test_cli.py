@@ -30,3 +30,11 @@ def test_override_changes_result(capsys):
     data = json.loads(capsys.readouterr().out)
     hr = next(r for r in data["metrics"] if r["metric"] == "HR")
     assert hr["median"] == 90.0
+
+
+def test_json_output_is_strict_json(capsys):
+    # strict JSON: no NaN tokens (a value no member could give is written as null)
+    assert main(["simulate", "--preset", "regazzoni2022", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "NaN" not in text
+    json.loads(text)

@@ -58,13 +58,16 @@ def run(args: argparse.Namespace, out=None) -> int:
         med, lo, hi = results.summary(m.name)
         rows.append({"metric": m.name, "label": m.label, "unit": m.unit, "median": med,
                      "p05": lo, "p95": hi})
+    if args.json:  # JSON has no NaN: a value no member could give is null
+        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                 for k, v in r.items()} for r in rows]
     if args.json:
         json.dump({"preset": preset.name, "model": model.name,
                    "model_version": model.version, "equation_hash": model.equation_hash,
                    "members": int(results.n), "periodic_members": int(results.ok.sum()),
                    "interval": "90% (5th-95th percentile)" if results.n > 1 else "none",
                    "metrics": rows, "errors": results.errors(), "notice": RESEARCH_USE},
-                  out, indent=2, allow_nan=True)
+                  out, indent=2, allow_nan=False)
         out.write("\n")
         return 0
     n_ok = int(results.ok.sum())

@@ -140,3 +140,8 @@ def test_periodic_solution_is_close_to_the_exact_one():
     fast = simulate(model, S, warm_start=base.final_state, settings=Settings(accelerate=True))
     slow = simulate(model, S, warm_start=base.final_state, settings=Settings(accelerate=False))
     assert fast.beats.mean() < 0.75 * slow.beats.mean()
+
+
+def test_warm_start_of_the_wrong_shape_is_refused(healthy):
+    with pytest.raises(ValueError, match=r"warm_start must have shape \(1, 12\)"):
+        simulate(healthy.model, healthy.vector(), warm_start=np.zeros((2, 12)))

@@ -180,6 +180,9 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
     use = np.zeros(n, dtype=bool)
     if warm_start is not None:
         W = np.atleast_2d(np.asarray(warm_start, dtype=float))
+        if W.shape != (n, len(model.states)):
+            raise ValueError(f"{model.name}: warm_start must have shape ({n}, "
+                             f"{len(model.states)}) (members × states), got {W.shape}")
         use = good & np.all(np.isfinite(W), axis=1)
         if use.any():
             Y0[use] = model.set_volume(W[use], P[use])
