@@ -68,3 +68,16 @@ def test_model_card_refuses_other_equations():
     rep = val.ValidationReport("regazzoni2022", "0000", [])
     with pytest.raises(ValueError, match="equations 0000"):
         model_card(MODELS["regazzoni2022"], rep)
+
+
+def test_cache_write_failure_leaves_no_temp_file(tmp_path, monkeypatch):
+    """The cache is written with the project's atomic writer: a refused write costs a
+    re-run next time and leaves nothing behind."""
+    model = MODELS["regazzoni2022"]
+    report = val.ValidationReport(model.name, model.equation_hash, [], "2026-01-01T00:00:00Z",
+                                  0.0)
+    monkeypatch.setattr(val, "run_validation", lambda m, p=None: report)
+    path = val.cache_path(model, tmp_path)
+    (path / "blocker").mkdir(parents=True)  # a directory where the cache file should go
+    assert val.validation_report(model, directory=tmp_path) is report
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]

@@ -47,7 +47,35 @@ def test_poor_fit_to_a_measurement():
     res = simulate_twin(twin)
     w = validity_warnings(twin, MODELS["four_chamber_eoa"], res, ["MAP"])
     fit = [x for x in w if x.kind == "fit"]
-    assert len(fit) == 1 and "150" in fit[0].text and "2 SD" in fit[0].text
+    assert len(fit) == 1 and "150" in fit[0].text and "flagged above 3 σ" in fit[0].text
+
+
+def test_fit_checks_non_metric_measurements_too():
+    """PCWP (→ LAP), AVA (a parameter) and derived quantities are checked like metrics."""
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements += [Measurement("PCWP", 35.0, "mmHg", 2.0, "catheter"),
+                          Measurement("AVA", 0.7, "cm^2", 0.1, "echo"),
+                          Measurement("TR_velocity", 4.5, "m/s", 0.2, "echo")]
+    res = simulate_twin(twin)
+    fit = {x.subject for x in validity_warnings(twin, MODELS["four_chamber_eoa"], res)
+           if x.kind == "fit"}
+    assert fit == {"PCWP", "AVA", "TR_velocity"}
+
+
+def test_fit_rule_is_the_calibrations():
+    """|z| > 3 with σ = SD ⊕ model error, as the fit table: a value 4 mmHg off with SD 1 is
+    not poor (the model error of MAP is ~5 mmHg), 20 mmHg off is."""
+    from twinviewer.personalize import fit_check, predict
+
+    twin = twin_from_preset("healthy", n=1)
+    res = simulate_twin(twin)
+    med = float(res.metrics["MAP"][0])
+    model = MODELS["four_chamber_eoa"]
+    for offset, poor in ((4.0, False), (20.0, True)):
+        m = Measurement("MAP", med + offset, "mmHg", 1.0, "cuff")
+        twin.measurements = [m]
+        flagged = any(x.kind == "fit" for x in validity_warnings(twin, model, res))
+        assert flagged is poor is fit_check(m, predict("MAP", res)).poor
 
 
 def test_posterior_pushed_against_bound():

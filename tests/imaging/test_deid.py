@@ -307,3 +307,22 @@ def test_installation_key_rejects_a_corrupt_or_unreachable_file(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OSError, match="cannot read or create the de-identification key"):
         installation_key(blocker / "key")
+
+
+def test_installation_key_lives_under_twinviewer_and_adopts_the_old_folders_key(
+        tmp_path, monkeypatch):
+    """Earlier versions kept the key under "TwinViewer"; it is moved, not replaced, so the
+    installation keeps its pseudonyms."""
+    import sys
+
+    if sys.platform != "linux":
+        pytest.skip("XDG_DATA_HOME only steers platformdirs on Linux")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    old = tmp_path / "TwinViewer" / "deidentification.key"
+    old.parent.mkdir()
+    old.write_bytes(b"k" * 32)
+    assert installation_key() == b"k" * 32
+    new = tmp_path / "twinviewer" / "deidentification.key"
+    assert new.read_bytes() == b"k" * 32 and not old.exists()
+    old.write_bytes(b"x" * 32)  # once adopted, the new file wins
+    assert installation_key() == b"k" * 32

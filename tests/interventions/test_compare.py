@@ -8,6 +8,7 @@ import pytest
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions import (
     DIRECTIONS,
+    Constraint,
     Goal,
     InterventionError,
     SingleTwinPredictor,
@@ -158,3 +159,21 @@ def test_single_twin_path_simulates_its_own_baseline_when_not_given(point_baseli
     fast = SingleTwinPredictor(model, v)
     assert fast.baseline is not None
     assert fast.baseline.metrics["CO"][0] == pytest.approx(base.metrics["CO"][0], abs=0.01)
+
+
+def test_ranking_names_a_metric_the_model_does_not_compute(point_baseline):
+    _, _, res = point_baseline("regazzoni2022")
+    with pytest.raises(InterventionError, match=r"model regazzoni2022 does not compute "
+                                                r"AV_peak_velocity"):
+        rank(res, {"same": res}, Goal("AV_peak_velocity", "min"))
+    with pytest.raises(InterventionError, match=r"regazzoni2022 does not compute "
+                                                r"AV_peak_velocity"):
+        rank(res, {"same": res}, Goal("CO", "max", (Constraint("AV_peak_velocity", "<=", 3),)))
+
+
+def test_median_best_never_picks_an_option_without_a_finite_median(hfref_runs):
+    _, base, res = hfref_runs
+    broken = res["bb"].subset(np.arange(res["bb"].n))
+    broken.metrics["LVEDP"] = np.full(broken.n, np.nan)
+    r = rank(base, {"broken": broken, "lvad 7000": res["lvad 7000"]}, Goal("LVEDP", "min"))
+    assert r.median_best == "lvad 7000" and r.best["broken"] == 0.0

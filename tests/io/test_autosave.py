@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import pytest
@@ -54,3 +55,32 @@ def test_damaged_autosave_and_index(twin, tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(TwinFileError, match="autosave.twin"):
         saver.recover(rec)
+
+
+def test_file_names_are_keyed_not_a_plain_hash_of_the_pseudonym(twin, tmp_path):
+    """An unsalted hash could be reversed by hashing candidate pseudonyms; the name is an
+    HMAC under the installation's secret key instead."""
+    import hashlib
+    import hmac
+
+    from twinviewer.imaging.deid import installation_key
+
+    secret = b"s" * 32
+    name = Autosaver(tmp_path / "a", secret=secret).path_for(twin).name
+    plain = hashlib.sha256(twin.pseudonym.encode()).hexdigest()[:20]
+    assert plain not in name
+    keyed = hmac.new(secret, f"autosave\x00{twin.pseudonym}".encode(), hashlib.sha256)
+    assert name == f"{keyed.hexdigest()[:20]}.autosave.twin"
+    assert Autosaver(tmp_path / "a", secret=b"o" * 32).path_for(twin).name != name
+    # default: this installation's de-identification key (isolated under tmp_path here)
+    default = Autosaver(tmp_path / "a").key(twin.pseudonym)
+    assert default == Autosaver(tmp_path / "a", secret=installation_key()).key(twin.pseudonym)
+
+
+def test_app_folders_are_named_twinviewer(tmp_path):
+    from twinviewer.io.logs import default_log_dir
+
+    if sys.platform != "linux":
+        pytest.skip("XDG variables only steer platformdirs on Linux")
+    assert default_autosave_dir() == tmp_path / "xdg-data" / "twinviewer" / "autosave"
+    assert default_log_dir().parent == tmp_path / "xdg-state" / "twinviewer"

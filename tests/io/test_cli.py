@@ -47,3 +47,29 @@ def test_report_and_encrypted_info(twin, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TWINVIEWER_PASSPHRASE", "pw")
     assert run_info(enc) == 0
     assert ", encrypted" in capsys.readouterr().out
+
+
+def test_headless_report_adds_no_audit_entry(twin, tmp_path, monkeypatch):
+    """The report command does not modify the twin, so it records nothing in its trail."""
+    import twinviewer.io.cli as cli
+    import twinviewer.io.report as report
+    from twinviewer.io import audit_log
+
+    path = save_twin(tmp_path / "a.twin", twin)
+    before = path.read_bytes()
+    loaded = []
+
+    def load(*args, **kw):
+        loaded.append(cli.load_twin.__wrapped__(*args, **kw))
+        return loaded[-1]
+
+    load.__wrapped__ = cli.load_twin
+    monkeypatch.setattr(cli, "load_twin", load)
+    monkeypatch.setattr(report, "write_report",
+                        lambda doc, out: report.ReportInfo(out, 3))
+    assert run_report(path, tmp_path / "r.pdf") == 0
+    (doc,) = loaded
+    assert [e.action for e in audit_log(doc.twin).entries] == \
+        [e.action for e in doc.audit.entries]
+    assert "export" not in [e.action for e in audit_log(doc.twin).entries]
+    assert path.read_bytes() == before

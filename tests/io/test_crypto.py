@@ -35,3 +35,27 @@ def test_wrong_missing_and_damaged(twin, tmp_path):
         load_twin(path, passphrase="s3cret")
     with pytest.raises(TwinFileError, match="empty passphrase"):
         save_twin(tmp_path / "f.twin", twin, passphrase="")
+
+
+def _with_header(n: int, r: int, p: int) -> bytes:
+    import json
+    import struct
+
+    header = json.dumps({"cipher": "AES-256-GCM", "kdf": "scrypt", "n": n, "r": r, "p": p,
+                         "salt": "00" * 16, "nonce": "00" * 12}).encode()
+    return MAGIC + struct.pack(">I", len(header)) + header + b"\x00" * 64
+
+
+@pytest.mark.parametrize(("n", "r", "p", "message"), [
+    (2**17 + 1, 8, 1, r"n=131073 is not a power of two"),
+    (3 * 2**15, 8, 1, r"n=98304 is not a power of two"),
+    (2**20, 16, 1, r"would need 2048 MiB \(limit 256 MiB\)"),
+    (2**17, 8, 64, r"p=64"),
+    (2**10, 8, 1, r"n=1024 is not a power of two ≥ 2\^14"),
+])
+def test_hostile_scrypt_parameters_are_refused_before_deriving(tmp_path, n, r, p, message):
+    path = tmp_path / "hostile.twin"
+    path.write_bytes(_with_header(n, r, p))
+    with pytest.raises(TwinFileError, match=r"hostile\.twin: the encryption header is "
+                                            r"damaged \(scrypt .*" + message):
+        load_twin(path, passphrase="s3cret")

@@ -81,3 +81,33 @@ def test_report_to_unwritable_place(twin, tmp_path):
     path = save_twin(tmp_path / "t.twin", twin)
     with pytest.raises(OSError, match="nowhere"):
         write_report(load_twin(path), tmp_path / "nowhere" / "t.pdf", simulate=False)
+
+
+def test_scenario_share_is_the_comparisons_improved_figure(twin, tmp_path):
+    """The report scores a scenario exactly as interventions.compare does: direction and
+    tolerance, not "same sign" (a CO change of +0.01 L/min is no improvement)."""
+    from twinviewer.interventions import compare
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    results = simulate_twin(twin)
+    scen = {k: v.copy() for k, v in results.metrics.items()}
+    scen["CO"] = scen["CO"] + 0.01  # below CO's 0.05 L/min tolerance
+    scen["LVEDP"] = scen["LVEDP"] - np.where(np.arange(results.n) % 2, 1.0, 0.1)
+    scen["_ok"] = results.ok
+    doc = load_twin(save_twin(tmp_path / "t.twin", twin))
+    info = write_report(doc, tmp_path / "t.pdf", results=results,
+                        scenario_results={"S": scen}, simulate=False)
+    text = info.text[info.text.index("S versus baseline"):]
+    assert "Improved" in text and "Same sign" not in " ".join(info.text)
+
+    def cell(metric):
+        return text[text.index(METRIC_BY_NAME[metric].label) + 5]
+
+    class Scenario:  # the comparison's view of the same arrays
+        n, ok, metrics = results.n, results.ok, {k: v for k, v in scen.items() if k != "_ok"}
+
+    for metric in ("CO", "LVEDP"):
+        c = compare(results, Scenario, metric)
+        assert cell(metric) == f"{100 * c.improved:.0f} %", metric
+    assert cell("CO") == "0 %"
+    assert cell("SBP") == ""  # no better direction: not scored

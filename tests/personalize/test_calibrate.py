@@ -227,3 +227,24 @@ def test_progress_runs_from_zero_to_one():
 def test_tiny_ensemble_is_refused():
     with pytest.raises(ValueError, match="n = 4"):
         calibrate(twin_from_preset("healthy", n=1), CLINICAL, n=4)
+
+
+def test_updated_twin_replaces_aliases_of_the_new_measurements(demo):
+    """An old "EDV" is the LVEDV the calibration used: it must not survive beside it."""
+    from dataclasses import replace
+
+    twin, _, r = demo
+    old = replace(twin, measurements=[M("EDV", 150, "mL", 6, "old echo"),
+                                      M("systolic", 120, "mmHg", 8, "old cuff"),
+                                      M("PCWP", 12, "mmHg", 2.5, "catheter")])
+    names = [m.name for m in updated_twin(old, r).measurements]
+    assert "EDV" not in names and "systolic" not in names
+    assert names.count("LVEDV") == 1 and names.count("SBP") == 1 and "PCWP" in names
+
+
+def test_pcwp_and_lap_enter_the_likelihood_once():
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, [M("SBP", 125, "mmHg", 8), M("PCWP", 18, "mmHg", 2.5, "catheter"),
+                         M("LAP", 12, "mmHg", 2, "catheter")], n=32, point_estimate=False)
+    assert [f.name for f in r.fit] == ["SBP", "LAP"] and all(f.used for f in r.fit)
+    assert any("PCWP" in w and "LAP" in w for w in r.warnings)

@@ -53,3 +53,30 @@ def test_unknown_preset_exits_2(tmp_path, capsys):
     save_measurements([M("SBP", 135, "mmHg", 8)], path)
     assert run_calibrate(parse(["--measurements", str(path), "--preset", "nope"])) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_calibrate_json_maps_non_finite_numbers_to_null(tmp_path, monkeypatch):
+    """A fit row without a finite prediction (median NaN) must still give valid JSON."""
+    import math
+
+    import numpy as np
+
+    import twinviewer.personalize.cli as cli
+
+    class Result:
+        def to_dict(self):
+            return {"fit": [{"name": "SBP", "median": float("nan"), "z": np.float64(np.inf)}],
+                    "point": {"HR": np.float32(70.0)}, "correlations": [("a", "b", -math.inf)],
+                    "n_members": np.int64(32)}
+
+    monkeypatch.setattr(cli, "calibrate", lambda *a, **k: Result())
+    path = tmp_path / "m.json"
+    save_measurements([M("SBP", 135, "mmHg", 8, "cuff")], path)
+    out = io.StringIO()
+    assert run_calibrate(parse(["--measurements", str(path), "--json"]), out=out) == 0
+    text = out.getvalue()
+    assert "NaN" not in text and "Infinity" not in text
+    data = json.loads(text)
+    assert data["fit"][0]["median"] is None and data["fit"][0]["z"] is None
+    assert data["point"]["HR"] == 70.0 and data["correlations"] == [["a", "b", None]]
+    assert data["n_members"] == 32

@@ -153,3 +153,30 @@ def test_image_derived_measurements_come_from_the_anatomy():
     ms = twin_measurements(twin)
     assert [m.name for m in ms] == ["LVEDV", "SBP"]  # LV mass is not a model quantity
     assert is_image_derived(ms[0]) and not is_image_derived(ms[1])
+
+
+def test_save_is_atomic_and_leaves_no_temp_file_on_error(tmp_path):
+    target = tmp_path / "m.json"
+    (target / "blocker").mkdir(parents=True)  # cannot be replaced by a file
+    with pytest.raises(OSError, match=r"cannot write .*m\.json"):
+        save_measurements([M("SBP", 120, "mmHg", 8, "cuff")], target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+
+
+def test_numpy_scalars_are_accepted_and_saved(tmp_path):
+    np = pytest.importorskip("numpy")
+    ms = [M("SBP", np.float32(120), "mmHg", 8, "cuff"), M("DBP", np.int64(80), "mmHg", 6),
+          M("HR", np.float64(70), "bpm", 2)]
+    assert errors(ms) == []
+    assert [m.value for m in require_valid(ms)] == [120.0, 80.0, 70.0]
+    save_measurements(ms, tmp_path / "m.json")
+    assert [m.value for m in load_measurements(tmp_path / "m.json")] == [120.0, 80.0, 70.0]
+    assert "not a finite number" in errors([M("SBP", np.float32("nan"), "mmHg", 5)])[0]
+
+
+def test_pcwp_and_lap_are_one_quantity():
+    ms = [M("PCWP", 18, "mmHg", 2.5, "catheter"), M("SBP", 120, "mmHg", 8),
+          M("LAP", 15, "mmHg", 2, "catheter")]
+    (dup,) = [i for i in check_measurements(ms) if "same model quantity" in i.message]
+    assert dup.level == "warning" and "PCWP" in dup.message and "LAP" in dup.message
+    assert [(m.name, m.value) for m in require_valid(ms)] == [("LAP", 15.0), ("SBP", 120.0)]

@@ -61,9 +61,8 @@ def plain_summary(metric: str, prediction: tuple[float, float, float], *,
     med, lo, hi = prediction
     parts = [prediction_text(metric, med, lo, hi) + "."]
     if measured is not None:
-        unit = METRIC_BY_NAME[metric].unit
         parts.append(f"Measured: {fmt(measured.value)} ± {fmt(measured.uncertainty)} "
-                     f"{measured.unit if measured.unit != unit else unit}"
+                     f"{measured.unit}"
                      f"{f' ({measured.source})' if measured.source else ''}.")
     drivers: list[str] = []
     if sobol is not None and np.any(np.isfinite(sobol.ST)):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.physiology import PRESETS, ModelSpec, simulate
 
 #: Bump when the checks change, so old cached results are not reused.
@@ -276,9 +277,7 @@ def validation_report(model: ModelSpec, *, directory: Path | None = None,
     rep = run_validation(model, progress)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rep.to_dict(), indent=1))
-        tmp.replace(path)
+        atomic_write_bytes(path, json.dumps(rep.to_dict(), indent=1).encode("utf-8"))
     except OSError:
         pass  # a read-only cache only costs a re-run next time
     return rep

@@ -8,7 +8,9 @@ Checks, each producing a :class:`ValidityWarning` naming the quantity and the nu
 * ``plausible``: a parameter outside its plausible range;
 * ``prior``: a parameter beyond the 99 % interval of the model's population prior;
 * ``bound``: a calibrated (posterior) ensemble pushed against a prior or plausible bound;
-* ``fit``: a measurement the prediction's 90 % interval misses by more than 2 SD;
+* ``fit``: a measurement the twin does not reproduce, by the calibration's rule
+  (:func:`twinviewer.personalize.fit_check`: |median − measured| > 3 σ, σ = SD ⊕ model
+  error);
 * ``periodic``: ensemble members that did not reach a periodic state.
 """
 
@@ -20,7 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinviewer.core.twin import Twin
-from twinviewer.core.units import UnitError
+from twinviewer.personalize.measurements import MeasurementError, normalise
+from twinviewer.personalize.quantities import (
+    Z_FLAG,
+    UnknownQuantity,
+    fit_check,
+    predict,
+    quantity,
+    supported,
+)
 from twinviewer.physiology import METRIC_BY_NAME, ModelSpec, Results
 
 #: Ranges of clinical metrics inside which the models were built and checked (resting adult
@@ -157,24 +167,7 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
                 "context", m, f"part of the 90 % interval of {m} ({_fmt(lo)}–{_fmt(hi)} "
                 f"{unit}) is outside the checked range ({_fmt(a)}–{_fmt(b)} {unit})",
                 "caution"))
-    for meas in twin.measurements:
-        if meas.name not in results.metrics:
-            continue
-        unit = results.unit(meas.name)
-        try:
-            mm = meas.to(unit)
-        except (UnitError, ValueError):
-            out.append(ValidityWarning("fit", meas.name, f"measurement {meas.name} in "
-                                       f"{meas.unit} cannot be compared with {unit}"))
-            continue
-        med, lo, hi = results.summary(meas.name)
-        if not np.isfinite(med):
-            continue
-        if hi < mm.value - 2 * mm.uncertainty or lo > mm.value + 2 * mm.uncertainty:
-            out.append(ValidityWarning(
-                "fit", meas.name, f"poor fit: predicted {meas.name} {_fmt(med)} {unit} "
-                f"(90 %: {_fmt(lo)}–{_fmt(hi)}) misses the measured {_fmt(mm.value)} ± "
-                f"{_fmt(mm.uncertainty)} {unit} by more than 2 SD"))
+    out += fit_warnings(twin, results)
     bad = ~results.ok
     if bad.any():
         msgs = [m for m in results.messages if m][:3]
@@ -183,6 +176,40 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
             f"a periodic state and are left out of every summary"
             + (": " + "; ".join(msgs) if msgs else ""),
             "warning" if bad.mean() > 0.05 else "caution"))
+    return out
+
+
+def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
+    """Measurements the ensemble does not reproduce, by the calibration's own rule
+    (:func:`twinviewer.personalize.fit_check`: |z| > 3 with σ = SD ⊕ model error).
+
+    Every measurement the calibrator knows and the model can predict is checked (PCWP, AVA,
+    E/A, TR velocity, LA volume as well as the metrics); others are skipped.
+    """
+    out = []
+    for meas in twin.measurements:
+        try:
+            q = quantity(meas.name)
+        except UnknownQuantity:
+            continue
+        if supported(q.name, results):
+            continue
+        try:
+            mm = normalise(meas)
+        except MeasurementError as exc:
+            out.append(ValidityWarning("fit", meas.name, f"{exc}; it cannot be compared with "
+                                       "the prediction"))
+            continue
+        check = fit_check(mm, predict(q.name, results)[results.ok])
+        if not np.isfinite(check.z) or not check.poor:
+            continue
+        sigma = float(np.hypot(mm.uncertainty, check.model_sd))
+        out.append(ValidityWarning(
+            "fit", meas.name, f"poor fit: predicted {meas.name} {_fmt(check.median)} {q.unit} "
+            f"(90 %: {_fmt(check.lo)}–{_fmt(check.hi)}) is {abs(check.z):.1f} σ from the "
+            f"measured {_fmt(mm.value)} ± {_fmt(mm.uncertainty)} {q.unit} (σ = "
+            f"{_fmt(sigma)} {q.unit}: measurement SD with the model error; flagged above "
+            f"{Z_FLAG:g} σ, as in the calibration's fit table)"))
     return out
 
 

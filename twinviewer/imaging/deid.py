@@ -200,10 +200,45 @@ def _new_uid(uid: str, key: bytes) -> str:
     return f"2.25.{uuid.UUID(bytes=digest[:16], version=4).int}"
 
 
+#: platformdirs application name of every TwinViewer user folder (as the kernel cache).
+APP_NAME = "twinviewer"
+#: The name earlier versions used for the key's folder; a key found there is moved.
+_LEGACY_APP_NAME = "TwinViewer"
+
+
 def _default_key_path() -> Path:
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("TwinViewer", appauthor=False)) / KEY_FILE_NAME
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / KEY_FILE_NAME
+
+
+def _legacy_key_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(_LEGACY_APP_NAME, appauthor=False)) / KEY_FILE_NAME
+
+
+def _adopt_legacy_key(path: Path, legacy: Path) -> None:
+    """Move a key from the old folder name to ``path`` so existing pseudonyms stay valid.
+
+    Nothing happens if ``path`` exists (on a case-insensitive file system the two names are
+    one file) or there is no old key.
+    """
+    if path.exists() or not legacy.is_file():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(legacy, path)
+        except OSError:  # another file system: copy, keeping the old key in place
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(legacy.read_bytes())
+    except FileExistsError:
+        return  # another process adopted it first
+    except OSError as exc:
+        raise OSError(f"cannot move the de-identification key file {legacy} to {path}: "
+                      f"{exc.strerror or exc}") from exc
 
 
 def installation_key(path: Path | None = None) -> bytes:
@@ -212,8 +247,10 @@ def installation_key(path: Path | None = None) -> bytes:
     Parameters
     ----------
     path : Path, optional
-        Key file; default ``<platformdirs user data dir>/TwinViewer/deidentification.key``.
-        A new file is created with mode 0600 (owner read/write only).
+        Key file; default ``<platformdirs user data dir>/twinviewer/deidentification.key``.
+        A key left by earlier versions under ``.../TwinViewer/`` is moved there first, so
+        the installation keeps its pseudonyms. A new file is created with mode 0600 (owner
+        read/write only).
 
     Returns
     -------
@@ -227,7 +264,10 @@ def installation_key(path: Path | None = None) -> bytes:
     OSError
         If the file cannot be read or created (message names the path).
     """
-    path = Path(path) if path is not None else _default_key_path()
+    if path is None:
+        path = _default_key_path()
+        _adopt_legacy_key(path, _legacy_key_path())
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -127,6 +127,32 @@ class Comparison:
                 "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total}
 
 
+def improvement(metric: str, difference: np.ndarray) -> tuple[float | None, float | None]:
+    """Fractions of paired members improved and worsened by a scenario: the one rule every
+    "improves X in N % of plausible twins" figure uses.
+
+    Parameters
+    ----------
+    metric : str
+        Metric name; only metrics in :data:`DIRECTIONS` are scored.
+    difference : ndarray
+        Scenario − baseline per paired member (non-finite entries are ignored).
+
+    Returns
+    -------
+    (improved, worsened)
+        Fractions of members whose change in the better / worse direction exceeds the
+        metric's tolerance; ``(None, None)`` without a direction or without finite changes.
+    """
+    direction = DIRECTIONS.get(metric)
+    d = np.asarray(difference, dtype=float)
+    d = d[np.isfinite(d)]
+    if direction is None or not d.size:
+        return None, None
+    signed = direction.better * d
+    return float(np.mean(signed > direction.tol)), float(np.mean(signed < -direction.tol))
+
+
 def compare(baseline: Results, scenario: Results, metric: str, *,
             level: float = 0.9) -> Comparison:
     """Compare one metric of a scenario with the baseline, paired by member."""
@@ -139,12 +165,7 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     ok = np.isfinite(b) & np.isfinite(s)
     b, s = b[ok], s[ok]
     d = s - b
-    direction = DIRECTIONS.get(metric)
-    improved = worsened = None
-    if direction is not None and d.size:
-        signed = direction.better * d
-        improved = float(np.mean(signed > direction.tol))
-        worsened = float(np.mean(signed < -direction.tol))
+    improved, worsened = improvement(metric, d)
     meta = METRIC_BY_NAME.get(metric)
     return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
                       Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),

@@ -129,6 +129,12 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     if not options:
         raise InterventionError("nothing to rank: no scenario results")
     names = tuple(options)
+    for metric in (goal.metric, *(c.metric for c in goal.constraints)):
+        for r in options.values():
+            if metric not in r.metrics:
+                raise InterventionError(
+                    f"goal {goal}: model {r.model.name} does not compute {metric}; choose one "
+                    f"of {', '.join(sorted(r.metrics))}")
     ok = np.logical_and.reduce([r.ok for r in options.values()])
     n = int(ok.sum())
     if n == 0:
@@ -149,10 +155,17 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     share = np.where(any_feasible, tied / np.maximum(tied.sum(axis=0), 1), 0.0)
     best = {k: float(share[i].mean()) for i, k in enumerate(names)}
     feasible = {k: float(np.mean(feas[i])) for i, k in enumerate(names)}
-    med = np.array([np.median(obj[i]) for i in range(len(names))])
-    med_ok = np.ones(len(names), dtype=bool)
+    med = np.array([_finite_median(obj[i]) for i in range(len(names))])
+    med_ok = np.isfinite(med)  # an option without a finite median cannot win on medians
     for c in goal.constraints:
-        med_ok &= np.array([bool(c.satisfied(np.median(options[k].metrics[c.metric][ok])))
+        med_ok &= np.array([bool(c.satisfied(_finite_median(options[k].metrics[c.metric][ok])))
                             for k in names])
     median_best = names[int(np.argmin(np.where(med_ok, med, np.inf)))] if med_ok.any() else None
     return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n)
+
+
+def _finite_median(x: np.ndarray) -> float:
+    """Median of the finite values (NaN if there are none)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else np.nan

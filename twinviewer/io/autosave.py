@@ -1,15 +1,18 @@
 """Autosave and crash recovery, without Qt (the GUI drives it with a timer).
 
-Autosaves live in ``<platformdirs user data dir>/autosave/``, one file per twin, named by a
-hash of the twin's pseudonym (so not even a kept identifier becomes a file name). An index
-records, per file, when the user last saved explicitly; :meth:`Autosaver.pending_recovery`
-lists autosaves newer than that, which the application offers to restore at start.
+Autosaves live in ``<platformdirs user data dir>/twinviewer/autosave/``, one file per twin,
+named by an HMAC of the twin's pseudonym under the installation's secret de-identification
+key: the name cannot be reversed to the pseudonym, and not even a kept identifier becomes a
+file name. An index records, per file, when the user last saved explicitly;
+:meth:`Autosaver.pending_recovery` lists autosaves newer than that, which the application
+offers to restore at start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import time
 from dataclasses import dataclass
@@ -23,12 +26,13 @@ from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import TwinDocument, load_twin, twin_bytes
 
 INDEX = "index.json"
+APP_NAME = "twinviewer"
 
 
 def default_autosave_dir() -> Path:
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("TwinViewer", appauthor=False)) / "autosave"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "autosave"
 
 
 @dataclass(frozen=True)
@@ -52,14 +56,24 @@ class Autosaver:
     ----------
     directory : Path, optional
         Default :func:`default_autosave_dir`.
+    secret : bytes, optional
+        Key of the file-name HMAC; default (loaded on first use)
+        :func:`twinviewer.imaging.deid.installation_key`.
     """
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, secret: bytes | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_autosave_dir()
+        self._secret = secret
 
-    @staticmethod
-    def key(pseudonym: str) -> str:
-        return hashlib.sha256(pseudonym.encode("utf-8")).hexdigest()[:20]
+    def key(self, pseudonym: str) -> str:
+        """The file-name stem for ``pseudonym``: HMAC-SHA256 under the secret, 20 hex digits."""
+        if self._secret is None:
+            from twinviewer.imaging.deid import installation_key  # pydicom: import when needed
+
+            self._secret = installation_key()
+        # Own domain prefix: the same key also makes the DICOM pseudonyms and UIDs.
+        return hmac.new(self._secret, f"autosave\x00{pseudonym}".encode(),
+                        hashlib.sha256).hexdigest()[:20]
 
     def path_for(self, twin: Twin) -> Path:
         return self.directory / f"{self.key(twin.pseudonym)}.autosave.twin"

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from twinviewer.io import crypto
-from twinviewer.io.audit import audit_log, model_identity
+from twinviewer.io.audit import model_identity
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import describe, load_twin
 
@@ -89,9 +89,8 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
         return 2
     for note in info.notes:
         print(f"note: {note}", file=sys.stderr)
-    # The export is recorded in the twin's own trail only when the twin is saved again;
-    # the file given here is not modified by a report.
-    audit_log(doc.twin).record(doc.twin, "export", {"format": "pdf", "pages": info.pages})
+    # A headless report leaves the twin file untouched, so nothing goes into its audit
+    # trail (the GUI records an export in the trail of the twin it keeps open).
     log.info("report written (%d pages) for model %s", info.pages, model_identity(doc.twin))
     print(f"wrote {output} ({info.pages} pages)")
     return 0

@@ -25,6 +25,23 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 _MAX_HEADER = 4096
 
 
+#: Largest scrypt memory (128·r·n bytes) a file may ask for: twice what we write.
+MAX_SCRYPT_BYTES = 256 * 2**20
+MAX_SCRYPT_P = 4
+
+
+def _check_scrypt(n: int, r: int, p: int) -> None:
+    """Refuse scrypt parameters from a damaged or hostile header before deriving a key:
+    n must be a power of two ≥ 2^14, the memory 128·r·n at most 256 MiB, p at most 4."""
+    if n < 2**14 or n & (n - 1):
+        raise ValueError(f"scrypt n={n} is not a power of two ≥ 2^14")
+    if not (1 <= r and 1 <= p <= MAX_SCRYPT_P):
+        raise ValueError(f"scrypt parameters out of range (r={r}, p={p}; p ≤ {MAX_SCRYPT_P})")
+    if 128 * r * n > MAX_SCRYPT_BYTES:
+        raise ValueError(f"scrypt n={n}, r={r} would need {128 * r * n // 2**20} MiB "
+                         f"(limit {MAX_SCRYPT_BYTES // 2**20} MiB)")
+
+
 def is_encrypted(data: bytes) -> bool:
     return data[:len(MAGIC)] == MAGIC
 
@@ -66,8 +83,7 @@ def decrypt(data: bytes, passphrase: str | None, name: str = "file") -> bytes:
         n, r, p = int(header["n"]), int(header["r"]), int(header["p"])
         if header.get("kdf") != "scrypt" or header.get("cipher") != "AES-256-GCM":
             raise ValueError(f"unsupported cipher/KDF {header.get('cipher')}/{header.get('kdf')}")
-        if not (2**14 <= n <= 2**20 and 1 <= r <= 16 and 1 <= p <= 4):
-            raise ValueError(f"scrypt parameters out of range (n={n}, r={r}, p={p})")
+        _check_scrypt(n, r, p)
     except (ValueError, KeyError, TypeError, struct.error) as exc:
         raise TwinFileError(f"{name}: the encryption header is damaged ({exc})") from None
     aad = data[:start + hlen]

@@ -23,7 +23,7 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def default_log_dir() -> Path:
     import platformdirs
 
-    return Path(platformdirs.user_log_dir("TwinViewer", appauthor=False))
+    return Path(platformdirs.user_log_dir("twinviewer", appauthor=False))
 
 
 class RedactingFilter(logging.Filter):

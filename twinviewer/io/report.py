@@ -434,6 +434,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                           for st in s.steps)
         p.para(f"{s.name}: {steps or 'no interventions'}", size=8.5)
     base, ok0 = _metric_arrays(results)
+    from twinviewer.interventions.compare import improvement
     from twinviewer.physiology import METRIC_BY_NAME
 
     for name, r in scenario_results.items():
@@ -453,19 +454,19 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             diff = met[m] - base[m] if paired else None
             resp = ""
             if diff is not None:
-                d = diff[both & np.isfinite(diff)]
-                med = np.median(d) if d.size else np.nan
-                if d.size and abs(med) > 0:
-                    resp = f"{100 * np.mean(np.sign(d) == np.sign(med)):.0f} %"
+                improved, _ = improvement(m, diff[both])
+                resp = "" if improved is None else f"{100 * improved:.0f} %"
             info = METRIC_BY_NAME.get(m)
             rows.append([info.label if info else m, info.unit if info else "",
                          _interval(base[m], ok0), _interval(met[m], ok1),
                          _interval(diff, both) if diff is not None else "unpaired", resp])
-        p.table(["Metric", "Unit", "Baseline", name, "Change (paired)", "Same sign"],
+        p.table(["Metric", "Unit", "Baseline", name, "Change (paired)", "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
-           "(90 % interval); 'same sign' is the share of plausible twins whose change has "
-           "the sign of the median change.", size=8, color="0.25")
+           "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
+           "in its clinically better direction by more than the metric's tolerance, as in "
+           "the scenario comparison (metrics without a better direction are not scored).",
+           size=8, color="0.25")
 
 
 def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:

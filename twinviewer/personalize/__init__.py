@@ -34,15 +34,19 @@ from twinviewer.personalize.measurements import (
 from twinviewer.personalize.quantities import (
     QUANTITIES,
     QUANTITY_BY_NAME,
+    Z_FLAG,
+    FitCheck,
     Quantity,
     UnknownQuantity,
     canonical_name,
+    fit_check,
     predict,
     quantity,
 )
 
-__all__ = ["QUANTITIES", "QUANTITY_BY_NAME", "CalibrationError", "CalibrationResult",
-           "Convergence", "FitRow", "Identifiability", "Issue", "MeasurementError", "Quantity",
-           "Suggestion", "UnknownQuantity", "calibrate", "canonical_name", "check_measurements",
-           "format_report", "load_measurements", "normalise", "predict", "quantity",
-           "require_valid", "save_measurements", "twin_measurements", "updated_twin"]
+__all__ = ["QUANTITIES", "QUANTITY_BY_NAME", "Z_FLAG", "CalibrationError", "CalibrationResult",
+           "Convergence", "FitCheck", "FitRow", "Identifiability", "Issue", "MeasurementError",
+           "Quantity", "Suggestion", "UnknownQuantity", "calibrate", "canonical_name",
+           "check_measurements", "fit_check", "format_report", "load_measurements", "normalise",
+           "predict", "quantity", "require_valid", "save_measurements", "twin_measurements",
+           "updated_twin"]

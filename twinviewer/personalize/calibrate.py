@@ -54,14 +54,17 @@ from twinviewer.personalize.measurements import (
     check_measurements,
     is_image_derived,
     normalise,
+    quantity_key,
     require_valid,
     twin_measurements,
 )
 from twinviewer.personalize.quantities import (
     QUANTITIES,
     QUANTITY_BY_NAME,
+    Z_FLAG,
     UnknownQuantity,
     canonical_name,
+    fit_check,
     predict,
     supported,
 )
@@ -69,8 +72,6 @@ from twinviewer.personalize.space import ParameterSpace
 from twinviewer.physiology import Cancelled, ModelSpec, Results, sample_prior, simulate
 from twinviewer.twins import model_of
 
-#: |z| above which the twin is said not to reproduce a measurement.
-Z_FLAG = 3.0
 #: Posterior/prior width ratio above which a parameter is said to stay at its prior.
 AT_PRIOR = 0.9
 METHOD = "tempered ensemble Kalman inversion (data-misfit controller) + least-squares MAP"
@@ -574,13 +575,10 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
     data_names = {m.name for m in data}
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
-        x = predict(m.name, res)
-        x = x[np.isfinite(x)]
-        med, lo, hi = (np.quantile(x, [0.5, 0.05, 0.95]) if x.size else (np.nan,) * 3)
+        check = fit_check(m, predict(m.name, res))
+        med, lo, hi, me, z, flag = (check.median, check.lo, check.hi, check.model_sd, check.z,
+                                    check.poor)
         pt = float(predict(m.name, point_res)[0])
-        me = q.model_sd(m.value)
-        z = float((med - m.value) / np.hypot(max(m.uncertainty, 1e-9), me))
-        flag = bool(abs(z) > Z_FLAG)
         if q.kind == "parameter":
             note = "set directly from this measurement"
         elif m.name in redundant:
@@ -702,6 +700,15 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
 
 # -- the updated twin -------------------------------------------------------------------------
 
+def _key_of(name: str) -> tuple[str, str]:
+    """The model quantity a measurement name stands for (aliases and PCWP/LAP share one);
+    an unknown name stands for itself."""
+    try:
+        return quantity_key(name)
+    except UnknownQuantity:
+        return ("unknown", name)
+
+
 def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = None,
                  label: str = "") -> Twin:
     """A new twin carrying the calibration: point estimate, posterior ensemble, provenance,
@@ -719,8 +726,8 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
         raise ValueError(f"visit day {day} is before the last visit (day "
                          f"{twin.visits[-1].day}); visits are kept in time order")
     ms = list(result.measurements)
-    new_names = {m.name for m in ms}
-    kept = [m for m in twin.measurements if m.name not in new_names]
+    new_keys = {_key_of(m.name) for m in ms}
+    kept = [m for m in twin.measurements if _key_of(m.name) not in new_keys]
     visit = Visit(day=day, measurements=list(ms), ensemble=result.ensemble.copy(),
                   label=label or f"calibration {len(twin.visits) + 1}")
     return replace(

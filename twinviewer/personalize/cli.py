@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import numbers
 import sys
+
+import numpy as np
 
 from twinviewer import RESEARCH_USE
 from twinviewer.personalize.calibrate import CalibrationError, calibrate, format_report
@@ -25,6 +29,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def json_safe(obj):
+    """``obj`` with numpy scalars as Python numbers and non-finite numbers as None (strict
+    JSON has no NaN or Infinity)."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, bool | str) or obj is None:
+        return obj
+    if isinstance(obj, numbers.Integral):
+        return int(obj)
+    if isinstance(obj, numbers.Real):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
 def run_calibrate(args: argparse.Namespace, out=None) -> int:
     """Run ``twinviewer calibrate``; returns the exit code (0 ok, 1 failed, 2 bad input)."""
     from twinviewer.twins import twin_from_preset
@@ -43,7 +67,7 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
         return 1
     if args.json:
         data = {"notice": RESEARCH_USE, "preset": args.preset, **result.to_dict()}
-        print(json.dumps(data, indent=2, default=float), file=out)
+        print(json.dumps(json_safe(data), indent=2, allow_nan=False), file=out)
     else:
         print(RESEARCH_USE, file=out)
         print(format_report(result), file=out)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Twin
 from twinviewer.core.units import UnitError, convert, dimension, normalise_unit
+from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME, UnknownQuantity, quantity
 
 SCHEMA = "twinviewer.measurements/1"
@@ -115,7 +117,7 @@ def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
     issues: list[Issue] = []
     canon: dict[str, Measurement] = {}
     for m in measurements:
-        if not (isinstance(m.value, float | int) and math.isfinite(m.value)):
+        if not (isinstance(m.value, numbers.Real) and math.isfinite(m.value)):
             issues.append(Issue("error", m.name, f"measurement {m.name}: value {m.value!r} is "
                                 "not a finite number"))
             continue
@@ -142,9 +144,35 @@ def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
         if c.name in canon:
             issues.append(Issue("warning", c.name, f"measurement {c.name} is given more than "
                                 "once; the last value is used"))
+        else:
+            same = next((o for o in canon.values() if _same_quantity(o, c)), None)
+            if same is not None:
+                issues.append(Issue(
+                    "warning", c.name, f"measurements {same.name} and {c.name} measure the "
+                    f"same model quantity ({q.target}); only the last one, {c.name}, is "
+                    "used"))
+                del canon[same.name]
         canon[c.name] = c
     issues += _consistency(canon)
     return issues
+
+
+def _same_quantity(a: Measurement, b: Measurement) -> bool:
+    """True if two canonical measurements are one model quantity (PCWP and LAP → LAP)."""
+    return quantity_key(a.name) == quantity_key(b.name)
+
+
+def quantity_key(name: str) -> tuple[str, str]:
+    """What ``name`` (or an alias) measures in the model: ``(kind, target)`` of its
+    :class:`~twinviewer.personalize.quantities.Quantity`; PCWP and LAP share one key.
+
+    Raises
+    ------
+    UnknownQuantity
+        If ``name`` is not a known quantity.
+    """
+    q = quantity(name)
+    return q.kind, q.target
 
 
 def _consistency(c: dict[str, Measurement]) -> list[Issue]:
@@ -186,16 +214,18 @@ def _consistency(c: dict[str, Measurement]) -> list[Issue]:
 def require_valid(measurements: Sequence[Measurement], where: str = "") -> list[Measurement]:
     """Canonical measurements, or :class:`MeasurementError` listing every error found.
 
-    Duplicates keep the last value. ``where`` (e.g. a file name) prefixes the message.
+    Duplicates — the same name, or different names for the same model quantity (PCWP and
+    LAP) — keep the last value, so no quantity enters the likelihood twice. ``where`` (e.g.
+    a file name) prefixes the message.
     """
     errors = [i.message for i in check_measurements(measurements) if i.level == "error"]
     if errors:
         prefix = f"{where}: " if where else ""
         raise MeasurementError(prefix + "; ".join(errors))
-    canon: dict[str, Measurement] = {}
+    canon: dict[tuple[str, str], Measurement] = {}
     for m in measurements:
         c = normalise(m)
-        canon[c.name] = c
+        canon[quantity_key(c.name)] = c
     return list(canon.values())
 
 
@@ -285,9 +315,16 @@ def load_measurements(path: str | Path) -> list[Measurement]:
 
 
 def save_measurements(measurements: Iterable[Measurement], path: str | Path) -> None:
-    """Write a measurement set as JSON (names, values, units, uncertainties, sources only)."""
+    """Write a measurement set as JSON (names, values, units, uncertainties, sources only),
+    atomically: a failed write leaves the old file and no temp file.
+
+    Raises
+    ------
+    OSError
+        Naming the path, if it cannot be written.
+    """
     path = Path(path)
-    data = {"schema": SCHEMA, "measurements": [m.to_dict() for m in measurements]}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    entries = [{**m.to_dict(), "value": float(m.value), "uncertainty": float(m.uncertainty)}
+               for m in measurements]
+    data = {"schema": SCHEMA, "measurements": entries}
+    atomic_write_bytes(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))

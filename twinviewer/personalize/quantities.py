@@ -21,7 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.measurement import Measurement
 from twinviewer.physiology import Results
+
+#: |z| above which the twin is said not to reproduce a measurement (see :func:`fit_check`).
+Z_FLAG = 3.0
 
 
 @dataclass(frozen=True)
@@ -240,3 +244,44 @@ def predict(name: str, results: Results) -> np.ndarray:
         e = np.where(~after, q_mv, -np.inf).max(axis=1)
         a = np.where(after, q_mv, -np.inf).max(axis=1)
         return np.where((e > 0) & (a > 0), e / a, np.nan)
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """A measurement against the ensemble's prediction of it (see :func:`fit_check`)."""
+
+    median: float
+    lo: float
+    hi: float
+    model_sd: float
+    z: float
+
+    @property
+    def poor(self) -> bool:
+        """True if the twin does not reproduce the measurement: ``|z| > Z_FLAG``."""
+        return bool(abs(self.z) > Z_FLAG)
+
+
+def fit_check(m: Measurement, predicted: np.ndarray, level: float = 0.9) -> FitCheck:
+    """How well predictions reproduce a measurement: the one "poor fit" rule of TwinViewer.
+
+    ``z = (median − measured) / σ`` with ``σ = √(SD² + model_error²)``, the same total SD
+    the calibration's likelihood uses; the fit is poor if ``|z| >`` :data:`Z_FLAG`.
+
+    Parameters
+    ----------
+    m : Measurement
+        In its canonical name and unit (see :func:`twinviewer.personalize.normalise`).
+    predicted : ndarray
+        Each member's prediction (:func:`predict`); non-finite values are ignored.
+    level : float, default: 0.9
+        Central interval reported as ``lo``–``hi``.
+    """
+    q = quantity(m.name)
+    x = np.asarray(predicted, dtype=float)
+    x = x[np.isfinite(x)]
+    a = (1.0 - level) / 2.0
+    lo, med, hi = np.quantile(x, [a, 0.5, 1.0 - a]) if x.size else (np.nan,) * 3
+    me = q.model_sd(m.value)
+    z = float((med - m.value) / np.hypot(max(m.uncertainty, 1e-9), me))
+    return FitCheck(float(med), float(lo), float(hi), me, z)
