@@ -92,13 +92,14 @@ def test_cine_frame_time_with_overlay(benchmark, qtbot, tmp_path):
     app = QApplication.instance()
     assert wait_for_predictions(app, w)
     results = {}
+    frac = iter(i / 60 for i in range(100_000))
+
+    def frame():
+        w.state.session.set_time(next(frac) % 1.0)
+        app.processEvents()
+
     for overlay in ("pressure", "stress"):
         w.view3d.set_overlay(overlay)
-        frac = iter(i / 60 for i in range(10_000))
-
-        def frame():
-            w.state.session.set_time(next(frac) % 1.0)
-            app.processEvents()
 
         t0 = time.perf_counter()
         n = 40

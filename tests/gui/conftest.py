@@ -1,0 +1,60 @@
+"""GUI fixtures: a demo-heart main window with predictions, closed after the module."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+
+@pytest.fixture(scope="session")
+def gui_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The demo heart's image cache: the app's own (built on first use, ~10 s), or a
+    private one per session when TWINVIEWER_TEST_PRIVATE_CACHE is set."""
+    import os
+
+    from twinviewer.gui.demo_heart import cache_dir
+
+    if os.environ.get("TWINVIEWER_TEST_PRIVATE_CACHE"):
+        return tmp_path_factory.mktemp("twinviewer_cache")
+    return cache_dir()
+
+
+@pytest.fixture()
+def temp_settings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def wait_jobs(qtbot, state, timeout: int = 120_000) -> None:
+    qtbot.waitUntil(lambda: not state.jobs, timeout=timeout)
+
+
+@pytest.fixture()
+def make_twin_window(qtbot, tmp_path, monkeypatch, gui_cache):
+    """Factory: ``make_twin_window(load_demo=True)`` → a shown MainWindow (demo heart and
+    predictions loaded when ``load_demo``); every window is closed at teardown."""
+    from twinviewer.gui import demo_heart
+    from twinviewer.gui.main_window import MainWindow
+
+    monkeypatch.setattr(demo_heart, "cache_dir", lambda: gui_cache)  # noqa: B023
+    made = []
+
+    def make(load_demo: bool = True) -> MainWindow:
+        qs = QSettings(str(tmp_path / f"settings{len(made)}.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(settings=qs, load_demo=False)
+        w.resize(1400, 900)
+        qtbot.addWidget(w)
+        w.show()
+        made.append(w)
+        if load_demo:
+            w.load_demo()
+            qtbot.waitUntil(lambda: not w.state.jobs and (w.state.results is not None
+                                                           or w.last_error is not None),
+                            timeout=180_000)
+            assert w.state.results is not None, f"demo heart failed: {w.last_error}"
+        return w
+
+    yield make
+    for w in made:
+        w.state.cancel_all()
+        w.state.wait_for_jobs(10_000)
+        w.close()

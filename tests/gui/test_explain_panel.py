@@ -1,0 +1,84 @@
+import pytest
+
+pytest.importorskip("PySide6")
+
+import twinviewer  # noqa: E402
+from twinviewer.gui.explain_panel import NO_SCENARIO, ExplainPanel  # noqa: E402
+from twinviewer.gui.state import TwinState  # noqa: E402
+from twinviewer.twins import simulate_twin, twin_from_preset  # noqa: E402
+
+
+@pytest.fixture
+def state(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINVIEWER_CACHE_DIR", str(tmp_path))
+    st = TwinState()
+    yield st
+    st.close()
+
+
+def _load(state, n=8):
+    twin = twin_from_preset("regazzoni2022", n=n)
+    results = simulate_twin(twin)
+    state.session.set_twin(twin)
+    state.session.set_results(results)
+    return twin, results
+
+
+def test_explains_the_selected_metric(qtbot, state):
+    panel = ExplainPanel(state)
+    qtbot.addWidget(panel)
+    assert "Open a twin" in panel.summary.text()
+    _load(state)
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=30000)
+    assert panel.summary.text().startswith("Mean arterial pressure")
+    assert panel.basis_table.rowCount() == len(panel.explanation.screened) > 0
+    assert panel.warnings.count() >= 1
+    assert "Regazzoni" in panel.card.toMarkdown()
+    assert panel.note.text() == twinviewer.RESEARCH_USE
+    assert panel.attr_table.isHidden()
+    panel.metric.setCurrentIndex(panel.metric.findData("LVEF"))
+    qtbot.waitUntil(lambda: panel.explanation is not None
+                    and panel.explanation.metric == "LVEF", timeout=30000)
+    assert panel.summary.text().startswith("LV ejection fraction")
+
+
+def test_sobol_in_background_and_cancel(qtbot, state):
+    panel = ExplainPanel(state)
+    qtbot.addWidget(panel)
+    _load(state)
+    qtbot.waitUntil(lambda: panel.sobol_button.isEnabled(), timeout=30000)
+    panel.n_base.setValue(16)
+    panel.sobol_button.click()
+    qtbot.waitUntil(lambda: panel.sobol_table.rowCount() > 0, timeout=60000)
+    assert "±" in panel.sobol_table.item(0, 2).text()
+    names = [panel.sobol_table.item(i, 0).text() for i in range(panel.sobol_table.rowCount())]
+    assert "V_total [inferred]" in names  # never measured: labelled wherever it appears
+    assert "runs in" in panel.sobol_status.text()
+    assert "total Sobol index" in panel.summary.text()
+    # a long run, cancelled: the panel says so and stays usable
+    panel.n_base.setValue(16384)
+    panel.sobol_button.click()
+    job = panel.sobol_job
+    job.cancel()
+    qtbot.waitUntil(lambda: job.finished, timeout=30000)
+    qtbot.waitUntil(lambda: panel.sobol_button.isEnabled(), timeout=5000)
+    assert "stopped" in panel.sobol_status.text()
+
+
+def test_scenario_attribution(qtbot, state):
+    panel = ExplainPanel(state)
+    qtbot.addWidget(panel)
+    twin, results = _load(state, n=4)
+    scen = twin.ensemble.copy()
+    scen[:, 0] *= 1.2  # HR +20 %
+    from twinviewer.physiology import simulate
+
+    state.session.set_scenario_results({"faster": simulate(results.model, scen)})
+    assert panel.scenario.findText("faster") > 0
+    panel.metric.setCurrentIndex(panel.metric.findData("CO"))
+    panel.scenario.setCurrentIndex(panel.scenario.findText("faster"))
+    qtbot.waitUntil(lambda: panel.explanation is not None
+                    and panel.explanation.attribution is not None, timeout=30000)
+    assert not panel.attr_table.isHidden()
+    assert panel.attr_table.item(0, 0).text() == "HR"
+    panel.scenario.setCurrentIndex(panel.scenario.findText(NO_SCENARIO))

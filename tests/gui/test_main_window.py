@@ -1,0 +1,213 @@
+"""The main window on the demo heart: rendering, time, overlays, jobs, bad input."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import twinviewer
+from tests.gui.conftest import wait_jobs
+
+
+@pytest.fixture()
+def window(make_twin_window):
+    return make_twin_window(load_demo=True)
+
+
+def test_demo_heart_renders_with_predictions(window, qtbot):
+    v = window.view3d
+    assert set(v.actors) >= {"lv_blood", "lv_myocardium", "rv_blood", "la", "ra"}
+    img = v.screenshot()
+    assert img.ndim == 3 and img.shape[0] > 100
+    assert img.std() > 10, "3D view looks blank"
+    # the demo comes with an image for the slices and image-derived measurements
+    assert window.slices.panes["axial"].image.image is not None
+    assert window.state.results.n == 200
+    pred, measured = window.panels["Metrics"].text_of("LVEDV")
+    assert "(" in pred and "–" in pred
+    assert measured.startswith("129 ± 7.9")  # measured beside predicted, not blended
+    assert "CT segmentation" in window.panels["Metrics"].sources.text()
+    assert window.findChild(type(window.statusBar()).__mro__[0]) is not None
+    banner = window.findChild(type(window.centralWidget().layout().itemAt(0).widget()),
+                              "research_banner")
+    assert twinviewer.RESEARCH_USE in banner.text()
+
+
+def test_stepping_time_updates_overlay_and_image_phase(window, qtbot):
+    v, st = window.view3d, window.state
+    v.set_overlay("pressure")
+    st.session.set_time(0.0)
+    p_ed = v.overlay_values("lv_blood")[0]
+    ed_phase = v.phase
+    st.session.set_time(0.2)  # ejection: LV pressure high
+    p_sys = v.overlay_values("lv_blood")[0]
+    assert p_sys > p_ed + 40, (p_ed, p_sys)
+    wig = window.panels["Wiggers diagram"]
+    assert wig.cursors[0].value() == pytest.approx(0.2 * wig.period)
+    from twinviewer.gui import cycle
+    es_t = cycle.time_of_phase(st.twin.anatomy, st.results, st.twin.anatomy.image.es_index)
+    st.session.set_time(es_t)
+    assert v.phase == st.twin.anatomy.image.es_index != ed_phase
+    assert window.slices.phase == v.phase  # image phase and model time in step
+    window.cine.step(5)
+    assert st.time == pytest.approx(es_t + 0.05)
+
+
+def test_overlays_toggle_and_percentiles_are_ordered(window):
+    v = window.view3d
+    window.state.session.set_time(0.25)
+    for name in ("volume", "stress", "uncertainty", "none", "pressure"):
+        v.set_overlay(name)
+        if name == "none":
+            assert not v.plotter.scalar_bars
+            continue
+        (title,) = v.plotter.scalar_bars.keys()
+        assert "(" in title and ")" in title  # labelled with its unit
+    v.set_overlay("stress")
+    vals = {}
+    for which in ("low", "median", "high"):
+        v.set_percentile(which)
+        vals[which] = v.overlay_values("lv_myocardium")
+    assert np.all(vals["low"] <= vals["median"]) and np.all(vals["median"] <= vals["high"])
+    assert 5 < np.median(vals["median"]) < 80  # kPa, systolic LV wall stress
+    assert v.overlay_values("rv_blood") is None  # stress only on the LV wall
+    v.set_overlay("uncertainty")
+    u = v.overlay_values("lv_blood")
+    assert 0.3 < u.mean() < 2.0  # mm, about half a voxel
+    v.set_envelope(True)
+    assert v._envelope_actors
+    v.set_clipping(True)
+    assert v.actors["lv_blood"].mapper.GetNumberOfClippingPlanes() == 1
+    v.set_view("short_axis")
+    img = v.screenshot()
+    assert img.std() > 10
+    v.set_clipping(False)
+    v.set_envelope(False)
+    with pytest.raises(ValueError, match="unknown overlay"):
+        v.set_overlay("nonsense")
+
+
+def test_cancel_a_long_job_from_the_status_bar(window, qtbot):
+    st = window.state
+    done, errors = [], []
+
+    def slow(progress, is_cancelled):
+        for i in range(600):
+            if is_cancelled():
+                raise InterruptedError("stopped")
+            progress(i / 600, f"step {i}")
+            time.sleep(0.01)
+        return "finished"
+
+    job = st.run_job("Slow job", slow, done.append, errors.append)
+    qtbot.waitUntil(lambda: window.job_bar.isVisible() and job.fraction > 0, timeout=5000)
+    t0 = time.perf_counter()
+    qtbot.mouseClick(window.job_bar.cancel_button, __import__("PySide6.QtCore").QtCore.Qt
+                     .MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: job.finished, timeout=5000)
+    assert time.perf_counter() - t0 < 2.0
+    assert job.cancelled and not done and len(errors) == 1
+    assert any("Slow job: cancelled" in t for _, t in window.log_panel.entries)
+    assert window.state.results is not None  # nothing lost
+
+
+def test_job_error_goes_to_log_and_handler(window, qtbot):
+    errors = []
+
+    def boom(progress, is_cancelled):
+        raise ValueError("model diverged for member 3")
+
+    window.state.run_job("Failing job", boom, lambda r: None, errors.append)
+    wait_jobs(qtbot, window.state)
+    assert isinstance(errors[0], ValueError)
+    assert window.last_error and "model diverged for member 3" in window.last_error
+    assert ("error", "Failing job failed: model diverged for member 3") in \
+        window.log_panel.entries
+
+
+def test_corrupt_mesh_file_keeps_the_previous_heart(window, qtbot, tmp_path):
+    before = window.state.twin.anatomy
+    bad = tmp_path / "lv_blood.vtp"
+    bad.write_bytes(b"<?xml version='1.0'?><VTKFile type='PolyData'> truncated \x00\x01")
+    window.open_meshes([bad])  # the slot File → Open meshes calls
+    wait_jobs(qtbot, window.state)
+    assert window.last_error is not None and "lv_blood.vtp" in window.last_error
+    assert window.state.twin.anatomy is before
+    assert window.view3d.anatomy is before
+    assert window.view3d.screenshot().std() > 10
+    notes = tmp_path / "notes.txt"  # dropped on the window: neither folder, mesh nor SEG
+    notes.write_text("hello")
+    window.open_paths([notes])
+    assert "notes.txt: not a folder, mesh or segmentation file" in window.last_error
+
+
+def test_corrupt_dicom_folder_gives_a_clear_message(window, qtbot, tmp_path):
+    before = window.state.twin.anatomy
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "slice1.dcm").write_bytes(b"DICM" + b"\x00" * 50)
+    window.open_dicom_folder(tmp_path / "study")
+    wait_jobs(qtbot, window.state)
+    assert window.last_error is not None and "study" in window.last_error
+    assert window.state.twin.anatomy is before
+
+
+def test_slices_show_contours_and_link_the_cursor(window):
+    s = window.slices
+    assert "lv_blood" in s.panes["axial"].curves
+    ax_before = s.panes["axial"].slider.value()
+    s.set_cursor(np.array([ax_before + 5.0, np.nan, np.nan]))
+    assert s.panes["axial"].slider.value() == ax_before + 5
+    s.step_slice("coronal", 3)
+    assert s.cursor[1] == s.panes["coronal"].slider.value()
+    s.set_window_preset("MR / auto (1–99 %)")
+    assert s.levels[0] < s.levels[1]
+
+
+def test_settings_persist_and_apply(window):
+    from twinviewer.gui.settings_dialog import ViewerSettings
+
+    window.apply_settings(ViewerSettings(False, "plasma", "kPa"))
+    assert ViewerSettings.load(window.qsettings).pressure_unit == "kPa"
+    window.view3d.set_overlay("pressure")
+    assert "kPa" in next(iter(window.view3d.plotter.scalar_bars.keys()))
+    assert window.view3d.cmap == "plasma"
+
+
+def test_a_failing_panel_is_reported_not_fatal(make_twin_window, monkeypatch):
+    from twinviewer.gui import panels
+
+    monkeypatch.setattr(panels, "PANELS", panels.PANELS + ["twinviewer.gui.nope:Missing"])
+    w = make_twin_window(load_demo=False)
+    assert "Metrics" in w.panels
+    assert any("twinviewer.gui.nope:Missing" in t for _, t in w.log_panel.entries)
+
+
+def test_cine_plays_the_cycle_in_real_time(window, qtbot):
+    st = window.state
+    st.session.set_time(0.0)
+    window.cine.set_playing(True)
+    qtbot.wait(600)
+    window.cine.set_playing(False)
+    assert window.cine.frames >= 2
+    # 0.5x speed: 0.6 s of wall time is ~0.3 s of the beat (allow for slow frames)
+    period = window.cine.period_s()
+    assert 0.1 * 0.3 / period < st.time < 1.5 * 0.6 / period
+    assert window.cine.slider.value() == round(st.time * 1000) % 1000
+
+
+def test_opening_meshes_shows_them_and_predicts(window, qtbot, tmp_path):
+    import shutil
+
+    from twinviewer.gui.demo_heart import MESH_DIR
+
+    for key in ("lv_blood", "rv_blood"):  # a mesh file is named after its structure
+        shutil.copy(MESH_DIR / f"{key}_ED.vtp", tmp_path / f"{key}.vtp")
+    window.open_meshes([tmp_path / "lv_blood.vtp", tmp_path / "rv_blood.vtp"])
+    qtbot.waitUntil(lambda: window.view3d.anatomy is not None and
+                    set(window.view3d.actors) == {"lv_blood", "rv_blood"}, timeout=10_000)
+    assert window.state.results is None  # cleared: predictions belong to the new twin
+    qtbot.waitUntil(lambda: window.state.results is not None, timeout=60_000)
+    assert "no image" in window.slices.info.text()
+    assert window.view3d.screenshot().std() > 10

@@ -1,0 +1,132 @@
+"""Measurements and calibration panels: entry with inline checks, calibrate, cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from twinviewer.core.anatomy import Anatomy  # noqa: E402
+from twinviewer.core.measurement import Measurement as M  # noqa: E402
+from twinviewer.gui.calibration_panel import CalibrationPanel  # noqa: E402
+from twinviewer.gui.measurements_panel import MeasurementsPanel  # noqa: E402
+from twinviewer.gui.state import TwinState  # noqa: E402
+from twinviewer.personalize import save_measurements  # noqa: E402
+from twinviewer.twins import simulate_twin, twin_from_preset  # noqa: E402
+
+
+@pytest.fixture
+def state(qtbot):
+    st = TwinState()
+    twin = twin_from_preset("healthy", n=8, anatomy=Anatomy(
+        "p", measurements=[M("LVEDV", 140, "mL", 6, "CT segmentation"),
+                           M("LVESV", 60, "mL", 5, "CT segmentation")]))
+    twin.measurements.extend([M("SBP", 128, "mmHg", 8, "cuff"), M("DBP", 82, "mmHg", 6, "cuff")])
+    st.session.set_twin(twin)
+    yield st
+    st.close()
+
+
+def set_cell(panel, row, col, text):
+    panel.table.item(row, col).setText(text)
+
+
+def test_table_shows_image_rows_read_only_and_clinical_rows(qtbot, state):
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    assert panel.table.rowCount() == 4
+    assert [panel.table.item(r, 0).text() for r in range(4)] == ["LVEDV", "LVESV", "SBP", "DBP"]
+    assert not panel._editable(0) and panel._editable(2)
+    assert "no problems" in panel.messages.text() and panel.apply_button.isEnabled()
+
+
+def test_inline_validation_names_the_measurement_and_blocks_apply(qtbot, state):
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    set_cell(panel, 2, 1, "70")  # SBP below DBP
+    assert "SBP = 70 and DBP = 82" in panel.messages.text()
+    assert not panel.apply_button.isEnabled()
+    assert "SBP" in panel.table.item(3, 0).toolTip() or "DBP" in panel.table.item(3, 0).toolTip()
+    set_cell(panel, 2, 1, "16")
+    set_cell(panel, 2, 2, "mmHg")
+    assert "kPa" in panel.messages.text()  # unit-mistake hint
+    set_cell(panel, 2, 1, "abc")
+    assert "not a number" in panel.messages.text()
+    set_cell(panel, 2, 1, "130")
+    assert panel.apply_button.isEnabled()
+
+
+def test_add_remove_and_apply_keep_results(qtbot, state):
+    results = simulate_twin(state.twin)
+    state.session.set_results(results)
+    old = state.twin
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    panel.add_row("HR")
+    set_cell(panel, 4, 1, "66")
+    panel.table.selectRow(3)
+    panel.remove_selected()  # DBP
+    assert panel.apply()
+    assert state.twin is not old and [m.name for m in state.twin.measurements] == ["SBP", "HR"]
+    assert [m.name for m in old.measurements] == ["SBP", "DBP"]  # old twin intact
+    assert state.session.results is results
+
+
+def test_import_json_and_bad_file(qtbot, state, tmp_path):
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    good = tmp_path / "m.json"
+    save_measurements([M("CO", 5.5, "L/min", 0.5, "thermodilution")], good)
+    assert panel.import_file(good)
+    assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == \
+        ["LVEDV", "LVESV", "CO"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    with qtbot.waitSignal(state.message):
+        assert not panel.import_file(bad)
+    assert "bad.json" in panel.messages.text()
+    assert panel.table.rowCount() == 3
+
+
+def test_calibrate_updates_the_twin_and_shows_the_posterior(qtbot, state):
+    old = state.twin
+    old_ensemble = old.ensemble.copy()
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel.members.setValue(32)
+    panel.start()
+    qtbot.waitUntil(lambda: state.session.results is not None, timeout=60000)
+    new = state.twin
+    assert new is not old and new.ensemble_kind == "posterior" and len(new.visits) == 1
+    assert old.ensemble_kind == "prior" and np.array_equal(old.ensemble, old_ensemble)
+    assert state.session.results.n == 32
+    assert panel.fit_table.rowCount() == 4  # LVEDV, LVESV (images), SBP, DBP
+    assert "Calibrated" in panel.summary.text()
+    assert panel.plot.getPlotItem().listDataItems()
+    assert panel.calibrate_button.isEnabled() and not panel.cancel_button.isEnabled()
+    state.session.set_twin(twin_from_preset("healthy", n=1))  # another twin: view cleared
+    assert panel.result is None and panel.fit_table.rowCount() == 0
+
+
+def test_cancel_leaves_the_twin_unchanged(qtbot, state):
+    old = state.twin
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel.members.setValue(400)
+    job = panel.start()
+    panel.cancel()
+    qtbot.waitUntil(lambda: job.finished, timeout=60000)
+    assert state.twin is old
+    assert "cancelled" in panel.status.text()
+    assert panel.calibrate_button.isEnabled()
+
+
+def test_calibration_error_is_shown_in_the_panel(qtbot, state):
+    state.session.set_twin(twin_from_preset("healthy", n=1))  # no measurements at all
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.finished, timeout=30000)
+    qtbot.waitUntil(lambda: "failed" in panel.status.text(), timeout=5000)
+    assert "no measurements" in panel.status.text()

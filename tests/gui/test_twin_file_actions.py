@@ -1,0 +1,150 @@
+"""Save / open / report / autosave actions and the audit panel, driven like the main window."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.gui import twin_file_actions as actions
+from twinviewer.gui.audit_panel import AuditPanel
+from twinviewer.gui.state import TwinState
+from twinviewer.io import AuditLog, attach_audit_log, audit_log
+from twinviewer.io.autosave import Autosaver
+from twinviewer.twins import twin_from_preset
+
+
+@pytest.fixture
+def env(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    state = TwinState()
+    window = QWidget()
+    window.state = state
+    qtbot.addWidget(window)
+    messages: list[tuple[str, str]] = []
+    state.message.connect(lambda level, text: messages.append((level, text)))
+    twin = twin_from_preset("moderate_as", n=6)
+    twin.scenarios.append(Scenario("TAVI", (InterventionStep("tavi", {"eoa": 2.0}),)))
+    audit_log(twin).record(twin, "create", {"preset": "moderate_as"})
+    yield state, window, messages, twin
+    state.close()
+
+
+def test_save_then_open_round_trip(env, tmp_path):
+    state, window, messages, twin = env
+    state.session.set_twin(twin)
+    path = actions.save_twin_as(window, state, tmp_path / "case")
+    assert path == tmp_path / "case.twin" and messages[-1] == ("info", "Twin saved to case.twin")
+    other = TwinState()
+    try:
+        doc = actions.open_twin(window, other, path)
+        assert other.session.twin is doc.twin and doc.twin.scenarios == twin.scenarios
+    finally:
+        other.close()
+    # the app's two-argument form: open_twin(window, path)
+    state.session.set_twin(None)
+    assert actions.open_twin(window, str(path)) is not None
+    assert "audit trail intact (1 entries)" in messages[-1][1]
+
+
+def test_bad_file_keeps_current_twin_and_says_why(env, tmp_path):
+    state, window, messages, twin = env
+    state.session.set_twin(twin)
+    bad = tmp_path / "bad.twin"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    assert actions.open_twin(window, state, bad) is None
+    assert state.session.twin is twin
+    level, text = messages[-1]
+    assert level == "error" and "bad.twin is not a .twin file, or it is truncated" in text
+
+
+def test_nothing_to_save_and_unwritable(env, tmp_path):
+    state, window, messages, twin = env
+    assert actions.save_twin_as(window, state, tmp_path / "x.twin") is None
+    assert messages[-1] == ("warning", "There is no twin to save.")
+    state.session.set_twin(twin)
+    assert actions.save_twin_as(window, state, tmp_path / "missing" / "x.twin") is None
+    assert messages[-1][0] == "error" and "Could not save the twin" in messages[-1][1]
+
+
+def test_encrypted_save_and_open_with_prompt(env, tmp_path, monkeypatch):
+    state, window, messages, twin = env
+    state.session.set_twin(twin)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("pw-123", True))
+    path = actions.save_twin_as(window, state, tmp_path / "e.twin", encrypt=True)
+    assert messages[-1] == ("info", "Twin saved to e.twin (encrypted)")
+    state.session.set_twin(None)
+    assert actions.open_twin(window, state, path) is not None
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("wrong", True))
+    assert actions.open_twin(window, state, path) is None
+    assert "wrong passphrase" in messages[-1][1]
+
+
+def test_autosave_and_recovery(env, tmp_path, monkeypatch, qtbot):
+    state, window, messages, twin = env
+    saver = Autosaver(tmp_path / "auto")
+    ctl = actions.AutosaveController(state, interval_s=0.05, autosaver=saver)
+    state.session.set_twin(twin)
+    qtbot.waitUntil(lambda: saver.path_for(twin).exists(), timeout=5000)
+    assert ctl.autosave_now() is None  # unchanged: not written again
+    audit_log(twin).add_note(twin, "changed")
+    assert ctl.autosave_now() == saver.path_for(twin)
+    ctl.stop()
+
+    state.session.set_twin(None)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert actions.offer_recovery(window, state, saver)
+    restored = state.session.twin
+    assert restored.origin == twin.origin and len(audit_log(restored)) == 2
+
+    state.session.set_twin(twin)
+    actions.save_twin_as(window, state, tmp_path / "saved.twin")  # explicit save
+    assert saver.pending_recovery() == []
+    ctl.autosave_now()
+    later = time.time() + 5
+    os.utime(saver.path_for(twin), (later, later))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    assert not actions.offer_recovery(window, state, saver)
+    assert saver.pending_recovery() == [] and messages[-1][1] == "Autosaved work discarded."
+
+
+def test_export_report_simulates_when_needed(env, tmp_path, qtbot):
+    state, window, messages, twin = env
+    state.session.set_twin(twin)
+    path = actions.export_report(window, state, tmp_path / "r.pdf")
+    qtbot.waitUntil(lambda: path.exists(), timeout=120_000)
+    assert path.read_bytes().startswith(b"%PDF")
+    assert audit_log(twin).entries[-1].action == "export"
+    assert any("Report written to r.pdf" in t for _, t in messages)
+
+
+def test_audit_panel_shows_chain_and_adds_notes(env, qtbot):
+    state, window, messages, twin = env
+    panel = AuditPanel(state)
+    qtbot.addWidget(panel)
+    assert panel.status.text() == "No twin open." and not panel.add_button.isEnabled()
+    state.session.set_twin(twin)
+    assert panel.table.rowCount() == 1 and "intact (1 entries)" in panel.status.text()
+
+    panel.note.setPlainText("Gradient matches echo.")
+    panel.disagreement.setText("predicted LVEDP")
+    panel.add_note()  # no reason given: refused
+    assert messages[-1] == ("warning", "Say why you disagree with the twin.")
+    panel.why.setText("catheter LVEDP 22 mmHg")
+    panel.conclusion.setChecked(True)
+    panel.add_button.click()
+    entry = audit_log(twin).entries[-1]
+    assert entry.action == "conclusion" and entry.details["why"] == "catheter LVEDP 22 mmHg"
+    assert panel.table.rowCount() == 2 and panel.table.item(1, 2).text() == "conclusion"
+
+    # a log edited behind the chain's back shows the break in red
+    entries = audit_log(twin).to_list()
+    entries[0]["details"]["preset"] = "healthy"
+    attach_audit_log(twin, AuditLog.from_list(entries))
+    panel.refresh()
+    assert panel.status.text().startswith("✖ audit trail broken: entry #0")

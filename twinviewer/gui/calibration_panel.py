@@ -1,0 +1,287 @@
+"""Calibrate the twin to its measurements and show what the calibration did and did not learn.
+
+*Calibrate* runs :func:`twinviewer.personalize.calibrate` through ``state.run_job`` (progress
+bar and Cancel in the status bar, plus a Cancel button here). On success the panel opens the
+updated twin (posterior ensemble, provenance, a new visit) and re-simulates it in a second job
+(warm-started from the calibration's own limit cycles), which sets the session's results.
+The view shows, per parameter, the posterior 90 % interval against the prior's (relative to
+the prior median, log scale), the fit table (measured beside predicted, never blended), and the
+identifiability summary. The twin before calibration is never modified.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+import twinviewer
+from twinviewer.gui.state import Job, TwinState
+from twinviewer.io import audit_log
+from twinviewer.personalize import CalibrationResult, calibrate, updated_twin
+from twinviewer.physiology import Cancelled
+from twinviewer.twins import simulate_twin
+
+FIT_COLUMNS = ("Measurement", "Measured ± 1 SD (source)", "Twin median (5–95 %)", "Unit", "z",
+               "Note")
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "–"
+    a = abs(x)
+    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.3g}"
+
+
+class CalibrationPanel(QWidget):
+    """Run a calibration and show posterior intervals, fit table and identifiability."""
+
+    title = "Calibration"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.result: CalibrationResult | None = None
+        self.job: Job | None = None
+        self._own_twin = None  # the twin this panel produced, whose result is on show
+
+        self.members = QSpinBox()
+        self.members.setRange(16, 2000)
+        self.members.setValue(200)
+        self.members.setSuffix(" members")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setPrefix("seed ")
+        self.calibrate_button = QPushButton("Calibrate")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.calibrate_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.status = QLabel("Calibrates the twin to the measurements stored in it (enter them "
+                             "in the Measurements panel and Apply).")
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        for w in (self.members, self.seed, self.calibrate_button, self.cancel_button):
+            top.addWidget(w)
+        top.addStretch(1)
+
+        self.plot = pg.PlotWidget()
+        self.plot.setLogMode(x=True, y=False)
+        self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
+        self.plot.showGrid(x=True, y=False, alpha=0.3)
+        self.plot.addLegend(offset=(5, 5))
+        self.plot.setMouseEnabled(x=True, y=False)
+
+        self.fit_table = QTableWidget(0, len(FIT_COLUMNS))
+        self.fit_table.setHorizontalHeaderLabels(FIT_COLUMNS)
+        self.fit_table.verticalHeader().setVisible(False)
+        self.fit_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        h = self.fit_table.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        h.setStretchLastSection(True)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = QLabel(twinviewer.RESEARCH_USE)
+        self.note.setStyleSheet("color: #8a5a00;")
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.plot)
+        split.addWidget(self.fit_table)
+        split.addWidget(self.summary)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.status)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.note)
+        state.twinChanged.connect(self._on_twin)
+        self._on_twin(state.twin)
+
+    # -- running ----------------------------------------------------------------------------
+    def _on_twin(self, twin) -> None:
+        self.calibrate_button.setEnabled(twin is not None and self.job is None)
+        if self.result is not None and twin is not self._own_twin:
+            self.clear()
+
+    def clear(self) -> None:
+        """Forget the result on show (another twin was opened)."""
+        self.result = None
+        self.plot.clear()
+        self.fit_table.setRowCount(0)
+        self.summary.setText("")
+
+    def start(self) -> Job | None:
+        """Start a calibration of the open twin in the background."""
+        twin = self.state.twin
+        if twin is None:
+            self.status.setText("Open a twin first.")
+            return None
+        n, seed = self.members.value(), self.seed.value()
+
+        def work(progress, is_cancelled):
+            return calibrate(twin, None, n=n, seed=seed, progress=progress,
+                             cancel=is_cancelled)
+
+        self.calibrate_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Calibrating…")
+        self.state.jobProgress.connect(self._progress)
+        self.state.jobFinished.connect(self._job_finished)
+        self.job = self.state.run_job("Calibration", work,
+                                      lambda r: self._done(twin, r), self._failed)
+        return self.job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.status.setText("Cancelling…")
+
+    def _progress(self, job, fraction: float, text: str) -> None:
+        if job is self.job:
+            self.status.setText(f"Calibrating… {fraction:.0%} {text}")
+
+    def _job_finished(self, job) -> None:
+        # Runs before the job's own callbacks, and also when a cancelled job's result is
+        # dropped without any callback.
+        if job is not self.job:
+            return
+        for sig, slot in ((self.state.jobProgress, self._progress),
+                          (self.state.jobFinished, self._job_finished)):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):  # pragma: no cover - already disconnected
+                pass
+        self.job = None
+        self.cancel_button.setEnabled(False)
+        self.calibrate_button.setEnabled(self.state.twin is not None)
+        if job.is_cancelled():
+            self.status.setText("Calibration cancelled; the twin is unchanged.")
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.status.setText("Calibration cancelled; the twin is unchanged.")
+        else:
+            self.status.setText(f"Calibration failed; the twin is unchanged. {exc}")
+
+    def _done(self, twin, result: CalibrationResult) -> None:
+        self.result = result
+        self.show_result(result)
+        new = updated_twin(twin, result)
+        audit_log(new).record(new, "calibration", {
+            "method": result.method, "members": int(result.ensemble.shape[0]),
+            "measurements": [m.name for m in result.measurements],
+            "calibrated": list(result.calibrated)})
+        self._own_twin = new
+        self.state.session.set_twin(new)
+        warm = result.results.final_state
+        self.state.run_job("Simulate calibrated twin",
+                           lambda p, c: simulate_twin(new, warm_start=warm, progress=p, cancel=c),
+                           self._simulated)
+        conv = result.convergence
+        self.status.setText(f"Calibrated in {result.seconds:.1f} s: {conv.message}; "
+                            f"{len(result.flagged)} measurement(s) not reproduced.")
+
+    def _simulated(self, results) -> None:
+        self.state.session.set_results(results)
+
+    # -- showing ----------------------------------------------------------------------------
+    def show_result(self, r: CalibrationResult) -> None:
+        """Fill the interval plot, the fit table and the identifiability summary."""
+        self._plot_intervals(r)
+        self._fill_fit(r)
+        self.summary.setText(_summary_html(r))
+
+    def _plot_intervals(self, r: CalibrationResult) -> None:
+        self.plot.clear()
+        names = list(r.calibrated) + [p for p in r.measured_parameters if p not in r.calibrated]
+        if not names:
+            return
+        idx = {p: r.parameter_names.index(p) for p in names}
+        y = np.arange(len(names), dtype=float)
+        ref = np.array([np.median(r.prior_ensemble[:, idx[p]]) for p in names])
+        ref = np.where(ref > 0, ref, 1.0)
+
+        def band(ens, pct):
+            return np.array([np.percentile(ens[:, idx[p]], pct) for p in names]) / ref
+
+        p_lo, p_hi = band(r.prior_ensemble, 5), band(r.prior_ensemble, 95)
+        q_lo, q_mid, q_hi = (band(r.ensemble, k) for k in (5, 50, 95))
+        for lo, hi, dy, colour, label in ((p_lo, p_hi, 0.15, (150, 150, 150), "prior 90 %"),
+                                          (q_lo, q_hi, -0.15, (30, 100, 200), "posterior 90 %")):
+            xs = np.column_stack([np.log10(np.maximum(lo, 1e-6)),
+                                  np.log10(np.maximum(hi, 1e-6))]).ravel()
+            ys = np.repeat(y + dy, 2)
+            self.plot.plot(10**xs, ys, connect="pairs", pen=pg.mkPen(colour, width=6),
+                           name=label)
+        self.plot.plot(q_mid, y - 0.15, pen=None, symbol="o", symbolSize=7,
+                       symbolBrush=(30, 100, 200), name="posterior median")
+        ticks = [(float(k), f"{p} ({r.provenance[p].source.value})")
+                 for k, p in enumerate(names)]
+        axis = self.plot.getAxis("left")
+        axis.setTicks([ticks])
+        axis.setWidth(max(60, 7 * max(len(t) for _, t in ticks)))
+        self.plot.setYRange(-0.8, len(names) - 0.2)
+
+    def _fill_fit(self, r: CalibrationResult) -> None:
+        t = self.fit_table
+        t.setRowCount(len(r.fit))
+        for i, f in enumerate(r.fit):
+            src = f" ({f.source})" if f.source else ""
+            cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
+                     f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)})", f.unit, f"{f.z:+.1f}",
+                     f.note)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if f.flag:
+                    item.setBackground(QBrush(QColor("#f6c6c6")))
+                    item.setToolTip(f.note)
+                t.setItem(i, c, item)
+
+
+def _summary_html(r: CalibrationResult) -> str:
+    ident = r.identifiability
+    parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
+             f"{r.convergence.message}."]
+    if r.calibrated:
+        learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
+        parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(
+            f"{p} {ident.width_ratio[p]:.2f}" for p in learnt))
+    if r.measured_parameters:
+        parts.append("<b>Measured directly</b>: " + ", ".join(
+            f"{p} ← {m}" for p, m in r.measured_parameters.items()))
+    parts.append(f"<b>Left at the prior</b>: {len(ident.at_prior)} parameters "
+                 f"({', '.join(ident.at_prior[:8])}{'…' if len(ident.at_prior) > 8 else ''})")
+    if ident.correlations:
+        parts.append("<b>Traded off against each other</b>: " + ", ".join(
+            f"{a} ~ {b} ({c:+.2f})" for a, b, c in ident.correlations[:5]))
+    if ident.suggestions:
+        parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
+                     "headline predictions): " + ", ".join(
+                         f"{s.label} ({s.variance_reduction:.0%})" for s in ident.suggestions))
+    if r.flagged:
+        parts.append("<span style='color:#a00000'><b>Not reproduced</b>: " + ", ".join(
+            f.name for f in r.flagged) + "</span>")
+    for d in r.divergence:
+        parts.append(f"<span style='color:#a00000'><b>Divergence since the last visit</b>: "
+                     f"{d}</span>")
+    if r.from_previous:
+        parts.append("<i>No divergence flag does not mean all is well.</i>")
+    parts += [f"<span style='color:#8a5a00'>⚠ {w}</span>" for w in r.warnings]
+    return "<br>".join(parts)

@@ -1,0 +1,317 @@
+"""Explain a prediction: what drives it, what it rests on, and when not to trust it.
+
+Pick a metric (and a scenario, if any). The panel computes, in a background job, the local
+elasticities (one ensemble call), the provenance of the parameters that matter, the
+validity warnings, the model card and a plain-language summary; Sobol indices with
+confidence intervals run on demand as a second job with progress and Cancel. All numbers
+come from :mod:`twinviewer.explain` (Qt-free); this module only shows them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+import twinviewer
+from twinviewer.gui.state import TwinState
+from twinviewer.physiology import METRIC_BY_NAME, METRICS
+
+NO_SCENARIO = "(no scenario)"
+N_BARS = 10
+
+
+def _table(headers: tuple[str, ...]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    h = t.horizontalHeader()
+    h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    h.setStretchLastSection(True)
+    return t
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    table.setRowCount(len(rows))
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            table.setItem(i, j, QTableWidgetItem(text))
+
+
+def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
+          errors: list[float] | None = None) -> None:
+    """Horizontal bars, largest at the top, with optional ± error bars."""
+    plot.clear()
+    n = len(values)
+    if n == 0:
+        return
+    y = np.arange(n)[::-1].astype(float)
+    v = np.asarray(values, dtype=float)
+    brushes = [pg.mkBrush(30, 90, 200) if x >= 0 else pg.mkBrush(200, 30, 40) for x in v]
+    plot.addItem(pg.BarGraphItem(x0=np.minimum(v, 0), y=y, height=0.6, width=np.abs(v),
+                                 brushes=brushes))
+    if errors is not None:
+        plot.addItem(pg.ErrorBarItem(x=v, y=y, left=np.asarray(errors),
+                                     right=np.asarray(errors), beam=0.2))
+    plot.getAxis("left").setTicks([list(zip(y, labels, strict=True))])
+
+
+class ExplainPanel(QWidget):
+    """Drivers (elasticities, Sobol, attribution), basis, validity, model card, summary."""
+
+    title = "Explain"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.explanation = None
+        self.sobol_job = None
+        self._generation = 0
+
+        self.metric = QComboBox()
+        for m in METRICS:
+            self.metric.addItem(f"{m.label} ({m.name})", m.name)
+        self.metric.setCurrentIndex(self.metric.findData("MAP"))
+        self.scenario = QComboBox()
+        self.scenario.addItem(NO_SCENARIO)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Metric"))
+        top.addWidget(self.metric, 1)
+        top.addWidget(QLabel("Scenario"))
+        top.addWidget(self.scenario, 1)
+
+        self.summary = QLabel("Open a twin and run it to see an explanation.")
+        self.summary.setWordWrap(True)
+
+        # Drivers tab: elasticities (instant), Sobol (on demand), attribution (scenario)
+        self.elastic_plot = pg.PlotWidget(title="Local elasticity: % change per +1 %")
+        self.elastic_plot.setMinimumHeight(160)
+        self.n_base = QSpinBox()
+        self.n_base.setRange(16, 16384)
+        self.n_base.setValue(256)
+        self.n_base.setToolTip("Sobol base samples N; the direct method needs N·(d+2) runs")
+        self.method = QComboBox()
+        self.method.addItem("Direct (Saltelli)", "saltelli")
+        self.method.addItem("Surrogate (polynomial chaos)", "pce")
+        self.sobol_button = QPushButton("Compute Sobol indices")
+        self.sobol_status = QLabel("")
+        self.sobol_status.setWordWrap(True)
+        self.sobol_plot = pg.PlotWidget(title="Sobol total index (± 95 % CI)")
+        self.sobol_plot.setMinimumHeight(160)
+        self.sobol_table = _table(("Parameter", "First-order S1", "Total ST", "Range used"))
+        self.attr_table = _table(("Parameter", "Contribution: median (5–95 %)"))
+        sob = QHBoxLayout()
+        sob.addWidget(QLabel("N"))
+        sob.addWidget(self.n_base)
+        sob.addWidget(self.method)
+        sob.addWidget(self.sobol_button)
+        drivers = QWidget()
+        dl = QVBoxLayout(drivers)
+        dl.addWidget(self.elastic_plot, 1)
+        dl.addLayout(sob)
+        dl.addWidget(self.sobol_status)
+        dl.addWidget(self.sobol_plot, 1)
+        dl.addWidget(self.sobol_table, 1)
+        self.attr_label = QLabel("Attribution of the scenario's effect (Shapley)")
+        dl.addWidget(self.attr_label)
+        dl.addWidget(self.attr_table)
+
+        self.basis_table = _table(("Parameter", "Value", "Unit", "Basis", "Evidence"))
+        self.warnings = QListWidget()
+        self.card = QTextBrowser()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(drivers, "What drives it")
+        self.tabs.addTab(self.basis_table, "What it rests on")
+        self.tabs.addTab(self.warnings, "When not to trust it")
+        self.tabs.addTab(self.card, "Model card")
+
+        self.note = QLabel(twinviewer.RESEARCH_USE)
+        self.note.setStyleSheet("color: #8a5a00;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.note)
+
+        self.metric.currentIndexChanged.connect(lambda _: self.refresh())
+        self.scenario.currentIndexChanged.connect(lambda _: self.refresh())
+        self.sobol_button.clicked.connect(self.compute_sobol)
+        state.resultsChanged.connect(lambda _: self.refresh())
+        state.twinChanged.connect(lambda _: self.refresh())
+        state.scenarioResultsChanged.connect(self._on_scenarios)
+        self._on_scenarios(state.session.scenario_results)
+
+    # ------------------------------------------------------------------ inputs
+    def current_metric(self) -> str:
+        return self.metric.currentData()
+
+    def _on_scenarios(self, scenarios) -> None:
+        keep = self.scenario.currentText()
+        self.scenario.blockSignals(True)
+        self.scenario.clear()
+        self.scenario.addItem(NO_SCENARIO)
+        for name in scenarios or {}:
+            self.scenario.addItem(name)
+        i = self.scenario.findText(keep)
+        self.scenario.setCurrentIndex(max(i, 0))
+        self.scenario.blockSignals(False)
+        self.refresh()
+
+    # ------------------------------------------------------------------ the instant part
+    def refresh(self) -> None:
+        """Recompute the explanation (background job; elasticities take one ensemble run)."""
+        self._generation += 1
+        if self.sobol_job is not None:
+            self.sobol_job.cancel()
+        twin, results = self.state.twin, self.state.results
+        metric = self.current_metric()
+        self.sobol_button.setEnabled(False)
+        if twin is None or results is None:
+            self.explanation = None
+            self.summary.setText("Open a twin and run it to see an explanation.")
+            return
+        if metric not in results.metrics:
+            self.summary.setText(f"{metric} is not computed by this model.")
+            return
+        scen_name = self.scenario.currentText()
+        scen = self.state.session.scenario_results.get(scen_name)
+        scen_params = None
+        if scen is not None:
+            if scen.params.shape != results.params.shape:
+                self.state.warn(f"scenario {scen_name!r} has {scen.params.shape[0]} members, "
+                                f"the baseline {results.params.shape[0]}: no attribution")
+            else:
+                scen_params = scen.params
+        self.summary.setText(f"Explaining {METRIC_BY_NAME[metric].label}…")
+        gen = self._generation
+
+        def work(progress, is_cancelled):
+            from twinviewer.explain.report import explain
+
+            progress(0.1, "local sensitivities")
+            return explain(twin, metric, results=results, scenario_params=scen_params)
+
+        self.state.run_job(f"Explaining {metric}", work,
+                           lambda ex: self._show(ex, gen), lambda exc: self._failed(exc, gen))
+
+    def _failed(self, exc: BaseException, gen: int) -> None:
+        if gen == self._generation:
+            self.summary.setText(f"Could not explain this prediction: {exc}")
+
+    def _show(self, ex, gen: int) -> None:
+        if gen != self._generation:
+            return  # a newer request superseded this one
+        self.explanation = ex
+        self.summary.setText(ex.summary)
+        ranked = ex.elasticities.ranked(N_BARS)
+        _bars(self.elastic_plot.getPlotItem(), [ex.tag(n) for n, _ in ranked],
+              [v for _, v in ranked])
+        self.sobol_plot.getPlotItem().clear()
+        self.sobol_table.setRowCount(0)
+        self.sobol_status.setText(
+            f"Sobol analysis over the {len(ex.screened)} parameters that matter locally: "
+            f"{', '.join(ex.screened)}.")
+        self.sobol_button.setEnabled(bool(ex.screened))
+        _fill(self.basis_table, [(b.name, f"{b.value:.4g}", b.unit, b.label,
+                                  "; ".join(b.evidence)) for b in ex.basis])
+        self.warnings.clear()
+        for w in ex.warnings:
+            self.warnings.addItem(f"[{w.severity}] {w.text}")
+        if not ex.warnings:
+            self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
+        self.card.setMarkdown(ex.card.to_text())
+        self._show_attribution(ex.attribution)
+
+    def _show_attribution(self, att) -> None:
+        visible = att is not None
+        self.attr_label.setVisible(visible)
+        self.attr_table.setVisible(visible)
+        if not visible:
+            return
+        rows = []
+        for name, (med, lo, hi) in att.summary().items():
+            if math.isfinite(med):
+                rows.append((self.explanation.tag(name),
+                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {att.unit}"))
+            else:
+                rows.append((self.explanation.tag(name), "– (no periodic member)"))
+        self.attr_label.setText(
+            f"Attribution of the scenario's change in {att.metric} (Shapley, "
+            f"{int(att.ok.sum())} of {att.values.shape[0]} members)")
+        _fill(self.attr_table, rows)
+
+    # ------------------------------------------------------------------ Sobol on demand
+    def compute_sobol(self) -> None:
+        ex, twin = self.explanation, self.state.twin
+        if ex is None or twin is None or not ex.screened:
+            return
+        n, method = self.n_base.value(), self.method.currentData()
+        names = ex.screened
+        runs = n * (len(names) + 2) if method == "saltelli" else n
+        self.sobol_status.setText(f"Sampling {runs} runs…")
+        self.sobol_button.setEnabled(False)
+        gen = self._generation
+
+        def work(progress, is_cancelled):
+            from twinviewer.explain.report import explain_sobol
+
+            return explain_sobol(twin, ex.metric, names, n=n, method=method,
+                                 progress=progress, cancel=is_cancelled)
+
+        self.sobol_job = self.state.run_job(
+            f"Sobol indices of {ex.metric}", work, lambda res: self._show_sobol(res, gen),
+            lambda exc: self._sobol_failed(exc, gen))
+
+    def _sobol_failed(self, exc: BaseException, gen: int) -> None:
+        self.sobol_job = None
+        if gen == self._generation:
+            self.sobol_button.setEnabled(True)
+            self.sobol_status.setText(f"Sobol analysis stopped: {exc}")
+
+    def _show_sobol(self, res, gen: int) -> None:
+        self.sobol_job = None
+        if gen != self._generation or self.explanation is None:
+            return
+        self.explanation = self.explanation.with_sobol(res)
+        s = self.explanation.sobol
+        self.summary.setText(self.explanation.summary)
+        ranked = s.ranked()
+        ex = self.explanation
+        _bars(self.sobol_plot.getPlotItem(), [ex.tag(r[0]) for r in ranked],
+              [r[1] for r in ranked], [r[2] for r in ranked])
+        from twinviewer.twins import model_of
+
+        model = model_of(self.state.twin)
+        unit = {n: f" {model.parameter(n).unit}" for n in s.names}
+        rows = []
+        for name, _, _ in ranked:
+            i = s.names.index(name)
+            lo, hi = self.explanation.sobol_ranges[name]
+            rows.append((ex.tag(name), f"{s.S1[i]:.2f} ± {s.S1_conf[i]:.2f}",
+                         f"{s.ST[i]:.2f} ± {s.ST_conf[i]:.2f}",
+                         f"{lo:.4g}–{hi:.4g}{unit.get(name, '')}"))
+        _fill(self.sobol_table, rows)
+        status = "converged" if s.converged else "NOT converged — increase N"
+        extra = "" if s.validation_error is None else \
+            f", surrogate validation error {100 * s.validation_error:.1f} %"
+        self.sobol_status.setText(f"{s.method}: {s.n_runs} runs in {res.elapsed:.1f} s, "
+                                  f"{status}{extra}. " + " ".join(s.notes))
+        self.sobol_button.setEnabled(True)

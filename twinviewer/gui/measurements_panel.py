@@ -1,0 +1,283 @@
+"""The patient's measurements: a table to enter, import, check and apply them to the twin.
+
+Rows hold name, value, unit, 1-SD uncertainty and source. Image-derived measurements of the
+twin's anatomy are shown read-only. Every edit is checked at once
+(:func:`twinviewer.personalize.check_measurements`): rows with a problem are coloured and carry
+the message as a tooltip, and all messages are listed below the table, each naming its
+measurement. *Apply to twin* stores the clinical rows in the twin (a new Twin object; its
+simulation results stay valid because no parameter changes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.core.measurement import Measurement
+from twinviewer.core.units import UnitError, normalise_unit
+from twinviewer.gui.state import TwinState
+from twinviewer.personalize import (
+    QUANTITY_BY_NAME,
+    MeasurementError,
+    UnknownQuantity,
+    canonical_name,
+    check_measurements,
+    load_measurements,
+    save_measurements,
+)
+
+COLUMNS = ("Name", "Value", "Unit", "Uncertainty (1 SD)", "Source")
+_COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
+
+
+class MeasurementsPanel(QWidget):
+    """Editable table of measurements with inline validation, JSON import/export, apply."""
+
+    title = "Measurements"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._loading = False
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        h = self.table.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        h.setStretchLastSection(True)
+        self.table.itemChanged.connect(self._on_edit)
+
+        self.add_button = QPushButton("Add")
+        self.remove_button = QPushButton("Remove")
+        self.import_button = QPushButton("Import JSON…")
+        self.export_button = QPushButton("Export JSON…")
+        self.apply_button = QPushButton("Apply to twin")
+        self.add_button.clicked.connect(lambda: self.add_row())
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.import_button.clicked.connect(self._import_dialog)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.apply_button.clicked.connect(self.apply)
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.remove_button, self.import_button, self.export_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.apply_button)
+
+        self.messages = QLabel()
+        self.messages.setWordWrap(True)
+        self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(buttons)
+        lay.addWidget(self.messages)
+        state.twinChanged.connect(lambda _: self.load_from_twin())
+        self.load_from_twin()
+
+    # -- rows --------------------------------------------------------------------------------
+    def load_from_twin(self) -> None:
+        """Show the twin's image-derived (read-only) and clinical measurements."""
+        twin = self.state.twin
+        self._loading = True
+        self.table.setRowCount(0)
+        if twin is not None:
+            if twin.anatomy is not None:
+                for m in twin.anatomy.measurements:
+                    if _known(m.name):
+                        self._append(m, editable=False)
+            for m in twin.measurements:
+                self._append(m, editable=True)
+        self._loading = False
+        self.validate()
+
+    def set_measurements(self, ms: list[Measurement]) -> None:
+        """Replace the clinical (editable) rows by ``ms``."""
+        self._loading = True
+        for r in reversed(range(self.table.rowCount())):
+            if self._editable(r):
+                self.table.removeRow(r)
+        for m in ms:
+            self._append(m, editable=True)
+        self._loading = False
+        self.validate()
+
+    def add_row(self, name: str = "SBP") -> None:
+        """Append a row with the quantity's canonical unit and typical uncertainty."""
+        q = QUANTITY_BY_NAME.get(canonical_name(name)) if _known(name) else None
+        m = Measurement(name, 0.0 if q is None else float(sum(q.range) / 2),
+                        q.unit if q else "1", q.typical_sd if q else 0.0, "")
+        self._loading = True
+        self._append(m, editable=True)
+        self._loading = False
+        self.validate()
+
+    def remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        for r in rows:
+            if self._editable(r):
+                self.table.removeRow(r)
+        self.validate()
+
+    def _append(self, m: Measurement, editable: bool) -> None:
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        cells = (m.name, f"{m.value:.4g}", m.unit, f"{m.uncertainty:.3g}", m.source)
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if not editable:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                item.setForeground(QBrush(QColor("#555555")))
+                item.setData(Qt.ItemDataRole.UserRole, "image")
+            self.table.setItem(r, c, item)
+
+    def _editable(self, row: int) -> bool:
+        item = self.table.item(row, 0)
+        return item is not None and item.data(Qt.ItemDataRole.UserRole) != "image"
+
+    # -- reading and checking -----------------------------------------------------------------
+    def _row(self, r: int) -> Measurement:
+        text = [(self.table.item(r, c).text() if self.table.item(r, c) else "").strip()
+                for c in range(len(COLUMNS))]
+        name = text[0] or f"row {r + 1}"
+        try:
+            value = float(text[1])
+        except ValueError:
+            raise MeasurementError(f"{name}: value {text[1]!r} is not a number") from None
+        try:
+            unit = normalise_unit(text[2])
+        except UnitError as exc:
+            raise MeasurementError(f"{name}: {exc}") from None
+        try:
+            sd = float(text[3]) if text[3] else 0.0
+            return Measurement(name, value, unit, sd, text[4])
+        except ValueError as exc:
+            raise MeasurementError(f"{name}: uncertainty {text[3]!r}: {exc}") from None
+
+    def rows(self) -> tuple[list[Measurement | None], list[str]]:
+        """Each row's measurement (None if unreadable) and the reading errors."""
+        out, errs = [], []
+        for r in range(self.table.rowCount()):
+            try:
+                out.append(self._row(r))
+            except MeasurementError as exc:
+                out.append(None)
+                errs.append(str(exc))
+        return out, errs
+
+    def measurements(self, editable_only: bool = True) -> list[Measurement]:
+        """The readable measurements of the table (by default only the clinical rows)."""
+        ms, _ = self.rows()
+        return [m for r, m in enumerate(ms)
+                if m is not None and (self._editable(r) or not editable_only)]
+
+    def validate(self) -> list[str]:
+        """Check all rows; colour them and list the messages. Returns the error messages."""
+        ms, read_errors = self.rows()
+        issues = check_measurements([m for m in ms if m is not None])
+        self._loading = True
+        for r, m in enumerate(ms):
+            found = [] if m is None else _concerning(issues, _canon(m.name))
+            level = "error" if m is None or any(i.level == "error" for i in found) else \
+                "warning" if found else ""
+            tip = "\n".join(i.message for i in found) if m is not None else "unreadable row"
+            for c in range(len(COLUMNS)):
+                item = self.table.item(r, c)
+                if item is None:
+                    continue
+                item.setBackground(QBrush(_COLOURS[level]) if level else QBrush())
+                item.setToolTip(tip)
+        self._loading = False
+        errors = read_errors + [i.message for i in issues if i.level == "error"]
+        warnings = [i.message for i in issues if i.level == "warning"]
+        lines = [f"<span style='color:#a00000'>✖ {_esc(e)}</span>" for e in errors]
+        lines += [f"<span style='color:#8a5a00'>⚠ {_esc(w)}</span>" for w in warnings]
+        if not lines:
+            n = sum(m is not None for m in ms)
+            lines = [f"{n} measurement{'s' if n != 1 else ''}, no problems found"]
+        self.messages.setText("<br>".join(lines))
+        self.apply_button.setEnabled(not errors and self.state.twin is not None)
+        return errors
+
+    def _on_edit(self, _item: QTableWidgetItem) -> None:
+        if not self._loading:
+            self.validate()
+
+    # -- actions -----------------------------------------------------------------------------
+    def apply(self) -> bool:
+        """Store the clinical rows in the twin (a new Twin); False if there are errors."""
+        twin = self.state.twin
+        if twin is None or self.validate():
+            return False
+        results = self.state.session.results
+        new = replace(twin, measurements=self.measurements(editable_only=True))
+        self.state.session.set_twin(new)
+        if results is not None:  # parameters unchanged: the simulation still holds
+            self.state.session.set_results(results)
+        self.state.info(f"{len(new.measurements)} measurements stored in the twin")
+        return True
+
+    def import_file(self, path: str | Path) -> bool:
+        """Load a JSON measurement set into the clinical rows; False (and a message) if bad."""
+        try:
+            ms = load_measurements(path)
+        except MeasurementError as exc:
+            self.messages.setText(f"<span style='color:#a00000'>✖ {_esc(str(exc))}</span>")
+            self.state.error(f"import of measurements failed: {exc}")
+            return False
+        self.set_measurements(ms)
+        return True
+
+    def export_file(self, path: str | Path) -> None:
+        save_measurements(self.measurements(editable_only=False), path)
+
+    def _import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import measurements", "",
+                                              "Measurements (*.json)")
+        if path:
+            self.import_file(path)
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export measurements", "measurements.json",
+                                              "Measurements (*.json)")
+        if path:
+            try:
+                self.export_file(path)
+            except OSError as exc:
+                self.state.error(f"could not write {Path(path).name}: {exc}")
+
+
+def _known(name: str) -> bool:
+    try:
+        canonical_name(name)
+    except UnknownQuantity:
+        return False
+    return True
+
+
+def _canon(name: str) -> str:
+    return canonical_name(name) if _known(name) else name
+
+
+def _concerning(issues, name: str) -> list:
+    """Issues about ``name``: its own, and consistency issues that mention it."""
+    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])")
+    return [i for i in issues if _canon(i.name) == name or word.search(i.message)]
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,132 @@
+"""The predicted clinical metrics with their 90 % interval, and measured values beside them.
+
+Predicted and measured are separate columns and are never blended. Measurements come from
+``twin.measurements`` and from the anatomy's image-derived measurements (e.g. LVEDV from CT
+segmentation), each with its source.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+import twinviewer
+from twinviewer.gui.state import TwinState
+from twinviewer.physiology import METRICS
+
+COLUMNS = ("Metric", "Predicted (5–95 %)", "Unit", "Measured ± SD")
+HEADER_TIPS = ("Hover a metric for its name and definition",
+               "Model prediction: median over the ensemble, with its 90 % interval",
+               "Unit of the prediction (and of the measurement unless stated)",
+               "Measured value with one standard deviation and its source; never blended "
+               "with the prediction")
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "–"
+    a = abs(x)
+    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.2f}"
+
+
+def format_prediction(med: float, lo: float, hi: float) -> str:
+    """``'58 (52–63)'``; a dash when nothing is known."""
+    if not math.isfinite(med):
+        return "– (no periodic member)"
+    return f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})"
+
+
+class MetricsPanel(QWidget):
+    """Table of every model metric: median (5–95 %) with unit, and the measurement if any."""
+
+    title = "Metrics"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for i, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(i).setToolTip(tip)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        h = self.table.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        h.setStretchLastSection(True)
+        self.sources = QLabel("")
+        self.sources.setWordWrap(True)
+        self.note = QLabel(twinviewer.RESEARCH_USE)
+        self.note.setStyleSheet("color: #8a5a00;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.sources)
+        lay.addWidget(self.note)
+        state.resultsChanged.connect(lambda _: self.refresh())
+        state.twinChanged.connect(lambda _: self.refresh())
+        self.refresh()
+
+    def _measured(self, name: str, unit: str) -> tuple[str, str]:
+        twin = self.state.twin
+        found = []
+        if twin is not None:
+            found += [m for m in twin.measurements if m.name == name]
+            if twin.anatomy is not None:
+                found += [m for m in twin.anatomy.measurements if m.name == name]
+        if not found:
+            return "", ""
+        m = found[0]
+        try:
+            m = m.to(unit)
+        except Exception:  # noqa: BLE001 - show as measured, in its own unit
+            pass
+        unit = "" if m.unit == unit else f" {m.unit}"  # the Unit column holds the rest
+        return f"{_fmt(m.value)} ± {_fmt(m.uncertainty)}{unit}", m.source or "unknown source"
+
+    def refresh(self) -> None:
+        r = self.state.results
+        rows = []
+        sources: list[str] = []
+        for m in METRICS:
+            if r is None or m.name not in r.metrics:
+                pred = "waiting for predictions…" if r is None else "–"
+            else:
+                pred = format_prediction(*r.summary(m.name))
+            measured, source = self._measured(m.name, m.unit)
+            if source and source not in sources:
+                sources.append(source)
+            if source:
+                measured += " " + "*" * (sources.index(source) + 1)
+            rows.append((m.name, pred, m.unit, measured,
+                         f"{m.label}: {m.description}" if m.label else m.description))
+        self.sources.setText("  ".join(f"{'*' * (i + 1)} measured by {s}"
+                                       for i, s in enumerate(sources)))
+        self.table.setUpdatesEnabled(False)
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row[:4]):
+                item = QTableWidgetItem(text)
+                item.setToolTip(row[4])
+                if j == 1 or j == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
+                                          Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
+        self.table.setUpdatesEnabled(True)
+
+    def text_of(self, metric: str) -> tuple[str, str]:
+        """(predicted, measured) cell texts of ``metric`` (for tests and reports)."""
+        for i, m in enumerate(METRICS):
+            if m.name == metric:
+                return self.table.item(i, 1).text(), self.table.item(i, 3).text()
+        raise KeyError(metric)
+

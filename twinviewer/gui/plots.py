@@ -1,0 +1,214 @@
+"""Pressure–volume loops and the Wiggers diagram of the ensemble, with a time cursor.
+
+Bands are the central 90 % of the ensemble at each sample of the beat (5th–95th percentile of
+each signal separately over periodic members); the thick line is the per-sample median. The
+PV panel also draws a subset of member loops, translucent, so the spread of loop *shapes*
+shows (a percentile envelope of pressure and volume separately is not itself a loop).
+Dragging a time cursor sets the time in the cycle for every view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+import twinviewer
+from twinviewer.gui import cycle
+from twinviewer.gui.state import TwinState
+
+pg.setConfigOptions(antialias=False, background="w", foreground="k")
+
+COLOURS = {"p_AO": (200, 30, 40), "p_LV": (30, 90, 200), "p_LA": (230, 140, 20),
+           "p_RV": (120, 60, 170), "V_LV": (30, 90, 200), "V_RV": (120, 60, 170),
+           "Q_MV": (230, 140, 20), "Q_AV": (200, 30, 40), "Q_TV": (120, 60, 170),
+           "Q_PV": (40, 150, 90)}
+LABELS = {"p_AO": "Aortic root", "p_LV": "LV", "p_LA": "LA", "p_RV": "RV", "V_LV": "LV",
+          "V_RV": "RV", "Q_MV": "Mitral", "Q_AV": "Aortic", "Q_TV": "Tricuspid",
+          "Q_PV": "Pulmonary"}
+N_MEMBER_LOOPS = 40
+
+
+def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
+    a = pg.PlotDataItem(x, lo, pen=None)
+    b = pg.PlotDataItem(x, hi, pen=None)
+    fill = pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 50))
+    plot.addItem(fill)
+    return fill
+
+
+def _research_label() -> QLabel:
+    lab = QLabel(twinviewer.RESEARCH_USE)
+    lab.setWordWrap(True)
+    lab.setStyleSheet("color: #8a5a00; font-size: 10px;")
+    return lab
+
+
+class PVLoopPanel(QWidget):
+    """LV and RV pressure–volume loops: median loop, member loops, 90 % band, time marker."""
+
+    title = "PV loops"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.results = None
+        self.glw = pg.GraphicsLayoutWidget()
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.markers: dict[str, pg.ScatterPlotItem] = {}
+        for col, side in enumerate(("LV", "RV")):
+            p = self.glw.addPlot(row=0, col=col, title=f"{side} pressure–volume loop")
+            p.setLabel("bottom", f"{side} volume (mL)")
+            p.setLabel("left", f"{side} pressure (mmHg)")
+            p.showGrid(x=True, y=True, alpha=0.2)
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).enableAutoSIPrefix(False)
+            self.plots[side] = p
+        self.status = QLabel("waiting for predictions…")
+        self.status.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.glw, 1)
+        lay.addWidget(self.status)
+        lay.addWidget(_research_label())
+        state.resultsChanged.connect(self.set_results)
+        state.timeChanged.connect(self.set_time)
+        if state.results is not None:
+            self.set_results(state.results)
+
+    def set_results(self, results) -> None:
+        self.results = results
+        for p in self.plots.values():
+            p.clear()
+        self.markers = {}
+        if results is None:
+            self.status.setText("waiting for predictions…")
+            return
+        ok = cycle.ok_members(results)
+        idx = np.flatnonzero(ok)
+        pick = idx[np.linspace(0, len(idx) - 1, min(N_MEMBER_LOOPS, len(idx))).astype(int)]
+        for side, p in self.plots.items():
+            V, P = results.series[f"V_{side}"], results.series[f"p_{side}"]
+            rgb = COLOURS[f"p_{side}"]
+            # all member loops as one NaN-separated curve: one path to paint per frame
+            nan = np.full((len(pick), 1), np.nan)
+            xs = np.hstack([V[pick], V[pick, :1], nan]).ravel()
+            ys = np.hstack([P[pick], P[pick, :1], nan]).ravel()
+            p.plot(xs, ys, pen=pg.mkPen(*rgb, 35), connect="finite",
+                   name=f"{len(pick)} of {int(ok.sum())} members")
+            vm, vlo, vhi = cycle.band(results, f"V_{side}")
+            pm, plo, phi = cycle.band(results, f"p_{side}")
+            # 90 % band of pressure drawn along the median volume; of volume along median p
+            fill = _band(p, vm, plo, phi, rgb)
+            fill.setZValue(-5)
+            p.plot(np.r_[vm, vm[:1]], np.r_[pm, pm[:1]], pen=pg.mkPen(*rgb, width=3),
+                   name="median loop")
+            p.plot(vlo, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine))
+            p.plot(vhi, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine),
+                   name="90 % band (5–95 %)")
+            mk = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
+            p.addItem(mk)
+            self.markers[side] = mk
+        self.status.setText(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
+                            f"periodic members (of {results.n}) · shaded: 5–95 % of pressure "
+                            f"at each sample · dashed: 5–95 % of volume · dot: now")
+        self.set_time(self.state.time)
+
+    def set_time(self, fraction: float) -> None:
+        r = self.results
+        if r is None:
+            return
+        for side, mk in self.markers.items():
+            v = cycle.percentile_at(r, f"V_{side}", fraction)
+            p = cycle.percentile_at(r, f"p_{side}", fraction)
+            mk.setData([v], [p])
+
+
+class WiggersPanel(QWidget):
+    """Wiggers diagram: pressures (aortic root, LV, LA), LV volume and valve flows vs time."""
+
+    title = "Wiggers diagram"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.results = None
+        self.period = 1.0
+        self.glw = pg.GraphicsLayoutWidget()
+        self.p_press = self.glw.addPlot(row=0, col=0)
+        self.p_press.setLabel("left", "p (mmHg)")
+        self.p_vol = self.glw.addPlot(row=1, col=0)
+        self.p_vol.setLabel("left", "V (mL)")
+        self.p_flow = self.glw.addPlot(row=2, col=0)
+        self.p_flow.setLabel("left", "Q (mL/s)")
+        self.p_flow.setLabel("bottom", "Time in beat (s)")
+        self.cursors: list[pg.InfiniteLine] = []
+        self.glw.ci.layout.setRowStretchFactor(0, 2)
+        for p in (self.p_press, self.p_vol, self.p_flow):
+            p.showGrid(x=True, y=True, alpha=0.2)
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).enableAutoSIPrefix(False)
+            if p is not self.p_press:
+                p.setXLink(self.p_press)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        key = "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ {LABELS[n]}"
+                        f"{' pressure' if n.startswith('p_') else ''}</span>"
+                        for n in ("p_AO", "p_LV", "p_LA"))
+        key += "  ·  flows: " + "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ "
+                                          f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV"))
+        self.key = QLabel(key)
+        self.key.setWordWrap(True)
+        lay.addWidget(self.key)
+        lay.addWidget(self.glw, 1)
+        note = QLabel("Median with 90 % band (5–95 % of the ensemble at each sample); drag "
+                      "the black line to move in time.")
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        lay.addWidget(_research_label())
+        state.resultsChanged.connect(self.set_results)
+        state.timeChanged.connect(self.set_time)
+        if state.results is not None:
+            self.set_results(state.results)
+
+    def _series(self, plot, names, t) -> None:
+        for name in names:
+            if name not in self.results.series:
+                continue
+            med, lo, hi = cycle.band(self.results, name)
+            _band(plot, t, lo, hi, COLOURS[name]).setZValue(-5)
+            plot.plot(t, med, pen=pg.mkPen(*COLOURS[name], width=2), name=LABELS[name])
+
+    def set_results(self, results) -> None:
+        self.results = results
+        self.cursors = []
+        for p in (self.p_press, self.p_vol, self.p_flow):
+            p.clear()
+        if results is None:
+            return
+        self.period = cycle.beat_period_s(results)
+        n = results.time.shape[1]
+        t = np.linspace(0.0, self.period, n)
+        self._series(self.p_press, ("p_AO", "p_LV", "p_LA"), t)
+        self._series(self.p_vol, ("V_LV",), t)
+        self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
+        for p in (self.p_press, self.p_vol, self.p_flow):
+            line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
+                                   hoverPen=pg.mkPen((200, 0, 0), width=3))
+            line.sigPositionChanged.connect(self._on_drag)
+            p.addItem(line)
+            self.cursors.append(line)
+        self.set_time(self.state.time)
+
+    def _on_drag(self, line) -> None:
+        if getattr(self, "_setting", False):
+            return
+        self.state.session.set_time(float(np.clip(line.value() / self.period, 0, 0.999999)))
+
+    def set_time(self, fraction: float) -> None:
+        self._setting = True
+        try:
+            for c in self.cursors:
+                c.setValue(fraction * self.period)
+        finally:
+            self._setting = False

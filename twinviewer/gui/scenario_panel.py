@@ -1,0 +1,722 @@
+"""What-if scenarios: build them from the intervention library, run them over the ensemble,
+compare them with the baseline member by member, rank them by a goal, and drag a slider for a
+live single-twin prediction.
+
+The panel computes nothing itself: it calls :mod:`twinviewer.interventions` (Qt-free) and
+runs ensembles through ``state.run_job``; results go to ``state.session`` and come back by
+signal. Every ensemble number is a median with its 90 % interval; the live slider shows the
+twin's point estimate only, labelled as such, and the ensemble follows when the slider is
+released.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import twinviewer
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.gui.state import TwinState
+from twinviewer.interventions import (
+    BASELINE,
+    DEFAULT_METRICS,
+    DIRECTIONS,
+    LIBRARY,
+    Goal,
+    Intervention,
+    InterventionError,
+    Setting,
+    SingleTwinPredictor,
+    apply_scenario,
+    rank,
+    run_scenarios,
+    scenario_label,
+    scenario_table,
+)
+from twinviewer.interventions.ranking import Constraint
+from twinviewer.io import audit_log
+from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
+
+TABLE_METRICS = (*DEFAULT_METRICS, "VAD_flow")
+LIVE_METRICS = ("CO", "LVEDP", "LAP", "MAP", "HR", "AV_mean_gradient", "MR_fraction",
+                "VAD_flow")
+PALETTE = [(30, 90, 200), (200, 30, 40), (40, 150, 90), (230, 140, 20), (120, 60, 170),
+           (20, 160, 170), (170, 110, 60)]
+BASE_RGB = (90, 90, 90)
+SLIDER_STEPS = 200
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "–"
+    a = abs(x)
+    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.2f}"
+
+
+def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> str:
+    """``'5.2 (3.8–6.6)'``, or with signs for a difference: ``'+0.3 (+0.1 to +0.6)'``."""
+    if not math.isfinite(med):
+        return "– (no periodic member)"
+    if signed:
+        s = lambda x: ("+" if x > 0 else "") + _fmt(x)  # noqa: E731
+        return f"{s(med)} ({s(lo)} to {s(hi)})"
+    return f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})"
+
+
+_UNIT_TEXT = {"cm^2": "cm²", "1": "", "ug/kg/min": "µg/kg/min"}
+
+
+def unit_text(unit: str) -> str:
+    """A unit as displayed (``cm^2`` → ``cm²``; the dimensionless ``1`` → nothing)."""
+    return _UNIT_TEXT.get(unit, unit)
+
+
+def _decimals(s: Setting) -> int:
+    lo, hi = s.limits
+    if s.unit in ("rpm", "bpm", "ms", "mm", "%") or hi - lo > 100:
+        return 0
+    return 2 if hi - lo <= 5 else 1
+
+
+class SettingEditor:
+    """One setting's widget: a combo box of named choices or a spin box with its unit."""
+
+    def __init__(self, setting: Setting) -> None:
+        self.setting = setting
+        lo, hi = setting.limits
+        if setting.choices and setting.only_choices:
+            self.widget = QComboBox()
+            for value, label in setting.choices.items():
+                self.widget.addItem(label, float(value))
+            self.set_value(setting.default)
+        else:
+            self.widget = QDoubleSpinBox()
+            self.widget.setDecimals(_decimals(setting))
+            self.widget.setRange(lo, hi)
+            self.widget.setSingleStep(max((hi - lo) / 100.0, 10.0 ** -_decimals(setting)))
+            if unit_text(setting.unit):
+                self.widget.setSuffix(f" {unit_text(setting.unit)}")
+            self.widget.setValue(setting.default)
+        tip = setting.description
+        if setting.choices and not setting.only_choices:
+            tip += "\n" + ", ".join(f"{k:g} = {v}" for k, v in setting.choices.items())
+        self.widget.setToolTip(tip)
+
+    def value(self) -> float:
+        if isinstance(self.widget, QComboBox):
+            return float(self.widget.currentData())
+        return float(self.widget.value())
+
+    def set_value(self, value: float) -> None:
+        if isinstance(self.widget, QComboBox):
+            i = self.widget.findData(float(value))
+            if i >= 0:
+                self.widget.setCurrentIndex(i)
+        else:
+            self.widget.setValue(float(value))
+
+
+class ScenarioPanel(QWidget):
+    """Build, run, compare and rank what-if scenarios; live single-twin slider."""
+
+    title = "What-if scenarios"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.steps: list[InterventionStep] = []
+        self.scenarios: list[Scenario] = []
+        self.editors: dict[str, SettingEditor] = {}
+        self.job = None
+        self.table = None  # last ScenarioTable
+        self.ranking = None
+        self.live_updates = 0
+        self.live_result = None
+        self._predictor: SingleTwinPredictor | None = None
+        self._predictor_twin = None
+        self._slider_values: np.ndarray = np.zeros(1)
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(0)
+        self._live_timer.timeout.connect(self.update_live)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self._build_editor())
+        split.addWidget(self._build_results())
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(split, 1)
+        research = QLabel(twinviewer.RESEARCH_USE)
+        research.setStyleSheet("color: #8a5a00; font-size: 10px;")
+        lay.addWidget(research)
+
+        state.twinChanged.connect(self._on_twin)
+        state.resultsChanged.connect(lambda _r: self.refresh())
+        state.scenarioResultsChanged.connect(lambda _r: self.refresh())
+        state.jobProgress.connect(self._on_job_progress)
+        state.jobFinished.connect(self._on_job_finished)
+        self._on_intervention_changed()
+        self._on_twin(state.twin)
+
+    # ------------------------------------------------------------------ construction
+    def _build_editor(self) -> QWidget:
+        box = QWidget()
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+
+        build = QGroupBox("Intervention")
+        bl = QVBoxLayout(build)
+        self.intervention_box = QComboBox()
+        for iv in LIBRARY.values():
+            self.intervention_box.addItem(iv.title, iv.name)
+        self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
+        bl.addWidget(self.intervention_box)
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        bl.addWidget(self.form_host)
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        self.about.setStyleSheet("font-size: 10px;")
+        bl.addWidget(self.about)
+        self.add_step_button = QPushButton("Add step")
+        self.add_step_button.clicked.connect(self.add_step)
+        bl.addWidget(self.add_step_button)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        bl.addWidget(self.error_label)
+
+        live = QGroupBox("Live single twin (point estimate)")
+        ll = QVBoxLayout(live)
+        self.slider_label = QLabel()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.valueChanged.connect(self._on_slider_moved)
+        self.slider.sliderReleased.connect(self.run_live_ensemble)
+        self.live_label = QLabel("open a twin to see live predictions")
+        self.live_label.setWordWrap(True)
+        self.live_run_button = QPushButton("Run this on the ensemble")
+        self.live_run_button.setToolTip("the same as releasing the slider: the live scenario "
+                                        "over every member, with intervals")
+        self.live_run_button.clicked.connect(self.run_live_ensemble)
+        ll.addWidget(self.slider_label)
+        ll.addWidget(self.slider)
+        ll.addWidget(self.live_label)
+        ll.addWidget(self.live_run_button)
+        bl.addWidget(live)
+        lay.addWidget(build, 3)
+
+        sc = QGroupBox("Scenarios")
+        sl = QVBoxLayout(sc)
+        sl.addWidget(QLabel("Steps of the scenario being built (applied in order):"))
+        self.steps_list = QListWidget()
+        sl.addWidget(self.steps_list)
+        row = QHBoxLayout()
+        clear = QPushButton("Clear steps")
+        clear.clicked.connect(self.clear_steps)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("scenario name (optional)")
+        self.add_scenario_button = QPushButton("Add scenario")
+        self.add_scenario_button.clicked.connect(self.add_scenario)
+        row.addWidget(clear)
+        row.addWidget(self.name_edit, 1)
+        row.addWidget(self.add_scenario_button)
+        sl.addLayout(row)
+        self.scenario_list = QListWidget()
+        sl.addWidget(self.scenario_list)
+        row = QHBoxLayout()
+        remove = QPushButton("Remove scenario")
+        remove.clicked.connect(self.remove_scenario)
+        self.run_button = QPushButton("Run on ensemble")
+        self.run_button.clicked.connect(self.run_all)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        row.addWidget(remove)
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        sl.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setVisible(False)
+        sl.addWidget(self.progress)
+        lay.addWidget(sc, 2)
+        return box
+
+    def _build_results(self) -> QWidget:
+        self.tabs = QTabWidget()
+        # Table
+        tw = QWidget()
+        tl = QVBoxLayout(tw)
+        self.result_table = QTableWidget()
+        self.result_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.result_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        tl.addWidget(self.result_table, 1)
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setStyleSheet("color: #b00020;")
+        tl.addWidget(self.flags_label)
+        note = QLabel("median (5–95 %) over plausible twins; Δ = scenario − baseline paired by "
+                      "member; '% better' counts members improved beyond the metric's "
+                      "tolerance (direction: " + ", ".join(
+                          f"{m} {'↑' if d.better > 0 else '↓'}" for m, d in DIRECTIONS.items()
+                          if m in TABLE_METRICS) + ")")
+        note.setWordWrap(True)
+        note.setStyleSheet("font-size: 10px;")
+        tl.addWidget(note)
+        self.tabs.addTab(tw, "Table")
+        # Curves
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        self.pv_plot = self.glw.addPlot(row=0, col=0, title="LV pressure–volume loop (median)")
+        self.pv_plot.setLabel("bottom", "LV volume (mL)")
+        self.pv_plot.setLabel("left", "LV pressure (mmHg)")
+        self.pv_plot.addLegend(offset=(5, 5), labelTextColor="k")
+        self.wiggers_plot = self.glw.addPlot(row=0, col=1, title="Wiggers: LV and aortic "
+                                             "pressure (median, 5–95 % band of LV)")
+        self.wiggers_plot.setLabel("bottom", "fraction of the beat")
+        self.wiggers_plot.setLabel("left", "pressure (mmHg)")
+        for p in (self.pv_plot, self.wiggers_plot):
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.setTitle(p.titleLabel.text, color="k")
+            for side in ("left", "bottom"):
+                p.getAxis(side).setPen("k")
+                p.getAxis(side).setTextPen("k")
+        self.live_curve = pg.PlotDataItem(
+            name="live (point estimate)",
+            pen=pg.mkPen((0, 0, 0), width=2, style=Qt.PenStyle.DashLine))
+        self.tabs.addTab(self.glw, "PV loop / Wiggers")
+        # Ranking
+        rw = QWidget()
+        rl = QVBoxLayout(rw)
+        row = QHBoxLayout()
+        self.sense_box = QComboBox()
+        self.sense_box.addItems(["min", "max"])
+        self.goal_metric = QComboBox()
+        for m in METRIC_BY_NAME.values():
+            self.goal_metric.addItem(f"{m.label} ({m.name})", m.name)
+        self.goal_metric.setCurrentIndex(self.goal_metric.findData("LVEDP"))
+        self.constraints_edit = QLineEdit("CO>=4")
+        self.constraints_edit.setToolTip("constraints separated by ';', e.g. CO>=4; MAP>=65")
+        self.rank_button = QPushButton("Rank")
+        self.rank_button.clicked.connect(self.rank_scenarios)
+        row.addWidget(self.sense_box)
+        row.addWidget(self.goal_metric, 1)
+        row.addWidget(QLabel("subject to"))
+        row.addWidget(self.constraints_edit, 1)
+        row.addWidget(self.rank_button)
+        rl.addLayout(row)
+        self.rank_table = QTableWidget(0, 3)
+        self.rank_table.setHorizontalHeaderLabels(
+            ["Option", "Best in % of plausible twins", "Meets constraints in %"])
+        self.rank_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rank_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        rl.addWidget(self.rank_table, 1)
+        self.rank_label = QLabel()
+        self.rank_label.setWordWrap(True)
+        rl.addWidget(self.rank_label)
+        self.tabs.addTab(rw, "Ranking")
+        return self.tabs
+
+    # ------------------------------------------------------------------ builder
+    @property
+    def intervention(self) -> Intervention:
+        return LIBRARY[self.intervention_box.currentData()]
+
+    def select_intervention(self, name: str) -> None:
+        """Select an intervention by registry name (also used by tests and scripts)."""
+        i = self.intervention_box.findData(name)
+        if i < 0:
+            raise InterventionError(f"unknown intervention {name!r}")
+        self.intervention_box.setCurrentIndex(i)
+
+    def _on_intervention_changed(self, *_args) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        iv = self.intervention
+        self.editors = {}
+        for s in iv.settings:
+            ed = SettingEditor(s)
+            self.editors[s.name] = ed
+            label = QLabel(s.display)
+            label.setToolTip(s.description)
+            self.form.addRow(label, ed.widget)
+        self.about.setText(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence))
+        self.about.setToolTip("\n".join(iv.assumptions))
+        self.error_label.clear()
+        self._setup_slider()
+        self.schedule_live()
+
+    def set_setting(self, name: str, value: float) -> None:
+        self.editors[name].set_value(value)
+
+    def current_step(self) -> InterventionStep:
+        return InterventionStep(self.intervention.name,
+                                {k: ed.value() for k, ed in self.editors.items()})
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.state.warn(text)
+
+    def _check(self, steps: list[InterventionStep]) -> bool:
+        """Apply the steps to the twin's point estimate; show any refusal."""
+        twin = self.state.twin
+        try:
+            for st in steps:
+                LIBRARY[st.name].validate(st.settings)
+            if twin is not None:
+                from twinviewer.twins import model_of
+
+                apply_scenario(model_of(twin), twin.ensemble, Scenario("check", tuple(steps)))
+        except (InterventionError, ModelError) as exc:
+            self._show_error(str(exc))
+            return False
+        self.error_label.clear()
+        return True
+
+    def add_step(self) -> bool:
+        step = self.current_step()
+        if not self._check([*self.steps, step]):
+            return False
+        self.steps.append(step)
+        self.steps_list.addItem(scenario_label([step]))
+        return True
+
+    def clear_steps(self) -> None:
+        self.steps = []
+        self.steps_list.clear()
+
+    def add_scenario(self) -> bool:
+        if not self.steps and not self.add_step():
+            return False
+        name = self.name_edit.text().strip() or scenario_label(self.steps)
+        if name == BASELINE or name in {s.name for s in self.scenarios}:
+            self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
+            return False
+        self.scenarios.append(Scenario(name, tuple(self.steps)))
+        self.scenario_list.addItem(name)
+        self.name_edit.clear()
+        self.clear_steps()
+        return True
+
+    def remove_scenario(self) -> None:
+        row = self.scenario_list.currentRow()
+        if row >= 0:
+            self.scenario_list.takeItem(row)
+            del self.scenarios[row]
+
+    def _on_twin(self, twin) -> None:
+        self._predictor = None
+        self._predictor_twin = None
+        self.scenarios = list(twin.scenarios) if twin is not None else []
+        self.scenario_list.clear()
+        for s in self.scenarios:
+            self.scenario_list.addItem(s.name)
+        self.clear_steps()
+        self.refresh()
+        self.schedule_live()
+
+    # ------------------------------------------------------------------ ensemble runs
+    def run_all(self) -> None:
+        """Run every listed scenario over the ensemble (worker thread)."""
+        if not self.scenarios:
+            self._show_error("add a scenario first")
+            return
+        self._run(list(self.scenarios), replace=True)
+
+    def run_live_ensemble(self) -> None:
+        """On slider release: the live scenario over the ensemble, merged into the results."""
+        if self.state.twin is None:
+            return
+        sc = self.live_scenario()
+        self._run([Scenario(f"live: {sc.name}", sc.steps)], replace=False)
+
+    def _run(self, scenarios: list[Scenario], *, replace: bool) -> None:
+        twin = self.state.twin
+        if twin is None:
+            self._show_error("open a twin first")
+            return
+        if self.job is not None:
+            self.job.cancel()
+        from twinviewer.twins import model_of
+
+        try:
+            model = model_of(twin)
+            for sc in scenarios:  # refuse bad scenarios before starting a thread
+                apply_scenario(model, twin.ensemble, sc)
+        except (InterventionError, ModelError) as exc:
+            self._show_error(str(exc))
+            return
+        base = self.state.results
+        if base is not None and (base.n != twin.ensemble.shape[0]
+                                 or not np.array_equal(base.params, twin.ensemble)):
+            base = None
+        n = twin.ensemble.shape[0]
+
+        def work(progress, is_cancelled):
+            baseline = base
+            if baseline is None:
+                progress(0.0, "baseline")
+                baseline = simulate(model, twin.ensemble, cancel=is_cancelled)
+            res = run_scenarios(model, baseline, scenarios, progress=progress,
+                                cancel=is_cancelled)
+            return baseline, res
+
+        def done(out) -> None:
+            baseline, res = out
+            if self.state.twin is not twin:
+                return  # another twin was opened meanwhile
+            if baseline is not self.state.results:
+                self.state.session.set_results(baseline)
+            merged = dict(res) if replace else {
+                k: v for k, v in self.state.session.scenario_results.items()
+                if not (k.startswith("live: ") and k not in res)}
+            merged.update(res)
+            for sc in scenarios:  # slider previews ("live: …") are not decisions: not audited
+                if not sc.name.startswith("live: "):
+                    audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "members": n})
+            self.state.session.set_scenario_results(merged)
+
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setEnabled(True)
+        self.job = self.state.run_job(f"What-if over {n} members", work, done)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _on_job_progress(self, job, fraction: float, text: str) -> None:
+        if job is self.job:
+            self.progress.setValue(int(1000 * fraction))
+            self.progress.setFormat(text)
+
+    def _on_job_finished(self, job) -> None:
+        if job is self.job:
+            self.job = None
+            self.progress.setVisible(False)
+            self.cancel_button.setEnabled(False)
+
+    # ------------------------------------------------------------------ display
+    def refresh(self) -> None:
+        base = self.state.results
+        res = self.state.session.scenario_results
+        self.table = None
+        paired = {k: r for k, r in res.items() if base is not None and r.n == base.n}
+        if base is not None and paired:
+            self.table = scenario_table(base, paired, TABLE_METRICS)
+        self._fill_table()
+        self._draw_curves(base, paired)
+        self.ranking = None
+        self.rank_table.setRowCount(0)
+        self.rank_label.clear()
+
+    def _fill_table(self) -> None:
+        t = self.table
+        tab = self.result_table
+        tab.clear()
+        if t is None:
+            tab.setRowCount(0)
+            tab.setColumnCount(1)
+            tab.setHorizontalHeaderLabels(["Run scenarios on the ensemble to compare them "
+                                           "with the baseline"])
+            self.flags_label.clear()
+            return
+        headers = ["Metric", "Unit", "Measured ± 1 SD", "Baseline"]
+        for s in t.scenarios:
+            headers += [s, f"Δ {s}", "% better"]
+        tab.setColumnCount(len(headers))
+        tab.setRowCount(len(t.metrics))
+        tab.setHorizontalHeaderLabels(headers)
+        twin = self.state.twin
+        for r, m in enumerate(t.metrics):
+            meta = METRIC_BY_NAME[m]
+            b = t.baseline[m]
+            measured = "—"
+            if twin is not None and (meas := twin.measurement(m)) is not None:
+                measured = f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {meas.unit}"
+            cells = [meta.label, t.units[m], measured, format_interval(b.median, b.lo, b.hi)]
+            for s in t.scenarios:
+                c = t.cells[m][s]
+                cells += [format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
+                          format_interval(c.difference.median, c.difference.lo,
+                                          c.difference.hi, signed=True),
+                          "—" if c.improved is None else f"{100 * c.improved:.0f} %"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 0:
+                    item.setToolTip(meta.description)
+                tab.setItem(r, col, item)
+        lines = [f"{s}: {line}" for s, f in t.flags.items() for line in f.lines()]
+        self.flags_label.setText("\n".join(lines))
+
+    def _draw_curves(self, base, results) -> None:
+        self.pv_plot.clear()
+        self.wiggers_plot.clear()
+        self.pv_plot.addItem(self.live_curve)
+        if base is None:
+            return
+        runs = [(BASELINE, base, BASE_RGB)] + [
+            (k, r, PALETTE[i % len(PALETTE)]) for i, (k, r) in enumerate(results.items())]
+        for name, r, rgb in runs:
+            ok = r.ok
+            if not ok.any():
+                continue
+            v = np.nanmedian(r.series["V_LV"][ok], axis=0)
+            p_lv = r.series["p_LV"][ok]
+            lo, med, hi = np.nanpercentile(p_lv, [5, 50, 95], axis=0)
+            self.pv_plot.plot(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2),
+                              name=name)
+            x = np.linspace(0.0, 1.0, med.size, endpoint=False)
+            # PlotCurveItem, not PlotDataItem(pen=None): the latter has an empty path in
+            # pyqtgraph 0.14, so FillBetweenItem would fill nothing.
+            a = pg.PlotCurveItem(x, lo, pen=pg.mkPen(None))
+            b = pg.PlotCurveItem(x, hi, pen=pg.mkPen(None))
+            self.wiggers_plot.addItem(pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 60)))
+            self.wiggers_plot.plot(x, med, pen=pg.mkPen(rgb, width=2))
+            p_ao = np.nanmedian(r.series["p_AO"][ok], axis=0)
+            self.wiggers_plot.plot(x, p_ao, pen=pg.mkPen(rgb, width=1,
+                                                         style=Qt.PenStyle.DotLine))
+
+    # ------------------------------------------------------------------ ranking
+    def goal(self) -> Goal:
+        """The goal set in the ranking tab (raises InterventionError if malformed)."""
+        cons = tuple(Constraint.parse(p) for p in self.constraints_edit.text().split(";")
+                     if p.strip())
+        return Goal(self.goal_metric.currentData(), self.sense_box.currentText(), cons)
+
+    def rank_scenarios(self) -> None:
+        base = self.state.results
+        res = {k: r for k, r in self.state.session.scenario_results.items()
+               if base is not None and r.n == base.n}
+        try:
+            if base is None or not res:
+                raise InterventionError("run scenarios on the ensemble first")
+            self.ranking = rank(base, res, self.goal())
+        except InterventionError as exc:
+            self.rank_label.setText(str(exc))
+            self.state.warn(str(exc))
+            return
+        rows = self.ranking.ordered()
+        self.rank_table.setRowCount(len(rows))
+        for r, (name, frac) in enumerate(rows):
+            for c, text in enumerate((name, f"{100 * frac:.0f} %",
+                                      f"{100 * self.ranking.feasible[name]:.0f} %")):
+                self.rank_table.setItem(r, c, QTableWidgetItem(text))
+        extra = (f"; no option meets the constraints in "
+                 f"{100 * self.ranking.none_feasible:.0f} %" if self.ranking.none_feasible
+                 else "")
+        self.rank_label.setText(f"Goal: {self.ranking.goal} over {self.ranking.n} plausible "
+                                f"twins. Best on medians alone: "
+                                f"{self.ranking.median_best or 'none feasible'}{extra}.")
+
+    # ------------------------------------------------------------------ live slider
+    def _setup_slider(self) -> None:
+        iv = self.intervention
+        s = iv.setting(iv.main_setting)
+        if s.choices and s.only_choices:
+            values = np.array(sorted(s.choices), dtype=float)
+        else:
+            lo, hi = s.limits
+            values = np.round(np.linspace(lo, hi, SLIDER_STEPS + 1), _decimals(s))
+        self._slider_values = values
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, len(values) - 1)
+        self.slider.setValue(int(np.argmin(np.abs(values - s.default))))
+        self.slider.blockSignals(False)
+        self._update_slider_label()
+
+    def _update_slider_label(self) -> None:
+        s = self.intervention.setting(self.intervention.main_setting)
+        self.slider_label.setText(f"{s.display}: {self.slider_value():g} {unit_text(s.unit)}")
+
+    def slider_value(self) -> float:
+        return float(self._slider_values[self.slider.value()])
+
+    def set_slider_value(self, value: float) -> None:
+        self.slider.setValue(int(np.argmin(np.abs(self._slider_values - value))))
+
+    def _on_slider_moved(self, _pos: int) -> None:
+        self.editors[self.intervention.main_setting].set_value(self.slider_value())
+        self._update_slider_label()
+        self.schedule_live()
+
+    def schedule_live(self) -> None:
+        """Coalesce slider moves: only the newest value is predicted."""
+        self._live_timer.start()
+
+    def live_scenario(self) -> Scenario:
+        step = self.current_step()
+        step = InterventionStep(step.name, {**step.settings,
+                                            self.intervention.main_setting: self.slider_value()})
+        steps = (*self.steps, step)
+        return Scenario(scenario_label(steps), steps)
+
+    def update_live(self) -> None:
+        """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""
+        twin = self.state.twin
+        if twin is None:
+            self.live_label.setText("open a twin to see live predictions")
+            return
+        try:
+            if self._predictor is None or self._predictor_twin is not twin:
+                from twinviewer.twins import model_of
+
+                self._predictor = SingleTwinPredictor(model_of(twin), twin.params)
+                self._predictor_twin = twin
+            r = self._predictor.predict(self.live_scenario())
+        except (InterventionError, ModelError) as exc:
+            self.live_label.setText(f"not applicable: {exc}")
+            return
+        self.live_updates += 1
+        self.live_result = r
+        if not r.ok[0]:
+            self.live_label.setText(f"no periodic state: {r.errors()[0]}")
+            self.live_curve.setData([], [])
+            return
+        parts = []
+        for m in LIVE_METRICS:
+            x = float(r.metrics[m][0])
+            if m == "VAD_flow" and x == 0.0:
+                continue
+            parts.append(f"{m} {_fmt(x)} {METRIC_BY_NAME[m].unit}")
+        flags = []
+        if r.metrics["LV_suction"][0] > 0.5:
+            flags.append("LV suction")
+        if r.metrics["AV_opening"][0] < 0.5:
+            flags.append("aortic valve does not open")
+        text = "point estimate (no interval; release the slider for the ensemble): " + \
+            " · ".join(parts)
+        if flags:
+            text += "\n⚠ " + ", ".join(flags)
+        self.live_label.setText(text)
+        v, p = r.series["V_LV"][0], r.series["p_LV"][0]
+        self.live_curve.setData(np.r_[v, v[:1]], np.r_[p, p[:1]])
+        self.live_curve.setPen(pg.mkPen(QColor("#b00020") if flags else QColor(0, 0, 0),
+                                        width=2, style=Qt.PenStyle.DashLine))

@@ -1,0 +1,347 @@
+"""Three orthogonal slices of the twin's image with the meshes' contours on them.
+
+Each pane shows one index plane of the image (axial: slice ``k``, coronal: row ``j``,
+sagittal: column ``i``) at its physical aspect ratio. The structure meshes of the phase on
+show are cut by the pane's plane (VTK cutter) and drawn as contours. A click sets the linked
+cursor in all three panes; the mouse wheel scrolls slices (Ctrl+wheel zooms). The image phase
+follows the model's time in the cycle (see :func:`twinviewer.gui.cycle.image_phase_at`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pyvista as pv
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.gui import cycle
+from twinviewer.gui.state import TwinState
+
+# name -> (window, level) in HU; None = robust auto range (1st–99th percentile)
+WINDOW_PRESETS: dict[str, tuple[float, float] | None] = {
+    "CT cardiac (W 800 / L 200)": (800.0, 200.0),
+    "CT soft tissue (W 400 / L 40)": (400.0, 40.0),
+    "CT lung (W 1500 / L -600)": (1500.0, -600.0),
+    "CT bone (W 1800 / L 400)": (1800.0, 400.0),
+    "MR / auto (1–99 %)": None,
+}
+# pane -> (fixed index axis, horizontal axis, vertical axis, invert vertical); axes index (k, j, i)
+PANES = {"axial": (0, 2, 1, True), "coronal": (1, 2, 0, False), "sagittal": (2, 1, 0, False)}
+
+
+def auto_levels(a: np.ndarray) -> tuple[float, float]:
+    lo, hi = np.percentile(a[:: max(1, a.size // 200_000)], [1, 99])
+    return float(lo), float(hi if hi > lo else lo + 1)
+
+
+def contour_segments(mesh_poly: pv.PolyData, origin: np.ndarray, normal: np.ndarray
+                     ) -> np.ndarray:
+    """``(m, 2, 3)`` line segments where ``mesh_poly`` crosses the plane (patient mm)."""
+    cut = mesh_poly.slice(normal=normal, origin=origin, generate_triangles=False)
+    if cut.n_points == 0 or cut.n_lines == 0:
+        return np.empty((0, 2, 3))
+    pts = np.asarray(cut.points)
+    lines = np.asarray(cut.lines)
+    segs, n = [], 0
+    while n < len(lines):
+        k = int(lines[n])
+        ids = lines[n + 1:n + 1 + k]
+        segs.append(np.stack([ids[:-1], ids[1:]], axis=1))
+        n += k + 1
+    idx = np.concatenate(segs)
+    return pts[idx]
+
+
+class _SliceBox(pg.ViewBox):
+    """A ViewBox where the wheel scrolls slices; Ctrl+wheel zooms."""
+
+    scrolled = Signal(int)
+
+    def wheelEvent(self, ev, axis=None):  # noqa: N802 - Qt naming
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+        else:
+            self.scrolled.emit(1 if ev.delta() > 0 else -1)
+            ev.accept()
+
+
+class SlicePane(QWidget):
+    """One orthogonal slice with contours and a crosshair."""
+
+    clicked = Signal(object)  # (k, j, i) float index
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.axis, self.h, self.v, invert = PANES[name]
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setMinimumSize(100, 100)
+        self.box = _SliceBox(lockAspect=True, invertY=invert, enableMenu=False)
+        self.glw.addItem(self.box)
+        self.image = pg.ImageItem()
+        self.box.addItem(self.image)
+        self.vline = pg.InfiniteLine(angle=90, pen=pg.mkPen((255, 255, 0, 150), width=1))
+        self.hline = pg.InfiniteLine(angle=0, pen=pg.mkPen((255, 255, 0, 150), width=1))
+        self.box.addItem(self.vline)
+        self.box.addItem(self.hline)
+        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.label = QLabel(name.capitalize())
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(40)
+        self.slider.setObjectName(f"slider_{name}")
+        top = QHBoxLayout()
+        top.addWidget(self.label)
+        top.addWidget(self.slider, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.glw, 1)
+        self.box.scrolled.connect(lambda d: self.slider.setValue(self.slider.value() + d))
+        self.glw.scene().sigMouseClicked.connect(self._on_click)
+        self.spacing = np.ones(3)
+
+    def _on_click(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        p = self.box.mapSceneToView(ev.scenePos())
+        kji = np.full(3, np.nan)
+        kji[self.h] = p.x() / self.spacing[self.h]
+        kji[self.v] = p.y() / self.spacing[self.v]
+        kji[self.axis] = self.slider.value()
+        self.clicked.emit(kji)
+
+    def set_image(self, plane: np.ndarray, spacing, levels) -> None:
+        """``plane`` as ``(h, v)`` array; ``spacing`` (k, j, i) mm."""
+        self.spacing = np.asarray(spacing, float)
+        sh, sv = self.spacing[self.h], self.spacing[self.v]
+        self.image.setImage(plane, levels=levels, autoLevels=False)
+        self.image.setRect(QRectF(-0.5 * sh, -0.5 * sv, plane.shape[0] * sh,
+                                  plane.shape[1] * sv))
+
+    def set_cursor(self, kji: np.ndarray) -> None:
+        self.vline.setPos(kji[self.h] * self.spacing[self.h])
+        self.hline.setPos(kji[self.v] * self.spacing[self.v])
+
+    def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
+        """``{key: ((m, 2, 2) display-coordinate segments, rgb)}``."""
+        for key in list(self.curves):
+            if key not in contours:
+                self.box.removeItem(self.curves.pop(key))
+        for key, (segs, rgb) in contours.items():
+            c = self.curves.get(key)
+            if c is None:
+                c = pg.PlotCurveItem(connect="pairs")
+                self.box.addItem(c)
+                self.curves[key] = c
+            c.setPen(pg.mkPen([int(255 * x) for x in rgb], width=2))
+            flat = segs.reshape(-1, 2)
+            c.setData(flat[:, 0], flat[:, 1], connect="pairs")
+
+
+class SliceView(QWidget):
+    """Axial, coronal and sagittal slices of ``twin.anatomy.image`` with mesh contours."""
+
+    title = "Slices"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.anatomy = None
+        self.results = None
+        self.phase = 0
+        self.cursor = np.zeros(3)
+        self._cut_cache: dict[tuple, np.ndarray] = {}
+        self._polys: dict[tuple[str, int], pv.PolyData] = {}
+        self.levels = (0.0, 1.0)
+        self.panes = {n: SlicePane(n) for n in PANES}
+        self.preset = QComboBox()
+        self.preset.setObjectName("window_preset")
+        self.preset.addItems(list(WINDOW_PRESETS))
+        self.preset.currentTextChanged.connect(self.set_window_preset)
+        self.phase_box = QComboBox()
+        self.phase_box.setMinimumContentsLength(12)
+        self.phase_box.setToolTip("Image phase (moves the model time to it)")
+        self.phase_box.activated.connect(self._on_phase_chosen)
+        self.info = QLabel("")
+        self.info.setMinimumWidth(10)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Window"))
+        bar.addWidget(self.preset)
+        bar.addWidget(QLabel("Phase"))
+        bar.addWidget(self.phase_box)
+        bar.addWidget(self.info, 1)
+        panes = QHBoxLayout()
+        for p in self.panes.values():
+            panes.addWidget(p, 1)
+            p.slider.valueChanged.connect(lambda v, p=p: self._on_slider(p, v))
+            p.clicked.connect(self.set_cursor)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addLayout(panes, 1)
+        state.twinChanged.connect(lambda t: self.set_anatomy(getattr(t, "anatomy", None)))
+        state.resultsChanged.connect(self._on_results)
+        state.timeChanged.connect(self.set_time)
+        if state.twin is not None:
+            self.set_anatomy(state.twin.anatomy)
+
+    @property
+    def image(self):
+        return getattr(self.anatomy, "image", None)
+
+    def set_anatomy(self, anatomy) -> None:
+        if anatomy is self.anatomy:
+            return
+        self.anatomy = anatomy
+        self._cut_cache.clear()
+        self._polys = {}
+        img = self.image
+        if img is None:
+            for p in self.panes.values():
+                p.image.clear()
+                p.set_contours({})
+                p.slider.setEnabled(False)
+            self.info.setText("no image (mesh-only anatomy)" if anatomy is not None else "")
+            return
+        for key, s in anatomy.structures.items():
+            for ph, m in s.meshes.items():
+                self._polys[(key, ph)] = pv.PolyData.from_regular_faces(m.points, m.faces)
+        self.phase_box.blockSignals(True)
+        self.phase_box.clear()
+        for ph in range(img.n_phases):
+            name = ("ED" if ph == img.ed_index else "ES" if ph == img.es_index else "") \
+                if img.n_phases > 1 else ""
+            t = img.phase_times_ms[ph]
+            self.phase_box.addItem(f"{ph}{' ' + name if name else ''}"
+                                   f"{f' ({t:.0f} ms)' if np.isfinite(t) else ''}", ph)
+        self.phase_box.blockSignals(False)
+        self.cursor = (np.array(img.shape, float) - 1) / 2
+        lv = anatomy.structures.get("lv_blood")
+        if lv is not None and lv.meshes:  # centre the cursor on the LV
+            c = next(iter(lv.meshes.values())).points.mean(axis=0)
+            self.cursor = np.clip(img.patient_to_index(c)[0], 0, np.array(img.shape) - 1)
+        for p in self.panes.values():
+            p.slider.blockSignals(True)
+            p.slider.setEnabled(True)
+            p.slider.setRange(0, img.shape[p.axis] - 1)
+            p.slider.setValue(int(round(self.cursor[p.axis])))
+            p.slider.blockSignals(False)
+        if img.modality.upper() == "CT":
+            self.preset.setCurrentIndex(0)
+        else:
+            self.preset.setCurrentText("MR / auto (1–99 %)")
+        self.set_window_preset(self.preset.currentText())
+        self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
+        self.refresh()
+
+    def _on_results(self, results) -> None:
+        self.results = results
+        self.set_time(self.state.time)
+
+    def set_window_preset(self, name: str) -> None:
+        wl = WINDOW_PRESETS[name]
+        img = self.image
+        if img is None:
+            return
+        if wl is None:
+            self.levels = auto_levels(img.array[self.phase])
+        else:
+            w, level = wl
+            self.levels = (level - w / 2, level + w / 2)
+        for p in self.panes.values():
+            p.image.setLevels(self.levels)
+
+    def set_time(self, fraction: float) -> None:
+        if self.image is None:
+            return
+        phase = cycle.image_phase_at(self.anatomy, self.results, fraction)
+        if phase != self.phase:
+            self.phase = phase
+            self.refresh()
+
+    def _on_phase_chosen(self, index: int) -> None:
+        ph = self.phase_box.itemData(index)
+        self.phase = ph
+        self.state.session.set_time(cycle.time_of_phase(self.anatomy, self.results, ph))
+        self.refresh()
+
+    def _on_slider(self, pane: SlicePane, value: int) -> None:
+        self.cursor[pane.axis] = value
+        self.refresh(only=pane.name)
+        for p in self.panes.values():
+            p.set_cursor(self.cursor)
+
+    def set_cursor(self, kji: np.ndarray) -> None:
+        """Move the linked cursor to index ``(k, j, i)`` (NaN entries keep their value)."""
+        img = self.image
+        if img is None:
+            return
+        kji = np.where(np.isfinite(kji), kji, self.cursor)
+        self.cursor = np.clip(kji, 0, np.array(img.shape) - 1)
+        for p in self.panes.values():
+            p.slider.blockSignals(True)
+            p.slider.setValue(int(round(self.cursor[p.axis])))
+            p.slider.blockSignals(False)
+        self.refresh()
+
+    def step_slice(self, pane: str, delta: int) -> None:
+        s = self.panes[pane].slider
+        s.setValue(s.value() + delta)
+
+    def refresh(self, only: str | None = None) -> None:
+        img = self.image
+        if img is None:
+            return
+        if self.phase_box.currentData() != self.phase:
+            self.phase_box.setCurrentIndex(max(0, self.phase_box.findData(self.phase)))
+        vol = img.array[min(self.phase, img.n_phases - 1)]
+        for name, p in self.panes.items():
+            if only is not None and name != only:
+                p.set_cursor(self.cursor)
+                continue
+            c = int(round(self.cursor[p.axis]))
+            plane = np.take(vol, c, axis=p.axis)
+            rest = [a for a in (0, 1, 2) if a != p.axis]
+            plane = np.transpose(plane, (rest.index(p.h), rest.index(p.v)))
+            p.set_image(plane, img.spacing, self.levels)
+            p.set_contours(self._contours(p, c))
+            p.set_cursor(self.cursor)
+            p.label.setText(f"{name.capitalize()} {c + 1}/{vol.shape[p.axis]}")
+        pos = img.index_to_patient(self.cursor)[0]
+        self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
+
+    def _contours(self, pane: SlicePane, c: int) -> dict:
+        img = self.image
+        out = {}
+        a = img.affine[:3, :3]
+        rest = [x for x in (0, 1, 2) if x != pane.axis]
+        normal = np.cross(a[:, rest[0]], a[:, rest[1]])
+        kji = np.zeros(3)
+        kji[pane.axis] = c
+        origin = img.index_to_patient(kji)[0]
+        for key, s in self.anatomy.structures.items():
+            ph = self.phase if self.phase in s.meshes else (min(s.meshes) if s.meshes else None)
+            if ph is None:
+                continue
+            ck = (key, ph, pane.name, c)
+            if ck not in self._cut_cache:
+                segs = contour_segments(self._polys[(key, ph)], origin, normal)
+                idx = img.patient_to_index(segs.reshape(-1, 3)) if len(segs) else \
+                    np.empty((0, 3))
+                disp = np.stack([idx[:, pane.h] * img.spacing[pane.h],
+                                 idx[:, pane.v] * img.spacing[pane.v]], axis=1)
+                self._cut_cache[ck] = disp.reshape(-1, 2, 2)
+            if len(self._cut_cache[ck]):
+                out[key] = (self._cut_cache[ck], s.color)
+        return out
+
+    def grab_png(self, path: str) -> bool:
+        return self.grab().save(path)

@@ -1,0 +1,254 @@
+"""The single Qt adapter over :class:`twinviewer.session.Session`, plus background jobs.
+
+Panels connect to the signals of :class:`TwinState`; they mutate state through
+``state.session`` (``set_twin``, ``set_results``, ``set_time``...) and the signals follow.
+Long work goes through :meth:`TwinState.run_job`, which runs a plain function
+``fn(progress, is_cancelled)`` on a worker thread, shows a progress bar with a Cancel button in
+the main window's status bar, and delivers the result (or the error) back on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from twinviewer.session import Session
+
+log = logging.getLogger("twinviewer.gui")
+
+Progress = Callable[[float, str], None]
+IsCancelled = Callable[[], bool]
+JobFn = Callable[[Progress, IsCancelled], Any]
+
+
+class JobCancelled(Exception):
+    """Raised inside a job function to stop it at the user's request (any exception works)."""
+
+
+@dataclass(eq=False)
+class Job:
+    """One running background job (a handle for the status bar and tests)."""
+
+    title: str
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    text: str = ""
+    finished: bool = False
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next ``is_cancelled()`` check."""
+        self.cancel_event.set()
+
+    def is_cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; queued signals carry worker events into it."""
+
+    progressed = Signal(object, float, str)
+    succeeded = Signal(object, object)
+    failed = Signal(object, object, str)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job, fn: JobFn, relay: _Relay) -> None:
+        super().__init__()
+        self.job, self.fn, self.relay = job, fn, relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:  # worker thread
+        job = self.job
+
+        def progress(fraction: float, text: str = "") -> None:
+            self.relay.progressed.emit(job, float(fraction), str(text))
+
+        try:
+            result = self.fn(progress, job.is_cancelled)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
+            self.relay.failed.emit(job, exc, traceback.format_exc())
+        else:
+            self.relay.succeeded.emit(job, result)
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    if isinstance(exc, JobCancelled):
+        return True
+    try:
+        from twinviewer.physiology import Cancelled
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, Cancelled)
+
+
+class TwinState(QObject):
+    """Qt signals over a :class:`~twinviewer.session.Session`.
+
+    Signals
+    -------
+    twinChanged(object)
+        The open :class:`~twinviewer.core.twin.Twin` or None.
+    resultsChanged(object)
+        Baseline ensemble :class:`~twinviewer.physiology.Results` or None.
+    scenarioResultsChanged(object)
+        ``dict[str, Results]``.
+    timeChanged(float)
+        Fraction of the beat, 0..1.
+    message(str, str)
+        ``(level, text)`` with level ``'info'``, ``'warning'`` or ``'error'``.
+    jobStarted(object), jobProgress(object, float, str), jobFinished(object)
+        A :class:`Job` handle; the status bar shows them.
+    """
+
+    twinChanged = Signal(object)
+    resultsChanged = Signal(object)
+    scenarioResultsChanged = Signal(object)
+    timeChanged = Signal(float)
+    message = Signal(str, str)
+    jobStarted = Signal(object)
+    jobProgress = Signal(object, float, str)
+    jobFinished = Signal(object)
+
+    def __init__(self, session: Session | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session if session is not None else Session()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._relay = _Relay(self)
+        self._relay.progressed.connect(self._on_progress)
+        self._relay.succeeded.connect(self._on_success)
+        self._relay.failed.connect(self._on_failure)
+        self._callbacks: dict[Job, tuple[Callable, Callable | None]] = {}
+        self.jobs: list[Job] = []
+        self._unsubscribe = [
+            self.session.subscribe("twin", self.twinChanged.emit),
+            self.session.subscribe("results", self.resultsChanged.emit),
+            self.session.subscribe("scenario_results", self.scenarioResultsChanged.emit),
+            self.session.subscribe("time", self.timeChanged.emit),
+            self.session.subscribe("message", lambda lt: self.message.emit(*lt)),
+        ]
+
+    # -- convenience accessors -------------------------------------------------------------
+    @property
+    def twin(self):
+        return self.session.twin
+
+    @property
+    def results(self):
+        return self.session.results
+
+    @property
+    def time(self) -> float:
+        return self.session.time
+
+    def info(self, text: str) -> None:
+        self.session.message("info", text)
+
+    def warn(self, text: str) -> None:
+        self.session.message("warning", text)
+
+    def error(self, text: str) -> None:
+        self.session.message("error", text)
+
+    # -- jobs ------------------------------------------------------------------------------
+    def run_job(self, title: str, fn: JobFn, on_done: Callable[[Any], None],
+                on_error: Callable[[BaseException], None] | None = None) -> Job:
+        """Run ``fn(progress, is_cancelled)`` on a worker thread.
+
+        Parameters
+        ----------
+        title : str
+            Shown in the status bar and in messages.
+        fn : callable
+            ``fn(progress(fraction, text), is_cancelled() -> bool) -> result``. It should poll
+            ``is_cancelled`` and raise (any exception, e.g. :class:`JobCancelled`) to stop.
+        on_done : callable
+            ``on_done(result)``, called in the GUI thread unless the job was cancelled.
+        on_error : callable, optional
+            ``on_error(exc)`` in the GUI thread; the error is also logged and emitted as a
+            message. Exceptions raised by the callbacks themselves are caught and reported.
+
+        Returns
+        -------
+        Job
+            Handle with :meth:`Job.cancel`.
+        """
+        job = Job(title)
+        self.jobs.append(job)
+        self._callbacks[job] = (on_done, on_error)
+        self.jobStarted.emit(job)
+        self._pool.start(_Runnable(job, fn, self._relay))
+        return job
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+
+    def wait_for_jobs(self, msecs: int = -1) -> bool:
+        """Block until worker threads are idle (used on close and in tests)."""
+        return self._pool.waitForDone(msecs)
+
+    @Slot(object, float, str)
+    def _on_progress(self, job: Job, fraction: float, text: str) -> None:
+        job.fraction, job.text = fraction, text
+        self.jobProgress.emit(job, fraction, text)
+
+    def _finish(self, job: Job) -> tuple[Callable, Callable | None]:
+        job.finished = True
+        if job in self.jobs:
+            self.jobs.remove(job)
+        cbs = self._callbacks.pop(job, (lambda r: None, None))
+        self.jobFinished.emit(job)
+        return cbs
+
+    @Slot(object, object)
+    def _on_success(self, job: Job, result: Any) -> None:
+        on_done, on_error = self._finish(job)
+        if job.is_cancelled():
+            job.cancelled = True
+            self.info(f"{job.title}: cancelled")
+            return
+        try:
+            on_done(result)
+        except Exception as exc:  # noqa: BLE001 - a panel bug must not take the app down
+            log.exception("%s: handling the result failed", job.title)
+            self.error(f"{job.title}: showing the result failed: {exc}")
+            if on_error is not None:
+                self._safe(on_error, exc, job)
+
+    @Slot(object, object, str)
+    def _on_failure(self, job: Job, exc: BaseException, tb: str) -> None:
+        _, on_error = self._finish(job)
+        if job.is_cancelled() or _is_cancellation(exc):
+            job.cancelled = True
+            self.info(f"{job.title}: cancelled")
+        else:
+            log.error("%s failed:\n%s", job.title, tb)
+            self.error(f"{job.title} failed: {exc}")
+        if on_error is not None:
+            self._safe(on_error, exc, job)
+
+    def _safe(self, cb: Callable, exc: BaseException, job: Job) -> None:
+        try:
+            cb(exc)
+        except Exception as exc2:  # noqa: BLE001
+            log.exception("%s: error handler failed", job.title)
+            self.error(f"{job.title}: error handler failed: {exc2}")
+
+    def close(self) -> None:
+        """Cancel jobs, wait for workers, detach from the session."""
+        self.cancel_all()
+        self._pool.waitForDone(5000)
+        for unsub in self._unsubscribe:
+            try:
+                unsub()
+            except ValueError:
+                pass
+        self._unsubscribe = []

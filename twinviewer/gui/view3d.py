@@ -1,0 +1,582 @@
+"""The 3D view: the heart's structures, the model's predictions on them, a clipping plane.
+
+Overlays (colour by):
+
+* ``none``: each structure in its own colour;
+* ``pressure``: each chamber/vessel coloured by its model pressure (mmHg or kPa);
+* ``volume``: each chamber by its model volume (mL);
+* ``stress``: LV myocardium by Laplace wall stress σ = P·r/(2h) in kPa (see
+  :mod:`twinviewer.gui.cycle`);
+* ``uncertainty``: per-vertex boundary uncertainty of the segmentation (mm).
+
+Model overlays show the 5th, 50th or 95th percentile across the ensemble (``which``) at the
+current time; colour limits are fixed over the cycle so colours stay comparable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from pyvistaqt import QtInteractor
+from vtkmodules.vtkCommonDataModel import vtkPlane
+
+from twinviewer.gui import cycle
+from twinviewer.gui.cardiac_frame import CardiacFrame, cardiac_frame
+from twinviewer.gui.state import TwinState
+
+OVERLAYS = {
+    "none": "Structure colours",
+    "pressure": "Pressure",
+    "volume": "Chamber volume",
+    "stress": "LV wall stress (Laplace)",
+    "uncertainty": "Boundary uncertainty",
+}
+VIEWS = {"reset": ("Reset", "Reset the camera (R)"),
+         "short_axis": ("SA", "Short-axis view, from the apex (1)"),
+         "four_chamber": ("4CH", "Four-chamber view, apex up (4)"),
+         "two_chamber": ("2CH", "Two-chamber view, apex up (2)")}
+
+
+def to_polydata(mesh) -> pv.PolyData:
+    poly = pv.PolyData.from_regular_faces(mesh.points, mesh.faces)
+    poly.point_data["uncertainty_mm"] = mesh.uncertainty_mm
+    poly.point_data["overlay"] = np.zeros(mesh.n_points)
+    poly.set_active_scalars("overlay")
+    return poly
+
+
+class View3D(QWidget):
+    """pyvistaqt view of the twin's anatomy with model overlays.
+
+    Parameters
+    ----------
+    state : TwinState
+    multi_samples : int, default: 0
+        MSAA samples of the render window (0 = off; faster under software rendering).
+    cmap : str, default: 'viridis'
+    pressure_unit : {'mmHg', 'kPa'}
+    """
+
+    title = "3D view"
+    structuresChanged = Signal()
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None, *,
+                 multi_samples: int = 0, cmap: str = "viridis",
+                 pressure_unit: str = "mmHg") -> None:
+        super().__init__(parent)
+        self.state = state
+        self.cmap = cmap
+        self.pressure_unit = pressure_unit
+        self.overlay = "pressure"
+        self.which = "median"
+        self.anatomy = None
+        self.results = None
+        self.phase = 0
+        self.frame: CardiacFrame | None = None
+        self.polys: dict[str, dict[int, pv.PolyData]] = {}
+        self.actors: dict[str, Any] = {}
+        self.visible: dict[str, bool] = {}
+        self.opacity: dict[str, float] = {}
+        self.colour: dict[str, tuple[float, float, float]] = {}
+        self._walls: dict[int, cycle.WallGeometry] | None = None  # measured when first needed
+        self._clim: dict[str, tuple[float, float]] = {}
+        self._envelope_actors: list = []
+        self._plane = vtkPlane()
+        self._clipping = False
+        self._lut = pv.LookupTable(cmap)
+
+        # no auto-update timer: it re-renders 5×/s even when nothing changed (~50–80 ms each
+        # under software GL); the view renders on request instead
+        self.plotter = QtInteractor(self, multi_samples=multi_samples, auto_update=False)
+        if not multi_samples:
+            self.plotter.disable_anti_aliasing()
+        self.plotter.set_background("#1e1f24", top="#3a3d46")
+        self.plotter.enable_lightkit()
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Colour by"))
+        self.overlay_box = QComboBox()
+        for k, v in OVERLAYS.items():
+            self.overlay_box.addItem(v, k)
+        self.overlay_box.setCurrentIndex(list(OVERLAYS).index(self.overlay))
+        self.overlay_box.currentIndexChanged.connect(
+            lambda _: self.set_overlay(self.overlay_box.currentData()))
+        bar.addWidget(self.overlay_box)
+        self.which_box = QComboBox()
+        for k, lab in (("low", "5th pct (low)"), ("median", "median"), ("high", "95th pct (high)")):
+            self.which_box.addItem(lab, k)
+        self.which_box.setCurrentIndex(1)
+        self.which_box.setToolTip("Which percentile of the ensemble the colours show")
+        self.which_box.currentIndexChanged.connect(
+            lambda _: self.set_percentile(self.which_box.currentData()))
+        bar.addWidget(self.which_box)
+        self.envelope_box = QCheckBox("Envelope")
+        self.envelope_box.setToolTip("Translucent outer bound of each surface: the vertex moved "
+                                     "outward by its boundary uncertainty (mm)")
+        self.envelope_box.toggled.connect(self.set_envelope)
+        bar.addWidget(self.envelope_box)
+        self.clip_box = QCheckBox("Clip")
+        self.clip_box.setToolTip("Cut the heart open with a plane you can drag")
+        self.clip_box.toggled.connect(self.set_clipping)
+        bar.addWidget(self.clip_box)
+        bar.addStretch(1)
+        for k, (lab, tip) in VIEWS.items():
+            b = QPushButton(lab)
+            b.setToolTip(tip)
+            b.setMaximumWidth(56)
+            b.setObjectName(f"view_{k}")
+            b.clicked.connect(lambda _=False, k=k: self.set_view(k))
+            bar.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addWidget(self.plotter.interactor, 1)
+
+        state.twinChanged.connect(self._on_twin)
+        state.resultsChanged.connect(self._on_results)
+        state.timeChanged.connect(self.set_time)
+        if state.twin is not None:
+            self._on_twin(state.twin)
+        if state.results is not None:
+            self._on_results(state.results)
+
+    # -- state ---------------------------------------------------------------------------
+    def _on_twin(self, twin) -> None:
+        self.set_anatomy(getattr(twin, "anatomy", None))
+
+    def _on_results(self, results) -> None:
+        self.results = results
+        self._compute_limits()
+        self._apply_overlay()
+
+    def set_anatomy(self, anatomy) -> None:
+        """Show ``anatomy`` (or nothing); keeps camera orientation if the frame is unchanged."""
+        if anatomy is self.anatomy:
+            return
+        self.anatomy = anatomy
+        self.plotter.clear()
+        self.polys, self.actors = {}, {}
+        self._walls = None
+        self._bar_key = None
+        self._envelope_actors = []
+        self._clim = {}
+        if anatomy is None or not anatomy.structures:
+            self.frame = None
+            self.request_render()
+            self.structuresChanged.emit()
+            return
+        self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
+        for key, s in anatomy.structures.items():
+            if not s.meshes:
+                continue
+            self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
+            self.colour.setdefault(key, tuple(s.color))
+            self.visible.setdefault(key, True)
+            self.opacity.setdefault(key, 1.0)
+            poly = self._poly(key, self.phase)
+            actor = self.plotter.add_mesh(poly, color=self.colour[key], name=key,
+                                          opacity=self.opacity[key], smooth_shading=True,
+                                          show_scalar_bar=False, reset_camera=False)
+            actor.mapper.lookup_table = self._lut
+            actor.mapper.SetUseLookupTableScalarRange(True)
+            actor.mapper.scalar_visibility = False
+            if key != "lv_myocardium":  # shared boundaries: draw cavities in front of walls
+                actor.mapper.SetResolveCoincidentTopologyToPolygonOffset()
+                actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
+            actor.visibility = self.visible[key]
+            self.actors[key] = actor
+        try:
+            self.frame = cardiac_frame(anatomy)
+        except ValueError:
+            self.frame = None
+        self._status = self.plotter.add_text("", position="upper_left", font_size=10,
+                                             color="white", name="status")
+        self._update_legend()
+        self._compute_limits()
+        self._apply_overlay()
+        if self._clipping:
+            self._clipping = False
+            self.set_clipping(True)
+        self.set_view("four_chamber" if self.frame is not None else "reset")
+        self.structuresChanged.emit()
+
+    def _poly(self, key: str, phase: int) -> pv.PolyData:
+        by_phase = self.polys[key]
+        return by_phase[phase] if phase in by_phase else by_phase[min(by_phase)]
+
+    @property
+    def walls(self) -> dict[int, cycle.WallGeometry]:
+        """LV wall thickness per phase (measured on first use: ~0.1 s per phase)."""
+        if self._walls is None:
+            self._walls = self._measure_walls() if self.anatomy is not None else {}
+        return self._walls
+
+    def _measure_walls(self) -> dict[int, cycle.WallGeometry]:
+        a = self.anatomy
+        walls: dict[int, cycle.WallGeometry] = {}
+        if "lv_myocardium" not in a.structures or "lv_blood" not in a.structures:
+            return walls
+        myo, cav = a.structures["lv_myocardium"].meshes, a.structures["lv_blood"].meshes
+        for p in myo:
+            if p in cav:
+                walls[p] = cycle.wall_geometry(myo[p].points, myo[p].faces,
+                                               cav[p].points, cav[p].faces)
+        return walls
+
+    # -- overlays ------------------------------------------------------------------------
+    def _pressure_scale(self) -> float:
+        return cycle.MMHG_TO_KPA if self.pressure_unit == "kPa" else 1.0
+
+    def _compute_limits(self) -> None:
+        self._clim = {}
+        r = self.results
+        if self.anatomy is None:
+            return
+        u = [poly["uncertainty_mm"].max() for ps in self.polys.values() for poly in ps.values()]
+        self._clim["uncertainty"] = (0.0, max(float(max(u, default=0.0)), 1e-3))
+        if r is None:
+            return
+        ok = cycle.ok_members(r)
+        pmax, vmax = 0.0, 0.0
+        for key in self.polys:
+            pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
+            if pname in r.series:
+                pmax = max(pmax, float(np.nanpercentile(r.series[pname][ok], 99)))
+            if vname in r.series:
+                vmax = max(vmax, float(np.nanpercentile(r.series[vname][ok], 99)))
+        self._clim["pressure"] = (0.0, max(pmax, 1.0) * self._pressure_scale())
+        self._clim["volume"] = (0.0, max(vmax, 1.0))
+        if self.overlay == "stress" and self.walls and "p_LV" in r.series:
+            smax = 0.0
+            for w in self.walls.values():
+                f = w.member_factor(r.series["p_LV"][ok], r.series["V_LV"][ok])
+                smax = max(smax, float(np.nanpercentile(f, 99)) /
+                           float(np.percentile(w.thickness_mm, 25)))
+            self._clim["stress"] = (0.0, max(smax, 1e-3))
+
+    def _title(self) -> str:
+        pu = self.pressure_unit
+        return {"pressure": f"Pressure ({pu})", "volume": "Volume (mL)",
+                "stress": "Wall stress (kPa)", "uncertainty": "Uncertainty (mm)"
+                }.get(self.overlay, "")
+
+    def overlay_values(self, key: str) -> np.ndarray | None:
+        """The overlay scalars of structure ``key`` at the current time, or None (uncoloured)."""
+        poly = self._poly(key, self.phase)
+        if self.overlay == "uncertainty":
+            return np.asarray(poly["uncertainty_mm"])
+        r = self.results
+        if r is None or self.overlay == "none":
+            return None
+        t = self.state.time
+        pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
+        if self.overlay == "pressure" and pname in r.series and key != "lv_myocardium":
+            v = cycle.percentile_at(r, pname, t, self.which) * self._pressure_scale()
+            return np.full(poly.n_points, v)
+        if self.overlay == "volume" and vname in r.series and key != "lv_myocardium":
+            return np.full(poly.n_points, cycle.percentile_at(r, vname, t, self.which))
+        if self.overlay == "stress" and key == "lv_myocardium" and self.phase in self.walls:
+            w = self.walls[self.phase]
+            i = cycle.sample_index(r, t)
+            ok = cycle.ok_members(r)
+            f = w.member_factor(r.series["p_LV"][ok, i], r.series["V_LV"][ok, i])
+            q = float(np.nanpercentile(f, cycle.PERCENTILES[self.which]))
+            return q / w.thickness_mm
+        return None
+
+    def _apply_overlay(self) -> None:
+        if not self.actors:
+            return
+        clim = self._clim.get(self.overlay)
+        coloured = None
+        for key, actor in self.actors.items():
+            poly = self._poly(key, self.phase)
+            if actor.mapper.dataset is not poly:
+                actor.mapper.dataset = poly
+            vals = self.overlay_values(key) if clim is not None else None
+            # the LV wall would hide the cavity's pressure/volume colours: hide it then
+            hide = key == "lv_myocardium" and self.overlay in ("pressure", "volume") \
+                and clim is not None
+            actor.visibility = self.visible.get(key, True) and not hide
+            if vals is None:
+                actor.mapper.scalar_visibility = False
+                actor.prop.color = self.colour[key]
+                # structures the overlay does not colour are ghosted (translucent)
+                actor.prop.opacity = self.opacity[key] * (0.3 if clim is not None else 1.0)
+            else:
+                poly["overlay"][:] = vals
+                poly.Modified()
+                actor.mapper.scalar_visibility = True
+                actor.prop.opacity = self.opacity[key]
+                coloured = actor
+        if clim is not None:
+            self._lut.cmap = self.cmap
+            self._lut.scalar_range = clim
+        self._update_scalar_bar(coloured)
+        self._update_status()
+        self.request_render()
+
+    def request_render(self) -> None:
+        """Schedule one render at the next paint; several requests in an event-loop turn
+        coalesce into one frame (a direct render costs ~50–100 ms under software GL)."""
+        QWidget.update(self.plotter)
+
+    def _update_scalar_bar(self, actor) -> None:
+        key = (self._title(), self.cmap, self._clim.get(self.overlay), actor is None)
+        if key == getattr(self, "_bar_key", None):
+            return  # unchanged: rebuilding the bar every frame costs a render
+        self._bar_key = key
+        for name in list(self.plotter.scalar_bars.keys()):
+            self.plotter.remove_scalar_bar(name, render=False)
+        if actor is None:
+            return
+        self.plotter.add_scalar_bar(self._title(), mapper=actor.mapper, vertical=True,
+                                    position_x=0.86, position_y=0.2, height=0.6, width=0.06,
+                                    title_font_size=14, label_font_size=12, n_labels=5,
+                                    fmt="%.0f" if self.overlay != "uncertainty" else "%.2f",
+                                    color="white")
+
+    def _update_status(self) -> None:
+        if not hasattr(self, "_status"):
+            return
+        parts = [OVERLAYS[self.overlay]]
+        if self.overlay in ("pressure", "volume") and "lv_myocardium" in self.actors:
+            parts.append("LV wall hidden")
+        if self.overlay in ("pressure", "volume", "stress"):
+            if self.results is None:
+                parts.append("(waiting for predictions)")
+            else:
+                parts.append(f"{self.which} of {int(cycle.ok_members(self.results).sum())} "
+                             f"members")
+                t = self.state.time * cycle.beat_period_s(self.results)
+                parts.append(f"t = {t:.2f} s")
+        img = getattr(self.anatomy, "image", None)
+        if img is not None and img.n_phases > 1:
+            name = "ED" if self.phase == img.ed_index else "ES" if self.phase == img.es_index \
+                else f"phase {self.phase}"
+            parts.append(f"image phase {name}")
+        self._status.SetText(2, " · ".join(parts))  # 2 = upper-left corner
+
+    def set_overlay(self, name: str) -> None:
+        if name not in OVERLAYS:
+            raise ValueError(f"unknown overlay {name!r}; choose from {', '.join(OVERLAYS)}")
+        self.overlay = name
+        if name == "stress" and "stress" not in self._clim:
+            self._compute_limits()
+        i = list(OVERLAYS).index(name)
+        if self.overlay_box.currentIndex() != i:
+            self.overlay_box.setCurrentIndex(i)
+        self._apply_overlay()
+
+    def set_percentile(self, which: str) -> None:
+        if which not in cycle.PERCENTILES:
+            raise ValueError(f"unknown percentile {which!r}; use low, median or high")
+        self.which = which
+        i = list(cycle.PERCENTILES).index(which)
+        if self.which_box.currentIndex() != i:
+            self.which_box.setCurrentIndex(i)
+        self._apply_overlay()
+
+    def set_cmap(self, cmap: str) -> None:
+        self.cmap = cmap
+        self._apply_overlay()
+
+    def set_pressure_unit(self, unit: str) -> None:
+        self.pressure_unit = unit
+        self._compute_limits()
+        self._apply_overlay()
+
+    def set_time(self, fraction: float) -> None:
+        """Show the cycle at ``fraction``: the image phase in step and overlays updated."""
+        if self.anatomy is None:
+            return
+        self.phase = cycle.image_phase_at(self.anatomy, self.results, fraction)
+        self._apply_overlay()
+        if self.envelope_box.isChecked():
+            self._rebuild_envelope()
+
+    # -- structures ----------------------------------------------------------------------
+    def set_structure_visible(self, key: str, visible: bool) -> None:
+        self.visible[key] = bool(visible)
+        self._update_legend()
+        self._apply_overlay()
+        if self.envelope_box.isChecked():
+            self._rebuild_envelope()
+
+    def set_structure_opacity(self, key: str, opacity: float) -> None:
+        self.opacity[key] = float(opacity)
+        self._apply_overlay()
+
+    def set_structure_colour(self, key: str, rgb: tuple[float, float, float]) -> None:
+        self.colour[key] = tuple(rgb)
+        self._update_legend()
+        self._apply_overlay()
+
+    def _update_legend(self) -> None:
+        if hasattr(self.plotter, "legend") and self.plotter.legend is not None:
+            self.plotter.remove_legend(render=False)
+        if self.anatomy is None:
+            return
+        labels = [[self.anatomy.structures[k].name, self.colour[k]]
+                  for k in self.actors if self.visible.get(k)]
+        if labels:
+            self.plotter.add_legend(labels, bcolor=(0.1, 0.1, 0.12), border=False,
+                                    size=(0.2, 0.04 * len(labels)), loc="lower left",
+                                    face="rectangle")
+
+    # -- envelope and clipping -----------------------------------------------------------
+    def set_envelope(self, on: bool) -> None:
+        if on:
+            self._rebuild_envelope()
+        else:
+            for a in self._envelope_actors:
+                self.plotter.remove_actor(a, render=False)
+            self._envelope_actors = []
+            self.request_render()
+
+    def _rebuild_envelope(self) -> None:
+        for a in self._envelope_actors:
+            self.plotter.remove_actor(a, render=False)
+        self._envelope_actors = []
+        for key in self.actors:
+            if not self.visible.get(key):
+                continue
+            poly = self._poly(key, self.phase)
+            n = poly.compute_normals(point_normals=True, cell_normals=False,
+                                     auto_orient_normals=True)["Normals"]
+            outer = pv.PolyData(np.asarray(poly.points) + n * poly["uncertainty_mm"][:, None],
+                                poly.faces)
+            env = self.plotter.add_mesh(outer, color=self.colour[key], opacity=0.2,
+                                        style="wireframe", line_width=1, reset_camera=False,
+                                        name=f"envelope_{key}", pickable=False)
+            if self._clipping:
+                env.mapper.AddClippingPlane(self._plane)
+            self._envelope_actors.append(env)
+        self.request_render()
+
+    def set_clipping(self, on: bool, widget: bool = True) -> None:
+        """Cut every structure with a plane (draggable when ``widget``), or stop cutting."""
+        if on == self._clipping:
+            return
+        self._clipping = on
+        if self.clip_box.isChecked() != on:
+            self.clip_box.setChecked(on)
+        mappers = [a.mapper for a in list(self.actors.values()) + self._envelope_actors]
+        if on and self.anatomy is not None:
+            normal = self.frame.four_chamber_normal if self.frame is not None else (1, 0, 0)
+            origin = self.frame.centre if self.frame is not None else self.plotter.center
+            self._plane.SetNormal(*normal)
+            self._plane.SetOrigin(*origin)
+            for m in mappers:
+                m.AddClippingPlane(self._plane)
+            if widget:
+                self.plotter.add_plane_widget(self._on_plane, normal=normal, origin=origin,
+                                              bounds=self.plotter.bounds, factor=1.1,
+                                              normal_rotation=True, implicit=True,
+                                              outline_translation=False, color="white")
+        else:
+            self.plotter.clear_plane_widgets()
+            for m in mappers:
+                m.RemoveAllClippingPlanes()
+        self.request_render()
+
+    def _on_plane(self, normal, origin) -> None:
+        self._plane.SetNormal(*normal)
+        self._plane.SetOrigin(*origin)
+
+    # -- camera --------------------------------------------------------------------------
+    def set_view(self, name: str) -> None:
+        """``'reset'`` or a standard cardiac view (``'short_axis'``, ``'four_chamber'``,
+        ``'two_chamber'``) derived from the LV long axis."""
+        if name == "reset" or self.frame is None:
+            self.plotter.reset_camera()
+            self.request_render()
+            return
+        cam = self.frame.view(name)
+        self.plotter.camera.focal_point = tuple(cam["focal_point"])
+        self.plotter.camera.position = tuple(cam["position"])
+        self.plotter.camera.up = tuple(cam["view_up"])
+        self.plotter.reset_camera()
+        if self._clipping:  # cut along the view's plane so the chambers open
+            self._plane.SetNormal(*cam["normal"])
+            self._plane.SetOrigin(*self.frame.centre)
+            for w in self.plotter.widgets.plane_widgets:
+                w.SetNormal(*cam["normal"])
+                w.SetOrigin(*self.frame.centre)
+        self.request_render()
+
+    def screenshot(self, path: str | None = None) -> np.ndarray:
+        """Render and return the view as an ``(h, w, 3)`` uint8 array; save PNG if ``path``."""
+        img = self.plotter.screenshot(path, return_img=True)
+        return img
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.plotter.close()
+        super().closeEvent(event)
+
+
+class StructuresPanel(QWidget):
+    """Per-structure visibility, colour and opacity for a :class:`View3D`."""
+
+    title = "Structures"
+
+    def __init__(self, view: View3D, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QGridLayout
+
+        self.view = view
+        self.grid = QGridLayout(self)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        view.structuresChanged.connect(self.rebuild)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        from PySide6.QtGui import QColor
+        from PySide6.QtWidgets import QColorDialog, QSlider
+
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        a = self.view.anatomy
+        if a is None:
+            return
+        for row, key in enumerate(self.view.actors):
+            box = QCheckBox(a.structures[key].name)
+            box.setObjectName(f"show_{key}")
+            box.setChecked(self.view.visible[key])
+            box.toggled.connect(lambda on, k=key: self.view.set_structure_visible(k, on))
+            colour = QPushButton()
+            colour.setFixedWidth(28)
+            c = QColor.fromRgbF(*self.view.colour[key])
+            colour.setStyleSheet(f"background-color: {c.name()}")
+            colour.setToolTip("Colour")
+
+            def pick(_=False, k=key, b=colour):
+                chosen = QColorDialog.getColor(QColor.fromRgbF(*self.view.colour[k]), self)
+                if chosen.isValid():
+                    b.setStyleSheet(f"background-color: {chosen.name()}")
+                    self.view.set_structure_colour(k, (chosen.redF(), chosen.greenF(),
+                                                       chosen.blueF()))
+            colour.clicked.connect(pick)
+            op = QSlider(Qt.Orientation.Horizontal)
+            op.setRange(5, 100)
+            op.setMinimumWidth(60)
+            op.setValue(int(self.view.opacity[key] * 100))
+            op.setToolTip("Opacity")
+            op.valueChanged.connect(lambda v, k=key: self.view.set_structure_opacity(k, v / 100))
+            self.grid.addWidget(box, row, 0)
+            self.grid.addWidget(colour, row, 1)
+            self.grid.addWidget(op, row, 2)
