@@ -30,8 +30,10 @@ N_MEMBER_LOOPS = 40
 
 
 def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
-    a = pg.PlotDataItem(x, lo, pen=None)
-    b = pg.PlotDataItem(x, hi, pen=None)
+    # PlotCurveItem, not PlotDataItem: a PlotDataItem without a pen holds no curve in
+    # pyqtgraph ≥ 0.14, and the fill between two empty curves is empty.
+    a = pg.PlotCurveItem(np.asarray(x), np.asarray(lo), pen=pg.mkPen(None))
+    b = pg.PlotCurveItem(np.asarray(x), np.asarray(hi), pen=pg.mkPen(None))
     fill = pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 50))
     plot.addItem(fill)
     return fill
