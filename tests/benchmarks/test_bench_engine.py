@@ -15,12 +15,11 @@ test prints the table of ratios.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.benchmarks.timing import best_of
 from twinviewer.physiology import Settings, get_preset, sample_prior, simulate
 
 CASE = Path(__file__).resolve().parents[1] / "data" / "svzerodsolver" / "cases" / \
@@ -28,14 +27,6 @@ CASE = Path(__file__).resolve().parents[1] / "data" / "svzerodsolver" / "cases" 
 FIGURES: dict[str, float] = {}
 
 
-def _best_of(func, repeats: int = 5) -> float:
-    func()
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def test_engine_member_beats_per_second(benchmark):
@@ -43,7 +34,7 @@ def test_engine_member_beats_per_second(benchmark):
     P = sample_prior(preset.model, 1000, base=preset.vector(), seed=0)
     beats = 5
     fixed = Settings(min_beats=beats, max_beats=beats)
-    t = _best_of(lambda: simulate(preset.model, P, settings=fixed), repeats=3)
+    t = best_of(lambda: simulate(preset.model, P, settings=fixed), repeats=3)
     FIGURES["engine member-beats/s (N=1000, 400 steps/beat)"] = 1000 * beats / t
     benchmark.pedantic(simulate, args=(preset.model, P), kwargs={"settings": fixed},
                        rounds=1, iterations=1)
@@ -55,7 +46,7 @@ def test_svzerod_beats_per_second(points, benchmark):
     cfg = json.loads(CASE.read_text())
     cfg["simulation_parameters"]["number_of_time_pts_per_cardiac_cycle"] = points
     beats = cfg["simulation_parameters"]["number_of_cardiac_cycles"]
-    t = _best_of(lambda: svzerod.simulate(cfg))
+    t = best_of(lambda: svzerod.simulate(cfg))
     FIGURES[f"svzerod beats/s ({points} points/beat)"] = beats / t
     benchmark.pedantic(svzerod.simulate, args=(cfg,), rounds=1, iterations=1)
 
@@ -68,7 +59,7 @@ def test_circulation_beats_per_second(tmp_path, benchmark):
 
     logging.disable(logging.CRITICAL)
     model = Regazzoni2020(outdir=tmp_path)
-    t = _best_of(lambda: model.solve(num_beats=1), repeats=2)
+    t = best_of(lambda: model.solve(num_beats=1), repeats=2)
     FIGURES["circulation beats/s (forward Euler 1 ms)"] = 1.0 / t
     benchmark.pedantic(model.solve, kwargs={"num_beats": 1}, rounds=1, iterations=1)
 
@@ -77,12 +68,12 @@ def test_cold_start_1000_members_to_periodic(benchmark):
     preset = get_preset("healthy")
     P = sample_prior(preset.model, 1000, base=preset.vector(), seed=1)
     simulate(preset.model, P[:2])  # load the compiled kernel
-    t = _best_of(lambda: simulate(preset.model, P), repeats=2)
+    t = best_of(lambda: simulate(preset.model, P), repeats=2)
     r = simulate(preset.model, P)
     FIGURES["cold start, 1000 members to periodic steady state (s)"] = t
     FIGURES["  mean beats to periodic"] = float(r.beats.mean())
     fast = Settings(steps_per_beat=200, samples_per_beat=100)
-    FIGURES["  same with 200 steps/beat (s)"] = _best_of(
+    FIGURES["  same with 200 steps/beat (s)"] = best_of(
         lambda: simulate(preset.model, P, settings=fast), repeats=2)
     benchmark.pedantic(simulate, args=(preset.model, P), rounds=1, iterations=1)
 
@@ -93,7 +84,7 @@ def test_single_twin_what_if_from_warm_start(benchmark):
     base = simulate(model, preset.vector())
     p = preset.vector()
     p[model.index("AV.EOA")] = 1.8
-    t = _best_of(lambda: simulate(model, p, warm_start=base.final_state), repeats=10)
+    t = best_of(lambda: simulate(model, p, warm_start=base.final_state), repeats=10)
     FIGURES["single-twin what-if from warm start (ms)"] = 1000 * t
     benchmark.pedantic(simulate, args=(model, p), kwargs={"warm_start": base.final_state},
                        rounds=3, iterations=1)

@@ -16,7 +16,6 @@ Run: ``pytest tests/benchmarks/test_bench_imaging.py --benchmark-enable -s``.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 from scipy import ndimage
 
+from tests.benchmarks.timing import best_of
 from twinviewer.imaging import phantom
 from twinviewer.imaging.meshing import MeshingOptions, check_surface, label_map_to_meshes
 from twinviewer.imaging.series import scan_folder
@@ -36,13 +36,6 @@ KEY = b"benchmark-key-0123456789abcdefgh"
 FIGURES: dict[str, float] = {}
 
 
-def _best_of(func, repeats: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +89,8 @@ def test_read_ct_series_vs_simpleitk(benchmark, ct_series):
     # interleaved rounds, best of each: fair on a shared, noisy machine
     t_ours, t_sitk = np.inf, np.inf
     for _ in range(5):
-        t_sitk = min(t_sitk, _best_of(lambda: _sitk(ct_series), 1))
-        t_ours = min(t_ours, _best_of(lambda: _ours(ct_series), 1))
+        t_sitk = min(t_sitk, best_of(lambda: _sitk(ct_series), 1, warm_up=False))
+        t_ours = min(t_ours, best_of(lambda: _ours(ct_series), 1, warm_up=False))
     benchmark.pedantic(_ours, args=(ct_series,), rounds=1, iterations=1)
     FIGURES["read 512x512x300: ours s"] = t_ours
     FIGURES["read 512x512x300: SimpleITK s"] = t_sitk
@@ -166,23 +159,26 @@ def test_label_map_to_meshes_vs_vtk(benchmark, big_labels):
     # interleaved rounds, best of each: fair on a shared, noisy machine
     t_ours, t_bare = np.inf, np.inf
     for _ in range(3):
-        t_bare = min(t_bare, _best_of(lambda: _surface_nets(big_labels), 1))
-        t_ours = min(t_ours, _best_of(lambda: label_map_to_meshes(big_labels, affine,
-                                                                  values), 1))
+        t_bare = min(t_bare, best_of(lambda: _surface_nets(big_labels), 1, warm_up=False))
+        t_ours = min(t_ours, best_of(lambda: label_map_to_meshes(big_labels, affine,
+                                                                  values), 1,
+                                    warm_up=False))
     FIGURES["mesh: bare vtkSurfaceNets3D s"] = t_bare
-    FIGURES["mesh: flying edges + windowed sinc s"] = _best_of(
-        lambda: _flying_edges(big_labels), 1)
+    FIGURES["mesh: flying edges + windowed sinc s"] = best_of(
+        lambda: _flying_edges(big_labels), 1, warm_up=False)
     FIGURES["mesh: ours, default (blocks) s"] = t_ours
     FIGURES["mesh: ratio ours default / bare SurfaceNets"] = t_ours / t_bare
     FIGURES["mesh: ours default, largest structure triangles"] = max(
         len(m.faces) for m in meshes.values())
-    FIGURES["mesh: ours, image voxels s"] = _best_of(
+    FIGURES["mesh: ours, image voxels s"] = best_of(
         lambda: label_map_to_meshes(big_labels, affine, values,
-                                    options=MeshingOptions(max_triangles=None)), 2)
-    FIGURES["mesh: ours, image voxels + quadric 0.5 s"] = _best_of(
+                                    options=MeshingOptions(max_triangles=None)), 2,
+        warm_up=False)
+    FIGURES["mesh: ours, image voxels + quadric 0.5 s"] = best_of(
         lambda: label_map_to_meshes(big_labels, affine, values,
                                     options=MeshingOptions(max_triangles=None,
-                                                           decimate=0.5)), 1)
+                                                           decimate=0.5)), 1,
+        warm_up=False)
     benchmark.pedantic(label_map_to_meshes, args=(big_labels, affine, values),
                        rounds=1, iterations=1)
     benchmark.extra_info.update(FIGURES)

@@ -12,12 +12,12 @@ Run with ``pytest tests/benchmarks/test_bench_svzerod_import.py --benchmark-enab
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.benchmarks.timing import best_of
 from twinviewer.physiology.svzerod import load_config, simulate
 
 svzerod = pytest.importorskip("svzerod")
@@ -32,30 +32,22 @@ def _config(points: int) -> dict:
     return cfg
 
 
-def _best_of(func, repeats: int = 20) -> float:
-    func()  # warm-up: numba compilation / svzerod start-up
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 @pytest.mark.parametrize("points", [150, 689])
 def test_importer_vs_svzerod_ratio(points, benchmark):
     cfg = _config(points)
     parsed = load_config(cfg)
-    ours = _best_of(lambda: simulate(parsed))
-    ours_with_parse = _best_of(lambda: simulate(cfg))
-    peer = _best_of(lambda: svzerod.simulate(cfg))
+    ours = best_of(lambda: simulate(parsed))
+    ours_with_parse = best_of(lambda: simulate(cfg))
+    peer = best_of(lambda: svzerod.simulate(cfg))
 
     def peer_solver_only():  # svzerod without building its pandas DataFrame
         solver = svzerod.Solver(cfg)
         solver.run()
         return solver.get_single_result("pressure:LV:AV")
 
-    peer_core = _best_of(peer_solver_only)
+    peer_core = best_of(peer_solver_only)
     # Same answer, so the timings compare like with like.
     a = simulate(parsed)["pressure:LV:AV"]
     b = svzerod.simulate(cfg)

@@ -13,12 +13,12 @@ Run with ``pytest tests/benchmarks/test_bench_twinfile.py --benchmark-enable -s`
 from __future__ import annotations
 
 import pickle
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.benchmarks.timing import best_of
 from twinviewer.io import audit_log, load_twin, save_twin
 from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.twins import twin_from_preset
@@ -43,25 +43,17 @@ def demo_twin(tmp_path_factory):
     return twin, results
 
 
-def _best_of(func, repeats: int = 5) -> float:
-    func()
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def test_save_and_load_demo_twin(demo_twin, tmp_path, benchmark):
     twin, results = demo_twin
     path = tmp_path / "demo.twin"
     peer_path = tmp_path / "demo.pickle"
-    save = _best_of(lambda: save_twin(path, twin, results=results))
-    load = _best_of(lambda: load_twin(path))
-    peer_save = _best_of(lambda: atomic_write_bytes(
+    save = best_of(lambda: save_twin(path, twin, results=results))
+    load = best_of(lambda: load_twin(path))
+    peer_save = best_of(lambda: atomic_write_bytes(
         peer_path, pickle.dumps((twin, results), protocol=5)))
-    peer_load = _best_of(lambda: pickle.loads(Path(peer_path).read_bytes()))
+    peer_load = best_of(lambda: pickle.loads(Path(peer_path).read_bytes()))
     size, peer_size = path.stat().st_size, peer_path.stat().st_size
     benchmark.extra_info.update({
         "save_s": save, "load_s": load, "pickle_save_s": peer_save,
