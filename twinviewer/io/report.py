@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import twinviewer
+from twinviewer.core.stats import central_interval
 from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.privacy import redact
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
@@ -171,14 +172,8 @@ def _fmt(x: float) -> str:
 def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
              ) -> tuple[float, float, float]:
     x = np.asarray(values, dtype=float)
-    if ok is not None and ok.shape == x.shape:
-        x = x[ok]
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return (np.nan, np.nan, np.nan)
-    a = (1 - level) / 2
-    lo, med, hi = np.quantile(x, [a, 0.5, 1 - a])
-    return float(med), float(lo), float(hi)
+    return central_interval(x, level, mask=ok if ok is not None and ok.shape == x.shape
+                            else None)
 
 
 def _interval(values, ok) -> str:

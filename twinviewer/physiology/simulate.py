@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twinviewer.core.stats import central_interval
 from twinviewer.physiology import integrator as ig
 from twinviewer.physiology.metrics import METRIC_BY_NAME, compute_metrics
 from twinviewer.physiology.model import ModelSpec
@@ -97,13 +98,7 @@ class Results:
 
     def summary(self, name: str, level: float = 0.9) -> tuple[float, float, float]:
         """Median and central ``level`` interval of a metric over the periodic members."""
-        x = self.metrics[name][self.ok]
-        x = x[np.isfinite(x)]
-        if x.size == 0:
-            return (np.nan, np.nan, np.nan)
-        a = (1.0 - level) / 2.0
-        lo, med, hi = np.quantile(x, [a, 0.5, 1.0 - a])
-        return float(med), float(lo), float(hi)
+        return central_interval(self.metrics[name], level, mask=self.ok)
 
     def subset(self, index) -> Results:
         """The results of some members (an index array, slice or boolean mask)."""
