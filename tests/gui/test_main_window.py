@@ -211,3 +211,21 @@ def test_opening_meshes_shows_them_and_predicts(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.state.results is not None, timeout=60_000)
     assert "no image" in window.slices.info.text()
     assert window.view3d.screenshot().std() > 10
+
+
+def test_importing_a_patient_study_starts_a_new_audited_twin(window, qtbot, tmp_path):
+    from twinviewer.imaging.demo import write_demo_study
+    from twinviewer.io import audit_log
+
+    demo_twin = window.state.twin
+    study = write_demo_study(tmp_path / "DOE_JANE", shape=(40, 64, 64), spacing=(4.0, 2.5, 2.5))
+    window.open_dicom_folder(study.folder)
+    qtbot.waitUntil(lambda: window.state.twin is not demo_twin, timeout=120_000)
+    twin = window.state.twin
+    assert twin.pseudonym.startswith("TW-") and twin.origin == "import"
+    assert twin.anatomy is not None and "lv_blood" in twin.anatomy.structures
+    assert [e.action for e in audit_log(twin).entries] == ["import"]
+    assert audit_log(demo_twin).entries == () or "import" not in [
+        e.action for e in audit_log(demo_twin).entries]
+    qtbot.waitUntil(lambda: window.state.results is not None, timeout=120_000)
+    assert "DOE_JANE" not in " ".join(twin.anatomy.notes)
