@@ -36,7 +36,7 @@ def test_explains_the_selected_metric(qtbot, state):
     assert "Regazzoni" in panel.card.toMarkdown()
     assert panel.note.text() == twinviewer.RESEARCH_USE
     assert panel.attr_table.isHidden()
-    panel.metric.setCurrentIndex(panel.metric.findData("LVEF"))
+    panel.metric_box.setCurrentIndex(panel.metric_box.findData("LVEF"))
     qtbot.waitUntil(lambda: panel.explanation is not None
                     and panel.explanation.metric == "LVEF", timeout=30000)
     assert panel.summary.text().startswith("LV ejection fraction")
@@ -75,10 +75,58 @@ def test_scenario_attribution(qtbot, state):
 
     state.session.set_scenario_results({"faster": simulate(results.model, scen)})
     assert panel.scenario.findText("faster") > 0
-    panel.metric.setCurrentIndex(panel.metric.findData("CO"))
+    panel.metric_box.setCurrentIndex(panel.metric_box.findData("CO"))
     panel.scenario.setCurrentIndex(panel.scenario.findText("faster"))
     qtbot.waitUntil(lambda: panel.explanation is not None
                     and panel.explanation.attribution is not None, timeout=30000)
     assert not panel.attr_table.isHidden()
     assert panel.attr_table.item(0, 0).text() == "HR"
     panel.scenario.setCurrentIndex(panel.scenario.findText(NO_SCENARIO))
+
+
+def _explain_jobs(state) -> list:
+    started: list = []
+    state.jobStarted.connect(lambda job: started.append(job)
+                             if job.title.startswith("Explaining") else None)
+    return started
+
+
+def test_a_burst_of_changes_starts_one_job(qtbot, state):
+    panel = ExplainPanel(state)
+    qtbot.addWidget(panel)
+    started = _explain_jobs(state)
+    _load(state, n=4)  # twin + results: two refreshes
+    for name in ("CO", "LVEF", "SBP", "MAP", "LVEF"):
+        panel.metric_box.setCurrentIndex(panel.metric_box.findData(name))
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=30000)
+    assert len(started) == 1 and panel.explanation.metric == "LVEF"
+
+
+def test_a_new_request_cancels_the_running_job(qtbot, state, monkeypatch):
+    from twinviewer.explain import report
+
+    calls: list[str] = []
+    real = report.explain
+    monkeypatch.setattr(report, "explain",
+                        lambda twin, metric, **kw: calls.append(metric) or real(twin, metric,
+                                                                                **kw))
+    panel = ExplainPanel(state)
+    qtbot.addWidget(panel)
+    started = _explain_jobs(state)
+    _load(state, n=4)
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=5000)
+    first = started[0]
+    assert panel.job is first
+    panel.metric_box.setCurrentIndex(panel.metric_box.findData("CO"))
+    assert first.is_cancelled()  # at once, not after the debounce
+    qtbot.waitUntil(lambda: panel.explanation is not None
+                    and panel.explanation.metric == "CO", timeout=30000)
+    assert len(started) == 2 and first.finished and first.cancelled and panel.job is None
+
+    # the job function honours the flag: a job cancelled before it runs computes nothing
+    state.jobStarted.connect(lambda job: job.cancel())
+    calls.clear()
+    panel.metric_box.setCurrentIndex(panel.metric_box.findData("LVEF"))
+    qtbot.waitUntil(lambda: len(started) == 3 and started[2].finished, timeout=30000)
+    assert started[2].cancelled and calls == []
+    assert panel.explanation.metric == "CO"  # a cancelled job shows nothing

@@ -229,3 +229,26 @@ def test_importing_a_patient_study_starts_a_new_audited_twin(window, qtbot, tmp_
         e.action for e in audit_log(demo_twin).entries]
     qtbot.waitUntil(lambda: window.state.results is not None, timeout=120_000)
     assert "DOE_JANE" not in " ".join(twin.anatomy.notes)
+    # the folder (named after the patient) is remembered for this session only
+    assert window.recent() == [str(study.folder)]
+    window.qsettings.sync()
+    stored = " ".join(str(window.qsettings.value(k)) for k in window.qsettings.allKeys())
+    assert "DOE_JANE" not in stored
+
+
+def test_the_demo_twin_can_be_saved(window, tmp_path):
+    from twinviewer.io import load_twin, save_twin
+
+    path = save_twin(tmp_path / "demo.twin", window.state.twin)
+    assert load_twin(path).twin.pseudonym == "virtual-heart"
+
+
+def test_the_demo_never_replaces_a_twin_opened_meanwhile(make_twin_window, qtbot):
+    from twinviewer.twins import twin_from_preset
+
+    w = make_twin_window(load_demo=False)
+    w.load_demo()
+    mine = twin_from_preset("severe_as", n=8)
+    w.show_twin(mine)
+    wait_jobs(qtbot, w.state)
+    assert w.state.twin is mine

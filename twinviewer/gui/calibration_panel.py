@@ -181,6 +181,10 @@ class CalibrationPanel(QWidget):
             self.status.setText(f"Calibration failed; the twin is unchanged. {exc}")
 
     def _done(self, twin, result: CalibrationResult) -> None:
+        if self.state.twin is not twin:  # the user opened another twin meanwhile
+            self.status.setText("Calibration finished for a twin that is no longer open; "
+                                "its result was not applied.")
+            return
         self.result = result
         self.show_result(result)
         new = updated_twin(twin, result)
@@ -199,7 +203,8 @@ class CalibrationPanel(QWidget):
                             f"{len(result.flagged)} measurement(s) not reproduced.")
 
     def _simulated(self, results) -> None:
-        self.state.session.set_results(results)
+        if self.state.twin is self._own_twin:
+            self.state.session.set_results(results)
 
     # -- showing ----------------------------------------------------------------------------
     def show_result(self, r: CalibrationResult) -> None:

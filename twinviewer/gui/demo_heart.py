@@ -42,7 +42,8 @@ def _tag(mesh_dir: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def load_shipped_meshes(mesh_dir: Path = MESH_DIR, pseudonym: str = "demo-heart") -> Anatomy:
+def load_shipped_meshes(mesh_dir: Path = MESH_DIR,
+                        pseudonym: str = "virtual-heart") -> Anatomy:
     """The shipped demo meshes as a mesh-only :class:`Anatomy` (phase 0 = ED, 1 = ES).
 
     Raises
@@ -156,7 +157,7 @@ def demo_anatomy(progress: Callable[[float, str], None] | None = None,
         from twinviewer.imaging.meshing import label_map_to_meshes
         from twinviewer.imaging.segmentation import display
 
-        anatomy = Anatomy("demo-heart")
+        anatomy = Anatomy("virtual-heart")
         for phase, lab in labels.items():
             for k, mesh in label_map_to_meshes(lab, image.affine, label_values).items():
                 name, color = display(k)

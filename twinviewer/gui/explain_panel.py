@@ -9,10 +9,12 @@ come from :mod:`twinviewer.explain` (Qt-free); this module only shows them.
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,11 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.gui.state import TwinState
+from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
 NO_SCENARIO = "(no scenario)"
 N_BARS = 10
+DEBOUNCE_MS = 150  # a burst of changes (metric, scenario, results, twin) makes one job
 
 
 def _table(headers: tuple[str, ...]) -> QTableWidget:
@@ -73,6 +76,14 @@ def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
     plot.getAxis("left").setTicks([list(zip(y, labels, strict=True))])
 
 
+def _accepts_cancel(fn) -> bool:
+    """Whether ``fn`` has a ``cancel`` hook (``explain`` may gain one)."""
+    try:
+        return "cancel" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 class ExplainPanel(QWidget):
     """Drivers (elasticities, Sobol, attribution), basis, validity, model card, summary."""
 
@@ -83,17 +94,22 @@ class ExplainPanel(QWidget):
         self.state = state
         self.explanation = None
         self.sobol_job = None
+        self.job = None  # the running explanation job
         self._generation = 0
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(DEBOUNCE_MS)
+        self._refresh_timer.timeout.connect(self._start_refresh)
 
-        self.metric = QComboBox()
+        self.metric_box = QComboBox()
         for m in METRICS:
-            self.metric.addItem(f"{m.label} ({m.name})", m.name)
-        self.metric.setCurrentIndex(self.metric.findData("MAP"))
+            self.metric_box.addItem(f"{m.label} ({m.name})", m.name)
+        self.metric_box.setCurrentIndex(self.metric_box.findData("MAP"))
         self.scenario = QComboBox()
         self.scenario.addItem(NO_SCENARIO)
         top = QHBoxLayout()
         top.addWidget(QLabel("Metric"))
-        top.addWidget(self.metric, 1)
+        top.addWidget(self.metric_box, 1)
         top.addWidget(QLabel("Scenario"))
         top.addWidget(self.scenario, 1)
 
@@ -151,7 +167,7 @@ class ExplainPanel(QWidget):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.note)
 
-        self.metric.currentIndexChanged.connect(lambda _: self.refresh())
+        self.metric_box.currentIndexChanged.connect(lambda _: self.refresh())
         self.scenario.currentIndexChanged.connect(lambda _: self.refresh())
         self.sobol_button.clicked.connect(self.compute_sobol)
         state.resultsChanged.connect(lambda _: self.refresh())
@@ -161,7 +177,7 @@ class ExplainPanel(QWidget):
 
     # ------------------------------------------------------------------ inputs
     def current_metric(self) -> str:
-        return self.metric.currentData()
+        return self.metric_box.currentData()
 
     def _on_scenarios(self, scenarios) -> None:
         keep = self.scenario.currentText()
@@ -177,10 +193,24 @@ class ExplainPanel(QWidget):
 
     # ------------------------------------------------------------------ the instant part
     def refresh(self) -> None:
-        """Recompute the explanation (background job; elasticities take one ensemble run)."""
+        """Recompute the explanation soon (debounced; see :meth:`_start_refresh`).
+
+        Running jobs are cancelled at once and their results will be ignored.
+        """
         self._generation += 1
-        if self.sobol_job is not None:
-            self.sobol_job.cancel()
+        self._cancel_jobs()
+        self.sobol_button.setEnabled(False)
+        self._refresh_timer.start()
+
+    def _cancel_jobs(self) -> None:
+        for job in (self.job, self.sobol_job):
+            if job is not None:
+                job.cancel()
+        self.job = None
+
+    def _start_refresh(self) -> None:
+        """Start the explanation job (elasticities take one ensemble run)."""
+        self._cancel_jobs()
         twin, results = self.state.twin, self.state.results
         metric = self.current_metric()
         self.sobol_button.setEnabled(False)
@@ -205,18 +235,37 @@ class ExplainPanel(QWidget):
 
         def work(progress, is_cancelled):
             from twinviewer.explain.report import explain
+            from twinviewer.twins import simulate_twin
 
-            progress(0.1, "local sensitivities")
-            return explain(twin, metric, results=results, scenario_params=scen_params)
+            def check() -> None:
+                if is_cancelled():
+                    raise JobCancelled(f"explaining {metric} was superseded")
 
-        self.state.run_job(f"Explaining {metric}", work,
-                           lambda ex: self._show(ex, gen), lambda exc: self._failed(exc, gen))
+            check()
+            progress(0.05, "point estimate")
+            point = simulate_twin(twin, ensemble=False, cancel=is_cancelled)
+            check()
+            progress(0.2, "local sensitivities")
+            kw = {"cancel": is_cancelled} if _accepts_cancel(explain) else {}
+            ex = explain(twin, metric, results=results, point_results=point,
+                         scenario_params=scen_params, **kw)
+            check()
+            return ex
 
-    def _failed(self, exc: BaseException, gen: int) -> None:
-        if gen == self._generation:
+        job = self.state.run_job(f"Explaining {metric}", work,
+                                 lambda ex: self._show(ex, gen, job),
+                                 lambda exc: self._failed(exc, gen, job))
+        self.job = job
+
+    def _failed(self, exc: BaseException, gen: int, job=None) -> None:
+        if job is not None and self.job is job:
+            self.job = None
+        if gen == self._generation and not (job is not None and job.is_cancelled()):
             self.summary.setText(f"Could not explain this prediction: {exc}")
 
-    def _show(self, ex, gen: int) -> None:
+    def _show(self, ex, gen: int, job=None) -> None:
+        if job is not None and self.job is job:
+            self.job = None
         if gen != self._generation:
             return  # a newer request superseded this one
         self.explanation = ex

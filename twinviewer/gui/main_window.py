@@ -91,6 +91,10 @@ class MainWindow(QMainWindow):
         self.prefs = ViewerSettings.load(self.qsettings)
         self.last_error: str | None = None
         self.study_path: Path | None = None
+        # Recent study folders are kept for this session only: folder names exported from
+        # PACS often carry the patient's name, so they are never written to QSettings.
+        self._recent: list[str] = []
+        self._last_folder = ""
         self._skip_auto = None
         if load_demo:  # start the workers first: they run while the widgets are built
             self.load_demo()
@@ -283,15 +287,16 @@ class MainWindow(QMainWindow):
         from twinviewer.gui.demo_heart import demo_anatomy
         from twinviewer.twins import simulate_twin, twin_from_preset
 
-        twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym="demo-heart")
+        twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym="virtual-heart")
         pending: dict[str, object] = {}
+        shown_at_start = self.state.twin
 
         def arrived(key: str, value) -> None:
             pending[key] = value
             if "anatomy" in pending and "results" in pending:
                 anatomy = pending["anatomy"]
-                if anatomy is None:
-                    return
+                if anatomy is None or self.state.twin is not shown_at_start:
+                    return  # failed, or the user opened another twin meanwhile
                 self.study_path = None
                 self.show_twin(dataclasses.replace(twin0, anatomy=anatomy),
                                results=pending["results"], simulate=False)
@@ -307,6 +312,7 @@ class MainWindow(QMainWindow):
 
     def show_twin(self, twin, results=None, simulate: bool = True) -> None:
         """Make ``twin`` current (with ``results`` if already computed, else simulate)."""
+        self.study_path = None  # a segmentation can only be added to the study just imported
         self._skip_auto = twin if (results is not None or not simulate) else None
         self.state.session.set_twin(twin)
         if results is not None:
@@ -387,9 +393,9 @@ class MainWindow(QMainWindow):
         path = Path(path)
 
         def done(anatomy) -> None:
-            self.study_path = path
             self._add_recent(path)
             self.new_patient(anatomy)
+            self.study_path = path
 
         # folder names can carry patient names: titles and messages do not repeat them
         self.state.run_job("Importing the DICOM study",
@@ -405,12 +411,20 @@ class MainWindow(QMainWindow):
             self.state.error(f"{path.name}: open the DICOM study the segmentation belongs to "
                              f"first (File → Open DICOM folder)")
             return
-        study = self.study_path
+        study, twin = self.study_path, self.state.twin
+
+        def done(anatomy) -> None:
+            if self.state.twin is not twin:
+                self.state.warn(f"{path.name}: another twin was opened meanwhile; the "
+                                f"segmentation was not applied")
+                return
+            self.set_anatomy(anatomy)
+            self.study_path = study
+
         self.state.run_job("Importing the segmentation",
                            lambda p, c: import_study(study, segmentation=path, progress=p,
                                                      cancel=c),
-                           self.set_anatomy,
-                           lambda e: self._fail("importing the segmentation", e))
+                           done, lambda e: self._fail("importing the segmentation", e))
 
     def open_meshes(self, paths: list[str | Path]) -> None:
         """Show surface meshes (one structure per file, named by the file) as the anatomy."""
@@ -449,10 +463,9 @@ class MainWindow(QMainWindow):
             self.state.error(f"{action.replace('_', ' ')} failed: {exc}")
 
     def choose_dicom_folder(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Open DICOM folder",
-                                             str(self.qsettings.value("paths/last", "")))
+        d = QFileDialog.getExistingDirectory(self, "Open DICOM folder", self._last_folder)
         if d:
-            self.qsettings.setValue("paths/last", d)
+            self._last_folder = d
             self.open_dicom_folder(d)
 
     def choose_segmentation(self) -> None:
@@ -468,13 +481,12 @@ class MainWindow(QMainWindow):
             self.open_meshes(fs)
 
     def _add_recent(self, path: Path) -> None:
-        recent = [str(path)] + [p for p in self.recent() if p != str(path)]
-        self.qsettings.setValue("recent/studies", recent[:MAX_RECENT])
+        self._recent = ([str(path)] + [p for p in self._recent if p != str(path)])[:MAX_RECENT]
         self._update_recent()
 
     def recent(self) -> list[str]:
-        v = self.qsettings.value("recent/studies", [])
-        return [v] if isinstance(v, str) else list(v or [])
+        """Study folders opened in this session, newest first."""
+        return list(self._recent)
 
     def _update_recent(self) -> None:
         self.recent_menu.clear()
@@ -516,7 +528,7 @@ class MainWindow(QMainWindow):
         path = path or self._save_name("Export 3D view", "twinviewer_3d.png")
         if path:
             self.view3d.screenshot(path)
-            self.state.info(f"3D view saved to {path}")
+            self.state.info(f"3D view saved to {Path(path).name}")
 
     def export_plots(self, path: str | None = None) -> None:
         """Save each plot panel as ``<stem>_<panel>.png``."""
@@ -528,13 +540,13 @@ class MainWindow(QMainWindow):
             if title in self.panels:
                 out = p.with_name(f"{p.stem}_{title.lower().replace(' ', '_')}.png")
                 self.panels[title].grab().save(str(out))
-                self.state.info(f"{title} saved to {out}")
+                self.state.info(f"{title} saved to {out.name}")
 
     def export_window(self, path: str | None = None) -> None:
         path = path or self._save_name("Export window", "twinviewer_window.png")
         if path:
             self.grab().save(path)
-            self.state.info(f"window saved to {path}")
+            self.state.info(f"window saved to {Path(path).name}")
 
     def edit_settings(self) -> None:
         dlg = SettingsDialog(self.prefs, self)

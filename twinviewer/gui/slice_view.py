@@ -234,12 +234,13 @@ class SliceView(QWidget):
             p.slider.setRange(0, img.shape[p.axis] - 1)
             p.slider.setValue(int(round(self.cursor[p.axis])))
             p.slider.blockSignals(False)
+        # the new image's phase first: choosing a window preset reads the current phase
+        self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
         if img.modality.upper() == "CT":
             self.preset.setCurrentIndex(0)
         else:
             self.preset.setCurrentText("MR / auto (1–99 %)")
         self.set_window_preset(self.preset.currentText())
-        self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
         self.refresh()
 
     def _on_results(self, results) -> None:
@@ -252,7 +253,7 @@ class SliceView(QWidget):
         if img is None:
             return
         if wl is None:
-            self.levels = auto_levels(img.array[self.phase])
+            self.levels = auto_levels(img.array[min(self.phase, img.n_phases - 1)])
         else:
             w, level = wl
             self.levels = (level - w / 2, level + w / 2)
