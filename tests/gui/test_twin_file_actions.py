@@ -148,3 +148,116 @@ def test_audit_panel_shows_chain_and_adds_notes(env, qtbot):
     attach_audit_log(twin, AuditLog.from_list(entries))
     panel.refresh()
     assert panel.status.text().startswith("✖ audit trail broken: entry #0")
+
+
+def _encrypted(path) -> bool:
+    from twinviewer.io.crypto import is_encrypted
+
+    return is_encrypted(path.read_bytes())
+
+
+def test_encrypted_twin_stays_encrypted_on_autosave_and_save(env, tmp_path, monkeypatch):
+    from twinviewer.io import load_twin, save_twin
+
+    state, window, messages, twin = env
+    # an identifiable twin kept for a local study, encrypted
+    twin.pseudonym = "Study Patient 7"
+    path = save_twin(tmp_path / "id.twin", twin, keep_identifiers=True, passphrase="pw-123")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("pw-123", True))
+    assert actions.open_twin(window, state, path) is not None  # passphrase typed at the prompt
+    ctx = actions.context(state)
+    assert ctx.passphrase == "pw-123" and ctx.identifiable
+
+    saver = Autosaver(tmp_path / "auto")
+    ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver)
+    auto = ctl.autosave_now()
+    assert auto is not None and _encrypted(auto)
+    assert load_twin(auto, passphrase="pw-123").twin.pseudonym == "Study Patient 7"
+    assert ctl.autosave_now() is None  # digest of the plaintext: unchanged, not rewritten
+    audit_log(state.session.twin).add_note(state.session.twin, "checked")
+    assert ctl.autosave_now() == auto and _encrypted(auto)
+    ctl.stop()
+
+    again = actions.save_twin_as(window, state, tmp_path / "again.twin")  # no encrypt flag
+    assert again is not None and _encrypted(again)
+    assert messages[-1] == ("info", "Twin saved to again.twin (encrypted)")
+
+    # the recovered autosave asks for the passphrase and keeps it for the next autosave
+    state.session.set_twin(None)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    audit_log(twin).add_note(twin, "unsaved")
+    saver.autosave(twin, keep_identifiers=True, passphrase="pw-123")
+    assert actions.offer_recovery(window, state, saver)
+    assert actions.context(state).passphrase == "pw-123"
+
+
+def test_file_context_survives_derived_twins(env, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from twinviewer.io import save_twin
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    state, window, messages, twin = env
+    twin.pseudonym = "Study Patient 7"
+    results = simulate_twin(twin)
+    path = save_twin(tmp_path / "id.twin", twin, keep_identifiers=True, passphrase="pw",
+                     results={"baseline": results})
+    assert actions.open_twin(window, state, path, passphrase="pw") is not None
+    opened = state.session.twin
+    assert "baseline" in actions.context(state).results_cache
+
+    # "Apply to twin" in the measurements panel: same audit list, same parameters
+    applied = replace(opened, measurements=[])
+    state.session.set_twin(applied)
+    ctx = actions.context(state)
+    assert (ctx.twin, ctx.path, ctx.passphrase, ctx.identifiable) == (applied, path, "pw", True)
+    assert "baseline" in ctx.results_cache
+
+    # a calibration: a copy of the trail plus an entry, new parameters
+    calibrated = replace(applied, params=applied.params * 1.01, audit=list(applied.audit))
+    audit_log(calibrated).record(calibrated, "calibration", {"method": "test"})
+    state.session.set_twin(calibrated)
+    ctx = actions.context(state)
+    assert (ctx.path, ctx.passphrase, ctx.identifiable) == (path, "pw", True)
+    assert ctx.results_cache == {}  # parameters changed: cached results no longer hold
+    assert actions.save_twin_as(window, state, tmp_path / "cal.twin") is not None
+    assert messages[-1] == ("info", "Twin saved to cal.twin (encrypted)")
+
+    # another twin (other trail) is another document
+    other = twin_from_preset("moderate_as", n=6, pseudonym="Study Patient 7")
+    audit_log(other).record(other, "create", {"preset": "moderate_as"})
+    state.session.set_twin(other)
+    ctx = actions.context(state)
+    assert ctx.path is None and ctx.passphrase is None and not ctx.identifiable
+
+
+def test_export_aborts_when_the_twin_changes_during_simulation(env, tmp_path, qtbot,
+                                                               monkeypatch):
+    from twinviewer.io import report
+    from twinviewer.twins import simulate_twin
+
+    state, window, messages, twin = env
+    state.session.set_twin(twin)
+    state.session.set_scenario_results({"TAVI": simulate_twin(twin)})
+    seen: list[dict] = []
+    real = report.write_report
+    monkeypatch.setattr(report, "write_report",
+                        lambda *a, **k: seen.append(k["scenario_results"]) or real(*a, **k))
+
+    # the scenario results shown when the export started are the ones reported
+    path = actions.export_report(window, state, tmp_path / "r.pdf")
+    state.session.set_scenario_results({})
+    qtbot.waitUntil(lambda: path.exists(), timeout=120_000)
+    assert list(seen[-1]) == ["TAVI"]
+
+    # another twin opened while simulating: nothing written, no audit entry anywhere
+    n_before = len(audit_log(twin))
+    path2 = actions.export_report(window, state, tmp_path / "r2.pdf")
+    other = twin_from_preset("moderate_as", n=6)
+    state.session.set_twin(other)
+    qtbot.waitUntil(lambda: not state.jobs, timeout=120_000)
+    assert not path2.exists() and len(audit_log(twin)) == n_before
+    assert len(audit_log(other)) == 0 and len(seen) == 1
+    level, text = messages[-1]
+    assert level == "error" and "Report not written to r2.pdf" in text

@@ -9,12 +9,15 @@ completely.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import weakref
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
@@ -51,11 +54,57 @@ class TwinFileContext:
 _CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def _hashes(twin: Twin) -> list[str]:
+    return [e.hash for e in audit_log(twin).entries]
+
+
+def same_document(old: Twin | None, new: Twin | None) -> bool:
+    """Whether ``new`` is ``old`` edited (same file, passphrase and privacy choice).
+
+    A twin derived by "Apply to twin" or a calibration (``dataclasses.replace``) keeps the
+    pseudonym and carries its parent's audit trail (the same list, or a copy with new entries
+    appended). An empty trail proves nothing unless the list itself is shared.
+    """
+    if old is None or new is None:
+        return old is new
+    if new is old:
+        return True
+    if new.pseudonym != old.pseudonym:
+        return False
+    if new.audit is old.audit:
+        return True
+    before, after = _hashes(old), _hashes(new)
+    return bool(before) and after[:len(before)] == before
+
+
+def _same_parameters(old: Twin, new: Twin) -> bool:
+    def same(a, b) -> bool:
+        return np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)
+
+    return (old.ensemble_kind == new.ensemble_kind and same(old.params, new.params)
+            and same(old.ensemble, new.ensemble))
+
+
 def context(state) -> TwinFileContext:
-    """The file context of ``state``'s current twin (reset when another twin is shown)."""
+    """The file context of ``state``'s current twin.
+
+    It is kept across twins derived from the open one (see :func:`same_document`); only the
+    cached results are dropped when the parameters changed. Another twin gets a fresh context.
+    """
     ctx = _CONTEXTS.get(state)
-    if ctx is None or ctx.twin is not state.session.twin:
-        ctx = TwinFileContext(twin=state.session.twin)
+    twin = state.session.twin
+    if ctx is not None and ctx.twin is not twin:
+        if same_document(ctx.twin, twin):
+            if not _same_parameters(ctx.twin, twin):
+                ctx.results_cache = {}
+            if (twin.model_name, twin.model_version) != (ctx.twin.model_name,
+                                                         ctx.twin.model_version):
+                ctx.parameters = None
+            ctx.twin = twin
+        else:
+            ctx = None
+    if ctx is None:
+        ctx = TwinFileContext(twin=twin)
         _CONTEXTS[state] = ctx
     return ctx
 
@@ -127,6 +176,8 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         if passphrase is None:
             _message(state, "warning", "Not saved: the passphrases were empty or differed.")
             return None
+    if passphrase is None:
+        passphrase = ctx.passphrase  # an encrypted twin is never re-saved in plaintext
     try:
         data = twin_bytes(twin, results=_results(state), parameters=_table(state, twin),
                           keep_identifiers=ctx.identifiable, passphrase=passphrase)
@@ -142,14 +193,19 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     return path
 
 
-def _load(window, path: Path, passphrase: str | None) -> TwinDocument:
+def _load(window, path: Path, passphrase: str | None,
+          loader=load_twin) -> tuple[TwinDocument, str | None]:
+    """Load ``path`` (asking for the passphrase if it is encrypted and none was given).
+
+    Returns the document and the passphrase that opened it (None for a plaintext file).
+    """
     try:
-        return load_twin(path, passphrase=passphrase)
+        return loader(path, passphrase=passphrase), passphrase
     except TwinFileError as exc:
         if passphrase is None and "is encrypted" in str(exc) and window is not None:
             pw = _ask_passphrase(window, f"Open {path.name}", confirm=False)
             if pw is not None:
-                return load_twin(path, passphrase=pw)
+                return loader(path, passphrase=pw), pw
         raise
 
 
@@ -174,7 +230,7 @@ def open_twin(window, state=None, path: str | Path | None = None, *,
             return None
     path = Path(path)
     try:
-        doc = _load(window, path, passphrase)
+        doc, passphrase = _load(window, path, passphrase)
     except TwinFileError as exc:
         _message(state, "error", f"Could not open the twin: {exc}")
         return None
@@ -230,14 +286,19 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
     except TwinFileError as exc:
         _message(state, "error", f"Could not export the report: {exc}")
         return None
+    scenarios = dict(state.session.scenario_results or {})  # as shown when asked
 
     def write(results) -> None:
         from twinviewer.io.report import write_report
 
+        if state.session.twin is not twin:
+            _message(state, "error", f"Report not written to {path.name}: another twin was "
+                                     f"opened (or the twin changed) while it was simulated; "
+                                     f"export it again.")
+            return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            info = write_report(doc, path, results=results,
-                                scenario_results=dict(state.session.scenario_results or {}),
+            info = write_report(doc, path, results=results, scenario_results=scenarios,
                                 simulate=False)
         except (TwinFileError, OSError, ValueError) as exc:
             _message(state, "error", f"Could not export the report: {exc}")
@@ -293,18 +354,21 @@ class AutosaveController(QObject):
         if twin is None:
             return None
         ctx = context(self.state)
+        kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
+              "keep_identifiers": ctx.identifiable}
         try:
-            # manifest carries a timestamp: digest the content, not the zip bytes
-            content = twin_bytes(twin, results=_results(self.state),
-                                 parameters=_table(self.state, twin),
-                                 keep_identifiers=ctx.identifiable)
-            digest = _content_digest(content)
+            # manifest carries a timestamp: digest the plaintext content, not the zip bytes
+            # (an encrypted file is not a zip, and its salt changes on every write)
+            plain = twin_bytes(twin, **kw)
+            digest = _content_digest(plain)
             if self._last_digest.get(id(twin)) == digest:
                 return None
+            data = plain if ctx.passphrase is None else \
+                twin_bytes(twin, **kw, passphrase=ctx.passphrase)
             self.autosaver.directory.mkdir(parents=True, exist_ok=True)
             path = self.autosaver.path_for(twin)
-            atomic_write_bytes(path, content)
-        except (TwinFileError, OSError) as exc:
+            atomic_write_bytes(path, data)
+        except (TwinFileError, OSError, zipfile.BadZipFile) as exc:
             log.warning("autosave failed: %s", exc)
             _message(self.state, "warning", f"Autosave failed: {exc}")
             return None
@@ -326,9 +390,6 @@ class AutosaveController(QObject):
 
 def _content_digest(data: bytes) -> str:
     """SHA-256 over the members (not the manifest, whose 'written' time always changes)."""
-    import io
-    import zipfile
-
     h = hashlib.sha256()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for name in sorted(zf.namelist()):
@@ -362,9 +423,11 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
         _message(state, "info", "Autosaved work discarded.")
         return False
     try:
-        doc = autosaver.recover(rec)
+        doc, passphrase = _load(window, rec.path, None,
+                                loader=lambda _p, passphrase: autosaver.recover(
+                                    rec, passphrase=passphrase))
     except TwinFileError as exc:
         _message(state, "error", f"Could not recover the autosave: {exc}")
         return False
-    _show(state, doc, None, None)
+    _show(state, doc, None, passphrase)
     return True
