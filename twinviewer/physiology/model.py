@@ -9,6 +9,7 @@ context of use. The built-in models are two such declarations; a plugin model is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
@@ -171,10 +172,11 @@ class ModelSpec:
         return messages
 
     # ------------------------------------------------------------------ identity
-    @property
+    @functools.cached_property
     def equation_hash(self) -> str:
         """SHA-256 of the source of the equations, so a twin is never silently re-run with
-        different equations."""
+        different equations. Computed once per declaration: reading the sources takes
+        milliseconds, and every run of a twin checks it."""
         h = hashlib.sha256()
         for fn in (self.rhs, self.observe, *self.equation_sources):
             fn = getattr(fn, "py_func", fn)
