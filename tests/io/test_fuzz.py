@@ -7,16 +7,14 @@ missing members, and swapped or damaged arrays with valid checksums.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import random
 import time
-import zipfile
 
 import numpy as np
 
 from tests.io.conftest import make_twin
+from tests.io.zips import rezip, unzip
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
 from twinviewer.io import TwinDocument, TwinFileError, twin_bytes
@@ -35,25 +33,6 @@ def _base() -> bytes:
                   {0: Measurement("lv_blood volume", 0.17, "mL", 0.01, "mesh")})
     twin.anatomy = Anatomy(twin.pseudonym, {"lv_blood": s}, notes=["fuzz"])
     return twin_bytes(twin, results={"baseline": {"LVEF": np.linspace(50, 60, 6)}})
-
-
-def _members(data: bytes) -> tuple[dict[str, bytes], dict]:
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    members = {n: zf.read(n) for n in zf.namelist()}
-    return members, json.loads(members.pop("manifest.json"))
-
-
-def _zip(members: dict[str, bytes], manifest: dict, fix: bool = True) -> bytes:
-    if fix:
-        manifest = {**manifest, "members": {
-            n: {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
-            for n, b in members.items()}}
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("manifest.json", json.dumps(manifest))
-        for n, b in members.items():
-            z.writestr(n, b)
-    return out.getvalue()
 
 
 def _paths(obj, prefix=()):
@@ -87,7 +66,7 @@ def _mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
         for _ in range(rng.randint(1, 8)):
             b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
         return kind, bytes(b)
-    members, manifest = _members(data)
+    members, manifest = unzip(data)
     if kind in ("json", "delete"):
         name = rng.choice(["twin.json", "twin.json", "audit.json"])
         tree = json.loads(members[name])
@@ -95,26 +74,26 @@ def _mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
         path = rng.choice(paths)
         _set(tree, path, rng.choice(WRONG), delete=(kind == "delete"))
         members[name] = json.dumps(tree).encode()
-        return f"{kind} {name}:{'/'.join(map(str, path))}", _zip(members, manifest)
+        return f"{kind} {name}:{'/'.join(map(str, path))}", rezip(members, manifest)
     if kind == "member":
         victim = rng.choice(sorted(members))
         del members[victim]
-        return f"member {victim}", _zip(members, manifest, fix=rng.random() < 0.5)
+        return f"member {victim}", rezip(members, manifest, fix=rng.random() < 0.5)
     arrays = sorted(n for n in members if n.endswith(".npy"))
     if kind == "swap":
         a, b = rng.sample(arrays, 2)
         members[a], members[b] = members[b], members[a]
-        return f"swap {a} {b}", _zip(members, manifest, fix=rng.random() < 0.8)
+        return f"swap {a} {b}", rezip(members, manifest, fix=rng.random() < 0.8)
     if kind == "npy":
         a = rng.choice(arrays)
         raw = bytearray(members[a])
         pos = rng.randrange(min(len(raw), 128))  # mostly the header
         raw[pos] = rng.randrange(256)
         members[a] = bytes(raw[: rng.choice([len(raw), rng.randrange(len(raw) + 1)])])
-        return f"npy {a}", _zip(members, manifest)
+        return f"npy {a}", rezip(members, manifest)
     key = rng.choice(["format", "schema_version", "members", "audit", "identifiable"])
     manifest[key] = rng.choice(WRONG)
-    return f"manifest {key}", _zip(members, manifest, fix=False)
+    return f"manifest {key}", rezip(members, manifest, fix=False)
 
 
 def test_fuzzed_files_never_crash_the_reader():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.io.zips import rezip, unzip
 from twinviewer.io import SCHEMA_VERSION, TwinFileError, load_twin, save_twin
 from twinviewer.io.migrations import MIGRATIONS, v1_to_v2
 
@@ -56,24 +56,11 @@ def test_v1_with_bad_cv_is_rejected_clearly():
 
 def test_v1_missing_cv_is_a_twin_file_error(tmp_path):
     target = tmp_path / "v1.twin"
-    shutil.copy(V1, target)
-    import hashlib
-    import io
-
-    with zipfile.ZipFile(target) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
+    members, manifest = unzip(V1.read_bytes())
     tree = json.loads(members["twin.json"])
     del tree["measurements"][0]["cv"]
     members["twin.json"] = json.dumps(tree).encode()
-    manifest = json.loads(members.pop("manifest.json"))
-    manifest["members"]["twin.json"]["sha256"] = hashlib.sha256(
-        members["twin.json"]).hexdigest()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("manifest.json", json.dumps(manifest))
-        for n, b in members.items():
-            z.writestr(n, b)
-    target.write_bytes(buf.getvalue())
+    target.write_bytes(rezip(members, manifest))
     with pytest.raises(TwinFileError, match="v1.twin: the twin data are malformed "
                                             r"\(missing field 'cv'\)"):
         load_twin(target)

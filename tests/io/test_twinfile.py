@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zipfile
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.io.conftest import assert_twins_equal, make_twin
+from tests.io.zips import rezip, unzip
 from twinviewer.io import (
     SCHEMA_VERSION,
     TwinFileError,
@@ -25,19 +25,10 @@ from twinviewer.twins import simulate_twin
 
 
 def rewrite(data: bytes, change) -> bytes:
-    """Re-zip a .twin with ``change(members: dict)`` applied and checksums recomputed."""
-    zin = zipfile.ZipFile(io.BytesIO(data))
-    members = {n: zin.read(n) for n in zin.namelist()}
-    manifest = json.loads(members.pop("manifest.json"))
+    """Re-zip a .twin with ``change(members, manifest)`` applied and checksums recomputed."""
+    members, manifest = unzip(data)
     change(members, manifest)
-    manifest["members"] = {n: {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
-                           for n, b in members.items()}
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("manifest.json", json.dumps(manifest))
-        for n, b in members.items():
-            z.writestr(n, b)
-    return out.getvalue()
+    return rezip(members, manifest)
 
 
 def test_round_trip_keeps_every_field(twin, tmp_path):
