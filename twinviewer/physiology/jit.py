@@ -40,8 +40,7 @@ _pure: dict[int, object] = {}
 def _purify(value):
     if hasattr(value, "py_func"):
         return python_function(value)
-    if isinstance(value, types.ModuleType) and value.__name__.startswith(
-            ("twinviewer.", *_plugin_prefixes)):
+    if isinstance(value, types.ModuleType) and value.__name__.startswith("twinviewer."):
         key = id(value)
         if key not in _pure:
             _pure[key] = _ModuleView(value)
@@ -57,9 +56,6 @@ class _ModuleView:
 
     def __getattr__(self, name: str):
         return _purify(getattr(self._module, name))
-
-
-_plugin_prefixes: tuple[str, ...] = ()
 
 
 def python_function(func: Callable) -> Callable:
@@ -80,9 +76,3 @@ def python_function(func: Callable) -> Callable:
     _pure[key] = pure  # before filling globals: functions may refer to each other
     glob.update({name: _purify(v) for name, v in func.__globals__.items()})
     return pure
-
-
-def allow_module_prefix(prefix: str) -> None:
-    """Let :func:`python_function` look through modules of a plugin package too."""
-    global _plugin_prefixes
-    _plugin_prefixes = (*_plugin_prefixes, prefix)
