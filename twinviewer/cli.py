@@ -110,6 +110,11 @@ OPTIONAL_COMMANDS = (
      "try interventions and compare them with the baseline, member by member"),
     ("explain", "twinviewer.explain.cli", "run_explain",
      "what drives a prediction, what it rests on, and when not to trust it"),
+    ("visit", "twinviewer.living_cli", "run_visit",
+     "living twin: add a visit (FHIR, measurements, wearable), withdraw a source"),
+    ("fhir", "twinviewer.living_cli", "run_fhir", "export the twin as a FHIR R4 Bundle"),
+    ("timeline", "twinviewer.living_cli", "run_timeline",
+     "the twin's visits, parameter trajectories, prediction flags and consent ledger"),
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.consent import ConsentLedger
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance
 
@@ -56,6 +57,18 @@ class Visit:
     measurements: list[Measurement] = field(default_factory=list)
     ensemble: np.ndarray | None = None
     label: str = ""
+    # The living twin (twinviewer.personalize.timeline); all optional, JSON-ready except
+    # start_params. flags: prediction check before the update; items: provenance of each
+    # measurement (resource id, source, consent); context: measured values the model does not
+    # predict (weight, height); series: wearable time series; predicted: posterior summary
+    # {metric: [median, lo, hi, unit]}; model: 'name version equation-hash' used.
+    flags: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    context: list[Measurement] = field(default_factory=list)
+    series: dict = field(default_factory=dict)
+    predicted: dict = field(default_factory=dict)
+    model: str = ""
+    start_params: np.ndarray | None = None
 
 
 @dataclass
@@ -85,6 +98,13 @@ class Twin:
         What-ifs defined on this twin.
     visits
         Timeline of visits (the living twin).
+    ledger
+        Consent and provenance ledger of every data item that entered the twin
+        (:mod:`twinviewer.core.consent`).
+    timeline
+        Timeline metadata (JSON-ready): ``anchor`` (the first visit's date, shifted by a keyed
+        per-patient offset, in the .twin only) and ``superseded`` (results of an earlier model
+        version, kept beside the current ones, never mixed).
     origin
         How the twin was made (``'preset:healthy'``, ``'import'``...).
     audit
@@ -107,6 +127,8 @@ class Twin:
     visits: list[Visit] = field(default_factory=list)
     origin: str = ""
     audit: list = field(default_factory=list)
+    ledger: ConsentLedger = field(default_factory=ConsentLedger)
+    timeline: dict = field(default_factory=dict)
 
     def measurement(self, name: str) -> Measurement | None:
         """The most recent measurement of ``name``, or None."""

@@ -63,6 +63,8 @@ from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_l
 from twinviewer.io.errors import PrivacyError, TwinFileError
 from twinviewer.io.migrations import migrate
 from twinviewer.io.privacy import check_pseudonym, known_identifiers, redact, scrub
+from twinviewer.io.timeline_file import add_to_tree as _living_out
+from twinviewer.io.timeline_file import from_tree as _living_in
 
 FORMAT = "twinviewer.twin"
 SCHEMA_VERSION = 2
@@ -256,6 +258,7 @@ def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
                             f"shape {np.shape(twin.ensemble)}")
     arrays = _Arrays()
     tree = _twin_tree(twin, table, _results_dict(results or {}), arrays)
+    _living_out(tree, twin, arrays.ref)  # living twin: visit extras, consent ledger
     audit_list = audit.to_list()
     if not keep_identifiers:
         tree = scrub(tree)
@@ -612,6 +615,7 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
         measurements=[Measurement.from_dict(m) for m in tree["measurements"]],
         anatomy=anatomy, scenarios=[Scenario.from_dict(s) for s in tree["scenarios"]],
         visits=visits, origin=str(tree.get("origin", "")))
+    twin = _living_in(twin, tree, loader.array, name)  # living twin (optional in the file)
     results: dict[str, dict[str, np.ndarray]] = {}
     for r in tree.get("results", []):
         arrays = {str(k): loader.array(v, f"results {r['name']!r} {k}")

@@ -1,0 +1,251 @@
+"""The living twin, end to end: a visit from FHIR, a measurement file or a wearable CSV enters
+the twin with its consent, is checked against the twin's predictions, updates the posterior,
+and leaves its trace in the ledger and the audit trail. Qt-free; used by the CLI and the GUI.
+
+Real dates never reach the twin: FHIR times are shifted by a keyed per-patient offset (the
+installation's de-identification key, as DICOM dates are) and only the shifted first-visit
+date (``timeline['anchor']``, inside the .twin) and day offsets are kept. Exports (FHIR,
+timeline JSON) carry day offsets only.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from twinviewer.core.consent import CONSENTS, ConsentLedger, LedgerItem
+from twinviewer.core.measurement import Measurement
+from twinviewer.core.twin import Twin
+from twinviewer.io.audit import audit_log
+from twinviewer.personalize import timeline as tl
+
+
+@dataclass
+class VisitReport:
+    """What adding a visit did, for the CLI and the GUI."""
+
+    twin: Twin
+    day: int
+    source: str
+    n_measurements: int
+    flags: list[tl.Flag]
+    checked: bool
+    warnings: list[str]
+    notes: list[str]
+
+    def lines(self) -> list[str]:
+        """Plain-text summary (flags first)."""
+        out = [f"visit day {self.day}: {self.n_measurements} measurements from "
+               f"{self.source} assimilated"]
+        if self.checked:
+            flagged = [f for f in self.flags if f.outside]
+            out.append(f"prediction check before the update: {len(flagged)} of "
+                       f"{len(self.flags)} measurements outside the twin's 90 % predictive "
+                       "interval")
+            out += ["  " + f.text() for f in self.flags]
+            out.append(tl.NO_FLAG_CAVEAT)
+        else:
+            out.append("first visit: calibrated from the model priors (nothing to check "
+                       "against yet)")
+        out += [f"warning: {w}" for w in self.warnings]
+        out += [f"note: {n}" for n in self.notes]
+        return out
+
+
+def date_shift_days(pseudonym: str, key: bytes | None = None) -> int:
+    """Keyed per-patient date shift (365–4014 days), from the installation's key.
+
+    >>> date_shift_days("TW-1", b"k" * 32) == date_shift_days("TW-1", b"k" * 32)
+    True
+    """
+    if key is None:
+        from twinviewer.imaging.deid import installation_key
+
+        key = installation_key()
+    mac = hmac.new(key, b"visit-date:" + pseudonym.encode(), hashlib.sha256).digest()
+    return 365 + int.from_bytes(mac[:4], "big") % 3650
+
+
+def _anchor(twin: Twin) -> _dt.date | None:
+    a = twin.timeline.get("anchor")
+    return _dt.date.fromisoformat(a) if a else None
+
+
+def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str,
+                     consent: str, day: int | None = None, context: list[Measurement] = (),
+                     references: list[str] | None = None, days: list[int] | None = None,
+                     series: dict | None = None, n: int = 200, seed: int = 0,
+                     progress=None, cancel=None) -> VisitReport:
+    """Add a visit of ``measurements`` (source and consent recorded for every item).
+
+    The twin is not changed; on any error nothing is returned and nothing recorded.
+    """
+    if consent not in CONSENTS:
+        raise ValueError(f"consent {consent!r} is not one of {', '.join(CONSENTS)}")
+    measurements = [replace(m, source=source) for m in measurements]
+    context = [replace(m, source=source) for m in context]
+    day_ = day if day is not None else (twin.visits[-1].day + 1 if twin.visits else 0)
+    refs = references or [""] * (len(measurements) + len(context))
+    dd = days or [day_] * len(refs)
+    items = [LedgerItem(f"{source}:d{d}:{m.name}:{r or k}", d, m.name, source, consent, r)
+             for k, (m, r, d) in enumerate(zip([*measurements, *context], refs, dd,
+                                               strict=True))]
+    ledger = twin.ledger.add(items)  # refuses unknown consents / repeated items up front
+    out = tl.add_visit(twin, measurements, day=day_, context=context,
+                       items=[i.to_dict() for i in items], series=series, n=n, seed=seed,
+                       label=f"visit day {day_}", progress=progress, cancel=cancel)
+    new = replace(out.twin, ledger=ledger, timeline=dict(twin.timeline))
+    new.timeline.setdefault("parameter_names", list(out.result.parameter_names))
+    audit_log(new).record(new, "calibration", {
+        "event": "visit", "day": day_, "source": source, "consent": consent,
+        "measurements": [m.name for m in measurements],
+        "prediction_check": [f.text() for f in out.flags] if out.checked else
+        "first visit: nothing to check against",
+        "flagged": [f.name for f in out.flagged],
+        "caveat": tl.NO_FLAG_CAVEAT,
+        "text": f"visit day {day_} from {source}: {len(out.flagged)} flag(s)"})
+    return VisitReport(new, day_, source, len(measurements), out.flags, out.checked,
+                       list(out.result.warnings), [])
+
+
+def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: str = "treatment",
+                   day: int | None = None, key: bytes | None = None, n: int = 200,
+                   seed: int = 0, progress=None, cancel=None) -> VisitReport:
+    """A visit from a FHIR Bundle (see :mod:`twinviewer.fhir.fhir_in`)."""
+    from twinviewer.fhir.fhir_in import read_bundle
+
+    name = Path(bundle).name if isinstance(bundle, str | Path) else "bundle"
+    imp = read_bundle(bundle, anchor=_anchor(twin), shift_days=date_shift_days(
+        twin.pseudonym, key), name=name)
+    obs = imp.observations
+    ms = [o for o in obs if o.measurement.name not in ("weight", "height")]
+    ctx = [o for o in obs if o.measurement.name in ("weight", "height")]
+    the_day = imp.day if day is None else day
+    if twin.visits and day is None and the_day < twin.visits[-1].day:
+        raise tl.TimelineError(f"{name}: its observations are dated day {the_day}, before "
+                               f"the last visit (day {twin.visits[-1].day}); the twin is "
+                               "unchanged")
+    rep = add_measurements(
+        twin, [o.measurement for o in ms], source=f"fhir:{name}", consent=consent,
+        day=the_day, context=[o.measurement for o in ctx],
+        references=[o.reference for o in [*ms, *ctx]], days=[o.day for o in [*ms, *ctx]],
+        n=n, seed=seed, progress=progress, cancel=cancel)
+    if "anchor" not in rep.twin.timeline:
+        rep.twin.timeline["anchor"] = imp.anchor.isoformat()
+    if imp.ignored:
+        rep.notes.append("not read (may hold identifiers): " + ", ".join(
+            f"{v} {k}" for k, v in sorted(imp.ignored.items())))
+    rep.notes += [f"skipped {s}" for s in imp.skipped]
+    return rep
+
+
+def add_wearable_visit(twin: Twin, csv_file: str | Path | bytes, *,
+                       consent: str = "patient-provided", day: int | None = None,
+                       n: int = 200, seed: int = 0, progress=None, cancel=None
+                       ) -> VisitReport:
+    """A visit from a wearable CSV: summary statistics with uncertainty become measurements
+    (weight is kept as context); the series is kept for the timeline."""
+    from twinviewer.personalize.wearables import read_wearable
+
+    name = Path(csv_file).name if isinstance(csv_file, str | Path) else "wearable.csv"
+    series = read_wearable(csv_file, name)
+    summary = series.summary()
+    ms = [m for m in summary if m.name != "weight"]
+    ctx = [m for m in summary if m.name == "weight"]
+    rep = add_measurements(twin, ms, source=f"wearable:{name}", consent=consent, day=day,
+                           context=ctx, series=series.to_dict(), n=n, seed=seed,
+                           progress=progress, cancel=cancel)
+    rep.notes.append(f"{series.hours.size} readings over {series.hours[-1]:.1f} h summarised "
+                     "as means with their uncertainty")
+    return rep
+
+
+def withdraw_source(twin: Twin, source: str, *, reason: str = "", seed: int = 0,
+                    progress=None, cancel=None) -> tuple[Twin, dict]:
+    """Withdraw ``source``: its data leave, the twin is re-calibrated from the rest, and the
+    withdrawal (names and counts, no values) enters the audit trail."""
+    new, record = tl.withdraw(twin, source, reason=reason, seed=seed, progress=progress,
+                              cancel=cancel)
+    audit_log(new).record(new, "calibration", {
+        **record, "text": f"consent withdrawn for {source}: {record['n_items']} item(s) "
+                          "removed, re-calibrated from the remaining data"})
+    return new, record
+
+
+def fhir_export(twin: Twin, *, metrics: tuple[str, ...] | None = None) -> dict:
+    """The twin's FHIR Bundle (:func:`twinviewer.fhir.fhir_out.export_bundle`); its scenarios
+    are run on the posterior ensemble and compared member by member with the baseline."""
+    from twinviewer.fhir.fhir_out import export_bundle
+
+    comparisons = {}
+    if twin.scenarios and twin.ensemble_kind == "posterior":
+        from twinviewer.interventions.compare import DIRECTIONS, compare, run_scenarios
+        from twinviewer.twins import model_of, simulate_twin
+
+        base = simulate_twin(twin)
+        runs = run_scenarios(model_of(twin), base, twin.scenarios)
+        wanted = metrics or tuple(m for m in DIRECTIONS if m in base.metrics)
+        comparisons = {name: [compare(base, r, m) for m in wanted] for name, r in runs.items()}
+    return export_bundle(twin, comparisons=comparisons)
+
+
+def timeline_dict(twin: Twin) -> dict:
+    """JSON-ready timeline: visits (day offsets only), posterior trajectories, flags, ledger,
+    and any superseded model's results beside the current ones."""
+    from twinviewer.physiology import MODELS
+
+    model = MODELS.get(twin.model_name)
+    names = list(model.parameter_names) if model is not None and \
+        len(model.parameter_names) == twin.params.shape[0] else []
+    return {
+        "pseudonym": twin.pseudonym,
+        "model": f"{twin.model_name} {twin.model_version} {twin.equation_hash}",
+        "model_change": tl.model_change(twin),
+        "visits": [tl.summary_of_visit(v, names) for v in twin.visits],
+        "caveat": tl.NO_FLAG_CAVEAT,
+        "ledger": {"items": [i.to_dict() for i in twin.ledger.items],
+                   "withdrawals": [w.to_dict() for w in twin.ledger.withdrawals]},
+        "superseded": list(twin.timeline.get("superseded", [])),
+    }
+
+
+def timeline_lines(twin: Twin, parameters: tuple[str, ...] = ("LV.EA", "LV.EB", "SYS.R_AR")
+                   ) -> list[str]:
+    """Plain-text timeline (the CLI's ``twinviewer timeline``)."""
+    if not twin.visits:
+        return ["no visits yet: add one with `twinviewer visit add`"]
+    out = [f"{len(twin.visits)} visits, days " + ", ".join(str(v.day) for v in twin.visits)]
+    change = tl.model_change(twin)
+    if change:
+        out.append(f"MODEL CHANGED: {change} — re-calibrate with `twinviewer visit "
+                   "recalibrate` (both results are then kept side by side)")
+    for p in parameters:
+        try:
+            tr = tl.trajectory(twin, p)
+        except KeyError:
+            continue
+        out.append(f"{p:<10} " + "  ".join(f"d{d}: {m:.3g} ({lo:.3g}–{hi:.3g})"
+                                            for d, m, lo, hi in tr))
+    for v in twin.visits:
+        flagged = [f for f in v.flags if f.get("outside")]
+        ms = ", ".join(f"{m.name} {m.value:.3g} {m.unit}" for m in v.measurements)
+        out.append(f"day {v.day}: {ms}")
+        for f in flagged:
+            out.append(f"  FLAG {f['name']}: measured {f['measured']:.3g} {f['unit']}, "
+                       f"predicted {f['median']:.3g} ({f['lo']:.3g}–{f['hi']:.3g}), "
+                       f"z = {f['z']:+.1f}")
+    out.append(tl.NO_FLAG_CAVEAT)
+    for s in twin.timeline.get("superseded", []):
+        out.append(f"superseded model {s['model']} ({s['change']}): "
+                   f"{len(s['visits'])} visits kept for comparison")
+    for w in twin.ledger.withdrawals:
+        out.append(f"withdrawn: {w.source} ({w.n_items} items: {', '.join(w.names)})")
+    return out
+
+
+__all__ = ["ConsentLedger", "VisitReport", "add_fhir_visit", "add_measurements",
+           "add_wearable_visit",
+           "date_shift_days", "timeline_dict", "timeline_lines", "withdraw_source"]

@@ -1,0 +1,173 @@
+"""``twinviewer visit``, ``twinviewer fhir`` and ``twinviewer timeline``: the living twin headless.
+
+``visit add`` and ``visit withdraw`` rewrite the .twin file atomically only when the whole
+step succeeded; on any error the file is untouched and the message names the item.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from twinviewer import RESEARCH_USE
+from twinviewer.core.consent import CONSENTS, ConsentError
+
+
+def add_visit_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="visit_command", metavar="ACTION", required=True)
+    a = sub.add_parser("add", help="add a visit: prediction check, then sequential update")
+    a.add_argument("twin", help="the .twin file (rewritten in place on success)")
+    src = a.add_mutually_exclusive_group(required=True)
+    src.add_argument("--fhir", metavar="BUNDLE.json", help="FHIR R4 Bundle of Observations")
+    src.add_argument("--measurements", metavar="FILE.json", help="measurement file")
+    src.add_argument("--wearable", metavar="FILE.csv", help="wearable time series (CSV)")
+    a.add_argument("--consent", default="treatment", choices=CONSENTS,
+                   help="consent under which these data are used (default: treatment)")
+    a.add_argument("--day", type=int, help="day offset from the first visit (default: from "
+                   "the FHIR effective times, else the last visit + 1)")
+    a.add_argument("-n", "--members", type=int, default=200, help="posterior ensemble size")
+    a.add_argument("-o", "--output", help="write the updated twin here instead")
+    w = sub.add_parser("withdraw", help="withdraw a data source: remove its data, re-calibrate")
+    w.add_argument("twin")
+    w.add_argument("source", help="the source as listed by `twinviewer timeline`")
+    w.add_argument("--reason", default="")
+    w.add_argument("-o", "--output")
+    r = sub.add_parser("recalibrate", help="re-calibrate every visit with the installed model "
+                       "(the earlier model's results are kept beside the new ones)")
+    r.add_argument("twin")
+    r.add_argument("-o", "--output")
+
+
+def add_fhir_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="fhir_command", metavar="ACTION", required=True)
+    e = sub.add_parser("export", help="the twin's predictions, comparisons, report and "
+                       "provenance as a FHIR R4 Bundle (JSON)")
+    e.add_argument("twin")
+    e.add_argument("-o", "--output", required=True)
+
+
+def add_timeline_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("twin")
+    p.add_argument("--json", action="store_true", help="print the timeline as JSON")
+
+
+def _load(path: Path):
+    from twinviewer.io.cli import _passphrase
+    from twinviewer.io.twinfile import load_twin
+
+    return load_twin(path, passphrase=_passphrase(path))
+
+
+def _save(doc, twin, path: Path, passphrase: str | None) -> None:
+    from twinviewer.io.twinfile import save_twin
+
+    save_twin(path, twin, parameters=doc.parameters, passphrase=passphrase)
+
+
+def _errors():
+    from twinviewer.fhir.codes import FhirError
+    from twinviewer.io.errors import TwinFileError
+    from twinviewer.personalize.calibrate import CalibrationError
+    from twinviewer.personalize.measurements import MeasurementError
+    from twinviewer.personalize.timeline import TimelineError
+    from twinviewer.personalize.wearables import WearableError
+    from twinviewer.physiology import ModelError
+
+    return (FhirError, TwinFileError, CalibrationError, MeasurementError, TimelineError,
+            WearableError, ConsentError, ModelError, ValueError, OSError)
+
+
+def run_visit(args: argparse.Namespace) -> int:
+    """``twinviewer visit add|withdraw|recalibrate``; 0 done, 2 refused (file unchanged)."""
+    from twinviewer import living
+    from twinviewer.io.cli import _passphrase
+
+    path = Path(args.twin)
+    out = Path(args.output) if getattr(args, "output", None) else path
+    try:
+        passphrase = _passphrase(path)
+        doc = _load(path)
+        twin = doc.twin
+        if args.visit_command == "add":
+            if args.fhir:
+                rep = living.add_fhir_visit(twin, args.fhir, consent=args.consent,
+                                            day=args.day, n=args.members)
+            elif args.measurements:
+                from twinviewer.personalize.measurements import load_measurements
+
+                ms = load_measurements(args.measurements)
+                rep = living.add_measurements(
+                    twin, ms, source=f"file:{Path(args.measurements).name}",
+                    consent=args.consent, day=args.day, n=args.members)
+            else:
+                rep = living.add_wearable_visit(twin, args.wearable, consent=args.consent,
+                                                day=args.day, n=args.members)
+            _save(doc, rep.twin, out, passphrase)
+            print("\n".join(rep.lines()))
+        elif args.visit_command == "withdraw":
+            new, rec = living.withdraw_source(twin, args.source, reason=args.reason)
+            _save(doc, new, out, passphrase)
+            print(f"withdrawn {rec['source']}: {rec['n_items']} item(s) "
+                  f"({', '.join(rec['names'])}); re-calibrated over visits "
+                  f"{', '.join(str(d) for d in rec['visits_after'])}")
+        else:
+            from twinviewer.personalize.timeline import recalibrate_with_current_model
+
+            new = recalibrate_with_current_model(twin)
+            from twinviewer.io.audit import audit_log
+
+            audit_log(new).record(new, "calibration", {
+                "event": "model change", "text": new.timeline["superseded"][-1]["change"]
+                + "; re-calibrated, earlier results kept beside the new"})
+            _save(doc, new, out, passphrase)
+            print("\n".join(living.timeline_lines(new)))
+    except _errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"{path.name} is unchanged", file=sys.stderr)
+        return 2
+    print(f"wrote {out.name}. {RESEARCH_USE}")
+    return 0
+
+
+def run_fhir(args: argparse.Namespace) -> int:
+    """``twinviewer fhir export TWIN -o OUT.json``."""
+    from twinviewer import living
+    from twinviewer.io.atomic import atomic_write_bytes
+
+    path = Path(args.twin)
+    try:
+        doc = _load(path)
+        bundle = living.fhir_export(doc.twin)
+        atomic_write_bytes(Path(args.output), json.dumps(bundle, indent=1).encode("utf-8"))
+    except _errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {Path(args.output).name}: {len(bundle['entry'])} resources (validated as "
+          "FHIR R4B)")
+    return 0
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    """``twinviewer timeline TWIN [--json]``."""
+    from twinviewer import living
+
+    path = Path(args.twin)
+    try:
+        twin = _load(path).twin
+    except _errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(living.timeline_dict(twin), indent=1))
+    else:
+        print("\n".join(living.timeline_lines(twin)))
+    return 0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of whichever of the three commands ``p`` is (by its program name), so the
+    three share one module in :data:`twinviewer.cli.OPTIONAL_COMMANDS`."""
+    {"visit": add_visit_arguments, "fhir": add_fhir_arguments,
+     "timeline": add_timeline_arguments}[p.prog.split()[-1]](p)
