@@ -1,0 +1,91 @@
+"""FHIR out: predictions with 90 % intervals, comparisons, report, provenance — validated."""
+
+import json
+
+import numpy as np
+import pytest
+
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.fhir.codes import FhirError
+from twinviewer.fhir.fhir_out import export_bundle
+from twinviewer.living import add_measurements, fhir_export
+from twinviewer.twins import twin_from_preset
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    twin = twin_from_preset("healthy", n=1, pseudonym="TW-ABCDEF123456")
+    ms = [M("SBP", 124, "mmHg", 6), M("DBP", 78, "mmHg", 5), M("LVEDV", 125, "mL", 8),
+          M("LVESV", 52, "mL", 6), M("HR", 66, "bpm", 2)]
+    t = add_measurements(twin, ms, source="manual", consent="treatment", day=0, n=32).twin
+    t.scenarios = [Scenario("beta blocker", (InterventionStep("beta_blocker", {"dose": 5}),))]
+    return t
+
+
+def test_export_validates_and_references_everything(calibrated):
+    from fhir.resources.R4B.bundle import Bundle
+
+    b = fhir_export(calibrated)
+    Bundle.model_validate(b)  # the library's own validator, independently of our wrapper
+    kinds = [e["resource"]["resourceType"] for e in b["entry"]]
+    assert kinds[-2:] == ["DiagnosticReport", "Provenance"]
+    urls = [e["fullUrl"] for e in b["entry"]]
+    report = b["entry"][-2]["resource"]
+    assert [r["reference"] for r in report["result"]] == urls[:-2]
+    prov = b["entry"][-1]["resource"]
+    assert prov["entity"][0]["what"]["identifier"]["value"] == calibrated.equation_hash
+    assert calibrated.model_name in prov["agent"][0]["who"]["display"]
+
+
+def test_predictions_carry_their_90_percent_interval(calibrated):
+    b = fhir_export(calibrated)
+    preds = [e["resource"] for e in b["entry"] if e["resource"]["id"].startswith("pred-")]
+    assert len(preds) >= 10
+    for o in preds:
+        v = o["valueQuantity"]["value"]
+        rr = o["referenceRange"][0]
+        assert rr["low"]["value"] <= v <= rr["high"]["value"], o["id"]
+        assert "not a normal range" in rr["text"]
+        assert o["valueQuantity"]["system"] == "http://unitsofmeasure.org"
+    sbp = next(o for o in preds if o["id"] == "pred-SBP")
+    assert sbp["code"]["coding"][0] == {"system": "http://loinc.org", "code": "8480-6",
+                                        "display": "Systolic blood pressure"}
+    assert sbp["valueQuantity"]["code"] == "mm[Hg]"
+
+
+def test_intervention_comparisons_are_exported(calibrated):
+    b = fhir_export(calibrated)
+    cmp = [e["resource"] for e in b["entry"] if e["resource"]["id"].startswith("cmp-")]
+    assert cmp and all("beta blocker" in o["code"]["text"] for o in cmp)
+    co = next(o for o in cmp if o["id"].endswith("-CO"))
+    assert co["component"][0]["valueQuantity"]["code"] == "%"
+
+
+def test_pseudonymous_subject_only_and_no_patient_dates(calibrated):
+    b = fhir_export(calibrated)
+    text = json.dumps(b)
+    assert "Patient" not in text
+    for e in b["entry"]:
+        subj = e["resource"].get("subject")
+        if subj:
+            assert subj["identifier"]["value"] == "TW-ABCDEF123456"
+    # the only timestamp is Provenance.recorded (the export time)
+    import re
+
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", text)
+    assert dates == [b["entry"][-1]["resource"]["recorded"][:10]]
+
+
+def test_nothing_to_export_is_a_clear_error():
+    with pytest.raises(FhirError, match="no calibrated visit"):
+        export_bundle(twin_from_preset("healthy", n=1))
+
+
+def test_exported_predictions_never_include_measured_values(calibrated):
+    b = export_bundle(calibrated)
+    methods = {e["resource"].get("method", {}).get("text", "") for e in b["entry"]
+               if e["resource"]["resourceType"] == "Observation"}
+    assert all("prediction" in m for m in methods)
+    assert np.isfinite([e["resource"]["valueQuantity"]["value"] for e in b["entry"]
+                        if "valueQuantity" in e["resource"]]).all()
