@@ -175,6 +175,16 @@ def withdraw_source(twin: Twin, source: str, *, reason: str = "", seed: int = 0,
     return new, record
 
 
+def recalibrate_new_model(twin: Twin, *, seed: int = 0, progress=None, cancel=None) -> Twin:
+    """Re-calibrate every visit with the installed model (the earlier model's results kept
+    beside, never mixed), and record it in the audit trail."""
+    new = tl.recalibrate_with_current_model(twin, seed=seed, progress=progress, cancel=cancel)
+    audit_log(new).record(new, "calibration", {
+        "event": "model change", "text": new.timeline["superseded"][-1]["change"]
+        + "; re-calibrated every visit, the earlier results kept beside the new"})
+    return new
+
+
 def fhir_export(twin: Twin, *, metrics: tuple[str, ...] | None = None) -> dict:
     """The twin's FHIR Bundle (:func:`twinviewer.fhir.fhir_out.export_bundle`); its scenarios
     are run on the posterior ensemble and compared member by member with the baseline."""

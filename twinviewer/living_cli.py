@@ -113,14 +113,7 @@ def run_visit(args: argparse.Namespace) -> int:
                   f"({', '.join(rec['names'])}); re-calibrated over visits "
                   f"{', '.join(str(d) for d in rec['visits_after'])}")
         else:
-            from twinviewer.personalize.timeline import recalibrate_with_current_model
-
-            new = recalibrate_with_current_model(twin)
-            from twinviewer.io.audit import audit_log
-
-            audit_log(new).record(new, "calibration", {
-                "event": "model change", "text": new.timeline["superseded"][-1]["change"]
-                + "; re-calibrated, earlier results kept beside the new"})
+            new = living.recalibrate_new_model(twin)
             _save(doc, new, out, passphrase)
             print("\n".join(living.timeline_lines(new)))
     except _errors() as exc:

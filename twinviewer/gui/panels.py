@@ -15,4 +15,5 @@ PANELS: list[str] = [
     "twinviewer.gui.scenario_panel:ScenarioPanel",
     "twinviewer.gui.explain_panel:ExplainPanel",
     "twinviewer.gui.audit_panel:AuditPanel",
+    "twinviewer.gui.timeline_panel:TimelinePanel",
 ]

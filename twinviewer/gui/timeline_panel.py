@@ -1,0 +1,303 @@
+"""The living twin's timeline: visits, each parameter's trajectory with its 90 % interval, any
+quantity's predicted and measured values over time (never blended), the prediction-check flags
+with the statement that no flag does not mean all is well, wearable series, and the consent
+ledger with withdrawal. Adding a visit (FHIR bundle, wearable CSV) and re-calibrating after a
+model change run in the background through ``state.run_job``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+import twinviewer
+from twinviewer.personalize import timeline as tl
+from twinviewer.personalize.quantities import QUANTITY_BY_NAME
+from twinviewer.physiology import MODELS
+
+FLAG_COLUMNS = ("Day", "Quantity", "Measured", "Predicted before (90 %)", "Surprise", "z", "")
+PREDICTED = (70, 130, 220)
+MEASURED = (230, 120, 20)
+
+
+class TimelinePanel(QWidget):
+    """Visits of the open twin on a timeline (see the module docstring)."""
+
+    title = "Timeline"
+
+    def __init__(self, state, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._twin = None
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("color: #8a1c00; font-weight: bold;")
+        self.recalibrate_button = QPushButton("Re-calibrate with the installed model")
+        self.recalibrate_button.clicked.connect(self.recalibrate)
+
+        self.parameter = QComboBox()
+        self.parameter.currentTextChanged.connect(lambda _t: self._plot_parameter())
+        self.quantity = QComboBox()
+        self.quantity.currentTextChanged.connect(lambda _t: self._plot_quantity())
+        self.param_plot = pg.PlotWidget()
+        self.param_plot.setLabel("bottom", "day since the first visit")
+        self.metric_plot = pg.PlotWidget()
+        self.metric_plot.setLabel("bottom", "day since the first visit")
+        self.metric_plot.addLegend(offset=(5, 5))
+        self.series_plot = pg.PlotWidget()
+        self.series_plot.setLabel("bottom", "hours since the first reading")
+        self.series_plot.setVisible(False)
+
+        self.flags = QTableWidget(0, len(FLAG_COLUMNS))
+        self.flags.setHorizontalHeaderLabels(FLAG_COLUMNS)
+        self.flags.verticalHeader().setVisible(False)
+        self.flags.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.flags.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.caveat = QLabel(tl.NO_FLAG_CAVEAT)
+        self.caveat.setWordWrap(True)
+        self.caveat.setStyleSheet("color: #8a5a00;")
+
+        self.sources = QComboBox()
+        self.withdraw_button = QPushButton("Withdraw this source…")
+        self.withdraw_button.clicked.connect(self.withdraw)
+        self.fhir_button = QPushButton("Add visit from FHIR bundle…")
+        self.fhir_button.clicked.connect(lambda: self._add_from_file("fhir"))
+        self.wearable_button = QPushButton("Add wearable CSV…")
+        self.wearable_button.clicked.connect(lambda: self._add_from_file("wearable"))
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Parameter"))
+        row.addWidget(self.parameter, 1)
+        row.addWidget(QLabel("Quantity"))
+        row.addWidget(self.quantity, 1)
+        add = QHBoxLayout()
+        add.addWidget(self.fhir_button)
+        add.addWidget(self.wearable_button)
+        ledger = QHBoxLayout()
+        ledger.addWidget(QLabel("Data source"))
+        ledger.addWidget(self.sources, 1)
+        ledger.addWidget(self.withdraw_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.recalibrate_button)
+        lay.addWidget(self.summary)
+        lay.addLayout(add)
+        lay.addLayout(row)
+        lay.addWidget(self.param_plot, 2)
+        lay.addWidget(self.metric_plot, 2)
+        lay.addWidget(self.series_plot, 1)
+        lay.addWidget(QLabel("Prediction check before each update"))
+        lay.addWidget(self.flags, 1)
+        lay.addWidget(self.caveat)
+        lay.addLayout(ledger)
+        research = QLabel(twinviewer.RESEARCH_USE)
+        research.setStyleSheet("color: #8a5a00;")
+        lay.addWidget(research)
+        state.twinChanged.connect(self.show_twin)
+        self.show_twin(state.twin)
+
+    # -- showing ----------------------------------------------------------------------------
+    def show_twin(self, twin) -> None:
+        """Fill every view from ``twin`` (None clears them)."""
+        self._twin = twin
+        has = twin is not None
+        for b in (self.fhir_button, self.wearable_button):
+            b.setEnabled(has)
+        change = tl.model_change(twin) if has else None
+        self.banner.setVisible(bool(change))
+        self.recalibrate_button.setVisible(bool(change) and bool(twin and twin.visits))
+        if change:
+            self.banner.setText(f"The model changed: {change}. This twin's results are from "
+                                "the earlier model; re-calibrate to compare both side by side.")
+        if not has or not twin.visits:
+            self.summary.setText("No visits yet. Add one from a FHIR bundle or a wearable "
+                                 "CSV (or `twinviewer visit add`).")
+        else:
+            n_flag = sum(1 for v in twin.visits for f in v.flags if f.get("outside"))
+            self.summary.setText(
+                f"{len(twin.visits)} visit(s) on days "
+                f"{', '.join(str(v.day) for v in twin.visits)}; each visit starts from the "
+                f"previous posterior. {n_flag} prediction-check flag(s)."
+                + (f" {len(twin.timeline.get('superseded', []))} earlier model result(s) kept "
+                   "for comparison." if twin.timeline.get("superseded") else ""))
+        self._fill_choices(twin)
+        self._plot_parameter()
+        self._plot_quantity()
+        self._plot_series()
+        self._fill_flags()
+        self.sources.clear()
+        if has:
+            self.sources.addItems(twin.ledger.sources())
+        self.withdraw_button.setEnabled(has and self.sources.count() > 0)
+
+    def _fill_choices(self, twin) -> None:
+        keep_p, keep_q = self.parameter.currentText(), self.quantity.currentText()
+        self.parameter.blockSignals(True)
+        self.quantity.blockSignals(True)
+        self.parameter.clear()
+        self.quantity.clear()
+        model = MODELS.get(twin.model_name) if twin is not None else None
+        if model is not None and twin.visits:
+            self.parameter.addItems(model.parameter_names)
+            self.parameter.setCurrentText(keep_p or "LV.EA")
+            names = sorted({q for v in twin.visits for q in v.predicted})
+            self.quantity.addItems(names)
+            measured = [m.name for v in twin.visits for m in v.measurements]
+            self.quantity.setCurrentText(keep_q or (measured[0] if measured else "SBP"))
+        self.parameter.blockSignals(False)
+        self.quantity.blockSignals(False)
+
+    def _plot_parameter(self) -> None:
+        self.param_plot.clear()
+        twin, name = self._twin, self.parameter.currentText()
+        if twin is None or not twin.visits or not name:
+            return
+        try:
+            tr = tl.trajectory(twin, name)
+        except KeyError:
+            return
+        days, med, lo, hi = (np.array(x, dtype=float) for x in zip(*tr, strict=True))
+        unit = MODELS[twin.model_name].parameter(name).unit
+        self.param_plot.setTitle(f"{name} posterior: median and 90 % interval per visit")
+        self.param_plot.setLabel("left", name, units=None)
+        self.param_plot.getAxis("left").setLabel(f"{name} ({unit})")
+        self.param_plot.addItem(pg.ErrorBarItem(x=days, y=med, top=hi - med, bottom=med - lo,
+                                                beam=_beam(days), pen=pg.mkPen(PREDICTED)))
+        self.param_plot.plot(days, med, pen=pg.mkPen(PREDICTED, width=2), symbol="o",
+                             symbolBrush=PREDICTED)
+
+    def _plot_quantity(self) -> None:
+        self.metric_plot.clear()
+        twin, name = self._twin, self.quantity.currentText()
+        if twin is None or not twin.visits or not name:
+            return
+        hist = tl.metric_history(twin, name)
+        unit = QUANTITY_BY_NAME[name].unit if name in QUANTITY_BY_NAME else ""
+        self.metric_plot.setTitle(f"{name}: twin (median, 90 % interval) and measured")
+        self.metric_plot.getAxis("left").setLabel(f"{name} ({unit})")
+        p = [h for h in hist if "predicted" in h]
+        if p:
+            d = np.array([h["day"] for h in p], dtype=float)
+            med = np.array([h["predicted"]["median"] for h in p])
+            lo = np.array([h["predicted"]["lo"] for h in p])
+            hi = np.array([h["predicted"]["hi"] for h in p])
+            self.metric_plot.addItem(pg.ErrorBarItem(x=d, y=med, top=hi - med,
+                                                     bottom=med - lo, beam=_beam(d),
+                                                     pen=pg.mkPen(PREDICTED)))
+            self.metric_plot.plot(d, med, pen=pg.mkPen(PREDICTED, width=2), symbol="o",
+                                  symbolBrush=PREDICTED, name="twin (after the visit)")
+        m = [h for h in hist if "measured" in h]
+        if m:
+            # drawn a hair to the right of the prediction so both stay visible (same day)
+            d = np.array([h["day"] for h in m], dtype=float)
+            d = d + 0.3 * _beam(d)
+            v = np.array([h["measured"]["value"] for h in m])
+            sd = np.array([h["measured"]["sd"] for h in m])
+            self.metric_plot.addItem(pg.ErrorBarItem(x=d, y=v, height=2 * sd, beam=_beam(d),
+                                                     pen=pg.mkPen(MEASURED)))
+            self.metric_plot.plot(d, v, pen=None, symbol="s", symbolBrush=MEASURED,
+                                  name="measured (± 1 SD)")
+
+    def _plot_series(self) -> None:
+        self.series_plot.clear()
+        twin = self._twin
+        series = [v.series for v in (twin.visits if twin else []) if v.series.get("hours")]
+        self.series_plot.setVisible(bool(series))
+        if not series:
+            return
+        s = series[-1]
+        self.series_plot.setTitle(f"Wearable series ({s.get('source', '')}), latest visit")
+        hours = np.asarray(s["hours"], dtype=float)
+        colours = {"HR": (200, 40, 40), "SBP": (40, 40, 200), "DBP": (40, 140, 200)}
+        for key, col in colours.items():
+            if key in s:
+                self.series_plot.plot(hours, np.asarray(s[key], dtype=float),
+                                      pen=pg.mkPen(col), name=key)
+        self.series_plot.getAxis("left").setLabel("HR (bpm) / BP (mmHg)")
+
+    def _fill_flags(self) -> None:
+        twin = self._twin
+        rows = [(v.day, f) for v in (twin.visits if twin else []) for f in v.flags]
+        self.flags.setRowCount(len(rows))
+        for r, (day, f) in enumerate(rows):
+            cells = (str(day), f["name"], f"{f['measured']:.3g} {f['unit']}",
+                     f"{f['median']:.3g} ({f['lo']:.3g}–{f['hi']:.3g}) {f['unit']}",
+                     f"{f['surprise']:+.3g} {f['unit']}", f"{f['z']:+.1f}",
+                     "FLAG: outside the predictive interval" if f["outside"] else "")
+            for c, text in enumerate(cells):
+                self.flags.setItem(r, c, QTableWidgetItem(text))
+
+    # -- actions ----------------------------------------------------------------------------
+    def _add_from_file(self, kind: str) -> None:
+        flt = "FHIR bundle (*.json)" if kind == "fhir" else "Wearable series (*.csv)"
+        path, _ = QFileDialog.getOpenFileName(self, "Add a visit", "", flt)
+        if path:
+            self.add_visit(kind, path)
+
+    def add_visit(self, kind: str, path: str) -> None:
+        """Add a visit from a FHIR bundle or a wearable CSV in the background."""
+        from twinviewer import living
+
+        twin = self._twin
+        if twin is None:
+            return
+        fn = living.add_fhir_visit if kind == "fhir" else living.add_wearable_visit
+        self.state.run_job(
+            "Add visit", lambda p, c: fn(twin, path, progress=p, cancel=c),
+            lambda rep: self._apply(twin, rep.twin, "\n".join(rep.lines())),
+            lambda exc: self.summary.setText(f"Visit not added (the twin is unchanged): {exc}"))
+
+    def withdraw(self) -> None:
+        """Withdraw the selected source: its data leave and the twin is re-calibrated."""
+        from twinviewer import living
+
+        twin, source = self._twin, self.sources.currentText()
+        if twin is None or not source:
+            return
+        self.state.run_job(
+            f"Withdraw {source}",
+            lambda p, c: living.withdraw_source(twin, source, progress=p, cancel=c),
+            lambda out: self._apply(twin, out[0], f"Withdrawn {source}; re-calibrated from "
+                                                  "the remaining data."),
+            lambda exc: self.summary.setText(f"Not withdrawn (the twin is unchanged): {exc}"))
+
+    def recalibrate(self) -> None:
+        """Re-calibrate every visit with the installed model, keeping the earlier results."""
+        from twinviewer import living
+
+        twin = self._twin
+        if twin is None:
+            return
+        self.state.run_job(
+            "Re-calibrate with the installed model",
+            lambda p, c: living.recalibrate_new_model(twin, progress=p, cancel=c),
+            lambda new: self._apply(twin, new, "Re-calibrated with the installed model; the "
+                                               "earlier model's results are kept beside."),
+            lambda exc: self.summary.setText(f"Not re-calibrated: {exc}"))
+
+    def _apply(self, old, new, text: str) -> None:
+        if self.state.twin is not old:  # the user opened another twin meanwhile
+            return
+        self.state.session.set_twin(new)
+        self.state.info(text.splitlines()[0])
+        self.summary.setText(self.summary.text() + "\n" + text)
+
+
+def _beam(days: np.ndarray) -> float:
+    span = float(days.max() - days.min()) if days.size > 1 else 1.0
+    return max(span * 0.02, 0.3)
