@@ -94,6 +94,7 @@ def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str
              for k, (m, r, d) in enumerate(zip([*measurements, *context], refs, dd,
                                                strict=True))]
     ledger = twin.ledger.add(items)  # refuses unknown consents / repeated items up front
+    measurements, combined = tl.combine_repeats(measurements)
     out = tl.add_visit(twin, measurements, day=day_, context=context,
                        items=[i.to_dict() for i in items], series=series, n=n, seed=seed,
                        label=f"visit day {day_}", progress=progress, cancel=cancel)
@@ -108,7 +109,7 @@ def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str
         "caveat": tl.NO_FLAG_CAVEAT,
         "text": f"visit day {day_} from {source}: {len(out.flagged)} flag(s)"})
     return VisitReport(new, day_, source, len(measurements), out.flags, out.checked,
-                       list(out.result.warnings), [])
+                       list(out.result.warnings), combined)
 
 
 def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: str = "treatment",
@@ -185,21 +186,65 @@ def recalibrate_new_model(twin: Twin, *, seed: int = 0, progress=None, cancel=No
     return new
 
 
-def fhir_export(twin: Twin, *, metrics: tuple[str, ...] | None = None) -> dict:
-    """The twin's FHIR Bundle (:func:`twinviewer.fhir.fhir_out.export_bundle`); its scenarios
-    are run on the posterior ensemble and compared member by member with the baseline."""
+def fhir_export(twin: Twin, *, results: dict | None = None,
+                metrics: tuple[str, ...] | None = None) -> dict:
+    """The twin's FHIR Bundle (:func:`twinviewer.fhir.fhir_out.export_bundle`) with its
+    scenarios compared member by member with the baseline: from the .twin's results cache
+    (``results``, as :class:`~twinviewer.io.twinfile.TwinDocument` holds it) when it covers
+    every scenario for this ensemble, else by running them on the posterior ensemble."""
     from twinviewer.fhir.fhir_out import export_bundle
 
     comparisons = {}
     if twin.scenarios and twin.ensemble_kind == "posterior":
-        from twinviewer.interventions.compare import DIRECTIONS, compare, run_scenarios
-        from twinviewer.twins import model_of, simulate_twin
+        comparisons = _cached_comparisons(twin, results or {}, metrics)
+        if comparisons is None:
+            from twinviewer.interventions.compare import DIRECTIONS, compare, run_scenarios
+            from twinviewer.twins import model_of, simulate_twin
 
-        base = simulate_twin(twin)
-        runs = run_scenarios(model_of(twin), base, twin.scenarios)
-        wanted = metrics or tuple(m for m in DIRECTIONS if m in base.metrics)
-        comparisons = {name: [compare(base, r, m) for m in wanted] for name, r in runs.items()}
+            base = simulate_twin(twin)
+            runs = run_scenarios(model_of(twin), base, twin.scenarios)
+            wanted = metrics or tuple(m for m in DIRECTIONS if m in base.metrics)
+            comparisons = {name: [compare(base, r, m) for m in wanted]
+                           for name, r in runs.items()}
     return export_bundle(twin, comparisons=comparisons)
+
+
+def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:
+    """Paired comparisons from cached per-member metrics, or None if the cache does not
+    cover this ensemble and every scenario."""
+    import numpy as np
+
+    from twinviewer.interventions.compare import (
+        BASELINE,
+        DIRECTIONS,
+        Comparison,
+        Interval,
+        improvement,
+    )
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    n = twin.ensemble.shape[0]
+    base = results.get(BASELINE)
+    names = [s.name for s in twin.scenarios]
+    if base is None or any(k not in results for k in names) or \
+            any(np.shape(v) != (n,) for k in [BASELINE, *names] for v in results[k].values()):
+        return None
+    out = {}
+    for name in names:
+        sc = results[name]
+        mask = np.asarray(base.get("_ok", np.ones(n, bool)), bool) & \
+            np.asarray(sc.get("_ok", np.ones(n, bool)), bool)
+        rows = []
+        for m in metrics or tuple(m for m in DIRECTIONS if m in base and m in sc):
+            b, s = np.asarray(base[m])[mask], np.asarray(sc[m])[mask]
+            ok = np.isfinite(b) & np.isfinite(s)
+            d = s[ok] - b[ok]
+            meta = METRIC_BY_NAME.get(m)
+            rows.append(Comparison(m, meta.unit if meta else "", meta.label if meta else m,
+                                   Interval.of(b[ok]), Interval.of(s[ok]), Interval.of(d),
+                                   *improvement(m, d), int(d.size), n))
+        out[name] = rows
+    return out
 
 
 def timeline_dict(twin: Twin) -> dict:

@@ -132,7 +132,7 @@ def run_fhir(args: argparse.Namespace) -> int:
     path = Path(args.twin)
     try:
         doc = _load(path)
-        bundle = living.fhir_export(doc.twin)
+        bundle = living.fhir_export(doc.twin, results=doc.results)
         atomic_write_bytes(Path(args.output), json.dumps(bundle, indent=1).encode("utf-8"))
     except _errors() as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -212,7 +212,7 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
     name = name or (Path(source).name if isinstance(source, str | Path) else "bundle")
     label = label or f"fhir:{name}"
     shift = _dt.timedelta(days=int(shift_days))
-    raw: list[tuple[str, str, str, dict | None, _dt.date]] = []
+    raw: list[tuple[str, str, str, dict | None, _dt.date, str]] = []
     ignored: dict[str, int] = {}
     skipped: list[str] = []
     ids: set[str] = set()
@@ -233,6 +233,7 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
             skipped.append(f"{where} (status {res['status']})")
             continue
         when = _when(res, where) - shift
+        stamp = str(res.get("effectiveDateTime") or res.get("effectivePeriod") or "")
         codes = _loinc_codes(res.get("code"))
         if not codes:
             raise FhirError(f"{where}: no LOINC code (system {LOINC_SYSTEM})")
@@ -247,21 +248,21 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
                 if not known:
                     raise FhirError(f"{where}, component {j + 1}: LOINC code "
                                     f"{', '.join(cc) or '(none)'} is not one the twin imports")
-                raw.append((where, oid, known[0], comp.get("valueQuantity"), when))
+                raw.append((where, oid, known[0], comp.get("valueQuantity"), when, stamp))
             continue
         known = [c for c in codes if c in table()["loinc"]]
         if not known:
             raise FhirError(f"{where}: LOINC code {', '.join(codes)} is not one the twin "
                             f"imports (known: {', '.join(table()['loinc'])})")
-        raw.append((where, oid, known[0], res.get("valueQuantity"), when))
+        raw.append((where, oid, known[0], res.get("valueQuantity"), when, stamp))
     if not raw:
         raise FhirError(f"{name}: no usable Observation in the bundle")
     anchor = anchor or min(r[4] for r in raw)
     out: list[ImportedObservation] = []
     seen: dict[tuple, str] = {}
-    for where, oid, code, q, when in raw:
+    for where, oid, code, q, when, stamp in raw:
         m = _value(loinc(code).name, code, q, where, label)
-        key = (m.name, when, round(m.value, 9))
+        key = (m.name, stamp, round(m.value, 9))  # same quantity, time stamp and value
         if key in seen and seen[key] != oid:
             raise FhirError(f"{where}: duplicate Observation (same {m.name}, time and value as "
                             f"Observation/{seen[key]})")

@@ -162,6 +162,34 @@ def _canonical(ms: Sequence[Measurement]) -> list[Measurement]:
     return [normalise(m) for m in ms]
 
 
+def combine_repeats(ms: Sequence[Measurement]) -> tuple[list[Measurement], list[str]]:
+    """Repeated readings of one quantity at a visit (three cuff pressures, serial heart
+    rates) become their mean, with uncertainty ``√((σ̄² + s²) / n)``: the readings' own SD
+    ``σ̄`` (RMS) and their scatter ``s`` both average down over ``n`` readings.
+
+    >>> ms = [Measurement("SBP", v, "mmHg", 6.0) for v in (120, 124, 128)]
+    >>> m, notes = combine_repeats(ms)
+    >>> (m[0].value, round(m[0].uncertainty, 2))
+    (124.0, 4.16)
+    """
+    groups: dict[str, list[Measurement]] = {}
+    for m in _canonical(ms):
+        groups.setdefault(m.name, []).append(m)
+    out, notes = [], []
+    for name, g in groups.items():
+        if len(g) == 1:
+            out.append(g[0])
+            continue
+        x = np.array([m.value for m in g])
+        sd = math.sqrt(float(np.mean([m.uncertainty ** 2 for m in g])))
+        s = float(np.std(x, ddof=1))
+        u = math.sqrt((sd * sd + s * s) / x.size)
+        out.append(Measurement(name, float(x.mean()), g[0].unit, u, g[0].source))
+        notes.append(f"{name}: {x.size} readings combined into their mean {x.mean():.4g} ± "
+                     f"{u:.2g} {g[0].unit}")
+    return out, notes
+
+
 def add_visit(twin: Twin, measurements: Sequence[Measurement], *, day: int | None = None,
               context: Sequence[Measurement] = (), items: Sequence[dict] = (),
               series: dict | None = None, label: str = "", n: int = 200, seed: int = 0,
