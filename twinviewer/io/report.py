@@ -30,6 +30,7 @@ import twinviewer
 from twinviewer.core.stats import central_interval
 from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.privacy import redact
+from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
 
 log = logging.getLogger("twinviewer.io.report")
@@ -653,6 +654,7 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         _scenario_page(pages, results, scenario_results, doc.twin.scenarios)
         _explain_and_provenance(pages, doc, results)
         _model_card(pages, doc)
+        timeline_page(pages, doc.twin)  # living twin: visits, prediction-check flags
         _audit_page(pages, doc)
         pages.finish()
     atomic_write_bytes(output, buf.getvalue())
