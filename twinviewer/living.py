@@ -119,6 +119,10 @@ def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: st
     from twinviewer.fhir.fhir_in import read_bundle
 
     name = Path(bundle).name if isinstance(bundle, str | Path) else "bundle"
+    if twin.visits and _anchor(twin) is None and day is None:
+        raise tl.TimelineError(f"{name}: this twin's first visit did not come from FHIR, so "
+                               "there is no date to count days from; give the visit's day "
+                               "offset (--day). The twin is unchanged.")
     imp = read_bundle(bundle, anchor=_anchor(twin), shift_days=date_shift_days(
         twin.pseudonym, key), name=name)
     obs = imp.observations

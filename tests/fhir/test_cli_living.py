@@ -125,3 +125,19 @@ def test_withdraw_via_cli_keeps_the_record(twin_file, tmp_path, capsys):
     assert [v.day for v in t.visits] == [0]
     assert t.ledger.withdrawals[0].source == "fhir:second.json"
     assert t.audit[-1].details["event"] == "consent withdrawn"
+
+
+def test_fhir_visit_after_a_manual_first_visit_needs_a_day(tmp_path, capsys):
+    from twinviewer.core.measurement import Measurement as M
+    from twinviewer.living import add_measurements
+
+    t = twin_from_preset("healthy", n=1)
+    t = add_measurements(t, [M("SBP", 120, "mmHg", 6), M("DBP", 80, "mmHg", 5)],
+                         source="manual", consent="treatment", day=0, n=24).twin
+    path = save_twin(tmp_path / "m.twin", t)
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(bundle({"SBP": 125, "DBP": 82}, "2001-01-01")))
+    _refused(path, ["visit", "add", str(path), "--fhir", str(b)], "give the visit's day",
+             capsys)
+    assert main(["visit", "add", str(path), "--fhir", str(b), "--day", "40", "-n", "24"]) == 0
+    assert [v.day for v in load_twin(path).twin.visits] == [0, 40]

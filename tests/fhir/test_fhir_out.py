@@ -89,3 +89,25 @@ def test_exported_predictions_never_include_measured_values(calibrated):
     assert all("prediction" in m for m in methods)
     assert np.isfinite([e["resource"]["valueQuantity"]["value"] for e in b["entry"]
                         if "valueQuantity" in e["resource"]]).all()
+
+
+def test_comparisons_from_the_results_cache_match_a_fresh_run(calibrated):
+    from twinviewer.interventions.compare import run_scenarios
+    from twinviewer.living import _cached_comparisons
+    from twinviewer.twins import model_of, simulate_twin
+
+    base = simulate_twin(calibrated)
+    runs = run_scenarios(model_of(calibrated), base, calibrated.scenarios)
+    cache = {k: {**r.metrics, "_ok": r.ok} for k, r in {"baseline": base, **runs}.items()}
+    cached = fhir_export(calibrated, results=cache)
+    fresh = fhir_export(calibrated)
+    pick = {e["resource"]["id"]: e["resource"]["valueQuantity"]["value"]
+            for e in cached["entry"] if e["resource"]["id"].startswith("cmp-")}
+    again = {e["resource"]["id"]: e["resource"]["valueQuantity"]["value"]
+             for e in fresh["entry"] if e["resource"]["id"].startswith("cmp-")}
+    assert pick.keys() == again.keys()
+    for k, v in pick.items():
+        assert v == pytest.approx(again[k], rel=1e-6, abs=1e-9), k
+    # a cache of another ensemble size is not used
+    assert _cached_comparisons(calibrated, {k: {m: a[:3] for m, a in d.items()}
+                                            for k, d in cache.items()}, None) is None

@@ -80,7 +80,7 @@ def test_bad_bundle_leaves_the_twin_unchanged(qtbot, panel, living_twin, tmp_pat
     panel.add_visit("fhir", str(bad))
     wait_jobs(qtbot, panel.state)
     assert panel.state.twin is living_twin
-    assert "bad.json: not JSON" in panel.summary.text()
+    assert "Visit not added (the twin is unchanged): bad.json" in panel.summary.text()
 
 
 def test_empty_twin_says_how_to_start(qtbot):

@@ -41,6 +41,7 @@ class TimelinePanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._twin = None
+        self._warned = None
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.banner = QLabel()
@@ -121,6 +122,10 @@ class TimelinePanel(QWidget):
         change = tl.model_change(twin) if has else None
         self.banner.setVisible(bool(change))
         self.recalibrate_button.setVisible(bool(change) and bool(twin and twin.visits))
+        if change and twin is not self._warned:
+            self._warned = twin
+            self.state.warn(f"Timeline: {change}; the timeline panel offers re-calibration "
+                            "with the installed model (both results kept side by side).")
         if change:
             self.banner.setText(f"The model changed: {change}. This twin's results are from "
                                 "the earlier model; re-calibrate to compare both side by side.")
