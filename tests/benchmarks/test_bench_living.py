@@ -128,3 +128,36 @@ def test_fhir_export(benchmark):
     benchmark.extra_info.update(seconds=best, validation=validate, with_scenario=cmp_s,
                                 with_scenario_cached=cached)
     assert best <= EXPORT_TARGET_S and cached <= EXPORT_TARGET_S
+
+
+def test_prediction_check_false_alarm_rate():
+    """Honesty of the flags: patients who did not change, measured twice 30 days apart, should
+    see about 10 % of their second-visit measurements outside the 90 % predictive interval.
+    Synthetic patients drawn from the model priors; noise as stated in each measurement."""
+    from twinviewer.physiology import sample_prior
+
+    base = twin_from_preset("healthy", n=1)
+    model = model_of(base)
+    truths = sample_prior(model, 8, base=base.params, seed=11)
+    rng = np.random.default_rng(5)
+    sds = {"SBP": 6.0, "DBP": 5.0, "LVEDV": 8.0, "LVESV": 6.0, "HR": 2.0, "CO": 0.4}
+    outside, total, z = 0, 0, []
+    for i, p in enumerate(truths):
+        r = simulate(model, p[None, :])
+        if not r.ok[0]:
+            continue
+        twin = base.__class__(**{**base.__dict__, "params": p.copy(),
+                                 "ensemble": p[None, :].copy()})
+        for day in (0, 30):
+            ms = [Measurement(n, float(predict(n, r)[0]) + s * rng.standard_normal(),
+                              QUANTITY_BY_NAME[n].unit, s, f"patient {i} day {day}")
+                  for n, s in sds.items()]
+            out = tl.add_visit(twin, ms, day=day, n=64)
+            twin = out.twin
+        outside += sum(f.outside for f in out.flags)
+        total += len(out.flags)
+        z += [f.z for f in out.flags]
+    rate = outside / total
+    print(f"\nprediction check on {total} unchanged measurements: {100 * rate:.0f} % outside the "
+          f"90 % predictive interval (nominal 10 %); SD of z = {np.std(z):.2f} (nominal ≤ 1)")
+    assert 0.0 <= rate <= 0.3
