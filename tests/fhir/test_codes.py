@@ -55,3 +55,13 @@ def test_unknown_and_wrong_units_name_the_observation():
         ucum_value(1, "[furlong_i]", "SBP", "Observation/o7")
     with pytest.raises(FhirError, match="Observation/o8.*'mL' does not convert"):
         ucum_value(120, "mL", "SBP", "Observation/o8")
+
+
+def test_export_codes_are_method_neutral_and_verified():
+    from twinviewer.fhir.codes import loinc_for
+
+    for name in ("HR", "SBP", "DBP", "MAP", "LVEF", "LVEDV", "LVESV"):
+        lc = loinc_for(name)
+        assert lc is not None and lc.source != "unverified"
+        assert " by " not in lc.display, lc
+    assert loinc_for("CO") is None  # only method-specific codes known: not used for export

@@ -93,8 +93,9 @@ def export_ucum(unit: str) -> str:
 
 
 def loinc_for(name: str) -> LoincCode | None:
-    """The first LOINC code mapped to measurement ``name`` (for export), or None."""
+    """The method-neutral LOINC code used to export a prediction of ``name``, or None
+    (then only the TwinViewer code is given)."""
     for code, e in table()["loinc"].items():
-        if e["name"] == name and e["source"] != "unverified":
+        if e["name"] == name and e.get("export"):
             return LoincCode(code, e["name"], e["display"], e["source"])
     return None
