@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -81,12 +82,21 @@ class TimelinePanel(QWidget):
         self.wearable_button = QPushButton("Add wearable CSV…")
         self.wearable_button.clicked.connect(lambda: self._add_from_file("wearable"))
 
+        self.day = QSpinBox()
+        self.day.setRange(-1, 36500)
+        self.day.setValue(-1)
+        self.day.setSpecialValueText("auto")
+        self.day.setSuffix(" d")
+        self.day.setToolTip("Day offset of the new visit from the first visit. 'auto': from "
+                            "the FHIR effective times, else the last visit + 1.")
         row = QHBoxLayout()
         row.addWidget(QLabel("Parameter"))
         row.addWidget(self.parameter, 1)
         row.addWidget(QLabel("Quantity"))
         row.addWidget(self.quantity, 1)
         add = QHBoxLayout()
+        add.addWidget(QLabel("Visit day"))
+        add.addWidget(self.day)
         add.addWidget(self.fhir_button)
         add.addWidget(self.wearable_button)
         ledger = QHBoxLayout()
@@ -262,8 +272,9 @@ class TimelinePanel(QWidget):
         if twin is None:
             return
         fn = living.add_fhir_visit if kind == "fhir" else living.add_wearable_visit
+        day = None if self.day.value() < 0 else self.day.value()
         self.state.run_job(
-            "Add visit", lambda p, c: fn(twin, path, progress=p, cancel=c),
+            "Add visit", lambda p, c: fn(twin, path, day=day, progress=p, cancel=c),
             lambda rep: self._apply(twin, rep.twin, "\n".join(rep.lines())),
             lambda exc: self.summary.setText(f"Visit not added (the twin is unchanged): {exc}"))
 
