@@ -63,7 +63,10 @@ def _load(path: Path):
 def _save(doc, twin, path: Path, passphrase: str | None) -> None:
     from twinviewer.io.twinfile import save_twin
 
-    save_twin(path, twin, parameters=doc.parameters, passphrase=passphrase)
+    same_model = twin.equation_hash == doc.twin.equation_hash
+    # the file's own parameter table unless the twin moved to the installed model
+    save_twin(path, twin, parameters=doc.parameters if same_model else None,
+              passphrase=passphrase)
 
 
 def _errors():

@@ -141,3 +141,33 @@ def test_fhir_visit_after_a_manual_first_visit_needs_a_day(tmp_path, capsys):
              capsys)
     assert main(["visit", "add", str(path), "--fhir", str(b), "--day", "40", "-n", "24"]) == 0
     assert [v.day for v in load_twin(path).twin.visits] == [0, 40]
+
+
+def test_measurement_file_visit_and_recalibration_after_a_model_change(tmp_path, capsys):
+    from dataclasses import replace
+
+    from twinviewer.core.measurement import Measurement as M
+    from twinviewer.personalize.measurements import save_measurements
+
+    path = save_twin(tmp_path / "m.twin", twin_from_preset("healthy", n=1))
+    f = tmp_path / "visit1.json"
+    save_measurements([M("SBP", 126, "mmHg", 6), M("DBP", 81, "mmHg", 5),
+                       M("LVEDV", 131, "mL", 8)], f)
+    assert main(["visit", "add", str(path), "--measurements", str(f), "--consent",
+                 "research", "-n", "24"]) == 0
+    t = load_twin(path).twin
+    assert t.ledger.items[0].consent == "research"
+    assert t.ledger.sources() == ["file:visit1.json"]
+    # the same file saved by an older model: re-calibration keeps both results
+    old = replace(t, model_version="0.9", equation_hash="0123456789abcdef")
+    from twinviewer.io.twinfile import parameter_table
+
+    old_path = save_twin(tmp_path / "old.twin", old, parameters=parameter_table(t))
+    capsys.readouterr()
+    assert main(["timeline", str(old_path)]) == 0
+    assert "MODEL CHANGED" in capsys.readouterr().out
+    assert main(["visit", "recalibrate", str(old_path)]) == 0
+    new = load_twin(old_path).twin
+    assert new.equation_hash == t.equation_hash
+    assert new.timeline["superseded"][0]["model"].endswith("0123456789abcdef")
+    assert new.audit[-1].details["event"] == "model change"

@@ -104,8 +104,10 @@ def test_fhir_visit_with_a_day_is_added_in_the_background(qtbot, panel, living_t
     b = tmp_path / "b.json"
     b.write_text(json.dumps(bundle({"SBP": 121, "DBP": 77, "LVEDV": 129}, "2001-01-01")))
     panel.day.setValue(90)
+    panel.consent.setCurrentText("research")
     panel.add_visit("fhir", str(b))
     wait_jobs(qtbot, panel.state)
     twin = panel.state.twin
     assert [v.day for v in twin.visits] == [0, 60, 90]
     assert "3 visit(s) on days 0, 60, 90" in panel.summary.text()
+    assert twin.ledger.items[-1].consent == "research"

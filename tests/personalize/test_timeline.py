@@ -143,6 +143,7 @@ def _flat(d):
         yield d
 
 
+@pytest.mark.slow
 def test_model_change_is_detected_and_recalibration_keeps_both(two_visits, monkeypatch):
     from dataclasses import replace
 

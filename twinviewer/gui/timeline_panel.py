@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.consent import CONSENTS
 from twinviewer.personalize import timeline as tl
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 from twinviewer.physiology import MODELS
@@ -89,6 +90,10 @@ class TimelinePanel(QWidget):
         self.day.setSuffix(" d")
         self.day.setToolTip("Day offset of the new visit from the first visit. 'auto': from "
                             "the FHIR effective times, else the last visit + 1.")
+        self.consent = QComboBox()
+        self.consent.addItems(["(default)", *CONSENTS])
+        self.consent.setToolTip("Consent under which the new data are used (default: "
+                                "treatment for FHIR, patient-provided for wearables)")
         row = QHBoxLayout()
         row.addWidget(QLabel("Parameter"))
         row.addWidget(self.parameter, 1)
@@ -97,6 +102,8 @@ class TimelinePanel(QWidget):
         add = QHBoxLayout()
         add.addWidget(QLabel("Visit day"))
         add.addWidget(self.day)
+        add.addWidget(QLabel("Consent"))
+        add.addWidget(self.consent)
         add.addWidget(self.fhir_button)
         add.addWidget(self.wearable_button)
         ledger = QHBoxLayout()
@@ -273,8 +280,9 @@ class TimelinePanel(QWidget):
             return
         fn = living.add_fhir_visit if kind == "fhir" else living.add_wearable_visit
         day = None if self.day.value() < 0 else self.day.value()
+        kw = {} if self.consent.currentIndex() == 0 else {"consent": self.consent.currentText()}
         self.state.run_job(
-            "Add visit", lambda p, c: fn(twin, path, day=day, progress=p, cancel=c),
+            "Add visit", lambda p, c: fn(twin, path, day=day, progress=p, cancel=c, **kw),
             lambda rep: self._apply(twin, rep.twin, "\n".join(rep.lines())),
             lambda exc: self.summary.setText(f"Visit not added (the twin is unchanged): {exc}"))
 
