@@ -85,8 +85,8 @@ def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str
     """
     if consent not in CONSENTS:
         raise ValueError(f"consent {consent!r} is not one of {', '.join(CONSENTS)}")
-    measurements = [replace(m, source=source) for m in measurements]
-    context = [replace(m, source=source) for m in context]
+    measurements = [tl.tag_source(m, source) for m in measurements]
+    context = [tl.tag_source(m, source) for m in context]
     day_ = day if day is not None else (twin.visits[-1].day + 1 if twin.visits else 0)
     refs = references or [""] * (len(measurements) + len(context))
     dd = days or [day_] * len(refs)

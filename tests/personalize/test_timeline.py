@@ -120,7 +120,8 @@ def test_withdrawal_removes_the_data_recalibrates_and_keeps_no_values(two_visits
     new, rec = withdraw_source(r2.twin, "clinic-b", reason="patient request")
     assert new.ledger.sources() == ["manual"]
     assert [v.day for v in new.visits] == [0]  # the withdrawn visit had nothing else
-    assert all(m.source != "clinic-b" for v in new.visits for m in v.measurements)
+    assert all(not m.source.startswith("clinic-b") for v in new.visits for m in v.measurements)
+    assert all(m.source.startswith("manual (synthetic") for m in new.visits[0].measurements)
     assert rec["n_items"] == len(SDS) and rec["names"] == sorted(SDS)
     entry = new.audit[-1]
     assert entry.details["event"] == "consent withdrawn"

@@ -327,6 +327,23 @@ def replay(twin: Twin, visits: Sequence[Visit], *, n: int | None = None, seed: i
                    scenarios=list(twin.scenarios), anatomy=twin.anatomy, audit=list(twin.audit))
 
 
+def tag_source(m: Measurement, source: str) -> Measurement:
+    """``m`` labelled with its ledger source, keeping what it said of itself (a source such as
+    'CT segmentation' still marks it image-derived).
+
+    >>> tag_source(Measurement("SBP", 120, "mmHg", 6, "cuff"), "fhir:b.json").source
+    'fhir:b.json (cuff)'
+    """
+    if m.source == source or from_source(m, source):
+        return m
+    return replace(m, source=f"{source} ({m.source})" if m.source else source)
+
+
+def from_source(m: Measurement, source: str) -> bool:
+    """True if ``m`` entered through ledger source ``source`` (see :func:`tag_source`)."""
+    return m.source == source or m.source.startswith(f"{source} (")
+
+
 def withdraw(twin: Twin, source: str, *, reason: str = "", seed: int = 0,
              progress: Progress = None, cancel: Cancel = None) -> tuple[Twin, dict]:
     """Remove every data item of ``source`` and re-calibrate from the remaining data.
@@ -343,8 +360,8 @@ def withdraw(twin: Twin, source: str, *, reason: str = "", seed: int = 0,
     ledger, w = twin.ledger.withdraw(source, reason)
     visits = []
     for v in twin.visits:
-        ms = [m for m in v.measurements if m.source != source]
-        ctx = [m for m in v.context if m.source != source]
+        ms = [m for m in v.measurements if not from_source(m, source)]
+        ctx = [m for m in v.context if not from_source(m, source)]
         its = [i for i in v.items if i.get("source") != source]
         series = {} if v.series.get("source") == source else v.series
         visits.append(replace(v, measurements=ms, context=ctx, items=its, series=series))
