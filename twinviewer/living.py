@@ -134,7 +134,7 @@ def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: st
                                f"the last visit (day {twin.visits[-1].day}); the twin is "
                                "unchanged")
     rep = add_measurements(
-        twin, [o.measurement for o in ms], source=f"fhir:{name}", consent=consent,
+        twin, [o.measurement for o in ms], source=imp.source, consent=consent,
         day=the_day, context=[o.measurement for o in ctx],
         references=[o.reference for o in [*ms, *ctx]], days=[o.day for o in [*ms, *ctx]],
         n=n, seed=seed, progress=progress, cancel=cancel)
@@ -160,7 +160,7 @@ def add_wearable_visit(twin: Twin, csv_file: str | Path | bytes, *,
     summary = series.summary()
     ms = [m for m in summary if m.name != "weight"]
     ctx = [m for m in summary if m.name == "weight"]
-    rep = add_measurements(twin, ms, source=f"wearable:{name}", consent=consent, day=day,
+    rep = add_measurements(twin, ms, source=series.source, consent=consent, day=day,
                            context=ctx, series=series.to_dict(), n=n, seed=seed,
                            progress=progress, cancel=cancel)
     rep.notes.append(f"{series.hours.size} readings over {series.hours[-1]:.1f} h summarised "
@@ -300,6 +300,11 @@ def timeline_lines(twin: Twin, parameters: tuple[str, ...] = ("LV.EA", "LV.EB", 
     for s in twin.timeline.get("superseded", []):
         out.append(f"superseded model {s['model']} ({s['change']}): "
                    f"{len(s['visits'])} visits kept for comparison")
+    for src in twin.ledger.sources():
+        its = [i for i in twin.ledger.active() if i.source == src]
+        days = sorted({i.day for i in its})
+        out.append(f"source {src}: {len(its)} item(s), day(s) "
+                   f"{', '.join(str(d) for d in days)}, consent {its[0].consent}")
     for w in twin.ledger.withdrawals:
         out.append(f"withdrawn: {w.source} ({w.n_items} items: {', '.join(w.names)})")
     return out

@@ -98,11 +98,14 @@ def run_visit(args: argparse.Namespace) -> int:
                 rep = living.add_fhir_visit(twin, args.fhir, consent=args.consent,
                                             day=args.day, n=args.members)
             elif args.measurements:
+                import hashlib
+
                 from twinviewer.personalize.measurements import load_measurements
 
                 ms = load_measurements(args.measurements)
+                digest = hashlib.sha256(Path(args.measurements).read_bytes()).hexdigest()[:10]
                 rep = living.add_measurements(
-                    twin, ms, source=f"file:{Path(args.measurements).name}",
+                    twin, ms, source=f"file:{digest}",  # file names may identify: not kept
                     consent=args.consent, day=args.day, n=args.members)
             else:
                 rep = living.add_wearable_visit(twin, args.wearable, consent=args.consent,

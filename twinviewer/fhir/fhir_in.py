@@ -24,6 +24,7 @@ Rules
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class BundleImport:
 
     observations: list[ImportedObservation]
     anchor: _dt.date
+    source: str = ""
     ignored: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
@@ -189,7 +191,8 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
     shift_days
         Keyed per-patient date shift subtracted from every date before use.
     label
-        Source text of the measurements (e.g. ``'fhir:visit-2.json'``).
+        Source text of the measurements; default ``'fhir:'`` + a digest of the bundle's
+        content (file names are not kept: they may identify).
 
     Raises
     ------
@@ -210,7 +213,10 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
     """
     data = load_bundle(source, name)
     name = name or (Path(source).name if isinstance(source, str | Path) else "bundle")
-    label = label or f"fhir:{name}"
+    # the ledger names a source by a digest of its content, never by its file name (a file
+    # name may carry a patient's name)
+    label = label or "fhir:" + hashlib.sha256(
+        json.dumps(data, sort_keys=True).encode()).hexdigest()[:10]
     shift = _dt.timedelta(days=int(shift_days))
     raw: list[tuple[str, str, str, dict | None, _dt.date, str]] = []
     ignored: dict[str, int] = {}
@@ -268,4 +274,4 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
                             f"Observation/{seen[key]})")
         seen[key] = oid
         out.append(ImportedObservation(f"Observation/{oid}", code, (when - anchor).days, m))
-    return BundleImport(out, anchor, ignored, skipped)
+    return BundleImport(out, anchor, label, ignored, skipped)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import hashlib
 import io
 import math
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ class WearableSeries:
     hours: np.ndarray
     values: dict[str, np.ndarray]
     name: str
+    digest: str = ""
+
+    @property
+    def source(self) -> str:
+        """Ledger source: ``'wearable:'`` + a digest of the file's content (a file name may
+        identify, so it is not kept)."""
+        return f"wearable:{self.digest or self.name}"
 
     def summary(self) -> list[Measurement]:
         """Mean of each quantity with its uncertainty (see the module docstring).
@@ -67,13 +75,13 @@ class WearableSeries:
             name, unit, _, bias = COLUMNS[col]
             sem = float(np.std(x, ddof=1)) / math.sqrt(x.size) if x.size > 1 else 0.0
             out.append(Measurement(name, float(np.mean(x)), unit, math.hypot(sem, bias),
-                                   f"wearable:{self.name}"))
+                                   self.source))
         return out
 
     def to_dict(self) -> dict:
         """JSON-ready series for the timeline (at most ``MAX_POINTS`` points)."""
         step = max(1, math.ceil(self.hours.size / MAX_POINTS))
-        return {"source": f"wearable:{self.name}", "hours": self.hours[::step].tolist(),
+        return {"source": self.source, "hours": self.hours[::step].tolist(),
                 **{COLUMNS[c][0]: v[::step].tolist() for c, v in self.values.items()},
                 "summary": {m.name: [m.value, m.uncertainty, m.unit, int(self.hours.size)]
                             for m in self.summary()},
@@ -164,4 +172,5 @@ def read_wearable(source: str | Path | bytes, name: str = "") -> WearableSeries:
         raise WearableError(f"{name}: {len(times)} reading(s); at least {MIN_READINGS} needed "
                             "for a summary with an uncertainty")
     hours = np.array([(t - times[0]).total_seconds() / 3600 for t in times])
-    return WearableSeries(hours, {c: np.array(v) for c, v in vals.items()}, name)
+    return WearableSeries(hours, {c: np.array(v) for c, v in vals.items()}, name,
+                          hashlib.sha256(raw).hexdigest()[:10])
