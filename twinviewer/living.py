@@ -133,13 +133,15 @@ def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: st
         raise tl.TimelineError(f"{name}: its observations are dated day {the_day}, before "
                                f"the last visit (day {twin.visits[-1].day}); the twin is "
                                "unchanged")
+    offset = the_day - imp.day  # a --day given by the user moves every item with the visit
     rep = add_measurements(
         twin, [o.measurement for o in ms], source=imp.source, consent=consent,
         day=the_day, context=[o.measurement for o in ctx],
-        references=[o.reference for o in [*ms, *ctx]], days=[o.day for o in [*ms, *ctx]],
+        references=[o.reference for o in [*ms, *ctx]],
+        days=[o.day + offset for o in [*ms, *ctx]],
         n=n, seed=seed, progress=progress, cancel=cancel)
-    if "anchor" not in rep.twin.timeline:
-        rep.twin.timeline["anchor"] = imp.anchor.isoformat()
+    if "anchor" not in rep.twin.timeline and not twin.visits:
+        rep.twin.timeline["anchor"] = (imp.anchor - _dt.timedelta(days=offset)).isoformat()
     if imp.ignored:
         rep.notes.append("not read (may hold identifiers): " + ", ".join(
             f"{v} {k}" for k, v in sorted(imp.ignored.items())))

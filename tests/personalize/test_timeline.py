@@ -158,3 +158,34 @@ def test_model_change_is_detected_and_recalibration_keeps_both(two_visits, monke
     assert [v["day"] for v in sup["visits"]] == [v.day for v in new.visits]
     assert "LV.EA" in sup["visits"][0]["posterior"]
     assert all(v.model.endswith(new.equation_hash) for v in new.visits)
+
+
+@pytest.mark.slow
+def test_recalibration_maps_parameters_by_name_when_the_model_gained_one(two_visits):
+    """An earlier model version with one more parameter ('OLD.X'): its results are kept in
+    their own columns; the new timeline is in the installed model's parameters only."""
+    from dataclasses import replace
+
+    _, r2 = two_visits
+    t = r2.twin
+    names = [*t.timeline["parameter_names"], "OLD.X"]
+
+    def widen(a):
+        return None if a is None else np.concatenate([a, np.full(a.shape[:-1] + (1,), 7.0)],
+                                                     axis=-1)
+
+    old_start = widen(t.visits[0].start_params).copy()
+    old_start[model_of(t).index("LV.EA")] = 2.9
+    visits = [replace(v, ensemble=widen(v.ensemble),
+                      start_params=old_start if k == 0 else widen(v.start_params))
+              for k, v in enumerate(t.visits)]
+    old = replace(t, model_version="0.9", equation_hash="feedfacefeedface",
+                  params=widen(t.params), ensemble=widen(t.ensemble), visits=visits,
+                  timeline={**t.timeline, "parameter_names": names})
+    new = tl.recalibrate_with_current_model(old)
+    p = len(model_of(new).parameter_names)
+    assert new.params.shape == (p,) and all(v.ensemble.shape[1] == p for v in new.visits)
+    assert new.visits[0].start_params[model_of(new).index("LV.EA")] == 2.9  # mapped by name
+    sup = new.timeline["superseded"][-1]["visits"][0]["posterior"]
+    assert sup["OLD.X"] == [7.0, 7.0, 7.0]  # the old model's column, kept apart
+    assert new.timeline["parameter_names"] == list(model_of(new).parameter_names)

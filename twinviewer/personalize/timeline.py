@@ -410,13 +410,15 @@ def recalibrate_with_current_model(twin: Twin, *, seed: int = 0, progress: Progr
     archived = {"model": f"{twin.model_name} {twin.model_version} {twin.equation_hash}",
                 "change": change, "visits": [summary_of_visit(v, old_model_names)
                                              for v in twin.visits]}
-    moved = replace(twin, model_version=model.version, equation_hash=model.equation_hash,
-                    params=start, ensemble=start[None, :].copy(), ensemble_kind="prior")
     visits = [replace(v, start_params=start if k == 0 else v.start_params)
               for k, v in enumerate(twin.visits)]
+    moved = replace(twin, model_version=model.version, equation_hash=model.equation_hash,
+                    params=start, ensemble=start[None, :].copy(), ensemble_kind="prior",
+                    visits=visits)
     new = replay(moved, visits, seed=seed, progress=progress, cancel=cancel)
     meta = dict(twin.timeline)
     meta["superseded"] = [*meta.get("superseded", []), archived]
+    meta["parameter_names"] = list(model.parameter_names)
     return replace(new, timeline=meta)
 
 
