@@ -129,3 +129,10 @@ def test_entered_in_error_is_skipped_and_listed():
     imp = read_bundle(b)
     assert [o.measurement.name for o in imp.observations] == ["SBP"]
     assert imp.skipped == ["Observation/o1 (status entered-in-error)"]
+
+
+def test_censored_values_are_refused():
+    b = bundle({"PASP": 25}, "2024-01-01")
+    b["entry"][1]["resource"]["valueQuantity"]["comparator"] = "<"
+    with pytest.raises(FhirError, match="Observation/o0: the value is censored"):
+        read_bundle(b)

@@ -111,3 +111,11 @@ def test_comparisons_from_the_results_cache_match_a_fresh_run(calibrated):
     # a cache of another ensemble size is not used
     assert _cached_comparisons(calibrated, {k: {m: a[:3] for m, a in d.items()}
                                             for k, d in cache.items()}, None) is None
+
+
+def test_exported_predictions_are_never_imported_as_measurements(calibrated):
+    from twinviewer.fhir.fhir_in import read_bundle
+
+    b = export_bundle(calibrated)
+    with pytest.raises(FhirError, match="no usable Observation.*digital-twin prediction"):
+        read_bundle(b)

@@ -20,6 +20,9 @@ from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 
 LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
+#: Code system of the twin's own quantities in exported predictions; an Observation coded in
+#: it is a prediction and is never imported as a measurement.
+TWIN_SYSTEM = "urn:twinviewer:quantity"
 
 
 class FhirError(ValueError):

@@ -32,6 +32,7 @@ from pathlib import Path
 from twinviewer.core.measurement import Measurement
 from twinviewer.fhir.codes import (
     LOINC_SYSTEM,
+    TWIN_SYSTEM,
     FhirError,
     is_panel,
     loinc,
@@ -41,6 +42,7 @@ from twinviewer.fhir.codes import (
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 
 SKIPPED_STATUS = ("entered-in-error", "cancelled")
+
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,9 @@ def _when(obs: dict, where: str) -> _dt.date:
 def _quantity(q: dict | None, where: str) -> tuple[float, str]:
     if not q or q.get("value") is None:
         raise FhirError(f"{where}: no valueQuantity with a value")
+    if q.get("comparator"):
+        raise FhirError(f"{where}: the value is censored (comparator {q['comparator']!r}); "
+                        "only exact values can be used")
     code = q.get("code") or q.get("unit")
     if not code:
         raise FhirError(f"{where}: the value has no UCUM unit code")
@@ -238,6 +243,10 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
         if res.get("status") in SKIPPED_STATUS:
             skipped.append(f"{where} (status {res['status']})")
             continue
+        if any(c.get("system") == TWIN_SYSTEM for c in (res.get("code") or {}).get(
+                "coding", [])):
+            skipped.append(f"{where} (a digital-twin prediction, not a measurement)")
+            continue
         when = _when(res, where) - shift
         stamp = str(res.get("effectiveDateTime") or res.get("effectivePeriod") or "")
         codes = _loinc_codes(res.get("code"))
@@ -262,7 +271,8 @@ def read_bundle(source: str | Path | dict | bytes, *, anchor: _dt.date | None = 
                             f"imports (known: {', '.join(table()['loinc'])})")
         raw.append((where, oid, known[0], res.get("valueQuantity"), when, stamp))
     if not raw:
-        raise FhirError(f"{name}: no usable Observation in the bundle")
+        why = f" (skipped: {'; '.join(skipped[:3])})" if skipped else ""
+        raise FhirError(f"{name}: no usable Observation in the bundle{why}")
     anchor = anchor or min(r[4] for r in raw)
     out: list[ImportedObservation] = []
     seen: dict[tuple, str] = {}

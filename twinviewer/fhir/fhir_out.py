@@ -31,10 +31,16 @@ from collections.abc import Mapping, Sequence
 
 import twinviewer
 from twinviewer.core.twin import Twin
-from twinviewer.fhir.codes import LOINC_SYSTEM, UCUM_SYSTEM, FhirError, export_ucum, loinc_for
+from twinviewer.fhir.codes import (
+    LOINC_SYSTEM,
+    TWIN_SYSTEM,
+    UCUM_SYSTEM,
+    FhirError,
+    export_ucum,
+    loinc_for,
+)
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 
-TWIN_SYSTEM = "urn:twinviewer:quantity"
 PSEUDONYM_SYSTEM = "urn:twinviewer:pseudonym"
 INTERVAL_TEXT = "90 % interval of the digital twin's posterior ensemble (not a normal range)"
 
