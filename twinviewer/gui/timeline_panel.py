@@ -63,6 +63,7 @@ class TimelinePanel(QWidget):
         self.metric_plot.addLegend(offset=(5, 5))
         self.series_plot = pg.PlotWidget()
         self.series_plot.setLabel("bottom", "hours since the first reading")
+        self.series_plot.addLegend(offset=(5, 5))
         self.series_plot.setVisible(False)
 
         self.flags = QTableWidget(0, len(FLAG_COLUMNS))
