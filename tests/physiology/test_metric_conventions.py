@@ -35,16 +35,25 @@ def _pressure_at_mitral_closure(r) -> float:
 
 
 def test_lvedp_with_severe_paravalvular_leak_is_the_filling_pressure():
-    """Issue 12: the old volume-based convention gave 32.1 mmHg with mitral closure at 17.0."""
+    """Issue 12: the old volume-based convention gave 32.1 mmHg with mitral closure at 17.0.
+
+    With a severe leak the LV keeps filling from the aorta after the mitral valve closes
+    (premature mitral closure of acute severe AR), so LVEDP may exceed the pressure at mitral
+    closure by a few mmHg, but it must not include the isovolumic upstroke: the largest LV
+    volume comes later at a far higher pressure."""
     r = _run("severe_as", InterventionStep("tavi", {"eoa": 1.8, "pvl": 3}))
     m = {k: float(v[0]) for k, v in r.metrics.items()}
     assert r.metrics["AR_volume"][0] > 20  # the leak is there
-    assert m["LVEDP"] == pytest.approx(_pressure_at_mitral_closure(r), abs=3.0)
-    assert m["LVEDP"] < m["LAP"] + 4.0
-    # The largest LV volume comes later (aortic backflow during isovolumic contraction) at a
-    # far higher pressure: that is not end-diastole.
+    closure = _pressure_at_mitral_closure(r)
+    assert closure - 1.0 <= m["LVEDP"] <= closure + 8.0
     i_max = int(np.argmax(r.series["V_LV"][0]))
-    assert r.series["p_LV"][0][i_max] > m["LVEDP"] + 5.0
+    assert r.series["p_LV"][0][i_max] > m["LVEDP"] + 10.0
+
+
+def test_lvedp_without_a_leak_is_the_pressure_at_mitral_closure():
+    r = _run("severe_as", InterventionStep("tavi", {"eoa": 1.8, "pvl": 0}))
+    assert r.metrics["LVEDP"][0] == pytest.approx(_pressure_at_mitral_closure(r), abs=1.5)
+    assert r.metrics["LVEDP"][0] == pytest.approx(r.metrics["LAP"][0], abs=3.0)
 
 
 def test_lvedp_with_lvad_backflow_is_near_left_atrial_pressure():

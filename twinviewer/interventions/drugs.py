@@ -220,3 +220,130 @@ INOTROPE = Intervention(
     parameters=("LV.EA", "RV.EA", "HR", "SYS.R_AR"),
     main_setting="dose",
 )
+
+# ------------------------------------------------------------------ milrinone
+#: Milrinone 50 µg/kg load + 0.5 µg/kg/min (reference infusion): inodilator.
+MIL_REF = 0.5
+#: Contractility gain and systemic resistance fall at the reference infusion: UNSOURCED
+#: translation of the reported CI +38 % with SVR about −50 % (Cusick 1998: 1809 → 891).
+MIL_EA_RISE = 0.35
+MIL_R_DROP = 0.40
+#: Venodilation moves stressed into unstressed volume (mL at the reference infusion):
+#: UNSOURCED, set so that part of the reported PCWP fall (−28 to −35 %) is preload.
+MIL_VOLUME_ML = 150.0
+
+
+def _milrinone(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / MIL_REF
+    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 + MIL_EA_RISE * f)
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - MIL_R_DROP * min(f, 1.5))
+    P[:, ctx.col("V_total")] -= MIL_VOLUME_ML * f
+    return P
+
+
+MILRINONE = Intervention(
+    name="milrinone",
+    title="Milrinone (inodilator, 50 µg/kg load + infusion)",
+    settings=(Setting(
+        "dose", "ug/kg/min", 0.5, (0.0, 0.75),
+        "milrinone infusion after a 50 µg/kg load; at 0.5 µg/kg/min LV/RV EA +35 %, SYS.R_AR "
+        "−40 % and 150 mL of stressed volume venodilated (all UNSOURCED translations of CI "
+        "+38 %, PCWP −28 %, SVR 1809 → 891); linear in dose", label="Milrinone",
+        reason_low=_NEGATIVE, reason_high="above the labelled maximum of 0.75 µg/kg/min"),),
+    description="Raises LV/RV contractility, lowers systemic resistance and stressed volume.",
+    evidence=("Milrinone 50 µg/kg + 0.5 µg/kg/min, 15 min: PCWP −28 %, CI +38 %, SVI +34 % "
+              "(Can J Cardiol 1991).",
+              "SVR 1809 → 891 dyn·s/cm⁵, CI 1.9 → 3.4, PCWP 23 → 15 (Cusick AJC 1998)."),
+    assumptions=("Acute effect at 15 min; no arrhythmia.",),
+    transform=_milrinone,
+    parameters=("LV.EA", "RV.EA", "SYS.R_AR", "V_total"),
+    main_setting="dose",
+)
+
+# ------------------------------------------------------------------ nitroprusside
+#: Reference infusion (µg/kg/min) for the Guiha 1974 effect: UNSOURCED (mid titration range).
+NTP_REF = 1.0
+#: Arteriolar resistance fall at the reference dose: UNSOURCED translation of CO 3.0 → 5.2
+#: with MAP −15 mmHg (SVR about −45 %).
+NTP_R_DROP = 0.45
+#: Venodilation (stressed → unstressed volume, mL) at the reference dose: UNSOURCED, behind
+#: the reported PCWP fall 32 → 17 mmHg.
+NTP_VOLUME_ML = 250.0
+
+
+def _nitroprusside(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / NTP_REF
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - NTP_R_DROP * f / (0.25 + 0.75 * f))
+    scale(ctx, P, ["SYS.C_AR"], 1.0 + 0.10 * f / (0.25 + 0.75 * f))
+    P[:, ctx.col("V_total")] -= NTP_VOLUME_ML * f / (0.25 + 0.75 * f)
+    return P
+
+
+NITROPRUSSIDE = Intervention(
+    name="nitroprusside",
+    title="Sodium nitroprusside (balanced arterial and venous dilator)",
+    settings=(Setting(
+        "dose", "ug/kg/min", 1.0, (0.0, 5.0),
+        "infusion rate; at 1 µg/kg/min SYS.R_AR −45 %, SYS.C_AR +10 % and 250 mL of stressed "
+        "volume venodilated (UNSOURCED translations of Guiha 1974: PCWP 32 → 17, CO 3.0 → "
+        "5.2, MAP −15); saturating above", label="Nitroprusside", reason_low=_NEGATIVE,
+        reason_high="above 5 µg/kg/min cyanide toxicity limits the infusion"),),
+    description="Lowers systemic resistance and stressed volume (venodilation).",
+    evidence=("Nitroprusside: PCWP 32 → 17, CO 3.0 → 5.2, MAP −15, HR slight ↓ (Guiha NEJM "
+              "1974).",),
+    assumptions=("Acute effect during a steady infusion.",),
+    transform=_nitroprusside,
+    parameters=("SYS.R_AR", "SYS.C_AR", "V_total"),
+    main_setting="dose",
+)
+
+# ------------------------------------------------------------------ furosemide, time course
+#: Early (neurohumoral) vasoconstriction: SVR +15 % at 20 min (Francis 1985), fading with a
+#: time constant of 1 h (UNSOURCED).
+FURO_R_RISE = 0.15
+FURO_EARLY_TAU_H = 1.0
+#: Early venoconstriction adds stressed volume (mL): UNSOURCED, behind the reported LVFP rise
+#: 28 → 33 mmHg at 20 min.
+FURO_EARLY_ML = 120.0
+#: Stressed volume lost by 3.5 h: 15 % of the ~2.1 L diuresis (the fraction that is not
+#: refilled from the interstitium is UNSOURCED); reached with a 1.5 h time constant.
+FURO_DIURESIS_ML = 315.0
+FURO_DIURESIS_TAU_H = 1.5
+FURO_REF_MG_KG = 1.3
+
+
+def _furosemide(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / FURO_REF_MG_KG
+    t = s["hours"]
+    early = np.exp(-t / FURO_EARLY_TAU_H)
+    late = (1.0 - np.exp(-t / FURO_DIURESIS_TAU_H)) / (1.0 - np.exp(-3.5 / FURO_DIURESIS_TAU_H))
+    scale(ctx, P, ["SYS.R_AR"], 1.0 + FURO_R_RISE * f * early / np.exp(-1.0 / 3.0))
+    P[:, ctx.col("V_total")] += f * (FURO_EARLY_ML * early - FURO_DIURESIS_ML * late)
+    return P
+
+
+FUROSEMIDE = Intervention(
+    name="furosemide",
+    title="Furosemide IV, time course (early vasoconstriction, then diuresis)",
+    settings=(
+        Setting("dose", "mg/kg", 1.3, (0.0, 2.0),
+                "IV dose; effects scale linearly from the studied 1.3 mg/kg (Francis 1985)",
+                label="Dose", reason_low=_NEGATIVE,
+                reason_high="above the studied range (1.3 mg/kg)"),
+        Setting("hours", "h", 3.5, (0.1, 6.0),
+                "time after the dose: at 20 min SVR +15 % and stressed volume +120 mL "
+                "(UNSOURCED, behind LVFP 28 → 33); by 3.5 h 315 mL of stressed volume lost "
+                "(15 % of ~2.1 L diuresis, UNSOURCED)", label="Hours after dose",
+                reason_low="the first minutes are not modelled",
+                reason_high="beyond 6 h other compensation dominates"),
+    ),
+    description="Early systemic vasoconstriction and venoconstriction, then loss of stressed "
+    "volume by diuresis, as a function of time after the dose.",
+    evidence=("Furosemide IV 1.3 mg/kg: 20 min SVR +15 %, LVFP 28 → 33, SVI 27 → 24; 3.5 h "
+              "diuresis ~2.1 L, LVFP 28 → 22 (Francis Ann Intern Med 1985).",),
+    assumptions=("Time constants of the early and the diuretic phase (1 h, 1.5 h) are "
+                 "UNSOURCED.",),
+    transform=_furosemide,
+    parameters=("SYS.R_AR", "V_total"),
+    main_setting="hours",
+)

@@ -15,9 +15,13 @@ them):
   closure (MR) lowers the pressure. Ea = end-systolic pressure / total stroke volume;
   Ees = end-systolic pressure / (end-systolic volume − V0).
 
-Valve gradients are the model's
-transvalvular pressure drop while flow is forward, which, without pressure recovery, is what
-Doppler's 4v² measures. Cardiac output is *net forward* flow into the aorta (through the
+Valve gradients are Doppler gradients: where the model declares the valve's effective
+orifice area (``AV.EOA``, ``MV.EOA``) they are the simplified Bernoulli 4v² with v = Q/EOA
+(ρ/2·v², :data:`~twinviewer.physiology.elements.K_BERNOULLI`), peak and mean over forward
+flow, as echocardiography reports them (the ASE tables of prosthetic gradients are Doppler
+values); the model's small viscous loss and any inertial pressure are not part of it. Without
+a declared EOA (resistive valves) they are the transvalvular pressure drop during forward
+flow. Cardiac output is *net forward* flow into the aorta (through the
 aortic valve and any LVAD), so mitral regurgitation lowers it.
 """
 
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinviewer.core.units import ML_TO_M3, MMHG_TO_PA
+from twinviewer.physiology.elements import K_BERNOULLI, MIN_ORIFICE_CM2
 
 
 @dataclass(frozen=True)
@@ -76,15 +81,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("RVEDP", "mmHg", "RV end-diastolic pressure",
            "RV pressure at the onset of RV activation (R wave)", "right heart"),
     Metric("AV_peak_gradient", "mmHg", "Aortic valve peak gradient",
-           "max LV–aortic pressure drop", "aortic valve"),
+           "peak Doppler gradient 4v² (v = flow / EOA)", "aortic valve"),
     Metric("AV_mean_gradient", "mmHg", "Aortic valve mean gradient",
-           "mean LV–aortic pressure drop during forward flow", "aortic valve"),
+           "mean Doppler gradient 4v² over forward flow", "aortic valve"),
     Metric("AV_peak_velocity", "m/s", "Aortic peak velocity", "peak flow / EOA",
            "aortic valve"),
     Metric("AR_volume", "mL", "Aortic regurgitant volume", "backward flow per beat",
            "aortic valve"),
     Metric("MV_mean_gradient", "mmHg", "Mitral mean gradient",
-           "mean LA–LV pressure drop during forward flow", "mitral valve"),
+           "mean Doppler gradient 4v² over forward flow", "mitral valve"),
     Metric("MR_volume", "mL", "Mitral regurgitant volume", "backward flow per beat",
            "mitral valve"),
     Metric("MR_fraction", "%", "Mitral regurgitant fraction", "MR volume / LVSV",
@@ -151,6 +156,13 @@ def end_systole_index(p: np.ndarray, v: np.ndarray, v0: np.ndarray) -> np.ndarra
     return e.argmax(axis=1)
 
 
+def _doppler_drop(dp: np.ndarray, q: np.ndarray, eoa: np.ndarray | None) -> np.ndarray:
+    # 4v² with v = Q/EOA where the orifice area is declared; the pressure drop otherwise.
+    if eoa is None:
+        return dp
+    return K_BERNOULLI * (q / np.maximum(eoa, MIN_ORIFICE_CM2)[:, None]) ** 2
+
+
 def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
                     params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Clinical metrics from one beat per member.
@@ -197,13 +209,14 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     out["RVEDV"], out["RVESV"] = v_rv.max(1), v_rv.min(1)
     out["RVEF"] = 100.0 * (out["RVEDV"] - out["RVESV"]) / out["RVEDV"]
     out["RVEDP"] = series["p_RV"][rows, onset_index(params, "RV", period, n)]
-    dp_av = p_lv - p_ao
+    dp_av = _doppler_drop(p_lv - p_ao, q_av, params.get("AV.EOA"))
     out["AV_peak_gradient"] = np.where(q_av > 0, dp_av, 0.0).max(1)
     out["AV_mean_gradient"] = _forward_mean(dp_av, q_av)
     if "AV.EOA" in params:
         out["AV_peak_velocity"] = q_av.max(1) / params["AV.EOA"] / 100.0
     out["AR_volume"] = (np.maximum(-q_av, 0.0) * dt).sum(1)
-    out["MV_mean_gradient"] = _forward_mean(series["p_LA"] - p_lv, q_mv)
+    out["MV_mean_gradient"] = _forward_mean(
+        _doppler_drop(series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), q_mv)
     out["MR_volume"] = (np.maximum(-q_mv, 0.0) * dt).sum(1)
     out["MR_fraction"] = 100.0 * out["MR_volume"] / out["LVSV"]
     out["TR_volume"] = (np.maximum(-q_tv, 0.0) * dt).sum(1)
