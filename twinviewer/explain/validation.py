@@ -59,9 +59,6 @@ PRESET_CRITERIA: dict[str, tuple[tuple[str, float | None, float | None], ...]] =
     "severe_mr": (("MV.EROA", 0.40, None), ("MR_volume", 60, None),
                   ("MR_fraction", 50, None)),
     "hfref": (("LVEF", None, 40), ("LVEDP", 12, None), ("mPAP", 20, None)),
-    "hfref_decompensated": (("LVEF", None, 30), ("CO", None, 3.6), ("LAP", 20, None),
-                            ("CVP", 8, None)),
-    "hfref_mild": (("LVEF", 40, 50), ("LVEDP", 12, 16)),
 }
 
 

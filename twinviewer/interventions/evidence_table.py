@@ -29,17 +29,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.interventions.baroreflex import check_mode, regulate
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.scenario import apply_scenario
 from twinviewer.physiology import ModelError, Results, get_preset, simulate
 
 EVIDENCE_DIR = Path(__file__).with_name("evidence")
+#: Virtual patients that are a preset plus overrides (not rows).
+PATIENTS_FILE = "patients.json"
 #: Default tolerance: each change within ±35 % of the reported change (issue 12).
 DEFAULT_TOLERANCE = 0.35
 UNSOURCED = "UNSOURCED"
@@ -220,7 +223,8 @@ def load_rows(directory: Path | None = None) -> list[Row]:
     folder = directory or EVIDENCE_DIR
     rows: list[Row] = []
     for path in sorted(Path(folder).glob("*.json")):
-        rows += load_file(path)
+        if path.name != PATIENTS_FILE:
+            rows += load_file(path)
     ids = [r.id for r in rows]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
@@ -242,8 +246,11 @@ def derived_metrics(r: Results) -> dict[str, float]:
     return m
 
 
-def _simulate(model, P, warm, what: str) -> tuple[Results, dict[str, float]]:
+def _simulate(model, P, warm, what: str, regulated_on: Results | None = None
+              ) -> tuple[Results, dict[str, float]]:
     r = simulate(model, P, warm_start=warm)
+    if regulated_on is not None and r.ok[0]:
+        r = regulate(model, P, regulated_on, acute=r).results
     if not r.ok[0]:
         raise EvidenceError(f"{what}: no periodic state ({'; '.join(r.errors()) or 'failed'})")
     return r, derived_metrics(r)
@@ -289,8 +296,11 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
     return VariableResult(v, f"{exp:+g}{u} per step", f"{got:+.3g} per step", bool(ok), a)
 
 
-def run_row(row: Row) -> RowResult:
-    """Run one row; never raises for a row that cannot be run (it fails, named)."""
+def run_row(row: Row, regulation: str | None = None) -> RowResult:
+    """Run one row (in its own regulation mode unless ``regulation`` is given); never raises
+    for a row that cannot be run (it fails, named)."""
+    if regulation is not None:
+        row = replace(row, regulation=check_mode(regulation))
     try:
         return _run_row(row)
     except (EvidenceError, InterventionError, ModelError, KeyError) as exc:
@@ -298,21 +308,57 @@ def run_row(row: Row) -> RowResult:
         return RowResult(row, "fail", [], f"{row.id}: {msg}")
 
 
+def virtual_patients(directory: Path | None = None) -> dict[str, dict]:
+    """Named virtual patients beyond the presets: name → {preset, overrides, description}."""
+    path = Path(directory or EVIDENCE_DIR) / PATIENTS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["patients"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EvidenceError(f"{PATIENTS_FILE}: cannot be read ({exc})") from None
+    return data
+
+
+def patient_values(name: str, directory: Path | None = None):
+    """(preset, parameter values) of a virtual patient: a preset or a named patient.
+
+    Examples
+    --------
+    >>> preset, values = patient_values("hfref_decompensated")
+    >>> preset.name, values["HR"]
+    ('hfref', 95.0)
+    """
+    extra = virtual_patients(directory)
+    if name in extra:
+        d = extra[name]
+        preset = get_preset(str(d["preset"]))
+        values = dict(preset.values)
+        values.update({k: float(v) for k, v in d.get("overrides", {}).items()})
+        return preset, values
+    try:
+        preset = get_preset(name)
+    except ModelError:
+        raise EvidenceError(f"unknown virtual patient {name!r}: neither a preset nor in "
+                            f"{PATIENTS_FILE}") from None
+    return preset, dict(preset.values)
+
+
 def _run_row(row: Row) -> RowResult:
-    preset = get_preset(row.patient)
+    preset, values = patient_values(row.patient)
     model = preset.model
-    values = dict(preset.values)
     values.update(row.overrides)
     try:
         p0 = model.vector(values)
     except ModelError as exc:
         raise EvidenceError(f"virtual patient {row.patient!r}: {exc}") from None
     base_r, base = _simulate(model, p0, None, f"virtual patient {row.patient!r}")
+    reg = base_r if check_mode(row.regulation) == "regulated" else None
     per_step: dict[str, float] = {}
     if row.ramp is None:
         P = apply_scenario(model, p0, Scenario(row.id, row.steps), point=True)
         _, after = _simulate(model, P, base_r.final_state,
-                             f"virtual patient {row.patient!r} after {row.title}")
+                             f"virtual patient {row.patient!r} after {row.title}", reg)
     else:
         r0, r1, dr = (float(row.ramp[k]) for k in ("from", "to", "step"))
         speeds = np.arange(r0, r1 + 0.5 * dr, dr)
@@ -322,7 +368,7 @@ def _run_row(row: Row) -> RowResult:
                           for s in row.steps)
             P = apply_scenario(model, p0, Scenario(row.id, steps), point=True)
             r, m = _simulate(model, P, warm, f"virtual patient {row.patient!r} at "
-                             f"{row.ramp['setting']} = {sp:g}")
+                             f"{row.ramp['setting']} = {sp:g}", reg)
             warm = r.final_state
             runs.append(m)
         after = runs[-1]
@@ -342,14 +388,16 @@ def _run_row(row: Row) -> RowResult:
 
 
 def run_evidence(rows: Iterable[Row] | None = None,
-                 progress: Callable[[float, str], None] | None = None) -> list[RowResult]:
-    """Run every row (all files by default)."""
+                 progress: Callable[[float, str], None] | None = None,
+                 regulation: str | None = None) -> list[RowResult]:
+    """Run every row (all files by default), each in its own regulation mode unless
+    ``regulation`` ('acute' or 'regulated') is given."""
     rows = list(load_rows() if rows is None else rows)
     out = []
     for k, row in enumerate(rows):
         if progress is not None:
             progress(k / max(len(rows), 1), f"evidence row {row.id}")
-        out.append(run_row(row))
+        out.append(run_row(row, regulation))
     return out
 
 

@@ -199,7 +199,7 @@ MITRAL_TEER = Intervention(
                 "pooled post-clip EROA is UNSOURCED", label="Residual EROA",
                 reason_high="a residual EROA ≥ 0.3 cm² is moderate-to-severe MR (severe ≥ "
                 "0.40 cm², ACC/AHA 2020), not a successful repair"),
-        Setting("mva_reduction", "%", 50.0, (0.0, 70.0),
+        Setting("mva_reduction", "%", 50.0, (0.0, 60.0),
                 "reduction of the forward mitral EOA by the clip's double orifice; 50 % is "
                 "chosen (UNSOURCED) so that on the severe_mr patient the Doppler mean "
                 "gradient rises by the reported 1.5 mmHg (1.6 → 3.1, PMC6662353)",

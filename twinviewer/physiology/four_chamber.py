@@ -7,7 +7,9 @@ Structure of Regazzoni et al. (2022), with the changes that clinical use needs:
   forward through ``EOA`` and backward through the regurgitant orifice ``EROA`` (cm²);
 * passive filling is exponential (EDPVR p = EB/KB·(e^{KB·(V−V0)} − 1)), so that end-diastolic
   volume saturates as filling pressure rises (the Starling plateau by LVEDP ≈ 15–20 mmHg);
-  active elastance adds EA·activation·(V − V0) on top;
+  the chamber pressure blends the linear end-systolic curve EA·(V − V0) and the EDPVR with
+  the activation a(t): p = a·EA·(V − V0) + (1 − a)·EDPVR(V), so EA is the end-systolic
+  elastance;
 * activation is timed from ventricular onset (t = 0, the R wave): the atria contract
   ``AVD`` seconds earlier; contraction and relaxation durations, given at 75 bpm, scale with
   heart rate as Weissler's ejection time LVET = 413 − 1.7·HR ms (Weissler 1968), never below
@@ -52,10 +54,10 @@ MAX_PASSIVE_EXPONENT = 30.0
 
 _CHAMBERS = {
     #       EA     EB     TC     TR    V0     EA range     EB range       KB
-    "LA": (0.14, 0.328, 0.12, 0.15, 31.0, (0.005, 2.0), (0.005, 3.0), 0.02),
-    "LV": (2.616, 0.0258, 0.391, 0.166, 10.0, (0.1, 15.0), (0.002, 1.5), 0.014),
-    "RA": (0.06, 0.177, 0.12, 0.15, 14.0, (0.005, 2.0), (0.002, 2.0), 0.02),
-    "RV": (0.496, 0.0045, 0.32, 0.15, 10.0, (0.02, 5.0), (0.001, 1.0), 0.011),
+    "LA": (0.595, 0.329, 0.12, 0.15, 31.0, (0.005, 3.0), (0.005, 3.0), 0.02),
+    "LV": (2.663, 0.0257, 0.409, 0.150, 10.0, (0.1, 15.0), (0.002, 1.5), 0.014),
+    "RA": (0.291, 0.181, 0.12, 0.15, 14.0, (0.005, 2.0), (0.002, 2.0), 0.02),
+    "RV": (0.567, 0.0042, 0.332, 0.15, 10.0, (0.02, 5.0), (0.001, 1.0), 0.011),
 }
 #: Where each chamber's passive stiffness exponent KB comes from.
 _KB_SOURCE = {
@@ -66,18 +68,18 @@ _KB_SOURCE = {
 }
 _VALVES = {"MV": 4.0, "AV": 3.5, "TV": 5.0, "PV": 3.0}
 _CIRCULATION = {
-    "SYS.R_AR": 0.912, "SYS.C_AR": 1.561, "SYS.R_VEN": 0.10, "SYS.C_VEN": 40.0,
+    "SYS.R_AR": 0.913, "SYS.C_AR": 1.507, "SYS.R_VEN": 0.10, "SYS.C_VEN": 40.0,
     "SYS.L_AR": 0.005, "SYS.L_VEN": 0.0005,
-    "PUL.R_AR": 0.0658, "PUL.C_AR": 3.0, "PUL.R_VEN": 0.01, "PUL.C_VEN": 16.0,
+    "PUL.R_AR": 0.0669, "PUL.C_AR": 3.0, "PUL.R_VEN": 0.01, "PUL.C_VEN": 16.0,
     "PUL.L_AR": 0.0005, "PUL.L_VEN": 0.0005,
 }
-_V_TOTAL = 1151.8
+_V_TOTAL = 1141.2
 # Defaults: a healthy adult at rest, fitted once (scipy least_squares) to mid-normal targets
 # (REFERENCE.md): LVEDV 130 mL, LVESV 52 mL, 120/78 mmHg, LVEDP 8, LAP 9, CVP 4, PA 24/10 mmHg,
 # largest LA / RA volumes 58 / 50 mL (LA volume index ≤ 34 mL/m², RA about 25 mL/m²), and
-# LV ejection time 291 ms at 70 bpm (Weissler: 294 ms).
+# LV ejection time 300 ms at 70 bpm (Weissler: 294 ms).
 #: A limit-cycle state of the defaults, used as the cold start (then volume-corrected).
-_TEMPLATE = np.array([47.0, 129.7, 20.9, 133.4, 84.0, 13.0, 10.6, 8.6, 78.1, 113.6, 32.4, 63.9])
+_TEMPLATE = np.array([45.0, 130.0, 19.0, 127.0, 84.0, 13.0, 11.0, 9.0, 78.0, 115.0, 33.0, 66.0])
 
 
 def _parameters() -> tuple[Parameter, ...]:
@@ -154,7 +156,9 @@ def _pressure(t, period, onset, v, p, i, inotropy):
     x = v - p[i + 4]
     passive = p[i + 1] / p[i + 5] * (np.exp(np.minimum(p[i + 5] * x, MAX_PASSIVE_EXPONENT))
                                      - 1.0)
-    return inotropy * p[i] * act * x + passive
+    # Active and passive curves blend with the activation (Suga–Sagawa ESPVR at full
+    # activation, EDPVR at rest), so that EA is the end-systolic elastance itself.
+    return act * inotropy * p[i] * x + (1.0 - act) * passive
 
 
 @model_function
@@ -230,6 +234,7 @@ MODEL = ModelSpec(
         "Baumgartner H et al. JASE 2009 (Bernoulli, valve grading).",
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
     ),
-    equation_sources=(_pressure, timing_scale, force_frequency, activation, cl.chamber_derivatives, orifice_valve,
+    equation_sources=(_pressure, timing_scale, force_frequency, activation,
+                      cl.chamber_derivatives, orifice_valve,
                       pump_flow, cl.vessel_derivatives),
 )

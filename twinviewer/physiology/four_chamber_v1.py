@@ -2,7 +2,9 @@
 quasi-steady valves, √RR timing) so that benchmarks compare the richer version 2 against it in
 one run and twins locked to v1.0 stay explainable. Not registered as a preset model.
 
-Original description: the built-in clinical model: a closed-loop, four-chamber circulation with valves described
+Original description follows.
+
+The built-in clinical model: a closed-loop, four-chamber circulation with valves described
 by effective orifice areas, so that stenosis and regurgitation are set in clinical numbers.
 
 Structure of Regazzoni et al. (2022), with three changes that clinical use needs:

@@ -47,11 +47,11 @@ PRESETS: dict[str, Preset] = {
                "AVA 1.2 cm² with concentric remodelling (stiffer, slightly more contractile "
                "LV); grades moderate: AVA 1.0–1.5 cm², mean gradient 20–40 mmHg.",
                four_chamber.MODEL,
-               {"AV.EOA": 1.2, "LV.EA": 3.62, "LV.EB": 0.043, "V_total": 1272.0}),
+               {"AV.EOA": 1.2, "LV.EA": 3.63, "LV.EB": 0.0388, "V_total": 1307.0}),
         Preset("severe_as", "Severe aortic stenosis",
                "AVA 0.75 cm², hypertrophied LV with preserved EF; grades severe: AVA < 1.0 "
                "cm², mean gradient ≥ 40 mmHg, peak velocity ≥ 4 m/s.", four_chamber.MODEL,
-               {"AV.EOA": 0.75, "LV.EA": 4.9, "LV.EB": 0.073, "V_total": 1296.0,
+               {"AV.EOA": 0.75, "LV.EA": 5.59, "LV.EB": 0.0733, "V_total": 1313.0,
                 "LA.EB": 0.5}),
         Preset("severe_mr", "Severe primary mitral regurgitation",
                "EROA 0.5 cm² with a dilated, volume-loaded LV (eccentric remodelling: larger "
@@ -59,24 +59,13 @@ PRESETS: dict[str, Preset] = {
                "cm², the top of the normal 4–6 cm²); grades severe: EROA ≥ 0.40 cm², "
                "regurgitant volume ≥ 60 mL, regurgitant fraction ≥ 50 %.",
                four_chamber.MODEL,
-               {"MV.EROA": 0.5, "MV.EOA": 6.0, "LV.V0": 40.0, "LV.EB": 0.0266, "LV.KB": 0.011,
-                "LV.EA": 1.59, "V_total": 1316.0, "HR": 78.0}),
+               {"MV.EROA": 0.5, "MV.EOA": 6.0, "LV.V0": 40.0, "LV.EB": 0.0262, "LV.KB": 0.011,
+                "LV.EA": 1.63, "V_total": 1290.0, "HR": 78.0}),
         Preset("hfref", "Heart failure with reduced ejection fraction",
                "Dilated, poorly contractile LV (EF < 40 %) with raised filling pressures and "
                "secondary pulmonary hypertension.", four_chamber.MODEL,
-               {"LV.EA": 1.1, "LV.EB": 0.074, "LV.KB": 0.011, "LV.V0": 70.0,
-                "V_total": 1328.0, "HR": 82.0, "SYS.R_AR": 1.1, "RV.EA": 0.35, "FFR": 0.0}),
-        Preset("hfref_decompensated", "Decompensated heart failure with reduced EF",
-               "The population of the acute haemodynamic drug studies (INTERVENTIONS.md §4): "
-               "dilated LV (EDV ≈ 230 mL, EF ≈ 15 %), CO ≈ 3.2 L/min, PCWP ≈ 27 mmHg, CVP ≈ 10 "
-               "mmHg, MAP ≈ 80 mmHg at 95 bpm; no force–frequency reserve.",
-               four_chamber.MODEL,
-               {"LV.EA": 0.762, "LV.EB": 0.098, "LV.KB": 0.011, "LV.V0": 98.7,
-                "V_total": 1889.0, "HR": 95.0, "SYS.R_AR": 1.149, "RV.EA": 0.13, "FFR": 0.0}),
-        Preset("hfref_mild", "Mild LV dysfunction",
-               "EF ≈ 48 % with LVEDP ≈ 14 mmHg at 90 bpm, as in the intravenous metoprolol "
-               "study (Dell'Italia 1989, INTERVENTIONS.md §4).", four_chamber.MODEL,
-               {"LV.EA": 2.97, "LV.EB": 0.083, "LV.V0": 30.0, "V_total": 1207.5, "HR": 90.0}),
+               {"LV.EA": 1.22, "LV.EB": 0.0742, "LV.KB": 0.011, "LV.V0": 70.0,
+                "V_total": 1327.0, "HR": 82.0, "SYS.R_AR": 1.1, "RV.EA": 0.35, "FFR": 0.0}),
     )
 }
 
