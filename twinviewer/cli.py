@@ -110,6 +110,8 @@ OPTIONAL_COMMANDS = (
      "try interventions and compare them with the baseline, member by member"),
     ("explain", "twinviewer.explain.cli", "run_explain",
      "what drives a prediction, what it rests on, and when not to trust it"),
+    ("validate", "twinviewer.explain.validate_cli", "run_validate",
+     "check the model against the evidence table and the reference cases"),
 )
 
 
