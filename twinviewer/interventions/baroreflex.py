@@ -136,8 +136,9 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     e1 = r0 / 3.0  # a loop gain of 2 as first guess
     res = acute
     warm = acute.final_state
-    it = 0
-    for it in range(1, MAX_ITER + 1):
+    iterations = 0
+    for _ in range(MAX_ITER):
+        iterations += 1
         Pk = effectors(model, P, e1)
         res = simulate(model, Pk, warm_start=warm, settings=settings)
         r1 = res.metrics["MAP"] - target - e1
@@ -152,4 +153,4 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
         warm = np.where(res.ok[:, None], res.final_state, warm)
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = (map_acute - res.metrics["MAP"]) / (res.metrics["MAP"] - target)
-    return Regulated(res, res.params, res.metrics["MAP"] - target, gain, it)
+    return Regulated(res, res.params, res.metrics["MAP"] - target, gain, iterations)
