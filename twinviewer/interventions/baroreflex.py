@@ -11,10 +11,10 @@ feedback on the error e = MAP − MAP_set (mmHg), with each effector moving in p
 ==============  ==========================================  =====================
 effector        change                                      gain (per mmHg of e)
 ==============  ==========================================  =====================
-heart rate      HR × (1 − g_HR·e)                           g_HR = 0.006
-contractility   LV.EA, RV.EA × (1 − g_EA·e)                 g_EA = 0.004
-resistance      SYS.R_AR × (1 − g_R·e)                      g_R = 0.008
-venous tone     V_total − g_V·e (unstressed → stressed)     g_V = 5 mL
+heart rate      HR × (1 − g_HR·e)                           g_HR = 0.015
+contractility   LV.EA, RV.EA × (1 − g_EA·e)                 g_EA = 0.010
+resistance      SYS.R_AR × (1 − g_R·e)                      g_R = 0.020
+venous tone     V_total − g_V·e (unstressed → stressed)     g_V = 13 mL
 ==============  ==========================================  =====================
 
 each factor bounded to [0.5, 1.7] and the volume shift to ±15 % of V_total. The closed-loop
@@ -45,10 +45,10 @@ from twinviewer.physiology.model import ModelSpec
 REGULATION_MODES = ("acute", "regulated")
 REGULATION_TEXT = {"acute": "acute, unregulated", "regulated": "baroreflex regulated"}
 #: Gains per mmHg of MAP error (see the module docstring; UNSOURCED).
-G_HR = 0.006
-G_EA = 0.004
-G_R = 0.008
-G_V_ML = 5.0
+G_HR = 0.015
+G_EA = 0.010
+G_R = 0.020
+G_V_ML = 13.0
 FACTOR_BOUNDS = (0.5, 1.7)
 MAX_VOLUME_SHIFT = 0.15
 #: Stop when the closed-loop equation is met to this (mmHg), or after MAX_ITER runs.
