@@ -212,15 +212,20 @@ MODEL = ModelSpec(
     conserved_volume=conserved_volume,
     set_volume=set_volume,
     assumptions=(
-        "Chambers are time-varying elastances: pressure is linear in volume at every instant "
-        "(no explicit end-diastolic pressure–volume curvature, no ventricular interaction).",
+        "Chambers are time-varying elastances blending a linear end-systolic curve EA·(V − V0) "
+        "and an exponential EDPVR with the activation (no ventricular interaction, no "
+        "viscoelasticity). KB of the LV is the 0D normal 0.014 /mL; RV, LA, RA values are "
+        "UNSOURCED.",
         "Valve flow is quasi-steady: the Bernoulli orifice loss plus a small viscous term; "
         "valve opening and closing are instantaneous and valve inertance is neglected; "
-        "no pressure recovery downstream of the valve (gradients are Doppler-like).",
-        "Systemic and pulmonary circulations are single RLC compartments each; no baroreflex "
-        "or other autoregulation, so a what-if shows the acute, unregulated response.",
-        "Contraction and relaxation durations scale with √RR; the atrioventricular delay is "
-        "fixed by AVD.",
+        "no pressure recovery downstream of the valve (gradients are Doppler 4v²).",
+        "Systemic and pulmonary circulations are single RLC compartments each; the model "
+        "itself has no baroreflex: a what-if is the acute, unregulated response unless it is "
+        "run 'regulated' (steady-state arterial baroreflex on HR, EA, SYS.R_AR and stressed "
+        "volume, twinviewer.interventions.baroreflex).",
+        "Contraction and relaxation durations scale with Weissler's LVET(HR) (413 − 1.7·HR "
+        "ms); the atrioventricular delay is fixed by AVD; ventricular EA follows a linear "
+        "force–frequency relation (FFR per +45 bpm).",
         "The blood volume held by the loop (V_total) is conserved over the beat.",
         "The LVAD head–flow curve is a quadratic fit to HeartMate 3 IFU points (4–8 krpm).",
     ),
@@ -232,6 +237,8 @@ MODEL = ModelSpec(
     references=(
         "Regazzoni F et al. J Comput Phys 2022;457:111083 (structure).",
         "Baumgartner H et al. JASE 2009 (Bernoulli, valve grading).",
+        "Weissler AM et al. Circulation 1968 (LVET = 413 − 1.7·HR ms).",
+        "Schaefer S et al. AJC 1988 (force–frequency, dP/dtmax +12–36 % for +45 bpm).",
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
     ),
     equation_sources=(_pressure, timing_scale, force_frequency, activation,
