@@ -10,8 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from tests.benchmarks.timing import best_of
-from twinviewer.physiology import Settings, get_preset, sample_prior, simulate
-from twinviewer.physiology import four_chamber, four_chamber_v1
+from twinviewer.physiology import (
+    Settings,
+    four_chamber,
+    four_chamber_v1,
+    get_preset,
+    sample_prior,
+    simulate,
+)
 
 N = 1000
 BEATS = 5
