@@ -84,7 +84,7 @@ def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray) -> np.ndarray:
     >>> p = get_preset("healthy")
     >>> out = effectors(p.model, p.vector()[None, :], np.array([-10.0]))
     >>> round(float(out[0, p.model.index("HR")] / p.vector()[p.model.index("HR")]), 3)
-    1.06
+    1.15
     """
     out = np.array(P, dtype=float)
     e = np.asarray(error, dtype=float)
