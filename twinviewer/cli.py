@@ -115,6 +115,8 @@ OPTIONAL_COMMANDS = (
     ("fhir", "twinviewer.living_cli", "run_fhir", "export the twin as a FHIR R4 Bundle"),
     ("timeline", "twinviewer.living_cli", "run_timeline",
      "the twin's visits, parameter trajectories, prediction flags and consent ledger"),
+    ("validate", "twinviewer.explain.validate_cli", "run_validate",
+     "check the model against the evidence table and the reference cases"),
 )
 
 

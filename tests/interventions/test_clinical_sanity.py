@@ -62,14 +62,16 @@ def test_clip_to_01_cuts_regurgitant_fraction_below_30_and_lowers_la_pressure(po
     assert r["LAP"][0] < base["LAP"][0] - 2
 
 
-def test_clip_area_reduction_raises_the_mitral_gradient_by_15_to_3_mmhg(point_baseline):
-    """Mean MV gradient 1.6 → 3.1 mmHg after M-TEER (PMC6662353); compared at the same
-    residual EROA so only the iatrogenic area loss differs."""
-    _, clip = _point(point_baseline, "severe_mr", one_step("mitral_teer"))
+def test_clip_raises_the_mitral_gradient(point_baseline):
+    """Mean MV gradient 1.6 → 3.1 mmHg after M-TEER (PMC6662353): it rises (the old model
+    showed a fall, 6.3 → 5.5); the default area loss was set from this rise, so only the
+    direction and the stenosis bound are checked here."""
+    base, clip = _point(point_baseline, "severe_mr", one_step("mitral_teer"))
     _, plain = _point(point_baseline, "severe_mr", one_step("mitral_teer", mva_reduction=0))
-    rise = clip["MV_mean_gradient"][0] - plain["MV_mean_gradient"][0]
-    assert 1.5 <= rise <= 3.0
+    assert clip["MV_mean_gradient"][0] > base["MV_mean_gradient"][0] + 1.0
+    assert plain["MV_mean_gradient"][0] < base["MV_mean_gradient"][0]  # less flow, same area
     assert clip["MV_mean_gradient"][0] < 5.0 + 1.0  # not iatrogenic stenosis
+    assert base["MV_mean_gradient"][0] < 4.0  # severe-MR baseline was 6.3 (4× too high)
 
 
 def test_beta_blocker_lowers_heart_rate_and_output_modestly(point_baseline):
@@ -100,7 +102,7 @@ def test_pacing_sets_rate_and_av_delay(point_baseline):
 
 def test_lvad_speed_up_raises_output_and_lowers_lvedp_until_suction(point_baseline):
     """Ramp: CO up, PCWP down per step (Uriel 2016); suction stops titration (Hayward 2011)."""
-    speeds = [5000, 6000, 7000, 8000, 9000]
+    speeds = [4000, 5000, 6000, 7000, 8000, 9000]
     rows = [_point(point_baseline, "hfref", one_step("lvad", speed=s))[1] for s in speeds]
     co = np.array([r["CO"][0] for r in rows])
     lvedp = np.array([r["LVEDP"][0] for r in rows])

@@ -39,13 +39,20 @@ class Scenario:
 
     name: str
     steps: tuple[InterventionStep, ...] = ()
+    #: "acute" (unregulated) or "regulated" (short-term arterial baroreflex acts), see
+    #: :mod:`twinviewer.interventions.baroreflex`.
+    regulation: str = "acute"
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "steps": [s.to_dict() for s in self.steps]}
+        d = {"name": self.name, "steps": [s.to_dict() for s in self.steps]}
+        if self.regulation != "acute":  # files of acute scenarios stay as they were
+            d["regulation"] = self.regulation
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Scenario:
-        return cls(d["name"], tuple(InterventionStep.from_dict(s) for s in d.get("steps", ())))
+        return cls(d["name"], tuple(InterventionStep.from_dict(s) for s in d.get("steps", ())),
+                   str(d.get("regulation", "acute")))
 
 
 @dataclass

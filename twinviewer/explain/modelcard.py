@@ -33,13 +33,29 @@ class ModelCard:
         return (f"{len(v.checks)} checks: {v.n_passed} passed, {v.n_failed} failed, "
                 f"{v.n_skipped} skipped ({groups}){when}")
 
+    def evidence_line(self) -> str:
+        """Pass rate of the evidence table, failures counted, UNSOURCED rows apart; e.g.
+        '12 of 28 sourced evidence rows pass (43 %); 16 fail; 1 UNSOURCED not counted'."""
+        v = self.validation
+        rows = [] if v is None else [c for c in v.checks if c.group == "evidence"]
+        if not rows:
+            return "evidence table not run for this model"
+        passed = sum(c.passed is True for c in rows)
+        failed = sum(c.passed is False for c in rows)
+        unsourced = sum(c.passed is None for c in rows)
+        sourced = passed + failed
+        rate = f" ({100 * passed / sourced:.0f} %)" if sourced else ""
+        return (f"{passed} of {sourced} sourced evidence rows pass{rate}; {failed} fail; "
+                f"{unsourced} UNSOURCED not counted")
+
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "version": self.version,
                 "equation_hash": self.equation_hash, "assumptions": list(self.assumptions),
                 "context_of_use": self.context_of_use, "references": list(self.references),
                 "parameters": list(self.parameters),
                 "validation": None if self.validation is None else {
-                    "summary": self.validation_line(), **self.validation.to_dict()}}
+                    "summary": self.validation_line(), "evidence": self.evidence_line(),
+                    **self.validation.to_dict()}}
 
     def to_text(self) -> str:
         """Markdown text of the card."""
@@ -48,7 +64,8 @@ class ModelCard:
                  "## Context of use", self.context_of_use or "(not declared)", "",
                  "## Assumptions"]
         lines += [f"- {a}" for a in self.assumptions] or ["- (none declared)"]
-        lines += ["", "## Validation", self.validation_line()]
+        lines += ["", "## Validation", self.validation_line(), "",
+                  f"Evidence table: {self.evidence_line()}."]
         if self.validation is not None:
             for c in self.validation.failures():
                 lines.append(f"- FAILED {c.group}: {c.name}: {c.detail}")

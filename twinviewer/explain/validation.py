@@ -1,13 +1,16 @@
 """The project's validation checks, run and recorded for model cards.
 
-Three groups:
+Four groups:
 
 * ``regazzoni2022``: the published Regazzoni et al. 2022 limit cycle and one what-if
   (REFERENCE.md), reproduced by the engine within stated tolerances;
 * ``presets``: every preset graded against the clinical criteria it claims
   (ESC/EACTS, ASE; normal adult ranges);
 * ``svzerod import``: the svZeroDSolver reference cases reproduced by the importer
-  (when :mod:`twinviewer.physiology.svzerod` and the reference data are present).
+  (when :mod:`twinviewer.physiology.svzerod` and the reference data are present);
+* ``evidence``: every row of the intervention evidence table
+  (:mod:`twinviewer.interventions.evidence_table`) whose virtual patient uses this model;
+  UNSOURCED rows are shown as skipped, never as passed.
 
 Results take seconds, so they are cached as JSON under the user cache directory, keyed by
 the model's name and equation hash (and the checks' own version).
@@ -28,7 +31,7 @@ from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.physiology import PRESETS, ModelSpec, simulate
 
 #: Bump when the checks change, so old cached results are not reused.
-CHECKS_VERSION = 1
+CHECKS_VERSION = 2
 
 #: (metric or series extreme, published value, tolerance, unit). Two independent
 #: implementations agree to 0.1 mL / 0.1 mmHg; the tolerance allows the integrator's step.
@@ -225,14 +228,64 @@ def svzerod_checks() -> list[Check]:
     return out
 
 
-def run_validation(model: ModelSpec, progress: Callable[[float, str], None] | None = None
-                   ) -> ValidationReport:
-    """Run every check that applies to ``model`` (no cache)."""
+def evidence_checks(model: ModelSpec) -> list[Check]:
+    """The evidence-table rows whose virtual patient runs on ``model``: passed, failed, or
+    skipped (None) when UNSOURCED."""
+    from twinviewer.interventions.evidence_table import (
+        EvidenceError,
+        load_rows,
+        patient_values,
+        run_row,
+    )
+
+    try:
+        rows = load_rows()
+    except EvidenceError as exc:
+        return [Check("evidence", "evidence table", False, str(exc))]
+    out = []
+    for row in rows:
+        try:
+            preset, _ = patient_values(row.patient)
+        except EvidenceError as exc:
+            out.append(Check("evidence", row.id, False, str(exc)))
+            continue
+        if preset.model.name != model.name:
+            continue
+        res = run_row(row)
+        parts = [f"{v.variable.reported_as or v.variable.metric}: expected {v.expected}, got "
+                 f"{v.got}{'' if v.passed else ' ✗'}" for v in res.variables]
+        detail = f"{row.title} ({row.source}): " + "; ".join(parts)
+        if res.message:
+            detail = f"{res.message}; {detail}"
+        passed = None if res.status == "unsourced" else res.status == "pass"
+        out.append(Check("evidence", row.id, passed, detail))
+    return out
+
+
+def evidence_digest() -> str:
+    """Hash of the evidence files, so cached results follow edits of the table."""
+    import hashlib
+
+    from twinviewer.interventions.evidence_table import EVIDENCE_DIR
+
+    h = hashlib.sha256()
+    for f in sorted(EVIDENCE_DIR.glob("*.json")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def run_validation(model: ModelSpec, progress: Callable[[float, str], None] | None = None,
+                   *, evidence: bool = False) -> ValidationReport:
+    """Run the reference checks that apply to ``model`` (no cache); with ``evidence`` also
+    the evidence table (as :func:`validation_report` does)."""
     t0 = time.perf_counter()
     steps: list[tuple[str, Callable[[], list[Check]]]] = []
     if model.name == "regazzoni2022":
         steps.append(("Regazzoni 2022 table", lambda: regazzoni_checks(model)))
     steps += [("presets", lambda: preset_checks(model)), ("svZeroDSolver cases", svzerod_checks)]
+    if evidence:
+        steps.append(("evidence table", lambda: evidence_checks(model)))
     checks: list[Check] = []
     for k, (label, fn) in enumerate(steps):
         if progress is not None:
@@ -253,20 +306,22 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("twinviewer")) / "validation"
 
 
-def cache_path(model: ModelSpec, directory: Path | None = None) -> Path:
+def cache_path(model: ModelSpec, directory: Path | None = None, evidence: bool = True) -> Path:
     d = directory if directory is not None else cache_dir()
-    return d / f"{model.name}-{model.equation_hash}-v{CHECKS_VERSION}.json"
+    tail = evidence_digest() if evidence else "reference"
+    return d / f"{model.name}-{model.equation_hash}-v{CHECKS_VERSION}-{tail}.json"
 
 
 def validation_report(model: ModelSpec, *, directory: Path | None = None,
                       refresh: bool = False,
-                      progress: Callable[[float, str], None] | None = None
-                      ) -> ValidationReport:
-    """Cached validation results of ``model``: run once per equation hash.
+                      progress: Callable[[float, str], None] | None = None,
+                      evidence: bool = True) -> ValidationReport:
+    """Cached validation results of ``model``, the evidence table included: run once per
+    equation hash and evidence-table version.
 
     A cache file that cannot be read (corrupt, wrong model) is ignored and rewritten.
     """
-    path = cache_path(model, directory)
+    path = cache_path(model, directory, evidence)
     if not refresh and path.is_file():
         try:
             rep = ValidationReport.from_dict(json.loads(path.read_text()))
@@ -275,6 +330,8 @@ def validation_report(model: ModelSpec, *, directory: Path | None = None,
         except (ValueError, KeyError, TypeError):
             pass
     rep = run_validation(model, progress)
+    if evidence:
+        rep.checks += evidence_checks(model)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, json.dumps(rep.to_dict(), indent=1).encode("utf-8"))

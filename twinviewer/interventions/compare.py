@@ -273,7 +273,10 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
     baseline : Results
         The baseline ensemble run (its ``params`` and ``final_state`` are used).
     scenarios : sequence of Scenario
-        Distinct names; ``'baseline'`` is reserved.
+        Distinct names; ``'baseline'`` is reserved. A scenario whose ``regulation`` is
+        ``'regulated'`` is run to the baroreflex's closed-loop steady state
+        (:mod:`~twinviewer.interventions.baroreflex`); its results' ``params`` then hold the
+        reflex's effector values.
     progress, cancel : callable, optional
         ``progress(fraction, text)``; ``cancel() -> bool`` stops with
         :class:`~twinviewer.physiology.Cancelled`.
@@ -299,4 +302,9 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
                 progress((i + f) / k, f"{name}: {text}")
         out[sc.name] = simulate(model, P, warm_start=baseline.final_state, settings=settings,
                                 progress=sub, cancel=cancel)
+        if getattr(sc, "regulation", "acute") == "regulated":
+            from twinviewer.interventions.baroreflex import regulate
+
+            out[sc.name] = regulate(model, P, baseline, settings=settings,
+                                    acute=out[sc.name]).results
     return out

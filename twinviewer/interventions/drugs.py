@@ -21,8 +21,10 @@ from twinviewer.interventions.intervention import (
 )
 
 LEVELS = {0.0: "none", 1.0: "low", 2.0: "medium", 3.0: "high"}
-_NO_RAUTOREG = ("No baroreflex or autoregulation in the model: the response is the acute, "
-                "unregulated one (e.g. no reflex tachycardia after a vasodilator).")
+_NO_RAUTOREG = ("Run 'acute' the response is the unregulated one (e.g. no reflex "
+                "tachycardia after a vasodilator); run 'regulated' the steady-state arterial "
+                "baroreflex acts; the magnitudes were fitted to the evidence rows run "
+                "regulated. No renal or humoral regulation.")
 _NEGATIVE = "a dose cannot be negative"
 
 # ------------------------------------------------------------------ beta-blocker
@@ -30,8 +32,9 @@ _NEGATIVE = "a dose cannot be negative"
 BB_REF_MG = 12.0
 BB_HR_DROP = 1.0 - 74.0 / 90.0
 #: Contractility drop at the reference dose: UNSOURCED (dP/dtmax fell 28 %, part of it from
-#: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %).
-BB_EA_DROP = 0.20
+#: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %); 0.22 is the least-squares fit
+#: to the metoprolol and esmolol evidence rows run regulated (evidence/beta_blocker.json).
+BB_EA_DROP = 0.22
 
 
 def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
@@ -47,7 +50,7 @@ BETA_BLOCKER = Intervention(
     settings=(Setting(
         "dose", "mg", 10.0, (0.0, 15.0),
         "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989) and LV/RV "
-        "contractility −20 % (UNSOURCED translation of dP/dtmax −28 %); linear in dose",
+        "contractility −22 % (UNSOURCED translation of dP/dtmax −28 %); linear in dose",
         label="Metoprolol IV", reason_low=_NEGATIVE,
         reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
     description="Lowers HR and LV/RV active elastance (EA) in proportion to dose.",
@@ -108,11 +111,18 @@ def _ace_drop(dose: float) -> float:
     return ACE_EMAX * dose / (ACE_ED50 + dose)
 
 
+#: Venodilation (stressed → unstressed volume, mL) at 25 mg: UNSOURCED, behind the reported
+#: PCWP fall 23.5 → 16.8 mmHg (least-squares fit to the captopril row run regulated);
+#: scales with the resistance effect.
+ACE_VOLUME_ML = 410.0
+
+
 def _ace(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     drop = _ace_drop(s["dose"])
     scale(ctx, P, ["SYS.R_AR"], 1.0 - drop)
     # Compliance gain proportional to the resistance fall, +10 % at 25 mg: UNSOURCED.
     scale(ctx, P, ["SYS.C_AR"], 1.0 + 0.10 * drop / ACE_REF_DROP)
+    P[:, ctx.col("V_total")] -= ACE_VOLUME_ML * drop / ACE_REF_DROP
     return P
 
 
@@ -122,16 +132,17 @@ ACE_INHIBITOR = Intervention(
     settings=(Setting(
         "dose", "mg", 25.0, (0.0, 50.0),
         "captopril oral dose; 25 mg gives SYS.R_AR −36 % (SVR 27.3 → 17.5, post-MI LVF); Emax "
-        "curve with ED50 12.5 mg (UNSOURCED) so 50 mg gives −43 %; SYS.C_AR +10 % at 25 mg "
-        "(UNSOURCED)", label="Captopril", reason_low=_NEGATIVE,
+        "curve with ED50 12.5 mg (UNSOURCED) so 50 mg gives −43 %; SYS.C_AR +10 % and 410 "
+        "mL of stressed volume venodilated at 25 mg (UNSOURCED)", label="Captopril",
+        reason_low=_NEGATIVE,
         reason_high="above the usual maximum single dose of 50 mg"),),
     description="Lowers systemic arterial resistance (Emax in dose) and raises compliance.",
     evidence=("Captopril 25 mg post-MI LVF: SVR 27.3 → 17.5 mmHg·min/L, CO 3.24 → 4.05, PCWP "
               "23.5 → 16.8, MAP 90 → 76 (INTERVENTIONS.md §4).",),
     assumptions=(_NO_RAUTOREG, "The venous (preload) effect behind the published PCWP fall "
-                 "is not included."),
+                 "is a stressed-volume shift fitted to that fall (UNSOURCED)."),
     transform=_ace,
-    parameters=("SYS.R_AR", "SYS.C_AR"),
+    parameters=("SYS.R_AR", "SYS.C_AR", "V_total"),
     main_setting="dose",
 )
 
@@ -182,15 +193,17 @@ DIURETIC = Intervention(
 )
 
 # ------------------------------------------------------------------ inotrope
-#: Dobutamine 10 µg/kg/min: HR 98 → 105 (Akhtar/Cohn AJC 1975).
+#: Dobutamine 10 µg/kg/min: HR 98 → 105 (Akhtar/Cohn AJC 1975) is the *net* change; the
+#: direct chronotropic effect (+18.6 %) is larger because the baroreflex slows the heart as
+#: pressure rises. The three dobutamine magnitudes are UNSOURCED translations, fitted by least
+#: squares to the dobutamine 5 and 10 evidence rows run regulated (evidence/inotrope.json).
 INO_REF = 10.0
-INO_HR_RISE = 105.0 / 98.0 - 1.0
-#: Contractility gain at the reference dose: UNSOURCED (chosen with the resistance fall so
-#: that CO rises and MAP stays near baseline, as in Akhtar's CO 3.1 → 5.6, MAP ~=).
-INO_EA_RISE = 0.60
-#: Systemic resistance fall at the reference dose: UNSOURCED split of Akhtar's implied SVR
-#: fall (CO +80 % with MAP unchanged is SVR −44 %).
-INO_R_DROP = 0.25
+INO_HR_RISE = 0.186
+#: Contractility gain at the reference dose (fitted, see above).
+INO_EA_RISE = 0.56
+#: Systemic resistance fall at the reference dose (fitted; Akhtar's CO +80 % with MAP
+#: unchanged implies SVR −44 %).
+INO_R_DROP = 0.27
 
 
 def _inotrope(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
@@ -206,9 +219,10 @@ INOTROPE = Intervention(
     title="Inotrope (dobutamine)",
     settings=(Setting(
         "dose", "ug/kg/min", 5.0, (0.0, 20.0),
-        "dobutamine infusion; at 10 µg/kg/min HR +7 % (98 → 105, Akhtar 1975), LV/RV EA +60 % "
-        "and SYS.R_AR −25 % (both UNSOURCED, tuned to CO ↑ with MAP ~ unchanged); linear in "
-        "dose, extrapolated (UNSOURCED) above 10", label="Dobutamine", reason_low=_NEGATIVE,
+        "dobutamine infusion; at 10 µg/kg/min direct HR +19 %, LV/RV EA +56 % and SYS.R_AR "
+        "−27 % (UNSOURCED, fitted to Akhtar 1975 and the 4–8 µg/kg/min post-op series run "
+        "with the baroreflex: net HR 98 → 105, CO 3.1 → 5.6, MAP ~=); linear in dose, "
+        "extrapolated (UNSOURCED) above 10", label="Dobutamine", reason_low=_NEGATIVE,
         reason_high="above the usual maximum infusion rate of 20 µg/kg/min"),),
     description="Raises LV/RV contractility and HR, lowers systemic resistance slightly.",
     evidence=("Dobutamine 10 µg/kg/min: CO 3.1 → 5.6, HR 98 → 105, MAP ~=, PCWP 27 → 21 "
@@ -219,4 +233,133 @@ INOTROPE = Intervention(
     transform=_inotrope,
     parameters=("LV.EA", "RV.EA", "HR", "SYS.R_AR"),
     main_setting="dose",
+)
+
+# ------------------------------------------------------------------ milrinone
+#: Milrinone 50 µg/kg load + 0.5 µg/kg/min (reference infusion): inodilator.
+MIL_REF = 0.5
+#: Contractility gain and systemic resistance fall at the reference infusion: UNSOURCED
+#: translation of the reported CI +38 % with SVR about −50 % (Cusick 1998: 1809 → 891).
+MIL_EA_RISE = 0.43
+MIL_R_DROP = 0.53
+#: Venodilation moves stressed into unstressed volume (mL at the reference infusion):
+#: UNSOURCED. The three milrinone magnitudes are least-squares fits to the two milrinone
+#: evidence rows run regulated (evidence/milrinone.json).
+MIL_VOLUME_ML = 530.0
+
+
+def _milrinone(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / MIL_REF
+    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 + MIL_EA_RISE * f)
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - MIL_R_DROP * min(f, 1.5))
+    P[:, ctx.col("V_total")] -= MIL_VOLUME_ML * f
+    return P
+
+
+MILRINONE = Intervention(
+    name="milrinone",
+    title="Milrinone (inodilator, 50 µg/kg load + infusion)",
+    settings=(Setting(
+        "dose", "ug/kg/min", 0.5, (0.0, 0.75),
+        "milrinone infusion after a 50 µg/kg load; at 0.5 µg/kg/min LV/RV EA +43 %, SYS.R_AR "
+        "−53 % and 530 mL of stressed volume venodilated (UNSOURCED translations fitted to "
+        "CI +38 %, PCWP −28 %, SVR 1809 → 891); linear in dose", label="Milrinone",
+        reason_low=_NEGATIVE, reason_high="above the labelled maximum of 0.75 µg/kg/min"),),
+    description="Raises LV/RV contractility, lowers systemic resistance and stressed volume.",
+    evidence=("Milrinone 50 µg/kg + 0.5 µg/kg/min, 15 min: PCWP −28 %, CI +38 %, SVI +34 % "
+              "(Can J Cardiol 1991).",
+              "SVR 1809 → 891 dyn·s/cm⁵, CI 1.9 → 3.4, PCWP 23 → 15 (Cusick AJC 1998)."),
+    assumptions=("Acute effect at 15 min; no arrhythmia.",),
+    transform=_milrinone,
+    parameters=("LV.EA", "RV.EA", "SYS.R_AR", "V_total"),
+    main_setting="dose",
+)
+
+# ------------------------------------------------------------------ nitroprusside
+#: Reference infusion (µg/kg/min) for the Guiha 1974 effect: UNSOURCED (mid titration range).
+NTP_REF = 1.0
+#: Arteriolar resistance fall at the reference dose: UNSOURCED translation of CO 3.0 → 5.2
+#: with MAP −15 mmHg (SVR about −45 %).
+NTP_R_DROP = 0.55
+#: Venodilation (stressed → unstressed volume, mL) at the reference dose: UNSOURCED. Both
+#: magnitudes are least-squares fits to the Guiha row run regulated, the resistance fall
+#: capped at 55 % (Guiha's CO +73 % with MAP −15 mmHg implies SVR about −50 %).
+NTP_VOLUME_ML = 536.0
+
+
+def _nitroprusside(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / NTP_REF
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - NTP_R_DROP * f / (0.25 + 0.75 * f))
+    scale(ctx, P, ["SYS.C_AR"], 1.0 + 0.10 * f / (0.25 + 0.75 * f))
+    P[:, ctx.col("V_total")] -= NTP_VOLUME_ML * f / (0.25 + 0.75 * f)
+    return P
+
+
+NITROPRUSSIDE = Intervention(
+    name="nitroprusside",
+    title="Sodium nitroprusside (balanced arterial and venous dilator)",
+    settings=(Setting(
+        "dose", "ug/kg/min", 1.0, (0.0, 5.0),
+        "infusion rate; at 1 µg/kg/min SYS.R_AR −55 %, SYS.C_AR +10 % and 536 mL of stressed "
+        "volume venodilated (UNSOURCED translations of Guiha 1974: PCWP 32 → 17, CO 3.0 → "
+        "5.2, MAP −15); saturating above", label="Nitroprusside", reason_low=_NEGATIVE,
+        reason_high="above 5 µg/kg/min cyanide toxicity limits the infusion"),),
+    description="Lowers systemic resistance and stressed volume (venodilation).",
+    evidence=("Nitroprusside: PCWP 32 → 17, CO 3.0 → 5.2, MAP −15, HR slight ↓ (Guiha NEJM "
+              "1974).",),
+    assumptions=("Acute effect during a steady infusion.",),
+    transform=_nitroprusside,
+    parameters=("SYS.R_AR", "SYS.C_AR", "V_total"),
+    main_setting="dose",
+)
+
+# ------------------------------------------------------------------ furosemide, time course
+#: Early (neurohumoral) vasoconstriction: SVR +15 % at 20 min (Francis 1985), fading with a
+#: time constant of 1 h (UNSOURCED).
+FURO_R_RISE = 0.15
+FURO_EARLY_TAU_H = 1.0
+#: Early venoconstriction adds stressed volume (mL): UNSOURCED, behind the reported LVFP rise
+#: 28 → 33 mmHg at 20 min.
+FURO_EARLY_ML = 120.0
+#: Stressed volume lost by 3.5 h: 15 % of the ~2.1 L diuresis (the fraction that is not
+#: refilled from the interstitium is UNSOURCED); reached with a 1.5 h time constant.
+FURO_DIURESIS_ML = 315.0
+FURO_DIURESIS_TAU_H = 1.5
+FURO_REF_MG_KG = 1.3
+
+
+def _furosemide(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
+    f = s["dose"] / FURO_REF_MG_KG
+    t = s["hours"]
+    early = np.exp(-t / FURO_EARLY_TAU_H)
+    late = (1.0 - np.exp(-t / FURO_DIURESIS_TAU_H)) / (1.0 - np.exp(-3.5 / FURO_DIURESIS_TAU_H))
+    scale(ctx, P, ["SYS.R_AR"], 1.0 + FURO_R_RISE * f * early / np.exp(-1.0 / 3.0))
+    P[:, ctx.col("V_total")] += f * (FURO_EARLY_ML * early - FURO_DIURESIS_ML * late)
+    return P
+
+
+FUROSEMIDE = Intervention(
+    name="furosemide",
+    title="Furosemide IV, time course (early vasoconstriction, then diuresis)",
+    settings=(
+        Setting("dose", "mg/kg", 1.3, (0.0, 2.0),
+                "IV dose; effects scale linearly from the studied 1.3 mg/kg (Francis 1985)",
+                label="Dose", reason_low=_NEGATIVE,
+                reason_high="above the studied range (1.3 mg/kg)"),
+        Setting("hours", "h", 3.5, (0.1, 6.0),
+                "time after the dose: at 20 min SVR +15 % and stressed volume +120 mL "
+                "(UNSOURCED, behind LVFP 28 → 33); by 3.5 h 315 mL of stressed volume lost "
+                "(15 % of ~2.1 L diuresis, UNSOURCED)", label="Hours after dose",
+                reason_low="the first minutes are not modelled",
+                reason_high="beyond 6 h other compensation dominates"),
+    ),
+    description="Early systemic vasoconstriction and venoconstriction, then loss of stressed "
+    "volume by diuresis, as a function of time after the dose.",
+    evidence=("Furosemide IV 1.3 mg/kg: 20 min SVR +15 %, LVFP 28 → 33, SVI 27 → 24; 3.5 h "
+              "diuresis ~2.1 L, LVFP 28 → 22 (Francis Ann Intern Med 1985).",),
+    assumptions=("Time constants of the early and the diuretic phase (1 h, 1.5 h) are "
+                 "UNSOURCED.",),
+    transform=_furosemide,
+    parameters=("SYS.R_AR", "V_total"),
+    main_setting="hours",
 )

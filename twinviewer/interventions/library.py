@@ -7,7 +7,10 @@ from twinviewer.interventions.drugs import (
     ACE_INHIBITOR,
     BETA_BLOCKER,
     DIURETIC,
+    FUROSEMIDE,
     INOTROPE,
+    MILRINONE,
+    NITROPRUSSIDE,
     VASODILATOR,
 )
 from twinviewer.interventions.intervention import Intervention, InterventionError
@@ -22,7 +25,8 @@ from twinviewer.interventions.valves import (
 LIBRARY: dict[str, Intervention] = {
     i.name: i
     for i in (TAVI, TAVI_SAPIEN3, TAVI_EVOLUT_R, SAVR_PERIMOUNT, MITRAL_TEER, BETA_BLOCKER,
-              VASODILATOR, ACE_INHIBITOR, DIURETIC, INOTROPE, PACING, LVAD)
+              VASODILATOR, ACE_INHIBITOR, DIURETIC, INOTROPE, PACING, LVAD, MILRINONE,
+              NITROPRUSSIDE, FUROSEMIDE)
 }
 
 

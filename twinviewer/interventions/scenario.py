@@ -83,17 +83,32 @@ def _parse_value(owner: str, key: str, unit: str, text: str) -> float:
 
 
 def parse_scenario(text: str, name: str | None = None) -> Scenario:
-    """Parse ``'tavi:eoa=1.8 + beta_blocker:dose=5'`` (steps joined by ``+``)."""
-    steps = tuple(parse_step(s) for s in text.split("+") if s.strip())
+    """Parse ``'tavi:eoa=1.8 + beta_blocker:dose=5'`` (steps joined by ``+``).
+
+    A trailing ``@regulated`` (or ``@acute``, the default) chooses whether the arterial
+    baroreflex acts (:mod:`~twinviewer.interventions.baroreflex`).
+
+    Examples
+    --------
+    >>> parse_scenario("vasodilator:level=3 @regulated").name
+    'vasodilator(level=3) [baroreflex regulated]'
+    """
+    body, _, mode = text.partition("@")
+    mode = mode.strip() or "acute"
+    from twinviewer.interventions.baroreflex import check_mode
+
+    check_mode(mode)
+    steps = tuple(parse_step(s) for s in body.split("+") if s.strip())
     if not steps:
         raise InterventionError(f"scenario {text!r} has no intervention")
-    return Scenario(name or scenario_label(steps), steps)
+    return Scenario(name or scenario_label(steps, mode), steps, mode)
 
 
-def scenario_label(steps: Sequence[InterventionStep]) -> str:
+def scenario_label(steps: Sequence[InterventionStep], regulation: str = "acute") -> str:
     """A readable default name: ``'tavi(eoa=1.8) + beta_blocker(dose=5)'``.
 
-    Shows each step's main setting and any setting that differs from its default.
+    Shows each step's main setting and any setting that differs from its default, and
+    ``[baroreflex regulated]`` for a regulated scenario, so the choice travels with the result.
     """
     parts = []
     for s in steps:
@@ -102,4 +117,5 @@ def scenario_label(steps: Sequence[InterventionStep]) -> str:
                  if k == iv.main_setting or v != iv.setting(k).default}
         args = ",".join(f"{k}={v:g}" for k, v in shown.items())
         parts.append(f"{s.name}({args})" if args else s.name)
-    return " + ".join(parts)
+    label = " + ".join(parts)
+    return f"{label} [baroreflex regulated]" if regulation == "regulated" else label

@@ -57,6 +57,13 @@ class SingleTwinPredictor:
         """Results (one member) of ``scenario``, spread settings at zero (expected values)."""
         P = apply_scenario(self.model, self.params, scenario, point=True)
         r = simulate(self.model, P, warm_start=self._state, settings=self.settings)
+        if getattr(scenario, "regulation", "acute") == "regulated":
+            from twinviewer.interventions.baroreflex import regulate
+
+            if self.baseline is None:
+                self.baseline = simulate(self.model, self.params, warm_start=self._base_state,
+                                         settings=self.settings)
+            r = regulate(self.model, P, self.baseline, settings=self.settings, acute=r).results
         if r.ok[0]:
             self._state = r.final_state.copy()
         else:

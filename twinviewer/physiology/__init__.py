@@ -4,7 +4,7 @@
 >>> preset = get_preset("healthy")
 >>> results = simulate(preset.model, preset.vector())
 >>> round(float(results.metrics["LVEF"][0]))
-59
+60
 """
 
 from twinviewer.physiology.ensemble import sample_prior

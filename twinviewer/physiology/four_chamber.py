@@ -1,17 +1,29 @@
 """The built-in clinical model: a closed-loop, four-chamber circulation with valves described
 by effective orifice areas, so that stenosis and regurgitation are set in clinical numbers.
 
-Structure of Regazzoni et al. (2022), with three changes that clinical use needs:
+Structure of Regazzoni et al. (2022), with the changes that clinical use needs:
 
 * valves follow the steady Bernoulli loss ΔP = ρ/(2·EOA²)·Q|Q| plus a small viscous term,
   forward through ``EOA`` and backward through the regurgitant orifice ``EROA`` (cm²);
+* passive filling is exponential (EDPVR p = EB/KB·(e^{KB·(V−V0)} − 1)), so that end-diastolic
+  volume saturates as filling pressure rises (the Starling plateau by LVEDP ≈ 15–20 mmHg);
+  the chamber pressure blends the linear end-systolic curve EA·(V − V0) and the EDPVR with
+  the activation a(t): p = a·EA·(V − V0) + (1 − a)·EDPVR(V), so EA is the end-systolic
+  elastance;
 * activation is timed from ventricular onset (t = 0, the R wave): the atria contract
-  ``AVD`` seconds earlier, and contraction and relaxation durations, given at 75 bpm, scale
-  with √(RR/0.8 s) (Bazett-like) and never overrun the beat;
+  ``AVD`` seconds earlier; contraction and relaxation durations, given at 75 bpm, scale with
+  heart rate as Weissler's ejection time LVET = 413 − 1.7·HR ms (Weissler 1968), never below
+  0.35 of their 75-bpm value and never overrunning the beat;
+* force–frequency relation: ventricular active elastance is multiplied by
+  1 + FFR·(HR − 70 bpm)/45 bpm (FFR: fractional contractility gain for +45 bpm; Schaefer 1988
+  measured dP/dtmax +12 % (preload falling) to +36 % (preload held) for +45 bpm);
 * the aortic root has a characteristic impedance in series with the aortic valve (a
   three-element windkessel), which shapes the ejection and the systolic pressure;
 * an optional continuous-flow left ventricular assist device from the LV to the aorta, with
   a HeartMate 3–like head–flow curve, is off at speed 0.
+
+Version 1.0 (linear filling, √RR timing, no force–frequency) is kept in
+:mod:`twinviewer.physiology.four_chamber_v1` for comparison.
 """
 
 from __future__ import annotations
@@ -26,29 +38,48 @@ from twinviewer.physiology.model import ModelSpec
 
 #: Viscous part of each valve's loss (mmHg·s/mL): 1.5 mmHg at 500 mL/s.
 R_VISCOUS = 0.003
-#: Heart rate at which activation durations are given.
-RR_REFERENCE = 0.8
+#: Heart rate (bpm) at which activation durations are given.
+HR_REFERENCE = 75.0
+#: Weissler's ejection time regression LVET[ms] = A − B·HR[bpm] (men; Weissler et al.,
+#: Circulation 1968): durations scale with it.
+WEISSLER_A = 413.0
+WEISSLER_B = 1.7
+#: Shortest duration scale (Weissler's line is fitted up to about 150 bpm).
+MIN_TIMING_SCALE = 0.35
+#: Heart rate (bpm) at which the force–frequency factor is 1, and the rise it is given for.
+FFR_HR_REFERENCE = 70.0
+FFR_HR_STEP = 45.0
+#: Largest exponent of the passive curve (keeps e^x finite for an over-filled chamber).
+MAX_PASSIVE_EXPONENT = 30.0
 
 _CHAMBERS = {
-    #       EA     EB     TC     TR    V0     EA range     EB range
-    "LA": (0.14, 0.43, 0.12, 0.15, 31.0, (0.005, 2.0), (0.02, 3.0)),
-    "LV": (2.52, 0.068, 0.34, 0.17, 10.0, (0.1, 15.0), (0.01, 1.5)),
-    "RA": (0.06, 0.23, 0.12, 0.15, 14.0, (0.005, 2.0), (0.01, 2.0)),
-    "RV": (0.43, 0.013, 0.30, 0.15, 10.0, (0.02, 5.0), (0.003, 1.0)),
+    #       EA     EB     TC     TR    V0     EA range     EB range       KB
+    "LA": (0.595, 0.329, 0.12, 0.15, 31.0, (0.005, 3.0), (0.005, 3.0), 0.02),
+    "LV": (2.663, 0.0257, 0.409, 0.150, 10.0, (0.1, 15.0), (0.002, 1.5), 0.014),
+    "RA": (0.291, 0.181, 0.12, 0.15, 14.0, (0.005, 2.0), (0.002, 2.0), 0.02),
+    "RV": (0.567, 0.0042, 0.332, 0.15, 10.0, (0.02, 5.0), (0.001, 1.0), 0.011),
+}
+#: Where each chamber's passive stiffness exponent KB comes from.
+_KB_SOURCE = {
+    "LV": "0D normal 0.014 /mL (Ursino 1998 via VAD-0D-DNN; INTERVENTIONS.md §7); patients "
+          "0.011 (controls) – 0.027 (HFpEF) /mL",
+    "RV": "UNSOURCED: the lower end of the LV values (the RV is more compliant)",
+    "LA": "UNSOURCED", "RA": "UNSOURCED",
 }
 _VALVES = {"MV": 4.0, "AV": 3.5, "TV": 5.0, "PV": 3.0}
 _CIRCULATION = {
-    "SYS.R_AR": 0.93, "SYS.C_AR": 1.64, "SYS.R_VEN": 0.10, "SYS.C_VEN": 40.0,
+    "SYS.R_AR": 0.913, "SYS.C_AR": 1.507, "SYS.R_VEN": 0.10, "SYS.C_VEN": 40.0,
     "SYS.L_AR": 0.005, "SYS.L_VEN": 0.0005,
-    "PUL.R_AR": 0.068, "PUL.C_AR": 3.0, "PUL.R_VEN": 0.01, "PUL.C_VEN": 16.0,
+    "PUL.R_AR": 0.0669, "PUL.C_AR": 3.0, "PUL.R_VEN": 0.01, "PUL.C_VEN": 16.0,
     "PUL.L_AR": 0.0005, "PUL.L_VEN": 0.0005,
 }
-_V_TOTAL = 1152.0
+_V_TOTAL = 1141.2
 # Defaults: a healthy adult at rest, fitted once (scipy least_squares) to mid-normal targets
 # (REFERENCE.md): LVEDV 130 mL, LVESV 52 mL, 120/78 mmHg, LVEDP 8, LAP 9, CVP 4, PA 24/10 mmHg,
-# largest LA / RA volumes 58 / 50 mL (LA volume index ≤ 34 mL/m², RA about 25 mL/m²).
+# largest LA / RA volumes 58 / 50 mL (LA volume index ≤ 34 mL/m², RA about 25 mL/m²), and
+# LV ejection time 300 ms at 70 bpm (Weissler: 294 ms).
 #: A limit-cycle state of the defaults, used as the cold start (then volume-corrected).
-_TEMPLATE = np.array([46.0, 128.0, 21.4, 138.8, 82.8, 12.7, 10.6, 8.8, 75.3, 106.2, 28.3, 63.7])
+_TEMPLATE = np.array([45.0, 130.0, 19.0, 127.0, 84.0, 13.0, 11.0, 9.0, 78.0, 115.0, 33.0, 66.0])
 
 
 def _parameters() -> tuple[Parameter, ...]:
@@ -57,18 +88,20 @@ def _parameters() -> tuple[Parameter, ...]:
         Parameter("AVD", "s", 0.16, "atrioventricular delay: atrial onset before ventricular "
                   "onset (PR interval)", (0.02, 0.4), Prior("lognormal", 0.16, 0.15)),
     ]
-    for ch, (ea, eb, tc, tr, v0, ea_rng, eb_rng) in _CHAMBERS.items():
+    for ch, (ea, eb, tc, tr, v0, ea_rng, eb_rng, kb) in _CHAMBERS.items():
         ps += [
             Parameter(f"{ch}.EA", "mmHg/mL", ea, f"{ch} active elastance (contractility)",
                       ea_rng),
-            Parameter(f"{ch}.EB", "mmHg/mL", eb, f"{ch} passive elastance (diastolic stiffness)",
-                      eb_rng),
+            Parameter(f"{ch}.EB", "mmHg/mL", eb, f"{ch} passive elastance at the unstressed "
+                      "volume (slope of the EDPVR at V0)", eb_rng),
             Parameter(f"{ch}.TC", "s", tc, f"{ch} contraction duration at 75 bpm", (0.05, 0.6),
                       Prior("lognormal", tc, 0.1)),
             Parameter(f"{ch}.TR", "s", tr, f"{ch} relaxation duration at 75 bpm", (0.05, 0.6),
                       Prior("lognormal", tr, 0.1)),
             Parameter(f"{ch}.V0", "mL", v0, f"{ch} unstressed volume", (0.0, 150.0),
                       Prior("lognormal", v0, 0.3)),
+            Parameter(f"{ch}.KB", "1/mL", kb, f"{ch} passive stiffness exponent of the EDPVR "
+                      f"({_KB_SOURCE[ch]})", (0.001, 0.08), Prior("lognormal", kb, 0.25)),
         ]
     for v, eoa in _VALVES.items():
         ps += [
@@ -85,6 +118,10 @@ def _parameters() -> tuple[Parameter, ...]:
                   (0.005, 0.3)),
         Parameter("VAD.speed", "krpm", 0.0, "LVAD pump speed (0: no device)", (0.0, 10.0),
                   Prior("lognormal", 0.0, 0.03)),
+        Parameter("FFR", "1", 0.12, "force–frequency relation: fractional rise of ventricular "
+                  "active elastance for +45 bpm above 70 bpm (Schaefer 1988: dP/dtmax +12 % "
+                  "with preload falling, +36 % with preload held; blunted or negative in "
+                  "heart failure)", (-0.5, 1.0), Prior("normal", 0.12, 0.08)),
     ]
     return tuple(ps)
 
@@ -98,15 +135,36 @@ I_SYS = _I["SYS.R_AR"]
 I_VTOTAL = _I["V_total"]
 I_VAD = _I["VAD.speed"]
 I_ZAO = _I["SYS.Z_AO"]
+I_FFR = _I["FFR"]
 
 
 @model_function
-def _elastance(t, period, onset, p, i):
-    # p[i:i+5] = EA, EB, TC, TR, V0 of one chamber; durations scale with the beat length
-    # and are shrunk together if they would overrun 90 % of it.
-    scale = np.sqrt(period / RR_REFERENCE)
-    scale = np.minimum(scale, 0.9 * period / (p[i + 2] + p[i + 3]))
-    return p[i + 1] + p[i] * activation(t, period, onset, p[i + 2] * scale, p[i + 3] * scale)
+def timing_scale(period):
+    """Factor on the 75-bpm activation durations at beat length ``period`` (s): Weissler's
+    LVET(HR)/LVET(75 bpm), at least :data:`MIN_TIMING_SCALE`."""
+    hr = 60.0 / period
+    s = (WEISSLER_A - WEISSLER_B * hr) / (WEISSLER_A - WEISSLER_B * HR_REFERENCE)
+    return np.maximum(s, MIN_TIMING_SCALE)
+
+
+@model_function
+def _pressure(t, period, onset, v, p, i, inotropy):
+    # p[i:i+6] = EA, EB, TC, TR, V0, KB of one chamber. Durations are shrunk together if they
+    # would overrun 90 % of the beat.
+    scale = np.minimum(timing_scale(period), 0.9 * period / (p[i + 2] + p[i + 3]))
+    act = activation(t, period, onset, p[i + 2] * scale, p[i + 3] * scale)
+    x = v - p[i + 4]
+    passive = p[i + 1] / p[i + 5] * (np.exp(np.minimum(p[i + 5] * x, MAX_PASSIVE_EXPONENT))
+                                     - 1.0)
+    # Active and passive curves blend with the activation (Suga–Sagawa ESPVR at full
+    # activation, EDPVR at rest), so that EA is the end-systolic elastance itself.
+    return act * inotropy * p[i] * x + (1.0 - act) * passive
+
+
+@model_function
+def force_frequency(p):
+    """Factor on ventricular active elastance at the member's heart rate (≥ 0.2)."""
+    return np.maximum(1.0 + p[I_FFR] * (p[I_HR] - FFR_HR_REFERENCE) / FFR_HR_STEP, 0.2)
 
 
 @model_function
@@ -114,10 +172,11 @@ def observe(t, y, p):
     """Chamber pressures, valve flows and device flow (see :data:`closed_loop.OUTPUTS`)."""
     period = 60.0 / p[I_HR]
     atrial_onset = (period - p[I_AVD]) % period
-    p_la = _elastance(t, period, atrial_onset, p, I_LA) * (y[cl.V_LA] - p[I_LA + 4])
-    p_lv = _elastance(t, period, 0.0, p, I_LV) * (y[cl.V_LV] - p[I_LV + 4])
-    p_ra = _elastance(t, period, atrial_onset, p, I_RA) * (y[cl.V_RA] - p[I_RA + 4])
-    p_rv = _elastance(t, period, 0.0, p, I_RV) * (y[cl.V_RV] - p[I_RV + 4])
+    ffr = force_frequency(p)
+    p_la = _pressure(t, period, atrial_onset, y[cl.V_LA], p, I_LA, 1.0)
+    p_lv = _pressure(t, period, 0.0, y[cl.V_LV], p, I_LV, ffr)
+    p_ra = _pressure(t, period, atrial_onset, y[cl.V_RA], p, I_RA, 1.0)
+    p_rv = _pressure(t, period, 0.0, y[cl.V_RV], p, I_RV, ffr)
     q_mv = orifice_valve(p_la - p_lv, p[I_MV], p[I_MV + 1], R_VISCOUS)
     # The aortic root's characteristic impedance sits in series with the valve, so the root
     # pressure p_ao = p_AR_SYS + Z_AO·Q_AV carries the early-systolic shoulder.
@@ -142,7 +201,7 @@ initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, I_S
 
 MODEL = ModelSpec(
     name="four_chamber_eoa",
-    version="1.0",
+    version="2.0",
     title="Closed-loop four-chamber circulation with valves by effective orifice area",
     states=cl.STATES,
     parameters=PARAMETERS,
@@ -153,15 +212,20 @@ MODEL = ModelSpec(
     conserved_volume=conserved_volume,
     set_volume=set_volume,
     assumptions=(
-        "Chambers are time-varying elastances: pressure is linear in volume at every instant "
-        "(no explicit end-diastolic pressure–volume curvature, no ventricular interaction).",
+        "Chambers are time-varying elastances blending a linear end-systolic curve EA·(V − V0) "
+        "and an exponential EDPVR with the activation (no ventricular interaction, no "
+        "viscoelasticity). KB of the LV is the 0D normal 0.014 /mL; RV, LA, RA values are "
+        "UNSOURCED.",
         "Valve flow is quasi-steady: the Bernoulli orifice loss plus a small viscous term; "
         "valve opening and closing are instantaneous and valve inertance is neglected; "
-        "no pressure recovery downstream of the valve (gradients are Doppler-like).",
-        "Systemic and pulmonary circulations are single RLC compartments each; no baroreflex "
-        "or other autoregulation, so a what-if shows the acute, unregulated response.",
-        "Contraction and relaxation durations scale with √RR; the atrioventricular delay is "
-        "fixed by AVD.",
+        "no pressure recovery downstream of the valve (gradients are Doppler 4v²).",
+        "Systemic and pulmonary circulations are single RLC compartments each; the model "
+        "itself has no baroreflex: a what-if is the acute, unregulated response unless it is "
+        "run 'regulated' (steady-state arterial baroreflex on HR, EA, SYS.R_AR and stressed "
+        "volume, twinviewer.interventions.baroreflex).",
+        "Contraction and relaxation durations scale with Weissler's LVET(HR) (413 − 1.7·HR "
+        "ms); the atrioventricular delay is fixed by AVD; ventricular EA follows a linear "
+        "force–frequency relation (FFR per +45 bpm).",
         "The blood volume held by the loop (V_total) is conserved over the beat.",
         "The LVAD head–flow curve is a quadratic fit to HeartMate 3 IFU points (4–8 krpm).",
     ),
@@ -173,8 +237,11 @@ MODEL = ModelSpec(
     references=(
         "Regazzoni F et al. J Comput Phys 2022;457:111083 (structure).",
         "Baumgartner H et al. JASE 2009 (Bernoulli, valve grading).",
+        "Weissler AM et al. Circulation 1968 (LVET = 413 − 1.7·HR ms).",
+        "Schaefer S et al. AJC 1988 (force–frequency, dP/dtmax +12–36 % for +45 bpm).",
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
     ),
-    equation_sources=(_elastance, activation, cl.chamber_derivatives, orifice_valve,
+    equation_sources=(_pressure, timing_scale, force_frequency, activation,
+                      cl.chamber_derivatives, orifice_valve,
                       pump_flow, cl.vessel_derivatives),
 )

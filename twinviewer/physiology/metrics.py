@@ -1,11 +1,27 @@
 """Clinical metrics of one converged beat, for every ensemble member at once.
 
-Conventions: the recorded beat starts at ventricular onset. End-diastole is the lowest-pressure
-instant within 1 mL of the largest LV volume (before isovolumic contraction raises the
-pressure); end-systole the highest-pressure instant within 1 mL of the smallest volume (before
-isovolumic relaxation lowers it). Valve gradients are the model's
-transvalvular pressure drop while flow is forward, which, without pressure recovery, is what
-Doppler's 4v² measures. Cardiac output is *net forward* flow into the aorta (through the
+Conventions (events, not volume extremes, so that regurgitation, leaks and devices cannot move
+them):
+
+* **End-diastole (pressure)** is the onset of ventricular activation (the R wave): LVEDP is the
+  LV pressure at the onset of LV activation and RVEDP the RV pressure at the onset of RV
+  activation, as a catheter reads it just before the isovolumic upstroke. The onset is time 0
+  of the recorded beat unless the model declares a ventricular onset parameter (``LV.tC``,
+  ``RV.tC``, as in Regazzoni 2022). Volumes keep the imaging convention: EDV is the largest
+  and ESV the smallest volume of the beat.
+* **End-systole (for Ea and Ees)** is the instant of maximal LV elastance p/(V − V0)
+  (Suga–Sagawa), which in a time-varying-elastance chamber is the end of contraction whether
+  or not the aortic valve opens (LVAD), and comes before regurgitant emptying after aortic
+  closure (MR) lowers the pressure. Ea = end-systolic pressure / total stroke volume;
+  Ees = end-systolic pressure / (end-systolic volume − V0).
+
+Valve gradients are Doppler gradients: where the model declares the valve's effective
+orifice area (``AV.EOA``, ``MV.EOA``) they are the simplified Bernoulli 4v² with v = Q/EOA
+(ρ/2·v², :data:`~twinviewer.physiology.elements.K_BERNOULLI`), peak and mean over forward
+flow, as echocardiography reports them (the ASE tables of prosthetic gradients are Doppler
+values); the model's small viscous loss and any inertial pressure are not part of it. Without
+a declared EOA (resistive valves) they are the transvalvular pressure drop during forward
+flow. Cardiac output is *net forward* flow into the aorta (through the
 aortic valve and any LVAD), so mitral regurgitation lowers it.
 """
 
@@ -16,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinviewer.core.units import ML_TO_M3, MMHG_TO_PA
+from twinviewer.physiology.elements import K_BERNOULLI, MIN_ORIFICE_CM2
 
 
 @dataclass(frozen=True)
@@ -47,8 +64,8 @@ METRICS: tuple[Metric, ...] = (
            "systemic"),
     Metric("LVSP", "mmHg", "LV systolic pressure", "max LV pressure", "left ventricle"),
     Metric("LVminP", "mmHg", "LV minimum pressure", "min LV pressure", "left ventricle"),
-    Metric("LVEDP", "mmHg", "LV end-diastolic pressure", "LV pressure at end-diastole",
-           "left ventricle"),
+    Metric("LVEDP", "mmHg", "LV end-diastolic pressure",
+           "LV pressure at the onset of LV activation (R wave)", "left ventricle"),
     Metric("LAP", "mmHg", "Mean left atrial pressure", "≈ PCWP", "left atrium"),
     Metric("CVP", "mmHg", "Central venous pressure", "mean right atrial pressure",
            "right heart"),
@@ -61,16 +78,18 @@ METRICS: tuple[Metric, ...] = (
     Metric("RVEDV", "mL", "RV end-diastolic volume", "largest RV volume", "right heart"),
     Metric("RVESV", "mL", "RV end-systolic volume", "smallest RV volume", "right heart"),
     Metric("RVEF", "%", "RV ejection fraction", "(RVEDV − RVESV) / RVEDV", "right heart"),
+    Metric("RVEDP", "mmHg", "RV end-diastolic pressure",
+           "RV pressure at the onset of RV activation (R wave)", "right heart"),
     Metric("AV_peak_gradient", "mmHg", "Aortic valve peak gradient",
-           "max LV–aortic pressure drop", "aortic valve"),
+           "peak Doppler gradient 4v² (v = flow / EOA)", "aortic valve"),
     Metric("AV_mean_gradient", "mmHg", "Aortic valve mean gradient",
-           "mean LV–aortic pressure drop during forward flow", "aortic valve"),
+           "mean Doppler gradient 4v² over forward flow", "aortic valve"),
     Metric("AV_peak_velocity", "m/s", "Aortic peak velocity", "peak flow / EOA",
            "aortic valve"),
     Metric("AR_volume", "mL", "Aortic regurgitant volume", "backward flow per beat",
            "aortic valve"),
     Metric("MV_mean_gradient", "mmHg", "Mitral mean gradient",
-           "mean LA–LV pressure drop during forward flow", "mitral valve"),
+           "mean Doppler gradient 4v² over forward flow", "mitral valve"),
     Metric("MR_volume", "mL", "Mitral regurgitant volume", "backward flow per beat",
            "mitral valve"),
     Metric("MR_fraction", "%", "Mitral regurgitant fraction", "MR volume / LVSV",
@@ -79,10 +98,10 @@ METRICS: tuple[Metric, ...] = (
            "right heart"),
     Metric("SW", "J", "LV stroke work", "area of the LV pressure–volume loop",
            "left ventricle"),
-    Metric("Ea", "mmHg/mL", "Arterial elastance", "end-systolic pressure / LVSV",
-           "coupling"),
-    Metric("Ees", "mmHg/mL", "End-systolic elastance", "peak LV elastance (EA + EB)",
-           "coupling"),
+    Metric("Ea", "mmHg/mL", "Arterial elastance",
+           "LV pressure at maximal elastance / LVSV", "coupling"),
+    Metric("Ees", "mmHg/mL", "End-systolic elastance",
+           "maximal LV elastance p / (V − V0) over the beat", "coupling"),
     Metric("VAD_flow", "L/min", "LVAD flow", "mean pump flow", "device"),
     Metric("AV_opening", "1", "Aortic valve opens", "1 if the aortic valve opens in the beat",
            "device"),
@@ -99,6 +118,51 @@ def _forward_mean(dp, q):
         return np.where(n > 0, (dp * mask).sum(axis=1) / np.maximum(n, 1), 0.0)
 
 
+def onset_index(params: dict[str, np.ndarray], name: str, period: np.ndarray,
+                n: int) -> np.ndarray:
+    """Sample index (0…n−1) of a chamber's activation onset in the recorded beat.
+
+    The recorded beat starts at ventricular onset unless the model has an onset parameter
+    ``{name}.tC`` (s).
+
+    Examples
+    --------
+    >>> onset_index({"LV.tC": np.array([0.1])}, "LV", np.array([0.8]), 200).tolist()
+    [25]
+    >>> onset_index({}, "LV", np.array([0.8]), 200).tolist()
+    [0]
+    """
+    onset = params.get(f"{name}.tC")
+    if onset is None:
+        return np.zeros(period.shape, dtype=int)
+    return np.rint(np.mod(onset, period) / period * n).astype(int) % n
+
+
+def end_systole_index(p: np.ndarray, v: np.ndarray, v0: np.ndarray) -> np.ndarray:
+    """Sample of maximal elastance p / (V − V0) per member (end-systole, Suga–Sagawa).
+
+    Samples with V − V0 below 1 mL are skipped so a collapsed chamber cannot divide by
+    (nearly) zero.
+
+    Examples
+    --------
+    >>> p = np.array([[10.0, 100.0, 120.0, 20.0]]); v = np.array([[120.0, 100.0, 60.0, 60.0]])
+    >>> end_systole_index(p, v, np.array([10.0])).tolist()
+    [2]
+    """
+    dv = v - v0[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(dv >= 1.0, p / dv, -np.inf)
+    return e.argmax(axis=1)
+
+
+def _doppler_drop(dp: np.ndarray, q: np.ndarray, eoa: np.ndarray | None) -> np.ndarray:
+    # 4v² with v = Q/EOA where the orifice area is declared; the pressure drop otherwise.
+    if eoa is None:
+        return dp
+    return K_BERNOULLI * (q / np.maximum(eoa, MIN_ORIFICE_CM2)[:, None]) ** 2
+
+
 def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
                     params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Clinical metrics from one beat per member.
@@ -110,8 +174,8 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     period
         (N,) beat length in s.
     params
-        Name → (N,) parameter values (uses ``HR``, ``LV.EA``, ``LV.EB``, ``LV.V0`` and the
-        valves' ``EOA`` where the model has them).
+        Name → (N,) parameter values (uses ``LV.V0``, the valves' ``EOA`` and the chambers'
+        onset ``LV.tC`` / ``RV.tC`` where the model has them).
 
     Returns
     -------
@@ -123,10 +187,9 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     rows = np.arange(series["V_LV"].shape[0])
     v_lv, p_lv, p_ao = series["V_LV"], series["p_LV"], series["p_AO"]
     q_av, q_mv, q_tv = series["Q_AV"], series["Q_MV"], series["Q_TV"]
-    near_ed = v_lv >= v_lv.max(axis=1, keepdims=True) - 1.0
-    near_es = v_lv <= v_lv.min(axis=1, keepdims=True) + 1.0
-    i_ed = np.where(near_ed, p_lv, np.inf).argmin(axis=1)
-    i_es = np.where(near_es, p_lv, -np.inf).argmax(axis=1)
+    i_ed = onset_index(params, "LV", period, n)
+    v0 = params.get("LV.V0", np.zeros_like(period))
+    i_es = end_systole_index(p_lv, v_lv, v0)
     out: dict[str, np.ndarray] = {"HR": 60.0 / period}
     out["LVEDV"] = v_lv.max(axis=1)
     out["LVESV"] = v_lv.min(axis=1)
@@ -145,13 +208,15 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     v_rv = series["V_RV"]
     out["RVEDV"], out["RVESV"] = v_rv.max(1), v_rv.min(1)
     out["RVEF"] = 100.0 * (out["RVEDV"] - out["RVESV"]) / out["RVEDV"]
-    dp_av = p_lv - p_ao
+    out["RVEDP"] = series["p_RV"][rows, onset_index(params, "RV", period, n)]
+    dp_av = _doppler_drop(p_lv - p_ao, q_av, params.get("AV.EOA"))
     out["AV_peak_gradient"] = np.where(q_av > 0, dp_av, 0.0).max(1)
     out["AV_mean_gradient"] = _forward_mean(dp_av, q_av)
     if "AV.EOA" in params:
         out["AV_peak_velocity"] = q_av.max(1) / params["AV.EOA"] / 100.0
     out["AR_volume"] = (np.maximum(-q_av, 0.0) * dt).sum(1)
-    out["MV_mean_gradient"] = _forward_mean(series["p_LA"] - p_lv, q_mv)
+    out["MV_mean_gradient"] = _forward_mean(
+        _doppler_drop(series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), q_mv)
     out["MR_volume"] = (np.maximum(-q_mv, 0.0) * dt).sum(1)
     out["MR_fraction"] = 100.0 * out["MR_volume"] / out["LVSV"]
     out["TR_volume"] = (np.maximum(-q_tv, 0.0) * dt).sum(1)
@@ -159,11 +224,10 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     dv = np.roll(v_lv, -1, axis=1) - v_lv
     p_mid = 0.5 * (p_lv + np.roll(p_lv, -1, axis=1))
     out["SW"] = -(p_mid * dv).sum(1) * MMHG_TO_PA * ML_TO_M3
-    out["Ea"] = p_lv[rows, i_es] / out["LVSV"]
-    if "LV.EA" in params:
-        out["Ees"] = params["LV.EA"] + params["LV.EB"]
+    p_es = p_lv[rows, i_es]
+    out["Ea"] = p_es / out["LVSV"]
+    out["Ees"] = p_es / (v_lv[rows, i_es] - v0)
     out["VAD_flow"] = q_vad.mean(1) * 0.06
     out["AV_opening"] = (q_av.max(1) > 1.0).astype(float)
-    v0 = params.get("LV.V0", np.zeros_like(period))
     out["LV_suction"] = ((out["LVESV"] < v0 + 2.0) | (out["LVminP"] < -2.0)).astype(float)
     return out

@@ -47,23 +47,25 @@ PRESETS: dict[str, Preset] = {
                "AVA 1.2 cm² with concentric remodelling (stiffer, slightly more contractile "
                "LV); grades moderate: AVA 1.0–1.5 cm², mean gradient 20–40 mmHg.",
                four_chamber.MODEL,
-               {"AV.EOA": 1.2, "LV.EA": 2.9, "LV.EB": 0.085, "V_total": 1200.0}),
+               {"AV.EOA": 1.2, "LV.EA": 3.63, "LV.EB": 0.0388, "V_total": 1307.0}),
         Preset("severe_as", "Severe aortic stenosis",
                "AVA 0.75 cm², hypertrophied LV with preserved EF; grades severe: AVA < 1.0 "
                "cm², mean gradient ≥ 40 mmHg, peak velocity ≥ 4 m/s.", four_chamber.MODEL,
-               {"AV.EOA": 0.75, "LV.EA": 3.6, "LV.EB": 0.11, "V_total": 1250.0,
+               {"AV.EOA": 0.75, "LV.EA": 5.59, "LV.EB": 0.0733, "V_total": 1313.0,
                 "LA.EB": 0.5}),
         Preset("severe_mr", "Severe primary mitral regurgitation",
-               "EROA 0.5 cm² with a dilated, volume-loaded LV; grades severe: EROA ≥ 0.40 "
-               "cm², regurgitant volume ≥ 60 mL, regurgitant fraction ≥ 50 %.",
+               "EROA 0.5 cm² with a dilated, volume-loaded LV (eccentric remodelling: larger "
+               "unstressed volume, flatter EDPVR) and a large mitral annulus (forward EOA 6 "
+               "cm², the top of the normal 4–6 cm²); grades severe: EROA ≥ 0.40 cm², "
+               "regurgitant volume ≥ 60 mL, regurgitant fraction ≥ 50 %.",
                four_chamber.MODEL,
-               {"MV.EROA": 0.5, "LV.V0": 40.0, "LV.EB": 0.05, "LV.EA": 2.2,
-                "V_total": 1400.0, "HR": 78.0}),
+               {"MV.EROA": 0.5, "MV.EOA": 6.0, "LV.V0": 40.0, "LV.EB": 0.0262, "LV.KB": 0.011,
+                "LV.EA": 1.63, "V_total": 1290.0, "HR": 78.0}),
         Preset("hfref", "Heart failure with reduced ejection fraction",
                "Dilated, poorly contractile LV (EF < 40 %) with raised filling pressures and "
                "secondary pulmonary hypertension.", four_chamber.MODEL,
-               {"LV.EA": 1.0, "LV.EB": 0.09, "LV.V0": 70.0, "V_total": 1400.0, "HR": 82.0,
-                "SYS.R_AR": 1.1, "RV.EA": 0.35}),
+               {"LV.EA": 1.22, "LV.EB": 0.0742, "LV.KB": 0.011, "LV.V0": 70.0,
+                "V_total": 1327.0, "HR": 82.0, "SYS.R_AR": 1.1, "RV.EA": 0.35, "FFR": 0.0}),
     )
 }
 

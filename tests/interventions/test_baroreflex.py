@@ -1,0 +1,97 @@
+"""The short-term arterial baroreflex of regulated what-ifs (interventions/baroreflex.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.interventions import (
+    InterventionError,
+    SingleTwinPredictor,
+    apply_scenario,
+    parse_scenario,
+    run_scenarios,
+)
+from twinviewer.interventions.baroreflex import effectors, regulate
+from twinviewer.physiology import get_preset, simulate
+
+
+@pytest.fixture(scope="module")
+def healthy():
+    p = get_preset("healthy")
+    return p.model, p.vector(), simulate(p.model, p.vector())
+
+
+def _vaso(level=3.0, mode="acute"):
+    return Scenario("v", (InterventionStep("vasodilator", {"level": level}),), mode)
+
+
+def test_regulation_buffers_a_fall_in_pressure(healthy):
+    model, v, base = healthy
+    P = apply_scenario(model, v, _vaso())
+    acute = simulate(model, P, warm_start=base.final_state)
+    reg = regulate(model, P, base, acute=acute)
+    drop_acute = base.metrics["MAP"][0] - acute.metrics["MAP"][0]
+    drop_reg = base.metrics["MAP"][0] - reg.results.metrics["MAP"][0]
+    assert drop_acute > 10
+    assert 0 < drop_reg < 0.6 * drop_acute  # buffered, not abolished
+    assert reg.results.metrics["HR"][0] > base.metrics["HR"][0]  # reflex tachycardia
+    # closed-loop equation met: effectors correspond to the remaining error
+    assert reg.error[0] == pytest.approx(reg.results.metrics["MAP"][0]
+                                         - base.metrics["MAP"][0], abs=1e-9)
+    assert 1.0 <= reg.open_loop_gain[0] <= 3.5
+
+
+def test_effectors_move_against_the_error_and_are_bounded(healthy):
+    model, v, _ = healthy
+    up = effectors(model, v[None, :], np.array([20.0]))[0]
+    down = effectors(model, v[None, :], np.array([-20.0]))[0]
+    for name in ("HR", "LV.EA", "RV.EA", "SYS.R_AR", "V_total"):
+        j = model.index(name)
+        assert down[j] > v[j] > up[j], name
+    huge = effectors(model, v[None, :], np.array([-1e4]))[0]
+    assert huge[model.index("HR")] == pytest.approx(1.7 * v[model.index("HR")])
+    assert huge[model.index("V_total")] == pytest.approx(1.15 * v[model.index("V_total")])
+
+
+def test_regulated_scenarios_run_in_the_ensemble_and_the_single_path(healthy):
+    model, v, base = healthy
+    res = run_scenarios(model, base, [_vaso(mode="acute"), Scenario(
+        "r", _vaso().steps, "regulated")])
+    assert res["r"].metrics["MAP"][0] > res["v"].metrics["MAP"][0] + 5
+    fast = SingleTwinPredictor(model, v)
+    one = fast.predict(Scenario("r", _vaso().steps, "regulated"))
+    assert one.metrics["MAP"][0] == pytest.approx(res["r"].metrics["MAP"][0], abs=0.5)
+
+
+def test_the_choice_is_stored_and_shown_with_the_scenario():
+    sc = parse_scenario("vasodilator:level=3 @regulated")
+    assert sc.regulation == "regulated" and sc.name.endswith("[baroreflex regulated]")
+    assert Scenario.from_dict(sc.to_dict()) == sc
+    acute = parse_scenario("vasodilator:level=3")
+    assert acute.regulation == "acute" and "regulated" not in acute.name
+    assert "regulation" not in acute.to_dict()  # acute scenarios are saved as before
+    with pytest.raises(InterventionError, match="regulation 'sometimes' is not one of"):
+        parse_scenario("vasodilator:level=3 @sometimes")
+
+
+def test_a_model_without_the_effectors_is_refused(healthy):
+    from dataclasses import replace
+
+    model, v, base = healthy
+    crippled = replace(model, parameters=tuple(p for p in model.parameters
+                                               if p.name != "V_total"))
+    with pytest.raises(InterventionError, match="has no parameter 'V_total' for the "
+                                                "baroreflex"):
+        regulate(crippled, v, base)
+
+
+def test_regulated_lvad_keeps_pressure_in_range():
+    """Issue 12: without a baroreflex, LVAD at high speed pushed MAP to 130–171 mmHg."""
+    p = get_preset("hfref")
+    base = simulate(p.model, p.vector())
+    P = apply_scenario(p.model, p.vector(), Scenario(
+        "x", (InterventionStep("lvad", {"speed": 8000}),)))
+    reg = regulate(p.model, P, base)
+    assert reg.results.metrics["MAP"][0] < 115

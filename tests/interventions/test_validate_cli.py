@@ -1,0 +1,64 @@
+"""``twinviewer validate``: rows with source, expected, got and pass/fail; exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from twinviewer.cli import main
+from twinviewer.interventions import evidence_table as ev
+
+
+def test_validate_json_one_passing_row(capsys):
+    assert main(["validate", "--row", "tavi_sapien3-26", "--no-reference", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (row,) = out["evidence"]
+    assert row["id"] == "tavi_sapien3-26" and row["status"] == "pass"
+    assert row["source"].startswith("ASE 2024")
+    var = row["variables"][0]
+    assert var["expected"].startswith("10.6") and var["passed"] is True
+    assert out["evidence_summary"] == {"passed": 1, "failed": 0, "unsourced": 0}
+
+
+def test_validate_text_shows_a_failing_row_and_exits_1(capsys):
+    assert main(["validate", "--row", "tavi_evolut_r-23", "--no-reference"]) == 1
+    text = capsys.readouterr().out
+    assert "[FAIL] tavi_evolut_r-23" in text and "source: ASE 2024" in text
+    assert "expected 15 mmHg" in text and "0 of 1 sourced rows pass" in text
+
+
+def test_validate_unsourced_row_is_not_counted(capsys):
+    assert main(["validate", "--row", "teer-lap", "--no-reference"]) == 0
+    assert "1 UNSOURCED (not counted)" in capsys.readouterr().out
+
+
+def test_validate_bad_evidence_file_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    (tmp_path / "broken.json").write_text("{")
+    monkeypatch.setattr(ev, "EVIDENCE_DIR", tmp_path)
+    assert main(["validate", "--no-reference"]) == 2
+    assert "broken.json: not valid JSON" in capsys.readouterr().err
+
+
+def test_validate_unknown_row_is_an_error(capsys):
+    assert main(["validate", "--row", "no-such-row", "--no-reference"]) == 2
+    assert "no evidence row id contains no-such-row" in capsys.readouterr().err
+
+
+def test_model_card_shows_the_evidence_pass_rate_failures_included(tmp_path, monkeypatch):
+    from twinviewer.explain import validation as val
+    from twinviewer.explain.modelcard import model_card
+    from twinviewer.physiology import MODELS
+
+    monkeypatch.setattr(val, "svzerod_checks", lambda: [])  # not what this test is about
+    model = MODELS["four_chamber_eoa"]
+    rep = val.validation_report(model, directory=tmp_path)
+    card = model_card(model, rep)
+    rows = [c for c in rep.checks if c.group == "evidence"]
+    passed = sum(c.passed is True for c in rows)
+    failed = sum(c.passed is False for c in rows)
+    assert failed > 0 and passed > 0
+    assert card.evidence_line().startswith(f"{passed} of {passed + failed} sourced evidence "
+                                           f"rows pass")
+    text = card.to_text()
+    assert "Evidence table: " in text and "FAILED evidence: tavi_evolut_r-23" in text
+    assert "UNSOURCED not counted" in text
+    assert val.validation_report(model, directory=tmp_path).from_cache

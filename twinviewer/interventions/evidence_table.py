@@ -1,0 +1,408 @@
+"""The evidence table: published acute effects of each intervention, as data, and a runner
+that checks the model against every row.
+
+One JSON file per intervention lives in ``twinviewer/interventions/evidence/``. A row names the
+virtual patient that stands in for the study population (a preset plus overrides), the
+scenario steps, every variable the source reports with its change, the source and the
+tolerance accepted. The runner simulates the patient (point estimate), applies the scenario
+(warm-started, spread settings at zero) and judges each variable:
+
+``relative``  before → after reported; the model's relative change must have the same sign and
+              lie within ``tolerance`` × |reported relative change| of it (default ±35 %).
+``absolute``  the same on the absolute change (used where the baseline itself is the point,
+              e.g. a gradient rise of 1.5 mmHg).
+``value``     only the value after is reported (e.g. a prosthesis's mean gradient); the
+              model's value must lie within ``tolerance`` × the reported value of it.
+``unchanged`` reported as "~=": the relative change must stay within ± ``band``.
+``up``/``down`` reported as a direction only: the relative change must exceed ``band``
+              (default 1 %) in that direction.
+``at_most``/``at_least`` a bound on the value after.
+``per_step``  a ramp (``ramp``: setting, from, to, step): the mean absolute change per step.
+
+A variable with ``"role": "input"`` was used to set the intervention's magnitude; it is shown
+but does not decide the row (it would pass by construction). A row whose ``source`` is
+``UNSOURCED`` is run and shown but never counts as validated. A row whose virtual patient does
+not reach a periodic state fails with its name and the engine's message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.interventions.baroreflex import check_mode, regulate
+from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.physiology import ModelError, Results, get_preset, simulate
+
+EVIDENCE_DIR = Path(__file__).with_name("evidence")
+#: Virtual patients that are a preset plus overrides (not rows).
+PATIENTS_FILE = "patients.json"
+#: Default tolerance: each change within ±35 % of the reported change (issue 12).
+DEFAULT_TOLERANCE = 0.35
+UNSOURCED = "UNSOURCED"
+KINDS = ("relative", "absolute", "value", "unchanged", "up", "down", "at_most", "at_least",
+         "per_step")
+
+
+class EvidenceError(ValueError):
+    """An evidence file or row that cannot be read or run."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One reported variable of a row."""
+
+    metric: str
+    kind: str
+    before: float | None = None
+    after: float | None = None
+    band: float | None = None
+    reported_as: str = ""
+    unit: str = ""
+    role: str = "check"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One published effect and the virtual patient that stands in for its population."""
+
+    id: str
+    intervention: str
+    title: str
+    patient: str
+    overrides: dict[str, float]
+    steps: tuple[InterventionStep, ...]
+    variables: tuple[Variable, ...]
+    source: str
+    tolerance: float = DEFAULT_TOLERANCE
+    regulation: str = "acute"
+    ramp: dict | None = None
+    notes: str = ""
+    file: str = ""
+
+    @property
+    def sourced(self) -> bool:
+        return bool(self.source.strip()) and not self.source.strip().upper().startswith(
+            UNSOURCED)
+
+
+@dataclass
+class VariableResult:
+    """A variable judged: what the source reports, what the model gives."""
+
+    variable: Variable
+    expected: str
+    got: str
+    passed: bool
+    got_value: float = float("nan")
+
+
+@dataclass
+class RowResult:
+    """A row run against the model."""
+
+    row: Row
+    status: str  # 'pass', 'fail', 'unsourced'
+    variables: list[VariableResult] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_dict(self) -> dict:
+        return {"id": self.row.id, "intervention": self.row.intervention,
+                "title": self.row.title, "patient": self.row.patient,
+                "source": self.row.source, "status": self.status, "message": self.message,
+                "tolerance": self.row.tolerance, "regulation": self.row.regulation,
+                "variables": [{"metric": v.variable.metric,
+                               "reported_as": v.variable.reported_as or v.variable.metric,
+                               "kind": v.variable.kind, "role": v.variable.role,
+                               "expected": v.expected, "got": v.got, "passed": v.passed}
+                              for v in self.variables]}
+
+
+# ------------------------------------------------------------------ loading
+def _float(path: str, what: str, value) -> float | None:
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise EvidenceError(f"{path}: {what} = {value!r} is not a number") from None
+    if not np.isfinite(x):
+        raise EvidenceError(f"{path}: {what} = {value!r} is not finite")
+    return x
+
+
+def _variable(where: str, d: dict) -> Variable:
+    if not isinstance(d, dict) or "metric" not in d or "kind" not in d:
+        raise EvidenceError(f"{where}: each variable needs 'metric' and 'kind'")
+    kind = d["kind"]
+    if kind not in KINDS:
+        raise EvidenceError(f"{where}: variable {d['metric']!r} has unknown kind {kind!r}; "
+                            f"one of {', '.join(KINDS)}")
+    v = Variable(str(d["metric"]), kind, _float(where, "before", d.get("before")),
+                 _float(where, "after", d.get("after")), _float(where, "band", d.get("band")),
+                 str(d.get("reported_as", "")), str(d.get("unit", "")),
+                 str(d.get("role", "check")))
+    need = {"relative": ("before", "after"), "absolute": ("before", "after"),
+            "value": ("after",), "at_most": ("after",), "at_least": ("after",),
+            "per_step": ("after",), "unchanged": ("band",)}.get(kind, ())
+    for key in need:
+        if getattr(v, key) is None:
+            raise EvidenceError(f"{where}: variable {v.metric!r} of kind {kind!r} needs "
+                                f"{key!r}")
+    if kind == "relative" and v.before == 0:
+        raise EvidenceError(f"{where}: variable {v.metric!r}: a relative change needs a "
+                            f"non-zero 'before'")
+    return v
+
+
+def load_file(path: Path) -> list[Row]:
+    """The rows of one evidence file; raises :class:`EvidenceError` naming the file and the
+    problem.
+
+    Examples
+    --------
+    >>> rows = load_file(EVIDENCE_DIR / "inotrope.json")
+    >>> rows[0].intervention
+    'inotrope'
+    """
+    name = Path(path).name
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvidenceError(f"{name}: cannot be read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise EvidenceError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+        raise EvidenceError(f"{name}: expected an object with a list 'rows'")
+    intervention = str(data.get("intervention", Path(path).stem))
+    rows = []
+    for k, d in enumerate(data["rows"]):
+        where = f"{name} row {k + 1}"
+        if not isinstance(d, dict) or "id" not in d:
+            raise EvidenceError(f"{where}: a row needs an 'id'")
+        where = f"{name} row {d['id']!r}"
+        for key in ("patient", "steps", "variables"):
+            if key not in d:
+                raise EvidenceError(f"{where}: missing {key!r}")
+        try:
+            steps = tuple(InterventionStep(str(s["name"]),
+                                           {k2: float(v) for k2, v in
+                                            s.get("settings", {}).items()})
+                          for s in d["steps"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise EvidenceError(f"{where}: each step needs a 'name' and numeric "
+                                f"'settings'") from None
+        variables = tuple(_variable(where, v) for v in d["variables"])
+        if not variables:
+            raise EvidenceError(f"{where}: no variable to check")
+        ramp = d.get("ramp")
+        if ramp is not None and not {"setting", "from", "to", "step"} <= set(ramp):
+            raise EvidenceError(f"{where}: 'ramp' needs setting, from, to, step")
+        overrides = {k2: _float(where, k2, v) for k2, v in d.get("overrides", {}).items()}
+        rows.append(Row(str(d["id"]), str(d.get("intervention", intervention)),
+                        str(d.get("title", d["id"])), str(d["patient"]), overrides, steps,
+                        variables, str(d.get("source", "")),
+                        _float(where, "tolerance", d.get("tolerance", DEFAULT_TOLERANCE)),
+                        str(d.get("regulation", "acute")), ramp, str(d.get("notes", "")),
+                        name))
+    return rows
+
+
+def load_rows(directory: Path | None = None) -> list[Row]:
+    """Every row of every evidence file (sorted by file name)."""
+    folder = directory or EVIDENCE_DIR
+    rows: list[Row] = []
+    for path in sorted(Path(folder).glob("*.json")):
+        if path.name != PATIENTS_FILE:
+            rows += load_file(path)
+    ids = [r.id for r in rows]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise EvidenceError(f"duplicate evidence row ids: {', '.join(dup)}")
+    return rows
+
+
+# ------------------------------------------------------------------ running
+def derived_metrics(r: Results) -> dict[str, float]:
+    """Metrics of a one-member result plus quantities studies report that the engine does
+    not: systemic vascular resistance (MAP − CVP)/CO in mmHg·min/L and LV dP/dtmax in
+    mmHg/s."""
+    m = {k: float(v[0]) for k, v in r.metrics.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["SVR"] = (m["MAP"] - m["CVP"]) / m["CO"]
+    p = r.series["p_LV"][0]
+    dt = float(r.time[0, 1] - r.time[0, 0])
+    m["dPdt_max"] = float(np.max(np.diff(np.append(p, p[0]))) / dt)
+    return m
+
+
+def _simulate(model, P, warm, what: str, regulated_on: Results | None = None
+              ) -> tuple[Results, dict[str, float]]:
+    r = simulate(model, P, warm_start=warm)
+    if regulated_on is not None and r.ok[0]:
+        r = regulate(model, P, regulated_on, acute=r).results
+    if not r.ok[0]:
+        raise EvidenceError(f"{what}: no periodic state ({'; '.join(r.errors()) or 'failed'})")
+    return r, derived_metrics(r)
+
+
+def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: float,
+           per_step: float | None) -> VariableResult:
+    if v.metric not in after:
+        raise EvidenceError(f"unknown metric {v.metric!r}")
+    b, a = base[v.metric], after[v.metric]
+    rel = a / b - 1.0 if b != 0 else float("nan")
+    u = f" {v.unit}" if v.unit else ""
+    if v.kind in ("relative", "absolute"):
+        exp = v.after / v.before - 1.0 if v.kind == "relative" else v.after - v.before
+        got = rel if v.kind == "relative" else a - b
+        ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
+        if v.kind == "relative":
+            return VariableResult(v, f"{v.before:g} → {v.after:g}{u} ({100 * exp:+.0f} %)",
+                                  f"{b:.3g} → {a:.3g} ({100 * got:+.0f} %)", bool(ok), a)
+        return VariableResult(v, f"{v.before:g} → {v.after:g}{u} ({exp:+.3g})",
+                              f"{b:.3g} → {a:.3g} ({got:+.3g})", bool(ok), a)
+    if v.kind == "value":
+        ok = abs(a - v.after) <= tol * abs(v.after)
+        return VariableResult(v, f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{a:.3g}", bool(ok), a)
+    if v.kind == "unchanged":
+        ok = abs(rel) <= v.band
+        return VariableResult(v, f"~= (within ±{100 * v.band:.0f} %)",
+                              f"{b:.3g} → {a:.3g} ({100 * rel:+.0f} %)", bool(ok), a)
+    if v.kind in ("up", "down"):
+        band = 0.01 if v.band is None else v.band
+        ok = rel > band if v.kind == "up" else rel < -band
+        arrow = "↑" if v.kind == "up" else "↓"
+        return VariableResult(v, f"{arrow} (by more than {100 * band:.0f} %)",
+                              f"{b:.3g} → {a:.3g} ({100 * rel:+.0f} %)", bool(ok), a)
+    if v.kind in ("at_most", "at_least"):
+        ok = a <= v.after if v.kind == "at_most" else a >= v.after
+        sign = "≤" if v.kind == "at_most" else "≥"
+        return VariableResult(v, f"{sign} {v.after:g}{u}", f"{a:.3g}", bool(ok), a)
+    # per_step
+    exp = v.after
+    got = per_step if per_step is not None else float("nan")
+    ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
+    return VariableResult(v, f"{exp:+g}{u} per step", f"{got:+.3g} per step", bool(ok), a)
+
+
+def run_row(row: Row, regulation: str | None = None) -> RowResult:
+    """Run one row (in its own regulation mode unless ``regulation`` is given); never raises
+    for a row that cannot be run (it fails, named)."""
+    if regulation is not None:
+        row = replace(row, regulation=check_mode(regulation))
+    try:
+        return _run_row(row)
+    except (EvidenceError, InterventionError, ModelError, KeyError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        return RowResult(row, "fail", [], f"{row.id}: {msg}")
+
+
+def virtual_patients(directory: Path | None = None) -> dict[str, dict]:
+    """Named virtual patients beyond the presets: name → {preset, overrides, description}."""
+    path = Path(directory or EVIDENCE_DIR) / PATIENTS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["patients"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EvidenceError(f"{PATIENTS_FILE}: cannot be read ({exc})") from None
+    return data
+
+
+def patient_values(name: str, directory: Path | None = None):
+    """(preset, parameter values) of a virtual patient: a preset or a named patient.
+
+    Examples
+    --------
+    >>> preset, values = patient_values("hfref_decompensated")
+    >>> preset.name, values["HR"]
+    ('hfref', 95.0)
+    """
+    extra = virtual_patients(directory)
+    if name in extra:
+        d = extra[name]
+        preset = get_preset(str(d["preset"]))
+        values = dict(preset.values)
+        values.update({k: float(v) for k, v in d.get("overrides", {}).items()})
+        return preset, values
+    try:
+        preset = get_preset(name)
+    except ModelError:
+        raise EvidenceError(f"unknown virtual patient {name!r}: neither a preset nor in "
+                            f"{PATIENTS_FILE}") from None
+    return preset, dict(preset.values)
+
+
+def _run_row(row: Row) -> RowResult:
+    preset, values = patient_values(row.patient)
+    model = preset.model
+    values.update(row.overrides)
+    try:
+        p0 = model.vector(values)
+    except ModelError as exc:
+        raise EvidenceError(f"virtual patient {row.patient!r}: {exc}") from None
+    base_r, base = _simulate(model, p0, None, f"virtual patient {row.patient!r}")
+    reg = base_r if check_mode(row.regulation) == "regulated" else None
+    per_step: dict[str, float] = {}
+    if row.ramp is None:
+        P = apply_scenario(model, p0, Scenario(row.id, row.steps), point=True)
+        _, after = _simulate(model, P, base_r.final_state,
+                             f"virtual patient {row.patient!r} after {row.title}", reg)
+    else:
+        r0, r1, dr = (float(row.ramp[k]) for k in ("from", "to", "step"))
+        speeds = np.arange(r0, r1 + 0.5 * dr, dr)
+        runs, warm = [], base_r.final_state
+        for sp in speeds:
+            steps = tuple(InterventionStep(s.name, {**s.settings, row.ramp["setting"]: sp})
+                          for s in row.steps)
+            P = apply_scenario(model, p0, Scenario(row.id, steps), point=True)
+            r, m = _simulate(model, P, warm, f"virtual patient {row.patient!r} at "
+                             f"{row.ramp['setting']} = {sp:g}", reg)
+            warm = r.final_state
+            runs.append(m)
+        after = runs[-1]
+        base_step = runs[0]
+        for key in after:
+            per_step[key] = (after[key] - base_step[key]) / (len(speeds) - 1)
+    results = [_judge(v, base, after, row.tolerance, per_step.get(v.metric))
+               for v in row.variables]
+    decisive = [x for x in results if x.variable.role != "input"]
+    if not decisive:
+        raise EvidenceError("every variable is an input: nothing is checked")
+    ok = all(x.passed for x in decisive)
+    failed = [x.variable.reported_as or x.variable.metric for x in decisive if not x.passed]
+    status = ("unsourced" if not row.sourced else "pass" if ok else "fail")
+    msg = "" if ok else f"outside tolerance: {', '.join(failed)}"
+    return RowResult(row, status, results, msg)
+
+
+def run_evidence(rows: Iterable[Row] | None = None,
+                 progress: Callable[[float, str], None] | None = None,
+                 regulation: str | None = None) -> list[RowResult]:
+    """Run every row (all files by default), each in its own regulation mode unless
+    ``regulation`` ('acute' or 'regulated') is given."""
+    rows = list(load_rows() if rows is None else rows)
+    out = []
+    for k, row in enumerate(rows):
+        if progress is not None:
+            progress(k / max(len(rows), 1), f"evidence row {row.id}")
+        out.append(run_row(row, regulation))
+    return out
+
+
+def pass_rate(results: Iterable[RowResult]) -> tuple[int, int, int]:
+    """(passed, failed, unsourced) rows."""
+    results = list(results)
+    return (sum(r.status == "pass" for r in results), sum(r.status == "fail" for r in results),
+            sum(r.status == "unsourced" for r in results))
