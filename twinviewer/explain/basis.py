@@ -61,6 +61,8 @@ class ParameterBasis:
     def state(self) -> str:
         """Exactly one of 'measured', 'derived from images', 'calibrated', 'prior' — the
         source of the value this twin uses, whatever kind of quantity it is."""
+        if self.source is Source.MEASURED and self.kind is not None:
+            return "prior"  # no instrument measures it: a record saying so is not believed
         return {Source.MEASURED: "measured", Source.IMAGE_DERIVED: "derived from images",
                 Source.CALIBRATED: "calibrated"}.get(self.source, "prior")
 
