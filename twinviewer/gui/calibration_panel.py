@@ -338,6 +338,12 @@ def _summary_html(r: CalibrationResult) -> str:
         parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
                      "headline predictions): " + ", ".join(
                          f"{s.label} ({s.variance_reduction:.0%})" for s in ident.suggestions))
+    shown = r.unmeasured_predictions()
+    if shown:
+        parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
+                     "model discrepancy): " + ", ".join(
+                         f"{k} {_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}"
+                         for k, (med, lo, hi, unit) in shown.items()))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
                      "(|z| &gt; 2)</b>: " + "; ".join(r.misfits) + "</span>")

@@ -233,6 +233,14 @@ class CalibrationResult:
         return (f"all {len(rows)} measurements within |z| ≤ {Z_FLAG:g} (worst: {worst.name}, "
                 f"z {worst.z:+.1f})")
 
+    def unmeasured_predictions(self) -> dict[str, tuple[float, float, float, str]]:
+        """Headline outputs not measured that have a learned discrepancy term: name →
+        (median, 5 %, 95 %, unit) of :meth:`predictive`."""
+        measured = {QUANTITY_BY_NAME[m.name].target for m in self.measurements}
+        return {k: (*self.predictive(k), _unit(k)) for k in KEY_OUTPUTS
+                if k in self.results.metrics and k in self.discrepancy.terms
+                and k not in measured}
+
     def predictive(self, name: str, level: float = 0.9) -> tuple[float, float, float]:
         """Median and interval of metric ``name`` for this patient: the posterior ensemble,
         plus the learned model discrepancy if ``name`` was not measured (see
@@ -279,6 +287,8 @@ class CalibrationResult:
             "misfits": self.misfits,
             "discrepancy": {k: list(v) for k, v in self.discrepancy.terms.items()},
             "atypicality": self.atypicality,
+            "unmeasured_predictions": {k: list(v) for k, v in
+                                       self.unmeasured_predictions().items()},
         }
 
 
@@ -917,14 +927,11 @@ def format_report(r: CalibrationResult) -> str:
         lines.append(f"  (weakly informed, width ratio > {AT_PRIOR}: {', '.join(weak)})")
     lines.append(f"left at the prior (not informed by the data): {len(ident.at_prior)} "
                  "parameters")
-    shown = [k for k in KEY_OUTPUTS if k in r.results.metrics and k in r.discrepancy.terms
-             and k not in {QUANTITY_BY_NAME[m.name].target for m in r.measurements}]
+    shown = r.unmeasured_predictions()
     if shown:
         lines += ["", "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned "
                   "model discrepancy):"]
-        for k in shown:
-            med, lo, hi = r.predictive(k)
-            unit = _unit(k)
+        for k, (med, lo, hi, unit) in shown.items():
             lines.append(f"  {k:<12} {med:.4g} ({lo:.4g}–{hi:.4g}) {unit}")
     for m in r.misfits:
         lines.append(f"MISFIT (|z| > {Z_FLAG:g}): {m}")
