@@ -74,8 +74,9 @@ class CoverageRow:
     output: str
     patients: int
     coverage: float
-    width_ratio: float  # median posterior-predictive / prior-predictive 90 % width
+    width_ratio: float  # median posterior-predictive / prior-predictive 90 % width (both ⊕ δ)
     raw_coverage: float  # the ensemble alone, without the discrepancy term
+    raw_prior_ratio: float = float("nan")  # posterior-predictive ⊕ δ / bare prior ensemble
 
 
 def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: int,
@@ -94,7 +95,7 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
     for setting in dict.fromkeys(r.setting for r in records):
         recs = [r for r in records if r.setting == setting]
         for o in outputs:
-            hit, raw, ratio = [], [], []
+            hit, raw, ratio, ratio0 = [], [], [], []
             for i, r in enumerate(recs):
                 t = r.truth[o]
                 lo, hi = _interval(r.posterior[o], o, disc, i, r.atypicality)
@@ -103,8 +104,11 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
                 hit.append(lo <= t <= hi)
                 raw.append(rlo <= t <= rhi)
                 ratio.append((hi - lo) / (phi - plo) if phi > plo else np.nan)
+                qlo, qhi = _interval(r.prior[o], o, None, i)
+                ratio0.append((hi - lo) / (qhi - qlo) if qhi > qlo else np.nan)
             rows.append(CoverageRow(setting, o, len(recs), float(np.mean(hit)),
-                                    float(np.nanmedian(ratio)), float(np.mean(raw))))
+                                    float(np.nanmedian(ratio)), float(np.mean(raw)),
+                                    float(np.nanmedian(ratio0))))
     return rows
 
 
@@ -115,15 +119,17 @@ def overall(rows: Sequence[CoverageRow], setting: str) -> float:
 
 
 def format_table(rows: Sequence[CoverageRow]) -> str:
-    """The coverage table as Markdown (one line per setting, per-output cells)."""
+    """The coverage table as Markdown: per setting and output, coverage with the discrepancy
+    term (raw: the bare ensemble; w: median 90 % width of the posterior predictive over the
+    prior predictive with the same term / over the bare prior ensemble)."""
     outputs = list(dict.fromkeys(r.output for r in rows))
     head = ("| setting | patients | " + " | ".join(outputs) + " | all outputs |\n|"
             + "---|" * (len(outputs) + 3))
     lines = [head]
     for setting in dict.fromkeys(r.setting for r in rows):
         sel = {r.output: r for r in rows if r.setting == setting}
-        cells = [f"{sel[o].coverage:.0%} (raw {sel[o].raw_coverage:.0%}, "
-                 f"w {sel[o].width_ratio:.2f})" for o in outputs]
+        cells = [f"{sel[o].coverage:.0%} (raw {sel[o].raw_coverage:.0%}; w {sel[o].width_ratio:.2f}"
+                 f" / {sel[o].raw_prior_ratio:.2f})" for o in outputs]
         n = next(iter(sel.values())).patients
         lines.append(f"| {setting} | {n} | " + " | ".join(cells)
                      + f" | {overall(rows, setting):.1%} |")

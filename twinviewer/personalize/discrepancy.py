@@ -67,13 +67,19 @@ TEST_SEED = 2026
 DRAWS = 16
 
 #: Learned terms ``output → (a_o absolute SD in the output's unit, r_o relative SD, k_o
-#: growth with atypicality)`` from :func:`learn` on the training patients (notes/calib.md).
+#: growth with atypicality)`` from :func:`learn` on the training patients: 80 per setting,
+#: seed TRAIN_SEED, 48 members, standard set (notes/calib.md). LVEDP and LAP need large
+#: terms: the Regazzoni loop's filling pressures sit ~8 mmHg above this model's for the same
+#: volumes and cuff pressures, and nothing in the standard set can tell the two apart.
+#: Re-learn after any change of the model's equations:
+#:   python -m twinviewer.personalize.coverage --patients 80 --seed 11 --out train.pkl
+#:   python -m twinviewer.personalize.discrepancy train.pkl
 LEARNED: dict[str, tuple[float, float, float]] = {
-    "LVEDP": (1.0, 0.25, 0.0),
-    "LAP": (1.0, 0.25, 0.0),
-    "PASP": (1.5, 0.12, 0.0),
-    "SW": (0.03, 0.15, 0.0),
-    "CO": (0.1, 0.10, 0.0),
+    "LVEDP": (0.7387, 0.8185, 0.5),
+    "LAP": (0.7023, 0.67, 0.0),
+    "PASP": (0.1146, 0.0496, 1.0),
+    "SW": (0.0119, 0.135, 0.1),
+    "CO": (0.0293, 0.0606, 1.0),
 }
 
 
@@ -136,37 +142,45 @@ K_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 
 
 def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] = (0.85, 0.95),
-          floor_fraction: float = 0.1) -> dict[str, tuple[float, float, float]]:
-    """Fit ``(a_o, r_o, k_o)`` per output on training records of several settings.
+          floor_fraction: float = 0.1, sweeps: int = 3) -> dict[str, tuple[float, float, float]]:
+    """Fit ``(a_o, r_o, k_o)`` for every output jointly on training records of several settings.
 
-    ``records`` are :class:`~twinviewer.personalize.coverage.Record`. For each output the
-    grid :data:`R_GRID` × :data:`K_GRID` is searched for the term whose *worst* setting is
-    closest to the ``band`` of coverage (minimax over settings; ties go to the narrower
-    term). ``a_o`` is ``floor_fraction`` × r_o × the median true value (a floor for values
-    near zero).
+    ``records`` are :class:`~twinviewer.personalize.coverage.Record`. The objective is the
+    acceptance bar — in every setting the coverage over all judged outputs lies in ``band`` —
+    as the summed distance of each setting's coverage to the band, plus the mean over outputs
+    of each (setting, output) cell's distance, so that one output's over-coverage cannot buy
+    another's under-coverage. Coordinate descent over the outputs, each over the grid
+    :data:`R_GRID` × :data:`K_GRID`; ties go to the narrower term. ``a_o`` is
+    ``floor_fraction`` × r_o × the median true value (a floor for values near zero).
     """
     settings = list(dict.fromkeys(r.setting for r in records))
-    out = {}
+    idx = {s: np.array([r.setting == s for r in records]) for s in settings}
+    terms: dict[str, list[tuple[float, float, float]]] = {}
+    cells: dict[str, np.ndarray] = {}  # output → (terms, settings) coverage
     for o in outputs:
-        by = {s: [r for r in records if r.setting == s] for s in settings}
         scale = float(np.median([abs(r.truth[o]) for r in records]))
-        best = None
-        for k in K_GRID:
-            for r in R_GRID:
-                term = (floor_fraction * r * scale, r, k)
-                cov = []
-                for s in settings:
-                    recs = by[s]
-                    cov.append(_hits([x.truth[o] for x in recs], [x.posterior[o] for x in recs],
-                                     [x.atypicality for x in recs], o, term).mean())
-                miss = max(max(band[0] - c, c - band[1], 0.0) for c in cov)
-                key = (round(miss, 3), r * (1 + k))
-                if best is None or key < best[0]:
-                    best = (key, term, cov)
-                if r > 0 and k == 0.0 and min(cov) > band[1]:
-                    break  # wider only over-covers further
-        out[o] = tuple(round(float(v), 4) for v in best[1])
-    return out
+        truth = [r.truth[o] for r in records]
+        ens = [r.posterior[o] for r in records]
+        atyp = [r.atypicality for r in records]
+        terms[o] = [(floor_fraction * r * scale, r, k) for k in K_GRID for r in R_GRID
+                    if not (r == 0.0 and k > 0.0)]
+        cells[o] = np.array([[h[idx[s]].mean() for s in settings]
+                             for h in (_hits(truth, ens, atyp, o, t) for t in terms[o])])
+
+    def miss(c: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum(band[0] - c, c - band[1]), 0.0)
+
+    def objective(ch: dict[str, int]) -> tuple[float, float]:
+        cov = np.array([cells[o][ch[o]] for o in outputs])  # (outputs, settings)
+        value = miss(cov.mean(axis=0)).sum() + miss(cov).sum() / len(outputs)
+        width = sum(terms[o][ch[o]][1] * (1 + terms[o][ch[o]][2]) for o in outputs)
+        return round(float(value), 4), width
+
+    choice = {o: 0 for o in outputs}  # start from no discrepancy
+    for _ in range(sweeps):
+        for o in outputs:
+            choice[o] = min(range(len(terms[o])), key=lambda t: objective({**choice, o: t}))
+    return {o: tuple(round(float(v), 4) for v in terms[o][choice[o]]) for o in outputs}
 
 
 def _main() -> int:
