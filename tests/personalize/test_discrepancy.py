@@ -19,10 +19,14 @@ from twinviewer.twins import twin_from_preset
 
 def test_term_grows_with_atypicality_and_is_zero_where_not_learned():
     d = Discrepancy({"LVEDP": (1.0, 0.2, 1.0)})
-    assert d.sd("LVEDP", 10.0) == pytest.approx(np.hypot(1.0, 2.0))
-    assert d.sd("LVEDP", 10.0, atypicality=0.5) == pytest.approx(d.sd("LVEDP", 10.0))
-    assert d.sd("LVEDP", 10.0, atypicality=5.0) == pytest.approx(np.hypot(1, 2) * np.sqrt(5))
-    assert d.sd("MAP", 90.0) == 0.0
+    assert d.scale("LVEDP") == pytest.approx((1.0, 0.2))
+    assert d.scale("LVEDP", atypicality=0.5) == pytest.approx((1.0, 0.2))
+    assert d.scale("LVEDP", atypicality=5.0) == pytest.approx((np.sqrt(5), 0.2 * np.sqrt(5)))
+    assert d.scale("MAP") == (0.0, 0.0)
+    # relative (log-normal) part: the spread of log(x) grows by the log-SD
+    x = np.full(200, 10.0)
+    y = Discrepancy({"LVEDP": (0.0, 0.2, 0.0)}).predictive_samples("LVEDP", x)
+    assert np.log(y).std() == pytest.approx(0.2, rel=0.05) and (y > 0).all()
     x = np.linspace(5, 10, 40)
     assert np.array_equal(d.predictive_samples("MAP", x), x)
 
