@@ -11,6 +11,7 @@ identifiability summary. The twin before calibration is never modified.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -92,6 +93,7 @@ class CalibrationPanel(QWidget):
         self.status = QLabel("Calibrates the twin to the measurements stored in it (enter them "
                              "in the Measurements panel and Apply).")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
         top = QHBoxLayout()
         for w in (self.members, self.seed, self.prior, self.calibrate_button,
                   self.cancel_button, self.apply_button):
@@ -320,7 +322,7 @@ def _summary_html(r: CalibrationResult) -> str:
     ident = r.identifiability
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
              f"{r.convergence.message}.",
-             f"<b>Prior</b>: {r.prior_choice.describe()}."]
+             f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}."]
     if r.calibrated:
         learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(
@@ -346,13 +348,14 @@ def _summary_html(r: CalibrationResult) -> str:
                          for k, (med, lo, hi, unit) in shown.items()))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
-                     "(|z| &gt; 2)</b>: " + "; ".join(r.misfits) + "</span>")
+                     "(|z| &gt; 2)</b>: " + "; ".join(html.escape(m) for m in r.misfits)
+                     + "</span>")
     else:
-        parts.append(f"<b>Fit</b>: {r.status_line()}")
+        parts.append(f"<b>Fit</b>: {html.escape(r.status_line())}")
     for d in r.divergence:
         parts.append(f"<span style='color:#a00000'><b>Divergence since the last visit</b>: "
-                     f"{d}</span>")
+                     f"{html.escape(d)}</span>")
     if r.from_previous:
         parts.append("<i>No divergence flag does not mean all is well.</i>")
-    parts += [f"<span style='color:#8a5a00'>⚠ {w}</span>" for w in r.warnings]
+    parts += [f"<span style='color:#8a5a00'>⚠ {html.escape(w)}</span>" for w in r.warnings]
     return "<br>".join(parts)

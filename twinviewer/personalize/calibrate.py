@@ -231,7 +231,7 @@ class CalibrationResult:
                                                for r in self.flagged))
         worst = max(rows, key=lambda r: abs(r.z))
         return (f"all {len(rows)} measurements within |z| ≤ {Z_FLAG:g} (worst: {worst.name}, "
-                f"z {worst.z:+.1f})")
+                f"z {worst.z:+.2f})")
 
     def unmeasured_predictions(self) -> dict[str, tuple[float, float, float, str]]:
         """Headline outputs not measured that have a learned discrepancy term: name →
