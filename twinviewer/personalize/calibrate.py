@@ -10,7 +10,9 @@ Method
    :mod:`~twinviewer.personalize.quantities`). A measurement that follows from others
    (LVEF and LVSV when LVEDV and LVESV are given) is shown but not counted twice.
 2. **Prior ensemble**: every other parameter with a proper prior is free; members are drawn
-   from the model priors centred on the twin's values (scrambled Sobol' through the prior
+   from the model priors centred on the preset of the patient's disease, chosen from the
+   measurements (:mod:`~twinviewer.personalize.disease`; the user may override it) or on the
+   twin's own values (scrambled Sobol' through the prior
    quantiles, :func:`~twinviewer.physiology.sample_prior`), or — for a later visit of a
    living twin — taken from the previous visit's posterior with a random-walk *drift* of
    ``drift`` prior SDs (parameters may change between visits).
@@ -28,8 +30,11 @@ Method
    would need 10–100× more model runs; ABC would need a tolerance that biases the spread.
    Its limitation: for strongly non-linear, multi-modal posteriors it is an approximation
    (the honesty test in ``tests/personalize`` measures its coverage).
-5. **Report**: fit table (measured beside predicted median and 90 % interval, |z| > 3
-   flagged), identifiability (posterior/prior 90 % width ratio, correlations, parameters left
+5. **Report**: fit table (measured beside predicted median and 90 % interval; a measurement
+   the posterior predictive misses by |z| > 2 is flagged, by |z| > 3 it is *not reproduced*
+   and :func:`updated_twin` refuses to apply the calibration unless the misfit is accepted),
+   unmeasured predictions with the learned model discrepancy
+   (:mod:`~twinviewer.personalize.discrepancy`), identifiability (posterior/prior 90 % width ratio, correlations, parameters left
    at the prior, the unmeasured measurements expected to reduce posterior variance most),
    convergence, and provenance for every parameter.
 
