@@ -34,9 +34,9 @@ Method
    the posterior predictive misses by |z| > 2 is flagged, by |z| > 3 it is *not reproduced*
    and :func:`updated_twin` refuses to apply the calibration unless the misfit is accepted),
    unmeasured predictions with the learned model discrepancy
-   (:mod:`~twinviewer.personalize.discrepancy`), identifiability (posterior/prior 90 % width ratio, correlations, parameters left
-   at the prior, the unmeasured measurements expected to reduce posterior variance most),
-   convergence, and provenance for every parameter.
+   (:mod:`~twinviewer.personalize.discrepancy`), identifiability (posterior/prior 90 % width
+   ratio, correlations, parameters left at the prior, the unmeasured measurements expected
+   to reduce posterior variance most), convergence, and provenance for every parameter.
 
 The input twin is never modified; :func:`updated_twin` returns a new one.
 """
