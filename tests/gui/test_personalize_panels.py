@@ -178,3 +178,16 @@ def test_prior_is_chosen_from_the_measurements_and_can_be_overridden(qtbot, stat
     qtbot.waitUntil(lambda: job.finished, timeout=60000)
     qtbot.waitUntil(lambda: panel.result.prior_choice.overridden, timeout=5000)
     assert "healthy prior (chosen by the user)" in panel.summary.text()
+
+
+def test_measurements_panel_names_the_prior_they_choose(qtbot, state):
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    assert "Calibration prior (auto): healthy prior" in panel.messages.text()
+    set_cell(panel, 2, 0, "AVA")
+    set_cell(panel, 2, 1, "0.7")
+    set_cell(panel, 2, 2, "cm^2")
+    set_cell(panel, 2, 3, "0.1")
+    assert "severe_as prior (chosen: aortic stenosis: AVA 0.7 cm² &lt; 1.5 cm²)" in \
+        panel.messages.text() or "severe_as prior (chosen: aortic stenosis: AVA 0.7" in \
+        panel.messages.text()
