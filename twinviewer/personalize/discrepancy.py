@@ -71,7 +71,7 @@ DRAWS = 16
 #: Learned terms ``output → (a_o absolute SD in the output's unit, r_o log-SD, k_o growth
 #: with atypicality)`` from :func:`learn` on the training patients: 80 per setting,
 #: seed TRAIN_SEED, 48 members, standard set (notes/calib.md). LVEDP and LAP need large
-#: terms: the Regazzoni loop's filling pressures sit ~8 mmHg above this model's for the same
+#: terms: the Regazzoni loop's filling pressures sit ~7 mmHg above this model's for the same
 #: volumes and cuff pressures, and nothing in the standard set can tell the two apart.
 #: Re-learn after any change of the model's equations:
 #:   python -m twinviewer.personalize.coverage --patients 80 --seed 11 --out train.pkl
