@@ -39,7 +39,7 @@ We use the third. ``a_o`` and ``r_o`` are fitted by :func:`learn` on *training* 
 (seeds :data:`TRAIN_SEED`) and written into :data:`LEARNED`; the coverage test and the full
 coverage table use patients from different seeds (:data:`TEST_SEED`), so nothing is tested on
 the patients it was learned on. The term is symmetric: a bias learned from one structure
-(Regazzoni's lower filling pressures, say) would shift the predictions of every patient, and
+(Regazzoni's higher filling pressures, say) would shift the predictions of every patient, and
 nothing tells which structure a patient's heart resembles. Measured outputs keep the
 calibration's own model-error term (:mod:`~twinviewer.personalize.quantities`) and get no
 discrepancy: the data speak for them.

@@ -25,8 +25,8 @@ The settings are built only from parameter names and priors that the default mod
 (``SYS.Z_AO``, ``*.L_*``, ``*.TC``, ``*.TR``), so they keep working when its equations change.
 
 >>> truth = patients("own", 3, seed=1)
->>> truth.ok.all()
-True
+>>> bool(truth.ok.all()), len(truth.structure)
+(True, 3)
 """
 
 from __future__ import annotations
