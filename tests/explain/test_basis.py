@@ -43,3 +43,29 @@ def test_unmeasurable_kinds():
     assert unmeasurable_kind("RV.EA").startswith("contractility")
     assert unmeasurable_kind("PUL.C_AR") == "compliance"
     assert unmeasurable_kind("HR") is None and unmeasurable_kind("AV.EOA") is None
+
+
+def test_each_parameter_has_exactly_one_state_after_calibration():
+    """Issue 12: HR and AVD were listed both as 'Calibrated' and 'Left at the prior'."""
+    from twinviewer.personalize import calibrate, updated_twin
+
+    twin = twin_from_preset("healthy", n=1)
+    ms = [Measurement("HR", 66, "bpm", 2, "ECG"), Measurement("SBP", 128, "mmHg", 8, "cuff"),
+          Measurement("DBP", 80, "mmHg", 6, "cuff"),
+          Measurement("LVEDV", 150, "mL", 8, "CT segmentation"),
+          Measurement("LVESV", 62, "mL", 6, "CT segmentation")]
+    r = calibrate(twin, ms, n=32, point_estimate=False)
+    new = updated_twin(twin, r)
+    model = model_of(new)
+    states = {b.name: b.state for b in parameter_basis(new, model)}
+    assert set(states.values()) <= {"measured", "derived from images", "calibrated", "prior"}
+    assert states["HR"] == "measured"
+    for p in r.calibrated:
+        assert states[p] in ("calibrated", "derived from images"), p
+    for p in r.identifiability.at_prior:
+        assert states[p] == "prior", p
+    assert not set(r.calibrated) & set(r.identifiability.at_prior)
+    # a stiffness recorded as "measured" is not believed
+    twin2 = _twin()
+    (b,) = parameter_basis(twin2, model_of(twin2), ["LV.EB"])
+    assert b.state == "prior"

@@ -32,10 +32,18 @@ def test_heart_rate_outside_context_and_prior():
 
 
 def test_unusual_parameter_and_implausible_value():
-    twin = twin_from_preset("severe_as", n=1)
     model = MODELS["four_chamber_eoa"]
+    healthy = twin_from_preset("healthy", n=1)
+    healthy.params[model.index("AV.EOA")] = 0.75
+    assert ("prior", "AV.EOA") in _kinds(validity_warnings(healthy, model))
+    # the severe-AS twin is judged against the AS prior: its AVA is the disease, not an outlier
+    twin = twin_from_preset("severe_as", n=1)
     w = validity_warnings(twin, model)
-    assert ("prior", "AV.EOA") in _kinds(w)
+    assert ("prior", "AV.EOA") not in _kinds(w)
+    twin.params[model.index("LV.EB")] *= 5
+    w = validity_warnings(twin, model)
+    assert ("prior", "LV.EB") in _kinds(w) and "severe_as" in next(
+        x.text for x in w if x.subject == "LV.EB")
     twin.params[model.index("SYS.R_AR")] = 10.0
     w = validity_warnings(twin, model)
     assert ("plausible", "SYS.R_AR") in _kinds(w)
@@ -47,7 +55,7 @@ def test_poor_fit_to_a_measurement():
     res = simulate_twin(twin)
     w = validity_warnings(twin, MODELS["four_chamber_eoa"], res, ["MAP"])
     fit = [x for x in w if x.kind == "fit"]
-    assert len(fit) == 1 and "150" in fit[0].text and "flagged above 3 σ" in fit[0].text
+    assert len(fit) == 1 and "150" in fit[0].text and "flagged above 2 σ" in fit[0].text
 
 
 def test_fit_checks_non_metric_measurements_too():
@@ -63,8 +71,8 @@ def test_fit_checks_non_metric_measurements_too():
 
 
 def test_fit_rule_is_the_calibrations():
-    """|z| > 3 with σ = SD ⊕ model error, as the fit table: a value 4 mmHg off with SD 1 is
-    not poor (the model error of MAP is ~5 mmHg), 20 mmHg off is."""
+    """|z| > 2 with σ = spread ⊕ SD ⊕ model error, as the fit table: a value 4 mmHg off with
+    SD 1 is not poor (the model error of MAP is ~5 mmHg), 20 mmHg off is."""
     from twinviewer.personalize import fit_check, predict
 
     twin = twin_from_preset("healthy", n=1)
@@ -90,6 +98,30 @@ def test_posterior_pushed_against_bound():
     assert ("bound", "SYS.R_AR") in _kinds(w) and ("bound", "LV.EB") in _kinds(w)
     twin.ensemble_kind = "prior"
     assert not any(x.kind == "bound" for x in validity_warnings(twin, model))
+
+
+def test_bound_judged_on_the_posteriors_own_spread():
+    """Issue 12: RV.EB 0.007–0.021 is not 'at its plausible bound (0.003–1)'."""
+    twin = twin_from_preset("healthy", n=60)
+    model = MODELS["four_chamber_eoa"]
+    twin.ensemble_kind = "posterior"
+    j = model.index("RV.EB")
+    twin.ensemble[:, j] = np.geomspace(0.007, 0.021, 60)
+    w = [x for x in validity_warnings(twin, model) if x.subject == "RV.EB"]
+    assert not any(x.kind == "bound" and "plausible bound" in x.text for x in w), w
+    twin.ensemble[:, j] = np.geomspace(0.003, 0.006, 60)  # now it does reach 0.003
+    w = [x for x in validity_warnings(twin, model) if x.subject == "RV.EB"]
+    assert any("reaches its plausible bound 0.003" in x.text for x in w), w
+
+
+def test_no_prior_warning_for_a_measured_parameter():
+    from twinviewer.core.provenance import Provenance, Source
+
+    model = MODELS["four_chamber_eoa"]
+    twin = twin_from_preset("healthy", n=1)
+    twin.params[model.index("AV.EOA")] = 0.7
+    twin.provenance["AV.EOA"] = Provenance(Source.MEASURED, "AVA = 0.7 cm^2", ("AVA",))
+    assert ("prior", "AV.EOA") not in _kinds(validity_warnings(twin, model))
 
 
 def test_members_that_did_not_become_periodic():

@@ -130,3 +130,64 @@ def test_calibration_error_is_shown_in_the_panel(qtbot, state):
     qtbot.waitUntil(lambda: job.finished, timeout=30000)
     qtbot.waitUntil(lambda: "failed" in panel.status.text(), timeout=5000)
     assert "no measurements" in panel.status.text()
+
+
+def test_unreproducible_measurements_keep_the_twin_and_say_by_how_much(qtbot, state):
+    """Bad input: the twin cannot reproduce SBP 230 / DBP 40 / CO 2.0 together."""
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements.extend([M("SBP", 230, "mmHg", 5, "cuff"), M("DBP", 40, "mmHg", 5, "cuff"),
+                              M("CO", 2.0, "L/min", 0.2, "thermodilution")])
+    state.session.set_twin(twin)
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel.members.setValue(32)
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.finished, timeout=60000)
+    qtbot.waitUntil(lambda: "not applied" in panel.status.text(), timeout=5000)
+    text = panel.status.text()
+    assert state.twin is twin and twin.ensemble_kind == "prior"
+    assert "SBP measured 230" in text and "mmHg low" in text and "z = " in text
+    assert panel.apply_button.isVisible() or not panel.isVisible()
+    assert "Missed by the posterior predictive" in panel.summary.text()
+    panel.apply_anyway()
+    qtbot.waitUntil(lambda: state.twin is not twin, timeout=10000)
+    assert state.twin.ensemble_kind == "posterior"
+
+
+def _as_patient():
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements.extend([M("AVA", 0.7, "cm^2", 0.1, "echo"),
+                              M("SBP", 130, "mmHg", 8, "cuff")])
+    return twin
+
+
+def test_prior_is_chosen_from_the_measurements_and_can_be_overridden(qtbot, state):
+    state.session.set_twin(_as_patient())
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    assert panel.prior.itemText(0) == "prior: auto (severe_as)"
+    panel.members.setValue(32)
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.finished, timeout=60000)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=5000)
+    assert panel.result.prior_choice.preset == "severe_as"
+    assert "severe_as prior (chosen: aortic stenosis: AVA 0.7" in panel.summary.text()
+    state.session.set_twin(_as_patient())  # the same patient, calibrated afresh
+    panel.prior.setCurrentIndex(panel.prior.findData("healthy"))
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.finished, timeout=60000)
+    qtbot.waitUntil(lambda: panel.result.prior_choice.overridden, timeout=5000)
+    assert "healthy prior (chosen by the user)" in panel.summary.text()
+
+
+def test_measurements_panel_names_the_prior_they_choose(qtbot, state):
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    assert "Calibration prior (auto): healthy prior" in panel.messages.text()
+    set_cell(panel, 2, 0, "AVA")
+    set_cell(panel, 2, 1, "0.7")
+    set_cell(panel, 2, 2, "cm^2")
+    set_cell(panel, 2, 3, "0.1")
+    assert "severe_as prior (chosen: aortic stenosis: AVA 0.7 cm² &lt; 1.5 cm²)" in \
+        panel.messages.text() or "severe_as prior (chosen: aortic stenosis: AVA 0.7" in \
+        panel.messages.text()

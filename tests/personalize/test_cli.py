@@ -80,3 +80,21 @@ def test_calibrate_json_maps_non_finite_numbers_to_null(tmp_path, monkeypatch):
     assert data["fit"][0]["median"] is None and data["fit"][0]["z"] is None
     assert data["point"]["HR"] == 70.0 and data["correlations"] == [["a", "b", None]]
     assert data["n_members"] == 32
+
+
+def test_calibrate_chooses_the_disease_prior_and_accepts_an_override(tmp_path, capsys):
+    path = tmp_path / "as.json"
+    save_measurements([M("AVA", 0.7, "cm^2", 0.1, "echo"), M("SBP", 135, "mmHg", 8, "cuff")],
+                      path)
+    out = io.StringIO()
+    assert run_calibrate(parse(["--measurements", str(path), "-n", "32", "--json"]),
+                         out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["prior"]["preset"] == "severe_as" and not data["prior"]["overridden"]
+    assert data["status"].startswith(("all ", "1 of", "2 of"))
+    out = io.StringIO()
+    assert run_calibrate(parse(["--measurements", str(path), "-n", "32", "--prior",
+                                "healthy"]), out=out) == 0
+    assert "prior: healthy prior (chosen by the user)" in out.getvalue()
+    assert run_calibrate(parse(["--measurements", str(path), "--prior", "nope"])) == 2
+    assert "unknown prior 'nope'" in capsys.readouterr().err

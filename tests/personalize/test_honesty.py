@@ -1,63 +1,60 @@
-"""Honesty: do the posterior's 90 % intervals contain the truth about 90 % of the time?
+"""Honesty when the model is wrong (issue 12 item 4), at a reduced size for the CI gate.
 
-Synthetic patients are drawn from the model's own priors around the healthy preset (known
-parameters), measured with noise on a standard clinical set (cuff BP, HR, LVEDV/LVESV, CO),
-and calibrated. The 90 % intervals of outputs that were NOT measured (LVEDP, LAP, PASP, stroke
-work) must contain the truth in 80–97 % of cases. The calibration adds a model-error term to
-the measurement noise, so slight over-coverage is expected; under-coverage would mean the
-twin claims more certainty than it has.
+Synthetic patients of the four settings — (a) the model itself, (b) the structurally
+different ``regazzoni2022`` loop, (c) the default model with its structure perturbed, (d) a
+population twice as wide as the prior — are measured on the standard clinical set and
+calibrated; the 90 % intervals of the unmeasured outputs (LVEDP, LAP, PASP, stroke work, CO)
+with the learned model-discrepancy term must cover the truth. The patients use the *test*
+seed; the discrepancy term was learned on patients of another seed. The full size (100 per
+setting) is ``tests/benchmarks/test_bench_coverage.py``; its table is in notes/calib.md.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from twinviewer.core.measurement import Measurement
-from twinviewer.personalize import calibrate
-from twinviewer.physiology import simulate
-from twinviewer.twins import model_of, twin_from_preset
+from twinviewer.personalize.coverage import coverage_table, format_table, overall, run_setting
+from twinviewer.personalize.discrepancy import TEST_SEED, TRAIN_SEED, Discrepancy
+from twinviewer.personalize.synthetic import SETTINGS, UNMEASURED
 
-PATIENTS = 50
-MEMBERS = 48
-NOISE = {"HR": (2.0, "bpm"), "SBP": (6.0, "mmHg"), "DBP": (5.0, "mmHg"),
-         "LVEDV": (8.0, "mL"), "LVESV": (6.0, "mL"), "CO": (0.4, "L/min")}
-UNMEASURED = ("LVEDP", "LAP", "PASP", "SW")
+PATIENTS = 10
+MEMBERS = 32
 
 
-def synthetic_patients(twin, k, rng):
-    """(k, P) true parameters: independent draws from every proper prior (not Sobol')."""
-    model = model_of(twin)
-    truth = np.tile(twin.params, (k, 1))
-    for j, par in enumerate(model.parameters):
-        prior = par.prior.centred(twin.params[j])
-        if not prior.is_point_mass:
-            truth[:, j] = np.clip(prior.ppf(rng.uniform(0.002, 0.998, k)), *par.plausible)
-    return simulate(model, truth)
+@pytest.fixture(scope="module")
+def records():
+    assert TEST_SEED != TRAIN_SEED
+    out = []
+    for s in SETTINGS:
+        out += run_setting(s, PATIENTS, TEST_SEED, members=MEMBERS)
+    return out
 
 
-def test_posterior_intervals_cover_unmeasured_truths():
-    rng = np.random.default_rng(2026)
-    twin = twin_from_preset("healthy", n=1)
-    truth = synthetic_patients(twin, PATIENTS, rng)
-    assert truth.ok.all(), truth.errors()
-    hits = {k: [] for k in UNMEASURED}
-    narrowing = []
-    for i in range(PATIENTS):
-        ms = [Measurement(k, float(truth.metrics[k][i] + sd * rng.standard_normal()), unit, sd,
-                          "synthetic") for k, (sd, unit) in NOISE.items()]
-        r = calibrate(twin, ms, n=MEMBERS, seed=i, point_estimate=False)
-        for k in UNMEASURED:
-            _, lo, hi = r.results.summary(k)
-            hits[k].append(lo <= truth.metrics[k][i] <= hi)
-        _, plo, phi = r.prior_results.summary("SW")
-        _, lo, hi = r.results.summary("SW")
-        narrowing.append((hi - lo) / (phi - plo))
-    per = {k: float(np.mean(v)) for k, v in hits.items()}
-    overall = float(np.mean([h for v in hits.values() for h in v]))
-    print(f"\n90 % interval coverage of unmeasured outputs over {PATIENTS} synthetic patients: "
-          + ", ".join(f"{k} {v:.0%}" for k, v in per.items()) + f"; overall {overall:.1%}; "
-          f"SW interval {np.median(narrowing):.0%} of its prior width")
-    assert 0.80 <= overall <= 0.97
-    assert min(per.values()) >= 0.72
-    # honest but not vacuous: the measurements do narrow stroke work
-    assert np.median(narrowing) < 0.8
+@pytest.mark.slow
+def test_intervals_of_unmeasured_outputs_cover_the_truth_in_every_setting(records):
+    rows = coverage_table(records)
+    raw = coverage_table(records, Discrepancy({}))
+    print("\n" + format_table(rows))
+    for s in SETTINGS:
+        n = sum(r.setting == s for r in records)
+        assert n >= PATIENTS - 3, f"{s}: only {n} patients calibrated"
+        cov = overall(rows, s)
+        # 50 intervals per setting: 80 % is 2.2 binomial SDs below 90 %
+        assert 0.80 <= cov <= 1.0, (s, cov)
+        assert cov >= overall(raw, s)  # the term only ever widens
+    own = {r.output: r for r in rows if r.setting == "own"}
+    assert own["SW"].width_ratio < 0.8 and own["CO"].width_ratio < 0.9  # data still inform
+
+
+@pytest.mark.slow
+def test_the_bare_ensemble_is_overconfident_under_model_error(records):
+    """Why the term exists: without it the Regazzoni patients' filling pressures are missed
+    (bias ≈ 7 mmHg against an ensemble SD of 1.7 mmHg)."""
+    raw = {(r.setting, r.output): r.coverage for r in coverage_table(records, Discrepancy({}))}
+    assert raw[("regazzoni", "LVEDP")] < 0.5 and raw[("regazzoni", "LAP")] < 0.5
+    truth = np.array([r.truth["LVEDP"] for r in records if r.setting == "regazzoni"])
+    pred = np.array([np.median(r.posterior["LVEDP"]) for r in records
+                     if r.setting == "regazzoni"])
+    assert np.median(truth - pred) > 3.0
+    assert set(UNMEASURED) == {"LVEDP", "LAP", "PASP", "SW", "CO"}

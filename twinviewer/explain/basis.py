@@ -58,6 +58,15 @@ class ParameterBasis:
     prior_interval: tuple[float, float]
 
     @property
+    def state(self) -> str:
+        """Exactly one of 'measured', 'derived from images', 'calibrated', 'prior' — the
+        source of the value this twin uses, whatever kind of quantity it is."""
+        if self.source is Source.MEASURED and self.kind is not None:
+            return "prior"  # no instrument measures it: a record saying so is not believed
+        return {Source.MEASURED: "measured", Source.IMAGE_DERIVED: "derived from images",
+                Source.CALIBRATED: "calibrated"}.get(self.source, "prior")
+
+    @property
     def label(self) -> str:
         """Short label for tables: 'measured', 'from images', 'inferred (calibrated from
         SBP, DBP)', 'inferred (assumed: prior)'."""
@@ -76,7 +85,8 @@ class ParameterBasis:
         return {"name": self.name, "unit": self.unit, "value": self.value,
                 "description": self.description, "source": self.source.value,
                 "detail": self.detail, "inputs": list(self.inputs), "inferred": self.inferred,
-                "kind": self.kind, "label": self.label, "evidence": list(self.evidence),
+                "kind": self.kind, "label": self.label, "state": self.state,
+                "evidence": list(self.evidence),
                 "prior_interval_90": list(self.prior_interval)}
 
 

@@ -90,6 +90,13 @@ def plain_summary(metric: str, prediction: tuple[float, float, float], *,
     if drivers and drivers[0] in by_name:
         c = _provenance_clause(by_name[drivers[0]])
         parts.append(c[0].upper() + c[1:] + ".")
+    missed = [w for w in warnings if w.kind == "fit"]
+    if missed:
+        parts.append(f"The twin misses {len(missed)} measurement"
+                     f"{'s' if len(missed) > 1 else ''} (posterior predictive |z| > 2): "
+                     + "; ".join(w.text.removeprefix("poor fit: ").split(" (σ =")[0]
+                                 for w in missed) + ".")
+        warnings = [w for w in warnings if w.kind != "fit"]
     serious = [w for w in warnings if w.severity == "warning"]
     if serious:
         parts.append(f"{len(serious)} warning{'s' if len(serious) > 1 else ''}: "

@@ -6,11 +6,16 @@ Checks, each producing a :class:`ValidityWarning` naming the quantity and the nu
   parsed from ``ModelSpec.context_of_use`` such as "HR 40–180 bpm", plus the explicit
   :data:`VALIDITY_RANGES` below);
 * ``plausible``: a parameter outside its plausible range;
-* ``prior``: a parameter beyond the 99 % interval of the model's population prior;
-* ``bound``: a calibrated (posterior) ensemble pushed against a prior or plausible bound;
-* ``fit``: a measurement the twin does not reproduce, by the calibration's rule
-  (:func:`twinviewer.personalize.fit_check`: |median − measured| > 3 σ, σ = SD ⊕ model
-  error);
+* ``prior``: a parameter beyond the 99 % interval of the population prior *the twin was
+  calibrated with* (centred on the disease preset the calibration chose, see
+  :mod:`twinviewer.personalize.disease`); never for a parameter set by a measurement (an AVA
+  of 0.7 cm² is the patient's disease, not an outlier);
+* ``bound``: a calibrated (posterior) ensemble piled against a plausible bound — judged on the
+  posterior's own spread, not on the width of the plausible range — or whose median lies
+  beyond the central 99 % range of its prior;
+* ``fit``: a measurement the posterior predictive misses, by the calibration's rule
+  (:func:`twinviewer.personalize.fit_check`: |z| > 2 with the ensemble spread, measurement SD
+  and model error);
 * ``periodic``: ensemble members that did not reach a periodic state.
 """
 
@@ -21,7 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.parameter import Prior
+from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
+from twinviewer.personalize.disease import preset_of, prior_in_provenance
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
     Z_FLAG,
@@ -87,8 +95,24 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def prior_of(twin: Twin, model: ModelSpec, name: str) -> tuple[Prior, str]:
+    """The population prior of parameter ``name`` as the twin used it: centred on the preset
+    its calibration chose (named in the provenance) or the twin's own preset, and that
+    preset's name."""
+    from twinviewer.physiology.presets import get_preset
+
+    par = model.parameter(name)
+    prov = twin.provenance.get(name)
+    preset = (prov and prior_in_provenance(prov.detail)) or preset_of(twin.origin)
+    p = get_preset(preset)
+    if p.model.name != model.name:
+        return par.prior, "the model's default"
+    return par.prior.centred(float(p.vector()[model.index(name)])), preset
+
+
 def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
-    """Point-estimate parameters implausible, or beyond the population prior's 99 %."""
+    """Point-estimate parameters implausible, or beyond the 99 % of the population prior the
+    twin was calibrated with (not for parameters set by a measurement)."""
     out = []
     for j, par in enumerate(model.parameters):
         v = float(twin.params[j])
@@ -96,14 +120,16 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
         if msg:
             out.append(ValidityWarning("plausible", par.name, msg))
             continue
-        if par.prior.is_point_mass:
+        prov = twin.provenance.get(par.name)
+        if par.prior.is_point_mass or (prov is not None and prov.source is Source.MEASURED):
             continue
-        lo, hi = par.prior.interval(0.99)
+        prior, preset = prior_of(twin, model, par.name)
+        lo, hi = prior.interval(0.99)
         if not lo <= v <= hi:
             out.append(ValidityWarning(
                 "prior", par.name,
                 f"{par.name} = {_fmt(v)} {par.unit} is beyond the 99 % interval of the "
-                f"model's population prior ({_fmt(lo)}–{_fmt(hi)} {par.unit}): an unusual "
+                f"population prior ({preset}: {_fmt(lo)}–{_fmt(hi)} {par.unit}): an unusual "
                 f"value, so predictions rest on the model's behaviour far from its typical "
                 f"range", "caution"))
     hr = model.heart_rate_parameter
@@ -124,23 +150,33 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
     out = []
     for j, par in enumerate(model.parameters):
         col = twin.ensemble[:, j]
-        if np.ptp(col) == 0 or par.prior.is_point_mass:
+        prov = twin.provenance.get(par.name)
+        if np.ptp(col) == 0 or par.prior.is_point_mass or \
+                (prov is not None and prov.source is Source.MEASURED):
             continue
         lo, hi = par.plausible
-        span = (hi - lo) if np.isfinite(hi - lo) else abs(np.median(col))
-        near = np.mean((col - lo <= 0.01 * span) | (hi - col <= 0.01 * span))
-        u = float(par.prior.dist.cdf(np.median(col)))
-        if near > 0.25:
+        q05, med, q95 = np.quantile(col, [0.05, 0.5, 0.95])
+        # "At the bound" on the posterior's own scale: its 90 % interval reaches within a
+        # tenth of its own width of the bound (a posterior 0.007–0.021 is not at a bound of
+        # 0.003, however wide the plausible range is).
+        tol = 0.1 * (q95 - q05)
+        at_lo, at_hi = q05 - lo <= tol, hi - q95 <= tol
+        prior, preset = prior_of(twin, model, par.name)
+        u = float(prior.dist.cdf(med))
+        if at_lo or at_hi:
+            side = lo if at_lo else hi
             out.append(ValidityWarning(
-                "bound", par.name, f"{100 * near:.0f} % of the calibrated members of "
-                f"{par.name} sit at its plausible bound ({_fmt(lo)}–{_fmt(hi)} {par.unit}): "
-                f"the data push it beyond what the model allows"))
+                "bound", par.name, f"the calibrated posterior of {par.name} (90 %: "
+                f"{_fmt(q05)}–{_fmt(q95)} {par.unit}) reaches its plausible bound "
+                f"{_fmt(side)} {par.unit}: the data push it beyond what the model allows"))
         elif u < 0.005 or u > 0.995:
             side = "lower" if u < 0.5 else "upper"
+            plo, phi = prior.interval(0.99)
             out.append(ValidityWarning(
-                "bound", par.name, f"the calibrated median of {par.name} "
-                f"({_fmt(float(np.median(col)))} {par.unit}) lies in the prior's extreme "
-                f"{side} tail (prior quantile {u:.3f}): the fit is pushing against the prior"))
+                "bound", par.name, f"the calibrated median of {par.name} ({_fmt(med)} "
+                f"{par.unit}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies beyond the {side} end of "
+                f"the central 99 % of its prior ({preset}: {_fmt(plo)}–{_fmt(phi)} "
+                f"{par.unit}): the fit is pushing against the prior"))
     return out
 
 
@@ -180,8 +216,9 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
 
 
 def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
-    """Measurements the ensemble does not reproduce, by the calibration's own rule
-    (:func:`twinviewer.personalize.fit_check`: |z| > 3 with σ = SD ⊕ model error).
+    """Measurements the posterior predictive misses, by the calibration's own rule
+    (:func:`twinviewer.personalize.fit_check`: |z| > 2, z on the ensemble spread ⊕ SD ⊕
+    model error).
 
     Every measurement the calibrator knows and the model can predict is checked (PCWP, AVA,
     E/A, TR velocity, LA volume as well as the metrics); others are skipped.
@@ -203,13 +240,12 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
         check = fit_check(mm, predict(q.name, results)[results.ok])
         if not np.isfinite(check.z) or not check.poor:
             continue
-        sigma = float(np.hypot(mm.uncertainty, check.model_sd))
         out.append(ValidityWarning(
             "fit", meas.name, f"poor fit: predicted {meas.name} {_fmt(check.median)} {q.unit} "
             f"(90 %: {_fmt(check.lo)}–{_fmt(check.hi)}) is {abs(check.z):.1f} σ from the "
             f"measured {_fmt(mm.value)} ± {_fmt(mm.uncertainty)} {q.unit} (σ = "
-            f"{_fmt(sigma)} {q.unit}: measurement SD with the model error; flagged above "
-            f"{Z_FLAG:g} σ, as in the calibration's fit table)"))
+            f"{_fmt(check.sd)} {q.unit}: the ensemble's spread with the measurement SD and "
+            f"the model error; flagged above {Z_FLAG:g} σ, as in the calibration's fit table)"))
     return out
 
 

@@ -11,6 +11,7 @@ identifiability summary. The twin before calibration is never modified.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,7 +35,8 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.io import audit_log
-from twinviewer.personalize import CalibrationResult, calibrate, updated_twin
+from twinviewer.personalize import CalibrationResult, calibrate, choose_prior, updated_twin
+from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import simulate_twin
 
@@ -59,6 +62,7 @@ class CalibrationPanel(QWidget):
         self.result: CalibrationResult | None = None
         self.job: Job | None = None
         self._own_twin = None  # the twin this panel produced, whose result is on show
+        self._pending = None  # (twin, result) of a calibration not applied (misfit)
 
         self.members = QSpinBox()
         self.members.setRange(16, 2000)
@@ -67,6 +71,20 @@ class CalibrationPanel(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
+        # The prior's centre: chosen from the measurements (auto), or the user's override.
+        self.prior = QComboBox()
+        self.prior.addItem("prior: auto", AUTO)
+        for name in DISEASE_PRIORS:
+            self.prior.addItem(f"prior: {name}", name)
+        self.prior.setToolTip("Population prior the calibration starts from: 'auto' chooses it "
+                              "from the measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg "
+                              "→ aortic stenosis; EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → "
+                              "mitral regurgitation; EF < 40 % → HFrEF; else healthy)")
+        self.apply_button = QPushButton("Apply anyway")
+        self.apply_button.setToolTip("Open the calibrated twin although it cannot reproduce "
+                                     "some measurements (recorded in the audit trail)")
+        self.apply_button.setVisible(False)
+        self.apply_button.clicked.connect(self.apply_anyway)
         self.calibrate_button = QPushButton("Calibrate")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -75,8 +93,10 @@ class CalibrationPanel(QWidget):
         self.status = QLabel("Calibrates the twin to the measurements stored in it (enter them "
                              "in the Measurements panel and Apply).")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
         top = QHBoxLayout()
-        for w in (self.members, self.seed, self.calibrate_button, self.cancel_button):
+        for w in (self.members, self.seed, self.prior, self.calibrate_button,
+                  self.cancel_button, self.apply_button):
             top.addWidget(w)
         top.addStretch(1)
 
@@ -117,11 +137,23 @@ class CalibrationPanel(QWidget):
     # -- running ----------------------------------------------------------------------------
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
+        self._show_auto_prior(twin)
         if self.result is not None and twin is not self._own_twin:
             self.clear()
 
+    def _show_auto_prior(self, twin) -> None:
+        """Name, on the 'auto' entry, the prior the twin's measurements would choose."""
+        if twin is None:
+            self.prior.setItemText(0, "prior: auto")
+            return
+        choice = choose_prior(list(twin.measurements), preset_of(twin.origin))
+        self.prior.setItemText(0, f"prior: auto ({choice.preset})")
+        self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
+
     def clear(self) -> None:
         """Forget the result on show (another twin was opened)."""
+        self.apply_button.setVisible(False)
+        self._pending = None
         self.result = None
         self.plot.clear()
         self.fit_table.setRowCount(0)
@@ -134,11 +166,14 @@ class CalibrationPanel(QWidget):
             self.status.setText("Open a twin first.")
             return None
         n, seed = self.members.value(), self.seed.value()
+        prior = self.prior.currentData()
 
         def work(progress, is_cancelled):
-            return calibrate(twin, None, n=n, seed=seed, progress=progress,
+            return calibrate(twin, None, n=n, seed=seed, prior=prior, progress=progress,
                              cancel=is_cancelled)
 
+        self.apply_button.setVisible(False)
+        self._pending = None
         self.calibrate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText("Calibrating…")
@@ -187,11 +222,33 @@ class CalibrationPanel(QWidget):
             return
         self.result = result
         self.show_result(result)
-        new = updated_twin(twin, result)
+        if result.unreproduced:
+            # Bad input: the twin stays as it was; say which measurements and by how much.
+            self._pending = (twin, result)
+            self.apply_button.setVisible(True)
+            self.status.setText(
+                "Calibration not applied; the twin is unchanged. It cannot reproduce: "
+                + "; ".join(f.misfit_text() for f in result.unreproduced)
+                + ". Check these values, or Apply anyway.")
+            return
+        self._apply(twin, result, accepted=False)
+
+    def apply_anyway(self) -> None:
+        """Open the calibrated twin despite measurements it cannot reproduce."""
+        pending, self._pending = getattr(self, "_pending", None), None
+        self.apply_button.setVisible(False)
+        if pending is None or self.state.twin is not pending[0]:
+            self.status.setText("Nothing to apply: the twin changed since the calibration.")
+            return
+        self._apply(*pending, accepted=True)
+
+    def _apply(self, twin, result: CalibrationResult, accepted: bool) -> None:
+        new = updated_twin(twin, result, accept_misfit=accepted)
         audit_log(new).record(new, "calibration", {
             "method": result.method, "members": int(result.ensemble.shape[0]),
             "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated)})
+            "calibrated": list(result.calibrated), "prior": result.prior_choice.describe(),
+            "misfits": result.misfits, "misfit_accepted": accepted})
         self._own_twin = new
         self.state.session.set_twin(new)
         warm = result.results.final_state
@@ -199,8 +256,9 @@ class CalibrationPanel(QWidget):
                            lambda p, c: simulate_twin(new, warm_start=warm, progress=p, cancel=c),
                            self._simulated)
         conv = result.convergence
-        self.status.setText(f"Calibrated in {result.seconds:.1f} s: {conv.message}; "
-                            f"{len(result.flagged)} measurement(s) not reproduced.")
+        self.status.setText(f"Calibrated in {result.seconds:.1f} s from the "
+                            f"{result.prior_choice.describe()}: {conv.message}; "
+                            f"{result.status_line()}.")
 
     def _simulated(self, results) -> None:
         if self.state.twin is self._own_twin:
@@ -263,7 +321,8 @@ class CalibrationPanel(QWidget):
 def _summary_html(r: CalibrationResult) -> str:
     ident = r.identifiability
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
-             f"{r.convergence.message}."]
+             f"{r.convergence.message}.",
+             f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}."]
     if r.calibrated:
         learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(
@@ -271,7 +330,8 @@ def _summary_html(r: CalibrationResult) -> str:
     if r.measured_parameters:
         parts.append("<b>Measured directly</b>: " + ", ".join(
             f"{p} ← {m}" for p, m in r.measured_parameters.items()))
-    parts.append(f"<b>Left at the prior</b>: {len(ident.at_prior)} parameters "
+    parts.append(f"<b>Left at the prior</b> (not informed by the data): "
+                 f"{len(ident.at_prior)} parameters "
                  f"({', '.join(ident.at_prior[:8])}{'…' if len(ident.at_prior) > 8 else ''})")
     if ident.correlations:
         parts.append("<b>Traded off against each other</b>: " + ", ".join(
@@ -280,13 +340,22 @@ def _summary_html(r: CalibrationResult) -> str:
         parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
                      "headline predictions): " + ", ".join(
                          f"{s.label} ({s.variance_reduction:.0%})" for s in ident.suggestions))
+    shown = r.unmeasured_predictions()
+    if shown:
+        parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
+                     "model discrepancy): " + ", ".join(
+                         f"{k} {_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}"
+                         for k, (med, lo, hi, unit) in shown.items()))
     if r.flagged:
-        parts.append("<span style='color:#a00000'><b>Not reproduced</b>: " + ", ".join(
-            f.name for f in r.flagged) + "</span>")
+        parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
+                     "(|z| &gt; 2)</b>: " + "; ".join(html.escape(m) for m in r.misfits)
+                     + "</span>")
+    else:
+        parts.append(f"<b>Fit</b>: {html.escape(r.status_line())}")
     for d in r.divergence:
         parts.append(f"<span style='color:#a00000'><b>Divergence since the last visit</b>: "
-                     f"{d}</span>")
+                     f"{html.escape(d)}</span>")
     if r.from_previous:
         parts.append("<i>No divergence flag does not mean all is well.</i>")
-    parts += [f"<span style='color:#8a5a00'>⚠ {w}</span>" for w in r.warnings]
+    parts += [f"<span style='color:#8a5a00'>⚠ {html.escape(w)}</span>" for w in r.warnings]
     return "<br>".join(parts)

@@ -40,6 +40,7 @@ from twinviewer.personalize import (
     load_measurements,
     save_measurements,
 )
+from twinviewer.personalize.disease import choose_prior, preset_of
 
 COLUMNS = ("Name", "Value", "Unit", "Uncertainty (1 SD)", "Source")
 _COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
@@ -209,6 +210,10 @@ class MeasurementsPanel(QWidget):
         if not lines:
             n = sum(m is not None for m in ms)
             lines = [f"{n} measurement{'s' if n != 1 else ''}, no problems found"]
+        valid = [m for m in ms if m is not None]
+        if valid and self.state.twin is not None:  # the prior a calibration would start from
+            choice = choose_prior(valid, preset_of(self.state.twin.origin))
+            lines.append(f"Calibration prior (auto): {_esc(choice.describe())}")
         self.messages.setText("<br>".join(lines))
         self.apply_button.setEnabled(not errors and self.state.twin is not None)
         return errors

@@ -16,11 +16,14 @@ from twinviewer.personalize.calibrate import (
     Convergence,
     FitRow,
     Identifiability,
+    MisfitError,
     Suggestion,
     calibrate,
     format_report,
     updated_twin,
 )
+from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
+from twinviewer.personalize.disease import PriorChoice, choose_prior
 from twinviewer.personalize.measurements import (
     Issue,
     MeasurementError,
@@ -45,8 +48,9 @@ from twinviewer.personalize.quantities import (
 )
 
 __all__ = ["QUANTITIES", "QUANTITY_BY_NAME", "Z_FLAG", "CalibrationError", "CalibrationResult",
-           "Convergence", "FitCheck", "FitRow", "Identifiability", "Issue", "MeasurementError",
-           "Quantity", "Suggestion", "UnknownQuantity", "calibrate", "canonical_name",
-           "check_measurements", "fit_check", "format_report", "load_measurements", "normalise",
+           "Convergence", "Discrepancy", "FitCheck", "FitRow", "Identifiability", "Issue",
+           "MeasurementError", "MisfitError", "PriorChoice", "Quantity", "Suggestion",
+           "UnknownQuantity", "calibrate", "canonical_name", "check_measurements", "choose_prior",
+           "default_discrepancy", "fit_check", "format_report", "load_measurements", "normalise",
            "predict", "quantity", "require_valid", "save_measurements", "twin_measurements",
            "updated_twin"]

@@ -10,7 +10,9 @@ Method
    :mod:`~twinviewer.personalize.quantities`). A measurement that follows from others
    (LVEF and LVSV when LVEDV and LVESV are given) is shown but not counted twice.
 2. **Prior ensemble**: every other parameter with a proper prior is free; members are drawn
-   from the model priors centred on the twin's values (scrambled Sobol' through the prior
+   from the model priors centred on the preset of the patient's disease, chosen from the
+   measurements (:mod:`~twinviewer.personalize.disease`; the user may override it) or on the
+   twin's own values (scrambled Sobol' through the prior
    quantiles, :func:`~twinviewer.physiology.sample_prior`), or — for a later visit of a
    living twin — taken from the previous visit's posterior with a random-walk *drift* of
    ``drift`` prior SDs (parameters may change between visits).
@@ -28,10 +30,13 @@ Method
    would need 10–100× more model runs; ABC would need a tolerance that biases the spread.
    Its limitation: for strongly non-linear, multi-modal posteriors it is an approximation
    (the honesty test in ``tests/personalize`` measures its coverage).
-5. **Report**: fit table (measured beside predicted median and 90 % interval, |z| > 3
-   flagged), identifiability (posterior/prior 90 % width ratio, correlations, parameters left
-   at the prior, the unmeasured measurements expected to reduce posterior variance most),
-   convergence, and provenance for every parameter.
+5. **Report**: fit table (measured beside predicted median and 90 % interval; a measurement
+   the posterior predictive misses by |z| > 2 is flagged, by |z| > 3 it is *not reproduced*
+   and :func:`updated_twin` refuses to apply the calibration unless the misfit is accepted),
+   unmeasured predictions with the learned model discrepancy
+   (:mod:`~twinviewer.personalize.discrepancy`), identifiability (posterior/prior 90 % width
+   ratio, correlations, parameters left at the prior, the unmeasured measurements expected
+   to reduce posterior variance most), convergence, and provenance for every parameter.
 
 The input twin is never modified; :func:`updated_twin` returns a new one.
 """
@@ -49,6 +54,8 @@ from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
+from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
+from twinviewer.personalize.disease import AUTO, TAG, PriorChoice, preset_of, resolve
 from twinviewer.personalize.measurements import (
     MeasurementError,
     check_measurements,
@@ -80,8 +87,18 @@ Progress = Callable[[float, str], None] | None
 Cancel = Callable[[], bool] | None
 
 
+#: |z| above which a measurement is not merely missed (flagged, |z| > ``Z_FLAG``) but *not
+#: reproduced*: the twin is then not updated unless the user accepts the misfit.
+Z_REFUSE = 3.0
+
+
 class CalibrationError(RuntimeError):
     """The calibration could not produce a trustworthy posterior; the message says why."""
+
+
+class MisfitError(CalibrationError):
+    """The calibrated twin cannot reproduce some measurements (|z| > ``Z_REFUSE``); the
+    message names each with the measured and predicted values, and the twin is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,14 @@ class FitRow:
     used: bool
     flag: bool
     note: str = ""
+
+    def misfit_text(self) -> str:
+        """'SBP measured 180 ± 8 mmHg, twin 141 (136–147): 39 mmHg low, z = −3.4'."""
+        diff = self.median - self.measured
+        side = "high" if diff > 0 else "low"
+        return (f"{self.name} measured {self.measured:.4g} ± {self.uncertainty:.2g} {self.unit}, "
+                f"twin {self.median:.4g} ({self.lo:.4g}–{self.hi:.4g}): {abs(diff):.3g} "
+                f"{self.unit} {side}, z = {self.z:+.1f}")
 
 
 @dataclass(frozen=True)
@@ -179,11 +204,57 @@ class CalibrationResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     method: str = METHOD
+    prior_choice: PriorChoice = field(default_factory=lambda: PriorChoice("healthy", ""))
+    atypicality: float = 1.0
+    discrepancy: Discrepancy = field(default_factory=default_discrepancy)
 
     @property
     def flagged(self) -> list[FitRow]:
-        """Fit rows the twin cannot reproduce."""
+        """Fit rows the posterior predictive misses by |z| > ``Z_FLAG`` (2)."""
         return [r for r in self.fit if r.flag]
+
+    @property
+    def unreproduced(self) -> list[FitRow]:
+        """Fit rows missed by |z| > :data:`Z_REFUSE` (3): the twin cannot reproduce them."""
+        return [r for r in self.fit if r.flag and abs(r.z) > Z_REFUSE]
+
+    @property
+    def misfits(self) -> list[str]:
+        """One line per flagged measurement, for any report: name, measured, predicted, by
+        how much and z."""
+        return [r.misfit_text() for r in self.flagged]
+
+    def status_line(self) -> str:
+        """'2 of 6 measurements missed by |z| > 2: SBP (z −2.4), LVEDV (z +2.1)' or, when none
+        is, the worst z — so a near miss is never hidden behind 'all reproduced'."""
+        rows = [r for r in self.fit if np.isfinite(r.z)]
+        if not rows:
+            return "no measurement could be compared with the twin"
+        if self.flagged:
+            return (f"{len(self.flagged)} of {len(rows)} measurements missed by |z| > "
+                    f"{Z_FLAG:g}: " + ", ".join(f"{r.name} (z {r.z:+.1f})"
+                                               for r in self.flagged))
+        worst = max(rows, key=lambda r: abs(r.z))
+        return (f"all {len(rows)} measurements within |z| ≤ {Z_FLAG:g} (worst: {worst.name}, "
+                f"z {worst.z:+.2f})")
+
+    def unmeasured_predictions(self) -> dict[str, tuple[float, float, float, str]]:
+        """Headline outputs not measured that have a learned discrepancy term: name →
+        (median, 5 %, 95 %, unit) of :meth:`predictive`."""
+        measured = {QUANTITY_BY_NAME[m.name].target for m in self.measurements}
+        return {k: (*self.predictive(k), _unit(k)) for k in KEY_OUTPUTS
+                if k in self.results.metrics and k in self.discrepancy.terms
+                and k not in measured}
+
+    def predictive(self, name: str, level: float = 0.9) -> tuple[float, float, float]:
+        """Median and interval of metric ``name`` for this patient: the posterior ensemble,
+        plus the learned model discrepancy if ``name`` was not measured (see
+        :mod:`~twinviewer.personalize.discrepancy`)."""
+        x = np.asarray(self.results.metrics[name], dtype=float)[self.results.ok]
+        measured = {QUANTITY_BY_NAME[m.name].target for m in self.measurements}
+        if name in measured:
+            return Discrepancy({}).interval(name, x, level)
+        return self.discrepancy.interval(name, x, level, atypicality=self.atypicality)
 
     def summary(self) -> str:
         """A plain-text report (fit table, identifiability, convergence)."""
@@ -214,6 +285,15 @@ class CalibrationResult:
             "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
             "divergence": list(self.divergence),
             "warnings": list(self.warnings),
+            "prior": {"preset": self.prior_choice.preset, "reason": self.prior_choice.reason,
+                      "overridden": self.prior_choice.overridden,
+                      "defining": list(self.prior_choice.defining)},
+            "status": self.status_line(),
+            "misfits": self.misfits,
+            "discrepancy": {k: list(v) for k, v in self.discrepancy.terms.items()},
+            "atypicality": self.atypicality,
+            "unmeasured_predictions": {k: list(v) for k, v in
+                                       self.unmeasured_predictions().items()},
         }
 
 
@@ -245,6 +325,7 @@ def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy:
 def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
               n: int = 200, seed: int = 0, max_iterations: int = 20, drift: float = 0.5,
               point_estimate: bool = True, use_anatomy: bool = True,
+              prior: str | None = AUTO, discrepancy: Discrepancy | None = None,
               progress: Progress = None, cancel: Cancel = None) -> CalibrationResult:
     """Calibrate ``twin`` to ``measurements``: MAP point estimate and posterior ensemble.
 
@@ -267,6 +348,14 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         Between-visit random walk, in prior SDs, added to a previous posterior.
     point_estimate : bool, default: True
         Also compute the least-squares MAP (else the point estimate is the posterior median).
+    prior : str or None, default: 'auto'
+        Preset the prior is centred on: ``'auto'`` chooses it from the measurements
+        (:func:`~twinviewer.personalize.disease.choose_prior`: aortic stenosis, mitral
+        regurgitation, HFrEF, else the twin's own preset), a preset name overrides, None keeps
+        the twin's own values. Ignored for a later visit (the previous posterior is the prior).
+    discrepancy
+        Model-discrepancy term of unmeasured predictions (default: the learned one,
+        :func:`~twinviewer.personalize.discrepancy.default_discrepancy`).
     progress, cancel
         ``progress(fraction, text)``; ``cancel() -> bool`` (True raises
         :class:`~twinviewer.physiology.Cancelled`; the twin is unchanged).
@@ -311,8 +400,23 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     present = {m.name for m in ms}
     rng = np.random.default_rng(seed)
 
-    # -- direct (parameter) measurements and data -------------------------------------------
+    # -- the prior's centre: the twin, or the preset of the patient's disease ---------------
     base = np.asarray(twin.params, dtype=float).copy()
+    own = preset_of(twin.origin)
+    choice = (PriorChoice("previous visit", "a later visit starts from the last posterior")
+              if previous else resolve(prior, raw, own))
+    if not previous and (choice.overridden or choice.preset != own):
+        from twinviewer.physiology.presets import get_preset
+
+        preset = get_preset(choice.preset)
+        if preset.model.name != model.name:
+            warnings.append(f"the {choice.preset} prior is for model {preset.model.name}, the "
+                            f"twin uses {model.name}; the twin's own values are the prior")
+            choice = PriorChoice(own, "the twin's own values")
+        else:
+            base = preset.vector()
+
+    # -- direct (parameter) measurements and data -------------------------------------------
     direct: dict[str, Measurement] = {}
     data: list[Measurement] = []
     redundant: dict[str, str] = {}
@@ -328,9 +432,16 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                                        f"outside the model's range: {msg}")
             direct[q.target] = m
             base[model.index(q.target)] = m.value
-        elif q.redundant_with and all(r in present for r in q.redundant_with):
-            redundant[m.name] = (f"not used in the fit: follows from "
-                                 f"{' and '.join(q.redundant_with)} (counted once)")
+        elif q.redundant_with and all(r in present for r in q.redundant_with) and \
+                _same_source(m, [x for x in ms if x.name in q.redundant_with]):
+            # e.g. an LVEF computed from the very volumes given (same segmentation): one
+            # measurement, counted once. An echo EF beside CT volumes is independent data.
+            redundant[m.name] = (f"not used in the fit: computed from "
+                                 f"{' and '.join(q.redundant_with)} of the same source "
+                                 f"({m.source or 'unnamed'}), which are used (counted once)")
+            warnings.append(f"{m.name} ({m.source or 'no source'}) left out of the fit: it "
+                            f"follows from {' and '.join(q.redundant_with)} of the same "
+                            "source, which are used")
         else:
             data.append(m)
     space = ParameterSpace.for_twin(model, base, exclude=set(direct))
@@ -348,7 +459,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     else:
         template = sample_prior(model, n, base=base, names=space.names, seed=seed)
         Z = space.to_z(template)
-        prior_source = f"model priors around {twin.origin or 'the twin'}"
+        prior_source = f"{TAG} {choice.preset}: model priors around it ({choice.describe()})"
     for pname, m in direct.items():
         j = model.index(pname)
         template[:, j] = np.clip(m.value + m.uncertainty * rng.standard_normal(n),
@@ -380,6 +491,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         raise CalibrationError(_failure_text(res0, ok, "the prior ensemble"))
     prior_pred = {m.name: predict(m.name, res0)[ok] for m in ms}
     divergence = _divergence(data, prior_pred, sigma) if previous else []
+    atypicality = _atypicality(data, prior_pred, sigma)
     mask = eki.localisation_mask(Z[ok], G[ok] / sigma) if data else \
         np.zeros((len(space.free), 0), dtype=bool)
     cal_idx = np.flatnonzero(mask.any(axis=1))
@@ -459,7 +571,15 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         measured_parameters={p: m.name for p, m in direct.items()}, measurements=ms, fit=fit,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
-        seconds=time.perf_counter() - t_start)
+        seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
+        discrepancy=discrepancy if discrepancy is not None else default_discrepancy())
+
+
+def _same_source(m: Measurement, others: Sequence[Measurement]) -> bool:
+    """True if ``m`` came from the same source as ``others`` (or no source is named: then it
+    cannot be told apart from a value computed from them)."""
+    src = (m.source or "").strip().lower()
+    return not src or any((o.source or "").strip().lower() in ("", src) for o in others)
 
 
 def _new_since_last_visit(twin: Twin, ms: list[Measurement], warnings: list[str]
@@ -503,6 +623,22 @@ def _worst(data: list[Measurement], G: np.ndarray, y: np.ndarray, sigma: np.ndar
     z = (np.nanmedian(G, axis=0) - y) / sigma
     order = np.argsort(-np.abs(z))[:3]
     return ", ".join(f"{data[i].name} (z = {z[i]:+.1f})" for i in order)
+
+
+def _atypicality(data: list[Measurement], prior_pred: dict[str, np.ndarray],
+                 sigma: np.ndarray) -> float:
+    """How unlike the prior's population the patient's data are: the mean over the data of
+    z² = (measured − prior-predictive median)² / (prior-predictive variance + σ²) — about 1
+    for a typical patient (see :mod:`~twinviewer.personalize.discrepancy`)."""
+    if not data:
+        return 1.0
+    z2 = []
+    for m, s in zip(data, sigma, strict=True):
+        x = prior_pred[m.name]
+        x = x[np.isfinite(x)]
+        if x.size > 1:
+            z2.append((np.median(x) - m.value) ** 2 / (np.var(x) + s**2))
+    return float(np.mean(z2)) if z2 else 1.0
 
 
 def _divergence(data, prior_pred, sigma) -> list[str]:
@@ -583,11 +719,17 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
             note = "set directly from this measurement"
         elif m.name in redundant:
             note = redundant[m.name]
+        elif q.redundant_with and all(r in {x.name for x in ms} for r in q.redundant_with):
+            note = (f"used with its own uncertainty beside {' and '.join(q.redundant_with)} "
+                    "(an independent measurement: another source)")
         else:
             note = ""
-        if flag:
-            note = (f"the twin cannot reproduce {m.name} (|z| = {abs(z):.1f} > {Z_FLAG:g}): "
+        if flag and abs(z) > Z_REFUSE:
+            note = (f"the twin cannot reproduce {m.name} (|z| = {abs(z):.1f} > {Z_REFUSE:g}): "
                     "check the value, or the model's assumptions for this patient")
+        elif flag:
+            note = (f"missed by the posterior predictive (|z| = {abs(z):.1f} > {Z_FLAG:g})"
+                    + (f"; {note}" if note else ""))
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
                            note))
@@ -609,7 +751,10 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, cal_idx,
         med[name] = float(np.median(post[:, j]))
         w0 = prior_iv[name][1] - prior_iv[name][0]
         ratio[name] = float((post_iv[name][1] - post_iv[name][0]) / w0) if w0 > 0 else 1.0
-    at_prior = tuple(n for n, r in ratio.items() if r > AT_PRIOR)
+    # Exactly one state per parameter: a parameter the data updated is "calibrated" (its
+    # width ratio says how much it learned), never also "left at the prior".
+    informed = {space.names[k] for k in cal_idx}
+    at_prior = tuple(n for n in ratio if n not in informed)
     Zp = space.to_z(post)
     corr = []
     if cal_idx.size > 1:
@@ -682,6 +827,9 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
     prov: dict[str, Provenance] = {}
     for p in model.parameter_names:
         prov[p] = twin.provenance.get(p, Provenance(Source.PRIOR, prior_source))
+    for name in space.names:  # free, not informed by the data: the prior this run used
+        prov[name] = Provenance(Source.PRIOR, f"{prior_source}; not informed by this "
+                                "patient's data")
     for p, m in direct.items():
         prov[p] = Provenance(Source.MEASURED, f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} "
                              f"{m.unit}" + (f" ({m.source})" if m.source else ""), (m.name,))
@@ -689,7 +837,7 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         name = space.names[k]
         inputs = tuple(data[i].name for i in np.flatnonzero(mask[k]))
         width = ident.width_ratio.get(name, 1.0)
-        detail = f"posterior 90 % width {width:.0%} of prior"
+        detail = f"posterior 90 % width {width:.0%} of prior ({prior_source})"
         if inputs and all(i in image_names for i in inputs):
             prov[name] = Provenance(Source.IMAGE_DERIVED, "calibrated to image-derived "
                                     f"measurements; {detail}", inputs)
@@ -710,12 +858,26 @@ def _key_of(name: str) -> tuple[str, str]:
 
 
 def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = None,
-                 label: str = "") -> Twin:
+                 label: str = "", accept_misfit: bool = False) -> Twin:
     """A new twin carrying the calibration: point estimate, posterior ensemble, provenance,
     measurements and a new visit on its timeline. ``twin`` itself is not changed.
 
     ``day`` defaults to 0 for the first visit and the previous visit's day + 1 after that.
+
+    Raises
+    ------
+    MisfitError
+        If the calibration cannot reproduce some measurements (|z| > :data:`Z_REFUSE`) and
+        ``accept_misfit`` is False: the message names each, measured against predicted, and
+        the twin stays as it was.
     """
+    bad = result.unreproduced
+    if bad and not accept_misfit:
+        raise MisfitError(
+            f"the calibrated twin cannot reproduce {len(bad)} measurement"
+            f"{'s' if len(bad) > 1 else ''}: " + "; ".join(r.misfit_text() for r in bad)
+            + ". The twin is unchanged: check these values (or the model's assumptions for "
+            "this patient), or accept the misfit explicitly.")
     if result.model_name != twin.model_name or \
             tuple(result.parameter_names) != tuple(model_of(twin).parameter_names):
         raise ValueError(f"this calibration is of model {result.model_name}, the twin uses "
@@ -739,11 +901,18 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
 
 # -- text report ------------------------------------------------------------------------------
 
+def _unit(metric: str) -> str:
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    return METRIC_BY_NAME[metric].unit if metric in METRIC_BY_NAME else ""
+
+
 def format_report(r: CalibrationResult) -> str:
     """Plain-text report of a calibration (used by the CLI)."""
     lines = [f"Calibration of {r.model_name}: {r.method}",
+             f"prior: {r.prior_choice.describe()}",
              f"{r.ensemble.shape[0]} posterior members, {r.convergence.message}, "
-             f"{r.seconds:.1f} s", "",
+             f"{r.seconds:.1f} s", f"fit: {r.status_line()}", "",
              f"{'measurement':<18}{'measured':>18}{'twin (90 % interval)':>30}{'z':>7}  note"]
     for f in r.fit:
         meas = f"{f.measured:.4g} ± {f.uncertainty:.2g}"
@@ -758,7 +927,19 @@ def format_report(r: CalibrationResult) -> str:
                      f"width ratio {ident.width_ratio[p]:.2f}")
     for p, m in r.measured_parameters.items():
         lines.append(f"  {p:<12} set from {m} (measured)")
-    lines.append(f"left at prior (width ratio > {AT_PRIOR}): {len(ident.at_prior)} parameters")
+    weak = [p for p in r.calibrated if ident.width_ratio.get(p, 1.0) > AT_PRIOR]
+    if weak:
+        lines.append(f"  (weakly informed, width ratio > {AT_PRIOR}: {', '.join(weak)})")
+    lines.append(f"left at the prior (not informed by the data): {len(ident.at_prior)} "
+                 "parameters")
+    shown = r.unmeasured_predictions()
+    if shown:
+        lines += ["", "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned "
+                  "model discrepancy):"]
+        for k, (med, lo, hi, unit) in shown.items():
+            lines.append(f"  {k:<12} {med:.4g} ({lo:.4g}–{hi:.4g}) {unit}")
+    for m in r.misfits:
+        lines.append(f"MISFIT (|z| > {Z_FLAG:g}): {m}")
     if ident.correlations:
         lines.append("strong posterior correlations: " + ", ".join(
             f"{a}~{b} {c:+.2f}" for a, b, c in ident.correlations[:5]))

@@ -26,6 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--iterations", type=int, default=20,
                    help="maximum tempering iterations (default 20)")
+    p.add_argument("--prior", default="auto", help="preset the prior is centred on: 'auto' "
+                   "(chosen from the measurements: AS, MR, HFrEF or the preset), or a preset "
+                   "name to override")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -58,7 +61,8 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
         ms = load_measurements(args.measurements)
         twin = twin_from_preset(args.preset, n=1)
         result = calibrate(twin, ms, n=args.n, seed=args.seed,
-                           max_iterations=getattr(args, "iterations", 20))
+                           max_iterations=getattr(args, "iterations", 20),
+                           prior=getattr(args, "prior", "auto"))
     except (MeasurementError, ModelError, ValueError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
         return 2

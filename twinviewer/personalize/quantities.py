@@ -24,8 +24,10 @@ import numpy as np
 from twinviewer.core.measurement import Measurement
 from twinviewer.physiology import Results
 
-#: |z| above which the twin is said not to reproduce a measurement (see :func:`fit_check`).
-Z_FLAG = 3.0
+#: |z| above which the twin is said not to reproduce a measurement (see :func:`fit_check`):
+#: the posterior predictive misses it by more than two of its own SDs (about 5 % of honest
+#: measurements are flagged by chance, which is the price of never hiding a real misfit).
+Z_FLAG = 2.0
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ class FitCheck:
     hi: float
     model_sd: float
     z: float
+    sd: float = float("nan")  # posterior predictive SD: ensemble ⊕ measurement SD ⊕ model error
 
     @property
     def poor(self) -> bool:
@@ -265,8 +268,11 @@ class FitCheck:
 def fit_check(m: Measurement, predicted: np.ndarray, level: float = 0.9) -> FitCheck:
     """How well predictions reproduce a measurement: the one "poor fit" rule of TwinViewer.
 
-    ``z = (median − measured) / σ`` with ``σ = √(SD² + model_error²)``, the same total SD
-    the calibration's likelihood uses; the fit is poor if ``|z| >`` :data:`Z_FLAG`.
+    The posterior predictive of a measurement is the ensemble's prediction plus the
+    measurement's own error and the model error (the same total SD ``σ = √(SD² +
+    model_error²)`` the calibration's likelihood uses), so ``z = (median − measured) /
+    √(s² + σ²)`` with ``s`` the ensemble's spread (robust: its 90 % interval / 3.29). The fit
+    is poor — the measurement is *flagged* — if ``|z| >`` :data:`Z_FLAG`.
 
     Parameters
     ----------
@@ -283,5 +289,8 @@ def fit_check(m: Measurement, predicted: np.ndarray, level: float = 0.9) -> FitC
     a = (1.0 - level) / 2.0
     lo, med, hi = np.quantile(x, [a, 0.5, 1.0 - a]) if x.size else (np.nan,) * 3
     me = q.model_sd(m.value)
-    z = float((med - m.value) / np.hypot(max(m.uncertainty, 1e-9), me))
-    return FitCheck(float(med), float(lo), float(hi), me, z)
+    q05, q95 = np.quantile(x, [0.05, 0.95]) if x.size > 1 else (0.0, 0.0)
+    spread = float((q95 - q05) / (2.0 * 1.6448536))
+    sd = float(np.sqrt(max(m.uncertainty, 1e-9) ** 2 + me**2 + spread**2))
+    z = float((med - m.value) / sd)
+    return FitCheck(float(med), float(lo), float(hi), me, z, sd)

@@ -1,0 +1,124 @@
+"""Issue 12 item 5 and its bad-input case: misfit is never silent, and a calibration that
+cannot reproduce the measurements says which and by how much and keeps the twin."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.explain.summary import plain_summary
+from twinviewer.explain.validity import fit_warnings
+from twinviewer.personalize import Z_FLAG, MisfitError, calibrate, fit_check, updated_twin
+from twinviewer.twins import simulate_twin, twin_from_preset
+
+N = 48
+
+
+@pytest.fixture(scope="module")
+def impossible():
+    twin = twin_from_preset("healthy", n=1)
+    ms = [M("SBP", 230, "mmHg", 5, "cuff"), M("DBP", 40, "mmHg", 5, "cuff"),
+          M("CO", 2.0, "L/min", 0.2, "thermodilution")]
+    return twin, calibrate(twin, ms, n=N, point_estimate=False)
+
+
+def test_flag_rule_is_the_posterior_predictive_at_two_sd():
+    assert Z_FLAG == 2.0
+    x = np.random.default_rng(0).normal(125.0, 1.5, 400)  # ensemble 123–127
+    c = fit_check(M("SBP", 145, "mmHg", 3.0), x)
+    # measurement SD 3 ⊕ model error 5 % of 145 ⊕ the ensemble's own spread
+    sd = np.sqrt(3.0**2 + 7.25**2 + np.subtract(*np.quantile(x, [0.95, 0.05]))**2 / 3.29**2)
+    assert c.sd == pytest.approx(sd, rel=0.01)
+    assert c.z == pytest.approx((c.median - 145) / sd, rel=0.01)
+    assert c.poor  # |z| ≈ 2.6: missed, so flagged
+    assert not fit_check(M("SBP", 140, "mmHg", 8.0), x).poor  # |z| ≈ 1.4
+
+
+def test_every_flag_is_in_table_status_report_and_dict(impossible):
+    _, r = impossible
+    flagged = {f.name for f in r.flagged}
+    assert "SBP" in flagged and all(abs(f.z) > 2 for f in r.flagged)
+    assert all(f.flag == (abs(f.z) > 2) for f in r.fit)
+    status = r.status_line()
+    assert all(f"{n} (z " in status for n in flagged)
+    report = r.summary()
+    assert all(f"MISFIT (|z| > 2): {n} measured" in report for n in flagged)
+    d = r.to_dict()
+    assert d["status"] == status and len(d["misfits"]) == len(flagged)
+    sbp = next(f for f in r.fit if f.name == "SBP")
+    assert "SBP measured 230" in sbp.misfit_text() and "mmHg low" in sbp.misfit_text()
+
+
+def test_near_miss_is_never_hidden_behind_all_reproduced():
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, [M("SBP", 124, "mmHg", 8, "cuff"), M("DBP", 79, "mmHg", 6, "cuff")],
+                  n=32, point_estimate=False)
+    assert not r.flagged
+    assert r.status_line().startswith("all 2 measurements within |z| ≤ 2 (worst: ")
+
+
+def test_unreproducible_calibration_keeps_the_twin_and_names_the_misfits(impossible):
+    twin, r = impossible
+    before = copy.deepcopy((twin.params, twin.ensemble, twin.ensemble_kind, twin.provenance))
+    assert r.unreproduced
+    with pytest.raises(MisfitError) as err:
+        updated_twin(twin, r)
+    text = str(err.value)
+    assert "cannot reproduce" in text and "SBP measured 230" in text and "z = " in text
+    assert "The twin is unchanged" in text
+    after = (twin.params, twin.ensemble, twin.ensemble_kind, twin.provenance)
+    assert all(np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+               for a, b in zip(before, after, strict=True))
+    new = updated_twin(twin, r, accept_misfit=True)
+    assert new.ensemble_kind == "posterior" and twin.ensemble_kind == "prior"
+
+
+def test_validity_and_summary_show_the_same_flags(impossible):
+    twin, r = impossible
+    new = updated_twin(twin, r, accept_misfit=True)
+    res = r.results
+    w = fit_warnings(new, res)
+    assert {x.subject for x in w} == {f.name for f in r.flagged}
+    med, lo, hi = res.summary("SBP")
+    text = plain_summary("SBP", (med, lo, hi), warnings=w)
+    assert "The twin misses" in text and "SBP" in text and "|z| > 2" in text
+
+
+def test_image_and_echo_sources_are_each_used_or_named():
+    """CT volumes and an echo LVEF are independent: both used, each with its own SD; an
+    LVEF computed from the same segmentation is left out, and the warning says so."""
+    twin = twin_from_preset("healthy", n=1)
+    ct = [M("LVEDV", 140, "mL", 6, "CT segmentation"), M("LVESV", 60, "mL", 5, "CT segmentation")]
+    r = calibrate(twin, [*ct, M("LVEF", 58, "%", 5, "echo")], n=32, point_estimate=False)
+    ef = next(f for f in r.fit if f.name == "LVEF")
+    assert ef.used and "own uncertainty" in ef.note
+    r = calibrate(twin, [*ct, M("LVEF", 57.1, "%", 3, "CT segmentation")], n=32,
+                  point_estimate=False)
+    ef = next(f for f in r.fit if f.name == "LVEF")
+    assert not ef.used and "same source" in ef.note
+    assert any("LVEF (CT segmentation) left out" in w for w in r.warnings)
+
+
+def test_each_parameter_has_exactly_one_state():
+    twin = twin_from_preset("healthy", n=1)
+    ms = [M("HR", 72, "bpm", 2, "ECG"), M("SBP", 132, "mmHg", 8, "cuff"),
+          M("DBP", 84, "mmHg", 6, "cuff"), M("LVEDV", 145, "mL", 6, "CT segmentation")]
+    r = calibrate(twin, ms, n=32, point_estimate=False)
+    cal, prior = set(r.calibrated), set(r.identifiability.at_prior)
+    measured = set(r.measured_parameters)
+    assert not (cal & prior) and not (cal & measured) and not (prior & measured)
+    for p in cal:
+        assert r.provenance[p].source.value in ("calibrated", "derived from images")
+    for p in prior:
+        assert r.provenance[p].source.value == "prior / assumed"
+    assert r.provenance["HR"].source.value == "measured"
+
+
+def test_simulated_twin_with_a_misfit_measurement_flags_it():
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements.append(M("LVEDV", 190, "mL", 8, "echo"))
+    w = fit_warnings(twin, simulate_twin(twin))
+    assert [x.subject for x in w] == ["LVEDV"] and "flagged above 2 σ" in w[0].text

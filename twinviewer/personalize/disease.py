@@ -1,0 +1,145 @@
+"""A prior that fits the patient's disease: which virtual patient a calibration starts from.
+
+The population prior of each parameter is centred on a preset (a virtual patient). Starting a
+patient with an AVA of 0.7 cm² from the healthy preset makes the disease itself look like an
+outlier and pulls every other parameter (LV stiffness, contractility, volume) towards a
+healthy heart. So the starting preset is chosen from the measurements, with the grading rules
+of the ESC/ASE guidelines (REFERENCE.md):
+
+* aortic stenosis: AVA < 1.5 cm² or AV mean gradient ≥ 20 mmHg (or peak velocity ≥ 3 m/s);
+  severe (``severe_as``) if AVA < 1.0 cm², mean gradient ≥ 40 mmHg or peak velocity ≥ 4 m/s,
+  else ``moderate_as``;
+* mitral regurgitation (``severe_mr``): EROA ≥ 0.20 cm², regurgitant volume ≥ 30 mL or
+  regurgitant fraction ≥ 30 % (moderate-to-severe and severe MR; the one MR preset);
+* heart failure with reduced EF (``hfref``): LVEF < 40 % (given, or from LVEDV and LVESV);
+* otherwise the twin's own preset (``healthy`` for an imported patient).
+
+Valve disease is checked first (a low EF with severe AS is low-flow AS, not primary HFrEF).
+The user can override the choice (``calibrate(..., prior="hfref")``).
+
+>>> from twinviewer.core.measurement import Measurement as M
+>>> choose_prior([M("AVA", 0.7, "cm^2", 0.1)]).preset
+'severe_as'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from twinviewer.core.measurement import Measurement
+from twinviewer.personalize.measurements import MeasurementError, normalise
+from twinviewer.physiology.presets import PRESETS
+
+#: Presets a calibration may start from (same model as the default twin).
+DISEASE_PRIORS = ("healthy", "moderate_as", "severe_as", "severe_mr", "hfref")
+AUTO = "auto"
+#: Marker put in the provenance of every parameter a calibration touched, naming the prior.
+TAG = "prior preset"
+
+
+@dataclass(frozen=True)
+class PriorChoice:
+    """The preset a calibration's prior is centred on, and why.
+
+    ``defining`` lists the measurements that define the disease (no "beyond the population
+    prior" warning is raised for them); ``overridden`` is True if the user chose it.
+    """
+
+    preset: str
+    reason: str
+    defining: tuple[str, ...] = ()
+    overridden: bool = False
+
+    def describe(self) -> str:
+        """'severe_as prior (chosen: AVA 0.7 cm² < 1.0 cm²)'."""
+        how = "chosen by the user" if self.overridden else f"chosen: {self.reason}"
+        return f"{self.preset} prior ({how})"
+
+
+def _values(measurements: Sequence[Measurement]) -> dict[str, float]:
+    out = {}
+    for m in measurements:
+        try:
+            c = normalise(m)
+        except MeasurementError:
+            continue
+        out[c.name] = float(c.value)
+    return out
+
+
+def choose_prior(measurements: Sequence[Measurement], fallback: str = "healthy"
+                 ) -> PriorChoice:
+    """The disease prior the measurements point to (see the module docstring).
+
+    Parameters
+    ----------
+    measurements
+        In any supported name and unit; unknown or invalid ones are ignored here (the
+        calibration reports them).
+    fallback
+        Preset used when no disease is recognised (the twin's own preset).
+    """
+    v = _values(measurements)
+    ava, mg, vmax = v.get("AVA"), v.get("AV_mean_gradient"), v.get("AV_peak_velocity")
+    as_why, severe = [], False
+    if ava is not None and ava < 1.5:
+        as_why.append(("AVA", f"AVA {ava:.2g} cm² < 1.5 cm²"))
+        severe |= ava < 1.0
+    if mg is not None and mg >= 20:
+        as_why.append(("AV_mean_gradient", f"mean gradient {mg:.0f} mmHg ≥ 20 mmHg"))
+        severe |= mg >= 40
+    if vmax is not None and vmax >= 3.0:
+        as_why.append(("AV_peak_velocity", f"peak velocity {vmax:.1f} m/s ≥ 3 m/s"))
+        severe |= vmax >= 4.0
+    if as_why:
+        return PriorChoice("severe_as" if severe else "moderate_as",
+                           "aortic stenosis: " + ", ".join(w for _, w in as_why),
+                           tuple(n for n, _ in as_why))
+    mr_why = []
+    if v.get("EROA", 0.0) >= 0.20:
+        mr_why.append(("EROA", f"EROA {v['EROA']:.2g} cm² ≥ 0.20 cm²"))
+    if v.get("MR_volume", 0.0) >= 30:
+        mr_why.append(("MR_volume", f"regurgitant volume {v['MR_volume']:.0f} mL ≥ 30 mL"))
+    if v.get("MR_fraction", 0.0) >= 30:
+        mr_why.append(("MR_fraction", f"regurgitant fraction {v['MR_fraction']:.0f} % ≥ 30 %"))
+    if mr_why:
+        return PriorChoice("severe_mr", "mitral regurgitation: " + ", ".join(
+            w for _, w in mr_why), tuple(n for n, _ in mr_why))
+    ef, src = v.get("LVEF"), ("LVEF",)
+    if ef is None and v.get("LVEDV", 0) > 0 and "LVESV" in v:
+        ef, src = 100.0 * (v["LVEDV"] - v["LVESV"]) / v["LVEDV"], ("LVEDV", "LVESV")
+    if ef is not None and ef < 40:
+        return PriorChoice("hfref", f"reduced ejection fraction: LVEF {ef:.0f} % < 40 %", src)
+    return PriorChoice(fallback, "no valve disease or reduced EF in the measurements")
+
+
+def resolve(prior: str | None, measurements: Sequence[Measurement], fallback: str
+            ) -> PriorChoice:
+    """The :class:`PriorChoice` for ``prior`` = ``'auto'``, a preset name, or None (the
+    twin's own values, ``fallback``)."""
+    if prior is None:
+        return PriorChoice(fallback, "the twin's own values", ())
+    if prior == AUTO:
+        return choose_prior(measurements, fallback)
+    if prior not in DISEASE_PRIORS:
+        raise ValueError(f"unknown prior {prior!r}; choose 'auto' or one of: "
+                         f"{', '.join(DISEASE_PRIORS)}")
+    auto = choose_prior(measurements, fallback)
+    return PriorChoice(prior, "chosen by the user", auto.defining if auto.preset == prior
+                       else (), overridden=True)
+
+
+def preset_of(origin: str) -> str:
+    """The preset a twin's ``origin`` names (``'preset:severe_as'`` → ``'severe_as'``), or
+    ``'healthy'``."""
+    name = origin.split(":", 1)[1] if origin.startswith("preset:") else ""
+    return name if name in PRESETS and name in DISEASE_PRIORS else "healthy"
+
+
+def prior_in_provenance(detail: str) -> str | None:
+    """The prior preset named in a provenance detail written by the calibration, or None."""
+    if TAG not in detail:
+        return None
+    name = detail.split(TAG, 1)[1].strip().split()[0].strip("'\",;:()")
+    return name if name in PRESETS else None

@@ -1,0 +1,168 @@
+"""Synthetic patients for checking (and learning) how honest the calibration's intervals are.
+
+Four *settings* generate patients whose true haemodynamics are known:
+
+``own``
+    the default model itself, parameters drawn from its population prior around the healthy
+    preset (the only setting in which the calibration's model is exactly right);
+``regazzoni``
+    the published ``regazzoni2022`` loop — a structurally different model (resistive
+    diode valves, absolute activation timing, no aortic impedance) drawn from its own priors;
+``perturbed``
+    the default model with its structure changed in a way the calibration's priors do not
+    allow: no aortic characteristic impedance (at its lower plausible bound), inertances
+    divided by ten (at their lower bounds the fixed-step integration diverges), or a skewed
+    activation (contraction 40 % longer, relaxation 40 % shorter than the prior centre), in
+    turn;
+``wide``
+    the default model with a population twice as wide as its prior (every prior SD × 2).
+
+Each patient is measured with noise on a standard clinical set (:data:`NOISE`: cuff BP, HR,
+echo LV volumes); CO, LVEDP, LAP, PASP and stroke work are left unmeasured and are what the
+intervals are judged on (:data:`UNMEASURED`).
+
+The settings are built only from parameter names and priors that the default model declares
+(``SYS.Z_AO``, ``*.L_*``, ``*.TC``, ``*.TR``), so they keep working when its equations change.
+
+>>> truth = patients("own", 3, seed=1)
+>>> bool(truth.ok.all()), len(truth.structure)
+(True, 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinviewer.core.measurement import Measurement
+from twinviewer.physiology import ModelSpec, Results, simulate
+from twinviewer.physiology.presets import get_preset
+
+SETTINGS = ("own", "regazzoni", "perturbed", "wide")
+#: Measurement SD and unit of the standard clinical set (cuff BP, HR, echo LV volumes).
+NOISE: dict[str, tuple[float, str]] = {
+    "HR": (2.0, "bpm"), "SBP": (6.0, "mmHg"), "DBP": (5.0, "mmHg"),
+    "LVEDV": (10.0, "mL"), "LVESV": (8.0, "mL")}
+#: Outputs judged by the coverage check: never measured in the standard set.
+UNMEASURED = ("LVEDP", "LAP", "PASP", "SW", "CO")
+#: Structural perturbations of the ``perturbed`` setting, applied in turn.
+PERTURBATIONS = ("no aortic impedance", "inertance / 10", "skewed activation")
+
+
+@dataclass(frozen=True)
+class SyntheticSet:
+    """True haemodynamics of a set of synthetic patients and how each was made."""
+
+    setting: str
+    results: Results
+    structure: tuple[str, ...]
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.results.ok
+
+    def measurements(self, i: int, rng: np.random.Generator) -> list[Measurement]:
+        """Patient ``i`` measured once on the standard set, with noise."""
+        m = self.results.metrics
+        return [Measurement(k, float(m[k][i] + sd * rng.standard_normal()), unit, sd,
+                            "synthetic") for k, (sd, unit) in NOISE.items()]
+
+    def truth(self, name: str, i: int) -> float:
+        return float(self.results.metrics[name][i])
+
+
+def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Generator,
+                widen: float = 1.0) -> np.ndarray:
+    """(k, P) independent draws from every proper prior around ``base`` (SDs × ``widen``)."""
+    truth = np.tile(np.asarray(base, dtype=float), (k, 1))
+    for j, par in enumerate(model.parameters):
+        prior = par.prior.centred(base[j])
+        if prior.is_point_mass:
+            continue
+        u = rng.uniform(0.002, 0.998, k)
+        if widen == 1.0:
+            x = prior.ppf(u)
+        elif prior.kind == "lognormal":
+            x = prior.loc * np.exp(widen * prior.scale * _norm_ppf(u))
+        elif prior.kind == "normal":
+            x = prior.loc + widen * prior.scale * _norm_ppf(u)
+        else:
+            c = base[j]
+            x = c + widen * (prior.ppf(u) - c)
+        truth[:, j] = np.clip(x, *par.plausible)
+    return truth
+
+
+def _norm_ppf(u: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    return stats.norm.ppf(u)
+
+
+def _perturb(model: ModelSpec, P: np.ndarray, which: str) -> None:
+    names = model.parameter_names
+    if which == "no aortic impedance":
+        cols = [n for n in names if n == "SYS.Z_AO"]
+        for n in cols:
+            P[:, model.index(n)] = model.parameter(n).plausible[0]
+    elif which == "inertance / 10":
+        for n in names:
+            if ".L_" in n:
+                P[:, model.index(n)] = np.maximum(P[:, model.index(n)] / 10.0,
+                                                  model.parameter(n).plausible[0])
+    elif which == "skewed activation":
+        for n in names:
+            if n.endswith(".TC"):
+                P[:, model.index(n)] *= 1.4
+            elif n.endswith(".TR"):
+                P[:, model.index(n)] *= 0.6
+    else:
+        raise ValueError(f"unknown perturbation {which!r}; choose one of {PERTURBATIONS}")
+
+
+def patients(setting: str, k: int, seed: int, *,
+             progress: Callable[[float, str], None] | None = None) -> SyntheticSet:
+    """``k`` synthetic patients of ``setting`` (one of :data:`SETTINGS`).
+
+    Members that do not reach a periodic state are redrawn, so every patient is usable.
+    """
+    if setting not in SETTINGS:
+        raise ValueError(f"unknown setting {setting!r}; choose one of {', '.join(SETTINGS)}")
+    rng = np.random.default_rng([seed, SETTINGS.index(setting)])
+    preset = get_preset("regazzoni2022" if setting == "regazzoni" else "healthy")
+    model, base = preset.model, preset.vector()
+    structure = tuple(PERTURBATIONS[i % len(PERTURBATIONS)] if setting == "perturbed"
+                      else setting for i in range(k))
+    P = np.empty((0, len(model.parameters)))
+    tags: list[str] = []
+    for _attempt in range(5):
+        need = k - P.shape[0]
+        if need <= 0:
+            break
+        draw = prior_draws(model, base, need, rng, widen=2.0 if setting == "wide" else 1.0)
+        todo = structure[P.shape[0]:]
+        if setting == "perturbed":
+            for which in PERTURBATIONS:
+                rows = np.array([t == which for t in todo])
+                if rows.any():
+                    sub = draw[rows]
+                    _perturb(model, sub, which)
+                    draw[rows] = sub
+        res = simulate(model, draw, progress=progress)
+        good = res.ok & _plausible(res)
+        P = np.vstack([P, draw[good]])
+        tags += [t for t, g in zip(todo, good, strict=True) if g]
+    res = simulate(model, P[:k])
+    return SyntheticSet(setting, res, tuple(tags[:k]))
+
+
+def _plausible(res: Results) -> np.ndarray:
+    """A living adult at rest: the draws outside these bounds are not patients anyone
+    would calibrate (and are refused by the measurement checks)."""
+    m = res.metrics
+    with np.errstate(invalid="ignore"):
+        return ((m["SBP"] > 70) & (m["SBP"] < 250) & (m["DBP"] > 30) & (m["DBP"] < 140)
+                & (m["LVEDV"] > 45) & (m["LVESV"] > 12) & (m["CO"] > 1.2) & (m["CO"] < 14)
+                & (m["LVEDP"] >= 0) & (m["LAP"] > 0) & (m["SBP"] > m["DBP"] + 10))
