@@ -84,7 +84,8 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
             # plain integrated beat.
             norm = np.sqrt(norm)
             ratio = norm / norm_last if norm_last > 0.0 else -1.0
-            aligned = norm_last > 0.0 and dot / (norm * norm_last) > 0.995
+            # norm is exactly 0 when a member repeats its beat bit for bit before min_beats.
+            aligned = norm_last > 0.0 and norm > 0.0 and dot / (norm * norm_last) > 0.995
             jump = (accelerate and aligned and 0.3 < ratio < 0.95
                     and abs(ratio - ratio_last) < 0.02)
             factor = ratio / (1.0 - ratio) if jump else 0.0

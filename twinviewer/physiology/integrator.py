@@ -71,7 +71,8 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
         norm = np.sqrt((d * d).sum(axis=0))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(norm_last > 0, norm / norm_last, -1.0)
-            aligned = (norm_last > 0) & ((d * d_last).sum(axis=0) / (norm * norm_last) > 0.995)
+            aligned = ((norm_last > 0) & (norm > 0)
+                       & ((d * d_last).sum(axis=0) / (norm * norm_last) > 0.995))
         jump = (accelerate & aligned & (ratio > 0.3) & (ratio < 0.95)
                 & (np.abs(ratio - ratio_last) < 0.02))
         factor = np.where(jump, ratio / (1.0 - ratio), 0.0)

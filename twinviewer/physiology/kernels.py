@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from twinviewer.physiology.dependencies import equation_digest
 
 _TEMPLATE = Path(__file__).with_name("_kernel_template.py")
 _MARK = "from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS"
@@ -35,18 +36,13 @@ def cache_dir() -> Path:
 
 def _dependency_hash(source: str, func: Callable) -> str:
     # numba's cache does not see changes in a kernel's callees, so the kernel's file name
-    # carries a hash of every source it can depend on: the modules of this package that
-    # define compiled model functions, and the model's own module.
-    h = hashlib.sha256(source.encode())
-    files = [f for f in sorted(Path(__file__).parent.glob("*.py"))
-             if "@model_function" in f.read_text()]
-    model_file = inspect.getsourcefile(func)
-    if model_file:
-        files.append(Path(model_file))
-    for f in files:
-        h.update(f.read_bytes())
+    # carries a digest of the kernel source, of every source and constant the right-hand
+    # side depends on (the same digest as the model lock, ModelSpec.equation_hash) and of
+    # the compiler's version.
     import numba
 
+    h = hashlib.sha256(source.encode())
+    h.update(equation_digest([func]).encode())
     h.update(numba.__version__.encode())
     return h.hexdigest()[:16]
 

@@ -10,8 +10,6 @@ context of use. The built-in models are two such declarations; a plugin model is
 from __future__ import annotations
 
 import functools
-import hashlib
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -174,11 +172,14 @@ class ModelSpec:
     # ------------------------------------------------------------------ identity
     @functools.cached_property
     def equation_hash(self) -> str:
-        """SHA-256 of the source of the equations, so a twin is never silently re-run with
-        different equations. Computed once per declaration: reading the sources takes
-        milliseconds, and every run of a twin checks it."""
-        h = hashlib.sha256()
-        for fn in (self.rhs, self.observe, *self.equation_sources):
-            fn = getattr(fn, "py_func", fn)
-            h.update(inspect.getsource(fn).encode())
-        return h.hexdigest()[:16]
+        """Digest of every source and constant the equations depend on, so a twin is never
+        silently re-run with different equations.
+
+        Follows the right-hand side, the observables and :attr:`equation_sources` down
+        through every helper and constant they read (:mod:`.dependencies`); the compiled
+        kernel cache uses the same digest. Computed once per declaration: reading the
+        sources takes milliseconds, and every run of a twin checks it.
+        """
+        from twinviewer.physiology.dependencies import equation_digest
+
+        return equation_digest((self.rhs, self.observe, *self.equation_sources))[:16]
