@@ -113,6 +113,9 @@ class Results:
 
 
 _PRIOR_WIDTHS: dict[int, np.ndarray] = {}
+#: Series the clinical metrics are computed from (the four-chamber roles of a model).
+_METRIC_SERIES = {"V_LV", "p_LV", "p_AO", "Q_AV", "Q_MV", "Q_TV", "Q_VAD", "p_LA", "p_RA",
+                  "p_AR_PUL", "V_RV"}
 
 
 def _blame(model: ModelSpec, p: np.ndarray) -> str:
@@ -254,8 +257,10 @@ def _assemble(model, P, rec, yend, status, beats, messages) -> Results:
     for name, values in zip(model.output_names, outs, strict=True):
         series[name] = np.broadcast_to(values, (n * m,)).reshape(n, m)
     par = {name: P[:, j] for j, name in enumerate(model.parameter_names)}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        metrics = compute_metrics(series, period, par)
+    metrics: dict[str, np.ndarray] = {}
+    if _METRIC_SERIES <= series.keys():  # a model without the four-chamber roles has none
+        with np.errstate(invalid="ignore", divide="ignore"):
+            metrics = compute_metrics(series, period, par)
     bad = status != ig.PERIODIC
     for v in metrics.values():
         v[bad] = np.nan
