@@ -32,9 +32,21 @@ CANCELLED = 4
 BLOW_UP = 1e7
 
 
+def _with_drivers(rhs, drivers, n_drivers):
+    """``rhs`` with the drivers evaluated at the same time, for the numpy path."""
+    rhs, drivers = python_function(rhs), python_function(drivers)
+
+    def rhs_(t, y, p, dydt):
+        a = np.empty((n_drivers, y.shape[1]))
+        drivers(t, p, a)
+        rhs(t, y, p, dydt, a)
+
+    return rhs_
+
+
 def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol,
                      accelerate, rec, status, beats, yend):
-    rhs = python_function(rhs)
+    # ``rhs`` is plain Python here (see python_function).
     todo = np.flatnonzero(status < 0)
     y = Y0[todo].T.copy()  # (S, n)
     prev = y.copy()
@@ -90,7 +102,8 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
 def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, steps: int,
                           samples: int, min_beats: int, max_beats: int, atol: np.ndarray,
                           status: np.ndarray, accelerate: bool = True,
-                          method: str = "auto"):
+                          method: str = "auto", threads: int | None = None,
+                          drivers=None, n_drivers: int = 0):
     """Integrate every member whose ``status`` is negative until its beat is periodic.
 
     Parameters
@@ -108,6 +121,11 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
         (Aitken); the returned beat is always a plain integrated, periodic beat.
     method
         ``'numba'``, ``'numpy'`` or ``'auto'``.
+    drivers, n_drivers
+        The model's time-only inputs, if it declares them (see :class:`ModelSpec`).
+    threads
+        Threads of the compiled path; default ``NUMBA_NUM_THREADS`` (the number of cores
+        unless that variable says otherwise).
 
     Returns
     -------
@@ -129,18 +147,24 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     if method == "numba":
         if not HAVE_NUMBA:
             raise RuntimeError("numba is not available (or TWINVIEWER_NUMBA=0)")
-        _run_threaded(get_kernel(rhs), args, n)
+        _run_threaded(get_kernel(rhs, drivers, n_drivers), args, n, threads)
     elif method == "numpy":
-        _rk4_beats_numpy(rhs, *args)
+        pure = (python_function(rhs) if drivers is None
+                else _with_drivers(rhs, drivers, n_drivers))
+        _rk4_beats_numpy(pure, *args)
     else:
         raise ValueError(f"unknown integration method {method!r}")
     return rec, beats, yend
 
 
-def _run_threaded(kernel, args, n: int) -> None:
+def _run_threaded(kernel, args, n: int, threads: int | None = None) -> None:
     """Run a nogil kernel over contiguous blocks of members, one block per core."""
     y0, p, hr_col, steps, stride, min_b, max_b, atol, acc, rec, status, beats, yend = args
-    n_threads = max(1, min(os.cpu_count() or 1, n // 8 or 1))
+    if threads is None:
+        import numba
+
+        threads = numba.config.NUMBA_NUM_THREADS
+    n_threads = max(1, min(threads, os.cpu_count() or 1, n // 8 or 1))
     if n_threads == 1:
         kernel(*args)
         return

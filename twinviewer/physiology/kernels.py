@@ -47,21 +47,56 @@ def _dependency_hash(source: str, func: Callable) -> str:
     return h.hexdigest()[:16]
 
 
-def get_kernel(rhs: Callable) -> Callable:
+#: Calls of the right-hand side in the template and their form with tabulated drivers:
+#: the table holds the drivers at every half step of the beat (index 2·s is time s·dt).
+_DRIVER_CALLS = {
+    "rhs(t, y, p, k1)": "rhs(t, y, p, k1, tab[2 * s])",
+    "rhs(t + 0.5 * dt, tmp, p, k2)": "rhs(t + 0.5 * dt, tmp, p, k2, tab[2 * s + 1])",
+    "rhs(t + 0.5 * dt, tmp, p, k3)": "rhs(t + 0.5 * dt, tmp, p, k3, tab[2 * s + 1])",
+    "rhs(t + dt, tmp, p, k4)": "rhs(t + dt, tmp, p, k4, tab[2 * s + 2])",
+    "        dt = 60.0 / p[hr_col] / steps\n":
+        "        dt = 60.0 / p[hr_col] / steps\n"
+        "        for h in range(2 * steps + 1):  # drivers on the half-step grid, once\n"
+        "            drivers(0.5 * h * dt, p, tab[h])\n",
+    "    tmp = np.empty(s_count)\n":
+        "    tmp = np.empty(s_count)\n    tab = np.empty((2 * steps + 1, N_DRIVERS))\n",
+}
+
+
+def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0) -> str:
+    """The template's source with its model import pointed at ``rhs`` (and ``drivers``)."""
+    func = getattr(rhs, "py_func", rhs)
+    text = _TEMPLATE.read_text()
+    if _MARK not in text:
+        raise RuntimeError("kernel template lost its MODEL-RHS import line")
+    line = f"from {func.__module__} import {func.__qualname__} as rhs"
+    if drivers is not None:
+        dfunc = getattr(drivers, "py_func", drivers)
+        line += (f"\nfrom {dfunc.__module__} import {dfunc.__qualname__} as drivers"
+                 f"\n\nN_DRIVERS = {int(n_drivers)}")
+        for old, new in _DRIVER_CALLS.items():
+            if old not in text:
+                raise RuntimeError(f"kernel template lost the line {old.strip()!r}")
+            text = text.replace(old, new)
+    return text.replace(_MARK, line)
+
+
+def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0
+               ) -> Callable:
     """The compiled ensemble kernel for a model whose right-hand side is ``rhs``.
 
-    ``rhs`` must be a module-level function (importable as ``module.name``).
+    ``rhs`` (and ``drivers``, see :class:`ModelSpec`) must be module-level functions
+    (importable as ``module.name``).
     """
     func = getattr(rhs, "py_func", rhs)
-    key = (func.__module__, func.__qualname__)
+    key = (func.__module__, func.__qualname__, drivers is not None)
     with _lock:
         if key in _kernels:
             return _kernels[key]
-        text = _TEMPLATE.read_text()
-        if _MARK not in text:
-            raise RuntimeError("kernel template lost its MODEL-RHS import line")
-        source = text.replace(_MARK, f"from {key[0]} import {key[1]} as rhs")
+        source = kernel_source(rhs, drivers, n_drivers)
         digest = _dependency_hash(source, func)
+        if drivers is not None:
+            digest = _dependency_hash(digest, drivers)
         name = f"twinviewer_kernel_{key[0].replace('.', '_')}_{key[1]}_{digest}"
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)

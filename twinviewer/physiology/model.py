@@ -73,6 +73,12 @@ class ModelSpec:
         Name of the parameter holding the heart rate (bpm).
     assumptions, context_of_use, references
         Text for model cards and explanations.
+    drivers, n_drivers
+        Optional ``drivers(t, p, out)``: ``n_drivers`` inputs that depend only on the time
+        within the beat and the parameters (chamber activations). When given, the
+        right-hand side reads them as a fifth argument, ``rhs(t, y, p, dydt, a)``, and the
+        compiled engine evaluates them once per member on the step grid instead of four
+        times per step in every beat.
     """
 
     name: str
@@ -91,6 +97,8 @@ class ModelSpec:
     context_of_use: str = ""
     references: tuple[str, ...] = ()
     equation_sources: tuple[Callable, ...] = field(default=(), repr=False)
+    drivers: Callable | None = field(default=None, repr=False)
+    n_drivers: int = 0
 
     # ------------------------------------------------------------------ lookup
     @property
@@ -182,4 +190,7 @@ class ModelSpec:
         """
         from twinviewer.physiology.dependencies import equation_digest
 
-        return equation_digest((self.rhs, self.observe, *self.equation_sources))[:16]
+        functions = (self.rhs, self.observe, *self.equation_sources)
+        if self.drivers is not None:
+            functions += (self.drivers,)
+        return equation_digest(functions)[:16]

@@ -207,7 +207,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
                 model.rhs, np.nan_to_num(Y0[coarse]), P[coarse], hr_col, steps=steps // 2,
                 samples=settings.samples_per_beat, min_beats=settings.min_beats,
                 max_beats=settings.max_beats, atol=atol, status=st,
-                accelerate=settings.accelerate, method=settings.method)
+                accelerate=settings.accelerate, method=settings.method,
+                drivers=model.drivers, n_drivers=model.n_drivers)
             found = st == ig.PERIODIC
             Y0[coarse[found]] = ye[found]
             beats[coarse] += bt
@@ -222,7 +223,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
                 model.rhs, np.nan_to_num(Y0[todo]), P[todo], hr_col, steps=steps,
                 samples=settings.samples_per_beat, min_beats=settings.min_beats,
                 max_beats=settings.max_beats, atol=atol, status=st,
-                accelerate=settings.accelerate, method=settings.method)
+                accelerate=settings.accelerate, method=settings.method,
+                drivers=model.drivers, n_drivers=model.n_drivers)
             rec[todo], yend[todo] = r, ye
             beats[todo] += bt
             retry = (st == ig.DIVERGED) & (attempt < 2)

@@ -270,6 +270,7 @@ def _generate(cfg: SvZeroDConfig, units: str):
     body: list[str] = []  # right-hand side lines: pressures, flows, derivatives
     pressure_expr: dict[int, str] = {}
     act_cache: dict[tuple, str] = {}
+    act_lines: list[str] = []  # chamber activations: functions of time only (drivers)
     for k, g in enumerate(groups):
         if g.chamber is not None:
             blk = blocks[g.chamber]
@@ -281,7 +282,8 @@ def _generate(cfg: SvZeroDConfig, units: str):
             key = (blk.activation[0], tuple(sorted(blk.activation[1].items())))
             if key not in act_cache:
                 var = f"act{len(act_cache)}"
-                body += _activation_code(blk.activation[0], blk.activation[1], period, var)
+                act_lines += _activation_code(blk.activation[0], blk.activation[1], period,
+                                              var)
                 act_cache[key] = var
             act = act_cache[key]
             n = g.chamber
@@ -396,7 +398,7 @@ def _generate(cfg: SvZeroDConfig, units: str):
             "stressed vessel volume)")
     outputs, out_lines = _outputs(groups, elements, roles, pressure_expr,
                                   {s.name for s in b.states})
-    return b, body, outputs, out_lines, cap_groups, roles
+    return b, (act_lines, len(act_cache)), body, outputs, out_lines, cap_groups, roles
 
 
 def _outputs(groups, elements, roles, pressure_expr, state_names):
@@ -440,7 +442,8 @@ from twinviewer.physiology.jit import model_function
 '''
 
 
-def _module_source(b: _Builder, body: list[str], out_lines: list[str]) -> str:
+def _module_source(b: _Builder, acts: tuple[list[str], int], body: list[str],
+                   out_lines: list[str]) -> str:
     s_idx = {s.name: i for i, s in enumerate(b.states)}
     p_idx = {p.name: i for i, p in enumerate(b.params)}
 
@@ -453,11 +456,18 @@ def _module_source(b: _Builder, body: list[str], out_lines: list[str]) -> str:
             text = text.replace(f"I['{name}']", str(i))
         return text + "\n"
 
-    observe = [ln for ln in body if "dydt[" not in ln] + out_lines
+    act_lines, n_act = acts
+    read = [f"    act{k} = a[{k}]" for k in range(n_act)]
+    store = [f"    out[{k}] = act{k}" for k in range(n_act)]
+    observe = act_lines + [ln for ln in body if "dydt[" not in ln] + out_lines
     return (_HEADER
             + "#: svZeroDSolver variable of each state (the state is in mmHg, mL, mL/s).\n"
-            + f"SVZEROD_VARIABLES = {b.sv_names!r}\n\n\n"
-            + "@model_function\ndef rhs(t, y, p, dydt):\n" + fill(body) + "\n\n"
+            + f"SVZEROD_VARIABLES = {b.sv_names!r}\n"
+            + f"N_DRIVERS = {n_act}\n\n\n"
+            + "@model_function\ndef drivers(t, p, out):\n"
+            + '    """Chamber activations: functions of the time within the beat only."""\n'
+            + fill(act_lines + store) + "\n\n"
+            + "@model_function\ndef rhs(t, y, p, dydt, a):\n" + fill(read + body) + "\n\n"
             + "@model_function\ndef observe(t, y, p):\n" + fill(observe))
 
 
@@ -523,8 +533,8 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
     >>> simulate(model, model.default_vector()).summary("LVEF")  # doctest: +SKIP
     """
     cfg = config if isinstance(config, SvZeroDConfig) else load_config(config)
-    b, body, outputs, out_lines, cap_groups, roles = _generate(cfg, units)
-    source = _module_source(b, body, out_lines)
+    b, acts, body, outputs, out_lines, cap_groups, roles = _generate(cfg, units)
+    source = _module_source(b, acts, body, out_lines)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     module = _load(source, digest)
     stem = Path(cfg.source).stem if cfg.source != "<dict>" else digest
@@ -565,6 +575,8 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
         outputs=outputs,
         rhs=module.rhs,
         observe=module.observe,
+        drivers=module.drivers,
+        n_drivers=module.N_DRIVERS,
         initial_state=initial_state,
         conserved_volume=conserved_volume,
         set_volume=set_volume,
