@@ -39,7 +39,7 @@ def _three_beats(model, steps: int, method: str = "auto") -> np.ndarray:
     rec, beats, _ = ig.integrate_to_periodic(
         model.rhs, model.initial_state(P), P, model.index("HR"), steps=steps, samples=688,
         min_beats=3, max_beats=3, atol=np.full(len(model.states), 1e-12), status=status,
-        accelerate=False, method=method)
+        accelerate=False, method=method, drivers=model.drivers, n_drivers=model.n_drivers)
     assert beats[0] == 3
     return rec[0]
 
