@@ -52,3 +52,24 @@ def test_unrelated_constant_does_not_change_the_hash(model, monkeypatch):
     before = _fresh_hash(model)
     monkeypatch.setattr(elements, "BLOOD_DENSITY_UNUSED_BY_KERNEL", 1.0, raising=False)
     assert _fresh_hash(model) == before
+
+
+def test_kernel_cache_key_includes_compiler_options(model, monkeypatch):
+    before = kernels._dependency_hash("kernel", model.rhs)
+    monkeypatch.setattr(kernels, "_JIT_OPTIONS", kernels._JIT_OPTIONS + "fastmath")
+    assert kernels._dependency_hash("kernel", model.rhs) != before
+
+
+def test_svzerod_model_hash_covers_its_generated_equations():
+    from pathlib import Path
+
+    from twinviewer.physiology.svzerod.model import model_from_config
+
+    case = Path(__file__).resolve().parents[1] / "data" / "svzerodsolver" / "cases" / \
+        "closed_loop_two_hill.json"
+    import json
+
+    cfg = json.loads(case.read_text())
+    a = model_from_config(cfg).equation_hash
+    cfg["chambers"][1]["activation_function"]["tau_1"] *= 1.01  # a baked-in constant
+    assert model_from_config(cfg).equation_hash != a

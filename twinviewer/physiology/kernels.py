@@ -17,9 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from twinviewer.physiology.dependencies import equation_digest
+from twinviewer.physiology.jit import JIT_OPTIONS
 
 _TEMPLATE = Path(__file__).with_name("_kernel_template.py")
 _MARK = "from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS"
+_JIT_OPTIONS = repr(sorted(JIT_OPTIONS.items()))
 _lock = threading.Lock()
 _kernels: dict[tuple[str, str], Callable] = {}
 
@@ -43,6 +45,7 @@ def _dependency_hash(source: str, func: Callable) -> str:
 
     h = hashlib.sha256(source.encode())
     h.update(equation_digest([func]).encode())
+    h.update(_JIT_OPTIONS.encode())  # how model functions are compiled
     h.update(numba.__version__.encode())
     return h.hexdigest()[:16]
 
