@@ -40,10 +40,10 @@ class Settings:
     consecutive beat starts by more than its ``StateSpec.atol`` (0.02 mL, 0.02 mmHg,
     0.5 mL/s), checked from ``min_beats`` on and up to ``max_beats``. With ``coarse_start``
     a cold member first settles with half the steps, then is refined; ``Results.beats``
-    counts both passes. With ``accelerate`` a slow, steadily decaying transient is skipped
-    by Aitken extrapolation across beats. Either way a periodic member lies within about
-    0.3 mL / 0.2 mmHg of the exact periodic solution (tested against a 100× tighter
-    tolerance).
+    counts both passes. With ``accelerate`` each beat starts from the Anderson combination
+    of the last beats (:mod:`.acceleration`), which removes the slow transients. Either
+    way a periodic member lies within about 0.3 mL / 0.2 mmHg of the exact periodic
+    solution (tested against a 100× tighter tolerance).
     """
 
     steps_per_beat: int = 400
