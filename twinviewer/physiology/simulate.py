@@ -190,6 +190,7 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
     beats = np.zeros(n, dtype=np.int64)
     yend = Y0.copy()
     cold = good.copy() if warm_start is None else good & ~use
+    settled = np.zeros(n, dtype=bool)  # starts on its coarse limit cycle
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         if cancel is not None and cancel():
@@ -211,6 +212,7 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
                 drivers=model.drivers, n_drivers=model.n_drivers)
             found = st == ig.PERIODIC
             Y0[coarse[found]] = ye[found]
+            settled[coarse[found]] = True
             beats[coarse] += bt
         # A member that blows up is retried with a halved step (twice) before it is declared
         # divergent: stiff parameter sets need smaller steps than the typical member.
@@ -218,18 +220,24 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
             todo = idx[status[idx] < 0]
             if todo.size == 0:
                 break
-            st = status[todo].copy()
-            r, bt, ye = ig.integrate_to_periodic(
-                model.rhs, np.nan_to_num(Y0[todo]), P[todo], hr_col, steps=steps,
-                samples=settings.samples_per_beat, min_beats=settings.min_beats,
-                max_beats=settings.max_beats, atol=atol, status=st,
-                accelerate=settings.accelerate, method=settings.method,
-                drivers=model.drivers, n_drivers=model.n_drivers)
-            rec[todo], yend[todo] = r, ye
-            beats[todo] += bt
-            retry = (st == ig.DIVERGED) & (attempt < 2)
-            st[retry] = -1
-            status[todo] = st
+            # A member that starts on its coarse limit cycle is periodic as soon as one fine
+            # beat returns to its start (it has already integrated min_beats coarse ones).
+            first = settled[todo] if attempt == 0 else np.zeros(todo.size, dtype=bool)
+            for group, min_beats in ((todo[first], 1), (todo[~first], settings.min_beats)):
+                if group.size == 0:
+                    continue
+                st = status[group].copy()
+                r, bt, ye = ig.integrate_to_periodic(
+                    model.rhs, np.nan_to_num(Y0[group]), P[group], hr_col, steps=steps,
+                    samples=settings.samples_per_beat, min_beats=min_beats,
+                    max_beats=settings.max_beats, atol=atol, status=st,
+                    accelerate=settings.accelerate, method=settings.method,
+                    drivers=model.drivers, n_drivers=model.n_drivers)
+                rec[group], yend[group] = r, ye
+                beats[group] += bt
+                retry = (st == ig.DIVERGED) & (attempt < 2)
+                st[retry] = -1
+                status[group] = st
             steps *= 2
         if progress is not None:
             progress(b / n, f"simulated {b} of {n} members")
