@@ -156,3 +156,19 @@ def test_cli_names_an_unsupported_svzerod_file(capsys):
     code = main(["simulate", "--svzerod", str(DATA / "cases" / "valve_tanh.json")])
     err = capsys.readouterr().err
     assert code == 2 and "upstream_vessel" in err and "BloodVessel" in err
+
+
+def test_twin_of_an_svzerod_file_runs_and_is_explained():
+    from twinviewer.explain.local import elasticities
+    from twinviewer.twins import model_of, simulate_twin, twin_from_svzerod
+
+    twin = twin_from_svzerod(TWO_HILL, n=8, seed=3)
+    model = model_of(twin)
+    r = simulate_twin(twin, settings=Settings(steps_per_beat=800))
+    assert r.ok.all() and r.n == 8
+    med, lo, hi = r.summary("LVEF")
+    assert lo < med < hi
+    el = elasticities(model, twin.params, ["LVEDV"], names=["LV.Epass", "AR_SYS.R"],
+                      settings=Settings(steps_per_beat=800))["LVEDV"]
+    values = dict(zip(el.names, el.values, strict=True))
+    assert values["LV.Epass"] < 0  # a stiffer LV fills less
