@@ -172,3 +172,16 @@ def test_twin_of_an_svzerod_file_runs_and_is_explained():
                       settings=Settings(steps_per_beat=800))["LVEDV"]
     values = dict(zip(el.names, el.values, strict=True))
     assert values["LV.Epass"] < 0  # a stiffer LV fills less
+
+
+@pytest.mark.slow
+def test_twin_of_an_svzerod_file_calibrates():
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.personalize.calibrate import calibrate
+    from twinviewer.twins import twin_from_svzerod
+
+    twin = twin_from_svzerod(TWO_HILL, n=1)  # the file's beat: SBP 103.6, DBP 53.7 mmHg
+    res = calibrate(twin, [Measurement("SBP", 125, "mmHg", 5),
+                           Measurement("DBP", 70, "mmHg", 5)], n=32, point_estimate=False)
+    fit = {row.name: row for row in res.fit}
+    assert 110 < fit["SBP"].median < 135 and 58 < fit["DBP"].median < 80
