@@ -95,12 +95,14 @@ class _Builder:
     def error(self, block: str, problem: str) -> SvZeroDConfigError:
         return SvZeroDConfigError(f"{self.cfg.source}: block {block!r}: {problem}")
 
-    def param(self, name: str, unit: str, value: float, text: str) -> str:
+    def param(self, name: str, unit: str, value: float, text: str,
+              plausible: tuple[float, float] | None = None) -> str:
         value = float(value)
         if not value > 0.0:
             raise SvZeroDConfigError(f"{self.cfg.source}: parameter {name} = {value:g} "
                                      f"{unit}: must be positive for the ensemble engine")
-        self.params.append(Parameter(name, unit, value, text, (value / 20.0, value * 20.0),
+        lo, hi = plausible or (value / 20.0, value * 20.0)
+        self.params.append(Parameter(name, unit, value, text, (min(lo, value), max(hi, value)),
                                      Prior("lognormal", value, 0.1)))
         return name
 
@@ -262,7 +264,8 @@ def _generate(cfg: SvZeroDConfig, units: str):
     ic = dict(cfg.initial_condition)
     p_all = ic.pop("pressure_all", 0.0)
     q_all = ic.pop("flow_all", 0.0)
-    b.param("HR", "bpm", 60.0 / period, "heart rate (from the file's cardiac period)")
+    b.param("HR", "bpm", 60.0 / period, "heart rate (from the file's cardiac period)",
+            (30.0, 220.0))
 
     def ic_of(name: str, default: float) -> float:
         return ic.get(name, default)
