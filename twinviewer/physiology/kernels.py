@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from twinviewer.physiology.acceleration import anderson_update
+from twinviewer.physiology.acceleration import MEMORY, anderson_update
 from twinviewer.physiology.dependencies import equation_digest
 from twinviewer.physiology.jit import JIT_OPTIONS
 
@@ -48,6 +48,7 @@ def _dependency_hash(source: str, func: Callable) -> str:
     h.update(equation_digest([func]).encode())
     h.update(_JIT_OPTIONS.encode())  # how model functions are compiled
     h.update(equation_digest([anderson_update]).encode())  # the kernel's own helper
+    h.update(f"MEMORY={MEMORY}".encode())  # read by the template, not by the helper
     h.update(numba.__version__.encode())
     return h.hexdigest()[:16]
 
