@@ -153,7 +153,10 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
 
 
 def _run_threaded(kernel, args, n: int, threads: int | None = None) -> None:
-    """Run a nogil kernel over contiguous blocks of members, one block per core."""
+    """Run a nogil kernel over contiguous blocks of members on ``threads`` cores.
+
+    Four blocks per thread: members need different numbers of beats, and smaller blocks
+    keep both cores busy to the end."""
     y0, p, hr_col, steps, stride, min_b, max_b, atol, acc, rec, status, beats, yend = args
     if threads is None:
         import numba
@@ -163,7 +166,8 @@ def _run_threaded(kernel, args, n: int, threads: int | None = None) -> None:
     if n_threads == 1:
         kernel(*args)
         return
-    bounds = np.linspace(0, n, n_threads + 1).astype(int)
+    blocks = min(4 * n_threads, max(n_threads, n // 8))
+    bounds = np.linspace(0, n, blocks + 1).astype(int)
     with ThreadPoolExecutor(n_threads) as pool:
         futures = [
             pool.submit(kernel, y0[a:b], p[a:b], hr_col, steps, stride, min_b, max_b, atol, acc,
