@@ -185,3 +185,44 @@ def test_twin_of_an_svzerod_file_calibrates():
                            Measurement("DBP", 70, "mmHg", 5)], n=32, point_estimate=False)
     fit = {row.name: row for row in res.fit}
     assert 110 < fit["SBP"].median < 135 and 58 < fit["DBP"].median < 80
+
+
+def _variant(kind: str) -> dict:
+    cfg = json.loads(TWO_HILL.read_text())
+    if kind == "tanh_valve":
+        av = cfg["valves"][1]
+        av["type"] = "ValveTanh"
+        av["params"]["Steepness"] = 0.05  # 1/Pa
+    elif kind == "cosine_activations":
+        for ch in cfg["chambers"]:
+            if ch["activation_function"]["t_shift"] > 0.1:  # ventricles
+                ch["activation_function"] = {
+                    "type": "piecewise_cosine", "contract_start": 0.0, "relax_start": 0.25,
+                    "contract_duration": 0.25, "relax_duration": 0.2}
+            else:
+                ch["activation_function"] = {"type": "half_cosine", "t_active": 0.5,
+                                             "t_twitch": 0.18}
+    return cfg
+
+
+@pytest.mark.parametrize("kind", ["tanh_valve", "cosine_activations"])
+def test_other_blocks_agree_with_generalised_alpha(kind):
+    # The generated equations for ValveTanh and the cosine activations, checked against the
+    # generalised-alpha replica of svZeroDSolver (which the five stored cases validate).
+    cfg = _variant(kind)
+    model = model_from_config(cfg)
+    fine_cfg = json.loads(json.dumps(cfg))
+    fine_cfg["simulation_parameters"]["number_of_time_pts_per_cardiac_cycle"] = 688 * 8 + 1
+    fine = genalpha_simulate(fine_cfg)
+    assert _worst_error(model, _three_beats(model, 688 * 8), fine, stride=8) < 1e-4
+
+
+def test_inductor_into_a_node_without_storage_is_refused_with_the_node():
+    cfg = json.loads(TWO_HILL.read_text())
+    lv = cfg["chambers"][1]
+    v = lv["values"]
+    lv["type"] = "ChamberElastanceInductor"
+    lv["values"] = {"Emax": v["Emax"] + v["Epass"], "Emin": v["Epass"], "Vrd": v["Vrest"],
+                    "Vrs": v["Vrest"], "Impedance": 1e5}
+    with pytest.raises(SvZeroDConfigError, match="node LV:AV stores no blood"):
+        model_from_config(cfg)

@@ -15,9 +15,11 @@ kernel cache folder), so numba compiles and caches them like a built-in model an
 lock hashes them like any other source. Parameters are in TwinViewer's clinical units (mmHg,
 mL, s); the file's own units (SI or cgs) are converted on import.
 
-Blocks: ``LinearElastanceChamber``, ``ChamberElastanceInductor``, ``PiecewiseValve``,
-``ValveTanh``, ``BloodVesselCRL`` and ``NORMAL_JUNCTION``, with the ``two_hill``,
-``half_cosine`` and ``piecewise_cosine`` activations. Other blocks (boundary conditions, the
+Blocks: ``LinearElastanceChamber``, ``ChamberElastanceInductor`` (whose inductor must flow
+into a node that stores blood), ``PiecewiseValve``, ``ValveTanh``, ``BloodVesselCRL`` and
+``NORMAL_JUNCTION``, with the ``two_hill``, ``half_cosine`` and ``piecewise_cosine``
+activations. A node that stores no blood makes its pressure algebraic; such a network is
+refused with the node named. Other blocks (boundary conditions, the
 ``ClosedLoopHeartAndPulmonary`` block, ``BloodVessel`` with its capacitor behind the
 resistor) are refused with a message naming the block; :func:`.simulate.simulate` still runs
 them with svZeroDSolver's own generalised-α scheme.
