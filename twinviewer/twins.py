@@ -82,7 +82,7 @@ def twin_from_svzerod(path, *, units: str = "SI", n: int = 200, seed: int = 0,
     prov = {p: Provenance(Source.PRIOR, f"svZeroDSolver file {model.name}")
             for p in model.parameter_names}
     return Twin(
-        pseudonym=pseudonym or f"virtual-{model.name.replace(':', '-')}",
+        pseudonym=pseudonym or f"virtual-{model.name}",
         model_name=model.name, model_version=model.version,
         equation_hash=model.equation_hash, params=base, ensemble=ens,
         ensemble_kind="prior", provenance=prov, anatomy=None, origin=model.name,

@@ -38,7 +38,6 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -523,7 +522,9 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
     units
         The file's unit system: ``'SI'`` (Pa, m³, s) or ``'cgs'`` (dyn/cm², mL, s).
     name
-        Model name; default ``svzerod:<file stem>``.
+        Model name; default ``svzerod-<digest>``, a digest of the generated equations
+        rather than the file name, which may identify a patient and would be kept in
+        saved twins and reports.
 
     Returns
     -------
@@ -542,7 +543,7 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
     source = _module_source(b, acts, body, out_lines)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     module = _load(source, digest)
-    stem = Path(cfg.source).stem if cfg.source != "<dict>" else digest
+    roles_text = "four-chamber roles" if roles else "no clinical roles"
     template = np.array(b.y0)
     names = [p.name for p in b.params]
     i_vol = names.index("V_total")
@@ -572,9 +573,9 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
         return set_volume(np.tile(template, (P.shape[0], 1)), P)
 
     return ModelSpec(
-        name=name or f"svzerod:{stem}",
+        name=name or f"svzerod-{digest[:10]}",
         version="1.0",
-        title=f"svZeroDSolver model {stem} ({len(b.states)} states)",
+        title=f"svZeroDSolver model ({len(b.states)} states, {roles_text})",
         states=tuple(b.states),
         parameters=tuple(b.params),
         outputs=outputs,
