@@ -17,24 +17,35 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
+import sys
+import sysconfig
 import types
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-#: Packages whose code is followed; anything else is treated as an external library.
+#: Packages whose code is always followed.
 _FOLLOWED_PREFIXES = ("twinviewer.",)
+#: Where installed libraries and the standard library live: not followed (the kernel cache
+#: hashes the numba version instead).
+_LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, sysconfig.get_paths()["stdlib"],
+                        sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
 
 
 def _followed(module_name: str | None) -> bool:
+    """Follow the package's own code and any model code outside installed libraries
+    (plugins, generated svZeroDSolver models, tests); not numpy, numba or the stdlib."""
     if not module_name:
         return False
     if module_name.startswith(_FOLLOWED_PREFIXES):
         return True
-    # Models declared outside the package (plugins, generated svZeroDSolver models, tests)
-    # are followed too; only well-known third-party libraries are not.
-    root = module_name.split(".", 1)[0]
-    return root not in {"numpy", "numba", "math", "scipy", "builtins", "cmath", "llvmlite"}
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return False  # built-in or namespace module
+    path = os.path.realpath(path)
+    return not any(path.startswith(os.path.realpath(p) + os.sep) for p in _LIBRARY_ROOTS)
 
 
 def _names(code: types.CodeType) -> set[str]:
@@ -64,7 +75,10 @@ def _walk(func: Callable, h: hashlib._Hash, seen: set[int]) -> None:
         return
     seen.add(id(func))
     h.update(f"def {func.__module__}.{func.__qualname__}\n".encode())
-    h.update(inspect.getsource(func).encode())
+    try:
+        h.update(inspect.getsource(func).encode())
+    except (OSError, TypeError):  # no source file (made by exec): hash the bytecode
+        h.update(func.__code__.co_code + repr(func.__code__.co_consts).encode())
     names = _names(func.__code__)
     glob = func.__globals__
     for name in sorted(names):
