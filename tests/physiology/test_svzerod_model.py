@@ -14,6 +14,7 @@ import pytest
 
 from twinviewer.physiology import Settings, sample_prior, simulate
 from twinviewer.physiology import integrator as ig
+from twinviewer.physiology.jit import HAVE_NUMBA
 from twinviewer.physiology.svzerod import SvZeroDConfigError
 from twinviewer.physiology.svzerod import simulate as genalpha_simulate
 from twinviewer.physiology.svzerod.model import (
@@ -89,6 +90,7 @@ def test_engine_and_generalised_alpha_converge_to_the_same_solution(model):
     assert err < 5e-5  # vs 4.2e-4 at the file's own step: the equations are the same
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba off (TWINVIEWER_NUMBA=0)")
 def test_numba_and_numpy_paths_agree(model):
     P = sample_prior(model, 4, seed=2)
     a = simulate(model, P, settings=Settings(method="numba", steps_per_beat=800))

@@ -67,8 +67,6 @@ class _Flow:
     kind: str  # 'piecewise', 'tanh', 'rl' (inductor) or 'r' (resistor only)
     up: int
     down: int
-    params: dict[str, str] = field(default_factory=dict)  # role -> parameter name
-    consts: dict[str, float] = field(default_factory=dict)
     state: str | None = None  # inductor flow state
 
 
@@ -278,7 +276,6 @@ def _generate(cfg: SvZeroDConfig, units: str):
     for k, g in enumerate(groups):
         if g.chamber is not None:
             blk = blocks[g.chamber]
-            node = cfg.connections[g.nodes[0]]
             s = b.state(f"V_{g.chamber}", "mL", f"{g.chamber} volume", 0.02,
                         ic_of(f"Vc:{g.chamber}", 0.0) * fv)
             b.sv_names[s] = f"Vc:{g.chamber}"
@@ -315,7 +312,6 @@ def _generate(cfg: SvZeroDConfig, units: str):
                     f"p[I['{emin}']]) * (y[S['{s}']] - ((1.0 - {act}) * (p[I['{vrd}']] - "
                     f"p[I['{vrs}']]) + p[I['{vrs}']]))")
             pressure_expr[k] = f"p_{_ident(n)}"
-            del node
         else:
             name = g.capacitors[0] if len(g.capacitors) == 1 else "+".join(g.capacitors)
             first = blocks[g.capacitors[0]]
