@@ -21,15 +21,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sample N members from the priors and print median and 90%% interval")
     p.add_argument("--seed", type=int, default=0, help="seed of the ensemble sample")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--svzerod", metavar="CONFIG.json",
+                   help="run an svZeroDSolver configuration (as a model of the ensemble engine) "
+                        "instead of a preset")
+    p.add_argument("--svzerod-units", choices=("SI", "cgs"), default="SI",
+                   help="unit system of the svZeroDSolver file (default: SI)")
     p.add_argument("--list-parameters", action="store_true",
                    help="list the model's parameters with units and ranges, then exit")
+
+
+def _svzerod_preset(path: str, units: str):
+    """A preset-like view of an svZeroDSolver file: its model at the file's values."""
+    from types import SimpleNamespace
+
+    from twinviewer.physiology.svzerod.model import model_from_config
+
+    model = model_from_config(path, units=units)
+    return SimpleNamespace(name=model.name, title=model.title, model=model, values={},
+                           vector=model.default_vector)
 
 
 def run(args: argparse.Namespace, out=None) -> int:
     """Run the sub-command; returns the exit code."""
     out = out or sys.stdout
     try:
-        preset = get_preset(args.preset)
+        if getattr(args, "svzerod", None):
+            preset = _svzerod_preset(args.svzerod, args.svzerod_units)
+        else:
+            preset = get_preset(args.preset)
         model = preset.model
         if args.list_parameters:
             for par in model.parameters:
@@ -38,7 +57,7 @@ def run(args: argparse.Namespace, out=None) -> int:
                       f"{par.description}", file=out)
             return 0
         base = model.vector({**preset.values, **model.parse_overrides(args.param)})
-    except (ModelError, UnitError) as exc:
+    except (ModelError, UnitError, ValueError, OSError) as exc:
         print(f"twinviewer simulate: {exc}", file=sys.stderr)
         return 2
     if args.ensemble and args.ensemble > 1:

@@ -56,3 +56,34 @@ def simulate_twin(twin: Twin, *, ensemble: bool = True, warm_start: np.ndarray |
     params = twin.ensemble if ensemble else twin.params[None, :]
     return simulate(model, params, warm_start=warm_start, settings=settings,
                     progress=progress, cancel=cancel)
+
+
+def twin_from_svzerod(path, *, units: str = "SI", n: int = 200, seed: int = 0,
+                      pseudonym: str = "") -> Twin:
+    """A twin of an svZeroDSolver configuration, with a prior ensemble of ``n`` members.
+
+    The configuration becomes a :class:`ModelSpec` (see
+    :func:`twinviewer.physiology.svzerod.model.model_from_config`) registered for this
+    session, so the twin runs, calibrates and is explained like any other. A saved twin of
+    such a model reopens only in a session that imported the same configuration (its
+    equation hash locks it to the file's equations).
+
+    Examples
+    --------
+    >>> twin = twin_from_svzerod("closed_loop_two_hill.json", n=50)  # doctest: +SKIP
+    >>> simulate_twin(twin).summary("LVEF")  # doctest: +SKIP
+    """
+    from twinviewer.physiology.svzerod.model import model_from_config
+
+    model = model_from_config(path, units=units)
+    MODELS[model.name] = model
+    base = model.default_vector()
+    ens = sample_prior(model, n, base=base, seed=seed) if n > 1 else base[None, :].copy()
+    prov = {p: Provenance(Source.PRIOR, f"svZeroDSolver file {model.name}")
+            for p in model.parameter_names}
+    return Twin(
+        pseudonym=pseudonym or f"virtual-{model.name}",
+        model_name=model.name, model_version=model.version,
+        equation_hash=model.equation_hash, params=base, ensemble=ens,
+        ensemble_kind="prior", provenance=prov, anatomy=None, origin=model.name,
+    )

@@ -2,11 +2,12 @@
 
 * svZeroDSolver (``svzerod``) on its Regazzoni-type ``closed_loop_two_hill`` case, at 150
   points per beat and at the file's 689; its beats per second vs ours for a 1000-member
-  ensemble of the same loop structure (Regazzoni 2022 preset).
+  ensemble of the same loop *structure* (Regazzoni 2022 preset). This is a structural
+  comparison only: the fair one (the same case, equal accuracy, ``Solver.run`` alone, both
+  thread counts) is ``test_bench_svzerod_fair.py``, whose figures are the ones to quote.
 * ``circulation`` (pure-Python Regazzoni 2020, forward Euler 1 ms), one beat.
-* Targets from the issue: ≥ 20× svZeroDSolver's member-beats per second at N = 1000; a
-  1000-member ensemble from cold start to periodic steady state in ≤ 1 s; a single twin's
-  what-if from a warm start in ≤ 20 ms.
+* Targets (issue 20): a 1000-member ensemble from cold start to periodic steady state in
+  ≤ 0.5 s; a single twin's what-if from a warm start in ≤ 20 ms.
 
 Run: ``pytest tests/benchmarks/test_bench_engine.py --benchmark-enable -s``. The summary
 test prints the table of ratios.

@@ -9,6 +9,8 @@ and cached by numba. As written here it is the kernel of the built-in four-chamb
 import numba
 import numpy as np
 
+from twinviewer.physiology.acceleration import MEMORY
+from twinviewer.physiology.acceleration import anderson_update_compiled as anderson_update
 from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS
 
 PERIODIC, NOT_PERIODIC, DIVERGED = 0, 1, 2
@@ -25,7 +27,11 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
     k3 = np.empty(s_count)
     k4 = np.empty(s_count)
     tmp = np.empty(s_count)
-    d_last = np.empty(s_count)
+    dg = np.empty((MEMORY, s_count))
+    df = np.empty((MEMORY, s_count))
+    g_last = np.empty(s_count)
+    f_last = np.empty(s_count)
+    meta = np.zeros(3, dtype=np.int64)
     for i in range(n):
         if status[i] >= 0:
             continue
@@ -34,8 +40,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
         y = Y0[i].copy()
         prev = y.copy()
         code = NOT_PERIODIC
-        norm_last = -1.0
-        ratio_last = -1.0
+        meta[:] = 0
         for b in range(max_beats):
             blown = False
             for s in range(steps):
@@ -61,39 +66,22 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
                     y[j] += dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
             beats[i] = b + 1
             err = 0.0
-            norm = 0.0
-            dot = 0.0
             bad = False
             for j in range(s_count):
                 if not (np.isfinite(y[j]) and abs(y[j]) < BLOW_UP):
                     bad = True
-                d = (y[j] - prev[j]) / atol[j]
-                err = max(err, abs(d))
-                norm += d * d
-                dot += d * d_last[j]
+                err = max(err, abs((y[j] - prev[j]) / atol[j]))
             if bad:
                 code = DIVERGED
                 break
             if err <= 1.0 and b + 1 >= min_beats:
                 code = PERIODIC
                 break
-            # A slow transient (blood volume settling between compartments) decays by a
-            # steady factor q per beat along a fixed direction: once two consecutive beats
-            # show that, jump by its geometric tail q/(1-q) (Aitken). The jump combines
-            # beat-start states, so blood volume is kept; the stop test above still needs a
-            # plain integrated beat.
-            norm = np.sqrt(norm)
-            ratio = norm / norm_last if norm_last > 0.0 else -1.0
-            aligned = norm_last > 0.0 and dot / (norm * norm_last) > 0.995
-            jump = (accelerate and aligned and 0.3 < ratio < 0.95
-                    and abs(ratio - ratio_last) < 0.02)
-            factor = ratio / (1.0 - ratio) if jump else 0.0
+            # Start the next beat from the Anderson combination of the last beats (see
+            # acceleration.py); the stop test above still needs a plain integrated beat.
+            if accelerate:
+                anderson_update(y, prev, atol, dg, df, g_last, f_last, meta)
             for j in range(s_count):
-                step = y[j] - prev[j]
-                d_last[j] = step / atol[j]
-                y[j] += factor * step
                 prev[j] = y[j]
-            norm_last = -1.0 if jump else norm
-            ratio_last = -1.0 if jump else ratio
         status[i] = code
         yend[i] = y

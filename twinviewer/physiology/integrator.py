@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from twinviewer.physiology.acceleration import MEMORY, anderson_update
 from twinviewer.physiology.jit import HAVE_NUMBA, python_function
 from twinviewer.physiology.kernels import get_kernel
 
@@ -32,16 +33,31 @@ CANCELLED = 4
 BLOW_UP = 1e7
 
 
+def _with_drivers(rhs, drivers, n_drivers):
+    """``rhs`` with the drivers evaluated at the same time, for the numpy path."""
+    rhs, drivers = python_function(rhs), python_function(drivers)
+
+    def rhs_(t, y, p, dydt):
+        a = np.empty((n_drivers, y.shape[1]))
+        drivers(t, p, a)
+        rhs(t, y, p, dydt, a)
+
+    return rhs_
+
+
 def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol,
                      accelerate, rec, status, beats, yend):
-    rhs = python_function(rhs)
+    # ``rhs`` is plain Python here (see python_function).
     todo = np.flatnonzero(status < 0)
     y = Y0[todo].T.copy()  # (S, n)
     prev = y.copy()
     n_beat = np.zeros(todo.size, dtype=np.int64)
-    d_last = np.zeros_like(y)
-    norm_last = np.full(todo.size, -1.0)
-    ratio_last = np.full(todo.size, -1.0)
+    n, s_count = Y0.shape
+    dg = np.empty((n, MEMORY, s_count))  # Anderson history, per member (see acceleration.py)
+    df = np.empty((n, MEMORY, s_count))
+    g_last = np.empty((n, s_count))
+    f_last = np.empty((n, s_count))
+    meta = np.zeros((n, 3), dtype=np.int64)
     k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
     for b in range(max_beats):
         if todo.size == 0:
@@ -59,37 +75,29 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
             y += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         n_beat += 1
         bad = ~np.all(np.isfinite(y) & (np.abs(y) < BLOW_UP), axis=0)
-        d = (y - prev) / atol[:, None]
-        err = np.max(np.abs(d), axis=0)
+        err = np.max(np.abs((y - prev) / atol[:, None]), axis=0)
         done = bad | ((err <= 1.0) & (n_beat >= min_beats)) | (b == max_beats - 1)
         idx = todo[done]
         status[idx] = np.where(bad[done], DIVERGED,
                                np.where(err[done] <= 1.0, PERIODIC, NOT_PERIODIC))
         beats[idx] = n_beat[done]
         yend[idx] = y[:, done].T
-        # Beat-to-beat extrapolation, exactly as in the compiled kernel (_kernel_template.py).
-        norm = np.sqrt((d * d).sum(axis=0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(norm_last > 0, norm / norm_last, -1.0)
-            aligned = (norm_last > 0) & ((d * d_last).sum(axis=0) / (norm * norm_last) > 0.995)
-        jump = (accelerate & aligned & (ratio > 0.3) & (ratio < 0.95)
-                & (np.abs(ratio - ratio_last) < 0.02))
-        factor = np.where(jump, ratio / (1.0 - ratio), 0.0)
-        d_last = d
-        y = y + factor * (y - prev)
-        norm_last = np.where(jump, -1.0, norm)
-        ratio_last = np.where(jump, -1.0, ratio)
         keep = ~done
-        todo, y, n_beat = todo[keep], y[:, keep], n_beat[keep]
+        todo, y, prev, n_beat = todo[keep], y[:, keep], prev[:, keep], n_beat[keep]
+        if accelerate:  # the same scalar update as the compiled kernel, member by member
+            for k, i in enumerate(todo):
+                col, start = y[:, k].copy(), prev[:, k].copy()
+                anderson_update(col, start, atol, dg[i], df[i], g_last[i], f_last[i], meta[i])
+                y[:, k] = col
         prev = y.copy()
-        d_last, norm_last, ratio_last = d_last[:, keep], norm_last[keep], ratio_last[keep]
         k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
 
 
 def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, steps: int,
                           samples: int, min_beats: int, max_beats: int, atol: np.ndarray,
                           status: np.ndarray, accelerate: bool = True,
-                          method: str = "auto"):
+                          method: str = "auto", threads: int | None = None,
+                          drivers=None, n_drivers: int = 0):
     """Integrate every member whose ``status`` is negative until its beat is periodic.
 
     Parameters
@@ -103,10 +111,16 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     status
         (N,) int array; members with a status ≥ 0 are skipped. Filled on return.
     accelerate
-        Extrapolate a steadily decaying beat-to-beat transient by its geometric tail
-        (Aitken); the returned beat is always a plain integrated, periodic beat.
+        Start each beat from the Anderson combination of the last beats
+        (:mod:`.acceleration`); the returned beat is always a plain integrated, periodic
+        beat.
     method
         ``'numba'``, ``'numpy'`` or ``'auto'``.
+    drivers, n_drivers
+        The model's time-only inputs, if it declares them (see :class:`ModelSpec`).
+    threads
+        Threads of the compiled path; default ``NUMBA_NUM_THREADS`` (the number of cores
+        unless that variable says otherwise).
 
     Returns
     -------
@@ -128,22 +142,32 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     if method == "numba":
         if not HAVE_NUMBA:
             raise RuntimeError("numba is not available (or TWINVIEWER_NUMBA=0)")
-        _run_threaded(get_kernel(rhs), args, n)
+        _run_threaded(get_kernel(rhs, drivers, n_drivers), args, n, threads)
     elif method == "numpy":
-        _rk4_beats_numpy(rhs, *args)
+        pure = (python_function(rhs) if drivers is None
+                else _with_drivers(rhs, drivers, n_drivers))
+        _rk4_beats_numpy(pure, *args)
     else:
         raise ValueError(f"unknown integration method {method!r}")
     return rec, beats, yend
 
 
-def _run_threaded(kernel, args, n: int) -> None:
-    """Run a nogil kernel over contiguous blocks of members, one block per core."""
+def _run_threaded(kernel, args, n: int, threads: int | None = None) -> None:
+    """Run a nogil kernel over contiguous blocks of members on ``threads`` cores.
+
+    Four blocks per thread: members need different numbers of beats, and smaller blocks
+    keep both cores busy to the end."""
     y0, p, hr_col, steps, stride, min_b, max_b, atol, acc, rec, status, beats, yend = args
-    n_threads = max(1, min(os.cpu_count() or 1, n // 8 or 1))
+    if threads is None:
+        import numba
+
+        threads = numba.config.NUMBA_NUM_THREADS
+    n_threads = max(1, min(threads, os.cpu_count() or 1, n // 8 or 1))
     if n_threads == 1:
         kernel(*args)
         return
-    bounds = np.linspace(0, n, n_threads + 1).astype(int)
+    blocks = min(4 * n_threads, max(n_threads, n // 8))
+    bounds = np.linspace(0, n, blocks + 1).astype(int)
     with ThreadPoolExecutor(n_threads) as pool:
         futures = [
             pool.submit(kernel, y0[a:b], p[a:b], hr_col, steps, stride, min_b, max_b, atol, acc,

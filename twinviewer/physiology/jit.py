@@ -21,6 +21,12 @@ except ImportError:  # pragma: no cover - exercised by the no-numba CI job
     HAVE_NUMBA = False
 
 
+#: How model functions are compiled (part of the kernel cache key). Not cached on disk by
+#: themselves: numba does not track a function's callees, so only whole kernels are cached,
+#: keyed by a digest of every source they depend on.
+JIT_OPTIONS = {"cache": False, "fastmath": False, "error_model": "numpy"}
+
+
 def model_function(func: Callable) -> Callable:
     """Mark a model function (right-hand side, observables, helpers) for compilation.
 
@@ -28,9 +34,7 @@ def model_function(func: Callable) -> Callable:
     scalars and on arrays alike.
     """
     if HAVE_NUMBA:
-        # Not cached on disk by itself: numba does not track a function's callees, so only
-        # whole kernels are cached, keyed by a hash of every source they depend on.
-        return numba.njit(cache=False, fastmath=False, error_model="numpy")(func)
+        return numba.njit(**JIT_OPTIONS)(func)
     return func
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from twinviewer.physiology.acceleration import MEMORY, anderson_update
+from twinviewer.physiology.dependencies import equation_digest
+from twinviewer.physiology.jit import JIT_OPTIONS
+
 _TEMPLATE = Path(__file__).with_name("_kernel_template.py")
 _MARK = "from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS"
+_JIT_OPTIONS = repr(sorted(JIT_OPTIONS.items()))
 _lock = threading.Lock()
 _kernels: dict[tuple[str, str], Callable] = {}
 
@@ -35,37 +39,70 @@ def cache_dir() -> Path:
 
 def _dependency_hash(source: str, func: Callable) -> str:
     # numba's cache does not see changes in a kernel's callees, so the kernel's file name
-    # carries a hash of every source it can depend on: the modules of this package that
-    # define compiled model functions, and the model's own module.
-    h = hashlib.sha256(source.encode())
-    files = [f for f in sorted(Path(__file__).parent.glob("*.py"))
-             if "@model_function" in f.read_text()]
-    model_file = inspect.getsourcefile(func)
-    if model_file:
-        files.append(Path(model_file))
-    for f in files:
-        h.update(f.read_bytes())
+    # carries a digest of the kernel source, of every source and constant the right-hand
+    # side depends on (the same digest as the model lock, ModelSpec.equation_hash) and of
+    # the compiler's version.
     import numba
 
+    h = hashlib.sha256(source.encode())
+    h.update(equation_digest([func]).encode())
+    h.update(_JIT_OPTIONS.encode())  # how model functions are compiled
+    h.update(equation_digest([anderson_update]).encode())  # the kernel's own helper
+    h.update(f"MEMORY={MEMORY}".encode())  # read by the template, not by the helper
     h.update(numba.__version__.encode())
     return h.hexdigest()[:16]
 
 
-def get_kernel(rhs: Callable) -> Callable:
+#: Calls of the right-hand side in the template and their form with tabulated drivers:
+#: the table holds the drivers at every half step of the beat (index 2·s is time s·dt).
+_DRIVER_CALLS = {
+    "rhs(t, y, p, k1)": "rhs(t, y, p, k1, tab[2 * s])",
+    "rhs(t + 0.5 * dt, tmp, p, k2)": "rhs(t + 0.5 * dt, tmp, p, k2, tab[2 * s + 1])",
+    "rhs(t + 0.5 * dt, tmp, p, k3)": "rhs(t + 0.5 * dt, tmp, p, k3, tab[2 * s + 1])",
+    "rhs(t + dt, tmp, p, k4)": "rhs(t + dt, tmp, p, k4, tab[2 * s + 2])",
+    "        dt = 60.0 / p[hr_col] / steps\n":
+        "        dt = 60.0 / p[hr_col] / steps\n"
+        "        for h in range(2 * steps + 1):  # drivers on the half-step grid, once\n"
+        "            drivers(0.5 * h * dt, p, tab[h])\n",
+    "    tmp = np.empty(s_count)\n":
+        "    tmp = np.empty(s_count)\n    tab = np.empty((2 * steps + 1, N_DRIVERS))\n",
+}
+
+
+def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0) -> str:
+    """The template's source with its model import pointed at ``rhs`` (and ``drivers``)."""
+    func = getattr(rhs, "py_func", rhs)
+    text = _TEMPLATE.read_text()
+    if _MARK not in text:
+        raise RuntimeError("kernel template lost its MODEL-RHS import line")
+    line = f"from {func.__module__} import {func.__qualname__} as rhs"
+    if drivers is not None:
+        dfunc = getattr(drivers, "py_func", drivers)
+        line += (f"\nfrom {dfunc.__module__} import {dfunc.__qualname__} as drivers"
+                 f"\n\nN_DRIVERS = {int(n_drivers)}")
+        for old, new in _DRIVER_CALLS.items():
+            if old not in text:
+                raise RuntimeError(f"kernel template lost the line {old.strip()!r}")
+            text = text.replace(old, new)
+    return text.replace(_MARK, line)
+
+
+def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0
+               ) -> Callable:
     """The compiled ensemble kernel for a model whose right-hand side is ``rhs``.
 
-    ``rhs`` must be a module-level function (importable as ``module.name``).
+    ``rhs`` (and ``drivers``, see :class:`ModelSpec`) must be module-level functions
+    (importable as ``module.name``).
     """
     func = getattr(rhs, "py_func", rhs)
-    key = (func.__module__, func.__qualname__)
+    key = (func.__module__, func.__qualname__, drivers is not None)
     with _lock:
         if key in _kernels:
             return _kernels[key]
-        text = _TEMPLATE.read_text()
-        if _MARK not in text:
-            raise RuntimeError("kernel template lost its MODEL-RHS import line")
-        source = text.replace(_MARK, f"from {key[0]} import {key[1]} as rhs")
+        source = kernel_source(rhs, drivers, n_drivers)
         digest = _dependency_hash(source, func)
+        if drivers is not None:
+            digest = _dependency_hash(digest, drivers)
         name = f"twinviewer_kernel_{key[0].replace('.', '_')}_{key[1]}_{digest}"
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -80,3 +117,58 @@ def get_kernel(rhs: Callable) -> Callable:
         spec.loader.exec_module(module)
         _kernels[key] = module.kernel
         return module.kernel
+
+
+_OBSERVER = '''"""Generated by twinviewer.physiology.kernels: a model's outputs over its beats."""
+import numba
+import numpy as np
+
+from {module} import {name} as observe
+
+
+@numba.njit(nogil=True, cache=True)
+def observe_all(rec, P, time, out):
+    """``out[q, i, k]``: output q of member i at sample k (``rec``: members × states ×
+    samples)."""
+    n, s_count, m = rec.shape
+    y = np.empty(s_count)
+    for i in range(n):
+        p = P[i]
+        for k in range(m):
+            for j in range(s_count):
+                y[j] = rec[i, j, k]
+            o = observe(time[i, k], y, p)
+            for q in range(len(o)):
+                out[q, i, k] = o[q]
+'''
+_observers: dict[tuple[str, str], Callable] = {}
+
+
+def _load_module(name: str, source: str):
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def get_observer(observe: Callable) -> Callable:
+    """A compiled, disk-cached ``observe_all(rec, P, time, out)`` for a model's observables
+    (``observe`` must be a module-level compiled model function returning floats)."""
+    func = getattr(observe, "py_func", observe)
+    key = (func.__module__, func.__qualname__)
+    with _lock:
+        if key in _observers:
+            return _observers[key]
+        source = _OBSERVER.format(module=key[0], name=key[1])
+        digest = _dependency_hash(source, func)
+        name = f"twinviewer_observer_{key[0].replace('.', '_')}_{key[1]}_{digest}"
+        _observers[key] = _load_module(name, source).observe_all
+        return _observers[key]

@@ -10,8 +10,6 @@ context of use. The built-in models are two such declarations; a plugin model is
 from __future__ import annotations
 
 import functools
-import hashlib
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -75,6 +73,12 @@ class ModelSpec:
         Name of the parameter holding the heart rate (bpm).
     assumptions, context_of_use, references
         Text for model cards and explanations.
+    drivers, n_drivers
+        Optional ``drivers(t, p, out)``: ``n_drivers`` inputs that depend only on the time
+        within the beat and the parameters (chamber activations). When given, the
+        right-hand side reads them as a fifth argument, ``rhs(t, y, p, dydt, a)``, and the
+        compiled engine evaluates them once per member on the step grid instead of four
+        times per step in every beat.
     """
 
     name: str
@@ -93,6 +97,8 @@ class ModelSpec:
     context_of_use: str = ""
     references: tuple[str, ...] = ()
     equation_sources: tuple[Callable, ...] = field(default=(), repr=False)
+    drivers: Callable | None = field(default=None, repr=False)
+    n_drivers: int = 0
 
     # ------------------------------------------------------------------ lookup
     @property
@@ -174,11 +180,17 @@ class ModelSpec:
     # ------------------------------------------------------------------ identity
     @functools.cached_property
     def equation_hash(self) -> str:
-        """SHA-256 of the source of the equations, so a twin is never silently re-run with
-        different equations. Computed once per declaration: reading the sources takes
-        milliseconds, and every run of a twin checks it."""
-        h = hashlib.sha256()
-        for fn in (self.rhs, self.observe, *self.equation_sources):
-            fn = getattr(fn, "py_func", fn)
-            h.update(inspect.getsource(fn).encode())
-        return h.hexdigest()[:16]
+        """Digest of every source and constant the equations depend on, so a twin is never
+        silently re-run with different equations.
+
+        Follows the right-hand side, the observables and :attr:`equation_sources` down
+        through every helper and constant they read (:mod:`.dependencies`); the compiled
+        kernel cache uses the same digest. Computed once per declaration: reading the
+        sources takes milliseconds, and every run of a twin checks it.
+        """
+        from twinviewer.physiology.dependencies import equation_digest
+
+        functions = (self.rhs, self.observe, *self.equation_sources)
+        if self.drivers is not None:
+            functions += (self.drivers,)
+        return equation_digest(functions)[:16]

@@ -6,6 +6,10 @@ equations and the generalized-alpha time stepping are reproduced row by row.
 >>> from twinviewer.physiology.svzerod import load_config, simulate  # doctest: +SKIP
 >>> result = simulate(load_config("closed_loop_two_hill.json"))  # doctest: +SKIP
 >>> result["pressure:LV:AV"]  # Pa, last cycle  # doctest: +SKIP
+
+The same file as a model of the ensemble engine (ODE-reducible closed-loop networks; see
+:mod:`.model`): ``model_from_config("closed_loop_two_hill.json")`` gives a ``ModelSpec``
+that :func:`twinviewer.physiology.simulate` runs for thousands of members at once.
 """
 
 from twinviewer.physiology.svzerod.blocks import supported_types

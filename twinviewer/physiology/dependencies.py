@@ -1,0 +1,133 @@
+"""What a model's equations depend on: one digest for the model lock and the kernel cache.
+
+A twin is locked to the equations it was made with (:attr:`ModelSpec.equation_hash`), and a
+compiled kernel on disk is reused only while the equations it was compiled from are unchanged
+(:mod:`twinviewer.physiology.kernels`). Both questions have the same answer, computed here:
+starting from the model's functions, follow every global name their code reads — helper
+functions (compiled or not), module attributes such as ``cl.vessel_derivatives`` or
+``elements.K_BERNOULLI``, and plain constants — and hash the source of each function reached
+and the value of each constant reached. A change of a helper's source or of a constant it
+reads therefore changes the digest; a change in an unrelated part of a module does not.
+
+Third-party modules (numpy, math, numba) are not followed: their versions are hashed instead
+by the kernel cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import sys
+import sysconfig
+import types
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+#: Packages whose code is always followed.
+_FOLLOWED_PREFIXES = ("twinviewer.",)
+#: Where installed libraries and the standard library live: not followed (the kernel cache
+#: hashes the numba version instead).
+_LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, sysconfig.get_paths()["stdlib"],
+                        sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+
+
+def _followed(module_name: str | None) -> bool:
+    """Follow the package's own code and any model code outside installed libraries
+    (plugins, generated svZeroDSolver models, tests); not numpy, numba or the stdlib."""
+    if not module_name:
+        return False
+    if module_name.startswith(_FOLLOWED_PREFIXES):
+        return True
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if path is None:
+        return False  # built-in or namespace module
+    path = os.path.realpath(path)
+    return not any(path.startswith(os.path.realpath(p) + os.sep) for p in _LIBRARY_ROOTS)
+
+
+def _names(code: types.CodeType) -> set[str]:
+    """Every global or attribute name read by ``code`` and the code objects nested in it."""
+    out = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            out |= _names(const)
+    return out
+
+
+def _constant_bytes(value) -> bytes | None:
+    if isinstance(value, bool | int | float | complex | str | bytes) or value is None:
+        return repr(value).encode()
+    if isinstance(value, np.ndarray):
+        return str(value.dtype).encode() + repr(value.shape).encode() + value.tobytes()
+    if isinstance(value, np.generic):
+        return repr(value.item()).encode()
+    if isinstance(value, tuple) and all(_constant_bytes(v) is not None for v in value):
+        return b"(" + b",".join(_constant_bytes(v) for v in value) + b")"
+    return None
+
+
+def _walk(func: Callable, h: hashlib._Hash, seen: set[int]) -> None:
+    func = getattr(func, "py_func", func)
+    if id(func) in seen or not isinstance(func, types.FunctionType):
+        return
+    seen.add(id(func))
+    h.update(f"def {func.__module__}.{func.__qualname__}\n".encode())
+    try:
+        h.update(inspect.getsource(func).encode())
+    except (OSError, TypeError):  # no source file (made by exec): hash the bytecode
+        h.update(func.__code__.co_code + repr(func.__code__.co_consts).encode())
+    names = _names(func.__code__)
+    glob = func.__globals__
+    for name in sorted(names):
+        if name not in glob:
+            continue
+        _visit(name, glob[name], names, h, seen)
+
+
+def _visit(name: str, value, names: set[str], h: hashlib._Hash, seen: set[int]) -> None:
+    target = getattr(value, "py_func", value)
+    if isinstance(target, types.FunctionType):
+        if _followed(target.__module__):
+            _walk(target, h, seen)
+        return
+    if isinstance(value, types.ModuleType):
+        if not _followed(value.__name__):
+            return
+        # A module used as a namespace (``cl.V_LA``): follow the attributes the code reads.
+        for attr in sorted(names):
+            if attr in vars(value):
+                _visit(f"{name}.{attr}", vars(value)[attr], names, h, seen)
+        return
+    data = _constant_bytes(value)
+    if data is not None:
+        h.update(f"const {name}=".encode() + data + b"\n")
+
+
+def equation_digest(functions: Iterable[Callable]) -> str:
+    """SHA-256 (hex) of every source and constant reachable from ``functions``.
+
+    Parameters
+    ----------
+    functions
+        The model's equation functions (right-hand side, observables, ...). Compiled numba
+        functions are read through their Python originals.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology.elements import orifice_valve
+    >>> len(equation_digest([orifice_valve]))
+    64
+    """
+    h = hashlib.sha256()
+    seen: set[int] = set()
+    for fn in functions:
+        _walk(fn, h, seen)
+    return h.hexdigest()
