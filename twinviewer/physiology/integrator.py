@@ -139,7 +139,9 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
 def _run_threaded(kernel, args, n: int) -> None:
     """Run a nogil kernel over contiguous blocks of members, one block per core."""
     y0, p, hr_col, steps, stride, min_b, max_b, atol, acc, rec, status, beats, yend = args
-    n_threads = max(1, min(os.cpu_count() or 1, n // 8 or 1))
+    # TWINVIEWER_THREADS caps the engine's threads (cohort workers set 1: Dask owns the cores)
+    cap = int(os.environ.get("TWINVIEWER_THREADS", "0") or 0) or os.cpu_count() or 1
+    n_threads = max(1, min(cap, n // 8 or 1))
     if n_threads == 1:
         kernel(*args)
         return
