@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "default: a local cluster")
     r.add_argument("--workers", type=int, default=None,
                    help="local worker processes (default: one per core)")
+    r.add_argument("--connect-timeout", type=float, default=30.0, metavar="S",
+                   help="seconds to wait for --scheduler (default 30)")
     r.add_argument("--in-process", action="store_true",
                    help="run without Dask, in this process (reference path)")
     r.add_argument("--json", action="store_true", help="print JSON")
@@ -66,6 +68,8 @@ def _summary_lines(table, metrics, summary, level) -> list[str]:
                          f"{100 * (imp >= 0.5).mean():.0f} % of patients improve in ≥ 50 %")
             lines.append(line)
     lines.append("responders (Spearman ρ of feature with benefit, bootstrap interval):")
+    if not summary:
+        lines.append("  none: needs at least 5 patients with a varying, scored benefit")
     seen = set()
     for s in summary:
         if (s.scenario, s.metric) in seen:
@@ -87,7 +91,8 @@ def _run(args) -> int:
             raise SpecError(f"--workers {args.workers}: need at least 1")
         spec = load_spec(args.spec)
         run = run_cohort(spec, args.output, scheduler=args.scheduler, workers=args.workers,
-                         in_process=args.in_process, progress=not args.json)
+                         in_process=args.in_process, progress=not args.json,
+                         connect_timeout=args.connect_timeout)
     except (SpecError, InterventionError, ModelError) as exc:
         print(f"twinviewer cohort run: error: {exc}", file=sys.stderr)
         return 2

@@ -96,7 +96,8 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
                workers: int | None = None, in_process: bool = False,
                processes: bool = True, progress: bool = False,
                on_chunk: Callable[[int, int], None] | None = None,
-               chunk_hook: Callable[[int], None] | None = None) -> CohortRun:
+               chunk_hook: Callable[[int], None] | None = None,
+               connect_timeout: float = 30.0) -> CohortRun:
     """Run a cohort and write its table to ``output`` (Parquet).
 
     Parameters
@@ -110,6 +111,8 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
         twinviewer installed. Default: an embedded ``LocalCluster``.
     workers
         Local worker processes (default: one per core).
+    connect_timeout
+        Seconds to wait for ``scheduler`` before giving up with a :class:`SpecError`.
     in_process
         Run the chunks in this process, without Dask (the reference path).
     processes
@@ -169,7 +172,8 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
             persist(c.index, run_chunk(c))
     elif todo:
         n_workers = _run_dask(todo, persist, scheduler=scheduler, workers=workers,
-                              processes=processes, progress=progress, digest=digest)
+                              processes=processes, progress=progress, digest=digest,
+                              connect_timeout=connect_timeout)
     table = pd.concat([parts[c.index] for c in chunks], ignore_index=True)
     features = [c for c in table.columns if c.startswith("param:")]
     units = column_units(spec, features, model_name)
@@ -180,20 +184,22 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
 
 def _run_dask(todo: list[Chunk], persist: Callable[[int, pd.DataFrame], None], *,
               scheduler: str | None, workers: int | None, processes: bool, progress: bool,
-              digest: str) -> int:
+              digest: str, connect_timeout: float) -> int:
     from dask.distributed import Client, LocalCluster, as_completed
     from dask.distributed import progress as dask_progress
 
     cluster = None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=f"{connect_timeout}s")
         except OSError as exc:
             raise SpecError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     else:
         n = workers or os.cpu_count() or 1
+        # Local workers listen on the loopback interface only (in-process ones need no host).
+        where = {"host": "127.0.0.1"} if processes else {}
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                               dashboard_address=None, host="127.0.0.1")
+                               dashboard_address=None, **where)
         client = Client(cluster)
     try:
         n_workers = len(client.scheduler_info()["workers"])
