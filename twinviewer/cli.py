@@ -110,6 +110,8 @@ OPTIONAL_COMMANDS = (
      "try interventions and compare them with the baseline, member by member"),
     ("explain", "twinviewer.explain.cli", "run_explain",
      "what drives a prediction, what it rests on, and when not to trust it"),
+    ("twin", "twinviewer.pipeline", "run_twin_command",
+     "create a .twin from a DICOM study (import, calibrate, save)"),
     ("cohort", "twinviewer.cohort.cli", "run_cohort_command",
      "run a cohort study (virtual population or folder of twins) on Dask; plot it"),
 )
