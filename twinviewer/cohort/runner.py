@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -185,51 +183,19 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
 def _run_dask(todo: list[Chunk], persist: Callable[[int, pd.DataFrame], None], *,
               scheduler: str | None, workers: int | None, processes: bool, progress: bool,
               digest: str, connect_timeout: float) -> int:
-    from dask.distributed import Client, LocalCluster, as_completed
-    from dask.distributed import progress as dask_progress
+    from twinviewer.cohort.cluster import ClusterError, dask_client, dask_map, n_workers
 
-    cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=f"{connect_timeout}s")
-        except OSError as exc:
-            raise SpecError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    else:
-        n = workers or os.cpu_count() or 1
-        # Local workers listen on the loopback interface only (in-process ones need no host).
-        where = {"host": "127.0.0.1"} if processes else {}
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                               dashboard_address=None, **where)
-        client = Client(cluster)
     try:
-        n_workers = len(client.scheduler_info()["workers"])
-        futures = [client.submit(run_chunk, c, engine_threads=1,
-                                 key=f"cohort-{digest[:12]}-{c.index:06d}", retries=2,
-                                 pure=False) for c in todo]
-        index = {f.key: c.index for f, c in zip(futures, todo, strict=True)}
-        errors: list[BaseException] = []
-
-        def collect() -> None:
-            for fut in as_completed(futures):
-                try:
-                    persist(index[fut.key], fut.result())
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-                    errors.append(exc)
-                    return
-
-        writer = threading.Thread(target=collect, daemon=True)
-        writer.start()
-        if progress:
-            dask_progress(futures, notebook=False)
-            print(file=sys.stderr)
-        writer.join()
-        if errors:
-            raise errors[0]
-        return n_workers
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with dask_client(scheduler, workers=workers, processes=processes,
+                         connect_timeout=connect_timeout) as client:
+            count = n_workers(client)
+            dask_map(client, run_chunk, todo,
+                     keys=[f"cohort-{digest[:12]}-{c.index:06d}" for c in todo],
+                     on_result=lambda i, df: persist(todo[i].index, df), progress=progress,
+                     engine_threads=1)
+            return count
+    except ClusterError as exc:
+        raise SpecError(str(exc)) from None
 
 
 def _write_table(table: pd.DataFrame, output: Path, spec: CohortSpec, units: dict[str, str],
