@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 
-class ClusterError(RuntimeError):
+class ClusterError(ValueError):
     """The scheduler cannot be reached; the message names the address."""
 
 
@@ -113,3 +113,30 @@ def dask_map(client, func: Callable[..., Any], items: Sequence[Any], *, keys: Se
     if errors:
         raise errors[0]
     return out
+
+
+def _evaluate_outputs(X, evaluate: Callable, outputs: list[str]) -> dict:
+    """Run one Sobol block single-threaded (Dask owns the cores) and keep only ``outputs``."""
+    os.environ["TWINVIEWER_THREADS"] = "1"
+    got = evaluate(X)
+    return {o: got[o] for o in outputs if o in got}
+
+
+def sobol_mapper(client, *, progress: bool = False, label: str = "sobol") -> Callable:
+    """A :data:`twinviewer.explain.sobol.Mapper` that evaluates Sobol blocks on ``client``.
+
+    Examples
+    --------
+    >>> with dask_client() as c:  # doctest: +SKIP
+    ...     model_sobol(model, base, names, ["MAP"], n=10_000, mapper=sobol_mapper(c))
+    """
+    import uuid
+
+    def mapper(evaluate, blocks, outputs, done):
+        tag = uuid.uuid4().hex[:8]
+        return dask_map(client, _evaluate_outputs, blocks,
+                        keys=[f"{label}-{tag}-{k:06d}" for k in range(len(blocks))],
+                        on_result=lambda i, _: done(blocks[i].shape[0]), progress=progress,
+                        evaluate=evaluate, outputs=list(outputs))
+
+    return mapper
