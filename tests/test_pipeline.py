@@ -79,7 +79,7 @@ def test_bad_input_is_named_and_leaves_the_twin_unchanged(created, study, tmp_pa
     assert "exists" in capsys.readouterr().err
     assert main(["twin", "create", "--dicom", str(tmp_path / "nope"), "-o",
                  str(tmp_path / "n.twin")]) == 2
-    assert "folder 'nope' not found" in capsys.readouterr().err
+    assert "--dicom: the folder given does not exist" in capsys.readouterr().err
     assert main(["twin", "create", "--dicom", str(study), "-o", str(tmp_path / "n.zip")]) == 2
     assert "must be a .twin file" in capsys.readouterr().err
     bad = tmp_path / "m.json"

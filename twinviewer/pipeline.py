@@ -89,7 +89,8 @@ def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
 
     files = sorted(p for p in folder.rglob("*") if p.name.lower().endswith(MESH_SUFFIXES))
     if not files:
-        raise PipelineError(f"--meshes {folder.name}: no mesh files (VTP/VTK/STL/OBJ/PLY)")
+        raise PipelineError("--meshes: the folder given holds no mesh files "
+                            "(VTP/VTK/STL/OBJ/PLY)")
     user_map = mapping_from(mapping)
     phase = anatomy.image.ed_index if anatomy.image is not None else 0
     added = 0
@@ -146,10 +147,11 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                             f"overwritten by 'twin create')")
     if not output.parent.is_dir():
         raise PipelineError(f"-o {output.name}: its folder does not exist")
+    # folders are not named in messages: a study folder's name may identify the patient
     if not Path(dicom).is_dir():
-        raise PipelineError(f"--dicom: folder {Path(dicom).name!r} not found")
+        raise PipelineError("--dicom: the folder given does not exist")
     if meshes is not None and not Path(meshes).is_dir():
-        raise PipelineError(f"--meshes: folder {Path(meshes).name!r} not found")
+        raise PipelineError("--meshes: the folder given does not exist")
     if mapping is not None and not Path(mapping).is_file():
         raise PipelineError(f"--mapping: file {Path(mapping).name!r} not found")
     if members < 2:

@@ -58,7 +58,7 @@ def test_rich_spec_with_distributions_and_correlations():
     ("population: [1, 2\n", "not valid YAML at line"),
     ("- 1\n- 2\n", "spec: must be a mapping"),
     (MINIMAL.replace("{preset: severe_as, n: 40, seed: 7}", "{twins: no_such_folder}"),
-     "folder 'no_such_folder' not found"),
+     "the folder given does not exist"),
 ])
 def test_bad_specs_are_named(tmp_path, text, expected):
     with pytest.raises(SpecError) as err:

@@ -55,10 +55,11 @@ def test_changed_file_is_a_new_run_and_bad_files_are_named(folder, tmp_path):
                                                    pseudonym="virtual-reg2"))
     second = run_cohort(_spec(folder), tmp_path / "r.parquet", in_process=True)
     assert second.run_dir != first.run_dir
+    assert "registry" not in (second.run_dir / "spec.json").read_text()  # no folder names
     (folder / "p1.twin").write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(SpecError, match="p1.twin"):
         run_cohort(_spec(folder), tmp_path / "r.parquet", in_process=True)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(SpecError, match="no .twin files"):
+    with pytest.raises(SpecError, match="holds no .twin files"):
         run_cohort(_spec(empty), tmp_path / "r.parquet", in_process=True)

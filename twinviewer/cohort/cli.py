@@ -96,6 +96,10 @@ def _run(args) -> int:
     except (SpecError, InterventionError, ModelError) as exc:
         print(f"twinviewer cohort run: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("twinviewer cohort run: interrupted; completed chunks are kept, run the same "
+              "command again to resume", file=sys.stderr)
+        return 130
     summary = responder_summary(run.table, list(spec.metrics), level=spec.level)
     side = Path(args.output).with_suffix(".responders.json")
     side.write_text(json.dumps(_clean({"notice": RESEARCH_USE,

@@ -87,7 +87,8 @@ class CohortSpec:
         return {"population": {"preset": self.preset, "n": self.n, "seed": self.seed,
                                "vary": {k: v.to_dict() for k, v in self.vary.items()},
                                "correlations": [list(c) for c in self.correlations],
-                               "twins": self.twins},
+                               # never the folder's path: its name may identify a patient
+                               "twins": "folder of .twin files" if self.twins else None},
                 "members": self.members, "member_spread": self.member_spread,
                 "scenarios": [s.to_dict() for s in self.scenarios],
                 "metrics": list(self.metrics), "level": self.level, "chunk": self.chunk}
@@ -215,7 +216,8 @@ def parse_spec(data: Any, *, base_dir: Path | None = None) -> CohortSpec:
         folder = Path(str(pop["twins"])).expanduser()
         if base_dir is not None and not folder.is_absolute():
             folder = base_dir / folder
-        _need(folder.is_dir(), "population.twins", f"folder {folder.name!r} not found")
+        # the folder is not named: its name may identify a patient (files inside are)
+        _need(folder.is_dir(), "population.twins", "the folder given does not exist")
         return CohortSpec(twins=str(folder.resolve()), **common)
     known_pop = {"preset", "n", "seed", "vary", "correlations"}
     extra = sorted(set(pop) - known_pop)

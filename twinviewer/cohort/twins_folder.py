@@ -35,7 +35,7 @@ def load_twin_population(spec: CohortSpec) -> tuple[str, list[str], list[np.ndar
     folder = Path(spec.twins or "")
     files = sorted(folder.glob("*.twin"))
     if not files:
-        raise SpecError(f"population.twins: no .twin files in folder {folder.name!r}")
+        raise SpecError("population.twins: the folder given holds no .twin files")
     h = hashlib.sha256()
     ids, ens, points, model_name = [], [], [], None
     for f in files:
