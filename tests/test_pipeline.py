@@ -121,3 +121,28 @@ def test_encrypted_twin_stays_encrypted(created, tmp_path, capsys, monkeypatch):
     assert main(["whatif", str(path), "-i", "tavi_sapien3:size=26", "--json"]) == 0
     assert crypto.is_encrypted(path.read_bytes())
     assert load_twin(path, passphrase="s3cret").audit.entries[-1].action == "scenario"
+
+
+def test_create_with_separate_meshes_and_mapping(created, study, tmp_path, capsys):
+    from twinviewer.imaging.cli_import import write_meshes
+
+    meshes = tmp_path / "meshes"
+    files = write_meshes(load_twin(created).twin.anatomy, meshes)
+    for f in files:
+        if "_ES" in f.name:
+            f.unlink()
+    mapping = tmp_path / "map.json"
+    keys = ["lv_blood", "lv_myocardium", "rv_blood", "la", "ra", "aorta", "pulmonary_artery"]
+    mapping.write_text(json.dumps({f"{k}_ED": k for k in keys}))
+    out = tmp_path / "m.twin"
+    capsys.readouterr()
+    assert main(["twin", "create", "--dicom", str(study / "ct"), "--meshes", str(meshes),
+                 "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--meshes: " in err and "_ED.vtp" in err and str(meshes) not in err
+    assert main(["twin", "create", "--dicom", str(study / "ct"), "--meshes", str(meshes),
+                 "--mapping", str(mapping), "--members", "10", "-o", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(doc["structures"]) == sorted(keys) and "calibration" not in doc
+    twin = load_twin(out).twin
+    assert twin.ensemble_kind == "prior" and len(twin.anatomy.structures["aorta"].meshes) == 1

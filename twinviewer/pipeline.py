@@ -85,6 +85,7 @@ def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
     """Add the surface meshes of ``folder`` to structures the labels did not mesh."""
     from twinviewer.core.anatomy import Structure
     from twinviewer.core.measurement import Measurement
+    from twinviewer.imaging.errors import ImagingError
     from twinviewer.imaging.segmentation import MESH_SUFFIXES, display, mapping_from, read_mesh
 
     files = sorted(p for p in folder.rglob("*") if p.name.lower().endswith(MESH_SUFFIXES))
@@ -95,7 +96,11 @@ def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
     phase = anatomy.image.ed_index if anatomy.image is not None else 0
     added = 0
     for p in files:
-        key, mesh = read_mesh(p, mapping=user_map, notes=anatomy.notes)
+        try:
+            key, mesh = read_mesh(p, mapping=user_map, notes=anatomy.notes)
+        except ImagingError as exc:  # name the file, not the folder it sits in
+            text = str(exc).replace(str(folder) + os.sep, "").replace(str(folder), "")
+            raise PipelineError(f"--meshes: {text}") from None
         name, color = display(key)
         s = anatomy.structures.setdefault(key, Structure(key, name, color))
         if phase in s.meshes:
