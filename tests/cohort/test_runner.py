@@ -122,3 +122,15 @@ def test_members_are_not_blended_across_patients(reference_table):
     t = reference_table[reference_table["scenario"] == "tavi"]
     assert t["CO:baseline_median"].nunique() == len(t)
     assert np.all(t["CO:baseline_lo"] < t["CO:baseline_hi"])
+
+
+def test_a_worker_with_other_equations_refuses_the_chunk():
+    from dataclasses import replace
+
+    from twinviewer.cohort.runner import plan_chunks
+    from twinviewer.cohort.work import run_chunk
+    from twinviewer.physiology import ModelError
+
+    chunk = plan_chunks(parse_spec(TINY))[1][0]
+    with pytest.raises(ModelError, match="install the same twinviewer version"):
+        run_chunk(replace(chunk, equation_hash="0" * 16))

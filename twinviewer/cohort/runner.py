@@ -66,7 +66,7 @@ def plan_chunks(spec: CohortSpec) -> tuple[str, list[Chunk], str]:
         b = min(n, a + spec.chunk)
         chunks.append(Chunk(c, spec, model_name, tuple(range(a, b)), tuple(ids[a:b]),
                             {k: np.asarray(v[a:b]) for k, v in features.items()},
-                            None if ens is None else tuple(ens[a:b])))
+                            None if ens is None else tuple(ens[a:b]), model.equation_hash))
     return model_name, chunks, digest
 
 

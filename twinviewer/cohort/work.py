@@ -16,7 +16,7 @@ from twinviewer.cohort.spec import CohortSpec
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.compare import DIRECTIONS, Interval, improvement
 from twinviewer.interventions.scenario import apply_scenario
-from twinviewer.physiology import METRIC_BY_NAME, MODELS, simulate
+from twinviewer.physiology import METRIC_BY_NAME, MODELS, ModelError, simulate
 
 #: Statistic columns per metric: ``METRIC:STAT``.
 STATS = ("baseline_median", "baseline_lo", "baseline_hi", "scenario_median", "scenario_lo",
@@ -44,6 +44,7 @@ class Chunk:
     ids: tuple[str, ...]
     features: dict[str, np.ndarray]
     ensembles: tuple[np.ndarray, ...] | None = None
+    equation_hash: str = ""
 
 
 def _ensembles(chunk: Chunk) -> list[np.ndarray]:
@@ -80,7 +81,13 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
     if engine_threads is not None:
         os.environ["TWINVIEWER_THREADS"] = str(engine_threads)
     spec = chunk.spec
-    model = MODELS[chunk.model_name]
+    model = MODELS.get(chunk.model_name)
+    if model is None or (chunk.equation_hash and model.equation_hash != chunk.equation_hash):
+        # a worker with another twinviewer version must not answer with other equations
+        raise ModelError(f"this worker's {chunk.model_name} equations "
+                         f"({model.equation_hash if model else 'not installed'}) differ from "
+                         f"the client's ({chunk.equation_hash}); install the same twinviewer "
+                         f"version on every worker")
     ens = _ensembles(chunk)
     sizes = [e.shape[0] for e in ens]
     stops = np.cumsum(sizes)
