@@ -40,7 +40,11 @@ def test_rho_equals_scipy_and_the_planted_feature_is_found():
 def test_responder_curve_rises_with_the_predictive_feature():
     t = _table(n=400)
     improved = (t["AV_mean_gradient:diff_median"] < -20).astype(float).to_numpy()
-    c, share, half = responder_curve(t["param:X"].to_numpy(), improved)
+    c, share, lo, hi = responder_curve(t["param:X"].to_numpy(), improved)
     assert len(c) == 5 and np.all(np.diff(c) > 0)
     assert share[-1] > share[0] + 0.5
-    assert np.all((half > 0) & (half < 0.2))
+    assert np.all((lo <= share) & (share <= hi) & (hi - lo < 0.3)) and np.all(hi <= 1)
+    # Wilson 90 % interval of 8 of 10 by hand (z = 1.645): centre (0.8 + z²/20)/(1 + z²/10),
+    # half-width z·sqrt(0.8·0.2/10 + z²/400)/(1 + z²/10) → 0.5408 to 0.9314
+    _, s1, lo1, hi1 = responder_curve(np.arange(10.0), np.r_[np.ones(8), np.zeros(2)], bins=1)
+    assert (lo1[0], hi1[0]) == pytest.approx((0.5408, 0.9314), abs=2e-4)

@@ -12,37 +12,40 @@ from twinviewer.interventions.compare import DIRECTIONS
 
 
 def responder_curve(x: np.ndarray, improved: np.ndarray, bins: int = 5
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Share of patients who respond (improved in ≥ 50 % of their plausible twins) per
     quantile bin of a feature.
 
     Returns
     -------
-    centres, share, half_width
-        Bin centres (feature units), responder share and its Wilson 90 % half-width.
+    centres, share, lo, hi
+        Bin medians (feature units), responder share and its Wilson 90 % interval.
 
     Examples
     --------
-    >>> c, s, h = responder_curve(np.arange(10.0), np.r_[np.zeros(5), np.ones(5)], bins=2)
-    >>> s.tolist()
-    [0.0, 1.0]
+    >>> c, s, lo, hi = responder_curve(np.arange(10.0), np.r_[np.zeros(5), np.ones(5)], bins=2)
+    >>> s.tolist(), bool(hi[1] == 1.0)
+    ([0.0, 1.0], True)
     """
     ok = np.isfinite(x) & np.isfinite(improved)
     x, r = x[ok], improved[ok] >= 0.5
     edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
     which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-    centres, share, half = [], [], []
-    z = 1.645
+    from scipy.stats import binomtest
+
+    centres, share, lo, hi = [], [], [], []
     for b in range(len(edges) - 1):
         sel = which == b
         n = int(sel.sum())
         if not n:
             continue
-        p = float(r[sel].mean())
+        k = int(r[sel].sum())
+        ci = binomtest(k, n).proportion_ci(0.9, method="wilson")
         centres.append(float(np.median(x[sel])))
-        share.append(p)
-        half.append(z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n))
-    return np.array(centres), np.array(share), np.array(half)
+        share.append(k / n)
+        lo.append(float(ci.low))
+        hi.append(float(ci.high))
+    return np.array(centres), np.array(share), np.array(lo), np.array(hi)
 
 
 def cohort_figures(table: pd.DataFrame, meta: dict, summary: list[Association]):
@@ -79,13 +82,15 @@ def cohort_figures(table: pd.DataFrame, meta: dict, summary: list[Association]):
         axes = fig.subplots(int(np.ceil(len(top) / 3)), min(3, len(top)), squeeze=False).ravel()
         for ax, ((sc, m), s) in zip(axes, top.items(), strict=False):
             sub = table[table["scenario"] == sc]
-            c, p, h = responder_curve(sub[s.feature].to_numpy(float),
-                                      sub[f"{m}:improved"].to_numpy(float))
-            ax.errorbar(c, 100 * p, yerr=100 * h, marker="o", capsize=3)
+            c, p, lo, hi = responder_curve(sub[s.feature].to_numpy(float),
+                                           sub[f"{m}:improved"].to_numpy(float))
+            ax.errorbar(c, 100 * p, yerr=100 * np.vstack([p - lo, hi - p]), marker="o",
+                        capsize=3)
             ax.set_ylim(-5, 105)
             ax.set_xlabel(f"{s.feature} [{units.get(s.feature, '')}]")
             ax.set_ylabel(f"% responders ({m})")
-            ax.set_title(f"{sc}: ρ = {s.rho:+.2f} ({s.lo:+.2f} to {s.hi:+.2f})", fontsize=9)
+            ax.set_title(f"{sc}: ρ(feature, benefit) = {s.rho:+.2f} ({s.lo:+.2f} to "
+                         f"{s.hi:+.2f})", fontsize=9)
         for ax in axes[len(top):]:
             ax.set_visible(False)
         fig.suptitle("Responder curves: share of patients improved in ≥ 50 % of their "
