@@ -158,6 +158,12 @@ def test_sobol_at_scale():
         "n_base": res[outputs[0]].n_base, "runs": res[outputs[0]].n_runs,
         "seconds_total": elapsed, "seconds_sampling": res.elapsed,
         "converged_share": float(np.mean(conf <= 0.01)),
+        # bootstrap half-widths shrink as 1/sqrt(N): the share expected at N = 16,384 (what
+        # --sobol 10000 runs after rounding up to a power of two)
+        "expected_share_at_16384": float(np.mean(
+            conf * np.sqrt(res[outputs[0]].n_base / 16384) <= 0.01)),
+        "half_widths": {o: {"S1_conf": res[o].S1_conf.round(4).tolist(),
+                            "ST_conf": res[o].ST_conf.round(4).tolist()} for o in outputs},
         "largest_half_width": float(conf.max()),
         "outputs_converged": {o: bool(res[o].converged) for o in outputs},
         "failed_runs": {o: res[o].n_failed for o in outputs},
