@@ -68,6 +68,12 @@ def test_create_calibrate_whatif_report(created, tmp_path, capsys):
 
     assert main(["report", str(path), "-o", str(tmp_path / "r.pdf")]) == 0
     assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+    capsys.readouterr()
+    assert main(["report", str(path), "-o", str(tmp_path / "j.pdf"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pages"] >= 1
+    assert main(["report", str(tmp_path / "none.twin"), "-o", str(tmp_path / "n.pdf"),
+                 "--json"]) == 2
+    assert "none.twin: no such twin file" in capsys.readouterr().err
 
 
 def test_bad_input_is_named_and_leaves_the_twin_unchanged(created, study, tmp_path, capsys):

@@ -90,6 +90,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="export a .twin file's report as PDF (headless)")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(func=_report)
     wanted = argv[0] if argv else None
     for name, module, func, text in OPTIONAL_COMMANDS:
@@ -125,6 +126,11 @@ def _info(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from twinviewer.io.cli import run_report
+
+    if getattr(args, "json", False):
+        from twinviewer.pipeline import run_report_json
+
+        return run_report_json(args.file, args.output)
 
     return run_report(args.file, args.output)
 

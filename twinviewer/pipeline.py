@@ -393,3 +393,22 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
             print(ranking.format_text())
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")
     return 0
+
+
+def run_report_json(path: Path | str, output: Path | str | None = None) -> int:
+    """``twinviewer report PATIENT.twin -o R.pdf --json``: the report as today, and a JSON
+    line saying what was written (0 ok, 2 unreadable twin or unwritable PDF)."""
+    from twinviewer.io.errors import TwinFileError
+    from twinviewer.io.report import write_report
+
+    path = Path(path)
+    output = Path(output) if output is not None else path.with_suffix(".pdf")
+    try:
+        doc, _ = read_twin(path)
+        info = write_report(doc, output)
+    except (PipelineError, TwinFileError, OSError) as exc:
+        print(f"twinviewer report: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"notice": RESEARCH_USE, "output": str(info.path), "pages": info.pages,
+                      "notes": list(info.notes)}, ensure_ascii=False))
+    return 0
