@@ -59,3 +59,15 @@ def test_explain_cli_distributed(capsys):
     assert "drop --surrogate" in capsys.readouterr().err
     assert main(["explain", "--sobol", "16", "--ci-threshold", "2"]) == 2
     assert "--ci-threshold" in capsys.readouterr().err
+
+
+def test_converged_share_counts_indices_within_the_threshold():
+    from twinviewer.explain.cli import converged_share
+    from twinviewer.explain.sobol import SobolIndices, SobolResult
+
+    z = np.zeros(2)
+    ind = SobolIndices("MAP", ("a", "b"), z, np.array([0.005, 0.02]), z,
+                       np.array([0.01, np.nan]), "saltelli", 8, 32, 0, 0.0, False)
+    res = SobolResult(("a", "b"), ((0, 1), (0, 1)), {"MAP": ind}, 1.0,
+                      {"ci_threshold": 0.01})
+    assert converged_share(res) == 0.5  # 0.005 and 0.01 pass; 0.02 and NaN do not

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--preset", default="severe_as",
                         help=f"virtual patient ({', '.join(PRESETS)}); default severe_as")
     parser.add_argument("--members", type=int, default=200,
-                        help="ensemble size (1: the point estimate only); default 200")
+                        help="ensemble size (1: the point estimate only); default 200; "
+                             "a saved twin uses its own ensemble")
     parser.add_argument("--seed", type=int, default=0, help="ensemble seed; default 0")
     parser.add_argument("--intervention", "-i", action="append", default=[],
                         metavar="NAME:SETTING=VALUE,...",
