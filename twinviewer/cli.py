@@ -90,6 +90,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="export a .twin file's report as PDF (headless)")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(func=_report)
     wanted = argv[0] if argv else None
     for name, module, func, text in OPTIONAL_COMMANDS:
@@ -117,6 +118,10 @@ OPTIONAL_COMMANDS = (
      "the twin's visits, parameter trajectories, prediction flags and consent ledger"),
     ("validate", "twinviewer.explain.validate_cli", "run_validate",
      "check the model against the evidence table and the reference cases"),
+    ("twin", "twinviewer.pipeline", "run_twin_command",
+     "create a .twin from a DICOM study (import, calibrate, save)"),
+    ("cohort", "twinviewer.cohort.cli", "run_cohort_command",
+     "run a cohort study (virtual population or folder of twins) on Dask; plot it"),
 )
 
 
@@ -128,6 +133,11 @@ def _info(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from twinviewer.io.cli import run_report
+
+    if getattr(args, "json", False):
+        from twinviewer.pipeline import run_report_json
+
+        return run_report_json(args.file, args.output)
 
     return run_report(args.file, args.output)
 

@@ -27,6 +27,11 @@ from twinviewer.physiology import Cancelled, ModelSpec, Settings, simulate
 
 Evaluate = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 Progress = Callable[[float, str], None]
+#: ``mapper(evaluate, blocks, outputs, done)`` evaluates every block (e.g. on a Dask cluster,
+#: see :func:`twinviewer.cohort.cluster.sobol_mapper`), calling ``done(rows)`` as each block
+#: completes, and returns ``[{output: values}]`` in the order of ``blocks``.
+Mapper = Callable[[Evaluate, list[np.ndarray], Sequence[str], Callable[[int], None]],
+                  list[Mapping[str, np.ndarray]]]
 
 #: Convergence threshold: the largest 95 % CI half-width, and the largest change of an index
 #: between N/2 and N base samples, must both be below it.
@@ -114,9 +119,26 @@ def _power_of_two(n: int) -> int:
 
 def _run_chunks(evaluate: Evaluate, X: np.ndarray, outputs: Sequence[str], chunk: int,
                 progress: Progress | None, cancel: Callable[[], bool] | None,
-                label: str) -> dict[str, np.ndarray]:
+                label: str, mapper: Mapper | None = None) -> dict[str, np.ndarray]:
     n = X.shape[0]
     Y = {o: np.full(n, np.nan) for o in outputs}
+    if mapper is not None:
+        starts = list(range(0, n, chunk))
+        done = [0]
+
+        def block_done(rows: int) -> None:
+            done[0] += rows
+            if progress is not None:
+                progress(done[0] / n, f"{label}: {done[0]} of {n} runs")
+
+        got = mapper(evaluate, [X[a:a + chunk] for a in starts], list(outputs), block_done)
+        for a, g in zip(starts, got, strict=True):
+            for o in outputs:
+                try:
+                    Y[o][a:a + chunk] = np.asarray(g[o], dtype=float).reshape(-1)
+                except KeyError:
+                    raise ValueError(f"the model gave no output {o!r}") from None
+        return Y
     for a in range(0, n, chunk):
         if cancel is not None and cancel():
             raise Cancelled(f"{label} cancelled after {a} of {n} runs")
@@ -156,7 +178,8 @@ def _salib_indices(problem: dict, y: np.ndarray, seed: int) -> tuple[np.ndarray,
 def saltelli(evaluate: Evaluate, names: Sequence[str], bounds: Sequence[tuple[float, float]],
              outputs: Sequence[str], n_base: int = 256, *, seed: int = 0, chunk: int = 1024,
              progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-             ci_threshold: float = CI_THRESHOLD) -> SobolResult:
+             ci_threshold: float = CI_THRESHOLD, mapper: Mapper | None = None
+             ) -> SobolResult:
     """Sobol indices by direct Saltelli sampling (SALib), N·(d+2) evaluations.
 
     Parameters
@@ -172,6 +195,10 @@ def saltelli(evaluate: Evaluate, names: Sequence[str], bounds: Sequence[tuple[fl
         Base samples N (rounded up to a power of two).
     progress, cancel
         Hooks called between chunks; ``cancel() -> True`` raises :class:`Cancelled`.
+    ci_threshold
+        Largest 95 % CI half-width (and N/2 → N change) of a converged output.
+    mapper
+        Evaluates the chunks elsewhere (a Dask cluster); default: here, one after another.
     """
     from SALib.sample import sobol as salib_sample
 
@@ -184,7 +211,7 @@ def saltelli(evaluate: Evaluate, names: Sequence[str], bounds: Sequence[tuple[fl
     # structure (see model_evaluator's ``block``).
     chunk = max(d + 2, chunk // (d + 2) * (d + 2))
     t0 = time.perf_counter()
-    Y = _run_chunks(evaluate, X, outputs, chunk, progress, cancel, "Sobol sampling")
+    Y = _run_chunks(evaluate, X, outputs, chunk, progress, cancel, "Sobol sampling", mapper)
     elapsed = time.perf_counter() - t0
     half = (n_base // 2) * (d + 2)
     out: dict[str, SobolIndices] = {}
@@ -353,12 +380,15 @@ def model_sobol(model: ModelSpec, base: np.ndarray, names: Sequence[str],
                 outputs: Sequence[str], *, n: int = 256, method: str = "saltelli",
                 ensemble: np.ndarray | None = None, level: float = 0.9, seed: int = 0,
                 warm_start: np.ndarray | None = None, settings: Settings | None = None,
-                progress: Progress | None = None, cancel: Callable[[], bool] | None = None
+                progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+                ci_threshold: float = CI_THRESHOLD, mapper: Mapper | None = None
                 ) -> SobolResult:
     """Sobol indices of clinical metrics of a model around one parameter vector.
 
     ``method='saltelli'`` uses ``n`` base samples (n·(d+2) runs); ``'pce'`` uses ``n``
     training runs for the surrogate. See :func:`parameter_ranges` for the ranges.
+    ``mapper`` (Saltelli only) runs the chunks on a cluster; ``ci_threshold`` is the
+    convergence verdict's largest CI half-width.
     """
     from twinviewer.physiology import METRIC_BY_NAME
 
@@ -371,10 +401,13 @@ def model_sobol(model: ModelSpec, base: np.ndarray, names: Sequence[str],
                                block=len(names) + 2 if method == "saltelli" else None)
     if method == "saltelli":
         res = saltelli(evaluate, names, bounds, outputs, n, seed=seed, progress=progress,
-                       cancel=cancel)
+                       cancel=cancel, ci_threshold=ci_threshold, mapper=mapper)
     elif method == "pce":
+        if mapper is not None:
+            raise ValueError("the distributed path runs direct Saltelli sampling; drop "
+                             "--surrogate or --distributed")
         res = polynomial_chaos(evaluate, names, bounds, outputs, n, seed=seed,
-                               progress=progress, cancel=cancel)
+                               progress=progress, cancel=cancel, ci_threshold=ci_threshold)
     else:
         raise ValueError(f"unknown Sobol method {method!r}; use 'saltelli' or 'pce'")
     res.extra["ranges_from"] = "posterior ensemble" if ensemble is not None else \

@@ -32,10 +32,14 @@ from twinviewer.physiology.presets import PRESETS
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``whatif`` options to ``parser`` (for the main CLI's sub-command)."""
+    parser.add_argument("twin", nargs="?", default=None, metavar="PATIENT.twin",
+                        help="run on this saved twin and write the scenarios and their "
+                             "results back into it (audited); without it, a preset")
     parser.add_argument("--preset", default="severe_as",
                         help=f"virtual patient ({', '.join(PRESETS)}); default severe_as")
     parser.add_argument("--members", type=int, default=200,
-                        help="ensemble size (1: the point estimate only); default 200")
+                        help="ensemble size (1: the point estimate only); default 200; "
+                             "a saved twin uses its own ensemble")
     parser.add_argument("--seed", type=int, default=0, help="ensemble seed; default 0")
     parser.add_argument("--intervention", "-i", action="append", default=[],
                         metavar="NAME:SETTING=VALUE,...",
@@ -107,6 +111,10 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                                         f"{', '.join(METRIC_BY_NAME)}")
         scenarios = _scenarios(args)
         goal = Goal.parse(args.goal) if args.goal else None
+        if getattr(args, "twin", None):  # a saved twin: its ensemble, results written back
+            from twinviewer.pipeline import run_whatif_file
+
+            return run_whatif_file(args, scenarios, metrics, goal)
         from twinviewer.twins import model_of, twin_from_preset
 
         twin = twin_from_preset(args.preset, n=args.members, seed=args.seed)

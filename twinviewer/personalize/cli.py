@@ -18,6 +18,9 @@ from twinviewer.physiology import ModelError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``calibrate`` options to ``p``."""
+    p.add_argument("twin", nargs="?", default=None, metavar="PATIENT.twin",
+                   help="calibrate this saved twin and write the result back into it "
+                        "(audited); without it, a preset")
     p.add_argument("--preset", default="healthy", help="virtual patient to start from "
                    "(default: healthy)")
     p.add_argument("--measurements", required=True, metavar="FILE.json",
@@ -57,6 +60,10 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
     from twinviewer.twins import twin_from_preset
 
     out = out or sys.stdout
+    if getattr(args, "twin", None):  # a saved twin: calibrated and written back
+        from twinviewer.pipeline import run_calibrate_file
+
+        return run_calibrate_file(args, out)
     try:
         ms = load_measurements(args.measurements)
         twin = twin_from_preset(args.preset, n=1)

@@ -162,7 +162,9 @@ def _run_threaded(kernel, args, n: int, threads: int | None = None) -> None:
         import numba
 
         threads = numba.config.NUMBA_NUM_THREADS
-    n_threads = max(1, min(threads, os.cpu_count() or 1, n // 8 or 1))
+    # TWINVIEWER_THREADS caps the engine's threads (cohort workers set 1: Dask owns the cores)
+    cap = int(os.environ.get("TWINVIEWER_THREADS", "0") or 0) or os.cpu_count() or 1
+    n_threads = max(1, min(threads, cap, n // 8 or 1))
     if n_threads == 1:
         kernel(*args)
         return

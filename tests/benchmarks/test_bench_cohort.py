@@ -1,0 +1,175 @@
+"""Benchmark: a virtual cohort on Dask (1 vs 2 local workers, overhead vs in-process) and
+Sobol at scale.
+
+Cohort: P virtual severe-AS patients × 3 scenarios (TAVI Sapien 3, TAVI Evolut R, SAVR
+Perimount) × M members, i.e. P·M·4 member-runs (baseline + 3 scenarios), timed side by side
+in one run:
+
+* in-process, the engine's own threads (one per core),
+* in-process, single-threaded (``TWINVIEWER_THREADS=1``): the per-member cost on one core,
+* Dask ``LocalCluster`` with 1 worker process, then with 2 (one per core);
+
+scaling efficiency = T(1 worker) / (2 · T(2 workers)); Dask overhead = T(Dask, k workers) /
+T(in-process, same cores). Each configuration writes to its own folder (no resume).
+
+Sobol: 10 parameters of the healthy preset, 4 outputs, Saltelli with N base samples
+(N·12 runs) on 2 local workers; time and share of the 80 indices (S1, ST) whose 95 % CI
+half-width is ≤ 0.01.
+
+Sizes (defaults: the issue's 10,000 patients and N = 10,000, which take tens of minutes on
+a loaded 2-core machine; set smaller ones and say so)::
+
+    BENCH_COHORT_PATIENTS=1000 BENCH_COHORT_MEMBERS=4 BENCH_SOBOL_N=2048 \\
+        pytest tests/benchmarks/test_bench_cohort.py --benchmark-enable -s
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twinviewer.cohort.runner import run_cohort
+from twinviewer.cohort.spec import parse_spec
+
+PATIENTS = int(os.environ.get("BENCH_COHORT_PATIENTS", "10000"))
+MEMBERS = int(os.environ.get("BENCH_COHORT_MEMBERS", "4"))
+SOBOL_N = int(os.environ.get("BENCH_SOBOL_N", "10000"))
+OUT = os.environ.get("BENCH_COHORT_JSON")
+
+
+def _spec():
+    return parse_spec({
+        "population": {"preset": "severe_as", "n": PATIENTS, "seed": 7},
+        "members": MEMBERS, "chunk": 25,
+        "scenarios": [{"name": "tavi_s3", "steps": ["tavi_sapien3:size=26"]},
+                      {"name": "tavi_evolut", "steps": ["tavi_evolut_r:size=29"]},
+                      {"name": "savr", "steps": ["savr_perimount:size=23"]}],
+        "metrics": ["AV_mean_gradient", "LVEDP", "CO"]})
+
+
+CPU: dict[str, float] = {}
+
+
+def _timed(label: str, folder: Path, **kw) -> tuple[float, object]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    run = run_cohort(_spec(), folder / f"{label}.parquet", **kw)
+    CPU[label] = time.process_time() - c0  # this process only (the client, for Dask)
+    return time.perf_counter() - t0, run
+
+
+def _cpu_seconds() -> float:
+    return time.process_time()
+
+
+def _warm_worker() -> None:
+    from twinviewer.physiology import get_preset, simulate
+
+    p = get_preset("severe_as")
+    simulate(p.model, p.vector()[None, :])
+
+
+def _dask_timed(label: str, folder: Path, workers: int) -> tuple[float, float, object]:
+    """(start-up, run) seconds: a local cluster is started and its workers import twinviewer
+    and load the compiled kernel first, then the cohort runs against its address."""
+    from dask.distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.run(_warm_worker)
+        startup = time.perf_counter() - t0
+        w0 = sum(client.run(_cpu_seconds).values())
+        s0 = client.run_on_scheduler(_cpu_seconds)
+        seconds, run = _timed(label, folder, scheduler=cluster.scheduler_address)
+        # CPU seconds of the whole Dask path: workers + scheduler + this client
+        CPU[label] += (sum(client.run(_cpu_seconds).values()) - w0
+                       + client.run_on_scheduler(_cpu_seconds) - s0)
+    return startup, seconds, run
+
+
+def test_cohort_scaling_and_overhead(tmp_path):
+    runs = PATIENTS * MEMBERS * 4
+    # warm the kernel cache and the imports outside the timings
+    run_cohort(parse_spec({
+        "population": {"preset": "severe_as", "n": 2, "seed": 1}, "members": 2,
+        "scenarios": [{"name": "t", "steps": ["tavi_sapien3:size=26"]}],
+        "metrics": ["CO"]}), tmp_path / "warm.parquet", in_process=True)
+    t = {}
+    saved = os.environ.get("TWINVIEWER_THREADS")
+    t["in-process, engine threads"], ref = _timed("a", tmp_path, in_process=True)
+    os.environ["TWINVIEWER_THREADS"] = "1"
+    try:
+        t["in-process, 1 thread"], _ = _timed("b", tmp_path, in_process=True)
+    finally:
+        if saved is None:
+            os.environ.pop("TWINVIEWER_THREADS", None)
+        else:
+            os.environ["TWINVIEWER_THREADS"] = saved
+    start = {}
+    start["dask, 1 worker"], t["dask, 1 worker"], one = _dask_timed("c", tmp_path, 1)
+    start["dask, 2 workers"], t["dask, 2 workers"], two = _dask_timed("d", tmp_path, 2)
+    assert len(two.table) == PATIENTS * 3
+    assert two.table.equals(ref.table) and one.table.equals(ref.table)
+    result = {
+        "patients": PATIENTS, "members": MEMBERS, "scenarios": 3, "member_runs": runs,
+        "chunks": two.chunks_total, "seconds": t,
+        "dask_startup_seconds (cluster + imports + kernel load, not in 'seconds')": start,
+        "cpu_seconds": {"in-process, engine threads": CPU["a"], "in-process, 1 thread": CPU["b"],
+                        "dask, 1 worker": CPU["c"], "dask, 2 workers": CPU["d"]},
+        # CPU time is what survives a loaded machine: the cost of the work on an idle core
+        "per_member_run_ms_cpu": 1e3 * CPU["b"] / runs,
+        "dask_cpu_overhead_1_worker": CPU["c"] / CPU["b"],
+        "dask_cpu_overhead_2_workers": CPU["d"] / CPU["b"],
+        "per_member_run_ms_1core": 1e3 * t["in-process, 1 thread"] / runs,
+        "scaling_efficiency_2_workers": t["dask, 1 worker"] / (2 * t["dask, 2 workers"]),
+        "dask_overhead_1_worker": t["dask, 1 worker"] / t["in-process, 1 thread"],
+        "dask_overhead_2_workers": t["dask, 2 workers"] / t["in-process, engine threads"],
+        "load_average": os.getloadavg(),
+    }
+    print("\ncohort benchmark:", json.dumps(result, indent=1))
+    if OUT:
+        Path(OUT).with_suffix(".cohort.json").write_text(json.dumps(result, indent=1))
+
+
+@pytest.mark.slow
+def test_sobol_at_scale():
+    from twinviewer.cohort.cluster import dask_client, sobol_mapper
+    from twinviewer.explain.sobol import model_sobol
+    from twinviewer.physiology import get_preset, simulate
+
+    p = get_preset("healthy")
+    names = ["HR", "LV.EA", "LV.EB", "LV.V0", "RV.EA", "SYS.R_AR", "SYS.C_AR", "SYS.C_VEN",
+             "V_total", "AV.EOA"]
+    outputs = ["MAP", "CO", "LVEF", "LVEDP"]
+    warm = simulate(p.model, p.vector()[None, :]).final_state[0]
+    t0 = time.perf_counter()
+    with dask_client(workers=2) as client:
+        res = model_sobol(p.model, p.vector(), names, outputs, n=SOBOL_N, warm_start=warm,
+                          ci_threshold=0.01, mapper=sobol_mapper(client))
+    elapsed = time.perf_counter() - t0
+    conf = np.concatenate([np.r_[res[o].S1_conf, res[o].ST_conf] for o in outputs])
+    result = {
+        "parameters": len(names), "outputs": outputs, "n_base_requested": SOBOL_N,
+        "n_base": res[outputs[0]].n_base, "runs": res[outputs[0]].n_runs,
+        "seconds_total": elapsed, "seconds_sampling": res.elapsed,
+        "converged_share": float(np.mean(conf <= 0.01)),
+        # bootstrap half-widths shrink as 1/sqrt(N): the share expected at N = 16,384 (what
+        # --sobol 10000 runs after rounding up to a power of two)
+        "expected_share_at_16384": float(np.mean(
+            conf * np.sqrt(res[outputs[0]].n_base / 16384) <= 0.01)),
+        "half_widths": {o: {"S1_conf": res[o].S1_conf.round(4).tolist(),
+                            "ST_conf": res[o].ST_conf.round(4).tolist()} for o in outputs},
+        "largest_half_width": float(conf.max()),
+        "outputs_converged": {o: bool(res[o].converged) for o in outputs},
+        "failed_runs": {o: res[o].n_failed for o in outputs},
+        "load_average": os.getloadavg(),
+    }
+    print("\nsobol benchmark:", json.dumps(result, indent=1))
+    if OUT:
+        Path(OUT).with_suffix(".sobol.json").write_text(json.dumps(result, indent=1))
+    assert res[outputs[0]].n_runs == res[outputs[0]].n_base * 12

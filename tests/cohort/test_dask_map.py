@@ -1,0 +1,28 @@
+"""The Dask map helper: ordered results, per-item callback, errors surface and stop the map."""
+
+from __future__ import annotations
+
+import pytest
+
+from twinviewer.cohort.cluster import dask_client, dask_map
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("item 3 is bad")
+    return x
+
+
+def test_results_in_order_with_callbacks_and_errors_surface():
+    seen: dict[int, int] = {}
+    with dask_client(workers=2, processes=False) as client:
+        out = dask_map(client, _square, list(range(10)), keys=[f"sq-{i}" for i in range(10)],
+                       on_result=lambda i, v: seen.__setitem__(i, v))
+        assert out == [i * i for i in range(10)] and seen == dict(enumerate(out))
+        with pytest.raises(ValueError, match="item 3 is bad"):
+            dask_map(client, _fails_on_three, list(range(6)),
+                     keys=[f"f-{i}" for i in range(6)], retries=1, progress=True)

@@ -1,0 +1,149 @@
+"""One chunk of a cohort: patients × members through baseline and scenarios (no Dask here).
+
+A chunk is plain data (:class:`Chunk`) and its result a table (:func:`run_chunk`), so the same
+function runs in-process, on a local cluster or on a remote worker, and gives the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twinviewer.cohort.spec import CohortSpec
+from twinviewer.core.twin import Scenario
+from twinviewer.interventions.compare import DIRECTIONS, Interval, improvement
+from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.physiology import METRIC_BY_NAME, MODELS, ModelError, simulate
+
+#: Statistic columns per metric: ``METRIC:STAT``.
+STATS = ("baseline_median", "baseline_lo", "baseline_hi", "scenario_median", "scenario_lo",
+         "scenario_hi", "diff_median", "diff_lo", "diff_hi", "improved", "worsened")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Work unit: some patients of a cohort.
+
+    Attributes
+    ----------
+    index : chunk number (its file name in the run folder)
+    patients : patient numbers (rows of the population)
+    ids : pseudonyms (``virtual-000012`` or the twin's own)
+    ensembles : per patient (M_i, P) parameter sets; None for a virtual population, whose
+        members are generated on the worker from the spec (cheaper than shipping them)
+    features : patient feature name → (len(patients),) values
+    """
+
+    index: int
+    spec: CohortSpec
+    model_name: str
+    patients: tuple[int, ...]
+    ids: tuple[str, ...]
+    features: dict[str, np.ndarray]
+    ensembles: tuple[np.ndarray, ...] | None = None
+    equation_hash: str = ""
+
+
+def _ensembles(chunk: Chunk) -> list[np.ndarray]:
+    if chunk.ensembles is not None:
+        return [np.asarray(e, dtype=float) for e in chunk.ensembles]
+    from twinviewer.cohort.population import member_ensemble, virtual_population
+
+    model, pop = virtual_population(chunk.spec)
+    return [member_ensemble(model, pop[i], chunk.spec.members, seed=chunk.spec.seed,
+                            patient=i, spread=chunk.spec.member_spread)
+            for i in chunk.patients]
+
+
+def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFrame:
+    """Baseline and every scenario for the chunk's patients; one row per patient × scenario.
+
+    All members of all patients run in one ensemble call per scenario (the engine's fast
+    path); each scenario member starts from its own baseline cycle and is paired with it.
+
+    Parameters
+    ----------
+    chunk
+        The work unit.
+    engine_threads
+        Threads of the ensemble engine (``TWINVIEWER_THREADS``); Dask workers use 1 so that
+        Dask, not the engine, owns the cores.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``patient``, ``id``, ``scenario``, ``members``, ``n_paired``, ``param:NAME``
+        features, and ``METRIC:STAT`` for each metric and :data:`STATS` entry.
+    """
+    if engine_threads is not None:
+        os.environ["TWINVIEWER_THREADS"] = str(engine_threads)
+    spec = chunk.spec
+    model = MODELS.get(chunk.model_name)
+    if model is None or (chunk.equation_hash and model.equation_hash != chunk.equation_hash):
+        # a worker with another twinviewer version must not answer with other equations
+        raise ModelError(f"this worker's {chunk.model_name} equations "
+                         f"({model.equation_hash if model else 'not installed'}) differ from "
+                         f"the client's ({chunk.equation_hash}); install the same twinviewer "
+                         f"version on every worker")
+    ens = _ensembles(chunk)
+    sizes = [e.shape[0] for e in ens]
+    stops = np.cumsum(sizes)
+    starts = stops - sizes
+    P = np.vstack(ens)
+    base = simulate(model, P)
+    scen: dict[str, object] = {}
+    for sc in spec.scenarios:
+        # Per patient: seeded device draws then depend on the patient, not on the chunking.
+        Ps = np.vstack([apply_scenario(model, e, Scenario(sc.name, sc.steps)) for e in ens])
+        scen[sc.name] = simulate(model, Ps, warm_start=base.final_state)
+    rows = []
+    for k, pat in enumerate(chunk.patients):
+        sl = slice(starts[k], stops[k])
+        b_ok = base.ok[sl]
+        for sc in spec.scenarios:
+            r = scen[sc.name]
+            ok = b_ok & r.ok[sl]
+            row: dict[str, object] = {"patient": int(pat), "id": chunk.ids[k],
+                                      "scenario": sc.name, "members": int(sizes[k]),
+                                      "n_paired": int(ok.sum())}
+            for f, v in chunk.features.items():
+                row[f] = float(v[k])
+            for m in spec.metrics:
+                b = base.metrics[m][sl]
+                s = r.metrics[m][sl]
+                both = ok & np.isfinite(b) & np.isfinite(s)
+                bi = Interval.of(b[b_ok], spec.level)
+                si = Interval.of(s[both], spec.level)
+                di = Interval.of(s[both] - b[both], spec.level)
+                imp, wor = improvement(m, s[both] - b[both])
+                row.update({f"{m}:baseline_median": bi.median, f"{m}:baseline_lo": bi.lo,
+                            f"{m}:baseline_hi": bi.hi, f"{m}:scenario_median": si.median,
+                            f"{m}:scenario_lo": si.lo, f"{m}:scenario_hi": si.hi,
+                            f"{m}:diff_median": di.median, f"{m}:diff_lo": di.lo,
+                            f"{m}:diff_hi": di.hi,
+                            f"{m}:improved": np.nan if imp is None else imp,
+                            f"{m}:worsened": np.nan if wor is None else wor})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def column_units(spec: CohortSpec, features: list[str], model_name: str) -> dict[str, str]:
+    """Unit of every numeric column (``1`` for fractions and counts)."""
+    model = MODELS[model_name]
+    units = {"members": "1", "n_paired": "1"}
+    for f in features:
+        units[f] = model.unit_of(f.removeprefix("param:"))
+    for m in spec.metrics:
+        u = METRIC_BY_NAME[m].unit
+        for s in STATS:
+            units[f"{m}:{s}"] = "1 (fraction of paired members)" if s in (
+                "improved", "worsened") else u
+    return units
+
+
+def has_direction(metric: str) -> bool:
+    """Whether a metric has a clinical "better" direction (so benefit can be scored)."""
+    return metric in DIRECTIONS

@@ -1,0 +1,414 @@
+"""Headless pipeline on saved twins: create a .twin from DICOM, calibrate it, add what-ifs.
+
+Each step reads the twin file, does its work through the same functions as the viewer
+(:func:`~twinviewer.imaging.study.import_study`,
+:func:`~twinviewer.personalize.calibrate.calibrate`,
+:func:`~twinviewer.interventions.compare.run_scenarios`), records what it did in the twin's
+audit trail and writes the file back atomically (an encrypted twin stays encrypted, with
+the passphrase from ``TWINVIEWER_PASSPHRASE``). A failed step leaves the file as it was.
+
+Commands: ``twinviewer twin create`` (here), ``twinviewer calibrate PATIENT.twin`` and
+``twinviewer whatif PATIENT.twin`` (their CLIs call :func:`calibrate_file` and
+:func:`whatif_file`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from twinviewer import RESEARCH_USE
+from twinviewer.core.twin import Scenario, Twin
+
+PASSPHRASE_ENV = "TWINVIEWER_PASSPHRASE"
+
+
+class PipelineError(ValueError):
+    """Bad input to a pipeline step; the message names the file or value."""
+
+
+@dataclass
+class StepResult:
+    """What a pipeline step did (for the ``--json`` output)."""
+
+    path: Path
+    twin: Twin
+    summary: dict = field(default_factory=dict)
+    text: list[str] = field(default_factory=list)
+
+
+# -- files -------------------------------------------------------------------------------
+
+def _passphrase_for(path: Path) -> str | None:
+    from twinviewer.io import crypto
+
+    with open(path, "rb") as fh:
+        if not crypto.is_encrypted(fh.read(len(crypto.MAGIC))):
+            return None
+    secret = os.environ.get(PASSPHRASE_ENV)
+    if not secret:
+        raise PipelineError(f"{path.name} is encrypted: set {PASSPHRASE_ENV} to its passphrase")
+    return secret
+
+
+def read_twin(path: Path | str):
+    """Load a .twin file for a pipeline step: (document, passphrase or None)."""
+    from twinviewer.io.errors import TwinFileError
+    from twinviewer.io.twinfile import load_twin
+
+    path = Path(path)
+    if path.suffix != ".twin":
+        raise PipelineError(f"{path.name}: expected a .twin file")
+    if not path.is_file():
+        raise PipelineError(f"{path.name}: no such twin file")
+    secret = _passphrase_for(path)
+    try:
+        return load_twin(path, passphrase=secret), secret
+    except TwinFileError as exc:
+        raise PipelineError(str(exc)) from None
+
+
+def _results_cache(doc_results: dict, keep: Sequence[str] = ()) -> dict:
+    return {k: v for k, v in doc_results.items() if k in keep}
+
+
+# -- create ------------------------------------------------------------------------------
+
+def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
+    """Add the surface meshes of ``folder`` to structures the labels did not mesh."""
+    from twinviewer.core.anatomy import Structure
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.imaging.errors import ImagingError
+    from twinviewer.imaging.segmentation import MESH_SUFFIXES, display, mapping_from, read_mesh
+
+    files = sorted(p for p in folder.rglob("*") if p.name.lower().endswith(MESH_SUFFIXES))
+    if not files:
+        raise PipelineError("--meshes: the folder given holds no mesh files "
+                            "(VTP/VTK/STL/OBJ/PLY)")
+    user_map = mapping_from(mapping)
+    phase = anatomy.image.ed_index if anatomy.image is not None else 0
+    added = 0
+    for p in files:
+        try:
+            key, mesh = read_mesh(p, mapping=user_map, notes=anatomy.notes)
+        except ImagingError as exc:  # name the file, not the folder it sits in
+            text = str(exc).replace(str(folder) + os.sep, "").replace(str(folder), "")
+            raise PipelineError(f"--meshes: {text}") from None
+        name, color = display(key)
+        s = anatomy.structures.setdefault(key, Structure(key, name, color))
+        if phase in s.meshes:
+            anatomy.notes.append(f"{p.name}: {key} already meshed from labels; not used")
+            continue
+        s.meshes[phase] = mesh
+        s.volumes[phase] = Measurement(f"{key} volume", mesh.volume_ml(), "mL", 0.0,
+                                       "imported mesh")
+        added += 1
+    return added
+
+
+def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
+                mapping: Path | None = None, measurements: Path | None = None,
+                preset: str = "healthy", members: int = 200, seed: int = 0) -> StepResult:
+    """Import a DICOM study, calibrate a twin to it and save it.
+
+    Parameters
+    ----------
+    dicom
+        Study folder (DICOM images and any SEG/NIfTI/meshes inside).
+    output
+        The ``.twin`` file to write (refused if it exists: nothing the user made is lost).
+    meshes, mapping
+        Extra surface meshes and a segment-name mapping JSON.
+    measurements
+        Clinical measurements (``twinviewer.measurements/1``); the image-derived volumes are
+        used as well. Without any measurement the twin keeps its prior ensemble.
+    preset
+        The virtual patient the prior is centred on.
+
+    Examples
+    --------
+    >>> create_twin(Path("study"), Path("patient.twin"))  # doctest: +SKIP
+    """
+    from twinviewer.imaging.errors import ImagingError
+    from twinviewer.imaging.study import import_study
+    from twinviewer.io import audit_log
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.personalize.measurements import load_measurements
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    output = Path(output)
+    if output.suffix != ".twin":
+        raise PipelineError(f"-o {output.name}: the output must be a .twin file")
+    if output.exists():
+        raise PipelineError(f"-o {output.name}: exists; choose another name (it is never "
+                            f"overwritten by 'twin create')")
+    if not output.parent.is_dir():
+        raise PipelineError(f"-o {output.name}: its folder does not exist")
+    # folders are not named in messages: a study folder's name may identify the patient
+    if not Path(dicom).is_dir():
+        raise PipelineError("--dicom: the folder given does not exist")
+    if meshes is not None and not Path(meshes).is_dir():
+        raise PipelineError("--meshes: the folder given does not exist")
+    if mapping is not None and not Path(mapping).is_file():
+        raise PipelineError(f"--mapping: file {Path(mapping).name!r} not found")
+    if members < 2:
+        raise PipelineError(f"--members {members}: need at least 2")
+    ms = load_measurements(measurements) if measurements is not None else []
+    try:
+        anatomy = import_study(Path(dicom), mapping=mapping)
+    except ImagingError as exc:
+        raise PipelineError(f"--dicom: {exc}") from None
+    grafted = _graft_meshes(anatomy, Path(meshes), mapping) if meshes is not None else 0
+    twin = twin_from_preset(preset, n=members, seed=seed, anatomy=anatomy,
+                            pseudonym=anatomy.pseudonym)
+    twin.origin = "import"
+    log = audit_log(twin)
+    log.record(twin, "import", {
+        "structures": sorted(anatomy.structures),
+        "measurements": [m.name for m in anatomy.measurements],
+        "phases": anatomy.image.n_phases if anatomy.image is not None else 0,
+        "meshes_added": grafted, "preset": preset, "command": "twin create"})
+    text = [f"imported {anatomy.pseudonym}: {len(anatomy.structures)} structures, "
+            f"{len(anatomy.measurements)} image measurements"]
+    summary: dict = {"pseudonym": anatomy.pseudonym, "structures": sorted(anatomy.structures),
+                     "image_measurements": [m.name for m in anatomy.measurements],
+                     "notes": list(anatomy.notes)}
+    if ms or anatomy.measurements:
+        result = calibrate(twin, ms, n=members, seed=seed)
+        new = updated_twin(twin, result)
+        audit_log(new).record(new, "calibration", {
+            "method": result.method, "members": int(result.ensemble.shape[0]),
+            "measurements": [m.name for m in result.measurements],
+            "calibrated": list(result.calibrated), "command": "twin create"})
+        twin, results = new, result.results
+        summary["calibration"] = {"calibrated": list(result.calibrated),
+                                  "measurements": [m.name for m in result.measurements],
+                                  "flagged": [r.name for r in result.flagged],
+                                  "converged": bool(result.convergence.converged)}
+        text.append(f"calibrated {len(result.calibrated)} parameters to "
+                    f"{len(result.measurements)} measurements ({members} posterior members)")
+    else:
+        results = simulate_twin(twin)
+        text.append("no measurements: the twin keeps its prior ensemble (not calibrated)")
+    save_twin(output, twin, results={"baseline": results})
+    return StepResult(output, twin, summary, text)
+
+
+# -- calibrate a saved twin -----------------------------------------------------------------
+
+def calibrate_file(path: Path | str, measurements: Path | str, *, n: int | None = None,
+                   seed: int = 0, iterations: int = 20):
+    """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
+
+    A twin already calibrated starts from its posterior (a new visit). Returns
+    (StepResult, CalibrationResult).
+    """
+    from twinviewer.io import audit_log
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.personalize.measurements import load_measurements
+
+    path = Path(path)
+    ms = load_measurements(measurements)
+    doc, secret = read_twin(path)
+    twin = doc.twin
+    n = n or int(twin.ensemble.shape[0])
+    result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations)
+    new = updated_twin(twin, result)
+    audit_log(new).record(new, "calibration", {
+        "method": result.method, "members": int(result.ensemble.shape[0]),
+        "measurements": [m.name for m in result.measurements],
+        "calibrated": list(result.calibrated), "command": "calibrate"})
+    # cached scenario results belonged to the old ensemble: only the new baseline is kept
+    save_twin(path, new, results={"baseline": result.results}, passphrase=secret)
+    return StepResult(path, new, {"visits": len(new.visits)}), result
+
+
+# -- what-ifs on a saved twin ---------------------------------------------------------------
+
+def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequence[str], *,
+                level: float = 0.9):
+    """Run scenarios on the twin in ``path`` and write them and their results back (audited).
+
+    Scenarios of the same name are replaced. Returns (StepResult, ScenarioTable, baseline,
+    results).
+    """
+    from twinviewer.interventions.compare import run_scenarios, scenario_table
+    from twinviewer.io import audit_log
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import model_of, simulate_twin
+
+    path = Path(path)
+    doc, secret = read_twin(path)
+    twin = doc.twin
+    model = model_of(twin)
+    baseline = simulate_twin(twin)
+    results = run_scenarios(model, baseline, scenarios)
+    table = scenario_table(baseline, results, metrics, level=level)
+    names = {s.name for s in scenarios}
+    twin.scenarios = [s for s in twin.scenarios if s.name not in names] + list(scenarios)
+    for sc in scenarios:
+        audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "members": baseline.n,
+                                                  "command": "whatif"})
+    cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
+    cache.update({"baseline": baseline, **results})
+    save_twin(path, twin, results=cache, passphrase=secret)
+    return StepResult(path, twin, {"scenarios": sorted(names)}), table, baseline, results
+
+
+# -- the ``twin`` command -------------------------------------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``twinviewer twin create …``."""
+    sub = parser.add_subparsers(dest="twin_command", metavar="create")
+    c = sub.add_parser("create", help="import a DICOM study, calibrate, save a .twin")
+    c.add_argument("--dicom", required=True, metavar="DIR", help="DICOM study folder")
+    c.add_argument("--meshes", metavar="DIR", help="extra surface meshes (VTP/STL/…)")
+    c.add_argument("--mapping", metavar="FILE", help="segment name mapping (JSON)")
+    c.add_argument("--measurements", metavar="FILE",
+                   help="clinical measurements (twinviewer.measurements/1 JSON)")
+    c.add_argument("--preset", default="healthy",
+                   help="virtual patient the prior is centred on (default healthy)")
+    c.add_argument("--members", type=int, default=200, help="ensemble size (default 200)")
+    c.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    c.add_argument("-o", "--output", required=True, metavar="PATIENT.twin")
+    c.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(twin_command=None)
+
+
+def _json_safe(x):
+    if isinstance(x, float):
+        return x if np.isfinite(x) else None
+    if isinstance(x, dict):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def run_twin_command(args: argparse.Namespace) -> int:
+    """Run ``twinviewer twin create``; 0 ok, 1 calibration failed, 2 bad input."""
+    from twinviewer.imaging.errors import ImagingError
+    from twinviewer.io.errors import PrivacyError, TwinFileError
+    from twinviewer.personalize.calibrate import CalibrationError
+    from twinviewer.personalize.measurements import MeasurementError
+    from twinviewer.physiology import ModelError
+
+    if args.twin_command != "create":
+        print("twinviewer twin: error: use 'twin create --dicom DIR -o PATIENT.twin'",
+              file=sys.stderr)
+        return 2
+    opt = {k: Path(v) if v else None for k, v in
+           (("meshes", args.meshes), ("mapping", args.mapping),
+            ("measurements", args.measurements))}
+    try:
+        step = create_twin(Path(args.dicom), Path(args.output), preset=args.preset,
+                           members=args.members, seed=args.seed, **opt)
+    except (PipelineError, MeasurementError, ModelError, ImagingError, TwinFileError,
+            PrivacyError, OSError) as exc:
+        print(f"twinviewer twin create: error: {exc}", file=sys.stderr)
+        return 2
+    except CalibrationError as exc:
+        print(f"twinviewer twin create: calibration failed, nothing written: {exc}",
+              file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(_json_safe({"notice": RESEARCH_USE, "output": str(step.path),
+                                     **step.summary}), indent=1, ensure_ascii=False))
+    else:
+        print(RESEARCH_USE)
+        print("\n".join(step.text))
+        print(f"wrote {step.path}")
+    return 0
+
+
+def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
+    """``twinviewer calibrate PATIENT.twin --measurements FILE``: 0 ok, 1 failed, 2 bad input."""
+    from twinviewer.io.errors import PrivacyError, TwinFileError
+    from twinviewer.personalize.calibrate import CalibrationError, format_report
+    from twinviewer.personalize.cli import json_safe
+    from twinviewer.personalize.measurements import MeasurementError
+    from twinviewer.physiology import ModelError
+
+    out = out or sys.stdout
+    try:
+        if args.n < 2:
+            raise PipelineError(f"-n {args.n}: need at least 2 posterior members")
+        step, result = calibrate_file(args.twin, args.measurements, n=args.n, seed=args.seed,
+                                      iterations=getattr(args, "iterations", 20))
+    except (PipelineError, MeasurementError, ModelError, TwinFileError, PrivacyError,
+            ValueError, OSError) as exc:
+        print(f"twinviewer calibrate: {exc}", file=sys.stderr)
+        return 2
+    except CalibrationError as exc:
+        print(f"twinviewer calibrate: {exc}; {Path(args.twin).name} is unchanged",
+              file=sys.stderr)
+        return 1
+    if args.json:
+        data = {"notice": RESEARCH_USE, "twin": str(step.path), "written": True,
+                **result.to_dict()}
+        print(json.dumps(json_safe(data), indent=2, allow_nan=False), file=out)
+    else:
+        print(RESEARCH_USE, file=out)
+        print(format_report(result), file=out)
+        print(f"wrote the calibrated twin back to {step.path} (visit {len(step.twin.visits)})",
+              file=out)
+    return 0
+
+
+def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
+                    metrics: Sequence[str], goal) -> int:
+    """``twinviewer whatif PATIENT.twin -i … -s …``: 0 ok, 2 bad input."""
+    from twinviewer.core.units import UnitError
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.interventions.ranking import rank
+    from twinviewer.io.errors import PrivacyError, TwinFileError
+    from twinviewer.physiology import ModelError
+
+    try:
+        step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
+                                                     level=args.level)
+        ranking = rank(baseline, results, goal) if goal else None
+    except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,
+            PrivacyError, OSError) as exc:
+        print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
+               "scenarios": [s.to_dict() for s in scenarios], "table": table.to_dict(),
+               "ranking": ranking.to_dict() if ranking else None, "written": True}
+        print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
+    else:
+        print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
+        print(table.format_text())
+        if ranking:
+            print(ranking.format_text())
+        print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")
+    return 0
+
+
+def run_report_json(path: Path | str, output: Path | str | None = None) -> int:
+    """``twinviewer report PATIENT.twin -o R.pdf --json``: the report as today, and a JSON
+    line saying what was written (0 ok, 2 unreadable twin or unwritable PDF)."""
+    from twinviewer.io.errors import TwinFileError
+    from twinviewer.io.report import write_report
+
+    path = Path(path)
+    output = Path(output) if output is not None else path.with_suffix(".pdf")
+    try:
+        doc, _ = read_twin(path)
+        info = write_report(doc, output)
+    except (PipelineError, TwinFileError, OSError) as exc:
+        print(f"twinviewer report: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"notice": RESEARCH_USE, "output": str(info.path), "pages": info.pages,
+                      "notes": list(info.notes)}, ensure_ascii=False))
+    return 0
