@@ -78,7 +78,7 @@ def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str
                      consent: str, day: int | None = None, context: list[Measurement] = (),
                      references: list[str] | None = None, days: list[int] | None = None,
                      series: dict | None = None, n: int = 200, seed: int = 0,
-                     progress=None, cancel=None) -> VisitReport:
+                     progress=None, cancel=None, accept_misfit: bool = False) -> VisitReport:
     """Add a visit of ``measurements`` (source and consent recorded for every item).
 
     The twin is not changed; on any error nothing is returned and nothing recorded.
@@ -97,7 +97,8 @@ def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str
     measurements, combined = tl.combine_repeats(measurements)
     out = tl.add_visit(twin, measurements, day=day_, context=context,
                        items=[i.to_dict() for i in items], series=series, n=n, seed=seed,
-                       label=f"visit day {day_}", progress=progress, cancel=cancel)
+                       label=f"visit day {day_}", progress=progress, cancel=cancel,
+                       accept_misfit=accept_misfit)
     new = replace(out.twin, ledger=ledger, timeline=dict(twin.timeline))
     new.timeline.setdefault("parameter_names", list(out.result.parameter_names))
     audit_log(new).record(new, "calibration", {
@@ -114,7 +115,8 @@ def add_measurements(twin: Twin, measurements: list[Measurement], *, source: str
 
 def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: str = "treatment",
                    day: int | None = None, key: bytes | None = None, n: int = 200,
-                   seed: int = 0, progress=None, cancel=None) -> VisitReport:
+                   seed: int = 0, progress=None, cancel=None,
+                   accept_misfit: bool = False) -> VisitReport:
     """A visit from a FHIR Bundle (see :mod:`twinviewer.fhir.fhir_in`)."""
     from twinviewer.fhir.fhir_in import read_bundle
 
@@ -139,7 +141,7 @@ def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: st
         day=the_day, context=[o.measurement for o in ctx],
         references=[o.reference for o in [*ms, *ctx]],
         days=[o.day + offset for o in [*ms, *ctx]],
-        n=n, seed=seed, progress=progress, cancel=cancel)
+        n=n, seed=seed, progress=progress, cancel=cancel, accept_misfit=accept_misfit)
     if "anchor" not in rep.twin.timeline and not twin.visits:
         rep.twin.timeline["anchor"] = (imp.anchor - _dt.timedelta(days=offset)).isoformat()
     if imp.ignored:
@@ -151,8 +153,8 @@ def add_fhir_visit(twin: Twin, bundle: str | Path | dict | bytes, *, consent: st
 
 def add_wearable_visit(twin: Twin, csv_file: str | Path | bytes, *,
                        consent: str = "patient-provided", day: int | None = None,
-                       n: int = 200, seed: int = 0, progress=None, cancel=None
-                       ) -> VisitReport:
+                       n: int = 200, seed: int = 0, progress=None, cancel=None,
+                       accept_misfit: bool = False) -> VisitReport:
     """A visit from a wearable CSV: summary statistics with uncertainty become measurements
     (weight is kept as context); the series is kept for the timeline."""
     from twinviewer.personalize.wearables import read_wearable
@@ -164,7 +166,7 @@ def add_wearable_visit(twin: Twin, csv_file: str | Path | bytes, *,
     ctx = [m for m in summary if m.name == "weight"]
     rep = add_measurements(twin, ms, source=series.source, consent=consent, day=day,
                            context=ctx, series=series.to_dict(), n=n, seed=seed,
-                           progress=progress, cancel=cancel)
+                           progress=progress, cancel=cancel, accept_misfit=accept_misfit)
     rep.notes.append(f"{series.hours.size} readings over {series.hours[-1]:.1f} h summarised "
                      "as means with their uncertainty")
     return rep

@@ -29,6 +29,8 @@ def add_visit_arguments(p: argparse.ArgumentParser) -> None:
                    "the FHIR effective times, else the last visit + 1)")
     a.add_argument("-n", "--members", type=int, default=200, help="posterior ensemble size")
     a.add_argument("-o", "--output", help="write the updated twin here instead")
+    a.add_argument("--accept-misfit", action="store_true",
+                   help="keep the update even if the twin cannot reproduce a measurement")
     w = sub.add_parser("withdraw", help="withdraw a data source: remove its data, re-calibrate")
     w.add_argument("twin")
     w.add_argument("source", help="the source as listed by `twinviewer timeline`")
@@ -96,7 +98,8 @@ def run_visit(args: argparse.Namespace) -> int:
         if args.visit_command == "add":
             if args.fhir:
                 rep = living.add_fhir_visit(twin, args.fhir, consent=args.consent,
-                                            day=args.day, n=args.members)
+                                            day=args.day, n=args.members,
+                                            accept_misfit=args.accept_misfit)
             elif args.measurements:
                 import hashlib
 
@@ -106,10 +109,12 @@ def run_visit(args: argparse.Namespace) -> int:
                 digest = hashlib.sha256(Path(args.measurements).read_bytes()).hexdigest()[:10]
                 rep = living.add_measurements(
                     twin, ms, source=f"file:{digest}",  # file names may identify: not kept
-                    consent=args.consent, day=args.day, n=args.members)
+                    consent=args.consent, day=args.day, n=args.members,
+                                            accept_misfit=args.accept_misfit)
             else:
                 rep = living.add_wearable_visit(twin, args.wearable, consent=args.consent,
-                                                day=args.day, n=args.members)
+                                                day=args.day, n=args.members,
+                                            accept_misfit=args.accept_misfit)
             _save(doc, rep.twin, out, passphrase)
             print("\n".join(rep.lines()))
         elif args.visit_command == "withdraw":

@@ -22,8 +22,10 @@ def twin():
                          context=[M("weight", 80, "kg", 0.5)]).twin
     v2 = [M("SBP", 178, "mmHg", 6), M("DBP", 101, "mmHg", 5)]
     series = {"source": "wearable:w.csv", "hours": [0.0, 1.0], "HR": [70.0, 71.0]}
+    # SBP 178 is a surprise the twin cannot reach in 45 days: accepted explicitly, as a user
+    # would after reading the misfit message, so that the visit carries its flags
     return add_measurements(t, v2, source="clinic", consent="research", day=45, n=24,
-                            series=series).twin
+                            series=series, accept_misfit=True).twin
 
 
 def test_round_trip_keeps_every_living_twin_field(twin, tmp_path):

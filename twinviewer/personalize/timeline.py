@@ -193,8 +193,8 @@ def combine_repeats(ms: Sequence[Measurement]) -> tuple[list[Measurement], list[
 def add_visit(twin: Twin, measurements: Sequence[Measurement], *, day: int | None = None,
               context: Sequence[Measurement] = (), items: Sequence[dict] = (),
               series: dict | None = None, label: str = "", n: int = 200, seed: int = 0,
-              drift: float | None = None, progress: Progress = None, cancel: Cancel = None
-              ) -> VisitOutcome:
+              drift: float | None = None, progress: Progress = None, cancel: Cancel = None,
+              accept_misfit: bool = False) -> VisitOutcome:
     """Add a visit: check the new data against the twin's predictions, then update.
 
     Parameters
@@ -245,7 +245,8 @@ def add_visit(twin: Twin, measurements: Sequence[Measurement], *, day: int | Non
     result = calibrate(twin, ms, n=n, seed=seed + len(twin.visits), drift=drift,
                        progress=progress, cancel=cancel)
     flags = prediction_check(twin, result, seed=seed)
-    new = updated_twin(twin, result, day=day, label=label or f"visit {len(twin.visits) + 1}")
+    new = updated_twin(twin, result, day=day, label=label or f"visit {len(twin.visits) + 1}",
+                       accept_misfit=accept_misfit)
     v = new.visits[-1]
     v.flags = [f.to_dict() for f in flags]
     v.items = [dict(i) for i in items]
