@@ -12,6 +12,7 @@ from pathlib import Path
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
+from twinviewer.imaging.assembly import assemble_study
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import (
     clinical_measurements,
@@ -31,7 +32,7 @@ from twinviewer.imaging.segmentation import (
     read_seg,
 )
 from twinviewer.imaging.series import FolderScan, SeriesInfo, iter_files, read_dicom, scan_folder
-from twinviewer.imaging.volume import LoadedVolume, load_volume
+from twinviewer.imaging.volume import LoadedVolume
 
 __all__ = ["ImagingError", "import_study", "choose_series"]
 
@@ -75,8 +76,8 @@ def choose_series(scan: FolderScan, series_uid: str | None = None) -> tuple[Seri
     return best, why
 
 
-def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps: _Steps
-              ) -> LabelSet:
+def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps: _Steps,
+              stack_uids: set[str] | None = None) -> LabelSet:
     out = LabelSet()
     image_uids = {s.series_uid for s in scan.images()}
     segs = [p for s in scan.segs() for p in s.files]
@@ -84,7 +85,7 @@ def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps
         steps.report(n / max(len(segs), 1), f"reading segmentation {path.name}")
         ds = read_dicom(path, key, pixels=True)
         refs = {str(r.SeriesInstanceUID) for r in ds.get("ReferencedSeriesSequence", [])}
-        if refs and not refs & {loaded.series_uid} and refs & image_uids:
+        if refs and not refs & (stack_uids or {loaded.series_uid}) and refs & image_uids:
             out.notes.append(f"{path}: segmentation of another image series; not used")
             continue
         out.merge(read_seg(ds, loaded.image, series_uid=loaded.series_uid,
@@ -197,17 +198,15 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                 return _mesh_only(meshes, user_map, pseudonym(str(path.resolve()), key))
             raise
     notes = list(scan.notes)
-    series, why = choose_series(scan, series_uid)
-    if len(scan.images()) > 1:
-        notes.append(f"{len(scan.images())} image series found; imported "
-                     f"{series.description!r} ({why})")
-    loaded = load_volume(series, progress=steps.sub(0.15, 0.55), cancel=cancel)
-    notes += loaded.notes
+    assembled = assemble_study(scan, series_uid, progress=steps.sub(0.15, 0.55), cancel=cancel)
+    loaded, series = assembled.loaded, assembled.plan.stack[0]
+    notes += assembled.notes
     image = loaded.image
     if segmentation is not None and segmentation.suffix.lower() == ".dcm":
         scan.series.append(SeriesInfo("", "", "SEG", segmentation.name, "seg", [segmentation]))
     labels = _segs_for(scan, loaded, key, user_map, _Steps(steps.sub(0.55, 0.62), cancel,
-                                                            path))
+                                                            path),
+                       set(assembled.stack_series_uids))
     for p in niftis:
         labels.merge(read_nifti(p, image, mapping=user_map), str(p))
     notes += labels.notes
@@ -221,7 +220,9 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                          f"instead of {(image.ed_index, image.es_index)} from timing")
         image.ed_index, image.es_index = by_lv
     anatomy = Anatomy(series.patient, image=image, labels=labels.labels or None,
-                      label_values=dict(LABEL_VALUES), notes=notes)
+                      label_values=dict(LABEL_VALUES), notes=notes, planes=assembled.planes,
+                      rr_ms=assembled.plan.rr_ms,
+                      ed_es_assumed=by_lv is None and image.n_phases > 1)
     for n, (phase, lab) in enumerate(sorted(labels.labels.items())):
         steps.report(0.7 + 0.3 * n / len(labels.labels), f"meshing phase {phase}")
         mesh_notes: list[str] = []
