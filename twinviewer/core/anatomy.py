@@ -33,11 +33,15 @@ class SurfaceMesh:
     uncertainty_mm : (n,) float64 ndarray
         Half-width (mm) of the interval the image supports for each vertex's position along
         the surface normal; zero where unknown (e.g. an imported mesh).
+    cap_mask : (m,) bool ndarray, optional
+        True for triangles that only close an opening (valve annulus caps): counted in the
+        volume, drawn only when asked.
     """
 
     points: np.ndarray
     faces: np.ndarray
     uncertainty_mm: np.ndarray | None = None
+    cap_mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.points = np.ascontiguousarray(self.points, dtype=np.float64).reshape(-1, 3)
@@ -48,6 +52,11 @@ class SurfaceMesh:
         if len(self.uncertainty_mm) != len(self.points):
             raise ValueError(f"uncertainty_mm has {len(self.uncertainty_mm)} values for "
                              f"{len(self.points)} points")
+        if self.cap_mask is not None:
+            self.cap_mask = np.asarray(self.cap_mask, dtype=bool).reshape(-1)
+            if len(self.cap_mask) != len(self.faces):
+                raise ValueError(f"cap_mask has {len(self.cap_mask)} values for "
+                                 f"{len(self.faces)} faces")
         if len(self.faces) and (self.faces.min() < 0 or self.faces.max() >= len(self.points)):
             raise ValueError("faces index points that do not exist")
 
@@ -76,12 +85,22 @@ class SurfaceMesh:
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Arrays by name, for an array-friendly file format."""
-        return {"points": self.points, "faces": self.faces, "uncertainty_mm": self.uncertainty_mm}
+        d = {"points": self.points, "faces": self.faces, "uncertainty_mm": self.uncertainty_mm}
+        if self.cap_mask is not None:
+            d["cap_mask"] = self.cap_mask
+        return d
+
+    def without_caps(self) -> SurfaceMesh:
+        """The surface as acquired: cap triangles dropped (points kept, so indices hold)."""
+        if self.cap_mask is None or not self.cap_mask.any():
+            return self
+        return SurfaceMesh(self.points, self.faces[~self.cap_mask], self.uncertainty_mm)
 
     @classmethod
     def from_dict(cls, d: dict) -> SurfaceMesh:
         return cls(np.asarray(d["points"]), np.asarray(d["faces"]),
-                   np.asarray(d["uncertainty_mm"]) if "uncertainty_mm" in d else None)
+                   np.asarray(d["uncertainty_mm"]) if "uncertainty_mm" in d else None,
+                   np.asarray(d["cap_mask"], dtype=bool) if "cap_mask" in d else None)
 
 
 @dataclass
