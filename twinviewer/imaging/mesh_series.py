@@ -13,8 +13,8 @@ enter the enclosed volume.
 
 Examples
 --------
->>> a = read_mesh_series(Path("meshes/bivme_patient1"), mapping=BIVME_MAPPING, rr_ms=860)  # doctest: +SKIP
->>> sorted(a.structures)                                                   # doctest: +SKIP
+>>> a = read_mesh_series(Path("frames"), rr_ms=860)  # doctest: +SKIP
+>>> sorted(a.structures)                             # doctest: +SKIP
 ['epicardium', 'lv_blood', 'rv_blood']
 """
 
