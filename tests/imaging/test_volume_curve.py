@@ -6,14 +6,8 @@ import numpy as np
 import pytest
 
 from twinviewer.imaging.bivme import load_bivme
-from twinviewer.personalize.volume_curve import (
-    VolumeCurve,
-    calibration_data,
-    curve_measurements,
-    misfit,
-    model_curve_on,
-    volume_curve,
-)
+from twinviewer.imaging.curves import VolumeCurve, curve_measurements, volume_curve
+from twinviewer.personalize.volume_curve import calibration_data, misfit, model_curve_on
 
 
 def _analytic(n=40, rr=800.0):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from twinviewer.core.anatomy import Anatomy, Structure
-from twinviewer.core.measurement import Measurement
+from twinviewer.imaging.curves import mesh_volume
 from twinviewer.imaging.mesh_series import BIVME_MAPPING, build_series, find_series, read_surface
 
 BIVME_DIR = Path(__file__).resolve().parents[2] / "meshes" / "bivme_patient1"
@@ -76,8 +76,7 @@ def load_bivme(npz: Path = BIVME_DIR / NPZ, pseudonym: str = "bivme-patient1") -
         meshes = build_series([(p, faces) for p in pts], s, notes)
         name, color = display(key)
         st = anatomy.structures[key] = Structure(key, name, color, meshes)
-        st.volumes = {i: Measurement(f"{key} volume", m.volume_ml(), "mL", 0.0,
-                                     "biv-me fitted mesh") for i, m in meshes.items()}
+        st.volumes = {i: mesh_volume(m, key, "biv-me fitted mesh") for i, m in meshes.items()}
     n = len(next(iter(anatomy.structures.values())).meshes)
     anatomy.phase_times_ms = [i * RR_MS / n for i in range(n)]
     return anatomy

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
-from twinviewer.core.measurement import Measurement
+from twinviewer.imaging.curves import mesh_volume
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.vocabulary import KEYS, match_segment
 
@@ -355,10 +355,37 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
 
         name, color = display(key)
         s = anatomy.structures[key] = Structure(key, name, color, meshes)
-        s.volumes = {p: Measurement(f"{key} volume", m.volume_ml(), "mL", 0.0, SOURCE)
-                     for p, m in meshes.items()}
+        s.volumes = {p: mesh_volume(m, key, SOURCE) for p, m in meshes.items()}
     n = n_frames or 1
     anatomy.rr_ms = rr_ms
     anatomy.phase_times_ms = [p * rr_ms / n if rr_ms else float("nan") for p in range(n)]
     anatomy.ed_es_assumed = "lv_blood" not in anatomy.structures
+    return anatomy
+
+
+def attach_mesh_series(anatomy: Anatomy, series: Anatomy) -> Anatomy:
+    """Add a mesh time series to an image-derived anatomy, frame ``i`` = image phase ``i``.
+
+    Structures already meshed from labels are kept (a note says which series meshes were not
+    used); the frame count must equal the image's phase count.
+
+    Raises
+    ------
+    ImagingError
+        When frames and phases differ in number.
+    """
+    n_img = anatomy.image.n_phases if anatomy.image is not None else None
+    for key, s in series.structures.items():
+        n = len(s.meshes)
+        if n_img is not None and n != n_img:
+            raise ImagingError(f"mesh time series {key}: {n} frames, the image {n_img} phases;"
+                               " frames must match phases one to one")
+        if anatomy.structures.get(key) is not None and anatomy.structures[key].meshes:
+            anatomy.notes.append(f"{key}: meshed from the segmentation; the imported time "
+                                 "series is not used")
+            continue
+        anatomy.structures[key] = s
+    anatomy.notes += series.notes
+    if anatomy.image is None:
+        anatomy.phase_times_ms = series.phase_times_ms
     return anatomy

@@ -13,6 +13,7 @@ from pathlib import Path
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
 from twinviewer.imaging.assembly import assemble_study
+from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import (
     clinical_measurements,
@@ -248,7 +249,10 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         s.volumes[image.ed_index] = Measurement(f"{k} volume", mesh.volume_ml(), "mL", 0.0,
                                                 "imported mesh")
     if volumes:
-        anatomy.measurements = clinical_measurements(volumes, image.ed_index, image.es_index)
+        source = f"{image.modality or 'image'} segmentation"
+        anatomy.measurements = clinical_measurements(volumes, image.ed_index, image.es_index,
+                                                     source)
+        anatomy.measurements += rate_measurements(anatomy)
     else:
         notes.append("no segmentation found: image only, no meshes or volumes")
     steps.report(1.0, "import finished")
