@@ -24,11 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from twinviewer.core.anatomy import ImageVolume
+
 BACKGROUND, LV_BLOOD, LV_MYO, RV_BLOOD = 0, 1, 2, 3
-SIGNAL = {BACKGROUND: 0.18, LV_BLOOD: 1.0, LV_MYO: 0.28, RV_BLOOD: 0.95}
+FAT, RV_WALL = 4, 5  # tissue classes without a label (they count as background)
+SIGNAL = {BACKGROUND: 0.42, LV_BLOOD: 1.0, LV_MYO: 0.28, RV_BLOOD: 0.95, FAT: 0.75,
+          RV_WALL: 0.30}
+FAT_MM, RV_WALL_MM = 3.0, 3.0
 
 
 def _unit(v: Sequence[float]) -> np.ndarray:
@@ -105,6 +112,13 @@ class CineHeart:
 
     def labels(self, xyz: np.ndarray, t: float) -> np.ndarray:
         """Label (0 background, 1 LV blood, 2 LV myocardium, 3 RV blood) at points ``(..., 3)``."""
+        lab = self.tissue(xyz, t)
+        lab[lab > RV_BLOOD] = BACKGROUND
+        return lab
+
+    def tissue(self, xyz: np.ndarray, t: float) -> np.ndarray:
+        """Tissue class: the labels plus epicardial fat (a shell of ``FAT_MM`` around the LV
+        free wall) and the RV free wall (``RV_WALL_MM`` of myocardium around the RV pool)."""
         s = self.shape_at(t)
         d = np.asarray(xyz, dtype=np.float64) - np.asarray(self.base_centre)
         a, v, w = d @ U, d @ V, d @ W
@@ -114,9 +128,15 @@ class CineHeart:
         epi = front & (r2 / (s["R"] + s["T"]) ** 2 + (a / (s["L"] + s["T"])) ** 2 <= 1)
         rv_v = (v - self.rv_offset * (0.9 + 0.1 * s["rvs"])) / (self.rv_radii[0] * s["rvs"])
         rv_w = w / (self.rv_radii[1] * (0.85 + 0.15 * s["rvs"]))
-        rv = front & (rv_v ** 2 + rv_w ** 2 + (a / self.rv_length) ** 2 <= 1) & ~epi
-        # The RV free wall: a 3 mm shell outside the RV pool counts as background tissue.
+        rv_q = rv_v ** 2 + rv_w ** 2 + (a / self.rv_length) ** 2
+        rv = front & (rv_q <= 1) & ~epi
+        # Shells by scaled implicit functions (thickness ≈ FAT_MM / RV_WALL_MM at the equator).
+        fat = front & ~epi & (r2 / (s["R"] + s["T"] + FAT_MM) ** 2
+                              + (a / (s["L"] + s["T"] + FAT_MM)) ** 2 <= 1)
+        rv_wall = front & ~epi & (rv_q <= (1 + RV_WALL_MM / (self.rv_radii[0] * s["rvs"])) ** 2)
         out = np.zeros(np.shape(a), np.uint8)
+        out[fat] = FAT
+        out[rv_wall] = RV_WALL
         out[epi] = LV_MYO
         out[lv] = LV_BLOOD
         out[rv] = RV_BLOOD
@@ -184,14 +204,14 @@ def render(heart: CineHeart, points: np.ndarray, normal: np.ndarray, t: float, *
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(normal, e1)
     offs = (np.arange(sub) + 0.5) / sub - 0.5
-    lut = np.array([SIGNAL[k] for k in range(4)])
+    lut = np.array([SIGNAL[k] for k in range(6)])
     acc = np.zeros(points.shape[:-1])
     n = 0
     for dz in (-thickness_mm / 3, 0.0, thickness_mm / 3):
         for du in offs * pixel_mm:
             for dv in offs * pixel_mm:
                 p = points + dz * normal + du * e1 + dv * e2
-                lab = heart.labels(p, t)
+                lab = heart.tissue(p, t)
                 sig = lut[lab]
                 blood = lab == LV_BLOOD
                 if nz.trabeculation and blood.any():
@@ -217,3 +237,69 @@ def render(heart: CineHeart, points: np.ndarray, normal: np.ndarray, t: float, *
         n2 = rng.normal(0, nz.noise, img.shape)
         img = np.sqrt((img + n1) ** 2 + n2 ** 2)
     return img
+
+
+def sa_stack(heart: CineHeart | None = None, *, n_phases: int = 25,
+             positions_mm: Sequence[float] = tuple(np.arange(2.0, 106.0, 8.0)),
+             rows: int = 112, cols: int = 112, pixel_mm: float = 1.6,
+             thickness_mm: float = 8.0, nuisance: Nuisance | None = None
+             ) -> tuple[ImageVolume, np.ndarray]:
+    """A short-axis cine stack through the phantom and its ground-truth labels.
+
+    Slices are normal to the long axis at ``positions_mm`` from the mitral plane (default:
+    contiguous 8 mm slices from base to beyond the apex). The truth of a pixel is the label
+    holding the majority of its slab (7 samples through the slice thickness).
+
+    Returns
+    -------
+    (ImageVolume, (phases, slices, rows, cols) uint8 ndarray)
+        Image in signal units × 1000 (like a scanner's stored values); ``phase_times_ms`` over
+        an 860 ms R-R.
+
+    Examples
+    --------
+    >>> img, truth = sa_stack(n_phases=2, positions_mm=(40.0,), rows=32, cols=32, pixel_mm=4)
+    >>> img.array.shape, sorted(np.unique(truth).tolist())
+    ((2, 1, 32, 32), [0, 1, 2, 3])
+    """
+    from twinviewer.core.anatomy import ImageVolume
+
+    heart = heart or CineHeart()
+    nz = nuisance or Nuisance()
+    pos = np.asarray(positions_mm, float)
+    centre = np.asarray(heart.base_centre) + 12.0 * V
+    arr = np.zeros((n_phases, len(pos), rows, cols), np.float32)
+    truth = np.zeros(arr.shape, np.uint8)
+    origin0 = centre + pos[0] * U - (cols / 2) * pixel_mm * V - (rows / 2) * pixel_mm * W
+    for k, a in enumerate(pos):
+        pts = plane_points(origin0 + (a - pos[0]) * U, [*V, *W], (pixel_mm, pixel_mm), rows,
+                           cols)
+        for p in range(n_phases):
+            t = p / n_phases
+            arr[p, k] = 1000.0 * render(heart, pts, U, t, thickness_mm=thickness_mm,
+                                        pixel_mm=pixel_mm, nuisance=nz, sub=2)
+            votes = np.zeros((4, rows, cols), np.int16)
+            for dz in np.linspace(-thickness_mm / 2, thickness_mm / 2, 9)[1:-1]:
+                lab = heart.labels(pts + dz * U, t)
+                for c in range(4):
+                    votes[c] += lab == c
+            truth[p, k] = votes.argmax(0)
+    dz = float(np.diff(pos).mean()) if len(pos) > 1 else thickness_mm
+    aff = np.eye(4)
+    aff[:3, 0], aff[:3, 1], aff[:3, 2], aff[:3, 3] = U * dz, W * pixel_mm, V * pixel_mm, origin0
+    times = [860.0 * p / n_phases for p in range(n_phases)]
+    return ImageVolume(arr, aff, (dz, pixel_mm, pixel_mm), times, 0,
+                       int(round(0.4 * n_phases)) % n_phases, "MR", "phantom SA cine",
+                       thickness_mm), truth
+
+
+def seed_pixels(image: ImageVolume, heart: CineHeart | None = None, a_mm: float = 50.0
+                ) -> tuple[int, tuple[float, float], tuple[float, float]]:
+    """Default seeds of :func:`sa_stack`: ``(slice, LV (row, col), RV (row, col))`` nearest the
+    mid-ventricle, where a user would click (pool centres on the ED image)."""
+    heart = heart or CineHeart()
+    bc = np.asarray(heart.base_centre)
+    lv = image.patient_to_index(bc + a_mm * U)[0]
+    rv = image.patient_to_index(bc + a_mm * U + heart.rv_offset * 1.05 * V)[0]
+    k = int(round(lv[0]))
+    return k, (float(lv[1]), float(lv[2])), (float(rv[1]), float(rv[2]))
