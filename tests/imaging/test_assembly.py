@@ -146,7 +146,7 @@ def test_mixed_orientation_is_refused(tmp_path):
 
 def test_import_study_keeps_planes_and_marks_ed_es_assumed(siemens, tmp_path):
     shutil.copytree(siemens.root, tmp_path / "s")
-    a = import_study(tmp_path / "s", key=KEY)
+    a = import_study(tmp_path / "s", key=KEY, auto_segment=False)
     assert a.image.array.shape == (25, 6, 144, 128)
     assert len(a.planes) == 5 and a.ed_es_assumed
     assert a.rr_ms == pytest.approx(860, abs=15)
@@ -164,3 +164,18 @@ def test_view_names():
 
 def test_factory_writes_275_files(siemens):
     assert len(siemens.files) == 275 and len(list(Path(siemens.root).rglob("*.dcm"))) == 275
+
+
+def test_import_segments_the_stack_and_finds_ed_es_from_volumes(siemens, tmp_path):
+    """The issue's scenario: the Siemens study without SEG becomes a moving heart."""
+    shutil.copytree(siemens.root, tmp_path / "s")
+    a = import_study(tmp_path / "s", key=KEY)
+    assert not a.ed_es_assumed
+    lv = a.structures["lv_blood"]
+    assert len(lv.meshes) == 25 and len(lv.volumes) == 25
+    vols = [lv.volumes[p].value for p in range(25)]
+    assert a.image.ed_index == int(np.argmax(vols)) and a.image.es_index == int(np.argmin(vols))
+    assert 8 <= a.image.es_index <= 11  # the phantom's end-systole at 35-45 % of R-R
+    names = {m.name for m in a.measurements}
+    assert {"LVEDV", "LVESV", "LVEF", "RVEF", "LV_PER", "LV_PFR"} <= names
+    assert all(m.source.startswith("MR segmentation") for m in a.measurements)

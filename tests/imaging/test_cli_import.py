@@ -32,7 +32,7 @@ def test_json_lists_series_stack_and_planes(cine, tmp_path, capsys):
     st = d["stack"]
     assert (st["phases"], st["slices"], st["rows"], st["columns"]) == (10, 6, 40, 36)
     assert st["spacing_mm"][1:] == [7.0, 7.0] and len(st["series"]) == 6
-    assert st["ed_es_assumed"] is True and len(st["phase_times_ms"]) == 10
+    assert st["ed_es_assumed"] is (not d["structures"]) and len(st["phase_times_ms"]) == 10
     assert sorted(p["view"] for p in d["planes"]) == ["2CH", "4CH"]
     assert d["stored"]["dicom_files"] == 80
     assert "DOE" not in json.dumps(d) and "SECRET" not in json.dumps(d)

@@ -95,7 +95,7 @@ class CineHeart:
     rv_offset: float = 30.0
     rv_radii: tuple[float, float] = (30.0, 40.0)
     rv_length: float = 80.0
-    rv_shortening: float = 0.30
+    rv_shortening: float = 0.45
 
     def shape_at(self, t: float) -> dict[str, float]:
         """Shape parameters at cycle fraction ``t``."""
@@ -127,7 +127,7 @@ class CineHeart:
         lv = front & (r2 / s["R"] ** 2 + (a / s["L"]) ** 2 <= 1)
         epi = front & (r2 / (s["R"] + s["T"]) ** 2 + (a / (s["L"] + s["T"])) ** 2 <= 1)
         rv_v = (v - self.rv_offset * (0.9 + 0.1 * s["rvs"])) / (self.rv_radii[0] * s["rvs"])
-        rv_w = w / (self.rv_radii[1] * (0.85 + 0.15 * s["rvs"]))
+        rv_w = w / (self.rv_radii[1] * (0.55 + 0.45 * s["rvs"]))
         rv_q = rv_v ** 2 + rv_w ** 2 + (a / self.rv_length) ** 2
         rv = front & (rv_q <= 1) & ~epi
         # Shells by scaled implicit functions (thickness ≈ FAT_MM / RV_WALL_MM at the equator).

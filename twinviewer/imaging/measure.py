@@ -41,7 +41,8 @@ def exposed_faces(labels: np.ndarray, n_values: int = 256) -> np.ndarray:
 
 
 def structure_volumes(labels: np.ndarray, spacing: tuple[float, float, float],
-                      label_values: dict[str, int]) -> dict[str, Measurement]:
+                      label_values: dict[str, int], source: str = SOURCE
+                      ) -> dict[str, Measurement]:
     """Volume (mL ± SD) of each labelled structure.
 
     Parameters
@@ -72,7 +73,7 @@ def structure_volumes(labels: np.ndarray, spacing: tuple[float, float, float],
     for key, v in label_values.items():
         if 0 < v < len(counts) and counts[v]:
             out[key] = Measurement(f"{key} volume", float(counts[v]) * voxel_ml, "mL",
-                                   float(faces[v]) * voxel_ml / math.sqrt(12.0), SOURCE)
+                                   float(faces[v]) * voxel_ml / math.sqrt(12.0), source)
     return out
 
 

@@ -7,12 +7,14 @@ volume [0.15–0.55], read segmentations [0.55–0.65], measure volumes and pick
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
 from twinviewer.imaging.assembly import assemble_study
+from twinviewer.imaging.cine_seg import propose_seeds, segment_cine
 from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import (
@@ -130,7 +132,7 @@ def import_study(path: Path, *, key: bytes | None = None,
                  segmentation: Path | None = None,
                  mapping: Path | None = None,
                  meshing: MeshingOptions | None = None,
-                 scan: FolderScan | None = None) -> Anatomy:
+                 scan: FolderScan | None = None, auto_segment: bool = True) -> Anatomy:
     """Import a cardiac study: image, labels, meshes with uncertainty, chamber volumes.
 
     Parameters
@@ -154,6 +156,9 @@ def import_study(path: Path, *, key: bytes | None = None,
     meshing : MeshingOptions, optional
     scan : FolderScan, optional
         Reuse a :func:`~twinviewer.imaging.series.scan_folder` result.
+    auto_segment : bool, default True
+        Segment a cine MR short-axis stack that comes without labels, from proposed seeds
+        (:mod:`twinviewer.imaging.cine_seg`).
 
     Returns
     -------
@@ -171,15 +176,21 @@ def import_study(path: Path, *, key: bytes | None = None,
     try:
         anatomy = _import_study(path, key=key, progress=progress, cancel=cancel,
                                 series_uid=series_uid, segmentation=segmentation,
-                                mapping=mapping, meshing=meshing, scan=scan)
+                                mapping=mapping, meshing=meshing, scan=scan,
+                                auto_segment=auto_segment)
     except ImagingError as exc:
         raise ImagingError(rewrite(str(exc))) from None
     anatomy.notes = [rewrite(n) for n in anatomy.notes]
     return anatomy
 
 
+def _is_cine_stack(image) -> bool:
+    """An MR stack of several slices and phases (short-axis cine), the case cine_seg handles."""
+    return image.modality == "MR" and image.shape[0] >= 3 and image.n_phases >= 3
+
+
 def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation, mapping,
-                  meshing, scan) -> Anatomy:
+                  meshing, scan, auto_segment=True) -> Anatomy:
     from twinviewer.imaging.deid import installation_key
 
     key = key if key is not None else installation_key()
@@ -211,8 +222,20 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     for p in niftis:
         labels.merge(read_nifti(p, image, mapping=user_map), str(p))
     notes += labels.notes
+    if not labels.labels and auto_segment and _is_cine_stack(image):
+        steps.report(0.6, "segmenting the short-axis stack")
+        try:
+            res = segment_cine(image, propose_seeds(image))
+        except ImagingError as exc:
+            notes.append(f"no segmentation in the study and none proposed: {exc}")
+        else:
+            labels.labels = res.labels
+            notes.append("no segmentation in the study: LV blood pool, LV myocardium and RV "
+                         "blood pool segmented from proposed seeds (check and correct them)")
+            notes += res.notes
     steps.report(0.65, "measuring volumes")
-    volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES)
+    source = f"{image.modality or 'image'} segmentation"
+    volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES, source)
                for p, lab in labels.labels.items()}
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
@@ -224,13 +247,15 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                       label_values=dict(LABEL_VALUES), notes=notes, planes=assembled.planes,
                       rr_ms=assembled.plan.rr_ms,
                       ed_es_assumed=by_lv is None and image.n_phases > 1)
+    mesh_notes_by_text: dict[str, list[int]] = {}
     for n, (phase, lab) in enumerate(sorted(labels.labels.items())):
         steps.report(0.7 + 0.3 * n / len(labels.labels), f"meshing phase {phase}")
         mesh_notes: list[str] = []
         meshes_p = label_map_to_meshes(lab, image.affine, LABEL_VALUES,
                                        slice_thickness_mm=image.slice_thickness_mm,
                                        options=meshing, notes=mesh_notes)
-        notes += [f"phase {phase}: {m}" for m in mesh_notes]
+        for m in mesh_notes:
+            mesh_notes_by_text.setdefault(re.sub(r"\d+ voxel", "N voxel", m), []).append(phase)
         for k, mesh in meshes_p.items():
             name, color = display(k)
             s = anatomy.structures.setdefault(k, Structure(k, name, color))
@@ -238,6 +263,9 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         for k, v in volumes[phase].items():
             name, color = display(k)
             anatomy.structures.setdefault(k, Structure(k, name, color)).volumes[phase] = v
+    for text, phases in mesh_notes_by_text.items():
+        notes.append(f"phase {phases[0]}: {text}" if len(phases) == 1 else
+                     f"phases {', '.join(map(str, phases))}: {text}")
     for p in meshes:  # imported surfaces complement (never replace) label-derived ones
         k, mesh = read_mesh(p, mapping=user_map, notes=notes)
         name, color = display(k)
@@ -249,7 +277,6 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         s.volumes[image.ed_index] = Measurement(f"{k} volume", mesh.volume_ml(), "mL", 0.0,
                                                 "imported mesh")
     if volumes:
-        source = f"{image.modality or 'image'} segmentation"
         anatomy.measurements = clinical_measurements(volumes, image.ed_index, image.es_index,
                                                      source)
         anatomy.measurements += rate_measurements(anatomy)

@@ -68,6 +68,9 @@ VOCABULARY: dict[str, Term] = {t.key: t for t in (
 )}
 
 KEYS: tuple[str, ...] = tuple(VOCABULARY)
+# Surfaces that enclose several structures (the biventricular epicardium): imported meshes
+# only, never a label value.
+MESH_ONLY: tuple[str, ...] = ("epicardium",)
 
 
 def _normalise(text: str) -> str:
