@@ -112,7 +112,7 @@ def _polar_myo(sm: np.ndarray, lv: np.ndarray, rv: np.ndarray, t_dark: float,
     from that level to the blood threshold (bright fat), or the RV pool, or the wall limit.
     """
     cj, ci = ndimage.center_of_mass(lv)
-    n_ang, step = 180, 0.5
+    n_ang, step = 120, 0.75
     r = np.arange(0, (MAX_WALL_MM + 40.0) / px_mm, step)
     ang = np.linspace(0, 2 * np.pi, n_ang, endpoint=False)
     jj = cj + np.outer(np.sin(ang), r)
@@ -121,25 +121,23 @@ def _polar_myo(sm: np.ndarray, lv: np.ndarray, rv: np.ndarray, t_dark: float,
     in_rv = ndimage.map_coordinates(rv.astype(np.float32), [jj, ii], order=1) > 0.5
     val = ndimage.map_coordinates(sm, [jj, ii], order=1, mode="nearest")
     r_endo = np.argmin(inside, axis=1)  # first radius outside the pool
-    r_epi = r_endo.copy()
-    found = np.zeros(n_ang, bool)
     max_steps = int(MAX_WALL_MM / px_mm / step)
-    for a in range(n_ang):
-        k0 = r_endo[a]
-        prof = val[a, k0:k0 + max_steps]
-        stop_rv = np.flatnonzero(in_rv[a, k0:k0 + max_steps])
-        end = int(stop_rv[0]) if stop_rv.size else len(prof)
-        if end < 2:
-            continue
-        m = int(np.argmin(prof[:end]))
-        level = prof[m]
-        if level >= t_dark:
-            continue  # no dark wall along this ray
-        rise = np.flatnonzero(prof[m:end] > level + 0.5 * (t_blood - level))
-        k = m + (int(rise[0]) if rise.size else end - m)
-        r_epi[a] = k0 + k
-        found[a] = k * step * px_mm >= 2.0
-    thick = ndimage.median_filter((r_epi - r_endo).astype(float), size=9, mode="wrap")
+    steps = np.arange(max_steps)
+    rows = np.arange(n_ang)[:, None]
+    idx = np.minimum(r_endo[:, None] + steps, len(r) - 1)
+    prof, hit_rv = val[rows, idx], in_rv[rows, idx]
+    end = np.where(hit_rv.any(axis=1), np.argmax(hit_rv, axis=1), max_steps)
+    before_end = steps < end[:, None]
+    m = np.argmin(np.where(before_end, prof, np.inf), axis=1)
+    level = prof[np.arange(n_ang), m]
+    rise = (steps >= m[:, None]) & before_end & (
+        prof > (level + 0.5 * (t_blood - level))[:, None])
+    k = np.where(rise.any(axis=1), np.argmax(rise, axis=1), end)
+    wall = (end >= 2) & (level < t_dark)  # a dark wall along this ray
+    k = np.where(wall, k, 0)
+    r_epi = r_endo + k
+    found = wall & (k * step * px_mm >= 2.0)
+    thick = ndimage.median_filter((r_epi - r_endo).astype(float), size=7, mode="wrap")
     r_out = r_endo + thick
     yy, xx = np.mgrid[0:sm.shape[0], 0:sm.shape[1]]
     pa = np.mod(np.arctan2(yy - cj, xx - ci), 2 * np.pi)
@@ -155,8 +153,28 @@ def segment_slice(img: np.ndarray, lv_seed: tuple[float, float],
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
     """LV pool, LV myocardium, RV pool masks of one 2D slice, and the myocardial cover.
 
-    Returns None when there is no blood pool at the LV seed (beyond the apex or base).
+    Works on a box of ±:data:`ROI_MM` around the LV seed. Returns None when there is no
+    blood pool at the LV seed (beyond the apex or base).
     """
+    h = int(np.ceil(ROI_MM / px_mm))
+    j0 = min(max(int(round(lv_seed[0])) - h, 0), img.shape[0])
+    i0 = min(max(int(round(lv_seed[1])) - h, 0), img.shape[1])
+    crop = img[j0:j0 + 2 * h + 1, i0:i0 + 2 * h + 1]
+    shift = lambda s: None if s is None else (s[0] - j0, s[1] - i0)  # noqa: E731
+    res = _segment_crop(crop, shift(lv_seed), shift(rv_seed), px_mm)
+    if res is None:
+        return None
+    out = []
+    for m in res[:3]:
+        full = np.zeros(img.shape, bool)
+        full[j0:j0 + m.shape[0], i0:i0 + m.shape[1]] = m
+        out.append(full)
+    return out[0], out[1], out[2], res[3]
+
+
+def _segment_crop(img: np.ndarray, lv_seed: tuple[float, float],
+                  rv_seed: tuple[float, float] | None, px_mm: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
     sm = ndimage.gaussian_filter(img.astype(np.float32), 0.7)
     ny, nx = sm.shape
     yy, xx = np.ogrid[0:ny, 0:nx]
@@ -210,11 +228,11 @@ def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
             exclude: np.ndarray | None = None) -> np.ndarray:
     """Re-threshold a pool halfway between its blood and the wall ring around it (1.5-4 mm
     outside), keeping the part connected to the first estimate."""
-    outer = ndimage.binary_dilation(pool, disk(max(2, int(round(4.0 / px_mm)))))
-    inner = ndimage.binary_dilation(pool, disk(max(1, int(round(1.5 / px_mm)))))
-    ring = outer & ~inner
+    d_out = ndimage.distance_transform_edt(~pool) * px_mm
+    outer = d_out <= max(4.0, 2 * px_mm)
+    ring = outer & (d_out > max(1.5, px_mm))
     if exclude is not None:
-        ring &= ~ndimage.binary_dilation(exclude, disk(2))
+        ring &= ndimage.distance_transform_edt(~exclude) > 2.0
     if ring.sum() < 10:
         return pool
     wall = float(np.median(sm[ring]))
