@@ -57,3 +57,17 @@ def test_invalid_curve_is_refused():
         VolumeCurve("LV", [0, 100, 50], [1, 2, 3], [1, 1, 1], 800)
     with pytest.raises(ValueError, match="R-R 100"):
         VolumeCurve("LV", [0, 100, 200], [1, 2, 3], [1, 1, 1], 100)
+
+
+def test_twin_fitted_to_the_bivme_volume_curve():
+    """The healthy preset, fitted to the real biv-me LV curve: from RMS z > 3 to about 1."""
+    from twinviewer.physiology import get_preset
+    from twinviewer.personalize.volume_curve import fit_volume_curve
+
+    p = get_preset("healthy")
+    d = calibration_data(volume_curve(load_bivme(), "LV"))
+    fit = fit_volume_curve(p.model, p.vector(), d)
+    assert fit.rms_z_before > 3.0 and fit.rms_z < 1.5
+    assert fit.heart_rate_bpm == pytest.approx(60000 / 860)
+    assert np.all(np.isfinite(fit.sd)) and np.all(fit.sd > 0)
+    assert max(fit.after) == pytest.approx(max(d.volumes_ml), rel=0.1)  # EDV reproduced
