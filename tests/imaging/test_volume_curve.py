@@ -61,8 +61,8 @@ def test_invalid_curve_is_refused():
 
 def test_twin_fitted_to_the_bivme_volume_curve():
     """The healthy preset, fitted to the real biv-me LV curve: from RMS z > 3 to about 1."""
-    from twinviewer.physiology import get_preset
     from twinviewer.personalize.volume_curve import fit_volume_curve
+    from twinviewer.physiology import get_preset
 
     p = get_preset("healthy")
     d = calibration_data(volume_curve(load_bivme(), "LV"))
