@@ -179,3 +179,12 @@ def test_import_segments_the_stack_and_finds_ed_es_from_volumes(siemens, tmp_pat
     names = {m.name for m in a.measurements}
     assert {"LVEDV", "LVESV", "LVEF", "RVEF", "LV_PER", "LV_PFR"} <= names
     assert all(m.source.startswith("MR segmentation") for m in a.measurements)
+
+
+def test_thumbnail_for_the_picker(siemens):
+    from twinviewer.imaging.assembly import thumbnail
+
+    scan = scan_folder(siemens.root, KEY)
+    for s in scan.images()[:2]:
+        t = thumbnail(s, 48)
+        assert t.shape == (48, 48) and t.dtype == np.uint8 and t.max() > 200

@@ -444,3 +444,36 @@ def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
         notes.append(f"{len(planes)} long-axis plane(s) kept at their true position: "
                      + ", ".join(p.view or p.image.description for p in planes))
     return AssembledStudy(loaded, plan, planes, assumed, notes)
+
+
+def thumbnail(series: SeriesInfo, size: int = 64) -> np.ndarray:
+    """A ``(size, size)`` uint8 preview of a series' middle image (first phase), windowed to
+    its 1st–99th percentile: for the series picker. Only pixels are read (no identifiers).
+
+    Raises
+    ------
+    ImagingError
+        When the series has no frames or its pixels cannot be decoded.
+    """
+    from scipy import ndimage
+
+    from twinviewer.imaging.volume import _read_pixels
+
+    if not series.frames:
+        raise ImagingError(f"series {series.description!r}: no image frames")
+    frames = sorted(series.frames, key=lambda f: (f.trigger_ms if not math.isnan(f.trigger_ms)
+                                                  else 0.0, f.position @ _normal(f)))
+    f = frames[len(frames) // 2] if series.n_phases <= 1 else min(
+        frames, key=lambda g: abs(g.position @ _normal(g)
+                                  - np.median([h.position @ _normal(h) for h in frames])))
+    px = _read_pixels(f.path)
+    img = (px if px.ndim == 2 else px[f.frame or 0]).astype(np.float32)
+    lo, hi = np.percentile(img, [1, 99])
+    img = np.clip((img - lo) / max(hi - lo, 1e-6), 0, 1)
+    scale = size / max(img.shape)
+    small = ndimage.zoom(img, scale, order=1)
+    out = np.zeros((size, size), np.uint8)
+    h, w = small.shape
+    out[(size - h) // 2:(size - h) // 2 + h, (size - w) // 2:(size - w) // 2 + w] = \
+        np.round(small * 255).astype(np.uint8)
+    return out
