@@ -64,7 +64,8 @@ def export_vtk(folder: Path, npz: Path = BIVME_DIR / NPZ, frames: range | None =
     return out
 
 
-def load_bivme(npz: Path = BIVME_DIR / NPZ, pseudonym: str = "bivme-patient1") -> Anatomy:
+def load_bivme(npz: Path = BIVME_DIR / NPZ, pseudonym: str = "virtual-bivme-patient1"
+               ) -> Anatomy:
     """The 25-frame biventricular anatomy (LV and RV blood pools capped, epicardium)."""
     from twinviewer.imaging.segmentation import display
 

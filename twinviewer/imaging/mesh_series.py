@@ -303,7 +303,8 @@ def build_series(surfaces: list[tuple[np.ndarray, np.ndarray]], name: str, notes
 
 
 def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] | None = None,
-                     rr_ms: float | None = None, pseudonym: str = "mesh-series") -> Anatomy:
+                     rr_ms: float | None = None, pseudonym: str = "virtual-mesh-series"
+                     ) -> Anatomy:
     """Every mesh time series in a folder (or list of files) as a mesh-only Anatomy.
 
     Parameters
