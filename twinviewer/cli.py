@@ -35,7 +35,9 @@ def _import(args: argparse.Namespace) -> int:
 
     from twinviewer.imaging.cli_import import run_import
 
-    return run_import(Path(args.path), Path(args.out) if args.out else None)
+    return run_import(Path(args.path), Path(args.out) if args.out else None,
+                      series_uid=args.series, meshes=Path(args.meshes) if args.meshes else None,
+                      mapping=Path(args.mapping) if args.mapping else None, as_json=args.json)
 
 
 def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
@@ -67,6 +69,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a DICOM folder: series, structures, volumes")
     p.add_argument("path", help="folder of DICOM files (searched recursively)")
     p.add_argument("--out", help="where to store the de-identified study")
+    p.add_argument("--series", help="import the stack holding this (listed) series UID")
+    p.add_argument("--meshes", help="folder of a mesh time series (<structure>_<frame>.vtk)")
+    p.add_argument("--mapping", help="segment mapping JSON {label: structure key}")
+    p.add_argument("--json", action="store_true", help="print the whole result as JSON")
     p.set_defaults(func=_import)
 
     p = sub.add_parser("gui", help="open the viewer (the default)")

@@ -33,11 +33,15 @@ class SurfaceMesh:
     uncertainty_mm : (n,) float64 ndarray
         Half-width (mm) of the interval the image supports for each vertex's position along
         the surface normal; zero where unknown (e.g. an imported mesh).
+    cap_mask : (m,) bool ndarray, optional
+        True for triangles that only close an opening (valve annulus caps): counted in the
+        volume, drawn only when asked.
     """
 
     points: np.ndarray
     faces: np.ndarray
     uncertainty_mm: np.ndarray | None = None
+    cap_mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.points = np.ascontiguousarray(self.points, dtype=np.float64).reshape(-1, 3)
@@ -48,6 +52,11 @@ class SurfaceMesh:
         if len(self.uncertainty_mm) != len(self.points):
             raise ValueError(f"uncertainty_mm has {len(self.uncertainty_mm)} values for "
                              f"{len(self.points)} points")
+        if self.cap_mask is not None:
+            self.cap_mask = np.asarray(self.cap_mask, dtype=bool).reshape(-1)
+            if len(self.cap_mask) != len(self.faces):
+                raise ValueError(f"cap_mask has {len(self.cap_mask)} values for "
+                                 f"{len(self.faces)} faces")
         if len(self.faces) and (self.faces.min() < 0 or self.faces.max() >= len(self.points)):
             raise ValueError("faces index points that do not exist")
 
@@ -76,12 +85,22 @@ class SurfaceMesh:
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Arrays by name, for an array-friendly file format."""
-        return {"points": self.points, "faces": self.faces, "uncertainty_mm": self.uncertainty_mm}
+        d = {"points": self.points, "faces": self.faces, "uncertainty_mm": self.uncertainty_mm}
+        if self.cap_mask is not None:
+            d["cap_mask"] = self.cap_mask
+        return d
+
+    def without_caps(self) -> SurfaceMesh:
+        """The surface as acquired: cap triangles dropped (points kept, so indices hold)."""
+        if self.cap_mask is None or not self.cap_mask.any():
+            return self
+        return SurfaceMesh(self.points, self.faces[~self.cap_mask], self.uncertainty_mm)
 
     @classmethod
     def from_dict(cls, d: dict) -> SurfaceMesh:
         return cls(np.asarray(d["points"]), np.asarray(d["faces"]),
-                   np.asarray(d["uncertainty_mm"]) if "uncertainty_mm" in d else None)
+                   np.asarray(d["uncertainty_mm"]) if "uncertainty_mm" in d else None,
+                   np.asarray(d["cap_mask"], dtype=bool) if "cap_mask" in d else None)
 
 
 @dataclass
@@ -194,6 +213,33 @@ class ImageVolume:
 
 
 @dataclass
+class ImagePlane:
+    """A long-axis (or any other) cine plane kept at its true position beside the stack.
+
+    Parameters
+    ----------
+    view
+        ``'2CH'``, ``'3CH'``, ``'4CH'``, ``'RVOT'``, ``'axial'``, ``'oblique'``...
+    image
+        ``(phases, 1, rows, columns)`` image; its affine places the plane in patient mm and
+        its ``phase_times_ms`` put each phase on the cycle.
+    series_uid
+        De-identified series UID.
+    """
+
+    view: str
+    image: ImageVolume
+    series_uid: str = ""
+
+    def to_dict(self) -> dict:
+        return {"view": self.view, "image": self.image.to_dict(), "series_uid": self.series_uid}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ImagePlane:
+        return cls(d["view"], ImageVolume.from_dict(d["image"]), d.get("series_uid", ""))
+
+
+@dataclass
 class Anatomy:
     """Everything the imaging pipeline derives for one (pseudonymised) patient.
 
@@ -214,6 +260,15 @@ class Anatomy:
         Derived clinical numbers (LVEDV, LVESV, LVEF, LV mass...).
     notes
         Human-readable remarks from import (skipped files, assumptions, repairs).
+    planes
+        Long-axis cine planes at their true position (in step with the stack by phase time).
+    phase_times_ms
+        Time of each phase index after the R wave (ms) when there is no image to carry them
+        (a mesh time series); ``None`` to use :attr:`ImageVolume.phase_times_ms`.
+    rr_ms
+        R-R interval (ms) of the cycle the phases cover, if known.
+    ed_es_assumed
+        True when ED/ES come from timing alone (not from segmented volumes).
     """
 
     pseudonym: str
@@ -223,6 +278,16 @@ class Anatomy:
     label_values: dict[str, int] = field(default_factory=dict)
     measurements: list[Measurement] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    planes: list[ImagePlane] = field(default_factory=list)
+    phase_times_ms: list[float] | None = None
+    rr_ms: float | None = None
+    ed_es_assumed: bool = False
+
+    def cycle_times_ms(self) -> list[float]:
+        """Time after R (ms) of each phase index: from the mesh series, else the image."""
+        if self.phase_times_ms is not None:
+            return list(self.phase_times_ms)
+        return list(self.image.phase_times_ms) if self.image is not None else [0.0]
 
     def measurement(self, name: str) -> Measurement:
         """The measurement called ``name`` (KeyError if absent)."""
@@ -239,7 +304,10 @@ class Anatomy:
                     str(p): a for p, a in self.labels.items()},
                 "label_values": dict(self.label_values),
                 "measurements": [m.to_dict() for m in self.measurements],
-                "notes": list(self.notes)}
+                "notes": list(self.notes),
+                "planes": [p.to_dict() for p in self.planes],
+                "phase_times_ms": self.phase_times_ms, "rr_ms": self.rr_ms,
+                "ed_es_assumed": self.ed_es_assumed}
 
     @classmethod
     def from_dict(cls, d: dict) -> Anatomy:
@@ -250,4 +318,6 @@ class Anatomy:
                     int(p): np.asarray(a, dtype=np.uint8) for p, a in d["labels"].items()},
                    dict(d.get("label_values", {})),
                    [Measurement.from_dict(m) for m in d.get("measurements", [])],
-                   list(d.get("notes", [])))
+                   list(d.get("notes", [])),
+                   [ImagePlane.from_dict(p) for p in d.get("planes", [])],
+                   d.get("phase_times_ms"), d.get("rr_ms"), bool(d.get("ed_es_assumed", False)))

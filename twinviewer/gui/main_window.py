@@ -386,8 +386,8 @@ class MainWindow(QMainWindow):
         if results is not None:
             QTimer.singleShot(0, self.predictionsShown.emit)
 
-    def open_dicom_folder(self, path: str | Path) -> None:
-        """Import a DICOM study folder (in a worker); the same slot the menu calls."""
+    def open_dicom_folder(self, path: str | Path, series_uid: str | None = None) -> None:
+        """Import a DICOM study folder (in a worker); ``series_uid`` from the series picker."""
         from twinviewer.imaging.study import import_study
 
         path = Path(path)
@@ -399,7 +399,8 @@ class MainWindow(QMainWindow):
 
         # folder names can carry patient names: titles and messages do not repeat them
         self.state.run_job("Importing the DICOM study",
-                           lambda p, c: import_study(path, progress=p, cancel=c), done,
+                           lambda p, c: import_study(path, progress=p, cancel=c,
+                                                     series_uid=series_uid), done,
                            lambda e: self._fail("importing the study", e))
 
     def open_segmentation(self, path: str | Path) -> None:
@@ -466,7 +467,9 @@ class MainWindow(QMainWindow):
         d = QFileDialog.getExistingDirectory(self, "Open DICOM folder", self._last_folder)
         if d:
             self._last_folder = d
-            self.open_dicom_folder(d)
+            from twinviewer.gui.series_picker import open_folder  # asks only if needed
+
+            open_folder(self, d)
 
     def choose_segmentation(self) -> None:
         f, _ = QFileDialog.getOpenFileName(self, "Open segmentation", "",

@@ -7,11 +7,18 @@ names may carry identifiers) and one ``.vtp`` mesh per structure and phase.
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from twinviewer.core.anatomy import Anatomy
+from twinviewer.imaging.assembly import SeriesRow, plan_stack, series_table
+from twinviewer.imaging.curves import curve_measurements, volume_curve
 from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.mesh_series import find_series
 from twinviewer.imaging.meshing import to_polydata
 from twinviewer.imaging.series import FolderScan, read_dicom, scan_folder
 
@@ -63,17 +70,101 @@ def _print_scan(scan: FolderScan) -> None:
         print(f"  {s.summary()}")
 
 
-def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None) -> int:
-    """List, import and store a study; print structures, volumes and measurements.
+def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str]) -> dict:
+    """Everything an import found, as plain JSON-able data (no identifiers).
+
+    Keys: ``series`` (picker rows with their role), ``stack`` (phases, slices, rows, columns,
+    spacing, the series that went into it, phase times, ED/ES), ``planes``, ``structures``
+    (volume of every phase, mL ± SD), ``measurements``, ``notes``.
+    """
+    img = anatomy.image
+    stack = None
+    if img is not None:
+        stack = {"modality": img.modality, "description": img.description,
+                 "phases": img.n_phases, "slices": img.shape[0], "rows": img.shape[1],
+                 "columns": img.shape[2], "spacing_mm": list(img.spacing),
+                 "series": stack_uids, "phase_times_ms": list(img.phase_times_ms),
+                 "rr_ms": anatomy.rr_ms, "ed_phase": img.ed_index, "es_phase": img.es_index,
+                 "ed_es_assumed": anatomy.ed_es_assumed}
+    planes = []
+    for p in anatomy.planes:
+        n = p.image.affine[:3, 0] / np.linalg.norm(p.image.affine[:3, 0])
+        planes.append({"view": p.view, "series_uid": p.series_uid,
+                       "phases": p.image.n_phases, "rows": p.image.shape[1],
+                       "columns": p.image.shape[2], "origin_mm": p.image.affine[:3, 3].tolist(),
+                       "normal": n.tolist(), "phase_times_ms": list(p.image.phase_times_ms)})
+    structures = {}
+    for k, s in anatomy.structures.items():
+        structures[k] = {
+            "name": s.name, "meshed_phases": sorted(s.meshes),
+            "capped": any(m.cap_mask is not None and bool(m.cap_mask.any())
+                          for m in s.meshes.values()),
+            "volumes_ml": [{"phase": p, "value": v.value, "sd": v.uncertainty,
+                            "source": v.source} for p, v in sorted(s.volumes.items())]}
+    return {"series": [r.to_dict() for r in rows], "stack": stack, "planes": planes,
+            "phase_times_ms": anatomy.cycle_times_ms(), "structures": structures,
+            "measurements": [m.to_dict() for m in anatomy.measurements],
+            "notes": list(anatomy.notes)}
+
+
+def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
+            mapping: Path | None) -> tuple[Anatomy, FolderScan | None, list[str], list[Path]]:
+    from twinviewer.imaging.deid import pseudonym
+    from twinviewer.imaging.mesh_series import attach_mesh_series, read_mesh_series
+    from twinviewer.imaging.segmentation import mapping_from
+    from twinviewer.imaging.study import import_study
+
+    user_map = mapping_from(mapping)
+    try:
+        scan: FolderScan | None = scan_folder(path, key)
+    except ImagingError:
+        if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
+            raise
+        scan = None
+    anatomy, stack_uids, files = None, [], []
+    if scan is not None:
+        anatomy = import_study(path, key=key, scan=scan, series_uid=series_uid,
+                               mapping=mapping)
+        plan = plan_stack(scan, series_uid)
+        stack_uids = [s.series_uid for s in plan.stack]
+        wanted = set(stack_uids) | {s.series_uid for s in plan.planes}
+        files = [p for s in scan.images() if s.series_uid in wanted for p in s.files]
+        files += [p for s in scan.segs() if s.referenced_series & set(stack_uids)
+                  for p in s.files]
+    if meshes is not None or scan is None:
+        series = read_mesh_series(meshes if meshes is not None else path, mapping=user_map,
+                                  rr_ms=anatomy.rr_ms if anatomy is not None else None,
+                                  pseudonym=pseudonym(str(path.resolve()), key))
+        anatomy = series if anatomy is None else attach_mesh_series(anatomy, series)
+        have = {m.name for m in anatomy.measurements}
+        anatomy.measurements += [m for c in ("LV", "RV")
+                                 if (curve := volume_curve(anatomy, c)) is not None
+                                 for m in curve_measurements(curve) if m.name not in have]
+    return anatomy, scan, stack_uids, files
+
+
+def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
+               series_uid: str | None = None, meshes: Path | None = None,
+               mapping: Path | None = None, as_json: bool = False) -> int:
+    """List, import and store a study; print series, stack, planes, structures and volumes.
 
     Parameters
     ----------
     path : Path
-        Study folder (see :func:`twinviewer.imaging.study.import_study`).
+        Study folder (see :func:`twinviewer.imaging.study.import_study`), or a folder of a
+        mesh time series.
     out_dir : Path, optional
         Where to store; default ``default_store() / <pseudonym>``.
     key : bytes, optional
         De-identification key; default the installation key.
+    series_uid : str, optional
+        Import the stack holding this (de-identified, as listed) series.
+    meshes : Path, optional
+        Folder of a mesh time series (``<structure>_<frame>.<ext>``), frames = phases.
+    mapping : Path, optional
+        Segment mapping JSON for SEG segments and mesh file names.
+    as_json : bool
+        Print one JSON document (:func:`report`) instead of text.
 
     Returns
     -------
@@ -81,28 +172,39 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         0 on success, 2 if the input cannot be imported (message on stderr).
     """
     from twinviewer.imaging.deid import installation_key
-    from twinviewer.imaging.study import choose_series, import_study
 
     path = Path(path)
     try:
         key = key if key is not None else installation_key()
-        scan = scan_folder(path, key)
-        _print_scan(scan)
-        anatomy = import_study(path, key=key, scan=scan)
-        series, _ = choose_series(scan)
+        anatomy, scan, stack_uids, files = _import(path, key, series_uid, meshes, mapping)
+        rows = series_table(scan) if scan is not None else []
+        plane_uids = {p.series_uid for p in anatomy.planes}
+        for r in rows:
+            r.role = r.role or ("stack" if r.series_uid in stack_uids else
+                                "plane" if r.series_uid in plane_uids else "")
         out = Path(out_dir) if out_dir is not None else default_store() / anatomy.pseudonym
-        seg_files = [p for s in scan.segs() if series.series_uid in s.referenced_series
-                     for p in s.files]
-        n = write_deidentified(series.files + seg_files, out / "dicom", key)
+        n = write_deidentified(files, out / "dicom", key) if files else 0
         mesh_files = write_meshes(anatomy, out / "meshes")
     except (ImagingError, OSError) as exc:
         print(f"import failed: {exc}", file=sys.stderr)
         return 2
+    if as_json:
+        doc = report(anatomy, rows, stack_uids)
+        doc["stored"] = {"dicom_files": n, "mesh_files": len(mesh_files)}
+        print(json.dumps(_finite(doc), indent=1, allow_nan=False))
+        return 0
+    if scan is not None:
+        _print_scan(scan)
     img = anatomy.image
-    print(f"\nImported {series.description!r} as {anatomy.pseudonym}: "
-          f"{img.n_phases} phase(s) of {' × '.join(map(str, img.shape))} voxels, spacing "
-          f"{' × '.join(f'{s:.2f}' for s in img.spacing)} mm; ED phase {img.ed_index}, "
-          f"ES phase {img.es_index}")
+    if img is not None:
+        print(f"\nImported {img.description!r} as {anatomy.pseudonym}: "
+              f"{img.n_phases} phase(s) of {' × '.join(map(str, img.shape))} voxels, spacing "
+              f"{' × '.join(f'{s:.2f}' for s in img.spacing)} mm, from {len(stack_uids)} "
+              f"series; ED phase {img.ed_index}, ES phase {img.es_index}"
+              + (" (assumed from timing)" if anatomy.ed_es_assumed else ""))
+    for p in anatomy.planes:
+        print(f"  plane {p.view or 'other'}: {p.image.n_phases} phase(s) of "
+              f"{p.image.shape[1]} × {p.image.shape[2]}")
     print("\nStructures (volume ± 1 SD):")
     for s in anatomy.structures.values():
         vols = ", ".join(f"{phase_name(anatomy, p)} {v.value:.1f} ± {v.uncertainty:.1f} mL"
@@ -117,3 +219,16 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     print(f"\nStored de-identified: {n} DICOM file(s) in {out / 'dicom'}, "
           f"{len(mesh_files)} mesh(es) in {out / 'meshes'}")
     return 0
+
+
+def _finite(x):
+    """NaN (unknown, e.g. a phase time without TriggerTime) as JSON null."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, np.generic):
+        return _finite(x.item())
+    return x

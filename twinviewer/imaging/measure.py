@@ -41,7 +41,8 @@ def exposed_faces(labels: np.ndarray, n_values: int = 256) -> np.ndarray:
 
 
 def structure_volumes(labels: np.ndarray, spacing: tuple[float, float, float],
-                      label_values: dict[str, int]) -> dict[str, Measurement]:
+                      label_values: dict[str, int], source: str = SOURCE
+                      ) -> dict[str, Measurement]:
     """Volume (mL ± SD) of each labelled structure.
 
     Parameters
@@ -72,7 +73,7 @@ def structure_volumes(labels: np.ndarray, spacing: tuple[float, float, float],
     for key, v in label_values.items():
         if 0 < v < len(counts) and counts[v]:
             out[key] = Measurement(f"{key} volume", float(counts[v]) * voxel_ml, "mL",
-                                   float(faces[v]) * voxel_ml / math.sqrt(12.0), SOURCE)
+                                   float(faces[v]) * voxel_ml / math.sqrt(12.0), source)
     return out
 
 
@@ -87,8 +88,8 @@ def ejection_fraction(edv: Measurement, esv: Measurement, name: str = "LVEF") ->
     return Measurement(name, ef, "%", sd, SOURCE)
 
 
-def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, es: int
-                          ) -> list[Measurement]:
+def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, es: int,
+                          source: str = SOURCE) -> list[Measurement]:
     """LVEDV, LVESV, LVSV, LVEF, LV mass (and RV equivalents) from per-phase volumes.
 
     Parameters
@@ -97,6 +98,8 @@ def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, e
         Phase index → :func:`structure_volumes` output.
     ed, es : int
         Phase indices of end-diastole and end-systole.
+    source : str
+        Provenance recorded on each measurement (default ``'CT segmentation'``).
     """
     out: list[Measurement] = []
 
@@ -104,20 +107,21 @@ def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, e
         if key not in volumes.get(ed, {}):
             return
         edv = volumes[ed][key]
-        out.append(Measurement(f"{prefix}EDV", edv.value, "mL", edv.uncertainty, SOURCE))
+        out.append(Measurement(f"{prefix}EDV", edv.value, "mL", edv.uncertainty, source))
         if es != ed and key in volumes.get(es, {}):
             esv = volumes[es][key]
-            out.append(Measurement(f"{prefix}ESV", esv.value, "mL", esv.uncertainty, SOURCE))
+            out.append(Measurement(f"{prefix}ESV", esv.value, "mL", esv.uncertainty, source))
             out.append(Measurement(f"{prefix}SV", edv.value - esv.value, "mL",
-                                   math.hypot(edv.uncertainty, esv.uncertainty), SOURCE))
-            out.append(ejection_fraction(edv, esv, f"{prefix}EF"))
+                                   math.hypot(edv.uncertainty, esv.uncertainty), source))
+            ef = ejection_fraction(edv, esv, f"{prefix}EF")
+            out.append(Measurement(ef.name, ef.value, ef.unit, ef.uncertainty, source))
 
     chamber("lv_blood", "LV")
     chamber("rv_blood", "RV")
     if "lv_myocardium" in volumes.get(ed, {}):
         myo = volumes[ed]["lv_myocardium"]
         out.append(Measurement("LVmass", MYOCARDIAL_DENSITY_G_PER_ML * myo.value, "g",
-                               MYOCARDIAL_DENSITY_G_PER_ML * myo.uncertainty, SOURCE))
+                               MYOCARDIAL_DENSITY_G_PER_ML * myo.uncertainty, source))
     return out
 
 

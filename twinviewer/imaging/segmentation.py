@@ -19,9 +19,16 @@ from pydicom.dataset import Dataset
 
 from twinviewer.core.anatomy import ImageVolume, SurfaceMesh
 from twinviewer.imaging.errors import ImagingError
-from twinviewer.imaging.vocabulary import KEYS, VOCABULARY, load_mapping, match_segment
+from twinviewer.imaging.vocabulary import (
+    KEYS,
+    MESH_ONLY,
+    VOCABULARY,
+    load_mapping,
+    match_segment,
+)
 
-LABEL_VALUES: dict[str, int] = {k: n + 1 for n, k in enumerate(KEYS)}
+LABEL_VALUES: dict[str, int] = {k: n + 1 for n, k in enumerate(
+    k for k in KEYS if k not in MESH_ONLY)}
 MESH_SUFFIXES = (".vtp", ".vtk", ".stl", ".obj", ".ply")
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 LPS_FROM_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])

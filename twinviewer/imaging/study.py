@@ -7,11 +7,15 @@ volume [0.15–0.55], read segmentations [0.55–0.65], measure volumes and pick
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
+from twinviewer.imaging.assembly import assemble_study
+from twinviewer.imaging.cine_seg import propose_seeds, segment_cine
+from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import (
     clinical_measurements,
@@ -31,7 +35,7 @@ from twinviewer.imaging.segmentation import (
     read_seg,
 )
 from twinviewer.imaging.series import FolderScan, SeriesInfo, iter_files, read_dicom, scan_folder
-from twinviewer.imaging.volume import LoadedVolume, load_volume
+from twinviewer.imaging.volume import LoadedVolume
 
 __all__ = ["ImagingError", "import_study", "choose_series"]
 
@@ -75,8 +79,8 @@ def choose_series(scan: FolderScan, series_uid: str | None = None) -> tuple[Seri
     return best, why
 
 
-def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps: _Steps
-              ) -> LabelSet:
+def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps: _Steps,
+              stack_uids: set[str] | None = None) -> LabelSet:
     out = LabelSet()
     image_uids = {s.series_uid for s in scan.images()}
     segs = [p for s in scan.segs() for p in s.files]
@@ -84,7 +88,7 @@ def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps
         steps.report(n / max(len(segs), 1), f"reading segmentation {path.name}")
         ds = read_dicom(path, key, pixels=True)
         refs = {str(r.SeriesInstanceUID) for r in ds.get("ReferencedSeriesSequence", [])}
-        if refs and not refs & {loaded.series_uid} and refs & image_uids:
+        if refs and not refs & (stack_uids or {loaded.series_uid}) and refs & image_uids:
             out.notes.append(f"{path}: segmentation of another image series; not used")
             continue
         out.merge(read_seg(ds, loaded.image, series_uid=loaded.series_uid,
@@ -128,7 +132,7 @@ def import_study(path: Path, *, key: bytes | None = None,
                  segmentation: Path | None = None,
                  mapping: Path | None = None,
                  meshing: MeshingOptions | None = None,
-                 scan: FolderScan | None = None) -> Anatomy:
+                 scan: FolderScan | None = None, auto_segment: bool = True) -> Anatomy:
     """Import a cardiac study: image, labels, meshes with uncertainty, chamber volumes.
 
     Parameters
@@ -152,6 +156,9 @@ def import_study(path: Path, *, key: bytes | None = None,
     meshing : MeshingOptions, optional
     scan : FolderScan, optional
         Reuse a :func:`~twinviewer.imaging.series.scan_folder` result.
+    auto_segment : bool, default True
+        Segment a cine MR short-axis stack that comes without labels, from proposed seeds
+        (:mod:`twinviewer.imaging.cine_seg`).
 
     Returns
     -------
@@ -169,15 +176,21 @@ def import_study(path: Path, *, key: bytes | None = None,
     try:
         anatomy = _import_study(path, key=key, progress=progress, cancel=cancel,
                                 series_uid=series_uid, segmentation=segmentation,
-                                mapping=mapping, meshing=meshing, scan=scan)
+                                mapping=mapping, meshing=meshing, scan=scan,
+                                auto_segment=auto_segment)
     except ImagingError as exc:
         raise ImagingError(rewrite(str(exc))) from None
     anatomy.notes = [rewrite(n) for n in anatomy.notes]
     return anatomy
 
 
+def _is_cine_stack(image) -> bool:
+    """An MR stack of several slices and phases (short-axis cine), the case cine_seg handles."""
+    return image.modality == "MR" and image.shape[0] >= 3 and image.n_phases >= 3
+
+
 def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation, mapping,
-                  meshing, scan) -> Anatomy:
+                  meshing, scan, auto_segment=True) -> Anatomy:
     from twinviewer.imaging.deid import installation_key
 
     key = key if key is not None else installation_key()
@@ -197,22 +210,32 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                 return _mesh_only(meshes, user_map, pseudonym(str(path.resolve()), key))
             raise
     notes = list(scan.notes)
-    series, why = choose_series(scan, series_uid)
-    if len(scan.images()) > 1:
-        notes.append(f"{len(scan.images())} image series found; imported "
-                     f"{series.description!r} ({why})")
-    loaded = load_volume(series, progress=steps.sub(0.15, 0.55), cancel=cancel)
-    notes += loaded.notes
+    assembled = assemble_study(scan, series_uid, progress=steps.sub(0.15, 0.55), cancel=cancel)
+    loaded, series = assembled.loaded, assembled.plan.stack[0]
+    notes += assembled.notes
     image = loaded.image
     if segmentation is not None and segmentation.suffix.lower() == ".dcm":
         scan.series.append(SeriesInfo("", "", "SEG", segmentation.name, "seg", [segmentation]))
     labels = _segs_for(scan, loaded, key, user_map, _Steps(steps.sub(0.55, 0.62), cancel,
-                                                            path))
+                                                            path),
+                       set(assembled.stack_series_uids))
     for p in niftis:
         labels.merge(read_nifti(p, image, mapping=user_map), str(p))
     notes += labels.notes
+    if not labels.labels and auto_segment and _is_cine_stack(image):
+        steps.report(0.6, "segmenting the short-axis stack")
+        try:
+            res = segment_cine(image, propose_seeds(image))
+        except ImagingError as exc:
+            notes.append(f"no segmentation in the study and none proposed: {exc}")
+        else:
+            labels.labels = res.labels
+            notes.append("no segmentation in the study: LV blood pool, LV myocardium and RV "
+                         "blood pool segmented from proposed seeds (check and correct them)")
+            notes += res.notes
     steps.report(0.65, "measuring volumes")
-    volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES)
+    source = f"{image.modality or 'image'} segmentation"
+    volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES, source)
                for p, lab in labels.labels.items()}
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
@@ -221,14 +244,18 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                          f"instead of {(image.ed_index, image.es_index)} from timing")
         image.ed_index, image.es_index = by_lv
     anatomy = Anatomy(series.patient, image=image, labels=labels.labels or None,
-                      label_values=dict(LABEL_VALUES), notes=notes)
+                      label_values=dict(LABEL_VALUES), notes=notes, planes=assembled.planes,
+                      rr_ms=assembled.plan.rr_ms,
+                      ed_es_assumed=by_lv is None and image.n_phases > 1)
+    mesh_notes_by_text: dict[str, list[int]] = {}
     for n, (phase, lab) in enumerate(sorted(labels.labels.items())):
         steps.report(0.7 + 0.3 * n / len(labels.labels), f"meshing phase {phase}")
         mesh_notes: list[str] = []
         meshes_p = label_map_to_meshes(lab, image.affine, LABEL_VALUES,
                                        slice_thickness_mm=image.slice_thickness_mm,
                                        options=meshing, notes=mesh_notes)
-        notes += [f"phase {phase}: {m}" for m in mesh_notes]
+        for m in mesh_notes:
+            mesh_notes_by_text.setdefault(re.sub(r"\d+ voxel", "N voxel", m), []).append(phase)
         for k, mesh in meshes_p.items():
             name, color = display(k)
             s = anatomy.structures.setdefault(k, Structure(k, name, color))
@@ -236,6 +263,9 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         for k, v in volumes[phase].items():
             name, color = display(k)
             anatomy.structures.setdefault(k, Structure(k, name, color)).volumes[phase] = v
+    for text, phases in mesh_notes_by_text.items():
+        notes.append(f"phase {phases[0]}: {text}" if len(phases) == 1 else
+                     f"phases {', '.join(map(str, phases))}: {text}")
     for p in meshes:  # imported surfaces complement (never replace) label-derived ones
         k, mesh = read_mesh(p, mapping=user_map, notes=notes)
         name, color = display(k)
@@ -247,7 +277,9 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         s.volumes[image.ed_index] = Measurement(f"{k} volume", mesh.volume_ml(), "mL", 0.0,
                                                 "imported mesh")
     if volumes:
-        anatomy.measurements = clinical_measurements(volumes, image.ed_index, image.es_index)
+        anatomy.measurements = clinical_measurements(volumes, image.ed_index, image.es_index,
+                                                     source)
+        anatomy.measurements += rate_measurements(anatomy)
     else:
         notes.append("no segmentation found: image only, no meshes or volumes")
     steps.report(1.0, "import finished")

@@ -62,9 +62,15 @@ VOCABULARY: dict[str, Term] = {t.key: t for t in (
     Term("pulmonary_artery", "Pulmonary artery", (0.30, 0.30, 0.85),
          ("81040000", "45341000"),
          ("pulmonary artery", "pa", "pulmonary trunk", "main pulmonary artery")),
+    Term("epicardium", "Biventricular epicardium", (0.85, 0.72, 0.62),
+         (),
+         ("epicardium", "epicardial", "biventricular epicardium", "epi")),
 )}
 
 KEYS: tuple[str, ...] = tuple(VOCABULARY)
+# Surfaces that enclose several structures (the biventricular epicardium): imported meshes
+# only, never a label value.
+MESH_ONLY: tuple[str, ...] = ("epicardium",)
 
 
 def _normalise(text: str) -> str:

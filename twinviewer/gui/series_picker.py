@@ -1,0 +1,142 @@
+"""Series picker: when a folder holds several patients or studies, the user chooses one.
+
+Shown by :func:`open_folder` (the File → Open DICOM folder path) only when a choice is
+needed: two patients are never merged, and of several studies only one is imported. A single
+study (however many series: a cine exam has one per slice) imports directly; its stack and
+long-axis planes are assembled automatically (:mod:`twinviewer.imaging.assembly`).
+
+Each row: a thumbnail of the series' middle image, patient pseudonym, modality, description,
+view (SA, 2CH, 4CH, axial...), phases, slices, rows × columns and file count. Nothing
+identifying is shown (pseudonyms and de-identified descriptions only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.imaging.assembly import SeriesRow, series_table, thumbnail
+from twinviewer.imaging.errors import ImagingError
+
+THUMB = 64
+COLUMNS = ("", "Patient", "Modality", "Description", "View", "Phases", "Slices", "Size", "Files")
+
+
+def scan_for_picker(path: Path, key: bytes, progress: Callable[[float, str], None],
+                    cancel: Callable[[], bool]) -> tuple[list[SeriesRow], dict[str, np.ndarray]]:
+    """Header scan (de-identified) plus one thumbnail per image series; for a worker thread."""
+    from twinviewer.imaging.series import scan_folder
+
+    scan = scan_folder(Path(path), key, progress=lambda f, t: progress(0.8 * f, t),
+                       cancel=cancel)
+    rows = series_table(scan)
+    thumbs: dict[str, np.ndarray] = {}
+    images = [s for s in scan.images() if s.frames]
+    for n, s in enumerate(images):
+        if cancel():
+            raise ImagingError("scan cancelled")
+        progress(0.8 + 0.2 * n / max(len(images), 1), "previews")
+        try:
+            thumbs[s.series_uid] = thumbnail(s, THUMB)
+        except ImagingError:
+            pass  # no preview; the row is still listed
+    return rows, thumbs
+
+
+def needs_choice(rows: list[SeriesRow]) -> bool:
+    """True when the image series belong to more than one patient or study."""
+    images = [r for r in rows if r.role != "segmentation" and r.n_phases]
+    return len({(r.patient, r.study_uid) for r in images}) > 1
+
+
+def _icon(a: np.ndarray) -> QIcon:
+    a = np.ascontiguousarray(a, dtype=np.uint8)
+    img = QImage(a.data, a.shape[1], a.shape[0], a.shape[1], QImage.Format.Format_Grayscale8)
+    return QIcon(QPixmap.fromImage(img.copy()))
+
+
+class SeriesPickerDialog(QDialog):
+    """Modal list of the image series found; :meth:`selected_uid` after ``exec()``."""
+
+    def __init__(self, rows: list[SeriesRow], thumbs: dict[str, np.ndarray],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose a series")
+        self._rows = [r for r in rows if r.role != "segmentation" and r.n_phases]
+        n_pat = len({r.patient for r in self._rows})
+        text = (f"This folder holds images of {n_pat} patients; they are never merged. "
+                if n_pat > 1 else "This folder holds several studies. ")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(text + "Choose the series (its study's stack and long-axis "
+                                    "planes are assembled around it)."))
+        self.table = QTableWidget(len(self._rows), len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for i, r in enumerate(self._rows):
+            cells = ["", r.patient, r.modality, r.description, r.view, str(r.n_phases),
+                     str(r.n_slices), f"{r.rows} × {r.cols}", str(r.n_files)]
+            for j, c in enumerate(cells):
+                item = QTableWidgetItem(c)
+                if j == 0 and r.series_uid in thumbs:
+                    item.setIcon(_icon(thumbs[r.series_uid]))
+                self.table.setItem(i, j, item)
+            self.table.setRowHeight(i, THUMB + 4)
+        self.table.resizeColumnsToContents()
+        self.table.doubleClicked.connect(self.accept)
+        lay.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setEnabled(False)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.ok.setEnabled(bool(self.table.selectedItems())))
+        lay.addWidget(buttons)
+        self.resize(820, 420)
+
+    def selected_uid(self) -> str | None:
+        """The chosen (de-identified) series UID, or None."""
+        sel = self.table.selectionModel().selectedRows()
+        return self._rows[sel[0].row()].series_uid if sel else None
+
+
+def open_folder(window, path: str | Path) -> None:
+    """Scan ``path`` in a worker; ask for a series only if several patients or studies are
+    found; then import through ``window.open_dicom_folder(path, series_uid)``."""
+    from twinviewer.imaging.deid import installation_key
+
+    path = Path(path)
+
+    def done(result) -> None:
+        rows, thumbs = result
+        if not needs_choice(rows):
+            window.open_dicom_folder(path)
+            return
+        dlg = SeriesPickerDialog(rows, thumbs, window)
+        if dlg.exec() == QDialog.DialogCode.Accepted and dlg.selected_uid():
+            window.open_dicom_folder(path, series_uid=dlg.selected_uid())
+
+    window.state.run_job("Scanning the folder",
+                         lambda p, c: scan_for_picker(path, installation_key(), p, c), done,
+                         lambda e: window.state.error(f"scanning the folder failed: {e}"))
+
+
+__all__ = ["SeriesPickerDialog", "needs_choice", "open_folder", "scan_for_picker"]

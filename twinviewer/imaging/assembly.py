@@ -1,0 +1,479 @@
+"""Assemble the series of a study into one 4D stack plus long-axis planes.
+
+A cine MR exam stores its short-axis (SA) slices one per series (Siemens) or many per series
+(GE, Philips), and its long-axis views (2CH, 3CH, 4CH, RVOT...) as further series. This module
+decides, from header geometry alone (:class:`~twinviewer.imaging.series.SeriesInfo` frames):
+
+- which series belong to one patient and study (two patients are never merged),
+- which series form the stack: those whose planes are parallel (within
+  :data:`PARALLEL_DEG`) and together give the most distinct slice positions, with identical
+  orientation and pixel grid; slices ordered by position along the normal,
+- how phases match across slices: by TriggerTime as a fraction of each series' R-R interval
+  (NominalInterval, else estimated), never by file or instance order,
+- what is left: every other series becomes an :class:`~twinviewer.core.anatomy.ImagePlane` at
+  its true position.
+
+A missing slice or phase, inconsistent trigger times or a mixed grid is refused with the gap or
+the difference named: the stack is never interpolated across a gap.
+
+Examples
+--------
+>>> plan = plan_stack(scan)                          # doctest: +SKIP
+>>> study = assemble_study(scan)                     # doctest: +SKIP
+>>> study.loaded.image.array.shape                   # doctest: +SKIP
+(25, 6, 144, 128)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from twinviewer.core.anatomy import ImagePlane
+from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.series import (
+    Cancel,
+    FolderScan,
+    FrameRef,
+    Progress,
+    SeriesInfo,
+)
+from twinviewer.imaging.volume import LoadedVolume, ed_es_from_timing, load_volume
+
+PARALLEL_DEG = 20.0  # planes closer than this to parallel are candidates for one stack
+ORIENTATION_TOL = 1e-3  # direction-cosine difference that counts as a different orientation
+POSITION_TOL_MM = 0.1  # slices closer than this along the normal share a position
+GAP_FACTOR = 1.5  # a spacing this many times the median means a missing slice
+PHASE_TOL = 0.5  # trigger fractions may differ by this many phase intervals across slices
+
+_VIEWS = (("2CH", r"2\s*-?ch|two.?chamber|vla"), ("3CH", r"3\s*-?ch|three.?chamber|lvot"),
+          ("4CH", r"4\s*-?ch|four.?chamber|hla"), ("RVOT", r"rvot"),
+          ("SA", r"\bsa\b|_sa_|sax|short.?axis"))
+
+
+def _normal(f: FrameRef) -> np.ndarray:
+    n = np.cross(f.orientation[:3], f.orientation[3:])
+    return n / (np.linalg.norm(n) or 1.0)
+
+
+def view_of(series: SeriesInfo) -> str:
+    """Display name of a series' view: from its description (2CH, 3CH, 4CH, RVOT, SA), else
+    from its normal (axial, coronal, sagittal, oblique).
+
+    Examples
+    --------
+    >>> view_of(SeriesInfo("", "", "MR", "cine_trufi_retro_4ch", "image"))
+    '4CH'
+    """
+    desc = series.description.lower()
+    for name, pattern in _VIEWS:
+        if re.search(pattern, desc):
+            return name
+    if not series.frames:
+        return ""
+    n = np.abs(_normal(series.frames[0]))
+    axis = int(np.argmax(n))
+    if n[axis] > math.cos(math.radians(10)):
+        return ("sagittal", "coronal", "axial")[axis]
+    return "oblique"
+
+
+@dataclass
+class SeriesRow:
+    """One line of the series picker (no identifiers: UIDs and pseudonym are de-identified)."""
+
+    series_uid: str
+    study_uid: str
+    patient: str
+    modality: str
+    description: str
+    view: str
+    n_phases: int
+    n_slices: int
+    rows: int
+    cols: int
+    n_files: int
+    role: str = ""  # 'stack', 'plane', 'segmentation', or '' until planned
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _positions(frames: list[FrameRef], normal: np.ndarray) -> np.ndarray:
+    return np.array([f.position @ normal for f in frames])
+
+
+def _n_positions(frames: list[FrameRef], normal: np.ndarray) -> int:
+    d = np.sort(_positions(frames, normal))
+    return int(1 + (np.diff(d) > POSITION_TOL_MM).sum()) if len(d) else 0
+
+
+def series_table(scan: FolderScan) -> list[SeriesRow]:
+    """Picker rows for every series found, image series first, largest first."""
+    rows = []
+    for s in scan.series:
+        if s.kind == "image" and s.frames:
+            f = s.frames[0]
+            ns = _n_positions(dedupe(s.frames)[0], _normal(f))
+            rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
+                                  s.description, view_of(s), s.n_phases, ns, f.rows, f.cols,
+                                  len(s.files)))
+        else:
+            rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
+                                  s.description, "", 0, 0, 0, 0, len(s.files),
+                                  "segmentation" if s.kind == "seg" else ""))
+    return rows
+
+
+def dedupe(frames: list[FrameRef]) -> tuple[list[FrameRef], int]:
+    """Frames without repeats of one instance (same SOP Instance UID and frame number, e.g. the
+    same image stored in two transfer syntaxes); returns the frames kept and the number dropped."""
+    seen: set[tuple[str, int | None]] = set()
+    out = []
+    for f in frames:
+        k = (f.sop_uid, f.frame)
+        if f.sop_uid and k in seen:
+            continue
+        seen.add(k)
+        out.append(f)
+    return out, len(frames) - len(out)
+
+
+def patients(scan: FolderScan) -> dict[str, list[SeriesInfo]]:
+    """Image series by patient pseudonym."""
+    out: dict[str, list[SeriesInfo]] = {}
+    for s in scan.images():
+        if s.frames:
+            out.setdefault(s.patient, []).append(s)
+    return out
+
+
+@dataclass
+class StackPlan:
+    """Which series form the stack and which are planes; phases matched (no pixels read)."""
+
+    stack: list[SeriesInfo]
+    planes: list[SeriesInfo]
+    frames: list[FrameRef]  # stack frames re-keyed: temporal_id = matched phase + 1
+    n_slices: int
+    n_phases: int
+    phase_times_ms: list[float]
+    rr_ms: float | None
+    patient: str
+    study_uid: str
+    notes: list[str] = field(default_factory=list)
+    rekeyed: bool = False
+
+
+def _choose_group(scan: FolderScan, series_uid: str | None) -> tuple[list[SeriesInfo], list[str]]:
+    """Image series of one patient and one study."""
+    notes: list[str] = []
+    by_patient = patients(scan)
+    if not by_patient:
+        raise ImagingError("no image series with frames found")
+    if series_uid is not None:
+        chosen = next((s for ss in by_patient.values() for s in ss
+                       if s.series_uid == series_uid), None)
+        if chosen is None:
+            n = sum(len(v) for v in by_patient.values())
+            raise ImagingError(f"series {series_uid} not found among {n} image series")
+        pool = [s for s in by_patient[chosen.patient] if s.study_uid == chosen.study_uid]
+        return pool, notes
+    if len(by_patient) > 1:
+        listing = "; ".join(f"patient {p}: {len(v)} series" for p, v in by_patient.items())
+        raise ImagingError(f"the folder holds images of {len(by_patient)} patients ({listing});"
+                           " they are never merged: choose a series of one patient "
+                           "(--series UID, or the series picker)")
+    (series,) = by_patient.values()
+    studies = Counter(s.study_uid for s in series)
+    if len(studies) > 1:
+        best = max(studies, key=lambda u: sum(len(s.frames) for s in series
+                                              if s.study_uid == u))
+        notes.append(f"{len(studies)} studies of this patient found; imported the one with "
+                     "most images (choose another with --series)")
+        series = [s for s in series if s.study_uid == best]
+    return series, notes
+
+
+def _clusters(series: list[SeriesInfo]) -> list[list[SeriesInfo]]:
+    cos = math.cos(math.radians(PARALLEL_DEG))
+    out: list[tuple[np.ndarray, list[SeriesInfo]]] = []
+    for s in series:
+        n = _normal(s.frames[0])
+        for ref, members in out:
+            if abs(float(n @ ref)) > cos:
+                members.append(s)
+                break
+        else:
+            out.append((n, [s]))
+    return [m for _, m in out]
+
+
+def _check_grid(stack: list[SeriesInfo]) -> None:
+    ref_s, ref = stack[0], stack[0].frames[0]
+    for s in stack:
+        for f in s.frames:
+            if np.abs(f.orientation - ref.orientation).max() > ORIENTATION_TOL:
+                ang = math.degrees(math.acos(min(1.0, abs(float(_normal(f) @ _normal(ref))))))
+                raise ImagingError(
+                    f"mixed orientation in the stack: series {s.description!r} "
+                    f"({f.path.name}) is tilted {ang:.1f}° from series {ref_s.description!r}; "
+                    "slices of one stack must share ImageOrientationPatient")
+            if (f.rows, f.cols) != (ref.rows, ref.cols) or not np.allclose(
+                    f.pixel_spacing, ref.pixel_spacing, rtol=1e-4):
+                raise ImagingError(
+                    f"mixed pixel grid in the stack: series {s.description!r} has "
+                    f"{f.rows}×{f.cols} pixels of {f.pixel_spacing[0]:g}×{f.pixel_spacing[1]:g}"
+                    f" mm, series {ref_s.description!r} {ref.rows}×{ref.cols} of "
+                    f"{ref.pixel_spacing[0]:g}×{ref.pixel_spacing[1]:g} mm")
+
+
+def _rr(series: SeriesInfo, triggers: np.ndarray) -> float:
+    if series.nominal_interval_ms:
+        return float(series.nominal_interval_ms)
+    n = len(triggers)
+    return float(triggers.max() * n / (n - 1)) if n > 1 and triggers.max() > 0 else math.nan
+
+
+def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.ndarray
+                  ) -> tuple[list[FrameRef], int, int, list[float], float | None, list[str]]:
+    owner = {id(f): s for s in stack for f in s.frames}
+    d = _positions(frames, normal)
+    order = np.argsort(d, kind="stable")
+    slices: list[list[FrameRef]] = []
+    last = -np.inf
+    for i in order:
+        if d[i] - last > POSITION_TOL_MM:
+            slices.append([])
+        slices[-1].append(frames[i])
+        last = d[i]
+    pos = np.array([frames[0].position @ normal if not s else s[0].position @ normal
+                    for s in slices])
+    notes: list[str] = []
+    if len(slices) > 2:
+        gaps = np.diff(pos)
+        med = float(np.median(gaps))
+        at = int(np.argmax(gaps))
+        if gaps[at] > GAP_FACTOR * med:
+            a, b = slices[at][0], slices[at + 1][0]
+            raise ImagingError(
+                f"slice missing from the stack: {gaps[at]:.1f} mm between the slice of series "
+                f"{owner[id(a)].description!r} ({pos[at]:.1f} mm along the normal) and "
+                f"{owner[id(b)].description!r} ({pos[at + 1]:.1f} mm) where the others are "
+                f"{med:.1f} mm apart; refusing to interpolate across the gap")
+    has_time = all(not math.isnan(f.trigger_ms) for f in frames)
+    counts = [len(s) for s in slices]
+    n = Counter(counts).most_common(1)[0][0] if counts else 0
+    if not has_time:
+        if max(counts) > 1:
+            raise ImagingError("frames of the stack share slice positions but carry no "
+                               "TriggerTime: the phases cannot be matched across series")
+        return frames, len(slices), 1, [math.nan], None, notes
+    fr = np.full((len(slices), max(counts)), np.nan)
+    rr_all = []
+    for k, s in enumerate(slices):
+        s.sort(key=lambda f: f.trigger_ms)
+        trig = np.array([f.trigger_ms for f in s])
+        rr = _rr(owner[id(s[0])], trig)
+        rr_all.append(rr)
+        fr[k, :len(s)] = trig / rr
+        if len(s) > 1 and np.diff(trig).min() <= 0:
+            dup = s[int(np.argmin(np.diff(trig))) + 1]
+            raise ImagingError(f"{dup.path.name} in series {owner[id(dup)].description!r}: two "
+                               f"images of one slice share TriggerTime {dup.trigger_ms:g} ms")
+    full = [k for k in range(len(slices)) if counts[k] == n]
+    ref = np.median(fr[full, :n], axis=0)
+    rr_med = float(np.nanmedian(rr_all))
+    for k, s in enumerate(slices):
+        name = f"series {owner[id(s[0])].description!r} ({pos[k]:.1f} mm along the normal)"
+        if counts[k] != n:
+            missing = [p for p in range(n)
+                       if np.abs(fr[k, :counts[k]] - ref[p]).min() > PHASE_TOL / n] or [n - 1]
+            raise ImagingError(
+                f"phase missing: the slice of {name} has {counts[k]} phases, the others {n}; "
+                f"missing phase {missing[0] + 1} (≈ {ref[missing[0]] * rr_med:.0f} ms after R); "
+                "refusing to interpolate across the gap")
+        dev = np.abs(fr[k, :n] - ref)
+        if dev.max() > PHASE_TOL / n:
+            p = int(np.argmax(dev))
+            raise ImagingError(
+                f"inconsistent trigger times: phase {p + 1} of {name} is at "
+                f"{s[p].trigger_ms:.0f} ms ({fr[k, p]:.1%} of R-R), the other slices at "
+                f"{ref[p]:.1%} of R-R (≈ {ref[p] * rr_med:.0f} ms)")
+    times = [float(t * rr_med) for t in ref]
+    spread = float(np.nanmax(rr_all) - np.nanmin(rr_all)) if len(rr_all) > 1 else 0.0
+    notes.append(f"stack phases matched by TriggerTime as a fraction of each series' R-R "
+                 f"(median R-R {rr_med:.0f} ms, range {spread:.0f} ms across series)")
+    out = [replace(f, temporal_id=float(p + 1), trigger_ms=times[p], nominal_pct=math.nan)
+           for s in slices for p, f in enumerate(s)]
+    return out, len(slices), n, times, rr_med, notes
+
+
+def plan_stack(scan: FolderScan, series_uid: str | None = None) -> StackPlan:
+    """Decide the stack and the planes of a scanned folder (headers only).
+
+    Parameters
+    ----------
+    scan : FolderScan
+        From :func:`~twinviewer.imaging.series.scan_folder`.
+    series_uid : str, optional
+        A (de-identified) series of the patient and study wanted; if it is not part of the
+        largest parallel stack it is imported alone.
+
+    Returns
+    -------
+    StackPlan
+
+    Raises
+    ------
+    ImagingError
+        Two patients without a choice, a missing slice or phase, inconsistent trigger times,
+        mixed orientation or pixel grid within the stack.
+    """
+    pool, notes = _choose_group(scan, series_uid)
+    clusters = _clusters(pool)
+
+    def n_pos(c: list[SeriesInfo]) -> int:
+        fr = [f for s in c for f in s.frames]
+        return _n_positions(fr, _normal(fr[0]))
+
+    referenced = {u for seg in scan.segs() for u in seg.referenced_series}
+    segmented = [c for c in clusters if any(s.series_uid in referenced for s in c)]
+    best = max(segmented or clusters, key=lambda c: (n_pos(c), sum(len(s.frames) for s in c)))
+    if segmented:  # a segmentation names its image series: that series alone
+        best = [max((s for s in best if s.series_uid in referenced),
+                    key=lambda s: len(s.frames))]
+        notes.append(f"imported {best[0].description!r}: referenced by a segmentation")
+    if series_uid is not None and not any(s.series_uid == series_uid for s in best):
+        best = [s for s in pool if s.series_uid == series_uid]
+    elif n_pos(best) < 2:  # no parallel stack: the largest single series, as before
+        best = [max(pool, key=lambda s: len(s.frames))]
+        if len(pool) > 1:
+            notes.append(f"{len(pool)} image series, none forming a stack; imported "
+                         f"{best[0].description!r} (largest image series)")
+    _check_grid(best)
+    frames, dropped = dedupe([f for s in best for f in s.frames])
+    if dropped:
+        notes.append(f"{dropped} duplicate image(s) (same SOP Instance UID in several files or "
+                     "encodings) ignored")
+    normal = _normal(frames[0])
+    planes = [s for s in pool if s not in best]
+    first = best[0]
+    if len(best) == 1 and first.modality != "MR":
+        # A single CT series: timing tags handled by load_volume as before.
+        return StackPlan(best, planes, frames, n_pos(best), first.n_phases, [], None,
+                         first.patient, first.study_uid, notes)
+    frames, nz, nph, times, rr, more = _match_phases(best, frames, normal)
+    notes += more
+    if len(best) > 1:
+        notes.append(f"stack assembled from {len(best)} series: {nz} slices × {nph} phases")
+    return StackPlan(best, planes, frames, nz, nph, times, rr, first.patient, first.study_uid,
+                     notes, rekeyed=True)
+
+
+@dataclass
+class AssembledStudy:
+    """The stack read into an image, the long-axis planes, and how ED/ES were found."""
+
+    loaded: LoadedVolume
+    plan: StackPlan
+    planes: list[ImagePlane]
+    ed_es_assumed: bool
+    notes: list[str]
+
+    @property
+    def stack_series_uids(self) -> list[str]:
+        return [s.series_uid for s in self.plan.stack]
+
+
+def _merged(plan: StackPlan) -> SeriesInfo:
+    first = plan.stack[0]
+    desc = first.description if len(plan.stack) == 1 else (
+        f"{first.description} (+{len(plan.stack) - 1} series)")
+    return SeriesInfo(first.study_uid, first.series_uid, first.modality, desc, "image",
+                      [p for s in plan.stack for p in s.files], plan.frames,
+                      first.slice_thickness_mm, plan.rr_ms, first.patient)
+
+
+def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
+                   progress: Progress | None = None, cancel: Cancel | None = None
+                   ) -> AssembledStudy:
+    """Read the planned stack and planes (pixels) into images.
+
+    Parameters
+    ----------
+    scan : FolderScan
+    series_uid : str, optional
+        See :func:`plan_stack`.
+    progress, cancel : callable, optional
+
+    Returns
+    -------
+    AssembledStudy
+        ``loaded.image`` is ``(phases, slices, rows, columns)``; ED/ES from timing (assumed).
+    """
+    plan = plan_stack(scan, series_uid)
+    sub = (lambda lo, hi: (lambda f, m: progress(lo + (hi - lo) * f, m))) if progress else (
+        lambda lo, hi: None)
+    loaded = load_volume(_merged(plan) if plan.rekeyed else plan.stack[0],
+                         progress=sub(0.0, 0.8), cancel=cancel)
+    notes = list(plan.notes) + loaded.notes
+    img = loaded.image
+    assumed = img.n_phases > 1
+    if plan.rekeyed and img.n_phases > 1:
+        img.phase_times_ms = list(plan.phase_times_ms)
+        img.ed_index, img.es_index, _ = ed_es_from_timing(plan.phase_times_ms,
+                                                          [math.nan] * img.n_phases, plan.rr_ms)
+    planes = []
+    for n, s in enumerate(plan.planes):
+        if cancel is not None and cancel():
+            raise ImagingError("import cancelled")
+        try:
+            lv = load_volume(s)
+        except ImagingError as exc:
+            notes.append(f"long-axis series {s.description!r} not shown: {exc}")
+            continue
+        planes.append(ImagePlane(view_of(s), lv.image, s.series_uid))
+        if progress:
+            progress(0.8 + 0.2 * (n + 1) / len(plan.planes), f"read plane {s.description}")
+    if planes:
+        notes.append(f"{len(planes)} long-axis plane(s) kept at their true position: "
+                     + ", ".join(p.view or p.image.description for p in planes))
+    return AssembledStudy(loaded, plan, planes, assumed, notes)
+
+
+def thumbnail(series: SeriesInfo, size: int = 64) -> np.ndarray:
+    """A ``(size, size)`` uint8 preview of a series' middle image (first phase), windowed to
+    its 1st–99th percentile: for the series picker. Only pixels are read (no identifiers).
+
+    Raises
+    ------
+    ImagingError
+        When the series has no frames or its pixels cannot be decoded.
+    """
+    from scipy import ndimage
+
+    from twinviewer.imaging.volume import _read_pixels
+
+    if not series.frames:
+        raise ImagingError(f"series {series.description!r}: no image frames")
+    frames = sorted(series.frames, key=lambda f: (f.trigger_ms if not math.isnan(f.trigger_ms)
+                                                  else 0.0, f.position @ _normal(f)))
+    f = frames[len(frames) // 2] if series.n_phases <= 1 else min(
+        frames, key=lambda g: abs(g.position @ _normal(g)
+                                  - np.median([h.position @ _normal(h) for h in frames])))
+    px = _read_pixels(f.path)
+    img = (px if px.ndim == 2 else px[f.frame or 0]).astype(np.float32)
+    lo, hi = np.percentile(img, [1, 99])
+    img = np.clip((img - lo) / max(hi - lo, 1e-6), 0, 1)
+    scale = size / max(img.shape)
+    small = ndimage.zoom(img, scale, order=1)
+    out = np.zeros((size, size), np.uint8)
+    h, w = small.shape
+    out[(size - h) // 2:(size - h) // 2 + h, (size - w) // 2:(size - w) // 2 + w] = \
+        np.round(small * 255).astype(np.uint8)
+    return out

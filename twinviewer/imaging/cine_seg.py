@@ -1,0 +1,407 @@
+"""Cine MR short-axis segmentation from seeds: LV blood pool, LV myocardium, RV blood pool per
+slice and phase, propagated through the cycle.
+
+Per slice (2D, scikit-image and SciPy only):
+
+1. A local threshold halfway between the blood signal at the seed and the dark tissue of the
+   region around it (Otsu's lower class): halfway is where a partial-volume pixel is half
+   blood, so volumes are unbiased, and a local threshold absorbs coil inhomogeneity.
+2. LV pool: the bright connected component at the LV seed; if it reaches the RV seed the two
+   are split by a seeded watershed on the distance transform (narrow neck). Holes
+   (trabeculae, papillary muscles) filled and small bays closed: they count as blood.
+3. RV pool: the bright component at the RV seed, minus the LV pool.
+4. LV myocardium: in polar coordinates about the LV centroid, from the endocardial border
+   outward while the signal stays dark, stopping at the RV pool or at bright fat; the wall
+   thickness is median-filtered over angle.
+
+Through the stack, the seed of each slice is the pool centroid of its neighbour, from the
+seeded slice towards base and apex; a slice ends the stack in that direction when no pool is
+found or the myocardium surrounds less than half of it (above the mitral plane). Through the
+cycle, each phase is seeded from the previous phase's pools (per-phase re-seeding); a
+correction (new seeds) at any phase replaces the propagated seeds from that phase on.
+
+Examples
+--------
+>>> from twinviewer.imaging.cine_phantom import sa_stack
+>>> image, truth = sa_stack(n_phases=2, rows=64, cols=64, pixel_mm=2.8)
+>>> res = segment_cine(image, propose_seeds(image))
+>>> res.labels[0].shape == image.shape
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from skimage.filters import threshold_otsu
+from skimage.morphology import disk
+from skimage.segmentation import watershed
+
+from twinviewer.core.anatomy import ImageVolume
+from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.segmentation import LABEL_VALUES
+
+LV, MYO, RV = LABEL_VALUES["lv_blood"], LABEL_VALUES["lv_myocardium"], LABEL_VALUES["rv_blood"]
+ROI_MM = 70.0  # radius of the region whose dark tissue sets the threshold
+MAX_WALL_MM = 18.0
+MIN_POOL_MM2 = 40.0
+MAX_POOL_MM2 = 8000.0  # larger bright regions (or ones reaching the image edge) are not a pool
+MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count as ventricle
+
+
+@dataclass
+class CineSeeds:
+    """Seeds on one slice of one phase: ``(row, column)`` pixel positions.
+
+    Parameters
+    ----------
+    phase, slice
+        Where the seeds were placed.
+    lv, rv
+        A point inside the LV and (optionally) the RV blood pool.
+    slices
+        ``(first, last)`` slice indices to segment (inclusive), e.g. basal to apical as the
+        user chose them; None: proposed (see module docstring).
+    """
+
+    phase: int
+    slice: int
+    lv: tuple[float, float]
+    rv: tuple[float, float] | None = None
+    slices: tuple[int, int] | None = None
+
+
+@dataclass
+class CineResult:
+    """Label maps per phase (values of :data:`LABEL_VALUES`) and what was decided."""
+
+    labels: dict[int, np.ndarray]
+    slices: tuple[int, int]
+    notes: list[str] = field(default_factory=list)
+
+
+def _nearest_bright(bright: np.ndarray, seed: tuple[int, int], radius_px: float
+                    ) -> tuple[int, int] | None:
+    j, i = seed
+    if 0 <= j < bright.shape[0] and 0 <= i < bright.shape[1] and bright[j, i]:
+        return j, i
+    r = int(np.ceil(radius_px))
+    j0, i0 = max(j - r, 0), max(i - r, 0)
+    win = bright[j0:j + r + 1, i0:i + r + 1]
+    if not win.any():
+        return None
+    jj, ii = np.nonzero(win)
+    d = (jj + j0 - j) ** 2 + (ii + i0 - i) ** 2
+    k = int(np.argmin(d))
+    return (int(jj[k] + j0), int(ii[k] + i0)) if d[k] <= radius_px ** 2 else None
+
+
+def _component(mask: np.ndarray, at: tuple[int, int]) -> np.ndarray:
+    lab, _ = ndimage.label(mask)
+    return lab == lab[at] if lab[at] else np.zeros_like(mask)
+
+
+def _polar_myo(sm: np.ndarray, lv: np.ndarray, rv: np.ndarray, t_dark: float,
+               t_blood: float, px_mm: float) -> tuple[np.ndarray, float]:
+    """Myocardium ring outside ``lv`` and the fraction of angles where it was found.
+
+    Along each ray from the LV centroid, past the endocardial border: the darkest point within
+    :data:`MAX_WALL_MM` is the wall; the epicardial border is where the signal rises halfway
+    from that level to the blood threshold (bright fat), or the RV pool, or the wall limit.
+    """
+    cj, ci = ndimage.center_of_mass(lv)
+    n_ang, step = 120, 0.75
+    r = np.arange(0, (MAX_WALL_MM + 40.0) / px_mm, step)
+    ang = np.linspace(0, 2 * np.pi, n_ang, endpoint=False)
+    jj = cj + np.outer(np.sin(ang), r)
+    ii = ci + np.outer(np.cos(ang), r)
+    inside = ndimage.map_coordinates(lv.astype(np.float32), [jj, ii], order=1) > 0.5
+    in_rv = ndimage.map_coordinates(rv.astype(np.float32), [jj, ii], order=1) > 0.5
+    val = ndimage.map_coordinates(sm, [jj, ii], order=1, mode="nearest")
+    r_endo = np.argmin(inside, axis=1)  # first radius outside the pool
+    max_steps = int(MAX_WALL_MM / px_mm / step)
+    steps = np.arange(max_steps)
+    rows = np.arange(n_ang)[:, None]
+    idx = np.minimum(r_endo[:, None] + steps, len(r) - 1)
+    prof, hit_rv = val[rows, idx], in_rv[rows, idx]
+    end = np.where(hit_rv.any(axis=1), np.argmax(hit_rv, axis=1), max_steps)
+    before_end = steps < end[:, None]
+    m = np.argmin(np.where(before_end, prof, np.inf), axis=1)
+    level = prof[np.arange(n_ang), m]
+    rise = (steps >= m[:, None]) & before_end & (
+        prof > (level + 0.5 * (t_blood - level))[:, None])
+    k = np.where(rise.any(axis=1), np.argmax(rise, axis=1), end)
+    wall = (end >= 2) & (level < t_dark)  # a dark wall along this ray
+    k = np.where(wall, k, 0)
+    r_epi = r_endo + k
+    found = wall & (k * step * px_mm >= 2.0)
+    thick = ndimage.median_filter((r_epi - r_endo).astype(float), size=7, mode="wrap")
+    r_out = r_endo + thick
+    yy, xx = np.mgrid[0:sm.shape[0], 0:sm.shape[1]]
+    pa = np.mod(np.arctan2(yy - cj, xx - ci), 2 * np.pi)
+    pr = np.hypot(yy - cj, xx - ci) / step
+    lim = np.interp(pa, ang, r_out * 1.0, period=2 * np.pi)
+    lo = np.interp(pa, ang, r_endo * 1.0, period=2 * np.pi)
+    myo = (pr < lim) & (pr >= lo - 1) & ~lv & ~rv
+    return myo, float(found.mean())
+
+
+def segment_slice(img: np.ndarray, lv_seed: tuple[float, float],
+                  rv_seed: tuple[float, float] | None, px_mm: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """LV pool, LV myocardium, RV pool masks of one 2D slice, and the myocardial cover.
+
+    Works on a box of ±:data:`ROI_MM` around the LV seed. Returns None when there is no
+    blood pool at the LV seed (beyond the apex or base).
+    """
+    h = int(np.ceil(ROI_MM / px_mm))
+    j0 = min(max(int(round(lv_seed[0])) - h, 0), img.shape[0])
+    i0 = min(max(int(round(lv_seed[1])) - h, 0), img.shape[1])
+    crop = img[j0:j0 + 2 * h + 1, i0:i0 + 2 * h + 1]
+    shift = lambda s: None if s is None else (s[0] - j0, s[1] - i0)  # noqa: E731
+    res = _segment_crop(crop, shift(lv_seed), shift(rv_seed), px_mm)
+    if res is None:
+        return None
+    out = []
+    for m in res[:3]:
+        full = np.zeros(img.shape, bool)
+        full[j0:j0 + m.shape[0], i0:i0 + m.shape[1]] = m
+        out.append(full)
+    return out[0], out[1], out[2], res[3]
+
+
+def _segment_crop(img: np.ndarray, lv_seed: tuple[float, float],
+                  rv_seed: tuple[float, float] | None, px_mm: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+    sm = ndimage.gaussian_filter(img.astype(np.float32), 0.7)
+    ny, nx = sm.shape
+    yy, xx = np.ogrid[0:ny, 0:nx]
+    sj, si = int(round(lv_seed[0])), int(round(lv_seed[1]))
+    roi = (yy - sj) ** 2 + (xx - si) ** 2 <= (ROI_MM / px_mm) ** 2
+    vals = sm[roi]
+    if vals.size < 50:
+        return None
+    t_otsu = threshold_otsu(vals)
+    dark = float(np.median(vals[vals < t_otsu]))
+    near = ((yy - sj) ** 2 + (xx - si) ** 2 <= (4.0 / px_mm) ** 2)
+    blood = float(np.median(sm[near]))
+    if blood <= t_otsu:
+        return None  # no bright pool at the seed
+    t = 0.5 * (blood + dark)
+    bright = sm > t
+    at = _nearest_bright(bright, (sj, si), 5.0 / px_mm)
+    if at is None:
+        return None
+    comp = _component(bright, at)
+    rv_at = None
+    if rv_seed is not None:
+        rv_at = _nearest_bright(bright, (int(round(rv_seed[0])), int(round(rv_seed[1]))),
+                                5.0 / px_mm)
+    if rv_at is not None and comp[rv_at]:
+        markers = np.zeros(sm.shape, np.int32)
+        markers[at], markers[rv_at] = 1, 2
+        ws = watershed(-ndimage.distance_transform_edt(comp), markers, mask=comp)
+        comp = ws == 1
+    edge = comp[0].any() or comp[-1].any() or comp[:, 0].any() or comp[:, -1].any()
+    if edge or comp.sum() * px_mm ** 2 > MAX_POOL_MM2:
+        return None  # background, not a cavity
+    lv = ndimage.binary_fill_holes(ndimage.binary_closing(comp, disk(2)) | comp)
+    if lv.sum() * px_mm ** 2 < MIN_POOL_MM2:
+        return None
+    # Second pass: the threshold halfway between the blood and the wall actually next to it.
+    lv = _refine(sm, lv, blood, px_mm)
+    rv = np.zeros_like(lv)
+    if rv_at is not None:
+        rv = ndimage.binary_fill_holes(_component(bright & ~lv, rv_at)) & ~lv
+        if rv.any():
+            rv_blood = float(np.median(sm[ndimage.binary_erosion(rv, disk(2))] if
+                                       ndimage.binary_erosion(rv, disk(2)).any() else sm[rv]))
+            rv = _refine(sm, rv, rv_blood, px_mm, exclude=lv)
+    t_dark = 0.5 * (dark + t)
+    myo, cover = _polar_myo(sm, lv, rv, t_dark, t, px_mm)
+    return lv, myo, rv, cover
+
+
+def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
+            exclude: np.ndarray | None = None) -> np.ndarray:
+    """Re-threshold a pool halfway between its blood and the wall ring around it (1.5-4 mm
+    outside), keeping the part connected to the first estimate."""
+    d_out = ndimage.distance_transform_edt(~pool) * px_mm
+    outer = d_out <= max(4.0, 2 * px_mm)
+    ring = outer & (d_out > max(1.5, px_mm))
+    if exclude is not None:
+        ring &= ndimage.distance_transform_edt(~exclude) > 2.0
+    if ring.sum() < 10:
+        return pool
+    wall = float(np.median(sm[ring]))
+    if wall >= blood:
+        return pool
+    t = 0.5 * (blood + wall)
+    cand = (sm > t) & outer
+    if exclude is not None:
+        cand &= ~exclude
+    lab, _ = ndimage.label(cand)
+    keep = np.unique(lab[pool & cand])
+    out = np.isin(lab, keep[keep > 0])
+    out = ndimage.binary_fill_holes(ndimage.binary_closing(out, disk(2)) | out)
+    return out if out.any() else pool
+
+
+def _next_seeds(lv: np.ndarray, rv: np.ndarray, rv_before: tuple[float, float] | None = None
+                ) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """LV centroid and the RV's deepest point (the RV seed before if no RV was found)."""
+    lv_c = ndimage.center_of_mass(lv)
+    rv_c = rv_before
+    if rv.any():
+        d = ndimage.distance_transform_edt(rv)
+        rv_c = tuple(float(v) for v in np.unravel_index(int(np.argmax(d)), d.shape))
+    return (float(lv_c[0]), float(lv_c[1])), rv_c
+
+
+def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
+           out: np.ndarray) -> dict[int, tuple]:
+    """Segment the given slices of one phase; returns each slice's seeds for the next phase."""
+    nxt = {}
+    for k in slices:
+        lv_s, rv_s = seeds[k]
+        res = segment_slice(arr[k], lv_s, rv_s, px_mm)
+        if res is None:
+            nxt[k] = seeds[k]
+            continue
+        lv, myo, rv, _ = res
+        out[k][myo] = MYO
+        out[k][rv] = RV
+        out[k][lv] = LV
+        nxt[k] = _next_seeds(lv, rv, rv_s)
+    return nxt
+
+
+def _propose_slices(arr: np.ndarray, s: CineSeeds, px_mm: float
+                    ) -> tuple[tuple[int, int], dict[int, tuple], list[str]]:
+    """Slice range and per-slice seeds at the seeded phase, walking out from the seeded slice."""
+    nz = arr.shape[0]
+    seeds = {s.slice: (s.lv, s.rv)}
+    first = segment_slice(arr[s.slice], s.lv, s.rv, px_mm)
+    if first is None:
+        raise ImagingError(f"no blood pool at the LV seed {s.lv} on slice {s.slice}, phase "
+                           f"{s.phase}: place the seed inside the bright LV cavity")
+    lo = hi = s.slice
+    notes = []
+    for direction in (-1, 1):
+        lv_s, rv_s = _next_seeds(first[0], first[2], s.rv)
+        k = s.slice + direction
+        while 0 <= k < nz:
+            res = segment_slice(arr[k], lv_s, rv_s, px_mm)
+            if res is None or res[3] < MIN_MYO_COVER:
+                why = ("no LV pool" if res is None else
+                       f"myocardium around {res[3]:.0%} of the pool")
+                notes.append(f"slice {k}: {why}; stack ends at slice {k - direction}")
+                break
+            seeds[k] = (lv_s, rv_s)
+            lv_s, rv_s = _next_seeds(res[0], res[2], rv_s)
+            lo, hi = min(lo, k), max(hi, k)
+            k += direction
+    return (lo, hi), seeds, notes
+
+
+def segment_cine(image: ImageVolume, seeds: CineSeeds,
+                 corrections: dict[int, CineSeeds] | None = None) -> CineResult:
+    """Segment every phase of a short-axis stack from seeds on one phase.
+
+    Parameters
+    ----------
+    image : ImageVolume
+        ``(phases, slices, rows, columns)`` short-axis cine stack.
+    seeds : CineSeeds
+        LV (and RV) seed on one slice of one phase; optionally the slice range.
+    corrections : dict, optional
+        Phase → new seeds placed by the user on that phase; they replace the propagated
+        seeds from that phase on (through the rest of the cycle).
+
+    Returns
+    -------
+    CineResult
+        A ``(slices, rows, columns)`` uint8 label map for every phase.
+
+    Raises
+    ------
+    ImagingError
+        A seed outside the image or not in a blood pool.
+    """
+    arr = image.array
+    n_ph, nz, ny, nx = arr.shape
+    for s in [seeds, *(corrections or {}).values()]:
+        if not (0 <= s.phase < n_ph and 0 <= s.slice < nz and 0 <= s.lv[0] < ny
+                and 0 <= s.lv[1] < nx):
+            raise ImagingError(f"seed at phase {s.phase}, slice {s.slice}, pixel {s.lv} is "
+                               f"outside the {n_ph}-phase stack of {nz} × {ny} × {nx}")
+    px_mm = float(np.sqrt(image.spacing[1] * image.spacing[2]))
+    (lo, hi), per_slice, notes = _propose_slices(arr[seeds.phase], seeds, px_mm)
+    if seeds.slices is not None:
+        lo, hi = seeds.slices
+        notes.append(f"slices {lo}–{hi} as chosen")
+        for k in range(lo, hi + 1):
+            per_slice.setdefault(k, per_slice[min(per_slice, key=lambda q: abs(q - k))])
+    else:
+        notes.append(f"slices {lo}–{hi} proposed (LV pool with myocardium around it)")
+    corrections = dict(corrections or {})
+    labels = {}
+    cur = per_slice
+    for n in range(n_ph):
+        p = (seeds.phase + n) % n_ph
+        if p in corrections and n > 0:
+            c = corrections[p]
+            _, cur, more = _propose_slices(arr[p], CineSeeds(p, c.slice, c.lv, c.rv), px_mm)
+            cur = {k: cur.get(k, per_slice.get(k)) for k in range(lo, hi + 1)}
+            notes.append(f"phase {p}: seeds corrected; propagated from here")
+        out = np.zeros((nz, ny, nx), np.uint8)
+        cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
+                     out)
+        labels[p] = out
+    return CineResult(labels, (lo, hi), notes)
+
+
+def propose_seeds(image: ImageVolume, phase: int | None = None) -> CineSeeds:
+    """Seeds a user would accept: on the ED phase's middle slice, the LV is the roundest
+    bright region near the stack centre, the RV the largest bright region beside it.
+
+    Raises
+    ------
+    ImagingError
+        When no round bright region of LV size (5–100 cm²) is found.
+    """
+    from skimage.measure import label as cc_label
+    from skimage.measure import regionprops
+
+    p = image.ed_index if phase is None else phase
+    k = image.shape[0] // 2
+    px_mm = float(np.sqrt(image.spacing[1] * image.spacing[2]))
+    sm = ndimage.gaussian_filter(image.array[p, k].astype(np.float32), 1.0)
+    bright = sm > threshold_otsu(sm)
+    bright = ndimage.binary_opening(bright, disk(max(1, int(round(2.0 / px_mm)))))
+    regions = [r for r in regionprops(cc_label(bright))
+               if 500 <= r.area * px_mm ** 2 <= 10000]
+    if not regions:
+        raise ImagingError(f"no LV-sized bright region on slice {k} of phase {p}: place the "
+                           "seeds by hand")
+    centre = np.array(sm.shape) / 2.0
+
+    def score(r) -> float:
+        circ = 4 * np.pi * r.area / max(r.perimeter, 1.0) ** 2
+        off = np.linalg.norm(np.array(r.centroid) - centre) * px_mm
+        return circ - off / 100.0
+
+    lv = max(regions, key=score)
+    near = [r for r in regions if r is not lv and np.linalg.norm(
+        np.array(r.centroid) - np.array(lv.centroid)) * px_mm < 90.0]
+    lv_seed = tuple(float(v) for v in lv.centroid)
+    rv_seed = None
+    if near:
+        rv = max(near, key=lambda r: r.area)
+        mask = np.zeros(sm.shape, bool)
+        mask[tuple(rv.coords.T)] = True
+        d = ndimage.distance_transform_edt(mask)
+        rv_seed = tuple(float(v) for v in np.unravel_index(int(np.argmax(d)), d.shape))
+    return CineSeeds(p, k, lv_seed, rv_seed)
