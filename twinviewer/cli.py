@@ -120,7 +120,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from twinviewer.io.cli import run_report
+    from twinviewer.report.cli import run_report
 
     return run_report(args.file, args.output)
 

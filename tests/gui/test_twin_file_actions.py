@@ -234,7 +234,7 @@ def test_file_context_survives_derived_twins(env, tmp_path, monkeypatch):
 
 def test_export_aborts_when_the_twin_changes_during_simulation(env, tmp_path, qtbot,
                                                                monkeypatch):
-    from twinviewer.io import report
+    from twinviewer.report import pdf as report
     from twinviewer.twins import simulate_twin
 
     state, window, messages, twin = env

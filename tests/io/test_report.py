@@ -10,7 +10,7 @@ import pytest
 
 import twinviewer
 from twinviewer.io import load_twin, save_twin
-from twinviewer.io.report import write_report
+from twinviewer.report.pdf import write_report
 from twinviewer.twins import simulate_twin
 
 

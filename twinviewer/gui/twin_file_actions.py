@@ -289,7 +289,7 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
     scenarios = dict(state.session.scenario_results or {})  # as shown when asked
 
     def write(results) -> None:
-        from twinviewer.io.report import write_report
+        from twinviewer.report.pdf import write_report
 
         if state.session.twin is not twin:
             _message(state, "error", f"Report not written to {path.name}: another twin was "

@@ -32,7 +32,7 @@ from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.privacy import redact
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
 
-log = logging.getLogger("twinviewer.io.report")
+log = logging.getLogger("twinviewer.report")
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 TOP, BOTTOM, LEFT, RIGHT = 0.925, 0.07, 0.07, 0.93
