@@ -196,6 +196,17 @@ def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
 
 # -- sections ------------------------------------------------------------------------------
 
+def _calibration_text(doc: TwinDocument) -> str:
+    """The latest calibration recorded in the audit trail, in one line."""
+    for e in reversed(doc.audit.entries):
+        if e.action == "calibration":
+            d = e.details
+            names = ", ".join(d.get("calibrated", [])) or "no parameter"
+            return (f"{d.get('method', '?')}, {d.get('members', '?')} members, to "
+                    f"{len(d.get('measurements', []))} measurement(s); calibrated {names}")
+    return "none (prior ensemble)"
+
+
 def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
     t = doc.twin
     p.new_page("Twin report")
@@ -204,6 +215,8 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
             ["Parameter ensemble", f"{t.ensemble.shape[0]} members, {t.ensemble_kind}"],
             ["Visits", ", ".join(f"day {v.day}" for v in t.visits) or "none"],
             ["Scenarios", ", ".join(s.name for s in t.scenarios) or "none"],
+            ["Calibration", _calibration_text(doc)],
+            ["Stored results", ", ".join(doc.results) or "none"],
             ["File", f"schema {doc.schema_version}, written by TwinViewer "
                      f"{doc.app_version or '?'}"],
             ["Audit trail", doc.chain.message if doc.chain else "not verified"],
