@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.gui.state import Job, TwinState
-from twinviewer.io import audit_log
-from twinviewer.personalize import CalibrationResult, calibrate, updated_twin
+from twinviewer.personalize import CalibrationResult, calibrate
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import simulate_twin
 
@@ -187,13 +186,8 @@ class CalibrationPanel(QWidget):
             return
         self.result = result
         self.show_result(result)
-        new = updated_twin(twin, result)
-        audit_log(new).record(new, "calibration", {
-            "method": result.method, "members": int(result.ensemble.shape[0]),
-            "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated)})
+        new = self.state.session.apply_calibration(result)  # summary kept in the audit trail
         self._own_twin = new
-        self.state.session.set_twin(new)
         warm = result.results.final_state
         self.state.run_job("Simulate calibrated twin",
                            lambda p, c: simulate_twin(new, warm_start=warm, progress=p, cancel=c),

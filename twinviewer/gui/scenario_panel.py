@@ -149,8 +149,7 @@ class ScenarioPanel(QWidget):
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.steps: list[InterventionStep] = []
-        self.scenarios: list[Scenario] = []
+        self.steps: list[InterventionStep] = []  # the scenario being built (not yet made)
         self.editors: dict[str, SettingEditor] = {}
         self.job = None
         self.table = None  # last ScenarioTable
@@ -176,6 +175,7 @@ class ScenarioPanel(QWidget):
         lay.addWidget(research)
 
         state.twinChanged.connect(self._on_twin)
+        state.scenariosChanged.connect(self._show_scenarios)
         state.resultsChanged.connect(lambda _r: self.refresh())
         state.scenarioResultsChanged.connect(lambda _r: self.refresh())
         state.jobProgress.connect(self._on_job_progress)
@@ -367,11 +367,27 @@ class ScenarioPanel(QWidget):
             label = QLabel(s.display)
             label.setToolTip(s.description)
             self.form.addRow(label, ed.widget)
+            self._watch(ed, s.name == iv.main_setting)
         self.about.setText(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence))
         self.about.setToolTip("\n".join(iv.assumptions))
         self.error_label.clear()
         self._setup_slider()
         self.schedule_live()
+
+    def _watch(self, ed: SettingEditor, main: bool) -> None:
+        """The live preview follows the form; the slider follows the main setting."""
+        w = ed.widget
+        sig = w.currentIndexChanged if isinstance(w, QComboBox) else w.valueChanged
+
+        def changed(*_a) -> None:
+            if main:
+                self.slider.blockSignals(True)
+                self.set_slider_value(ed.value())
+                self.slider.blockSignals(False)
+                self._update_slider_label()
+            self.schedule_live()
+
+        sig.connect(changed)
 
     def set_setting(self, name: str, value: float) -> None:
         self.editors[name].set_value(value)
@@ -412,33 +428,41 @@ class ScenarioPanel(QWidget):
         self.steps = []
         self.steps_list.clear()
 
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """The twin's scenario definitions (owned by the document, saved with the twin)."""
+        return self.state.session.scenarios
+
     def add_scenario(self) -> bool:
+        if self.state.twin is None:
+            self._show_error("open a twin first")
+            return False
         if not self.steps and not self.add_step():
             return False
         name = self.name_edit.text().strip() or scenario_label(self.steps)
         if name == BASELINE or name in {s.name for s in self.scenarios}:
             self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
             return False
-        self.scenarios.append(Scenario(name, tuple(self.steps)))
-        self.scenario_list.addItem(name)
+        self.state.session.add_scenario(Scenario(name, tuple(self.steps)))
         self.name_edit.clear()
         self.clear_steps()
         return True
 
     def remove_scenario(self) -> None:
         row = self.scenario_list.currentRow()
-        if row >= 0:
-            self.scenario_list.takeItem(row)
-            del self.scenarios[row]
+        if 0 <= row < len(self.scenarios):
+            self.state.session.remove_scenario(self.scenarios[row].name)
+
+    def _show_scenarios(self, scenarios) -> None:
+        self.scenario_list.clear()
+        for s in scenarios:
+            self.scenario_list.addItem(s.name)
 
     def _on_twin(self, twin) -> None:
-        self._predictor = None
-        self._predictor_twin = None
-        self.scenarios = list(twin.scenarios) if twin is not None else []
-        self.scenario_list.clear()
-        for s in self.scenarios:
-            self.scenario_list.addItem(s.name)
-        self.clear_steps()
+        if twin is not self._predictor_twin:
+            self._predictor = None
+            self._predictor_twin = None
+        self._show_scenarios(self.scenarios)
         self.refresh()
         self.schedule_live()
 
@@ -654,7 +678,9 @@ class ScenarioPanel(QWidget):
 
     def _update_slider_label(self) -> None:
         s = self.intervention.setting(self.intervention.main_setting)
-        self.slider_label.setText(f"{s.display}: {self.slider_value():g} {unit_text(s.unit)}")
+        ed = self.editors.get(s.name)
+        value = ed.value() if ed is not None else self.slider_value()
+        self.slider_label.setText(f"{s.display}: {value:g} {unit_text(s.unit)}")
 
     def slider_value(self) -> float:
         return float(self._slider_values[self.slider.value()])
@@ -672,11 +698,10 @@ class ScenarioPanel(QWidget):
         self._live_timer.start()
 
     def live_scenario(self) -> Scenario:
+        """What the form shows now: the selected intervention with the form's settings
+        (the slider writes into the form), alone — steps already added are not applied."""
         step = self.current_step()
-        step = InterventionStep(step.name, {**step.settings,
-                                            self.intervention.main_setting: self.slider_value()})
-        steps = (*self.steps, step)
-        return Scenario(scenario_label(steps), steps)
+        return Scenario(scenario_label([step]), (step,))
 
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""
