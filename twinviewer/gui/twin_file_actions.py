@@ -123,6 +123,14 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     return path
 
 
+def save_twin(window, state) -> Path | None:
+    """Save the open twin to its own file (encrypted as it was); ask for one if it has none."""
+    ctx = context(state)
+    if state.session.twin is not None and ctx.path is not None:
+        return save_twin_as(window, state, ctx.path)
+    return save_twin_as(window, state)
+
+
 def _load(window, path: Path, passphrase: str | None,
           loader=load_twin) -> tuple[TwinDocument, str | None]:
     """Load ``path`` (asking for the passphrase if it is encrypted and none was given).
