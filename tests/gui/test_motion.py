@@ -74,3 +74,12 @@ def test_two_phases_follow_the_model_lv_volume():
     assert phase_weights(_Anat(img), res, 0.0, (0, 1))[2] == pytest.approx(0.0)
     i, j, w = phase_weights(_Anat(img), res, 0.2, (0, 1))  # end-systole: smallest LV
     assert (i, j) == (0, 1) and w == pytest.approx(1.0, abs=0.02)
+
+
+def test_vertex_normals_point_outward_on_a_sphere():
+    from twinviewer.gui.motion import vertex_normals
+
+    s = _sphere(10.0, 16)
+    n = vertex_normals(s.points, s.faces)
+    radial = s.points / np.linalg.norm(s.points, axis=1, keepdims=True)
+    assert np.median(np.sum(n * radial, axis=1)) > 0.99

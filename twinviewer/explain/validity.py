@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.format import number
 from twinviewer.core.twin import Twin
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
@@ -83,8 +84,7 @@ def validity_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:

@@ -11,8 +11,6 @@ identifiability summary. The twin before calibration is never modified.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import number
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.personalize import CalibrationResult, calibrate
 from twinviewer.physiology import Cancelled
@@ -40,11 +39,7 @@ FIT_COLUMNS = ("Measurement", "Measured ± 1 SD (source)", "Twin median (5–95 
                "Note")
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.3g}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 class CalibrationPanel(QWidget):

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.gui.cine import CineBar
+from twinviewer.gui.demo_heart import DEMO_MEMBERS, DEMO_PRESET, DEMO_PSEUDONYM
 from twinviewer.gui.job_bar import JobBar
 from twinviewer.gui.log_panel import LogPanel, StateLogHandler
 from twinviewer.gui.settings_dialog import SettingsDialog, ViewerSettings
@@ -47,8 +48,7 @@ log = logging.getLogger("twinviewer.gui")
 MESH_SUFFIXES = (".vtp", ".vtk", ".stl", ".obj", ".ply")
 SEG_SUFFIXES = (".dcm", ".nii", ".nii.gz")
 MAX_RECENT = 8
-DEMO_PRESET = "healthy"
-DEMO_MEMBERS = 200
+
 #: Minimum sizes (px) that keep the views readable on a 1280×720 screen.
 MIN_PV = 300
 MIN_WIGGERS_H = 300
@@ -427,10 +427,10 @@ class MainWindow(QMainWindow):
 
         The anatomy and the ensemble are computed in parallel workers; the twin is shown
         when both have arrived (or without predictions if the simulation failed)."""
-        from twinviewer.gui.demo_heart import demo_anatomy
+        from twinviewer.gui.demo_heart import demo_anatomy, load_stored_results, store_results
         from twinviewer.twins import simulate_twin, twin_from_preset
 
-        twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym="virtual-heart")
+        twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
         pending: dict[str, object] = {}
         shown_at_start = self.state.twin
 
@@ -444,14 +444,31 @@ class MainWindow(QMainWindow):
                 self.show_twin(dataclasses.replace(twin0, anatomy=anatomy),
                                results=pending["results"], simulate=False)
 
-        self.state.run_job("Loading the demo heart", lambda p, c: demo_anatomy(p, c),
+        from twinviewer.gui.motion import prepare_motion
+
+        self.state.run_job("Loading the demo heart",
+                           lambda p, c: prepare_motion(demo_anatomy(p, c)),
                            lambda a: arrived("anatomy", a),
                            lambda e: (arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
+        stored = load_stored_results(twin0)
+        if stored is not None:  # predictions at once; the model compiles meanwhile
+            arrived("results", stored)
+            self.state.run_job("Preparing the model (first start after an update)",
+                               lambda p, c: simulate_twin(twin0, ensemble=False), lambda r: None,
+                               lambda e: None)
+            return
+
+        def simulated(results) -> None:
+            try:
+                store_results(twin0, results)
+            except OSError as exc:  # a read-only cache costs speed, not function
+                log.warning("could not store the demo predictions: %s", exc)
+            arrived("results", results)
+
         self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
                            lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
-                           lambda r: arrived("results", r),
-                           lambda e: arrived("results", None))
+                           simulated, lambda e: arrived("results", None))
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

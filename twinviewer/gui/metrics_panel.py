@@ -7,8 +7,6 @@ segmentation), each with its source.
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import interval, number
 from twinviewer.gui.state import TwinState
 from twinviewer.physiology import METRICS
 
@@ -31,18 +30,12 @@ HEADER_TIPS = ("Hover a metric for its name and definition",
                "with the prediction")
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.2f}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def format_prediction(med: float, lo: float, hi: float) -> str:
     """``'58 (52–63)'``; a dash when nothing is known."""
-    if not math.isfinite(med):
-        return "– (no periodic member)"
-    return f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})"
+    return interval(med, lo, hi)
 
 
 class MetricsPanel(QWidget):

@@ -115,6 +115,42 @@ def build_motion(meshes: dict, reference: int | None = None) -> PhaseMotion:
     return PhaseMotion(phases, np.stack(out), faces, False)
 
 
+def vertex_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted vertex normals (n, 3) of a triangle surface (numpy only)."""
+    p = np.asarray(points, dtype=float)
+    f = np.asarray(faces)
+    fn = np.cross(p[f[:, 1]] - p[f[:, 0]], p[f[:, 2]] - p[f[:, 0]])
+    n = np.zeros_like(p)
+    for k in range(3):
+        np.add.at(n, f[:, k], fn)
+    length = np.linalg.norm(n, axis=1, keepdims=True)
+    return n / np.where(length > 0, length, 1.0)
+
+
+def motion_of(anatomy, key: str, reference: int | None = None) -> PhaseMotion:
+    """The motion of structure ``key`` with its normals, computed once per anatomy.
+
+    Cached on the anatomy object, so a worker thread can prepare it before the view needs it
+    (see :func:`prepare_motion`)."""
+    cache = anatomy.__dict__.setdefault("_motion_cache", {})
+    hit = cache.get((key, reference))
+    if hit is None:
+        hit = build_motion(anatomy.structures[key].meshes, reference)
+        hit.normals = np.stack([vertex_normals(pts, hit.faces) for pts in hit.points])
+        cache[(key, reference)] = hit
+    return hit
+
+
+def prepare_motion(anatomy):
+    """Compute every multi-phase structure's motion (for a worker thread); returns anatomy."""
+    img = getattr(anatomy, "image", None)
+    ref = img.ed_index if img is not None else 0
+    for key, s in anatomy.structures.items():
+        if len(s.meshes) > 1:
+            motion_of(anatomy, key, ref if ref in s.meshes else min(s.meshes))
+    return anatomy
+
+
 def phase_weights(anatomy, results, fraction: float, phases: tuple[int, ...]
                   ) -> tuple[int, int, float]:
     """Which two phase slots to blend at ``fraction`` of the beat, and the weight of the 2nd.

@@ -11,8 +11,6 @@ released.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import interval, number, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
@@ -71,29 +70,15 @@ BASE_RGB = (90, 90, 90)
 SLIDER_STEPS = 200
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.2f}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> str:
     """``'5.2 (3.8–6.6)'``, or with signs for a difference: ``'+0.3 (+0.1 to +0.6)'``."""
-    if not math.isfinite(med):
-        return "– (no periodic member)"
-    if signed:
-        s = lambda x: ("+" if x > 0 else "") + _fmt(x)  # noqa: E731
-        return f"{s(med)} ({s(lo)} to {s(hi)})"
-    return f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})"
+    return interval(med, lo, hi, signed=signed)
 
 
-_UNIT_TEXT = {"cm^2": "cm²", "1": "", "ug/kg/min": "µg/kg/min"}
-
-
-def unit_text(unit: str) -> str:
-    """A unit as displayed (``cm^2`` → ``cm²``; the dimensionless ``1`` → nothing)."""
-    return _UNIT_TEXT.get(unit, unit)
+unit_text = unit
 
 
 def _decimals(s: Setting) -> int:

@@ -34,7 +34,7 @@ from vtkmodules.vtkCommonDataModel import vtkPlane
 
 from twinviewer.gui import cycle
 from twinviewer.gui.cardiac_frame import CardiacFrame, cardiac_frame
-from twinviewer.gui.motion import PhaseMotion, build_motion, phase_weights
+from twinviewer.gui.motion import PhaseMotion, motion_of, phase_weights
 from twinviewer.gui.state import TwinState
 
 OVERLAYS = {
@@ -237,14 +237,7 @@ class View3D(QWidget):
         from vtkmodules.util.numpy_support import vtk_to_numpy
 
         ref = self.ref_phase if self.ref_phase in meshes else min(meshes)
-        m = build_motion(meshes, reference=ref)
-        normals = []
-        for pts in m.points:
-            poly = pv.PolyData.from_regular_faces(pts, m.faces)
-            normals.append(np.asarray(poly.compute_normals(
-                point_normals=True, cell_normals=False, split_vertices=False,
-                consistent_normals=False, auto_orient_normals=False)["Normals"], float))
-        m.normals = np.stack(normals)
+        m = motion_of(self.anatomy, key, ref)
         live = pv.PolyData.from_regular_faces(m.points[m.phases.index(ref)].copy(), m.faces)
         live.point_data["uncertainty_mm"] = meshes[ref].uncertainty_mm
         live.point_data["overlay"] = np.zeros(live.n_points)

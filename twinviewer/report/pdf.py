@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import twinviewer
+from twinviewer.core.format import number
 from twinviewer.core.stats import central_interval
 from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.privacy import redact
@@ -160,13 +161,8 @@ def _hline(y: float):
 
 
 def _fmt(x: float) -> str:
-    if not np.isfinite(x):
-        return "—"
-    a = abs(x)
-    if a < 5e-4:  # below every metric's resolution in its clinical unit
-        return "0"
-    text = f"{x:.2g}" if a < 1 else f"{x:.3g}" if a < 100 else f"{x:.0f}"
-    return text.replace("-", "−")
+    """The app's number formatter (core/format.py), with a typographic minus for print."""
+    return number(x).replace("-", "−")
 
 
 def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
