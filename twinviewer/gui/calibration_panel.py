@@ -107,12 +107,38 @@ class CalibrationPanel(QWidget):
         lay.addWidget(self.note)
         state.twinChanged.connect(self._on_twin)
         self._on_twin(state.twin)
+        state.calibrationChanged.connect(self.show_stored)
+        self.show_stored(state.session.calibration)
 
     # -- running ----------------------------------------------------------------------------
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         if self.result is not None and twin is not self._own_twin:
             self.clear()
+
+    def show_stored(self, summary: dict | None) -> None:
+        """A reopened twin: its saved calibration's fit table and summary, without a re-run
+        (the summary is kept in the twin's audit trail, see ``Document.apply_calibration``)."""
+        if summary is None or self.result is not None:
+            return
+        from types import SimpleNamespace
+
+        from twinviewer.personalize.calibrate import FitRow
+
+        try:
+            rows = [FitRow(**f) for f in summary.get("fit", [])]
+        except TypeError:  # written by another version: show what we can
+            rows = []
+        self._fill_fit(SimpleNamespace(fit=rows))
+        ratio = summary.get("identifiability", {}).get("width_ratio", {})
+        learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
+        self.summary.setText(
+            f"<b>Saved calibration</b>: {summary.get('method', '?')}, "
+            f"{summary.get('n_members', '?')} posterior members; "
+            f"{summary.get('convergence', {}).get('message', '')}<br><b>Calibrated</b> "
+            f"(posterior/prior 90 % width): "
+            + (", ".join(f"{p} {ratio.get(p, 1.0):.2f}" for p in learnt) or "none")
+            + "<br><i>Calibrate again to see the interval plot.</i>")
 
     def clear(self) -> None:
         """Forget the result on show (another twin was opened)."""
