@@ -83,3 +83,12 @@ def test_vertex_normals_point_outward_on_a_sphere():
     n = vertex_normals(s.points, s.faces)
     radial = s.points / np.linalg.norm(s.points, axis=1, keepdims=True)
     assert np.median(np.sum(n * radial, axis=1)) > 0.99
+
+
+def test_independent_meshes_are_simplified_for_display_with_their_vertex_data():
+    a, b = _sphere(10.0, 40), _sphere(7.0, 30)
+    m = build_motion({0: a, 1: b}, max_faces=800)
+    assert m.faces.shape[0] <= 1000 and m.source_index is not None
+    assert m.vertex_data(np.arange(a.points.shape[0])).shape == (m.points.shape[1],)
+    exact = build_motion({0: a, 1: SurfaceMesh(a.points * 0.9, a.faces)}, max_faces=800)
+    assert exact.exact and exact.faces.shape == a.faces.shape  # 4D meshes never simplified

@@ -113,7 +113,8 @@ class CalibrationPanel(QWidget):
     # -- running ----------------------------------------------------------------------------
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
-        if self.result is not None and twin is not self._own_twin:
+        if self.result is not None and twin is not self._own_twin \
+                and not getattr(self, "_applying", False):
             self.clear()
 
     def show_stored(self, summary: dict | None) -> None:
@@ -207,7 +208,11 @@ class CalibrationPanel(QWidget):
             return
         self.result = result
         self.show_result(result)
-        new = self.state.session.apply_calibration(result)  # summary kept in the audit trail
+        self._applying = True  # the twin event below is our own result, not another twin
+        try:
+            new = self.state.session.apply_calibration(result)  # summary kept in the trail
+        finally:
+            self._applying = False
         self._own_twin = new
         warm = result.results.final_state
         self.state.run_job("Simulate calibrated twin",

@@ -39,6 +39,9 @@ class PhaseMotion:
         True if every phase had these faces (no correspondence approximation).
     normals : (K, n, 3) ndarray or None
         Vertex normals at each phase, if computed (the 3D view does).
+    source_index : (n,) ndarray or None
+        For a display surface simplified from the reference mesh: the reference vertex each
+        vertex takes per-vertex data from (uncertainty, wall thickness); None if unchanged.
     """
 
     phases: tuple[int, ...]
@@ -46,6 +49,12 @@ class PhaseMotion:
     faces: np.ndarray
     exact: bool
     normals: np.ndarray | None = None
+    source_index: np.ndarray | None = None
+
+    def vertex_data(self, values: np.ndarray) -> np.ndarray:
+        """Per-vertex data of the reference mesh, on this surface's vertices."""
+        v = np.asarray(values)
+        return v if self.source_index is None else v[self.source_index]
 
     def at(self, i: int, j: int, w: float, out: np.ndarray | None = None) -> np.ndarray:
         """Points between phase slots ``i`` and ``j`` (weight ``w`` toward ``j``), into ``out``.
@@ -82,7 +91,8 @@ def _smooth(displacement: np.ndarray, faces: np.ndarray, passes: int = 3) -> np.
     return d
 
 
-def build_motion(meshes: dict, reference: int | None = None) -> PhaseMotion:
+def build_motion(meshes: dict, reference: int | None = None, *,
+                 max_faces: int | None = None) -> PhaseMotion:
     """The motion of one structure from its per-phase meshes (phase → SurfaceMesh).
 
     Parameters
@@ -91,6 +101,10 @@ def build_motion(meshes: dict, reference: int | None = None) -> PhaseMotion:
         Phase index → mesh with ``points`` (n, 3) and ``faces`` (F, 3).
     reference : int, optional
         Phase whose triangulation is used (default: the lowest, end-diastole).
+    max_faces : int, optional
+        When the phases do not share faces (the correspondence is approximate anyway), the
+        reference surface is simplified to about this many triangles for display (software
+        OpenGL draws fewer triangles faster). Exact 4D meshes are never simplified.
     """
     phases = tuple(sorted(meshes))
     ref = phases[0] if reference is None or reference not in meshes else reference
@@ -104,6 +118,16 @@ def build_motion(meshes: dict, reference: int | None = None) -> PhaseMotion:
         return PhaseMotion(phases, pts, faces, True)
     from scipy.spatial import cKDTree
 
+    source_index = None
+    if max_faces is not None and faces.shape[0] > max_faces:
+        import pyvista as pv
+
+        simple = pv.PolyData.from_regular_faces(p0, faces).decimate_pro(
+            1.0 - max_faces / faces.shape[0], preserve_topology=True)
+        if simple.n_cells > 0 and simple.is_all_triangles:
+            _, source_index = cKDTree(p0).query(np.asarray(simple.points, dtype=float))
+            p0 = np.asarray(simple.points, dtype=float)
+            faces = np.asarray(simple.regular_faces)
     out = []
     for p in phases:
         if p == ref:
@@ -112,7 +136,12 @@ def build_motion(meshes: dict, reference: int | None = None) -> PhaseMotion:
         target = np.asarray(meshes[p].points, dtype=float)
         _, k = cKDTree(target).query(p0)
         out.append(p0 + _smooth(target[k] - p0, faces))
-    return PhaseMotion(phases, np.stack(out), faces, False)
+    return PhaseMotion(phases, np.stack(out), faces, False, source_index=source_index)
+
+
+#: Triangles per structure drawn for an approximately corresponded (independently meshed)
+#: moving surface; software OpenGL's cost grows with the triangle count.
+DISPLAY_MAX_FACES = 8000
 
 
 def vertex_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -135,7 +164,8 @@ def motion_of(anatomy, key: str, reference: int | None = None) -> PhaseMotion:
     cache = anatomy.__dict__.setdefault("_motion_cache", {})
     hit = cache.get((key, reference))
     if hit is None:
-        hit = build_motion(anatomy.structures[key].meshes, reference)
+        hit = build_motion(anatomy.structures[key].meshes, reference,
+                           max_faces=DISPLAY_MAX_FACES)
         hit.normals = np.stack([vertex_normals(pts, hit.faces) for pts in hit.points])
         cache[(key, reference)] = hit
     return hit

@@ -174,6 +174,7 @@ class View3D(QWidget):
             return
         self.anatomy = anatomy
         self.plotter.clear()
+        self.plotter.enable_lightkit()  # pyvista's clear() also removes the lights
         self.polys, self.actors = {}, {}
         self.motion, self.live, self._live_arrays = {}, {}, {}
         self._walls = None
@@ -239,7 +240,7 @@ class View3D(QWidget):
         ref = self.ref_phase if self.ref_phase in meshes else min(meshes)
         m = motion_of(self.anatomy, key, ref)
         live = pv.PolyData.from_regular_faces(m.points[m.phases.index(ref)].copy(), m.faces)
-        live.point_data["uncertainty_mm"] = meshes[ref].uncertainty_mm
+        live.point_data["uncertainty_mm"] = m.vertex_data(meshes[ref].uncertainty_mm)
         live.point_data["overlay"] = np.zeros(live.n_points)
         live.point_data["Normals"] = m.normals[m.phases.index(ref)].copy()
         live.point_data.active_normals_name = "Normals"
@@ -350,7 +351,9 @@ class View3D(QWidget):
             ok = cycle.ok_members(r)
             f = w.member_factor(r.series["p_LV"][ok, i], r.series["V_LV"][ok, i])
             q = float(np.nanpercentile(f, cycle.PERCENTILES[self.which]))
-            return q / w.thickness_mm
+            h = self.motion[key].vertex_data(w.thickness_mm) if key in self.motion \
+                else w.thickness_mm
+            return q / h
         return None
 
     def _apply_overlay(self) -> None:
