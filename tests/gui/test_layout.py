@@ -64,6 +64,8 @@ def test_a_panel_is_one_declarative_line(qtbot, tmp_path, monkeypatch, caplog):
     w = MainWindow(settings=qs, load_demo=False)
     qtbot.addWidget(w)
     assert w.steps[-1] == "Timeline"  # a new step after the workflow's own
+    w.show_step("Timeline")
+    assert "Log" in w.panels  # built when its step is first shown
     assert "no_such_module" in caplog.text  # a broken panel is reported and skipped
     w.close()
 

@@ -176,56 +176,44 @@ class MainWindow(QMainWindow):
         if "Wiggers diagram" in self.panels:
             self.panels["Wiggers diagram"].setMinimumSize(MIN_PV, MIN_WIGGERS_H)
 
-        # the step pages
+        # the step pages: the first is built now, the others when first shown (their
+        # panels import the calibration, what-if and explanation layers and start work)
         entries: list[tuple[str, str]] = []
-        made_by_step: dict[str, list[tuple[str, QWidget]]] = {}
         for entry in PANELS:
-            spec = entry[1] if isinstance(entry, tuple) else entry
-            made = self._make(spec)
-            if made is None:
+            if isinstance(entry, tuple):
+                entries.append(entry)
                 continue
-            klass, panel = made
-            step, _ = step_of(entry, klass)
-            entries.append((step, spec))
-            title = getattr(klass, "title", klass.__name__)
-            self.panels[title] = panel
-            made_by_step.setdefault(step, []).append((title, panel))
-        made_by_step.setdefault("Segment", []).insert(0, ("Structures", self.structures))
+            try:  # a bare "module:Class" names its step by a class attribute
+                mod, cls = entry.split(":")
+                klass = getattr(importlib.import_module(mod), cls)
+            except Exception as exc:  # noqa: BLE001 - a broken panel must not stop the app
+                log.exception("panel %s failed", entry)
+                self.state.error(f"panel {entry} could not be loaded: {exc}")
+                continue
+            entries.append(step_of(entry, klass))
         self.steps = ordered_steps(entries + [("Segment", "")])
+        self._step_specs: dict[str, list[str]] = {}
+        for step, spec in entries:
+            self._step_specs.setdefault(step, []).append(spec)
+        self._step_hints = STEP_HINTS
         self.step_list = QListWidget()
         self.step_list.setObjectName("steps")
         self.step_list.setMinimumWidth(120)
         self.step_list.setMaximumWidth(170)
         self.step_stack = QStackedWidget()
         self.step_stack.setMinimumWidth(MIN_STEP_W)
-        self.step_pages: dict[str, QWidget] = {}
+        self.step_pages: dict[str, QScrollArea] = {}
+        self._built_steps: set[str] = set()
         for n, step in enumerate(self.steps):
             item = QListWidgetItem(f"{n + 1}  {step}")
             item.setToolTip(STEP_HINTS.get(step, step))
             self.step_list.addItem(item)
-            page = QWidget()
-            lay = QVBoxLayout(page)
-            lay.setContentsMargins(4, 4, 4, 4)
-            head = QLabel(f"<b style='font-size: 13pt'>{step}</b><br>"
-                          f"<span style='color: #555'>{STEP_HINTS.get(step, '')}</span>")
-            head.setWordWrap(True)
-            lay.addWidget(head)
-            panels = made_by_step.get(step, [])
-            for title, panel in panels:
-                if len(panels) > 1:
-                    box = QGroupBox(title)
-                    QVBoxLayout(box).addWidget(panel)
-                    lay.addWidget(box, 1)
-                else:
-                    lay.addWidget(panel, 1)
-            if not panels:
-                lay.addWidget(QLabel("Nothing here yet."), 1)
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(page)
             self.step_pages[step] = scroll
             self.step_stack.addWidget(scroll)
+        self._build_step(self.steps[0])
         self.step_list.currentRowChanged.connect(self._on_step)
 
         centre = QSplitter(Qt.Orientation.Vertical)
@@ -259,8 +247,43 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.step_list.setCurrentRow(0)
 
+    def _build_step(self, step: str) -> None:
+        """Build a step's page: its title, hint and panels stacked at full height."""
+        if step in self._built_steps:
+            return
+        self._built_steps.add(step)
+        panels: list[tuple[str, QWidget]] = []
+        if step == "Segment":
+            panels.append(("Structures", self.structures))
+        for spec in self._step_specs.get(step, []):
+            made = self._make(spec)
+            if made is None:
+                continue
+            klass, panel = made
+            title = getattr(klass, "title", klass.__name__)
+            self.panels[title] = panel
+            panels.append((title, panel))
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(4, 4, 4, 4)
+        head = QLabel(f"<b style='font-size: 13pt'>{step}</b><br>"
+                      f"<span style='color: #555'>{self._step_hints.get(step, '')}</span>")
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        for title, panel in panels:
+            if len(panels) > 1:
+                box = QGroupBox(title)
+                QVBoxLayout(box).addWidget(panel)
+                lay.addWidget(box, 1)
+            else:
+                lay.addWidget(panel, 1)
+        if not panels:
+            lay.addWidget(QLabel("Nothing here yet."), 1)
+        self.step_pages[step].setWidget(page)
+
     def _on_step(self, row: int) -> None:
         if 0 <= row < len(self.steps):
+            self._build_step(self.steps[row])
             self.step_stack.setCurrentIndex(row)
             self.state.session.select("step", self.steps[row])
 

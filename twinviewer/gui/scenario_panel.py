@@ -715,7 +715,8 @@ class ScenarioPanel(QWidget):
             x = float(r.metrics[m][0])
             if m == "VAD_flow" and x == 0.0:
                 continue
-            parts.append(f"{m} {_fmt(x)} {METRIC_BY_NAME[m].unit}")
+            name = m if m.isalnum() else METRIC_BY_NAME[m].label  # LVEDP, "Aortic mean gradient"
+            parts.append(f"{name} {_fmt(x)} {unit_text(METRIC_BY_NAME[m].unit)}".rstrip())
         flags = []
         if r.metrics["LV_suction"][0] > 0.5:
             flags.append("LV suction")
