@@ -31,6 +31,9 @@ def human_details(details: dict) -> str:
     --------
     >>> human_details({"preset": "healthy", "measurements": ["SBP", "DBP"]})
     'preset healthy; measurements SBP, DBP'
+    >>> human_details({"name": "TAVI", "steps": [{"name": "tavi_sapien3",
+    ...                                           "settings": {"size": 26.0}}]})
+    'ran TAVI (tavi sapien3 size 26)'
     """
     def text(v) -> str:
         if isinstance(v, dict):
@@ -48,6 +51,9 @@ def human_details(details: dict) -> str:
         return str(v)
 
     parts = []
+    if "name" in details and "steps" in details:  # a scenario that was run
+        details = dict(details)
+        parts.append(f"ran {text({'name': details.pop('name'), 'steps': details.pop('steps')})}")
     for k, v in details.items():
         if k == "summary":  # the calibration's full summary: kept, not spelt out here
             parts.append("fit, identifiability and convergence kept with the twin")
