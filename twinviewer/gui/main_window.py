@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
         h = self.centre_split.height() or self.height()
         self.centre_split.setSizes([int(h * 0.62), int(h * 0.38)])
         ph = self.plots_split.height() or self.height()
-        self.plots_split.setSizes([ph // 2, ph - ph // 2])
+        self.plots_split.setSizes([int(ph * 0.45), ph - int(ph * 0.45)])  # Wiggers: 4 rows
 
     def maybe_save(self, doing: str) -> bool:
         """Ask to save unsaved work before ``doing`` (e.g. 'quitting'); False = cancelled."""

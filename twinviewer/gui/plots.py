@@ -86,7 +86,7 @@ def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
 def _research_label() -> QLabel:
     lab = QLabel(twinviewer.RESEARCH_USE)
     lab.setWordWrap(True)
-    lab.setStyleSheet("color: #8a5a00; font-size: 10px;")
+    lab.setStyleSheet("color: #8a5a00; font-size: 9px;")
     return lab
 
 
@@ -117,6 +117,7 @@ class PVLoopPanel(QWidget):
         self.glw = self.tabs.widget(0)
         self.status = QLabel("waiting for predictions…")
         self.status.setWordWrap(True)
+        self.status.setStyleSheet("font-size: 10px;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.tabs, 1)
@@ -234,6 +235,7 @@ class WiggersPanel(QWidget):
                                           f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV"))
         self.key = QLabel(key)
         self.key.setWordWrap(True)
+        self.key.setStyleSheet("font-size: 10px;")
         lay.addWidget(self.key)
         lay.addWidget(self.glw, 1)
         note = QLabel("Median, 90 % band; dashed: scenarios. *ECG: schematic, from model timing")

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -113,8 +112,10 @@ class View3D(QWidget):
         self.plotter.enable_lightkit()
 
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Colour by"))
+        bar.setSpacing(3)
         self.overlay_box = QComboBox()
+        self.overlay_box.setToolTip("Colour the heart by")
+        self.overlay_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for k, v in OVERLAYS.items():
             self.overlay_box.addItem(v, k)
         self.overlay_box.setCurrentIndex(list(OVERLAYS).index(self.overlay))
@@ -142,7 +143,7 @@ class View3D(QWidget):
         for k, (lab, tip) in VIEWS.items():
             b = QPushButton(lab)
             b.setToolTip(tip)
-            b.setMaximumWidth(56)
+            b.setMaximumWidth(44)
             b.setObjectName(f"view_{k}")
             b.clicked.connect(lambda _=False, k=k: self.set_view(k))
             bar.addWidget(b)
