@@ -25,7 +25,7 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Q
   --collect-all SALib --collect-all highdicom --collect-all pydicom \
   --collect-submodules numba --collect-submodules llvmlite \
   --collect-submodules pylibjpeg --collect-all libjpeg --collect-all openjpeg \
-  --collect-submodules scipy \
+  --collect-submodules scipy --collect-data scipy \
   --hidden-import PySide6.QtSvg \
   "$ROOT/packaging/twinviewer_entry.py"
 APP="$OUT/dist/twinviewer"
