@@ -54,6 +54,11 @@ def test_steps_show_one_panel_page_at_full_height(bare, qtbot):
     assert w.state.session.selection["step"] == "What-if"
     w.show_step("Report")
     assert "ReportPanel" in {type(p).__name__ for p in w.panels.values()}
+    for step in w.steps:  # every page builds (panels are made when first shown)
+        w.show_step(step)
+        assert w.step_pages[step].widget() is not None
+    assert {"Measurements", "Calibration", "What-if scenarios", "Explain",
+            "Audit trail"} <= set(w.panels)
 
 
 def test_a_panel_is_one_declarative_line(qtbot, tmp_path, monkeypatch, caplog):
