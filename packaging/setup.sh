@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up TwinViewer on a fresh Debian/Ubuntu machine: system libraries, a virtual
-# environment in .venv, and the package with its test tools.
+# environment in .venv, the package with its test tools, and the compiled model kernels
+# (numba caches them on disk, so the first start does not wait for them).
+# Safe to run again, and in either order with packaging/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-system-deps.sh
@@ -9,4 +11,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q -U pip
 .venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m twinviewer.warmup || echo "setup: kernels will compile at the first start"
 echo "TwinViewer is installed in $(pwd)/.venv"

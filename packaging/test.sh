@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # The test command: style, architecture contract, then the test suite under a virtual X server.
+# On a fresh machine (no .venv yet, or one without the test tools) it first runs setup.sh, so
+# it may be run before or after the start command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/ruff ] || [ ! -x .venv/bin/lint-imports ] || [ ! -x .venv/bin/python ] \
+    || ! .venv/bin/python -c "import twinviewer, pytest, pytestqt" >/dev/null 2>&1; then
+  echo "test.sh: setting up the environment first (packaging/setup.sh)"
+  bash packaging/setup.sh
+fi
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-xcb}"
 .venv/bin/ruff check .
 .venv/bin/lint-imports

@@ -29,3 +29,27 @@ def test_plain_numpy_engine_without_numba():
             "assert abs(r.metrics['LVEDV'][0] - 136.8) < 0.5, r.metrics['LVEDV']")
     env = {"TWINVIEWER_NUMBA": "0", "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env)
+
+
+def test_layers_contract_has_no_exceptions():
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = conf["tool"]["importlinter"]["contracts"]
+    layers = [c for c in contracts if c["type"] == "layers"]
+    assert layers, "a layers contract keeps each layer importing only downward"
+    order = [x.strip() for x in layers[0]["layers"]]
+    for upper, lower in (("twinviewer.report", "twinviewer.explain"),
+                         ("twinviewer.explain", "twinviewer.interventions | "
+                                                "twinviewer.personalize"),
+                         ("twinviewer.gui", "twinviewer.document")):
+        assert order.index(upper) < order.index(lower)
+    assert not any("ignore_imports" in c for c in contracts)
+    assert not (ROOT / "twinviewer" / "io" / "report.py").exists()
+
+
+def test_document_imports_without_qt():
+    code = ("import sys, twinviewer.document, twinviewer.report; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('PySide6', 'pyvistaqt', 'pyqtgraph')]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -6,6 +6,17 @@ import pytest
 from PySide6.QtCore import QSettings
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_prompts(monkeypatch):
+    """A test that does not answer the unsaved-changes prompt discards (never blocks).
+
+    Tests of the prompt itself patch ``QMessageBox.question`` with their own answer."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
 @pytest.fixture(scope="session")
 def gui_cache(tmp_path_factory: pytest.TempPathFactory):
     """The demo heart's image cache: the app's own (built on first use, ~10 s), or a

@@ -207,8 +207,9 @@ def test_opening_meshes_shows_them_and_predicts(window, qtbot, tmp_path):
     window.open_meshes([tmp_path / "lv_blood.vtp", tmp_path / "rv_blood.vtp"])
     qtbot.waitUntil(lambda: window.view3d.anatomy is not None and
                     set(window.view3d.actors) == {"lv_blood", "rv_blood"}, timeout=10_000)
-    assert window.state.results is None  # cleared: predictions belong to the new twin
+    # the same twin with new anatomy: its parameters, hence its predictions, still hold
     qtbot.waitUntil(lambda: window.state.results is not None, timeout=60_000)
+    assert window.state.session.dirty  # the user changed the twin's anatomy
     assert "no image" in window.slices.info.text()
     assert window.view3d.screenshot().std() > 10
 

@@ -6,7 +6,8 @@ import json
 
 from tests.io.test_twinfile import rewrite
 from twinviewer.io import save_twin, twin_bytes
-from twinviewer.io.cli import run_info, run_report
+from twinviewer.io.cli import run_info
+from twinviewer.report.cli import run_report
 
 
 def test_info_prints_summary_and_verifies(twin, tmp_path, capsys):
@@ -51,9 +52,9 @@ def test_report_and_encrypted_info(twin, tmp_path, capsys, monkeypatch):
 
 def test_headless_report_adds_no_audit_entry(twin, tmp_path, monkeypatch):
     """The report command does not modify the twin, so it records nothing in its trail."""
-    import twinviewer.io.cli as cli
-    import twinviewer.io.report as report
+    import twinviewer.report.cli as cli
     from twinviewer.io import audit_log
+    from twinviewer.report import ReportInfo
 
     path = save_twin(tmp_path / "a.twin", twin)
     before = path.read_bytes()
@@ -65,8 +66,7 @@ def test_headless_report_adds_no_audit_entry(twin, tmp_path, monkeypatch):
 
     load.__wrapped__ = cli.load_twin
     monkeypatch.setattr(cli, "load_twin", load)
-    monkeypatch.setattr(report, "write_report",
-                        lambda doc, out: report.ReportInfo(out, 3))
+    monkeypatch.setattr(cli, "write_report", lambda doc, out: ReportInfo(out, 3))
     assert run_report(path, tmp_path / "r.pdf") == 0
     (doc,) = loaded
     assert [e.action for e in audit_log(doc.twin).entries] == \

@@ -16,8 +16,8 @@ from twinviewer.io.autosave import Autosaver
 from twinviewer.io.cli import run_info
 from twinviewer.io.logs import configure_logging
 from twinviewer.io.privacy import register_identifiers
-from twinviewer.io.report import write_report
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER
+from twinviewer.report.pdf import write_report
 from twinviewer.twins import twin_from_preset
 
 

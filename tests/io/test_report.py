@@ -10,7 +10,7 @@ import pytest
 
 import twinviewer
 from twinviewer.io import load_twin, save_twin
-from twinviewer.io.report import write_report
+from twinviewer.report.pdf import write_report
 from twinviewer.twins import simulate_twin
 
 
@@ -51,7 +51,9 @@ def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
                     "Audit trail", "Where I disagree" if doc.audit.notes() else "Audit"):
         assert section in text, section
     med, lo, hi = results.summary("LVEF")
-    assert f"{med:.3g} ({lo:.3g}–{hi:.3g})" in " ".join(info.text)
+    from twinviewer.core.format import number  # the app's one number formatter
+
+    assert f"{number(med)} ({number(lo)}–{number(hi)})" in " ".join(info.text)
     assert "Change (paired)" in text and "LV ejection fraction" in text
     # page 2 renders, and its upper half (the 3D snapshots) is coloured, not blank
     if shutil.which("pdftoppm") is None:

@@ -9,6 +9,7 @@ progress bar and a per-item callback as results arrive.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -140,3 +141,14 @@ def sobol_mapper(client, *, progress: bool = False, label: str = "sobol") -> Cal
                         evaluate=evaluate, outputs=list(outputs))
 
     return mapper
+
+
+@contextlib.contextmanager
+def sobol_mapper_context(scheduler: str | None = None, *, workers: int | None = None,
+                         progress: bool = True):
+    """A Sobol mapper on a Dask client (local cluster, or ``scheduler``), closed on exit.
+
+    Used by ``twinviewer explain --sobol N --distributed``.
+    """
+    with dask_client(scheduler, workers=workers) as client:
+        yield sobol_mapper(client, progress=progress)

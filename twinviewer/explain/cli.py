@@ -52,12 +52,12 @@ def _sobol(args, twin, metric: str, names, n: int, method: str, threshold: float
     if not distributed:
         return model_sobol(model, twin.params, list(names), [metric], progress=progress,
                            **common)
-    from twinviewer.cohort.cluster import dask_client, sobol_mapper
-
-    with dask_client(getattr(args, "scheduler", None),
-                     workers=getattr(args, "workers", None)) as client:
-        return model_sobol(model, twin.params, list(names), [metric],
-                           mapper=sobol_mapper(client, progress=not args.json), **common)
+    # The Dask glue lives in twinviewer.cohort (a layer above): the `twinviewer` command hands
+    # it over as ``args.distributed_mapper``, a context manager yielding a mapper.
+    with args.distributed_mapper(getattr(args, "scheduler", None),
+                                 workers=getattr(args, "workers", None),
+                                 progress=not args.json) as mapper:
+        return model_sobol(model, twin.params, list(names), [metric], mapper=mapper, **common)
 
 
 def converged_share(res) -> float:

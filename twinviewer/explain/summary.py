@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from twinviewer.core.format import number
 from twinviewer.core.measurement import Measurement
 from twinviewer.explain.basis import ParameterBasis
 from twinviewer.explain.local import Elasticities
@@ -13,17 +14,7 @@ from twinviewer.explain.sobol import SobolIndices
 from twinviewer.explain.validity import ValidityWarning
 from twinviewer.physiology import METRIC_BY_NAME
 
-
-def fmt(x: float) -> str:
-    """A clinical number: no spurious digits (92, 5.2, 0.43)."""
-    if not np.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    if a >= 20:
-        return f"{x:.0f}"
-    if a >= 2:
-        return f"{x:.1f}"
-    return f"{x:.2g}"
+fmt = number  # the app's one number formatter (core/format.py)
 
 
 def prediction_text(metric: str, median: float, lo: float, hi: float) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.format import number
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
@@ -91,8 +92,7 @@ def validity_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def prior_of(twin: Twin, model: ModelSpec, name: str) -> tuple[Prior, str]:

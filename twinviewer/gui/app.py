@@ -187,6 +187,36 @@ def write_doc_screenshots(folder: str, width: int = 1600, height: int = 1000) ->
         v.set_view("reset")
         shot("overlay_boundary_uncertainty_envelope.png", "3d")
         v.set_envelope(False)
+        # the workflow: scenarios overlaid on the main plots, the report step
+        from twinviewer.core.twin import InterventionStep, Scenario
+
+        doc = w.state.session
+        for sc in (Scenario("TAVI 26 mm", (InterventionStep("tavi_sapien3", {"size": 26.0}),)),
+                   Scenario("beta-blocker 5 mg",
+                            (InterventionStep("beta_blocker", {"dose": 5.0}),))):
+            try:
+                doc.add_scenario(sc)
+            except ValueError:
+                continue
+        w.show_step("What-if")
+        if "What-if scenarios" in w.panels:
+            w.panels["What-if scenarios"].run_all()
+            t0 = time.perf_counter()
+            while w.state.jobs and time.perf_counter() - t0 < 300:
+                app.processEvents()
+                time.sleep(0.02)
+        v.set_overlay("pressure")
+        v.set_clipping(True, widget=False)
+        v.set_view("four_chamber")
+        w.state.session.set_time(0.18)
+        shot("workflow_whatif_scenarios_overlaid.png", None)
+        w.show_step("Report")
+        shot("workflow_report_step.png", None)
+        w.resize(1280, 720)
+        w._default_sizes()
+        w.show_step("Patient & images")
+        shot("main_window_1280x720.png", None)
+        doc.dirty = False  # screenshots only: nothing to save
         for title, name in (("PV loops", "plots_pv_loops.png"),
                             ("Wiggers diagram", "plots_wiggers.png"),
                             ("Metrics", "metrics_table.png")):

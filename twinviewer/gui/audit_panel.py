@@ -24,6 +24,44 @@ from twinviewer.io import audit_log
 COLUMNS = ("#", "Time (UTC)", "Action", "Details")
 
 
+def human_details(details: dict) -> str:
+    """An audit entry's details as a reader would write them (no Python dicts or lists).
+
+    Examples
+    --------
+    >>> human_details({"preset": "healthy", "measurements": ["SBP", "DBP"]})
+    'preset healthy; measurements SBP, DBP'
+    >>> human_details({"name": "TAVI", "steps": [{"name": "tavi_sapien3",
+    ...                                           "settings": {"size": 26.0}}]})
+    'ran TAVI (tavi sapien3 size 26)'
+    """
+    def text(v) -> str:
+        if isinstance(v, dict):
+            if "name" in v and "steps" in v:  # a scenario definition
+                steps = ", ".join(f"{s.get('name', '?').replace('_', ' ')} "
+                                  + " ".join(f"{k} {x:g}" for k, x in
+                                             s.get("settings", {}).items())
+                                  for s in v["steps"])
+                return f"{v['name']} ({steps.strip() or 'no step'})"
+            return ", ".join(f"{k.replace('_', ' ')} {text(x)}" for k, x in v.items())
+        if isinstance(v, list | tuple):
+            return ", ".join(text(x) for x in v) or "none"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    parts = []
+    if "name" in details and "steps" in details:  # a scenario that was run
+        details = dict(details)
+        parts.append(f"ran {text({'name': details.pop('name'), 'steps': details.pop('steps')})}")
+    for k, v in details.items():
+        if k == "summary":  # the calibration's full summary: kept, not spelt out here
+            parts.append("fit, identifiability and convergence kept with the twin")
+            continue
+        parts.append(f"{k.replace('_', ' ')} {text(v)}")
+    return "; ".join(parts)
+
+
 class AuditPanel(QWidget):
     """Shows the open twin's audit chain and lets the clinician add a note or conclusion."""
 
@@ -70,6 +108,7 @@ class AuditPanel(QWidget):
         lay.addWidget(research)
 
         state.twinChanged.connect(lambda _t: self.refresh())
+        state.auditChanged.connect(lambda _e: self.refresh())
         state.resultsChanged.connect(lambda _r: self.refresh())
         state.scenarioResultsChanged.connect(lambda _r: self.refresh())
         self.refresh()
@@ -91,7 +130,7 @@ class AuditPanel(QWidget):
         entries = log.entries
         self.table.setRowCount(len(entries))
         for row, e in enumerate(entries):
-            details = "; ".join(f"{k}: {v}" for k, v in e.details.items())
+            details = human_details(e.details)
             for col, text in enumerate((str(e.index), e.time[:19].replace("T", " "), e.action,
                                         details)):
                 item = QTableWidgetItem(text)
@@ -113,9 +152,9 @@ class AuditPanel(QWidget):
         if self.disagreement.text().strip() and not self.why.text().strip():
             self.state.session.message("warning", "Say why you disagree with the twin.")
             return
-        entry = audit_log(twin).add_note(twin, text, disagreement=self.disagreement.text(),
-                                         why=self.why.text(),
-                                         conclusion=self.conclusion.isChecked())
+        entry = self.state.session.add_note(text, disagreement=self.disagreement.text(),
+                                            why=self.why.text(),
+                                            conclusion=self.conclusion.isChecked())
         self.note.clear()
         self.disagreement.clear()
         self.why.clear()

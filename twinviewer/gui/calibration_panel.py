@@ -12,7 +12,6 @@ identifiability summary. The twin before calibration is never modified.
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -33,9 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import number
 from twinviewer.gui.state import Job, TwinState
-from twinviewer.io import audit_log
-from twinviewer.personalize import CalibrationResult, calibrate, choose_prior, updated_twin
+from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import simulate_twin
@@ -44,11 +43,7 @@ FIT_COLUMNS = ("Measurement", "Measured ± 1 SD (source)", "Twin median (5–95 
                "Note")
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.3g}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 class CalibrationPanel(QWidget):
@@ -133,12 +128,15 @@ class CalibrationPanel(QWidget):
         lay.addWidget(self.note)
         state.twinChanged.connect(self._on_twin)
         self._on_twin(state.twin)
+        state.calibrationChanged.connect(self.show_stored)
+        self.show_stored(state.session.calibration)
 
     # -- running ----------------------------------------------------------------------------
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         self._show_auto_prior(twin)
-        if self.result is not None and twin is not self._own_twin:
+        if self.result is not None and twin is not self._own_twin \
+                and not getattr(self, "_applying", False):
             self.clear()
 
     def _show_auto_prior(self, twin) -> None:
@@ -149,6 +147,30 @@ class CalibrationPanel(QWidget):
         choice = choose_prior(list(twin.measurements), preset_of(twin.origin))
         self.prior.setItemText(0, f"prior: auto ({choice.preset})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
+
+    def show_stored(self, summary: dict | None) -> None:
+        """A reopened twin: its saved calibration's fit table and summary, without a re-run
+        (the summary is kept in the twin's audit trail, see ``Document.apply_calibration``)."""
+        if summary is None or self.result is not None:
+            return
+        from types import SimpleNamespace
+
+        from twinviewer.personalize.calibrate import FitRow
+
+        try:
+            rows = [FitRow(**f) for f in summary.get("fit", [])]
+        except TypeError:  # written by another version: show what we can
+            rows = []
+        self._fill_fit(SimpleNamespace(fit=rows))
+        ratio = summary.get("identifiability", {}).get("width_ratio", {})
+        learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
+        self.summary.setText(
+            f"<b>Saved calibration</b>: {summary.get('method', '?')}, "
+            f"{summary.get('n_members', '?')} posterior members; "
+            f"{summary.get('convergence', {}).get('message', '')}<br><b>Calibrated</b> "
+            f"(posterior/prior 90 % width): "
+            + (", ".join(f"{p} {ratio.get(p, 1.0):.2f}" for p in learnt) or "none")
+            + "<br><i>Calibrate again to see the interval plot.</i>")
 
     def clear(self) -> None:
         """Forget the result on show (another twin was opened)."""
@@ -243,14 +265,12 @@ class CalibrationPanel(QWidget):
         self._apply(*pending, accepted=True)
 
     def _apply(self, twin, result: CalibrationResult, accepted: bool) -> None:
-        new = updated_twin(twin, result, accept_misfit=accepted)
-        audit_log(new).record(new, "calibration", {
-            "method": result.method, "members": int(result.ensemble.shape[0]),
-            "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated), "prior": result.prior_choice.describe(),
-            "misfits": result.misfits, "misfit_accepted": accepted})
+        self._applying = True  # the twin event below is our own result, not another twin
+        try:
+            new = self.state.session.apply_calibration(result, accept_misfit=accepted)
+        finally:
+            self._applying = False
         self._own_twin = new
-        self.state.session.set_twin(new)
         warm = result.results.final_state
         self.state.run_job("Simulate calibrated twin",
                            lambda p, c: simulate_twin(new, warm_start=warm, progress=p, cancel=c),

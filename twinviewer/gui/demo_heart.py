@@ -24,6 +24,10 @@ from twinviewer.core.measurement import Measurement
 
 MESH_DIR = Path(__file__).resolve().parents[2] / "meshes" / "demo_heart"
 _PHASE_INDEX = {"ED": 0, "ES": 1}
+#: The demo twin: preset, ensemble size and pseudonym (one place for the window and warm-up).
+DEMO_PRESET = "healthy"
+DEMO_MEMBERS = 200
+DEMO_PSEUDONYM = "virtual-heart"
 _CACHE_FORMAT = 1
 
 
@@ -166,3 +170,62 @@ def demo_anatomy(progress: Callable[[float, str], None] | None = None,
     anatomy.measurements = meas
     progress(1.0, "demo heart loaded")
     return anatomy
+
+
+# -- the demo twin's stored predictions ----------------------------------------------------
+
+def _results_path(twin, cache: Path | None = None) -> Path:
+    """Cache file of a twin's baseline results: keyed by app version, model equations and the
+    exact parameter ensemble (any change to either is a different file)."""
+    h = hashlib.sha256(f"{twinviewer.__version__}/{twin.model_name}/{twin.equation_hash}"
+                       .encode())
+    h.update(np.ascontiguousarray(twin.ensemble, dtype=np.float64).tobytes())
+    folder = Path(cache) if cache is not None else cache_dir()
+    return folder / f"demo_results_{h.hexdigest()[:16]}.npz"
+
+
+def store_results(twin, results, cache: Path | None = None) -> Path:
+    """Keep the demo twin's baseline results (npz, no pickle) so later starts show them at once.
+
+    Examples
+    --------
+    >>> # store_results(twin, simulate_twin(twin)); load_stored_results(twin)  # doctest: +SKIP
+    """
+    path = _results_path(twin, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {"params": results.params, "time": results.time,
+              "final_state": results.final_state, "status": results.status,
+              "beats": results.beats}
+    arrays.update({f"series__{k}": v for k, v in results.series.items()})
+    arrays.update({f"metrics__{k}": v for k, v in results.metrics.items()})
+    meta = {"model": results.model.name, "messages": list(results.messages)}
+    tmp = path.with_suffix(".part.npz")
+    np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+    tmp.replace(path)
+    return path
+
+
+def load_stored_results(twin, cache: Path | None = None):
+    """The twin's stored baseline results, or None (not stored, or unreadable)."""
+    from twinviewer.physiology import Results
+    from twinviewer.twins import model_of
+
+    path = _results_path(twin, cache)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            series = {k[8:]: z[k] for k in z.files if k.startswith("series__")}
+            metrics = {k[9:]: z[k] for k in z.files if k.startswith("metrics__")}
+            res = Results(model_of(twin), z["params"], z["time"], series, metrics,
+                          z["final_state"], z["status"], z["beats"], list(meta["messages"]))
+    except (OSError, ValueError, KeyError) as exc:
+        import logging
+
+        logging.getLogger("twinviewer.gui").warning("stored demo results unreadable: %s", exc)
+        return None
+    if res.params.shape != np.shape(twin.ensemble) or not np.array_equal(res.params,
+                                                                          twin.ensemble):
+        return None
+    return res

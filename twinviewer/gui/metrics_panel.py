@@ -7,8 +7,7 @@ segmentation), each with its source.
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import interval, number, unit
 from twinviewer.gui.state import TwinState
 from twinviewer.physiology import METRICS
 
@@ -31,18 +31,12 @@ HEADER_TIPS = ("Hover a metric for its name and definition",
                "with the prediction")
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.2f}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def format_prediction(med: float, lo: float, hi: float) -> str:
     """``'58 (52–63)'``; a dash when nothing is known."""
-    if not math.isfinite(med):
-        return "– (no periodic member)"
-    return f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})"
+    return interval(med, lo, hi)
 
 
 class MetricsPanel(QWidget):
@@ -93,13 +87,32 @@ class MetricsPanel(QWidget):
         unit = "" if m.unit == unit else f" {m.unit}"  # the Unit column holds the rest
         return f"{_fmt(m.value)} ± {_fmt(m.uncertainty)}{unit}", m.source or "unknown source"
 
+    def shown_metrics(self) -> list:
+        """The metrics that bear on this twin: device rows only when it has an LVAD."""
+        twin = self.state.twin
+        has_vad = False
+        if twin is not None:
+            from twinviewer.twins import model_of
+
+            try:
+                model = model_of(twin)
+                has_vad = "VAD.speed" in model.parameter_names and \
+                    float(np.max(np.asarray(twin.ensemble)[:, model.index("VAD.speed")])) > 0
+            except Exception:  # noqa: BLE001 - unknown model: show every row
+                has_vad = True
+        return [m for m in METRICS if m.group != "device" or has_vad]
+
     def refresh(self) -> None:
         r = self.state.results
         rows = []
         sources: list[str] = []
-        for m in METRICS:
+        self.metrics = self.shown_metrics()
+        for m in self.metrics:
             if r is None or m.name not in r.metrics:
                 pred = "waiting for predictions…" if r is None else "–"
+            elif m.unit == "1" and set(np.unique(r.metrics[m.name][r.ok])) <= {0.0, 1.0}:
+                share = float(np.mean(r.metrics[m.name][r.ok])) if r.ok.any() else float("nan")
+                pred = f"yes in {share:.0%} of members" if np.isfinite(share) else "–"
             else:
                 pred = format_prediction(*r.summary(m.name))
             measured, source = self._measured(m.name, m.unit)
@@ -107,7 +120,8 @@ class MetricsPanel(QWidget):
                 sources.append(source)
             if source:
                 measured += " " + "*" * (sources.index(source) + 1)
-            rows.append((m.name, pred, m.unit, measured,
+            shown = m.name if m.name.isalnum() else m.label  # LVEF, but "Forward stroke volume"
+            rows.append((shown, pred, unit(m.unit), measured,
                          f"{m.label}: {m.description}" if m.label else m.description))
         self.sources.setText("  ".join(f"{'*' * (i + 1)} measured by {s}"
                                        for i, s in enumerate(sources)))
@@ -125,7 +139,7 @@ class MetricsPanel(QWidget):
 
     def text_of(self, metric: str) -> tuple[str, str]:
         """(predicted, measured) cell texts of ``metric`` (for tests and reports)."""
-        for i, m in enumerate(METRICS):
+        for i, m in enumerate(self.metrics):
             if m.name == metric:
                 return self.table.item(i, 1).text(), self.table.item(i, 3).text()
         raise KeyError(metric)

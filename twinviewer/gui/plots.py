@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 import twinviewer
 from twinviewer.gui import cycle
@@ -27,6 +27,50 @@ LABELS = {"p_AO": "Aortic root", "p_LV": "LV", "p_LA": "LA", "p_RV": "RV", "V_LV
           "V_RV": "RV", "Q_MV": "Mitral", "Q_AV": "Aortic", "Q_TV": "Tricuspid",
           "Q_PV": "Pulmonary"}
 N_MEMBER_LOOPS = 40
+#: Colours of scenario overlays (median curves), in the order scenarios were run.
+SCENARIO_COLOURS = [(0, 150, 136), (233, 30, 99), (121, 85, 72), (63, 81, 181),
+                    (255, 152, 0), (96, 125, 139)]
+
+
+def scenario_medians(scenario_results) -> list[tuple[str, object, tuple[int, int, int]]]:
+    """``(name, results, colour)`` of each scenario to overlay (live previews excluded)."""
+    out = []
+    for n, (name, r) in enumerate((scenario_results or {}).items()):
+        if r is None or not hasattr(r, "series"):
+            continue
+        out.append((name, r, SCENARIO_COLOURS[n % len(SCENARIO_COLOURS)]))
+    return out
+
+
+def activation_trace(results, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A schematic ECG-like trace from the model's activation timing (not a recorded ECG).
+
+    The median member's heart rate and atrioventricular delay place a P wave at atrial
+    onset, the QRS complex at ventricular onset (t = 0, the model's R wave) and a T wave as
+    the LV relaxes (onset + contraction time, scaled to the heart rate as in the model).
+    Returns ``(t, trace)`` over one beat, or None if the model has no such timing.
+    """
+    model = getattr(results, "model", None)
+    names = getattr(model, "parameter_names", ())
+    if not {"HR", "LV.TC", "LV.TR"} <= set(names):
+        return None
+    ok = cycle.ok_members(results)
+    p = np.median(np.asarray(results.params)[ok], axis=0)
+    ix = {k: names.index(k) for k in names}
+    period = 60.0 / p[ix["HR"]]
+    scale = min(np.sqrt(period / 0.8), 0.9 * period / (p[ix["LV.TC"]] + p[ix["LV.TR"]]))
+    avd = p[ix["AVD"]] if "AVD" in ix else 0.16
+    t = np.linspace(0.0, period, n)
+
+    def wave(centre: float, width: float, height: float) -> np.ndarray:
+        d = (t - centre + period / 2) % period - period / 2  # cyclic
+        return height * np.exp(-0.5 * (d / width) ** 2)
+
+    trace = (wave(period - avd, 0.025, 0.15)             # P: atria depolarise
+             + wave(-0.02, 0.008, -0.12) + wave(0.0, 0.010, 1.0)  # Q, R
+             + wave(0.025, 0.010, -0.25)                  # S
+             + wave(p[ix["LV.TC"]] * scale + 0.35 * p[ix["LV.TR"]] * scale, 0.045, 0.3))  # T
+    return t, trace
 
 
 def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
@@ -42,7 +86,7 @@ def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
 def _research_label() -> QLabel:
     lab = QLabel(twinviewer.RESEARCH_USE)
     lab.setWordWrap(True)
-    lab.setStyleSheet("color: #8a5a00; font-size: 10px;")
+    lab.setStyleSheet("color: #8a5a00; font-size: 9px;")
     return lab
 
 
@@ -55,28 +99,40 @@ class PVLoopPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.results = None
-        self.glw = pg.GraphicsLayoutWidget()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
         self.plots: dict[str, pg.PlotItem] = {}
         self.markers: dict[str, pg.ScatterPlotItem] = {}
-        for col, side in enumerate(("LV", "RV")):
-            p = self.glw.addPlot(row=0, col=col, title=f"{side} pressure–volume loop")
+        self.scenario_results: dict = {}
+        for side in ("LV", "RV"):
+            glw = pg.GraphicsLayoutWidget()
+            p = glw.addPlot(row=0, col=0, title=f"{side} pressure–volume loop")
             p.setLabel("bottom", f"{side} volume (mL)")
             p.setLabel("left", f"{side} pressure (mmHg)")
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
             self.plots[side] = p
+            self.tabs.addTab(glw, side)
+        self.glw = self.tabs.widget(0)
         self.status = QLabel("waiting for predictions…")
         self.status.setWordWrap(True)
+        self.status.setStyleSheet("font-size: 10px;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.glw, 1)
+        lay.addWidget(self.tabs, 1)
         lay.addWidget(self.status)
         lay.addWidget(_research_label())
         state.resultsChanged.connect(self.set_results)
+        state.scenarioResultsChanged.connect(self.set_scenarios)
         state.timeChanged.connect(self.set_time)
         if state.results is not None:
             self.set_results(state.results)
+
+    def set_scenarios(self, scenario_results) -> None:
+        """Overlay each scenario's median loop (dashed, its own colour) on the baseline."""
+        self.scenario_results = dict(scenario_results or {})
+        self.set_results(self.results)
 
     def set_results(self, results) -> None:
         self.results = results
@@ -108,12 +164,21 @@ class PVLoopPanel(QWidget):
             p.plot(vlo, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine))
             p.plot(vhi, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine),
                    name="90 % band (5–95 %)")
+            for name, r, rgb_s in scenario_medians(self.scenario_results):
+                if f"V_{side}" in r.series:
+                    sv = cycle.band(r, f"V_{side}")[0]
+                    sp = cycle.band(r, f"p_{side}")[0]
+                    p.plot(np.r_[sv, sv[:1]], np.r_[sp, sp[:1]],
+                           pen=pg.mkPen(*rgb_s, width=2.5,
+                                        style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
             mk = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
             p.addItem(mk)
             self.markers[side] = mk
+        scen = scenario_medians(self.scenario_results)
+        key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
         self.status.setText(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
                             f"periodic members (of {results.n}) · shaded: 5–95 % of pressure "
-                            f"at each sample · dashed: 5–95 % of volume · dot: now")
+                            f"at each sample · dashed: 5–95 % of volume · dot: now" + key)
         self.set_time(self.state.time)
 
     def set_time(self, fraction: float) -> None:
@@ -136,22 +201,31 @@ class WiggersPanel(QWidget):
         self.state = state
         self.results = None
         self.period = 1.0
+        self.scenario_results: dict = {}
         self.glw = pg.GraphicsLayoutWidget()
-        self.p_press = self.glw.addPlot(row=0, col=0)
+        self.p_ecg = self.glw.addPlot(row=0, col=0)
+        self.p_ecg.setLabel("left", "ECG*")
+        self.p_ecg.hideAxis("bottom")
+        self.p_ecg.getAxis("left").setTicks([[]])
+        self.p_press = self.glw.addPlot(row=1, col=0)
         self.p_press.setLabel("left", "p (mmHg)")
-        self.p_vol = self.glw.addPlot(row=1, col=0)
-        self.p_vol.setLabel("left", "V (mL)")
-        self.p_flow = self.glw.addPlot(row=2, col=0)
+        self.p_vol = self.glw.addPlot(row=2, col=0)
+        self.p_vol.setLabel("left", "LV V (mL)")
+        self.p_flow = self.glw.addPlot(row=3, col=0)
         self.p_flow.setLabel("left", "Q (mL/s)")
         self.p_flow.setLabel("bottom", "Time in beat (s)")
         self.cursors: list[pg.InfiniteLine] = []
-        self.glw.ci.layout.setRowStretchFactor(0, 2)
-        for p in (self.p_press, self.p_vol, self.p_flow):
+        self.glw.ci.layout.setRowStretchFactor(0, 1)
+        self.glw.ci.layout.setRowStretchFactor(1, 3)
+        self.glw.ci.layout.setRowStretchFactor(2, 2)
+        self.glw.ci.layout.setRowStretchFactor(3, 2)
+        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
             if p is not self.p_press:
                 p.setXLink(self.p_press)
+        self.p_ecg.setMouseEnabled(x=False, y=False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         key = "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ {LABELS[n]}"
@@ -161,17 +235,29 @@ class WiggersPanel(QWidget):
                                           f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV"))
         self.key = QLabel(key)
         self.key.setWordWrap(True)
+        self.key.setStyleSheet("font-size: 10px;")
         lay.addWidget(self.key)
         lay.addWidget(self.glw, 1)
-        note = QLabel("Median with 90 % band (5–95 % of the ensemble at each sample); drag "
-                      "the black line to move in time.")
+        note = QLabel("Median, 90 % band; dashed: scenarios. *ECG: schematic, from model timing")
+        note.setToolTip("Median with 90 % band (5–95 % of the ensemble at each sample); dashed: "
+                        "the scenarios' medians; drag the black line to move in time. *The "
+                        "top trace is a schematic activation trace placed by the model's "
+                        "timing (P wave at atrial onset, QRS at ventricular onset, T wave as "
+                        "the LV relaxes), not a recorded ECG.")
         note.setWordWrap(True)
+        note.setStyleSheet("font-size: 10px;")
         lay.addWidget(note)
         lay.addWidget(_research_label())
         state.resultsChanged.connect(self.set_results)
+        state.scenarioResultsChanged.connect(self.set_scenarios)
         state.timeChanged.connect(self.set_time)
         if state.results is not None:
             self.set_results(state.results)
+
+    def set_scenarios(self, scenario_results) -> None:
+        """Overlay each scenario's median aortic and LV pressure, LV volume (dashed)."""
+        self.scenario_results = dict(scenario_results or {})
+        self.set_results(self.results)
 
     def _series(self, plot, names, t) -> None:
         for name in names:
@@ -184,17 +270,27 @@ class WiggersPanel(QWidget):
     def set_results(self, results) -> None:
         self.results = results
         self.cursors = []
-        for p in (self.p_press, self.p_vol, self.p_flow):
+        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
             p.clear()
         if results is None:
             return
         self.period = cycle.beat_period_s(results)
         n = results.time.shape[1]
         t = np.linspace(0.0, self.period, n)
+        ecg = activation_trace(results, 4 * n)
+        if ecg is not None:
+            self.p_ecg.plot(*ecg, pen=pg.mkPen(20, 120, 40, width=1.5))
         self._series(self.p_press, ("p_AO", "p_LV", "p_LA"), t)
         self._series(self.p_vol, ("V_LV",), t)
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
-        for p in (self.p_press, self.p_vol, self.p_flow):
+        dash = pg.QtCore.Qt.PenStyle.DashLine
+        for _name, r, rgb in scenario_medians(self.scenario_results):
+            ts = np.linspace(0.0, cycle.beat_period_s(r), r.time.shape[1])
+            for plot, sig in ((self.p_press, "p_AO"), (self.p_press, "p_LV"),
+                              (self.p_vol, "V_LV")):
+                if sig in r.series:
+                    plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
+        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
             line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
                                    hoverPen=pg.mkPen((200, 0, 0), width=3))
             line.sigPositionChanged.connect(self._on_drag)

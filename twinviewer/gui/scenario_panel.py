@@ -11,8 +11,6 @@ released.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import interval, number, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
@@ -71,29 +70,15 @@ BASE_RGB = (90, 90, 90)
 SLIDER_STEPS = 200
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "–"
-    a = abs(x)
-    return f"{x:.0f}" if a >= 100 else f"{x:.1f}" if a >= 1 else f"{x:.2f}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> str:
     """``'5.2 (3.8–6.6)'``, or with signs for a difference: ``'+0.3 (+0.1 to +0.6)'``."""
-    if not math.isfinite(med):
-        return "– (no periodic member)"
-    if signed:
-        s = lambda x: ("+" if x > 0 else "") + _fmt(x)  # noqa: E731
-        return f"{s(med)} ({s(lo)} to {s(hi)})"
-    return f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})"
+    return interval(med, lo, hi, signed=signed)
 
 
-_UNIT_TEXT = {"cm^2": "cm²", "1": "", "ug/kg/min": "µg/kg/min"}
-
-
-def unit_text(unit: str) -> str:
-    """A unit as displayed (``cm^2`` → ``cm²``; the dimensionless ``1`` → nothing)."""
-    return _UNIT_TEXT.get(unit, unit)
+unit_text = unit
 
 
 def _decimals(s: Setting) -> int:
@@ -149,8 +134,7 @@ class ScenarioPanel(QWidget):
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.steps: list[InterventionStep] = []
-        self.scenarios: list[Scenario] = []
+        self.steps: list[InterventionStep] = []  # the scenario being built (not yet made)
         self.editors: dict[str, SettingEditor] = {}
         self.job = None
         self.table = None  # last ScenarioTable
@@ -176,6 +160,7 @@ class ScenarioPanel(QWidget):
         lay.addWidget(research)
 
         state.twinChanged.connect(self._on_twin)
+        state.scenariosChanged.connect(self._show_scenarios)
         state.resultsChanged.connect(lambda _r: self.refresh())
         state.scenarioResultsChanged.connect(lambda _r: self.refresh())
         state.jobProgress.connect(self._on_job_progress)
@@ -367,11 +352,27 @@ class ScenarioPanel(QWidget):
             label = QLabel(s.display)
             label.setToolTip(s.description)
             self.form.addRow(label, ed.widget)
+            self._watch(ed, s.name == iv.main_setting)
         self.about.setText(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence))
         self.about.setToolTip("\n".join(iv.assumptions))
         self.error_label.clear()
         self._setup_slider()
         self.schedule_live()
+
+    def _watch(self, ed: SettingEditor, main: bool) -> None:
+        """The live preview follows the form; the slider follows the main setting."""
+        w = ed.widget
+        sig = w.currentIndexChanged if isinstance(w, QComboBox) else w.valueChanged
+
+        def changed(*_a) -> None:
+            if main:
+                self.slider.blockSignals(True)
+                self.set_slider_value(ed.value())
+                self.slider.blockSignals(False)
+                self._update_slider_label()
+            self.schedule_live()
+
+        sig.connect(changed)
 
     def set_setting(self, name: str, value: float) -> None:
         self.editors[name].set_value(value)
@@ -412,33 +413,41 @@ class ScenarioPanel(QWidget):
         self.steps = []
         self.steps_list.clear()
 
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """The twin's scenario definitions (owned by the document, saved with the twin)."""
+        return self.state.session.scenarios
+
     def add_scenario(self) -> bool:
+        if self.state.twin is None:
+            self._show_error("open a twin first")
+            return False
         if not self.steps and not self.add_step():
             return False
         name = self.name_edit.text().strip() or scenario_label(self.steps)
         if name == BASELINE or name in {s.name for s in self.scenarios}:
             self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
             return False
-        self.scenarios.append(Scenario(name, tuple(self.steps)))
-        self.scenario_list.addItem(name)
+        self.state.session.add_scenario(Scenario(name, tuple(self.steps)))
         self.name_edit.clear()
         self.clear_steps()
         return True
 
     def remove_scenario(self) -> None:
         row = self.scenario_list.currentRow()
-        if row >= 0:
-            self.scenario_list.takeItem(row)
-            del self.scenarios[row]
+        if 0 <= row < len(self.scenarios):
+            self.state.session.remove_scenario(self.scenarios[row].name)
+
+    def _show_scenarios(self, scenarios) -> None:
+        self.scenario_list.clear()
+        for s in scenarios:
+            self.scenario_list.addItem(s.name)
 
     def _on_twin(self, twin) -> None:
-        self._predictor = None
-        self._predictor_twin = None
-        self.scenarios = list(twin.scenarios) if twin is not None else []
-        self.scenario_list.clear()
-        for s in self.scenarios:
-            self.scenario_list.addItem(s.name)
-        self.clear_steps()
+        if twin is not self._predictor_twin:
+            self._predictor = None
+            self._predictor_twin = None
+        self._show_scenarios(self.scenarios)
         self.refresh()
         self.schedule_live()
 
@@ -654,7 +663,9 @@ class ScenarioPanel(QWidget):
 
     def _update_slider_label(self) -> None:
         s = self.intervention.setting(self.intervention.main_setting)
-        self.slider_label.setText(f"{s.display}: {self.slider_value():g} {unit_text(s.unit)}")
+        ed = self.editors.get(s.name)
+        value = ed.value() if ed is not None else self.slider_value()
+        self.slider_label.setText(f"{s.display}: {value:g} {unit_text(s.unit)}")
 
     def slider_value(self) -> float:
         return float(self._slider_values[self.slider.value()])
@@ -672,11 +683,10 @@ class ScenarioPanel(QWidget):
         self._live_timer.start()
 
     def live_scenario(self) -> Scenario:
+        """What the form shows now: the selected intervention with the form's settings
+        (the slider writes into the form), alone — steps already added are not applied."""
         step = self.current_step()
-        step = InterventionStep(step.name, {**step.settings,
-                                            self.intervention.main_setting: self.slider_value()})
-        steps = (*self.steps, step)
-        return Scenario(scenario_label(steps), steps)
+        return Scenario(scenario_label([step]), (step,))
 
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""
@@ -705,7 +715,8 @@ class ScenarioPanel(QWidget):
             x = float(r.metrics[m][0])
             if m == "VAD_flow" and x == 0.0:
                 continue
-            parts.append(f"{m} {_fmt(x)} {METRIC_BY_NAME[m].unit}")
+            name = m if m.isalnum() else METRIC_BY_NAME[m].label  # LVEDP, "Aortic mean gradient"
+            parts.append(f"{name} {_fmt(x)} {unit_text(METRIC_BY_NAME[m].unit)}".rstrip())
         flags = []
         if r.metrics["LV_suction"][0] > 0.5:
             flags.append("LV suction")

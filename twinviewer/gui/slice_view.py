@@ -37,6 +37,31 @@ WINDOW_PRESETS: dict[str, tuple[float, float] | None] = {
 PANES = {"axial": (0, 2, 1, True), "coronal": (1, 2, 0, False), "sagittal": (2, 1, 0, False)}
 
 
+_LETTERS = (("L", "R"), ("P", "A"), ("S", "I"))  # +x, +y, +z of DICOM patient space (LPS)
+
+
+def direction_letter(vector) -> str:
+    """The patient direction a vector in LPS points to, by its largest component.
+
+    Examples
+    --------
+    >>> direction_letter((0.1, -0.9, 0.2)), direction_letter((0, 0, 1))
+    ('A', 'S')
+    """
+    v = np.asarray(vector, dtype=float)
+    k = int(np.argmax(np.abs(v)))
+    return _LETTERS[k][0] if v[k] >= 0 else _LETTERS[k][1]
+
+
+def pane_letters(affine: np.ndarray, h: int, v: int, invert_y: bool) -> dict[str, str]:
+    """Letters at the left, right, top and bottom edges of a pane showing index axes ``h``
+    (to the right) and ``v`` (up, or down when ``invert_y``)."""
+    a = np.asarray(affine, dtype=float)[:3, :3]
+    right, down = direction_letter(a[:, h]), direction_letter(a[:, v] * (1 if invert_y else -1))
+    opp = {x: y for pair in _LETTERS for x, y in (pair, pair[::-1])}
+    return {"right": right, "left": opp[right], "bottom": down, "top": opp[down]}
+
+
 def auto_levels(a: np.ndarray) -> tuple[float, float]:
     lo, hi = np.percentile(a[:: max(1, a.size // 200_000)], [1, 99])
     return float(lo), float(hi if hi > lo else lo + 1)
@@ -93,6 +118,15 @@ class SlicePane(QWidget):
         self.box.addItem(self.vline)
         self.box.addItem(self.hline)
         self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.invert_y = invert
+        # orientation letters at the pane's edges (screen-fixed, not panned with the image)
+        self.letters: dict[str, pg.TextItem] = {}
+        for edge, anchor in (("left", (0, 0.5)), ("right", (1, 0.5)), ("top", (0.5, 0)),
+                             ("bottom", (0.5, 1))):
+            t = pg.TextItem("", color=(255, 220, 0), anchor=anchor)
+            t.setParentItem(self.box)
+            self.letters[edge] = t
+        self.box.sigResized.connect(lambda *_: self._place_letters())
         self.label = QLabel(name.capitalize())
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setMinimumWidth(40)
@@ -125,6 +159,21 @@ class SlicePane(QWidget):
         self.image.setImage(plane, levels=levels, autoLevels=False)
         self.image.setRect(QRectF(-0.5 * sh, -0.5 * sv, plane.shape[0] * sh,
                                   plane.shape[1] * sv))
+
+    def set_orientation(self, affine: np.ndarray | None) -> None:
+        """Show the patient direction (L/R, A/P, S/I) at each edge, from the image's affine."""
+        letters = pane_letters(affine, self.h, self.v, self.invert_y) if affine is not None \
+            else dict.fromkeys(self.letters, "")
+        for edge, t in self.letters.items():
+            t.setText(letters[edge])
+        self._place_letters()
+
+    def _place_letters(self) -> None:
+        r = self.box.rect()
+        pos = {"left": (r.left() + 2, r.center().y()), "right": (r.right() - 2, r.center().y()),
+               "top": (r.center().x(), r.top() + 1), "bottom": (r.center().x(), r.bottom() - 1)}
+        for edge, t in self.letters.items():
+            t.setPos(*pos[edge])
 
     def set_cursor(self, kji: np.ndarray) -> None:
         self.vline.setPos(kji[self.h] * self.spacing[self.h])
@@ -313,6 +362,7 @@ class SliceView(QWidget):
             rest = [a for a in (0, 1, 2) if a != p.axis]
             plane = np.transpose(plane, (rest.index(p.h), rest.index(p.v)))
             p.set_image(plane, img.spacing, self.levels)
+            p.set_orientation(img.affine)
             p.set_contours(self._contours(p, c))
             p.set_cursor(self.cursor)
             p.label.setText(f"{name.capitalize()} {c + 1}/{vol.shape[p.axis]}")

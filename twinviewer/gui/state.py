@@ -1,7 +1,8 @@
-"""The single Qt adapter over :class:`twinviewer.session.Session`, plus background jobs.
+"""The single Qt adapter over the :class:`twinviewer.document.Document`, plus background jobs.
 
-Panels connect to the signals of :class:`TwinState`; they mutate state through
-``state.session`` (``set_twin``, ``set_results``, ``set_time``...) and the signals follow.
+Panels connect to the signals of :class:`TwinState` and keep no state of their own; they
+change the document through ``state.session`` (``set_twin``, ``add_scenario``, ``add_note``,
+``set_time``...) and the signals follow. Each document event has one signal.
 Long work goes through :meth:`TwinState.run_job`, which runs a plain function
 ``fn(progress, is_cancelled)`` on a worker thread, shows a progress bar with a Cancel button in
 the main window's status bar, and delivers the result (or the error) back on the GUI thread.
@@ -18,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from twinviewer.session import Session
+from twinviewer.document import Document
 
 log = logging.getLogger("twinviewer.gui")
 
@@ -103,6 +104,9 @@ class TwinState(QObject):
         Fraction of the beat, 0..1.
     message(str, str)
         ``(level, text)`` with level ``'info'``, ``'warning'`` or ``'error'``.
+    scenariosChanged(object), calibrationChanged(object), fileChanged(object),
+    selectionChanged(str, object), auditChanged(object), dirtyChanged(bool)
+        The other document events (see :mod:`twinviewer.document`).
     jobStarted(object), jobProgress(object, float, str), jobFinished(object)
         A :class:`Job` handle; the status bar shows them.
     """
@@ -112,13 +116,19 @@ class TwinState(QObject):
     scenarioResultsChanged = Signal(object)
     timeChanged = Signal(float)
     message = Signal(str, str)
+    scenariosChanged = Signal(object)
+    calibrationChanged = Signal(object)
+    fileChanged = Signal(object)
+    selectionChanged = Signal(str, object)
+    auditChanged = Signal(object)
+    dirtyChanged = Signal(bool)
     jobStarted = Signal(object)
     jobProgress = Signal(object, float, str)
     jobFinished = Signal(object)
 
-    def __init__(self, session: Session | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, session: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session = session if session is not None else Session()
+        self.session = session if session is not None else Document()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._relay = _Relay(self)
@@ -133,9 +143,20 @@ class TwinState(QObject):
             self.session.subscribe("scenario_results", self.scenarioResultsChanged.emit),
             self.session.subscribe("time", self.timeChanged.emit),
             self.session.subscribe("message", lambda lt: self.message.emit(*lt)),
+            self.session.subscribe("scenarios", self.scenariosChanged.emit),
+            self.session.subscribe("calibration", self.calibrationChanged.emit),
+            self.session.subscribe("file", self.fileChanged.emit),
+            self.session.subscribe("selection", lambda kv: self.selectionChanged.emit(*kv)),
+            self.session.subscribe("audit", self.auditChanged.emit),
+            self.session.subscribe("dirty", self.dirtyChanged.emit),
         ]
 
     # -- convenience accessors -------------------------------------------------------------
+    @property
+    def document(self) -> Document:
+        """The document this adapter projects (also ``self.session``)."""
+        return self.session
+
     @property
     def twin(self):
         return self.session.twin

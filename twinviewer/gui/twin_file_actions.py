@@ -11,22 +11,25 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import weakref
+import os
+import subprocess
+import sys
+import tempfile
+import time
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from twinviewer.core.twin import Twin
+from twinviewer.document import FileContext
+from twinviewer.gui.state import JobCancelled
 from twinviewer.io import (
     ParameterInfo,
     TwinDocument,
     TwinFileError,
-    audit_log,
     load_twin,
     parameter_table,
     twin_bytes,
@@ -39,74 +42,9 @@ log = logging.getLogger("twinviewer.gui.files")
 FILTER = "TwinViewer twin (*.twin)"
 
 
-@dataclass
-class TwinFileContext:
-    """What the window remembers about the open twin's file."""
-
-    twin: Twin | None = None
-    path: Path | None = None
-    parameters: list[ParameterInfo] | None = None
-    identifiable: bool = False
-    passphrase: str | None = field(default=None, repr=False)
-    results_cache: dict = field(default_factory=dict)
-
-
-_CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _hashes(twin: Twin) -> list[str]:
-    return [e.hash for e in audit_log(twin).entries]
-
-
-def same_document(old: Twin | None, new: Twin | None) -> bool:
-    """Whether ``new`` is ``old`` edited (same file, passphrase and privacy choice).
-
-    A twin derived by "Apply to twin" or a calibration (``dataclasses.replace``) keeps the
-    pseudonym and carries its parent's audit trail (the same list, or a copy with new entries
-    appended). An empty trail proves nothing unless the list itself is shared.
-    """
-    if old is None or new is None:
-        return old is new
-    if new is old:
-        return True
-    if new.pseudonym != old.pseudonym:
-        return False
-    if new.audit is old.audit:
-        return True
-    before, after = _hashes(old), _hashes(new)
-    return bool(before) and after[:len(before)] == before
-
-
-def _same_parameters(old: Twin, new: Twin) -> bool:
-    def same(a, b) -> bool:
-        return np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)
-
-    return (old.ensemble_kind == new.ensemble_kind and same(old.params, new.params)
-            and same(old.ensemble, new.ensemble))
-
-
-def context(state) -> TwinFileContext:
-    """The file context of ``state``'s current twin.
-
-    It is kept across twins derived from the open one (see :func:`same_document`); only the
-    cached results are dropped when the parameters changed. Another twin gets a fresh context.
-    """
-    ctx = _CONTEXTS.get(state)
-    twin = state.session.twin
-    if ctx is not None and ctx.twin is not twin:
-        if same_document(ctx.twin, twin):
-            if not _same_parameters(ctx.twin, twin):
-                ctx.results_cache = {}
-            if (twin.model_name, twin.model_version) != (ctx.twin.model_name,
-                                                         ctx.twin.model_version):
-                ctx.parameters = None
-            ctx.twin = twin
-        else:
-            ctx = None
-    if ctx is None:
-        ctx = TwinFileContext(twin=twin)
-        _CONTEXTS[state] = ctx
-    return ctx
+def context(state) -> FileContext:
+    """The file context of ``state``'s open twin (owned by the document)."""
+    return state.session.file
 
 
 def _message(state, level: str, text: str) -> None:
@@ -119,11 +57,7 @@ def _table(state, twin: Twin) -> list[ParameterInfo]:
 
 
 def _results(state) -> dict[str, Any]:
-    out: dict[str, Any] = dict(context(state).results_cache)
-    if state.session.results is not None:
-        out["baseline"] = state.session.results
-    out.update(state.session.scenario_results or {})
-    return out
+    return state.session.results_to_save()
 
 
 def _default_name(twin: Twin, suffix: str) -> str:
@@ -176,21 +110,25 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         if passphrase is None:
             _message(state, "warning", "Not saved: the passphrases were empty or differed.")
             return None
-    if passphrase is None:
-        passphrase = ctx.passphrase  # an encrypted twin is never re-saved in plaintext
     try:
-        data = twin_bytes(twin, results=_results(state), parameters=_table(state, twin),
-                          keep_identifiers=ctx.identifiable, passphrase=passphrase)
-        atomic_write_bytes(path, data)
+        state.session.save(path, passphrase=passphrase)
     except (TwinFileError, OSError) as exc:
         _message(state, "error", f"Could not save the twin: {exc}")
         return None
-    ctx.path, ctx.passphrase = path, passphrase
     controller = getattr(state, "_autosave_controller", None)
     if controller is not None:
-        controller.mark_saved(data)
-    _message(state, "info", f"Twin saved to {path.name}" + (" (encrypted)" if passphrase else ""))
+        controller.mark_saved()
+    encrypted = context(state).passphrase is not None
+    _message(state, "info", f"Twin saved to {path.name}" + (" (encrypted)" if encrypted else ""))
     return path
+
+
+def save_twin(window, state) -> Path | None:
+    """Save the open twin to its own file (encrypted as it was); ask for one if it has none."""
+    ctx = context(state)
+    if state.session.twin is not None and ctx.path is not None:
+        return save_twin_as(window, state, ctx.path)
+    return save_twin_as(window, state)
 
 
 def _load(window, path: Path, passphrase: str | None,
@@ -238,11 +176,9 @@ def open_twin(window, state=None, path: str | Path | None = None, *,
     return doc
 
 
-def _show(state, doc: TwinDocument, path: Path | None, passphrase: str | None) -> None:
-    state.session.set_twin(doc.twin)
-    ctx = context(state)
-    ctx.path, ctx.parameters, ctx.identifiable = path, doc.parameters, doc.identifiable
-    ctx.passphrase, ctx.results_cache = passphrase, dict(doc.results)
+def _show(state, doc: TwinDocument, path: Path | None, passphrase: str | None, *,
+          dirty: bool = False) -> None:
+    state.session.open_loaded(doc, path, passphrase, dirty=dirty)
     name = path.name if path is not None else "the autosave"
     text = f"Opened {name}: {doc.chain.message}"
     if doc.schema_version < SCHEMA_VERSION:
@@ -255,23 +191,29 @@ def _show(state, doc: TwinDocument, path: Path | None, passphrase: str | None) -
 
 def current_document(state) -> TwinDocument:
     """A :class:`TwinDocument` of the open twin (for reports and tests)."""
-    twin = state.session.twin
-    if twin is None:
+    if state.session.twin is None:
         raise TwinFileError("there is no twin open")
-    ctx = context(state)
-    log_ = audit_log(twin)
-    return TwinDocument(twin, log_, _table(state, twin), dict(ctx.results_cache),
-                        ctx.identifiable, log_.verify_chain())
+    return state.session.twin_document()
+
+
+def report_command(twin_file: Path, output: Path) -> list[str]:
+    """The command line that writes the report of ``twin_file`` (installed or bundled)."""
+    if getattr(sys, "frozen", False):  # PyInstaller bundle: the executable is the CLI
+        return [sys.executable, "report", str(twin_file), "-o", str(output)]
+    return [sys.executable, "-m", "twinviewer.cli", "report", str(twin_file), "-o", str(output)]
 
 
 def export_report(window, state, path: str | Path | None = None) -> Path | None:
     """Export the PDF report of the open twin (asks for the file when ``path`` is None).
 
-    The current baseline and scenario results are used; without results the twin is
-    simulated first in the background. Rendering happens in the GUI thread (VTK's off-screen
-    context must not share a thread with nothing else in Qt), with a wait cursor.
+    The document as it stands is written to a private temporary .twin and the headless
+    ``twinviewer report`` runs on it in a separate process (VTK's off-screen rendering and
+    matplotlib stay out of the GUI process), from a worker thread with progress and Cancel,
+    so the interface never waits. The report therefore shows exactly what a saved file
+    would hold. Returns the PDF path the job will write (None if not started).
     """
-    twin = state.session.twin
+    session = state.session
+    twin = session.twin
     if twin is None:
         _message(state, "warning", "There is no twin to report on.")
         return None
@@ -281,43 +223,51 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
         if not path:
             return None
     path = Path(path)
+    passphrase = context(state).passphrase
     try:
-        doc = current_document(state)
-    except TwinFileError as exc:
+        data = session.to_bytes()
+    except (TwinFileError, OSError) as exc:
         _message(state, "error", f"Could not export the report: {exc}")
         return None
-    scenarios = dict(state.session.scenario_results or {})  # as shown when asked
 
-    def write(results) -> None:
-        from twinviewer.io.report import write_report
+    def work(progress, is_cancelled) -> tuple[int, str]:
+        env = dict(os.environ)
+        if passphrase is not None:
+            env["TWINVIEWER_PASSPHRASE"] = passphrase
+        with tempfile.TemporaryDirectory(prefix="twinviewer-report-") as tmp:
+            snapshot = Path(tmp) / "report.twin"
+            snapshot.write_bytes(data)
+            progress(0.1, "simulating and writing the pages")
+            proc = subprocess.Popen(report_command(snapshot, path), env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+            while proc.poll() is None:
+                if is_cancelled():
+                    proc.kill()
+                    proc.wait()
+                    raise JobCancelled("report cancelled")
+                time.sleep(0.1)
+            out, err = proc.communicate()
+        progress(1.0, "report written")
+        return proc.returncode, (out + err).strip()
 
-        if state.session.twin is not twin:
-            _message(state, "error", f"Report not written to {path.name}: another twin was "
-                                     f"opened (or the twin changed) while it was simulated; "
-                                     f"export it again.")
+    def done(outcome: tuple[int, str]) -> None:
+        code, text = outcome
+        notes = [ln[len("note: "):] for ln in text.splitlines() if ln.startswith("note: ")]
+        if code != 0 or not path.exists():
+            errors = [ln for ln in text.splitlines() if ln.startswith("error:")]
+            _message(state, "error", f"Could not export the report to {path.name}: "
+                     + (errors[-1][len("error: "):] if errors else text[-300:]))
             return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            info = write_report(doc, path, results=results, scenario_results=scenarios,
-                                simulate=False)
-        except (TwinFileError, OSError, ValueError) as exc:
-            _message(state, "error", f"Could not export the report: {exc}")
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        audit_log(twin).record(twin, "export", {"format": "pdf", "pages": info.pages})
-        for note in info.notes:
+        pages = next((int(w) for ln in text.splitlines() if ln.startswith("wrote ")
+                      for w in ln.replace("(", " ").split() if w.isdigit()), 0)
+        if session.twin is twin:
+            session.record("export", {"format": "pdf", "pages": pages})
+        for note in notes:
             _message(state, "warning", f"Report: {note}")
-        _message(state, "info", f"Report written to {path.name} ({info.pages} pages)")
+        _message(state, "info", f"Report written to {path.name} ({pages} pages)")
 
-    if state.session.results is not None:
-        write(state.session.results)
-    else:
-        from twinviewer.twins import simulate_twin
-
-        state.run_job("Simulating for the report",
-                      lambda progress, cancelled: simulate_twin(
-                          twin, progress=progress, cancel=cancelled), write)
+    state.run_job(f"Writing the report {path.name}", work, done)
     return path
 
 
@@ -349,9 +299,13 @@ class AutosaveController(QObject):
         return hashlib.sha256(data).hexdigest()
 
     def autosave_now(self) -> Path | None:
-        """Autosave if the twin changed since the last autosave or save; returns the path."""
+        """Autosave if the user changed the twin since the last autosave or save.
+
+        A twin nobody edited (the demo, a file just opened) is never autosaved, so recovery
+        is only ever offered for the user's own work. Returns the path written, or None.
+        """
         twin = self.state.session.twin
-        if twin is None:
+        if twin is None or not self.state.session.dirty:
             return None
         ctx = context(self.state)
         kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
@@ -429,5 +383,5 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     except TwinFileError as exc:
         _message(state, "error", f"Could not recover the autosave: {exc}")
         return False
-    _show(state, doc, None, passphrase)
+    _show(state, doc, None, passphrase, dirty=True)  # recovered work is not saved yet
     return True

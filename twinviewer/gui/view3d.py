@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -34,6 +33,7 @@ from vtkmodules.vtkCommonDataModel import vtkPlane
 
 from twinviewer.gui import cycle
 from twinviewer.gui.cardiac_frame import CardiacFrame, cardiac_frame
+from twinviewer.gui.motion import PhaseMotion, motion_of, phase_weights
 from twinviewer.gui.state import TwinState
 
 OVERLAYS = {
@@ -86,6 +86,12 @@ class View3D(QWidget):
         self.phase = 0
         self.frame: CardiacFrame | None = None
         self.polys: dict[str, dict[int, pv.PolyData]] = {}
+        # moving anatomy: one surface per structure whose points (and normals) are rewritten
+        # in place each frame, blended between phases
+        self.motion: dict[str, PhaseMotion] = {}
+        self.live: dict[str, pv.PolyData] = {}
+        self._live_arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.ref_phase = 0
         self.actors: dict[str, Any] = {}
         self.visible: dict[str, bool] = {}
         self.opacity: dict[str, float] = {}
@@ -106,8 +112,10 @@ class View3D(QWidget):
         self.plotter.enable_lightkit()
 
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Colour by"))
+        bar.setSpacing(3)
         self.overlay_box = QComboBox()
+        self.overlay_box.setToolTip("Colour the heart by")
+        self.overlay_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for k, v in OVERLAYS.items():
             self.overlay_box.addItem(v, k)
         self.overlay_box.setCurrentIndex(list(OVERLAYS).index(self.overlay))
@@ -135,7 +143,7 @@ class View3D(QWidget):
         for k, (lab, tip) in VIEWS.items():
             b = QPushButton(lab)
             b.setToolTip(tip)
-            b.setMaximumWidth(56)
+            b.setMaximumWidth(44)
             b.setObjectName(f"view_{k}")
             b.clicked.connect(lambda _=False, k=k: self.set_view(k))
             bar.addWidget(b)
@@ -167,7 +175,9 @@ class View3D(QWidget):
             return
         self.anatomy = anatomy
         self.plotter.clear()
+        self.plotter.enable_lightkit()  # pyvista's clear() also removes the lights
         self.polys, self.actors = {}, {}
+        self.motion, self.live, self._live_arrays = {}, {}, {}
         self._walls = None
         self._bar_key = None
         self._envelope_actors = []
@@ -178,10 +188,14 @@ class View3D(QWidget):
             self.structuresChanged.emit()
             return
         self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
+        img = anatomy.image
+        self.ref_phase = img.ed_index if img is not None else 0
         for key, s in anatomy.structures.items():
             if not s.meshes:
                 continue
             self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
+            if len(s.meshes) > 1:
+                self._make_live(key, s.meshes)
             self.colour.setdefault(key, tuple(s.color))
             self.visible.setdefault(key, True)
             self.opacity.setdefault(key, 1.0)
@@ -205,6 +219,8 @@ class View3D(QWidget):
                                              color="white", name="status")
         self._update_legend()
         self._compute_limits()
+        if self.motion:
+            self._move(self.state.time)
         self._apply_overlay()
         if self._clipping:
             self._clipping = False
@@ -213,8 +229,47 @@ class View3D(QWidget):
         self.structuresChanged.emit()
 
     def _poly(self, key: str, phase: int) -> pv.PolyData:
+        if key in self.live:
+            return self.live[key]
         by_phase = self.polys[key]
         return by_phase[phase] if phase in by_phase else by_phase[min(by_phase)]
+
+    def _make_live(self, key: str, meshes: dict) -> None:
+        """One moving surface for ``key``: positions and normals per phase, blended later."""
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+
+        ref = self.ref_phase if self.ref_phase in meshes else min(meshes)
+        m = motion_of(self.anatomy, key, ref)
+        live = pv.PolyData.from_regular_faces(m.points[m.phases.index(ref)].copy(), m.faces)
+        live.point_data["uncertainty_mm"] = m.vertex_data(meshes[ref].uncertainty_mm)
+        live.point_data["overlay"] = np.zeros(live.n_points)
+        live.point_data["Normals"] = m.normals[m.phases.index(ref)].copy()
+        live.point_data.active_normals_name = "Normals"
+        live.set_active_scalars("overlay")
+        self.motion[key], self.live[key] = m, live
+        self._live_arrays[key] = (vtk_to_numpy(live.GetPoints().GetData()),
+                                  vtk_to_numpy(live.GetPointData().GetArray("Normals")),
+                                  np.empty_like(m.normals[0]))
+
+    def _move(self, fraction: float) -> None:
+        """Put every moving surface where the beat is at ``fraction`` (in place)."""
+        weights: dict[tuple[int, ...], tuple[int, int, float]] = {}
+        for key, m in self.motion.items():
+            if m.phases not in weights:
+                weights[m.phases] = phase_weights(self.anatomy, self.results, fraction,
+                                                  m.phases)
+            i, j, w = weights[m.phases]
+            pts, nrm, tmp = self._live_arrays[key]
+            m.at(i, j, w, out=tmp)
+            pts[:] = tmp
+            a, b = m.normals[i], m.normals[j]
+            np.subtract(b, a, out=tmp)
+            tmp *= w
+            tmp += a
+            nrm[:] = tmp
+            live = self.live[key]
+            live.GetPoints().Modified()
+            live.GetPointData().GetArray("Normals").Modified()
 
     @property
     def walls(self) -> dict[int, cycle.WallGeometry]:
@@ -229,7 +284,10 @@ class View3D(QWidget):
         if "lv_myocardium" not in a.structures or "lv_blood" not in a.structures:
             return walls
         myo, cav = a.structures["lv_myocardium"].meshes, a.structures["lv_blood"].meshes
-        for p in myo:
+        # a moving wall keeps the reference phase's vertices: thickness measured there (the
+        # stress model scales it with the cavity volume through the beat)
+        phases = [self.ref_phase] if "lv_myocardium" in self.live else list(myo)
+        for p in phases:
             if p in cav:
                 walls[p] = cycle.wall_geometry(myo[p].points, myo[p].faces,
                                                cav[p].points, cav[p].faces)
@@ -287,13 +345,16 @@ class View3D(QWidget):
             return np.full(poly.n_points, v)
         if self.overlay == "volume" and vname in r.series and key != "lv_myocardium":
             return np.full(poly.n_points, cycle.percentile_at(r, vname, t, self.which))
-        if self.overlay == "stress" and key == "lv_myocardium" and self.phase in self.walls:
-            w = self.walls[self.phase]
+        wall_phase = self.ref_phase if key in self.live else self.phase
+        if self.overlay == "stress" and key == "lv_myocardium" and wall_phase in self.walls:
+            w = self.walls[wall_phase]
             i = cycle.sample_index(r, t)
             ok = cycle.ok_members(r)
             f = w.member_factor(r.series["p_LV"][ok, i], r.series["V_LV"][ok, i])
             q = float(np.nanpercentile(f, cycle.PERCENTILES[self.which]))
-            return q / w.thickness_mm
+            h = self.motion[key].vertex_data(w.thickness_mm) if key in self.motion \
+                else w.thickness_mm
+            return q / h
         return None
 
     def _apply_overlay(self) -> None:
@@ -403,6 +464,8 @@ class View3D(QWidget):
         if self.anatomy is None:
             return
         self.phase = cycle.image_phase_at(self.anatomy, self.results, fraction)
+        if self.motion:
+            self._move(fraction)
         self._apply_overlay()
         if self.envelope_box.isChecked():
             self._rebuild_envelope()

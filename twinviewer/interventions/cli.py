@@ -112,9 +112,11 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         scenarios = _scenarios(args)
         goal = Goal.parse(args.goal) if args.goal else None
         if getattr(args, "twin", None):  # a saved twin: its ensemble, results written back
-            from twinviewer.pipeline import run_whatif_file
-
-            return run_whatif_file(args, scenarios, metrics, goal)
+            runner = getattr(args, "twin_file_runner", None)
+            if runner is None:
+                raise InterventionError("a saved twin's what-ifs run through the "
+                                        "`twinviewer whatif` command")
+            return runner(args, scenarios, metrics, goal)
         from twinviewer.twins import model_of, twin_from_preset
 
         twin = twin_from_preset(args.preset, n=args.members, seed=args.seed)

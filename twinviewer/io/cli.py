@@ -1,6 +1,7 @@
-"""Headless commands on .twin files: ``twinviewer info FILE`` and ``twinviewer report FILE``.
+"""Headless command on .twin files: ``twinviewer info FILE`` (the report command lives in
+:mod:`twinviewer.report.cli`, a layer above).
 
-Both return a process exit code: 0 success, 1 the file loads but its audit trail does not
+It returns a process exit code: 0 success, 1 the file loads but its audit trail does not
 verify (``info``), 2 the file cannot be read or the report cannot be written. Messages go to
 stderr and never carry identifiers beyond what the file itself keeps.
 """
@@ -14,7 +15,6 @@ import sys
 from pathlib import Path
 
 from twinviewer.io import crypto
-from twinviewer.io.audit import model_identity
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import describe, load_twin
 
@@ -55,42 +55,4 @@ def run_info(path: Path | str) -> int:
     if not doc.chain.ok:
         print(f"error: {path.name}: {doc.chain.message}", file=sys.stderr)
         return 1
-    return 0
-
-
-def run_report(path: Path | str, output: Path | str | None = None) -> int:
-    """Write the PDF report of a .twin file (headless).
-
-    Parameters
-    ----------
-    path : Path or str
-        The .twin file.
-    output : Path or str, optional
-        The PDF; default ``<path without .twin>.pdf``.
-
-    Returns
-    -------
-    int
-        0 written, 2 the twin could not be read (or its audit chain is broken) or the PDF
-        could not be written.
-    """
-    from twinviewer.io.report import write_report
-
-    path = Path(path)
-    output = Path(output) if output is not None else path.with_suffix(".pdf")
-    try:
-        doc = load_twin(path, passphrase=_passphrase(path))
-        info = write_report(doc, output)
-    except TwinFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for note in info.notes:
-        print(f"note: {note}", file=sys.stderr)
-    # A headless report leaves the twin file untouched, so nothing goes into its audit
-    # trail (the GUI records an export in the trail of the twin it keeps open).
-    log.info("report written (%d pages) for model %s", info.pages, model_identity(doc.twin))
-    print(f"wrote {output} ({info.pages} pages)")
     return 0

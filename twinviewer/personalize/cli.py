@@ -61,9 +61,12 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
 
     out = out or sys.stdout
     if getattr(args, "twin", None):  # a saved twin: calibrated and written back
-        from twinviewer.pipeline import run_calibrate_file
-
-        return run_calibrate_file(args, out)
+        runner = getattr(args, "twin_file_runner", None)
+        if runner is None:
+            print("error: a saved twin is calibrated through the `twinviewer calibrate` "
+                  "command", file=sys.stderr)
+            return 2
+        return runner(args, out)
     try:
         ms = load_measurements(args.measurements)
         twin = twin_from_preset(args.preset, n=1)

@@ -27,13 +27,14 @@ from typing import Any
 import numpy as np
 
 import twinviewer
+from twinviewer.core.format import number
 from twinviewer.core.stats import central_interval
 from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
 
-log = logging.getLogger("twinviewer.io.report")
+log = logging.getLogger("twinviewer.report")
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 TOP, BOTTOM, LEFT, RIGHT = 0.925, 0.07, 0.07, 0.93
@@ -161,13 +162,8 @@ def _hline(y: float):
 
 
 def _fmt(x: float) -> str:
-    if not np.isfinite(x):
-        return "—"
-    a = abs(x)
-    if a < 5e-4:  # below every metric's resolution in its clinical unit
-        return "0"
-    text = f"{x:.2g}" if a < 1 else f"{x:.3g}" if a < 100 else f"{x:.0f}"
-    return text.replace("-", "−")
+    """The app's number formatter (core/format.py), with a typographic minus for print."""
+    return number(x).replace("-", "−")
 
 
 def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
@@ -197,6 +193,17 @@ def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
 
 # -- sections ------------------------------------------------------------------------------
 
+def _calibration_text(doc: TwinDocument) -> str:
+    """The latest calibration recorded in the audit trail, in one line."""
+    for e in reversed(doc.audit.entries):
+        if e.action == "calibration":
+            d = e.details
+            names = ", ".join(d.get("calibrated", [])) or "no parameter"
+            return (f"{d.get('method', '?')}, {d.get('members', '?')} members, to "
+                    f"{len(d.get('measurements', []))} measurement(s); calibrated {names}")
+    return "none (prior ensemble)"
+
+
 def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
     t = doc.twin
     p.new_page("Twin report")
@@ -205,6 +212,8 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
             ["Parameter ensemble", f"{t.ensemble.shape[0]} members, {t.ensemble_kind}"],
             ["Visits", ", ".join(f"day {v.day}" for v in t.visits) or "none"],
             ["Scenarios", ", ".join(s.name for s in t.scenarios) or "none"],
+            ["Calibration", _calibration_text(doc)],
+            ["Stored results", ", ".join(doc.results) or "none"],
             ["File", f"schema {doc.schema_version}, written by TwinViewer "
                      f"{doc.app_version or '?'}"],
             ["Audit trail", doc.chain.message if doc.chain else "not verified"],

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Build the desktop bundle: a PyInstaller one-folder app in build/bundle/dist/twinviewer with
+# the .desktop file and the icon beside the executable. Installs PyInstaller into the
+# environment if it is missing.
+#   bash packaging/build-bundle.sh            (uses .venv/bin/python, or $PYTHON)
+# Start it with build/bundle/dist/twinviewer/twinviewer; install the launcher with
+#   build/bundle/dist/twinviewer/install-desktop-entry.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+PY="${PYTHON:-.venv/bin/python}"
+[ -x "$PY" ] || bash packaging/setup.sh
+"$PY" -c "import PyInstaller" 2>/dev/null || "$PY" -m pip install -q 'pyinstaller>=6.5'
+OUT="$ROOT/build/bundle"
+export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Qt modules
+# The package's sources go in as data too: the model's equation hash and the generated
+# numba kernels read them (inspect.getsource), which a frozen import alone cannot provide.
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN --name twinviewer \
+  --distpath "$OUT/dist" --workpath "$OUT/work" --specpath "$OUT" \
+  --paths "$ROOT" \
+  --add-data "$ROOT/twinviewer:twinviewer" \
+  --add-data "$ROOT/meshes/demo_heart:meshes/demo_heart" \
+  --collect-all vtkmodules --collect-all pyvista --collect-all pyvistaqt \
+  --collect-data pyqtgraph --collect-submodules twinviewer --collect-data matplotlib \
+  --collect-all SALib --collect-all highdicom --collect-all pydicom \
+  --collect-submodules numba --collect-submodules llvmlite \
+  --collect-submodules pylibjpeg --collect-all libjpeg --collect-all openjpeg \
+  --collect-submodules scipy --collect-data scipy \
+  --hidden-import PySide6.QtSvg \
+  "$ROOT/packaging/twinviewer_entry.py"
+APP="$OUT/dist/twinviewer"
+cp packaging/twinviewer.desktop packaging/twinviewer.svg "$APP/"
+cat > "$APP/install-desktop-entry.sh" <<'SH'
+#!/usr/bin/env bash
+# Put TwinViewer in the desktop's application menu (current user only).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+mkdir -p ~/.local/share/applications ~/.local/share/icons/hicolor/scalable/apps
+cp "$HERE/twinviewer.svg" ~/.local/share/icons/hicolor/scalable/apps/twinviewer.svg
+sed "s|^Exec=.*|Exec=$HERE/twinviewer %f|" "$HERE/twinviewer.desktop" \
+  > ~/.local/share/applications/twinviewer.desktop
+echo "TwinViewer added to the application menu"
+SH
+chmod +x "$APP/install-desktop-entry.sh"
+du -sh "$APP" | awk '{print "bundle size: " $1}'
+echo "bundle: $APP/twinviewer"

@@ -1,0 +1,115 @@
+"""The workflow layout: steps, readable minimum sizes from 1280×720 to 1920×1080, the title,
+unsaved-changes prompts, and panels declared in one line."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from twinviewer.gui import panels
+from twinviewer.gui.main_window import MIN_PV, MIN_WIGGERS_H, MainWindow
+from twinviewer.twins import simulate_twin, twin_from_preset
+
+
+@pytest.fixture
+def bare(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=qs, load_demo=False)
+    qtbot.addWidget(w)
+    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
+    w.show_twin(twin, results=simulate_twin(twin))
+    yield w
+    w.state.session.dirty = False  # no prompt on teardown
+    w.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_views_keep_readable_sizes(bare, qtbot, size):
+    w = bare
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w._default_sizes()
+    qtbot.wait(50)
+    pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
+    assert pv.width() >= MIN_PV and pv.height() >= MIN_PV
+    assert pv.tabs.currentWidget().height() >= 200
+    assert wig.width() >= MIN_PV and wig.height() >= MIN_WIGGERS_H
+    assert w.view3d.width() >= 380 and w.view3d.height() >= 260
+    assert w.slices.height() >= 170
+    assert w.step_stack.width() >= 300
+    # nothing hangs off the window
+    for widget in (pv, wig, w.view3d, w.slices):
+        right = widget.mapTo(w, widget.rect().bottomRight())
+        assert right.x() <= w.width() and right.y() <= w.height()
+
+
+def test_steps_show_one_panel_page_at_full_height(bare, qtbot):
+    w = bare
+    assert w.steps[:7] == list(panels.STEPS)
+    w.show_step("What-if")
+    assert w.step_stack.currentWidget() is w.step_pages["What-if"]
+    assert w.state.session.selection["step"] == "What-if"
+    w.show_step("Report")
+    assert "ReportPanel" in {type(p).__name__ for p in w.panels.values()}
+    for step in w.steps:  # every page builds (panels are made when first shown)
+        w.show_step(step)
+        assert w.step_pages[step].widget() is not None
+    assert {"Measurements", "Calibration", "What-if scenarios", "Explain",
+            "Audit trail"} <= set(w.panels)
+
+
+def test_a_panel_is_one_declarative_line(qtbot, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(panels, "PANELS", [*panels.PANELS,
+                                           ("Timeline", "twinviewer.gui.log_panel:LogPanel"),
+                                           "twinviewer.gui.no_such_module:Nothing"])
+    qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=qs, load_demo=False)
+    qtbot.addWidget(w)
+    assert w.steps[-1] == "Timeline"  # a new step after the workflow's own
+    w.show_step("Timeline")
+    assert "Log" in w.panels  # built when its step is first shown
+    assert "no_such_module" in caplog.text  # a broken panel is reported and skipped
+    w.close()
+
+
+def test_title_names_the_twin_the_file_and_unsaved_work(bare, tmp_path):
+    w = bare
+    assert w.windowTitle().startswith("virtual-7 — not saved")
+    assert not w.isWindowModified()
+    w.state.session.add_note("checked the loops")
+    assert w.isWindowModified()
+    w.state.session.save(tmp_path / "case.twin")
+    assert "case.twin" in w.windowTitle() and not w.isWindowModified()
+
+
+def test_unsaved_work_is_never_dropped_without_asking(bare, monkeypatch):
+    w = bare
+    asked: list[str] = []
+
+    def answer(button):
+        def ask(*args, **kw):
+            asked.append(args[2])
+            return button
+        return ask
+
+    assert w.maybe_save("quitting")  # nothing made: no question
+    assert asked == []
+    w.state.session.add_note("mine")
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    w.load_demo_asked()
+    w.close_twin()
+    assert w.state.session.twin is not None and len(asked) == 2
+    assert "virtual-7" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    w.close_twin()
+    assert w.state.session.twin is None
+
+
+def test_new_virtual_patient_from_a_preset(bare, qtbot):
+    w = bare
+    w.new_virtual_patient("severe_as")
+    assert w.state.twin.pseudonym == "virtual-severe_as" and not w.state.session.dirty
+    qtbot.waitUntil(lambda: w.state.results is not None, timeout=60_000)

@@ -1,0 +1,501 @@
+"""The document: everything the user has open and has made, in one evented object (no Qt).
+
+One :class:`Document` owns the open twin (with its measurements, scenario definitions and
+audit trail), the baseline and scenario results, the calibration result, the file it came
+from (path, passphrase, privacy choice), the current time point and selections, and whether
+anything changed since the last save. Views subscribe to its events; ``gui/state.py`` turns
+them into Qt signals, and panels keep no state of their own (in the spirit of napari's
+evented models and 3D Slicer's parameter node).
+
+Events (payload in brackets): ``twin`` (Twin or None), ``results`` (baseline Results or
+None), ``scenarios`` (list of Scenario), ``scenario_results`` (dict name → Results),
+``calibration`` (dict or None), ``file`` (FileContext), ``time`` (fraction of the beat),
+``selection`` ((key, value)), ``audit`` (the new AuditEntry), ``dirty`` (bool), ``message``
+((level, text)). Events fire only on a change; inside :meth:`Document.batch` they are held and
+each fires once, with its latest payload, when the outermost batch ends.
+
+Everything the user made reaches the ``.twin`` file: scenario definitions live in
+``twin.scenarios``, scenario and baseline metrics in the file's results cache, notes and the
+calibration summary in the hash-chained audit trail (``calibration`` entries carry
+:meth:`CalibrationResult.to_dict`), measurements in ``twin.measurements``.
+
+>>> from twinviewer.twins import twin_from_preset
+>>> doc = Document()
+>>> doc.open_twin(twin_from_preset("healthy", n=4))
+>>> doc.dirty
+False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import twinviewer
+from twinviewer.core.measurement import Measurement
+from twinviewer.core.twin import Scenario, Twin
+from twinviewer.io import (
+    AuditEntry,
+    ParameterInfo,
+    TwinDocument,
+    TwinFileError,
+    audit_log,
+    load_twin,
+    parameter_table,
+    twin_bytes,
+)
+from twinviewer.io.atomic import atomic_write_bytes
+from twinviewer.io.twinfile import SUFFIX
+from twinviewer.physiology import Results
+
+EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
+          "selection", "audit", "dirty", "message")
+BASELINE = "baseline"
+
+
+@dataclass
+class FileContext:
+    """Where the open twin lives on disk and how it is to be written back.
+
+    Attributes
+    ----------
+    path : Path or None
+        The .twin file, None for a twin never saved.
+    passphrase : str or None
+        Kept so an encrypted twin is never re-saved in plaintext (never shown or logged).
+    identifiable : bool
+        The user chose to keep patient identifiers in this file (local study only).
+    parameters : list of ParameterInfo or None
+        The parameter table read from the file (None: derive it from the model).
+    stored_results : dict
+        Results cache read from the file: ``'baseline'`` or a scenario name → metric name →
+        (N,) array. Dropped when the twin's parameters change.
+    app_version, schema_version : str, int
+        Of the file as read ('' and 0 for an unsaved twin).
+    """
+
+    path: Path | None = None
+    passphrase: str | None = field(default=None, repr=False)
+    identifiable: bool = False
+    parameters: list[ParameterInfo] | None = None
+    stored_results: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    app_version: str = ""
+    schema_version: int = 0
+
+    @property
+    def name(self) -> str:
+        """File name for titles and messages ('' when unsaved)."""
+        return self.path.name if self.path is not None else ""
+
+
+def _hashes(twin: Twin) -> list[str]:
+    return [e.hash for e in audit_log(twin).entries]
+
+
+def same_document(old: Twin | None, new: Twin | None) -> bool:
+    """Whether ``new`` is ``old`` edited: same pseudonym and an audit trail that extends it.
+
+    A twin derived by a calibration or "apply to twin" (``dataclasses.replace``) carries its
+    parent's trail (the same list, or a copy with entries appended).
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> same_document(t, dataclasses.replace(t, audit=t.audit))
+    True
+    """
+    if old is None or new is None:
+        return old is new
+    if new is old:
+        return True
+    if new.pseudonym != old.pseudonym:
+        return False
+    if new.audit is old.audit:
+        return True
+    before, after = _hashes(old), _hashes(new)
+    return bool(before) and after[:len(before)] == before
+
+
+def _same_parameters(old: Twin, new: Twin) -> bool:
+    def same(a, b) -> bool:
+        return np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)
+
+    return (old.ensemble_kind == new.ensemble_kind and same(old.params, new.params)
+            and same(old.ensemble, new.ensemble))
+
+
+def latest_calibration(twin: Twin | None) -> dict | None:
+    """The summary of the twin's latest calibration, read from its audit trail (or None)."""
+    if twin is None:
+        return None
+    for e in reversed(audit_log(twin).entries):
+        if e.action == "calibration" and "summary" in e.details:
+            return dict(e.details["summary"])
+    return None
+
+
+class Document:
+    """The application's single source of truth (Qt-free, observable).
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> doc = Document()
+    >>> seen = []
+    >>> _ = doc.subscribe("dirty", seen.append)
+    >>> doc.open_twin(twin_from_preset("healthy", n=4))
+    >>> doc.add_note("looks plausible")
+    >>> seen
+    [True]
+    """
+
+    def __init__(self) -> None:
+        self.twin: Twin | None = None
+        self.results: Results | None = None
+        self.scenario_results: dict[str, Results] = {}
+        self.calibration: dict | None = None
+        self.file = FileContext()
+        self.time: float = 0.0
+        self.selection: dict[str, Any] = {}
+        self.dirty = False
+        self._subscribers: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
+        self._batch_depth = 0
+        self._pending: dict[str, Any] = {}
+
+    # -- events ----------------------------------------------------------------------------
+    def subscribe(self, event: str, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``callback(payload)`` on ``event``; returns a function that unsubscribes."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}; events are {', '.join(EVENTS)}")
+        self._subscribers[event].append(callback)
+        return lambda: self._subscribers[event].remove(callback)
+
+    def emit(self, event: str, payload: Any) -> None:
+        """Deliver ``event`` now, or at the end of the current :meth:`batch`."""
+        if self._batch_depth and event != "message":
+            self._pending.pop(event, None)  # re-insert: delivered in order of last change
+            self._pending[event] = payload
+            return
+        for cb in list(self._subscribers[event]):
+            cb(payload)
+
+    @contextmanager
+    def batch(self) -> Iterator[Document]:
+        """Hold events until the outermost ``with doc.batch():`` ends; each fires once.
+
+        Examples
+        --------
+        >>> doc, seen = Document(), []
+        >>> _ = doc.subscribe("time", seen.append)
+        >>> with doc.batch():
+        ...     doc.set_time(0.1); doc.set_time(0.2)
+        >>> seen
+        [0.2]
+        """
+        self._batch_depth += 1
+        try:
+            yield self
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                pending, self._pending = self._pending, {}
+                for event, payload in pending.items():
+                    self.emit(event, payload)
+
+    def message(self, level: str, text: str) -> None:
+        """Report something to the user (``level``: info, warning, error)."""
+        self.emit("message", (level, text))
+
+    def _set_dirty(self, dirty: bool) -> None:
+        if dirty != self.dirty:
+            self.dirty = dirty
+            self.emit("dirty", dirty)
+
+    # -- the twin --------------------------------------------------------------------------
+    def open_twin(self, twin: Twin | None, *, results: Results | None = None,
+                  file: FileContext | None = None, dirty: bool = False) -> None:
+        """Make ``twin`` the open document (a new one: file context, selections reset).
+
+        Parameters
+        ----------
+        twin : Twin or None
+        results : Results, optional
+            Its baseline results, if already computed (else None until simulated).
+        file : FileContext, optional
+            Where it was read from; default: never saved.
+        dirty : bool, default False
+            Whether it already holds unsaved work (a recovered autosave does).
+        """
+        with self.batch():
+            self.twin = twin
+            self.file = file if file is not None else FileContext()
+            self.results = results
+            self.scenario_results = {}
+            self.calibration = latest_calibration(twin)
+            self.selection = {}
+            self.emit("twin", twin)
+            self.emit("file", self.file)
+            self.emit("results", results)
+            self.emit("scenarios", self.scenarios)
+            self.emit("scenario_results", {})
+            self.emit("calibration", self.calibration)
+            self._set_dirty(dirty)
+
+    def set_twin(self, twin: Twin | None) -> None:
+        """Replace the open twin: an edit of it (same trail) keeps the file, else opens it.
+
+        An edited twin (e.g. calibrated) keeps the file context and is marked unsaved;
+        results are cleared until recomputed, stored results only if parameters changed.
+        """
+        if twin is self.twin:
+            return
+        old = self.twin
+        if twin is None or old is None or not same_document(old, twin):
+            self.open_twin(twin)
+            return
+        with self.batch():
+            self.twin = twin
+            if not _same_parameters(old, twin):
+                self.file.stored_results = {}
+                self.results = None
+                self.scenario_results = {}
+                self.emit("results", None)
+                self.emit("scenario_results", {})
+            if [s.name for s in old.scenarios] != [s.name for s in twin.scenarios]:
+                self.emit("scenarios", self.scenarios)
+            cal = latest_calibration(twin)
+            if cal != self.calibration:
+                self.calibration = cal
+                self.emit("calibration", cal)
+            self.emit("twin", twin)
+            self._set_dirty(True)
+
+    def set_results(self, results: Results | None) -> None:
+        """The baseline results of the open twin (computed, never user-made: not dirty)."""
+        if results is self.results:
+            return
+        self.results = results
+        self.emit("results", results)
+
+    # -- what the user makes ---------------------------------------------------------------
+    def _require_twin(self) -> Twin:
+        if self.twin is None:
+            raise ValueError("there is no twin open")
+        return self.twin
+
+    def _edit(self, **changes: Any) -> Twin:
+        """A copy of the twin with ``changes`` (sharing the audit trail) made current."""
+        twin = dataclasses.replace(self._require_twin(), **changes)
+        with self.batch():
+            self.twin = twin
+            self.emit("twin", twin)
+            self._set_dirty(True)
+        return twin
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """The scenario definitions of the open twin (saved with it)."""
+        return list(self.twin.scenarios) if self.twin is not None else []
+
+    def add_scenario(self, scenario: Scenario) -> None:
+        """Add (or replace, by name) a scenario definition; its old results are dropped.
+
+        Raises
+        ------
+        ValueError
+            No twin open, or the name is empty or 'baseline'.
+        """
+        name = scenario.name.strip()
+        if not name or name == BASELINE:
+            raise ValueError(f"a scenario needs a name other than {BASELINE!r}")
+        kept = [s for s in self.scenarios if s.name != name]
+        with self.batch():
+            self._edit(scenarios=[*kept, scenario])
+            self.record("scenario", {"defined": scenario.to_dict()})
+            self.emit("scenarios", self.scenarios)
+            if name in self.scenario_results:
+                self.scenario_results = {k: v for k, v in self.scenario_results.items()
+                                         if k != name}
+                self.emit("scenario_results", dict(self.scenario_results))
+
+    def remove_scenario(self, name: str) -> None:
+        """Delete a scenario definition and its results."""
+        if name not in {s.name for s in self.scenarios}:
+            return
+        with self.batch():
+            self._edit(scenarios=[s for s in self.scenarios if s.name != name])
+            self.record("scenario", {"removed": name})
+            self.emit("scenarios", self.scenarios)
+            self.scenario_results = {k: v for k, v in self.scenario_results.items()
+                                     if k != name}
+            self.file.stored_results.pop(name, None)
+            self.emit("scenario_results", dict(self.scenario_results))
+
+    def set_scenario_results(self, results: Mapping[str, Results]) -> None:
+        """Results of the scenarios (name → Results), e.g. after a run (saved with the twin)."""
+        self.scenario_results = dict(results)
+        self.emit("scenario_results", dict(self.scenario_results))
+
+    def add_measurement(self, measurement: Measurement) -> None:
+        """Add a measurement of the patient (replacing an earlier one of the same name)."""
+        twin = self._require_twin()
+        kept = [m for m in twin.measurements if m.name != measurement.name]
+        self._edit(measurements=[*kept, measurement])
+
+    def record(self, action: str, details: dict | None = None) -> AuditEntry:
+        """Append an entry to the open twin's audit trail (with an ``audit`` event)."""
+        twin = self._require_twin()
+        entry = audit_log(twin).record(twin, action, details)
+        with self.batch():
+            self.emit("audit", entry)
+            self._set_dirty(True)
+        return entry
+
+    def add_note(self, text: str, *, disagreement: str = "", why: str = "",
+                 conclusion: bool = False) -> AuditEntry:
+        """Record the clinician's note or conclusion in the audit trail."""
+        twin = self._require_twin()
+        entry = audit_log(twin).add_note(twin, text, disagreement=disagreement, why=why,
+                                         conclusion=conclusion)
+        with self.batch():
+            self.emit("audit", entry)
+            self._set_dirty(True)
+        return entry
+
+    def apply_calibration(self, result: Any, results: Results | None = None, *,
+                          accept_misfit: bool = False) -> Twin:
+        """Make the calibrated twin current and keep the calibration's summary with it.
+
+        Parameters
+        ----------
+        result : personalize.CalibrationResult
+            The calibration of the open twin.
+        results : Results, optional
+            The calibrated ensemble's results (default: ``result.results``).
+        accept_misfit : bool
+            Apply it even though some measurements are not reproduced (|z| beyond
+            ``personalize.quantities.Z_REFUSE``); the acceptance is kept in the audit trail.
+
+        Returns
+        -------
+        Twin
+            The calibrated twin (now :attr:`twin`).
+        """
+        from twinviewer.personalize import updated_twin
+
+        new = updated_twin(self._require_twin(), result, accept_misfit=accept_misfit)
+        summary = result.to_dict()
+        audit_log(new).record(new, "calibration", {
+            "method": result.method, "members": int(result.ensemble.shape[0]),
+            "measurements": [m.name for m in result.measurements],
+            "calibrated": list(result.calibrated), "prior": result.prior_choice.describe(),
+            "misfits": result.misfits, "misfit_accepted": accept_misfit, "summary": summary})
+        with self.batch():
+            self.set_twin(new)
+            self.set_results(results if results is not None else result.results)
+            self.calibration = latest_calibration(new)
+            self.emit("calibration", self.calibration)
+        return new
+
+    # -- time and selections ---------------------------------------------------------------
+    def set_time(self, fraction: float) -> None:
+        """The point of the beat shown (fraction 0–1; wraps)."""
+        fraction = float(fraction) % 1.0
+        if fraction == self.time:
+            return
+        self.time = fraction
+        self.emit("time", fraction)
+
+    def select(self, key: str, value: Any) -> None:
+        """Set a selection (``'structure'``, ``'metric'``, ``'scenario'``, ``'step'``...)."""
+        if self.selection.get(key, object()) == value:
+            return
+        self.selection[key] = value
+        self.emit("selection", (key, value))
+
+    # -- the file --------------------------------------------------------------------------
+    def results_to_save(self) -> dict[str, Any]:
+        """Results cache for the file: stored ones, then the baseline and scenario results."""
+        names = {s.name for s in self.scenarios} | {BASELINE}
+        out: dict[str, Any] = {k: v for k, v in self.file.stored_results.items() if k in names}
+        if self.results is not None:
+            out[BASELINE] = self.results
+        out.update({k: v for k, v in self.scenario_results.items() if k in names})
+        return out
+
+    def to_bytes(self, passphrase: str | None = None) -> bytes:
+        """The .twin file bytes of the document (``passphrase``: default the file's own)."""
+        twin = self._require_twin()
+        table = self.file.parameters if self.file.parameters is not None \
+            else parameter_table(twin)
+        return twin_bytes(twin, results=self.results_to_save(), parameters=table,
+                          keep_identifiers=self.file.identifiable,
+                          passphrase=passphrase if passphrase is not None
+                          else self.file.passphrase)
+
+    def save(self, path: Path | str | None = None, *, passphrase: str | None = None) -> Path:
+        """Write the document to ``path`` (default: its file) atomically; mark it saved.
+
+        Raises
+        ------
+        TwinFileError
+            No path, no twin, or the twin cannot be written (privacy, shapes).
+        OSError
+            The file cannot be written.
+        """
+        target = Path(path) if path is not None else self.file.path
+        if target is None:
+            raise TwinFileError("save: the twin has no file yet; choose one")
+        if target.suffix != SUFFIX:
+            target = target.with_suffix(SUFFIX)
+        data = self.to_bytes(passphrase)
+        atomic_write_bytes(target, data)
+        with self.batch():
+            self.file.path = target
+            if passphrase is not None:
+                self.file.passphrase = passphrase
+            self.file.app_version = twinviewer.__version__
+            self.emit("file", self.file)
+            self._set_dirty(False)
+        return target
+
+    def open_file(self, path: Path | str, *, passphrase: str | None = None) -> TwinDocument:
+        """Open a .twin file; the current document is replaced only if it loads completely.
+
+        Raises
+        ------
+        TwinFileError
+            With the file name and what is wrong.
+        """
+        path = Path(path)
+        doc = load_twin(path, passphrase=passphrase)
+        self.open_loaded(doc, path, passphrase)
+        return doc
+
+    def open_loaded(self, doc: TwinDocument, path: Path | None, passphrase: str | None,
+                    *, dirty: bool = False) -> None:
+        """Make an already loaded :class:`TwinDocument` the open document."""
+        ctx = FileContext(path, passphrase, doc.identifiable, doc.parameters,
+                          dict(doc.results), doc.app_version, doc.schema_version)
+        self.open_twin(doc.twin, file=ctx, dirty=dirty)
+
+    def twin_document(self) -> TwinDocument:
+        """A :class:`TwinDocument` of what :meth:`save` would write now (for the report)."""
+        twin = self._require_twin()
+        log = audit_log(twin)
+        table = self.file.parameters if self.file.parameters is not None \
+            else parameter_table(twin)
+        from twinviewer.io.twinfile import _results_dict
+
+        return TwinDocument(twin, log, table, _results_dict(self.results_to_save()),
+                            self.file.identifiable, log.verify_chain(),
+                            app_version=twinviewer.__version__,
+                            encrypted=self.file.passphrase is not None)
