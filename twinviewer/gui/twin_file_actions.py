@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.twin import Twin
 from twinviewer.io import (
     ParameterInfo,
@@ -31,7 +32,6 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.autosave import Autosaver
 from twinviewer.io.twinfile import SCHEMA_VERSION, SUFFIX
 

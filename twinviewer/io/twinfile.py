@@ -53,12 +53,12 @@ import numpy as np
 
 import twinviewer
 from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance
 from twinviewer.core.twin import Scenario, Twin, Visit
 from twinviewer.core.units import dimension
 from twinviewer.io import crypto
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
 from twinviewer.io.errors import PrivacyError, TwinFileError
 from twinviewer.io.migrations import migrate
