@@ -26,14 +26,14 @@ def test_info_reports_broken_chain_and_bad_files(twin, tmp_path, capsys):
 
     bad = tmp_path / "t.twin"
     bad.write_bytes(rewrite(twin_bytes(twin), tamper))
-    assert run_info(bad) == 1
+    assert run_info(bad) == 3
     captured = capsys.readouterr()
     assert "audit trail broken: entry #0" in captured.err and "twin " in captured.out
     junk = tmp_path / "junk.twin"
     junk.write_bytes(b"PK\x03\x04 nope")
     assert run_info(junk) == 2
     assert "junk.twin is not a .twin file" in capsys.readouterr().err
-    assert run_report(bad, tmp_path / "x.pdf") == 2
+    assert run_report(bad, tmp_path / "x.pdf") == 3
     assert not (tmp_path / "x.pdf").exists()
 
 

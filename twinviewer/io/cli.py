@@ -1,8 +1,19 @@
 """Headless commands on .twin files: ``twinviewer info FILE`` and ``twinviewer report FILE``.
 
-Both return a process exit code: 0 success, 1 the file loads but its audit trail does not
-verify (``info``), 2 the file cannot be read or the report cannot be written. Messages go to
-stderr and never carry identifiers beyond what the file itself keeps.
+Exit codes (distinct, so that scripts can tell them apart; Python's own 1 for an uncaught
+exception is never used):
+
+* :data:`EXIT_OK` 0 — success;
+* :data:`EXIT_INVALID` 2 — the file cannot be read or is not a valid twin (or the report
+  cannot be written);
+* :data:`EXIT_AUDIT_BROKEN` 3 — the file loads but its audit trail does not verify (``info``
+  still prints the summary; ``report`` refuses);
+* :data:`EXIT_INTERNAL` 4 — an internal error (a bug): one line on stderr, the traceback in
+  the log only.
+
+Both commands accept exactly what :func:`twinviewer.io.twinfile.load_twin` accepts (the one
+validation, also used by the GUI). Messages go to stderr, name files by their name only (never
+the folder) and never carry identifiers beyond what the file itself keeps.
 """
 
 from __future__ import annotations
@@ -20,6 +31,14 @@ from twinviewer.io.twinfile import describe, load_twin
 
 log = logging.getLogger("twinviewer.io.cli")
 PASSPHRASE_ENV = "TWINVIEWER_PASSPHRASE"
+EXIT_OK, EXIT_INVALID, EXIT_AUDIT_BROKEN, EXIT_INTERNAL = 0, 2, 3, 4
+
+
+def _internal(exc: BaseException, command: str) -> int:
+    log.error("internal error in twinviewer %s", command, exc_info=exc)
+    print(f"internal error in twinviewer {command} ({type(exc).__name__}); this is a bug, "
+          f"the details are in the log", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _passphrase(path: Path) -> str | None:
@@ -43,19 +62,23 @@ def run_info(path: Path | str) -> int:
     Returns
     -------
     int
-        0 intact, 1 audit chain broken (summary still printed), 2 unreadable file.
+        0 intact, 3 audit chain broken (summary still printed), 2 invalid file, 4 internal
+        error.
     """
     path = Path(path)
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
+        text = "\n".join(describe(doc))
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print("\n".join(describe(doc)))
+        return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - any other exception is our bug: say so, exit 4
+        return _internal(exc, "info")
+    print(text)
     if not doc.chain.ok:
         print(f"error: {path.name}: {doc.chain.message}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_AUDIT_BROKEN
+    return EXIT_OK
 
 
 def run_report(path: Path | str, output: Path | str | None = None) -> int:
@@ -71,26 +94,33 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
     Returns
     -------
     int
-        0 written, 2 the twin could not be read (or its audit chain is broken) or the PDF
-        could not be written.
+        0 written, 2 the twin could not be read or the PDF could not be written, 3 its audit
+        chain is broken, 4 internal error.
     """
     from twinviewer.io.report import write_report
 
     path = Path(path)
     output = Path(output) if output is not None else path.with_suffix(".pdf")
     try:
-        doc = load_twin(path, passphrase=_passphrase(path))
+        doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
+        if not doc.chain.ok:
+            print(f"error: {path.name}: {doc.chain.message}; no report written",
+                  file=sys.stderr)
+            return EXIT_AUDIT_BROKEN
         info = write_report(doc, output)
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"error: cannot write the report {output.name}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - any other exception is our bug: say so, exit 4
+        return _internal(exc, "report")
     for note in info.notes:
         print(f"note: {note}", file=sys.stderr)
     # A headless report leaves the twin file untouched, so nothing goes into its audit
     # trail (the GUI records an export in the trail of the twin it keeps open).
     log.info("report written (%d pages) for model %s", info.pages, model_identity(doc.twin))
-    print(f"wrote {output} ({info.pages} pages)")
-    return 0
+    print(f"wrote {output.name} ({info.pages} pages)")
+    return EXIT_OK
