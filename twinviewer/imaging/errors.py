@@ -9,11 +9,30 @@ withholds their text.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import mmap
 import re
 import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+
+
+@contextlib.contextmanager
+def bounded(path: Path) -> Iterator[io.BufferedIOBase | mmap.mmap]:
+    """``path`` opened for pydicom as a memory map: a header that claims an element of
+    4 GB then yields what the file holds, where ``open()``'s ``read(n)`` would first
+    allocate the n bytes (the 24–80 GiB allocations a fuzzed header caused)."""
+    with open(path, "rb") as fh:
+        try:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped; nothing to over-allocate
+            yield fh
+            return
+        with mm:
+            yield mm
 
 
 class ImagingError(ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +23,13 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
-from twinviewer.imaging.errors import ImagingError, private_warnings, safe_detail, shown
+from twinviewer.imaging.errors import (
+    ImagingError,
+    bounded,
+    private_warnings,
+    safe_detail,
+    shown,
+)
 
 SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 #: Header-derived limits, checked before any pixel buffer is allocated.
@@ -88,6 +95,7 @@ class SeriesInfo:
     note: str = ""
     root: Path | None = None  # the chosen folder: messages name files relative to it
     burned_in: bool = False  # kept although BurnedInAnnotation = YES (explicit option)
+    damaged: list[str] = field(default_factory=list)  # notes on its files that were skipped
 
     def where(self, path: Path) -> str:
         """``path`` relative to the chosen folder, as messages show it."""
@@ -128,6 +136,34 @@ class FolderScan:
 
     def segs(self) -> list[SeriesInfo]:
         return [s for s in self.series if s.kind == "seg"]
+
+
+class Skip(str):
+    """A note on a skipped file, with the (de-identified) series UIDs it may belong to."""
+
+    series: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, note: str, series: Iterable[str] = ()) -> Skip:
+        out = cls(note)
+        out.series = frozenset(u for u in series if u)
+        return out
+
+
+_UID_BYTES = re.compile(rb"[0-9]{1,20}(?:\.[0-9]{1,20}){3,40}")
+
+
+def _uids_in(path: Path, key: bytes) -> set[str]:
+    """De-identified forms of the UID-like strings in the first 64 kB of an unreadable file,
+    so a damaged slice can still be matched to its series (nothing identifying is kept)."""
+    from twinviewer.imaging.deid import new_uid
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return set()
+    return {new_uid(m.decode(), key) for m in set(_UID_BYTES.findall(head))}
 
 
 def phase_key(f: FrameRef) -> tuple[float, float, float]:
@@ -340,7 +376,8 @@ def read_dicom(path: Path, key: bytes, *, pixels: bool, root: Path | None = None
 
     private_warnings()
     try:
-        raw = pydicom.dcmread(path, stop_before_pixels=not pixels)
+        with bounded(path) as fh:
+            raw = pydicom.dcmread(fh, stop_before_pixels=not pixels)
     except InvalidDicomError as exc:
         raise ImagingError(f"{shown(path, root)}: not a DICOM file") from exc
     except Exception as exc:  # noqa: BLE001 - pydicom/zlib/struct errors on damaged files
@@ -364,15 +401,19 @@ _IDENT_CACHE: dict[bytes, tuple[str, str]] = {}
 
 
 def _header(path: Path, key: bytes, root: Path | None = None,
-            keep_burned_in: bool = False) -> SeriesInfo | str:
+            keep_burned_in: bool = False) -> SeriesInfo | Skip:
     """One file's header as a one-file SeriesInfo, or a note saying why it was skipped."""
     where = shown(path, root)
     try:
-        return _header_unchecked(path, key, root, keep_burned_in)
+        rec = _header_unchecked(path, key, root, keep_burned_in)
     except ImagingError as exc:
-        return f"skipped {exc}"
+        return Skip.of(f"skipped {exc}", _uids_in(path, key))
     except Exception as exc:  # noqa: BLE001 - one bad file is a note, never an abort
-        return f"skipped {where}: malformed DICOM header ({safe_detail(exc)})"
+        return Skip.of(f"skipped {where}: malformed DICOM header ({safe_detail(exc)})",
+                       _uids_in(path, key))
+    if isinstance(rec, Skip) and rec.series == {"?"}:  # unreadable: look for its series
+        return Skip.of(rec, _uids_in(path, key))
+    return rec
 
 
 def _header_unchecked(path: Path, key: bytes, root: Path | None,
@@ -381,21 +422,31 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
 
     where = shown(path, root)
     try:
-        raw = pydicom.dcmread(path, stop_before_pixels=True)
+        with bounded(path) as fh:
+            raw = pydicom.dcmread(fh, stop_before_pixels=True)
     except InvalidDicomError:
-        return f"skipped {where}: not a DICOM file"
+        return Skip.of(f"skipped {where}: not a DICOM file")
     except Exception as exc:  # noqa: BLE001 - pydicom/zlib/struct errors on damaged files
-        return f"skipped {where}: unreadable or truncated DICOM ({safe_detail(exc)})"
+        return Skip.of(f"skipped {where}: unreadable or truncated DICOM ({safe_detail(exc)})",
+                       {"?"})
+
+    def own_series() -> set[str]:
+        value = raw.get("SeriesInstanceUID")
+        return {new_uid(str(value), key)} if value else {"?"}
+
     kind = _kind(raw)
     if kind is None:
-        return f"skipped {where}: {_why_not(raw)}"
+        # an image-like object without geometry in an image series is a damaged slice of it
+        image_like = "Rows" in raw or "PixelData" in raw
+        return Skip.of(f"skipped {where}: {_why_not(raw)}", own_series() if image_like else ())
     if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
-        return f"skipped {where}: localizer image"
+        return Skip.of(f"skipped {where}: localizer image")
     burned = str(raw.get("BurnedInAnnotation", "") or "").strip().upper() == "YES"
     if burned and kind == "image" and not keep_burned_in:
-        return (f"skipped {where}: BurnedInAnnotation is YES (patient text may be burned "
-                "into the pixels, which de-identification cannot remove); choose 'keep "
-                "images with burned-in annotation' to import it, marked as such")
+        return Skip.of(f"skipped {where}: BurnedInAnnotation is YES (patient text may be "
+                       "burned into the pixels, which de-identification cannot remove); "
+                       "choose 'keep images with burned-in annotation' to import it, marked "
+                       "as such", own_series())
     ident = Dataset()
     for tag in raw.keys():  # tags only: values are converted just for the few kept
         if tag.group in _IDENTITY_GROUPS or tag in _DESCRIPTIVE_TAGS:
@@ -431,8 +482,7 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
         try:
             rec.frames = frames_of(raw, path, uid("SOPInstanceUID"), root=root)
         except ImagingError as exc:
-            rec.note = f"skipped {exc}"
-            rec.files = []
+            return Skip.of(f"skipped {exc}", {rec.series_uid})
     return rec
 
 
@@ -521,6 +571,7 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     series: dict[tuple[str, str], SeriesInfo] = {}
     seen: dict[tuple[str, str, int | None], Path] = {}
     duplicates: dict[tuple[str, str], int] = {}
+    skipped: list[Skip] = []
 
     with ThreadPoolExecutor(n_workers()) as pool:
         for n, rec in enumerate(pool.map(lambda p: _header(p, key, root, keep_burned_in),
@@ -531,6 +582,8 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
                 progress(n / len(files), f"scanning {n}/{len(files)} files")
             if isinstance(rec, str):
                 notes.append(rec)
+                if isinstance(rec, Skip) and rec.series:
+                    skipped.append(rec)
                 continue
             k = (rec.study_uid, rec.series_uid)
             if rec.note:
@@ -557,6 +610,10 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
                            else rec.files)
             s.referenced_series |= rec.referenced_series
             s.frames.extend(frames)
+    for note in skipped:  # a skipped file of a series makes that series incomplete
+        for s in series.values():
+            if s.kind == "image" and s.series_uid in note.series:
+                s.damaged.append(str(note))
     for k, count in duplicates.items():
         notes.append(f"series {series[k].description!r}: {count} duplicate instance(s) (the "
                      f"same SOP Instance UID in several files, e.g. in two encodings) used "

@@ -28,7 +28,7 @@ import pydicom
 from pydicom.pixels import pixel_array
 
 from twinviewer.core.anatomy import ImageVolume
-from twinviewer.imaging.errors import ImagingError, private_warnings, safe_detail
+from twinviewer.imaging.errors import ImagingError, bounded, private_warnings, safe_detail
 from twinviewer.imaging.series import (
     Cancel,
     FrameRef,
@@ -181,11 +181,13 @@ def _read_pixels(path: Path, where: str = "") -> np.ndarray:
     """
     where = where or path.name
     try:
-        return pixel_array(path)
+        with bounded(path) as fh:
+            return pixel_array(fh)
     except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds; find out which
         first = exc
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        with bounded(path) as fh:
+            ds = pydicom.dcmread(fh, stop_before_pixels=True)
         meta = getattr(ds, "file_meta", None)
         ts = meta.get("TransferSyntaxUID") if meta is not None else None
         name = f"{ts.name} ({ts})" if ts is not None else "unknown transfer syntax"
@@ -250,6 +252,10 @@ def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
         raise ImagingError(f"series {series.description!r}: no image frames")
     w = series.where
     label = repr(series.description) or series.series_uid
+    if series.damaged:
+        raise ImagingError(
+            f"series {label}: refused, {len(series.damaged)} of its files could not be used "
+            f"and the volume would be incomplete: {series.damaged[0].removeprefix('skipped ')}")
     normal = _check_orientation(frames, label, w)
     phases = _phases(frames, normal, w)
     notes: list[str] = []
