@@ -114,8 +114,12 @@ def _check_volume(lv, case) -> str:
     return ""
 
 
-def run_dicom(seeds: range, *, trace: bool = True) -> Tally:
-    """Generate and import DICOM case ``seed`` for every seed; classify the outcomes."""
+def run_dicom(seeds, *, trace: bool = True, trace_every: int = 1) -> Tally:
+    """Generate and import DICOM case ``seed`` for every seed; classify the outcomes.
+
+    With ``trace``, every ``trace_every``-th case runs under :mod:`tracemalloc` (which
+    slows pydicom's pure-Python parsing about twofold) to check :data:`ALLOC_CAP`.
+    """
     from tests.fuzz.dicom_cases import make_case
     from twinviewer.imaging.errors import ImagingError
     from twinviewer.imaging.series import scan_folder
@@ -149,8 +153,88 @@ def run_dicom(seeds: range, *, trace: bool = True) -> Tally:
                     return "nonsense", f"seed {case.seed}: {problem}"
                 return "accepted", ""
 
-            outcome, detail = _timed(tally, run, trace)
+            outcome, detail = _timed(tally, run, trace and seed % trace_every == 0)
             tally.add(outcome, f"seed {seed} {case.mutations}: {detail}"[:1500])
             shutil.rmtree(folder, ignore_errors=True)
+    tally.seconds = time.perf_counter() - t_start
+    return tally
+
+
+# -- .twin ---------------------------------------------------------------------------------
+
+def _check_doc(doc, case) -> str:
+    """'' if a loaded document is sane and describable, else what is wrong with it."""
+    from twinviewer.io.privacy import is_pseudonym
+    from twinviewer.io.twinfile import describe
+
+    t = doc.twin
+    if case.must_refuse:
+        return f"hostile {case.family} case accepted ({case.what})"
+    if not (np.isfinite(t.params).all() and np.isfinite(t.ensemble).all()):
+        return "non-finite parameters"
+    if not doc.identifiable and not is_pseudonym(t.pseudonym):
+        return "a non-pseudonym shown"
+    a = t.anatomy
+    if a is not None and a.image is not None:
+        if not (np.isfinite(a.image.array).all() and all(s > 0 for s in a.image.spacing)):
+            return "nonsense image"
+    if a is not None:
+        for s in a.structures.values():
+            for m in s.meshes.values():
+                if not (np.isfinite(m.points).all() and m.faces.dtype.kind in "iu"
+                        and (m.faces.size == 0 or m.faces.max() < len(m.points))):
+                    return "nonsense mesh"
+    "\n".join(describe(doc))  # what `info` prints must work for everything accepted
+    return ""
+
+
+def run_twin(seeds, *, trace: bool = True, report_every: int = 0) -> Tally:
+    """Generate and load .twin case ``seed`` for every seed; classify the outcomes.
+
+    ``report_every`` > 0 also writes the PDF report (no simulation) of every n-th accepted
+    file: ``report`` must accept exactly what ``info`` accepts.
+    """
+    from tests.fuzz.twin_cases import PASSPHRASE, make_case
+    from twinviewer.io.errors import TwinFileError
+    from twinviewer.io.twinfile import load_twin_bytes
+
+    tally = Tally()
+    make_case(0)  # builds the base twins (outside the timing)
+    accepted = 0
+    reports: list = []
+    t_start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fuzz-twin-") as tmp:
+        for seed in seeds:
+            case = make_case(seed)
+
+            def run(case=case) -> tuple[str, str]:
+                nonlocal accepted
+                try:
+                    doc = load_twin_bytes(case.data, name="fuzz.twin", passphrase=PASSPHRASE,
+                                          allow_broken_audit=True)
+                except TwinFileError as exc:
+                    msg = str(exc)
+                    if not msg.startswith("fuzz.twin") or "DOE^JANE" in msg or \
+                            "1962-05-12" in msg:
+                        return "nonsense", f"message {msg[:200]!r}"
+                    return "rejected", msg
+                problem = _check_doc(doc, case)
+                if problem:
+                    return "nonsense", problem
+                accepted += 1
+                if report_every and accepted % report_every == 1:
+                    reports.append(doc)
+                return "accepted", ""
+
+            reports.clear()
+            outcome, detail = _timed(tally, run, trace)
+            for doc in reports:  # outside the timing: the PDF renders plots
+                from twinviewer.io.report import write_report
+
+                try:
+                    write_report(doc, Path(tmp) / "r.pdf", simulate=False)
+                except Exception as exc:  # noqa: BLE001 - report must take what info takes
+                    outcome, detail = "crash", f"report: {type(exc).__name__}: {exc}"
+            tally.add(outcome, f"seed {seed} {case.family} {case.what}: {detail}"[:1500])
     tally.seconds = time.perf_counter() - t_start
     return tally

@@ -398,6 +398,9 @@ _DESCRIPTIVE = ("SeriesDescription", "StudyDescription", "ProtocolName", "StudyI
                 "PatientIdentityRemoved")
 _DESCRIPTIVE_TAGS = frozenset(pydicom.datadict.tag_for_keyword(k) for k in _DESCRIPTIVE)
 _IDENT_CACHE: dict[bytes, tuple[str, str]] = {}
+# Any of these makes an object an image (perhaps a damaged one); pixels are not read here.
+_IMAGE_ATTRIBUTES = ("Rows", "Columns", "BitsAllocated", "ImagePositionPatient",
+                     "ImageOrientationPatient", "PixelSpacing")
 
 
 def _header(path: Path, key: bytes, root: Path | None = None,
@@ -437,7 +440,7 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
     kind = _kind(raw)
     if kind is None:
         # an image-like object without geometry in an image series is a damaged slice of it
-        image_like = "Rows" in raw or "PixelData" in raw
+        image_like = any(k in raw for k in _IMAGE_ATTRIBUTES)
         return Skip.of(f"skipped {where}: {_why_not(raw)}", own_series() if image_like else ())
     if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
         return Skip.of(f"skipped {where}: localizer image")

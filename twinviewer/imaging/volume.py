@@ -172,17 +172,45 @@ def _read_native(path: Path, f: FrameRef, n_frames: int) -> np.ndarray | None:
     return a.reshape((n_frames, f.rows, f.cols) if n_frames > 1 else (f.rows, f.cols))
 
 
+def _check_native_length(path: Path, where: str) -> None:
+    """Refuse uncompressed pixel data whose length is not what Rows × Columns × frames ×
+    BitsAllocated say (pydicom would silently drop or pad the difference)."""
+    with bounded(path) as fh:
+        ds = pydicom.dcmread(fh, defer_size=4096)
+        meta = getattr(ds, "file_meta", None)
+        ts = meta.get("TransferSyntaxUID") if meta is not None else None
+        if ts is None or not ts.is_transfer_syntax or ts.is_encapsulated:
+            return
+        for tag in (0x7FE00010, 0x7FE00008, 0x7FE00009):  # Pixel, Float, Double Float
+            if tag in ds:
+                length = ds.get_item(tag).length
+                break
+        else:
+            raise ImagingError(f"{where}: no pixel data")
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        bits = 64 if tag == 0x7FE00009 else 32 if tag == 0x7FE00008 else int(ds.BitsAllocated)
+        expected = int(ds.Rows) * int(ds.Columns) * frames * bits // 8
+        if length not in (expected, expected + 1):
+            raise ImagingError(f"{where}: pixel data hold {length} bytes, Rows × Columns × "
+                               f"frames × bits say {expected}: the header or the pixel data "
+                               "are damaged")
+
+
 def _read_pixels(path: Path, where: str = "") -> np.ndarray:
     """Pixel array of one file; only the pixels leave this function (nothing identifying).
 
     pydicom's direct reader (``pydicom.pixels.pixel_array``) decodes without building a
-    Dataset; only when it fails is the header read, to say why. Any exception becomes an
-    :class:`ImagingError` naming the file as ``where`` (default its name).
+    Dataset; only when it fails is the header read, to say why. The length of uncompressed
+    pixel data is checked first. Any exception becomes an :class:`ImagingError` naming the
+    file as ``where`` (default its name).
     """
     where = where or path.name
     try:
+        _check_native_length(path, where)
         with bounded(path) as fh:
             return pixel_array(fh)
+    except ImagingError:
+        raise
     except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds; find out which
         first = exc
     try:

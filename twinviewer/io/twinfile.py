@@ -84,6 +84,7 @@ _REQUIRED = ("twin.json", "audit.json")
 #: Hostile-archive limits, checked on the central directory before anything is inflated.
 MAX_MEMBERS = 20_000  # a 4D study: ~30 phases × 10 structures × 3 mesh arrays, results, ...
 MAX_TOTAL_BYTES = 16 * 1024**3
+MAX_VISIT_DAY = 36_525
 MAX_INFLATE_RATIO = 1_000  # JSON deflates 5-20×; only a bomb claims 1000×
 _MEMBER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99})"
                           r"{0,3}")
@@ -496,6 +497,27 @@ def _verified_members(zf: zipfile.ZipFile, manifest: dict, name: str) -> dict[st
     return out
 
 
+def _npy_array(data: bytes) -> np.ndarray:
+    """A .npy member read after its header is checked against the bytes that follow it, so
+    a header claiming a vast shape is refused before anything is allocated (np.load would
+    first allocate what the header claims)."""
+    f = io.BytesIO(data)
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise ValueError(f".npy version {version} is not supported")
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, fortran, dtype = read_header(f, max_header_size=10_000)
+    if dtype.hasobject or dtype.kind not in _ARRAY_KINDS:
+        raise ValueError(f"dtype {dtype} is not a plain number type")
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(data) - f.tell():
+        raise ValueError(f"the header claims shape {shape} of {dtype} ({count * dtype.itemsize} "
+                         f"bytes) but {len(data) - f.tell()} bytes follow")
+    a = np.frombuffer(data, dtype, count=count, offset=f.tell())
+    return a.reshape(shape, order="F" if fortran else "C").copy()
+
+
 class _Loader:
     """Resolves ``{"$array": ...}`` references against the verified members."""
 
@@ -511,10 +533,10 @@ class _Loader:
             raise TwinFileError(f"{self.name}: {what} refers to member {member}, which is "
                                 f"missing")
         try:
-            a = np.load(io.BytesIO(self.members[member]), allow_pickle=False)
+            a = _npy_array(self.members[member])
         except Exception as exc:  # noqa: BLE001 - numpy raises ValueError/EOFError/...
             raise TwinFileError(f"{self.name}: member {member} ({what}) is not a valid .npy "
-                                f"array ({exc})") from None
+                                f"array ({str(exc)[:200]})") from None
         if not isinstance(a, np.ndarray) or a.dtype.kind not in _ARRAY_KINDS:
             raise TwinFileError(f"{self.name}: member {member} ({what}) has dtype "
                                 f"{getattr(a, 'dtype', '?')}, expected numbers")
@@ -631,6 +653,9 @@ class _Types:
             w = f"visits[{i}]"
             if isinstance(self.obj(v, w)["day"], bool) or not isinstance(v["day"], int):
                 self.fail(f"{w}.day", "a whole number of days", v["day"])
+            if abs(v["day"]) > MAX_VISIT_DAY:
+                raise TwinFileError(f"{self.name}: {w}.day is not within ±{MAX_VISIT_DAY} days "
+                                    f"(100 years) of the first visit")
             self.text(v, "label", w, optional=True)
             for j, m in enumerate(self.seq(v["measurements"], f"{w}.measurements")):
                 self.measurement(m, f"{w}.measurements[{j}]")
