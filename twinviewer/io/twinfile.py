@@ -509,7 +509,7 @@ def _npy_array(data: bytes) -> np.ndarray:
                    else np.lib.format.read_array_header_2_0)
     shape, fortran, dtype = read_header(f, max_header_size=10_000)
     if dtype.hasobject or dtype.kind not in _ARRAY_KINDS:
-        raise ValueError(f"dtype {dtype} is not a plain number type")
+        raise ValueError(f"has dtype {dtype.str}, expected numbers")
     count = math.prod(shape)
     if count * dtype.itemsize != len(data) - f.tell():
         raise ValueError(f"the header claims shape {shape} of {dtype} ({count * dtype.itemsize} "
