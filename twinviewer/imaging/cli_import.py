@@ -7,10 +7,13 @@ names may carry identifiers) and one ``.vtp`` mesh per structure and phase.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from pathlib import Path
 
 from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.atomic import FILE_MODE, atomic_write_bytes, private_dir
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.meshing import to_polydata
 from twinviewer.imaging.series import FolderScan, read_dicom, scan_folder
@@ -38,22 +41,26 @@ def phase_name(anatomy: Anatomy, phase: int) -> str:
 
 def write_meshes(anatomy: Anatomy, folder: Path) -> list[Path]:
     """Write every structure mesh as ``<key>_<phase>.vtp`` (points in patient LPS mm, point
-    data ``uncertainty_mm``); returns the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+    data ``uncertainty_mm``); returns the paths. Folder 0700, files 0600."""
+    private_dir(folder)
     out = []
     for key, s in anatomy.structures.items():
         for phase, mesh in sorted(s.meshes.items()):
             p = folder / f"{key}_{phase_name(anatomy, phase)}.vtp"
             to_polydata(mesh).save(p)
+            os.chmod(p, FILE_MODE)
             out.append(p)
     return out
 
 
 def write_deidentified(files: list[Path], folder: Path, key: bytes) -> int:
-    """Re-write DICOM files de-identified as ``folder/00001.dcm``…; returns the count."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Re-write DICOM files de-identified as ``folder/00001.dcm``…; returns the count.
+    Folder 0700, files 0600 (the store is private to the user)."""
+    private_dir(folder)
     for n, p in enumerate(files, 1):
-        read_dicom(p, key, pixels=True).save_as(folder / f"{n:05d}.dcm", enforce_file_format=True)
+        buf = io.BytesIO()
+        read_dicom(p, key, pixels=True).save_as(buf, enforce_file_format=True)
+        atomic_write_bytes(folder / f"{n:05d}.dcm", buf.getvalue())
     return len(files)
 
 
@@ -90,13 +97,19 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         _print_scan(scan)
         anatomy = import_study(path, key=key, scan=scan)
         series, _ = choose_series(scan)
-        out = Path(out_dir) if out_dir is not None else default_store() / anatomy.pseudonym
+        out = Path(out_dir) if out_dir is not None else \
+            private_dir(default_store()) / anatomy.pseudonym
+        private_dir(out)
         seg_files = [p for s in scan.segs() if series.series_uid in s.referenced_series
                      for p in s.files]
         n = write_deidentified(series.files + seg_files, out / "dicom", key)
         mesh_files = write_meshes(anatomy, out / "meshes")
-    except (ImagingError, OSError) as exc:
+    except ImagingError as exc:
         print(f"import failed: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # never the path: the folder name may identify the patient
+        print(f"import failed: cannot read or write a file ({exc.strerror or 'I/O error'})",
+              file=sys.stderr)
         return 2
     img = anatomy.image
     print(f"\nImported {series.description!r} as {anatomy.pseudonym}: "
