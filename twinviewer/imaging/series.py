@@ -202,37 +202,38 @@ def _group(ds: Dataset, per: Dataset | None, shared: Dataset | None, keyword: st
     return _first(per, keyword) or _first(shared, keyword)
 
 
-def _vector(value, n: int, what: str) -> np.ndarray:
+def _vector(value, n: int, what: str) -> list[float]:
     """``n`` finite numbers from a DICOM multi-value, or ValueError naming ``what``."""
     try:
-        v = np.asarray([float(x) for x in value], float)
+        v = [float(x) for x in value]
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} is not {n} numbers") from None
-    if v.shape != (n,) or not np.isfinite(v).all():
-        raise ValueError(f"{what} should be {n} finite numbers, found {v.size} value(s)"
-                         + ("" if v.shape != (n,) else " with NaN or infinity"))
+    if len(v) != n or not all(map(math.isfinite, v)):
+        raise ValueError(f"{what} should be {n} finite numbers, found {len(v)} value(s)"
+                         + ("" if len(v) != n else " with NaN or infinity"))
     return v
 
 
 def _geometry(position, orientation, spacing, slope: float, intercept: float
               ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """Validated geometry of one frame: finite position, orthonormal orientation, finite
-    positive spacing, finite non-zero rescale (ValueError says which one is wrong)."""
+    positive spacing, finite non-zero rescale (ValueError says which one is wrong).
+    Plain floats: numpy's per-call overhead would dominate for 3-vectors."""
     pos = _vector(position, 3, "ImagePositionPatient")
     ori = _vector(orientation, 6, "ImageOrientationPatient")
-    row, col = ori[:3], ori[3:]
-    if not (abs(np.linalg.norm(row) - 1) < 1e-2 and abs(np.linalg.norm(col) - 1) < 1e-2
-            and abs(row @ col) < 1e-2):
-        raise ValueError(f"ImageOrientationPatient {np.round(ori, 4).tolist()} is not two "
+    rx, ry, rz, cx, cy, cz = ori
+    if not (abs(math.hypot(rx, ry, rz) - 1) < 1e-2 and abs(math.hypot(cx, cy, cz) - 1) < 1e-2
+            and abs(rx * cx + ry * cy + rz * cz) < 1e-2):
+        raise ValueError(f"ImageOrientationPatient {[round(v, 4) for v in ori]} is not two "
                          "orthonormal directions")
     ps = _vector(spacing, 2, "PixelSpacing")
-    if not ((ps > 0).all() and (ps <= MAX_SPACING_MM).all()):
-        raise ValueError(f"PixelSpacing {ps.tolist()} mm should be positive and at most "
+    if not all(0 < v <= MAX_SPACING_MM for v in ps):
+        raise ValueError(f"PixelSpacing {ps} mm should be positive and at most "
                          f"{MAX_SPACING_MM:g} mm")
     if not (slope != 0 and abs(slope) <= MAX_ABS_RESCALE and abs(intercept) <= MAX_ABS_RESCALE):
         raise ValueError(f"RescaleSlope {slope:g} / RescaleIntercept {intercept:g} should be "
                          f"finite, the slope non-zero, both within ±{MAX_ABS_RESCALE:g}")
-    return pos, ori, (float(ps[0]), float(ps[1]))
+    return np.array(pos), np.array(ori), (ps[0], ps[1])
 
 
 def _rescale(ds: Dataset | None) -> tuple[float, float]:

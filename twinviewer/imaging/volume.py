@@ -375,8 +375,9 @@ def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
             out = arr[p, k]
             if arr.dtype == np.int16:
                 if check_range and frame.size and not (
-                        -32768 <= int(frame.min()) + f.intercept
-                        and int(frame.max()) + f.intercept <= 32767):
+                        int(frame.max()) + f.intercept <= 32767 and (
+                            frame.dtype.kind == "u" and f.intercept >= -32768
+                            or int(frame.min()) + f.intercept >= -32768)):
                     raise _Overflow
                 if f.intercept:
                     np.add(frame, np.int32(f.intercept), out=out, casting="unsafe")
