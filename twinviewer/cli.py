@@ -35,7 +35,8 @@ def _import(args: argparse.Namespace) -> int:
 
     from twinviewer.imaging.cli_import import run_import
 
-    return run_import(Path(args.path), Path(args.out) if args.out else None)
+    return run_import(Path(args.path), Path(args.out) if args.out else None,
+                      keep_burned_in=args.keep_burned_in)
 
 
 def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
@@ -67,6 +68,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a DICOM folder: series, structures, volumes")
     p.add_argument("path", help="folder of DICOM files (searched recursively)")
     p.add_argument("--out", help="where to store the de-identified study")
+    p.add_argument("--keep-burned-in", action="store_true",
+                   help="import images marked BurnedInAnnotation=YES (refused by default: "
+                        "their pixels may show patient text); they stay marked")
     p.set_defaults(func=_import)
 
     p = sub.add_parser("gui", help="open the viewer (the default)")

@@ -120,3 +120,19 @@ def test_paths_in_messages_are_relative_to_the_chosen_folder(tmp_path):
     scan = scan_folder(folder, KEY)
     text = " ".join(scan.notes)
     assert f"sub/{files[1].name}" in text and "DOE_JANE" not in text
+
+
+def test_messages_say_what_is_missing_and_what_is_supported(tmp_path):
+    write_series(tmp_path, volume((3, 6, 6)))
+    ds = pydicom.dcmread(next(tmp_path.glob("*.dcm")))
+    for kw in ("ImagePositionPatient", "ImageOrientationPatient"):
+        delattr(ds, kw)
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.6.1"
+    ds.SeriesInstanceUID = "1.2.3.4.5.6"
+    ds.save_as(tmp_path / "us.dcm", enforce_file_format=True)
+    data = (tmp_path / "us.dcm").read_bytes()
+    (tmp_path / "cut.dcm").write_bytes(data[:200])
+    notes = " ".join(scan_folder(tmp_path, KEY).notes)
+    assert "us.dcm: Ultrasound Image Storage without patient geometry" in notes
+    assert "supported: CT, MR and PET greyscale images with patient geometry" in notes
+    assert "cut.dcm:" in notes and "not an image or segmentation" not in notes

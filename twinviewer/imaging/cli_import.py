@@ -70,7 +70,8 @@ def _print_scan(scan: FolderScan) -> None:
         print(f"  {s.summary()}")
 
 
-def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None) -> int:
+def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
+               keep_burned_in: bool = False) -> int:
     """List, import and store a study; print structures, volumes and measurements.
 
     Parameters
@@ -81,6 +82,9 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         Where to store; default ``default_store() / <pseudonym>``.
     key : bytes, optional
         De-identification key; default the installation key.
+    keep_burned_in : bool, default False
+        Import images whose BurnedInAnnotation is YES (refused otherwise); the listing and
+        the notes mark them.
 
     Returns
     -------
@@ -93,7 +97,7 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     path = Path(path)
     try:
         key = key if key is not None else installation_key()
-        scan = scan_folder(path, key)
+        scan = scan_folder(path, key, keep_burned_in=keep_burned_in)
         _print_scan(scan)
         anatomy = import_study(path, key=key, scan=scan)
         series, _ = choose_series(scan)
