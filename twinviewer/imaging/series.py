@@ -440,9 +440,13 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
 
     kind = _kind(raw)
     if kind is None:
-        # an image-like object without geometry in an image series is a damaged slice of it
+        # An image-like object without geometry is a damaged slice of its series; one without
+        # even a SOP class (a body read in the wrong transfer syntax, say) may be any file's:
+        # look for its series UID in the bytes. A complete non-image object (SR, KO, PR)
+        # damages nothing, even if it references the series.
         image_like = any(k in raw for k in _IMAGE_ATTRIBUTES)
-        return Skip.of(f"skipped {where}: {_why_not(raw)}", own_series() if image_like else ())
+        series = own_series() if image_like else {"?"} if "SOPClassUID" not in raw else ()
+        return Skip.of(f"skipped {where}: {_why_not(raw)}", series)
     if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
         return Skip.of(f"skipped {where}: localizer image")
     burned = str(raw.get("BurnedInAnnotation", "") or "").strip().upper() == "YES"
