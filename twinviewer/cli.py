@@ -37,7 +37,8 @@ def _import(args: argparse.Namespace) -> int:
 
     return run_import(Path(args.path), Path(args.out) if args.out else None,
                       series_uid=args.series, meshes=Path(args.meshes) if args.meshes else None,
-                      mapping=Path(args.mapping) if args.mapping else None, as_json=args.json)
+                      mapping=Path(args.mapping) if args.mapping else None, as_json=args.json,
+                      keep_burned_in=args.keep_burned_in)
 
 
 def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
@@ -73,6 +74,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--meshes", help="folder of a mesh time series (<structure>_<frame>.vtk)")
     p.add_argument("--mapping", help="segment mapping JSON {label: structure key}")
     p.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    p.add_argument("--keep-burned-in", action="store_true",
+                   help="import images marked BurnedInAnnotation=YES (refused by default: "
+                        "their pixels may show patient text); they stay marked")
     p.set_defaults(func=_import)
 
     p = sub.add_parser("gui", help="open the viewer (the default)")

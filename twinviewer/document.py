@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 import twinviewer
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Scenario, Twin
 from twinviewer.io import (
@@ -51,7 +52,6 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
 

@@ -138,7 +138,7 @@ def run_visit(args: argparse.Namespace) -> int:
 def run_fhir(args: argparse.Namespace) -> int:
     """``twinviewer fhir export TWIN -o OUT.json``."""
     from twinviewer import living
-    from twinviewer.io.atomic import atomic_write_bytes
+    from twinviewer.core.atomic import atomic_write_bytes
 
     path = Path(args.twin)
     try:

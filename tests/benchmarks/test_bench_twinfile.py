@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from tests.benchmarks.timing import best_of
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.io import audit_log, load_twin, save_twin
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.twins import twin_from_preset
 
 KEY = b"b" * 32

@@ -16,7 +16,9 @@ from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
 
 from twinviewer.imaging.deid import (
     IDENTIFYING_KEYWORDS,
+    clean_descriptor,
     deidentify,
+    identifiers_in,
     installation_key,
     new_uid,
     pseudonym,
@@ -326,3 +328,34 @@ def test_installation_key_lives_under_twinviewer_and_adopts_the_old_folders_key(
     assert new.read_bytes() == b"k" * 32 and not old.exists()
     old.write_bytes(b"x" * 32)  # once adopted, the new file wins
     assert installation_key() == b"k" * 32
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("DOE^PETER", "Patient does not tolerate beta blockers. No caution does not mean all is "
+                  "well."),
+    ("MAY^ANNA", "Patient may need a larger valve; Mayo criteria."),
+    ("WILL^JOHN", "We will review; willing to consider TAVI."),
+    ("MARK^EVA", "Marked LVH; remarkable septum; bookmark."),
+    ("TOSHIBA^KEN", "Manufacturer TOSHIBA_MEC, model Aquilion."),
+])
+def test_redaction_matches_whole_tokens_only(name, text):
+    """Names that are common words or parts of words do not change clinical meaning."""
+    surname = name.split("^")[0]
+    kept = text.replace("may", "can").replace("will", "shall") if surname in ("MAY", "WILL") \
+        else text
+    assert redact(kept, [name]) == kept
+    assert redact(f"seen by {surname.title()} today", [name]) == "seen by [redacted] today"
+    assert identifiers_in(f"{surname.lower()}.", [name]) == [surname.lower()]
+
+
+def test_redaction_finds_names_in_file_names_and_dates_as_written():
+    ids = ["DOE^JANE", "19620512"]
+    assert redact("skipped DOE_JANE_001.dcm", ids) == "skipped [redacted]_001.dcm"
+    assert redact("born 1962-05-12 or 12.05.1962", ids) == "born [redacted] or [redacted]"
+
+
+def test_clean_descriptors_keep_clinical_words():
+    ids = ["DOE^JANE"]
+    assert clean_descriptor("Cardiac CTA 0-90% Jane Doe", ids) == "Cardiac CTA 0-90% [redacted]"
+    assert clean_descriptor("MR Angio Dr Smith 15.03.2024 #1234567", ids) == \
+        "MR Angio [redacted] [redacted] #[redacted]"

@@ -165,32 +165,32 @@ def test_truncated_file(tmp_path):
         load_volume(scan.images()[0])
 
 
-def test_truncated_header_is_noted_and_gap_reported(tmp_path):
+def test_truncated_header_is_noted_and_the_gap_refused(tmp_path):
     files = write_series(tmp_path, volume((6, 8, 8)))
     first = sorted(files, key=lambda f: pydicom.dcmread(f).ImagePositionPatient[2])
     first[3].write_bytes(first[3].read_bytes()[:300])
     scan = scan_folder(tmp_path, KEY)
     assert any(first[3].name in n for n in scan.notes)
-    _, lv = load(tmp_path)  # one missing slice: resampled, with a note
-    assert lv.image.shape[0] == 6
-    assert any("uneven" in n and "resampled" in n for n in lv.notes)
+    with pytest.raises(ImagingError, match=r"about 1 slice\(s\) missing or unreadable") as e:
+        load_volume(scan.images()[0])  # never interpolated quietly
+    assert first[2].name in str(e.value) and first[4].name in str(e.value)
+    assert str(tmp_path) not in str(e.value)  # named relative to the chosen folder
 
 
-def test_missing_slice_is_resampled_by_interpolation(tmp_path):
+def test_missing_slice_is_refused_not_interpolated(tmp_path):
     hu = np.zeros((6, 4, 4), np.int16) + np.arange(6, dtype=np.int16)[:, None, None] * 100
     pos = [np.array([0.0, 0.0, 2.0 * k]) for k in range(6)]
     keep = [0, 1, 2, 4, 5]
     write_series(tmp_path, hu[keep], positions=[pos[k] for k in keep])
-    _, lv = load(tmp_path)
-    assert lv.image.shape == (6, 4, 4)
-    np.testing.assert_allclose(lv.image.array[0, :, 0, 0], [0, 100, 200, 300, 400, 500])
-    assert any("resampled to 6 slices at 2.00 mm" in n for n in lv.notes)
+    with pytest.raises(ImagingError, match=r"gap of 4.00 mm .*median spacing 2.00 mm.*"
+                                           r"refused rather than filled by interpolation"):
+        load(tmp_path)
 
 
 def test_large_gap_is_refused(tmp_path):
     pos = [np.array([0.0, 0.0, z]) for z in (0, 2, 4, 6, 20, 22)]
     write_series(tmp_path, volume((6, 4, 4)), positions=pos)
-    with pytest.raises(ImagingError, match=r"gap of 14.00 mm .*too many missing slices"):
+    with pytest.raises(ImagingError, match=r"gap of 14.00 mm .*about 6 slice\(s\) missing"):
         load(tmp_path)
 
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from twinviewer.core.atomic import atomic_write_bytes, private_dir, sweep_temp_files
 from twinviewer.io import load_twin
-from twinviewer.io.atomic import atomic_write_bytes
 
 SAVER = textwrap.dedent("""
     import sys
@@ -52,9 +52,14 @@ def test_kill_minus_9_mid_save_leaves_a_loadable_file(tmp_path):
         assert doc.twin.origin.startswith("gen-") and doc.twin.ensemble.shape == (40000, 45)
         seen.add(doc.twin.origin)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "big.twin"]
-    # a killed writer may leave its own temp file, never a damaged target
+    # a killed writer may leave its own temp file, never a damaged target ...
     assert all(n.startswith(".big.twin.") and n.endswith(".tmp") for n in leftovers)
     assert len(seen) >= 2
+    # ... and the next save (or start) removes it, whatever its age
+    for p in tmp_path.glob(".*.tmp"):
+        os.utime(p, (time.time() - 5, time.time() - 5))
+    atomic_write_bytes(path, path.read_bytes())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.twin"]
 
 
 def test_failed_replace_keeps_old_file_and_removes_temp(tmp_path, monkeypatch):
@@ -74,11 +79,30 @@ def test_failed_replace_keeps_old_file_and_removes_temp(tmp_path, monkeypatch):
     assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == 0o640
 
 
-def test_stale_temp_files_of_killed_writers_are_swept(tmp_path):
-    stale, fresh = tmp_path / ".f.bin.abc.tmp", tmp_path / ".f.bin.def.tmp"
-    stale.write_bytes(b"x")
-    fresh.write_bytes(b"y")
-    old = time.time() - 3600
-    os.utime(stale, (old, old))
-    atomic_write_bytes(tmp_path / "f.bin", b"data")
-    assert not stale.exists() and fresh.exists()  # a fresh one may belong to a live writer
+def test_temp_files_of_dead_writers_are_swept_whatever_their_age(tmp_path):
+    import fcntl
+
+    dead, live, fresh = (tmp_path / f".f.bin.{s}.tmp" for s in ("abc", "def", "ghi"))
+    for p in (dead, live, fresh):
+        p.write_bytes(b"x")
+    two_s_ago = time.time() - 2
+    os.utime(dead, (two_s_ago, two_s_ago))
+    os.utime(live, (two_s_ago, two_s_ago))
+    with open(live, "rb") as held:  # a writer still at work holds the lock
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        atomic_write_bytes(tmp_path / "f.bin", b"data")
+        assert not dead.exists() and live.exists() and fresh.exists()
+    os.utime(live, (two_s_ago, two_s_ago))
+    assert sweep_temp_files(tmp_path) == 1 and not live.exists()
+
+
+def test_written_files_and_stores_are_private(tmp_path):
+    store = private_dir(tmp_path / "store" / "sub")
+    assert (store.stat().st_mode & 0o777) == 0o700
+    target = store / "f.bin"
+    atomic_write_bytes(target, b"data")
+    assert (target.stat().st_mode & 0o777) == 0o600
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    os.chmod(loose, 0o755)
+    assert (private_dir(loose).stat().st_mode & 0o777) == 0o700

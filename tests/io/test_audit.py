@@ -8,6 +8,7 @@ import pytest
 
 from twinviewer.io import AuditLog, audit_log
 from twinviewer.io.audit import GENESIS, attach_audit_log
+from twinviewer.io.errors import PrivacyError
 from twinviewer.io.privacy import register_identifiers
 
 
@@ -63,10 +64,22 @@ def test_unknown_action_and_unserialisable_details(twin):
     assert len(log) == 3 and log.verify_chain().ok
 
 
-def test_notes_are_redacted_of_registered_identifiers(twin):
-    register_identifiers(["DOE^JANE^DEMO", "DEMO-12345"])
-    e = audit_log(twin).add_note(twin, "Discussed with Jane Doe (DEMO-12345)")
-    assert e.details["text"] == "Discussed with [redacted] ([redacted])"
+def test_notes_are_never_rewritten_and_identifiers_refused(twin):
+    """Clinician text is stored exactly; one naming the patient is refused, saying what to
+    edit; words that merely contain a name ('does', 'Mayo', 'Marked') are left alone."""
+    register_identifiers(["DOE^PETER", "DEMO-12345", "MAY^WILL^MARK", "TOSHIBA^KEN"])
+    log = audit_log(twin)
+    n = len(log)
+    with pytest.raises(PrivacyError, match=r"contains 'DEMO-12345', 'Peter Doe'.*edit it"):
+        log.add_note(twin, "Discussed with Peter Doe (DEMO-12345)")
+    assert len(log) == n  # nothing recorded
+    text = ("Patient does not tolerate beta blockers; Mayo protocol; Marked LVH; "
+            "Willing to consider TAVI; TOSHIBA_MEC scanner")
+    e = log.add_note(twin, text, disagreement="predicted LVEDP", why="catheter 22 mmHg")
+    assert e.details["text"] == text
+    for word in ("Doe", "May", "Will", "Mark", "Toshiba"):
+        with pytest.raises(PrivacyError, match=f"'{word}'"):
+            log.add_note(twin, f"seen by {word} today")
 
 
 def test_log_follows_its_twin(twin):

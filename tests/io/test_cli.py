@@ -27,14 +27,14 @@ def test_info_reports_broken_chain_and_bad_files(twin, tmp_path, capsys):
 
     bad = tmp_path / "t.twin"
     bad.write_bytes(rewrite(twin_bytes(twin), tamper))
-    assert run_info(bad) == 1
+    assert run_info(bad) == 3
     captured = capsys.readouterr()
     assert "audit trail broken: entry #0" in captured.err and "twin " in captured.out
     junk = tmp_path / "junk.twin"
     junk.write_bytes(b"PK\x03\x04 nope")
     assert run_info(junk) == 2
     assert "junk.twin is not a .twin file" in capsys.readouterr().err
-    assert run_report(bad, tmp_path / "x.pdf") == 2
+    assert run_report(bad, tmp_path / "x.pdf") == 3
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -73,3 +73,38 @@ def test_headless_report_adds_no_audit_entry(twin, tmp_path, monkeypatch):
         [e.action for e in doc.audit.entries]
     assert "export" not in [e.action for e in audit_log(doc.twin).entries]
     assert path.read_bytes() == before
+
+
+def test_exit_codes_are_distinct_and_internal_errors_have_no_traceback(twin, tmp_path, capsys,
+                                                                       monkeypatch):
+    import twinviewer.io.cli as cli
+
+    path = save_twin(tmp_path / "a.twin", twin)
+
+    def boom(doc):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "describe", boom)
+    assert run_info(path) == cli.EXIT_INTERNAL == 4
+    err = capsys.readouterr().err
+    assert "internal error in twinviewer info (RuntimeError)" in err
+    assert "Traceback" not in err and str(tmp_path) not in err
+    assert len({cli.EXIT_OK, cli.EXIT_INVALID, cli.EXIT_AUDIT_BROKEN, cli.EXIT_INTERNAL}) == 4
+
+
+def test_hostile_files_named_in_issue_14_are_invalid_for_info_and_report(tmp_path, capsys):
+    """Exactly one validation: what info refuses, report refuses with the same code."""
+    import random
+
+    from tests.fuzz.twin_cases import FAMILIES, base_bytes
+
+    for family, make in FAMILIES.items():
+        for seed in range(6):
+            what, data = make(random.Random(seed), base_bytes())
+            path = tmp_path / f"{family}{seed}.twin"
+            path.write_bytes(data)
+            assert run_info(path) == 2, (family, what)
+            assert run_report(path, tmp_path / "r.pdf") == 2, (family, what)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "DOE^JANE" not in err
+    assert not (tmp_path / "r.pdf").exists()

@@ -42,3 +42,19 @@ def test_configure_twice_does_not_duplicate(tmp_path):
 
 def test_default_dir_is_user_log_dir(tmp_path):
     assert str(default_log_dir()).startswith(str(tmp_path / "xdg-state"))
+
+
+def test_log_folder_and_files_are_private(tmp_path):
+    import logging
+    import stat
+
+    from twinviewer.io.logs import configure_logging
+
+    path = configure_logging(tmp_path / "logs", max_bytes=200, backups=2)
+    log = logging.getLogger("twinviewer.test")
+    for i in range(20):  # several rotations
+        log.warning("line %d %s", i, "x" * 40)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    files = list(path.parent.iterdir())
+    assert len(files) >= 2
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)

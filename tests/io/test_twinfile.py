@@ -265,3 +265,44 @@ def test_oversized_member_is_refused_before_reading(twin, monkeypatch):
     monkeypatch.setattr(tf, "_MAX_JSON_BYTES", 100)
     with pytest.raises(TwinFileError, match=r"member manifest.json claims \d+ bytes"):
         load_twin_bytes(twin_bytes(twin))
+
+
+def test_hostile_archives_are_refused_before_inflating():
+    """Member names, links, duplicates, counts and bombs: refused from the central
+    directory, naming the member (issue 14)."""
+    import random
+
+    from tests.fuzz.twin_cases import _bomb, _names, base_bytes
+
+    expected = {"'../../x'": "not a plain relative name", "/etc/cron.d/evil": "plain relative",
+                "C:\\\\evil.dll": "plain relative", "symlink": "not a regular file",
+                "folder": "'arrays/sub/' is not a plain", "duplicate": "appears twice",
+                "extra members": "more than a twin holds"}
+    seen = set()
+    for seed in range(40):
+        what, data = _names(random.Random(seed), base_bytes())
+        with pytest.raises(TwinFileError) as e:
+            load_twin_bytes(data, name="h.twin")
+        for key, message in expected.items():
+            if key in what:
+                assert message in str(e.value), (what, str(e.value))
+                seen.add(key)
+    assert seen == set(expected)
+    for seed in range(6):
+        what, data = _bomb(random.Random(seed), base_bytes())
+        with pytest.raises(TwinFileError, match="bomb|claims|more than a twin"):
+            load_twin_bytes(data, name="h.twin")
+
+
+def test_arrays_pseudonym_and_encryption_header_are_checked():
+    import random
+
+    from tests.fuzz.twin_cases import PASSPHRASE, _arrays, _crypto, _pseudonym, base_bytes
+
+    for family in (_arrays, _pseudonym, _crypto):
+        for seed in range(25):
+            what, data = family(random.Random(seed), base_bytes())
+            with pytest.raises(TwinFileError) as e:
+                load_twin_bytes(data, name="h.twin", passphrase=PASSPHRASE)
+            assert str(e.value).startswith("h.twin"), what
+            assert "DOE^JANE" not in str(e.value) and "1962" not in str(e.value)

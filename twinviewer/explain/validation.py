@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twinviewer.io.atomic import atomic_write_bytes
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.physiology import PRESETS, ModelSpec, simulate
 
 #: Bump when the checks change, so old cached results are not reused.

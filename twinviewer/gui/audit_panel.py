@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.io import audit_log
+from twinviewer.io.errors import PrivacyError
 
 COLUMNS = ("#", "Time (UTC)", "Action", "Details")
 
@@ -152,9 +153,13 @@ class AuditPanel(QWidget):
         if self.disagreement.text().strip() and not self.why.text().strip():
             self.state.session.message("warning", "Say why you disagree with the twin.")
             return
-        entry = self.state.session.add_note(text, disagreement=self.disagreement.text(),
-                                            why=self.why.text(),
-                                            conclusion=self.conclusion.isChecked())
+        try:
+            entry = self.state.session.add_note(text, disagreement=self.disagreement.text(),
+                                                why=self.why.text(),
+                                                conclusion=self.conclusion.isChecked())
+        except PrivacyError as exc:  # the form keeps the text for the author to edit
+            self.state.session.message("warning", f"Not added: {exc}.")
+            return
         self.note.clear()
         self.disagreement.clear()
         self.why.clear()

@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.twin import Twin
 from twinviewer.document import FileContext
 from twinviewer.gui.state import JobCancelled
@@ -34,7 +35,6 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.autosave import Autosaver
 from twinviewer.io.twinfile import SCHEMA_VERSION, SUFFIX
 

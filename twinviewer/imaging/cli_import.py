@@ -7,14 +7,17 @@ names may carry identifiers) and one ``.vtp`` mesh per structure and phase.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.atomic import FILE_MODE, atomic_write_bytes, private_dir
 from twinviewer.imaging.assembly import SeriesRow, plan_stack, series_table
 from twinviewer.imaging.curves import curve_measurements, volume_curve
 from twinviewer.imaging.errors import ImagingError
@@ -45,22 +48,26 @@ def phase_name(anatomy: Anatomy, phase: int) -> str:
 
 def write_meshes(anatomy: Anatomy, folder: Path) -> list[Path]:
     """Write every structure mesh as ``<key>_<phase>.vtp`` (points in patient LPS mm, point
-    data ``uncertainty_mm``); returns the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+    data ``uncertainty_mm``); returns the paths. Folder 0700, files 0600."""
+    private_dir(folder)
     out = []
     for key, s in anatomy.structures.items():
         for phase, mesh in sorted(s.meshes.items()):
             p = folder / f"{key}_{phase_name(anatomy, phase)}.vtp"
             to_polydata(mesh).save(p)
+            os.chmod(p, FILE_MODE)
             out.append(p)
     return out
 
 
 def write_deidentified(files: list[Path], folder: Path, key: bytes) -> int:
-    """Re-write DICOM files de-identified as ``folder/00001.dcm``…; returns the count."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Re-write DICOM files de-identified as ``folder/00001.dcm``…; returns the count.
+    Folder 0700, files 0600 (the store is private to the user)."""
+    private_dir(folder)
     for n, p in enumerate(files, 1):
-        read_dicom(p, key, pixels=True).save_as(folder / f"{n:05d}.dcm", enforce_file_format=True)
+        buf = io.BytesIO()
+        read_dicom(p, key, pixels=True).save_as(buf, enforce_file_format=True)
+        atomic_write_bytes(folder / f"{n:05d}.dcm", buf.getvalue())
     return len(files)
 
 
@@ -108,7 +115,8 @@ def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str]) -> di
 
 
 def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
-            mapping: Path | None) -> tuple[Anatomy, FolderScan | None, list[str], list[Path]]:
+            mapping: Path | None, keep_burned_in: bool = False
+            ) -> tuple[Anatomy, FolderScan | None, list[str], list[Path]]:
     from twinviewer.imaging.deid import pseudonym
     from twinviewer.imaging.mesh_series import attach_mesh_series, read_mesh_series
     from twinviewer.imaging.segmentation import mapping_from
@@ -116,7 +124,7 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
 
     user_map = mapping_from(mapping)
     try:
-        scan: FolderScan | None = scan_folder(path, key)
+        scan: FolderScan | None = scan_folder(path, key, keep_burned_in=keep_burned_in)
     except ImagingError:
         if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
             raise
@@ -145,7 +153,8 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
 
 def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
                series_uid: str | None = None, meshes: Path | None = None,
-               mapping: Path | None = None, as_json: bool = False) -> int:
+               mapping: Path | None = None, as_json: bool = False,
+               keep_burned_in: bool = False) -> int:
     """List, import and store a study; print series, stack, planes, structures and volumes.
 
     Parameters
@@ -165,6 +174,9 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         Segment mapping JSON for SEG segments and mesh file names.
     as_json : bool
         Print one JSON document (:func:`report`) instead of text.
+    keep_burned_in : bool, default False
+        Import images whose BurnedInAnnotation is YES (refused otherwise); the listing and
+        the notes mark them.
 
     Returns
     -------
@@ -176,17 +188,24 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     path = Path(path)
     try:
         key = key if key is not None else installation_key()
-        anatomy, scan, stack_uids, files = _import(path, key, series_uid, meshes, mapping)
+        anatomy, scan, stack_uids, files = _import(path, key, series_uid, meshes, mapping,
+                                                   keep_burned_in)
         rows = series_table(scan) if scan is not None else []
         plane_uids = {p.series_uid for p in anatomy.planes}
         for r in rows:
             r.role = r.role or ("stack" if r.series_uid in stack_uids else
                                 "plane" if r.series_uid in plane_uids else "")
-        out = Path(out_dir) if out_dir is not None else default_store() / anatomy.pseudonym
+        out = Path(out_dir) if out_dir is not None else \
+            private_dir(default_store()) / anatomy.pseudonym
+        private_dir(out)
         n = write_deidentified(files, out / "dicom", key) if files else 0
         mesh_files = write_meshes(anatomy, out / "meshes")
-    except (ImagingError, OSError) as exc:
+    except ImagingError as exc:
         print(f"import failed: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # never the path: the folder name may identify the patient
+        print(f"import failed: cannot read or write a file ({exc.strerror or 'I/O error'})",
+              file=sys.stderr)
         return 2
     if as_json:
         doc = report(anatomy, rows, stack_uids)

@@ -11,9 +11,11 @@ The DICOM PS3.15 Annex E *Basic Application Level Confidentiality Profile* with 
   shifted by a per-patient keyed offset of 1–11 years into the past, so intervals between the
   same patient's studies survive; times of day are set to 000000. Cardiac timing
   (TriggerTime, NominalPercentageOfCardiacPhase, ...) is not a date and stays.
-* **Clean Descriptors** (113105), in part: study/series/segment descriptions and labels are
-  kept (segment import matches on them) after every identifying value found in the dataset
-  is redacted from them; free text of VR LT/ST/UT (comments, histories, reports) is removed.
+* **Clean Descriptors** (113105): study/series/segment descriptions and the protocol name
+  are kept (segment import matches on them) after :func:`clean_descriptor`: every
+  identifying value found in the dataset is redacted from them as a whole token, and so are
+  dates, numbers of 6+ digits and titled names ('Dr X'); free text of VR LT/ST/UT (comments,
+  histories, reports) is removed.
 
 Rules, applied to the dataset and every nested sequence item:
 
@@ -56,8 +58,8 @@ from pydicom.uid import UID_dictionary
 
 from twinviewer.core.privacy import register_identifiers
 
-__all__ = ["IDENTIFYING_KEYWORDS", "deidentify", "pseudonym", "installation_key", "redact",
-           "new_uid"]
+__all__ = ["IDENTIFYING_KEYWORDS", "clean_descriptor", "deidentify", "identifiers_in",
+           "installation_key", "new_uid", "pseudonym", "redact"]
 
 KEY_FILE_NAME = "deidentification.key"
 KEY_BYTES = 32
@@ -146,6 +148,10 @@ _REMOVED = frozenset(IDENTIFYING_KEYWORDS) - set(_PSEUDONYMISED) - set(_EMPTIED)
 # Descriptors kept (after redaction) although their VR is free text: segment import needs them.
 _KEPT_TEXT = frozenset({"SegmentDescription", "CodeMeaning"})
 _FREE_TEXT_VRS = frozenset({"LT", "ST", "UT"})
+# Clean Descriptors: identifiers, dates, long numbers and titled names removed from these.
+_DESCRIPTORS = frozenset({"StudyDescription", "SeriesDescription", "ProtocolName",
+                          "PerformedProcedureStepDescription", "RequestedProcedureDescription",
+                          "SegmentDescription", "BodyPartExamined"})
 _REDACTED_VRS = frozenset({"LO", "SH", "ST", "UC", "LT"})
 _REDACTION = "[redacted]"
 
@@ -296,21 +302,71 @@ def _variants(identifier: str) -> set[str]:
         parts = [p.strip() for p in re.split(r"[\^=]", text) if p.strip()]
         out.add(" ".join(parts))
         out.add(" ".join(reversed(parts[:2])))
+        out.add("_".join(parts[:2]))  # folder and file names: DOE_JANE_001.dcm
         out.update(p for p in parts if len(p) >= 3)
+    if re.fullmatch(r"\d{8}", text):  # a DICOM date also as written in text
+        out.update({f"{text[:4]}-{text[4:6]}-{text[6:]}", f"{text[6:]}.{text[4:6]}.{text[:4]}",
+                    f"{text[6:]}/{text[4:6]}/{text[:4]}"})
     return {v for v in out if len(v) >= 3}
 
 
-def redact(text: str, identifiers: Iterable[str]) -> str:
-    """Replace every occurrence of known identifying values in ``text`` by ``'[redacted]'``.
+@functools.lru_cache(maxsize=256)
+def _pattern(variants: frozenset[str]) -> re.Pattern[str]:
+    """One regex of whole-token alternatives, longest first.
 
-    Matching ignores case. Person names (``'DOE^JANE'``) are also matched as ``'DOE JANE'``,
-    ``'JANE DOE'`` and by each component of 3 or more characters. Values shorter than 3
-    characters are ignored (they would erase ordinary words).
+    A token may not continue a word: single words (a name component such as 'Doe' or
+    'Toshiba') need a regex word boundary on both sides, so 'does' and 'TOSHIBA_MEC' stay;
+    multi-part values (full names, IDs, dates) need no letter or digit on either side, so
+    the name in a file name 'DOE_JANE_001.dcm' is found.
+    """
+    parts = []
+    for v in sorted(variants, key=len, reverse=True):
+        e = re.escape(v)
+        if re.fullmatch(r"[^\W_]+", v) and not v.isdigit():  # one word: regex \b
+            parts.append(rf"\b{e}\b")
+        else:
+            parts.append(rf"(?<![A-Za-z0-9]){e}(?![A-Za-z0-9])")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def identifiers_in(text: str, identifiers: Iterable[str]) -> list[str]:
+    """The identifying values found in ``text`` as whole tokens (as written in ``text``).
+
+    For clinician text, which is never rewritten: the caller tells the user what to edit.
+
+    Examples
+    --------
+    >>> identifiers_in("Patient does not tolerate beta blockers", ["DOE^PETER"])
+    []
+    >>> identifiers_in("Discussed with Mr Doe", ["DOE^PETER"])
+    ['Doe']
+    """
+    variants: set[str] = set()
+    for ident in identifiers:
+        if ident is not None:
+            variants |= _variants(str(ident))
+    if not variants or not text:
+        return []
+    return [m.group(0) for m in _pattern(frozenset(variants)).finditer(text)]
+
+
+def redact(text: str, identifiers: Iterable[str]) -> str:
+    """Replace every whole-token occurrence of known identifying values by ``'[redacted]'``.
+
+    Matching ignores case and respects word boundaries (see :func:`_pattern`): 'Doe' is
+    redacted, 'does' and 'Doer' are not; 'TOSHIBA_MEC' keeps a patient 'Toshiba' out of the
+    manufacturer. Person names (``'DOE^JANE'``) are also matched as ``'DOE JANE'``, ``'JANE
+    DOE'``, ``'DOE_JANE'`` and by each component of 3 or more characters; 8-digit dates also
+    as ``YYYY-MM-DD``, ``DD.MM.YYYY`` and ``DD/MM/YYYY``. Values shorter than 3 characters are
+    ignored. Use it on values the application inserts (file names, DICOM descriptors, log
+    arguments), never on the clinician's own text (see :func:`identifiers_in`).
 
     Examples
     --------
     >>> redact("Cannot read study of Jane Doe (DEMO-12345)", ["DOE^JANE", "DEMO-12345"])
     'Cannot read study of [redacted] ([redacted])'
+    >>> redact("No caution does not mean all is well", ["DOE^PETER"])
+    'No caution does not mean all is well'
     """
     variants: set[str] = set()
     for ident in identifiers:
@@ -318,8 +374,31 @@ def redact(text: str, identifiers: Iterable[str]) -> str:
             variants |= _variants(str(ident))
     if not variants or not text:
         return text
-    pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-    return re.sub(pattern, _REDACTION, text, flags=re.IGNORECASE)
+    return _pattern(frozenset(variants)).sub(_REDACTION, text)
+
+
+_DATE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:19|20)\d{2}[-./]?[01]\d[-./]?[0-3]\d|"
+                           r"[0-3]?\d[./][01]?\d[./](?:19|20)\d{2})(?!\d)")
+_NUMBER_ID = re.compile(r"(?<![\w.])\d{6,}(?![\w.])")
+_TITLED_NAME = re.compile(r"\b(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+[A-Z][\w'-]+")  # not 'MR angio'
+
+
+def clean_descriptor(text: str, identifiers: Iterable[str]) -> str:
+    """Clean Descriptors (PS3.15 option 113105) for a study/series/protocol description.
+
+    Known identifiers are redacted as whole tokens; so are dates, numbers of 6 or more
+    digits (accession and record numbers) and titled names ('Dr Smith'), which the dataset
+    may not list anywhere else. Clinical words ('Cardiac CTA 0-90%') stay.
+
+    Examples
+    --------
+    >>> clean_descriptor("CTA heart Dr Smith 2024-03-15 acc 12345678", [])
+    'CTA heart [redacted] [redacted] acc [redacted]'
+    """
+    text = redact(text, identifiers)
+    for pattern in (_TITLED_NAME, _DATE_IN_TEXT, _NUMBER_ID):
+        text = pattern.sub(_REDACTION, text)
+    return text
 
 
 def _date_offset_days(patient_key: str, key: bytes) -> int:
@@ -438,6 +517,8 @@ def deidentify(ds: Dataset, key: bytes) -> Dataset:
             elem.value = "000000"
         elif vr == "AS":
             elem.value = _cap_age(str(elem.value))
+        elif keyword in _DESCRIPTORS and isinstance(elem.value, str):
+            elem.value = clean_descriptor(elem.value, identifiers)
         elif vr in _REDACTED_VRS:
             if elem.VM > 1:
                 elem.value = [redact(str(v), identifiers) for v in elem.value]

@@ -1,11 +1,138 @@
-"""The one exception the imaging pipeline raises for bad input."""
+"""The one exception the imaging pipeline raises for bad input, and how files are named.
+
+Messages never contain patient identifiers: only file paths relative to the folder the user
+chose (whose own name, like 'DOE_JANE_12345', may identify the patient), DICOM attribute
+names, counts and geometry. Third-party warnings (pydicom, highdicom) can quote values from a
+file (UIDs, dates, names); :func:`private_warnings` reroutes them through a filter that
+withholds their text.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import mmap
+import re
+import threading
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def bounded(path: Path) -> Iterator[io.BufferedIOBase | mmap.mmap]:
+    """``path`` opened for pydicom as a memory map: a header that claims an element of
+    4 GB then yields what the file holds, where ``open()``'s ``read(n)`` would first
+    allocate the n bytes (the 24–80 GiB allocations a fuzzed header caused)."""
+    with open(path, "rb") as fh:
+        try:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped; nothing to over-allocate
+            yield fh
+            return
+        with mm:
+            yield mm
 
 
 class ImagingError(ValueError):
     """A file or series that cannot be imported; the message names the file and the problem.
 
-    Messages never contain patient identifiers: only file paths as given by the user, DICOM
-    attribute names, counts and geometry.
+    Messages never contain patient identifiers: only file paths relative to the chosen
+    folder, DICOM attribute names, counts and geometry.
     """
+
+
+def shown(path: Path | str, root: Path | str | None) -> str:
+    """``path`` as messages show it: relative to ``root`` (the chosen folder), else its name.
+
+    Examples
+    --------
+    >>> shown(Path("/data/DOE_JANE/ct/0001.dcm"), Path("/data/DOE_JANE"))
+    'ct/0001.dcm'
+    >>> shown(Path("/data/DOE_JANE/ct/0001.dcm"), None)
+    '0001.dcm'
+    """
+    path = Path(path)
+    if root is not None:
+        root = Path(root)
+        if path == root:
+            return path.name
+        try:
+            return path.relative_to(root if root.is_dir() else root.parent).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+_UNSAFE = re.compile(r"['\"`]|\d[\d.]{7,}|\b\d{8}\b|\^")
+
+
+def safe_detail(exc: BaseException, limit: int = 160) -> str:
+    """``'TypeName: message'`` if the message cannot carry a value from the file (no quotes,
+    UIDs, 8-digit dates or person-name carets), else only the type name.
+
+    Examples
+    --------
+    >>> safe_detail(ValueError("Invalid value for VR DA: '19620512'"))
+    'ValueError'
+    >>> safe_detail(EOFError("unexpected end of file"))
+    'EOFError: unexpected end of file'
+    """
+    text = str(exc)
+    if not text or _UNSAFE.search(text):
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {text[:limit]}"
+
+
+_THIRD_PARTY = ("pydicom", "highdicom")
+_installed = threading.Lock()
+_done = False
+log = logging.getLogger("twinviewer.imaging")
+
+
+class _Withhold(logging.Filter):
+    """Rewrites a third-party log record so that no value from a file is printed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = (f"{record.name} reported a {record.levelname.lower()} about a file "
+                      "(text withheld: it may quote values from the file)")
+        record.args = None
+        record.exc_info = record.exc_text = None
+        return True
+
+
+def private_warnings() -> None:
+    """Withhold the text of pydicom and highdicom warnings and log records (idempotent).
+
+    Python warnings from those packages are ignored (thread-safe: a filter, not
+    ``catch_warnings``); their loggers get a filter that rewrites each record to a fixed
+    sentence. VTK's output window is silenced where VTK is loaded.
+    """
+    global _done
+    for pkg in _THIRD_PARTY:  # re-added on every call: test runners reset warning filters
+        warnings.filterwarnings("ignore", module=rf"{pkg}(\..*)?$")
+    # pydicom attributes some warnings to its caller (stacklevel): our readers and the thread
+    # pool that runs them
+    for caller in (r"twinviewer\.imaging(\..*)?$", r"concurrent\.futures(\..*)?$"):
+        warnings.filterwarnings("ignore", category=UserWarning, module=caller)
+    with _installed:
+        if _done:
+            return
+        for pkg in _THIRD_PARTY:
+            logging.getLogger(pkg).addFilter(_Withhold())
+        try:
+            import pydicom.config
+
+            # value checks while reading only warn (quoting the value); geometry and size
+            # are validated by the readers themselves
+            pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+        except ImportError:  # pragma: no cover
+            pass
+        try:
+            from vtkmodules.vtkCommonCore import vtkObject
+
+            vtkObject.GlobalWarningDisplayOff()
+        except ImportError:  # pragma: no cover - VTK is a dependency, but not needed here
+            pass
+        _done = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,9 +23,24 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
-from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.errors import (
+    ImagingError,
+    bounded,
+    private_warnings,
+    safe_detail,
+    shown,
+)
 
 SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+#: Header-derived limits, checked before any pixel buffer is allocated.
+MAX_SIDE = 8192  # rows or columns of one frame
+MAX_FRAMES = 8192  # frames of one multi-frame file
+MAX_FILE_PIXEL_BYTES = 2 * 1024**3  # rows × cols × frames × bytes per pixel of one file
+MAX_SPACING_MM = 1000.0  # a pixel wider than a metre is not a medical image
+MAX_ABS_RESCALE = 1e6  # |RescaleSlope| and |RescaleIntercept|
+SUPPORTED = ("supported: CT, MR and PET greyscale images with patient geometry "
+             "(ImagePositionPatient, ImageOrientationPatient, PixelSpacing), classic or "
+             "enhanced multi-frame, and DICOM SEG")
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
 
@@ -55,6 +71,10 @@ class FrameRef:
     trigger_ms: float = math.nan
     temporal_id: float = math.nan
     nominal_pct: float = math.nan
+    bits_stored: int = 16
+    signed: bool = True
+    bits_allocated: int = 16
+    float_pixels: bool = False
 
 
 @dataclass
@@ -73,6 +93,13 @@ class SeriesInfo:
     patient: str = ""  # the pseudonym deid put in PatientID
     referenced_series: set[str] = field(default_factory=set)  # for a SEG
     note: str = ""
+    root: Path | None = None  # the chosen folder: messages name files relative to it
+    burned_in: bool = False  # kept although BurnedInAnnotation = YES (explicit option)
+    damaged: list[str] = field(default_factory=list)  # notes on its files that were skipped
+
+    def where(self, path: Path) -> str:
+        """``path`` relative to the chosen folder, as messages show it."""
+        return shown(path, self.root)
 
     @property
     def n_phases(self) -> int:
@@ -92,8 +119,9 @@ class SeriesInfo:
         if self.kind == "seg":
             return f"SEG {self.description!r}  {len(self.files)} file(s)"
         z, y, x = self.shape
+        mark = "  [BURNED-IN ANNOTATION: may show patient text]" if self.burned_in else ""
         return (f"{self.modality:<3} {self.description!r}  {self.n_phases} phase(s) × "
-                f"{z} × {y} × {x}  ({len(self.files)} file(s))")
+                f"{z} × {y} × {x}  ({len(self.files)} file(s)){mark}")
 
 
 @dataclass
@@ -110,6 +138,34 @@ class FolderScan:
         return [s for s in self.series if s.kind == "seg"]
 
 
+class Skip(str):
+    """A note on a skipped file, with the (de-identified) series UIDs it may belong to."""
+
+    series: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, note: str, series: Iterable[str] = ()) -> Skip:
+        out = cls(note)
+        out.series = frozenset(u for u in series if u)
+        return out
+
+
+_UID_BYTES = re.compile(rb"[0-9]{1,20}(?:\.[0-9]{1,20}){3,40}")
+
+
+def _uids_in(path: Path, key: bytes) -> set[str]:
+    """De-identified forms of the UID-like strings in the first 64 kB of an unreadable file,
+    so a damaged slice can still be matched to its series (nothing identifying is kept)."""
+    from twinviewer.imaging.deid import new_uid
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return set()
+    return {new_uid(m.decode(), key) for m in set(_UID_BYTES.findall(head))}
+
+
 def phase_key(f: FrameRef) -> tuple[float, float, float]:
     """Hashable timing key; NaN replaced so that frames without timing share one phase."""
     return tuple(-1.0 if math.isnan(v) else round(v, 3)
@@ -123,16 +179,21 @@ def _float(ds: Dataset | None, keyword: str, default: float = math.nan) -> float
     if v is None or v == "":
         return default
     try:
-        return float(v)
-    except (TypeError, ValueError):
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
         return default
+    return f if math.isfinite(f) else default
 
 
 def _first(seq_parent: Dataset | None, keyword: str) -> Dataset | None:
     if seq_parent is None or keyword not in seq_parent:
         return None
     seq = seq_parent.get(keyword)
-    return seq[0] if seq else None
+    try:
+        item = seq[0] if seq else None
+    except (TypeError, IndexError, KeyError):
+        return None
+    return item if isinstance(item, Dataset) else None
 
 
 def _group(ds: Dataset, per: Dataset | None, shared: Dataset | None, keyword: str
@@ -141,22 +202,130 @@ def _group(ds: Dataset, per: Dataset | None, shared: Dataset | None, keyword: st
     return _first(per, keyword) or _first(shared, keyword)
 
 
-def frames_of(ds: Dataset, path: Path, sop: str | None = None) -> list[FrameRef]:
+def _vector(value, n: int, what: str) -> list[float]:
+    """``n`` finite numbers from a DICOM multi-value, or ValueError naming ``what``."""
+    try:
+        v = [float(x) for x in value]
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} is not {n} numbers") from None
+    if len(v) != n or not all(map(math.isfinite, v)):
+        raise ValueError(f"{what} should be {n} finite numbers, found {len(v)} value(s)"
+                         + ("" if len(v) != n else " with NaN or infinity"))
+    return v
+
+
+def _geometry(position, orientation, spacing, slope: float, intercept: float
+              ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """Validated geometry of one frame: finite position, orthonormal orientation, finite
+    positive spacing, finite non-zero rescale (ValueError says which one is wrong).
+    Plain floats: numpy's per-call overhead would dominate for 3-vectors."""
+    pos = _vector(position, 3, "ImagePositionPatient")
+    ori = _vector(orientation, 6, "ImageOrientationPatient")
+    rx, ry, rz, cx, cy, cz = ori
+    if not (abs(math.hypot(rx, ry, rz) - 1) < 1e-2 and abs(math.hypot(cx, cy, cz) - 1) < 1e-2
+            and abs(rx * cx + ry * cy + rz * cz) < 1e-2):
+        raise ValueError(f"ImageOrientationPatient {[round(v, 4) for v in ori]} is not two "
+                         "orthonormal directions")
+    ps = _vector(spacing, 2, "PixelSpacing")
+    if not all(0 < v <= MAX_SPACING_MM for v in ps):
+        raise ValueError(f"PixelSpacing {ps} mm should be positive and at most "
+                         f"{MAX_SPACING_MM:g} mm")
+    if not (slope != 0 and abs(slope) <= MAX_ABS_RESCALE and abs(intercept) <= MAX_ABS_RESCALE):
+        raise ValueError(f"RescaleSlope {slope:g} / RescaleIntercept {intercept:g} should be "
+                         f"finite, the slope non-zero, both within ±{MAX_ABS_RESCALE:g}")
+    return np.array(pos), np.array(ori), (ps[0], ps[1])
+
+
+def _rescale(ds: Dataset | None) -> tuple[float, float]:
+    """Slope and intercept; a present but non-finite or malformed value is an error."""
+    out = []
+    for keyword, default in (("RescaleSlope", 1.0), ("RescaleIntercept", 0.0)):
+        v = _float(ds, keyword, math.nan)
+        if math.isnan(v):
+            if ds is not None and ds.get(keyword) not in (None, ""):
+                raise ValueError(f"{keyword} is not a finite number")
+            v = default
+        out.append(v)
+    return out[0], out[1]
+
+
+def check_pixel_header(ds: Dataset) -> tuple[int, int, int, int, bool, int, bool]:
+    """Rows, columns, frames, bits stored, signedness, bits allocated and whether the pixels
+    are floating point, from the header, within limits.
+
+    Validates before anything is allocated: positive sizes up to :data:`MAX_SIDE` ×
+    :data:`MAX_SIDE` × :data:`MAX_FRAMES` and :data:`MAX_FILE_PIXEL_BYTES`; greyscale
+    (SamplesPerPixel 1); BitsAllocated 8, 16 or 32 (or float pixel data).
+
+    Raises
+    ------
+    ValueError
+        Saying which attribute is missing or out of range.
+    """
+    def whole(keyword: str, default: int | None = None) -> int:
+        v = ds.get(keyword, default)
+        if v is None or v == "":
+            if default is None:
+                raise ValueError(f"{keyword} is missing")
+            return default
+        try:
+            i = int(v)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{keyword} is not a whole number") from None
+        return i
+
+    rows, cols = whole("Rows"), whole("Columns")
+    frames = whole("NumberOfFrames", 1) or 1
+    if not (1 <= rows <= MAX_SIDE and 1 <= cols <= MAX_SIDE):
+        raise ValueError(f"Rows × Columns {rows} × {cols} outside 1–{MAX_SIDE}")
+    if not 1 <= frames <= MAX_FRAMES:
+        raise ValueError(f"NumberOfFrames {frames} outside 1–{MAX_FRAMES}")
+    spp = whole("SamplesPerPixel", 1)
+    if spp != 1:
+        raise ValueError(f"SamplesPerPixel {spp}: colour images are not supported "
+                         "(greyscale CT/MR/PET only)")
+    floats = "FloatPixelData" in ds or "DoubleFloatPixelData" in ds
+    bits = 64 if "DoubleFloatPixelData" in ds else whole("BitsAllocated", 16)
+    if bits not in (8, 16, 32, 64) or (bits == 64 and not floats):
+        raise ValueError(f"BitsAllocated {bits} is not supported (8, 16 or 32)")
+    stored = whole("BitsStored", bits)
+    if not 1 <= stored <= bits:
+        raise ValueError(f"BitsStored {stored} outside 1–{bits}")
+    if rows * cols * frames * bits // 8 > MAX_FILE_PIXEL_BYTES:
+        raise ValueError(f"{rows} × {cols} × {frames} pixels of {bits} bits exceed the "
+                         f"{MAX_FILE_PIXEL_BYTES // 1024**3} GiB limit per file")
+    signed = whole("PixelRepresentation", 0)
+    if signed not in (0, 1):
+        raise ValueError(f"PixelRepresentation {signed} should be 0 or 1")
+    return rows, cols, frames, stored, bool(signed) or floats, bits, floats
+
+
+def frames_of(ds: Dataset, path: Path, sop: str | None = None, *,
+              root: Path | None = None) -> list[FrameRef]:
     """Frame geometry records of one dataset; classic or enhanced multi-frame.
 
-    ``sop`` is the (remapped) SOP Instance UID to record; default the dataset's own.
+    ``sop`` is the (remapped) SOP Instance UID to record; default the dataset's own. Every
+    frame's geometry is validated (finite position, orthonormal orientation, finite positive
+    spacing, finite rescale) and the pixel header checked against the size limits, before
+    any pixel is read.
 
     Raises
     ------
     ImagingError
-        If a geometry attribute is missing or malformed.
+        If a geometry attribute is missing or malformed, naming the file (relative to
+        ``root``) and the attribute.
     """
     sop = str(ds.get("SOPInstanceUID", "")) if sop is None else sop
     try:
+        rows, cols, n_frames, bits, signed, alloc, floats = check_pixel_header(ds)
         if "PerFrameFunctionalGroupsSequence" in ds:
             shared = _first(ds, "SharedFunctionalGroupsSequence")
+            per_frame = ds.PerFrameFunctionalGroupsSequence
+            if len(per_frame) != n_frames:
+                raise ValueError(f"{len(per_frame)} per-frame functional groups for "
+                                 f"NumberOfFrames {n_frames}")
             out = []
-            for n, per in enumerate(ds.PerFrameFunctionalGroupsSequence):
+            for n, per in enumerate(per_frame):
                 pos = _group(ds, per, shared, "PlanePositionSequence")
                 ori = _group(ds, per, shared, "PlaneOrientationSequence")
                 pix = _group(ds, per, shared, "PixelMeasuresSequence")
@@ -164,75 +333,132 @@ def frames_of(ds: Dataset, path: Path, sop: str | None = None) -> list[FrameRef]
                 car = _group(ds, per, shared, "CardiacSynchronizationSequence")
                 fc = _first(per, "FrameContentSequence")
                 if pos is None or ori is None or pix is None:
-                    raise KeyError("PlanePosition/PlaneOrientation/PixelMeasures functional group")
+                    raise ValueError(
+                        f"frame {n + 1} has no patient geometry (PlanePositionSequence, "
+                        "PlaneOrientationSequence, PixelMeasuresSequence)")
+                slope, intercept = _rescale(pvt)
+                p, o, sp = _geometry(pos.get("ImagePositionPatient"),
+                                     ori.get("ImageOrientationPatient"),
+                                     pix.get("PixelSpacing"), slope, intercept)
                 out.append(FrameRef(
-                    path, n, sop, np.asarray(pos.ImagePositionPatient, float),
-                    np.asarray(ori.ImageOrientationPatient, float),
-                    tuple(float(v) for v in pix.PixelSpacing), int(ds.Rows), int(ds.Columns),
-                    _float(pvt, "RescaleSlope", 1.0), _float(pvt, "RescaleIntercept", 0.0),
+                    path, n, sop, p, o, sp, rows, cols, slope, intercept,
                     _float(car, "NominalCardiacTriggerDelayTime"),
                     _float(fc, "TemporalPositionIndex"),
-                    _float(car, "NominalPercentageOfCardiacPhase")))
+                    _float(car, "NominalPercentageOfCardiacPhase"), bits, signed, alloc,
+                    floats))
             return out
+        if n_frames != 1:
+            raise ValueError(f"NumberOfFrames {n_frames} without per-frame geometry "
+                             "(PerFrameFunctionalGroupsSequence)")
+        slope, intercept = _rescale(ds)
+        p, o, sp = _geometry(ds.get("ImagePositionPatient"), ds.get("ImageOrientationPatient"),
+                             ds.get("PixelSpacing"), slope, intercept)
         return [FrameRef(
-            path, None, sop, np.asarray(ds.ImagePositionPatient, float),
-            np.asarray(ds.ImageOrientationPatient, float),
-            tuple(float(v) for v in ds.PixelSpacing), int(ds.Rows), int(ds.Columns),
-            _float(ds, "RescaleSlope", 1.0), _float(ds, "RescaleIntercept", 0.0),
+            path, None, sop, p, o, sp, rows, cols, slope, intercept,
             _float(ds, "TriggerTime"), _float(ds, "TemporalPositionIdentifier"),
-            _float(ds, "NominalPercentageOfCardiacPhase", _float(ds, "CardiacPhase")))]
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise ImagingError(f"{path}: missing or malformed image geometry ({exc})") from exc
+            _float(ds, "NominalPercentageOfCardiacPhase", _float(ds, "CardiacPhase")),
+            bits, signed, alloc, floats)]
+    except ImagingError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds on malformed values
+        raise ImagingError(f"{shown(path, root)}: missing or malformed image geometry or "
+                           f"pixel header ({safe_detail(exc)})") from None
 
 
-def read_dicom(path: Path, key: bytes, *, pixels: bool) -> Dataset:
+def read_dicom(path: Path, key: bytes, *, pixels: bool, root: Path | None = None) -> Dataset:
     """Read and de-identify one file; the identified dataset never leaves this function.
 
     Raises
     ------
     ImagingError
-        Naming the file: not DICOM, truncated or unreadable.
+        Naming the file (relative to ``root``): not DICOM, truncated or unreadable.
     """
     from twinviewer.imaging.deid import deidentify
 
+    private_warnings()
     try:
-        raw = pydicom.dcmread(path, stop_before_pixels=not pixels)
+        with bounded(path) as fh:
+            raw = pydicom.dcmread(fh, stop_before_pixels=not pixels)
     except InvalidDicomError as exc:
-        raise ImagingError(f"{path}: not a DICOM file") from exc
-    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise ImagingError(f"{path}: unreadable or truncated DICOM ({type(exc).__name__}: "
-                           f"{exc})") from exc
+        raise ImagingError(f"{shown(path, root)}: not a DICOM file") from exc
+    except Exception as exc:  # noqa: BLE001 - pydicom/zlib/struct errors on damaged files
+        raise ImagingError(f"{shown(path, root)}: unreadable or truncated DICOM "
+                           f"({safe_detail(exc)})") from None
     try:
         return deidentify(raw, key)
+    except Exception as exc:  # noqa: BLE001 - a malformed value met while de-identifying
+        raise ImagingError(f"{shown(path, root)}: malformed DICOM header, cannot be "
+                           f"de-identified ({type(exc).__name__})") from None
     finally:
         del raw
 
 
 # Patient-module and descriptive elements de-identified per file (small: fast to walk).
 _IDENTITY_GROUPS = (0x0010,)
-_DESCRIPTIVE = ("SeriesDescription", "StudyInstanceUID", "PatientIdentityRemoved")
+_DESCRIPTIVE = ("SeriesDescription", "StudyDescription", "ProtocolName", "StudyInstanceUID",
+                "PatientIdentityRemoved")
+_DESCRIPTIVE_TAGS = frozenset(pydicom.datadict.tag_for_keyword(k) for k in _DESCRIPTIVE)
 _IDENT_CACHE: dict[bytes, tuple[str, str]] = {}
+# Any of these makes an object an image (perhaps a damaged one); pixels are not read here.
+_IMAGE_ATTRIBUTES = ("Rows", "Columns", "BitsAllocated", "ImagePositionPatient",
+                     "ImageOrientationPatient", "PixelSpacing")
 
 
-def _header(path: Path, key: bytes) -> SeriesInfo | str:
+def _header(path: Path, key: bytes, root: Path | None = None,
+            keep_burned_in: bool = False) -> SeriesInfo | Skip:
     """One file's header as a one-file SeriesInfo, or a note saying why it was skipped."""
+    where = shown(path, root)
+    try:
+        rec = _header_unchecked(path, key, root, keep_burned_in)
+    except ImagingError as exc:
+        return Skip.of(f"skipped {exc}", _uids_in(path, key))
+    except Exception as exc:  # noqa: BLE001 - one bad file is a note, never an abort
+        return Skip.of(f"skipped {where}: malformed DICOM header ({safe_detail(exc)})",
+                       _uids_in(path, key))
+    if isinstance(rec, Skip) and rec.series == {"?"}:  # unreadable: look for its series
+        return Skip.of(rec, _uids_in(path, key))
+    return rec
+
+
+def _header_unchecked(path: Path, key: bytes, root: Path | None,
+                      keep_burned_in: bool) -> SeriesInfo | str:
     from twinviewer.imaging.deid import deidentify, new_uid
 
+    where = shown(path, root)
     try:
-        raw = pydicom.dcmread(path, stop_before_pixels=True)
+        with bounded(path) as fh:
+            raw = pydicom.dcmread(fh, stop_before_pixels=True)
     except InvalidDicomError:
-        return f"skipped {path}: not a DICOM file"
-    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
-        return f"skipped {path}: unreadable or truncated DICOM ({type(exc).__name__})"
+        return Skip.of(f"skipped {where}: not a DICOM file")
+    except Exception as exc:  # noqa: BLE001 - pydicom/zlib/struct errors on damaged files
+        return Skip.of(f"skipped {where}: unreadable or truncated DICOM ({safe_detail(exc)})",
+                       {"?"})
+
+    def own_series() -> set[str]:
+        value = raw.get("SeriesInstanceUID")
+        return {new_uid(str(value), key)} if value else {"?"}
+
     kind = _kind(raw)
     if kind is None:
-        return f"skipped {path}: {_sop_name(raw)} is not an image or segmentation"
+        # An image-like object without geometry is a damaged slice of its series; one without
+        # even a SOP class (a body read in the wrong transfer syntax, say) may be any file's:
+        # look for its series UID in the bytes. A complete non-image object (SR, KO, PR)
+        # damages nothing, even if it references the series.
+        image_like = any(k in raw for k in _IMAGE_ATTRIBUTES)
+        series = own_series() if image_like else {"?"} if "SOPClassUID" not in raw else ()
+        return Skip.of(f"skipped {where}: {_why_not(raw)}", series)
     if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
-        return f"skipped {path}: localizer image"
+        return Skip.of(f"skipped {where}: localizer image")
+    burned = str(raw.get("BurnedInAnnotation", "") or "").strip().upper() == "YES"
+    if burned and kind == "image" and not keep_burned_in:
+        return Skip.of(f"skipped {where}: BurnedInAnnotation is YES (patient text may be "
+                       "burned into the pixels, which de-identification cannot remove); "
+                       "choose 'keep images with burned-in annotation' to import it, marked "
+                       "as such", own_series())
     ident = Dataset()
-    for elem in raw:
-        if elem.tag.group in _IDENTITY_GROUPS or elem.keyword in _DESCRIPTIVE:
-            ident.add(elem)
+    for tag in raw.keys():  # tags only: values are converted just for the few kept
+        if tag.group in _IDENTITY_GROUPS or tag in _DESCRIPTIVE_TAGS:
+            ident.add(raw[tag])
     # The files of a series share these elements: de-identify once per distinct content,
     # cached under a keyed hash (the cache holds no identifier).
     digest = hashlib.blake2b(repr([(e.tag, e.value) for e in ident]).encode(),
@@ -250,20 +476,26 @@ def _header(path: Path, key: bytes) -> SeriesInfo | str:
         return new_uid(str(value), key) if value else ""
 
     rec = SeriesInfo(
-        uid("StudyInstanceUID"), uid("SeriesInstanceUID"), str(raw.get("Modality", "")),
+        uid("StudyInstanceUID"), uid("SeriesInstanceUID"), str(raw.get("Modality", ""))[:16],
         description, kind, [path],
-        slice_thickness_mm=_float(raw, "SliceThickness", None),
-        nominal_interval_ms=_float(raw, "NominalInterval", None) or None,
-        patient=patient,
+        slice_thickness_mm=_positive(_float(raw, "SliceThickness", None)),
+        nominal_interval_ms=_positive(_float(raw, "NominalInterval", None)),
+        patient=patient, root=root, burned_in=burned,
         referenced_series={new_uid(str(r.SeriesInstanceUID), key)
-                           for r in raw.get("ReferencedSeriesSequence", [])
-                           if r.get("SeriesInstanceUID")})
+                           for r in (raw.get("ReferencedSeriesSequence") or [])
+                           if isinstance(r, Dataset) and r.get("SeriesInstanceUID")})
     if kind == "image":
+        if not rec.series_uid:
+            return f"skipped {where}: image without SeriesInstanceUID"
         try:
-            rec.frames = frames_of(raw, path, uid("SOPInstanceUID"))
+            rec.frames = frames_of(raw, path, uid("SOPInstanceUID"), root=root)
         except ImagingError as exc:
-            rec.note = f"skipped {exc}"
+            return Skip.of(f"skipped {exc}", {rec.series_uid})
     return rec
+
+
+def _positive(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) and v > 0 else None
 
 
 def _kind(ds: Dataset) -> str | None:
@@ -275,9 +507,21 @@ def _kind(ds: Dataset) -> str | None:
     return None
 
 
-def _sop_name(ds: Dataset) -> str:
+def _why_not(ds: Dataset) -> str:
+    """Why a readable DICOM object is not imported: what is missing, and what is supported."""
     uid = ds.get("SOPClassUID")
-    return UID(str(uid)).name if uid else "object without SOPClassUID"
+    try:
+        name = UID(str(uid)).name if uid else ""
+    except Exception:  # noqa: BLE001 - a malformed UID value
+        name = ""
+    if not uid and "Rows" not in ds:
+        return ("header incomplete: no SOPClassUID and no image attributes (Rows, "
+                "Columns); the file is truncated or is not an image. " + SUPPORTED)
+    if "Rows" in ds or "PixelData" in ds:
+        what = name or "image"
+        return (f"{what} without patient geometry (no ImagePositionPatient or per-frame "
+                "PlanePositionSequence), so it cannot be placed in the patient; " + SUPPORTED)
+    return f"{name or 'object'} holds no image (no Rows, Columns, PixelData); {SUPPORTED}"
 
 
 # Handled by the segmentation readers, not DICOM: not reported as skipped.
@@ -295,7 +539,7 @@ def is_other(p: Path) -> bool:
 
 
 def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
-                cancel: Cancel | None = None) -> FolderScan:
+                cancel: Cancel | None = None, keep_burned_in: bool = False) -> FolderScan:
     """Find every DICOM image and SEG series under ``root`` (recursively).
 
     Parameters
@@ -306,55 +550,93 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
         De-identification key (see :func:`twinviewer.imaging.deid.installation_key`).
     progress, cancel : callable, optional
         ``progress(fraction, message)``; ``cancel()`` returning True stops with ImagingError.
+    keep_burned_in : bool, default False
+        Import images whose BurnedInAnnotation is YES (else skipped with a note); such
+        series are marked (``SeriesInfo.burned_in``, shown in ``summary()``).
 
     Returns
     -------
     FolderScan
-        Series sorted by study, modality and size; notes name every skipped file and why.
+        Series sorted by study, modality and size; notes name every skipped file (relative
+        to ``root``) and why. One bad file is a note, never an abort. The same instance
+        found twice (same SOP Instance UID, e.g. in two transfer syntaxes) is used once.
 
     Raises
     ------
     ImagingError
         If ``root`` does not exist or holds no readable DICOM image.
     """
+    private_warnings()
     root = Path(root)
+    label = root.name if root.is_file() else "the chosen folder"
     if not root.exists():
-        raise ImagingError(f"{root}: no such file or folder")
+        raise ImagingError(f"{label}: no such file or folder")
     files = [root] if root.is_file() else iter_files(root)
     if not files:
-        raise ImagingError(f"{root}: folder is empty")
+        raise ImagingError(f"{label}: folder is empty")
     files = [p for p in files if not is_other(p)]
     notes: list[str] = []
     series: dict[tuple[str, str], SeriesInfo] = {}
+    seen: dict[tuple[str, str, int | None], Path] = {}
+    duplicates: dict[tuple[str, str], int] = {}
+    skipped: list[Skip] = []
 
     with ThreadPoolExecutor(n_workers()) as pool:
-        for n, rec in enumerate(pool.map(lambda p: _header(p, key), files)):
+        for n, rec in enumerate(pool.map(lambda p: _header(p, key, root, keep_burned_in),
+                                         files)):
             if cancel is not None and cancel():
-                raise ImagingError(f"{root}: import cancelled")
+                raise ImagingError(f"{label}: import cancelled")
             if progress is not None and n % 32 == 0:
                 progress(n / len(files), f"scanning {n}/{len(files)} files")
             if isinstance(rec, str):
                 notes.append(rec)
+                if isinstance(rec, Skip) and rec.series:
+                    skipped.append(rec)
                 continue
             k = (rec.study_uid, rec.series_uid)
+            if rec.note:
+                notes.append(rec.note)
+            frames = []
+            for f in rec.frames:
+                dup = (rec.series_uid, f.sop_uid, f.frame)
+                if f.sop_uid and dup in seen:
+                    duplicates[k] = duplicates.get(k, 0) + 1
+                    continue
+                seen[dup] = f.path
+                frames.append(f)
+            if rec.kind == "image" and not frames:
+                continue
             s = series.get(k)
             if s is None:
                 s = series[k] = SeriesInfo(
                     rec.study_uid, rec.series_uid, rec.modality, rec.description, rec.kind,
                     slice_thickness_mm=rec.slice_thickness_mm,
-                    nominal_interval_ms=rec.nominal_interval_ms, patient=rec.patient)
-            s.files.extend(rec.files)
+                    nominal_interval_ms=rec.nominal_interval_ms, patient=rec.patient,
+                    root=root, burned_in=rec.burned_in)
+            s.burned_in |= rec.burned_in
+            s.files.extend(sorted({f.path for f in frames}) if rec.kind == "image"
+                           else rec.files)
             s.referenced_series |= rec.referenced_series
-            s.frames.extend(rec.frames)
-            if rec.note:
-                notes.append(rec.note)
+            s.frames.extend(frames)
+    for note in skipped:  # a skipped file of a series makes that series incomplete
+        for s in series.values():
+            if s.kind == "image" and s.series_uid in note.series:
+                s.damaged.append(str(note))
+    for k, count in duplicates.items():
+        notes.append(f"series {series[k].description!r}: {count} duplicate instance(s) (the "
+                     f"same SOP Instance UID in several files, e.g. in two encodings) used "
+                     f"once")
     if progress is not None:
         progress(1.0, f"scanned {len(files)} files")
     out = sorted(series.values(), key=lambda s: (s.study_uid, s.kind, -len(s.frames)))
+    for s in out:
+        if s.burned_in:
+            notes.append(f"series {s.description!r}: BurnedInAnnotation is YES and kept on "
+                         "request: the pixels may show patient text")
     if not any(s.kind == "image" and s.frames for s in out):
         detail = f" ({len(notes)} file(s) skipped: {notes[0]}" + (" …)" if len(notes) > 1
                                                                  else ")") if notes else ""
-        raise ImagingError(f"{root}: no readable DICOM image series found{detail}")
+        raise ImagingError(f"{label}: no readable DICOM image series found{detail}")
     return FolderScan(out, notes)
 
 

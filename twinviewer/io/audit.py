@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import twinviewer
 from twinviewer.core.twin import Twin
-from twinviewer.io.privacy import redact, scrub
+from twinviewer.io.privacy import check_clinician_text, scrub
 
 ACTIONS = ("import", "calibration", "scenario", "export", "note", "conclusion", "save",
            "migration", "create")
@@ -137,20 +137,30 @@ class AuditLog:
         Parameters
         ----------
         text : str
-            The note or conclusion (identifiers are redacted).
+            The note or conclusion, stored exactly as written.
         disagreement : str
             Where the clinician disagrees with the twin (e.g. ``'predicted LVEDP'``).
         why : str
             Why (e.g. ``'catheter LVEDP 22 mmHg the day before'``).
         conclusion : bool
             A conclusion rather than a note.
+
+        Raises
+        ------
+        PrivacyError
+            A text holds a registered patient identifier (the message names it, for the
+            author to edit); nothing is recorded.
         """
         if not text.strip():
             raise ValueError("a note needs text")
-        details = {"text": redact(text.strip())}
+        # The clinician's words are kept exactly; one holding an identifier is refused.
+        for what, value in (("the note", text), ("where you disagree", disagreement),
+                            ("why", why)):
+            check_clinician_text(value, what)
+        details = {"text": text.strip()}
         if disagreement.strip():
-            details["disagreement"] = redact(disagreement.strip())
-            details["why"] = redact(why.strip())
+            details["disagreement"] = disagreement.strip()
+            details["why"] = why.strip()
         return self.record(twin, "conclusion" if conclusion else "note", details)
 
     def notes(self) -> list[AuditEntry]:

@@ -5,7 +5,8 @@ named by an HMAC of the twin's pseudonym under the installation's secret de-iden
 key: the name cannot be reversed to the pseudonym, and not even a kept identifier becomes a
 file name. An index records, per file, when the user last saved explicitly;
 :meth:`Autosaver.pending_recovery` lists autosaves newer than that, which the application
-offers to restore at start.
+offers to restore at start; that call also removes the temp files of saves a crash
+interrupted (:func:`twinviewer.core.atomic.sweep_temp_files`). The folder is 0700, files 0600.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twinviewer.core.atomic import atomic_write_bytes, private_dir, sweep_temp_files
 from twinviewer.core.twin import Twin
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.audit import AuditLog
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import TwinDocument, load_twin, twin_bytes
@@ -91,7 +92,7 @@ class Autosaver:
     def autosave(self, twin: Twin, *, audit: AuditLog | None = None,
                  keep_identifiers: bool = False, **kw: Any) -> Path:
         """Write the twin's autosave atomically; returns its path."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         path = self.path_for(twin)
         atomic_write_bytes(path, twin_bytes(twin, audit=audit,
                                             keep_identifiers=keep_identifiers, **kw))
@@ -99,7 +100,7 @@ class Autosaver:
 
     def mark_saved(self, twin: Twin, when: float | None = None) -> None:
         """Record an explicit save of ``twin``: its autosave is no longer a recovery."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         index = self._index()
         index[self.key(twin.pseudonym)] = {"saved_at": time.time() if when is None else when}
         self._write_index(index)
@@ -108,6 +109,7 @@ class Autosaver:
         """Autosaves newer than the last explicit save of their twin, newest first."""
         if not self.directory.is_dir():
             return []
+        sweep_temp_files(self.directory)  # at start: saves a crash interrupted leave nothing
         index = self._index()
         out = []
         for path in self.directory.glob("*.autosave.twin"):

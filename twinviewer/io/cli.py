@@ -1,9 +1,20 @@
 """Headless command on .twin files: ``twinviewer info FILE`` (the report command lives in
 :mod:`twinviewer.report.cli`, a layer above).
 
-It returns a process exit code: 0 success, 1 the file loads but its audit trail does not
-verify (``info``), 2 the file cannot be read or the report cannot be written. Messages go to
-stderr and never carry identifiers beyond what the file itself keeps.
+Exit codes (distinct, so that scripts can tell them apart; Python's own 1 for an uncaught
+exception is never used):
+
+* :data:`EXIT_OK` 0 — success;
+* :data:`EXIT_INVALID` 2 — the file cannot be read or is not a valid twin (or the report
+  cannot be written);
+* :data:`EXIT_AUDIT_BROKEN` 3 — the file loads but its audit trail does not verify (``info``
+  still prints the summary; ``report`` refuses);
+* :data:`EXIT_INTERNAL` 4 — an internal error (a bug): one line on stderr, the traceback in
+  the log only.
+
+``info`` and ``report`` accept exactly what :func:`twinviewer.io.twinfile.load_twin` accepts
+(the one validation, also used by the GUI). Messages go to stderr, name files by their name only (never
+the folder) and never carry identifiers beyond what the file itself keeps.
 """
 
 from __future__ import annotations
@@ -20,6 +31,14 @@ from twinviewer.io.twinfile import describe, load_twin
 
 log = logging.getLogger("twinviewer.io.cli")
 PASSPHRASE_ENV = "TWINVIEWER_PASSPHRASE"
+EXIT_OK, EXIT_INVALID, EXIT_AUDIT_BROKEN, EXIT_INTERNAL = 0, 2, 3, 4
+
+
+def _internal(exc: BaseException, command: str) -> int:
+    log.error("internal error in twinviewer %s", command, exc_info=exc)
+    print(f"internal error in twinviewer {command} ({type(exc).__name__}); this is a bug, "
+          f"the details are in the log", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _passphrase(path: Path) -> str | None:
@@ -43,16 +62,20 @@ def run_info(path: Path | str) -> int:
     Returns
     -------
     int
-        0 intact, 1 audit chain broken (summary still printed), 2 unreadable file.
+        0 intact, 3 audit chain broken (summary still printed), 2 invalid file, 4 internal
+        error.
     """
     path = Path(path)
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
+        text = "\n".join(describe(doc))
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print("\n".join(describe(doc)))
+        return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - any other exception is our bug: say so, exit 4
+        return _internal(exc, "info")
+    print(text)
     if not doc.chain.ok:
         print(f"error: {path.name}: {doc.chain.message}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_AUDIT_BROKEN
+    return EXIT_OK

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 
 from cryptography.exceptions import InvalidTag
@@ -21,6 +22,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from twinviewer.io.errors import TwinFileError
 
 MAGIC = b"TWINENC1"
+SALT_BYTES, NONCE_BYTES = 16, 12  # GCM's standard 96-bit nonce; nothing else is accepted
+_HEX = re.compile(r"[0-9a-fA-F]*")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 _MAX_HEADER = 4096
 
@@ -54,13 +57,38 @@ def _key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 
 def encrypt(plain: bytes, passphrase: str) -> bytes:
     """Encrypt the bytes of a .twin file with a passphrase."""
-    salt, nonce = os.urandom(16), os.urandom(12)
+    salt, nonce = os.urandom(SALT_BYTES), os.urandom(NONCE_BYTES)
     header = json.dumps({"cipher": "AES-256-GCM", "kdf": "scrypt", "n": SCRYPT_N,
                          "r": SCRYPT_R, "p": SCRYPT_P, "salt": salt.hex(),
                          "nonce": nonce.hex()}).encode()
     aad = MAGIC + struct.pack(">I", len(header)) + header
     return aad + AESGCM(_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)).encrypt(
         nonce, plain, aad)
+
+
+def _header(data: bytes) -> tuple[dict, int, int]:
+    """The parsed, checked header, its start and length; ValueError says what is wrong."""
+    (hlen,) = struct.unpack(">I", data[len(MAGIC):len(MAGIC) + 4])
+    if not 0 < hlen <= _MAX_HEADER:
+        raise ValueError(f"header length {hlen} outside 1–{_MAX_HEADER}")
+    start = len(MAGIC) + 4
+    if len(data) < start + hlen + 16:
+        raise ValueError("the file ends inside the header or before the authentication tag")
+    header = json.loads(data[start:start + hlen])
+    if not isinstance(header, dict):
+        raise ValueError("the header is not a JSON object")
+    if header.get("kdf") != "scrypt" or header.get("cipher") != "AES-256-GCM":
+        raise ValueError(f"unsupported cipher/KDF {str(header.get('cipher'))[:20]}/"
+                         f"{str(header.get('kdf'))[:20]} (supported: AES-256-GCM/scrypt)")
+    for k in ("n", "r", "p"):
+        if not isinstance(header.get(k), int) or isinstance(header.get(k), bool):
+            raise ValueError(f"scrypt {k} should be a whole number")
+    for k, size in (("salt", SALT_BYTES), ("nonce", NONCE_BYTES)):
+        v = header.get(k)
+        if not isinstance(v, str) or len(v) != 2 * size or not _HEX.fullmatch(v):
+            raise ValueError(f"{k} should be {size} bytes in hex")
+    _check_scrypt(header["n"], header["r"], header["p"])
+    return header, start, hlen
 
 
 def decrypt(data: bytes, passphrase: str | None, name: str = "file") -> bytes:
@@ -74,17 +102,10 @@ def decrypt(data: bytes, passphrase: str | None, name: str = "file") -> bytes:
     if passphrase is None:
         raise TwinFileError(f"{name} is encrypted: a passphrase is needed to open it")
     try:
-        (hlen,) = struct.unpack(">I", data[len(MAGIC):len(MAGIC) + 4])
-        if hlen > _MAX_HEADER:
-            raise ValueError(f"header length {hlen} > {_MAX_HEADER}")
-        start = len(MAGIC) + 4
-        header = json.loads(data[start:start + hlen])
+        header, start, hlen = _header(data)
         salt, nonce = bytes.fromhex(header["salt"]), bytes.fromhex(header["nonce"])
-        n, r, p = int(header["n"]), int(header["r"]), int(header["p"])
-        if header.get("kdf") != "scrypt" or header.get("cipher") != "AES-256-GCM":
-            raise ValueError(f"unsupported cipher/KDF {header.get('cipher')}/{header.get('kdf')}")
-        _check_scrypt(n, r, p)
-    except (ValueError, KeyError, TypeError, struct.error) as exc:
+        n, r, p = header["n"], header["r"], header["p"]
+    except (ValueError, KeyError, TypeError, struct.error, RecursionError) as exc:
         raise TwinFileError(f"{name}: the encryption header is damaged ({exc})") from None
     aad = data[:start + hlen]
     try:

@@ -1,18 +1,21 @@
 """Application logging to the user's log directory, with identifiers redacted.
 
 :func:`configure_logging` attaches a size-rotated file handler (1 MB × 5 files) under the
-platformdirs user log dir to the ``twinviewer`` logger. Every record passes
-:class:`RedactingFilter`, which replaces registered identifiers
+platformdirs user log dir (folder 0700, files 0600) to the ``twinviewer`` logger. Every
+record passes :class:`RedactingFilter`, which replaces registered identifiers
 (:func:`twinviewer.io.privacy.register_identifiers`) in the message, its arguments and any
 traceback text by ``[redacted]`` before the record is formatted anywhere.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
+from twinviewer.core.atomic import FILE_MODE, private_dir
 from twinviewer.io.privacy import known_identifiers, redact
 
 LOGGER_NAME = "twinviewer"
@@ -43,6 +46,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every log file (also each one rotation starts) is created owner-only (0600)."""
+
+    def _open(self):  # noqa: ANN202 - logging's own signature
+        stream = super()._open()
+        with contextlib.suppress(OSError):
+            os.chmod(self.baseFilename, FILE_MODE)
+        return stream
+
+
 def configure_logging(log_dir: Path | None = None, *, level: int = logging.INFO,
                       max_bytes: int = 1_000_000, backups: int = 5) -> Path:
     """Log ``twinviewer.*`` to ``<log_dir>/twinviewer.log`` (rotated), redacting identifiers.
@@ -61,7 +74,7 @@ def configure_logging(log_dir: Path | None = None, *, level: int = logging.INFO,
     """
     log_dir = Path(log_dir) if log_dir is not None else default_log_dir()
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(log_dir)
     except OSError as exc:
         raise OSError(f"cannot create the log directory {log_dir}: {exc.strerror}") from exc
     path = log_dir / LOG_FILE
@@ -70,8 +83,8 @@ def configure_logging(log_dir: Path | None = None, *, level: int = logging.INFO,
         if getattr(h, "_twinviewer", False):
             logger.removeHandler(h)
             h.close()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes,
-                                                   backupCount=backups, encoding="utf-8")
+    handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
+                                          encoding="utf-8")
     handler._twinviewer = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.addFilter(RedactingFilter())

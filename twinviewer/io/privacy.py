@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from twinviewer.core.privacy import clear_identifiers, known_identifiers, register_identifiers
 from twinviewer.io.errors import PrivacyError
 
-__all__ = ["check_pseudonym", "clear_identifiers", "is_pseudonym", "known_identifiers", "redact",
-           "register_identifiers", "scrub"]
+__all__ = ["check_clinician_text", "check_pseudonym", "clear_identifiers", "identifiers_in",
+           "is_pseudonym", "known_identifiers", "redact", "register_identifiers", "scrub"]
 
 # 'TW-' + 10 hex digits (imaging.deid.pseudonym), or a virtual heart ('virtual-healthy').
 PSEUDONYM_PATTERNS = (re.compile(r"TW-[0-9A-F]{10}"),
@@ -33,10 +33,42 @@ def _redact(text: str, identifiers: list[str]) -> str:
 def redact(text: str, extra: Iterable[str] = ()) -> str:
     """``text`` with every registered (and ``extra``) identifier replaced by ``[redacted]``.
 
-    Matching follows :func:`twinviewer.imaging.deid.redact` (case-insensitive, person-name
-    variants).
+    Matching follows :func:`twinviewer.imaging.deid.redact` (case-insensitive, whole tokens,
+    person-name variants). For values the application inserts, never for the clinician's
+    own text (:func:`check_clinician_text`).
     """
     return _redact(text, [*known_identifiers(), *extra])
+
+
+def identifiers_in(text: str, extra: Iterable[str] = ()) -> list[str]:
+    """Registered (and ``extra``) identifiers found in ``text`` as whole tokens.
+
+    Examples
+    --------
+    >>> identifiers_in("Patient does not tolerate it", ["DOE^PETER"])
+    []
+    """
+    ids = [*known_identifiers(), *extra]
+    if not ids or not text:
+        return []
+    from twinviewer.imaging.deid import identifiers_in as find  # pydicom: import when needed
+
+    return find(text, ids)
+
+
+def check_clinician_text(text: str, what: str = "the note") -> None:
+    """Refuse clinician text that holds a registered identifier; it is never rewritten.
+
+    Raises
+    ------
+    PrivacyError
+        Telling the user which word to edit (shown to the author only, never logged).
+    """
+    found = identifiers_in(text)
+    if found:
+        words = ", ".join(sorted({repr(f) for f in found}))
+        raise PrivacyError(f"{what} contains {words}, which identifies the patient; edit it "
+                           "(text you write is never changed automatically)")
 
 
 def is_pseudonym(value: str) -> bool:

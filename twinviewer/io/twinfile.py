@@ -43,6 +43,9 @@ import datetime as _dt
 import hashlib
 import io
 import json
+import math
+import re
+import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,16 +56,22 @@ import numpy as np
 
 import twinviewer
 from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance
 from twinviewer.core.twin import Scenario, Twin, Visit
 from twinviewer.core.units import dimension
 from twinviewer.io import crypto
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
 from twinviewer.io.errors import PrivacyError, TwinFileError
 from twinviewer.io.migrations import migrate
-from twinviewer.io.privacy import check_pseudonym, known_identifiers, redact, scrub
+from twinviewer.io.privacy import (
+    check_pseudonym,
+    is_pseudonym,
+    known_identifiers,
+    redact,
+    scrub,
+)
 from twinviewer.io.timeline_file import add_to_tree as _living_out
 from twinviewer.io.timeline_file import from_tree as _living_in
 
@@ -74,6 +83,13 @@ _MAX_MEMBER_BYTES = 4 * 1024**3  # one array (a large 4D CT is a few hundred MB)
 _MAX_JSON_BYTES = 256 * 1024**2  # guards against a deflate bomb in a JSON member
 _ARRAY_KINDS = "biuf"  # bool, int, uint, float: never object, string or structured arrays
 _REQUIRED = ("twin.json", "audit.json")
+#: Hostile-archive limits, checked on the central directory before anything is inflated.
+MAX_MEMBERS = 20_000  # a 4D study: ~30 phases × 10 structures × 3 mesh arrays, results, ...
+MAX_TOTAL_BYTES = 16 * 1024**3
+MAX_VISIT_DAY = 36_525
+MAX_INFLATE_RATIO = 1_000  # JSON deflates 5-20×; only a bomb claims 1000×
+_MEMBER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99})"
+                          r"{0,3}")
 
 
 @dataclass
@@ -345,9 +361,76 @@ def save_twin(path: Path | str, twin: Twin, *, audit: AuditLog | None = None,
 
 def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - BadZipFile, struct/EOF/Overflow on damaged bytes
         raise TwinFileError(f"{name} is not a .twin file, or it is truncated ({exc})") from None
+    try:
+        check_archive(zf.infolist(), len(data), name)
+    except TwinFileError:
+        zf.close()
+        raise
+    return zf
+
+
+def check_archive(infos: list[zipfile.ZipInfo], file_size: int, name: str) -> None:
+    """Refuse a hostile archive from its central directory alone, before inflating anything.
+
+    Member names must be relative POSIX paths of safe characters (no ``..``, no absolute or
+    drive paths, no backslashes), regular files (no links or folders), unique and at most
+    :data:`MAX_MEMBERS`; stored members must be stored as their size says, a deflated one
+    may not claim more than :data:`MAX_INFLATE_RATIO` times its compressed size, and the
+    total uncompressed size is at most :data:`MAX_TOTAL_BYTES`.
+
+    Raises
+    ------
+    TwinFileError
+        Naming the member (its name is shown with ``repr``, never used as a path).
+
+    Examples
+    --------
+    >>> info = zipfile.ZipInfo("../../x")
+    >>> try:
+    ...     check_archive([info], 100, "a.twin")
+    ... except TwinFileError as exc:
+    ...     print(str(exc)[:44])
+    a.twin: member name '../../x' is not a plain
+    """
+    if len(infos) > MAX_MEMBERS:
+        raise TwinFileError(f"{name}: {len(infos)} members, more than a twin holds "
+                            f"({MAX_MEMBERS})")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        member = info.filename
+        shown = repr(member[:80])
+        if not _MEMBER_NAME.fullmatch(member) or ".." in member.split("/"):
+            raise TwinFileError(f"{name}: member name {shown} is not a plain relative name "
+                                f"(only letters, digits, '_', '-', '.' and '/' between parts; "
+                                f"no '..')")
+        if member in seen:
+            raise TwinFileError(f"{name}: member {shown} appears twice")
+        seen.add(member)
+        mode = info.external_attr >> 16
+        if info.is_dir() or (stat.S_IFMT(mode) and not stat.S_ISREG(mode)):
+            raise TwinFileError(f"{name}: member {shown} is not a regular file (a link, folder "
+                                f"or device entry)")
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.compress_size != info.file_size:
+                raise TwinFileError(f"{name}: member {shown} is stored but claims "
+                                    f"{info.file_size} bytes in {info.compress_size}")
+        elif info.compress_type != zipfile.ZIP_DEFLATED:
+            raise TwinFileError(f"{name}: member {shown} uses compression method "
+                                f"{info.compress_type}; a .twin uses only stored or deflated")
+        elif info.file_size > MAX_INFLATE_RATIO * info.compress_size + 2**16:
+            raise TwinFileError(f"{name}: member {shown} would inflate {info.compress_size} "
+                                f"bytes to {info.file_size} (a compression bomb)")
+        if info.compress_size > file_size:
+            raise TwinFileError(f"{name}: member {shown} claims {info.compress_size} bytes in "
+                                f"a file of {file_size}: the file is truncated")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise TwinFileError(f"{name}: members claim {total} bytes in all, more than a twin "
+                            f"holds ({MAX_TOTAL_BYTES})")
 
 
 def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
@@ -417,6 +500,27 @@ def _verified_members(zf: zipfile.ZipFile, manifest: dict, name: str) -> dict[st
     return out
 
 
+def _npy_array(data: bytes) -> np.ndarray:
+    """A .npy member read after its header is checked against the bytes that follow it, so
+    a header claiming a vast shape is refused before anything is allocated (np.load would
+    first allocate what the header claims)."""
+    f = io.BytesIO(data)
+    version = np.lib.format.read_magic(f)
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise ValueError(f".npy version {version} is not supported")
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, fortran, dtype = read_header(f, max_header_size=10_000)
+    if dtype.hasobject or dtype.kind not in _ARRAY_KINDS:
+        raise ValueError(f"has dtype {dtype.str}, expected numbers")
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(data) - f.tell():
+        raise ValueError(f"the header claims shape {shape} of {dtype} ({count * dtype.itemsize} "
+                         f"bytes) but {len(data) - f.tell()} bytes follow")
+    a = np.frombuffer(data, dtype, count=count, offset=f.tell())
+    return a.reshape(shape, order="F" if fortran else "C").copy()
+
+
 class _Loader:
     """Resolves ``{"$array": ...}`` references against the verified members."""
 
@@ -432,10 +536,10 @@ class _Loader:
             raise TwinFileError(f"{self.name}: {what} refers to member {member}, which is "
                                 f"missing")
         try:
-            a = np.load(io.BytesIO(self.members[member]), allow_pickle=False)
+            a = _npy_array(self.members[member])
         except Exception as exc:  # noqa: BLE001 - numpy raises ValueError/EOFError/...
             raise TwinFileError(f"{self.name}: member {member} ({what}) is not a valid .npy "
-                                f"array ({exc})") from None
+                                f"array ({str(exc)[:200]})") from None
         if not isinstance(a, np.ndarray) or a.dtype.kind not in _ARRAY_KINDS:
             raise TwinFileError(f"{self.name}: member {member} ({what}) has dtype "
                                 f"{getattr(a, 'dtype', '?')}, expected numbers")
@@ -552,6 +656,9 @@ class _Types:
             w = f"visits[{i}]"
             if isinstance(self.obj(v, w)["day"], bool) or not isinstance(v["day"], int):
                 self.fail(f"{w}.day", "a whole number of days", v["day"])
+            if abs(v["day"]) > MAX_VISIT_DAY:
+                raise TwinFileError(f"{self.name}: {w}.day is not within ±{MAX_VISIT_DAY} days "
+                                    f"(100 years) of the first visit")
             self.text(v, "label", w, optional=True)
             for j, m in enumerate(self.seq(v["measurements"], f"{w}.measurements")):
                 self.measurement(m, f"{w}.measurements[{j}]")
@@ -605,7 +712,9 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
                             ens, str(v.get("label", ""))))
     anatomy = None
     if tree["anatomy"] is not None:
-        anatomy = Anatomy.from_dict(loader.walk(tree["anatomy"], "anatomy"))
+        raw = loader.walk(tree["anatomy"], "anatomy")
+        _check_anatomy_arrays(raw, name)
+        anatomy = Anatomy.from_dict(raw)
         _check_anatomy(anatomy, name)
     twin = Twin(
         pseudonym=str(tree["pseudonym"]), model_name=str(model["name"]),
@@ -628,6 +737,71 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
                     f"found shape {a.shape}")
         results[str(r["name"])] = arrays
     return twin, AuditLog.from_list(audit_items), table, results
+
+
+def _finite_array(a: Any, what: str, name: str, *, ndim: int, kinds: str = "iuf",
+                  cols: int | None = None) -> np.ndarray:
+    _expect(isinstance(a, np.ndarray), name, f"{what} should be an array, found "
+            f"{type(a).__name__}")
+    _expect(a.dtype.kind in kinds and a.ndim == ndim and a.size > 0
+            and (cols is None or a.shape[-1] == cols), name,
+            f"{what} should be a non-empty {ndim}-D array of "
+            f"{'whole numbers' if kinds == 'iu' else 'numbers'}"
+            + (f" with {cols} columns" if cols else "") + f", found {a.dtype} {a.shape}")
+    if a.dtype.kind == "f":
+        _expect(bool(np.isfinite(a).all()), name, f"{what} holds NaN or infinite values")
+    return a
+
+
+def _check_anatomy_arrays(raw: Any, name: str) -> None:
+    """Every array of the anatomy before it is converted: finite image, affine and spacing,
+    positive spacing, whole-number labels, finite mesh points, integer faces within range."""
+    if not isinstance(raw, dict):
+        return  # the type checks name it
+    img = raw.get("image")
+    if isinstance(img, dict):
+        arr = _finite_array(img.get("array"), "anatomy image", name, ndim=4, kinds="iuf")
+        if arr.ndim == 3:
+            arr = arr[None]
+        affine = _finite_array(img.get("affine"), "anatomy image affine", name, ndim=2,
+                               kinds="f", cols=4)
+        _expect(affine.shape == (4, 4) and abs(np.linalg.det(affine[:3, :3])) > 1e-9, name,
+                f"anatomy image affine should be an invertible 4×4 matrix, found shape "
+                f"{affine.shape}")
+        spacing = img.get("spacing")
+        _expect(isinstance(spacing, list) and len(spacing) == 3 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            and v > 0 for v in spacing), name,
+            "anatomy image spacing should be three finite, positive millimetre values")
+        times = img.get("phase_times_ms")
+        _expect(isinstance(times, list) and len(times) == arr.shape[0], name,
+                f"anatomy image should list one phase time per phase ({arr.shape[0]})")
+        for k in ("ed_index", "es_index"):
+            v = img.get(k)
+            _expect(isinstance(v, int) and not isinstance(v, bool), name,
+                    f"anatomy image {k} should be a whole number")
+    labels = raw.get("labels")
+    if isinstance(labels, dict):
+        for p, lab in labels.items():
+            lab = _finite_array(lab, f"label map of phase {p}", name, ndim=3, kinds="iub")
+            _expect(lab.dtype.kind == "b" or (lab.min() >= 0 and lab.max() <= 255), name,
+                    f"label map of phase {p} holds values outside 0–255")
+    for key, st in (raw.get("structures") or {}).items():
+        for ph, m in ((st or {}).get("meshes") or {}).items() if isinstance(st, dict) else ():
+            what = f"mesh of {key!s:.40} phase {ph!s:.8}"
+            if not isinstance(m, dict):
+                continue
+            pts = _finite_array(m.get("points"), f"{what} points", name, ndim=2, kinds="f",
+                                cols=3)
+            faces = _finite_array(m.get("faces"), f"{what} faces", name, ndim=2, kinds="iu",
+                                  cols=3)
+            _expect(int(faces.min()) >= 0 and int(faces.max()) < len(pts), name,
+                    f"{what} faces refer to points outside 0–{len(pts) - 1}")
+            if m.get("uncertainty_mm") is not None:
+                unc = _finite_array(m["uncertainty_mm"], f"{what} uncertainty", name, ndim=1,
+                                    kinds="f")
+                _expect(unc.shape == (len(pts),) and bool((unc >= 0).all()), name,
+                        f"{what} uncertainty should be one non-negative value per point")
 
 
 def _check_anatomy(anatomy: Anatomy, name: str) -> None:
@@ -716,6 +890,14 @@ def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | N
     if not isinstance(identifiable, bool):
         raise TwinFileError(f"{name}: manifest.json 'identifiable' should be true or false, "
                             f"found {type(identifiable).__name__}")
+    if not identifiable:
+        for what, value in (("twin", twin.pseudonym), ("anatomy", getattr(
+                twin.anatomy, "pseudonym", twin.pseudonym))):
+            if not is_pseudonym(value):  # the value may be a name: never repeated
+                raise TwinFileError(
+                    f"{name}: the {what} pseudonym is not a TwinViewer pseudonym ('TW-' + 10 "
+                    f"hex digits, or 'virtual-<name>') although the file says it is "
+                    f"de-identified; refusing to show it")
     attach_audit_log(twin, audit)
     return TwinDocument(twin, audit, table, results, identifiable,
                         chain, version, str(manifest.get("app_version", "")), encrypted,

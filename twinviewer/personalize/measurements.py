@@ -20,10 +20,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Twin
 from twinviewer.core.units import UnitError, convert, dimension, normalise_unit
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME, UnknownQuantity, quantity
 
 SCHEMA = "twinviewer.measurements/1"

@@ -1,7 +1,7 @@
 """``twinviewer report FILE``: the PDF report of a .twin file, headless.
 
-Returns a process exit code: 0 written, 2 the file cannot be read (or its audit chain is
-broken) or the PDF cannot be written.
+Returns a process exit code: 0 written, 2 the file cannot be read or the PDF cannot be
+written, 3 its audit chain is broken, 4 internal error.
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 from twinviewer.io.audit import model_identity
-from twinviewer.io.cli import _passphrase
+from twinviewer.io.cli import (
+    EXIT_AUDIT_BROKEN,
+    EXIT_INVALID,
+    EXIT_OK,
+    _internal,
+    _passphrase,
+)
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import load_twin
 from twinviewer.report.pdf import write_report
@@ -31,24 +37,31 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
     Returns
     -------
     int
-        0 written, 2 the twin could not be read (or its audit chain is broken) or the PDF
-        could not be written.
+        0 written, 2 the twin could not be read or the PDF could not be written, 3 its audit
+        chain is broken, 4 internal error (see :mod:`twinviewer.io.cli`).
     """
     path = Path(path)
     output = Path(output) if output is not None else path.with_suffix(".pdf")
     try:
-        doc = load_twin(path, passphrase=_passphrase(path))
+        doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
+        if not doc.chain.ok:
+            print(f"error: {path.name}: {doc.chain.message}; no report written",
+                  file=sys.stderr)
+            return EXIT_AUDIT_BROKEN
         info = write_report(doc, output)
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        print(f"error: cannot write the report {output.name}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # noqa: BLE001 - any other exception is our bug: say so, exit 4
+        return _internal(exc, "report")
     for note in info.notes:
         print(f"note: {note}", file=sys.stderr)
     # A headless report leaves the twin file untouched, so nothing goes into its audit
     # trail (the GUI records an export in the trail of the twin it keeps open).
     log.info("report written (%d pages) for model %s", info.pages, model_identity(doc.twin))
-    print(f"wrote {output} ({info.pages} pages)")
-    return 0
+    print(f"wrote {output.name} ({info.pages} pages)")
+    return EXIT_OK

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 import twinviewer
+from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import number
 from twinviewer.core.stats import central_interval
-from twinviewer.io.atomic import atomic_write_bytes
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
