@@ -13,8 +13,8 @@ exception is never used):
   the log only.
 
 ``info`` and ``report`` accept exactly what :func:`twinviewer.io.twinfile.load_twin` accepts
-(the one validation, also used by the GUI). Messages go to stderr, name files by their name only (never
-the folder) and never carry identifiers beyond what the file itself keeps.
+(the one validation, also used by the GUI). Messages go to stderr, name files by their name
+only (never the folder) and never carry identifiers beyond what the file itself keeps.
 """
 
 from __future__ import annotations
