@@ -399,7 +399,7 @@ def run_report_json(path: Path | str, output: Path | str | None = None) -> int:
     """``twinviewer report PATIENT.twin -o R.pdf --json``: the report as today, and a JSON
     line saying what was written (0 ok, 2 unreadable twin or unwritable PDF)."""
     from twinviewer.io.errors import TwinFileError
-    from twinviewer.io.report import write_report
+    from twinviewer.report.pdf import write_report
 
     path = Path(path)
     output = Path(output) if output is not None else path.with_suffix(".pdf")

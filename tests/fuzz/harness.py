@@ -229,7 +229,7 @@ def run_twin(seeds, *, trace: bool = True, report_every: int = 0) -> Tally:
             reports.clear()
             outcome, detail = _timed(tally, run, trace)
             for doc in reports:  # outside the timing: the PDF renders plots
-                from twinviewer.io.report import write_report
+                from twinviewer.report.pdf import write_report
 
                 try:
                     write_report(doc, Path(tmp) / "r.pdf", simulate=False)

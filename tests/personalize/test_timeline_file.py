@@ -86,7 +86,7 @@ def test_malformed_living_data_is_refused_naming_it(twin, tmp_path):
 
 
 def test_report_has_the_timeline_page_with_flags(twin, tmp_path):
-    from twinviewer.io.report import write_report
+    from twinviewer.report.pdf import write_report
 
     from twinviewer.io.twinfile import load_twin as load
 

@@ -183,7 +183,8 @@ def _check_native_length(path: Path, where: str) -> None:
             return
         for tag in (0x7FE00010, 0x7FE00008, 0x7FE00009):  # Pixel, Float, Double Float
             if tag in ds:
-                length = ds.get_item(tag).length
+                item = ds.get_item(tag)  # raw (deferred) when large, read when small
+                length = item.length if hasattr(item, "length") else len(item.value or b"")
                 break
         else:
             raise ImagingError(f"{where}: no pixel data")
