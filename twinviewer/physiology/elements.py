@@ -88,7 +88,7 @@ def shunt_flow(dp, area):
     Examples
     --------
     >>> round(float(shunt_flow(4.0, 1.0)), 1)   # 4 mmHg ≈ 1 m/s through 1 cm²
-    97.5
+    96.6
     >>> float(shunt_flow(4.0, 0.0))
     0.0
     """
