@@ -178,26 +178,30 @@ def shell_mesh(r_inner_mm: float, r_outer_mm: float, n: int = 24) -> SurfaceMesh
     return SurfaceMesh(np.vstack([outer.points, inner.points]), faces)
 
 
+def _triple(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    return float(np.einsum("ij,ij->", a, np.cross(b, c)))
+
+
 def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float) -> SurfaceMesh:
     # Move every myocardial vertex along its offset from the nearest endocardial vertex,
-    # scaled by k; k is found by a secant search so the shell holds target_ml.
-    tree = cKDTree(cavity.points)
-    _, idx = tree.query(myo.points)
+    # scaled by k. The enclosed volume is a cubic in k (each face's signed volume is a
+    # triple product of points linear in k), so k comes from one cubic, not a search.
+    _, idx = cKDTree(cavity.points).query(myo.points)
     q = cavity.points[idx]
     off = myo.points - q
-
-    def vol(k: float) -> float:
-        return SurfaceMesh(q + k * off, myo.faces).volume_ml()
-
-    k0, k1 = 1.0, target_ml / max(vol(1.0), 1e-6)
-    v0, v1 = vol(k0), vol(k1)
-    for _ in range(8):
-        if abs(v1 - target_ml) < 1e-3 * target_ml or v1 == v0:
-            break
-        k0, k1, v0 = k1, k1 + (target_ml - v1) * (k1 - k0) / (v1 - v0), v1
-        k1 = max(k1, 0.05)
-        v1 = vol(k1)
-    return SurfaceMesh(q + k1 * off, myo.faces.copy(), myo.uncertainty_mm.copy())
+    qa, qb, qc = (q[myo.faces[:, n]] for n in range(3))
+    oa, ob, oc = (off[myo.faces[:, n]] for n in range(3))
+    coeffs = [_triple(oa, ob, oc),
+              _triple(oa, ob, qc) + _triple(oa, qb, oc) + _triple(qa, ob, oc),
+              _triple(oa, qb, qc) + _triple(qa, ob, qc) + _triple(qa, qb, oc),
+              _triple(qa, qb, qc) - 6000.0 * target_ml]  # mm³·6 = mL·6000
+    roots = np.roots(coeffs)
+    real = roots[np.abs(roots.imag) < 1e-9].real
+    real = real[real > 0.0]
+    if real.size == 0:
+        raise DiseaseAnatomyError(f"lv_myocardium: no wall offset gives {target_ml:.1f} mL")
+    k = float(real[np.argmin(np.abs(real - 1.0))])
+    return SurfaceMesh(q + k * off, myo.faces.copy(), myo.uncertainty_mm.copy())
 
 
 def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,

@@ -18,13 +18,18 @@ Examples
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from twinviewer.physiology import four_chamber
+from twinviewer.physiology.ensemble import sample_prior
 from twinviewer.physiology.model import ModelError, ModelSpec
+from twinviewer.physiology.simulate import Results, simulate
 
 ASE_2009_AS = "ASE/EACVI 2017 & ESC/EACTS 2021 aortic stenosis grading (REFERENCE.md)"
 ASE_MR = "ESC/EACTS 2021, ASE 2017 severe MR (REFERENCE.md)"
@@ -318,3 +323,84 @@ def library() -> list[dict[str, str]]:
 def criteria_table() -> dict[str, tuple[tuple[str, float | None, float | None], ...]]:
     """Heart name → (metric, low, high) criteria, the form ``twinviewer validate`` uses."""
     return {h.name: tuple((c.metric, c.low, c.high) for c in h.criteria) for h in HEARTS}
+
+
+# ---------------------------------------------------------------- switching between hearts
+_memory: dict[tuple, Results] = {}
+_memory_lock = threading.Lock()
+
+
+def states_cache_dir() -> Path:
+    """Where converged ensemble states of the hearts are kept (``TWINVIEWER_CACHE_DIR``
+    overrides the platform cache folder)."""
+    env = os.environ.get("TWINVIEWER_CACHE_DIR")
+    if env:
+        return Path(env) / "virtual_hearts"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("twinviewer")) / "virtual_hearts"
+
+
+def heart_ensemble(name: str, n: int = 200, seed: int = 0) -> np.ndarray:
+    """The heart's prior ensemble, (n, P): the same members as
+    :func:`twinviewer.twins.twin_from_preset` draws for the preset of that name."""
+    h = get_heart(name)
+    base = h.vector()
+    return sample_prior(h.model, n, base=base, seed=seed) if n > 1 else base[None, :].copy()
+
+
+def predict(name: str, n: int = 200, seed: int = 0, *, memory: bool = True,
+            states: bool = True, directory: Path | None = None) -> Results:
+    """Predictions (with intervals) of a virtual heart's prior ensemble, made fast for
+    switching between hearts.
+
+    Three levels: results already computed in this process are returned as they are
+    (``memory``); otherwise members start from their converged states of an earlier run
+    (``states``, kept in :func:`states_cache_dir` per model equation hash, heart, size and
+    seed), so they need only the two beats that confirm periodicity; otherwise a cold start.
+    A stale or unreadable state file only costs time: it is ignored.
+
+    Examples
+    --------
+    >>> r = predict("healthy", n=1, states=False)
+    >>> round(float(r.metrics["LVEF"][0]))
+    60
+    """
+    h = get_heart(name)
+    key = (h.model.name, h.model.equation_hash, name, n, seed)
+    if memory:
+        with _memory_lock:
+            hit = _memory.get(key)
+        if hit is not None:
+            return hit
+    P = heart_ensemble(name, n, seed)
+    folder = Path(directory) if directory is not None else states_cache_dir()
+    path = folder / f"{h.model.name}-{h.model.equation_hash}-{name}-{n}-{seed}.npy"
+    warm = None
+    if states and path.exists():
+        try:
+            warm = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            warm = None
+        if warm is not None and warm.shape != (n, len(h.model.states)):
+            warm = None
+    res = simulate(h.model, P, warm_start=warm)
+    if states and res.ok.all():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, res.final_state)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only cache only makes the next switch slower
+    if memory:
+        with _memory_lock:
+            _memory[key] = res
+    return res
+
+
+def forget_predictions() -> None:
+    """Drop the in-process results (tests, benchmarks, a changed model)."""
+    with _memory_lock:
+        _memory.clear()
