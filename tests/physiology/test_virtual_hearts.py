@@ -104,3 +104,25 @@ def test_atrial_fibrillation_loses_the_atrial_kick():
         t = (i + 0.5) / len(a_wave) * 60.0 / hr
         assert a_wave[i] > 0.5, hr  # mmHg; small in this model (notes/hearts.md)
         assert 60.0 / hr - 0.16 - 0.02 <= t <= 60.0 / hr, (hr, t)
+
+
+def test_predict_warm_states_give_the_same_predictions(tmp_path):
+    from twinviewer.physiology import virtual_hearts as vh
+
+    vh.forget_predictions()
+    cold = vh.predict("vsd", 12, memory=False, directory=tmp_path)
+    files = list(tmp_path.glob("*.npy"))
+    assert len(files) == 1 and "vsd-12-0" in files[0].name
+    warm = vh.predict("vsd", 12, memory=False, directory=tmp_path)
+    assert warm.beats.mean() < cold.beats.mean()
+    for key in ("LVEF", "QpQs", "mPAP"):
+        np.testing.assert_allclose(warm.metrics[key], cold.metrics[key], rtol=0.01, atol=0.1)
+    assert vh.predict("vsd", 12, directory=tmp_path) is vh.predict("vsd", 12,
+                                                                   directory=tmp_path)
+    # A damaged or stale state file only costs time.
+    files[0].write_bytes(b"not a numpy file")
+    again = vh.predict("vsd", 12, memory=False, directory=tmp_path)
+    np.testing.assert_allclose(again.metrics["QpQs"], cold.metrics["QpQs"], rtol=0.01)
+    np.save(files[0], np.zeros((3, 2)))
+    assert vh.predict("vsd", 12, memory=False, directory=tmp_path).ok.all()
+    vh.forget_predictions()

@@ -400,6 +400,17 @@ def predict(name: str, n: int = 200, seed: int = 0, *, memory: bool = True,
     return res
 
 
+def prefetch(names: list[str] | None = None, n: int = 200, seed: int = 0,
+             cancel=None) -> None:
+    """Compute (and keep) the predictions of several hearts, e.g. in a background thread at
+    start-up, so that switching to any of them later is a memory hit; ``cancel()`` stops
+    between hearts."""
+    for name in names or [h.name for h in HEARTS]:
+        if cancel is not None and cancel():
+            return
+        predict(name, n, seed)
+
+
 def forget_predictions() -> None:
     """Drop the in-process results (tests, benchmarks, a changed model)."""
     with _memory_lock:
