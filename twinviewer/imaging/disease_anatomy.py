@@ -182,11 +182,27 @@ def _triple(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     return float(np.einsum("ij,ij->", a, np.cross(b, c)))
 
 
-def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float) -> SurfaceMesh:
-    # Move every myocardial vertex along its offset from the nearest endocardial vertex,
+_NEAREST: dict[tuple, np.ndarray] = {}
+
+
+def _nearest(myo: SurfaceMesh, cavity: SurfaceMesh) -> np.ndarray:
+    # Nearest endocardial vertex of each wall vertex, on the *base* meshes: the pairing is
+    # kept through the deformation, and remembered per base (switching hearts re-uses it).
+    key = (myo.n_points, cavity.n_points, float(myo.points[::97].sum()),
+           float(cavity.points[::97].sum()))
+    idx = _NEAREST.get(key)
+    if idx is None:
+        if len(_NEAREST) > 32:
+            _NEAREST.clear()
+        idx = _NEAREST[key] = cKDTree(cavity.points).query(myo.points)[1]
+    return idx
+
+
+def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
+             idx: np.ndarray) -> SurfaceMesh:
+    # Move every myocardial vertex along its offset from its endocardial partner ``idx``,
     # scaled by k. The enclosed volume is a cubic in k (each face's signed volume is a
     # triple product of points linear in k), so k comes from one cubic, not a search.
-    _, idx = cKDTree(cavity.points).query(myo.points)
     q = cavity.points[idx]
     off = myo.points - q
     qa, qb, qc = (q[myo.faces[:, n]] for n in range(3))
@@ -276,6 +292,8 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
             raise DiseaseAnatomyError(f"lv_myocardium: wall thickness {lv_wall_mm} mm is "
                                       "outside 0.5–40 mm")
         target = lv_wall_mm * cav.meshes[ed].area_mm2() / 1000.0
+    base_cav = base.structures["lv_blood"]
     for p in phases:
-        new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target)
+        idx = _nearest(myo.meshes[p], base_cav.meshes[p])
+        new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target, idx)
     return out
