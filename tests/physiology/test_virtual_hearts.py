@@ -126,3 +126,14 @@ def test_predict_warm_states_give_the_same_predictions(tmp_path):
     np.save(files[0], np.zeros((3, 2)))
     assert vh.predict("vsd", 12, memory=False, directory=tmp_path).ok.all()
     vh.forget_predictions()
+
+
+@pytest.mark.parametrize("name", ["healthy", "pulmonary_hypertension", "asd"])
+def test_pvr_in_wood_units_is_the_pulmonary_resistance(name):
+    # (mPAP − LAP) / Qp over the beat equals the series pulmonary resistance
+    # R_AR + R_VEN (mmHg·s/mL × 1000/60 = Wood units), whatever the shunt does to Qp.
+    h = get_heart(name)
+    m = _metrics(h.values)
+    vec = h.vector()
+    r = vec[MODEL.index("PUL.R_AR")] + vec[MODEL.index("PUL.R_VEN")]
+    assert m["PVR"] == pytest.approx(r * 1000.0 / 60.0, rel=0.02)
