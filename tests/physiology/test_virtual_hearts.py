@@ -137,3 +137,17 @@ def test_pvr_in_wood_units_is_the_pulmonary_resistance(name):
     vec = h.vector()
     r = vec[MODEL.index("PUL.R_AR")] + vec[MODEL.index("PUL.R_VEN")]
     assert m["PVR"] == pytest.approx(r * 1000.0 / 60.0, rel=0.02)
+
+
+def test_shipped_states_match_the_model_and_are_converged():
+    from twinviewer.physiology import virtual_hearts as vh
+
+    for h in HEARTS:
+        warm = vh.shipped_states(h.name)
+        assert warm is not None and warm.shape == (200, len(MODEL.states)), (
+            f"{h.name}: shipped states missing or stale; regenerate them "
+            "(virtual_hearts.write_shipped_states)")
+    # A warm start from them is periodic within a few beats.
+    P = vh.heart_ensemble("asd", 200)[:20]
+    r = simulate(MODEL, P, warm_start=vh.shipped_states("asd")[:20])
+    assert r.ok.all() and r.beats.max() <= 4

@@ -377,11 +377,8 @@ def predict(name: str, n: int = 200, seed: int = 0, *, memory: bool = True,
     folder = Path(directory) if directory is not None else states_cache_dir()
     path = folder / f"{h.model.name}-{h.model.equation_hash}-{name}-{n}-{seed}.npy"
     warm = None
-    if states and path.exists():
-        try:
-            warm = np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
-            warm = None
+    if states:
+        warm = _read_states(path) if path.exists() else shipped_states(name, n, seed)
         if warm is not None and warm.shape != (n, len(h.model.states)):
             warm = None
     res = simulate(h.model, P, warm_start=warm)
@@ -398,6 +395,46 @@ def predict(name: str, n: int = 200, seed: int = 0, *, memory: bool = True,
         with _memory_lock:
             _memory[key] = res
     return res
+
+
+#: Converged states of every heart's default ensemble, shipped so that even the first visit
+#: is a warm start; regenerate after a model change with ``python -c "from
+#: twinviewer.physiology.virtual_hearts import write_shipped_states as w; w()"`` (~1 min).
+SHIPPED_STATES = Path(__file__).with_name("virtual_heart_states.npz")
+
+
+def _read_states(path: Path) -> np.ndarray | None:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+
+
+def shipped_states(name: str, n: int = 200, seed: int = 0) -> np.ndarray | None:
+    """The shipped converged states of a heart's ensemble, or None when absent or made with
+    other equations (then a cold start; only slower)."""
+    if not SHIPPED_STATES.exists():
+        return None
+    try:
+        with np.load(SHIPPED_STATES, allow_pickle=False) as z:
+            if str(z["equation_hash"]) != get_heart(name).model.equation_hash:
+                return None
+            key = f"{name}-{n}-{seed}"
+            return np.array(z[key]) if key in z.files else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def write_shipped_states(path: Path = SHIPPED_STATES, n: int = 200, seed: int = 0) -> Path:
+    """Simulate every heart's default ensemble cold and store the converged states."""
+    arrays = {"equation_hash": np.array(four_chamber.MODEL.equation_hash)}
+    for h in HEARTS:
+        res = simulate(h.model, heart_ensemble(h.name, n, seed))
+        arrays[f"{h.name}-{n}-{seed}"] = res.final_state.astype(np.float32)
+    tmp = path.with_suffix(".part.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    return path
 
 
 def prefetch(names: list[str] | None = None, n: int = 200, seed: int = 0,
