@@ -158,7 +158,7 @@ def test_wrong_shapes_and_types(twin):
         members["arrays/0000.npy"], members["arrays/0001.npy"] = (
             members["arrays/0001.npy"], members["arrays/0000.npy"])
 
-    with pytest.raises(TwinFileError, match=r"params should have shape \(50,\), found \(20, 50\)"):
+    with pytest.raises(TwinFileError, match=r"params should have shape \(53,\), found \(20, 53\)"):
         load_twin_bytes(rewrite(twin_bytes(twin), swap))
 
     def kind(members, manifest):
@@ -224,7 +224,7 @@ def test_unknown_model_needs_a_table(twin):
     with pytest.raises(TwinFileError, match="not installed in this version"):
         twin_bytes(twin)
     table = parameter_table(make_twin(n=2))
-    assert len(table) == 50 and table[0].unit
+    assert len(table) == 53 and table[0].unit
 
 
 def test_failed_load_leaves_existing_file_and_objects(twin, tmp_path):
@@ -241,14 +241,14 @@ def test_failed_load_leaves_existing_file_and_objects(twin, tmp_path):
 def test_save_error_keeps_previous_file(twin, tmp_path):
     path = save_twin(tmp_path / "a.twin", twin)
     before = path.read_bytes()
-    twin.ensemble = np.array([["x"] * 50], dtype=object)
+    twin.ensemble = np.array([["x"] * 53], dtype=object)
     with pytest.raises(TwinFileError, match="ensemble must hold numbers only"):
         save_twin(path, twin)
-    twin.ensemble = np.full((3, 50), np.nan)
+    twin.ensemble = np.full((3, 53), np.nan)
     with pytest.raises(TwinFileError, match="ensemble holds non-finite values"):
         save_twin(path, twin)
     twin.ensemble = np.ones((3, 44))
-    with pytest.raises(TwinFileError, match="the parameter table has 50 rows"):
+    with pytest.raises(TwinFileError, match="the parameter table has 53 rows"):
         save_twin(path, twin)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["a.twin"]

@@ -29,6 +29,7 @@ import numpy as np
 
 from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.physiology import PRESETS, ModelSpec, simulate
+from twinviewer.physiology.virtual_hearts import criteria_table
 
 #: Bump when the checks change, so old cached results are not reused.
 CHECKS_VERSION = 2
@@ -63,6 +64,8 @@ PRESET_CRITERIA: dict[str, tuple[tuple[str, float | None, float | None], ...]] =
                   ("MR_fraction", 50, None)),
     "hfref": (("LVEF", None, 40), ("LVEDP", 12, None), ("mPAP", 20, None)),
 }
+# The virtual-heart library declares its own grading (ESC/ASE; Qp:Qs for shunts).
+PRESET_CRITERIA.update({k: v for k, v in criteria_table().items() if k not in PRESET_CRITERIA})
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,27 @@ def orifice_valve(dp, eoa, eroa, r_visc):
     return fwd * (dp > 0.0) - back * (dp <= 0.0)
 
 
+#: Small viscous term of a septal defect (mmHg·s/mL), as the valves' viscous term.
+R_SHUNT = 0.003
+
+
+@model_function
+def shunt_flow(dp, area):
+    """Flow (mL/s) through a septal defect of effective orifice ``area`` (cm²) for the
+    pressure difference ``dp`` (mmHg) across it: the valves' Bernoulli loss in both
+    directions, zero for a zero area (intact septum).
+
+    Examples
+    --------
+    >>> round(float(shunt_flow(4.0, 1.0)), 1)   # 4 mmHg ≈ 1 m/s through 1 cm²
+    96.6
+    >>> float(shunt_flow(4.0, 0.0))
+    0.0
+    """
+    q = orifice_valve(dp, area, area, R_SHUNT)
+    return q * (area > 0.0)
+
+
 #: HeartMate 3 head–flow curve H = a·ω² − r·Q − b·Q|Q| (ω in krpm, Q in mL/s, H in mmHg),
 #: least-squares fit to the digitised IFU points in shared/INTERVENTIONS.md §6 (4000–8000 rpm).
 PUMP_A = 3.62  # mmHg/krpm²

@@ -19,10 +19,16 @@ Structure of Regazzoni et al. (2022), with the changes that clinical use needs:
   measured dP/dtmax +12 % (preload falling) to +36 % (preload held) for +45 bpm);
 * the aortic root has a characteristic impedance in series with the aortic valve (a
   three-element windkessel), which shapes the ejection and the systolic pressure;
+* optional septal defects: an atrial (``ASD.area``) and a ventricular (``VSD.area``) shunt,
+  each a bidirectional orifice with the same Bernoulli loss as the valves, so that flow
+  goes left to right while the left-sided pressure is higher (zero area: no defect);
+* atrial contraction can be switched off (``ATRIA.kick`` 1 → 0, atrial fibrillation): the
+  atria are then purely passive reservoirs and conduits;
 * an optional continuous-flow left ventricular assist device from the LV to the aorta, with
   a HeartMate 3–like head–flow curve, is off at speed 0.
 
-Version 1.0 (linear filling, √RR timing, no force–frequency) is kept in
+Version 2.1 adds the septal defects and ATRIA.kick (2.0 had neither). Version 1.0 (linear
+filling, √RR timing, no force–frequency) is kept in
 :mod:`twinviewer.physiology.four_chamber_v1` for comparison.
 """
 
@@ -32,9 +38,9 @@ import numpy as np
 
 from twinviewer.core.parameter import Parameter, Prior
 from twinviewer.physiology import closed_loop as cl
-from twinviewer.physiology.elements import activation, orifice_valve, pump_flow
+from twinviewer.physiology.elements import activation, orifice_valve, pump_flow, shunt_flow
 from twinviewer.physiology.jit import model_function
-from twinviewer.physiology.model import ModelSpec
+from twinviewer.physiology.model import ModelSpec, OutputSpec
 
 #: Viscous part of each valve's loss (mmHg·s/mL): 1.5 mmHg at 500 mL/s.
 R_VISCOUS = 0.003
@@ -118,6 +124,12 @@ def _parameters() -> tuple[Parameter, ...]:
                   (0.005, 0.3)),
         Parameter("VAD.speed", "krpm", 0.0, "LVAD pump speed (0: no device)", (0.0, 10.0),
                   Prior("lognormal", 0.0, 0.03)),
+        Parameter("ASD.area", "cm^2", 0.0, "atrial septal defect effective orifice area "
+                  "(0: intact septum)", (0.0, 6.0), Prior("lognormal", 0.0, 0.2)),
+        Parameter("VSD.area", "cm^2", 0.0, "ventricular septal defect effective orifice "
+                  "area (0: intact septum)", (0.0, 3.0), Prior("lognormal", 0.0, 0.2)),
+        Parameter("ATRIA.kick", "1", 1.0, "fraction of normal atrial contraction (1: sinus "
+                  "rhythm; 0: atrial fibrillation, no atrial contraction)", (0.0, 1.0)),
         Parameter("FFR", "1", 0.12, "force–frequency relation: fractional rise of ventricular "
                   "active elastance for +45 bpm above 70 bpm (Schaefer 1988: dP/dtmax +12 % "
                   "with preload falling, +36 % with preload held; blunted or negative in "
@@ -136,6 +148,14 @@ I_VTOTAL = _I["V_total"]
 I_VAD = _I["VAD.speed"]
 I_ZAO = _I["SYS.Z_AO"]
 I_FFR = _I["FFR"]
+I_ASD, I_VSD, I_KICK = _I["ASD.area"], _I["VSD.area"], _I["ATRIA.kick"]
+
+#: The shared outputs plus the two shunt flows.
+OUTPUTS = (*cl.OUTPUTS,
+           OutputSpec("Q_ASD", "mL/s", "flow through an atrial septal defect, LA → RA "
+                      "positive (left to right)"),
+           OutputSpec("Q_VSD", "mL/s", "flow through a ventricular septal defect, LV → RV "
+                      "positive (left to right)"))
 
 
 @model_function
@@ -148,11 +168,12 @@ def timing_scale(period):
 
 
 @model_function
-def _pressure(t, period, onset, v, p, i, inotropy):
+def _pressure(t, period, onset, v, p, i, inotropy, strength):
     # p[i:i+6] = EA, EB, TC, TR, V0, KB of one chamber. Durations are shrunk together if they
-    # would overrun 90 % of the beat.
+    # would overrun 90 % of the beat. ``strength`` scales the activation itself (0: a purely
+    # passive chamber, as the fibrillating atria).
     scale = np.minimum(timing_scale(period), 0.9 * period / (p[i + 2] + p[i + 3]))
-    act = activation(t, period, onset, p[i + 2] * scale, p[i + 3] * scale)
+    act = strength * activation(t, period, onset, p[i + 2] * scale, p[i + 3] * scale)
     x = v - p[i + 4]
     passive = p[i + 1] / p[i + 5] * (np.exp(np.minimum(p[i + 5] * x, MAX_PASSIVE_EXPONENT))
                                      - 1.0)
@@ -169,14 +190,15 @@ def force_frequency(p):
 
 @model_function
 def observe(t, y, p):
-    """Chamber pressures, valve flows and device flow (see :data:`closed_loop.OUTPUTS`)."""
+    """Chamber pressures, valve, device and shunt flows (see :data:`OUTPUTS`)."""
     period = 60.0 / p[I_HR]
     atrial_onset = (period - p[I_AVD]) % period
     ffr = force_frequency(p)
-    p_la = _pressure(t, period, atrial_onset, y[cl.V_LA], p, I_LA, 1.0)
-    p_lv = _pressure(t, period, 0.0, y[cl.V_LV], p, I_LV, ffr)
-    p_ra = _pressure(t, period, atrial_onset, y[cl.V_RA], p, I_RA, 1.0)
-    p_rv = _pressure(t, period, 0.0, y[cl.V_RV], p, I_RV, ffr)
+    kick = p[I_KICK]
+    p_la = _pressure(t, period, atrial_onset, y[cl.V_LA], p, I_LA, 1.0, kick)
+    p_lv = _pressure(t, period, 0.0, y[cl.V_LV], p, I_LV, ffr, 1.0)
+    p_ra = _pressure(t, period, atrial_onset, y[cl.V_RA], p, I_RA, 1.0, kick)
+    p_rv = _pressure(t, period, 0.0, y[cl.V_RV], p, I_RV, ffr, 1.0)
     q_mv = orifice_valve(p_la - p_lv, p[I_MV], p[I_MV + 1], R_VISCOUS)
     # The aortic root's characteristic impedance sits in series with the valve, so the root
     # pressure p_ao = p_AR_SYS + Z_AO·Q_AV carries the early-systolic shoulder.
@@ -185,14 +207,21 @@ def observe(t, y, p):
     q_pv = orifice_valve(p_rv - y[cl.P_AR_PUL], p[I_PV], p[I_PV + 1], R_VISCOUS)
     p_ao = y[cl.P_AR_SYS] + p[I_ZAO] * q_av
     q_vad = pump_flow(y[cl.P_AR_SYS] - p_lv, p[I_VAD])
-    return p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao
+    q_asd = shunt_flow(p_la - p_ra, p[I_ASD])
+    q_vsd = shunt_flow(p_lv - p_rv, p[I_VSD])
+    return p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd
 
 
 @model_function
 def rhs(t, y, p, dydt):
     """Right-hand side of the four-chamber EOA loop."""
-    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao = observe(t, y, p)
+    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = observe(t, y, p)
     cl.chamber_derivatives(y, dydt, q_mv, q_av + q_vad, q_tv, q_pv)
+    # Septal defects move blood between the two sides of the heart.
+    dydt[cl.V_LA] -= q_asd
+    dydt[cl.V_RA] += q_asd
+    dydt[cl.V_LV] -= q_vsd
+    dydt[cl.V_RV] += q_vsd
     cl.vessel_derivatives(y, p, dydt, I_SYS, q_av + q_vad, p_ra, q_pv, p_la)
 
 
@@ -201,11 +230,11 @@ initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, I_S
 
 MODEL = ModelSpec(
     name="four_chamber_eoa",
-    version="2.0",
+    version="2.1",
     title="Closed-loop four-chamber circulation with valves by effective orifice area",
     states=cl.STATES,
     parameters=PARAMETERS,
-    outputs=cl.OUTPUTS,
+    outputs=OUTPUTS,
     rhs=rhs,
     observe=observe,
     initial_state=initial_state,
@@ -228,12 +257,20 @@ MODEL = ModelSpec(
         "force–frequency relation (FFR per +45 bpm).",
         "The blood volume held by the loop (V_total) is conserved over the beat.",
         "The LVAD head–flow curve is a quadratic fit to HeartMate 3 IFU points (4–8 krpm).",
+        "Septal defects (ASD, VSD) are quasi-steady Bernoulli orifices of fixed area between "
+        "the atria or the ventricles, flow following the instantaneous pressure difference "
+        "in either direction; no ventricular interdependence through the septum.",
+        "Atrial fibrillation is represented only as absent atrial contraction (ATRIA.kick = "
+        "0) at a fixed, regular heart rate: each simulated beat is periodic, so beat-to-beat "
+        "RR irregularity is not modelled.",
     ),
     context_of_use="Adult resting haemodynamics, HR 40–180 bpm, sinus rhythm or paced, with "
     "aortic stenosis, mitral regurgitation, reduced ejection fraction and their "
     "treatments (valve replacement, edge-to-edge repair, acute drug effects, pacing, LVAD). "
-    "Not validated for congenital disease, arrhythmia, shunts, exercise or chronic "
-    "remodelling. Research and education use only.",
+    "Simple septal defects (ASD, VSD) and atrial fibrillation as loss of atrial "
+    "contraction are represented for education; not validated for complex congenital "
+    "disease, irregular rhythm, exercise or chronic remodelling (remodelled hearts are "
+    "set by their parameters). Research and education use only.",
     references=(
         "Regazzoni F et al. J Comput Phys 2022;457:111083 (structure).",
         "Baumgartner H et al. JASE 2009 (Bernoulli, valve grading).",
@@ -242,6 +279,6 @@ MODEL = ModelSpec(
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
     ),
     equation_sources=(_pressure, timing_scale, force_frequency, activation,
-                      cl.chamber_derivatives, orifice_valve,
+                      cl.chamber_derivatives, orifice_valve, shunt_flow,
                       pump_flow, cl.vessel_derivatives),
 )

@@ -94,8 +94,21 @@ METRICS: tuple[Metric, ...] = (
            "mitral valve"),
     Metric("MR_fraction", "%", "Mitral regurgitant fraction", "MR volume / LVSV",
            "mitral valve"),
+    Metric("AR_fraction", "%", "Aortic regurgitant fraction", "AR volume / LVSV",
+           "aortic valve"),
+    Metric("MV_peak_gradient", "mmHg", "Mitral peak gradient",
+           "peak Doppler gradient 4v² over forward flow", "mitral valve"),
     Metric("TR_volume", "mL", "Tricuspid regurgitant volume", "backward flow per beat",
            "right heart"),
+    Metric("PVR", "WU", "Pulmonary vascular resistance",
+           "(mPAP − mean LA pressure) / pulmonary flow (Wood units, mmHg·min/L)",
+           "right heart"),
+    Metric("SVR", "WU", "Systemic vascular resistance",
+           "(MAP − CVP) / systemic flow (Wood units)", "systemic"),
+    Metric("QpQs", "1", "Qp:Qs", "pulmonary / systemic flow (1: no shunt; > 1 left-to-right)",
+           "shunt"),
+    Metric("shunt_flow", "L/min", "Net shunt flow",
+           "net left-to-right flow through septal defects (ASD + VSD)", "shunt"),
     Metric("SW", "J", "LV stroke work", "area of the LV pressure–volume loop",
            "left ventricle"),
     Metric("Ea", "mmHg/mL", "Arterial elastance",
@@ -219,7 +232,22 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
         _doppler_drop(series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), q_mv)
     out["MR_volume"] = (np.maximum(-q_mv, 0.0) * dt).sum(1)
     out["MR_fraction"] = 100.0 * out["MR_volume"] / out["LVSV"]
+    out["AR_fraction"] = 100.0 * out["AR_volume"] / out["LVSV"]
+    out["MV_peak_gradient"] = np.where(q_mv > 0, _doppler_drop(
+        series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), 0.0).max(1)
     out["TR_volume"] = (np.maximum(-q_tv, 0.0) * dt).sum(1)
+    # Pulmonary flow is net flow through the pulmonary valve, systemic flow net flow into
+    # the aorta: a left-to-right shunt makes Qp exceed Qs (Qp:Qs, as by oximetry or Doppler).
+    qp = (series["Q_PV"] * dt).sum(1) * out["HR"] / 1000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["QpQs"] = qp / out["CO"]
+        out["PVR"] = (out["mPAP"] - out["LAP"]) / qp
+        out["SVR"] = (out["MAP"] - out["CVP"]) / out["CO"]
+    shunt = np.zeros_like(period)
+    for key in ("Q_ASD", "Q_VSD"):
+        if key in series:
+            shunt = shunt + (series[key] * dt).sum(1)
+    out["shunt_flow"] = shunt * out["HR"] / 1000.0
     # Stroke work: the loop runs counter-clockwise, so −∮p dV is its (positive) area.
     dv = np.roll(v_lv, -1, axis=1) - v_lv
     p_mid = 0.5 * (p_lv + np.roll(p_lv, -1, axis=1))

@@ -1,0 +1,134 @@
+"""Disease anatomy: the deformed chambers hold the model's volumes (measured on the meshes),
+hypertrophy thickens the wall, and bad input is refused by name."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
+from twinviewer.imaging.disease_anatomy import (
+    DiseaseAnatomyError,
+    deform_anatomy,
+    mean_wall_thickness_mm,
+    shell_mesh,
+    sphere_mesh,
+    volume_curves,
+)
+from twinviewer.physiology import simulate
+from twinviewer.physiology.virtual_hearts import HEARTS, get_heart
+
+MESHES = Path(__file__).resolve().parents[2] / "meshes" / "demo_heart"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Anatomy:
+    pv = pytest.importorskip("pyvista")
+    anatomy = Anatomy("virtual-heart")
+    for f in sorted(MESHES.glob("*_E[DS].vtp")):
+        key, phase = f.stem.rsplit("_", 1)
+        poly = pv.read(f)
+        mesh = SurfaceMesh(np.asarray(poly.points, float),
+                           np.asarray(poly.faces).reshape(-1, 4)[:, 1:])
+        s = anatomy.structures.setdefault(key, Structure(key, key, (1.0, 1.0, 1.0)))
+        s.meshes[{"ED": 0, "ES": 1}[phase]] = mesh
+    assert {"lv_blood", "rv_blood", "la", "ra", "lv_myocardium"} <= set(anatomy.structures)
+    return anatomy
+
+
+def _heart(name):
+    h = get_heart(name)
+    r = simulate(h.model, h.vector())
+    return h, r
+
+
+@pytest.mark.parametrize("name", ["healthy", "hfref", "severe_mr", "severe_as", "asd",
+                                  "pulmonary_hypertension", "mitral_stenosis"])
+def test_mesh_volumes_match_the_model(demo, name):
+    h, r = _heart(name)
+    curves = volume_curves(r.series)
+    out = deform_anatomy(demo, curves, lv_wall_mm=h.anatomy.lv_wall_mm, label=h.title)
+    for key, curve in curves.items():
+        vols = [m.volume_ml() for m in out.structures[key].meshes.values()]
+        # The base ED/ES meshes are the base chamber's largest and smallest volumes.
+        assert max(vols) == pytest.approx(curve.max(), rel=0.02), key
+        assert min(vols) == pytest.approx(curve.min(), rel=0.02), key
+    assert not out.measurements and "not measured" in out.notes[0]
+    # Vessels untouched, and the base anatomy is not modified.
+    np.testing.assert_array_equal(out.structures["aorta"].meshes[0].points,
+                                  demo.structures["aorta"].meshes[0].points)
+
+
+def test_disease_anatomy_differs_as_the_disease_says(demo):
+    def built(name):
+        h, r = _heart(name)
+        return deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=h.anatomy.lv_wall_mm)
+
+    healthy = built("healthy")
+    ed = lambda a, k: max(m.volume_ml() for m in a.structures[k].meshes.values())  # noqa: E731
+    wall = lambda a: mean_wall_thickness_mm(a.structures["lv_myocardium"].meshes[0],  # noqa: E731
+                                            a.structures["lv_blood"].meshes[0])
+    for name in ("hfref", "severe_ar", "severe_mr"):  # dilated LV
+        assert ed(built(name), "lv_blood") > 1.4 * ed(healthy, "lv_blood"), name
+    for name in ("severe_as", "hfpef", "hypertensive_heart"):  # concentric hypertrophy
+        a = built(name)
+        assert wall(a) == pytest.approx(get_heart(name).anatomy.lv_wall_mm, rel=0.02), name
+        assert wall(a) > 1.3 * wall(healthy), name
+    # Large LA: the model's LA in severe MR is 75 mL (healthy 58), in MS larger still.
+    for name in ("severe_mr", "mitral_stenosis"):
+        assert ed(built(name), "la") > 1.25 * ed(healthy, "la"), name
+    for name in ("asd", "pulmonary_hypertension"):  # large RV
+        assert ed(built(name), "rv_blood") > 1.3 * ed(healthy, "rv_blood"), name
+
+
+def test_wall_is_incompressible_over_the_cycle(demo):
+    h, r = _heart("severe_as")
+    out = deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=14.0)
+    v = [m.volume_ml() for m in out.structures["lv_myocardium"].meshes.values()]
+    assert v[0] == pytest.approx(v[1], rel=0.01)
+    # LV mass = 1.05 g/mL × wall volume, well above the healthy heart's.
+    h0, r0 = _heart("healthy")
+    healthy = deform_anatomy(demo, volume_curves(r0.series), lv_wall_mm=h0.anatomy.lv_wall_mm)
+    assert v[0] > 1.25 * healthy.structures["lv_myocardium"].meshes[0].volume_ml()
+
+
+def test_many_phases_map_by_place_in_the_cycle():
+    radii = np.linspace(30.0, 22.0, 6)
+    base = Anatomy("b", {"lv_blood": Structure("lv_blood", "LV", (1, 0, 0), {
+        i: sphere_mesh(r) for i, r in enumerate(radii)})})
+    out = deform_anatomy(base, {"lv_blood": np.array([250.0, 100.0])})
+    vols = [out.structures["lv_blood"].meshes[i].volume_ml() for i in range(6)]
+    assert vols[0] == pytest.approx(250, rel=1e-6) and vols[-1] == pytest.approx(100, rel=1e-6)
+    assert np.all(np.diff(vols) < 0)
+
+
+def test_wall_thickness_on_a_shell():
+    base = Anatomy("b", {
+        "lv_blood": Structure("lv_blood", "LV", (1, 0, 0), {0: sphere_mesh(25.0, 32)}),
+        "lv_myocardium": Structure("lv_myocardium", "myo", (1, 1, 0),
+                                   {0: shell_mesh(25.0, 31.0, 32)})})
+    out = deform_anatomy(base, {}, lv_wall_mm=12.0)
+    t = mean_wall_thickness_mm(out.structures["lv_myocardium"].meshes[0],
+                               out.structures["lv_blood"].meshes[0])
+    assert t == pytest.approx(12.0, rel=0.01)
+
+
+def test_bad_input_is_named():
+    base = Anatomy("b", {"lv_blood": Structure("lv_blood", "LV", (1, 0, 0),
+                                               {0: sphere_mesh(25.0)})})
+    with pytest.raises(DiseaseAnatomyError, match="lv_blood: the model's volume curve"):
+        deform_anatomy(base, {"lv_blood": np.array([np.nan, 50.0])})
+    with pytest.raises(DiseaseAnatomyError, match="lv_myocardium"):
+        deform_anatomy(base, {"lv_blood": np.array([120.0, 50.0])}, lv_wall_mm=12.0)
+    inverted = SurfaceMesh(sphere_mesh(25.0).points, sphere_mesh(25.0).faces[:, ::-1])
+    base.structures["lv_blood"].meshes[0] = inverted
+    with pytest.raises(DiseaseAnatomyError, match="lv_blood: a base mesh has no positive"):
+        deform_anatomy(base, {"lv_blood": np.array([120.0, 50.0])})
+
+
+def test_every_heart_deforms(demo):
+    for h in HEARTS:
+        r = simulate(h.model, h.vector())
+        out = deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=h.anatomy.lv_wall_mm)
+        assert all(np.isfinite(m.points).all() for s in out.structures.values()
+                   for m in s.meshes.values()), h.name

@@ -1,0 +1,299 @@
+"""Disease anatomy: deform a base heart so that it matches a virtual heart's model.
+
+The base :class:`~twinviewer.core.anatomy.Anatomy` (the demo meshes today, the
+biventricular-atlas heart later: any anatomy with the standard vocabulary keys ``lv_blood``,
+``rv_blood``, ``la``, ``ra`` and optionally ``lv_myocardium``) is deformed phase by phase:
+
+* each chamber's blood pool is scaled by a linear map so that its mesh volume equals the
+  model's volume at that phase. A base phase's place in the cycle is read from the base
+  chamber's own volume curve: its fraction between the base's smallest and largest volume
+  is mapped onto the model's smallest and largest volume (so ED → EDV, ES → ESV for any
+  number of frames). A dilating chamber grows more across than along its long axis
+  (eccentric remodelling makes the LV rounder), a shrinking one uniformly. Each chamber is
+  anchored at its base end (the end nearest the heart's centre), so it grows away from the
+  valves;
+* the LV myocardium follows the LV blood pool and is then thickened or thinned along the
+  direction from the endocardium, so that its mean wall thickness (myocardial volume /
+  endocardial area) at end-diastole is the heart's ``lv_wall_mm`` and the myocardial volume
+  is the same in every phase (the wall is incompressible);
+* vessels are left as they are.
+
+Volumes of the result are *model predictions*, not measurements: the result carries no
+:class:`~twinviewer.core.measurement.Measurement` and says so in its notes.
+
+Examples
+--------
+>>> import numpy as np
+>>> from twinviewer.core.anatomy import Anatomy, Structure
+>>> base = Anatomy("base", {"lv_blood": Structure("lv_blood", "LV", (1, 0, 0),
+...                                               {0: sphere_mesh(30.0), 1: sphere_mesh(22.0)})})
+>>> curve = {"lv_blood": np.array([200.0, 120.0])}
+>>> out = deform_anatomy(base, curve)
+>>> [round(out.structures["lv_blood"].meshes[p].volume_ml()) for p in (0, 1)]
+[200, 120]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
+
+#: Blood-pool keys deformed to the model's chamber volumes.
+CHAMBERS = ("lv_blood", "rv_blood", "la", "ra")
+#: Share of a dilating chamber's linear growth taken along its long axis (1/3: uniform).
+LONG_AXIS_SHARE = 0.2
+
+
+#: Model state → chamber key (the four-chamber models' volume states).
+STATE_OF_CHAMBER = {"lv_blood": "V_LV", "rv_blood": "V_RV", "la": "V_LA", "ra": "V_RA"}
+
+
+def volume_curves(series: Mapping[str, np.ndarray], member: int = 0) -> dict[str, np.ndarray]:
+    """Chamber key → one member's volume over the beat, from a simulation's ``series``.
+
+    Examples
+    --------
+    >>> volume_curves({"V_LV": np.array([[130.0, 52.0]])})
+    {'lv_blood': array([130.,  52.])}
+    """
+    return {k: np.asarray(series[s])[member] for k, s in STATE_OF_CHAMBER.items()
+            if s in series}
+
+
+class DiseaseAnatomyError(ValueError):
+    """A base anatomy or a volume curve that cannot be deformed (names the structure)."""
+
+
+def sphere_mesh(radius_mm: float, n: int = 24) -> SurfaceMesh:
+    """A closed UV sphere (outward faces), for examples and tests.
+
+    Examples
+    --------
+    >>> round(sphere_mesh(10.0, 48).volume_ml(), 1)
+    4.2
+    """
+    th = np.linspace(0, np.pi, n + 1)[1:-1]
+    ph = np.linspace(0, 2 * np.pi, 2 * n, endpoint=False)
+    t, p = np.meshgrid(th, ph, indexing="ij")
+    pts = np.c_[np.sin(t).ravel() * np.cos(p).ravel(), np.sin(t).ravel() * np.sin(p).ravel(),
+                np.cos(t).ravel()]
+    pts = np.vstack([[0, 0, 1], pts, [0, 0, -1]]) * radius_mm
+    m = 2 * n
+    faces = []
+    ring = lambda i, j: 1 + i * m + (j % m)  # noqa: E731
+    for j in range(m):
+        faces.append([0, ring(0, j), ring(0, j + 1)])
+        last = len(pts) - 1
+        faces.append([last, ring(n - 2, j + 1), ring(n - 2, j)])
+    for i in range(n - 2):
+        for j in range(m):
+            a, b, c, d = ring(i, j), ring(i, j + 1), ring(i + 1, j), ring(i + 1, j + 1)
+            faces += [[a, c, b], [b, c, d]]
+    return SurfaceMesh(pts, np.array(faces))
+
+
+def _frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Centroid and unit long axis (first principal direction) of a point cloud.
+    c = points.mean(axis=0)
+    _, _, vt = np.linalg.svd(points - c, full_matrices=False)
+    return c, vt[0]
+
+
+def _scale_matrix(axis: np.ndarray, ratio: float) -> np.ndarray:
+    """Linear map with determinant ``ratio``: along ``axis`` by a, across by b (a·b² = r)."""
+    share = LONG_AXIS_SHARE if ratio > 1.0 else 1.0 / 3.0
+    a = ratio ** share
+    b = np.sqrt(ratio / a)
+    u = np.outer(axis, axis)
+    return b * np.eye(3) + (a - b) * u
+
+
+def _phase_fractions(volumes: Mapping[int, float]) -> dict[int, float]:
+    # Each phase's place between the smallest (0) and largest (1) base volume.
+    vs = np.array(list(volumes.values()))
+    lo, hi = vs.min(), vs.max()
+    span = hi - lo
+    return {p: (0.5 if span <= 1e-9 else (v - lo) / span) for p, v in volumes.items()}
+
+
+def _heart_centre(structures: Mapping[str, Structure]) -> np.ndarray:
+    cs = [next(iter(s.meshes.values())).points.mean(axis=0)
+          for k, s in structures.items() if k in CHAMBERS and s.meshes]
+    return np.mean(cs, axis=0)
+
+
+def _deform_chamber(s: Structure, vmin: float, vmax: float, centre: np.ndarray,
+                    ) -> tuple[Structure, dict[int, np.ndarray]]:
+    base_vol = {p: m.volume_ml() for p, m in s.meshes.items()}
+    if min(base_vol.values()) <= 0:
+        raise DiseaseAnatomyError(f"{s.key}: a base mesh has no positive volume "
+                                  f"({min(base_vol.values()):.1f} mL); faces must point out")
+    frac = _phase_fractions(base_vol)
+    ref = max(base_vol, key=base_vol.get)  # the largest phase fixes the axis and anchor
+    c, axis = _frame(s.meshes[ref].points)
+    proj = (s.meshes[ref].points - c) @ axis
+    # Anchor at the end of the long axis nearest the heart's centre (the valve end).
+    end = proj.max() if (centre - c) @ axis > 0 else proj.min()
+    anchor = c + end * axis
+    out = Structure(s.key, s.name, s.color)
+    maps = {}
+    for p, m in s.meshes.items():
+        target = vmin + frac[p] * (vmax - vmin)
+        A = _scale_matrix(axis, target / base_vol[p])
+        pts = (m.points - anchor) @ A.T + anchor
+        out.meshes[p] = SurfaceMesh(pts, m.faces.copy(), m.uncertainty_mm.copy())
+        maps[p] = np.c_[A, anchor - A @ anchor]
+    return out, maps
+
+
+def mean_wall_thickness_mm(myocardium: SurfaceMesh, cavity: SurfaceMesh) -> float:
+    """Mean wall thickness (mm): myocardial volume over endocardial area.
+
+    ``myocardium`` is the wall itself (a closed shell with an outer and an inner surface,
+    as a label map of the myocardium gives it), ``cavity`` the blood pool inside it.
+
+    Examples
+    --------
+    >>> wall = shell_mesh(25.0, 30.0, 48)
+    >>> round(mean_wall_thickness_mm(wall, sphere_mesh(25.0, 48)), 1)
+    6.1
+    """
+    return myocardium.volume_ml() * 1000.0 / cavity.area_mm2()
+
+
+def shell_mesh(r_inner_mm: float, r_outer_mm: float, n: int = 24) -> SurfaceMesh:
+    """A spherical shell (outer sphere, inner sphere facing inwards), for examples and tests.
+
+    Examples
+    --------
+    >>> round(shell_mesh(10.0, 12.0, 48).volume_ml(), 2)
+    3.04
+    """
+    outer, inner = sphere_mesh(r_outer_mm, n), sphere_mesh(r_inner_mm, n)
+    faces = np.vstack([outer.faces, inner.faces[:, ::-1] + outer.n_points])
+    return SurfaceMesh(np.vstack([outer.points, inner.points]), faces)
+
+
+def _triple(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    return float(np.einsum("ij,ij->", a, np.cross(b, c)))
+
+
+_NEAREST: dict[tuple, np.ndarray] = {}
+
+
+def _nearest(myo: SurfaceMesh, cavity: SurfaceMesh) -> np.ndarray:
+    # Nearest endocardial vertex of each wall vertex, on the *base* meshes: the pairing is
+    # kept through the deformation, and remembered per base (switching hearts re-uses it).
+    key = (myo.n_points, cavity.n_points, float(myo.points[::97].sum()),
+           float(cavity.points[::97].sum()))
+    idx = _NEAREST.get(key)
+    if idx is None:
+        if len(_NEAREST) > 32:
+            _NEAREST.clear()
+        idx = _NEAREST[key] = cKDTree(cavity.points).query(myo.points)[1]
+    return idx
+
+
+def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
+             idx: np.ndarray) -> SurfaceMesh:
+    # Move every myocardial vertex along its offset from its endocardial partner ``idx``,
+    # scaled by k. The enclosed volume is a cubic in k (each face's signed volume is a
+    # triple product of points linear in k), so k comes from one cubic, not a search.
+    q = cavity.points[idx]
+    off = myo.points - q
+    qa, qb, qc = (q[myo.faces[:, n]] for n in range(3))
+    oa, ob, oc = (off[myo.faces[:, n]] for n in range(3))
+    coeffs = [_triple(oa, ob, oc),
+              _triple(oa, ob, qc) + _triple(oa, qb, oc) + _triple(qa, ob, oc),
+              _triple(oa, qb, qc) + _triple(qa, ob, qc) + _triple(qa, qb, oc),
+              _triple(qa, qb, qc) - 6000.0 * target_ml]  # mm³·6 = mL·6000
+    roots = np.roots(coeffs)
+    real = roots[np.abs(roots.imag) < 1e-9].real
+    real = real[real > 0.0]
+    if real.size == 0:
+        raise DiseaseAnatomyError(f"lv_myocardium: no wall offset gives {target_ml:.1f} mL")
+    k = float(real[np.argmin(np.abs(real - 1.0))])
+    return SurfaceMesh(q + k * off, myo.faces.copy(), myo.uncertainty_mm.copy())
+
+
+def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
+                   lv_wall_mm: float | None = None, label: str = "virtual heart") -> Anatomy:
+    """A copy of ``base`` whose chambers hold the model's volumes.
+
+    Parameters
+    ----------
+    base
+        Anatomy with meshes per phase for the keys of :data:`CHAMBERS` it has.
+    volume_curves
+        Chamber key → the model's volume over one beat (mL); only its smallest and largest
+        values are used. Keys missing here keep their base meshes.
+    lv_wall_mm
+        Mean LV wall thickness at the largest LV volume (end-diastole); ``None`` keeps the
+        base's. Needs ``lv_myocardium`` and ``lv_blood`` in ``base``.
+    label
+        Said in the notes of the result.
+
+    Returns
+    -------
+    Anatomy
+        New meshes; vessels and any other structure copied unchanged; no measurements
+        (the volumes are predictions).
+
+    Raises
+    ------
+    DiseaseAnatomyError
+        Naming the structure: a curve that is not finite and positive, a mesh with no
+        positive volume, or a wall thickness asked of an anatomy without LV myocardium.
+    """
+    for key, curve in volume_curves.items():
+        arr = np.asarray(curve, dtype=float)
+        if arr.size == 0 or not np.all(np.isfinite(arr)) or arr.min() <= 0:
+            raise DiseaseAnatomyError(f"{key}: the model's volume curve must be finite and "
+                                      "positive (mL)")
+    centre = _heart_centre(base.structures)
+    out = Anatomy(base.pseudonym, image=None, notes=[
+        f"{label}: chamber meshes deformed from the base anatomy to the model's predicted "
+        "volumes (not measured)"])
+    maps: dict[str, dict[int, np.ndarray]] = {}
+    for key, s in base.structures.items():
+        if key in volume_curves and key in CHAMBERS and s.meshes:
+            curve = np.asarray(volume_curves[key], dtype=float)
+            out.structures[key], maps[key] = _deform_chamber(s, float(curve.min()),
+                                                             float(curve.max()), centre)
+        else:
+            out.structures[key] = Structure(s.key, s.name, s.color, {
+                p: SurfaceMesh(m.points.copy(), m.faces.copy(), m.uncertainty_mm.copy())
+                for p, m in s.meshes.items()})
+    myo = base.structures.get("lv_myocardium")
+    if myo is None or "lv_blood" not in base.structures:
+        if lv_wall_mm is not None:
+            raise DiseaseAnatomyError("lv_myocardium: the base anatomy has no LV myocardium "
+                                      "(and LV blood pool) to thicken")
+        return out
+    cav = out.structures["lv_blood"]
+    new_myo = out.structures["lv_myocardium"]
+    for p, m in myo.meshes.items():
+        if p in maps.get("lv_blood", {}):  # follow the LV blood pool's map first
+            T = maps["lv_blood"][p]
+            new_myo.meshes[p] = SurfaceMesh(m.points @ T[:, :3].T + T[:, 3], m.faces.copy(),
+                                            m.uncertainty_mm.copy())
+    phases = [p for p in new_myo.meshes if p in cav.meshes]
+    if not phases:
+        return out
+    ed = max(phases, key=lambda p: cav.meshes[p].volume_ml())
+    if lv_wall_mm is None:
+        target = myo.meshes[ed].volume_ml()  # the base's myocardial volume
+    else:
+        if not (0.5 <= lv_wall_mm <= 40.0):
+            raise DiseaseAnatomyError(f"lv_myocardium: wall thickness {lv_wall_mm} mm is "
+                                      "outside 0.5–40 mm")
+        target = lv_wall_mm * cav.meshes[ed].area_mm2() / 1000.0
+    base_cav = base.structures["lv_blood"]
+    for p in phases:
+        idx = _nearest(myo.meshes[p], base_cav.meshes[p])
+        new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target, idx)
+    return out
