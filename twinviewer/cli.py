@@ -110,6 +110,8 @@ OPTIONAL_COMMANDS = (
      "try interventions and compare them with the baseline, member by member"),
     ("explain", "twinviewer.explain.cli", "run_explain",
      "what drives a prediction, what it rests on, and when not to trust it"),
+    ("lessons", "twinviewer.teaching.cli", "run_lessons",
+     "list teaching lessons, or check every question's answer by simulation"),
 )
 
 
