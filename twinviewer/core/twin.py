@@ -87,6 +87,9 @@ class Twin:
         Timeline of visits (the living twin).
     origin
         How the twin was made (``'preset:healthy'``, ``'import'``...).
+    teaching
+        Marked by a user for teaching: a de-identified twin that education mode may open
+        (:mod:`twinviewer.teaching.education`). Virtual hearts need no mark.
     audit
         Entries of the twin's append-only, hash-chained audit trail, oldest first (read and
         written through :func:`twinviewer.io.audit.audit_log`). A twin derived from another
@@ -107,6 +110,7 @@ class Twin:
     visits: list[Visit] = field(default_factory=list)
     origin: str = ""
     audit: list = field(default_factory=list)
+    teaching: bool = False
 
     def measurement(self, name: str) -> Measurement | None:
         """The most recent measurement of ``name``, or None."""
