@@ -17,8 +17,13 @@ import numpy as np
 
 from twinviewer.physiology import simulate
 from twinviewer.teaching.grading import DIAGNOSES, SEVERITIES, Finding, primary, values_of
-from twinviewer.teaching.hearts import REFERENCE, heart, heart_names, lesion_parameters
-from twinviewer.teaching.hearts import with_severity
+from twinviewer.teaching.hearts import (
+    REFERENCE,
+    heart,
+    heart_names,
+    lesion_parameters,
+    with_severity,
+)
 
 
 @dataclass(frozen=True)
