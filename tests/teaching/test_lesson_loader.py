@@ -76,3 +76,9 @@ def test_unreadable_lesson_file(tmp_path):
         load_lesson(f)
     with pytest.raises(LessonError, match="missing.yaml: cannot read"):
         load_lesson(tmp_path / "missing.yaml")
+
+
+def test_unknown_structure_is_named():
+    with pytest.raises(LessonError, match="line 4: structure 'spleen'"):
+        parse_lesson("title: T\nsteps:\n  - load_heart: healthy\n  - highlight: {structure: "
+                     "spleen}\n", "s.yaml")

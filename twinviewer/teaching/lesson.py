@@ -30,6 +30,14 @@ REGIONS = {
     "wiggers": ("systole", "diastole", "isovolumic_contraction", "ejection",
                 "isovolumic_relaxation", "filling", "atrial_kick"),
 }
+#: Structures a highlight may name → the anatomy's structures (imaging vocabulary) shown
+#: for it; valves are not meshed, so a valve highlights the structures on either side.
+STRUCTURES: dict[str, tuple[str, ...]] = {
+    "lv_blood": ("lv_blood",), "lv_myocardium": ("lv_myocardium",), "lv": ("lv_blood",
+    "lv_myocardium"), "rv_blood": ("rv_blood",), "la": ("la",), "ra": ("ra",),
+    "aorta": ("aorta",), "pulmonary_artery": ("pulmonary_artery",),
+    "aortic_valve": ("aorta", "lv_blood"), "mitral_valve": ("la", "lv_blood"),
+}
 QUESTION_KINDS = ("direction", "value", "grade")
 DIRECTIONS = ("increases", "decreases", "unchanged")
 STATISTICS = ("median", "interval_width")
@@ -305,6 +313,11 @@ def _step(s: Any, path, line: int) -> Step:
             if region not in REGIONS[plot]:
                 raise _fail(path, v.key_lines["region"], f"region {region!r} of {plot} is not "
                             f"one of {', '.join(REGIONS[plot])}")
+        else:
+            st = v["structure"]
+            if st not in STRUCTURES:
+                raise _fail(path, v.key_lines["structure"], f"structure {st!r} is not one of "
+                            f"{', '.join(STRUCTURES)}")
         return Step(act, dict(v), text, s.line)
     return Step(act, {}, text, s.line, _question(v, path, vline))
 
