@@ -67,8 +67,9 @@ class LoopView(QWidget):
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
-        self.pv.addLegend(offset=(5, 5))
-        self.wig.addLegend(offset=(5, 5))
+        self.legends = [self.pv.addLegend(offset=(5, 5)), self.wig.addLegend(offset=(5, 5))]
+        self._titles = {self.pv: title or "LV pressure–volume loop",
+                        self.wig: "Wiggers diagram"}
         self.set_font(font_pt)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -83,9 +84,14 @@ class LoopView(QWidget):
         font.setPointSize(pt)
         for p in (self.pv, self.wig):
             for ax in ("left", "bottom"):
-                p.getAxis(ax).setStyle(tickFont=font)
+                p.getAxis(ax).setStyle(tickFont=font, tickTextOffset=max(3, pt // 3))
                 p.getAxis(ax).label.setFont(font)
-            p.titleLabel.item.setFont(font)
+            # room for large tick labels and the axis title beside them
+            p.getAxis("left").setWidth(int(pt * 5.5))
+            p.getAxis("bottom").setHeight(int(pt * 4))
+            p.setTitle(self._titles[p], size=f"{int(pt * 1.2)}pt")
+        for leg in self.legends:
+            leg.setLabelTextSize(f"{pt}pt")
         self._pen = max(2, pt // 5)
 
     def _make_items(self) -> None:
@@ -132,7 +138,9 @@ class LoopView(QWidget):
                 c.setData([], [])
             return
         w = self._pen
+        self.legends[0].removeItem(self.ref_curve)
         if self.reference is not None:
+            self.legends[0].addItem(self.ref_curve, "before")
             rv, rp = self.reference.series["V_LV"][0], self.reference.series["p_LV"][0]
             self.ref_curve.setData(np.r_[rv, rv[:1]], np.r_[rp, rp[:1]])
         else:
