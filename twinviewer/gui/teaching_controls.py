@@ -64,7 +64,7 @@ class LoopView(QWidget):
         self.wig.setLabel("bottom", "time in the beat (s)")
         self.wig.setLabel("left", "pressure (mmHg)")
         for p in (self.pv, self.wig):
-            p.showGrid(x=True, y=True, alpha=0.2)
+            # no grid: in software rendering it tripled the repaint (51 vs 17 ms CPU)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
         self.legends = [self.pv.addLegend(offset=(5, 5)), self.wig.addLegend(offset=(5, 5))]
