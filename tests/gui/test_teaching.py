@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from twinviewer.gui.state import TwinState
-from twinviewer.teaching.lesson import load_lesson, lesson_files, parse_lesson
+from twinviewer.teaching.lesson import lesson_files, load_lesson, parse_lesson
 
 
 @pytest.fixture()
