@@ -144,3 +144,25 @@ def test_side_by_side_steps_together(qtbot, state):
     ta = p.views[0].cursor.value() / a.time[0, -1]
     tb = p.views[1].cursor.value() / b.time[0, -1]
     assert ta == pytest.approx(tb, abs=0.02)
+
+
+def test_education_mode_in_the_main_window(make_twin_window):
+    import dataclasses
+
+    from twinviewer.teaching.education import mark_for_teaching
+    from twinviewer.twins import twin_from_preset
+
+    w = make_twin_window(load_demo=False)
+    assert "Teach" in w.steps
+    w.education_action.setChecked(True)
+    patient = dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789"),
+                                  origin="import")
+    w.show_twin(patient, simulate=False)
+    assert w.state.twin is None  # refused, the app keeps running
+    assert "education mode opens virtual hearts only" in (w.last_error or "")
+    virtual = twin_from_preset("severe_as", n=2)
+    w.show_twin(virtual, simulate=False)
+    assert w.state.twin is virtual
+    w.show_twin(mark_for_teaching(patient), simulate=False)
+    assert w.state.twin.pseudonym == "TW-0123456789"
+    w.education_action.setChecked(False)

@@ -2,7 +2,8 @@
 de-identified and explicitly marked for teaching.
 
 A virtual heart is a twin made from a preset (``origin`` ``'preset:NAME'``) with a
-``virtual-…`` pseudonym and no imported anatomy image. Any other twin needs
+``virtual-…`` pseudonym, on no anatomy or on a virtual one (the demo heart's, pseudonym
+``virtual-heart``) — never a patient's images. Any other twin needs
 ``Twin.teaching`` set (by :func:`mark_for_teaching`, which refuses a twin whose id is not a
 project pseudonym) and a pseudonym that still passes the privacy check when it is opened.
 """
@@ -20,7 +21,7 @@ class EducationModeError(PermissionError):
 
 
 def is_virtual(twin: Twin) -> bool:
-    """True for a virtual heart: made from a preset, virtual pseudonym, no patient images.
+    """True for a virtual heart: made from a preset, virtual pseudonym, virtual anatomy.
 
     Examples
     --------
@@ -28,9 +29,9 @@ def is_virtual(twin: Twin) -> bool:
     >>> is_virtual(twin_from_preset("healthy", n=1))
     True
     """
-    image = getattr(twin.anatomy, "image", None) if twin.anatomy is not None else None
+    anatomy_ok = twin.anatomy is None or str(twin.anatomy.pseudonym).startswith("virtual-")
     return (twin.origin.startswith("preset:") and twin.pseudonym.startswith("virtual-")
-            and image is None)
+            and anatomy_ok)
 
 
 def check_for_education(twin: Twin) -> None:
