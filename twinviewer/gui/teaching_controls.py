@@ -255,6 +255,10 @@ class TeachingControlsPanel(QWidget):
             self.sliders[c.name], self.value_labels[c.name] = s, lab
         reset = QPushButton("Reset sliders")
         reset.clicked.connect(self.reset)
+        open_btn = QPushButton("Open in the workflow")
+        open_btn.setToolTip("Make this virtual heart the open twin (its ensemble, with "
+                            "intervals, in every step)")
+        open_btn.clicked.connect(self.open_in_workflow)
         self.view = LoopView()
         self.view.setMinimumHeight(280)
         self.readout = QLabel()
@@ -263,6 +267,7 @@ class TeachingControlsPanel(QWidget):
         top.addWidget(QLabel("Virtual heart:"))
         top.addWidget(self.heart_box, 1)
         top.addWidget(reset)
+        top.addWidget(open_btn)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(grid)
@@ -279,6 +284,12 @@ class TeachingControlsPanel(QWidget):
         self._timer.timeout.connect(self.update_loop)
         self.last_ms = float("nan")
         self._load()
+
+    def open_in_workflow(self) -> None:
+        """Open the chosen heart as the window's twin (File → New virtual patient)."""
+        window = self.window()
+        if hasattr(window, "new_virtual_patient"):
+            window.new_virtual_patient(self.heart_box.currentData())
 
     def percent(self) -> dict[str, float]:
         return {k: float(s.value()) for k, s in self.sliders.items()}
