@@ -101,6 +101,7 @@ class LoopView(QWidget):
         dash, dot = Qt.PenStyle.DashLine, Qt.PenStyle.DotLine
         self.ref_curve = self.pv.plot(pen=pg.mkPen(150, 150, 150, width=w, style=dash),
                                       name="before")
+        self.ref_espvr = self.pv.plot(pen=pg.mkPen(150, 150, 150, width=w, style=dot))
         self.espvr_curve = self.pv.plot(pen=pg.mkPen(*ESPVR_PEN, width=w, style=dot),
                                         name="ESPVR (Ees·(V−V0))")
         self.edpvr_curve = self.pv.plot(pen=pg.mkPen(*EDPVR_PEN, width=w, style=dot),
@@ -133,18 +134,25 @@ class LoopView(QWidget):
     def _draw(self) -> None:
         r = self.results
         if r is None:
-            for c in (self.ref_curve, self.espvr_curve, self.edpvr_curve, self.loop_curve,
-                      self.hl_curve, *self.wig_curves.values()):
+            for c in (self.ref_curve, self.ref_espvr, self.espvr_curve, self.edpvr_curve,
+                      self.loop_curve, self.hl_curve, *self.wig_curves.values()):
                 c.setData([], [])
             return
         w = self._pen
         self.legends[0].removeItem(self.ref_curve)
         if self.reference is not None:
-            self.legends[0].addItem(self.ref_curve, "before")
+            self.legends[0].addItem(self.ref_curve, "before (loop, ESPVR)")
             rv, rp = self.reference.series["V_LV"][0], self.reference.series["p_LV"][0]
             self.ref_curve.setData(np.r_[rv, rv[:1]], np.r_[rp, rp[:1]])
+            rpar = self.reference.params[0]
+            rv0 = float(rpar[list(self.reference.model.parameter_names).index("LV.V0")])
+            vr = np.linspace(rv0, max(rv.max() * 1.15, 60.0), 50)
+            er = espvr(self.reference.model, rpar, vr)
+            keep_r = er <= max(rp.max() * 1.3, 50)
+            self.ref_espvr.setData(vr[keep_r], er[keep_r])
         else:
             self.ref_curve.setData([], [])
+            self.ref_espvr.setData([], [])
         V, P = r.series["V_LV"][0], r.series["p_LV"][0]
         hl = self._highlight
         on = hl is not None and hl[0] == "pv_loop"
