@@ -59,3 +59,8 @@ def test_scoring_and_explanation_use_the_numbers():
     assert "severity is severe" in half.explanation
     with pytest.raises(ValueError, match="unknown diagnosis"):
         score(c, "flu", "severe")
+
+
+def test_no_jet_no_regurgitation_reading():
+    c = make_case(1, "hfref", random_severity=False)
+    assert c.reading("MR_volume").value == 0 and c.reading("MR_volume").high == 0

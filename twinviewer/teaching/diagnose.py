@@ -155,14 +155,15 @@ def make_case(seed: int, heart_name: str | None = None, random_severity: bool = 
     true_vals = values_of({k: float(x[0]) for k, x in r.metrics.items()},
                           dict(zip(names, v, strict=True)))
     readings = []
+    no_jet = not true_vals.get("EROA", 0.0) > 0.01  # no regurgitant jet on colour Doppler
     for m in METHODS:
         x = true_vals.get(m.key, np.nan)
         if not np.isfinite(x):
             continue
         sd = m.sd * abs(x) if m.relative else m.sd
         lo_bound = 0.0
-        if m.key in ("EROA", "MR_volume", "MR_fraction") and x < 0.01:
-            sd = 0.0  # no regurgitant jet on colour Doppler: nothing to measure
+        if m.key in ("EROA", "MR_volume", "MR_fraction") and no_jet:
+            x, sd = 0.0, 0.0  # nothing to measure
         y = max(lo_bound, x + sd * float(rng.standard_normal()))
         readings.append(Reading(m.key, m.label, y, max(lo_bound, y - 1.96 * sd),
                                 y + 1.96 * sd, m.unit, m.method, m.group))
