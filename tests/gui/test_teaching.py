@@ -166,3 +166,25 @@ def test_education_mode_in_the_main_window(make_twin_window):
     w.show_twin(mark_for_teaching(patient), simulate=False)
     assert w.state.twin.pseudonym == "TW-0123456789"
     w.education_action.setChecked(False)
+
+
+def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
+    from twinviewer.gui.side_by_side import SideBySidePanel
+
+    bare = SideBySidePanel(TwinState())
+    qtbot.addWidget(bare)
+    bare.link3d.setChecked(True)  # no virtual anatomy on screen: refused, not fatal
+    assert not bare.link3d.isChecked() and not bare.views3d
+
+    w = make_twin_window(load_demo=True)
+    p = SideBySidePanel(w.state)
+    qtbot.addWidget(p)
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("severe_as"))
+    p.ivs[1].setCurrentIndex(p.ivs[1].findData("tavi"))
+    p.same_heart()
+    p.link3d.setChecked(True)
+    a, b = p.views3d
+    assert a.plotter.renderer.camera is b.plotter.renderer.camera
+    assert a._clim["pressure"] == b._clim["pressure"]  # one colour scale
+    p.clock.setValue(30)
+    assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
