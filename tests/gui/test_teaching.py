@@ -188,3 +188,19 @@ def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     assert a._clim["pressure"] == b._clim["pressure"]  # one colour scale
     p.clock.setValue(30)
     assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
+
+
+def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot):
+    from tests.gui.conftest import wait_jobs
+    from twinviewer.teaching.predictions import cached
+
+    w = make_twin_window(load_demo=False)
+    w.show_step("Teach")
+    panel = w.panels["Teaching controls"]
+    panel.heart_box.setCurrentIndex(panel.heart_box.findData("severe_mr"))
+    wait_jobs(qtbot, w.state)  # predictions prepared in the background
+    assert cached("severe_mr") is not None
+    panel.open_in_workflow()
+    assert w.state.twin.origin == "preset:severe_mr"
+    assert w.state.results is cached("severe_mr")
+    assert w.state.twin.ensemble.shape[0] == w.state.results.n == 200

@@ -293,11 +293,42 @@ class TeachingControlsPanel(QWidget):
         self.last_ms = float("nan")
         self._load()
 
+    def prefetch(self, name: str) -> None:
+        """Compute heart ``name``'s ensemble predictions in the background (once per
+        process), so opening it in the workflow is immediate."""
+        from twinviewer.teaching.predictions import cached, virtual_twin
+
+        if cached(name) is None:
+            self.state.run_job(f"Predicting {heart(name).title} (200 members)",
+                               lambda p, c: virtual_twin(name, progress=p, cancel=c)[1],
+                               lambda r: None, lambda e: None)
+
     def open_in_workflow(self) -> None:
-        """Open the chosen heart as the window's twin (File → New virtual patient)."""
+        """Open the chosen heart as the window's twin, with its ensemble predictions (from
+        the background computation when it has finished)."""
+        from twinviewer.teaching.predictions import cached, fresh_twin, virtual_twin
+
         window = self.window()
-        if hasattr(window, "new_virtual_patient"):
-            window.new_virtual_patient(self.heart_box.currentData())
+        name = self.heart_box.currentData()
+        if not hasattr(window, "show_twin") or not window.maybe_save("opening a virtual heart"):
+            return
+        anatomy = getattr(self.state.twin, "anatomy", None)
+        if anatomy is not None and not str(anatomy.pseudonym).startswith("virtual-"):
+            anatomy = None  # a patient's images never go with a virtual heart
+
+        def show(results) -> None:
+            from twinviewer.io import audit_log
+
+            twin = fresh_twin(name, 200, anatomy=anatomy)
+            audit_log(twin).record(twin, "create", {"preset": name})
+            window.show_twin(twin, results=results, simulate=False)
+
+        r = cached(name)
+        if r is not None:
+            show(r)
+        else:
+            self.state.run_job(f"Predicting {heart(name).title} (200 members)",
+                               lambda p, c: virtual_twin(name, progress=p, cancel=c)[1], show)
 
     def percent(self) -> dict[str, float]:
         return {k: float(s.value()) for k, s in self.sliders.items()}
@@ -311,6 +342,7 @@ class TeachingControlsPanel(QWidget):
             self.live = None
             return
         self.update_loop()
+        self.prefetch(name)
 
     def reset(self) -> None:
         for s in self.sliders.values():
