@@ -189,6 +189,19 @@ def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     p.clock.setValue(30)
     assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
 
+    # a lesson's structure highlight fades the main 3D view to that structure
+    from twinviewer.gui.lesson_player import LessonPlayer
+
+    lp = LessonPlayer(w.state)
+    qtbot.addWidget(lp)
+    lp.window = lambda: w
+    lp.open_lesson(parse_lesson("title: T\nsteps:\n  - load_heart: severe_as\n  - highlight: "
+                                "{structure: aortic_valve}\n  - text: done\n"))
+    lp.go(1)
+    assert w.view3d.opacity["aorta"] == 1.0 and w.view3d.opacity["ra"] < 0.2
+    lp.go(2)
+    assert w.view3d.opacity["ra"] == 1.0
+
 
 def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot):
     from tests.gui.conftest import wait_jobs
