@@ -117,8 +117,11 @@ class Presenter(QWidget):
             except Exception as exc:  # noqa: BLE001 - no 3D must not end the lecture
                 self.state.warn(f"3D view unavailable in the presenter: {exc}")
                 return
+            # the mouse turns the heart; the keyboard stays with the presenter
+            self.view3d.plotter.interactor.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.stack.addWidget(self.view3d)
         self.stack.setCurrentIndex(1 - self.stack.currentIndex())
+        self.setFocus()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt naming
         k = event.key()
