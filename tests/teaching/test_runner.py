@@ -64,3 +64,16 @@ steps:
 """, "w.yaml")
     with pytest.raises(LessonError, match="members > 1"):
         check_lesson(les)
+
+
+def test_direction_from_zero():
+    outcomes = check_lesson(parse_lesson("""\
+title: Z
+steps:
+  - load_heart: healthy
+  - set: {control: preload, percent: 110}
+  - question: {prompt: "MR?", kind: direction, metric: VAD_flow, answer: unchanged}
+  - apply: {intervention: inotrope, settings: {dose: 5}}
+  - question: {prompt: "MR?", kind: direction, metric: VAD_flow, answer: unchanged}
+"""))
+    assert [o.simulated for o in outcomes] == ["unchanged", "unchanged"]

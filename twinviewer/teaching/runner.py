@@ -14,9 +14,9 @@ from twinviewer.interventions.scenario import apply_scenario
 from twinviewer.physiology import Results, simulate
 from twinviewer.physiology.ensemble import sample_prior
 from twinviewer.teaching.controls import apply_controls
-from twinviewer.teaching.grading import SEVERITIES, findings, values_of
+from twinviewer.teaching.grading import findings, values_of
 from twinviewer.teaching.hearts import heart
-from twinviewer.teaching.lesson import DIRECTIONS, Lesson, LessonError, Question, Step
+from twinviewer.teaching.lesson import Lesson, LessonError, Question, Step
 
 
 @dataclass(frozen=True)
@@ -164,12 +164,14 @@ class LessonSession:
                 raise LessonError(f"{self._where()}: a direction question needs a change "
                                   f"before it")
             a, b = self._stat(ref, q.metric), self._stat(r, q.metric)
-            rel = (b - a) / abs(a) * 100 if a else np.inf * np.sign(b - a)
+            if a:
+                rel = (b - a) / abs(a) * 100
+            else:  # from zero (e.g. no regurgitation): any change is infinitely relative
+                rel = 0.0 if b == a else float(np.inf * np.sign(b - a))
             sim = ("unchanged" if abs(rel) <= q.tolerance else
                    "increases" if rel > 0 else "decreases")
             detail = (f"{q.metric} {a:.3g} → {b:.3g} {unit} ({rel:+.1f} %; unchanged within "
                       f"±{q.tolerance:g} %)")
-            assert sim in DIRECTIONS
         elif q.kind == "value":
             x = self._stat(r, q.metric, q.statistic)
             hits = [c[0] for c in q.choices if c[1] <= x < c[2]]
@@ -182,7 +184,6 @@ class LessonSession:
             pv = dict(zip(names, np.median(self.params, axis=0), strict=True))
             f = next(f for f in findings(values_of(med, pv)) if f.diagnosis == q.diagnosis)
             sim = f.severity
-            assert sim in SEVERITIES
             detail = f"{q.diagnosis}: {f.severity} — " + "; ".join(f.evidence)
         return Outcome(q, sim, sim == q.answer, detail)
 
