@@ -41,6 +41,9 @@ def test_controls_move_the_loop_and_its_espvr(qtbot, state):
     assert p.view.results.metrics["AV_mean_gradient"][0] > 40
     p.reset()
     assert p.sliders["contractility"].value() == 100
+    big = p.pop_out()
+    qtbot.addWidget(big)
+    assert big.isWindow() and big.heart_box.currentData() == "severe_as"
 
 
 def test_lesson_player_checks_answers_against_the_simulation(qtbot, state):

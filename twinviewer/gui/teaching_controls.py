@@ -267,6 +267,9 @@ class TeachingControlsPanel(QWidget):
         open_btn.setToolTip("Make this virtual heart the open twin (its ensemble, with "
                             "intervals, in every step)")
         open_btn.clicked.connect(self.open_in_workflow)
+        pop_btn = QPushButton("Own window")
+        pop_btn.setToolTip("The same controls in a window of their own (e.g. on a projector)")
+        pop_btn.clicked.connect(self.pop_out)
         self.view = LoopView()
         self.view.setMinimumHeight(280)
         self.readout = QLabel()
@@ -276,6 +279,7 @@ class TeachingControlsPanel(QWidget):
         top.addWidget(self.heart_box, 1)
         top.addWidget(reset)
         top.addWidget(open_btn)
+        top.addWidget(pop_btn)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(grid)
@@ -292,6 +296,17 @@ class TeachingControlsPanel(QWidget):
         self._timer.timeout.connect(self.update_loop)
         self.last_ms = float("nan")
         self._load()
+
+    def pop_out(self) -> TeachingControlsPanel:
+        """A second, top-level copy of these controls on the same heart, larger fonts."""
+        w = TeachingControlsPanel(self.state)
+        w.setWindowTitle("TwinViewer — teaching controls")
+        w.heart_box.setCurrentIndex(self.heart_box.currentIndex())
+        w.view.set_font(14)
+        w.resize(1280, 900)
+        w.show()
+        self._popped = w
+        return w
 
     def prefetch(self, name: str) -> None:
         """Compute heart ``name``'s ensemble predictions in the background (once per
