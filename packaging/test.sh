@@ -12,5 +12,6 @@ fi
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-xcb}"
 .venv/bin/ruff check .
 .venv/bin/lint-imports
+.venv/bin/python -m twinviewer.cli lessons check --all  # every lesson's answer keys, simulated
 # pytest-xvfb starts Xvfb for the GUI tests; benchmarks are not part of the gate.
 .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks "$@"

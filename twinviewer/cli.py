@@ -149,6 +149,8 @@ OPTIONAL_COMMANDS = (
      "create a .twin from a DICOM study (import, calibrate, save)"),
     ("cohort", "twinviewer.cohort.cli", "run_cohort_command",
      "run a cohort study (virtual population or folder of twins) on Dask; plot it"),
+    ("lessons", "twinviewer.teaching.cli", "run_lessons",
+     "list teaching lessons, or check every question's answer by simulation"),
 )
 
 

@@ -114,6 +114,9 @@ class Twin:
         version, kept beside the current ones, never mixed).
     origin
         How the twin was made (``'preset:healthy'``, ``'import'``...).
+    teaching
+        Marked by a user for teaching: a de-identified twin that education mode may open
+        (:mod:`twinviewer.teaching.education`). Virtual hearts need no mark.
     audit
         Entries of the twin's append-only, hash-chained audit trail, oldest first (read and
         written through :func:`twinviewer.io.audit.audit_log`). A twin derived from another
@@ -136,6 +139,7 @@ class Twin:
     audit: list = field(default_factory=list)
     ledger: ConsentLedger = field(default_factory=ConsentLedger)
     timeline: dict = field(default_factory=dict)
+    teaching: bool = False
 
     def measurement(self, name: str) -> Measurement | None:
         """The most recent measurement of ``name``, or None."""

@@ -319,6 +319,9 @@ class MainWindow(QMainWindow):
                   QKeySequence.StandardKey.Save)
         self._act(m, "Save twin &as…", lambda: self.file_action("save_twin_as"))
         self._act(m, "&Close twin", self.close_twin, QKeySequence.StandardKey.Close)
+        from twinviewer.gui.education import add_education_action
+
+        add_education_action(self, m)
         self._act(m, "Export &report…", lambda: self.file_action("export_report"), "Ctrl+R")
         m.addSeparator()
         self._act(m, "Export 3D view as PNG…", self.export_3d, "Ctrl+E")
@@ -500,7 +503,10 @@ class MainWindow(QMainWindow):
         An edit of the open twin (same audit trail) stays the same document; anything else
         opens as a new document (``dirty``: whether it already holds unsaved work)."""
         from twinviewer.document import same_document
+        from twinviewer.gui.education import refuse_in_education_mode
 
+        if refuse_in_education_mode(self, twin):
+            return
         self.study_path = None  # a segmentation can only be added to the study just imported
         self._skip_auto = twin if (results is not None or not simulate) else None
         doc = self.state.session

@@ -63,3 +63,7 @@ def ordered_steps(entries: list[tuple[str, str]]) -> list[str]:
     """The sidebar's steps: :data:`STEPS`, then any other step named by a panel."""
     extra = [s for s, _ in entries if s not in STEPS]
     return list(STEPS) + list(dict.fromkeys(extra))
+PANELS.append(("Teach", "twinviewer.gui.teaching_controls:TeachingControlsPanel"))
+PANELS.append(("Teach", "twinviewer.gui.lesson_player:LessonPlayer"))
+PANELS.append(("Teach", "twinviewer.gui.diagnose_panel:DiagnosePanel"))
+PANELS.append(("Teach", "twinviewer.gui.side_by_side:SideBySidePanel"))

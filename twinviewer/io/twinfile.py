@@ -227,6 +227,7 @@ def _twin_tree(twin: Twin, table: list[ParameterInfo],
     return {
         "pseudonym": twin.pseudonym,
         "origin": twin.origin,
+        "teaching": bool(twin.teaching),
         "model": {"name": twin.model_name, "version": twin.model_version,
                   "equation_hash": twin.equation_hash},
         "parameters": [p.to_dict() for p in table],
@@ -723,7 +724,8 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
         provenance={str(k): Provenance.from_dict(v) for k, v in tree["provenance"].items()},
         measurements=[Measurement.from_dict(m) for m in tree["measurements"]],
         anatomy=anatomy, scenarios=[Scenario.from_dict(s) for s in tree["scenarios"]],
-        visits=visits, origin=str(tree.get("origin", "")))
+        visits=visits, origin=str(tree.get("origin", "")),
+        teaching=tree.get("teaching") is True)
     twin = _living_in(twin, tree, loader.array, name)  # living twin (optional in the file)
     results: dict[str, dict[str, np.ndarray]] = {}
     for r in tree.get("results", []):

@@ -1,0 +1,222 @@
+"""Teach step: teaching controls, lesson player, presenter keys, diagnose, side by side."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from twinviewer.gui.state import TwinState
+from twinviewer.teaching.lesson import lesson_files, load_lesson, parse_lesson
+
+
+@pytest.fixture()
+def state():
+    s = TwinState()
+    yield s
+    s.close()
+
+
+def test_panels_are_declared_in_the_teach_step():
+    from twinviewer.gui.panels import PANELS
+
+    teach = [spec for step, spec in (e for e in PANELS if isinstance(e, tuple))
+             if step == "Teach"]
+    assert len(teach) == 4
+
+
+def test_controls_move_the_loop_and_its_espvr(qtbot, state):
+    from twinviewer.gui.teaching_controls import TeachingControlsPanel
+
+    p = TeachingControlsPanel(state)
+    qtbot.addWidget(p)
+    ees0 = p.view.espvr_curve.getData()[1][-1] / p.view.espvr_curve.getData()[0][-1]
+    esv0 = p.view.results.metrics["LVESV"][0]
+    p.sliders["contractility"].setValue(160)
+    qtbot.waitUntil(lambda: p.view.results.metrics["LVESV"][0] < esv0 - 1)
+    x, y = p.view.espvr_curve.getData()
+    assert y[-1] / x[-1] > ees0  # steeper line
+    assert "160 %" in p.value_labels["contractility"].text()
+    assert "LV.EA" in p.value_labels["contractility"].text()
+    p.heart_box.setCurrentIndex(p.heart_box.findData("severe_as"))
+    assert p.view.results.metrics["AV_mean_gradient"][0] > 40
+    p.reset()
+    assert p.sliders["contractility"].value() == 100
+    big = p.pop_out()
+    qtbot.addWidget(big)
+    assert big.isWindow() and big.heart_box.currentData() == "severe_as"
+
+
+def test_lesson_player_checks_answers_against_the_simulation(qtbot, state):
+    from twinviewer.gui.lesson_player import LessonPlayer
+
+    p = LessonPlayer(state)
+    qtbot.addWidget(p)
+    assert p.box.count() >= 6
+    p.open_lesson(parse_lesson("""\
+title: T
+steps:
+  - load_heart: healthy
+  - highlight: {plot: pv_loop, region: ejection}
+  - apply: {intervention: inotrope, settings: {dose: 10}}
+  - question:
+      prompt: ESPVR?
+      kind: direction
+      metric: Ees
+      answer: increases
+      labels: {increases: steeper, decreases: flatter}
+"""))
+    p.go(1)
+    assert p.view.hl_curve.getData()[0] is not None and len(p.view.hl_curve.getData()[0])
+    p.next_btn.click()
+    p.next_btn.click()
+    assert p.current == 3 and not p.next_btn.isEnabled()
+    labels = [b.text() for b in p.group.buttons()]
+    assert labels == ["steeper", "flatter", "unchanged"]
+    p.group.buttons()[1].setChecked(True)
+    assert p.check() is False and "steeper" in p.feedback.text()
+    p.group.buttons()[0].setChecked(True)
+    assert p.check() is True and "Ees" in p.feedback.text()
+    p.prev_btn.click()
+    assert p.current == 2
+
+
+def test_lesson_player_reports_a_failing_step(qtbot, state):
+    from twinviewer.gui.lesson_player import LessonPlayer
+
+    msgs = []
+    state.message.connect(lambda level, text: msgs.append(text))
+    p = LessonPlayer(state)
+    qtbot.addWidget(p)
+    p.open_lesson(parse_lesson("title: T\nsteps:\n  - load_heart: healthy\n  - question: "
+                               "{prompt: w, kind: value, metric: LVEF, statistic: "
+                               "interval_width, choices: [{label: a, range: [0, 100]}], "
+                               "answer: a}\n", "w.yaml"))
+    p.go(1)
+    assert p.current == 0  # stays on the last good step
+    assert any("members > 1" in m for m in msgs)
+
+
+def test_presenter_is_keyboard_driven(qtbot, state):
+    from twinviewer.gui.presenter import Presenter
+
+    les = load_lesson(lesson_files()[2])  # aortic stenosis
+    p = Presenter(state, les)
+    qtbot.addWidget(p)
+    qtbot.keyClick(p, Qt.Key.Key_Space)
+    qtbot.keyClick(p, Qt.Key.Key_Right)
+    assert p.current == 2
+    qtbot.keyClick(p, Qt.Key.Key_Left)
+    assert p.current == 1
+    qtbot.keyClick(p, Qt.Key.Key_4)
+    assert p.current == 3 and les.steps[3].question is not None
+    qtbot.keyClick(p, Qt.Key.Key_D)  # "severe"
+    assert p.reveal.startswith("Right")
+    assert "A  none" in p.body.text()
+
+
+def test_diagnose_panel_scores(qtbot, state):
+    from twinviewer.gui.diagnose_panel import DiagnosePanel
+
+    p = DiagnosePanel(state)
+    qtbot.addWidget(p)
+    p.seed.setValue(3)
+    p.pressures.setChecked(False)
+    p.new_case()
+    assert p.table.rowCount() > 8
+    shown = " ".join(p.table.item(i, 0).text() for i in range(p.table.rowCount()))
+    assert "Catheter" not in shown and "95" not in shown
+    assert "(" in p.table.item(0, 1).text()  # an interval beside every value
+    truth = p.case.truth
+    p.diagnosis.setCurrentText(truth.diagnosis)
+    p.severity.setCurrentText(truth.severity)
+    assert p.answer() == 3
+    assert "Score 3/3" in p.result.text()
+
+
+def test_side_by_side_steps_together(qtbot, state):
+    from twinviewer.gui.side_by_side import SideBySidePanel
+
+    p = SideBySidePanel(state)
+    qtbot.addWidget(p)
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("severe_as"))
+    p.ivs[1].setCurrentIndex(p.ivs[1].findData("tavi"))
+    p.same_heart()
+    a, b = p.results
+    assert a.metrics["AV_mean_gradient"][0] > 40 > b.metrics["AV_mean_gradient"][0]
+    p.clock.setValue(50)
+    ta = p.views[0].cursor.value() / a.time[0, -1]
+    tb = p.views[1].cursor.value() / b.time[0, -1]
+    assert ta == pytest.approx(tb, abs=0.02)
+
+
+def test_education_mode_in_the_main_window(make_twin_window):
+    import dataclasses
+
+    from twinviewer.teaching.education import mark_for_teaching
+    from twinviewer.twins import twin_from_preset
+
+    w = make_twin_window(load_demo=False)
+    assert "Teach" in w.steps
+    w.education_action.setChecked(True)
+    patient = dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789"),
+                                  origin="import")
+    w.show_twin(patient, simulate=False)
+    assert w.state.twin is None  # refused, the app keeps running
+    assert "education mode opens virtual hearts only" in (w.last_error or "")
+    virtual = twin_from_preset("severe_as", n=2)
+    w.show_twin(virtual, simulate=False)
+    assert w.state.twin is virtual
+    w.show_twin(mark_for_teaching(patient), simulate=False)
+    assert w.state.twin.pseudonym == "TW-0123456789"
+    w.education_action.setChecked(False)
+
+
+def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
+    from twinviewer.gui.side_by_side import SideBySidePanel
+
+    bare = SideBySidePanel(TwinState())
+    qtbot.addWidget(bare)
+    bare.link3d.setChecked(True)  # no virtual anatomy on screen: refused, not fatal
+    assert not bare.link3d.isChecked() and not bare.views3d
+
+    w = make_twin_window(load_demo=True)
+    p = SideBySidePanel(w.state)
+    qtbot.addWidget(p)
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("severe_as"))
+    p.ivs[1].setCurrentIndex(p.ivs[1].findData("tavi"))
+    p.same_heart()
+    p.link3d.setChecked(True)
+    a, b = p.views3d
+    assert a.plotter.renderer.camera is b.plotter.renderer.camera
+    assert a._clim["pressure"] == b._clim["pressure"]  # one colour scale
+    p.clock.setValue(30)
+    assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
+
+    # a lesson's structure highlight fades the main 3D view to that structure
+    from twinviewer.gui.lesson_player import LessonPlayer
+
+    lp = LessonPlayer(w.state)
+    qtbot.addWidget(lp)
+    lp.window = lambda: w
+    lp.open_lesson(parse_lesson("title: T\nsteps:\n  - load_heart: severe_as\n  - highlight: "
+                                "{structure: aortic_valve}\n  - text: done\n"))
+    lp.go(1)
+    assert w.view3d.opacity["aorta"] == 1.0 and w.view3d.opacity["ra"] < 0.2
+    lp.go(2)
+    assert w.view3d.opacity["ra"] == 1.0
+
+
+def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot):
+    from tests.gui.conftest import wait_jobs
+    from twinviewer.teaching.predictions import cached
+
+    w = make_twin_window(load_demo=False)
+    w.show_step("Teach")
+    panel = w.panels["Teaching controls"]
+    panel.heart_box.setCurrentIndex(panel.heart_box.findData("severe_mr"))
+    wait_jobs(qtbot, w.state)  # predictions prepared in the background
+    assert cached("severe_mr") is not None
+    panel.open_in_workflow()
+    assert w.state.twin.origin == "preset:severe_mr"
+    assert w.state.results is cached("severe_mr")
+    assert w.state.twin.ensemble.shape[0] == w.state.results.n == 200

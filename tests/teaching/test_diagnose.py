@@ -1,0 +1,66 @@
+"""Diagnose the hidden lesion: seeded cases, grading by ESC/ASE criteria, scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twinviewer.physiology import get_preset, simulate
+from twinviewer.teaching.diagnose import case_pool, make_case, score
+from twinviewer.teaching.grading import primary, values_of
+
+#: What each preset's description claims (physiology/presets.py, REFERENCE.md criteria).
+CLAIMED = {"healthy": ("normal", "none"), "moderate_as": ("aortic stenosis", "moderate"),
+           "severe_as": ("aortic stenosis", "severe"),
+           "severe_mr": ("mitral regurgitation", "severe"),
+           "hfref": ("heart failure with reduced EF", "severe")}
+
+
+@pytest.mark.parametrize("name", sorted(CLAIMED))
+def test_each_heart_grades_as_it_claims(name):
+    p = get_preset(name)
+    r = simulate(p.model, p.vector())
+    v = values_of({k: x[0] for k, x in r.metrics.items()},
+                  dict(zip(p.model.parameter_names, p.vector(), strict=True)))
+    f = primary(v)
+    assert (f.diagnosis, f.severity) == CLAIMED[name]
+
+
+def test_cases_are_seeded_and_drawn_from_the_pool():
+    a, b = make_case(11), make_case(11)
+    assert a.heart_name == b.heart_name and a.severity_factor == b.severity_factor
+    assert [r.value for r in a.readings] == [r.value for r in b.readings]
+    assert {make_case(s).heart_name for s in range(12)} <= set(case_pool())
+    assert "regazzoni2022" not in case_pool()
+
+
+def test_readings_have_intervals_and_units():
+    c = make_case(2, "severe_mr", random_severity=False)
+    for r in c.readings:
+        assert r.unit and r.low <= r.value <= r.high
+    eroa = c.reading("EROA")
+    assert eroa.low < 0.5 < eroa.high or abs(eroa.value - 0.5) < 0.3
+
+
+def test_random_severity_moves_the_grade():
+    mild = make_case(0, "severe_as", random_severity=False)
+    sev = {make_case(s, "severe_as").truth.severity for s in range(10)}
+    assert mild.truth.severity == "severe"
+    assert np.all([s in ("moderate", "severe") for s in sev])
+
+
+def test_scoring_and_explanation_use_the_numbers():
+    c = make_case(4, "hfref", random_severity=False)
+    good = score(c, "heart failure with reduced EF", "severe")
+    half = score(c, "heart failure with reduced EF", "mild")
+    bad = score(c, "aortic stenosis", "severe")
+    assert (good.points, half.points, bad.points) == (3, 2, 0)
+    assert "LVEF" in good.explanation and "%" in good.explanation
+    assert "severity is severe" in half.explanation
+    with pytest.raises(ValueError, match="unknown diagnosis"):
+        score(c, "flu", "severe")
+
+
+def test_no_jet_no_regurgitation_reading():
+    c = make_case(1, "hfref", random_severity=False)
+    assert c.reading("MR_volume").value == 0 and c.reading("MR_volume").high == 0

@@ -1,0 +1,79 @@
+"""The lesson runner checks every answer key against the simulation."""
+
+from __future__ import annotations
+
+import pytest
+
+from twinviewer.teaching.lesson import LessonError, lesson_files, load_lesson, parse_lesson
+from twinviewer.teaching.runner import LessonSession, check_lesson
+
+
+@pytest.mark.parametrize("path", lesson_files(), ids=lambda p: p.stem)
+def test_every_shipped_answer_key_agrees_with_the_simulation(path):
+    outcomes = check_lesson(load_lesson(path))
+    assert outcomes
+    wrong = [(o.question.line, o.question.answer, o.simulated) for o in outcomes
+             if not o.key_ok]
+    assert not wrong
+
+
+LESSON = """\
+title: Dobutamine
+steps:
+  - load_heart: healthy
+  - apply: {intervention: inotrope, settings: {dose: 10}}
+  - question:
+      prompt: ESPVR?
+      kind: direction
+      metric: Ees
+      answer: ANSWER
+      labels: {increases: steeper, decreases: flatter}
+"""
+
+
+def test_a_wrong_answer_key_is_caught():
+    right = check_lesson(parse_lesson(LESSON.replace("ANSWER", "increases")))
+    wrong = check_lesson(parse_lesson(LESSON.replace("ANSWER", "decreases")))
+    assert right[0].key_ok and right[0].label == "steeper"
+    assert not wrong[0].key_ok and wrong[0].simulated == "increases"
+    assert "Ees" in wrong[0].detail and "→" in wrong[0].detail
+
+
+def test_stepping_back_replays_from_the_start():
+    s = LessonSession(parse_lesson(LESSON.replace("ANSWER", "increases")))
+    s.step_to(1)
+    after = s.results.metrics["Ees"][0]
+    s.step_to(0)
+    assert s.results.metrics["Ees"][0] < after
+    s.step_to(2)
+    assert s.outcomes[2].key_ok
+
+
+def test_interval_question_needs_an_ensemble():
+    les = parse_lesson("""\
+title: W
+steps:
+  - load_heart: healthy
+  - question:
+      prompt: width?
+      kind: value
+      metric: LVEF
+      statistic: interval_width
+      choices: [{label: narrow, range: [0, 5]}, {label: wide, range: [5, 100]}]
+      answer: wide
+""", "w.yaml")
+    with pytest.raises(LessonError, match="members > 1"):
+        check_lesson(les)
+
+
+def test_direction_from_zero():
+    outcomes = check_lesson(parse_lesson("""\
+title: Z
+steps:
+  - load_heart: healthy
+  - set: {control: preload, percent: 110}
+  - question: {prompt: "MR?", kind: direction, metric: VAD_flow, answer: unchanged}
+  - apply: {intervention: inotrope, settings: {dose: 5}}
+  - question: {prompt: "MR?", kind: direction, metric: VAD_flow, answer: unchanged}
+"""))
+    assert [o.simulated for o in outcomes] == ["unchanged", "unchanged"]

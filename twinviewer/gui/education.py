@@ -1,0 +1,38 @@
+"""Education mode in the main window: File → Education mode (virtual hearts only). While it is
+on, a twin that :func:`twinviewer.teaching.education.check_for_education` refuses (a patient's
+twin not de-identified and marked for teaching) is not shown; the message says why."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+
+from twinviewer.teaching.education import EducationModeError, check_for_education
+
+
+def add_education_action(window, menu) -> QAction:
+    """A checkable File-menu action that turns education mode on and off."""
+    act = QAction("Education mode (virtual hearts only)", window)
+    act.setCheckable(True)
+    act.setChecked(bool(getattr(window, "education_mode", False)))
+
+    def toggled(on: bool) -> None:
+        window.education_mode = on
+        window.state.info("education mode on: only virtual hearts and twins marked for "
+                          "teaching open" if on else "education mode off")
+
+    act.toggled.connect(toggled)
+    menu.addAction(act)
+    window.education_action = act
+    return act
+
+
+def refuse_in_education_mode(window, twin) -> bool:
+    """True (and an error message) if education mode is on and may not show ``twin``."""
+    if not getattr(window, "education_mode", False) or twin is None:
+        return False
+    try:
+        check_for_education(twin)
+    except EducationModeError as exc:
+        window.state.error(str(exc))
+        return True
+    return False

@@ -1,0 +1,236 @@
+"""The lesson player: pick a lesson, step through it, answer its questions.
+
+Each step is played by :class:`twinviewer.teaching.runner.LessonSession` (the same code the
+``twinviewer lessons check`` command runs headless), so the answer the player accepts is the
+one the simulation gives. Highlights mark a phase on the loop or Wiggers diagram, or fade the
+3D view to the named structure.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.gui.state import TwinState
+from twinviewer.gui.teaching_controls import LoopView
+from twinviewer.teaching.lesson import STRUCTURES, Lesson, LessonError, lesson_files, load_lesson
+from twinviewer.teaching.runner import LessonSession, Outcome
+
+
+def step_caption(lesson: Lesson, i: int) -> str:
+    """A short line for step ``i`` in the step list."""
+    s = lesson.steps[i]
+    a = s.args
+    what = {"load_heart": lambda: f"heart: {a['heart']}",
+            "set": lambda: f"set {a.get('control') or a.get('parameter')}",
+            "apply": lambda: f"apply {a['intervention']}",
+            "reset": lambda: "back to the heart as loaded",
+            "highlight": lambda: f"look at {a.get('region') or a.get('structure')}",
+            "question": lambda: "question",
+            "text": lambda: (s.text[:40] + "…") if len(s.text) > 40 else s.text}[s.action]()
+    return f"{i + 1}. {what}"
+
+
+class LessonPlayer(QWidget):
+    """Play a lesson: text, the heart's loop and Wiggers diagram, questions checked against
+    the simulation."""
+
+    title = "Lessons"
+    step = "Teach"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None, *,
+                 font_pt: int = 10) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.lesson: Lesson | None = None
+        self.session: LessonSession | None = None
+        self.current = -1
+        self.answered: dict[int, bool] = {}
+        self.box = QComboBox()
+        self.files = []
+        for f in lesson_files():
+            try:
+                les = load_lesson(f)
+            except LessonError as exc:
+                state.warn(f"lesson skipped: {exc}")
+                continue
+            self.files.append(f)
+            self.box.addItem(les.title, str(f))
+        self.box.currentIndexChanged.connect(self._open_selected)
+        self.steps = QListWidget()
+        self.steps.currentRowChanged.connect(self.go)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.choices = QWidget()
+        self.choice_lay = QVBoxLayout(self.choices)
+        self.group = QButtonGroup(self)
+        self.check_btn = QPushButton("Check my answer")
+        self.check_btn.clicked.connect(self.check)
+        self.feedback = QLabel()
+        self.feedback.setWordWrap(True)
+        self.prev_btn, self.next_btn = QPushButton("◀ Back"), QPushButton("Next ▶")
+        self.prev_btn.clicked.connect(lambda: self.go(self.current - 1))
+        self.next_btn.clicked.connect(lambda: self.go(self.current + 1))
+        self.present_btn = QPushButton("Present (full screen)")
+        self.present_btn.clicked.connect(self.present)
+        self.view = LoopView(font_pt=font_pt - 1)
+        self.view.setMinimumHeight(260)
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_btn)
+        nav.addWidget(self.next_btn)
+        nav.addStretch(1)
+        nav.addWidget(self.present_btn)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.steps)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.text)
+        rl.addWidget(self.choices)
+        rl.addWidget(self.check_btn)
+        rl.addWidget(self.feedback)
+        rl.addStretch(1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([160, 400])
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Lesson:"))
+        top.addWidget(self.box, 1)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+        lay.addLayout(nav)
+        lay.addWidget(self.view, 2)
+        self.set_font(font_pt)
+        if self.files:
+            self._open_selected()
+
+    def set_font(self, pt: int) -> None:
+        f = self.font()
+        f.setPointSize(pt)
+        self.setFont(f)
+        big = self.text.font()
+        big.setPointSize(int(pt * 1.3))
+        self.text.setFont(big)
+
+    def _open_selected(self, *_args) -> None:
+        path = self.box.currentData()
+        if path is None:
+            return
+        try:
+            self.open_lesson(load_lesson(path))
+        except LessonError as exc:
+            self.state.error(str(exc))
+
+    def open_lesson(self, lesson: Lesson) -> None:
+        """Start ``lesson`` at its first step."""
+        self.lesson = lesson
+        self.session = LessonSession(lesson)
+        self.answered = {}
+        self.current = -1
+        self.steps.blockSignals(True)
+        self.steps.clear()
+        for i in range(len(lesson.steps)):
+            self.steps.addItem(step_caption(lesson, i))
+        self.steps.blockSignals(False)
+        self.go(0)
+
+    def go(self, index: int) -> None:
+        """Show step ``index`` (playing the steps before it)."""
+        if self.lesson is None or not 0 <= index < len(self.lesson.steps):
+            return
+        try:
+            self.session.step_to(index)
+        except LessonError as exc:
+            self.state.error(str(exc))
+            return
+        self.current = index
+        self.steps.blockSignals(True)
+        self.steps.setCurrentRow(index)
+        self.steps.blockSignals(False)
+        step = self.lesson.steps[index]
+        self.text.setText(step.text or (step.question.prompt if step.question else ""))
+        self.feedback.setText("")
+        self._set_choices(step.question)
+        r = self.session.results
+        ref = self.session.previous if step.action in ("set", "apply", "reset") else None
+        self.view.show(r, ref)
+        self._highlight(step)
+        self.prev_btn.setEnabled(index > 0)
+        self.next_btn.setEnabled(index < len(self.lesson.steps) - 1)
+
+    def _highlight(self, step) -> None:
+        if step.action != "highlight":
+            self.view.highlight(None)
+            self._fade_3d(None)
+            return
+        if "plot" in step.args:
+            self.view.highlight(step.args["plot"], step.args["region"])
+        else:
+            self.view.highlight(None)
+            self._fade_3d(step.args["structure"])
+
+    def _fade_3d(self, structure: str | None) -> None:
+        view = getattr(self.window(), "view3d", None)
+        if view is None or not getattr(view, "actors", None):
+            return
+        keep = STRUCTURES.get(structure, ()) if structure else tuple(view.actors)
+        for key in view.actors:
+            view.set_structure_opacity(key, 1.0 if key in keep else 0.12)
+        view.request_render()
+
+    def _set_choices(self, question) -> None:
+        for b in self.group.buttons():
+            self.group.removeButton(b)
+            b.deleteLater()
+        self.choices.setVisible(question is not None)
+        self.check_btn.setVisible(question is not None)
+        if question is None:
+            return
+        for i, label in enumerate(question.options()):
+            b = QRadioButton(label)
+            self.group.addButton(b, i)
+            self.choice_lay.addWidget(b)
+
+    def outcome(self) -> Outcome | None:
+        return self.session.outcomes.get(self.current) if self.session else None
+
+    def check(self) -> bool | None:
+        """Compare the chosen option with the simulation's answer; show why."""
+        out = self.outcome()
+        b = self.group.checkedButton()
+        if out is None or b is None:
+            self.feedback.setText("Choose an answer first.")
+            return None
+        ok = b.text() == out.label
+        self.answered[self.current] = ok
+        q = out.question
+        self.feedback.setText(
+            f"{'Right' if ok else 'Not quite'} — the simulation says: {out.label}. "
+            f"{out.detail}. {q.explain}".strip())
+        return ok
+
+    def present(self) -> None:
+        """Open the presenter (full screen, large fonts, keyboard-driven) on this lesson."""
+        from twinviewer.gui.presenter import Presenter
+
+        if self.lesson is None:
+            return
+        self._presenter = Presenter(self.state, self.lesson, start=max(self.current, 0))
+        self._presenter.showFullScreen()

@@ -1,0 +1,220 @@
+"""Side by side: two virtual hearts — or one heart and an intervention on it — with their PV
+loops and Wiggers diagrams stepping through the same fraction of the cycle together."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.gui.state import TwinState
+from twinviewer.gui.teaching_controls import LoopView
+from twinviewer.interventions.library import LIBRARY
+from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.physiology import Results, simulate
+from twinviewer.teaching.hearts import heart, heart_names
+
+NONE = "(no intervention)"
+FRAMES = 100
+
+
+def predict(name: str, intervention: str | None = None) -> Results:
+    """Heart ``name``'s point estimate, with ``intervention`` at its default settings.
+
+    Examples
+    --------
+    >>> r = predict("severe_as", "tavi")
+    >>> bool(r.metrics["AV_mean_gradient"][0] < 20)
+    True
+    """
+    p = heart(name)
+    v = p.vector()[None, :]
+    if intervention:
+        sc = Scenario(intervention, (InterventionStep(intervention, {}),))
+        v = apply_scenario(p.model, v, sc, point=True)
+    return simulate(p.model, v)
+
+
+class SideBySidePanel(QWidget):
+    """Two hearts, one cycle clock."""
+
+    title = "Side by side"
+    step = "Teach"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.hearts: list[QComboBox] = []
+        self.ivs: list[QComboBox] = []
+        self.views: list[LoopView] = []
+        self.summaries: list[QLabel] = []
+        grid = QGridLayout()
+        for col, default in enumerate(("healthy", "severe_as")):
+            h = QComboBox()
+            for n in heart_names():
+                h.addItem(heart(n).title, n)
+            h.setCurrentIndex(max(0, h.findData(default)))
+            iv = QComboBox()
+            iv.addItem(NONE, "")
+            for k, v in LIBRARY.items():
+                iv.addItem(v.title, k)
+            view = LoopView(title="LV pressure–volume loop")
+            view.setMinimumHeight(220)
+            s = QLabel()
+            s.setWordWrap(True)
+            grid.addWidget(h, 0, col)
+            grid.addWidget(iv, 1, col)
+            grid.addWidget(view, 2, col)
+            grid.addWidget(s, 3, col)
+            grid.setColumnStretch(col, 1)
+            self.hearts.append(h)
+            self.ivs.append(iv)
+            self.views.append(view)
+            self.summaries.append(s)
+        grid.setRowStretch(2, 1)
+        show = QPushButton("Show both")
+        show.clicked.connect(self.refresh)
+        same = QPushButton("Right = left heart + intervention")
+        same.clicked.connect(self.same_heart)
+        self.play = QPushButton("Play")
+        self.play.setCheckable(True)
+        self.play.toggled.connect(self._play)
+        self.clock = QSlider(Qt.Orientation.Horizontal)
+        self.clock.setRange(0, FRAMES - 1)
+        self.clock.valueChanged.connect(self.set_frame)
+        self._timer = QTimer(self)
+        self._timer.setInterval(40)
+        self._timer.timeout.connect(lambda: self.clock.setValue((self.clock.value() + 1)
+                                                                 % FRAMES))
+        self.link3d = QCheckBox("linked 3D views")
+        self.link3d.setToolTip("Both hearts on the open virtual anatomy, coloured by their own "
+                               "chamber pressures, one camera, one clock")
+        self.link3d.toggled.connect(self.set_3d)
+        self.views3d: list = []
+        self._states3d: list[TwinState] = []
+        self.grid = grid
+        bar = QHBoxLayout()
+        for w in (show, same, self.play, self.link3d):
+            bar.addWidget(w)
+        bar.addWidget(QLabel("time in the cycle"))
+        bar.addWidget(self.clock, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addLayout(grid, 1)
+        note = QLabel("One member each (point estimates): a teaching comparison. Both step "
+                      "through the same fraction of their cycle.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555")
+        lay.addWidget(note)
+        self.results: list[Results | None] = [None, None]
+        self.refresh()
+
+    def same_heart(self) -> None:
+        """Compare the left heart with itself after an intervention chosen on the right."""
+        self.hearts[1].setCurrentIndex(self.hearts[0].currentIndex())
+        if not self.ivs[1].currentData():
+            self.ivs[1].setCurrentIndex(1)
+        self.ivs[0].setCurrentIndex(0)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Simulate both sides and draw them."""
+        for i in range(2):
+            name, iv = self.hearts[i].currentData(), self.ivs[i].currentData() or None
+            try:
+                r = predict(name, iv)
+            except Exception as exc:  # noqa: BLE001 - an intervention the heart refuses
+                self.state.error(f"{heart(name).title}"
+                                 f"{' + ' + iv if iv else ''}: {exc}")
+                continue
+            self.results[i] = r
+            self.views[i].show(r)
+            if self.views3d:
+                self._states3d[i].session.set_results(r)
+            m = {k: float(x[0]) for k, x in r.metrics.items()}
+            self.summaries[i].setText(
+                f"EF {m['LVEF']:.0f} % · SV {m['LVSV']:.0f} mL · BP {m['SBP']:.0f}/"
+                f"{m['DBP']:.0f} mmHg · LVSP {m['LVSP']:.0f} mmHg · AV mean gradient "
+                f"{m['AV_mean_gradient']:.0f} mmHg · MR volume {m['MR_volume']:.0f} mL")
+        self._share_colour_scale()
+        self.set_frame(self.clock.value())
+
+    def set_frame(self, frame: int) -> None:
+        """Put both cursors at the same fraction of the cycle."""
+        f = frame / (FRAMES - 1)
+        for v in self.views:
+            v.set_time(f)
+        for st, v in zip(self._states3d, self.views3d, strict=True):
+            st.session.set_time(f)  # the view follows its state's clock (and says the time)
+            v.request_render()
+
+    def set_3d(self, on: bool) -> None:
+        """Show (build on first use) or hide two 3D views sharing one camera.
+
+        They need a virtual anatomy on screen (the demo heart's, or a virtual heart's); a
+        patient's images are never put under a virtual heart."""
+        if on and not self.views3d:
+            anatomy = getattr(self.state.twin, "anatomy", None)
+            if anatomy is None or not str(anatomy.pseudonym).startswith("virtual-"):
+                self.state.warn("linked 3D views need a virtual heart's anatomy on screen "
+                                "(File → Load demo heart)")
+                self.link3d.setChecked(False)
+                return
+            try:
+                self._build_3d(anatomy)
+            except Exception as exc:  # noqa: BLE001 - no 3D must not close the panel
+                self.state.error(f"3D views unavailable: {exc}")
+                self.link3d.setChecked(False)
+                return
+        for v in self.views3d:
+            v.setVisible(on)
+
+    def _build_3d(self, anatomy) -> None:
+        from twinviewer.gui.view3d import View3D
+        from twinviewer.twins import twin_from_preset
+
+        for i in range(2):
+            st = TwinState(parent=self)
+            name = self.hearts[i].currentData()
+            st.session.open_twin(twin_from_preset(name, n=1, anatomy=anatomy),
+                                 results=self.results[i])
+            v = View3D(st)
+            v.setMinimumHeight(260)
+            self.grid.addWidget(v, 4, i)
+            self._states3d.append(st)
+            self.views3d.append(v)
+        # one camera for both: turning one turns the other
+        a, b = (v.plotter for v in self.views3d)
+        b.renderer.camera = a.renderer.camera
+        for src, dst in ((a, b), (b, a)):
+            src.iren.add_observer("InteractionEvent", lambda *_, d=dst: d.render())
+        self._share_colour_scale()
+        self.set_frame(self.clock.value())
+
+    def _share_colour_scale(self) -> None:
+        # one colour scale for both hearts, or equal colours would mean different pressures
+        # (reaches into View3D's limits: it has no public setter yet)
+        if len(self.views3d) != 2:
+            return
+        for key in ("pressure", "volume"):
+            lims = [v._clim.get(key) for v in self.views3d]
+            if all(lims):
+                shared = (0.0, max(hi for _, hi in lims))
+                for v in self.views3d:
+                    v._clim[key] = shared
+        for v in self.views3d:
+            v._apply_overlay()
+            v.request_render()
+
+    def _play(self, on: bool) -> None:
+        self._timer.start() if on else self._timer.stop()

@@ -1,0 +1,217 @@
+"""Diagnose the hidden lesion: the app picks a virtual heart (optionally with a random,
+seeded severity), shows what a clinician would measure, and scores the student's diagnosis
+and severity with an explanation built from the numbers.
+
+The truth is graded from the simulated heart's own values by the ESC/ASE criteria
+(:mod:`twinviewer.teaching.grading`), never from the heart's name. The student sees simulated
+*measurements*: the true values plus seeded measurement error of the size each method has,
+each with its 95 % interval, so a borderline case can honestly be graded differently from
+the measurements than from the truth (the explanation says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinviewer.physiology import simulate
+from twinviewer.teaching.grading import DIAGNOSES, SEVERITIES, Finding, primary, values_of
+from twinviewer.teaching.hearts import (
+    REFERENCE,
+    heart,
+    heart_names,
+    lesion_parameters,
+    with_severity,
+)
+
+
+@dataclass(frozen=True)
+class Method:
+    """How a clinician measures a quantity, and that method's error (1 SD)."""
+
+    key: str
+    label: str
+    unit: str
+    sd: float
+    relative: bool
+    method: str
+    group: str
+
+
+#: What is shown, with typical measurement error (1 SD): echo volumes ±10 % (Lang 2015 test–
+#: retest), EF ±5 points, Doppler velocity ±0.2 m/s, gradients ±10 %, continuity-equation
+#: AVA ±0.15 cm², PISA EROA ±0.08 cm², regurgitant volume ±12 mL, cuff pressure ±5 mmHg;
+#: catheter pressures ±2 mmHg. UNSOURCED where no reference is given: estimates.
+METHODS: tuple[Method, ...] = (
+    Method("HR", "Heart rate", "bpm", 2.0, False, "ECG", "vitals"),
+    Method("SBP", "Systolic blood pressure", "mmHg", 5.0, False, "cuff", "vitals"),
+    Method("DBP", "Diastolic blood pressure", "mmHg", 5.0, False, "cuff", "vitals"),
+    Method("LVEDV", "LV end-diastolic volume", "mL", 0.10, True, "echo biplane", "echo"),
+    Method("LVESV", "LV end-systolic volume", "mL", 0.10, True, "echo biplane", "echo"),
+    Method("LVEF", "LV ejection fraction", "%", 5.0, False, "echo biplane", "echo"),
+    Method("AV_peak_velocity", "Aortic peak velocity", "m/s", 0.2, False, "CW Doppler",
+           "echo"),
+    Method("AV_mean_gradient", "Aortic mean gradient", "mmHg", 0.10, True, "CW Doppler",
+           "echo"),
+    Method("AVA", "Aortic valve area", "cm^2", 0.15, False, "continuity equation", "echo"),
+    Method("EROA", "Mitral EROA", "cm^2", 0.08, False, "PISA", "echo"),
+    Method("MR_volume", "Mitral regurgitant volume", "mL", 12.0, False, "PISA", "echo"),
+    Method("MR_fraction", "Mitral regurgitant fraction", "%", 8.0, False, "PISA", "echo"),
+    Method("PASP", "Pulmonary artery systolic pressure", "mmHg", 5.0, False,
+           "TR jet (Bernoulli)", "echo"),
+    Method("LVEDP", "LV end-diastolic pressure", "mmHg", 2.0, False, "catheter", "pressures"),
+    Method("LAP", "Wedge (left atrial) pressure", "mmHg", 2.0, False, "catheter",
+           "pressures"),
+    Method("mPAP", "Mean pulmonary artery pressure", "mmHg", 2.0, False, "catheter",
+           "pressures"),
+    Method("CVP", "Right atrial pressure", "mmHg", 2.0, False, "catheter", "pressures"),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One simulated measurement: value, its 95 % interval, unit and method."""
+
+    key: str
+    label: str
+    value: float
+    low: float
+    high: float
+    unit: str
+    method: str
+    group: str
+
+    def text(self) -> str:
+        d = 2 if self.unit == "cm^2" else 1 if abs(self.value) < 10 else 0
+        unit = "cm²" if self.unit == "cm^2" else self.unit
+        return (f"{self.label}: {self.value:.{d}f} {unit} (95 % {self.low:.{d}f}–"
+                f"{self.high:.{d}f}, {self.method})")
+
+
+@dataclass
+class Case:
+    """A hidden heart: which one (kept from the student), the truth, and what is shown."""
+
+    heart_name: str
+    severity_factor: float
+    params: np.ndarray
+    truth: Finding
+    readings: list[Reading]
+    results: object
+
+    def reading(self, key: str) -> Reading:
+        return next(r for r in self.readings if r.key == key)
+
+
+@dataclass(frozen=True)
+class Score:
+    """The student's score (0–3) and the explanation."""
+
+    points: int
+    out_of: int
+    diagnosis_ok: bool
+    severity_ok: bool
+    explanation: str
+
+
+def case_pool() -> list[str]:
+    """Hearts diagnose mode draws from: every virtual heart on the reference heart's model
+    (so a lesion's severity can be scaled from the healthy heart)."""
+    ref = heart(REFERENCE).model
+    return [n for n in heart_names() if heart(n).model is ref]
+
+
+def make_case(seed: int, heart_name: str | None = None, random_severity: bool = True) -> Case:
+    """A hidden-lesion case; the same ``seed`` gives the same case.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the heart choice, its severity and the measurement errors.
+    heart_name : str, optional
+        A fixed heart; by default one is drawn from :func:`case_pool`.
+    random_severity : bool
+        Scale the lesion by a factor drawn in 0.6–1.3 (0 = healthy, 1 = the preset).
+
+    Examples
+    --------
+    >>> c = make_case(3, "severe_as", random_severity=False)
+    >>> (c.truth.diagnosis, c.truth.severity)
+    ('aortic stenosis', 'severe')
+    """
+    rng = np.random.default_rng(seed)
+    pool = case_pool()
+    name = heart_name or pool[int(rng.integers(len(pool)))]
+    p = heart(name)
+    factor = float(rng.uniform(0.6, 1.3)) if random_severity and lesion_parameters(name) \
+        else 1.0
+    v = with_severity(name, factor) if factor != 1.0 else p.vector()
+    r = simulate(p.model, v)
+    if not r.ok[0]:
+        v, factor = p.vector(), 1.0
+        r = simulate(p.model, v)
+    names = list(p.model.parameter_names)
+    true_vals = values_of({k: float(x[0]) for k, x in r.metrics.items()},
+                          dict(zip(names, v, strict=True)))
+    readings = []
+    no_jet = not true_vals.get("EROA", 0.0) > 0.01  # no regurgitant jet on colour Doppler
+    for m in METHODS:
+        x = true_vals.get(m.key, np.nan)
+        if not np.isfinite(x):
+            continue
+        sd = m.sd * abs(x) if m.relative else m.sd
+        lo_bound = 0.0
+        if m.key in ("EROA", "MR_volume", "MR_fraction") and no_jet:
+            x, sd = 0.0, 0.0  # nothing to measure
+        y = max(lo_bound, x + sd * float(rng.standard_normal()))
+        readings.append(Reading(m.key, m.label, y, max(lo_bound, y - 1.96 * sd),
+                                y + 1.96 * sd, m.unit, m.method, m.group))
+    return Case(name, factor, v, primary(true_vals), readings, r)
+
+
+def measured_values(case: Case) -> dict[str, float]:
+    """The readings as a grading input (what the student can grade from)."""
+    return {r.key: r.value for r in case.readings}
+
+
+def score(case: Case, diagnosis: str, severity: str) -> Score:
+    """Score a proposed diagnosis and severity: 2 points for the diagnosis, 1 for its
+    severity; the explanation cites the criteria and this heart's numbers.
+
+    Examples
+    --------
+    >>> c = make_case(3, "severe_as", random_severity=False)
+    >>> score(c, "aortic stenosis", "severe").points
+    3
+    >>> score(c, "mitral regurgitation", "severe").points
+    0
+    """
+    if diagnosis not in DIAGNOSES:
+        raise ValueError(f"unknown diagnosis {diagnosis!r}; choose one of "
+                         f"{', '.join(DIAGNOSES)}")
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; choose one of "
+                         f"{', '.join(SEVERITIES)}")
+    t = case.truth
+    d_ok = diagnosis == t.diagnosis
+    s_ok = d_ok and (severity == t.severity or t.diagnosis == "normal")
+    points = 2 * d_ok + s_ok
+    p = heart(case.heart_name)
+    sev_word = "" if t.diagnosis == "normal" else f" ({t.severity})"
+    lines = [f"{'Correct' if d_ok else 'Not quite'}: the hidden heart is "
+             f"{t.diagnosis}{sev_word} — {p.title}"
+             + (f", lesion scaled ×{case.severity_factor:.2f} from the healthy heart"
+                if case.severity_factor != 1.0 else "") + ".",
+             "Graded from the heart's true values (ESC/ASE criteria):"]
+    lines += [f"  • {e}" for e in t.evidence]
+    m = primary(measured_values(case))
+    if (m.diagnosis, m.severity) != (t.diagnosis, t.severity):
+        lines.append(f"From the measurements alone it grades as {m.diagnosis}"
+                     f"{'' if m.diagnosis == 'normal' else f' ({m.severity})'}: "
+                     f"measurement error can move a borderline case across a threshold — "
+                     f"look at the intervals.")
+    if d_ok and not s_ok:
+        lines.append(f"The diagnosis is right; the severity is {t.severity}, not {severity}.")
+    lines.append(f"Score {points}/3.")
+    return Score(points, 3, d_ok, s_ok, "\n".join(lines))
