@@ -122,6 +122,8 @@ OPTIONAL_COMMANDS = (
      "create a .twin from a DICOM study (import, calibrate, save)"),
     ("cohort", "twinviewer.cohort.cli", "run_cohort_command",
      "run a cohort study (virtual population or folder of twins) on Dask; plot it"),
+    ("plugins", "twinviewer.plugins.cli", "run_plugins",
+     "installed plugins: list, info, enable, disable, approve, check a plugin folder"),
 )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from twinviewer import RESEARCH_USE
 from twinviewer.core.units import UnitError
-from twinviewer.physiology import METRICS, ModelError, get_preset, sample_prior, simulate
+from twinviewer.physiology import METRICS, ModelError, sample_prior, simulate
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,7 +48,9 @@ def run(args: argparse.Namespace, out=None) -> int:
         if getattr(args, "svzerod", None):
             preset = _svzerod_preset(args.svzerod, args.svzerod_units)
         else:
-            preset = get_preset(args.preset)
+            from twinviewer.twins import _preset  # built-in or an installed plugin's
+
+            preset = _preset(args.preset)
         model = preset.model
         if args.list_parameters:
             for par in model.parameters:
@@ -64,7 +66,16 @@ def run(args: argparse.Namespace, out=None) -> int:
         params = sample_prior(model, args.ensemble, base=base, seed=args.seed)
     else:
         params = base[None, :]
-    results = simulate(model, params)
+    from twinviewer.plugins.isolation import PLUGIN_MODELS, simulate_plugin_model
+
+    if model.name in PLUGIN_MODELS:  # a plugin model runs in a worker process
+        try:
+            results = simulate_plugin_model(model, params)
+        except RuntimeError as exc:
+            print(f"twinviewer simulate: {exc}", file=sys.stderr)
+            return 1
+    else:
+        results = simulate(model, params)
     for msg in results.errors():
         print(f"warning: {msg}", file=sys.stderr)
     if not results.ok.any():

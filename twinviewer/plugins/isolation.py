@@ -1,0 +1,114 @@
+"""Run plugin code in a separate process (``spawn``), with a time limit.
+
+A plugin that raises, hangs past the limit or crashes in native code (a segfault through
+ctypes) ends only its worker; the caller gets a :class:`WorkerError` naming what happened.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import signal
+import sys
+import traceback
+
+import numpy as np
+
+#: Default time limit (s) for one call in a worker; ``TWINVIEWER_PLUGIN_TIMEOUT`` overrides.
+TIMEOUT = float(os.environ.get("TWINVIEWER_PLUGIN_TIMEOUT", "120"))
+
+#: Plugin models loaded this session: model name → (plugin, contribution ref, folder root).
+PLUGIN_MODELS: dict[str, tuple[str, str, str | None]] = {}
+
+
+class WorkerError(RuntimeError):
+    """A call in a worker process that raised, timed out or crashed."""
+
+
+def _child(conn, func_ref: str, args: tuple, path: list[str]) -> None:
+    sys.path[:0] = [p for p in path if p not in sys.path]
+    try:
+        module, _, name = func_ref.partition(":")
+        result = getattr(importlib.import_module(module), name)(*args)
+        conn.send(("ok", result))
+    except BaseException as exc:  # report everything, including SystemExit, to the parent
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" (in {tb[-1].name}, {os.path.basename(tb[-1].filename)}:{tb[-1].lineno})" \
+            if tb else ""
+        conn.send(("error", f"{type(exc).__name__}: {exc}{where}"))
+    finally:
+        conn.close()
+
+
+def call(func_ref: str, args: tuple = (), *, timeout: float | None = None,
+         label: str = "plugin code"):
+    """Call ``module:function`` with ``args`` in a fresh worker process and return its value.
+
+    Examples
+    --------
+    >>> call("math:hypot", (3.0, 4.0))  # doctest: +SKIP
+    5.0
+    """
+    timeout = TIMEOUT if timeout is None else timeout
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, func_ref, args, list(sys.path)),
+                       daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise WorkerError(f"{label} did not finish within {timeout:g} s (stopped)")
+        try:
+            status, payload = parent.recv()
+        except EOFError:
+            proc.join(5)
+            code = proc.exitcode
+            what = (f"signal {signal.Signals(-code).name}" if code is not None and code < 0
+                    else f"exit code {code}")
+            raise WorkerError(f"{label} crashed its worker process ({what})") from None
+    finally:
+        parent.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+    if status != "ok":
+        raise WorkerError(f"{label} raised {payload}")
+    return payload
+
+
+def simulate_plugin_model(model, params: np.ndarray, *, settings=None,
+                          timeout: float | None = None):
+    """Simulate a plugin model's ensemble in a worker; disable the plugin if it fails.
+
+    Returns the same :class:`~twinviewer.physiology.simulate.Results` as an in-process run.
+    """
+    from twinviewer.physiology.simulate import Results, Settings
+    from twinviewer.plugins.registry import get_registry
+
+    plugin, ref, root = PLUGIN_MODELS[model.name]
+    settings = settings or Settings(method="numpy")
+    P = np.array(np.atleast_2d(params), dtype=float)
+    label = f"plugin {plugin!r}: model {model.name!r}"
+    try:
+        out = call("twinviewer.plugins.worker:run_ensemble", (ref, root, P, settings),
+                   timeout=timeout, label=label)
+    except WorkerError as exc:
+        raise get_registry().failed(plugin, str(exc)) from None
+    metrics = out["metrics"]
+    if not metrics and model.roles:  # a different structure: the metrics its roles allow
+        from twinviewer.plugins.roles import role_metrics
+
+        period = 60.0 / P[:, model.index(model.heart_rate_parameter)]
+        metrics = role_metrics(out["series"], dict(model.roles), period)
+        ok = out["status"] == 0
+        metrics = {k: np.where(ok, v, np.nan) for k, v in metrics.items()}
+    r = Results(model, P, out["time"], out["series"], metrics, out["final_state"],
+                out["status"], out["beats"], out["messages"])
+    bad = [k for k, v in r.series.items()
+           if np.shape(v)[:1] != (r.n,) or not np.all(np.isfinite(np.asarray(v)[r.ok]))]
+    if bad:
+        raise get_registry().failed(plugin, f"{label} returned NaN or misshapen series: "
+                                    f"{', '.join(bad)}")
+    return r
