@@ -17,7 +17,7 @@ from twinviewer.physiology.presets import Preset
 
 _PARAMS = (
     Parameter("HR", "bpm", 75.0, "heart rate", (30.0, 200.0), Prior("lognormal", 75.0, 0.1)),
-    Parameter("V.EA", "mmHg/mL", 2.0, "ventricular active elastance", (0.1, 10.0)),
+    Parameter("V.EA", "mmHg/mL", 2.5, "ventricular active elastance", (0.1, 10.0)),
     Parameter("V.EB", "mmHg/mL", 0.06, "ventricular passive elastance", (0.005, 1.0)),
     Parameter("V.V0", "mL", 10.0, "ventricular unstressed volume", (0.0, 100.0),
               Prior("normal", 10.0, 2.0)),
@@ -27,7 +27,7 @@ _PARAMS = (
     Parameter("R_IN", "mmHg*s/mL", 0.01, "inflow valve resistance (open)", (1e-3, 0.5)),
     Parameter("R_OUT", "mmHg*s/mL", 0.01, "outflow valve resistance (open)", (1e-3, 0.5)),
     Parameter("WK.Z", "mmHg*s/mL", 0.05, "characteristic impedance of the aorta", (1e-3, 0.5)),
-    Parameter("WK.R", "mmHg*s/mL", 1.0, "peripheral resistance", (0.2, 5.0)),
+    Parameter("WK.R", "mmHg*s/mL", 0.85, "peripheral resistance", (0.2, 5.0)),
     Parameter("WK.C", "mL/mmHg", 1.5, "arterial compliance", (0.2, 10.0)),
     Parameter("VEN.C", "mL/mmHg", 40.0, "venous compliance", (5.0, 200.0)),
     Parameter("V_total", "mL", 600.0, "stressed blood volume in the loop", (200.0, 3000.0),
