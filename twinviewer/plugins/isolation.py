@@ -26,8 +26,12 @@ class WorkerError(RuntimeError):
     """A call in a worker process that raised, timed out or crashed."""
 
 
-def _child(conn, func_ref: str, args: tuple, path: list[str]) -> None:
-    sys.path[:0] = [p for p in path if p not in sys.path]
+#: Long-lived workers (one per plugin model), so an ensemble does not pay for a new process
+#: and its imports each time; a worker that crashes or hangs is killed and forgotten.
+_WORKERS: dict[str, tuple] = {}
+
+
+def _answer(conn, func_ref: str, args: tuple) -> None:
     try:
         module, _, name = func_ref.partition(":")
         result = getattr(importlib.import_module(module), name)(*args)
@@ -37,13 +41,41 @@ def _child(conn, func_ref: str, args: tuple, path: list[str]) -> None:
         where = f" (in {tb[-1].name}, {os.path.basename(tb[-1].filename)}:{tb[-1].lineno})" \
             if tb else ""
         conn.send(("error", f"{type(exc).__name__}: {exc}{where}"))
-    finally:
-        conn.close()
+
+
+def _serve(conn, path: list[str]) -> None:
+    """Worker loop: answer ``(func_ref, args)`` requests until the pipe closes."""
+    sys.path[:0] = [p for p in path if p not in sys.path]
+    while True:
+        try:
+            func_ref, args = conn.recv()
+        except EOFError:
+            return
+        _answer(conn, func_ref, args)
+
+
+def _start():
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve, args=(child, list(sys.path)), daemon=True)
+    proc.start()
+    child.close()
+    return proc, parent
+
+
+def _stop(proc, conn) -> None:
+    conn.close()
+    if proc.is_alive():
+        proc.kill()
+    proc.join(5)
 
 
 def call(func_ref: str, args: tuple = (), *, timeout: float | None = None,
-         label: str = "plugin code"):
-    """Call ``module:function`` with ``args`` in a fresh worker process and return its value.
+         label: str = "plugin code", worker: str | None = None):
+    """Call ``module:function`` with ``args`` in a worker process and return its value.
+
+    ``worker`` names a long-lived worker to reuse (started on first use); without it a fresh
+    process is started and stopped.
 
     Examples
     --------
@@ -51,28 +83,29 @@ def call(func_ref: str, args: tuple = (), *, timeout: float | None = None,
     5.0
     """
     timeout = TIMEOUT if timeout is None else timeout
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, func_ref, args, list(sys.path)),
-                       daemon=True)
-    proc.start()
-    child.close()
+    proc, conn = _WORKERS.pop(worker) if worker in _WORKERS else _start()
+    if not proc.is_alive():
+        _stop(proc, conn)
+        proc, conn = _start()
+    keep = False
     try:
-        if not parent.poll(timeout):
+        conn.send((func_ref, args))
+        if not conn.poll(timeout):
             raise WorkerError(f"{label} did not finish within {timeout:g} s (stopped)")
         try:
-            status, payload = parent.recv()
+            status, payload = conn.recv()
         except EOFError:
             proc.join(5)
             code = proc.exitcode
             what = (f"signal {signal.Signals(-code).name}" if code is not None and code < 0
                     else f"exit code {code}")
             raise WorkerError(f"{label} crashed its worker process ({what})") from None
+        keep = worker is not None
     finally:
-        parent.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
+        if keep:
+            _WORKERS[worker] = (proc, conn)
+        else:
+            _stop(proc, conn)
     if status != "ok":
         raise WorkerError(f"{label} raised {payload}")
     return payload
@@ -93,7 +126,7 @@ def simulate_plugin_model(model, params: np.ndarray, *, settings=None,
     label = f"plugin {plugin!r}: model {model.name!r}"
     try:
         out = call("twinviewer.plugins.worker:run_ensemble", (ref, root, P, settings),
-                   timeout=timeout, label=label)
+                   timeout=timeout, label=label, worker=f"{plugin}:{model.name}")
     except WorkerError as exc:
         raise get_registry().failed(plugin, str(exc)) from None
     metrics = out["metrics"]
