@@ -66,16 +66,11 @@ def run(args: argparse.Namespace, out=None) -> int:
         params = sample_prior(model, args.ensemble, base=base, seed=args.seed)
     else:
         params = base[None, :]
-    from twinviewer.plugins.isolation import PLUGIN_MODELS, simulate_plugin_model
-
-    if model.name in PLUGIN_MODELS:  # a plugin model runs in a worker process
-        try:
-            results = simulate_plugin_model(model, params)
-        except RuntimeError as exc:
-            print(f"twinviewer simulate: {exc}", file=sys.stderr)
-            return 1
-    else:
+    try:
         results = simulate(model, params)
+    except RuntimeError as exc:  # a plugin model that failed in its worker (now disabled)
+        print(f"twinviewer simulate: {exc}", file=sys.stderr)
+        return 1
     for msg in results.errors():
         print(f"warning: {msg}", file=sys.stderr)
     if not results.ok.any():

@@ -86,10 +86,6 @@ def simulate_twin(twin: Twin, *, ensemble: bool = True, warm_start: np.ndarray |
     """Simulate the twin's ensemble (or only its point estimate)."""
     model = model_of(twin)
     params = twin.ensemble if ensemble else twin.params[None, :]
-    from twinviewer.plugins.isolation import PLUGIN_MODELS, simulate_plugin_model
-
-    if model.name in PLUGIN_MODELS:  # plugin models run in a worker process
-        return simulate_plugin_model(model, params, settings=settings)
     return simulate(model, params, warm_start=warm_start, settings=settings,
                     progress=progress, cancel=cancel)
 

@@ -112,20 +112,24 @@ def call(func_ref: str, args: tuple = (), *, timeout: float | None = None,
 
 
 def simulate_plugin_model(model, params: np.ndarray, *, settings=None,
-                          timeout: float | None = None):
+                          timeout: float | None = None, warm_start=None):
     """Simulate a plugin model's ensemble in a worker; disable the plugin if it fails.
 
-    Returns the same :class:`~twinviewer.physiology.simulate.Results` as an in-process run.
+    Returns the same :class:`~twinviewer.physiology.simulate.Results` as an in-process run;
+    plugin code runs on the numpy engine (numba does not compile arbitrary plugin code).
     """
+    from dataclasses import replace
+
     from twinviewer.physiology.simulate import Results, Settings
     from twinviewer.plugins.registry import get_registry
 
     plugin, ref, root = PLUGIN_MODELS[model.name]
-    settings = settings or Settings(method="numpy")
+    settings = replace(settings or Settings(), method="numpy")
     P = np.array(np.atleast_2d(params), dtype=float)
     label = f"plugin {plugin!r}: model {model.name!r}"
     try:
-        out = call("twinviewer.plugins.worker:run_ensemble", (ref, root, P, settings),
+        out = call("twinviewer.plugins.worker:run_ensemble",
+                   (ref, root, P, settings, warm_start),
                    timeout=timeout, label=label, worker=f"{plugin}:{model.name}")
     except WorkerError as exc:
         raise get_registry().failed(plugin, str(exc)) from None
@@ -145,3 +149,15 @@ def simulate_plugin_model(model, params: np.ndarray, *, settings=None,
         raise get_registry().failed(plugin, f"{label} returned NaN or misshapen series: "
                                     f"{', '.join(bad)}")
     return r
+
+
+def _runner(model, params, warm_start, settings):
+    return simulate_plugin_model(model, params, settings=settings, warm_start=warm_start)
+
+
+def route(model_name: str, plugin: str, ref: str, root: str | None) -> None:
+    """Send every ``physiology.simulate`` of this plugin model to its worker."""
+    from twinviewer.physiology.simulate import RUNNERS
+
+    PLUGIN_MODELS[model_name] = (plugin, ref, root)
+    RUNNERS[model_name] = _runner

@@ -303,10 +303,10 @@ class Registry:
         """Make a loaded contribution visible to the core's lookups."""
         if c.kind == "models":
             from twinviewer.physiology.presets import MODELS
-            from twinviewer.plugins.isolation import PLUGIN_MODELS
+            from twinviewer.plugins.isolation import route
 
             MODELS[obj.name] = obj
-            PLUGIN_MODELS[obj.name] = (c.plugin, c.ref, root)
+            route(obj.name, c.plugin, c.ref, root)
         elif c.kind == "presets":
             from twinviewer.physiology.presets import MODELS, PRESETS
 

@@ -19,11 +19,14 @@ def smoke_model(ref: str, root: str | None) -> list[str]:
     return check_numerics(_model(ref, root))
 
 
-def run_ensemble(ref: str, root: str | None, params: np.ndarray, settings) -> dict:
+def run_ensemble(ref: str, root: str | None, params: np.ndarray, settings,
+                 warm_start: np.ndarray | None = None) -> dict:
     """Simulate a plugin model's ensemble; the results' arrays (the model stays behind)."""
-    from twinviewer.physiology.simulate import simulate
+    from twinviewer.physiology.simulate import RUNNERS, simulate
 
-    r = simulate(_model(ref, root), params, settings=settings)
+    model = _model(ref, root)
+    RUNNERS.pop(model.name, None)  # here it runs in-process
+    r = simulate(model, params, warm_start=warm_start, settings=settings)
     return {"time": r.time, "series": r.series, "metrics": r.metrics,
             "final_state": r.final_state, "status": r.status, "beats": r.beats,
             "messages": r.messages}
