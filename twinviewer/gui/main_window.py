@@ -192,6 +192,8 @@ class MainWindow(QMainWindow):
         self._act(m, "Export window as PNG…", self.export_window)
         m.addSeparator()
         self._act(m, "&Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
+        from twinviewer.gui.plugin_manager import open_plugin_manager
+        self._act(m, "&Plugins…", lambda: open_plugin_manager(self))
         self._act(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         v = self.menuBar().addMenu("&View")
         for key, name, sc in (("reset", "Reset view", "R"), ("short_axis", "Short axis", "1"),
