@@ -27,3 +27,15 @@ def test_approve_disable_enable(qtbot, plugin_config):  # noqa: F811
     assert reg.plugins["tv-ivabradine"].status == "enabled"
     names = [dlg.table.item(i, 0).text() for i in range(dlg.table.rowCount())]
     assert dlg.table.item(names.index("tv-ivabradine"), 2).text() == "enabled"
+
+
+def test_file_menu_opens_the_plugin_manager(make_twin_window, monkeypatch):
+    import twinviewer.gui.plugin_manager as pm
+
+    opened = []
+    monkeypatch.setattr(pm.PluginManagerDialog, "exec", lambda self: opened.append(self) or 0)
+    w = make_twin_window(load_demo=False)
+    file_menu = w.menuBar().actions()[0].menu()
+    action = next(a for a in file_menu.actions() if a.text() == "&Plugins…")
+    action.trigger()
+    assert len(opened) == 1 and opened[0].table.rowCount() >= 1
