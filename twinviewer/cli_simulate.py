@@ -106,6 +106,13 @@ def run(args: argparse.Namespace, out=None) -> int:
         else:
             val = f"{r['median']:9.4g}"
         print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {r['unit']}", file=out)
+    if model.roles:  # a model of another structure: say what it cannot provide
+        from twinviewer.plugins.roles import unavailable
+
+        missing = [line.split(":")[0] for line in unavailable(dict(model.roles))]
+        if missing:
+            print(f"Not provided by this model ({len(missing)}): {', '.join(missing)}",
+                  file=out)
     if results.n == 1:
         print("A single twin has no interval: use --ensemble N for uncertainty.", file=out)
     print(RESEARCH_USE, file=out)

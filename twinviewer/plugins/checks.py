@@ -37,7 +37,7 @@ def check_declaration(model: ModelSpec) -> list[str]:
     Examples
     --------
     >>> from twinviewer.physiology.presets import MODELS
-    >>> check_declaration(MODELS["four_chamber"])
+    >>> check_declaration(MODELS["four_chamber_eoa"])
     []
     """
     if not isinstance(model, ModelSpec):

@@ -59,3 +59,14 @@ def test_runs_as_an_installed_plugin_in_a_worker(plugin_registry):  # noqa: F811
     assert r.ok.all()
     med, lo, hi = r.summary("LVEF")
     assert lo < med < hi and 45 < med < 70
+
+
+@pytest.mark.slow
+def test_simulate_command_says_what_the_model_cannot_provide(plugin_registry, capsys):  # noqa: F811
+    from twinviewer.cli import main
+
+    plugin_registry()
+    assert main(["simulate", "--preset", "teaching_single_ventricle", "--ensemble", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "LV ejection fraction (LVEF)" in out and "Not provided by this model" in out
+    assert "LAP" in out.split("Not provided by this model")[1]
