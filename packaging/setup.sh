@@ -11,5 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q -U pip
 .venv/bin/python -m pip install -q -e '.[test]'
+# the example plugins (each its own package, found through its entry point)
+for plugin in plugins/tv-*/; do .venv/bin/python -m pip install -q --no-deps -e "$plugin"; done
 .venv/bin/python -m twinviewer.warmup || echo "setup: kernels will compile at the first start"
 echo "TwinViewer is installed in $(pwd)/.venv"

@@ -151,6 +151,8 @@ OPTIONAL_COMMANDS = (
      "run a cohort study (virtual population or folder of twins) on Dask; plot it"),
     ("lessons", "twinviewer.teaching.cli", "run_lessons",
      "list teaching lessons, or check every question's answer by simulation"),
+    ("plugins", "twinviewer.plugins.cli", "run_plugins",
+     "installed plugins: list, info, enable, disable, approve, check a plugin folder"),
 )
 
 

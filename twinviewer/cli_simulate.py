@@ -10,7 +10,7 @@ import numpy as np
 
 from twinviewer import RESEARCH_USE
 from twinviewer.core.units import UnitError
-from twinviewer.physiology import METRICS, ModelError, get_preset, sample_prior, simulate
+from twinviewer.physiology import METRICS, ModelError, sample_prior, simulate
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,7 +48,9 @@ def run(args: argparse.Namespace, out=None) -> int:
         if getattr(args, "svzerod", None):
             preset = _svzerod_preset(args.svzerod, args.svzerod_units)
         else:
-            preset = get_preset(args.preset)
+            from twinviewer.twins import _preset  # built-in or an installed plugin's
+
+            preset = _preset(args.preset)
         model = preset.model
         if args.list_parameters:
             for par in model.parameters:
@@ -64,7 +66,11 @@ def run(args: argparse.Namespace, out=None) -> int:
         params = sample_prior(model, args.ensemble, base=base, seed=args.seed)
     else:
         params = base[None, :]
-    results = simulate(model, params)
+    try:
+        results = simulate(model, params)
+    except RuntimeError as exc:  # a plugin model that failed in its worker (now disabled)
+        print(f"twinviewer simulate: {exc}", file=sys.stderr)
+        return 1
     for msg in results.errors():
         print(f"warning: {msg}", file=sys.stderr)
     if not results.ok.any():
@@ -100,6 +106,13 @@ def run(args: argparse.Namespace, out=None) -> int:
         else:
             val = f"{r['median']:9.4g}"
         print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {r['unit']}", file=out)
+    if model.roles:  # a model of another structure: say what it cannot provide
+        from twinviewer.plugins.roles import unavailable
+
+        missing = [line.split(":")[0] for line in unavailable(dict(model.roles))]
+        if missing:
+            print(f"Not provided by this model ({len(missing)}): {', '.join(missing)}",
+                  file=out)
     if results.n == 1:
         print("A single twin has no interval: use --ensemble N for uncertainty.", file=out)
     print(RESEARCH_USE, file=out)

@@ -15,7 +15,7 @@ from twinviewer.physiology.simulate import Settings, simulate
 def twin_from_preset(name: str, *, n: int = 200, seed: int = 0, pseudonym: str = "",
                      anatomy: Anatomy | None = None) -> Twin:
     """A virtual patient from a preset, with a prior ensemble of ``n`` members around it."""
-    preset = get_preset(name)
+    preset = _preset(name)
     model = preset.model
     base = preset.vector()
     ens = sample_prior(model, n, base=base, seed=seed) if n > 1 else base[None, :].copy()
@@ -34,10 +34,42 @@ def twin_from_preset(name: str, *, n: int = 200, seed: int = 0, pseudonym: str =
     )
 
 
+def _plugin(kind: str, name: str):
+    """A contribution of an installed plugin (imported on first use), else KeyError."""
+    from twinviewer.plugins import get_registry
+    from twinviewer.plugins.registry import PluginError
+
+    reg = get_registry()
+    if reg.find(kind, name) is None:
+        raise KeyError(name)
+    try:
+        return reg.load(kind, name)
+    except PluginError as exc:  # named, and the plugin is disabled; the caller's error type
+        raise ModelError(str(exc)) from None
+
+
+def _preset(name: str):
+    try:
+        return get_preset(name)
+    except ModelError:
+        try:
+            return _plugin("presets", name)
+        except KeyError:
+            raise ModelError(f"unknown preset {name!r}; choose one of: "
+                             f"{', '.join(get_registry_names('presets'))}") from None
+
+
+def get_registry_names(kind: str) -> list[str]:
+    """Names of a contribution kind, core and plugins (e.g. for a command's choices)."""
+    from twinviewer.plugins import get_registry
+
+    return get_registry().names(kind)
+
+
 def model_of(twin: Twin) -> ModelSpec:
     """The model a twin is locked to; refuses a model whose equations changed."""
     try:
-        model = MODELS[twin.model_name]
+        model = MODELS.get(twin.model_name) or _plugin("models", twin.model_name)
     except KeyError:
         raise ModelError(f"this twin needs model {twin.model_name!r}, which is not installed "
                          f"(installed: {', '.join(MODELS)})") from None

@@ -86,9 +86,8 @@ def test_malformed_living_data_is_refused_naming_it(twin, tmp_path):
 
 
 def test_report_has_the_timeline_page_with_flags(twin, tmp_path):
-    from twinviewer.report.pdf import write_report
-
     from twinviewer.io.twinfile import load_twin as load
+    from twinviewer.report.pdf import write_report
 
     doc = load(save_twin(tmp_path / "t.twin", twin))
     info = write_report(doc, tmp_path / "r.pdf", simulate=False)

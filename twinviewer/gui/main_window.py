@@ -329,6 +329,8 @@ class MainWindow(QMainWindow):
         self._act(m, "Export window as PNG…", self.export_window)
         m.addSeparator()
         self._act(m, "&Settings…", self.edit_settings, QKeySequence.StandardKey.Preferences)
+        from twinviewer.gui.plugin_manager import open_plugin_manager
+        self._act(m, "&Plugins…", lambda: open_plugin_manager(self))
         self._act(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         st = self.menuBar().addMenu("&Steps")
         for n, step in enumerate(self.steps):

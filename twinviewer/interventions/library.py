@@ -37,6 +37,11 @@ def get_intervention(name: str) -> Intervention:
     except KeyError:
         import difflib
 
+        from twinviewer.plugins import get_registry  # an installed plugin's, imported now
+
+        if get_registry().find("interventions", name) is not None:
+            return get_registry().load("interventions", name)
+
         close = difflib.get_close_matches(name, LIBRARY, n=2)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise InterventionError(f"unknown intervention {name!r}{hint}; known: "

@@ -99,6 +99,9 @@ class ModelSpec:
     equation_sources: tuple[Callable, ...] = field(default=(), repr=False)
     drivers: Callable | None = field(default=None, repr=False)
     n_drivers: int = 0
+    #: Clinical roles (``'V_LV'``, ``'p_AO'``, ``'Q_AV'``… see ``plugins.checks.ROLE_UNITS``)
+    #: → the state or output playing it, for a model whose names differ from the built-ins'.
+    roles: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookup
     @property

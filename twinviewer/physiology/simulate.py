@@ -134,6 +134,11 @@ def _blame(model: ModelSpec, p: np.ndarray) -> str:
     return f"{par.name} = {p[j]:.4g} {par.unit}"
 
 
+#: Model name → ``runner(model, params, warm_start, settings) -> Results`` that runs the
+#: model's ensembles elsewhere: the plugins layer sends plugin models to a worker process.
+RUNNERS: dict[str, Callable] = {}
+
+
 def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | None = None,
              settings: Settings | None = None,
              progress: Callable[[float, str], None] | None = None,
@@ -160,6 +165,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
     -------
     Results
     """
+    if model.name in RUNNERS:
+        return RUNNERS[model.name](model, params, warm_start, settings)
     settings = settings or Settings()
     P = np.array(np.atleast_2d(params), dtype=float)
     if P.shape[1] != len(model.parameters):

@@ -1,0 +1,1 @@
+"""TwinViewer plugin: ivabradine as an intervention (imported on first use only)."""

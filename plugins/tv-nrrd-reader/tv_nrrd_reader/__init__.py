@@ -1,0 +1,1 @@
+"""TwinViewer plugin: an NRRD reader (imported on first use only)."""

@@ -1,0 +1,41 @@
+"""The plugin manager dialog: lists plugins, approves, disables and re-enables them."""
+
+from __future__ import annotations
+
+from twinviewer.gui.plugin_manager import PluginManagerDialog
+from twinviewer.plugins.registry import Registry
+from twinviewer.testing import plugin_config  # noqa: F401 (fixture)
+
+
+def test_approve_disable_enable(qtbot, plugin_config):  # noqa: F811
+    reg = Registry()
+    dlg = PluginManagerDialog(reg)
+    qtbot.addWidget(dlg)
+    names = [dlg.table.item(i, 0).text() for i in range(dlg.table.rowCount())]
+    assert names[0] == "twinviewer" and "tv-ivabradine" in names
+    dlg.select("twinviewer")
+    assert not dlg.buttons["disable"].isEnabled()  # the core cannot be disabled
+    dlg.select("tv-ivabradine")
+    assert dlg.buttons["approve"].isEnabled() and not dlg.buttons["enable"].isEnabled()
+    dlg.buttons["approve"].click()
+    assert reg.plugins["tv-ivabradine"].status == "enabled"
+    assert "tv-ivabradine: enabled" in dlg.status.text()
+    dlg.buttons["disable"].click()
+    assert reg.plugins["tv-ivabradine"].status == "disabled"
+    assert Registry().plugins["tv-ivabradine"].status == "disabled"  # remembered
+    dlg.buttons["enable"].click()
+    assert reg.plugins["tv-ivabradine"].status == "enabled"
+    names = [dlg.table.item(i, 0).text() for i in range(dlg.table.rowCount())]
+    assert dlg.table.item(names.index("tv-ivabradine"), 2).text() == "enabled"
+
+
+def test_file_menu_opens_the_plugin_manager(make_twin_window, monkeypatch):
+    import twinviewer.gui.plugin_manager as pm
+
+    opened = []
+    monkeypatch.setattr(pm.PluginManagerDialog, "exec", lambda self: opened.append(self) or 0)
+    w = make_twin_window(load_demo=False)
+    file_menu = w.menuBar().actions()[0].menu()
+    action = next(a for a in file_menu.actions() if a.text() == "&Plugins…")
+    action.trigger()
+    assert len(opened) == 1 and opened[0].table.rowCount() >= 1

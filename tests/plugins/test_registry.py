@@ -1,0 +1,154 @@
+"""The registry: manifests without imports, the core's parts, trust, names, the CLI."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import sys
+
+import pytest
+
+from tests.plugins.helpers import installed, manifest, plugin_folder
+from twinviewer.plugins import API_VERSION, ManifestError, PluginError
+from twinviewer.plugins.manifest import parse_manifest
+from twinviewer.plugins.registry import (
+    BROKEN,
+    DISABLED,
+    ENABLED,
+    INCOMPATIBLE,
+    NEEDS_APPROVAL,
+    Registry,
+)
+
+
+def _eps(site):
+    return [ep for ep in md.entry_points(group="twinviewer.plugins")
+            if str(ep.dist.locate_file("")).startswith(str(site))]
+
+
+def test_core_parts_are_contributions_of_the_builtin_plugin(plugin_config):
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import MODELS, PRESETS
+
+    reg = Registry(entry_points=[])
+    assert reg.names("models") == list(MODELS)
+    assert reg.names("presets") == list(PRESETS)
+    assert reg.names("interventions") == list(LIBRARY)
+    assert reg.load("presets", "healthy") is PRESETS["healthy"]
+    assert reg.plugins["twinviewer"].status == ENABLED
+    with pytest.raises(PluginError, match="core cannot be disabled"):
+        reg.disable("twinviewer")
+
+
+def test_manifest_errors_name_the_file_and_the_field(tmp_path):
+    with pytest.raises(ManifestError, match="missing required field 'api_version'"):
+        parse_manifest({"name": "x", "version": "1"}, "x.toml")
+    with pytest.raises(ManifestError, match="unknown contribution kind 'widgets'"):
+        parse_manifest({"name": "x", "version": "1", "api_version": 1,
+                        "contributions": {"widgets": []}}, "x.toml")
+    with pytest.raises(ManifestError, match="is not 'module:attribute'"):
+        parse_manifest({"name": "x", "version": "1", "api_version": 1,
+                        "contributions": {"models": [{"name": "m", "ref": "no colon"}]}})
+    (tmp_path / "twinviewer.toml").write_text("name = [")
+    reg = Registry(entry_points=[], include_core=False)
+    rec = reg.add_folder(tmp_path)
+    assert rec.status == BROKEN and "not valid TOML" in rec.message
+
+
+def test_discovery_reads_manifests_without_importing_and_needs_approval(
+        plugin_config, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    installed(site, "tv-lazy", "tv_lazy_pkg", manifest("tv_lazy", models=("lazy",)),
+              init="raise RuntimeError('imported at start-up')\n")
+    monkeypatch.syspath_prepend(str(site))
+    reg = Registry(entry_points=_eps(site), include_core=False)
+    rec = reg.plugins["tv_lazy"]
+    assert rec.status == NEEDS_APPROVAL and "is new" in rec.message
+    assert "tv_lazy_pkg" not in sys.modules
+    assert reg.find("models", "lazy") is None  # not usable before approval
+    reg.approve("tv_lazy")
+    assert reg.plugins["tv_lazy"].status == ENABLED
+    assert reg.find("models", "lazy") is not None and "tv_lazy_pkg" not in sys.modules
+    # an import failure on first use disables it, naming plugin and contribution
+    with pytest.raises(PluginError, match="plugin 'tv_lazy': model 'lazy'.*imported at start-up"):
+        reg.load("models", "lazy")
+    assert reg.plugins["tv_lazy"].status == DISABLED
+    assert Registry(entry_points=_eps(site), include_core=False).plugins["tv_lazy"].status \
+        == DISABLED  # remembered in the user's config
+
+
+def test_changed_installed_files_need_approval_again(plugin_config, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    info = installed(site, "tv-changing", "tv_changing_pkg", manifest("tv_changing"))
+    monkeypatch.syspath_prepend(str(site))
+    Registry(entry_points=_eps(site), include_core=False).approve("tv_changing")
+    assert Registry(entry_points=_eps(site), include_core=False).plugins["tv_changing"].status \
+        == ENABLED
+    (info / "RECORD").write_text("a,b,c\ntv_changing_pkg/evil.py,sha256=x,1\n")
+    rec = Registry(entry_points=_eps(site), include_core=False).plugins["tv_changing"]
+    assert rec.status == NEEDS_APPROVAL and "installed files changed" in rec.message
+
+
+def test_api_version_mismatch_is_refused(plugin_config, tmp_path):
+    folder = plugin_folder(tmp_path, "tv-future", "tv_future", "MODEL = 1\n", api=API_VERSION + 1)
+    reg = Registry(entry_points=[], include_core=False)
+    rec = reg.add_folder(folder)
+    assert rec.status == INCOMPATIBLE
+    assert f"needs plugin API v{API_VERSION + 1}" in rec.message
+    with pytest.raises(PluginError, match="needs plugin API"):
+        reg.approve("tv-future")
+
+
+def test_manifest_naming_a_missing_attribute(plugin_registry, tmp_path):
+    folder = plugin_folder(tmp_path, "tv-missing", "tv_missing_attr", "OTHER = 1\n",
+                           ref="tv_missing_attr:MODEL")
+    reg = plugin_registry(folder)
+    with pytest.raises(PluginError, match="module 'tv_missing_attr' has no attribute 'MODEL'"):
+        reg.load("models", "tv_missing_attr")
+    assert reg.plugins["tv-missing"].status == DISABLED
+
+
+def test_two_plugins_claiming_the_same_name(plugin_registry, tmp_path):
+    a = plugin_folder(tmp_path / "a", "tv-twin-name", "tv_dup_a", "MODEL = 1\n")
+    b = plugin_folder(tmp_path / "b", "tv-twin-name", "tv_dup_b", "MODEL = 1\n")
+    c = plugin_folder(tmp_path / "c", "tv-clash", "tv_clash", "MODEL = 1\n",
+                      contribution="four_chamber_eoa")
+    reg = plugin_registry(a, b, c)
+    assert reg.plugins["tv-twin-name"].status == ENABLED
+    second = reg.plugins["tv-twin-name (2)"]
+    assert second.status == BROKEN and "already claimed" in second.message
+    assert reg.plugins["tv-clash"].status == DISABLED
+    assert "already provided by plugin 'twinviewer'" in reg.plugins["tv-clash"].message
+    assert reg.find("models", "four_chamber_eoa").plugin == "twinviewer"
+
+
+def test_cli_list_approve_disable_enable(plugin_config, capsys):
+    from twinviewer.cli import main
+
+    assert main(["plugins", "list", "--json"]) == 0
+    names = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert names["twinviewer"]["status"] == ENABLED
+    assert names["tv-ivabradine"]["status"] == NEEDS_APPROVAL
+    assert main(["plugins", "approve", "tv-ivabradine"]) == 0
+    assert "[enabled]" in capsys.readouterr().out
+    assert main(["plugins", "disable", "tv-ivabradine"]) == 0
+    assert "[disabled]" in capsys.readouterr().out
+    from twinviewer.plugins.registry import reset_registry
+
+    reset_registry()
+    assert main(["plugins", "enable", "tv-ivabradine", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == ENABLED
+    assert main(["plugins", "info", "nonexistent"]) == 2
+    assert "no plugin named 'nonexistent'" in capsys.readouterr().err
+    assert main(["plugins", "check", "/no/such/folder"]) == 2
+
+
+def test_plugin_intervention_reached_through_the_core_lookup(plugin_registry):
+    from twinviewer.interventions.library import get_intervention
+    from twinviewer.physiology.presets import MODELS
+
+    plugin_registry()
+    iva = get_intervention("ivabradine")
+    P = MODELS["four_chamber_eoa"].default_vector()[None, :]
+    hr = MODELS["four_chamber_eoa"].index("HR")
+    assert iva.apply(MODELS["four_chamber_eoa"], P)[0, hr] == pytest.approx(P[0, hr] - 10.9)

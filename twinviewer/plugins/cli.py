@@ -1,0 +1,117 @@
+"""``twinviewer plugins list|info|enable|disable|approve|check PATH [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from twinviewer.plugins.registry import ENABLED, PluginError, Registry, get_registry
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``plugins`` sub-commands."""
+    sub = parser.add_subparsers(dest="plugins_command",
+                                metavar="list|info|enable|disable|approve|check")
+    p = sub.add_parser("list", help="installed plugins, their status and contributions")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    for name, text in (("info", "a plugin's manifest, status and errors"),
+                       ("enable", "re-enable a disabled plugin"),
+                       ("disable", "disable a plugin (remembered in your configuration)"),
+                       ("approve", "approve a new or changed plugin so it can run")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("name", help="plugin name (see 'twinviewer plugins list')")
+        p.add_argument("--json", action="store_true", help="print as JSON")
+    p = sub.add_parser("check", help="check a plugin folder: manifest, imports and contracts")
+    p.add_argument("path", help="folder holding twinviewer.toml and the plugin's package")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def _line(rec) -> str:
+    m = rec.manifest
+    kinds = {}
+    for c in (m.contributions if m else ()):
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    what = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "nothing"
+    version = f" {m.version}" if m else ""
+    msg = f" — {rec.message}" if rec.message and rec.status != ENABLED else ""
+    return f"{rec.name}{version} [{rec.status}]: {what}{msg}"
+
+
+def check_folder(path: Path, registry: Registry | None = None) -> dict:
+    """Load every contribution of a plugin folder and run its contract checks.
+
+    The folder's plugin is checked as if approved (checking is what approval is based on);
+    nothing is stored. Returns ``{"plugin", "ok", "problems": [...], "contributions": [...]}``.
+    """
+    import tempfile
+
+    from twinviewer.plugins.store import PluginStore
+
+    store = PluginStore(Path(tempfile.mkdtemp(prefix="tv-plugin-check-")) / "plugins.json")
+    reg = registry or Registry(store=store, entry_points=[])
+    rec = reg.add_folder(Path(path))
+    if rec.status == "needs approval":
+        rec = reg.approve(rec.name)
+    problems = [rec.message] if rec.status != ENABLED else []
+    done = []
+    for c in (rec.manifest.contributions if rec.manifest and not problems else ()):
+        try:
+            reg.load(c.kind, c.name)
+            done.append(f"{c.kind[:-1]} {c.name}: ok")
+        except PluginError as exc:
+            problems.append(str(exc))
+            break  # the plugin is now disabled; the rest would only repeat that
+    return {"plugin": rec.name, "ok": not problems, "problems": problems,
+            "contributions": done}
+
+
+def run_plugins(args: argparse.Namespace) -> int:
+    """Run a ``plugins`` sub-command; exit code 0 ok, 1 a check failed, 2 bad input."""
+    cmd = args.plugins_command
+    as_json = getattr(args, "json", False)
+    if cmd is None:
+        print("twinviewer plugins: error: choose list, info NAME, enable NAME, disable NAME, "
+              "approve NAME or check PATH", file=sys.stderr)
+        return 2
+    try:
+        if cmd == "check":
+            if not Path(args.path).is_dir():
+                print(f"twinviewer plugins check: error: {args.path} is not a folder",
+                      file=sys.stderr)
+                return 2
+            out = check_folder(Path(args.path))
+            if as_json:
+                print(json.dumps(out, indent=1))
+            else:
+                for line in out["contributions"]:
+                    print(line)
+                for line in out["problems"]:
+                    print(f"PROBLEM: {line}")
+                print(f"{out['plugin']}: {'passes' if out['ok'] else 'fails'} its checks")
+            return 0 if out["ok"] else 1
+        reg = get_registry()
+        if cmd == "list":
+            recs = list(reg.plugins.values())
+            if as_json:
+                print(json.dumps([r.to_dict() for r in recs], indent=1))
+            else:
+                for r in recs:
+                    print(_line(r))
+            return 0
+        rec = {"info": reg.record, "enable": reg.enable, "disable": reg.disable,
+               "approve": reg.approve}[cmd](args.name)
+        rec = reg.record(args.name) if rec is None else rec
+        if as_json:
+            print(json.dumps(rec.to_dict(), indent=1))
+        else:
+            print(_line(rec))
+            if cmd == "info" and rec.manifest:
+                print(f"  source: {rec.manifest.source}")
+                for c in rec.manifest.contributions:
+                    print(f"  {c.kind[:-1]} {c.name} ({c.ref}): {c.display_name}")
+        return 0
+    except PluginError as exc:
+        print(f"twinviewer plugins {cmd}: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,364 @@
+"""One registry of everything TwinViewer can be extended with, core parts included.
+
+Start-up reads manifests only (entry points → TOML files found with ``importlib.util.find_spec``
+of the plugin's top-level package, which locates without executing it). A contribution is
+imported on first use (:meth:`Registry.load`); a plugin whose contribution fails to import,
+fails its checks, crashes or hangs is disabled with a message naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata as md
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from twinviewer.plugins.manifest import (
+    API_VERSION,
+    Contribution,
+    Manifest,
+    ManifestError,
+    read_manifest,
+)
+from twinviewer.plugins.store import PluginStore
+
+GROUP = "twinviewer.plugins"
+CORE = "twinviewer"
+
+ENABLED, DISABLED, NEEDS_APPROVAL, INCOMPATIBLE, BROKEN = (
+    "enabled", "disabled", "needs approval", "incompatible", "broken")
+
+
+class PluginError(RuntimeError):
+    """A plugin, or one of its contributions, that cannot be used (the message names it)."""
+
+
+@dataclass
+class PluginRecord:
+    """A discovered plugin, its status and the message explaining it."""
+
+    name: str
+    manifest: Manifest | None
+    status: str
+    message: str = ""
+    fingerprint: str = ""
+
+    def to_dict(self) -> dict:
+        m = self.manifest
+        return {
+            "name": self.name, "status": self.status, "message": self.message,
+            "version": m.version if m else None, "api_version": m.api_version if m else None,
+            "display_name": m.display_name if m else self.name,
+            "source": m.source if m else None,
+            "contributions": [{"kind": c.kind, "name": c.name, "ref": c.ref,
+                               "display_name": c.display_name} for c in (m.contributions
+                                                                         if m else ())],
+        }
+
+
+def _manifest_path(ep: md.EntryPoint) -> Path:
+    """The manifest file an entry point names, located without importing the plugin."""
+    parts = ep.module.split(".")
+    spec = importlib.util.find_spec(parts[0])  # finds a top-level package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise ManifestError(f"plugin entry point {ep.name!r}: package {parts[0]!r} not found")
+    return Path(list(spec.submodule_search_locations)[0], *parts[1:], ep.attr or "")
+
+
+def _fingerprint(dist: md.Distribution | None, manifest_file: Path | None) -> str:
+    """SHA-256 of the distribution's RECORD (its installed files and their hashes) and the
+    manifest: a new or changed plugin gets a new fingerprint and must be approved again."""
+    h = hashlib.sha256()
+    if dist is not None:
+        h.update((dist.read_text("RECORD") or "").encode())
+    if manifest_file is not None and manifest_file.is_file():
+        h.update(manifest_file.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def folder_fingerprint(root: Path) -> str:
+    """SHA-256 over the files of a plugin checked from a folder (``plugins check PATH``)."""
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts and f.suffix in (".py", ".toml"):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def core_manifest() -> Manifest:
+    """The core's own parts as contributions of the built-in plugin, read from the lists the
+    core keeps (physiology models and presets, the intervention library)."""
+    import twinviewer
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import MODELS, PRESETS
+
+    c = [Contribution("models", n, "twinviewer.physiology.presets:MODELS", CORE, m.title, n)
+         for n, m in MODELS.items()]
+    c += [Contribution("presets", n, "twinviewer.physiology.presets:PRESETS", CORE, p.title, n)
+          for n, p in PRESETS.items()]
+    c += [Contribution("interventions", n, "twinviewer.interventions.library:LIBRARY", CORE,
+                       i.title, n) for n, i in LIBRARY.items()]
+    return Manifest(CORE, getattr(twinviewer, "__version__", "0"), API_VERSION,
+                    "TwinViewer core", tuple(c), "built in")
+
+
+class Registry:
+    """Plugins found through entry points (and folders given explicitly), with the core.
+
+    Parameters
+    ----------
+    store
+        The user's approvals and disabled plugins (default: the user config directory).
+    folders
+        Plugin folders (each with a ``twinviewer.toml`` and its package) to add, e.g. for
+        ``plugins check PATH``; they need approval like installed ones.
+    entry_points
+        Entry points to read instead of the installed ones (tests, benchmarks).
+    include_core
+        Register the core's own parts as the plugin ``twinviewer``.
+
+    Examples
+    --------
+    >>> reg = Registry(entry_points=[], include_core=True)  # doctest: +SKIP
+    >>> reg.find("presets", "healthy").plugin  # doctest: +SKIP
+    'twinviewer'
+    """
+
+    def __init__(self, *, store: PluginStore | None = None, folders=(), entry_points=None,
+                 include_core: bool = True) -> None:
+        self.store = store or PluginStore()
+        self.plugins: dict[str, PluginRecord] = {}
+        self._index: dict[tuple[str, str], Contribution] = {}
+        self._loaded: dict[tuple[str, str], object] = {}
+        if include_core:
+            m = core_manifest()
+            self.plugins[CORE] = PluginRecord(CORE, m, ENABLED, "built in")
+            self._add_contributions(m)
+        eps = md.entry_points(group=GROUP) if entry_points is None else entry_points
+        for ep in eps:
+            self._add_entry_point(ep)
+        for folder in folders:
+            self.add_folder(Path(folder))
+
+    # ------------------------------------------------------------------ discovery
+    def _add_entry_point(self, ep: md.EntryPoint) -> None:
+        dist = getattr(ep, "dist", None)
+        label = dist.metadata["Name"] if dist is not None else ep.name
+        try:
+            path = _manifest_path(ep)
+            manifest = read_manifest(path)
+        except ManifestError as exc:
+            self._record(PluginRecord(label, None, BROKEN, str(exc)))
+            return
+        manifest = _with(manifest, distribution=label)
+        self._register(manifest, _fingerprint(dist, path))
+
+    def add_folder(self, folder: Path) -> PluginRecord:
+        """Add a plugin from a folder: a project whose package holds ``twinviewer.toml``, or
+        a folder holding ``twinviewer.toml`` next to the plugin's modules."""
+        folder = Path(folder).resolve()
+        found = sorted(folder.glob("*/twinviewer.toml"))  # a project: manifest in its package
+        path = folder / "twinviewer.toml" if not found else found[0]
+        try:
+            manifest = _with(read_manifest(path), root=str(folder))
+        except ManifestError as exc:
+            rec = PluginRecord(folder.name, None, BROKEN, str(exc))
+            self._record(rec)
+            return rec
+        return self._register(manifest, folder_fingerprint(folder))
+
+    def _record(self, rec: PluginRecord) -> None:
+        key, i = rec.name, 2
+        while key in self.plugins:  # keep broken records visible without shadowing others
+            key, i = f"{rec.name} ({i})", i + 1
+        self.plugins[key] = rec
+
+    def _register(self, m: Manifest, fingerprint: str) -> PluginRecord:
+        if m.name in self.plugins:
+            other = self.plugins[m.name].manifest
+            where = other.source if other else "another plugin"
+            rec = PluginRecord(m.name, m, BROKEN,
+                               f"plugin {m.name!r} ({m.source}) refused: the name is already "
+                               f"claimed by {where}", fingerprint)
+            self._record(rec)
+            return rec
+        rec = PluginRecord(m.name, m, ENABLED, "", fingerprint)
+        if m.api_version != API_VERSION:
+            rec.status = INCOMPATIBLE
+            rec.message = (f"plugin {m.name!r} needs plugin API v{m.api_version}; this "
+                           f"TwinViewer provides v{API_VERSION}: update the plugin or TwinViewer")
+        elif (reason := self.store.disabled(m.name)) is not None:
+            rec.status, rec.message = DISABLED, reason
+        elif (approved := self.store.approved(m.name)) != fingerprint:
+            rec.status = NEEDS_APPROVAL
+            rec.message = (f"plugin {m.name!r} is new: approve it to enable it" if approved
+                           is None else f"plugin {m.name!r}: its installed files changed since "
+                           "you approved it: approve it again to enable it")
+        self.plugins[m.name] = rec
+        if rec.status == ENABLED:
+            clash = self._add_contributions(m)
+            if clash:
+                self.disable(m.name, clash)
+        return rec
+
+    def _add_contributions(self, m: Manifest) -> str:
+        for c in m.contributions:
+            if (c.kind, c.name) in self._index:
+                owner = self._index[(c.kind, c.name)].plugin
+                return (f"plugin {m.name!r}: {c.kind[:-1]} {c.name!r} is already provided by "
+                        f"plugin {owner!r}")
+        for c in m.contributions:
+            self._index[(c.kind, c.name)] = c
+        return ""
+
+    # ------------------------------------------------------------------ queries
+    def contributions(self, kind: str) -> list[Contribution]:
+        """Contributions of a kind from enabled plugins (core first)."""
+        return [c for (k, _), c in self._index.items() if k == kind]
+
+    def names(self, kind: str) -> list[str]:
+        return [c.name for c in self.contributions(kind)]
+
+    def find(self, kind: str, name: str) -> Contribution | None:
+        return self._index.get((kind, name))
+
+    def record(self, name: str) -> PluginRecord:
+        try:
+            return self.plugins[name]
+        except KeyError:
+            raise PluginError(f"no plugin named {name!r}; installed: "
+                              f"{', '.join(self.plugins)}") from None
+
+    # ------------------------------------------------------------------ decisions
+    def disable(self, name: str, reason: str = "disabled by the user") -> None:
+        """Disable a plugin (remembered in the user's config) and drop its contributions."""
+        if name == CORE:
+            raise PluginError("the core cannot be disabled")
+        rec = self.record(name)
+        rec.status, rec.message = DISABLED, reason
+        self.store.disable(name, reason)
+        for key in [k for k, c in self._index.items() if c.plugin == name]:
+            del self._index[key]
+            self._loaded.pop(key, None)
+
+    def enable(self, name: str) -> PluginRecord:
+        """Re-enable a disabled plugin (it still needs approval if new or changed)."""
+        rec = self.record(name)
+        self.store.enable(name)
+        if rec.manifest is not None and rec.status == DISABLED:
+            del self.plugins[name]
+            return self._register(rec.manifest, rec.fingerprint)
+        return rec
+
+    def approve(self, name: str) -> PluginRecord:
+        """Approve a plugin's current files; it is enabled unless the user disabled it."""
+        rec = self.record(name)
+        if rec.status in (BROKEN, INCOMPATIBLE):
+            raise PluginError(rec.message)
+        self.store.approve(name, rec.fingerprint)
+        if rec.status == NEEDS_APPROVAL and rec.manifest is not None:
+            del self.plugins[name]
+            return self._register(rec.manifest, rec.fingerprint)
+        return rec
+
+    # ------------------------------------------------------------------ loading
+    def load(self, kind: str, name: str):
+        """Import a contribution on first use and check it; a failure disables its plugin.
+
+        Raises
+        ------
+        PluginError
+            Naming the plugin, the contribution and the problem.
+        """
+        key = (kind, name)
+        if key in self._loaded:
+            return self._loaded[key]
+        c = self._index.get(key)
+        if c is None:
+            raise PluginError(f"no enabled plugin provides {kind[:-1]} {name!r}")
+        rec = self.plugins[c.plugin]
+        try:
+            obj = resolve(c, rec.manifest.root if rec.manifest else None)
+            if c.plugin != CORE:
+                from twinviewer.plugins.checks import check_contribution
+
+                check_contribution(c, obj, rec.manifest.root if rec.manifest else None)
+        except Exception as exc:  # any failure of plugin code disables the plugin
+            msg = (f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref}) failed: "
+                   f"{type(exc).__name__}: {exc}")
+            if c.plugin == CORE:
+                raise PluginError(msg) from exc
+            self.disable(c.plugin, msg)
+            raise PluginError(msg + f"; plugin {c.plugin!r} is disabled") from exc
+        self._loaded[key] = obj
+        if c.plugin != CORE:
+            self._install(c, obj, rec.manifest.root if rec.manifest else None)
+        return obj
+
+    def _install(self, c: Contribution, obj, root: str | None) -> None:
+        """Make a loaded contribution visible to the core's lookups."""
+        if c.kind == "models":
+            from twinviewer.physiology.presets import MODELS
+            from twinviewer.plugins.isolation import route
+
+            MODELS[obj.name] = obj
+            route(obj.name, c.plugin, c.ref, root)
+        elif c.kind == "presets":
+            from twinviewer.physiology.presets import MODELS, PRESETS
+
+            if obj.model.name not in MODELS:  # a plugin preset of a plugin model: check it too
+                self.load("models", obj.model.name)
+
+            PRESETS[c.name] = obj
+        elif c.kind == "interventions":
+            from twinviewer.interventions.library import LIBRARY
+
+            LIBRARY[c.name] = obj
+
+    def failed(self, name: str, message: str) -> PluginError:
+        """Disable the plugin ``name`` after a run-time failure; the error to raise."""
+        if name in self.plugins and name != CORE:
+            self.disable(name, message)
+            message += f"; plugin {name!r} is disabled"
+        return PluginError(message)
+
+
+def resolve(c: Contribution, root: str | None = None):
+    """Import ``c.ref`` (``module:attr.attr``) and return the object (``[key]`` for core)."""
+    if root and root not in sys.path:
+        sys.path.insert(0, root)
+    module, _, attrs = c.ref.partition(":")
+    obj = importlib.import_module(module)
+    for a in attrs.split("."):
+        try:
+            obj = getattr(obj, a)
+        except AttributeError:
+            raise PluginError(f"{c.ref}: module {module!r} has no attribute {a!r}") from None
+    return obj[c.key] if c.key is not None else obj
+
+
+def _with(m: Manifest, **changes) -> Manifest:
+    from dataclasses import replace
+
+    return replace(m, **changes)
+
+
+_REGISTRY: Registry | None = None
+
+
+def get_registry() -> Registry:
+    """The session's registry (built on first use)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Registry()
+    return _REGISTRY
+
+
+def reset_registry(registry: Registry | None = None) -> None:
+    """Replace the session's registry (tests; after installing a plugin)."""
+    global _REGISTRY
+    _REGISTRY = registry

@@ -1,0 +1,183 @@
+"""Contract checks and pytest fixtures for plugin authors, runnable in their own CI.
+
+Use the checks directly (each returns a list of problems in words; ``assert_*`` raises with
+all of them), and the fixtures by adding ``pytest_plugins = ["twinviewer.testing"]`` to the
+plugin's ``conftest.py``, or importing them.
+
+Examples
+--------
+>>> from twinviewer.physiology.presets import MODELS
+>>> assert_model(MODELS["regazzoni2022"], members=2)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twinviewer.physiology.model import ModelSpec
+from twinviewer.plugins.checks import ROLE_UNITS, check_declaration, check_numerics
+
+__all__ = ["ROLE_UNITS", "assert_intervention", "assert_model", "assert_reader",
+           "check_intervention", "check_model", "check_reader", "plugin_config",
+           "plugin_registry"]
+
+#: How far (mL) the loop's volume may drift over the recorded beat.
+VOLUME_TOL = 0.5
+
+
+def check_model(model: ModelSpec, members: int = 4, seed: int = 0) -> list[str]:
+    """Every contract a plugin model must meet, as a list of problems.
+
+    Declaration (units, priors, plausible ranges, roles, assumptions, context of use),
+    numerics at the defaults (shapes, no NaN), then an ensemble drawn from the priors run
+    with the plain-numpy engine: every member reaches a periodic state, and the closed loop
+    conserves its blood volume over the beat and keeps the member's volume parameter.
+    """
+    problems = check_declaration(model)
+    if problems:
+        return problems
+    problems = check_numerics(model)
+    if problems:
+        return problems
+    from twinviewer.physiology.ensemble import sample_prior
+    from twinviewer.physiology.simulate import Settings, simulate
+
+    P = sample_prior(model, members, base=model.default_vector(), seed=seed)
+    r = simulate(model, P, settings=Settings(method="numpy"))
+    if not r.ok.all():
+        problems.append(f"{int((~r.ok).sum())} of {members} prior members reached no periodic "
+                        f"state: {'; '.join(r.errors()[:2])}")
+        return problems
+    Y = np.stack([r.series[s.name] for s in model.states], axis=-1)  # (N, n, S)
+    n = Y.shape[1]
+    vols = np.stack([model.conserved_volume(Y[:, k], r.params) for k in range(n)], axis=1)
+    drift = float(np.max(np.ptp(vols, axis=1)))
+    if drift > VOLUME_TOL:
+        problems.append(f"the closed loop does not conserve volume: it drifts by {drift:.3g} mL "
+                        f"within a beat (allowed {VOLUME_TOL} mL)")
+    if "V_total" in model.parameter_names:
+        gap = float(np.max(np.abs(vols[:, -1] - r.params[:, model.index("V_total")])))
+        if gap > VOLUME_TOL:
+            problems.append(f"the loop holds a volume {gap:.3g} mL away from V_total")
+    for name, target in model.roles.items():
+        v = r.series.get(target)
+        if v is None:
+            problems.append(f"role {name}: series {target!r} is not produced")
+    return problems
+
+
+def check_intervention(intervention, model: ModelSpec, params: np.ndarray | None = None,
+                       settings: dict | None = None) -> list[str]:
+    """An intervention is a pure function of parameters: same input, same output; the input
+    is not modified; only the parameters it declares change."""
+    P = np.atleast_2d(model.default_vector() if params is None else params).astype(float)
+    before = P.copy()
+    try:
+        a = intervention.apply(model, P, settings)
+        b = intervention.apply(model, P, settings)
+    except Exception as exc:
+        return [f"{intervention.name}: apply raised {type(exc).__name__}: {exc}"]
+    problems = []
+    if not np.array_equal(P, before):
+        problems.append(f"{intervention.name} modified its input parameters")
+    if a is P:
+        problems.append(f"{intervention.name} returned its input instead of a new matrix")
+    if a.shape != P.shape:
+        problems.append(f"{intervention.name} returned shape {a.shape}; expected {P.shape}")
+        return problems
+    if not np.array_equal(a, b):
+        problems.append(f"{intervention.name} is not a pure function: two calls differ")
+    changed = {model.parameter_names[j] for j in np.flatnonzero(np.any(a != P, axis=0))}
+    undeclared = changed - set(intervention.parameters)
+    if undeclared:
+        problems.append(f"{intervention.name} changes undeclared parameters: "
+                        f"{', '.join(sorted(undeclared))}")
+    if not np.all(np.isfinite(a)):
+        problems.append(f"{intervention.name} produced NaN or infinite parameters")
+    return problems
+
+
+def check_reader(reader: Callable, path: str | Path, identifying: Iterable[str]) -> list[str]:
+    """A reader de-identifies: none of the ``identifying`` strings written into the test file
+    appears anywhere in what it returns (searched through its attributes, recursively)."""
+    try:
+        out = reader(path)
+    except Exception as exc:
+        return [f"the reader raised {type(exc).__name__}: {exc} on {Path(path).name}"]
+    text = _all_text(out).lower()
+    return [f"the reader kept identifying text {s!r}" for s in identifying if s.lower() in text]
+
+
+def _all_text(obj, depth: int = 0) -> str:
+    if depth > 6:
+        return ""
+    if isinstance(obj, np.ndarray):
+        return "" if obj.dtype.kind in "biufc" else repr(obj)
+    if isinstance(obj, dict):
+        return " ".join(f"{k} {_all_text(v, depth + 1)}" for k, v in obj.items())
+    if isinstance(obj, list | tuple | set):
+        return " ".join(_all_text(v, depth + 1) for v in obj)
+    if hasattr(obj, "__dict__"):
+        return _all_text(vars(obj), depth + 1)
+    return str(obj)
+
+
+def _raise(problems: list[str], what: str) -> None:
+    if problems:
+        raise AssertionError(f"{what} breaks its contract:\n  - " + "\n  - ".join(problems))
+
+
+def assert_model(model: ModelSpec, **kw) -> None:
+    """:func:`check_model`, raising ``AssertionError`` listing every problem."""
+    _raise(check_model(model, **kw), f"model {model.name!r}")
+
+
+def assert_intervention(intervention, model: ModelSpec, **kw) -> None:
+    """:func:`check_intervention`, raising ``AssertionError`` listing every problem."""
+    _raise(check_intervention(intervention, model, **kw), f"intervention {intervention.name!r}")
+
+
+def assert_reader(reader: Callable, path, identifying: Iterable[str]) -> None:
+    """:func:`check_reader`, raising ``AssertionError`` listing every problem."""
+    _raise(check_reader(reader, path, identifying), "the reader")
+
+
+@pytest.fixture
+def plugin_config(tmp_path, monkeypatch):
+    """A private plugin configuration (approvals, disabled list) and a fresh registry."""
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import MODELS, PRESETS
+    from twinviewer.physiology.simulate import RUNNERS
+    from twinviewer.plugins.isolation import PLUGIN_MODELS
+    from twinviewer.plugins.registry import reset_registry
+
+    monkeypatch.setenv("TWINVIEWER_CONFIG_DIR", str(tmp_path / "config"))
+    reset_registry()
+    saved = [(d, dict(d)) for d in (MODELS, PRESETS, LIBRARY, PLUGIN_MODELS, RUNNERS)]
+    yield tmp_path / "config"
+    for d, before in saved:  # loaded plugin contributions leave the core's lists as they were
+        d.clear()
+        d.update(before)
+    reset_registry()
+
+
+@pytest.fixture
+def plugin_registry(plugin_config):
+    """``make(*folders, approve=True)``: a registry with the installed plugins plus plugin
+    folders, approved so they can run; it becomes the session's registry."""
+    from twinviewer.plugins.registry import Registry, reset_registry
+
+    def make(*folders, approve: bool = True, entry_points=None) -> Registry:
+        reg = Registry(folders=folders, entry_points=entry_points)
+        if approve:
+            for name, rec in list(reg.plugins.items()):
+                if rec.status == "needs approval":
+                    reg.approve(name)
+        reset_registry(reg)
+        return reg
+
+    return make
