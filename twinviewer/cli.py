@@ -176,6 +176,7 @@ def _report(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twinviewer`` command."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    import twinviewer.plugins  # noqa: F401 - plugin models and presets become findable
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

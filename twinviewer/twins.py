@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin
-from twinviewer.physiology import MODELS, ModelError, ModelSpec, Results, get_preset
+from twinviewer.physiology import MODELS, PRESETS, ModelError, ModelSpec, Results, get_preset
 from twinviewer.physiology.ensemble import sample_prior
 from twinviewer.physiology.simulate import Settings, simulate
 
@@ -34,18 +37,19 @@ def twin_from_preset(name: str, *, n: int = 200, seed: int = 0, pseudonym: str =
     )
 
 
+#: How a plugin's contribution is found: ``(kind, name) -> object`` (KeyError when no plugin
+#: has it, ModelError when it failed) and ``kind -> names``. Installed by
+#: :func:`twinviewer.plugins.install_lookups` (a layer above: this module never imports the
+#: plugin system); until then only the core's models and presets exist.
+PLUGIN_LOOKUP: Callable[[str, str], Any] | None = None
+PLUGIN_NAMES: Callable[[str], list[str]] | None = None
+
+
 def _plugin(kind: str, name: str):
     """A contribution of an installed plugin (imported on first use), else KeyError."""
-    from twinviewer.plugins import get_registry
-    from twinviewer.plugins.registry import PluginError
-
-    reg = get_registry()
-    if reg.find(kind, name) is None:
+    if PLUGIN_LOOKUP is None:
         raise KeyError(name)
-    try:
-        return reg.load(kind, name)
-    except PluginError as exc:  # named, and the plugin is disabled; the caller's error type
-        raise ModelError(str(exc)) from None
+    return PLUGIN_LOOKUP(kind, name)
 
 
 def _preset(name: str):
@@ -61,9 +65,9 @@ def _preset(name: str):
 
 def get_registry_names(kind: str) -> list[str]:
     """Names of a contribution kind, core and plugins (e.g. for a command's choices)."""
-    from twinviewer.plugins import get_registry
-
-    return get_registry().names(kind)
+    if PLUGIN_NAMES is not None:
+        return PLUGIN_NAMES(kind)
+    return list(PRESETS) if kind == "presets" else list(MODELS)
 
 
 def model_of(twin: Twin) -> ModelSpec:
