@@ -103,9 +103,9 @@ class LoopView(QWidget):
                                       name="before")
         self.ref_espvr = self.pv.plot(pen=pg.mkPen(150, 150, 150, width=w, style=dot))
         self.espvr_curve = self.pv.plot(pen=pg.mkPen(*ESPVR_PEN, width=w, style=dot),
-                                        name="ESPVR (Ees·(V−V0))")
+                                        name="ESPVR (end-systolic)")
         self.edpvr_curve = self.pv.plot(pen=pg.mkPen(*EDPVR_PEN, width=w, style=dot),
-                                        name="EDPVR (EB·(V−V0))")
+                                        name="EDPVR (end-diastolic, passive)")
         self.loop_curve = self.pv.plot(pen=pg.mkPen(30, 90, 200, width=w + 1),
                                        name="LV loop (one member)")
         self.hl_curve = self.pv.plot(pen=pg.mkPen(*HIGHLIGHT, width=w * 4), connect="finite")

@@ -2,10 +2,12 @@
 
 Each control is a percentage of the heart's own value of one model parameter (100 % = the
 heart as loaded), so a slider means the same on every heart. The PV-loop guides are the
-model's own laws: the end-systolic pressure–volume relation (ESPVR) is the line of peak
-elastance ``P = Ees·(V − V0)`` with ``Ees = EA + EB``; the end-diastolic relation (EDPVR) is
-the chamber's passive law ``P = EB·(V − V0)`` (linear in this model: it has no exponential
-stiffening, an assumption the model card states).
+model's own laws. In the default model (v2, exponential passive filling, a chamber with a
+``KB`` parameter) the active and passive curves blend with the activation, so the end-systolic
+pressure–volume relation (ESPVR) is ``P = EA·(V − V0)`` and the end-diastolic relation (EDPVR)
+is ``P = EB/KB·(e^{KB·(V − V0)} − 1)``; in a model with a linear passive law (no ``KB``, e.g.
+``regazzoni2022``) they are ``(EA + EB)·(V − V0)`` and ``EB·(V − V0)``. The force–frequency
+factor on EA away from the reference heart rate is not drawn.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def apply_controls(model: ModelSpec, params: np.ndarray,
     >>> from twinviewer.physiology import get_preset
     >>> p = get_preset("healthy")
     >>> v = apply_controls(p.model, p.vector(), {"contractility": 150})
-    >>> round(float(v[p.model.parameter_names.index("LV.EA")] / 2.52), 2)
+    >>> j = p.model.parameter_names.index("LV.EA")
+    >>> round(float(v[j] / p.vector()[j]), 2)
     1.5
     """
     out = np.array(params, dtype=float, copy=True)
@@ -83,37 +86,46 @@ def apply_controls(model: ModelSpec, params: np.ndarray,
     return out
 
 
-def _chamber(model: ModelSpec, params: np.ndarray, side: str) -> tuple[float, float, float]:
+def _chamber(model: ModelSpec, params: np.ndarray, side: str
+             ) -> tuple[float, float, float, float | None]:
     names = list(model.parameter_names)
     p = np.asarray(params, dtype=float).reshape(-1)
-    return tuple(float(p[names.index(f"{side}.{k}")]) for k in ("EA", "EB", "V0"))
+    ea, eb, v0 = (float(p[names.index(f"{side}.{k}")]) for k in ("EA", "EB", "V0"))
+    kb = float(p[names.index(f"{side}.KB")]) if f"{side}.KB" in names else None
+    return ea, eb, v0, kb
 
 
 def espvr(model: ModelSpec, params: np.ndarray, volumes: np.ndarray,
           side: str = "LV") -> np.ndarray:
-    """End-systolic pressure (mmHg) along ``volumes`` (mL): ``(EA + EB)·(V − V0)``.
+    """End-systolic pressure (mmHg) along ``volumes`` (mL): ``EA·(V − V0)`` (blended model)
+    or ``(EA + EB)·(V − V0)`` (linear passive law).
 
     Examples
     --------
     >>> from twinviewer.physiology import get_preset
     >>> p = get_preset("healthy")
     >>> round(float(espvr(p.model, p.vector(), np.array([60.0]))[0]), 1)
-    129.4
+    133.1
     """
-    ea, eb, v0 = _chamber(model, params, side)
-    return (ea + eb) * (np.asarray(volumes, dtype=float) - v0)
+    ea, eb, v0, kb = _chamber(model, params, side)
+    x = np.asarray(volumes, dtype=float) - v0
+    return ea * x if kb is not None else (ea + eb) * x
 
 
 def edpvr(model: ModelSpec, params: np.ndarray, volumes: np.ndarray,
           side: str = "LV") -> np.ndarray:
-    """End-diastolic (passive) pressure (mmHg) along ``volumes`` (mL): ``EB·(V − V0)``.
+    """End-diastolic (passive) pressure (mmHg) along ``volumes`` (mL): the chamber's passive
+    law, ``EB/KB·(e^{KB·(V − V0)} − 1)`` or ``EB·(V − V0)`` without ``KB``.
 
     Examples
     --------
     >>> from twinviewer.physiology import get_preset
     >>> p = get_preset("healthy")
     >>> round(float(edpvr(p.model, p.vector(), np.array([130.0]))[0]), 2)
-    8.16
+    8.01
     """
-    _, eb, v0 = _chamber(model, params, side)
-    return eb * (np.asarray(volumes, dtype=float) - v0)
+    _, eb, v0, kb = _chamber(model, params, side)
+    x = np.asarray(volumes, dtype=float) - v0
+    if kb is None:
+        return eb * x
+    return eb / kb * np.expm1(np.minimum(kb * x, 50.0))
