@@ -41,9 +41,11 @@ class Record:
 
 
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
-                progress: Callable[[str], None] | None = None) -> list[Record]:
+                progress: Callable[[str], None] | None = None,
+                sink: Callable[[Record], None] | None = None) -> list[Record]:
     """Calibrate ``k`` synthetic patients of ``setting``; a patient whose calibration fails
-    (the calibrator refuses it, with its reason) is skipped and said so through ``progress``."""
+    (the calibrator refuses it, with its reason) is skipped and said so through ``progress``.
+    ``sink`` receives each record as soon as it exists (to save a long run as it goes)."""
     say = progress or (lambda text: None)
     data = patients(setting, k, seed)
     twin = twin_from_preset("healthy", n=1)
@@ -62,6 +64,8 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
         out.append(Record(setting, data.structure[i],
                           {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
                           len(r.flagged), r.atypicality))
+        if sink is not None:
+            sink(out[-1])
         say(f"{setting} patient {i + 1}/{data.results.n}")
     return out
 
@@ -153,12 +157,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--settings", default=",".join(SETTINGS))
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
-    records = []
-    for s in a.settings.split(","):
-        records += this.run_setting(s, a.patients, a.seed, members=a.members,
-                               progress=lambda t: print(t, file=sys.stderr, flush=True))
+    records: list[Record] = []
+
+    def save(rec: Record) -> None:  # after every patient: a long run interrupted keeps its work
+        records.append(rec)
         with open(a.out, "wb") as f:
             pickle.dump(records, f)
+
+    for s in a.settings.split(","):
+        this.run_setting(s, a.patients, a.seed, members=a.members, sink=save,
+                         progress=lambda t: print(t, file=sys.stderr, flush=True))
     print(format_table(coverage_table(records, Discrepancy({}))))
     return 0
 

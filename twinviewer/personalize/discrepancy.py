@@ -69,19 +69,21 @@ TEST_SEED = 2026
 DRAWS = 16
 
 #: Learned terms ``output → (a_o absolute SD in the output's unit, r_o log-SD, k_o growth
-#: with atypicality)`` from :func:`learn` on the training patients: 80 per setting,
-#: seed TRAIN_SEED, 48 members, standard set (notes/calib.md). LVEDP and LAP need large
-#: terms: the Regazzoni loop's filling pressures sit ~7 mmHg above this model's for the same
-#: volumes and cuff pressures, and nothing in the standard set can tell the two apart.
-#: Re-learn after any change of the model's equations:
-#:   python -m twinviewer.personalize.coverage --patients 80 --seed 11 --out train.pkl
-#:   python -m twinviewer.personalize.discrepancy train.pkl
+#: with atypicality)`` from :func:`learn` on the training patients of model v2.0
+#: (exponential filling, events-based metrics): 60 per setting, seed TRAIN_SEED, 48 members,
+#: standard set (notes/calib.md; v1.0's terms were larger, its ensemble narrower). LVEDP and
+#: LAP need the largest terms: the Regazzoni loop's filling pressures sit ~5–7 mmHg above
+#: this model's for the same volumes and cuff pressures, and nothing in the standard set can
+#: tell the two apart.
+#: Re-learn after any change of the model's equations (here: one process per setting S):
+#:   python -m twinviewer.personalize.coverage --patients 60 --seed 11 --settings S --out S.pkl
+#:   python -m twinviewer.personalize.discrepancy own.pkl regazzoni.pkl perturbed.pkl wide.pkl
 LEARNED: dict[str, tuple[float, float, float]] = {
-    "LVEDP": (0.4756, 0.527, 0.5),
-    "LAP": (0.4484, 0.4278, 0.0),
-    "PASP": (0.0996, 0.0431, 2.0),
-    "SW": (0.0132, 0.1507, 0.5),
-    "CO": (0.0317, 0.0654, 1.0),
+    "LVEDP": (0.3934, 0.4278, 1.0),
+    "LAP": (0.3685, 0.3472, 0.5),
+    "PASP": (0.2783, 0.1223, 2.0),
+    "SW": (0.0179, 0.1857, 0.0),
+    "CO": (0.0175, 0.035, 2.0),
 }
 
 
@@ -186,12 +188,15 @@ def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] =
 
 
 def _main() -> int:
-    """``python -m twinviewer.personalize.discrepancy TRAIN.pkl``: learn the terms."""
+    """``python -m twinviewer.personalize.discrepancy TRAIN.pkl [MORE.pkl ...]``: learn the
+    terms (several files: e.g. one per setting, run in parallel)."""
     import pickle
     import sys
 
-    with open(sys.argv[1], "rb") as f:
-        records = pickle.load(f)
+    records = []
+    for path in sys.argv[1:]:
+        with open(path, "rb") as f:
+            records += pickle.load(f)
     outputs = sorted(records[0].truth)
     terms = learn(records, outputs)
     for o, t in terms.items():
