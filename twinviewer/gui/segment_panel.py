@@ -1,0 +1,483 @@
+"""The Segment step's editor: seeds on the slices → blood pools → brush/eraser → accept.
+
+For a contrast CT without a segmentation the user ticks the structures to segment, clicks a
+seed inside each on any slice pane, and runs the seeded segmentation
+(:func:`twinviewer.imaging.ct_seg.segment_ct`: threshold, connected components, seeded
+watershed split at valve planes, LV myocardium shell) as a background job. The label map is
+previewed as outlines on the slices and as meshes in the 3D view; the brush and eraser
+correct it slice by slice. Nothing reaches the document until **Accept**: the label map of
+the phase on show is meshed, its volumes measured, and the anatomy replaced in one audited
+edit. **Discard** (or simply not accepting) leaves the twin as it was.
+
+Examples
+--------
+>>> panel = SegmentPanel(state, slices=slice_view, view3d=view)  # doctest: +SKIP
+>>> panel.add_seed("lv_blood", (40, 60, 70))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
+from twinviewer.gui.state import JobCancelled, TwinState
+from twinviewer.imaging.ct_seg import segment_ct
+from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.measure import clinical_measurements, structure_volumes
+from twinviewer.imaging.meshing import label_map_to_meshes
+from twinviewer.imaging.segmentation import LABEL_VALUES, display
+
+#: Blood pools a seed can be placed in (the LV myocardium is derived from the LV pool).
+POOLS: tuple[str, ...] = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
+MODES: tuple[str, ...] = ("Cursor", "Place seeds", "Brush", "Eraser")
+SOURCE = "CT segmentation (seeded, corrected in the editor)"
+
+
+def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float, float]]
+                       ) -> np.ndarray:
+    """RGBA overlay of a 2D label plane: faint fill, opaque one-pixel outline per label.
+
+    Examples
+    --------
+    >>> lab = np.zeros((5, 5), np.uint8); lab[1:4, 1:4] = 1
+    >>> rgba = label_outline_rgba(lab, {1: (1.0, 0.0, 0.0)})
+    >>> int(rgba[2, 2, 3]), int(rgba[1, 1, 3]), int(rgba[0, 0, 3])   # fill, edge, outside
+    (50, 230, 0)
+    """
+    rgba = np.zeros((*plane.shape, 4), np.uint8)
+    edge = np.zeros(plane.shape, bool)
+    edge[1:, :] |= plane[1:, :] != plane[:-1, :]
+    edge[:-1, :] |= plane[:-1, :] != plane[1:, :]
+    edge[:, 1:] |= plane[:, 1:] != plane[:, :-1]
+    edge[:, :-1] |= plane[:, :-1] != plane[:, 1:]
+    for value, rgb in colours.items():
+        m = plane == value
+        if not m.any():
+            continue
+        rgba[m, :3] = [int(255 * c) for c in rgb]
+        rgba[m, 3] = np.where(edge[m], 230, 50)
+    return rgba
+
+
+def accepted_anatomy(anatomy: Anatomy, labels: np.ndarray, phase: int,
+                     meshes: dict[str, SurfaceMesh], note: str) -> Anatomy:
+    """A copy of ``anatomy`` whose ``phase`` is described by ``labels`` and ``meshes``.
+
+    Label-derived meshes and volumes of that phase replace any earlier ones; other phases
+    are kept. With both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF) are
+    recomputed from the label maps.
+    """
+    img = anatomy.image
+    all_labels = dict(anatomy.labels or {})
+    all_labels[phase] = labels
+    volumes = structure_volumes(labels, img.spacing, LABEL_VALUES, SOURCE)
+    structures: dict[str, Structure] = {}
+    for key, s in anatomy.structures.items():
+        kept_m = {p: m for p, m in s.meshes.items() if p != phase or key not in LABEL_VALUES}
+        kept_v = {p: v for p, v in s.volumes.items() if p != phase or key not in LABEL_VALUES}
+        if kept_m or kept_v:
+            structures[key] = Structure(key, s.name, s.color, kept_m, kept_v)
+    for key in LABEL_VALUES:
+        if key not in meshes and key not in volumes:
+            continue
+        name, colour = display(key)
+        s = structures.setdefault(key, Structure(key, name, colour))
+        if key in meshes:
+            s.meshes[phase] = meshes[key]
+        if key in volumes:
+            s.volumes[phase] = volumes[key]
+    measurements = list(anatomy.measurements)
+    ed, es = img.ed_index, img.es_index
+    if ed in all_labels and es in all_labels and ed != es:
+        per_phase = {p: structure_volumes(all_labels[p], img.spacing, LABEL_VALUES, SOURCE)
+                     for p in (ed, es)}
+        new = clinical_measurements(per_phase, ed, es, SOURCE)
+        names = {m.name for m in new}
+        measurements = [m for m in measurements if m.name not in names] + new
+    return dataclasses.replace(anatomy, structures=structures, labels=all_labels,
+                               label_values=dict(LABEL_VALUES), measurements=measurements,
+                               notes=[*anatomy.notes, note])
+
+
+class SegmentPanel(QWidget):
+    """Seeds, seeded segmentation, brush/eraser corrections and accept, on the slice views."""
+
+    title = "Segmentation editor"
+    step = "Segment"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None, *,
+                 slices=None, view3d=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.slices = slices if slices is not None else getattr(parent, "slices", None)
+        self.view3d = view3d if view3d is not None else getattr(parent, "view3d", None)
+        self.seeds: dict[str, list[tuple[int, int, int]]] = {k: [] for k in POOLS}
+        self.labels: np.ndarray | None = None   # the preview, never the document's
+        self.phase: int | None = None
+        self.meshes: dict[str, SurfaceMesh] = {}
+        self.edits = 0
+        self.job = None
+        self._colours = {LABEL_VALUES[k]: display(k)[1] for k in LABEL_VALUES}
+
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.structures = QListWidget()
+        self.structures.setObjectName("segment_structures")
+        for key in POOLS:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.structures.addItem(item)
+        self.structures.setCurrentRow(0)
+        self.structures.setMaximumHeight(150)
+        modes = QHBoxLayout()
+        self.mode_group = QButtonGroup(self)
+        for n, name in enumerate(MODES):
+            b = QRadioButton(name)
+            b.setObjectName(f"mode_{name.split()[-1].lower()}")
+            self.mode_group.addButton(b, n)
+            modes.addWidget(b)
+        self.mode_group.button(0).setChecked(True)
+        self.mode_group.idClicked.connect(lambda _: self._apply_hooks())
+        self.radius = QDoubleSpinBox()
+        self.radius.setRange(0.5, 30.0)
+        self.radius.setValue(4.0)
+        self.radius.setSuffix(" mm")
+        self.radius.setToolTip("Brush and eraser radius")
+        self.b_clear = QPushButton("Clear seeds")
+        self.b_run = QPushButton("Segment")
+        self.b_cancel = QPushButton("Cancel")
+        self.b_preview = QPushButton("Update 3D preview")
+        self.b_accept = QPushButton("Accept")
+        self.b_discard = QPushButton("Discard")
+        for b, slot in ((self.b_clear, self.clear_seeds), (self.b_run, self.run),
+                        (self.b_cancel, self.cancel), (self.b_preview, self.update_preview),
+                        (self.b_accept, self.accept), (self.b_discard, self.discard)):
+            b.setObjectName(f"segment_{b.text().split()[0].lower()}")
+            b.clicked.connect(slot)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.help)
+        lay.addWidget(QLabel("Structures (tick to segment; the selected one gets seeds and "
+                             "brush strokes)"))
+        lay.addWidget(self.structures)
+        lay.addLayout(modes)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Brush radius"))
+        row.addWidget(self.radius)
+        row.addStretch(1)
+        lay.addLayout(row)
+        for pair in ((self.b_clear, self.b_run, self.b_cancel),
+                     (self.b_preview, self.b_accept, self.b_discard)):
+            r = QHBoxLayout()
+            for b in pair:
+                r.addWidget(b)
+            lay.addLayout(r)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+        state.twinChanged.connect(self._on_twin)
+        self._on_twin(state.twin)
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def image(self):
+        twin = self.state.twin
+        return getattr(getattr(twin, "anatomy", None), "image", None)
+
+    @property
+    def current(self) -> str:
+        item = self.structures.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else POOLS[0]
+
+    def _on_twin(self, twin) -> None:
+        img = self.image
+        if img is None:
+            self.help.setText("Open a study with an image to segment it.")
+        elif img.modality.upper() != "CT":
+            self.help.setText(f"This editor segments contrast CT; the {img.modality or 'image'} "
+                              "on show is not CT (cine MR short-axis stacks are segmented "
+                              "on import).")
+        else:
+            self.help.setText("Tick the structures, choose one, and click a seed inside it on "
+                              "any slice (mode 'Place seeds'). Segment, correct with the brush "
+                              "and eraser, then Accept. Nothing changes the twin before Accept.")
+        if self.labels is not None and img is not None and self.labels.shape != img.shape:
+            self._reset()  # a different image: the preview does not belong to it
+        self._update_list()
+        self._update_buttons()
+
+    def _reset(self) -> None:
+        self.seeds = {k: [] for k in POOLS}
+        self.labels, self.phase, self.meshes, self.edits = None, None, {}, 0
+
+    def _update_list(self) -> None:
+        for n in range(self.structures.count()):
+            item = self.structures.item(n)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            k = len(self.seeds[key])
+            item.setText(f"{display(key)[0]} — {k} seed{'s' if k != 1 else ''}")
+
+    def _update_buttons(self) -> None:
+        ct = self.image is not None and self.image.modality.upper() == "CT"
+        busy = self.job is not None
+        self.b_run.setEnabled(ct and not busy)
+        self.b_cancel.setEnabled(busy)
+        self.b_preview.setEnabled(self.labels is not None and not busy)
+        self.b_accept.setEnabled(self.labels is not None and not busy)
+        self.b_discard.setEnabled(self.labels is not None and not busy)
+
+    def _apply_hooks(self) -> None:
+        if self.slices is None:
+            return
+        mode = self.mode_group.checkedId()
+        show = self.labels is not None or any(self.seeds.values())
+        self.slices.set_edit_hooks(self._tool if mode > 0 else None,
+                                   self._overlay if show else None)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        # leaving the step gives the slices back their cursor click and panning
+        self.mode_group.button(0).setChecked(True)
+        self._apply_hooks()
+        super().hideEvent(event)
+
+    # -- seeds, brush, eraser --------------------------------------------------------------
+    def set_mode(self, name: str) -> None:
+        """Choose the slice tool: one of :data:`MODES`."""
+        self.mode_group.button(MODES.index(name)).setChecked(True)
+        self._apply_hooks()
+
+    def add_seed(self, key: str, kji) -> None:
+        """A seed for blood pool ``key`` at voxel ``(k, j, i)``."""
+        self.seeds[key].append(tuple(int(round(v)) for v in kji))
+        self._update_list()
+        self._apply_hooks()
+
+    def clear_seeds(self) -> None:
+        self.seeds = {k: [] for k in POOLS}
+        self._update_list()
+        self._apply_hooks()
+
+    def _tool(self, kji: np.ndarray, event: str, pane) -> None:
+        img = self.image
+        if img is None:
+            return
+        q = np.round(np.asarray(kji, float)).astype(int)
+        if np.any(q < 0) or np.any(q >= np.array(img.shape)):
+            return
+        mode = MODES[self.mode_group.checkedId()]
+        if mode == "Place seeds":
+            if event == "click":
+                self.add_seed(self.current, q)
+            return
+        if mode in ("Brush", "Eraser"):
+            if event != "end":
+                self.paint(q, pane.axis, erase=mode == "Eraser")
+                self.slices.refresh(only=pane.name)
+            else:
+                self.edits += 1
+                self.status.setText(f"{self.edits} correction(s) since the segmentation; "
+                                    "'Update 3D preview' to re-mesh.")
+
+    def paint(self, kji, axis: int, *, erase: bool = False) -> None:
+        """Brush (or erase) a disk of the set radius in the slice through ``kji`` normal to
+        index ``axis``: the selected structure's label, or background."""
+        img = self.image
+        if self.labels is None:
+            self.labels = np.zeros(img.shape, np.uint8)
+            self.phase = self.slices.phase if self.slices is not None else img.ed_index
+        sp = np.asarray(img.spacing, float)
+        r = self.radius.value()
+        lo = [max(0, int(np.floor(kji[a] - r / sp[a]))) if a != axis else int(kji[a])
+              for a in range(3)]
+        hi = [min(img.shape[a], int(np.ceil(kji[a] + r / sp[a])) + 1) if a != axis
+              else int(kji[a]) + 1 for a in range(3)]
+        grid = np.meshgrid(*[np.arange(lo[a], hi[a]) for a in range(3)], indexing="ij")
+        d2 = sum(((g - kji[a]) * sp[a]) ** 2 for a, g in enumerate(grid) if a != axis)
+        box = tuple(slice(lo[a], hi[a]) for a in range(3))
+        value = 0 if erase else LABEL_VALUES[self.current]
+        self.labels[box][d2 <= r * r] = value
+        self.meshes = {}
+
+    def _overlay(self, pane, c: int) -> np.ndarray | None:
+        img = self.image
+        if img is None:
+            return None
+        rest = [a for a in (0, 1, 2) if a != pane.axis]
+        order = (rest.index(pane.h), rest.index(pane.v))
+        if self.labels is not None:
+            plane = np.transpose(np.take(self.labels, c, axis=pane.axis), order)
+            rgba = label_outline_rgba(plane, self._colours)
+        else:
+            rgba = np.zeros((img.shape[pane.h], img.shape[pane.v], 4), np.uint8)
+        for key, pts in self.seeds.items():
+            rgb = [int(255 * x) for x in display(key)[1]]
+            for p in pts:
+                if abs(p[pane.axis] - c) > 1:
+                    continue
+                u, v = p[pane.h], p[pane.v]
+                for du, dv in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0),
+                               (0, -2), (0, 2)):
+                    if 0 <= u + du < rgba.shape[0] and 0 <= v + dv < rgba.shape[1]:
+                        rgba[u + du, v + dv] = [*rgb, 255]
+        return rgba
+
+    # -- segmentation and meshing jobs -----------------------------------------------------
+    def _ticked(self) -> list[str]:
+        return [self.structures.item(n).data(Qt.ItemDataRole.UserRole)
+                for n in range(self.structures.count())
+                if self.structures.item(n).checkState() == Qt.CheckState.Checked]
+
+    def run(self) -> None:
+        """Segment the ticked structures from their seeds (background job)."""
+        img = self.image
+        if img is None or img.modality.upper() != "CT":
+            self.state.error("Segment: there is no contrast CT image open to segment.")
+            return
+        ticked = self._ticked()
+        if not ticked:
+            self.state.error("Segment: no structure is ticked; tick at least one blood pool.")
+            return
+        missing = [display(k)[0] for k in ticked if not self.seeds[k]]
+        if missing:
+            self.state.error(f"Segment: no seed for {', '.join(missing)}. Click inside "
+                             f"{'it' if len(missing) == 1 else 'each'} on a slice in 'Place "
+                             "seeds' mode, or untick it. Seeds, preview and twin are "
+                             "unchanged.")
+            return
+        seeds = {k: list(self.seeds[k]) for k in ticked}
+        phase = self.slices.phase if self.slices is not None else img.ed_index
+        spacing, affine = img.spacing, img.affine
+
+        def work(progress, cancelled):
+            progress(0.05, "segmenting blood pools from the seeds")
+            lab = segment_ct(img, seeds, phase)
+            if cancelled():
+                raise JobCancelled
+            progress(0.6, "meshing the preview")
+            meshes = label_map_to_meshes(lab, affine, LABEL_VALUES,
+                                         slice_thickness_mm=img.slice_thickness_mm)
+            progress(1.0, "segmentation ready")
+            return lab, meshes, spacing
+
+        def done(result) -> None:
+            self.job = None
+            self.labels, self.meshes, _ = result
+            self.phase, self.edits = phase, 0
+            vols = structure_volumes(self.labels, spacing, LABEL_VALUES)
+            self.status.setText("Preview (not yet in the twin): " + ", ".join(
+                f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
+                for k, v in vols.items()))
+            self._show_preview()
+
+        self._start("Segmentation", work, done)
+
+    def _start(self, title, work, done) -> None:
+        def failed(exc) -> None:
+            self.job = None
+            if isinstance(exc, ImagingError):
+                self.status.setText(f"Not segmented: {exc}")
+            self._update_buttons()
+
+        self.job = self.state.run_job(title, work, done, failed)
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _mesh_job(self, title: str, then) -> None:
+        lab, img = self.labels.copy(), self.image
+
+        def work(progress, cancelled):
+            progress(0.1, "meshing the label map")
+            return label_map_to_meshes(lab, img.affine, LABEL_VALUES,
+                                       slice_thickness_mm=img.slice_thickness_mm)
+
+        def done(meshes) -> None:
+            self.job = None
+            then(lab, meshes)
+            self._update_buttons()
+
+        self._start(title, work, done)
+
+    def update_preview(self) -> None:
+        """Re-mesh the corrected label map for the 3D preview (background job)."""
+        if self.labels is None:
+            return
+
+        def show(_lab, meshes) -> None:
+            self.meshes = meshes
+            self._show_preview()
+
+        self._mesh_job("Segmentation preview", show)
+
+    def _show_preview(self) -> None:
+        self._update_buttons()
+        self._apply_hooks()
+        if self.view3d is None or not self.meshes:
+            return
+        anatomy = self.state.twin.anatomy
+        structures = {}
+        for k, m in self.meshes.items():
+            name, colour = display(k)
+            structures[k] = Structure(k, f"{name} (preview)", colour, {self.phase: m})
+        self.view3d.set_anatomy(dataclasses.replace(anatomy, structures=structures))
+
+    # -- accept / discard ------------------------------------------------------------------
+    def accept(self) -> None:
+        """Mesh the label map and put it into the twin's anatomy (one audited edit)."""
+        if self.labels is None:
+            self.state.error("Accept: there is no segmentation to accept; run Segment first.")
+            return
+        phase = self.phase
+        seeds = {k: len(v) for k, v in self.seeds.items() if v}
+        edits = self.edits
+
+        def put(lab, meshes) -> None:
+            twin = self.state.twin
+            if twin is None or twin.anatomy is None or twin.anatomy.image is None:
+                self.state.error("Accept: the twin was closed; the segmentation was not kept.")
+                return
+            note = (f"phase {phase}: segmented in the editor from seeds ({seeds}), "
+                    f"{edits} brush/eraser correction(s)")
+            anatomy = accepted_anatomy(twin.anatomy, lab, phase, meshes, note)
+            self.state.session.set_twin(dataclasses.replace(twin, anatomy=anatomy))
+            # the audit vocabulary has no "segmentation" action: it is part of the import
+            self.state.session.record("import", {
+                "step": "segmentation accepted in the editor", "phase": phase,
+                "seeds": seeds, "corrections": edits,
+                "volumes_ml": {k: round(s.volumes[phase].value, 2)
+                               for k, s in anatomy.structures.items() if phase in s.volumes}})
+            self._reset()
+            self._update_list()
+            self._apply_hooks()
+            self.status.setText("Accepted: the meshes and volumes are in the twin.")
+
+        self._mesh_job("Accept segmentation", put)
+
+    def discard(self) -> None:
+        """Drop the preview (seeds are kept); the twin is untouched."""
+        self.labels, self.meshes, self.edits = None, {}, 0
+        if self.view3d is not None and self.state.twin is not None:
+            self.view3d.set_anatomy(self.state.twin.anatomy)
+        self.status.setText("Preview discarded; the twin is unchanged.")
+        self._update_buttons()
+        self._apply_hooks()
