@@ -154,3 +154,35 @@ def test_missing_seed_is_named_and_nothing_is_lost(qtbot, editor, phantom):
     assert messages and messages[-1][0] == "error"
     assert "no seed for RV blood pool" in messages[-1][1]
     assert panel.seeds["lv_blood"] and state.twin is twin  # seeds and twin kept
+
+
+def test_in_the_main_window_preview_cancel_discard(qtbot, make_twin_window, phantom):
+    """Registered in the Segment step, wired to the window's slices and 3D view; the 3D
+    preview shows structure colours and Discard gives back the twin's anatomy untouched."""
+    img, truth = phantom
+    w = make_twin_window(load_demo=False)
+    twin = twin_from_preset("healthy", n=8, anatomy=Anatomy("phantom", image=img))
+    w.state.session.open_twin(twin)
+    w.show_step("Segment")
+    panel = w.panels["Segmentation editor"]
+    assert panel.slices is w.slices and panel.view3d is w.view3d
+    for n in range(panel.structures.count()):
+        key = panel.structures.item(n).data(Qt.ItemDataRole.UserRole)
+        if key not in ("lv_blood", "aorta"):
+            panel.structures.item(n).setCheckState(Qt.CheckState.Unchecked)
+    for key in ("lv_blood", "aorta"):
+        panel.add_seed(key, deepest(truth, key))
+
+    panel.run()  # cancelled: the result is dropped, nothing changes
+    panel.cancel()
+    wait_jobs(qtbot, w.state)
+    assert panel.labels is None and panel.job is None and panel.b_run.isEnabled()
+
+    overlay = w.view3d.overlay
+    panel.run()
+    wait_jobs(qtbot, w.state)
+    assert set(w.view3d.anatomy.structures) == {"lv_blood", "aorta", "lv_myocardium"}
+    assert w.view3d.overlay == "none" and w.state.twin is twin
+    panel.discard()
+    assert w.view3d.anatomy is twin.anatomy and w.view3d.overlay == overlay
+    assert w.state.twin is twin and not twin.anatomy.structures and panel.seeds["aorta"]

@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDoubleSpinBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -132,6 +133,7 @@ class SegmentPanel(QWidget):
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
         self.job = None
+        self._overlay_before: str | None = None  # the 3D view's colouring before the preview
         self._colours = {LABEL_VALUES[k]: display(k)[1] for k in LABEL_VALUES}
 
         self.help = QLabel()
@@ -146,13 +148,13 @@ class SegmentPanel(QWidget):
             self.structures.addItem(item)
         self.structures.setCurrentRow(0)
         self.structures.setMaximumHeight(150)
-        modes = QHBoxLayout()
+        modes = QGridLayout()
         self.mode_group = QButtonGroup(self)
         for n, name in enumerate(MODES):
             b = QRadioButton(name)
             b.setObjectName(f"mode_{name.split()[-1].lower()}")
             self.mode_group.addButton(b, n)
-            modes.addWidget(b)
+            modes.addWidget(b, n // 2, n % 2)
         self.mode_group.button(0).setChecked(True)
         self.mode_group.idClicked.connect(lambda _: self._apply_hooks())
         self.radius = QDoubleSpinBox()
@@ -176,8 +178,10 @@ class SegmentPanel(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.help)
-        lay.addWidget(QLabel("Structures (tick to segment; the selected one gets seeds and "
-                             "brush strokes)"))
+        hint = QLabel("Structures (tick to segment; the selected one gets seeds and brush "
+                      "strokes)")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
         lay.addWidget(self.structures)
         lay.addLayout(modes)
         row = QHBoxLayout()
@@ -185,8 +189,8 @@ class SegmentPanel(QWidget):
         row.addWidget(self.radius)
         row.addStretch(1)
         lay.addLayout(row)
-        for pair in ((self.b_clear, self.b_run, self.b_cancel),
-                     (self.b_preview, self.b_accept, self.b_discard)):
+        for pair in ((self.b_clear, self.b_run), (self.b_cancel, self.b_discard),
+                     (self.b_preview, self.b_accept)):
             r = QHBoxLayout()
             for b in pair:
                 r.addWidget(b)
@@ -194,6 +198,7 @@ class SegmentPanel(QWidget):
         lay.addWidget(self.status)
         lay.addStretch(1)
         state.twinChanged.connect(self._on_twin)
+        state.jobFinished.connect(self._on_job_finished)
         self._on_twin(state.twin)
 
     # -- state -----------------------------------------------------------------------------
@@ -400,8 +405,18 @@ class SegmentPanel(QWidget):
         self._update_buttons()
 
     def cancel(self) -> None:
+        """Stop the running job; its result is dropped (segmentation itself is one library
+        call, so the stop takes effect when it returns, before meshing)."""
         if self.job is not None:
             self.job.cancel()
+            self.status.setText("Cancelling…")
+
+    def _on_job_finished(self, job) -> None:
+        if job is self.job:  # also when cancelled: then neither callback runs
+            self.job = None
+            if job.is_cancelled():
+                self.status.setText("Cancelled; seeds and preview are as they were.")
+            self._update_buttons()
 
     def _mesh_job(self, title: str, then) -> None:
         lab, img = self.labels.copy(), self.image
@@ -439,7 +454,20 @@ class SegmentPanel(QWidget):
         for k, m in self.meshes.items():
             name, colour = display(k)
             structures[k] = Structure(k, f"{name} (preview)", colour, {self.phase: m})
+        if self._overlay_before is None:  # model colours on a preview would mislead
+            self._overlay_before = self.view3d.overlay
+            self.view3d.set_overlay("none")
         self.view3d.set_anatomy(dataclasses.replace(anatomy, structures=structures))
+
+    def _end_preview(self) -> None:
+        """Give the 3D view back the twin's anatomy and the colouring the user had."""
+        if self.view3d is None:
+            return
+        if self.state.twin is not None:
+            self.view3d.set_anatomy(self.state.twin.anatomy)
+        if self._overlay_before is not None:
+            self.view3d.set_overlay(self._overlay_before)
+            self._overlay_before = None
 
     # -- accept / discard ------------------------------------------------------------------
     def accept(self) -> None:
@@ -467,6 +495,7 @@ class SegmentPanel(QWidget):
                 "volumes_ml": {k: round(s.volumes[phase].value, 2)
                                for k, s in anatomy.structures.items() if phase in s.volumes}})
             self._reset()
+            self._end_preview()
             self._update_list()
             self._apply_hooks()
             self.status.setText("Accepted: the meshes and volumes are in the twin.")
@@ -476,8 +505,7 @@ class SegmentPanel(QWidget):
     def discard(self) -> None:
         """Drop the preview (seeds are kept); the twin is untouched."""
         self.labels, self.meshes, self.edits = None, {}, 0
-        if self.view3d is not None and self.state.twin is not None:
-            self.view3d.set_anatomy(self.state.twin.anatomy)
+        self._end_preview()
         self.status.setText("Preview discarded; the twin is unchanged.")
         self._update_buttons()
         self._apply_hooks()
