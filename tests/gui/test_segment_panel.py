@@ -186,3 +186,16 @@ def test_in_the_main_window_preview_cancel_discard(qtbot, make_twin_window, phan
     panel.discard()
     assert w.view3d.anatomy is twin.anatomy and w.view3d.overlay == overlay
     assert w.state.twin is twin and not twin.anatomy.structures and panel.seeds["aorta"]
+
+
+def test_seed_outside_contrast_is_refused_with_its_value(qtbot, editor, phantom):
+    state, slices, panel = editor
+    _, truth = phantom
+    for n in range(1, panel.structures.count()):
+        panel.structures.item(n).setCheckState(Qt.CheckState.Unchecked)
+    panel.add_seed("lv_blood", (2, 2, 2))  # air outside the body
+    panel.run()
+    wait_jobs(qtbot, state)
+    assert "not in contrast-filled blood" in panel.status.text()
+    assert panel.labels is None and panel.seeds["lv_blood"] == [(2, 2, 2)]
+    assert not state.twin.anatomy.structures and panel.b_run.isEnabled()

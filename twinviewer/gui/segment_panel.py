@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.gui.state import JobCancelled, TwinState
+from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
 from twinviewer.imaging.ct_seg import segment_ct
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import clinical_measurements, structure_volumes
@@ -128,8 +129,9 @@ class SegmentPanel(QWidget):
         self.slices = slices if slices is not None else getattr(parent, "slices", None)
         self.view3d = view3d if view3d is not None else getattr(parent, "view3d", None)
         self.seeds: dict[str, list[tuple[int, int, int]]] = {k: [] for k in POOLS}
-        self.labels: np.ndarray | None = None   # the preview, never the document's
-        self.phase: int | None = None
+        self.seed_phase: dict[str, list[int]] = {k: [] for k in POOLS}  # image phase of each
+        self.maps: dict[int, np.ndarray] = {}   # phase -> label map: the preview, never the
+        self.phase: int | None = None           # document's; phase of the 3D preview meshes
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
         self.job = None
@@ -162,13 +164,16 @@ class SegmentPanel(QWidget):
         self.radius.setValue(4.0)
         self.radius.setSuffix(" mm")
         self.radius.setToolTip("Brush and eraser radius")
+        self.b_propose = QPushButton("Propose seeds")
+        self.b_propose.setToolTip("Cine MR: LV and RV seeds from the image (no CT proposal)")
         self.b_clear = QPushButton("Clear seeds")
         self.b_run = QPushButton("Segment")
         self.b_cancel = QPushButton("Cancel")
         self.b_preview = QPushButton("Update 3D preview")
         self.b_accept = QPushButton("Accept")
         self.b_discard = QPushButton("Discard")
-        for b, slot in ((self.b_clear, self.clear_seeds), (self.b_run, self.run),
+        for b, slot in ((self.b_propose, self.propose), (self.b_clear, self.clear_seeds),
+                        (self.b_run, self.run),
                         (self.b_cancel, self.cancel), (self.b_preview, self.update_preview),
                         (self.b_accept, self.accept), (self.b_discard, self.discard)):
             b.setObjectName(f"segment_{b.text().split()[0].lower()}")
@@ -189,7 +194,8 @@ class SegmentPanel(QWidget):
         row.addWidget(self.radius)
         row.addStretch(1)
         lay.addLayout(row)
-        for pair in ((self.b_clear, self.b_run), (self.b_cancel, self.b_discard),
+        for pair in ((self.b_propose, self.b_clear), (self.b_run, self.b_cancel),
+                     (self.b_discard,),
                      (self.b_preview, self.b_accept)):
             r = QHBoxLayout()
             for b in pair:
@@ -208,6 +214,23 @@ class SegmentPanel(QWidget):
         return getattr(getattr(twin, "anatomy", None), "image", None)
 
     @property
+    def labels(self) -> np.ndarray | None:
+        """The preview label map of the image phase on show (None if it has none)."""
+        return self.maps.get(self.shown_phase)
+
+    @property
+    def shown_phase(self) -> int:
+        img = self.image
+        if self.slices is not None and self.slices.image is img:
+            return int(self.slices.phase)
+        return img.ed_index if img is not None else 0
+
+    @property
+    def is_cine(self) -> bool:
+        img = self.image
+        return img is not None and img.modality.upper() == "MR"
+
+    @property
     def current(self) -> str:
         item = self.structures.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else POOLS[0]
@@ -216,22 +239,31 @@ class SegmentPanel(QWidget):
         img = self.image
         if img is None:
             self.help.setText("Open a study with an image to segment it.")
+        elif self.is_cine:
+            self.help.setText("Cine MR short-axis stack: Propose seeds (or click an LV and an RV "
+                              "seed on one phase), Segment: every phase is segmented, seeds "
+                              "propagated. A seed on another phase corrects from that phase on. "
+                              "Brush/eraser correct the phase on show. Accept to keep.")
         elif img.modality.upper() != "CT":
-            self.help.setText(f"This editor segments contrast CT; the {img.modality or 'image'} "
-                              "on show is not CT (cine MR short-axis stacks are segmented "
-                              "on import).")
+            self.help.setText(f"This editor segments contrast CT and cine MR; the "
+                              f"{img.modality or 'image'} on show is neither.")
         else:
             self.help.setText("Tick the structures, choose one, and click a seed inside it on "
                               "any slice (mode 'Place seeds'). Segment, correct with the brush "
                               "and eraser, then Accept. Nothing changes the twin before Accept.")
-        if self.labels is not None and img is not None and self.labels.shape != img.shape:
+        if self.maps and (img is None or next(iter(self.maps.values())).shape != img.shape):
             self._reset()  # a different image: the preview does not belong to it
+        for n in range(self.structures.count()):  # cine MR: LV (+ myocardium) and RV only
+            item = self.structures.item(n)
+            item.setHidden(self.is_cine and item.data(Qt.ItemDataRole.UserRole)
+                           not in ("lv_blood", "rv_blood"))
         self._update_list()
         self._update_buttons()
 
     def _reset(self) -> None:
         self.seeds = {k: [] for k in POOLS}
-        self.labels, self.phase, self.meshes, self.edits = None, None, {}, 0
+        self.seed_phase = {k: [] for k in POOLS}
+        self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
 
     def _update_list(self) -> None:
         for n in range(self.structures.count()):
@@ -241,19 +273,20 @@ class SegmentPanel(QWidget):
             item.setText(f"{display(key)[0]} — {k} seed{'s' if k != 1 else ''}")
 
     def _update_buttons(self) -> None:
-        ct = self.image is not None and self.image.modality.upper() == "CT"
+        ok = self.image is not None and (self.image.modality.upper() == "CT" or self.is_cine)
         busy = self.job is not None
-        self.b_run.setEnabled(ct and not busy)
+        self.b_run.setEnabled(ok and not busy)
+        self.b_propose.setEnabled(self.is_cine and not busy)
         self.b_cancel.setEnabled(busy)
         self.b_preview.setEnabled(self.labels is not None and not busy)
-        self.b_accept.setEnabled(self.labels is not None and not busy)
-        self.b_discard.setEnabled(self.labels is not None and not busy)
+        self.b_accept.setEnabled(bool(self.maps) and not busy)
+        self.b_discard.setEnabled(bool(self.maps) and not busy)
 
     def _apply_hooks(self) -> None:
         if self.slices is None:
             return
         mode = self.mode_group.checkedId()
-        show = self.labels is not None or any(self.seeds.values())
+        show = bool(self.maps) or any(self.seeds.values())
         self.slices.set_edit_hooks(self._tool if mode > 0 else None,
                                    self._overlay if show else None)
 
@@ -272,11 +305,13 @@ class SegmentPanel(QWidget):
     def add_seed(self, key: str, kji) -> None:
         """A seed for blood pool ``key`` at voxel ``(k, j, i)``."""
         self.seeds[key].append(tuple(int(round(v)) for v in kji))
+        self.seed_phase[key].append(self.shown_phase)
         self._update_list()
         self._apply_hooks()
 
     def clear_seeds(self) -> None:
         self.seeds = {k: [] for k in POOLS}
+        self.seed_phase = {k: [] for k in POOLS}
         self._update_list()
         self._apply_hooks()
 
@@ -306,8 +341,7 @@ class SegmentPanel(QWidget):
         index ``axis``: the selected structure's label, or background."""
         img = self.image
         if self.labels is None:
-            self.labels = np.zeros(img.shape, np.uint8)
-            self.phase = self.slices.phase if self.slices is not None else img.ed_index
+            self.maps[self.shown_phase] = np.zeros(img.shape, np.uint8)
         sp = np.asarray(img.spacing, float)
         r = self.radius.value()
         lo = [max(0, int(np.floor(kji[a] - r / sp[a]))) if a != axis else int(kji[a])
@@ -319,7 +353,8 @@ class SegmentPanel(QWidget):
         box = tuple(slice(lo[a], hi[a]) for a in range(3))
         value = 0 if erase else LABEL_VALUES[self.current]
         self.labels[box][d2 <= r * r] = value
-        self.meshes = {}
+        if self.phase == self.shown_phase:
+            self.meshes = {}
 
     def _overlay(self, pane, c: int) -> np.ndarray | None:
         img = self.image
@@ -334,8 +369,8 @@ class SegmentPanel(QWidget):
             rgba = np.zeros((img.shape[pane.h], img.shape[pane.v], 4), np.uint8)
         for key, pts in self.seeds.items():
             rgb = [int(255 * x) for x in display(key)[1]]
-            for p in pts:
-                if abs(p[pane.axis] - c) > 1:
+            for p, ph in zip(pts, self.seed_phase[key], strict=True):
+                if abs(p[pane.axis] - c) > 1 or (self.is_cine and ph != self.shown_phase):
                     continue
                 u, v = p[pane.h], p[pane.v]
                 for du, dv in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0),
@@ -353,10 +388,11 @@ class SegmentPanel(QWidget):
     def run(self) -> None:
         """Segment the ticked structures from their seeds (background job)."""
         img = self.image
-        if img is None or img.modality.upper() != "CT":
-            self.state.error("Segment: there is no contrast CT image open to segment.")
+        if img is None or not (img.modality.upper() == "CT" or self.is_cine):
+            self.state.error("Segment: there is no contrast CT or cine MR image open.")
             return
-        ticked = self._ticked()
+        ticked = [k for k in self._ticked()
+                  if not self.is_cine or k in ("lv_blood", "rv_blood")]
         if not ticked:
             self.state.error("Segment: no structure is ticked; tick at least one blood pool.")
             return
@@ -367,32 +403,86 @@ class SegmentPanel(QWidget):
                              "seeds' mode, or untick it. Seeds, preview and twin are "
                              "unchanged.")
             return
-        seeds = {k: list(self.seeds[k]) for k in ticked}
-        phase = self.slices.phase if self.slices is not None else img.ed_index
+        phase = self.shown_phase
         spacing, affine = img.spacing, img.affine
+        if self.is_cine:
+            try:
+                first, corrections = self._cine_seeds(ticked)
+            except ImagingError as exc:
+                self.state.error(f"Segment: {exc}")
+                return
+
+            def segment(progress):
+                progress(0.05, "segmenting every phase from the seeds")
+                return segment_cine(img, first, corrections).labels
+        else:
+            seeds = {k: list(self.seeds[k]) for k in ticked}
+
+            def segment(progress):
+                progress(0.05, "segmenting blood pools from the seeds")
+                return {phase: segment_ct(img, seeds, phase)}
 
         def work(progress, cancelled):
-            progress(0.05, "segmenting blood pools from the seeds")
-            lab = segment_ct(img, seeds, phase)
+            maps = segment(progress)
             if cancelled():
                 raise JobCancelled
             progress(0.6, "meshing the preview")
-            meshes = label_map_to_meshes(lab, affine, LABEL_VALUES,
-                                         slice_thickness_mm=img.slice_thickness_mm)
+            meshes = label_map_to_meshes(maps[phase], affine, LABEL_VALUES,
+                                         slice_thickness_mm=img.slice_thickness_mm) \
+                if phase in maps else {}
             progress(1.0, "segmentation ready")
-            return lab, meshes, spacing
+            return maps, meshes
 
         def done(result) -> None:
             self.job = None
-            self.labels, self.meshes, _ = result
+            self.maps, self.meshes = result
             self.phase, self.edits = phase, 0
-            vols = structure_volumes(self.labels, spacing, LABEL_VALUES)
-            self.status.setText("Preview (not yet in the twin): " + ", ".join(
-                f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
-                for k, v in vols.items()))
+            vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
+                if phase in self.maps else {}
+            self.status.setText(
+                f"Preview (not yet in the twin), {len(self.maps)} phase(s); phase {phase}: "
+                + ", ".join(f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
+                            for k, v in vols.items()))
             self._show_preview()
 
         self._start("Segmentation", work, done)
+
+    def _cine_seeds(self, ticked: list[str]) -> tuple[CineSeeds, dict[int, CineSeeds]]:
+        """LV (and RV) seeds per phase → the first phase's seeds and later corrections."""
+        by_phase: dict[int, dict[str, tuple[int, int, int]]] = {}
+        for key in ticked:
+            for kji, ph in zip(self.seeds[key], self.seed_phase[key], strict=True):
+                by_phase.setdefault(ph, {})[key] = kji  # the last click on a phase wins
+        out = {}
+        for ph, got in sorted(by_phase.items()):
+            if "lv_blood" not in got:
+                raise ImagingError(f"phase {ph} has an RV seed but no LV seed; the LV seed "
+                                   "fixes the slice")
+            k, j, i = got["lv_blood"]
+            rv = got.get("rv_blood")
+            out[ph] = CineSeeds(ph, k, (float(j), float(i)),
+                                (float(rv[1]), float(rv[2])) if rv is not None else None)
+        first = min(out)
+        return out.pop(first), out
+
+    def propose(self) -> None:
+        """Cine MR: seeds a user would accept (LV and RV on the phase on show)."""
+        img = self.image
+        if not self.is_cine:
+            return
+        try:
+            s = propose_seeds(img, self.shown_phase)
+        except ImagingError as exc:
+            self.state.error(f"Propose seeds: {exc}")
+            return
+        for key, px in (("lv_blood", s.lv), ("rv_blood", s.rv)):
+            if px is not None:
+                self.seeds[key] = [(s.slice, int(round(px[0])), int(round(px[1])))]
+                self.seed_phase[key] = [s.phase]
+        self._update_list()
+        self._apply_hooks()
+        self.status.setText(f"Seeds proposed on slice {s.slice + 1} of phase {s.phase}: "
+                            "check them, move by clicking, then Segment.")
 
     def _start(self, title, work, done) -> None:
         def failed(exc) -> None:
@@ -418,31 +508,37 @@ class SegmentPanel(QWidget):
                 self.status.setText("Cancelled; seeds and preview are as they were.")
             self._update_buttons()
 
-    def _mesh_job(self, title: str, then) -> None:
-        lab, img = self.labels.copy(), self.image
+    def _mesh_job(self, title: str, maps: dict[int, np.ndarray], then) -> None:
+        maps, img = {p: m.copy() for p, m in maps.items()}, self.image
 
         def work(progress, cancelled):
-            progress(0.1, "meshing the label map")
-            return label_map_to_meshes(lab, img.affine, LABEL_VALUES,
-                                       slice_thickness_mm=img.slice_thickness_mm)
+            out = {}
+            for n, (p, lab) in enumerate(sorted(maps.items())):
+                if cancelled():
+                    raise JobCancelled
+                progress(n / len(maps), f"meshing phase {p}")
+                out[p] = label_map_to_meshes(lab, img.affine, LABEL_VALUES,
+                                             slice_thickness_mm=img.slice_thickness_mm)
+            return out
 
         def done(meshes) -> None:
             self.job = None
-            then(lab, meshes)
+            then(maps, meshes)
             self._update_buttons()
 
         self._start(title, work, done)
 
     def update_preview(self) -> None:
-        """Re-mesh the corrected label map for the 3D preview (background job)."""
+        """Re-mesh the corrected label map of the phase on show for the 3D preview."""
         if self.labels is None:
             return
+        phase = self.shown_phase
 
-        def show(_lab, meshes) -> None:
-            self.meshes = meshes
+        def show(_maps, meshes) -> None:
+            self.meshes, self.phase = meshes[phase], phase
             self._show_preview()
 
-        self._mesh_job("Segmentation preview", show)
+        self._mesh_job("Segmentation preview", {phase: self.labels}, show)
 
     def _show_preview(self) -> None:
         self._update_buttons()
@@ -471,40 +567,46 @@ class SegmentPanel(QWidget):
 
     # -- accept / discard ------------------------------------------------------------------
     def accept(self) -> None:
-        """Mesh the label map and put it into the twin's anatomy (one audited edit)."""
-        if self.labels is None:
+        """Mesh the label maps and put them into the twin's anatomy (one audited edit)."""
+        if not self.maps:
             self.state.error("Accept: there is no segmentation to accept; run Segment first.")
             return
-        phase = self.phase
         seeds = {k: len(v) for k, v in self.seeds.items() if v}
         edits = self.edits
 
-        def put(lab, meshes) -> None:
+        def put(maps, meshes) -> None:
             twin = self.state.twin
             if twin is None or twin.anatomy is None or twin.anatomy.image is None:
                 self.state.error("Accept: the twin was closed; the segmentation was not kept.")
                 return
-            note = (f"phase {phase}: segmented in the editor from seeds ({seeds}), "
-                    f"{edits} brush/eraser correction(s)")
-            anatomy = accepted_anatomy(twin.anatomy, lab, phase, meshes, note)
+            anatomy = twin.anatomy
+            for p in sorted(maps):
+                note = (f"phase {p}: segmented in the editor from seeds ({seeds}), "
+                        f"{edits} brush/eraser correction(s)")
+                anatomy = accepted_anatomy(anatomy, maps[p], p, meshes[p], note)
+            img = anatomy.image
+            shown = [p for p in dict.fromkeys((img.ed_index, img.es_index)) if p in maps] \
+                or [min(maps)]
             self.state.session.set_twin(dataclasses.replace(twin, anatomy=anatomy))
             # the audit vocabulary has no "segmentation" action: it is part of the import
             self.state.session.record("import", {
-                "step": "segmentation accepted in the editor", "phase": phase,
+                "step": "segmentation accepted in the editor", "phases": len(maps),
                 "seeds": seeds, "corrections": edits,
-                "volumes_ml": {k: round(s.volumes[phase].value, 2)
-                               for k, s in anatomy.structures.items() if phase in s.volumes}})
+                "volumes_ml": {str(p): {k: round(s.volumes[p].value, 2)
+                                        for k, s in anatomy.structures.items()
+                                        if p in s.volumes} for p in shown}})
             self._reset()
             self._end_preview()
             self._update_list()
             self._apply_hooks()
-            self.status.setText("Accepted: the meshes and volumes are in the twin.")
+            self.status.setText(f"Accepted: meshes and volumes of {len(maps)} phase(s) are "
+                                "in the twin.")
 
-        self._mesh_job("Accept segmentation", put)
+        self._mesh_job("Accept segmentation", self.maps, put)
 
     def discard(self) -> None:
         """Drop the preview (seeds are kept); the twin is untouched."""
-        self.labels, self.meshes, self.edits = None, {}, 0
+        self.maps, self.meshes, self.edits = {}, {}, 0
         self._end_preview()
         self.status.setText("Preview discarded; the twin is unchanged.")
         self._update_buttons()
