@@ -199,3 +199,57 @@ def test_seed_outside_contrast_is_refused_with_its_value(qtbot, editor, phantom)
     assert "not in contrast-filled blood" in panel.status.text()
     assert panel.labels is None and panel.seeds["lv_blood"] == [(2, 2, 2)]
     assert not state.twin.anatomy.structures and panel.b_run.isEnabled()
+
+
+@pytest.fixture(scope="module")
+def cine():
+    from twinviewer.imaging.cine_phantom import sa_stack
+
+    return sa_stack(n_phases=5)  # noise, coil field, partial volume, trabeculation texture
+
+
+def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
+    """Cine MR stack: proposed seeds → every phase segmented → accepted with EDV/ESV."""
+    img, truth = cine
+    state = TwinState()
+    state.session.open_twin(twin_from_preset("healthy", n=8,
+                                             anatomy=Anatomy("phantom", image=img)))
+    slices = SliceView(state)
+    panel = SegmentPanel(state, slices=slices)
+    qtbot.addWidget(slices)
+    qtbot.addWidget(panel)
+    assert panel.is_cine and panel.b_propose.isEnabled()
+    hidden = {panel.structures.item(n).data(Qt.ItemDataRole.UserRole)
+              for n in range(panel.structures.count()) if panel.structures.item(n).isHidden()}
+    assert hidden == {"la", "ra", "aorta", "pulmonary_artery"}
+    panel.propose()
+    (k, j, i), = panel.seeds["lv_blood"]
+    assert truth[img.ed_index, k, j, i] == LABEL_VALUES["lv_blood"]
+    assert truth[img.ed_index, *panel.seeds["rv_blood"][0]] == LABEL_VALUES["rv_blood"]
+    # a seed clicked on a later phase becomes a correction from that phase on
+    panel.seeds["lv_blood"].append((k, j, i))
+    panel.seed_phase["lv_blood"].append(3)
+    first, corrections = panel._cine_seeds(["lv_blood", "rv_blood"])
+    assert first.phase == img.ed_index and set(corrections) == {3}
+    assert corrections[3].rv is None
+    panel.seeds["lv_blood"].pop()
+    panel.seed_phase["lv_blood"].pop()
+
+    panel.run()
+    wait_jobs(qtbot, state)
+    assert sorted(panel.maps) == list(range(img.n_phases)) and panel.meshes
+    panel.accept()
+    wait_jobs(qtbot, state)
+    anatomy = state.twin.anatomy
+    voxel_ml = float(np.prod(img.spacing)) / 1000
+    for key in ("lv_blood", "rv_blood"):
+        s = anatomy.structures[key]
+        assert sorted(s.meshes) == list(range(img.n_phases))
+        for p in (img.ed_index, img.es_index):
+            true_ml = float((truth[p] == LABEL_VALUES[key]).sum()) * voxel_ml
+            print(f"{key} phase {p}: labels {s.volumes[p].value:.1f} mL, mesh "
+                  f"{s.meshes[p].volume_ml():.1f} mL, truth {true_ml:.1f} mL")
+            assert s.volumes[p].value == pytest.approx(true_ml, rel=0.05), (key, p)
+    edv = anatomy.measurement("LVEDV")
+    assert edv.unit == "mL" and edv.uncertainty > 0
+    state.close()
