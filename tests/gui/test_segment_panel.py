@@ -253,3 +253,41 @@ def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
     edv = anatomy.measurement("LVEDV")
     assert edv.unit == "mL" and edv.uncertainty > 0
     state.close()
+
+
+def test_left_drag_paints_instead_of_panning(qtbot):
+    """The slice view's drag hook: with an edit tool a left-drag reaches it as voxel indices
+    of the pane's slice; without one, the view pans as before."""
+    from twinviewer.gui.slice_view import SlicePane
+
+    pane = SlicePane("axial")
+    qtbot.addWidget(pane)
+    pane.spacing = np.array([2.0, 1.0, 1.0])
+    pane.slider.setRange(0, 9)
+    pane.slider.setValue(4)
+    got = []
+    pane.dragged.connect(lambda kji, end: got.append((kji, end)))
+
+    class Drag:  # the parts of pyqtgraph's MouseDragEvent the hook reads
+        def __init__(self, finish):
+            self.finish, self.accepted = finish, False
+
+        def button(self):
+            return Qt.MouseButton.LeftButton
+
+        def pos(self):
+            return pane.box.mapFromView(QPointF(7.0, 3.0))
+
+        def isFinish(self):  # noqa: N802 - pyqtgraph naming
+            return self.finish
+
+        def accept(self):
+            self.accepted = True
+
+    pane.set_drag_tool(True)
+    ev = Drag(True)
+    pane.box.mouseDragEvent(ev)
+    assert ev.accepted and len(got) == 1 and got[0][1] is True
+    assert np.allclose(got[0][0], [4, 3, 7], atol=1e-6)
+    pane.set_drag_tool(False)
+    assert pane.box.drag_hook is None
