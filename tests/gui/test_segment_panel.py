@@ -251,7 +251,7 @@ def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
                   f"{s.meshes[p].volume_ml():.1f} mL, truth {true_ml:.1f} mL")
             assert s.volumes[p].value == pytest.approx(true_ml, rel=0.05), (key, p)
     edv = anatomy.measurement("LVEDV")
-    assert edv.unit == "mL" and edv.uncertainty > 0
+    assert edv.unit == "mL" and edv.uncertainty > 0 and edv.source.startswith("MR segm")
     state.close()
 
 

@@ -47,7 +47,7 @@ from twinviewer.imaging.segmentation import LABEL_VALUES, display
 #: Blood pools a seed can be placed in (the LV myocardium is derived from the LV pool).
 POOLS: tuple[str, ...] = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
 MODES: tuple[str, ...] = ("Cursor", "Place seeds", "Brush", "Eraser")
-SOURCE = "CT segmentation (seeded, corrected in the editor)"
+SOURCE = "{modality} segmentation (seeded, corrected in the editor)"  # provenance template
 
 
 def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float, float]]
@@ -85,9 +85,10 @@ def accepted_anatomy(anatomy: Anatomy, labels: np.ndarray, phase: int,
     recomputed from the label maps.
     """
     img = anatomy.image
+    source = SOURCE.format(modality=img.modality or "image")
     all_labels = dict(anatomy.labels or {})
     all_labels[phase] = labels
-    volumes = structure_volumes(labels, img.spacing, LABEL_VALUES, SOURCE)
+    volumes = structure_volumes(labels, img.spacing, LABEL_VALUES, source)
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
         kept_m = {p: m for p, m in s.meshes.items() if p != phase or key not in LABEL_VALUES}
@@ -106,9 +107,9 @@ def accepted_anatomy(anatomy: Anatomy, labels: np.ndarray, phase: int,
     measurements = list(anatomy.measurements)
     ed, es = img.ed_index, img.es_index
     if ed in all_labels and es in all_labels and ed != es:
-        per_phase = {p: structure_volumes(all_labels[p], img.spacing, LABEL_VALUES, SOURCE)
+        per_phase = {p: structure_volumes(all_labels[p], img.spacing, LABEL_VALUES, source)
                      for p in (ed, es)}
-        new = clinical_measurements(per_phase, ed, es, SOURCE)
+        new = clinical_measurements(per_phase, ed, es, source)
         names = {m.name for m in new}
         measurements = [m for m in measurements if m.name not in names] + new
     return dataclasses.replace(anatomy, structures=structures, labels=all_labels,
