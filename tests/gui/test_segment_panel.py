@@ -291,3 +291,15 @@ def test_left_drag_paints_instead_of_panning(qtbot):
     assert np.allclose(got[0][0], [4, 3, 7], atol=1e-6)
     pane.set_drag_tool(False)
     assert pane.box.drag_hook is None
+
+
+def test_another_image_drops_seeds_and_preview_not_the_twin(qtbot, editor, phantom):
+    state, slices, panel = editor
+    img, truth = phantom
+    panel.add_seed("lv_blood", deepest(truth, "lv_blood"))
+    panel.paint(np.array([40, 80, 80]), 0)
+    assert panel.maps and panel.seeds["lv_blood"]
+    other = ImageVolume(img.array.copy(), img.affine, img.spacing, modality="CT")
+    state.session.open_twin(twin_from_preset("healthy", n=8,
+                                             anatomy=Anatomy("other", image=other)))
+    assert not panel.maps and not any(panel.seeds.values()) and slices.overlay is None

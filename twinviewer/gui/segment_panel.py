@@ -136,6 +136,7 @@ class SegmentPanel(QWidget):
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
         self.job = None
+        self._image = None  # the image the seeds and preview were made on
         self._overlay_before: str | None = None  # the 3D view's colouring before the preview
         self._colours = {LABEL_VALUES[k]: display(k)[1] for k in LABEL_VALUES}
 
@@ -252,8 +253,12 @@ class SegmentPanel(QWidget):
             self.help.setText("Tick the structures, choose one, and click a seed inside it on "
                               "any slice (mode 'Place seeds'). Segment, correct with the brush "
                               "and eraser, then Accept. Nothing changes the twin before Accept.")
-        if self.maps and (img is None or next(iter(self.maps.values())).shape != img.shape):
-            self._reset()  # a different image: the preview does not belong to it
+        if img is not self._image:  # another image: seeds and preview do not belong to it
+            self._reset()
+            self._image = img
+            if self._overlay_before is not None:  # a 3D preview of the old image is on show
+                self._end_preview()
+            self._apply_hooks()
         for n in range(self.structures.count()):  # cine MR: LV (+ myocardium) and RV only
             item = self.structures.item(n)
             item.setHidden(self.is_cine and item.data(Qt.ItemDataRole.UserRole)
