@@ -235,6 +235,20 @@ def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
     panel.seeds["lv_blood"].pop()
     panel.seed_phase["lv_blood"].pop()
 
+    # slices chosen by the user: nothing labelled outside them
+    panel.basal.setValue(k)        # 1-based: slices k-1 .. k+1 (0-based)
+    panel.apical.setValue(k + 2)
+    panel.run()
+    wait_jobs(qtbot, state)
+    lab = panel.maps[img.ed_index]
+    assert lab[k - 1:k + 2].any() and not lab[:k - 1].any() and not lab[k + 2:].any()
+    panel.apical.setValue(0)  # only one end given: refused by name, preview kept
+    messages = []
+    state.message.connect(lambda level, text: messages.append(text))
+    panel.run()
+    assert "basal and the apical" in messages[-1] and panel.maps
+    panel.basal.setValue(0)
+
     panel.run()
     wait_jobs(qtbot, state)
     assert sorted(panel.maps) == list(range(img.n_phases)) and panel.meshes

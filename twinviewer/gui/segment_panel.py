@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -161,6 +162,20 @@ class SegmentPanel(QWidget):
             modes.addWidget(b, n // 2, n % 2)
         self.mode_group.button(0).setChecked(True)
         self.mode_group.idClicked.connect(lambda _: self._apply_hooks())
+        # cine MR: basal and apical slice (1-based; 0 = proposed by the segmentation)
+        self.slice_range = QWidget()
+        rr = QHBoxLayout(self.slice_range)
+        rr.setContentsMargins(0, 0, 0, 0)
+        self.basal, self.apical = QSpinBox(), QSpinBox()
+        for box, name in ((self.basal, "basal"), (self.apical, "apical")):
+            box.setObjectName(f"segment_{name}")
+            box.setSpecialValueText("proposed")
+            box.setToolTip(f"{name.capitalize()} slice to segment (1 = first of the stack)")
+        rr.addWidget(QLabel("Slices: basal"))
+        rr.addWidget(self.basal)
+        rr.addWidget(QLabel("apical"))
+        rr.addWidget(self.apical)
+        rr.addStretch(1)
         self.radius = QDoubleSpinBox()
         self.radius.setRange(0.5, 30.0)
         self.radius.setValue(4.0)
@@ -196,6 +211,7 @@ class SegmentPanel(QWidget):
         row.addWidget(self.radius)
         row.addStretch(1)
         lay.addLayout(row)
+        lay.addWidget(self.slice_range)
         for pair in ((self.b_propose, self.b_clear), (self.b_run, self.b_cancel),
                      (self.b_discard,),
                      (self.b_preview, self.b_accept)):
@@ -263,6 +279,11 @@ class SegmentPanel(QWidget):
             item = self.structures.item(n)
             item.setHidden(self.is_cine and item.data(Qt.ItemDataRole.UserRole)
                            not in ("lv_blood", "rv_blood"))
+        self.slice_range.setVisible(self.is_cine)
+        if self.is_cine:
+            for box in (self.basal, self.apical):
+                box.setRange(0, img.shape[0])
+                box.setValue(0)
         self._update_list()
         self._update_buttons()
 
@@ -468,8 +489,14 @@ class SegmentPanel(QWidget):
             rv = got.get("rv_blood")
             out[ph] = CineSeeds(ph, k, (float(j), float(i)),
                                 (float(rv[1]), float(rv[2])) if rv is not None else None)
-        first = min(out)
-        return out.pop(first), out
+        first = out.pop(min(out))
+        a, b = self.basal.value(), self.apical.value()
+        if a and b:
+            first = dataclasses.replace(first, slices=(min(a, b) - 1, max(a, b) - 1))
+        elif a or b:
+            raise ImagingError("give both the basal and the apical slice, or neither "
+                               "(proposed)")
+        return first, out
 
     def propose(self) -> None:
         """Cine MR: seeds a user would accept (LV and RV on the phase on show)."""
