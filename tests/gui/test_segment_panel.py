@@ -118,6 +118,10 @@ def test_seeds_preview_brush_accept(qtbot, editor, phantom):
     slices.tool(corner, "drag", slices.panes["axial"])
     slices.tool(corner, "end", slices.panes["axial"])
     assert (panel.labels[before == 0] == 0).all() and panel.edits == 2
+    panel.undo()  # the eraser stroke taken back: the LA blob is there again
+    assert (panel.labels != before).sum() > 10 and panel.edits == 1
+    panel.undo()
+    assert (panel.labels == before).all() and not panel.b_undo.isEnabled()
 
     audit_before = len(state.twin.audit)
     panel.accept()

@@ -136,6 +136,8 @@ class SegmentPanel(QWidget):
         self.phase: int | None = None           # document's; phase of the 3D preview meshes
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
+        self._undo: list[tuple[int, np.ndarray | None]] = []  # (phase, map before a stroke)
+        self._stroke = False  # a brush/eraser drag is under way
         self.job = None
         self._image = None  # the image the seeds and preview were made on
         self._overlay_before: str | None = None  # the 3D view's colouring before the preview
@@ -187,12 +189,14 @@ class SegmentPanel(QWidget):
         self.b_run = QPushButton("Segment")
         self.b_cancel = QPushButton("Cancel")
         self.b_preview = QPushButton("Update 3D preview")
+        self.b_undo = QPushButton("Undo stroke")
         self.b_accept = QPushButton("Accept")
         self.b_discard = QPushButton("Discard")
         for b, slot in ((self.b_propose, self.propose), (self.b_clear, self.clear_seeds),
                         (self.b_run, self.run),
                         (self.b_cancel, self.cancel), (self.b_preview, self.update_preview),
-                        (self.b_accept, self.accept), (self.b_discard, self.discard)):
+                        (self.b_accept, self.accept), (self.b_discard, self.discard),
+                        (self.b_undo, self.undo)):
             b.setObjectName(f"segment_{b.text().split()[0].lower()}")
             b.clicked.connect(slot)
         self.status = QLabel("")
@@ -213,7 +217,7 @@ class SegmentPanel(QWidget):
         lay.addLayout(row)
         lay.addWidget(self.slice_range)
         for pair in ((self.b_propose, self.b_clear), (self.b_run, self.b_cancel),
-                     (self.b_discard,),
+                     (self.b_undo, self.b_discard),
                      (self.b_preview, self.b_accept)):
             r = QHBoxLayout()
             for b in pair:
@@ -291,6 +295,7 @@ class SegmentPanel(QWidget):
         self.seeds = {k: [] for k in POOLS}
         self.seed_phase = {k: [] for k in POOLS}
         self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
+        self._undo, self._stroke = [], False
 
     def _update_list(self) -> None:
         for n in range(self.structures.count()):
@@ -308,6 +313,7 @@ class SegmentPanel(QWidget):
         self.b_preview.setEnabled(self.labels is not None and not busy)
         self.b_accept.setEnabled(bool(self.maps) and not busy)
         self.b_discard.setEnabled(bool(self.maps) and not busy)
+        self.b_undo.setEnabled(bool(self._undo) and not busy)
 
     def _apply_hooks(self) -> None:
         if self.slices is None:
@@ -356,9 +362,16 @@ class SegmentPanel(QWidget):
             return
         if mode in ("Brush", "Eraser"):
             if event != "end":
+                if not self._stroke:  # the first point of a stroke: keep what it changes
+                    self._stroke = True
+                    ph = self.shown_phase
+                    old = self.maps.get(ph)
+                    self._undo = [*self._undo[-19:], (ph, None if old is None else old.copy())]
                 self.paint(q, pane.axis, erase=mode == "Eraser")
                 self.slices.refresh(only=pane.name)
             else:
+                self._stroke = False
+                self._update_buttons()
                 self.edits += 1
                 self.status.setText(f"{self.edits} correction(s) since the segmentation; "
                                     "'Update 3D preview' to re-mesh.")
@@ -382,6 +395,21 @@ class SegmentPanel(QWidget):
         self.labels[box][d2 <= r * r] = value
         if self.phase == self.shown_phase:
             self.meshes = {}
+
+    def undo(self) -> None:
+        """Take back the last brush or eraser stroke (up to 20)."""
+        if not self._undo or self.job is not None:
+            return
+        ph, old = self._undo.pop()
+        if old is None:
+            self.maps.pop(ph, None)
+        else:
+            self.maps[ph] = old
+        self.edits = max(0, self.edits - 1)
+        if self.phase == ph:
+            self.meshes = {}
+        self._update_buttons()
+        self._apply_hooks()
 
     def _overlay(self, pane, c: int) -> np.ndarray | None:
         img = self.image
@@ -464,6 +492,7 @@ class SegmentPanel(QWidget):
             self.job = None
             self.maps, self.meshes = result
             self.phase, self.edits = phase, 0
+            self._undo = []
             vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
                 if phase in self.maps else {}
             self.status.setText(
@@ -640,6 +669,7 @@ class SegmentPanel(QWidget):
     def discard(self) -> None:
         """Drop the preview (seeds are kept); the twin is untouched."""
         self.maps, self.meshes, self.edits = {}, {}, 0
+        self._undo, self._stroke = [], False
         self._end_preview()
         self.status.setText("Preview discarded; the twin is unchanged.")
         self._update_buttons()
