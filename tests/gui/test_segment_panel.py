@@ -122,6 +122,15 @@ def test_seeds_preview_brush_accept(qtbot, editor, phantom):
     assert (panel.labels != before).sum() > 10 and panel.edits == 1
     panel.undo()
     assert (panel.labels == before).all() and not panel.b_undo.isEnabled()
+    panel.set_mode("Brush")
+    slices.tool(corner, "click", slices.panes["axial"])  # a click is a one-point stroke
+    assert (panel.labels != before).sum() > 10 and panel.edits == 1
+    slices.tool(np.array([k, 2.0, 2.0]), "drag", slices.panes["axial"])
+    slices.tool(np.array([k, -50.0, 2.0]), "end", slices.panes["axial"])  # ends off-image
+    assert panel.edits == 2 and not panel._stroke
+    panel.undo()
+    panel.undo()
+    assert (panel.labels == before).all()
 
     audit_before = len(state.twin.audit)
     panel.accept()

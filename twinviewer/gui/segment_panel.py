@@ -352,29 +352,30 @@ class SegmentPanel(QWidget):
         img = self.image
         if img is None:
             return
+        mode = MODES[self.mode_group.checkedId()]
+        if mode in ("Brush", "Eraser") and event == "click":  # a dab: a one-point stroke
+            self._tool(kji, "drag", pane)
+            event = "end"
+        if event == "end" and self._stroke:  # also when the stroke ends off the image
+            self._stroke = False
+            self.edits += 1
+            self._update_buttons()
+            self.status.setText(f"{self.edits} correction(s) since the segmentation; "
+                                "'Update 3D preview' to re-mesh.")
+            return
         q = np.round(np.asarray(kji, float)).astype(int)
         if np.any(q < 0) or np.any(q >= np.array(img.shape)):
             return
-        mode = MODES[self.mode_group.checkedId()]
-        if mode == "Place seeds":
-            if event == "click":
-                self.add_seed(self.current, q)
-            return
-        if mode in ("Brush", "Eraser"):
-            if event != "end":
-                if not self._stroke:  # the first point of a stroke: keep what it changes
-                    self._stroke = True
-                    ph = self.shown_phase
-                    old = self.maps.get(ph)
-                    self._undo = [*self._undo[-19:], (ph, None if old is None else old.copy())]
-                self.paint(q, pane.axis, erase=mode == "Eraser")
-                self.slices.refresh(only=pane.name)
-            else:
-                self._stroke = False
-                self._update_buttons()
-                self.edits += 1
-                self.status.setText(f"{self.edits} correction(s) since the segmentation; "
-                                    "'Update 3D preview' to re-mesh.")
+        if mode == "Place seeds" and event == "click":
+            self.add_seed(self.current, q)
+        elif mode in ("Brush", "Eraser") and event == "drag":
+            if not self._stroke:  # the first point of a stroke: keep what it changes
+                self._stroke = True
+                ph = self.shown_phase
+                old = self.maps.get(ph)
+                self._undo = [*self._undo[-19:], (ph, None if old is None else old.copy())]
+            self.paint(q, pane.axis, erase=mode == "Eraser")
+            self.slices.refresh(only=pane.name)
 
     def paint(self, kji, axis: int, *, erase: bool = False) -> None:
         """Brush (or erase) a disk of the set radius in the slice through ``kji`` normal to
