@@ -606,7 +606,7 @@ class SegmentPanel(QWidget):
     def _show_preview(self) -> None:
         self._update_buttons()
         self._apply_hooks()
-        if self.view3d is None or not self.meshes:
+        if self.view3d is None or not self.meshes or self.state.twin is None:
             return
         anatomy = self.state.twin.anatomy
         structures = {}

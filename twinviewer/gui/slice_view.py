@@ -5,6 +5,8 @@ sagittal: column ``i``) at its physical aspect ratio. The structure meshes of th
 show are cut by the pane's plane (VTK cutter) and drawn as contours. A click sets the linked
 cursor in all three panes; the mouse wheel scrolls slices (Ctrl+wheel zooms). The image phase
 follows the model's time in the cycle (see :func:`twinviewer.gui.cycle.image_phase_at`).
+An editor (the Segment step's) can take over clicks and left-drags and draw an RGBA overlay
+on the panes with :meth:`SliceView.set_edit_hooks`.
 """
 
 from __future__ import annotations
