@@ -31,6 +31,7 @@ STEP_HINTS: dict[str, str] = {
 
 PANELS: list[tuple[str, str] | str] = [
     ("Patient & images", "twinviewer.gui.metrics_panel:MetricsPanel"),
+    ("Segment", "twinviewer.gui.segment_panel:SegmentPanel"),
     ("Measurements", "twinviewer.gui.measurements_panel:MeasurementsPanel"),
     ("Calibrate", "twinviewer.gui.calibration_panel:CalibrationPanel"),
     ("What-if", "twinviewer.gui.scenario_panel:ScenarioPanel"),

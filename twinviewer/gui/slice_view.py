@@ -5,6 +5,8 @@ sagittal: column ``i``) at its physical aspect ratio. The structure meshes of th
 show are cut by the pane's plane (VTK cutter) and drawn as contours. A click sets the linked
 cursor in all three panes; the mouse wheel scrolls slices (Ctrl+wheel zooms). The image phase
 follows the model's time in the cycle (see :func:`twinviewer.gui.cycle.image_phase_at`).
+An editor (the Segment step's) can take over clicks and left-drags and draw an RGBA overlay
+on the panes with :meth:`SliceView.set_edit_hooks`.
 """
 
 from __future__ import annotations
@@ -86,9 +88,21 @@ def contour_segments(mesh_poly: pv.PolyData, origin: np.ndarray, normal: np.ndar
 
 
 class _SliceBox(pg.ViewBox):
-    """A ViewBox where the wheel scrolls slices; Ctrl+wheel zooms."""
+    """A ViewBox where the wheel scrolls slices; Ctrl+wheel zooms.
+
+    With :attr:`drag_hook` set, a left-button drag paints instead of panning: the hook gets
+    each view-coordinate point and whether the drag ended.
+    """
 
     scrolled = Signal(int)
+    drag_hook = None  # Callable[[QPointF, bool], None] | None
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - Qt naming
+        if self.drag_hook is not None and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.drag_hook(self.mapToView(ev.pos()), ev.isFinish())
+        else:
+            super().mouseDragEvent(ev, axis)
 
     def wheelEvent(self, ev, axis=None):  # noqa: N802 - Qt naming
         if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -102,6 +116,7 @@ class SlicePane(QWidget):
     """One orthogonal slice with contours and a crosshair."""
 
     clicked = Signal(object)  # (k, j, i) float index
+    dragged = Signal(object, bool)  # (k, j, i) float index, drag finished (edit tools only)
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +128,9 @@ class SlicePane(QWidget):
         self.glw.addItem(self.box)
         self.image = pg.ImageItem()
         self.box.addItem(self.image)
+        self.overlay = pg.ImageItem()  # label map being edited (RGBA), above the image
+        self.overlay.setZValue(5)
+        self.box.addItem(self.overlay)
         self.vline = pg.InfiniteLine(angle=90, pen=pg.mkPen((255, 255, 0, 150), width=1))
         self.hline = pg.InfiniteLine(angle=0, pen=pg.mkPen((255, 255, 0, 150), width=1))
         self.box.addItem(self.vline)
@@ -145,12 +163,30 @@ class SlicePane(QWidget):
     def _on_click(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             return
-        p = self.box.mapSceneToView(ev.scenePos())
+        self.clicked.emit(self.view_to_index(self.box.mapSceneToView(ev.scenePos())))
+
+    def set_drag_tool(self, on: bool) -> None:
+        """Left-drag emits :attr:`dragged` (painting) instead of panning when ``on``."""
+        self.box.drag_hook = (lambda p, end: self.dragged.emit(self.view_to_index(p), end)) \
+            if on else None
+
+    def set_overlay(self, rgba: np.ndarray | None) -> None:
+        """``(h, v, 4)`` uint8 overlay on the pixel grid of the image on show, or none."""
+        if rgba is None:
+            self.overlay.clear()
+            return
+        sh, sv = self.spacing[self.h], self.spacing[self.v]
+        self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.overlay.setRect(QRectF(-0.5 * sh, -0.5 * sv, rgba.shape[0] * sh,
+                                    rgba.shape[1] * sv))
+
+    def view_to_index(self, p) -> np.ndarray:
+        """Float index ``(k, j, i)`` of a view-coordinate point on the slice on show."""
         kji = np.full(3, np.nan)
         kji[self.h] = p.x() / self.spacing[self.h]
         kji[self.v] = p.y() / self.spacing[self.v]
         kji[self.axis] = self.slider.value()
-        self.clicked.emit(kji)
+        return kji
 
     def set_image(self, plane: np.ndarray, spacing, levels) -> None:
         """``plane`` as ``(h, v)`` array; ``spacing`` (k, j, i) mm."""
@@ -210,6 +246,10 @@ class SliceView(QWidget):
         self._cut_cache: dict[tuple, np.ndarray] = {}
         self._polys: dict[tuple[str, int], pv.PolyData] = {}
         self.levels = (0.0, 1.0)
+        # edit hooks (segmentation editor): tool(kji, "click" | "drag" | "end", pane) replaces the
+        # cursor click; overlay(pane, slice index) -> (h, v, 4) uint8 RGBA or None
+        self.tool = None
+        self.overlay = None
         self.panes = {n: SlicePane(n) for n in PANES}
         self.preset = QComboBox()
         self.preset.setObjectName("window_preset")
@@ -231,7 +271,9 @@ class SliceView(QWidget):
         for p in self.panes.values():
             panes.addWidget(p, 1)
             p.slider.valueChanged.connect(lambda v, p=p: self._on_slider(p, v))
-            p.clicked.connect(self.set_cursor)
+            p.clicked.connect(lambda kji, p=p: self._on_pane_click(p, kji))
+            p.dragged.connect(lambda kji, end, p=p: self.tool(kji, "end" if end else "drag", p)
+                              if self.tool is not None else None)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(bar)
@@ -329,6 +371,20 @@ class SliceView(QWidget):
         for p in self.panes.values():
             p.set_cursor(self.cursor)
 
+    def set_edit_hooks(self, tool=None, overlay=None) -> None:
+        """Route clicks and left-drags to ``tool(kji, event, pane)`` and draw ``overlay(pane, c)``
+        on the panes (``None``, ``None`` restores cursor clicks, panning, no overlay)."""
+        self.tool, self.overlay = tool, overlay
+        for p in self.panes.values():
+            p.set_drag_tool(tool is not None)
+        self.refresh()
+
+    def _on_pane_click(self, pane: SlicePane, kji: np.ndarray) -> None:
+        if self.tool is not None:
+            self.tool(kji, "click", pane)
+        else:
+            self.set_cursor(kji)
+
     def set_cursor(self, kji: np.ndarray) -> None:
         """Move the linked cursor to index ``(k, j, i)`` (NaN entries keep their value)."""
         img = self.image
@@ -364,6 +420,7 @@ class SliceView(QWidget):
             p.set_image(plane, img.spacing, self.levels)
             p.set_orientation(img.affine)
             p.set_contours(self._contours(p, c))
+            p.set_overlay(self.overlay(p, c) if self.overlay is not None else None)
             p.set_cursor(self.cursor)
             p.label.setText(f"{name.capitalize()} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]

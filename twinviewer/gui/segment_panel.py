@@ -1,0 +1,677 @@
+"""The Segment step's editor: seeds on the slices → blood pools → brush/eraser → accept.
+
+For a contrast CT without a segmentation the user ticks the structures to segment, clicks a
+seed inside each on any slice pane, and runs the seeded segmentation
+(:func:`twinviewer.imaging.ct_seg.segment_ct`: threshold, connected components, seeded
+watershed split at valve planes, LV myocardium shell) as a background job. The label map is
+previewed as outlines on the slices and as meshes in the 3D view; the brush and eraser
+correct it slice by slice. Nothing reaches the document until **Accept**: the label map of
+the phase on show is meshed, its volumes measured, and the anatomy replaced in one audited
+edit. **Discard** (or simply not accepting) leaves the twin as it was.
+
+Examples
+--------
+>>> panel = SegmentPanel(state, slices=slice_view, view3d=view)  # doctest: +SKIP
+>>> panel.add_seed("lv_blood", (40, 60, 70))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
+from twinviewer.gui.state import JobCancelled, TwinState
+from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
+from twinviewer.imaging.ct_seg import segment_ct
+from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.measure import clinical_measurements, structure_volumes
+from twinviewer.imaging.meshing import label_map_to_meshes
+from twinviewer.imaging.segmentation import LABEL_VALUES, display
+
+#: Blood pools a seed can be placed in (the LV myocardium is derived from the LV pool).
+POOLS: tuple[str, ...] = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
+MODES: tuple[str, ...] = ("Cursor", "Place seeds", "Brush", "Eraser")
+SOURCE = "{modality} segmentation (seeded, corrected in the editor)"  # provenance template
+
+
+def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float, float]]
+                       ) -> np.ndarray:
+    """RGBA overlay of a 2D label plane: faint fill, opaque one-pixel outline per label.
+
+    Examples
+    --------
+    >>> lab = np.zeros((5, 5), np.uint8); lab[1:4, 1:4] = 1
+    >>> rgba = label_outline_rgba(lab, {1: (1.0, 0.0, 0.0)})
+    >>> int(rgba[2, 2, 3]), int(rgba[1, 1, 3]), int(rgba[0, 0, 3])   # fill, edge, outside
+    (50, 230, 0)
+    """
+    rgba = np.zeros((*plane.shape, 4), np.uint8)
+    edge = np.zeros(plane.shape, bool)
+    edge[1:, :] |= plane[1:, :] != plane[:-1, :]
+    edge[:-1, :] |= plane[:-1, :] != plane[1:, :]
+    edge[:, 1:] |= plane[:, 1:] != plane[:, :-1]
+    edge[:, :-1] |= plane[:, :-1] != plane[:, 1:]
+    for value, rgb in colours.items():
+        m = plane == value
+        if not m.any():
+            continue
+        rgba[m, :3] = [int(255 * c) for c in rgb]
+        rgba[m, 3] = np.where(edge[m], 230, 50)
+    return rgba
+
+
+def accepted_anatomy(anatomy: Anatomy, labels: np.ndarray, phase: int,
+                     meshes: dict[str, SurfaceMesh], note: str) -> Anatomy:
+    """A copy of ``anatomy`` whose ``phase`` is described by ``labels`` and ``meshes``.
+
+    Label-derived meshes and volumes of that phase replace any earlier ones; other phases
+    are kept. With both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF) are
+    recomputed from the label maps.
+    """
+    img = anatomy.image
+    source = SOURCE.format(modality=img.modality or "image")
+    all_labels = dict(anatomy.labels or {})
+    all_labels[phase] = labels
+    volumes = structure_volumes(labels, img.spacing, LABEL_VALUES, source)
+    structures: dict[str, Structure] = {}
+    for key, s in anatomy.structures.items():
+        kept_m = {p: m for p, m in s.meshes.items() if p != phase or key not in LABEL_VALUES}
+        kept_v = {p: v for p, v in s.volumes.items() if p != phase or key not in LABEL_VALUES}
+        if kept_m or kept_v:
+            structures[key] = Structure(key, s.name, s.color, kept_m, kept_v)
+    for key in LABEL_VALUES:
+        if key not in meshes and key not in volumes:
+            continue
+        name, colour = display(key)
+        s = structures.setdefault(key, Structure(key, name, colour))
+        if key in meshes:
+            s.meshes[phase] = meshes[key]
+        if key in volumes:
+            s.volumes[phase] = volumes[key]
+    measurements = list(anatomy.measurements)
+    ed, es = img.ed_index, img.es_index
+    if ed in all_labels and es in all_labels and ed != es:
+        per_phase = {p: structure_volumes(all_labels[p], img.spacing, LABEL_VALUES, source)
+                     for p in (ed, es)}
+        new = clinical_measurements(per_phase, ed, es, source)
+        names = {m.name for m in new}
+        measurements = [m for m in measurements if m.name not in names] + new
+    return dataclasses.replace(anatomy, structures=structures, labels=all_labels,
+                               label_values=dict(LABEL_VALUES), measurements=measurements,
+                               notes=[*anatomy.notes, note])
+
+
+class SegmentPanel(QWidget):
+    """Seeds, seeded segmentation, brush/eraser corrections and accept, on the slice views."""
+
+    title = "Segmentation editor"
+    step = "Segment"
+
+    def __init__(self, state: TwinState, parent: QWidget | None = None, *,
+                 slices=None, view3d=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.slices = slices if slices is not None else getattr(parent, "slices", None)
+        self.view3d = view3d if view3d is not None else getattr(parent, "view3d", None)
+        self.seeds: dict[str, list[tuple[int, int, int]]] = {k: [] for k in POOLS}
+        self.seed_phase: dict[str, list[int]] = {k: [] for k in POOLS}  # image phase of each
+        self.maps: dict[int, np.ndarray] = {}   # phase -> label map: the preview, never the
+        self.phase: int | None = None           # document's; phase of the 3D preview meshes
+        self.meshes: dict[str, SurfaceMesh] = {}
+        self.edits = 0
+        self._undo: list[tuple[int, np.ndarray | None]] = []  # (phase, map before a stroke)
+        self._stroke = False  # a brush/eraser drag is under way
+        self.job = None
+        self._image = None  # the image the seeds and preview were made on
+        self._overlay_before: str | None = None  # the 3D view's colouring before the preview
+        self._colours = {LABEL_VALUES[k]: display(k)[1] for k in LABEL_VALUES}
+
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.structures = QListWidget()
+        self.structures.setObjectName("segment_structures")
+        for key in POOLS:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.structures.addItem(item)
+        self.structures.setCurrentRow(0)
+        self.structures.setMaximumHeight(150)
+        modes = QGridLayout()
+        self.mode_group = QButtonGroup(self)
+        for n, name in enumerate(MODES):
+            b = QRadioButton(name)
+            b.setObjectName(f"mode_{name.split()[-1].lower()}")
+            self.mode_group.addButton(b, n)
+            modes.addWidget(b, n // 2, n % 2)
+        self.mode_group.button(0).setChecked(True)
+        self.mode_group.idClicked.connect(lambda _: self._apply_hooks())
+        # cine MR: basal and apical slice (1-based; 0 = proposed by the segmentation)
+        self.slice_range = QWidget()
+        rr = QHBoxLayout(self.slice_range)
+        rr.setContentsMargins(0, 0, 0, 0)
+        self.basal, self.apical = QSpinBox(), QSpinBox()
+        for box, name in ((self.basal, "basal"), (self.apical, "apical")):
+            box.setObjectName(f"segment_{name}")
+            box.setSpecialValueText("proposed")
+            box.setToolTip(f"{name.capitalize()} slice to segment (1 = first of the stack)")
+        rr.addWidget(QLabel("Slices: basal"))
+        rr.addWidget(self.basal)
+        rr.addWidget(QLabel("apical"))
+        rr.addWidget(self.apical)
+        rr.addStretch(1)
+        self.radius = QDoubleSpinBox()
+        self.radius.setRange(0.5, 30.0)
+        self.radius.setValue(4.0)
+        self.radius.setSuffix(" mm")
+        self.radius.setToolTip("Brush and eraser radius")
+        self.b_propose = QPushButton("Propose seeds")
+        self.b_propose.setToolTip("Cine MR: LV and RV seeds from the image (no CT proposal)")
+        self.b_clear = QPushButton("Clear seeds")
+        self.b_run = QPushButton("Segment")
+        self.b_cancel = QPushButton("Cancel")
+        self.b_preview = QPushButton("Update 3D preview")
+        self.b_undo = QPushButton("Undo stroke")
+        self.b_accept = QPushButton("Accept")
+        self.b_discard = QPushButton("Discard")
+        for b, slot in ((self.b_propose, self.propose), (self.b_clear, self.clear_seeds),
+                        (self.b_run, self.run),
+                        (self.b_cancel, self.cancel), (self.b_preview, self.update_preview),
+                        (self.b_accept, self.accept), (self.b_discard, self.discard),
+                        (self.b_undo, self.undo)):
+            b.setObjectName(f"segment_{b.text().split()[0].lower()}")
+            b.clicked.connect(slot)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.help)
+        hint = QLabel("Structures (tick to segment; the selected one gets seeds and brush "
+                      "strokes)")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        lay.addWidget(self.structures)
+        lay.addLayout(modes)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Brush radius"))
+        row.addWidget(self.radius)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(self.slice_range)
+        for pair in ((self.b_propose, self.b_clear), (self.b_run, self.b_cancel),
+                     (self.b_undo, self.b_discard),
+                     (self.b_preview, self.b_accept)):
+            r = QHBoxLayout()
+            for b in pair:
+                r.addWidget(b)
+            lay.addLayout(r)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+        state.twinChanged.connect(self._on_twin)
+        state.jobFinished.connect(self._on_job_finished)
+        self._on_twin(state.twin)
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def image(self):
+        twin = self.state.twin
+        return getattr(getattr(twin, "anatomy", None), "image", None)
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """The preview label map of the image phase on show (None if it has none)."""
+        return self.maps.get(self.shown_phase)
+
+    @property
+    def shown_phase(self) -> int:
+        img = self.image
+        if self.slices is not None and self.slices.image is img:
+            return int(self.slices.phase)
+        return img.ed_index if img is not None else 0
+
+    @property
+    def is_cine(self) -> bool:
+        img = self.image
+        return img is not None and img.modality.upper() == "MR"
+
+    @property
+    def current(self) -> str:
+        item = self.structures.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else POOLS[0]
+
+    def _on_twin(self, twin) -> None:
+        img = self.image
+        if img is None:
+            self.help.setText("Open a study with an image to segment it.")
+        elif self.is_cine:
+            self.help.setText("Cine MR short-axis stack: Propose seeds (or click an LV and an RV "
+                              "seed on one phase), Segment: every phase is segmented, seeds "
+                              "propagated. A seed on another phase corrects from that phase on. "
+                              "Brush/eraser correct the phase on show. Accept to keep.")
+        elif img.modality.upper() != "CT":
+            self.help.setText(f"This editor segments contrast CT and cine MR; the "
+                              f"{img.modality or 'image'} on show is neither.")
+        else:
+            self.help.setText("Tick the structures, choose one, and click a seed inside it on "
+                              "any slice (mode 'Place seeds'). Segment, correct with the brush "
+                              "and eraser, then Accept. Nothing changes the twin before Accept.")
+        if img is not self._image:  # another image: seeds and preview do not belong to it
+            self._reset()
+            self._image = img
+            if self._overlay_before is not None:  # a 3D preview of the old image is on show
+                self._end_preview()
+            self._apply_hooks()
+        for n in range(self.structures.count()):  # cine MR: LV (+ myocardium) and RV only
+            item = self.structures.item(n)
+            item.setHidden(self.is_cine and item.data(Qt.ItemDataRole.UserRole)
+                           not in ("lv_blood", "rv_blood"))
+        self.slice_range.setVisible(self.is_cine)
+        if self.is_cine:
+            for box in (self.basal, self.apical):
+                box.setRange(0, img.shape[0])
+                box.setValue(0)
+        self._update_list()
+        self._update_buttons()
+
+    def _reset(self) -> None:
+        self.seeds = {k: [] for k in POOLS}
+        self.seed_phase = {k: [] for k in POOLS}
+        self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
+        self._undo, self._stroke = [], False
+
+    def _update_list(self) -> None:
+        for n in range(self.structures.count()):
+            item = self.structures.item(n)
+            key = item.data(Qt.ItemDataRole.UserRole)
+            k = len(self.seeds[key])
+            item.setText(f"{display(key)[0]} — {k} seed{'s' if k != 1 else ''}")
+
+    def _update_buttons(self) -> None:
+        ok = self.image is not None and (self.image.modality.upper() == "CT" or self.is_cine)
+        busy = self.job is not None
+        self.b_run.setEnabled(ok and not busy)
+        self.b_propose.setEnabled(self.is_cine and not busy)
+        self.b_cancel.setEnabled(busy)
+        self.b_preview.setEnabled(self.labels is not None and not busy)
+        self.b_accept.setEnabled(bool(self.maps) and not busy)
+        self.b_discard.setEnabled(bool(self.maps) and not busy)
+        self.b_undo.setEnabled(bool(self._undo) and not busy)
+
+    def _apply_hooks(self) -> None:
+        if self.slices is None:
+            return
+        mode = self.mode_group.checkedId()
+        show = bool(self.maps) or any(self.seeds.values())
+        self.slices.set_edit_hooks(self._tool if mode > 0 else None,
+                                   self._overlay if show else None)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        # leaving the step gives the slices back their cursor click and panning
+        self.mode_group.button(0).setChecked(True)
+        self._apply_hooks()
+        super().hideEvent(event)
+
+    # -- seeds, brush, eraser --------------------------------------------------------------
+    def set_mode(self, name: str) -> None:
+        """Choose the slice tool: one of :data:`MODES`."""
+        self.mode_group.button(MODES.index(name)).setChecked(True)
+        self._apply_hooks()
+
+    def add_seed(self, key: str, kji) -> None:
+        """A seed for blood pool ``key`` at voxel ``(k, j, i)``."""
+        self.seeds[key].append(tuple(int(round(v)) for v in kji))
+        self.seed_phase[key].append(self.shown_phase)
+        self._update_list()
+        self._apply_hooks()
+
+    def clear_seeds(self) -> None:
+        self.seeds = {k: [] for k in POOLS}
+        self.seed_phase = {k: [] for k in POOLS}
+        self._update_list()
+        self._apply_hooks()
+
+    def _tool(self, kji: np.ndarray, event: str, pane) -> None:
+        img = self.image
+        if img is None:
+            return
+        mode = MODES[self.mode_group.checkedId()]
+        if mode in ("Brush", "Eraser") and event == "click":  # a dab: a one-point stroke
+            self._tool(kji, "drag", pane)
+            event = "end"
+        if event == "end" and self._stroke:  # also when the stroke ends off the image
+            self._stroke = False
+            self.edits += 1
+            self._update_buttons()
+            self.status.setText(f"{self.edits} correction(s) since the segmentation; "
+                                "'Update 3D preview' to re-mesh.")
+            return
+        q = np.round(np.asarray(kji, float)).astype(int)
+        if np.any(q < 0) or np.any(q >= np.array(img.shape)):
+            return
+        if mode == "Place seeds" and event == "click":
+            self.add_seed(self.current, q)
+        elif mode in ("Brush", "Eraser") and event == "drag":
+            if not self._stroke:  # the first point of a stroke: keep what it changes
+                self._stroke = True
+                ph = self.shown_phase
+                old = self.maps.get(ph)
+                self._undo = [*self._undo[-19:], (ph, None if old is None else old.copy())]
+            self.paint(q, pane.axis, erase=mode == "Eraser")
+            self.slices.refresh(only=pane.name)
+
+    def paint(self, kji, axis: int, *, erase: bool = False) -> None:
+        """Brush (or erase) a disk of the set radius in the slice through ``kji`` normal to
+        index ``axis``: the selected structure's label, or background."""
+        img = self.image
+        if self.labels is None:
+            self.maps[self.shown_phase] = np.zeros(img.shape, np.uint8)
+        sp = np.asarray(img.spacing, float)
+        r = self.radius.value()
+        lo = [max(0, int(np.floor(kji[a] - r / sp[a]))) if a != axis else int(kji[a])
+              for a in range(3)]
+        hi = [min(img.shape[a], int(np.ceil(kji[a] + r / sp[a])) + 1) if a != axis
+              else int(kji[a]) + 1 for a in range(3)]
+        grid = np.meshgrid(*[np.arange(lo[a], hi[a]) for a in range(3)], indexing="ij")
+        d2 = sum(((g - kji[a]) * sp[a]) ** 2 for a, g in enumerate(grid) if a != axis)
+        box = tuple(slice(lo[a], hi[a]) for a in range(3))
+        value = 0 if erase else LABEL_VALUES[self.current]
+        self.labels[box][d2 <= r * r] = value
+        if self.phase == self.shown_phase:
+            self.meshes = {}
+
+    def undo(self) -> None:
+        """Take back the last brush or eraser stroke (up to 20)."""
+        if not self._undo or self.job is not None:
+            return
+        ph, old = self._undo.pop()
+        if old is None:
+            self.maps.pop(ph, None)
+        else:
+            self.maps[ph] = old
+        self.edits = max(0, self.edits - 1)
+        if self.phase == ph:
+            self.meshes = {}
+        self._update_buttons()
+        self._apply_hooks()
+
+    def _overlay(self, pane, c: int) -> np.ndarray | None:
+        img = self.image
+        if img is None:
+            return None
+        rest = [a for a in (0, 1, 2) if a != pane.axis]
+        order = (rest.index(pane.h), rest.index(pane.v))
+        if self.labels is not None:
+            plane = np.transpose(np.take(self.labels, c, axis=pane.axis), order)
+            rgba = label_outline_rgba(plane, self._colours)
+        else:
+            rgba = np.zeros((img.shape[pane.h], img.shape[pane.v], 4), np.uint8)
+        for key, pts in self.seeds.items():
+            rgb = [int(255 * x) for x in display(key)[1]]
+            for p, ph in zip(pts, self.seed_phase[key], strict=True):
+                if abs(p[pane.axis] - c) > 1 or (self.is_cine and ph != self.shown_phase):
+                    continue
+                u, v = p[pane.h], p[pane.v]
+                for du, dv in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0),
+                               (0, -2), (0, 2)):
+                    if 0 <= u + du < rgba.shape[0] and 0 <= v + dv < rgba.shape[1]:
+                        rgba[u + du, v + dv] = [*rgb, 255]
+        return rgba
+
+    # -- segmentation and meshing jobs -----------------------------------------------------
+    def _ticked(self) -> list[str]:
+        return [self.structures.item(n).data(Qt.ItemDataRole.UserRole)
+                for n in range(self.structures.count())
+                if self.structures.item(n).checkState() == Qt.CheckState.Checked]
+
+    def run(self) -> None:
+        """Segment the ticked structures from their seeds (background job)."""
+        img = self.image
+        if img is None or not (img.modality.upper() == "CT" or self.is_cine):
+            self.state.error("Segment: there is no contrast CT or cine MR image open.")
+            return
+        ticked = [k for k in self._ticked()
+                  if not self.is_cine or k in ("lv_blood", "rv_blood")]
+        if not ticked:
+            self.state.error("Segment: no structure is ticked; tick at least one blood pool.")
+            return
+        missing = [display(k)[0] for k in ticked if not self.seeds[k]]
+        if missing:
+            self.state.error(f"Segment: no seed for {', '.join(missing)}. Click inside "
+                             f"{'it' if len(missing) == 1 else 'each'} on a slice in 'Place "
+                             "seeds' mode, or untick it. Seeds, preview and twin are "
+                             "unchanged.")
+            return
+        phase = self.shown_phase
+        spacing, affine = img.spacing, img.affine
+        if self.is_cine:
+            try:
+                first, corrections = self._cine_seeds(ticked)
+            except ImagingError as exc:
+                self.state.error(f"Segment: {exc}")
+                return
+
+            def segment(progress):
+                progress(0.05, "segmenting every phase from the seeds")
+                return segment_cine(img, first, corrections).labels
+        else:
+            seeds = {k: list(self.seeds[k]) for k in ticked}
+
+            def segment(progress):
+                progress(0.05, "segmenting blood pools from the seeds")
+                return {phase: segment_ct(img, seeds, phase)}
+
+        def work(progress, cancelled):
+            maps = segment(progress)
+            if cancelled():
+                raise JobCancelled
+            progress(0.6, "meshing the preview")
+            meshes = label_map_to_meshes(maps[phase], affine, LABEL_VALUES,
+                                         slice_thickness_mm=img.slice_thickness_mm) \
+                if phase in maps else {}
+            progress(1.0, "segmentation ready")
+            return maps, meshes
+
+        def done(result) -> None:
+            self.job = None
+            self.maps, self.meshes = result
+            self.phase, self.edits = phase, 0
+            self._undo = []
+            vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
+                if phase in self.maps else {}
+            self.status.setText(
+                f"Preview (not yet in the twin), {len(self.maps)} phase(s); phase {phase}: "
+                + ", ".join(f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
+                            for k, v in vols.items()))
+            self._show_preview()
+
+        self._start("Segmentation", work, done)
+
+    def _cine_seeds(self, ticked: list[str]) -> tuple[CineSeeds, dict[int, CineSeeds]]:
+        """LV (and RV) seeds per phase → the first phase's seeds and later corrections."""
+        by_phase: dict[int, dict[str, tuple[int, int, int]]] = {}
+        for key in ticked:
+            for kji, ph in zip(self.seeds[key], self.seed_phase[key], strict=True):
+                by_phase.setdefault(ph, {})[key] = kji  # the last click on a phase wins
+        out = {}
+        for ph, got in sorted(by_phase.items()):
+            if "lv_blood" not in got:
+                raise ImagingError(f"phase {ph} has an RV seed but no LV seed; the LV seed "
+                                   "fixes the slice")
+            k, j, i = got["lv_blood"]
+            rv = got.get("rv_blood")
+            out[ph] = CineSeeds(ph, k, (float(j), float(i)),
+                                (float(rv[1]), float(rv[2])) if rv is not None else None)
+        first = out.pop(min(out))
+        a, b = self.basal.value(), self.apical.value()
+        if a and b:
+            first = dataclasses.replace(first, slices=(min(a, b) - 1, max(a, b) - 1))
+        elif a or b:
+            raise ImagingError("give both the basal and the apical slice, or neither "
+                               "(proposed)")
+        return first, out
+
+    def propose(self) -> None:
+        """Cine MR: seeds a user would accept (LV and RV on the phase on show)."""
+        img = self.image
+        if not self.is_cine:
+            return
+        try:
+            s = propose_seeds(img, self.shown_phase)
+        except ImagingError as exc:
+            self.state.error(f"Propose seeds: {exc}")
+            return
+        for key, px in (("lv_blood", s.lv), ("rv_blood", s.rv)):
+            if px is not None:
+                self.seeds[key] = [(s.slice, int(round(px[0])), int(round(px[1])))]
+                self.seed_phase[key] = [s.phase]
+        self._update_list()
+        self._apply_hooks()
+        self.status.setText(f"Seeds proposed on slice {s.slice + 1} of phase {s.phase}: "
+                            "check them, move by clicking, then Segment.")
+
+    def _start(self, title, work, done) -> None:
+        def failed(exc) -> None:
+            self.job = None
+            if isinstance(exc, ImagingError):
+                self.status.setText(f"Not segmented: {exc}")
+            self._update_buttons()
+
+        self.job = self.state.run_job(title, work, done, failed)
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        """Stop the running job; its result is dropped (segmentation itself is one library
+        call, so the stop takes effect when it returns, before meshing)."""
+        if self.job is not None:
+            self.job.cancel()
+            self.status.setText("Cancelling…")
+
+    def _on_job_finished(self, job) -> None:
+        if job is self.job:  # also when cancelled: then neither callback runs
+            self.job = None
+            if job.is_cancelled():
+                self.status.setText("Cancelled; seeds and preview are as they were.")
+            self._update_buttons()
+
+    def _mesh_job(self, title: str, maps: dict[int, np.ndarray], then) -> None:
+        maps, img = {p: m.copy() for p, m in maps.items()}, self.image
+
+        def work(progress, cancelled):
+            out = {}
+            for n, (p, lab) in enumerate(sorted(maps.items())):
+                if cancelled():
+                    raise JobCancelled
+                progress(n / len(maps), f"meshing phase {p}")
+                out[p] = label_map_to_meshes(lab, img.affine, LABEL_VALUES,
+                                             slice_thickness_mm=img.slice_thickness_mm)
+            return out
+
+        def done(meshes) -> None:
+            self.job = None
+            then(maps, meshes)
+            self._update_buttons()
+
+        self._start(title, work, done)
+
+    def update_preview(self) -> None:
+        """Re-mesh the corrected label map of the phase on show for the 3D preview."""
+        if self.labels is None:
+            return
+        phase = self.shown_phase
+
+        def show(_maps, meshes) -> None:
+            self.meshes, self.phase = meshes[phase], phase
+            self._show_preview()
+
+        self._mesh_job("Segmentation preview", {phase: self.labels}, show)
+
+    def _show_preview(self) -> None:
+        self._update_buttons()
+        self._apply_hooks()
+        if self.view3d is None or not self.meshes or self.state.twin is None:
+            return
+        anatomy = self.state.twin.anatomy
+        structures = {}
+        for k, m in self.meshes.items():
+            name, colour = display(k)
+            structures[k] = Structure(k, f"{name} (preview)", colour, {self.phase: m})
+        if self._overlay_before is None:  # model colours on a preview would mislead
+            self._overlay_before = self.view3d.overlay
+            self.view3d.set_overlay("none")
+        self.view3d.set_anatomy(dataclasses.replace(anatomy, structures=structures))
+
+    def _end_preview(self) -> None:
+        """Give the 3D view back the twin's anatomy and the colouring the user had."""
+        if self.view3d is None:
+            return
+        if self.state.twin is not None:
+            self.view3d.set_anatomy(self.state.twin.anatomy)
+        if self._overlay_before is not None:
+            self.view3d.set_overlay(self._overlay_before)
+            self._overlay_before = None
+
+    # -- accept / discard ------------------------------------------------------------------
+    def accept(self) -> None:
+        """Mesh the label maps and put them into the twin's anatomy (one audited edit)."""
+        if not self.maps:
+            self.state.error("Accept: there is no segmentation to accept; run Segment first.")
+            return
+        seeds = {k: len(v) for k, v in self.seeds.items() if v}
+        edits = self.edits
+
+        def put(maps, meshes) -> None:
+            twin = self.state.twin
+            if twin is None or twin.anatomy is None or twin.anatomy.image is None:
+                self.state.error("Accept: the twin was closed; the segmentation was not kept.")
+                return
+            anatomy = twin.anatomy
+            for p in sorted(maps):
+                note = (f"phase {p}: segmented in the editor from seeds ({seeds}), "
+                        f"{edits} brush/eraser correction(s)")
+                anatomy = accepted_anatomy(anatomy, maps[p], p, meshes[p], note)
+            img = anatomy.image
+            shown = [p for p in dict.fromkeys((img.ed_index, img.es_index)) if p in maps] \
+                or [min(maps)]
+            self.state.session.set_twin(dataclasses.replace(twin, anatomy=anatomy))
+            # the audit vocabulary has no "segmentation" action: it is part of the import
+            self.state.session.record("import", {
+                "step": "segmentation accepted in the editor", "phases": len(maps),
+                "seeds": seeds, "corrections": edits,
+                "volumes_ml": {str(p): {k: round(s.volumes[p].value, 2)
+                                        for k, s in anatomy.structures.items()
+                                        if p in s.volumes} for p in shown}})
+            self._reset()
+            self._end_preview()
+            self._update_list()
+            self._apply_hooks()
+            self.status.setText(f"Accepted: meshes and volumes of {len(maps)} phase(s) are "
+                                "in the twin.")
+
+        self._mesh_job("Accept segmentation", self.maps, put)
+
+    def discard(self) -> None:
+        """Drop the preview (seeds are kept); the twin is untouched."""
+        self.maps, self.meshes, self.edits = {}, {}, 0
+        self._undo, self._stroke = [], False
+        self._end_preview()
+        self.status.setText("Preview discarded; the twin is unchanged.")
+        self._update_buttons()
+        self._apply_hooks()
