@@ -14,4 +14,7 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-xcb}"
 .venv/bin/lint-imports
 .venv/bin/python -m twinviewer.cli lessons check --all  # every lesson's answer keys, simulated
 # pytest-xvfb starts Xvfb for the GUI tests; benchmarks are not part of the gate.
-.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks "$@"
+# The gate first (every module, fast), then the slow job (coverage harness, multi-process Dask,
+# plugin worker processes, full imports); both must pass.
+.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m "not slow" "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m slow "$@"
