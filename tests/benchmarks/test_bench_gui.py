@@ -38,7 +38,7 @@ from PySide6.QtWidgets import QApplication
 from twinviewer.gui import demo_heart
 from twinviewer.gui.app import wait_for_predictions
 from twinviewer.gui.main_window import MainWindow
-cache_warm = any(demo_heart.cache_dir().glob("demo_image_*.npz"))
+cache_warm = any(demo_heart.cache_dir().glob("demo_heart4d_*.npz"))
 app = QApplication([])
 import tempfile, pathlib
 qs = QSettings(str(pathlib.Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
