@@ -34,7 +34,7 @@ _PHASE_INDEX = {"ED": 0, "ES": 1}
 DEMO_PRESET = "healthy"
 DEMO_MEMBERS = 200
 DEMO_PSEUDONYM = "virtual-heart"
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path:
@@ -230,6 +230,54 @@ def render_ct(anatomy: Anatomy, spacing: float = IMAGE_SPACING_MM, seed: int = 7
                        int(np.argmax(lv)), int(np.argmin(lv)), "CT", IMAGE_DESCRIPTION, spacing)
 
 
+#: Triangles per structure kept for the demo's own atria and vessels (software OpenGL and the
+#: slice contours cost time in proportion to triangles; the phantom surfaces are far finer
+#: than a 2 mm display needs).
+DISPLAY_FACES = 3000
+
+
+def simplify_series(structure: Structure, max_faces: int = DISPLAY_FACES) -> None:
+    """Simplify a structure's shared-faces mesh series in place, keeping point correspondence.
+
+    ``vtkDecimatePro`` only removes vertices (the kept ones do not move), so the kept vertices
+    of frame 0 index every frame; the stored volumes (from the full meshes) are unchanged.
+    """
+    import pyvista as pv
+    from scipy.spatial import cKDTree
+
+    phases = sorted(structure.meshes)
+    first = structure.meshes[phases[0]]
+    if first.n_faces <= max_faces or first.cap_mask is not None:
+        return
+    if not all(np.array_equal(structure.meshes[p].faces, first.faces) for p in phases):
+        return
+    poly = pv.PolyData.from_regular_faces(first.points, first.faces)
+    simple = poly.decimate_pro(1.0 - max_faces / first.n_faces, preserve_topology=True)
+    dist, keep = cKDTree(first.points).query(np.asarray(simple.points))
+    if simple.n_cells == 0 or not simple.is_all_triangles or dist.max() > 1e-6:
+        return  # not a pure vertex removal: keep the full meshes
+    faces = np.asarray(simple.regular_faces)
+    structure.meshes = {p: SurfaceMesh(structure.meshes[p].points[keep], faces) for p in phases}
+
+
+def _assume_uncertainty(anatomy: Anatomy) -> None:
+    """Meshes without a boundary uncertainty get the fitted-mesh assumption of the volume
+    curves (:data:`twinviewer.imaging.curves.MESH_SD_MM`), so the uncertainty overlay and the
+    volume SDs say the same thing (an assumption, noted on the anatomy)."""
+    from twinviewer.imaging.curves import MESH_SD_MM
+
+    assumed = False
+    for st in anatomy.structures.values():
+        for m in st.meshes.values():
+            if m.uncertainty_mm is None or not np.any(m.uncertainty_mm):
+                m.uncertainty_mm = np.full(m.n_points, MESH_SD_MM)
+                assumed = True
+    note = (f"demo heart: boundary uncertainty {MESH_SD_MM} mm assumed for fitted meshes "
+            "(typical model-to-contour offset), not measured")
+    if assumed and note not in anatomy.notes:
+        anatomy.notes.append(note)
+
+
 def build_demo_anatomy(mesh_dir: Path = MESH_DIR, cancel: Callable[[], bool] | None = None
                        ) -> Anatomy:
     """The demo heart from scratch: :func:`twinviewer.imaging.demo4d.demo_heart_4d`, its
@@ -240,7 +288,10 @@ def build_demo_anatomy(mesh_dir: Path = MESH_DIR, cancel: Callable[[], bool] | N
     anatomy = demo_heart_4d(mesh_dir, pseudonym=DEMO_PSEUDONYM)
     if cancel is not None and cancel():
         raise InterruptedError("demo heart: cancelled")
-    anatomy.image = render_ct(anatomy)
+    anatomy.image = render_ct(anatomy)  # from the full meshes
+    for s in anatomy.structures.values():
+        simplify_series(s)
+    _assume_uncertainty(anatomy)
     anatomy.measurements = []
     for chamber in ("LV", "RV"):
         curve = volume_curve(anatomy, chamber)
@@ -291,6 +342,7 @@ def _load_anatomy(path: Path) -> Anatomy:
             s.volumes = {int(p): Measurement.from_dict(v) for p, v in sm["volumes"].items()}
             anatomy.structures[key] = s
     anatomy.measurements = [Measurement.from_dict(d) for d in meta["measurements"]]
+    _assume_uncertainty(anatomy)
     return anatomy
 
 

@@ -415,6 +415,8 @@ class View3D(QWidget):
         parts = [OVERLAYS[self.overlay]]
         if self.overlay in ("pressure", "volume") and "lv_myocardium" in self.actors:
             parts.append("LV wall hidden")
+        if self.overlay == "stress" and not self.walls:
+            parts.append("not shown: this anatomy has no LV myocardium surface")
         if self.overlay in ("pressure", "volume", "stress"):
             if self.results is None:
                 parts.append("(waiting for predictions)")
