@@ -197,9 +197,8 @@ class PVLoopPanel(QWidget):
             p.addItem(region)
             p.addItem(pg.InfiniteLine(v, angle=90, pen=pg.mkPen(*_MEASURED_PEN, width=1.5,
                                                                   style=dot),
-                                      label=f"{what} {MEASURED_LABEL}",
-                                      labelOpts={"position": 0.93, "color": _MEASURED_PEN,
-                                                 "rotateAxis": (1, 0)}))
+                                      label=what, name=f"{what} {MEASURED_LABEL}",
+                                      labelOpts={"position": 0.95, "color": _MEASURED_PEN}))
         return (f" · dotted: {side} EDV and ESV {MEASURED_LABEL} ± 1 SD, "
                 f"{curve.volumes_ml[curve.ed_index]:.0f} / {curve.volumes_ml[curve.es_index]:.0f}"
                 " mL")
