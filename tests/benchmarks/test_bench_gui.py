@@ -38,7 +38,7 @@ from PySide6.QtWidgets import QApplication
 from twinviewer.gui import demo_heart
 from twinviewer.gui.app import wait_for_predictions
 from twinviewer.gui.main_window import MainWindow
-cache_warm = any(demo_heart.cache_dir().glob("demo_image_*.npz"))
+cache_warm = any(demo_heart.cache_dir().glob("demo_heart4d_*.npz"))
 app = QApplication([])
 import tempfile, pathlib
 qs = QSettings(str(pathlib.Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
@@ -123,3 +123,64 @@ def test_cine_frame_time_with_overlay(benchmark, qtbot, tmp_path):
           f"software GL): {results}; cine playback {played:.1f} frames/s "
           f"(target {FPS_TARGET}, ratio {results['pressure'] / FPS_TARGET:.2f})")
     w.close()
+
+
+_PLAYBACK = r"""
+import json, tempfile, time
+from pathlib import Path
+import numpy as np
+from PySide6.QtCore import QSettings
+import twinviewer
+from twinviewer.gui.app import _app, wait_for_predictions
+from twinviewer.gui.main_window import MainWindow
+app = _app(None)
+qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+w = MainWindow(settings=qs); w.resize(1280, 800); w.show()
+assert wait_for_predictions(app, w), w.last_error
+v = w.view3d; v.set_overlay("pressure")
+for _ in range(10):
+    app.processEvents(); time.sleep(0.02)
+n, dt = 60, []
+c0, t0 = time.process_time(), time.perf_counter()
+for i in range(n):
+    t = time.perf_counter(); w.state.session.set_time((i / 60) % 1.0); app.processEvents()
+    dt.append(time.perf_counter() - t)
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+s = v.plotter.interactor.size()
+a = w.state.twin.anatomy
+print("BENCH" + json.dumps({"src": twinviewer.__file__, "view_px": [s.width(), s.height()],
+      "triangles": sum(v._poly(k, v.phase).n_cells for k in v.actors),
+      "image_phases": a.image.n_phases if a.image is not None else 0,
+      "fps_wall": round(n / wall, 2), "cpu_ms_per_frame": round(1000 * cpu / n, 1),
+      "max_frame_ms": round(1000 * max(dt), 1),
+      "median_frame_ms": round(1000 * float(np.median(dt)), 1)}))
+w.close()
+"""
+
+
+def _playback(src: str) -> dict:
+    import os
+
+    env = dict(os.environ, PYTHONPATH=src)
+    out = subprocess.run([sys.executable, "-c", _PLAYBACK], capture_output=True, text=True,
+                         timeout=600, env=env, cwd=src)
+    line = [x for x in out.stdout.splitlines() if x.startswith("BENCH")]
+    assert line, out.stderr[-2000:]
+    return json.loads(line[-1][5:])
+
+
+def test_playback_1280x800_moving_heart_with_pressure_overlay():
+    """Frames/s stepping the beat (60 steps) in a 1280×800 window with the pressure overlay:
+    wall-clock fps, process CPU ms per frame (all threads, incl. llvmpipe's) and the longest
+    frame. With ``TWINVIEWER_MAIN=/path/to/other/checkout`` that version runs in the same
+    session for a side-by-side ratio (the machine's load is shared by both)."""
+    import os
+    from pathlib import Path
+
+    here = str(Path(__file__).resolve().parents[2])
+    runs = {"this": _playback(here)}
+    if os.environ.get("TWINVIEWER_MAIN"):
+        runs["other"] = _playback(os.environ["TWINVIEWER_MAIN"])
+    for name, r in runs.items():
+        print(f"\n{name}: {r}")
+    assert runs["this"]["image_phases"] >= 1

@@ -18,17 +18,21 @@ def window(make_twin_window):
 
 def test_demo_heart_renders_with_predictions(window, qtbot):
     v = window.view3d
-    assert set(v.actors) >= {"lv_blood", "lv_myocardium", "rv_blood", "la", "ra"}
+    assert set(v.actors) >= {"lv_blood", "epicardium", "rv_blood", "la", "ra", "aorta"}
+    # the biv-me based demo heart moves: every structure is a live (interpolated) surface
+    assert all(len(window.state.twin.anatomy.structures[k].meshes) == 25 for k in v.actors)
     img = v.screenshot()
     assert img.ndim == 3 and img.shape[0] > 100
     assert img.std() > 10, "3D view looks blank"
-    # the demo comes with an image for the slices and image-derived measurements
+    # the demo comes with an image for the slices (rendered from its meshes, and said so)
+    # and measurements from its measured volume curve
     assert window.slices.panes["axial"].image.image is not None
+    assert "not a scan" in window.state.twin.anatomy.image.description
     assert window.state.results.n == 200
     pred, measured = window.panels["Metrics"].text_of("LVEDV")
     assert "(" in pred and "–" in pred
-    assert measured.startswith("129 ± 7.9")  # measured beside predicted, not blended
-    assert "CT segmentation" in window.panels["Metrics"].sources.text()
+    assert measured.startswith("179 ± 8.5")  # measured beside predicted, not blended
+    assert "biv-me fitted mesh" in window.panels["Metrics"].sources.text()
     assert window.findChild(type(window.statusBar()).__mro__[0]) is not None
     banner = window.findChild(type(window.centralWidget().layout().itemAt(0).widget()),
                               "research_banner")
@@ -55,8 +59,21 @@ def test_stepping_time_updates_overlay_and_image_phase(window, qtbot):
     assert st.time == pytest.approx(es_t + 0.05)
 
 
-def test_overlays_toggle_and_percentiles_are_ordered(window):
+def test_overlays_toggle_and_percentiles_are_ordered(window, qtbot):
+    import dataclasses
+
+    from twinviewer.gui.demo_heart import load_shipped_meshes
+
     v = window.view3d
+    window.state.session.set_time(0.2)
+    v.set_overlay("stress")  # the biv-me demo heart has no LV myocardium surface: said so
+    assert v.overlay_values("epicardium") is None
+    assert "no LV myocardium" in v._status.GetText(2)
+    # wall stress needs an LV myocardium: the shipped ED/ES meshes of the synthetic CT study
+    st = window.state
+    window.show_twin(dataclasses.replace(st.twin, anatomy=load_shipped_meshes()),
+                     results=st.results, simulate=False)
+    qtbot.waitUntil(lambda: "lv_myocardium" in v.actors, timeout=20_000)
     window.state.session.set_time(0.25)
     for name in ("volume", "stress", "uncertainty", "none", "pressure"):
         v.set_overlay(name)

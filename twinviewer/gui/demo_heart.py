@@ -1,18 +1,24 @@
-"""The bundled demo heart: shipped meshes plus the demo study's image, cached per user.
+"""The bundled demo heart: a moving 25-frame heart and a synthetic CT made from it, cached.
 
-The meshes come from ``meshes/demo_heart/`` (derived by the imaging pipeline from the
-project's synthetic gated CT; see its ``provenance.json``). The slice views also need the
-image and label maps, which are not shipped: the first start writes the demo DICOM study to a
-temporary folder and imports it with :func:`twinviewer.imaging.study.import_study` (~10 s, in
-a worker thread), then caches image, labels and image-derived measurements as an ``.npz``
-(no pickle) under the platformdirs user cache. Later starts load the cache (< 0.5 s).
+The anatomy is :func:`twinviewer.imaging.demo4d.demo_heart_4d`: the biv-me example patient's
+real ventricles and epicardium over 25 frames (``meshes/bivme_patient1``, Apache-2.0) with
+our own atria and great vessels (from ``meshes/demo_heart/``) moving with them. Every frame of
+a structure shares one triangulation, so the 3D view interpolates points in place.
+
+The slice views show a gated synthetic CT rendered from those meshes (:func:`render_ct`), so
+the contours drawn on the slices match the image at every phase. It is labelled as such (image
+description and an anatomy note): it is not a scan. The first start builds anatomy and image
+(a few seconds, in a worker thread) and caches them as an ``.npz`` (no pickle) under the
+platformdirs user cache; later starts load the cache.
+
+The 2-phase ED/ES meshes of the synthetic gated CT study stay available through
+:func:`load_shipped_meshes` (used by tests and the mesh-import path).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +34,7 @@ _PHASE_INDEX = {"ED": 0, "ES": 1}
 DEMO_PRESET = "healthy"
 DEMO_MEMBERS = 200
 DEMO_PSEUDONYM = "virtual-heart"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path:
@@ -92,83 +98,251 @@ def _read_shipped(poly, path: Path, repair) -> SurfaceMesh:
     return repair(poly, str(path))
 
 
-def _save_image(path: Path, anatomy: Anatomy) -> None:
-    img = anatomy.image
-    meta = {"spacing": list(img.spacing), "phase_times_ms": list(img.phase_times_ms),
-            "ed_index": img.ed_index, "es_index": img.es_index, "modality": img.modality,
-            "description": img.description, "slice_thickness_mm": img.slice_thickness_mm,
-            "label_values": anatomy.label_values, "label_phases": sorted(anatomy.labels or {}),
-            "measurements": [m.to_dict() for m in anatomy.measurements]}
-    arrays = {"array": img.array.astype(np.float32), "affine": img.affine}
-    for p, lab in (anatomy.labels or {}).items():
-        arrays[f"labels_{p}"] = lab
-    tmp = path.with_suffix(".part.npz")
-    np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
-    tmp.replace(path)
-
-
-def _load_image(path: Path) -> tuple[ImageVolume, dict[int, np.ndarray], dict, list]:
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-        image = ImageVolume(z["array"], z["affine"], tuple(meta["spacing"]),
-                            meta["phase_times_ms"], meta["ed_index"], meta["es_index"],
-                            meta["modality"], meta["description"], meta["slice_thickness_mm"])
-        labels = {int(p): z[f"labels_{p}"] for p in meta["label_phases"]}
-    meas = [Measurement.from_dict(m) for m in meta["measurements"]]
-    return image, labels, meta["label_values"], meas
-
-
 def demo_anatomy(progress: Callable[[float, str], None] | None = None,
                  cancel: Callable[[], bool] | None = None, *,
                  mesh_dir: Path = MESH_DIR, cache: Path | None = None) -> Anatomy:
-    """The demo heart: shipped meshes + the demo CT and labels (built once, then cached).
+    """The demo heart: the 25-frame biv-me based moving heart with a matching synthetic CT.
+
+    Built once by :func:`build_demo_anatomy` (a few seconds) and cached as an ``.npz`` (no
+    pickle) under the user cache; later starts load the cache (< 0.5 s).
 
     Parameters
     ----------
     progress, cancel : callable, optional
         As for :func:`twinviewer.imaging.study.import_study`.
     mesh_dir : Path, default: ``meshes/demo_heart``
+        Where the atria and great vessels come from (see :mod:`twinviewer.imaging.demo4d`).
     cache : Path, optional
         Cache folder; default :func:`cache_dir`.
 
     Returns
     -------
     Anatomy
-        With ``image`` (2 phases: ED, ES), ``labels`` and image-derived measurements.
+        25 phases of meshes (shared faces per structure), a 25-phase synthetic CT rendered
+        from those meshes, and the measured LV/RV volume-curve measurements.
+
+    Examples
+    --------
+    >>> a = demo_anatomy()  # doctest: +SKIP
+    >>> a.image.n_phases, len(a.structures["lv_blood"].meshes)  # doctest: +SKIP
+    (25, 25)
     """
     progress = progress or (lambda f, t: None)
     cache = Path(cache) if cache is not None else cache_dir()
-    target = cache / f"demo_image_{_tag(mesh_dir)}.npz"
-    if not target.exists():
-        from twinviewer.imaging.build_demo_meshes import DEMO_KEY, SEED, SHAPE, SPACING
-        from twinviewer.imaging.demo import write_demo_study
-        from twinviewer.imaging.study import import_study
+    target = cache / f"demo_heart4d_{_tag(mesh_dir)}.npz"
+    if target.exists():
+        progress(0.5, "loading the demo heart")
+        try:
+            anatomy = _load_anatomy(target)
+            progress(1.0, "demo heart loaded")
+            return anatomy
+        except (OSError, ValueError, KeyError) as exc:  # stale or damaged cache: rebuild
+            import logging
 
-        progress(0.0, "writing the demo study (first start only)")
-        with tempfile.TemporaryDirectory() as tmp:
-            write_demo_study(Path(tmp), shape=SHAPE, spacing=SPACING, seed=SEED)
-            if cancel is not None and cancel():
-                raise InterruptedError("demo heart: cancelled")
-            full = import_study(Path(tmp), key=DEMO_KEY, cancel=cancel,
-                                progress=lambda f, t: progress(0.3 + 0.6 * f, t))
-        cache.mkdir(parents=True, exist_ok=True)
-        _save_image(target, full)
-    progress(0.9, "loading the demo heart")
-    image, labels, label_values, meas = _load_image(target)
+            logging.getLogger("twinviewer.gui").warning("demo heart cache unreadable (%s): "
+                                                        "rebuilding", exc)
+    progress(0.0, "building the moving demo heart (first start only)")
+    anatomy = build_demo_anatomy(mesh_dir, cancel=cancel)
     try:
-        anatomy = load_shipped_meshes(mesh_dir)
-    except FileNotFoundError:  # meshes not shipped: mesh the cached labels ourselves
-        from twinviewer.imaging.meshing import label_map_to_meshes
-        from twinviewer.imaging.segmentation import display
+        cache.mkdir(parents=True, exist_ok=True)
+        _save_anatomy(target, anatomy)
+    except OSError as exc:  # a read-only cache costs start-up time, not function
+        import logging
 
-        anatomy = Anatomy("virtual-heart")
-        for phase, lab in labels.items():
-            for k, mesh in label_map_to_meshes(lab, image.affine, label_values).items():
-                name, color = display(k)
-                anatomy.structures.setdefault(k, Structure(k, name, color)).meshes[phase] = mesh
-    anatomy.image, anatomy.labels, anatomy.label_values = image, labels, label_values
-    anatomy.measurements = meas
+        logging.getLogger("twinviewer.gui").warning("could not cache the demo heart: %s", exc)
     progress(1.0, "demo heart loaded")
+    return anatomy
+
+
+#: Synthetic CT intensities (HU) of the rendered demo image: contrast-filled blood, myocardium
+#: (inside the epicardium, outside the pools) and epicardial fat around the heart.
+HU_BLOOD, HU_MYOCARDIUM, HU_FAT = 320.0, 60.0, -90.0
+IMAGE_SPACING_MM = 2.0
+IMAGE_NOISE_HU = 12.0
+IMAGE_DESCRIPTION = "synthetic CT rendered from the demo heart meshes (not a scan)"
+_BLOOD = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
+
+
+def _inside(points: np.ndarray, faces: np.ndarray, origin: np.ndarray, shape: tuple,
+            spacing: float) -> np.ndarray:
+    """Boolean ``(z, y, x)`` mask of the grid voxels inside a closed triangle surface."""
+    import pyvista as pv
+    from vtkmodules.vtkImagingStencil import vtkImageStencilToImage, vtkPolyDataToImageStencil
+
+    poly = pv.PolyData.from_regular_faces(np.asarray(points, float), np.asarray(faces))
+    sten = vtkPolyDataToImageStencil()
+    sten.SetInputData(poly)
+    sten.SetOutputOrigin(*origin)
+    sten.SetOutputSpacing(spacing, spacing, spacing)
+    nz, ny, nx = shape
+    sten.SetOutputWholeExtent(0, nx - 1, 0, ny - 1, 0, nz - 1)
+    img = vtkImageStencilToImage()
+    img.SetInputConnection(sten.GetOutputPort())
+    img.SetInsideValue(1)
+    img.SetOutsideValue(0)
+    img.SetOutputScalarTypeToUnsignedChar()
+    img.Update()
+    return pv.wrap(img.GetOutput()).point_data.active_scalars.reshape(shape).astype(bool)
+
+
+def render_ct(anatomy: Anatomy, spacing: float = IMAGE_SPACING_MM, seed: int = 7
+              ) -> ImageVolume:
+    """A gated synthetic CT of ``anatomy``'s meshes: one volume per mesh phase.
+
+    Blood pools at :data:`HU_BLOOD`, the epicardium's interior at :data:`HU_MYOCARDIUM`,
+    the rest at :data:`HU_FAT`; blurred by half a voxel (partial volume) with Gaussian noise.
+    The image is made from the meshes, so the meshes' contours match it at every phase.
+
+    Examples
+    --------
+    >>> from twinviewer.imaging.demo4d import demo_heart_4d
+    >>> render_ct(demo_heart_4d()).n_phases  # doctest: +SKIP
+    25
+    """
+    from scipy.ndimage import gaussian_filter
+
+    structures = anatomy.structures
+    phases = sorted(structures["lv_blood"].meshes)
+    allpts = np.concatenate([m.points for s in structures.values() for m in s.meshes.values()])
+    lo, hi = allpts.min(0) - 10.0, allpts.max(0) + 10.0
+    nx, ny, nz = (np.ceil((hi - lo) / spacing).astype(int) + 1)
+    shape = (int(nz), int(ny), int(nx))
+    rng = np.random.default_rng(seed)
+    arr = np.empty((len(phases), *shape), np.float32)
+    for n, p in enumerate(phases):
+        vol = np.full(shape, HU_FAT, np.float32)
+        if "epicardium" in structures and p in structures["epicardium"].meshes:
+            m = structures["epicardium"].meshes[p]
+            vol[_inside(m.points, m.faces, lo, shape, spacing)] = HU_MYOCARDIUM
+        for key in _BLOOD:
+            s = structures.get(key)
+            if s is not None and p in s.meshes:
+                vol[_inside(s.meshes[p].points, s.meshes[p].faces, lo, shape, spacing)] = HU_BLOOD
+        vol = gaussian_filter(vol, 0.5)
+        vol += rng.normal(0.0, IMAGE_NOISE_HU, shape).astype(np.float32)
+        arr[n] = vol
+    affine = np.eye(4)
+    affine[:3, :3] = [[0, 0, spacing], [0, spacing, 0], [spacing, 0, 0]]  # (k,j,i) -> x,y,z
+    affine[:3, 3] = lo
+    times = anatomy.cycle_times_ms()
+    lv = [structures["lv_blood"].volumes[p].value for p in phases]
+    return ImageVolume(arr, affine, (spacing, spacing, spacing), [float(times[p]) for p in phases],
+                       int(np.argmax(lv)), int(np.argmin(lv)), "CT", IMAGE_DESCRIPTION, spacing)
+
+
+#: Triangles per structure kept for the demo's own atria and vessels (software OpenGL and the
+#: slice contours cost time in proportion to triangles; the phantom surfaces are far finer
+#: than a 2 mm display needs).
+DISPLAY_FACES = 3000
+
+
+def simplify_series(structure: Structure, max_faces: int = DISPLAY_FACES) -> None:
+    """Simplify a structure's shared-faces mesh series in place, keeping point correspondence.
+
+    ``vtkDecimatePro`` only removes vertices (the kept ones do not move), so the kept vertices
+    of frame 0 index every frame; the stored volumes (from the full meshes) are unchanged.
+    """
+    import pyvista as pv
+    from scipy.spatial import cKDTree
+
+    phases = sorted(structure.meshes)
+    first = structure.meshes[phases[0]]
+    if first.n_faces <= max_faces or first.cap_mask is not None:
+        return
+    if not all(np.array_equal(structure.meshes[p].faces, first.faces) for p in phases):
+        return
+    poly = pv.PolyData.from_regular_faces(first.points, first.faces)
+    simple = poly.decimate_pro(1.0 - max_faces / first.n_faces, preserve_topology=True)
+    dist, keep = cKDTree(first.points).query(np.asarray(simple.points))
+    if simple.n_cells == 0 or not simple.is_all_triangles or dist.max() > 1e-6:
+        return  # not a pure vertex removal: keep the full meshes
+    faces = np.asarray(simple.regular_faces)
+    structure.meshes = {p: SurfaceMesh(structure.meshes[p].points[keep], faces) for p in phases}
+
+
+def _assume_uncertainty(anatomy: Anatomy) -> None:
+    """Meshes without a boundary uncertainty get the fitted-mesh assumption of the volume
+    curves (:data:`twinviewer.imaging.curves.MESH_SD_MM`), so the uncertainty overlay and the
+    volume SDs say the same thing (an assumption, noted on the anatomy)."""
+    from twinviewer.imaging.curves import MESH_SD_MM
+
+    assumed = False
+    for st in anatomy.structures.values():
+        for m in st.meshes.values():
+            if m.uncertainty_mm is None or not np.any(m.uncertainty_mm):
+                m.uncertainty_mm = np.full(m.n_points, MESH_SD_MM)
+                assumed = True
+    note = (f"demo heart: boundary uncertainty {MESH_SD_MM} mm assumed for fitted meshes "
+            "(typical model-to-contour offset), not measured")
+    if assumed and note not in anatomy.notes:
+        anatomy.notes.append(note)
+
+
+def build_demo_anatomy(mesh_dir: Path = MESH_DIR, cancel: Callable[[], bool] | None = None
+                       ) -> Anatomy:
+    """The demo heart from scratch: :func:`twinviewer.imaging.demo4d.demo_heart_4d`, its
+    synthetic CT (:func:`render_ct`) and the LV/RV volume-curve measurements."""
+    from twinviewer.imaging.curves import curve_measurements, volume_curve
+    from twinviewer.imaging.demo4d import demo_heart_4d
+
+    anatomy = demo_heart_4d(mesh_dir, pseudonym=DEMO_PSEUDONYM)
+    if cancel is not None and cancel():
+        raise InterruptedError("demo heart: cancelled")
+    anatomy.image = render_ct(anatomy)  # from the full meshes
+    for s in anatomy.structures.values():
+        simplify_series(s)
+    _assume_uncertainty(anatomy)
+    anatomy.measurements = []
+    for chamber in ("LV", "RV"):
+        curve = volume_curve(anatomy, chamber)
+        if curve is not None:
+            anatomy.measurements += curve_measurements(curve)
+    anatomy.notes.append("demo slices: " + IMAGE_DESCRIPTION)
+    return anatomy
+
+
+def _save_anatomy(path: Path, anatomy: Anatomy) -> None:
+    img = anatomy.image
+    meta = {"img": {k: getattr(img, k) for k in ("spacing", "phase_times_ms", "ed_index",
+                                                   "es_index", "modality", "description",
+                                                   "slice_thickness_mm")},
+            "notes": anatomy.notes, "rr_ms": anatomy.rr_ms,
+            "phase_times_ms": anatomy.phase_times_ms,
+            "measurements": [m.to_dict() for m in anatomy.measurements], "structures": {}}
+    arrays = {"image": np.round(img.array).astype(np.int16), "affine": img.affine}
+    for key, s in anatomy.structures.items():
+        phases = sorted(s.meshes)
+        first = s.meshes[phases[0]]
+        meta["structures"][key] = {"name": s.name, "color": list(s.color), "phases": phases,
+                                   "volumes": {str(p): m.to_dict() for p, m in s.volumes.items()}}
+        arrays[f"{key}__points"] = np.stack([s.meshes[p].points for p in phases])
+        arrays[f"{key}__faces"] = first.faces
+        if first.cap_mask is not None:
+            arrays[f"{key}__caps"] = first.cap_mask
+    tmp = path.with_suffix(".part.npz")
+    np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+    tmp.replace(path)
+
+
+def _load_anatomy(path: Path) -> Anatomy:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        m = meta["img"]
+        image = ImageVolume(z["image"].astype(np.float32), z["affine"], tuple(m["spacing"]),
+                            m["phase_times_ms"], m["ed_index"], m["es_index"], m["modality"],
+                            m["description"], m["slice_thickness_mm"])
+        anatomy = Anatomy(DEMO_PSEUDONYM, image=image, notes=list(meta["notes"]),
+                          rr_ms=meta["rr_ms"], phase_times_ms=meta["phase_times_ms"])
+        for key, sm in meta["structures"].items():
+            pts, faces = z[f"{key}__points"], z[f"{key}__faces"]
+            caps = z[f"{key}__caps"] if f"{key}__caps" in z.files else None
+            meshes = {p: SurfaceMesh(pts[n], faces, cap_mask=caps)
+                      for n, p in enumerate(sm["phases"])}
+            s = Structure(key, sm["name"], tuple(sm["color"]), meshes)
+            s.volumes = {int(p): Measurement.from_dict(v) for p, v in sm["volumes"].items()}
+            anatomy.structures[key] = s
+    anatomy.measurements = [Measurement.from_dict(d) for d in meta["measurements"]]
+    _assume_uncertainty(anatomy)
     return anatomy
 
 

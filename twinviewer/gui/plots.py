@@ -5,6 +5,14 @@ each signal separately over periodic members); the thick line is the per-sample 
 PV panel also draws a subset of member loops, translucent, so the spread of loop *shapes*
 shows (a percentile envelope of pressure and volume separately is not itself a loop).
 Dragging a time cursor sets the time in the cycle for every view.
+
+Measured volumes (from the twin's 4D segmentation or meshes,
+:func:`twinviewer.imaging.curves.volume_curve`) are drawn *beside* the predictions in their own
+style — black open circles with ±1 SD bars, labelled "measured (segmentation)" — never blended
+into a predicted curve or band. On the Wiggers LV volume plot the measured curve's times are
+scaled from the measured R-R to the model's beat (both start at the R wave); on the PV loop,
+where no measured pressure exists, the measured EDV and ESV are vertical lines with their
+±1 SD bands.
 """
 
 from __future__ import annotations
@@ -83,6 +91,49 @@ def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
     return fill
 
 
+MEASURED_LABEL = "measured (segmentation)"
+_MEASURED_PEN = (20, 20, 20)
+
+
+def measured_curve(anatomy, chamber: str):
+    """The anatomy's measured volume curve of ``chamber`` ('LV'/'RV'), or None (cached).
+
+    Examples
+    --------
+    >>> measured_curve(None, "LV") is None
+    True
+    """
+    if anatomy is None:
+        return None
+    cache = anatomy.__dict__.setdefault("_volume_curve_cache", {})
+    if chamber not in cache:
+        from twinviewer.imaging.curves import volume_curve
+
+        try:
+            cache[chamber] = volume_curve(anatomy, chamber)
+        except ValueError:  # inconsistent phase times: nothing to draw, said elsewhere
+            cache[chamber] = None
+    return cache[chamber]
+
+
+def _measured_points(plot: pg.PlotItem, x, y, sd, name: str) -> None:
+    """Measured values as open circles with ±1 SD error bars (distinct from predictions)."""
+    plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(sd),
+                                 bottom=np.asarray(sd), beam=0.0,
+                                 pen=pg.mkPen(*_MEASURED_PEN, 160)))
+    plot.plot(x, y, pen=None, symbol="o", symbolSize=6, symbolBrush=pg.mkBrush(255, 255, 255),
+              symbolPen=pg.mkPen(*_MEASURED_PEN, width=1.5), name=name)
+
+
+def _cache_axes(plot: pg.PlotItem) -> None:
+    """Keep each axis as a pixmap: a moving time cursor then repaints a strip of the plot
+    instead of re-playing every axis's drawing (a large share of a playback frame)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def _research_label() -> QLabel:
     lab = QLabel(twinviewer.RESEARCH_USE)
     lab.setWordWrap(True)
@@ -112,6 +163,7 @@ class PVLoopPanel(QWidget):
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
+            _cache_axes(p)
             self.plots[side] = p
             self.tabs.addTab(glw, side)
         self.glw = self.tabs.widget(0)
@@ -126,8 +178,30 @@ class PVLoopPanel(QWidget):
         state.resultsChanged.connect(self.set_results)
         state.scenarioResultsChanged.connect(self.set_scenarios)
         state.timeChanged.connect(self.set_time)
+        state.twinChanged.connect(lambda _t: self.set_results(self.results))
         if state.results is not None:
             self.set_results(state.results)
+
+    def _draw_measured(self, side: str, p: pg.PlotItem) -> str:
+        """Measured EDV and ESV (±1 SD) as vertical lines; returns the status text part."""
+        curve = measured_curve(getattr(self.state.twin, "anatomy", None), side)
+        if curve is None:
+            return ""
+        dot = pg.QtCore.Qt.PenStyle.DotLine
+        for idx, what in ((curve.ed_index, "EDV"), (curve.es_index, "ESV")):
+            v, sd = float(curve.volumes_ml[idx]), float(curve.sd_ml[idx])
+            region = pg.LinearRegionItem((v - sd, v + sd), movable=False,
+                                         brush=pg.mkBrush(*_MEASURED_PEN, 25),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            p.addItem(region)
+            p.addItem(pg.InfiniteLine(v, angle=90, pen=pg.mkPen(*_MEASURED_PEN, width=1.5,
+                                                                  style=dot),
+                                      label=what, name=f"{what} {MEASURED_LABEL}",
+                                      labelOpts={"position": 0.95, "color": _MEASURED_PEN}))
+        return (f" · dotted: {side} EDV and ESV {MEASURED_LABEL} ± 1 SD, "
+                f"{curve.volumes_ml[curve.ed_index]:.0f} / {curve.volumes_ml[curve.es_index]:.0f}"
+                " mL")
 
     def set_scenarios(self, scenario_results) -> None:
         """Overlay each scenario's median loop (dashed, its own colour) on the baseline."""
@@ -145,6 +219,7 @@ class PVLoopPanel(QWidget):
         ok = cycle.ok_members(results)
         idx = np.flatnonzero(ok)
         pick = idx[np.linspace(0, len(idx) - 1, min(N_MEMBER_LOOPS, len(idx))).astype(int)]
+        measured: dict[str, str] = {}
         for side, p in self.plots.items():
             V, P = results.series[f"V_{side}"], results.series[f"p_{side}"]
             rgb = COLOURS[f"p_{side}"]
@@ -171,6 +246,7 @@ class PVLoopPanel(QWidget):
                     p.plot(np.r_[sv, sv[:1]], np.r_[sp, sp[:1]],
                            pen=pg.mkPen(*rgb_s, width=2.5,
                                         style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
+            measured[side] = self._draw_measured(side, p)
             mk = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
             p.addItem(mk)
             self.markers[side] = mk
@@ -178,7 +254,8 @@ class PVLoopPanel(QWidget):
         key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
         self.status.setText(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
                             f"periodic members (of {results.n}) · shaded: 5–95 % of pressure "
-                            f"at each sample · dashed: 5–95 % of volume · dot: now" + key)
+                            f"at each sample · dashed: 5–95 % of volume · dot: now"
+                            + measured.get("LV", "") + key)
         self.set_time(self.state.time)
 
     def set_time(self, fraction: float) -> None:
@@ -223,6 +300,7 @@ class WiggersPanel(QWidget):
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
+            _cache_axes(p)
             if p is not self.p_press:
                 p.setXLink(self.p_press)
         self.p_ecg.setMouseEnabled(x=False, y=False)
@@ -233,6 +311,8 @@ class WiggersPanel(QWidget):
                         for n in ("p_AO", "p_LV", "p_LA"))
         key += "  ·  flows: " + "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ "
                                           f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV"))
+        self.measured_note = ""
+        self._key_text = key
         self.key = QLabel(key)
         self.key.setWordWrap(True)
         self.key.setStyleSheet("font-size: 10px;")
@@ -251,8 +331,24 @@ class WiggersPanel(QWidget):
         state.resultsChanged.connect(self.set_results)
         state.scenarioResultsChanged.connect(self.set_scenarios)
         state.timeChanged.connect(self.set_time)
+        state.twinChanged.connect(lambda _t: self.set_results(self.results))
         if state.results is not None:
             self.set_results(state.results)
+
+    def _draw_measured(self) -> None:
+        """The measured LV volume curve beside the model's V(t), time scaled to the beat."""
+        curve = measured_curve(getattr(self.state.twin, "anatomy", None), "LV")
+        if curve is None:
+            self.measured_note = ""
+            return
+        rr = curve.rr_ms if np.isfinite(curve.rr_ms) else None
+        if rr is None:  # untimed phases: spread over the beat
+            t = np.arange(len(curve.times_ms)) / len(curve.times_ms) * self.period
+        else:
+            t = curve.times_ms / rr * self.period
+        _measured_points(self.p_vol, t, curve.volumes_ml, curve.sd_ml, MEASURED_LABEL)
+        self.measured_note = (f"○ LV volume {MEASURED_LABEL} ± 1 SD ({curve.source}; times "
+                              + (f"scaled from R-R {rr:.0f} ms" if rr else "untimed") + ")")
 
     def set_scenarios(self, scenario_results) -> None:
         """Overlay each scenario's median aortic and LV pressure, LV volume (dashed)."""
@@ -282,6 +378,7 @@ class WiggersPanel(QWidget):
             self.p_ecg.plot(*ecg, pen=pg.mkPen(20, 120, 40, width=1.5))
         self._series(self.p_press, ("p_AO", "p_LV", "p_LA"), t)
         self._series(self.p_vol, ("V_LV",), t)
+        self._draw_measured()
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
         dash = pg.QtCore.Qt.PenStyle.DashLine
         for _name, r, rgb in scenario_medians(self.scenario_results):
@@ -290,6 +387,8 @@ class WiggersPanel(QWidget):
                               (self.p_vol, "V_LV")):
                 if sig in r.series:
                     plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
+        self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
+                                           else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
             line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
                                    hoverPen=pg.mkPen((200, 0, 0), width=3))

@@ -100,6 +100,8 @@ class View3D(QWidget):
         self._clim: dict[str, tuple[float, float]] = {}
         self._envelope_actors: list = []
         self._plane = vtkPlane()
+        # long-axis image planes: (plane, actor, textures per phase, phase shown)
+        self.image_planes: list[list] = []
         self._clipping = False
         self._lut = pv.LookupTable(cmap)
 
@@ -139,6 +141,13 @@ class View3D(QWidget):
         self.clip_box.setToolTip("Cut the heart open with a plane you can drag")
         self.clip_box.toggled.connect(self.set_clipping)
         bar.addWidget(self.clip_box)
+        self.planes_box = QCheckBox("Planes")
+        self.planes_box.setToolTip("The study's long-axis image planes (2CH, 4CH, RVOT …) at "
+                                   "their true position, in step with the cine")
+        self.planes_box.setChecked(True)
+        self.planes_box.setVisible(False)  # shown only when the anatomy has planes
+        self.planes_box.toggled.connect(self.set_planes_visible)
+        bar.addWidget(self.planes_box)
         bar.addStretch(1)
         for k, (lab, tip) in VIEWS.items():
             b = QPushButton(lab)
@@ -182,6 +191,8 @@ class View3D(QWidget):
         self._bar_key = None
         self._envelope_actors = []
         self._clim = {}
+        self.image_planes = []
+        self.planes_box.setVisible(bool(getattr(anatomy, "planes", None)))
         if anatomy is None or not anatomy.structures:
             self.frame = None
             self.request_render()
@@ -211,6 +222,7 @@ class View3D(QWidget):
                 actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
             actor.visibility = self.visible[key]
             self.actors[key] = actor
+        self._add_image_planes(anatomy)
         try:
             self.frame = cardiac_frame(anatomy)
         except ValueError:
@@ -227,6 +239,46 @@ class View3D(QWidget):
             self.set_clipping(True)
         self.set_view("four_chamber" if self.frame is not None else "reset")
         self.structuresChanged.emit()
+
+    def _add_image_planes(self, anatomy) -> None:
+        """Each long-axis plane as a textured quad (unlit, not pickable)."""
+        from twinviewer.gui.planes3d import plane_quad, plane_textures
+
+        for n, plane in enumerate(getattr(anatomy, "planes", None) or []):
+            try:
+                quad, textures = plane_quad(plane), plane_textures(plane)
+            except (ValueError, IndexError) as exc:  # a malformed plane is skipped, said
+                self.state.warn(f"image plane {plane.view}: not shown ({exc})")
+                continue
+            actor = self.plotter.add_mesh(quad, texture=textures[0], name=f"plane_{n}",
+                                          lighting=False, pickable=False, reset_camera=False)
+            actor.visibility = self.planes_box.isChecked()
+            self.image_planes.append([plane, actor, textures, 0])
+        self._move_planes(self.state.time)
+
+    def _move_planes(self, fraction: float) -> None:
+        """Show each plane's phase nearest to ``fraction`` of the beat (swap its texture)."""
+        if not self.image_planes:
+            return
+        from twinviewer.gui.planes3d import plane_phase_at
+
+        period = cycle.beat_period_s(self.results) * 1000.0 if self.results is not None \
+            else None
+        for entry in self.image_planes:
+            plane, actor, textures, shown = entry
+            p = plane_phase_at(plane, fraction, period)
+            if p != shown:
+                actor.texture = textures[p]
+                entry[3] = p
+
+    def set_planes_visible(self, on: bool) -> None:
+        """Show or hide the long-axis image planes."""
+        if self.planes_box.isChecked() != bool(on):
+            self.planes_box.setChecked(bool(on))
+            return
+        for _plane, actor, _tex, _p in self.image_planes:
+            actor.visibility = bool(on)
+        self.request_render()
 
     def _poly(self, key: str, phase: int) -> pv.PolyData:
         if key in self.live:
@@ -415,6 +467,8 @@ class View3D(QWidget):
         parts = [OVERLAYS[self.overlay]]
         if self.overlay in ("pressure", "volume") and "lv_myocardium" in self.actors:
             parts.append("LV wall hidden")
+        if self.overlay == "stress" and not self.walls:
+            parts.append("not shown: this anatomy has no LV myocardium surface")
         if self.overlay in ("pressure", "volume", "stress"):
             if self.results is None:
                 parts.append("(waiting for predictions)")
@@ -466,6 +520,7 @@ class View3D(QWidget):
         self.phase = cycle.image_phase_at(self.anatomy, self.results, fraction)
         if self.motion:
             self._move(fraction)
+        self._move_planes(fraction)
         self._apply_overlay()
         if self.envelope_box.isChecked():
             self._rebuild_envelope()
