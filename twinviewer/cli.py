@@ -95,6 +95,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="summarise a .twin file and verify its audit chain")
     p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="machine-readable summary (errors too)")
     p.set_defaults(func=_info)
 
     p = sub.add_parser("report", help="export a .twin file's report as PDF (headless)")
@@ -159,7 +160,7 @@ OPTIONAL_COMMANDS = (
 def _info(args: argparse.Namespace) -> int:
     from twinviewer.io.cli import run_info
 
-    return run_info(args.file)
+    return run_info(args.file, as_json=getattr(args, "json", False))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -214,7 +214,15 @@ def fhir_export(twin: Twin, *, results: dict | None = None,
             wanted = metrics or tuple(m for m in DIRECTIONS if m in base.metrics)
             comparisons = {name: [compare(base, r, m) for m in wanted]
                            for name, r in runs.items()}
-    return export_bundle(twin, comparisons=comparisons)
+    predicted = None
+    if twin.visits and not twin.visits[-1].predicted and twin.ensemble_kind == "posterior":
+        # visits calibrated by `twin create` / `calibrate` keep no summary: the last visit's
+        # posterior ensemble is the twin's, so its predictions are simulated from it
+        from twinviewer.personalize.timeline import predicted_summary
+        from twinviewer.twins import simulate_twin
+
+        predicted = predicted_summary(simulate_twin(twin))
+    return export_bundle(twin, predicted=predicted, comparisons=comparisons)
 
 
 def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:

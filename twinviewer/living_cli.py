@@ -31,6 +31,7 @@ def add_visit_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("-o", "--output", help="write the updated twin here instead")
     a.add_argument("--accept-misfit", action="store_true",
                    help="keep the update even if the twin cannot reproduce a measurement")
+    a.add_argument("--json", action="store_true", help="machine-readable output (errors too)")
     w = sub.add_parser("withdraw", help="withdraw a data source: remove its data, re-calibrate")
     w.add_argument("twin")
     w.add_argument("source", help="the source as listed by `twinviewer timeline`")
@@ -48,6 +49,7 @@ def add_fhir_arguments(p: argparse.ArgumentParser) -> None:
                        "provenance as a FHIR R4 Bundle (JSON)")
     e.add_argument("twin")
     e.add_argument("-o", "--output", required=True)
+    e.add_argument("--json", action="store_true", help="machine-readable output (errors too)")
 
 
 def add_timeline_arguments(p: argparse.ArgumentParser) -> None:
@@ -63,11 +65,12 @@ def _load(path: Path):
 
 
 def _save(doc, twin, path: Path, passphrase: str | None) -> None:
-    from twinviewer.io.twinfile import save_twin
+    from twinviewer.io.verified_save import save_twin_verified
 
     same_model = twin.equation_hash == doc.twin.equation_hash
-    # the file's own parameter table unless the twin moved to the installed model
-    save_twin(path, twin, parameters=doc.parameters if same_model else None,
+    # the file's own parameter table unless the twin moved to the installed model; the new
+    # bytes are loaded back before they replace the file (a bad write never loses the twin)
+    save_twin_verified(path, twin, parameters=doc.parameters if same_model else None,
               passphrase=passphrase)
 
 
@@ -82,6 +85,26 @@ def _errors():
 
     return (FhirError, TwinFileError, CalibrationError, MeasurementError, TimelineError,
             WearableError, ConsentError, ModelError, ValueError, OSError)
+
+
+def _report_dict(rep) -> dict:
+    """A :class:`~twinviewer.living.VisitReport` as JSON-ready data."""
+    return {"day": rep.day, "source": rep.source, "n_measurements": rep.n_measurements,
+            "checked": rep.checked,
+            "flags": [{**f.to_dict(), "text": f.text()} for f in rep.flags],
+            "warnings": list(rep.warnings), "notes": list(rep.notes)}
+
+
+def _fail(args: argparse.Namespace, path: Path, exc: Exception, unchanged: bool) -> int:
+    """Report a refused command on stderr, or as one JSON object with ``--json``; exit 2."""
+    if getattr(args, "json", False):
+        print(json.dumps({"error": str(exc), "file": path.name, "unchanged": unchanged,
+                          "exit": 2}))
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+        if unchanged:
+            print(f"{path.name} is unchanged", file=sys.stderr)
+    return 2
 
 
 def run_visit(args: argparse.Namespace) -> int:
@@ -116,6 +139,10 @@ def run_visit(args: argparse.Namespace) -> int:
                                                 day=args.day, n=args.members,
                                             accept_misfit=args.accept_misfit)
             _save(doc, rep.twin, out, passphrase)
+            if getattr(args, "json", False):
+                print(json.dumps({"notice": RESEARCH_USE, "written": out.name,
+                                  "visit": _report_dict(rep)}, indent=1))
+                return 0
             print("\n".join(rep.lines()))
         elif args.visit_command == "withdraw":
             new, rec = living.withdraw_source(twin, args.source, reason=args.reason)
@@ -128,9 +155,7 @@ def run_visit(args: argparse.Namespace) -> int:
             _save(doc, new, out, passphrase)
             print("\n".join(living.timeline_lines(new)))
     except _errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        print(f"{path.name} is unchanged", file=sys.stderr)
-        return 2
+        return _fail(args, path, exc, unchanged=True)
     print(f"wrote {out.name}. {RESEARCH_USE}")
     return 0
 
@@ -146,8 +171,11 @@ def run_fhir(args: argparse.Namespace) -> int:
         bundle = living.fhir_export(doc.twin, results=doc.results)
         atomic_write_bytes(Path(args.output), json.dumps(bundle, indent=1).encode("utf-8"))
     except _errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, path, exc, unchanged=False)
+    if getattr(args, "json", False):
+        print(json.dumps({"written": Path(args.output).name, "resources": len(bundle["entry"]),
+                          "validated": "FHIR R4B"}))
+        return 0
     print(f"wrote {Path(args.output).name}: {len(bundle['entry'])} resources (validated as "
           "FHIR R4B)")
     return 0

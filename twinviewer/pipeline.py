@@ -139,7 +139,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     from twinviewer.imaging.errors import ImagingError
     from twinviewer.imaging.study import import_study
     from twinviewer.io import audit_log
-    from twinviewer.io.twinfile import save_twin
+    from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, updated_twin
     from twinviewer.personalize.measurements import load_measurements
     from twinviewer.twins import simulate_twin, twin_from_preset
@@ -198,37 +198,51 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     else:
         results = simulate_twin(twin)
         text.append("no measurements: the twin keeps its prior ensemble (not calibrated)")
-    save_twin(output, twin, results={"baseline": results})
+    save_twin_verified(output, twin, results={"baseline": results})
     return StepResult(output, twin, summary, text)
 
 
 # -- calibrate a saved twin -----------------------------------------------------------------
 
 def calibrate_file(path: Path | str, measurements: Path | str, *, n: int | None = None,
-                   seed: int = 0, iterations: int = 20):
+                   seed: int = 0, iterations: int = 20, day: int | None = None):
     """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
 
-    A twin already calibrated starts from its posterior (a new visit). Returns
-    (StepResult, CalibrationResult).
+    A twin already calibrated starts from its posterior. ``day`` is the visit's day offset
+    from the first visit; default: the last visit's day (a re-calibration of that visit, so
+    no time gap feeds the drift prior), 0 for a twin never calibrated. The random-walk drift
+    of the prior follows the gap (:func:`~twinviewer.personalize.timeline.drift_for`).
+    Returns (StepResult, CalibrationResult).
     """
     from twinviewer.io import audit_log
-    from twinviewer.io.twinfile import save_twin
+    from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, updated_twin
     from twinviewer.personalize.measurements import load_measurements
+    from twinviewer.personalize.timeline import drift_for
 
     path = Path(path)
     ms = load_measurements(measurements)
     doc, secret = read_twin(path)
     twin = doc.twin
     n = n or int(twin.ensemble.shape[0])
-    result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations)
-    new = updated_twin(twin, result)
+    last = twin.visits[-1].day if twin.visits else None
+    if day is None:
+        day = 0 if last is None else last
+    if last is not None and day < last:
+        raise PipelineError(f"--day {day} is before the last visit (day {last}); visits are "
+                            "kept in time order")
+    drift = 0.5 if last is None else drift_for(day - last)
+    result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations, drift=drift)
+    label = (f"re-calibration of day {day}" if last is not None and day == last
+             else f"calibration {len(twin.visits) + 1}")
+    new = updated_twin(twin, result, day=day, label=label)
     audit_log(new).record(new, "calibration", {
         "method": result.method, "members": int(result.ensemble.shape[0]),
         "measurements": [m.name for m in result.measurements],
-        "calibrated": list(result.calibrated), "command": "calibrate"})
+        "calibrated": list(result.calibrated), "command": "calibrate", "day": day,
+        "drift": drift})
     # cached scenario results belonged to the old ensemble: only the new baseline is kept
-    save_twin(path, new, results={"baseline": result.results}, passphrase=secret)
+    save_twin_verified(path, new, results={"baseline": result.results}, passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits)}), result
 
 
@@ -243,7 +257,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     """
     from twinviewer.interventions.compare import run_scenarios, scenario_table
     from twinviewer.io import audit_log
-    from twinviewer.io.twinfile import save_twin
+    from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.twins import model_of, simulate_twin
 
     path = Path(path)
@@ -260,7 +274,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
                                                   "command": "whatif"})
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
-    save_twin(path, twin, results=cache, passphrase=secret)
+    save_twin_verified(path, twin, results=cache, passphrase=secret)
     return StepResult(path, twin, {"scenarios": sorted(names)}), table, baseline, results
 
 
@@ -343,7 +357,8 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
         if args.n < 2:
             raise PipelineError(f"-n {args.n}: need at least 2 posterior members")
         step, result = calibrate_file(args.twin, args.measurements, n=args.n, seed=args.seed,
-                                      iterations=getattr(args, "iterations", 20))
+                                      iterations=getattr(args, "iterations", 20),
+                                      day=getattr(args, "day", None))
     except (PipelineError, MeasurementError, ModelError, TwinFileError, PrivacyError,
             ValueError, OSError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
@@ -354,13 +369,16 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
         return 1
     if args.json:
         data = {"notice": RESEARCH_USE, "twin": str(step.path), "written": True,
+                "visit": {"number": len(step.twin.visits), "day": step.twin.visits[-1].day,
+                          "label": step.twin.visits[-1].label},
                 **result.to_dict()}
         print(json.dumps(json_safe(data), indent=2, allow_nan=False), file=out)
     else:
         print(RESEARCH_USE, file=out)
         print(format_report(result), file=out)
-        print(f"wrote the calibrated twin back to {step.path} (visit {len(step.twin.visits)})",
-              file=out)
+        v = step.twin.visits[-1]
+        print(f"wrote the calibrated twin back to {step.path} (visit {len(step.twin.visits)}, "
+              f"day {v.day}: {v.label}; set the day with --day)", file=out)
     return 0
 
 

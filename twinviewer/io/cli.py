@@ -56,8 +56,44 @@ def _passphrase(path: Path) -> str | None:
     return None
 
 
-def run_info(path: Path | str) -> int:
+def info_dict(doc, name: str) -> dict:
+    """The summary of a loaded .twin file as JSON-ready data (``twinviewer info --json``).
+
+    Measured values keep their units and uncertainties; predictions are not included.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from twinviewer.io.twinfile import save_twin
+    >>> from twinviewer.twins import twin_from_preset
+    >>> p = save_twin(Path(tempfile.mkdtemp()) / "t.twin", twin_from_preset("healthy", n=2))
+    >>> info_dict(load_twin(p), p.name)["ensemble"]
+    {'kind': 'prior', 'members': 2}
+    """
+    t = doc.twin
+    return {
+        "file": name,
+        "pseudonym": t.pseudonym,
+        "model": {"name": t.model_name, "version": t.model_version,
+                  "equation_hash": t.equation_hash},
+        "origin": t.origin,
+        "identifiable": bool(doc.identifiable),
+        "ensemble": {"kind": t.ensemble_kind, "members": int(t.ensemble.shape[0])},
+        "measurements": [m.to_dict() for m in t.measurements],
+        "visits": [{"day": v.day, "label": v.label,
+                    "measurements": [m.to_dict() for m in v.measurements]}
+                   for v in t.visits],
+        "scenarios": [s.name for s in t.scenarios],
+        "audit": {"ok": bool(doc.chain.ok), "message": doc.chain.message,
+                  "entries": len(doc.audit)},
+        "summary": describe(doc),
+    }
+
+
+def run_info(path: Path | str, *, as_json: bool = False) -> int:
     """Print a summary of a .twin file and verify its checksums and audit chain.
+
+    With ``as_json`` the summary (or the error) is one JSON object on stdout.
 
     Returns
     -------
@@ -65,12 +101,18 @@ def run_info(path: Path | str) -> int:
         0 intact, 3 audit chain broken (summary still printed), 2 invalid file, 4 internal
         error.
     """
+    import json
+
     path = Path(path)
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
-        text = "\n".join(describe(doc))
+        data = info_dict(doc, path.name) if as_json else None
+        text = "\n".join(describe(doc)) if not as_json else json.dumps(data, indent=1)
     except TwinFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if as_json:
+            print(json.dumps({"file": path.name, "error": str(exc), "exit": EXIT_INVALID}))
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except Exception as exc:  # noqa: BLE001 - any other exception is our bug: say so, exit 4
         return _internal(exc, "info")

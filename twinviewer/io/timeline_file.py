@@ -20,7 +20,11 @@ from twinviewer.io.errors import TwinFileError
 
 def add_to_tree(tree: dict, twin: Twin, ref) -> None:
     """Add the living-twin data to a ``twin.json`` tree; ``ref(array)`` stores an array."""
-    for v, d in zip(twin.visits, tree["visits"], strict=True):
+    for i, (v, d) in enumerate(zip(twin.visits, tree["visits"], strict=True)):
+        if v.start_params is not None and np.shape(v.start_params) != np.shape(twin.params):
+            raise TwinFileError(f"cannot save: visit {i} start_params has shape "
+                                f"{np.shape(v.start_params)}, the parameters "
+                                f"{np.shape(twin.params)}")
         d["living"] = {
             "flags": list(v.flags), "items": list(v.items),
             "context": [m.to_dict() for m in v.context], "series": dict(v.series),
@@ -48,6 +52,8 @@ def from_tree(twin: Twin, tree: dict, array, name: str) -> Twin:
                 raise TypeError(f"visits[{i}].living should be an object")
             sp = liv.get("start_params")
             start = None if sp is None else array(sp, f"visit {i} start_params")
+            if start is not None and start.size and np.all(np.isnan(start)):
+                start = None  # an unknown start written as NaN by an earlier version
             if start is not None and start.shape != twin.params.shape:
                 raise TypeError(f"visits[{i}].living.start_params has shape {start.shape}")
             twin.visits[i] = replace(

@@ -32,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prior", default="auto", help="preset the prior is centred on: 'auto' "
                    "(chosen from the measurements: AS, MR, HFrEF or the preset), or a preset "
                    "name to override")
+    p.add_argument("--day", type=int, default=None, help="with a saved twin: the visit's day "
+                   "offset from the first visit (default: the last visit's day, i.e. a "
+                   "re-calibration of that visit, not a new day)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -254,8 +254,10 @@ def add_visit(twin: Twin, measurements: Sequence[Measurement], *, day: int | Non
     v.series = dict(series or {})
     v.predicted = predicted_summary(result.results)
     v.model = f"{twin.model_name} {twin.model_version} {twin.equation_hash}"
-    v.start_params = np.asarray(twin.visits[0].start_params if twin.visits else twin.params,
-                                dtype=float).copy()
+    # the twin's starting parameters, where known: visits made by `twin create`/`calibrate`
+    # do not record them (None), and None stays None (never a NaN placeholder)
+    start = twin.visits[0].start_params if twin.visits else twin.params
+    v.start_params = None if start is None else np.asarray(start, dtype=float).copy()
     return VisitOutcome(new, result, flags, checked=result.from_previous)
 
 
