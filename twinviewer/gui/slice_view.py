@@ -1,10 +1,12 @@
 """Three orthogonal slices of the twin's image with the meshes' contours on them.
 
-Each pane shows one index plane of the image (axial: slice ``k``, coronal: row ``j``,
-sagittal: column ``i``) at its physical aspect ratio. The structure meshes of the phase on
-show are cut by the pane's plane (VTK cutter) and drawn as contours. A click sets the linked
-cursor in all three panes; the mouse wheel scrolls slices (Ctrl+wheel zooms). The image phase
-follows the model's time in the cycle (see :func:`twinviewer.gui.cycle.image_phase_at`).
+Each pane shows one index plane of the image (keys axial: slice ``k``, coronal: row ``j``,
+sagittal: column ``i``) at its physical aspect ratio, titled by the plane's true orientation
+(e.g. "Short axis" for a cine stack, see :func:`twinviewer.imaging.assembly.pane_titles`).
+The structure meshes of the phase on show are cut by the pane's plane (VTK cutter) and drawn
+as contours. A click sets the linked cursor in all three panes; the mouse wheel scrolls
+slices (Ctrl+wheel zooms). The image phase follows the model's time in the cycle (see
+:func:`twinviewer.gui.cycle.image_phase_at`).
 An editor (the Segment step's) can take over clicks and left-drags and draw an RGBA overlay
 on the panes with :meth:`SliceView.set_edit_hooks`.
 """
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from twinviewer.gui import cycle
 from twinviewer.gui.state import TwinState
+from twinviewer.imaging.assembly import pane_titles
 
 # name -> (window, level) in HU; None = robust auto range (1st–99th percentile)
 WINDOW_PRESETS: dict[str, tuple[float, float] | None] = {
@@ -422,7 +425,8 @@ class SliceView(QWidget):
             p.set_contours(self._contours(p, c))
             p.set_overlay(self.overlay(p, c) if self.overlay is not None else None)
             p.set_cursor(self.cursor)
-            p.label.setText(f"{name.capitalize()} {c + 1}/{vol.shape[p.axis]}")
+            title = pane_titles(img.affine, img.description)[p.axis]  # not the pane's key
+            p.label.setText(f"{title[0].upper()}{title[1:]} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]
         self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
 

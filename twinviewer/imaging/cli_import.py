@@ -33,6 +33,34 @@ def default_store() -> Path:
     return Path(user_data_dir("twinviewer", appauthor=False)) / "studies"
 
 
+def stored_at(out: Path, store: Path | None = None) -> str:
+    """Where a study was stored, as the CLI shows it: relative to the user's twinviewer data
+    folder (written ``~``-relative) when it is inside it, else the ``--out`` path as given.
+
+    Examples
+    --------
+    >>> stored_at(Path("/home/u/.local/share/twinviewer/studies/TW-1"),
+    ...           Path("/home/u/.local/share/twinviewer/studies"))
+    '<twinviewer data>/studies/TW-1'
+    >>> stored_at(Path("out/TW-1"), Path("/home/u/.local/share/twinviewer/studies"))
+    'out/TW-1'
+    """
+    data = (store if store is not None else default_store()).parent
+    try:
+        return "<twinviewer data>/" + Path(out).resolve().relative_to(data.resolve()).as_posix()
+    except ValueError:
+        return Path(out).as_posix()
+
+
+def data_folder() -> str:
+    """The user's twinviewer data folder, ``~``-relative where possible (no user name)."""
+    data = default_store().parent
+    try:
+        return "~/" + data.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return data.as_posix()
+
+
 def phase_name(anatomy: Anatomy, phase: int) -> str:
     """``'ED'``, ``'ES'`` or ``'phase<n>'``."""
     img = anatomy.image
@@ -209,7 +237,8 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         return 2
     if as_json:
         doc = report(anatomy, rows, stack_uids)
-        doc["stored"] = {"dicom_files": n, "mesh_files": len(mesh_files)}
+        doc["stored"] = {"dicom_files": n, "mesh_files": len(mesh_files),
+                         "path": stored_at(out)}
         print(json.dumps(_finite(doc), indent=1, allow_nan=False))
         return 0
     if scan is not None:
@@ -235,8 +264,10 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
             print(f"  {m}")
     for note in anatomy.notes:
         print(f"note: {note}")
-    print(f"\nStored de-identified: {n} DICOM file(s) in {out / 'dicom'}, "
-          f"{len(mesh_files)} mesh(es) in {out / 'meshes'}")
+    where = stored_at(out)
+    print(f"\nStored de-identified in {where}: {n} DICOM file(s) in dicom/, "
+          f"{len(mesh_files)} mesh(es) in meshes/"
+          + (f" (<twinviewer data> is {data_folder()})" if where.startswith("<") else ""))
     return 0
 
 

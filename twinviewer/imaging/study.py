@@ -114,12 +114,27 @@ def _mesh_only(files: list[Path], mapping, pseudonym: str) -> Anatomy:
 def _relative_to(root: Path):
     """A function that rewrites paths under ``root`` in a message as relative paths: notes and
     errors name a file within the folder the user chose, never the folder itself (whose
-    name, like 'DOE_JANE_12345', may identify the patient)."""
-    prefixes = sorted({str(root), str(root.resolve())}, key=len, reverse=True)
+    name, like 'DOE_JANE_12345', may identify the patient).
+
+    Only whole path components are rewritten: ``cine/S001/x.dcm`` becomes ``S001/x.dcm`` but
+    the series description ``cine_trufi_sa`` and the words "folder is empty" stay as they are.
+    A bare folder name (a relative path of one component) is replaced only where it starts a
+    path (``cine/...``); an absolute path is replaced wherever it stands alone.
+    """
+    prefixes = sorted({str(root), str(root.absolute()), str(root.resolve())}, key=len,
+                      reverse=True)
+    patterns = []
+    for prefix in prefixes:
+        if prefix in ("", "."):
+            continue
+        lead = r"(?<![\w.\-/])" + re.escape(prefix)
+        patterns.append((re.compile(lead + "/"), ""))
+        if "/" in prefix.strip("/"):  # a path, never a plain word
+            patterns.append((re.compile(lead + r"(?![\w.\-/])"), "the chosen folder"))
 
     def rewrite(text: str) -> str:
-        for prefix in prefixes:
-            text = text.replace(prefix + "/", "").replace(prefix, "<chosen folder>")
+        for pattern, replacement in patterns:
+            text = pattern.sub(replacement, text)
         return text
 
     return rewrite
@@ -182,6 +197,29 @@ def import_study(path: Path, *, key: bytes | None = None,
         raise ImagingError(rewrite(str(exc))) from None
     anatomy.notes = [rewrite(n) for n in anatomy.notes]
     return anatomy
+
+
+def _phase_note(text: str, found: list[tuple[int, int]]) -> str:
+    """One note for a meshing message repeated over phases, its ``{n}`` filled with the count
+    (or the range of counts) found in those phases.
+
+    Examples
+    --------
+    >>> _phase_note("meshing: {n} voxel(s) relabelled", [(0, 3), (4, 12)])
+    'phases 0, 4: meshing: 3–12 voxel(s) relabelled'
+    >>> _phase_note("meshing: {n} voxel(s) relabelled", [(2, 5)])
+    'phase 2: meshing: 5 voxel(s) relabelled'
+    >>> _phase_note("meshing: {n} voxel(s) relabelled", [(0, 2), (1, 2), (2, 2)])
+    'phases 0–2: meshing: 2 voxel(s) relabelled'
+    """
+    phases = sorted(p for p, _ in found)
+    low, high = min(c for _, c in found), max(c for _, c in found)
+    body = text.replace("{n}", str(low) if low == high else f"{low}–{high}")
+    if len(phases) == 1:
+        return f"phase {phases[0]}: {body}"
+    if len(phases) > 2 and phases == list(range(phases[0], phases[-1] + 1)):
+        return f"phases {phases[0]}–{phases[-1]}: {body}"
+    return f"phases {', '.join(map(str, phases))}: {body}"
 
 
 def _is_cine_stack(image) -> bool:
@@ -255,7 +293,9 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                                        slice_thickness_mm=image.slice_thickness_mm,
                                        options=meshing, notes=mesh_notes)
         for m in mesh_notes:
-            mesh_notes_by_text.setdefault(re.sub(r"\d+ voxel", "N voxel", m), []).append(phase)
+            count = re.search(r"(\d+) voxel", m)
+            mesh_notes_by_text.setdefault(re.sub(r"\d+ voxel", "{n} voxel", m), []).append(
+                (phase, int(count.group(1)) if count else 0))
         for k, mesh in meshes_p.items():
             name, color = display(k)
             s = anatomy.structures.setdefault(k, Structure(k, name, color))
@@ -263,9 +303,8 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         for k, v in volumes[phase].items():
             name, color = display(k)
             anatomy.structures.setdefault(k, Structure(k, name, color)).volumes[phase] = v
-    for text, phases in mesh_notes_by_text.items():
-        notes.append(f"phase {phases[0]}: {text}" if len(phases) == 1 else
-                     f"phases {', '.join(map(str, phases))}: {text}")
+    for text, found in mesh_notes_by_text.items():
+        notes.append(_phase_note(text, found))
     for p in meshes:  # imported surfaces complement (never replace) label-derived ones
         k, mesh = read_mesh(p, mapping=user_map, notes=notes)
         name, color = display(k)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import logging
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,22 +124,27 @@ class _Pages:
         """Rows of text in columns (fractions of the text width); repeats the header."""
         h = 0.0135 * size / 7.5
         xs = np.concatenate([[0], np.cumsum(widths)])[:-1] * (RIGHT - LEFT) + LEFT
+        # characters that fit a column, less one for the gap to the next
+        limits = [cell_limit(w, size) for w in widths]
+        # bold runs wider than regular text: header cells get a smaller limit
+        titles = [wrap_cell(c, max(4, int(n * 0.9)), lines=2)
+                  for c, n in zip(header, limits, strict=True)]
+        rows_head = max(len(t) for t in titles)
 
         def head() -> None:
-            for x, c in zip(xs, header, strict=True):
-                self._t(x, self.y, c, fontsize=size, weight="bold", va="top")
-            self.y -= h
+            for x, t in zip(xs, titles, strict=True):
+                self._t(x, self.y, "\n".join(t), fontsize=size, weight="bold", va="top",
+                        linespacing=1.0)
+            self.y -= h * rows_head
             self.fig.add_artist(_hline(self.y + h * 0.15))
 
-        self.need(2 * h)
+        self.need((1 + rows_head) * h)
         head()
         for row in rows:
             if self.y - h < BOTTOM:
                 self.new_page()
                 head()
-            for x, w, c in zip(xs, widths, row, strict=True):
-                # DejaVu Sans averages about 0.6 em per character
-                limit = max(4, int(w * (RIGHT - LEFT) * PAGE[0] * 72 / (0.6 * size)))
+            for x, limit, c in zip(xs, limits, row, strict=True):
                 c = c if len(c) <= limit else c[:limit - 1] + "…"
                 self._t(x, self.y, c, fontsize=size, va="top")
             self.y -= h
@@ -153,6 +159,48 @@ class _Pages:
                for i in range(n)]
         self.y -= height + 0.045
         return axs
+
+
+def cell_limit(width: float, size: float) -> int:
+    """Characters that fit a table column of ``width`` (fraction of the text width) at
+    ``size`` pt, one kept free as the gap to the next column.
+
+    DejaVu Sans averages about 0.6 em per character.
+
+    Examples
+    --------
+    >>> cell_limit(0.18, 6.8)
+    21
+    """
+    return max(4, int(width * (RIGHT - LEFT) * PAGE[0] * 72 / (0.6 * size)) - 1)
+
+
+def wrap_cell(text: str, limit: int, lines: int = 2) -> list[str]:
+    """``text`` wrapped to ``limit`` characters a line (also at ``_``, ``(`` and ``,``, which
+    scenario names are made of), at most ``lines`` lines, the last cut with "…".
+
+    Examples
+    --------
+    >>> wrap_cell("savr_perimount(size=21)", 16)
+    ['savr_perimount', '(size=21)']
+    >>> wrap_cell("Metric", 16)
+    ['Metric']
+    """
+    if len(text) <= limit:
+        return [text]
+    out: list[str] = []
+    line = ""
+    for piece in (x for x in re.split(r"(?<=[_, ])|(?=\()", text) if x):
+        if line and len(line + piece.rstrip()) > limit:
+            out.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+    out.append(line.rstrip())
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:limit - 1] + "…"
+    return [ln if len(ln) <= limit else ln[:limit - 1] + "…" for ln in out]
 
 
 def _hline(y: float):

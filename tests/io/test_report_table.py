@@ -1,0 +1,39 @@
+"""Report tables: a long scenario name in a header wraps instead of running into the next
+column (the reviewer saw "savr_perimount(size=21)Change (paired)")."""
+
+from __future__ import annotations
+
+import pytest
+
+from twinviewer.report.pdf import _Pages, cell_limit, wrap_cell
+
+
+@pytest.mark.parametrize("text", ["savr_perimount(size=21)", "tavi_sapien3(size=23)",
+                                  "ace_inhibitor+nitroprusside(dose=2,level=high)", "Metric"])
+def test_wrapped_cells_fit(text):
+    limit = 16
+    lines = wrap_cell(text, limit)
+    assert 1 <= len(lines) <= 2 and all(len(ln) <= limit for ln in lines)
+    if len(text) <= 2 * limit - 8:
+        assert "".join(lines) == text  # broken at _ ( , only, nothing lost
+
+
+def test_header_cells_do_not_overlap(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    widths = [0.25, 0.09, 0.18, 0.18, 0.21, 0.09]
+    header = ["Metric", "Unit", "Baseline", "savr_perimount(size=21)", "Change (paired)",
+              "Improved"]
+    with PdfPages(tmp_path / "t.pdf") as pdf:
+        p = _Pages(pdf, "t", identifiable=False)
+        p.new_page()
+        p.table(header, [["Cardiac output", "L/min", "5.1 (4.3–6.2)", "5.2 (4.3–6.2)",
+                          "0.037 (0.015–0.12)", "30 %"]], widths, size=6.8)
+        fig = p.fig
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        boxes = {t.get_text(): t.get_window_extent(renderer) for t in fig.texts}
+        name = next(k for k in boxes if k.startswith("savr_perimount"))
+        assert boxes[name].x1 < boxes["Change (paired)"].x0
+        assert cell_limit(0.18, 6.8) < len(header[3])
+        p.finish()
