@@ -5,7 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from twinviewer.core.measurement import Measurement as M
-from twinviewer.explain.validity import calibration_prior, parameter_warnings, prior_of
+from twinviewer.explain.validity import (
+    calibration_prior,
+    parameter_warnings,
+    posterior_bound_warnings,
+    prior_of,
+)
 from twinviewer.personalize import calibrate, updated_twin
 from twinviewer.physiology import MODELS
 from twinviewer.twins import twin_from_preset
@@ -29,7 +34,8 @@ def test_severe_as_import_is_judged_against_the_as_prior_after_two_calibrations(
     for name in model.parameter_names:
         if not model.parameter(name).prior.is_point_mass:
             assert prior_of(t2, model, name)[1] == "severe_as", name
-    assert not [w.text for w in parameter_warnings(t2, model) if "healthy" in w.text]
+    judged = parameter_warnings(t2, model) + posterior_bound_warnings(t2, model)
+    assert not [w.text for w in judged if "healthy" in w.text]
 
 
 def test_uncalibrated_twin_falls_back_to_its_own_preset():
