@@ -82,3 +82,14 @@ def test_derived_quantity_kept_when_its_volumes_are_kept():
     names = [m.name for m in r.measurements]
     assert "LVEF" in names and "LVEDV" in names
     assert not any("were replaced" in w for w in r.warnings)
+
+
+def test_a_parameter_calibrated_at_both_visits_keeps_the_earlier_inputs(two_visits):
+    r1, t1, r2, t2 = two_visits
+    both = [p for p in r2.calibrated if p in r1.calibrated
+            and set(t1.provenance[p].inputs) - {"SBP", "DBP"}]
+    assert both
+    for p in both:
+        inputs = t2.provenance[p].inputs
+        assert set(t1.provenance[p].inputs) <= set(inputs), p
+        assert "also informed at earlier visits by" in t2.provenance[p].detail

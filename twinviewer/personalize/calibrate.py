@@ -925,11 +925,21 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         inputs = tuple(data[i].name for i in np.flatnonzero(mask[k]))
         width = ident.width_ratio.get(name, 1.0)
         detail = f"posterior 90 % width {width:.0%} of prior ({prior_source})"
-        if inputs and all(i in image_names for i in inputs):
+        old = twin.provenance.get(name)
+        earlier: tuple[str, ...] = ()
+        if carried_from_earlier and old is not None and old.source in (
+                Source.CALIBRATED, Source.IMAGE_DERIVED):
+            # the previous posterior carries what informed it then: keep those links
+            earlier = tuple(i for i in old.inputs if i not in inputs)
+            if earlier:
+                detail += f"; also informed at earlier visits by {', '.join(earlier)}"
+        image_only = all(i in image_names for i in inputs) and (
+            not earlier or old.source is Source.IMAGE_DERIVED)
+        if inputs and image_only:
             prov[name] = Provenance(Source.IMAGE_DERIVED, "calibrated to image-derived "
-                                    f"measurements; {detail}", inputs)
+                                    f"measurements; {detail}", earlier + inputs)
         else:
-            prov[name] = Provenance(Source.CALIBRATED, detail, inputs)
+            prov[name] = Provenance(Source.CALIBRATED, detail, earlier + inputs)
     return prov
 
 
