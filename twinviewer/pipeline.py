@@ -195,6 +195,9 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                                   "converged": bool(result.convergence.converged)}
         text.append(f"calibrated {len(result.calibrated)} parameters to "
                     f"{len(result.measurements)} measurements ({members} posterior members)")
+        # e.g. image-derived LVEF left out because its volumes were replaced: say so
+        summary["calibration"]["warnings"] = list(result.warnings)
+        text += [f"warning: {w}" for w in result.warnings]
     else:
         results = simulate_twin(twin)
         text.append("no measurements: the twin keeps its prior ensemble (not calibrated)")

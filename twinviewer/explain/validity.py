@@ -30,7 +30,7 @@ from twinviewer.core.format import number
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
-from twinviewer.personalize.disease import preset_of, prior_in_provenance
+from twinviewer.personalize.disease import PRESETS, preset_of, prior_in_provenance
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
     Z_FLAG,
@@ -95,6 +95,29 @@ def validity_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
 _fmt = number  # the app's one number formatter (core/format.py)
 
 
+def calibration_prior(twin: Twin) -> str | None:
+    """The population prior preset the twin's calibration chose, as recorded in its
+    provenance (or its audit trail), or None for an uncalibrated twin.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> calibration_prior(twin_from_preset("healthy", n=1)) is None
+    True
+    """
+    for prov in twin.provenance.values():
+        name = prior_in_provenance(prov.detail)
+        if name:
+            return name
+    for entry in reversed(twin.audit):
+        details = getattr(entry, "details", None) or {}
+        prior = details.get("prior") if isinstance(details, dict) else None
+        name = prior.get("preset") if isinstance(prior, dict) else prior
+        if isinstance(name, str) and name in PRESETS:
+            return name
+    return None
+
+
 def prior_of(twin: Twin, model: ModelSpec, name: str) -> tuple[Prior, str]:
     """The population prior of parameter ``name`` as the twin used it: centred on the preset
     its calibration chose (named in the provenance) or the twin's own preset, and that
@@ -103,7 +126,11 @@ def prior_of(twin: Twin, model: ModelSpec, name: str) -> tuple[Prior, str]:
 
     par = model.parameter(name)
     prov = twin.provenance.get(name)
-    preset = (prov and prior_in_provenance(prov.detail)) or preset_of(twin.origin)
+    # the prior the calibration chose is one for all parameters: a parameter whose own
+    # record does not name it (measured, carried, left at the prior) was judged against it
+    # too, never against the preset of the twin's origin ('import' → healthy)
+    preset = ((prov and prior_in_provenance(prov.detail)) or calibration_prior(twin)
+              or preset_of(twin.origin))
     p = get_preset(preset)
     if p.model.name != model.name:
         return par.prior, "the model's default"

@@ -917,11 +917,14 @@ def describe(doc: TwinDocument) -> list[str]:
               f"file        schema {doc.schema_version} (current {SCHEMA_VERSION}), written by "
               f"TwinViewer {doc.app_version or '?'}" + (", encrypted" if doc.encrypted else ""),
               f"model       {t.model_name} v{t.model_version}, equations {t.equation_hash}",
-              f"parameters  {len(doc.parameters)}; ensemble {t.ensemble.shape[0]} members "
-              f"({t.ensemble_kind})",
-              f"measured    {len(t.measurements)} measurement(s)"
+              f"parameters  {len(doc.parameters)}; ensemble {t.ensemble.shape[0]} "
+              f"member{'' if t.ensemble.shape[0] == 1 else 's'} ({t.ensemble_kind})",
+              f"measured    {len(t.measurements)} "
+              f"measurement{'' if len(t.measurements) == 1 else 's'}"
               + (": " + ", ".join(f"{m.name} {m.value:.4g} {m.unit}"
-                                 for m in t.measurements[:6]) if t.measurements else ""),
+                                 for m in t.measurements[:6])
+                 + (f", … (+{len(t.measurements) - 6} more)" if len(t.measurements) > 6
+                    else "") if t.measurements else ""),
               f"scenarios   {', '.join(s.name for s in t.scenarios) or 'none'}",
               f"visits      {len(t.visits)}" + (
                   " (days " + ", ".join(str(v.day) for v in t.visits) + ")" if t.visits else ""),

@@ -55,7 +55,14 @@ from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
 from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
-from twinviewer.personalize.disease import AUTO, TAG, PriorChoice, preset_of, resolve
+from twinviewer.personalize.disease import (
+    AUTO,
+    TAG,
+    PriorChoice,
+    preset_of,
+    prior_in_provenance,
+    resolve,
+)
 from twinviewer.personalize.measurements import (
     MeasurementError,
     check_measurements,
@@ -304,10 +311,15 @@ def _check_cancel(cancel: Cancel) -> None:
         raise Cancelled("calibration cancelled; the twin is unchanged")
 
 
-def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy: bool
-            ) -> list[Measurement]:
+def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy: bool,
+            dropped: list[str] | None = None) -> list[Measurement]:
+    """The measurements to calibrate to; reasons for image-derived quantities left out are
+    appended to ``dropped``."""
+    dropped = dropped if dropped is not None else []
     if measurements is None:
-        return twin_measurements(twin) if use_anatomy else list(twin.measurements)
+        if not use_anatomy:
+            return list(twin.measurements)
+        measurements = twin_measurements(replace(twin, anatomy=None))
     ms = list(measurements)
     if use_anatomy and twin.anatomy is not None:
         given = set()
@@ -318,7 +330,20 @@ def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy:
                 given.add(m.name)
         extra = [m for m in twin_measurements(replace(twin, measurements=[]))
                  if canonical_name(m.name) not in given]
-        ms = extra + ms
+        kept = []
+        for m in extra:
+            q = QUANTITY_BY_NAME.get(canonical_name(m.name))
+            replaced = [r for r in (q.redundant_with if q else ()) if r in given]
+            if replaced:
+                # e.g. an MR LVEF computed from MR volumes the user replaced by CT ones: it
+                # would enter the fit as independent data although its source is discarded
+                dropped.append(f"{m.name} ({m.source or 'images'}) left out of the fit: it is "
+                               f"computed from the images' {' and '.join(q.redundant_with)}, "
+                               f"and {' and '.join(replaced)} were replaced by the given "
+                               "measurements")
+            else:
+                kept.append(m)
+        ms = kept + ms
     return ms
 
 
@@ -385,13 +410,15 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     t_start = time.perf_counter()
     say = progress or (lambda f, t: None)
     model = model_of(twin)
-    raw = _gather(twin, measurements, use_anatomy)
+    gathered_notes: list[str] = []
+    raw = _gather(twin, measurements, use_anatomy, gathered_notes)
     if not raw:
         raise MeasurementError("no measurements to calibrate to: enter at least one "
                                "(e.g. SBP, DBP, HR, LVEDV)")
     if n < 16:
         raise ValueError(f"ensemble size n = {n} is too small for a posterior; use n ≥ 16")
     warnings = [i.message for i in check_measurements(raw) if i.level == "warning"]
+    warnings += gathered_notes
     ms = require_valid(raw)
     previous = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
     if previous and twin.visits:
@@ -444,7 +471,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                             "source, which are used")
         else:
             data.append(m)
-    space = ParameterSpace.for_twin(model, base, exclude=set(direct))
+    # A parameter measured at an earlier visit stays measured (its spread is in the previous
+    # posterior) unless re-measured now: it is not re-fitted as if never measured.
+    carried = _carried_measured(twin, model, direct) if previous else {}
+    space = ParameterSpace.for_twin(model, base, exclude=set(direct) | set(carried))
     y = np.array([m.value for m in data])
     sigma = np.array([np.hypot(m.uncertainty, QUANTITY_BY_NAME[m.name].model_sd(m.value))
                       for m in data])
@@ -455,7 +485,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         rows = rng.choice(twin.ensemble.shape[0], size=n, replace=n > twin.ensemble.shape[0])
         template = np.array(twin.ensemble[rows], dtype=float)
         Z = space.to_z(template) + drift * rng.standard_normal((n, len(space.free)))
-        prior_source = "previous visit's posterior"
+        first = _first_prior(twin)
+        prior_source = "previous visit's posterior" + (
+            f" (population prior of the first calibration: {TAG} {first})" if first else "")
     else:
         template = sample_prior(model, n, base=base, names=space.names, seed=seed)
         Z = space.to_z(template)
@@ -465,7 +497,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         template[:, j] = np.clip(m.value + m.uncertainty * rng.standard_normal(n),
                                  *model.parameter(pname).plausible)
     fixed = [j for j in range(len(base)) if j not in space.free and
-             model.parameters[j].name not in direct]
+             model.parameters[j].name not in direct and model.parameters[j].name not in carried]
     template[:, fixed] = base[fixed]
     U0 = space.to_params(Z, template)
 
@@ -558,7 +590,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     fit = _fit_table(ms, data, redundant, res, point_res)
     ident = _identifiability(model, space, U0, post, cal_idx, present, res)
     prov = _provenance(twin, model, direct, space, mask, cal_idx, data, image_names, ident,
-                       prior_source)
+                       prior_source, carried_from_earlier=previous)
     conv = Convergence(
         converged=True, iterations=iteration, steps=steps, mean_misfit=misfits,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
@@ -584,12 +616,15 @@ def _same_source(m: Measurement, others: Sequence[Measurement]) -> bool:
 
 def _new_since_last_visit(twin: Twin, ms: list[Measurement], warnings: list[str]
                           ) -> list[Measurement]:
-    """Drop measurements already assimilated at the last visit (same value, unit, SD and
-    source): the previous posterior contains them, and using them again would count them
-    twice."""
+    """Drop measurements already available at an earlier visit (same value, unit, SD and
+    source; the twin's imaging counts as day 0): the previous posterior contains them, and
+    using them again would count them twice."""
     last = twin.visits[-1]
     used = set()
-    for m in last.measurements:
+    earlier = [m for v in twin.visits for m in v.measurements]
+    # the imaging the twin was made from is day-0 data: used then or deliberately replaced
+    earlier += list(twin.anatomy.measurements) if twin.anatomy is not None else []
+    for m in earlier:
         try:
             c = normalise(m)
         except MeasurementError:
@@ -602,8 +637,8 @@ def _new_since_last_visit(twin: Twin, ms: list[Measurement], warnings: list[str]
             f"no new measurements since the last visit (day {last.day}): "
             f"{', '.join(dropped)} were already used there. Enter this visit's measurements.")
     if dropped:
-        warnings.append(f"{', '.join(dropped)}: unchanged since the last visit (day "
-                        f"{last.day}) and already in its posterior; not used again")
+        warnings.append(f"{', '.join(dropped)}: measured at an earlier visit (last on day "
+                        f"{last.day}) and already in its posterior; not used again as new data")
     return new
 
 
@@ -821,15 +856,67 @@ def _suggestions(space: ParameterSpace, Zp: np.ndarray, present: set[str], res: 
     return result[:top]
 
 
+def _first_prior(twin: Twin) -> str | None:
+    """The population prior preset the twin's first calibration chose (named in its
+    provenance), or None."""
+    for prov in twin.provenance.values():
+        name = prior_in_provenance(prov.detail)
+        if name:
+            return name
+    return None
+
+
+def _measured_day(twin: Twin, model: ModelSpec, pname: str) -> int | None:
+    """Day of the latest visit that measured parameter ``pname`` directly, or None."""
+    for v in reversed(twin.visits):
+        for m in v.measurements:
+            try:
+                q = QUANTITY_BY_NAME[canonical_name(m.name)]
+            except (UnknownQuantity, KeyError):
+                continue
+            if q.kind == "parameter" and q.target == pname:
+                return v.day
+    return None
+
+
+def _carried_measured(twin: Twin, model: ModelSpec, direct: dict) -> dict[str, Provenance]:
+    """Parameters measured at an earlier visit and not re-measured now, with their
+    provenance (the visit day added if not yet there)."""
+    out = {}
+    for p in model.parameter_names:
+        prov = twin.provenance.get(p)
+        if prov is None or prov.source is not Source.MEASURED or p in direct:
+            continue
+        day = _measured_day(twin, model, p)
+        detail = prov.detail
+        if day is not None and "visit day" not in detail:
+            detail = f"{detail}; measured at visit day {day}"
+        out[p] = Provenance(Source.MEASURED, detail, prov.inputs)
+    return out
+
+
 def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mask, cal_idx,
-                data, image_names, ident: Identifiability, prior_source: str
-                ) -> dict[str, Provenance]:
+                data, image_names, ident: Identifiability, prior_source: str,
+                carried_from_earlier: bool = False) -> dict[str, Provenance]:
+    """Provenance of every parameter after this calibration. With
+    ``carried_from_earlier`` (a later visit) provenance accumulates: a parameter measured
+    earlier stays measured (with its visit day) and one calibrated earlier but not informed
+    by this visit's data keeps its earlier provenance, marked as such."""
     prov: dict[str, Provenance] = {}
     for p in model.parameter_names:
         prov[p] = twin.provenance.get(p, Provenance(Source.PRIOR, prior_source))
     for name in space.names:  # free, not informed by the data: the prior this run used
+        old = twin.provenance.get(name)
+        if carried_from_earlier and old is not None and old.source in (
+                Source.CALIBRATED, Source.IMAGE_DERIVED, Source.MEASURED):
+            note = "; not re-informed at this visit (carried in the previous posterior)"
+            prov[name] = Provenance(old.source, old.detail if note in old.detail
+                                    else old.detail + note, old.inputs)
+            continue
         prov[name] = Provenance(Source.PRIOR, f"{prior_source}; not informed by this "
                                 "patient's data")
+    if carried_from_earlier:
+        prov.update(_carried_measured(twin, model, direct))
     for p, m in direct.items():
         prov[p] = Provenance(Source.MEASURED, f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} "
                              f"{m.unit}" + (f" ({m.source})" if m.source else ""), (m.name,))
@@ -838,11 +925,21 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         inputs = tuple(data[i].name for i in np.flatnonzero(mask[k]))
         width = ident.width_ratio.get(name, 1.0)
         detail = f"posterior 90 % width {width:.0%} of prior ({prior_source})"
-        if inputs and all(i in image_names for i in inputs):
+        old = twin.provenance.get(name)
+        earlier: tuple[str, ...] = ()
+        if carried_from_earlier and old is not None and old.source in (
+                Source.CALIBRATED, Source.IMAGE_DERIVED):
+            # the previous posterior carries what informed it then: keep those links
+            earlier = tuple(i for i in old.inputs if i not in inputs)
+            if earlier:
+                detail += f"; also informed at earlier visits by {', '.join(earlier)}"
+        image_only = all(i in image_names for i in inputs) and (
+            not earlier or old.source is Source.IMAGE_DERIVED)
+        if inputs and image_only:
             prov[name] = Provenance(Source.IMAGE_DERIVED, "calibrated to image-derived "
-                                    f"measurements; {detail}", inputs)
+                                    f"measurements; {detail}", earlier + inputs)
         else:
-            prov[name] = Provenance(Source.CALIBRATED, detail, inputs)
+            prov[name] = Provenance(Source.CALIBRATED, detail, earlier + inputs)
     return prov
 
 
@@ -892,9 +989,12 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
     kept = [m for m in twin.measurements if _key_of(m.name) not in new_keys]
     visit = Visit(day=day, measurements=list(ms), ensemble=result.ensemble.copy(),
                   label=label or f"calibration {len(twin.visits) + 1}")
+    provenance = {p: (Provenance(v.source, f"{v.detail}; measured at visit day {day}", v.inputs)
+                      if v.source is Source.MEASURED and "visit day" not in v.detail else v)
+                  for p, v in result.provenance.items()}
     return replace(
         twin, params=result.point.copy(), ensemble=result.ensemble.copy(),
-        ensemble_kind="posterior", provenance=dict(result.provenance),
+        ensemble_kind="posterior", provenance=provenance,
         measurements=kept + ms, scenarios=list(twin.scenarios),
         visits=[*twin.visits, visit], audit=list(twin.audit))
 
