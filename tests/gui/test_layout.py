@@ -63,13 +63,13 @@ def test_steps_show_one_panel_page_at_full_height(bare, qtbot):
 
 def test_a_panel_is_one_declarative_line(qtbot, tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(panels, "PANELS", [*panels.PANELS,
-                                           ("Timeline", "twinviewer.gui.log_panel:LogPanel"),
+                                           ("Extra", "twinviewer.gui.log_panel:LogPanel"),
                                            "twinviewer.gui.no_such_module:Nothing"])
     qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=qs, load_demo=False)
     qtbot.addWidget(w)
-    assert w.steps[-1] == "Timeline"  # a new step after the workflow's own
-    w.show_step("Timeline")
+    assert w.steps[-1] == "Extra"  # a new step after the workflow's own
+    w.show_step("Extra")
     assert "Log" in w.panels  # built when its step is first shown
     assert "no_such_module" in caplog.text  # a broken panel is reported and skipped
     w.close()
