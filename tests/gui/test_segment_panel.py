@@ -145,7 +145,7 @@ def test_seeds_preview_brush_accept(qtbot, editor, phantom):
         # the measured volumes (label voxels) of every pool are within the 5 % bar
         assert vox.value == pytest.approx(true_ml[key], rel=0.05), key
         # meshes: within 5 % except the thin-walled right-heart pools, where segmentation
-        # (-4 %) and surface smoothing of a thin tube (-1 to -4 %) add up (notes/segui.md)
+        # (-4 %) and surface smoothing of a thin tube (-1 to -4 %) add up (docs/notes/segui.md)
         tol = 0.09 if key in RIGHT_THIN_WALLED else 0.05
         assert mesh_ml == pytest.approx(true_ml[key], rel=tol), key
         assert vox.unit == "mL" and vox.uncertainty > 0

@@ -101,7 +101,7 @@ def test_demo_study_against_its_seg(demo_study):
             # right-heart pools (300 HU, thin walls, fat) miss the 5 % bar: see the notes
             assert err < (0.09 if k in ("rv_blood", "pulmonary_artery") else 0.05), (phase, k)
             assert 2 * (x & y).sum() / (x.sum() + y.sum()) >= 0.9, (phase, k)
-    # Measured (notes/imaging.md): LV 0.0 %, LA -2.4/-2.7 %, RA -1.6/-1.9 %, aorta -1.8/-1.9 %,
+    # Measured (docs/notes/imaging.md): LV 0.0 %, LA -2.4/-2.7 %, RA -1.6/-1.9 %, aorta -1.8/-1.9 %,
     # RV -4.7/-5.9 %, pulmonary artery -7.2/-8.6 % (ED/ES): the right-heart pools are
     # under-segmented by the global threshold (their thin walls blur into fat).
     assert float(np.mean(errors)) < 0.05

@@ -64,7 +64,7 @@ def test_bivme_series_import_caps_valves_and_keeps_topology(bivme_vtk):
 
 
 # At h = 1.5 mm, all three surfaces at frames 0 and 9 agree within 2 % (35 s; run once, in
-# notes/imaging.md); the gate runs the coarse grid.
+# docs/notes/imaging.md); the gate runs the coarse grid.
 @pytest.mark.parametrize("h, keys, frames, rel", [(3.0, ("lv_blood", "rv_blood"), (0,), 0.03)])
 def test_capped_volume_agrees_with_vtk_ray_casting(h, keys, frames, rel):
     """Our capped surfaces' volume vs VTK counting grid points inside them

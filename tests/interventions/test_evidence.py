@@ -14,7 +14,7 @@ from twinviewer.physiology import Settings, simulate
 
 ROWS = ev.load_rows()
 
-#: Rows the model fails today, and why (see notes/phys.md). A row leaving this list because
+#: Rows the model fails today, and why (see docs/notes/phys.md). A row leaving this list because
 #: it passes is fine; the test fails if a row not listed here stops passing.
 KNOWN_FAILING = {
     "tavi_evolut_r-23": "EOA 1.09 cm² with MG 15 mmHg is not a Bernoulli pair at SV ≈ 77 mL "

@@ -90,7 +90,7 @@ def test_vsd_flow_is_systolic_and_left_to_right():
 
 def test_atrial_fibrillation_loses_the_atrial_kick():
     # No atrial contraction: less LV filling at the same rate. In this model the atrial
-    # contribution is small (about 2 mL at 70 bpm; see notes/hearts.md).
+    # contribution is small (about 2 mL at 70 bpm; see docs/notes/hearts.md).
     s70 = _metrics({})
     af70 = _metrics({"ATRIA.kick": 0.0})
     assert af70["LVEDV"] < s70["LVEDV"] - 1.0
@@ -102,7 +102,7 @@ def test_atrial_fibrillation_loses_the_atrial_kick():
         a_wave = sinus.series["p_LA"][0] - af.series["p_LA"][0]
         i = int(a_wave.argmax())
         t = (i + 0.5) / len(a_wave) * 60.0 / hr
-        assert a_wave[i] > 0.5, hr  # mmHg; small in this model (notes/hearts.md)
+        assert a_wave[i] > 0.5, hr  # mmHg; small in this model (docs/notes/hearts.md)
         assert 60.0 / hr - 0.16 - 0.02 <= t <= 60.0 / hr, (hr, t)
 
 

@@ -71,7 +71,7 @@ DRAWS = 16
 #: Learned terms ``output → (a_o absolute SD in the output's unit, r_o log-SD, k_o growth
 #: with atypicality)`` from :func:`learn` on the training patients of model v2.0
 #: (exponential filling, events-based metrics): 60 per setting, seed TRAIN_SEED, 48 members,
-#: standard set (notes/calib.md; v1.0's terms were larger, its ensemble narrower). LVEDP and
+#: standard set (docs/notes/calib.md; v1.0's terms were larger, its ensemble narrower). LVEDP and
 #: LAP need the largest terms: the Regazzoni loop's filling pressures sit ~5–7 mmHg above
 #: this model's for the same volumes and cuff pressures, and nothing in the standard set can
 #: tell the two apart.
