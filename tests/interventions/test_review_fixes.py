@@ -20,20 +20,39 @@ from twinviewer.interventions.ranking import Goal
 
 def test_hfref_drugs_acute_are_flagged_outside_the_validated_range(capsys):
     rc = run_whatif(["--preset", "hfref", "--members", "1", "-i", "milrinone",
-                     "--metrics", "CO,MAP", "--json"])
+                     "--metrics", "CO,MAP", "--json", "--regulation", "acute"])
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     flags = doc["table"]["flags"]["milrinone"]
     assert flags["do_not_trust"] is True and "MAP" in flags["outside_validated_range"]
     assert doc["regulation"] == "acute"
+    assert doc["scenarios"][0].get("regulation", "acute") == "acute"
 
 
 def test_text_output_says_do_not_trust_and_the_regulation(capsys):
-    assert run_whatif(["--preset", "hfref", "--members", "1", "-i", "nitroprusside",
-                       "--metrics", "MAP", "--regulation", "regulated"]) == 0
+    assert run_whatif(["--preset", "hfref", "--members", "1", "-i", "nitroprusside:dose=5",
+                       "--metrics", "MAP", "--regulation", "acute"]) == 0
     out = capsys.readouterr().out
-    assert "regulation regulated" in out and "[baroreflex regulated]" in out
+    assert "regulation acute" in out and "not the mode the evidence table validates" in out
     assert "outside the validated range" in out and "do not trust" in out
+
+
+def test_hfref_drugs_by_default_are_regulated_and_plausible(capsys):
+    """Milrinone, nitroprusside and captopril on the hfref preset raise CO and lower MAP by
+    about the reported amounts (CI +38 %; CO 3.0 → 5.2, MAP −15; CO 3.24 → 4.05, MAP
+    90 → 76), and no result leaves the validated range (before the fix: MAP 35–48 mmHg and
+    CO falling)."""
+    assert run_whatif(["--preset", "hfref", "--members", "1", "-i", "milrinone",
+                       "-s", "nitroprusside", "-s", "ace_inhibitor", "--metrics", "CO,MAP",
+                       "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["regulation"] == "regulated"
+    co, map_ = doc["table"]["metrics"]
+    for name, cell in co["scenarios"].items():
+        assert cell["difference"]["median"] > 0.1, name  # CO rises
+        dmap = map_["scenarios"][name]["difference"]["median"]
+        assert -30 < dmap < -5, (name, dmap)
+        assert doc["table"]["flags"][name]["do_not_trust"] is False, name
 
 
 def test_a_plausible_what_if_is_not_flagged(capsys):

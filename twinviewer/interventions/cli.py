@@ -61,12 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="rank options by a goal, e.g. 'min LVEDP; CO>=4'")
     parser.add_argument("--level", type=float, default=0.9,
                         help="interval level; default 0.9")
-    parser.add_argument("--regulation", choices=("acute", "regulated"), default="acute",
-                        help="acute (default): the immediate effect before the arterial "
-                             "baroreflex acts, as device and valve studies report it; "
-                             "regulated: the baroreflex's closed-loop steady state, as drug "
-                             "studies report it (the drug evidence rows are run regulated). "
-                             "A scenario's own '@acute' / '@regulated' suffix wins")
+    parser.add_argument("--regulation", choices=("acute", "regulated"), default="regulated",
+                        help="regulated (default): the arterial baroreflex's closed-loop "
+                             "steady state, the mode every evidence row was validated in and "
+                             "the drug magnitudes were fitted in; acute: the immediate effect "
+                             "before the reflex acts (not validated: drugs then overshoot). A "
+                             "scenario's own '@acute' / '@regulated' suffix wins")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--list", action="store_true",
                         help="describe the intervention library and exit")
@@ -150,8 +150,9 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "ranking": ranking.to_dict() if ranking else None}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
-        why = ("immediate effect, baroreflex not acting" if args.regulation == "acute"
-               else "baroreflex closed-loop steady state")
+        why = ("immediate effect before the baroreflex acts; not the mode the evidence "
+               "table validates" if args.regulation == "acute" else
+               "baroreflex closed-loop steady state, as the evidence table validates")
         print(f"{RESEARCH_USE}\npreset {args.preset}, {args.members} member"
               f"{'' if args.members == 1 else 's'}; regulation {args.regulation} ({why})")
         print(table.format_text())

@@ -116,15 +116,25 @@ def out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, 
     --------
     A scenario with MAP 39 mmHg gives ``{'MAP': 39.0}``.
     """
+    return {m: med for m, (med, _) in _range_check(results, mask).items()
+            if not VALIDATED_RANGE[m][0] <= med <= VALIDATED_RANGE[m][1]}
+
+
+def share_out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
+    """Metrics some members of which leave :data:`VALIDATED_RANGE` → fraction of members."""
+    return {m: share for m, (_, share) in _range_check(results, mask).items() if share > 0}
+
+
+def _range_check(results: Results, mask: np.ndarray | None) -> dict[str, tuple[float, float]]:
     mask = results.ok if mask is None else mask
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     for metric, (lo, hi) in VALIDATED_RANGE.items():
         if metric not in results.metrics:
             continue
         x = np.asarray(results.metrics[metric], dtype=float)[mask]
         x = x[np.isfinite(x)]
-        if x.size and not lo <= float(np.median(x)) <= hi:
-            out[metric] = float(np.median(x))
+        if x.size:
+            out[metric] = (float(np.median(x)), float(np.mean((x < lo) | (x > hi))))
     return out
 
 
@@ -254,6 +264,7 @@ class ScenarioFlags:
     failed: int
     messages: tuple[str, ...]
     outside: dict[str, float] = field(default_factory=dict)
+    outside_share: dict[str, float] = field(default_factory=dict)
 
     @property
     def untrusted(self) -> bool:
@@ -266,6 +277,11 @@ class ScenarioFlags:
             what = ", ".join(f"{m} {v:.1f} {METRIC_BY_NAME[m].unit}"
                              for m, v in self.outside.items())
             out.append(f"outside the validated range ({what}): do not trust")
+        partly = {m: f for m, f in self.outside_share.items() if m not in self.outside}
+        if partly:
+            what = ", ".join(f"{m} in {100 * f:.0f} %" for m, f in partly.items())
+            out.append(f"outside the validated range in some plausible twins ({what}): do "
+                       f"not trust those twins' values")
         if self.lv_suction > 0:
             out.append(f"LV suction in {100 * self.lv_suction:.0f} % of plausible twins")
         if self.av_closed > 0:
@@ -284,7 +300,7 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
     closed = float(np.sum(scenario.metrics["AV_opening"][mask] < 0.5)) / n
     failed = int(np.sum(~scenario.ok & baseline.ok))
     return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]),
-                         out_of_range(scenario, mask))
+                         out_of_range(scenario, mask), share_out_of_range(scenario, mask))
 
 
 @dataclass
@@ -312,6 +328,7 @@ class ScenarioTable:
             "flags": {s: {"lv_suction": f.lv_suction, "av_closed": f.av_closed,
                           "failed": f.failed, "messages": list(f.messages),
                           "outside_validated_range": dict(f.outside),
+                          "outside_validated_range_share": dict(f.outside_share),
                           "do_not_trust": f.untrusted}
                       for s, f in self.flags.items()},
         }
