@@ -75,13 +75,14 @@ def test_unknown_regulation_is_rejected():
         run_whatif(["--preset", "hfref", "-i", "milrinone", "--regulation", "chronic"])
 
 
-@pytest.mark.parametrize("d", [-0.0, -0.05, 0.05])
+@pytest.mark.parametrize("d", [-0.0, -0.05, 0.05, -0.32, 0.9])
 def test_tiny_changes_are_no_change(d):
     assert improvement("LVEDP", np.array([d, d])) == (0.0, 0.0)
 
 
 def test_min_difference_documented_for_every_unit():
-    assert min_difference("LVEDP") == 0.2 and min_difference("MAP") == 1.0
+    assert min_difference("LVEDP") == 1.0 and min_difference("MAP") == 1.0
+    assert min_difference("CO") == 0.1 and min_difference("LVEF") == 1.0
     assert min_difference("HR") == 1.0
 
 

@@ -24,8 +24,8 @@ BASELINE = "baseline"
 
 @dataclass(frozen=True)
 class Direction:
-    """Which way a metric is better: ``better`` +1 (higher) or −1 (lower); changes smaller
-    than ``tol`` (metric units) count as no change."""
+    """Which way a metric is better: ``better`` +1 (higher) or −1 (lower); paired changes
+    smaller than ``tol`` (metric units) count as no change."""
 
     better: int
     tol: float
@@ -33,25 +33,31 @@ class Direction:
 
 
 #: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, volumes)
-#: have none in general: their change is shown, never scored.
+#: have none in general: their change is shown, never scored. ``tol`` is the resolution the
+#: metric is measured and reported with clinically (pressures and gradients 1 mmHg,
+#: catheter/echo; CO 0.1 L/min, thermodilution; EF 1 %; volumes 1 mL; Doppler velocity
+#: 0.1 m/s): a smaller paired change is "no change" in "improves in N %", in the cohort's
+#: responders and in the goal ranking (where options within it of the best share the win).
+#: These are resolutions, not minimal clinically important differences (larger, and not
+#: published for most of these metrics), so "improves" means "measurably moves".
 DIRECTIONS: dict[str, Direction] = {
-    "CO": Direction(+1, 0.05, "forward output; low output is the failing state"),
-    "SV_forward": Direction(+1, 0.5, "forward stroke volume"),
-    "LVEF": Direction(+1, 0.5, "ejection fraction"),
-    "LVEDP": Direction(-1, 0.2, "filling pressure: congestion"),
-    "LAP": Direction(-1, 0.2, "≈ PCWP: pulmonary congestion"),
-    "CVP": Direction(-1, 0.2, "systemic congestion"),
-    "mPAP": Direction(-1, 0.2, "pulmonary hypertension"),
-    "PASP": Direction(-1, 0.2, "pulmonary hypertension"),
+    "CO": Direction(+1, 0.1, "forward output; low output is the failing state"),
+    "SV_forward": Direction(+1, 1.0, "forward stroke volume"),
+    "LVEF": Direction(+1, 1.0, "ejection fraction"),
+    "LVEDP": Direction(-1, 1.0, "filling pressure: congestion"),
+    "LAP": Direction(-1, 1.0, "≈ PCWP: pulmonary congestion"),
+    "CVP": Direction(-1, 1.0, "systemic congestion"),
+    "mPAP": Direction(-1, 1.0, "pulmonary hypertension"),
+    "PASP": Direction(-1, 1.0, "pulmonary hypertension"),
     "LVSP": Direction(-1, 1.0, "LV pressure load"),
-    "AV_mean_gradient": Direction(-1, 0.2, "aortic stenosis"),
-    "AV_peak_gradient": Direction(-1, 0.5, "aortic stenosis"),
-    "AV_peak_velocity": Direction(-1, 0.05, "aortic stenosis"),
-    "AR_volume": Direction(-1, 0.5, "aortic regurgitation"),
-    "MV_mean_gradient": Direction(-1, 0.2, "mitral stenosis"),
-    "MR_volume": Direction(-1, 0.5, "mitral regurgitation"),
-    "MR_fraction": Direction(-1, 0.5, "mitral regurgitation"),
-    "TR_volume": Direction(-1, 0.5, "tricuspid regurgitation"),
+    "AV_mean_gradient": Direction(-1, 1.0, "aortic stenosis"),
+    "AV_peak_gradient": Direction(-1, 1.0, "aortic stenosis"),
+    "AV_peak_velocity": Direction(-1, 0.1, "aortic stenosis"),
+    "AR_volume": Direction(-1, 1.0, "aortic regurgitation"),
+    "MV_mean_gradient": Direction(-1, 1.0, "mitral stenosis"),
+    "MR_volume": Direction(-1, 1.0, "mitral regurgitation"),
+    "MR_fraction": Direction(-1, 1.0, "mitral regurgitation"),
+    "TR_volume": Direction(-1, 1.0, "tricuspid regurgitation"),
     "LV_suction": Direction(-1, 0.5, "LVAD suction event"),
     "AV_opening": Direction(+1, 0.5, "an aortic valve that opens (LVAD target)"),
 }
@@ -73,8 +79,8 @@ def min_difference(metric: str) -> float:
 
     Examples
     --------
-    >>> min_difference("LVEDP"), min_difference("HR")
-    (0.2, 1.0)
+    >>> min_difference("CO"), min_difference("HR")
+    (0.1, 1.0)
     """
     direction = DIRECTIONS.get(metric)
     if direction is not None:
