@@ -17,12 +17,15 @@ def test_json_output_holds_the_table_and_the_ranking(capsys):
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["notice"] == RESEARCH_USE
+    reg = " [baroreflex regulated]"  # the default mode travels with the name
     assert [s["name"] for s in doc["scenarios"]] == [
-        "tavi(eoa=1.8)", "tavi_sapien3(size=23) + beta_blocker(dose=5)"]
+        f"tavi(eoa=1.8){reg}", f"tavi_sapien3(size=23) + beta_blocker(dose=5){reg}"]
+    assert doc["regulation"] == "regulated"
+    assert all(s["regulation"] == "regulated" for s in doc["scenarios"])
     mg = doc["table"]["metrics"][0]
     assert mg["metric"] == "AV_mean_gradient"
     assert mg["baseline"]["median"] > 30
-    assert mg["scenarios"]["tavi(eoa=1.8)"]["scenario"]["median"] < 20
+    assert mg["scenarios"][f"tavi(eoa=1.8){reg}"]["scenario"]["median"] < 20
     assert doc["ranking"]["goal"] == "min LVSP"
 
 

@@ -62,3 +62,12 @@ def test_model_card_shows_the_evidence_pass_rate_failures_included(tmp_path, mon
     assert "Evidence table: " in text and "FAILED evidence: tavi_evolut_r-23" in text
     assert "UNSOURCED not counted" in text
     assert val.validation_report(model, directory=tmp_path).from_cache
+
+
+def test_validate_failing_row_says_how_many_and_allow_failures_exits_0(capsys):
+    args = ["validate", "--row", "tavi_evolut_r-23", "--no-reference"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "1 sourced evidence row(s)" in err and "UNSOURCED rows do not count" in err
+    assert main([*args, "--allow-failures"]) == 0
+    assert "--allow-failures" in capsys.readouterr().err

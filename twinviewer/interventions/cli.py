@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from twinviewer import RESEARCH_USE
 from twinviewer.core.twin import Scenario
 from twinviewer.core.units import UnitError
-from twinviewer.interventions.compare import DEFAULT_METRICS, run_scenarios, scenario_table
+from twinviewer.interventions.compare import (
+    DEFAULT_METRICS,
+    METRIC_ALIASES,
+    resolve_metric,
+    run_scenarios,
+    scenario_table,
+)
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import LIBRARY
 from twinviewer.interventions.ranking import Goal, rank
@@ -55,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="rank options by a goal, e.g. 'min LVEDP; CO>=4'")
     parser.add_argument("--level", type=float, default=0.9,
                         help="interval level; default 0.9")
+    parser.add_argument("--regulation", choices=("acute", "regulated"), default="regulated",
+                        help="regulated (default): the arterial baroreflex's closed-loop "
+                             "steady state, the mode every evidence row was validated in and "
+                             "the drug magnitudes were fitted in; acute: the immediate effect "
+                             "before the reflex acts (not validated: drugs then overshoot). A "
+                             "scenario's own '@acute' / '@regulated' suffix wins")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--list", action="store_true",
                         help="describe the intervention library and exit")
@@ -73,11 +85,12 @@ def _clean(x):
 
 
 def _scenarios(args) -> list[Scenario]:
+    mode = getattr(args, "regulation", None) or "acute"
     out: list[Scenario] = []
     if args.intervention:
         steps = tuple(parse_step(s) for s in args.intervention)
-        out.append(Scenario(scenario_label(steps), steps))
-    out += [parse_scenario(s) for s in args.scenario]
+        out.append(Scenario(scenario_label(steps, mode), steps, mode))
+    out += [parse_scenario(s if "@" in s else f"{s} @{mode}") for s in args.scenario]
     if not out:
         raise InterventionError("no intervention given; use --intervention NAME:SETTING=VALUE "
                                 "(see --list)")
@@ -104,11 +117,12 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
             raise InterventionError(f"--members {args.members}: need at least 1 member")
         if not 0.0 < args.level < 1.0:
             raise InterventionError(f"--level {args.level}: must be between 0 and 1")
-        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+        metrics = [resolve_metric(m) for m in args.metrics.split(",") if m.strip()]
         for m in metrics:
             if m not in METRIC_BY_NAME:
                 raise InterventionError(f"unknown metric {m!r}; known: "
-                                        f"{', '.join(METRIC_BY_NAME)}")
+                                        f"{', '.join([*METRIC_BY_NAME, *METRIC_ALIASES])}")
+        metrics = list(dict.fromkeys(metrics))  # PCWP and LAP are one metric
         scenarios = _scenarios(args)
         goal = Goal.parse(args.goal) if args.goal else None
         if getattr(args, "twin", None):  # a saved twin: its ensemble, results written back
@@ -130,12 +144,17 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         return 2
     if args.json:
         doc = {"notice": RESEARCH_USE, "preset": args.preset, "members": args.members,
-               "seed": args.seed, "scenarios": [s.to_dict() for s in scenarios],
+               "seed": args.seed, "regulation": args.regulation,
+               "scenarios": [s.to_dict() for s in scenarios],
                "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
-        print(f"{RESEARCH_USE}\npreset {args.preset}, {args.members} members")
+        why = ("immediate effect before the baroreflex acts; not the mode the evidence "
+               "table validates" if args.regulation == "acute" else
+               "baroreflex closed-loop steady state, as the evidence table validates")
+        print(f"{RESEARCH_USE}\npreset {args.preset}, {args.members} member"
+              f"{'' if args.members == 1 else 's'}; regulation {args.regulation} ({why})")
         print(table.format_text())
         if ranking:
             print(ranking.format_text())

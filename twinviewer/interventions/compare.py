@@ -24,8 +24,8 @@ BASELINE = "baseline"
 
 @dataclass(frozen=True)
 class Direction:
-    """Which way a metric is better: ``better`` +1 (higher) or −1 (lower); changes smaller
-    than ``tol`` (metric units) count as no change."""
+    """Which way a metric is better: ``better`` +1 (higher) or −1 (lower); paired changes
+    smaller than ``tol`` (metric units) count as no change."""
 
     better: int
     tol: float
@@ -33,28 +33,116 @@ class Direction:
 
 
 #: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, volumes)
-#: have none in general: their change is shown, never scored.
+#: have none in general: their change is shown, never scored. ``tol`` is the resolution the
+#: metric is measured and reported with clinically (pressures and gradients 1 mmHg,
+#: catheter/echo; CO 0.1 L/min, thermodilution; EF 1 %; volumes 1 mL; Doppler velocity
+#: 0.1 m/s): a smaller paired change is "no change" in "improves in N %", in the cohort's
+#: responders and in the goal ranking (where options within it of the best share the win).
+#: These are resolutions, not minimal clinically important differences (larger, and not
+#: published for most of these metrics), so "improves" means "measurably moves".
 DIRECTIONS: dict[str, Direction] = {
-    "CO": Direction(+1, 0.05, "forward output; low output is the failing state"),
-    "SV_forward": Direction(+1, 0.5, "forward stroke volume"),
-    "LVEF": Direction(+1, 0.5, "ejection fraction"),
-    "LVEDP": Direction(-1, 0.2, "filling pressure: congestion"),
-    "LAP": Direction(-1, 0.2, "≈ PCWP: pulmonary congestion"),
-    "CVP": Direction(-1, 0.2, "systemic congestion"),
-    "mPAP": Direction(-1, 0.2, "pulmonary hypertension"),
-    "PASP": Direction(-1, 0.2, "pulmonary hypertension"),
+    "CO": Direction(+1, 0.1, "forward output; low output is the failing state"),
+    "SV_forward": Direction(+1, 1.0, "forward stroke volume"),
+    "LVEF": Direction(+1, 1.0, "ejection fraction"),
+    "LVEDP": Direction(-1, 1.0, "filling pressure: congestion"),
+    "LAP": Direction(-1, 1.0, "≈ PCWP: pulmonary congestion"),
+    "CVP": Direction(-1, 1.0, "systemic congestion"),
+    "mPAP": Direction(-1, 1.0, "pulmonary hypertension"),
+    "PASP": Direction(-1, 1.0, "pulmonary hypertension"),
     "LVSP": Direction(-1, 1.0, "LV pressure load"),
-    "AV_mean_gradient": Direction(-1, 0.2, "aortic stenosis"),
-    "AV_peak_gradient": Direction(-1, 0.5, "aortic stenosis"),
-    "AV_peak_velocity": Direction(-1, 0.05, "aortic stenosis"),
-    "AR_volume": Direction(-1, 0.5, "aortic regurgitation"),
-    "MV_mean_gradient": Direction(-1, 0.2, "mitral stenosis"),
-    "MR_volume": Direction(-1, 0.5, "mitral regurgitation"),
-    "MR_fraction": Direction(-1, 0.5, "mitral regurgitation"),
-    "TR_volume": Direction(-1, 0.5, "tricuspid regurgitation"),
+    "AV_mean_gradient": Direction(-1, 1.0, "aortic stenosis"),
+    "AV_peak_gradient": Direction(-1, 1.0, "aortic stenosis"),
+    "AV_peak_velocity": Direction(-1, 0.1, "aortic stenosis"),
+    "AR_volume": Direction(-1, 1.0, "aortic regurgitation"),
+    "MV_mean_gradient": Direction(-1, 1.0, "mitral stenosis"),
+    "MR_volume": Direction(-1, 1.0, "mitral regurgitation"),
+    "MR_fraction": Direction(-1, 1.0, "mitral regurgitation"),
+    "TR_volume": Direction(-1, 1.0, "tricuspid regurgitation"),
     "LV_suction": Direction(-1, 0.5, "LVAD suction event"),
     "AV_opening": Direction(+1, 0.5, "an aortic valve that opens (LVAD target)"),
 }
+
+#: Smallest change (metric units) that counts as a change in "improves in N %" and in the
+#: goal ranking, for metrics without a clinical direction above: about the resolution the
+#: metric is reported with clinically (HR 1 bpm, pressures 1 mmHg, volumes 1 mL, fractions
+#: 1 %, flows 0.1 L/min). Smaller paired differences (e.g. −0.0, −0.05 mmHg) are "no change".
+RESOLUTION_BY_UNIT: dict[str, float] = {"bpm": 1.0, "mmHg": 1.0, "mL": 1.0, "%": 1.0,
+                                        "L/min": 0.1, "m/s": 0.05, "WU": 0.1, "J": 0.01,
+                                        "mmHg/mL": 0.02, "1": 0.05}
+
+
+def min_difference(metric: str) -> float:
+    """Smallest paired change of ``metric`` that counts as a change (metric units).
+
+    The metric's clinical tolerance in :data:`DIRECTIONS`, else its unit's reporting
+    resolution (:data:`RESOLUTION_BY_UNIT`).
+
+    Examples
+    --------
+    >>> min_difference("CO"), min_difference("HR")
+    (0.1, 1.0)
+    """
+    direction = DIRECTIONS.get(metric)
+    if direction is not None:
+        return direction.tol
+    meta = METRIC_BY_NAME.get(metric)
+    return RESOLUTION_BY_UNIT.get(meta.unit, 0.0) if meta else 0.0
+
+
+#: Other names for a model metric, as the calibrator and the evidence table use them.
+METRIC_ALIASES: dict[str, str] = {"PCWP": "LAP"}
+
+
+def resolve_metric(name: str) -> str:
+    """The model metric a name stands for (``'PCWP'`` → ``'LAP'``, as in the calibrator).
+
+    Examples
+    --------
+    >>> resolve_metric("PCWP"), resolve_metric("CO")
+    ('LAP', 'CO')
+    """
+    return METRIC_ALIASES.get(name.strip(), name.strip())
+
+
+#: Range of a metric's median inside which the model's what-if predictions were checked
+#: (the evidence table's patients and the presets): a scenario whose median leaves it is
+#: flagged "outside the validated range: do not trust". Bounds in the metric's unit; the
+#: low MAP / CO bounds are cardiogenic-shock territory the model was never checked in.
+VALIDATED_RANGE: dict[str, tuple[float, float]] = {
+    "MAP": (50.0, 150.0), "SBP": (70.0, 230.0), "CO": (1.5, 10.0), "HR": (35.0, 180.0),
+    "LVEDP": (0.0, 45.0), "LAP": (0.0, 45.0), "CVP": (-2.0, 30.0), "mPAP": (5.0, 80.0),
+    "LVEF": (5.0, 85.0), "LVSP": (60.0, 300.0),
+}
+
+
+def out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
+    """Metrics whose median (over ``mask``) leaves :data:`VALIDATED_RANGE` → that median.
+
+    Examples
+    --------
+    A scenario with MAP 39 mmHg gives ``{'MAP': 39.0}``.
+    """
+    return {m: med for m, (med, _) in _range_check(results, mask).items()
+            if not VALIDATED_RANGE[m][0] <= med <= VALIDATED_RANGE[m][1]}
+
+
+def share_out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
+    """Metrics some members of which leave :data:`VALIDATED_RANGE` → fraction of members."""
+    return {m: share for m, (_, share) in _range_check(results, mask).items() if share > 0}
+
+
+def _range_check(results: Results, mask: np.ndarray | None) -> dict[str, tuple[float, float]]:
+    mask = results.ok if mask is None else mask
+    out: dict[str, tuple[float, float]] = {}
+    for metric, (lo, hi) in VALIDATED_RANGE.items():
+        if metric not in results.metrics:
+            continue
+        x = np.asarray(results.metrics[metric], dtype=float)[mask]
+        x = x[np.isfinite(x)]
+        if x.size:
+            out[metric] = (float(np.median(x)), float(np.mean((x < lo) | (x > hi))))
+    return out
+
 
 DEFAULT_METRICS = ("CO", "LVEDP", "LAP", "LVEF", "MAP", "HR", "LVSP", "AV_mean_gradient",
                    "MR_fraction", "MV_mean_gradient", "mPAP")
@@ -150,7 +238,8 @@ def improvement(metric: str, difference: np.ndarray) -> tuple[float | None, floa
     if direction is None or not d.size:
         return None, None
     signed = direction.better * d
-    return float(np.mean(signed > direction.tol)), float(np.mean(signed < -direction.tol))
+    tol = min_difference(metric)  # below it a change is "no change" (−0.0 is not a win)
+    return float(np.mean(signed > tol)), float(np.mean(signed < -tol))
 
 
 def compare(baseline: Results, scenario: Results, metric: str, *,
@@ -180,9 +269,25 @@ class ScenarioFlags:
     av_closed: float
     failed: int
     messages: tuple[str, ...]
+    outside: dict[str, float] = field(default_factory=dict)
+    outside_share: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def untrusted(self) -> bool:
+        """True if the scenario's result leaves the model's validated range."""
+        return bool(self.outside)
 
     def lines(self) -> list[str]:
         out = []
+        if self.outside:
+            what = ", ".join(f"{m} {v:.1f} {METRIC_BY_NAME[m].unit}"
+                             for m, v in self.outside.items())
+            out.append(f"outside the validated range ({what}): do not trust")
+        partly = {m: f for m, f in self.outside_share.items() if m not in self.outside}
+        if partly:
+            what = ", ".join(f"{m} in {100 * f:.0f} %" for m, f in partly.items())
+            out.append(f"outside the validated range in some plausible twins ({what}): do "
+                       f"not trust those twins' values")
         if self.lv_suction > 0:
             out.append(f"LV suction in {100 * self.lv_suction:.0f} % of plausible twins")
         if self.av_closed > 0:
@@ -200,7 +305,8 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
     suction = float(np.sum(scenario.metrics["LV_suction"][mask] > 0.5)) / n
     closed = float(np.sum(scenario.metrics["AV_opening"][mask] < 0.5)) / n
     failed = int(np.sum(~scenario.ok & baseline.ok))
-    return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]))
+    return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]),
+                         out_of_range(scenario, mask), share_out_of_range(scenario, mask))
 
 
 @dataclass
@@ -226,7 +332,10 @@ class ScenarioTable:
                  "scenarios": {s: self.cells[m][s].to_dict() for s in self.scenarios}}
                 for m in self.metrics],
             "flags": {s: {"lv_suction": f.lv_suction, "av_closed": f.av_closed,
-                          "failed": f.failed, "messages": list(f.messages)}
+                          "failed": f.failed, "messages": list(f.messages),
+                          "outside_validated_range": dict(f.outside),
+                          "outside_validated_range_share": dict(f.outside_share),
+                          "do_not_trust": f.untrusted}
                       for s, f in self.flags.items()},
         }
 

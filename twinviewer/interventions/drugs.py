@@ -27,6 +27,24 @@ _NO_RAUTOREG = ("Run 'acute' the response is the unregulated one (e.g. no reflex
                 "regulated. No renal or humoral regulation.")
 _NEGATIVE = "a dose cannot be negative"
 
+#: Loop blood volume (V_total, mL) of the virtual patient the venodilation magnitudes below
+#: were fitted on (``hfref_decompensated`` in evidence/patients.json, regulated mode).
+FIT_V_TOTAL_ML = 1889.0
+
+
+def _venodilate(ctx: Context, P: np.ndarray, ml_at_fit: np.ndarray | float) -> None:
+    """Shift stressed into unstressed volume as a *fraction* of each member's loop volume.
+
+    The drug magnitudes were fitted as mL on a congested patient (V_total 1889 mL); the same
+    absolute shift on a less congested twin (hfref preset: 1327 mL) removed 40 % of its
+    loop volume and collapsed MAP and CO. Venous capacitance rises in proportion to the
+    venous pool, so the fitted shift is applied as the same fraction of V_total (identical on
+    the fitted patient, so the evidence rows are unchanged).
+    """
+    j = ctx.col("V_total")
+    P[:, j] -= np.asarray(ml_at_fit, dtype=float) * P[:, j] / FIT_V_TOTAL_ML
+
+
 # ------------------------------------------------------------------ beta-blocker
 #: Metoprolol IV reference dose (mg) and its effects (Dell'Italia AJC 1989): HR 90 → 74.
 BB_REF_MG = 12.0
@@ -122,7 +140,7 @@ def _ace(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     scale(ctx, P, ["SYS.R_AR"], 1.0 - drop)
     # Compliance gain proportional to the resistance fall, +10 % at 25 mg: UNSOURCED.
     scale(ctx, P, ["SYS.C_AR"], 1.0 + 0.10 * drop / ACE_REF_DROP)
-    P[:, ctx.col("V_total")] -= ACE_VOLUME_ML * drop / ACE_REF_DROP
+    _venodilate(ctx, P, ACE_VOLUME_ML * drop / ACE_REF_DROP)
     return P
 
 
@@ -252,7 +270,7 @@ def _milrinone(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     f = s["dose"] / MIL_REF
     scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 + MIL_EA_RISE * f)
     scale(ctx, P, ["SYS.R_AR"], 1.0 - MIL_R_DROP * min(f, 1.5))
-    P[:, ctx.col("V_total")] -= MIL_VOLUME_ML * f
+    _venodilate(ctx, P, MIL_VOLUME_ML * f)
     return P
 
 
@@ -291,7 +309,7 @@ def _nitroprusside(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     f = s["dose"] / NTP_REF
     scale(ctx, P, ["SYS.R_AR"], 1.0 - NTP_R_DROP * f / (0.25 + 0.75 * f))
     scale(ctx, P, ["SYS.C_AR"], 1.0 + 0.10 * f / (0.25 + 0.75 * f))
-    P[:, ctx.col("V_total")] -= NTP_VOLUME_ML * f / (0.25 + 0.75 * f)
+    _venodilate(ctx, P, NTP_VOLUME_ML * f / (0.25 + 0.75 * f))
     return P
 
 

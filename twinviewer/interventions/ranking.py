@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.interventions.compare import BASELINE, DIRECTIONS
+from twinviewer.interventions.compare import BASELINE, min_difference, resolve_metric
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.physiology import METRIC_BY_NAME, Results
 
@@ -39,7 +39,7 @@ class Constraint:
         if not c:
             raise InterventionError(f"goal constraint {text.strip()!r}: write METRIC>=VALUE "
                                     f"or METRIC<=VALUE")
-        return cls(c.group(1), c.group(2), float(c.group(3)))
+        return cls(resolve_metric(c.group(1)), c.group(2), float(c.group(3)))
 
     def satisfied(self, x: np.ndarray) -> np.ndarray:
         return x >= self.value if self.op == ">=" else x <= self.value
@@ -71,7 +71,8 @@ class Goal:
         if not m:
             raise InterventionError(f"goal {parts[0]!r}: start with 'min METRIC' or "
                                     f"'max METRIC'")
-        return cls(m.group(2), m.group(1), tuple(Constraint.parse(p) for p in parts[1:]))
+        return cls(resolve_metric(m.group(2)), m.group(1),
+                   tuple(Constraint.parse(p) for p in parts[1:]))
 
     def __str__(self) -> str:
         s = f"{self.sense} {self.metric}"
@@ -147,10 +148,9 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     feas &= np.isfinite(obj)
     score = np.where(feas, obj, np.inf)
     any_feasible = feas.any(axis=0)
-    # Options within the metric's tolerance of the best share the win, so two practically
-    # identical options do not split the ensemble on numerical noise.
-    direction = DIRECTIONS.get(goal.metric)
-    tol = direction.tol if direction is not None else 0.0
+    # Options within the metric's minimal meaningful difference of the best share the win,
+    # so two practically identical options do not split the ensemble on numerical noise.
+    tol = min_difference(goal.metric)
     tied = feas & (score <= score.min(axis=0, keepdims=True) + tol)
     share = np.where(any_feasible, tied / np.maximum(tied.sum(axis=0), 1), 0.0)
     best = {k: float(share[i].mean()) for i, k in enumerate(names)}
