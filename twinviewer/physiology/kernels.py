@@ -104,17 +104,7 @@ def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 
         if drivers is not None:
             digest = _dependency_hash(digest, drivers)
         name = f"twinviewer_kernel_{key[0].replace('.', '_')}_{key[1]}_{digest}"
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.py"
-        if not path.exists() or path.read_text() != source:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(source)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        module = load_generated_module(name, source)
         _kernels[key] = module.kernel
         return module.kernel
 
@@ -144,8 +134,10 @@ def observe_all(rec, P, time, out):
 _observers: dict[tuple[str, str], Callable] = {}
 
 
-def _load_module(name: str, source: str):
-    folder = cache_dir()
+def load_generated_module(name: str, source: str, folder: Path | None = None):
+    """Write generated ``source`` as ``<folder>/<name>.py`` (default the kernel cache) unless
+    it is there already, and import it as module ``name`` (numba caches beside it)."""
+    folder = folder if folder is not None else cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.py"
     if not path.exists() or path.read_text() != source:
@@ -170,5 +162,5 @@ def get_observer(observe: Callable) -> Callable:
         source = _OBSERVER.format(module=key[0], name=key[1])
         digest = _dependency_hash(source, func)
         name = f"twinviewer_observer_{key[0].replace('.', '_')}_{key[1]}_{digest}"
-        _observers[key] = _load_module(name, source).observe_all
+        _observers[key] = load_generated_module(name, source).observe_all
         return _observers[key]

@@ -33,7 +33,6 @@ clinical metrics are computed.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -472,23 +471,12 @@ def _module_source(b: _Builder, acts: tuple[list[str], int], body: list[str],
 
 
 def _load(source: str, digest: str):
-    from twinviewer.physiology.kernels import cache_dir
+    from twinviewer.physiology.kernels import cache_dir, load_generated_module
 
     name = f"twinviewer_svzerod_model_{digest}"
     if name in sys.modules:
         return sys.modules[name]
-    folder = cache_dir().parent / "models"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_generated_module(name, source, cache_dir().parent / "models")
 
 
 def svzerod_variables(model: ModelSpec) -> dict[str, str]:
