@@ -83,6 +83,14 @@ from twinviewer.personalize.quantities import (
     supported,
 )
 from twinviewer.personalize.space import ParameterSpace
+from twinviewer.personalize.volume_curve import (
+    CurveData,
+    CurveFitSummary,
+    CurveObservation,
+    curves_of,
+    observation,
+    summarise,
+)
 from twinviewer.physiology import Cancelled, ModelSpec, Results, sample_prior, simulate
 from twinviewer.twins import model_of
 
@@ -214,6 +222,7 @@ class CalibrationResult:
     prior_choice: PriorChoice = field(default_factory=lambda: PriorChoice("healthy", ""))
     atypicality: float = 1.0
     discrepancy: Discrepancy = field(default_factory=default_discrepancy)
+    curve_fit: list[CurveFitSummary] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[FitRow]:
@@ -227,23 +236,28 @@ class CalibrationResult:
 
     @property
     def misfits(self) -> list[str]:
-        """One line per flagged measurement, for any report: name, measured, predicted, by
-        how much and z."""
-        return [r.misfit_text() for r in self.flagged]
+        """One line per flagged measurement (and volume curve), for any report: name,
+        measured, predicted, by how much and z."""
+        return [r.misfit_text() for r in self.flagged] + [c.text() for c in self.curve_fit
+                                                          if c.flag]
 
     def status_line(self) -> str:
         """'2 of 6 measurements missed by |z| > 2: SBP (z −2.4), LVEDV (z +2.1)' or, when none
         is, the worst z — so a near miss is never hidden behind 'all reproduced'."""
         rows = [r for r in self.fit if np.isfinite(r.z)]
+        curves = "".join(f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
+                         f"missed (RMS z {c.rms_z:.2f})" + (" MISSED" if c.flag else "")
+                         for c in self.curve_fit)
         if not rows:
-            return "no measurement could be compared with the twin"
+            return ("no measurement could be compared with the twin" if not curves
+                    else curves[2:])
         if self.flagged:
             return (f"{len(self.flagged)} of {len(rows)} measurements missed by |z| > "
                     f"{Z_FLAG:g}: " + ", ".join(f"{r.name} (z {r.z:+.1f})"
-                                               for r in self.flagged))
+                                               for r in self.flagged) + curves)
         worst = max(rows, key=lambda r: abs(r.z))
         return (f"all {len(rows)} measurements within |z| ≤ {Z_FLAG:g} (worst: {worst.name}, "
-                f"z {worst.z:+.2f})")
+                f"z {worst.z:+.2f})" + curves)
 
     def unmeasured_predictions(self) -> dict[str, tuple[float, float, float, str]]:
         """Headline outputs not measured that have a learned discrepancy term: name →
@@ -301,6 +315,7 @@ class CalibrationResult:
             "atypicality": self.atypicality,
             "unmeasured_predictions": {k: list(v) for k, v in
                                        self.unmeasured_predictions().items()},
+            "volume_curves": [c.to_dict() for c in self.curve_fit],
         }
 
 
@@ -351,6 +366,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
               n: int = 200, seed: int = 0, max_iterations: int = 20, drift: float = 0.5,
               point_estimate: bool = True, use_anatomy: bool = True,
               prior: str | None = AUTO, discrepancy: Discrepancy | None = None,
+              volume_curves: str | Sequence[CurveData] | None = AUTO,
               progress: Progress = None, cancel: Cancel = None) -> CalibrationResult:
     """Calibrate ``twin`` to ``measurements``: MAP point estimate and posterior ensemble.
 
@@ -381,6 +397,15 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     discrepancy
         Model-discrepancy term of unmeasured predictions (default: the learned one,
         :func:`~twinviewer.personalize.discrepancy.default_discrepancy`).
+    volume_curves : 'auto', sequence of CurveData, or None
+        Measured LV/RV volume curves used *whole* as data (aligned at ED, time as a fraction
+        of the measured R-R, a correlated error covariance:
+        :class:`~twinviewer.personalize.volume_curve.CurveObservation`). ``'auto'`` takes the
+        timed ≥ 3-phase curves of ``twin.anatomy`` (with ``use_anatomy``, first calibration
+        only: a later visit's prior already holds them); None uses none. The image-derived
+        EDV/ESV/SV/EF/PER/PFR of a chamber whose curve is used are shown but not counted
+        again; the curve's R-R sets HR when no HR is given. The fit per phase is in
+        ``result.curve_fit``.
     progress, cancel
         ``progress(fraction, text)``; ``cancel() -> bool`` (True raises
         :class:`~twinviewer.physiology.Cancelled`; the twin is unchanged).
@@ -421,8 +446,15 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warnings += gathered_notes
     ms = require_valid(raw)
     previous = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
+    curves = _curves(twin, volume_curves, use_anatomy, previous)
     if previous and twin.visits:
         ms = _new_since_last_visit(twin, ms, warnings)
+    obs = [observation(c) for c in curves]
+    if obs and not any(QUANTITY_BY_NAME[m.name].target == model.heart_rate_parameter
+                       for m in ms):
+        c = curves[0]
+        ms.append(Measurement("HR", round(60000.0 / c.rr_ms, 1), "bpm", CURVE_HR_SD,
+                              f"{c.source}: R-R {c.rr_ms:.0f} ms of the volume curve"))
     image_names = {m.name for m in ms if is_image_derived(m)}
     present = {m.name for m in ms}
     rng = np.random.default_rng(seed)
@@ -469,6 +501,11 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             warnings.append(f"{m.name} ({m.source or 'no source'}) left out of the fit: it "
                             f"follows from {' and '.join(q.redundant_with)} of the same "
                             "source, which are used")
+        elif (m.name in _CURVE_NAMES and is_image_derived(m)
+              and m.name.startswith(tuple(o.data.chamber for o in obs))):
+            chamber = m.name[:2]
+            redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "
+                                 "curve of the same images is used (counted once)")
         else:
             data.append(m)
     # A parameter measured at an earlier visit stays measured (its spread is in the previous
@@ -479,6 +516,17 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     sigma = np.array([np.hypot(m.uncertainty, QUANTITY_BY_NAME[m.name].model_sd(m.value))
                       for m in data])
     sigma = np.maximum(sigma, 1e-6 * np.maximum(np.abs(y), 1.0))
+    # a volume curve enters whitened (unit, independent errors): see CurveObservation
+    y = np.concatenate([y, *[o.y for o in obs]])
+    sigma = np.concatenate([sigma, *[np.ones(o.size) for o in obs]])
+    obs_names = [m.name for m in data] + [
+        f"{o.name} ({k + 1})" for o in obs for k in range(o.size)]
+    has_data = y.size > 0
+
+    def observe(res: Results) -> np.ndarray:
+        cols = [predict(m.name, res) for m in data]
+        G = np.column_stack(cols) if cols else np.zeros((res.params.shape[0], 0))
+        return np.hstack([G, *[o.whiten(o.model_volumes(res)) for o in obs]])
 
     # -- prior ensemble ---------------------------------------------------------------------
     if previous:
@@ -507,9 +555,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         res = simulate(model, U, warm_start=warm,
                        progress=lambda f, t: say(f0 + (f1 - f0) * f, f"{what}: {t}"),
                        cancel=cancel)
-        G = np.column_stack([predict(m.name, res) for m in data]) if data else \
-            np.zeros((U.shape[0], 0))
-        return res, G
+        return res, observe(res)
 
     # -- iteration 0: the prior predictive --------------------------------------------------
     say(0.0, "simulating the prior ensemble")
@@ -522,10 +568,16 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     if ok.sum() < max(8, n // 2):
         raise CalibrationError(_failure_text(res0, ok, "the prior ensemble"))
     prior_pred = {m.name: predict(m.name, res0)[ok] for m in ms}
-    divergence = _divergence(data, prior_pred, sigma) if previous else []
-    atypicality = _atypicality(data, prior_pred, sigma)
-    mask = eki.localisation_mask(Z[ok], G[ok] / sigma) if data else \
+    sig_data = sigma[:len(data)]
+    divergence = _divergence(data, prior_pred, sig_data) if previous else []
+    atypicality = _atypicality(data, prior_pred, sig_data, obs, res0, ok)
+    mask = eki.localisation_mask(Z[ok], G[ok] / sigma) if has_data else \
         np.zeros((len(space.free), 0), dtype=bool)
+    col = len(data)
+    for o in obs:  # a curve's whitened columns mix its phases: localise on the raw volumes
+        raw_v = o.model_volumes(res0)[ok]
+        mask[:, col:col + o.size] = eki.localisation_mask(Z[ok], raw_v).any(axis=1)[:, None]
+        col += o.size
     cal_idx = np.flatnonzero(mask.any(axis=1))
     calibrated = tuple(space.names[k] for k in cal_idx)
 
@@ -534,7 +586,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     lsq = (0, "not computed (posterior median used)", 0)
     if point_estimate and cal_idx.size:
         say(0.15, "point estimate (least squares)")
-        point, lsq = _map_estimate(model, space, base, Z[ok], cal_idx, data, y, sigma,
+        point, lsq = _map_estimate(model, space, base, Z[ok], cal_idx, observe, y, sigma,
                                    previous, res0.final_state[np.flatnonzero(ok)[0]], cancel)
     _check_cancel(cancel)
 
@@ -543,9 +595,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warm = res0.final_state
     iteration = 0
     res = res0
-    while data and t < 1.0 - 1e-9:
+    while has_data and t < 1.0 - 1e-9:
         if iteration >= max_iterations:
-            worst = _worst(data, G, y, sigma)
+            worst = _worst(obs_names, G, y, sigma)
             raise CalibrationError(
                 f"calibration did not converge within {max_iterations} iterations (tempering "
                 f"reached {t:.0%} of the way from prior to posterior); the measurements the "
@@ -561,7 +613,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             warm[~ok] = warm[src]
         dt = eki.tempering_step(G, y, sigma, t)
         steps.append(dt)
-        misfits.append(float(eki.misfit(G, y, sigma).mean() / len(data)))
+        misfits.append(float(eki.misfit(G, y, sigma).mean() / y.size))
         Z = eki.kalman_update(Z, G, y, sigma, 1.0 / dt, rng, mask)
         t += dt
         iteration += 1
@@ -588,14 +640,17 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                         "evaluations) before converging; the posterior ensemble is unaffected")
     point_res = simulate(model, point, warm_start=res.final_state[:1])
     fit = _fit_table(ms, data, redundant, res, point_res)
+    curve_fit = [summarise(o, o.model_volumes(res), seed=seed) for o in obs]
     ident = _identifiability(model, space, U0, post, cal_idx, present, res)
-    prov = _provenance(twin, model, direct, space, mask, cal_idx, data, image_names, ident,
+    col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
+    image_names |= {o.name for o in obs}
+    prov = _provenance(twin, model, direct, space, mask, cal_idx, col_names, image_names, ident,
                        prior_source, carried_from_earlier=previous)
     conv = Convergence(
         converged=True, iterations=iteration, steps=steps, mean_misfit=misfits,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
         message=(f"reached the posterior in {iteration} tempering iterations"
-                 if data else "no data to fit: parameters set from measurements only"))
+                 if has_data else "no data to fit: parameters set from measurements only"))
     say(1.0, "calibration done")
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
@@ -604,7 +659,36 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
-        discrepancy=discrepancy if discrepancy is not None else default_discrepancy())
+        discrepancy=discrepancy if discrepancy is not None else default_discrepancy(),
+        curve_fit=curve_fit)
+
+
+#: SD of the heart rate taken from a volume curve's R-R (beat-to-beat variation during the
+#: acquisition, bpm).
+CURVE_HR_SD = 3.0
+#: Image-derived measurements that a chamber's whole volume curve already contains.
+_CURVE_NAMES = {f"{c}{k}" for c in ("LV", "RV") for k in ("EDV", "ESV", "SV", "EF", "_PER",
+                                                          "_PFR")}
+
+
+def _curves(twin: Twin, volume_curves, use_anatomy: bool, previous: bool) -> list[CurveData]:
+    """The volume curves to use (see :func:`calibrate`'s ``volume_curves``)."""
+    if volume_curves is None:
+        return []
+    if isinstance(volume_curves, str):
+        if volume_curves != AUTO:
+            raise ValueError(f"volume_curves={volume_curves!r}: use 'auto', None or a list "
+                             "of CurveData")
+        return curves_of(twin.anatomy) if use_anatomy and not previous else []
+    out = list(volume_curves)
+    for c in out:
+        if not isinstance(c, CurveData):
+            raise ValueError(f"volume_curves: {c!r} is not a CurveData "
+                             "(see personalize.volume_curve.calibration_data)")
+        if c.chamber not in ("LV", "RV") or len(c.phase) < 3 or not np.isfinite(c.rr_ms):
+            raise MeasurementError(f"{c.chamber} volume curve: need LV or RV, ≥ 3 phases and "
+                                   f"a known R-R (got {len(c.phase)} phases, R-R {c.rr_ms})")
+    return out
 
 
 def _same_source(m: Measurement, others: Sequence[Measurement]) -> bool:
@@ -654,20 +738,27 @@ def _failure_text(res: Results, ok: np.ndarray, where: str) -> str:
             "represent.")
 
 
-def _worst(data: list[Measurement], G: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> str:
+def _worst(names: list[str], G: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> str:
     z = (np.nanmedian(G, axis=0) - y) / sigma
     order = np.argsort(-np.abs(z))[:3]
-    return ", ".join(f"{data[i].name} (z = {z[i]:+.1f})" for i in order)
+    return ", ".join(f"{names[i]} (z = {z[i]:+.1f})" for i in order)
 
 
 def _atypicality(data: list[Measurement], prior_pred: dict[str, np.ndarray],
-                 sigma: np.ndarray) -> float:
+                 sigma: np.ndarray, obs: Sequence[CurveObservation] = (),
+                 res0: Results | None = None, ok: np.ndarray | None = None) -> float:
     """How unlike the prior's population the patient's data are: the mean over the data of
     z² = (measured − prior-predictive median)² / (prior-predictive variance + σ²) — about 1
-    for a typical patient (see :mod:`~twinviewer.personalize.discrepancy`)."""
-    if not data:
-        return 1.0
+    for a typical patient (see :mod:`~twinviewer.personalize.discrepancy`). A volume curve
+    counts as one datum: the mean z² over its phases."""
     z2 = []
+    for o in obs:
+        v = o.model_volumes(res0)[ok]
+        d = o.data.volumes_ml
+        z2.append(float(np.mean((np.nanmedian(v, axis=0) - d) ** 2
+                                / (np.nanvar(v, axis=0) + np.diag(o.cov)))))
+    if not data:
+        return float(np.mean(z2)) if z2 else 1.0
     for m, s in zip(data, sigma, strict=True):
         x = prior_pred[m.name]
         x = x[np.isfinite(x)]
@@ -688,8 +779,8 @@ def _divergence(data, prior_pred, sigma) -> list[str]:
     return out
 
 
-def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, data, y, sigma,
-                  previous: bool, warm, cancel: Cancel):
+def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, observe, y,
+                  sigma, previous: bool, warm, cancel: Cancel):
     """Least-squares MAP over the informed parameters; returns (point, (status, msg, nfev))."""
     k = cal_idx.size
     if previous:  # Gaussian summary of the previous posterior
@@ -698,7 +789,6 @@ def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, da
         whiten = np.linalg.inv(np.linalg.cholesky(cov))
     else:
         mu, whiten = np.zeros(k), np.eye(k)
-    names = [m.name for m in data]
     h = 0.05
     state = {"warm": np.atleast_2d(warm)}
 
@@ -710,7 +800,7 @@ def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, da
     def sim(X):
         _check_cancel(cancel)
         res = simulate(model, params_of(X), warm_start=np.repeat(state["warm"], X.shape[0], 0))
-        G = np.column_stack([predict(nm, res) for nm in names])
+        G = observe(res)
         if res.ok[0]:
             state["warm"] = res.final_state[:1]
         return G
@@ -922,7 +1012,7 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
                              f"{m.unit}" + (f" ({m.source})" if m.source else ""), (m.name,))
     for k in cal_idx:
         name = space.names[k]
-        inputs = tuple(data[i].name for i in np.flatnonzero(mask[k]))
+        inputs = tuple(dict.fromkeys(data[i] for i in np.flatnonzero(mask[k])))
         width = ident.width_ratio.get(name, 1.0)
         detail = f"posterior 90 % width {width:.0%} of prior ({prior_source})"
         old = twin.provenance.get(name)
@@ -1038,8 +1128,17 @@ def format_report(r: CalibrationResult) -> str:
                   "model discrepancy):"]
         for k, (med, lo, hi, unit) in shown.items():
             lines.append(f"  {k:<12} {med:.4g} ({lo:.4g}–{hi:.4g}) {unit}")
+    for c in r.curve_fit:
+        lines += ["", f"{c.chamber} volume curve used whole as data (aligned at ED, time as a "
+                  f"fraction of R-R {c.rr_ms:.0f} ms; {c.source}):", f"  {c.text()}",
+                  f"  {'phase':>6}{'measured':>16}{'twin (90 % interval)':>26}"
+                  f"{'predictive 90 %':>20}{'z':>7}"]
+        for k in range(len(c.z)):
+            lines.append(f"  {c.phase[k]:>6.2f}{c.measured[k]:>10.1f} ± {c.sd[k]:<3.0f}"
+                         f"{c.median[k]:>12.1f} ({c.lo[k]:.0f}–{c.hi[k]:.0f}) mL"
+                         f"{c.pred_lo[k]:>12.0f}–{c.pred_hi[k]:<6.0f}{c.z[k]:>+7.1f}")
     for m in r.misfits:
-        lines.append(f"MISFIT (|z| > {Z_FLAG:g}): {m}")
+        lines.append(f"MISFIT: {m}")
     if ident.correlations:
         lines.append("strong posterior correlations: " + ", ".join(
             f"{a}~{b} {c:+.2f}" for a, b, c in ident.correlations[:5]))
