@@ -403,3 +403,89 @@ def load_stored_results(twin, cache: Path | None = None):
                                                                           twin.ensemble):
         return None
     return res
+
+
+# -- the demo twin, calibrated to its own volume curves ------------------------------------
+
+#: Seed of the demo calibration (the stored twin is reproducible).
+DEMO_SEED = 0
+_DEMO_TWIN_FORMAT = 1
+
+
+def _demo_twin_path(cache: Path | None = None) -> Path:
+    """Cache file of the calibrated demo twin: keyed by app version, the demo heart's
+    provenance, the model's equations and this format."""
+    from twinviewer.physiology.presets import get_preset
+
+    model = get_preset(DEMO_PRESET).model
+    h = hashlib.sha256(f"{_tag(MESH_DIR)}/{model.name}/{model.equation_hash}/"
+                       f"{_DEMO_TWIN_FORMAT}/{DEMO_MEMBERS}/{DEMO_SEED}".encode())
+    folder = Path(cache) if cache is not None else cache_dir()
+    return folder / f"demo_twin_{h.hexdigest()[:16]}.twin"
+
+
+def load_demo_twin(cache: Path | None = None):
+    """The stored calibrated demo twin (without its anatomy), or None."""
+    from twinviewer.io.errors import TwinFileError
+    from twinviewer.io.twinfile import load_twin
+
+    path = _demo_twin_path(cache)
+    if not path.exists():
+        return None
+    try:
+        return load_twin(path).twin
+    except (TwinFileError, OSError, ValueError) as exc:
+        import logging
+
+        logging.getLogger("twinviewer.gui").warning("stored demo twin unreadable: %s", exc)
+        return None
+
+
+def calibrate_demo_twin(anatomy: Anatomy | None = None,
+                        progress: Callable[[float, str], None] | None = None,
+                        cancel: Callable[[], bool] | None = None, cache: Path | None = None):
+    """The demo twin calibrated to its heart's whole LV and RV volume curves; stored.
+
+    The ``healthy`` preset's prior ensemble (:data:`DEMO_MEMBERS` members) is calibrated
+    (:func:`twinviewer.personalize.calibrate.calibrate`, seed :data:`DEMO_SEED`) to the
+    biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
+    and the R-R they were sampled over (HR). The twin (without its anatomy) and its posterior
+    results are stored in the cache so later starts load them at once
+    (:func:`load_demo_twin`, :func:`load_stored_results`). The fit — per-chamber RMS z and
+    phases missed — is in the twin's audit trail.
+
+    Returns
+    -------
+    (Twin, Results)
+        The calibrated twin without anatomy and its posterior ensemble's results.
+
+    Examples
+    --------
+    >>> twin, results = calibrate_demo_twin()  # doctest: +SKIP
+    """
+    from dataclasses import replace
+
+    from twinviewer.io import audit_log
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.twins import twin_from_preset
+
+    anatomy = anatomy if anatomy is not None else demo_anatomy()
+    twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
+                             pseudonym=DEMO_PSEUDONYM)
+    result = calibrate(twin0, n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
+                       progress=progress, cancel=cancel)
+    # the demo must always open; a missed measurement stays visible (fit table, audit)
+    twin = updated_twin(twin0, result, day=0, accept_misfit=True,
+                        label="demo: calibrated to its LV and RV volume curves")
+    audit_log(twin).record(twin, "calibration", {
+        "method": result.method, "members": int(result.ensemble.shape[0]),
+        "measurements": [m.name for m in result.measurements],
+        "calibrated": list(result.calibrated), "status": result.status_line(),
+        "volume_curves": [c.text() for c in result.curve_fit], "command": "demo"})
+    twin = replace(twin, anatomy=None)
+    path = _demo_twin_path(cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_twin(path, twin)
+    store_results(twin, result.results, cache)
+    return twin, result.results

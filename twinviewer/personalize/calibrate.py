@@ -437,16 +437,16 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     model = model_of(twin)
     gathered_notes: list[str] = []
     raw = _gather(twin, measurements, use_anatomy, gathered_notes)
-    if not raw:
+    previous = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
+    curves = _curves(twin, volume_curves, use_anatomy, previous)
+    if not raw and not curves:
         raise MeasurementError("no measurements to calibrate to: enter at least one "
                                "(e.g. SBP, DBP, HR, LVEDV)")
     if n < 16:
         raise ValueError(f"ensemble size n = {n} is too small for a posterior; use n ≥ 16")
     warnings = [i.message for i in check_measurements(raw) if i.level == "warning"]
     warnings += gathered_notes
-    ms = require_valid(raw)
-    previous = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
-    curves = _curves(twin, volume_curves, use_anatomy, previous)
+    ms = require_valid(raw) if raw else []
     if previous and twin.visits:
         ms = _new_since_last_visit(twin, ms, warnings)
     obs = [observation(c) for c in curves]

@@ -233,15 +233,15 @@ def fit_volume_curve(model, params: np.ndarray, data: CurveData,
 
 #: Share of each phase's segmentation variance that is one boundary bias common to every phase
 #: (the same contouring rule or mesh-fit offset at every phase); the rest is per-phase noise.
-SEG_CORRELATION = 0.8
+SEG_CORRELATION = 0.5
 #: Model error of a volume at one phase: ``max(floor mL, rel · V)`` (as for LVEDV/RVEDV in
 #: :mod:`~twinviewer.personalize.quantities`), and the share of it common to every phase (a
 #: model too large at ED tends to be too large all through the beat).
-MODEL_ERROR = (5.0, 0.05)
-MODEL_CORRELATION = 0.5
+MODEL_ERROR = (5.0, 0.08)
+MODEL_CORRELATION = 0.0
 #: SD of the phase alignment (fraction of R-R): trigger jitter, ED taken at the largest
 #: sampled volume and the frame duration (1/25 of R-R for 25 phases) put it near half a frame.
-PHASE_SD = 0.02
+PHASE_SD = 0.04
 SERIES = {"LV": "V_LV", "RV": "V_RV"}
 
 
@@ -275,6 +275,7 @@ class CurveObservation:
     cov: np.ndarray
     model_sd: np.ndarray
     chol: np.ndarray
+    phase_sd: np.ndarray
 
     @property
     def name(self) -> str:
@@ -308,15 +309,16 @@ class CurveObservation:
         return self.whiten(self.data.volumes_ml)[0]
 
 
-def curve_covariance(data: CurveData) -> tuple[np.ndarray, np.ndarray]:
-    """``(Γ, m)``: the curve's error covariance (mL²) and per-phase model-error SD (mL).
+def curve_covariance(data: CurveData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(Γ, m, a)``: the curve's error covariance (mL²), the per-phase model-error SD and
+    the phase-alignment SD (mL).
 
     Examples
     --------
     >>> c = VolumeCurve("LV", [0, 200, 400, 600], [120, 60, 90, 110], [3, 3, 3, 3], 800)
-    >>> cov, m = curve_covariance(calibration_data(c))
+    >>> cov, m, a = curve_covariance(calibration_data(c))
     >>> m.tolist()
-    [6.0, 5.0, 5.0, 5.5]
+    [9.6, 5.0, 7.2, 8.8]
     """
     s = np.asarray(data.sd_ml, float)
     v = np.asarray(data.volumes_ml, float)
@@ -329,15 +331,20 @@ def curve_covariance(data: CurveData) -> tuple[np.ndarray, np.ndarray]:
     slope = (np.roll(v, -1) - np.roll(v, 1)) / step
     t = PHASE_SD * slope
     cov = (SEG_CORRELATION * np.outer(s, s) + (1 - SEG_CORRELATION) * np.diag(s ** 2)
-           + MODEL_CORRELATION * np.outer(m, m) + (1 - MODEL_CORRELATION) * np.diag(m ** 2)
-           + np.diag(t ** 2))
-    return cov, m
+           + _model_cov(m, t))
+    return cov, m, np.abs(t)
+
+
+def _model_cov(m: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Covariance of the model's error at the phases: volume error ⊕ phase error."""
+    return (MODEL_CORRELATION * np.outer(m, m) + (1 - MODEL_CORRELATION) * np.diag(m ** 2)
+            + np.diag(t ** 2))
 
 
 def observation(data: CurveData) -> CurveObservation:
     """The curve as a whitened data block (see :class:`CurveObservation`)."""
-    cov, m = curve_covariance(data)
-    return CurveObservation(data, cov, m, np.linalg.cholesky(cov))
+    cov, m, a = curve_covariance(data)
+    return CurveObservation(data, cov, m, np.linalg.cholesky(cov), a)
 
 
 @dataclass
@@ -418,16 +425,21 @@ def summarise(ob: CurveObservation, volumes: np.ndarray, *, draws: int = 16,
     med = np.median(v, axis=0)
     lo, hi = np.quantile(v, [0.05, 0.95], axis=0)
     rng = np.random.default_rng(seed)
-    # predictive band of the true curve: members ⊕ correlated model error (no measurement)
+    # predictive band of the true curve: members ⊕ model error (volume and phase), no
+    # measurement error
     m = ob.model_sd
-    mc = MODEL_CORRELATION * np.outer(m, m) + (1 - MODEL_CORRELATION) * np.diag(m ** 2)
+    mc = _model_cov(m, ob.phase_sd)
     e = rng.multivariate_normal(np.zeros(len(m)), mc, size=(len(v), draws))
     pv = (v[:, None, :] + e).reshape(-1, len(m))
-    plo, phi = np.quantile(pv, [0.05, 0.95], axis=0)
     z = (med - d.volumes_ml) / np.sqrt(v.var(axis=0) + np.diag(ob.cov))
     r = ob.whiten(med - d.volumes_ml)[0]
+    chi2 = float(np.mean(r ** 2))
+    # Birge ratio: residuals larger than the stated errors mean the errors (here: the
+    # model's, for a patient unlike the model) were understated; widen by √(χ²/K)
+    inflate = np.sqrt(max(1.0, chi2))
+    plo, phi = med + inflate * (np.quantile(pv, [0.05, 0.95], axis=0) - med)
     return CurveFitSummary(d.chamber, d.phase, d.volumes_ml, d.sd_ml, ob.total_sd, med, lo, hi,
-                           plo, phi, z, float(np.mean(r ** 2)), d.rr_ms, d.source)
+                           plo, phi, z, chi2, d.rr_ms, d.source)
 
 
 def curves_of(anatomy) -> list[CurveData]:
@@ -442,3 +454,31 @@ def curves_of(anatomy) -> list[CurveData]:
         if c is not None and np.isfinite(c.rr_ms):
             out.append(calibration_data(c))
     return out
+
+
+def synthetic_curve(results, i: int, chamber: str, rng: np.random.Generator, *,
+                    n_phases: int = 25, rel_sd: float = 0.04,
+                    source: str = "synthetic segmentation") -> tuple[VolumeCurve, np.ndarray]:
+    """A segmented curve of simulated member ``i``: ``n_phases`` equally spaced frames from
+    the start of its beat, each with SD ``rel_sd · V`` split as the curve's errors are
+    assumed to be (:data:`SEG_CORRELATION` common bias, the rest per frame). Returns the noisy
+    :class:`VolumeCurve` and the true volumes at its frames (mL).
+
+    Examples
+    --------
+    >>> from twinviewer.twins import simulate_twin, twin_from_preset
+    >>> res = simulate_twin(twin_from_preset("healthy", n=1))
+    >>> c, truth = synthetic_curve(res, 0, "LV", np.random.default_rng(0))
+    >>> len(c.volumes_ml), bool(abs(c.volumes_ml - truth).max() < 0.3 * truth.max())
+    (25, True)
+    """
+    hr = results.params[i, results.model.index(results.model.heart_rate_parameter)]
+    rr_ms = 60000.0 / hr
+    t = np.asarray(results.time[i], float) * 1000.0
+    v = np.asarray(results.series[SERIES[chamber]][i], float)
+    frames = np.arange(n_phases) * rr_ms / n_phases
+    truth = np.interp(frames, t - t[0], v, period=rr_ms)
+    sd = rel_sd * truth
+    noise = sd * (np.sqrt(SEG_CORRELATION) * rng.standard_normal()
+                  + np.sqrt(1 - SEG_CORRELATION) * rng.standard_normal(n_phases))
+    return VolumeCurve(chamber, frames, truth + noise, sd, rr_ms, source), truth
