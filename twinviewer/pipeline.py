@@ -187,14 +187,17 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         audit_log(new).record(new, "calibration", {
             "method": result.method, "members": int(result.ensemble.shape[0]),
             "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated), "command": "twin create"})
+            "calibrated": list(result.calibrated), "command": "twin create",
+            "volume_curves": [c.text() for c in result.curve_fit]})
         twin, results = new, result.results
         summary["calibration"] = {"calibrated": list(result.calibrated),
                                   "measurements": [m.name for m in result.measurements],
                                   "flagged": [r.name for r in result.flagged],
-                                  "converged": bool(result.convergence.converged)}
+                                  "converged": bool(result.convergence.converged),
+                                  "volume_curves": [c.to_dict() for c in result.curve_fit]}
         text.append(f"calibrated {len(result.calibrated)} parameters to "
                     f"{len(result.measurements)} measurements ({members} posterior members)")
+        text += [f"fitted the whole {c.text()}" for c in result.curve_fit]
         # e.g. image-derived LVEF left out because its volumes were replaced: say so
         summary["calibration"]["warnings"] = list(result.warnings)
         text += [f"warning: {w}" for w in result.warnings]
@@ -207,14 +210,18 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
 
 # -- calibrate a saved twin -----------------------------------------------------------------
 
-def calibrate_file(path: Path | str, measurements: Path | str, *, n: int | None = None,
-                   seed: int = 0, iterations: int = 20, day: int | None = None):
+def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int | None = None,
+                   seed: int = 0, iterations: int = 20, day: int | None = None,
+                   volume_curve: str = "auto"):
     """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
 
     A twin already calibrated starts from its posterior. ``day`` is the visit's day offset
     from the first visit; default: the last visit's day (a re-calibration of that visit, so
     no time gap feeds the drift prior), 0 for a twin never calibrated. The random-walk drift
     of the prior follows the gap (:func:`~twinviewer.personalize.timeline.drift_for`).
+    ``measurements`` None uses the twin's stored and image-derived measurements.
+    ``volume_curve``: 'auto' (the whole LV/RV volume curves of the twin's 4D images at its
+    first calibration), 'on' (required: refused if the twin has none) or 'off'.
     Returns (StepResult, CalibrationResult).
     """
     from twinviewer.io import audit_log
@@ -222,11 +229,18 @@ def calibrate_file(path: Path | str, measurements: Path | str, *, n: int | None 
     from twinviewer.personalize.calibrate import calibrate, updated_twin
     from twinviewer.personalize.measurements import load_measurements
     from twinviewer.personalize.timeline import drift_for
+    from twinviewer.personalize.volume_curve import curves_of
 
     path = Path(path)
-    ms = load_measurements(measurements)
+    ms = load_measurements(measurements) if measurements is not None else None
     doc, secret = read_twin(path)
     twin = doc.twin
+    curves = {"auto": "auto", "off": None}.get(volume_curve)
+    if volume_curve == "on":
+        curves = curves_of(twin.anatomy)
+        if not curves:
+            raise PipelineError(f"--volume-curve: {path.name} holds no timed volume curve (a 4D "
+                                "segmentation or mesh series of ≥ 3 phases with a known R-R)")
     n = n or int(twin.ensemble.shape[0])
     last = twin.visits[-1].day if twin.visits else None
     if day is None:
@@ -235,7 +249,8 @@ def calibrate_file(path: Path | str, measurements: Path | str, *, n: int | None 
         raise PipelineError(f"--day {day} is before the last visit (day {last}); visits are "
                             "kept in time order")
     drift = 0.5 if last is None else drift_for(day - last)
-    result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations, drift=drift)
+    result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations, drift=drift,
+                       volume_curves=curves)
     label = (f"re-calibration of day {day}" if last is not None and day == last
              else f"calibration {len(twin.visits) + 1}")
     new = updated_twin(twin, result, day=day, label=label)
@@ -243,7 +258,7 @@ def calibrate_file(path: Path | str, measurements: Path | str, *, n: int | None 
         "method": result.method, "members": int(result.ensemble.shape[0]),
         "measurements": [m.name for m in result.measurements],
         "calibrated": list(result.calibrated), "command": "calibrate", "day": day,
-        "drift": drift})
+        "drift": drift, "volume_curves": [c.text() for c in result.curve_fit]})
     # cached scenario results belonged to the old ensemble: only the new baseline is kept
     save_twin_verified(path, new, results={"baseline": result.results}, passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits)}), result
@@ -361,7 +376,8 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
             raise PipelineError(f"-n {args.n}: need at least 2 posterior members")
         step, result = calibrate_file(args.twin, args.measurements, n=args.n, seed=args.seed,
                                       iterations=getattr(args, "iterations", 20),
-                                      day=getattr(args, "day", None))
+                                      day=getattr(args, "day", None),
+                                      volume_curve=getattr(args, "volume_curve", "auto"))
     except (PipelineError, MeasurementError, ModelError, TwinFileError, PrivacyError,
             ValueError, OSError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)

@@ -1,8 +1,9 @@
 """Prepare a fresh installation so the first start is as quick as the later ones.
 
 ``python -m twinviewer.warmup`` (run by ``packaging/setup.sh`` and the bundle build) compiles
-the model kernels into numba's on-disk cache, builds the demo heart's image cache, and
-simulates and stores the demo twin's predictions. Each part is skipped when already done.
+the model kernels into numba's on-disk cache, builds the demo heart's image cache,
+calibrates the demo twin to its heart's volume curves and stores it with its predictions.
+Each part is skipped when already done.
 Without it the viewer still works: it shows stored predictions when it has them and compiles
 in the background.
 """
@@ -22,10 +23,9 @@ def warm_up(log=print) -> int:
     0
     """
     from twinviewer.gui.demo_heart import (
-        DEMO_MEMBERS,
-        DEMO_PRESET,
-        DEMO_PSEUDONYM,
+        calibrate_demo_twin,
         demo_anatomy,
+        load_demo_twin,
         load_stored_results,
         store_results,
     )
@@ -40,7 +40,11 @@ def warm_up(log=print) -> int:
     log(f"warmup: model kernels compiled ({time.perf_counter() - t0:.1f} s)")
     demo_anatomy()
     log(f"warmup: demo heart image cached ({time.perf_counter() - t0:.1f} s)")
-    twin = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
+    twin = load_demo_twin()
+    if twin is None:  # calibrated to the demo heart's volume curves; stores its results too
+        twin, _ = calibrate_demo_twin()
+        log(f"warmup: demo twin calibrated to its volume curves "
+            f"({time.perf_counter() - t0:.1f} s)")
     if load_stored_results(twin) is None:
         store_results(twin, simulate_twin(twin))
     log(f"warmup: demo predictions stored ({time.perf_counter() - t0:.1f} s)")

@@ -451,26 +451,56 @@ class MainWindow(QMainWindow):
 
     # -- loading -------------------------------------------------------------------------
     def load_demo(self) -> None:
-        """Load the demo heart and a twin from preset 'healthy'; simulate its ensemble.
+        """Load the demo heart and its twin, calibrated to the heart's own LV and RV volume
+        curves (stored after the first time: :func:`~twinviewer.gui.demo_heart.
+        calibrate_demo_twin`); simulate its ensemble if its results are not stored.
 
-        The anatomy and the ensemble are computed in parallel workers; the twin is shown
-        when both have arrived (or without predictions if the simulation failed)."""
-        from twinviewer.gui.demo_heart import demo_anatomy, load_stored_results, store_results
+        The anatomy and the twin are prepared in parallel workers; the twin is shown when
+        both have arrived (or without predictions if the simulation failed)."""
+        from twinviewer.gui.demo_heart import (
+            calibrate_demo_twin,
+            demo_anatomy,
+            load_demo_twin,
+            load_stored_results,
+            store_results,
+        )
         from twinviewer.twins import simulate_twin, twin_from_preset
 
-        twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
+        stored_twin = load_demo_twin()
         pending: dict[str, object] = {}
+        if stored_twin is not None:
+            pending["twin"] = stored_twin
         shown_at_start = self.state.twin
 
         def arrived(key: str, value) -> None:
             pending[key] = value
-            if "anatomy" in pending and "results" in pending:
+            if key == "anatomy" and value is not None and "twin" not in pending:
+                calibrate_now(value)
+            if "anatomy" in pending and "results" in pending and "twin" in pending:
                 anatomy = pending["anatomy"]
                 if anatomy is None or self.state.twin is not shown_at_start:
                     return  # failed, or the user opened another twin meanwhile
                 self.study_path = None
-                self.show_twin(dataclasses.replace(twin0, anatomy=anatomy),
+                self.show_twin(dataclasses.replace(pending["twin"], anatomy=anatomy),
                                results=pending["results"], simulate=False)
+
+        def calibrated(pair) -> None:
+            pending["twin"] = pair[0]
+            arrived("results", pair[1])
+
+        def not_calibrated(exc) -> None:  # the prior twin, said so, rather than no heart
+            log.warning("calibrating the demo twin failed: %s", exc)
+            twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
+            pending["twin"] = twin0
+            self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
+                               lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
+                               lambda r: arrived("results", r),
+                               lambda e: arrived("results", None))
+
+        def calibrate_now(anatomy) -> None:
+            self.state.run_job("Calibrating the demo twin to its volume curves (first start)",
+                               lambda p, c: calibrate_demo_twin(anatomy, p, c),
+                               calibrated, not_calibrated)
 
         from twinviewer.gui.motion import prepare_motion
 
@@ -479,6 +509,9 @@ class MainWindow(QMainWindow):
                            lambda a: arrived("anatomy", a),
                            lambda e: (arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
+        if stored_twin is None:
+            return  # calibrated once the anatomy has arrived
+        twin0 = stored_twin
         stored = load_stored_results(twin0)
         if stored is not None:  # predictions at once; the model compiles meanwhile
             arrived("results", stored)

@@ -23,8 +23,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(audited); without it, a preset")
     p.add_argument("--preset", default="healthy", help="virtual patient to start from "
                    "(default: healthy)")
-    p.add_argument("--measurements", required=True, metavar="FILE.json",
-                   help="measurement set (schema twinviewer.measurements/1)")
+    p.add_argument("--measurements", default=None, metavar="FILE.json",
+                   help="measurement set (schema twinviewer.measurements/1); with a saved "
+                        "twin optional (its images' measurements and volume curves are used)")
+    curve = p.add_mutually_exclusive_group()
+    curve.add_argument("--volume-curve", dest="volume_curve", action="store_const",
+                       const="on", default="auto",
+                       help="fit the whole LV/RV volume curve of the twin's 4D segmentation "
+                            "or mesh series (default: automatically when the twin has one)")
+    curve.add_argument("--no-volume-curve", dest="volume_curve", action="store_const",
+                       const="off", help="do not use the volume curves")
     p.add_argument("-n", type=int, default=200, help="posterior ensemble size (default 200)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--iterations", type=int, default=20,
@@ -70,6 +78,14 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
                   "command", file=sys.stderr)
             return 2
         return runner(args, out)
+    if getattr(args, "volume_curve", "auto") == "on":
+        print("twinviewer calibrate: --volume-curve needs a saved twin whose images hold a "
+              "4D segmentation or mesh series (PATIENT.twin)", file=sys.stderr)
+        return 2
+    if args.measurements is None:
+        print("twinviewer calibrate: --measurements FILE.json is needed to calibrate a preset",
+              file=sys.stderr)
+        return 2
     try:
         ms = load_measurements(args.measurements)
         twin = twin_from_preset(args.preset, n=1)
