@@ -10,7 +10,8 @@ Measured volumes (from the twin's 4D segmentation or meshes,
 :func:`twinviewer.imaging.curves.volume_curve`) are drawn *beside* the predictions in their own
 style — black open circles with ±1 SD bars, labelled "measured (segmentation)" — never blended
 into a predicted curve or band. On the Wiggers LV volume plot the measured curve's times are
-scaled from the measured R-R to the model's beat (both start at the R wave); on the PV loop,
+scaled from the measured R-R to the model's beat and its largest volume (ED) placed at the
+model's median ED, as the calibration aligns them; on the PV loop,
 where no measured pressure exists, the measured EDV and ESV are vertical lines with their
 ±1 SD bands.
 """
@@ -335,8 +336,10 @@ class WiggersPanel(QWidget):
         if state.results is not None:
             self.set_results(state.results)
 
-    def _draw_measured(self) -> None:
-        """The measured LV volume curve beside the model's V(t), time scaled to the beat."""
+    def _draw_measured(self, t_model: np.ndarray) -> None:
+        """The measured LV volume curve beside the model's V(t): time scaled to the beat and,
+        as in the calibration (:mod:`twinviewer.personalize.volume_curve`), its largest volume
+        (ED) placed at the model's median ED."""
         curve = measured_curve(getattr(self.state.twin, "anatomy", None), "LV")
         if curve is None:
             self.measured_note = ""
@@ -344,11 +347,14 @@ class WiggersPanel(QWidget):
         rr = curve.rr_ms if np.isfinite(curve.rr_ms) else None
         if rr is None:  # untimed phases: spread over the beat
             t = np.arange(len(curve.times_ms)) / len(curve.times_ms) * self.period
+            how = "untimed"
         else:
-            t = curve.times_ms / rr * self.period
+            t_ed = float(t_model[int(np.argmax(cycle.band(self.results, "V_LV")[0]))])
+            t = ((curve.times_ms - curve.times_ms[curve.ed_index]) / rr * self.period
+                 + t_ed) % self.period
+            how = f"scaled from R-R {rr:.0f} ms, aligned at ED as fitted"
         _measured_points(self.p_vol, t, curve.volumes_ml, curve.sd_ml, MEASURED_LABEL)
-        self.measured_note = (f"○ LV volume {MEASURED_LABEL} ± 1 SD ({curve.source}; times "
-                              + (f"scaled from R-R {rr:.0f} ms" if rr else "untimed") + ")")
+        self.measured_note = f"○ LV volume {MEASURED_LABEL} ± 1 SD ({curve.source}; times {how})"
 
     def set_scenarios(self, scenario_results) -> None:
         """Overlay each scenario's median aortic and LV pressure, LV volume (dashed)."""
@@ -378,7 +384,7 @@ class WiggersPanel(QWidget):
             self.p_ecg.plot(*ecg, pen=pg.mkPen(20, 120, 40, width=1.5))
         self._series(self.p_press, ("p_AO", "p_LV", "p_LA"), t)
         self._series(self.p_vol, ("V_LV",), t)
-        self._draw_measured()
+        self._draw_measured(t)
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
         dash = pg.QtCore.Qt.PenStyle.DashLine
         for _name, r, rgb in scenario_medians(self.scenario_results):
