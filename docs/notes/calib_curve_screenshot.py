@@ -33,7 +33,6 @@ with tempfile.TemporaryDirectory() as tmp:
     for title in ("Wiggers diagram", "PV loops"):
         panel = w.panels[title]
         panel.grab().save(out.replace(".png", f"_{title.split()[0].lower()}.png"))
-    w.grab().save(out)
     print("saved", out, "results", w.state.results is not None, "in", round(time.time() - t0))
     w.state.cancel_all()
     w.state.wait_for_jobs(10_000)

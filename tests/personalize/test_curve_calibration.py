@@ -52,7 +52,7 @@ def test_bad_curves_are_refused_by_name():
 
 def _anatomy_from(res, i, rng) -> tuple[Anatomy, dict[str, np.ndarray]]:
     """A 25-phase segmentation of synthetic patient ``i`` (volumes only)."""
-    a = Anatomy("synthetic-curve")
+    a = Anatomy("virtual-curve")
     truths = {}
     for chamber, key in (("LV", "lv_blood"), ("RV", "rv_blood")):
         curve, truth = synthetic_curve(res, i, chamber, rng, source="synthetic MR segmentation")
@@ -112,3 +112,50 @@ def test_band_covers_a_different_models_curve():
     frames = np.mean([cov["V_LV(t)"], cov["V_RV(t)"]])
     assert 0.7 <= frames <= 1.0, r.table()
     assert np.mean([cov[k] for k in ("LVEDP", "LAP", "PASP", "SW", "CO")]) >= 0.6, r.table()
+
+
+def _parse(argv):
+    import argparse
+
+    from twinviewer.personalize.cli import add_arguments
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    return p.parse_args(argv)
+
+
+def test_cli_volume_curve_needs_a_twin_with_a_curve(tmp_path, capsys):
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.personalize.cli import run_calibrate
+    from twinviewer.pipeline import run_calibrate_file
+
+    assert run_calibrate(_parse(["--volume-curve"])) == 2
+    assert "needs a saved twin" in capsys.readouterr().err
+    assert run_calibrate(_parse([])) == 2
+    assert "--measurements FILE.json is needed" in capsys.readouterr().err
+    path = tmp_path / "p.twin"
+    save_twin(path, twin_from_preset("healthy", n=4))
+    args = _parse([str(path), "--volume-curve", "--json"])
+    assert run_calibrate_file(args) == 2
+    err = capsys.readouterr().err
+    assert "--volume-curve: p.twin holds no timed volume curve" in err
+
+
+@pytest.mark.slow
+def test_cli_calibrates_a_saved_twin_to_its_curve(tmp_path, capsys):
+    from twinviewer.io.twinfile import load_twin, save_twin
+    from twinviewer.pipeline import run_calibrate_file
+
+    truth = patients("own", 1, seed=8)
+    anatomy, _ = _anatomy_from(truth.results, 0, np.random.default_rng(8))
+    path = tmp_path / "p.twin"
+    save_twin(path, twin_from_preset("healthy", n=32, anatomy=anatomy))
+    assert run_calibrate_file(_parse([str(path), "-n", "32", "--json"])) == 0
+    d = json.loads(capsys.readouterr().out)
+    curves = {c["chamber"]: c for c in d["volume_curves"]}
+    assert set(curves) == {"LV", "RV"}
+    assert curves["LV"]["phases"] == 25 and curves["LV"]["missed_phases"] <= 5
+    assert len(curves["RV"]["per_phase"]["pred_lo"]) == 25
+    twin = load_twin(path).twin
+    assert twin.ensemble_kind == "posterior"
+    assert "volume curve" in " ".join(twin.audit[-1].details["volume_curves"])
