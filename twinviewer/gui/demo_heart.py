@@ -457,8 +457,8 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     (:func:`twinviewer.personalize.calibrate.calibrate`, seed :data:`DEMO_SEED`) to the
     biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
     and the R-R they were sampled over (HR); the prior's RV stiffness is centred on
-    :data:`DEMO_RV_EB_FACTOR` × the preset's (see there). The twin (without its anatomy) and its posterior
-    results are stored in the cache so later starts load them at once
+    :data:`DEMO_RV_EB_FACTOR` × the preset's (see there). The twin (without its anatomy)
+    and its posterior results are stored in the cache so later starts load them at once
     (:func:`load_demo_twin`, :func:`load_stored_results`). The fit — per-chamber RMS z and
     phases missed — is in the twin's audit trail.
 
