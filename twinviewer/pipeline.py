@@ -188,7 +188,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
             "method": result.method, "members": int(result.ensemble.shape[0]),
             "measurements": [m.name for m in result.measurements],
             "calibrated": list(result.calibrated), "command": "twin create",
-            "volume_curves": [c.text() for c in result.curve_fit]})
+            "volume_curves": [c.audit() for c in result.curve_fit]})
         twin, results = new, result.results
         summary["calibration"] = {"calibrated": list(result.calibrated),
                                   "measurements": [m.name for m in result.measurements],
@@ -258,7 +258,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
         "method": result.method, "members": int(result.ensemble.shape[0]),
         "measurements": [m.name for m in result.measurements],
         "calibrated": list(result.calibrated), "command": "calibrate", "day": day,
-        "drift": drift, "volume_curves": [c.text() for c in result.curve_fit]})
+        "drift": drift, "volume_curves": [c.audit() for c in result.curve_fit]})
     # cached scenario results belonged to the old ensemble: only the new baseline is kept
     save_twin_verified(path, new, results={"baseline": result.results}, passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits)}), result

@@ -158,4 +158,4 @@ def test_cli_calibrates_a_saved_twin_to_its_curve(tmp_path, capsys):
     assert len(curves["RV"]["per_phase"]["pred_lo"]) == 25
     twin = load_twin(path).twin
     assert twin.ensemble_kind == "posterior"
-    assert "volume curve" in " ".join(twin.audit[-1].details["volume_curves"])
+    assert [c["chamber"] for c in twin.audit[-1].details["volume_curves"]] == ["LV", "RV"]

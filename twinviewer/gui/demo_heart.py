@@ -416,7 +416,7 @@ DEMO_SEED = 0
 #: prior is centred on RV.EB × 3 (at the preset's volumes RVEDP 2.7, mean RA 5.2 mmHg, both in
 #: the normal range; × 4 gives 3.4 / 5.7), stated in RV.EB's provenance.
 DEMO_RV_EB_FACTOR = 3.0
-_DEMO_TWIN_FORMAT = 2
+_DEMO_TWIN_FORMAT = 3
 
 
 def _demo_twin_path(cache: Path | None = None) -> Path:
@@ -500,8 +500,8 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     audit_log(twin).record(twin, "calibration", {
         "method": result.method, "members": int(result.ensemble.shape[0]),
         "measurements": [m.name for m in result.measurements],
-        "calibrated": list(result.calibrated), "status": result.status_line(),
-        "volume_curves": [c.text() for c in result.curve_fit], "command": "demo"})
+        "calibrated": list(result.calibrated), "command": "demo",
+        "volume_curves": [c.audit() for c in result.curve_fit]})
     twin = replace(twin, anatomy=None)
     path = _demo_twin_path(cache)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -416,6 +416,12 @@ class CurveFitSummary:
                 f"{self.median[w]:.0f} mL, z {self.z[w]:+.1f}), {self.n_missed} of "
                 f"{len(self.z)} phases missed by |z| > 2")
 
+    def audit(self) -> dict:
+        """Numbers only (no free text that could carry an identifier): for audit trails."""
+        return {"chamber": self.chamber, "phases": len(self.z),
+                "rms_z": round(self.rms_z, 3), "chi2_per_phase": round(self.chi2, 3),
+                "missed_phases": self.n_missed}
+
     def to_dict(self) -> dict:
         return {"chamber": self.chamber, "rr_ms": self.rr_ms, "source": self.source,
                 "phases": len(self.z), "rms_z": self.rms_z, "chi2_per_phase": self.chi2,
