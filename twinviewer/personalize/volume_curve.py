@@ -363,9 +363,11 @@ class CurveFitSummary:
 
     ``median``/``lo``/``hi``: the posterior ensemble's volume at each data phase (median and
     90 % interval); ``pred_lo``/``pred_hi``: the posterior predictive 90 % band of the true
-    curve (ensemble ⊕ the per-phase model error, no measurement error); ``z``: (median −
-    measured) / √(ensemble variance + Γ_kk); ``chi2``: the whitened misfit ‖L⁻¹r‖² / K of the
-    median curve (≈ 1 for a fit consistent with the stated errors).
+    curve (ensemble ⊕ the model's volume and phase error, no measurement error), widened by
+    the Birge ratio √max(1, χ²) when the curve is fitted worse than its stated errors allow
+    (a patient the model describes less well than assumed); ``z``: (median − measured) /
+    √(ensemble variance + Γ_kk); ``chi2``: the whitened misfit ‖L⁻¹r‖² / K of the median
+    curve (≈ 1 or less for a fit consistent with the stated errors).
     """
 
     chamber: str
