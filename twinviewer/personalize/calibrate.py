@@ -1138,7 +1138,7 @@ def format_report(r: CalibrationResult) -> str:
                          f"{c.median[k]:>12.1f} ({c.lo[k]:.0f}–{c.hi[k]:.0f}) mL"
                          f"{c.pred_lo[k]:>12.0f}–{c.pred_hi[k]:<6.0f}{c.z[k]:>+7.1f}")
     for m in r.misfits:
-        lines.append(f"MISFIT: {m}")
+        lines.append(f"MISFIT (|z| > {Z_FLAG:g}): {m}")
     if ident.correlations:
         lines.append("strong posterior correlations: " + ", ".join(
             f"{a}~{b} {c:+.2f}" for a, b, c in ident.correlations[:5]))
