@@ -491,6 +491,11 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                                        f"outside the model's range: {msg}")
             direct[q.target] = m
             base[model.index(q.target)] = m.value
+        elif (m.name in _CURVE_NAMES and is_image_derived(m)
+              and m.name.startswith(tuple(o.data.chamber for o in obs))):
+            chamber = m.name[:2]
+            redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "
+                                 "curve of the same images is used (counted once)")
         elif q.redundant_with and all(r in present for r in q.redundant_with) and \
                 _same_source(m, [x for x in ms if x.name in q.redundant_with]):
             # e.g. an LVEF computed from the very volumes given (same segmentation): one
@@ -501,11 +506,6 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             warnings.append(f"{m.name} ({m.source or 'no source'}) left out of the fit: it "
                             f"follows from {' and '.join(q.redundant_with)} of the same "
                             "source, which are used")
-        elif (m.name in _CURVE_NAMES and is_image_derived(m)
-              and m.name.startswith(tuple(o.data.chamber for o in obs))):
-            chamber = m.name[:2]
-            redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "
-                                 "curve of the same images is used (counted once)")
         else:
             data.append(m)
     # A parameter measured at an earlier visit stays measured (its spread is in the previous
