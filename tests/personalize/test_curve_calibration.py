@@ -159,3 +159,15 @@ def test_cli_calibrates_a_saved_twin_to_its_curve(tmp_path, capsys):
     twin = load_twin(path).twin
     assert twin.ensemble_kind == "posterior"
     assert [c["chamber"] for c in twin.audit[-1].details["volume_curves"]] == ["LV", "RV"]
+
+
+def test_only_volumes_of_the_curves_images_are_counted_once():
+    from twinviewer.personalize.calibrate import _in_curve
+
+    c = VolumeCurve("LV", [0, 200, 400, 600], [120, 60, 90, 110], [3, 3, 3, 3], 800,
+                    "MR segmentation")
+    obs = [observation(calibration_data(c))]
+    assert _in_curve(M("LVEDV", 120, "mL", 3, "MR segmentation, 4-phase volume curve"), obs)
+    assert not _in_curve(M("LVEDV", 118, "mL", 8, "CT segmentation"), obs)
+    assert not _in_curve(M("RVEDV", 150, "mL", 8, "MR segmentation"), obs)
+    assert not _in_curve(M("LVEF", 55, "%", 5, "echo"), obs)

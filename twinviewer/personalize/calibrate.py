@@ -491,8 +491,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                                        f"outside the model's range: {msg}")
             direct[q.target] = m
             base[model.index(q.target)] = m.value
-        elif (m.name in _CURVE_NAMES and is_image_derived(m)
-              and m.name.startswith(tuple(o.data.chamber for o in obs))):
+        elif m.name in _CURVE_NAMES and _in_curve(m, obs):
             chamber = m.name[:2]
             redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "
                                  "curve of the same images is used (counted once)")
@@ -669,6 +668,16 @@ CURVE_HR_SD = 3.0
 #: Image-derived measurements that a chamber's whole volume curve already contains.
 _CURVE_NAMES = {f"{c}{k}" for c in ("LV", "RV") for k in ("EDV", "ESV", "SV", "EF", "_PER",
                                                           "_PFR")}
+
+
+def _in_curve(m: Measurement, obs: Sequence[CurveObservation]) -> bool:
+    """True if ``m`` (an EDV, ESV, SV, EF, PER or PFR) comes from the same images as a curve
+    used whole: same chamber and a source starting with the curve's (a CT LVEDV beside an MR
+    curve is independent data)."""
+    src = (m.source or "").strip().lower()
+    return is_image_derived(m) and any(
+        m.name.startswith(o.data.chamber) and src.startswith(o.data.source.strip().lower())
+        for o in obs)
 
 
 def _curves(twin: Twin, volume_curves, use_anatomy: bool, previous: bool) -> list[CurveData]:
