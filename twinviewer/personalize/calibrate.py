@@ -448,7 +448,15 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warnings += gathered_notes
     ms = require_valid(raw) if raw else []
     if previous and twin.visits:
-        ms = _new_since_last_visit(twin, ms, warnings)
+        try:
+            ms = _new_since_last_visit(twin, ms, warnings)
+        except MeasurementError:
+            if not curves:
+                raise
+            ms = []  # the curves asked for are this visit's data
+    if previous and curves:
+        warnings.append("volume curves fitted at a later visit: if an earlier calibration "
+                        "of this twin already used the same curves, they now count twice")
     obs = [observation(c) for c in curves]
     if obs and not any(QUANTITY_BY_NAME[m.name].target == model.heart_rate_parameter
                        for m in ms):
