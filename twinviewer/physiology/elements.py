@@ -69,10 +69,11 @@ def orifice_valve(dp, eoa, eroa, r_visc):
     follow the steady Bernoulli loss ΔP = ρ/(2·A²)·Q|Q| plus a small viscous term
     ``r_visc``·Q (mmHg·s/mL), so that ΔP ≈ 4v² as in Doppler echocardiography.
     """
-    a = np.abs(dp)
-    fwd = _orifice_flow(a, np.maximum(eoa, MIN_ORIFICE_CM2), r_visc)
-    back = _orifice_flow(a, np.maximum(eroa, MIN_ORIFICE_CM2), r_visc)
-    return fwd * (dp > 0.0) - back * (dp <= 0.0)
+    forward = dp > 0.0
+    # One orifice at a time (the open one for the sign of dp): one square root, not two.
+    area = np.maximum(eoa * forward + eroa * (1.0 - forward), MIN_ORIFICE_CM2)
+    q = _orifice_flow(np.abs(dp), area, r_visc)
+    return q * forward - q * (1.0 - forward)
 
 
 #: Small viscous term of a septal defect (mmHg·s/mL), as the valves' viscous term.
