@@ -217,7 +217,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
                 samples=settings.samples_per_beat, min_beats=settings.min_beats,
                 max_beats=settings.max_beats, atol=atol, status=st,
                 accelerate=settings.accelerate, method=settings.method,
-                drivers=model.drivers, n_drivers=model.n_drivers)
+                drivers=model.drivers, n_drivers=model.n_drivers,
+                split_step=model.split_step)
             found = st == ig.PERIODIC
             Y0[coarse[found]] = ye[found]
             settled[coarse[found]] = True
@@ -240,7 +241,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
                     samples=settings.samples_per_beat, min_beats=min_beats,
                     max_beats=settings.max_beats, atol=atol, status=st,
                     accelerate=settings.accelerate, method=settings.method,
-                    drivers=model.drivers, n_drivers=model.n_drivers)
+                    drivers=model.drivers, n_drivers=model.n_drivers,
+                    split_step=model.split_step)
                 rec[group], yend[group] = r, ye
                 beats[group] += bt
                 retry = (st == ig.DIVERGED) & (attempt < 2)
