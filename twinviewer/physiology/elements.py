@@ -92,8 +92,8 @@ def mynard_valve_step(q, zeta, dp, eoa, eroa, r_visc, l_eff, k_open, k_close, dt
     effective area interpolates between the regurgitant and the forward orifice,
     A = EROA + ζ·(EOA − EROA) (cm²), and the flow ``q`` (mL/s) follows
     L·dQ/dt = Δp − r_visc·Q − ρ/(2A²)·Q|Q| with L = ρ·l_eff/A (``l_eff`` in cm), advanced
-    by one linearly implicit (Rosenbrock–Euler) step, which damps the stiff loss of a
-    closing valve at any step.
+    by one backward-Euler step solved in closed form (a quadratic in the new flow), which
+    damps the stiff loss of a closing valve at any step and never overshoots.
 
     Examples
     --------
@@ -110,11 +110,13 @@ def mynard_valve_step(q, zeta, dp, eoa, eroa, r_visc, l_eff, k_open, k_close, dt
     zeta = forward * (1.0 - (1.0 - zeta) * decay) + (1.0 - forward) * zeta * decay
     low = np.maximum(eroa, MIN_ORIFICE_CM2)
     area = low + zeta * np.maximum(np.maximum(eoa, MIN_ORIFICE_CM2) - low, 0.0)
-    loss = K_BERNOULLI / (area * area)
-    inertance = K_INERTANCE * l_eff / area
-    a = np.abs(q)
-    q = q + dt * (dp - r_visc * q - loss * q * a) / (inertance + dt * (r_visc + 2.0 * loss * a))
-    return q, zeta
+    # Backward Euler for the flow, L·(Q' − Q)/dt = Δp − r·Q' − B·Q'|Q'|, solved exactly:
+    # Q' has the sign of c = Δp + L·Q/dt and |Q'| is the positive root of
+    # B·x² + (r + L/dt)·x − |c| = 0 (written without cancellation, as _orifice_flow).
+    inertia = K_INERTANCE * l_eff / area / dt
+    c = dp + inertia * q
+    x = _orifice_flow(np.abs(c), area, r_visc + inertia)
+    return x * (c > 0.0) - x * (c <= 0.0), zeta
 
 
 #: Small viscous term of a septal defect (mmHg·s/mL), as the valves' viscous term.

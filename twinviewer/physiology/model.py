@@ -85,7 +85,7 @@ class ModelSpec:
         ``dt`` ending at ``t`` (with the drivers ``a`` at ``t`` if the model has drivers).
         The right-hand side returns zero derivatives for those states, so they are frozen
         within an RK4 step and advanced by this (Lie) splitting step, which the model
-        writes to be stable at any step (linearly implicit or exact exponential updates).
+        writes to be stable at any step (implicit or exact exponential updates).
     """
 
     name: str
