@@ -13,8 +13,9 @@ rates K·|Δp| reach thousands per second), far beyond what the engine's explici
 resolves. They are therefore advanced by the engine's split step (``ModelSpec.split_step``)
 in closed form after every RK4 step: ζ exactly for the pressure difference at the step's
 end, Q by one backward-Euler step solved in closed form
-(:func:`~.elements.mynard_valve_step`). Within an RK4 step the chambers see the valve flows of the step's start (Lie splitting, first order in
-the coupling; the valve's own damping is implicit, so the scheme is stable at any step).
+(:func:`~.elements.mynard_valve_step`). Within an RK4 step the chambers see the valve
+flows of the step's start (Lie splitting, first order in the coupling; the valve's own
+damping is implicit, so the scheme is stable at any step).
 
 The parameters are those of ``four_chamber_eoa`` (same names, same columns) plus each
 valve's effective length ``l_eff`` and the opening and closing rate constants. Their values
