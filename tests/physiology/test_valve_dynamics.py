@@ -189,3 +189,20 @@ def test_split_model_agrees_with_a_stiff_reference_solver():
           f"1600 steps {gaps[1]:.3f}")
     assert gaps[0] < 1.0
     assert gaps[1] < 0.4 * gaps[0]
+
+
+def test_validate_runs_the_evidence_with_dynamic_valves(capsys):
+    import json
+
+    from twinviewer.cli import main
+
+    assert main(["validate", "--row", "tavi_sapien3-26", "--no-reference", "--json",
+                 "--valves", "dynamic"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["valves"] == "dynamic"
+    (row,) = out["evidence"]
+    # SAPIEN 3 26 mm (EOA 1.74 cm²): 10.6 mmHg reported; the dynamic valves give 11.8.
+    assert row["status"] == "pass"
+    with pytest.raises(SystemExit):
+        main(["validate", "--valves", "wobbly"])
+    assert "invalid choice: 'wobbly'" in capsys.readouterr().err
