@@ -51,6 +51,7 @@ CANONICAL: dict[str, str] = {
     "mass": "g",
     "per_volume": "1/mL",
     "speed": "krpm",
+    "per_pressure_time": "1/(mmHg*s)",
 }
 
 _UNITS: dict[str, _Unit] = {
@@ -125,6 +126,9 @@ _UNITS: dict[str, _Unit] = {
     "1/mL": _Unit("per_volume", 1.0),
     "krpm": _Unit("speed", 1.0),
     "rpm": _Unit("speed", 1e-3),
+    # rate constant per unit pressure (valve opening and closing)
+    "1/(mmHg*s)": _Unit("per_pressure_time", 1.0),
+    "cm^2/(dyn*s)": _Unit("per_pressure_time", 1333.22387415),
 }
 
 _ALIASES = {

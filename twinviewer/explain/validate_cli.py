@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 even when sourced rows or reference checks fail "
                              "(default: exit 1)")
+    parser.add_argument("--valves", choices=("quasi-steady", "dynamic"), default="quasi-steady",
+                        help="valve model of the four-chamber patients: quasi-steady Bernoulli "
+                             "orifices (default) or dynamic valves with inertance and opening "
+                             "states (model four_chamber_valves)")
     parser.add_argument("--row", action="append", default=[], metavar="ID",
                         help="only rows whose id contains ID (repeatable)")
 
@@ -64,7 +68,11 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"twinviewer validate: error: no evidence row id contains "
                   f"{', '.join(wanted)}", file=sys.stderr)
             return 2
-    results = run_evidence(rows, regulation=getattr(args, "regulation", None))
+    from twinviewer.physiology.presets import valve_model
+
+    valves = getattr(args, "valves", "quasi-steady")
+    with valve_model(valves):
+        results = run_evidence(rows, regulation=getattr(args, "regulation", None))
     reference = [] if getattr(args, "no_reference", False) else _reference_checks()
     passed, failed, unsourced = pass_rate(results)
     ref_failed = sum(c.passed is False for c in reference)
@@ -72,12 +80,14 @@ def run_validate(args: argparse.Namespace) -> int:
         print(json.dumps({
             "evidence": [r.to_dict() for r in results],
             "evidence_summary": {"passed": passed, "failed": failed, "unsourced": unsourced},
+            "valves": valves,
             "reference": [{"group": c.group, "name": c.name, "passed": c.passed,
                            "detail": c.detail} for c in reference],
             "note": RESEARCH_USE}, indent=1, ensure_ascii=False))
     else:
         print("Evidence table (acute effects reported by the sources; model run on the "
-              "virtual patient that stands for each study population)")
+              "virtual patient that stands for each study population; valves: "
+              f"{valves})")
         for r in results:
             mark = {"pass": "PASS", "fail": "FAIL", "unsourced": "UNSOURCED"}[r.status]
             print(f"\n[{mark}] {r.row.id}: {r.row.title} — patient {r.row.patient}, "

@@ -3,7 +3,9 @@
 numba caches a compiled function only if every function it calls is a module global, not an
 argument. So this file is copied once per model into the kernel cache with the import line
 below (marked ``MODEL-RHS``) pointing at that model's right-hand side; the copy is compiled
-and cached by numba. As written here it is the kernel of the built-in four-chamber model.
+and cached by numba. Models with tabulated drivers or a split step (``ModelSpec.drivers``,
+``ModelSpec.split_step``) get the text substitutions of ``kernels.kernel_source``; the line
+marked ``MODEL-SPLIT-STEP`` is where a split step goes, after each RK4 step.
 """
 
 import numba
@@ -64,6 +66,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
                 rhs(t + dt, tmp, p, k4)
                 for j in range(s_count):
                     y[j] += dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+                pass  # MODEL-SPLIT-STEP
             beats[i] = b + 1
             err = 0.0
             bad = False

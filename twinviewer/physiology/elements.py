@@ -69,10 +69,54 @@ def orifice_valve(dp, eoa, eroa, r_visc):
     follow the steady Bernoulli loss ΔP = ρ/(2·A²)·Q|Q| plus a small viscous term
     ``r_visc``·Q (mmHg·s/mL), so that ΔP ≈ 4v² as in Doppler echocardiography.
     """
-    a = np.abs(dp)
-    fwd = _orifice_flow(a, np.maximum(eoa, MIN_ORIFICE_CM2), r_visc)
-    back = _orifice_flow(a, np.maximum(eroa, MIN_ORIFICE_CM2), r_visc)
-    return fwd * (dp > 0.0) - back * (dp <= 0.0)
+    forward = dp > 0.0
+    # One orifice at a time (the open one for the sign of dp): one square root, not two.
+    area = np.maximum(eoa * forward + eroa * (1.0 - forward), MIN_ORIFICE_CM2)
+    q = _orifice_flow(np.abs(dp), area, r_visc)
+    return q * forward - q * (1.0 - forward)
+
+
+#: Valve inertance per effective length and area: L = ρ·l_eff/A (mmHg·s²/mL for l_eff in cm
+#: and A in cm²; ρ in g/mL, 1 mmHg = 1333.22 dyn/cm²).
+K_INERTANCE = BLOOD_DENSITY / 1333.22387415
+
+
+@model_function
+def mynard_valve_step(q, zeta, dp, eoa, eroa, r_visc, l_eff, k_open, k_close, dt):
+    """One step ``dt`` (s) of a valve with inertance and opening dynamics (Mynard et al.
+    2012): ``(flow, opening state)`` at the step's end, stable at any step.
+
+    The opening state ζ ∈ [0, 1] moves towards 1 at rate ``k_open``·Δp while the pressure
+    difference ``dp`` (mmHg) is positive and towards 0 at rate ``k_close``·|Δp| while it is
+    negative (1/(mmHg·s)); it is advanced exactly for ``dp`` held over the step. The
+    effective area interpolates between the regurgitant and the forward orifice,
+    A = EROA + ζ·(EOA − EROA) (cm²), and the flow ``q`` (mL/s) follows
+    L·dQ/dt = Δp − r_visc·Q − ρ/(2A²)·Q|Q| with L = ρ·l_eff/A (``l_eff`` in cm), advanced
+    by one backward-Euler step solved in closed form (a quadratic in the new flow), which
+    damps the stiff loss of a closing valve at any step and never overshoots.
+
+    Examples
+    --------
+    >>> q, z = 0.0, 0.0
+    >>> for _ in range(2000):  # 4 mmHg held across an open 1 cm² valve for 2 s
+    ...     q, z = mynard_valve_step(q, z, 4.0, 1.0, 0.0, 0.003, 1.0, 26.7, 26.7, 1e-3)
+    >>> round(float(z), 3), round(float(q), 1)   # fully open, the steady Bernoulli flow
+    (1.0, 96.6)
+    """
+    forward = dp > 0.0
+    rate = (k_open * forward - k_close * (1.0 - forward)) * dp  # ≥ 0
+    decay = np.exp(-rate * dt)
+    zeta = np.minimum(np.maximum(zeta, 0.0), 1.0)
+    zeta = forward * (1.0 - (1.0 - zeta) * decay) + (1.0 - forward) * zeta * decay
+    low = np.maximum(eroa, MIN_ORIFICE_CM2)
+    area = low + zeta * np.maximum(np.maximum(eoa, MIN_ORIFICE_CM2) - low, 0.0)
+    # Backward Euler for the flow, L·(Q' − Q)/dt = Δp − r·Q' − B·Q'|Q'|, solved exactly:
+    # Q' has the sign of c = Δp + L·Q/dt and |Q'| is the positive root of
+    # B·x² + (r + L/dt)·x − |c| = 0 (written without cancellation, as _orifice_flow).
+    inertia = K_INERTANCE * l_eff / area / dt
+    c = dp + inertia * q
+    x = _orifice_flow(np.abs(c), area, r_visc + inertia)
+    return x * (c > 0.0) - x * (c <= 0.0), zeta
 
 
 #: Small viscous term of a septal defect (mmHg·s/mL), as the valves' viscous term.

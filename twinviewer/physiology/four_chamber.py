@@ -168,12 +168,34 @@ def timing_scale(period):
 
 
 @model_function
-def _pressure(t, period, onset, v, p, i, inotropy, strength):
-    # p[i:i+6] = EA, EB, TC, TR, V0, KB of one chamber. Durations are shrunk together if they
-    # would overrun 90 % of the beat. ``strength`` scales the activation itself (0: a purely
-    # passive chamber, as the fibrillating atria).
+def _activation(t, period, onset, p, i, strength):
+    # Activation of the chamber whose EA sits at column ``i`` (p[i+2], p[i+3] = TC, TR).
+    # Durations are shrunk together if they would overrun 90 % of the beat. ``strength``
+    # scales the activation itself (0: a purely passive chamber, as the fibrillating atria).
     scale = np.minimum(timing_scale(period), 0.9 * period / (p[i + 2] + p[i + 3]))
-    act = strength * activation(t, period, onset, p[i + 2] * scale, p[i + 3] * scale)
+    return strength * activation(t, period, onset, p[i + 2] * scale, p[i + 3] * scale)
+
+
+@model_function
+def drivers(t, p, out):
+    """Activations of LA, LV, RA, RV (in that order) at time ``t`` within the beat: they
+    depend on time and parameters only, so the engine tabulates them once per member."""
+    period = 60.0 / p[I_HR]
+    atrial_onset = (period - p[I_AVD]) % period
+    kick = p[I_KICK]
+    out[0] = _activation(t, period, atrial_onset, p, I_LA, kick)
+    out[1] = _activation(t, period, 0.0, p, I_LV, 1.0)
+    out[2] = _activation(t, period, atrial_onset, p, I_RA, kick)
+    out[3] = _activation(t, period, 0.0, p, I_RV, 1.0)
+
+
+#: Number of time-only inputs (:func:`drivers`).
+N_DRIVERS = 4
+
+
+@model_function
+def _pressure(act, v, p, i, inotropy):
+    # p[i:i+6] = EA, EB, TC, TR, V0, KB of one chamber at activation ``act``.
     x = v - p[i + 4]
     passive = p[i + 1] / p[i + 5] * (np.exp(np.minimum(p[i + 5] * x, MAX_PASSIVE_EXPONENT))
                                      - 1.0)
@@ -189,16 +211,13 @@ def force_frequency(p):
 
 
 @model_function
-def observe(t, y, p):
-    """Chamber pressures, valve, device and shunt flows (see :data:`OUTPUTS`)."""
-    period = 60.0 / p[I_HR]
-    atrial_onset = (period - p[I_AVD]) % period
+def _observe(y, p, a0, a1, a2, a3):
+    # Everything observable, given the four chamber activations.
     ffr = force_frequency(p)
-    kick = p[I_KICK]
-    p_la = _pressure(t, period, atrial_onset, y[cl.V_LA], p, I_LA, 1.0, kick)
-    p_lv = _pressure(t, period, 0.0, y[cl.V_LV], p, I_LV, ffr, 1.0)
-    p_ra = _pressure(t, period, atrial_onset, y[cl.V_RA], p, I_RA, 1.0, kick)
-    p_rv = _pressure(t, period, 0.0, y[cl.V_RV], p, I_RV, ffr, 1.0)
+    p_la = _pressure(a0, y[cl.V_LA], p, I_LA, 1.0)
+    p_lv = _pressure(a1, y[cl.V_LV], p, I_LV, ffr)
+    p_ra = _pressure(a2, y[cl.V_RA], p, I_RA, 1.0)
+    p_rv = _pressure(a3, y[cl.V_RV], p, I_RV, ffr)
     q_mv = orifice_valve(p_la - p_lv, p[I_MV], p[I_MV + 1], R_VISCOUS)
     # The aortic root's characteristic impedance sits in series with the valve, so the root
     # pressure p_ao = p_AR_SYS + Z_AO·Q_AV carries the early-systolic shoulder.
@@ -213,9 +232,24 @@ def observe(t, y, p):
 
 
 @model_function
-def rhs(t, y, p, dydt):
-    """Right-hand side of the four-chamber EOA loop."""
-    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = observe(t, y, p)
+def observe(t, y, p):
+    """Chamber pressures, valve, device and shunt flows (see :data:`OUTPUTS`)."""
+    period = 60.0 / p[I_HR]
+    atrial_onset = (period - p[I_AVD]) % period
+    kick = p[I_KICK]
+    return _observe(y, p,
+                    _activation(t, period, atrial_onset, p, I_LA, kick),
+                    _activation(t, period, 0.0, p, I_LV, 1.0),
+                    _activation(t, period, atrial_onset, p, I_RA, kick),
+                    _activation(t, period, 0.0, p, I_RV, 1.0))
+
+
+@model_function
+def rhs(t, y, p, dydt, a):
+    """Right-hand side of the four-chamber EOA loop, given the activations ``a``
+    (:func:`drivers`)."""
+    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = _observe(
+        y, p, a[0], a[1], a[2], a[3])
     cl.chamber_derivatives(y, dydt, q_mv, q_av + q_vad, q_tv, q_pv)
     # Septal defects move blood between the two sides of the heart.
     dydt[cl.V_LA] -= q_asd
@@ -281,4 +315,6 @@ MODEL = ModelSpec(
     equation_sources=(_pressure, timing_scale, force_frequency, activation,
                       cl.chamber_derivatives, orifice_valve, shunt_flow,
                       pump_flow, cl.vessel_derivatives),
+    drivers=drivers,
+    n_drivers=N_DRIVERS,
 )

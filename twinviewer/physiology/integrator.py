@@ -45,9 +45,25 @@ def _with_drivers(rhs, drivers, n_drivers):
     return rhs_
 
 
+def _split_numpy(split_step, drivers, n_drivers):
+    """``split_step(t, dt, y, p)`` for the numpy path, with the drivers at ``t`` if the model
+    declares them."""
+    split_step = python_function(split_step)
+    if drivers is None:
+        return split_step
+    drivers = python_function(drivers)
+
+    def split_(t, dt, y, p):
+        a = np.empty((n_drivers, y.shape[1]))
+        drivers(t, p, a)
+        split_step(t, dt, y, p, a)
+
+    return split_
+
+
 def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol,
-                     accelerate, rec, status, beats, yend):
-    # ``rhs`` is plain Python here (see python_function).
+                     accelerate, rec, status, beats, yend, split_step=None):
+    # ``rhs`` and ``split_step`` are plain Python here (see python_function).
     todo = np.flatnonzero(status < 0)
     y = Y0[todo].T.copy()  # (S, n)
     prev = y.copy()
@@ -73,6 +89,8 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
             rhs(t + 0.5 * dt, y + 0.5 * dt * k2, p, k3)
             rhs(t + dt, y + dt * k3, p, k4)
             y += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            if split_step is not None:
+                split_step(t + dt, dt, y, p)
         n_beat += 1
         bad = ~np.all(np.isfinite(y) & (np.abs(y) < BLOW_UP), axis=0)
         err = np.max(np.abs((y - prev) / atol[:, None]), axis=0)
@@ -97,7 +115,7 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
                           samples: int, min_beats: int, max_beats: int, atol: np.ndarray,
                           status: np.ndarray, accelerate: bool = True,
                           method: str = "auto", threads: int | None = None,
-                          drivers=None, n_drivers: int = 0):
+                          drivers=None, n_drivers: int = 0, split_step=None):
     """Integrate every member whose ``status`` is negative until its beat is periodic.
 
     Parameters
@@ -118,6 +136,9 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
         ``'numba'``, ``'numpy'`` or ``'auto'``.
     drivers, n_drivers
         The model's time-only inputs, if it declares them (see :class:`ModelSpec`).
+    split_step
+        The model's closed-form update of its stiff states after each RK4 step, if it
+        declares one (see :class:`ModelSpec`).
     threads
         Threads of the compiled path; default ``NUMBA_NUM_THREADS`` (the number of cores
         unless that variable says otherwise).
@@ -142,11 +163,12 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     if method == "numba":
         if not HAVE_NUMBA:
             raise RuntimeError("numba is not available (or TWINVIEWER_NUMBA=0)")
-        _run_threaded(get_kernel(rhs, drivers, n_drivers), args, n, threads)
+        _run_threaded(get_kernel(rhs, drivers, n_drivers, split_step), args, n, threads)
     elif method == "numpy":
         pure = (python_function(rhs) if drivers is None
                 else _with_drivers(rhs, drivers, n_drivers))
-        _rk4_beats_numpy(pure, *args)
+        split = None if split_step is None else _split_numpy(split_step, drivers, n_drivers)
+        _rk4_beats_numpy(pure, *args, split_step=split)
     else:
         raise ValueError(f"unknown integration method {method!r}")
     return rec, beats, yend

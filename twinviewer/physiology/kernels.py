@@ -69,40 +69,56 @@ _DRIVER_CALLS = {
 }
 
 
-def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0) -> str:
-    """The template's source with its model import pointed at ``rhs`` (and ``drivers``)."""
-    func = getattr(rhs, "py_func", rhs)
+#: Where the template calls a model's split step (after each RK4 step), and the call: the
+#: step's end time, the step, the state, the parameters (and the drivers at the step's end).
+_SPLIT_MARK = "pass  # MODEL-SPLIT-STEP"
+_SPLIT_CALL = {False: "split_step(t + dt, dt, y, p)",
+               True: "split_step(t + dt, dt, y, p, tab[2 * s + 2])"}
+
+
+def _import_line(func: Callable, alias: str) -> str:
+    func = getattr(func, "py_func", func)
+    return f"from {func.__module__} import {func.__qualname__} as {alias}"
+
+
+def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0,
+                  split_step: Callable | None = None) -> str:
+    """The template's source with its model import pointed at ``rhs`` (and ``drivers``,
+    ``split_step``)."""
     text = _TEMPLATE.read_text()
-    if _MARK not in text:
-        raise RuntimeError("kernel template lost its MODEL-RHS import line")
-    line = f"from {func.__module__} import {func.__qualname__} as rhs"
+    for mark in (_MARK, _SPLIT_MARK):
+        if mark not in text:
+            raise RuntimeError(f"kernel template lost its line {mark!r}")
+    line = _import_line(rhs, "rhs")
     if drivers is not None:
-        dfunc = getattr(drivers, "py_func", drivers)
-        line += (f"\nfrom {dfunc.__module__} import {dfunc.__qualname__} as drivers"
-                 f"\n\nN_DRIVERS = {int(n_drivers)}")
+        line += f"\n{_import_line(drivers, 'drivers')}\n\nN_DRIVERS = {int(n_drivers)}"
         for old, new in _DRIVER_CALLS.items():
             if old not in text:
                 raise RuntimeError(f"kernel template lost the line {old.strip()!r}")
             text = text.replace(old, new)
+    if split_step is not None:
+        line += f"\n{_import_line(split_step, 'split_step')}"
+        text = text.replace(_SPLIT_MARK, _SPLIT_CALL[drivers is not None])
     return text.replace(_MARK, line)
 
 
-def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0
-               ) -> Callable:
+def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0,
+               split_step: Callable | None = None) -> Callable:
     """The compiled ensemble kernel for a model whose right-hand side is ``rhs``.
 
-    ``rhs`` (and ``drivers``, see :class:`ModelSpec`) must be module-level functions
-    (importable as ``module.name``).
+    ``rhs`` (and ``drivers``, ``split_step``, see :class:`ModelSpec`) must be module-level
+    functions (importable as ``module.name``).
     """
     func = getattr(rhs, "py_func", rhs)
-    key = (func.__module__, func.__qualname__, drivers is not None)
+    key = (func.__module__, func.__qualname__, drivers is not None, split_step is not None)
     with _lock:
         if key in _kernels:
             return _kernels[key]
-        source = kernel_source(rhs, drivers, n_drivers)
+        source = kernel_source(rhs, drivers, n_drivers, split_step)
         digest = _dependency_hash(source, func)
-        if drivers is not None:
-            digest = _dependency_hash(digest, drivers)
+        for extra in (drivers, split_step):
+            if extra is not None:
+                digest = _dependency_hash(digest, extra)
         name = f"twinviewer_kernel_{key[0].replace('.', '_')}_{key[1]}_{digest}"
         module = load_generated_module(name, source)
         _kernels[key] = module.kernel

@@ -79,6 +79,13 @@ class ModelSpec:
         right-hand side reads them as a fifth argument, ``rhs(t, y, p, dydt, a)``, and the
         compiled engine evaluates them once per member on the step grid instead of four
         times per step in every beat.
+    split_step
+        Optional ``split_step(t, dt, y, p[, a])``: a closed-form update, in place, of stiff
+        states (valve flows and opening states) at the end of every RK4 step of length
+        ``dt`` ending at ``t`` (with the drivers ``a`` at ``t`` if the model has drivers).
+        The right-hand side returns zero derivatives for those states, so they are frozen
+        within an RK4 step and advanced by this (Lie) splitting step, which the model
+        writes to be stable at any step (implicit or exact exponential updates).
     """
 
     name: str
@@ -99,6 +106,7 @@ class ModelSpec:
     equation_sources: tuple[Callable, ...] = field(default=(), repr=False)
     drivers: Callable | None = field(default=None, repr=False)
     n_drivers: int = 0
+    split_step: Callable | None = field(default=None, repr=False)
     #: Clinical roles (``'V_LV'``, ``'p_AO'``, ``'Q_AV'``… see ``plugins.checks.ROLE_UNITS``)
     #: → the state or output playing it, for a model whose names differ from the built-ins'.
     roles: Mapping[str, str] = field(default_factory=dict)
@@ -194,6 +202,7 @@ class ModelSpec:
         from twinviewer.physiology.dependencies import equation_digest
 
         functions = (self.rhs, self.observe, *self.equation_sources)
-        if self.drivers is not None:
-            functions += (self.drivers,)
+        for extra in (self.drivers, self.split_step):
+            if extra is not None:
+                functions += (extra,)
         return equation_digest(functions)[:16]

@@ -8,17 +8,27 @@ grading criteria, anatomy hints live there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from twinviewer.physiology import four_chamber, regazzoni, virtual_hearts
+from twinviewer.physiology import four_chamber, four_chamber_valves, regazzoni, virtual_hearts
 from twinviewer.physiology.model import ModelError, ModelSpec
 
 MODELS: dict[str, ModelSpec] = {
     four_chamber.MODEL.name: four_chamber.MODEL,
     regazzoni.MODEL.name: regazzoni.MODEL,
+    four_chamber_valves.MODEL.name: four_chamber_valves.MODEL,
 }
+
+#: Valve models of the four-chamber presets: quasi-steady Bernoulli orifices (the default,
+#: ``four_chamber_eoa``) or dynamic valves with inertance and opening states
+#: (``four_chamber_valves``, same parameters plus the valves' own).
+VALVE_MODELS = {"quasi-steady": four_chamber.MODEL, "dynamic": four_chamber_valves.MODEL}
+_valves: ContextVar[str] = ContextVar("twinviewer_valve_model", default="quasi-steady")
 
 
 @dataclass(frozen=True)
@@ -53,10 +63,39 @@ def _presets() -> dict[str, Preset]:
 PRESETS: dict[str, Preset] = _presets()
 
 
-def get_preset(name: str) -> Preset:
-    """Look up a preset by name, with a helpful message for a wrong one."""
+@contextmanager
+def valve_model(kind: str) -> Iterator[None]:
+    """Within the block, :func:`get_preset` gives the four-chamber presets on the valve
+    model ``kind`` (a key of :data:`VALVE_MODELS`), e.g. to run the evidence table with
+    dynamic valves.
+
+    Examples
+    --------
+    >>> with valve_model("dynamic"):
+    ...     get_preset("healthy").model.name
+    'four_chamber_valves'
+    >>> get_preset("healthy").model.name
+    'four_chamber_eoa'
+    """
+    if kind not in VALVE_MODELS:
+        raise ModelError(f"unknown valve model {kind!r}; choose one of: "
+                         f"{', '.join(VALVE_MODELS)}")
+    token = _valves.set(kind)
     try:
-        return PRESETS[name]
+        yield
+    finally:
+        _valves.reset(token)
+
+
+def get_preset(name: str) -> Preset:
+    """Look up a preset by name, with a helpful message for a wrong one (on the valve
+    model chosen by :func:`valve_model`, quasi-steady by default)."""
+    try:
+        preset = PRESETS[name]
     except KeyError:
         raise ModelError(f"unknown preset {name!r}; choose one of: "
                          f"{', '.join(PRESETS)}") from None
+    kind = _valves.get()
+    if kind != "quasi-steady" and preset.model is four_chamber.MODEL:
+        preset = replace(preset, model=VALVE_MODELS[kind])
+    return preset

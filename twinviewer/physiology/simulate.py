@@ -27,6 +27,19 @@ STATUS_TEXT = {
 }
 
 
+#: Fewest RK4 steps per beat of a coarse pass, and its beat limit (a member still moving
+#: after that many coarse beats goes on to the fine pass from where it got to).
+COARSE_MIN_STEPS = 100
+COARSE_MAX_BEATS = 40
+
+
+def _coarse_levels(steps: int) -> list[int]:
+    """Steps per beat of the coarse passes before a fine pass of ``steps``: a quarter
+    (if at least :data:`COARSE_MIN_STEPS`), then a half."""
+    levels = [steps // d for d in (4, 2) if steps % d == 0 and steps // d >= COARSE_MIN_STEPS]
+    return levels or ([steps // 2] if steps % 2 == 0 else [])
+
+
 class Cancelled(Exception):
     """Raised when a caller's cancel hook asks a long run to stop."""
 
@@ -206,22 +219,29 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
         idx = np.arange(a, b)
         steps = settings.steps_per_beat
         coarse = idx[cold[idx]]
-        if settings.coarse_start and coarse.size and steps % 2 == 0 \
-                and (steps // 2) % settings.samples_per_beat == 0:
-            # Cold members first find their limit cycle with half as many steps (cheap, and
-            # within a few hundredths of a mL of the fine one), then the fine pass below
-            # starts warm from it and needs only a couple of beats.
-            st = status[coarse].copy()
-            _, bt, ye = ig.integrate_to_periodic(
-                model.rhs, np.nan_to_num(Y0[coarse]), P[coarse], hr_col, steps=steps // 2,
-                samples=settings.samples_per_beat, min_beats=settings.min_beats,
-                max_beats=settings.max_beats, atol=atol, status=st,
-                accelerate=settings.accelerate, method=settings.method,
-                drivers=model.drivers, n_drivers=model.n_drivers)
-            found = st == ig.PERIODIC
-            Y0[coarse[found]] = ye[found]
-            settled[coarse[found]] = True
-            beats[coarse] += bt
+        for c_steps in (_coarse_levels(steps) if settings.coarse_start else ()):
+            # Cold members first find their limit cycle with a quarter, then half the steps
+            # (cheap, and within a few hundredths of a mL of the fine one); a member that
+            # found it at one level needs only one beat to confirm it at the next, and the
+            # fine pass below needs only a beat or two. A member that fails at a level goes
+            # on from where it got to (a diverged one from its start).
+            for group, min_beats in ((coarse[settled[coarse]], 1),
+                                     (coarse[~settled[coarse]], settings.min_beats)):
+                if group.size == 0:
+                    continue
+                st = status[group].copy()
+                _, bt, ye = ig.integrate_to_periodic(
+                    model.rhs, np.nan_to_num(Y0[group]), P[group], hr_col, steps=c_steps,
+                    samples=1, min_beats=min_beats,
+                    max_beats=min(settings.max_beats, COARSE_MAX_BEATS), atol=atol,
+                    status=st, accelerate=settings.accelerate, method=settings.method,
+                    drivers=model.drivers, n_drivers=model.n_drivers,
+                    split_step=model.split_step)
+                found = st == ig.PERIODIC
+                moved = found | ((st == ig.NOT_PERIODIC) & np.all(np.isfinite(ye), axis=1))
+                Y0[group[moved]] = ye[moved]
+                settled[group] = found
+                beats[group] += bt
         # A member that blows up is retried with a halved step (twice) before it is declared
         # divergent: stiff parameter sets need smaller steps than the typical member.
         for attempt in range(3):
@@ -240,7 +260,8 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
                     samples=settings.samples_per_beat, min_beats=min_beats,
                     max_beats=settings.max_beats, atol=atol, status=st,
                     accelerate=settings.accelerate, method=settings.method,
-                    drivers=model.drivers, n_drivers=model.n_drivers)
+                    drivers=model.drivers, n_drivers=model.n_drivers,
+                    split_step=model.split_step)
                 rec[group], yend[group] = r, ye
                 beats[group] += bt
                 retry = (st == ig.DIVERGED) & (attempt < 2)
