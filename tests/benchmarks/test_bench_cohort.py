@@ -53,12 +53,23 @@ def _spec():
 
 
 CPU: dict[str, float] = {}
+LOAD: dict[str, list[float]] = {}
+PARTIAL: dict[str, dict] = {}
+
+
+def _dump_partial(label: str, **figures) -> None:
+    """Write each configuration's figures as soon as it ends (a long run may be stopped)."""
+    PARTIAL[label] = figures
+    if OUT:
+        Path(OUT).with_suffix(".cohort.partial.json").write_text(json.dumps(
+            {"patients": PATIENTS, "members": MEMBERS, "configurations": PARTIAL}, indent=1))
 
 
 def _timed(label: str, folder: Path, **kw) -> tuple[float, object]:
     t0, c0 = time.perf_counter(), time.process_time()
     run = run_cohort(_spec(), folder / f"{label}.parquet", **kw)
     CPU[label] = time.process_time() - c0  # this process only (the client, for Dask)
+    LOAD[label] = list(os.getloadavg())
     return time.perf_counter() - t0, run
 
 
@@ -102,9 +113,13 @@ def test_cohort_scaling_and_overhead(tmp_path):
     t = {}
     saved = os.environ.get("TWINVIEWER_THREADS")
     t["in-process, engine threads"], ref = _timed("a", tmp_path, in_process=True)
+    _dump_partial("in-process, engine threads", seconds=t["in-process, engine threads"],
+                  cpu_seconds=CPU["a"], load_average=LOAD["a"])
     os.environ["TWINVIEWER_THREADS"] = "1"
     try:
         t["in-process, 1 thread"], _ = _timed("b", tmp_path, in_process=True)
+        _dump_partial("in-process, 1 thread", seconds=t["in-process, 1 thread"],
+                      cpu_seconds=CPU["b"], load_average=LOAD["b"])
     finally:
         if saved is None:
             os.environ.pop("TWINVIEWER_THREADS", None)
@@ -112,7 +127,11 @@ def test_cohort_scaling_and_overhead(tmp_path):
             os.environ["TWINVIEWER_THREADS"] = saved
     start = {}
     start["dask, 1 worker"], t["dask, 1 worker"], one = _dask_timed("c", tmp_path, 1)
+    _dump_partial("dask, 1 worker", seconds=t["dask, 1 worker"], cpu_seconds=CPU["c"],
+                  startup_seconds=start["dask, 1 worker"], load_average=LOAD["c"])
     start["dask, 2 workers"], t["dask, 2 workers"], two = _dask_timed("d", tmp_path, 2)
+    _dump_partial("dask, 2 workers", seconds=t["dask, 2 workers"], cpu_seconds=CPU["d"],
+                  startup_seconds=start["dask, 2 workers"], load_average=LOAD["d"])
     assert len(two.table) == PATIENTS * 3
     assert two.table.equals(ref.table) and one.table.equals(ref.table)
     result = {
@@ -130,6 +149,9 @@ def test_cohort_scaling_and_overhead(tmp_path):
         "dask_overhead_1_worker": t["dask, 1 worker"] / t["in-process, 1 thread"],
         "dask_overhead_2_workers": t["dask, 2 workers"] / t["in-process, engine threads"],
         "load_average": os.getloadavg(),
+        "load_average_after_each": {"in-process, engine threads": LOAD["a"],
+                                    "in-process, 1 thread": LOAD["b"],
+                                    "dask, 1 worker": LOAD["c"], "dask, 2 workers": LOAD["d"]},
     }
     print("\ncohort benchmark:", json.dumps(result, indent=1))
     if OUT:
