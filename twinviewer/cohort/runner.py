@@ -21,7 +21,7 @@ import pandas as pd
 
 import twinviewer
 from twinviewer.cohort.spec import CohortSpec, SpecError
-from twinviewer.cohort.work import Chunk, column_units, run_chunk
+from twinviewer.cohort.work import WORK_VERSION, Chunk, column_units, run_chunk
 from twinviewer.physiology import MODELS, Cancelled
 
 
@@ -60,7 +60,8 @@ def plan_chunks(spec: CohortSpec) -> tuple[str, list[Chunk], str]:
         ids = [f"virtual-{i:06d}" for i in range(n)]
         features = {f"param:{k}": pop[:, model.index(k)] for k in spec.vary}
     model = MODELS[model_name]
-    digest = spec.digest(f"{model.name}/{model.version}/{model.equation_hash}/{files}")
+    digest = spec.digest(f"{model.name}/{model.version}/{model.equation_hash}/{files}"
+                         f"/work{WORK_VERSION}")
     chunks = []
     for c, a in enumerate(range(0, n, spec.chunk)):
         b = min(n, a + spec.chunk)
