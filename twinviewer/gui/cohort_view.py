@@ -191,7 +191,9 @@ class CohortView(QWidget):
             f"{outcome['patients']} patients × {outcome['members']} members, "
             f"{outcome['rows']} rows → {Path(outcome['output']).name} "
             f"({outcome['chunks']} chunks, {reused} reused from an earlier run; "
-            f"{outcome['elapsed_s']:.1f} s on {outcome['workers'] or 'no'} Dask workers). "
+            f"{outcome['elapsed_s']:.1f} s "
+            + (f"on {outcome['workers']} Dask workers). " if outcome["workers"]
+               else "in this process). ") +
             f"Ranges are the patients' central {level:.0f} %.")
         lines = outcome.get("responder_lines") or []
         self.responders.setText("Responders (Spearman ρ of a feature with the benefit):\n"
@@ -206,7 +208,8 @@ class CohortView(QWidget):
             if pix.isNull():
                 label.setText(f"{Path(f).name}: cannot be shown (missing or unreadable)")
             else:
-                label.setPixmap(pix)
+                label.setPixmap(pix if pix.width() <= 1000 else pix.scaledToWidth(
+                    1000, Qt.TransformationMode.SmoothTransformation))
             label.setAlignment(Qt.AlignmentFlag.AlignLeft)
             self.plot_layout.addWidget(label)
 
