@@ -358,10 +358,9 @@ class ExplainPanel(QWidget):
         if gen == self._generation:
             self.sobol_button.setEnabled(True)
             if job is not None and job.is_cancelled():
-                self.sobol_status.setText(
-                    "Sobol analysis cancelled." + (" Finished blocks are kept: compute again "
-                                                   "with the same N to resume."
-                                                   if self.dask_box.isChecked() else ""))
+                resume = (" Finished blocks are kept: compute again with the same N to "
+                          "resume." if self.dask_box.isChecked() else "")
+                self.sobol_status.setText("Sobol analysis stopped: cancelled." + resume)
             else:
                 self.sobol_status.setText(f"Sobol analysis stopped: {exc}")
 
