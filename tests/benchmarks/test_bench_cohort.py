@@ -16,10 +16,25 @@ Sobol: 10 parameters of the healthy preset, 4 outputs, Saltelli with N base samp
 (N·12 runs) on 2 local workers; time and share of the 80 indices (S1, ST) whose 95 % CI
 half-width is ≤ 0.01.
 
-Sizes (defaults: the issue's 10,000 patients and N = 10,000, which take tens of minutes on
-a loaded 2-core machine; set smaller ones and say so)::
+Sizes: the defaults are the issue's, 10,000 patients × 4 members (160,000 member-runs per
+configuration, 640,000 in all) and N = 10,000 (→ 16,384 base samples, 196,608 runs).
 
-    BENCH_COHORT_PATIENTS=1000 BENCH_COHORT_MEMBERS=4 BENCH_SOBOL_N=2048 \\
+**The full run, for an idle machine** (nothing else running; check ``uptime``)::
+
+    cd /path/to/checkout && nice -n 10 env BENCH_COHORT_JSON=bench.json \
+        python -m pytest tests/benchmarks/test_bench_cohort.py --benchmark-enable -s \
+        -p no:cacheprovider -q
+
+Expected on an idle 2-core machine, from the measured CPU cost (≈ 2.0–2.2 ms per
+member-run, ≈ 2 ms per Sobol run): in-process with engine threads ≈ 3–6 min, in-process
+single-threaded ≈ 6 min, Dask 1 worker ≈ 6–7 min, Dask 2 workers ≈ 3–4 min (+ ≈ 10 s
+cluster start-up each); the Sobol study ≈ 3.5 min sampling + 1–3 min of bootstrap on the
+client: **≈ 25–30 min in all**. Under a load of ~20 on 2 cores it would take ~4–5 h (the
+first configuration alone did 62 % of its work in 26 min here). Each configuration's figures
+are written to ``bench.cohort.partial.json`` as it ends, the totals to
+``bench.cohort.json`` / ``bench.sobol.json``. Smaller runs (say so when quoting them)::
+
+    BENCH_COHORT_PATIENTS=600 BENCH_COHORT_MEMBERS=4 BENCH_SOBOL_N=2048 \
         pytest tests/benchmarks/test_bench_cohort.py --benchmark-enable -s
 """
 
