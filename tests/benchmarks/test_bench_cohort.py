@@ -55,6 +55,9 @@ PATIENTS = int(os.environ.get("BENCH_COHORT_PATIENTS", "10000"))
 MEMBERS = int(os.environ.get("BENCH_COHORT_MEMBERS", "4"))
 SOBOL_N = int(os.environ.get("BENCH_SOBOL_N", "10000"))
 OUT = os.environ.get("BENCH_COHORT_JSON")
+#: Which configurations to run (a: in-process engine threads, b: in-process 1 thread,
+#: c: Dask 1 worker, d: Dask 2 workers); the full comparison needs all four.
+CONFIGS = set(os.environ.get("BENCH_COHORT_CONFIGS", "a,b,c,d").split(","))
 
 
 def _spec():
@@ -68,6 +71,7 @@ def _spec():
 
 
 CPU: dict[str, float] = {}
+CPU_PARTS: dict[str, dict[str, float]] = {}
 LOAD: dict[str, list[float]] = {}
 PARTIAL: dict[str, dict] = {}
 
@@ -113,8 +117,11 @@ def _dask_timed(label: str, folder: Path, workers: int) -> tuple[float, float, o
         s0 = client.run_on_scheduler(_cpu_seconds)
         seconds, run = _timed(label, folder, scheduler=cluster.scheduler_address)
         # CPU seconds of the whole Dask path: workers + scheduler + this client
-        CPU[label] += (sum(client.run(_cpu_seconds).values()) - w0
-                       + client.run_on_scheduler(_cpu_seconds) - s0)
+        parts = {"client": CPU[label],
+                 "workers": sum(client.run(_cpu_seconds).values()) - w0,
+                 "scheduler": client.run_on_scheduler(_cpu_seconds) - s0}
+        CPU_PARTS[label] = parts
+        CPU[label] = sum(parts.values())
     return startup, seconds, run
 
 
@@ -125,48 +132,58 @@ def test_cohort_scaling_and_overhead(tmp_path):
         "population": {"preset": "severe_as", "n": 2, "seed": 1}, "members": 2,
         "scenarios": [{"name": "t", "steps": ["tavi_sapien3:size=26"]}],
         "metrics": ["CO"]}), tmp_path / "warm.parquet", in_process=True)
-    t = {}
+    t: dict[str, float] = {}
+    tables = {}
     saved = os.environ.get("TWINVIEWER_THREADS")
-    t["in-process, engine threads"], ref = _timed("a", tmp_path, in_process=True)
-    _dump_partial("in-process, engine threads", seconds=t["in-process, engine threads"],
-                  cpu_seconds=CPU["a"], load_average=LOAD["a"])
-    os.environ["TWINVIEWER_THREADS"] = "1"
-    try:
-        t["in-process, 1 thread"], _ = _timed("b", tmp_path, in_process=True)
-        _dump_partial("in-process, 1 thread", seconds=t["in-process, 1 thread"],
-                      cpu_seconds=CPU["b"], load_average=LOAD["b"])
-    finally:
-        if saved is None:
-            os.environ.pop("TWINVIEWER_THREADS", None)
-        else:
-            os.environ["TWINVIEWER_THREADS"] = saved
+    if "a" in CONFIGS:
+        t["in-process, engine threads"], tables["a"] = _timed("a", tmp_path, in_process=True)
+        _dump_partial("in-process, engine threads", seconds=t["in-process, engine threads"],
+                      cpu_seconds=CPU["a"], load_average=LOAD["a"])
+    if "b" in CONFIGS:
+        os.environ["TWINVIEWER_THREADS"] = "1"
+        try:
+            t["in-process, 1 thread"], tables["b"] = _timed("b", tmp_path, in_process=True)
+            _dump_partial("in-process, 1 thread", seconds=t["in-process, 1 thread"],
+                          cpu_seconds=CPU["b"], load_average=LOAD["b"])
+        finally:
+            if saved is None:
+                os.environ.pop("TWINVIEWER_THREADS", None)
+            else:
+                os.environ["TWINVIEWER_THREADS"] = saved
     start = {}
-    start["dask, 1 worker"], t["dask, 1 worker"], one = _dask_timed("c", tmp_path, 1)
-    _dump_partial("dask, 1 worker", seconds=t["dask, 1 worker"], cpu_seconds=CPU["c"],
-                  startup_seconds=start["dask, 1 worker"], load_average=LOAD["c"])
-    start["dask, 2 workers"], t["dask, 2 workers"], two = _dask_timed("d", tmp_path, 2)
-    _dump_partial("dask, 2 workers", seconds=t["dask, 2 workers"], cpu_seconds=CPU["d"],
-                  startup_seconds=start["dask, 2 workers"], load_average=LOAD["d"])
-    assert len(two.table) == PATIENTS * 3
-    assert two.table.equals(ref.table) and one.table.equals(ref.table)
+    for label, name, workers in (("c", "dask, 1 worker", 1), ("d", "dask, 2 workers", 2)):
+        if label in CONFIGS:
+            start[name], t[name], tables[label] = _dask_timed(label, tmp_path, workers)
+            _dump_partial(name, seconds=t[name], cpu_seconds=CPU[label],
+                          cpu_seconds_parts=CPU_PARTS[label], startup_seconds=start[name],
+                          load_average=LOAD[label])
+    runs_ = list(tables.values())
+    assert all(len(r.table) == PATIENTS * 3 for r in runs_)
+    assert all(r.table.equals(runs_[0].table) for r in runs_)  # every path, the same table
+    names = {"a": "in-process, engine threads", "b": "in-process, 1 thread",
+             "c": "dask, 1 worker", "d": "dask, 2 workers"}
+
+    def ratio(x: dict, a: str, b: str, k: float = 1.0) -> float | None:
+        return x[a] / (k * x[b]) if a in x and b in x else None
+
+    cpu = {names[k]: v for k, v in CPU.items()}
     result = {
         "patients": PATIENTS, "members": MEMBERS, "scenarios": 3, "member_runs": runs,
-        "chunks": two.chunks_total, "seconds": t,
+        "chunks": runs_[0].chunks_total, "seconds": t,
         "dask_startup_seconds (cluster + imports + kernel load, not in 'seconds')": start,
-        "cpu_seconds": {"in-process, engine threads": CPU["a"], "in-process, 1 thread": CPU["b"],
-                        "dask, 1 worker": CPU["c"], "dask, 2 workers": CPU["d"]},
+        "cpu_seconds": cpu,
+        "dask_cpu_seconds_parts": {names[k]: v for k, v in CPU_PARTS.items()},
         # CPU time is what survives a loaded machine: the cost of the work on an idle core
-        "per_member_run_ms_cpu": 1e3 * CPU["b"] / runs,
-        "dask_cpu_overhead_1_worker": CPU["c"] / CPU["b"],
-        "dask_cpu_overhead_2_workers": CPU["d"] / CPU["b"],
-        "per_member_run_ms_1core": 1e3 * t["in-process, 1 thread"] / runs,
-        "scaling_efficiency_2_workers": t["dask, 1 worker"] / (2 * t["dask, 2 workers"]),
-        "dask_overhead_1_worker": t["dask, 1 worker"] / t["in-process, 1 thread"],
-        "dask_overhead_2_workers": t["dask, 2 workers"] / t["in-process, engine threads"],
+        "per_member_run_ms_cpu": 1e3 * CPU["b"] / runs if "b" in CPU else None,
+        "dask_cpu_overhead_1_worker": ratio(cpu, "dask, 1 worker", "in-process, 1 thread"),
+        "dask_cpu_overhead_2_workers": ratio(cpu, "dask, 2 workers", "in-process, 1 thread"),
+        "per_member_run_ms_1core": 1e3 * t["in-process, 1 thread"] / runs
+        if "in-process, 1 thread" in t else None,
+        "scaling_efficiency_2_workers": ratio(t, "dask, 1 worker", "dask, 2 workers", 2.0),
+        "dask_overhead_1_worker": ratio(t, "dask, 1 worker", "in-process, 1 thread"),
+        "dask_overhead_2_workers": ratio(t, "dask, 2 workers", "in-process, engine threads"),
         "load_average": os.getloadavg(),
-        "load_average_after_each": {"in-process, engine threads": LOAD["a"],
-                                    "in-process, 1 thread": LOAD["b"],
-                                    "dask, 1 worker": LOAD["c"], "dask, 2 workers": LOAD["d"]},
+        "load_average_after_each": {names[k]: v for k, v in LOAD.items()},
     }
     print("\ncohort benchmark:", json.dumps(result, indent=1))
     if OUT:
