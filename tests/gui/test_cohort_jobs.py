@@ -62,6 +62,7 @@ class _CancelAfterFirstChunk:
         return cohort_jobs.run_cohort_job(spec, out, progress_then_cancel, is_cancelled, **kw)
 
 
+@pytest.mark.slow  # ~50 s at load 20 (three cohort runs and the plots)
 def test_cohort_job_in_the_job_bar_cancel_resume_and_view(qtbot, state, tmp_path):
     spec = tmp_path / "tiny.yaml"
     spec.write_text(SPEC)
