@@ -15,7 +15,19 @@ from collections.abc import Callable
 def _gui(args: argparse.Namespace) -> int:
     from twinviewer.gui.app import run_gui
 
-    return run_gui(twin_path=getattr(args, "file", None), dicom_path=getattr(args, "dicom", None))
+    return run_gui(twin_path=getattr(args, "file", None), dicom_path=getattr(args, "dicom", None),
+                   distributed=LazyModule("twinviewer.cohort.jobs"))
+
+
+class LazyModule:
+    """A module imported on first attribute access: hands the cohort layer's Dask jobs to
+    the GUI (a layer below) without importing them, or Dask, at start-up."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
 
 
 def _screenshot(args: argparse.Namespace) -> int:

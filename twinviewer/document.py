@@ -11,7 +11,8 @@ Events (payload in brackets): ``twin`` (Twin or None), ``results`` (baseline Res
 None), ``scenarios`` (list of Scenario), ``scenario_results`` (dict name → Results),
 ``calibration`` (dict or None), ``file`` (FileContext), ``time`` (fraction of the beat),
 ``selection`` ((key, value)), ``audit`` (the new AuditEntry), ``dirty`` (bool), ``message``
-((level, text)). Events fire only on a change; inside :meth:`Document.batch` they are held and
+((level, text)), ``studies`` ((``'cohort'``, outcome dict) or (``'sensitivity'``, study
+dict)). Events fire only on a change; inside :meth:`Document.batch` they are held and
 each fires once, with its latest payload, when the outermost batch ends.
 
 Everything the user made reaches the ``.twin`` file: scenario definitions live in
@@ -56,7 +57,7 @@ from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
 
 EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
-          "selection", "audit", "dirty", "message")
+          "selection", "audit", "dirty", "message", "studies")
 BASELINE = "baseline"
 
 
@@ -142,6 +143,46 @@ def latest_calibration(twin: Twin | None) -> dict | None:
     return None
 
 
+def sensitivity_studies(twin: Twin | None) -> list[dict]:
+    """The twin's Sobol studies kept in its audit trail (``sensitivity`` entries), oldest
+    first; each a dict as recorded by :meth:`Document.add_sensitivity`."""
+    if twin is None:
+        return []
+    return [dict(e.details) for e in audit_log(twin).entries if e.action == "sensitivity"]
+
+
+def sensitivity_record(result: Any, metric: str) -> dict:
+    """What a Sobol study of one metric leaves in the twin: method, samples, runs, every
+    index with its 95 % CI half-width, ranges, the convergence verdict and the share of
+    indices within the threshold.
+
+    Examples
+    --------
+    >>> from twinviewer.explain.sobol import saltelli
+    >>> import numpy as np
+    >>> res = saltelli(lambda X: {"y": X[:, 0] + 0.1 * X[:, 1]}, ["a", "b"],
+    ...                [(0, 1), (0, 1)], ["y"], 64)
+    >>> sorted(sensitivity_record(res, "y")["indices"])
+    ['a', 'b']
+    """
+    s = result[metric]
+    threshold = float(result.extra.get("ci_threshold", 0.05))
+    conf = np.r_[s.S1_conf, s.ST_conf]
+    share = float(np.mean(np.nan_to_num(conf, nan=np.inf) <= threshold))
+    rec = s.to_dict()
+    for v in rec["indices"].values():  # NaN (every run failed) is not JSON: kept as None
+        v.update({k: (x if np.isfinite(x) else None) for k, x in v.items()})
+    rec.update({
+        "metric": metric, "elapsed_s": round(float(result.elapsed), 3),
+        "ci_threshold": threshold, "converged_share": share,
+        "ranges": {n: [float(lo), float(hi)]
+                   for n, (lo, hi) in zip(result.names, result.bounds, strict=True)},
+        "ranges_from": str(result.extra.get("ranges_from", "")),
+        "distributed": bool(result.extra.get("workers")),
+        "workers": int(result.extra.get("workers") or 0)})
+    return rec
+
+
 class Document:
     """The application's single source of truth (Qt-free, observable).
 
@@ -162,6 +203,9 @@ class Document:
         self.results: Results | None = None
         self.scenario_results: dict[str, Results] = {}
         self.calibration: dict | None = None
+        #: The last cohort run (outcome of ``twinviewer.cohort.jobs.run_cohort_job``): not
+        #: part of any twin; its table and plots are the files it names.
+        self.cohort: dict | None = None
         self.file = FileContext()
         self.time: float = 0.0
         self.selection: dict[str, Any] = {}
@@ -404,6 +448,27 @@ class Document:
             self.calibration = latest_calibration(new)
             self.emit("calibration", self.calibration)
         return new
+
+    # -- studies ---------------------------------------------------------------------------
+    @property
+    def sensitivity(self) -> list[dict]:
+        """The open twin's Sobol studies (saved with it, in its audit trail)."""
+        return sensitivity_studies(self.twin)
+
+    def add_sensitivity(self, result: Any, metric: str) -> dict:
+        """Keep a Sobol study of the open twin (a ``sensitivity`` audit entry: saved in the
+        ``.twin``); returns the record (see :func:`sensitivity_record`)."""
+        rec = sensitivity_record(result, metric)
+        with self.batch():
+            self.record("sensitivity", rec)
+            self.emit("studies", ("sensitivity", rec))
+        return rec
+
+    def set_cohort(self, outcome: dict | None) -> None:
+        """The last cohort run's outcome (its table and plots are files on disk; it belongs
+        to no twin, so it does not make the open twin unsaved)."""
+        self.cohort = outcome
+        self.emit("studies", ("cohort", outcome))
 
     # -- time and selections ---------------------------------------------------------------
     def set_time(self, fraction: float) -> None:

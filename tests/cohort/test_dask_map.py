@@ -26,3 +26,28 @@ def test_results_in_order_with_callbacks_and_errors_surface():
         with pytest.raises(ValueError, match="item 3 is bad"):
             dask_map(client, _fails_on_three, list(range(6)),
                      keys=[f"f-{i}" for i in range(6)], retries=1, progress=True)
+
+
+def _slow(x: int) -> int:
+    import time
+
+    time.sleep(0.5)
+    return x
+
+
+def test_cancel_stops_the_map_and_keeps_what_was_delivered():
+    import time
+
+    from twinviewer.physiology import Cancelled
+
+    seen: dict[int, int] = {}
+    t0 = time.perf_counter()
+    with dask_client(workers=1, processes=False) as client:
+        with pytest.raises(Cancelled, match="completed work is kept"):
+            dask_map(client, _slow, list(range(40)), keys=[f"slow-{i}" for i in range(40)],
+                     on_result=lambda i, v: seen.__setitem__(i, v),
+                     cancel=lambda: len(seen) >= 2)
+        stopped = time.perf_counter() - t0
+        # the remaining 38 half-second tasks were not waited for (≥ 19 s of work)
+        assert 2 <= len(seen) < 40 and stopped < 15
+        assert all(seen[i] == i for i in seen)

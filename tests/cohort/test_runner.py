@@ -13,6 +13,7 @@ from tests.cohort.conftest import TINY
 from twinviewer.cohort.population import member_ensemble, virtual_population
 from twinviewer.cohort.runner import read_results, run_cohort
 from twinviewer.cohort.spec import SpecError, parse_spec
+from twinviewer.cohort.work import patient_scenario
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.compare import run_scenarios, scenario_table
 from twinviewer.physiology import simulate
@@ -38,7 +39,10 @@ def test_rows_agree_with_the_whatif_engine_run_patient_by_patient(reference_tabl
     model, pop = virtual_population(spec)
     ens = member_ensemble(model, pop[3], spec.members, seed=spec.seed, patient=3)
     base = simulate(model, ens)
-    res = run_scenarios(model, base, [Scenario(s.name, s.steps) for s in spec.scenarios])
+    # the cohort seeds each patient's device draws (patient_scenario); the what-if engine
+    # is given the same seeds
+    res = run_scenarios(model, base, [patient_scenario(Scenario(s.name, s.steps), spec.seed, 3)
+                                      for s in spec.scenarios])
     table = scenario_table(base, res, spec.metrics, level=spec.level)
     for sc in ("tavi", "savr"):
         row = reference_table.query("patient == 3 and scenario == @sc").iloc[0]
@@ -134,3 +138,34 @@ def test_a_worker_with_other_equations_refuses_the_chunk():
     chunk = plan_chunks(parse_spec(TINY))[1][0]
     with pytest.raises(ModelError, match="install the same twinviewer version"):
         run_chunk(replace(chunk, equation_hash="0" * 16))
+
+
+def test_device_draws_differ_between_patients_unless_the_spec_seeds_them():
+    """The prosthesis EOA drawn for member k must not be the same quantile in every patient
+    (it was: the intervention's default seed was shared by the whole cohort)."""
+    from twinviewer.core.twin import InterventionStep
+    from twinviewer.interventions.scenario import apply_scenario
+    from twinviewer.physiology import get_preset
+
+    p = get_preset("severe_as")
+    ens = np.repeat(p.vector()[None, :], 20, axis=0)
+    col = p.model.index("AV.EOA")
+    tavi = Scenario("tavi", (InterventionStep("tavi_sapien3", {"size": 26.0}),))
+    draws = np.array([apply_scenario(p.model, ens, patient_scenario(tavi, 7, pat))[:, col]
+                      for pat in range(40)])
+    assert len({tuple(r) for r in draws}) == 40
+    # member k's draws across patients are uncorrelated: Spearman ρ between patients ~ 0
+    from scipy.stats import spearmanr
+
+    rho = spearmanr(draws.T).statistic[np.triu_indices(40, 1)]
+    assert abs(rho.mean()) < 0.05 and rho.std() > 0.1
+    # the same patient always gets the same draws (resume, chunking)
+    again = apply_scenario(p.model, ens, patient_scenario(tavi, 7, 3))[:, col]
+    np.testing.assert_array_equal(again, draws[3])
+    # an explicit seed in the spec is the user's choice: kept for every patient
+    fixed = Scenario("tavi", (InterventionStep("tavi_sapien3", {"size": 26.0, "seed": 5.0}),))
+    assert {patient_scenario(fixed, 7, pat).steps[0].settings["seed"] for pat in range(5)} \
+        == {5.0}
+    # steps without a seeded draw are unchanged
+    other = Scenario("x", (InterventionStep("diuretic", {}),))
+    assert patient_scenario(other, 7, 0) == other

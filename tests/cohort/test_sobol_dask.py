@@ -71,3 +71,62 @@ def test_converged_share_counts_indices_within_the_threshold():
     res = SobolResult(("a", "b"), ((0, 1), (0, 1)), {"MAP": ind}, 1.0,
                       {"ci_threshold": 0.01})
     assert converged_share(res) == 0.5  # 0.005 and 0.01 pass; 0.02 and NaN do not
+
+
+ROWS: dict[str, int] = {}
+
+
+class _Counting:
+    """An Ishigami evaluator that counts the rows it evaluates in :data:`ROWS` (Dask ships
+    a copy of the evaluator; thread workers share this module)."""
+
+    def __init__(self, name: str, delay: float = 0.0) -> None:
+        self.name, self.delay = name, delay
+        ROWS[name] = 0
+
+    @property
+    def rows(self) -> int:
+        return ROWS[self.name]
+
+    def __call__(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        import time
+
+        time.sleep(self.delay)
+        ROWS[self.name] += X.shape[0]
+        return _ishigami(X)
+
+
+def test_persisted_blocks_resume_a_stopped_study(tmp_path):
+    """Blocks finished before a stop are read back, not re-run; the indices are identical
+    to an uninterrupted study; a torn block file or another study's context is recomputed."""
+    box = [(-np.pi, np.pi)] * 3
+    names, kw = ["x1", "x2", "x3"], {"chunk": 500, "ci_threshold": 0.01}
+    ref = saltelli(_ishigami, names, box, ["y"], 512, **kw)  # 2,560 runs, 6 blocks
+    store = tmp_path / "blocks"
+    calls = [0]
+
+    def stop_after_two_blocks() -> bool:
+        calls[0] += 1
+        return len(list(store.glob("block-*.npz"))) >= 2
+
+    ev = _Counting("first", delay=0.6)
+    from twinviewer.physiology import Cancelled
+
+    with dask_client(workers=1, processes=False) as client:
+        with pytest.raises(Cancelled):
+            saltelli(ev, names, box, ["y"], 512, mapper=sobol_mapper(
+                client, store=store, context="ishigami", cancel=stop_after_two_blocks), **kw)
+        kept = sorted(store.glob("block-*.npz"))
+        assert 2 <= len(kept) < 6 and calls[0] > 0
+        intact = np.load(kept[1])["y"].size
+        kept[0].write_bytes(b"torn")  # a torn file is recomputed, never trusted
+        ev2 = _Counting("resumed")
+        res = saltelli(ev2, names, box, ["y"], 512,
+                       mapper=sobol_mapper(client, store=store, context="ishigami"), **kw)
+        assert ev2.rows == 2560 - intact > 0
+        np.testing.assert_array_equal(res["y"].ST, ref["y"].ST)
+        np.testing.assert_array_equal(res["y"].S1, ref["y"].S1)
+        ev3 = _Counting("other")  # another study (context) never reuses these blocks
+        saltelli(ev3, names, box, ["y"], 512,
+                 mapper=sobol_mapper(client, store=store, context="other"), **kw)
+        assert ev3.rows == 2560

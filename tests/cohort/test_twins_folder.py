@@ -7,6 +7,7 @@ import pytest
 
 from twinviewer.cohort.runner import run_cohort
 from twinviewer.cohort.spec import SpecError, parse_spec
+from twinviewer.cohort.work import patient_scenario
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.compare import run_scenarios, scenario_table
 from twinviewer.interventions.scenario import parse_step
@@ -42,6 +43,7 @@ def test_folder_of_twins_uses_each_twins_own_ensemble(folder, tmp_path):
     twin = twin_from_preset("moderate_as", n=5, seed=1)
     base = simulate(model_of(twin), twin.ensemble[:4])
     sc = Scenario("tavi", (parse_step("tavi_sapien3:size=26"),))
+    sc = patient_scenario(sc, _spec(folder).seed, 1)  # the cohort's per-patient device seed
     table = scenario_table(base, run_scenarios(model_of(twin), base, [sc]),
                            ["AV_mean_gradient"])
     assert t.loc[1, "AV_mean_gradient:diff_median"] == pytest.approx(

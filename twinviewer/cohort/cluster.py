@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -63,7 +64,8 @@ def n_workers(client) -> int:
 
 def dask_map(client, func: Callable[..., Any], items: Sequence[Any], *, keys: Sequence[str],
              on_result: Callable[[int, Any], None] | None = None, progress: bool = False,
-             retries: int = 2, **kwargs: Any) -> list[Any]:
+             retries: int = 2, cancel: Callable[[], bool] | None = None,
+             **kwargs: Any) -> list[Any]:
     """``[func(item, **kwargs) for item in items]`` on the cluster.
 
     Parameters
@@ -78,6 +80,10 @@ def dask_map(client, func: Callable[..., Any], items: Sequence[Any], *, keys: Se
     retries
         Re-runs of an item whose task raised; an item whose worker died is re-run by the
         scheduler anyway.
+    cancel
+        Polled a few times a second; when it returns True the tasks not yet finished are
+        cancelled and :class:`twinviewer.physiology.Cancelled` is raised (results already
+        delivered to ``on_result`` stay delivered).
 
     Returns
     -------
@@ -110,7 +116,15 @@ def dask_map(client, func: Callable[..., Any], items: Sequence[Any], *, keys: Se
     if progress:
         dask_progress(futures, notebook=False)
         print(file=sys.stderr)
-    writer.join()
+    while writer.is_alive():
+        writer.join(0.2)
+        if cancel is not None and writer.is_alive() and cancel():
+            for f in futures:
+                f.cancel()
+            writer.join(5.0)
+            from twinviewer.physiology import Cancelled
+
+            raise Cancelled("stopped at the user's request; completed work is kept")
     if errors:
         raise errors[0]
     return out
@@ -123,8 +137,53 @@ def _evaluate_outputs(X, evaluate: Callable, outputs: list[str]) -> dict:
     return {o: got[o] for o in outputs if o in got}
 
 
-def sobol_mapper(client, *, progress: bool = False, label: str = "sobol") -> Callable:
+def _block_file(store: Path, context: str, X, outputs: Sequence[str]) -> Path:
+    import hashlib
+
+    h = hashlib.sha256(context.encode())
+    h.update(",".join(outputs).encode())
+    h.update(str(X.shape).encode())
+    h.update(X.tobytes())
+    return store / f"block-{h.hexdigest()[:32]}.npz"
+
+
+def _load_block(path: Path, outputs: Sequence[str]) -> dict | None:
+    """A persisted block's outputs, or None if missing or torn (then it is recomputed)."""
+    import numpy as np
+
+    if not path.exists():
+        return None
+    try:
+        with np.load(path) as z:
+            return {o: z[o] for o in outputs}
+    except Exception:  # noqa: BLE001 - a torn or foreign file is recomputed, never trusted
+        return None
+
+
+def _save_block(path: Path, values: dict) -> None:
+    import numpy as np
+
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
+    np.savez(tmp, **values)
+    os.replace(tmp, path)
+
+
+def sobol_mapper(client, *, progress: bool = False, label: str = "sobol",
+                 cancel: Callable[[], bool] | None = None, store: Path | None = None,
+                 context: str = "") -> Callable:
     """A :data:`twinviewer.explain.sobol.Mapper` that evaluates Sobol blocks on ``client``.
+
+    Parameters
+    ----------
+    cancel
+        Polled; True stops the study (unfinished blocks are cancelled).
+    store
+        Folder where each finished block is persisted (``.npz``, keyed by ``context``, the
+        outputs and the block's rows); blocks found there are not run again, so a cancelled
+        or interrupted study resumes.
+    context
+        Identifies the evaluator (model, equations, base vector, warm start): blocks of a
+        different study never match.
 
     Examples
     --------
@@ -135,10 +194,29 @@ def sobol_mapper(client, *, progress: bool = False, label: str = "sobol") -> Cal
 
     def mapper(evaluate, blocks, outputs, done):
         tag = uuid.uuid4().hex[:8]
-        return dask_map(client, _evaluate_outputs, blocks,
-                        keys=[f"{label}-{tag}-{k:06d}" for k in range(len(blocks))],
-                        on_result=lambda i, _: done(blocks[i].shape[0]), progress=progress,
-                        evaluate=evaluate, outputs=list(outputs))
+        outputs = list(outputs)
+        out: list[Any] = [None] * len(blocks)
+        files: list[Path | None] = [None] * len(blocks)
+        if store is not None:
+            store.mkdir(parents=True, exist_ok=True)
+            for i, X in enumerate(blocks):
+                files[i] = _block_file(store, context, X, outputs)
+                out[i] = _load_block(files[i], outputs)
+                if out[i] is not None:
+                    done(X.shape[0])
+        todo = [i for i in range(len(blocks)) if out[i] is None]
+
+        def finished(k: int, values: dict) -> None:
+            i = todo[k]
+            out[i] = values
+            if files[i] is not None:
+                _save_block(files[i], values)
+            done(blocks[i].shape[0])
+
+        dask_map(client, _evaluate_outputs, [blocks[i] for i in todo],
+                 keys=[f"{label}-{tag}-{i:06d}" for i in todo], on_result=finished,
+                 progress=progress, cancel=cancel, evaluate=evaluate, outputs=outputs)
+        return out
 
     return mapper
 

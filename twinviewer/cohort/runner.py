@@ -21,8 +21,8 @@ import pandas as pd
 
 import twinviewer
 from twinviewer.cohort.spec import CohortSpec, SpecError
-from twinviewer.cohort.work import Chunk, column_units, run_chunk
-from twinviewer.physiology import MODELS
+from twinviewer.cohort.work import WORK_VERSION, Chunk, column_units, run_chunk
+from twinviewer.physiology import MODELS, Cancelled
 
 
 @dataclass
@@ -60,7 +60,8 @@ def plan_chunks(spec: CohortSpec) -> tuple[str, list[Chunk], str]:
         ids = [f"virtual-{i:06d}" for i in range(n)]
         features = {f"param:{k}": pop[:, model.index(k)] for k in spec.vary}
     model = MODELS[model_name]
-    digest = spec.digest(f"{model.name}/{model.version}/{model.equation_hash}/{files}")
+    digest = spec.digest(f"{model.name}/{model.version}/{model.equation_hash}/{files}"
+                         f"/work{WORK_VERSION}")
     chunks = []
     for c, a in enumerate(range(0, n, spec.chunk)):
         b = min(n, a + spec.chunk)
@@ -95,7 +96,8 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
                processes: bool = True, progress: bool = False,
                on_chunk: Callable[[int, int], None] | None = None,
                chunk_hook: Callable[[int], None] | None = None,
-               connect_timeout: float = 30.0) -> CohortRun:
+               connect_timeout: float = 30.0,
+               cancel: Callable[[], bool] | None = None) -> CohortRun:
     """Run a cohort and write its table to ``output`` (Parquet).
 
     Parameters
@@ -121,6 +123,10 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
         ``on_chunk(done, total)`` after each persisted chunk (the GUI's job bar).
     chunk_hook
         Test hook called with each chunk index as it is persisted.
+    cancel
+        Polled between chunks (in process) or a few times a second (Dask); True stops the
+        run with :class:`twinviewer.physiology.Cancelled`, keeping the persisted chunks, so
+        the same call resumes.
 
     Returns
     -------
@@ -167,11 +173,13 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
     n_workers = 0
     if todo and in_process:
         for c in todo:
+            if cancel is not None and cancel():
+                raise Cancelled("stopped at the user's request; completed chunks are kept")
             persist(c.index, run_chunk(c))
     elif todo:
         n_workers = _run_dask(todo, persist, scheduler=scheduler, workers=workers,
                               processes=processes, progress=progress, digest=digest,
-                              connect_timeout=connect_timeout)
+                              connect_timeout=connect_timeout, cancel=cancel)
     table = pd.concat([parts[c.index] for c in chunks], ignore_index=True)
     features = [c for c in table.columns if c.startswith("param:")]
     units = column_units(spec, features, model_name)
@@ -182,7 +190,8 @@ def run_cohort(spec: CohortSpec, output: Path | str, *, scheduler: str | None = 
 
 def _run_dask(todo: list[Chunk], persist: Callable[[int, pd.DataFrame], None], *,
               scheduler: str | None, workers: int | None, processes: bool, progress: bool,
-              digest: str, connect_timeout: float) -> int:
+              digest: str, connect_timeout: float,
+              cancel: Callable[[], bool] | None = None) -> int:
     from twinviewer.cohort.cluster import ClusterError, dask_client, dask_map, n_workers
 
     try:
@@ -192,7 +201,7 @@ def _run_dask(todo: list[Chunk], persist: Callable[[int, pd.DataFrame], None], *
             dask_map(client, run_chunk, todo,
                      keys=[f"cohort-{digest[:12]}-{c.index:06d}" for c in todo],
                      on_result=lambda i, df: persist(todo[i].index, df), progress=progress,
-                     engine_threads=1)
+                     cancel=cancel, engine_threads=1)
             return count
     except ClusterError as exc:
         raise SpecError(str(exc)) from None

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from twinviewer.cohort.spec import CohortSpec
-from twinviewer.core.twin import Scenario
+from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.compare import DIRECTIONS, Interval, improvement
 from twinviewer.interventions.scenario import apply_scenario
 from twinviewer.physiology import METRIC_BY_NAME, MODELS, ModelError, simulate
@@ -45,6 +45,40 @@ class Chunk:
     features: dict[str, np.ndarray]
     ensembles: tuple[np.ndarray, ...] | None = None
     equation_hash: str = ""
+
+
+#: Changes whenever the same spec would give other rows (part of the run folder's hash, so a
+#: run of an older version is never resumed). 2: device draws seeded per patient.
+WORK_VERSION = 2
+
+
+def patient_scenario(scenario: Scenario, seed: int, patient: int) -> Scenario:
+    """The scenario as applied to one cohort patient: every step with a seeded per-member
+    draw (a ``seed`` setting, e.g. a prosthesis EOA) that the spec did not seed explicitly
+    gets a seed of its own from *(population seed, patient, step)*.
+
+    Without it every patient's member k would draw the same EOA quantile, correlating the
+    device draws across the cohort.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> sc = Scenario("tavi", (InterventionStep("tavi_sapien3", {"size": 26.0}),))
+    >>> a, b = (patient_scenario(sc, 7, p).steps[0].settings["seed"] for p in (0, 1))
+    >>> a != b
+    True
+    """
+    from twinviewer.interventions import get_intervention
+
+    steps = []
+    for k, step in enumerate(scenario.steps):
+        iv = get_intervention(step.name)
+        if "seed" in {s.name for s in iv.settings} and "seed" not in step.settings:
+            state = np.random.SeedSequence([int(seed), int(patient), k]).generate_state(1)
+            step = InterventionStep(step.name, {**step.settings,
+                                                "seed": float(int(state[0]) % 2**31)})
+        steps.append(step)
+    return Scenario(scenario.name, tuple(steps), scenario.regulation)
 
 
 def _ensembles(chunk: Chunk) -> list[np.ndarray]:
@@ -96,8 +130,11 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
     base = simulate(model, P)
     scen: dict[str, object] = {}
     for sc in spec.scenarios:
-        # Per patient: seeded device draws then depend on the patient, not on the chunking.
-        Ps = np.vstack([apply_scenario(model, e, Scenario(sc.name, sc.steps)) for e in ens])
+        # Per patient: seeded device draws depend on the patient (not on the chunking), and
+        # differ between patients.
+        Ps = np.vstack([apply_scenario(model, e, patient_scenario(
+            Scenario(sc.name, sc.steps), spec.seed, pat)) for e, pat in zip(
+            ens, chunk.patients, strict=True)])
         scen[sc.name] = simulate(model, Ps, warm_start=base.final_state)
     rows = []
     for k, pat in enumerate(chunk.patients):

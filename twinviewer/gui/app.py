@@ -34,8 +34,10 @@ def _open_twin(window, twin_path: str) -> None:
 
 
 def run_gui(argv: list[str] | None = None, twin_path: str | None = None,
-            dicom_path: str | None = None) -> int:
+            dicom_path: str | None = None, distributed=None) -> int:
     """Start the GUI: on ``dicom_path`` (a study folder), ``twin_path`` or the demo heart.
+
+    ``distributed``: the cohort layer's background studies (see ``TwinState.distributed``).
 
     Returns the Qt event loop's exit code.
     """
@@ -45,6 +47,7 @@ def run_gui(argv: list[str] | None = None, twin_path: str | None = None,
     app = _app(argv)
     configure_logging()  # rotating log in the platform log folder, identifiers redacted
     window = MainWindow(load_demo=twin_path is None and dicom_path is None)
+    window.state.distributed = distributed
     window.show()
     from twinviewer.gui import twin_file_actions
 

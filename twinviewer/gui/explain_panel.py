@@ -16,6 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -126,6 +127,12 @@ class ExplainPanel(QWidget):
         self.method = QComboBox()
         self.method.addItem("Direct (Saltelli)", "saltelli")
         self.method.addItem("Surrogate (polynomial chaos)", "pce")
+        self.dask_box = QCheckBox("Large study on Dask")
+        self.dask_box.setToolTip(
+            "Run the Saltelli sampling on a local Dask cluster (one worker per core) as a "
+            "background job: N up to 16,384, convergence verdict at a CI half-width of "
+            "0.01, finished blocks kept so a cancelled study resumes")
+        self.sobol_job_options: dict = {}  # passed to the Dask job (tests: small clusters)
         self.sobol_button = QPushButton("Compute Sobol indices")
         self.sobol_status = QLabel("")
         self.sobol_status.setWordWrap(True)
@@ -137,6 +144,7 @@ class ExplainPanel(QWidget):
         sob.addWidget(QLabel("N"))
         sob.addWidget(self.n_base)
         sob.addWidget(self.method)
+        sob.addWidget(self.dask_box)
         sob.addWidget(self.sobol_button)
         drivers = QWidget()
         dl = QVBoxLayout(drivers)
@@ -279,6 +287,7 @@ class ExplainPanel(QWidget):
             f"Sobol analysis over the {len(ex.screened)} parameters that matter locally: "
             f"{', '.join(ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
+        self._show_saved_study(ex.metric)
         _fill(self.basis_table, [(b.name, f"{b.value:.4g}", b.unit, b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
@@ -314,31 +323,86 @@ class ExplainPanel(QWidget):
             return
         n, method = self.n_base.value(), self.method.currentData()
         names = ex.screened
+        engine = self.state.distributed if self.dask_box.isChecked() else None
+        if self.dask_box.isChecked():
+            if engine is None:
+                self.state.error("Large Sobol studies need the Dask jobs of the twinviewer "
+                                 "command: start the app with `twinviewer gui`")
+                return
+            if method != "saltelli":
+                self.state.warn("The Dask study samples directly (Saltelli): choose "
+                                "'Direct (Saltelli)'")
+                return
         runs = n * (len(names) + 2) if method == "saltelli" else n
-        self.sobol_status.setText(f"Sampling {runs} runs…")
+        self.sobol_status.setText(f"Sampling {runs} runs{' on Dask' if engine else ''}…")
         self.sobol_button.setEnabled(False)
         gen = self._generation
+        options = dict(self.sobol_job_options)
 
         def work(progress, is_cancelled):
+            if engine is not None:
+                return engine.run_sobol_job(twin, ex.metric, tuple(names), n, progress,
+                                            is_cancelled, **options)
             from twinviewer.explain.report import explain_sobol
 
             return explain_sobol(twin, ex.metric, names, n=n, method=method,
                                  progress=progress, cancel=is_cancelled)
 
+        title = f"Sobol indices of {ex.metric}" + (" on Dask" if engine else "")
         self.sobol_job = self.state.run_job(
-            f"Sobol indices of {ex.metric}", work, lambda res: self._show_sobol(res, gen),
+            title, work, lambda res: self._show_sobol(res, gen),
             lambda exc: self._sobol_failed(exc, gen))
 
     def _sobol_failed(self, exc: BaseException, gen: int) -> None:
-        self.sobol_job = None
+        job, self.sobol_job = self.sobol_job, None
         if gen == self._generation:
             self.sobol_button.setEnabled(True)
-            self.sobol_status.setText(f"Sobol analysis stopped: {exc}")
+            if job is not None and job.is_cancelled():
+                resume = (" Finished blocks are kept: compute again with the same N to "
+                          "resume." if self.dask_box.isChecked() else "")
+                self.sobol_status.setText("Sobol analysis stopped: cancelled." + resume)
+            else:
+                self.sobol_status.setText(f"Sobol analysis stopped: {exc}")
+
+    def _show_saved_study(self, metric: str) -> None:
+        """The twin's latest saved Sobol study of ``metric`` (from its audit trail)."""
+        saved = [r for r in self.state.session.sensitivity if r.get("metric") == metric]
+        if not saved:
+            return
+        rec = saved[-1]
+        idx = rec["indices"]
+        order = sorted(idx, key=lambda k: -(idx[k]["ST"] if idx[k]["ST"] is not None
+                                             else -1.0))
+
+        def pm(v, c) -> str:
+            return "–" if v is None or c is None else f"{v:.2f} ± {c:.2f}"
+
+        rows = []
+        for name in order:
+            lo, hi = rec.get("ranges", {}).get(name, (math.nan, math.nan))
+            rows.append((self.explanation.tag(name) if self.explanation else name,
+                         pm(idx[name]["S1"], idx[name]["S1_conf"]),
+                         pm(idx[name]["ST"], idx[name]["ST_conf"]), f"{lo:.4g}–{hi:.4g}"))
+        _fill(self.sobol_table, rows)
+        _bars(self.sobol_plot.getPlotItem(), [r[0] for r in rows],
+              [idx[n]["ST"] or 0.0 for n in order], [idx[n]["ST_conf"] or 0.0 for n in order])
+        self.sobol_status.setText("Saved with the twin: " + self._verdict(rec))
+
+    @staticmethod
+    def _verdict(rec: dict) -> str:
+        thr = rec.get("ci_threshold", 0.05)
+        where = f" on {rec['workers']} Dask workers" if rec.get("distributed") else ""
+        status = "converged" if rec.get("converged") else "NOT converged — increase N"
+        return (f"{rec['method']}, N = {rec['n_base']}: {rec['n_runs']} runs in "
+                f"{rec['elapsed_s']:.1f} s{where}; {status}; "
+                f"{100 * rec['converged_share']:.0f} % of the indices have a 95 % CI "
+                f"half-width ≤ {thr:g}.")
 
     def _show_sobol(self, res, gen: int) -> None:
         self.sobol_job = None
         if gen != self._generation or self.explanation is None:
             return
+        metric = self.explanation.metric
         self.explanation = self.explanation.with_sobol(res)
         s = self.explanation.sobol
         self.summary.setText(self.explanation.summary)
@@ -358,9 +422,9 @@ class ExplainPanel(QWidget):
                          f"{s.ST[i]:.2f} ± {s.ST_conf[i]:.2f}",
                          f"{lo:.4g}–{hi:.4g}{unit.get(name, '')}"))
         _fill(self.sobol_table, rows)
-        status = "converged" if s.converged else "NOT converged — increase N"
+        # the study belongs to the twin: kept in its audit trail, saved in the .twin
+        rec = self.state.session.add_sensitivity(res, metric)
         extra = "" if s.validation_error is None else \
             f", surrogate validation error {100 * s.validation_error:.1f} %"
-        self.sobol_status.setText(f"{s.method}: {s.n_runs} runs in {res.elapsed:.1f} s, "
-                                  f"{status}{extra}. " + " ".join(s.notes))
+        self.sobol_status.setText(self._verdict(rec) + extra + " " + " ".join(s.notes))
         self.sobol_button.setEnabled(True)

@@ -322,6 +322,9 @@ class MainWindow(QMainWindow):
         from twinviewer.gui.education import add_education_action
 
         add_education_action(self, m)
+        from twinviewer.gui.cohort_view import add_cohort_action
+
+        add_cohort_action(self, m)
         self._act(m, "Export &report…", lambda: self.file_action("export_report"), "Ctrl+R")
         m.addSeparator()
         self._act(m, "Export 3D view as PNG…", self.export_3d, "Ctrl+E")

@@ -109,6 +109,8 @@ class TwinState(QObject):
         The other document events (see :mod:`twinviewer.document`).
     jobStarted(object), jobProgress(object, float, str), jobFinished(object)
         A :class:`Job` handle; the status bar shows them.
+    studiesChanged(str, object)
+        ``('cohort', outcome)`` or ``('sensitivity', study)`` (see the document).
     """
 
     twinChanged = Signal(object)
@@ -125,6 +127,7 @@ class TwinState(QObject):
     jobStarted = Signal(object)
     jobProgress = Signal(object, float, str)
     jobFinished = Signal(object)
+    studiesChanged = Signal(str, object)
 
     def __init__(self, session: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +140,10 @@ class TwinState(QObject):
         self._relay.failed.connect(self._on_failure)
         self._callbacks: dict[Job, tuple[Callable, Callable | None]] = {}
         self.jobs: list[Job] = []
+        #: Background studies on Dask (``run_cohort_job``, ``run_sobol_job``: the module
+        #: ``twinviewer.cohort.jobs``), injected by the ``twinviewer`` command, which sits
+        #: above the cohort layer; None: cohort runs and distributed Sobol are unavailable.
+        self.distributed: Any = None
         self._unsubscribe = [
             self.session.subscribe("twin", self.twinChanged.emit),
             self.session.subscribe("results", self.resultsChanged.emit),
@@ -149,6 +156,7 @@ class TwinState(QObject):
             self.session.subscribe("selection", lambda kv: self.selectionChanged.emit(*kv)),
             self.session.subscribe("audit", self.auditChanged.emit),
             self.session.subscribe("dirty", self.dirtyChanged.emit),
+            self.session.subscribe("studies", lambda kv: self.studiesChanged.emit(*kv)),
         ]
 
     # -- convenience accessors -------------------------------------------------------------
