@@ -456,47 +456,66 @@ class MainWindow(QMainWindow):
         The anatomy and the ensemble are computed in parallel workers; the twin is shown
         when both have arrived (or without predictions if the simulation failed)."""
         from twinviewer.gui.demo_heart import demo_anatomy, load_stored_results, store_results
-        from twinviewer.twins import simulate_twin, twin_from_preset
+        from twinviewer.gui.motion import prepare_motion
 
-        twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
         pending: dict[str, object] = {}
         shown_at_start = self.state.twin
 
         def arrived(key: str, value) -> None:
             pending[key] = value
-            if "anatomy" in pending and "results" in pending:
+            if {"anatomy", "results", "twin"} <= set(pending):
                 anatomy = pending["anatomy"]
-                if anatomy is None or self.state.twin is not shown_at_start:
+                if anatomy is None or pending["twin"] is None \
+                        or self.state.twin is not shown_at_start:
                     return  # failed, or the user opened another twin meanwhile
                 self.study_path = None
-                self.show_twin(dataclasses.replace(twin0, anatomy=anatomy),
+                self.show_twin(dataclasses.replace(pending["twin"], anatomy=anatomy),
                                results=pending["results"], simulate=False)
+                if pending.get("prepare"):  # after the first paint: it competes for the CPU
+                    QTimer.singleShot(200, pending["prepare"])
 
-        from twinviewer.gui.motion import prepare_motion
+        def anatomy_job(p, c):
+            import twinviewer.imaging.assembly  # noqa: F401 - slice titles; pydicom, off the GUI
 
-        self.state.run_job("Loading the demo heart",
-                           lambda p, c: prepare_motion(demo_anatomy(p, c)),
+            return prepare_motion(demo_anatomy(p, c))
+
+        self.state.run_job("Loading the demo heart", anatomy_job,
                            lambda a: arrived("anatomy", a),
                            lambda e: (arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
-        stored = load_stored_results(twin0)
-        if stored is not None:  # predictions at once; the model compiles meanwhile
-            arrived("results", stored)
-            self.state.run_job("Preparing the model (first start after an update)",
-                               lambda p, c: simulate_twin(twin0, ensemble=False), lambda r: None,
-                               lambda e: None)
-            return
 
-        def simulated(results) -> None:
-            try:
-                store_results(twin0, results)
-            except OSError as exc:  # a read-only cache costs speed, not function
-                log.warning("could not store the demo predictions: %s", exc)
-            arrived("results", results)
+        def twin_job(p, c):
+            # sampling the prior imports scipy.stats (~1 s): done here, not on the GUI thread
+            from twinviewer.twins import twin_from_preset
 
-        self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
-                           lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
-                           simulated, lambda e: arrived("results", None))
+            twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
+            return twin0, load_stored_results(twin0)
+
+        def twin_ready(value) -> None:
+            from twinviewer.twins import simulate_twin
+
+            twin0, stored = value
+            arrived("twin", twin0)
+            if stored is not None:  # predictions at once; the model is readied afterwards
+                pending["prepare"] = lambda: self.state.run_job(
+                    "Preparing the model", lambda p, c: simulate_twin(twin0, ensemble=False),
+                    lambda r: None, lambda e: None)
+                arrived("results", stored)
+                return
+
+            def simulated(results) -> None:
+                try:
+                    store_results(twin0, results)
+                except OSError as exc:  # a read-only cache costs speed, not function
+                    log.warning("could not store the demo predictions: %s", exc)
+                arrived("results", results)
+
+            self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
+                               lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
+                               simulated, lambda e: arrived("results", None))
+
+        self.state.run_job("Preparing the demo twin", twin_job, twin_ready,
+                           lambda e: (arrived("twin", None), arrived("results", None)))
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

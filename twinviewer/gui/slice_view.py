@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from twinviewer.gui import cycle
 from twinviewer.gui.state import TwinState
-from twinviewer.imaging.assembly import pane_titles
 
 # name -> (window, level) in HU; None = robust auto range (1st–99th percentile)
 WINDOW_PRESETS: dict[str, tuple[float, float] | None] = {
@@ -425,6 +424,8 @@ class SliceView(QWidget):
             p.set_contours(self._contours(p, c))
             p.set_overlay(self.overlay(p, c) if self.overlay is not None else None)
             p.set_cursor(self.cursor)
+            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
+
             title = pane_titles(img.affine, img.description)[p.axis]  # not the pane's key
             p.label.setText(f"{title[0].upper()}{title[1:]} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]
