@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -135,6 +136,15 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- layout --------------------------------------------------------------------------
+    def _update_long_axis_tab(self) -> None:
+        """The long-axis tab names its planes, and is enabled only when the study has some."""
+        planes = self.long_axis.panes
+        self.slice_tabs.setTabEnabled(1, bool(planes))
+        self.slice_tabs.setTabText(1, "Long axis (" + ", ".join(p.plane.view for p in planes)
+                                   + ")" if planes else "Long axis")
+        if not planes and self.slice_tabs.currentIndex() == 1:
+            self.slice_tabs.setCurrentIndex(0)
+
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title}")
@@ -225,7 +235,19 @@ class MainWindow(QMainWindow):
         tl.addWidget(self.view3d, 1)
         tl.addWidget(self.cine)
         centre.addWidget(top)
-        centre.addWidget(self.slices)
+        # the stack's three slices, and the study's long-axis planes as their own 2D views
+        from twinviewer.gui.long_axis_view import LongAxisView
+
+        self.long_axis = LongAxisView(self.state)
+        self.slice_tabs = QTabWidget()
+        self.slice_tabs.setObjectName("slice_tabs")
+        self.slice_tabs.setDocumentMode(True)
+        self.slice_tabs.setTabPosition(QTabWidget.TabPosition.South)
+        self.slice_tabs.addTab(self.slices, "Slices")
+        self.slice_tabs.addTab(self.long_axis, "Long axis")
+        self._update_long_axis_tab()
+        self.state.twinChanged.connect(lambda _t: self._update_long_axis_tab())
+        centre.addWidget(self.slice_tabs)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 2)
 
