@@ -60,9 +60,11 @@ class _PlanePane:
         self.plane = plane
         self.frames = plane_frames(plane)
         self.phase = -1
-        self.label = glw.addLabel(plane.view, row=0, col=col, color="w", size="9pt")
+        self.label = glw.addLabel(plane.view, row=0, col=col, color="w", size="8pt")
+        self.label.setMinimumWidth(10)
         self.box = glw.addViewBox(row=1, col=col, lockAspect=True, invertY=True,
                                   enableMenu=False)
+        self.box.setMinimumSize(40, 40)
         self.image = pg.ImageItem()
         self.box.addItem(self.image)
         img = plane.image
@@ -82,8 +84,9 @@ class _PlanePane:
         self.image.setRect(self.rect)
         img = self.plane.image
         t = img.phase_times_ms[p] if p < len(img.phase_times_ms) else float("nan")
-        when = f" · {t:.0f} ms" if np.isfinite(t) else ""
-        self.label.setText(f"{self.plane.view} · phase {p + 1}/{img.n_phases}{when}")
+        when = f" {t:.0f} ms" if np.isfinite(t) else ""
+        # short: four panes share a ~470-px column on a 1280-px screen
+        self.label.setText(f"{self.plane.view} {p + 1}/{img.n_phases}{when}")
         return True
 
     def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
