@@ -60,8 +60,9 @@ os._exit(0)
 def _start(tree: Path, cache: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "XDG_CACHE_HOME": str(cache)}
     env.pop("TWINVIEWER_CACHE_DIR", None)
+    # cwd=tree: with ``-c`` the current folder comes first on sys.path, before PYTHONPATH
     out = subprocess.run([sys.executable, "-c", _START], capture_output=True, text=True,
-                         timeout=900, env=env)
+                         timeout=900, env=env, cwd=tree)
     line = [x for x in out.stdout.splitlines() if x.startswith("BENCH")]
     assert line, out.stderr[-2000:]
     return json.loads(line[-1][5:])

@@ -60,13 +60,14 @@ def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
     _run(qtbot, panel, state, 2)
     tab = panel.result_table
     headers = [tab.horizontalHeaderItem(c).text() for c in range(tab.columnCount())]
-    assert headers[:4] == ["Metric", "Unit", "Measured ± 1 SD", "Baseline"]
-    assert "LVAD 7000" in headers and "Δ BB" in headers
-    co_row = [tab.item(r, 0).text() for r in range(tab.rowCount())].index("Cardiac output")
-    col = headers.index("LVAD 7000")
-    assert "(" in tab.item(co_row, col).text() and "–" in tab.item(co_row, col).text()
-    assert tab.item(co_row, col + 1).text().startswith("+")
-    assert tab.item(co_row, col + 2).text().endswith("%")
+    assert headers == ["Scenario\nmedian (5–95 %)", "Δ vs baseline (5–95 %)\ntwins better"]
+    names = [tab.item(r, 0).text() for r in range(tab.rowCount()) if tab.item(r, 0)]
+    assert any(n.startswith("Cardiac output (L/min)") for n in names)
+    value, delta, better = panel.result_cells("CO", "LVAD 7000")
+    assert "(" in value and "–" in value
+    assert delta.startswith("+")
+    assert better.endswith("%")
+    assert panel.result_cells("CO", "BB")[0] and panel.result_cells("CO")[1] == ""
     assert "aortic valve no longer opens" in panel.flags_label.text()
     # Median curves: baseline and two scenarios in the PV plot (plus the live curve).
     assert len(panel.pv_plot.listDataItems()) >= 3

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import stats
 
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.units import dimension
@@ -36,6 +35,8 @@ class Prior:
     @property
     def dist(self):
         """The frozen :mod:`scipy.stats` distribution."""
+        from scipy import stats  # here, not at import: scipy.stats costs ~1 s at start-up
+
         if self.kind == "lognormal":
             return stats.lognorm(s=self.scale, scale=self.loc)
         if self.kind == "normal":

@@ -47,6 +47,40 @@ def ok_members(results) -> np.ndarray:
 _CURVES: dict[tuple[int, str, str], tuple[object, np.ndarray]] = {}
 
 
+def nan_percentile(x: np.ndarray, q, axis: int = 0) -> np.ndarray:
+    """``np.nanpercentile(x, q, axis)`` (linear interpolation), vectorised.
+
+    numpy's nanpercentile falls back to one Python call per column when any value is NaN
+    (~1 s for an ensemble's time series); here NaNs are sorted to the end and each column
+    is interpolated at its own count of valid values.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, np.nan], [2.0, 4.0], [3.0, 6.0]])
+    >>> nan_percentile(x, 50).tolist()
+    [2.0, 5.0]
+    >>> nan_percentile(x, [0, 100]).tolist()
+    [[1.0, 4.0], [3.0, 6.0]]
+    """
+    x = np.moveaxis(np.asarray(x, dtype=float), axis, 0)
+    qs = np.asarray(q, dtype=float)
+    nan = np.isnan(x)
+    if not nan.any():
+        return np.percentile(x, qs, axis=0)
+    xs = np.sort(x, axis=0)  # NaNs last
+    n = (~nan).sum(axis=0)
+    pos = (qs.reshape(qs.shape + (1,) * (x.ndim - 1)) / 100.0) * np.maximum(n - 1, 0)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+    frac = pos - lo
+
+    def take(i: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(xs, i.reshape((-1,) + x.shape[1:]), axis=0).reshape(i.shape)
+
+    out = take(lo) * (1 - frac) + take(hi) * frac
+    return np.where(n > 0, out, np.nan)
+
+
 def percentile_at(results, name: str, fraction: float, which: str = "median") -> float:
     """Percentile (``'low'`` 5th, ``'median'``, ``'high'`` 95th) of ``name`` across
     periodic members at ``fraction`` of the beat, in the signal's model unit.
@@ -58,7 +92,7 @@ def percentile_at(results, name: str, fraction: float, which: str = "median") ->
     if hit is None or hit[0] is not results:
         x = results.series[name][ok_members(results)]
         with np.errstate(all="ignore"):
-            curve = np.nanpercentile(x, PERCENTILES[which], axis=0) if x.size else \
+            curve = nan_percentile(x, PERCENTILES[which], axis=0) if x.size else \
                 np.full(x.shape[1], np.nan)
         if len(_CURVES) > 128:
             _CURVES.clear()
@@ -79,7 +113,8 @@ def band(results, name: str, level: float = 0.9) -> tuple[np.ndarray, np.ndarray
         return hit[1]
     x = results.series[name][ok_members(results)]
     a = 100 * (1 - level) / 2
-    lo, med, hi = np.nanpercentile(x, [a, 50, 100 - a], axis=0)
+    with np.errstate(all="ignore"):
+        lo, med, hi = nan_percentile(x, [a, 50, 100 - a], axis=0)
     if len(_BANDS) > 64:
         _BANDS.clear()
     _BANDS[key] = (results, (med, lo, hi))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -135,6 +136,15 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- layout --------------------------------------------------------------------------
+    def _update_long_axis_tab(self) -> None:
+        """The long-axis tab names its planes, and is enabled only when the study has some."""
+        planes = self.long_axis.panes
+        self.slice_tabs.setTabEnabled(1, bool(planes))
+        self.slice_tabs.setTabText(1, "Long axis (" + ", ".join(p.plane.view for p in planes)
+                                   + ")" if planes else "Long axis")
+        if not planes and self.slice_tabs.currentIndex() == 1:
+            self.slice_tabs.setCurrentIndex(0)
+
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title}")
@@ -225,7 +235,19 @@ class MainWindow(QMainWindow):
         tl.addWidget(self.view3d, 1)
         tl.addWidget(self.cine)
         centre.addWidget(top)
-        centre.addWidget(self.slices)
+        # the stack's three slices, and the study's long-axis planes as their own 2D views
+        from twinviewer.gui.long_axis_view import LongAxisView
+
+        self.long_axis = LongAxisView(self.state)
+        self.slice_tabs = QTabWidget()
+        self.slice_tabs.setObjectName("slice_tabs")
+        self.slice_tabs.setDocumentMode(True)
+        self.slice_tabs.setTabPosition(QTabWidget.TabPosition.South)
+        self.slice_tabs.addTab(self.slices, "Slices")
+        self.slice_tabs.addTab(self.long_axis, "Long axis")
+        self._update_long_axis_tab()
+        self.state.twinChanged.connect(lambda _t: self._update_long_axis_tab())
+        centre.addWidget(self.slice_tabs)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 2)
 
@@ -467,31 +489,34 @@ class MainWindow(QMainWindow):
             load_stored_results,
             store_results,
         )
-        from twinviewer.twins import simulate_twin, twin_from_preset
+        from twinviewer.gui.motion import prepare_motion
 
-        stored_twin = load_demo_twin()
         pending: dict[str, object] = {}
-        if stored_twin is not None:
-            pending["twin"] = stored_twin
         shown_at_start = self.state.twin
 
         def arrived(key: str, value) -> None:
             pending[key] = value
-            if key == "anatomy" and value is not None and "twin" not in pending:
-                calibrate_now(value)
-            if "anatomy" in pending and "results" in pending and "twin" in pending:
+            if key in ("anatomy", "uncalibrated") and pending.get("uncalibrated") \
+                    and pending.get("anatomy") is not None and "twin" not in pending:
+                calibrate_now(pending["anatomy"])
+            if {"anatomy", "results", "twin"} <= set(pending):
                 anatomy = pending["anatomy"]
-                if anatomy is None or self.state.twin is not shown_at_start:
+                if anatomy is None or pending["twin"] is None \
+                        or self.state.twin is not shown_at_start:
                     return  # failed, or the user opened another twin meanwhile
                 self.study_path = None
                 self.show_twin(dataclasses.replace(pending["twin"], anatomy=anatomy),
                                results=pending["results"], simulate=False)
+                if pending.get("prepare"):  # after the first paint: it competes for the CPU
+                    QTimer.singleShot(200, pending["prepare"])
 
         def calibrated(pair) -> None:
             pending["twin"] = pair[0]
             arrived("results", pair[1])
 
-        def not_calibrated(exc) -> None:  # the prior twin, said so, rather than no heart
+        def simulate_prior(exc) -> None:  # the prior twin, said so, rather than no heart
+            from twinviewer.twins import simulate_twin, twin_from_preset
+
             log.warning("calibrating the demo twin failed: %s", exc)
             twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
             pending["twin"] = twin0
@@ -501,38 +526,54 @@ class MainWindow(QMainWindow):
                                lambda e: arrived("results", None))
 
         def calibrate_now(anatomy) -> None:
+            pending["uncalibrated"] = False
             self.state.run_job("Calibrating the demo twin to its volume curves (first start)",
                                lambda p, c: calibrate_demo_twin(anatomy, p, c),
-                               calibrated, not_calibrated)
+                               calibrated, simulate_prior)
 
-        from twinviewer.gui.motion import prepare_motion
+        def anatomy_job(p, c):
+            import twinviewer.imaging.assembly  # noqa: F401 - slice titles; pydicom, off the GUI
 
-        self.state.run_job("Loading the demo heart",
-                           lambda p, c: prepare_motion(demo_anatomy(p, c)),
+            return prepare_motion(demo_anatomy(p, c))
+
+        self.state.run_job("Loading the demo heart", anatomy_job,
                            lambda a: arrived("anatomy", a),
                            lambda e: (arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
-        if stored_twin is None:
-            return  # calibrated once the anatomy has arrived
-        twin0 = stored_twin
-        stored = load_stored_results(twin0)
-        if stored is not None:  # predictions at once; the model compiles meanwhile
-            arrived("results", stored)
-            self.state.run_job("Preparing the model (first start after an update)",
-                               lambda p, c: simulate_twin(twin0, ensemble=False), lambda r: None,
-                               lambda e: None)
-            return
 
-        def simulated(results) -> None:
-            try:
-                store_results(twin0, results)
-            except OSError as exc:  # a read-only cache costs speed, not function
-                log.warning("could not store the demo predictions: %s", exc)
-            arrived("results", results)
+        def twin_job(p, c):
+            # reading the twin imports scipy.stats (~1 s): done here, not on the GUI thread
+            twin0 = load_demo_twin()
+            return twin0, (load_stored_results(twin0) if twin0 is not None else None)
 
-        self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
-                           lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
-                           simulated, lambda e: arrived("results", None))
+        def twin_ready(value) -> None:
+            from twinviewer.twins import simulate_twin
+
+            twin0, stored = value
+            if twin0 is None:  # first start: calibrated once the anatomy has arrived
+                arrived("uncalibrated", True)
+                return
+            arrived("twin", twin0)
+            if stored is not None:  # predictions at once; the model is readied afterwards
+                pending["prepare"] = lambda: self.state.run_job(
+                    "Preparing the model", lambda p, c: simulate_twin(twin0, ensemble=False),
+                    lambda r: None, lambda e: None)
+                arrived("results", stored)
+                return
+
+            def simulated(results) -> None:
+                try:
+                    store_results(twin0, results)
+                except OSError as exc:  # a read-only cache costs speed, not function
+                    log.warning("could not store the demo predictions: %s", exc)
+                arrived("results", results)
+
+            self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
+                               lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
+                               simulated, lambda e: arrived("results", None))
+
+        self.state.run_job("Preparing the demo twin", twin_job, twin_ready,
+                           lambda e: (arrived("twin", None), arrived("results", None)))
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

@@ -68,6 +68,8 @@ PALETTE = [(30, 90, 200), (200, 30, 40), (40, 150, 90), (230, 140, 20), (120, 60
            (20, 160, 170), (170, 110, 60)]
 BASE_RGB = (90, 90, 90)
 SLIDER_STEPS = 200
+#: Result table columns (headers wrap onto two lines to keep the columns narrow).
+RESULT_HEADERS = ["Scenario\nmedian (5–95 %)", "Δ vs baseline (5–95 %)\ntwins better"]
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
@@ -88,6 +90,14 @@ def _decimals(s: Setting) -> int:
     return 2 if hi - lo <= 5 else 1
 
 
+def _narrow(box: QComboBox, chars: int = 14) -> QComboBox:
+    """A combo box whose width does not follow its longest entry (the step column is ~350 px
+    wide on a 1280-px screen); the open list still shows entries in full."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(chars)
+    return box
+
+
 class SettingEditor:
     """One setting's widget: a combo box of named choices or a spin box with its unit."""
 
@@ -95,7 +105,7 @@ class SettingEditor:
         self.setting = setting
         lo, hi = setting.limits
         if setting.choices and setting.only_choices:
-            self.widget = QComboBox()
+            self.widget = _narrow(QComboBox())
             for value, label in setting.choices.items():
                 self.widget.addItem(label, float(value))
             self.set_value(setting.default)
@@ -171,12 +181,12 @@ class ScenarioPanel(QWidget):
     # ------------------------------------------------------------------ construction
     def _build_editor(self) -> QWidget:
         box = QWidget()
-        lay = QHBoxLayout(box)
+        lay = QVBoxLayout(box)  # stacked: side by side they need ~620 px, the column has ~350
         lay.setContentsMargins(0, 0, 0, 0)
 
         build = QGroupBox("Intervention")
         bl = QVBoxLayout(build)
-        self.intervention_box = QComboBox()
+        self.intervention_box = _narrow(QComboBox())
         for iv in LIBRARY.values():
             self.intervention_box.addItem(iv.title, iv.name)
         self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
@@ -217,15 +227,19 @@ class ScenarioPanel(QWidget):
 
         sc = QGroupBox("Scenarios")
         sl = QVBoxLayout(sc)
-        sl.addWidget(QLabel("Steps of the scenario being built (applied in order):"))
+        steps_label = QLabel("Steps of the scenario being built (applied in order):")
+        steps_label.setWordWrap(True)
+        sl.addWidget(steps_label)
         self.steps_list = QListWidget()
         sl.addWidget(self.steps_list)
         row = QHBoxLayout()
-        clear = QPushButton("Clear steps")
+        clear = QPushButton("Clear")
+        clear.setToolTip("Clear the steps of the scenario being built")
         clear.clicked.connect(self.clear_steps)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("scenario name (optional)")
-        self.add_scenario_button = QPushButton("Add scenario")
+        self.add_scenario_button = QPushButton("Add")
+        self.add_scenario_button.setToolTip("Add the steps above as one scenario")
         self.add_scenario_button.clicked.connect(self.add_scenario)
         row.addWidget(clear)
         row.addWidget(self.name_edit, 1)
@@ -234,9 +248,11 @@ class ScenarioPanel(QWidget):
         self.scenario_list = QListWidget()
         sl.addWidget(self.scenario_list)
         row = QHBoxLayout()
-        remove = QPushButton("Remove scenario")
+        remove = QPushButton("Remove")
+        remove.setToolTip("Remove the selected scenario")
         remove.clicked.connect(self.remove_scenario)
-        self.run_button = QPushButton("Run on ensemble")
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Run every scenario on the whole ensemble of plausible twins")
         self.run_button.clicked.connect(self.run_all)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -259,8 +275,13 @@ class ScenarioPanel(QWidget):
         tl = QVBoxLayout(tw)
         self.result_table = QTableWidget()
         self.result_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.result_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        head = self.result_table.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names wrap
+        self.result_table.setWordWrap(True)
+        self.result_table.verticalHeader().setVisible(False)
+        self._rows: dict[tuple[str, str], int] = {}
+        self._cells: dict[tuple[str, str], tuple[str, str, str]] = {}
         tl.addWidget(self.result_table, 1)
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
@@ -302,7 +323,7 @@ class ScenarioPanel(QWidget):
         row = QHBoxLayout()
         self.sense_box = QComboBox()
         self.sense_box.addItems(["min", "max"])
-        self.goal_metric = QComboBox()
+        self.goal_metric = _narrow(QComboBox())
         for m in METRIC_BY_NAME.values():
             self.goal_metric.addItem(f"{m.label} ({m.name})", m.name)
         self.goal_metric.setCurrentIndex(self.goal_metric.findData("LVEDP"))
@@ -312,6 +333,8 @@ class ScenarioPanel(QWidget):
         self.rank_button.clicked.connect(self.rank_scenarios)
         row.addWidget(self.sense_box)
         row.addWidget(self.goal_metric, 1)
+        rl.addLayout(row)
+        row = QHBoxLayout()  # two rows: one would be wider than the step column at 1280 px
         row.addWidget(QLabel("subject to"))
         row.addWidget(self.constraints_edit, 1)
         row.addWidget(self.rank_button)
@@ -546,10 +569,17 @@ class ScenarioPanel(QWidget):
         self.rank_table.setRowCount(0)
         self.rank_label.clear()
 
+    def result_cells(self, metric: str, scenario: str = BASELINE) -> tuple[str, str, str]:
+        """(median (5–95 %), Δ vs baseline, % better) as shown for ``metric`` under
+        ``scenario`` (``'baseline'`` for the baseline row)."""
+        return self._cells[(metric, scenario)]
+
     def _fill_table(self) -> None:
         t = self.table
         tab = self.result_table
         tab.clear()
+        tab.clearSpans()
+        self._rows, self._cells = {}, {}
         if t is None:
             tab.setRowCount(0)
             tab.setColumnCount(1)
@@ -557,31 +587,47 @@ class ScenarioPanel(QWidget):
                                            "with the baseline"])
             self.flags_label.clear()
             return
-        headers = ["Metric", "Unit", "Measured ± 1 SD", "Baseline"]
-        for s in t.scenarios:
-            headers += [s, f"Δ {s}", "% better"]
-        tab.setColumnCount(len(headers))
-        tab.setRowCount(len(t.metrics))
-        tab.setHorizontalHeaderLabels(headers)
+        # Metric rows, not scenario columns: one title row per metric (unit, measurement),
+        # then the baseline and one row per scenario under it. Two columns whatever the
+        # number of scenarios, so the table fits a 1280-px screen without scrolling sideways.
+        tab.setColumnCount(len(RESULT_HEADERS))
+        tab.setHorizontalHeaderLabels(RESULT_HEADERS)
+        tab.setRowCount(len(t.metrics) * (2 + len(t.scenarios)))
         twin = self.state.twin
-        for r, m in enumerate(t.metrics):
+        bold = tab.font()
+        bold.setBold(True)
+        r = 0
+        for m in t.metrics:
             meta = METRIC_BY_NAME[m]
             b = t.baseline[m]
-            measured = "—"
+            title = f"{meta.label} ({t.units[m]})" if t.units[m] else meta.label
             if twin is not None and (meas := twin.measurement(m)) is not None:
-                measured = f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {meas.unit}"
-            cells = [meta.label, t.units[m], measured, format_interval(b.median, b.lo, b.hi)]
-            for s in t.scenarios:
-                c = t.cells[m][s]
-                cells += [format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
-                          format_interval(c.difference.median, c.difference.lo,
-                                          c.difference.hi, signed=True),
-                          "—" if c.improved is None else f"{100 * c.improved:.0f} %"]
-            for col, text in enumerate(cells):
+                title += f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {meas.unit}"
+            item = QTableWidgetItem(title)
+            item.setToolTip(meta.description)
+            item.setFont(bold)
+            tab.setItem(r, 0, item)
+            tab.setSpan(r, 0, 1, len(RESULT_HEADERS))
+            rows = [(BASELINE, (format_interval(b.median, b.lo, b.hi), "", ""))]
+            for sc in t.scenarios:
+                c = t.cells[m][sc]
+                rows.append((sc, (
+                    format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
+                    format_interval(c.difference.median, c.difference.lo, c.difference.hi,
+                                    signed=True),
+                    "—" if c.improved is None else f"{100 * c.improved:.0f} %")))
+            for name, (value, delta, better) in rows:
+                r += 1
+                self._rows[(m, name)] = r
+                self._cells[(m, name)] = (value, delta, better)
+                tab.setItem(r, 0, QTableWidgetItem(f"{name}\n{value}"))
+                text = delta.replace(" (", "\n(", 1) + (f"\nbetter in {better}" if better
+                                                         else "")
                 item = QTableWidgetItem(text)
-                if col == 0:
-                    item.setToolTip(meta.description)
-                tab.setItem(r, col, item)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+                tab.setItem(r, 1, item)
+            r += 1
+        tab.resizeRowsToContents()
         lines = [f"{s}: {line}" for s, f in t.flags.items() for line in f.lines()]
         self.flags_label.setText("\n".join(lines))
 

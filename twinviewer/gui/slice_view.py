@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.gui import cycle
+from twinviewer.gui.plane_cut import plane_segments
 from twinviewer.gui.state import TwinState
-from twinviewer.imaging.assembly import pane_titles
 
 # name -> (window, level) in HU; None = robust auto range (1st–99th percentile)
 WINDOW_PRESETS: dict[str, tuple[float, float] | None] = {
@@ -247,7 +247,9 @@ class SliceView(QWidget):
         self.phase = 0
         self.cursor = np.zeros(3)
         self._cut_cache: dict[tuple, np.ndarray] = {}
-        self._polys: dict[tuple[str, int], pv.PolyData] = {}
+        self._prefill_key: tuple | None = None
+        self._prefill_gen = 0
+        self._pool = None  # one worker thread that cuts the other phases ahead of the cine
         self.levels = (0.0, 1.0)
         # edit hooks (segmentation editor): tool(kji, "click" | "drag" | "end", pane) replaces the
         # cursor click; overlay(pane, slice index) -> (h, v, 4) uint8 RGBA or None
@@ -295,8 +297,9 @@ class SliceView(QWidget):
         if anatomy is self.anatomy:
             return
         self.anatomy = anatomy
-        self._cut_cache.clear()
-        self._polys = {}
+        self._prefill_gen += 1
+        self._cut_cache = {}  # a new dict: a worker still cutting the old anatomy cannot mix in
+        self._prefill_key = None
         img = self.image
         if img is None:
             for p in self.panes.values():
@@ -305,9 +308,6 @@ class SliceView(QWidget):
                 p.slider.setEnabled(False)
             self.info.setText("no image (mesh-only anatomy)" if anatomy is not None else "")
             return
-        for key, s in anatomy.structures.items():
-            for ph, m in s.meshes.items():
-                self._polys[(key, ph)] = pv.PolyData.from_regular_faces(m.points, m.faces)
         self.phase_box.blockSignals(True)
         self.phase_box.clear()
         for ph in range(img.n_phases):
@@ -425,35 +425,80 @@ class SliceView(QWidget):
             p.set_contours(self._contours(p, c))
             p.set_overlay(self.overlay(p, c) if self.overlay is not None else None)
             p.set_cursor(self.cursor)
+            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
+
             title = pane_titles(img.affine, img.description)[p.axis]  # not the pane's key
             p.label.setText(f"{title[0].upper()}{title[1:]} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]
         self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
 
-    def _contours(self, pane: SlicePane, c: int) -> dict:
-        img = self.image
-        out = {}
+    def _cut(self, key: str, ph: int, pane: SlicePane, c: int, anatomy=None,
+             cache: dict | None = None) -> np.ndarray:
+        """Contour of one structure's phase-``ph`` mesh on slice ``c`` of ``pane``, as
+        ``(m, 2, 2)`` display segments (mm in the pane). Cached; a worker thread passes the
+        ``anatomy`` and ``cache`` it was started with."""
+        anatomy = self.anatomy if anatomy is None else anatomy
+        cache = self._cut_cache if cache is None else cache
+        ck = (key, ph, pane.name, c)
+        hit = cache.get(ck)
+        if hit is not None:
+            return hit
+        img = anatomy.image
         a = img.affine[:3, :3]
         rest = [x for x in (0, 1, 2) if x != pane.axis]
         normal = np.cross(a[:, rest[0]], a[:, rest[1]])
         kji = np.zeros(3)
         kji[pane.axis] = c
         origin = img.index_to_patient(kji)[0]
+        mesh = anatomy.structures[key].meshes[ph]
+        segs = plane_segments(mesh.points, mesh.faces, origin, normal)
+        idx = img.patient_to_index(segs.reshape(-1, 3)) if len(segs) else np.empty((0, 3))
+        disp = np.stack([idx[:, pane.h] * img.spacing[pane.h],
+                         idx[:, pane.v] * img.spacing[pane.v]], axis=1).reshape(-1, 2, 2)
+        cache[ck] = disp
+        return disp
+
+    def _contours(self, pane: SlicePane, c: int) -> dict:
+        out = {}
         for key, s in self.anatomy.structures.items():
             ph = self.phase if self.phase in s.meshes else (min(s.meshes) if s.meshes else None)
             if ph is None:
                 continue
-            ck = (key, ph, pane.name, c)
-            if ck not in self._cut_cache:
-                segs = contour_segments(self._polys[(key, ph)], origin, normal)
-                idx = img.patient_to_index(segs.reshape(-1, 3)) if len(segs) else \
-                    np.empty((0, 3))
-                disp = np.stack([idx[:, pane.h] * img.spacing[pane.h],
-                                 idx[:, pane.v] * img.spacing[pane.v]], axis=1)
-                self._cut_cache[ck] = disp.reshape(-1, 2, 2)
-            if len(self._cut_cache[ck]):
-                out[key] = (self._cut_cache[ck], s.color)
+            segs = self._cut(key, ph, pane, c)
+            if len(segs):
+                out[key] = (segs, s.color)
+        self._prefill()
         return out
+
+    def _prefill(self) -> None:
+        """Cut every phase at the slices on show in a worker thread, so that playing the
+        cine finds each phase's contours ready (25 phases × structures × panes)."""
+        if self.anatomy is None or self.image is None:
+            return
+        want = tuple((p.name, int(round(self.cursor[p.axis]))) for p in self.panes.values())
+        key = (id(self.anatomy), want)
+        if key == self._prefill_key:
+            return
+        self._prefill_key = key
+        self._prefill_gen += 1
+        gen, anatomy, cache = self._prefill_gen, self.anatomy, self._cut_cache
+        jobs = [(k, ph, self.panes[name], c) for name, c in want
+                for k, s in anatomy.structures.items() for ph in s.meshes]
+
+        def run() -> None:
+            for k, ph, pane, c in jobs:
+                if gen != self._prefill_gen or anatomy is not self.anatomy:
+                    return  # the slice or the anatomy changed: stale work is dropped
+                try:
+                    self._cut(k, ph, pane, c, anatomy, cache)
+                except Exception:  # noqa: BLE001 - the GUI thread cuts (and reports) itself
+                    return
+
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slice-cuts")
+        self._pool.submit(run)
 
     def grab_png(self, path: str) -> bool:
         return self.grab().save(path)

@@ -15,6 +15,8 @@ current time; colour limits are fixed over the cycle so colours stay comparable.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -111,7 +113,7 @@ class View3D(QWidget):
         if not multi_samples:
             self.plotter.disable_anti_aliasing()
         self.plotter.set_background("#1e1f24", top="#3a3d46")
-        self.plotter.enable_lightkit()
+        self._light()
 
         bar = QHBoxLayout()
         bar.setSpacing(3)
@@ -170,21 +172,49 @@ class View3D(QWidget):
             self._on_results(state.results)
 
     # -- state ---------------------------------------------------------------------------
+    def _light(self) -> None:
+        """One headlight (a light at the camera, as in most medical viewers): under software
+        GL each light is shaded per pixel, and the five-light kit doubled the render's CPU
+        (77 → 40 ms per frame at 476×402 px, measured)."""
+        self.plotter.remove_all_lights()
+        light = pv.Light(light_type="headlight", intensity=1.0)
+        self.plotter.add_light(light)
+
+    @contextmanager
+    def _one_render(self) -> Iterator[None]:
+        """Hold back pyvista's own renders (each add_actor, legend, scalar bar and camera reset
+        renders at once, ~0.1–0.2 s each under software GL) and render once, at the next paint.
+        """
+        if "render" in vars(self.plotter):  # nested: the outer one renders
+            yield
+            return
+        self.plotter.render = lambda *a, **k: None
+        try:
+            yield
+        finally:
+            del self.plotter.render
+            self.request_render()
+
     def _on_twin(self, twin) -> None:
         self.set_anatomy(getattr(twin, "anatomy", None))
 
     def _on_results(self, results) -> None:
         self.results = results
-        self._compute_limits()
-        self._apply_overlay()
+        with self._one_render():
+            self._compute_limits()
+            self._apply_overlay()
 
     def set_anatomy(self, anatomy) -> None:
         """Show ``anatomy`` (or nothing); keeps camera orientation if the frame is unchanged."""
         if anatomy is self.anatomy:
             return
+        with self._one_render():
+            self._set_anatomy(anatomy)
+
+    def _set_anatomy(self, anatomy) -> None:
         self.anatomy = anatomy
         self.plotter.clear()
-        self.plotter.enable_lightkit()  # pyvista's clear() also removes the lights
+        self._light()  # pyvista's clear() also removes the lights
         self.polys, self.actors = {}, {}
         self.motion, self.live, self._live_arrays = {}, {}, {}
         self._walls = None
@@ -213,7 +243,8 @@ class View3D(QWidget):
             poly = self._poly(key, self.phase)
             actor = self.plotter.add_mesh(poly, color=self.colour[key], name=key,
                                           opacity=self.opacity[key], smooth_shading=True,
-                                          show_scalar_bar=False, reset_camera=False)
+                                          show_scalar_bar=False, reset_camera=False,
+                                          render=False)  # one render at the end
             actor.mapper.lookup_table = self._lut
             actor.mapper.SetUseLookupTableScalarRange(True)
             actor.mapper.scalar_visibility = False
@@ -228,7 +259,7 @@ class View3D(QWidget):
         except ValueError:
             self.frame = None
         self._status = self.plotter.add_text("", position="upper_left", font_size=10,
-                                             color="white", name="status")
+                                             color="white", name="status", render=False)
         self._update_legend()
         self._compute_limits()
         if self.motion:
@@ -251,7 +282,8 @@ class View3D(QWidget):
                 self.state.warn(f"image plane {plane.view}: not shown ({exc})")
                 continue
             actor = self.plotter.add_mesh(quad, texture=textures[0], name=f"plane_{n}",
-                                          lighting=False, pickable=False, reset_camera=False)
+                                          lighting=False, pickable=False, reset_camera=False,
+                                          render=False)
             actor.visibility = self.planes_box.isChecked()
             self.image_planes.append([plane, actor, textures, 0])
         self._move_planes(self.state.time)
@@ -493,7 +525,8 @@ class View3D(QWidget):
         i = list(OVERLAYS).index(name)
         if self.overlay_box.currentIndex() != i:
             self.overlay_box.setCurrentIndex(i)
-        self._apply_overlay()
+        with self._one_render():
+            self._apply_overlay()
 
     def set_percentile(self, which: str) -> None:
         if which not in cycle.PERCENTILES:
@@ -502,7 +535,8 @@ class View3D(QWidget):
         i = list(cycle.PERCENTILES).index(which)
         if self.which_box.currentIndex() != i:
             self.which_box.setCurrentIndex(i)
-        self._apply_overlay()
+        with self._one_render():
+            self._apply_overlay()
 
     def set_cmap(self, cmap: str) -> None:
         self.cmap = cmap
@@ -618,15 +652,19 @@ class View3D(QWidget):
     def set_view(self, name: str) -> None:
         """``'reset'`` or a standard cardiac view (``'short_axis'``, ``'four_chamber'``,
         ``'two_chamber'``) derived from the LV long axis."""
+        with self._one_render():
+            self._set_view(name)
+
+    def _set_view(self, name: str) -> None:
         if name == "reset" or self.frame is None:
-            self.plotter.reset_camera()
+            self.plotter.reset_camera(render=False)
             self.request_render()
             return
         cam = self.frame.view(name)
         self.plotter.camera.focal_point = tuple(cam["focal_point"])
         self.plotter.camera.position = tuple(cam["position"])
         self.plotter.camera.up = tuple(cam["view_up"])
-        self.plotter.reset_camera()
+        self.plotter.reset_camera(render=False)
         if self._clipping:  # cut along the view's plane so the chambers open
             self._plane.SetNormal(*cam["normal"])
             self._plane.SetOrigin(*self.frame.centre)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import qmc
 
 from twinviewer.physiology.model import ModelSpec
 
@@ -42,6 +41,8 @@ def sample_prior(model: ModelSpec, n: int, *, base: np.ndarray | None = None,
     out = np.tile(base, (n, 1))
     if not cols or n == 0:
         return out
+    from scipy.stats import qmc  # imported here: scipy.stats costs ~1 s at start-up
+
     sampler = qmc.Sobol(d=len(cols), scramble=scramble, seed=seed)
     m = int(np.ceil(np.log2(max(n, 2))))
     u = sampler.random_base2(m)[:n]
