@@ -159,9 +159,6 @@ def check_contribution(c, obj, root: str | None = None) -> None:
     elif c.kind in ("readers", "writers"):
         if not callable(obj):
             problems = [f"a {c.kind[:-1]} must be callable"]
-        if not c.extra.get("suffixes") and not c.extra.get("sop_classes"):
-            problems.append(f"a {c.kind[:-1]} must declare 'suffixes' or 'sop_classes' in the "
-                            "manifest")
     elif not callable(obj):
         problems = [f"a {c.kind[:-1]} contribution must be callable"]
     if problems:
