@@ -34,11 +34,13 @@ def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from twinviewer.imaging.cli_import import run_import
+    from twinviewer.plugins.registry import get_registry
 
     return run_import(Path(args.path), Path(args.out) if args.out else None,
                       series_uid=args.series, meshes=Path(args.meshes) if args.meshes else None,
                       mapping=Path(args.mapping) if args.mapping else None, as_json=args.json,
-                      keep_burned_in=args.keep_burned_in)
+                      keep_burned_in=args.keep_burned_in,
+                      label_readers=get_registry().label_readers())
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -349,6 +349,43 @@ class Registry:
             self._install(c, obj, rec.manifest.root if rec.manifest else None)
         return obj
 
+    def label_readers(self) -> dict[str, object]:
+        """The plugins' label-map readers (``opens = "labels"``) by suffix, for
+        :func:`twinviewer.imaging.study.import_study`. Each is imported on its first call; a
+        reader that fails to import or raises disables its plugin (the error names it).
+
+        Examples
+        --------
+        >>> sorted(Registry(entry_points=[]).label_readers())  # the core reads its own
+        []
+        """
+        out: dict[str, object] = {}
+        for c in self.contributions("readers"):
+            if c.plugin != CORE and c.extra.get("opens") == "labels":
+                for suffix in c.extra.get("suffixes", ()):
+                    out.setdefault(suffix.lower(), self.guarded_reader(c.name))
+        return out
+
+    def guarded_reader(self, name: str):
+        """``read(path, **kw)`` of reader ``name``: imported on first call; a plugin reader
+        that raises disables its plugin and raises :class:`PluginError` naming it."""
+        def read(path, **kw):
+            reader = self.load("readers", name)
+            c = self._loaded_contribution("readers", name)
+            try:
+                return reader(path, **kw)
+            except Exception as exc:
+                if c is None or c.plugin == CORE:
+                    raise
+                raise self.failed(c.plugin, f"plugin {c.plugin!r}: reader {name!r} ({c.ref}) "
+                                  f"failed on {Path(path).name}: {type(exc).__name__}: "
+                                  f"{exc}") from exc
+
+        return read
+
+    def _loaded_contribution(self, kind: str, name: str) -> Contribution | None:
+        return self._index.get((kind, name))
+
     def command(self, name: str):
         """A command's ``(add_arguments, run)``, imported now; ``run(args)`` of a plugin's
         command reports a failure (naming the plugin) and disables the plugin instead of
