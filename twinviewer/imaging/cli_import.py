@@ -152,7 +152,8 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
 
     user_map = mapping_from(mapping)
     try:
-        scan: FolderScan | None = scan_folder(path, key, keep_burned_in=keep_burned_in)
+        scan: FolderScan | None = scan_folder(path, key, keep_burned_in=keep_burned_in,
+                                              other_suffixes=tuple(label_readers or ()))
     except ImagingError:
         if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
             raise

@@ -253,7 +253,8 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
               for p in extra if any(p.name.lower().endswith(s.lower()) for s in by_reader)]
     if scan is None:
         try:
-            scan = scan_folder(path, key, progress=steps.sub(0.0, 0.15), cancel=cancel)
+            scan = scan_folder(path, key, progress=steps.sub(0.0, 0.15), cancel=cancel,
+                               other_suffixes=tuple(by_reader))
         except ImagingError:
             if meshes and not niftis:
                 from twinviewer.imaging.deid import pseudonym
