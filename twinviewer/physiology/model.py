@@ -18,6 +18,14 @@ import numpy as np
 from twinviewer.core.parameter import Parameter
 from twinviewer.core.units import parse_quantity
 
+#: Clinical series roles a model may declare (:attr:`ModelSpec.roles`) and the unit each
+#: must have. Metrics, the GUI's cycle signals and calibration quantities read these.
+SERIES_ROLES: dict[str, str] = {
+    "V_LV": "mL", "V_RV": "mL", "V_LA": "mL", "V_RA": "mL", "p_LV": "mmHg", "p_LA": "mmHg",
+    "p_RA": "mmHg", "p_RV": "mmHg", "p_AO": "mmHg", "p_AR_PUL": "mmHg", "Q_AV": "mL/s",
+    "Q_MV": "mL/s", "Q_TV": "mL/s", "Q_PV": "mL/s", "Q_VAD": "mL/s",
+}
+
 
 class ModelError(ValueError):
     """A model declaration or a parameter value the model cannot use."""
@@ -99,8 +107,11 @@ class ModelSpec:
     equation_sources: tuple[Callable, ...] = field(default=(), repr=False)
     drivers: Callable | None = field(default=None, repr=False)
     n_drivers: int = 0
-    #: Clinical roles (``'V_LV'``, ``'p_AO'``, ``'Q_AV'``… see ``plugins.checks.ROLE_UNITS``)
-    #: → the state or output playing it, for a model whose names differ from the built-ins'.
+    #: Roles → the model's own state, output or parameter playing them, for a model whose
+    #: names differ from the built-ins': clinical series roles (``'V_LV'``, ``'p_AO'``,
+    #: ``'Q_AV'``…, :data:`SERIES_ROLES`) and parameter roles, named as the built-in
+    #: four-chamber model's parameters (``'SYS.R_AR'``, ``'LV.EA'``…). Metrics, cycle signals,
+    #: calibration quantities and interventions find what they need through :meth:`role`.
     roles: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookup
@@ -115,6 +126,25 @@ class ModelSpec:
     @property
     def output_names(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.outputs)
+
+    def role(self, name: str) -> str | None:
+        """The state, output or parameter playing role ``name`` in this model, or None.
+
+        A declared role wins; otherwise a quantity of that very name plays it (the built-in
+        models are named in roles).
+
+        Examples
+        --------
+        >>> from twinviewer.physiology.presets import MODELS
+        >>> MODELS["four_chamber_eoa"].role("SYS.R_AR"), MODELS["four_chamber_eoa"].role("x")
+        ('SYS.R_AR', None)
+        """
+        if name in self.roles:
+            return self.roles[name]
+        if name in self.state_names or name in self.output_names or \
+                name in self.parameter_names:
+            return name
+        return None
 
     def index(self, name: str) -> int:
         """Column of parameter ``name`` in a parameter matrix."""

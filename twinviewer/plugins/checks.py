@@ -10,15 +10,17 @@ import numpy as np
 
 from twinviewer.core.units import dimension
 from twinviewer.physiology.jit import python_function
-from twinviewer.physiology.model import ModelSpec
+from twinviewer.physiology.model import SERIES_ROLES, ModelSpec
 
-#: Clinical roles a model may declare (``ModelSpec.roles``: role → its state or output) and
-#: the unit each must have. Metrics and cycle signals read these names.
-ROLE_UNITS = {
-    "V_LV": "mL", "V_RV": "mL", "p_LV": "mmHg", "p_LA": "mmHg", "p_RA": "mmHg",
-    "p_RV": "mmHg", "p_AO": "mmHg", "p_AR_PUL": "mmHg", "Q_AV": "mL/s", "Q_MV": "mL/s",
-    "Q_TV": "mL/s", "Q_PV": "mL/s", "Q_VAD": "mL/s",
-}
+#: Clinical series roles (``ModelSpec.roles``: role → its state or output) and their units.
+ROLE_UNITS = SERIES_ROLES
+
+
+def parameter_roles() -> dict[str, str]:
+    """Parameter roles (named as the built-in four-chamber model's parameters) → unit."""
+    from twinviewer.physiology.presets import MODELS
+
+    return {p.name: p.unit for p in MODELS["four_chamber_eoa"].parameters}
 
 
 def _unit_problem(what: str, unit: str) -> str | None:
@@ -63,14 +65,24 @@ def check_declaration(model: ModelSpec) -> list[str]:
     if not model.context_of_use.strip():
         problems.append("no context of use declared")
     names = {**{s.name: s.unit for s in model.states}, **{o.name: o.unit for o in model.outputs}}
+    params = {p.name: p.unit for p in model.parameters}
+    known = parameter_roles()
     for role, target in getattr(model, "roles", {}).items():
-        if role not in ROLE_UNITS:
-            problems.append(f"role {role!r} is not one of {', '.join(ROLE_UNITS)}")
-        elif target not in names:
-            problems.append(f"role {role} names {target!r}, which is no state or output")
-        elif names[target] and dimension(names[target]) != dimension(ROLE_UNITS[role]):
-            problems.append(f"role {role} needs a quantity in {ROLE_UNITS[role]}; {target} is "
-                            f"in {names[target]}")
+        if role in ROLE_UNITS:
+            where, unit = names, ROLE_UNITS[role]
+            what = "state or output"
+        elif role in known:
+            where, unit = params, known[role]
+            what = "parameter"
+        else:
+            problems.append(f"role {role!r} is neither a series role ({', '.join(ROLE_UNITS)}) "
+                            "nor a parameter of the built-in four-chamber model")
+            continue
+        if target not in where:
+            problems.append(f"role {role} names {target!r}, which is no {what}")
+        elif where[target] and dimension(where[target]) != dimension(unit):
+            problems.append(f"role {role} needs a quantity in {unit}; {target} is "
+                            f"in {where[target]}")
     return [p for p in problems if p]
 
 
