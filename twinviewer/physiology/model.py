@@ -27,6 +27,16 @@ SERIES_ROLES: dict[str, str] = {
 }
 
 
+#: Resting adult haemodynamics the built-in models were built and checked in (the presets
+#: and the normal and diseased ranges of REFERENCE.md, with margins), in the metrics' units.
+ADULT_RESTING_RANGES: dict[str, tuple[float, float]] = {
+    "HR": (40.0, 180.0), "LVEF": (10.0, 80.0), "LVEDV": (50.0, 400.0),
+    "LVESV": (15.0, 350.0), "SBP": (70.0, 220.0), "DBP": (30.0, 130.0),
+    "MAP": (50.0, 160.0), "CO": (1.5, 12.0), "LVEDP": (0.0, 40.0), "LAP": (0.0, 40.0),
+    "CVP": (0.0, 25.0), "mPAP": (8.0, 70.0), "LVSP": (60.0, 300.0),
+}
+
+
 class ModelError(ValueError):
     """A model declaration or a parameter value the model cannot use."""
 
@@ -113,6 +123,10 @@ class ModelSpec:
     #: four-chamber model's parameters (``'SYS.R_AR'``, ``'LV.EA'``…). Metrics, cycle signals,
     #: calibration quantities and interventions find what they need through :meth:`role`.
     roles: Mapping[str, str] = field(default_factory=dict)
+    #: Validity domain as data: metric or parameter name → ``(low, high)`` in its own unit,
+    #: inside which the model was built and checked. Predictions outside are flagged by the
+    #: explanations (:mod:`twinviewer.explain.validity`); nothing is parsed from prose.
+    validity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookup
     @property

@@ -33,6 +33,29 @@ def _unit_problem(what: str, unit: str) -> str | None:
     return None
 
 
+def _validity_problems(model: ModelSpec) -> list[str]:
+    """Problems with a model's validity domain (``ModelSpec.validity_ranges``, data)."""
+    from twinviewer.physiology.metrics import METRIC_BY_NAME
+
+    ranges = getattr(model, "validity_ranges", None) or {}
+    if not ranges:
+        return ["no validity ranges declared (ModelSpec.validity_ranges: metric or parameter "
+                "→ (low, high) in its unit, the domain the model was built and checked in)"]
+    out = []
+    for name, rng in ranges.items():
+        if name not in METRIC_BY_NAME and name not in model.parameter_names:
+            out.append(f"validity range of {name!r}: no metric or parameter of that name")
+            continue
+        try:
+            lo, hi = (float(x) for x in rng)
+        except (TypeError, ValueError):
+            out.append(f"validity range of {name}: {rng!r} is not (low, high)")
+            continue
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            out.append(f"validity range of {name}: {lo}–{hi} is not a finite, non-empty range")
+    return out
+
+
 def check_declaration(model: ModelSpec) -> list[str]:
     """Problems with a model's declaration: units, priors, ranges, roles, assumptions.
 
@@ -64,6 +87,7 @@ def check_declaration(model: ModelSpec) -> list[str]:
         problems.append("no assumptions declared")
     if not model.context_of_use.strip():
         problems.append("no context of use declared")
+    problems += _validity_problems(model)
     names = {**{s.name: s.unit for s in model.states}, **{o.name: o.unit for o in model.outputs}}
     params = {p.name: p.unit for p in model.parameters}
     known = parameter_roles()

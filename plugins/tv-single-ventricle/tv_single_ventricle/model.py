@@ -109,6 +109,10 @@ MODEL = ModelSpec(
     references=("Suga H, Sagawa K. Circ Res 1974;35:117-126.",
                 "Westerhof N et al. Med Biol Eng Comput 2009;47:131-141."),
     equation_sources=(_activation,),
+    # validity domain as data (checked by the explanations): resting adult values the
+    # defaults and their prior were checked against (textbook ranges, with margins)
+    validity_ranges={"HR": (45.0, 120.0), "LVEF": (20.0, 80.0), "LVEDV": (60.0, 250.0),
+                     "SBP": (80.0, 200.0), "DBP": (40.0, 120.0), "CO": (2.0, 9.0)},
     # series roles (metrics, cycle signals, calibration) and parameter roles (interventions
     # and parameter measurements, named as the built-in four-chamber model's parameters)
     roles={"V_LV": "V_V", "p_LV": "p_V", "p_AO": "p_AO", "Q_AV": "Q_OUT", "Q_MV": "Q_IN",
