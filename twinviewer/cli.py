@@ -113,6 +113,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             continue
         add_arguments(p)
         p.set_defaults(func=run)
+        if c.name == "explain":  # the explainer plugins (imported when they run)
+            p.set_defaults(explainers=registry.explainers())
         if c.name in TWIN_FILE_RUNNERS:  # the saved-twin pipeline sits above these packages
             key = "distributed_mapper" if c.name == "explain" else "twin_file_runner"
             p.set_defaults(**{key: _lazy(*TWIN_FILE_RUNNERS[c.name])})

@@ -166,3 +166,39 @@ def test_reader_manifest_fields_are_checked(tmp_path):
         with pytest.raises(ManifestError, match=words):
             parse_manifest(reader(**fields), "t.toml")
     assert parse_manifest(reader(suffixes=[".x"])).contributions[0].extra["opens"] == "labels"
+
+
+@pytest.mark.slow
+def test_explainer_plugins_add_to_the_explanation(plugin_registry, tmp_path, capsys):
+    """``twinviewer explain`` carries a plugin explainer's paragraph; a failing explainer is
+    reported in its place and its plugin disabled, the explanation itself unaffected."""
+    good = _folder(tmp_path, "tv-ea", """
+        import numpy as np
+
+        def arterial_elastance(twin, metric, results):
+            # effective arterial elastance Ea ≈ 0.9·SBP / SV (Kelly et al., Circulation 1992)
+            ea = 0.9 * results.metrics["SBP"] / results.metrics["LVSV"]
+            return f"effective arterial elastance Ea {np.nanmedian(ea):.2f} mmHg/mL"
+        """, """
+        [[contributions.explainers]]
+        name = "arterial_elastance"
+        ref = "tv_ea:arterial_elastance"
+        """)
+    bad = _folder(tmp_path, "tv-bad-explainer", """
+        def explain(twin, metric, results):
+            return 1 / 0
+        """, """
+        [[contributions.explainers]]
+        name = "broken"
+        ref = "tv_bad_explainer:explain"
+        """)
+    reg = plugin_registry(good, bad, entry_points=[])
+    assert cli.main(["explain", "--preset", "healthy", "--metric", "MAP", "--n", "8",
+                     "--parameters", "3", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    by = {c["explainer"]: c["text"] for c in doc["contributed"]}
+    ea = float(by["arterial_elastance"].split("Ea ")[1].split()[0])
+    assert 0.8 < ea < 3.0  # a resting adult's Ea is ~1–2 mmHg/mL
+    assert "not available" in by["broken"] and "tv-bad-explainer" in by["broken"]
+    assert reg.plugins["tv-bad-explainer"].status == "disabled"
+    assert doc["prediction"]["median"] > 0

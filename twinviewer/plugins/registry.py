@@ -367,21 +367,34 @@ class Registry:
         return out
 
     def guarded_reader(self, name: str):
-        """``read(path, **kw)`` of reader ``name``: imported on first call; a plugin reader
-        that raises disables its plugin and raises :class:`PluginError` naming it."""
-        def read(path, **kw):
-            reader = self.load("readers", name)
-            c = self._loaded_contribution("readers", name)
+        """``read(path, **kw)`` of reader ``name`` (see :meth:`guarded`)."""
+        return self.guarded("readers", name)
+
+    def guarded(self, kind: str, name: str):
+        """A contribution's callable, imported on its first call; a plugin's that raises
+        disables its plugin and raises :class:`PluginError` naming the plugin, the
+        contribution and the problem (the core's raise as they are)."""
+        def call(*args, **kw):
+            func = self.load(kind, name)
+            c = self._loaded_contribution(kind, name)
             try:
-                return reader(path, **kw)
+                return func(*args, **kw)
             except Exception as exc:
                 if c is None or c.plugin == CORE:
                     raise
-                raise self.failed(c.plugin, f"plugin {c.plugin!r}: reader {name!r} ({c.ref}) "
-                                  f"failed on {Path(path).name}: {type(exc).__name__}: "
+                where = f" on {Path(args[0]).name}" if kind == "readers" and args else ""
+                raise self.failed(c.plugin, f"plugin {c.plugin!r}: {kind[:-1]} {name!r} "
+                                  f"({c.ref}) failed{where}: {type(exc).__name__}: "
                                   f"{exc}") from exc
 
-        return read
+        return call
+
+    def explainers(self) -> dict[str, object]:
+        """Explainer contributions by name, each guarded (:meth:`guarded`), for
+        :func:`twinviewer.explain.report.explain`: ``explainer(twin, metric, results) ->
+        str``, a paragraph added to the explanation."""
+        return {c.name: self.guarded("explainers", c.name)
+                for c in self.contributions("explainers")}
 
     def _loaded_contribution(self, kind: str, name: str) -> Contribution | None:
         return self._index.get((kind, name))
