@@ -223,8 +223,7 @@ class PVLoopPanel(QWidget):
         for side, p in self.plots.items():
             V, P = cycle.signal(results, f"V_{side}"), cycle.signal(results, f"p_{side}")
             if V is None or P is None:  # the model has no such chamber (its roles say so)
-                p.setTitle(f"{side}: model {results.model.name} has no {side} (no roles "
-                           f"V_{side}, p_{side})")
+                p.setTitle(f"no {side} in model {results.model.name}")
                 continue
             p.setTitle(f"{side} pressure–volume loop")
             rgb = COLOURS[f"p_{side}"]
