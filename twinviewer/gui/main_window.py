@@ -709,12 +709,16 @@ class MainWindow(QMainWindow):
         """File → New virtual patient: a twin from a preset (picked in a dialog), shown on
         the demo heart's anatomy when that is what is on screen."""
         from twinviewer.physiology import PRESETS
+        from twinviewer.plugins.registry import get_registry
         from twinviewer.twins import twin_from_preset
 
-        if preset is None:
-            names = list(PRESETS)
-            labels = [f"{n} — {PRESETS[n].description}" if getattr(PRESETS[n], "description",
-                                                                    "") else n for n in names]
+        if preset is None:  # the registry's presets: the core's and the plugins' (not loaded)
+            offered = get_registry().contributions("presets")
+            names = [c.name for c in offered]
+            labels = [f"{c.name} — {PRESETS[c.name].description}"
+                      if getattr(PRESETS.get(c.name), "description", "") else
+                      f"{c.name} — {c.display_name} (plugin {c.plugin})"
+                      if c.display_name != c.name else c.name for c in offered]
             label, ok = QInputDialog.getItem(self, "New virtual patient",
                                              "Start from the preset:", labels, 0, False)
             if not ok:
@@ -725,8 +729,14 @@ class MainWindow(QMainWindow):
         anatomy = getattr(self.state.twin, "anatomy", None)
         if anatomy is not None and anatomy.pseudonym != "virtual-heart":
             anatomy = None  # a patient's images never go with a virtual patient
-        twin = twin_from_preset(preset, n=DEMO_MEMBERS, pseudonym=f"virtual-{preset}",
-                                anatomy=anatomy)
+        from twinviewer.physiology import ModelError
+
+        try:  # a plugin's preset is loaded now; a broken plugin is named and disabled
+            twin = twin_from_preset(preset, n=DEMO_MEMBERS, pseudonym=f"virtual-{preset}",
+                                    anatomy=anatomy)
+        except ModelError as exc:
+            self.state.error(str(exc))
+            return
         from twinviewer.io import audit_log
 
         audit_log(twin).record(twin, "create", {"preset": preset})
