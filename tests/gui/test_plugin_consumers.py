@@ -49,3 +49,4 @@ def test_plugin_preset_offered_and_a_broken_one_named(make_twin_window, plugin_r
     qtbot.waitUntil(lambda: not w.state.jobs and w.state.results is not None, timeout=180_000)
     assert w.state.results.model.name == "single_ventricle"
     assert "no RV" in w.panels["PV loops"].plots["RV"].titleLabel.text
+    assert "LA pressure" not in w.panels["Wiggers diagram"].key.text()  # no LA: not listed

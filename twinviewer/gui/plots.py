@@ -272,6 +272,19 @@ class PVLoopPanel(QWidget):
             mk.setData([v], [p])
 
 
+def _wiggers_key(results) -> str:
+    """The Wiggers legend: the pressures and flows drawn (all when ``results`` is None)."""
+    def has(n: str) -> bool:
+        return results is None or cycle.signal(results, n) is not None
+
+    key = "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ {LABELS[n]}"
+                    f"{' pressure' if n.startswith('p_') else ''}</span>"
+                    for n in ("p_AO", "p_LV", "p_LA") if has(n))
+    return key + "  ·  flows: " + "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ "
+                                            f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV")
+                                            if has(n))
+
+
 class WiggersPanel(QWidget):
     """Wiggers diagram: pressures (aortic root, LV, LA), LV volume and valve flows vs time."""
 
@@ -310,11 +323,7 @@ class WiggersPanel(QWidget):
         self.p_ecg.setMouseEnabled(x=False, y=False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        key = "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ {LABELS[n]}"
-                        f"{' pressure' if n.startswith('p_') else ''}</span>"
-                        for n in ("p_AO", "p_LV", "p_LA"))
-        key += "  ·  flows: " + "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ "
-                                          f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV"))
+        key = _wiggers_key(None)
         self.measured_note = ""
         self._key_text = key
         self.key = QLabel(key)
@@ -391,6 +400,7 @@ class WiggersPanel(QWidget):
                               (self.p_vol, "V_LV")):
                 if cycle.signal(r, sig) is not None:
                     plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
+        self._key_text = _wiggers_key(results)  # only the signals the model's roles give
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
