@@ -45,7 +45,7 @@ def series_name(results, role: str) -> str | None:
     >>> series_name(r, "p_LV"), series_name(r, "p_RV")
     ('p_V', None)
     """
-    role_of = getattr(results.model, "role", None)
+    role_of = getattr(getattr(results, "model", None), "role", None)
     own = role_of(role) if role_of is not None else role
     return own if own in results.series else None
 
