@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/ruff ] || [ ! -x .venv/bin/lint-imports ] || [ ! -x .venv/bin/python ] \
-    || ! .venv/bin/python -c "import twinviewer, pytest, pytestqt" >/dev/null 2>&1; then
+    || ! .venv/bin/python -c "import twinviewer, pytest, pytestqt" >/dev/null 2>&1 \
+    || ! .venv/bin/python -c "import tv_single_ventricle, tv_ivabradine, tv_nrrd_reader" \
+      >/dev/null 2>&1; then  # the example plugins are installed and tested too
   echo "test.sh: setting up the environment first (packaging/setup.sh)"
   bash packaging/setup.sh
 fi

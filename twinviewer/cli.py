@@ -46,18 +46,13 @@ def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from twinviewer.imaging.cli_import import run_import
+    from twinviewer.plugins.registry import get_registry
 
     return run_import(Path(args.path), Path(args.out) if args.out else None,
                       series_uid=args.series, meshes=Path(args.meshes) if args.meshes else None,
                       mapping=Path(args.mapping) if args.mapping else None, as_json=args.json,
-                      keep_burned_in=args.keep_burned_in)
-
-
-def _delegate(module: str, func: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), func)(args)
-
-    return run
+                      keep_burned_in=args.keep_burned_in,
+                      label_readers=get_registry().label_readers())
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -116,16 +111,25 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(func=_report)
     wanted = argv[0] if argv else None
-    for name, module, func, text in OPTIONAL_COMMANDS:
-        p = sub.add_parser(name, help=text)
-        if wanted not in (None, name):  # import a command's module only when it is used
+    from twinviewer.plugins.registry import PluginError, get_registry
+
+    registry = get_registry()  # the core's commands and the plugins': one table
+    for c in registry.contributions("commands"):
+        p = sub.add_parser(c.name, help=c.extra.get("help", c.display_name))
+        if wanted not in (None, c.name):  # import a command's module only when it is used
             continue
-        mod = importlib.import_module(module)
-        mod.add_arguments(p)
-        p.set_defaults(func=_delegate(module, func))
-        if name in TWIN_FILE_RUNNERS:  # the saved-twin pipeline sits above these packages
-            key = "distributed_mapper" if name == "explain" else "twin_file_runner"
-            p.set_defaults(**{key: _lazy(*TWIN_FILE_RUNNERS[name])})
+        try:
+            add_arguments, run = registry.command(c.name)
+        except PluginError as exc:
+            p.set_defaults(func=_refused(str(exc)))
+            continue
+        add_arguments(p)
+        p.set_defaults(func=run)
+        if c.name == "explain":  # the explainer plugins (imported when they run)
+            p.set_defaults(explainers=registry.explainers())
+        if c.name in TWIN_FILE_RUNNERS:  # the saved-twin pipeline sits above these packages
+            key = "distributed_mapper" if c.name == "explain" else "twin_file_runner"
+            p.set_defaults(**{key: _lazy(*TWIN_FILE_RUNNERS[c.name])})
     return parser
 
 
@@ -143,30 +147,12 @@ def _lazy(module: str, func: str) -> Callable:
     return run
 
 
-#: Sub-commands provided by the modelling packages: (name, module, run function, help).
-OPTIONAL_COMMANDS = (
-    ("calibrate", "twinviewer.personalize.cli", "run_calibrate",
-     "fit a twin to measurements: posterior ensemble, fit and identifiability"),
-    ("whatif", "twinviewer.interventions.cli", "run_whatif",
-     "try interventions and compare them with the baseline, member by member"),
-    ("explain", "twinviewer.explain.cli", "run_explain",
-     "what drives a prediction, what it rests on, and when not to trust it"),
-    ("visit", "twinviewer.living_cli", "run_visit",
-     "living twin: add a visit (FHIR, measurements, wearable), withdraw a source"),
-    ("fhir", "twinviewer.living_cli", "run_fhir", "export the twin as a FHIR R4 Bundle"),
-    ("timeline", "twinviewer.living_cli", "run_timeline",
-     "the twin's visits, parameter trajectories, prediction flags and consent ledger"),
-    ("validate", "twinviewer.explain.validate_cli", "run_validate",
-     "check the model against the evidence table and the reference cases"),
-    ("twin", "twinviewer.pipeline", "run_twin_command",
-     "create a .twin from a DICOM study (import, calibrate, save)"),
-    ("cohort", "twinviewer.cohort.cli", "run_cohort_command",
-     "run a cohort study (virtual population or folder of twins) on Dask; plot it"),
-    ("lessons", "twinviewer.teaching.cli", "run_lessons",
-     "list teaching lessons, or check every question's answer by simulation"),
-    ("plugins", "twinviewer.plugins.cli", "run_plugins",
-     "installed plugins: list, info, enable, disable, approve, check a plugin folder"),
-)
+def _refused(message: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+    return run
 
 
 def _info(args: argparse.Namespace) -> int:

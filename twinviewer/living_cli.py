@@ -200,6 +200,6 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of whichever of the three commands ``p`` is (by its program name), so the
-    three share one module in :data:`twinviewer.cli.OPTIONAL_COMMANDS`."""
+    three share one module (commands of the core manifest, ``twinviewer/twinviewer.toml``)."""
     {"visit": add_visit_arguments, "fhir": add_fhir_arguments,
      "timeline": add_timeline_arguments}[p.prog.split()[-1]](p)

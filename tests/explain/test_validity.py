@@ -10,9 +10,19 @@ def _kinds(warnings):
     return {(w.kind, w.subject) for w in warnings}
 
 
-def test_context_parsed_from_declaration():
-    assert context_ranges(MODELS["four_chamber_eoa"]) == {"HR": (40.0, 180.0)}
+def test_validity_ranges_are_data_of_the_model_contract():
+    from dataclasses import replace
+
+    assert context_ranges(MODELS["four_chamber_eoa"])["HR"] == (40.0, 180.0)
     assert validity_ranges(MODELS["regazzoni2022"])["HR"] == (60.0, 90.0)
+    # prose is not parsed: a range only in the context of use is not a range
+    m = replace(MODELS["four_chamber_eoa"], validity_ranges={},
+                context_of_use="Adult resting haemodynamics, HR 40–180 bpm.")
+    assert context_ranges(m) == {}
+    twin = twin_from_preset("healthy", n=1)
+    w = validity_warnings(twin, m)
+    assert ("context", "model") in _kinds(w)
+    assert "declares no validity ranges" in next(x.text for x in w if x.subject == "model")
 
 
 def test_healthy_twin_has_no_warnings():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
+from twinviewer.testing import plugin_config, plugin_registry  # noqa: F401 - plugin panels
+
 
 @pytest.fixture(autouse=True)
 def no_blocking_prompts(monkeypatch):

@@ -61,10 +61,17 @@ def test_steps_show_one_panel_page_at_full_height(bare, qtbot):
             "Audit trail"} <= set(w.panels)
 
 
-def test_a_panel_is_one_declarative_line(qtbot, tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(panels, "PANELS", [*panels.PANELS,
-                                           ("Extra", "twinviewer.gui.log_panel:LogPanel"),
-                                           "twinviewer.gui.no_such_module:Nothing"])
+def test_a_panel_is_one_manifest_entry(qtbot, tmp_path, plugin_registry, caplog):
+    """A plugin's manifest adds a panel in a new step; a broken one is reported and skipped
+    (and disables its plugin)."""
+    for name, ref, step in [("tv-extra", "twinviewer.gui.log_panel:LogPanel", "Extra"),
+                            ("tv-broken", "twinviewer.gui.no_such_module:Nothing", "Extra")]:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "twinviewer.toml").write_text(
+            f'name = "{name}"\nversion = "0.1"\napi_version = 1\n'
+            f'[[contributions.panels]]\nname = "{name}"\nref = "{ref}"\nstep = "{step}"\n')
+    plugin_registry(tmp_path / "tv-extra", tmp_path / "tv-broken", entry_points=[])
     qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=qs, load_demo=False)
     qtbot.addWidget(w)

@@ -157,7 +157,7 @@ def test_corrupt_mesh_file_keeps_the_previous_heart(window, qtbot, tmp_path):
     notes = tmp_path / "notes.txt"  # dropped on the window: neither folder, mesh nor SEG
     notes.write_text("hello")
     window.open_paths([notes])
-    assert "notes.txt: not a folder, mesh or segmentation file" in window.last_error
+    assert "notes.txt: no reader for this file" in window.last_error
 
 
 def test_corrupt_dicom_folder_gives_a_clear_message(window, qtbot, tmp_path):
@@ -192,13 +192,20 @@ def test_settings_persist_and_apply(window):
     assert window.view3d.cmap == "plasma"
 
 
-def test_a_failing_panel_is_reported_not_fatal(make_twin_window, monkeypatch):
-    from twinviewer.gui import panels
-
-    monkeypatch.setattr(panels, "PANELS", panels.PANELS + ["twinviewer.gui.nope:Missing"])
+def test_a_failing_panel_is_reported_not_fatal(make_twin_window, plugin_registry, tmp_path):
+    """A plugin panel that fails to import is reported naming its plugin, which is disabled;
+    the window and the core's panels are unaffected."""
+    folder = tmp_path / "tv-nope"
+    folder.mkdir()
+    (folder / "twinviewer.toml").write_text(
+        'name = "tv-nope"\nversion = "0.1"\napi_version = 1\n[[contributions.panels]]\n'
+        'name = "nope"\nref = "twinviewer.gui.nope:Missing"\nstep = "Patient & images"\n')
+    reg = plugin_registry(folder, entry_points=[])
     w = make_twin_window(load_demo=False)
     assert "Metrics" in w.panels
-    assert any("twinviewer.gui.nope:Missing" in t for _, t in w.log_panel.entries)
+    assert any("tv-nope" in t and "twinviewer.gui.nope:Missing" in t
+               for _, t in w.log_panel.entries)
+    assert reg.plugins["tv-nope"].status == "disabled"
 
 
 def test_cine_plays_the_cycle_in_real_time(window, qtbot):

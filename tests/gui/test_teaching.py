@@ -17,10 +17,9 @@ def state():
 
 
 def test_panels_are_declared_in_the_teach_step():
-    from twinviewer.gui.panels import PANELS
+    from twinviewer.gui.panels import panel_entries
 
-    teach = [spec for step, spec in (e for e in PANELS if isinstance(e, tuple))
-             if step == "Teach"]
+    teach = [c for step, c in panel_entries() if step == "Teach"]
     assert len(teach) == 4
 
 

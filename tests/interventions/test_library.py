@@ -195,7 +195,7 @@ def test_unknown_intervention_and_model_without_the_parameter():
                                                 r"tavi"):
         get_intervention("tavii")
     with pytest.raises(InterventionError, match=r"model 'regazzoni2022' has no parameter "
-                                                r"'AV.EOA'"):
+                                                r"playing the role 'AV.EOA'"):
         get_intervention("tavi").apply(REGAZZONI, REGAZZONI.default_vector(), {})
 
 

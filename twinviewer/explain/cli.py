@@ -87,7 +87,8 @@ def run_explain(args: argparse.Namespace) -> int:
         if n_sobol < 0:
             raise ValueError(f"--sobol must be a positive number of samples, got {n_sobol}")
         twin = twin_from_preset(preset, n=n)
-        ex = explain(twin, metric, max_parameters=int(getattr(args, "parameters", 10)))
+        ex = explain(twin, metric, max_parameters=int(getattr(args, "parameters", 10)),
+                     explainers=getattr(args, "explainers", None))
         if n_sobol:
             def progress(frac: float, text: str) -> None:
                 if not as_json:

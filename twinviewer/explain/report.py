@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class Explanation:
     sobol_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     attribution: Attribution | None = None
     inferred_names: frozenset[str] = frozenset()
+    #: Paragraphs from explainer plugins: (explainer, text); a failed one says so.
+    contributed: tuple[tuple[str, str], ...] = ()
 
     def tag(self, name: str) -> str:
         """A parameter's name, marked when it is inferred (nobody measured it)."""
@@ -75,11 +77,15 @@ class Explanation:
             "inferred_parameters": sorted(self.inferred_names),
             "warnings": [w.to_dict() for w in self.warnings],
             "model_card": self.card.to_dict(),
+            "contributed": [{"explainer": n, "text": t} for n, t in self.contributed],
         }
 
     def to_text(self) -> str:
         """A readable report for the terminal."""
-        lines = [self.summary, "", f"Local elasticities of {self.metric} "
+        lines = [self.summary]
+        for name, text in self.contributed:
+            lines += ["", f"[{name}] {text}"]
+        lines += ["", f"Local elasticities of {self.metric} "
                  "(% change per % change of the parameter):"]
         for name, e in self.elasticities.ranked(10):
             lines.append(f"  {self.tag(name):<23} {e:+.3f}")
@@ -120,7 +126,8 @@ def _summary(ex: Explanation) -> str:
 def explain(twin: Twin, metric: str, *, results: Results | None = None,
             point_results: Results | None = None, scenario_params: np.ndarray | None = None,
             max_parameters: int = 10, validation: bool = True,
-            validation_dir: Path | None = None) -> Explanation:
+            validation_dir: Path | None = None,
+            explainers: Mapping[str, Callable] | None = None) -> Explanation:
     """Explain one metric of a twin (instant part: no Sobol sampling).
 
     Parameters
@@ -141,6 +148,10 @@ def explain(twin: Twin, metric: str, *, results: Results | None = None,
         How many parameters the screening keeps (for Sobol and the basis table).
     validation
         Include the (cached) validation results in the model card.
+    explainers
+        More explainers by name (the plugin registry's, given by the caller):
+        ``explainer(twin, metric, results) -> str``, each paragraph added to the
+        explanation; one that fails is reported in its place, never stopping the rest.
     """
     if metric not in METRIC_BY_NAME:
         raise ValueError(f"unknown metric {metric!r}; choose one of: "
@@ -167,7 +178,16 @@ def explain(twin: Twin, metric: str, *, results: Results | None = None,
     ex = Explanation(metric, METRIC_BY_NAME[metric].unit, METRIC_BY_NAME[metric].label,
                      results.summary(metric), twin.measurement(metric), el, screened, basis,
                      warnings, card, "", attribution=attribution, inferred_names=inferred)
-    return replace(ex, summary=_summary(ex))
+    contributed = []
+    for name, func in (explainers or {}).items():
+        try:
+            text = func(twin, metric, results)
+            if not isinstance(text, str) or not text.strip():
+                raise TypeError(f"returned {type(text).__name__}, not a paragraph of text")
+        except Exception as exc:  # noqa: BLE001 - plugin code: report it, go on
+            text = f"not available ({exc})"
+        contributed.append((name, text.strip()))
+    return replace(ex, summary=_summary(ex), contributed=tuple(contributed))
 
 
 def explain_sobol(twin: Twin, metric: str, names: tuple[str, ...], *, n: int = 256,

@@ -2,9 +2,9 @@
 
 Checks, each producing a :class:`ValidityWarning` naming the quantity and the numbers:
 
-* ``context``: a prediction or the heart rate outside the model's context of use (ranges
-  parsed from ``ModelSpec.context_of_use`` such as "HR 40–180 bpm", plus the explicit
-  :data:`VALIDITY_RANGES` below);
+* ``context``: a prediction or the heart rate outside the model's validity domain, declared
+  as data in the model contract (``ModelSpec.validity_ranges``); a model declaring none is
+  said to be unchecked;
 * ``plausible``: a parameter outside its plausible range;
 * ``prior``: a parameter beyond the 99 % interval of the population prior *the twin was
   calibrated with* (centred on the disease preset the calibration chose, see
@@ -21,7 +21,6 @@ Checks, each producing a :class:`ValidityWarning` naming the quantity and the nu
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,24 +40,10 @@ from twinviewer.personalize.quantities import (
     supported,
 )
 from twinviewer.physiology import METRIC_BY_NAME, ModelSpec, Results
+from twinviewer.physiology.model import ADULT_RESTING_RANGES
 
-#: Ranges of clinical metrics inside which the models were built and checked (resting adult
-#: haemodynamics, from the presets and the normal and diseased ranges of REFERENCE.md with
-#: margins). Outside them the equations may still run, but nothing has been checked there.
-VALIDITY_RANGES: dict[str, tuple[float, float]] = {
-    "HR": (40.0, 180.0), "LVEF": (10.0, 80.0), "LVEDV": (50.0, 400.0),
-    "LVESV": (15.0, 350.0), "SBP": (70.0, 220.0), "DBP": (30.0, 130.0),
-    "MAP": (50.0, 160.0), "CO": (1.5, 12.0), "LVEDP": (0.0, 40.0), "LAP": (0.0, 40.0),
-    "CVP": (0.0, 25.0), "mPAP": (8.0, 70.0), "LVSP": (60.0, 300.0),
-}
-#: Model-specific limits the context of use states only in words.
-MODEL_LIMITS: dict[str, dict[str, tuple[float, float]]] = {
-    # "Activation timing is absolute (seconds), so it is valid only near 75 bpm."
-    "regazzoni2022": {"HR": (60.0, 90.0)},
-}
-
-_RANGE = re.compile(r"\b([A-Za-z][A-Za-z_]*)\s+(\d+(?:\.\d+)?)\s*[–-]\s*(\d+(?:\.\d+)?)\s*"
-                    r"([A-Za-z/%]+)")
+#: The built-in models' ranges (resting adult haemodynamics), re-exported for readers.
+VALIDITY_RANGES = ADULT_RESTING_RANGES
 
 
 @dataclass(frozen=True)
@@ -76,20 +61,20 @@ class ValidityWarning:
 
 
 def context_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
-    """Numeric ranges of metrics/parameters in the model's context of use and limits."""
-    out: dict[str, tuple[float, float]] = {}
-    for name, lo, hi, _unit in _RANGE.findall(model.context_of_use):
-        if name in METRIC_BY_NAME or name in model.parameter_names:
-            out[name] = (float(lo), float(hi))
-    out.update(MODEL_LIMITS.get(model.name, {}))
-    return out
+    """The model's declared validity ranges (metric or parameter → ``(low, high)``).
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import MODELS
+    >>> context_ranges(MODELS["regazzoni2022"])["HR"]
+    (60.0, 90.0)
+    """
+    return {k: (float(lo), float(hi)) for k, (lo, hi) in model.validity_ranges.items()}
 
 
 def validity_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
-    """All ranges checked for this model: explicit ones, narrowed by the context of use."""
-    out = dict(VALIDITY_RANGES)
-    out.update(context_ranges(model))
-    return out
+    """All ranges checked for this model (its declared validity domain)."""
+    return context_ranges(model)
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
@@ -160,13 +145,16 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
                 f"value, so predictions rest on the model's behaviour far from its typical "
                 f"range", "caution"))
     hr = model.heart_rate_parameter
-    rng = context_ranges(model).get(hr)
-    if rng is not None:
-        v = float(twin.params[model.index(hr)])
+    for name, rng in context_ranges(model).items():  # parameters in the validity domain
+        if name not in model.parameter_names:
+            continue
+        v, unit = float(twin.params[model.index(name)]), model.parameter(name).unit
         if not rng[0] <= v <= rng[1]:
+            what = f"heart rate {_fmt(v)} bpm" if name == hr else \
+                f"{name} = {_fmt(v)} {unit}"
             out.append(ValidityWarning(
-                "context", hr, f"heart rate {_fmt(v)} bpm is outside the model's context of "
-                f"use ({_fmt(rng[0])}–{_fmt(rng[1])} bpm)"))
+                "context", name, f"{what} is outside the model's context of use "
+                f"({_fmt(rng[0])}–{_fmt(rng[1])} {unit})"))
     return out
 
 
@@ -280,6 +268,10 @@ def validity_warnings(twin: Twin, model: ModelSpec, results: Results | None = No
                       metrics: list[str] | None = None) -> list[ValidityWarning]:
     """Every validity warning for a twin (and its ensemble results, if given)."""
     out = parameter_warnings(twin, model) + posterior_bound_warnings(twin, model)
+    if not model.validity_ranges:
+        out.append(ValidityWarning(
+            "context", "model", f"model {model.name!r} declares no validity ranges: its "
+            "predictions cannot be checked against the domain it was built for", "caution"))
     if results is not None:
         out += prediction_warnings(twin, model, results, metrics)
     return out

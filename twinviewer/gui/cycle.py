@@ -21,7 +21,9 @@ from twinviewer.physiology.wall_stress import (  # noqa: F401 - re-exported for 
 
 PERCENTILES = {"low": 5.0, "median": 50.0, "high": 95.0}
 
-# Which model signal colours which structure (pressure, volume); None = not modelled.
+# Which role colours which structure (pressure, volume); None = not modelled. Roles are
+# found in each model through its declared roles (:func:`signal`), so a model with another
+# structure colours the structures its roles cover and leaves the others uncoloured.
 STRUCTURE_SIGNALS: dict[str, tuple[str | None, str | None]] = {
     "lv_blood": ("p_LV", "V_LV"),
     "lv_myocardium": ("p_LV", "V_LV"),
@@ -31,6 +33,27 @@ STRUCTURE_SIGNALS: dict[str, tuple[str | None, str | None]] = {
     "aorta": ("p_AO", None),
     "pulmonary_artery": ("p_AR_PUL", None),
 }
+
+
+def series_name(results, role: str) -> str | None:
+    """The name of the series playing ``role`` (``'p_LV'``…) in ``results``, or None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> r = NS(model=NS(role=lambda n: {"p_LV": "p_V"}.get(n)), series={"p_V": None})
+    >>> series_name(r, "p_LV"), series_name(r, "p_RV")
+    ('p_V', None)
+    """
+    role_of = getattr(getattr(results, "model", None), "role", None)
+    own = role_of(role) if role_of is not None else role
+    return own if own in results.series else None
+
+
+def signal(results, role: str) -> np.ndarray | None:
+    """The ``(N, n)`` series playing ``role`` in ``results``, or None if the model has none."""
+    own = series_name(results, role)
+    return None if own is None else results.series[own]
 
 
 def sample_index(results, fraction: float) -> int:
@@ -90,7 +113,7 @@ def percentile_at(results, name: str, fraction: float, which: str = "median") ->
     key = (id(results), name, which)
     hit = _CURVES.get(key)
     if hit is None or hit[0] is not results:
-        x = results.series[name][ok_members(results)]
+        x = signal(results, name)[ok_members(results)]
         with np.errstate(all="ignore"):
             curve = nan_percentile(x, PERCENTILES[which], axis=0) if x.size else \
                 np.full(x.shape[1], np.nan)
@@ -111,7 +134,7 @@ def band(results, name: str, level: float = 0.9) -> tuple[np.ndarray, np.ndarray
     hit = _BANDS.get(key)
     if hit is not None and hit[0] is results:
         return hit[1]
-    x = results.series[name][ok_members(results)]
+    x = signal(results, name)[ok_members(results)]
     a = 100 * (1 - level) / 2
     with np.errstate(all="ignore"):
         lo, med, hi = nan_percentile(x, [a, 50, 100 - a], axis=0)

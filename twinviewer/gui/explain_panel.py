@@ -249,6 +249,9 @@ class ExplainPanel(QWidget):
                 if is_cancelled():
                     raise JobCancelled(f"explaining {metric} was superseded")
 
+            from twinviewer.plugins.registry import get_registry
+
+            explainers = get_registry().explainers()  # the explainer plugins' paragraphs
             check()
             progress(0.05, "point estimate")
             point = simulate_twin(twin, ensemble=False, cancel=is_cancelled)
@@ -256,7 +259,7 @@ class ExplainPanel(QWidget):
             progress(0.2, "local sensitivities")
             kw = {"cancel": is_cancelled} if _accepts_cancel(explain) else {}
             ex = explain(twin, metric, results=results, point_results=point,
-                         scenario_params=scen_params, **kw)
+                         scenario_params=scen_params, explainers=explainers, **kw)
             check()
             return ex
 
@@ -277,7 +280,8 @@ class ExplainPanel(QWidget):
         if gen != self._generation:
             return  # a newer request superseded this one
         self.explanation = ex
-        self.summary.setText(ex.summary)
+        self.summary.setText("\n\n".join([ex.summary, *(f"[{n}] {t}" for n, t in
+                                                         ex.contributed)]))
         ranked = ex.elasticities.ranked(N_BARS)
         _bars(self.elastic_plot.getPlotItem(), [ex.tag(n) for n, _ in ranked],
               [v for _, v in ranked])

@@ -46,8 +46,6 @@ from twinviewer.gui.view3d import StructuresPanel, View3D
 
 log = logging.getLogger("twinviewer.gui")
 
-MESH_SUFFIXES = (".vtp", ".vtk", ".stl", ".obj", ".ply")
-SEG_SUFFIXES = (".dcm", ".nii", ".nii.gz")
 MAX_RECENT = 8
 
 #: Minimum sizes (px) that keep the views readable on a 1280×720 screen.
@@ -153,23 +151,39 @@ class MainWindow(QMainWindow):
         self.docks[title] = dock
         return dock
 
-    def _make(self, spec: str) -> tuple[type, QWidget] | None:
-        """Import and build one panel; a broken panel is reported and skipped."""
+    def _make(self, spec) -> tuple[type, QWidget] | None:
+        """Import and build one panel (``"module:Class"`` or a registry contribution); a
+        broken panel is reported and skipped, a broken plugin panel disables its plugin."""
+        from twinviewer.plugins.registry import CORE, PluginError, get_registry
+
+        registry = get_registry()
+        label = spec if isinstance(spec, str) else f"{spec.name} ({spec.ref})"
         try:
-            mod, cls = spec.split(":")
-            klass = getattr(importlib.import_module(mod), cls)
+            if isinstance(spec, str):
+                mod, cls = spec.split(":")
+                klass = getattr(importlib.import_module(mod), cls)
+            else:
+                klass = registry.load("panels", spec.name)
             return klass, klass(self.state, self)
+        except PluginError as exc:  # import failed: the message names the plugin
+            log.error("panel %s failed: %s", label, exc)
+            self.state.error(str(exc))
         except Exception as exc:  # noqa: BLE001 - a broken panel must not stop the app
-            log.exception("panel %s failed", spec)
-            self.state.error(f"panel {spec} could not be loaded: {exc}")
-            return None
+            log.exception("panel %s failed", label)
+            if isinstance(spec, str) or spec.plugin == CORE:
+                self.state.error(f"panel {label} could not be loaded: {exc}")
+            else:
+                self.state.error(str(registry.failed(
+                    spec.plugin, f"plugin {spec.plugin!r}: panel {label} failed: "
+                                 f"{type(exc).__name__}: {exc}")))
+        return None
 
     def _build_layout(self) -> None:
         """Sidebar of workflow steps | the chosen step's panels | 3D view over slices | plots.
 
         Minimum sizes keep the views readable from 1280×720 up; splitters share the rest.
         """
-        from twinviewer.gui.panels import PANELS, STEP_HINTS, VIEWS, ordered_steps, step_of
+        from twinviewer.gui.panels import STEP_HINTS, VIEWS, ordered_steps, panel_entries
 
         # the always-visible plots, right of the 3D view
         right = QSplitter(Qt.Orientation.Vertical)
@@ -188,23 +202,11 @@ class MainWindow(QMainWindow):
 
         # the step pages: the first is built now, the others when first shown (their
         # panels import the calibration, what-if and explanation layers and start work)
-        entries: list[tuple[str, str]] = []
-        for entry in PANELS:
-            if isinstance(entry, tuple):
-                entries.append(entry)
-                continue
-            try:  # a bare "module:Class" names its step by a class attribute
-                mod, cls = entry.split(":")
-                klass = getattr(importlib.import_module(mod), cls)
-            except Exception as exc:  # noqa: BLE001 - a broken panel must not stop the app
-                log.exception("panel %s failed", entry)
-                self.state.error(f"panel {entry} could not be loaded: {exc}")
-                continue
-            entries.append(step_of(entry, klass))
+        entries = panel_entries()  # the registry's panels: the core's and the plugins'
         self.steps = ordered_steps(entries + [("Segment", "")])
-        self._step_specs: dict[str, list[str]] = {}
-        for step, spec in entries:
-            self._step_specs.setdefault(step, []).append(spec)
+        self._step_specs: dict[str, list] = {}
+        for step, contribution in entries:
+            self._step_specs.setdefault(step, []).append(contribution)
         self._step_hints = STEP_HINTS
         self.step_list = QListWidget()
         self.step_list.setObjectName("steps")
@@ -665,11 +667,25 @@ class MainWindow(QMainWindow):
         if results is not None:
             QTimer.singleShot(0, self.predictionsShown.emit)
 
-    def open_dicom_folder(self, path: str | Path, series_uid: str | None = None) -> None:
-        """Import a DICOM study folder (in a worker); ``series_uid`` from the series picker."""
-        from twinviewer.imaging.study import import_study
+    def open_dicom_folder(self, path: str | Path, series_uid: str | None = None,
+                          reader: str = "dicom_study") -> None:
+        """Import a study folder (in a worker); ``series_uid`` from the series picker;
+        ``reader`` a registry reader of folders (``opens = "study"``)."""
+        from twinviewer.plugins.registry import get_registry
 
         path = Path(path)
+        registry = get_registry()
+        if reader == "dicom_study":
+            from twinviewer.imaging.study import import_study
+
+            labels = registry.label_readers()
+
+            def work(p, c):
+                return import_study(path, progress=p, cancel=c, series_uid=series_uid,
+                                    label_readers=labels)
+        else:
+            def work(p, c):
+                return registry.guarded_reader(reader)(path, progress=p, cancel=c)
 
         def done(anatomy) -> None:
             self._add_recent(path)
@@ -677,14 +693,14 @@ class MainWindow(QMainWindow):
             self.study_path = path
 
         # folder names can carry patient names: titles and messages do not repeat them
-        self.state.run_job("Importing the DICOM study",
-                           lambda p, c: import_study(path, progress=p, cancel=c,
-                                                     series_uid=series_uid), done,
+        self.state.run_job("Importing the study", work, done,
                            lambda e: self._fail("importing the study", e))
 
     def open_segmentation(self, path: str | Path) -> None:
-        """Add a segmentation (DICOM SEG or NIfTI) to the open study and re-import."""
+        """Add a segmentation (DICOM SEG, NIfTI, or a plugin reader's label map) to the open
+        study and re-import."""
         from twinviewer.imaging.study import import_study
+        from twinviewer.plugins.registry import get_registry
 
         path = Path(path)
         if self.study_path is None:
@@ -692,6 +708,7 @@ class MainWindow(QMainWindow):
                              f"first (File → Open DICOM folder)")
             return
         study, twin = self.study_path, self.state.twin
+        labels = get_registry().label_readers()
 
         def done(anatomy) -> None:
             if self.state.twin is not twin:
@@ -703,16 +720,22 @@ class MainWindow(QMainWindow):
 
         self.state.run_job("Importing the segmentation",
                            lambda p, c: import_study(study, segmentation=path, progress=p,
-                                                     cancel=c),
+                                                     cancel=c, label_readers=labels),
                            done, lambda e: self._fail("importing the segmentation", e))
 
     def open_meshes(self, paths: list[str | Path]) -> None:
         """Show surface meshes (one structure per file, named by the file) as the anatomy."""
         from twinviewer.core.anatomy import Anatomy, Structure
         from twinviewer.core.measurement import Measurement
-        from twinviewer.imaging.segmentation import display, read_mesh
+        from twinviewer.imaging.segmentation import display
+        from twinviewer.plugins.registry import get_registry
 
+        registry = get_registry()
         paths = [Path(p) for p in paths]
+        readers = {p: registry.readers_for(p, opens="meshes") for p in paths}
+        for p in [p for p, r in readers.items() if not r]:
+            self.state.error(f"{p.name}: no mesh reader for this file")
+            return
 
         def work(progress, cancel):
             notes: list[str] = []
@@ -721,7 +744,7 @@ class MainWindow(QMainWindow):
                 if cancel():
                     raise InterruptedError("cancelled")
                 progress(n / len(paths), f"reading {p.name}")
-                key, mesh = read_mesh(p, notes=notes)
+                key, mesh = registry.guarded_reader(readers[p][0].name)(p, notes=notes)
                 name, color = display(key)
                 s = anatomy.structures.setdefault(key, Structure(key, name, color))
                 s.meshes[0] = mesh
@@ -763,12 +786,16 @@ class MainWindow(QMainWindow):
         """File → New virtual patient: a twin from a preset (picked in a dialog), shown on
         the demo heart's anatomy when that is what is on screen."""
         from twinviewer.physiology import PRESETS
+        from twinviewer.plugins.registry import get_registry
         from twinviewer.twins import twin_from_preset
 
-        if preset is None:
-            names = list(PRESETS)
-            labels = [f"{n} — {PRESETS[n].description}" if getattr(PRESETS[n], "description",
-                                                                    "") else n for n in names]
+        if preset is None:  # the registry's presets: the core's and the plugins' (not loaded)
+            offered = get_registry().contributions("presets")
+            names = [c.name for c in offered]
+            labels = [f"{c.name} — {PRESETS[c.name].description}"
+                      if getattr(PRESETS.get(c.name), "description", "") else
+                      f"{c.name} — {c.display_name} (plugin {c.plugin})"
+                      if c.display_name != c.name else c.name for c in offered]
             label, ok = QInputDialog.getItem(self, "New virtual patient",
                                              "Start from the preset:", labels, 0, False)
             if not ok:
@@ -779,8 +806,14 @@ class MainWindow(QMainWindow):
         anatomy = getattr(self.state.twin, "anatomy", None)
         if anatomy is not None and anatomy.pseudonym != "virtual-heart":
             anatomy = None  # a patient's images never go with a virtual patient
-        twin = twin_from_preset(preset, n=DEMO_MEMBERS, pseudonym=f"virtual-{preset}",
-                                anatomy=anatomy)
+        from twinviewer.physiology import ModelError
+
+        try:  # a plugin's preset is loaded now; a broken plugin is named and disabled
+            twin = twin_from_preset(preset, n=DEMO_MEMBERS, pseudonym=f"virtual-{preset}",
+                                    anatomy=anatomy)
+        except ModelError as exc:
+            self.state.error(str(exc))
+            return
         from twinviewer.io import audit_log
 
         audit_log(twin).record(twin, "create", {"preset": preset})
@@ -834,18 +867,27 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def open_paths(self, paths: list[Path]) -> None:
-        """Open dropped paths: a folder as a study, mesh files as meshes, else a segmentation."""
-        folders = [p for p in paths if p.is_dir()]
-        meshes = [p for p in paths if p.name.lower().endswith(MESH_SUFFIXES)]
-        segs = [p for p in paths if p.name.lower().endswith(SEG_SUFFIXES)]
-        if folders:
-            self.open_dicom_folder(folders[0])
-        elif meshes:
-            self.open_meshes(meshes)
-        elif segs:
-            self.open_segmentation(segs[0])
+        """Open dropped paths with the registry's readers (the core's and the plugins'): a
+        folder as a study, mesh files as meshes, else a label map for the open study."""
+        from twinviewer.plugins.registry import get_registry
+
+        registry = get_registry()
+        found: dict[str, list] = {}
+        for p in paths:
+            readers = registry.readers_for(p)
+            if readers:
+                found.setdefault(readers[0].extra.get("opens"), []).append((p, readers[0]))
+        if found.get("study"):
+            path, reader = found["study"][0]
+            self.open_dicom_folder(path, reader=reader.name)
+        elif found.get("meshes"):
+            self.open_meshes([p for p, _ in found["meshes"]])
+        elif found.get("labels"):
+            self.open_segmentation(found["labels"][0][0])
         elif paths:
-            self.state.error(f"{paths[0].name}: not a folder, mesh or segmentation file")
+            known = ", ".join(s for k in ("meshes", "labels") for s in registry.suffixes(k))
+            self.state.error(f"{paths[0].name}: no reader for this file (folders are opened "
+                             f"as studies; files: {known})")
 
     # -- export, settings, about -------------------------------------------------------------
     def _save_name(self, title: str, default: str) -> str:

@@ -1,16 +1,17 @@
 """What the main window shows, declared: the workflow steps and the panels of each step.
 
 The sidebar lists :data:`STEPS` in order; choosing a step shows its panels, stacked, at full
-height (the Segment step always starts with the 3D view's structure list). Adding a panel is
-one line in :data:`PANELS`: ``(step, "module:Class")``. A step not in :data:`STEPS` (e.g.
-``"Timeline"``) gets its own entry in the sidebar, after the others. A plain
-``"module:Class"`` string works too: the class's ``step`` attribute names its step (default
-``"Explain"``).
+height (the Segment step always starts with the 3D view's structure list). Panels are
+contributions of kind ``panels`` in the plugin registry: the core's in its manifest
+(``twinviewer/twinviewer.toml``), a plugin's in its own, each with ``ref = "module:Class"``
+and ``step``. A step not in :data:`STEPS` (e.g. ``"Timeline"``) gets its own entry in the
+sidebar, after the others.
 
 Each class is a ``QWidget`` with a class attribute ``title`` and a constructor
-``__init__(self, state: TwinState, parent=None)``. Modules are imported only when the main
-window is built; a panel that fails to import or construct is reported in the log and
-skipped, never taking the window down.
+``__init__(self, state: TwinState, parent=None)``. Modules are imported only when their step
+is first shown; a panel that fails to import or construct is reported in the log and skipped
+(a plugin's panel disables its plugin, with a message naming it), never taking the window
+down.
 
 :data:`VIEWS` are the always-visible plots beside the 3D view (PV loops, Wiggers diagram).
 """
@@ -29,42 +30,27 @@ STEP_HINTS: dict[str, str] = {
     "Report": "Notes, the audit trail, and what the .twin file holds.",
 }
 
-PANELS: list[tuple[str, str] | str] = [
-    ("Patient & images", "twinviewer.gui.metrics_panel:MetricsPanel"),
-    ("Segment", "twinviewer.gui.segment_panel:SegmentPanel"),
-    ("Measurements", "twinviewer.gui.measurements_panel:MeasurementsPanel"),
-    ("Calibrate", "twinviewer.gui.calibration_panel:CalibrationPanel"),
-    ("What-if", "twinviewer.gui.scenario_panel:ScenarioPanel"),
-    ("Explain", "twinviewer.gui.explain_panel:ExplainPanel"),
-    ("Report", "twinviewer.gui.report_panel:ReportPanel"),
-    ("Report", "twinviewer.gui.audit_panel:AuditPanel"),
-    ("Timeline", "twinviewer.gui.timeline_panel:TimelinePanel"),
-]
-
 VIEWS: list[str] = [
     "twinviewer.gui.plots:PVLoopPanel",
     "twinviewer.gui.plots:WiggersPanel",
 ]
 
 
-def step_of(entry: tuple[str, str] | str, klass: type | None = None) -> tuple[str, str]:
-    """``(step, "module:Class")`` of a :data:`PANELS` entry.
+def panel_entries(registry=None) -> list[tuple[str, object]]:
+    """``(step, contribution)`` of every enabled panel contribution, in registry order.
 
     Examples
     --------
-    >>> step_of(("What-if", "m:C"))
-    ('What-if', 'm:C')
+    >>> [c.name for step, c in panel_entries() if step == "Report"]  # doctest: +SKIP
+    ['report', 'audit']
     """
-    if isinstance(entry, tuple):
-        return entry
-    return (getattr(klass, "step", "Explain") if klass is not None else "Explain"), entry
+    from twinviewer.plugins.registry import get_registry
+
+    registry = registry or get_registry()
+    return [(c.extra.get("step") or "Explain", c) for c in registry.contributions("panels")]
 
 
 def ordered_steps(entries: list[tuple[str, str]]) -> list[str]:
     """The sidebar's steps: :data:`STEPS`, then any other step named by a panel."""
     extra = [s for s, _ in entries if s not in STEPS]
     return list(STEPS) + list(dict.fromkeys(extra))
-PANELS.append(("Teach", "twinviewer.gui.teaching_controls:TeachingControlsPanel"))
-PANELS.append(("Teach", "twinviewer.gui.lesson_player:LessonPlayer"))
-PANELS.append(("Teach", "twinviewer.gui.diagnose_panel:DiagnosePanel"))
-PANELS.append(("Teach", "twinviewer.gui.side_by_side:SideBySidePanel"))

@@ -222,7 +222,11 @@ class PVLoopPanel(QWidget):
         pick = idx[np.linspace(0, len(idx) - 1, min(N_MEMBER_LOOPS, len(idx))).astype(int)]
         measured: dict[str, str] = {}
         for side, p in self.plots.items():
-            V, P = results.series[f"V_{side}"], results.series[f"p_{side}"]
+            V, P = cycle.signal(results, f"V_{side}"), cycle.signal(results, f"p_{side}")
+            if V is None or P is None:  # the model has no such chamber (its roles say so)
+                p.setTitle(f"no {side} in model {results.model.name}")
+                continue
+            p.setTitle(f"{side} pressure–volume loop")
             rgb = COLOURS[f"p_{side}"]
             # all member loops as one NaN-separated curve: one path to paint per frame
             nan = np.full((len(pick), 1), np.nan)
@@ -241,7 +245,7 @@ class PVLoopPanel(QWidget):
             p.plot(vhi, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine),
                    name="90 % band (5–95 %)")
             for name, r, rgb_s in scenario_medians(self.scenario_results):
-                if f"V_{side}" in r.series:
+                if cycle.signal(r, f"V_{side}") is not None:
                     sv = cycle.band(r, f"V_{side}")[0]
                     sp = cycle.band(r, f"p_{side}")[0]
                     p.plot(np.r_[sv, sv[:1]], np.r_[sp, sp[:1]],
@@ -267,6 +271,19 @@ class PVLoopPanel(QWidget):
             v = cycle.percentile_at(r, f"V_{side}", fraction)
             p = cycle.percentile_at(r, f"p_{side}", fraction)
             mk.setData([v], [p])
+
+
+def _wiggers_key(results) -> str:
+    """The Wiggers legend: the pressures and flows drawn (all when ``results`` is None)."""
+    def has(n: str) -> bool:
+        return results is None or cycle.signal(results, n) is not None
+
+    key = "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ {LABELS[n]}"
+                    f"{' pressure' if n.startswith('p_') else ''}</span>"
+                    for n in ("p_AO", "p_LV", "p_LA") if has(n))
+    return key + "  ·  flows: " + "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ "
+                                            f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV")
+                                            if has(n))
 
 
 class WiggersPanel(QWidget):
@@ -307,11 +324,7 @@ class WiggersPanel(QWidget):
         self.p_ecg.setMouseEnabled(x=False, y=False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        key = "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ {LABELS[n]}"
-                        f"{' pressure' if n.startswith('p_') else ''}</span>"
-                        for n in ("p_AO", "p_LV", "p_LA"))
-        key += "  ·  flows: " + "  ".join(f"<span style='color: rgb{COLOURS[n]}'>■ "
-                                          f"{LABELS[n]}</span>" for n in ("Q_MV", "Q_AV"))
+        key = _wiggers_key(None)
         self.measured_note = ""
         self._key_text = key
         self.key = QLabel(key)
@@ -363,7 +376,7 @@ class WiggersPanel(QWidget):
 
     def _series(self, plot, names, t) -> None:
         for name in names:
-            if name not in self.results.series:
+            if cycle.signal(self.results, name) is None:  # not among the model's roles
                 continue
             med, lo, hi = cycle.band(self.results, name)
             _band(plot, t, lo, hi, COLOURS[name]).setZValue(-5)
@@ -391,8 +404,9 @@ class WiggersPanel(QWidget):
             ts = np.linspace(0.0, cycle.beat_period_s(r), r.time.shape[1])
             for plot, sig in ((self.p_press, "p_AO"), (self.p_press, "p_LV"),
                               (self.p_vol, "V_LV")):
-                if sig in r.series:
+                if cycle.signal(r, sig) is not None:
                     plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
+        self._key_text = _wiggers_key(results)  # only the signals the model's roles give
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):

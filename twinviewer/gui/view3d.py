@@ -394,16 +394,17 @@ class View3D(QWidget):
         pmax, vmax = 0.0, 0.0
         for key in self.polys:
             pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
-            if pname in r.series:
-                pmax = max(pmax, float(np.nanpercentile(r.series[pname][ok], 99)))
-            if vname in r.series:
-                vmax = max(vmax, float(np.nanpercentile(r.series[vname][ok], 99)))
+            if pname and cycle.signal(r, pname) is not None:
+                pmax = max(pmax, float(np.nanpercentile(cycle.signal(r, pname)[ok], 99)))
+            if vname and cycle.signal(r, vname) is not None:
+                vmax = max(vmax, float(np.nanpercentile(cycle.signal(r, vname)[ok], 99)))
         self._clim["pressure"] = (0.0, max(pmax, 1.0) * self._pressure_scale())
         self._clim["volume"] = (0.0, max(vmax, 1.0))
-        if self.overlay == "stress" and self.walls and "p_LV" in r.series:
+        p_lv, v_lv = cycle.signal(r, "p_LV"), cycle.signal(r, "V_LV")
+        if self.overlay == "stress" and self.walls and p_lv is not None and v_lv is not None:
             smax = 0.0
             for w in self.walls.values():
-                f = w.member_factor(r.series["p_LV"][ok], r.series["V_LV"][ok])
+                f = w.member_factor(p_lv[ok], v_lv[ok])
                 smax = max(smax, float(np.nanpercentile(f, 99)) /
                            float(np.percentile(w.thickness_mm, 25)))
             self._clim["stress"] = (0.0, max(smax, 1e-3))
@@ -424,17 +425,21 @@ class View3D(QWidget):
             return None
         t = self.state.time
         pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
-        if self.overlay == "pressure" and pname in r.series and key != "lv_myocardium":
+        if self.overlay == "pressure" and pname and cycle.signal(r, pname) is not None \
+                and key != "lv_myocardium":
             v = cycle.percentile_at(r, pname, t, self.which) * self._pressure_scale()
             return np.full(poly.n_points, v)
-        if self.overlay == "volume" and vname in r.series and key != "lv_myocardium":
+        if self.overlay == "volume" and vname and cycle.signal(r, vname) is not None \
+                and key != "lv_myocardium":
             return np.full(poly.n_points, cycle.percentile_at(r, vname, t, self.which))
         wall_phase = self.ref_phase if key in self.live else self.phase
-        if self.overlay == "stress" and key == "lv_myocardium" and wall_phase in self.walls:
+        p_lv, v_lv = cycle.signal(r, "p_LV"), cycle.signal(r, "V_LV")
+        if self.overlay == "stress" and key == "lv_myocardium" and wall_phase in self.walls \
+                and p_lv is not None and v_lv is not None:
             w = self.walls[wall_phase]
             i = cycle.sample_index(r, t)
             ok = cycle.ok_members(r)
-            f = w.member_factor(r.series["p_LV"][ok, i], r.series["V_LV"][ok, i])
+            f = w.member_factor(p_lv[ok, i], v_lv[ok, i])
             q = float(np.nanpercentile(f, cycle.PERCENTILES[self.which]))
             h = self.motion[key].vertex_data(w.thickness_mm) if key in self.motion \
                 else w.thickness_mm

@@ -143,7 +143,7 @@ def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str]) -> di
 
 
 def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
-            mapping: Path | None, keep_burned_in: bool = False
+            mapping: Path | None, keep_burned_in: bool = False, label_readers=None
             ) -> tuple[Anatomy, FolderScan | None, list[str], list[Path]]:
     from twinviewer.imaging.deid import pseudonym
     from twinviewer.imaging.mesh_series import attach_mesh_series, read_mesh_series
@@ -152,7 +152,8 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
 
     user_map = mapping_from(mapping)
     try:
-        scan: FolderScan | None = scan_folder(path, key, keep_burned_in=keep_burned_in)
+        scan: FolderScan | None = scan_folder(path, key, keep_burned_in=keep_burned_in,
+                                              other_suffixes=tuple(label_readers or ()))
     except ImagingError:
         if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
             raise
@@ -160,7 +161,7 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
     anatomy, stack_uids, files = None, [], []
     if scan is not None:
         anatomy = import_study(path, key=key, scan=scan, series_uid=series_uid,
-                               mapping=mapping)
+                               mapping=mapping, label_readers=label_readers)
         plan = plan_stack(scan, series_uid)
         stack_uids = [s.series_uid for s in plan.stack]
         wanted = set(stack_uids) | {s.series_uid for s in plan.planes}
@@ -182,7 +183,7 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
 def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
                series_uid: str | None = None, meshes: Path | None = None,
                mapping: Path | None = None, as_json: bool = False,
-               keep_burned_in: bool = False) -> int:
+               keep_burned_in: bool = False, label_readers=None) -> int:
     """List, import and store a study; print series, stack, planes, structures and volumes.
 
     Parameters
@@ -205,6 +206,9 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     keep_burned_in : bool, default False
         Import images whose BurnedInAnnotation is YES (refused otherwise); the listing and
         the notes mark them.
+    label_readers : mapping, optional
+        More label-map readers by suffix (plugins'; see
+        :func:`twinviewer.imaging.study.import_study`).
 
     Returns
     -------
@@ -217,7 +221,7 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     try:
         key = key if key is not None else installation_key()
         anatomy, scan, stack_uids, files = _import(path, key, series_uid, meshes, mapping,
-                                                   keep_burned_in)
+                                                   keep_burned_in, label_readers)
         rows = series_table(scan) if scan is not None else []
         plane_uids = {p.series_uid for p in anatomy.planes}
         for r in rows:

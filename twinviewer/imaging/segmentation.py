@@ -235,6 +235,56 @@ def read_nifti(path: Path, image: ImageVolume, *, mapping: dict[str, str] | None
                      for p, v in zip(phases, vols, strict=True)}, notes)
 
 
+def read_label_volume(volume, image: ImageVolume, *, name: str,
+                      mapping: dict[str, str] | None = None) -> LabelSet:
+    """Labels returned by a plugin reader (``opens = "labels"``) on ``image``'s grid.
+
+    ``volume`` has ``array`` (3D integers, indexed ``(i, j, k)``), ``affine`` ((4, 4), index
+    → patient LPS mm) and ``segments`` (segment name → label value). Segments map to the
+    vocabulary by name (``mapping`` first); without segment names the values are read as
+    TwinViewer's :data:`LABEL_VALUES`.
+
+    Raises
+    ------
+    ImagingError
+        Naming ``name``: a missing field, a non-integer or non-3D array, a bad affine, or
+        geometry not matching the image.
+    """
+    try:
+        array = np.asarray(volume.array)
+        affine = np.asarray(volume.affine, dtype=float)
+        segments = dict(getattr(volume, "segments", {}) or {})
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ImagingError(f"{name}: the reader returned no label volume (needs array, affine "
+                           f"and segments: {exc})") from None
+    if array.ndim != 3 or array.dtype.kind not in "iub" or array.size == 0:
+        raise ImagingError(f"{name}: not a 3D integer label map (shape {array.shape}, dtype "
+                           f"{array.dtype})")
+    if affine.shape != (4, 4) or not np.all(np.isfinite(affine)) or \
+            abs(np.linalg.det(affine[:3, :3])) < 1e-9:
+        raise ImagingError(f"{name}: the label map's affine is not an invertible 4×4 matrix")
+    notes: list[str] = []
+    if segments:
+        by_value: dict[int, str] = {}
+        for seg, value in segments.items():
+            key = match_segment(labels=(str(seg),), mapping=mapping)
+            if key is None:
+                notes.append(f"{name}: segment {seg!r} (label {value}) matches no structure; "
+                             "ignored (give a mapping)")
+            else:
+                by_value[int(value)] = key
+    else:
+        by_value = {v: k for k, v in LABEL_VALUES.items()}
+        notes.append(f"{name}: no segment names; labels read as TwinViewer values")
+    values = {int(v) for v in np.unique(array)} - {0}
+    lut = np.zeros(max([*values, *by_value, 0]) + 1, np.uint8)
+    for value, key in by_value.items():
+        lut[value] = LABEL_VALUES[key]
+    if array.min() < 0:
+        raise ImagingError(f"{name}: negative label values")
+    return LabelSet({image.ed_index: align_to_image(lut[array], affine, image, name)}, notes)
+
+
 def read_mesh(path: Path, *, mapping: dict[str, str] | None = None,
               notes: list[str] | None = None) -> tuple[str, SurfaceMesh]:
     """A surface mesh file (VTP/VTK/STL/OBJ/PLY) as ``(vocabulary key, SurfaceMesh)``.

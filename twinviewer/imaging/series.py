@@ -539,7 +539,8 @@ def is_other(p: Path) -> bool:
 
 
 def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
-                cancel: Cancel | None = None, keep_burned_in: bool = False) -> FolderScan:
+                cancel: Cancel | None = None, keep_burned_in: bool = False,
+                other_suffixes: tuple[str, ...] = ()) -> FolderScan:
     """Find every DICOM image and SEG series under ``root`` (recursively).
 
     Parameters
@@ -553,6 +554,9 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     keep_burned_in : bool, default False
         Import images whose BurnedInAnnotation is YES (else skipped with a note); such
         series are marked (``SeriesInfo.burned_in``, shown in ``summary()``).
+    other_suffixes : tuple of str
+        More suffixes of files that are not DICOM and are read by other readers (plugin
+        label maps), so not noted as skipped.
 
     Returns
     -------
@@ -574,7 +578,8 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     files = [root] if root.is_file() else iter_files(root)
     if not files:
         raise ImagingError(f"{label}: folder is empty")
-    files = [p for p in files if not is_other(p)]
+    others = tuple(s.lower() for s in other_suffixes)
+    files = [p for p in files if not is_other(p) and not p.name.lower().endswith(others)]
     notes: list[str] = []
     series: dict[tuple[str, str], SeriesInfo] = {}
     seen: dict[tuple[str, str, int | None], Path] = {}

@@ -8,7 +8,7 @@ volume [0.15–0.55], read segmentations [0.55–0.65], measure volumes and pick
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
@@ -30,6 +30,7 @@ from twinviewer.imaging.segmentation import (
     LabelSet,
     display,
     mapping_from,
+    read_label_volume,
     read_mesh,
     read_nifti,
     read_seg,
@@ -147,7 +148,9 @@ def import_study(path: Path, *, key: bytes | None = None,
                  segmentation: Path | None = None,
                  mapping: Path | None = None,
                  meshing: MeshingOptions | None = None,
-                 scan: FolderScan | None = None, auto_segment: bool = True) -> Anatomy:
+                 scan: FolderScan | None = None, auto_segment: bool = True,
+                 label_readers: Mapping[str, Callable[[Path], object]] | None = None
+                 ) -> Anatomy:
     """Import a cardiac study: image, labels, meshes with uncertainty, chamber volumes.
 
     Parameters
@@ -174,6 +177,11 @@ def import_study(path: Path, *, key: bytes | None = None,
     auto_segment : bool, default True
         Segment a cine MR short-axis stack that comes without labels, from proposed seeds
         (:mod:`twinviewer.imaging.cine_seg`).
+    label_readers : mapping, optional
+        More label-map readers by file suffix (``{".nrrd": read}``; the plugin registry's
+        readers with ``opens = "labels"``, given by the caller), each returning what
+        :func:`~twinviewer.imaging.segmentation.read_label_volume` takes. A reader that
+        raises is reported naming the file; the import goes on without it.
 
     Returns
     -------
@@ -192,7 +200,8 @@ def import_study(path: Path, *, key: bytes | None = None,
         anatomy = _import_study(path, key=key, progress=progress, cancel=cancel,
                                 series_uid=series_uid, segmentation=segmentation,
                                 mapping=mapping, meshing=meshing, scan=scan,
-                                auto_segment=auto_segment)
+                                auto_segment=auto_segment,
+                                label_readers=dict(label_readers or {}))
     except ImagingError as exc:
         raise ImagingError(rewrite(str(exc))) from None
     anatomy.notes = [rewrite(n) for n in anatomy.notes]
@@ -228,7 +237,7 @@ def _is_cine_stack(image) -> bool:
 
 
 def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation, mapping,
-                  meshing, scan, auto_segment=True) -> Anatomy:
+                  meshing, scan, auto_segment=True, label_readers=None) -> Anatomy:
     from twinviewer.imaging.deid import installation_key
 
     key = key if key is not None else installation_key()
@@ -239,9 +248,13 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     extra += [segmentation] if segmentation is not None else []
     niftis = [p for p in extra if p.name.lower().endswith(NIFTI_SUFFIXES)]
     meshes = [p for p in extra if p.name.lower().endswith(MESH_SUFFIXES)]
+    by_reader = sorted(label_readers or {}, key=len, reverse=True)  # ".seg.nrrd" first
+    others = [(p, next(s for s in by_reader if p.name.lower().endswith(s.lower())))
+              for p in extra if any(p.name.lower().endswith(s.lower()) for s in by_reader)]
     if scan is None:
         try:
-            scan = scan_folder(path, key, progress=steps.sub(0.0, 0.15), cancel=cancel)
+            scan = scan_folder(path, key, progress=steps.sub(0.0, 0.15), cancel=cancel,
+                               other_suffixes=tuple(by_reader))
         except ImagingError:
             if meshes and not niftis:
                 from twinviewer.imaging.deid import pseudonym
@@ -259,6 +272,14 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                        set(assembled.stack_series_uids))
     for p in niftis:
         labels.merge(read_nifti(p, image, mapping=user_map), str(p))
+    for p, suffix in others:
+        try:
+            read = read_label_volume(label_readers[suffix](p), image, name=p.name,
+                                     mapping=user_map)
+        except Exception as exc:  # noqa: BLE001 - a plugin reader: name it, go on without it
+            notes.append(f"{p.name}: not used ({type(exc).__name__}: {exc})")
+            continue
+        labels.merge(read, p.name)
     notes += labels.notes
     if not labels.labels and auto_segment and _is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")

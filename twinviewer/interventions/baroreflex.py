@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.intervention import Context, InterventionError
 from twinviewer.physiology import Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 
@@ -93,11 +93,12 @@ def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray) -> np.ndarray:
     def factor(g: float) -> np.ndarray:
         return np.clip(1.0 - g * e, lo, hi)
 
-    out[:, model.index("HR")] *= factor(G_HR)
+    ctx = Context(model, "baroreflex")  # effectors found through the model's roles
+    out[:, ctx.col("HR")] *= factor(G_HR)
     for name in ("LV.EA", "RV.EA"):
-        out[:, model.index(name)] *= factor(G_EA)
-    out[:, model.index("SYS.R_AR")] *= factor(G_R)
-    j = model.index("V_total")
+        out[:, ctx.col(name)] *= factor(G_EA)
+    out[:, ctx.col("SYS.R_AR")] *= factor(G_R)
+    j = ctx.col("V_total")
     shift = np.clip(-G_V_ML * e, -MAX_VOLUME_SHIFT * P[:, j], MAX_VOLUME_SHIFT * P[:, j])
     out[:, j] += shift
     return out

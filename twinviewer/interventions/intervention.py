@@ -115,11 +115,14 @@ class Context:
     owner: str
 
     def col(self, name: str) -> int:
-        try:
-            return self.model.index(name)
-        except ValueError:
+        """Column of the parameter playing role ``name`` (a built-in parameter name) in this
+        model (:meth:`ModelSpec.role`), or a plain refusal naming what the model lacks."""
+        own = self.model.role(name)
+        if own is None or own not in self.model.parameter_names:
             raise InterventionError(f"{self.owner}: model {self.model.name!r} has no parameter "
-                                    f"{name!r}, which this intervention changes") from None
+                                    f"playing the role {name!r}, which this intervention "
+                                    "changes; it cannot be applied to this model")
+        return self.model.index(own)
 
 
 @dataclass(frozen=True)

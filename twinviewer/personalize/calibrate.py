@@ -490,15 +490,16 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
         if q.kind == "parameter":
-            if q.target not in model.parameter_names:
+            own = model.role(q.target)  # the model's parameter playing that role
+            if own not in model.parameter_names:
                 raise MeasurementError(f"measurement {m.name}: model {model.name} has no "
-                                       f"parameter {q.target}")
-            msg = model.parameter(q.target).check(m.value)
+                                       f"parameter playing the role {q.target}")
+            msg = model.parameter(own).check(m.value)
             if msg:
                 raise MeasurementError(f"measurement {m.name} = {m.value:g} {m.unit} is "
                                        f"outside the model's range: {msg}")
-            direct[q.target] = m
-            base[model.index(q.target)] = m.value
+            direct[own] = m
+            base[model.index(own)] = m.value
         elif m.name in _CURVE_NAMES and _in_curve(m, obs):
             chamber = m.name[:2]
             redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "

@@ -193,19 +193,31 @@ def quantity(name: str) -> Quantity:
     return QUANTITY_BY_NAME[canonical_name(name)]
 
 
+#: Series (and parameters) each derived quantity is computed from, as roles.
+DERIVED_NEEDS = {"LAV": ("V_LA",), "E/A": ("Q_MV", "AVD"), "TR_velocity": ("p_RV", "p_RA")}
+
+
 def supported(name: str, results: Results) -> str | None:
-    """None if the model behind ``results`` can predict ``name``, else the reason why not."""
+    """None if the model behind ``results`` can predict ``name``, else the reason why not.
+
+    The model's quantities are found through its roles (:meth:`ModelSpec.role`), so a model
+    with a different structure predicts what its roles allow and says plainly what not.
+    """
     q = quantity(name)
-    if q.kind == "parameter" and q.target not in results.model.parameter_names:
-        return f"{q.name}: model {results.model.name} has no parameter {q.target}"
+    model = results.model
+    if q.kind == "parameter" and model.role(q.target) not in model.parameter_names:
+        return (f"{q.name}: model {model.name} has no parameter playing the role {q.target}, "
+                "so it cannot be compared with this measurement")
     if q.kind == "metric" and q.target not in results.metrics:
-        return f"{q.name}: model {results.model.name} does not compute {q.target}"
+        return f"{q.name}: model {model.name} does not compute {q.target}"
     if q.kind == "derived":
-        need = {"LAV": ("V_LA",), "E/A": ("Q_MV",), "TR_velocity": ("p_RV", "p_RA")}[q.target]
-        missing = [s for s in need if s not in results.series]
-        if missing or (q.target == "E/A" and "AVD" not in results.model.parameter_names):
-            return (f"{q.name}: cannot be computed from model {results.model.name} (needs "
-                    f"series {', '.join(need)})")
+        need = DERIVED_NEEDS[q.target]
+        missing = [r for r in need if model.role(r) is None or
+                   (model.role(r) not in results.series and
+                    model.role(r) not in model.parameter_names)]
+        if missing:
+            return (f"{q.name}: cannot be computed from model {model.name} (needs the "
+                    f"role(s) {', '.join(missing)}, which it does not declare)")
     return None
 
 
@@ -219,30 +231,35 @@ def predict(name: str, results: Results) -> np.ndarray:
       orifice, the ratio of peak flows is the ratio of peak velocities);
     * ``TR_velocity``: v = √(ΔP/4) with ΔP the peak RV–RA pressure difference (simplified
       Bernoulli, which is how a TR jet velocity is turned into a gradient clinically).
+
+    Series and parameters are those playing the roles in the model (:meth:`ModelSpec.role`).
     """
     q = quantity(name)
     reason = supported(q.name, results)
     if reason:
         raise KeyError(reason)
+    model = results.model
     if q.kind == "parameter":
-        out = results.params[:, results.model.index(q.target)].copy()
+        out = results.params[:, model.index(model.role(q.target))].copy()
         out[~results.ok] = np.nan
         return out
     if q.kind == "metric":
         return np.asarray(results.metrics[q.target], dtype=float)
-    s = results.series
+
+    def s(role: str) -> np.ndarray:
+        return results.series[model.role(role)]
+
     with np.errstate(invalid="ignore", divide="ignore"):
         if q.target == "LAV":
-            return s["V_LA"].max(axis=1)
+            return s("V_LA").max(axis=1)
         if q.target == "TR_velocity":
-            dp = (s["p_RV"] - s["p_RA"]).max(axis=1)
+            dp = (s("p_RV") - s("p_RA")).max(axis=1)
             return np.sqrt(np.maximum(dp, 0.0) / 4.0)
         # E/A
-        model = results.model
         period = 60.0 / results.params[:, model.index(model.heart_rate_parameter)]
-        onset = (period - results.params[:, model.index("AVD")]) % period
+        onset = (period - results.params[:, model.index(model.role("AVD"))]) % period
         after = results.time >= onset[:, None]
-        q_mv = s["Q_MV"]
+        q_mv = s("Q_MV")
         e = np.where(~after, q_mv, -np.inf).max(axis=1)
         a = np.where(after, q_mv, -np.inf).max(axis=1)
         return np.where((e > 0) & (a > 0), e / a, np.nan)

@@ -40,7 +40,7 @@ from twinviewer.core.parameter import Parameter, Prior
 from twinviewer.physiology import closed_loop as cl
 from twinviewer.physiology.elements import activation, orifice_valve, pump_flow, shunt_flow
 from twinviewer.physiology.jit import model_function
-from twinviewer.physiology.model import ModelSpec, OutputSpec
+from twinviewer.physiology.model import ADULT_RESTING_RANGES, ModelSpec, OutputSpec
 
 #: Viscous part of each valve's loss (mmHg·s/mL): 1.5 mmHg at 500 mL/s.
 R_VISCOUS = 0.003
@@ -305,6 +305,7 @@ MODEL = ModelSpec(
     "contraction are represented for education; not validated for complex congenital "
     "disease, irregular rhythm, exercise or chronic remodelling (remodelled hearts are "
     "set by their parameters). Research and education use only.",
+    validity_ranges=ADULT_RESTING_RANGES,
     references=(
         "Regazzoni F et al. J Comput Phys 2022;457:111083 (structure).",
         "Baumgartner H et al. JASE 2009 (Bernoulli, valve grading).",

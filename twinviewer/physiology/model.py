@@ -18,6 +18,24 @@ import numpy as np
 from twinviewer.core.parameter import Parameter
 from twinviewer.core.units import parse_quantity
 
+#: Clinical series roles a model may declare (:attr:`ModelSpec.roles`) and the unit each
+#: must have. Metrics, the GUI's cycle signals and calibration quantities read these.
+SERIES_ROLES: dict[str, str] = {
+    "V_LV": "mL", "V_RV": "mL", "V_LA": "mL", "V_RA": "mL", "p_LV": "mmHg", "p_LA": "mmHg",
+    "p_RA": "mmHg", "p_RV": "mmHg", "p_AO": "mmHg", "p_AR_PUL": "mmHg", "Q_AV": "mL/s",
+    "Q_MV": "mL/s", "Q_TV": "mL/s", "Q_PV": "mL/s", "Q_VAD": "mL/s",
+}
+
+
+#: Resting adult haemodynamics the built-in models were built and checked in (the presets
+#: and the normal and diseased ranges of REFERENCE.md, with margins), in the metrics' units.
+ADULT_RESTING_RANGES: dict[str, tuple[float, float]] = {
+    "HR": (40.0, 180.0), "LVEF": (10.0, 80.0), "LVEDV": (50.0, 400.0),
+    "LVESV": (15.0, 350.0), "SBP": (70.0, 220.0), "DBP": (30.0, 130.0),
+    "MAP": (50.0, 160.0), "CO": (1.5, 12.0), "LVEDP": (0.0, 40.0), "LAP": (0.0, 40.0),
+    "CVP": (0.0, 25.0), "mPAP": (8.0, 70.0), "LVSP": (60.0, 300.0),
+}
+
 
 class ModelError(ValueError):
     """A model declaration or a parameter value the model cannot use."""
@@ -107,9 +125,16 @@ class ModelSpec:
     drivers: Callable | None = field(default=None, repr=False)
     n_drivers: int = 0
     split_step: Callable | None = field(default=None, repr=False)
-    #: Clinical roles (``'V_LV'``, ``'p_AO'``, ``'Q_AV'``… see ``plugins.checks.ROLE_UNITS``)
-    #: → the state or output playing it, for a model whose names differ from the built-ins'.
+    #: Roles → the model's own state, output or parameter playing them, for a model whose
+    #: names differ from the built-ins': clinical series roles (``'V_LV'``, ``'p_AO'``,
+    #: ``'Q_AV'``…, :data:`SERIES_ROLES`) and parameter roles, named as the built-in
+    #: four-chamber model's parameters (``'SYS.R_AR'``, ``'LV.EA'``…). Metrics, cycle signals,
+    #: calibration quantities and interventions find what they need through :meth:`role`.
     roles: Mapping[str, str] = field(default_factory=dict)
+    #: Validity domain as data: metric or parameter name → ``(low, high)`` in its own unit,
+    #: inside which the model was built and checked. Predictions outside are flagged by the
+    #: explanations (:mod:`twinviewer.explain.validity`); nothing is parsed from prose.
+    validity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookup
     @property
@@ -123,6 +148,25 @@ class ModelSpec:
     @property
     def output_names(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.outputs)
+
+    def role(self, name: str) -> str | None:
+        """The state, output or parameter playing role ``name`` in this model, or None.
+
+        A declared role wins; otherwise a quantity of that very name plays it (the built-in
+        models are named in roles).
+
+        Examples
+        --------
+        >>> from twinviewer.physiology.presets import MODELS
+        >>> MODELS["four_chamber_eoa"].role("SYS.R_AR"), MODELS["four_chamber_eoa"].role("x")
+        ('SYS.R_AR', None)
+        """
+        if name in self.roles:
+            return self.roles[name]
+        if name in self.state_names or name in self.output_names or \
+                name in self.parameter_names:
+            return name
+        return None
 
     def index(self, name: str) -> int:
         """Column of parameter ``name`` in a parameter matrix."""

@@ -11,7 +11,7 @@ from twinviewer.core.parameter import Parameter, Prior
 from twinviewer.physiology import closed_loop as cl
 from twinviewer.physiology.elements import activation, resistive_valve
 from twinviewer.physiology.jit import model_function
-from twinviewer.physiology.model import ModelSpec
+from twinviewer.physiology.model import ADULT_RESTING_RANGES, ModelSpec
 
 _CHAMBERS = {
     #       EA     EB     TC    TR    tC   V0
@@ -121,6 +121,8 @@ MODEL = ModelSpec(
     ),
     context_of_use="Reference and teaching: reproduces the published limit cycle of Regazzoni "
     "et al. 2022. Not for patient-specific valve disease.",
+    # activation timing is absolute (seconds): valid only near 75 bpm
+    validity_ranges={**ADULT_RESTING_RANGES, "HR": (60.0, 90.0)},
     references=("Regazzoni F et al. J Comput Phys 2022;457:111083.",),
     equation_sources=(_elastance, activation, cl.chamber_derivatives, resistive_valve,
                       cl.vessel_derivatives),

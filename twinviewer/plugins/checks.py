@@ -10,15 +10,17 @@ import numpy as np
 
 from twinviewer.core.units import dimension
 from twinviewer.physiology.jit import python_function
-from twinviewer.physiology.model import ModelSpec
+from twinviewer.physiology.model import SERIES_ROLES, ModelSpec
 
-#: Clinical roles a model may declare (``ModelSpec.roles``: role → its state or output) and
-#: the unit each must have. Metrics and cycle signals read these names.
-ROLE_UNITS = {
-    "V_LV": "mL", "V_RV": "mL", "p_LV": "mmHg", "p_LA": "mmHg", "p_RA": "mmHg",
-    "p_RV": "mmHg", "p_AO": "mmHg", "p_AR_PUL": "mmHg", "Q_AV": "mL/s", "Q_MV": "mL/s",
-    "Q_TV": "mL/s", "Q_PV": "mL/s", "Q_VAD": "mL/s",
-}
+#: Clinical series roles (``ModelSpec.roles``: role → its state or output) and their units.
+ROLE_UNITS = SERIES_ROLES
+
+
+def parameter_roles() -> dict[str, str]:
+    """Parameter roles (named as the built-in four-chamber model's parameters) → unit."""
+    from twinviewer.physiology.presets import MODELS
+
+    return {p.name: p.unit for p in MODELS["four_chamber_eoa"].parameters}
 
 
 def _unit_problem(what: str, unit: str) -> str | None:
@@ -29,6 +31,29 @@ def _unit_problem(what: str, unit: str) -> str | None:
     except Exception as exc:  # UnitError or anything a malformed unit raises
         return f"{what}: unit {unit!r} is not understood ({exc})"
     return None
+
+
+def _validity_problems(model: ModelSpec) -> list[str]:
+    """Problems with a model's validity domain (``ModelSpec.validity_ranges``, data)."""
+    from twinviewer.physiology.metrics import METRIC_BY_NAME
+
+    ranges = getattr(model, "validity_ranges", None) or {}
+    if not ranges:
+        return ["no validity ranges declared (ModelSpec.validity_ranges: metric or parameter "
+                "→ (low, high) in its unit, the domain the model was built and checked in)"]
+    out = []
+    for name, rng in ranges.items():
+        if name not in METRIC_BY_NAME and name not in model.parameter_names:
+            out.append(f"validity range of {name!r}: no metric or parameter of that name")
+            continue
+        try:
+            lo, hi = (float(x) for x in rng)
+        except (TypeError, ValueError):
+            out.append(f"validity range of {name}: {rng!r} is not (low, high)")
+            continue
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            out.append(f"validity range of {name}: {lo}–{hi} is not a finite, non-empty range")
+    return out
 
 
 def check_declaration(model: ModelSpec) -> list[str]:
@@ -62,15 +87,26 @@ def check_declaration(model: ModelSpec) -> list[str]:
         problems.append("no assumptions declared")
     if not model.context_of_use.strip():
         problems.append("no context of use declared")
+    problems += _validity_problems(model)
     names = {**{s.name: s.unit for s in model.states}, **{o.name: o.unit for o in model.outputs}}
+    params = {p.name: p.unit for p in model.parameters}
+    known = parameter_roles()
     for role, target in getattr(model, "roles", {}).items():
-        if role not in ROLE_UNITS:
-            problems.append(f"role {role!r} is not one of {', '.join(ROLE_UNITS)}")
-        elif target not in names:
-            problems.append(f"role {role} names {target!r}, which is no state or output")
-        elif names[target] and dimension(names[target]) != dimension(ROLE_UNITS[role]):
-            problems.append(f"role {role} needs a quantity in {ROLE_UNITS[role]}; {target} is "
-                            f"in {names[target]}")
+        if role in ROLE_UNITS:
+            where, unit = names, ROLE_UNITS[role]
+            what = "state or output"
+        elif role in known:
+            where, unit = params, known[role]
+            what = "parameter"
+        else:
+            problems.append(f"role {role!r} is neither a series role ({', '.join(ROLE_UNITS)}) "
+                            "nor a parameter of the built-in four-chamber model")
+            continue
+        if target not in where:
+            problems.append(f"role {role} names {target!r}, which is no {what}")
+        elif where[target] and dimension(where[target]) != dimension(unit):
+            problems.append(f"role {role} needs a quantity in {unit}; {target} is "
+                            f"in {where[target]}")
     return [p for p in problems if p]
 
 
@@ -159,9 +195,6 @@ def check_contribution(c, obj, root: str | None = None) -> None:
     elif c.kind in ("readers", "writers"):
         if not callable(obj):
             problems = [f"a {c.kind[:-1]} must be callable"]
-        if not c.extra.get("suffixes") and not c.extra.get("sop_classes"):
-            problems.append(f"a {c.kind[:-1]} must declare 'suffixes' or 'sop_classes' in the "
-                            "manifest")
     elif not callable(obj):
         problems = [f"a {c.kind[:-1]} contribution must be callable"]
     if problems:

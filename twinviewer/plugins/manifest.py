@@ -108,10 +108,40 @@ def parse_manifest(data: dict, source: str = "<manifest>") -> Manifest:
             if not _REF.match(ref):
                 raise bad(f"{kind} {item['name']!r}: ref {ref!r} is not 'module:attribute'")
             extra = {k: v for k, v in item.items() if k not in ("name", "ref", "display_name")}
+            problem = _check_extra(kind, extra)
+            if problem:
+                raise bad(f"{kind} {item['name']!r}: {problem}")
             out.append(Contribution(kind, str(item["name"]), ref, name,
                                     str(item.get("display_name", item["name"])), None, extra))
     return Manifest(name, str(data["version"]), api, str(data.get("display_name", name)),
                     tuple(out), source)
+
+
+#: What the core does with what a reader returns (the ``opens`` field of a reader).
+READER_OPENS = ("study", "meshes", "labels")
+
+
+def _check_extra(kind: str, extra: dict) -> str:
+    """The problem with a contribution's kind-specific fields, or ``""``."""
+    if kind in ("readers", "writers"):
+        for key in ("suffixes", "sop_classes"):
+            v = extra.get(key, [])
+            if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
+                return f"{key!r} must be a list of strings"
+        if any(not x.startswith(".") for x in extra.get("suffixes", [])):
+            return "each suffix must start with '.' (e.g. '.nrrd')"
+        if not (extra.get("suffixes") or extra.get("sop_classes") or extra.get("folders")):
+            return f"a {kind[:-1]} must declare 'suffixes', 'sop_classes' or 'folders = true'"
+        if kind == "readers":
+            extra.setdefault("opens", "study" if extra.get("folders") else "labels")
+        if kind == "readers" and extra.get("opens") not in READER_OPENS:
+            return (f"'opens' must be one of {', '.join(READER_OPENS)} (what the core does with "
+                    f"what it reads), got {extra.get('opens')!r}")
+    elif kind == "panels" and not isinstance(extra.get("step", ""), str):
+        return "'step' must be the name of a workflow step"
+    elif kind == "commands" and "arguments" in extra and not _REF.match(str(extra["arguments"])):
+        return f"'arguments' {extra['arguments']!r} is not 'module:attribute'"
+    return ""
 
 
 def read_manifest(path: str | Path) -> Manifest:

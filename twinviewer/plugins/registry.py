@@ -89,13 +89,28 @@ def folder_fingerprint(root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+#: The core's static manifest (readers, panels, commands): the built-in plugin's own file.
+CORE_MANIFEST = Path(__file__).resolve().parent.parent / "twinviewer.toml"
+
+
 def core_manifest() -> Manifest:
-    """The core's own parts as contributions of the built-in plugin, read from the lists the
-    core keeps (physiology models and presets, the intervention library)."""
+    """The core's own parts as contributions of the built-in plugin ``twinviewer``.
+
+    Readers, panels and commands come from the core's static manifest
+    (:data:`CORE_MANIFEST`); models, presets and interventions from the lists their owners
+    keep (physiology models and presets, the intervention library).
+
+    Examples
+    --------
+    >>> m = core_manifest()
+    >>> "calibrate" in [c.name for c in m.of_kind("commands")]
+    True
+    """
     import twinviewer
     from twinviewer.interventions.library import LIBRARY
     from twinviewer.physiology.presets import MODELS, PRESETS
 
+    static = read_manifest(CORE_MANIFEST)
     c = [Contribution("models", n, "twinviewer.physiology.presets:MODELS", CORE, m.title, n)
          for n, m in MODELS.items()]
     c += [Contribution("presets", n, "twinviewer.physiology.presets:PRESETS", CORE, p.title, n)
@@ -103,7 +118,7 @@ def core_manifest() -> Manifest:
     c += [Contribution("interventions", n, "twinviewer.interventions.library:LIBRARY", CORE,
                        i.title, n) for n, i in LIBRARY.items()]
     return Manifest(CORE, getattr(twinviewer, "__version__", "0"), API_VERSION,
-                    "TwinViewer core", tuple(c), "built in")
+                    "TwinViewer core", tuple(c) + static.contributions, "built in")
 
 
 class Registry:
@@ -226,6 +241,41 @@ class Registry:
     def find(self, kind: str, name: str) -> Contribution | None:
         return self._index.get((kind, name))
 
+    def readers_for(self, path: str | Path, opens: str | None = None) -> list[Contribution]:
+        """Readers of ``path`` (folders: readers with ``folders = true``; files: by suffix,
+        longest suffix first), optionally only those whose ``opens`` is ``opens``.
+
+        Examples
+        --------
+        >>> reg = Registry(entry_points=[])  # doctest: +SKIP
+        >>> [c.name for c in reg.readers_for("heart.nii.gz")]  # doctest: +SKIP
+        ['nifti_labels']
+        """
+        path = Path(path)
+        out: list[tuple[int, Contribution]] = []
+        for c in self.contributions("readers"):
+            if opens is not None and c.extra.get("opens") != opens:
+                continue
+            if path.is_dir():
+                if c.extra.get("folders"):
+                    out.append((0, c))
+                continue
+            lower = path.name.lower()
+            hits = [len(s) for s in c.extra.get("suffixes", ()) if lower.endswith(s.lower())]
+            if hits:
+                out.append((max(hits), c))
+        return [c for _, c in sorted(out, key=lambda t: -t[0])]
+
+    def readers_for_sop_class(self, uid: str) -> list[Contribution]:
+        """Readers declaring the DICOM SOP Class UID ``uid``."""
+        return [c for c in self.contributions("readers") if uid in c.extra.get("sop_classes", ())]
+
+    def suffixes(self, opens: str) -> tuple[str, ...]:
+        """Every suffix some enabled reader of ``opens`` reads (e.g. for a file dialog)."""
+        return tuple(dict.fromkeys(s.lower() for c in self.contributions("readers")
+                                   if c.extra.get("opens") == opens
+                                   for s in c.extra.get("suffixes", ())))
+
     def record(self, name: str) -> PluginRecord:
         try:
             return self.plugins[name]
@@ -298,6 +348,91 @@ class Registry:
         if c.plugin != CORE:
             self._install(c, obj, rec.manifest.root if rec.manifest else None)
         return obj
+
+    def label_readers(self) -> dict[str, object]:
+        """The plugins' label-map readers (``opens = "labels"``) by suffix, for
+        :func:`twinviewer.imaging.study.import_study`. Each is imported on its first call; a
+        reader that fails to import or raises disables its plugin (the error names it).
+
+        Examples
+        --------
+        >>> sorted(Registry(entry_points=[]).label_readers())  # the core reads its own
+        []
+        """
+        out: dict[str, object] = {}
+        for c in self.contributions("readers"):
+            if c.plugin != CORE and c.extra.get("opens") == "labels":
+                for suffix in c.extra.get("suffixes", ()):
+                    out.setdefault(suffix.lower(), self.guarded_reader(c.name))
+        return out
+
+    def guarded_reader(self, name: str):
+        """``read(path, **kw)`` of reader ``name`` (see :meth:`guarded`)."""
+        return self.guarded("readers", name)
+
+    def guarded(self, kind: str, name: str):
+        """A contribution's callable, imported on its first call; a plugin's that raises
+        disables its plugin and raises :class:`PluginError` naming the plugin, the
+        contribution and the problem (the core's raise as they are)."""
+        def call(*args, **kw):
+            func = self.load(kind, name)
+            c = self._loaded_contribution(kind, name)
+            try:
+                return func(*args, **kw)
+            except Exception as exc:
+                if c is None or c.plugin == CORE:
+                    raise
+                where = f" on {Path(args[0]).name}" if kind == "readers" and args else ""
+                raise self.failed(c.plugin, f"plugin {c.plugin!r}: {kind[:-1]} {name!r} "
+                                  f"({c.ref}) failed{where}: {type(exc).__name__}: "
+                                  f"{exc}") from exc
+
+        return call
+
+    def explainers(self) -> dict[str, object]:
+        """Explainer contributions by name, each guarded (:meth:`guarded`), for
+        :func:`twinviewer.explain.report.explain`: ``explainer(twin, metric, results) ->
+        str``, a paragraph added to the explanation."""
+        return {c.name: self.guarded("explainers", c.name)
+                for c in self.contributions("explainers")}
+
+    def _loaded_contribution(self, kind: str, name: str) -> Contribution | None:
+        return self._index.get((kind, name))
+
+    def command(self, name: str):
+        """A command's ``(add_arguments, run)``, imported now; ``run(args)`` of a plugin's
+        command reports a failure (naming the plugin) and disables the plugin instead of
+        raising.
+
+        Raises
+        ------
+        PluginError
+            The command or its ``arguments`` function cannot be imported (plugin disabled).
+        """
+        from dataclasses import replace
+
+        run = self.load("commands", name)
+        c = self._index[("commands", name)]
+        rec = self.plugins[c.plugin]
+        ref = c.extra.get("arguments") or c.ref.partition(":")[0] + ":add_arguments"
+        try:
+            add = resolve(replace(c, ref=str(ref)), rec.manifest.root if rec.manifest else None)
+        except Exception as exc:  # noqa: BLE001 - plugin code: any failure disables it
+            msg = f"plugin {c.plugin!r}: command {name!r} ({ref}) failed: {exc}"
+            raise (PluginError(msg) if c.plugin == CORE else self.failed(c.plugin, msg)) from exc
+        if c.plugin == CORE:
+            return add, run
+
+        def guarded(args) -> int:
+            try:
+                return int(run(args) or 0)
+            except Exception as exc:  # noqa: BLE001 - a plugin's command must not crash us
+                err = self.failed(c.plugin, f"plugin {c.plugin!r}: command {name!r} ({c.ref}) "
+                                            f"raised {type(exc).__name__}: {exc}")
+                print(f"error: {err}", file=sys.stderr)
+                return 1
+
+        return add, guarded
 
     def _install(self, c: Contribution, obj, root: str | None) -> None:
         """Make a loaded contribution visible to the core's lookups."""

@@ -13,14 +13,16 @@ from twinviewer.testing import assert_reader
 IDENTIFYING = ("Doe^Jane", "PAT-12345", "19700101")
 
 
-def _write(path, data: np.ndarray, *, encoding: str = "raw") -> None:
+def _write(path, data: np.ndarray, *, encoding: str = "raw",
+           space: str = "left-posterior-superior",
+           directions: str = "(0.8,0,0) (0,0.8,0) (0,0,2)") -> None:
     body = np.asfortranarray(data).tobytes(order="F")
     if encoding == "gzip":
         body = gzip.compress(body)
     sizes = " ".join(str(s) for s in data.shape)
     header = (
-        "NRRD0004\n# exported for Doe^Jane\ntype: short\ndimension: 3\nspace: left-posterior-"
-        f"superior\nsizes: {sizes}\nspace directions: (0.8,0,0) (0,0.8,0) (0,0,2)\n"
+        f"NRRD0004\n# exported for Doe^Jane\ntype: short\ndimension: 3\nspace: {space}\n"
+        f"sizes: {sizes}\nspace directions: {directions}\n"
         "kinds: domain domain domain\nendian: little\n"
         f"encoding: {encoding}\nspace origin: (10,-20,30)\ncontent: Doe^Jane PAT-12345\n"
         "PatientID:=PAT-12345\nStudyDate:=19700101\n"
@@ -46,6 +48,21 @@ def test_matches_itk_reader(tmp_path, volume):
     assert ours.spacing_mm == pytest.approx(img.GetSpacing())
     assert ours.origin_mm == pytest.approx(img.GetOrigin())
     assert img.GetMetaData("PatientID") == "PAT-12345"
+
+
+@pytest.mark.parametrize("space", ["left-posterior-superior", "right-anterior-superior"])
+def test_affine_matches_itk_geometry(tmp_path, volume, space):
+    """The index → LPS affine against ITK's geometry (ITK works in LPS): an oblique, flipped
+    volume in the file's own space, each voxel index mapped to the same physical point."""
+    sitk = pytest.importorskip("SimpleITK")
+    f = tmp_path / "oblique.nrrd"
+    _write(f, volume, space=space,
+           directions="(0.6,0.48,0) (-0.48,0.6,0.3) (0,0,-2)")
+    ours = read_nrrd(f).affine
+    img = sitk.ReadImage(str(f))
+    for ijk in [(0, 0, 0), (6, 0, 0), (0, 4, 0), (0, 0, 2), (3, 2, 1)]:
+        expected = img.TransformIndexToPhysicalPoint(ijk)
+        assert (ours @ [*ijk, 1])[:3] == pytest.approx(expected, abs=1e-9)
 
 
 def test_gzip_and_segments(tmp_path, volume):

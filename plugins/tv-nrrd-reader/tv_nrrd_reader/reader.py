@@ -35,13 +35,18 @@ class NrrdError(ValueError):
 
 @dataclass
 class NrrdVolume:
-    """A de-identified volume: ``array`` indexed (i, j, k), geometry in mm, segment labels."""
+    """A de-identified volume: ``array`` indexed (i, j, k), geometry in mm, segment labels.
+
+    ``affine`` maps ``(i, j, k, 1)`` to patient LPS mm (TwinViewer's frame), whatever the
+    file's ``space``; it is what TwinViewer's label-map import (``opens = "labels"``) uses.
+    """
 
     array: np.ndarray
     spacing_mm: tuple[float, ...]
     origin_mm: tuple[float, ...]
     header: dict[str, str]
     segments: dict[str, int] = field(default_factory=dict)
+    affine: np.ndarray | None = None
 
 
 def read_nrrd(path: str | Path) -> NrrdVolume:
@@ -99,7 +104,34 @@ def read_nrrd(path: str | Path) -> NrrdVolume:
             if label is not None:
                 segments[v] = int(label)
     header = {k: v for k, v in fields.items() if k in _KEEP}
-    return NrrdVolume(np.ascontiguousarray(array), spacing, origin, header, segments)
+    return NrrdVolume(np.ascontiguousarray(array), spacing, origin, header, segments,
+                      _affine(fields, path.name))
+
+
+#: Sign flips taking a NRRD ``space`` to LPS (x, y, z).
+_TO_LPS = {"left-posterior-superior": (1, 1, 1), "lps": (1, 1, 1),
+           "right-anterior-superior": (-1, -1, 1), "ras": (-1, -1, 1),
+           "left-anterior-superior": (1, -1, 1), "las": (1, -1, 1)}
+
+
+def _affine(fields: dict[str, str], name: str) -> np.ndarray | None:
+    """Index → LPS mm of a 3D volume with ``space directions``; None without them."""
+    if "space directions" not in fields:
+        return None
+    space = fields.get("space", "left-posterior-superior").lower()
+    if space not in _TO_LPS:
+        raise NrrdError(f"{name}: space {fields.get('space')!r} is not supported "
+                        f"({', '.join(k for k in _TO_LPS if '-' in k)})")
+    vecs = [[float(x) for x in tok.strip("()").split(",")]
+            for tok in fields["space directions"].split() if tok != "none"]
+    origin = [float(x) for x in fields.get("space origin", "(0,0,0)").strip("()").split(",")]
+    if len(vecs) != 3 or any(len(v) != 3 for v in vecs) or len(origin) != 3:
+        return None  # not a 3D volume in a 3D space: geometry only as spacing/origin
+    flip = np.diag([*_TO_LPS[space], 1.0])
+    a = np.eye(4)
+    a[:3, :3] = np.array(vecs).T
+    a[:3, 3] = origin
+    return flip @ a
 
 
 def _geometry(fields: dict[str, str], ndim: int) -> tuple[tuple[float, ...], tuple[float, ...]]:

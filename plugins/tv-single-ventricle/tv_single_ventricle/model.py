@@ -109,7 +109,16 @@ MODEL = ModelSpec(
     references=("Suga H, Sagawa K. Circ Res 1974;35:117-126.",
                 "Westerhof N et al. Med Biol Eng Comput 2009;47:131-141."),
     equation_sources=(_activation,),
-    roles={"V_LV": "V_V", "p_LV": "p_V", "p_AO": "p_AO", "Q_AV": "Q_OUT", "Q_MV": "Q_IN"},
+    # validity domain as data (checked by the explanations): resting adult values the
+    # defaults and their prior were checked against (textbook ranges, with margins)
+    validity_ranges={"HR": (45.0, 120.0), "LVEF": (20.0, 80.0), "LVEDV": (60.0, 250.0),
+                     "SBP": (80.0, 200.0), "DBP": (40.0, 120.0), "CO": (2.0, 9.0)},
+    # series roles (metrics, cycle signals, calibration) and parameter roles (interventions
+    # and parameter measurements, named as the built-in four-chamber model's parameters)
+    roles={"V_LV": "V_V", "p_LV": "p_V", "p_AO": "p_AO", "Q_AV": "Q_OUT", "Q_MV": "Q_IN",
+           "LV.EA": "V.EA", "LV.EB": "V.EB", "LV.V0": "V.V0", "LV.TC": "V.TC",
+           "LV.TR": "V.TR", "SYS.R_AR": "WK.R", "SYS.C_AR": "WK.C", "SYS.Z_AO": "WK.Z",
+           "SYS.C_VEN": "VEN.C"},
 )
 
 PRESET = Preset("teaching_single_ventricle", "Teaching heart (one ventricle)",
