@@ -38,3 +38,14 @@ def test_json_output_is_strict_json(capsys):
     text = capsys.readouterr().out
     assert "NaN" not in text
     json.loads(text)
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """``python -m twinviewer --version`` is the ``twinviewer`` command (a new user's first try)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "twinviewer", "--version"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "twinviewer" in (out.stdout + out.stderr).lower()
