@@ -9,6 +9,7 @@ import sys
 import numpy as np
 
 from twinviewer import RESEARCH_USE
+from twinviewer.core import format as fmt
 from twinviewer.core.units import UnitError
 from twinviewer.physiology import METRICS, ModelError, sample_prior, simulate
 
@@ -102,10 +103,11 @@ def run(args: argparse.Namespace, out=None) -> int:
     print(f"{'metric':48s} {header:>26s}  unit", file=out)
     for r in rows:
         if results.n > 1:
-            val = f"{r['median']:9.3g} ({r['p05']:.3g}–{r['p95']:.3g})"
+            val = fmt.interval(r["median"], r["p05"], r["p95"])
         else:
-            val = f"{r['median']:9.4g}"
-        print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {r['unit']}", file=out)
+            val = fmt.number(r["median"])
+        print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {fmt.unit(r['unit'])}",
+              file=out)
     if model.roles:  # a model of another structure: say what it cannot provide
         from twinviewer.plugins.roles import unavailable
 
