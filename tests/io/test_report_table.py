@@ -37,3 +37,17 @@ def test_header_cells_do_not_overlap(tmp_path):
         assert boxes[name].x1 < boxes["Change (paired)"].x0
         assert cell_limit(0.18, 6.8) < len(header[3])
         p.finish()
+
+
+def test_paired_changes_carry_their_sign():
+    """An increase reads '+6.2 (+5.0 to +7.3)', as in the GUI (a reviewer saw '6.2 (5.0–7.3)'
+    beside '−4.5 (−4.9 to −4.0)')."""
+    import numpy as np
+
+    from twinviewer.report.pdf import _interval
+
+    rise = np.linspace(5.0, 7.4, 101)
+    assert _interval(rise, None, signed=True).startswith("+6.2 (+")
+    assert " to +" in _interval(rise, None, signed=True)
+    assert _interval(-rise, None, signed=True).startswith("−6.2 (−")
+    assert _interval(rise, None) == "6.2 (5.1–7.3)"

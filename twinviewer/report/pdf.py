@@ -209,9 +209,9 @@ def _hline(y: float):
     return Line2D([LEFT, RIGHT], [y, y], linewidth=0.5, color="0.5")
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: float, signed: bool = False) -> str:
     """The app's number formatter (core/format.py), with a typographic minus for print."""
-    return number(x).replace("-", "−")
+    return number(x, signed=signed).replace("-", "−")
 
 
 def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
@@ -221,12 +221,13 @@ def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
                             else None)
 
 
-def _interval(values, ok) -> str:
+def _interval(values, ok, signed: bool = False) -> str:
+    """Median (90 % interval); ``signed`` for a change: '+6.2 (+5.0 to +7.3)', as the GUI."""
     med, lo, hi = _summary(values, ok)
     if not np.isfinite(med):
         return "—"
-    sep = " to " if lo < 0 else "–"  # '−6 to −0.3', not '−6–−0.3'
-    return f"{_fmt(med)} ({_fmt(lo)}{sep}{_fmt(hi)})"
+    sep = " to " if lo < 0 or signed else "–"  # '−6 to −0.3', not '−6–−0.3'
+    return f"{_fmt(med, signed)} ({_fmt(lo, signed)}{sep}{_fmt(hi, signed)})"
 
 
 def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
@@ -512,7 +513,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             info = METRIC_BY_NAME.get(m)
             rows.append([info.label if info else m, info.unit if info else "",
                          _interval(base[m], ok0), _interval(met[m], ok1),
-                         _interval(diff, both) if diff is not None else "unpaired", resp])
+                         _interval(diff, both, signed=True) if diff is not None
+                         else "unpaired", resp])
         p.table(["Metric", "Unit", "Baseline", name, "Change (paired)", "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
