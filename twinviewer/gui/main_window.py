@@ -75,6 +75,17 @@ def _banner() -> QLabel:
     return lab
 
 
+def _scan_keeping_burned_in(path: Path, keep: bool, cancel):
+    """The folder scan that keeps images marked BurnedInAnnotation = YES, or None (then
+    ``import_study`` scans itself and refuses them)."""
+    if not keep:
+        return None
+    from twinviewer.imaging.deid import installation_key
+    from twinviewer.imaging.series import scan_folder
+
+    return scan_folder(path, installation_key(), cancel=cancel, keep_burned_in=True)
+
+
 class MainWindow(QMainWindow):
     """The TwinViewer window.
 
@@ -99,6 +110,7 @@ class MainWindow(QMainWindow):
         self.prefs = ViewerSettings.load(self.qsettings)
         self.last_error: str | None = None
         self.study_path: Path | None = None
+        self.study_keeps_burned_in = False  # the series picker's switch, for re-imports
         # Recent study folders are kept for this session only: folder names exported from
         # PACS often carry the patient's name, so they are never written to QSettings.
         self._recent: list[str] = []
@@ -588,21 +600,27 @@ class MainWindow(QMainWindow):
         if results is not None:
             QTimer.singleShot(0, self.predictionsShown.emit)
 
-    def open_dicom_folder(self, path: str | Path, series_uid: str | None = None) -> None:
-        """Import a DICOM study folder (in a worker); ``series_uid`` from the series picker."""
+    def open_dicom_folder(self, path: str | Path, series_uid: str | None = None, *,
+                          keep_burned_in: bool = False) -> None:
+        """Import a DICOM study folder (in a worker); ``series_uid`` and ``keep_burned_in``
+        (images marked BurnedInAnnotation = YES kept, marked) from the series picker."""
         from twinviewer.imaging.study import import_study
 
         path = Path(path)
+
+        def work(progress, cancel):
+            return import_study(path, progress=progress, cancel=cancel, series_uid=series_uid,
+                                scan=_scan_keeping_burned_in(path, keep_burned_in, cancel))
 
         def done(anatomy) -> None:
             self._add_recent(path)
             self.new_patient(anatomy)
             self.study_path = path
+            self.study_keeps_burned_in = keep_burned_in
 
         # folder names can carry patient names: titles and messages do not repeat them
         self.state.run_job("Importing the DICOM study",
-                           lambda p, c: import_study(path, progress=p, cancel=c,
-                                                     series_uid=series_uid), done,
+                           work, done,
                            lambda e: self._fail("importing the study", e))
 
     def open_segmentation(self, path: str | Path) -> None:
@@ -615,6 +633,7 @@ class MainWindow(QMainWindow):
                              f"first (File → Open DICOM folder)")
             return
         study, twin = self.study_path, self.state.twin
+        keep = self.study_keeps_burned_in
 
         def done(anatomy) -> None:
             if self.state.twin is not twin:
@@ -626,7 +645,9 @@ class MainWindow(QMainWindow):
 
         self.state.run_job("Importing the segmentation",
                            lambda p, c: import_study(study, segmentation=path, progress=p,
-                                                     cancel=c),
+                                                     cancel=c,
+                                                     scan=_scan_keeping_burned_in(study, keep,
+                                                                                  c)),
                            done, lambda e: self._fail("importing the segmentation", e))
 
     def open_meshes(self, paths: list[str | Path]) -> None:
