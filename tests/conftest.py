@@ -24,3 +24,36 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+# -- cost profile (opt-in) ---------------------------------------------------------------------
+# TWINVIEWER_TEST_COST=path.tsv appends one line per test phase: node id, phase, CPU seconds of
+# this process (all its threads: time.process_time), wall seconds. On a shared, loaded machine
+# the CPU column ranks tests by what they cost; the wall column mostly measures the load.
+_COST_FILE = os.environ.get("TWINVIEWER_TEST_COST")
+
+
+def _timed(item: pytest.Item, phase: str):
+    import time
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        with open(_COST_FILE, "a", encoding="utf-8") as fh:  # type: ignore[arg-type]
+            fh.write(f"{item.nodeid}\t{phase}\t{time.process_time() - cpu:.3f}\t"
+                     f"{time.perf_counter() - wall:.3f}\n")
+
+
+if _COST_FILE:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(item):
+        yield from _timed(item, "setup")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(item):
+        yield from _timed(item, "call")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(item, nextitem):
+        yield from _timed(item, "teardown")

@@ -17,7 +17,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QGroupBox,
     QInputDialog,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.gui import file_dialogs
 from twinviewer.gui.cine import CineBar
 from twinviewer.gui.demo_heart import DEMO_MEMBERS, DEMO_PRESET, DEMO_PSEUDONYM
 from twinviewer.gui.job_bar import JobBar
@@ -733,7 +733,7 @@ class MainWindow(QMainWindow):
     def choose_dicom_folder(self) -> None:
         if not self.maybe_save("opening another study"):
             return
-        d = QFileDialog.getExistingDirectory(self, "Open DICOM folder", self._last_folder)
+        d = file_dialogs.get_existing_directory(self, "Open DICOM folder", self._last_folder)
         if d:
             self._last_folder = d
             from twinviewer.gui.series_picker import open_folder  # asks only if needed
@@ -741,13 +741,13 @@ class MainWindow(QMainWindow):
             open_folder(self, d)
 
     def choose_segmentation(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Open segmentation", "",
+        f, _ = file_dialogs.get_open_file_name(self, "Open segmentation", "",
                                            "Segmentations (*.dcm *.nii *.nii.gz)")
         if f:
             self.open_segmentation(f)
 
     def choose_meshes(self) -> None:
-        fs, _ = QFileDialog.getOpenFileNames(self, "Open meshes", "",
+        fs, _ = file_dialogs.get_open_file_names(self, "Open meshes", "",
                                              "Meshes (*.vtp *.vtk *.stl *.obj *.ply)")
         if fs:
             self.open_meshes(fs)
@@ -793,7 +793,7 @@ class MainWindow(QMainWindow):
 
     # -- export, settings, about -------------------------------------------------------------
     def _save_name(self, title: str, default: str) -> str:
-        f, _ = QFileDialog.getSaveFileName(self, title, default, "PNG image (*.png)")
+        f, _ = file_dialogs.get_save_file_name(self, title, default, "PNG image (*.png)")
         return f
 
     def export_3d(self, path: str | None = None) -> None:
