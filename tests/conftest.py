@@ -1,4 +1,5 @@
-"""Test-wide isolation: no test writes to the real user data, config or log folders.
+"""Test-wide isolation (no test writes to the real user data, config or log folders), one
+BLAS thread, and an opt-in per-test cost log.
 
 The compiled-kernel cache (platform cache folder) is shared on purpose: compiling the
 kernels again for every session would cost tens of seconds and test nothing new.
@@ -9,6 +10,13 @@ from __future__ import annotations
 import os
 
 import pytest
+
+# One BLAS thread per process (a user's setting wins). The tests' linear algebra is small; with
+# OpenBLAS's two threads on this 2-core machine shared by other jobs, waiting threads spin:
+# the Ishigami PCE test took 56 s of CPU (343 s wall) with two and 0.6 s (4.4 s) with one.
+# Set before numpy is first imported (no pytest plugin in use imports it); CLI subprocesses
+# inherit it. The Numba engine's threads are not affected.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)

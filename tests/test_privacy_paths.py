@@ -89,6 +89,7 @@ def test_settings_files_keep_no_trace_of_the_chosen_folder(identified_folder, qt
     qtbot.waitUntil(lambda: window.state.twin is not before or window.last_error is not None,
                     timeout=120_000)
     assert window.last_error is None and window.recent() == [str(identified_folder)]
+    window.state.cancel_all()  # its simulation is not what this test is about
     window.state.wait_for_jobs(120_000)
     monkeypatch.setattr(QMessageBox, "question",  # the imported twin is not saved
                         lambda *a, **k: QMessageBox.StandardButton.Discard)
