@@ -124,7 +124,9 @@ def test_cancel_a_long_job_from_the_status_bar(window, qtbot):
     qtbot.mouseClick(window.job_bar.cancel_button, __import__("PySide6.QtCore").QtCore.Qt
                      .MouseButton.LeftButton)
     qtbot.waitUntil(lambda: job.finished, timeout=5000)
-    assert time.perf_counter() - t0 < 2.0
+    # the latency (target < 2 s) is a timing: reported here, asserted in
+    # tests/benchmarks/test_bench_gate_timings.py (a loaded machine would fail it)
+    print(f"cancel honoured after {time.perf_counter() - t0:.2f} s")
     assert job.cancelled and not done and len(errors) == 1
     assert any("Slow job: cancelled" in t for _, t in window.log_panel.entries)
     assert window.state.results is not None  # nothing lost
