@@ -1,4 +1,5 @@
-"""Test-wide isolation: no test writes to the real user data, config or log folders.
+"""Test-wide isolation (no test writes to the real user data, config or log folders), one
+BLAS thread, and an opt-in per-test cost log.
 
 The compiled-kernel cache (platform cache folder) is shared on purpose: compiling the
 kernels again for every session would cost tens of seconds and test nothing new.
@@ -9,6 +10,13 @@ from __future__ import annotations
 import os
 
 import pytest
+
+# One BLAS thread per process (a user's setting wins). The tests' linear algebra is small; with
+# OpenBLAS's two threads on this 2-core machine shared by other jobs, waiting threads spin:
+# the Ishigami PCE test took 56 s of CPU (343 s wall) with two and 0.6 s (4.4 s) with one.
+# Set before numpy is first imported (no pytest plugin in use imports it); CLI subprocesses
+# inherit it. The Numba engine's threads are not affected.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,3 +32,36 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+# -- cost profile (opt-in) ---------------------------------------------------------------------
+# TWINVIEWER_TEST_COST=path.tsv appends one line per test phase: node id, phase, CPU seconds of
+# this process (all its threads: time.process_time), wall seconds. On a shared, loaded machine
+# the CPU column ranks tests by what they cost; the wall column mostly measures the load.
+_COST_FILE = os.environ.get("TWINVIEWER_TEST_COST")
+
+
+def _timed(item: pytest.Item, phase: str):
+    import time
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        with open(_COST_FILE, "a", encoding="utf-8") as fh:  # type: ignore[arg-type]
+            fh.write(f"{item.nodeid}\t{phase}\t{time.process_time() - cpu:.3f}\t"
+                     f"{time.perf_counter() - wall:.3f}\n")
+
+
+if _COST_FILE:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(item):
+        yield from _timed(item, "setup")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(item):
+        yield from _timed(item, "call")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(item, nextitem):
+        yield from _timed(item, "teardown")

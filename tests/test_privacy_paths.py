@@ -52,3 +52,53 @@ def test_errors_name_the_file_but_not_the_folder(tmp_path):
     with pytest.raises(ImagingError) as info:
         import_study(folder, key=b"k" * 32)
     assert FOLDER not in str(info.value)
+
+
+def test_settings_files_keep_no_trace_of_the_chosen_folder(identified_folder, qtbot,
+                                                           monkeypatch, _private_user_folders):
+    """File → Open DICOM folder through Qt's own dialog, import, close: the app's settings
+    file, Qt's file-dialog settings (which record browsed folders) and every other file in
+    the user's config, data and state folders hold no trace of the patient-named folder."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+    from twinviewer.gui.file_dialogs import qt_dialog_settings
+    from twinviewer.gui.main_window import MainWindow
+
+    root = _private_user_folders
+    window = MainWindow(load_demo=False)  # the user's own settings file (made private here)
+    qtbot.addWidget(window)
+    assert window.qsettings.fileName().startswith(str(root))
+    assert qt_dialog_settings().fileName().startswith(str(root))
+    chosen = []
+
+    def pick() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, QFileDialog) and w.isVisible()]
+        if not dialogs:
+            QTimer.singleShot(50, pick)
+            return
+        dialogs[0].setDirectory(str(identified_folder))
+        chosen.append(dialogs[0].directory().absolutePath())
+        dialogs[0].accept()
+
+    QTimer.singleShot(50, pick)
+    before = window.state.twin
+    window.choose_dicom_folder()
+    assert chosen == [str(identified_folder)]
+    qtbot.waitUntil(lambda: window.state.twin is not before or window.last_error is not None,
+                    timeout=120_000)
+    assert window.last_error is None and window.recent() == [str(identified_folder)]
+    window.state.cancel_all()  # its simulation is not what this test is about
+    window.state.wait_for_jobs(120_000)
+    monkeypatch.setattr(QMessageBox, "question",  # the imported twin is not saved
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    window.close()  # writes the window geometry and layout to the settings file
+
+    written = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    names = {p.name for p in written}
+    assert {"TwinViewer.conf", "QtProject.conf"} <= names, names  # both were searched
+    assert b"window" in written[next(p for p in written if p.name == "TwinViewer.conf")]
+    for path, data in written.items():
+        for value in (FOLDER, "DOE_JANE", "998877", str(identified_folder.parent)):
+            assert value.encode() not in data, (path.name, value)

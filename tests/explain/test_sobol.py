@@ -1,4 +1,3 @@
-import time
 
 import numpy as np
 import pytest
@@ -105,9 +104,8 @@ def test_regazzoni_ranking(regazzoni):
     (≈0.9). Parameters: the heart and vessel set, preload (V_total, V0) held at the twin."""
     model, base, state = regazzoni
     names = ["LV.EA", "SYS.R_AR", "SYS.C_AR", "RV.EA", "PUL.R_AR", "SYS.R_VEN"]
-    t0 = time.perf_counter()
     res = model_sobol(model, base, names, ["LVEF", "MAP"], n=256, warm_start=state)
-    assert time.perf_counter() - t0 < 30
+    # its run time (target < 30 s) is asserted in tests/benchmarks/test_bench_gate_timings.py
     ef, map_ = res["LVEF"], res["MAP"]
     assert [r[0] for r in ef.ranked(2)] == ["LV.EA", "SYS.R_AR"]
     assert 0.4 < ef.ST[0] < 0.75 and 0.15 < ef.ST[1] < 0.4

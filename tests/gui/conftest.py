@@ -71,3 +71,55 @@ def make_twin_window(qtbot, tmp_path, monkeypatch, gui_cache):
         w.state.cancel_all()
         w.state.wait_for_jobs(10_000)
         w.close()
+
+
+@pytest.fixture(scope="module")
+def shared_demo_window(qapp, gui_cache, tmp_path_factory):
+    """One demo-heart main window with predictions for a whole test module (loading it costs
+    about 3 s of CPU). For tests that look, step time, run jobs or refuse bad input; a test
+    that opens another heart or twin uses ``make_twin_window``. See ``demo_window``."""
+    import time
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from twinviewer.gui import demo_heart
+    from twinviewer.gui.main_window import MainWindow
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(demo_heart, "cache_dir", lambda: gui_cache)
+    qs = QSettings(str(tmp_path_factory.mktemp("shared_window") / "settings.ini"),
+                   QSettings.Format.IniFormat)
+    w = MainWindow(settings=qs, load_demo=False)
+    w.resize(1400, 900)
+    w.show()
+    w.load_demo()
+    deadline = time.monotonic() + 180
+    while (w.state.jobs or (w.state.results is None and w.last_error is None)) \
+            and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.01)
+    assert w.state.results is not None, f"demo heart failed: {w.last_error}"
+    yield w
+    w.state.cancel_all()
+    w.state.wait_for_jobs(10_000)
+    patch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    w.close()
+    w.deleteLater()
+    qapp.processEvents()
+    patch.undo()
+
+
+@pytest.fixture()
+def demo_window(shared_demo_window, qtbot):
+    """The module's shared demo window, with no error left from the previous test and no job
+    running; the twin and its predictions must be the demo's (a test that replaces them uses
+    ``make_twin_window``)."""
+    w = shared_demo_window
+    wait_jobs(qtbot, w.state)
+    w.last_error = None
+    w.state.session.set_time(0.0)
+    twin, results = w.state.twin, w.state.results
+    yield w
+    wait_jobs(qtbot, w.state)
+    assert w.state.twin is twin and w.state.results is results, \
+        "a test on the shared demo window replaced its twin: use make_twin_window"

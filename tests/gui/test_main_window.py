@@ -12,7 +12,14 @@ from tests.gui.conftest import wait_jobs
 
 
 @pytest.fixture()
-def window(make_twin_window):
+def window(demo_window):
+    """The module's shared demo window (tests that keep its twin)."""
+    return demo_window
+
+
+@pytest.fixture()
+def own_window(make_twin_window):
+    """A demo window of the test's own (tests that open another heart)."""
     return make_twin_window(load_demo=True)
 
 
@@ -59,22 +66,22 @@ def test_stepping_time_updates_overlay_and_image_phase(window, qtbot):
     assert st.time == pytest.approx(es_t + 0.05)
 
 
-def test_overlays_toggle_and_percentiles_are_ordered(window, qtbot):
+def test_overlays_toggle_and_percentiles_are_ordered(own_window, qtbot):
     import dataclasses
 
     from twinviewer.gui.demo_heart import load_shipped_meshes
 
-    v = window.view3d
-    window.state.session.set_time(0.2)
+    v = own_window.view3d
+    own_window.state.session.set_time(0.2)
     v.set_overlay("stress")  # the biv-me demo heart has no LV myocardium surface: said so
     assert v.overlay_values("epicardium") is None
     assert "no LV myocardium" in v._status.GetText(2)
     # wall stress needs an LV myocardium: the shipped ED/ES meshes of the synthetic CT study
-    st = window.state
-    window.show_twin(dataclasses.replace(st.twin, anatomy=load_shipped_meshes()),
+    st = own_window.state
+    own_window.show_twin(dataclasses.replace(st.twin, anatomy=load_shipped_meshes()),
                      results=st.results, simulate=False)
     qtbot.waitUntil(lambda: "lv_myocardium" in v.actors, timeout=20_000)
-    window.state.session.set_time(0.25)
+    own_window.state.session.set_time(0.25)
     for name in ("volume", "stress", "uncertainty", "none", "pressure"):
         v.set_overlay(name)
         if name == "none":
@@ -124,7 +131,9 @@ def test_cancel_a_long_job_from_the_status_bar(window, qtbot):
     qtbot.mouseClick(window.job_bar.cancel_button, __import__("PySide6.QtCore").QtCore.Qt
                      .MouseButton.LeftButton)
     qtbot.waitUntil(lambda: job.finished, timeout=5000)
-    assert time.perf_counter() - t0 < 2.0
+    # the latency (target < 2 s) is a timing: reported here, asserted in
+    # tests/benchmarks/test_bench_gate_timings.py (a loaded machine would fail it)
+    print(f"cancel honoured after {time.perf_counter() - t0:.2f} s")
     assert job.cancelled and not done and len(errors) == 1
     assert any("Slow job: cancelled" in t for _, t in window.log_panel.entries)
     assert window.state.results is not None  # nothing lost
@@ -190,6 +199,8 @@ def test_settings_persist_and_apply(window):
     window.view3d.set_overlay("pressure")
     assert "kPa" in next(iter(window.view3d.plotter.scalar_bars.keys()))
     assert window.view3d.cmap == "plasma"
+    window.apply_settings(ViewerSettings())  # the window is shared by the module's tests
+    window.view3d.set_overlay("none")
 
 
 def test_a_failing_panel_is_reported_not_fatal(make_twin_window, plugin_registry, tmp_path):
@@ -221,43 +232,43 @@ def test_cine_plays_the_cycle_in_real_time(window, qtbot):
     assert window.cine.slider.value() == round(st.time * 1000) % 1000
 
 
-def test_opening_meshes_shows_them_and_predicts(window, qtbot, tmp_path):
+def test_opening_meshes_shows_them_and_predicts(own_window, qtbot, tmp_path):
     import shutil
 
     from twinviewer.gui.demo_heart import MESH_DIR
 
     for key in ("lv_blood", "rv_blood"):  # a mesh file is named after its structure
         shutil.copy(MESH_DIR / f"{key}_ED.vtp", tmp_path / f"{key}.vtp")
-    window.open_meshes([tmp_path / "lv_blood.vtp", tmp_path / "rv_blood.vtp"])
-    qtbot.waitUntil(lambda: window.view3d.anatomy is not None and
-                    set(window.view3d.actors) == {"lv_blood", "rv_blood"}, timeout=10_000)
+    own_window.open_meshes([tmp_path / "lv_blood.vtp", tmp_path / "rv_blood.vtp"])
+    qtbot.waitUntil(lambda: own_window.view3d.anatomy is not None and
+                    set(own_window.view3d.actors) == {"lv_blood", "rv_blood"}, timeout=10_000)
     # the same twin with new anatomy: its parameters, hence its predictions, still hold
-    qtbot.waitUntil(lambda: window.state.results is not None, timeout=60_000)
-    assert window.state.session.dirty  # the user changed the twin's anatomy
-    assert "no image" in window.slices.info.text()
-    assert window.view3d.screenshot().std() > 10
+    qtbot.waitUntil(lambda: own_window.state.results is not None, timeout=60_000)
+    assert own_window.state.session.dirty  # the user changed the twin's anatomy
+    assert "no image" in own_window.slices.info.text()
+    assert own_window.view3d.screenshot().std() > 10
 
 
-def test_importing_a_patient_study_starts_a_new_audited_twin(window, qtbot, tmp_path):
+def test_importing_a_patient_study_starts_a_new_audited_twin(own_window, qtbot, tmp_path):
     from twinviewer.imaging.demo import write_demo_study
     from twinviewer.io import audit_log
 
-    demo_twin = window.state.twin
+    demo_twin = own_window.state.twin
     study = write_demo_study(tmp_path / "DOE_JANE", shape=(40, 64, 64), spacing=(4.0, 2.5, 2.5))
-    window.open_dicom_folder(study.folder)
-    qtbot.waitUntil(lambda: window.state.twin is not demo_twin, timeout=120_000)
-    twin = window.state.twin
+    own_window.open_dicom_folder(study.folder)
+    qtbot.waitUntil(lambda: own_window.state.twin is not demo_twin, timeout=120_000)
+    twin = own_window.state.twin
     assert twin.pseudonym.startswith("TW-") and twin.origin == "import"
     assert twin.anatomy is not None and "lv_blood" in twin.anatomy.structures
     assert [e.action for e in audit_log(twin).entries] == ["import"]
     assert audit_log(demo_twin).entries == () or "import" not in [
         e.action for e in audit_log(demo_twin).entries]
-    qtbot.waitUntil(lambda: window.state.results is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: own_window.state.results is not None, timeout=120_000)
     assert "DOE_JANE" not in " ".join(twin.anatomy.notes)
     # the folder (named after the patient) is remembered for this session only
-    assert window.recent() == [str(study.folder)]
-    window.qsettings.sync()
-    stored = " ".join(str(window.qsettings.value(k)) for k in window.qsettings.allKeys())
+    assert own_window.recent() == [str(study.folder)]
+    own_window.qsettings.sync()
+    stored = " ".join(str(own_window.qsettings.value(k)) for k in own_window.qsettings.allKeys())
     assert "DOE_JANE" not in stored
 
 

@@ -41,3 +41,82 @@ def test_two_patients_are_offered_and_one_is_chosen(qtbot, two_patients):
     dlg.table.selectRow(12)
     assert dlg.ok.isEnabled()
     assert dlg.selected_uid() == [r for r in rows if r.n_phases][12].series_uid
+
+
+@pytest.fixture(scope="module")
+def burned_in_study(tmp_path_factory):
+    """One cine study whose every image is marked BurnedInAnnotation = YES."""
+    import pydicom
+
+    root = tmp_path_factory.mktemp("burned")
+    write_cine_study(root, la_views=("4ch",), **SMALL)
+    for p in sorted(root.rglob("*.dcm")):
+        ds = pydicom.dcmread(p)
+        ds.BurnedInAnnotation = "YES"
+        ds.save_as(p, enforce_file_format=True)
+    return root
+
+
+def test_burned_in_series_offer_the_switch_off_and_show_no_preview(qtbot, burned_in_study):
+    from twinviewer.gui.series_picker import has_burned_in
+
+    rows, thumbs = _scan(burned_in_study)
+    images = [r for r in rows if r.n_phases]
+    assert images and all(r.burned_in for r in images) and has_burned_in(rows)
+    assert thumbs == {}  # their pixels may show patient text
+    assert not needs_choice(rows)
+    dlg = SeriesPickerDialog(rows, thumbs, choose=False)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.keep_burned.isVisible() and not dlg.keep_burned.isChecked()
+    assert dlg.ok.isEnabled() and dlg.selected_uid() is None  # the study as a whole
+    assert "BURNED-IN" in dlg.table.item(0, 3).text()
+    assert not dlg.keep_burned_in()
+    dlg.keep_burned.setChecked(True)
+    assert dlg.keep_burned_in()
+
+
+def test_series_without_burned_in_text_hide_the_switch(qtbot, two_patients):
+    from twinviewer.gui.series_picker import has_burned_in
+
+    rows, thumbs = _scan(two_patients)
+    assert not has_burned_in(rows)
+    dlg = SeriesPickerDialog(rows, thumbs)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert not dlg.keep_burned.isVisible()
+    dlg.keep_burned.setChecked(True)  # hidden, and nothing to keep: no effect
+    assert not dlg.keep_burned_in()
+
+
+def test_the_gui_import_keeps_burned_in_images_only_when_switched_on(
+        make_twin_window, burned_in_study, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from twinviewer.gui import series_picker
+
+    asked = []
+
+    def answer(dlg):  # the switch is shown, off; the user sets it
+        assert dlg.keep_burned.isVisibleTo(dlg) and not dlg.keep_burned.isChecked()
+        dlg.keep_burned.setChecked(asked[-1])
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(series_picker.SeriesPickerDialog, "exec", answer)
+    w = make_twin_window(load_demo=False)
+    before = w.state.twin
+    asked.append(False)  # left off: every image is refused, and the message names the switch
+    series_picker.open_folder(w, burned_in_study)
+    qtbot.waitUntil(lambda: w.last_error is not None, timeout=120_000)
+    assert "keep images with burned-in annotation" in w.last_error
+    assert w.state.twin is before and not w.study_keeps_burned_in
+    asked.append(True)
+    w.last_error = None
+    series_picker.open_folder(w, burned_in_study)
+    qtbot.waitUntil(lambda: w.state.twin is not before or w.last_error is not None,
+                    timeout=120_000)
+    assert w.last_error is None and w.state.twin.origin == "import"
+    assert "BurnedInAnnotation is YES and kept on request" in " ".join(
+        w.state.twin.anatomy.notes)
+    assert w.study_keeps_burned_in  # a segmentation added later is imported the same way
+    w.state.wait_for_jobs(60_000)

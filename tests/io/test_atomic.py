@@ -35,10 +35,10 @@ SAVER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # five writer processes saving 14 MB files in a loop
 def test_kill_minus_9_mid_save_leaves_a_loadable_file(tmp_path):
     path = tmp_path / "big.twin"
     rng = random.Random(7)
-    seen = set()
     for _round in range(5):
         proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)],
                                 stdout=subprocess.PIPE, text=True)
@@ -48,13 +48,15 @@ def test_kill_minus_9_mid_save_leaves_a_loadable_file(tmp_path):
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
-        doc = load_twin(path)  # must be a complete earlier or later version
-        assert doc.twin.origin.startswith("gen-") and doc.twin.ensemble.shape == (40000, 45)
-        seen.add(doc.twin.origin)
+        done = [int(n) for n in proc.stdout.read().split()]  # saves reported meanwhile
+        proc.stdout.close()
+        doc = load_twin(path)  # a complete version: the last reported, or the one after it
+        last = done[-1] if done else 0  # whose replace may have landed before the kill
+        assert doc.twin.origin in (f"gen-{last}", f"gen-{last + 1}")
+        assert doc.twin.ensemble.shape == (40000, 45)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "big.twin"]
     # a killed writer may leave its own temp file, never a damaged target ...
     assert all(n.startswith(".big.twin.") and n.endswith(".tmp") for n in leftovers)
-    assert len(seen) >= 2
     # ... and the next save (or start) removes it, whatever its age
     for p in tmp_path.glob(".*.tmp"):
         os.utime(p, (time.time() - 5, time.time() - 5))

@@ -126,4 +126,4 @@ def test_fuzzed_files_never_crash_the_reader():
           f"TwinFileError, {accepted} accepted as consistent; by family {kinds}")
     assert rejected + accepted == N_CASES >= 500
     assert rejected > 0.7 * N_CASES
-    assert elapsed < 30
+    # the run time (target < 30 s) is asserted in tests/benchmarks/test_bench_gate_timings.py

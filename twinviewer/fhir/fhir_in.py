@@ -29,6 +29,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twinviewer.core.input_bytes import read_input_bytes
 from twinviewer.core.measurement import Measurement
 from twinviewer.fhir.codes import (
     LOINC_SYSTEM,
@@ -106,15 +107,7 @@ def load_bundle(source: str | Path | dict | bytes, name: str = "") -> dict:
     if isinstance(source, dict):
         data, name = source, name or "bundle"
     else:
-        if isinstance(source, bytes):
-            raw, name = source, name or "bundle"
-        else:
-            path = Path(source)
-            name = name or path.name
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise FhirError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        raw, name = read_input_bytes(source, FhirError, name=name, default_name="bundle")
         try:
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -17,6 +17,9 @@ def _app(argv: list[str] | None) -> QApplication:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
         app.setApplicationName("TwinViewer")
         app.setOrganizationName("twinviewer")
+        from twinviewer.gui.file_dialogs import forget_history
+
+        forget_history()  # folders browsed by a session that crashed (Qt keeps them)
     return app
 
 

@@ -17,7 +17,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QGroupBox,
     QInputDialog,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.gui import file_dialogs
 from twinviewer.gui.cine import CineBar
 from twinviewer.gui.demo_heart import DEMO_MEMBERS, DEMO_PRESET, DEMO_PSEUDONYM
 from twinviewer.gui.job_bar import JobBar
@@ -74,6 +74,17 @@ def _banner() -> QLabel:
     return lab
 
 
+def _scan_keeping_burned_in(path: Path, keep: bool, cancel):
+    """The folder scan that keeps images marked BurnedInAnnotation = YES, or None (then
+    ``import_study`` scans itself and refuses them)."""
+    if not keep:
+        return None
+    from twinviewer.imaging.deid import installation_key
+    from twinviewer.imaging.series import scan_folder
+
+    return scan_folder(path, installation_key(), cancel=cancel, keep_burned_in=True)
+
+
 class MainWindow(QMainWindow):
     """The TwinViewer window.
 
@@ -98,6 +109,7 @@ class MainWindow(QMainWindow):
         self.prefs = ViewerSettings.load(self.qsettings)
         self.last_error: str | None = None
         self.study_path: Path | None = None
+        self.study_keeps_burned_in = False  # the series picker's switch, for re-imports
         # Recent study folders are kept for this session only: folder names exported from
         # PACS often carry the patient's name, so they are never written to QSettings.
         self._recent: list[str] = []
@@ -668,9 +680,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.predictionsShown.emit)
 
     def open_dicom_folder(self, path: str | Path, series_uid: str | None = None,
-                          reader: str = "dicom_study") -> None:
-        """Import a study folder (in a worker); ``series_uid`` from the series picker;
-        ``reader`` a registry reader of folders (``opens = "study"``)."""
+                          reader: str = "dicom_study", *, keep_burned_in: bool = False) -> None:
+        """Import a study folder (in a worker); ``series_uid`` and ``keep_burned_in`` (images
+        marked BurnedInAnnotation = YES kept, marked) from the series picker; ``reader`` a
+        registry reader of folders (``opens = "study"``)."""
         from twinviewer.plugins.registry import get_registry
 
         path = Path(path)
@@ -682,7 +695,8 @@ class MainWindow(QMainWindow):
 
             def work(p, c):
                 return import_study(path, progress=p, cancel=c, series_uid=series_uid,
-                                    label_readers=labels)
+                                    label_readers=labels,
+                                    scan=_scan_keeping_burned_in(path, keep_burned_in, c))
         else:
             def work(p, c):
                 return registry.guarded_reader(reader)(path, progress=p, cancel=c)
@@ -691,6 +705,7 @@ class MainWindow(QMainWindow):
             self._add_recent(path)
             self.new_patient(anatomy)
             self.study_path = path
+            self.study_keeps_burned_in = keep_burned_in
 
         # folder names can carry patient names: titles and messages do not repeat them
         self.state.run_job("Importing the study", work, done,
@@ -709,6 +724,7 @@ class MainWindow(QMainWindow):
             return
         study, twin = self.study_path, self.state.twin
         labels = get_registry().label_readers()
+        keep = self.study_keeps_burned_in
 
         def done(anatomy) -> None:
             if self.state.twin is not twin:
@@ -720,7 +736,9 @@ class MainWindow(QMainWindow):
 
         self.state.run_job("Importing the segmentation",
                            lambda p, c: import_study(study, segmentation=path, progress=p,
-                                                     cancel=c, label_readers=labels),
+                                                     cancel=c, label_readers=labels,
+                                                     scan=_scan_keeping_burned_in(study, keep,
+                                                                                  c)),
                            done, lambda e: self._fail("importing the segmentation", e))
 
     def open_meshes(self, paths: list[str | Path]) -> None:
@@ -822,7 +840,7 @@ class MainWindow(QMainWindow):
     def choose_dicom_folder(self) -> None:
         if not self.maybe_save("opening another study"):
             return
-        d = QFileDialog.getExistingDirectory(self, "Open DICOM folder", self._last_folder)
+        d = file_dialogs.get_existing_directory(self, "Open DICOM folder", self._last_folder)
         if d:
             self._last_folder = d
             from twinviewer.gui.series_picker import open_folder  # asks only if needed
@@ -830,13 +848,13 @@ class MainWindow(QMainWindow):
             open_folder(self, d)
 
     def choose_segmentation(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Open segmentation", "",
+        f, _ = file_dialogs.get_open_file_name(self, "Open segmentation", "",
                                            "Segmentations (*.dcm *.nii *.nii.gz)")
         if f:
             self.open_segmentation(f)
 
     def choose_meshes(self) -> None:
-        fs, _ = QFileDialog.getOpenFileNames(self, "Open meshes", "",
+        fs, _ = file_dialogs.get_open_file_names(self, "Open meshes", "",
                                              "Meshes (*.vtp *.vtk *.stl *.obj *.ply)")
         if fs:
             self.open_meshes(fs)
@@ -891,7 +909,7 @@ class MainWindow(QMainWindow):
 
     # -- export, settings, about -------------------------------------------------------------
     def _save_name(self, title: str, default: str) -> str:
-        f, _ = QFileDialog.getSaveFileName(self, title, default, "PNG image (*.png)")
+        f, _ = file_dialogs.get_save_file_name(self, title, default, "PNG image (*.png)")
         return f
 
     def export_3d(self, path: str | None = None) -> None:

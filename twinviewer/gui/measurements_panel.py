@@ -17,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.units import UnitError, normalise_unit
+from twinviewer.gui import file_dialogs
 from twinviewer.gui.state import TwinState
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
@@ -251,13 +251,13 @@ class MeasurementsPanel(QWidget):
         save_measurements(self.measurements(editable_only=False), path)
 
     def _import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import measurements", "",
+        path, _ = file_dialogs.get_open_file_name(self, "Import measurements", "",
                                               "Measurements (*.json)")
         if path:
             self.import_file(path)
 
     def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export measurements", "measurements.json",
+        path, _ = file_dialogs.get_save_file_name(self, "Export measurements", "measurements.json",
                                               "Measurements (*.json)")
         if path:
             try:

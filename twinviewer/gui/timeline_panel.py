@@ -11,7 +11,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.consent import CONSENTS
+from twinviewer.gui import file_dialogs
 from twinviewer.personalize import timeline as tl
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 from twinviewer.physiology import MODELS
@@ -268,7 +268,7 @@ class TimelinePanel(QWidget):
     # -- actions ----------------------------------------------------------------------------
     def _add_from_file(self, kind: str) -> None:
         flt = "FHIR bundle (*.json)" if kind == "fhir" else "Wearable series (*.csv)"
-        path, _ = QFileDialog.getOpenFileName(self, "Add a visit", "", flt)
+        path, _ = file_dialogs.get_open_file_name(self, "Add a visit", "", flt)
         if path:
             self.add_visit(kind, path)
 

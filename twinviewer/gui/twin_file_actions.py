@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.twin import Twin
 from twinviewer.document import FileContext
+from twinviewer.gui import file_dialogs
 from twinviewer.gui.state import JobCancelled
 from twinviewer.io import (
     ParameterInfo,
@@ -99,7 +100,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     ctx = context(state)
     if path is None:
         start = str(ctx.path) if ctx.path else _default_name(twin, SUFFIX)
-        path, _ = QFileDialog.getSaveFileName(window, "Save twin", start, FILTER)
+        path, _ = file_dialogs.get_save_file_name(window, "Save twin", start, FILTER)
         if not path:
             return None
     path = Path(path)
@@ -163,7 +164,7 @@ def open_twin(window, state=None, path: str | Path | None = None, *,
         state, path = None, state
     state = state if state is not None else window.state
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(window, "Open twin", "", FILTER)
+        path, _ = file_dialogs.get_open_file_name(window, "Open twin", "", FILTER)
         if not path:
             return None
     path = Path(path)
@@ -218,7 +219,7 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
         _message(state, "warning", "There is no twin to report on.")
         return None
     if path is None:
-        path, _ = QFileDialog.getSaveFileName(window, "Export report",
+        path, _ = file_dialogs.get_save_file_name(window, "Export report",
                                               _default_name(twin, ".pdf"), "PDF (*.pdf)")
         if not path:
             return None

@@ -146,6 +146,7 @@ class SeriesRow:
     cols: int
     n_files: int
     role: str = ""  # 'stack', 'plane', 'segmentation', or '' until planned
+    burned_in: bool = False  # BurnedInAnnotation = YES (listed only when the scan kept it)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -169,7 +170,7 @@ def series_table(scan: FolderScan) -> list[SeriesRow]:
             ns = _n_positions(dedupe(s.frames)[0], _normal(f))
             rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
                                   s.description, view_of(s), s.n_phases, ns, f.rows, f.cols,
-                                  len(s.files)))
+                                  len(s.files), burned_in=s.burned_in))
         else:
             rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
                                   s.description, "", 0, 0, 0, 0, len(s.files),

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twinviewer.core.input_bytes import read_input_bytes
 from twinviewer.core.measurement import Measurement
 
 #: column → (measurement name, unit, plausible range, device systematic error)
@@ -106,15 +107,7 @@ def read_wearable(source: str | Path | bytes, name: str = "") -> WearableSeries:
     >>> read_wearable(csv_text, "watch.csv").values["heart_rate"].tolist()
     [61.0, 64.0, 63.0]
     """
-    if isinstance(source, bytes):
-        raw, name = source, name or "wearable.csv"
-    else:
-        path = Path(source)
-        name = name or path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise WearableError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    raw, name = read_input_bytes(source, WearableError, name=name, default_name="wearable.csv")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
