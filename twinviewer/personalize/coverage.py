@@ -38,6 +38,7 @@ class Record:
     prior: dict[str, np.ndarray]
     flagged: int  # fit-table rows flagged (|z| > 2)
     atypicality: float = 1.0
+    misfit: float = float("nan")  # mean z² of the posterior predictive over the data used
 
 
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
@@ -61,9 +62,11 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
                  for o in UNMEASURED}
+        z = np.array([f.z for f in r.fit if f.used and np.isfinite(f.z)])
         out.append(Record(setting, data.structure[i],
                           {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
-                          len(r.flagged), r.atypicality))
+                          len(r.flagged), r.atypicality,
+                          float(np.mean(z**2)) if z.size else float("nan")))
         if sink is not None:
             sink(out[-1])
         say(f"{setting} patient {i + 1}/{data.results.n}")
