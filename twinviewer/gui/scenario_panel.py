@@ -57,6 +57,7 @@ from twinviewer.interventions import (
     scenario_label,
     scenario_table,
 )
+from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.io import audit_log
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
@@ -79,6 +80,25 @@ def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> s
 
 
 unit_text = unit
+
+
+#: The response choice as the user reads it.
+REGULATION_CHOICE = {"regulated": "Regulated (baroreflex acts)",
+                     "acute": "Acute, unregulated (no reflex)"}
+
+
+def shown_name(scenario: Scenario) -> str:
+    """The scenario's name with its response mode, unless the name already says it.
+
+    Examples
+    --------
+    >>> shown_name(Scenario("my plan", (), "acute"))
+    'my plan [acute, unregulated]'
+    >>> shown_name(Scenario("tavi [baroreflex regulated]", (), "regulated"))
+    'tavi [baroreflex regulated]'
+    """
+    text = REGULATION_TEXT.get(scenario.regulation, scenario.regulation)
+    return scenario.name if text in scenario.name else f"{scenario.name} [{text}]"
 
 
 def _decimals(s: Setting) -> int:
@@ -230,6 +250,18 @@ class ScenarioPanel(QWidget):
         row.addWidget(clear)
         row.addWidget(self.name_edit, 1)
         row.addWidget(self.add_scenario_button)
+        sl.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Response:"))
+        self.regulation_box = QComboBox()
+        for mode in REGULATION_MODES[::-1]:  # regulated first: the validated mode
+            self.regulation_box.addItem(REGULATION_CHOICE[mode], mode)
+        self.regulation_box.setToolTip(
+            "regulated: the short-term arterial baroreflex (HR, contractility, resistance, "
+            "venous tone; blunted in HFrEF) acts, as in the patients of the evidence table; "
+            "acute: only what the interventions change, no reflex (not validated)")
+        self.regulation_box.currentIndexChanged.connect(self.schedule_live)
+        row.addWidget(self.regulation_box, 1)
         sl.addLayout(row)
         self.scenario_list = QListWidget()
         sl.addWidget(self.scenario_list)
@@ -424,14 +456,24 @@ class ScenarioPanel(QWidget):
             return False
         if not self.steps and not self.add_step():
             return False
-        name = self.name_edit.text().strip() or scenario_label(self.steps)
+        mode = self.regulation
+        name = self.name_edit.text().strip() or scenario_label(self.steps, mode)
         if name == BASELINE or name in {s.name for s in self.scenarios}:
             self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
             return False
-        self.state.session.add_scenario(Scenario(name, tuple(self.steps)))
+        self.state.session.add_scenario(Scenario(name, tuple(self.steps), mode))
         self.name_edit.clear()
         self.clear_steps()
         return True
+
+    @property
+    def regulation(self) -> str:
+        """The response chosen for new scenarios: 'regulated' or 'acute'."""
+        return str(self.regulation_box.currentData())
+
+    def set_regulation(self, mode: str) -> None:
+        """Choose the response for new scenarios (and the live preview)."""
+        self.regulation_box.setCurrentIndex(self.regulation_box.findData(check_mode(mode)))
 
     def remove_scenario(self) -> None:
         row = self.scenario_list.currentRow()
@@ -441,7 +483,7 @@ class ScenarioPanel(QWidget):
     def _show_scenarios(self, scenarios) -> None:
         self.scenario_list.clear()
         for s in scenarios:
-            self.scenario_list.addItem(s.name)
+            self.scenario_list.addItem(shown_name(s))
 
     def _on_twin(self, twin) -> None:
         if twin is not self._predictor_twin:
@@ -464,7 +506,7 @@ class ScenarioPanel(QWidget):
         if self.state.twin is None:
             return
         sc = self.live_scenario()
-        self._run([Scenario(f"live: {sc.name}", sc.steps)], replace=False)
+        self._run([Scenario(f"live: {sc.name}", sc.steps, sc.regulation)], replace=False)
 
     def _run(self, scenarios: list[Scenario], *, replace: bool) -> None:
         twin = self.state.twin
@@ -558,8 +600,10 @@ class ScenarioPanel(QWidget):
             self.flags_label.clear()
             return
         headers = ["Metric", "Unit", "Measured ± 1 SD", "Baseline"]
+        modes = {sc.name: sc for sc in self.scenarios}
         for s in t.scenarios:
-            headers += [s, f"Δ {s}", "% better"]
+            shown = shown_name(modes[s]) if s in modes else s
+            headers += [shown, f"Δ {s}", "% better"]
         tab.setColumnCount(len(headers))
         tab.setRowCount(len(t.metrics))
         tab.setHorizontalHeaderLabels(headers)
@@ -686,7 +730,8 @@ class ScenarioPanel(QWidget):
         """What the form shows now: the selected intervention with the form's settings
         (the slider writes into the form), alone — steps already added are not applied."""
         step = self.current_step()
-        return Scenario(scenario_label([step]), (step,))
+        mode = self.regulation
+        return Scenario(scenario_label([step], mode), (step,), mode)
 
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""
@@ -722,8 +767,8 @@ class ScenarioPanel(QWidget):
             flags.append("LV suction")
         if r.metrics["AV_opening"][0] < 0.5:
             flags.append("aortic valve does not open")
-        text = "point estimate (no interval; release the slider for the ensemble): " + \
-            " · ".join(parts)
+        text = (f"point estimate, {REGULATION_TEXT[self.regulation]} (no interval; release "
+                "the slider for the ensemble): " + " · ".join(parts))
         if flags:
             text += "\n⚠ " + ", ".join(flags)
         self.live_label.setText(text)
