@@ -30,7 +30,6 @@ KNOWN_FAILING = {
                      "blunted reflex (reported slight fall: no cardiopulmonary reflex)",
     "hydralazine": "CI +29 % (reported +56–70 %) with MAP −8 % (reported −5 %): the linear "
                    "ESPVR of the EF-15 % patient (Ees 0.5) gives too little SV per mmHg",
-    "furosemide-20min": "the early LVFP rise is not reproduced",
     "pacing-70-110-ef-preserved": "CO +2 % (reported +42 %): venous return limits output; "
                                   "the atrial-pacing row of normal hearts (CI constant) passes",
     "lvad-ramp": "CO +0.28 L/min per step (reported +0.16); PCWP −1.6 passes",

@@ -29,7 +29,7 @@ _NEGATIVE = "a dose cannot be negative"
 
 #: Loop blood volume (V_total, mL) of the virtual patient the venodilation magnitudes below
 #: were fitted on (``hfref_decompensated`` in evidence/patients.json, regulated mode).
-FIT_V_TOTAL_ML = 1889.0
+FIT_V_TOTAL_ML = 1886.0
 
 
 def _venodilate(ctx: Context, P: np.ndarray, ml_at_fit: np.ndarray | float) -> None:
@@ -338,16 +338,20 @@ NITROPRUSSIDE = Intervention(
 )
 
 # ------------------------------------------------------------------ furosemide, time course
-#: Early (neurohumoral) vasoconstriction: SVR +15 % at 20 min (Francis 1985), fading with a
-#: time constant of 1 h (UNSOURCED).
-FURO_R_RISE = 0.15
+#: Early (neurohumoral) vasoconstriction: the *net* SVR +15 % at 20 min (Francis 1985) is
+#: reproduced with the (heart-failure blunted) baroreflex acting, which needs a direct rise of
+#: 28 %; fading with a time constant of 1 h (UNSOURCED).
+FURO_R_RISE = 0.28
 FURO_EARLY_TAU_H = 1.0
-#: Early venoconstriction adds stressed volume (mL): UNSOURCED, behind the reported LVFP rise
-#: 28 → 33 mmHg at 20 min.
-FURO_EARLY_ML = 120.0
-#: Stressed volume lost by 3.5 h: 15 % of the ~2.1 L diuresis (the fraction that is not
-#: refilled from the interstitium is UNSOURCED); reached with a 1.5 h time constant.
-FURO_DIURESIS_ML = 315.0
+#: Early venoconstriction adds stressed volume (mL on the fitted patient, scaled with each
+#: member's V_total): UNSOURCED, behind the reported LVFP rise 28 → 33 mmHg and SVI fall at
+#: 20 min. The three furosemide magnitudes (this, FURO_R_RISE and FURO_DIURESIS_ML) are
+#: least-squares fits to the two furosemide rows run regulated (evidence/diuretic.json), so
+#: those rows check consistency, not an independent prediction.
+FURO_EARLY_ML = 610.0
+#: Stressed volume lost by 3.5 h: 470 mL, 22 % of the ~2.1 L diuresis (the fraction that is
+#: not refilled from the interstitium is UNSOURCED); reached with a 1.5 h time constant.
+FURO_DIURESIS_ML = 470.0
 FURO_DIURESIS_TAU_H = 1.5
 FURO_REF_MG_KG = 1.3
 
@@ -358,7 +362,8 @@ def _furosemide(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     early = np.exp(-t / FURO_EARLY_TAU_H)
     late = (1.0 - np.exp(-t / FURO_DIURESIS_TAU_H)) / (1.0 - np.exp(-3.5 / FURO_DIURESIS_TAU_H))
     scale(ctx, P, ["SYS.R_AR"], 1.0 + FURO_R_RISE * f * early / np.exp(-1.0 / 3.0))
-    P[:, ctx.col("V_total")] += f * (FURO_EARLY_ML * early - FURO_DIURESIS_ML * late)
+    j = ctx.col("V_total")
+    P[:, j] += f * (FURO_EARLY_ML * early - FURO_DIURESIS_ML * late) * P[:, j] / FIT_V_TOTAL_ML
     return P
 
 
@@ -371,9 +376,10 @@ FUROSEMIDE = Intervention(
                 label="Dose", reason_low=_NEGATIVE,
                 reason_high="above the studied range (1.3 mg/kg)"),
         Setting("hours", "h", 3.5, (0.1, 6.0),
-                "time after the dose: at 20 min SVR +15 % and stressed volume +120 mL "
-                "(UNSOURCED, behind LVFP 28 → 33); by 3.5 h 315 mL of stressed volume lost "
-                "(15 % of ~2.1 L diuresis, UNSOURCED)", label="Hours after dose",
+                "time after the dose: at 20 min SVR +15 % net (direct +28 %) and stressed "
+                "volume +32 % of the loop volume (UNSOURCED, fitted to LVFP 28 → 33); by "
+                "3.5 h 25 % of the loop volume lost (470 mL of ~2.1 L diuresis on the fitted "
+                "patient, UNSOURCED)", label="Hours after dose",
                 reason_low="the first minutes are not modelled",
                 reason_high="beyond 6 h other compensation dominates"),
     ),
