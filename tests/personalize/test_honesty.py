@@ -6,7 +6,8 @@ population twice as wide as the prior — are measured on the standard clinical 
 calibrated; the 90 % intervals of the unmeasured outputs (LVEDP, LAP, PASP, stroke work, CO)
 with the learned model-discrepancy term must cover the truth. The patients use the *test*
 seed; the discrepancy term was learned on patients of another seed. The full size (100 per
-setting) is ``tests/benchmarks/test_bench_coverage.py``; its table is in docs/notes/calib.md.
+setting) is ``tests/benchmarks/test_bench_coverage.py``; the cross-fitted full-size table is in
+docs/notes/physio.md.
 """
 
 from __future__ import annotations

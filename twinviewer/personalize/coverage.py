@@ -119,6 +119,39 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
     return rows
 
 
+def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
+                       folds: int = 2) -> tuple[list[CoverageRow], list[dict]]:
+    """Coverage when each patient is scored with a discrepancy term learned on the *other*
+    folds (patients of every setting dealt to the folds in turn), and the terms per fold.
+
+    The honest score of a term learned on these very records (see
+    :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
+    """
+    from twinviewer.personalize.discrepancy import learn
+
+    parts: list[list[Record]] = [[] for _ in range(folds)]
+    for setting in dict.fromkeys(r.setting for r in records):
+        for i, r in enumerate(r for r in records if r.setting == setting):
+            parts[i % folds].append(r)
+    tables, terms = [], []
+    for k in range(folds):
+        train = [r for j, p in enumerate(parts) if j != k for r in p]
+        terms.append(learn(train, list(outputs)))
+        tables.append(coverage_table(parts[k], Discrepancy(terms[-1]), outputs))
+    rows = []
+    for cells in zip(*tables, strict=True):
+        n = sum(c.patients for c in cells)
+
+        def mean(attr: str, cells=cells, n=n) -> float:
+            return float(sum(getattr(c, attr) * c.patients for c in cells) / n)
+
+        rows.append(CoverageRow(cells[0].setting, cells[0].output, n, mean("coverage"),
+                                float(np.nanmean([c.width_ratio for c in cells])),
+                                mean("raw_coverage"),
+                                float(np.nanmean([c.raw_prior_ratio for c in cells]))))
+    return rows, terms
+
+
 def overall(rows: Sequence[CoverageRow], setting: str) -> float:
     """Coverage over every output of ``setting`` (outputs weighted by their patients)."""
     sel = [r for r in rows if r.setting == setting]
