@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -56,7 +57,8 @@ def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
     state, panel = make_panel()
     _add(panel, "lvad", "LVAD 7000", speed=7000)
     _add(panel, "beta_blocker", "BB", dose=5)
-    assert [panel.scenario_list.item(i).text() for i in range(2)] == ["LVAD 7000", "BB"]
+    assert [panel.scenario_list.item(i).text() for i in range(2)] == [
+        "LVAD 7000 [baroreflex regulated]", "BB [baroreflex regulated]"]
     _run(qtbot, panel, state, 2)
     tab = panel.result_table
     headers = [tab.horizontalHeaderItem(c).text() for c in range(tab.columnCount())]
@@ -68,6 +70,8 @@ def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
     assert delta.startswith("+")
     assert better.endswith("%")
     assert panel.result_cells("CO", "BB")[0] and panel.result_cells("CO")[1] == ""
+    shown = [tab.item(r, 0).text() for r in range(tab.rowCount()) if tab.item(r, 0)]
+    assert any(n.startswith("LVAD 7000 [baroreflex regulated]\n") for n in shown)
     assert "aortic valve no longer opens" in panel.flags_label.text()
     # Median curves: baseline and two scenarios in the PV plot (plus the live curve).
     assert len(panel.pv_plot.listDataItems()) >= 3
@@ -158,3 +162,33 @@ def test_slider_release_runs_the_live_scenario_on_the_ensemble(qtbot, make_panel
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == 1, timeout=30000)
     (name,) = state.session.scenario_results
     assert name.startswith("live: tavi(") and "eoa=2" in name
+
+
+def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
+    """Issue 12: the user picks "acute, unregulated" or "regulated" per scenario; the choice
+    is stored in the scenario (saved with the twin) and shown next to its result."""
+    state, panel = make_panel(n=4)
+    assert panel.regulation == "regulated"  # the validated mode is the default
+    _add(panel, "vasodilator", "vaso", level=3)
+    panel.set_regulation("acute")
+    _add(panel, "vasodilator", level=3)
+    stored = {sc.name: sc.regulation for sc in state.session.scenarios}
+    assert stored == {"vaso": "regulated", "vasodilator(level=3)": "acute"}
+    items = [panel.scenario_list.item(i).text() for i in range(2)]
+    assert items == ["vaso [baroreflex regulated]", "vasodilator(level=3) [acute, unregulated]"]
+    _run(qtbot, panel, state, 2)
+    tab = panel.result_table
+    headers = [tab.horizontalHeaderItem(c).text() for c in range(tab.columnCount())]
+    assert "vaso [baroreflex regulated]" in headers
+    assert "vasodilator(level=3) [acute, unregulated]" in headers
+    # the choice changes the result: the reflex raises HR and holds MAP; acute leaves HR alone
+    res = state.session.scenario_results
+    base = state.results.metrics
+    hr_acute = float(np.median(res["vasodilator(level=3)"].metrics["HR"] - base["HR"]))
+    hr_reg = float(np.median(res["vaso"].metrics["HR"] - base["HR"]))
+    assert abs(hr_acute) < 0.01 and hr_reg > 1.0
+    assert np.median(res["vaso"].metrics["MAP"]) > np.median(
+        res["vasodilator(level=3)"].metrics["MAP"])
+    # and the live preview says which response it shows
+    panel.update_live()
+    assert "acute, unregulated" in panel.live_label.text()

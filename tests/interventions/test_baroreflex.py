@@ -95,3 +95,35 @@ def test_regulated_lvad_keeps_pressure_in_range():
         "x", (InterventionStep("lvad", {"speed": 8000}),)))
     reg = regulate(p.model, P, base)
     assert reg.results.metrics["MAP"][0] < 115
+
+
+def test_the_reflex_is_blunted_in_heart_failure_with_reduced_ef(healthy):
+    """Davies 1999 (HR limb: BRS 4.4 vs 19.8 ms/mmHg) and JACC 1994 (pressure limb: 0.19 vs
+    0.30 mmHg/mmHg): the gains fall with the member's own baseline LVEF."""
+    from twinviewer.interventions.baroreflex import (
+        BLUNT_HF_HR,
+        BLUNT_HF_SYMPATHETIC,
+        hf_blunting,
+    )
+    from twinviewer.interventions.evidence_table import patient_values
+
+    assert hf_blunting(np.array([70.0]))[0] == 1.0
+    assert hf_blunting(np.array([15.0]))[0] == pytest.approx(4.4 / 19.8)
+    assert hf_blunting(np.array([15.0]), BLUNT_HF_SYMPATHETIC)[0] == pytest.approx(0.19 / 0.30)
+    assert hf_blunting(np.array([np.nan]))[0] == 1.0  # no EF: the intact reflex
+    model, v, base = healthy
+    # same MAP error: the HF member's heart rate moves 0.22× as much
+    hr = model.index("HR")
+    d_ok = effectors(model, v[None, :], np.array([-10.0]), np.array([60.0]))[0, hr] - v[hr]
+    d_hf = effectors(model, v[None, :], np.array([-10.0]), np.array([15.0]))[0, hr] - v[hr]
+    assert d_hf == pytest.approx(BLUNT_HF_HR * d_ok)
+    # closed loop: a vasodilator in the EF-15 % patient is buffered less than in a healthy one
+    preset, values = patient_values("hfref_decompensated")
+    vh = preset.model.vector(values)
+    bh = simulate(preset.model, vh)
+    assert bh.metrics["LVEF"][0] < 25
+    gains = []
+    for m, vec, b in ((model, v, base), (preset.model, vh, bh)):
+        P = apply_scenario(m, vec, _vaso())
+        gains.append(regulate(m, P, b).open_loop_gain[0])
+    assert gains[1] < 0.75 * gains[0], gains

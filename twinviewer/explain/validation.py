@@ -266,13 +266,15 @@ def evidence_checks(model: ModelSpec) -> list[Check]:
 
 
 def evidence_digest() -> str:
-    """Hash of the evidence files, so cached results follow edits of the table."""
+    """Hash of the evidence files and of the intervention code that runs them (drug
+    magnitudes, baroreflex), so cached results follow edits of either."""
     import hashlib
 
     from twinviewer.interventions.evidence_table import EVIDENCE_DIR
 
     h = hashlib.sha256()
-    for f in sorted(EVIDENCE_DIR.glob("*.json")):
+    files = sorted(EVIDENCE_DIR.glob("*.json")) + sorted(EVIDENCE_DIR.parent.glob("*.py"))
+    for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:12]

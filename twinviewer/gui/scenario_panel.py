@@ -57,6 +57,7 @@ from twinviewer.interventions import (
     scenario_label,
     scenario_table,
 )
+from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.io import audit_log
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
@@ -81,6 +82,25 @@ def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> s
 
 
 unit_text = unit
+
+
+#: The response choice as the user reads it.
+REGULATION_CHOICE = {"regulated": "Regulated (baroreflex acts)",
+                     "acute": "Acute, unregulated (no reflex)"}
+
+
+def shown_name(scenario: Scenario) -> str:
+    """The scenario's name with its response mode, unless the name already says it.
+
+    Examples
+    --------
+    >>> shown_name(Scenario("my plan", (), "acute"))
+    'my plan [acute, unregulated]'
+    >>> shown_name(Scenario("tavi [baroreflex regulated]", (), "regulated"))
+    'tavi [baroreflex regulated]'
+    """
+    text = REGULATION_TEXT.get(scenario.regulation, scenario.regulation)
+    return scenario.name if text in scenario.name else f"{scenario.name} [{text}]"
 
 
 def _decimals(s: Setting) -> int:
@@ -244,6 +264,18 @@ class ScenarioPanel(QWidget):
         row.addWidget(clear)
         row.addWidget(self.name_edit, 1)
         row.addWidget(self.add_scenario_button)
+        sl.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Response:"))
+        self.regulation_box = QComboBox()
+        for mode in REGULATION_MODES[::-1]:  # regulated first: the validated mode
+            self.regulation_box.addItem(REGULATION_CHOICE[mode], mode)
+        self.regulation_box.setToolTip(
+            "regulated: the short-term arterial baroreflex (HR, contractility, resistance, "
+            "venous tone; blunted in HFrEF) acts, as in the patients of the evidence table; "
+            "acute: only what the interventions change, no reflex (not validated)")
+        self.regulation_box.currentIndexChanged.connect(self.schedule_live)
+        row.addWidget(self.regulation_box, 1)
         sl.addLayout(row)
         self.scenario_list = QListWidget()
         sl.addWidget(self.scenario_list)
@@ -447,14 +479,24 @@ class ScenarioPanel(QWidget):
             return False
         if not self.steps and not self.add_step():
             return False
-        name = self.name_edit.text().strip() or scenario_label(self.steps)
+        mode = self.regulation
+        name = self.name_edit.text().strip() or scenario_label(self.steps, mode)
         if name == BASELINE or name in {s.name for s in self.scenarios}:
             self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
             return False
-        self.state.session.add_scenario(Scenario(name, tuple(self.steps)))
+        self.state.session.add_scenario(Scenario(name, tuple(self.steps), mode))
         self.name_edit.clear()
         self.clear_steps()
         return True
+
+    @property
+    def regulation(self) -> str:
+        """The response chosen for new scenarios: 'regulated' or 'acute'."""
+        return str(self.regulation_box.currentData())
+
+    def set_regulation(self, mode: str) -> None:
+        """Choose the response for new scenarios (and the live preview)."""
+        self.regulation_box.setCurrentIndex(self.regulation_box.findData(check_mode(mode)))
 
     def remove_scenario(self) -> None:
         row = self.scenario_list.currentRow()
@@ -464,7 +506,7 @@ class ScenarioPanel(QWidget):
     def _show_scenarios(self, scenarios) -> None:
         self.scenario_list.clear()
         for s in scenarios:
-            self.scenario_list.addItem(s.name)
+            self.scenario_list.addItem(shown_name(s))
 
     def _on_twin(self, twin) -> None:
         if twin is not self._predictor_twin:
@@ -487,7 +529,7 @@ class ScenarioPanel(QWidget):
         if self.state.twin is None:
             return
         sc = self.live_scenario()
-        self._run([Scenario(f"live: {sc.name}", sc.steps)], replace=False)
+        self._run([Scenario(f"live: {sc.name}", sc.steps, sc.regulation)], replace=False)
 
     def _run(self, scenarios: list[Scenario], *, replace: bool) -> None:
         twin = self.state.twin
@@ -593,6 +635,7 @@ class ScenarioPanel(QWidget):
         tab.setColumnCount(len(RESULT_HEADERS))
         tab.setHorizontalHeaderLabels(RESULT_HEADERS)
         tab.setRowCount(len(t.metrics) * (2 + len(t.scenarios)))
+        modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names
         twin = self.state.twin
         bold = tab.font()
         bold.setBold(True)
@@ -608,19 +651,19 @@ class ScenarioPanel(QWidget):
             item.setFont(bold)
             tab.setItem(r, 0, item)
             tab.setSpan(r, 0, 1, len(RESULT_HEADERS))
-            rows = [(BASELINE, (format_interval(b.median, b.lo, b.hi), "", ""))]
+            rows = [(BASELINE, BASELINE, (format_interval(b.median, b.lo, b.hi), "", ""))]
             for sc in t.scenarios:
                 c = t.cells[m][sc]
-                rows.append((sc, (
+                rows.append((sc, shown_name(modes[sc]) if sc in modes else sc, (
                     format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
                     format_interval(c.difference.median, c.difference.lo, c.difference.hi,
                                     signed=True),
                     "—" if c.improved is None else f"{100 * c.improved:.0f} %")))
-            for name, (value, delta, better) in rows:
+            for name, shown, (value, delta, better) in rows:
                 r += 1
                 self._rows[(m, name)] = r
                 self._cells[(m, name)] = (value, delta, better)
-                tab.setItem(r, 0, QTableWidgetItem(f"{name}\n{value}"))
+                tab.setItem(r, 0, QTableWidgetItem(f"{shown}\n{value}"))
                 text = delta.replace(" (", "\n(", 1) + (f"\nbetter in {better}" if better
                                                          else "")
                 item = QTableWidgetItem(text)
@@ -732,7 +775,8 @@ class ScenarioPanel(QWidget):
         """What the form shows now: the selected intervention with the form's settings
         (the slider writes into the form), alone — steps already added are not applied."""
         step = self.current_step()
-        return Scenario(scenario_label([step]), (step,))
+        mode = self.regulation
+        return Scenario(scenario_label([step], mode), (step,), mode)
 
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""
@@ -768,8 +812,8 @@ class ScenarioPanel(QWidget):
             flags.append("LV suction")
         if r.metrics["AV_opening"][0] < 0.5:
             flags.append("aortic valve does not open")
-        text = "point estimate (no interval; release the slider for the ensemble): " + \
-            " · ".join(parts)
+        text = (f"point estimate, {REGULATION_TEXT[self.regulation]} (no interval; release "
+                "the slider for the ensemble): " + " · ".join(parts))
         if flags:
             text += "\n⚠ " + ", ".join(flags)
         self.live_label.setText(text)

@@ -27,9 +27,24 @@ few warm-started runs and adds no state to the engine's kernel.
 The gains are UNSOURCED choices: together they give an open-loop gain G = ΔMAP corrected /
 residual error of about 1.5–2.5 on the healthy preset (reported per member by
 :func:`regulate`), the range usually quoted for the human carotid-sinus reflex (Sagawa,
-Handbook of Physiology 1983: 1–3; recalled, not verified). The reflex is not blunted in heart
-failure here; no chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume
-control.
+Handbook of Physiology 1983: 1–3; recalled, not verified).
+
+**Blunted in heart failure with reduced EF.** The gains are multiplied by
+:func:`hf_blunting` of the member's own baseline LVEF: 1 at EF ≥ 50 %, the heart-failure
+factor at EF ≤ 25 %, linear in between (BRS falls with LVEF: Mortara et al., Circulation
+1997;96:3450, 282 CHF patients, LVEF 23 ± 6 %, BRS 3.9 ± 4.0 ms/mmHg).
+
+* heart rate × 0.22: phenylephrine baroreflex sensitivity 4.4 vs 19.8 ms/mmHg in chronic
+  heart failure vs controls (Davies et al., Clin Sci 1999;97:515);
+* contractility, resistance and venous tone × 0.63: peak carotid baroreflex–blood-pressure
+  sensitivity 0.19 vs 0.30 mmHg/mmHg in congestive heart failure vs age-matched controls
+  (J Am Coll Cardiol 1994;23:401, neck chamber). Baroreflex vasoconstriction in the forearm is
+  lost altogether at EF 18 % (Ferguson, Abboud & Mark, Circulation 1984;69:451) and baroreflex
+  control of muscle sympathetic activity is attenuated (Ferguson et al., Am J Cardiol
+  1992;69:523); the integrated pressure gain is used because it is what the model's MAP
+  loop needs. Assigning it equally to the three sympathetic effectors is UNSOURCED.
+
+No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
 """
 
 from __future__ import annotations
@@ -53,6 +68,13 @@ FACTOR_BOUNDS = (0.5, 1.7)
 MAX_VOLUME_SHIFT = 0.15
 #: Stop when the closed-loop equation is met to this (mmHg), or after MAX_ITER runs.
 TOLERANCE_MMHG = 0.1
+#: Heart-failure blunting: the heart-rate gain × BLUNT_HF_HR and the sympathetic gains
+#: (contractility, resistance, venous tone) × BLUNT_HF_SYMPATHETIC at LVEF ≤ EF_BLUNTED, × 1
+#: at LVEF ≥ EF_NORMAL, linear in between (see the module docstring for the sources).
+BLUNT_HF_HR = 4.4 / 19.8
+BLUNT_HF_SYMPATHETIC = 0.19 / 0.30
+EF_BLUNTED = 25.0
+EF_NORMAL = 50.0
 MAX_ITER = 6
 
 
@@ -65,6 +87,7 @@ class Regulated:
     error: np.ndarray  # (N,) steady-state MAP − set point, mmHg
     open_loop_gain: np.ndarray  # (N,) MAP correction / residual error
     iterations: int
+    blunting: np.ndarray | None = None  # (N,) factor on the sympathetic gains (1 = intact)
 
 
 def check_mode(mode: str) -> str:
@@ -75,8 +98,27 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray) -> np.ndarray:
+def hf_blunting(lvef: np.ndarray | float, at_ef_25: float = BLUNT_HF_HR) -> np.ndarray:
+    """Factor on a reflex gain for a baseline LVEF (%): ``at_ef_25`` at LVEF ≤ 25 %, 1 at
+    LVEF ≥ 50 %, linear in between (1 where LVEF is not finite).
+
+    Examples
+    --------
+    >>> [round(float(b), 2) for b in hf_blunting(np.array([60.0, 37.5, 15.0]))]
+    [1.0, 0.61, 0.22]
+    """
+    ef = np.asarray(lvef, dtype=float)
+    w = np.clip((ef - EF_BLUNTED) / (EF_NORMAL - EF_BLUNTED), 0.0, 1.0)
+    out = at_ef_25 + (1.0 - at_ef_25) * w
+    return np.where(np.isfinite(ef), out, 1.0)
+
+
+def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,
+              lvef: np.ndarray | float | None = None) -> np.ndarray:
     """Parameters with the reflex effectors set for a MAP error ``error`` (mmHg, per member).
+
+    ``lvef``: the members' baseline LVEF (%); below 50 % the gains are blunted
+    (:func:`hf_blunting`); None = intact reflex.
 
     Examples
     --------
@@ -88,18 +130,21 @@ def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray) -> np.ndarray:
     """
     out = np.array(P, dtype=float)
     e = np.asarray(error, dtype=float)
+    ef = np.nan if lvef is None else lvef
+    b_hr = hf_blunting(ef, BLUNT_HF_HR)
+    b_sym = hf_blunting(ef, BLUNT_HF_SYMPATHETIC)
     lo, hi = FACTOR_BOUNDS
 
-    def factor(g: float) -> np.ndarray:
-        return np.clip(1.0 - g * e, lo, hi)
+    def factor(g: float, b: np.ndarray) -> np.ndarray:
+        return np.clip(1.0 - g * b * e, lo, hi)
 
     ctx = Context(model, "baroreflex")  # effectors found through the model's roles
-    out[:, ctx.col("HR")] *= factor(G_HR)
+    out[:, ctx.col("HR")] *= factor(G_HR, b_hr)
     for name in ("LV.EA", "RV.EA"):
-        out[:, ctx.col(name)] *= factor(G_EA)
-    out[:, ctx.col("SYS.R_AR")] *= factor(G_R)
+        out[:, ctx.col(name)] *= factor(G_EA, b_sym)
+    out[:, ctx.col("SYS.R_AR")] *= factor(G_R, b_sym)
     j = ctx.col("V_total")
-    shift = np.clip(-G_V_ML * e, -MAX_VOLUME_SHIFT * P[:, j], MAX_VOLUME_SHIFT * P[:, j])
+    shift = np.clip(-G_V_ML * b_sym * e, -MAX_VOLUME_SHIFT * P[:, j], MAX_VOLUME_SHIFT * P[:, j])
     out[:, j] += shift
     return out
 
@@ -129,18 +174,20 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
             raise InterventionError(f"regulated what-if: model {model.name!r} has no "
                                     f"parameter {name!r} for the baroreflex to act on")
     target = baseline.metrics["MAP"]
+    lvef = baseline.metrics["LVEF"]
+    blunting = hf_blunting(lvef, BLUNT_HF_SYMPATHETIC)
     if acute is None:
         acute = simulate(model, P, warm_start=baseline.final_state, settings=settings)
     e0 = np.zeros(P.shape[0])
     r0 = acute.metrics["MAP"] - target  # residual of the loop equation at e = 0
     map_acute = acute.metrics["MAP"]
-    e1 = r0 / 3.0  # a loop gain of 2 as first guess
+    e1 = r0 / (1.0 + 2.0 * blunting)  # a loop gain of 2 × blunting as first guess
     res = acute
     warm = acute.final_state
     iterations = 0
     for _ in range(MAX_ITER):
         iterations += 1
-        Pk = effectors(model, P, e1)
+        Pk = effectors(model, P, e1, lvef)
         res = simulate(model, Pk, warm_start=warm, settings=settings)
         r1 = res.metrics["MAP"] - target - e1
         done = ~np.isfinite(r1) | (np.abs(r1) <= TOLERANCE_MMHG)
@@ -148,10 +195,10 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
             break
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = (r1 - r0) / (e1 - e0)
-        slope = np.where(np.isfinite(slope) & (slope < -0.2), slope, -3.0)
+        slope = np.where(np.isfinite(slope) & (slope < -0.2), slope, -1.0 - 2.0 * blunting)
         e_new = np.where(done, e1, e1 - r1 / slope)
         e0, r0, e1 = e1, r1, e_new
         warm = np.where(res.ok[:, None], res.final_state, warm)
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = (map_acute - res.metrics["MAP"]) / (res.metrics["MAP"] - target)
-    return Regulated(res, res.params, res.metrics["MAP"] - target, gain, iterations)
+    return Regulated(res, res.params, res.metrics["MAP"] - target, gain, iterations, blunting)

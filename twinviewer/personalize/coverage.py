@@ -38,6 +38,7 @@ class Record:
     prior: dict[str, np.ndarray]
     flagged: int  # fit-table rows flagged (|z| > 2)
     atypicality: float = 1.0
+    misfit: float = float("nan")  # mean z² of the posterior predictive over the data used
 
 
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
@@ -61,9 +62,11 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
                  for o in UNMEASURED}
+        z = np.array([f.z for f in r.fit if f.used and np.isfinite(f.z)])
         out.append(Record(setting, data.structure[i],
                           {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
-                          len(r.flagged), r.atypicality))
+                          len(r.flagged), r.atypicality,
+                          float(np.mean(z**2)) if z.size else float("nan")))
         if sink is not None:
             sink(out[-1])
         say(f"{setting} patient {i + 1}/{data.results.n}")
@@ -114,6 +117,39 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
                                     float(np.nanmedian(ratio)), float(np.mean(raw)),
                                     float(np.nanmedian(ratio0))))
     return rows
+
+
+def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
+                       folds: int = 2) -> tuple[list[CoverageRow], list[dict]]:
+    """Coverage when each patient is scored with a discrepancy term learned on the *other*
+    folds (patients of every setting dealt to the folds in turn), and the terms per fold.
+
+    The honest score of a term learned on these very records (see
+    :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
+    """
+    from twinviewer.personalize.discrepancy import learn
+
+    parts: list[list[Record]] = [[] for _ in range(folds)]
+    for setting in dict.fromkeys(r.setting for r in records):
+        for i, r in enumerate(r for r in records if r.setting == setting):
+            parts[i % folds].append(r)
+    tables, terms = [], []
+    for k in range(folds):
+        train = [r for j, p in enumerate(parts) if j != k for r in p]
+        terms.append(learn(train, list(outputs)))
+        tables.append(coverage_table(parts[k], Discrepancy(terms[-1]), outputs))
+    rows = []
+    for cells in zip(*tables, strict=True):
+        n = sum(c.patients for c in cells)
+
+        def mean(attr: str, cells=cells, n=n) -> float:
+            return float(sum(getattr(c, attr) * c.patients for c in cells) / n)
+
+        rows.append(CoverageRow(cells[0].setting, cells[0].output, n, mean("coverage"),
+                                float(np.nanmean([c.width_ratio for c in cells])),
+                                mean("raw_coverage"),
+                                float(np.nanmean([c.raw_prior_ratio for c in cells]))))
+    return rows, terms
 
 
 def overall(rows: Sequence[CoverageRow], setting: str) -> float:

@@ -35,14 +35,23 @@ Of the three candidate methods:
   nothing at run time, is stated in the output's own unit, and its size is *learned* on
   synthetic patients drawn from all four settings (:mod:`~twinviewer.personalize.synthetic`).
 
-We use the third. ``a_o`` and ``r_o`` are fitted by :func:`learn` on *training* patients
-(seeds :data:`TRAIN_SEED`) and written into :data:`LEARNED`; the coverage test and the full
-coverage table use patients from different seeds (:data:`TEST_SEED`), so nothing is tested on
-the patients it was learned on. The term is symmetric: a bias learned from one structure
-(Regazzoni's higher filling pressures, say) would shift the predictions of every patient, and
-nothing tells which structure a patient's heart resembles. Measured outputs keep the
-calibration's own model-error term (:mod:`~twinviewer.personalize.quantities`) and get no
-discrepancy: the data speak for them.
+We use the third. ``a_o``, ``r_o`` and ``k_o`` are fitted by :func:`learn` on synthetic
+patients and written into :data:`LEARNED`. The current terms were learned on the full-size run
+of model v2.1 — 100 patients per setting, seed :data:`TRAIN_SEED` — and judged by **2-fold
+cross-fitting** on those patients: each half is scored with the term learned on the other
+half, so no patient is scored with a term it helped to learn (docs/notes/physio.md has the
+table). The CI gate and the full-size benchmark draw fresh patients (:data:`TEST_SEED`).
+Two choices made the term honest for all four settings (the previous one over-covered the
+model's own patients, 97 %): the growth with atypicality may be steep (``k`` up to 8; the
+Regazzoni and wide patients have median ``D`` 3.4 and 1.3 against 0.4–0.7 for the others),
+which the learner uses for PASP and CO, so their base terms can stay small; and the learner
+aims at 87–93 % rather than the 85–95 % acceptance band, because coverage on new patients
+scatters by about ±3 points at 100 per setting (the LVEDP/LAP terms came out uniform, k = 0,
+and slightly smaller than before). The term is symmetric: a bias
+learned from one structure (Regazzoni's higher filling pressures, say) would shift the
+predictions of every patient, and nothing tells which structure a patient's heart
+resembles. Measured outputs keep the calibration's own model-error term
+(:mod:`~twinviewer.personalize.quantities`) and get no discrepancy: the data speak for them.
 
 Limitations: the term is learned for the standard clinical set (cuff BP, HR, echo LV volumes,
 :data:`~twinviewer.personalize.synthetic.NOISE`); with richer data (a catheter LVEDP) the
@@ -62,28 +71,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Seeds of the synthetic patients the term was learned on, and of those it is tested on.
-TRAIN_SEED = 11
-TEST_SEED = 2026
+#: Seeds of the synthetic patients the term was learned on (and cross-fitted on, see the
+#: module docstring), and of the fresh patients the gate and the benchmark test it on.
+TRAIN_SEED = 2026
+TEST_SEED = 7
 #: Draws of δ per ensemble member when an interval is formed.
 DRAWS = 16
 
 #: Learned terms ``output → (a_o absolute SD in the output's unit, r_o log-SD, k_o growth
-#: with atypicality)`` from :func:`learn` on the training patients of model v2.0
-#: (exponential filling, events-based metrics): 60 per setting, seed TRAIN_SEED, 48 members,
-#: standard set (docs/notes/calib.md; v1.0's terms were larger, its ensemble narrower). LVEDP and
-#: LAP need the largest terms: the Regazzoni loop's filling pressures sit ~5–7 mmHg above
-#: this model's for the same volumes and cuff pressures, and nothing in the standard set can
-#: tell the two apart.
+#: with atypicality)`` from :func:`learn` on the full-size run of model v2.1 (exponential
+#: filling, events-based metrics): 100 patients per setting (398 calibrated), seed TRAIN_SEED,
+#: 48 members, standard set; 2-fold cross-fitted coverage own 94.4 %, regazzoni 87.6 %,
+#: perturbed 94.4 %, wide 85.5 % (docs/notes/physio.md). LVEDP and LAP need the largest terms:
+#: the Regazzoni loop's filling pressures sit ~5 mmHg above this model's for the same volumes
+#: and cuff pressures, and nothing in the standard set can tell the two apart.
 #: Re-learn after any change of the model's equations (here: one process per setting S):
-#:   python -m twinviewer.personalize.coverage --patients 60 --seed 11 --settings S --out S.pkl
+#:   python -m twinviewer.personalize.coverage --patients 100 --seed 2026 --settings S --out S.pkl
 #:   python -m twinviewer.personalize.discrepancy own.pkl regazzoni.pkl perturbed.pkl wide.pkl
+#: (prints the 2-fold cross-fitted coverage table, then the terms learned on all records).
 LEARNED: dict[str, tuple[float, float, float]] = {
-    "LVEDP": (0.3934, 0.4278, 1.0),
-    "LAP": (0.3685, 0.3472, 0.5),
-    "PASP": (0.2783, 0.1223, 2.0),
-    "SW": (0.0179, 0.1857, 0.0),
-    "CO": (0.0175, 0.035, 2.0),
+    "LVEDP": (0.495, 0.527, 0.0),
+    "LAP": (0.3828, 0.3472, 0.0),
+    "PASP": (0.1512, 0.0654, 8.0),
+    "SW": (0.0114, 0.1223, 1.0),
+    "CO": (0.0115, 0.023, 4.0),
 }
 
 
@@ -142,11 +153,18 @@ def _hits(truth, ens, atyp, name: str, term: tuple[float, float, float]) -> np.n
 
 #: Grids searched by :func:`learn`.
 R_GRID = tuple(np.round(np.concatenate([[0.0], np.geomspace(0.01, 0.8, 22)]), 4))
-K_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
+K_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+#: Coverage the learner aims at: inside the 85–95 % acceptance band by the sampling spread
+#: of coverage on new patients (about ±3 points at 100 patients per setting).
+LEARN_BAND = (0.87, 0.93)
+#: Weight of the single (setting, output) cells against each setting's overall coverage in the
+#: learner's objective (1: a cell's miss counts 1/5 of a setting's; see :func:`learn`).
+CELL_WEIGHT = 1.0
 
 
-def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] = (0.85, 0.95),
-          floor_fraction: float = 0.1, sweeps: int = 3) -> dict[str, tuple[float, float, float]]:
+def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] = LEARN_BAND,
+          floor_fraction: float = 0.1, sweeps: int = 3, cell_weight: float = CELL_WEIGHT
+          ) -> dict[str, tuple[float, float, float]]:
     """Fit ``(a_o, r_o, k_o)`` for every output jointly on training records of several settings.
 
     ``records`` are :class:`~twinviewer.personalize.coverage.Record`. The objective is the
@@ -176,7 +194,7 @@ def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] =
 
     def objective(ch: dict[str, int]) -> tuple[float, float]:
         cov = np.array([cells[o][ch[o]] for o in outputs])  # (outputs, settings)
-        value = miss(cov.mean(axis=0)).sum() + miss(cov).sum() / len(outputs)
+        value = miss(cov.mean(axis=0)).sum() + cell_weight * miss(cov).sum() / len(outputs)
         width = sum(terms[o][ch[o]][1] * (1 + terms[o][ch[o]][2]) for o in outputs)
         return round(float(value), 4), width
 
@@ -198,6 +216,12 @@ def _main() -> int:
         with open(path, "rb") as f:
             records += pickle.load(f)
     outputs = sorted(records[0].truth)
+    from twinviewer.personalize.coverage import cross_fitted_table, format_table
+
+    rows, _ = cross_fitted_table(records, outputs)
+    print("2-fold cross-fitted coverage (each patient scored with the term learned on the "
+          "other half):")
+    print(format_table(rows))
     terms = learn(records, outputs)
     for o, t in terms.items():
         print(f"    {o!r}: {t},")
