@@ -61,7 +61,7 @@ def solid_mask(mesh: SurfaceMesh, origin: np.ndarray, dims: tuple[int, int, int]
     --------
     >>> from twinviewer.imaging.disease_anatomy import sphere_mesh
     >>> m = solid_mask(sphere_mesh(10.0, 32), np.array([-12.0] * 3), (25, 25, 25), 1.0)
-    >>> 4.0 < m.sum() / 1000 < 4.4  # 4/3·π·10³ mm³ = 4.19 mL
+    >>> bool(4.0 < m.sum() / 1000 < 4.4)  # 4/3·π·10³ mm³ = 4.19 mL
     True
     """
     nx, ny, nz = dims
