@@ -338,28 +338,64 @@ def separate_chambers(out: Anatomy, base: Anatomy) -> None:
     ...                a.structures["lv_blood"].meshes[0])
     0.0
     """
-    from twinviewer.imaging.contact import SignedDistance, push_out, restore_volume
-
     fixed = [k for k in ("lv_blood", "lv_myocardium") if k in out.structures]
     movable = sorted((k for k in CHAMBERS if k != "lv_blood" and k in out.structures
                       and out.structures[k].meshes and k in base.structures),
                      key=lambda k: -_growth(out, base, k))
     phases = sorted(set().union(*(out.structures[k].meshes for k in fixed + movable)))
-    for p in phases:
-        placed = [out.structures[k].meshes[p] for k in fixed if p in out.structures[k].meshes]
-        for k in movable:
-            m = out.structures[k].meshes.get(p)
-            if m is None:
+    lv = out.structures.get("lv_blood")
+    keys = movable + (["epicardium"] if "epicardium" in out.structures else [])
+    if lv is None or len(phases) <= 2 or not _shared_topology(out, keys, phases):
+        for p in phases:
+            _separate_phase(out, p, fixed, movable)
+        return
+    # Many frames of one topology: separate at the largest and smallest LV phase, and move
+    # the other frames by the same per-vertex displacement, weighted by their place in the
+    # cycle (as the volumes are): 2 separations instead of one per frame.
+    frac = _phase_fractions({p: lv.meshes[p].volume_ml() for p in phases if p in lv.meshes})
+    ed, es = max(frac, key=frac.get), min(frac, key=frac.get)
+    before = {k: {p: out.structures[k].meshes[p].points for p in (ed, es)} for k in keys}
+    for p in (ed, es):
+        _separate_phase(out, p, fixed, movable)
+    for k in keys:
+        st = out.structures[k]
+        d_ed = st.meshes[ed].points - before[k][ed]
+        d_es = st.meshes[es].points - before[k][es]
+        for p in phases:
+            if p in (ed, es) or p not in st.meshes:
                 continue
-            if placed:
-                field = SignedDistance.of(placed, around=[m])
-                m = restore_volume(push_out(m, field), m.volume_ml(), field)
-                out.structures[k].meshes[p] = m
-            placed.append(m)
-        epi = out.structures.get("epicardium")
-        if epi is not None and p in epi.meshes:
-            ventricles = [out.structures[k].meshes[p] for k in ("lv_blood", "lv_myocardium",
-                                                                "rv_blood")
-                          if k in out.structures and p in out.structures[k].meshes]
-            field = SignedDistance.of(ventricles, around=[epi.meshes[p]])
-            epi.meshes[p] = push_out(epi.meshes[p], field, gap_mm=EPI_GAP_MM)
+            w = frac.get(p, 0.5)
+            m = st.meshes[p]
+            st.meshes[p] = SurfaceMesh(m.points + w * d_ed + (1.0 - w) * d_es, m.faces,
+                                       m.uncertainty_mm.copy())
+
+
+def _shared_topology(out: Anatomy, keys: list[str], phases: list[int]) -> bool:
+    for k in keys:
+        ms = out.structures[k].meshes
+        n = {ms[p].n_points for p in phases if p in ms}
+        if len(n) > 1:
+            return False
+    return True
+
+
+def _separate_phase(out: Anatomy, p: int, fixed: list[str], movable: list[str]) -> None:
+    from twinviewer.imaging.contact import SignedDistance, push_out, restore_volume
+
+    placed = [out.structures[k].meshes[p] for k in fixed if p in out.structures[k].meshes]
+    for k in movable:
+        m = out.structures[k].meshes.get(p)
+        if m is None:
+            continue
+        if placed:
+            field = SignedDistance.of(placed, around=[m])
+            m = restore_volume(push_out(m, field), m.volume_ml(), field)
+            out.structures[k].meshes[p] = m
+        placed.append(m)
+    epi = out.structures.get("epicardium")
+    if epi is not None and p in epi.meshes:
+        ventricles = [out.structures[k].meshes[p] for k in ("lv_blood", "lv_myocardium",
+                                                            "rv_blood")
+                      if k in out.structures and p in out.structures[k].meshes]
+        field = SignedDistance.of(ventricles, around=[epi.meshes[p]])
+        epi.meshes[p] = push_out(epi.meshes[p], field, gap_mm=EPI_GAP_MM)
