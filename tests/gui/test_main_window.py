@@ -73,9 +73,19 @@ def test_overlays_toggle_and_percentiles_are_ordered(own_window, qtbot):
 
     v = own_window.view3d
     own_window.state.session.set_time(0.2)
-    v.set_overlay("stress")  # the biv-me demo heart has no LV myocardium surface: said so
+    # the biv-me demo heart's moving LV wall (imaging.bivme_wall): wall stress with its
+    # interval (ensemble percentiles) on the demo's own anatomy
+    assert "lv_myocardium" in v.actors
+    v.set_overlay("stress")
     assert v.overlay_values("epicardium") is None
-    assert "no LV myocardium" in v._status.GetText(2)
+    demo = {}
+    for which in ("low", "median", "high"):
+        v.set_percentile(which)
+        demo[which] = v.overlay_values("lv_myocardium")
+    assert np.all(demo["low"] <= demo["median"]) and np.all(demo["median"] <= demo["high"])
+    assert np.any(demo["low"] < demo["high"])
+    assert 5 < np.median(demo["median"]) < 80  # kPa
+    v.set_percentile("median")
     # wall stress needs an LV myocardium: the shipped ED/ES meshes of the synthetic CT study
     st = own_window.state
     own_window.show_twin(dataclasses.replace(st.twin, anatomy=load_shipped_meshes()),

@@ -330,3 +330,43 @@ def test_another_image_drops_seeds_and_preview_not_the_twin(qtbot, editor, phant
     state.session.open_twin(twin_from_preset("healthy", n=8,
                                              anatomy=Anatomy("other", image=other)))
     assert not panel.maps and not any(panel.seeds.values()) and slices.overlay is None
+
+
+def test_ct_proposed_seeds_are_drawn_apart_moved_and_accepted(qtbot, editor, phantom):
+    """Propose seeds on the CT → drawn as ✕ and marked '(proposed)'; Segment waits for
+    acceptance; a click moves one; Accept proposed seeds → segment → volumes within 5 %."""
+    state, slices, panel = editor
+    _, truth = phantom
+    messages = []
+    state.message.connect(lambda level, text: messages.append((level, text)))
+    assert panel.b_propose.isEnabled() and not panel.b_accept_seeds.isEnabled()
+    qtbot.mouseClick(panel.b_propose, Qt.MouseButton.LeftButton)
+    assert set(panel.proposed) == set(POOLS)
+    for key in POOLS:  # each proposal lies in its own structure (phantom truth)
+        assert truth[panel.seeds[key][0]] == LABEL_VALUES[key], key
+    assert "(proposed)" in panel.structures.item(0).text()
+    # drawn as a diagonal cross: the pixel one step along the diagonal is coloured,
+    # the one straight beside the centre is not
+    k, j, i = panel.seeds["lv_blood"][0]
+    rgba = panel._overlay(slices.panes["axial"], k)
+    pane = slices.panes["axial"]
+    u, v = (j, i) if (pane.h, pane.v) == (1, 2) else (i, j)
+    assert rgba[u + 2, v + 2, 3] == 255 and rgba[u + 2, v, 3] == 0
+    # Segment is refused while proposals are pending; nothing starts, nothing is lost
+    panel.run()
+    assert panel.job is None and messages[-1][0] == "error"
+    assert "not yet accepted" in messages[-1][1]
+    # a click inside the RV moves its proposal (and makes that one the user's)
+    panel.set_mode("Place seeds")
+    panel.structures.setCurrentRow(POOLS.index("rv_blood"))
+    click_voxel(qtbot, slices, deepest(truth, "rv_blood"))
+    assert len(panel.seeds["rv_blood"]) == 1 and "rv_blood" not in panel.proposed
+    assert np.abs(np.subtract(panel.seeds["rv_blood"][0], deepest(truth, "rv_blood"))).max() <= 1
+    qtbot.mouseClick(panel.b_accept_seeds, Qt.MouseButton.LeftButton)
+    assert not any(panel.proposed.values()) and "(proposed)" not in panel.structures.item(0).text()
+    panel.run()
+    wait_jobs(qtbot, state)
+    true_ml = volumes_ml(truth, SPACING)
+    for key in POOLS:
+        n = (panel.labels == LABEL_VALUES[key]).sum() * np.prod(SPACING) / 1000.0
+        assert n == pytest.approx(true_ml[key], rel=0.05), key

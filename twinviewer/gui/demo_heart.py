@@ -34,7 +34,7 @@ _PHASE_INDEX = {"ED": 0, "ES": 1}
 DEMO_PRESET = "healthy"
 DEMO_MEMBERS = 200
 DEMO_PSEUDONYM = "virtual-heart"
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4  # 4: the demo heart has an LV myocardium (imaging)
 
 
 def cache_dir() -> Path:

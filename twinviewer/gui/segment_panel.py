@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
+from twinviewer.imaging.ct_seeds import propose_ct_seeds
 from twinviewer.imaging.ct_seg import segment_ct
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import clinical_measurements, structure_volumes
@@ -132,6 +133,7 @@ class SegmentPanel(QWidget):
         self.view3d = view3d if view3d is not None else getattr(parent, "view3d", None)
         self.seeds: dict[str, list[tuple[int, int, int]]] = {k: [] for k in POOLS}
         self.seed_phase: dict[str, list[int]] = {k: [] for k in POOLS}  # image phase of each
+        self.proposed: dict[str, set[tuple[int, int, int]]] = {}  # proposals not yet accepted
         self.maps: dict[int, np.ndarray] = {}   # phase -> label map: the preview, never the
         self.phase: int | None = None           # document's; phase of the 3D preview meshes
         self.meshes: dict[str, SurfaceMesh] = {}
@@ -184,7 +186,12 @@ class SegmentPanel(QWidget):
         self.radius.setSuffix(" mm")
         self.radius.setToolTip("Brush and eraser radius")
         self.b_propose = QPushButton("Propose seeds")
-        self.b_propose.setToolTip("Cine MR: LV and RV seeds from the image (no CT proposal)")
+        self.b_propose.setToolTip("Seeds from the image (CT: six blood pools; cine MR: LV and "
+                                  "RV), drawn as ✕ until accepted or moved")
+        self.b_accept_seeds = QPushButton("Accept proposed seeds")
+        self.b_accept_seeds.setToolTip("Take the proposed seeds as they are (or click in a "
+                                       "structure to move its seed)")
+        self.b_accept_seeds.clicked.connect(self.accept_proposals)
         self.b_clear = QPushButton("Clear seeds")
         self.b_run = QPushButton("Segment")
         self.b_cancel = QPushButton("Cancel")
@@ -216,7 +223,8 @@ class SegmentPanel(QWidget):
         row.addStretch(1)
         lay.addLayout(row)
         lay.addWidget(self.slice_range)
-        for pair in ((self.b_propose, self.b_clear), (self.b_run, self.b_cancel),
+        for pair in ((self.b_propose, self.b_accept_seeds, self.b_clear),
+                     (self.b_run, self.b_cancel),
                      (self.b_undo, self.b_discard),
                      (self.b_preview, self.b_accept)):
             r = QHBoxLayout()
@@ -294,6 +302,7 @@ class SegmentPanel(QWidget):
     def _reset(self) -> None:
         self.seeds = {k: [] for k in POOLS}
         self.seed_phase = {k: [] for k in POOLS}
+        self.proposed = {}
         self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
         self._undo, self._stroke = [], False
 
@@ -302,13 +311,15 @@ class SegmentPanel(QWidget):
             item = self.structures.item(n)
             key = item.data(Qt.ItemDataRole.UserRole)
             k = len(self.seeds[key])
-            item.setText(f"{display(key)[0]} — {k} seed{'s' if k != 1 else ''}")
+            mark = " (proposed)" if self.proposed.get(key) else ""
+            item.setText(f"{display(key)[0]} — {k} seed{'s' if k != 1 else ''}{mark}")
 
     def _update_buttons(self) -> None:
         ok = self.image is not None and (self.image.modality.upper() == "CT" or self.is_cine)
         busy = self.job is not None
         self.b_run.setEnabled(ok and not busy)
-        self.b_propose.setEnabled(self.is_cine and not busy)
+        self.b_propose.setEnabled(ok and not busy)
+        self.b_accept_seeds.setEnabled(any(self.proposed.values()) and not busy)
         self.b_cancel.setEnabled(busy)
         self.b_preview.setEnabled(self.labels is not None and not busy)
         self.b_accept.setEnabled(bool(self.maps) and not busy)
@@ -336,15 +347,29 @@ class SegmentPanel(QWidget):
         self._apply_hooks()
 
     def add_seed(self, key: str, kji) -> None:
-        """A seed for blood pool ``key`` at voxel ``(k, j, i)``."""
+        """A seed for blood pool ``key`` at voxel ``(k, j, i)`` (moves a proposed one)."""
+        for q in self.proposed.pop(key, set()):
+            n = self.seeds[key].index(q)
+            del self.seeds[key][n], self.seed_phase[key][n]
         self.seeds[key].append(tuple(int(round(v)) for v in kji))
         self.seed_phase[key].append(self.shown_phase)
         self._update_list()
+        self._update_buttons()
         self._apply_hooks()
+
+    def accept_proposals(self) -> None:
+        """The proposed seeds become the user's (as if clicked there)."""
+        n = sum(len(v) for v in self.proposed.values())
+        self.proposed = {}
+        self._update_list()
+        self._update_buttons()
+        self._apply_hooks()
+        self.status.setText(f"{n} proposed seed{'s' if n != 1 else ''} accepted.")
 
     def clear_seeds(self) -> None:
         self.seeds = {k: [] for k in POOLS}
         self.seed_phase = {k: [] for k in POOLS}
+        self.proposed = {}
         self._update_list()
         self._apply_hooks()
 
@@ -429,8 +454,12 @@ class SegmentPanel(QWidget):
                 if abs(p[pane.axis] - c) > 1 or (self.is_cine and ph != self.shown_phase):
                     continue
                 u, v = p[pane.h], p[pane.v]
-                for du, dv in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0),
-                               (0, -2), (0, 2)):
+                # a user's seed is a "+", a proposed one an "✕" (not yet accepted)
+                shape = ((0, 0), (-1, -1), (1, 1), (-1, 1), (1, -1), (-2, -2), (2, 2),
+                         (-2, 2), (2, -2), (-3, -3), (3, 3), (-3, 3), (3, -3)) \
+                    if p in self.proposed.get(key, ()) else \
+                    ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-2, 0), (2, 0), (0, -2), (0, 2))
+                for du, dv in shape:
                     if 0 <= u + du < rgba.shape[0] and 0 <= v + dv < rgba.shape[1]:
                         rgba[u + du, v + dv] = [*rgb, 255]
         return rgba
@@ -451,6 +480,12 @@ class SegmentPanel(QWidget):
                   if not self.is_cine or k in ("lv_blood", "rv_blood")]
         if not ticked:
             self.state.error("Segment: no structure is ticked; tick at least one blood pool.")
+            return
+        pending = [display(k)[0] for k in ticked if self.proposed.get(k)]
+        if pending:
+            self.state.error(f"Segment: the proposed seeds of {', '.join(pending)} are not yet "
+                             "accepted. 'Accept proposed seeds', or click in each structure to "
+                             "move its seed. Seeds, preview and twin are unchanged.")
             return
         missing = [display(k)[0] for k in ticked if not self.seeds[k]]
         if missing:
@@ -529,8 +564,26 @@ class SegmentPanel(QWidget):
         return first, out
 
     def propose(self) -> None:
-        """Cine MR: seeds a user would accept (LV and RV on the phase on show)."""
+        """Seeds a user would accept on the phase on show: six blood pools of a contrast CT
+        (:func:`twinviewer.imaging.ct_seeds.propose_ct_seeds`), LV and RV of a cine MR."""
         img = self.image
+        if img is not None and not self.is_cine and img.modality.upper() == "CT":
+            try:
+                seeds = propose_ct_seeds(img, self.shown_phase)
+            except ImagingError as exc:
+                self.state.error(f"Propose seeds: {exc}")
+                return
+            for key, pts in seeds.items():
+                self.seeds[key] = list(pts)
+                self.seed_phase[key] = [self.shown_phase] * len(pts)
+                self.proposed[key] = set(pts)
+            self._update_list()
+            self._update_buttons()
+            self._apply_hooks()
+            self.status.setText(f"{len(seeds)} seeds proposed on phase {self.shown_phase} (✕): "
+                                "check each, click in a structure to move its seed, then "
+                                "'Accept proposed seeds'.")
+            return
         if not self.is_cine:
             return
         try:

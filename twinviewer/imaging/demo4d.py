@@ -2,7 +2,9 @@
 
 Ventricles and their motion are the biv-me example patient (``meshes/bivme_patient1``,
 Apache-2.0; :func:`twinviewer.imaging.bivme.load_bivme`): LV and RV blood pools, capped at the
-valves, and the epicardium, point for point over one R-R interval.
+valves, and the epicardium, point for point over one R-R interval. The LV myocardium (free
+wall and septum) is built from those three surfaces and moves with them
+(:func:`twinviewer.imaging.bivme_wall.lv_wall`), so wall stress can be shown on it.
 
 Atria and great vessels are our own: the shipped phantom's ED surfaces
 (``meshes/demo_heart/{la,ra,aorta,pulmonary_artery}_ED.vtp``) placed on biv-me's heart by the
@@ -24,6 +26,8 @@ Examples
 >>> a = demo_heart_4d()
 >>> sorted(a.structures)[:3], len(a.structures["la"].meshes)
 (['aorta', 'epicardium', 'la'], 25)
+>>> len(a.structures["lv_myocardium"].meshes)
+25
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import numpy as np
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.imaging.bivme import load_bivme
+from twinviewer.imaging.bivme_wall import lv_wall
 from twinviewer.imaging.curves import mesh_volume
 from twinviewer.imaging.mesh_series import boundary_loops
 
@@ -69,6 +74,8 @@ def demo_heart_4d(demo_dir: Path = DEMO_DIR, pseudonym: str = "virtual-heart") -
     from twinviewer.imaging.segmentation import display
 
     a = load_bivme(pseudonym=pseudonym)
+    wall = a.structures["lv_myocardium"] = lv_wall(a)
+    wall.volumes = {p: mesh_volume(m, "lv_myocardium", SOURCE) for p, m in wall.meshes.items()}
     lv, rv = a.structures["lv_blood"].meshes, a.structures["rv_blood"].meshes
     n = len(lv)
     mitral = np.array([_annulus(lv[p], 1)[0] for p in range(n)])

@@ -16,6 +16,12 @@ biventricular-atlas heart later: any anatomy with the standard vocabulary keys `
   direction from the endocardium, so that its mean wall thickness (myocardial volume /
   endocardial area) at end-diastole is the heart's ``lv_wall_mm`` and the myocardial volume
   is the same in every phase (the wall is incompressible);
+* chambers push their neighbours (:mod:`twinviewer.imaging.contact`): the LV (blood pool
+  and wall) stays where its volume put it; the other chambers, the most grown first, are
+  pushed out of everything placed before them and then given back their volume by moving
+  their free walls outward — a dilated LV displaces the RV instead of running through the
+  septum, a large LA pushes the RA. A biventricular epicardium, if the base has one, is
+  pushed out to cover the ventricles;
 * vessels are left as they are.
 
 Volumes of the result are *model predictions*, not measurements: the result carries no
@@ -46,6 +52,8 @@ from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 CHAMBERS = ("lv_blood", "rv_blood", "la", "ra")
 #: Share of a dilating chamber's linear growth taken along its long axis (1/3: uniform).
 LONG_AXIS_SHARE = 0.2
+#: Least distance (mm) from the ventricles to a pushed epicardium (RV free wall ≈ 3 mm).
+EPI_GAP_MM = 2.0
 
 
 #: Model state → chamber key (the four-chamber models' volume states).
@@ -221,7 +229,8 @@ def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
 
 
 def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
-                   lv_wall_mm: float | None = None, label: str = "virtual heart") -> Anatomy:
+                   lv_wall_mm: float | None = None, label: str = "virtual heart",
+                   push: bool = True) -> Anatomy:
     """A copy of ``base`` whose chambers hold the model's volumes.
 
     Parameters
@@ -236,6 +245,9 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
         base's. Needs ``lv_myocardium`` and ``lv_blood`` in ``base``.
     label
         Said in the notes of the result.
+    push
+        Let chambers push their neighbours (:func:`separate_chambers`); ``False`` leaves
+        the overlaps the resizing makes.
 
     Returns
     -------
@@ -273,7 +285,16 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
         if lv_wall_mm is not None:
             raise DiseaseAnatomyError("lv_myocardium: the base anatomy has no LV myocardium "
                                       "(and LV blood pool) to thicken")
-        return out
+    else:
+        _wall(out, base, maps, lv_wall_mm)
+    if push:
+        separate_chambers(out, base)
+    return out
+
+
+def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None) -> None:
+    # The LV myocardium follows the LV pool's map, then is thickened to ``lv_wall_mm``.
+    myo = base.structures["lv_myocardium"]
     cav = out.structures["lv_blood"]
     new_myo = out.structures["lv_myocardium"]
     for p, m in myo.meshes.items():
@@ -283,7 +304,7 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
                                             m.uncertainty_mm.copy())
     phases = [p for p in new_myo.meshes if p in cav.meshes]
     if not phases:
-        return out
+        return
     ed = max(phases, key=lambda p: cav.meshes[p].volume_ml())
     if lv_wall_mm is None:
         target = myo.meshes[ed].volume_ml()  # the base's myocardial volume
@@ -296,4 +317,85 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
     for p in phases:
         idx = _nearest(myo.meshes[p], base_cav.meshes[p])
         new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target, idx)
-    return out
+
+
+def _growth(out: Anatomy, base: Anatomy, key: str) -> float:
+    a, b = out.structures[key].meshes, base.structures[key].meshes
+    return max(m.volume_ml() for m in a.values()) / max(m.volume_ml() for m in b.values())
+
+
+def separate_chambers(out: Anatomy, base: Anatomy) -> None:
+    """Push the chambers of ``out`` apart in every phase (in place; see module docstring).
+
+    Examples
+    --------
+    >>> a = Anatomy("x", {k: Structure(k, k, (1, 1, 1), {0: sphere_mesh(r)})
+    ...                   for k, r in (("lv_blood", 20.0), ("rv_blood", 12.0))})
+    >>> a.structures["rv_blood"].meshes[0].points[:, 0] += 25.0  # 7 mm into the LV
+    >>> separate_chambers(a, a)
+    >>> from twinviewer.imaging.contact import penetration_mm
+    >>> penetration_mm(a.structures["rv_blood"].meshes[0].points,
+    ...                a.structures["lv_blood"].meshes[0])
+    0.0
+    """
+    fixed = [k for k in ("lv_blood", "lv_myocardium") if k in out.structures]
+    movable = sorted((k for k in CHAMBERS if k != "lv_blood" and k in out.structures
+                      and out.structures[k].meshes and k in base.structures),
+                     key=lambda k: -_growth(out, base, k))
+    phases = sorted(set().union(*(out.structures[k].meshes for k in fixed + movable)))
+    lv = out.structures.get("lv_blood")
+    keys = movable + (["epicardium"] if "epicardium" in out.structures else [])
+    if lv is None or len(phases) <= 2 or not _shared_topology(out, keys, phases):
+        for p in phases:
+            _separate_phase(out, p, fixed, movable)
+        return
+    # Many frames of one topology: separate at the largest and smallest LV phase, and move
+    # the other frames by the same per-vertex displacement, weighted by their place in the
+    # cycle (as the volumes are): 2 separations instead of one per frame.
+    frac = _phase_fractions({p: lv.meshes[p].volume_ml() for p in phases if p in lv.meshes})
+    ed, es = max(frac, key=frac.get), min(frac, key=frac.get)
+    before = {k: {p: out.structures[k].meshes[p].points for p in (ed, es)} for k in keys}
+    for p in (ed, es):
+        _separate_phase(out, p, fixed, movable)
+    for k in keys:
+        st = out.structures[k]
+        d_ed = st.meshes[ed].points - before[k][ed]
+        d_es = st.meshes[es].points - before[k][es]
+        for p in phases:
+            if p in (ed, es) or p not in st.meshes:
+                continue
+            w = frac.get(p, 0.5)
+            m = st.meshes[p]
+            st.meshes[p] = SurfaceMesh(m.points + w * d_ed + (1.0 - w) * d_es, m.faces,
+                                       m.uncertainty_mm.copy())
+
+
+def _shared_topology(out: Anatomy, keys: list[str], phases: list[int]) -> bool:
+    for k in keys:
+        ms = out.structures[k].meshes
+        n = {ms[p].n_points for p in phases if p in ms}
+        if len(n) > 1:
+            return False
+    return True
+
+
+def _separate_phase(out: Anatomy, p: int, fixed: list[str], movable: list[str]) -> None:
+    from twinviewer.imaging.contact import SignedDistance, push_out, restore_volume
+
+    placed = [out.structures[k].meshes[p] for k in fixed if p in out.structures[k].meshes]
+    for k in movable:
+        m = out.structures[k].meshes.get(p)
+        if m is None:
+            continue
+        if placed:
+            field = SignedDistance.of(placed, around=[m])
+            m = restore_volume(push_out(m, field), m.volume_ml(), field)
+            out.structures[k].meshes[p] = m
+        placed.append(m)
+    epi = out.structures.get("epicardium")
+    if epi is not None and p in epi.meshes:
+        ventricles = [out.structures[k].meshes[p] for k in ("lv_blood", "lv_myocardium",
+                                                            "rv_blood")
+                      if k in out.structures and p in out.structures[k].meshes]
+        field = SignedDistance.of(ventricles, around=[epi.meshes[p]])
+        epi.meshes[p] = push_out(epi.meshes[p], field, gap_mm=EPI_GAP_MM)

@@ -256,7 +256,24 @@ def make_labels(shape: Sequence[int] = (90, 160, 160),
     labels = np.zeros(tuple(int(s) for s in shape), dtype=np.uint8)
     for key in _PAINT_ORDER:
         labels[masks[key]] = LABEL_VALUES[key]
+    # The septa between touching pools are wall in the image (:func:`tissue_map`), so they
+    # are not blood in the labels either: label and image describe the same heart.
+    labels[_septa(labels)] = 0
     return labels
+
+
+def _septa(labels: np.ndarray) -> np.ndarray:
+    """One-voxel walls where two blood pools of different labels touch (not the LV pool's
+    side, and not where LV myocardium already separates them)."""
+    boundary = np.zeros(labels.shape, dtype=bool)
+    for axis in range(3):
+        a = np.swapaxes(labels, 0, axis)
+        diff = (a[1:] != a[:-1]) & (a[1:] > 0) & (a[:-1] > 0)
+        np.swapaxes(boundary, 0, axis)[1:] |= diff
+    lv = LABEL_VALUES
+    blood = np.isin(labels, [lv[k] for k in ("la", "aorta", "rv_blood", "ra",
+                                               "pulmonary_artery")])
+    return boundary & blood
 
 
 def tissue_map(labels: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
@@ -302,13 +319,8 @@ def tissue_map(labels: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
     tissue[right] = RIGHT_BLOOD
     # Septa between touching chambers of different labels: a 1-voxel boundary of wall tissue,
     # except where LV myocardium already separates them.
-    blood = left | right
-    boundary = np.zeros(shape, dtype=bool)
-    for axis in range(3):
-        a = np.swapaxes(labels, 0, axis)
-        diff = (a[1:] != a[:-1]) & (a[1:] > 0) & (a[:-1] > 0)
-        np.swapaxes(boundary, 0, axis)[1:] |= diff
-    tissue[boundary & blood & (labels != lv["lv_blood"])] = OTHER_WALL
+    # (label maps from make_labels have them carved out already; others get them here)
+    tissue[_septa(labels)] = OTHER_WALL
     return tissue
 
 
