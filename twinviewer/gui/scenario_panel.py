@@ -663,7 +663,8 @@ class ScenarioPanel(QWidget):
                 r += 1
                 self._rows[(m, name)] = r
                 self._cells[(m, name)] = (value, delta, better)
-                tab.setItem(r, 0, QTableWidgetItem(f"{shown}\n{value}"))
+                label = shown.replace(" [", "\n[", 1)  # the response on its own line: narrow
+                tab.setItem(r, 0, QTableWidgetItem(f"{label}\n{value}"))
                 text = delta.replace(" (", "\n(", 1) + (f"\nbetter in {better}" if better
                                                          else "")
                 item = QTableWidgetItem(text)
