@@ -31,5 +31,5 @@ def test_reopened_twin_shows_its_scenarios_and_calibration(qtbot, tmp_path):
     assert cal.fit_table.rowCount() >= 1
     assert "Saved calibration" in cal.summary.text()
     assert [whatif.scenario_list.item(i).text()
-            for i in range(whatif.scenario_list.count())] == ["slower"]
+            for i in range(whatif.scenario_list.count())] == ["slower [acute, unregulated]"]
     state.close()
