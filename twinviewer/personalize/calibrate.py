@@ -1095,8 +1095,12 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
     ms = list(result.measurements)
     new_keys = {_key_of(m.name) for m in ms}
     kept = [m for m in twin.measurements if _key_of(m.name) not in new_keys]
+    # the parameters the twin started from before its first visit: a re-calibration of the
+    # first visit restarts from them (personalize.revisit), the living twin replays from them
+    start = twin.visits[0].start_params if twin.visits else twin.params
     visit = Visit(day=day, measurements=list(ms), ensemble=result.ensemble.copy(),
-                  label=label or f"calibration {len(twin.visits) + 1}")
+                  label=label or f"calibration {len(twin.visits) + 1}",
+                  start_params=None if start is None else np.asarray(start, float).copy())
     provenance = {p: (Provenance(v.source, f"{v.detail}; measured at visit day {day}", v.inputs)
                       if v.source is Source.MEASURED and "visit day" not in v.detail else v)
                   for p, v in result.provenance.items()}
