@@ -217,10 +217,11 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
 
     A twin already calibrated starts from its posterior; on the day of its last visit (a
     re-calibration) from the prior that visit started from, and the visit is replaced (see
-    :mod:`twinviewer.personalize.revisit`), so the same data are never counted twice. ``day`` is the visit's day offset
-    from the first visit; default: the last visit's day (a re-calibration of that visit, so
-    no time gap feeds the drift prior), 0 for a twin never calibrated. The random-walk drift
-    of the prior follows the gap (:func:`~twinviewer.personalize.timeline.drift_for`).
+    :mod:`twinviewer.personalize.revisit`), so the same data are never counted twice.
+    ``day`` is the visit's day offset from the first visit; default: the last visit's day
+    (a re-calibration of that visit, so no time gap feeds the drift prior), 0 for a twin
+    never calibrated. The random-walk drift of the prior follows the gap
+    (:func:`~twinviewer.personalize.timeline.drift_for`).
     ``measurements`` None uses the twin's stored and image-derived measurements.
     ``volume_curve``: 'auto' (the whole LV/RV volume curves of the twin's 4D images at its
     first calibration), 'on' (required: refused if the twin has none) or 'off'.
