@@ -255,7 +255,8 @@ class CalibrationResult:
         is, the worst z — so a near miss is never hidden behind 'all reproduced'."""
         rows = [r for r in self.fit if np.isfinite(r.z)]
         curves = "".join(f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
-                         f"missed (RMS z {c.rms_z:.2f})" + (" MISSED" if c.flag else "")
+                         f"missed (RMS z {c.rms_z:.2f}; {c.ed_es_text()})"
+                         + (" MISSED" if c.flag else "")
                          for c in self.curve_fit)
         if not rows:
             return ("no measurement could be compared with the twin" if not curves
