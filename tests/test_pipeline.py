@@ -48,7 +48,9 @@ def test_create_calibrate_whatif_report(created, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["written"] and out["n_members"] == 20
     doc = load_twin(path)
-    assert len(doc.twin.visits) == 2 and doc.audit.entries[-1].action == "calibration"
+    # the same day (default): that visit is re-done from its prior and replaced, not stacked
+    assert [v.label for v in doc.twin.visits] == ["re-calibration of day 0"]
+    assert doc.audit.entries[-1].action == "calibration"
     assert doc.twin.measurement("HR").value == 72  # the clinical measurements were stored
 
     assert main(["whatif", str(path), "-i", "tavi_sapien3:size=26", "-s",

@@ -215,10 +215,13 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
                    volume_curve: str = "auto"):
     """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
 
-    A twin already calibrated starts from its posterior. ``day`` is the visit's day offset
-    from the first visit; default: the last visit's day (a re-calibration of that visit, so
-    no time gap feeds the drift prior), 0 for a twin never calibrated. The random-walk drift
-    of the prior follows the gap (:func:`~twinviewer.personalize.timeline.drift_for`).
+    A twin already calibrated starts from its posterior; on the day of its last visit (a
+    re-calibration) from the prior that visit started from, and the visit is replaced (see
+    :mod:`twinviewer.personalize.revisit`), so the same data are never counted twice.
+    ``day`` is the visit's day offset from the first visit; default: the last visit's day
+    (a re-calibration of that visit, so no time gap feeds the drift prior), 0 for a twin
+    never calibrated. The random-walk drift of the prior follows the gap
+    (:func:`~twinviewer.personalize.timeline.drift_for`).
     ``measurements`` None uses the twin's stored and image-derived measurements.
     ``volume_curve``: 'auto' (the whole LV/RV volume curves of the twin's 4D images at its
     first calibration), 'on' (required: refused if the twin has none) or 'off'.
@@ -228,6 +231,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, updated_twin
     from twinviewer.personalize.measurements import load_measurements
+    from twinviewer.personalize.revisit import before_last_visit
     from twinviewer.personalize.timeline import drift_for
     from twinviewer.personalize.volume_curve import curves_of
 
@@ -248,17 +252,33 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     if last is not None and day < last:
         raise PipelineError(f"--day {day} is before the last visit (day {last}); visits are "
                             "kept in time order")
+    redo = last is not None and day == last
+    note = ""
+    if redo:
+        # the same day again: re-do that visit from the prior it started from, replacing it,
+        # never fit the same data a second time on top of its own posterior
+        try:
+            twin, visit_ms, note = before_last_visit(twin)
+        except ValueError as exc:
+            raise PipelineError(f"{path.name}: {exc}") from None
+        if ms is not None:  # this visit's earlier data stay unless the file re-measures them
+            given = {m.name for m in ms}
+            ms = [m for m in visit_ms if m.name not in given] + list(ms)
+        last = twin.visits[-1].day if twin.visits else None
     drift = 0.5 if last is None else drift_for(day - last)
     result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations, drift=drift,
                        volume_curves=curves)
-    label = (f"re-calibration of day {day}" if last is not None and day == last
+    if note:
+        result.warnings.insert(0, note)
+    label = (f"re-calibration of day {day}" if redo
              else f"calibration {len(twin.visits) + 1}")
     new = updated_twin(twin, result, day=day, label=label)
     audit_log(new).record(new, "calibration", {
         "method": result.method, "members": int(result.ensemble.shape[0]),
         "measurements": [m.name for m in result.measurements],
         "calibrated": list(result.calibrated), "command": "calibrate", "day": day,
-        "drift": drift, "volume_curves": [c.audit() for c in result.curve_fit]})
+        "drift": drift, "replaces_visit": redo,
+        "volume_curves": [c.audit() for c in result.curve_fit]})
     # cached scenario results belonged to the old ensemble: only the new baseline is kept
     save_twin_verified(path, new, results={"baseline": result.results}, passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits)}), result

@@ -13,6 +13,7 @@ from twinviewer.core.measurement import Measurement as M
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import load_twin, save_twin
 from twinviewer.personalize.measurements import save_measurements
+from twinviewer.personalize.timeline import drift_for
 from twinviewer.twins import twin_from_preset
 
 
@@ -28,7 +29,7 @@ def _files(tmp: Path) -> tuple[Path, Path, Path]:
 
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
-    """A twin calibrated twice by ``twinviewer calibrate`` (no start parameters recorded)."""
+    """A twin calibrated twice by ``twinviewer calibrate``."""
     tmp = tmp_path_factory.mktemp("regress")
     first, second, third = _files(tmp)
     path = save_twin(tmp / "p.twin", twin_from_preset("healthy", n=8))
@@ -43,7 +44,12 @@ def test_visit_add_after_cli_calibration_keeps_the_file_loadable(calibrated, tmp
                                                                   capsys):
     path, third = calibrated
     out = tmp_path / "v.twin"
-    assert load_twin(path).twin.visits[0].start_params is None
+    # `calibrate` now records the start; a file written before it did has none
+    assert load_twin(path).twin.visits[0].start_params is not None
+    old = load_twin(path).twin
+    for v in old.visits:
+        v.start_params = None
+    path = save_twin(tmp_path / "old.twin", old)
     assert main(["visit", "add", str(path), "--measurements", str(third), "--day", "30",
                  "-n", "16", "-o", str(out)]) == 0
     t = load_twin(out).twin  # raised "start_params has shape (1,)" before the fix
@@ -68,8 +74,14 @@ def test_calibrate_day_defaults_to_a_recalibration_of_the_last_visit(calibrated,
     out = capsys.readouterr().out
     assert "day 7: re-calibration of day 7" in out
     t = load_twin(copy).twin
-    assert [v.day for v in t.visits] == [0, 7, 7]
-    assert t.audit[-1].details["drift"] == pytest.approx(0.1)  # no time gap → minimal drift
+    # the day-7 visit is re-done from the day-0 posterior (with the 7-day drift it had) and
+    # replaced: never stacked on its own posterior as "days 0, 7, 7"
+    assert [v.day for v in t.visits] == [0, 7]
+    assert t.visits[-1].label == "re-calibration of day 7"
+    assert t.audit[-1].details["drift"] == pytest.approx(drift_for(7))
+    assert t.audit[-1].details["replaces_visit"] is True
+    # the visit's earlier HR is kept beside the file's new SBP/DBP
+    assert {m.name for m in t.visits[-1].measurements} >= {"SBP", "DBP", "HR"}
     # a day before the last visit is refused and the file is untouched
     before = copy.read_bytes()
     assert main(["calibrate", str(copy), "--measurements", str(third), "--day", "3"]) == 2

@@ -328,7 +328,8 @@ class CalibrationPanel(QWidget):
         for i, f in enumerate(r.fit):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
-                     f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)})", f.unit, f"{f.z:+.1f}",
+                     f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)}); predictive "
+                     f"{_fmt(f.pred_lo)}–{_fmt(f.pred_hi)}", f.unit, f"{f.z:+.1f}",
                      f.note)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)

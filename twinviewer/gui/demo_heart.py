@@ -416,7 +416,27 @@ DEMO_SEED = 0
 #: prior is centred on RV.EB × 3 (at the preset's volumes RVEDP 2.7, mean RA 5.2 mmHg, both in
 #: the normal range; × 4 gives 3.4 / 5.7), stated in RV.EB's provenance.
 DEMO_RV_EB_FACTOR = 3.0
-_DEMO_TWIN_FORMAT = 4
+#: The bundled heart has volumes only. Calibrated to them alone, the curve fit moved the
+#: circulation's resistance and compliance with nothing to hold the pressures, and the
+#: "healthy" demo showed MAP 119 (96–156) mmHg, BP 145/92 (the healthy preset: MAP 99.8). It
+#: therefore carries a cuff BP — not measured, and named so in its source — of the published
+#: normal adult ≈ 120/80 mmHg (../shared/REFERENCE.md, "Normal adult ranges"), with SDs wide
+#: enough to be a normal adult's spread rather than one reading.
+DEMO_ASSUMED_BP = (("SBP", 120.0, 10.0), ("DBP", 80.0, 7.0))
+DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (published "
+                  "normal adult range); the bundled heart has no pressure data")
+_DEMO_TWIN_FORMAT = 5
+
+
+def demo_assumed_bp() -> list:
+    """The demo's assumed normal cuff BP as measurements whose source says they are assumed.
+
+    >>> [(m.name, m.value, m.unit) for m in demo_assumed_bp()]
+    [('SBP', 120.0, 'mmHg'), ('DBP', 80.0, 'mmHg')]
+    """
+    from twinviewer.core.measurement import Measurement
+
+    return [Measurement(n, v, "mmHg", sd, DEMO_BP_SOURCE) for n, v, sd in DEMO_ASSUMED_BP]
 
 
 def _demo_twin_path(cache: Path | None = None) -> Path:
@@ -456,8 +476,9 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     The ``healthy`` preset's prior ensemble (:data:`DEMO_MEMBERS` members) is calibrated
     (:func:`twinviewer.personalize.calibrate.calibrate`, seed :data:`DEMO_SEED`) to the
     biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
-    and the R-R they were sampled over (HR); the prior's RV stiffness is centred on
-    :data:`DEMO_RV_EB_FACTOR` × the preset's (see there). The twin (without its anatomy)
+    the R-R they were sampled over (HR) and an assumed normal cuff BP
+    (:data:`DEMO_ASSUMED_BP`, named as assumed in its source); the prior's RV stiffness is
+    centred on :data:`DEMO_RV_EB_FACTOR` × the preset's (see there). The twin (without its anatomy)
     and its posterior results are stored in the cache so later starts load them at once
     (:func:`load_demo_twin`, :func:`load_stored_results`). The fit — per-chamber RMS z and
     phases missed — is in the twin's audit trail.
@@ -487,7 +508,7 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     j = model_of(twin0).index("RV.EB")
     twin0.params = twin0.params.copy()
     twin0.params[j] *= DEMO_RV_EB_FACTOR
-    result = calibrate(twin0, n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
+    result = calibrate(twin0, demo_assumed_bp(), n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
                        progress=progress, cancel=cancel)
     rv = result.provenance["RV.EB"]
     result.provenance["RV.EB"] = Provenance(

@@ -9,6 +9,14 @@ boundary together), so
 
     σ_V = Σ_faces A_face · Δa / √12 = N_exposed_faces · V_voxel / √12.
 
+That sum is a worst case (every face's error at once, in the same direction, with the
+slice thickness as the through-plane error): on the cine phantom (8 mm slices) it gave
+LVEDV 143.9 ± 17.8 mL against the exact 145.0 mL, and errors ≤ 1.2 mL in every phase. A
+volume's SD is therefore the smaller of that bound and the published interstudy
+reproducibility of cine CMR (Grothues et al., Am J Cardiol 2002;90:29–34: coefficient of
+variability EDV 2.9–4.9 %, ESV 4.4–9.2 %, EF 2.4–7.3 %, mass 2.8–4.8 %), taken as
+``σ_V = √((REPRO_CV·V)² + REPRO_FLOOR_ML²)`` — 6.2 mL at 122 mL, 3.6 mL (8 %) at 45 mL.
+
 EF = (EDV − ESV)/EDV × 100 with first-order propagation treating ED and ES as independent;
 LV mass = 1.05 g/mL × myocardial volume at end-diastole (Lang et al. 2015).
 """
@@ -22,6 +30,24 @@ import numpy as np
 from twinviewer.core.measurement import Measurement
 
 SOURCE = "CT segmentation"
+#: Relative interstudy reproducibility of a segmented volume (upper end of Grothues 2002's
+#: CMR EDV coefficient of variability, 4.9 %) and an absolute floor for small volumes (mL):
+#: ESV 45 mL → 8 %, inside that study's ESV range 4.4–9.2 %.
+REPRO_CV = 0.045
+REPRO_FLOOR_ML = 3.0
+
+
+def volume_sd(volume_ml: float, partial_volume_bound_ml: float) -> float:
+    """1-SD error (mL) of a segmented volume: the published reproducibility, capped by the
+    partial-volume worst case of the voxels (see the module docstring).
+
+    >>> round(volume_sd(121.6, 22.9), 1)
+    6.2
+    >>> volume_sd(1.0, 0.346)
+    0.346
+    """
+    return float(min(partial_volume_bound_ml,
+                     math.hypot(REPRO_CV * volume_ml, REPRO_FLOOR_ML)))
 MYOCARDIAL_DENSITY_G_PER_ML = 1.05
 
 
@@ -72,8 +98,10 @@ def structure_volumes(labels: np.ndarray, spacing: tuple[float, float, float],
     out = {}
     for key, v in label_values.items():
         if 0 < v < len(counts) and counts[v]:
-            out[key] = Measurement(f"{key} volume", float(counts[v]) * voxel_ml, "mL",
-                                   float(faces[v]) * voxel_ml / math.sqrt(12.0), source)
+            vol = float(counts[v]) * voxel_ml
+            out[key] = Measurement(f"{key} volume", vol, "mL",
+                                   volume_sd(vol, float(faces[v]) * voxel_ml / math.sqrt(12.0)),
+                                   source)
     return out
 
 

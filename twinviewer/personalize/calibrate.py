@@ -135,6 +135,15 @@ class FitRow:
     used: bool
     flag: bool
     note: str = ""
+    #: posterior predictive 90 % interval of the *measurement* (ensemble ⊕ model error ⊕ the
+    #: measurement's SD): the interval |z| is judged against (``lo``–``hi`` is the twin's own)
+    pred_lo: float = float("nan")
+    pred_hi: float = float("nan")
+
+    @property
+    def outside_predictive(self) -> bool:
+        """True if the measured value lies outside its 90 % posterior predictive interval."""
+        return bool(self.measured < self.pred_lo or self.measured > self.pred_hi)
 
     def misfit_text(self) -> str:
         """'SBP measured 180 ± 8 mmHg, twin 141 (136–147): 39 mmHg low, z = −3.4'."""
@@ -246,7 +255,8 @@ class CalibrationResult:
         is, the worst z — so a near miss is never hidden behind 'all reproduced'."""
         rows = [r for r in self.fit if np.isfinite(r.z)]
         curves = "".join(f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
-                         f"missed (RMS z {c.rms_z:.2f})" + (" MISSED" if c.flag else "")
+                         f"missed (RMS z {c.rms_z:.2f}; {c.ed_es_text()})"
+                         + (" MISSED" if c.flag else "")
                          for c in self.curve_fit)
         if not rows:
             return ("no measurement could be compared with the twin" if not curves
@@ -256,8 +266,11 @@ class CalibrationResult:
                     f"{Z_FLAG:g}: " + ", ".join(f"{r.name} (z {r.z:+.1f})"
                                                for r in self.flagged) + curves)
         worst = max(rows, key=lambda r: abs(r.z))
+        near = [r for r in rows if r.outside_predictive]
+        near_text = ("; outside their 90 % predictive interval: " + ", ".join(
+            f"{r.name} (z {r.z:+.1f})" for r in near)) if near else ""
         return (f"all {len(rows)} measurements within |z| ≤ {Z_FLAG:g} (worst: {worst.name}, "
-                f"z {worst.z:+.2f})" + curves)
+                f"z {worst.z:+.2f})" + near_text + curves)
 
     def unmeasured_predictions(self) -> dict[str, tuple[float, float, float, str]]:
         """Headline outputs not measured that have a learned discrepancy term: name →
@@ -463,6 +476,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         c = curves[0]
         ms.append(Measurement("HR", round(60000.0 / c.rr_ms, 1), "bpm", CURVE_HR_SD,
                               f"{c.source}: R-R {c.rr_ms:.0f} ms of the volume curve"))
+    sv_note = _stroke_volume_conflict(ms)
+    if sv_note:
+        warnings.append(sv_note)
     image_names = {m.name for m in ms if is_image_derived(m)}
     present = {m.name for m in ms}
     rng = np.random.default_rng(seed)
@@ -679,6 +695,37 @@ _CURVE_NAMES = {f"{c}{k}" for c in ("LV", "RV") for k in ("EDV", "ESV", "SV", "E
                                                           "_PFR")}
 
 
+def _stroke_volume_conflict(ms: Sequence[Measurement]) -> str:
+    """A note when the measured LV and RV stroke volumes differ, or ''.
+
+    The models have no shunt, so without regurgitation the LV and RV stroke volumes are
+    equal; measured ones that differ cannot both be fitted, and the fit lies between them.
+
+    >>> M = Measurement
+    >>> _stroke_volume_conflict([M("LVEDV", 179, "mL", 8.5), M("LVESV", 72, "mL", 5.1),
+    ...     M("RVEDV", 170, "mL", 10.8), M("RVESV", 76.7, "mL", 6.7)])[:45]
+    'measured LV stroke volume 107 ± 9.9 mL and RV'
+    """
+    by = {m.name: m for m in ms}
+
+    def sv(c: str) -> tuple[float, float] | None:
+        if f"{c}SV" in by:
+            return by[f"{c}SV"].value, by[f"{c}SV"].uncertainty
+        ed, es = by.get(f"{c}EDV"), by.get(f"{c}ESV")
+        if ed is None or es is None:
+            return None
+        return ed.value - es.value, float(np.hypot(ed.uncertainty, es.uncertainty))
+
+    lv, rv = sv("LV"), sv("RV")
+    if lv is None or rv is None or abs(lv[0] - rv[0]) < 1.0:
+        return ""
+    z = (lv[0] - rv[0]) / max(float(np.hypot(lv[1], rv[1])), 1e-9)
+    return (f"measured LV stroke volume {lv[0]:.3g} ± {lv[1]:.2g} mL and RV stroke volume "
+            f"{rv[0]:.3g} ± {rv[1]:.2g} mL differ by {lv[0] - rv[0]:+.3g} mL (z {z:+.1f}): "
+            "the model has no shunt and, without regurgitation, equal LV and RV stroke "
+            "volumes, so it cannot fit both; its stroke volume lies between them")
+
+
 def _in_curve(m: Measurement, obs: Sequence[CurveObservation]) -> bool:
     """True if ``m`` (an EDV, ESV, SV, EF, PER or PFR) comes from the same images as a curve
     used whole: same chamber and a source starting with the curve's (a CT LVEDV beside an MR
@@ -861,7 +908,9 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
         if q.kind == "parameter":
             note = "set directly from this measurement"
         elif m.name in redundant:
-            note = redundant[m.name]
+            # left out of the likelihood, never out of the check: judged like every row
+            note = (f"{redundant[m.name]}; checked against the posterior predictive "
+                    f"(z {z:+.1f})")
         elif q.redundant_with and all(r in {x.name for x in ms} for r in q.redundant_with):
             note = (f"used with its own uncertainty beside {' and '.join(q.redundant_with)} "
                     "(an independent measurement: another source)")
@@ -873,9 +922,10 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
         elif flag:
             note = (f"missed by the posterior predictive (|z| = {abs(z):.1f} > {Z_FLAG:g})"
                     + (f"; {note}" if note else ""))
+        half = 1.6448536 * check.sd if np.isfinite(check.sd) else float("nan")
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
-                           note))
+                           note, float(med - half), float(med + half)))
     return rows
 
 
@@ -1095,8 +1145,12 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
     ms = list(result.measurements)
     new_keys = {_key_of(m.name) for m in ms}
     kept = [m for m in twin.measurements if _key_of(m.name) not in new_keys]
+    # the parameters the twin started from before its first visit: a re-calibration of the
+    # first visit restarts from them (personalize.revisit), the living twin replays from them
+    start = twin.visits[0].start_params if twin.visits else twin.params
     visit = Visit(day=day, measurements=list(ms), ensemble=result.ensemble.copy(),
-                  label=label or f"calibration {len(twin.visits) + 1}")
+                  label=label or f"calibration {len(twin.visits) + 1}",
+                  start_params=None if start is None else np.asarray(start, float).copy())
     provenance = {p: (Provenance(v.source, f"{v.detail}; measured at visit day {day}", v.inputs)
                       if v.source is Source.MEASURED and "visit day" not in v.detail else v)
                   for p, v in result.provenance.items()}
@@ -1121,12 +1175,14 @@ def format_report(r: CalibrationResult) -> str:
              f"prior: {r.prior_choice.describe()}",
              f"{r.ensemble.shape[0]} posterior members, {r.convergence.message}, "
              f"{r.seconds:.1f} s", f"fit: {r.status_line()}", "",
-             f"{'measurement':<18}{'measured':>18}{'twin (90 % interval)':>30}{'z':>7}  note"]
+             f"{'measurement':<18}{'measured':>18}{'twin (90 % interval)':>30}"
+             f"{'predictive 90 %':>18}{'z':>7}  note"]
     for f in r.fit:
         meas = f"{f.measured:.4g} ± {f.uncertainty:.2g}"
         pred = f"{f.median:.4g} ({f.lo:.4g}–{f.hi:.4g}) {f.unit}"
-        lines.append(f"{f.name:<18}{meas:>18}{pred:>30}{f.z:>+7.1f}  "
-                     f"{'FLAG ' if f.flag else ''}{f.note}")
+        ppi = f"{f.pred_lo:.4g}–{f.pred_hi:.4g}"
+        mark = "FLAG " if f.flag else ("OUTSIDE 90 % " if f.outside_predictive else "")
+        lines.append(f"{f.name:<18}{meas:>18}{pred:>30}{ppi:>18}{f.z:>+7.1f}  {mark}{f.note}")
     ident = r.identifiability
     lines += ["", "calibrated parameters (posterior/prior 90 % width):"]
     for p in r.calibrated:

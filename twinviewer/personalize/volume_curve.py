@@ -418,6 +418,16 @@ class CurveFitSummary:
                 f"{self.median[w]:.0f} mL, z {self.z[w]:+.1f}), {self.n_missed} of "
                 f"{len(self.z)} phases missed by |z| > 2")
 
+    def ed_es_text(self) -> str:
+        """The curve's end-diastole and end-systole (largest and smallest measured volume)
+        against the twin, e.g. 'ED 179 vs twin 156 mL (z −1.0), ES 72 vs twin 75 mL (z +0.2)'."""
+        parts = []
+        for tag, k in (("ED", int(np.argmax(self.measured))),
+                       ("ES", int(np.argmin(self.measured)))):
+            parts.append(f"{tag} {self.measured[k]:.0f} vs twin {self.median[k]:.0f} mL "
+                         f"(z {self.z[k]:+.1f})")
+        return ", ".join(parts)
+
     def audit(self) -> dict:
         """Numbers only (no free text that could carry an identifier): for audit trails."""
         return {"chamber": self.chamber, "phases": len(self.z),

@@ -1,0 +1,68 @@
+"""The calibrated demo twin (fixcal items 2 and 3): its pressures stay normal with no
+pressure data of its own (was MAP 119 (96–156) mmHg, BP 145/92), the assumed cuff BP says it
+is assumed, and the LV/RV stroke-volume disagreement of the measured curves is stated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.personalize.calibrate import _stroke_volume_conflict
+
+
+def test_stroke_volume_conflict_is_stated_with_its_z():
+    note = _stroke_volume_conflict([M("LVEDV", 179, "mL", 8.5), M("LVESV", 72, "mL", 5.1),
+                                    M("RVEDV", 170.1, "mL", 10.8), M("RVESV", 76.7, "mL", 6.7)])
+    assert "LV stroke volume 107 ± 9.9 mL" in note and "RV stroke volume 93.4" in note
+    assert "z +0.8" in note and "equal LV and RV stroke volumes" in note
+    assert _stroke_volume_conflict([M("LVEDV", 179, "mL", 8.5), M("LVESV", 72, "mL", 5)]) == ""
+
+
+@pytest.mark.slow
+def test_demo_twin_keeps_normal_pressures_and_names_the_assumed_bp(tmp_path):
+    from twinviewer.gui.demo_heart import DEMO_BP_SOURCE, calibrate_demo_twin, load_demo_twin
+
+    twin, results = calibrate_demo_twin(cache=tmp_path)
+    lo, mapp, hi = np.nanpercentile(results.metrics["MAP"], [5, 50, 95])
+    sbp = np.nanmedian(results.metrics["SBP"])
+    # without the assumed BP: MAP 119.4 (95.8–156.1), SBP 144.8 mmHg; published normal adult
+    # MAP 90–100, the healthy preset 99.8
+    assert 90.0 < mapp < 110.0 and hi < 125.0 and sbp < 140.0
+    bp = [m for m in twin.measurements if m.name in ("SBP", "DBP")]
+    assert len(bp) == 2 and all(m.source == DEMO_BP_SOURCE for m in bp)
+    assert "not measured" in DEMO_BP_SOURCE
+    assert load_demo_twin(tmp_path) is not None
+
+
+def test_curve_summary_names_its_ed_and_es_against_the_twin():
+    from twinviewer.personalize.volume_curve import CurveFitSummary
+
+    meas = np.array([179.0, 140.0, 72.0, 120.0])
+    med = np.array([156.0, 130.0, 75.0, 118.0])
+    c = CurveFitSummary("LV", np.linspace(0, 0.75, 4), meas, np.full(4, 8.0), np.full(4, 20.0),
+                        med, med - 15, med + 15, med - 30, med + 30, (med - meas) / 20.0,
+                        0.3, 860.0, "biv-me mesh")
+    assert c.ed_es_text() == "ED 179 vs twin 156 mL (z -1.1), ES 72 vs twin 75 mL (z +0.1)"
+
+
+def test_fit_row_outside_its_predictive_interval_is_named_in_the_status():
+    from twinviewer.personalize.calibrate import FitRow
+
+    row = FitRow("LVSV", "LV stroke volume", "mL", 106.9, 9.9, 5.3, "biv-me", 83.0, 83.3, 70.5,
+                 95.9, -1.83, False, False, "", 60.8, 105.8)
+    assert row.outside_predictive and not row.flag
+    inside = FitRow("HR", "Heart rate", "bpm", 69.8, 3.0, 2.0, "", 70.0, 69.9, 65.4, 74.5,
+                    0.04, False, False, "", 62.0, 77.8)
+    assert not inside.outside_predictive
+
+    class R:  # the status line reads only fit rows and curves
+        fit = [row, inside]
+        curve_fit: list = []
+        flagged: list = []
+
+    from twinviewer.personalize.calibrate import CalibrationResult
+
+    text = CalibrationResult.status_line(R())
+    assert text.startswith("all 2 measurements within |z| ≤ 2 (worst: LVSV, z -1.83)")
+    assert "outside their 90 % predictive interval: LVSV (z -1.8)" in text
