@@ -55,6 +55,7 @@ from twinviewer.io import (
 )
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
+from twinviewer.physiology import integrator as ig
 
 EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
           "selection", "audit", "dirty", "message", "studies")
@@ -94,6 +95,66 @@ class FileContext:
     def name(self) -> str:
         """File name for titles and messages ('' when unsaved)."""
         return self.path.name if self.path is not None else ""
+
+
+@dataclass(eq=False)
+class StoredResults(Results):
+    """Results read back from a ``.twin`` file: each member's metrics, no waveforms.
+
+    The file keeps metrics (and which members were periodic), not the beat's series, so
+    loops and curves need a new run. ``equation_hash`` names the model equations they
+    were computed with (the twin's lock).
+    """
+
+    equation_hash: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """Always True: these were read from a file, not computed in this session."""
+        return True
+
+
+def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
+                   model: Any) -> StoredResults | None:
+    """The stored metrics of the baseline or a scenario as :class:`StoredResults`.
+
+    ``params`` are the twin's ensemble with the scenario applied (what a re-run would
+    simulate); None when the metrics do not match the ensemble or the scenario cannot be
+    applied by the installed interventions.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset, model_of
+    >>> t = twin_from_preset("healthy", n=3)
+    >>> r = stored_results(t, "baseline", {"LVEF": np.array([55., 60., np.nan]),
+    ...                    "_ok": np.array([True, True, False])}, model_of(t))
+    >>> r.ok.tolist(), r.summary("LVEF")[0]
+    ([True, True, False], 57.5)
+    """
+    n = twin.ensemble.shape[0]
+    values = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items() if k != "_ok"}
+    if not values or any(v.shape != (n,) for v in values.values()):
+        return None
+    ok = np.asarray(metrics.get("_ok", np.isfinite(np.column_stack(list(values.values())))
+                                .all(axis=1)), dtype=bool)
+    if ok.shape != (n,):
+        return None
+    params = np.array(twin.ensemble, dtype=float)
+    if name != BASELINE:
+        sc = next((s for s in twin.scenarios if s.name == name), None)
+        if sc is None:
+            return None
+        from twinviewer.interventions import InterventionError, apply_scenario
+
+        try:
+            params = apply_scenario(model, params, sc)
+        except (InterventionError, KeyError, ValueError):
+            return None
+    status = np.where(ok, ig.PERIODIC, ig.NOT_PERIODIC).astype(np.int64)
+    empty = np.zeros((n, 0))
+    return StoredResults(model, params, empty, {}, values, empty, status,
+                         np.zeros(n, dtype=np.int64), [None] * n,
+                         equation_hash=twin.equation_hash)
 
 
 def _hashes(twin: Twin) -> list[str]:
@@ -365,6 +426,7 @@ class Document:
             self._edit(scenarios=[*kept, scenario])
             self.record("scenario", {"defined": scenario.to_dict()})
             self.emit("scenarios", self.scenarios)
+            self.file.stored_results.pop(name, None)  # results of the old definition
             if name in self.scenario_results:
                 self.scenario_results = {k: v for k, v in self.scenario_results.items()
                                          if k != name}
@@ -550,7 +612,47 @@ class Document:
         """Make an already loaded :class:`TwinDocument` the open document."""
         ctx = FileContext(path, passphrase, doc.identifiable, doc.parameters,
                           dict(doc.results), doc.app_version, doc.schema_version)
-        self.open_twin(doc.twin, file=ctx, dirty=dirty)
+        with self.batch():
+            self.open_twin(doc.twin, file=ctx, dirty=dirty)
+            self._restore_scenario_results()
+
+    def _restore_scenario_results(self) -> None:
+        """Bring the file's stored scenario results back as :class:`StoredResults`.
+
+        Only if the installed model has the equations they were computed with; otherwise
+        they stay in the file (saved again unchanged) and a warning says to re-run.
+        """
+        twin = self.twin
+        names = [s.name for s in self.scenarios if s.name in self.file.stored_results]
+        if twin is None or not names:
+            return
+        from twinviewer.physiology import ModelError
+        from twinviewer.twins import model_of
+
+        try:
+            model = model_of(twin)
+        except ModelError as exc:
+            self.message("warning", f"{self.file.name or 'the twin'}: stored results of "
+                         f"{', '.join(names)} were computed with {twin.model_name} equations "
+                         f"{twin.equation_hash} and are not shown as current ({exc})")
+            return
+        restored, skipped = {}, []
+        for name in names:
+            r = stored_results(twin, name, self.file.stored_results[name], model)
+            if r is None:
+                skipped.append(name)
+            else:
+                restored[name] = r
+        if restored:
+            self.scenario_results = restored
+            self.emit("scenario_results", dict(restored))
+            self.message("info", f"Scenario results {', '.join(restored)}: stored results of "
+                         f"{twin.model_name} equations {twin.equation_hash} (metrics only; "
+                         f"run the scenarios again for their loops)")
+        if skipped:
+            self.message("warning", f"stored results of {', '.join(skipped)} do not match "
+                         f"the twin's {twin.ensemble.shape[0]} members or scenario; run "
+                         f"them again")
 
     def twin_document(self) -> TwinDocument:
         """A :class:`TwinDocument` of what :meth:`save` would write now (for the report)."""
