@@ -204,6 +204,81 @@ def latest_calibration(twin: Twin | None) -> dict | None:
     return None
 
 
+@dataclass(frozen=True)
+class MeasurementRow:
+    """One measurement as the Measurements step lists it: each once, with where it is from.
+
+    Attributes
+    ----------
+    measurement : Measurement
+    provenance : str
+        ``'image'`` (of the twin's anatomy, read-only) or ``'entered'`` (the twin's own
+        measurements), with ``'; used in the last calibration'`` when it was.
+    editable : bool
+        Entered rows can be edited; image-derived ones come from the images.
+    """
+
+    measurement: Measurement
+    provenance: str
+    editable: bool
+
+
+def _measurement_key(m: Measurement) -> tuple:
+    from twinviewer.personalize import UnknownQuantity, canonical_name
+
+    try:
+        name = canonical_name(m.name)
+    except UnknownQuantity:
+        name = m.name
+    return name, round(float(m.value), 9), m.unit, round(float(m.uncertainty), 9), m.source
+
+
+def calibrated_on(twin: Twin | None) -> list[str]:
+    """Names of the measurements the twin's latest calibration used (from its audit trail)."""
+    if twin is None:
+        return []
+    for e in reversed(audit_log(twin).entries):
+        if e.action == "calibration" and "measurements" in e.details:
+            return [str(n) for n in e.details["measurements"]]
+    return []
+
+
+def image_copies(twin: Twin | None) -> list[Measurement]:
+    """The twin's measurements that are copies of its anatomy's (made by a calibration):
+    same quantity, value, unit, uncertainty and source."""
+    if twin is None or twin.anatomy is None:
+        return []
+    image = {_measurement_key(m) for m in twin.anatomy.measurements}
+    return [m for m in twin.measurements if _measurement_key(m) in image]
+
+
+def measurement_rows(twin: Twin | None) -> list[MeasurementRow]:
+    """The twin's measurements, each once: image-derived ones (read-only), then entered
+    ones; a calibration's copy of an image-derived measurement is not listed again.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> t = dataclasses.replace(t, measurements=[Measurement("SBP", 120, "mmHg", 5, "cuff")])
+    >>> [(r.measurement.name, r.provenance) for r in measurement_rows(t)]
+    [('SBP', 'entered')]
+    """
+    if twin is None:
+        return []
+    used = set(calibrated_on(twin))
+    copies = {_measurement_key(m) for m in image_copies(twin)}
+
+    def prov(kind: str, m: Measurement) -> str:
+        return kind + ("; used in the last calibration" if m.name in used else "")
+
+    rows = [MeasurementRow(m, prov("image", m), False)
+            for m in (twin.anatomy.measurements if twin.anatomy is not None else [])]
+    rows += [MeasurementRow(m, prov("entered", m), True) for m in twin.measurements
+             if _measurement_key(m) not in copies]
+    return rows
+
+
 def sensitivity_studies(twin: Twin | None) -> list[dict]:
     """The twin's Sobol studies kept in its audit trail (``sensitivity`` entries), oldest
     first; each a dict as recorded by :meth:`Document.add_sensitivity`."""

@@ -191,3 +191,24 @@ def test_measurements_panel_names_the_prior_they_choose(qtbot, state):
     assert "severe_as prior (chosen: aortic stenosis: AVA 0.7 cm² &lt; 1.5 cm²)" in \
         panel.messages.text() or "severe_as prior (chosen: aortic stenosis: AVA 0.7" in \
         panel.messages.text()
+
+
+def test_calibration_copies_of_image_measurements_are_shown_once(qtbot, state):
+    """A calibrated twin keeps copies of the image measurements in ``twin.measurements``:
+    each is listed once (as the image row, with provenance), and Apply keeps the copies."""
+    from dataclasses import replace
+
+    twin = state.twin
+    copies = [M("LVEDV", 140, "mL", 6, "CT segmentation"), M("LVESV", 60, "mL", 5,
+                                                              "CT segmentation")]
+    state.session.set_twin(replace(twin, measurements=[*copies, *twin.measurements]))
+    state.session.record("calibration", {"measurements": ["LVEDV", "LVESV", "SBP", "DBP"]})
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    names = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert names == ["LVEDV", "LVESV", "SBP", "DBP"]
+    assert "more than once" not in panel.messages.text()
+    assert panel.table.item(0, 5).text() == "image; used in the last calibration"
+    assert panel.table.item(2, 5).text() == "entered; used in the last calibration"
+    assert panel.apply()
+    assert [m.name for m in state.twin.measurements] == ["LVEDV", "LVESV", "SBP", "DBP"]
