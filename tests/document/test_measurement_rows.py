@@ -14,14 +14,14 @@ IMAGE = [M("LVEDV", 179.0, "mL", 8.5, "biv-me fitted mesh"),
          M("LVEF", 59.76, "%", 3.4, "biv-me fitted mesh")]
 
 
-def ANATOMY() -> Anatomy:  # noqa: N802 - read as a constant
+def _anatomy() -> Anatomy:
     return Anatomy("virtual-demo", measurements=list(IMAGE))
 
 
 def _calibrated_like(tmp_path):
     """A twin whose measurements hold a calibration's copies of its image measurements
     (as ``personalize.updated_twin`` makes them), saved and reopened."""
-    twin = twin_from_preset("healthy", n=3, anatomy=ANATOMY())
+    twin = twin_from_preset("healthy", n=3, anatomy=_anatomy())
     twin = dataclasses.replace(twin, measurements=[
         *IMAGE, M("HR", 69.8, "bpm", 3.0, "R-R of the volume curve"),
         M("SBP", 120.0, "mmHg", 5.0, "cuff")])
@@ -48,7 +48,7 @@ def test_image_measurements_are_listed_once_with_provenance(tmp_path):
 
 
 def test_a_different_entered_value_is_still_shown_beside_the_image_one(tmp_path):
-    twin = twin_from_preset("healthy", n=2, anatomy=ANATOMY())
+    twin = twin_from_preset("healthy", n=2, anatomy=_anatomy())
     echo = M("LVEDV", 150.0, "mL", 10.0, "echo")
     twin = dataclasses.replace(twin, measurements=[echo])
     rows = measurement_rows(twin)
