@@ -195,12 +195,36 @@ def _same_parameters(old: Twin, new: Twin) -> bool:
 
 
 def latest_calibration(twin: Twin | None) -> dict | None:
-    """The summary of the twin's latest calibration, read from its audit trail (or None)."""
+    """The summary of the twin's latest calibration, read from its audit trail (or None).
+
+    A full summary (:meth:`CalibrationResult.to_dict`, kept by
+    :func:`twinviewer.personalize.calibration_record`) comes back as written. An entry
+    written without it (the command line and the bundled example before this version)
+    gives what it holds, with ``partial: True``: method, members, calibrated parameters,
+    measurements and each volume curve's RMS z, χ²/K and missed phases; no fit table.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> _ = audit_log(t).record(t, "calibration", {"method": "EKI", "members": 2})
+    >>> latest_calibration(t)["partial"], latest_calibration(t)["n_members"]
+    (True, 2)
+    """
     if twin is None:
         return None
     for e in reversed(audit_log(twin).entries):
-        if e.action == "calibration" and "summary" in e.details:
+        if e.action != "calibration":
+            continue
+        if "summary" in e.details:
             return dict(e.details["summary"])
+        d = e.details
+        return {"partial": True, "method": str(d.get("method", "")),
+                "n_members": d.get("members"), "command": str(d.get("command", "")),
+                "calibrated": list(d.get("calibrated", [])),
+                "measurements": list(d.get("measurements", [])),
+                "volume_curves": [dict(c) for c in d.get("volume_curves", [])],
+                "recorded": e.time, "app_version": e.app_version}
     return None
 
 
@@ -570,15 +594,12 @@ class Document:
         Twin
             The calibrated twin (now :attr:`twin`).
         """
-        from twinviewer.personalize import updated_twin
+        from twinviewer.personalize import calibration_record, updated_twin
 
         new = updated_twin(self._require_twin(), result, accept_misfit=accept_misfit)
-        summary = result.to_dict()
-        audit_log(new).record(new, "calibration", {
-            "method": result.method, "members": int(result.ensemble.shape[0]),
-            "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated), "prior": result.prior_choice.describe(),
-            "misfits": result.misfits, "misfit_accepted": accept_misfit, "summary": summary})
+        audit_log(new).record(new, "calibration", calibration_record(
+            result, prior=result.prior_choice.describe(), misfits=result.misfits,
+            misfit_accepted=accept_misfit))
         with self.batch():
             self.set_twin(new)
             self.set_results(results if results is not None else result.results)
