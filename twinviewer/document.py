@@ -303,6 +303,30 @@ def measurement_rows(twin: Twin | None) -> list[MeasurementRow]:
     return rows
 
 
+def recomputed_curve_fit(twin: Twin | None, results: Results | None) -> list[dict]:
+    """The fit of the twin's ensemble ``results`` to its anatomy's volume curves, as the
+    calibration summarises it (``CurveFitSummary.to_dict`` plus ``recomputed: True``).
+
+    For a saved calibration whose entry kept only the curve's RMS z and χ²/K: the same
+    summary (:func:`twinviewer.personalize.volume_curve.summarise`, seed 0) of the saved
+    posterior ensemble's simulation. Empty without timed curves or results.
+    """
+    if twin is None or results is None or twin.anatomy is None or not results.series:
+        return []
+    from twinviewer.personalize.cli import json_safe
+    from twinviewer.personalize.volume_curve import curves_of, observation, summarise
+
+    out = []
+    for data in curves_of(twin.anatomy):
+        ob = observation(data)
+        try:
+            volumes = ob.model_volumes(results)
+        except KeyError:  # the model has no such chamber
+            continue
+        out.append({**json_safe(summarise(ob, volumes).to_dict()), "recomputed": True})
+    return out
+
+
 def sensitivity_studies(twin: Twin | None) -> list[dict]:
     """The twin's Sobol studies kept in its audit trail (``sensitivity`` entries), oldest
     first; each a dict as recorded by :meth:`Document.add_sensitivity`."""

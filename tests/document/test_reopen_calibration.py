@@ -8,7 +8,7 @@ import pytest
 
 from twinviewer.core.anatomy import Anatomy, Structure
 from twinviewer.core.measurement import Measurement as M
-from twinviewer.document import Document, latest_calibration
+from twinviewer.document import Document, latest_calibration, recomputed_curve_fit
 from twinviewer.io import audit_log, save_twin
 from twinviewer.personalize.synthetic import patients
 from twinviewer.personalize.volume_curve import synthetic_curve
@@ -47,6 +47,11 @@ def test_command_line_calibration_comes_back_on_open(tmp_path):
     lv = cal["volume_curves"][0]
     assert lv["chamber"] == "LV" and len(lv["per_phase"]["measured"]) == 25
     np.testing.assert_allclose(lv["per_phase"]["median"], result.curve_fit[0].median)
+    # an entry that kept numbers only: the same summary recomputed from the ensemble's run
+    again = recomputed_curve_fit(doc.twin, result.results)
+    assert again[0]["recomputed"] and again[0]["chamber"] == "LV"
+    assert again[0]["rms_z"] == pytest.approx(lv["rms_z"], rel=1e-6)
+    assert recomputed_curve_fit(doc.twin, None) == []
 
 
 def test_an_entry_without_its_summary_still_shows_what_it_holds():

@@ -129,6 +129,7 @@ class CalibrationPanel(QWidget):
         state.twinChanged.connect(self._on_twin)
         self._on_twin(state.twin)
         state.calibrationChanged.connect(self.show_stored)
+        state.resultsChanged.connect(lambda _r: self.show_stored(state.session.calibration))
         self.show_stored(state.session.calibration)
 
     # -- running ----------------------------------------------------------------------------
@@ -171,8 +172,12 @@ class CalibrationPanel(QWidget):
         rows = [row(f) for f in summary.get("fit", []) if fields - {"note"} <= set(f)]
         self._fill_fit(SimpleNamespace(fit=rows))
         curves = [c for c in summary.get("volume_curves", []) if "per_phase" in c]
+        if not curves and summary.get("volume_curves"):  # an entry that kept numbers only
+            from twinviewer.document import recomputed_curve_fit
+
+            curves = recomputed_curve_fit(self.state.twin, self.state.session.results)
         self._plot_curves(curves)
-        self.summary.setText(_stored_html(summary, len(rows), bool(curves)))
+        self.summary.setText(_stored_html(summary, len(rows), curves))
 
     def _plot_curves(self, curves: list[dict]) -> None:
         """The saved volume-curve fit: measured volumes ± 1 SD per phase beside the
@@ -196,8 +201,9 @@ class CalibrationPanel(QWidget):
             lo = pg.PlotCurveItem(pp["phase"], pp["pred_lo"], pen=pg.mkPen(None))
             hi = pg.PlotCurveItem(pp["phase"], pp["pred_hi"], pen=pg.mkPen(None))
             self.plot.addItem(pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(*rgb, 50)))
+            again = " (recomputed)" if c.get("recomputed") else ""
             self.plot.plot(pp["phase"], pp["median"], pen=pg.mkPen(rgb, width=2),
-                           name=f"{c['chamber']} twin median (90 % predictive band)")
+                           name=f"{c['chamber']} twin median{again} (90 % predictive band)")
             self.plot.addItem(pg.ErrorBarItem(x=pp["phase"], y=pp["measured"],
                                               height=2 * pp["sd"], pen=pg.mkPen(rgb)))
             self.plot.plot(pp["phase"], pp["measured"], pen=None, symbol="o", symbolSize=6,
@@ -382,7 +388,7 @@ def _curve_line(c: dict) -> str:
             f"missed (|z| &gt; 2){flag}")
 
 
-def _stored_html(summary: dict, n_fit: int, curves_shown: bool) -> str:
+def _stored_html(summary: dict, n_fit: int, curves: list[dict]) -> str:
     """The summary of a calibration read back from the twin's audit trail."""
     ratio = summary.get("identifiability", {}).get("width_ratio", {})
     learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
@@ -403,17 +409,20 @@ def _stored_html(summary: dict, n_fit: int, curves_shown: bool) -> str:
                      + "</span>")
     elif summary.get("status"):
         parts.append(f"<b>Fit</b>: {html.escape(summary['status'])}")
+    again = [c for c in curves if c.get("recomputed")]
+    if again:
+        parts.append("<b>Chart</b>: the saved posterior ensemble's fit to the image volume "
+                     "curves, recomputed from its simulation (this file kept the numbers "
+                     "above only): " + "; ".join(_curve_line(c) for c in again))
     if summary.get("partial"):
         who = summary.get("command") or "an earlier version"
         parts.append(f"<i>This file's calibration entry (written by {html.escape(who)}, "
                      f"TwinViewer {html.escape(str(summary.get('app_version', '?')))}) keeps "
-                     "the numbers above only, not the fit table or the per-phase curve fit: "
-                     "Calibrate again to see them.</i>")
+                     "no fit table: Calibrate again to see it.</i>")
     elif not n_fit:
         parts.append("<i>No fit table was saved with this calibration.</i>")
     parts.append("<i>Calibrate again to see the parameter interval plot"
-                 + (" (the chart shows the saved volume-curve fit)." if curves_shown
-                    else ".") + "</i>")
+                 + (" (the chart shows the volume-curve fit)." if curves else ".") + "</i>")
     return "<br>".join(parts)
 
 
