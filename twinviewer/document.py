@@ -377,7 +377,7 @@ class Document:
     >>> seen = []
     >>> _ = doc.subscribe("dirty", seen.append)
     >>> doc.open_twin(twin_from_preset("healthy", n=4))
-    >>> doc.add_note("looks plausible")
+    >>> _ = doc.add_note("looks plausible")
     >>> seen
     [True]
     """
