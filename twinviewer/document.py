@@ -55,6 +55,7 @@ from twinviewer.io import (
 )
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
+from twinviewer.physiology import integrator as ig
 
 EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
           "selection", "audit", "dirty", "message", "studies")
@@ -96,6 +97,66 @@ class FileContext:
         return self.path.name if self.path is not None else ""
 
 
+@dataclass(eq=False)
+class StoredResults(Results):
+    """Results read back from a ``.twin`` file: each member's metrics, no waveforms.
+
+    The file keeps metrics (and which members were periodic), not the beat's series, so
+    loops and curves need a new run. ``equation_hash`` names the model equations they
+    were computed with (the twin's lock).
+    """
+
+    equation_hash: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """Always True: these were read from a file, not computed in this session."""
+        return True
+
+
+def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
+                   model: Any) -> StoredResults | None:
+    """The stored metrics of the baseline or a scenario as :class:`StoredResults`.
+
+    ``params`` are the twin's ensemble with the scenario applied (what a re-run would
+    simulate); None when the metrics do not match the ensemble or the scenario cannot be
+    applied by the installed interventions.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset, model_of
+    >>> t = twin_from_preset("healthy", n=3)
+    >>> r = stored_results(t, "baseline", {"LVEF": np.array([55., 60., np.nan]),
+    ...                    "_ok": np.array([True, True, False])}, model_of(t))
+    >>> r.ok.tolist(), r.summary("LVEF")[0]
+    ([True, True, False], 57.5)
+    """
+    n = twin.ensemble.shape[0]
+    values = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items() if k != "_ok"}
+    if not values or any(v.shape != (n,) for v in values.values()):
+        return None
+    ok = np.asarray(metrics.get("_ok", np.isfinite(np.column_stack(list(values.values())))
+                                .all(axis=1)), dtype=bool)
+    if ok.shape != (n,):
+        return None
+    params = np.array(twin.ensemble, dtype=float)
+    if name != BASELINE:
+        sc = next((s for s in twin.scenarios if s.name == name), None)
+        if sc is None:
+            return None
+        from twinviewer.interventions import InterventionError, apply_scenario
+
+        try:
+            params = apply_scenario(model, params, sc)
+        except (InterventionError, KeyError, ValueError):
+            return None
+    status = np.where(ok, ig.PERIODIC, ig.NOT_PERIODIC).astype(np.int64)
+    empty = np.zeros((n, 0))
+    return StoredResults(model, params, empty, {}, values, empty, status,
+                         np.zeros(n, dtype=np.int64), [None] * n,
+                         equation_hash=twin.equation_hash)
+
+
 def _hashes(twin: Twin) -> list[str]:
     return [e.hash for e in audit_log(twin).entries]
 
@@ -134,13 +195,136 @@ def _same_parameters(old: Twin, new: Twin) -> bool:
 
 
 def latest_calibration(twin: Twin | None) -> dict | None:
-    """The summary of the twin's latest calibration, read from its audit trail (or None)."""
+    """The summary of the twin's latest calibration, read from its audit trail (or None).
+
+    A full summary (:meth:`CalibrationResult.to_dict`, kept by
+    :func:`twinviewer.personalize.calibration_record`) comes back as written. An entry
+    written without it (the command line and the bundled example before this version)
+    gives what it holds, with ``partial: True``: method, members, calibrated parameters,
+    measurements and each volume curve's RMS z, χ²/K and missed phases; no fit table.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> _ = audit_log(t).record(t, "calibration", {"method": "EKI", "members": 2})
+    >>> latest_calibration(t)["partial"], latest_calibration(t)["n_members"]
+    (True, 2)
+    """
     if twin is None:
         return None
     for e in reversed(audit_log(twin).entries):
-        if e.action == "calibration" and "summary" in e.details:
+        if e.action != "calibration":
+            continue
+        if "summary" in e.details:
             return dict(e.details["summary"])
+        d = e.details
+        return {"partial": True, "method": str(d.get("method", "")),
+                "n_members": d.get("members"), "command": str(d.get("command", "")),
+                "calibrated": list(d.get("calibrated", [])),
+                "measurements": list(d.get("measurements", [])),
+                "volume_curves": [dict(c) for c in d.get("volume_curves", [])],
+                "recorded": e.time, "app_version": e.app_version}
     return None
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    """One measurement as the Measurements step lists it: each once, with where it is from.
+
+    Attributes
+    ----------
+    measurement : Measurement
+    provenance : str
+        ``'image'`` (of the twin's anatomy, read-only) or ``'entered'`` (the twin's own
+        measurements), with ``'; used in the last calibration'`` when it was.
+    editable : bool
+        Entered rows can be edited; image-derived ones come from the images.
+    """
+
+    measurement: Measurement
+    provenance: str
+    editable: bool
+
+
+def _measurement_key(m: Measurement) -> tuple:
+    from twinviewer.personalize import UnknownQuantity, canonical_name
+
+    try:
+        name = canonical_name(m.name)
+    except UnknownQuantity:
+        name = m.name
+    return name, round(float(m.value), 9), m.unit, round(float(m.uncertainty), 9), m.source
+
+
+def calibrated_on(twin: Twin | None) -> list[str]:
+    """Names of the measurements the twin's latest calibration used (from its audit trail)."""
+    if twin is None:
+        return []
+    for e in reversed(audit_log(twin).entries):
+        if e.action == "calibration" and "measurements" in e.details:
+            return [str(n) for n in e.details["measurements"]]
+    return []
+
+
+def image_copies(twin: Twin | None) -> list[Measurement]:
+    """The twin's measurements that are copies of its anatomy's (made by a calibration):
+    same quantity, value, unit, uncertainty and source."""
+    if twin is None or twin.anatomy is None:
+        return []
+    image = {_measurement_key(m) for m in twin.anatomy.measurements}
+    return [m for m in twin.measurements if _measurement_key(m) in image]
+
+
+def measurement_rows(twin: Twin | None) -> list[MeasurementRow]:
+    """The twin's measurements, each once: image-derived ones (read-only), then entered
+    ones; a calibration's copy of an image-derived measurement is not listed again.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> t = dataclasses.replace(t, measurements=[Measurement("SBP", 120, "mmHg", 5, "cuff")])
+    >>> [(r.measurement.name, r.provenance) for r in measurement_rows(t)]
+    [('SBP', 'entered')]
+    """
+    if twin is None:
+        return []
+    used = set(calibrated_on(twin))
+    copies = {_measurement_key(m) for m in image_copies(twin)}
+
+    def prov(kind: str, m: Measurement) -> str:
+        return kind + ("; used in the last calibration" if m.name in used else "")
+
+    rows = [MeasurementRow(m, prov("image", m), False)
+            for m in (twin.anatomy.measurements if twin.anatomy is not None else [])]
+    rows += [MeasurementRow(m, prov("entered", m), True) for m in twin.measurements
+             if _measurement_key(m) not in copies]
+    return rows
+
+
+def recomputed_curve_fit(twin: Twin | None, results: Results | None) -> list[dict]:
+    """The fit of the twin's ensemble ``results`` to its anatomy's volume curves, as the
+    calibration summarises it (``CurveFitSummary.to_dict`` plus ``recomputed: True``).
+
+    For a saved calibration whose entry kept only the curve's RMS z and χ²/K: the same
+    summary (:func:`twinviewer.personalize.volume_curve.summarise`, seed 0) of the saved
+    posterior ensemble's simulation. Empty without timed curves or results.
+    """
+    if twin is None or results is None or twin.anatomy is None or not results.series:
+        return []
+    from twinviewer.personalize.cli import json_safe
+    from twinviewer.personalize.volume_curve import curves_of, observation, summarise
+
+    out = []
+    for data in curves_of(twin.anatomy):
+        ob = observation(data)
+        try:
+            volumes = ob.model_volumes(results)
+        except KeyError:  # the model has no such chamber
+            continue
+        out.append({**json_safe(summarise(ob, volumes).to_dict()), "recomputed": True})
+    return out
 
 
 def sensitivity_studies(twin: Twin | None) -> list[dict]:
@@ -193,7 +377,7 @@ class Document:
     >>> seen = []
     >>> _ = doc.subscribe("dirty", seen.append)
     >>> doc.open_twin(twin_from_preset("healthy", n=4))
-    >>> doc.add_note("looks plausible")
+    >>> _ = doc.add_note("looks plausible")
     >>> seen
     [True]
     """
@@ -365,6 +549,7 @@ class Document:
             self._edit(scenarios=[*kept, scenario])
             self.record("scenario", {"defined": scenario.to_dict()})
             self.emit("scenarios", self.scenarios)
+            self.file.stored_results.pop(name, None)  # results of the old definition
             if name in self.scenario_results:
                 self.scenario_results = {k: v for k, v in self.scenario_results.items()
                                          if k != name}
@@ -433,15 +618,12 @@ class Document:
         Twin
             The calibrated twin (now :attr:`twin`).
         """
-        from twinviewer.personalize import updated_twin
+        from twinviewer.personalize import calibration_record, updated_twin
 
         new = updated_twin(self._require_twin(), result, accept_misfit=accept_misfit)
-        summary = result.to_dict()
-        audit_log(new).record(new, "calibration", {
-            "method": result.method, "members": int(result.ensemble.shape[0]),
-            "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated), "prior": result.prior_choice.describe(),
-            "misfits": result.misfits, "misfit_accepted": accept_misfit, "summary": summary})
+        audit_log(new).record(new, "calibration", calibration_record(
+            result, prior=result.prior_choice.describe(), misfits=result.misfits,
+            misfit_accepted=accept_misfit))
         with self.batch():
             self.set_twin(new)
             self.set_results(results if results is not None else result.results)
@@ -550,7 +732,47 @@ class Document:
         """Make an already loaded :class:`TwinDocument` the open document."""
         ctx = FileContext(path, passphrase, doc.identifiable, doc.parameters,
                           dict(doc.results), doc.app_version, doc.schema_version)
-        self.open_twin(doc.twin, file=ctx, dirty=dirty)
+        with self.batch():
+            self.open_twin(doc.twin, file=ctx, dirty=dirty)
+            self._restore_scenario_results()
+
+    def _restore_scenario_results(self) -> None:
+        """Bring the file's stored scenario results back as :class:`StoredResults`.
+
+        Only if the installed model has the equations they were computed with; otherwise
+        they stay in the file (saved again unchanged) and a warning says to re-run.
+        """
+        twin = self.twin
+        names = [s.name for s in self.scenarios if s.name in self.file.stored_results]
+        if twin is None or not names:
+            return
+        from twinviewer.physiology import ModelError
+        from twinviewer.twins import model_of
+
+        try:
+            model = model_of(twin)
+        except ModelError as exc:
+            self.message("warning", f"{self.file.name or 'the twin'}: stored results of "
+                         f"{', '.join(names)} were computed with {twin.model_name} equations "
+                         f"{twin.equation_hash} and are not shown as current ({exc})")
+            return
+        restored, skipped = {}, []
+        for name in names:
+            r = stored_results(twin, name, self.file.stored_results[name], model)
+            if r is None:
+                skipped.append(name)
+            else:
+                restored[name] = r
+        if restored:
+            self.scenario_results = restored
+            self.emit("scenario_results", dict(restored))
+            self.message("info", f"Scenario results {', '.join(restored)}: stored results of "
+                         f"{twin.model_name} equations {twin.equation_hash} (metrics only; "
+                         f"run the scenarios again for their loops)")
+        if skipped:
+            self.message("warning", f"stored results of {', '.join(skipped)} do not match "
+                         f"the twin's {twin.ensemble.shape[0]} members or scenario; run "
+                         f"them again")
 
     def twin_document(self) -> TwinDocument:
         """A :class:`TwinDocument` of what :meth:`save` would write now (for the report)."""

@@ -140,7 +140,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     from twinviewer.imaging.study import import_study
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
-    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.measurements import load_measurements
     from twinviewer.twins import simulate_twin, twin_from_preset
 
@@ -184,11 +184,8 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     if ms or anatomy.measurements:
         result = calibrate(twin, ms, n=members, seed=seed)
         new = updated_twin(twin, result)
-        audit_log(new).record(new, "calibration", {
-            "method": result.method, "members": int(result.ensemble.shape[0]),
-            "measurements": [m.name for m in result.measurements],
-            "calibrated": list(result.calibrated), "command": "twin create",
-            "volume_curves": [c.audit() for c in result.curve_fit]})
+        audit_log(new).record(new, "calibration",
+                              calibration_record(result, command="twin create"))
         twin, results = new, result.results
         summary["calibration"] = {"calibrated": list(result.calibrated),
                                   "measurements": [m.name for m in result.measurements],
@@ -229,7 +226,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     """
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
-    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.measurements import load_measurements
     from twinviewer.personalize.revisit import before_last_visit
     from twinviewer.personalize.timeline import drift_for
@@ -273,12 +270,9 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     label = (f"re-calibration of day {day}" if redo
              else f"calibration {len(twin.visits) + 1}")
     new = updated_twin(twin, result, day=day, label=label)
-    audit_log(new).record(new, "calibration", {
-        "method": result.method, "members": int(result.ensemble.shape[0]),
-        "measurements": [m.name for m in result.measurements],
-        "calibrated": list(result.calibrated), "command": "calibrate", "day": day,
-        "drift": drift, "replaces_visit": redo,
-        "volume_curves": [c.audit() for c in result.curve_fit]})
+    audit_log(new).record(new, "calibration",
+                          calibration_record(result, command="calibrate", day=day, drift=drift,
+                                             replaces_visit=redo))
     # cached scenario results belonged to the old ensemble: only the new baseline is kept
     save_twin_verified(path, new, results={"baseline": result.results}, passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits)}), result

@@ -191,3 +191,70 @@ def test_measurements_panel_names_the_prior_they_choose(qtbot, state):
     assert "severe_as prior (chosen: aortic stenosis: AVA 0.7 cm² &lt; 1.5 cm²)" in \
         panel.messages.text() or "severe_as prior (chosen: aortic stenosis: AVA 0.7" in \
         panel.messages.text()
+
+
+def test_calibration_copies_of_image_measurements_are_shown_once(qtbot, state):
+    """A calibrated twin keeps copies of the image measurements in ``twin.measurements``:
+    each is listed once (as the image row, with provenance), and Apply keeps the copies."""
+    from dataclasses import replace
+
+    twin = state.twin
+    copies = [M("LVEDV", 140, "mL", 6, "CT segmentation"), M("LVESV", 60, "mL", 5,
+                                                              "CT segmentation")]
+    state.session.set_twin(replace(twin, measurements=[*copies, *twin.measurements]))
+    state.session.record("calibration", {"measurements": ["LVEDV", "LVESV", "SBP", "DBP"]})
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    names = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert names == ["LVEDV", "LVESV", "SBP", "DBP"]
+    assert "more than once" not in panel.messages.text()
+    assert panel.table.item(0, 5).text() == "image; used in the last calibration"
+    assert panel.table.item(2, 5).text() == "entered; used in the last calibration"
+    assert panel.apply()
+    assert [m.name for m in state.twin.measurements] == ["LVEDV", "LVESV", "SBP", "DBP"]
+
+
+@pytest.mark.slow
+def test_reopened_calibrated_twin_shows_its_calibration(qtbot, tmp_path):
+    """Calibrated on the command line, opened in the GUI: fit table with misfit flags and
+    the volume-curve fit are on show without a re-run."""
+    from tests.document.test_reopen_calibration import _curve_twin
+    from twinviewer.io import save_twin
+    from twinviewer.pipeline import calibrate_file
+
+    path = tmp_path / "p.twin"
+    save_twin(path, _curve_twin())
+    _, result = calibrate_file(path, None, n=16)
+    st = TwinState()
+    panel = CalibrationPanel(st)
+    qtbot.addWidget(panel)
+    st.session.open_file(path)
+    assert panel.fit_table.rowCount() == len(result.fit) > 0
+    flagged = [i for i, f in enumerate(result.fit) if f.flag]
+    assert flagged and panel.fit_table.item(flagged[0], 0).background().color().name() == \
+        "#f6c6c6"
+    items = panel.plot.getPlotItem().listDataItems()
+    assert len(items) == 2  # LV median and measured points (with error bars)
+    np.testing.assert_allclose(items[0].getData()[1], result.curve_fit[0].median)
+    assert "Saved calibration" in panel.summary.text()
+    assert "LV volume curve: 25 phases" in panel.summary.text()
+    st.session.open_twin(twin_from_preset("healthy", n=1))  # an uncalibrated twin: cleared
+    assert panel.fit_table.rowCount() == 0 and not panel.plot.getPlotItem().listDataItems()
+    st.close()
+
+
+def test_calibration_entry_without_summary_is_shown_not_blank(qtbot, state):
+    from twinviewer.io import audit_log
+
+    twin = state.twin
+    audit_log(twin).record(twin, "calibration", {
+        "method": "EKI", "members": 200, "measurements": ["LVEDV", "HR"],
+        "calibrated": ["LV.EA"], "command": "twin create",
+        "volume_curves": [{"chamber": "LV", "phases": 25, "rms_z": 0.45,
+                           "chi2_per_phase": 0.2, "missed_phases": 0}]})
+    state.session.open_twin(twin)
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    text = panel.summary.text()
+    assert "Saved calibration" in text and "LV volume curve: 25 phases, RMS z 0.45" in text
+    assert "twin create" in text and "Calibrate again" in text

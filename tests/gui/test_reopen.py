@@ -33,3 +33,28 @@ def test_reopened_twin_shows_its_scenarios_and_calibration(qtbot, tmp_path):
     assert [whatif.scenario_list.item(i).text()
             for i in range(whatif.scenario_list.count())] == ["slower [acute, unregulated]"]
     state.close()
+
+
+def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
+    """The review's case: scenarios run, saved, reopened: the what-if table has rows from
+    the stored results (marked as such) once the baseline is simulated; no loops are drawn
+    for them (the file has no waveforms)."""
+    from tests.document.test_reopen import BETA, _saved_with_results
+    from twinviewer.twins import simulate_twin
+
+    path, run = _saved_with_results(tmp_path)
+    state = TwinState()
+    whatif = ScenarioPanel(state)
+    qtbot.addWidget(whatif)
+    state.session.open_file(path)
+    state.session.set_results(simulate_twin(state.twin))  # as the window does on open
+    assert whatif.result_table.rowCount() > 0
+    shown = [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
+    assert "stored results of model equations " + state.twin.equation_hash in \
+        whatif.flags_label.text()
+    assert len(whatif.pv_plot.listDataItems()) == 1 + 1  # live + baseline
+    # the same cells as right after the run (the run's own Results)
+    state.session.set_scenario_results({BETA.name: run})
+    assert shown == [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
+    assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # + its loop
+    state.close()

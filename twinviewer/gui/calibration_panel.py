@@ -129,6 +129,7 @@ class CalibrationPanel(QWidget):
         state.twinChanged.connect(self._on_twin)
         self._on_twin(state.twin)
         state.calibrationChanged.connect(self.show_stored)
+        state.resultsChanged.connect(lambda _r: self.show_stored(state.session.calibration))
         self.show_stored(state.session.calibration)
 
     # -- running ----------------------------------------------------------------------------
@@ -149,28 +150,65 @@ class CalibrationPanel(QWidget):
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
 
     def show_stored(self, summary: dict | None) -> None:
-        """A reopened twin: its saved calibration's fit table and summary, without a re-run
-        (the summary is kept in the twin's audit trail, see ``Document.apply_calibration``)."""
-        if summary is None or self.result is not None:
+        """A reopened twin: its saved calibration without a re-run (the summary is kept in
+        the twin's audit trail, see ``Document.apply_calibration`` and
+        :func:`twinviewer.document.latest_calibration`): the fit table with its misfit
+        flags, the volume-curve fit (chart), the summary. A twin without one: cleared."""
+        if self.result is not None:
+            return  # a calibration of this session is on show
+        if summary is None:
+            self.clear()
             return
         from types import SimpleNamespace
 
         from twinviewer.personalize.calibrate import FitRow
 
-        try:
-            rows = [FitRow(**f) for f in summary.get("fit", [])]
-        except TypeError:  # written by another version: show what we can
-            rows = []
+        fields = set(FitRow.__dataclass_fields__)
+
+        def row(f: dict) -> FitRow:  # strict JSON kept NaN as None
+            return FitRow(**{k: (np.nan if v is None and k not in ("note", "source") else v)
+                             for k, v in f.items() if k in fields})
+
+        rows = [row(f) for f in summary.get("fit", []) if fields - {"note"} <= set(f)]
         self._fill_fit(SimpleNamespace(fit=rows))
-        ratio = summary.get("identifiability", {}).get("width_ratio", {})
-        learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
-        self.summary.setText(
-            f"<b>Saved calibration</b>: {summary.get('method', '?')}, "
-            f"{summary.get('n_members', '?')} posterior members; "
-            f"{summary.get('convergence', {}).get('message', '')}<br><b>Calibrated</b> "
-            f"(posterior/prior 90 % width): "
-            + (", ".join(f"{p} {ratio.get(p, 1.0):.2f}" for p in learnt) or "none")
-            + "<br><i>Calibrate again to see the interval plot.</i>")
+        curves = [c for c in summary.get("volume_curves", []) if "per_phase" in c]
+        if not curves and summary.get("volume_curves"):  # an entry that kept numbers only
+            from twinviewer.document import recomputed_curve_fit
+
+            curves = recomputed_curve_fit(self.state.twin, self.state.session.results)
+        self._plot_curves(curves)
+        self.summary.setText(_stored_html(summary, len(rows), curves))
+
+    def _plot_curves(self, curves: list[dict]) -> None:
+        """The saved volume-curve fit: measured volumes ± 1 SD per phase beside the
+        posterior median and its 90 % predictive band (``CurveFitSummary.to_dict``)."""
+        self.plot.clear()
+        axis = self.plot.getAxis("left")
+        axis.setTicks(None)
+        axis.setWidth(None)
+        self.plot.setLogMode(x=False, y=False)
+        if not curves:
+            self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
+            self.plot.setLabel("left", "")
+            self.plot.setLogMode(x=True, y=False)
+            return
+        self.plot.setLabel("bottom", "time from end-diastole (fraction of the R-R interval)")
+        self.plot.setLabel("left", "volume (mL)")
+        colours = {"LV": (200, 40, 40), "RV": (30, 100, 200)}
+        for c in curves:
+            pp = {k: np.asarray(v, dtype=float) for k, v in c["per_phase"].items()}
+            rgb = colours.get(c["chamber"], (90, 90, 90))
+            lo = pg.PlotCurveItem(pp["phase"], pp["pred_lo"], pen=pg.mkPen(None))
+            hi = pg.PlotCurveItem(pp["phase"], pp["pred_hi"], pen=pg.mkPen(None))
+            self.plot.addItem(pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(*rgb, 50)))
+            again = " (recomputed)" if c.get("recomputed") else ""
+            self.plot.plot(pp["phase"], pp["median"], pen=pg.mkPen(rgb, width=2),
+                           name=f"{c['chamber']} twin median{again} (90 % predictive band)")
+            self.plot.addItem(pg.ErrorBarItem(x=pp["phase"], y=pp["measured"],
+                                              height=2 * pp["sd"], pen=pg.mkPen(rgb)))
+            self.plot.plot(pp["phase"], pp["measured"], pen=None, symbol="o", symbolSize=6,
+                           symbolBrush=rgb, name=f"{c['chamber']} measured ± 1 SD")
+        self.plot.enableAutoRange()
 
     def clear(self) -> None:
         """Forget the result on show (another twin was opened)."""
@@ -293,6 +331,9 @@ class CalibrationPanel(QWidget):
 
     def _plot_intervals(self, r: CalibrationResult) -> None:
         self.plot.clear()
+        self.plot.setLogMode(x=True, y=False)  # a saved curve fit may have been on show
+        self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
+        self.plot.setLabel("left", "")
         names = list(r.calibrated) + [p for p in r.measured_parameters if p not in r.calibrated]
         if not names:
             return
@@ -337,6 +378,53 @@ class CalibrationPanel(QWidget):
                     item.setBackground(QBrush(QColor("#f6c6c6")))
                     item.setToolTip(f.note)
                 t.setItem(i, c, item)
+
+
+def _curve_line(c: dict) -> str:
+    """'LV volume curve: 25 phases, RMS z 0.52, χ²/K 0.40, 0 missed (|z| > 2)'."""
+    flag = " — <span style='color:#a00000'>flagged</span>" if c.get("flag") else ""
+    return (f"{html.escape(str(c.get('chamber', '?')))} volume curve: {c.get('phases', '?')} "
+            f"phases, RMS z {float(c.get('rms_z', np.nan)):.2f}, χ²/K "
+            f"{float(c.get('chi2_per_phase', np.nan)):.2f}, {c.get('missed_phases', '?')} "
+            f"missed (|z| &gt; 2){flag}")
+
+
+def _stored_html(summary: dict, n_fit: int, curves: list[dict]) -> str:
+    """The summary of a calibration read back from the twin's audit trail."""
+    ratio = summary.get("identifiability", {}).get("width_ratio", {})
+    learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
+    calibrated = ", ".join(f"{p} {ratio[p]:.2f}" if p in ratio else p for p in learnt)
+    parts = [f"<b>Saved calibration</b>: {html.escape(str(summary.get('method', '?')))}, "
+             f"{summary.get('n_members', '?')} posterior members"
+             + (f"; {html.escape(summary['convergence'].get('message', ''))}"
+                if isinstance(summary.get("convergence"), dict) else "") + ".",
+             "<b>Calibrated</b>" + (" (posterior/prior 90 % width)" if ratio else "")
+             + f": {html.escape(calibrated) or 'none'}"]
+    if summary.get("measurements"):
+        parts.append("<b>To</b>: " + html.escape(", ".join(summary["measurements"])))
+    parts += [_curve_line(c) for c in summary.get("volume_curves", [])]
+    misfits = summary.get("misfits") or []
+    if misfits:
+        parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
+                     "(|z| &gt; 2)</b>: " + "; ".join(html.escape(m) for m in misfits)
+                     + "</span>")
+    elif summary.get("status"):
+        parts.append(f"<b>Fit</b>: {html.escape(summary['status'])}")
+    again = [c for c in curves if c.get("recomputed")]
+    if again:
+        parts.append("<b>Chart</b>: the saved posterior ensemble's fit to the image volume "
+                     "curves, recomputed from its simulation (this file kept the numbers "
+                     "above only): " + "; ".join(_curve_line(c) for c in again))
+    if summary.get("partial"):
+        who = summary.get("command") or "an earlier version"
+        parts.append(f"<i>This file's calibration entry (written by {html.escape(who)}, "
+                     f"TwinViewer {html.escape(str(summary.get('app_version', '?')))}) keeps "
+                     "no fit table: Calibrate again to see it.</i>")
+    elif not n_fit:
+        parts.append("<i>No fit table was saved with this calibration.</i>")
+    parts.append("<i>Calibrate again to see the parameter interval plot"
+                 + (" (the chart shows the volume-curve fit)." if curves else ".") + "</i>")
+    return "<br>".join(parts)
 
 
 def _summary_html(r: CalibrationResult) -> str:

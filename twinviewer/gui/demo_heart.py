@@ -425,7 +425,7 @@ DEMO_RV_EB_FACTOR = 3.0
 DEMO_ASSUMED_BP = (("SBP", 120.0, 10.0), ("DBP", 80.0, 7.0))
 DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (published "
                   "normal adult range); the bundled heart has no pressure data")
-_DEMO_TWIN_FORMAT = 5
+_DEMO_TWIN_FORMAT = 6  # 6: assumed cuff BP, and the calibration entry holds the summary
 
 
 def demo_assumed_bp() -> list:
@@ -496,7 +496,7 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
 
     from twinviewer.io import audit_log
     from twinviewer.io.twinfile import save_twin
-    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.twins import twin_from_preset
 
     anatomy = anatomy if anatomy is not None else demo_anatomy()
@@ -518,13 +518,10 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     # the demo must always open; a missed measurement stays visible (fit table, audit)
     twin = updated_twin(twin0, result, day=0, accept_misfit=True,
                         label="calibrated to the heart's LV and RV volume curves")
-    audit_log(twin).record(twin, "calibration", {
-        "method": result.method, "members": int(result.ensemble.shape[0]),
-        "measurements": [m.name for m in result.measurements],
-        # no word "demo" here: a test patient's registered phone number ends in -DEMO and
-        # the identifier check matches whole tokens
-        "calibrated": list(result.calibrated), "command": "bundled example heart",
-        "volume_curves": [c.audit() for c in result.curve_fit]})
+    # no word "demo" here: a test patient's registered phone number ends in -DEMO and
+    # the identifier check matches whole tokens
+    audit_log(twin).record(twin, "calibration",
+                           calibration_record(result, command="bundled example heart"))
     twin = replace(twin, anatomy=None)
     path = _demo_twin_path(cache)
     path.parent.mkdir(parents=True, exist_ok=True)

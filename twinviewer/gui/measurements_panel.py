@@ -1,7 +1,9 @@
 """The patient's measurements: a table to enter, import, check and apply them to the twin.
 
-Rows hold name, value, unit, 1-SD uncertainty and source. Image-derived measurements of the
-twin's anatomy are shown read-only. Every edit is checked at once
+Rows hold name, value, unit, 1-SD uncertainty, source and where the row is from (image or
+entered; used in the last calibration). Image-derived measurements of the twin's anatomy are
+shown read-only, each once (a calibration's copy of one in the twin is not listed again;
+:func:`twinviewer.document.measurement_rows`). Every edit is checked at once
 (:func:`twinviewer.personalize.check_measurements`): rows with a problem are coloured and carry
 the message as a tooltip, and all messages are listed below the table, each naming its
 measurement. *Apply to twin* stores the clinical rows in the twin (a new Twin object; its
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.units import UnitError, normalise_unit
+from twinviewer.document import image_copies, measurement_rows
 from twinviewer.gui import file_dialogs
 from twinviewer.gui.state import TwinState
 from twinviewer.personalize import (
@@ -42,7 +45,7 @@ from twinviewer.personalize import (
 )
 from twinviewer.personalize.disease import choose_prior, preset_of
 
-COLUMNS = ("Name", "Value", "Unit", "Uncertainty (1 SD)", "Source")
+COLUMNS = ("Name", "Value", "Unit", "Uncertainty (1 SD)", "Source", "From")
 _COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
 
 
@@ -96,13 +99,10 @@ class MeasurementsPanel(QWidget):
         twin = self.state.twin
         self._loading = True
         self.table.setRowCount(0)
-        if twin is not None:
-            if twin.anatomy is not None:
-                for m in twin.anatomy.measurements:
-                    if _known(m.name):
-                        self._append(m, editable=False)
-            for m in twin.measurements:
-                self._append(m, editable=True)
+        for row in measurement_rows(twin):
+            if row.editable or _known(row.measurement.name):
+                self._append(row.measurement, editable=row.editable,
+                             provenance=row.provenance)
         self._loading = False
         self.validate()
 
@@ -134,14 +134,16 @@ class MeasurementsPanel(QWidget):
                 self.table.removeRow(r)
         self.validate()
 
-    def _append(self, m: Measurement, editable: bool) -> None:
+    def _append(self, m: Measurement, editable: bool, provenance: str = "entered") -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
-        cells = (m.name, f"{m.value:.4g}", m.unit, f"{m.uncertainty:.3g}", m.source)
+        cells = (m.name, f"{m.value:.4g}", m.unit, f"{m.uncertainty:.3g}", m.source,
+                 provenance)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            if not editable:
+            if not editable or c == len(cells) - 1:  # provenance is not edited
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if not editable:
                 item.setForeground(QBrush(QColor("#555555")))
                 item.setData(Qt.ItemDataRole.UserRole, "image")
             self.table.setItem(r, c, item)
@@ -229,7 +231,12 @@ class MeasurementsPanel(QWidget):
         if twin is None or self.validate():
             return False
         results = self.state.session.results
-        new = replace(twin, measurements=self.measurements(editable_only=True))
+        entered = self.measurements(editable_only=True)
+        # a calibration's copies of image measurements are listed once, as image rows: keep
+        # them in the twin unless the user entered the same quantity
+        names = {_canon(m.name) for m in entered}
+        kept = [m for m in image_copies(twin) if _canon(m.name) not in names]
+        new = replace(twin, measurements=[*kept, *entered])
         self.state.session.set_twin(new)
         if results is not None:  # parameters unchanged: the simulation still holds
             self.state.session.set_results(results)

@@ -45,7 +45,7 @@ def scenario_medians(scenario_results) -> list[tuple[str, object, tuple[int, int
     """``(name, results, colour)`` of each scenario to overlay (live previews excluded)."""
     out = []
     for n, (name, r) in enumerate((scenario_results or {}).items()):
-        if r is None or not hasattr(r, "series"):
+        if r is None or not getattr(r, "series", None):  # stored results: no waveforms
             continue
         out.append((name, r, SCENARIO_COLOURS[n % len(SCENARIO_COLOURS)]))
     return out

@@ -673,6 +673,12 @@ class ScenarioPanel(QWidget):
             r += 1
         tab.resizeRowsToContents()
         lines = [f"{s}: {line}" for s, f in t.flags.items() for line in f.lines()]
+        res = self.state.session.scenario_results
+        stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
+        if stored:
+            eq = res[stored[0]].equation_hash
+            lines.insert(0, f"{', '.join(stored)}: stored results of model equations {eq} "
+                            f"(from the file; run again for their loops)")
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
@@ -685,7 +691,7 @@ class ScenarioPanel(QWidget):
             (k, r, PALETTE[i % len(PALETTE)]) for i, (k, r) in enumerate(results.items())]
         for name, r, rgb in runs:
             ok = r.ok
-            if not ok.any():
+            if not ok.any() or "V_LV" not in r.series:  # stored results: metrics only
                 continue
             v = np.nanmedian(r.series["V_LV"][ok], axis=0)
             p_lv = r.series["p_LV"][ok]

@@ -19,6 +19,7 @@ from twinviewer.personalize.calibrate import (
     MisfitError,
     Suggestion,
     calibrate,
+    calibration_record,
     format_report,
     updated_twin,
 )
@@ -50,7 +51,8 @@ from twinviewer.personalize.quantities import (
 __all__ = ["QUANTITIES", "QUANTITY_BY_NAME", "Z_FLAG", "CalibrationError", "CalibrationResult",
            "Convergence", "Discrepancy", "FitCheck", "FitRow", "Identifiability", "Issue",
            "MeasurementError", "MisfitError", "PriorChoice", "Quantity", "Suggestion",
-           "UnknownQuantity", "calibrate", "canonical_name", "check_measurements", "choose_prior",
+           "UnknownQuantity", "calibrate", "calibration_record",
+           "canonical_name", "check_measurements", "choose_prior",
            "default_discrepancy", "fit_check", "format_report", "load_measurements", "normalise",
            "predict", "quantity", "require_valid", "save_measurements", "twin_measurements",
            "updated_twin"]

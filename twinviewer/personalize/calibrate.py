@@ -46,6 +46,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -1110,6 +1111,32 @@ def _key_of(name: str) -> tuple[str, str]:
         return quantity_key(name)
     except UnknownQuantity:
         return ("unknown", name)
+
+
+def calibration_record(result: CalibrationResult, **extra: Any) -> dict:
+    """The details of a ``calibration`` audit entry: what was done, plus the whole summary
+    (:meth:`CalibrationResult.to_dict`: fit table, misfits, volume-curve fit) so that a
+    reopened twin shows its calibration without a re-run. ``extra``: e.g. the command.
+
+    Every writer of a calibration entry (GUI, ``twin create``, ``calibrate``, the bundled
+    example) uses this one record.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> from twinviewer.core.measurement import Measurement
+    >>> t = twin_from_preset("healthy", n=16)
+    >>> r = calibrate(t, [Measurement("SBP", 125, "mmHg", 8)], n=16)  # doctest: +SKIP
+    >>> calibration_record(r, command="calibrate")["summary"]["fit"][0]["name"]  # doctest: +SKIP
+    'SBP'
+    """
+    from twinviewer.personalize.cli import json_safe  # NaN → None: the trail is strict JSON
+
+    return {"method": result.method, "members": int(result.ensemble.shape[0]),
+            "measurements": [m.name for m in result.measurements],
+            "calibrated": list(result.calibrated), **extra,
+            "volume_curves": [c.audit() for c in result.curve_fit],
+            "summary": json_safe(result.to_dict())}
 
 
 def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = None,

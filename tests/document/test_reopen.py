@@ -1,0 +1,92 @@
+"""What a reopened twin shows: stored scenario results come back into the document."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.document import Document, StoredResults, stored_results
+from twinviewer.io import parameter_table
+from twinviewer.twins import model_of, twin_from_preset
+
+BETA = Scenario("beta-blocker 5 mg", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+
+
+def _saved_with_results(tmp_path, twin=None):
+    """A twin with a scenario run on its ensemble (baseline and scenario simulated), saved
+    as the GUI saves it; returns the path and the scenario's results."""
+    from twinviewer.interventions import run_scenarios
+    from twinviewer.twins import simulate_twin
+
+    twin = twin or twin_from_preset("healthy", n=5)
+    doc = Document()
+    doc.open_twin(twin)
+    doc.file.parameters = parameter_table(twin_from_preset("healthy", n=1))
+    doc.add_scenario(BETA)
+    ref = twin_from_preset("healthy", n=5)  # the model that runs (same ensemble)
+    base = simulate_twin(ref)
+    run = run_scenarios(model_of(ref), base, [BETA])[BETA.name]
+    doc.set_results(base)
+    doc.set_scenario_results({BETA.name: run})
+    return doc.save(tmp_path / "t.twin"), run
+
+
+def test_stored_scenario_results_come_back_on_open(tmp_path):
+    path, run = _saved_with_results(tmp_path)
+    doc, seen, msgs = Document(), [], []
+    doc.subscribe("scenario_results", seen.append)
+    doc.subscribe("message", msgs.append)
+    doc.open_file(path)
+    r = doc.scenario_results[BETA.name]
+    assert isinstance(r, StoredResults) and r.stored
+    assert r.equation_hash == doc.twin.equation_hash
+    assert sorted(r.metrics) == sorted(run.metrics)
+    for k, v in run.metrics.items():
+        np.testing.assert_array_equal(r.metrics[k], v)
+    np.testing.assert_array_equal(r.ok, run.ok)
+    assert r.summary("LVEF") == run.summary("LVEF")
+    # the scenario's parameters, as a re-run would simulate them (for attribution)
+    np.testing.assert_allclose(r.params, run.params)
+    assert r.series == {}  # only metrics are in the file: no loops pretended
+    assert seen[-1] == doc.scenario_results
+    assert any("stored results" in t and doc.twin.equation_hash in t for _, t in msgs)
+    assert not doc.dirty
+    # saving again keeps them (nothing the user made is lost)
+    doc.save(tmp_path / "again.twin")
+    again = Document()
+    again.open_file(tmp_path / "again.twin")
+    np.testing.assert_array_equal(again.scenario_results[BETA.name].metrics["LVEF"],
+                                  run.metrics["LVEF"])
+
+
+def test_stored_results_with_failed_members_keep_them_out():
+    twin = dataclasses.replace(twin_from_preset("healthy", n=3), scenarios=[BETA])
+    ef = np.array([55.0, 60.0, np.nan])
+    r = stored_results(twin, BETA.name, {"LVEF": ef, "_ok": np.isfinite(ef)},
+                       model_of(twin))
+    assert r.ok.tolist() == [True, True, False] and r.summary("LVEF")[0] == 57.5
+    assert stored_results(twin, BETA.name, {"LVEF": ef[:2]}, model_of(twin)) is None
+    assert stored_results(twin, "not a scenario of it", {"LVEF": ef}, model_of(twin)) is None
+
+
+def test_stored_results_of_other_equations_are_not_shown_as_current(tmp_path):
+    old = dataclasses.replace(twin_from_preset("healthy", n=5), equation_hash="0" * 16)
+    path, _ = _saved_with_results(tmp_path, old)
+    doc, msgs = Document(), []
+    doc.subscribe("message", msgs.append)
+    doc.open_file(path)
+    assert doc.scenario_results == {}
+    assert BETA.name in doc.file.stored_results  # kept in the file, not dropped
+    level, text = msgs[-1]
+    assert level == "warning" and "0" * 16 in text and "not shown as current" in text
+
+
+def test_redefining_a_scenario_drops_its_stored_results(tmp_path):
+    path, _ = _saved_with_results(tmp_path)
+    doc = Document()
+    doc.open_file(path)
+    doc.add_scenario(Scenario(BETA.name, (InterventionStep("beta_blocker", {"dose": 10.0}),)))
+    assert BETA.name not in doc.scenario_results
+    assert BETA.name not in doc.results_to_save()
