@@ -409,14 +409,9 @@ def load_stored_results(twin, cache: Path | None = None):
 
 #: Seed of the demo calibration (the stored twin is reproducible).
 DEMO_SEED = 0
-#: The healthy preset's RV is so compliant that its end-diastolic pressure is 1.0 mmHg and its
-#: right-atrial pressure 1.2–1.6 mmHg through diastole, below the published normal adult RA
-#: pressure of 2–6 mmHg (../shared/REFERENCE.md, "Normal adult ranges"). Volumes cannot tell
-#: a stiffer RV from a fuller circulation, so the volume curve cannot correct this: the demo's
-#: prior is centred on RV.EB × 3 (at the preset's volumes RVEDP 2.7, mean RA 5.2 mmHg, both in
-#: the normal range; × 4 gives 3.4 / 5.7), stated in RV.EB's provenance.
-DEMO_RV_EB_FACTOR = 3.0
-_DEMO_TWIN_FORMAT = 4
+#: 5: the model's RA/RV passive elastances were corrected (RVEDP meets mean RA pressure),
+#: so the demo prior is the plain healthy preset (format 4 centred RV.EB on 3 × the old one).
+_DEMO_TWIN_FORMAT = 5
 
 
 def _demo_twin_path(cache: Path | None = None) -> Path:
@@ -456,8 +451,7 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     The ``healthy`` preset's prior ensemble (:data:`DEMO_MEMBERS` members) is calibrated
     (:func:`twinviewer.personalize.calibrate.calibrate`, seed :data:`DEMO_SEED`) to the
     biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
-    and the R-R they were sampled over (HR); the prior's RV stiffness is centred on
-    :data:`DEMO_RV_EB_FACTOR` × the preset's (see there). The twin (without its anatomy)
+    and the R-R they were sampled over (HR). The twin (without its anatomy)
     and its posterior results are stored in the cache so later starts load them at once
     (:func:`load_demo_twin`, :func:`load_stored_results`). The fit — per-chamber RMS z and
     phases missed — is in the twin's audit trail.
@@ -479,21 +473,11 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     from twinviewer.twins import twin_from_preset
 
     anatomy = anatomy if anatomy is not None else demo_anatomy()
-    from twinviewer.core.provenance import Provenance
-    from twinviewer.twins import model_of
 
     twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
                              pseudonym=DEMO_PSEUDONYM)
-    j = model_of(twin0).index("RV.EB")
-    twin0.params = twin0.params.copy()
-    twin0.params[j] *= DEMO_RV_EB_FACTOR
     result = calibrate(twin0, n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
                        progress=progress, cancel=cancel)
-    rv = result.provenance["RV.EB"]
-    result.provenance["RV.EB"] = Provenance(
-        rv.source, f"{rv.detail}; prior centred on {DEMO_RV_EB_FACTOR:g} × the {DEMO_PRESET} "
-        "preset's RV.EB so that RVEDP and RA pressure sit in the published normal adult "
-        "range (RA 2–6 mmHg): volumes do not inform RV stiffness", rv.inputs)
     # the demo must always open; a missed measurement stays visible (fit table, audit)
     twin = updated_twin(twin0, result, day=0, accept_misfit=True,
                         label="calibrated to the heart's LV and RV volume curves")
