@@ -79,8 +79,16 @@ def test_shunt_conserves_blood_volume():
 def test_vsd_flow_is_systolic_and_left_to_right():
     r = simulate(MODEL, MODEL.vector({"VSD.area": 0.25}))
     q = r.series["Q_VSD"][0]
-    # mL/s: a restrictive defect, left to right throughout, largest in systole.
-    assert q.max() > 80 and q.min() > 0 and q.max() > 3 * q.min()
+    # mL/s: a restrictive defect, left to right, largest in systole. A brief low-velocity
+    # reversal in early diastole, while the relaxing LV falls below the RV's diastolic
+    # pressure (1.5 vs 2.4 mmHg here), is allowed: it is small and only when p_LV < p_RV.
+    dt = r.time[0, 1] - r.time[0, 0]
+    forward, back = (q.clip(0) * dt).sum(), (-q.clip(None, 0) * dt).sum()
+    assert q.max() > 80 and back < 0.05 * forward
+    lv_below_rv = r.series["p_LV"][0] < r.series["p_RV"][0]
+    assert np.all(lv_below_rv[q < 0])
+    systole = r.time[0] < 0.45
+    assert q[systole].mean() > 2 * q[~systole].mean()
     # Bernoulli: at the peak, the LV–RV pressure difference is 4v² with v = Q/A.
     i = q.argmax()
     dp = r.series["p_LV"][0, i] - r.series["p_RV"][0, i]

@@ -409,13 +409,6 @@ def load_stored_results(twin, cache: Path | None = None):
 
 #: Seed of the demo calibration (the stored twin is reproducible).
 DEMO_SEED = 0
-#: The healthy preset's RV is so compliant that its end-diastolic pressure is 1.0 mmHg and its
-#: right-atrial pressure 1.2–1.6 mmHg through diastole, below the published normal adult RA
-#: pressure of 2–6 mmHg (../shared/REFERENCE.md, "Normal adult ranges"). Volumes cannot tell
-#: a stiffer RV from a fuller circulation, so the volume curve cannot correct this: the demo's
-#: prior is centred on RV.EB × 3 (at the preset's volumes RVEDP 2.7, mean RA 5.2 mmHg, both in
-#: the normal range; × 4 gives 3.4 / 5.7), stated in RV.EB's provenance.
-DEMO_RV_EB_FACTOR = 3.0
 #: The bundled heart has volumes only. Calibrated to them alone, the curve fit moved the
 #: circulation's resistance and compliance with nothing to hold the pressures, and the
 #: "healthy" demo showed MAP 119 (96–156) mmHg, BP 145/92 (the healthy preset: MAP 99.8). It
@@ -425,7 +418,9 @@ DEMO_RV_EB_FACTOR = 3.0
 DEMO_ASSUMED_BP = (("SBP", 120.0, 10.0), ("DBP", 80.0, 7.0))
 DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (published "
                   "normal adult range); the bundled heart has no pressure data")
-_DEMO_TWIN_FORMAT = 6  # 6: assumed cuff BP, and the calibration entry holds the summary
+#: 7: assumed cuff BP; the calibration entry holds the summary; the model's RA/RV passive
+#: elastances corrected (RVEDP meets mean RA pressure), so the prior is the plain preset.
+_DEMO_TWIN_FORMAT = 7
 
 
 def demo_assumed_bp() -> list:
@@ -477,8 +472,7 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     (:func:`twinviewer.personalize.calibrate.calibrate`, seed :data:`DEMO_SEED`) to the
     biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
     the R-R they were sampled over (HR) and an assumed normal cuff BP
-    (:data:`DEMO_ASSUMED_BP`, named as assumed in its source); the prior's RV stiffness is
-    centred on :data:`DEMO_RV_EB_FACTOR` × the preset's (see there). The twin (without its anatomy)
+    (:data:`DEMO_ASSUMED_BP`, named as assumed in its source). The twin (without its anatomy)
     and its posterior results are stored in the cache so later starts load them at once
     (:func:`load_demo_twin`, :func:`load_stored_results`). The fit — per-chamber RMS z and
     phases missed — is in the twin's audit trail.
@@ -500,21 +494,11 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     from twinviewer.twins import twin_from_preset
 
     anatomy = anatomy if anatomy is not None else demo_anatomy()
-    from twinviewer.core.provenance import Provenance
-    from twinviewer.twins import model_of
 
     twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
                              pseudonym=DEMO_PSEUDONYM)
-    j = model_of(twin0).index("RV.EB")
-    twin0.params = twin0.params.copy()
-    twin0.params[j] *= DEMO_RV_EB_FACTOR
     result = calibrate(twin0, demo_assumed_bp(), n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
                        progress=progress, cancel=cancel)
-    rv = result.provenance["RV.EB"]
-    result.provenance["RV.EB"] = Provenance(
-        rv.source, f"{rv.detail}; prior centred on {DEMO_RV_EB_FACTOR:g} × the {DEMO_PRESET} "
-        "preset's RV.EB so that RVEDP and RA pressure sit in the published normal adult "
-        "range (RA 2–6 mmHg): volumes do not inform RV stiffness", rv.inputs)
     # the demo must always open; a missed measurement stays visible (fit table, audit)
     twin = updated_twin(twin0, result, day=0, accept_misfit=True,
                         label="calibrated to the heart's LV and RV volume curves")

@@ -62,9 +62,15 @@ _CHAMBERS = {
     #       EA     EB     TC     TR    V0     EA range     EB range       KB
     "LA": (0.595, 0.329, 0.12, 0.15, 31.0, (0.005, 3.0), (0.005, 3.0), 0.02),
     "LV": (2.663, 0.0257, 0.409, 0.150, 10.0, (0.1, 15.0), (0.002, 1.5), 0.014),
-    "RA": (0.291, 0.181, 0.12, 0.15, 14.0, (0.005, 2.0), (0.002, 2.0), 0.02),
-    "RV": (0.567, 0.0042, 0.332, 0.15, 10.0, (0.02, 5.0), (0.001, 1.0), 0.011),
+    "RA": (0.291, 0.07, 0.12, 0.15, 14.0, (0.005, 2.0), (0.002, 2.0), 0.02),
+    "RV": (0.567, 0.0126, 0.332, 0.15, 10.0, (0.02, 5.0), (0.001, 1.0), 0.011),
 }
+# RA.EB and RV.EB (version 2.1 defaults were 0.181 and 0.0042): a stiff RA and a very
+# compliant RV put RA pressure at 1.2–1.6 mmHg through diastole and a 9.5 mmHg v wave in
+# systole, so RVEDP (1.0 mmHg) sat 3 mmHg below the mean RA pressure (4.0), where with the
+# tricuspid valve open they agree within 1–2 mmHg. RA.EB is Regazzoni 2022's RA passive
+# elastance (0.07 mmHg/mL, ../shared/REFERENCE.md); RV.EB × 3 then brings RVEDP to the mean
+# RA pressure (healthy 3.1 / 3.6 mmHg, RA normal 2–6) with the left heart unchanged.
 #: Where each chamber's passive stiffness exponent KB comes from.
 _KB_SOURCE = {
     "LV": "0D normal 0.014 /mL (Ursino 1998 via VAD-0D-DNN; INTERVENTIONS.md §7); patients "
