@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import number
+from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
@@ -89,7 +89,7 @@ class CalibrationPanel(QWidget):
                              "in the Measurements panel and Apply).")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
-        top = QHBoxLayout()
+        top = FlowLayout()  # wraps in a narrow step column (1280×720)
         for w in (self.members, self.seed, self.prior, self.calibrate_button,
                   self.cancel_button, self.apply_button):
             top.addWidget(w)

@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.units import UnitError, normalise_unit
+from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
@@ -73,7 +73,7 @@ class MeasurementsPanel(QWidget):
         self.import_button.clicked.connect(self._import_dialog)
         self.export_button.clicked.connect(self._export_dialog)
         self.apply_button.clicked.connect(self.apply)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps in a narrow step column (1280×720)
         for b in (self.add_button, self.remove_button, self.import_button, self.export_button):
             buttons.addWidget(b)
         buttons.addStretch(1)

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.consent import CONSENTS
+from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.personalize import timeline as tl
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 from twinviewer.physiology import MODELS
@@ -95,21 +97,17 @@ class TimelinePanel(QWidget):
         self.consent.addItems(["(default)", *CONSENTS])
         self.consent.setToolTip("Consent under which the new data are used (default: "
                                 "treatment for FHIR, patient-provided for wearables)")
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Parameter"))
-        row.addWidget(self.parameter, 1)
-        row.addWidget(QLabel("Quantity"))
-        row.addWidget(self.quantity, 1)
-        add = QHBoxLayout()
-        add.addWidget(QLabel("Visit day"))
-        add.addWidget(self.day)
-        add.addWidget(QLabel("Consent"))
-        add.addWidget(self.consent)
+        row = QFormLayout()  # one control a line: fits a narrow step column
+        row.addRow("Parameter", compact(self.parameter))
+        row.addRow("Quantity", compact(self.quantity))
+        add = FlowLayout()  # wraps onto further lines at 1280×720
+        add.addWidget(labelled("Visit day", self.day))
+        add.addWidget(labelled("Consent", compact(self.consent)))
         add.addWidget(self.fhir_button)
         add.addWidget(self.wearable_button)
         ledger = QHBoxLayout()
         ledger.addWidget(QLabel("Data source"))
-        ledger.addWidget(self.sources, 1)
+        ledger.addWidget(compact(self.sources), 1)
         ledger.addWidget(self.withdraw_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
