@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -105,9 +104,8 @@ class TimelinePanel(QWidget):
         add.addWidget(labelled("Consent", compact(self.consent)))
         add.addWidget(self.fhir_button)
         add.addWidget(self.wearable_button)
-        ledger = QHBoxLayout()
-        ledger.addWidget(QLabel("Data source"))
-        ledger.addWidget(compact(self.sources), 1)
+        ledger = FlowLayout()
+        ledger.addWidget(labelled("Data source", compact(self.sources)))
         ledger.addWidget(self.withdraw_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
