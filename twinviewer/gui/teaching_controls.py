@@ -257,10 +257,17 @@ class TeachingControlsPanel(QWidget):
             s.valueChanged.connect(self._schedule)
             lab = QLabel()
             lab.setWordWrap(True)  # the value wraps rather than widen a narrow column
-            grid.addWidget(QLabel(c.label), row, 0)
+            lab.setMinimumWidth(110)
+            s.setMinimumWidth(90)  # the slider stays usable in a 350 px step column
+            name = QLabel(c.label)
+            name.setWordWrap(True)
+            grid.addWidget(name, row, 0)
             grid.addWidget(s, row, 1)
             grid.addWidget(lab, row, 2)
             self.sliders[c.name], self.value_labels[c.name] = s, lab
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
         reset = QPushButton("Reset sliders")
         reset.clicked.connect(self.reset)
         open_btn = QPushButton("Open in the workflow")
