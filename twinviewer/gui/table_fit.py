@@ -9,7 +9,7 @@ natural width, the wide ones share what is left equally and wrap their text.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QHeaderView, QTableWidget
+from PySide6.QtWidgets import QHeaderView, QStyle, QTableWidget
 
 
 def share_width(natural: list[int], available: int, minimum: int = 40) -> list[int]:
@@ -44,6 +44,19 @@ def share_width(natural: list[int], available: int, minimum: int = 40) -> list[i
     return widths
 
 
+def _text_width(table: QTableWidget, column: int) -> int:
+    """The widest cell text of ``column`` over every row (``sizeHintForColumn`` measures
+    only the rows in view)."""
+    fm = table.fontMetrics()
+    widest = 0
+    for row in range(table.rowCount()):
+        item = table.item(row, column) if hasattr(table, "item") else None
+        if item is not None and item.text():
+            widest = max(widest, fm.horizontalAdvance(item.text()))
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+    return widest + 2 * margin + 2
+
+
 class _Refit(QObject):
     def __init__(self, table: QTableWidget) -> None:
         super().__init__(table)
@@ -70,7 +83,8 @@ def fit_columns(table: QTableWidget) -> None:
     n = table.columnCount()
     if n == 0:
         return
-    natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i)) for i in range(n)]
+    natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i), _text_width(table, i))
+               for i in range(n)]
     widths = share_width(natural, max(table.viewport().width(), 1))
     h.setStretchLastSection(False)
     for i, w in enumerate(widths):
