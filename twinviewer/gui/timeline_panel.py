@@ -199,6 +199,7 @@ class TimelinePanel(QWidget):
                                                 beam=_beam(days), pen=pg.mkPen(PREDICTED)))
         self.param_plot.plot(days, med, pen=pg.mkPen(PREDICTED, width=2), symbol="o",
                              symbolBrush=PREDICTED)
+        self.param_plot.setXRange(*day_range(days), padding=0)
 
     def _plot_quantity(self) -> None:
         self.metric_plot.clear()
@@ -231,6 +232,9 @@ class TimelinePanel(QWidget):
                                                      pen=pg.mkPen(MEASURED)))
             self.metric_plot.plot(d, v, pen=None, symbol="s", symbolBrush=MEASURED,
                                   name="measured (± 1 SD)")
+        days = np.array([h["day"] for h in hist], dtype=float)
+        if days.size:
+            self.metric_plot.setXRange(*day_range(days), padding=0)
 
     def _plot_series(self) -> None:
         self.series_plot.clear()
@@ -317,6 +321,20 @@ class TimelinePanel(QWidget):
         self.state.session.set_twin(new)
         self.state.info(text.splitlines()[0])
         self.summary.setText(self.summary.text() + "\n" + text)
+
+
+def day_range(days: np.ndarray) -> tuple[float, float]:
+    """The x range of a visit plot: the visits with a margin, two days either side of a
+    single visit (auto-range put one visit on day 0 in an axis from −150 days).
+
+    Examples
+    --------
+    >>> day_range(np.array([0.0])), day_range(np.array([0.0, 100.0]))
+    ((-2.0, 2.0), (-8.0, 108.0))
+    """
+    lo, hi = float(np.nanmin(days)), float(np.nanmax(days))
+    pad = max(0.08 * (hi - lo), 2.0)
+    return lo - pad, hi + pad
 
 
 def _beam(days: np.ndarray) -> float:
