@@ -98,8 +98,7 @@ def fit_columns(table: QTableWidget) -> None:
 
 
 def keep_fitted(table: QTableWidget) -> None:
-    """Refit ``table``'s columns whenever it is resized; call :func:`fit_columns` after
-    filling it.
+    """Refit ``table``'s columns whenever it is resized or its rows change.
 
     Examples
     --------
@@ -111,4 +110,7 @@ def keep_fitted(table: QTableWidget) -> None:
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
     refit = _Refit(table)
     table.viewport().installEventFilter(refit)
+    model = table.model()  # rows filled or edited later: refit once, after the change
+    for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
+        signal.connect(lambda *_a: refit.timer.start())
     table._refit = refit  # kept alive with the table
