@@ -591,7 +591,7 @@ class View3D(QWidget):
         if labels:
             # light panel, readable size: dark red on near-black was unreadable at 720 px
             self.plotter.add_legend(labels, bcolor=(0.93, 0.93, 0.93), border=False,
-                                    size=(0.26, min(0.055 * len(labels), 0.45)),
+                                    size=(0.22, min(0.048 * len(labels), 0.4)),
                                     loc="lower left", face="rectangle")
 
     # -- envelope and clipping -----------------------------------------------------------
