@@ -4,8 +4,8 @@ unsaved-changes prompts, and panels declared in one line."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox, QStyle
 
 from twinviewer.gui import panels
 from twinviewer.gui.main_window import MIN_PV, MIN_WIGGERS_H, MainWindow
@@ -120,3 +120,77 @@ def test_new_virtual_patient_from_a_preset(bare, qtbot):
     w.new_virtual_patient("severe_as")
     assert w.state.twin.pseudonym == "virtual-severe_as" and not w.state.session.dirty
     qtbot.waitUntil(lambda: w.state.results is not None, timeout=60_000)
+
+
+ALL_STEPS = ("Patient & images", "Segment", "Measurements", "Calibrate", "What-if", "Explain",
+             "Report", "Timeline", "Teach")
+
+
+@pytest.fixture(scope="module")
+def narrow(qapp, tmp_path_factory):
+    """One main window at 1280×720 (the smallest supported screen) for the layout checks."""
+    import os
+
+    tmp = tmp_path_factory.mktemp("narrow")
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
+    qs = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=qs, load_demo=False)
+    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
+    w.show_twin(twin, results=simulate_twin(twin))
+    w.resize(1280, 720)
+    w.show()
+    qapp.processEvents()
+    w._default_sizes()
+    qapp.processEvents()
+    yield w
+    w.state.session.dirty = False
+    w.state.cancel_all()
+    w.state.wait_for_jobs(10_000)
+    w.close()
+    if old is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = old
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+def test_every_step_page_fits_its_column_at_1280x720(narrow, qtbot, step):
+    """No step page scrolls sideways at 1280×720 (a new user found 126–726 px hidden)."""
+    w = narrow
+    assert step in w.steps
+    w.show_step(step)
+    page = w.step_pages[step]
+    qtbot.waitUntil(lambda: page.widget() is not None and page.widget().isVisible())
+    qtbot.wait(20)  # let the page lay itself out in the column
+    bar = page.horizontalScrollBar()
+    assert bar.maximum() == 0 and not bar.isVisible(), \
+        f"{step}: page is {page.widget().minimumSizeHint().width()} px wide in a " \
+        f"{page.viewport().width()} px column"
+
+
+def test_metrics_table_shows_all_four_columns_at_1280x720(narrow, qtbot):
+    """Metric, Predicted, Unit and Measured are all in view: no hidden column, no sideways
+    scrolling; the Unit cell still names the unit."""
+    w = narrow
+    w.show_step("Patient & images")
+    table = w.panels["Metrics"].table
+    qtbot.wait(20)
+    h = table.horizontalHeader()
+    assert table.horizontalScrollBar().maximum() == 0
+    widths = [h.sectionSize(i) for i in range(table.columnCount())]
+    assert table.columnCount() == 4 and not any(h.isSectionHidden(i) for i in range(4))
+    assert sum(widths) <= table.viewport().width() and min(widths) >= 40
+    assert [table.horizontalHeaderItem(i).text().split("\n")[0] for i in range(4)] == \
+        ["Metric", "Predicted", "Unit", "Measured"]
+    row = [m.name for m in w.panels["Metrics"].metrics].index("HR")
+    assert table.item(row, 2).text() == "bpm"
+    # every cell's text fits its (wrapped) cell: the row grew to hold it (the delegate's
+    # text margin, as Qt's QCommonStyle lays out an item view cell)
+    pad = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+    for r in range(table.rowCount()):
+        for c in range(4):
+            item = table.item(r, c)
+            need = table.fontMetrics().boundingRect(
+                0, 0, widths[c] - pad, 10_000, int(Qt.TextFlag.TextWordWrap), item.text())
+            assert need.height() <= table.rowHeight(r), (item.text(), widths[c])

@@ -60,7 +60,7 @@ def test_long_axis_view_cuts_the_meshes_and_follows_the_cine(window, qtbot):
         assert shown == window.view3d.image_planes[0][3]
         assert float(pane.image.image.max()) == pytest.approx(
             float(pane.frames[shown].max()))
-    assert pane.label.text.startswith(f"4CH {pane.phase + 1}/4")
+    assert pane.label.toPlainText().startswith(f"4CH {pane.phase + 1}/4")
     # windowed once for the series: phase brightness differs (no per-phase auto-levels)
     assert pane.frames[0].max() < pane.frames[3].max()
 
@@ -72,3 +72,33 @@ def test_study_without_planes_disables_the_tab(window):
     window._update_long_axis_tab()
     assert not window.slice_tabs.isTabEnabled(1)
     assert "no long-axis planes" in window.long_axis.info.text()
+
+
+def test_five_planes_fit_a_1280x720_pane_with_distinct_names(qtbot):
+    """Five planes (two RVOT series) in the ~470×210 px the tab has at 1280×720: a 3 + 2 grid
+    of ≥ 100 px images inside the view, named apart (a reviewer saw 'RVOT, RVOT', 90-px
+    strips and the fifth pane cut off)."""
+    from dataclasses import replace
+
+    from twinviewer.gui.long_axis_view import LongAxisView
+    from twinviewer.gui.state import TwinState
+
+    a, plane, _ = _anatomy()
+    descs = ("cine_2ch", "cine_3ch", "cine_4ch", "cine_rvot", "cine_rvot_cor")
+    views = ("2CH", "3CH", "4CH", "RVOT", "RVOT")
+    a.planes = [ImagePlane(v, replace(plane.image, description=d))
+                for v, d in zip(views, descs, strict=True)]
+    view = LongAxisView(TwinState())
+    qtbot.addWidget(view)
+    view.resize(470, 230)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_anatomy(a)
+    qtbot.wait(20)
+    assert [p.name for p in view.panes] == ["2CH", "3CH", "4CH", "RVOT", "RVOT (coronal)"]
+    assert view.panes[4].label.toPlainText().startswith("RVOT (coronal) ")
+    area = view.glw.viewport().rect()
+    for pane in view.panes:
+        r = pane.box.sceneBoundingRect()
+        assert area.contains(r.toAlignedRect().adjusted(1, 1, -1, -1)), (pane.name, r)
+        assert min(r.width(), r.height()) >= 95, (pane.name, r)

@@ -112,3 +112,29 @@ def test_fhir_visit_with_a_day_is_added_in_the_background(qtbot, panel, living_t
     assert [v.day for v in twin.visits] == [0, 60, 90]
     assert "3 visit(s) on days 0, 60, 90" in panel.summary.text()
     assert twin.ledger.items[-1].consent == "research"
+
+
+def test_one_visit_gets_a_sensible_day_axis(qtbot):
+    """A twin with a single visit (day 0): the axes span days around it, not −150 days.
+
+    (The reviewer's −150 came from auto-range on the demo twin in a page wider than its
+    column; here the range is set explicitly, whatever auto-range would do.)"""
+    from twinviewer.gui.state import TwinState
+    from twinviewer.gui.timeline_panel import TimelinePanel
+
+    t = twin_from_preset("healthy", n=1)
+    t = add_measurements(t, [M("SBP", 118, "mmHg", 6), M("HR", 68, "bpm", 2)],
+                         source="manual", consent="treatment", day=0, n=16).twin
+    state = TwinState()
+    state.session.set_twin(t)
+    p = TimelinePanel(state)
+    qtbot.addWidget(p)
+    p.resize(350, 1000)
+    p.show()
+    qtbot.waitExposed(p)
+    p.grab()  # auto-range happens at paint
+    qtbot.wait(50)
+    for plot in (p.param_plot, p.metric_plot):
+        lo, hi = plot.getPlotItem().viewRange()[0]
+        assert -5 <= lo < 0 < hi <= 5, (lo, hi)
+    state.close()

@@ -51,6 +51,7 @@ def responder_curve(x: np.ndarray, improved: np.ndarray, bins: int = 5
 def cohort_figures(table: pd.DataFrame, meta: dict, summary: list[Association]):
     """Matplotlib figures: one of differences per scenario, one of responder curves."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     units = meta.get("units", {})
     metrics = meta["spec"]["metrics"]
@@ -66,6 +67,7 @@ def cohort_figures(table: pd.DataFrame, meta: dict, summary: list[Association]):
             ax.axvline(0, color="k", lw=0.8)
             ax.set_xlabel(f"Δ {m} [{units.get(f'{m}:diff_median', '')}]")
             ax.set_ylabel("patients")
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: 0, 1, 2 — not 0.2
             if m in DIRECTIONS:
                 share = float(np.mean(sub[f"{m}:improved"] >= 0.5))
                 ax.set_title(f"improves in ≥ 50 % of twins:\n{100 * share:.0f} % of patients",

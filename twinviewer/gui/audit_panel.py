@@ -95,6 +95,7 @@ class AuditPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
 
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow step column
         form.addRow("Note", self.note)
         form.addRow("Where I disagree with the twin", self.disagreement)
         form.addRow("Why", self.why)

@@ -19,8 +19,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -33,14 +31,16 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import number
+from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import Job, TwinState
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import simulate_twin
 
-FIT_COLUMNS = ("Measurement", "Measured ± 1 SD (source)", "Twin median (5–95 %)", "Unit", "z",
-               "Note")
+FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–95 %)", "Unit",
+               "z", "Note")  # two-line headers: the columns fit a narrow step column
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
@@ -89,7 +89,7 @@ class CalibrationPanel(QWidget):
                              "in the Measurements panel and Apply).")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
-        top = QHBoxLayout()
+        top = FlowLayout()  # wraps in a narrow step column (1280×720)
         for w in (self.members, self.seed, self.prior, self.calibrate_button,
                   self.cancel_button, self.apply_button):
             top.addWidget(w)
@@ -106,9 +106,7 @@ class CalibrationPanel(QWidget):
         self.fit_table.setHorizontalHeaderLabels(FIT_COLUMNS)
         self.fit_table.verticalHeader().setVisible(False)
         self.fit_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        h = self.fit_table.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        h.setStretchLastSection(True)
+        keep_fitted(self.fit_table)  # every column in a 350-px step column (1280×720)
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -31,16 +30,21 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import MISSING, number
+from twinviewer.core.format import unit as unit_text
 from twinviewer.gui.state import Job, TwinState
+from twinviewer.gui.table_fit import fit_columns, keep_fitted
 
-HEADERS = ("Scenario", "Metric", "Paired Δ, median over patients", "Patients' range",
-           "Improves in (median of twins)", "Patients improving in ≥ 50 %")
+# two-line headers: the six columns fit the 980-px dialog
+HEADERS = ("Scenario", "Metric", "Paired Δ,\nmedian over patients", "Patients'\nrange",
+           "Improves in\n(median of twins)", "Patients improving\nin ≥ 50 %")
 
 
 def _num(x: float | None, unit: str = "", sign: bool = True) -> str:
-    if x is None:
-        return "–"
-    return (f"{x:+.3g}" if sign else f"{x:.3g}") + (f" {unit}" if unit else "")
+    """The app's one formatter (no '-0.0298 mmHg' below the reporting resolution)."""
+    text = number(x, signed=sign)
+    shown = unit_text(unit)
+    return text + (f" {shown}" if shown and text != MISSING else "")
 
 
 def _pct(x: float | None) -> str:
@@ -89,14 +93,17 @@ class CohortView(QWidget):
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        keep_fitted(self.table)  # every column in view, long cells wrap
         self.responders = QLabel("")
         self.responders.setWordWrap(True)
         self.plots = QWidget()
         self.plot_layout = QVBoxLayout(self.plots)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        self.plot_scroll = scroll
+        # a steady viewport width for scaling the figures to it
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.plot_layout.setContentsMargins(0, 0, 0, 0)
         scroll.setWidget(self.plots)
         note = QLabel(twinviewer.RESEARCH_USE)
         note.setStyleSheet("color: #8a5a00;")
@@ -185,6 +192,7 @@ class CohortView(QWidget):
         for i, row in enumerate(rows):
             for j, text in enumerate(row):
                 self.table.setItem(i, j, QTableWidgetItem(text))
+        fit_columns(self.table)
         level = 100 * outcome.get("level", 0.9)
         reused = outcome.get("chunks_reused", 0)
         self.status.setText(
@@ -202,16 +210,29 @@ class CohortView(QWidget):
             w = self.plot_layout.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
+        self._pixmaps = []
         for f in outcome.get("plots", []):
             label = QLabel()
             pix = QPixmap(f)
             if pix.isNull():
                 label.setText(f"{Path(f).name}: cannot be shown (missing or unreadable)")
             else:
-                label.setPixmap(pix if pix.width() <= 1000 else pix.scaledToWidth(
-                    1000, Qt.TransformationMode.SmoothTransformation))
+                self._pixmaps.append((label, pix))
             label.setAlignment(Qt.AlignmentFlag.AlignLeft)
             self.plot_layout.addWidget(label)
+        self._scale_plots()
+
+    def _scale_plots(self) -> None:
+        """Each figure scaled to the width in view (a 1000-px figure cut off the third
+        histogram in the 980-px dialog)."""
+        width = max(self.plot_scroll.viewport().width() - 2, 200)
+        for label, pix in getattr(self, "_pixmaps", []):
+            label.setPixmap(pix if pix.width() <= width else pix.scaledToWidth(
+                width, Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self._scale_plots()
 
 
 def open_cohort_window(window) -> QDialog:

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twinviewer.gui.flow_layout import FlowLayout, labelled
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.teaching_controls import LoopView, unit_text
 from twinviewer.teaching.diagnose import Case, make_case, score
@@ -62,9 +62,8 @@ class DiagnosePanel(QWidget):
         self.submit.setEnabled(False)
         self.result = QLabel("Press “New hidden heart”.")
         self.result.setWordWrap(True)
-        opts = QHBoxLayout()
-        opts.addWidget(QLabel("seed"))
-        opts.addWidget(self.seed)
+        opts = FlowLayout()  # wraps onto further lines at 1280×720
+        opts.addWidget(labelled("seed", self.seed))
         for w in (self.random_sev, self.pressures, self.show_loop):
             opts.addWidget(w)
         opts.addStretch(1)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
+    QFormLayout,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
@@ -108,11 +109,9 @@ class ExplainPanel(QWidget):
         self.metric_box.setCurrentIndex(self.metric_box.findData("MAP"))
         self.scenario = QComboBox()
         self.scenario.addItem(NO_SCENARIO)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Metric"))
-        top.addWidget(self.metric_box, 1)
-        top.addWidget(QLabel("Scenario"))
-        top.addWidget(self.scenario, 1)
+        top = QFormLayout()  # one control a line: fits a narrow step column
+        top.addRow("Metric", compact(self.metric_box))
+        top.addRow("Scenario", compact(self.scenario))
 
         self.summary = QLabel("Open a twin and run it to see an explanation.")
         self.summary.setWordWrap(True)
@@ -140,9 +139,8 @@ class ExplainPanel(QWidget):
         self.sobol_plot.setMinimumHeight(160)
         self.sobol_table = _table(("Parameter", "First-order S1", "Total ST", "Range used"))
         self.attr_table = _table(("Parameter", "Contribution: median (5–95 %)"))
-        sob = QHBoxLayout()
-        sob.addWidget(QLabel("N"))
-        sob.addWidget(self.n_base)
+        sob = FlowLayout()  # wraps onto two lines at 1280×720
+        sob.addWidget(labelled("N", self.n_base))
         sob.addWidget(self.method)
         sob.addWidget(self.dask_box)
         sob.addWidget(self.sobol_button)

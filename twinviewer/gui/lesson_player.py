@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.teaching_controls import LoopView
 from twinviewer.teaching.lesson import STRUCTURES, Lesson, LessonError, lesson_files, load_lesson
@@ -88,7 +89,7 @@ class LessonPlayer(QWidget):
         self.present_btn.clicked.connect(self.present)
         self.view = LoopView(font_pt=font_pt - 1)
         self.view.setMinimumHeight(260)
-        nav = QHBoxLayout()
+        nav = FlowLayout()  # wraps in a narrow step column (1280×720)
         nav.addWidget(self.prev_btn)
         nav.addWidget(self.next_btn)
         nav.addStretch(1)
@@ -112,7 +113,7 @@ class LessonPlayer(QWidget):
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("Lesson:"))
-        top.addWidget(self.box, 1)
+        top.addWidget(compact(self.box, 16), 1)
         lay.addLayout(top)
         lay.addWidget(split, 1)
         lay.addLayout(nav)

@@ -10,6 +10,8 @@ the meshes is the stack's phase on show, so image and contours move together). F
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
@@ -53,17 +55,98 @@ def plane_contour(plane, mesh) -> np.ndarray:
     return xy.reshape(-1, 2, 2)
 
 
+_WORDS = {"cor": "coronal", "sag": "sagittal", "tra": "axial", "ax": "axial",
+          "obl": "oblique", "lax": "long axis"}
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[^a-z0-9]+", (text or "").lower()) if t]
+
+
+def pane_names(planes) -> list[str]:
+    """Distinct pane names for planes that share a view name.
+
+    First what their series descriptions do not share (``cine_rvot`` and ``cine_rvot_cor``:
+    ``'RVOT'`` and ``'RVOT (coronal)'``), then the patient plane nearest to each
+    (``'RVOT (sagittal)'``), then a number.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> def p(view, rows, cols, desc=""):  # the plane's row and column directions (LPS)
+    ...     a = np.eye(4)
+    ...     a[:3, 1], a[:3, 2] = rows, cols
+    ...     return NS(view=view, image=NS(affine=a, description=desc))
+    >>> x, y, z = np.eye(3)
+    >>> pane_names([p("4CH", x, y, "cine_4ch"), p("RVOT", y, z, "cine_rvot"),
+    ...             p("RVOT", x, z, "cine_rvot_cor")])
+    ['4CH', 'RVOT', 'RVOT (coronal)']
+    >>> pane_names([p("RVOT", y, z), p("RVOT", x, z), p("RVOT", z, x)])
+    ['RVOT (sagittal)', 'RVOT (coronal) #1', 'RVOT (coronal) #2']
+    """
+    names = [p.view or "plane" for p in planes]
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        groups.setdefault(name, []).append(i)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        tokens = [_tokens(getattr(planes[i].image, "description", "")) for i in group]
+        shared = set.intersection(*(set(t) for t in tokens))
+        extra = {i: " ".join(_WORDS.get(t, t) for t in tok if t not in shared)
+                 for i, tok in zip(group, tokens, strict=True)}
+        trial = {i: f"{names[i]} ({extra[i]})" if extra[i] else names[i] for i in group}
+        if len(set(trial.values())) == len(group):
+            for i, t in trial.items():
+                names[i] = t
+            continue
+        for i in group:  # no telling description: the nearest patient plane
+            a = np.asarray(planes[i].image.affine, dtype=float)[:3, :3]
+            normal = np.cross(a[:, 1], a[:, 2])  # rows and columns span the plane
+            axis = int(np.argmax(np.abs(normal)))  # LPS x, y, z
+            names[i] = f"{names[i]} ({('sagittal', 'coronal', 'axial')[axis]})"
+    seen: dict[str, int] = {}
+    counts = {name: names.count(name) for name in names}
+    for i, name in enumerate(names):
+        if counts[name] > 1:
+            seen[name] = seen.get(name, 0) + 1
+            names[i] = f"{name} #{seen[name]}"
+    return names
+
+
+def grid_columns(n: int, width: float, height: float, label_h: float = 0.0) -> int:
+    """Columns for ``n`` panes in a ``width``×``height`` area: the largest square pane.
+
+    Examples
+    --------
+    >>> grid_columns(5, 470, 210), grid_columns(5, 1200, 200), grid_columns(1, 300, 300)
+    (3, 5, 1)
+    """
+    if n <= 1:
+        return 1
+
+    def side(cols: int) -> float:
+        rows = -(-n // cols)
+        return min(width / cols, height / rows - label_h)
+
+    return max(range(1, n + 1), key=lambda c: (side(c), -c))
+
+
 class _PlanePane:
     """One plane: a ViewBox with the image and one curve per structure."""
 
-    def __init__(self, glw: pg.GraphicsLayoutWidget, plane, col: int) -> None:
+    def __init__(self, glw: pg.GraphicsLayoutWidget, plane, col: int, name: str = "") -> None:
         self.plane = plane
+        self.name = name or plane.view
         self.frames = plane_frames(plane)
         self.phase = -1
-        self.label = glw.addLabel(plane.view, row=0, col=col, color="w", size="8pt")
-        self.label.setMinimumWidth(10)
-        self.box = glw.addViewBox(row=1, col=col, lockAspect=True, invertY=True,
+        self.box = glw.addViewBox(row=0, col=col, lockAspect=True, invertY=True,
                                   enableMenu=False)
+        # the name sits on the image (top left, fixed pixel size): a label row above each
+        # pane took height, and its width forced five panes wider than the column
+        self.label = pg.TextItem(self.name, color="w", anchor=(0, 0), fill=(0, 0, 0, 160))
+        self.label.setParentItem(self.box)
+        self.label.setZValue(5)
         self.box.setMinimumSize(40, 40)
         self.image = pg.ImageItem()
         self.box.addItem(self.image)
@@ -86,7 +169,7 @@ class _PlanePane:
         t = img.phase_times_ms[p] if p < len(img.phase_times_ms) else float("nan")
         when = f" {t:.0f} ms" if np.isfinite(t) else ""
         # short: four panes share a ~470-px column on a 1280-px screen
-        self.label.setText(f"{self.plane.view} {p + 1}/{img.n_phases}{when}")
+        self.label.setText(f"{self.name} {p + 1}/{img.n_phases}{when}")
         return True
 
     def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
@@ -116,9 +199,12 @@ class LongAxisView(QWidget):
         self.anatomy = None
         self.results = None
         self.panes: list[_PlanePane] = []
+        self._cols = 0
         self._cuts: dict[tuple[int, str, int], np.ndarray] = {}
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("k")
+        self.glw.ci.setContentsMargins(2, 2, 2, 2)  # the panes get the pixels (1280×720)
+        self.glw.ci.setSpacing(3)
         self.info = QLabel("")
         self.info.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -143,14 +229,37 @@ class LongAxisView(QWidget):
         self.glw.clear()
         self.panes, self._cuts = [], {}
         planes = list(getattr(anatomy, "planes", None) or [])
-        for n, plane in enumerate(planes):
+        self._cols = 0
+        for n, (plane, name) in enumerate(zip(planes, pane_names(planes), strict=True)):
             try:
-                self.panes.append(_PlanePane(self.glw, plane, n))
+                self.panes.append(_PlanePane(self.glw, plane, n, name))
             except (ValueError, IndexError) as exc:  # a malformed plane is skipped, said
                 self.state.warn(f"long-axis plane {plane.view}: not shown ({exc})")
         self.info.setText("" if self.panes else
                           "This study has no long-axis planes (2CH, 3CH, 4CH, RVOT).")
+        self.arrange()
         self.set_time(self.state.time)
+
+    def arrange(self) -> None:
+        """Lay the panes in the grid that gives each the largest square (5 panes in a
+        ~470×230 px area: 3 + 2 rather than five 90-px strips)."""
+        if not self.panes:
+            return
+        size = self.glw.viewport().size()
+        cols = grid_columns(len(self.panes), max(size.width(), 1), max(size.height(), 1))
+        if cols == self._cols:
+            return
+        self._cols = cols
+        layout = self.glw.ci
+        for pane in self.panes:
+            layout.removeItem(pane.box)
+        for n, pane in enumerate(self.panes):
+            row, col = divmod(n, cols)
+            layout.addItem(pane.box, row=row, col=col)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self.arrange()
 
     def mesh_phase(self) -> int | None:
         """The anatomy's image phase at the current time (the meshes' phase on show)."""

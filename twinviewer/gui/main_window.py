@@ -150,8 +150,9 @@ class MainWindow(QMainWindow):
         """The long-axis tab names its planes, and is enabled only when the study has some."""
         planes = self.long_axis.panes
         self.slice_tabs.setTabEnabled(1, bool(planes))
-        self.slice_tabs.setTabText(1, "Long axis (" + ", ".join(p.plane.view for p in planes)
-                                   + ")" if planes else "Long axis")
+        names = ", ".join(p.name for p in planes)  # distinct: 'RVOT (sagittal)', …
+        self.slice_tabs.setTabText(1, f"Long axis: {names}" if planes else "Long axis")
+        self.slice_tabs.setTabToolTip(1, names)
         if not planes and self.slice_tabs.currentIndex() == 1:
             self.slice_tabs.setCurrentIndex(0)
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -33,6 +32,7 @@ from twinviewer.core.measurement import Measurement
 from twinviewer.core.units import UnitError, normalise_unit
 from twinviewer.document import image_copies, measurement_rows
 from twinviewer.gui import file_dialogs
+from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
@@ -76,7 +76,7 @@ class MeasurementsPanel(QWidget):
         self.import_button.clicked.connect(self._import_dialog)
         self.export_button.clicked.connect(self._export_dialog)
         self.apply_button.clicked.connect(self.apply)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps in a narrow step column (1280×720)
         for b in (self.add_button, self.remove_button, self.import_button, self.export_button):
             buttons.addWidget(b)
         buttons.addStretch(1)

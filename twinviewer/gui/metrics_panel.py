@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -21,9 +20,11 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import interval, number, unit
 from twinviewer.gui.state import TwinState
+from twinviewer.gui.table_fit import fit_columns, keep_fitted
 from twinviewer.physiology import METRICS
 
-COLUMNS = ("Metric", "Predicted (5–95 %)", "Unit", "Measured ± SD")
+# two-line headers: all four columns fit a 350 px step column (1280×720)
+COLUMNS = ("Metric", "Predicted\n(5–95 %)", "Unit", "Measured\n± SD")
 HEADER_TIPS = ("Hover a metric for its name and definition",
                "Model prediction: median over the ensemble, with its 90 % interval",
                "Unit of the prediction (and of the measurement unless stated)",
@@ -51,12 +52,9 @@ class MetricsPanel(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         for i, tip in enumerate(HEADER_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(tip)
-        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        h = self.table.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        h.setStretchLastSection(True)
+        keep_fitted(self.table)  # every column in view; long cells wrap
         self.sources = QLabel("")
         self.sources.setWordWrap(True)
         self.note = QLabel(twinviewer.RESEARCH_USE)
@@ -126,10 +124,7 @@ class MetricsPanel(QWidget):
         self.sources.setText("  ".join(f"{'*' * (i + 1)} measured by {s}"
                                        for i, s in enumerate(sources)))
         self.table.setUpdatesEnabled(False)
-        h = self.table.horizontalHeader()
-        # ResizeToContents re-measures the column at every setItem (~2 ms each, ~0.9 s for
-        # the table); fill first, then measure once
-        h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # fill first, then measure once (re-measuring at every setItem took ~0.9 s)
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for j, text in enumerate(row[:4]):
@@ -139,7 +134,7 @@ class MetricsPanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
                                           Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
-        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        fit_columns(self.table)
         self.table.setUpdatesEnabled(True)
 
     def text_of(self, metric: str) -> tuple[str, str]:

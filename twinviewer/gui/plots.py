@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 import twinviewer
@@ -303,11 +304,12 @@ class WiggersPanel(QWidget):
         self.p_ecg.hideAxis("bottom")
         self.p_ecg.getAxis("left").setTicks([[]])
         self.p_press = self.glw.addPlot(row=1, col=0)
-        self.p_press.setLabel("left", "p (mmHg)")
+        # two-line titles: a 60-px rotated title ran into the next row at 720 px height
+        self.p_press.setLabel("left", "p<br>(mmHg)")
         self.p_vol = self.glw.addPlot(row=2, col=0)
-        self.p_vol.setLabel("left", "LV V (mL)")
+        self.p_vol.setLabel("left", "LV V<br>(mL)")
         self.p_flow = self.glw.addPlot(row=3, col=0)
-        self.p_flow.setLabel("left", "Q (mL/s)")
+        self.p_flow.setLabel("left", "Q<br>(mL/s)")
         self.p_flow.setLabel("bottom", "Time in beat (s)")
         self.cursors: list[pg.InfiniteLine] = []
         self.glw.ci.layout.setRowStretchFactor(0, 1)
@@ -319,6 +321,10 @@ class WiggersPanel(QWidget):
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
             _cache_axes(p)
+            small = QFont()
+            small.setPointSizeF(max(small.pointSizeF() - 1.5, 6.5))
+            p.getAxis("left").setStyle(tickFont=small, tickTextOffset=2)
+            p.getAxis("left").label.setFont(small)
             if p is not self.p_press:
                 p.setXLink(self.p_press)
         self.p_ecg.setMouseEnabled(x=False, y=False)

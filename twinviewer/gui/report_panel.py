@@ -8,8 +8,9 @@ PDF report will hold. Export runs in the background (see ``twin_file_actions.exp
 from __future__ import annotations
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.io import TwinFileError
 from twinviewer.io.twinfile import describe
@@ -39,7 +40,7 @@ class ReportPanel(QWidget):
         self.save_button.clicked.connect(lambda: self._action("save_twin"))
         self.save_as_button.clicked.connect(lambda: self._action("save_twin_as"))
         self.export_button.clicked.connect(lambda: self._action("export_report"))
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps in a narrow step column (1280×720)
         for b in (self.save_button, self.save_as_button, self.export_button):
             buttons.addWidget(b)
         buttons.addStretch(1)

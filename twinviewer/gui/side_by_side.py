@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.teaching_controls import LoopView
 from twinviewer.interventions.library import LIBRARY
@@ -60,11 +61,11 @@ class SideBySidePanel(QWidget):
         self.summaries: list[QLabel] = []
         grid = QGridLayout()
         for col, default in enumerate(("healthy", "severe_as")):
-            h = QComboBox()
+            h = compact(QComboBox())  # two columns fit a narrow step column
             for n in heart_names():
                 h.addItem(heart(n).title, n)
             h.setCurrentIndex(max(0, h.findData(default)))
-            iv = QComboBox()
+            iv = compact(QComboBox())
             iv.addItem(NONE, "")
             for k, v in LIBRARY.items():
                 iv.addItem(v.title, k)
@@ -103,13 +104,15 @@ class SideBySidePanel(QWidget):
         self.views3d: list = []
         self._states3d: list[TwinState] = []
         self.grid = grid
-        bar = QHBoxLayout()
+        bar = FlowLayout()  # wraps onto further lines at 1280×720
         for w in (show, same, self.play, self.link3d):
             bar.addWidget(w)
-        bar.addWidget(QLabel("time in the cycle"))
-        bar.addWidget(self.clock, 1)
+        clock_row = QHBoxLayout()
+        clock_row.addWidget(QLabel("time in the cycle"))
+        clock_row.addWidget(self.clock, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
+        lay.addLayout(clock_row)
         lay.addLayout(grid, 1)
         note = QLabel("One member each (point estimates): a teaching comparison. Both step "
                       "through the same fraction of their cycle.")

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSlider,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.gui import plots  # noqa: F401 - the app's pyqtgraph colours (white background)
+from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.state import TwinState
 from twinviewer.physiology import Results, simulate
 from twinviewer.teaching.controls import CONTROLS, apply_controls, edpvr, espvr
@@ -256,11 +256,18 @@ class TeachingControlsPanel(QWidget):
             s.setToolTip(f"{c.meaning}; scales {c.parameter} ({unit_text(c.unit)})")
             s.valueChanged.connect(self._schedule)
             lab = QLabel()
-            lab.setMinimumWidth(190)
-            grid.addWidget(QLabel(c.label), row, 0)
+            lab.setWordWrap(True)  # the value wraps rather than widen a narrow column
+            lab.setMinimumWidth(110)
+            s.setMinimumWidth(90)  # the slider stays usable in a 350 px step column
+            name = QLabel(c.label)
+            name.setWordWrap(True)
+            grid.addWidget(name, row, 0)
             grid.addWidget(s, row, 1)
             grid.addWidget(lab, row, 2)
             self.sliders[c.name], self.value_labels[c.name] = s, lab
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
         reset = QPushButton("Reset sliders")
         reset.clicked.connect(self.reset)
         open_btn = QPushButton("Open in the workflow")
@@ -274,9 +281,8 @@ class TeachingControlsPanel(QWidget):
         self.view.setMinimumHeight(280)
         self.readout = QLabel()
         self.readout.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Virtual heart:"))
-        top.addWidget(self.heart_box, 1)
+        top = FlowLayout()  # wraps onto two lines in a narrow step column (1280×720)
+        top.addWidget(labelled("Virtual heart:", compact(self.heart_box, 16)))
         top.addWidget(reset)
         top.addWidget(open_btn)
         top.addWidget(pop_btn)

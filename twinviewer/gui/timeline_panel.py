@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QFormLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.consent import CONSENTS
 from twinviewer.gui import file_dialogs
+from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.personalize import timeline as tl
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 from twinviewer.physiology import MODELS
@@ -95,21 +96,16 @@ class TimelinePanel(QWidget):
         self.consent.addItems(["(default)", *CONSENTS])
         self.consent.setToolTip("Consent under which the new data are used (default: "
                                 "treatment for FHIR, patient-provided for wearables)")
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Parameter"))
-        row.addWidget(self.parameter, 1)
-        row.addWidget(QLabel("Quantity"))
-        row.addWidget(self.quantity, 1)
-        add = QHBoxLayout()
-        add.addWidget(QLabel("Visit day"))
-        add.addWidget(self.day)
-        add.addWidget(QLabel("Consent"))
-        add.addWidget(self.consent)
+        row = QFormLayout()  # one control a line: fits a narrow step column
+        row.addRow("Parameter", compact(self.parameter))
+        row.addRow("Quantity", compact(self.quantity))
+        add = FlowLayout()  # wraps onto further lines at 1280×720
+        add.addWidget(labelled("Visit day", self.day))
+        add.addWidget(labelled("Consent", compact(self.consent)))
         add.addWidget(self.fhir_button)
         add.addWidget(self.wearable_button)
-        ledger = QHBoxLayout()
-        ledger.addWidget(QLabel("Data source"))
-        ledger.addWidget(self.sources, 1)
+        ledger = FlowLayout()
+        ledger.addWidget(labelled("Data source", compact(self.sources)))
         ledger.addWidget(self.withdraw_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
@@ -203,6 +199,7 @@ class TimelinePanel(QWidget):
                                                 beam=_beam(days), pen=pg.mkPen(PREDICTED)))
         self.param_plot.plot(days, med, pen=pg.mkPen(PREDICTED, width=2), symbol="o",
                              symbolBrush=PREDICTED)
+        self.param_plot.setXRange(*day_range(days), padding=0)
 
     def _plot_quantity(self) -> None:
         self.metric_plot.clear()
@@ -235,6 +232,9 @@ class TimelinePanel(QWidget):
                                                      pen=pg.mkPen(MEASURED)))
             self.metric_plot.plot(d, v, pen=None, symbol="s", symbolBrush=MEASURED,
                                   name="measured (± 1 SD)")
+        days = np.array([h["day"] for h in hist], dtype=float)
+        if days.size:
+            self.metric_plot.setXRange(*day_range(days), padding=0)
 
     def _plot_series(self) -> None:
         self.series_plot.clear()
@@ -321,6 +321,20 @@ class TimelinePanel(QWidget):
         self.state.session.set_twin(new)
         self.state.info(text.splitlines()[0])
         self.summary.setText(self.summary.text() + "\n" + text)
+
+
+def day_range(days: np.ndarray) -> tuple[float, float]:
+    """The x range of a visit plot: the visits with a margin, two days either side of a
+    single visit (auto-range put one visit on day 0 in an axis from −150 days).
+
+    Examples
+    --------
+    >>> day_range(np.array([0.0])), day_range(np.array([0.0, 100.0]))
+    ((-2.0, 2.0), (-8.0, 108.0))
+    """
+    lo, hi = float(np.nanmin(days)), float(np.nanmax(days))
+    pad = max(0.08 * (hi - lo), 2.0)
+    return lo - pad, hi + pad
 
 
 def _beam(days: np.ndarray) -> float:

@@ -25,7 +25,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from vtkmodules.vtkCommonDataModel import vtkPlane
 
 from twinviewer.gui import cycle
 from twinviewer.gui.cardiac_frame import CardiacFrame, cardiac_frame
+from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.motion import PhaseMotion, motion_of, phase_weights
 from twinviewer.gui.state import TwinState
 
@@ -115,11 +115,10 @@ class View3D(QWidget):
         self.plotter.set_background("#1e1f24", top="#3a3d46")
         self._light()
 
-        bar = QHBoxLayout()
-        bar.setSpacing(3)
+        bar = FlowLayout(spacing=3)  # wraps rather than truncate "Pressure" at 1280×720
         self.overlay_box = QComboBox()
         self.overlay_box.setToolTip("Colour the heart by")
-        self.overlay_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        compact(self.overlay_box, 9)  # the toolbar fits one line of a 476-px view
         for k, v in OVERLAYS.items():
             self.overlay_box.addItem(v, k)
         self.overlay_box.setCurrentIndex(list(OVERLAYS).index(self.overlay))
@@ -130,6 +129,7 @@ class View3D(QWidget):
         for k, lab in (("low", "5th pct (low)"), ("median", "median"), ("high", "95th pct (high)")):
             self.which_box.addItem(lab, k)
         self.which_box.setCurrentIndex(1)
+        compact(self.which_box, 8)
         self.which_box.setToolTip("Which percentile of the ensemble the colours show")
         self.which_box.currentIndexChanged.connect(
             lambda _: self.set_percentile(self.which_box.currentData()))
@@ -493,7 +493,7 @@ class View3D(QWidget):
         if actor is None:
             return
         self.plotter.add_scalar_bar(self._title(), mapper=actor.mapper, vertical=True,
-                                    position_x=0.86, position_y=0.2, height=0.6, width=0.06,
+                                    position_x=0.78, position_y=0.2, height=0.6, width=0.06,
                                     title_font_size=14, label_font_size=12, n_labels=5,
                                     fmt="%.0f" if self.overlay != "uncertainty" else "%.2f",
                                     color="white")
@@ -589,9 +589,10 @@ class View3D(QWidget):
         labels = [[self.anatomy.structures[k].name, self.colour[k]]
                   for k in self.actors if self.visible.get(k)]
         if labels:
-            self.plotter.add_legend(labels, bcolor=(0.1, 0.1, 0.12), border=False,
-                                    size=(0.2, 0.04 * len(labels)), loc="lower left",
-                                    face="rectangle")
+            # light panel, readable size: dark red on near-black was unreadable at 720 px
+            self.plotter.add_legend(labels, bcolor=(0.93, 0.93, 0.93), border=False,
+                                    size=(0.22, min(0.048 * len(labels), 0.4)),
+                                    loc="lower left", face="rectangle")
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:

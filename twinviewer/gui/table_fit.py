@@ -1,0 +1,116 @@
+"""Fit a table's columns into its width: every column visible, long cells wrapped.
+
+A ``QTableWidget`` with ``ResizeToContents`` columns scrolls sideways when the step column is
+narrow (1280×720: ~350 px), hiding the last columns (e.g. the Unit and "Measured ± SD" of the
+metrics table). :func:`fit_columns` shares the width out instead: columns that fit keep their
+natural width, the wide ones share what is left equally and wrap their text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QHeaderView, QStyle, QTableWidget
+
+
+def share_width(natural: list[int], available: int, minimum: int = 40) -> list[int]:
+    """Column widths summing to ``available`` at most: narrow columns keep their width.
+
+    Water-filling: a column whose natural width is within the fair share keeps it; the
+    others split what is left equally (never below ``minimum``).
+
+    Examples
+    --------
+    >>> share_width([60, 200, 40, 200], 340)
+    [60, 120, 40, 120]
+    >>> share_width([60, 80], 340)
+    [60, 80]
+    """
+    widths = list(natural)
+    if sum(natural) <= available:
+        return widths
+    wide = set(range(len(natural)))
+    left = available
+    while wide:
+        share = left // len(wide)
+        keep = {i for i in wide if natural[i] <= share}
+        if not keep:
+            break
+        for i in keep:
+            widths[i] = natural[i]
+            left -= natural[i]
+        wide -= keep
+    for i in wide:
+        widths[i] = max(minimum, left // len(wide))
+    return widths
+
+
+def _text_width(table: QTableWidget, column: int) -> int:
+    """The widest cell text of ``column`` over every row (``sizeHintForColumn`` measures
+    only the rows in view)."""
+    fm = table.fontMetrics()
+    widest = 0
+    for row in range(table.rowCount()):
+        item = table.item(row, column) if hasattr(table, "item") else None
+        if item is not None and item.text():
+            widest = max(widest, fm.horizontalAdvance(item.text()))
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+    return widest + 2 * margin + 2
+
+
+class _Refit(QObject):
+    def __init__(self, table: QTableWidget) -> None:
+        super().__init__(table)
+        self.table = table
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(lambda: fit_columns(self.table))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.Type.Resize:
+            self.timer.start()
+        return False
+
+
+def fit_columns(table: QTableWidget) -> None:
+    """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit.
+
+    Examples
+    --------
+    >>> fit_columns(table)  # doctest: +SKIP
+    """
+    h = table.horizontalHeader()
+    n = table.columnCount()
+    if n == 0:
+        return
+    natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i), _text_width(table, i))
+               for i in range(n)]
+    widths = share_width(natural, max(table.viewport().width(), 1))
+    h.setStretchLastSection(False)
+    for i, w in enumerate(widths):
+        h.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(i, w)
+    spare = table.viewport().width() - sum(widths)
+    if spare > 0:  # the widest column takes the slack (no ragged gap at the right)
+        last = max(range(n), key=lambda i: widths[i])
+        h.resizeSection(last, widths[last] + spare)
+    table.resizeRowsToContents()
+
+
+def keep_fitted(table: QTableWidget) -> None:
+    """Refit ``table``'s columns whenever it is resized or its rows change.
+
+    Examples
+    --------
+    >>> keep_fitted(table)  # doctest: +SKIP
+    """
+    table.setWordWrap(True)
+    table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
+    h = table.horizontalHeader()
+    h.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+    refit = _Refit(table)
+    table.viewport().installEventFilter(refit)
+    model = table.model()  # rows filled or edited later: refit once, after the change
+    for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
+        signal.connect(lambda *_a: refit.timer.start())
+    table._refit = refit  # kept alive with the table
