@@ -324,14 +324,14 @@ def _save_anatomy(path: Path, anatomy: Anatomy) -> None:
     tmp.replace(path)
 
 
-def _load_anatomy(path: Path) -> Anatomy:
+def _load_anatomy(path: Path, pseudonym: str = DEMO_PSEUDONYM) -> Anatomy:
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
         m = meta["img"]
         image = ImageVolume(z["image"].astype(np.float32), z["affine"], tuple(m["spacing"]),
                             m["phase_times_ms"], m["ed_index"], m["es_index"], m["modality"],
                             m["description"], m["slice_thickness_mm"])
-        anatomy = Anatomy(DEMO_PSEUDONYM, image=image, notes=list(meta["notes"]),
+        anatomy = Anatomy(pseudonym, image=image, notes=list(meta["notes"]),
                           rr_ms=meta["rr_ms"], phase_times_ms=meta["phase_times_ms"])
         for key, sm in meta["structures"].items():
             pts, faces = z[f"{key}__points"], z[f"{key}__faces"]
