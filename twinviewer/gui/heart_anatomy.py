@@ -30,6 +30,8 @@ log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
 _FORMAT = 1
+#: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
+KEEP_IN_MEMORY = 4
 _MEMORY: dict[str, Anatomy] = {}
 _LOCK = threading.Lock()
 
@@ -69,11 +71,46 @@ def cache_path(name: str, cache: Path | None = None, base_tag: str | None = None
     return folder / f"heart_anatomy_{name}_{_key(name, tag)}.npz"
 
 
+def remember_base(anatomy: Anatomy) -> None:
+    """Keep the base (demo) anatomy shown by the window, to show a heart at once."""
+    with _LOCK:
+        _MEMORY[""] = anatomy
+
+
+def remembered_base() -> Anatomy | None:
+    """The base anatomy kept by :func:`remember_base`, or None."""
+    with _LOCK:
+        return _MEMORY.get("")
+
+
+def initial_anatomy(name: str, current: Anatomy | None) -> Anatomy | None:
+    """What to show heart ``name`` on at once, before its own anatomy is ready: its own if
+    already in memory, else the base anatomy (the one on screen if it is the base), else
+    None. A patient's anatomy (pseudonym not ``virtual-``) is never used.
+
+    Examples
+    --------
+    >>> initial_anatomy("hfref", None) is None or True
+    True
+    """
+    from twinviewer.gui.demo_heart import DEMO_PSEUDONYM
+
+    own = remembered(name)
+    if own is not None:
+        return own
+    if current is not None and current.pseudonym == DEMO_PSEUDONYM:
+        return current
+    return remembered_base()
+
+
 def remembered(name: str) -> Anatomy | None:
     """Heart ``name``'s anatomy if this process has already built or loaded it, else None
     (no disk access: safe on the GUI thread)."""
     with _LOCK:
-        return _MEMORY.get(name)
+        a = _MEMORY.pop(name, None)
+        if a is not None:
+            _MEMORY[name] = a  # most recently used
+        return a
 
 
 def median_curves(results) -> dict[str, np.ndarray]:
@@ -205,7 +242,7 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
             log.warning("%s: cached anatomy unreadable (%s): rebuilding", path.name, exc)
     if anatomy is None:
         progress(0.1, f"{name}: the anatomy's base")
-        b = (base or demo_anatomy)()
+        b = base() if base is not None else (remembered_base() or demo_anatomy())
         if cancel is not None and cancel():
             raise InterruptedError(f"{name} anatomy: cancelled")
         progress(0.3, f"{name}: predictions")
@@ -228,6 +265,10 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
 
     prepare_motion(anatomy)
     with _LOCK:
+        _MEMORY.pop(name, None)
         _MEMORY[name] = anatomy
+        hearts = [k for k in _MEMORY if k]
+        for k in hearts[:-KEEP_IN_MEMORY]:
+            del _MEMORY[k]
     progress(1.0, f"{name}: anatomy ready")
     return anatomy
