@@ -30,6 +30,7 @@ def _base() -> Anatomy:
     return a
 
 
+@pytest.mark.slow  # a simulation and two deformations with pushing: ~6 s
 def test_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(ha, "_MEMORY", {})
     h = heart("severe_as")
