@@ -10,10 +10,9 @@ import pytest
 @pytest.mark.slow  # builds the hfref anatomy when the cache has none (~8 s CPU)
 def test_hfref_from_the_teach_step_shows_its_dilated_lv(make_twin_window, qtbot):
     from tests.gui.conftest import wait_jobs
-    from twinviewer.teaching.predictions import cached
-
     from twinviewer.physiology import simulate
     from twinviewer.teaching.hearts import heart
+    from twinviewer.teaching.predictions import cached
 
     h = heart("healthy")  # the healthy virtual heart's LV (the biv-me demo LV is larger)
     healthy_edv = float(simulate(h.model, h.vector()[None, :]).metrics["LVEDV"][0])
