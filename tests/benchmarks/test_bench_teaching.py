@@ -134,7 +134,8 @@ def test_switch_virtual_hearts_in_the_workflow(qtbot, benchmark, tmp_path):
         times.append((time.perf_counter() - t0, _cpu() - c0))
         assert w.state.twin.origin == f"preset:{name}" and w.state.results is not None
         assert w.state.twin.anatomy.pseudonym == f"virtual-{name}"  # its own, at once
-    print("\nworkflow switch between virtual hearts, predictions and own anatomy prepared: " + ", ".join(
+    print("\nworkflow switch between virtual hearts, predictions and own anatomy "
+          "prepared: " + ", ".join(
         f"{a * 1000:.0f} ms wall / {c * 1000:.0f} ms CPU" for a, c in times))
     benchmark.pedantic(lambda: None, rounds=1)
     if not benchmark.disabled:
