@@ -29,7 +29,7 @@ from twinviewer.core.anatomy import Anatomy
 log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
-_FORMAT = 1
+_FORMAT = 2  # 2: no model volumes stored as measurements
 #: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
 KEEP_IN_MEMORY = 4
 _MEMORY: dict[str, Anatomy] = {}
@@ -177,6 +177,7 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
     if image and base.image is not None:
         _set_volumes(out)
         out.image = render_ct(out)
+        out.structures["lv_blood"].volumes = {}  # model volumes are not measurements
         out.image.description = ("synthetic CT rendered from the virtual heart's deformed "
                                  "meshes (model volumes, not a scan)")
     out.notes.append(f"{pseudonym(name)}: the demo heart's anatomy deformed to the model's "
@@ -187,7 +188,7 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
 
 def _set_volumes(anatomy: Anatomy) -> None:
     # render_ct picks ED/ES from the LV's per-phase volumes: the meshes' own (model) volumes,
-    # labelled as such (not measurements of a patient)
+    # for that only (removed after: they are not measurements and must not be shown as such)
     from twinviewer.core.measurement import Measurement
 
     s = anatomy.structures.get("lv_blood")
