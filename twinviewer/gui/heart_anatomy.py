@@ -29,7 +29,7 @@ from twinviewer.core.anatomy import Anatomy
 log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
-_FORMAT = 2  # 2: no model volumes stored as measurements
+_FORMAT = 1
 #: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
 KEEP_IN_MEMORY = 4
 _MEMORY: dict[str, Anatomy] = {}
@@ -239,6 +239,8 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
     if path.exists():
         try:
             anatomy = _load_anatomy(path, pseudonym(name))
+            for s in anatomy.structures.values():  # model volumes are not measurements
+                s.volumes = {}
         except (OSError, ValueError, KeyError) as exc:
             log.warning("%s: cached anatomy unreadable (%s): rebuilding", path.name, exc)
     if anatomy is None:
