@@ -33,6 +33,13 @@ def test_warm_up_prepares_kernels_demo_image_and_predictions():
 
     lines: list[str] = []
     assert warm_up(log=lines.append) == 0
-    assert [s.split(" (")[0] for s in lines] == [
+    steps = [s.split(" (")[0] for s in lines]
+    assert steps[:3] == [
         "warmup: model kernels compiled", "warmup: demo heart image cached",
         "warmup: demo predictions stored"]
+    assert steps[-1] == "warmup: virtual hearts' anatomies cached"
+    assert all(s.endswith("anatomy cached") for s in steps[3:-1])  # built now, not failed
+    from twinviewer.gui.heart_anatomy import cache_path
+    from twinviewer.teaching.hearts import heart_names
+
+    assert all(cache_path(n).exists() for n in heart_names())

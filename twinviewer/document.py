@@ -506,6 +506,15 @@ class Document:
             self.emit("twin", twin)
             self._set_dirty(True)
 
+    def set_computed_anatomy(self, anatomy: Any) -> None:
+        """Swap a computed anatomy (e.g. a virtual heart's, deformed to its model) into the
+        open twin: the same document, results kept, not marked unsaved (nothing the user
+        made changes)."""
+        twin = dataclasses.replace(self._require_twin(), anatomy=anatomy)
+        with self.batch():
+            self.twin = twin
+            self.emit("twin", twin)
+
     def set_results(self, results: Results | None) -> None:
         """The baseline results of the open twin (computed, never user-made: not dirty)."""
         if results is self.results:

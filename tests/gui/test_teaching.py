@@ -205,10 +205,15 @@ def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     assert w.view3d.opacity["ra"] == 1.0
 
 
-def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot):
+def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot, monkeypatch):
     from tests.gui.conftest import wait_jobs
+    from twinviewer.gui.main_window import MainWindow
     from twinviewer.teaching.predictions import cached
 
+    # the heart's own anatomy (seconds of CPU in a worker when not cached) is tested in
+    # tests/gui/test_heart_anatomy_gui.py (slow)
+    opened = []
+    monkeypatch.setattr(MainWindow, "follow_heart_anatomy", lambda self, n: opened.append(n))
     w = make_twin_window(load_demo=False)
     w.show_step("Teach")
     panel = w.panels["Teaching controls"]
@@ -219,3 +224,4 @@ def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot):
     assert w.state.twin.origin == "preset:severe_mr"
     assert w.state.results is cached("severe_mr")
     assert w.state.twin.ensemble.shape[0] == w.state.results.n == 200
+    assert opened == ["severe_mr"]  # its own anatomy asked for

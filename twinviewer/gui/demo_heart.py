@@ -303,13 +303,15 @@ def build_demo_anatomy(mesh_dir: Path = MESH_DIR, cancel: Callable[[], bool] | N
 
 def _save_anatomy(path: Path, anatomy: Anatomy) -> None:
     img = anatomy.image
-    meta = {"img": {k: getattr(img, k) for k in ("spacing", "phase_times_ms", "ed_index",
-                                                   "es_index", "modality", "description",
-                                                   "slice_thickness_mm")},
+    meta = {"img": None if img is None else {
+                k: getattr(img, k) for k in ("spacing", "phase_times_ms", "ed_index",
+                                             "es_index", "modality", "description",
+                                             "slice_thickness_mm")},
             "notes": anatomy.notes, "rr_ms": anatomy.rr_ms,
             "phase_times_ms": anatomy.phase_times_ms,
             "measurements": [m.to_dict() for m in anatomy.measurements], "structures": {}}
-    arrays = {"image": np.round(img.array).astype(np.int16), "affine": img.affine}
+    arrays = {} if img is None else {"image": np.round(img.array).astype(np.int16),
+                                     "affine": img.affine}
     for key, s in anatomy.structures.items():
         phases = sorted(s.meshes)
         first = s.meshes[phases[0]]
@@ -324,14 +326,15 @@ def _save_anatomy(path: Path, anatomy: Anatomy) -> None:
     tmp.replace(path)
 
 
-def _load_anatomy(path: Path) -> Anatomy:
+def _load_anatomy(path: Path, pseudonym: str = DEMO_PSEUDONYM) -> Anatomy:
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
         m = meta["img"]
-        image = ImageVolume(z["image"].astype(np.float32), z["affine"], tuple(m["spacing"]),
-                            m["phase_times_ms"], m["ed_index"], m["es_index"], m["modality"],
-                            m["description"], m["slice_thickness_mm"])
-        anatomy = Anatomy(DEMO_PSEUDONYM, image=image, notes=list(meta["notes"]),
+        image = None if m is None else ImageVolume(
+            z["image"].astype(np.float32), z["affine"], tuple(m["spacing"]),
+            m["phase_times_ms"], m["ed_index"], m["es_index"], m["modality"],
+            m["description"], m["slice_thickness_mm"])
+        anatomy = Anatomy(pseudonym, image=image, notes=list(meta["notes"]),
                           rr_ms=meta["rr_ms"], phase_times_ms=meta["phase_times_ms"])
         for key, sm in meta["structures"].items():
             pts, faces = z[f"{key}__points"], z[f"{key}__faces"]

@@ -612,12 +612,47 @@ class MainWindow(QMainWindow):
             else:
                 doc.open_twin(twin, results=results, dirty=bool(dirty))
         anatomy = twin.anatomy
+        if anatomy is not None and anatomy.pseudonym == DEMO_PSEUDONYM:
+            from twinviewer.gui.heart_anatomy import remember_base
+
+            remember_base(anatomy)
         if anatomy is not None:
             self.anatomyLoaded.emit(anatomy)
             self.state.info(f"showing {anatomy.pseudonym}: {len(anatomy.structures)} "
                             f"structures{', with image' if anatomy.image is not None else ''}")
             for note in anatomy.notes[:20]:
                 self.state.info(f"import note: {note}")
+
+    def follow_heart_anatomy(self, name: str) -> None:
+        """Swap virtual heart ``name``'s own anatomy (the demo heart deformed to its model:
+        :func:`~twinviewer.gui.heart_anatomy.heart_anatomy`, built in a worker once, then
+        cached) into the open twin when it is ready: same twin and results, not unsaved."""
+        from twinviewer.document import same_document
+        from twinviewer.gui.heart_anatomy import heart_anatomy, pseudonym
+
+        twin = self.state.twin
+        if twin is None or (twin.anatomy is not None
+                            and twin.anatomy.pseudonym == pseudonym(name)):
+            return
+
+        def done(anatomy) -> None:
+            doc = self.state.session
+            cur = doc.twin
+            if cur is None or not same_document(cur, twin):
+                return  # another twin was opened meanwhile
+            if cur.anatomy is not None and not str(cur.anatomy.pseudonym).startswith(
+                    "virtual-"):
+                return  # a patient's images are never replaced by a virtual heart
+            doc.set_computed_anatomy(anatomy)
+            self.anatomyLoaded.emit(anatomy)
+            self.state.info(f"showing {anatomy.pseudonym}: the demo heart deformed to the "
+                            "model's volumes and wall thickness (predicted, not measured)")
+
+        self.state.run_job(f"Anatomy of the virtual heart {name}",
+                           lambda p, c: heart_anatomy(name, progress=p, cancel=c), done,
+                           lambda e: self.state.warn(f"virtual heart {name}: its own "
+                                                     f"anatomy could not be made ({e}); "
+                                                     "showing the demo heart's"))
 
     def set_anatomy(self, anatomy, origin: str = "study") -> None:
         """Show ``anatomy``: replaces the current twin's anatomy (or starts a twin from the
@@ -822,10 +857,12 @@ class MainWindow(QMainWindow):
             preset = names[labels.index(label)]
         if not self.maybe_save("starting a new virtual patient"):
             return
-        anatomy = getattr(self.state.twin, "anatomy", None)
-        if anatomy is not None and anatomy.pseudonym != "virtual-heart":
-            anatomy = None  # a patient's images never go with a virtual patient
+        from twinviewer.gui.heart_anatomy import initial_anatomy
         from twinviewer.physiology import ModelError
+
+        # a patient's images never go with a virtual patient: the demo heart's anatomy (or
+        # the preset's own, already made) at once, its own swapped in when ready
+        anatomy = initial_anatomy(preset, getattr(self.state.twin, "anatomy", None))
 
         try:  # a plugin's preset is loaded now; a broken plugin is named and disabled
             twin = twin_from_preset(preset, n=DEMO_MEMBERS, pseudonym=f"virtual-{preset}",
@@ -837,6 +874,7 @@ class MainWindow(QMainWindow):
 
         audit_log(twin).record(twin, "create", {"preset": preset})
         self.show_twin(twin)
+        self.follow_heart_anatomy(preset)
 
     def choose_dicom_folder(self) -> None:
         if not self.maybe_save("opening another study"):

@@ -144,6 +144,7 @@ class SideBySidePanel(QWidget):
             self.views[i].show(r)
             if self.views3d:
                 self._states3d[i].session.set_results(r)
+                self._follow_anatomy(i)
             m = {k: float(x[0]) for k, x in r.metrics.items()}
             self.summaries[i].setText(
                 f"EF {m['LVEF']:.0f} % · SV {m['LVSV']:.0f} mL · BP {m['SBP']:.0f}/"
@@ -183,13 +184,15 @@ class SideBySidePanel(QWidget):
             v.setVisible(on)
 
     def _build_3d(self, anatomy) -> None:
+        from twinviewer.gui.heart_anatomy import initial_anatomy
         from twinviewer.gui.view3d import View3D
         from twinviewer.twins import twin_from_preset
 
         for i in range(2):
             st = TwinState(parent=self)
             name = self.hearts[i].currentData()
-            st.session.open_twin(twin_from_preset(name, n=1, anatomy=anatomy),
+            own = initial_anatomy(name, anatomy) or anatomy
+            st.session.open_twin(twin_from_preset(name, n=1, anatomy=own),
                                  results=self.results[i])
             v = View3D(st)
             v.setMinimumHeight(260)
@@ -203,6 +206,33 @@ class SideBySidePanel(QWidget):
             src.iren.add_observer("InteractionEvent", lambda *_, d=dst: d.render())
         self._share_colour_scale()
         self.set_frame(self.clock.value())
+        for i in range(2):
+            self._follow_anatomy(i)
+
+    def _follow_anatomy(self, i: int) -> None:
+        """Side ``i``'s 3D heart on its own disease anatomy
+        (:func:`~twinviewer.gui.heart_anatomy.heart_anatomy`): at once when already made,
+        else swapped in when a worker has made it."""
+        from twinviewer.gui.heart_anatomy import heart_anatomy, remembered
+
+        name = self.hearts[i].currentData()
+        own = remembered(name)
+        if own is not None:
+            self._set_anatomy(i, name, own)
+            return
+        self.state.run_job(f"Anatomy of the virtual heart {name}",
+                           lambda p, c: heart_anatomy(name, progress=p, cancel=c),
+                           lambda a: self._set_anatomy(i, name, a),
+                           lambda e: self.state.warn(f"virtual heart {name}: its own anatomy "
+                                                     f"could not be made ({e})"))
+
+    def _set_anatomy(self, i: int, name: str, anatomy) -> None:
+        if i >= len(self._states3d) or self.hearts[i].currentData() != name:
+            return  # the 3D views were closed or the heart changed meanwhile
+        doc = self._states3d[i].session
+        if doc.twin is not None and doc.twin.anatomy is not anatomy:
+            doc.set_computed_anatomy(anatomy)
+            self.set_frame(self.clock.value())
 
     def _share_colour_scale(self) -> None:
         # one colour scale for both hearts, or equal colours would mean different pressures

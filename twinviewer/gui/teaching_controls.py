@@ -333,9 +333,11 @@ class TeachingControlsPanel(QWidget):
         name = self.heart_box.currentData()
         if not hasattr(window, "show_twin") or not window.maybe_save("opening a virtual heart"):
             return
-        anatomy = getattr(self.state.twin, "anatomy", None)
-        if anatomy is not None and not str(anatomy.pseudonym).startswith("virtual-"):
-            anatomy = None  # a patient's images never go with a virtual heart
+        from twinviewer.gui.heart_anatomy import initial_anatomy
+
+        # a patient's images never go with a virtual heart: its own anatomy if made, else
+        # the demo heart's at once, its own swapped in when ready
+        anatomy = initial_anatomy(name, getattr(self.state.twin, "anatomy", None))
 
         def show(results) -> None:
             from twinviewer.io import audit_log
@@ -343,6 +345,8 @@ class TeachingControlsPanel(QWidget):
             twin = fresh_twin(name, 200, anatomy=anatomy)
             audit_log(twin).record(twin, "create", {"preset": name})
             window.show_twin(twin, results=results, simulate=False)
+            if hasattr(window, "follow_heart_anatomy"):
+                window.follow_heart_anatomy(name)
 
         r = cached(name)
         if r is not None:

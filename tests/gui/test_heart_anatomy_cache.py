@@ -1,0 +1,77 @@
+"""The virtual hearts' anatomy cache (Qt-free): built once, then read back from disk with the
+same meshes; keyed by heart and base; bad files rebuilt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twinviewer.core.anatomy import Anatomy, Structure
+from twinviewer.gui import heart_anatomy as ha
+from twinviewer.imaging.disease_anatomy import shell_mesh, sphere_mesh
+from twinviewer.physiology import simulate
+from twinviewer.teaching.hearts import heart
+
+
+def _base() -> Anatomy:
+    # a small two-phase base with the standard keys (a real heart costs seconds)
+    a = Anatomy("virtual-heart", rr_ms=800.0)
+    for key, r, dx in (("lv_blood", 30.0, 0.0), ("rv_blood", 25.0, 70.0),
+                       ("la", 18.0, 0.0), ("ra", 18.0, 70.0)):
+        s = Structure(key, key, (1.0, 0.0, 0.0))
+        for p, f in ((0, 1.0), (1, 0.8)):
+            m = sphere_mesh(r * f, 12)
+            m.points = m.points + np.array([dx, 0.0, 60.0 if key in ("la", "ra") else 0.0])
+            s.meshes[p] = m
+        a.structures[key] = s
+    myo = Structure("lv_myocardium", "LV wall", (0.8, 0.2, 0.2))
+    myo.meshes = {0: shell_mesh(30.0, 39.0, 12), 1: shell_mesh(24.0, 35.0, 12)}
+    a.structures["lv_myocardium"] = myo
+    return a
+
+
+@pytest.mark.slow  # a simulation and two deformations with pushing: ~6 s
+def test_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(ha, "_MEMORY", {})
+    h = heart("severe_as")
+    results = simulate(h.model, h.vector()[None, :])
+    built = []
+    a = ha.heart_anatomy("severe_as", lambda: built.append(1) or results,
+                         base=_base, cache=tmp_path, base_tag="test")
+    assert built == [1] and a.pseudonym == "virtual-severe_as"
+    assert ha.remembered("severe_as") is a
+    files = list(tmp_path.glob("heart_anatomy_severe_as_*.npz"))
+    assert len(files) == 1 and files[0] == ha.cache_path("severe_as", tmp_path, "test")
+    lv = results.series["V_LV"][0]
+    vols = [m.volume_ml() for m in a.structures["lv_blood"].meshes.values()]
+    assert max(vols) == pytest.approx(lv.max(), rel=0.02)  # ED = the model's EDV
+    assert min(vols) == pytest.approx(lv.min(), rel=0.02)
+
+    monkeypatch.setattr(ha, "_MEMORY", {})  # a new process: read from disk, not built
+    b = ha.heart_anatomy("severe_as", lambda: pytest.fail("rebuilt"), base=_base,
+                         cache=tmp_path, base_tag="test")
+    assert b.pseudonym == "virtual-severe_as"
+    for key in a.structures:
+        for p, m in a.structures[key].meshes.items():
+            np.testing.assert_allclose(b.structures[key].meshes[p].points, m.points)
+    # another heart or another base is another file
+    assert ha.cache_path("hfref", tmp_path, "test") != files[0]
+    assert ha.cache_path("severe_as", tmp_path, "other") != files[0]
+
+    # a damaged file is rebuilt (and said so in the log), not fatal
+    files[0].write_bytes(b"not an npz")
+    monkeypatch.setattr(ha, "_MEMORY", {})
+    built.clear()
+    c = ha.heart_anatomy("severe_as", lambda: built.append(1) or results, base=_base,
+                         cache=tmp_path, base_tag="test")
+    assert built == [1] and c.pseudonym == "virtual-severe_as"
+
+
+def test_median_curves_leave_failed_members_out():
+    from types import SimpleNamespace
+
+    v = np.array([[100.0, 50.0], [120.0, 40.0], [np.nan, np.nan], [140.0, 60.0]])
+    r = SimpleNamespace(series={"V_LV": v, "V_RA": v}, ok=np.array([True, True, False, True]))
+    out = ha.median_curves(r)
+    np.testing.assert_allclose(out["lv_blood"], [120.0, 50.0])
+    assert set(out) == {"lv_blood", "ra"}

@@ -1,0 +1,277 @@
+"""A virtual heart's own anatomy: the demo heart deformed to the heart's model, cached.
+
+:func:`heart_anatomy` gives heart NAME's anatomy: the demo base anatomy
+(:func:`twinviewer.gui.demo_heart.demo_anatomy`) deformed by
+:func:`twinviewer.imaging.disease_anatomy.deform_anatomy` to the member-median volume curves
+of the heart's ensemble predictions and its end-diastolic LV wall thickness, pseudonym
+``virtual-<name>``, with a synthetic CT rendered from the deformed meshes (so the slice
+contours match the image). It costs seconds of CPU (chambers pushing their neighbours on 25
+frames, and the image), so it is computed once, in a worker, and stored (``.npz``, no pickle)
+in the user cache keyed by the base anatomy's tag, the heart and its model's equation hash;
+later calls load it (< 0.5 s) or take it from this process's memory (:func:`remembered`).
+
+This module imports no Qt: the GUI calls it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+import twinviewer
+from twinviewer.core.anatomy import Anatomy
+
+log = logging.getLogger("twinviewer.gui")
+
+#: Bump when the deformation or what is stored changes (old files are then not read).
+_FORMAT = 1
+#: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
+KEEP_IN_MEMORY = 4
+_MEMORY: dict[str, Anatomy] = {}
+_LOCK = threading.Lock()
+
+
+def pseudonym(name: str) -> str:
+    """The anatomy pseudonym of virtual heart ``name``.
+
+    Examples
+    --------
+    >>> pseudonym("hfref")
+    'virtual-hfref'
+    """
+    return f"virtual-{name}"
+
+
+def _key(name: str, base_tag: str) -> str:
+    from twinviewer.teaching.hearts import heart
+
+    model = heart(name).model
+    h = hashlib.sha256(f"{twinviewer.__version__}/{_FORMAT}/{base_tag}/{name}/{model.name}/"
+                       f"{model.equation_hash}".encode())
+    return h.hexdigest()[:16]
+
+
+def cache_path(name: str, cache: Path | None = None, base_tag: str | None = None) -> Path:
+    """Where heart ``name``'s deformed anatomy is stored (user cache by default).
+
+    Examples
+    --------
+    >>> cache_path("hfref", Path("/tmp/c")).name.startswith("heart_anatomy_hfref_")
+    True
+    """
+    from twinviewer.gui.demo_heart import MESH_DIR, _tag, cache_dir
+
+    tag = base_tag if base_tag is not None else _tag(MESH_DIR)
+    folder = Path(cache) if cache is not None else cache_dir()
+    return folder / f"heart_anatomy_{name}_{_key(name, tag)}.npz"
+
+
+def remember_base(anatomy: Anatomy) -> None:
+    """Keep the base (demo) anatomy shown by the window, to show a heart at once."""
+    with _LOCK:
+        _MEMORY[""] = anatomy
+
+
+def remembered_base() -> Anatomy | None:
+    """The base anatomy kept by :func:`remember_base`, or None."""
+    with _LOCK:
+        return _MEMORY.get("")
+
+
+def initial_anatomy(name: str, current: Anatomy | None) -> Anatomy | None:
+    """What to show heart ``name`` on at once, before its own anatomy is ready: its own if
+    already in memory, else the base anatomy (the one on screen if it is the base), else
+    None. A patient's anatomy (pseudonym not ``virtual-``) is never used.
+
+    Examples
+    --------
+    >>> initial_anatomy("hfref", None) is None or True
+    True
+    """
+    from twinviewer.gui.demo_heart import DEMO_PSEUDONYM
+
+    own = remembered(name)
+    if own is not None:
+        return own
+    if current is not None and current.pseudonym == DEMO_PSEUDONYM:
+        return current
+    return remembered_base()
+
+
+def remembered(name: str) -> Anatomy | None:
+    """Heart ``name``'s anatomy if this process has already built or loaded it, else None
+    (no disk access: safe on the GUI thread)."""
+    with _LOCK:
+        a = _MEMORY.pop(name, None)
+        if a is not None:
+            _MEMORY[name] = a  # most recently used
+        return a
+
+
+def median_curves(results) -> dict[str, np.ndarray]:
+    """Chamber key → member-median volume curve (mL) of an ensemble's ``results``.
+
+    Members that failed are left out; the curves are aligned in time (one beat, same grid).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(series={"V_LV": np.array([[100.0, 40.0], [120.0, 60.0],
+    ...                                               [130.0, 50.0]])}, ok=np.ones(3, bool))
+    >>> median_curves(r)
+    {'lv_blood': array([120.,  50.])}
+    """
+    from twinviewer.imaging.disease_anatomy import STATE_OF_CHAMBER
+
+    ok = np.asarray(getattr(results, "ok", None) if getattr(results, "ok", None) is not None
+                    else np.ones(len(next(iter(results.series.values()))), bool))
+    out = {}
+    for key, state in STATE_OF_CHAMBER.items():
+        if state in results.series:
+            v = np.asarray(results.series[state], float)
+            v = v[ok] if ok.any() else v
+            out[key] = np.median(v, axis=0)
+    return out
+
+
+def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True) -> Anatomy:
+    """Deform ``base`` to heart ``name``'s model (no cache).
+
+    Parameters
+    ----------
+    name
+        A virtual heart (:func:`twinviewer.teaching.hearts.heart_names`).
+    base
+        The base anatomy (the demo heart's 25 frames).
+    results
+        The heart's ensemble predictions; their member-median volume curves are used.
+    image
+        Render a synthetic CT of the deformed meshes (else no image).
+
+    Examples
+    --------
+    >>> a = build_heart_anatomy("hfref", demo_anatomy(), results)  # doctest: +SKIP
+    >>> a.pseudonym  # doctest: +SKIP
+    'virtual-hfref'
+    """
+    from twinviewer.gui.demo_heart import _assume_uncertainty, render_ct
+    from twinviewer.imaging.disease_anatomy import deform_anatomy
+    from twinviewer.teaching.hearts import heart
+
+    h = heart(name)
+    hints = getattr(h, "anatomy", None)
+    wall = getattr(hints, "lv_wall_mm", None)
+    out = deform_anatomy(base, median_curves(results), lv_wall_mm=wall,
+                         label=f"{getattr(h, 'title', name)} (virtual heart)")
+    out.pseudonym = pseudonym(name)
+    out.rr_ms = base.rr_ms
+    out.phase_times_ms = base.phase_times_ms
+    for s in out.structures.values():  # no base volumes carried over: not these meshes
+        s.volumes = {}
+    _assume_uncertainty(out)
+    if image and base.image is not None:
+        _set_volumes(out)
+        out.image = render_ct(out)
+        out.structures["lv_blood"].volumes = {}  # model volumes are not measurements
+        out.image.description = ("synthetic CT rendered from the virtual heart's deformed "
+                                 "meshes (model volumes, not a scan)")
+    out.notes.append(f"{pseudonym(name)}: the demo heart's anatomy deformed to the model's "
+                     f"member-median volume curves and LV wall {wall} mm (predicted, not "
+                     "measured)")
+    return out
+
+
+def _set_volumes(anatomy: Anatomy) -> None:
+    # render_ct picks ED/ES from the LV's per-phase volumes: the meshes' own (model) volumes,
+    # for that only (removed after: they are not measurements and must not be shown as such)
+    from twinviewer.core.measurement import Measurement
+
+    s = anatomy.structures.get("lv_blood")
+    if s is None:
+        return
+    s.volumes = {p: Measurement("lv_blood volume", m.volume_ml(), "mL", 0.0,
+                                "deformed mesh (model prediction)")
+                 for p, m in s.meshes.items()}
+
+
+def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
+                  base: Callable[[], Anatomy] | None = None, cache: Path | None = None,
+                  base_tag: str | None = None,
+                  progress: Callable[[float, str], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> Anatomy:
+    """Heart ``name``'s own anatomy: from memory, else the disk cache, else built and stored.
+
+    For a worker thread (building costs 1–5 s of CPU).
+
+    Parameters
+    ----------
+    name
+        A virtual heart.
+    results_of
+        Gives the heart's ensemble predictions when they are needed (default: the teaching
+        predictions' :func:`twinviewer.teaching.predictions.virtual_twin`, 200 members).
+    base
+        Gives the base anatomy (default :func:`twinviewer.gui.demo_heart.demo_anatomy`).
+    cache, base_tag
+        Cache folder and the base anatomy's tag (defaults: the demo heart's).
+    progress, cancel
+        As for the app's jobs.
+
+    Examples
+    --------
+    >>> a = heart_anatomy("severe_as")  # doctest: +SKIP
+    >>> a.pseudonym  # doctest: +SKIP
+    'virtual-severe_as'
+    """
+    from twinviewer.gui.demo_heart import _load_anatomy, _save_anatomy, demo_anatomy
+
+    progress = progress or (lambda f, t: None)
+    hit = remembered(name)
+    if hit is not None:
+        return hit
+    path = cache_path(name, cache, base_tag)
+    anatomy = None
+    if path.exists():
+        try:
+            anatomy = _load_anatomy(path, pseudonym(name))
+            for s in anatomy.structures.values():  # model volumes are not measurements
+                s.volumes = {}
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("%s: cached anatomy unreadable (%s): rebuilding", path.name, exc)
+    if anatomy is None:
+        progress(0.1, f"{name}: the anatomy's base")
+        b = base() if base is not None else (remembered_base() or demo_anatomy())
+        if cancel is not None and cancel():
+            raise InterruptedError(f"{name} anatomy: cancelled")
+        progress(0.3, f"{name}: predictions")
+        if results_of is None:
+            from twinviewer.teaching.predictions import virtual_twin
+
+            results = virtual_twin(name)[1]
+        else:
+            results = results_of()
+        if cancel is not None and cancel():
+            raise InterruptedError(f"{name} anatomy: cancelled")
+        progress(0.5, f"{name}: deforming the anatomy to the model")
+        anatomy = build_heart_anatomy(name, b, results)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _save_anatomy(path, anatomy)
+        except OSError as exc:  # a read-only cache costs time, not function
+            log.warning("could not cache the %s anatomy: %s", name, exc)
+    from twinviewer.gui.motion import prepare_motion
+
+    prepare_motion(anatomy)
+    with _LOCK:
+        _MEMORY.pop(name, None)
+        _MEMORY[name] = anatomy
+        hearts = [k for k in _MEMORY if k]
+        for k in hearts[:-KEEP_IN_MEMORY]:
+            del _MEMORY[k]
+    progress(1.0, f"{name}: anatomy ready")
+    return anatomy
