@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
+from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
 from twinviewer.imaging.ct_seeds import propose_ct_seeds
@@ -227,7 +228,7 @@ class SegmentPanel(QWidget):
                      (self.b_run, self.b_cancel),
                      (self.b_undo, self.b_discard),
                      (self.b_preview, self.b_accept)):
-            r = QHBoxLayout()
+            r = FlowLayout()  # wraps in a narrow step column (1280×720)
             for b in pair:
                 r.addWidget(b)
             lay.addLayout(r)
