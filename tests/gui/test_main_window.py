@@ -40,6 +40,8 @@ def test_demo_heart_renders_with_predictions(window, qtbot):
     assert "(" in pred and "–" in pred
     assert measured.startswith("179 ± 8.5")  # measured beside predicted, not blended
     assert "biv-me fitted mesh" in window.panels["Metrics"].sources.text()
+    # the demo's cuff BP is assumed: said so, never "measured by assumed"
+    assert "measured by assumed" not in window.panels["Metrics"].sources.text()
     assert window.findChild(type(window.statusBar()).__mro__[0]) is not None
     banner = window.findChild(type(window.centralWidget().layout().itemAt(0).widget()),
                               "research_banner")

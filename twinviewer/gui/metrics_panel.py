@@ -121,8 +121,9 @@ class MetricsPanel(QWidget):
             shown = m.name if m.name.isalnum() else m.label  # LVEF, but "Forward stroke volume"
             rows.append((shown, pred, unit(m.unit), measured,
                          f"{m.label}: {m.description}" if m.label else m.description))
-        self.sources.setText("  ".join(f"{'*' * (i + 1)} measured by {s}"
-                                       for i, s in enumerate(sources)))
+        self.sources.setText("  ".join(  # an assumed value says so, never "measured by"
+            f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
+            f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)))
         self.table.setUpdatesEnabled(False)
         # fill first, then measure once (re-measuring at every setItem took ~0.9 s)
         self.table.setRowCount(len(rows))
