@@ -47,7 +47,7 @@ def test_whole_journey_through_the_document(study, tmp_path):
     assert doc.dirty and {"SBP", "DBP"} <= {m.name for m in doc.twin.measurements}
 
     # calibrate (small ensemble: the journey, not the statistics, is under test)
-    result = calibrate(doc.twin, n=24, max_iterations=4)
+    result = calibrate(doc.twin, n=24, max_iterations=12)
     doc.apply_calibration(result)
     assert doc.twin.ensemble_kind == "posterior"
     assert doc.calibration is not None and doc.calibration["n_members"] == 24

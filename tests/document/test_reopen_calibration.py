@@ -43,7 +43,9 @@ def test_command_line_calibration_comes_back_on_open(tmp_path):
     cal = doc.calibration
     assert cal is not None and not cal.get("partial")
     assert [f["name"] for f in cal["fit"]] == [f.name for f in result.fit]
-    assert cal["misfits"] == result.misfits and any("DBP" in m for m in cal["misfits"])
+    # the misfits come back as they were (SBP and the curve here; DBP 30 is judged against
+    # the wider predictive interval, model error included, since session 3)
+    assert cal["misfits"] == result.misfits and cal["misfits"]
     lv = cal["volume_curves"][0]
     assert lv["chamber"] == "LV" and len(lv["per_phase"]["measured"]) == 25
     np.testing.assert_allclose(lv["per_phase"]["median"], result.curve_fit[0].median)
