@@ -42,3 +42,21 @@ def test_uncalibrated_twin_falls_back_to_its_own_preset():
     twin = twin_from_preset("severe_as", n=1)
     assert calibration_prior(twin) is None
     assert prior_of(twin, MODELS["four_chamber_eoa"], "AV.EOA")[1] == "severe_as"
+
+
+def test_bound_warnings_name_only_parameters_the_data_moved():
+    """A parameter left at its prior (e.g. ATRIA.kick, a prior truncated at 1) is never said
+    to be pushed to its bound by the data; dimensionless units are not printed as "1"."""
+    from twinviewer.core.provenance import Source
+
+    model = MODELS["four_chamber_eoa"]
+    twin = dataclasses.replace(twin_from_preset("healthy", n=4), origin="import")
+    t1 = updated_twin(twin, calibrate(twin, AS_VISIT1, n=48, seed=1), day=0,
+                      accept_misfit=True)
+    warned = posterior_bound_warnings(t1, model)
+    for w in warned:
+        assert t1.provenance[w.subject].source is Source.CALIBRATED, w.text
+        assert " 1:" not in w.text and " 1)" not in w.text, w.text
+    if "ATRIA.kick" in model.parameter_names:
+        assert t1.provenance["ATRIA.kick"].source is not Source.CALIBRATED
+        assert "ATRIA.kick" not in [w.subject for w in warned]

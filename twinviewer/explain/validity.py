@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinviewer.core.format import number
+from twinviewer.core.format import unit as _unit
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
@@ -158,6 +159,12 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
     return out
 
 
+def _with_unit(text: str, u: str) -> str:
+    """``text`` followed by the unit as people write it; nothing for dimensionless values."""
+    shown = _unit(u)
+    return f"{text} {shown}" if shown else text
+
+
 def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
     """For a calibrated ensemble: parameters whose posterior is pressed against a bound."""
     if twin.ensemble_kind != "posterior" or twin.ensemble.shape[0] < 2:
@@ -166,8 +173,10 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
     for j, par in enumerate(model.parameters):
         col = twin.ensemble[:, j]
         prov = twin.provenance.get(par.name)
+        # Only parameters the data moved: one left at its prior (or measured, or derived
+        # from images) is never "pushed" by the data, whatever its ensemble looks like.
         if np.ptp(col) == 0 or par.prior.is_point_mass or \
-                (prov is not None and prov.source is Source.MEASURED):
+                (prov is not None and prov.source is not Source.CALIBRATED):
             continue
         lo, hi = par.plausible
         q05, med, q95 = np.quantile(col, [0.05, 0.5, 0.95])
@@ -177,21 +186,28 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
         tol = 0.1 * (q95 - q05)
         at_lo, at_hi = q05 - lo <= tol, hi - q95 <= tol
         prior, preset = prior_of(twin, model, par.name)
+        # A prior that itself reaches the bound (e.g. truncated at a healthy maximum) puts
+        # the posterior there without any push from the data.
+        p05, p95 = prior.interval(0.90)
+        at_lo = at_lo and p05 - lo > 0.1 * (p95 - p05)
+        at_hi = at_hi and hi - p95 > 0.1 * (p95 - p05)
         u = float(prior.dist.cdf(med))
         if at_lo or at_hi:
             side = lo if at_lo else hi
             out.append(ValidityWarning(
                 "bound", par.name, f"the calibrated posterior of {par.name} (90 %: "
-                f"{_fmt(q05)}–{_fmt(q95)} {par.unit}) reaches its plausible bound "
-                f"{_fmt(side)} {par.unit}: the data push it beyond what the model allows"))
+                f"{_with_unit(f'{_fmt(q05)}–{_fmt(q95)}', par.unit)}) reaches its plausible "
+                f"bound {_with_unit(_fmt(side), par.unit)}: the data push it beyond what "
+                f"the model allows"))
         elif u < 0.005 or u > 0.995:
             side = "lower" if u < 0.5 else "upper"
             plo, phi = prior.interval(0.99)
             out.append(ValidityWarning(
-                "bound", par.name, f"the calibrated median of {par.name} ({_fmt(med)} "
-                f"{par.unit}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies beyond the {side} end of "
-                f"the central 99 % of its prior ({preset}: {_fmt(plo)}–{_fmt(phi)} "
-                f"{par.unit}): the fit is pushing against the prior"))
+                "bound", par.name, f"the calibrated median of {par.name} "
+                f"({_with_unit(_fmt(med), par.unit)}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies "
+                f"beyond the {side} end of the central 99 % of its prior ({preset}: "
+                f"{_with_unit(f'{_fmt(plo)}–{_fmt(phi)}', par.unit)}): the fit is pushing "
+                f"against the prior"))
     return out
 
 
