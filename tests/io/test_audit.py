@@ -114,3 +114,14 @@ def test_round_trip_from_list(twin):
     assert again.head == log.head and again.verify_chain().ok
     with pytest.raises(TypeError, match="audit log must be a list"):
         AuditLog.from_list({"a": 1})
+
+
+def test_summary_is_one_short_line_whatever_the_details():
+    """A calibration entry whose ``summary`` is the whole record (a dict) is not dumped."""
+    log = AuditLog()
+    record = {"method": "eki", "point": {f"P{i}": i for i in range(60)}}
+    e = log.append("calibration", {"summary": record, "text": None})
+    line = e.summary()
+    assert "{" not in line and "\n" not in line and len(line) < 200
+    long = log.append("note", {"text": "x" * 500}).summary()
+    assert len(long) < 200 and long.endswith("…")

@@ -65,7 +65,10 @@ class AuditEntry:
 
     def summary(self) -> str:
         """One line: ``'#3 2026-11-23 07:42 calibration (model four_chamber_eoa 1.0)'``."""
-        text = self.details.get("text") or self.details.get("summary") or ""
+        text = next((v for v in (self.details.get("text"), self.details.get("summary"))
+                     if isinstance(v, str) and v), "")
+        if len(text) > 160:  # one line: the whole record is in the file and in --json
+            text = text[:157] + "…"
         when = self.time[:16].replace("T", " ")
         return f"#{self.index} {when} {self.action}" + (f": {text}" if text else "")
 
