@@ -29,3 +29,14 @@ def test_check_malformed_and_unknown(tmp_path, capsys):
     assert "broken.yaml, line" in capsys.readouterr().out
     assert main(["lessons", "check", "nope"]) == 2
     assert main(["lessons", "check"]) == 2
+
+
+def test_unknown_metric_is_named_with_its_line(tmp_path, capsys):
+    """A question on a metric the simulation does not report: file, line and the metric."""
+    bad = tmp_path / "b4.yaml"
+    bad.write_text("title: B\nsteps:\n  - load_heart: healthy\n  - set: {control: preload, "
+                   "percent: 120}\n  - question: {prompt: x, kind: direction, "
+                   "metric: LA_pressure, answer: increases}\n")
+    assert main(["lessons", "check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "b4.yaml, line 5" in out and "unknown metric 'LA_pressure'" in out

@@ -79,7 +79,8 @@ class LessonSession:
 
     def _where(self) -> str:
         s = self.lesson.steps[self.index]
-        return f"{self.lesson.name}, line {s.line}"
+        where = self.lesson.path.name if self.lesson.path else self.lesson.name
+        return f"{where}, line {s.line}"
 
     def do(self, step: Step) -> Outcome | None:
         """Apply one step; a question step returns its :class:`Outcome`."""
@@ -144,7 +145,12 @@ class LessonSession:
 
     def _stat(self, r: Results, metric: str, statistic: str = "median") -> float:
         if metric not in r.metrics:
-            raise LessonError(f"{self._where()}: unknown metric {metric!r}")
+            import difflib
+
+            close = difflib.get_close_matches(metric, list(r.metrics), n=3, cutoff=0.4)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise LessonError(f"{self._where()}: unknown metric {metric!r}{hint} (known: "
+                              f"{', '.join(sorted(r.metrics))})")
         x = r.metrics[metric][r.ok]
         if statistic == "interval_width":
             if x.size < 2:
@@ -157,6 +163,8 @@ class LessonSession:
     def evaluate(self, q: Question) -> Outcome:
         """Answer ``q`` from the simulation and compare with the lesson's key."""
         r = self.results
+        if q.metric:
+            self._stat(r, q.metric)  # an unknown metric is named with its line, not a traceback
         unit = r.unit(q.metric) if q.metric else ""
         if q.kind == "direction":
             ref = self.start if q.compare == "start" else self.previous
