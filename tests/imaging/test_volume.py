@@ -226,3 +226,15 @@ def test_does_not_modify_input(tmp_path, demo_study):
     before = {p.name: p.read_bytes() for p in src.iterdir()}
     load(src)
     assert before == {p.name: p.read_bytes() for p in src.iterdir()}
+
+
+def test_a_study_linked_in_by_a_symbolic_link_is_found(tmp_path):
+    """Studies linked from a shared drive: folder links are followed, loops end."""
+    real = tmp_path / "shared" / "ct"
+    write_series(real, volume())
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "patient").symlink_to(real)
+    (real / "up").symlink_to(tmp_path)  # a loop back up the tree
+    scan, lv = load(links)
+    assert len(scan.series) == 1 and lv.image.array.shape[-3:] == volume().shape

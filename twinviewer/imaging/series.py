@@ -529,8 +529,34 @@ OTHER_SUFFIXES = (".nii", ".nii.gz", ".vtp", ".vtk", ".stl", ".obj", ".ply", ".j
 
 
 def iter_files(root: Path) -> list[Path]:
-    """All regular files below ``root``, sorted, hidden files skipped."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    """All regular files below ``root``, sorted, hidden files skipped.
+
+    Symbolic links to folders are followed (studies are often linked in from a shared
+    drive), each real folder once, so a link loop ends.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "a").mkdir(); (d / "b").mkdir()
+    >>> _ = (d / "a" / "x.dcm").write_bytes(b"")
+    >>> (d / "b" / "study").symlink_to(d / "a"); (d / "a" / "loop").symlink_to(d)
+    >>> [p.relative_to(d).as_posix() for p in iter_files(d / "b")]
+    ['b/study/x.dcm']
+    >>> [p.relative_to(d).as_posix() for p in iter_files(d)]
+    ['a/x.dcm']
+    """
+    out: list[Path] = []
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back up the tree (or a second link to one folder)
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(folder, n) for n in names
+                   if not n.startswith(".") and os.path.isfile(os.path.join(folder, n)))
+    return sorted(out)
 
 
 def is_other(p: Path) -> bool:
