@@ -26,7 +26,12 @@ def _scan(path):
 def test_one_study_needs_no_choice(tmp_path):
     write_cine_study(tmp_path, la_views=("2ch",), **SMALL)
     rows, thumbs = _scan(tmp_path)
-    assert len(rows) == 7 and not needs_choice(rows) and len(thumbs) == 7
+    assert not needs_choice(rows) and len(thumbs) == 7
+    # the six one-slice short-axis series are one row: the stack they assemble into
+    assert [r.role for r in rows] == ["stack", "plane"]
+    stack = rows[0]
+    assert (stack.n_slices, stack.n_phases) == (6, 4) and "stack of 6 series" in stack.description
+    assert stack.n_files == 6 * 4 and stack.series_uid in thumbs
 
 
 def test_two_patients_are_offered_and_one_is_chosen(qtbot, two_patients):
@@ -34,13 +39,15 @@ def test_two_patients_are_offered_and_one_is_chosen(qtbot, two_patients):
     assert needs_choice(rows)
     dlg = SeriesPickerDialog(rows, thumbs)
     qtbot.addWidget(dlg)
-    assert dlg.table.rowCount() == 13 and not dlg.ok.isEnabled()
+    # per patient: one row for the assembled short-axis stack (+ the 4CH plane of patient a)
+    assert dlg.table.rowCount() == 3 and not dlg.ok.isEnabled()
     assert not dlg.table.item(0, 0).icon().isNull()  # thumbnail shown
-    patients = {dlg.table.item(i, 1).text() for i in range(13)}
+    patients = {dlg.table.item(i, 1).text() for i in range(3)}
     assert len(patients) == 2 and not any("ROE" in p or "DOE" in p for p in patients)
-    dlg.table.selectRow(12)
+    assert sorted(dlg.table.item(i, 6).text() for i in range(3)) == ["1", "6", "6"]
+    dlg.table.selectRow(2)
     assert dlg.ok.isEnabled()
-    assert dlg.selected_uid() == [r for r in rows if r.n_phases][12].series_uid
+    assert dlg.selected_uid() == [r for r in rows if r.n_phases][2].series_uid
 
 
 @pytest.fixture(scope="module")

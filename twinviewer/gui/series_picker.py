@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twinviewer.imaging.assembly import SeriesRow, series_table, thumbnail
+from twinviewer.imaging.assembly import SeriesRow, picker_rows, thumbnail
 from twinviewer.imaging.errors import ImagingError
 
 THUMB = 64
@@ -53,7 +53,7 @@ def scan_for_picker(path: Path, key: bytes, progress: Callable[[float, str], Non
 
     scan = scan_folder(Path(path), key, progress=lambda f, t: progress(0.8 * f, t),
                        cancel=cancel, keep_burned_in=True)
-    rows = series_table(scan)
+    rows = picker_rows(scan)
     thumbs: dict[str, np.ndarray] = {}
     images = [s for s in scan.images() if s.frames and not s.burned_in]
     for n, s in enumerate(images):

@@ -424,6 +424,48 @@ def plan_stack(scan: FolderScan, series_uid: str | None = None) -> StackPlan:
                      notes, rekeyed=True)
 
 
+def picker_rows(scan: FolderScan) -> list[SeriesRow]:
+    """Picker rows with each study's assembled stack as one row (headers only).
+
+    The series that :func:`plan_stack` would assemble into one stack (e.g. six one-slice
+    short-axis series) become one row with role ``'stack'`` (its UID is the first series',
+    which assembles the same stack), their description says how many series it joins, and
+    the study's long-axis series are marked ``'plane'``. A study whose stack cannot be
+    planned (a gap, mixed grids) keeps one row per series; the import names the problem.
+
+    Examples
+    --------
+    >>> rows = picker_rows(scan_folder(folder, key))  # doctest: +SKIP
+    >>> [(r.n_slices, r.n_phases, r.n_files) for r in rows if r.role == "stack"]  # doctest: +SKIP
+    [(6, 25, 150)]
+    """
+    rows = series_table(scan)
+    by_uid = {r.series_uid: r for r in rows}
+    out: list[SeriesRow] = []
+    joined: set[str] = set()
+    for ss in patients(scan).values():
+        for study in dict.fromkeys(s.study_uid for s in ss):
+            pool = [s for s in ss if s.study_uid == study]
+            # a series of the study's largest parallel group, so the plan assembles around it
+            group = max(_clusters(pool), key=lambda c: sum(len(s.frames) for s in c))
+            try:
+                plan = plan_stack(scan, group[0].series_uid)
+            except ImagingError:
+                continue
+            if len(plan.stack) > 1:
+                uids = [s.series_uid for s in plan.stack]
+                head = by_uid[uids[0]]
+                out.append(replace(
+                    head, description=f"{head.description} … (stack of {len(uids)} series)",
+                    n_phases=plan.n_phases, n_slices=plan.n_slices,
+                    n_files=sum(by_uid[u].n_files for u in uids), role="stack"))
+                joined.update(uids)
+            for p in plan.planes:
+                if p.series_uid in by_uid and p.series_uid not in joined:
+                    by_uid[p.series_uid].role = by_uid[p.series_uid].role or "plane"
+    return out + [r for r in rows if r.series_uid not in joined]
+
+
 @dataclass
 class AssembledStudy:
     """The stack read into an image, the long-axis planes, and how ED/ES were found."""
