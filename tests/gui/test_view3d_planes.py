@@ -40,6 +40,10 @@ def test_planes_sit_at_their_true_position_and_follow_the_cine(window):
     v.set_anatomy(a)
     assert len(v.image_planes) == 1 and v.planes_box.isVisibleTo(v)
     _, actor, textures, _ = v.image_planes[0]
+    # hidden until asked for (opaque planes would hide the heart), then shown
+    assert not actor.visibility and not v.planes_box.isChecked()
+    v.planes_box.setChecked(True)
+    assert actor.visibility
     # corners on the pixel edges, through the image affine (patient mm)
     corners = plane.image.index_to_patient([[0, -0.5, -0.5], [0, 39.5, 49.5]])
     quad = actor.mapper.dataset

@@ -146,7 +146,9 @@ class View3D(QWidget):
         self.planes_box = QCheckBox("Planes")
         self.planes_box.setToolTip("The study's long-axis image planes (2CH, 4CH, RVOT …) at "
                                    "their true position, in step with the cine")
-        self.planes_box.setChecked(True)
+        # Off at first: opaque image planes in front of the heart hide it (a reviewer saw a
+        # sliver of the LV behind five planes); the long-axis views show them anyway.
+        self.planes_box.setChecked(False)
         self.planes_box.setVisible(False)  # shown only when the anatomy has planes
         self.planes_box.toggled.connect(self.set_planes_visible)
         bar.addWidget(self.planes_box)
