@@ -420,6 +420,9 @@ class MainWindow(QMainWindow):
             self.resize(1600, 1000)
         if st is not None:
             self.restoreState(st)
+            # The log opens itself on an error; restored open it would take the plots' height
+            # in every later session.
+            self.docks["Log"].hide()
         if isinstance(split, list) and len(split) == 3:
             for sp, state in zip((self.main_split, self.centre_split, self.plots_split), split,
                                  strict=True):
