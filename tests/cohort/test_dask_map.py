@@ -51,3 +51,21 @@ def test_cancel_stops_the_map_and_keeps_what_was_delivered():
         # the remaining 38 half-second tasks were not waited for (≥ 19 s of work)
         assert 2 <= len(seen) < 40 and stopped < 15
         assert all(seen[i] == i for i in seen)
+
+
+def test_progress_never_writes_to_stdout(capsys, monkeypatch):
+    """stdout holds only results (scripts pipe it); the bar is drawn on a terminal's stderr."""
+    import io
+    import sys
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    with dask_client(workers=1, processes=False) as client:
+        assert dask_map(client, _square, [1, 2, 3], keys=["p-1", "p-2", "p-3"],
+                        progress=True) == [1, 4, 9]
+    assert capsys.readouterr().out == ""
+    assert "Completed" in err.getvalue() or "100%" in err.getvalue()

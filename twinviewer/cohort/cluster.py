@@ -113,8 +113,11 @@ def dask_map(client, func: Callable[..., Any], items: Sequence[Any], *, keys: Se
 
     writer = threading.Thread(target=collect, daemon=True)
     writer.start()
-    if progress:
-        dask_progress(futures, notebook=False)
+    if progress and sys.stderr.isatty():
+        # Dask draws on stdout; the bar goes to the terminal's stderr so that stdout holds
+        # only the results (scripts pipe it), and nothing when stderr is a file.
+        with contextlib.redirect_stdout(sys.stderr):
+            dask_progress(futures, notebook=False)
         print(file=sys.stderr)
     while writer.is_alive():
         writer.join(0.2)
