@@ -90,3 +90,24 @@ def test_planes_named_by_orientation():
     assert pane_titles(tilt, "")[0] == "oblique"
     assert pane_titles(tilt, "sax cine")[0] == "short axis"
     assert plane_name([0.0, 1.0, 0.05]) == "coronal"
+
+
+def test_a_truncated_image_names_its_series_folder_phase_and_slice(tmp_path, capsys):
+    """One bad file of a one-slice-per-series stack: the message says where in the folder and
+    which phase and slice of the stack it would leave empty."""
+    root = tmp_path / "study"
+    write_cine_study(root, la_views=(), **SMALL)
+    bad = sorted(root.rglob("*.dcm"))[13]
+    bad.write_bytes(bad.read_bytes()[:-600])
+    assert run_import(root, tmp_path / "out", key=KEY) == 2
+    err = capsys.readouterr().err
+    rel = bad.relative_to(root).as_posix()
+    assert rel in err and "phase " in err and "slice " in err, err
+
+
+def test_a_binary_mapping_file_is_named(cine_dir, tmp_path, capsys):
+    mapping = tmp_path / "bin.json"
+    mapping.write_bytes(b"\xff\xfe\x00binary")
+    assert run_import(cine_dir / "cine", tmp_path / "out", key=KEY, mapping=mapping) == 2
+    err = capsys.readouterr().err
+    assert "bin.json" in err and "not UTF-8" in err, err

@@ -487,7 +487,8 @@ def _merged(plan: StackPlan) -> SeriesInfo:
         f"{first.description} (+{len(plan.stack) - 1} series)")
     return SeriesInfo(first.study_uid, first.series_uid, first.modality, desc, "image",
                       [p for s in plan.stack for p in s.files], plan.frames,
-                      first.slice_thickness_mm, plan.rr_ms, first.patient)
+                      first.slice_thickness_mm, plan.rr_ms, first.patient, root=first.root,
+                      burned_in=any(s.burned_in for s in plan.stack))
 
 
 def assemble_study(scan: FolderScan, series_uid: str | None = None, *,

@@ -91,6 +91,8 @@ def load_mapping(path: Path) -> dict[str, str]:
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: cannot read segment mapping JSON (not UTF-8 text)") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read segment mapping JSON ({exc})") from exc
     if not isinstance(data, dict):

@@ -346,7 +346,11 @@ def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
     def fill(path: Path, arr: np.ndarray) -> None:
         try:
             _fill(path, arr)
-        except (ImagingError, _Overflow):
+        except ImagingError as exc:
+            p, k, _ = where[path][0]  # name the gap a bad file would leave, not only the file
+            raise ImagingError(f"{exc} (phase {p + 1}, slice {k + 1} of {nz}; the image "
+                               "would have a gap, so it is not imported)") from None
+        except _Overflow:
             raise
         except Exception as exc:  # noqa: BLE001 - numpy/decoder errors on hostile data
             raise ImagingError(f"{w(path)}: cannot read the pixel data "
