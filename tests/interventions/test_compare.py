@@ -87,6 +87,17 @@ def test_ranking_counts_winners_across_the_ensemble(hfref_runs):
     assert r2.none_feasible == 1.0 and r2.median_best is None
     # Maximising output without constraint also prefers the faster pump.
     assert rank(base, res, Goal("CO", "max")).ordered()[0][0] == "lvad 7000"
+    assert not r.verdict  # options that differ are ranked, with no "no difference" verdict
+
+
+def test_options_that_tie_everywhere_are_said_to_tie(hfref_runs):
+    """Identical options (e.g. valves that change only the gradient, ranked by LVEDP) are not
+    presented as a ranking."""
+    _, base, res = hfref_runs
+    same = {f"copy {i}": base.subset(np.arange(base.n)) for i in range(3)}
+    r = rank(base, same, Goal.parse("min LVEDP"))
+    assert r.undecided == 1.0 and "no real difference" in r.verdict
+    assert "no real difference" in r.format_text().splitlines()[1]
 
 
 @pytest.mark.parametrize("text, pattern", [

@@ -737,8 +737,10 @@ class ScenarioPanel(QWidget):
         extra = (f"; no option meets the constraints in "
                  f"{100 * self.ranking.none_feasible:.0f} %" if self.ranking.none_feasible
                  else "")
+        verdict = f" {self.ranking.verdict[0].upper()}{self.ranking.verdict[1:]}." \
+            if self.ranking.verdict else ""
         self.rank_label.setText(f"Goal: {self.ranking.goal} over {self.ranking.n} plausible "
-                                f"twins. Best on medians alone: "
+                                f"twins.{verdict} Best on medians alone: "
                                 f"{self.ranking.median_best or 'none feasible'}{extra}.")
 
     # ------------------------------------------------------------------ live slider

@@ -101,6 +101,18 @@ class Ranking:
     none_feasible: float
     median_best: str | None
     n: int
+    undecided: float = 0.0  # fraction of twins in which every feasible option ties
+    tolerance: float = 0.0  # the objective's minimal meaningful difference (its unit)
+
+    @property
+    def verdict(self) -> str:
+        """One sentence saying whether the options differ at all for this goal."""
+        if self.undecided >= 0.5:
+            unit = METRIC_BY_NAME[self.goal.metric].unit
+            return (f"no real difference: in {100 * self.undecided:.0f} % of plausible twins "
+                    f"every feasible option is within {self.tolerance:g} {unit} of the best "
+                    f"{self.goal.metric}, so the shares below are ties, not a ranking")
+        return ""
 
     def ordered(self) -> list[tuple[str, float]]:
         return sorted(self.best.items(), key=lambda kv: -kv[1])
@@ -108,10 +120,13 @@ class Ranking:
     def to_dict(self) -> dict:
         return {"goal": str(self.goal), "options": list(self.options), "best": self.best,
                 "feasible": self.feasible, "none_feasible": self.none_feasible,
-                "median_best": self.median_best, "n": self.n}
+                "median_best": self.median_best, "n": self.n, "undecided": self.undecided,
+                "verdict": self.verdict}
 
     def format_text(self) -> str:
         lines = [f"goal: {self.goal}  ({self.n} plausible twins)"]
+        if self.verdict:
+            lines.append(f"  {self.verdict}")
         for name, f in self.ordered():
             lines.append(f"  {name}: best in {100 * f:.0f} %, feasible in "
                          f"{100 * self.feasible[name]:.0f} %")
@@ -161,7 +176,10 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
         med_ok &= np.array([bool(c.satisfied(_finite_median(options[k].metrics[c.metric][ok])))
                             for k in names])
     median_best = names[int(np.argmin(np.where(med_ok, med, np.inf)))] if med_ok.any() else None
-    return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n)
+    n_feasible = feas.sum(axis=0)
+    undecided = float(np.mean((n_feasible > 1) & (tied.sum(axis=0) == n_feasible)))
+    return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n,
+                   undecided, float(tol))
 
 
 def _finite_median(x: np.ndarray) -> float:
