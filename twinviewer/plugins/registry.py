@@ -376,7 +376,8 @@ class Registry:
         return obj
 
     def label_readers(self) -> dict[str, object]:
-        """The plugins' label-map readers (``opens = "labels"``) by suffix, for
+        """The plugins' label-map readers (``opens = "labels"``) by suffix, and by DICOM SOP
+        Class UID for those reading DICOM objects, for
         :func:`twinviewer.imaging.study.import_study`. Each is imported on its first call; a
         reader that fails to import or raises disables its plugin (the error names it).
 
@@ -390,6 +391,8 @@ class Registry:
             if c.plugin != CORE and c.extra.get("opens") == "labels":
                 for suffix in c.extra.get("suffixes", ()):
                     out.setdefault(suffix.lower(), self.guarded_reader(c.name))
+                for uid in c.extra.get("sop_classes", ()):  # DICOM objects a plugin reads
+                    out.setdefault(uid, self.guarded_reader(c.name))
         return out
 
     def guarded_reader(self, name: str):
