@@ -201,3 +201,8 @@ class PluginManagerDialog(QDialog):
 def open_plugin_manager(parent: QWidget | None = None) -> None:
     """Show the plugin manager (modal)."""
     PluginManagerDialog(parent=parent).exec()
+    view = getattr(parent, "view3d", None)
+    if view is not None:  # an approved or disabled plugin's overlays come or go at once
+        from twinviewer.gui.overlay_menu import fill_overlay_box
+
+        fill_overlay_box(view)

@@ -74,7 +74,8 @@ def test_bad_files_are_named(tmp_path, image):
     (tmp_path / "notes.dcm").write_text("not dicom")
     with pytest.raises(RTStructError, match="notes.dcm: not a readable DICOM file"):
         read_rtstruct(tmp_path / "notes.dcm", image)
-    other = write_rtstruct(tmp_path / "sr.dcm", {"LV": lv}, sop_class="1.2.840.10008.5.1.4.1.1.88.11")
+    other = write_rtstruct(tmp_path / "sr.dcm", {"LV": lv},
+                           sop_class="1.2.840.10008.5.1.4.1.1.88.11")  # Basic Text SR
     with pytest.raises(RTStructError, match="sr.dcm: not an RT Structure Set"):
         read_rtstruct(other, image)
     open_ = write_rtstruct(tmp_path / "open.dcm", {"LV": lv}, geometric_type="OPEN_PLANAR")
