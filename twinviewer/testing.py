@@ -138,8 +138,8 @@ def sphere_contexts(n: int = 162, radius_mm: float = 30.0, results=None, model=N
     phi, theta = np.arccos(1 - 2 * k / n), np.pi * (1 + 5 ** 0.5) * k
     pts = radius_mm * np.column_stack([np.cos(theta) * np.sin(phi),
                                        np.sin(theta) * np.sin(phi), np.cos(phi)])
-    pts += [10.0, -20.0, 30.0]
-    centre = pts.mean(axis=0)
+    centre = np.array([10.0, -20.0, 30.0])
+    pts += centre
     moved = centre + 0.8 * (pts - centre)
     return [OverlayContext("lv_blood", pts, pts.copy(), results, 0.0, 50.0, model),
             OverlayContext("lv_blood", moved, pts, results, 0.35, 95.0, model),

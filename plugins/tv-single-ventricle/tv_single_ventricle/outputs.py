@@ -98,4 +98,4 @@ def make_sample():
     from twinviewer.twins import twin_from_preset
 
     return twin_from_preset("teaching_single_ventricle", n=SAMPLE_MEMBERS,
-                            pseudonym="sample-single-ventricle")
+                            pseudonym="virtual-single-ventricle-sample")
