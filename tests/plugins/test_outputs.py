@@ -105,9 +105,8 @@ def test_check_overlay_catches(overlay, problem):
 def test_check_writer_catches(tmp_path):
     doc = _doc(tmp_path)
 
-    def leaky(d, path):
-        Path(path).write_text(d.twin.measurements[0].source.encode("utf-16-le").hex())
-        Path(path).write_bytes(d.twin.measurements[0].source.upper().encode("utf-16-le"))
+    def leaky(d, path):  # upper case, UTF-16: still found
+        Path(path).write_bytes("letter of DOE^JANE, PAT-12345".encode("utf-16-le"))
 
     def raising(d, path):
         raise OSError("disk full")
