@@ -35,7 +35,7 @@ def test_plugin_overlay_sample_and_writer(make_twin_window, plugin_registry, qtb
     # the plugin's overlay colours the moving heart: nothing at end-diastole, mm in systole
     v.set_overlay("wall_motion")
     assert v.overlay_box.currentData() == "wall_motion"
-    assert v._title() == "Wall motion from end-diastole (mm)"
+    assert v._title() == "Wall motion from ED (mm)"  # the colour bar's title
     assert v._clim["wall_motion"] == (0.0, 20.0)
     from twinviewer.gui import cycle
 

@@ -55,11 +55,15 @@ def _overlay(name: str) -> Overlay:
 
 
 def title(name: str) -> str:
-    """The colour bar's title of a plugin overlay (title and unit)."""
+    """The colour bar's title of a plugin overlay: its (short) display name and unit, e.g.
+    ``'Wall motion from ED (mm)'``."""
+    c = get_registry().find("overlays", name)
     try:
-        return _overlay(name).label
+        ov = _overlay(name)
     except PluginError:
-        return name
+        return c.display_name if c is not None else name
+    short = c.display_name if c is not None else ov.title
+    return f"{short} ({ov.unit})" if ov.unit and ov.unit != "1" else short
 
 
 def context(view, key: str) -> OverlayContext:
