@@ -4,27 +4,18 @@ and the contract checks of twinviewer.testing catch each bad one."""
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.plugins.helpers import contribution_folder as _folder
 from twinviewer.plugins.outputs import Overlay, OverlayContext, overlay_values, sample_twin
 from twinviewer.plugins.registry import CORE, PluginError, Registry
 from twinviewer.testing import check_overlay, check_sample, check_writer, sphere_contexts
 
 IDENTIFYING = ("Doe^Jane", "PAT-12345")
-
-
-def _folder(root: Path, name: str, code: str, contributions: str) -> Path:
-    folder = root / name
-    folder.mkdir(parents=True)
-    (folder / f"{name.replace('-', '_')}.py").write_text(textwrap.dedent(code))
-    (folder / "twinviewer.toml").write_text(
-        f'name = "{name}"\nversion = "0.1"\napi_version = 1\n' + textwrap.dedent(contributions))
-    return folder
 
 
 def _doc(tmp_path, **changes):
