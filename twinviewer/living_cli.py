@@ -160,16 +160,30 @@ def run_visit(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_fhir(args: argparse.Namespace) -> int:
-    """``twinviewer fhir export TWIN -o OUT.json``."""
+def write_fhir_bundle(doc, output: Path | str) -> dict:
+    """Write a twin document as a FHIR R4 Bundle (JSON, atomically); the bundle written.
+
+    The core's ``fhir_bundle`` writer (File → Export and ``twinviewer fhir``).
+
+    Examples
+    --------
+    >>> write_fhir_bundle(load_twin("a.twin"), "a.fhir.json")["type"]  # doctest: +SKIP
+    'collection'
+    """
     from twinviewer import living
     from twinviewer.core.atomic import atomic_write_bytes
 
+    bundle = living.fhir_export(doc.twin, results=doc.results)
+    atomic_write_bytes(Path(output), json.dumps(bundle, indent=1).encode("utf-8"))
+    return bundle
+
+
+def run_fhir(args: argparse.Namespace) -> int:
+    """``twinviewer fhir export TWIN -o OUT.json``."""
     path = Path(args.twin)
     try:
         doc = _load(path)
-        bundle = living.fhir_export(doc.twin, results=doc.results)
-        atomic_write_bytes(Path(args.output), json.dumps(bundle, indent=1).encode("utf-8"))
+        bundle = write_fhir_bundle(doc, args.output)
     except _errors() as exc:
         return _fail(args, path, exc, unchanged=False)
     if getattr(args, "json", False):

@@ -21,9 +21,10 @@ import pytest
 from twinviewer.physiology.model import ModelSpec
 from twinviewer.plugins.checks import ROLE_UNITS, check_declaration, check_numerics
 
-__all__ = ["ROLE_UNITS", "assert_intervention", "assert_model", "assert_reader",
-           "check_intervention", "check_model", "check_reader", "plugin_config",
-           "plugin_registry"]
+__all__ = ["ROLE_UNITS", "assert_intervention", "assert_model", "assert_overlay",
+           "assert_reader", "assert_sample", "assert_writer", "check_intervention",
+           "check_model", "check_overlay", "check_reader", "check_sample", "check_writer",
+           "plugin_config", "plugin_registry", "sphere_contexts"]
 
 #: How far (mL) the loop's volume may drift over the recorded beat.
 VOLUME_TOL = 0.5
@@ -128,6 +129,103 @@ def _all_text(obj, depth: int = 0) -> str:
     return str(obj)
 
 
+def sphere_contexts(n: int = 162, radius_mm: float = 30.0, results=None, model=None):
+    """Overlay contexts on a sphere of ``n`` points: at rest, and contracted by 20 % towards
+    its centre (with the resting points as end-diastole), for :func:`check_overlay`."""
+    from twinviewer.plugins.outputs import OverlayContext
+
+    k = np.arange(n) + 0.5  # a Fibonacci sphere: evenly spread points
+    phi, theta = np.arccos(1 - 2 * k / n), np.pi * (1 + 5 ** 0.5) * k
+    pts = radius_mm * np.column_stack([np.cos(theta) * np.sin(phi),
+                                       np.sin(theta) * np.sin(phi), np.cos(phi)])
+    centre = np.array([10.0, -20.0, 30.0])
+    pts += centre
+    moved = centre + 0.8 * (pts - centre)
+    return [OverlayContext("lv_blood", pts, pts.copy(), results, 0.0, 50.0, model),
+            OverlayContext("lv_blood", moved, pts, results, 0.35, 95.0, model),
+            OverlayContext("aorta", pts[: n // 3], None, results, 0.6, 5.0, model)]
+
+
+def check_overlay(overlay, contexts=None) -> list[str]:
+    """An overlay declares a title and a unit and returns, for each context, ``None`` or one
+    finite value per point (and colours at least one of them).
+
+    ``contexts`` default to :func:`sphere_contexts`; pass your own (e.g. with ``results`` of
+    a simulation) when the overlay needs the ensemble.
+    """
+    from twinviewer.plugins.outputs import declaration_problems, overlay_values
+
+    problems = declaration_problems("overlays", overlay)
+    if problems:
+        return problems
+    coloured = 0
+    for ctx in contexts if contexts is not None else sphere_contexts():
+        try:
+            v = overlay_values(overlay, ctx)
+        except Exception as exc:
+            problems.append(f"on {ctx.structure} ({len(ctx.points)} points): "
+                            f"{type(exc).__name__}: {exc}")
+            continue
+        coloured += v is not None
+    if not problems and not coloured:
+        problems.append(f"overlay {overlay.title!r} colours none of the test surfaces")
+    return problems
+
+
+def _found(data: bytes, text: str) -> bool:
+    low = data.lower()
+    return any(text.lower().encode(enc) in low for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def check_writer(writer: Callable, doc, path: str | Path, identifying: Iterable[str]
+                 ) -> list[str]:
+    """A writer writes the document to ``path`` and nothing identifying: none of the
+    ``identifying`` strings planted in ``doc`` (e.g. in a measurement's source or the
+    anatomy's notes) appears in the file, in UTF-8 or UTF-16, in any case."""
+    path = Path(path)
+    try:
+        writer(doc, path)
+    except Exception as exc:
+        return [f"the writer raised {type(exc).__name__}: {exc}"]
+    if not path.is_file() or path.stat().st_size == 0:
+        return [f"the writer wrote nothing to {path.name}"]
+    data = path.read_bytes()
+    return [f"the writer wrote identifying text {s!r} to {path.name}" for s in identifying
+            if _found(data, s)]
+
+
+def check_sample(make: Callable, tmp_dir: str | Path) -> list[str]:
+    """A sample opens: ``make()`` returns a twin whose model is installed with the same
+    equations, which saves to a .twin file and loads back, and whose first members simulate
+    to a periodic state."""
+    from twinviewer.io.twinfile import load_twin, save_twin
+    from twinviewer.plugins.outputs import sample_twin
+    from twinviewer.twins import model_of, simulate_twin
+
+    try:
+        twin = sample_twin(make)
+        model_of(twin)
+    except Exception as exc:
+        return [f"the sample did not open: {type(exc).__name__}: {exc}"]
+    problems = []
+    try:
+        f = Path(tmp_dir) / "sample.twin"
+        save_twin(f, twin)
+        back = load_twin(f).twin
+        if not np.array_equal(back.ensemble, twin.ensemble):
+            problems.append("the sample's ensemble changed on a save and load")
+    except Exception as exc:
+        problems.append(f"the sample does not save and load as a .twin: "
+                        f"{type(exc).__name__}: {exc}")
+    from dataclasses import replace
+
+    r = simulate_twin(replace(twin, ensemble=twin.ensemble[:2]))
+    if not r.ok.all():
+        problems.append(f"the sample's first members reach no periodic state: "
+                        f"{'; '.join(r.errors()[:2])}")
+    return problems
+
+
 def _raise(problems: list[str], what: str) -> None:
     if problems:
         raise AssertionError(f"{what} breaks its contract:\n  - " + "\n  - ".join(problems))
@@ -146,6 +244,21 @@ def assert_intervention(intervention, model: ModelSpec, **kw) -> None:
 def assert_reader(reader: Callable, path, identifying: Iterable[str]) -> None:
     """:func:`check_reader`, raising ``AssertionError`` listing every problem."""
     _raise(check_reader(reader, path, identifying), "the reader")
+
+
+def assert_overlay(overlay, contexts=None) -> None:
+    """:func:`check_overlay`, raising ``AssertionError`` listing every problem."""
+    _raise(check_overlay(overlay, contexts), f"overlay {getattr(overlay, 'title', overlay)!r}")
+
+
+def assert_writer(writer: Callable, doc, path, identifying: Iterable[str]) -> None:
+    """:func:`check_writer`, raising ``AssertionError`` listing every problem."""
+    _raise(check_writer(writer, doc, path, identifying), "the writer")
+
+
+def assert_sample(make: Callable, tmp_dir) -> None:
+    """:func:`check_sample`, raising ``AssertionError`` listing every problem."""
+    _raise(check_sample(make, tmp_dir), "the sample")
 
 
 @pytest.fixture

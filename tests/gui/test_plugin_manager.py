@@ -39,3 +39,30 @@ def test_file_menu_opens_the_plugin_manager(make_twin_window, monkeypatch):
     action = next(a for a in file_menu.actions() if a.text() == "&Plugins…")
     action.trigger()
     assert len(opened) == 1 and opened[0].table.rowCount() >= 1
+
+
+def test_check_a_folder_shows_the_cli_checks(qtbot, plugin_config, tmp_path):  # noqa: F811
+    """"Check a folder…" runs `twinviewer plugins check PATH --json` in a separate process:
+    an example plugin passes; a plugin naming a missing attribute fails with the problem
+    named; a path that is not a folder is said to be one."""
+    from pathlib import Path
+
+    from tests.plugins.helpers import plugin_folder
+    from twinviewer.gui.plugin_manager import check_summary
+
+    dlg = PluginManagerDialog(Registry())
+    qtbot.addWidget(dlg)
+    example = Path(__file__).resolve().parents[2] / "plugins" / "tv-ivabradine"
+    for folder, expect in (
+            (example, ["intervention ivabradine: ok", "tv-ivabradine: passes its checks"]),
+            (plugin_folder(tmp_path, "tv-missing", "tv_missing_gui", "OTHER = 1\n"),
+             ["PROBLEM: plugin 'tv-missing'", "has no attribute 'MODEL'",
+              "tv-missing: fails its checks"]),
+            (tmp_path / "nowhere", ["nowhere: the check could not run", "is not a folder"])):
+        dlg.check_folder(folder)
+        qtbot.waitUntil(lambda: dlg.process is None, timeout=120_000)
+        text = dlg.results.toPlainText()
+        assert all(e in text for e in expect), text
+        assert dlg.status.text() == text.splitlines()[-1]
+    assert dlg.buttons["check"].isEnabled()
+    assert "could not run: exit code 3" in check_summary(3, "", "", "x")

@@ -58,3 +58,14 @@ def manifest(name: str, *, api: int = 1, models: tuple[str, ...] = ()) -> str:
     for m in models:
         text += f'\n[[contributions.models]]\nname = "{m}"\nref = "{name}_pkg.m:MODEL"\n'
     return text
+
+
+def contribution_folder(root: Path, name: str, code: str, contributions: str) -> Path:
+    """A plugin folder ``name`` with one module (``code``) and a manifest whose
+    ``contributions`` tables are given as TOML text."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / f"{name.replace('-', '_')}.py").write_text(textwrap.dedent(code))
+    (folder / "twinviewer.toml").write_text(
+        f'name = "{name}"\nversion = "0.1"\napi_version = 1\n' + textwrap.dedent(contributions))
+    return folder

@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.plugins.helpers import contribution_folder as _folder
 from twinviewer import cli
 from twinviewer.plugins.registry import CORE, Registry, get_registry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "plugins"
-
-
-def _folder(root: Path, name: str, code: str, contributions: str) -> Path:
-    folder = root / name
-    folder.mkdir(parents=True)
-    (folder / f"{name.replace('-', '_')}.py").write_text(textwrap.dedent(code))
-    (folder / "twinviewer.toml").write_text(
-        f'name = "{name}"\nversion = "0.1"\napi_version = 1\n' + textwrap.dedent(contributions))
-    return folder
 
 
 def test_core_readers_panels_and_commands_are_registry_contributions(plugin_config):
@@ -150,6 +141,54 @@ def test_a_failing_plugin_reader_is_disabled_and_the_import_goes_on(plugin_regis
     assert "plugin 'tv-bad-reader'" in note and "cannot parse header" in note
     assert reg.plugins["tv-bad-reader"].status == "disabled"
     assert get_registry().label_readers() == {}
+
+
+
+def _rtstruct_helpers():
+    """The example plugin's RT Structure Set writer (its tests' helper module)."""
+    import importlib.util
+
+    path = EXAMPLES / "tv-nrrd-reader" / "tests" / "rtstruct_files.py"
+    spec = importlib.util.spec_from_file_location("tv_rtstruct_files", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_folder_import_dispatches_a_sop_class_to_the_plugin_reader(plugin_registry, tmp_path):
+    """An RT Structure Set in a study folder is an object no core reader reads: without the
+    plugin it is a skipped file; with the example plugin claiming its SOP class it is read,
+    and the LV contours (traced from the phantom by scikit-image's marching squares) give
+    the phantom's LVEDV."""
+    from twinviewer.imaging.demo import write_demo_study
+    from twinviewer.imaging.study import import_study
+
+    demo = write_demo_study(tmp_path / "demo", shape=(40, 80, 80), spacing=(3.0, 1.8, 1.8),
+                            seed=0)
+    folder = tmp_path / "study"
+    shutil.copytree(demo.folder / "ct", folder / "ct")
+    rt = _rtstruct_helpers()
+    ed = demo.labels["ED"]
+    rt.write_rtstruct(folder / "rs.dcm", {
+        "LV blood pool": rt.contours_of(ed == demo.label_values["lv_blood"], demo.affine),
+        "Right ventricle": rt.contours_of(ed == demo.label_values["rv_blood"], demo.affine)})
+    key = b"k" * 32
+
+    reg = plugin_registry(entry_points=[])  # the core only
+    plain = import_study(folder, key=key, label_readers=reg.label_readers())
+    assert any("rs.dcm" in n and "skipped" in n for n in plain.notes)
+    assert "LVEDV" not in [m.name for m in plain.measurements]
+
+    reg = plugin_registry(EXAMPLES / "tv-nrrd-reader", entry_points=[])
+    readers = reg.label_readers()
+    assert "1.2.840.10008.5.1.4.1.1.481.3" in readers
+    a = import_study(folder, key=key, label_readers=readers)
+    assert not any("rs.dcm" in n and "skipped" in n for n in a.notes)
+    lvedv = next(m for m in a.measurements if m.name == "LVEDV")
+    truth = demo.volumes_ml("ED")["lv_blood"]
+    assert lvedv.value == pytest.approx(truth, rel=1e-3)  # 0.5-level contours: same voxels
+    assert a.pseudonym and "Doe" not in repr(a.notes)
 
 
 def test_reader_manifest_fields_are_checked(tmp_path):

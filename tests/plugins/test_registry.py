@@ -89,6 +89,51 @@ def test_changed_installed_files_need_approval_again(plugin_config, tmp_path, mo
     assert rec.status == NEEDS_APPROVAL and "installed files changed" in rec.message
 
 
+
+@pytest.mark.parametrize("editable", [True, False])
+def test_an_edit_to_an_editable_install_needs_approval_again(plugin_config, tmp_path,
+                                                             monkeypatch, editable):
+    """An editable install (PEP 610 direct_url.json with "editable": true) keeps its code in
+    the source tree, outside the RECORD: its package's source files are fingerprinted, so an
+    edit disables it until approved again. A regular install's code is what its RECORD lists,
+    so there the RECORD alone decides (an edit it does not list goes unnoticed, as pip's own
+    ``pip check`` would)."""
+    site, src = tmp_path / "site", tmp_path / "src"
+    info = installed(site, "tv-edit", "tv_edit_pkg", manifest("tv_edit", models=("e",)))
+    src.mkdir()
+    (site / "tv_edit_pkg").rename(src / "tv_edit_pkg")  # the code lives in the source tree
+    (src / "tv_edit_pkg" / "m.py").write_text("MODEL = 1\n")
+    if editable:
+        (info / "direct_url.json").write_text(json.dumps(
+            {"url": f"file://{src}", "dir_info": {"editable": True}}))
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.syspath_prepend(str(src))  # what the editable finder / .pth does
+    Registry(entry_points=_eps(site), include_core=False).approve("tv_edit")
+    assert Registry(entry_points=_eps(site), include_core=False).plugins["tv_edit"].status \
+        == ENABLED
+    (src / "tv_edit_pkg" / "m.py").write_text("import os\nMODEL = 1\n")
+    rec = Registry(entry_points=_eps(site), include_core=False).plugins["tv_edit"]
+    if editable:
+        assert rec.status == NEEDS_APPROVAL and "installed files changed" in rec.message
+        reg = Registry(entry_points=_eps(site), include_core=False)
+        reg.approve("tv_edit")
+        assert reg.plugins["tv_edit"].status == ENABLED
+    else:
+        assert rec.status == ENABLED
+
+
+def test_a_broken_direct_url_is_not_editable(tmp_path):
+    from twinviewer.plugins.registry import is_editable
+
+    info = installed(tmp_path, "tv-odd", "tv_odd_pkg", manifest("tv_odd"))
+    dist = md.PathDistribution(info)
+    assert not is_editable(dist)
+    (info / "direct_url.json").write_text("{not json")
+    assert not is_editable(dist)
+    (info / "direct_url.json").write_text('{"dir_info": {"editable": true}}')
+    assert is_editable(dist)
+
+
 def test_api_version_mismatch_is_refused(plugin_config, tmp_path):
     folder = plugin_folder(tmp_path, "tv-future", "tv_future", "MODEL = 1\n", api=API_VERSION + 1)
     reg = Registry(entry_points=[], include_core=False)

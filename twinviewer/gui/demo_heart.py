@@ -515,3 +515,21 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     save_twin(path, twin)
     store_results(twin, result.results, cache)
     return twin, result.results
+
+
+def demo_sample():
+    """The demo heart's twin with its anatomy (the core's sample twin ``demo_heart``):
+    the stored calibrated twin, calibrated now if none is stored.
+
+    Examples
+    --------
+    >>> demo_sample().pseudonym  # doctest: +SKIP
+    'virtual-heart'
+    """
+    from dataclasses import replace
+
+    anatomy = demo_anatomy()
+    twin = load_demo_twin()
+    if twin is None:
+        twin, _ = calibrate_demo_twin(anatomy)
+    return replace(twin, anatomy=anatomy)

@@ -350,6 +350,9 @@ class MainWindow(QMainWindow):
         self._act(m, "Open &meshes…", self.choose_meshes, "Ctrl+Shift+M")
         self.recent_menu = m.addMenu("&Recent studies")
         self._act(m, "Load demo &heart", self.load_demo_asked, "Ctrl+Shift+H")
+        from twinviewer.gui.file_menus import add_export_menu, add_sample_menu
+
+        add_sample_menu(self, m)  # the registry's sample twins: core and plugins'
         m.addSeparator()
         self._act(m, "Open &twin…", lambda: self.file_action("open_twin"), "Ctrl+Shift+O")
         self._act(m, "&Save twin", lambda: self.file_action("save_twin"),
@@ -362,7 +365,7 @@ class MainWindow(QMainWindow):
         from twinviewer.gui.cohort_view import add_cohort_action
 
         add_cohort_action(self, m)
-        self._act(m, "Export &report…", lambda: self.file_action("export_report"), "Ctrl+R")
+        add_export_menu(self, m)  # the registry's writers (PDF report: Ctrl+R)
         m.addSeparator()
         self._act(m, "Export 3D view as PNG…", self.export_3d, "Ctrl+E")
         self._act(m, "Export plots as PNG…", self.export_plots, "Ctrl+Shift+E")
@@ -382,13 +385,9 @@ class MainWindow(QMainWindow):
                               ("two_chamber", "Two-chamber", "2")):
             self._act(v, name, lambda k=key: self.view3d.set_view(k), sc)
         v.addSeparator()
-        for key, (name, sc) in {"none": ("Structure colours", "Alt+0"),
-                                "pressure": ("Pressure", "Alt+1"),
-                                "volume": ("Chamber volume", "Alt+2"),
-                                "stress": ("Wall stress", "Alt+3"),
-                                "uncertainty": ("Boundary uncertainty", "Alt+4")}.items():
-            self._act(v, f"Colour by {name.lower()}", lambda k=key: self.view3d.set_overlay(k),
-                      sc)
+        from twinviewer.gui.overlay_menu import add_overlay_actions
+
+        add_overlay_actions(self, v)  # the registry's overlays, Alt+0 … in order
         self._act(v, "Toggle clipping plane", lambda: self.view3d.set_clipping(
             not self.view3d._clipping), "C")
         v.addSeparator()

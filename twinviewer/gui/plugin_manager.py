@@ -1,14 +1,21 @@
 """The plugin manager: installed plugins, what they contribute, their status; approve, enable,
-disable. Decisions are stored in the user's configuration by the registry."""
+disable; check a plugin folder. Decisions are stored in the user's configuration by the
+registry."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QProcess
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -19,6 +26,35 @@ from PySide6.QtWidgets import (
 from twinviewer.plugins.registry import CORE, PluginError, Registry, get_registry
 
 COLUMNS = ("Plugin", "Version", "Status", "Contributes", "Message")
+
+
+def check_command(folder: str | Path) -> list[str]:
+    """The command line of ``twinviewer plugins check FOLDER --json`` (installed or bundled).
+
+    Examples
+    --------
+    >>> check_command("/tmp/my-plugin")[-3:]
+    ['check', '/tmp/my-plugin', '--json']
+    """
+    if getattr(sys, "frozen", False):  # PyInstaller bundle: the executable is the CLI
+        return [sys.executable, "plugins", "check", str(folder), "--json"]
+    return [sys.executable, "-m", "twinviewer.cli", "plugins", "check", str(folder), "--json"]
+
+
+def check_summary(code: int, out: str, err: str, folder: str | Path) -> str:
+    """The result of a ``plugins check`` run, in words, one line per contribution/problem."""
+    try:
+        res = json.loads(out) if code in (0, 1) else None
+    except ValueError:
+        res = None
+    if not isinstance(res, dict):
+        last = (err or out).strip().splitlines()
+        return f"{Path(folder).name}: the check could not run: " + \
+            (last[-1] if last else f"exit code {code}")
+    lines = list(res.get("contributions", []))
+    lines += [f"PROBLEM: {p}" for p in res.get("problems", [])]
+    lines.append(f"{res.get('plugin')}: {'passes' if res.get('ok') else 'fails'} its checks")
+    return "\n".join(lines)
 
 
 class PluginManagerDialog(QDialog):
@@ -51,6 +87,13 @@ class PluginManagerDialog(QDialog):
             b.clicked.connect(lambda _=False, a=action: self.act(a))
             row.addWidget(b)
             self.buttons[action] = b
+        check = QPushButton("Check a folder…")
+        check.setToolTip("Run 'twinviewer plugins check' on a plugin project folder: its "
+                         "manifest, imports and contracts, in a separate process; nothing "
+                         "is installed or approved")
+        check.clicked.connect(lambda _=False: self.choose_folder())
+        row.addWidget(check)
+        self.buttons["check"] = check
         row.addStretch(1)
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
@@ -58,7 +101,13 @@ class PluginManagerDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.table)
         lay.addWidget(self.status)
+        self.results = QPlainTextEdit()
+        self.results.setReadOnly(True)
+        self.results.setMaximumHeight(120)
+        self.results.setVisible(False)  # shown with a check's results
+        lay.addWidget(self.results)
         lay.addLayout(row)
+        self.process: QProcess | None = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -112,6 +161,48 @@ class PluginManagerDialog(QDialog):
         self.select(name)
 
 
+    def choose_folder(self) -> None:
+        """Ask for a plugin folder and check it."""
+        from twinviewer.gui import file_dialogs
+
+        folder = file_dialogs.get_existing_directory(self, "Check a plugin folder")
+        if folder:
+            self.check_folder(folder)
+
+    def check_folder(self, folder: str | Path) -> None:
+        """Run the same check as ``twinviewer plugins check FOLDER`` in a separate process
+        (a crashing or hanging plugin cannot take the app down) and show its results."""
+        if self.process is not None:
+            return  # one check at a time
+        folder = Path(folder)
+        cmd = check_command(folder)
+        proc = QProcess(self)
+        self.process = proc
+        self.buttons["check"].setEnabled(False)
+        self.status.setText(f"Checking {folder} …")
+
+        def finished(code: int, _status=None) -> None:
+            out = bytes(proc.readAllStandardOutput()).decode("utf-8", "replace")
+            err = bytes(proc.readAllStandardError()).decode("utf-8", "replace")
+            text = check_summary(code, out, err, folder)
+            self.results.setPlainText(text)
+            self.results.setVisible(True)
+            self.status.setText(text.splitlines()[-1])
+            self.buttons["check"].setEnabled(True)
+            self.process = None
+            proc.deleteLater()
+
+        proc.finished.connect(finished)
+        proc.errorOccurred.connect(
+            lambda e: finished(-1) if e == QProcess.ProcessError.FailedToStart else None)
+        proc.start(cmd[0], cmd[1:])
+
+
 def open_plugin_manager(parent: QWidget | None = None) -> None:
     """Show the plugin manager (modal)."""
     PluginManagerDialog(parent=parent).exec()
+    view = getattr(parent, "view3d", None)
+    if view is not None:  # an approved or disabled plugin's overlays come or go at once
+        from twinviewer.gui.overlay_menu import fill_overlay_box
+
+        fill_overlay_box(view)

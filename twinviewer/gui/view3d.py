@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
-from twinviewer.gui import cycle
+from twinviewer.gui import cycle, overlay_menu
 from twinviewer.gui.cardiac_frame import CardiacFrame, cardiac_frame
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.motion import PhaseMotion, motion_of, phase_weights
@@ -119,9 +119,7 @@ class View3D(QWidget):
         self.overlay_box = QComboBox()
         self.overlay_box.setToolTip("Colour the heart by")
         compact(self.overlay_box, 9)  # the toolbar fits one line of a 476-px view
-        for k, v in OVERLAYS.items():
-            self.overlay_box.addItem(v, k)
-        self.overlay_box.setCurrentIndex(list(OVERLAYS).index(self.overlay))
+        overlay_menu.fill_overlay_box(self)  # the registry's overlays: core and plugins'
         self.overlay_box.currentIndexChanged.connect(
             lambda _: self.set_overlay(self.overlay_box.currentData()))
         bar.addWidget(self.overlay_box)
@@ -416,12 +414,16 @@ class View3D(QWidget):
 
     def _title(self) -> str:
         pu = self.pressure_unit
+        if self.overlay not in OVERLAYS:
+            return overlay_menu.title(self.overlay)
         return {"pressure": f"Pressure ({pu})", "volume": "Volume (mL)",
                 "stress": "Wall stress (kPa)", "uncertainty": "Uncertainty (mm)"
                 }.get(self.overlay, "")
 
     def overlay_values(self, key: str) -> np.ndarray | None:
         """The overlay scalars of structure ``key`` at the current time, or None (uncoloured)."""
+        if self.overlay not in OVERLAYS:  # a plugin's
+            return overlay_menu.plugin_values(self, key)
         poly = self._poly(key, self.phase)
         if self.overlay == "uncertainty":
             return np.asarray(poly["uncertainty_mm"])
@@ -454,6 +456,9 @@ class View3D(QWidget):
     def _apply_overlay(self) -> None:
         if not self.actors:
             return
+        if self.overlay not in OVERLAYS:
+            self._clim[self.overlay] = overlay_menu.plugin_limits(self,
+                                                                  self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
         coloured = None
         for key, actor in self.actors.items():
@@ -500,13 +505,14 @@ class View3D(QWidget):
         self.plotter.add_scalar_bar(self._title(), mapper=actor.mapper, vertical=True,
                                     position_x=0.78, position_y=0.2, height=0.6, width=0.06,
                                     title_font_size=14, label_font_size=12, n_labels=5,
-                                    fmt="%.0f" if self.overlay != "uncertainty" else "%.2f",
+                                    fmt="%.2f" if self.overlay == "uncertainty" else "%.0f"
+                                    if self.overlay in OVERLAYS else "%.3g",
                                     color="white")
 
     def _update_status(self) -> None:
         if not hasattr(self, "_status"):
             return
-        parts = [OVERLAYS[self.overlay]]
+        parts = [OVERLAYS.get(self.overlay) or self._title()]
         if self.overlay in ("pressure", "volume") and "lv_myocardium" in self.actors:
             parts.append("LV wall hidden")
         if self.overlay == "stress" and not self.walls:
@@ -527,12 +533,15 @@ class View3D(QWidget):
         self._status.SetText(2, " · ".join(parts))  # 2 = upper-left corner
 
     def set_overlay(self, name: str) -> None:
-        if name not in OVERLAYS:
-            raise ValueError(f"unknown overlay {name!r}; choose from {', '.join(OVERLAYS)}")
+        if name not in OVERLAYS and not overlay_menu.is_plugin_overlay(name):
+            names = [n for n, _ in overlay_menu.overlay_entries()]
+            raise ValueError(f"unknown overlay {name!r}; choose from {', '.join(names)}")
         self.overlay = name
         if name == "stress" and "stress" not in self._clim:
             self._compute_limits()
-        i = list(OVERLAYS).index(name)
+        if self.overlay_box.findData(name) < 0:  # enabled since the box was filled
+            overlay_menu.fill_overlay_box(self)
+        i = self.overlay_box.findData(name)
         if self.overlay_box.currentIndex() != i:
             self.overlay_box.setCurrentIndex(i)
         with self._one_render():

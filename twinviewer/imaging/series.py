@@ -126,10 +126,16 @@ class SeriesInfo:
 
 @dataclass
 class FolderScan:
-    """Result of :func:`scan_folder`: the series found and notes on everything skipped."""
+    """Result of :func:`scan_folder`: the series found and notes on everything skipped.
+
+    ``objects`` keeps the readable DICOM objects that hold no image (RT Structure Sets,
+    SR, …) by SOP Class UID, each with the note that says it was skipped, so a plugin reader
+    claiming that SOP class can read them (:func:`twinviewer.imaging.study.import_study`).
+    """
 
     series: list[SeriesInfo]
     notes: list[str]
+    objects: dict[str, list[tuple[Path, str]]] = field(default_factory=dict)
 
     def images(self) -> list[SeriesInfo]:
         return [s for s in self.series if s.kind == "image"]
@@ -142,11 +148,15 @@ class Skip(str):
     """A note on a skipped file, with the (de-identified) series UIDs it may belong to."""
 
     series: frozenset[str] = frozenset()
+    sop_class: str = ""  # of a readable object that holds no image (a plugin may read it)
+    path: Path | None = None
 
     @classmethod
-    def of(cls, note: str, series: Iterable[str] = ()) -> Skip:
+    def of(cls, note: str, series: Iterable[str] = (), *, sop_class: str = "",
+           path: Path | None = None) -> Skip:
         out = cls(note)
         out.series = frozenset(u for u in series if u)
+        out.sop_class, out.path = sop_class, path
         return out
 
 
@@ -446,7 +456,8 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
         # damages nothing, even if it references the series.
         image_like = any(k in raw for k in _IMAGE_ATTRIBUTES)
         series = own_series() if image_like else {"?"} if "SOPClassUID" not in raw else ()
-        return Skip.of(f"skipped {where}: {_why_not(raw)}", series)
+        sop = "" if image_like else str(raw.get("SOPClassUID", "") or "")
+        return Skip.of(f"skipped {where}: {_why_not(raw)}", series, sop_class=sop, path=path)
     if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
         return Skip.of(f"skipped {where}: localizer image")
     burned = str(raw.get("BurnedInAnnotation", "") or "").strip().upper() == "YES"
@@ -604,13 +615,14 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     files = [root] if root.is_file() else iter_files(root)
     if not files:
         raise ImagingError(f"{label}: folder is empty")
-    others = tuple(s.lower() for s in other_suffixes)
+    others = tuple(s.lower() for s in other_suffixes if s.startswith("."))
     files = [p for p in files if not is_other(p) and not p.name.lower().endswith(others)]
     notes: list[str] = []
     series: dict[tuple[str, str], SeriesInfo] = {}
     seen: dict[tuple[str, str, int | None], Path] = {}
     duplicates: dict[tuple[str, str], int] = {}
     skipped: list[Skip] = []
+    objects: dict[str, list[tuple[Path, str]]] = {}
 
     with ThreadPoolExecutor(n_workers()) as pool:
         for n, rec in enumerate(pool.map(lambda p: _header(p, key, root, keep_burned_in),
@@ -623,6 +635,8 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
                 notes.append(rec)
                 if isinstance(rec, Skip) and rec.series:
                     skipped.append(rec)
+                if isinstance(rec, Skip) and rec.sop_class and rec.path is not None:
+                    objects.setdefault(rec.sop_class, []).append((rec.path, str(rec)))
                 continue
             k = (rec.study_uid, rec.series_uid)
             if rec.note:
@@ -668,7 +682,7 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
         detail = f" ({len(notes)} file(s) skipped: {notes[0]}" + (" …)" if len(notes) > 1
                                                                  else ")") if notes else ""
         raise ImagingError(f"{label}: no readable DICOM image series found{detail}")
-    return FolderScan(out, notes)
+    return FolderScan(out, notes, objects)
 
 
 def group_by_phase(frames: Iterable[FrameRef]) -> list[list[FrameRef]]:

@@ -180,8 +180,11 @@ def import_study(path: Path, *, key: bytes | None = None,
     label_readers : mapping, optional
         More label-map readers by file suffix (``{".nrrd": read}``; the plugin registry's
         readers with ``opens = "labels"``, given by the caller), each returning what
-        :func:`~twinviewer.imaging.segmentation.read_label_volume` takes. A reader that
-        raises is reported naming the file; the import goes on without it.
+        :func:`~twinviewer.imaging.segmentation.read_label_volume` takes. A key that is a
+        DICOM SOP Class UID instead names a reader of DICOM objects of that class found in
+        the folder that hold no image (e.g. RT Structure Sets), called as
+        ``read(path, image=image)`` so it can place its labels on the image's grid. A
+        reader that raises is reported naming the file; the import goes on without it.
 
     Returns
     -------
@@ -248,7 +251,10 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     extra += [segmentation] if segmentation is not None else []
     niftis = [p for p in extra if p.name.lower().endswith(NIFTI_SUFFIXES)]
     meshes = [p for p in extra if p.name.lower().endswith(MESH_SUFFIXES)]
-    by_reader = sorted(label_readers or {}, key=len, reverse=True)  # ".seg.nrrd" first
+    label_readers = dict(label_readers or {})
+    # keys: a file suffix (".nrrd") or a DICOM SOP Class UID (a reader of such objects)
+    by_sop = {k: label_readers.pop(k) for k in list(label_readers) if not k.startswith(".")}
+    by_reader = sorted(label_readers, key=len, reverse=True)  # ".seg.nrrd" first
     others = [(p, next(s for s in by_reader if p.name.lower().endswith(s.lower())))
               for p in extra if any(p.name.lower().endswith(s.lower()) for s in by_reader)]
     if scan is None:
@@ -280,6 +286,17 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
             notes.append(f"{p.name}: not used ({type(exc).__name__}: {exc})")
             continue
         labels.merge(read, p.name)
+    for uid, reader in by_sop.items():  # objects the scan found but no core reader reads
+        for p, skipped in scan.objects.get(uid, []):
+            if skipped in notes:
+                notes.remove(skipped)
+            try:
+                read = read_label_volume(reader(p, image=image), image, name=p.name,
+                                         mapping=user_map)
+            except Exception as exc:  # noqa: BLE001 - a plugin reader: name it, go on
+                notes.append(f"{p.name}: not used ({type(exc).__name__}: {exc})")
+                continue
+            labels.merge(read, p.name)
     notes += labels.notes
     if not labels.labels and auto_segment and _is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")

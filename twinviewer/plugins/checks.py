@@ -192,7 +192,11 @@ def check_contribution(c, obj, root: str | None = None) -> None:
 
         if not isinstance(obj, Preset):
             problems = [f"a preset must be a Preset, got {type(obj).__name__}"]
-    elif c.kind in ("readers", "writers"):
+    elif c.kind in ("overlays", "writers", "samples"):
+        from twinviewer.plugins.outputs import declaration_problems
+
+        problems = declaration_problems(c.kind, obj)
+    elif c.kind == "readers":
         if not callable(obj):
             problems = [f"a {c.kind[:-1]} must be callable"]
     elif not callable(obj):

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import importlib.metadata as md
 import importlib.util
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,25 +69,49 @@ def _manifest_path(ep: md.EntryPoint) -> Path:
     return Path(list(spec.submodule_search_locations)[0], *parts[1:], ep.attr or "")
 
 
-def _fingerprint(dist: md.Distribution | None, manifest_file: Path | None) -> str:
+def is_editable(dist: md.Distribution | None) -> bool:
+    """Whether ``dist`` is an editable install (PEP 610 ``direct_url.json``:
+    ``dir_info.editable``): its RECORD then lists only the editable finder, not the code."""
+    if dist is None:
+        return False
+    try:
+        info = json.loads(dist.read_text("direct_url.json") or "{}")
+    except ValueError:
+        return False
+    return bool(isinstance(info, dict) and isinstance(info.get("dir_info"), dict)
+                and info["dir_info"].get("editable"))
+
+
+def _fingerprint(dist: md.Distribution | None, manifest_file: Path | None,
+                 package_dir: Path | None = None) -> str:
     """SHA-256 of the distribution's RECORD (its installed files and their hashes) and the
-    manifest: a new or changed plugin gets a new fingerprint and must be approved again."""
+    manifest: a new or changed plugin gets a new fingerprint and must be approved again.
+
+    For an editable install the RECORD does not change when the code does, so the package's
+    own source files (``package_dir``: .py and .toml) are hashed instead of trusting it.
+    """
     h = hashlib.sha256()
     if dist is not None:
         h.update((dist.read_text("RECORD") or "").encode())
+        if package_dir is not None and is_editable(dist):
+            h.update(_tree_hash(package_dir).encode())
     if manifest_file is not None and manifest_file.is_file():
         h.update(manifest_file.read_bytes())
     return h.hexdigest()[:16]
 
 
-def folder_fingerprint(root: Path) -> str:
-    """SHA-256 over the files of a plugin checked from a folder (``plugins check PATH``)."""
+def _tree_hash(root: Path) -> str:
     h = hashlib.sha256()
     for f in sorted(root.rglob("*")):
-        if f.is_file() and "__pycache__" not in f.parts and f.suffix in (".py", ".toml"):
+        if f.suffix in (".py", ".toml") and "__pycache__" not in f.parts and f.is_file():
             h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+    return h.hexdigest()
+
+
+def folder_fingerprint(root: Path) -> str:
+    """SHA-256 over the files of a plugin checked from a folder (``plugins check PATH``)."""
+    return _tree_hash(root)[:16]
 
 
 #: The core's static manifest (readers, panels, commands): the built-in plugin's own file.
@@ -170,7 +195,8 @@ class Registry:
             self._record(PluginRecord(label, None, BROKEN, str(exc)))
             return
         manifest = _with(manifest, distribution=label)
-        self._register(manifest, _fingerprint(dist, path))
+        package_dir = path.parents[len(ep.module.split(".")) - 1]  # the top-level package
+        self._register(manifest, _fingerprint(dist, path, package_dir))
 
     def add_folder(self, folder: Path) -> PluginRecord:
         """Add a plugin from a folder: a project whose package holds ``twinviewer.toml``, or
@@ -350,7 +376,8 @@ class Registry:
         return obj
 
     def label_readers(self) -> dict[str, object]:
-        """The plugins' label-map readers (``opens = "labels"``) by suffix, for
+        """The plugins' label-map readers (``opens = "labels"``) by suffix, and by DICOM SOP
+        Class UID for those reading DICOM objects, for
         :func:`twinviewer.imaging.study.import_study`. Each is imported on its first call; a
         reader that fails to import or raises disables its plugin (the error names it).
 
@@ -364,6 +391,8 @@ class Registry:
             if c.plugin != CORE and c.extra.get("opens") == "labels":
                 for suffix in c.extra.get("suffixes", ()):
                     out.setdefault(suffix.lower(), self.guarded_reader(c.name))
+                for uid in c.extra.get("sop_classes", ()):  # DICOM objects a plugin reads
+                    out.setdefault(uid, self.guarded_reader(c.name))
         return out
 
     def guarded_reader(self, name: str):

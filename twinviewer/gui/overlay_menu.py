@@ -1,0 +1,130 @@
+"""The 3D view's overlay choice ("Colour by") from the registry: the core's overlays and the
+plugins'. The core's are computed by the view; a plugin's :class:`~twinviewer.plugins.outputs.
+Overlay` is called here with the view's structure, time and ensemble, checked (one finite value
+per point), and a failing one disables its plugin with a message naming it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, QTimer
+
+from twinviewer.gui import cycle
+from twinviewer.plugins.outputs import Overlay, OverlayContext, overlay_values
+from twinviewer.plugins.registry import CORE, PluginError, get_registry
+
+
+def overlay_entries() -> list[tuple[str, str]]:
+    """``(name, title)`` of every enabled overlay, core first (manifest order).
+
+    Examples
+    --------
+    >>> overlay_entries()[:2]  # doctest: +SKIP
+    [('none', 'Structure colours'), ('pressure', 'Pressure')]
+    """
+    return [(c.name, c.display_name) for c in get_registry().contributions("overlays")]
+
+
+def is_plugin_overlay(name: str) -> bool:
+    """Whether ``name`` is an enabled plugin's overlay (not one the view computes)."""
+    c = get_registry().find("overlays", name)
+    return c is not None and c.plugin != CORE
+
+
+def fill_overlay_box(view) -> None:
+    """(Re)fill the view's overlay combo box from the registry, keeping the choice."""
+    box = view.overlay_box
+    with QSignalBlocker(box):
+        box.clear()
+        for name, title in overlay_entries():
+            box.addItem(title, name)
+        i = box.findData(view.overlay)
+        box.setCurrentIndex(max(i, 0))
+
+
+def add_overlay_actions(window, menu) -> None:
+    """View menu: one "Colour by …" action per overlay (Alt+0 … Alt+9 in order)."""
+    for n, (name, title) in enumerate(overlay_entries()):
+        shown = title if title[1:2].isupper() else title[:1].lower() + title[1:]
+        window._act(menu, f"Colour by {shown}",
+                    lambda k=name: window.view3d.set_overlay(k),
+                    f"Alt+{n}" if n < 10 else None)
+
+
+def _overlay(name: str) -> Overlay:
+    return get_registry().load("overlays", name)
+
+
+def title(name: str) -> str:
+    """The colour bar's title of a plugin overlay: its (short) display name and unit, e.g.
+    ``'Wall motion from ED (mm)'``."""
+    c = get_registry().find("overlays", name)
+    try:
+        ov = _overlay(name)
+    except PluginError:
+        return c.display_name if c is not None else name
+    short = c.display_name if c is not None else ov.title
+    return f"{short} ({ov.unit})" if ov.unit and ov.unit != "1" else short
+
+
+def context(view, key: str) -> OverlayContext:
+    """The overlay context of structure ``key`` as the view shows it now."""
+    poly = view._poly(key, view.phase)
+    ref = None
+    if key in view.motion:
+        m = view.motion[key]
+        if view.ref_phase in m.phases:
+            ref = m.points[m.phases.index(view.ref_phase)]
+    model = None
+    twin = view.state.twin
+    if twin is not None:
+        from twinviewer.twins import model_of
+
+        try:
+            model = model_of(twin)
+        except Exception:  # noqa: BLE001 - a model that cannot load: overlays get None
+            model = None
+    return OverlayContext(key, np.asarray(poly.points, dtype=float), ref, view.results,
+                          float(view.state.time), cycle.PERCENTILES[view.which], model)
+
+
+def plugin_values(view, key: str) -> np.ndarray | None:
+    """The plugin overlay's values on structure ``key`` (None: not coloured, or failed)."""
+    name = view.overlay
+    reg = get_registry()
+    c = reg.find("overlays", name)
+    if c is None:
+        return None  # disabled meanwhile
+    try:
+        return overlay_values(_overlay(name), context(view, key))
+    except Exception as exc:  # noqa: BLE001 - plugin code: any failure disables the plugin
+        msg = str(exc) if isinstance(exc, PluginError) else str(reg.failed(
+            c.plugin, f"plugin {c.plugin!r}: overlay {name!r} ({c.ref}) failed on {key}: "
+                      f"{type(exc).__name__}: {exc}"))
+        view.state.warn(msg)
+        QTimer.singleShot(0, lambda: _fall_back(view))
+        return None
+
+
+def _fall_back(view) -> None:
+    view.overlay = "none"
+    fill_overlay_box(view)
+    view.set_overlay("none")
+
+
+def plugin_limits(view, seen: tuple[float, float] | None) -> tuple[float, float] | None:
+    """Colour limits of the plugin overlay shown: its declared ``limits``, else the range of
+    the values seen while it is shown (only ever widened, so colours stay comparable)."""
+    try:
+        ov = _overlay(view.overlay)
+    except PluginError:
+        return None
+    if ov.limits is not None:
+        return (float(ov.limits[0]), float(ov.limits[1]))
+    lo, hi = seen if seen is not None else (np.inf, -np.inf)
+    for key in view.actors:
+        v = plugin_values(view, key)
+        if v is not None and v.size:
+            lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
+    if not np.isfinite(lo):
+        return None
+    return (lo, hi if hi > lo else lo + 1e-3)
