@@ -170,6 +170,25 @@ def test_education_mode_in_the_main_window(make_twin_window):
     w.education_action.setChecked(False)
 
 
+def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path):
+    """File → Open (and recent files, recovery) go through the same refusal as show_twin."""
+    import dataclasses
+
+    from twinviewer.gui.twin_file_actions import open_twin
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import twin_from_preset
+
+    patient = dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789"),
+                                  origin="import")
+    path = save_twin(tmp_path / "patient.twin", patient) or tmp_path / "patient.twin"
+    w = make_twin_window(load_demo=False)
+    w.education_action.setChecked(True)
+    assert open_twin(w, path) is None
+    assert w.state.twin is None and "education mode opens virtual hearts only" in w.last_error
+    w.education_action.setChecked(False)
+    assert open_twin(w, path) is not None and w.state.twin.pseudonym == "TW-0123456789"
+
+
 def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     from twinviewer.gui.side_by_side import SideBySidePanel
 

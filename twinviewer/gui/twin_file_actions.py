@@ -173,12 +173,19 @@ def open_twin(window, state=None, path: str | Path | None = None, *,
     except TwinFileError as exc:
         _message(state, "error", f"Could not open the twin: {exc}")
         return None
-    _show(state, doc, path, passphrase)
+    if not _show(window, state, doc, path, passphrase):
+        return None
     return doc
 
 
-def _show(state, doc: TwinDocument, path: Path | None, passphrase: str | None, *,
-          dirty: bool = False) -> None:
+def _show(window, state, doc: TwinDocument, path: Path | None, passphrase: str | None, *,
+          dirty: bool = False) -> bool:
+    """Make ``doc`` the open twin; False (with the reason said) when education mode refuses
+    it — every path that opens a file (Open, recent files, recovery) comes through here."""
+    from twinviewer.gui.education import refuse_in_education_mode
+
+    if window is not None and refuse_in_education_mode(window, doc.twin):
+        return False
     state.session.open_loaded(doc, path, passphrase, dirty=dirty)
     name = path.name if path is not None else "the autosave"
     text = f"Opened {name}: {doc.chain.message}"
@@ -188,6 +195,7 @@ def _show(state, doc: TwinDocument, path: Path | None, passphrase: str | None, *
     if doc.identifiable:
         _message(state, "warning", f"{name} CONTAINS PATIENT IDENTIFIERS (kept for a local "
                                    f"study); do not share it.")
+    return True
 
 
 def current_document(state) -> TwinDocument:
@@ -384,5 +392,5 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     except TwinFileError as exc:
         _message(state, "error", f"Could not recover the autosave: {exc}")
         return False
-    _show(state, doc, None, passphrase, dirty=True)  # recovered work is not saved yet
-    return True
+    # recovered work is not saved yet; refused in education mode, the autosave is kept
+    return _show(window, state, doc, None, passphrase, dirty=True)
