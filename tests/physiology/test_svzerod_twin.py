@@ -114,3 +114,13 @@ def test_intervention_without_its_role_is_refused_naming_it(twin):
     model = model_of(twin)
     with pytest.raises(InterventionError, match="AV.EOA"):
         get_intervention("tavi").apply(model, twin.params)
+
+
+def test_cli_names_only_the_metrics_the_imported_model_lacks(capsys):
+    from twinviewer.cli import main
+
+    main(["simulate", "--svzerod", str(TWO_HILL)])
+    out = capsys.readouterr().out
+    # No EOA parameter, so no peak velocity; every other metric is computed and shown.
+    assert "Not provided by this model (1): AV_peak_velocity" in out
+    assert "LVEDV" in out
