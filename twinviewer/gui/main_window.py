@@ -362,6 +362,9 @@ class MainWindow(QMainWindow):
         from twinviewer.gui.cohort_view import add_cohort_action
 
         add_cohort_action(self, m)
+        from twinviewer.gui.svzerod_import import add_svzerod_import_action
+
+        add_svzerod_import_action(self, m)
         self._act(m, "Export &report…", lambda: self.file_action("export_report"), "Ctrl+R")
         m.addSeparator()
         self._act(m, "Export 3D view as PNG…", self.export_3d, "Ctrl+E")
