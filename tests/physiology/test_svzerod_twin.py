@@ -124,3 +124,20 @@ def test_cli_names_only_the_metrics_the_imported_model_lacks(capsys):
     # No EOA parameter, so no peak velocity; every other metric is computed and shown.
     assert "Not provided by this model (1): AV_peak_velocity" in out
     assert "LVEDV" in out
+
+
+@pytest.mark.parametrize("source, match", [
+    ("a string", "model.source"),
+    ({"config": {}}, "missing field 'kind'"),
+])
+def test_malformed_stored_definition_in_the_file_is_named(twin, source, match):
+    from tests.io.zips import rezip, unzip
+    from twinviewer.io import TwinFileError, twin_bytes
+    from twinviewer.io.twinfile import load_twin_bytes
+
+    members, manifest = unzip(twin_bytes(twin))
+    tree = json.loads(members["twin.json"])
+    tree["model"]["source"] = source
+    members["twin.json"] = json.dumps(tree).encode()
+    with pytest.raises(TwinFileError, match=match):
+        load_twin_bytes(rezip(members, manifest), name="edited.twin")
