@@ -141,3 +141,14 @@ def test_malformed_stored_definition_in_the_file_is_named(twin, source, match):
     members["twin.json"] = json.dumps(tree).encode()
     with pytest.raises(TwinFileError, match=match):
         load_twin_bytes(rezip(members, manifest), name="edited.twin")
+
+
+@pytest.mark.parametrize("name", ["beta_blocker", "vasodilator", "ace_inhibitor", "diuretic",
+                                  "inotrope", "milrinone", "nitroprusside", "furosemide"])
+def test_each_applicable_intervention_changes_only_parameters_playing_its_roles(twin, name):
+    model = model_of(twin)
+    item = get_intervention(name)
+    out = item.apply(model, twin.params)[0]
+    changed = {model.parameter_names[j] for j in np.flatnonzero(~np.isclose(out, twin.params))}
+    playing = {model.role(role) for role in item.parameters} | {"V_total"}
+    assert changed and changed <= playing, (changed, playing)
