@@ -37,6 +37,7 @@ def test_twin_stores_the_configuration_without_its_comments_or_file_name(twin):
     assert model_source(model_of(twin)) == source
 
 
+@pytest.mark.slow  # a new interpreter (~5 s CPU); the gate has the in-process case below
 def test_saved_twin_reopens_in_a_fresh_process(twin, tmp_path):
     path = save_twin(tmp_path / "imported.twin", twin)
     # A new interpreter has never imported the file: the model comes from the twin alone.
