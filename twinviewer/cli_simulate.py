@@ -111,7 +111,8 @@ def run(args: argparse.Namespace, out=None) -> int:
     if model.roles:  # a model of another structure: say what it cannot provide
         from twinviewer.plugins.roles import unavailable
 
-        missing = [line.split(":")[0] for line in unavailable(dict(model.roles))]
+        missing = [name for line in unavailable(dict(model.roles))
+                   if (name := line.split(":")[0]) not in results.metrics]
         if missing:
             print(f"Not provided by this model ({len(missing)}): {', '.join(missing)}",
                   file=out)

@@ -73,7 +73,12 @@ def get_registry_names(kind: str) -> list[str]:
 def model_of(twin: Twin) -> ModelSpec:
     """The model a twin is locked to; refuses a model whose equations changed."""
     try:
-        model = MODELS.get(twin.model_name) or _plugin("models", twin.model_name)
+        model = MODELS.get(twin.model_name)
+        if model is None and twin.model_source:  # an imported model the twin carries
+            from twinviewer.physiology.svzerod.model import model_from_source
+
+            model = model_from_source(twin.model_source, twin.model_name)
+        model = model or _plugin("models", twin.model_name)
     except KeyError:
         raise ModelError(f"this twin needs model {twin.model_name!r}, which is not installed "
                          f"(installed: {', '.join(MODELS)})") from None
@@ -100,16 +105,17 @@ def twin_from_svzerod(path, *, units: str = "SI", n: int = 200, seed: int = 0,
 
     The configuration becomes a :class:`ModelSpec` (see
     :func:`twinviewer.physiology.svzerod.model.model_from_config`) registered for this
-    session, so the twin runs, calibrates and is explained like any other. A saved twin of
-    such a model reopens only in a session that imported the same configuration (its
-    equation hash locks it to the file's equations).
+    session, so the twin runs, calibrates and is explained like any other. The twin carries
+    the configuration (``Twin.model_source``), so a saved twin reopens in any session;
+    :func:`model_of` rebuilds the model from it and refuses a configuration whose equations
+    are no longer the twin's.
 
     Examples
     --------
     >>> twin = twin_from_svzerod("closed_loop_two_hill.json", n=50)  # doctest: +SKIP
     >>> simulate_twin(twin).summary("LVEF")  # doctest: +SKIP
     """
-    from twinviewer.physiology.svzerod.model import model_from_config
+    from twinviewer.physiology.svzerod.model import model_from_config, model_source
 
     model = model_from_config(path, units=units)
     MODELS[model.name] = model
@@ -122,4 +128,5 @@ def twin_from_svzerod(path, *, units: str = "SI", n: int = 200, seed: int = 0,
         model_name=model.name, model_version=model.version,
         equation_hash=model.equation_hash, params=base, ensemble=ens,
         ensemble_kind="prior", provenance=prov, anatomy=None, origin=model.name,
+        model_source=model_source(model),
     )

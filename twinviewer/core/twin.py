@@ -114,6 +114,10 @@ class Twin:
         version, kept beside the current ones, never mixed).
     origin
         How the twin was made (``'preset:healthy'``, ``'import'``...).
+    model_source
+        The model's own definition when it is not built in (an imported svZeroDSolver
+        configuration: ``{'kind': 'svzerod', 'units': …, 'config': …}``), so the twin reopens
+        in any session; the equation hash still locks it.
     teaching
         Marked by a user for teaching: a de-identified twin that education mode may open
         (:mod:`twinviewer.teaching.education`). Virtual hearts need no mark.
@@ -140,6 +144,7 @@ class Twin:
     ledger: ConsentLedger = field(default_factory=ConsentLedger)
     timeline: dict = field(default_factory=dict)
     teaching: bool = False
+    model_source: dict = field(default_factory=dict)
 
     def measurement(self, name: str) -> Measurement | None:
         """The most recent measurement of ``name``, or None."""

@@ -365,6 +365,9 @@ class MainWindow(QMainWindow):
         from twinviewer.gui.cohort_view import add_cohort_action
 
         add_cohort_action(self, m)
+        from twinviewer.gui.svzerod_import import add_svzerod_import_action
+
+        add_svzerod_import_action(self, m)
         add_export_menu(self, m)  # the registry's writers (PDF report: Ctrl+R)
         m.addSeparator()
         self._act(m, "Export 3D view as PNG…", self.export_3d, "Ctrl+E")

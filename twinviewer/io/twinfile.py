@@ -188,6 +188,13 @@ def parameter_table(twin: Twin) -> list[ParameterInfo]:
     from twinviewer.physiology import MODELS
 
     model = MODELS.get(twin.model_name)
+    if model is None and twin.model_source:  # an imported model the twin carries
+        from twinviewer.physiology.svzerod.model import model_from_source
+
+        try:
+            model = model_from_source(twin.model_source, twin.model_name)
+        except ValueError:
+            model = None
     if model is None or model.equation_hash != twin.equation_hash:
         raise TwinFileError(
             f"cannot describe the parameters of model {twin.model_name!r} (equations "
@@ -229,7 +236,8 @@ def _twin_tree(twin: Twin, table: list[ParameterInfo],
         "origin": twin.origin,
         "teaching": bool(twin.teaching),
         "model": {"name": twin.model_name, "version": twin.model_version,
-                  "equation_hash": twin.equation_hash},
+                  "equation_hash": twin.equation_hash,
+                  **({"source": twin.model_source} if twin.model_source else {})},
         "parameters": [p.to_dict() for p in table],
         "params": arrays.ref(_parameter_values(twin.params, "params", 1)),
         "ensemble": arrays.ref(_parameter_values(twin.ensemble, "ensemble", 2)),
@@ -614,6 +622,8 @@ class _Types:
         self.text(t, "origin", "twin", optional=True)
         for k in ("name", "version", "equation_hash"):
             self.text(self.obj(t["model"], "model"), k, "model")
+        if "source" in t["model"]:  # an imported model's own definition
+            self.text(self.obj(t["model"]["source"], "model.source"), "kind", "model.source")
         for i, p in enumerate(self.seq(t["parameters"], "parameters")):
             w = f"parameters[{i}]"
             for k in ("name", "unit", "description"):
@@ -725,7 +735,7 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
         measurements=[Measurement.from_dict(m) for m in tree["measurements"]],
         anatomy=anatomy, scenarios=[Scenario.from_dict(s) for s in tree["scenarios"]],
         visits=visits, origin=str(tree.get("origin", "")),
-        teaching=tree.get("teaching") is True)
+        teaching=tree.get("teaching") is True, model_source=dict(model.get("source", {})))
     twin = _living_in(twin, tree, loader.array, name)  # living twin (optional in the file)
     results: dict[str, dict[str, np.ndarray]] = {}
     for r in tree.get("results", []):

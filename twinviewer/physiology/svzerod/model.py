@@ -42,8 +42,8 @@ import numpy as np
 
 from twinviewer.core.parameter import Parameter, Prior
 from twinviewer.core.units import MMHG_TO_PA
-from twinviewer.physiology.model import ModelSpec, OutputSpec, StateSpec
-from twinviewer.physiology.svzerod.config import SvZeroDConfig, load_config
+from twinviewer.physiology.model import ModelError, ModelSpec, OutputSpec, StateSpec
+from twinviewer.physiology.svzerod.config import SvZeroDConfig, _is_comment, load_config
 from twinviewer.physiology.svzerod.errors import SvZeroDConfigError
 from twinviewer.physiology.svzerod.kernel import two_hill_normalisation
 
@@ -214,6 +214,39 @@ def _roles(cfg: SvZeroDConfig, groups, elements, blocks) -> dict[str, str]:
         if valve == "PV":
             roles["PA"] = str(cands[0].down)
     return roles
+
+
+#: Parameter roles (named as the built-in four-chamber model's parameters) of a linear
+#: elastance chamber: the active elastance adds to the passive one there, as EA to EB.
+_CHAMBER_ROLES = {"EA": "Emax", "EB": "Epass", "V0": "Vrest"}
+#: Roles of the vessel holding the arterial compliance downstream of the AV (SYS) / PV (PUL).
+_ARTERY_ROLES = {"R_AR": "R", "C_AR": "C", "L_AR": "L"}
+
+
+def parameter_roles(roles: Mapping[str, str], groups, blocks,
+                    names: set[str]) -> dict[str, str]:
+    """Parameter roles of an imported model: the built-in parameter name an intervention
+    changes → this model's parameter playing it, where the blocks have that meaning.
+
+    Chambers ``LA``, ``LV``, ``RA``, ``RV`` of type ``LinearElastanceChamber`` give
+    ``X.EA``, ``X.EB``, ``X.V0``; a single compliant vessel downstream of the AV (PV) gives
+    ``SYS.R_AR``, ``SYS.C_AR``, ``SYS.L_AR`` (``PUL.…``). ``HR`` and ``V_total`` keep their
+    names. A role with no such block is absent, and an intervention that needs it refuses
+    the model, naming the role.
+    """
+    out: dict[str, str] = {}
+    if not roles:
+        return out
+    for chamber in _ROLE_CHAMBERS:
+        if blocks[chamber].type_name == "LinearElastanceChamber":
+            for role, own in _CHAMBER_ROLES.items():
+                out[f"{chamber}.{role}"] = f"{chamber}.{own}"
+    for circuit, group in (("SYS", roles["AO"]), ("PUL", roles["PA"])):
+        caps = groups[int(group)].capacitors
+        if len(caps) == 1:
+            for role, own in _ARTERY_ROLES.items():
+                out[f"{circuit}.{role}"] = f"{caps[0]}.{own}"
+    return {role: own for role, own in out.items() if own in names}
 
 
 def _activation_code(kind: str, values: Mapping[str, float], period: float, var: str
@@ -397,7 +430,8 @@ def _generate(cfg: SvZeroDConfig, units: str):
             "stressed vessel volume)")
     outputs, out_lines = _outputs(groups, elements, roles, pressure_expr,
                                   {s.name for s in b.states})
-    return b, (act_lines, len(act_cache)), body, outputs, out_lines, cap_groups, roles
+    p_roles = parameter_roles(roles, groups, blocks, {p.name for p in b.params})
+    return b, (act_lines, len(act_cache)), body, outputs, out_lines, cap_groups, p_roles
 
 
 def _outputs(groups, elements, roles, pressure_expr, state_names):
@@ -479,6 +513,62 @@ def _load(source: str, digest: str):
     return load_generated_module(name, source, cache_dir().parent / "models")
 
 
+#: ``kind`` of the model definition a twin stores for an imported svZeroDSolver model.
+SOURCE_KIND = "svzerod"
+#: Model name → the definition it was built from (see :func:`model_source`).
+_SOURCES: dict[str, dict] = {}
+
+
+def model_source(model: ModelSpec) -> dict | None:
+    """The definition a twin stores so that it reopens anywhere: ``{'kind': 'svzerod',
+    'units': …, 'config': …}`` for a model made by :func:`model_from_config` (the parsed
+    configuration without its comments; never the file's name), else None.
+
+    Examples
+    --------
+    >>> model_source(model)["kind"]  # doctest: +SKIP
+    'svzerod'
+    """
+    return _SOURCES.get(model.name)
+
+
+def model_from_source(source: Mapping, name: str) -> ModelSpec:
+    """Rebuild the model a twin names from the definition it stores (:func:`model_source`)
+    and register it in ``MODELS``.
+
+    Raises
+    ------
+    ModelError
+        If the definition is not an svZeroDSolver one, is malformed, or gives equations
+        other than those of model ``name`` (a changed configuration is refused: the twin's
+        results belong to the equations it was made with).
+    """
+    from twinviewer.physiology.presets import MODELS
+
+    if not isinstance(source, Mapping) or source.get("kind") != SOURCE_KIND:
+        kind = source.get("kind") if isinstance(source, Mapping) else type(source).__name__
+        raise ModelError(f"this twin stores a model definition of kind {kind!r}; only "
+                         f"{SOURCE_KIND!r} (an imported svZeroDSolver configuration) can be "
+                         "rebuilt")
+    config, units = source.get("config"), source.get("units", "SI")
+    if not isinstance(config, Mapping) or units not in UNIT_SYSTEMS:
+        raise ModelError(f"the svZeroDSolver configuration stored in this twin is malformed "
+                         f"(config must be an object, units one of {sorted(UNIT_SYSTEMS)}; "
+                         f"found units {units!r})")
+    try:
+        model = model_from_config(dict(config), units=units)
+    except (SvZeroDConfigError, ValueError) as exc:
+        raise ModelError(f"the svZeroDSolver configuration stored in this twin cannot be "
+                         f"rebuilt: {exc}") from None
+    if model.name != name:
+        raise ModelError(
+            f"the svZeroDSolver configuration stored in this twin gives model {model.name}, "
+            f"not the {name} the twin was made with: the configuration was changed after "
+            "the twin was saved. It will not be re-run with different equations.")
+    MODELS[model.name] = model
+    return model
+
+
 def svzerod_variables(model: ModelSpec) -> dict[str, str]:
     """The svZeroDSolver variable (``Vc:LV``, ``pressure:AV:AR_SYS``...) of each state of a
     model made by :func:`model_from_config`.
@@ -524,10 +614,11 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
     """
     cfg = config if isinstance(config, SvZeroDConfig) else load_config(config)
     b, acts, body, outputs, out_lines, cap_groups, roles = _generate(cfg, units)
+    has_roles = any(o.name == "p_AO" for o in outputs)
     source = _module_source(b, acts, body, out_lines)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     module = _load(source, digest)
-    roles_text = "four-chamber roles" if roles else "no clinical roles"
+    roles_text = "four-chamber roles" if has_roles else "no clinical roles"
     template = np.array(b.y0)
     names = [p.name for p in b.params]
     i_vol = names.index("V_total")
@@ -556,7 +647,7 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
         P = np.atleast_2d(P)
         return set_volume(np.tile(template, (P.shape[0], 1)), P)
 
-    return ModelSpec(
+    model = ModelSpec(
         name=name or f"svzerod-{digest[:10]}",
         version="1.0",
         title=f"svZeroDSolver model ({len(b.states)} states, {roles_text})",
@@ -577,9 +668,13 @@ def model_from_config(config: SvZeroDConfig | Mapping | str | os.PathLike, *,
             "Chamber activation timing is fixed as in the file; the heart rate parameter "
             "sets the beat length.",
             "Clinical metrics are available only when the chambers LA, LV, RA, RV and "
-            "their four valves are present." if not roles else
+            "their four valves are present." if not has_roles else
             "Chambers LA, LV, RA, RV and their valves give the clinical metrics.",
         ),
         context_of_use="As the imported configuration; research use only.",
         references=("Menon K et al. svZeroDSolver, SimVascular (BSD-3).",),
+        roles=roles,
     )
+    _SOURCES[model.name] = {"kind": SOURCE_KIND, "units": units,
+                            "config": {k: v for k, v in cfg.raw.items() if not _is_comment(k)}}
+    return model
