@@ -49,7 +49,10 @@ def test_differences_are_paired_member_by_member(hfref_runs):
     assert c.difference.median == pytest.approx(np.median(d))
     assert c.n_paired == base.n
     tol = DIRECTIONS["LVEDP"].tol
-    assert c.improved == pytest.approx(np.mean(-d > tol))
+    from twinviewer.interventions.compare import harmed
+
+    harm = harmed(res["lvad 7000"]) & ~harmed(base)  # suction: never an improvement
+    assert c.improved == pytest.approx(np.mean((-d > tol) & ~harm))
     # Paired interval is narrower than the difference of the marginal intervals.
     assert (c.difference.hi - c.difference.lo) < (c.scenario.hi - c.scenario.lo) + (
         c.baseline.hi - c.baseline.lo)
@@ -188,3 +191,20 @@ def test_median_best_never_picks_an_option_without_a_finite_median(hfref_runs):
     broken.metrics["LVEDP"] = np.full(broken.n, np.nan)
     r = rank(base, {"broken": broken, "lvad 7000": res["lvad 7000"]}, Goal("LVEDP", "min"))
     assert r.median_best == "lvad 7000" and r.best["broken"] == 0.0
+
+
+def test_suction_is_harm_not_improvement(ensemble_baseline):
+    """An LVAD speed that sucks the ventricle down lowers LAP below zero: those twins count as
+    worsened, never improved, and the option is not a feasible win in a goal ranking."""
+    from twinviewer.interventions.compare import harmed
+
+    model, base = ensemble_baseline("hfref", 16)
+    res = run_scenarios(model, base, [one_step("lvad", "fast", speed=8000),
+                                      one_step("lvad", "slow", speed=4000)])
+    harm = harmed(res["fast"]) & base.ok & res["fast"].ok
+    assert harm.mean() >= 0.3  # the reviewer saw suction in 94 % at 8000 rpm
+    c = compare(base, res["fast"], "LAP")
+    assert c.improved <= 1.0 - harm.mean() + 1e-9 and c.worsened >= harm.mean() - 1e-9
+    r = rank(base, res, Goal.parse("min LAP"))
+    assert r.feasible["fast"] <= 1.0 - harm.mean() + 1e-9
+    assert r.median_best != "fast" or r.best["fast"] < 0.5

@@ -14,7 +14,7 @@ import pandas as pd
 
 from twinviewer.cohort.spec import CohortSpec
 from twinviewer.core.twin import InterventionStep, Scenario
-from twinviewer.interventions.compare import DIRECTIONS, Interval, improvement
+from twinviewer.interventions.compare import DIRECTIONS, Interval, harmed, improvement
 from twinviewer.interventions.scenario import apply_scenario
 from twinviewer.physiology import METRIC_BY_NAME, MODELS, ModelError, simulate
 
@@ -148,6 +148,7 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
                                       "n_paired": int(ok.sum())}
             for f, v in chunk.features.items():
                 row[f] = float(v[k])
+            harm = (harmed(r) & ~harmed(base))[sl]  # suction is harm, never benefit
             for m in spec.metrics:
                 b = base.metrics[m][sl]
                 s = r.metrics[m][sl]
@@ -155,7 +156,7 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
                 bi = Interval.of(b[b_ok], spec.level)
                 si = Interval.of(s[both], spec.level)
                 di = Interval.of(s[both] - b[both], spec.level)
-                imp, wor = improvement(m, s[both] - b[both])
+                imp, wor = improvement(m, s[both] - b[both], harm[both])
                 row.update({f"{m}:baseline_median": bi.median, f"{m}:baseline_lo": bi.lo,
                             f"{m}:baseline_hi": bi.hi, f"{m}:scenario_median": si.median,
                             f"{m}:scenario_lo": si.lo, f"{m}:scenario_hi": si.hi,

@@ -215,7 +215,29 @@ class Comparison:
                 "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total}
 
 
-def improvement(metric: str, difference: np.ndarray) -> tuple[float | None, float | None]:
+def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
+    """Members in a state no change can be credited in: LV suction (the ventricle sucked down
+    to its unstressed volume) or a negative mean left-atrial pressure (a collapsing atrium,
+    physically a suction event). A filling pressure that falls that far is harm, not benefit.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset, simulate
+    >>> p = get_preset("healthy")
+    >>> bool(harmed(simulate(p.model, p.vector())).any())
+    False
+    """
+    m = results.metrics
+    out = np.zeros(len(results.ok), dtype=bool)
+    if "LV_suction" in m:
+        out |= np.asarray(m["LV_suction"]) > 0.5
+    if "LAP" in m:
+        out |= np.asarray(m["LAP"]) < 0.0
+    return out if mask is None else out[mask]
+
+
+def improvement(metric: str, difference: np.ndarray,
+                harm: np.ndarray | None = None) -> tuple[float | None, float | None]:
     """Fractions of paired members improved and worsened by a scenario: the one rule every
     "improves X in N % of plausible twins" figure uses.
 
@@ -225,6 +247,8 @@ def improvement(metric: str, difference: np.ndarray) -> tuple[float | None, floa
         Metric name; only metrics in :data:`DIRECTIONS` are scored.
     difference : ndarray
         Scenario − baseline per paired member (non-finite entries are ignored).
+    harm : ndarray of bool, optional
+        Members the scenario harms (:func:`harmed`): never "improved", always "worsened".
 
     Returns
     -------
@@ -234,10 +258,12 @@ def improvement(metric: str, difference: np.ndarray) -> tuple[float | None, floa
     """
     direction = DIRECTIONS.get(metric)
     d = np.asarray(difference, dtype=float)
-    d = d[np.isfinite(d)]
+    finite = np.isfinite(d)
+    harm = np.zeros(d.shape, bool) if harm is None else np.asarray(harm, bool)[finite]
+    d = d[finite]
     if direction is None or not d.size:
         return None, None
-    signed = direction.better * d
+    signed = np.where(harm, -np.inf, direction.better * d)
     tol = min_difference(metric)  # below it a change is "no change" (−0.0 is not a win)
     return float(np.mean(signed > tol)), float(np.mean(signed < -tol))
 
@@ -252,9 +278,10 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     b = baseline.metrics[metric][mask]
     s = scenario.metrics[metric][mask]
     ok = np.isfinite(b) & np.isfinite(s)
+    harm = (harmed(scenario) & ~harmed(baseline))[mask][ok]
     b, s = b[ok], s[ok]
     d = s - b
-    improved, worsened = improvement(metric, d)
+    improved, worsened = improvement(metric, d, harm)
     meta = METRIC_BY_NAME.get(metric)
     return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
                       Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.interventions.compare import BASELINE, min_difference, resolve_metric
+from twinviewer.interventions.compare import (
+    BASELINE,
+    harmed,
+    min_difference,
+    resolve_metric,
+)
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.physiology import METRIC_BY_NAME, Results
 
@@ -161,6 +166,9 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     for c in goal.constraints:
         feas &= np.stack([c.satisfied(options[k].metrics[c.metric][ok]) for k in names])
     feas &= np.isfinite(obj)
+    # an option that sucks the ventricle down (or empties the atrium) is not a feasible win
+    harm = np.stack([harmed(options[k], ok) for k in names])
+    feas &= ~harm
     score = np.where(feas, obj, np.inf)
     any_feasible = feas.any(axis=0)
     # Options within the metric's minimal meaningful difference of the best share the win,
@@ -172,6 +180,7 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     feasible = {k: float(np.mean(feas[i])) for i, k in enumerate(names)}
     med = np.array([_finite_median(obj[i]) for i in range(len(names))])
     med_ok = np.isfinite(med)  # an option without a finite median cannot win on medians
+    med_ok &= harm.mean(axis=1) < 0.5  # nor one that harms most twins (suction)
     for c in goal.constraints:
         med_ok &= np.array([bool(c.satisfied(_finite_median(options[k].metrics[c.metric][ok])))
                             for k in names])
