@@ -176,7 +176,8 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
         # Only parameters the data moved: one left at its prior (or measured, or derived
         # from images) is never "pushed" by the data, whatever its ensemble looks like.
         if np.ptp(col) == 0 or par.prior.is_point_mass or \
-                (prov is not None and prov.source is not Source.CALIBRATED):
+                (prov is not None and prov.source not in (Source.CALIBRATED,
+                                                          Source.IMAGE_DERIVED)):
             continue
         lo, hi = par.plausible
         q05, med, q95 = np.quantile(col, [0.05, 0.5, 0.95])
