@@ -64,7 +64,7 @@ def test_cut_stack_truth_within_interval_and_5_percent(cut):
              "RVESV": h.volumes_on_grid(es / N_PHASES, 1.0)[3]}
     for name, t in truth.items():
         v = m[name]
-        assert "beyond the stack extrapolated" in v.source, name
+        assert "pool beyond the stack extrapolated" in v.source, name
         assert abs(v.value - t) <= Z90 * v.uncertainty, (name, v, t)
         assert abs(v.value - t) <= 0.05 * t, (name, v, t)
     # what the extrapolation corrects: the covered slices alone are > 10 % low

@@ -50,6 +50,8 @@ APEX_FIT_SLICES = 3
 CAP_REL_SD = 0.25
 MIN_CAP_ML = 0.5
 CLOSED_FRACTION = 0.1
+#: Appended to the source of every volume of a chamber with pool beyond the stack.
+EXTRAPOLATED = "pool beyond the stack extrapolated (see notes)"
 #: Vocabulary key of each chamber whose coverage is checked.
 CHAMBER_KEYS = {"LV": "lv_blood", "RV": "rv_blood"}
 
@@ -205,7 +207,8 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                     continue  # the tip closes within the last slab
                 how = ("cap extrapolated from the last slices' areas: mean of an ellipsoidal "
                        "and a paraboloid apex")
-            gaps.append(CoverageGap(chamber, end, k, math.sqrt(a[k] / math.pi), add, sd, how))
+            gaps.append(CoverageGap(chamber, end, k, math.sqrt(a[k] / math.pi), float(add),
+                                      float(sd), how))
     return gaps
 
 
@@ -213,23 +216,35 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int]
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
-    """Per-phase volumes with the pool beyond the stack added (SD widened, source marked),
-    and each phase's gaps. Phases and structures without a gap are returned unchanged.
+    """Per-phase volumes with the pool beyond the stack added (SD widened) and each phase's
+    gaps. Every phase of a chamber with a gap in any phase gets the source suffix
+    :data:`EXTRAPOLATED`; chambers without a gap are returned unchanged.
+
+    >>> from twinviewer.imaging.measure import structure_volumes
+    >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
+    >>> vols = {0: structure_volumes(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, "MR seg")}
+    >>> new, gaps = complete_volumes(vols, {0: lab}, (10.0, 1.0, 1.0), {"lv_blood": 1})
+    >>> round(vols[0]["lv_blood"].value, 2), round(new[0]["lv_blood"].value, 2)
+    (0.72, 0.9)
+    >>> new[0]["lv_blood"].source
+    'MR seg, pool beyond the stack extrapolated (see notes)'
     """
-    out, gaps = {}, {}
+    gaps = {p: find_gaps(labels[p], spacing, label_values) if p in labels else []
+            for p in volumes}
+    # one source for all phases of a chamber with a gap anywhere: the volume curve and the
+    # EDV/ESV taken from it must stay recognisably one measurement
+    marked = {g.chamber for found in gaps.values() for g in found}
+    out = {}
     for p, vols in volumes.items():
-        found = find_gaps(labels[p], spacing, label_values) if p in labels else []
-        gaps[p] = found
         vols = dict(vols)
         for chamber, key in CHAMBER_KEYS.items():
-            mine = [g for g in found if g.chamber == chamber]
-            if not mine or key not in vols:
+            if chamber not in marked or key not in vols:
                 continue
+            mine = [g for g in gaps[p] if g.chamber == chamber]
             m = vols[key]
-            ends = " and ".join(sorted({g.end for g in mine}))
             vols[key] = Measurement(
                 m.name, m.value + sum(g.added_ml for g in mine), m.unit,
                 math.sqrt(m.uncertainty ** 2 + sum(g.sd_ml ** 2 for g in mine)),
-                f"{m.source}, {ends} beyond the stack extrapolated")
+                f"{m.source}, {EXTRAPOLATED}")
         out[p] = vols
     return out, gaps
