@@ -135,14 +135,16 @@ def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, e
         if key not in volumes.get(ed, {}):
             return
         edv = volumes[ed][key]
-        out.append(Measurement(f"{prefix}EDV", edv.value, "mL", edv.uncertainty, source))
+        src = edv.source or source  # e.g. marks pool beyond the stack as extrapolated
+        out.append(Measurement(f"{prefix}EDV", edv.value, "mL", edv.uncertainty, src))
         if es != ed and key in volumes.get(es, {}):
             esv = volumes[es][key]
-            out.append(Measurement(f"{prefix}ESV", esv.value, "mL", esv.uncertainty, source))
+            out.append(Measurement(f"{prefix}ESV", esv.value, "mL", esv.uncertainty,
+                                   esv.source or source))
             out.append(Measurement(f"{prefix}SV", edv.value - esv.value, "mL",
-                                   math.hypot(edv.uncertainty, esv.uncertainty), source))
+                                   math.hypot(edv.uncertainty, esv.uncertainty), src))
             ef = ejection_fraction(edv, esv, f"{prefix}EF")
-            out.append(Measurement(ef.name, ef.value, ef.unit, ef.uncertainty, source))
+            out.append(Measurement(ef.name, ef.value, ef.unit, ef.uncertainty, src))
 
     chamber("lv_blood", "LV")
     chamber("rv_blood", "RV")
