@@ -258,6 +258,8 @@ class CalibrationResult:
         curves = "".join(f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
                          f"missed (RMS z {c.rms_z:.2f}; {c.ed_es_text()})"
                          + (" MISSED" if c.flag else "")
+                         + (f"; measured outside the twin's 90 % interval at {c.gaps_text()}"
+                            if c.gaps() else "")
                          for c in self.curve_fit)
         if not rows:
             return ("no measurement could be compared with the twin" if not curves
@@ -1232,6 +1234,8 @@ def format_report(r: CalibrationResult) -> str:
     for c in r.curve_fit:
         lines += ["", f"{c.chamber} volume curve used whole as data (aligned at ED, time as a "
                   f"fraction of R-R {c.rr_ms:.0f} ms; {c.source}):", f"  {c.text()}",
+                  *([f"  measured outside the twin's 90 % interval: {c.gaps_text()}"]
+                    if c.gaps() else []),
                   f"  {'phase':>6}{'measured':>16}{'twin (90 % interval)':>26}"
                   f"{'predictive 90 %':>20}{'z':>7}"]
         for k in range(len(c.z)):
