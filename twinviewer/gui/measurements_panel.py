@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -34,6 +33,7 @@ from twinviewer.document import image_copies, measurement_rows
 from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
     MeasurementError,
@@ -45,7 +45,7 @@ from twinviewer.personalize import (
 )
 from twinviewer.personalize.disease import choose_prior, preset_of
 
-COLUMNS = ("Name", "Value", "Unit", "Uncertainty (1 SD)", "Source", "From")
+COLUMNS = ("Name", "Value", "Unit", "Uncertainty\n(1 SD)", "Source", "From")
 _COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
 
 
@@ -61,9 +61,11 @@ class MeasurementsPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
-        h = self.table.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        h.setStretchLastSection(True)
+        # every column in view in a 350-px step column (1280×720): long sources wrap. The
+        # vertical bar is always shown: wrapped rows that grow would otherwise bring it in
+        # after the columns were fitted and narrow the view under them (sideways scrolling)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        keep_fitted(self.table)
         self.table.itemChanged.connect(self._on_edit)
 
         self.add_button = QPushButton("Add")
