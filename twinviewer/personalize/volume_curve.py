@@ -533,16 +533,14 @@ LATE_FILLING = 0.12
 
 
 def _part(run: list[int], es: int) -> str:
-    """The part of the beat a run of phase indices covers (phase 0 = ED, ``es`` = ES)."""
-    parts = []
-    if 0 in run:
-        parts.append("end-diastole")
-    if any(0 < k < es for k in run):
-        parts.append("ejection")
-    if es in run:
-        parts.append("end-systole")
-    if any(k > es for k in run):
-        parts.append("filling")
+    """The parts of the beat a run of phase indices covers, in its order (phase 0 = ED,
+    ``es`` = ES), e.g. 'filling, end-diastole, ejection'."""
+    parts: list[str] = []
+    for k in run:
+        p = ("end-diastole" if k == 0 else "ejection" if k < es else
+             "end-systole" if k == es else "filling")
+        if p not in parts:
+            parts.append(p)
     return ", ".join(parts)
 
 
