@@ -1,6 +1,6 @@
-"""docs/notes/calib4_*.png: the calibrated demo twin at 1280×720 — Wiggers (LV and RV
-volume curves beside the model with the predictive interval), PV loops, the calibration
-panel's fit table and the Measurements table.
+"""docs/notes/calib4_*.png: the calibrated demo twin — the window and the Measurements table
+at 1280×720; at 1700×1050 the Wiggers panel (LV and RV volume curves beside the model with
+the predictive interval), PV loops and the calibration panel's fit table.
 
     xvfb-run -a -s "-screen 0 1920x1200x24" /work/main/.venv/bin/python \\
         docs/notes/calib4_screenshot.py [OUT_PREFIX]
@@ -38,13 +38,20 @@ with tempfile.TemporaryDirectory() as tmp:
         app.processEvents()
         time.sleep(0.05)
     settle()
-    w.grab().save(f"{prefix}_window.png")
+    w.grab().save(f"{prefix}_window_1280x720.png")
+    w.show_step("Measurements")
+    settle(1.5)
+    w.grab().save(f"{prefix}_measurements_1280x720.png")
+    # a larger window for the details of the fit: Wiggers, PV and the fit table
+    w.resize(1700, 1050)
+    w.show_step("Calibrate")
+    settle(2.0)
     for title in ("Wiggers diagram", "PV loops"):
         w.panels[title].grab().save(f"{prefix}_{title.split()[0].lower()}.png")
-    for step in ("Measurements", "Calibrate"):
-        w.show_step(step)
-        settle(1.5)
-        w.grab().save(f"{prefix}_{step.lower()}_1280x720.png")
+    cal = w.panels["Calibration"]
+    w.step_pages["Calibrate"].ensureWidgetVisible(cal.fit_table)
+    settle(1.0)
+    cal.grab().save(f"{prefix}_fit_table.png")
     print("saved", prefix, "in", round(time.time() - t0), "s")
     w.state.cancel_all()
     w.state.wait_for_jobs(10_000)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QStyle
 
+from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.measurement import Measurement as M
 from twinviewer.gui.main_window import MainWindow
 from twinviewer.twins import simulate_twin, twin_from_preset
@@ -21,11 +22,15 @@ def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path
     w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                    load_demo=False)
     qtbot.addWidget(w)
-    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
+    image = [M("LVEDV", 179, "mL", 8.47, "biv-me fitted mesh, 25-phase volume curve")]
+    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7",
+                            anatomy=Anatomy("virtual-7", measurements=image))
+    # as after a calibration: the image value's copy marks it "used in the last calibration"
     twin = replace(twin, measurements=[M("SBP", 120, "mmHg", 10, LONG),
-                                       M("DBP", 80, "mmHg", 7, LONG),
-                                       M("LVEDV", 179, "mL", 8.47, "biv-me fitted mesh, "
-                                         "25-phase volume curve")])
+                                       M("DBP", 80, "mmHg", 7, LONG), *image])
+    from twinviewer.io import audit_log
+
+    audit_log(twin).record(twin, "calibration", {"measurements": ["LVEDV", "SBP"]})
     w.show_twin(twin, results=simulate_twin(twin))
     w.resize(1280, 720)
     w.show()
@@ -34,11 +39,12 @@ def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path
     w.show_step("Measurements")
     table = w.panels["Measurements"].table
     qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() == 3)
-    qtbot.wait(100)  # the refit runs after the resize
+    # the refit runs after the resize and the rows' wrap (posted events; slow when loaded)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
     h = table.horizontalHeader()
     widths = [h.sectionSize(i) for i in range(table.columnCount())]
     assert table.horizontalScrollBar().maximum() == 0, widths
-    assert sum(widths) <= table.viewport().width() and min(widths) >= 40
+    assert sum(widths) <= table.viewport().width() and min(widths) >= 30
     # each cell's text fits its wrapped cell: the row grew to hold the long source
     pad = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
     for r in range(table.rowCount()):
@@ -47,7 +53,9 @@ def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path
             need = table.fontMetrics().boundingRect(
                 0, 0, widths[c] - pad, 10_000, int(Qt.TextFlag.TextWordWrap), item.text())
             assert need.height() <= table.rowHeight(r), (item.text(), widths[c])
+            assert need.width() <= widths[c] - pad, (item.text(), widths[c])  # no cut word
     src = [table.item(r, 4).text() for r in range(3)]
     assert LONG in src  # wrapped, not cut
+    assert "image; used in the last calibration" in [table.item(r, 5).text() for r in range(3)]
     w.state.session.dirty = False
     w.close()

@@ -365,14 +365,16 @@ class CalibrationPanel(QWidget):
         t = self.fit_table
         gaps = [(c, g) for c in getattr(r, "curve_fit", []) for g in c.gaps()]
         t.setRowCount(len(r.fit) + len(gaps))
-        for i, f in enumerate(r.fit):
+        # the curve points the twin misses first: the rows below are all within |z| ≤ 2
+        # when the curve is fitted, so a miss at ED would otherwise sit under them unseen
+        for i, f in enumerate(r.fit, start=len(gaps)):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
                      f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)}); predictive "
                      f"{_fmt(f.pred_lo)}–{_fmt(f.pred_hi)}", f.unit, f"{f.z:+.1f}",
                      f.note)
             self._set_row(i, cells, f.flag, f.note)
-        for i, (c, g) in enumerate(gaps, start=len(r.fit)):
+        for i, (c, g) in enumerate(gaps):
             # a curve point the twin misses: where, by how much, and why if at ED
             note = (f"twin {abs(g.difference):.0f} mL {'below' if g.difference < 0 else 'above'}"
                     f" the curve; measured outside the twin's 90 % interval at {g.phases} "
