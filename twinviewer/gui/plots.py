@@ -9,9 +9,11 @@ Dragging a time cursor sets the time in the cycle for every view.
 Measured volumes (from the twin's 4D segmentation or meshes,
 :func:`twinviewer.imaging.curves.volume_curve`) are drawn *beside* the predictions in their own
 style — black open circles with ±1 SD bars, labelled "measured (segmentation)" — never blended
-into a predicted curve or band. On the Wiggers LV volume plot the measured curve's times are
-scaled from the measured R-R to the model's beat and its largest volume (ED) placed at the
-model's median ED, as the calibration aligns them; on the PV loop,
+into a predicted curve or band. On the Wiggers LV and RV volume plots the measured curve's
+times are scaled from the measured R-R to the model's beat and its largest volume (ED) placed
+at the model's median ED, as the calibration aligns them, with thin dashed lines for the 90 %
+predictive interval of a measured volume (ensemble ⊕ model error ⊕ segmentation error: the
+interval the curve fit's z is judged against, :func:`measured_band`); on the PV loop,
 where no measured pressure exists, the measured EDV and ESV are vertical lines with their
 ±1 SD bands.
 """
