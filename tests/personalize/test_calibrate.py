@@ -251,3 +251,42 @@ def test_pcwp_and_lap_enter_the_likelihood_once():
                          M("LAP", 12, "mmHg", 2, "catheter")], n=32, point_estimate=False)
     assert [f.name for f in r.fit] == ["SBP", "LAP"] and all(f.used for f in r.fit)
     assert any("PCWP" in w and "LAP" in w for w in r.warnings)
+
+
+# -- a measurement file beside the twin's stored measurements (calib4 item 6) ----------------
+
+def test_a_given_file_is_used_beside_the_twins_stored_clinical_measurements():
+    """A cuff BP and HR entered before and a file with today's SBP and CO: the stored DBP
+    and HR count too, the file's SBP replaces the stored one; both said."""
+    from dataclasses import replace
+
+    from twinviewer.personalize.calibrate import _gather
+
+    stored = [M("SBP", 118, "mmHg", 8, "cuff"), M("DBP", 76, "mmHg", 6, "cuff"),
+              M("HR", 66, "bpm", 2, "ECG")]
+    twin = replace(twin_from_preset("healthy", n=8, anatomy=Anatomy("x", measurements=IMAGING)),
+                   measurements=[*stored, *IMAGING])  # image copies are the anatomy's
+    notes: list[str] = []
+    got = _gather(twin, [M("Systolic BP", 141, "mmHg", 8, "cuff"),
+                         M("CO", 5.1, "L/min", 0.5, "thermodilution")], True, notes)
+    by = {m.name: m for m in got}
+    assert by["Systolic BP"].value == 141 and "SBP" not in by  # the file's wins
+    assert by["DBP"].value == 76 and by["HR"].value == 66
+    assert [m.name for m in got].count("LVEDV") == 1  # image volumes once, from the anatomy
+    assert any(n.startswith("also used: the twin's stored DBP 76 mmHg, HR 66 bpm")
+               for n in notes)
+    assert any("stored SBP 118 mmHg replaced by the given measurement" in n for n in notes)
+    r = calibrate(twin, [M("SBP", 141, "mmHg", 8, "cuff")], n=32, seed=2)
+    assert {f.name for f in r.fit} >= {"SBP", "DBP", "HR", "LVEDV"}
+    assert any("also used: the twin's stored DBP" in w for w in r.warnings)
+
+
+def test_stored_measurements_already_in_the_posterior_are_not_added_again(demo):
+    twin, _, r = demo
+    t1 = updated_twin(twin, r)  # CLINICAL is now in visit 1 and in t1.measurements
+    notes: list[str] = []
+    from twinviewer.personalize.calibrate import _gather
+
+    got = _gather(t1, [M("CO", 4.1, "L/min", 0.4, "thermodilution")], True, notes)
+    assert [m.name for m in got if m.name in ("HR", "SBP", "DBP")] == []
+    assert not any("also used" in n for n in notes)

@@ -173,3 +173,64 @@ def test_only_volumes_of_the_curves_images_are_counted_once():
     assert not _in_curve(M("LVEDV", 118, "mL", 8, "CT segmentation"), obs)
     assert not _in_curve(M("RVEDV", 150, "mL", 8, "MR segmentation"), obs)
     assert not _in_curve(M("LVEF", 55, "%", 5, "echo"), obs)
+
+
+# -- which curve points the twin misses (calib4) ---------------------------------------------
+
+def _kick_summary(twin_kick: float = 2.0):
+    """A measured curve with a 30-mL atrial kick (diastasis 150 mL, ED 180 mL) beside a
+    twin that fills to 150 mL and adds only ``twin_kick`` at the end."""
+    from twinviewer.personalize.volume_curve import CurveFitSummary
+
+    ph = np.arange(25) / 25
+    meas = np.interp(ph, [0, 0.4, 0.72, 0.88, 1.0], [180, 72, 150, 150, 180])
+    med = meas.copy()  # the same curve but for the kick
+    late = (ph >= 0.88) | (ph == 0)
+    med[late] = 150 + twin_kick * np.where(ph[late] == 0, 1.0, (ph[late] - 0.88) / 0.12)
+    sd = np.full(25, 8.0)
+    return CurveFitSummary("LV", ph, meas, sd, np.full(25, 15.0), med, med - 8, med + 8,
+                           med - 25, med + 25, (med - meas) / 17.0, 0.6, 860.0, "mesh",
+                           med - 28, med + 28)
+
+
+def test_the_points_a_twin_misses_are_named_by_part_of_the_beat_and_amount():
+    from twinviewer.personalize.volume_curve import CurveFitSummary
+
+    s = _kick_summary()
+    gaps = s.gaps()
+    assert len(gaps) == 1  # the run over the end of the beat and its start is one gap
+    g = gaps[0]
+    assert (g.start, g.end, g.phases, g.part) == (0.92, 0.0, 3, "filling, end-diastole")
+    assert g.worst_phase == 0.0 and g.difference == pytest.approx(-28.0)
+    assert g.text().startswith("LV 0.92–0.00 R-R (filling, end-diastole, 3 phases): ")
+    assert "twin 28 mL below the curve at 0.00 R-R (measured 180 ± 8, twin 152 (144–160) mL" \
+        in g.text()
+    m, t = s.late_filling()
+    assert m == pytest.approx(30.0, abs=0.5) and t == pytest.approx(2.0, abs=0.5)
+    assert "atrial contraction: curve +30 mL, twin +2 mL" in s.gaps_text()
+    # saved and read back (a reopened twin's fit table)
+    d = json.loads(json.dumps(json_safe(s.to_dict()), allow_nan=False))
+    assert d["gaps"][0]["text"] == g.text() and d["late_filling_ml"]["measured"] == m
+    back = CurveFitSummary.from_dict(d)
+    assert back.gaps() == gaps and np.array_equal(back.meas_hi, s.meas_hi)
+    # a twin with the patient's kick misses nothing
+    assert _kick_summary(twin_kick=30.0).gaps() == [] and _kick_summary(30.0).gaps_text() == ""
+
+
+def test_measured_point_band_is_the_interval_z_is_judged_against():
+    """The band drawn beside measured volumes (ensemble ⊕ model ⊕ phase ⊕ segmentation) is
+    ±1.645 of the SD that z divides by, and wider than the band of the true curve."""
+    from twinviewer.personalize.volume_curve import calibration_data, observation, summarise
+    from twinviewer.twins import simulate_twin
+
+    res = simulate_twin(twin_from_preset("healthy", n=24))
+    curve, _ = synthetic_curve(res, 3, "LV", np.random.default_rng(3))
+    ob = observation(calibration_data(curve))
+    v = ob.model_volumes(res)
+    s = summarise(ob, v, draws=64)
+    tol = 0.05 * (s.pred_hi - s.pred_lo)  # two sets of random draws
+    assert np.all(s.meas_lo <= s.pred_lo + tol) and np.all(s.meas_hi >= s.pred_hi - tol)
+    assert np.mean(s.meas_hi - s.meas_lo) > np.mean(s.pred_hi - s.pred_lo)
+    sd_z = np.sqrt(np.nanvar(v, axis=0) + np.diag(ob.cov))
+    half = (s.meas_hi - s.meas_lo) / 2 / np.sqrt(max(1.0, s.chi2))  # without Birge widening
+    assert np.allclose(half / 1.645, sd_z, rtol=0.2), np.c_[half / 1.645, sd_z]

@@ -168,12 +168,12 @@ class CalibrationPanel(QWidget):
                              for k, v in f.items() if k in fields})
 
         rows = [row(f) for f in summary.get("fit", []) if fields - {"note"} <= set(f)]
-        self._fill_fit(SimpleNamespace(fit=rows))
         curves = [c for c in summary.get("volume_curves", []) if "per_phase" in c]
         if not curves and summary.get("volume_curves"):  # an entry that kept numbers only
             from twinviewer.document import recomputed_curve_fit
 
             curves = recomputed_curve_fit(self.state.twin, self.state.session.results)
+        self._fill_fit(SimpleNamespace(fit=rows, curve_fit=_summaries(curves)))
         self._plot_curves(curves)
         self.summary.setText(_stored_html(summary, len(rows), curves))
 
@@ -363,19 +363,53 @@ class CalibrationPanel(QWidget):
 
     def _fill_fit(self, r: CalibrationResult) -> None:
         t = self.fit_table
-        t.setRowCount(len(r.fit))
-        for i, f in enumerate(r.fit):
+        gaps = [(c, g) for c in getattr(r, "curve_fit", []) for g in c.gaps()]
+        t.setRowCount(len(r.fit) + len(gaps))
+        # the curve points the twin misses first: the rows below are all within |z| ≤ 2
+        # when the curve is fitted, so a miss at ED would otherwise sit under them unseen
+        for i, f in enumerate(r.fit, start=len(gaps)):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
                      f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)}); predictive "
                      f"{_fmt(f.pred_lo)}–{_fmt(f.pred_hi)}", f.unit, f"{f.z:+.1f}",
                      f.note)
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if f.flag:
-                    item.setBackground(QBrush(QColor("#f6c6c6")))
-                    item.setToolTip(f.note)
-                t.setItem(i, c, item)
+            self._set_row(i, cells, f.flag, f.note)
+        for i, (c, g) in enumerate(gaps):
+            # a curve point the twin misses: where, by how much, and why if at ED
+            note = (f"twin {abs(g.difference):.0f} mL {'below' if g.difference < 0 else 'above'}"
+                    f" the curve; measured outside the twin's 90 % interval at {g.phases} "
+                    f"phase{'s' if g.phases != 1 else ''} ({g.start:.2f}–{g.end:.2f} R-R)")
+            if "end-diastole" in g.part:
+                m, tw = c.late_filling()
+                note += (f"; late-diastolic (atrial) filling: curve {m:+.0f} mL, twin "
+                         f"{tw:+.0f} mL")
+            cells = (f"{g.chamber} volume curve at {g.worst_phase:.2f} R-R ({g.part})",
+                     f"{_fmt(g.measured)} ± {_fmt(g.sd)} ({c.source})",
+                     f"{_fmt(g.twin)} ({_fmt(g.lo)}–{_fmt(g.hi)})", "mL", f"{g.z:+.1f}", note)
+            self._set_row(i, cells, abs(g.z) > 2.0, note)
+
+    def _set_row(self, i: int, cells: tuple, flag: bool, tip: str) -> None:
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if flag:
+                item.setBackground(QBrush(QColor("#f6c6c6")))
+            if tip:
+                item.setToolTip(tip)
+            self.fit_table.setItem(i, c, item)
+
+
+def _summaries(curves: list[dict]) -> list:
+    """Saved curve fits (``CurveFitSummary.to_dict``) back as summaries; unreadable ones are
+    left out of the table (the chart and summary still show what they hold)."""
+    from twinviewer.personalize.volume_curve import CurveFitSummary
+
+    out = []
+    for c in curves:
+        try:
+            out.append(CurveFitSummary.from_dict(c))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
 
 
 def _curve_line(c: dict) -> str:

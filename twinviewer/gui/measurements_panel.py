@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -34,6 +33,7 @@ from twinviewer.document import image_copies, measurement_rows
 from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
     MeasurementError,
@@ -45,7 +45,13 @@ from twinviewer.personalize import (
 )
 from twinviewer.personalize.disease import choose_prior, preset_of
 
-COLUMNS = ("Name", "Value", "Unit", "Uncertainty (1 SD)", "Source", "From")
+# a short "± SD" header (its tooltip says more): Source and From get the width to wrap in
+COLUMNS = ("Name", "Value", "Unit", "± SD", "Source", "From")
+HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the value",
+               "Uncertainty of the value: one standard deviation, in its unit",
+               "Where the value comes from (device, modality, report)",
+               "image: derived from the twin's images (read-only); entered: typed or "
+               "imported; and whether the last calibration used it")
 _COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
 
 
@@ -60,10 +66,14 @@ class MeasurementsPanel(QWidget):
         self._loading = False
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for i, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(i).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
-        h = self.table.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        h.setStretchLastSection(True)
+        # every column in view in a 350-px step column (1280×720): long sources wrap. The
+        # vertical bar is always shown: wrapped rows that grow would otherwise bring it in
+        # after the columns were fitted and narrow the view under them (sideways scrolling)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        keep_fitted(self.table)
         self.table.itemChanged.connect(self._on_edit)
 
         self.add_button = QPushButton("Add")

@@ -9,9 +9,11 @@ Dragging a time cursor sets the time in the cycle for every view.
 Measured volumes (from the twin's 4D segmentation or meshes,
 :func:`twinviewer.imaging.curves.volume_curve`) are drawn *beside* the predictions in their own
 style — black open circles with ±1 SD bars, labelled "measured (segmentation)" — never blended
-into a predicted curve or band. On the Wiggers LV volume plot the measured curve's times are
-scaled from the measured R-R to the model's beat and its largest volume (ED) placed at the
-model's median ED, as the calibration aligns them; on the PV loop,
+into a predicted curve or band. On the Wiggers LV and RV volume plots the measured curve's
+times are scaled from the measured R-R to the model's beat and its largest volume (ED) placed
+at the model's median ED, as the calibration aligns them, with thin dashed lines for the 90 %
+predictive interval of a measured volume (ensemble ⊕ model error ⊕ segmentation error: the
+interval the curve fit's z is judged against, :func:`measured_band`); on the PV loop,
 where no measured pressure exists, the measured EDV and ESV are vertical lines with their
 ±1 SD bands.
 """
@@ -116,6 +118,39 @@ def measured_curve(anatomy, chamber: str):
         except ValueError:  # inconsistent phase times: nothing to draw, said elsewhere
             cache[chamber] = None
     return cache[chamber]
+
+
+#: Legend of the band a measured volume is judged against (the curve fit's z).
+PREDICTIVE_LABEL = "90 % predictive interval of a measurement"
+
+
+def measured_band(results, curve):
+    """``(phase, lo, hi)``: the 90 % interval a measured volume of ``curve`` is judged
+    against — the ensemble ``results`` ⊕ model and phase error ⊕ segmentation error, as the
+    calibration's curve check (:func:`twinviewer.personalize.volume_curve.summarise`) — at
+    the curve's phases (fractions of R-R from ED); None if it cannot be formed (cached).
+
+    >>> measured_band(None, None) is None
+    True
+    """
+    if results is None or curve is None or not np.isfinite(curve.rr_ms):
+        return None
+    cache = results.__dict__.setdefault("_measured_band_cache", {})
+    key = (curve.chamber, id(curve))
+    if key not in cache:
+        from twinviewer.personalize.volume_curve import (
+            calibration_data,
+            observation,
+            summarise,
+        )
+
+        try:
+            ob = observation(calibration_data(curve))
+            s = summarise(ob, ob.model_volumes(results))
+            cache[key] = (s.phase, s.meas_lo, s.meas_hi)
+        except (KeyError, ValueError, np.linalg.LinAlgError):  # no such chamber, no members
+            cache[key] = None
+    return cache[key]
 
 
 def _measured_points(plot: pg.PlotItem, x, y, sd, name: str) -> None:
@@ -308,7 +343,9 @@ class WiggersPanel(QWidget):
         self.p_press.setLabel("left", "p<br>(mmHg)")
         self.p_vol = self.glw.addPlot(row=2, col=0)
         self.p_vol.setLabel("left", "LV V<br>(mL)")
-        self.p_flow = self.glw.addPlot(row=3, col=0)
+        self.p_rvol = self.glw.addPlot(row=3, col=0)
+        self.p_rvol.setLabel("left", "RV V<br>(mL)")
+        self.p_flow = self.glw.addPlot(row=4, col=0)
         self.p_flow.setLabel("left", "Q<br>(mL/s)")
         self.p_flow.setLabel("bottom", "Time in beat (s)")
         self.cursors: list[pg.InfiniteLine] = []
@@ -316,7 +353,8 @@ class WiggersPanel(QWidget):
         self.glw.ci.layout.setRowStretchFactor(1, 3)
         self.glw.ci.layout.setRowStretchFactor(2, 2)
         self.glw.ci.layout.setRowStretchFactor(3, 2)
-        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
+        self.glw.ci.layout.setRowStretchFactor(4, 2)
+        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
@@ -332,6 +370,8 @@ class WiggersPanel(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         key = _wiggers_key(None)
         self.measured_note = ""
+        self.measured_chambers: list[str] = []
+        self.measured_tip = ""
         self._key_text = key
         self.key = QLabel(key)
         self.key.setWordWrap(True)
@@ -340,7 +380,10 @@ class WiggersPanel(QWidget):
         lay.addWidget(self.glw, 1)
         note = QLabel("Median, 90 % band; dashed: scenarios. *ECG: schematic, from model timing")
         note.setToolTip("Median with 90 % band (5–95 % of the ensemble at each sample); dashed: "
-                        "the scenarios' medians; drag the black line to move in time. *The "
+                        "the scenarios' medians; thin dashed lines beside measured volumes: "
+                        "the 90 % predictive interval of a measured volume (ensemble ⊕ model "
+                        "error ⊕ segmentation error), the interval the curve fit is judged "
+                        "against; drag the black line to move in time. *The "
                         "top trace is a schematic activation trace placed by the model's "
                         "timing (P wave at atrial onset, QRS at ventricular onset, T wave as "
                         "the LV relaxes), not a recorded ECG.")
@@ -355,25 +398,39 @@ class WiggersPanel(QWidget):
         if state.results is not None:
             self.set_results(state.results)
 
-    def _draw_measured(self, t_model: np.ndarray) -> None:
-        """The measured LV volume curve beside the model's V(t): time scaled to the beat and,
-        as in the calibration (:mod:`twinviewer.personalize.volume_curve`), its largest volume
-        (ED) placed at the model's median ED."""
-        curve = measured_curve(getattr(self.state.twin, "anatomy", None), "LV")
-        if curve is None:
-            self.measured_note = ""
+    def _draw_measured(self, t_model: np.ndarray, chamber: str = "LV") -> None:
+        """The measured LV (or RV) volume curve beside the model's V(t): time scaled to the
+        beat and, as in the calibration (:mod:`twinviewer.personalize.volume_curve`), its
+        largest volume (ED) placed at the model's median ED; with the predictive interval the
+        curve fit is judged against (:func:`measured_band`)."""
+        plot = self.p_vol if chamber == "LV" else self.p_rvol
+        curve = measured_curve(getattr(self.state.twin, "anatomy", None), chamber)
+        if curve is None or cycle.signal(self.results, f"V_{chamber}") is None:
             return
         rr = curve.rr_ms if np.isfinite(curve.rr_ms) else None
         if rr is None:  # untimed phases: spread over the beat
             t = np.arange(len(curve.times_ms)) / len(curve.times_ms) * self.period
             how = "untimed"
         else:
-            t_ed = float(t_model[int(np.argmax(cycle.band(self.results, "V_LV")[0]))])
+            t_ed = float(t_model[int(np.argmax(cycle.band(self.results, f"V_{chamber}")[0]))])
             t = ((curve.times_ms - curve.times_ms[curve.ed_index]) / rr * self.period
                  + t_ed) % self.period
             how = f"scaled from R-R {rr:.0f} ms, aligned at ED as fitted"
-        _measured_points(self.p_vol, t, curve.volumes_ml, curve.sd_ml, MEASURED_LABEL)
-        self.measured_note = f"○ LV volume {MEASURED_LABEL} ± 1 SD ({curve.source}; times {how})"
+            band = measured_band(self.results, curve)
+            if band is not None:
+                tb = (t_ed + band[0] * self.period) % self.period
+                o = np.argsort(tb)
+                pen = pg.mkPen(*COLOURS[f"V_{chamber}"], width=1.2,
+                               style=pg.QtCore.Qt.PenStyle.DashLine)
+                plot.plot(tb[o], band[1][o], pen=pen, name=PREDICTIVE_LABEL)
+                plot.plot(tb[o], band[2][o], pen=pen)
+                how += ("; thin dashed: the 90 % predictive interval of a measured volume "
+                        "(ensemble ⊕ model error ⊕ segmentation error), which the curve fit "
+                        "is judged against")
+        _measured_points(plot, t, curve.volumes_ml, curve.sd_ml, MEASURED_LABEL)
+        self.measured_chambers.append(chamber)
+        self.measured_tip += (f"{chamber} volume {MEASURED_LABEL} ± 1 SD ({curve.source}; "
+                              f"times {how}). ")
 
     def set_scenarios(self, scenario_results) -> None:
         """Overlay each scenario's median aortic and LV pressure, LV volume (dashed)."""
@@ -391,7 +448,7 @@ class WiggersPanel(QWidget):
     def set_results(self, results) -> None:
         self.results = results
         self.cursors = []
-        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
+        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
             p.clear()
         if results is None:
             return
@@ -403,19 +460,31 @@ class WiggersPanel(QWidget):
             self.p_ecg.plot(*ecg, pen=pg.mkPen(20, 120, 40, width=1.5))
         self._series(self.p_press, ("p_AO", "p_LV", "p_LA"), t)
         self._series(self.p_vol, ("V_LV",), t)
+        self._series(self.p_rvol, ("V_RV",), t)
+        has_rv = cycle.signal(results, "V_RV") is not None
+        self.p_rvol.setVisible(has_rv)  # a single-ventricle model: no RV row
+        self.glw.ci.layout.setRowStretchFactor(3, 2 if has_rv else 0)
+        self.measured_chambers = []
+        self.measured_tip = ""
         self._draw_measured(t)
+        self._draw_measured(t, "RV")
+        # one short line (the plots need the height at 1280×720); the details in the tooltip
+        self.measured_note = (f"○ {' and '.join(self.measured_chambers)} volume measured ± 1 SD"
+                              "; thin dashed: 90 % predictive interval"
+                              if self.measured_chambers else "")
+        self.key.setToolTip(self.measured_tip)
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
         dash = pg.QtCore.Qt.PenStyle.DashLine
         for _name, r, rgb in scenario_medians(self.scenario_results):
             ts = np.linspace(0.0, cycle.beat_period_s(r), r.time.shape[1])
             for plot, sig in ((self.p_press, "p_AO"), (self.p_press, "p_LV"),
-                              (self.p_vol, "V_LV")):
+                              (self.p_vol, "V_LV"), (self.p_rvol, "V_RV")):
                 if cycle.signal(r, sig) is not None:
                     plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
         self._key_text = _wiggers_key(results)  # only the signals the model's roles give
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
-        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
+        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
             line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
                                    hoverPen=pg.mkPen((200, 0, 0), width=3))
             line.sigPositionChanged.connect(self._on_drag)

@@ -258,6 +258,8 @@ class CalibrationResult:
         curves = "".join(f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
                          f"missed (RMS z {c.rms_z:.2f}; {c.ed_es_text()})"
                          + (" MISSED" if c.flag else "")
+                         + (f"; measured outside the twin's 90 % interval at {c.gaps_text()}"
+                            if c.gaps() else "")
                          for c in self.curve_fit)
         if not rows:
             return ("no measurement could be compared with the twin" if not curves
@@ -350,6 +352,7 @@ def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy:
             return list(twin.measurements)
         measurements = twin_measurements(replace(twin, anatomy=None))
     ms = list(measurements)
+    ms = _stored_clinical(twin, {_key_or_name(m.name) for m in ms}, dropped) + ms
     if use_anatomy and twin.anatomy is not None:
         given = set()
         for m in ms:
@@ -376,6 +379,44 @@ def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy:
     return ms
 
 
+def _key_or_name(name: str) -> str:
+    try:
+        return canonical_name(name)
+    except UnknownQuantity:
+        return name
+
+
+def _stored_clinical(twin: Twin, given: set[str], notes: list[str]) -> list[Measurement]:
+    """The twin's stored clinical measurements to use beside given ones: those not derived
+    from images (the anatomy supplies those), not already in an earlier visit's posterior,
+    and not re-measured in ``given`` (canonical names; the given value wins). ``notes`` get
+    one line naming the stored measurements used and one naming those replaced.
+
+    A cardiologist calibrating with today's file expects the patient's other recorded
+    values (e.g. a cuff BP entered before) to count too, and a re-measured quantity to be
+    taken from the file, each said.
+    """
+    used = {(m.name, m.value, m.uncertainty, m.source)
+            for v in twin.visits for m in v.measurements}
+    kept, replaced = [], []
+    for m in twin.measurements:
+        if is_image_derived(m) or (m.name, m.value, m.uncertainty, m.source) in used:
+            continue
+        key = _key_or_name(m.name)
+        if key not in QUANTITY_BY_NAME:
+            continue  # not a quantity the calibration knows (as twin_measurements skips)
+        (replaced if key in given else kept).append(m)
+    if kept:
+        notes.append("also used: the twin's stored " + ", ".join(
+            f"{m.name} {m.value:g} {m.unit}" for m in kept) + " (recorded before, not in the "
+            "given measurements)")
+    if replaced:
+        notes.append("the twin's stored " + ", ".join(
+            f"{m.name} {m.value:g} {m.unit}" for m in replaced) + " replaced by the given "
+            "measurement" + ("s" if len(replaced) > 1 else "") + " of the same quantity")
+    return kept
+
+
 def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
               n: int = 200, seed: int = 0, max_iterations: int = 20, drift: float = 0.5,
               point_estimate: bool = True, use_anatomy: bool = True,
@@ -391,8 +432,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         posterior is the prior of this calibration.
     measurements
         Clinical measurements in any supported name and unit; None uses the twin's stored
-        measurements. With ``use_anatomy`` (default True) the image-derived measurements of
-        ``twin.anatomy`` are added unless the same quantity is given.
+        measurements. Given ones are used *beside* the twin's stored clinical measurements
+        not yet in its posterior; a stored quantity that is given again is replaced (both
+        said in the warnings). With ``use_anatomy`` (default True) the image-derived
+        measurements of ``twin.anatomy`` are added unless the same quantity is given.
     n : int, default: 200
         Posterior ensemble size.
     seed : int, default: 0
@@ -1232,6 +1275,8 @@ def format_report(r: CalibrationResult) -> str:
     for c in r.curve_fit:
         lines += ["", f"{c.chamber} volume curve used whole as data (aligned at ED, time as a "
                   f"fraction of R-R {c.rr_ms:.0f} ms; {c.source}):", f"  {c.text()}",
+                  *([f"  measured outside the twin's 90 % interval: {c.gaps_text()}"]
+                    if c.gaps() else []),
                   f"  {'phase':>6}{'measured':>16}{'twin (90 % interval)':>26}"
                   f"{'predictive 90 %':>20}{'z':>7}"]
         for k in range(len(c.z)):

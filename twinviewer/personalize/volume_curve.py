@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -384,6 +384,11 @@ class CurveFitSummary:
     chi2: float
     rr_ms: float
     source: str
+    #: 90 % posterior predictive interval of a *measured* point (ensemble ⊕ model and phase
+    #: error ⊕ the segmentation's error, Birge-widened as ``pred_lo``/``pred_hi``): the
+    #: interval ``z`` is judged against; None in summaries written before it existed
+    meas_lo: np.ndarray | None = field(default=None)
+    meas_hi: np.ndarray | None = field(default=None)
 
     @property
     def rms_z(self) -> float:
@@ -428,6 +433,70 @@ class CurveFitSummary:
                          f"(z {self.z[k]:+.1f})")
         return ", ".join(parts)
 
+    def late_filling(self) -> tuple[float, float]:
+        """``(measured, twin)``: the volume gained over the last :data:`LATE_FILLING` of the
+        R-R before end-diastole (the atrial contraction), mL; twin = the posterior median.
+
+        >>> ph = np.linspace(0, 0.96, 25)
+        >>> v = np.interp(ph, [0, 0.4, 0.7, 0.88, 1], [180, 72, 150, 150, 180])
+        >>> s = CurveFitSummary("LV", ph, v, v * 0 + 8, v * 0 + 15, v - 20, v - 30, v - 10,
+        ...                     v - 45, v + 5, v * 0 - 1, 0.4, 860.0, "mesh")
+        >>> [round(x) for x in s.late_filling()]
+        [30, 30]
+        """
+        def gain(v: np.ndarray) -> float:
+            before = np.interp(1.0 - LATE_FILLING, self.phase, v, period=1.0)
+            return float(np.interp(0.0, self.phase, v, period=1.0) - before)
+
+        return gain(self.measured), gain(self.median)
+
+    def gaps(self) -> list[CurveGap]:
+        """Runs of consecutive phases (periodic) where the measured volume lies outside the
+        twin's own 90 % interval (``lo``–``hi``), each with its worst phase: which curve
+        points the twin misses and by how much (``z`` says whether the predictive interval
+        still covers them)."""
+        out_ = (self.measured < self.lo) | (self.measured > self.hi)
+        k_n = len(out_)
+        if not out_.any():
+            return []
+        if out_.all():
+            runs = [list(range(k_n))]
+        else:
+            start = int(np.flatnonzero(~out_)[0])  # begin the scan on a covered phase
+            runs, cur = [], []
+            for j in range(1, k_n + 1):
+                k = (start + j) % k_n
+                if out_[k]:
+                    cur.append(k)
+                elif cur:
+                    runs.append(cur)
+                    cur = []
+            if cur:
+                runs.append(cur)
+        es = int(np.argmin(self.measured))
+        gaps = []
+        for run in runs:
+            w = max(run, key=lambda k: abs(self.median[k] - self.measured[k]))
+            gaps.append(CurveGap(self.chamber, float(self.phase[run[0]]),
+                                 float(self.phase[run[-1]]), len(run), _part(run, es),
+                                 float(self.phase[w]), float(self.measured[w]),
+                                 float(self.sd[w]), float(self.median[w]),
+                                 float(self.lo[w]), float(self.hi[w]), float(self.z[w])))
+        return sorted(gaps, key=lambda g: -abs(g.difference))
+
+    def gaps_text(self) -> str:
+        """'twin outside … at …' for every gap, and the late-diastolic filling when the
+        gap holds end-diastole; '' without gaps."""
+        gaps = self.gaps()
+        if not gaps:
+            return ""
+        text = "; ".join(g.text() for g in gaps)
+        if any("end-diastole" in g.part for g in gaps):
+            m, t = self.late_filling()
+            text += (f" (filling in the last {LATE_FILLING:.0%} of the R-R before ED, the "
+                     f"atrial contraction: curve {m:+.0f} mL, twin {t:+.0f} mL)")
+        return text
+
     def audit(self) -> dict:
         """Numbers only (no free text that could carry an identifier): for audit trails."""
         return {"chamber": self.chamber, "phases": len(self.z),
@@ -439,9 +508,74 @@ class CurveFitSummary:
                 "phases": len(self.z), "rms_z": self.rms_z, "chi2_per_phase": self.chi2,
                 "max_abs_z": float(np.max(np.abs(self.z))), "missed_phases": self.n_missed,
                 "flag": self.flag,
+                "late_filling_ml": dict(zip(("measured", "twin"), self.late_filling(),
+                                            strict=True)),
+                "gaps": [g.__dict__ | {"text": g.text()} for g in self.gaps()],
                 "per_phase": {k: getattr(self, k).tolist() for k in
                               ("phase", "measured", "sd", "total_sd", "median", "lo", "hi",
-                               "pred_lo", "pred_hi", "z")}}
+                               "pred_lo", "pred_hi", "z", "meas_lo", "meas_hi")
+                              if getattr(self, k) is not None}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CurveFitSummary:
+        """The summary back from :meth:`to_dict` (a saved calibration)."""
+        pp = {k: np.asarray(v, dtype=float) for k, v in d["per_phase"].items()}
+        return cls(d["chamber"], pp["phase"], pp["measured"], pp["sd"], pp["total_sd"],
+                   pp["median"], pp["lo"], pp["hi"], pp["pred_lo"], pp["pred_hi"], pp["z"],
+                   float(d.get("chi2_per_phase", np.nan)), float(d.get("rr_ms", np.nan)),
+                   str(d.get("source", "")), pp.get("meas_lo"), pp.get("meas_hi"))
+
+
+#: Share of the R-R before end-diastole over which :meth:`CurveFitSummary.late_filling`
+#: measures the late-diastolic (atrial) filling: atrial systole lasts ≈ 80–120 ms, about
+#: 0.12 of a 70-bpm beat.
+LATE_FILLING = 0.12
+
+
+def _part(run: list[int], es: int) -> str:
+    """The parts of the beat a run of phase indices covers, in its order (phase 0 = ED,
+    ``es`` = ES), e.g. 'filling, end-diastole, ejection'."""
+    parts: list[str] = []
+    for k in run:
+        p = ("end-diastole" if k == 0 else "ejection" if k < es else
+             "end-systole" if k == es else "filling")
+        if p not in parts:
+            parts.append(p)
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class CurveGap:
+    """A run of phases where the measured curve lies outside the twin's 90 % interval;
+    the worst phase's numbers (mL) and z (against the predictive interval)."""
+
+    chamber: str
+    start: float
+    end: float
+    phases: int
+    part: str
+    worst_phase: float
+    measured: float
+    sd: float
+    twin: float
+    lo: float
+    hi: float
+    z: float
+
+    @property
+    def difference(self) -> float:
+        """Twin median − measured at the worst phase (mL)."""
+        return self.twin - self.measured
+
+    def text(self) -> str:
+        """'LV 0.92–0.08 R-R (end-diastole): twin 22 mL below the curve at 0.00 R-R
+        (measured 179 ± 8, twin 157 (142–170) mL, z −1.2)'."""
+        side = "below" if self.difference < 0 else "above"
+        return (f"{self.chamber} {self.start:.2f}–{self.end:.2f} R-R ({self.part}, "
+                f"{self.phases} phase{'s' if self.phases != 1 else ''}): twin "
+                f"{abs(self.difference):.0f} mL {side} the curve at {self.worst_phase:.2f} R-R "
+                f"(measured {self.measured:.0f} ± {self.sd:.0f}, twin {self.twin:.0f} "
+                f"({self.lo:.0f}–{self.hi:.0f}) mL, z {self.z:+.1f})")
 
 
 def summarise(ob: CurveObservation, volumes: np.ndarray, *, draws: int = 16,
@@ -466,8 +600,13 @@ def summarise(ob: CurveObservation, volumes: np.ndarray, *, draws: int = 16,
     # model's, for a patient unlike the model) were understated; widen by √(χ²/K)
     inflate = np.sqrt(max(1.0, chi2))
     plo, phi = med + inflate * (np.quantile(pv, [0.05, 0.95], axis=0) - med)
+    # the same for a measured point: add the segmentation's error (shared bias and noise)
+    seg = ob.cov - mc
+    em = rng.multivariate_normal(np.zeros(len(m)), seg, size=(len(v), draws))
+    mlo, mhi = med + inflate * (np.quantile(pv + em.reshape(-1, len(m)), [0.05, 0.95], axis=0)
+                                - med)
     return CurveFitSummary(d.chamber, d.phase, d.volumes_ml, d.sd_ml, ob.total_sd, med, lo, hi,
-                           plo, phi, z, chi2, d.rr_ms, d.source)
+                           plo, phi, z, chi2, d.rr_ms, d.source, mlo, mhi)
 
 
 def curves_of(anatomy) -> list[CurveData]:

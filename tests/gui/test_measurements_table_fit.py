@@ -1,0 +1,61 @@
+"""The Measurements table fits its step column at 1280×720: every column in view, long
+sources wrapped (it scrolled sideways inside its frame, hiding Source and From)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QStyle
+
+from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.gui.main_window import MainWindow
+from twinviewer.twins import simulate_twin, twin_from_preset
+
+LONG = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (published normal adult "
+        "range); the bundled heart has no pressure data")
+
+
+def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                   load_demo=False)
+    qtbot.addWidget(w)
+    image = [M("LVEDV", 179, "mL", 8.47, "biv-me fitted mesh, 25-phase volume curve")]
+    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7",
+                            anatomy=Anatomy("virtual-7", measurements=image))
+    # as after a calibration: the image value's copy marks it "used in the last calibration"
+    twin = replace(twin, measurements=[M("SBP", 120, "mmHg", 10, LONG),
+                                       M("DBP", 80, "mmHg", 7, LONG), *image])
+    from twinviewer.io import audit_log
+
+    audit_log(twin).record(twin, "calibration", {"measurements": ["LVEDV", "SBP"]})
+    w.show_twin(twin, results=simulate_twin(twin))
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    w._default_sizes()
+    w.show_step("Measurements")
+    table = w.panels["Measurements"].table
+    qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() == 3)
+    # the refit runs after the resize and the rows' wrap (posted events; slow when loaded)
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
+    h = table.horizontalHeader()
+    widths = [h.sectionSize(i) for i in range(table.columnCount())]
+    assert table.horizontalScrollBar().maximum() == 0, widths
+    assert sum(widths) <= table.viewport().width() and min(widths) >= 30
+    # each cell's text fits its wrapped cell: the row grew to hold the long source
+    pad = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+    for r in range(table.rowCount()):
+        for c in range(table.columnCount()):
+            item = table.item(r, c)
+            need = table.fontMetrics().boundingRect(
+                0, 0, widths[c] - pad, 10_000, int(Qt.TextFlag.TextWordWrap), item.text())
+            assert need.height() <= table.rowHeight(r), (item.text(), widths[c])
+            assert need.width() <= widths[c] - pad, (item.text(), widths[c])  # no cut word
+    src = [table.item(r, 4).text() for r in range(3)]
+    assert LONG in src  # wrapped, not cut
+    assert "image; used in the last calibration" in [table.item(r, 5).text() for r in range(3)]
+    w.state.session.dirty = False
+    w.close()
