@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
@@ -143,7 +144,59 @@ def _research_label() -> QLabel:
     return lab
 
 
-class PVLoopPanel(QWidget):
+class _RedrawOnce:
+    """Redraw a plot panel once per event-loop turn however many document events ask for it.
+
+    Opening another twin fires ``twin``, ``results`` and ``scenario_results`` in a row; each
+    redrew every curve (a third of a heart switch). The signal handlers here only record the
+    new data and schedule one :meth:`set_results` at the end of the turn (skipped if nothing
+    it draws changed); calling ``set_results`` directly still draws at once.
+    """
+
+    results: object
+    scenario_results: dict
+    state: TwinState
+    _redraw_pending = False
+    _drawn: tuple | None = None
+
+    def _connect_redraw(self, state: TwinState) -> None:
+        state.resultsChanged.connect(self._on_results)
+        state.scenarioResultsChanged.connect(self._on_scenarios)
+        state.twinChanged.connect(lambda _t: self._redraw_soon())
+
+    def _on_results(self, results) -> None:
+        self.results = results
+        self._redraw_soon()
+
+    def _on_scenarios(self, scenario_results) -> None:
+        self.scenario_results = dict(scenario_results or {})
+        self._redraw_soon()
+
+    def _redraw_soon(self) -> None:
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            QTimer.singleShot(0, self._redraw_now)
+
+    def _drawn_key(self) -> tuple:
+        anatomy = getattr(self.state.twin, "anatomy", None)
+        return (self.results, anatomy, *self.scenario_results.items())
+
+    def _redraw_now(self) -> None:
+        if not self._redraw_pending:
+            return
+        self._redraw_pending = False
+        old = self._drawn
+        if old is not None and len(old) == len(key := self._drawn_key()) and all(
+                a is b or (isinstance(a, tuple) and a[0] == b[0] and a[1] is b[1])
+                for a, b in zip(old, key, strict=True)):
+            return  # the same results, anatomy and scenarios are on screen
+        self.set_results(self.results)
+
+    def _mark_drawn(self) -> None:
+        self._drawn = self._drawn_key()
+
+
+class PVLoopPanel(_RedrawOnce, QWidget):
     """LV and RV pressure–volume loops: median loop, member loops, 90 % band, time marker."""
 
     title = "PV loops"
@@ -177,10 +230,8 @@ class PVLoopPanel(QWidget):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.status)
         lay.addWidget(_research_label())
-        state.resultsChanged.connect(self.set_results)
-        state.scenarioResultsChanged.connect(self.set_scenarios)
+        self._connect_redraw(state)
         state.timeChanged.connect(self.set_time)
-        state.twinChanged.connect(lambda _t: self.set_results(self.results))
         if state.results is not None:
             self.set_results(state.results)
 
@@ -212,6 +263,8 @@ class PVLoopPanel(QWidget):
 
     def set_results(self, results) -> None:
         self.results = results
+        self._redraw_pending = False
+        self._mark_drawn()
         for p in self.plots.values():
             p.clear()
         self.markers = {}
@@ -287,7 +340,7 @@ def _wiggers_key(results) -> str:
                                             if has(n))
 
 
-class WiggersPanel(QWidget):
+class WiggersPanel(_RedrawOnce, QWidget):
     """Wiggers diagram: pressures (aortic root, LV, LA), LV volume and valve flows vs time."""
 
     title = "Wiggers diagram"
@@ -348,10 +401,8 @@ class WiggersPanel(QWidget):
         note.setStyleSheet("font-size: 10px;")
         lay.addWidget(note)
         lay.addWidget(_research_label())
-        state.resultsChanged.connect(self.set_results)
-        state.scenarioResultsChanged.connect(self.set_scenarios)
+        self._connect_redraw(state)
         state.timeChanged.connect(self.set_time)
-        state.twinChanged.connect(lambda _t: self.set_results(self.results))
         if state.results is not None:
             self.set_results(state.results)
 
@@ -390,6 +441,8 @@ class WiggersPanel(QWidget):
 
     def set_results(self, results) -> None:
         self.results = results
+        self._redraw_pending = False
+        self._mark_drawn()
         self.cursors = []
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_flow):
             p.clear()

@@ -109,7 +109,12 @@ class View3D(QWidget):
 
         # no auto-update timer: it re-renders 5×/s even when nothing changed (~50–80 ms each
         # under software GL); the view renders on request instead
-        self.plotter = QtInteractor(self, multi_samples=multi_samples, auto_update=False)
+        import os
+        if os.environ.get("TV_FBO"):
+            self.plotter = QtInteractor(self, multi_samples=multi_samples, auto_update=False)
+        else:
+            from twinviewer.gui.native_interactor import NativeInteractor
+            self.plotter = NativeInteractor(self, multi_samples=multi_samples)
         if not multi_samples:
             self.plotter.disable_anti_aliasing()
         self.plotter.set_background("#1e1f24", top="#3a3d46")
@@ -209,7 +214,75 @@ class View3D(QWidget):
         if anatomy is self.anatomy:
             return
         with self._one_render():
-            self._set_anatomy(anatomy)
+            if not self._swap_points(anatomy):
+                self._set_anatomy(anatomy)
+
+    def _shown_faces(self, anatomy, key: str) -> list:
+        """The triangles structure ``key`` of ``anatomy`` would be drawn with: the moving
+        surface's shared faces, or each phase's own."""
+        s = anatomy.structures[key]
+        if len(s.meshes) > 1:
+            img = anatomy.image
+            ref = img.ed_index if img is not None else 0
+            return [motion_of(anatomy, key, ref if ref in s.meshes else min(s.meshes)).faces]
+        return [np.asarray(m.faces) for m in s.meshes.values()]
+
+    def _same_surfaces(self, anatomy) -> bool:
+        """True if ``anatomy`` draws the same structures on the same triangles as the one
+        shown (every virtual heart deforms the shared base heart): only points differ."""
+        old = self.anatomy
+        if old is None or anatomy is None or not self.actors or self.image_planes \
+                or getattr(anatomy, "planes", None):
+            return False
+        keys = [k for k, s in anatomy.structures.items() if s.meshes]
+        if keys != list(self.actors) or any(
+                anatomy.structures[k].name != old.structures[k].name
+                or set(anatomy.structures[k].meshes) != set(old.structures[k].meshes)
+                or (len(anatomy.structures[k].meshes) > 1) != (k in self.live)
+                for k in keys):
+            return False
+        for k in keys:
+            new_f, old_f = self._shown_faces(anatomy, k), self._shown_faces(old, k)
+            if any(a is not b and (a.shape != b.shape or not np.array_equal(a, b))
+                   for a, b in zip(new_f, old_f, strict=True)):
+                return False
+        return True
+
+    def _swap_points(self, anatomy) -> bool:
+        """Show ``anatomy`` on the actors already on screen, if its surfaces match (see
+        :meth:`_same_surfaces`): rewrite point coordinates and per-vertex data in place, keep
+        actors, legend and lights (a heart switch: ~4× less than rebuilding the scene).
+        Returns False (nothing changed) if the surfaces differ."""
+        if not self._same_surfaces(anatomy):
+            return False
+        self.anatomy = anatomy
+        self._walls = None
+        img = anatomy.image
+        self.ref_phase = img.ed_index if img is not None else 0
+        self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
+        for key in self.actors:
+            s = anatomy.structures[key]
+            if key not in self.live:
+                self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
+                continue
+            ref = self.ref_phase if self.ref_phase in s.meshes else min(s.meshes)
+            m = motion_of(anatomy, key, ref)
+            live = self.live[key]
+            self.motion[key] = m
+            live.point_data["uncertainty_mm"][:] = m.vertex_data(s.meshes[ref].uncertainty_mm)
+            live.GetPointData().GetArray("uncertainty_mm").Modified()
+        try:
+            self.frame = cardiac_frame(anatomy)
+        except ValueError:
+            self.frame = None
+        self._compute_limits()
+        if self.motion:
+            self._move(self.state.time)
+        self._apply_overlay()
+        if self.envelope_box.isChecked():
+            self._rebuild_envelope()
+        self.set_view("four_chamber" if self.frame is not None else "reset")
+        return True
 
     def _set_anatomy(self, anatomy) -> None:
         self.anatomy = anatomy
@@ -234,9 +307,11 @@ class View3D(QWidget):
         for key, s in anatomy.structures.items():
             if not s.meshes:
                 continue
-            self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
-            if len(s.meshes) > 1:
+            if len(s.meshes) > 1:  # drawn as one moving surface: no per-phase polydata
                 self._make_live(key, s.meshes)
+                self.polys[key] = {}
+            else:
+                self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
             self.colour.setdefault(key, tuple(s.color))
             self.visible.setdefault(key, True)
             self.opacity.setdefault(key, 1.0)
