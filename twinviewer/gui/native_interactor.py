@@ -26,6 +26,7 @@ from pyvista.plotting.render_window_interactor import RenderWindowInteractor  # 
 from vtkmodules.qt.QVTKRenderWindowInteractor import (  # noqa: E402
     QVTKRenderWindowInteractor,
 )
+from vtkmodules.vtkRenderingCore import vtkRenderWindow  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -38,6 +39,26 @@ def _no_base_plotter_init() -> Iterator[None]:
         yield
     finally:
         BasePlotter.__init__ = init
+
+
+def _render_window() -> vtkRenderWindow:
+    """A render window that draws through Qt's own X connection (on X11). Left alone, VTK
+    opens a second connection as soon as it is given the window id, and when the X server
+    goes first (a test's Xvfb at session end) Xlib's default handler of that connection ends
+    the process with status 1."""
+    from PySide6.QtWidgets import QApplication
+
+    native = QApplication.instance().nativeInterface()
+    display = getattr(native, "display", None)  # QNativeInterface.QX11Application
+    if display is None or not display():
+        return vtkRenderWindow()
+    # the X11 class itself: the generic factory probes the display with a connection of
+    # its own as it picks a class
+    from vtkmodules.vtkRenderingOpenGL2 import vtkXOpenGLRenderWindow
+
+    rw = vtkXOpenGLRenderWindow()
+    rw.SetDisplayId(f"_{display():016x}_p_void")  # VTK's form of a void*
+    return rw
 
 
 class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
@@ -57,7 +78,7 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
 
     def __init__(self, parent=None, multi_samples: int = 0) -> None:
         with _no_base_plotter_init():
-            QVTKRenderWindowInteractor.__init__(self, parent)
+            QVTKRenderWindowInteractor.__init__(self, parent, rw=_render_window())
         BasePlotter.__init__(self)
         self.interactor = self  # pyvistaqt's name for the widget
         self.ren_win = self.GetRenderWindow()

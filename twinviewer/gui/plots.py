@@ -122,7 +122,6 @@ class _KeptItems:
         if key not in self.items:
             it = make()
             plot.addItem(it)
-            _cache_pixels(it)
             self.items[key] = (plot, it)
         return self.items[key][1]
 
@@ -196,21 +195,6 @@ def _cache_axes(plot: pg.PlotItem) -> None:
 
     for name in ("left", "bottom", "right", "top"):
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def _cache_pixels(item) -> None:
-    """Paint a static curve or band once into a pixmap that Qt re-uses: the moving time
-    cursor then repaints its strip from pixmaps instead of re-drawing every curve crossing it
-    (40 member loops, bands) each frame. Moving items (cursors, the "now" dot) are not cached.
-    """
-    from PySide6.QtWidgets import QGraphicsItem
-
-    if isinstance(item, (pg.InfiniteLine, pg.ScatterPlotItem)):
-        return
-    mode = QGraphicsItem.CacheMode.DeviceCoordinateCache
-    parts = [item.curve, item.scatter] if isinstance(item, pg.PlotDataItem) else [item]
-    for part in parts:
-        part.setCacheMode(mode)
 
 
 def _research_label() -> QLabel:
