@@ -42,10 +42,9 @@ def _no_base_plotter_init() -> Iterator[None]:
 
 
 def _render_window() -> vtkRenderWindow:
-    """A render window that draws through Qt's own X connection (on X11). Left alone, VTK
-    opens a second connection as soon as it is given the window id, and when the X server
-    goes first (a test's Xvfb at session end) Xlib's default handler of that connection ends
-    the process with status 1."""
+    """A render window that draws through Qt's own X connection (on X11), not one of its own
+    per window. (VTK's GLX loader still keeps one connection per process: if the X server
+    stops before the process ends, Xlib exits with status 1; see tests/conftest.py.)"""
     from PySide6.QtWidgets import QApplication
 
     native = QApplication.instance().nativeInterface()
