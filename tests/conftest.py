@@ -17,6 +17,12 @@ import pytest
 # Set before numpy is first imported (no pytest plugin in use imports it); CLI subprocesses
 # inherit it. The Numba engine's threads are not affected.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# The 3D view in the test process is pyvistaqt's QOpenGLWidget, not the app's native child
+# window: pytest-xvfb stops its X server before the interpreter exits, and VTK's GLX loader
+# keeps an X connection of its own whose loss Xlib answers by exiting with status 1 (after
+# every test passed). The native window is tested in a subprocess under its own server,
+# stopped after the subprocess ends (tests/gui/test_native_view.py, the GUI benchmarks).
+os.environ.setdefault("TWINVIEWER_3D_WIDGET", "opengl")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -162,6 +162,7 @@ def _playback(src: str) -> dict:
     import os
 
     env = dict(os.environ, PYTHONPATH=src)
+    env.pop("TWINVIEWER_3D_WIDGET", None)  # the app's own choice (tests/conftest.py sets it)
     out = subprocess.run([sys.executable, "-c", _PLAYBACK], capture_output=True, text=True,
                          timeout=600, env=env, cwd=src)
     line = [x for x in out.stdout.splitlines() if x.startswith("BENCH")]

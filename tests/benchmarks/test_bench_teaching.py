@@ -158,3 +158,59 @@ def test_switch_virtual_hearts_in_the_workflow(qtbot, benchmark, tmp_path, monke
     benchmark.pedantic(lambda: None, rounds=1)
     if not benchmark.disabled:
         assert max(c for _, c in times) <= SWITCH_TARGET_S
+
+
+_SWITCH = r"""
+import json, os, resource, tempfile, time
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from twinviewer.gui.app import _app
+from twinviewer.gui.main_window import MainWindow
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
+app = _app(None)
+qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+w = MainWindow(settings=qs, load_demo=False); w.resize(1600, 1000); w.show()
+w.show_step("Teach")
+panel = w.panels["Teaching controls"]
+def wait():
+    t0 = time.time()
+    while w.state.jobs and time.time() - t0 < 900:
+        app.processEvents(); time.sleep(0.01)
+panel.heart_box.setCurrentIndex(panel.heart_box.findData("severe_as")); wait()
+for name in ("healthy", "severe_as"):  # predictions and own anatomy prepared once
+    panel.heart_box.setCurrentIndex(panel.heart_box.findData(name)); wait()
+    panel.open_in_workflow(); wait()
+times = []
+for name in ("healthy", "severe_as", "healthy", "severe_as", "healthy", "severe_as"):
+    panel.heart_box.setCurrentIndex(panel.heart_box.findData(name)); app.processEvents()
+    t0, c0 = time.perf_counter(), cpu()
+    panel.open_in_workflow(); app.processEvents(); w.repaint()
+    times.append([round(time.perf_counter() - t0, 3), round(cpu() - c0, 3)])
+    assert w.state.twin.anatomy.pseudonym == f"virtual-{name}"
+print("BENCH" + json.dumps({"widget": type(w.view3d.plotter).__name__, "switches": times}),
+      flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.benchmark(group="teaching")
+def test_switch_against_main_in_one_run():
+    """The workflow heart switch (predictions and each heart's own anatomy prepared), six
+    times, in a subprocess per checkout under its own Xvfb: this branch and, with
+    ``TWINVIEWER_MAIN``, the other checkout in the same session (wall and process CPU)."""
+    import os
+    from pathlib import Path
+
+    from tests.benchmarks.xvfb import run_script
+
+    root = Path(__file__).resolve().parents[2]
+    trees = {"this branch": root}
+    if os.environ.get("TWINVIEWER_MAIN"):
+        trees["git main"] = Path(os.environ["TWINVIEWER_MAIN"])
+    rows = {name: run_script(_SWITCH, tree) for name, tree in trees.items()}
+    for name, r in rows.items():
+        cpu = [c for _, c in r["switches"]]
+        print(f"\n{name} ({r['widget']}): heart switch CPU median {np.median(cpu):.2f} s, max "
+              f"{max(cpu):.2f} s (target {SWITCH_TARGET_S} s); wall/CPU {r['switches']}")
+    assert len(rows["this branch"]["switches"]) == 6

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchmarks.xvfb import XVFB_CPU, run_script
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_WARM_TARGET_S = 2.0
 STARTUP_FIRST_TARGET_S = 5.0
@@ -37,7 +39,9 @@ t0 = time.perf_counter()
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 marks = {}
-def mark(name): marks[name] = [round(time.perf_counter() - t0, 3), round(cpu(), 3)]
+def mark(name):  # wall, process CPU (all threads), GUI-thread CPU (the critical path)
+    marks[name] = [round(time.perf_counter() - t0, 3), round(cpu(), 3),
+                   round(time.thread_time(), 3)]
 import twinviewer.gui.main_window
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -60,6 +64,7 @@ os._exit(0)
 def _start(tree: Path, cache: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "XDG_CACHE_HOME": str(cache)}
     env.pop("TWINVIEWER_CACHE_DIR", None)
+    env.pop("TWINVIEWER_3D_WIDGET", None)  # the app's own choice (tests/conftest.py sets it)
     # cwd=tree: with ``-c`` the current folder comes first on sys.path, before PYTHONPATH
     out = subprocess.run([sys.executable, "-c", _START], capture_output=True, text=True,
                          timeout=900, env=env, cwd=tree)
@@ -93,7 +98,8 @@ def test_startup_against_main_in_one_run():
     for name, r in rows.items():
         print(f"\nstart-up to the demo heart with predictions, {name}: first start after "
               f"install {r['first'][0]:.2f} s wall / {r['first'][1]:.2f} s CPU; warm "
-              f"{r['warm'][0]:.2f} s wall / {r['warm'][1]:.2f} s CPU "
+              f"{r['warm'][0]:.2f} s wall / {r['warm'][1]:.2f} s CPU / {r['warm'][2]:.2f} s "
+              f"GUI-thread CPU "
               f"(targets {STARTUP_FIRST_TARGET_S} / {STARTUP_WARM_TARGET_S} s)")
     if "git main" in rows:
         m, t = rows["git main"], rows["this branch"]
@@ -195,3 +201,99 @@ def test_playback_fps_and_stalls(qtbot, tmp_path):
           f"driver (target {FPS_TARGET:g} frames/s); longest stall ms {result['stall_ms']} "
           f"(target {STALL_TARGET_MS:g}); {json.dumps(result)}")
     assert out.exists()
+
+
+_PLAY_STALLS = r"""
+import json, os, resource, tempfile, time
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from twinviewer.gui import twin_file_actions
+from twinviewer.gui.app import _app, wait_for_predictions
+from twinviewer.gui.main_window import MainWindow
+""" + XVFB_CPU + r"""
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
+app = _app(None)
+qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+w = MainWindow(settings=qs); w.resize(1280, 800); w.show()
+assert wait_for_predictions(app, w), w.last_error
+v = w.view3d; v.set_overlay("pressure")
+renders = []
+v.plotter.render_window.AddObserver("EndEvent", lambda *_: renders.append(time.perf_counter()))
+gaps, last = [], [time.perf_counter()]
+def tick():
+    t = time.perf_counter(); gaps.append(t - last[0]); last[0] = t
+beat = QTimer(); beat.setInterval(10); beat.timeout.connect(tick)
+def run(seconds=None, until=None):
+    # the real event loop (no busy polling): stop after ``seconds`` or when ``until()``
+    loop, t0 = QEventLoop(), time.perf_counter()
+    def check():
+        if (seconds is not None and time.perf_counter() - t0 >= seconds) or \
+                (until is not None and until()) or time.perf_counter() - t0 > 900:
+            loop.quit()
+    poll = QTimer(); poll.setInterval(20); poll.timeout.connect(check); poll.start()
+    gaps.clear(); last[0] = time.perf_counter(); beat.start()
+    loop.exec()
+    beat.stop(); poll.stop()
+    return round(1000 * max(gaps[1:] or [0.0]), 1)
+run(seconds=1.0)  # settle
+# playback in real time (1x) for 8 s: frames rendered, CPU of this process (all threads,
+# llvmpipe's included) and of the X server per rendered frame
+w.cine.speed.setCurrentIndex(w.cine.speed.findData(1.0))
+renders.clear()
+c0, x0, g0, t0 = cpu(), xvfb_cpu_s(), time.thread_time(), time.perf_counter()
+w.cine.set_playing(True)
+stall_play = run(seconds=8.0)
+w.cine.set_playing(False)
+wall = time.perf_counter() - t0
+n = max(len(renders), 1)
+play = {"fps": round(len(renders) / wall, 1), "frames": len(renders),
+        "cpu_ms_per_frame": round(1000 * (cpu() - c0) / n, 1),
+        "gui_thread_ms_per_frame": round(1000 * (time.thread_time() - g0) / n, 1),
+        "xvfb_ms_per_frame": round(1000 * (xvfb_cpu_s() - x0) / n, 1)}
+# back to back: step the beat 60 times, each step drawn before the next
+c0, x0, g0 = cpu(), xvfb_cpu_s(), time.thread_time()
+renders.clear()
+for i in range(60):
+    w.state.session.set_time(i / 60); app.processEvents()
+b2b = {"renders": len(renders), "cpu_ms_per_frame": round(1000 * (cpu() - c0) / 60, 1),
+       "gui_thread_ms_per_frame": round(1000 * (time.thread_time() - g0) / 60, 1),
+       "xvfb_ms_per_frame": round(1000 * (xvfb_cpu_s() - x0) / 60, 1)}
+w.show_step("Calibrate")
+cal = w.panels["Calibration"]
+job = cal.start()
+stall_cal = run(until=lambda: (job is None or job.finished) and not w.state.jobs)
+out = Path(tempfile.mkdtemp()) / "r.pdf"
+twin_file_actions.export_report(w, w.state, out)
+stall_report = run(until=lambda: not w.state.jobs)
+s = v.plotter.interactor.size()
+w.state.session.dirty = False
+print("BENCH" + json.dumps({"widget": type(v.plotter).__name__, "view_px": [s.width(), s.height()],
+      "playback": play, "back_to_back": b2b, "report_written": out.exists(),
+      "stall_ms": {"playback": stall_play, "calibration": stall_cal, "report": stall_report}}),
+      flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.benchmark(group="workspace")
+def test_playback_and_stalls_against_main_in_one_run():
+    """Playback at 1280×800 in real time (1×) with moving anatomy and the pressure overlay:
+    frames rendered per second, CPU per frame of the app (all threads) and of its own Xvfb
+    server; 60 frames back to back; the longest gap of a 10 ms GUI-thread timer (the longest
+    stall) during playback, a calibration and a report export. ``TWINVIEWER_MAIN`` runs the
+    other checkout the same way in the same session."""
+    trees = {"this branch": ROOT}
+    main = os.environ.get("TWINVIEWER_MAIN")
+    if main and Path(main, "twinviewer").exists():
+        trees["git main"] = Path(main)
+    rows = {name: run_script(_PLAY_STALLS, tree) for name, tree in trees.items()}
+    for name, r in rows.items():
+        p, b = r["playback"], r["back_to_back"]
+        print(f"\n{name} ({r['widget']}, 3D view {r['view_px']} px): playback {p['fps']} "
+              f"frames/s rendered, per frame {p['cpu_ms_per_frame']} ms CPU app + "
+              f"{p['xvfb_ms_per_frame']} ms Xvfb (GUI thread {p['gui_thread_ms_per_frame']}); "
+              f"back to back per frame {b['cpu_ms_per_frame']} + {b['xvfb_ms_per_frame']} ms "
+              f"(GUI thread {b['gui_thread_ms_per_frame']}); longest stall ms {r['stall_ms']}")
+        print(json.dumps(r))
+    assert rows["this branch"]["report_written"]

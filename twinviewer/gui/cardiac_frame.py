@@ -77,9 +77,11 @@ def cardiac_frame(anatomy, phase: int | None = None) -> CardiacFrame:
     centre = pts.mean(axis=0)
     _, _, vt = np.linalg.svd(pts - centre, full_matrices=False)
     axis = vt[0]
-    every = np.vstack([m.points for st in anatomy.structures.values()
-                       for m in st.meshes.values()])
-    size = float(np.linalg.norm(np.ptp(every, axis=0)))
+    # extent of every mesh of every phase, without stacking them (a heart switch's share)
+    meshes = [m.points for st in anatomy.structures.values() for m in st.meshes.values()]
+    lo = np.min([p.min(axis=0) for p in meshes], axis=0)
+    hi = np.max([p.max(axis=0) for p in meshes], axis=0)
+    size = float(np.linalg.norm(hi - lo))
     base_refs = [anatomy.structures[k] for k in ("la", "aorta", "ra")
                  if k in anatomy.structures and anatomy.structures[k].meshes]
     if base_refs:

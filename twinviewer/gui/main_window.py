@@ -85,6 +85,17 @@ def _scan_keeping_burned_in(path: Path, keep: bool, cancel):
     return scan_folder(path, installation_key(), cancel=cancel, keep_burned_in=True)
 
 
+def prepared_for_display(anatomy):
+    """Do in the loading worker what showing ``anatomy`` would otherwise do on the GUI
+    thread: its measured LV and RV volume curves (cached on it for the plots). Returns it.
+    """
+    from twinviewer.gui.plots import measured_curve
+
+    for chamber in ("LV", "RV"):
+        measured_curve(anatomy, chamber)
+    return anatomy
+
+
 class MainWindow(QMainWindow):
     """The TwinViewer window.
 
@@ -554,7 +565,7 @@ class MainWindow(QMainWindow):
         def anatomy_job(p, c):
             import twinviewer.imaging.assembly  # noqa: F401 - slice titles; pydicom, off the GUI
 
-            return prepare_motion(demo_anatomy(p, c))
+            return prepared_for_display(prepare_motion(demo_anatomy(p, c)))
 
         self.state.run_job("Loading the demo heart", anatomy_job,
                            lambda a: arrived("anatomy", a),
@@ -654,7 +665,8 @@ class MainWindow(QMainWindow):
                             "model's volumes and wall thickness (predicted, not measured)")
 
         self.state.run_job(f"Anatomy of the virtual heart {name}",
-                           lambda p, c: heart_anatomy(name, progress=p, cancel=c), done,
+                           lambda p, c: prepared_for_display(
+                               heart_anatomy(name, progress=p, cancel=c)), done,
                            lambda e: self.state.warn(f"virtual heart {name}: its own "
                                                      f"anatomy could not be made ({e}); "
                                                      "showing the demo heart's"))

@@ -171,8 +171,24 @@ def motion_of(anatomy, key: str, reference: int | None = None) -> PhaseMotion:
     return hit
 
 
+def frame_of(anatomy):
+    """The anatomy's :func:`~twinviewer.gui.cardiac_frame.cardiac_frame` (cached on it), or
+    None if it has no LV blood pool."""
+    from twinviewer.gui.cardiac_frame import cardiac_frame
+
+    cache = anatomy.__dict__
+    if "_cardiac_frame" not in cache:
+        try:
+            cache["_cardiac_frame"] = cardiac_frame(anatomy)
+        except ValueError:
+            cache["_cardiac_frame"] = None
+    return cache["_cardiac_frame"]
+
+
 def prepare_motion(anatomy):
-    """Compute every multi-phase structure's motion (for a worker thread); returns anatomy."""
+    """Compute every multi-phase structure's motion and the cardiac axes (for a worker
+    thread, see :func:`frame_of`); returns anatomy."""
+    frame_of(anatomy)
     img = getattr(anatomy, "image", None)
     ref = img.ed_index if img is not None else 0
     for key, s in anatomy.structures.items():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
@@ -93,6 +94,66 @@ def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
     fill = pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 50))
     plot.addItem(fill)
     return fill
+
+
+class _KeptItems:
+    """Plot items kept between redraws, keyed by what they show: a redraw gives them new data
+    in place (creating a pyqtgraph item costs ~10× updating one; a heart switch redrew ~50).
+
+    ``begin`` removes every item of the plots that is not kept (items added directly with
+    ``plot.plot`` / ``addItem`` are redrawn as before), ``curve`` / ``band`` / ``item`` reuse
+    or create a kept item, ``end`` removes the kept items this redraw did not use.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[tuple, tuple[pg.PlotItem, object]] = {}
+        self._used: set[tuple] = set()
+
+    def begin(self, plots) -> None:
+        kept = {id(it) for _p, it in self.items.values()}
+        for p in plots:
+            for it in list(p.items):
+                if id(it) not in kept:
+                    p.removeItem(it)
+        self._used = set()
+
+    def item(self, plot: pg.PlotItem, key: tuple, make):
+        """The kept item ``key`` of ``plot`` (made by ``make()`` and added the first time)."""
+        key = (id(plot), *key)
+        self._used.add(key)
+        if key not in self.items:
+            it = make()
+            plot.addItem(it)
+            self.items[key] = (plot, it)
+        return self.items[key][1]
+
+    def curve(self, plot: pg.PlotItem, key: tuple, x, y, **opts) -> pg.PlotDataItem:
+        """A kept line ``key`` through ``(x, y)`` (``opts`` as for ``PlotItem.plot``)."""
+        it = self.item(plot, key, pg.PlotDataItem)
+        it.setData(np.asarray(x), np.asarray(y), **opts)
+        return it
+
+    def band(self, plot: pg.PlotItem, key: tuple, x, lo, hi, rgb) -> pg.FillBetweenItem:
+        """A kept shaded band ``key`` between ``lo`` and ``hi`` (see :func:`_band`)."""
+        def make() -> pg.FillBetweenItem:
+            return pg.FillBetweenItem(pg.PlotCurveItem(pen=pg.mkPen(None)),
+                                      pg.PlotCurveItem(pen=pg.mkPen(None)))
+
+        fill = self.item(plot, key, make)
+        first = fill.curves[0]
+        first.blockSignals(True)  # the fill's outline is remade once, on the second curve
+        try:
+            first.setData(np.asarray(x), np.asarray(lo))
+        finally:
+            first.blockSignals(False)
+        fill.curves[1].setData(np.asarray(x), np.asarray(hi))
+        fill.setBrush(pg.mkBrush(*rgb, 50))
+        return fill
+
+    def end(self) -> None:
+        for key in [k for k in self.items if k not in self._used]:
+            plot, it = self.items.pop(key)
+            plot.removeItem(it)
 
 
 MEASURED_LABEL = "measured (segmentation)"
@@ -178,7 +239,59 @@ def _research_label() -> QLabel:
     return lab
 
 
-class PVLoopPanel(QWidget):
+class _RedrawOnce:
+    """Redraw a plot panel once per event-loop turn however many document events ask for it.
+
+    Opening another twin fires ``twin``, ``results`` and ``scenario_results`` in a row; each
+    redrew every curve (a third of a heart switch). The signal handlers here only record the
+    new data and schedule one :meth:`set_results` at the end of the turn (skipped if nothing
+    it draws changed); calling ``set_results`` directly still draws at once.
+    """
+
+    results: object
+    scenario_results: dict
+    state: TwinState
+    _redraw_pending = False
+    _drawn: tuple | None = None
+
+    def _connect_redraw(self, state: TwinState) -> None:
+        state.resultsChanged.connect(self._on_results)
+        state.scenarioResultsChanged.connect(self._on_scenarios)
+        state.twinChanged.connect(lambda _t: self._redraw_soon())
+
+    def _on_results(self, results) -> None:
+        self.results = results
+        self._redraw_soon()
+
+    def _on_scenarios(self, scenario_results) -> None:
+        self.scenario_results = dict(scenario_results or {})
+        self._redraw_soon()
+
+    def _redraw_soon(self) -> None:
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            QTimer.singleShot(0, self._redraw_now)
+
+    def _drawn_key(self) -> tuple:
+        anatomy = getattr(self.state.twin, "anatomy", None)
+        return (self.results, anatomy, *self.scenario_results.items())
+
+    def _redraw_now(self) -> None:
+        if not self._redraw_pending:
+            return
+        self._redraw_pending = False
+        old = self._drawn
+        if old is not None and len(old) == len(key := self._drawn_key()) and all(
+                a is b or (isinstance(a, tuple) and a[0] == b[0] and a[1] is b[1])
+                for a, b in zip(old, key, strict=True)):
+            return  # the same results, anatomy and scenarios are on screen
+        self.set_results(self.results)
+
+    def _mark_drawn(self) -> None:
+        self._drawn = self._drawn_key()
+
+
+class PVLoopPanel(_RedrawOnce, QWidget):
     """LV and RV pressure–volume loops: median loop, member loops, 90 % band, time marker."""
 
     title = "PV loops"
@@ -192,6 +305,7 @@ class PVLoopPanel(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.markers: dict[str, pg.ScatterPlotItem] = {}
         self.scenario_results: dict = {}
+        self._kept = _KeptItems()
         for side in ("LV", "RV"):
             glw = pg.GraphicsLayoutWidget()
             p = glw.addPlot(row=0, col=0, title=f"{side} pressure–volume loop")
@@ -212,10 +326,8 @@ class PVLoopPanel(QWidget):
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.status)
         lay.addWidget(_research_label())
-        state.resultsChanged.connect(self.set_results)
-        state.scenarioResultsChanged.connect(self.set_scenarios)
+        self._connect_redraw(state)
         state.timeChanged.connect(self.set_time)
-        state.twinChanged.connect(lambda _t: self.set_results(self.results))
         if state.results is not None:
             self.set_results(state.results)
 
@@ -247,10 +359,13 @@ class PVLoopPanel(QWidget):
 
     def set_results(self, results) -> None:
         self.results = results
-        for p in self.plots.values():
-            p.clear()
+        self._redraw_pending = False
+        self._mark_drawn()
+        kept = self._kept
+        kept.begin(self.plots.values())
         self.markers = {}
         if results is None:
+            kept.end()
             self.status.setText("waiting for predictions…")
             return
         ok = cycle.ok_members(results)
@@ -268,18 +383,18 @@ class PVLoopPanel(QWidget):
             nan = np.full((len(pick), 1), np.nan)
             xs = np.hstack([V[pick], V[pick, :1], nan]).ravel()
             ys = np.hstack([P[pick], P[pick, :1], nan]).ravel()
-            p.plot(xs, ys, pen=pg.mkPen(*rgb, 35), connect="finite",
-                   name=f"{len(pick)} of {int(ok.sum())} members")
+            kept.curve(p, ("members",), xs, ys, pen=pg.mkPen(*rgb, 35), connect="finite",
+                       name=f"{len(pick)} of {int(ok.sum())} members")
             vm, vlo, vhi = cycle.band(results, f"V_{side}")
             pm, plo, phi = cycle.band(results, f"p_{side}")
             # 90 % band of pressure drawn along the median volume; of volume along median p
-            fill = _band(p, vm, plo, phi, rgb)
+            fill = kept.band(p, ("band",), vm, plo, phi, rgb)
             fill.setZValue(-5)
-            p.plot(np.r_[vm, vm[:1]], np.r_[pm, pm[:1]], pen=pg.mkPen(*rgb, width=3),
-                   name="median loop")
-            p.plot(vlo, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine))
-            p.plot(vhi, pm, pen=pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine),
-                   name="90 % band (5–95 %)")
+            kept.curve(p, ("median",), np.r_[vm, vm[:1]], np.r_[pm, pm[:1]],
+                       pen=pg.mkPen(*rgb, width=3), name="median loop")
+            dash = pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine)
+            kept.curve(p, ("v_low",), vlo, pm, pen=dash)
+            kept.curve(p, ("v_high",), vhi, pm, pen=dash, name="90 % band (5–95 %)")
             for name, r, rgb_s in scenario_medians(self.scenario_results):
                 if cycle.signal(r, f"V_{side}") is not None:
                     sv = cycle.band(r, f"V_{side}")[0]
@@ -288,9 +403,11 @@ class PVLoopPanel(QWidget):
                            pen=pg.mkPen(*rgb_s, width=2.5,
                                         style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
             measured[side] = self._draw_measured(side, p)
-            mk = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
-            p.addItem(mk)
+            mk = kept.item(p, ("marker",), lambda: pg.ScatterPlotItem(
+                size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w")))
+            mk.setZValue(10)  # over the loops added after it
             self.markers[side] = mk
+        kept.end()
         scen = scenario_medians(self.scenario_results)
         key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
         self.status.setText(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
@@ -322,7 +439,7 @@ def _wiggers_key(results) -> str:
                                             if has(n))
 
 
-class WiggersPanel(QWidget):
+class WiggersPanel(_RedrawOnce, QWidget):
     """Wiggers diagram: pressures (aortic root, LV, LA), LV volume and valve flows vs time."""
 
     title = "Wiggers diagram"
@@ -333,6 +450,7 @@ class WiggersPanel(QWidget):
         self.results = None
         self.period = 1.0
         self.scenario_results: dict = {}
+        self._kept = _KeptItems()
         self.glw = pg.GraphicsLayoutWidget()
         self.p_ecg = self.glw.addPlot(row=0, col=0)
         self.p_ecg.setLabel("left", "ECG*")
@@ -391,10 +509,8 @@ class WiggersPanel(QWidget):
         note.setStyleSheet("font-size: 10px;")
         lay.addWidget(note)
         lay.addWidget(_research_label())
-        state.resultsChanged.connect(self.set_results)
-        state.scenarioResultsChanged.connect(self.set_scenarios)
+        self._connect_redraw(state)
         state.timeChanged.connect(self.set_time)
-        state.twinChanged.connect(lambda _t: self.set_results(self.results))
         if state.results is not None:
             self.set_results(state.results)
 
@@ -442,22 +558,25 @@ class WiggersPanel(QWidget):
             if cycle.signal(self.results, name) is None:  # not among the model's roles
                 continue
             med, lo, hi = cycle.band(self.results, name)
-            _band(plot, t, lo, hi, COLOURS[name]).setZValue(-5)
-            plot.plot(t, med, pen=pg.mkPen(*COLOURS[name], width=2), name=LABELS[name])
+            self._kept.band(plot, ("band", name), t, lo, hi, COLOURS[name]).setZValue(-5)
+            self._kept.curve(plot, ("median", name), t, med,
+                             pen=pg.mkPen(*COLOURS[name], width=2), name=LABELS[name])
 
     def set_results(self, results) -> None:
         self.results = results
+        self._redraw_pending = False
+        self._mark_drawn()
         self.cursors = []
-        for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
-            p.clear()
+        self._kept.begin((self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow))
         if results is None:
+            self._kept.end()
             return
         self.period = cycle.beat_period_s(results)
         n = results.time.shape[1]
         t = np.linspace(0.0, self.period, n)
         ecg = activation_trace(results, 4 * n)
         if ecg is not None:
-            self.p_ecg.plot(*ecg, pen=pg.mkPen(20, 120, 40, width=1.5))
+            self._kept.curve(self.p_ecg, ("ecg",), *ecg, pen=pg.mkPen(20, 120, 40, width=1.5))
         self._series(self.p_press, ("p_AO", "p_LV", "p_LA"), t)
         self._series(self.p_vol, ("V_LV",), t)
         self._series(self.p_rvol, ("V_RV",), t)
@@ -485,12 +604,16 @@ class WiggersPanel(QWidget):
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
-            line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
-                                   hoverPen=pg.mkPen((200, 0, 0), width=3))
-            line.sigPositionChanged.connect(self._on_drag)
-            p.addItem(line)
-            self.cursors.append(line)
+            self.cursors.append(self._kept.item(p, ("cursor",), self._cursor))
+        self._kept.end()
         self.set_time(self.state.time)
+
+    def _cursor(self) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
+                               hoverPen=pg.mkPen((200, 0, 0), width=3))
+        line.setZValue(10)  # over the curves added after it
+        line.sigPositionChanged.connect(self._on_drag)
+        return line
 
     def _on_drag(self, line) -> None:
         if getattr(self, "_setting", False):

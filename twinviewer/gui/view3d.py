@@ -33,9 +33,9 @@ from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
 from twinviewer.gui import cycle, overlay_menu
-from twinviewer.gui.cardiac_frame import CardiacFrame, cardiac_frame
+from twinviewer.gui.cardiac_frame import CardiacFrame
 from twinviewer.gui.flow_layout import FlowLayout, compact
-from twinviewer.gui.motion import PhaseMotion, motion_of, phase_weights
+from twinviewer.gui.motion import PhaseMotion, frame_of, motion_of, phase_weights
 from twinviewer.gui.state import TwinState
 
 OVERLAYS = {
@@ -57,6 +57,24 @@ def to_polydata(mesh) -> pv.PolyData:
     poly.point_data["overlay"] = np.zeros(mesh.n_points)
     poly.set_active_scalars("overlay")
     return poly
+
+
+def make_plotter(parent: QWidget, multi_samples: int = 0):
+    """The pyvista plotter widget: a native child window where the window system has native
+    child windows VTK can draw into (X11, Windows; see
+    :mod:`twinviewer.gui.native_interactor`), else pyvistaqt's ``QOpenGLWidget`` (Wayland,
+    macOS, Qt's offscreen platform). ``TWINVIEWER_3D_WIDGET=opengl`` forces the latter."""
+    import os
+
+    from PySide6.QtGui import QGuiApplication
+
+    native = QGuiApplication.platformName() in ("xcb", "windows") \
+        and os.environ.get("TWINVIEWER_3D_WIDGET", "native") != "opengl"
+    if native:
+        from twinviewer.gui.native_interactor import NativeInteractor
+
+        return NativeInteractor(parent, multi_samples=multi_samples)
+    return QtInteractor(parent, multi_samples=multi_samples, auto_update=False)
 
 
 class View3D(QWidget):
@@ -109,7 +127,7 @@ class View3D(QWidget):
 
         # no auto-update timer: it re-renders 5×/s even when nothing changed (~50–80 ms each
         # under software GL); the view renders on request instead
-        self.plotter = QtInteractor(self, multi_samples=multi_samples, auto_update=False)
+        self.plotter = make_plotter(self, multi_samples)
         if not multi_samples:
             self.plotter.disable_anti_aliasing()
         self.plotter.set_background("#1e1f24", top="#3a3d46")
@@ -209,7 +227,72 @@ class View3D(QWidget):
         if anatomy is self.anatomy:
             return
         with self._one_render():
-            self._set_anatomy(anatomy)
+            if not self._swap_points(anatomy):
+                self._set_anatomy(anatomy)
+
+    def _shown_faces(self, anatomy, key: str) -> list:
+        """The triangles structure ``key`` of ``anatomy`` would be drawn with: the moving
+        surface's shared faces, or each phase's own."""
+        s = anatomy.structures[key]
+        if len(s.meshes) > 1:
+            img = anatomy.image
+            ref = img.ed_index if img is not None else 0
+            return [motion_of(anatomy, key, ref if ref in s.meshes else min(s.meshes)).faces]
+        return [np.asarray(m.faces) for m in s.meshes.values()]
+
+    def _same_surfaces(self, anatomy) -> bool:
+        """True if ``anatomy`` draws the same structures on the same triangles as the one
+        shown (every virtual heart deforms the shared base heart): only points differ."""
+        old = self.anatomy
+        if old is None or anatomy is None or not self.actors or self.image_planes \
+                or getattr(anatomy, "planes", None):
+            return False
+        keys = [k for k, s in anatomy.structures.items() if s.meshes]
+        if keys != list(self.actors) or any(
+                anatomy.structures[k].name != old.structures[k].name
+                or set(anatomy.structures[k].meshes) != set(old.structures[k].meshes)
+                or (len(anatomy.structures[k].meshes) > 1) != (k in self.live)
+                for k in keys):
+            return False
+        for k in keys:
+            new_f, old_f = self._shown_faces(anatomy, k), self._shown_faces(old, k)
+            if any(a is not b and (a.shape != b.shape or not np.array_equal(a, b))
+                   for a, b in zip(new_f, old_f, strict=True)):
+                return False
+        return True
+
+    def _swap_points(self, anatomy) -> bool:
+        """Show ``anatomy`` on the actors already on screen, if its surfaces match (see
+        :meth:`_same_surfaces`): rewrite point coordinates and per-vertex data in place, keep
+        actors, legend and lights (a heart switch: ~4× less than rebuilding the scene).
+        Returns False (nothing changed) if the surfaces differ."""
+        if not self._same_surfaces(anatomy):
+            return False
+        self.anatomy = anatomy
+        self._walls = None
+        img = anatomy.image
+        self.ref_phase = img.ed_index if img is not None else 0
+        self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
+        for key in self.actors:
+            s = anatomy.structures[key]
+            if key not in self.live:
+                self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
+                continue
+            ref = self.ref_phase if self.ref_phase in s.meshes else min(s.meshes)
+            m = motion_of(anatomy, key, ref)
+            live = self.live[key]
+            self.motion[key] = m
+            live.point_data["uncertainty_mm"][:] = m.vertex_data(s.meshes[ref].uncertainty_mm)
+            live.GetPointData().GetArray("uncertainty_mm").Modified()
+        self.frame = frame_of(anatomy)
+        self._compute_limits()
+        if self.motion:
+            self._move(self.state.time)
+        self._apply_overlay()
+        if self.envelope_box.isChecked():
+            self._rebuild_envelope()
+        self.set_view("four_chamber" if self.frame is not None else "reset")
+        return True
 
     def _set_anatomy(self, anatomy) -> None:
         self.anatomy = anatomy
@@ -234,9 +317,11 @@ class View3D(QWidget):
         for key, s in anatomy.structures.items():
             if not s.meshes:
                 continue
-            self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
-            if len(s.meshes) > 1:
+            if len(s.meshes) > 1:  # drawn as one moving surface: no per-phase polydata
                 self._make_live(key, s.meshes)
+                self.polys[key] = {}
+            else:
+                self.polys[key] = {p: to_polydata(m) for p, m in s.meshes.items()}
             self.colour.setdefault(key, tuple(s.color))
             self.visible.setdefault(key, True)
             self.opacity.setdefault(key, 1.0)
@@ -254,10 +339,7 @@ class View3D(QWidget):
             actor.visibility = self.visible[key]
             self.actors[key] = actor
         self._add_image_planes(anatomy)
-        try:
-            self.frame = cardiac_frame(anatomy)
-        except ValueError:
-            self.frame = None
+        self.frame = frame_of(anatomy)
         self._status = self.plotter.add_text("", position="upper_left", font_size=10,
                                              color="white", name="status", render=False)
         self._update_legend()
@@ -454,36 +536,52 @@ class View3D(QWidget):
         return None
 
     def _apply_overlay(self) -> None:
+        """Colour every structure for the current overlay and time (called every frame).
+
+        A chamber's pressure or volume is one value over its surface: it becomes the actor's
+        colour (through the colour map), not per-vertex scalars, so a frame re-maps no
+        scalars and re-uploads only the moved points. Raw VTK setters are used here (pyvista's
+        property wrappers cost ~4 ms a frame); they do nothing when the value is unchanged.
+        """
         if not self.actors:
             return
         if self.overlay not in OVERLAYS:
             self._clim[self.overlay] = overlay_menu.plugin_limits(self,
                                                                   self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
+        if clim is not None and getattr(self, "_lut_key", None) != (self.cmap, clim):
+            self._lut.cmap = self.cmap
+            self._lut.scalar_range = clim
+            self._lut_key = (self.cmap, clim)
         coloured = None
         for key, actor in self.actors.items():
             poly = self._poly(key, self.phase)
-            if actor.mapper.dataset is not poly:
-                actor.mapper.dataset = poly
+            mapper, prop = actor.GetMapper(), actor.GetProperty()
+            if mapper.GetInput() is not poly:
+                mapper.SetInputData(poly)
             vals = self.overlay_values(key) if clim is not None else None
             # the LV wall would hide the cavity's pressure/volume colours: hide it then
             hide = key == "lv_myocardium" and self.overlay in ("pressure", "volume") \
                 and clim is not None
-            actor.visibility = self.visible.get(key, True) and not hide
+            actor.SetVisibility(self.visible.get(key, True) and not hide)
             if vals is None:
-                actor.mapper.scalar_visibility = False
-                actor.prop.color = self.colour[key]
+                rgb, scalars = tuple(self.colour[key]), False
                 # structures the overlay does not colour are ghosted (translucent)
-                actor.prop.opacity = self.opacity[key] * (0.3 if clim is not None else 1.0)
+                opacity = self.opacity[key] * (0.3 if clim is not None else 1.0)
             else:
-                poly["overlay"][:] = vals
-                poly.Modified()
-                actor.mapper.scalar_visibility = True
-                actor.prop.opacity = self.opacity[key]
-                coloured = actor
-        if clim is not None:
-            self._lut.cmap = self.cmap
-            self._lut.scalar_range = clim
+                opacity, coloured = self.opacity[key], actor
+                if vals.size and vals.min() == vals.max():  # uniform: the actor's colour
+                    rgb, scalars = [0.0, 0.0, 0.0], False
+                    self._lut.GetColor(float(vals[0]), rgb)
+                    rgb = tuple(rgb)
+                else:
+                    rgb, scalars = None, True
+                    poly["overlay"][:] = vals
+                    poly.Modified()
+            mapper.SetScalarVisibility(scalars)
+            if rgb is not None and prop.GetColor() != rgb:
+                prop.SetColor(rgb)
+            prop.SetOpacity(opacity)
         self._update_scalar_bar(coloured)
         self._update_status()
         self.request_render()
