@@ -328,15 +328,18 @@ def _rerun_scenarios(twin: Twin, baseline, cached: dict) -> tuple[dict, dict[str
 
 def _scenario_lines(path: Path, rerun: dict, removed: dict[str, str]) -> list[str]:
     """What happened to the stored scenario results, for the calibrate output."""
+    def results(n: int) -> str:
+        return f"{n} scenario result{'s' if n > 1 else ''}", "were" if n > 1 else "was"
+
     lines = []
     if rerun:
-        lines.append(f"{len(rerun)} scenario result{'s' if len(rerun) > 1 else ''} computed "
-                     "on the previous calibration were recomputed on the new posterior: "
-                     + ", ".join(sorted(rerun)))
+        what, verb = results(len(rerun))
+        lines.append(f"{what} computed on the previous calibration {verb} recomputed on the "
+                     "new posterior: " + ", ".join(sorted(rerun)))
     if removed:
-        lines.append(f"{len(removed)} scenario result{'s' if len(removed) > 1 else ''} "
-                     f"computed on the previous calibration could not be recomputed and were "
-                     f"removed (the scenarios are kept): " + "; ".join(
+        what, verb = results(len(removed))
+        lines.append(f"{what} computed on the previous calibration could not be recomputed "
+                     f"and {verb} removed (the scenarios are kept): " + "; ".join(
                          f"{k} ({v})" for k, v in removed.items())
                      + f"; run `twinviewer whatif {path.name} -i …` to recompute them")
     return lines

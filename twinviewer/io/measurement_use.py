@@ -99,8 +99,8 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
             return MeasurementUse(m, origin, USED)
         if note.startswith("set directly"):
             return MeasurementUse(m, origin, USED, "set the parameter directly")
-        return MeasurementUse(m, origin, NOT_USED, note.split("; checked against")[0]
-                              or "not a datum of the fit")
+        why = note.split("; checked against")[0].removeprefix("not used in the fit: ")
+        return MeasurementUse(m, origin, NOT_USED, why or "not a datum of the fit")
     if rows:
         r = rows[0]
         return MeasurementUse(m, origin, REPLACED,
@@ -115,8 +115,8 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
                for x in ms):
             return MeasurementUse(m, origin, EARLIER, f"fitted at the visit of day {day}; "
                                   "its information is in the posterior")
-    return MeasurementUse(m, origin, NOT_USED, "not part of the last calibration (added "
-                          "after it, or not a quantity the model predicts)")
+    return MeasurementUse(m, origin, NOT_USED, "not in the last calibration: the model does "
+                          "not predict it, or it was added after that calibration")
 
 
 def measurement_use(twin, audit_entries: Sequence) -> list[MeasurementUse]:
