@@ -28,3 +28,21 @@ def test_a_preset_that_is_no_disease_prior_is_refused(tmp_path, capsys):
     assert "--preset hfpef: the prior of an imported twin is one of healthy" in err
     assert "leave --preset out to choose it from the measurements" in err
     assert not (tmp_path / "p.twin").exists()
+
+
+def test_stale_scenario_results_are_named():
+    """`calibrate` says which stored scenario results it recomputed or removed (F20)."""
+    from pathlib import Path
+
+    from twinviewer.pipeline import _scenario_lines
+
+    assert _scenario_lines(Path("p.twin"), {}, {}) == []
+    rerun = {"tavi": object(), "savr": object()}
+    assert _scenario_lines(Path("p.twin"), rerun, {}) == [
+        "2 scenario results computed on the previous calibration were recomputed on the new "
+        "posterior: savr, tavi"]
+    (line,) = _scenario_lines(Path("p.twin"), {}, {"tavi": "ModelError: no periodic state"})
+    assert line.startswith("1 scenario result computed on the previous calibration could not "
+                           "be recomputed and was removed (the scenarios are kept): tavi "
+                           "(ModelError: no periodic state)")
+    assert line.endswith("run `twinviewer whatif p.twin -i …` to recompute them")
