@@ -4,6 +4,7 @@ through the ``twinviewer`` command, with every step audited and bad input refuse
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,6 @@ def test_prior_use_of_measurements_and_scenarios_after_recalibration(study, tmp_
     """Review F15/F19/F20/F21 on one twin: the chosen prior in --json, each measurement's use,
     the width ratio of unmeasured predictions, stored scenario results recomputed (or, when
     they cannot be, removed and said so) by `calibrate`."""
-    from twinviewer.interventions import compare
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.io.cli import info_dict
     from twinviewer.report.pdf import write_report
@@ -209,7 +209,8 @@ def test_prior_use_of_measurements_and_scenarios_after_recalibration(study, tmp_
     def broken(*a, **k):
         raise InterventionError("tavi_sapien3: no valve of that size")
 
-    monkeypatch.setattr(compare, "run_scenarios", broken)
+    # the package exports a function named `compare`: patch the module itself
+    monkeypatch.setattr(sys.modules["twinviewer.interventions.compare"], "run_scenarios", broken)
     assert main(["calibrate", str(path), "-n", "20", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["scenario_results"]["removed"] == {
