@@ -273,6 +273,7 @@ def _unmeasured_block(p: _Pages, doc: TwinDocument) -> None:
                      "not recorded" if w is None else
                      ("unknown" if ratio is None else f"{ratio:.2f}"),
                      "" if w is None else (w.get("flag") or "narrowed by the data")])
+    p.need(0.016 * (len(rows) + 5))  # heading, table and footnote on one page
     p.subheading("Unmeasured predictions of the last calibration")
     p.table(["Output", "Predicted (90 % interval)", "Width / prior predictive", "Informed?"],
             rows, [0.14, 0.36, 0.2, 0.3], size=8)
