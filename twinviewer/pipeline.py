@@ -147,7 +147,11 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS
     from twinviewer.personalize.measurements import load_measurements
-    from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict
+    from twinviewer.personalize.predictive_width import (
+        format_widths,
+        unmeasured_widths,
+        widths_dict,
+    )
     from twinviewer.twins import simulate_twin, twin_from_preset
 
     output = Path(output)
@@ -195,7 +199,8 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     if ms or anatomy.measurements:
         result = calibrate(twin, ms, n=members, seed=seed, prior=preset or AUTO)
         new = updated_twin(twin, result)
-        widths = widths_dict(unmeasured_widths(result))
+        rows = unmeasured_widths(result)  # F21: how much the data narrowed each prediction
+        widths = widths_dict(rows)
         audit_log(new).record(new, "calibration",
                               calibration_record(result, command="twin create",
                                                  unmeasured_informed=widths))
@@ -211,6 +216,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         text.append(f"calibrated {len(result.calibrated)} parameters to "
                     f"{len(result.measurements)} measurements ({members} posterior members)")
         text += [f"fitted the whole {c.text()}" for c in result.curve_fit]
+        text += format_widths(rows).splitlines()
         # e.g. image-derived LVEF left out because its volumes were replaced: say so
         summary["calibration"]["warnings"] = list(result.warnings)
         text += [f"warning: {w}" for w in result.warnings]
