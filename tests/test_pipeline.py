@@ -4,8 +4,10 @@ through the ``twinviewer`` command, with every step audited and bad input refuse
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from twinviewer.cli import main
@@ -155,3 +157,65 @@ def test_create_with_separate_meshes_and_mapping(created, study, tmp_path, capsy
     assert sorted(doc["structures"]) == sorted(keys) and "calibration" not in doc
     twin = load_twin(out).twin
     assert twin.ensemble_kind == "prior" and len(twin.anatomy.structures["aorta"].meshes) == 1
+
+
+def test_prior_use_of_measurements_and_scenarios_after_recalibration(study, tmp_path, capsys,
+                                                                      monkeypatch):
+    """Review F15/F19/F20/F21 on one twin: the chosen prior in --json, each measurement's use,
+    the width ratio of unmeasured predictions, stored scenario results recomputed (or, when
+    they cannot be, removed and said so) by `calibrate`."""
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.io.cli import info_dict
+    from twinviewer.report.pdf import write_report
+
+    path = tmp_path / "as.twin"
+    capsys.readouterr()
+    assert main(["twin", "create", "--dicom", str(study), "--measurements", str(MEASUREMENTS),
+                 "--members", "20", "-o", str(path), "--json"]) == 0
+    cal = json.loads(capsys.readouterr().out)["calibration"]
+    assert cal["prior"]["preset"] == "severe_as" and not cal["prior"]["overridden"]
+    assert cal["prior"]["reason"].startswith("aortic stenosis: AVA 0.8")
+    assert cal["unmeasured_informed"]["LVEDP"]["flag"] in ("", "not informed by these data")
+
+    uses = info_dict(load_twin(path), path.name)["measurement_use"]
+    lvedv = {(u["origin"], u["status"]) for u in uses if u["name"] == "LVEDV"}
+    assert lvedv == {("given", "used"), ("images", "replaced")}  # the CT file won
+
+    assert main(["whatif", str(path), "-i", "tavi_sapien3:size=26", "--json"]) == 0
+    name = json.loads(capsys.readouterr().out)["scenarios"][0]["name"]
+    old = load_twin(path).results[name]["CO"]
+    co = tmp_path / "co.json"
+    co.write_text(json.dumps({"schema": "twinviewer.measurements/1", "measurements": [
+        {"name": "CO", "value": 5.2, "unit": "L/min", "uncertainty": 0.4,
+         "source": "thermodilution"}]}))
+    assert main(["calibrate", str(path), "--measurements", str(co), "-n", "20"]) == 0
+    out = capsys.readouterr().out
+    assert (f"1 scenario result computed on the previous calibration was recomputed on the "
+            f"new posterior: {name}") in out
+    assert "how much the data narrowed each unmeasured prediction" in out
+    doc = load_twin(path)
+    assert name in doc.results and doc.results[name]["CO"].shape == (20,)
+    assert not np.allclose(doc.results[name]["CO"], old)  # a new ensemble, new results
+    record = doc.audit.entries[-1].details
+    assert record["scenario_results"] == {"recomputed": [name], "removed": {}}
+    assert set(record["unmeasured_informed"]) == set(record["summary"]
+                                                     ["unmeasured_predictions"])
+
+    info = write_report(doc, tmp_path / "r.pdf", simulate=False)
+    text = " ".join(info.text)
+    assert "replaced [" in text and "LVEDV" in text and "(images): replaced by LVEDV 118" in text
+    assert "Unmeasured predictions of the last calibration" in text
+
+    def broken(*a, **k):
+        raise InterventionError("tavi_sapien3: no valve of that size")
+
+    # the package exports a function named `compare`: patch the module itself
+    monkeypatch.setattr(sys.modules["twinviewer.interventions.compare"], "run_scenarios", broken)
+    assert main(["calibrate", str(path), "-n", "20", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scenario_results"]["removed"] == {
+        name: "InterventionError: tavi_sapien3: no valve of that size"}
+    doc = load_twin(path)
+    assert name not in doc.results and [s.name for s in doc.twin.scenarios] == [name]
+    assert main(["calibrate", str(path), "-n", "20"]) == 0  # nothing stale left: no line
+    assert "scenario result" not in capsys.readouterr().out

@@ -628,11 +628,13 @@ class Document:
             The calibrated twin (now :attr:`twin`).
         """
         from twinviewer.personalize import calibration_record, updated_twin
+        from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict
 
         new = updated_twin(self._require_twin(), result, accept_misfit=accept_misfit)
         audit_log(new).record(new, "calibration", calibration_record(
             result, prior=result.prior_choice.describe(), misfits=result.misfits,
-            misfit_accepted=accept_misfit))
+            misfit_accepted=accept_misfit,
+            unmeasured_informed=widths_dict(unmeasured_widths(result))))
         with self.batch():
             self.set_twin(new)
             self.set_results(results if results is not None else result.results)

@@ -115,7 +115,7 @@ def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
 
 def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                 mapping: Path | None = None, measurements: Path | None = None,
-                preset: str = "healthy", members: int = 200, seed: int = 0) -> StepResult:
+                preset: str | None = None, members: int = 200, seed: int = 0) -> StepResult:
     """Import a DICOM study, calibrate a twin to it and save it.
 
     Parameters
@@ -130,7 +130,11 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         Clinical measurements (``twinviewer.measurements/1``); the image-derived volumes are
         used as well. Without any measurement the twin keeps its prior ensemble.
     preset
-        The virtual patient the prior is centred on.
+        The virtual patient the prior is centred on (one of
+        :data:`~twinviewer.personalize.disease.DISEASE_PRIORS`); None (default) chooses it
+        from the measurements (:func:`~twinviewer.personalize.disease.choose_prior`:
+        healthy if none points to a disease). The choice and its reason are in
+        ``summary["calibration"]["prior"]``.
 
     Examples
     --------
@@ -141,7 +145,13 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
+    from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS
     from twinviewer.personalize.measurements import load_measurements
+    from twinviewer.personalize.predictive_width import (
+        format_widths,
+        unmeasured_widths,
+        widths_dict,
+    )
     from twinviewer.twins import simulate_twin, twin_from_preset
 
     output = Path(output)
@@ -161,13 +171,18 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         raise PipelineError(f"--mapping: file {Path(mapping).name!r} not found")
     if members < 2:
         raise PipelineError(f"--members {members}: need at least 2")
+    if preset is not None and preset not in DISEASE_PRIORS:
+        # another preset would be calibrated under a prior named after the healthy one
+        raise PipelineError(f"--preset {preset}: the prior of an imported twin is one of "
+                            f"{', '.join(DISEASE_PRIORS)}; leave --preset out to choose it "
+                            "from the measurements")
     ms = load_measurements(measurements) if measurements is not None else []
     try:
         anatomy = import_study(Path(dicom), mapping=mapping)
     except ImagingError as exc:
         raise PipelineError(f"--dicom: {exc}") from None
     grafted = _graft_meshes(anatomy, Path(meshes), mapping) if meshes is not None else 0
-    twin = twin_from_preset(preset, n=members, seed=seed, anatomy=anatomy,
+    twin = twin_from_preset(preset or "healthy", n=members, seed=seed, anatomy=anatomy,
                             pseudonym=anatomy.pseudonym)
     twin.origin = "import"
     log = audit_log(twin)
@@ -175,32 +190,40 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         "structures": sorted(anatomy.structures),
         "measurements": [m.name for m in anatomy.measurements],
         "phases": anatomy.image.n_phases if anatomy.image is not None else 0,
-        "meshes_added": grafted, "preset": preset, "command": "twin create"})
+        "meshes_added": grafted, "preset": preset or AUTO, "command": "twin create"})
     text = [f"imported {anatomy.pseudonym}: {len(anatomy.structures)} structures, "
             f"{len(anatomy.measurements)} image measurements"]
     summary: dict = {"pseudonym": anatomy.pseudonym, "structures": sorted(anatomy.structures),
                      "image_measurements": [m.name for m in anatomy.measurements],
                      "notes": list(anatomy.notes)}
     if ms or anatomy.measurements:
-        result = calibrate(twin, ms, n=members, seed=seed)
+        result = calibrate(twin, ms, n=members, seed=seed, prior=preset or AUTO)
         new = updated_twin(twin, result)
+        rows = unmeasured_widths(result)  # F21: how much the data narrowed each prediction
+        widths = widths_dict(rows)
         audit_log(new).record(new, "calibration",
-                              calibration_record(result, command="twin create"))
+                              calibration_record(result, command="twin create",
+                                                 unmeasured_informed=widths))
         twin, results = new, result.results
         summary["calibration"] = {"calibrated": list(result.calibrated),
                                   "measurements": [m.name for m in result.measurements],
                                   "flagged": [r.name for r in result.flagged],
                                   "converged": bool(result.convergence.converged),
-                                  "volume_curves": [c.to_dict() for c in result.curve_fit]}
+                                  "volume_curves": [c.to_dict() for c in result.curve_fit],
+                                  "prior": result.to_dict()["prior"],
+                                  "unmeasured_informed": widths}
+        text.append(f"prior: {result.prior_choice.describe()}")
         text.append(f"calibrated {len(result.calibrated)} parameters to "
                     f"{len(result.measurements)} measurements ({members} posterior members)")
         text += [f"fitted the whole {c.text()}" for c in result.curve_fit]
+        text += format_widths(rows).splitlines()
         # e.g. image-derived LVEF left out because its volumes were replaced: say so
         summary["calibration"]["warnings"] = list(result.warnings)
         text += [f"warning: {w}" for w in result.warnings]
     else:
         results = simulate_twin(twin)
-        text.append("no measurements: the twin keeps its prior ensemble (not calibrated)")
+        text.append(f"no measurements: the twin keeps its {preset or 'healthy'} prior ensemble "
+                    "(not calibrated)")
     save_twin_verified(output, twin, results={"baseline": results})
     return StepResult(output, twin, summary, text)
 
@@ -209,7 +232,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
 
 def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int | None = None,
                    seed: int = 0, iterations: int = 20, day: int | None = None,
-                   volume_curve: str = "auto"):
+                   volume_curve: str = "auto", prior: str = "auto"):
     """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
 
     A twin already calibrated starts from its posterior; on the day of its last visit (a
@@ -222,12 +245,20 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     ``measurements`` None uses the twin's stored and image-derived measurements.
     ``volume_curve``: 'auto' (the whole LV/RV volume curves of the twin's 4D images at its
     first calibration), 'on' (required: refused if the twin has none) or 'off'.
+    ``prior``: the prior's centre at a first calibration ('auto': chosen from the
+    measurements; see :func:`~twinviewer.personalize.calibrate.calibrate`).
+
+    The twin's stored scenarios keep their definitions; their results, computed on the old
+    ensemble, are recomputed on the new posterior (:func:`_rerun_scenarios`). A scenario that
+    cannot be recomputed loses its result, and the step says which and why.
+    ``StepResult.text`` holds those lines; ``summary["scenario_results"]`` the lists.
     Returns (StepResult, CalibrationResult).
     """
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.measurements import load_measurements
+    from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict
     from twinviewer.personalize.revisit import before_last_visit
     from twinviewer.personalize.timeline import drift_for
     from twinviewer.personalize.volume_curve import curves_of
@@ -264,18 +295,60 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
         last = twin.visits[-1].day if twin.visits else None
     drift = 0.5 if last is None else drift_for(day - last)
     result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations, drift=drift,
-                       volume_curves=curves)
+                       volume_curves=curves, prior=prior)
     if note:
         result.warnings.insert(0, note)
     label = (f"re-calibration of day {day}" if redo
              else f"calibration {len(twin.visits) + 1}")
     new = updated_twin(twin, result, day=day, label=label)
+    # the cached scenario results belonged to the old ensemble: recompute them on the new one
+    rerun, removed = _rerun_scenarios(new, result.results, doc.results)
+    stale = {"recomputed": sorted(rerun), "removed": removed}
     audit_log(new).record(new, "calibration",
                           calibration_record(result, command="calibrate", day=day, drift=drift,
-                                             replaces_visit=redo))
-    # cached scenario results belonged to the old ensemble: only the new baseline is kept
-    save_twin_verified(path, new, results={"baseline": result.results}, passphrase=secret)
-    return StepResult(path, new, {"visits": len(new.visits)}), result
+                                             replaces_visit=redo, scenario_results=stale,
+                                             unmeasured_informed=widths_dict(
+                                                 unmeasured_widths(result))))
+    save_twin_verified(path, new, results={"baseline": result.results, **rerun},
+                       passphrase=secret)
+    return StepResult(path, new, {"visits": len(new.visits), "scenario_results": stale},
+                      _scenario_lines(path, rerun, removed)), result
+
+
+def _rerun_scenarios(twin: Twin, baseline, cached: dict) -> tuple[dict, dict[str, str]]:
+    """Results of ``twin``'s scenarios that had a cached result, simulated on ``baseline``
+    (the new posterior): (name → Results, name → why its result was removed)."""
+    from twinviewer.interventions.compare import run_scenarios
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.physiology import ModelError
+    from twinviewer.twins import model_of
+
+    stale = [s for s in twin.scenarios if s.name in cached]
+    if not stale:
+        return {}, {}
+    try:
+        return run_scenarios(model_of(twin), baseline, stale), {}
+    except (InterventionError, ModelError, ValueError) as exc:
+        return {}, {s.name: f"{type(exc).__name__}: {exc}" for s in stale}
+
+
+def _scenario_lines(path: Path, rerun: dict, removed: dict[str, str]) -> list[str]:
+    """What happened to the stored scenario results, for the calibrate output."""
+    def results(n: int) -> str:
+        return f"{n} scenario result{'s' if n > 1 else ''}", "were" if n > 1 else "was"
+
+    lines = []
+    if rerun:
+        what, verb = results(len(rerun))
+        lines.append(f"{what} computed on the previous calibration {verb} recomputed on the "
+                     "new posterior: " + ", ".join(sorted(rerun)))
+    if removed:
+        what, verb = results(len(removed))
+        lines.append(f"{what} computed on the previous calibration could not be recomputed "
+                     f"and {verb} removed (the scenarios are kept): " + "; ".join(
+                         f"{k} ({v})" for k, v in removed.items())
+                     + f"; run `twinviewer whatif {path.name} -i …` to recompute them")
+    return lines
 
 
 # -- what-ifs on a saved twin ---------------------------------------------------------------
@@ -321,8 +394,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--mapping", metavar="FILE", help="segment name mapping (JSON)")
     c.add_argument("--measurements", metavar="FILE",
                    help="clinical measurements (twinviewer.measurements/1 JSON)")
-    c.add_argument("--preset", default="healthy",
-                   help="virtual patient the prior is centred on (default healthy)")
+    c.add_argument("--preset", default=None, metavar="PRESET",
+                   help="virtual patient the prior is centred on, one of healthy, "
+                        "moderate_as, severe_as, severe_mr, hfref (default: chosen from the "
+                        "measurements, healthy if none points to a disease; the choice and "
+                        "its reason are printed and in --json)")
     c.add_argument("--members", type=int, default=200, help="ensemble size (default 200)")
     c.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     c.add_argument("-o", "--output", required=True, metavar="PATIENT.twin")
@@ -379,8 +455,8 @@ def run_twin_command(args: argparse.Namespace) -> int:
 def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
     """``twinviewer calibrate PATIENT.twin --measurements FILE``: 0 ok, 1 failed, 2 bad input."""
     from twinviewer.io.errors import PrivacyError, TwinFileError
-    from twinviewer.personalize.calibrate import CalibrationError, format_report
-    from twinviewer.personalize.cli import json_safe
+    from twinviewer.personalize.calibrate import CalibrationError
+    from twinviewer.personalize.cli import print_result
     from twinviewer.personalize.measurements import MeasurementError
     from twinviewer.physiology import ModelError
 
@@ -391,7 +467,8 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
         step, result = calibrate_file(args.twin, args.measurements, n=args.n, seed=args.seed,
                                       iterations=getattr(args, "iterations", 20),
                                       day=getattr(args, "day", None),
-                                      volume_curve=getattr(args, "volume_curve", "auto"))
+                                      volume_curve=getattr(args, "volume_curve", "auto"),
+                                      prior=getattr(args, "prior", "auto"))
     except (PipelineError, MeasurementError, ModelError, TwinFileError, PrivacyError,
             ValueError, OSError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
@@ -400,18 +477,13 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
         print(f"twinviewer calibrate: {exc}; {Path(args.twin).name} is unchanged",
               file=sys.stderr)
         return 1
-    if args.json:
-        data = {"notice": RESEARCH_USE, "twin": str(step.path), "written": True,
-                "visit": {"number": len(step.twin.visits), "day": step.twin.visits[-1].day,
-                          "label": step.twin.visits[-1].label},
-                **result.to_dict()}
-        print(json.dumps(json_safe(data), indent=2, allow_nan=False), file=out)
-    else:
-        print(RESEARCH_USE, file=out)
-        print(format_report(result), file=out)
-        v = step.twin.visits[-1]
-        print(f"wrote the calibrated twin back to {step.path} (visit {len(step.twin.visits)}, "
-              f"day {v.day}: {v.label}; set the day with --day)", file=out)
+    v = step.twin.visits[-1]
+    print_result(result, args.json, out, {
+        "twin": str(step.path), "written": True,
+        "visit": {"number": len(step.twin.visits), "day": v.day, "label": v.label},
+        "scenario_results": step.summary["scenario_results"]},
+        after=[*step.text, f"wrote the calibrated twin back to {step.path} (visit "
+               f"{len(step.twin.visits)}, day {v.day}: {v.label}; set the day with --day)"])
     return 0
 
 

@@ -64,6 +64,11 @@ def test_calibrate_json_maps_non_finite_numbers_to_null(tmp_path, monkeypatch):
     import twinviewer.personalize.cli as cli
 
     class Result:
+        prior_results = None  # the width ratios of unmeasured predictions: unknown (NaN)
+
+        def unmeasured_predictions(self):
+            return {"LVEDP": (10.0, 5.0, math.nan, "mmHg")}
+
         def to_dict(self):
             return {"fit": [{"name": "SBP", "median": float("nan"), "z": np.float64(np.inf)}],
                     "point": {"HR": np.float32(70.0)}, "correlations": [("a", "b", -math.inf)],
@@ -80,6 +85,8 @@ def test_calibrate_json_maps_non_finite_numbers_to_null(tmp_path, monkeypatch):
     assert data["fit"][0]["median"] is None and data["fit"][0]["z"] is None
     assert data["point"]["HR"] == 70.0 and data["correlations"] == [["a", "b", None]]
     assert data["n_members"] == 32
+    assert data["unmeasured_informed"]["LVEDP"]["width_ratio"] is None
+    assert data["unmeasured_informed"]["LVEDP"]["hi"] is None
 
 
 def test_calibrate_chooses_the_disease_prior_and_accepts_an_override(tmp_path, capsys):

@@ -28,3 +28,7 @@ def test_mr_sv_and_ef_are_dropped_with_a_message(tmp_path):
     said = "\n".join(step.text)
     for q in ("LVSV", "LVEF"):
         assert f"warning: {q} (" in said and "were replaced by the given measurements" in said
+    # the chosen prior and how much the data narrowed each unmeasured prediction (F15, F21)
+    assert "prior: healthy prior (chosen: no valve disease or reduced EF" in said
+    assert "how much the data narrowed each unmeasured prediction" in said
+    assert "× the prior predictive" in said

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from twinviewer.io import crypto
 from twinviewer.io.errors import TwinFileError
+from twinviewer.io.measurement_use import measurement_use
 from twinviewer.io.twinfile import describe, load_twin
 
 log = logging.getLogger("twinviewer.io.cli")
@@ -84,6 +85,8 @@ def info_dict(doc, name: str) -> dict:
                     "measurements": [m.to_dict() for m in v.measurements]}
                    for v in t.visits],
         "scenarios": [s.name for s in t.scenarios],
+        # each measurement: used / replaced (by which) / not used (why) in the last calibration
+        "measurement_use": [u.to_dict() for u in measurement_use(t, doc.audit.entries)],
         "audit": {"ok": bool(doc.chain.ok), "message": doc.chain.message,
                   "entries": len(doc.audit)},
         "summary": describe(doc),

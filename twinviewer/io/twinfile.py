@@ -64,6 +64,7 @@ from twinviewer.core.units import dimension
 from twinviewer.io import crypto
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
 from twinviewer.io.errors import PrivacyError, TwinFileError
+from twinviewer.io.measurement_use import UNCALIBRATED, measurement_use
 from twinviewer.io.migrations import migrate
 from twinviewer.io.privacy import (
     check_pseudonym,
@@ -948,6 +949,12 @@ def describe(doc: TwinDocument) -> list[str]:
     else:
         lines.append("anatomy     none")
     lines.append(f"results     {', '.join(doc.results) or 'none cached'}")
+    uses = measurement_use(t, doc.audit.entries)
+    if uses and uses[0].status != UNCALIBRATED:
+        lines.append("measurement use in the last calibration:")
+        lines += [f"  {u.measurement.name:<10} {u.measurement.value:.4g} {u.measurement.unit} "
+                  f"({u.measurement.source or 'no source'}, {u.origin}): {u.text()}"
+                  for u in uses]
     lines.append(f"audit       {doc.chain.message if doc.chain else 'not verified'}")
     for e in doc.audit.entries[-8:]:
         lines.append(f"  {e.summary()}")

@@ -13,6 +13,7 @@ import numpy as np
 from twinviewer import RESEARCH_USE
 from twinviewer.personalize.calibrate import CalibrationError, calibrate, format_report
 from twinviewer.personalize.measurements import MeasurementError, load_measurements
+from twinviewer.personalize.predictive_width import format_widths, unmeasured_widths, widths_dict
 from twinviewer.physiology import ModelError
 
 
@@ -21,8 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("twin", nargs="?", default=None, metavar="PATIENT.twin",
                    help="calibrate this saved twin and write the result back into it "
                         "(audited); without it, a preset")
-    p.add_argument("--preset", default="healthy", help="virtual patient to start from "
-                   "(default: healthy)")
+    p.add_argument("--preset", default="healthy", help="virtual patient the twin is made "
+                   "from (default: healthy); the prior's centre is chosen by --prior")
     p.add_argument("--measurements", default=None, metavar="FILE.json",
                    help="measurement set (schema twinviewer.measurements/1); with a saved "
                         "twin optional (its images' measurements and volume curves are used)")
@@ -38,8 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, default=20,
                    help="maximum tempering iterations (default 20)")
     p.add_argument("--prior", default="auto", help="preset the prior is centred on: 'auto' "
-                   "(chosen from the measurements: AS, MR, HFrEF or the preset), or a preset "
-                   "name to override")
+                   "(default: chosen from the measurements: AS, MR, HFrEF, else the preset; "
+                   "the choice and its reason are printed), or a preset name to override; "
+                   "a twin calibrated before starts from its posterior instead")
     p.add_argument("--day", type=int, default=None, help="with a saved twin: the visit's day "
                    "offset from the first visit (default: the last visit's day, i.e. a "
                    "re-calibration of that visit, not a new day)")
@@ -98,10 +100,29 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
     except CalibrationError as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        data = {"notice": RESEARCH_USE, "preset": args.preset, **result.to_dict()}
-        print(json.dumps(json_safe(data), indent=2, allow_nan=False), file=out)
-    else:
-        print(RESEARCH_USE, file=out)
-        print(format_report(result), file=out)
+    print_result(result, args.json, out, {"preset": args.preset})
     return 0
+
+
+def result_json(result, extra: dict | None = None) -> dict:
+    """The ``calibrate --json`` document: the research-use notice, ``extra``, the result's
+    summary (with the chosen prior under ``prior``) and the width ratio of every unmeasured
+    prediction under ``unmeasured_informed``."""
+    return json_safe({"notice": RESEARCH_USE, **(extra or {}), **result.to_dict(),
+                      "unmeasured_informed": widths_dict(unmeasured_widths(result))})
+
+
+def print_result(result, as_json: bool, out, extra: dict | None = None,
+                 after: list[str] = ()) -> None:
+    """Print a calibration as JSON (:func:`result_json`) or as text: the report, then how much
+    the data narrowed each unmeasured prediction, then the lines ``after``."""
+    if as_json:
+        print(json.dumps(result_json(result, extra), indent=2, allow_nan=False), file=out)
+        return
+    print(RESEARCH_USE, file=out)
+    print(format_report(result), file=out)
+    widths = format_widths(unmeasured_widths(result))
+    if widths:
+        print(widths, file=out)
+    for line in after:
+        print(line, file=out)

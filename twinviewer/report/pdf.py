@@ -31,6 +31,7 @@ import twinviewer
 from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import number
 from twinviewer.core.stats import central_interval
+from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
@@ -253,6 +254,34 @@ def _calibration_text(doc: TwinDocument) -> str:
     return "none (prior ensemble)"
 
 
+def _unmeasured_block(p: _Pages, doc: TwinDocument) -> None:
+    """The last calibration's predictions of unmeasured outputs with the width ratio of
+    their interval to the prior predictive, and the plain flag when the data did not
+    narrow them (:mod:`twinviewer.personalize.predictive_width`, stored in the record)."""
+    summary = last_calibration(doc.audit.entries)
+    record = next((e.details for e in reversed(doc.audit.entries)
+                   if e.action == "calibration"), {})
+    shown = (summary or {}).get("unmeasured_predictions") or {}
+    if not shown:
+        return
+    widths = record.get("unmeasured_informed") or {}
+    rows = []
+    for name, (med, lo, hi, unit) in shown.items():
+        w = widths.get(name)
+        ratio = w.get("width_ratio") if w else None
+        rows.append([name, f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}",
+                     "not recorded" if w is None else
+                     ("unknown" if ratio is None else f"{ratio:.2f}"),
+                     "" if w is None else (w.get("flag") or "narrowed by the data")])
+    p.need(0.016 * (len(rows) + 5))  # heading, table and footnote on one page
+    p.subheading("Unmeasured predictions of the last calibration")
+    p.table(["Output", "Predicted (90 % interval)", "Width / prior predictive", "Informed?"],
+            rows, [0.14, 0.36, 0.2, 0.3], size=8)
+    p.para("90 % interval: posterior ensemble ⊕ learned model discrepancy. Width ratio ≥ 0.9: "
+           "the measurements did not narrow the prediction; it is the population's spread, "
+           "not a finding about this patient.", size=8, color="0.3")
+
+
 def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
     t = doc.twin
     p.new_page("Twin report")
@@ -272,16 +301,24 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
            "90 % interval in brackets. Measured values are shown beside predictions, never "
            "blended with them. " + twinviewer.RESEARCH_USE + ".", size=8.5, color="0.25")
     p.subheading("Measurements")
-    ms = list(t.measurements)
-    seen = {(m.name, m.value, m.unit, m.source) for m in ms}
-    ms += [m for m in (t.anatomy.measurements if t.anatomy else [])
-           if (m.name, m.value, m.unit, m.source) not in seen]
-    if ms:
-        p.table(["Quantity", "Value", "SD", "Unit", "Source"],
-                [[m.name, _fmt(m.value), _fmt(m.uncertainty), m.unit, m.source] for m in ms],
-                [0.22, 0.14, 0.12, 0.12, 0.40])
+    uses = measurement_use(t, doc.audit.entries)
+    if uses:
+        # each row says whether the twin was fitted to it, what replaced it, or why not; the
+        # why is a numbered note below (a table cell would cut it)
+        notes = [u for u in uses if u.detail]
+        p.table(["Quantity", "Value", "SD", "Unit", "Source (from)", "Last calibration"],
+                [[u.measurement.name, _fmt(u.measurement.value),
+                  _fmt(u.measurement.uncertainty), u.measurement.unit,
+                  f"{u.measurement.source or '—'} ({u.origin})",
+                  u.status + (f" [{notes.index(u) + 1}]" if u in notes else "")]
+                 for u in uses],
+                [0.14, 0.11, 0.09, 0.09, 0.35, 0.22])
+        for k, u in enumerate(notes, 1):
+            p.para(f"[{k}] {u.measurement.name} {_fmt(u.measurement.value)} "
+                   f"{u.measurement.unit} ({u.origin}): {u.text()}", size=7.5, color="0.25")
     else:
         p.para("No measurements (a virtual twin from priors).")
+    _unmeasured_block(p, doc)
     p.subheading("Clinician's conclusion and notes")
     notes = doc.audit.notes()
     if not notes:
@@ -626,9 +663,10 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
     if doc.chain is not None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
     rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
-             # a calibration's full summary is kept in the trail, not spelt out here
-             ", ".join(f"{k}={v}" if k != "summary" else "summary kept"
-                       for k, v in e.details.items()), e.hash[:12]]
+             # a calibration's full summary (and width ratios) is kept in the trail, not
+             # spelt out here
+             ", ".join(f"{k}={v}" if k not in ("summary", "unmeasured_informed")
+                       else f"{k} kept" for k, v in e.details.items()), e.hash[:12]]
             for e in doc.audit.entries]
     if rows:
         p.table(["#", "Time (UTC)", "Action", "App", "Details", "Hash"], rows,

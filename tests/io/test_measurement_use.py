@@ -1,0 +1,107 @@
+"""Each measurement of a twin is marked used / replaced (by which) / not used (why) from its
+last calibration record — in `twinviewer info` and the report (review F19)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import SimpleNamespace
+
+from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.core.twin import Visit
+from twinviewer.io.measurement_use import (
+    EARLIER,
+    NOT_USED,
+    REPLACED,
+    UNCALIBRATED,
+    USED,
+    last_calibration,
+    measurement_use,
+    use_of,
+)
+from twinviewer.twins import twin_from_preset
+
+CT = "CT segmentation"
+
+
+def _row(name, value, source, used=True, note="", unit="mL"):
+    return {"name": name, "measured": value, "source": source, "used": used, "note": note,
+            "unit": unit}
+
+
+def _entry(summary, action="calibration"):
+    return SimpleNamespace(action=action, details={"summary": summary, "members": 20})
+
+
+SUMMARY = {"fit": [_row("LVEDV", 118.0, CT), _row("LVESV", 45.0, CT),
+                   _row("LVEF", 61.9, CT, used=False,
+                        note="not used in the fit: computed from LVEDV and LVESV of the same "
+                             "source (CT segmentation), which are used (counted once); checked "
+                             "against the posterior predictive (z +0.3)", unit="%"),
+                   _row("HR", 72.0, "ECG", used=False,
+                        note="set directly from this measurement", unit="bpm")],
+           "warnings": ["LVSV (images) left out of the fit: it is computed from the images' "
+                        "LVEDV and LVESV, and LVEDV and LVESV were replaced by the given "
+                        "measurements"]}
+
+
+def _twin():
+    """The review's case: LVEDV/LVESV given (CT) and from the images (also CT)."""
+    t = twin_from_preset("healthy", n=2)
+    images = [M("LVEDV", 129.0, "mL", 6.5, CT), M("LVESV", 48.0, "mL", 4.0, CT),
+              M("LVSV", 81.0, "mL", 5.0, CT)]
+    given = [M("LVEDV", 118.0, "mL", 8.0, CT), M("LVESV", 45.0, "mL", 6.0, CT),
+             M("LVEF", 61.9, "%", 3.0, CT), M("HR", 72.0, "bpm", 2.0, "ECG"),
+             M("PASP", 30.0, "mmHg", 4.0, "echo")]
+    return replace(t, measurements=given, anatomy=Anatomy("virtual-test", measurements=images))
+
+
+def test_each_row_says_what_the_calibration_did_with_it():
+    uses = {(u.measurement.name, u.measurement.value): u
+            for u in measurement_use(_twin(), [_entry({}, "import"), _entry(SUMMARY)])}
+    assert uses["LVEDV", 118.0].status == USED and uses["LVEDV", 118.0].origin == "given"
+    img = uses["LVEDV", 129.0]
+    assert img.origin == "images" and img.status == REPLACED
+    assert img.text() == f"replaced by LVEDV 118 mL ({CT})"
+    assert uses["LVESV", 48.0].text() == f"replaced by LVESV 45 mL ({CT})"
+    assert uses["HR", 72.0].text() == "used: set the parameter directly"
+    ef = uses["LVEF", 61.9]
+    assert ef.status == NOT_USED and ef.detail.startswith("computed from LVEDV")
+    assert "z +0.3" not in ef.detail
+    sv = uses["LVSV", 81.0]  # left out by the gathering step: the warning is its reason
+    assert sv.status == NOT_USED and sv.detail.startswith("it is computed from the images'")
+    assert "not in the last calibration" in uses["PASP", 30.0].detail
+    assert len(uses) == 8  # every measurement once, none dropped
+
+
+def test_no_calibration_old_records_and_earlier_visits():
+    t = _twin()
+    assert {u.status for u in measurement_use(t, [])} == {UNCALIBRATED}
+    assert last_calibration([_entry(SUMMARY, "import")]) is None
+    old = use_of(t.measurements[0], {}, given=True)  # a record written before summaries
+    assert old.status == NOT_USED and "predates" in old.detail
+    hr = t.measurements[3]
+    later = {"fit": [_row("SBP", 120.0, "cuff", unit="mmHg")], "warnings": []}
+    u = use_of(hr, later, given=True, earlier=[(0, [hr])])
+    assert u.status == EARLIER and "day 0" in u.detail
+    assert u.to_dict()["status"] == EARLIER and u.to_dict()["name"] == "HR"
+
+
+def test_info_lists_the_use_of_each_measurement(tmp_path, capsys):
+    from twinviewer.io import audit_log
+    from twinviewer.io.cli import run_info
+    from twinviewer.io.twinfile import save_twin
+
+    t = _twin()
+    t.visits = [Visit(day=0, measurements=list(t.measurements), label="calibration 1")]
+    audit_log(t).record(t, "calibration", {"summary": SUMMARY, "members": 2})
+    path = save_twin(tmp_path / "t.twin", t)
+    assert run_info(path) == 0
+    out = capsys.readouterr().out
+    assert "measurement use in the last calibration:" in out
+    assert f"LVEDV      129 mL ({CT}, images): replaced by LVEDV 118 mL ({CT})" in out
+    assert run_info(path, as_json=True) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)["measurement_use"]
+    assert [r["status"] for r in rows if r["name"] == "LVEDV"] == [USED, REPLACED]

@@ -1,0 +1,143 @@
+"""Which of a twin's measurements its last calibration used, and why the others were not.
+
+A twin holds measurements of two origins: the clinical ones given to it (a measurement file,
+the GUI) and those derived from its images (``twin.anatomy.measurements``). Both may name
+the same quantity — LVEDV from a measurement file and LVEDV from the segmentation — and a
+list of both, each "CT segmentation", does not say which the twin was fitted to. The answer
+is in the calibration record of the audit trail (its ``summary``: the fit table, one row per
+measurement the calibration took, with ``used`` and a note, and the warnings naming what
+was left out). This module reads it, so the report and ``twinviewer info`` mark each row:
+
+* ``used`` — a datum of the fit (or it set a parameter directly);
+* ``replaced`` — the same quantity from another entry was taken instead (named);
+* ``not used`` — with the reason (counted once with the volumes it follows from, left out
+  because its source volumes were replaced, not part of the last calibration, …);
+* ``earlier visit`` — used at an earlier visit (its information is in the posterior).
+
+It reads the record only (no model, no simulation).
+
+Examples
+--------
+>>> from twinviewer.core.measurement import Measurement as M
+>>> fit = [{"name": "LVEDV", "measured": 118.0, "source": "CT", "used": True, "note": "",
+...         "unit": "mL"}]
+>>> use_of(M("LVEDV", 129, "mL", 6, "CT"), {"fit": fit}, given=True).text()
+'replaced by LVEDV 118 mL (CT)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from twinviewer.core.measurement import Measurement
+
+USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED = (
+    "used", "replaced", "not used", "earlier visit", "no calibration")
+
+
+@dataclass(frozen=True)
+class MeasurementUse:
+    """One measurement of the twin and what the last calibration did with it."""
+
+    measurement: Measurement
+    origin: str  # 'given' or 'images'
+    status: str  # one of USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED
+    detail: str = ""
+
+    def text(self) -> str:
+        """'used', 'replaced by LVEDV 118 mL (CT)', 'not used: …'."""
+        if self.status == REPLACED:
+            return f"replaced by {self.detail}"
+        return f"{self.status}: {self.detail}" if self.detail else self.status
+
+    def to_dict(self) -> dict:
+        """JSON-ready (``twinviewer info --json``)."""
+        return {**self.measurement.to_dict(), "origin": self.origin, "status": self.status,
+                "detail": self.detail}
+
+
+def last_calibration(audit_entries: Sequence) -> dict | None:
+    """The ``summary`` of the latest calibration entry of an audit trail ({} when that
+    entry predates summaries), or None if the twin was never calibrated."""
+    for e in reversed(list(audit_entries)):
+        if e.action == "calibration":
+            return dict(e.details.get("summary") or {})
+    return None
+
+
+def _same(m: Measurement, row: dict) -> bool:
+    value = row.get("measured")
+    if value is None or (row.get("source") or "") != (m.source or ""):
+        return False
+    return math.isclose(float(value), float(m.value), rel_tol=1e-6, abs_tol=1e-9)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def use_of(m: Measurement, summary: dict | None, *, given: bool,
+           earlier: Sequence[tuple[int, Sequence[Measurement]]] = ()) -> MeasurementUse:
+    """What the calibration ``summary`` (:func:`last_calibration`) did with ``m``.
+
+    ``given``: ``m`` is one of the twin's clinical measurements (else image-derived);
+    ``earlier``: (day, measurements) of the visits before the last one.
+    """
+    origin = "given" if given else "images"
+    if summary is None:
+        return MeasurementUse(m, origin, UNCALIBRATED)
+    if not summary:
+        return MeasurementUse(m, origin, NOT_USED, "the calibration record predates "
+                              "per-measurement records")
+    rows = [r for r in summary.get("fit", []) if r.get("name") == m.name]
+    mine = next((r for r in rows if _same(m, r)), None)
+    if mine is not None:
+        note = str(mine.get("note") or "")
+        if mine.get("used"):
+            return MeasurementUse(m, origin, USED)
+        if note.startswith("set directly"):
+            return MeasurementUse(m, origin, USED, "set the parameter directly")
+        why = note.split("; checked against")[0].removeprefix("not used in the fit: ")
+        return MeasurementUse(m, origin, NOT_USED, why or "not a datum of the fit")
+    if rows:
+        r = rows[0]
+        return MeasurementUse(m, origin, REPLACED,
+                              f"{m.name} {_fmt(float(r['measured']))} {r.get('unit', m.unit)}"
+                              f" ({r.get('source') or 'no source'})")
+    said = next((w for w in summary.get("warnings", []) if str(w).startswith(f"{m.name} (")),
+                None)
+    if said:
+        return MeasurementUse(m, origin, NOT_USED, str(said).split(" left out of the fit: ")[-1])
+    for day, ms in reversed(list(earlier)):
+        if any(x.name == m.name and math.isclose(x.value, m.value, rel_tol=1e-6)
+               for x in ms):
+            return MeasurementUse(m, origin, EARLIER, f"fitted at the visit of day {day}; "
+                                  "its information is in the posterior")
+    return MeasurementUse(m, origin, NOT_USED, "not in the last calibration: the model does "
+                          "not predict it, or it was added after that calibration")
+
+
+def measurement_use(twin, audit_entries: Sequence) -> list[MeasurementUse]:
+    """Every measurement of ``twin`` — clinical, then image-derived ones not already listed —
+    with what its last calibration (in ``audit_entries``) did with it.
+
+    Examples
+    --------
+    >>> [u.text() for u in measurement_use(doc.twin, doc.audit.entries)]  # doctest: +SKIP
+    ['used', 'used', 'replaced by LVEDV 118 mL (CT segmentation)']
+    """
+    summary = last_calibration(audit_entries)
+    earlier = [(v.day, v.measurements) for v in twin.visits[:-1]]
+    seen = set()
+    out = []
+    images = list(twin.anatomy.measurements) if twin.anatomy is not None else []
+    from_images = {(m.name, m.value, m.unit, m.source) for m in images}
+    for m in [*twin.measurements, *images]:  # a calibration stores the image values it used
+        key = (m.name, m.value, m.unit, m.source)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(use_of(m, summary, given=key not in from_images, earlier=earlier))
+    return out
