@@ -96,6 +96,13 @@ def test_fit_rule_is_the_calibrations():
         assert flagged is poor is fit_check(m, predict("MAP", res)).poor
 
 
+def _calibrated(twin, *names: str) -> None:
+    from twinviewer.core.provenance import Provenance, Source
+
+    for n in names:
+        twin.provenance[n] = Provenance(Source.CALIBRATED, "test: calibrated")
+
+
 def test_posterior_pushed_against_bound():
     twin = twin_from_preset("healthy", n=40)
     model = MODELS["four_chamber_eoa"]
@@ -104,6 +111,7 @@ def test_posterior_pushed_against_bound():
     twin.ensemble[:, j] = np.linspace(3.97, 4.0, 40)  # plausible upper bound 4.0
     k = model.index("LV.EB")
     twin.ensemble[:, k] = np.linspace(0.2, 0.25, 40)  # prior median 0.068, s 0.2
+    _calibrated(twin, "SYS.R_AR", "LV.EB")  # only parameters the data moved are judged
     w = validity_warnings(twin, model)
     assert ("bound", "SYS.R_AR") in _kinds(w) and ("bound", "LV.EB") in _kinds(w)
     twin.ensemble_kind = "prior"
@@ -116,6 +124,7 @@ def test_bound_judged_on_the_posteriors_own_spread():
     model = MODELS["four_chamber_eoa"]
     twin.ensemble_kind = "posterior"
     j = model.index("RV.EB")
+    _calibrated(twin, "RV.EB")
     twin.ensemble[:, j] = np.geomspace(0.007, 0.021, 60)
     w = [x for x in validity_warnings(twin, model) if x.subject == "RV.EB"]
     assert not any(x.kind == "bound" and "plausible bound" in x.text for x in w), w

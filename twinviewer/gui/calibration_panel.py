@@ -35,6 +35,7 @@ from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
+from twinviewer.personalize.calibrate import AT_PRIOR
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import simulate_twin
@@ -354,7 +355,9 @@ class CalibrationPanel(QWidget):
                            name=label)
         self.plot.plot(q_mid, y - 0.15, pen=None, symbol="o", symbolSize=7,
                        symbolBrush=(30, 100, 200), name="posterior median")
-        ticks = [(float(k), f"{p} ({r.provenance[p].source.value})")
+        weak = r.identifiability.width_ratio  # a posterior as wide as its prior: say so
+        ticks = [(float(k), f"{p} ({r.provenance[p].source.value}"
+                            + (", weakly informed)" if weak.get(p, 1.0) > AT_PRIOR else ")"))
                  for k, p in enumerate(names)]
         axis = self.plot.getAxis("left")
         axis.setTicks([ticks])
