@@ -423,7 +423,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
                   "normal adult range); the bundled heart has no pressure data")
 #: 7: assumed cuff BP; the calibration entry holds the summary; the model's RA/RV passive
 #: elastances corrected (RVEDP meets mean RA pressure), so the prior is the plain preset.
-_DEMO_TWIN_FORMAT = 7
+#: 8: model v2.2 defaults (atrial kick: Gaar pulmonary resistance split, LA, LV relaxation).
+_DEMO_TWIN_FORMAT = 8
 
 
 def demo_assumed_bp() -> list:
