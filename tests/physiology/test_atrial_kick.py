@@ -42,11 +42,13 @@ def _filling(q: np.ndarray, t: np.ndarray, period: float, atrial_onset: float) -
             "A_fraction": f[isep:].sum() / f.sum()}
 
 
-def _run(hr: float, kick: float = 1.0):
-    p = get_preset("healthy")
+def _run(hr: float | None, kick: float = 1.0, preset: str = "healthy"):
+    p = get_preset(preset)
     m = p.model
     v = p.vector()
-    v[m.index("HR")] = hr
+    if hr is not None:
+        v[m.index("HR")] = hr
+    hr = v[m.index("HR")]
     v[m.index("ATRIA.kick")] = kick
     r = simulate(m, v)
     assert r.ok.all(), r.errors()
@@ -96,3 +98,12 @@ def test_atrial_fibrillation_loses_the_a_wave_and_stroke_volume():
     # Same parameters, same blood volume, loop re-equilibrated (LAP rises and refills the LV):
     # the steady-state loss is smaller than the filling fraction, but clear.
     assert (sv[0] - sv[1]) / sv[0] >= 0.07, sv
+
+
+def test_the_hfref_heart_fills_restrictively():
+    # EF 24 % with LAP ≈ 18 mmHg: the ASE/EACVI algorithm (Nagueh 2016) reads E/A ≥ 2 as
+    # raised LA pressure (grade III); and with the A wave small, LVEDP stays within 1.5 mmHg
+    # of the mean LA pressure (with a full A wave it was 3.3 mmHg above).
+    r, w = _run(None, preset="hfref")
+    assert w["E"] / w["A"] >= 2.0, w
+    assert abs(r.metrics["LVEDP"][0] - r.metrics["LAP"][0]) < 1.5

@@ -268,11 +268,10 @@ def observe(t, y, p):
 
 
 @model_function
-def rhs(t, y, p, dydt, a):
-    """Right-hand side of the four-chamber EOA loop, given the activations ``a``
-    (:func:`drivers`)."""
-    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = _observe(
-        y, p, a[0], a[1], a[2], a[3])
+def loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd):
+    """Derivatives of the chamber volumes and the vessel states, given the valve, device
+    and shunt flows (mL/s) and the atrial pressures (mmHg): the part of the right-hand side
+    that every valve model of the four-chamber loop shares."""
     cl.chamber_derivatives(y, dydt, q_mv, q_av + q_vad, q_tv, q_pv)
     # Septal defects move blood between the two sides of the heart.
     dydt[cl.V_LA] -= q_asd
@@ -280,6 +279,15 @@ def rhs(t, y, p, dydt, a):
     dydt[cl.V_LV] -= q_vsd
     dydt[cl.V_RV] += q_vsd
     cl.vessel_derivatives(y, p, dydt, I_SYS, q_av + q_vad, p_ra, q_pv, p_la)
+
+
+@model_function
+def rhs(t, y, p, dydt, a):
+    """Right-hand side of the four-chamber EOA loop, given the activations ``a``
+    (:func:`drivers`)."""
+    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = _observe(
+        y, p, a[0], a[1], a[2], a[3])
+    loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd)
 
 
 initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, I_SYS, I_VTOTAL)
@@ -337,7 +345,7 @@ MODEL = ModelSpec(
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
     ),
     equation_sources=(_pressure, timing_scale, force_frequency, activation,
-                      cl.chamber_derivatives, orifice_valve, shunt_flow,
+                      loop_derivatives, cl.chamber_derivatives, orifice_valve, shunt_flow,
                       pump_flow, cl.vessel_derivatives),
     drivers=drivers,
     n_drivers=N_DRIVERS,
