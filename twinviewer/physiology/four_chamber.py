@@ -106,7 +106,7 @@ _V_TOTAL = 1162.6
 # Defaults: a healthy adult at rest, fitted once (scipy least_squares) to mid-normal targets
 # (REFERENCE.md): LVEDV 130 mL, LVESV 52 mL, 120/78 mmHg, LVEDP 8, LAP 9, CVP 4, PA 24/10 mmHg,
 # largest LA / RA volumes 58 / 50 mL (LA volume index ≤ 34 mL/m², RA about 25 mL/m²), and
-# LV ejection time 300 ms at 70 bpm (Weissler: 294 ms).
+# LV ejection time 300 ms at 70 bpm (Weissler: 294 ms; 313 ms in version 2.2, see above).
 #: A limit-cycle state of the defaults, used as the cold start (then volume-corrected).
 _TEMPLATE = np.array([22.0, 131.1, 26.6, 128.8, 84.7, 12.9, 12.0, 11.0, 79.8, 95.1, 19.1, 81.0])
 
