@@ -14,16 +14,22 @@ from twinviewer.physiology import Settings, simulate
 
 ROWS = ev.load_rows()
 
-#: Rows the model fails today, and why (see docs/notes/phys.md). A row leaving this list because
-#: it passes is fine; the test fails if a row not listed here stops passing.
+#: Rows the model fails today, and why (see docs/notes/phys.md, physio4.md). The test fails if
+#: a row not listed here stops passing, and if a listed row passes (take it off the list).
 KNOWN_FAILING = {
-    "tavi_evolut_r-23": "EOA 1.09 cm² with MG 15 mmHg is not a Bernoulli pair at SV ≈ 77 mL "
-                        "(supra-annular pressure recovery is not modelled)",
+    # Valve rows: whatever the flow waveform, a Doppler mean gradient (mean of 4v², v = Q/EOA,
+    # what the ASE tables report) is at least 4·(SV/(LVET·EOA))² (flat flow). On the row's
+    # patient (SV 78 mL over 348 ms) that bound is already 16.9 / 7.1 / 5.0 mmHg for
+    # Evolut R 23 / Evolut R 26 / Perimount 27 (reported 15 / 7.5 / 4.8); a real ejection
+    # (got/bound 1.4–1.6) cannot reach them. Pressure recovery does not lower a Doppler
+    # gradient (it lowers the catheter one); the pairs need a smaller flow (smaller patients
+    # for the smaller sizes) or come from different cohorts.
+    "tavi_evolut_r-23": "EOA 1.09 cm² with MG 15 mmHg: Bernoulli bound 16.9 mmHg at SV 78 mL "
+                        "over 348 ms (got 23.5)",
     "tavi_evolut_r-26": "EOA 1.69 with MG 7.5, while SAPIEN 3 26 (EOA 1.74) has MG 10.6: "
-                        "no EOA-only valve reproduces both",
-    "savr_perimount-21": "same EOA (1.3 cm²) as size 19 with a lower MG",
-    "savr_perimount-27": "EOA 2.0 cm² with MG 4.8 mmHg: pressure recovery not modelled",
-    "metoprolol-12mg": "EF falls 3 % (reported 10 %); EDV and PCWP rise with the slower rate",
+                        "bound 7.1 mmHg, got 10.9 (limit 10.1)",
+    "savr_perimount-27": "EOA 2.0 cm² with MG 4.8 mmHg: bound 5.0 mmHg, got 8.0",
+    "metoprolol-12mg": "EF falls 3 % (reported 10 %); EDV rises 11 % with the slower rate",
     "milrinone-load-0.5": "same dose as the Cusick row (CI +79 %) but CI +38 %: the model "
                           "passes Cusick (CI +59 %) and overshoots this one",
     "nitroprusside": "CO +37 % and PCWP −28 % (reported +73 %, −47 %); HR +5 % by the "
@@ -31,13 +37,9 @@ KNOWN_FAILING = {
     "hydralazine": "CI +40 % (reported +56–70 %) with MAP −11 % (reported −5 %) at the "
                    "reported net SVR −39 %: the linear ESPVR of the EF-15 % patient (Ees 0.5) "
                    "gives too little SV per mmHg",
-    "pacing-70-110-ef-preserved": "CO +2 % (reported +42 %): venous return limits output; "
+    "pacing-70-110-ef-preserved": "CO +5 % (reported +42 %): venous return limits output; "
                                   "the atrial-pacing row of normal hearts (CI constant) passes",
     "lvad-ramp": "CO +0.28 L/min per step (reported +0.16); PCWP −1.6 passes",
-    "pacing-70-110-ef-reduced": "CO +10.05 % against 'unchanged' within ±10 % (SV −29 % "
-                                "passes): pushed over by the corrected RA/RV passive "
-                                "elastances of session 3 (RVEDP now meets mean RA pressure); "
-                                "it was +8 % before",
 }
 
 
@@ -52,6 +54,10 @@ def test_every_row(row):
         pytest.fail(f"{row.id} no longer reproduces its source: {res.message}; " + "; ".join(
             f"{v.variable.metric} expected {v.expected}, got {v.got}" for v in res.variables))
     assert res.status in ("pass", "unsourced")
+    # A row that now reproduces its source leaves the list, so that the list stays the
+    # record of what the model cannot do.
+    assert row.id not in KNOWN_FAILING, (f"{row.id} passes now: remove it from "
+                                         f"KNOWN_FAILING ({res.message})")
 
 
 def test_issue_rows_are_all_present():

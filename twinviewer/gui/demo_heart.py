@@ -424,7 +424,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 7: assumed cuff BP; the calibration entry holds the summary; the model's RA/RV passive
 #: elastances corrected (RVEDP meets mean RA pressure), so the prior is the plain preset.
 #: 8: the stored calibration summary names the curve points the twin misses (calib4).
-_DEMO_TWIN_FORMAT = 8
+#: 9: model v2.2 defaults (atrial kick: Gaar pulmonary resistance split, LA, LV relaxation).
+_DEMO_TWIN_FORMAT = 9
 
 
 def demo_assumed_bp() -> list:

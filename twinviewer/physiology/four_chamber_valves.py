@@ -121,12 +121,7 @@ def rhs(t, y, p, dydt, a):
     :func:`split_step`, so their derivatives here are zero."""
     p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = _observe(
         y, p, a[0], a[1], a[2], a[3])
-    cl.chamber_derivatives(y, dydt, q_mv, q_av + q_vad, q_tv, q_pv)
-    dydt[cl.V_LA] -= q_asd
-    dydt[cl.V_RA] += q_asd
-    dydt[cl.V_LV] -= q_vsd
-    dydt[cl.V_RV] += q_vsd
-    cl.vessel_derivatives(y, p, dydt, fc.I_SYS, q_av + q_vad, p_ra, q_pv, p_la)
+    fc.loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd)
     for j in range(Q_MV, Z_PV + 1):
         dydt[j] = 0.0 * dydt[cl.V_LA]
 
@@ -180,8 +175,8 @@ MODEL = ModelSpec(
     references=(*fc.MODEL.references,
                 "Mynard JP et al. Int J Numer Method Biomed Eng 2012;28:626–641 (valve)."),
     equation_sources=(fc._pressure, fc.timing_scale, fc.force_frequency, activation,
-                      cl.chamber_derivatives, mynard_valve_step, shunt_flow, pump_flow,
-                      cl.vessel_derivatives),
+                      fc.loop_derivatives, cl.chamber_derivatives, mynard_valve_step,
+                      shunt_flow, pump_flow, cl.vessel_derivatives),
     drivers=fc.drivers,
     n_drivers=fc.N_DRIVERS,
     split_step=split_step,
