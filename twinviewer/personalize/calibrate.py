@@ -136,8 +136,9 @@ class FitRow:
     used: bool
     flag: bool
     note: str = ""
-    #: posterior predictive 90 % interval of the *measurement* (ensemble ⊕ model error ⊕ the
-    #: measurement's SD): the interval |z| is judged against (``lo``–``hi`` is the twin's own)
+    #: the 90 % interval |z| is judged against (``lo``–``hi`` is the twin's own): for a datum
+    #: of the fit its residual's (σ alone, see :func:`~twinviewer.personalize.fit_check`),
+    #: otherwise the posterior predictive of a new measurement (ensemble ⊕ model error ⊕ SD)
     pred_lo: float = float("nan")
     pred_hi: float = float("nan")
 
@@ -902,7 +903,8 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
     data_names = {m.name for m in data}
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
-        check = fit_check(m, predict(m.name, res))
+        # a datum of the likelihood is judged by its residual against σ (see fit_check)
+        check = fit_check(m, predict(m.name, res), fitted=m.name in data_names)
         med, lo, hi, me, z, flag = (check.median, check.lo, check.hi, check.model_sd, check.z,
                                     check.poor)
         pt = float(predict(m.name, point_res)[0])
