@@ -55,7 +55,11 @@ from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
-from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
+from twinviewer.personalize.discrepancy import (
+    Discrepancy,
+    default_discrepancy,
+    stale_reason,
+)
 from twinviewer.personalize.disease import (
     AUTO,
     TAG,
@@ -677,6 +681,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
         message=(f"reached the posterior in {iteration} tempering iterations"
                  if has_data else "no data to fit: parameters set from measurements only"))
+    if discrepancy is None and stale_reason(model):  # unmeasured intervals unchecked
+        warnings.append(stale_reason(model))
     say(1.0, "calibration done")
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
@@ -685,7 +691,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
-        discrepancy=discrepancy if discrepancy is not None else default_discrepancy(),
+        discrepancy=discrepancy if discrepancy is not None else default_discrepancy(
+            "curves" if obs else "standard"),
         curve_fit=curve_fit)
 
 
