@@ -9,9 +9,8 @@ term must cover the truth. The patients use the *test* seed, which no term was l
 The full size (100 per setting) is ``python -m twinviewer.personalize.coverage table`` /
 ``tests/benchmarks/test_bench_coverage.py``; its table is in docs/notes/honesty44.md.
 
-Band: 80–97 % per setting. At 20 patients (100 intervals, correlated within a patient) a
-setting whose true coverage is 90 % scatters by about ±5 points (2 SD ≈ 10), so 80–97 % fails
-a term that under-covers by more than about 5 points or over-covers by more than about 7.
+Band: 80–99 % per setting (see :data:`BAND`). At 20 patients (100 intervals, correlated
+within a patient) a setting's coverage scatters by about ±5 points (2 SD ≈ 10).
 """
 
 from __future__ import annotations
@@ -27,7 +26,11 @@ from twinviewer.personalize.synthetic import SETTINGS, UNMEASURED
 PATIENTS = 20
 CURVE_PATIENTS = 8
 MEMBERS = 48  # as the term was learned with: it complements a 48-member ensemble's spread
-BAND = (0.80, 0.97)
+#: 80 % below; above, 99 %: at full size (100 fresh patients per setting) the model's own and
+#: the perturbed patients are covered 96.0 % and 97.2 % — 1–2 points over the 95 % target, the
+#: price of covering the wide population (docs/notes/honesty44.md) — which 20 patients cannot
+#: tell from 98 %. Intervals too wide to inform are caught by the width ratios below.
+BAND = (0.80, 0.99)
 
 
 @pytest.fixture(scope="module")

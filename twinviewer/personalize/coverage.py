@@ -7,6 +7,19 @@ every unmeasured output (ensemble ⊕ the model-discrepancy term of
 :func:`coverage_table` gives, per setting and output, how often the 90 % interval contains
 the truth and how wide it is against the prior predictive's interval.
 
+Commands (``python -m twinviewer.personalize.coverage ...``):
+
+``learn [--jobs 2] [--records DIR]``
+    calibrate the training patients (:data:`~twinviewer.personalize.discrepancy.TRAIN_SEEDS`,
+    every setting, standard set and volume curves), learn the discrepancy terms, print the
+    leave-one-seed-out tables and rewrite the shipped terms file with the model's equation
+    hash — the one step to repeat after any change of the model's equations
+    (``--from-records DIR`` re-learns from kept records);
+``table [--jobs 2]``
+    the coverage table on fresh patients (:data:`~twinviewer.personalize.discrepancy.TEST_SEED`);
+``run --seed S --settings own,wide --out F.pkl``
+    one seed's standard-set records (the same as without a command).
+
 >>> recs = run_setting("own", 2, seed=5, members=32)
 >>> sorted(recs[0].posterior)[:2]
 ['CO', 'LAP']
@@ -287,7 +300,8 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
                                       for s in dict.fromkeys(r.setting for r in rows)}}
         text.append(f"{kind} data — each seed scored with the term learned on the other "
                     f"seeds ({seeds}):\n{format_table(rows)}")
-    doc["learned"]["cpu_s"] = round(cpu_s, 1)
+    # CPU of the calibrations (None when re-learned from kept records): strict JSON
+    doc["learned"]["cpu_s"] = round(cpu_s, 1) if np.isfinite(cpu_s) else None
     doc["learned"]["date"] = datetime.date.today().isoformat()
     with open(path or discrepancy.TERMS_FILE, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
