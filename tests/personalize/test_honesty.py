@@ -2,12 +2,15 @@
 
 Synthetic patients of the four settings — (a) the model itself, (b) the structurally
 different ``regazzoni2022`` loop, (c) the default model with its structure perturbed, (d) a
-population twice as wide as the prior — are measured on the standard clinical set and
-calibrated; the 90 % intervals of the unmeasured outputs (LVEDP, LAP, PASP, stroke work, CO)
-with the learned model-discrepancy term must cover the truth. The patients use the *test*
-seed; the discrepancy term was learned on patients of another seed. The full size (100 per
-setting) is ``tests/benchmarks/test_bench_coverage.py``; the cross-fitted full-size table is in
-docs/notes/physio.md.
+population twice as wide as the prior — are measured on the standard clinical set (and, for
+LVEDP/LAP, on whole volume curves with cuff pressures) and calibrated; the 90 % intervals of
+the unmeasured outputs (LVEDP, LAP, PASP, stroke work, CO) with the learned model-discrepancy
+term must cover the truth. The patients use the *test* seed, which no term was learned on.
+The full size (100 per setting) is ``python -m twinviewer.personalize.coverage table`` /
+``tests/benchmarks/test_bench_coverage.py``; its table is in docs/notes/honesty44.md.
+
+Band: 80–99 % per setting (see :data:`BAND`). At 20 patients (100 intervals, correlated
+within a patient) a setting's coverage scatters by about ±5 points (2 SD ≈ 10).
 """
 
 from __future__ import annotations
@@ -15,20 +18,35 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from twinviewer.personalize import curve_check
 from twinviewer.personalize.coverage import coverage_table, format_table, overall, run_setting
-from twinviewer.personalize.discrepancy import TEST_SEED, TRAIN_SEED, Discrepancy
+from twinviewer.personalize.discrepancy import TEST_SEED, TRAIN_SEEDS, Discrepancy
 from twinviewer.personalize.synthetic import SETTINGS, UNMEASURED
 
 PATIENTS = 20
+CURVE_PATIENTS = 8
 MEMBERS = 48  # as the term was learned with: it complements a 48-member ensemble's spread
+#: 80 % below; above, 99 %: at full size (100 fresh patients per setting) the model's own and
+#: the perturbed patients are covered 96.0 % and 97.2 % — 1–2 points over the 95 % target, the
+#: price of covering the wide population (docs/notes/honesty44.md) — which 20 patients cannot
+#: tell from 98 %. Intervals too wide to inform are caught by the width ratios below.
+BAND = (0.80, 0.99)
 
 
 @pytest.fixture(scope="module")
 def records():
-    assert TEST_SEED != TRAIN_SEED
+    assert TEST_SEED not in TRAIN_SEEDS
     out = []
     for s in SETTINGS:
         out += run_setting(s, PATIENTS, TEST_SEED, members=MEMBERS)
+    return out
+
+
+@pytest.fixture(scope="module")
+def curve_records():
+    out = []
+    for s in SETTINGS:
+        out += curve_check.check(s, CURVE_PATIENTS, TEST_SEED, MEMBERS).records
     return out
 
 
@@ -37,25 +55,27 @@ def test_intervals_of_unmeasured_outputs_cover_the_truth_in_every_setting(record
     rows = coverage_table(records)
     raw = coverage_table(records, Discrepancy({}))
     print("\n" + format_table(rows))
-    short = {}
     for s in SETTINGS:
         n = sum(r.setting == s for r in records)
         assert n >= PATIENTS - 3, f"{s}: only {n} patients calibrated"
         cov = overall(rows, s)
         assert cov >= overall(raw, s)  # the term only ever widens
-        assert cov <= 1.0
-        # 100 intervals per setting (5 per patient, correlated within a patient)
-        if cov < 0.80:
-            short[s] = cov
-    assert set(short) <= {"wide"}, short
+        assert BAND[0] <= cov <= BAND[1], f"{s}: {cov:.0%} outside {BAND}"
     own = {r.output: r for r in rows if r.setting == "own"}
-    # data still inform: narrower than the prior predictive (full size, model v2.0: SW 0.74,
-    # CO 0.81; at 10 patients × 32 members the median ratio is noisier)
+    # data still inform: narrower than the prior predictive with the same term
     assert own["SW"].width_ratio < 0.9 and own["CO"].width_ratio < 1.0
-    if short:
-        pytest.xfail(f"known shortfall on fresh patients: {short} (seed 7, 20 patients: wide "
-                     "68 %; the previous term gave 74 %): the term learned on seed 2026 does "
-                     "not generalise to the 2x-wide population (docs/notes/physio.md)")
+
+
+@pytest.mark.slow
+def test_filling_pressures_after_a_volume_curve_fit_are_covered(curve_records):
+    """LVEDP and LAP after calibrating to whole LV/RV volume curves and the cuff pressures:
+    the curve-data term (learned on curve patients of the training seeds)."""
+    rows = coverage_table(curve_records, outputs=("LVEDP", "LAP"))
+    print("\n" + format_table(rows))
+    hits = [r.coverage * r.patients for r in rows]
+    cov = sum(hits) / sum(r.patients for r in rows)
+    assert BAND[0] <= cov <= BAND[1], f"LVEDP/LAP after curve fits: {cov:.0%}"
+    assert all(r.data == "curves" for r in curve_records)
 
 
 @pytest.mark.slow

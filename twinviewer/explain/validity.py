@@ -249,8 +249,9 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
 
 def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
     """Measurements the posterior predictive misses, by the calibration's own rule
-    (:func:`twinviewer.personalize.fit_check`: |z| > 2, z on the ensemble spread ⊕ SD ⊕
-    model error).
+    (:func:`twinviewer.personalize.fit_check`: |z| > 2; a calibrated twin's measurements
+    are judged as data of its fit, on SD ⊕ model error, a prior twin's on the ensemble spread
+    ⊕ SD ⊕ model error).
 
     Every measurement the calibrator knows and the model can predict is checked (PCWP, AVA,
     E/A, TR velocity, LA volume as well as the metrics); others are skipped.
@@ -269,15 +270,19 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
             out.append(ValidityWarning("fit", meas.name, f"{exc}; it cannot be compared with "
                                        "the prediction"))
             continue
-        check = fit_check(mm, predict(q.name, results)[results.ok])
+        fitted = twin.ensemble_kind == "posterior"  # calibrated to its measurements
+        check = fit_check(mm, predict(q.name, results)[results.ok], fitted=fitted)
         if not np.isfinite(check.z) or not check.poor:
             continue
         out.append(ValidityWarning(
             "fit", meas.name, f"poor fit: predicted {meas.name} {_fmt(check.median)} {q.unit} "
             f"(90 %: {_fmt(check.lo)}–{_fmt(check.hi)}) is {abs(check.z):.1f} σ from the "
             f"measured {_fmt(mm.value)} ± {_fmt(mm.uncertainty)} {q.unit} (σ = "
-            f"{_fmt(check.sd)} {q.unit}: the ensemble's spread with the measurement SD and "
-            f"the model error; flagged above {Z_FLAG:g} σ, as in the calibration's fit table)"))
+            f"{_fmt(check.sd)} {q.unit}: "
+            + ("the measurement SD with the model error, the twin having been fitted to it"
+               if fitted else "the ensemble's spread with the measurement SD and the model "
+               "error")
+            + f"; flagged above {Z_FLAG:g} σ, as in the calibration's fit table)"))
     return out
 
 

@@ -55,7 +55,11 @@ from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
-from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
+from twinviewer.personalize.discrepancy import (
+    Discrepancy,
+    default_discrepancy,
+    stale_reason,
+)
 from twinviewer.personalize.disease import (
     AUTO,
     TAG,
@@ -136,8 +140,9 @@ class FitRow:
     used: bool
     flag: bool
     note: str = ""
-    #: posterior predictive 90 % interval of the *measurement* (ensemble ⊕ model error ⊕ the
-    #: measurement's SD): the interval |z| is judged against (``lo``–``hi`` is the twin's own)
+    #: the 90 % interval |z| is judged against (``lo``–``hi`` is the twin's own): for a datum
+    #: of the fit its residual's (σ alone, see :func:`~twinviewer.personalize.fit_check`),
+    #: otherwise the posterior predictive of a new measurement (ensemble ⊕ model error ⊕ SD)
     pred_lo: float = float("nan")
     pred_hi: float = float("nan")
 
@@ -719,6 +724,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
         message=(f"reached the posterior in {iteration} tempering iterations"
                  if has_data else "no data to fit: parameters set from measurements only"))
+    if discrepancy is None and stale_reason(model):  # unmeasured intervals unchecked
+        warnings.append(stale_reason(model))
     say(1.0, "calibration done")
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
@@ -727,7 +734,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
-        discrepancy=discrepancy if discrepancy is not None else default_discrepancy(),
+        discrepancy=discrepancy if discrepancy is not None else default_discrepancy(
+            "curves" if obs else "standard"),
         curve_fit=curve_fit)
 
 
@@ -945,7 +953,8 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
     data_names = {m.name for m in data}
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
-        check = fit_check(m, predict(m.name, res))
+        # a datum of the likelihood is judged by its residual against σ (see fit_check)
+        check = fit_check(m, predict(m.name, res), fitted=m.name in data_names)
         med, lo, hi, me, z, flag = (check.median, check.lo, check.hi, check.model_sd, check.z,
                                     check.poor)
         pt = float(predict(m.name, point_res)[0])

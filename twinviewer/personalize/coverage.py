@@ -7,6 +7,19 @@ every unmeasured output (ensemble ⊕ the model-discrepancy term of
 :func:`coverage_table` gives, per setting and output, how often the 90 % interval contains
 the truth and how wide it is against the prior predictive's interval.
 
+Commands (``python -m twinviewer.personalize.coverage ...``):
+
+``learn [--jobs 2] [--records DIR]``
+    calibrate the training patients (:data:`~twinviewer.personalize.discrepancy.TRAIN_SEEDS`,
+    every setting, standard set and volume curves), learn the discrepancy terms, print the
+    leave-one-seed-out tables and rewrite the shipped terms file with the model's equation
+    hash — the one step to repeat after any change of the model's equations
+    (``--from-records DIR`` re-learns from kept records);
+``table [--jobs 2]``
+    the coverage table on fresh patients (:data:`~twinviewer.personalize.discrepancy.TEST_SEED`);
+``run --seed S --settings own,wide --out F.pkl``
+    one seed's standard-set records (the same as without a command).
+
 >>> recs = run_setting("own", 2, seed=5, members=32)
 >>> sorted(recs[0].posterior)[:2]
 ['CO', 'LAP']
@@ -39,6 +52,13 @@ class Record:
     flagged: int  # fit-table rows flagged (|z| > 2)
     atypicality: float = 1.0
     misfit: float = float("nan")  # mean z² of the posterior predictive over the data used
+    data: str = "standard"  # the data calibrated on: "standard" clinical set or "curves"
+    seed: int = -1  # the seed of the synthetic patients
+
+    @property
+    def label(self) -> str:
+        """The row label of the coverage table: the setting, and the data if not standard."""
+        return self.setting if self.data == "standard" else f"{self.setting}/{self.data}"
 
 
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
@@ -66,7 +86,7 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
         out.append(Record(setting, data.structure[i],
                           {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
                           len(r.flagged), r.atypicality,
-                          float(np.mean(z**2)) if z.size else float("nan")))
+                          float(np.mean(z**2)) if z.size else float("nan"), seed=seed))
         if sink is not None:
             sink(out[-1])
         say(f"{setting} patient {i + 1}/{data.results.n}")
@@ -96,24 +116,25 @@ def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: in
 
 def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
                    outputs: Sequence[str] = UNMEASURED) -> list[CoverageRow]:
-    """Per setting and output: coverage of the 90 % intervals and width ratio to the prior."""
-    disc = disc if disc is not None else default_discrepancy()
+    """Per setting (and data kind) and output: coverage of the 90 % intervals and width ratio
+    to the prior; ``disc`` defaults to the learned term of each record's data kind."""
     rows = []
-    for setting in dict.fromkeys(r.setting for r in records):
-        recs = [r for r in records if r.setting == setting]
+    for label in dict.fromkeys(r.label for r in records):
+        recs = [r for r in records if r.label == label]
+        d = disc if disc is not None else default_discrepancy(recs[0].data)
         for o in outputs:
             hit, raw, ratio, ratio0 = [], [], [], []
             for i, r in enumerate(recs):
                 t = r.truth[o]
-                lo, hi = _interval(r.posterior[o], o, disc, i, r.atypicality)
+                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality)
                 rlo, rhi = _interval(r.posterior[o], o, None, i)
-                plo, phi = _interval(r.prior[o], o, disc, i, r.atypicality)
+                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality)
                 hit.append(lo <= t <= hi)
                 raw.append(rlo <= t <= rhi)
                 ratio.append((hi - lo) / (phi - plo) if phi > plo else np.nan)
                 qlo, qhi = _interval(r.prior[o], o, None, i)
                 ratio0.append((hi - lo) / (qhi - qlo) if qhi > qlo else np.nan)
-            rows.append(CoverageRow(setting, o, len(recs), float(np.mean(hit)),
+            rows.append(CoverageRow(label, o, len(recs), float(np.mean(hit)),
                                     float(np.nanmedian(ratio)), float(np.mean(raw)),
                                     float(np.nanmedian(ratio0))))
     return rows
@@ -122,22 +143,29 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
 def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
                        folds: int = 2) -> tuple[list[CoverageRow], list[dict]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
-    folds (patients of every setting dealt to the folds in turn), and the terms per fold.
+    folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
+    scored with the term learned on the others: new patients, as in use); patients of one
+    seed are dealt to ``folds`` folds in turn within each setting.
 
     The honest score of a term learned on these very records (see
     :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
+    Records of one data kind.
     """
     from twinviewer.personalize.discrepancy import learn
 
-    parts: list[list[Record]] = [[] for _ in range(folds)]
-    for setting in dict.fromkeys(r.setting for r in records):
-        for i, r in enumerate(r for r in records if r.setting == setting):
-            parts[i % folds].append(r)
+    seeds = list(dict.fromkeys(r.seed for r in records))
+    if len(seeds) > 1:
+        parts = [[r for r in records if r.seed == s] for s in seeds]
+    else:
+        parts = [[] for _ in range(folds)]
+        for setting in dict.fromkeys(r.setting for r in records):
+            for i, r in enumerate(r for r in records if r.setting == setting):
+                parts[i % folds].append(r)
     tables, terms = [], []
-    for k in range(folds):
+    for k, part in enumerate(parts):
         train = [r for j, p in enumerate(parts) if j != k for r in p]
         terms.append(learn(train, list(outputs)))
-        tables.append(coverage_table(parts[k], Discrepancy(terms[-1]), outputs))
+        tables.append(coverage_table(part, Discrepancy(terms[-1]), outputs))
     rows = []
     for cells in zip(*tables, strict=True):
         n = sum(c.patients for c in cells)
@@ -176,34 +204,178 @@ def format_table(rows: Sequence[CoverageRow]) -> str:
     return "\n".join(lines)
 
 
+def load_records(paths: Sequence[str]) -> list[Record]:
+    """The records pickled by ``run`` / ``learn --records DIR`` (files or directories)."""
+    import pickle
+    from pathlib import Path
+
+    files = [f for p in map(Path, paths)
+             for f in (sorted(p.glob("*.pkl")) if p.is_dir() else [p])]
+    out: list[Record] = []
+    for f in files:
+        with open(f, "rb") as fh:
+            out += pickle.load(fh)
+    return out
+
+
+def _run_job(job: tuple[str, str, int, int, int, str | None]) -> tuple[list[Record], float]:
+    """One (data kind, setting, patients, seed, members, record file) in a worker process:
+    its records and its CPU seconds."""
+    import pickle
+    import time
+
+    from twinviewer.personalize import curve_check
+
+    data, setting, k, seed, members, path = job
+    t0 = time.process_time()
+    if data == "standard":
+        recs = run_setting(setting, k, seed, members=members)
+    else:
+        recs = curve_check.check(setting, k, seed, members).records
+        for r in recs:
+            r.seed = seed
+    if path:
+        with open(path, "wb") as f:
+            pickle.dump(recs, f)
+    return recs, time.process_time() - t0
+
+
+def collect(seeds: Sequence[int], patients_per_setting: int, curve_patients: int, *,
+            members: int = 48, jobs: int = 2, out_dir: str | None = None,
+            say: Callable[[str], None] = print) -> tuple[list[Record], float]:
+    """Records of every setting and seed, standard set and (``curve_patients`` > 0) volume
+    curves, calibrated in ``jobs`` worker processes; returns them and the CPU seconds spent
+    in the workers."""
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+
+    from twinviewer.personalize.synthetic import SETTINGS
+
+    todo = [(d, s, k, seed, members,
+             str(Path(out_dir) / f"{d}_{s}_{seed}.pkl") if out_dir else None)
+            for seed in seeds for d, k in (("standard", patients_per_setting),
+                                           ("curves", curve_patients)) if k > 0
+            for s in SETTINGS]
+    if out_dir:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    records: list[Record] = []
+    cpu = 0.0
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for job, (recs, c) in zip(todo, pool.map(_run_job, todo), strict=True):
+            records += recs
+            cpu += c
+            say(f"{job[0]} {job[1]} seed {job[3]}: {len(recs)} patients, CPU {c:.0f} s")
+    return records, cpu
+
+
+def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("nan"),
+                    outputs: Sequence[str] = UNMEASURED) -> tuple[dict, str]:
+    """Learn the terms of every data kind on ``records``, write them with the model they
+    belong to (and the leave-one-seed-out coverage) to ``path`` (default: the shipped
+    :data:`~twinviewer.personalize.discrepancy.TERMS_FILE`); returns the document and the
+    tables as text."""
+    import datetime
+    import json
+
+    from twinviewer.personalize import discrepancy
+    from twinviewer.physiology.presets import get_preset
+
+    model = get_preset("healthy").model
+    doc: dict = {"model": {"name": model.name, "version": model.version,
+                           "equation_hash": model.equation_hash},
+                 "terms": {}, "learned": {}}
+    text = []
+    for kind in discrepancy.DATA_KINDS:
+        recs = [r for r in records if r.data == kind]
+        if not recs:
+            raise ValueError(f"no records of {kind} data to learn from")
+        rows, _ = cross_fitted_table(recs, outputs)
+        doc["terms"][kind] = {o: list(t) for o, t in
+                              discrepancy.learn(recs, list(outputs)).items()}
+        seeds = sorted({r.seed for r in recs})
+        doc["learned"][kind] = {
+            "seeds": seeds, "patients": {s: sum(r.label == s for r in recs)
+                                         for s in dict.fromkeys(r.label for r in recs)},
+            "cross_fitted_coverage": {s: round(overall(rows, s), 4)
+                                      for s in dict.fromkeys(r.setting for r in rows)}}
+        text.append(f"{kind} data — each seed scored with the term learned on the other "
+                    f"seeds ({seeds}):\n{format_table(rows)}")
+    # CPU of the calibrations (None when re-learned from kept records): strict JSON
+    doc["learned"]["cpu_s"] = round(cpu_s, 1) if np.isfinite(cpu_s) else None
+    doc["learned"]["date"] = datetime.date.today().isoformat()
+    with open(path or discrepancy.TERMS_FILE, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    return doc, "\n\n".join(text)
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
-    """``python -m twinviewer.personalize.coverage``: run settings, save the records."""
+    """``python -m twinviewer.personalize.coverage [run|learn|table] ...`` (see --help)."""
     import argparse
     import pickle
     import sys
 
     # records pickled from the importable module, not from __main__
     from twinviewer.personalize import coverage as this
+    from twinviewer.personalize import discrepancy
     from twinviewer.personalize.synthetic import SETTINGS
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--patients", type=int, default=100)
-    p.add_argument("--seed", type=int, default=2026)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in ("run", "learn", "table") else "run"
+    p = argparse.ArgumentParser(prog=f"python -m twinviewer.personalize.coverage {command}",
+                                description=__doc__.splitlines()[0])
     p.add_argument("--members", type=int, default=48)
-    p.add_argument("--settings", default=",".join(SETTINGS))
-    p.add_argument("--out", required=True)
+    if command == "run":  # one seed, standard set: records for later learning or scoring
+        p.add_argument("--patients", type=int, default=100)
+        p.add_argument("--seed", type=int, default=discrepancy.TRAIN_SEEDS[0])
+        p.add_argument("--settings", default=",".join(SETTINGS))
+        p.add_argument("--out", required=True)
+    else:
+        p.add_argument("--patients", type=int, default=50 if command == "learn" else 100,
+                       help="standard-set patients per setting and seed")
+        p.add_argument("--curve-patients", type=int, default=40 if command == "learn" else 50,
+                       help="volume-curve patients per setting and seed (0: none)")
+        p.add_argument("--seeds", default=",".join(
+            map(str, discrepancy.TRAIN_SEEDS if command == "learn" else
+                (discrepancy.TEST_SEED,))))
+        p.add_argument("--jobs", type=int, default=2, help="worker processes")
+        p.add_argument("--records", help="keep the records in this directory")
+        p.add_argument("--from-records", nargs="+", help="use these record files/directories "
+                       "instead of calibrating")
+        if command == "learn":
+            p.add_argument("--out", help="write the terms here instead of the shipped file")
     a = p.parse_args(argv)
-    records: list[Record] = []
+    if command == "run":
+        records: list[Record] = []
 
-    def save(rec: Record) -> None:  # after every patient: a long run interrupted keeps its work
-        records.append(rec)
-        with open(a.out, "wb") as f:
-            pickle.dump(records, f)
+        def save(rec: Record) -> None:  # after every patient: an interrupted run keeps its work
+            records.append(rec)
+            with open(a.out, "wb") as f:
+                pickle.dump(records, f)
 
-    for s in a.settings.split(","):
-        this.run_setting(s, a.patients, a.seed, members=a.members, sink=save,
-                         progress=lambda t: print(t, file=sys.stderr, flush=True))
-    print(format_table(coverage_table(records, Discrepancy({}))))
+        for s in a.settings.split(","):
+            this.run_setting(s, a.patients, a.seed, members=a.members, sink=save,
+                             progress=lambda t: print(t, file=sys.stderr, flush=True))
+        print(format_table(coverage_table(records, Discrepancy({}))))
+        return 0
+    if a.from_records:
+        records, cpu = load_records(a.from_records), float("nan")
+    else:
+        records, cpu = this.collect([int(s) for s in a.seeds.split(",")], a.patients,
+                                    a.curve_patients, members=a.members, jobs=a.jobs,
+                                    out_dir=a.records)
+    if command == "learn":
+        doc, text = learn_and_write(records, a.out, cpu)
+        print(text)
+        print(f"terms written to {a.out or discrepancy.TERMS_FILE} (model "
+              f"{doc['model']['name']} {doc['model']['equation_hash']}); calibrations "
+              f"{cpu:.0f} s CPU")
+        return 0
+    rows = coverage_table(records)
+    print(format_table(rows))
+    for label in dict.fromkeys(r.setting for r in rows):
+        print(f"{label}: {overall(rows, label):.1%}")
+    print(f"calibrations {cpu:.0f} s CPU")
     return 0
 
 

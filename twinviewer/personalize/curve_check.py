@@ -9,7 +9,7 @@ the cuff pressures. Judged: how often the posterior predictive 90 % band of V(t)
 (LVEDP, LAP, PASP, SW, CO) cover their truth.
 
 ``python -m twinviewer.personalize.curve_check --setting regazzoni --patients 40`` prints
-the table.
+the table (``--setting own,regazzoni --out F.pkl`` runs several and keeps the records).
 
 >>> r = check("own", 1, seed=3, members=24)  # doctest: +SKIP
 """
@@ -17,13 +17,16 @@ the table.
 from __future__ import annotations
 
 import argparse
+import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from twinviewer.core.measurement import Measurement
 from twinviewer.personalize.calibrate import CalibrationError, calibrate
+from twinviewer.personalize.coverage import Record
 from twinviewer.personalize.measurements import MeasurementError
 from twinviewer.personalize.synthetic import NOISE, UNMEASURED, patients
 from twinviewer.personalize.volume_curve import calibration_data, synthetic_curve
@@ -42,6 +45,7 @@ class CurveCheck:
     rms_z: dict[str, list[float]] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
     cpu_s: float = 0.0
+    records: list[Record] = field(default_factory=list)  # raw ensembles, for the learner
 
     def coverage(self) -> dict[str, float]:
         out = {f"V_{c}(t)": float(np.mean(v)) for c, v in self.frames.items()}
@@ -61,8 +65,13 @@ class CurveCheck:
 
 
 def check(setting: str, k: int, seed: int = 2026, members: int = 48,
-          chambers: tuple[str, ...] = ("LV", "RV")) -> CurveCheck:
-    """Calibrate the default twin to ``k`` synthetic patients' curves and score coverage."""
+          chambers: tuple[str, ...] = ("LV", "RV"),
+          sink: Callable[[Record], None] | None = None) -> CurveCheck:
+    """Calibrate the default twin to ``k`` synthetic patients' curves and score coverage.
+
+    Each calibrated patient is also kept as a :class:`~twinviewer.personalize.coverage.Record`
+    (``data="curves"``: raw ensembles, before any discrepancy term) in ``records`` and passed
+    to ``sink`` as soon as it exists, so that the discrepancy learner can use it."""
     from twinviewer.twins import twin_from_preset
 
     t0 = time.process_time()
@@ -94,6 +103,16 @@ def check(setting: str, k: int, seed: int = 2026, members: int = 48,
             _, lo, hi = res.predictive(name)
             x = truth.truth(name, i)
             out.outputs.setdefault(name, []).append(bool(lo <= x <= hi))
+        z = np.array([f.z for f in res.fit if f.used and np.isfinite(f.z)])
+        ok, ok0 = res.results.ok, res.prior_results.ok
+        out.records.append(Record(
+            setting, truth.structure[i], {o: truth.truth(o, i) for o in UNMEASURED},
+            {o: np.asarray(res.results.metrics[o])[ok] for o in UNMEASURED},
+            {o: np.asarray(res.prior_results.metrics[o])[ok0] for o in UNMEASURED},
+            len(res.flagged), res.atypicality, float(np.mean(z**2)) if z.size else np.nan,
+            data="curves"))
+        if sink is not None:
+            sink(out.records[-1])
     out.cpu_s = time.process_time() - t0
     return out
 
@@ -104,8 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--patients", type=int, default=40)
     p.add_argument("--members", type=int, default=48)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--out", help="pickle the records here after every patient (settings may "
+                                 "be comma-separated)")
     a = p.parse_args(argv)
-    print(check(a.setting, a.patients, a.seed, a.members).table())
+    records: list[Record] = []
+
+    def save(rec: Record) -> None:
+        records.append(rec)
+        if a.out:
+            with open(a.out, "wb") as f:
+                pickle.dump(records, f)
+
+    for s in a.setting.split(","):
+        print(check(s, a.patients, a.seed, a.members, sink=save).table(), flush=True)
     return 0
 
 
