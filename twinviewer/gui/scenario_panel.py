@@ -664,7 +664,9 @@ class ScenarioPanel(QWidget):
                 self._rows[(m, name)] = r
                 self._cells[(m, name)] = (value, delta, better)
                 label = shown.replace(" [", "\n[", 1)  # the response on its own line: narrow
-                tab.setItem(r, 0, QTableWidgetItem(f"{label}\n{value}"))
+                # a long value (negative bounds) breaks before its interval: no sideways scroll
+                shown_value = value if len(value) <= 16 else value.replace(" (", "\n(", 1)
+                tab.setItem(r, 0, QTableWidgetItem(f"{label}\n{shown_value}"))
                 text = delta.replace(" (", "\n(", 1) + (f"\nbetter in {better}" if better
                                                          else "")
                 item = QTableWidgetItem(text)
