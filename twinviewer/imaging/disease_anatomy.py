@@ -206,13 +206,116 @@ def _nearest(myo: SurfaceMesh, cavity: SurfaceMesh) -> np.ndarray:
     return idx
 
 
+#: Rounds of neighbour averaging of the wall's vertex normals before thickening along them.
+NORMAL_SMOOTHING = 10
+
+
+def _averaging(mesh: SurfaceMesh):
+    # Row-normalised vertex adjacency (each vertex and its edge neighbours, equal weights).
+    from scipy.sparse import coo_matrix, diags
+
+    f, n = mesh.faces, mesh.n_points
+    rows = np.r_[f[:, 0], f[:, 1], f[:, 2], f[:, 1], f[:, 2], f[:, 0], np.arange(n)]
+    cols = np.r_[f[:, 1], f[:, 2], f[:, 0], f[:, 0], f[:, 1], f[:, 2], np.arange(n)]
+    adj = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    adj.data[:] = 1.0  # repeated edges count once
+    return diags(1.0 / np.asarray(adj.sum(axis=1)).ravel()) @ adj
+
+
+def smoothed_offsets(mesh: SurfaceMesh, offsets: np.ndarray,
+                     rounds: int = NORMAL_SMOOTHING) -> np.ndarray:
+    """``offsets`` (one vector per vertex of ``mesh``) averaged over edge neighbours
+    ``rounds`` times: a field that varies slowly along the surface, so vertices moved along
+    it do not cross their neighbours' paths.
+
+    Examples
+    --------
+    >>> m = sphere_mesh(10.0, 12)
+    >>> bool(np.allclose(smoothed_offsets(m, np.ones((m.n_points, 3))), 1.0))
+    True
+    """
+    avg = _averaging(mesh)
+    out = np.asarray(offsets, float)
+    for _ in range(rounds):
+        out = avg @ out
+    return out
+
+
+#: Largest change of the wall's volume in one thickening step (ratio); bigger changes are
+#: made in several steps, the normals recomputed between them.
+STEP_RATIO = 1.12
+
+
 def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
              idx: np.ndarray) -> SurfaceMesh:
-    # Move every myocardial vertex along its offset from its endocardial partner ``idx``,
-    # scaled by k. The enclosed volume is a cubic in k (each face's signed volume is a
-    # triple product of points linear in k), so k comes from one cubic, not a search.
-    q = cavity.points[idx]
-    off = myo.points - q
+    # In steps of at most STEP_RATIO in volume (so that paths bend with the surface as a
+    # thick wall thins around a tight apex, instead of crossing there).
+    ratio = target_ml / max(myo.volume_ml(), 1e-9)
+    n = max(1, int(np.ceil(abs(np.log(ratio)) / np.log(STEP_RATIO))))
+    start, first = myo.volume_ml(), myo
+    for i in range(1, n + 1):
+        myo = _thicken_step(myo, cavity, start * ratio ** (i / n), idx)
+    return unfold(first, myo)
+
+
+def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
+    """Mask of the faces of ``after`` turned over relative to ``before`` (same faces):
+    their normals point more than 90° apart.
+
+    Examples
+    --------
+    >>> m = sphere_mesh(10.0, 8)
+    >>> int(flipped_faces(m, SurfaceMesh(-m.points, m.faces)).sum()) == m.n_faces
+    True
+    """
+    def normals(m: SurfaceMesh) -> np.ndarray:
+        p = m.points[m.faces]
+        return np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+
+    return np.einsum("ij,ij->i", normals(before), normals(after)) < 0.0
+
+
+def unfold(before: SurfaceMesh, after: SurfaceMesh, rounds: int = 50) -> SurfaceMesh:
+    """``after`` with the faces it turned over (relative to ``before``) turned back: the
+    displacement of their vertices is replaced by their neighbours' mean until none is
+    turned over (a sliver of a face — 0.03 mm² of a 0.8 mm² median — folds under a
+    displacement that varies by a fraction of a millimetre between neighbours).
+
+    Examples
+    --------
+    >>> m = sphere_mesh(10.0, 8)
+    >>> bad = SurfaceMesh(m.points.copy(), m.faces)
+    >>> bad.points[5] *= -0.2  # one vertex pulled through the centre
+    >>> int(flipped_faces(m, unfold(m, bad)).sum())
+    0
+    """
+    bad = flipped_faces(before, after)
+    if not bad.any():
+        return after
+    avg = _averaging(before)
+    d = after.points - before.points
+    region = np.zeros(before.n_points, bool)
+    for _ in range(rounds):
+        region[before.faces[bad].ravel()] = True
+        region = (avg @ region.astype(float)) > 0  # grows by one ring of neighbours a round
+        d[region] = (avg @ d)[region]
+        out = SurfaceMesh(before.points + d, after.faces, after.uncertainty_mm)
+        bad = flipped_faces(before, out)
+        if not bad.any():
+            break
+    return SurfaceMesh(before.points + d, after.faces.copy(), after.uncertainty_mm.copy())
+
+
+def _thicken_step(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
+                  idx: np.ndarray) -> SurfaceMesh:
+    # Move every wall vertex along its smoothed outward normal by k−1 times its local wall
+    # thickness (its offset from its endocardial partner ``idx`` along that normal; 0 on the
+    # endocardial side of the wall, which stays in place). Moving along the offsets
+    # themselves crossed neighbouring paths and flipped 30–190 faces in hypertrophied hearts;
+    # slowly varying normals do not. The enclosed volume is a cubic in k (each face's signed
+    # volume is a triple product of points linear in k), so k comes from one cubic.
+    off = smoothed_offsets(myo, myo.points - cavity.points[idx])
+    q = myo.points - off
     qa, qb, qc = (q[myo.faces[:, n]] for n in range(3))
     oa, ob, oc = (off[myo.faces[:, n]] for n in range(3))
     coeffs = [_triple(oa, ob, oc),
@@ -297,9 +400,10 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None) -> 
     myo = base.structures["lv_myocardium"]
     cav = out.structures["lv_blood"]
     new_myo = out.structures["lv_myocardium"]
+    base_cav = base.structures["lv_blood"]
     for p, m in myo.meshes.items():
         if p in maps.get("lv_blood", {}):  # follow the LV blood pool's map first
-            T = maps["lv_blood"][p]
+            T = maps["lv_blood"][p]  # symmetric positive definite: turns no face over
             new_myo.meshes[p] = SurfaceMesh(m.points @ T[:, :3].T + T[:, 3], m.faces.copy(),
                                             m.uncertainty_mm.copy())
     phases = [p for p in new_myo.meshes if p in cav.meshes]
@@ -313,7 +417,6 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None) -> 
             raise DiseaseAnatomyError(f"lv_myocardium: wall thickness {lv_wall_mm} mm is "
                                       "outside 0.5–40 mm")
         target = lv_wall_mm * cav.meshes[ed].area_mm2() / 1000.0
-    base_cav = base.structures["lv_blood"]
     for p in phases:
         idx = _nearest(myo.meshes[p], base_cav.meshes[p])
         new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target, idx)
