@@ -277,3 +277,23 @@ def test_diagnose_shows_the_hidden_hearts_anatomy_without_naming_it(make_twin_wi
     words += [c.toolTip() for c in p.findChildren(type(p.show_3d))]
     for text in words:
         assert name not in text and title.lower() not in text.lower(), text
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_side_by_side_loops_are_readable(make_twin_window, qtbot, size):
+    from twinviewer.gui.side_by_side import MIN_PLOT
+
+    w = make_twin_window(load_demo=False)
+    w.resize(*size)
+    w._default_sizes()
+    w.show_step("Teach")
+    p = w.panels["Side by side"]
+    page = w.step_pages["Teach"]
+    page.ensureWidgetVisible(p)
+    qtbot.waitUntil(lambda: p.isVisible() and p.width() > 0)
+    qtbot.wait(50)
+    for v in p.views:
+        g = v.pv.geometry()  # the PV plot with its axes, in pixels
+        assert g.width() >= MIN_PLOT and g.height() >= MIN_PLOT, (size, g)
+        assert v.pv.vb.width() >= 0.6 * MIN_PLOT  # the plotting area itself
+    assert page.horizontalScrollBar().maximum() == 0  # nothing hidden sideways

@@ -71,6 +71,7 @@ class LoopView(QWidget):
         self._titles = {self.pv: title or "LV pressure–volume loop",
                         self.wig: "Wiggers diagram"}
         self.set_font(font_pt)
+        self.vertical = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw)
@@ -93,6 +94,14 @@ class LoopView(QWidget):
         for leg in self.legends:
             leg.setLabelTextSize(f"{pt}pt")
         self._pen = max(2, pt // 5)
+
+    def set_vertical(self, vertical: bool) -> None:
+        """Wiggers diagram below the loop (a narrow column) or beside it."""
+        if vertical == self.vertical:
+            return
+        self.vertical = vertical
+        self.glw.ci.removeItem(self.wig)
+        self.glw.ci.addItem(self.wig, row=1 if vertical else 0, col=0 if vertical else 1)
 
     def _make_items(self) -> None:
         # items are made once and updated with setData: clearing and re-adding (and the
