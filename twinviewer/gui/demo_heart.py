@@ -189,13 +189,14 @@ def _inside(points: np.ndarray, faces: np.ndarray, origin: np.ndarray, shape: tu
 TISSUE_HU = np.array([HU_FAT, HU_MYOCARDIUM, HU_BLOOD], np.float32)
 
 
-def ct_labels(anatomy: Anatomy, spacing: float = IMAGE_SPACING_MM
-              ) -> tuple[np.ndarray, np.ndarray]:
+def ct_labels(anatomy: Anatomy, spacing: float = IMAGE_SPACING_MM,
+              cancel: Callable[[], bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Tissue class per voxel (0 fat, 1 myocardium, 2 blood; phases × z × y × x, uint8) of
     ``anatomy``'s meshes on a grid ``spacing`` mm apart, and the grid's origin (mm).
 
     The classes compress to a few hundred kB where the image they make takes ~40 MB, so a
-    cache stores these and :func:`ct_from_labels` makes the image again.
+    cache stores these and :func:`ct_from_labels` makes the image again. ``cancel`` is
+    polled once a phase (True raises InterruptedError).
 
     Examples
     --------
@@ -211,6 +212,8 @@ def ct_labels(anatomy: Anatomy, spacing: float = IMAGE_SPACING_MM
     shape = (int(nz), int(ny), int(nx))
     out = np.zeros((len(phases), *shape), np.uint8)
     for n, p in enumerate(phases):
+        if cancel is not None and cancel():
+            raise InterruptedError("synthetic CT: cancelled")
         if "epicardium" in structures and p in structures["epicardium"].meshes:
             m = structures["epicardium"].meshes[p]
             out[n][_inside(m.points, m.faces, lo, shape, spacing)] = 1

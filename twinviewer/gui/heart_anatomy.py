@@ -150,7 +150,8 @@ def median_curves(results) -> dict[str, np.ndarray]:
 
 
 def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True,
-                        hidden: bool = False) -> Anatomy:
+                        hidden: bool = False, cancel: Callable[[], bool] | None = None
+                        ) -> Anatomy:
     """Deform ``base`` to heart ``name``'s model (no cache).
 
     Parameters
@@ -165,6 +166,8 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
         Render a synthetic CT of the deformed meshes (else no image).
     hidden
         Pseudonym :data:`HIDDEN` and notes that do not name the heart (diagnose mode).
+    cancel
+        Polled while deforming and voxelising (True raises InterruptedError).
 
     Examples
     --------
@@ -182,7 +185,8 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
     shown = HIDDEN if hidden else pseudonym(name)
     out = deform_anatomy(base, median_curves(results), lv_wall_mm=wall,
                          label="a hidden virtual heart" if hidden
-                         else f"{getattr(h, 'title', name)} (virtual heart)")
+                         else f"{getattr(h, 'title', name)} (virtual heart)",
+                         cancel=cancel)
     out.pseudonym = shown
     out.rr_ms = base.rr_ms
     out.phase_times_ms = base.phase_times_ms
@@ -190,7 +194,7 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
         s.volumes = {}
     out.notes.append(f"{shown}: the demo heart's anatomy deformed to the model's "
                      f"volume curves and LV wall {wall} mm (predicted, not measured)")
-    labels = ct_labels(out) if image and base.image is not None else None
+    labels = ct_labels(out, cancel=cancel) if image and base.image is not None else None
     _finish(out, labels)
     return out
 
@@ -293,7 +297,7 @@ def hidden_heart_anatomy(name: str, results, *, base: Anatomy | None = None,
     b = base if base is not None else (remembered_base() or demo_anatomy())
     if cancel is not None and cancel():
         raise InterruptedError("hidden heart anatomy: cancelled")
-    anatomy = build_heart_anatomy(name, b, results, image=False, hidden=True)
+    anatomy = build_heart_anatomy(name, b, results, image=False, hidden=True, cancel=cancel)
     prepare_motion(anatomy)
     return anatomy
 
@@ -355,7 +359,7 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
         if cancel is not None and cancel():
             raise InterruptedError(f"{name} anatomy: cancelled")
         progress(0.5, f"{name}: deforming the anatomy to the model")
-        anatomy = build_heart_anatomy(name, b, results)
+        anatomy = build_heart_anatomy(name, b, results, cancel=cancel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _save(path, anatomy)

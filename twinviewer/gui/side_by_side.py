@@ -63,7 +63,7 @@ class SideBySidePanel(QWidget):
         self.views: list[LoopView] = []
         self.summaries: list[QLabel] = []
         grid = QGridLayout()
-        for col, default in enumerate(("healthy", "severe_as")):
+        for default in ("healthy", "severe_as"):
             h = compact(QComboBox())  # two columns fit a narrow step column
             for n in heart_names():
                 h.addItem(heart(n).title, n)

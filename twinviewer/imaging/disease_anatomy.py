@@ -41,7 +41,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -333,7 +333,7 @@ def _thicken_step(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
 
 def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
                    lv_wall_mm: float | None = None, label: str = "virtual heart",
-                   push: bool = True) -> Anatomy:
+                   push: bool = True, cancel: Callable[[], bool] | None = None) -> Anatomy:
     """A copy of ``base`` whose chambers hold the model's volumes.
 
     Parameters
@@ -351,6 +351,8 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
     push
         Let chambers push their neighbours (:func:`separate_chambers`); ``False`` leaves
         the overlaps the resizing makes.
+    cancel
+        Polled between chambers and phases (a worker's job): True raises InterruptedError.
 
     Returns
     -------
@@ -369,12 +371,17 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
         if arr.size == 0 or not np.all(np.isfinite(arr)) or arr.min() <= 0:
             raise DiseaseAnatomyError(f"{key}: the model's volume curve must be finite and "
                                       "positive (mL)")
+    def check() -> None:
+        if cancel is not None and cancel():
+            raise InterruptedError(f"{label}: deforming the anatomy was cancelled")
+
     centre = _heart_centre(base.structures)
     out = Anatomy(base.pseudonym, image=None, notes=[
         f"{label}: chamber meshes deformed from the base anatomy to the model's predicted "
         "volumes (not measured)"])
     maps: dict[str, dict[int, np.ndarray]] = {}
     for key, s in base.structures.items():
+        check()
         if key in volume_curves and key in CHAMBERS and s.meshes:
             curve = np.asarray(volume_curves[key], dtype=float)
             out.structures[key], maps[key] = _deform_chamber(s, float(curve.min()),
@@ -389,13 +396,14 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
             raise DiseaseAnatomyError("lv_myocardium: the base anatomy has no LV myocardium "
                                       "(and LV blood pool) to thicken")
     else:
-        _wall(out, base, maps, lv_wall_mm)
+        _wall(out, base, maps, lv_wall_mm, check)
     if push:
-        separate_chambers(out, base)
+        separate_chambers(out, base, check)
     return out
 
 
-def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None) -> None:
+def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None,
+          check: Callable[[], None] = lambda: None) -> None:
     # The LV myocardium follows the LV pool's map, then is thickened to ``lv_wall_mm``.
     myo = base.structures["lv_myocardium"]
     cav = out.structures["lv_blood"]
@@ -418,6 +426,7 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None) -> 
                                       "outside 0.5–40 mm")
         target = lv_wall_mm * cav.meshes[ed].area_mm2() / 1000.0
     for p in phases:
+        check()
         idx = _nearest(myo.meshes[p], base_cav.meshes[p])
         new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target, idx)
 
@@ -427,7 +436,8 @@ def _growth(out: Anatomy, base: Anatomy, key: str) -> float:
     return max(m.volume_ml() for m in a.values()) / max(m.volume_ml() for m in b.values())
 
 
-def separate_chambers(out: Anatomy, base: Anatomy) -> None:
+def separate_chambers(out: Anatomy, base: Anatomy,
+                      check: Callable[[], None] = lambda: None) -> None:
     """Push the chambers of ``out`` apart in every phase (in place; see module docstring).
 
     Examples
@@ -450,6 +460,7 @@ def separate_chambers(out: Anatomy, base: Anatomy) -> None:
     keys = movable + (["epicardium"] if "epicardium" in out.structures else [])
     if lv is None or len(phases) <= 2 or not _shared_topology(out, keys, phases):
         for p in phases:
+            check()
             _separate_phase(out, p, fixed, movable)
         return
     # Many frames of one topology: separate at the largest and smallest LV phase, and move
@@ -459,6 +470,7 @@ def separate_chambers(out: Anatomy, base: Anatomy) -> None:
     ed, es = max(frac, key=frac.get), min(frac, key=frac.get)
     before = {k: {p: out.structures[k].meshes[p].points for p in (ed, es)} for k in keys}
     for p in (ed, es):
+        check()
         _separate_phase(out, p, fixed, movable)
     for k in keys:
         st = out.structures[k]
