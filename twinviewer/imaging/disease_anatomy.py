@@ -252,10 +252,10 @@ def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
     # thick wall thins around a tight apex, instead of crossing there).
     ratio = target_ml / max(myo.volume_ml(), 1e-9)
     n = max(1, int(np.ceil(abs(np.log(ratio)) / np.log(STEP_RATIO))))
-    start, first = myo.volume_ml(), myo
+    start = myo.volume_ml()
     for i in range(1, n + 1):
         myo = _thicken_step(myo, cavity, start * ratio ** (i / n), idx)
-    return unfold(first, myo)
+    return myo
 
 
 def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
@@ -275,45 +275,14 @@ def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
     return np.einsum("ij,ij->i", normals(before), normals(after)) < 0.0
 
 
-def unfold(before: SurfaceMesh, after: SurfaceMesh, rounds: int = 50) -> SurfaceMesh:
-    """``after`` with the faces it turned over (relative to ``before``) turned back: the
-    displacement of their vertices is replaced by their neighbours' mean until none is
-    turned over (a sliver of a face — 0.03 mm² of a 0.8 mm² median — folds under a
-    displacement that varies by a fraction of a millimetre between neighbours).
-
-    Examples
-    --------
-    >>> m = sphere_mesh(10.0, 8)
-    >>> bad = SurfaceMesh(m.points.copy(), m.faces)
-    >>> bad.points[5] *= -0.2  # one vertex pulled through the centre
-    >>> int(flipped_faces(m, unfold(m, bad)).sum())
-    0
-    """
-    bad = flipped_faces(before, after)
-    if not bad.any():
-        return after
-    avg = _averaging(before)
-    d = after.points - before.points
-    region = np.zeros(before.n_points, bool)
-    for _ in range(rounds):
-        region[before.faces[bad].ravel()] = True
-        region = (avg @ region.astype(float)) > 0  # grows by one ring of neighbours a round
-        d[region] = (avg @ d)[region]
-        out = SurfaceMesh(before.points + d, after.faces, after.uncertainty_mm)
-        bad = flipped_faces(before, out)
-        if not bad.any():
-            break
-    return SurfaceMesh(before.points + d, after.faces.copy(), after.uncertainty_mm.copy())
-
-
 def _thicken_step(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
                   idx: np.ndarray) -> SurfaceMesh:
-    # Move every wall vertex along its smoothed outward normal by k−1 times its local wall
-    # thickness (its offset from its endocardial partner ``idx`` along that normal; 0 on the
-    # endocardial side of the wall, which stays in place). Moving along the offsets
-    # themselves crossed neighbouring paths and flipped 30–190 faces in hypertrophied hearts;
-    # slowly varying normals do not. The enclosed volume is a cubic in k (each face's signed
-    # volume is a triple product of points linear in k), so k comes from one cubic.
+    # Move every wall vertex by k−1 times its offset from its endocardial partner ``idx``,
+    # the offsets averaged over neighbours (:func:`smoothed_offsets`; ~0 on the endocardial
+    # side of the wall, which stays in place). The raw nearest-vertex offsets crossed
+    # neighbouring paths and turned 30–190 faces over in hypertrophied hearts; the averaged
+    # field does not. The enclosed volume is a cubic in k (each face's signed volume is a
+    # triple product of points linear in k), so k comes from one cubic.
     off = smoothed_offsets(myo, myo.points - cavity.points[idx])
     q = myo.points - off
     qa, qb, qc = (q[myo.faces[:, n]] for n in range(3))
