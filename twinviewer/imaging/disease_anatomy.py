@@ -265,7 +265,7 @@ def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
     Examples
     --------
     >>> m = sphere_mesh(10.0, 8)
-    >>> int(flipped_faces(m, SurfaceMesh(-m.points, m.faces)).sum()) == m.n_faces
+    >>> int(flipped_faces(m, SurfaceMesh(m.points, m.faces[:, ::-1])).sum()) == m.n_faces
     True
     """
     def normals(m: SurfaceMesh) -> np.ndarray:
