@@ -87,7 +87,8 @@ def test_wall_is_incompressible_over_the_cycle(demo):
     h, r = _heart("severe_as")
     out = deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=14.0, push=False)
     v = [m.volume_ml() for m in out.structures["lv_myocardium"].meshes.values()]
-    assert v[0] == pytest.approx(v[1], rel=0.01)
+    # 2 %: turning folded faces back (disease_anatomy._unfold) moves up to 1.5 % of the wall
+    assert v[0] == pytest.approx(v[1], rel=0.02)
     # LV mass = 1.05 g/mL × wall volume, well above the healthy heart's.
     h0, r0 = _heart("healthy")
     healthy = deform_anatomy(demo, volume_curves(r0.series), lv_wall_mm=h0.anatomy.lv_wall_mm,
@@ -236,6 +237,6 @@ def test_flipped_faces():
 
     m = sphere_mesh(10.0, 12)
     assert not flipped_faces(m, m).any()
-    bad = SurfaceMesh(m.points.copy(), m.faces)
-    bad.points[7] *= -0.3  # pulled through the centre: its faces turn over
-    assert flipped_faces(m, bad).sum() >= 3
+    bad = SurfaceMesh(m.points.copy(), m.faces.copy())
+    bad.faces[:5] = bad.faces[:5, ::-1]  # five faces turned over
+    assert flipped_faces(m, bad).sum() == 5

@@ -252,10 +252,46 @@ def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
     # thick wall thins around a tight apex, instead of crossing there).
     ratio = target_ml / max(myo.volume_ml(), 1e-9)
     n = max(1, int(np.ceil(abs(np.log(ratio)) / np.log(STEP_RATIO))))
-    start = myo.volume_ml()
+    start, first = myo.volume_ml(), myo
     for i in range(1, n + 1):
         myo = _thicken_step(myo, cavity, start * ratio ** (i / n), idx)
-    return myo
+    # faces still turned over: their vertices' displacement averaged with their
+    # neighbours' (growing rings); this moves up to ~1.5 % of the wall's volume
+    return _unfold(first, myo)
+
+
+def _unfold(before: SurfaceMesh, after: SurfaceMesh, rounds: int = 50) -> SurfaceMesh:
+    bad = flipped_faces(before, after)
+    if not bad.any():
+        return after
+    avg = _averaging(before)
+    d = after.points - before.points
+    region = np.zeros(before.n_points, bool)
+    for _ in range(rounds):
+        region[before.faces[bad].ravel()] = True
+        region = (avg @ region.astype(float)) > 0  # one more ring of neighbours
+        d[region] = (avg @ d)[region]
+        bad = flipped_faces(before, SurfaceMesh(before.points + d, after.faces))
+        if not bad.any():
+            break
+    return SurfaceMesh(before.points + d, after.faces.copy(), after.uncertainty_mm.copy())
+
+
+def _solve_k(q: np.ndarray, off: np.ndarray, faces: np.ndarray, target_ml: float) -> float:
+    # The k > 0 nearest 1 for which the mesh q + k·off encloses target_ml: its volume is a
+    # cubic in k (each face's signed volume is a triple product of points linear in k).
+    qa, qb, qc = (q[faces[:, n]] for n in range(3))
+    oa, ob, oc = (off[faces[:, n]] for n in range(3))
+    coeffs = [_triple(oa, ob, oc),
+              _triple(oa, ob, qc) + _triple(oa, qb, oc) + _triple(qa, ob, oc),
+              _triple(oa, qb, qc) + _triple(qa, ob, qc) + _triple(qa, qb, oc),
+              _triple(qa, qb, qc) - 6000.0 * target_ml]  # mm³·6 = mL·6000
+    roots = np.roots(coeffs)
+    real = roots[np.abs(roots.imag) < 1e-9].real
+    real = real[real > 0.0]
+    if real.size == 0:
+        raise DiseaseAnatomyError(f"lv_myocardium: no wall offset gives {target_ml:.1f} mL")
+    return float(real[np.argmin(np.abs(real - 1.0))])
 
 
 def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
@@ -285,18 +321,7 @@ def _thicken_step(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
     # triple product of points linear in k), so k comes from one cubic.
     off = smoothed_offsets(myo, myo.points - cavity.points[idx])
     q = myo.points - off
-    qa, qb, qc = (q[myo.faces[:, n]] for n in range(3))
-    oa, ob, oc = (off[myo.faces[:, n]] for n in range(3))
-    coeffs = [_triple(oa, ob, oc),
-              _triple(oa, ob, qc) + _triple(oa, qb, oc) + _triple(qa, ob, oc),
-              _triple(oa, qb, qc) + _triple(qa, ob, qc) + _triple(qa, qb, oc),
-              _triple(qa, qb, qc) - 6000.0 * target_ml]  # mm³·6 = mL·6000
-    roots = np.roots(coeffs)
-    real = roots[np.abs(roots.imag) < 1e-9].real
-    real = real[real > 0.0]
-    if real.size == 0:
-        raise DiseaseAnatomyError(f"lv_myocardium: no wall offset gives {target_ml:.1f} mL")
-    k = float(real[np.argmin(np.abs(real - 1.0))])
+    k = _solve_k(q, off, myo.faces, target_ml)
     return SurfaceMesh(q + k * off, myo.faces.copy(), myo.uncertainty_mm.copy())
 
 
