@@ -40,8 +40,9 @@ def test_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
                          base=_base, cache=tmp_path, base_tag="test")
     assert built == [1] and a.pseudonym == "virtual-severe_as"
     assert ha.remembered("severe_as") is a
-    files = list(tmp_path.glob("heart_anatomy_severe_as_*.npz"))
+    files = list(tmp_path.glob("heart_anatomy_*.npz"))
     assert len(files) == 1 and files[0] == ha.cache_path("severe_as", tmp_path, "test")
+    assert "severe" not in files[0].name  # a file name must not give a hidden heart away
     lv = results.series["V_LV"][0]
     vols = [m.volume_ml() for m in a.structures["lv_blood"].meshes.values()]
     assert max(vols) == pytest.approx(lv.max(), rel=0.02)  # ED = the model's EDV
@@ -75,3 +76,29 @@ def test_median_curves_leave_failed_members_out():
     out = ha.median_curves(r)
     np.testing.assert_allclose(out["lv_blood"], [120.0, 50.0])
     assert set(out) == {"lv_blood", "ra"}
+
+
+def test_the_image_is_stored_as_tissue_classes_and_made_again(tmp_path):
+    """The cache keeps the synthetic CT as its tissue classes (uint8, compressed) and float32
+    points: the image made again on loading is the one rendered when building."""
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.gui.demo_heart import ct_labels, render_ct
+
+    a = _base()
+    a.phase_times_ms = [0.0, 300.0]
+    a.structures["lv_blood"].volumes = {p: Measurement("v", m.volume_ml(), "mL", 0.0, "mesh")
+                                        for p, m in a.structures["lv_blood"].meshes.items()}
+    labels = ct_labels(a)
+    img = render_ct(a)
+    np.testing.assert_array_equal(render_ct(a, labels=labels).array, img.array)
+    assert labels[0].dtype == np.uint8 and set(np.unique(labels[0])) <= {0, 1, 2}
+    a.ct_labels = labels
+    path = tmp_path / "h.npz"
+    ha._save(path, a)
+    b = ha._load(path, "severe_as")
+    np.testing.assert_array_equal(b.image.array, img.array)
+    assert b.pseudonym == "virtual-severe_as" and not b.structures["lv_blood"].volumes
+    for key, s in a.structures.items():
+        for p, m in s.meshes.items():
+            np.testing.assert_allclose(b.structures[key].meshes[p].points, m.points, atol=1e-4)
+    assert path.stat().st_size < 0.1 * img.array.nbytes

@@ -244,3 +244,75 @@ def test_open_a_virtual_heart_in_the_workflow(make_twin_window, qtbot, monkeypat
     assert w.state.results is cached("severe_mr")
     assert w.state.twin.ensemble.shape[0] == w.state.results.n == 200
     assert opened == ["severe_mr"]  # its own anatomy asked for
+
+
+def test_a_lesson_opens_its_heart_in_the_window(make_twin_window, qtbot, monkeypatch):
+    from tests.gui.conftest import wait_jobs
+    from twinviewer.gui.main_window import MainWindow
+
+    opened = []  # the heart's own anatomy: asked for (built in test_heart_anatomy_gui)
+    monkeypatch.setattr(MainWindow, "follow_heart_anatomy", lambda self, n: opened.append(n))
+    w = make_twin_window(load_demo=False)
+    w.show_step("Teach")
+    lp = w.panels["Lessons"]
+    assert w.state.twin is None  # building the Teach step opens nothing
+    lp.open_lesson(parse_lesson("title: T\nsteps:\n  - load_heart: hfref\n  - text: a\n"
+                                "  - load_heart: severe_as\n  - text: b\n"))
+    wait_jobs(qtbot, w.state)
+    assert w.state.twin.origin == "preset:hfref" and opened == ["hfref"]
+    lp.go(1)  # the same heart: not opened again
+    assert opened == ["hfref"]
+    lp.go(3)
+    wait_jobs(qtbot, w.state)
+    assert w.state.twin.origin == "preset:severe_as" and opened == ["hfref", "severe_as"]
+
+
+@pytest.mark.slow  # the hidden heart's 25-frame anatomy is deformed in a worker (~5–10 s)
+def test_diagnose_shows_the_hidden_hearts_anatomy_without_naming_it(make_twin_window, qtbot):
+    from tests.gui.conftest import wait_jobs
+    from twinviewer.gui.diagnose_panel import DiagnosePanel
+    from twinviewer.gui.heart_anatomy import HIDDEN
+    from twinviewer.teaching.hearts import heart
+
+    w = make_twin_window(load_demo=True)
+    said = []
+    w.state.message.connect(lambda level, text: said.append(text))
+    p = DiagnosePanel(w.state)
+    qtbot.addWidget(p)
+    p.seed.setValue(11)
+    p.new_case()
+    p.show_3d.setChecked(True)
+    wait_jobs(qtbot, w.state, timeout=300_000)
+    anatomy = p._state3d.twin.anatomy
+    assert p.view3d is not None and anatomy.pseudonym == HIDDEN
+    name, title = p.case.heart_name, heart(p.case.heart_name).title
+    # its own volumes: the LV mesh at its largest holds the case's end-diastolic volume
+    lv = p.case.results.series["V_LV"][0]
+    vols = [m.volume_ml() for m in anatomy.structures["lv_blood"].meshes.values()]
+    assert max(vols) == pytest.approx(lv.max(), rel=0.03)
+    # nothing shown names the heart: messages, job titles, notes, tooltips, window titles
+    words = said + anatomy.notes + [p._state3d.twin.pseudonym, p.view3d.windowTitle(),
+                                    w.windowTitle()]
+    words += [c.toolTip() for c in p.findChildren(type(p.show_3d))]
+    for text in words:
+        assert name not in text and title.lower() not in text.lower(), text
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_side_by_side_loops_are_readable(make_twin_window, qtbot, size):
+    from twinviewer.gui.side_by_side import MIN_PLOT
+
+    w = make_twin_window(load_demo=False)
+    w.resize(*size)
+    w._default_sizes()
+    w.show_step("Teach")
+    p = w.panels["Side by side"]
+    page = w.step_pages["Teach"]
+    page.ensureWidgetVisible(p)
+    qtbot.waitUntil(lambda: p.isVisible() and p.width() > 0)
+    qtbot.wait(50)
+    for v in p.views:
+        g = v.pv.geometry()  # the PV plot with its axes, in pixels
+        assert g.width() >= MIN_PLOT and g.height() >= MIN_PLOT, (size, g)
+        assert v.pv.vb.width() >= 0.6 * MIN_PLOT  # the plotting area itself
+    assert page.horizontalScrollBar().maximum() == 0  # nothing hidden sideways

@@ -60,10 +60,26 @@ class Prior:
         return self.dist.ppf(u)
 
     def interval(self, level: float = 0.9) -> tuple[float, float]:
+        """Central ``level`` interval, in closed form (freezing a scipy distribution builds
+        its docstring: ~10 ms a call, 1.3 s of an explanation's 3.8 s CPU).
+
+        Examples
+        --------
+        >>> [round(x, 3) for x in Prior("normal", 10.0, 2.0).interval(0.95)]
+        [6.08, 13.92]
+        """
         if self.is_point_mass:
             return 0.0, 0.0
-        lo, hi = self.dist.interval(level)
-        return float(lo), float(hi)
+        from scipy.special import ndtri
+
+        if self.kind == "uniform":
+            tail = (1.0 - level) / 2 * self.scale
+            return float(self.loc + tail), float(self.loc + self.scale - tail)
+        z = float(ndtri(0.5 + level / 2))
+        if self.kind == "normal":
+            return float(self.loc - z * self.scale), float(self.loc + z * self.scale)
+        return (float(self.loc * np.exp(-z * self.scale)),
+                float(self.loc * np.exp(z * self.scale)))
 
 
 @dataclass(frozen=True)

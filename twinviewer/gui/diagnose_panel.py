@@ -43,6 +43,12 @@ class DiagnosePanel(QWidget):
         self.pressures = QCheckBox("catheter pressures")
         self.pressures.setChecked(True)
         self.show_loop = QCheckBox("show the PV loop")
+        self.show_3d = QCheckBox("show the heart in 3D")
+        self.show_3d.setToolTip("Its anatomy: the demo heart deformed to this heart's own "
+                                "volumes and wall thickness (as an echo or MRI would show it)")
+        self.show_3d.toggled.connect(self._3d_visibility)
+        self.view3d = None  # built on first use
+        self._state3d: TwinState | None = None
         new = QPushButton("New hidden heart")
         new.clicked.connect(self.new_case)
         self.table = QTableWidget(0, 3)
@@ -64,7 +70,7 @@ class DiagnosePanel(QWidget):
         self.result.setWordWrap(True)
         opts = FlowLayout()  # wraps onto further lines at 1280×720
         opts.addWidget(labelled("seed", self.seed))
-        for w in (self.random_sev, self.pressures, self.show_loop):
+        for w in (self.random_sev, self.pressures, self.show_loop, self.show_3d):
             opts.addWidget(w)
         opts.addStretch(1)
         opts.addWidget(new)
@@ -75,6 +81,7 @@ class DiagnosePanel(QWidget):
         lay.addLayout(opts)
         lay.addWidget(self.table, 2)
         lay.addWidget(self.view, 2)
+        self.lay = lay
         lay.addLayout(form)
         lay.addWidget(self.submit)
         lay.addWidget(self.result)
@@ -109,7 +116,46 @@ class DiagnosePanel(QWidget):
         self._loop_visibility(self.show_loop.isChecked())
         self.submit.setEnabled(True)
         self.result.setText("Which lesion, and how severe?")
+        self._3d_visibility(self.show_3d.isChecked())
         self.seed.setValue(self.seed.value() + 1)
+
+    def _3d_visibility(self, on: bool) -> None:
+        if self.view3d is not None:
+            self.view3d.setVisible(on and self.case is not None)
+        if on and self.case is not None:
+            self._make_anatomy(self.case)
+
+    def _make_anatomy(self, case: Case) -> None:
+        """The case's own anatomy, made in a worker; the job, the 3D view and the anatomy
+        do not name the heart (pseudonym ``virtual-hidden-heart``)."""
+        from twinviewer.gui.heart_anatomy import hidden_heart_anatomy
+
+        if getattr(self, "_shown_case", None) is case:
+            return
+        self._shown_case = case
+        self.state.run_job("Anatomy of the hidden heart",
+                           lambda p, c: hidden_heart_anatomy(case.heart_name, case.results,
+                                                             progress=p, cancel=c),
+                           lambda a: self._show_anatomy(case, a),
+                           lambda e: self.state.warn(f"the hidden heart's anatomy could not "
+                                                     f"be made ({e})"))
+
+    def _show_anatomy(self, case: Case, anatomy) -> None:
+        if case is not self.case:
+            return  # a newer case was drawn meanwhile
+        from twinviewer.gui.heart_anatomy import HIDDEN
+        from twinviewer.twins import twin_from_preset
+
+        twin = twin_from_preset(case.heart_name, n=1, pseudonym=HIDDEN, anatomy=anatomy)
+        if self.view3d is None:
+            from twinviewer.gui.view3d import View3D
+
+            self._state3d = TwinState(parent=self)
+            self.view3d = View3D(self._state3d)
+            self.view3d.setMinimumHeight(260)
+            self.lay.insertWidget(self.lay.indexOf(self.view) + 1, self.view3d, 2)
+        self._state3d.session.open_twin(twin, results=case.results)
+        self.view3d.setVisible(self.show_3d.isChecked())
 
     def answer(self) -> int | None:
         """Score the chosen diagnosis and severity; returns the points."""

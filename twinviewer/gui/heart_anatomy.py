@@ -6,9 +6,16 @@
 of the heart's ensemble predictions and its end-diastolic LV wall thickness, pseudonym
 ``virtual-<name>``, with a synthetic CT rendered from the deformed meshes (so the slice
 contours match the image). It costs seconds of CPU (chambers pushing their neighbours on 25
-frames, and the image), so it is computed once, in a worker, and stored (``.npz``, no pickle)
-in the user cache keyed by the base anatomy's tag, the heart and its model's equation hash;
-later calls load it (< 0.5 s) or take it from this process's memory (:func:`remembered`).
+frames, and the image), so it is computed once, in a worker, and stored (compressed ``.npz``,
+no pickle) in the user cache keyed by the base anatomy's tag, the heart and its model's
+equation hash; later calls load it or take it from this process's memory (:func:`remembered`).
+The file holds the meshes' points as float32 and the image as its tissue classes (uint8,
+:func:`twinviewer.gui.demo_heart.ct_labels`), from which the same image is made again on
+loading: ~1.5 MB a heart instead of 47 MB. Its name is a hash: it does not name the heart
+(diagnose mode must not give its hidden heart away).
+
+:func:`hidden_heart_anatomy` makes a diagnose-mode case's anatomy: deformed to that case's own
+volumes, named and described without the heart's name.
 
 This module imports no Qt: the GUI calls it from a worker thread.
 """
@@ -29,7 +36,9 @@ from twinviewer.core.anatomy import Anatomy
 log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
-_FORMAT = 1
+_FORMAT = 2
+#: Pseudonym and label of a diagnose-mode heart (they must not name its lesion).
+HIDDEN = "virtual-hidden-heart"
 #: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
 KEEP_IN_MEMORY = 4
 _MEMORY: dict[str, Anatomy] = {}
@@ -61,14 +70,15 @@ def cache_path(name: str, cache: Path | None = None, base_tag: str | None = None
 
     Examples
     --------
-    >>> cache_path("hfref", Path("/tmp/c")).name.startswith("heart_anatomy_hfref_")
-    True
+    >>> p = cache_path("hfref", Path("/tmp/c"))
+    >>> p.name.startswith("heart_anatomy_"), "hfref" in p.name
+    (True, False)
     """
     from twinviewer.gui.demo_heart import MESH_DIR, _tag, cache_dir
 
     tag = base_tag if base_tag is not None else _tag(MESH_DIR)
     folder = Path(cache) if cache is not None else cache_dir()
-    return folder / f"heart_anatomy_{name}_{_key(name, tag)}.npz"
+    return folder / f"heart_anatomy_{_key(name, tag)}.npz"
 
 
 def remember_base(anatomy: Anatomy) -> None:
@@ -139,7 +149,9 @@ def median_curves(results) -> dict[str, np.ndarray]:
     return out
 
 
-def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True) -> Anatomy:
+def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True,
+                        hidden: bool = False, cancel: Callable[[], bool] | None = None
+                        ) -> Anatomy:
     """Deform ``base`` to heart ``name``'s model (no cache).
 
     Parameters
@@ -149,9 +161,13 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
     base
         The base anatomy (the demo heart's 25 frames).
     results
-        The heart's ensemble predictions; their member-median volume curves are used.
+        The heart's predictions; their member-median volume curves are used.
     image
         Render a synthetic CT of the deformed meshes (else no image).
+    hidden
+        Pseudonym :data:`HIDDEN` and notes that do not name the heart (diagnose mode).
+    cancel
+        Polled while deforming and voxelising (True raises InterruptedError).
 
     Examples
     --------
@@ -159,31 +175,44 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
     >>> a.pseudonym  # doctest: +SKIP
     'virtual-hfref'
     """
-    from twinviewer.gui.demo_heart import _assume_uncertainty, render_ct
+    from twinviewer.gui.demo_heart import ct_labels
     from twinviewer.imaging.disease_anatomy import deform_anatomy
     from twinviewer.teaching.hearts import heart
 
     h = heart(name)
     hints = getattr(h, "anatomy", None)
     wall = getattr(hints, "lv_wall_mm", None)
+    shown = HIDDEN if hidden else pseudonym(name)
     out = deform_anatomy(base, median_curves(results), lv_wall_mm=wall,
-                         label=f"{getattr(h, 'title', name)} (virtual heart)")
-    out.pseudonym = pseudonym(name)
+                         label="a hidden virtual heart" if hidden
+                         else f"{getattr(h, 'title', name)} (virtual heart)",
+                         cancel=cancel)
+    out.pseudonym = shown
     out.rr_ms = base.rr_ms
     out.phase_times_ms = base.phase_times_ms
     for s in out.structures.values():  # no base volumes carried over: not these meshes
         s.volumes = {}
-    _assume_uncertainty(out)
-    if image and base.image is not None:
-        _set_volumes(out)
-        out.image = render_ct(out)
-        out.structures["lv_blood"].volumes = {}  # model volumes are not measurements
-        out.image.description = ("synthetic CT rendered from the virtual heart's deformed "
-                                 "meshes (model volumes, not a scan)")
-    out.notes.append(f"{pseudonym(name)}: the demo heart's anatomy deformed to the model's "
-                     f"member-median volume curves and LV wall {wall} mm (predicted, not "
-                     "measured)")
+    out.notes.append(f"{shown}: the demo heart's anatomy deformed to the model's "
+                     f"volume curves and LV wall {wall} mm (predicted, not measured)")
+    labels = ct_labels(out, cancel=cancel) if image and base.image is not None else None
+    _finish(out, labels)
     return out
+
+
+def _finish(anatomy: Anatomy, labels: tuple[np.ndarray, np.ndarray] | None) -> None:
+    # Uncertainty assumption and (from the tissue classes) the synthetic CT; the classes are
+    # kept on the anatomy for the cache (:func:`_save`).
+    from twinviewer.gui.demo_heart import _assume_uncertainty, render_ct
+
+    _assume_uncertainty(anatomy)
+    anatomy.ct_labels = labels
+    if labels is None:
+        return
+    _set_volumes(anatomy)
+    anatomy.image = render_ct(anatomy, labels=labels)
+    anatomy.structures["lv_blood"].volumes = {}  # model volumes are not measurements
+    anatomy.image.description = ("synthetic CT rendered from the virtual heart's deformed "
+                                 "meshes (model volumes, not a scan)")
 
 
 def _set_volumes(anatomy: Anatomy) -> None:
@@ -197,6 +226,80 @@ def _set_volumes(anatomy: Anatomy) -> None:
     s.volumes = {p: Measurement("lv_blood volume", m.volume_ml(), "mL", 0.0,
                                 "deformed mesh (model prediction)")
                  for p, m in s.meshes.items()}
+
+
+def _save(path: Path, anatomy: Anatomy) -> None:
+    """Store ``anatomy`` compactly: float32 points, int32 faces, the image's tissue classes."""
+    import json
+
+    meta = {"notes": anatomy.notes, "rr_ms": anatomy.rr_ms,
+            "phase_times_ms": anatomy.phase_times_ms, "structures": {}}
+    arrays = {}
+    labels = getattr(anatomy, "ct_labels", None)
+    if labels is not None:
+        arrays["labels"], arrays["labels_origin"] = labels
+    for key, s in anatomy.structures.items():
+        phases = sorted(s.meshes)
+        first = s.meshes[phases[0]]
+        if any(not np.array_equal(s.meshes[p].faces, first.faces) for p in phases):
+            raise ValueError(f"{key}: phases with different faces cannot be stored together")
+        meta["structures"][key] = {"name": s.name, "color": list(s.color), "phases": phases}
+        arrays[f"{key}__points"] = np.stack([s.meshes[p].points for p in phases]
+                                            ).astype(np.float32)
+        arrays[f"{key}__faces"] = first.faces.astype(np.int32)
+        if first.cap_mask is not None:
+            arrays[f"{key}__caps"] = first.cap_mask
+    tmp = path.with_suffix(".part.npz")
+    np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **arrays)
+    tmp.replace(path)
+
+
+def _load(path: Path, name: str) -> Anatomy:
+    import json
+
+    from twinviewer.core.anatomy import Structure, SurfaceMesh
+
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        anatomy = Anatomy(pseudonym(name), image=None, notes=list(meta["notes"]),
+                          rr_ms=meta["rr_ms"], phase_times_ms=meta["phase_times_ms"])
+        for key, sm in meta["structures"].items():
+            pts = z[f"{key}__points"].astype(np.float64)
+            faces = z[f"{key}__faces"].astype(np.int64)
+            caps = z[f"{key}__caps"] if f"{key}__caps" in z.files else None
+            anatomy.structures[key] = Structure(key, sm["name"], tuple(sm["color"]), {
+                p: SurfaceMesh(pts[n], faces, cap_mask=caps)
+                for n, p in enumerate(sm["phases"])})
+        labels = (z["labels"], z["labels_origin"]) if "labels" in z.files else None
+    _finish(anatomy, labels)
+    return anatomy
+
+
+def hidden_heart_anatomy(name: str, results, *, base: Anatomy | None = None,
+                         progress: Callable[[float, str], None] | None = None,
+                         cancel: Callable[[], bool] | None = None) -> Anatomy:
+    """The anatomy of a diagnose-mode case: the base deformed to the case's own ``results``
+    (one member: its severity, not the preset's), without an image, pseudonym
+    :data:`HIDDEN`; neither its notes nor anything else name the heart. Not cached (every
+    case differs). For a worker thread.
+
+    Examples
+    --------
+    >>> from twinviewer.teaching.diagnose import make_case
+    >>> a = hidden_heart_anatomy("severe_as", make_case(1, "severe_as").results)  # doctest: +SKIP
+    >>> a.pseudonym, any("aortic" in n for n in a.notes)  # doctest: +SKIP
+    ('virtual-hidden-heart', False)
+    """
+    from twinviewer.gui.demo_heart import demo_anatomy
+    from twinviewer.gui.motion import prepare_motion
+
+    (progress or (lambda f, t: None))(0.2, "deforming the hidden heart's anatomy")
+    b = base if base is not None else (remembered_base() or demo_anatomy())
+    if cancel is not None and cancel():
+        raise InterruptedError("hidden heart anatomy: cancelled")
+    anatomy = build_heart_anatomy(name, b, results, image=False, hidden=True, cancel=cancel)
+    prepare_motion(anatomy)
+    return anatomy
 
 
 def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
@@ -228,7 +331,7 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
     >>> a.pseudonym  # doctest: +SKIP
     'virtual-severe_as'
     """
-    from twinviewer.gui.demo_heart import _load_anatomy, _save_anatomy, demo_anatomy
+    from twinviewer.gui.demo_heart import demo_anatomy
 
     progress = progress or (lambda f, t: None)
     hit = remembered(name)
@@ -238,9 +341,7 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
     anatomy = None
     if path.exists():
         try:
-            anatomy = _load_anatomy(path, pseudonym(name))
-            for s in anatomy.structures.values():  # model volumes are not measurements
-                s.volumes = {}
+            anatomy = _load(path, name)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("%s: cached anatomy unreadable (%s): rebuilding", path.name, exc)
     if anatomy is None:
@@ -258,12 +359,13 @@ def heart_anatomy(name: str, results_of: Callable[[], object] | None = None, *,
         if cancel is not None and cancel():
             raise InterruptedError(f"{name} anatomy: cancelled")
         progress(0.5, f"{name}: deforming the anatomy to the model")
-        anatomy = build_heart_anatomy(name, b, results)
+        anatomy = build_heart_anatomy(name, b, results, cancel=cancel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _save_anatomy(path, anatomy)
-        except OSError as exc:  # a read-only cache costs time, not function
+            _save(path, anatomy)
+        except (OSError, ValueError) as exc:  # a read-only cache costs time, not function
             log.warning("could not cache the %s anatomy: %s", name, exc)
+    anatomy.ct_labels = None  # 20 MB, only needed for the file
     from twinviewer.gui.motion import prepare_motion
 
     prepare_motion(anatomy)

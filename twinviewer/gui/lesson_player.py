@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.teaching_controls import LoopView
+from twinviewer.teaching.hearts import heart
 from twinviewer.teaching.lesson import STRUCTURES, Lesson, LessonError, lesson_files, load_lesson
 from twinviewer.teaching.runner import LessonSession, Outcome
 
@@ -58,6 +59,8 @@ class LessonPlayer(QWidget):
         self.session: LessonSession | None = None
         self.current = -1
         self.answered: dict[int, bool] = {}
+        self._opened = ""  # the lesson heart last opened in the window
+        self._ready = False  # building the Teach step must not replace the open twin
         self.box = QComboBox()
         self.files = []
         for f in lesson_files():
@@ -121,6 +124,7 @@ class LessonPlayer(QWidget):
         self.set_font(font_pt)
         if self.files:
             self._open_selected()
+        self._ready = True
 
     def set_font(self, pt: int) -> None:
         f = self.font()
@@ -169,12 +173,31 @@ class LessonPlayer(QWidget):
         self.text.setText(step.text or (step.question.prompt if step.question else ""))
         self.feedback.setText("")
         self._set_choices(step.question)
+        self._open_heart()
         r = self.session.results
         ref = self.session.previous if step.action in ("set", "apply", "reset") else None
         self.view.show(r, ref)
         self._highlight(step)
         self.prev_btn.setEnabled(index > 0)
         self.next_btn.setEnabled(index < len(self.lesson.steps) - 1)
+
+    def _open_heart(self) -> None:
+        """Show the lesson's heart in the window (its own disease anatomy in 3D and the
+        ensemble in every step) when the lesson has loaded another heart than the one open.
+        The open twin is replaced only after the usual "save changes?" question."""
+        name = self.session.heart_name if self.session else ""
+        twin = self.state.twin
+        if not self._ready:
+            return
+        if not name or name == self._opened or (
+                twin is not None and getattr(twin, "origin", "") == f"preset:{name}"):
+            self._opened = name or self._opened
+            return
+        from twinviewer.gui.teaching_controls import open_virtual_heart
+
+        if open_virtual_heart(self.window(), self.state, name,
+                              doing=f"showing the lesson's heart ({heart(name).title})"):
+            self._opened = name
 
     def _highlight(self, step) -> None:
         if step.action != "highlight":

@@ -27,6 +27,9 @@ from twinviewer.teaching.hearts import heart, heart_names
 
 NONE = "(no intervention)"
 FRAMES = 100
+#: Least width and height (px) of each PV loop plot, axes included: readable in the
+#: 1280×720 window's step column (the hearts then stack) and on a projector.
+MIN_PLOT = 250
 
 
 def predict(name: str, intervention: str | None = None) -> Results:
@@ -60,7 +63,7 @@ class SideBySidePanel(QWidget):
         self.views: list[LoopView] = []
         self.summaries: list[QLabel] = []
         grid = QGridLayout()
-        for col, default in enumerate(("healthy", "severe_as")):
+        for default in ("healthy", "severe_as"):
             h = compact(QComboBox())  # two columns fit a narrow step column
             for n in heart_names():
                 h.addItem(heart(n).title, n)
@@ -70,19 +73,13 @@ class SideBySidePanel(QWidget):
             for k, v in LIBRARY.items():
                 iv.addItem(v.title, k)
             view = LoopView(title="LV pressure–volume loop")
-            view.setMinimumHeight(220)
             s = QLabel()
             s.setWordWrap(True)
-            grid.addWidget(h, 0, col)
-            grid.addWidget(iv, 1, col)
-            grid.addWidget(view, 2, col)
-            grid.addWidget(s, 3, col)
-            grid.setColumnStretch(col, 1)
             self.hearts.append(h)
             self.ivs.append(iv)
             self.views.append(view)
             self.summaries.append(s)
-        grid.setRowStretch(2, 1)
+        self._columns = 0
         show = QPushButton("Show both")
         show.clicked.connect(self.refresh)
         same = QPushButton("Right = left heart + intervention")
@@ -120,7 +117,39 @@ class SideBySidePanel(QWidget):
         note.setStyleSheet("color: #555")
         lay.addWidget(note)
         self.results: list[Results | None] = [None, None]
+        self._arrange(1)
         self.refresh()
+
+    def _arrange(self, columns: int) -> None:
+        """Hearts in two columns when each gets room for its loop beside its Wiggers
+        diagram or at least for a :data:`MIN_PLOT` loop, else one above the other; in a
+        column narrower than two plots, the Wiggers diagram goes below the loop."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        per = 5  # rows per heart: heart, intervention, plots, summary, 3D
+        for i in range(2):
+            col, row = (i, 0) if columns == 2 else (0, i * per)
+            widgets = [self.hearts[i], self.ivs[i], self.views[i], self.summaries[i]]
+            if i < len(self.views3d):
+                widgets.append(self.views3d[i])
+            for k, w in enumerate(widgets):
+                self.grid.addWidget(w, row + k, col)
+        for c in range(2):
+            self.grid.setColumnStretch(c, 1 if c < columns else 0)
+        self._fit_views()
+
+    def _fit_views(self) -> None:
+        col_w = self.width() / max(self._columns, 1)
+        for v in self.views:
+            v.set_vertical(col_w < 2 * (MIN_PLOT + 20))
+            v.setMinimumHeight(2 * MIN_PLOT + 60 if v.vertical else MIN_PLOT + 30)
+            v.setMinimumWidth(MIN_PLOT)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self._arrange(2 if self.width() >= 2 * (MIN_PLOT + 30) else 1)
+        self._fit_views()
 
     def same_heart(self) -> None:
         """Compare the left heart with itself after an intervention chosen on the right."""
@@ -196,7 +225,8 @@ class SideBySidePanel(QWidget):
                                  results=self.results[i])
             v = View3D(st)
             v.setMinimumHeight(260)
-            self.grid.addWidget(v, 4, i)
+            self.grid.addWidget(v, 4, i) if self._columns == 2 else \
+                self.grid.addWidget(v, 4 + 5 * i, 0)
             self._states3d.append(st)
             self.views3d.append(v)
         # one camera for both: turning one turns the other

@@ -69,14 +69,28 @@ class _Runnable(QRunnable):
         job = self.job
 
         def progress(fraction: float, text: str = "") -> None:
-            self.relay.progressed.emit(job, float(fraction), str(text))
+            if not self._emit(self.relay.progressed, job, float(fraction), str(text)):
+                job.cancel()  # the state is gone (its window closed): stop working
+                raise JobCancelled(f"{job.title}: its window was closed")
 
         try:
             result = self.fn(progress, job.is_cancelled)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
-            self.relay.failed.emit(job, exc, traceback.format_exc())
+            self._emit(self.relay.failed, job, exc, traceback.format_exc())
         else:
-            self.relay.succeeded.emit(job, result)
+            self._emit(self.relay.succeeded, job, result)
+
+    @staticmethod
+    def _emit(signal, *args) -> bool:
+        # A job outliving its TwinState (a window closed while it ran) finds the relay's C++
+        # object deleted: emitting raises RuntimeError, which escaping run() made Qt print
+        # "Qt Concurrent has caught an exception thrown from a worker thread". Nobody is
+        # left to tell: drop it.
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            return False
+        return True
 
 
 def _is_cancellation(exc: BaseException) -> bool:

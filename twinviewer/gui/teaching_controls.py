@@ -71,6 +71,7 @@ class LoopView(QWidget):
         self._titles = {self.pv: title or "LV pressure–volume loop",
                         self.wig: "Wiggers diagram"}
         self.set_font(font_pt)
+        self.vertical = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw)
@@ -93,6 +94,14 @@ class LoopView(QWidget):
         for leg in self.legends:
             leg.setLabelTextSize(f"{pt}pt")
         self._pen = max(2, pt // 5)
+
+    def set_vertical(self, vertical: bool) -> None:
+        """Wiggers diagram below the loop (a narrow column) or beside it."""
+        if vertical == self.vertical:
+            return
+        self.vertical = vertical
+        self.glw.ci.removeItem(self.wig)
+        self.glw.ci.addItem(self.wig, row=1 if vertical else 0, col=0 if vertical else 1)
 
     def _make_items(self) -> None:
         # items are made once and updated with setData: clearing and re-adding (and the
@@ -203,6 +212,40 @@ class LoopView(QWidget):
         i = int(np.clip(round(fraction * (n - 1)), 0, n - 1))
         self.dot.setData([r.series["V_LV"][0, i]], [r.series["p_LV"][0, i]])
         self.cursor.setPos(float(r.time[0, i]))
+
+
+def open_virtual_heart(window, state: TwinState, name: str, *,
+                       doing: str = "opening a virtual heart") -> bool:
+    """Open virtual heart ``name`` as ``window``'s twin: its 200-member predictions (cached
+    per process, else computed in a worker) on its own disease anatomy — at once if already
+    made, else the demo heart's until its own is ready (``window.follow_heart_anatomy``).
+
+    Returns False (nothing opened) when ``window`` is not the main window or the user keeps
+    unsaved work. A patient's images never go with a virtual heart.
+    """
+    from twinviewer.gui.heart_anatomy import initial_anatomy
+    from twinviewer.teaching.predictions import cached, fresh_twin, virtual_twin
+
+    if not hasattr(window, "show_twin") or not window.maybe_save(doing):
+        return False
+    anatomy = initial_anatomy(name, getattr(state.twin, "anatomy", None))
+
+    def show(results) -> None:
+        from twinviewer.io import audit_log
+
+        twin = fresh_twin(name, 200, anatomy=anatomy)
+        audit_log(twin).record(twin, "create", {"preset": name})
+        window.show_twin(twin, results=results, simulate=False)
+        if hasattr(window, "follow_heart_anatomy"):
+            window.follow_heart_anatomy(name)
+
+    r = cached(name)
+    if r is not None:
+        show(r)
+    else:
+        state.run_job(f"Predicting {heart(name).title} (200 members)",
+                      lambda p, c: virtual_twin(name, progress=p, cancel=c)[1], show)
+    return True
 
 
 class LiveHeart:
@@ -327,33 +370,7 @@ class TeachingControlsPanel(QWidget):
     def open_in_workflow(self) -> None:
         """Open the chosen heart as the window's twin, with its ensemble predictions (from
         the background computation when it has finished)."""
-        from twinviewer.teaching.predictions import cached, fresh_twin, virtual_twin
-
-        window = self.window()
-        name = self.heart_box.currentData()
-        if not hasattr(window, "show_twin") or not window.maybe_save("opening a virtual heart"):
-            return
-        from twinviewer.gui.heart_anatomy import initial_anatomy
-
-        # a patient's images never go with a virtual heart: its own anatomy if made, else
-        # the demo heart's at once, its own swapped in when ready
-        anatomy = initial_anatomy(name, getattr(self.state.twin, "anatomy", None))
-
-        def show(results) -> None:
-            from twinviewer.io import audit_log
-
-            twin = fresh_twin(name, 200, anatomy=anatomy)
-            audit_log(twin).record(twin, "create", {"preset": name})
-            window.show_twin(twin, results=results, simulate=False)
-            if hasattr(window, "follow_heart_anatomy"):
-                window.follow_heart_anatomy(name)
-
-        r = cached(name)
-        if r is not None:
-            show(r)
-        else:
-            self.state.run_job(f"Predicting {heart(name).title} (200 members)",
-                               lambda p, c: virtual_twin(name, progress=p, cancel=c)[1], show)
+        open_virtual_heart(self.window(), self.state, self.heart_box.currentData())
 
     def percent(self) -> dict[str, float]:
         return {k: float(s.value()) for k, s in self.sliders.items()}
