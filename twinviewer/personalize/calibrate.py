@@ -1146,13 +1146,7 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
                 detail += f"; also informed at earlier visits by {', '.join(earlier)}"
         image_only = all(i in image_names for i in inputs) and (
             not earlier or old.source is Source.IMAGE_DERIVED)
-        if width > AT_PRIOR:
-            # One honest state: a posterior as wide as its prior was not informed, whatever
-            # data were in the run (a volume curve cannot inform arterial inertance).
-            prov[name] = Provenance(Source.PRIOR, f"{prior_source}; weakly informed by "
-                                    f"{', '.join(inputs) or 'the data'} ({detail}): "
-                                    "effectively the prior", earlier + inputs)
-        elif inputs and image_only:
+        if inputs and image_only:
             prov[name] = Provenance(Source.IMAGE_DERIVED, "calibrated to image-derived "
                                     f"measurements; {detail}", earlier + inputs)
         else:
