@@ -40,6 +40,7 @@ def test_warm_up_prepares_kernels_demo_image_and_predictions():
     assert steps[-1] == "warmup: virtual hearts' anatomies cached"
     assert all(s.endswith("anatomy cached") for s in steps[3:-1])  # built now, not failed
     from twinviewer.gui.heart_anatomy import cache_path
-    from twinviewer.teaching.hearts import heart_names
+    from twinviewer.warmup import WARM_HEARTS
 
-    assert all(cache_path(n).exists() for n in heart_names())
+    # the lesson hearts are built at set-up; the others on first use
+    assert all(cache_path(n).exists() for n in WARM_HEARTS)

@@ -232,7 +232,8 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
 
 def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int | None = None,
                    seed: int = 0, iterations: int = 20, day: int | None = None,
-                   volume_curve: str = "auto", prior: str = "auto"):
+                   volume_curve: str = "auto", prior: str = "auto",
+                   accept_misfit: bool = False):
     """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
 
     A twin already calibrated starts from its posterior; on the day of its last visit (a
@@ -300,7 +301,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
         result.warnings.insert(0, note)
     label = (f"re-calibration of day {day}" if redo
              else f"calibration {len(twin.visits) + 1}")
-    new = updated_twin(twin, result, day=day, label=label)
+    new = updated_twin(twin, result, day=day, label=label, accept_misfit=accept_misfit)
     # the cached scenario results belonged to the old ensemble: recompute them on the new one
     rerun, removed = _rerun_scenarios(new, result.results, doc.results)
     stale = {"recomputed": sorted(rerun), "removed": removed}
@@ -468,7 +469,8 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
                                       iterations=getattr(args, "iterations", 20),
                                       day=getattr(args, "day", None),
                                       volume_curve=getattr(args, "volume_curve", "auto"),
-                                      prior=getattr(args, "prior", "auto"))
+                                      prior=getattr(args, "prior", "auto"),
+                                      accept_misfit=getattr(args, "accept_misfit", False))
     except (PipelineError, MeasurementError, ModelError, TwinFileError, PrivacyError,
             ValueError, OSError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)

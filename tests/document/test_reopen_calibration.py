@@ -37,7 +37,8 @@ def _curve_twin():
 def test_command_line_calibration_comes_back_on_open(tmp_path):
     path = tmp_path / "p.twin"
     save_twin(path, _curve_twin())
-    step, result = calibrate_file(path, None, n=16)
+    # 16 members may miss a measurement: kept and flagged (the test is about reopening)
+    step, result = calibrate_file(path, None, n=16, accept_misfit=True)
     doc = Document()
     doc.open_file(path)
     cal = doc.calibration

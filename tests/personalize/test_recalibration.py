@@ -56,7 +56,8 @@ def test_recalibrating_the_same_data_twice_gives_the_same_twin(tmp_path, capsys)
     save_twin(path, twin_from_preset("healthy", n=24, anatomy=anatomy))
     medians = []
     for _ in range(3):
-        assert run_calibrate_file(_parse([str(path), "-n", "24", "--json"])) == 0
+        # 24 members may miss a volume (kept, flagged): the test is about repeatability
+        assert run_calibrate_file(_parse([str(path), "-n", "24", "--json", "--accept-misfit"])) == 0
         d = json.loads(capsys.readouterr().out)
         medians.append(next(c for c in d["volume_curves"] if c["chamber"] == "LV"))
     lv = [c["per_phase"]["median"][0] for c in medians]

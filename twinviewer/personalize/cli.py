@@ -45,6 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--day", type=int, default=None, help="with a saved twin: the visit's day "
                    "offset from the first visit (default: the last visit's day, i.e. a "
                    "re-calibration of that visit, not a new day)")
+    p.add_argument("--accept-misfit", dest="accept_misfit", action="store_true",
+                   help="with a saved twin: write the calibration back even if it cannot "
+                        "reproduce a measurement (|z| > 3); the misfit stays flagged in the "
+                        "fit, the summary and the report")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -322,9 +322,11 @@ def replay(twin: Twin, visits: Sequence[Visit], *, n: int | None = None, seed: i
     for k, v in enumerate(kept):
         say = None if progress is None else (
             lambda f, s, k=k, d=v.day: progress((k + f) / len(kept), f"visit day {d}: {s}"))
+        # the visits' data were accepted when they were added: a replay (withdrawal, a new
+        # model) re-fits them and reports any misfit in the visit, it does not refuse them
         out = add_visit(t, v.measurements, day=v.day, context=v.context, items=v.items,
                         series=v.series, label=v.label, n=n, seed=seed, progress=say,
-                        cancel=cancel)
+                        cancel=cancel, accept_misfit=True)
         t = out.twin
     return replace(t, ledger=twin.ledger, timeline=dict(twin.timeline),
                    scenarios=list(twin.scenarios), anatomy=twin.anatomy, audit=list(twin.audit))
