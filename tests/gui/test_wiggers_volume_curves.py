@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from twinviewer.core.anatomy import Anatomy, Structure  # noqa: E402
-from twinviewer.core.measurement import Measurement as M  # noqa: E402
+from tests.personalize.test_curve_calibration import _anatomy_from  # noqa: E402
+from twinviewer.core.anatomy import Anatomy  # noqa: E402
 from twinviewer.gui.calibration_panel import CalibrationPanel  # noqa: E402
 from twinviewer.gui.plots import (  # noqa: E402
     MEASURED_LABEL,
@@ -22,24 +22,12 @@ from twinviewer.gui.plots import (  # noqa: E402
     measured_curve,
 )
 from twinviewer.gui.state import TwinState  # noqa: E402
-from twinviewer.personalize.volume_curve import synthetic_curve  # noqa: E402
 from twinviewer.twins import simulate_twin, twin_from_preset  # noqa: E402
 
 
 def _curve_anatomy(res) -> Anatomy:
     """25-phase LV and RV volumes of simulated member 0 (with 4 % segmentation error)."""
-    a = Anatomy("virtual-curves")
-    rng = np.random.default_rng(1)
-    for chamber, key in (("LV", "lv_blood"), ("RV", "rv_blood")):
-        curve, _ = synthetic_curve(res, 0, chamber, rng, source="synthetic MR segmentation")
-        st = Structure(key, f"{chamber} blood pool", (1.0, 0.0, 0.0))
-        st.volumes = {p: M(f"{chamber} volume", float(v), "mL", float(s), curve.source)
-                      for p, (v, s) in enumerate(zip(curve.volumes_ml, curve.sd_ml,
-                                                     strict=True))}
-        a.structures[key] = st
-        a.phase_times_ms = curve.times_ms.tolist()
-        a.rr_ms = curve.rr_ms
-    return a
+    return _anatomy_from(res, 0, np.random.default_rng(1))[0]
 
 
 @pytest.fixture
