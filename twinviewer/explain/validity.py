@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinviewer.core.format import number
-from twinviewer.core.format import unit as _unit
+from twinviewer.core.format import quantity as _with_unit
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
@@ -159,12 +159,6 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
     return out
 
 
-def _with_unit(text: str, u: str) -> str:
-    """``text`` followed by the unit as people write it; nothing for dimensionless values."""
-    shown = _unit(u)
-    return f"{text} {shown}" if shown else text
-
-
 def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
     """For a calibrated ensemble: parameters whose posterior is pressed against a bound."""
     if twin.ensemble_kind != "posterior" or twin.ensemble.shape[0] < 2:
@@ -197,17 +191,17 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
             side = lo if at_lo else hi
             out.append(ValidityWarning(
                 "bound", par.name, f"the calibrated posterior of {par.name} (90 %: "
-                f"{_with_unit(f'{_fmt(q05)}–{_fmt(q95)}', par.unit)}) reaches its plausible "
-                f"bound {_with_unit(_fmt(side), par.unit)}: the data push it beyond what "
+                f"{_fmt(q05)}–{_with_unit(q95, par.unit)}) reaches its plausible "
+                f"bound {_with_unit(side, par.unit)}: the data push it beyond what "
                 f"the model allows"))
         elif u < 0.005 or u > 0.995:
             side = "lower" if u < 0.5 else "upper"
             plo, phi = prior.interval(0.99)
             out.append(ValidityWarning(
                 "bound", par.name, f"the calibrated median of {par.name} "
-                f"({_with_unit(_fmt(med), par.unit)}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies "
+                f"({_with_unit(med, par.unit)}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies "
                 f"beyond the {side} end of the central 99 % of its prior ({preset}: "
-                f"{_with_unit(f'{_fmt(plo)}–{_fmt(phi)}', par.unit)}): the fit is pushing "
+                f"{_fmt(plo)}–{_with_unit(phi, par.unit)}): the fit is pushing "
                 f"against the prior"))
     return out
 
