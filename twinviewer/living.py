@@ -235,6 +235,7 @@ def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:
         DIRECTIONS,
         Comparison,
         Interval,
+        harmed_metrics,
         improvement,
     )
     from twinviewer.physiology import METRIC_BY_NAME
@@ -250,6 +251,7 @@ def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:
         sc = results[name]
         mask = np.asarray(base.get("_ok", np.ones(n, bool)), bool) & \
             np.asarray(sc.get("_ok", np.ones(n, bool)), bool)
+        harm = (harmed_metrics(sc, n) & ~harmed_metrics(base, n))[mask]
         rows = []
         for m in metrics or tuple(m for m in DIRECTIONS if m in base and m in sc):
             b, s = np.asarray(base[m])[mask], np.asarray(sc[m])[mask]
@@ -258,7 +260,7 @@ def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:
             meta = METRIC_BY_NAME.get(m)
             rows.append(Comparison(m, meta.unit if meta else "", meta.label if meta else m,
                                    Interval.of(b[ok]), Interval.of(s[ok]), Interval.of(d),
-                                   *improvement(m, d), int(d.size), n))
+                                   *improvement(m, d, harm[ok]), int(d.size), n))
         out[name] = rows
     return out
 

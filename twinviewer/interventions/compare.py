@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -227,13 +228,24 @@ def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
     >>> bool(harmed(simulate(p.model, p.vector())).any())
     False
     """
-    m = results.metrics
-    out = np.zeros(len(results.ok), dtype=bool)
-    if "LV_suction" in m:
-        out |= np.asarray(m["LV_suction"]) > 0.5
-    if "LAP" in m:
-        out |= np.asarray(m["LAP"]) < 0.0
+    out = harmed_metrics(results.metrics, len(results.ok))
     return out if mask is None else out[mask]
+
+
+def harmed_metrics(metrics: Mapping[str, Any], n: int) -> np.ndarray:
+    """:func:`harmed` on a plain mapping of metric arrays (as stored in a .twin's results).
+
+    Examples
+    --------
+    >>> harmed_metrics({"LAP": np.array([8.0, -2.0])}, 2).tolist()
+    [False, True]
+    """
+    out = np.zeros(n, dtype=bool)
+    if "LV_suction" in metrics:
+        out |= np.asarray(metrics["LV_suction"]) > 0.5
+    if "LAP" in metrics:
+        out |= np.asarray(metrics["LAP"]) < 0.0
+    return out
 
 
 def improvement(metric: str, difference: np.ndarray,

@@ -525,11 +525,16 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                           for st in s.steps)
         p.para(f"{s.name}: {steps or 'no interventions'}", size=8.5)
     base, ok0 = _metric_arrays(results)
-    from twinviewer.interventions.compare import improvement
+    from twinviewer.interventions.compare import harmed_metrics, improvement
     from twinviewer.physiology import METRIC_BY_NAME
 
     for name, r in scenario_results.items():
         met, ok1 = _metric_arrays(r)
+        harm = None
+        n_members = next((np.shape(v)[0] for v in met.values() if np.ndim(v) == 1), 0)
+        if all(np.shape(v) == (n_members,) for v in (*met.values(), *base.values())):
+            # suction is harm, never benefit (as in the scenario comparison)
+            harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
         p.subheading(f"{name} versus baseline")
         rows = []
         for m in REPORT_METRICS:
@@ -545,7 +550,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             diff = met[m] - base[m] if paired else None
             resp = ""
             if diff is not None:
-                improved, _ = improvement(m, diff[both])
+                improved, _ = improvement(m, diff[both],
+                                          None if harm is None else harm[both])
                 resp = "" if improved is None else f"{100 * improved:.0f} %"
             info = METRIC_BY_NAME.get(m)
             rows.append([info.label if info else m, info.unit if info else "",

@@ -1,0 +1,55 @@
+"""Suction is harm, never benefit, in the report and the living-twin comparison too: an LVAD
+that sucks the left atrium below zero must not read "LAP improved in 100 %" (review F17 fixed it
+in the what-if panel and rankings; the PDF and the timeline used the rule without harm)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+N = 40
+
+
+def _base_and_sucking_scenario():
+    rng = np.random.default_rng(3)
+    base = {"LAP": 16.0 + rng.normal(0, 1, N), "CO": 4.0 + rng.normal(0, 0.2, N)}
+    sc = {"LAP": np.full(N, -4.4), "CO": base["CO"] + 1.0}
+    sc["LAP"][: N // 4] = 9.0  # a quarter unharmed: their fall is a real improvement
+    return base, sc
+
+
+class _Recorder:
+    def __init__(self):
+        self.tables = []
+
+    def new_page(self, *a, **k):
+        pass
+
+    para = subheading = new_page
+
+    def table(self, header, rows, *a, **k):
+        self.tables.append((header, rows))
+
+
+def test_report_does_not_credit_suction_as_improvement():
+    from twinviewer.report.pdf import _scenario_page
+
+    base, sc = _base_and_sucking_scenario()
+    rec = _Recorder()
+    _scenario_page(rec, base, {"LVAD 8000 rpm": sc}, [])
+    (_, rows), = rec.tables
+    lap = next(r for r in rows if "atrial" in r[0].lower())
+    assert lap[-1] == "25 %"  # only the unharmed quarter; 100 % before the fix
+
+
+def test_timeline_comparison_does_not_credit_suction():
+    from twinviewer.interventions.compare import BASELINE
+    from twinviewer.living import _cached_comparisons
+
+    base, sc = _base_and_sucking_scenario()
+    twin = SimpleNamespace(ensemble=np.zeros((N, 2)), scenarios=[SimpleNamespace(name="lvad")])
+    out = _cached_comparisons(twin, {BASELINE: base, "lvad": sc}, ("LAP",))
+    (row,) = out["lvad"]
+    assert row.improved == 0.25
+    assert row.worsened >= 0.75
