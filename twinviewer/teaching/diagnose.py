@@ -42,7 +42,8 @@ class Method:
 #: What is shown, with typical measurement error (1 SD): echo volumes ±10 % (Lang 2015 test–
 #: retest), EF ±5 points, Doppler velocity ±0.2 m/s, gradients ±10 %, continuity-equation
 #: AVA ±0.15 cm², PISA EROA ±0.08 cm², regurgitant volume ±12 mL, cuff pressure ±5 mmHg;
-#: catheter pressures ±2 mmHg. UNSOURCED where no reference is given: estimates.
+#: catheter pressures ±2 mmHg. UNSOURCED where no reference is given: estimates (planimetry
+#: MVA ±0.2 cm², Qp:Qs ±0.15, PVR ±0.5 WU, defect areas, A-wave ±10 points).
 METHODS: tuple[Method, ...] = (
     Method("HR", "Heart rate", "bpm", 2.0, False, "ECG", "vitals"),
     Method("SBP", "Systolic blood pressure", "mmHg", 5.0, False, "cuff", "vitals"),
@@ -58,6 +59,21 @@ METHODS: tuple[Method, ...] = (
     Method("EROA", "Mitral EROA", "cm^2", 0.08, False, "PISA", "echo"),
     Method("MR_volume", "Mitral regurgitant volume", "mL", 12.0, False, "PISA", "echo"),
     Method("MR_fraction", "Mitral regurgitant fraction", "%", 8.0, False, "PISA", "echo"),
+    Method("AR_EROA", "Aortic regurgitant orifice (EROA)", "cm^2", 0.08, False, "PISA",
+           "echo"),
+    Method("AR_volume", "Aortic regurgitant volume", "mL", 12.0, False, "PISA", "echo"),
+    Method("AR_fraction", "Aortic regurgitant fraction", "%", 8.0, False, "PISA", "echo"),
+    Method("MVA", "Mitral valve area", "cm^2", 0.2, False, "planimetry", "echo"),
+    Method("MV_mean_gradient", "Mitral mean gradient", "mmHg", 0.10, True, "CW Doppler",
+           "echo"),
+    Method("atrial_contraction", "Atrial contraction (mitral A wave)", "% of normal", 10.0,
+           False, "PW Doppler", "echo"),
+    Method("ASD_area", "Atrial septal defect", "cm^2", 0.15, False, "colour Doppler / TOE",
+           "echo"),
+    Method("VSD_area", "Ventricular septal defect", "cm^2", 0.08, False, "colour Doppler",
+           "echo"),
+    Method("QpQs", "Pulmonary to systemic flow (Qp:Qs)", "ratio", 0.15, False,
+           "Doppler / oximetry", "echo"),
     Method("PASP", "Pulmonary artery systolic pressure", "mmHg", 5.0, False,
            "TR jet (Bernoulli)", "echo"),
     Method("LVEDP", "LV end-diastolic pressure", "mmHg", 2.0, False, "catheter", "pressures"),
@@ -66,6 +82,7 @@ METHODS: tuple[Method, ...] = (
     Method("mPAP", "Mean pulmonary artery pressure", "mmHg", 2.0, False, "catheter",
            "pressures"),
     Method("CVP", "Right atrial pressure", "mmHg", 2.0, False, "catheter", "pressures"),
+    Method("PVR", "Pulmonary vascular resistance", "WU", 0.5, False, "catheter", "pressures"),
 )
 
 
@@ -83,9 +100,9 @@ class Reading:
     group: str
 
     def text(self) -> str:
-        d = 2 if self.unit == "cm^2" else 1 if abs(self.value) < 10 else 0
-        unit = "cm²" if self.unit == "cm^2" else self.unit
-        return (f"{self.label}: {self.value:.{d}f} {unit} (95 % {self.low:.{d}f}–"
+        d = 2 if self.unit in ("cm^2", "ratio") else 1 if abs(self.value) < 10 else 0
+        unit = {"cm^2": " cm²", "ratio": ""}.get(self.unit, f" {self.unit}")
+        return (f"{self.label}: {self.value:.{d}f}{unit} (95 % {self.low:.{d}f}–"
                 f"{self.high:.{d}f}, {self.method})")
 
 
@@ -155,15 +172,19 @@ def make_case(seed: int, heart_name: str | None = None, random_severity: bool = 
     true_vals = values_of({k: float(x[0]) for k, x in r.metrics.items()},
                           dict(zip(names, v, strict=True)))
     readings = []
-    no_jet = not true_vals.get("EROA", 0.0) > 0.01  # no regurgitant jet on colour Doppler
+    # nothing to measure where colour Doppler shows no jet or no defect
+    absent = {k for k, keys in (("EROA", ("EROA", "MR_volume", "MR_fraction")),
+                                ("AR_EROA", ("AR_EROA", "AR_volume", "AR_fraction")),
+                                ("ASD_area", ("ASD_area",)), ("VSD_area", ("VSD_area",)))
+              if not true_vals.get(k, 0.0) > 0.01 for k in keys}
     for m in METHODS:
         x = true_vals.get(m.key, np.nan)
         if not np.isfinite(x):
             continue
         sd = m.sd * abs(x) if m.relative else m.sd
         lo_bound = 0.0
-        if m.key in ("EROA", "MR_volume", "MR_fraction") and no_jet:
-            x, sd = 0.0, 0.0  # nothing to measure
+        if m.key in absent:
+            x, sd = 0.0, 0.0
         y = max(lo_bound, x + sd * float(rng.standard_normal()))
         readings.append(Reading(m.key, m.label, y, max(lo_bound, y - 1.96 * sd),
                                 y + 1.96 * sd, m.unit, m.method, m.group))
@@ -195,10 +216,10 @@ def score(case: Case, diagnosis: str, severity: str) -> Score:
                          f"{', '.join(SEVERITIES)}")
     t = case.truth
     d_ok = diagnosis == t.diagnosis
-    s_ok = d_ok and (severity == t.severity or t.diagnosis == "normal")
+    s_ok = d_ok and (severity == t.severity or not t.severity_text)
     points = 2 * d_ok + s_ok
     p = heart(case.heart_name)
-    sev_word = "" if t.diagnosis == "normal" else f" ({t.severity})"
+    sev_word = f" ({t.severity_text})" if t.severity_text else ""
     lines = [f"{'Correct' if d_ok else 'Not quite'}: the hidden heart is "
              f"{t.diagnosis}{sev_word} — {p.title}"
              + (f", lesion scaled ×{case.severity_factor:.2f} from the healthy heart"
@@ -208,10 +229,13 @@ def score(case: Case, diagnosis: str, severity: str) -> Score:
     m = primary(measured_values(case))
     if (m.diagnosis, m.severity) != (t.diagnosis, t.severity):
         lines.append(f"From the measurements alone it grades as {m.diagnosis}"
-                     f"{'' if m.diagnosis == 'normal' else f' ({m.severity})'}: "
+                     f"{f' ({m.severity_text})' if m.severity_text else ''}: "
                      f"measurement error can move a borderline case across a threshold — "
                      f"look at the intervals.")
     if d_ok and not s_ok:
         lines.append(f"The diagnosis is right; the severity is {t.severity}, not {severity}.")
+    if d_ok and not t.graded:
+        lines.append(f"No guideline grades the severity of {t.diagnosis}: the severity point "
+                     f"comes with the diagnosis.")
     lines.append(f"Score {points}/3.")
     return Score(points, 3, d_ok, s_ok, "\n".join(lines))

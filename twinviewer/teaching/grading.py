@@ -11,6 +11,19 @@ velocity ≥ 4 m/s; moderate AVA 1.0–1.5 cm² or mean gradient 20–40 mmHg; m
 volume ≥ 60 mL or fraction ≥ 50 %; moderate EROA 0.20–0.39 cm², volume 30–59 mL, fraction
 30–49 %; mild below. LV systolic function (ASE/EACVI 2015; ESC 2021 HF): EF ≥ 52 % normal,
 41–51 % mildly, 30–40 % moderately, < 30 % severely reduced; EF ≤ 40 % is HFrEF.
+Aortic regurgitation (ASE 2017 / ESC/EACTS 2021): severe EROA ≥ 0.30 cm², volume ≥ 60 mL or
+fraction ≥ 50 %; moderate EROA 0.10–0.29, 30–59 mL, 30–49 %; mild below. Mitral stenosis
+(ASE/EAE 2009, Baumgartner): severe MVA < 1.0 cm², moderate 1.0–1.5, mild 1.5–2.0 (normal
+4–6); the mean gradient depends on rate and flow, so it is evidence, not the grade.
+Hypertension (ESC/ESH 2018): grade 1 SBP 140–159 or DBP 90–99 mmHg (mild), grade 2 160–179 /
+100–109 (moderate), grade 3 ≥ 180 / ≥ 110 (severe). Pre-capillary pulmonary hypertension
+(ESC/ERS 2022): mPAP > 20 mmHg with PAWP ≤ 15 mmHg and PVR > 2 WU; PVR > 5 WU is severe (the
+guideline names no other grade: 2–5 WU is called moderate here). Left-to-right shunts (ESC
+2020 ACHD): Qp:Qs ≥ 1.5 is significant (moderate here), ≥ 2.0 large (severe), 1.1–1.5 small
+(mild); the defect's site (atrial or ventricular septum) is seen on colour Doppler.
+HFpEF (ESC 2021: LVEF ≥ 50 % with raised filling pressure, LVEDP ≥ 16 or PAWP ≥ 15 mmHg) and
+atrial fibrillation (ESC 2020: no organised atrial contraction) have no guideline severity
+scale: their findings are *ungraded* (``graded`` False) and rank as a moderate finding.
 """
 
 from __future__ import annotations
@@ -30,10 +43,16 @@ class Finding:
     diagnosis: str
     severity: str
     evidence: tuple[str, ...]
+    graded: bool = True  # False: no guideline severity scale; severity is "moderate" = present
 
     @property
     def rank(self) -> int:
         return SEVERITIES.index(self.severity)
+
+    @property
+    def severity_text(self) -> str:
+        """The severity as shown: empty for a normal heart or an ungraded diagnosis."""
+        return "" if self.diagnosis == "normal" or not self.graded else self.severity
 
 
 def _v(values: Mapping[str, float], name: str) -> float:
@@ -81,14 +100,91 @@ def _lv_systolic(v: Mapping[str, float]) -> Finding:
     return Finding("heart failure with reduced EF", sev, ev)
 
 
-#: Rules in order of precedence when two findings are equally severe (valve lesions first:
-#: they are the cause a clinician looks for).
+def _level(x: float, severe: float, moderate: float, mild: float) -> str:
+    return ("severe" if x >= severe else "moderate" if x >= moderate
+            else "mild" if x >= mild else "none")
+
+
+def _aortic_regurgitation(v: Mapping[str, float]) -> Finding:
+    eroa, rvol, rf = _v(v, "AR_EROA"), _v(v, "AR_volume"), _v(v, "AR_fraction")
+    sev = _worst(_level(eroa, 0.30, 0.10, 0.05), _level(rvol, 60, 30, 8),
+                 _level(rf, 50, 30, 10))
+    ev = (f"AR EROA {eroa:.2f} cm² (severe ≥ 0.30, moderate 0.10–0.29)",
+          f"AR volume {rvol:.0f} mL (severe ≥ 60, moderate 30–59)",
+          f"AR fraction {rf:.0f} % (severe ≥ 50, moderate 30–49)")
+    return Finding("aortic regurgitation", sev, ev)
+
+
+def _mitral_stenosis(v: Mapping[str, float]) -> Finding:
+    mva, mg = _v(v, "MVA"), _v(v, "MV_mean_gradient")
+    sev = ("severe" if mva < 1.0 else "moderate" if mva <= 1.5 else "mild" if mva <= 2.0
+           else "none")
+    ev = (f"MVA {mva:.1f} cm² (severe < 1.0, moderate 1.0–1.5, mild 1.5–2.0; normal 4–6)",
+          f"mitral mean gradient {mg:.0f} mmHg (severe > 10, moderate 5–10 at 60–80 bpm)")
+    return Finding("mitral stenosis", sev, ev)
+
+
+def _hypertension(v: Mapping[str, float]) -> Finding:
+    sbp, dbp = _v(v, "SBP"), _v(v, "DBP")
+    sev = _worst(_level(sbp, 180, 160, 140), _level(dbp, 110, 100, 90))
+    ev = (f"blood pressure {sbp:.0f}/{dbp:.0f} mmHg (grade 1 ≥ 140/90, grade 2 ≥ 160/100, "
+          f"grade 3 ≥ 180/110)",)
+    return Finding("hypertension", sev, ev)
+
+
+def _pulmonary_hypertension(v: Mapping[str, float]) -> Finding:
+    mpap, pvr, lap = _v(v, "mPAP"), _v(v, "PVR"), _v(v, "LAP")
+    pre = mpap > 20 and lap <= 15 and pvr > 2
+    sev = "none" if not pre else "severe" if pvr > 5 else "moderate"
+    ev = (f"mPAP {mpap:.0f} mmHg (PH > 20), PAWP {lap:.0f} mmHg (pre-capillary ≤ 15), "
+          f"PVR {pvr:.1f} WU (> 2; severe > 5)",)
+    return Finding("pulmonary hypertension", sev, ev)
+
+
+def _shunt(site: str, key: str) -> Callable[[Mapping[str, float]], Finding]:
+    def rule(v: Mapping[str, float]) -> Finding:
+        area, qpqs = _v(v, key), _v(v, "QpQs")
+        sev = "none" if not area > 0.01 else _level(qpqs, 2.0, 1.5, 1.1)
+        ev = (f"defect at the {site} septum {area:.2f} cm², Qp:Qs {qpqs:.2f} (small 1.1–1.5, "
+              f"significant ≥ 1.5, large ≥ 2.0)",)
+        return Finding(f"{site} septal defect", sev, ev)
+    rule.__name__ = f"_{site}_septal_defect"
+    return rule
+
+
+def _hfpef(v: Mapping[str, float]) -> Finding:
+    ef, edp, lap = _v(v, "LVEF"), _v(v, "LVEDP"), _v(v, "LAP")
+    present = ef >= 50 and (edp >= 16 or lap >= 15)
+    ev = (f"LVEF {ef:.0f} % (≥ 50) with LVEDP {edp:.0f} mmHg (≥ 16) or PAWP {lap:.0f} mmHg "
+          f"(≥ 15) at rest",)
+    return Finding("heart failure with preserved EF", "moderate" if present else "none", ev,
+                   graded=False)
+
+
+def _atrial_fibrillation(v: Mapping[str, float]) -> Finding:
+    kick, hr = _v(v, "atrial_contraction"), _v(v, "HR")
+    present = kick < 10.0
+    ev = (f"atrial contraction (mitral A wave) {kick:.0f} % of normal (absent in AF), "
+          f"ventricular rate {hr:.0f} bpm (lenient rate-control target < 110)",)
+    return Finding("atrial fibrillation", "moderate" if present else "none", ev,
+                   graded=False)
+
+
+#: Rules in order of precedence when two findings are equally severe (valve and structural
+#: lesions first: they are the cause a clinician looks for; HFpEF last, since a stiff,
+#: pressure-loaded ventricle with high filling pressure accompanies most of the others).
 RULES: tuple[Callable[[Mapping[str, float]], Finding], ...] = (
-    _aortic_stenosis, _mitral_regurgitation, _lv_systolic)
+    _aortic_stenosis, _mitral_regurgitation, _aortic_regurgitation, _mitral_stenosis,
+    _shunt("atrial", "ASD_area"), _shunt("ventricular", "VSD_area"), _pulmonary_hypertension,
+    _lv_systolic, _hypertension, _atrial_fibrillation, _hfpef)
 
 #: Diagnoses a student can choose from.
 DIAGNOSES: tuple[str, ...] = ("normal", "aortic stenosis", "mitral regurgitation",
-                              "heart failure with reduced EF")
+                              "aortic regurgitation", "mitral stenosis",
+                              "atrial septal defect", "ventricular septal defect",
+                              "pulmonary hypertension", "heart failure with reduced EF",
+                              "heart failure with preserved EF", "hypertension",
+                              "atrial fibrillation")
 
 
 def findings(values: Mapping[str, float]) -> list[Finding]:
@@ -105,9 +201,17 @@ def findings(values: Mapping[str, float]) -> list[Finding]:
     return [rule(values) for rule in RULES]
 
 
+#: Findings that name the main diagnosis only when nothing else is at least moderate: raised
+#: pulmonary pressures and filling pressures follow a left-heart lesion or a shunt (ESC/ERS
+#: 2022 groups PH by its cause), so a mitral stenosis with PVR 6 WU is a mitral stenosis.
+SECONDARY: frozenset[str] = frozenset({"pulmonary hypertension",
+                                       "heart failure with preserved EF"})
+
+
 def primary(values: Mapping[str, float]) -> Finding:
     """The main diagnosis: the most severe finding of at least moderate grade (a mild finding
-    alone is reported as normal with that note), ties broken by :data:`RULES` order.
+    alone is reported as normal with that note), ties broken by :data:`RULES` order; a
+    :data:`SECONDARY` finding only when no other finding is at least moderate.
 
     Examples
     --------
@@ -116,8 +220,10 @@ def primary(values: Mapping[str, float]) -> Finding:
     'heart failure with reduced EF'
     """
     fs = findings(values)
-    best = max(fs, key=lambda f: f.rank)  # max keeps the first of equals: RULES order
-    if best.rank < SEVERITIES.index("moderate"):
+    moderate = SEVERITIES.index("moderate")
+    causes = [f for f in fs if f.diagnosis not in SECONDARY and f.rank >= moderate]
+    best = max(causes or fs, key=lambda f: f.rank)  # max keeps the first of equals
+    if best.rank < moderate:
         ev = tuple(e for f in fs for e in f.evidence)
         return Finding("normal", "none", ev)
     return best
@@ -129,4 +235,9 @@ def values_of(metrics: Mapping[str, float], params: Mapping[str, float]) -> dict
     out = {k: float(v) for k, v in metrics.items()}
     out["AVA"] = float(params.get("AV.EOA", np.nan))
     out["EROA"] = float(params.get("MV.EROA", np.nan))
+    out["AR_EROA"] = float(params.get("AV.EROA", np.nan))
+    out["MVA"] = float(params.get("MV.EOA", np.nan))
+    out["ASD_area"] = float(params.get("ASD.area", 0.0))
+    out["VSD_area"] = float(params.get("VSD.area", 0.0))
+    out["atrial_contraction"] = 100.0 * float(params.get("ATRIA.kick", 1.0))  # % of normal
     return out
