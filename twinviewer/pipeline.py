@@ -512,8 +512,10 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
                "ranking": ranking.to_dict() if ranking else None, "written": True}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
+        from twinviewer.interventions.scenario import shown_name
+
         print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
-        print(table.format_text())
+        print(table.format_text({s.name: shown_name(s) for s in scenarios}))
         if ranking:
             print(ranking.format_text())
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")

@@ -53,3 +53,22 @@ def test_timeline_comparison_does_not_credit_suction():
     (row,) = out["lvad"]
     assert row.improved == 0.25
     assert row.worsened >= 0.75
+
+
+def test_every_scenario_shown_says_its_response_mode():
+    """A reviewer's `@acute` row appeared bare beside "[baroreflex regulated]" rows."""
+    from twinviewer.core.twin import Scenario
+    from twinviewer.interventions.scenario import shown_name
+    from twinviewer.report.pdf import _scenario_page
+
+    base, sc = _base_and_sucking_scenario()
+    rec = _Recorder()
+    heads = []
+    rec.subheading = heads.append
+    paras = []
+    rec.para = lambda text, *a, **k: paras.append(text)
+    acute = Scenario("lvad(speed=8000)", (), "acute")
+    _scenario_page(rec, base, {acute.name: sc}, [acute])
+    assert heads == ["lvad(speed=8000) [acute, unregulated] versus baseline"]
+    assert paras[0].startswith("lvad(speed=8000) [acute, unregulated]: ")
+    assert shown_name(Scenario("x [baroreflex regulated]", (), "regulated")).count("[") == 1

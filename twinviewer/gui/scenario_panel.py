@@ -59,6 +59,7 @@ from twinviewer.interventions import (
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.ranking import Constraint
+from twinviewer.interventions.scenario import shown_name
 from twinviewer.io import audit_log
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
 
@@ -87,20 +88,6 @@ unit_text = unit
 #: The response choice as the user reads it.
 REGULATION_CHOICE = {"regulated": "Regulated (baroreflex acts)",
                      "acute": "Acute, unregulated (no reflex)"}
-
-
-def shown_name(scenario: Scenario) -> str:
-    """The scenario's name with its response mode, unless the name already says it.
-
-    Examples
-    --------
-    >>> shown_name(Scenario("my plan", (), "acute"))
-    'my plan [acute, unregulated]'
-    >>> shown_name(Scenario("tavi [baroreflex regulated]", (), "regulated"))
-    'tavi [baroreflex regulated]'
-    """
-    text = REGULATION_TEXT.get(scenario.regulation, scenario.regulation)
-    return scenario.name if text in scenario.name else f"{scenario.name} [{text}]"
 
 
 def _decimals(s: Setting) -> int:

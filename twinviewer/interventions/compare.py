@@ -378,8 +378,10 @@ class ScenarioTable:
                       for s, f in self.flags.items()},
         }
 
-    def format_text(self) -> str:
-        """A plain-text table (medians with the interval, paired difference, % improved)."""
+    def format_text(self, shown: Mapping[str, str] | None = None) -> str:
+        """A plain-text table (medians with the interval, paired difference, % improved);
+        ``shown`` maps a scenario name to the name printed (e.g. with its response mode)."""
+        shown = shown or {}
         lines = [f"values: median ({100 * self.level:.0f} % interval); Δ = scenario − baseline, "
                  f"paired by member"]
         for m in self.metrics:
@@ -387,11 +389,11 @@ class ScenarioTable:
             for s in self.scenarios:
                 c = self.cells[m][s]
                 imp = "" if c.improved is None else f"  improves in {100 * c.improved:.0f} %"
-                lines.append(f"    {s}: {c.scenario.format()}  Δ {c.difference.format(signed=True)}"
-                             f"{imp}")
+                lines.append(f"    {shown.get(s, s)}: {c.scenario.format()}  "
+                             f"Δ {c.difference.format(signed=True)}{imp}")
         for s, f in self.flags.items():
             for line in f.lines():
-                lines.append(f"! {s}: {line}")
+                lines.append(f"! {shown.get(s, s)}: {line}")
         return "\n".join(lines)
 
 

@@ -520,10 +520,13 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         else:
             p.para("No scenarios defined.")
         return
+    from twinviewer.interventions.scenario import shown_name
+
+    shown = {s.name: shown_name(s) for s in scenarios}
     for s in scenarios:
         steps = "; ".join(f"{st.name} " + ", ".join(f"{k}={v:g}" for k, v in st.settings.items())
                           for st in s.steps)
-        p.para(f"{s.name}: {steps or 'no interventions'}", size=8.5)
+        p.para(f"{shown[s.name]}: {steps or 'no interventions'}", size=8.5)
     base, ok0 = _metric_arrays(results)
     from twinviewer.interventions.compare import harmed_metrics, improvement
     from twinviewer.physiology import METRIC_BY_NAME
@@ -535,7 +538,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if all(np.shape(v) == (n_members,) for v in (*met.values(), *base.values())):
             # suction is harm, never benefit (as in the scenario comparison)
             harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
-        p.subheading(f"{name} versus baseline")
+        p.subheading(f"{shown.get(name, name)} versus baseline")
         rows = []
         for m in REPORT_METRICS:
             if m not in met or m not in base or not np.isfinite(met[m]).any():
