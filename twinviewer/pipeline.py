@@ -215,6 +215,10 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         text.append(f"prior: {result.prior_choice.describe()}")
         text.append(f"calibrated {len(result.calibrated)} parameters to "
                     f"{len(result.measurements)} measurements ({members} posterior members)")
+        text.append(f"fit: {result.status_line()}")  # misfit is never silent
+        text += [f"poor fit: {m}" for m in result.misfits]
+        summary["calibration"]["status"] = result.status_line()
+        summary["calibration"]["misfits"] = list(result.misfits)
         text += [f"fitted the whole {c.text()}" for c in result.curve_fit]
         text += format_widths(rows).splitlines()
         # e.g. image-derived LVEF left out because its volumes were replaced: say so

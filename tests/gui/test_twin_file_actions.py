@@ -260,3 +260,18 @@ def test_report_failure_names_the_file(env, tmp_path, qtbot):
     qtbot.waitUntil(lambda: not state.jobs, timeout=180_000)
     level, text = messages[-1]
     assert level == "error" and "r.pdf" in text
+
+
+def test_reopening_a_twin_with_misfits_says_so(env, tmp_path):
+    """A reviewer's reopened twin (SBP 150 fitted as 124, z −2.6) said only "audit trail
+    intact": misfit is never silent (issue 12 item 5)."""
+    state, window, messages, twin = env
+    miss = "SBP measured 150 mmHg, twin 124 (118–131), z -2.6"
+    audit_log(twin).record(twin, "calibration", {"method": "eki", "summary": {
+        "fit": [], "misfits": [miss]}})
+    state.session.set_twin(twin)
+    path = actions.save_twin_as(window, state, tmp_path / "miss")
+    messages.clear()
+    assert actions.open_twin(window, state, path) is not None
+    warn = [t for lvl, t in messages if lvl == "warning"]
+    assert any("does not reproduce 1 measurement (|z| > 2): " + miss in t for t in warn)

@@ -105,3 +105,19 @@ def test_info_lists_the_use_of_each_measurement(tmp_path, capsys):
 
     rows = json.loads(capsys.readouterr().out)["measurement_use"]
     assert [r["status"] for r in rows if r["name"] == "LVEDV"] == [USED, REPLACED]
+
+
+def test_a_poorly_fitted_measurement_says_so_in_info():
+    """A reviewer's SBP 150 fitted as 124 (z −2.6) was listed by `info` as plain "used"."""
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.io.measurement_use import use_of
+
+    row = {"name": "SBP", "measured": 150.0, "source": "cuff", "used": True, "note": "",
+           "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
+           "pred_hi": 131.5}
+    u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
+    assert u.text() == ("used: POOR FIT: the twin gives 124.2 mmHg (90 % 117–131.5), z -2.6 "
+                        "(flagged above |z| 2)")
+    row["flag"] = False
+    assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},
+                  given=True).text() == "used"

@@ -45,7 +45,8 @@ def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
     assert all(twinviewer.RESEARCH_USE in " ".join(p.split()) for p in pages)
     text = "\n".join(pages)
     for section in ("Twin report", "Anatomy", "Structures (end-diastole)", "LV PV loop",
-                    "Metrics: predicted median", "TAVI versus baseline", "Change (paired)",
+                    "Metrics: predicted median", "TAVI [acute, unregulated] versus baseline",
+                    "Change (paired)",
                     "Explanation summary", "Parameters: value, ensemble interval and",
                     "Model card", "Context of use", "Assumptions", "References",
                     "Audit trail", "Where I disagree" if doc.audit.notes() else "Audit"):

@@ -32,3 +32,9 @@ def test_mr_sv_and_ef_are_dropped_with_a_message(tmp_path):
     assert "prior: healthy prior (chosen: no valve disease or reduced EF" in said
     assert "how much the data narrowed each unmeasured prediction" in said
     assert "× the prior predictive" in said
+    # misfit is never silent (issue 12 item 5): the fit's status line is printed, and a
+    # flagged measurement gets its own "poor fit" line
+    assert said.count("\nfit: ") == 1 and step.summary["calibration"]["status"] in said
+    flagged = step.summary["calibration"]["flagged"]
+    assert said.count("\npoor fit: ") == len(flagged)
+    assert all(f"poor fit: {m}" in said for m in step.summary["calibration"]["misfits"])

@@ -192,6 +192,13 @@ def _show(window, state, doc: TwinDocument, path: Path | None, passphrase: str |
     if doc.schema_version < SCHEMA_VERSION:
         text += f" (file schema {doc.schema_version}, upgraded on the next save)"
     _message(state, "info", text)
+    from twinviewer.io.measurement_use import last_calibration
+
+    misfits = (last_calibration(doc.audit.entries) or {}).get("misfits") or []
+    if misfits:  # misfit is never silent, also when a file is reopened
+        _message(state, "warning", f"{name}: the last calibration does not reproduce "
+                                   f"{len(misfits)} measurement{'s' * (len(misfits) > 1)} "
+                                   f"(|z| > 2): " + "; ".join(misfits))
     if doc.identifiable:
         _message(state, "warning", f"{name} CONTAINS PATIENT IDENTIFIERS (kept for a local "
                                    f"study); do not share it.")

@@ -78,6 +78,18 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _misfit_detail(row: dict) -> str:
+    """'POOR FIT: the twin gives 124 mmHg (90 % 118–130), z −2.6' for a flagged fit row,
+    else ''. Misfit is never silent (issue 12 item 5)."""
+    if not row.get("flag"):
+        return ""
+    lo, hi = row.get("pred_lo", row.get("lo")), row.get("pred_hi", row.get("hi"))
+    rng = (f" (90 % {_fmt(float(lo))}–{_fmt(float(hi))})"
+           if lo is not None and hi is not None else "")
+    return (f"POOR FIT: the twin gives {_fmt(float(row['median']))} {row.get('unit', '')}"
+            f"{rng}, z {float(row['z']):+.1f} (flagged above |z| 2)")
+
+
 def use_of(m: Measurement, summary: dict | None, *, given: bool,
            earlier: Sequence[tuple[int, Sequence[Measurement]]] = ()) -> MeasurementUse:
     """What the calibration ``summary`` (:func:`last_calibration`) did with ``m``.
@@ -96,7 +108,7 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
     if mine is not None:
         note = str(mine.get("note") or "")
         if mine.get("used"):
-            return MeasurementUse(m, origin, USED)
+            return MeasurementUse(m, origin, USED, _misfit_detail(mine))
         if note.startswith("set directly"):
             return MeasurementUse(m, origin, USED, "set the parameter directly")
         why = note.split("; checked against")[0].removeprefix("not used in the fit: ")
