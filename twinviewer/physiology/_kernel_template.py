@@ -5,7 +5,9 @@ argument. So this file is copied once per model into the kernel cache with the i
 below (marked ``MODEL-RHS``) pointing at that model's right-hand side; the copy is compiled
 and cached by numba. Models with tabulated drivers or a split step (``ModelSpec.drivers``,
 ``ModelSpec.split_step``) get the text substitutions of ``kernels.kernel_source``; the line
-marked ``MODEL-SPLIT-STEP`` is where a split step goes, after each RK4 step.
+marked ``MODEL-SPLIT-STEP`` is where a split step goes, after each RK4 step. The line marked
+``MEMBER-PARAMETERS`` becomes a tuple of the member's parameters when the model's functions
+accept one (see ``kernels.kernel_source``).
 """
 
 import numba
@@ -37,7 +39,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
     for i in range(n):
         if status[i] >= 0:
             continue
-        p = P[i]
+        p = P[i]  # MEMBER-PARAMETERS
         dt = 60.0 / p[hr_col] / steps
         y = Y0[i].copy()
         prev = y.copy()

@@ -163,7 +163,8 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     if method == "numba":
         if not HAVE_NUMBA:
             raise RuntimeError("numba is not available (or TWINVIEWER_NUMBA=0)")
-        _run_threaded(get_kernel(rhs, drivers, n_drivers, split_step), args, n, threads)
+        _run_threaded(get_kernel(rhs, drivers, n_drivers, split_step, n_params=P.shape[1],
+                                 n_states=s_count), args, n, threads)
     elif method == "numpy":
         pure = (python_function(rhs) if drivers is None
                 else _with_drivers(rhs, drivers, n_drivers))

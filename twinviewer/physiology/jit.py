@@ -23,8 +23,12 @@ except ImportError:  # pragma: no cover - exercised by the no-numba CI job
 
 #: How model functions are compiled (part of the kernel cache key). Not cached on disk by
 #: themselves: numba does not track a function's callees, so only whole kernels are cached,
-#: keyed by a digest of every source they depend on.
-JIT_OPTIONS = {"cache": False, "fastmath": False, "error_model": "numpy"}
+#: keyed by a digest of every source they depend on. ``inline='always'`` inlines them at
+#: numba's level into the kernel: LLVM does not inline a right-hand side across numba's
+#: function boundary, so every rhs call was a real call (with reference counting of the
+#: arrays it passes on), and expressions of parameters alone (divisions such as 1/C, EB/KB)
+#: could not be hoisted out of the step loop. Results are bit-identical (no fast-math).
+JIT_OPTIONS = {"cache": False, "fastmath": False, "error_model": "numpy", "inline": "always"}
 
 
 def model_function(func: Callable) -> Callable:
