@@ -166,3 +166,13 @@ def test_a_good_row_passes_and_a_wrong_expectation_fails(tmp_path):
     ok, bad = (ev.run_row(r) for r in rows)
     assert ok.passed and ok.variables[0].got.startswith("70 → 80")
     assert bad.status == "fail" and "HR" in bad.message
+
+
+def test_a_change_reported_only_in_percent_is_not_printed_in_the_metric_unit():
+    """A reviewer read "SVR 100 → 115 mmHg·min/L": the source gave +15 % only."""
+    idx = ev.Variable("SVR", "relative", 100, 115, unit="mmHg·min/L")
+    r = ev._judge(idx, {"SVR": 20.0}, {"SVR": 23.0}, 0.35, None)
+    assert r.expected == "index 100 → 115 (+15 %)" and r.passed
+    real = ev.Variable("CO", "relative", 3.24, 4.05, unit="L/min")
+    assert ev._judge(real, {"CO": 3.0}, {"CO": 3.8}, 0.35, None).expected == \
+        "3.24 → 4.05 L/min (+25 %)"

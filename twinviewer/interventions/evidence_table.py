@@ -268,7 +268,11 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
         got = rel if v.kind == "relative" else a - b
         ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
         if v.kind == "relative":
-            return VariableResult(v, f"{v.before:g} → {v.after:g}{u} ({100 * exp:+.0f} %)",
+            # a source that reports only the change is stored as an index from 100: its
+            # numbers are not in the metric's unit (a reviewer read "SVR 100 → 115 mmHg·min/L")
+            said = (f"index 100 → {v.after:g}" if v.before == 100 and v.unit != "%"
+                    else f"{v.before:g} → {v.after:g}{u}")
+            return VariableResult(v, f"{said} ({100 * exp:+.0f} %)",
                                   f"{b:.3g} → {a:.3g} ({100 * got:+.0f} %)", bool(ok), a)
         return VariableResult(v, f"{v.before:g} → {v.after:g}{u} ({exp:+.3g})",
                               f"{b:.3g} → {a:.3g} ({got:+.3g})", bool(ok), a)
