@@ -34,6 +34,9 @@ from twinviewer.physiology.presets import PRESETS
 #: Presets a calibration may start from (same model as the default twin).
 DISEASE_PRIORS = ("healthy", "moderate_as", "severe_as", "severe_mr", "hfref")
 AUTO = "auto"
+#: How a prior is named where its preset's name would read as a grade it does not claim.
+_LABELS = {"severe_mr": "mitral regurgitation prior, centred on the severe_mr heart; the data "
+                        "set the severity"}
 #: Marker put in the provenance of every parameter a calibration touched, naming the prior.
 TAG = "prior preset"
 
@@ -52,9 +55,17 @@ class PriorChoice:
     overridden: bool = False
 
     def describe(self) -> str:
-        """'severe_as prior (chosen: AVA 0.7 cm² < 1.0 cm²)'."""
+        """'severe_as prior (chosen: AVA 0.7 cm² < 1.0 cm²)'; the MR prior says which heart
+        it is centred on, since it serves moderate MR too (a reviewer read "severe_mr" for a
+        moderate MR as a grade).
+
+        >>> PriorChoice("severe_mr", "mitral regurgitation: EROA 0.25 cm² ≥ 0.20 cm²").describe()
+        'mitral regurgitation prior, centred on the severe_mr heart; the data set the \
+severity (chosen: mitral regurgitation: EROA 0.25 cm² ≥ 0.20 cm²)'
+        """
         how = "chosen by the user" if self.overridden else f"chosen: {self.reason}"
-        return f"{self.preset} prior ({how})"
+        label = _LABELS.get(self.preset, f"{self.preset} prior")
+        return f"{label} ({how})"
 
 
 def _values(measurements: Sequence[Measurement]) -> dict[str, float]:
