@@ -60,7 +60,7 @@ def test_long_axis_view_cuts_the_meshes_and_follows_the_cine(window, qtbot):
         assert shown == window.view3d.image_planes[0][3]
         assert float(pane.image.image.max()) == pytest.approx(
             float(pane.frames[shown].max()))
-    assert pane.label.toPlainText().startswith(f"4CH {pane.phase + 1}/4")
+    assert pane.label.toPlainText().startswith(f"4CH phase {pane.phase}")  # from 0, as the box
     # windowed once for the series: phase brightness differs (no per-phase auto-levels)
     assert pane.frames[0].max() < pane.frames[3].max()
 

@@ -111,7 +111,8 @@ def test_two_patients_are_never_merged(tmp_path):
 
 def test_missing_phase_is_refused_naming_it(tmp_path):
     write_cine_study(tmp_path, la_views=(), skip=[(2, 7)], **SMALL)
-    with pytest.raises(ImagingError, match=r"phase missing.*sa_3.*9 phases.*missing phase 8"):
+    with pytest.raises(ImagingError,
+                       match=r"sa_3.*9 phases.*missing phase 7 \(phases counted from 0"):
         plan_stack(scan_folder(tmp_path, KEY))
 
 
@@ -123,10 +124,11 @@ def test_missing_slice_is_refused_naming_the_gap(tmp_path):
 
 def test_inconsistent_trigger_times_are_refused(tmp_path):
     lay = write_cine_study(tmp_path, la_views=(), **SMALL)
-    ds = pydicom.dcmread(lay.files[13])  # slice 2, phase 4 (of 10)
+    ds = pydicom.dcmread(lay.files[13])  # second slice, phase 3 counted from 0 (of 10)
     ds.TriggerTime = float(ds.TriggerTime) + 60.0
     ds.save_as(lay.files[13])
-    with pytest.raises(ImagingError, match=r"inconsistent trigger times: phase 4 of .*sa_2"):
+    with pytest.raises(ImagingError,
+                       match=r"inconsistent trigger times: phase 3 \(from 0\) of .*sa_2"):
         plan_stack(scan_folder(tmp_path, KEY))
 
 

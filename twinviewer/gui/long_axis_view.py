@@ -169,7 +169,8 @@ class _PlanePane:
         t = img.phase_times_ms[p] if p < len(img.phase_times_ms) else float("nan")
         when = f" {t:.0f} ms" if np.isfinite(t) else ""
         # short: four panes share a ~470-px column on a 1280-px screen
-        self.label.setText(f"{self.name} {p + 1}/{img.n_phases}{when}")
+        # phases counted from 0, as in the phase box and --json
+        self.label.setText(f"{self.name} phase {p}{when}")
         return True
 
     def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:

@@ -344,13 +344,14 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
                        if np.abs(fr[k, :counts[k]] - ref[p]).min() > PHASE_TOL / n] or [n - 1]
             raise ImagingError(
                 f"phase missing: the slice of {name} has {counts[k]} phases, the others {n}; "
-                f"missing phase {missing[0] + 1} (≈ {ref[missing[0]] * rr_med:.0f} ms after R); "
+                f"missing phase {missing[0]} (phases counted from 0, as in the viewer; "
+                f"≈ {ref[missing[0]] * rr_med:.0f} ms after R); "
                 "refusing to interpolate across the gap")
         dev = np.abs(fr[k, :n] - ref)
         if dev.max() > PHASE_TOL / n:
             p = int(np.argmax(dev))
             raise ImagingError(
-                f"inconsistent trigger times: phase {p + 1} of {name} is at "
+                f"inconsistent trigger times: phase {p} (from 0) of {name} is at "
                 f"{s[p].trigger_ms:.0f} ms ({fr[k, p]:.1%} of R-R), the other slices at "
                 f"{ref[p]:.1%} of R-R (≈ {ref[p] * rr_med:.0f} ms)")
     times = [float(t * rr_med) for t in ref]

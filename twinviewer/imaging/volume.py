@@ -348,7 +348,7 @@ def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
             _fill(path, arr)
         except ImagingError as exc:
             p, k, _ = where[path][0]  # name the gap a bad file would leave, not only the file
-            raise ImagingError(f"{exc} (phase {p + 1}, slice {k + 1} of {nz}; the image "
+            raise ImagingError(f"{exc} (phase {p} counted from 0, slice {k + 1} of {nz}; the image "
                                "would have a gap, so it is not imported)") from None
         except _Overflow:
             raise
