@@ -196,11 +196,17 @@ class SlicePane(QWidget):
         self.spacing = np.asarray(spacing, float)
         sh, sv = self.spacing[self.h], self.spacing[self.v]
         self.image.setImage(plane, levels=levels, autoLevels=False)
-        self.image.setRect(QRectF(-0.5 * sh, -0.5 * sv, plane.shape[0] * sh,
-                                  plane.shape[1] * sv))
+        rect = (-0.5 * sh, -0.5 * sv, plane.shape[0] * sh, plane.shape[1] * sv)
+        if rect != getattr(self, "_rect", None):  # a new rect re-ranges the view: only if moved
+            self._rect = rect
+            self.image.setRect(QRectF(*rect))
 
     def set_orientation(self, affine: np.ndarray | None) -> None:
         """Show the patient direction (L/R, A/P, S/I) at each edge, from the image's affine."""
+        key = None if affine is None else np.asarray(affine, float).tobytes()
+        if key is not None and key == getattr(self, "_affine_key", None):
+            return  # the same image orientation (every cine frame): letters in place
+        self._affine_key = key
         letters = pane_letters(affine, self.h, self.v, self.invert_y) if affine is not None \
             else dict.fromkeys(self.letters, "")
         for edge, t in self.letters.items():
@@ -229,7 +235,10 @@ class SlicePane(QWidget):
                 c = pg.PlotCurveItem(connect="pairs")
                 self.box.addItem(c)
                 self.curves[key] = c
-            c.setPen(pg.mkPen([int(255 * x) for x in rgb], width=2))
+            pen = tuple(int(255 * x) for x in rgb)
+            if getattr(c, "_rgb", None) != pen:
+                c.setPen(pg.mkPen(pen, width=2))
+                c._rgb = pen
             flat = segs.reshape(-1, 2)
             c.setData(flat[:, 0], flat[:, 1], connect="pairs")
 
@@ -425,12 +434,19 @@ class SliceView(QWidget):
             p.set_contours(self._contours(p, c))
             p.set_overlay(self.overlay(p, c) if self.overlay is not None else None)
             p.set_cursor(self.cursor)
-            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
-
-            title = pane_titles(img.affine, img.description)[p.axis]  # not the pane's key
+            title = self._pane_titles(img)[p.axis]  # not the pane's key
             p.label.setText(f"{title[0].upper()}{title[1:]} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]
         self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
+
+    def _pane_titles(self, img) -> tuple[str, str, str]:
+        """:func:`~twinviewer.imaging.assembly.pane_titles` of ``img`` (kept per image: a cine
+        frame asks three times)."""
+        if getattr(self, "_titles", (None,))[0] is not img:
+            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
+
+            self._titles = (img, pane_titles(img.affine, img.description))
+        return self._titles[1]
 
     def _cut(self, key: str, ph: int, pane: SlicePane, c: int, anatomy=None,
              cache: dict | None = None) -> np.ndarray:
