@@ -213,6 +213,27 @@ from twinviewer.gui.main_window import MainWindow
 """ + XVFB_CPU + r"""
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
+import collections
+import pyqtgraph as pg
+paint, counting = collections.Counter(), []
+def timed(cls, name_of):  # before the window is made: PySide binds overrides then
+    orig = cls.paintEvent
+    def paint_event(self, ev):
+        t = time.thread_time(); orig(self, ev)
+        if counting:
+            paint[name_of(self)] += time.thread_time() - t
+    cls.paintEvent = paint_event
+def panel(view):
+    p = view.parent()
+    while p is not None and type(p).__module__.startswith(("PySide6", "pyqtgraph")):
+        p = p.parent()
+    return type(p).__name__ if p is not None else "other"
+timed(pg.GraphicsView, panel)
+try:
+    from twinviewer.gui.native_interactor import NativeInteractor
+    timed(NativeInteractor, lambda _v: "3D view")
+except ImportError:  # a tree without the native 3D window
+    pass
 app = _app(None)
 qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
 w = MainWindow(settings=qs); w.resize(1280, 800); w.show()
@@ -241,8 +262,8 @@ run(seconds=1.0)  # settle
 # llvmpipe's included) and of the X server per rendered frame
 w.cine.speed.setCurrentIndex(w.cine.speed.findData(1.0))
 renders.clear()
-beat = []  # (wall, beat fraction) at each shown frame: the beat must keep its duration
-w.cine.frameShown.connect(lambda f: beat.append((time.perf_counter(), f)))
+shown = []  # (wall, beat fraction) at each shown frame: the beat must keep its duration
+w.cine.frameShown.connect(lambda f: shown.append((time.perf_counter(), f)))
 load0 = os.getloadavg()[0]
 c0, x0, g0, t0 = cpu(), xvfb_cpu_s(), time.thread_time(), time.perf_counter()
 w.cine.set_playing(True)
@@ -252,8 +273,8 @@ wall = time.perf_counter() - t0
 n = max(len(renders), 1)
 period = w.cine.period_s()
 # beat fraction advanced (unwrapped) over wall time, against real time (1x): 1.0 = true speed
-adv = sum((b[1] - a[1]) % 1.0 for a, b in zip(beat, beat[1:]))
-span = beat[-1][0] - beat[0][0] if len(beat) > 1 else float("nan")
+adv = sum((b[1] - a[1]) % 1.0 for a, b in zip(shown, shown[1:]))
+span = shown[-1][0] - shown[0][0] if len(shown) > 1 else float("nan")
 play = {"fps": round(len(renders) / wall, 1), "frames": len(renders),
         "cpu_ms_per_frame": round(1000 * (cpu() - c0) / n, 1),
         "gui_thread_ms_per_frame": round(1000 * (time.thread_time() - g0) / n, 1),
@@ -262,21 +283,7 @@ play = {"fps": round(len(renders) / wall, 1), "frames": len(renders),
         "load": [round(load0, 1), round(os.getloadavg()[0], 1)]}
 # back to back: step the beat 60 times, each step drawn before the next; GUI-thread CPU of
 # the views' paints (pyqtgraph panels by their panel, the 3D view) beside the total
-import collections
-import pyqtgraph as pg
-paint = collections.Counter()
-def timed(cls, name_of):
-    orig = cls.paintEvent
-    def paint_event(self, ev):
-        t = time.thread_time(); orig(self, ev); paint[name_of(self)] += time.thread_time() - t
-    cls.paintEvent = paint_event
-def panel(view):
-    p = view.parent()
-    while p is not None and type(p).__module__.startswith(("PySide6", "pyqtgraph")):
-        p = p.parent()
-    return type(p).__name__ if p is not None else "other"
-timed(pg.GraphicsView, panel)
-timed(type(v.plotter), lambda _v: "3D view")
+paint.clear(); counting.append(True)
 c0, x0, g0 = cpu(), xvfb_cpu_s(), time.thread_time()
 renders.clear()
 for i in range(60):
@@ -285,6 +292,7 @@ b2b = {"renders": len(renders), "cpu_ms_per_frame": round(1000 * (cpu() - c0) / 
        "gui_thread_ms_per_frame": round(1000 * (time.thread_time() - g0) / 60, 1),
        "xvfb_ms_per_frame": round(1000 * (xvfb_cpu_s() - x0) / 60, 1),
        "gui_thread_paint_ms": {k: round(1000 * x / 60, 1) for k, x in paint.most_common()}}
+counting.clear()
 w.show_step("Calibrate")
 cal = w.panels["Calibration"]
 job = cal.start()

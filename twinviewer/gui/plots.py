@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 import twinviewer
 from twinviewer.gui import cycle
+from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.state import TwinState
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
@@ -157,21 +158,12 @@ class _KeptItems:
             plot.removeItem(it)
 
 
-class _Moving:
-    """A time marker (cursor line, "now" dot) that moves every playback frame: it is left out
-    of the plot's auto-range and does not tell the view its bounds changed. pyqtgraph
-    re-scans every item's bounds on each such notice (a fifth of a frame's plot work)."""
-
-    def informViewBoundsChanged(self) -> None:  # noqa: N802 - pyqtgraph naming
-        pass
+class TimeCursor(NoRangeUpdate, pg.InfiniteLine):
+    """A draggable vertical time cursor (see :class:`NoRangeUpdate`)."""
 
 
-class TimeCursor(_Moving, pg.InfiniteLine):
-    """A draggable vertical time cursor (see :class:`_Moving`)."""
-
-
-class NowDot(_Moving, pg.ScatterPlotItem):
-    """The dot at the current time on a pressure–volume loop (see :class:`_Moving`)."""
+class NowDot(NoRangeUpdate, pg.ScatterPlotItem):
+    """The dot at the current time on a pressure–volume loop (see :class:`NoRangeUpdate`)."""
 
 
 MEASURED_LABEL = "measured (segmentation)"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyvista as pv
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QRectF, Qt, Signal
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.gui import cycle
+from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.plane_cut import plane_segments
 from twinviewer.gui.state import TwinState
 
@@ -115,6 +117,63 @@ class _SliceBox(pg.ViewBox):
             ev.accept()
 
 
+class _Contours(NoRangeUpdate, pg.GraphicsObject):
+    """Every structure's outline on a slice pane, in one item: each is a set of line
+    segments painted with one ``drawLines``. A cine frame swaps in the phase's segments, kept
+    as Qt line arrays per cut; a pyqtgraph curve per structure rebuilt its segments and
+    re-measured its bounds every frame (a sixth of a frame's GUI work). The image sets the
+    view's range (the item is added with ``ignoreBounds``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: list[tuple[QPen, object]] = []
+        self._rect = QRectF()
+        self._lines: dict[int, tuple[np.ndarray, object]] = {}
+        self._pens: dict[tuple, QPen] = {}
+
+    def _line_array(self, segs: np.ndarray):
+        hit = self._lines.get(id(segs))
+        if hit is not None and hit[0] is segs:
+            return hit[1]
+        from pyqtgraph.Qt.internals import PrimitiveArray
+
+        arr = PrimitiveArray(QLineF, 4)
+        arr.resize(len(segs))
+        arr.ndarray()[:] = segs.reshape(-1, 4)
+        if len(self._lines) > 4000:  # cuts of another anatomy or slice: dropped
+            self._lines.clear()
+        self._lines[id(segs)] = (segs, arr)  # the segments kept alive: their id stays theirs
+        return arr
+
+    def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
+        """``{key: ((m, 2, 2) segments, rgb)}`` (rgb 0–1), replacing what is shown."""
+        shown = []
+        for segs, rgb in contours.values():
+            rgb = tuple(int(255 * x) for x in rgb)
+            pen = self._pens.get(rgb) or self._pens.setdefault(rgb, pg.mkPen(rgb, width=2))
+            shown.append((pen, self._line_array(np.ascontiguousarray(segs, dtype=float))))
+        pts = [np.asarray(segs).reshape(-1, 2) for segs, _rgb in contours.values()]
+        rect = QRectF()
+        if pts:
+            a = np.concatenate(pts)
+            lo, hi = a.min(axis=0), a.max(axis=0)
+            rect = QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]).adjusted(-1, -1, 1, 1)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self._shown = shown
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt naming
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        for pen, lines in self._shown:
+            painter.setPen(pen)
+            painter.drawLines(*lines.drawargs())
+
+
 class SlicePane(QWidget):
     """One orthogonal slice with contours and a crosshair."""
 
@@ -138,7 +197,9 @@ class SlicePane(QWidget):
         self.hline = pg.InfiniteLine(angle=0, pen=pg.mkPen((255, 255, 0, 150), width=1))
         self.box.addItem(self.vline)
         self.box.addItem(self.hline)
-        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.curves: dict[str, np.ndarray] = {}  # the segments on show, by structure
+        self.contours = _Contours()
+        self.box.addItem(self.contours, ignoreBounds=True)  # the image sets the range
         self.invert_y = invert
         # orientation letters at the pane's edges (screen-fixed, not panned with the image)
         self.letters: dict[str, pg.TextItem] = {}
@@ -176,7 +237,8 @@ class SlicePane(QWidget):
     def set_overlay(self, rgba: np.ndarray | None) -> None:
         """``(h, v, 4)`` uint8 overlay on the pixel grid of the image on show, or none."""
         if rgba is None:
-            self.overlay.clear()
+            if self.overlay.image is not None:  # clearing re-ranges the view: only once
+                self.overlay.clear()
             return
         sh, sv = self.spacing[self.h], self.spacing[self.v]
         self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
@@ -226,21 +288,8 @@ class SlicePane(QWidget):
 
     def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
         """``{key: ((m, 2, 2) display-coordinate segments, rgb)}``."""
-        for key in list(self.curves):
-            if key not in contours:
-                self.box.removeItem(self.curves.pop(key))
-        for key, (segs, rgb) in contours.items():
-            c = self.curves.get(key)
-            if c is None:
-                c = pg.PlotCurveItem(connect="pairs")
-                self.box.addItem(c)
-                self.curves[key] = c
-            pen = tuple(int(255 * x) for x in rgb)
-            if getattr(c, "_rgb", None) != pen:
-                c.setPen(pg.mkPen(pen, width=2))
-                c._rgb = pen
-            flat = segs.reshape(-1, 2)
-            c.setData(flat[:, 0], flat[:, 1], connect="pairs")
+        self.curves = {key: segs for key, (segs, _rgb) in contours.items()}
+        self.contours.set_contours(contours)
 
 
 class SliceView(QWidget):
