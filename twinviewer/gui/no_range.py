@@ -11,10 +11,9 @@ class NoRangeUpdate:
 
     Examples
     --------
-    >>> import pyqtgraph as pg
-    >>> class Cursor(NoRangeUpdate, pg.InfiniteLine):
+    >>> class Cursor(NoRangeUpdate):  # in use: ``class TimeCursor(NoRangeUpdate, InfiniteLine)``
     ...     pass
-    >>> Cursor(angle=90).informViewBoundsChanged() is None
+    >>> Cursor().informViewBoundsChanged() is None
     True
     """
 
