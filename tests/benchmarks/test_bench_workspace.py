@@ -276,9 +276,12 @@ w.cine.set_playing(False)
 wall = time.perf_counter() - t0
 n = max(len(renders), 1)
 period = w.cine.period_s()
-# beat fraction advanced (unwrapped) over wall time, against real time (1x): 1.0 = true speed
-adv = sum((b[1] - a[1]) % 1.0 for a, b in zip(shown, shown[1:]))
-span = shown[-1][0] - shown[0][0] if len(shown) > 1 else float("nan")
+# beat fraction advanced over wall time, against real time (1x): 1.0 = true speed; only
+# frames less than half a beat apart count (across a longer stall the wrap is ambiguous)
+pairs = [(b[0] - a[0], (b[1] - a[1]) % 1.0) for a, b in zip(shown, shown[1:])
+         if b[0] - a[0] < 0.5 * period]
+adv = sum(d for _dt, d in pairs)
+span = sum(dt for dt, _d in pairs) if pairs else float("nan")
 play = {"fps": round(len(renders) / wall, 1), "frames": len(renders),
         "cpu_ms_per_frame": round(1000 * (cpu() - c0) / n, 1),
         "gui_thread_ms_per_frame": round(1000 * (time.thread_time() - g0) / n, 1),
