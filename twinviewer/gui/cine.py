@@ -50,7 +50,10 @@ class CineBar(QWidget):
         lay.addWidget(self.label)
         lay.addWidget(self.speed)
         self.timer = QTimer(self)
-        self.timer.setInterval(15)
+        # ~33 frames/s, precise: more only costs CPU the other views need; a late tick shows
+        # the time reached (frames are dropped, the beat keeps its duration)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(30)
         self.timer.timeout.connect(self._tick)
         self._t0 = 0.0
         self._f0 = 0.0

@@ -145,10 +145,17 @@ def band(results, name: str, level: float = 0.9) -> tuple[np.ndarray, np.ndarray
 
 
 def beat_period_s(results) -> float:
-    """Median beat duration (s) over periodic members."""
+    """Median beat duration (s) over periodic members (kept with ``results``: a playback
+    frame asks for it about seven times)."""
+    kept = getattr(results, "__dict__", {}).get("_beat_period_s")
+    if kept is not None and kept[0] is results.time:
+        return kept[1]
     t = results.time[ok_members(results)]
     n = t.shape[1]
-    return float(np.median(t[:, -1] - t[:, 0]) * n / max(n - 1, 1))
+    period = float(np.median(t[:, -1] - t[:, 0]) * n / max(n - 1, 1))
+    if hasattr(results, "__dict__"):
+        results.__dict__["_beat_period_s"] = (results.time, period)
+    return period
 
 
 def image_phase_at(anatomy, results, fraction: float) -> int:

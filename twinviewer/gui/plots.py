@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 import twinviewer
 from twinviewer.gui import cycle
+from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.state import TwinState
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
@@ -117,13 +118,14 @@ class _KeptItems:
                     p.removeItem(it)
         self._used = set()
 
-    def item(self, plot: pg.PlotItem, key: tuple, make):
-        """The kept item ``key`` of ``plot`` (made by ``make()`` and added the first time)."""
+    def item(self, plot: pg.PlotItem, key: tuple, make, *, ignore_bounds: bool = False):
+        """The kept item ``key`` of ``plot`` (made by ``make()`` and added the first time;
+        left out of the plot's auto-range when ``ignore_bounds``)."""
         key = (id(plot), *key)
         self._used.add(key)
         if key not in self.items:
             it = make()
-            plot.addItem(it)
+            plot.addItem(it, ignoreBounds=ignore_bounds)
             self.items[key] = (plot, it)
         return self.items[key][1]
 
@@ -154,6 +156,14 @@ class _KeptItems:
         for key in [k for k in self.items if k not in self._used]:
             plot, it = self.items.pop(key)
             plot.removeItem(it)
+
+
+class TimeCursor(NoRangeUpdate, pg.InfiniteLine):
+    """A draggable vertical time cursor (see :class:`NoRangeUpdate`)."""
+
+
+class NowDot(NoRangeUpdate, pg.ScatterPlotItem):
+    """The dot at the current time on a pressure–volume loop (see :class:`NoRangeUpdate`)."""
 
 
 MEASURED_LABEL = "measured (segmentation)"
@@ -403,8 +413,8 @@ class PVLoopPanel(_RedrawOnce, QWidget):
                            pen=pg.mkPen(*rgb_s, width=2.5,
                                         style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
             measured[side] = self._draw_measured(side, p)
-            mk = kept.item(p, ("marker",), lambda: pg.ScatterPlotItem(
-                size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w")))
+            mk = kept.item(p, ("marker",), lambda: NowDot(
+                size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w")), ignore_bounds=True)
             mk.setZValue(10)  # over the loops added after it
             self.markers[side] = mk
         kept.end()
@@ -604,12 +614,13 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
-            self.cursors.append(self._kept.item(p, ("cursor",), self._cursor))
+            self.cursors.append(self._kept.item(p, ("cursor",), self._cursor,
+                                                ignore_bounds=True))
         self._kept.end()
         self.set_time(self.state.time)
 
     def _cursor(self) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
+        line = TimeCursor(angle=90, movable=True, pen=pg.mkPen((0, 0, 0), width=2),
                                hoverPen=pg.mkPen((200, 0, 0), width=3))
         line.setZValue(10)  # over the curves added after it
         line.sigPositionChanged.connect(self._on_drag)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyvista as pv
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QRectF, Qt, Signal
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.gui import cycle
+from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.plane_cut import plane_segments
 from twinviewer.gui.state import TwinState
 
@@ -115,6 +117,63 @@ class _SliceBox(pg.ViewBox):
             ev.accept()
 
 
+class _Contours(NoRangeUpdate, pg.GraphicsObject):
+    """Every structure's outline on a slice pane, in one item: each is a set of line
+    segments painted with one ``drawLines``. A cine frame swaps in the phase's segments, kept
+    as Qt line arrays per cut; a pyqtgraph curve per structure rebuilt its segments and
+    re-measured its bounds every frame (a sixth of a frame's GUI work). The image sets the
+    view's range (the item is added with ``ignoreBounds``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: list[tuple[QPen, object]] = []
+        self._rect = QRectF()
+        self._lines: dict[int, tuple[np.ndarray, object]] = {}
+        self._pens: dict[tuple, QPen] = {}
+
+    def _line_array(self, segs: np.ndarray):
+        hit = self._lines.get(id(segs))
+        if hit is not None and hit[0] is segs:
+            return hit[1]
+        from pyqtgraph.Qt.internals import PrimitiveArray
+
+        arr = PrimitiveArray(QLineF, 4)
+        arr.resize(len(segs))
+        arr.ndarray()[:] = segs.reshape(-1, 4)
+        if len(self._lines) > 4000:  # cuts of another anatomy or slice: dropped
+            self._lines.clear()
+        self._lines[id(segs)] = (segs, arr)  # the segments kept alive: their id stays theirs
+        return arr
+
+    def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
+        """``{key: ((m, 2, 2) segments, rgb)}`` (rgb 0–1), replacing what is shown."""
+        shown = []
+        for segs, rgb in contours.values():
+            rgb = tuple(int(255 * x) for x in rgb)
+            pen = self._pens.get(rgb) or self._pens.setdefault(rgb, pg.mkPen(rgb, width=2))
+            shown.append((pen, self._line_array(np.ascontiguousarray(segs, dtype=float))))
+        pts = [np.asarray(segs).reshape(-1, 2) for segs, _rgb in contours.values()]
+        rect = QRectF()
+        if pts:
+            a = np.concatenate(pts)
+            lo, hi = a.min(axis=0), a.max(axis=0)
+            rect = QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]).adjusted(-1, -1, 1, 1)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self._shown = shown
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt naming
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        for pen, lines in self._shown:
+            painter.setPen(pen)
+            painter.drawLines(*lines.drawargs())
+
+
 class SlicePane(QWidget):
     """One orthogonal slice with contours and a crosshair."""
 
@@ -138,7 +197,9 @@ class SlicePane(QWidget):
         self.hline = pg.InfiniteLine(angle=0, pen=pg.mkPen((255, 255, 0, 150), width=1))
         self.box.addItem(self.vline)
         self.box.addItem(self.hline)
-        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.curves: dict[str, np.ndarray] = {}  # the segments on show, by structure
+        self.contours = _Contours()
+        self.box.addItem(self.contours, ignoreBounds=True)  # the image sets the range
         self.invert_y = invert
         # orientation letters at the pane's edges (screen-fixed, not panned with the image)
         self.letters: dict[str, pg.TextItem] = {}
@@ -176,7 +237,8 @@ class SlicePane(QWidget):
     def set_overlay(self, rgba: np.ndarray | None) -> None:
         """``(h, v, 4)`` uint8 overlay on the pixel grid of the image on show, or none."""
         if rgba is None:
-            self.overlay.clear()
+            if self.overlay.image is not None:  # clearing re-ranges the view: only once
+                self.overlay.clear()
             return
         sh, sv = self.spacing[self.h], self.spacing[self.v]
         self.overlay.setImage(rgba, autoLevels=False, levels=(0, 255))
@@ -196,11 +258,17 @@ class SlicePane(QWidget):
         self.spacing = np.asarray(spacing, float)
         sh, sv = self.spacing[self.h], self.spacing[self.v]
         self.image.setImage(plane, levels=levels, autoLevels=False)
-        self.image.setRect(QRectF(-0.5 * sh, -0.5 * sv, plane.shape[0] * sh,
-                                  plane.shape[1] * sv))
+        rect = (-0.5 * sh, -0.5 * sv, plane.shape[0] * sh, plane.shape[1] * sv)
+        if rect != getattr(self, "_rect", None):  # a new rect re-ranges the view: only if moved
+            self._rect = rect
+            self.image.setRect(QRectF(*rect))
 
     def set_orientation(self, affine: np.ndarray | None) -> None:
         """Show the patient direction (L/R, A/P, S/I) at each edge, from the image's affine."""
+        key = None if affine is None else np.asarray(affine, float).tobytes()
+        if key is not None and key == getattr(self, "_affine_key", None):
+            return  # the same image orientation (every cine frame): letters in place
+        self._affine_key = key
         letters = pane_letters(affine, self.h, self.v, self.invert_y) if affine is not None \
             else dict.fromkeys(self.letters, "")
         for edge, t in self.letters.items():
@@ -220,18 +288,8 @@ class SlicePane(QWidget):
 
     def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
         """``{key: ((m, 2, 2) display-coordinate segments, rgb)}``."""
-        for key in list(self.curves):
-            if key not in contours:
-                self.box.removeItem(self.curves.pop(key))
-        for key, (segs, rgb) in contours.items():
-            c = self.curves.get(key)
-            if c is None:
-                c = pg.PlotCurveItem(connect="pairs")
-                self.box.addItem(c)
-                self.curves[key] = c
-            c.setPen(pg.mkPen([int(255 * x) for x in rgb], width=2))
-            flat = segs.reshape(-1, 2)
-            c.setData(flat[:, 0], flat[:, 1], connect="pairs")
+        self.curves = {key: segs for key, (segs, _rgb) in contours.items()}
+        self.contours.set_contours(contours)
 
 
 class SliceView(QWidget):
@@ -425,12 +483,19 @@ class SliceView(QWidget):
             p.set_contours(self._contours(p, c))
             p.set_overlay(self.overlay(p, c) if self.overlay is not None else None)
             p.set_cursor(self.cursor)
-            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
-
-            title = pane_titles(img.affine, img.description)[p.axis]  # not the pane's key
+            title = self._pane_titles(img)[p.axis]  # not the pane's key
             p.label.setText(f"{title[0].upper()}{title[1:]} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]
         self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
+
+    def _pane_titles(self, img) -> tuple[str, str, str]:
+        """:func:`~twinviewer.imaging.assembly.pane_titles` of ``img`` (kept per image: a cine
+        frame asks three times)."""
+        if getattr(self, "_titles", (None,))[0] is not img:
+            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
+
+            self._titles = (img, pane_titles(img.affine, img.description))
+        return self._titles[1]
 
     def _cut(self, key: str, ph: int, pane: SlicePane, c: int, anatomy=None,
              cache: dict | None = None) -> np.ndarray:

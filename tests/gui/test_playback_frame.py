@@ -1,0 +1,56 @@
+"""What one playback frame does: the time markers move, nothing else is re-ranged or rebuilt
+(the wall-clock frame rate is in tests/benchmarks/test_bench_workspace.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from tests.gui.conftest import wait_jobs
+
+
+def _ranges(window) -> list:
+    boxes = [p.getViewBox() for p in window.panels["PV loops"].plots.values()]
+    w = window.panels["Wiggers diagram"]
+    boxes += [p.getViewBox() for p in (w.p_press, w.p_vol, w.p_rvol, w.p_flow)]
+    boxes += [p.box for p in window.slices.panes.values()]
+    return [np.array(b.viewRange()) for b in boxes]
+
+
+def test_a_frame_moves_the_markers_without_re_ranging_any_plot(demo_window, qtbot,
+                                                               monkeypatch):
+    w = demo_window
+    wait_jobs(qtbot, w.state)
+    w.view3d.set_overlay("pressure")
+    qtbot.wait(50)
+    before = _ranges(w)
+    scans = []
+    orig = pg.ViewBox.updateAutoRange
+    monkeypatch.setattr(pg.ViewBox, "updateAutoRange",
+                        lambda self: (scans.append(self), orig(self))[1])
+    actors = dict(w.view3d.actors)
+    points = {k: w.view3d.live[k].GetPoints() for k in w.view3d.live}
+    dots, cursors, phases = [], [], set()
+    for i in range(12):
+        w.state.session.set_time(i / 12)
+        qtbot.wait(1)
+        dots.append(w.panels["PV loops"].markers["LV"].getData()[0][0])
+        cursors.append(w.panels["Wiggers diagram"].cursors[0].value())
+        phases.add(w.slices.phase)
+    assert scans == []  # no view re-scanned its items' bounds
+    for a, b in zip(before, _ranges(w), strict=True):
+        np.testing.assert_allclose(a, b)
+    # the markers and the slices followed the beat
+    assert len(set(np.round(dots, 3))) > 6
+    np.testing.assert_allclose(cursors, np.arange(12) / 12 * w.panels["Wiggers diagram"].period)
+    assert len(phases) > 6
+    # the 3D view moved its surfaces in place: the same actors and point arrays
+    assert w.view3d.actors == actors
+    assert all(w.view3d.live[k].GetPoints() is p for k, p in points.items())
+
+
+def test_the_contours_are_left_out_of_the_slice_range(demo_window):
+    pane = next(iter(demo_window.slices.panes.values()))
+    assert pane.curves and pane.contours.boundingRect().width() > 0
+    assert pane.contours not in pane.box.addedItems
+    assert pane.image in pane.box.addedItems
