@@ -625,9 +625,9 @@ class View3D(QWidget):
                 parts.append(f"t = {t:.2f} s")
         img = getattr(self.anatomy, "image", None)
         if img is not None and img.n_phases > 1:
-            name = "ED" if self.phase == img.ed_index else "ES" if self.phase == img.es_index \
-                else f"phase {self.phase}"
-            parts.append(f"image phase {name}")
+            tag = " ED" if self.phase == img.ed_index else " ES" if self.phase == img.es_index \
+                else ""
+            parts.append(f"image phase {self.phase}{tag}")
         self._status.SetText(2, " · ".join(parts))  # 2 = upper-left corner
 
     def set_overlay(self, name: str) -> None:
