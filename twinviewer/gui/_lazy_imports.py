@@ -9,6 +9,8 @@ import threading
 import types
 
 _LOCK = threading.RLock()
+#: Special names that a module may define and a user may ask for: these import it.
+_LOADING_DUNDERS = frozenset({"__all__", "__version__", "__path__"})
 
 
 class _Deferred(types.ModuleType):
@@ -20,6 +22,9 @@ class _Deferred(types.ModuleType):
     """
 
     def __getattr__(self, attr: str):
+        if attr.startswith("__") and attr.endswith("__") and attr not in _LOADING_DUNDERS:
+            # probes such as ``hasattr(m, "__wrapped__")`` (inspect, PySide's import hook)
+            raise AttributeError(attr)
         return getattr(_load(self.__name__), attr)
 
     def __dir__(self) -> list[str]:
