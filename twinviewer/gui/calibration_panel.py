@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import number
 from twinviewer.gui.flow_layout import FlowLayout
+from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
@@ -446,17 +447,6 @@ def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel)
                                 t or "simulating the calibrated twin"),
                             cancel=cancel)
     return result, prepared_results(results, new)
-
-
-def prepared_results(results, twin):
-    """Compute in the worker what the plots derive from ``results`` on ``twin``'s anatomy
-    (the measured volume curves' predictive bands, cached on the results). Returns them."""
-    from twinviewer.gui.plots import measured_band, measured_curve
-
-    anatomy = getattr(twin, "anatomy", None)
-    for chamber in ("LV", "RV"):
-        measured_band(results, measured_curve(anatomy, chamber))
-    return results
 
 
 def _summaries(curves: list[dict]) -> list:
