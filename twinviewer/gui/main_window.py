@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
             store_results,
         )
         from twinviewer.gui.motion import prepare_motion
-        from twinviewer.gui.prepared import prepared_results
+        from twinviewer.gui.prepared import preload_layers, prepared_results
 
         pending: dict[str, object] = {}
         shown_at_start = self.state.twin
@@ -600,7 +600,8 @@ class MainWindow(QMainWindow):
             arrived("twin", twin0)
             if stored is not None:  # predictions at once; the model is readied afterwards
                 pending["prepare"] = lambda: self.state.run_job(
-                    "Preparing the model", lambda p, c: simulate_twin(twin0, ensemble=False),
+                    "Preparing the model", lambda p, c: (simulate_twin(twin0, ensemble=False),
+                                                         preload_layers()),
                     lambda r: None, lambda e: None)
                 arrived("results", stored)
                 return
