@@ -194,3 +194,21 @@ def test_metrics_table_shows_all_four_columns_at_1280x720(narrow, qtbot):
             need = table.fontMetrics().boundingRect(
                 0, 0, widths[c] - pad, 10_000, int(Qt.TextFlag.TextWordWrap), item.text())
             assert need.height() <= table.rowHeight(r), (item.text(), widths[c])
+
+
+def test_whatif_live_preview_is_readable_at_1280x720(narrow, qtbot):
+    """The live preview's text (several metrics, wrapped) gets the height its width needs:
+    the editor scrolls rather than being squeezed by the splitter (it was clipped)."""
+    w = narrow
+    w.show_step("What-if")
+    panel = w.panels["What-if scenarios"]
+    panel.select_intervention("beta_blocker")
+    panel.update_live()
+    qtbot.waitUntil(lambda: "CO" in panel.live_label.text(), timeout=60_000)
+    qtbot.wait(50)
+    label = panel.live_label
+    assert label.wordWrap() and label.isVisible()
+    assert label.height() >= label.heightForWidth(label.width()), \
+        f"live preview needs {label.heightForWidth(label.width())} px, has {label.height()}"
+    assert panel.editor_scroll.isAncestorOf(label)
+    assert panel.editor_scroll.horizontalScrollBar().maximum() == 0

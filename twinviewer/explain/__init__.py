@@ -8,28 +8,18 @@
 >>> print(ex.summary)                                                  # doctest: +SKIP
 """
 
-from twinviewer.explain.basis import ParameterBasis, parameter_basis, unmeasurable_kind
-from twinviewer.explain.local import Elasticities, elasticities, screen
-from twinviewer.explain.modelcard import ModelCard, model_card
-from twinviewer.explain.report import Explanation, explain, explain_sobol
-from twinviewer.explain.shapley import Attribution, changed_parameters, shapley_attribution
-from twinviewer.explain.sobol import (
-    SobolIndices,
-    SobolResult,
-    model_sobol,
-    parameter_ranges,
-    polynomial_chaos,
-    saltelli,
-)
-from twinviewer.explain.summary import plain_summary
-from twinviewer.explain.validation import ValidationReport, run_validation, validation_report
-from twinviewer.explain.validity import ValidityWarning, validity_warnings
+from twinviewer.core.lazy import lazy_package
 
-__all__ = [
-    "Attribution", "Elasticities", "Explanation", "ModelCard", "ParameterBasis",
-    "SobolIndices", "SobolResult", "ValidationReport", "ValidityWarning",
-    "changed_parameters", "elasticities", "explain", "explain_sobol", "model_card",
-    "model_sobol", "parameter_basis", "parameter_ranges", "plain_summary",
-    "polynomial_chaos", "run_validation", "saltelli", "screen", "shapley_attribution",
-    "unmeasurable_kind", "validation_report", "validity_warnings",
-]
+# names are imported from their submodules on first use (start-up time)
+__all__ = lazy_package(__name__, {
+    "basis": ("ParameterBasis", "parameter_basis", "unmeasurable_kind"),
+    "local": ("Elasticities", "elasticities", "screen"),
+    "modelcard": ("ModelCard", "model_card"),
+    "report": ("Explanation", "explain", "explain_sobol"),
+    "shapley": ("Attribution", "changed_parameters", "shapley_attribution"),
+    "sobol": ("SobolIndices", "SobolResult", "model_sobol", "parameter_ranges",
+        "polynomial_chaos", "saltelli"),
+    "summary": ("plain_summary",),
+    "validation": ("ValidationReport", "run_validation", "validation_report"),
+    "validity": ("ValidityWarning", "validity_warnings"),
+})

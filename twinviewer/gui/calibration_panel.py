@@ -1,9 +1,12 @@
 """Calibrate the twin to its measurements and show what the calibration did and did not learn.
 
 *Calibrate* runs :func:`twinviewer.personalize.calibrate` through ``state.run_job`` (progress
-bar and Cancel in the status bar, plus a Cancel button here). On success the panel opens the
-updated twin (posterior ensemble, provenance, a new visit) and re-simulates it in a second job
-(warm-started from the calibration's own limit cycles), which sets the session's results.
+bar and Cancel in the status bar, plus a Cancel button here). The same worker then simulates
+the updated twin (posterior ensemble, provenance, a new visit; warm-started from the
+calibration's own limit cycles) and prepares what the plots draw of it, so the panel opens the
+twin with its results in one document batch: the views refresh once, not twice. A calibration
+that misses measurements is shown and opened only on Apply anyway (then simulated in a second
+job).
 The view shows, per parameter, the posterior 90 % interval against the prior's (relative to
 the prior median, log scale), the fit table (measured beside predicted, never blended), and the
 identifiability summary. The twin before calibration is never modified.
@@ -15,7 +18,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import number
 from twinviewer.gui.flow_layout import FlowLayout
+from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
@@ -228,8 +232,8 @@ class CalibrationPanel(QWidget):
         prior = self.prior.currentData()
 
         def work(progress, is_cancelled):
-            return calibrate(twin, None, n=n, seed=seed, prior=prior, progress=progress,
-                             cancel=is_cancelled)
+            return calibrated_with_results(twin, n=n, seed=seed, prior=prior,
+                                           progress=progress, cancel=is_cancelled)
 
         self.apply_button.setVisible(False)
         self._pending = None
@@ -239,7 +243,7 @@ class CalibrationPanel(QWidget):
         self.state.jobProgress.connect(self._progress)
         self.state.jobFinished.connect(self._job_finished)
         self.job = self.state.run_job("Calibration", work,
-                                      lambda r: self._done(twin, r), self._failed)
+                                      lambda rr: self._done(twin, *rr), self._failed)
         return self.job
 
     def cancel(self) -> None:
@@ -274,7 +278,7 @@ class CalibrationPanel(QWidget):
         else:
             self.status.setText(f"Calibration failed; the twin is unchanged. {exc}")
 
-    def _done(self, twin, result: CalibrationResult) -> None:
+    def _done(self, twin, result: CalibrationResult, results=None) -> None:
         if self.state.twin is not twin:  # the user opened another twin meanwhile
             self.status.setText("Calibration finished for a twin that is no longer open; "
                                 "its result was not applied.")
@@ -290,7 +294,16 @@ class CalibrationPanel(QWidget):
                 + "; ".join(f.misfit_text() for f in result.unreproduced)
                 + ". Check these values, or Apply anyway.")
             return
-        self._apply(twin, result, accepted=False)
+        # the twin opens in the next turn of the event loop: drawing the result and
+        # refreshing every view for the new twin in one turn stalled the interface
+        QTimer.singleShot(0, lambda: self._apply_if_current(twin, result, results))
+
+    def _apply_if_current(self, twin, result: CalibrationResult, results) -> None:
+        if self.state.twin is not twin:  # the user opened another twin meanwhile
+            self.status.setText("Calibration finished for a twin that is no longer open; "
+                                "its result was not applied.")
+            return
+        self._apply(twin, result, accepted=False, results=results)
 
     def apply_anyway(self) -> None:
         """Open the calibrated twin despite measurements it cannot reproduce."""
@@ -301,17 +314,20 @@ class CalibrationPanel(QWidget):
             return
         self._apply(*pending, accepted=True)
 
-    def _apply(self, twin, result: CalibrationResult, accepted: bool) -> None:
+    def _apply(self, twin, result: CalibrationResult, accepted: bool, results=None) -> None:
         self._applying = True  # the twin event below is our own result, not another twin
         try:
-            new = self.state.session.apply_calibration(result, accept_misfit=accepted)
+            new = self.state.session.apply_calibration(result, results, accept_misfit=accepted)
         finally:
             self._applying = False
         self._own_twin = new
-        warm = result.results.final_state
-        self.state.run_job("Simulate calibrated twin",
-                           lambda p, c: simulate_twin(new, warm_start=warm, progress=p, cancel=c),
-                           self._simulated)
+        if results is None:  # applied anyway: simulate the opened twin now
+            warm = result.results.final_state
+            self.state.run_job("Simulate calibrated twin",
+                               lambda p, c: prepared_results(
+                                   simulate_twin(new, warm_start=warm, progress=p, cancel=c),
+                                   new),
+                               self._simulated)
         conv = result.convergence
         self.status.setText(f"Calibrated in {result.seconds:.1f} s from the "
                             f"{result.prior_choice.describe()}: {conv.message}; "
@@ -399,6 +415,38 @@ class CalibrationPanel(QWidget):
             if tip:
                 item.setToolTip(tip)
             self.fit_table.setItem(i, c, item)
+
+
+#: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
+#: the calibrated twin).
+CALIBRATION_SHARE = 0.85
+
+
+def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
+    """Worker body of *Calibrate*: the calibration of ``twin`` and, when it reproduces the
+    measurements, the calibrated twin's simulated ensemble (warm-started from the
+    calibration's limit cycles, as the twin is opened: ``updated_twin(twin, result)``) with
+    the plots' derived curves already computed; else ``(result, None)``.
+
+    Examples
+    --------
+    >>> # result, results = calibrated_with_results(twin, n=32, seed=0, prior=None,
+    >>> #                                           progress=p, cancel=c)  # doctest: +SKIP
+    """
+    from twinviewer.personalize import updated_twin
+
+    result = calibrate(twin, None, n=n, seed=seed, prior=prior,
+                       progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
+                       cancel=cancel)
+    if result.unreproduced:
+        return result, None
+    new = updated_twin(twin, result)
+    results = simulate_twin(new, warm_start=result.results.final_state,
+                            progress=lambda f, t="": progress(
+                                CALIBRATION_SHARE + (1 - CALIBRATION_SHARE) * f,
+                                t or "simulating the calibrated twin"),
+                            cancel=cancel)
+    return result, prepared_results(results, new)
 
 
 def _summaries(curves: list[dict]) -> list:

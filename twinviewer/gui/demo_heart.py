@@ -395,11 +395,38 @@ def _load_anatomy(path: Path, pseudonym: str = DEMO_PSEUDONYM) -> Anatomy:
 
 # -- the demo twin's stored predictions ----------------------------------------------------
 
+#: The code that turns a twin into results: any change to it is a different results file.
+ENGINE_SOURCES = (Path(__file__).resolve().parents[1] / "physiology",
+                  Path(__file__).resolve().parents[1] / "twins.py")
+_engine_digest_memo: dict[tuple, str] = {}
+
+
+def engine_digest(sources=ENGINE_SOURCES) -> str:
+    """SHA-256 (16 hex digits) over the engine's Python sources (the physiology package and
+    ``twins.py``): integrator, settings and metrics as well as the equations.
+
+    >>> len(engine_digest())
+    16
+    """
+    key = tuple(sources)
+    if key not in _engine_digest_memo:
+        h = hashlib.sha256()
+        for src in sources:
+            files = sorted(src.rglob("*.py")) if src.is_dir() else [src]
+            for f in files:
+                if "__pycache__" not in f.parts:
+                    h.update(f.name.encode())
+                    h.update(f.read_bytes())
+        _engine_digest_memo[key] = h.hexdigest()[:16]
+    return _engine_digest_memo[key]
+
+
 def _results_path(twin, cache: Path | None = None) -> Path:
-    """Cache file of a twin's baseline results: keyed by app version, model equations and the
-    exact parameter ensemble (any change to either is a different file)."""
-    h = hashlib.sha256(f"{twinviewer.__version__}/{twin.model_name}/{twin.equation_hash}"
-                       .encode())
+    """Cache file of a twin's baseline results: keyed by app version, model equations, the
+    engine's sources (:func:`engine_digest`) and the exact parameter ensemble (any change to
+    any of them is a different file)."""
+    h = hashlib.sha256(f"{twinviewer.__version__}/{twin.model_name}/{twin.equation_hash}/"
+                       f"{engine_digest()}".encode())
     h.update(np.ascontiguousarray(twin.ensemble, dtype=np.float64).tobytes())
     folder = Path(cache) if cache is not None else cache_dir()
     return folder / f"demo_results_{h.hexdigest()[:16]}.npz"
@@ -407,6 +434,9 @@ def _results_path(twin, cache: Path | None = None) -> Path:
 
 def store_results(twin, results, cache: Path | None = None) -> Path:
     """Keep the demo twin's baseline results (npz, no pickle) so later starts show them at once.
+
+    ``results`` must be ``simulate_twin(twin)`` (a fresh compute of exactly this twin): what is
+    shown from the store is then what a recompute gives, bit for bit.
 
     Examples
     --------
@@ -522,14 +552,17 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
     the R-R they were sampled over (HR) and an assumed normal cuff BP
     (:data:`DEMO_ASSUMED_BP`, named as assumed in its source). The twin (without its anatomy)
-    and its posterior results are stored in the cache so later starts load them at once
-    (:func:`load_demo_twin`, :func:`load_stored_results`). The fit — per-chamber RMS z and
-    phases missed — is in the twin's audit trail.
+    and its results are stored in the cache so later starts load them at once
+    (:func:`load_demo_twin`, :func:`load_stored_results`). The results stored are a fresh
+    ``simulate_twin`` of the stored twin, not the calibration's own last ensemble run (which
+    was warm-started and differs in the last digits): what later starts show at once is what
+    a recompute gives. The fit — per-chamber RMS z and phases missed — is in the twin's audit
+    trail.
 
     Returns
     -------
     (Twin, Results)
-        The calibrated twin without anatomy and its posterior ensemble's results.
+        The calibrated twin without anatomy and its simulated ensemble's results.
 
     Examples
     --------
@@ -538,9 +571,9 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     from dataclasses import replace
 
     from twinviewer.io import audit_log
-    from twinviewer.io.twinfile import save_twin
+    from twinviewer.io.twinfile import load_twin, save_twin
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
-    from twinviewer.twins import twin_from_preset
+    from twinviewer.twins import simulate_twin, twin_from_preset
 
     anatomy = anatomy if anatomy is not None else demo_anatomy()
 
@@ -559,8 +592,10 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
     path = _demo_twin_path(cache)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_twin(path, twin)
-    store_results(twin, result.results, cache)
-    return twin, result.results
+    twin = load_twin(path).twin  # the twin exactly as later starts read it
+    results = simulate_twin(twin, progress=progress, cancel=cancel)
+    store_results(twin, results, cache)
+    return twin, results
 
 
 def demo_sample():

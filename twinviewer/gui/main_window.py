@@ -521,6 +521,7 @@ class MainWindow(QMainWindow):
             store_results,
         )
         from twinviewer.gui.motion import prepare_motion
+        from twinviewer.gui.prepared import preload_layers, prepared_results
 
         pending: dict[str, object] = {}
         shown_at_start = self.state.twin
@@ -535,11 +536,23 @@ class MainWindow(QMainWindow):
                 if anatomy is None or pending["twin"] is None \
                         or self.state.twin is not shown_at_start:
                     return  # failed, or the user opened another twin meanwhile
-                self.study_path = None
-                self.show_twin(dataclasses.replace(pending["twin"], anatomy=anatomy),
-                               results=pending["results"], simulate=False)
-                if pending.get("prepare"):  # after the first paint: it competes for the CPU
-                    QTimer.singleShot(200, pending["prepare"])
+                twin = dataclasses.replace(pending["twin"], anatomy=anatomy)
+                results = pending.pop("results")
+                if results is None:
+                    show(twin, None)
+                    return
+                # the plots' measured-volume bands are computed off the GUI thread
+                self.state.run_job("Preparing the demo predictions",
+                                   lambda p, c: prepared_results(results, twin),
+                                   lambda r: show(twin, r), lambda e: show(twin, results))
+
+        def show(twin, results) -> None:
+            if self.state.twin is not shown_at_start:
+                return  # the user opened another twin meanwhile
+            self.study_path = None
+            self.show_twin(twin, results=results, simulate=False)
+            if pending.get("prepare"):  # after the first paint: it competes for the CPU
+                QTimer.singleShot(200, pending["prepare"])
 
         def calibrated(pair) -> None:
             pending["twin"] = pair[0]
@@ -587,7 +600,8 @@ class MainWindow(QMainWindow):
             arrived("twin", twin0)
             if stored is not None:  # predictions at once; the model is readied afterwards
                 pending["prepare"] = lambda: self.state.run_job(
-                    "Preparing the model", lambda p, c: simulate_twin(twin0, ensemble=False),
+                    "Preparing the model", lambda p, c: (simulate_twin(twin0, ensemble=False),
+                                                         preload_layers()),
                     lambda r: None, lambda e: None)
                 arrived("results", stored)
                 return

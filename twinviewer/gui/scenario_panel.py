@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSplitter,
     QTableWidget,
@@ -167,7 +169,14 @@ class ScenarioPanel(QWidget):
         self._live_timer.timeout.connect(self.update_live)
 
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self._build_editor())
+        # the editor scrolls rather than being squeezed by the splitter: its wrapped texts
+        # (the live preview, the evidence) keep the height their width needs
+        self.editor_scroll = QScrollArea()
+        self.editor_scroll.setWidgetResizable(True)
+        self.editor_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.editor_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.editor_scroll.setWidget(self._build_editor())
+        split.addWidget(self.editor_scroll)
         split.addWidget(self._build_results())
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)

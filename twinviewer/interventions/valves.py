@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from twinviewer.interventions.intervention import (
     Context,
@@ -57,6 +56,8 @@ def draw_eoa(n: int, mean: float, sd: float, upper: float, seed: float) -> np.nd
         return np.full(n, mean)
     lo, hi = max(MIN_DRAWN_EOA, mean - 2.5 * sd), min(upper, mean + 2.5 * sd)
     u = np.random.default_rng(int(seed)).random(n)
+    from scipy import stats  # here: scipy.stats costs ~1 s to import at start-up
+
     return stats.truncnorm.ppf(u, (lo - mean) / sd, (hi - mean) / sd, loc=mean, scale=sd)
 
 

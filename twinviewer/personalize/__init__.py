@@ -10,49 +10,17 @@
 ('posterior', 'prior')
 """
 
-from twinviewer.personalize.calibrate import (
-    CalibrationError,
-    CalibrationResult,
-    Convergence,
-    FitRow,
-    Identifiability,
-    MisfitError,
-    Suggestion,
-    calibrate,
-    calibration_record,
-    format_report,
-    updated_twin,
-)
-from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
-from twinviewer.personalize.disease import PriorChoice, choose_prior
-from twinviewer.personalize.measurements import (
-    Issue,
-    MeasurementError,
-    check_measurements,
-    load_measurements,
-    normalise,
-    require_valid,
-    save_measurements,
-    twin_measurements,
-)
-from twinviewer.personalize.quantities import (
-    QUANTITIES,
-    QUANTITY_BY_NAME,
-    Z_FLAG,
-    FitCheck,
-    Quantity,
-    UnknownQuantity,
-    canonical_name,
-    fit_check,
-    predict,
-    quantity,
-)
+from twinviewer.core.lazy import lazy_package
 
-__all__ = ["QUANTITIES", "QUANTITY_BY_NAME", "Z_FLAG", "CalibrationError", "CalibrationResult",
-           "Convergence", "Discrepancy", "FitCheck", "FitRow", "Identifiability", "Issue",
-           "MeasurementError", "MisfitError", "PriorChoice", "Quantity", "Suggestion",
-           "UnknownQuantity", "calibrate", "calibration_record",
-           "canonical_name", "check_measurements", "choose_prior",
-           "default_discrepancy", "fit_check", "format_report", "load_measurements", "normalise",
-           "predict", "quantity", "require_valid", "save_measurements", "twin_measurements",
-           "updated_twin"]
+# names are imported from their submodules on first use (start-up time)
+__all__ = lazy_package(__name__, {
+    "calibrate": ("CalibrationError", "CalibrationResult", "Convergence", "FitRow",
+        "Identifiability", "MisfitError", "Suggestion", "calibrate", "calibration_record",
+        "format_report", "updated_twin"),
+    "discrepancy": ("Discrepancy", "default_discrepancy"),
+    "disease": ("PriorChoice", "choose_prior"),
+    "measurements": ("Issue", "MeasurementError", "check_measurements", "load_measurements",
+        "normalise", "require_valid", "save_measurements", "twin_measurements"),
+    "quantities": ("QUANTITIES", "QUANTITY_BY_NAME", "Z_FLAG", "FitCheck", "Quantity",
+        "UnknownQuantity", "canonical_name", "fit_check", "predict", "quantity"),
+})

@@ -7,12 +7,13 @@
 60
 """
 
-from twinviewer.physiology.ensemble import sample_prior
-from twinviewer.physiology.metrics import METRIC_BY_NAME, METRICS, Metric
-from twinviewer.physiology.model import ModelError, ModelSpec, OutputSpec, StateSpec
-from twinviewer.physiology.presets import MODELS, PRESETS, Preset, get_preset
-from twinviewer.physiology.simulate import Cancelled, Results, Settings, simulate
+from twinviewer.core.lazy import lazy_package
 
-__all__ = ["METRICS", "METRIC_BY_NAME", "MODELS", "PRESETS", "Cancelled", "Metric",
-           "ModelError", "ModelSpec", "OutputSpec", "Preset", "Results", "Settings",
-           "StateSpec", "get_preset", "sample_prior", "simulate"]
+# names are imported from their submodules on first use (start-up time)
+__all__ = lazy_package(__name__, {
+    "ensemble": ("sample_prior",),
+    "metrics": ("METRIC_BY_NAME", "METRICS", "Metric"),
+    "model": ("ModelError", "ModelSpec", "OutputSpec", "StateSpec"),
+    "presets": ("MODELS", "PRESETS", "Preset", "get_preset"),
+    "simulate": ("Cancelled", "Results", "Settings", "simulate"),
+})

@@ -1,0 +1,51 @@
+"""What the views derive from new results, computed in a worker before the results are shown
+(so the GUI thread only draws)."""
+
+from __future__ import annotations
+
+
+def prepared_results(results, twin):
+    """Compute what the plots derive from ``results`` on ``twin``'s anatomy — the measured
+    volume curves and their predictive bands, cached on the anatomy and the results — and
+    return ``results``. Safe in a worker thread (no Qt).
+
+    Examples
+    --------
+    >>> prepared_results(None, None) is None
+    True
+    """
+    from twinviewer.gui.plots import measured_band, measured_curve
+
+    anatomy = getattr(twin, "anatomy", None)
+    for chamber in ("LV", "RV"):
+        measured_band(results, measured_curve(anatomy, chamber))
+    return results
+
+
+#: Layers the steps, the calibration and the exports import on first use. The first paint
+#: does not need them (their packages load names lazily); :func:`preload_layers` imports them
+#: in a worker after it, so a first click does not import them on the GUI thread.
+PRELOAD = ("twinviewer.personalize.calibrate", "twinviewer.personalize.volume_curve",
+           "twinviewer.interventions.compare", "twinviewer.interventions.library",
+           "twinviewer.interventions.ranking", "twinviewer.explain.report",
+           "scipy.stats", "scipy.optimize")
+
+
+def preload_layers(modules=PRELOAD) -> list[str]:
+    """Import ``modules`` (in a worker thread, after the first paint); returns those that
+    failed, which are left to fail again, with their message, where they are used.
+
+    Examples
+    --------
+    >>> preload_layers(("json",))
+    []
+    """
+    import importlib
+
+    failed = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - reported by the panel that needs it
+            failed.append(name)
+    return failed
