@@ -82,11 +82,9 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
                  for o in UNMEASURED}
-        z = np.array([f.z for f in r.fit if f.used and np.isfinite(f.z)])
         out.append(Record(setting, data.structure[i],
                           {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
-                          len(r.flagged), r.atypicality,
-                          float(np.mean(z**2)) if z.size else float("nan"), seed=seed))
+                          len(r.flagged), r.atypicality, r.misfit, seed=seed))
         if sink is not None:
             sink(out[-1])
         say(f"{setting} patient {i + 1}/{data.results.n}")
@@ -107,9 +105,9 @@ class CoverageRow:
 
 
 def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: int,
-              atypicality: float = 1.0) -> tuple[float, float]:
-    x = disc.predictive_samples(name, samples, seed, atypicality) if disc is not None \
-        else samples
+              atypicality: float = 1.0, misfit: float = 1.0) -> tuple[float, float]:
+    x = disc.predictive_samples(name, samples, seed, atypicality, misfit) \
+        if disc is not None else samples
     lo, hi = np.quantile(x, [0.05, 0.95])
     return float(lo), float(hi)
 
@@ -126,9 +124,9 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
             hit, raw, ratio, ratio0 = [], [], [], []
             for i, r in enumerate(recs):
                 t = r.truth[o]
-                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality)
+                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality, r.misfit)
                 rlo, rhi = _interval(r.posterior[o], o, None, i)
-                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality)
+                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality, r.misfit)
                 hit.append(lo <= t <= hi)
                 raw.append(rlo <= t <= rhi)
                 ratio.append((hi - lo) / (phi - plo) if phi > plo else np.nan)

@@ -105,7 +105,10 @@ TERMS_FILE = Path(__file__).with_name("discrepancy_terms.json")
 #: The command that re-learns the terms (run it after any change of the model's equations).
 RELEARN = "python -m twinviewer.personalize.coverage learn"
 
-Term = tuple[float, ...]  # (a_o, r_o, k_o, c_o, d_o); shorter: c_o = 1, d_o = 1
+Term = tuple[float, ...]  # (a_o, r_o, k_o, c_o, d_o, e_o); shorter: c_o = 1, d_o = 1, e_o = 0
+#: The evidence a term's structural part grows with (``e_o``): 0 the atypicality ``D`` (data
+#: against the prior predictive), 1 the misfit ``M`` (data against the posterior predictive).
+EVIDENCE = ("atypicality", "misfit")
 
 
 def _load(path: Path = TERMS_FILE) -> dict:
@@ -125,20 +128,26 @@ LEARNED: dict[str, Term] = _terms_of(_DOC, "standard")
 
 @dataclass(frozen=True)
 class Discrepancy:
-    """Per-output model-discrepancy terms ``(a_o, r_o, k_o, c_o, d_o)`` (module docstring)."""
+    """Per-output model-discrepancy terms ``(a_o, r_o, k_o, c_o, d_o, e_o)`` (module
+    docstring)."""
 
     terms: dict[str, Term] = field(default_factory=dict)
     source: str = "learned on synthetic patients of four settings (own, regazzoni, perturbed, " \
                   "wide)"
 
-    def _term(self, name: str) -> tuple[float, float, float, float, float]:
+    def _term(self, name: str) -> tuple[float, ...]:
         return _full(self.terms.get(name, (0.0, 0.0, 0.0)))
 
-    def scale(self, name: str, atypicality: float = 1.0) -> tuple[float, float]:
+    def scale(self, name: str, atypicality: float = 1.0, misfit: float = 1.0
+              ) -> tuple[float, float]:
         """(absolute SD, log-SD) of the term of ``name`` for a patient of atypicality ``D``
-        ((0, 0) if no term is learned for ``name``)."""
-        a, r, k, _, d0 = self._term(name)
-        g = float(np.sqrt(1.0 + k * max(atypicality - d0, 0.0)))
+        and misfit ``M`` ((0, 0) if no term is learned for ``name``).
+
+        >>> Discrepancy({"LAP": (0.0, 0.1, 3.0, 1.0, 1.0, 1)}).scale("LAP", misfit=2.0)
+        (0.0, 0.2)
+        """
+        a, r, k, _, d0, e = self._term(name)
+        g = float(_growth(k, d0, _evidence(e, atypicality, misfit)))
         return a * g, r * g
 
     def inflation(self, name: str) -> float:
@@ -146,7 +155,7 @@ class Discrepancy:
         return float(self._term(name)[3])
 
     def predictive_samples(self, name: str, samples: np.ndarray, seed: int = 0,
-                           atypicality: float = 1.0) -> np.ndarray:
+                           atypicality: float = 1.0, misfit: float = 1.0) -> np.ndarray:
         """The ensemble's predictions of ``name`` with the discrepancy added, ``DRAWS`` draws
         per member (non-finite members dropped)."""
         x = np.asarray(samples, dtype=float)
@@ -154,18 +163,18 @@ class Discrepancy:
         if name not in self.terms or x.size == 0:
             return x
         xi = np.random.default_rng(seed).standard_normal((2, x.size, DRAWS))
-        a, r = self.scale(name, atypicality)
+        a, r = self.scale(name, atypicality, misfit)
         return _spread(x[None, :], xi[None], a, r, self.inflation(name))[0]
 
     def interval(self, name: str, samples: np.ndarray, level: float = 0.9, seed: int = 0,
-                 atypicality: float = 1.0) -> tuple[float, float, float]:
+                 atypicality: float = 1.0, misfit: float = 1.0) -> tuple[float, float, float]:
         """Median and central ``level`` interval of the predictive of ``name``.
 
         >>> d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 2.0)})
         >>> d.interval("LAP", np.array([8.0, 10.0, 12.0]), level=1.0)
         (10.0, 6.0, 14.0)
         """
-        x = self.predictive_samples(name, samples, seed, atypicality)
+        x = self.predictive_samples(name, samples, seed, atypicality, misfit)
         if x.size == 0:
             return (np.nan, np.nan, np.nan)
         a = (1.0 - level) / 2.0
@@ -173,9 +182,22 @@ class Discrepancy:
         return float(med), float(lo), float(hi)
 
 
-def _full(term: Term) -> tuple[float, float, float, float, float]:
+def _full(term: Term) -> tuple[float, ...]:
+    """``term`` padded to ``(a_o, r_o, k_o, c_o, d_o, e_o)`` (defaults c 1, d 1, e 0)."""
     t = tuple(float(v) for v in term)
-    return (*t, 1.0, 1.0)[:5]  # type: ignore[return-value]
+    return t + (1.0, 1.0, 0.0)[len(t) - 3:]
+
+
+def _evidence(e, atypicality, misfit):
+    """The evidence of structural error a term grows with: ``D`` (e = 0) or ``M`` (e = 1); an
+    undefined misfit (no datum fitted) counts as a typical patient's (1)."""
+    m = np.where(np.isfinite(misfit), misfit, 1.0)
+    return np.where(np.asarray(e) >= 0.5, m, atypicality)
+
+
+def _growth(k, d0, evidence):
+    """``g = √(1 + k·max(E − d_o, 0))``."""
+    return np.sqrt(1.0 + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
 
 
 def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float) -> np.ndarray:
@@ -226,6 +248,7 @@ R_GRID = tuple(np.round(np.concatenate([[0.0], np.geomspace(0.02, 0.8, 12)]), 4)
 K_GRID = (0.0, 1.0, 4.0, 16.0)
 D_GRID = (0.5, 1.0, 2.0)
 C_GRID = (1.0, 1.25, 1.5, 2.0)
+E_GRID = (0, 1)
 #: Coverage the learner aims at: inside the 85–95 % acceptance band by the sampling spread
 #: of coverage on new patients (about ±3 points at 100 patients per setting).
 LEARN_BAND = (0.87, 0.93)
@@ -254,13 +277,14 @@ class _Cells:
                            for i in idx])
             self.groups.append((np.array(idx), np.stack([xs[i] for i in idx]), xi,
                                 np.array([records[i].truth[name] for i in idx]),
-                                np.array([records[i].atypicality for i in idx])))
+                                np.array([records[i].atypicality for i in idx]),
+                                np.array([records[i].misfit for i in idx])))
 
     def hits(self, term: Term) -> np.ndarray:
-        a, r, k, c, d0 = _full(term)
+        a, r, k, c, d0, e = _full(term)
         out = np.zeros(self.n, dtype=bool)
-        for idx, X, xi, t, D in self.groups:
-            g = np.sqrt(1.0 + k * np.maximum(D - d0, 0.0))
+        for idx, X, xi, t, D, M in self.groups:
+            g = _growth(k, d0, _evidence(e, D, M))
             lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c), [0.05, 0.95], axis=1)
             out[idx] = (lo <= t) & (t <= hi)
         return out
@@ -287,7 +311,8 @@ def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] =
     cells: dict[str, np.ndarray] = {}  # output → (terms, settings) coverage
     for o in outputs:
         scale = float(np.median([abs(r.truth[o]) for r in records]))
-        terms[o] = [(floor_fraction * r * scale, r, k, c, d) for c in C_GRID for k in K_GRID
+        terms[o] = [(floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
+                    for e in (E_GRID if k > 0 else (0,))
                     for d in (D_GRID if k > 0 else (1.0,))
                     for r in R_GRID if not (r == 0.0 and k > 0.0)]
         score = _Cells(records, o, seeds)
