@@ -139,11 +139,13 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
 
 
 def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
-                       folds: int = 2) -> tuple[list[CoverageRow], list[dict]]:
+                       folds: int = 2, by: str = "seed") -> tuple[list[CoverageRow], list[dict]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
     folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
     scored with the term learned on the others: new patients, as in use); patients of one
-    seed are dealt to ``folds`` folds in turn within each setting.
+    seed are dealt to ``folds`` folds in turn within each setting. With ``by="setting"``
+    each setting is scored with the term learned on the other settings alone
+    (leave-one-setting-out: a structure no term was fitted to).
 
     The honest score of a term learned on these very records (see
     :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
@@ -152,7 +154,10 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     from twinviewer.personalize.discrepancy import learn
 
     seeds = list(dict.fromkeys(r.seed for r in records))
-    if len(seeds) > 1:
+    if by == "setting":
+        parts = [[r for r in records if r.setting == s]
+                 for s in dict.fromkeys(r.setting for r in records)]
+    elif len(seeds) > 1:
         parts = [[r for r in records if r.seed == s] for s in seeds]
     else:
         parts = [[] for _ in range(folds)]
@@ -164,6 +169,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
         train = [r for j, p in enumerate(parts) if j != k for r in p]
         terms.append(learn(train, list(outputs)))
         tables.append(coverage_table(part, Discrepancy(terms[-1]), outputs))
+    if by == "setting":  # one setting per part: its rows as they are
+        return [row for t in tables for row in t], terms
     rows = []
     for cells in zip(*tables, strict=True):
         n = sum(c.patients for c in cells)

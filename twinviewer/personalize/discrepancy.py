@@ -14,7 +14,7 @@ The term
 --------
 Each member's prediction ``x`` of an unmeasured output ``o`` (ensemble median ``m``) becomes
 
-    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(1 + k_o · max(D − d_o, 0)),
+    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(1 + k_o · max(E − d_o, 0)),
 
 with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
 
@@ -28,11 +28,23 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
   the prior, while an uninformed one (LVEDP) is widened where it most needs to be.
 * **a structural error** (Kennedy & O'Hagan 2001, in its simplest form): a relative
   (log-normal) error of log-SD ``r_o`` — pressures, volumes and flows are positive and their
-  structural errors scale with them — plus a small absolute floor ``a_o``, grown with the
-  patient's *atypicality* ``D`` above a threshold ``d_o``: ``D`` is the mean squared
-  prior-predictive z of the measurements (≈ 1 for a patient the prior describes). Data far
-  outside the prior's population (the Regazzoni patients: median D 3.4) mark a patient for
-  whom the model's assumptions about what was not measured are least trustworthy.
+  structural errors scale with them — plus a small absolute floor ``a_o``, grown above a
+  threshold ``d_o`` with the patient's own *evidence of structural error* ``E``, one of
+  (``e_o``, :data:`EVIDENCE`):
+
+  - the *atypicality* ``D`` (``e_o = 0``): the mean squared prior-predictive z of the
+    measurements (≈ 1 for a patient the prior describes). Data far outside the prior's
+    population mark a patient for whom the model's assumptions about what was not
+    measured are least trustworthy;
+  - the *misfit* ``M`` (``e_o = 1``, :attr:`CalibrationResult.misfit
+    <twinviewer.personalize.calibrate.CalibrationResult.misfit>`): the mean squared z of
+    the fitted measurements against the *posterior* predictive. This is the empirical-Bayes
+    reading of model error: a structure that cannot reproduce the patient's own measured
+    outputs is evidence that it is wrong about the unmeasured ones too, while a patient
+    fitted as well as the model's own patients are (M ≈ 1 or less) gets little or no
+    growth. ``D`` asks "is this patient unusual?", ``M`` "does the model fail on them?" —
+    a wide-population patient is unusual yet fitted well; which one predicts an output's
+    misses is learned per output, not assumed.
 
 The term is symmetric: a bias learned from one structure (Regazzoni's higher filling
 pressures, say) would shift every patient's prediction, and nothing tells which structure a
@@ -51,13 +63,27 @@ Why this method
   patients, because in that population the misses come from the uninformed directions, where
   ``D`` (computed from the *measured* outputs) says nothing. The inflation of the ensemble's
   own spread fixes that without widening the model's own patients' intervals much.
+* *Growing with the misfit* ``M`` (``e_o = 1``) is offered to the learner per output but,
+  on the standard clinical set, does not separate the settings (honesty5, model 2.2, seed
+  2026): the posterior reproduces five data almost whatever the structure, and in the
+  Regazzoni patients the filling-pressure error is even *anti*-correlated with both ``M``
+  and ``D`` (Spearman −0.20/−0.48 for LVEDP, −0.47/−0.61 for LAP): the Regazzoni hearts
+  that look typical and fit well are those whose LVEDP the default model gets most wrong.
+  No per-patient evidence from these data can then narrow the model's own patients'
+  intervals without missing those, which is why (a) and (c) stay above 95 % when (b) and
+  (d) are covered (docs/notes/honesty5.md).
 
 How it is learned, and checked
 ------------------------------
 ``a_o, r_o, k_o, c_o, d_o`` are fitted per output by :func:`learn` on synthetic patients of all
 four settings (:mod:`~twinviewer.personalize.synthetic`) and of **several seeds**
 (:data:`TRAIN_SEEDS`), separately for the two kinds of data (:data:`DATA_KINDS`: the standard
-clinical set; whole LV/RV volume curves with cuff pressures), aiming at 87–93 % per setting.
+clinical set; whole LV/RV volume curves with cuff pressures). The objective is the
+acceptance bar itself, two-sided: each setting's coverage is pulled into
+:data:`LEARN_BAND` — the 85–95 % bar narrowed by the sampling spread of coverage on new
+patients — so coverage *above* the band (intervals wider than honest) costs as much as
+coverage below it; each single (setting, output) cell is held to the wider
+:data:`CELL_BAND`, so that no output is traded away for another.
 They are judged by **leave-one-seed-out** cross-fitting (each seed's patients scored with the
 term learned on the other seeds: new patients, as in use) and on a **fresh seed**
 (:data:`TEST_SEED`) that no term saw — the gate (``tests/personalize/test_honesty.py``) and the
@@ -255,6 +281,9 @@ LEARN_BAND = (0.87, 0.93)
 #: Weight of the single (setting, output) cells against each setting's overall coverage in the
 #: learner's objective (1: a cell's miss counts 1/5 of a setting's; see :func:`learn`).
 CELL_WEIGHT = 1.0
+#: The band each single (setting, output) cell is held to (wider than a setting's: the
+#: acceptance bar is per setting; a cell outside it is an output the term gets badly wrong).
+CELL_BAND = (0.87, 0.93)
 
 
 class _Cells:
@@ -291,8 +320,8 @@ class _Cells:
 
 
 def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] = LEARN_BAND,
-          floor_fraction: float = 0.1, sweeps: int = 3, cell_weight: float = CELL_WEIGHT
-          ) -> dict[str, Term]:
+          floor_fraction: float = 0.1, sweeps: int = 3, cell_weight: float = CELL_WEIGHT,
+          cell_band: tuple[float, float] = CELL_BAND) -> dict[str, Term]:
     """Fit ``(a_o, r_o, k_o, c_o, d_o)`` for every output jointly on records of several settings.
 
     ``records`` are :class:`~twinviewer.personalize.coverage.Record` of one data kind. The
@@ -319,12 +348,13 @@ def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] =
         cells[o] = np.array([[h[idx[s]].mean() for s in settings]
                              for h in (score.hits(t) for t in terms[o])])
 
-    def miss(c: np.ndarray) -> np.ndarray:
-        return np.maximum(np.maximum(band[0] - c, c - band[1]), 0.0)
+    def miss(c: np.ndarray, b: tuple[float, float]) -> np.ndarray:
+        return np.maximum(np.maximum(b[0] - c, c - b[1]), 0.0)
 
     def objective(ch: dict[str, int]) -> tuple[float, float]:
         cov = np.array([cells[o][ch[o]] for o in outputs])  # (outputs, settings)
-        value = miss(cov.mean(axis=0)).sum() + cell_weight * miss(cov).sum() / len(outputs)
+        value = (miss(cov.mean(axis=0), band).sum()
+                 + cell_weight * miss(cov, cell_band).sum() / len(outputs))
         width = sum(t[1] * (1 + t[2]) + (t[3] - 1.0)
                     for t in (terms[o][ch[o]] for o in outputs))
         return round(float(value), 4), width
