@@ -99,6 +99,8 @@ def test_learn_and_write_records_the_model_and_the_cross_fitted_coverage(tmp_pat
     assert set(doc["terms"]) == set(DATA_KINDS) and "LAP" in doc["terms"]["curves"]
     assert doc["model"]["equation_hash"] and doc["learned"]["standard"]["seeds"] == [0, 1]
     assert "good/curves" in doc["learned"]["curves"]["cross_fitted_coverage"]
+    assert set(doc["learned"]["standard"]["leave_one_setting_out_coverage"]) == {"good", "off"}
+    assert "a structure no term saw" in text
     assert "standard data" in text and (tmp_path / "t.json").exists()
     with pytest.raises(ValueError, match="no records of curves data"):
         learn_and_write(recs[:24], tmp_path / "u.json", outputs=["LAP"])

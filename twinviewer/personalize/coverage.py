@@ -12,8 +12,9 @@ Commands (``python -m twinviewer.personalize.coverage ...``):
 ``learn [--jobs 2] [--records DIR]``
     calibrate the training patients (:data:`~twinviewer.personalize.discrepancy.TRAIN_SEEDS`,
     every setting, standard set and volume curves), learn the discrepancy terms, print the
-    leave-one-seed-out tables and rewrite the shipped terms file with the model's equation
-    hash — the one step to repeat after any change of the model's equations
+    leave-one-seed-out and leave-one-setting-out tables and rewrite the shipped terms file
+    with the model's equation hash — the one step to repeat after any change of the model's
+    equations
     (``--from-records DIR`` re-learns from kept records);
 ``table [--jobs 2]``
     the coverage table on fresh patients (:data:`~twinviewer.personalize.discrepancy.TEST_SEED`);
@@ -295,6 +296,7 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         if not recs:
             raise ValueError(f"no records of {kind} data to learn from")
         rows, _ = cross_fitted_table(recs, outputs)
+        loso, _ = cross_fitted_table(recs, outputs, by="setting")
         doc["terms"][kind] = {o: list(t) for o, t in
                               discrepancy.learn(recs, list(outputs)).items()}
         seeds = sorted({r.seed for r in recs})
@@ -302,9 +304,13 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
             "seeds": seeds, "patients": {s: sum(r.label == s for r in recs)
                                          for s in dict.fromkeys(r.label for r in recs)},
             "cross_fitted_coverage": {s: round(overall(rows, s), 4)
-                                      for s in dict.fromkeys(r.setting for r in rows)}}
+                                      for s in dict.fromkeys(r.setting for r in rows)},
+            "leave_one_setting_out_coverage": {s: round(overall(loso, s), 4)
+                                               for s in dict.fromkeys(r.setting for r in loso)}}
         text.append(f"{kind} data — each seed scored with the term learned on the other "
-                    f"seeds ({seeds}):\n{format_table(rows)}")
+                    f"seeds ({seeds}):\n{format_table(rows)}\n\n{kind} data — each setting "
+                    "scored with the term learned on the other settings alone (a structure "
+                    f"no term saw):\n{format_table(loso)}")
     # CPU of the calibrations (None when re-learned from kept records): strict JSON
     doc["learned"]["cpu_s"] = round(cpu_s, 1) if np.isfinite(cpu_s) else None
     doc["learned"]["date"] = datetime.date.today().isoformat()
