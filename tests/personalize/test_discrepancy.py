@@ -139,7 +139,7 @@ def test_misfit_evidence_grows_the_term_only_for_patients_the_model_fits_badly()
             post = t + bias + rng.normal() + rng.normal(0, 1.0, 48)  # honest spread, + bias
             recs.append(Record(setting, setting, {"LAP": t}, {"LAP": post}, {"LAP": post}, 0,
                                1.0, m, seed=i % 2))
-    term = learn(recs, ["LAP"])["LAP"]
+    term = learn(recs, ["LAP"], evidence=(0, 1))["LAP"]
     assert term[5] == 1 and term[2] > 0, term  # learned to grow with M
     table = coverage_table(recs, Discrepancy({"LAP": term}), ["LAP"])
     rows = {r.setting: r.coverage for r in table}
