@@ -7,7 +7,12 @@ import pytest
 
 from twinviewer.core.measurement import Measurement as M
 from twinviewer.personalize import calibrate
-from twinviewer.personalize.coverage import Record, cross_fitted_table, learn_and_write
+from twinviewer.personalize.coverage import (
+    Record,
+    coverage_table,
+    cross_fitted_table,
+    learn_and_write,
+)
 from twinviewer.personalize.discrepancy import (
     DATA_KINDS,
     LEARNED,
@@ -94,6 +99,8 @@ def test_learn_and_write_records_the_model_and_the_cross_fitted_coverage(tmp_pat
     assert set(doc["terms"]) == set(DATA_KINDS) and "LAP" in doc["terms"]["curves"]
     assert doc["model"]["equation_hash"] and doc["learned"]["standard"]["seeds"] == [0, 1]
     assert "good/curves" in doc["learned"]["curves"]["cross_fitted_coverage"]
+    assert set(doc["learned"]["standard"]["leave_one_setting_out_coverage"]) == {"good", "off"}
+    assert "a structure no term saw" in text
     assert "standard data" in text and (tmp_path / "t.json").exists()
     with pytest.raises(ValueError, match="no records of curves data"):
         learn_and_write(recs[:24], tmp_path / "u.json", outputs=["LAP"])
@@ -116,3 +123,45 @@ def test_only_unmeasured_predictions_are_widened():
     assert "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned model " \
            "discrepancy)" in r.summary()
     assert r.to_dict()["unmeasured_predictions"]["LVEDP"][3] == "mmHg"
+
+
+def test_misfit_evidence_grows_the_term_only_for_patients_the_model_fits_badly():
+    d = Discrepancy({"LAP": (0.0, 0.1, 3.0, 1.0, 1.0, 1)})  # e = 1: grows with the misfit M
+    assert d.scale("LAP", atypicality=9.0, misfit=0.8) == pytest.approx((0.0, 0.1))
+    assert d.scale("LAP", atypicality=0.1, misfit=4.0) == pytest.approx((0.0, 0.1 * np.sqrt(10)))
+    assert d.scale("LAP", misfit=float("nan")) == pytest.approx((0.0, 0.1))  # nothing fitted
+    # the misfit separates what the atypicality cannot: same D, different fit
+    recs = []
+    for setting, bias, m in (("fits", 0.0, 0.5), ("misfits", 3.0, 6.0)):
+        rng = np.random.default_rng(len(setting))
+        for i in range(30):
+            t = 10.0 + rng.normal()
+            post = t + bias + rng.normal() + rng.normal(0, 1.0, 48)  # honest spread, + bias
+            recs.append(Record(setting, setting, {"LAP": t}, {"LAP": post}, {"LAP": post}, 0,
+                               1.0, m, seed=i % 2))
+    term = learn(recs, ["LAP"], evidence=(0, 1))["LAP"]
+    assert term[5] == 1 and term[2] > 0, term  # learned to grow with M
+    table = coverage_table(recs, Discrepancy({"LAP": term}), ["LAP"])
+    rows = {r.setting: r.coverage for r in table}
+    assert rows["fits"] <= 0.97 and rows["misfits"] >= 0.8, rows
+
+
+def test_over_coverage_is_penalised_like_under_coverage():
+    """A setting the bare ensemble already covers is not widened past the band."""
+    rng = np.random.default_rng(4)
+    recs = []
+    for i in range(60):
+        t = 10.0 + rng.normal()
+        post = t + rng.normal() + rng.normal(0, 1.0, 48)  # honest: about 90 % already
+        recs.append(Record("own", "own", {"LAP": t}, {"LAP": post}, {"LAP": post}, 0, 1.0,
+                           seed=i % 2))
+    term = learn(recs, ["LAP"])["LAP"]
+    cov = coverage_table(recs, Discrepancy({"LAP": term}), ["LAP"])[0].coverage
+    assert cov <= 0.95 and term[1] <= 0.1 and term[3] <= 1.25, (term, cov)
+
+
+def test_leave_one_setting_out_scores_each_setting_with_the_others_terms():
+    recs = _records(np.random.default_rng(2))
+    rows, terms = cross_fitted_table(recs, ["LAP"], by="setting")
+    assert len(terms) == 2 and [r.setting for r in rows] == ["good", "off"]
+    assert {r.patients for r in rows} == {24}

@@ -32,6 +32,8 @@ MEMBERS = 48  # as the term was learned with: it complements a 48-member ensembl
 #: named expected failure (:func:`test_no_setting_over_covers`). Intervals too wide to inform
 #: are caught by the width ratios below.
 BAND = (0.80, 0.99)
+#: Issue 12 item 4's bar for every setting.
+TARGET = (0.85, 0.95)
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +99,12 @@ def test_the_bare_ensemble_is_overconfident_under_model_error(records):
 @pytest.mark.slow
 @pytest.mark.xfail(reason="issue 12 point 4 not met: on model 2.2 the model's own and the "
                    "perturbed patients are over-covered (fresh seed 7, 100 per setting: 97.4 % "
-                   "and 98.8 %), the price of covering regazzoni2022 and the wide population",
+                   "and 98.8 %; this size: 99 % and 100 %), the price of covering "
+                   "regazzoni2022 and the wide population; growing the term with the "
+                   "posterior misfit does not separate them (docs/notes/honesty5.md)",
                    strict=False)
 def test_no_setting_over_covers(records):
     rows = coverage_table(records)
     for s in ("own", "perturbed"):
-        assert overall(rows, s) <= BAND[1], f"{s}: {overall(rows, s):.0%} above {BAND[1]:.0%}"
+        assert overall(rows, s) <= TARGET[1], \
+            f"{s}: {overall(rows, s):.0%} above {TARGET[1]:.0%}"

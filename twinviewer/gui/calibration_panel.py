@@ -39,7 +39,7 @@ from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
-from twinviewer.personalize.calibrate import AT_PRIOR
+from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import simulate_twin
@@ -349,7 +349,9 @@ class CalibrationPanel(QWidget):
         self.plot.setLogMode(x=True, y=False)  # a saved curve fit may have been on show
         self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
         self.plot.setLabel("left", "")
-        names = list(r.calibrated) + [p for p in r.measured_parameters if p not in r.calibrated]
+        # what the data narrowed, what they reached without narrowing, what was measured
+        names = list(dict.fromkeys([*r.calibrated, *r.identifiability.uninformed,
+                                    *r.measured_parameters]))
         if not names:
             return
         idx = {p: r.parameter_names.index(p) for p in names}
@@ -371,10 +373,7 @@ class CalibrationPanel(QWidget):
                            name=label)
         self.plot.plot(q_mid, y - 0.15, pen=None, symbol="o", symbolSize=7,
                        symbolBrush=(30, 100, 200), name="posterior median")
-        weak = r.identifiability.width_ratio  # a posterior as wide as its prior: say so
-        ticks = [(float(k), f"{p} ({r.provenance[p].source.value}"
-                            + (", weakly informed)" if weak.get(p, 1.0) > AT_PRIOR else ")"))
-                 for k, p in enumerate(names)]
+        ticks = [(float(k), f"{p} ({_state(r, p)})") for k, p in enumerate(names)]
         axis = self.plot.getAxis("left")
         axis.setTicks([ticks])
         axis.setWidth(max(60, 7 * max(len(t) for _, t in ticks)))
@@ -510,6 +509,14 @@ def _stored_html(summary: dict, n_fit: int, curves: list[dict]) -> str:
     return "<br>".join(parts)
 
 
+def _state(r: CalibrationResult, name: str) -> str:
+    """The one state of parameter ``name`` after ``r``, as its provenance records it (a
+    posterior as wide as its prior is :data:`NOT_INFORMED`, not "calibrated")."""
+    if name in r.identifiability.uninformed:
+        return NOT_INFORMED
+    return r.provenance[name].source.value
+
+
 def _summary_html(r: CalibrationResult) -> str:
     ident = r.identifiability
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
@@ -525,6 +532,10 @@ def _summary_html(r: CalibrationResult) -> str:
     parts.append(f"<b>Left at the prior</b> (not informed by the data): "
                  f"{len(ident.at_prior)} parameters "
                  f"({', '.join(ident.at_prior[:8])}{'…' if len(ident.at_prior) > 8 else ''})")
+    if ident.uninformed:
+        parts.append(f"<b>Reached by the data but not narrowed</b> (posterior/prior 90 % width "
+                     f"≥ {AT_PRIOR}, so {NOT_INFORMED}): " + ", ".join(
+                         f"{p} {ident.width_ratio[p]:.2f}" for p in ident.uninformed))
     if ident.correlations:
         parts.append("<b>Traded off against each other</b>: " + ", ".join(
             f"{a} ~ {b} ({c:+.2f})" for a, b, c in ident.correlations[:5]))

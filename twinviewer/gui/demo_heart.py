@@ -499,7 +499,9 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: elastances corrected (RVEDP meets mean RA pressure), so the prior is the plain preset.
 #: 8: the stored calibration summary names the curve points the twin misses (calib4).
 #: 9: model v2.2 defaults (atrial kick: Gaar pulmonary resistance split, LA, LV relaxation).
-_DEMO_TWIN_FORMAT = 9
+#: 10: a parameter the data reach but do not narrow is "prior (not informed by the data)" in
+#: its provenance, not "calibrated" (honesty5).
+_DEMO_TWIN_FORMAT = 10
 
 
 def demo_assumed_bp() -> list:

@@ -99,8 +99,14 @@ from twinviewer.personalize.volume_curve import (
 from twinviewer.physiology import Cancelled, ModelSpec, Results, sample_prior, simulate
 from twinviewer.twins import model_of
 
-#: Posterior/prior width ratio above which a parameter is said to stay at its prior.
+#: Posterior/prior 90 % width ratio at or above which a parameter the data touched is still
+#: "prior (not informed by the data)", not "calibrated": the data removed < 10 % of its width.
+#: Why 0.9: the 90 % width of an ensemble of 48–200 members scatters by about ±13 % (48) to
+#: ±7 % (200) from sampling alone (quantile standard error √(p(1−p)/n)/φ(1.645), both ends),
+#: so a ratio ≥ 0.9 cannot be told apart from no narrowing at all.
 AT_PRIOR = 0.9
+#: The state of such a parameter, in every table, chart, explanation and report.
+NOT_INFORMED = "prior (not informed by the data)"
 METHOD = "tempered ensemble Kalman inversion (data-misfit controller) + least-squares MAP"
 
 Progress = Callable[[float, str], None] | None
@@ -182,6 +188,9 @@ class Identifiability:
     correlations: list[tuple[str, str, float]]
     at_prior: tuple[str, ...]
     suggestions: list[Suggestion]
+    #: of ``at_prior``: the parameters the data were allowed to update (localised to them)
+    #: whose posterior is as wide as the prior (width ratio ≥ :data:`AT_PRIOR`)
+    uninformed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -245,6 +254,14 @@ class CalibrationResult:
         return [r for r in self.fit if r.flag]
 
     @property
+    def misfit(self) -> float:
+        """``M``: the mean z² of the fitted measurements against the posterior predictive
+        (NaN when nothing was fitted) — the evidence of structural error that the
+        discrepancy term may grow with (:mod:`~twinviewer.personalize.discrepancy`)."""
+        z = np.array([f.z for f in self.fit if f.used and np.isfinite(f.z)])
+        return float(np.mean(z**2)) if z.size else float("nan")
+
+    @property
     def unreproduced(self) -> list[FitRow]:
         """Fit rows missed by |z| > :data:`Z_REFUSE` (3): the twin cannot reproduce them."""
         return [r for r in self.fit if r.flag and abs(r.z) > Z_REFUSE]
@@ -296,7 +313,8 @@ class CalibrationResult:
         measured = {QUANTITY_BY_NAME[m.name].target for m in self.measurements}
         if name in measured:
             return Discrepancy({}).interval(name, x, level)
-        return self.discrepancy.interval(name, x, level, atypicality=self.atypicality)
+        return self.discrepancy.interval(name, x, level, atypicality=self.atypicality,
+                                         misfit=self.misfit)
 
     def summary(self) -> str:
         """A plain-text report (fit table, identifiability, convergence)."""
@@ -334,6 +352,7 @@ class CalibrationResult:
             "misfits": self.misfits,
             "discrepancy": {k: list(v) for k, v in self.discrepancy.terms.items()},
             "atypicality": self.atypicality,
+            "misfit": self.misfit if np.isfinite(self.misfit) else None,
             "unmeasured_predictions": {k: list(v) for k, v in
                                        self.unmeasured_predictions().items()},
             "volume_curves": [c.to_dict() for c in self.curve_fit],
@@ -652,7 +671,6 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         mask[:, col:col + o.size] = eki.localisation_mask(Z[ok], raw_v).any(axis=1)[:, None]
         col += o.size
     cal_idx = np.flatnonzero(mask.any(axis=1))
-    calibrated = tuple(space.names[k] for k in cal_idx)
 
     # -- point estimate ---------------------------------------------------------------------
     point = base.copy()
@@ -729,7 +747,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     say(1.0, "calibration done")
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
-        ensemble=post, prior_ensemble=U0, calibrated=calibrated,
+        ensemble=post, prior_ensemble=U0,
+        calibrated=tuple(space.names[k] for k in cal_idx
+                         if space.names[k] not in ident.uninformed),
         measured_parameters={p: m.name for p, m in direct.items()}, measurements=ms, fit=fit,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
@@ -1027,10 +1047,12 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, cal_idx,
         med[name] = float(np.median(post[:, j]))
         w0 = prior_iv[name][1] - prior_iv[name][0]
         ratio[name] = float((post_iv[name][1] - post_iv[name][0]) / w0) if w0 > 0 else 1.0
-    # Exactly one state per parameter: a parameter the data updated is "calibrated" (its
-    # width ratio says how much it learned), never also "left at the prior".
-    informed = {space.names[k] for k in cal_idx}
-    at_prior = tuple(n for n in ratio if n not in informed)
+    # Exactly one state per parameter, following the information: a parameter the data
+    # narrowed is "calibrated"; one they did not reach, or reached without narrowing it
+    # (width ratio ≥ AT_PRIOR: `uninformed`), stays at the prior — never both.
+    touched = [space.names[k] for k in cal_idx]
+    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR)
+    at_prior = tuple(n for n in ratio if n not in touched or n in uninformed)
     Zp = space.to_z(post)
     corr = []
     if cal_idx.size > 1:
@@ -1042,7 +1064,7 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, cal_idx,
                                  float(c[a, b])))
         corr.sort(key=lambda r: -abs(r[2]))
     return Identifiability(prior_iv, post_iv, med, ratio, corr[:12], at_prior,
-                           _suggestions(space, Zp, present, res))
+                           _suggestions(space, Zp, present, res), uninformed)
 
 
 #: Headline predictions whose uncertainty a further measurement should reduce.
@@ -1166,6 +1188,11 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         inputs = tuple(dict.fromkeys(data[i] for i in np.flatnonzero(mask[k])))
         width = ident.width_ratio.get(name, 1.0)
         detail = f"posterior 90 % width {width:.0%} of prior ({prior_source})"
+        if name in ident.uninformed:  # touched by the data, not narrowed: still the prior
+            if not (carried_from_earlier and prov[name].source is not Source.PRIOR):
+                prov[name] = Provenance(Source.PRIOR, f"{NOT_INFORMED}: {detail}; not "
+                                        f"narrowed by {', '.join(inputs)}")
+            continue
         old = twin.provenance.get(name)
         earlier: tuple[str, ...] = ()
         if carried_from_earlier and old is not None and old.source in (
@@ -1300,11 +1327,12 @@ def format_report(r: CalibrationResult) -> str:
                      f"width ratio {ident.width_ratio[p]:.2f}")
     for p, m in r.measured_parameters.items():
         lines.append(f"  {p:<12} set from {m} (measured)")
-    weak = [p for p in r.calibrated if ident.width_ratio.get(p, 1.0) > AT_PRIOR]
-    if weak:
-        lines.append(f"  (weakly informed, width ratio > {AT_PRIOR}: {', '.join(weak)})")
     lines.append(f"left at the prior (not informed by the data): {len(ident.at_prior)} "
                  "parameters")
+    if ident.uninformed:
+        lines.append(f"  of which reached by the data but not narrowed (width ratio ≥ "
+                     f"{AT_PRIOR}): " + ", ".join(f"{p} {ident.width_ratio[p]:.2f}"
+                                                 for p in ident.uninformed))
     shown = r.unmeasured_predictions()
     if shown:
         lines += ["", "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned "

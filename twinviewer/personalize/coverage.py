@@ -12,8 +12,9 @@ Commands (``python -m twinviewer.personalize.coverage ...``):
 ``learn [--jobs 2] [--records DIR]``
     calibrate the training patients (:data:`~twinviewer.personalize.discrepancy.TRAIN_SEEDS`,
     every setting, standard set and volume curves), learn the discrepancy terms, print the
-    leave-one-seed-out tables and rewrite the shipped terms file with the model's equation
-    hash — the one step to repeat after any change of the model's equations
+    leave-one-seed-out and leave-one-setting-out tables and rewrite the shipped terms file
+    with the model's equation hash — the one step to repeat after any change of the model's
+    equations
     (``--from-records DIR`` re-learns from kept records);
 ``table [--jobs 2]``
     the coverage table on fresh patients (:data:`~twinviewer.personalize.discrepancy.TEST_SEED`);
@@ -82,11 +83,9 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
                  for o in UNMEASURED}
-        z = np.array([f.z for f in r.fit if f.used and np.isfinite(f.z)])
         out.append(Record(setting, data.structure[i],
                           {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
-                          len(r.flagged), r.atypicality,
-                          float(np.mean(z**2)) if z.size else float("nan"), seed=seed))
+                          len(r.flagged), r.atypicality, r.misfit, seed=seed))
         if sink is not None:
             sink(out[-1])
         say(f"{setting} patient {i + 1}/{data.results.n}")
@@ -107,9 +106,9 @@ class CoverageRow:
 
 
 def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: int,
-              atypicality: float = 1.0) -> tuple[float, float]:
-    x = disc.predictive_samples(name, samples, seed, atypicality) if disc is not None \
-        else samples
+              atypicality: float = 1.0, misfit: float = 1.0) -> tuple[float, float]:
+    x = disc.predictive_samples(name, samples, seed, atypicality, misfit) \
+        if disc is not None else samples
     lo, hi = np.quantile(x, [0.05, 0.95])
     return float(lo), float(hi)
 
@@ -126,9 +125,9 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
             hit, raw, ratio, ratio0 = [], [], [], []
             for i, r in enumerate(recs):
                 t = r.truth[o]
-                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality)
+                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality, r.misfit)
                 rlo, rhi = _interval(r.posterior[o], o, None, i)
-                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality)
+                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality, r.misfit)
                 hit.append(lo <= t <= hi)
                 raw.append(rlo <= t <= rhi)
                 ratio.append((hi - lo) / (phi - plo) if phi > plo else np.nan)
@@ -141,11 +140,13 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
 
 
 def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
-                       folds: int = 2) -> tuple[list[CoverageRow], list[dict]]:
+                       folds: int = 2, by: str = "seed") -> tuple[list[CoverageRow], list[dict]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
     folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
     scored with the term learned on the others: new patients, as in use); patients of one
-    seed are dealt to ``folds`` folds in turn within each setting.
+    seed are dealt to ``folds`` folds in turn within each setting. With ``by="setting"``
+    each setting is scored with the term learned on the other settings alone
+    (leave-one-setting-out: a structure no term was fitted to).
 
     The honest score of a term learned on these very records (see
     :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
@@ -154,7 +155,10 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     from twinviewer.personalize.discrepancy import learn
 
     seeds = list(dict.fromkeys(r.seed for r in records))
-    if len(seeds) > 1:
+    if by == "setting":
+        parts = [[r for r in records if r.setting == s]
+                 for s in dict.fromkeys(r.setting for r in records)]
+    elif len(seeds) > 1:
         parts = [[r for r in records if r.seed == s] for s in seeds]
     else:
         parts = [[] for _ in range(folds)]
@@ -166,6 +170,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
         train = [r for j, p in enumerate(parts) if j != k for r in p]
         terms.append(learn(train, list(outputs)))
         tables.append(coverage_table(part, Discrepancy(terms[-1]), outputs))
+    if by == "setting":  # one setting per part: its rows as they are
+        return [row for t in tables for row in t], terms
     rows = []
     for cells in zip(*tables, strict=True):
         n = sum(c.patients for c in cells)
@@ -290,6 +296,7 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         if not recs:
             raise ValueError(f"no records of {kind} data to learn from")
         rows, _ = cross_fitted_table(recs, outputs)
+        loso, _ = cross_fitted_table(recs, outputs, by="setting")
         doc["terms"][kind] = {o: list(t) for o, t in
                               discrepancy.learn(recs, list(outputs)).items()}
         seeds = sorted({r.seed for r in recs})
@@ -297,9 +304,13 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
             "seeds": seeds, "patients": {s: sum(r.label == s for r in recs)
                                          for s in dict.fromkeys(r.label for r in recs)},
             "cross_fitted_coverage": {s: round(overall(rows, s), 4)
-                                      for s in dict.fromkeys(r.setting for r in rows)}}
+                                      for s in dict.fromkeys(r.setting for r in rows)},
+            "leave_one_setting_out_coverage": {s: round(overall(loso, s), 4)
+                                               for s in dict.fromkeys(r.setting for r in loso)}}
         text.append(f"{kind} data — each seed scored with the term learned on the other "
-                    f"seeds ({seeds}):\n{format_table(rows)}")
+                    f"seeds ({seeds}):\n{format_table(rows)}\n\n{kind} data — each setting "
+                    "scored with the term learned on the other settings alone (a structure "
+                    f"no term saw):\n{format_table(loso)}")
     # CPU of the calibrations (None when re-learned from kept records): strict JSON
     doc["learned"]["cpu_s"] = round(cpu_s, 1) if np.isfinite(cpu_s) else None
     doc["learned"]["date"] = datetime.date.today().isoformat()

@@ -103,13 +103,12 @@ def check(setting: str, k: int, seed: int = 2026, members: int = 48,
             _, lo, hi = res.predictive(name)
             x = truth.truth(name, i)
             out.outputs.setdefault(name, []).append(bool(lo <= x <= hi))
-        z = np.array([f.z for f in res.fit if f.used and np.isfinite(f.z)])
         ok, ok0 = res.results.ok, res.prior_results.ok
         out.records.append(Record(
             setting, truth.structure[i], {o: truth.truth(o, i) for o in UNMEASURED},
             {o: np.asarray(res.results.metrics[o])[ok] for o in UNMEASURED},
             {o: np.asarray(res.prior_results.metrics[o])[ok0] for o in UNMEASURED},
-            len(res.flagged), res.atypicality, float(np.mean(z**2)) if z.size else np.nan,
+            len(res.flagged), res.atypicality, res.misfit,
             data="curves"))
         if sink is not None:
             sink(out.records[-1])

@@ -14,7 +14,7 @@ The term
 --------
 Each member's prediction ``x`` of an unmeasured output ``o`` (ensemble median ``m``) becomes
 
-    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(1 + k_o · max(D − d_o, 0)),
+    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(1 + k_o · max(E − d_o, 0)),
 
 with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
 
@@ -28,11 +28,23 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
   the prior, while an uninformed one (LVEDP) is widened where it most needs to be.
 * **a structural error** (Kennedy & O'Hagan 2001, in its simplest form): a relative
   (log-normal) error of log-SD ``r_o`` — pressures, volumes and flows are positive and their
-  structural errors scale with them — plus a small absolute floor ``a_o``, grown with the
-  patient's *atypicality* ``D`` above a threshold ``d_o``: ``D`` is the mean squared
-  prior-predictive z of the measurements (≈ 1 for a patient the prior describes). Data far
-  outside the prior's population (the Regazzoni patients: median D 3.4) mark a patient for
-  whom the model's assumptions about what was not measured are least trustworthy.
+  structural errors scale with them — plus a small absolute floor ``a_o``, grown above a
+  threshold ``d_o`` with the patient's own *evidence of structural error* ``E``, one of
+  (``e_o``, :data:`EVIDENCE`):
+
+  - the *atypicality* ``D`` (``e_o = 0``): the mean squared prior-predictive z of the
+    measurements (≈ 1 for a patient the prior describes). Data far outside the prior's
+    population mark a patient for whom the model's assumptions about what was not
+    measured are least trustworthy;
+  - the *misfit* ``M`` (``e_o = 1``, :attr:`CalibrationResult.misfit
+    <twinviewer.personalize.calibrate.CalibrationResult.misfit>`): the mean squared z of
+    the fitted measurements against the *posterior* predictive. This is the empirical-Bayes
+    reading of model error: a structure that cannot reproduce the patient's own measured
+    outputs is evidence that it is wrong about the unmeasured ones too, while a patient
+    fitted as well as the model's own patients are (M ≈ 1 or less) gets little or no
+    growth. ``D`` asks "is this patient unusual?", ``M`` "does the model fail on them?" —
+    a wide-population patient is unusual yet fitted well; which one predicts an output's
+    misses is learned per output, not assumed.
 
 The term is symmetric: a bias learned from one structure (Regazzoni's higher filling
 pressures, say) would shift every patient's prediction, and nothing tells which structure a
@@ -51,13 +63,28 @@ Why this method
   patients, because in that population the misses come from the uninformed directions, where
   ``D`` (computed from the *measured* outputs) says nothing. The inflation of the ensemble's
   own spread fixes that without widening the model's own patients' intervals much.
+* *Growing with the misfit* ``M`` (``e_o = 1``) is supported (``learn(...,
+  evidence=(0, 1))``) but not offered by default (:data:`E_GRID`): on the standard clinical
+  set it does not separate the settings (honesty5, model 2.2, seed 2026). The posterior
+  reproduces five data almost whatever the structure, and in the Regazzoni patients the
+  filling-pressure error is even *anti*-correlated with both ``M`` and ``D`` (Spearman
+  −0.20/−0.48 for LVEDP, −0.47/−0.61 for LAP): the Regazzoni hearts that look typical and
+  fit well are those whose LVEDP the default model gets most wrong. No per-patient
+  evidence from these data can then narrow the model's own patients' intervals without
+  missing those, which is why (a) and (c) stay above 95 % when (b) and (d) are covered
+  (docs/notes/honesty5.md).
 
 How it is learned, and checked
 ------------------------------
 ``a_o, r_o, k_o, c_o, d_o`` are fitted per output by :func:`learn` on synthetic patients of all
 four settings (:mod:`~twinviewer.personalize.synthetic`) and of **several seeds**
 (:data:`TRAIN_SEEDS`), separately for the two kinds of data (:data:`DATA_KINDS`: the standard
-clinical set; whole LV/RV volume curves with cuff pressures), aiming at 87–93 % per setting.
+clinical set; whole LV/RV volume curves with cuff pressures). The objective is the
+acceptance bar itself, two-sided: each setting's coverage is pulled into
+:data:`LEARN_BAND` — the 85–95 % bar narrowed by the sampling spread of coverage on new
+patients — so coverage *above* the band (intervals wider than honest) costs as much as
+coverage below it; each single (setting, output) cell is held to the wider
+:data:`CELL_BAND`, so that no output is traded away for another.
 They are judged by **leave-one-seed-out** cross-fitting (each seed's patients scored with the
 term learned on the other seeds: new patients, as in use) and on a **fresh seed**
 (:data:`TEST_SEED`) that no term saw — the gate (``tests/personalize/test_honesty.py``) and the
@@ -105,7 +132,10 @@ TERMS_FILE = Path(__file__).with_name("discrepancy_terms.json")
 #: The command that re-learns the terms (run it after any change of the model's equations).
 RELEARN = "python -m twinviewer.personalize.coverage learn"
 
-Term = tuple[float, ...]  # (a_o, r_o, k_o, c_o, d_o); shorter: c_o = 1, d_o = 1
+Term = tuple[float, ...]  # (a_o, r_o, k_o, c_o, d_o, e_o); shorter: c_o = 1, d_o = 1, e_o = 0
+#: The evidence a term's structural part grows with (``e_o``): 0 the atypicality ``D`` (data
+#: against the prior predictive), 1 the misfit ``M`` (data against the posterior predictive).
+EVIDENCE = ("atypicality", "misfit")
 
 
 def _load(path: Path = TERMS_FILE) -> dict:
@@ -125,20 +155,26 @@ LEARNED: dict[str, Term] = _terms_of(_DOC, "standard")
 
 @dataclass(frozen=True)
 class Discrepancy:
-    """Per-output model-discrepancy terms ``(a_o, r_o, k_o, c_o, d_o)`` (module docstring)."""
+    """Per-output model-discrepancy terms ``(a_o, r_o, k_o, c_o, d_o, e_o)`` (module
+    docstring)."""
 
     terms: dict[str, Term] = field(default_factory=dict)
     source: str = "learned on synthetic patients of four settings (own, regazzoni, perturbed, " \
                   "wide)"
 
-    def _term(self, name: str) -> tuple[float, float, float, float, float]:
+    def _term(self, name: str) -> tuple[float, ...]:
         return _full(self.terms.get(name, (0.0, 0.0, 0.0)))
 
-    def scale(self, name: str, atypicality: float = 1.0) -> tuple[float, float]:
+    def scale(self, name: str, atypicality: float = 1.0, misfit: float = 1.0
+              ) -> tuple[float, float]:
         """(absolute SD, log-SD) of the term of ``name`` for a patient of atypicality ``D``
-        ((0, 0) if no term is learned for ``name``)."""
-        a, r, k, _, d0 = self._term(name)
-        g = float(np.sqrt(1.0 + k * max(atypicality - d0, 0.0)))
+        and misfit ``M`` ((0, 0) if no term is learned for ``name``).
+
+        >>> Discrepancy({"LAP": (0.0, 0.1, 3.0, 1.0, 1.0, 1)}).scale("LAP", misfit=2.0)
+        (0.0, 0.2)
+        """
+        a, r, k, _, d0, e = self._term(name)
+        g = float(_growth(k, d0, _evidence(e, atypicality, misfit)))
         return a * g, r * g
 
     def inflation(self, name: str) -> float:
@@ -146,7 +182,7 @@ class Discrepancy:
         return float(self._term(name)[3])
 
     def predictive_samples(self, name: str, samples: np.ndarray, seed: int = 0,
-                           atypicality: float = 1.0) -> np.ndarray:
+                           atypicality: float = 1.0, misfit: float = 1.0) -> np.ndarray:
         """The ensemble's predictions of ``name`` with the discrepancy added, ``DRAWS`` draws
         per member (non-finite members dropped)."""
         x = np.asarray(samples, dtype=float)
@@ -154,18 +190,18 @@ class Discrepancy:
         if name not in self.terms or x.size == 0:
             return x
         xi = np.random.default_rng(seed).standard_normal((2, x.size, DRAWS))
-        a, r = self.scale(name, atypicality)
+        a, r = self.scale(name, atypicality, misfit)
         return _spread(x[None, :], xi[None], a, r, self.inflation(name))[0]
 
     def interval(self, name: str, samples: np.ndarray, level: float = 0.9, seed: int = 0,
-                 atypicality: float = 1.0) -> tuple[float, float, float]:
+                 atypicality: float = 1.0, misfit: float = 1.0) -> tuple[float, float, float]:
         """Median and central ``level`` interval of the predictive of ``name``.
 
         >>> d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 2.0)})
         >>> d.interval("LAP", np.array([8.0, 10.0, 12.0]), level=1.0)
         (10.0, 6.0, 14.0)
         """
-        x = self.predictive_samples(name, samples, seed, atypicality)
+        x = self.predictive_samples(name, samples, seed, atypicality, misfit)
         if x.size == 0:
             return (np.nan, np.nan, np.nan)
         a = (1.0 - level) / 2.0
@@ -173,9 +209,22 @@ class Discrepancy:
         return float(med), float(lo), float(hi)
 
 
-def _full(term: Term) -> tuple[float, float, float, float, float]:
+def _full(term: Term) -> tuple[float, ...]:
+    """``term`` padded to ``(a_o, r_o, k_o, c_o, d_o, e_o)`` (defaults c 1, d 1, e 0)."""
     t = tuple(float(v) for v in term)
-    return (*t, 1.0, 1.0)[:5]  # type: ignore[return-value]
+    return t + (1.0, 1.0, 0.0)[len(t) - 3:]
+
+
+def _evidence(e, atypicality, misfit):
+    """The evidence of structural error a term grows with: ``D`` (e = 0) or ``M`` (e = 1); an
+    undefined misfit (no datum fitted) counts as a typical patient's (1)."""
+    m = np.where(np.isfinite(misfit), misfit, 1.0)
+    return np.where(np.asarray(e) >= 0.5, m, atypicality)
+
+
+def _growth(k, d0, evidence):
+    """``g = √(1 + k·max(E − d_o, 0))``."""
+    return np.sqrt(1.0 + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
 
 
 def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float) -> np.ndarray:
@@ -226,12 +275,19 @@ R_GRID = tuple(np.round(np.concatenate([[0.0], np.geomspace(0.02, 0.8, 12)]), 4)
 K_GRID = (0.0, 1.0, 4.0, 16.0)
 D_GRID = (0.5, 1.0, 2.0)
 C_GRID = (1.0, 1.25, 1.5, 2.0)
+#: The evidence the learner may grow a term with (:data:`EVIDENCE`): the atypicality only.
+#: Offering the misfit too (``(0, 1)``) made cross-fitted coverage 0–2.5 points *worse* on
+#: model 2.2 (standard and curve records, docs/notes/honesty5.md): more freedom, no signal.
+E_GRID = (0,)
 #: Coverage the learner aims at: inside the 85–95 % acceptance band by the sampling spread
 #: of coverage on new patients (about ±3 points at 100 patients per setting).
 LEARN_BAND = (0.87, 0.93)
 #: Weight of the single (setting, output) cells against each setting's overall coverage in the
 #: learner's objective (1: a cell's miss counts 1/5 of a setting's; see :func:`learn`).
 CELL_WEIGHT = 1.0
+#: The band each single (setting, output) cell is held to (wider than a setting's: the
+#: acceptance bar is per setting; a cell outside it is an output the term gets badly wrong).
+CELL_BAND = (0.87, 0.93)
 
 
 class _Cells:
@@ -254,29 +310,33 @@ class _Cells:
                            for i in idx])
             self.groups.append((np.array(idx), np.stack([xs[i] for i in idx]), xi,
                                 np.array([records[i].truth[name] for i in idx]),
-                                np.array([records[i].atypicality for i in idx])))
+                                np.array([records[i].atypicality for i in idx]),
+                                np.array([records[i].misfit for i in idx])))
 
     def hits(self, term: Term) -> np.ndarray:
-        a, r, k, c, d0 = _full(term)
+        a, r, k, c, d0, e = _full(term)
         out = np.zeros(self.n, dtype=bool)
-        for idx, X, xi, t, D in self.groups:
-            g = np.sqrt(1.0 + k * np.maximum(D - d0, 0.0))
+        for idx, X, xi, t, D, M in self.groups:
+            g = _growth(k, d0, _evidence(e, D, M))
             lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c), [0.05, 0.95], axis=1)
             out[idx] = (lo <= t) & (t <= hi)
         return out
 
 
 def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] = LEARN_BAND,
-          floor_fraction: float = 0.1, sweeps: int = 3, cell_weight: float = CELL_WEIGHT
+          floor_fraction: float = 0.1, sweeps: int = 3, cell_weight: float = CELL_WEIGHT,
+          cell_band: tuple[float, float] = CELL_BAND, evidence: Sequence[int] = E_GRID
           ) -> dict[str, Term]:
-    """Fit ``(a_o, r_o, k_o, c_o, d_o)`` for every output jointly on records of several settings.
+    """Fit ``(a_o, r_o, k_o, c_o, d_o, e_o)`` for every output jointly on records of several
+    settings.
 
     ``records`` are :class:`~twinviewer.personalize.coverage.Record` of one data kind. The
     objective is the acceptance bar — in every setting the coverage over all judged outputs
-    lies in ``band`` — as the summed distance of each setting's coverage to the band, plus the
-    mean over outputs of each (setting, output) cell's distance, so that one output's
-    over-coverage cannot buy another's under-coverage. Coordinate descent over the outputs,
-    each over the grid :data:`R_GRID` × :data:`K_GRID` × :data:`D_GRID` × :data:`C_GRID`;
+    lies in ``band`` — as the summed distance of each setting's coverage to the band (above
+    it as below it), plus the mean over outputs of each (setting, output) cell's distance to
+    ``cell_band``, so that one output's over-coverage cannot buy another's under-coverage.
+    Coordinate descent over the outputs, each over the grid :data:`R_GRID` × :data:`K_GRID`
+    × :data:`D_GRID` × :data:`C_GRID` × ``evidence`` (:data:`E_GRID`);
     ties go to the narrower term. ``a_o`` is ``floor_fraction`` × r_o × the median true
     value (a floor for values near zero).
     """
@@ -287,19 +347,21 @@ def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] =
     cells: dict[str, np.ndarray] = {}  # output → (terms, settings) coverage
     for o in outputs:
         scale = float(np.median([abs(r.truth[o]) for r in records]))
-        terms[o] = [(floor_fraction * r * scale, r, k, c, d) for c in C_GRID for k in K_GRID
+        terms[o] = [(floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
+                    for e in (tuple(evidence) if k > 0 else (0,))
                     for d in (D_GRID if k > 0 else (1.0,))
                     for r in R_GRID if not (r == 0.0 and k > 0.0)]
         score = _Cells(records, o, seeds)
         cells[o] = np.array([[h[idx[s]].mean() for s in settings]
                              for h in (score.hits(t) for t in terms[o])])
 
-    def miss(c: np.ndarray) -> np.ndarray:
-        return np.maximum(np.maximum(band[0] - c, c - band[1]), 0.0)
+    def miss(c: np.ndarray, b: tuple[float, float]) -> np.ndarray:
+        return np.maximum(np.maximum(b[0] - c, c - b[1]), 0.0)
 
     def objective(ch: dict[str, int]) -> tuple[float, float]:
         cov = np.array([cells[o][ch[o]] for o in outputs])  # (outputs, settings)
-        value = miss(cov.mean(axis=0)).sum() + cell_weight * miss(cov).sum() / len(outputs)
+        value = (miss(cov.mean(axis=0), band).sum()
+                 + cell_weight * miss(cov, cell_band).sum() / len(outputs))
         width = sum(t[1] * (1 + t[2]) + (t[3] - 1.0)
                     for t in (terms[o][ch[o]] for o in outputs))
         return round(float(value), 4), width

@@ -99,7 +99,8 @@ def unmeasured_widths(result: CalibrationResult, level: float = 0.9) -> list[Pre
         if prior is not None and name in prior.metrics:
             x = np.asarray(prior.metrics[name], dtype=float)[np.asarray(prior.ok, bool)]
             _, plo, phi = result.discrepancy.interval(name, x, level,
-                                                      atypicality=result.atypicality)
+                                                      atypicality=result.atypicality,
+                                                      misfit=result.misfit)
         out.append(PredictiveWidth(name, unit, float(med), float(lo), float(hi), float(plo),
                                    float(phi)))
     return out
