@@ -222,9 +222,8 @@ def cine():
     return sa_stack(n_phases=5)  # noise, coil field, partial volume, trabeculation texture
 
 
-def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
-    """Cine MR stack: proposed seeds → every phase segmented → accepted with EDV/ESV."""
-    img, truth = cine
+def cine_editor(qtbot, img):
+    """A twin on cine image ``img``, its slice view and the segmentation editor."""
     state = TwinState()
     state.session.open_twin(twin_from_preset("healthy", n=8,
                                              anatomy=Anatomy("phantom", image=img)))
@@ -232,6 +231,13 @@ def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
     panel = SegmentPanel(state, slices=slices)
     qtbot.addWidget(slices)
     qtbot.addWidget(panel)
+    return state, slices, panel
+
+
+def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
+    """Cine MR stack: proposed seeds → every phase segmented → accepted with EDV/ESV."""
+    img, truth = cine
+    state, slices, panel = cine_editor(qtbot, img)
     assert panel.is_cine and panel.b_propose.isEnabled()
     hidden = {panel.structures.item(n).data(Qt.ItemDataRole.UserRole)
               for n in range(panel.structures.count()) if panel.structures.item(n).isHidden()}
@@ -384,13 +390,7 @@ def test_cine_correction_keeps_the_coverage_step(qtbot):
     n = 3
     img, _ = sa_stack(n_phases=n, positions_mm=(12, 24, 36, 48, 60, 72), rows=96, cols=96,
                       pixel_mm=2.0)
-    state = TwinState()
-    state.session.open_twin(twin_from_preset("healthy", n=8,
-                                             anatomy=Anatomy("phantom", image=img)))
-    slices = SliceView(state)
-    panel = SegmentPanel(state, slices=slices)
-    qtbot.addWidget(slices)
-    qtbot.addWidget(panel)
+    state, slices, panel = cine_editor(qtbot, img)
     panel.propose()
     panel.run()
     wait_jobs(qtbot, state)
