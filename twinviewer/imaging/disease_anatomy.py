@@ -574,7 +574,10 @@ def _separate_phase(out: Anatomy, p: int, fixed: list[str], movable: list[str]) 
             continue
         if placed:
             field = SignedDistance.of(placed, around=[m])
-            m = restore_volume(push_out(m, field), m.volume_ml(), field)
+            target = m.volume_ml()
+            m = restore_volume(push_out(m, field), target, field)
+            if abs(m.volume_ml() / target - 1.0) > 0.005:  # the last push took some back
+                m = restore_volume(m, target, field)
             out.structures[k].meshes[p] = m
         placed.append(m)
     epi = out.structures.get("epicardium")
