@@ -102,3 +102,35 @@ def test_the_image_is_stored_as_tissue_classes_and_made_again(tmp_path):
         for p, m in s.meshes.items():
             np.testing.assert_allclose(b.structures[key].meshes[p].points, m.points, atol=1e-4)
     assert path.stat().st_size < 0.1 * img.array.nbytes
+
+
+def test_a_virtual_hearts_volumes_are_never_a_measured_curve():
+    """Its own meshes hold the model's volumes (a prediction); the demo heart standing in
+    for it holds the demo's. Neither becomes a measured curve or measurement (gui4, teach4
+    saw "measured (segmentation)" circles under virtual hearts)."""
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.gui.demo_heart import DEMO_PSEUDONYM
+    from twinviewer.gui.plots import measured_curve
+    from twinviewer.imaging.curves import volume_curve
+
+    own = _base()
+    for p in (2, 3):  # a curve needs 3 phases
+        own.structures["lv_blood"].meshes[p] = own.structures["lv_blood"].meshes[p % 2]
+    assert volume_curve(own, "LV") is not None  # meshes alone make a curve ...
+    ha._finish(own, None)
+    assert own.predicted and volume_curve(own, "LV") is None  # ... not a virtual heart's
+    assert Anatomy.from_dict(own.to_dict()).predicted  # saved in a .twin and read back
+
+    demo = _base()
+    demo.pseudonym = DEMO_PSEUDONYM
+    demo.structures["lv_blood"].volumes = {p: Measurement("lv_blood volume", v, "mL", 3.0,
+                                                          "biv-me fitted mesh")
+                                           for p, v in enumerate((120.0, 60.0, 90.0))}
+    demo.measurements = [Measurement("LVEDV", 120.0, "mL", 3.0, "biv-me fitted mesh")]
+    assert measured_curve(demo, "LV") is not None
+    shown = ha.initial_anatomy("a-heart-not-in-memory", demo)
+    assert shown.predicted and shown.measurements == [] and measured_curve(shown, "LV") is None
+    assert shown.structures["lv_blood"].meshes is demo.structures["lv_blood"].meshes
+    assert len(demo.structures["lv_blood"].volumes) == 3 and demo.measurements  # untouched
+    ha.remember_base(shown)  # a stand-in is never kept as the base
+    assert ha.remembered_base() is not shown

@@ -24,6 +24,7 @@ def test_hfref_from_the_teach_step_shows_its_dilated_lv(make_twin_window, qtbot)
     panel.open_in_workflow()
     twin = w.state.twin
     assert twin.origin == "preset:hfref" and w.state.results is cached("hfref")
+    _nothing_shown_as_measured(w, qtbot)  # the demo heart standing in: not this heart's data
     wait_jobs(qtbot, w.state, timeout=240_000)  # the anatomy, built in a worker
     a = w.state.twin.anatomy
     assert a.pseudonym == "virtual-hfref"
@@ -34,3 +35,20 @@ def test_hfref_from_the_teach_step_shows_its_dilated_lv(make_twin_window, qtbot)
     lvedv = float(np.median(w.state.results.metrics["LVEDV"]))
     assert ed == pytest.approx(lvedv, rel=0.05)
     assert ed > 1.3 * healthy_edv  # dilated, unlike the healthy heart
+    _nothing_shown_as_measured(w, qtbot)  # its meshes hold the model's volumes: predicted
+
+
+def _nothing_shown_as_measured(w, qtbot) -> None:
+    """No measured volume curve (circles) in the Wiggers diagram or the PV loop, and no
+    image measurement, under a virtual heart (gui4 / teach4: they showed the deformed
+    meshes' volumes, or the demo's, as "measured (segmentation)")."""
+    from twinviewer.gui.plots import MEASURED_LABEL
+
+    a = w.state.twin.anatomy
+    assert a.predicted and a.measurements == []
+    wig, pv = w.panels["Wiggers diagram"], w.panels["PV loops"]
+    wig.set_results(w.state.results)  # the panels redraw soon after a twin change: now
+    pv.set_results(w.state.results)
+    for plot in (wig.p_vol, wig.p_rvol):
+        assert MEASURED_LABEL not in [it.name() for it in plot.listDataItems()]
+    assert "measured" not in pv.status.text()

@@ -17,6 +17,7 @@ from twinviewer.core.anatomy import Anatomy, ImageVolume
 from twinviewer.gui.segment_panel import SegmentPanel, label_outline_rgba
 from twinviewer.gui.slice_view import SliceView
 from twinviewer.gui.state import TwinState
+from twinviewer.imaging.measure import structure_volumes
 from twinviewer.imaging.phantom import (
     LABEL_VALUES,
     ct_hounsfield,
@@ -221,9 +222,8 @@ def cine():
     return sa_stack(n_phases=5)  # noise, coil field, partial volume, trabeculation texture
 
 
-def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
-    """Cine MR stack: proposed seeds → every phase segmented → accepted with EDV/ESV."""
-    img, truth = cine
+def cine_editor(qtbot, img):
+    """A twin on cine image ``img``, its slice view and the segmentation editor."""
     state = TwinState()
     state.session.open_twin(twin_from_preset("healthy", n=8,
                                              anatomy=Anatomy("phantom", image=img)))
@@ -231,6 +231,13 @@ def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
     panel = SegmentPanel(state, slices=slices)
     qtbot.addWidget(slices)
     qtbot.addWidget(panel)
+    return state, slices, panel
+
+
+def test_cine_mr_proposed_seeds_all_phases_accept(qtbot, cine):
+    """Cine MR stack: proposed seeds → every phase segmented → accepted with EDV/ESV."""
+    img, truth = cine
+    state, slices, panel = cine_editor(qtbot, img)
     assert panel.is_cine and panel.b_propose.isEnabled()
     hidden = {panel.structures.item(n).data(Qt.ItemDataRole.UserRole)
               for n in range(panel.structures.count()) if panel.structures.item(n).isHidden()}
@@ -370,3 +377,46 @@ def test_ct_proposed_seeds_are_drawn_apart_moved_and_accepted(qtbot, editor, pha
     for key in POOLS:
         n = (panel.labels == LABEL_VALUES[key]).sum() * np.prod(SPACING) / 1000.0
         assert n == pytest.approx(true_ml[key], rel=0.05), key
+
+
+def test_cine_correction_keeps_the_coverage_step(qtbot):
+    """A cine stack short of apex and base (six 12 mm slices 12–72 mm, LV 95 mm long),
+    segmented and corrected with the eraser: Accept measures as import does — the pool and
+    LV wall beyond the stack added, SD widened, provenance and notes saying so — and the
+    90 % intervals of LVEDV / LVESV hold the phantom's exact volumes."""
+    from twinviewer.imaging.cine_phantom import CineHeart, sa_stack
+    from twinviewer.imaging.coverage import EXTRAPOLATED, MYO_EXTRAPOLATED
+
+    n = 3
+    img, _ = sa_stack(n_phases=n, positions_mm=(12, 24, 36, 48, 60, 72), rows=96, cols=96,
+                      pixel_mm=2.0)
+    state, slices, panel = cine_editor(qtbot, img)
+    panel.propose()
+    panel.run()
+    wait_jobs(qtbot, state)
+    ed, es = img.ed_index, img.es_index
+    (k, j, i), = panel.seeds["lv_blood"]
+    assert panel.shown_phase == ed
+    before = int((panel.maps[ed] == LABEL_VALUES["lv_blood"]).sum())
+    panel.radius.setValue(4.0)
+    panel.set_mode("Eraser")
+    panel._tool(np.array([k, j, i]), "click", slices.panes["axial"])  # one eraser dab
+    assert panel.edits == 1
+    assert 0 < int((panel.maps[ed] == LABEL_VALUES["lv_blood"]).sum()) < before
+    panel.accept()
+    wait_jobs(qtbot, state)
+    a = state.twin.anatomy
+    raw = structure_volumes(a.labels[ed], img.spacing, {"lv_blood": 1})["lv_blood"]
+    lv = a.structures["lv_blood"].volumes
+    assert lv[ed].value > raw.value + 5.0 and lv[ed].uncertainty > raw.uncertainty
+    assert all(EXTRAPOLATED in v.source and "corrected in the editor" in v.source
+               for v in lv.values())
+    assert MYO_EXTRAPOLATED in a.measurement("LVmass").source
+    assert a.notes[0].startswith(("LV base not covered", "LV apex not covered"))
+    assert sum(t.startswith("LV base not covered") for t in a.notes) == 1
+    assert any(t.startswith("LV myocardium beyond the stack at the apex") for t in a.notes)
+    h = CineHeart()
+    for name, p in (("LVEDV", ed), ("LVESV", es)):
+        m, truth = a.measurement(name), h.lv_volume_ml(p / n)
+        assert abs(m.value - truth) <= 1.645 * m.uncertainty, (m, truth)  # 90 % interval
+    state.close()

@@ -316,3 +316,76 @@ def test_side_by_side_loops_are_readable(make_twin_window, qtbot, size):
         assert g.width() >= MIN_PLOT and g.height() >= MIN_PLOT, (size, g)
         assert v.pv.vb.width() >= 0.6 * MIN_PLOT  # the plotting area itself
     assert page.horizontalScrollBar().maximum() == 0  # nothing hidden sideways
+
+
+def test_presenter_colour_bar_is_readable_on_a_projector(qtbot, state):
+    """The 3D colour bar's title and labels are twice the desktop size in presenter mode
+    (teach4: tiny on a 1920×1080 projector); the desktop view keeps 14/12 px."""
+    import numpy as np
+
+    from twinviewer.core.anatomy import Anatomy, Structure
+    from twinviewer.gui.presenter import BAR_FONT_SCALE, Presenter
+    from twinviewer.gui.view3d import View3D
+    from twinviewer.imaging.disease_anatomy import sphere_mesh
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    a = Anatomy("virtual-heart", rr_ms=800.0)
+    for key, r, dx in (("lv_blood", 30.0, 0.0), ("rv_blood", 25.0, 70.0)):
+        m = sphere_mesh(r, 12)
+        m.points = m.points + np.array([dx, 0.0, 0.0])
+        a.structures[key] = Structure(key, key, (1.0, 0.0, 0.0), {0: m})
+    twin = twin_from_preset("healthy", n=4, anatomy=a)
+    state.session.open_twin(twin, results=simulate_twin(twin))
+
+    def bar_sizes(view):
+        view.set_overlay("pressure")
+        (bar,) = view.plotter.scalar_bars.values()
+        return (bar.GetTitleTextProperty().GetFontSize(),
+                bar.GetLabelTextProperty().GetFontSize())
+
+    p = Presenter(state, load_lesson(lesson_files()[0]))
+    qtbot.addWidget(p)
+    p.resize(1920, 1080)
+    qtbot.keyClick(p, Qt.Key.Key_H)  # the full-screen 3D heart
+    assert p.stack.currentWidget() is p.view3d
+    assert bar_sizes(p.view3d) == (round(14 * BAR_FONT_SCALE), round(12 * BAR_FONT_SCALE))
+    desk = View3D(state)
+    qtbot.addWidget(desk)
+    desk.set_anatomy(a)
+    assert bar_sizes(desk) == (14, 12)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_diagnose_table_is_readable(make_twin_window, qtbot, size):
+    """The diagnose table in the Teach step's column: no column is cut or scrolled
+    sideways; the values keep their full width; in a narrow column the measurement wraps
+    and the method is in each row's tooltip (teach4 saw the columns cut at 1280×720)."""
+    w = make_twin_window(load_demo=False)
+    w.resize(*size)
+    w._default_sizes()
+    w.show_step("Teach")
+    p = w.panels["Diagnose the hidden lesion"]
+    p.seed.setValue(11)
+    p.new_case()
+    w.step_pages["Teach"].ensureWidgetVisible(p.table)
+    t = p.table
+    qtbot.waitUntil(lambda: t.isVisible() and t.viewport().width() > 0)
+    qtbot.wait(50)
+    assert t.horizontalScrollBar().maximum() == 0  # nothing hidden sideways
+    shown = [c for c in range(3) if not t.isColumnHidden(c)]
+    assert sum(t.columnWidth(c) for c in shown) <= t.viewport().width()
+    assert t.columnWidth(1) >= t.sizeHintForColumn(1)  # values and intervals in full
+    if t.narrow:
+        assert shown == [0, 1]
+        assert t.horizontalHeader().sectionSizeFromContents(0).width() <= t.columnWidth(0)
+        assert all(t.item(i, 0).toolTip().endswith(p.case.readings[i].method)
+                   for i in range(t.rowCount()))
+        fm = t.fontMetrics()
+        for i in range(t.rowCount()):  # each label wrapped within its cell, not cut
+            r = fm.boundingRect(0, 0, t.columnWidth(0) - 8, 10_000,
+                                int(Qt.TextFlag.TextWordWrap), t.item(i, 0).text())
+            assert r.height() <= t.rowHeight(i), (i, t.item(i, 0).text())
+    else:
+        assert all(t.columnWidth(c) >= t.sizeHintForColumn(c) - 1 for c in (0, 1))
+    print(size, "narrow" if t.narrow else "wide", t.viewport().width(),
+          [t.columnWidth(c) for c in range(3)])

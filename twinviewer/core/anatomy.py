@@ -269,6 +269,10 @@ class Anatomy:
         R-R interval (ms) of the cycle the phases cover, if known.
     ed_es_assumed
         True when ED/ES come from timing alone (not from segmented volumes).
+    predicted
+        True when the meshes are not a patient's: a virtual heart's anatomy deformed to its
+        model's volumes (a prediction), or a base heart standing in for it. No measured
+        volume or volume curve is taken from them.
     """
 
     pseudonym: str
@@ -282,6 +286,7 @@ class Anatomy:
     phase_times_ms: list[float] | None = None
     rr_ms: float | None = None
     ed_es_assumed: bool = False
+    predicted: bool = False
 
     def cycle_times_ms(self) -> list[float]:
         """Time after R (ms) of each phase index: from the mesh series, else the image."""
@@ -307,7 +312,7 @@ class Anatomy:
                 "notes": list(self.notes),
                 "planes": [p.to_dict() for p in self.planes],
                 "phase_times_ms": self.phase_times_ms, "rr_ms": self.rr_ms,
-                "ed_es_assumed": self.ed_es_assumed}
+                "ed_es_assumed": self.ed_es_assumed, "predicted": self.predicted}
 
     @classmethod
     def from_dict(cls, d: dict) -> Anatomy:
@@ -320,4 +325,5 @@ class Anatomy:
                    [Measurement.from_dict(m) for m in d.get("measurements", [])],
                    list(d.get("notes", [])),
                    [ImagePlane.from_dict(p) for p in d.get("planes", [])],
-                   d.get("phase_times_ms"), d.get("rr_ms"), bool(d.get("ed_es_assumed", False)))
+                   d.get("phase_times_ms"), d.get("rr_ms"), bool(d.get("ed_es_assumed", False)),
+                   bool(d.get("predicted", False)))

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -24,6 +25,37 @@ from twinviewer.teaching.diagnose import Case, make_case, score
 from twinviewer.teaching.grading import DIAGNOSES, SEVERITIES
 
 GROUPS = {"vitals": "Vital signs", "echo": "Echocardiography", "pressures": "Catheter pressures"}
+METHOD = 2  # the readings table's method column
+
+
+class ReadingsTable(QTableWidget):
+    """The case's measurements, fitted to its width: all three columns when they fit; in a
+    narrow column (the Teach step at 1280×720) the measurement wraps, the value keeps its
+    width and the method moves to the row's tooltip, so nothing is cut or scrolled
+    sideways."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 3, parent)
+        self.setHorizontalHeaderLabels(["Measurement", "Value (95 % interval)", "Method"])
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setWordWrap(True)
+        self.narrow = False
+
+    def fit(self) -> None:
+        """Choose the wide or the narrow layout for the current width."""
+        need = sum(self.sizeHintForColumn(c) for c in range(3)) + 2 * self.frameWidth()
+        self.narrow = self.rowCount() > 0 and need > self.viewport().width()
+        hdr = self.horizontalHeader()
+        mode = QHeaderView.ResizeMode
+        self.setColumnHidden(METHOD, self.narrow)
+        hdr.setSectionResizeMode(0, mode.Stretch if self.narrow else mode.ResizeToContents)
+        hdr.setSectionResizeMode(1, mode.ResizeToContents)
+        hdr.setSectionResizeMode(METHOD, mode.Stretch)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        self.fit()
 
 
 class DiagnosePanel(QWidget):
@@ -51,10 +83,7 @@ class DiagnosePanel(QWidget):
         self._state3d: TwinState | None = None
         new = QPushButton("New hidden heart")
         new.clicked.connect(self.new_case)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Measurement", "Value (95 % interval)", "Method"])
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
+        self.table = ReadingsTable()
         self.view = LoopView()
         self.view.setMinimumHeight(240)
         self.view.setVisible(False)
@@ -86,7 +115,8 @@ class DiagnosePanel(QWidget):
         lay.addWidget(self.submit)
         lay.addWidget(self.result)
         note = QLabel("Simulated measurements of a virtual heart: true value plus the method's "
-                      "typical error, shown with its 95 % interval.")
+                      "typical error, shown with its 95 % interval. Hover a row for its "
+                      "method.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #555")
         lay.addWidget(note)
@@ -107,11 +137,13 @@ class DiagnosePanel(QWidget):
         for i, r in enumerate(rows):
             d = 2 if r.unit == "cm^2" else 1 if abs(r.value) < 10 else 0
             u = unit_text(r.unit)
-            self.table.setItem(i, 0, QTableWidgetItem(f"{r.label} ({GROUPS[r.group]})"))
-            self.table.setItem(i, 1, QTableWidgetItem(
-                f"{r.value:.{d}f} {u} ({r.low:.{d}f}–{r.high:.{d}f})"))
-            self.table.setItem(i, 2, QTableWidgetItem(r.method))
-        self.table.resizeColumnsToContents()
+            cells = (f"{r.label} ({GROUPS[r.group]})",
+                     f"{r.value:.{d}f} {u} ({r.low:.{d}f}–{r.high:.{d}f})", r.method)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{r.label} ({GROUPS[r.group]}): {r.method}")
+                self.table.setItem(i, c, item)
+        self.table.fit()
         self.view.show(self.case.results)
         self._loop_visibility(self.show_loop.isChecked())
         self.submit.setEnabled(True)

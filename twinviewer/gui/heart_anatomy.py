@@ -36,12 +36,15 @@ from twinviewer.core.anatomy import Anatomy
 log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
-_FORMAT = 2
+_FORMAT = 3
 #: Pseudonym and label of a diagnose-mode heart (they must not name its lesion).
 HIDDEN = "virtual-hidden-heart"
 #: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
 KEEP_IN_MEMORY = 4
 _MEMORY: dict[str, Anatomy] = {}
+#: Note of a base anatomy shown for a virtual heart (:func:`stand_in`).
+STAND_IN_NOTE = ("the demo heart's anatomy shown for a virtual heart until its own is ready: "
+                 "not this heart's, and nothing measured on it")
 _LOCK = threading.Lock()
 
 
@@ -82,7 +85,10 @@ def cache_path(name: str, cache: Path | None = None, base_tag: str | None = None
 
 
 def remember_base(anatomy: Anatomy) -> None:
-    """Keep the base (demo) anatomy shown by the window, to show a heart at once."""
+    """Keep the base (demo) anatomy shown by the window, to show a heart at once (not a
+    :func:`stand_in` for a virtual heart: it has lost the base's volumes)."""
+    if anatomy.predicted:
+        return
     with _LOCK:
         _MEMORY[""] = anatomy
 
@@ -95,8 +101,9 @@ def remembered_base() -> Anatomy | None:
 
 def initial_anatomy(name: str, current: Anatomy | None) -> Anatomy | None:
     """What to show heart ``name`` on at once, before its own anatomy is ready: its own if
-    already in memory, else the base anatomy (the one on screen if it is the base), else
-    None. A patient's anatomy (pseudonym not ``virtual-``) is never used.
+    already in memory, else the base anatomy (the one on screen if it is the base) as a
+    :func:`stand_in`, else None. A patient's anatomy (pseudonym not ``virtual-``) is never
+    used.
 
     Examples
     --------
@@ -109,8 +116,37 @@ def initial_anatomy(name: str, current: Anatomy | None) -> Anatomy | None:
     if own is not None:
         return own
     if current is not None and current.pseudonym == DEMO_PSEUDONYM:
-        return current
-    return remembered_base()
+        return stand_in(current)
+    base = remembered_base()
+    return stand_in(base) if base is not None else None
+
+
+def stand_in(base: Anatomy) -> Anatomy:
+    """``base`` shown for a virtual heart whose own anatomy is not ready: the same meshes
+    and image, without the base heart's volumes and measurements (they are not this
+    heart's), marked :attr:`~twinviewer.core.anatomy.Anatomy.predicted`.
+
+    Examples
+    --------
+    >>> from twinviewer.core.anatomy import Structure
+    >>> from twinviewer.core.measurement import Measurement
+    >>> lv = Structure("lv_blood", "LV", (1, 0, 0), volumes={0: Measurement(
+    ...     "lv_blood volume", 120.0, "mL", 5.0, "biv-me fitted mesh")})
+    >>> a = stand_in(Anatomy("virtual-heart", {"lv_blood": lv}))
+    >>> a.predicted, a.structures["lv_blood"].volumes, lv.volumes[0].value
+    (True, {}, 120.0)
+    """
+    import dataclasses
+
+    out = dataclasses.replace(
+        base, structures={k: dataclasses.replace(s, volumes={})
+                          for k, s in base.structures.items()},
+        measurements=[], predicted=True,
+        notes=[*base.notes, *([STAND_IN_NOTE] if STAND_IN_NOTE not in base.notes else [])])
+    for key in ("_motion_cache", "_cardiac_frame"):  # of the meshes: the same, computed once
+        if key in base.__dict__:
+            out.__dict__[key] = base.__dict__[key]
+    return out
 
 
 def remembered(name: str) -> Anatomy | None:
@@ -205,6 +241,7 @@ def _finish(anatomy: Anatomy, labels: tuple[np.ndarray, np.ndarray] | None) -> N
     from twinviewer.gui.demo_heart import _assume_uncertainty, render_ct
 
     _assume_uncertainty(anatomy)
+    anatomy.predicted = True  # its volume curve is the model's: never shown as measured
     anatomy.ct_labels = labels
     if labels is None:
         return

@@ -18,6 +18,9 @@ from twinviewer.teaching.runner import LessonSession
 
 #: Point sizes readable from the back of a lecture room at 1920×1080.
 TITLE_PT, TEXT_PT, PLOT_PT = 30, 24, 18
+#: The 3D colour bar's title and labels: twice the desktop's 14/12 px (28/24 px, about
+#: PLOT_PT at 96 dpi).
+BAR_FONT_SCALE = 2.0
 LETTERS = "ABCD"
 
 
@@ -111,6 +114,7 @@ class Presenter(QWidget):
                 from twinviewer.gui.view3d import View3D
 
                 self.view3d = View3D(self.state)
+                self.view3d.set_bar_font_scale(BAR_FONT_SCALE)
                 anatomy = getattr(self.state.twin, "anatomy", None)
                 if anatomy is not None:
                     self.view3d.set_anatomy(anatomy)

@@ -5,9 +5,10 @@ seed inside each on any slice pane, and runs the seeded segmentation
 (:func:`twinviewer.imaging.ct_seg.segment_ct`: threshold, connected components, seeded
 watershed split at valve planes, LV myocardium shell) as a background job. The label map is
 previewed as outlines on the slices and as meshes in the 3D view; the brush and eraser
-correct it slice by slice. Nothing reaches the document until **Accept**: the label map of
-the phase on show is meshed, its volumes measured, and the anatomy replaced in one audited
-edit. **Discard** (or simply not accepting) leaves the twin as it was.
+correct it slice by slice. Nothing reaches the document until **Accept**: the label maps
+are meshed, their volumes measured as on import (a cine stack's pool and LV wall beyond the
+stack added), and the anatomy replaced in one audited edit. **Discard** (or simply not
+accepting) leaves the twin as it was.
 
 Examples
 --------
@@ -40,8 +41,17 @@ from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
+from twinviewer.imaging.coverage import (
+    EXTRAPOLATED,
+    MYO_EXTRAPOLATED,
+    complete_volumes,
+    coverage_notes,
+    is_cine_stack,
+    is_coverage_note,
+)
 from twinviewer.imaging.ct_seeds import propose_ct_seeds
 from twinviewer.imaging.ct_seg import segment_ct
+from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import clinical_measurements, structure_volumes
 from twinviewer.imaging.meshing import label_map_to_meshes
@@ -79,45 +89,69 @@ def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float,
     return rgba
 
 
-def accepted_anatomy(anatomy: Anatomy, labels: np.ndarray, phase: int,
-                     meshes: dict[str, SurfaceMesh], note: str) -> Anatomy:
-    """A copy of ``anatomy`` whose ``phase`` is described by ``labels`` and ``meshes``.
+def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
+    """The source a phase's label volumes were measured with, without a coverage suffix."""
+    for key in LABEL_VALUES:
+        s = anatomy.structures.get(key)
+        if s is not None and phase in s.volumes and s.volumes[phase].source:
+            src = s.volumes[phase].source
+            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED):
+                src = src.replace(f", {suffix}", "")
+            return src
+    return default
 
-    Label-derived meshes and volumes of that phase replace any earlier ones; other phases
-    are kept. With both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF) are
-    recomputed from the label maps.
+
+def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
+                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str]) -> Anatomy:
+    """A copy of ``anatomy`` whose phases in ``labels`` are described by those label maps
+    and ``meshes``.
+
+    Label-derived meshes of those phases replace any earlier ones; other phases are kept.
+    The volumes of every labelled phase are measured again as on import: for a short-axis
+    cine stack the pool and LV wall beyond the stack are added
+    (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first). With
+    both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF, LV mass) and the
+    peak ejection and filling rates are recomputed.
     """
     img = anatomy.image
     source = SOURCE.format(modality=img.modality or "image")
-    all_labels = dict(anatomy.labels or {})
-    all_labels[phase] = labels
-    volumes = structure_volumes(labels, img.spacing, LABEL_VALUES, source)
+    all_labels = {**(anatomy.labels or {}), **labels}
+    volumes = {p: structure_volumes(lab, img.spacing, LABEL_VALUES, source if p in labels
+                                    else _raw_source(anatomy, p, f"{img.modality} segmentation"))
+               for p, lab in all_labels.items()}
+    gaps: dict = {}
+    if is_cine_stack(img):
+        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES)
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
-        kept_m = {p: m for p, m in s.meshes.items() if p != phase or key not in LABEL_VALUES}
-        kept_v = {p: v for p, v in s.volumes.items() if p != phase or key not in LABEL_VALUES}
+        ours = key in LABEL_VALUES
+        kept_m = {p: m for p, m in s.meshes.items() if p not in labels or not ours}
+        kept_v = {p: v for p, v in s.volumes.items() if p not in all_labels or not ours}
         if kept_m or kept_v:
             structures[key] = Structure(key, s.name, s.color, kept_m, kept_v)
     for key in LABEL_VALUES:
-        if key not in meshes and key not in volumes:
-            continue
-        name, colour = display(key)
-        s = structures.setdefault(key, Structure(key, name, colour))
-        if key in meshes:
-            s.meshes[phase] = meshes[key]
-        if key in volumes:
-            s.volumes[phase] = volumes[key]
+        for p in sorted(all_labels):
+            mesh = meshes.get(p, {}).get(key)
+            vol = volumes[p].get(key)
+            if mesh is None and vol is None:
+                continue
+            name, colour = display(key)
+            s = structures.setdefault(key, Structure(key, name, colour))
+            if mesh is not None:
+                s.meshes[p] = mesh
+            if vol is not None:
+                s.volumes[p] = vol
+    new = dataclasses.replace(anatomy, structures=structures, labels=all_labels,
+                              label_values=dict(LABEL_VALUES))
     measurements = list(anatomy.measurements)
     ed, es = img.ed_index, img.es_index
     if ed in all_labels and es in all_labels and ed != es:
-        per_phase = {p: structure_volumes(all_labels[p], img.spacing, LABEL_VALUES, source)
-                     for p in (ed, es)}
-        new = clinical_measurements(per_phase, ed, es, source)
-        names = {m.name for m in new}
-        measurements = [m for m in measurements if m.name not in names] + new
-    return dataclasses.replace(anatomy, structures=structures, labels=all_labels,
-                               label_values=dict(LABEL_VALUES), measurements=measurements,
-                               notes=[*anatomy.notes, note])
+        fresh = clinical_measurements(volumes, ed, es, source) + rate_measurements(new)
+        names = {m.name for m in fresh}
+        measurements = [m for m in measurements if m.name not in names] + fresh
+    kept = [n for n in anatomy.notes if not is_coverage_note(n)]
+    return dataclasses.replace(new, measurements=measurements,
+                               notes=[*coverage_notes(gaps, ed), *kept, *notes])
 
 
 class SegmentPanel(QWidget):
@@ -696,11 +730,9 @@ class SegmentPanel(QWidget):
             if twin is None or twin.anatomy is None or twin.anatomy.image is None:
                 self.state.error("Accept: the twin was closed; the segmentation was not kept.")
                 return
-            anatomy = twin.anatomy
-            for p in sorted(maps):
-                note = (f"phase {p}: segmented in the editor from seeds ({seeds}), "
-                        f"{edits} brush/eraser correction(s)")
-                anatomy = accepted_anatomy(anatomy, maps[p], p, meshes[p], note)
+            notes = [f"phase {p}: segmented in the editor from seeds ({seeds}), "
+                     f"{edits} brush/eraser correction(s)" for p in sorted(maps)]
+            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes)
             img = anatomy.image
             shown = [p for p in dict.fromkeys((img.ed_index, img.es_index)) if p in maps] \
                 or [min(maps)]

@@ -91,6 +91,9 @@ class View3D(QWidget):
 
     title = "3D view"
     structuresChanged = Signal()
+    #: Colour-bar title and label size relative to the desktop's 14/12 px (presenter mode
+    #: sets it larger for a projector: :meth:`set_bar_font_scale`).
+    bar_font_scale = 1.0
 
     def __init__(self, state: TwinState, parent: QWidget | None = None, *,
                  multi_samples: int = 0, cmap: str = "viridis",
@@ -591,8 +594,15 @@ class View3D(QWidget):
         coalesce into one frame (a direct render costs ~50–100 ms under software GL)."""
         QWidget.update(self.plotter)
 
+    def set_bar_font_scale(self, scale: float) -> None:
+        """Scale the colour bar's title and labels (e.g. 2 in presenter mode)."""
+        self.bar_font_scale = float(scale)
+        if self.actors:
+            self._apply_overlay()
+
     def _update_scalar_bar(self, actor) -> None:
-        key = (self._title(), self.cmap, self._clim.get(self.overlay), actor is None)
+        key = (self._title(), self.cmap, self._clim.get(self.overlay), actor is None,
+               self.bar_font_scale)
         if key == getattr(self, "_bar_key", None):
             return  # unchanged: rebuilding the bar every frame costs a render
         self._bar_key = key
@@ -602,7 +612,8 @@ class View3D(QWidget):
             return
         self.plotter.add_scalar_bar(self._title(), mapper=actor.mapper, vertical=True,
                                     position_x=0.78, position_y=0.2, height=0.6, width=0.06,
-                                    title_font_size=14, label_font_size=12, n_labels=5,
+                                    title_font_size=round(14 * self.bar_font_scale),
+                                    label_font_size=round(12 * self.bar_font_scale), n_labels=5,
                                     fmt="%.2f" if self.overlay == "uncertainty" else "%.0f"
                                     if self.overlay in OVERLAYS else "%.3g",
                                     color="white")

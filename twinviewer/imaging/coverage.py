@@ -25,6 +25,16 @@ The missing volume is estimated, never hidden, and its uncertainty added to the 
   ``s`` past the basal slab: uniform over ``[0, s]``, the missing part is ``A·s/2`` with SD
   ``A·s/√12`` (``A`` the basal slice's pool area).
 
+- **LV myocardium** — where the LV pool has a gap, the wall around it is missing too, and
+  the LV mass is completed with the same geometry: at the base the myocardial area of the
+  basal slice over the same uniform half spacing; at the apex an epicardial cap whose tip lies
+  one wall thickness (the mean of ``r_epi − r_pool`` in equivalent radii on the last two
+  slices) past each pool model's tip, with the epicardial area (pool + myocardium) of the
+  same family through the last slices (quadratic with that root, least squares through
+  :data:`APEX_FIT_SLICES` slices; linear from the last slice to that root). The myocardium
+  beyond the stack is the epicardial cap minus the pool cap, mean of the two models, SD half
+  their spread and at least :data:`CAP_REL_SD`.
+
 Checked against the analytic phantom (:class:`~twinviewer.imaging.cine_phantom.CineHeart`,
 exact volume ``2/3 π R² L``) in ``tests/imaging/test_coverage.py``.
 
@@ -52,8 +62,13 @@ MIN_CAP_ML = 0.5
 CLOSED_FRACTION = 0.1
 #: Appended to the source of every volume of a chamber with pool beyond the stack.
 EXTRAPOLATED = "pool beyond the stack extrapolated (see notes)"
+#: Appended to the source of the LV myocardium's volumes (and LV mass) when wall beyond the
+#: stack was added.
+MYO_EXTRAPOLATED = "myocardium beyond the stack extrapolated (see notes)"
 #: Vocabulary key of each chamber whose coverage is checked.
 CHAMBER_KEYS = {"LV": "lv_blood", "RV": "rv_blood"}
+#: The wall completed with the LV pool: its name in gaps and its vocabulary key.
+MYOCARDIUM, MYO_KEY = "LV myocardium", "lv_myocardium"
 
 
 @dataclass(frozen=True)
@@ -63,13 +78,14 @@ class CoverageGap:
     Parameters
     ----------
     chamber
-        ``'LV'`` or ``'RV'``.
+        ``'LV'``, ``'RV'`` (blood pools) or ``'LV myocardium'``.
     end
         ``'apex'`` or ``'base'``.
     slice
         Stack slice index that still holds pool.
     radius_mm
-        Equivalent radius ``√(A/π)`` of the pool on that slice (mm).
+        Equivalent radius ``√(A/π)`` of the pool on that slice (mm); for the myocardium, the
+        wall thickness used (mm).
     added_ml, sd_ml
         Volume estimated beyond the stack and its 1-SD uncertainty (mL).
     method
@@ -89,7 +105,14 @@ class CoverageGap:
 
         >>> CoverageGap("LV", "apex", 5, 17.6, 6.5, 1.6, "ellipsoid").note()[:60]
         'LV apex not covered by the stack: the last apical slice (sli'
+        >>> CoverageGap("LV myocardium", "apex", 5, 10.0, 21.0, 5.3, "shell").note()[:47]
+        'LV myocardium beyond the stack at the apex (wal'
         """
+        if self.chamber == MYOCARDIUM:
+            return (f"{MYOCARDIUM} beyond the stack at the {self.end} (wall "
+                    f"{self.radius_mm:.0f} mm on slice {self.slice}): {self.added_ml:.1f} ± "
+                    f"{self.sd_ml:.1f} mL added at {phase} ({self.method}); the LV mass and "
+                    "its SD include it")
         where = ("the last apical slice" if self.end == "apex" else "the most basal slice")
         beyond = ("" if self.end == "apex" else
                   ", with no atrium or outflow tract on a slice beyond it")
@@ -119,14 +142,19 @@ def _integral(coef: np.ndarray, lo: float, hi: float) -> float:
                  - np.polynomial.polynomial.polyval(lo, anti))
 
 
+def _tip(coef: np.ndarray) -> float | None:
+    """First real root > 0 of the area polynomial (coefficients lowest first), if any."""
+    roots = np.polynomial.polynomial.polyroots(coef)
+    tips = [r.real for r in roots if abs(r.imag) < 1e-9 and r.real > 0.0]
+    return min(tips) if tips else None
+
+
 def _cap(coef: np.ndarray, edge: float) -> float | None:
     """mm³ under the area polynomial from ``edge`` to its first root beyond the last slice
     (x = 0), or None if the area never reaches zero there."""
-    roots = np.polynomial.polynomial.polyroots(coef)
-    tips = [r.real for r in roots if abs(r.imag) < 1e-9 and r.real > 0.0]
-    if not tips:
+    tip = _tip(coef)
+    if tip is None:
         return None
-    tip = min(tips)
     return max(_integral(coef, edge, tip), 0.0) if tip > edge else 0.0
 
 
@@ -166,6 +194,96 @@ def basal_gap_ml(area_mm2: float, spacing_mm: float) -> tuple[float, float]:
     """
     return (area_mm2 * spacing_mm / 2.0 / 1000.0,
             area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
+
+
+def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
+                    ) -> tuple[float, float, float]:
+    """Myocardium (mL) beyond the last slab, its SD, and the wall thickness used (mm), from
+    the pool and epicardial (pool + myocardium) areas of the slices ordered towards the apex.
+
+    Each pool model of :func:`apical_cap_ml` gives a tip; the epicardial tip lies one wall
+    thickness past it, the epicardial area follows the same family through the last slices.
+
+    Examples
+    --------
+    >>> x = np.array([48.0, 60.0, 72.0])   # the phantom at ED: pool R 27, L 95; wall 9 mm
+    >>> pool = np.pi * 27.0**2 * (1 - (x / 95.0) ** 2)
+    >>> epi = np.pi * 36.0**2 * (1 - (x / 104.0) ** 2)
+    >>> [round(v, 1) for v in apical_shell_ml(pool, epi, 12.0)]   # exact beyond 78 mm: 17.7
+    [18.1, 4.5, 8.4]
+    """
+    a = np.asarray(pool_mm2, float)
+    e = np.asarray(epi_mm2, float)
+    n = len(a)
+    x = (np.arange(n) - (n - 1)) * spacing_mm  # 0 at the last slice
+    edge = 0.5 * spacing_mm
+    last = slice(max(n - 2, 0), n)
+    wall = float(np.mean(np.sqrt(e[last] / np.pi) - np.sqrt(a[last] / np.pi)))
+    shells = []
+    for degree, k in ((2, APEX_FIT_SLICES), (1, 2)):
+        if n < k or not a[-1] < a[-2]:
+            continue
+        pool = np.polyfit(x[-k:], a[-k:], degree)[::-1]
+        tip = _tip(pool)
+        if tip is None:
+            continue
+        tip_e = tip + max(wall, 0.0)
+        if degree == 2:  # A = (tip_e − x)(p + q x): an ellipsoid ending at tip_e
+            m = np.stack([tip_e - x[-k:], (tip_e - x[-k:]) * x[-k:]], axis=1)
+            p, q = np.linalg.lstsq(m, e[-k:], rcond=None)[0]
+            epi = np.polynomial.polynomial.polymul([tip_e, -1.0], [p, q])
+        else:  # a paraboloid: linear from the last slice to zero at tip_e
+            epi = np.array([e[-1], -e[-1] / tip_e])
+        epi_cap, pool_cap = _cap(epi, edge), _cap(pool, edge)
+        if epi_cap is not None and pool_cap is not None:
+            shells.append(max(epi_cap - pool_cap, 0.0))
+    if not shells:  # not narrowing: hemispherical shells on the last slice
+        r = math.sqrt(a[-1] / math.pi)
+        v = 2.0 / 3.0 * math.pi * ((r + max(wall, 0.0)) ** 3 - r ** 3)
+        return v / 1000.0, 0.5 * v / 1000.0, wall
+    est = float(np.mean(shells))
+    spread = 0.5 * abs(shells[0] - shells[-1])
+    return est / 1000.0, max(spread, CAP_REL_SD * est) / 1000.0, wall
+
+
+def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
+                    label_values: dict[str, int], pool_gaps: list[CoverageGap]
+                    ) -> list[CoverageGap]:
+    """The LV wall beyond the stack where the LV pool has a gap (one phase), with volumes.
+
+    Examples
+    --------
+    >>> lab = np.zeros((3, 50, 50), np.uint8)
+    >>> for k, r in enumerate((20, 18, 15)):
+    ...     yy, xx = np.mgrid[:50, :50]; d = (yy - 25) ** 2 + (xx - 25) ** 2
+    ...     lab[k][d <= (r + 3) ** 2] = 2; lab[k][d <= r ** 2] = 1
+    >>> vals = {"lv_blood": 1, "lv_myocardium": 2}
+    >>> gaps = find_gaps(lab, (10.0, 1.0, 1.0), vals)
+    >>> [(g.end, g.slice) for g in myocardial_gaps(lab, (10.0, 1.0, 1.0), vals, gaps)]
+    [('base', 0), ('apex', 2)]
+    """
+    if MYO_KEY not in label_values or CHAMBER_KEYS["LV"] not in label_values:
+        return []
+    s = float(spacing[0])
+    pool = pool_areas_mm2(labels, label_values[CHAMBER_KEYS["LV"]], spacing)
+    myo = pool_areas_mm2(labels, label_values[MYO_KEY], spacing)
+    out = []
+    for g in pool_gaps:
+        if g.chamber != "LV":
+            continue
+        k = g.slice
+        if g.end == "base":
+            add, sd = basal_gap_ml(myo[k], s)
+            wall = math.sqrt((pool[k] + myo[k]) / math.pi) - math.sqrt(pool[k] / math.pi)
+            how = "valve plane within one slice spacing: wall area × half a spacing"
+        else:
+            order = slice(None) if k == len(labels) - 1 else slice(None, None, -1)
+            add, sd, wall = apical_shell_ml(pool[order], (pool + myo)[order], s)
+            how = ("epicardial cap one wall thickness past each apex model's tip, minus the "
+                   "pool's cap")
+        out.append(CoverageGap(MYOCARDIUM, g.end, k, float(wall), float(add), float(sd),
+                               how))
+    return out
 
 
 def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
@@ -212,13 +330,50 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     return gaps
 
 
+def is_cine_stack(image) -> bool:
+    """An MR stack of several slices and phases (a short-axis cine): the images whose
+    volumes are completed beyond the stack.
+
+    >>> from types import SimpleNamespace as NS
+    >>> is_cine_stack(NS(modality="MR", shape=(6, 144, 128), n_phases=25))
+    True
+    """
+    return image.modality == "MR" and image.shape[0] >= 3 and image.n_phases >= 3
+
+
+def coverage_notes(gaps: dict[int, list[CoverageGap]], ed: int) -> list[str]:
+    """Notes on blood pool (and LV wall) beyond the stack, from the ED phase, else the first
+    phase with a gap; they go first in the anatomy's notes (they change the numbers).
+
+    >>> coverage_notes({0: [], 3: [CoverageGap("LV", "apex", 5, 17.6, 6.5, 1.6, "x")]}, 0)[0][:9]
+    'LV apex n'
+    """
+    phase = ed if gaps.get(ed) else next((p for p in sorted(gaps) if gaps[p]), None)
+    if phase is None:
+        return []
+    label = "ED" if phase == ed else f"phase {phase}"
+    return [g.note(label) for g in gaps[phase]]
+
+
+def is_coverage_note(text: str) -> bool:
+    """True for a note written by :func:`coverage_notes` (replaced when volumes are
+    measured again).
+
+    >>> is_coverage_note(CoverageGap("RV", "base", 0, 20.0, 12.0, 6.9, "x").note())
+    True
+    """
+    return " not covered by the stack: " in text or text.startswith(
+        f"{MYOCARDIUM} beyond the stack at the ")
+
+
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int]
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
-    """Per-phase volumes with the pool beyond the stack added (SD widened) and each phase's
-    gaps. Every phase of a chamber with a gap in any phase gets the source suffix
-    :data:`EXTRAPOLATED`; chambers without a gap are returned unchanged.
+    """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
+    (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
+    the source suffix :data:`EXTRAPOLATED` (the LV myocardium :data:`MYO_EXTRAPOLATED`);
+    chambers without a gap are returned unchanged.
 
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
@@ -229,22 +384,26 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     >>> new[0]["lv_blood"].source
     'MR seg, pool beyond the stack extrapolated (see notes)'
     """
-    gaps = {p: find_gaps(labels[p], spacing, label_values) if p in labels else []
-            for p in volumes}
+    gaps = {}
+    for p in volumes:
+        found = find_gaps(labels[p], spacing, label_values) if p in labels else []
+        gaps[p] = found + (myocardial_gaps(labels[p], spacing, label_values, found)
+                           if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
     # EDV/ESV taken from it must stay recognisably one measurement
     marked = {g.chamber for found in gaps.values() for g in found}
     out = {}
     for p, vols in volumes.items():
         vols = dict(vols)
-        for chamber, key in CHAMBER_KEYS.items():
+        for chamber, key in (*CHAMBER_KEYS.items(), (MYOCARDIUM, MYO_KEY)):
             if chamber not in marked or key not in vols:
                 continue
+            suffix = MYO_EXTRAPOLATED if chamber == MYOCARDIUM else EXTRAPOLATED
             mine = [g for g in gaps[p] if g.chamber == chamber]
             m = vols[key]
             vols[key] = Measurement(
                 m.name, m.value + sum(g.added_ml for g in mine), m.unit,
                 math.sqrt(m.uncertainty ** 2 + sum(g.sd_ml ** 2 for g in mine)),
-                f"{m.source}, {EXTRAPOLATED}")
+                f"{m.source}, {suffix}")
         out[p] = vols
     return out, gaps

@@ -110,10 +110,11 @@ def volume_curve(anatomy: Anatomy, chamber: str = "LV") -> VolumeCurve | None:
     """The measured curve of ``chamber`` from the anatomy's per-phase volumes or meshes.
 
     Returns None when fewer than 3 phases of that chamber are measured (ED and ES alone
-    are not a curve), or the phase times are unknown.
+    are not a curve), or the anatomy is a prediction (:attr:`Anatomy.predicted`: a virtual
+    heart's meshes are the model's volumes, not a measurement).
     """
     s = anatomy.structures.get(CHAMBERS[chamber])
-    if s is None:
+    if s is None or anatomy.predicted:
         return None
     times = anatomy.cycle_times_ms()
     phases = sorted(p for p in (s.volumes or s.meshes))

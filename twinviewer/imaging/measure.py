@@ -151,7 +151,8 @@ def clinical_measurements(volumes: dict[int, dict[str, Measurement]], ed: int, e
     if "lv_myocardium" in volumes.get(ed, {}):
         myo = volumes[ed]["lv_myocardium"]
         out.append(Measurement("LVmass", MYOCARDIAL_DENSITY_G_PER_ML * myo.value, "g",
-                               MYOCARDIAL_DENSITY_G_PER_ML * myo.uncertainty, source))
+                               MYOCARDIAL_DENSITY_G_PER_ML * myo.uncertainty,
+                               myo.source or source))
     return out
 
 

@@ -15,7 +15,7 @@ from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
 from twinviewer.imaging.assembly import assemble_study
 from twinviewer.imaging.cine_seg import propose_seeds, segment_cine
-from twinviewer.imaging.coverage import complete_volumes
+from twinviewer.imaging.coverage import complete_volumes, coverage_notes, is_cine_stack
 from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import (
@@ -235,25 +235,6 @@ def _phase_note(text: str, found: list[tuple[int, int]]) -> str:
     return f"phases {', '.join(map(str, phases))}: {body}"
 
 
-def _coverage_notes(gaps: dict, ed: int, volumes: dict) -> list[str]:
-    """Notes on blood pool beyond the stack (first in the list: they change the numbers),
-    from the ED phase, else the first phase with a gap."""
-    phase = ed if gaps.get(ed) else next((p for p in sorted(gaps) if gaps[p]), None)
-    if phase is None:
-        return []
-    label = "ED" if phase == ed else f"phase {phase}"
-    out = [g.note(label) for g in gaps[phase]]
-    if any(g.chamber == "LV" for g in gaps[phase]) and "lv_myocardium" in volumes.get(ed, {}):
-        out.append("LV mass is measured on the covered slices only (not extrapolated): "
-                   "underestimated")
-    return out
-
-
-def _is_cine_stack(image) -> bool:
-    """An MR stack of several slices and phases (short-axis cine), the case cine_seg handles."""
-    return image.modality == "MR" and image.shape[0] >= 3 and image.n_phases >= 3
-
-
 def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation, mapping,
                   meshing, scan, auto_segment=True, label_readers=None) -> Anatomy:
     from twinviewer.imaging.deid import installation_key
@@ -313,7 +294,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                 continue
             labels.merge(read, p.name)
     notes += labels.notes
-    if not labels.labels and auto_segment and _is_cine_stack(image):
+    if not labels.labels and auto_segment and is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")
         try:
             res = segment_cine(image, propose_seeds(image))
@@ -329,7 +310,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES, source)
                for p, lab in labels.labels.items()}
     gaps = {}
-    if _is_cine_stack(image):
+    if is_cine_stack(image):
         volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES)
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
@@ -337,7 +318,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
             notes.append(f"ED/ES set from LV blood volume (largest/smallest): phases {by_lv} "
                          f"instead of {(image.ed_index, image.es_index)} from timing")
         image.ed_index, image.es_index = by_lv
-    notes[:0] = _coverage_notes(gaps, image.ed_index, volumes)
+    notes[:0] = coverage_notes(gaps, image.ed_index)
     anatomy = Anatomy(series.patient, image=image, labels=labels.labels or None,
                       label_values=dict(LABEL_VALUES), notes=notes, planes=assembled.planes,
                       rr_ms=assembled.plan.rr_ms,
