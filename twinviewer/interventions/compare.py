@@ -167,11 +167,12 @@ class Interval:
         lo, med, hi = np.quantile(x, [a, 0.5, 1.0 - a])
         return cls(float(med), float(lo), float(hi))
 
-    def format(self, digits: int = 1, signed: bool = False) -> str:
-        if not np.isfinite(self.median):
-            return "—"
-        f = f"{{:{'+' if signed else ''}.{digits}f}}"
-        return f"{f.format(self.median)} ({f.format(self.lo)} to {f.format(self.hi)})"
+    def format(self, signed: bool = False) -> str:
+        """``'58 (52–63)'``, a difference ``'+0.64 (+0.52 to +0.77)'``: the app's one number
+        formatter (:mod:`twinviewer.core.format`), so Ea reads 0.62, not 0.6."""
+        from twinviewer.core.format import interval
+
+        return interval(self.median, self.lo, self.hi, signed=signed)
 
     def to_dict(self) -> dict:
         return {"median": self.median, "lo": self.lo, "hi": self.hi}
