@@ -22,8 +22,8 @@ is prescribed, not measured:
 - aorta and pulmonary trunk distend by up to :data:`VESSEL_DISTENSION` (radial, about their
   centroid) in step with ejection;
 - the caval veins (``svc``, ``ivc``) and the four pulmonary veins (``pulmonary_veins``) ride
-  with their atrium: the same scaling about the atrium's centroid and the same translation,
-  so their ostia stay on the atrial wall (:data:`~twinviewer.imaging.vocabulary.ATRIUM_OF_VEIN`).
+  with their atrium: each vein vertex moves as its nearest atrial vertex does (scaling and
+  translation), so the ostia stay on the atrial wall and the veins keep their calibre (:data:`~twinviewer.imaging.vocabulary.ATRIUM_OF_VEIN`).
 
 The valve annuli (``valve_annuli``: mitral, aortic, tricuspid, pulmonary) are closed tube
 rings (tube radius :data:`RING_RADIUS_MM`) along biv-me's own valve openings, the boundary
@@ -216,7 +216,7 @@ def demo_heart_4d(demo_dir: Path = DEMO_DIR, pseudonym: str = "virtual-heart") -
     rules = {"la": ("lv_blood", mitral), "ra": ("rv_blood", tricuspid),
              "aorta": ("lv_blood", None), "pulmonary_artery": ("rv_blood", None)}
     # Atrium -> (its ED centroid, per-frame scale and translation): its veins get the same.
-    motion: dict[str, tuple[np.ndarray, list[float], np.ndarray]] = {}
+    motion: dict[str, tuple[np.ndarray, list[float], np.ndarray, np.ndarray]] = {}
     loops = valve_loops(a)
     offsets: dict[str, np.ndarray] = {}
     keys = list(rules) + list(ATRIUM_OF_VEIN)
@@ -234,8 +234,13 @@ def demo_heart_4d(demo_dir: Path = DEMO_DIR, pseudonym: str = "virtual-heart") -
         if key in ATRIUM_OF_VEIN:
             if ATRIUM_OF_VEIN[key] not in motion:
                 continue
-            c0, scale, shift = motion[ATRIUM_OF_VEIN[key]]
-            meshes = {p: SurfaceMesh(c0 + scale[p] * (pts0 - c0) + shift[p], m0.faces)
+            # Each vein vertex moves as its nearest atrial vertex does: the vein follows
+            # the wall at its ostium without growing with the atrium.
+            from scipy.spatial import cKDTree
+
+            c0, scale, shift, wall = motion[ATRIUM_OF_VEIN[key]]
+            w = wall[cKDTree(wall).query(pts0)[1]]
+            meshes = {p: SurfaceMesh(pts0 + (scale[p] - 1.0) * (w - c0) + shift[p], m0.faces)
                       for p in range(n)}
         else:
             chamber, annulus = rules[key]
@@ -245,7 +250,7 @@ def demo_heart_4d(demo_dir: Path = DEMO_DIR, pseudonym: str = "virtual-heart") -
                 v_ed = abs(m0.volume_ml())
                 scale = [((v_ed + ATRIAL_FILLING * sv * (1 - norm[chamber][p])) / v_ed)
                          ** (1 / 3) for p in range(n)]
-                motion[key] = (c0, scale, annulus - annulus[0])
+                motion[key] = (c0, scale, annulus - annulus[0], pts0)
                 meshes = {p: SurfaceMesh(c0 + scale[p] * (pts0 - c0) + (annulus[p] - annulus[0]),
                                          m0.faces) for p in range(n)}
             else:
