@@ -23,7 +23,8 @@ is prescribed, not measured:
   centroid) in step with ejection;
 - the caval veins (``svc``, ``ivc``) and the four pulmonary veins (``pulmonary_veins``) ride
   with their atrium: each vein vertex moves as its nearest atrial vertex does (scaling and
-  translation), so the ostia stay on the atrial wall and the veins keep their calibre (:data:`~twinviewer.imaging.vocabulary.ATRIUM_OF_VEIN`).
+  translation), so the ostia stay on the atrial wall and the veins keep their calibre
+  (:data:`~twinviewer.imaging.vocabulary.ATRIUM_OF_VEIN`).
 
 The valve annuli (``valve_annuli``: mitral, aortic, tricuspid, pulmonary) are closed tube
 rings (tube radius :data:`RING_RADIUS_MM`) along biv-me's own valve openings, the boundary
