@@ -10,10 +10,10 @@ Atria (with appendages), great vessels (aortic sinuses and arch branches) and ve
 own: the shipped phantom's ED surfaces (``meshes/demo_heart/<key>_ED.vtp``, how each was made
 in its ``provenance.json``) placed on biv-me's heart by the rigid transform that maps the
 phantom's mitral-plane centre, long axis and RV direction onto biv-me's (mitral annulus
-centroid, mitral centroid → LV apex, LV → RV centroid), then each seated on biv-me's own
-valve: translated so that the point of its body facing the valve lies on the valve's
-centroid (:data:`_SEATS`; veins move with their atrium). Their motion
-is prescribed, not measured:
+centroid, mitral centroid → LV apex, LV → RV centroid); then the RA, aorta and pulmonary
+artery are seated on biv-me's own valves: translated so that the point of their body facing
+the valve lies on the valve's centroid (:data:`_SEATS`; veins move with their atrium).
+Their motion is prescribed, not measured:
 
 - atria fill while the ventricles eject (volume ``V_ED + ΔV × (1 − v(t))``, ``v`` the
   ventricle's volume normalised to 0 at ES and 1 at ED; ``ΔV`` = :data:`ATRIAL_FILLING` ×
@@ -168,9 +168,10 @@ def _read(path: Path, max_faces: int | None = None) -> SurfaceMesh:
 
 #: Part -> (the centre of its body in the phantom, relative to the mitral-plane centre; the
 #: semi-axes (x, y, z, mm) of the body, which leave out the appendages and the rest of the
-#: vessel; the valve it sits on).
+#: vessel; the valve it sits on). The LA is not moved: the rigid transform already puts the
+#: phantom's mitral centre on biv-me's (LA 12 mm from it); seating it on the valve centroid
+#: would push 3.5 mL of it into the LV pool and 2.9 mL into the aorta (measured).
 _SEATS: dict[str, tuple[tuple[float, ...], tuple[float, ...], str]] = {
-    "la": ((2.0, 26.0, 16.0), (26.0, 19.0, 21.0), "mitral"),
     "ra": ((-38.0, 6.0, 14.0), (21.0, 20.0, 25.0), "tricuspid"),
     "aorta": ((-14.0, 4.0, 10.0), (20.0, 20.0, 20.0), "aortic"),
     "pulmonary_artery": ((4.0, -26.0, 22.0), (16.0, 16.0, 16.0), "pulmonary")}
