@@ -11,7 +11,8 @@ from twinviewer.imaging.meshing import check_surface
 def test_demo_heart_moves_with_shared_topology():
     a = demo_heart_4d()
     assert set(a.structures) == {"lv_blood", "rv_blood", "epicardium", "la", "ra", "aorta",
-                                 "pulmonary_artery", "lv_myocardium"}
+                                 "pulmonary_artery", "lv_myocardium", "svc", "ivc",
+                                 "pulmonary_veins", "valve_annuli"}
     assert len(a.phase_times_ms) == 25 and a.rr_ms == 860.0
     for s in a.structures.values():
         assert sorted(s.meshes) == list(range(25))

@@ -106,7 +106,8 @@ def test_build_demo_meshes_records_provenance(tmp_path):
     prov = build(tmp_path, shape=(48, 80, 80), spacing=(3.4, 2.0, 2.0), seed=1)
     assert prov["seed"] == 1 and prov["shape_zyx"] == [48, 80, 80]
     assert prov["meshing"]["smoothing_iterations"] == 16 and "vtk" in prov["versions"]
-    assert len(prov["files"]) == 14
+    assert len(prov["files"]) == 20  # 7 structures of the CT study + 3 veins, ED and ES
+    assert {"svc_ED.vtp", "ivc_ES.vtp", "pulmonary_veins_ED.vtp"} <= set(prov["files"])
     on_disk = json.loads((tmp_path / "provenance.json").read_text())
     assert on_disk["files"] == prov["files"]
     lv = pv.read(tmp_path / "lv_blood_ED.vtp")

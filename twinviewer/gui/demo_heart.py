@@ -34,7 +34,7 @@ _PHASE_INDEX = {"ED": 0, "ES": 1}
 DEMO_PRESET = "healthy"
 DEMO_MEMBERS = 200
 DEMO_PSEUDONYM = "virtual-heart"
-_CACHE_FORMAT = 4  # 4: the demo heart has an LV myocardium (imaging)
+_CACHE_FORMAT = 5  # 5: veins, valve annuli, appendages, arch branches (anat5)
 
 
 def cache_dir() -> Path:
@@ -160,7 +160,8 @@ HU_BLOOD, HU_MYOCARDIUM, HU_FAT = 320.0, 60.0, -90.0
 IMAGE_SPACING_MM = 2.0
 IMAGE_NOISE_HU = 12.0
 IMAGE_DESCRIPTION = "synthetic CT rendered from the demo heart meshes (not a scan)"
-_BLOOD = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
+_BLOOD = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery", "svc", "ivc",
+          "pulmonary_veins")
 
 
 def _inside(points: np.ndarray, faces: np.ndarray, origin: np.ndarray, shape: tuple,

@@ -427,8 +427,8 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
     Returns
     -------
     Anatomy
-        New meshes; vessels and any other structure copied unchanged; no measurements
-        (the volumes are predictions).
+        New meshes; veins moved with their atrium; arteries, valve annuli and any other
+        structure copied unchanged; no measurements (the volumes are predictions).
 
     Raises
     ------
@@ -469,7 +469,30 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
         _wall(out, base, maps, lv_wall_mm, check)
     if push:
         separate_chambers(out, base, check)
+    _veins_follow(out, base, maps)
     return out
+
+
+def _veins_follow(out: Anatomy, base: Anatomy, maps: dict) -> None:
+    """Veins ride with their atrium: the atrium's map, plus the push its nearest wall vertex
+    got (so every ostium stays on the atrial wall)."""
+    from scipy.spatial import cKDTree
+
+    from twinviewer.imaging.vocabulary import ATRIUM_OF_VEIN
+
+    for vein, atrium in ATRIUM_OF_VEIN.items():
+        if vein not in out.structures or atrium not in maps:
+            continue
+        st, wall, new_wall = out.structures[vein], base.structures[atrium], out.structures[atrium]
+        for p, m in st.meshes.items():
+            if p not in maps[atrium] or p not in wall.meshes:
+                continue
+            T = maps[atrium][p]
+            w = wall.meshes[p].points
+            push = new_wall.meshes[p].points - (w @ T[:, :3].T + T[:, 3])
+            near = cKDTree(w).query(base.structures[vein].meshes[p].points)[1]
+            pts = base.structures[vein].meshes[p].points @ T[:, :3].T + T[:, 3] + push[near]
+            st.meshes[p] = SurfaceMesh(pts, m.faces, m.uncertainty_mm)
 
 
 def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None,

@@ -102,6 +102,54 @@ SHAPES: dict[str, PhaseShape] = {
                      la_axes=(30.0, 22.0, 24.0), ra_axes=(25.0, 23.0, 28.0)),
 }
 
+# --- Parts added for issue 17 (a heart that looks like a heart). Sizes are textbook and
+# published normals for adults:
+# - LA appendage: a curved finger-like pouch anterolateral to the LA, under the left pulmonary
+#   artery, orifice ~15-20 mm, volume of a few mL (Veinot et al., Circulation 1997;96:3112;
+#   CT series report ~4-10 mL); the phantom's LAA is ~5 mL (:data:`APPENDAGE_ML`).
+# - RA appendage: broad, blunt, triangular, anterior-superior over the aortic root (Ho et al.,
+#   Heart 2001 / "Anatomy of the heart", Anderson).
+# - Aortic root: sinus of Valsalva diameter 30-35 mm (Roman et al., Am J Cardiol 1989;64:507;
+#   Lang et al., JASE 2015;28:1); arch branches ~12 mm (brachiocephalic), ~8 mm (left common
+#   carotid), ~10 mm (left subclavian) (Gray's Anatomy, 42nd ed.).
+# - Pulmonary veins: four, ostial diameter ~10-13 mm (Kato et al., Circulation 2003;107:2004),
+#   entering the LA posteriorly, superior and inferior on each side.
+# - Venae cavae: SVC ~20 mm entering the RA from above, IVC ~20 mm from below (IVC <= 21 mm
+#   normal, Rudski et al., JASE 2010;23:685).
+# Offsets are (x, y, z) mm in patient LPS from the atrium's centre (appendages, veins) or from
+# the aortic root centre (branches).
+_LAA_PATH = ((12.0, -8.0, 6.0), (26.0, -16.0, 12.0), (34.0, -26.0, 10.0), (36.0, -34.0, 6.0))
+_LAA_RADII = (8.0, 7.0, 5.5, 4.5)
+_RAA_PATH = ((-2.0, -14.0, 12.0), (-4.0, -26.0, 18.0), (-6.0, -32.0, 16.0))
+_RAA_RADII = (11.0, 9.0, 7.0)
+#: Appendage volumes (mL) the phantom is held to (tests measure them at ED): LA from the
+#: references above; RA of the same order (no established normal; an assumption).
+APPENDAGE_ML: dict[str, tuple[float, float]] = {"la": (4.0, 6.0), "ra": (4.0, 10.0)}
+SINUS_RADIUS = 12.0  # three sinus spheres 6.5 mm off the root axis, 37 mm across them
+#: Arch branch -> (origin inside the arch, rise, radius at the origin), mm from the root centre.
+ARCH_BRANCHES: dict[str, tuple[tuple[float, ...], tuple[float, ...], float]] = {
+    "brachiocephalic": ((-2.0, 6.0, 57.0), (-10.0, -2.0, 32.0), 6.0),
+    "left common carotid": ((4.0, 16.0, 58.0), (1.0, 0.0, 32.0), 4.0),
+    "left subclavian": ((9.0, 26.0, 59.0), (8.0, 4.0, 30.0), 5.0),
+}
+_PV = 6.0  # pulmonary vein radius at the ostium (12 mm diameter), tapering to 5 mm
+#: Vein key -> (its atrium, polylines from inside the atrium outward, radii along them).
+VEINS: dict[str, tuple[str, tuple, tuple[float, ...]]] = {
+    "svc": ("ra", (((-4.0, 4.0, 14.0), (-6.0, 6.0, 40.0), (-6.0, 8.0, 80.0)),),
+            (10.0, 10.0, 9.5)),
+    "ivc": ("ra", (((0.0, 6.0, -14.0), (2.0, 10.0, -40.0), (2.0, 12.0, -66.0)),),
+            (10.5, 10.0, 10.0)),
+    "pulmonary_veins": ("la", tuple(
+        ((sx * 16.0, 8.0, sz * 8.0), (sx * 30.0, 22.0, sz * 13.0), (sx * 46.0, 28.0, sz * 17.0))
+        for sx in (1.0, -1.0) for sz in (1.0, -1.0)), (_PV, _PV - 0.5, _PV - 1.0)),
+}
+#: Label values of the veins (those of :data:`twinviewer.imaging.segmentation.LABEL_VALUES`).
+#: They are kept out of :func:`make_labels` (and so out of the synthetic CT and its SEG): a
+#: vein at blood density joined to its atrium would be taken into the atrium by a seeded
+#: segmentation without a seed of its own, and the CT segmentation tests seed six pools.
+VEIN_LABEL_VALUES: dict[str, int] = {"svc": 8, "ivc": 9, "pulmonary_veins": 10}
+
+
 
 def grid_affine(shape: Sequence[int], spacing: Sequence[float]) -> np.ndarray:
     """4×4 affine mapping ``(k, j, i, 1)`` to patient LPS mm for an axial grid centred on the FOV.
@@ -175,8 +223,9 @@ def _lv_bullet(a, r2, base: float, radius: float, length: float) -> np.ndarray:
     return (s >= 0.0) & (np.abs(s) ** _P + r2 / radius**2 <= 1.0)
 
 
-def _structures(shape, spacing, phase: str) -> dict[str, np.ndarray]:
-    """Boolean mask per vocabulary key (may overlap; painting order resolves it)."""
+def _structures(shape, spacing, phase: str, veins: bool = False) -> dict[str, np.ndarray]:
+    """Boolean mask per vocabulary key (may overlap; painting order resolves it); with
+    ``veins`` also the caval and pulmonary veins (never overlapping the heart)."""
     if phase not in SHAPES:
         raise ValueError(f"unknown cardiac phase {phase!r}; expected one of {PHASES}")
     p = SHAPES[phase]
@@ -210,15 +259,30 @@ def _structures(shape, spacing, phase: str) -> dict[str, np.ndarray]:
     la = _ellipsoid(x, y, z, la_c, p.la_axes)
     ra_c = base + np.array([-38.0, 6.0, 14.0]) + 0.5 * shift
     ra = _ellipsoid(x, y, z, ra_c, p.ra_axes)
+    # Appendages (part of their atrium): the LA appendage a curved finger anterolateral to
+    # the LA body, under the left pulmonary artery; the RA appendage a broad blunt pouch
+    # anterior-superior, against the aortic root.
+    la |= _tube(x, y, z, [la_c + off for off in _LAA_PATH], _LAA_RADII)
+    ra |= _tube(x, y, z, [ra_c + off for off in _RAA_PATH], _RAA_RADII)
 
-    # Aorta: sinus bulb (diameter 34 mm), ascending, arch, descending (patient mm).
+    # Aortic root: a 34 mm bulb with three sinuses of Valsalva (a trefoil of spheres) on the
+    # valve; then ascending aorta, arch, descending (patient mm).
     root = base + np.array([-14.0, 4.0, 10.0]) + 0.5 * shift
+    asc = _unit([-10.0, -12.0, 36.0])
+    e1 = _unit(np.cross(asc, [1.0, 0.0, 0.0]))
+    e2 = np.cross(asc, e1)
     aorta = _ellipsoid(x, y, z, root, (17.0, 17.0, 17.0))
+    for th in np.deg2rad([90.0, 210.0, 330.0]):
+        aorta |= _ellipsoid(x, y, z, root + 6.5 * (np.cos(th) * e1 + np.sin(th) * e2)
+                            - 2.0 * asc, (SINUS_RADIUS,) * 3)
     aorta |= _tube(x, y, z,
                    [root, root + [-10.0, -12.0, 36.0], root + [-4.0, 2.0, 56.0],
                     root + [14.0, 34.0, 60.0], root + [28.0, 58.0, 40.0],
                     root + [30.0, 62.0, 0.0], root + [28.0, 62.0, -140.0]],
                    [14.5, 15.0, 14.0, 13.0, 12.0, 11.5, 11.0])
+    # Arch branches leave the top of the arch upward (origin inside the arch lumen).
+    for origin, rise, radius in ARCH_BRANCHES.values():
+        aorta |= _tube(x, y, z, [root + origin, root + origin + rise], [radius, radius * 0.9])
     # Pulmonary trunk (diameter ~25 mm) and its branches.
     bif = pv + np.array([10.0, 22.0, 26.0])
     pa = _tube(x, y, z, [pv, pv + np.array([4.0, 8.0, 16.0]), bif], [12.5, 12.5, 12.0])
@@ -226,8 +290,23 @@ def _structures(shape, spacing, phase: str) -> dict[str, np.ndarray]:
                 [10.0, 9.0, 8.0])
     pa |= _tube(x, y, z, [bif, bif + [-20.0, 14.0, -8.0], bif + [-58.0, 20.0, -14.0]],
                 [10.0, 9.0, 8.0])
-    return {"lv_myocardium": lv_epi & ~lv_cav, "lv_blood": lv_cav, "rv_blood": rv, "la": la,
-            "ra": ra, "aorta": aorta, "pulmonary_artery": pa}
+    out = {"lv_myocardium": lv_epi & ~lv_cav, "lv_blood": lv_cav, "rv_blood": rv, "la": la,
+           "ra": ra, "aorta": aorta, "pulmonary_artery": pa}
+    if veins:
+        out["la_body"] = _ellipsoid(x, y, z, la_c, p.la_axes)
+        out["ra_body"] = _ellipsoid(x, y, z, ra_c, p.ra_axes)
+        heart = np.zeros(la.shape, bool)
+        for k in LABEL_VALUES:
+            heart |= out[k]
+        # Each vein starts inside its atrium and is cut at the atrial wall: the two surfaces
+        # meet at the ostium without overlapping.
+        for key, (atrium, paths, radii) in VEINS.items():
+            c = la_c if atrium == "la" else ra_c
+            v = np.zeros(la.shape, bool)
+            for path in paths:
+                v |= _tube(x, y, z, [c + off for off in path], radii)
+            out[key] = v & ~heart
+    return out
 
 
 # Later keys overwrite earlier ones where masks overlap.
@@ -261,6 +340,44 @@ def make_labels(shape: Sequence[int] = (90, 160, 160),
     labels[_septa(labels)] = 0
     return labels
 
+
+def make_vein_labels(shape: Sequence[int] = (90, 160, 160),
+                     spacing: Sequence[float] = (1.8, 1.0, 1.0), phase: str = "ED"
+                     ) -> np.ndarray:
+    """Label map of the caval and pulmonary veins (:data:`VEIN_LABEL_VALUES`) on the grid of
+    :func:`make_labels`: each vein from its atrial wall outward, touching no other structure.
+
+    Examples
+    --------
+    >>> lab = make_vein_labels((60, 130, 130), (2.7, 1.4, 1.4))
+    >>> sorted(int(v) for v in np.unique(lab))
+    [0, 8, 9, 10]
+    """
+    _check_grid(shape, spacing)
+    masks = _structures(shape, spacing, phase, veins=True)
+    labels = np.zeros(tuple(int(s) for s in shape), dtype=np.uint8)
+    for key, value in VEIN_LABEL_VALUES.items():
+        labels[masks[key]] = value
+    return labels
+
+
+def appendage_volumes_ml(shape: Sequence[int] = (90, 160, 160),
+                         spacing: Sequence[float] = (1.8, 1.0, 1.0), phase: str = "ED"
+                         ) -> dict[str, float]:
+    """Volume (mL) of each atrium's label outside its ellipsoidal body: its appendage.
+
+    Examples
+    --------
+    >>> v = appendage_volumes_ml((60, 130, 130), (2.7, 1.4, 1.4))
+    >>> bool(3.0 < v["la"] < 7.0)
+    True
+    """
+    _check_grid(shape, spacing)
+    labels = make_labels(shape, spacing, phase)
+    masks = _structures(shape, spacing, phase, veins=True)
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    return {k: float(((labels == LABEL_VALUES[k]) & ~masks[f"{k}_body"]).sum()) * voxel_ml
+            for k in ("la", "ra")}
 
 def _septa(labels: np.ndarray) -> np.ndarray:
     """One-voxel walls where two blood pools of different labels touch (not the LV pool's

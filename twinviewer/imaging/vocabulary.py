@@ -62,15 +62,32 @@ VOCABULARY: dict[str, Term] = {t.key: t for t in (
     Term("pulmonary_artery", "Pulmonary artery", (0.30, 0.30, 0.85),
          ("81040000", "45341000"),
          ("pulmonary artery", "pa", "pulmonary trunk", "main pulmonary artery")),
+    # Veins (label values 8-10) and the valve annuli (mesh-only rings) of the demo heart.
+    # Codes: PS3.16 (pydicom's codes.SCT.SuperiorVenaCava / InferiorVenaCava / PulmonaryVein /
+    # MitralAnnulus).
+    Term("svc", "Superior vena cava", (0.35, 0.45, 0.85),
+         ("48345005",),
+         ("svc", "superior vena cava", "vena cava superior")),
+    Term("ivc", "Inferior vena cava", (0.30, 0.40, 0.78),
+         ("64131007",),
+         ("ivc", "inferior vena cava", "vena cava inferior")),
+    Term("pulmonary_veins", "Pulmonary veins", (0.88, 0.35, 0.45),
+         ("122972007",),
+         ("pulmonary veins", "pulmonary vein", "pulmonary venous inflow")),
+    Term("valve_annuli", "Valve annuli", (0.96, 0.90, 0.55),
+         ("65197004",),
+         ("valve annuli", "valve annulus", "annuli", "annulus", "mitral annulus")),
     Term("epicardium", "Biventricular epicardium", (0.85, 0.72, 0.62),
          (),
          ("epicardium", "epicardial", "biventricular epicardium", "epi")),
 )}
 
 KEYS: tuple[str, ...] = tuple(VOCABULARY)
-# Surfaces that enclose several structures (the biventricular epicardium): imported meshes
-# only, never a label value.
-MESH_ONLY: tuple[str, ...] = ("epicardium",)
+# Surfaces that enclose several structures (the biventricular epicardium) and the valve
+# rings: imported or built meshes only, never a label value.
+MESH_ONLY: tuple[str, ...] = ("valve_annuli", "epicardium")
+#: Veins and the atrium they drain into (they ride with it when the atrium moves or grows).
+ATRIUM_OF_VEIN: dict[str, str] = {"svc": "ra", "ivc": "ra", "pulmonary_veins": "la"}
 
 
 def _normalise(text: str) -> str:
