@@ -181,3 +181,20 @@ def test_veins_follow_a_dilated_atrium(heart):
     for p in (0, 9):
         gap = _gap_mm(out.structures["pulmonary_veins"].meshes[p], out.structures["la"].meshes[p])
         assert gap < 2.5, (p, gap)
+
+
+def test_every_blood_structure_of_the_demo_heart_has_a_pressure_in_the_default_model():
+    """The pressure overlay colours each vein with its venous pressure (the new veins were
+    shown in a colour that meant nothing); valve rings are not blood and stay uncoloured."""
+    from twinviewer.gui import cycle  # numpy only: no Qt
+    from twinviewer.physiology import get_preset, simulate
+
+    p = get_preset("healthy")
+    r = simulate(p.model, p.vector())
+    for key in ("svc", "ivc", "pulmonary_veins", "la", "ra", "aorta", "pulmonary_artery"):
+        role = cycle.STRUCTURE_SIGNALS[key][0]
+        assert cycle.signal(r, role) is not None, key
+    assert "valve_annuli" not in cycle.STRUCTURE_SIGNALS
+    ra_mean = float(cycle.signal(r, "p_RA").mean())
+    sys_ven = float(cycle.signal(r, cycle.STRUCTURE_SIGNALS["svc"][0]).mean())
+    assert abs(sys_ven - ra_mean) < 5.0  # caval pressure ≈ right atrial pressure (mmHg)
