@@ -184,8 +184,8 @@ def test_veins_follow_a_dilated_atrium(heart):
 
 
 def test_every_blood_structure_of_the_demo_heart_has_a_pressure_in_the_default_model():
-    """The pressure overlay colours each vein with its venous pressure (the new veins were
-    shown in a colour that meant nothing); valve rings are not blood and stay uncoloured."""
+    """The pressure overlay colours each great vein with the pressure at its atrial junction
+    (the new veins were shown in a colour that meant nothing); valve rings stay uncoloured."""
     from twinviewer.gui import cycle  # numpy only: no Qt
     from twinviewer.physiology import get_preset, simulate
 
@@ -195,6 +195,7 @@ def test_every_blood_structure_of_the_demo_heart_has_a_pressure_in_the_default_m
         role = cycle.STRUCTURE_SIGNALS[key][0]
         assert cycle.signal(r, role) is not None, key
     assert "valve_annuli" not in cycle.STRUCTURE_SIGNALS
-    ra_mean = float(cycle.signal(r, "p_RA").mean())
-    sys_ven = float(cycle.signal(r, cycle.STRUCTURE_SIGNALS["svc"][0]).mean())
-    assert abs(sys_ven - ra_mean) < 5.0  # caval pressure ≈ right atrial pressure (mmHg)
+    # caval pressure ≈ right atrial pressure, normal 2–8 mmHg (REFERENCE.md), not the
+    # peripheral venous reservoir's ≈ 13 mmHg
+    caval = float(cycle.signal(r, cycle.STRUCTURE_SIGNALS["svc"][0]).mean())
+    assert 2.0 <= caval <= 8.0

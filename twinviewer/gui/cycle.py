@@ -32,11 +32,12 @@ STRUCTURE_SIGNALS: dict[str, tuple[str | None, str | None]] = {
     "ra": ("p_RA", "V_RA"),
     "aorta": ("p_AO", None),
     "pulmonary_artery": ("p_AR_PUL", None),
-    # veins carry the model's venous pressure (a reviewer saw them in arbitrary colours);
-    # valve rings are not blood and stay uncoloured
-    "svc": ("p_VEN_SYS", None),
-    "ivc": ("p_VEN_SYS", None),
-    "pulmonary_veins": ("p_VEN_PUL", None),
+    # the great veins where they join their atrium are at the atrium's pressure; the model's
+    # venous compartments (p_VEN_SYS ≈ 13 mmHg) are the peripheral reservoirs, not the cavae.
+    # Valve rings are not blood and stay uncoloured.
+    "svc": ("p_RA", None),
+    "ivc": ("p_RA", None),
+    "pulmonary_veins": ("p_LA", None),
 }
 
 
