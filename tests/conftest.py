@@ -40,6 +40,19 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory):
             os.environ[key] = value
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_identifiers_from_other_modules():
+    """Each test module starts with no registered patient identifiers, as in a fresh process.
+
+    Importing a study registers its identifiers process-wide (``imaging.deid``), and pytest-xdist
+    runs the files of a worker in an order the serial run does not: a module that imported the
+    demo study made ``virtual-demo`` fail the pseudonym check of a later module."""
+    from twinviewer.core.privacy import clear_identifiers
+
+    clear_identifiers()
+    yield
+
+
 # -- cost profile (opt-in) ---------------------------------------------------------------------
 # TWINVIEWER_TEST_COST=path.tsv appends one line per test phase: node id, phase, CPU seconds of
 # this process (all its threads: time.process_time), wall seconds, CPU seconds of the child
