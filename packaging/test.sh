@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/ruff ] || [ ! -x .venv/bin/lint-imports ] || [ ! -x .venv/bin/python ] \
-    || ! .venv/bin/python -c "import twinviewer, pytest, pytestqt" >/dev/null 2>&1 \
+    || ! .venv/bin/python -c "import twinviewer, pytest, pytestqt, xdist" >/dev/null 2>&1 \
     || ! .venv/bin/python -c "import tv_single_ventricle, tv_ivabradine, tv_nrrd_reader" \
       >/dev/null 2>&1; then  # the example plugins are installed and tested too
   echo "test.sh: setting up the environment first (packaging/setup.sh)"
@@ -15,8 +15,13 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-xcb}"
 .venv/bin/ruff check .
 .venv/bin/lint-imports
 .venv/bin/python -m twinviewer.cli lessons check --all  # every lesson's answer keys, simulated
-# pytest-xvfb starts Xvfb for the GUI tests; benchmarks are not part of the gate.
-# The gate first (every module, fast), then the slow job (coverage harness, multi-process Dask,
-# plugin worker processes, full imports); both must pass.
-.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m "not slow" "$@"
-.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m slow "$@"
+# pytest-xvfb starts Xvfb for the GUI tests (one server per worker); benchmarks are not part
+# of the gate. The gate first (every module, fast), then the slow job (coverage harness,
+# multi-process Dask, plugin worker processes, full imports); both must pass.
+# Two worker processes (TWINVIEWER_TEST_WORKERS overrides; 0 runs in this process), each test
+# file on one worker so that module fixtures (demo windows, phantoms) are built once.
+workers=(-n "${TWINVIEWER_TEST_WORKERS:-2}" --dist loadfile)
+.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m "not slow" \
+  "${workers[@]}" "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m slow \
+  "${workers[@]}" "$@"

@@ -40,23 +40,47 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory):
             os.environ[key] = value
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_identifiers_from_other_modules():
+    """Each test module starts with no registered patient identifiers, as in a fresh process.
+
+    Importing a study registers its identifiers process-wide (``imaging.deid``), and pytest-xdist
+    runs the files of a worker in an order the serial run does not: a module that imported the
+    demo study made ``virtual-demo`` fail the pseudonym check of a later module."""
+    from twinviewer.core.privacy import clear_identifiers
+
+    clear_identifiers()
+    yield
+
+
 # -- cost profile (opt-in) ---------------------------------------------------------------------
 # TWINVIEWER_TEST_COST=path.tsv appends one line per test phase: node id, phase, CPU seconds of
-# this process (all its threads: time.process_time), wall seconds. On a shared, loaded machine
-# the CPU column ranks tests by what they cost; the wall column mostly measures the load.
+# this process (all its threads: time.process_time), wall seconds, CPU seconds of the child
+# processes it waited for (CLI runs, worker processes), and the xdist worker ("main" without).
+# On a shared, loaded machine the CPU columns rank tests by what they cost; the wall column
+# mostly measures the load.
 _COST_FILE = os.environ.get("TWINVIEWER_TEST_COST")
+
+
+def _children_cpu() -> float:
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
 
 
 def _timed(item: pytest.Item, phase: str):
     import time
 
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, children = time.process_time(), time.perf_counter(), _children_cpu()
     try:
         return (yield)
     finally:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         with open(_COST_FILE, "a", encoding="utf-8") as fh:  # type: ignore[arg-type]
             fh.write(f"{item.nodeid}\t{phase}\t{time.process_time() - cpu:.3f}\t"
-                     f"{time.perf_counter() - wall:.3f}\n")
+                     f"{time.perf_counter() - wall:.3f}\t{_children_cpu() - children:.3f}\t"
+                     f"{worker}\n")
 
 
 if _COST_FILE:

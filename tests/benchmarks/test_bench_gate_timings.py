@@ -88,5 +88,26 @@ def test_cancel_from_the_status_bar_within_2_s(qtbot):
     state.close()
 
 
+def test_cancelled_dask_map_returns_within_15_s():
+    """tests/cohort/test_dask_map.py::test_cancel_stops_the_map_and_keeps_what_was_delivered:
+    40 half-second tasks on one worker, cancelled after two results (≥ 19 s if waited for)."""
+    from tests.cohort.test_dask_map import _slow
+    from twinviewer.cohort.cluster import dask_client, dask_map
+    from twinviewer.physiology import Cancelled
+
+    seen: dict[int, int] = {}
+
+    def run():
+        with dask_client(workers=1, processes=False) as client:
+            with pytest.raises(Cancelled):
+                dask_map(client, _slow, list(range(40)), keys=[f"slow-{i}" for i in range(40)],
+                         on_result=lambda i, v: seen.__setitem__(i, v),
+                         cancel=lambda: len(seen) >= 2)
+
+    _, wall, cpu = _timed(run)
+    print(f"\ncancelled Dask map: wall {wall:.1f} s, CPU {cpu:.1f} s (limit 15 s wall)")
+    assert 2 <= len(seen) < 40 and wall < 15
+
+
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__, "-s"])

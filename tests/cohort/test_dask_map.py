@@ -48,8 +48,10 @@ def test_cancel_stops_the_map_and_keeps_what_was_delivered():
                      on_result=lambda i, v: seen.__setitem__(i, v),
                      cancel=lambda: len(seen) >= 2)
         stopped = time.perf_counter() - t0
-        # the remaining 38 half-second tasks were not waited for (≥ 19 s of work)
-        assert 2 <= len(seen) < 40 and stopped < 15
+        # the remaining 38 half-second tasks were not waited for (≥ 19 s of work): a timing,
+        # printed here and asserted (< 15 s) in tests/benchmarks/test_bench_gate_timings.py
+        print(f"map cancelled after {stopped:.1f} s")
+        assert 2 <= len(seen) < 40
         assert all(seen[i] == i for i in seen)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -366,7 +367,9 @@ def _save_anatomy(path: Path, anatomy: Anatomy) -> None:
         arrays[f"{key}__faces"] = first.faces
         if first.cap_mask is not None:
             arrays[f"{key}__caps"] = first.cap_mask
-    tmp = path.with_suffix(".part.npz")
+    # one temporary file per process: processes (test workers, two app instances)
+    # share the cache folder
+    tmp = path.with_suffix(f".{os.getpid()}.part.npz")
     np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
     tmp.replace(path)
 
@@ -451,7 +454,9 @@ def store_results(twin, results, cache: Path | None = None) -> Path:
     arrays.update({f"series__{k}": v for k, v in results.series.items()})
     arrays.update({f"metrics__{k}": v for k, v in results.metrics.items()})
     meta = {"model": results.model.name, "messages": list(results.messages)}
-    tmp = path.with_suffix(".part.npz")
+    # one temporary file per process: processes (test workers, two app instances)
+    # share the cache folder
+    tmp = path.with_suffix(f".{os.getpid()}.part.npz")
     np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
     tmp.replace(path)
     return path

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -286,7 +287,9 @@ def _save(path: Path, anatomy: Anatomy) -> None:
         arrays[f"{key}__faces"] = first.faces.astype(np.int32)
         if first.cap_mask is not None:
             arrays[f"{key}__caps"] = first.cap_mask
-    tmp = path.with_suffix(".part.npz")
+    # one temporary file per process: processes (test workers, two app instances)
+    # share the cache folder
+    tmp = path.with_suffix(f".{os.getpid()}.part.npz")
     np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **arrays)
     tmp.replace(path)
 
