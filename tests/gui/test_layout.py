@@ -46,6 +46,53 @@ def test_views_keep_readable_sizes(bare, qtbot, size):
         assert right.x() <= w.width() and right.y() <= w.height()
 
 
+def _bring_forward(panel) -> None:
+    """Make ``panel`` the current page of any tab widget holding it (the plots column shows
+    the PV loops and the Wiggers diagram as tabs when it is short)."""
+    from PySide6.QtWidgets import QStackedWidget, QTabWidget
+
+    child, parent = panel, panel.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QStackedWidget) and isinstance(parent.parentWidget(), QTabWidget):
+            parent.parentWidget().setCurrentWidget(child)
+        child, parent = parent, parent.parentWidget()
+
+
+def _area(plot) -> tuple[float, float]:
+    """The plot area (ViewBox) on screen, px: where the curves are drawn, without the axes."""
+    r = plot.getViewBox().sceneBoundingRect()
+    return r.width(), r.height()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_plot_areas_are_readable(bare, qtbot, size):
+    """The PV loop's plot area is at least 300 × 300 px and each Wiggers row's at least 60 px
+    high (a reviewer measured 115 px and 20–30 px at 1280×720 while the widgets passed)."""
+    w = bare
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w._default_sizes()
+    qtbot.wait(50)
+    pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
+    _bring_forward(pv)
+    for n, side in enumerate(pv.plots):
+        pv.tabs.setCurrentIndex(n)
+        qtbot.wait(30)
+        width, height = _area(pv.plots[side])
+        assert pv.isVisible() and width >= 300 and height >= 300, (side, width, height)
+    _bring_forward(wig)
+    qtbot.wait(30)
+    assert wig.isVisible()
+    for plot in (wig.p_ecg, wig.p_press, wig.p_vol, wig.p_rvol, wig.p_flow):
+        width, height = _area(plot)
+        assert height >= 60 and width >= 250, (plot.getAxis("left").labelText, width, height)
+    # nothing hangs off the window
+    for widget in (pv, wig):
+        corner = widget.mapTo(w, widget.rect().bottomRight())
+        assert corner.x() <= w.width() and corner.y() <= w.height()
+
+
 def test_steps_show_one_panel_page_at_full_height(bare, qtbot):
     w = bare
     assert w.steps[:7] == list(panels.STEPS)
