@@ -259,3 +259,29 @@ def test_whatif_live_preview_is_readable_at_1280x720(narrow, qtbot):
         f"live preview needs {label.heightForWidth(label.width())} px, has {label.height()}"
     assert panel.editor_scroll.isAncestorOf(label)
     assert panel.editor_scroll.horizontalScrollBar().maximum() == 0
+
+
+def test_metrics_of_absent_lesions_and_devices_are_hidden(bare, qtbot):
+    """A healthy heart lists no regurgitant volumes, shunt or LVAD rows (a reviewer saw
+    'Tricuspid regurgitant volume 0.0087 mL'); a heart with the lesion lists them; code names
+    are not shown where a label exists (Qp:Qs, not QpQs)."""
+    import numpy as np
+
+    from twinviewer.physiology.metrics import relevant_metrics
+    from twinviewer.twins import model_of
+
+    w = bare
+    w.show_step("Patient & images")
+    panel = w.panels["Metrics"]
+    panel.refresh()
+    names = {m.name for m in panel.metrics}
+    assert {"HR", "LVEF", "CO"} <= names
+    assert not names & {"TR_volume", "MR_volume", "AR_volume", "QpQs", "shunt_flow",
+                        "VAD_flow", "LV_suction"}
+    shown = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert "LV minimum pressure" in shown and "LVminP" not in shown
+    model = model_of(w.state.twin)
+    ens = np.array(w.state.twin.ensemble, dtype=float)
+    ens[3, model.index("MV.EROA")] = 0.2  # one member with mitral regurgitation
+    kept = {m.name for m in relevant_metrics(model.parameter_names, ens)}
+    assert {"MR_volume", "MR_fraction"} <= kept and "TR_volume" not in kept

@@ -51,7 +51,7 @@ MAX_RECENT = 8
 #: Minimum sizes (px) that keep the views readable on a 1280×720 screen: the PV panel is
 #: wider than its 300-px plot area by the pressure axis and margins.
 MIN_PV = 300
-MIN_PV_W = 380
+MIN_PV_W = 352
 MIN_PV_PANEL_H = 430
 MIN_WIGGERS_H = 440
 MIN_3D = (380, 260)
@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         for w in (self.step_list, self.step_stack, centre, right):
             self.main_split.addWidget(w)
         self.main_split.setChildrenCollapsible(False)
+        self.main_split.setHandleWidth(3)  # at 1280 px every column is at its minimum width
         for i, f in enumerate((0, 3, 5, 3)):
             self.main_split.setStretchFactor(i, f)
         self.centre_split, self.plots_split = centre, right.split
@@ -318,7 +319,7 @@ class MainWindow(QMainWindow):
             panels.append((title, panel))
         page = QWidget()
         lay = QVBoxLayout(page)
-        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setContentsMargins(2, 4, 2, 4)  # at 1280 px the column is at its minimum width
         head = QLabel(f"<b style='font-size: 13pt'>{step}</b><br>"
                       f"<span style='color: #555'>{self._step_hints.get(step, '')}</span>")
         head.setWordWrap(True)
@@ -451,9 +452,9 @@ class MainWindow(QMainWindow):
     def _default_sizes(self) -> None:
         """First-start layout: narrow sidebar, step panel, the 3D view widest, plots right."""
         w = max(self.width(), 1280)
-        side = 130
+        side = 120
         rest = w - side
-        plots = max(MIN_PV_W + 6, int(rest * 0.26))  # the PV plot area ≥ 300 px wide
+        plots = max(MIN_PV_W + 4, int(rest * 0.26))  # + the tab widget's frame  # the PV plot area ≥ 300 px wide
         self.main_split.setSizes([side, int(rest * 0.32), rest - int(rest * 0.32) - plots,
                                   plots])
         h = self.centre_split.height() or self.height()

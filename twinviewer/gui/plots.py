@@ -318,15 +318,17 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         self._kept = _KeptItems()
         for side in ("LV", "RV"):
             glw = pg.GraphicsLayoutWidget()
+            glw.ci.setContentsMargins(0, 4, 2, 0)  # the width goes to the plot area
             p = glw.addPlot(row=0, col=0)  # the tab names the chamber: no title row
             p.setLabel("bottom", f"{side} volume (mL)")
             p.setLabel("left", f"{side} pressure (mmHg)")
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
+                p.getAxis(ax).setStyle(tickTextOffset=3)  # a narrower axis, a wider plot
             _cache_axes(p)
             self.plots[side] = p
-            self.tabs.addTab(glw, f"{side} pressure–volume loop")
+            self.tabs.addTab(glw, f"{side} loop")
         self.glw = self.tabs.widget(0)
         # one short line under the plot (it took a fifth of the plot's height at 1280×720);
         # the full key in the tooltip
@@ -334,7 +336,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         self.status.setWordWrap(True)
         self.status.setStyleSheet("font-size: 10px;")
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
+        lay.setContentsMargins(0, 2, 0, 2)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.status)
         lay.addWidget(_research_label())
