@@ -272,6 +272,14 @@ class ExplainPanel(QWidget):
         if gen == self._generation and not (job is not None and job.is_cancelled()):
             self.summary.setText(f"Could not explain this prediction: {exc}")
 
+    def _tag(self, name: str) -> str:
+        """A parameter as shown: its human label, marked when inferred (nobody measured it)."""
+        from twinviewer.twins import parameter_label
+
+        label = parameter_label(self.state.twin, name)
+        ex = self.explanation
+        return ex.tag(name).replace(name, label, 1) if ex is not None else label
+
     def _show(self, ex, gen: int, job=None) -> None:
         if job is not None and self.job is job:
             self.job = None
@@ -281,13 +289,13 @@ class ExplainPanel(QWidget):
         self.summary.setText("\n\n".join([ex.summary, *(f"[{n}] {t}" for n, t in
                                                          ex.contributed)]))
         ranked = ex.elasticities.ranked(N_BARS)
-        _bars(self.elastic_plot.getPlotItem(), [ex.tag(n) for n, _ in ranked],
+        _bars(self.elastic_plot.getPlotItem(), [self._tag(n) for n, _ in ranked],
               [v for _, v in ranked])
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
         self.sobol_status.setText(
             f"Sobol analysis over the {len(ex.screened)} parameters that matter locally: "
-            f"{', '.join(ex.screened)}.")
+            f"{', '.join(self._tag(n) for n in ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
         self._show_saved_study(ex.metric)
         _fill(self.basis_table, [(b.name, f"{b.value:.4g}", b.unit, b.label,
@@ -382,7 +390,7 @@ class ExplainPanel(QWidget):
         rows = []
         for name in order:
             lo, hi = rec.get("ranges", {}).get(name, (math.nan, math.nan))
-            rows.append((self.explanation.tag(name) if self.explanation else name,
+            rows.append((self._tag(name),
                          pm(idx[name]["S1"], idx[name]["S1_conf"]),
                          pm(idx[name]["ST"], idx[name]["ST_conf"]), f"{lo:.4g}–{hi:.4g}"))
         _fill(self.sobol_table, rows)
@@ -410,7 +418,7 @@ class ExplainPanel(QWidget):
         self.summary.setText(self.explanation.summary)
         ranked = s.ranked()
         ex = self.explanation
-        _bars(self.sobol_plot.getPlotItem(), [ex.tag(r[0]) for r in ranked],
+        _bars(self.sobol_plot.getPlotItem(), [self._tag(r[0]) for r in ranked],
               [r[1] for r in ranked], [r[2] for r in ranked])
         from twinviewer.twins import model_of
 
@@ -420,7 +428,7 @@ class ExplainPanel(QWidget):
         for name, _, _ in ranked:
             i = s.names.index(name)
             lo, hi = self.explanation.sobol_ranges[name]
-            rows.append((ex.tag(name), f"{s.S1[i]:.2f} ± {s.S1_conf[i]:.2f}",
+            rows.append((self._tag(name), f"{s.S1[i]:.2f} ± {s.S1_conf[i]:.2f}",
                          f"{s.ST[i]:.2f} ± {s.ST_conf[i]:.2f}",
                          f"{lo:.4g}–{hi:.4g}{unit.get(name, '')}"))
         _fill(self.sobol_table, rows)
