@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import unit as unit_text
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
@@ -298,7 +299,11 @@ class ExplainPanel(QWidget):
             f"{', '.join(self._tag(n) for n in ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
         self._show_saved_study(ex.metric)
-        _fill(self.basis_table, [(b.name, f"{b.value:.4g}", b.unit, b.label,
+        from twinviewer.twins import parameter_label
+
+        twin = self.state.twin
+        _fill(self.basis_table, [(parameter_label(twin, b.name), f"{b.value:.4g}",
+                                  unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
         for w in ex.warnings:
@@ -417,13 +422,12 @@ class ExplainPanel(QWidget):
         s = self.explanation.sobol
         self.summary.setText(self.explanation.summary)
         ranked = s.ranked()
-        ex = self.explanation
         _bars(self.sobol_plot.getPlotItem(), [self._tag(r[0]) for r in ranked],
               [r[1] for r in ranked], [r[2] for r in ranked])
         from twinviewer.twins import model_of
 
         model = model_of(self.state.twin)
-        unit = {n: f" {model.parameter(n).unit}" for n in s.names}
+        unit = {n: f" {unit_text(model.parameter(n).unit)}" for n in s.names}
         rows = []
         for name, _, _ in ranked:
             i = s.names.index(name)

@@ -454,7 +454,8 @@ class MainWindow(QMainWindow):
         w = max(self.width(), 1280)
         side = 120
         rest = w - side
-        plots = max(MIN_PV_W + 4, int(rest * 0.26))  # + the tab widget's frame  # the PV plot area ≥ 300 px wide
+        # the PV plot area ≥ 300 px wide (+ 4 px: the tab widget's frame)
+        plots = max(MIN_PV_W + 4, int(rest * 0.26))
         self.main_split.setSizes([side, int(rest * 0.32), rest - int(rest * 0.32) - plots,
                                   plots])
         h = self.centre_split.height() or self.height()
