@@ -323,7 +323,7 @@ class ExplainPanel(QWidget):
         for name, (med, lo, hi) in att.summary().items():
             if math.isfinite(med):
                 rows.append((self.explanation.tag(name),
-                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {att.unit}"))
+                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {unit_text(att.unit)}"))
             else:
                 rows.append((self.explanation.tag(name), "– (no periodic member)"))
         self.attr_label.setText(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import interval, number, unit
+from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted
 from twinviewer.physiology import METRICS
@@ -82,7 +83,7 @@ class MetricsPanel(QWidget):
             m = m.to(unit)
         except Exception:  # noqa: BLE001 - show as measured, in its own unit
             pass
-        unit = "" if m.unit == unit else f" {m.unit}"  # the Unit column holds the rest
+        unit = "" if m.unit == unit else f" {unit_text(m.unit)}"  # the Unit column holds the rest
         return f"{_fmt(m.value)} ± {_fmt(m.uncertainty)}{unit}", m.source or "unknown source"
 
     def shown_metrics(self) -> list:
