@@ -241,12 +241,15 @@ class MainWindow(QMainWindow):
         self.step_list.setObjectName("steps")
         self.step_list.setMinimumWidth(120)
         self.step_list.setMaximumWidth(170)
+        # at 1280 px the list is at its minimum width: no sideways scroll bar under it
+        self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_list.setWordWrap(True)  # "Patient &" / "images" rather than "Patient & ima…"
         self.step_stack = QStackedWidget()
         self.step_stack.setMinimumWidth(MIN_STEP_W)
         self.step_pages: dict[str, QScrollArea] = {}
         self._built_steps: set[str] = set()
         for n, step in enumerate(self.steps):
-            item = QListWidgetItem(f"{n + 1}  {step}")
+            item = QListWidgetItem(f"{n + 1} {step}")
             item.setToolTip(STEP_HINTS.get(step, step))
             self.step_list.addItem(item)
             scroll = QScrollArea()
@@ -452,7 +455,7 @@ class MainWindow(QMainWindow):
     def _default_sizes(self) -> None:
         """First-start layout: narrow sidebar, step panel, the 3D view widest, plots right."""
         w = max(self.width(), 1280)
-        side = 120
+        side = 120 if w < 1400 else 140
         rest = w - side
         # the PV plot area ≥ 300 px wide (+ 4 px: the tab widget's frame)
         plots = max(MIN_PV_W + 4, int(rest * 0.26))
