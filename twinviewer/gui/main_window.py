@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
         self._step_hints = STEP_HINTS
         self.step_list = QListWidget()
         self.step_list.setObjectName("steps")
-        self.step_list.setMinimumWidth(120)
+        self.step_list.setMinimumWidth(110)  # "3 Measurements"; longer names wrap
         self.step_list.setMaximumWidth(170)
         # at 1280 px the list is at its minimum width: no sideways scroll bar under it
         self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
     def _default_sizes(self) -> None:
         """First-start layout: narrow sidebar, step panel, the 3D view widest, plots right."""
         w = max(self.width(), 1280)
-        side = 120 if w < 1400 else 140
+        side = 110 if w < 1400 else 140
         rest = w - side
         # the PV plot area ≥ 300 px wide (+ 4 px: the tab widget's frame)
         plots = max(MIN_PV_W + 4, int(rest * 0.26))
