@@ -90,6 +90,25 @@ def model_of(twin: Twin) -> ModelSpec:
     return model
 
 
+def parameter_label(twin: Twin | None, name: str) -> str:
+    """The short human label of the twin's model parameter ``name`` (e.g. 'Systemic arterial
+    resistance' for ``SYS.R_AR``); ``name`` itself when the model or parameter is unknown.
+
+    Examples
+    --------
+    >>> parameter_label(twin_from_preset("healthy", n=2), "V_total")
+    'Blood volume held by the loop'
+    >>> parameter_label(None, "V_total")
+    'V_total'
+    """
+    if twin is None:
+        return name
+    try:
+        return model_of(twin).parameter(name).label
+    except (KeyError, ValueError, ModelError):
+        return name
+
+
 def simulate_twin(twin: Twin, *, ensemble: bool = True, warm_start: np.ndarray | None = None,
                   settings: Settings | None = None, progress=None, cancel=None) -> Results:
     """Simulate the twin's ensemble (or only its point estimate)."""

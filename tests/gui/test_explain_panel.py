@@ -52,7 +52,8 @@ def test_sobol_in_background_and_cancel(qtbot, state):
     qtbot.waitUntil(lambda: panel.sobol_table.rowCount() > 0, timeout=60000)
     assert "±" in panel.sobol_table.item(0, 2).text()
     names = [panel.sobol_table.item(i, 0).text() for i in range(panel.sobol_table.rowCount())]
-    assert "V_total [inferred]" in names  # never measured: labelled wherever it appears
+    # never measured: marked wherever it appears, under its human label (not V_total)
+    assert "Blood volume held by the loop [inferred]" in names
     assert "runs in" in panel.sobol_status.text()
     assert "total Sobol index" in panel.summary.text()
     # a long run, cancelled: the panel says so and stays usable

@@ -46,6 +46,53 @@ def test_views_keep_readable_sizes(bare, qtbot, size):
         assert right.x() <= w.width() and right.y() <= w.height()
 
 
+def _bring_forward(panel) -> None:
+    """Make ``panel`` the current page of any tab widget holding it (the plots column shows
+    the PV loops and the Wiggers diagram as tabs when it is short)."""
+    from PySide6.QtWidgets import QStackedWidget, QTabWidget
+
+    child, parent = panel, panel.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QStackedWidget) and isinstance(parent.parentWidget(), QTabWidget):
+            parent.parentWidget().setCurrentWidget(child)
+        child, parent = parent, parent.parentWidget()
+
+
+def _area(plot) -> tuple[float, float]:
+    """The plot area (ViewBox) on screen, px: where the curves are drawn, without the axes."""
+    r = plot.getViewBox().sceneBoundingRect()
+    return r.width(), r.height()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_plot_areas_are_readable(bare, qtbot, size):
+    """The PV loop's plot area is at least 300 × 300 px and each Wiggers row's at least 60 px
+    high (a reviewer measured 115 px and 20–30 px at 1280×720 while the widgets passed)."""
+    w = bare
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w._default_sizes()
+    qtbot.wait(50)
+    pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
+    _bring_forward(pv)
+    for n, side in enumerate(pv.plots):
+        pv.tabs.setCurrentIndex(n)
+        qtbot.wait(30)
+        width, height = _area(pv.plots[side])
+        assert pv.isVisible() and width >= 300 and height >= 300, (side, width, height)
+    _bring_forward(wig)
+    qtbot.wait(30)
+    assert wig.isVisible()
+    for plot in (wig.p_ecg, wig.p_press, wig.p_vol, wig.p_rvol, wig.p_flow):
+        width, height = _area(plot)
+        assert height >= 60 and width >= 250, (plot.getAxis("left").labelText, width, height)
+    # nothing hangs off the window
+    for widget in (pv, wig):
+        corner = widget.mapTo(w, widget.rect().bottomRight())
+        assert corner.x() <= w.width() and corner.y() <= w.height()
+
+
 def test_steps_show_one_panel_page_at_full_height(bare, qtbot):
     w = bare
     assert w.steps[:7] == list(panels.STEPS)
@@ -212,3 +259,29 @@ def test_whatif_live_preview_is_readable_at_1280x720(narrow, qtbot):
         f"live preview needs {label.heightForWidth(label.width())} px, has {label.height()}"
     assert panel.editor_scroll.isAncestorOf(label)
     assert panel.editor_scroll.horizontalScrollBar().maximum() == 0
+
+
+def test_metrics_of_absent_lesions_and_devices_are_hidden(bare, qtbot):
+    """A healthy heart lists no regurgitant volumes, shunt or LVAD rows (a reviewer saw
+    'Tricuspid regurgitant volume 0.0087 mL'); a heart with the lesion lists them; code names
+    are not shown where a label exists (Qp:Qs, not QpQs)."""
+    import numpy as np
+
+    from twinviewer.physiology.metrics import relevant_metrics
+    from twinviewer.twins import model_of
+
+    w = bare
+    w.show_step("Patient & images")
+    panel = w.panels["Metrics"]
+    panel.refresh()
+    names = {m.name for m in panel.metrics}
+    assert {"HR", "LVEF", "CO"} <= names
+    assert not names & {"TR_volume", "MR_volume", "AR_volume", "QpQs", "shunt_flow",
+                        "VAD_flow", "LV_suction"}
+    shown = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert "LV minimum pressure" in shown and "LVminP" not in shown
+    model = model_of(w.state.twin)
+    ens = np.array(w.state.twin.ensemble, dtype=float)
+    ens[3, model.index("MV.EROA")] = 0.2  # one member with mitral regurgitation
+    kept = {m.name for m in relevant_metrics(model.parameter_names, ens)}
+    assert {"MR_volume", "MR_fraction"} <= kept and "TR_volume" not in kept

@@ -124,6 +124,21 @@ class Parameter:
         if self.prior is None:
             object.__setattr__(self, "prior", Prior("lognormal", self.default, 0.2))
 
+    @property
+    def label(self) -> str:
+        """A short name for people: the description's first clause, capitalised (the dotted
+        code name when there is no description).
+
+        Examples
+        --------
+        >>> Parameter("SYS.R_AR", "mmHg*s/mL", 1.0, "systemic arterial resistance").label
+        'Systemic arterial resistance'
+        >>> Parameter("V_total", "mL", 5.0, "blood volume held by the loop (chambers …)").label
+        'Blood volume held by the loop'
+        """
+        text = self.description.split(" (")[0].split(":")[0].split(";")[0].strip()
+        return text[:1].upper() + text[1:] if text else self.name
+
     def with_default(self, value: float, provenance: Provenance | None = None) -> Parameter:
         """A copy with another default (and optionally another provenance)."""
         return replace(self, default=float(value), provenance=provenance or self.provenance)

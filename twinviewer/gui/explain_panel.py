@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import unit as unit_text
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
@@ -272,6 +273,14 @@ class ExplainPanel(QWidget):
         if gen == self._generation and not (job is not None and job.is_cancelled()):
             self.summary.setText(f"Could not explain this prediction: {exc}")
 
+    def _tag(self, name: str) -> str:
+        """A parameter as shown: its human label, marked when inferred (nobody measured it)."""
+        from twinviewer.twins import parameter_label
+
+        label = parameter_label(self.state.twin, name)
+        ex = self.explanation
+        return ex.tag(name).replace(name, label, 1) if ex is not None else label
+
     def _show(self, ex, gen: int, job=None) -> None:
         if job is not None and self.job is job:
             self.job = None
@@ -281,16 +290,20 @@ class ExplainPanel(QWidget):
         self.summary.setText("\n\n".join([ex.summary, *(f"[{n}] {t}" for n, t in
                                                          ex.contributed)]))
         ranked = ex.elasticities.ranked(N_BARS)
-        _bars(self.elastic_plot.getPlotItem(), [ex.tag(n) for n, _ in ranked],
+        _bars(self.elastic_plot.getPlotItem(), [self._tag(n) for n, _ in ranked],
               [v for _, v in ranked])
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
         self.sobol_status.setText(
             f"Sobol analysis over the {len(ex.screened)} parameters that matter locally: "
-            f"{', '.join(ex.screened)}.")
+            f"{', '.join(self._tag(n) for n in ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
         self._show_saved_study(ex.metric)
-        _fill(self.basis_table, [(b.name, f"{b.value:.4g}", b.unit, b.label,
+        from twinviewer.twins import parameter_label
+
+        twin = self.state.twin
+        _fill(self.basis_table, [(parameter_label(twin, b.name), f"{b.value:.4g}",
+                                  unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
         for w in ex.warnings:
@@ -310,7 +323,7 @@ class ExplainPanel(QWidget):
         for name, (med, lo, hi) in att.summary().items():
             if math.isfinite(med):
                 rows.append((self.explanation.tag(name),
-                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {att.unit}"))
+                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {unit_text(att.unit)}"))
             else:
                 rows.append((self.explanation.tag(name), "– (no periodic member)"))
         self.attr_label.setText(
@@ -382,7 +395,7 @@ class ExplainPanel(QWidget):
         rows = []
         for name in order:
             lo, hi = rec.get("ranges", {}).get(name, (math.nan, math.nan))
-            rows.append((self.explanation.tag(name) if self.explanation else name,
+            rows.append((self._tag(name),
                          pm(idx[name]["S1"], idx[name]["S1_conf"]),
                          pm(idx[name]["ST"], idx[name]["ST_conf"]), f"{lo:.4g}–{hi:.4g}"))
         _fill(self.sobol_table, rows)
@@ -409,18 +422,17 @@ class ExplainPanel(QWidget):
         s = self.explanation.sobol
         self.summary.setText(self.explanation.summary)
         ranked = s.ranked()
-        ex = self.explanation
-        _bars(self.sobol_plot.getPlotItem(), [ex.tag(r[0]) for r in ranked],
+        _bars(self.sobol_plot.getPlotItem(), [self._tag(r[0]) for r in ranked],
               [r[1] for r in ranked], [r[2] for r in ranked])
         from twinviewer.twins import model_of
 
         model = model_of(self.state.twin)
-        unit = {n: f" {model.parameter(n).unit}" for n in s.names}
+        unit = {n: f" {unit_text(model.parameter(n).unit)}" for n in s.names}
         rows = []
         for name, _, _ in ranked:
             i = s.names.index(name)
             lo, hi = self.explanation.sobol_ranges[name]
-            rows.append((ex.tag(name), f"{s.S1[i]:.2f} ± {s.S1_conf[i]:.2f}",
+            rows.append((self._tag(name), f"{s.S1[i]:.2f} ± {s.S1_conf[i]:.2f}",
                          f"{s.ST[i]:.2f} ± {s.ST_conf[i]:.2f}",
                          f"{lo:.4g}–{hi:.4g}{unit.get(name, '')}"))
         _fill(self.sobol_table, rows)

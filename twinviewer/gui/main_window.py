@@ -48,9 +48,12 @@ log = logging.getLogger("twinviewer.gui")
 
 MAX_RECENT = 8
 
-#: Minimum sizes (px) that keep the views readable on a 1280×720 screen.
+#: Minimum sizes (px) that keep the views readable on a 1280×720 screen: the PV panel is
+#: wider than its 300-px plot area by the pressure axis and margins.
 MIN_PV = 300
-MIN_WIGGERS_H = 300
+MIN_PV_W = 352
+MIN_PV_PANEL_H = 430
+MIN_WIGGERS_H = 440
 MIN_3D = (380, 260)
 MIN_SLICES_H = 170
 MIN_STEP_W = 300
@@ -209,20 +212,22 @@ class MainWindow(QMainWindow):
         """
         from twinviewer.gui.panels import STEP_HINTS, VIEWS, ordered_steps, panel_entries
 
-        # the always-visible plots, right of the 3D view
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.setObjectName("plots_column")
+        # the always-visible plots, right of the 3D view: tabs when the column is short
+        from twinviewer.gui.plots_column import PlotsColumn
+
+        right = self.plots_column = PlotsColumn()
         for spec in VIEWS:
             made = self._make(spec)
             if made is None:
                 continue
             klass, panel = made
-            self.panels[getattr(klass, "title", klass.__name__)] = panel
-            right.addWidget(panel)
+            title = getattr(klass, "title", klass.__name__)
+            self.panels[title] = panel
+            right.add(panel, title)
         if "PV loops" in self.panels:
-            self.panels["PV loops"].setMinimumSize(MIN_PV, MIN_PV)
+            self.panels["PV loops"].setMinimumSize(MIN_PV_W, MIN_PV_PANEL_H)
         if "Wiggers diagram" in self.panels:
-            self.panels["Wiggers diagram"].setMinimumSize(MIN_PV, MIN_WIGGERS_H)
+            self.panels["Wiggers diagram"].setMinimumSize(MIN_PV_W, MIN_WIGGERS_H)
 
         # the step pages: the first is built now, the others when first shown (their
         # panels import the calibration, what-if and explanation layers and start work)
@@ -234,14 +239,17 @@ class MainWindow(QMainWindow):
         self._step_hints = STEP_HINTS
         self.step_list = QListWidget()
         self.step_list.setObjectName("steps")
-        self.step_list.setMinimumWidth(120)
+        self.step_list.setMinimumWidth(110)  # "3 Measurements"; longer names wrap
         self.step_list.setMaximumWidth(170)
+        # at 1280 px the list is at its minimum width: no sideways scroll bar under it
+        self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_list.setWordWrap(True)  # "Patient &" / "images" rather than "Patient & ima…"
         self.step_stack = QStackedWidget()
         self.step_stack.setMinimumWidth(MIN_STEP_W)
         self.step_pages: dict[str, QScrollArea] = {}
         self._built_steps: set[str] = set()
         for n, step in enumerate(self.steps):
-            item = QListWidgetItem(f"{n + 1}  {step}")
+            item = QListWidgetItem(f"{n + 1} {step}")
             item.setToolTip(STEP_HINTS.get(step, step))
             self.step_list.addItem(item)
             scroll = QScrollArea()
@@ -282,9 +290,10 @@ class MainWindow(QMainWindow):
         for w in (self.step_list, self.step_stack, centre, right):
             self.main_split.addWidget(w)
         self.main_split.setChildrenCollapsible(False)
+        self.main_split.setHandleWidth(3)  # at 1280 px every column is at its minimum width
         for i, f in enumerate((0, 3, 5, 3)):
             self.main_split.setStretchFactor(i, f)
-        self.centre_split, self.plots_split = centre, right
+        self.centre_split, self.plots_split = centre, right.split
 
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -313,7 +322,7 @@ class MainWindow(QMainWindow):
             panels.append((title, panel))
         page = QWidget()
         lay = QVBoxLayout(page)
-        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setContentsMargins(2, 4, 2, 4)  # at 1280 px the column is at its minimum width
         head = QLabel(f"<b style='font-size: 13pt'>{step}</b><br>"
                       f"<span style='color: #555'>{self._step_hints.get(step, '')}</span>")
         head.setWordWrap(True)
@@ -446,13 +455,16 @@ class MainWindow(QMainWindow):
     def _default_sizes(self) -> None:
         """First-start layout: narrow sidebar, step panel, the 3D view widest, plots right."""
         w = max(self.width(), 1280)
-        side = 130
+        side = 110 if w < 1400 else 140
         rest = w - side
-        self.main_split.setSizes([side, int(rest * 0.32), int(rest * 0.42), int(rest * 0.26)])
+        # the PV plot area ≥ 300 px wide (+ 4 px: the tab widget's frame)
+        plots = max(MIN_PV_W + 4, int(rest * 0.26))
+        self.main_split.setSizes([side, int(rest * 0.32), rest - int(rest * 0.32) - plots,
+                                  plots])
         h = self.centre_split.height() or self.height()
         self.centre_split.setSizes([int(h * 0.62), int(h * 0.38)])
         ph = self.plots_split.height() or self.height()
-        self.plots_split.setSizes([int(ph * 0.45), ph - int(ph * 0.45)])  # Wiggers: 4 rows
+        self.plots_split.setSizes([int(ph * 0.44), ph - int(ph * 0.44)])  # Wiggers: 5 rows
 
     def maybe_save(self, doing: str) -> bool:
         """Ask to save unsaved work before ``doing`` (e.g. 'quitting'); False = cancelled."""

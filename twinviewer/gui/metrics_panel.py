@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import interval, number, unit
+from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted
 from twinviewer.physiology import METRICS
@@ -82,23 +83,28 @@ class MetricsPanel(QWidget):
             m = m.to(unit)
         except Exception:  # noqa: BLE001 - show as measured, in its own unit
             pass
-        unit = "" if m.unit == unit else f" {m.unit}"  # the Unit column holds the rest
+        unit = "" if m.unit == unit else f" {unit_text(m.unit)}"  # the Unit column holds the rest
         return f"{_fmt(m.value)} ± {_fmt(m.uncertainty)}{unit}", m.source or "unknown source"
 
     def shown_metrics(self) -> list:
-        """The metrics that bear on this twin: device rows only when it has an LVAD."""
-        twin = self.state.twin
-        has_vad = False
-        if twin is not None:
-            from twinviewer.twins import model_of
+        """The metrics that bear on this twin: a lesion's or device's rows (regurgitant
+        volumes, shunt flow, LVAD flow) only when some member has it, or it was measured."""
+        from twinviewer.physiology.metrics import relevant_metrics
 
-            try:
-                model = model_of(twin)
-                has_vad = "VAD.speed" in model.parameter_names and \
-                    float(np.max(np.asarray(twin.ensemble)[:, model.index("VAD.speed")])) > 0
-            except Exception:  # noqa: BLE001 - unknown model: show every row
-                has_vad = True
-        return [m for m in METRICS if m.group != "device" or has_vad]
+        twin = self.state.twin
+        if twin is None:
+            return list(METRICS)
+        from twinviewer.twins import model_of
+
+        try:
+            model = model_of(twin)
+            keep = {m.name for m in relevant_metrics(model.parameter_names, twin.ensemble)}
+        except Exception:  # noqa: BLE001 - unknown model: show every row
+            return list(METRICS)
+        anatomy = getattr(twin, "anatomy", None)
+        measured = {m.name for m in [*(getattr(twin, "measurements", None) or ()),
+                                     *(getattr(anatomy, "measurements", None) or ())]}
+        return [m for m in METRICS if m.name in keep or m.name in measured]
 
     def refresh(self) -> None:
         r = self.state.results
@@ -118,7 +124,8 @@ class MetricsPanel(QWidget):
                 sources.append(source)
             if source:
                 measured += " " + "*" * (sources.index(source) + 1)
-            shown = m.name if m.name.isalnum() else m.label  # LVEF, but "Forward stroke volume"
+            # LVEF, but "Forward stroke volume" and "Qp:Qs" (not QpQs)
+            shown = m.name if m.name.isalnum() and m.name.isupper() else m.label
             rows.append((shown, pred, unit(m.unit), measured,
                          f"{m.label}: {m.description}" if m.label else m.description))
         self.sources.setText("  ".join(  # an assumed value says so, never "measured by"

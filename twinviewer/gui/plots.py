@@ -318,21 +318,25 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         self._kept = _KeptItems()
         for side in ("LV", "RV"):
             glw = pg.GraphicsLayoutWidget()
-            p = glw.addPlot(row=0, col=0, title=f"{side} pressure–volume loop")
+            glw.ci.setContentsMargins(0, 4, 2, 0)  # the width goes to the plot area
+            p = glw.addPlot(row=0, col=0)  # the tab names the chamber: no title row
             p.setLabel("bottom", f"{side} volume (mL)")
             p.setLabel("left", f"{side} pressure (mmHg)")
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
+                p.getAxis(ax).setStyle(tickTextOffset=3)  # a narrower axis, a wider plot
             _cache_axes(p)
             self.plots[side] = p
-            self.tabs.addTab(glw, side)
+            self.tabs.addTab(glw, f"{side} loop")
         self.glw = self.tabs.widget(0)
+        # one short line under the plot (it took a fifth of the plot's height at 1280×720);
+        # the full key in the tooltip
         self.status = QLabel("waiting for predictions…")
         self.status.setWordWrap(True)
         self.status.setStyleSheet("font-size: 10px;")
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
+        lay.setContentsMargins(0, 2, 0, 2)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.status)
         lay.addWidget(_research_label())
@@ -387,7 +391,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
             if V is None or P is None:  # the model has no such chamber (its roles say so)
                 p.setTitle(f"no {side} in model {results.model.name}")
                 continue
-            p.setTitle(f"{side} pressure–volume loop")
+            p.setTitle(None)
             rgb = COLOURS[f"p_{side}"]
             # all member loops as one NaN-separated curve: one path to paint per frame
             nan = np.full((len(pick), 1), np.nan)
@@ -420,10 +424,13 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         kept.end()
         scen = scenario_medians(self.scenario_results)
         key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
-        self.status.setText(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
-                            f"periodic members (of {results.n}) · shaded: 5–95 % of pressure "
-                            f"at each sample · dashed: 5–95 % of volume · dot: now"
-                            + measured.get("LV", "") + key)
+        self.status.setToolTip(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
+                               f"periodic members (of {results.n}) · shaded: 5–95 % of "
+                               f"pressure at each sample · dashed: 5–95 % of volume · dot: now"
+                               + "".join(measured.values()))
+        self.status.setText("Median loop, 90 % band, members (hover: key)"
+                            + (f" · dotted: EDV, ESV {MEASURED_LABEL}" if any(measured.values())
+                               else "") + key)
         self.set_time(self.state.time)
 
     def set_time(self, fraction: float) -> None:
@@ -477,7 +484,7 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.p_flow.setLabel("left", "Q<br>(mL/s)")
         self.p_flow.setLabel("bottom", "Time in beat (s)")
         self.cursors: list[pg.InfiniteLine] = []
-        self.glw.ci.layout.setRowStretchFactor(0, 1)
+        self.glw.ci.layout.setRowStretchFactor(0, 2)
         self.glw.ci.layout.setRowStretchFactor(1, 3)
         self.glw.ci.layout.setRowStretchFactor(2, 2)
         self.glw.ci.layout.setRowStretchFactor(3, 2)
@@ -493,6 +500,9 @@ class WiggersPanel(_RedrawOnce, QWidget):
             p.getAxis("left").label.setFont(small)
             if p is not self.p_press:
                 p.setXLink(self.p_press)
+            if p is not self.p_flow:  # the rows share the time axis: its values once, below
+                p.getAxis("bottom").setStyle(showValues=False)
+                p.getAxis("bottom").setHeight(4)
         self.p_ecg.setMouseEnabled(x=False, y=False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -506,7 +516,7 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.key.setStyleSheet("font-size: 10px;")
         lay.addWidget(self.key)
         lay.addWidget(self.glw, 1)
-        note = QLabel("Median, 90 % band; dashed: scenarios. *ECG: schematic, from model timing")
+        note = QLabel("Median, 90 % band; dashed: scenarios; *ECG: schematic (hover: key)")
         note.setToolTip("Median with 90 % band (5–95 % of the ensemble at each sample); dashed: "
                         "the scenarios' medians; thin dashed lines beside measured volumes: "
                         "the 90 % predictive interval of a measured volume (ensemble ⊕ model "

@@ -639,9 +639,11 @@ class ScenarioPanel(QWidget):
         for m in t.metrics:
             meta = METRIC_BY_NAME[m]
             b = t.baseline[m]
-            title = f"{meta.label} ({t.units[m]})" if t.units[m] else meta.label
+            title = f"{meta.label} ({unit_text(t.units[m])})" if unit_text(t.units[m]) \
+                else meta.label
             if twin is not None and (meas := twin.measurement(m)) is not None:
-                title += f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {meas.unit}"
+                title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
+                          f"{unit_text(meas.unit)}").rstrip()
             item = QTableWidgetItem(title)
             item.setToolTip(meta.description)
             item.setFont(bold)
@@ -812,7 +814,7 @@ class ScenarioPanel(QWidget):
             x = float(r.metrics[m][0])
             if m == "VAD_flow" and x == 0.0:
                 continue
-            name = m if m.isalnum() else METRIC_BY_NAME[m].label  # LVEDP, "Aortic mean gradient"
+            name = m if m.isalnum() and m.isupper() else METRIC_BY_NAME[m].label  # LVEDP, Qp:Qs
             parts.append(f"{name} {_fmt(x)} {unit_text(METRIC_BY_NAME[m].unit)}".rstrip())
         flags = []
         if r.metrics["LV_suction"][0] > 0.5:

@@ -123,6 +123,42 @@ METRICS: tuple[Metric, ...] = (
 )
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 
+#: The lesion or device a metric is about: the parameters of which one must be non-zero for
+#: it to bear on a heart (a competent valve's regurgitant volume is the model's closing leak,
+#: ~0.01 mL; Qp:Qs without a shunt is 1 by construction).
+LESION_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "AR_volume": ("AV.EROA",), "AR_fraction": ("AV.EROA",),
+    "MR_volume": ("MV.EROA",), "MR_fraction": ("MV.EROA",),
+    "TR_volume": ("TV.EROA",),
+    "QpQs": ("ASD.area", "VSD.area"), "shunt_flow": ("ASD.area", "VSD.area"),
+    "VAD_flow": ("VAD.speed",), "AV_opening": ("VAD.speed",), "LV_suction": ("VAD.speed",),
+}
+
+
+def relevant_metrics(parameter_names, ensemble, metrics=METRICS) -> list[Metric]:
+    """The ``metrics`` that bear on an ensemble: a lesion's or device's rows only when its
+    parameter is non-zero in at least one member (see :data:`LESION_PARAMETERS`). A metric
+    whose parameters the model does not have is kept (the model may express it otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> names = ["HR", "TV.EROA"]
+    >>> [m.name for m in relevant_metrics(names, np.array([[70.0, 0.0]]))
+    ...  if m.name in ("HR", "TR_volume")]
+    ['HR']
+    """
+    ens = np.atleast_2d(np.asarray(ensemble, dtype=float))
+    names = list(parameter_names)
+
+    def present(metric: Metric) -> bool:
+        needs = LESION_PARAMETERS.get(metric.name)
+        if not needs or not all(n in names for n in needs):
+            return True
+        return any(bool(np.any(ens[:, names.index(n)] != 0.0)) for n in needs)
+
+    return [m for m in metrics if present(m)]
+
 
 def _forward_mean(dp, q):
     mask = q > 0.0
