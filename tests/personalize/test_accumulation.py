@@ -86,10 +86,11 @@ def test_derived_quantity_kept_when_its_volumes_are_kept():
 
 def test_a_parameter_calibrated_at_both_visits_keeps_the_earlier_inputs(two_visits):
     r1, t1, _, _ = two_visits
-    # Visit 2 brings a new CO as well as the cuff BP: with BP alone the model (v2.2) re-fits
-    # only SYS.R_AR, whose visit-1 inputs were BP too, so nothing earlier could be lost.
-    r2 = calibrate(t1, [M("SBP", 140, "mmHg", 6, "cuff"), M("DBP", 88, "mmHg", 5, "cuff"),
-                        M("CO", 6.2, "L/min", 0.5, "thermodilution")], n=N, seed=2)
+    # Visit 2 brings a new CO alone: it narrows LV.EA again (visit-1 input LVESV). With the
+    # cuff BP beside it only SYS.R_AR is narrowed (its visit-1 inputs were BP too, so nothing
+    # earlier could be lost), and a parameter the new data reach without narrowing keeps its
+    # earlier state (one state per parameter).
+    r2 = calibrate(t1, [M("CO", 6.2, "L/min", 0.5, "thermodilution")], n=N, seed=2)
     t2 = updated_twin(t1, r2, day=30)
     both = [p for p in r2.calibrated if p in r1.calibrated
             and set(t1.provenance[p].inputs) - {"SBP", "DBP"}]
