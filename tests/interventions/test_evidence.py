@@ -176,3 +176,12 @@ def test_a_change_reported_only_in_percent_is_not_printed_in_the_metric_unit():
     real = ev.Variable("CO", "relative", 3.24, 4.05, unit="L/min")
     assert ev._judge(real, {"CO": 3.0}, {"CO": 3.8}, 0.35, None).expected == \
         "3.24 → 4.05 L/min (+25 %)"
+
+
+def test_comparison_intervals_use_the_apps_number_formatter():
+    """A reviewer read "Ea 0.6 → 1.2, Δ +0.7": one decimal for a quantity below 2."""
+    from twinviewer.interventions.compare import Interval
+
+    assert Interval(0.62, 0.55, 0.71).format() == "0.62 (0.55–0.71)"
+    assert Interval(0.64, 0.52, 0.77).format(signed=True) == "+0.64 (+0.52 to +0.77)"
+    assert Interval(92.4, 88.0, 97.0).format() == "92 (88–97)"
