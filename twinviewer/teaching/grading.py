@@ -64,6 +64,12 @@ def _worst(*levels: str) -> str:
     return max(levels, key=SEVERITIES.index)
 
 
+def _level(x: float, severe: float, moderate: float, mild: float) -> str:
+    """The grade of ``x`` against its severe / moderate / mild thresholds (≥ each)."""
+    return ("severe" if x >= severe else "moderate" if x >= moderate
+            else "mild" if x >= mild else "none")
+
+
 def _aortic_stenosis(v: Mapping[str, float]) -> Finding:
     ava, mg, vmax = _v(v, "AVA"), _v(v, "AV_mean_gradient"), _v(v, "AV_peak_velocity")
     by_area = "severe" if ava < 1.0 else "moderate" if ava <= 1.5 else "none"
@@ -79,12 +85,8 @@ def _aortic_stenosis(v: Mapping[str, float]) -> Finding:
 
 def _mitral_regurgitation(v: Mapping[str, float]) -> Finding:
     eroa, rvol, rf = _v(v, "EROA"), _v(v, "MR_volume"), _v(v, "MR_fraction")
-
-    def level(x: float, severe: float, moderate: float, mild: float) -> str:
-        return ("severe" if x >= severe else "moderate" if x >= moderate
-                else "mild" if x >= mild else "none")
-
-    sev = _worst(level(eroa, 0.40, 0.20, 0.05), level(rvol, 60, 30, 8), level(rf, 50, 30, 10))
+    sev = _worst(_level(eroa, 0.40, 0.20, 0.05), _level(rvol, 60, 30, 8),
+                 _level(rf, 50, 30, 10))
     ev = (f"EROA {eroa:.2f} cm² (severe ≥ 0.40, moderate 0.20–0.39)",
           f"regurgitant volume {rvol:.0f} mL (severe ≥ 60, moderate 30–59)",
           f"regurgitant fraction {rf:.0f} % (severe ≥ 50, moderate 30–49)")
@@ -98,11 +100,6 @@ def _lv_systolic(v: Mapping[str, float]) -> Finding:
     ev = (f"LVEF {ef:.0f} % (normal ≥ 52, mildly 41–51, moderately 30–40, severely "
           f"reduced < 30; HFrEF ≤ 40)",)
     return Finding("heart failure with reduced EF", sev, ev)
-
-
-def _level(x: float, severe: float, moderate: float, mild: float) -> str:
-    return ("severe" if x >= severe else "moderate" if x >= moderate
-            else "mild" if x >= mild else "none")
 
 
 def _aortic_regurgitation(v: Mapping[str, float]) -> Finding:
