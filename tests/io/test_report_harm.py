@@ -77,17 +77,13 @@ def test_every_scenario_shown_says_its_response_mode():
 def test_parameter_value_is_the_median_of_the_interval_it_sits_beside(monkeypatch):
     """A reviewer read SYS.R_AR "1.3, posterior 90 % 0.9–1.2": the point estimate beside
     the ensemble's interval. The report shows the ensemble median."""
+    from twinviewer.io import parameter_table
     from twinviewer.report import pdf
     from twinviewer.twins import twin_from_preset
 
     twin = twin_from_preset("healthy", n=40)
-    j = list(twin.param_names).index("SYS.R_AR") if hasattr(twin, "param_names") else None
-    doc = SimpleNamespace(twin=twin, parameters=None)
-    from twinviewer.io import parameter_table
-
-    doc.parameters = parameter_table(twin)
-    names = [p.name for p in doc.parameters]
-    j = names.index("SYS.R_AR")
+    doc = SimpleNamespace(twin=twin, parameters=parameter_table(twin))
+    j = [p.name for p in doc.parameters].index("SYS.R_AR")
     twin.params = np.array(twin.params, dtype=float)
     twin.params[j] = 10 * float(np.max(twin.ensemble[:, j]))
     monkeypatch.setattr(pdf, "_explanation_lines", lambda doc, results: [])
