@@ -25,14 +25,19 @@ def bare(qtbot, tmp_path, monkeypatch):
     w.close()
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
-def test_views_keep_readable_sizes(bare, qtbot, size):
-    w = bare
+def _shown_at(w, qtbot, size: tuple[int, int]):
+    """``w`` shown at ``size`` with the layout's default splitter sizes applied."""
     w.resize(*size)
     w.show()
     qtbot.waitExposed(w)
     w._default_sizes()
     qtbot.wait(50)
+    return w
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_views_keep_readable_sizes(bare, qtbot, size):
+    w = _shown_at(bare, qtbot, size)
     pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
     assert pv.width() >= MIN_PV and pv.height() >= MIN_PV
     assert pv.tabs.currentWidget().height() >= 200
@@ -68,12 +73,7 @@ def _area(plot) -> tuple[float, float]:
 def test_plot_areas_are_readable(bare, qtbot, size):
     """The PV loop's plot area is at least 300 × 300 px and each Wiggers row's at least 60 px
     high (a reviewer measured 115 px and 20–30 px at 1280×720 while the widgets passed)."""
-    w = bare
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
-    w._default_sizes()
-    qtbot.wait(50)
+    w = _shown_at(bare, qtbot, size)
     pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
     _bring_forward(pv)
     for n, side in enumerate(pv.plots):
