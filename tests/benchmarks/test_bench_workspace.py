@@ -205,6 +205,30 @@ def test_playback_fps_and_stalls(qtbot, tmp_path):
     assert out.exists()
 
 
+#: The stall probe both subprocess scripts share: a 10 ms GUI-thread timer; ``run`` turns the
+#: real event loop (no busy polling) until ``seconds`` pass or ``until()`` holds (at most
+#: ``RUN_LIMIT_S``, which the script sets) and returns the longest gap between two ticks, in
+#: wall time and in GUI-thread CPU (ms). A long wall gap with little CPU in it is the
+#: scheduler (the machine's load), not the app.
+_STALL_PROBE = r"""
+gaps, cpu_gaps, last = [], [], [time.perf_counter(), time.thread_time()]
+def tick():
+    t, c = time.perf_counter(), time.thread_time()
+    gaps.append(t - last[0]); cpu_gaps.append(c - last[1]); last[:] = [t, c]
+beat = QTimer(); beat.setInterval(10); beat.timeout.connect(tick)
+def run(seconds=None, until=None):
+    loop, t0 = QEventLoop(), time.perf_counter()
+    def check():
+        if (seconds is not None and time.perf_counter() - t0 >= seconds) or \
+                (until is not None and until()) or time.perf_counter() - t0 > RUN_LIMIT_S:
+            loop.quit()
+    poll = QTimer(); poll.setInterval(20); poll.timeout.connect(check); poll.start()
+    gaps.clear(); cpu_gaps.clear(); last[:] = [time.perf_counter(), time.thread_time()]
+    beat.start(); loop.exec(); beat.stop(); poll.stop()
+    return round(1000 * max(gaps[1:] or [0.0]), 1), round(1000 * max(cpu_gaps[1:] or [0.0]), 1)
+"""
+
+
 _PLAY_STALLS = r"""
 import json, os, resource, tempfile, time
 from pathlib import Path
@@ -243,26 +267,8 @@ assert wait_for_predictions(app, w), w.last_error
 v = w.view3d; v.set_overlay("pressure")
 renders = []
 v.plotter.render_window.AddObserver("EndEvent", lambda *_: renders.append(time.perf_counter()))
-# each gap between two ticks of a 10 ms timer, in wall time and in GUI-thread CPU: a long
-# wall gap with little CPU in it is the scheduler (the machine's load), not the app
-gaps, cpu_gaps, last = [], [], [time.perf_counter(), time.thread_time()]
-def tick():
-    t, c = time.perf_counter(), time.thread_time()
-    gaps.append(t - last[0]); cpu_gaps.append(c - last[1]); last[:] = [t, c]
-beat = QTimer(); beat.setInterval(10); beat.timeout.connect(tick)
-def run(seconds=None, until=None):
-    # the real event loop (no busy polling): stop after ``seconds`` or when ``until()``
-    loop, t0 = QEventLoop(), time.perf_counter()
-    def check():
-        if (seconds is not None and time.perf_counter() - t0 >= seconds) or \
-                (until is not None and until()) or time.perf_counter() - t0 > 900:
-            loop.quit()
-    poll = QTimer(); poll.setInterval(20); poll.timeout.connect(check); poll.start()
-    gaps.clear(); cpu_gaps.clear(); last[:] = [time.perf_counter(), time.thread_time()]
-    beat.start()
-    loop.exec()
-    beat.stop(); poll.stop()
-    return round(1000 * max(gaps[1:] or [0.0]), 1), round(1000 * max(cpu_gaps[1:] or [0.0]), 1)
+RUN_LIMIT_S = 900
+""" + _STALL_PROBE + r"""
 run(seconds=1.0)  # settle
 # playback in real time (1x) for 8 s: frames rendered, CPU of this process (all threads,
 # llvmpipe's included) and of the X server per rendered frame
@@ -362,22 +368,8 @@ app = _app(None)
 qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
 w = MainWindow(settings=qs); w.resize(1280, 800); w.show()
 assert wait_for_predictions(app, w), w.last_error
-gaps, cpu_gaps, last = [], [], [time.perf_counter(), time.thread_time()]
-def tick():  # wall gap and the GUI thread's own CPU in it (what the load cannot inflate)
-    t, c = time.perf_counter(), time.thread_time()
-    gaps.append(t - last[0]); cpu_gaps.append(c - last[1]); last[:] = [t, c]
-beat = QTimer(); beat.setInterval(10); beat.timeout.connect(tick)
-def run(seconds=None, until=None):
-    loop, t0 = QEventLoop(), time.perf_counter()
-    def check():
-        if (seconds is not None and time.perf_counter() - t0 >= seconds) or \
-                (until is not None and until()) or time.perf_counter() - t0 > 1200:
-            loop.quit()
-    poll = QTimer(); poll.setInterval(20); poll.timeout.connect(check); poll.start()
-    gaps.clear(); cpu_gaps.clear(); last[:] = [time.perf_counter(), time.thread_time()]
-    beat.start(); loop.exec(); beat.stop(); poll.stop()
-    return {"wall_ms": round(1000 * max(gaps[1:] or [0.0]), 1),
-            "gui_cpu_ms": round(1000 * max(cpu_gaps[1:] or [0.0]), 1)}
+RUN_LIMIT_S = 1200
+""" + _STALL_PROBE + r"""
 run(seconds=1.0)
 w.show_step("Calibrate")
 # a new visit's cuff BP: the demo twin is already calibrated to its own data, and a
@@ -388,13 +380,14 @@ doc.add_measurement(Measurement("DBP", 78.0, "mmHg", 6.0, "cuff, benchmark visit
 run(seconds=1.0)
 twin0 = w.state.twin
 job = w.panels["Calibration"].start()
-cal = run(until=lambda: (job is None or job.finished) and not w.state.jobs
-          and w.state.twin is not twin0 or w.last_error)
+cal = dict(zip(("wall_ms", "gui_cpu_ms"), run(
+    until=lambda: (job is None or job.finished) and not w.state.jobs
+    and w.state.twin is not twin0 or w.last_error)))
 cal["applied"] = w.state.twin is not twin0
 cal["error"] = w.last_error
 out = Path(tempfile.mkdtemp()) / "r.pdf"
 twin_file_actions.export_report(w, w.state, out)
-report = run(until=lambda: not w.state.jobs)
+report = dict(zip(("wall_ms", "gui_cpu_ms"), run(until=lambda: not w.state.jobs)))
 report["written"] = out.exists()
 w.state.session.dirty = False
 print("BENCH" + json.dumps({"load": os.getloadavg()[0], "calibration": cal, "report": report}),
