@@ -119,3 +119,26 @@ def test_parameter_value_is_the_median_of_the_interval_it_sits_beside(monkeypatc
     row = rows[j]
     lo, hi = (float(x) for x in row[3].split("–"))
     assert lo <= float(row[2]) <= hi
+
+
+def test_the_audit_page_reads_as_text_not_python():
+    """review6: the report's audit trail printed raw dicts (``defined={'name': …``)."""
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.io import AuditLog
+    from twinviewer.io.twinfile import TwinDocument
+    from twinviewer.report.pdf import _audit_page
+    from twinviewer.twins import twin_from_preset
+
+    twin = twin_from_preset("healthy", n=4)
+    audit = AuditLog()
+    sc = Scenario("TAVI", (InterventionStep("tavi_sapien3", {"size": 26.0}),))
+    audit.record(twin, "scenario", {"defined": {"name": sc.name, "steps": [
+        {"name": "tavi_sapien3", "settings": {"size": 26.0}}]}})
+    audit.record(twin, "calibration", {"summary": {"rms": 1.0}, "unmeasured_informed": {"a": 1}})
+    rec = _Recorder()
+    _audit_page(rec, TwinDocument(twin, audit, []))
+    (_, rows), = rec.tables
+    details = [r[4] for r in rows]
+    assert details[0] == "defined TAVI (tavi sapien3 size 26)"
+    assert details[1] == "fit, identifiability and convergence kept with the twin"
+    assert not any(c in d for d in details for c in "{}[]'=")

@@ -682,12 +682,10 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
     p.new_page("Audit trail")
     if doc.chain is not None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
+    from twinviewer.io.audit_text import human_details
+
     rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
-             # a calibration's full summary (and width ratios) is kept in the trail, not
-             # spelt out here
-             ", ".join(f"{k}={v}" if k not in ("summary", "unmeasured_informed")
-                       else f"{k} kept" for k, v in e.details.items()), e.hash[:12]]
-            for e in doc.audit.entries]
+             human_details(e.details), e.hash[:12]] for e in doc.audit.entries]
     if rows:
         p.table(["#", "Time (UTC)", "Action", "App", "Details", "Hash"], rows,
                 [0.04, 0.2, 0.1, 0.07, 0.45, 0.14], size=6.8)
