@@ -479,10 +479,11 @@ class MainWindow(QMainWindow):
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Cancel:
             return False
-        if answer == QMessageBox.StandardButton.Save:
-            from twinviewer.gui import twin_file_actions
+        from twinviewer.gui import twin_file_actions
 
+        if answer == QMessageBox.StandardButton.Save:
             return twin_file_actions.save_twin(self, self.state) is not None
+        twin_file_actions.discard_unsaved(self.state)  # discarded: never offered back
         return True
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming

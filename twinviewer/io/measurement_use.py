@@ -111,8 +111,21 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
             return MeasurementUse(m, origin, USED, _misfit_detail(mine))
         if note.startswith("set directly"):
             return MeasurementUse(m, origin, USED, "set the parameter directly")
-        why = note.split("; checked against")[0].removeprefix("not used in the fit: ")
-        return MeasurementUse(m, origin, NOT_USED, why or "not a datum of the fit")
+        # the reason it was left out; a miss of the posterior predictive is a check, not a
+        # reason, and follows it
+        why = note.split("; checked against")[0]
+        if why.startswith("missed by the posterior predictive"):
+            why = why.split("; ", 1)[1] if "; " in why else ""
+        why = why.removeprefix("not used in the fit: ") or "not a datum of the fit"
+        miss = _misfit_detail(mine)
+        return MeasurementUse(m, origin, NOT_USED, f"{why}; {miss}" if miss else why)
+    considered = summary.get("considered")
+    if considered is not None and not any(
+            k[0] == m.name and (k[2] or "") == (m.source or "")
+            and math.isclose(float(k[1]), float(m.value), rel_tol=1e-6, abs_tol=1e-9)
+            for k in considered):
+        return MeasurementUse(m, origin, NOT_USED, "entered after the last calibration: "
+                              "recalibrate to use it")
     if rows:
         r = rows[0]
         return MeasurementUse(m, origin, REPLACED,
@@ -127,8 +140,12 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
                for x in ms):
             return MeasurementUse(m, origin, EARLIER, f"fitted at the visit of day {day}; "
                                   "its information is in the posterior")
+    if considered is not None:
+        return MeasurementUse(m, origin, NOT_USED, "the model does not predict it (kept as a "
+                              "measurement of the patient)")
     return MeasurementUse(m, origin, NOT_USED, "not in the last calibration: the model does "
-                          "not predict it, or it was added after that calibration")
+                          "not predict it, or it was added after that calibration (the "
+                          "calibration record is too old to say which)")
 
 
 def measurement_use(twin, audit_entries: Sequence) -> list[MeasurementUse]:

@@ -247,6 +247,9 @@ class CalibrationResult:
     atypicality: float = 1.0
     discrepancy: Discrepancy = field(default_factory=default_discrepancy)
     curve_fit: list[CurveFitSummary] = field(default_factory=list)
+    #: (name, value, source) of every measurement the calibration was offered (the twin's,
+    #: its images' and those given): what is absent was entered after it.
+    considered: list[tuple[str, float, str]] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[FitRow]:
@@ -356,6 +359,7 @@ class CalibrationResult:
             "unmeasured_predictions": {k: list(v) for k, v in
                                        self.unmeasured_predictions().items()},
             "volume_curves": [c.to_dict() for c in self.curve_fit],
+            "considered": [list(k) for k in self.considered],
         }
 
 
@@ -756,7 +760,14 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
         discrepancy=discrepancy if discrepancy is not None else default_discrepancy(
             "curves" if obs else "standard"),
-        curve_fit=curve_fit)
+        curve_fit=curve_fit, considered=_considered(twin, measurements))
+
+
+def _considered(twin: Twin, given: Sequence[Measurement] | None) -> list[tuple[str, float, str]]:
+    images = list(twin.anatomy.measurements) if twin.anatomy is not None else []
+    seen = dict.fromkeys((m.name, float(m.value), m.source or "")
+                         for m in [*twin.measurements, *images, *(given or [])])
+    return list(seen)
 
 
 #: SD of the heart rate taken from a volume curve's R-R (beat-to-beat variation during the
