@@ -389,3 +389,69 @@ def test_diagnose_table_is_readable(make_twin_window, qtbot, size):
         assert all(t.columnWidth(c) >= t.sizeHintForColumn(c) - 1 for c in (0, 1))
     print(size, "narrow" if t.narrow else "wide", t.viewport().width(),
           [t.columnWidth(c) for c in range(3)])
+
+
+def _patient_twin():
+    """A patient's twin (imported, a TwinViewer pseudonym, its own anatomy), not marked for
+    teaching."""
+    import dataclasses
+
+    import numpy as np
+
+    from twinviewer.core.anatomy import Anatomy, Structure
+    from twinviewer.imaging.disease_anatomy import sphere_mesh
+    from twinviewer.twins import twin_from_preset
+
+    a = Anatomy("TW-0123456789", rr_ms=800.0)
+    m = sphere_mesh(30.0, 12)
+    m.points = m.points + np.array([1.0, 2.0, 3.0])
+    a.structures["lv_blood"] = Structure("lv_blood", "LV", (1.0, 0.0, 0.0), {0: m})
+    return dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789",
+                                                anatomy=a), origin="import")
+
+
+@pytest.mark.parametrize("answer", ["Cancel", "Discard"])
+def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatch, answer):
+    """review6: turning education mode on left the patient's images and numbers on screen.
+    Now it closes the twin after the save prompt (Discard), or stays off (Cancel)."""
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    w = make_twin_window(load_demo=False)
+    w.show_twin(_patient_twin(), simulate=False, dirty=True)
+    assert w.view3d.anatomy is not None and "TW-0123456789" in w.windowTitle()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
+        asked.append(a[2]), getattr(QMessageBox.StandardButton, answer))[1])
+    w.education_action.setChecked(True)
+    assert asked and "education mode" in asked[0]
+    if answer == "Cancel":  # the user keeps the patient's unsaved work: the mode stays off
+        assert not w.education_mode and not w.education_action.isChecked()
+        assert w.state.twin.pseudonym == "TW-0123456789"
+        return
+    assert w.education_mode and w.education_action.isChecked()
+    assert w.state.twin is None and w.view3d.anatomy is None
+    shown = [w.windowTitle()] + [lab.text() for lab in w.findChildren(QLabel)
+                                 if lab.isVisible()]
+    assert not any("TW-0123456789" in t for t in shown)
+
+
+def test_presenter_draws_the_lessons_heart_never_the_windows_twin(make_twin_window, qtbot):
+    """review6: with a patient's twin open (education mode off, save prompt cancelled),
+    Present → H showed the patient's heart under "Aortic stenosis and TAVI"."""
+    from twinviewer.gui.presenter import Presenter
+
+    w = make_twin_window(load_demo=False)
+    w.show_twin(_patient_twin(), simulate=False, dirty=True)
+    patient_anatomy = w.state.twin.anatomy
+    les = load_lesson(lesson_files()[2])  # aortic stenosis and TAVI
+    p = Presenter(w.state, les, start=4)
+    qtbot.addWidget(p)
+    qtbot.keyClick(p, Qt.Key.Key_H)
+    shown = p.state3d.twin
+    assert p.view3d.state is p.state3d and p.view3d.anatomy is not patient_anatomy
+    assert shown.origin == "preset:severe_as" and shown.pseudonym.startswith("virtual-")
+    assert shown.anatomy is None or shown.anatomy.pseudonym.startswith("virtual-")
+    assert p.state3d.results is p.session.results  # this step's heart, not the window's
+    qtbot.keyClick(p, Qt.Key.Key_6)  # after TAVI: the 3D heart follows the lesson
+    assert p.state3d.results is p.session.results
+    assert w.state.twin.pseudonym == "TW-0123456789"  # the window's twin is untouched

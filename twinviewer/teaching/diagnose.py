@@ -12,7 +12,7 @@ the measurements than from the truth (the explanation says so).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def _true_finding(name: str, factor: float) -> Finding | None:
                              dict(zip(p.model.parameter_names, v, strict=True))))
 
 
-@lru_cache(maxsize=None)
+@cache
 def graded_range(name: str) -> tuple[float, float]:
     """The severity factors within :data:`SEVERITY_RANGE` at which heart ``name`` still
     grades as its own lesion (the diagnosis of the preset itself), each end found by
