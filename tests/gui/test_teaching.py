@@ -35,7 +35,13 @@ def test_controls_move_the_loop_and_its_espvr(qtbot, state):
     x, y = p.view.espvr_curve.getData()
     assert y[-1] / x[-1] > ees0  # steeper line
     assert "160 %" in p.value_labels["contractility"].text()
-    assert "LV.EA" in p.value_labels["contractility"].text()
+    # review6: "(V_total)", "(SYS.R_AR)" beside the sliders; now the model's own labels
+    shown = [lab.text() + lab.toolTip() for lab in p.value_labels.values()]
+    shown += [s.toolTip() for s in p.sliders.values()]
+    for code in ("V_total", "SYS.R_AR", "LV.EA", "SYS.C_AR"):
+        assert not any(code in t for t in shown), code
+    assert p.value_labels["afterload"].toolTip() == "Systemic arterial resistance"
+    assert "acute, unregulated" in p.readout.text().lower()
     p.heart_box.setCurrentIndex(p.heart_box.findData("severe_as"))
     assert p.view.results.metrics["AV_mean_gradient"][0] > 40
     p.reset()
@@ -74,7 +80,8 @@ steps:
     p.group.buttons()[1].setChecked(True)
     assert p.check() is False and "steeper" in p.feedback.text()
     p.group.buttons()[0].setChecked(True)
-    assert p.check() is True and "Ees" in p.feedback.text()
+    assert p.check() is True and "End-systolic elastance" in p.feedback.text()
+    assert "[acute, unregulated]" in p.feedback.text()
     p.prev_btn.click()
     assert p.current == 2
 
@@ -111,6 +118,12 @@ def test_presenter_is_keyboard_driven(qtbot, state):
     qtbot.keyClick(p, Qt.Key.Key_D)  # "severe"
     assert p.reveal.startswith("Right")
     assert "A  none" in p.body.text()
+    qtbot.keyClick(p, Qt.Key.Key_5)
+    qtbot.keyClick(p, Qt.Key.Key_C)  # review6: "median AV_mean_gradient = 43.9 mmHg"
+    assert "Aortic valve mean gradient = 4" in p.body.text()
+    assert "AV_mean_gradient" not in p.body.text()
+    qtbot.keyClick(p, Qt.Key.Key_6)  # TAVI: the change says no reflex acted
+    assert "[acute, unregulated]" in p.body.text() and "tavi" not in p.body.text()
 
 
 def test_diagnose_panel_scores(qtbot, state):

@@ -101,6 +101,10 @@ class Presenter(QWidget):
         step = self.lesson.steps[self.current]
         self.heading.setText(self.lesson.title)
         lines = [step.text] if step.text else []
+        if step.action in ("set", "apply"):  # what changed, and that no reflex acted
+            from twinviewer.gui.lesson_player import step_caption
+
+            lines.append("→ " + step_caption(self.lesson, self.current).split(". ", 1)[1])
         if step.question is not None:
             lines.append(step.question.prompt)
             lines += [f"   {LETTERS[i]}  {o}" for i, o in
