@@ -222,6 +222,19 @@ def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     assert a._clim["pressure"] == b._clim["pressure"]  # one colour scale
     p.clock.setValue(30)
     assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
+    # review6: the native 3D window drew over the sliders in the Teach step's scroll area;
+    # now the views live in a window of their own, each under its own title
+    win = p.window3d
+    assert win.isWindow() and win.isVisible() and a.window() is win and b.window() is win
+    assert not win.isAncestorOf(p) and not p.isAncestorOf(a)
+    assert win.titles[1].text().startswith("Severe aortic stenosis + Aortic valve replacement")
+    # changing a heart changes its 3D heart and colours at once
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("hfref"))
+    assert p._states3d[0].twin.origin == "preset:hfref"
+    assert p._states3d[0].results is p.results[0]
+    assert win.titles[0].text() == "Heart failure with reduced ejection fraction"
+    win.close()  # closing the window unticks the box
+    assert not p.link3d.isChecked()
 
     # a lesson's structure highlight fades the main 3D view to that structure
     from twinviewer.gui.lesson_player import LessonPlayer
@@ -468,3 +481,54 @@ def test_presenter_draws_the_lessons_heart_never_the_windows_twin(make_twin_wind
     qtbot.keyClick(p, Qt.Key.Key_6)  # after TAVI: the 3D heart follows the lesson
     assert p.state3d.results is p.session.results
     assert w.state.twin.pseudonym == "TW-0123456789"  # the window's twin is untouched
+
+
+def test_side_by_side_refreshes_when_a_combo_changes(qtbot, state):
+    """review6: changing the heart or intervention did nothing until "Show both"; under
+    "Severe aortic stenosis" it showed a healthy heart's EF 60 % and gradient 3 mmHg. Every
+    change now re-simulates that side, and each title is written with its own numbers."""
+    from twinviewer.gui.side_by_side import SideBySidePanel, predict, side_title
+
+    p = SideBySidePanel(state)
+    qtbot.addWidget(p)
+
+    def consistent():
+        for i in range(2):
+            name, iv = p.hearts[i].currentData(), p.ivs[i].currentData() or None
+            want = predict(name, iv).metrics["AV_mean_gradient"][0]
+            assert p.results[i].metrics["AV_mean_gradient"][0] == pytest.approx(want)
+            assert p.summaries[i].text().startswith(side_title(name, iv) + ":")
+            assert p.views[i].results is p.results[i]
+            assert p.heads[i].text() == side_title(name, iv)
+
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("severe_as"))
+    assert p.results[0].metrics["AV_mean_gradient"][0] > 40
+    consistent()
+    p.ivs[0].setCurrentIndex(p.ivs[0].findData("tavi"))
+    assert p.results[0].metrics["AV_mean_gradient"][0] < 20
+    assert "[acute, unregulated]" in p.summaries[0].text()
+    consistent()
+    p.hearts[1].setCurrentIndex(p.hearts[1].findData("severe_mr"))
+    consistent()
+
+
+def test_side_by_side_puts_the_hearts_in_two_columns_at_1920(make_twin_window, qtbot):
+    """review6: at 1920×1080 the hearts were stacked, so the two loops were never on screen
+    together. Now they stand in two columns with both PV loops in view at once."""
+    w = make_twin_window(load_demo=False)
+    w.resize(1920, 1080)
+    w._default_sizes()
+    w.show_step("Teach")
+    p = w.panels["Side by side"]
+    page = w.step_pages["Teach"]
+    page.ensureWidgetVisible(p)
+    qtbot.waitUntil(lambda: p.isVisible() and p.width() > 0)
+    qtbot.wait(50)
+    page.ensureWidgetVisible(p.views[0], 0, 0)
+    qtbot.wait(50)
+    assert p._columns == 2
+    port = page.viewport().rect()
+    for v in p.views:
+        top_left = v.mapTo(page.viewport(), v.pv.geometry().topLeft().toPoint())
+        bottom = top_left.y() + int(v.pv.geometry().height())
+        assert port.contains(top_left) and bottom <= port.bottom(), (top_left, bottom, port)
