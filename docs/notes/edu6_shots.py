@@ -1,7 +1,7 @@
 """Screenshots of edu6's fixes at 1920×1080 (Xvfb, no window manager: geometry set by hand).
 
 Usage: ``xvfb-run -a -s "-screen 0 1920x1080x24" python docs/notes/edu6_shots.py PATIENT.twin
-OUTDIR [privacy|sbs|all]``. PATIENT.twin is a patient's twin (not marked for teaching); the
+OUTDIR [privacy|sbs|teach|all]``. PATIENT.twin is a patient's twin (not marked for teaching); the
 unsaved-changes prompt is answered Discard.
 """
 
@@ -95,4 +95,23 @@ if WHAT in ("sbs", "all"):
     sb.clock.setValue(30)
     pause(2)
     shot("edu6_side_by_side_3d.png")
+if WHAT in ("teach", "all"):
+    wait(lambda: w.state.twin is not None and not w.state.jobs)
+    w.show_step("Teach")
+    pause(1)
+    lp = w.panels["Lessons"]
+    lp.box.setCurrentIndex(1)  # preload, afterload and contractility
+    wait(lambda: not w.state.jobs)
+    lp.go(10)
+    lp.group.buttons()[0].setChecked(True)
+    lp.check()
+    tc = w.panels["Teaching controls"]
+    tc.sliders["afterload"].setValue(150)
+    pause(1)
+    w.step_pages["Teach"].ensureWidgetVisible(tc, 0, 0)
+    pause(1)
+    shot("edu6_teach_controls.png")
+    w.step_pages["Teach"].ensureWidgetVisible(lp.feedback)
+    pause(1)
+    shot("edu6_lesson_player.png")
 w.close()

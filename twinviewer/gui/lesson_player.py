@@ -184,6 +184,7 @@ class LessonPlayer(QWidget):
         self.steps.clear()
         for i in range(len(lesson.steps)):
             self.steps.addItem(step_caption(lesson, i))
+            self.steps.item(i).setToolTip(self.steps.item(i).text())  # a narrow list cuts it
         self.steps.blockSignals(False)
         self.go(0)
 
