@@ -457,6 +457,7 @@ def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatc
     w = make_twin_window(load_demo=False)
     w.show_twin(_patient_twin(), simulate=False, dirty=True)
     assert w.view3d.anatomy is not None and "TW-0123456789" in w.windowTitle()
+    assert "TW-0123456789" in w.log_panel.text.toPlainText()
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
         asked.append(a[2]), getattr(QMessageBox.StandardButton, answer))[1])
@@ -468,8 +469,8 @@ def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatc
         return
     assert w.education_mode and w.education_action.isChecked()
     assert w.state.twin is None and w.view3d.anatomy is None
-    shown = [w.windowTitle()] + [lab.text() for lab in w.findChildren(QLabel)
-                                 if lab.isVisible()]
+    shown = [w.windowTitle(), w.log_panel.text.toPlainText()]
+    shown += [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
     assert not any("TW-0123456789" in t for t in shown)
 
 

@@ -52,6 +52,9 @@ def close_patient_twin(window) -> bool:
     if not window.maybe_save("turning education mode on (it closes the patient's twin)"):
         return False
     window.state.session.open_twin(None)
+    log = getattr(window, "log_panel", None)
+    if log is not None:  # its lines name the twin ("showing TW-…"); the log file keeps them
+        log.text.clear()
     window.state.info("education mode: the patient's twin was closed")
     return True
 
