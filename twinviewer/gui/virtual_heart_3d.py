@@ -7,6 +7,7 @@ so whatever the window holds (a patient's twin, say) is never drawn under a less
 from __future__ import annotations
 
 from twinviewer.gui.state import TwinState
+from twinviewer.teaching.hearts import heart
 
 
 def show_virtual_heart(doc: TwinState, jobs: TwinState, name: str, results,
@@ -40,7 +41,8 @@ def show_virtual_heart(doc: TwinState, jobs: TwinState, name: str, results,
         if current is twin:  # not another heart since
             doc.session.set_computed_anatomy(anatomy)
 
-    jobs.run_job(f"Anatomy of the virtual heart {name}",
+    title = heart(name).title
+    jobs.run_job(f"Anatomy of the virtual heart “{title}”",
                  lambda p, c: heart_anatomy(name, progress=p, cancel=c), done,
-                 lambda e: jobs.warn(f"virtual heart {name}: its own anatomy could not be "
+                 lambda e: jobs.warn(f"virtual heart “{title}”: its own anatomy could not be "
                                      f"made ({e})"))
