@@ -127,3 +127,23 @@ def test_the_reflex_is_blunted_in_heart_failure_with_reduced_ef(healthy):
         P = apply_scenario(m, vec, _vaso())
         gains.append(regulate(m, P, b).open_loop_gain[0])
     assert gains[1] < 0.75 * gains[0], gains
+
+
+def test_a_paced_heart_keeps_its_rate_when_the_reflex_acts():
+    """The pacemaker holds HR: regulated, the reflex moved a DDD 110 bpm heart to 107 bpm."""
+    from twinviewer.interventions.scenario import held_parameters
+
+    p = get_preset("healthy")
+    sc = Scenario("pace", (InterventionStep("pacing", {"rate": 110.0, "av_delay": 150.0}),),
+                  "regulated")
+    assert held_parameters(sc) == ("HR",)
+    P = apply_scenario(p.model, p.vector(), sc)
+    base = simulate(p.model, p.vector()[None, :])
+    hr = p.model.index("HR")
+    free = regulate(p.model, P, base)
+    held = regulate(p.model, P, base, held=held_parameters(sc))
+    assert free.params[0, hr] < 109.0  # without the hold the reflex slows the paced heart
+    assert held.params[0, hr] == 110.0
+    # the other effectors still act: resistance moves with the pressure error
+    r = p.model.index("SYS.R_AR")
+    assert held.params[0, r] != P[0, r]

@@ -37,7 +37,7 @@ import numpy as np
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import check_mode, regulate
 from twinviewer.interventions.intervention import InterventionError
-from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import ModelError, Results, get_preset, simulate
 
 EVIDENCE_DIR = Path(__file__).with_name("evidence")
@@ -246,11 +246,11 @@ def derived_metrics(r: Results) -> dict[str, float]:
     return m
 
 
-def _simulate(model, P, warm, what: str, regulated_on: Results | None = None
-              ) -> tuple[Results, dict[str, float]]:
+def _simulate(model, P, warm, what: str, regulated_on: Results | None = None,
+              held: tuple[str, ...] = ()) -> tuple[Results, dict[str, float]]:
     r = simulate(model, P, warm_start=warm)
     if regulated_on is not None and r.ok[0]:
-        r = regulate(model, P, regulated_on, acute=r).results
+        r = regulate(model, P, regulated_on, acute=r, held=held).results
     if not r.ok[0]:
         raise EvidenceError(f"{what}: no periodic state ({'; '.join(r.errors()) or 'failed'})")
     return r, derived_metrics(r)
@@ -358,11 +358,12 @@ def _run_row(row: Row) -> RowResult:
         raise EvidenceError(f"virtual patient {row.patient!r}: {exc}") from None
     base_r, base = _simulate(model, p0, None, f"virtual patient {row.patient!r}")
     reg = base_r if check_mode(row.regulation) == "regulated" else None
+    held = held_parameters(Scenario(row.id, row.steps))
     per_step: dict[str, float] = {}
     if row.ramp is None:
         P = apply_scenario(model, p0, Scenario(row.id, row.steps), point=True)
         _, after = _simulate(model, P, base_r.final_state,
-                             f"virtual patient {row.patient!r} after {row.title}", reg)
+                             f"virtual patient {row.patient!r} after {row.title}", reg, held)
     else:
         r0, r1, dr = (float(row.ramp[k]) for k in ("from", "to", "step"))
         speeds = np.arange(r0, r1 + 0.5 * dr, dr)
@@ -372,7 +373,7 @@ def _run_row(row: Row) -> RowResult:
                           for s in row.steps)
             P = apply_scenario(model, p0, Scenario(row.id, steps), point=True)
             r, m = _simulate(model, P, warm, f"virtual patient {row.patient!r} at "
-                             f"{row.ramp['setting']} = {sp:g}", reg)
+                             f"{row.ramp['setting']} = {sp:g}", reg, held)
             warm = r.final_state
             runs.append(m)
         after = runs[-1]

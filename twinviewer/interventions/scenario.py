@@ -47,6 +47,21 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     return P
 
 
+def held_parameters(scenario: Scenario) -> tuple[str, ...]:
+    """Parameters a device in the scenario holds at its setting (the baroreflex of a
+    regulated what-if leaves them alone).
+
+    Examples
+    --------
+    >>> held_parameters(Scenario("p", (InterventionStep("pacing", {"rate": 90.0}),)))
+    ('HR',)
+    """
+    held: list[str] = []
+    for step in scenario.steps:
+        held += [h for h in get_intervention(step.name).holds if h not in held]
+    return tuple(held)
+
+
 def parse_step(text: str) -> InterventionStep:
     """Parse ``'tavi:eoa=1.8,pvl=1'`` (or ``'lvad:speed=6 krpm'``) into a step.
 
