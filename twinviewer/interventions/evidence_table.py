@@ -20,7 +20,9 @@ tolerance accepted. The runner simulates the patient (point estimate), applies t
 ``per_step``  a ramp (``ramp``: setting, from, to, step): the mean absolute change per step.
 
 A variable with ``"role": "input"`` was used to set the intervention's magnitude; it is shown
-but does not decide the row (it would pass by construction). A row whose ``source`` is
+but does not decide the row (it would pass by construction). A row whose checked variables were
+themselves used to fit UNSOURCED magnitudes names them in ``"fitted"``: it passes as a
+consistency check, not as an independent prediction, and is reported so. A row whose ``source`` is
 ``UNSOURCED`` is run and shown but never counts as validated. A row whose virtual patient does
 not reach a periodic state fails with its name and the engine's message.
 """
@@ -85,6 +87,7 @@ class Row:
     ramp: dict | None = None
     notes: str = ""
     file: str = ""
+    fitted: str = ""
 
     @property
     def sourced(self) -> bool:
@@ -121,6 +124,7 @@ class RowResult:
                 "title": self.row.title, "patient": self.row.patient,
                 "source": self.row.source, "status": self.status, "message": self.message,
                 "tolerance": self.row.tolerance, "regulation": self.row.regulation,
+                "fitted": self.row.fitted,
                 "variables": [{"metric": v.variable.metric,
                                "reported_as": v.variable.reported_as or v.variable.metric,
                                "kind": v.variable.kind, "role": v.variable.role,
@@ -214,7 +218,7 @@ def load_file(path: Path) -> list[Row]:
                         variables, str(d.get("source", "")),
                         _float(where, "tolerance", d.get("tolerance", DEFAULT_TOLERANCE)),
                         str(d.get("regulation", "acute")), ramp, str(d.get("notes", "")),
-                        name))
+                        name, str(d.get("fitted", ""))))
     return rows
 
 
@@ -404,6 +408,12 @@ def run_evidence(rows: Iterable[Row] | None = None,
             progress(k / max(len(rows), 1), f"evidence row {row.id}")
         out.append(run_row(row, regulation))
     return out
+
+
+def consistency_passes(results: Iterable[RowResult]) -> int:
+    """Passing rows whose checked variables were used to fit the magnitudes they check
+    (``fitted``): consistency, not independent prediction."""
+    return sum(r.status == "pass" and bool(r.row.fitted) for r in results)
 
 
 def pass_rate(results: Iterable[RowResult]) -> tuple[int, int, int]:
