@@ -39,8 +39,8 @@ KNOWN_FAILING = {
     "savr_perimount-25": "PG 33.8 vs 16.5 mmHg (MG 12.0 vs 10.7 passes): ejection too peaked",
     "savr_perimount-27": "MG 8.0 vs 4.8 (met at SV 61 mL) and PG 24.5 vs 12.8; the table's own "
                          "MG/PG for this size is 0.375 (0.55–0.65 for 19–25)",
-    "metoprolol-12mg": "HR −14 % and EA −22 % lower CO only 8 % (5.09 → 4.69), so the LV "
-                       "refills: EDV +11 % (reported ~=), EF −3 % (−10 %), ESV +14 % (+9 %). "
+    "metoprolol-12mg": "HR −14 % and EA −22 % lower CO only 8 % (5.09 → 4.66), so the LV "
+                       "refills: EDV +11 % (reported ~=), EF −4 % (−10 %), ESV +16 % (+9 %). "
                        "The study's CO fell 27 % (SV 78.5 → 70 mL, 90 → 74 bpm) at unchanged "
                        "EDV and PCWP; acute mode and a patient with the study's EDV 163 / ESV "
                        "85 mL give the same EDV +10–11 %",

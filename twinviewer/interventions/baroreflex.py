@@ -44,10 +44,13 @@ factor at EF ≤ 25 %, linear in between (BRS falls with LVEF: Mortara et al., C
   1992;69:523); the integrated pressure gain is used because it is what the model's MAP
   loop needs. Assigning it equally to the three sympathetic effectors is UNSOURCED.
 
-**Effectors a device holds.** A pacemaker sets the heart rate: in a paced what-if the
-reflex acts on contractility, resistance and venous tone only (``held=("HR",)``, declared by
-the intervention's ``holds``). Letting it slow a paced heart (110 → 107 bpm in the DDD
-evidence row) contradicts the setting the user chose.
+**Effectors a device holds or a drug blocks** (declared by the intervention's ``holds``).
+A pacemaker sets the heart rate: in a paced what-if the reflex acts on contractility,
+resistance and venous tone only (``held=("HR",)``); letting it slow a paced heart (110 → 107
+bpm in the DDD evidence row) contradicts the setting the user chose. A β-blocker blocks the
+β1 receptors through which the reflex raises ventricular contractility, so under it the
+reflex cannot restore EA (``held=("LV.EA", "RV.EA")``); the vagal part of its heart-rate arm
+and its α-mediated resistance and venous arms stay.
 
 No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
 """

@@ -156,8 +156,10 @@ class Intervention:
         ``check(ctx, P, settings)`` raising :class:`InterventionError` for a twin or a
         combination of settings the intervention cannot be applied to.
     holds : tuple of str
-        Parameters a device holds at its setting, so that the arterial baroreflex of a
-        regulated what-if cannot move them (a pacemaker sets HR).
+        Parameters a device holds at its setting, or whose reflex control a drug blocks, so
+        that the arterial baroreflex of a regulated what-if cannot move them (a pacemaker
+        sets HR; a β-blocker blocks the inotropic arm). A step whose main setting is 0 (no
+        dose) holds nothing.
     """
 
     name: str

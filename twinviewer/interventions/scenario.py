@@ -48,17 +48,24 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
 
 
 def held_parameters(scenario: Scenario) -> tuple[str, ...]:
-    """Parameters a device in the scenario holds at its setting (the baroreflex of a
-    regulated what-if leaves them alone).
+    """Parameters that a device in the scenario holds at its setting, or whose reflex
+    control a drug in it blocks: the baroreflex of a regulated what-if leaves them alone. A
+    step at zero dose (main setting 0) holds nothing.
 
     Examples
     --------
     >>> held_parameters(Scenario("p", (InterventionStep("pacing", {"rate": 90.0}),)))
     ('HR',)
+    >>> held_parameters(Scenario("b", (InterventionStep("beta_blocker", {"dose": 0.0}),)))
+    ()
     """
     held: list[str] = []
     for step in scenario.steps:
-        held += [h for h in get_intervention(step.name).holds if h not in held]
+        iv = get_intervention(step.name)
+        main = iv.main_setting
+        if main and step.settings.get(main, iv.setting(main).default) == 0.0:
+            continue
+        held += [h for h in iv.holds if h not in held]
     return tuple(held)
 
 
