@@ -62,9 +62,10 @@ KNOWN_FAILING = {
                                   "venous return limits output (CVP 3.6 → 3.2); +10–30 % "
                                   "volume or FFR 0.36 give +6–10 %. The atrial-pacing row of "
                                   "normal hearts (CI constant) passes",
-    "lvad-ramp": "CO +0.28 L/min per 250-rpm HM3 step (reported +0.16 on HeartMate II / "
-                 "HVAD, a steeper axial H–Q curve; the step equivalence is UNSOURCED); PCWP "
-                 "−1.59 passes",
+    "lvad-ramp": "CO +0.28 L/min per 250-rpm HM3 step (reported +0.16) and SBP +12 % over "
+                 "the ramp (reported unchanged); PCWP −1.59 and CVP +8 % pass. Uriel's steps "
+                 "were HeartMate II 400 rpm / HVAD 100 rpm; which HM3 step equals them is "
+                 "UNSOURCED, and the step-free ratio ΔPCWP/ΔCO is −5.7 vs −7.7 mmHg·min/L",
 }
 
 

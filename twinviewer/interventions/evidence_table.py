@@ -18,6 +18,9 @@ tolerance accepted. The runner simulates the patient (point estimate), applies t
               (default 1 %) in that direction.
 ``at_most``/``at_least`` a bound on the value after.
 ``per_step``  a ramp (``ramp``: setting, from, to, step): the mean absolute change per step.
+              In a ramp row every other kind compares the last step with the first (a
+              ramp study reports "~=" across the ramp, not against the patient without the
+              device).
 
 A variable with ``"role": "input"`` was used to set the intervention's magnitude; it is shown
 but does not decide the row (it would pass by construction). A row whose checked variables were
@@ -381,9 +384,9 @@ def _run_row(row: Row) -> RowResult:
             warm = r.final_state
             runs.append(m)
         after = runs[-1]
-        base_step = runs[0]
+        base = runs[0]
         for key in after:
-            per_step[key] = (after[key] - base_step[key]) / (len(speeds) - 1)
+            per_step[key] = (after[key] - base[key]) / (len(speeds) - 1)
     results = [_judge(v, base, after, row.tolerance, per_step.get(v.metric))
                for v in row.variables]
     decisive = [x for x in results if x.variable.role != "input"]
