@@ -167,3 +167,15 @@ def test_a_beta_blocker_blocks_the_reflex_inotropic_arm_only():
     assert reg.params[0, hr] > P[0, hr]  # the pressure fall still speeds the heart
     free = regulate(p.model, P, base)
     assert free.params[0, ea] > P[0, ea]  # without the block the reflex restored EA
+
+
+def test_the_ensemble_and_the_single_path_keep_the_paced_rate(healthy):
+    """run_scenarios and SingleTwinPredictor pass the held effectors to the reflex."""
+    model, v, base = healthy
+    sc = Scenario("pace", (InterventionStep("pacing", {"rate": 110.0, "av_delay": 150.0}),),
+                  "regulated")
+    hr = model.index("HR")
+    ens = run_scenarios(model, base, [sc])["pace"]
+    assert ens.ok.all() and np.all(ens.params[:, hr] == 110.0)
+    one = SingleTwinPredictor(model, v).predict(sc)
+    assert one.params[0, hr] == 110.0
