@@ -621,7 +621,7 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
     Examples
     --------
     >>> series_roles(plan_stack(scan))[uid]                          # doctest: +SKIP
-    ('repeated', "repeat of slice 2 (from 0) at 36.0 mm, left out: series 'sa_3' (#12) used")
+    ('repeated', "repeat of slice 2 (from 0), left out; at 36.0 mm series 'sa_3' (#12) ...")
     """
     out: dict[str, tuple[str, str]] = {}
     first = plan.stack[0]
@@ -649,9 +649,9 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
         for s in r.left_out:
             if s.series_uid not in out:
                 out[s.series_uid] = ("repeated", (
-                    f"repeat of slice {r.slice_index} (from 0) at {r.position_mm:.1f} mm, left "
-                    f"out: series {named(r.used)} used ({r.chosen_by}); choose this row to "
-                    "use it instead"))
+                    f"repeat of slice {r.slice_index} (from 0), left out; at "
+                    f"{r.position_mm:.1f} mm series {named(r.used)} is used ({r.chosen_by}); "
+                    "choose this series to use it instead"))
     return out
 
 
