@@ -639,7 +639,8 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
               f"slices {ks[0]}–{ks[-1]} (from 0) of {len(slots)}")
         detail = f"{kind}, {at}" if len(slots) > 1 else kind
         if s.series_uid in won:
-            detail += f"; slice acquired more than once: this one used ({won[s.series_uid].chosen_by})"
+            detail += ("; slice acquired more than once: this one used "
+                       f"({won[s.series_uid].chosen_by})")
         out[s.series_uid] = ("stack", detail)
     for p in plan.planes:
         view = view_of(p)

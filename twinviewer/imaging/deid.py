@@ -58,8 +58,8 @@ from pydicom.uid import UID_dictionary
 
 from twinviewer.core.privacy import register_identifiers
 
-__all__ = ["IDENTIFYING_KEYWORDS", "acquisition_clock", "clean_descriptor", "deidentify", "identifiers_in",
-           "installation_key", "new_uid", "pseudonym", "redact"]
+__all__ = ["IDENTIFYING_KEYWORDS", "acquisition_clock", "clean_descriptor", "deidentify",
+           "identifiers_in", "installation_key", "new_uid", "pseudonym", "redact"]
 
 KEY_FILE_NAME = "deidentification.key"
 KEY_BYTES = 32
