@@ -21,7 +21,6 @@ from twinviewer.personalize.measurements import MeasurementError, load_measureme
 from twinviewer.personalize.predictive_width import format_widths, unmeasured_widths, widths_dict
 from twinviewer.physiology import ModelError
 
-
 ACCEPT_MISFIT = ("To keep the calibrated twin anyway, run the command again with "
                  "--accept-misfit (in the application: Apply anyway, in the Calibrate panel).")
 
