@@ -153,9 +153,9 @@ def test_a_missing_phase_in_the_used_acquisition_is_refused(tmp_path):
     assert plan_stack(scan, new_uid(lay.sa_series[2], KEY)).n_phases == 6
 
 
-def test_tilted_repeat_of_one_slice_is_refused_as_mixed_orientation_only_if_used(tmp_path):
-    """A re-planned (tilted 5°) re-acquisition: the same slice by its centre; used, the stack
-    is refused for mixed orientation; the earlier acquisition chosen, the stack imports."""
+def test_tilted_reacquisition_is_refused_as_mixed_orientation(tmp_path):
+    """A re-planned (tilted 5° about its centre) re-acquisition is not taken for a repeat:
+    the stack is refused for mixed orientation, named, as any tilted slice."""
     lay = write_cine_study(tmp_path, la_views=(), repeats=(2,), **SMALL)
     files = _series_files(lay, lay.repeat_series[2])
     ds = pydicom.dcmread(files[0])
@@ -167,10 +167,23 @@ def test_tilted_repeat_of_one_slice_is_refused_as_mixed_orientation_only_if_used
     pos2 = centre - row * 7.0 * 35 / 2 - col2 * 7.0 * 39 / 2
     _edit(files, ImageOrientationPatient=[*row.tolist(), *col2.tolist()],
           ImagePositionPatient=pos2.tolist())
+    with pytest.raises(ImagingError, match=r"mixed orientation.*sa_3.*5\.0°"):
+        plan_stack(scan_folder(tmp_path, KEY))
+
+
+def test_repeat_off_its_slice_is_refused_naming_the_repeat(tmp_path):
+    """A re-acquisition 3 mm off its slice (same orientation): the later one is used and the
+    stack is refused for its uneven spacing, the repeat named with the way to the other."""
+    lay = write_cine_study(tmp_path, la_views=(), repeats=(2,), **SMALL)
+    files = _series_files(lay, lay.repeat_series[2])
+    ds = pydicom.dcmread(files[0])
+    n = np.cross(np.array(ds.ImageOrientationPatient[:3]), ds.ImageOrientationPatient[3:])
+    _edit(files, ImagePositionPatient=(np.array(ds.ImagePositionPatient) + 3.0 * n).tolist())
     scan = scan_folder(tmp_path, KEY)
-    with pytest.raises(ImagingError, match=r"mixed orientation.*5\.0°.*acquired more than"):
-        plan_stack(scan)
-    assert plan_stack(scan, new_uid(lay.sa_series[2], KEY)).n_slices == 6
+    with pytest.raises(ImagingError, match=r"uneven slice spacing.*acquired more than once"
+                       r".*--series " + new_uid(lay.sa_series[2], KEY)):
+        assemble_study(scan)
+    assert assemble_study(scan, new_uid(lay.sa_series[2], KEY)).loaded.image.shape[0] == 6
 
 
 def test_ge_layout_with_one_slice_acquired_again(tmp_path):

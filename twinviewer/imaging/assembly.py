@@ -344,16 +344,8 @@ def _check_grid(stack: list[SeriesInfo]) -> None:
                     f"{ref.pixel_spacing[0]:g}×{ref.pixel_spacing[1]:g} mm")
 
 
-def _centre_along(f: FrameRef, normal: np.ndarray) -> float:
-    """Position of a frame's centre along ``normal`` (mm): unlike its corner, unchanged by a
-    small tilt of a re-planned slice."""
-    o, (dr, dc) = f.orientation, f.pixel_spacing
-    centre = f.position + o[:3] * dc * (f.cols - 1) / 2 + o[3:] * dr * (f.rows - 1) / 2
-    return float(centre @ normal)
-
-
 def _series_positions(s: SeriesInfo, normal: np.ndarray) -> list[float]:
-    d = sorted(_centre_along(f, normal) for f in s.frames)
+    d = sorted(float(f.position @ normal) for f in s.frames)
     out: list[float] = []
     for v in d:
         if not out or v - out[-1] > POSITION_TOL_MM:
@@ -381,8 +373,10 @@ def resolve_repeats(stack: list[SeriesInfo], prefer: str | None = None
                     ) -> tuple[list[SeriesInfo], list[Repeat]]:
     """The stack without repeated acquisitions of one slice, in slice order, and the repeats.
 
-    Two series have a slice at one position when their frame centres along the stack normal
-    are closer than half the slice thickness (or of the slice spacing, if smaller). Of those,
+    Two series have a slice at one position when they share ImageOrientationPatient and their
+    positions along the stack normal are closer than half the slice thickness (or of the
+    slice spacing, if smaller); a re-planned (tilted) slice is not a repeat, and the stack
+    is refused for mixed orientation as before. Of those,
     the series ``prefer`` is used if it is one of them, else the later acquisition
     (:func:`_later`); the others' frames at that position are left out (a series left out at
     all its positions drops out of the stack). The series are returned sorted by position
@@ -409,7 +403,9 @@ def resolve_repeats(stack: list[SeriesInfo], prefer: str | None = None
     pairs = sorted(((v, s) for s in stack for v in positions[s.series_uid]), key=lambda p: p[0])
     slots: list[list[tuple[float, SeriesInfo]]] = []
     for v, s in pairs:
-        if slots and v - slots[-1][0][0] <= tol:
+        if slots and v - slots[-1][0][0] <= tol and np.abs(
+                s.frames[0].orientation - slots[-1][0][1].frames[0].orientation
+        ).max() <= ORIENTATION_TOL:
             slots[-1].append((v, s))
         else:
             slots.append([(v, s)])
@@ -434,7 +430,7 @@ def resolve_repeats(stack: list[SeriesInfo], prefer: str | None = None
             out.append(s)
             continue
         keep = [f for f in s.frames
-                if min(abs(_centre_along(f, normal) - v) for v in gone) > POSITION_TOL_MM]
+                if min(abs(float(f.position @ normal) - v) for v in gone) > POSITION_TOL_MM]
         if keep:
             out.append(replace(s, frames=keep, files=sorted({f.path for f in keep})))
     out.sort(key=lambda s: min(positions[s.series_uid]))
@@ -628,7 +624,7 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
     kind = "short-axis stack" if view_of(first) == "SA" else "stack"
     normal = _normal(first.frames[0])
     slots: list[float] = []
-    for v in sorted(_centre_along(f, normal) for f in plan.frames):
+    for v in sorted(float(f.position @ normal) for f in plan.frames):
         if not slots or v - slots[-1] > POSITION_TOL_MM:
             slots.append(v)
     won = {r.used.series_uid: r for r in plan.repeats}
@@ -755,8 +751,14 @@ def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
     plan = plan_stack(scan, series_uid)
     sub = (lambda lo, hi: (lambda f, m: progress(lo + (hi - lo) * f, m))) if progress else (
         lambda lo, hi: None)
-    loaded = load_volume(_merged(plan) if plan.rekeyed else plan.stack[0],
-                         progress=sub(0.0, 0.8), cancel=cancel)
+    try:
+        loaded = load_volume(_merged(plan) if plan.rekeyed else plan.stack[0],
+                             progress=sub(0.0, 0.8), cancel=cancel)
+    except ImagingError as exc:  # e.g. uneven spacing: a repeat slightly off its slice
+        if not plan.repeats:
+            raise
+        raise ImagingError(f"{exc} (note: {'; '.join(r.note() for r in plan.repeats)})"
+                           ) from None
     notes = list(plan.notes) + loaded.notes
     img = loaded.image
     assumed = img.n_phases > 1
