@@ -120,10 +120,12 @@ class SeriesPickerDialog(QDialog):
                      "goes into the stack (selected); choose the row marked 'repeat' to use "
                      "that one instead. ")
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(text + "Choose the series (its study's stack and long-axis "
-                                    "planes are assembled around it)." if choose else
-                             "This study is imported as a whole (stack and long-axis planes "
-                             "assembled)."))
+        label = QLabel(text + "Choose the series (its study's stack and long-axis "
+                              "planes are assembled around it)." if choose else
+                       "This study is imported as a whole (stack and long-axis planes "
+                       "assembled).")
+        label.setWordWrap(True)
+        lay.addWidget(label)
         self.table = QTableWidget(len(self._rows), len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setIconSize(QSize(THUMB, THUMB))
@@ -132,6 +134,8 @@ class SeriesPickerDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for i, r in enumerate(self._rows):
             desc = r.description + ("  [BURNED-IN ANNOTATION]" if r.burned_in else "")
+            if r.series_number is not None and r.role != "stack":  # tells repeats apart
+                desc += f"  #{r.series_number}"
             cells = ["", r.patient, r.modality, desc, _role_text(r), r.view, str(r.n_phases),
                      str(r.n_slices), f"{r.rows} × {r.cols}", str(r.n_files)]
             for j, c in enumerate(cells):

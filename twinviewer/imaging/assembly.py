@@ -645,8 +645,9 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
     for r in plan.repeats:
         for s in r.left_out:
             if s.series_uid not in out:
+                when = "" if r.chosen_by == "chosen by the user" else ", earlier"
                 out[s.series_uid] = ("repeated", (
-                    f"repeat of slice {r.slice_index} (from 0), left out; at "
+                    f"repeat of slice {r.slice_index} (from 0){when}, left out; at "
                     f"{r.position_mm:.1f} mm series {named(r.used)} is used ({r.chosen_by}); "
                     "choose this series to use it instead"))
     return out
