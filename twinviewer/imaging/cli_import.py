@@ -107,7 +107,9 @@ def write_deidentified(files: list[Path], folder: Path, key: bytes) -> int:
 
 def _print_scan(scan: FolderScan, roles: dict[str, tuple[str, str]] | None = None) -> None:
     print(f"Found {len(scan.series)} series:")
-    for s in scan.series:
+    stack = [u for u, (role, _) in (roles or {}).items() if role == "stack"]
+    for s in sorted(scan.series, key=lambda s: stack.index(s.series_uid)
+                    if s.series_uid in stack else len(stack)):
         role = (roles or {}).get(s.series_uid)
         print(f"  {s.summary()}" + (f"  [{role[1]}]" if role else ""))
 
