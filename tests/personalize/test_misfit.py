@@ -146,3 +146,28 @@ def test_simulated_twin_with_a_misfit_measurement_flags_it():
     twin.measurements.append(M("LVEDV", 190, "mL", 8, "echo"))
     w = fit_warnings(twin, simulate_twin(twin))
     assert [x.subject for x in w] == ["LVEDV"] and "flagged above 2 σ" in w[0].text
+
+
+def test_the_refusal_names_the_way_out(impossible):
+    """Review 6: a calibration refused for misfit must say how to keep it anyway: the
+    commands that have --accept-misfit name it (and the GUI's Apply anyway)."""
+    import argparse
+
+    from twinviewer.living_cli import add_visit_arguments
+    from twinviewer.personalize.cli import add_arguments, refusal_text
+
+    twin, r = impossible
+    with pytest.raises(MisfitError) as err:
+        updated_twin(twin, r)
+    calibrate_args = argparse.ArgumentParser()
+    add_arguments(calibrate_args)
+    text = refusal_text(err.value, calibrate_args.parse_args(["p.twin"]))
+    assert "cannot reproduce" in text and "run the command again with --accept-misfit" in text
+    assert "Apply anyway" in text
+    visit = argparse.ArgumentParser()
+    add_visit_arguments(visit)
+    add = visit.parse_args(["add", "p.twin", "--measurements", "m.json"])
+    assert "--accept-misfit" in refusal_text(err.value, add)
+    withdraw = visit.parse_args(["withdraw", "p.twin", "cuff"])  # has no such option
+    assert "--accept-misfit" not in refusal_text(err.value, withdraw)
+    assert refusal_text(ValueError("bad"), add) == "bad"
