@@ -45,10 +45,14 @@ from twinviewer.imaging.segmentation import LABEL_VALUES
 
 LV, MYO, RV = LABEL_VALUES["lv_blood"], LABEL_VALUES["lv_myocardium"], LABEL_VALUES["rv_blood"]
 ROI_MM = 70.0  # radius of the region whose dark tissue sets the threshold
+CROP_MM = 120.0  # half-width of the box segmented around the LV seed (a dilated RV fits)
 MAX_WALL_MM = 18.0
 MIN_POOL_MM2 = 40.0
 MAX_POOL_MM2 = 8000.0  # larger bright regions (or ones reaching the image edge) are not a pool
 MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count as ventricle
+N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
+#: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
+MIN_EPI_RISE = 0.25
 
 
 @dataclass
@@ -103,48 +107,94 @@ def _component(mask: np.ndarray, at: tuple[int, int]) -> np.ndarray:
     return lab == lab[at] if lab[at] else np.zeros_like(mask)
 
 
+def _crossing(prof: np.ndarray, level: np.ndarray, lo: np.ndarray, hi: np.ndarray
+              ) -> np.ndarray:
+    """Sub-sample position of the first upward crossing of ``level`` in each row of ``prof``
+    between indices ``lo`` and ``hi`` (``hi`` itself if there is none)."""
+    n = prof.shape[1]
+    s = np.arange(n)
+    up = (s[None, :] > lo[:, None]) & (s[None, :] <= hi[:, None]) & (prof >= level[:, None])
+    k = np.where(up.any(axis=1), np.argmax(up, axis=1), hi)
+    rows = np.arange(len(prof))
+    a, b = prof[rows, np.maximum(k - 1, 0)], prof[rows, k]
+    frac = np.clip((level - a) / np.where(b > a, b - a, np.inf), 0.0, 1.0)
+    return np.where(k > lo, k - 1 + frac, k).astype(float)
+
+
+def _steepest(prof: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sub-sample position of the steepest rise of each row of ``prof`` between ``lo`` and
+    ``hi`` (parabola through the largest difference and its neighbours)."""
+    d = np.diff(prof, axis=1)  # d[:, i] is the rise from sample i to i + 1
+    s = np.arange(d.shape[1])
+    inside = (s[None, :] >= lo[:, None]) & (s[None, :] < hi[:, None])
+    i = np.argmax(np.where(inside, d, -np.inf), axis=1)
+    rows = np.arange(len(prof))
+    a = d[rows, np.maximum(i - 1, 0)]
+    b = d[rows, i]
+    c = d[rows, np.minimum(i + 1, d.shape[1] - 1)]
+    den = a - 2 * b + c
+    off = np.where(den < 0, np.clip(0.5 * (a - c) / np.where(den < 0, den, -1.0), -0.5, 0.5), 0)
+    return i + 0.5 + off
+
+
 def _polar_myo(sm: np.ndarray, lv: np.ndarray, rv: np.ndarray, t_dark: float,
                t_blood: float, px_mm: float) -> tuple[np.ndarray, float]:
     """Myocardium ring outside ``lv`` and the fraction of angles where it was found.
 
     Along each ray from the LV centroid, past the endocardial border: the darkest point within
-    :data:`MAX_WALL_MM` is the wall; the epicardial border is where the signal rises halfway
-    from that level to the blood threshold (bright fat), or the RV pool, or the wall limit.
+    :data:`MAX_WALL_MM` is the wall; the epicardial border is where the signal has risen half
+    way from that level to the brightest point beyond it (epicardial fat, or the lighter
+    tissue outside the heart), interpolated between samples; or the RV pool's border. A ray
+    with neither (at the RV insertions the wall meets the equally dark RV free wall; no
+    edge is in the image there) takes its thickness from the rays on either side.
     """
     cj, ci = ndimage.center_of_mass(lv)
-    n_ang, step = 120, 0.75
+    n_ang, step = N_RAYS, RAY_STEP_PX
     r = np.arange(0, (MAX_WALL_MM + 40.0) / px_mm, step)
     ang = np.linspace(0, 2 * np.pi, n_ang, endpoint=False)
     jj = cj + np.outer(np.sin(ang), r)
     ii = ci + np.outer(np.cos(ang), r)
-    inside = ndimage.map_coordinates(lv.astype(np.float32), [jj, ii], order=1) > 0.5
-    in_rv = ndimage.map_coordinates(rv.astype(np.float32), [jj, ii], order=1) > 0.5
+    inside = ndimage.map_coordinates(lv.astype(np.float32), [jj, ii], order=1)
+    in_rv = ndimage.map_coordinates(rv.astype(np.float32), [jj, ii], order=1)
     val = ndimage.map_coordinates(sm, [jj, ii], order=1, mode="nearest")
-    r_endo = np.argmin(inside, axis=1)  # first radius outside the pool
+    rows = np.arange(n_ang)
+    i_out = np.argmax(inside < 0.5, axis=1)  # first sample outside the pool
+    a, b = inside[rows, np.maximum(i_out - 1, 0)], inside[rows, i_out]
+    r_endo = i_out - 1 + np.clip((a - 0.5) / np.where(a > b, a - b, np.inf), 0, 1)
     max_steps = int(MAX_WALL_MM / px_mm / step)
     steps = np.arange(max_steps)
-    rows = np.arange(n_ang)[:, None]
-    idx = np.minimum(r_endo[:, None] + steps, len(r) - 1)
-    prof, hit_rv = val[rows, idx], in_rv[rows, idx]
-    end = np.where(hit_rv.any(axis=1), np.argmax(hit_rv, axis=1), max_steps)
-    before_end = steps < end[:, None]
+    idx = np.minimum(i_out[:, None] + steps, len(r) - 1)
+    prof, rv_prof = val[rows[:, None], idx], in_rv[rows[:, None], idx]
+    hit_rv = rv_prof >= 0.5
+    at_rv = hit_rv.any(axis=1)
+    end = np.where(at_rv, np.argmax(hit_rv, axis=1), max_steps - 1)
+    before_end = steps[None, :] < end[:, None]
     m = np.argmin(np.where(before_end, prof, np.inf), axis=1)
-    level = prof[np.arange(n_ang), m]
-    rise = (steps >= m[:, None]) & before_end & (
-        prof > (level + 0.5 * (t_blood - level))[:, None])
-    k = np.where(rise.any(axis=1), np.argmax(rise, axis=1), end)
-    wall = (end >= 2) & (level < t_dark)  # a dark wall along this ray
-    k = np.where(wall, k, 0)
-    r_epi = r_endo + k
-    found = wall & (k * step * px_mm >= 2.0)
-    thick = ndimage.median_filter((r_epi - r_endo).astype(float), size=7, mode="wrap")
+    level = prof[rows, m]
+    after = (steps[None, :] >= m[:, None]) & before_end
+    peak_at = np.argmax(np.where(after, prof, -np.inf), axis=1)
+    peak = prof[rows, peak_at]
+    dark = level < t_dark
+    edge = dark & (peak - level > MIN_EPI_RISE * (t_blood - level)) & (peak_at > m)
+    k = _steepest(prof, m, peak_at)
+    k_rv = _crossing(rv_prof, np.full(n_ang, 0.5), np.zeros(n_ang, int), end)
+    # Up to the RV pool the rise is the RV's own border (its threshold already placed it).
+    to_rv = at_rv & dark & (peak_at >= end - 1.0 / step)
+    k = np.where(to_rv, k_rv, np.where(edge, k, np.nan))
+    found = np.isfinite(k) & (k * step * px_mm >= 2.0)
+    valid = np.isfinite(k)
+    if valid.sum() >= 3:
+        k = np.interp(ang, ang[valid], k[valid], period=2 * np.pi)
+    else:
+        k = np.zeros(n_ang)
+    thick = ndimage.median_filter(k, size=7, mode="wrap")
     r_out = r_endo + thick
     yy, xx = np.mgrid[0:sm.shape[0], 0:sm.shape[1]]
     pa = np.mod(np.arctan2(yy - cj, xx - ci), 2 * np.pi)
     pr = np.hypot(yy - cj, xx - ci) / step
-    lim = np.interp(pa, ang, r_out * 1.0, period=2 * np.pi)
-    lo = np.interp(pa, ang, r_endo * 1.0, period=2 * np.pi)
-    myo = (pr < lim) & (pr >= lo - 1) & ~lv & ~rv
+    lim = np.interp(pa, ang, r_out, period=2 * np.pi)
+    lo = np.interp(pa, ang, r_endo, period=2 * np.pi)
+    myo = (pr < lim) & (pr >= lo - 2.0 / step) & ~lv & ~rv
     return myo, float(found.mean())
 
 
@@ -153,10 +203,10 @@ def segment_slice(img: np.ndarray, lv_seed: tuple[float, float],
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
     """LV pool, LV myocardium, RV pool masks of one 2D slice, and the myocardial cover.
 
-    Works on a box of ±:data:`ROI_MM` around the LV seed. Returns None when there is no
+    Works on a box of ±:data:`CROP_MM` around the LV seed. Returns None when there is no
     blood pool at the LV seed (beyond the apex or base).
     """
-    h = int(np.ceil(ROI_MM / px_mm))
+    h = int(np.ceil(CROP_MM / px_mm))
     j0 = min(max(int(round(lv_seed[0])) - h, 0), img.shape[0])
     i0 = min(max(int(round(lv_seed[1])) - h, 0), img.shape[1])
     crop = img[j0:j0 + 2 * h + 1, i0:i0 + 2 * h + 1]
@@ -236,6 +286,10 @@ def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
     if ring.sum() < 10:
         return pool
     wall = float(np.median(sm[ring]))
+    d_in = ndimage.distance_transform_edt(pool) * px_mm
+    edge_blood = (d_in > max(1.5, px_mm)) & (d_in <= max(4.0, 2 * px_mm))
+    if edge_blood.sum() >= 10:
+        blood = float(np.median(sm[edge_blood]))
     if wall >= blood:
         return pool
     t = 0.5 * (blood + wall)
