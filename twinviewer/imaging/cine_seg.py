@@ -50,6 +50,10 @@ MAX_WALL_MM = 18.0
 MIN_POOL_MM2 = 40.0
 MAX_POOL_MM2 = 8000.0  # larger bright regions (or ones reaching the image edge) are not a pool
 MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count as ventricle
+#: A pool this many times the area of the pool on the slice before (walking out from the
+#: seeded slice) has leaked into an atrium or outflow tract.
+MAX_GROWTH = 1.4
+RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
 N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
 #: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
 MIN_EPI_RISE = 0.25
@@ -314,21 +318,53 @@ def _next_seeds(lv: np.ndarray, rv: np.ndarray, rv_before: tuple[float, float] |
     return (float(lv_c[0]), float(lv_c[1])), rv_c
 
 
+def _outward(slices: range, centre: int) -> list[list[int]]:
+    """The slices from ``centre`` towards each end: ``[[centre, c+1, …], [c-1, c-2, …]]``."""
+    c = min(max(centre, slices.start), slices.stop - 1)
+    return [list(range(c, slices.stop)), list(range(c - 1, slices.start - 1, -1))]
+
+
+def _leaked(area: float, cover: float, inner: float | None) -> bool:
+    """A pool that is not ventricle: myocardium around less than :data:`MIN_MYO_COVER` of it,
+    or around less than :data:`RINGED` of it while it is more than :data:`MAX_GROWTH` times
+    the pool on the slice before (towards the seeded slice): an atrium or outflow tract
+    joined to it."""
+    return cover < MIN_MYO_COVER or (inner is not None and cover < RINGED
+                                     and area > MAX_GROWTH * inner)
+
+
 def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
-           out: np.ndarray) -> dict[int, tuple]:
-    """Segment the given slices of one phase; returns each slice's seeds for the next phase."""
-    nxt = {}
-    for k in slices:
-        lv_s, rv_s = seeds[k]
-        res = segment_slice(arr[k], lv_s, rv_s, px_mm)
-        if res is None:
-            nxt[k] = seeds[k]
-            continue
-        lv, myo, rv, _ = res
-        out[k][myo] = MYO
-        out[k][rv] = RV
-        out[k][lv] = LV
-        nxt[k] = _next_seeds(lv, rv, rv_s)
+           out: np.ndarray, centre: int, stops: dict[int, list[int]] | None = None,
+           phase: int = 0) -> dict[int, tuple]:
+    """Segment the given slices of one phase, from ``centre`` outwards; returns each slice's
+    seeds for the next phase.
+
+    Walking out, where the LV pool has leaked (:func:`_leaked`: the base moves towards the
+    apex in systole, and a basal slice then cuts the atrium) the LV stops for this phase
+    (``stops[slice]`` lists such phases); an RV pool more than :data:`MAX_GROWTH` times the
+    one on the slice before is left out on that slice (right atrium or outflow tract).
+    """
+    nxt = dict(seeds)
+    for run in _outward(slices, centre):
+        lv_before = rv_before = None
+        for k in run:
+            lv_s, rv_s = seeds[k]
+            res = segment_slice(arr[k], lv_s, rv_s, px_mm)
+            if res is None:
+                continue
+            lv, myo, rv, cover = res
+            if k != centre and _leaked(float(lv.sum()), cover, lv_before):
+                if stops is not None:
+                    stops.setdefault(k, []).append(phase)
+                break
+            if rv_before is not None and rv.sum() > MAX_GROWTH * rv_before:
+                rv = np.zeros_like(rv)
+            out[k][myo] = MYO
+            out[k][rv] = RV
+            out[k][lv] = LV
+            lv_before = float(lv.sum())
+            rv_before = float(rv.sum()) if rv.any() else rv_before
+            nxt[k] = _next_seeds(lv, rv, rv_s)
     return nxt
 
 
@@ -402,6 +438,7 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
         notes.append(f"slices {lo}–{hi} proposed (LV pool with myocardium around it)")
     corrections = dict(corrections or {})
     labels = {}
+    stops: dict[int, list[int]] = {}
     cur = per_slice
     for n in range(n_ph):
         p = (seeds.phase + n) % n_ph
@@ -412,8 +449,12 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
             notes.append(f"phase {p}: seeds corrected; propagated from here")
         out = np.zeros((nz, ny, nx), np.uint8)
         cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
-                     out)
+                     out, seeds.slice, stops, p)
         labels[p] = out
+    for k, phases in sorted(stops.items()):
+        notes.append(f"slice {k} left out in phase(s) {', '.join(map(str, sorted(phases)))}: "
+                     f"the pool is not ringed by myocardium (atrium or outflow tract: "
+                     "the base moves in systole)")
     return CineResult(labels, (lo, hi), notes)
 
 
