@@ -36,8 +36,18 @@ import numpy as np
 from scipy import ndimage
 
 from twinviewer.core.anatomy import Anatomy, ImageVolume, SurfaceMesh
-from twinviewer.imaging.cine_phantom import (BACKGROUND, FAT, FAT_MM, LV_BLOOD, LV_MYO, RV_BLOOD,
-                                             RV_WALL, SIGNAL, Nuisance, _texture)
+from twinviewer.imaging.cine_phantom import (
+    BACKGROUND,
+    FAT,
+    FAT_MM,
+    LV_BLOOD,
+    LV_MYO,
+    RV_BLOOD,
+    RV_WALL,
+    SIGNAL,
+    Nuisance,
+    texture,
+)
 
 GRID_MM = 1.0
 TRABECULAE_MM = 5.0  # depth of the trabeculated layer of the LV pool
@@ -98,7 +108,7 @@ def _tissue(anatomy: Anatomy, frame: int, axes: np.ndarray, base: np.ndarray,
     lv_wall, w_lo = wall_mask(lv, rv, epi, GRID_MM)
     off = np.round((w_lo - lo) / GRID_MM).astype(int)
     lvw = np.zeros(dims, bool)
-    lvw[tuple(slice(o, o + n) for o, n in zip(off, lv_wall.shape))] = lv_wall
+    lvw[tuple(slice(o, o + n) for o, n in zip(off, lv_wall.shape, strict=True))] = lv_wall
     wall = in_epi & ~in_lv & ~in_rv
     out = np.full(dims, BACKGROUND, np.uint8)
     out[~in_epi & (ndimage.distance_transform_edt(~in_epi) * GRID_MM <= FAT_MM)] = FAT
@@ -176,7 +186,7 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
         if nz.trabeculation and layer.any():
             ii, jj, kk = np.nonzero(layer)
             xyz = base + np.c_[gx[ii], gy[jj], gz[kk]] @ order
-            tex = _texture(xyz, nz.seed) > 0.6
+            tex = texture(xyz, nz.seed) > 0.6
             ramp = np.clip(1.0 - depth[layer] / TRABECULAE_MM, 0, 1)
             sig[layer] *= 1 - nz.trabeculation * ramp * tex
         for s, k in enumerate(k0):
