@@ -53,6 +53,10 @@ MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count a
 #: A pool this many times the area of the pool on the slice before (walking out from the
 #: seeded slice) has leaked into an atrium or outflow tract.
 MAX_GROWTH = 1.4
+#: The wall's level around a pool: this percentile of the ring 1.5–4 mm outside it (around
+#: the thin RV free wall the ring also holds bright epicardial fat; the median then lies
+#: above the wall and the pool's border moves inward).
+WALL_PERCENTILE = 25
 RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
 N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
 #: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
@@ -289,7 +293,7 @@ def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
         ring &= ndimage.distance_transform_edt(~exclude) > 2.0
     if ring.sum() < 10:
         return pool
-    wall = float(np.median(sm[ring]))
+    wall = float(np.percentile(sm[ring], WALL_PERCENTILE))
     d_in = ndimage.distance_transform_edt(pool) * px_mm
     edge_blood = (d_in > max(1.5, px_mm)) & (d_in <= max(4.0, 2 * px_mm))
     if edge_blood.sum() >= 10:
