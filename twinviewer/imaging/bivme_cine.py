@@ -79,6 +79,13 @@ def sa_axes(anatomy: Anatomy, frame: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
     U runs from the centre of the LV's valve caps to the farthest LV point (the apex), V
     towards the RV's centre, W = U × V.
+
+    Examples
+    --------
+    >>> from twinviewer.imaging.bivme import load_bivme
+    >>> axes, base = sa_axes(load_bivme())
+    >>> bool(np.allclose(axes @ axes.T, np.eye(3)))
+    True
     """
     lv = anatomy.structures["lv_blood"].meshes[frame]
     rv = anatomy.structures["rv_blood"].meshes[frame]
@@ -150,6 +157,12 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     Returns
     -------
     BivmeStack
+
+    Examples
+    --------
+    >>> st = bivme_sa_stack(frames=(0, 9))  # doctest: +SKIP
+    >>> st.image.es_index, round(st.reference[9]["lv_blood"])  # doctest: +SKIP
+    (1, 72)
     """
     from twinviewer.imaging.demo4d import demo_heart_4d
 

@@ -8,17 +8,29 @@ Per slice (2D, scikit-image and SciPy only):
    blood, so volumes are unbiased, and a local threshold absorbs coil inhomogeneity.
 2. LV pool: the bright connected component at the LV seed; if it reaches the RV seed the two
    are split by a seeded watershed on the distance transform (narrow neck). Holes
-   (trabeculae, papillary muscles) filled and small bays closed: they count as blood.
-3. RV pool: the bright component at the RV seed, minus the LV pool.
-4. LV myocardium: in polar coordinates about the LV centroid, from the endocardial border
-   outward while the signal stays dark, stopping at the RV pool or at bright fat; the wall
-   thickness is median-filtered over angle.
+   (trabeculae, papillary muscles) filled and small bays closed: they count as blood. Then
+   re-thresholded halfway between the blood just inside its border (trabeculated, darker
+   than at the seed) and the wall's level around it (lower quartile of a ring outside).
+3. RV pool: the bright component at the RV seed, minus the LV pool, re-thresholded the same.
+4. LV myocardium: in polar coordinates about the LV centroid (120 rays, ¼-pixel steps).
+   Along each ray the epicardial border is the steepest rise between the darkest point of
+   the wall and the brightest point beyond it (fat or the tissue outside the heart), located
+   between samples; or the RV pool's border at the septum. Where neither exists — at the RV
+   insertions the wall runs into the equally dark RV free wall — the thickness is
+   interpolated from the rays on either side; then median-filtered over angle.
+
+   Checked against the analytic phantom and a cine stack rendered from the biv-me patient's
+   surfaces (``docs/notes/seg6.md``): the wall had been drawn ~15 % thick (border at the
+   first sample past half the rise, and 18 mm walls at the insertions).
 
 Through the stack, the seed of each slice is the pool centroid of its neighbour, from the
 seeded slice towards base and apex; a slice ends the stack in that direction when no pool is
 found or the myocardium surrounds less than half of it (above the mitral plane). Through the
 cycle, each phase is seeded from the previous phase's pools (per-phase re-seeding); a
-correction (new seeds) at any phase replaces the propagated seeds from that phase on.
+correction (new seeds) at any phase replaces the propagated seeds from that phase on. In each
+phase the slices are segmented from the seeded slice outwards, and the base may move: a
+basal pool not ringed by myocardium (an atrium once the base has descended in systole) ends
+the LV in that phase (:func:`_leaked`); the note lists the slices and phases.
 
 Examples
 --------
