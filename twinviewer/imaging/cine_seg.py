@@ -10,7 +10,7 @@ Per slice (2D, scikit-image and SciPy only):
    are split by a seeded watershed on the distance transform (narrow neck). Holes
    (trabeculae, papillary muscles) filled and small bays closed: they count as blood. Then
    re-thresholded halfway between the blood just inside its border (trabeculated, darker
-   than at the seed) and the wall's level around it (lower quartile of a ring outside).
+   than at the seed) and the wall's level around it (median of a ring outside).
 3. RV pool: the bright component at the RV seed, minus the LV pool, re-thresholded the same.
 4. LV myocardium: in polar coordinates about the LV centroid (120 rays, ¼-pixel steps).
    Along each ray the epicardial border is the steepest rise between the darkest point of
@@ -65,10 +65,6 @@ MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count a
 #: A pool this many times the area of the pool on the slice before (walking out from the
 #: seeded slice) has leaked into an atrium or outflow tract.
 MAX_GROWTH = 1.4
-#: The wall's level around a pool: this percentile of the ring 1.5–4 mm outside it (around
-#: the thin RV free wall the ring also holds bright epicardial fat; the median then lies
-#: above the wall and the pool's border moves inward).
-WALL_PERCENTILE = 25
 RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
 N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
 #: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
@@ -305,7 +301,7 @@ def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
         ring &= ndimage.distance_transform_edt(~exclude) > 2.0
     if ring.sum() < 10:
         return pool
-    wall = float(np.percentile(sm[ring], WALL_PERCENTILE))
+    wall = float(np.median(sm[ring]))
     d_in = ndimage.distance_transform_edt(pool) * px_mm
     edge_blood = (d_in > max(1.5, px_mm)) & (d_in <= max(4.0, 2 * px_mm))
     if edge_blood.sum() >= 10:
