@@ -218,7 +218,12 @@ def _averaging(mesh: SurfaceMesh):
     return diags(1.0 / np.asarray(adj.sum(axis=1)).ravel()) @ adj
 
 
-THICKEN_SMOOTHING = 10
+#: Rounds of neighbour averaging of the closest-point offsets when the wall *thickens*
+#: (moving outward, paths from a concave stretch of the epicardium converge; averaged, they
+#: do not cross). Not when it thins: averaging there mixes the thin and thick parts of the
+#: wall and made the fold this method removes. 20: on the app's decimated base, 10 left a
+#: fold in severe AS (frame 9, wall × 3.2) that the unfolding could not take back.
+THICKEN_SMOOTHING = 20
 
 
 def _smoothed(mesh: SurfaceMesh, offsets: np.ndarray, rounds: int) -> np.ndarray:
