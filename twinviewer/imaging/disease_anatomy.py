@@ -235,18 +235,19 @@ def _smoothed(mesh: SurfaceMesh, offsets: np.ndarray, rounds: int) -> np.ndarray
 
 
 #: Largest change of the wall's volume in one thickening step (ratio); bigger changes are
-#: made in several steps, the closest endocardial points recomputed between them.
+#: made in several steps, the offsets averaged again between them.
 STEP_RATIO = 1.12
 
 
 def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float) -> SurfaceMesh:
-    # In steps of at most STEP_RATIO in volume (so that a thickening wall's paths bend
-    # with the distance field around a tight apex instead of crossing there).
+    # In steps of at most STEP_RATIO in volume (so that a thickening wall's averaged paths
+    # bend with the surface instead of crossing).
     ratio = target_ml / max(myo.volume_ml(), 1e-9)
     n = max(1, int(np.ceil(abs(np.log(ratio)) / np.log(STEP_RATIO))))
     start, first = myo.volume_ml(), myo
+    foot = closest_points(cavity, myo.points)  # kept: a vertex moves along its foot's ray
     for i in range(1, n + 1):
-        myo = _thicken_step(myo, cavity, start * ratio ** (i / n))
+        myo = _thicken_step(myo, foot, start * ratio ** (i / n))
     # faces still turned over: their vertices' displacement averaged with their
     # neighbours' (growing rings), the rest of the wall then brought back to the volume;
     # on a coarse mesh the region can take most of the wall, then one averaging sweep a
@@ -379,17 +380,18 @@ def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
     return np.einsum("ij,ij->i", normals(before), normals(after)) < 0.0
 
 
-def _thicken_step(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float) -> SurfaceMesh:
-    # Move every wall vertex by k−1 times its offset from the closest point of the
-    # endocardium (the cavity's surface; the offset is ~0 on the wall's endocardial side,
-    # which stays in place). Closest-point offsets are the distance field's gradient lines:
-    # a continuous field that no two vertices cross while the wall thins (they meet only on
-    # the endocardium itself). The earlier offsets, from the nearest *vertex* averaged over
-    # neighbours, varied faster than the surface where the wall is thick: thinning the
-    # HFrEF heart's end-systolic wall to a third turned faces over there (issue 17). The
-    # enclosed volume is a cubic in k (each face's signed volume is a triple product of
-    # points linear in k), so k comes from one cubic.
-    off = myo.points - closest_points(cavity, myo.points)
+def _thicken_step(myo: SurfaceMesh, foot: np.ndarray, target_ml: float) -> SurfaceMesh:
+    # Move every wall vertex by k−1 times its offset from its foot: the closest point of
+    # the endocardium (the cavity's surface) to where the vertex started (the offset is ~0
+    # on the wall's endocardial side, which stays in place). Closest-point offsets are the
+    # distance field's gradient lines: a continuous field that no two vertices cross while
+    # the wall thins (they meet only on the endocardium itself), and a point on the ray keeps
+    # its foot, so the foot is found once. The earlier offsets, from the nearest *vertex*
+    # averaged over neighbours, varied faster than the surface where the wall is thick:
+    # thinning the HFrEF heart's end-systolic wall to a third turned faces over there
+    # (issue 17). The enclosed volume is a cubic in k (each face's signed volume is a
+    # triple product of points linear in k), so k comes from one cubic.
+    off = myo.points - foot
     if target_ml > myo.volume_ml() and THICKEN_SMOOTHING:
         off = _smoothed(myo, off, THICKEN_SMOOTHING)
     q = myo.points - off
