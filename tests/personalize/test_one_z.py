@@ -63,8 +63,8 @@ def calibrated():
     return new, r
 
 
-@pytest.mark.slow
 def test_one_datum_has_one_z_on_every_path(calibrated):
+    # ~2 s CPU (the calibration, 48 members); in the gate
     from twinviewer.explain.summary import plain_summary
     from twinviewer.explain.validity import fit_warnings
     from twinviewer.io.measurement_use import last_calibration, use_of
