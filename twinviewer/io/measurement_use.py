@@ -74,6 +74,20 @@ def _same(m: Measurement, row: dict) -> bool:
     return math.isclose(float(value), float(m.value), rel_tol=1e-6, abs_tol=1e-9)
 
 
+def fit_row(m: Measurement, summary: dict | None) -> dict | None:
+    """The fit-table row of the calibration ``summary`` (:func:`last_calibration`) that
+    judged ``m`` itself (same name, value and source), or None.
+
+    Examples
+    --------
+    >>> fit_row(Measurement("SBP", 150, "mmHg", 7, "cuff"),
+    ...         {"fit": [{"name": "SBP", "measured": 150.0, "source": "cuff", "z": 2.6}]})["z"]
+    2.6
+    """
+    return next((r for r in (summary or {}).get("fit", [])
+                 if r.get("name") == m.name and _same(m, r)), None)
+
+
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
