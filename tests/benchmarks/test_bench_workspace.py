@@ -251,8 +251,8 @@ from twinviewer.gui.main_window import MainWindow
 """ + XVFB_CPU + r"""
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
-def threads_cpu():  # CPU seconds by thread kind: GUI thread, llvmpipe's raster threads, other
-    out = {"gui": 0.0, "llvmpipe": 0.0, "other": 0.0}
+def threads_cpu():  # CPU seconds: GUI thread, llvmpipe's raster threads, the whole process
+    out = {"gui": 0.0, "llvmpipe": 0.0, "process": cpu()}
     for t in os.listdir("/proc/self/task"):
         try:
             s = open(f"/proc/self/task/{t}/stat").read()
@@ -260,11 +260,14 @@ def threads_cpu():  # CPU seconds by thread kind: GUI thread, llvmpipe's raster 
             continue
         name, f = s[s.index("(") + 1:s.rindex(")")], s.rsplit(")", 1)[1].split()
         kind = "gui" if t == str(os.getpid()) else \
-            "llvmpipe" if name.startswith("llvmpipe") else "other"
-        out[kind] += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+            "llvmpipe" if name.startswith("llvmpipe") else None
+        if kind:
+            out[kind] += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
     return out
-def per_frame(t0, t1, n):
-    return {k: round(1000 * (t1[k] - t0[k]) / n, 1) for k in t0}
+def per_frame(t0, t1, n):  # ms per frame; "other": the rest of the process (ended threads too)
+    d = {k: 1000 * (t1[k] - t0[k]) / n for k in t0}
+    d["other"] = d.pop("process") - d["gui"] - d["llvmpipe"]
+    return {k: round(x, 1) for k, x in d.items()}
 import collections
 import pyqtgraph as pg
 paint, counting = collections.Counter(), []
