@@ -103,8 +103,9 @@ class View3D(QWidget):
     bar_font_scale = 1.0
     #: The corner text's time and image phase change every playback frame, and each change
     #: re-renders its glyphs and re-fits its size (~3 ms of GUI thread a frame, measured):
-    #: while only they change, the text is redrawn at most this often (s). The cine bar
-    #: shows the exact time.
+    #: while only they change, and faster than this (s), the text is redrawn at most this
+    #: often. A single change (a step, a screenshot's time) shows at once; the cine bar shows
+    #: the exact time throughout.
     status_interval_s = 0.25
 
     def __init__(self, state: TwinState, parent: QWidget | None = None, *,
@@ -143,7 +144,8 @@ class View3D(QWidget):
         self._clipping = False
         self._lut = pv.LookupTable(cmap)
         self._status_shown: tuple[str, str] | None = None  # (text, its part without time)
-        self._status_at = 0.0
+        self._status_at = 0.0  # when the corner text last changed
+        self._status_time_at = 0.0  # when its time parts were last asked to change
         self._status_pending: str | None = None
         self._status_timer = QTimer(self)
         self._status_timer.setSingleShot(True)
@@ -712,15 +714,20 @@ class View3D(QWidget):
         self._show_status(" · ".join(parts + timed), " · ".join(parts))
 
     def _show_status(self, text: str, fixed: str, *, now: bool = False) -> None:
-        """Put ``text`` in the upper-left corner; if only its time parts changed (``fixed``
-        is the rest) within :attr:`status_interval_s` of the last change, later."""
+        """Put ``text`` in the upper-left corner, or later: when only its time parts change
+        (``fixed`` is the rest), for the second time within :attr:`status_interval_s`, it
+        waits until that long after the last change (:meth:`_flush_status`)."""
         if self._status_shown is not None and self._status_shown[0] == text:
             self._status_pending = None
             self._status_timer.stop()
             return
-        wait = self._status_at + self.status_interval_s - time.perf_counter()
-        if not now and wait > 0 and self._status_shown is not None \
-                and self._status_shown[1] == fixed:
+        t = time.perf_counter()
+        timed_only = self._status_shown is not None and self._status_shown[1] == fixed
+        rapid = timed_only and t - self._status_time_at < self.status_interval_s
+        if timed_only:
+            self._status_time_at = t
+        wait = self._status_at + self.status_interval_s - t
+        if not now and rapid and wait > 0:
             self._status_pending = text
             if not self._status_timer.isActive():
                 self._status_timer.start(int(1000 * wait) + 1)
@@ -909,6 +916,7 @@ class View3D(QWidget):
 
     def screenshot(self, path: str | None = None) -> np.ndarray:
         """Render and return the view as an ``(h, w, 3)`` uint8 array; save PNG if ``path``."""
+        self._flush_status()
         img = self.plotter.screenshot(path, return_img=True)
         return img
 
