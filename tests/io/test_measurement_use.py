@@ -116,7 +116,7 @@ def test_a_poorly_fitted_measurement_says_so_in_info():
            "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
            "pred_hi": 131.5}
     u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
-    assert u.text() == ("used: POOR FIT: the twin gives 124.2 mmHg (90 % 117–131.5), z -2.6 "
+    assert u.text() == ("used: POOR FIT: the twin gives 124.2 mmHg (90 % 117–131.5), z = -2.6 "
                         "(flagged above |z| 2)")
     row["flag"] = False
     assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},
@@ -144,7 +144,7 @@ def test_one_definite_reason_for_each_measurement_left_out():
                                   "the patient)")
     edv = use_of(M("LVEDV", 140.7, "mL", 8, "MR"), summary, given=False)
     assert edv.detail.startswith("not used as a separate datum: the whole LV volume curve")
-    assert edv.detail.endswith("z -2.1 (flagged above |z| 2)") and "missed" not in edv.detail
+    assert edv.detail.endswith("z = -2.1 (flagged above |z| 2)") and "missed" not in edv.detail
 
 
 def test_calibration_records_what_it_was_offered():

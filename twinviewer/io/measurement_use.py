@@ -93,7 +93,7 @@ def _fmt(x: float) -> str:
 
 
 def _misfit_detail(row: dict) -> str:
-    """'POOR FIT: the twin gives 124 mmHg (90 % 118–130), z −2.6' for a flagged fit row,
+    """'POOR FIT: the twin gives 124 mmHg (90 % 118–130), z = −2.6' for a flagged fit row,
     else ''. Misfit is never silent (issue 12 item 5)."""
     if not row.get("flag"):
         return ""
@@ -101,7 +101,7 @@ def _misfit_detail(row: dict) -> str:
     rng = (f" (90 % {_fmt(float(lo))}–{_fmt(float(hi))})"
            if lo is not None and hi is not None else "")
     return (f"POOR FIT: the twin gives {_fmt(float(row['median']))} {row.get('unit', '')}"
-            f"{rng}, z {float(row['z']):+.1f} (flagged above |z| 2)")
+            f"{rng}, z = {float(row['z']):+.1f} (flagged above |z| 2)")
 
 
 def use_of(m: Measurement, summary: dict | None, *, given: bool,
