@@ -103,3 +103,19 @@ def test_the_corner_time_is_redrawn_at_most_four_times_a_second(demo_window, qtb
     finally:
         del v._status.SetText
         v.set_percentile("median")
+
+
+def test_a_single_member_twin_names_no_percentile(demo_window):
+    """review6: a lesson's virtual heart read "median of 1 members" in the 3D corner."""
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    v = demo_window.view3d
+    v.set_overlay("pressure")
+    ensemble = v.results
+    assert "median of" in v.status_text()
+    try:
+        v._on_results(simulate_twin(twin_from_preset("healthy", n=1)))
+        text = v.status_text()
+        assert "one parameter set (no ensemble)" in text and "of 1 members" not in text
+    finally:
+        v._on_results(ensemble)

@@ -702,8 +702,10 @@ class View3D(QWidget):
             if self.results is None:
                 parts.append("(waiting for predictions)")
             else:
-                parts.append(f"{self.which} of {int(cycle.ok_members(self.results).sum())} "
-                             f"members")
+                n = int(cycle.ok_members(self.results).sum())
+                # a virtual heart is one member: no percentile of an ensemble to name
+                parts.append(f"{self.which} of {n} members" if n > 1 else
+                             "one parameter set (no ensemble)")
                 t = self.state.time * cycle.beat_period_s(self.results)
                 timed.append(f"t = {t:.2f} s")
         img = getattr(self.anatomy, "image", None)
