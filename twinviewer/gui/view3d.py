@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
-from twinviewer.gui import cycle, overlay_menu
+from twinviewer.gui import colour_tables, cycle, overlay_menu
 from twinviewer.gui.cardiac_frame import CardiacFrame
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.motion import PhaseMotion, frame_of, motion_of, phase_weights
@@ -126,7 +126,7 @@ class View3D(QWidget):
         # long-axis image planes: (plane, actor, textures per phase, phase shown)
         self.image_planes: list[list] = []
         self._clipping = False
-        self._lut = pv.LookupTable(cmap)
+        self._lut = colour_tables.lookup_table(cmap)  # no matplotlib
 
         # no auto-update timer: it re-renders 5×/s even when nothing changed (~50–80 ms each
         # under software GL); the view renders on request instead
@@ -553,7 +553,7 @@ class View3D(QWidget):
                                                                   self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
         if clim is not None and getattr(self, "_lut_key", None) != (self.cmap, clim):
-            self._lut.cmap = self.cmap
+            self._lut.values = colour_tables.colour_table(self.cmap)
             self._lut.scalar_range = clim
             self._lut_key = (self.cmap, clim)
         coloured = None
