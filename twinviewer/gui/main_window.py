@@ -588,8 +588,6 @@ class MainWindow(QMainWindow):
                                calibrated, simulate_prior)
 
         def anatomy_job(p, c):
-            import twinviewer.imaging.assembly  # noqa: F401 - slice titles; pydicom, off the GUI
-
             return prepared_for_display(prepare_motion(demo_anatomy(p, c)))
 
         self.state.run_job("Loading the demo heart", anatomy_job,
