@@ -7,5 +7,5 @@ from twinviewer.gui._lazy_imports import MATPLOTLIB_FOR_PYVISTA, defer_family, s
 # colour maps, a colour cycler, charts); the viewer draws with VTK and pyqtgraph. Deferring
 # it saves about a second of start-up CPU; it loads on first use. pyvista gives every new
 # mapper its theme's colour map by name: the viewer's colour maps come from numpy tables.
-if defer_family("matplotlib", MATPLOTLIB_FOR_PYVISTA):
-    serve_items("matplotlib", "colormaps", colour_tables.table_colormap, "pyvista.")
+if defer_family("matplotlib", MATPLOTLIB_FOR_PYVISTA, "pyvista."):
+    serve_items("matplotlib", "colormaps", colour_tables.table_colormap)

@@ -26,7 +26,16 @@ _LOADING_DUNDERS = frozenset({"__all__", "__version__"})
 _FAMILIES: dict[str, tuple[str, ...]] = {}
 #: (module, lazy name) → what answers ``name[key]`` while the module is deferred (None:
 #: not known there, the item is looked up in the real module on first use).
-_ITEMS: dict[tuple[str, str], tuple[Callable[[object], object | None], str]] = {}
+_ITEMS: dict[tuple[str, str], Callable[[object], object | None]] = {}
+
+
+def _caller(depth: int = 2) -> str:
+    """Name of the module whose code asked (frames of the import machinery skipped)."""
+    frame = sys._getframe(depth)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+            ("importlib", "_frozen_importlib")):
+        frame = frame.f_back
+    return frame.f_globals.get("__name__", "") if frame is not None else ""
 
 
 class _Deferred(types.ModuleType):
@@ -34,9 +43,11 @@ class _Deferred(types.ModuleType):
     imports the real module (which then replaces it) and every look-up is passed on.
 
     Names listed as lazy (``_lazy_names``) are given as :class:`_LazyAttribute` while the
-    module is not imported, so that ``from m import Name`` at another module's import costs
-    nothing. :class:`importlib.util.LazyLoader` cannot do this here: ``import a.b as c`` of a
-    module already in ``sys.modules`` reads its ``__spec__``, which makes LazyLoader load it.
+    module is not imported, to the modules named ``_for_callers…`` only, so that their ``from
+    m import Name`` at import costs nothing; any other module gets the real attribute.
+
+    :class:`importlib.util.LazyLoader` cannot do this here: ``import a.b as c`` of a module
+    already in ``sys.modules`` reads its ``__spec__``, which makes LazyLoader load it.
     """
 
     def __getattr__(self, attr: str):
@@ -44,8 +55,9 @@ class _Deferred(types.ModuleType):
             # probes such as ``hasattr(m, "__wrapped__")`` (inspect, PySide's import hook)
             raise AttributeError(attr)
         name = self.__dict__["__name__"]
-        if attr in self.__dict__.get("_lazy_names", ()) and is_deferred(name):
-            return _LazyAttribute(name, attr)
+        if attr in self.__dict__.get("_lazy_names", ()) and is_deferred(name) \
+                and _caller().startswith(self.__dict__["_for_callers"]):
+            return _LazyAttribute(name, attr, self.__dict__["_for_callers"])
         return getattr(_load(name), attr)
 
     def __dir__(self) -> list[str]:
@@ -53,26 +65,24 @@ class _Deferred(types.ModuleType):
 
 
 class _LazyAttribute:
-    """Attribute ``attr`` of module ``module`` (and items ``keys`` of it), looked up when
-    first used (called, read, iterated); stands for classes and objects that another module
-    imports by name at its own import.
+    """Attribute ``attr`` of module ``module``, looked up when first used (called, read,
+    iterated); stands for classes and objects that another module imports by name at its
+    own import.
 
     While the module is not imported, nothing can be an instance of its classes, so
-    ``isinstance`` answers False without importing it; and subscripting gives another
-    stand-in (pyvista's theme validates its default colour map name at import by looking it
-    up in ``matplotlib.colormaps``; a wrong name raises its KeyError at first use).
+    ``isinstance`` answers False without importing it; and ``[key]``, asked by a module named
+    ``callers…``, is answered by :func:`serve_items`' provider if it knows the key (pyvista's
+    theme validates its default colour map name at import, through
+    ``matplotlib.colormaps[name]``).
     """
 
-    __slots__ = ("_module", "_attr", "_keys")
+    __slots__ = ("_module", "_attr", "_callers")
 
-    def __init__(self, module: str, attr: str, keys: tuple = ()) -> None:
-        self._module, self._attr, self._keys = module, attr, keys
+    def __init__(self, module: str, attr: str, callers: str) -> None:
+        self._module, self._attr, self._callers = module, attr, callers
 
     def _target(self):
-        value = getattr(_load(self._module), self._attr)
-        for key in self._keys:
-            value = value[key]
-        return value
+        return getattr(_load(self._module), self._attr)
 
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
@@ -83,14 +93,12 @@ class _LazyAttribute:
         return self._target()(*args, **kwargs)
 
     def __getitem__(self, key):
-        if is_deferred(self._module):
-            provider, callers = _ITEMS.get((self._module, self._attr), (None, ""))
-            if provider is not None and not self._keys \
-                    and sys._getframe(1).f_globals.get("__name__", "").startswith(callers):
-                value = provider(key)
-                if value is not None:
-                    return value
-            return _LazyAttribute(self._module, self._attr, (*self._keys, key))
+        provider = _ITEMS.get((self._module, self._attr))
+        if provider is not None and is_deferred(self._module) \
+                and _caller().startswith(self._callers):
+            value = provider(key)
+            if value is not None:
+                return value
         return self._target()[key]
 
     def __contains__(self, key) -> bool:
@@ -109,8 +117,7 @@ class _LazyAttribute:
         return not is_deferred(self._module) and issubclass(cls, self._target())
 
     def __repr__(self) -> str:
-        keys = "".join(f"[{k!r}]" for k in self._keys)
-        return f"<deferred {self._module}.{self._attr}{keys}>"
+        return f"<deferred {self._module}.{self._attr}>"
 
 
 def _load_family(top: str) -> None:
@@ -185,7 +192,7 @@ def _find_spec(name: str, parent: importlib.machinery.ModuleSpec | None):
     return importlib.machinery.PathFinder.find_spec(name, parent.submodule_search_locations)
 
 
-def defer_family(top: str, members: Mapping[str, Sequence[str]]) -> bool:
+def defer_family(top: str, members: Mapping[str, Sequence[str]], callers: str) -> bool:
     """Put stand-ins for package ``top`` and some of its submodules in ``sys.modules``:
     importing them costs nothing, and the first use of one imports the real package.
 
@@ -195,8 +202,11 @@ def defer_family(top: str, members: Mapping[str, Sequence[str]]) -> bool:
         A top-level package (e.g. ``'matplotlib'``).
     members : mapping
         Module name (``top`` or one of its submodules, parents before children) → names that
-        other modules import from it by name at their import (``from m import Name``): these
-        are handed out as stand-ins too, until the module is imported.
+        ``callers`` import from it by name at their import (``from m import Name``): these
+        are handed out to them as stand-ins too, until the module is imported.
+    callers : str
+        Prefix of the names of the modules that get stand-ins of those names (``'pyvista.'``);
+        everyone else gets the real attribute (which imports the family).
 
     Returns
     -------
@@ -205,7 +215,7 @@ def defer_family(top: str, members: Mapping[str, Sequence[str]]) -> bool:
 
     Examples
     --------
-    >>> defer_family("json", {"json": ()})  # already imported
+    >>> defer_family("json", {"json": ()}, "nobody.")  # already imported
     False
     """
     with _LOCK:
@@ -230,6 +240,7 @@ def defer_family(top: str, members: Mapping[str, Sequence[str]]) -> bool:
             if spec.submodule_search_locations is not None:
                 module.__path__ = list(spec.submodule_search_locations)
             module._lazy_names = frozenset(members.get(name, ()))
+            module._for_callers = callers
             sys.modules[name] = module
             parent, _, child = name.rpartition(".")
             if parent:
@@ -246,22 +257,20 @@ def defer_module(name: str) -> bool:
     >>> defer_module("json")
     False
     """
-    return defer_family(name, {name: ()})
+    return defer_family(name, {name: ()}, name)
 
 
-def serve_items(module: str, attr: str, provider: Callable[[object], object | None],
-                callers: str) -> None:
-    """While ``module`` is deferred, answer ``module.attr[key]``, asked by code in modules
-    named ``callers…``, with ``provider(key)`` (None: look it up in the real module on first
-    use). Anyone else gets the real item.
+def serve_items(module: str, attr: str, provider: Callable[[object], object | None]) -> None:
+    """While ``module`` is deferred, answer ``module.attr[key]`` (``attr`` one of its lazy
+    names), asked by the family's callers, with ``provider(key)``; None: the real item.
 
     The viewer's own colour maps are served from :mod:`twinviewer.gui.colour_tables` this way:
     pyvista applies its theme's colour map to every new mapper by name, through
     ``matplotlib.colormaps[name]``.
 
-    >>> serve_items("json", "no_such_name", lambda key: None, "nobody.")
+    >>> serve_items("json", "no_such_name", lambda key: None)
     """
-    _ITEMS[(module, attr)] = (provider, callers)
+    _ITEMS[(module, attr)] = provider
 
 
 def is_deferred(name: str) -> bool:
@@ -273,7 +282,8 @@ def is_deferred(name: str) -> bool:
     return isinstance(sys.modules.get(name), _Deferred)
 
 
-#: What pyvista 0.49 takes from matplotlib at its own import (see the module docstring).
+#: What pyvista 0.49 takes from matplotlib at its own import (see the module docstring),
+#: for ``defer_family("matplotlib", MATPLOTLIB_FOR_PYVISTA, "pyvista.")``.
 MATPLOTLIB_FOR_PYVISTA = {
     "matplotlib": ("colormaps",),
     "matplotlib.colors": ("Colormap", "ListedColormap"),
