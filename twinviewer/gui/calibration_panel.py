@@ -1,10 +1,12 @@
 """Calibrate the twin to its measurements and show what the calibration did and did not learn.
 
 *Calibrate* runs :func:`twinviewer.personalize.calibrate` through ``state.run_job`` (progress
-bar and Cancel in the status bar, plus a Cancel button here). The same worker then simulates
-the updated twin (posterior ensemble, provenance, a new visit; warm-started from the
-calibration's own limit cycles) and prepares what the plots draw of it, so the panel opens the
-twin with its results in one document batch: the views refresh once, not twice. A calibration
+bar and Cancel in the status bar, plus a Cancel button here). The same worker then makes the
+updated twin (posterior ensemble, provenance, a new visit, the calibration's audit entry),
+simulates it (warm-started from the calibration's own limit cycles) and prepares what the
+plots draw of it. The GUI thread draws the result in one event-loop turn and opens the twin
+with its results in the next, in one document batch: the views refresh once, and no turn
+computes anything but drawing. A calibration
 that misses measurements is shown and opened only on Apply anyway (then simulated in a second
 job).
 The view shows, per parameter, the posterior 90 % interval against the prior's (relative to
