@@ -17,7 +17,7 @@ def calibrated():
     doc = Document()
     doc.open_twin(twin_from_preset("healthy", n=24, pseudonym="cal-test"))
     doc.add_measurement(Measurement("SBP", 128.0, "mmHg", 4.0, "cuff"))
-    return doc, calibrate(doc.twin, n=16, max_iterations=3)
+    return doc, calibrate(doc.twin, n=24, max_iterations=8)
 
 
 def test_a_calibrated_twin_made_beforehand_opens_as_the_documents_own(calibrated):
@@ -28,7 +28,7 @@ def test_a_calibrated_twin_made_beforehand_opens_as_the_documents_own(calibrated
     assert doc.apply_calibration(result, calibrated=new) is new
     assert doc.twin is new and new.ensemble_kind == "posterior"
     assert new.audit[-1].action == "calibration"
-    assert doc.calibration is not None and doc.calibration["n_members"] == 16
+    assert doc.calibration is not None and doc.calibration["n_members"] == 24
     # the document's own: the same twin and record, apart from the entry's time and hash
     doc.open_twin(before)
     own = doc.apply_calibration(result)
