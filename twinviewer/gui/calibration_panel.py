@@ -296,10 +296,12 @@ class CalibrationPanel(QWidget):
                 + "; ".join(f.misfit_text() for f in result.unreproduced)
                 + ". Check these values, or Apply anyway.")
             return
-        # the twin opens in the next turn of the event loop: drawing the result and
-        # refreshing every view for the new twin in one turn stalled the interface
-        QTimer.singleShot(0, lambda: self._apply_if_current(twin, result, results,
-                                                            calibrated))
+        # the twin opens in a later turn of the event loop: drawing the result and
+        # refreshing every view for the new twin in one turn stalled the interface. A timer
+        # that is already due (0 ms) runs before the loop attends to anything else, so the
+        # two turns were one stall; 20 ms lets input, timers and paints in between
+        QTimer.singleShot(APPLY_DELAY_MS, lambda: self._apply_if_current(twin, result, results,
+                                                                         calibrated))
 
     def _apply_if_current(self, twin, result: CalibrationResult, results,
                           calibrated=None) -> None:
@@ -421,6 +423,9 @@ class CalibrationPanel(QWidget):
                 item.setToolTip(tip)
             self.fit_table.setItem(i, c, item)
 
+
+#: Delay (ms) between drawing a calibration's result and opening the calibrated twin.
+APPLY_DELAY_MS = 20
 
 #: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
 #: the calibrated twin).
