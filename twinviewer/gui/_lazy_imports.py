@@ -184,12 +184,20 @@ _FINDER = _FamilyFinder()
 
 
 def _find_spec(name: str, parent: importlib.machinery.ModuleSpec | None):
-    """The spec of ``name`` without importing its parents."""
+    """The spec of ``name`` without importing its parents (any finder: the path's, or a
+    bundle's frozen importer)."""
     if parent is None:
         return importlib.util.find_spec(name)
     if parent.submodule_search_locations is None:
         return None
-    return importlib.machinery.PathFinder.find_spec(name, parent.submodule_search_locations)
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        if finder is _FINDER or find is None:
+            continue
+        spec = find(name, parent.submodule_search_locations)
+        if spec is not None:
+            return spec
+    return None
 
 
 def defer_family(top: str, members: Mapping[str, Sequence[str]], callers: str) -> bool:
