@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
-from twinviewer.gui import cycle, overlay_menu
+from twinviewer.gui import colour_tables, cycle, overlay_menu
 from twinviewer.gui.cardiac_frame import CardiacFrame
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.motion import (
@@ -142,7 +142,7 @@ class View3D(QWidget):
         # long-axis image planes: (plane, actor, textures per phase, phase shown)
         self.image_planes: list[list] = []
         self._clipping = False
-        self._lut = pv.LookupTable(cmap)
+        self._lut = colour_tables.lookup_table(cmap)  # no matplotlib
         self._status_shown: tuple[str, str] | None = None  # (text, its part without time)
         self._status_at = 0.0  # when the corner text last changed
         self._status_time_at = 0.0  # when its time parts were last asked to change
@@ -623,7 +623,7 @@ class View3D(QWidget):
                                                                   self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
         if clim is not None and getattr(self, "_lut_key", None) != (self.cmap, clim):
-            self._lut.cmap = self.cmap
+            self._lut.values = colour_tables.colour_table(self.cmap)
             self._lut.scalar_range = clim
             self._lut_key = (self.cmap, clim)
         coloured = None
