@@ -154,3 +154,18 @@ def test_calibration_records_what_it_was_offered():
     keys = _considered(t, [M("SBP", 131.0, "mmHg", 8, "cuff")])
     assert ("SBP", 131.0, "cuff") in keys and ("LVEDV", 129.0, CT) in keys
     assert ("LVEDV", 118.0, CT) in keys and len(keys) == len(set(keys)) == 9
+
+
+def test_info_writes_units_as_people_do(tmp_path, capsys):
+    """review6: `info` printed "AVA 0.75 cm^2"."""
+    from twinviewer.io import audit_log
+    from twinviewer.io.cli import run_info
+    from twinviewer.io.twinfile import save_twin
+
+    t = twin_from_preset("healthy", n=2)
+    t.measurements.append(M("AVA", 0.75, "cm^2", 0.1, "echo continuity"))
+    audit_log(t).record(t, "calibration", {"summary": {"fit": [], "considered": []}})
+    assert run_info(save_twin(tmp_path / "t.twin", t)) == 0
+    out = capsys.readouterr().out
+    assert "AVA 0.75 cm²" in out and "AVA        0.75 cm² (echo continuity" in out
+    assert "cm^2" not in out
