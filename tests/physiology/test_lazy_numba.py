@@ -39,3 +39,18 @@ def test_numba_arrives_with_the_first_compiled_simulation_and_the_answer_is_the_
     # imports it and puts each model function's compiled version in its module
     assert run.stdout.split() == ["False", "False", "False", "True", "True", "True",
                                   "True"], run.stderr[-3000:]
+
+
+def test_a_global_that_is_none_stays_none():
+    """A model module with a global set to None (plugins, e.g. an optional import) made
+    python_function fail with "'NoneType' object has no attribute '__code__'": the lookup
+    of marked functions answered ``None is None``."""
+    import types
+
+    from twinviewer.physiology.jit import python_function
+
+    module = types.ModuleType("plugin_like")
+    exec("OPTIONAL = None\ndef rhs(x):\n    return 2.0 * x if OPTIONAL is None else x\n",
+         module.__dict__)
+    pure = python_function(module.rhs)
+    assert pure(1.5) == 3.0

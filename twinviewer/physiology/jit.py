@@ -101,7 +101,9 @@ _pure: dict[int, object] = {}
 
 
 def _purify(value):
-    if hasattr(value, "py_func") or _model_functions.get(id(value)) is value:
+    # ``get(...) is value`` would also hold for a global that is None
+    if hasattr(value, "py_func") or (value is not None
+                                     and _model_functions.get(id(value)) is value):
         return python_function(value)
     if isinstance(value, types.ModuleType) and value.__name__.startswith("twinviewer."):
         key = id(value)
