@@ -351,8 +351,7 @@ class AutosaveController(QObject):
         if twin is None:
             return
         self.autosaver.mark_saved(twin)
-        self.autosaver.discard(twin)
-        self._last_digest.pop(id(twin), None)
+        self.discard()
 
     def discard(self) -> None:
         """The user chose to discard the open twin's unsaved work: its autosave goes too, so

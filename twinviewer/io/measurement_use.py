@@ -118,7 +118,7 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
         return MeasurementUse(m, origin, NOT_USED, "the calibration record predates "
                               "per-measurement records")
     rows = [r for r in summary.get("fit", []) if r.get("name") == m.name]
-    mine = next((r for r in rows if _same(m, r)), None)
+    mine = fit_row(m, summary)
     if mine is not None:
         note = str(mine.get("note") or "")
         if mine.get("used"):
@@ -135,9 +135,8 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
         return MeasurementUse(m, origin, NOT_USED, f"{why}; {miss}" if miss else why)
     considered = summary.get("considered")
     if considered is not None and not any(
-            k[0] == m.name and (k[2] or "") == (m.source or "")
-            and math.isclose(float(k[1]), float(m.value), rel_tol=1e-6, abs_tol=1e-9)
-            for k in considered):
+            name == m.name and _same(m, {"measured": value, "source": source})
+            for name, value, source in considered):
         return MeasurementUse(m, origin, NOT_USED, "entered after the last calibration: "
                               "recalibrate to use it")
     if rows:
