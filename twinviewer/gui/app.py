@@ -64,13 +64,15 @@ def run_gui(argv: list[str] | None = None, twin_path: str | None = None,
 
 
 def wait_for_predictions(app: QApplication, window, timeout_s: float = 180.0) -> bool:
-    """Process events until the window shows predictions (or fails / times out)."""
+    """Process events until the window shows predictions (or fails / times out); background
+    jobs (``job.background``: readying the model after the first paint) are not waited for."""
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout_s:
         app.processEvents()
-        if window.state.results is not None and not window.state.jobs:
+        busy = [j for j in window.state.jobs if not getattr(j, "background", False)]
+        if window.state.results is not None and not busy:
             return True
-        if window.last_error and not window.state.jobs:
+        if window.last_error and not busy:
             return False
         time.sleep(0.01)
     return False

@@ -488,6 +488,88 @@ def load_stored_results(twin, cache: Path | None = None):
     return res
 
 
+# -- what the views derive from the demo's anatomy and results ------------------------------
+
+_GUI = Path(__file__).resolve().parent
+#: The code that derives the views' data from anatomy and results: moving surfaces' normals
+#: (``motion.py``) and the measured-volume bands (``plots.measured_band`` → the calibration's
+#: curve check). Any change to it is a different display file.
+DISPLAY_SOURCES = (_GUI / "motion.py", _GUI / "plots.py", _GUI.parent / "imaging" / "curves.py",
+                   _GUI.parent / "personalize" / "volume_curve.py",
+                   _GUI.parent / "personalize" / "quantities.py")
+_DISPLAY_FORMAT = 1
+
+
+def _display_path(twin, cache: Path | None = None) -> Path:
+    """Display file of the demo twin's stored results on the demo heart: keyed by the results
+    file, the anatomy cache, numpy's version and the deriving code (:data:`DISPLAY_SOURCES`)."""
+    results = _results_path(twin, cache)
+    h = hashlib.sha256(f"{results.stem}/{_tag(MESH_DIR)}/{_DISPLAY_FORMAT}/{np.__version__}/"
+                       f"{engine_digest(DISPLAY_SOURCES)}".encode())
+    return results.with_name(f"demo_display_{h.hexdigest()[:16]}.npz")
+
+
+def _curve_key(curve) -> np.ndarray:
+    return np.concatenate([curve.times_ms, curve.volumes_ml, curve.sd_ml, [curve.rr_ms]])
+
+
+def store_display(twin, results, anatomy: Anatomy, cache: Path | None = None) -> Path:
+    """Keep what the views derive from the demo heart and its twin's stored ``results`` —
+    each moving structure's vertex normals and the LV/RV measured-volume bands — computed
+    now if not yet; :func:`load_display` gives them back (otherwise 0.3–0.8 s of CPU at every
+    start, most of it importing ``scipy.linalg`` for the bands).
+
+    Examples
+    --------
+    >>> # store_display(twin, load_stored_results(twin), demo_anatomy())  # doctest: +SKIP
+    """
+    from twinviewer.gui.motion import motion_of, moving_structures
+    from twinviewer.gui.plots import measured_band, measured_curve
+
+    arrays = {f"normals__{key}": motion_of(anatomy, key, ref).normals
+              for key, ref in moving_structures(anatomy).items()}
+    for chamber in ("LV", "RV"):
+        curve = measured_curve(anatomy, chamber)
+        band = measured_band(results, curve)
+        if band is not None:
+            arrays[f"band__{chamber}"] = np.stack(band)
+            arrays[f"curve__{chamber}"] = _curve_key(curve)
+    path = _display_path(twin, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.part.npz")  # processes share the folder
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+    return path
+
+
+def load_display(twin, results, anatomy: Anatomy, cache: Path | None = None) -> bool:
+    """Put what :func:`store_display` kept into ``anatomy``'s and ``results``' caches (a
+    band only where its measured curve is the anatomy's, normals only where their shape
+    fits); False if nothing is stored for them (or unreadable): the views then compute it.
+
+    Examples
+    --------
+    >>> load_display(None, None, None, Path("/nonexistent"))
+    False
+    """
+    from twinviewer.gui.motion import prepare_motion
+    from twinviewer.gui.plots import measured_band, measured_curve
+
+    try:
+        path = _display_path(twin, cache)
+        with np.load(path, allow_pickle=False) as z:
+            stored = {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError, AttributeError):
+        return False
+    prepare_motion(anatomy, {k[9:]: v for k, v in stored.items() if k.startswith("normals__")})
+    for chamber in ("LV", "RV"):
+        curve = measured_curve(anatomy, chamber)
+        band, key = stored.get(f"band__{chamber}"), stored.get(f"curve__{chamber}")
+        if curve is not None and band is not None and np.array_equal(key, _curve_key(curve)):
+            measured_band(results, curve, stored=tuple(band))
+    return True
+
+
 # -- the demo twin, calibrated to its own volume curves ------------------------------------
 
 #: Seed of the demo calibration (the stored twin is reproducible).

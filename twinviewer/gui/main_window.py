@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self._recent: list[str] = []
         self._last_folder = ""
         self._skip_auto = None
+        self._playing = threading.Event()  # set while the cine plays: background work waits
         if load_demo:  # start the workers first: they run while the widgets are built
             self.load_demo()
         self._log_handler = StateLogHandler(self.state)
@@ -139,6 +141,8 @@ class MainWindow(QMainWindow):
                              cmap=self.prefs.cmap, pressure_unit=self.prefs.pressure_unit)
         self.view3d.setMinimumSize(*MIN_3D)
         self.cine = CineBar(self.state)
+        self.cine.play_button.toggled.connect(
+            lambda on: self._playing.set() if on else self._playing.clear())
         self.slices = SliceView(self.state)
         self.slices.setMinimumHeight(MIN_SLICES_H)
         self.structures = StructuresPanel(self.view3d)
@@ -531,11 +535,13 @@ class MainWindow(QMainWindow):
             calibrate_demo_twin,
             demo_anatomy,
             load_demo_twin,
+            load_display,
             load_stored_results,
+            store_display,
             store_results,
         )
         from twinviewer.gui.motion import prepare_motion
-        from twinviewer.gui.prepared import preload_layers, prepared_results
+        from twinviewer.gui.prepared import prepared_results
 
         pending: dict[str, object] = {}
         shown_at_start = self.state.twin
@@ -593,15 +599,24 @@ class MainWindow(QMainWindow):
             # one worker: the stored twin and results (~0.05 s), the anatomy, and with both
             # the plots' measured-volume bands, so the window's thread only draws them (as
             # two jobs, the bands waited for the window to be built before they started)
+            # What the views derive from the anatomy and the results (normals, bands) is
+            # read from the display store when it is there (written below the first time).
             twin0 = load_demo_twin()
             stored = load_stored_results(twin0) if twin0 is not None else None
             try:
-                anatomy = prepared_for_display(prepare_motion(demo_anatomy(p, c)))
+                anatomy = demo_anatomy(p, c)
+                kept = stored is not None and load_display(twin0, stored, anatomy)
+                anatomy = prepared_for_display(prepare_motion(anatomy))
             except Exception as exc:  # noqa: BLE001 - reported, the twin still arrives
                 return twin0, stored, None, exc
             if stored is not None:
                 prepared_results(stored, dataclasses.replace(twin0, anatomy=anatomy))
                 pending["prepared"] = stored
+                if not kept:
+                    try:
+                        store_display(twin0, stored, anatomy)
+                    except OSError as exc:  # a read-only cache costs speed, not function
+                        log.warning("could not store the demo's display data: %s", exc)
             return twin0, stored, anatomy, None
 
         def loaded(value) -> None:
@@ -620,10 +635,7 @@ class MainWindow(QMainWindow):
                 return
             arrived("twin", twin0)
             if stored is not None:  # predictions at once; the model is readied afterwards
-                pending["prepare"] = lambda: self.state.run_job(
-                    "Preparing the model", lambda p, c: (simulate_twin(twin0, ensemble=False),
-                                                         preload_layers()),
-                    lambda r: None, lambda e: None)
+                pending["prepare"] = lambda: self._ready_model(twin0)
                 arrived("results", stored)
                 return
 
@@ -642,6 +654,18 @@ class MainWindow(QMainWindow):
                            lambda e: (arrived("twin", None), arrived("results", None),
                                       arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
+
+    def _ready_model(self, twin) -> None:
+        """Ready the model in the background after the first paint (kernels, the layers the
+        steps import), in steps that wait while the cine plays: a Play pressed at once is not
+        slowed (it was: 0.67 s of CPU, and the interpreter, during an 8 s playback). A
+        background job: nobody waits for it to see the heart."""
+        from twinviewer.gui.prepared import ready_model
+
+        job = self.state.run_job("Preparing the model",
+                                 lambda p, c: ready_model(twin, self._playing.is_set, c),
+                                 lambda r: None, lambda e: None)
+        job.background = True
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

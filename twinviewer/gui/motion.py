@@ -184,17 +184,21 @@ def closed_outward(points: np.ndarray, faces: np.ndarray) -> bool:
     return bool(volume > 0)
 
 
-def motion_of(anatomy, key: str, reference: int | None = None) -> PhaseMotion:
+def motion_of(anatomy, key: str, reference: int | None = None,
+              normals: np.ndarray | None = None) -> PhaseMotion:
     """The motion of structure ``key`` with its normals, computed once per anatomy.
 
     Cached on the anatomy object, so a worker thread can prepare it before the view needs it
-    (see :func:`prepare_motion`)."""
+    (see :func:`prepare_motion`). ``normals``: these normals, stored from an earlier
+    computation, if their shape fits (the demo heart's, see
+    :func:`twinviewer.gui.demo_heart.load_display`)."""
     cache = anatomy.__dict__.setdefault("_motion_cache", {})
     hit = cache.get((key, reference))
     if hit is None:
         hit = build_motion(anatomy.structures[key].meshes, reference,
                            max_faces=DISPLAY_MAX_FACES)
-        hit.normals = np.stack([vertex_normals(pts, hit.faces) for pts in hit.points])
+        hit.normals = normals if np.shape(normals) == hit.points.shape else \
+            np.stack([vertex_normals(pts, hit.faces) for pts in hit.points])
         cache[(key, reference)] = hit
     return hit
 
@@ -213,15 +217,22 @@ def frame_of(anatomy):
     return cache["_cardiac_frame"]
 
 
-def prepare_motion(anatomy):
-    """Compute every multi-phase structure's motion and the cardiac axes (for a worker
-    thread, see :func:`frame_of`); returns anatomy."""
-    frame_of(anatomy)
+def moving_structures(anatomy) -> dict[str, int]:
+    """Each multi-phase structure's key → its reference phase (the image's end-diastole
+    where the structure has it)."""
     img = getattr(anatomy, "image", None)
     ref = img.ed_index if img is not None else 0
-    for key, s in anatomy.structures.items():
-        if len(s.meshes) > 1:
-            motion_of(anatomy, key, ref if ref in s.meshes else min(s.meshes))
+    return {key: ref if ref in s.meshes else min(s.meshes)
+            for key, s in anatomy.structures.items() if len(s.meshes) > 1}
+
+
+def prepare_motion(anatomy, normals=None):
+    """Compute every multi-phase structure's motion and the cardiac axes (for a worker
+    thread, see :func:`frame_of`); returns anatomy. ``normals``: structure → its stored
+    normals (see :func:`motion_of`)."""
+    frame_of(anatomy)
+    for key, ref in moving_structures(anatomy).items():
+        motion_of(anatomy, key, ref, (normals or {}).get(key))
     return anatomy
 
 

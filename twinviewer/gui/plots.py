@@ -195,11 +195,12 @@ def measured_curve(anatomy, chamber: str):
 PREDICTIVE_LABEL = "90 % predictive interval of a measurement"
 
 
-def measured_band(results, curve):
+def measured_band(results, curve, stored=None):
     """``(phase, lo, hi)``: the 90 % interval a measured volume of ``curve`` is judged
     against — the ensemble ``results`` ⊕ model and phase error ⊕ segmentation error, as the
     calibration's curve check (:func:`twinviewer.personalize.volume_curve.summarise`) — at
     the curve's phases (fractions of R-R from ED); None if it cannot be formed (cached).
+    ``stored``: this band, kept from an earlier computation, is cached instead (the demo's).
 
     >>> measured_band(None, None) is None
     True
@@ -208,6 +209,8 @@ def measured_band(results, curve):
         return None
     cache = results.__dict__.setdefault("_measured_band_cache", {})
     key = (curve.chamber, id(curve))
+    if stored is not None:
+        cache.setdefault(key, stored)
     if key not in cache:
         from twinviewer.personalize.volume_curve import (
             calibration_data,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def prepared_results(results, twin):
     """Compute what the plots derive from ``results`` on ``twin``'s anatomy — the measured
@@ -49,3 +51,28 @@ def preload_layers(modules=PRELOAD) -> list[str]:
         except Exception:  # noqa: BLE001 - reported by the panel that needs it
             failed.append(name)
     return failed
+
+
+def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
+                modules=PRELOAD, pause_s: float = 0.1) -> None:
+    """Ready the model for a first simulation or step in the background (a worker thread):
+    load ``twin``'s compiled kernels (one member's simulation), then import ``modules`` one
+    at a time; before each step, wait while ``wait()`` is true (the cine plays: this work
+    competes with playback for the CPU and the interpreter), stop if ``cancel()``.
+
+    Examples
+    --------
+    >>> ready_model(None, lambda: False, lambda: True)  # cancelled: does nothing
+    """
+    import time
+
+    from twinviewer.twins import simulate_twin
+
+    steps = [lambda: simulate_twin(twin, ensemble=False)]
+    steps += [lambda m=m: preload_layers((m,)) for m in modules]
+    for step in steps:
+        while wait() and not cancel():
+            time.sleep(pause_s)
+        if cancel():
+            return
+        step()
