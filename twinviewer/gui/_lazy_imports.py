@@ -299,3 +299,184 @@ MATPLOTLIB_FOR_PYVISTA = {
     "matplotlib.backends": (),
     "matplotlib.backends.backend_agg": ("FigureCanvasAgg",),
 }
+
+
+# -- PySide6 and pyqtgraph at import -----------------------------------------------------------
+
+def _uses_pyside_by_file(original: Callable[[types.ModuleType], bool]):
+    """PySide's test "is 'PySide6' in this module's source?", reading a ``.py`` file's bytes
+    rather than through :func:`inspect.getsource` (linecache, line splitting); other modules
+    go to ``original``."""
+
+    def uses_pyside(module) -> bool:
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            try:
+                with open(path, "rb") as f:
+                    return b"PySide6" in f.read()
+            except OSError:
+                pass
+        return original(module)
+
+    uses_pyside.original = original
+    return uses_pyside
+
+
+def lighter_pyside_import_hook() -> bool:
+    """Make PySide6's per-module import check cheaper (about 0.1–0.2 s of start-up CPU).
+
+    After ``import PySide6`` every module imported is checked for the word "PySide6" in its
+    source (``shibokensupport.feature._mod_uses_pyside``, for its ``__feature__`` switches),
+    through :func:`inspect.getsource`: ~0.3 ms a module, ~600 modules at start-up. The same
+    test is made on the file's bytes. Returns True if installed (False: that PySide has no
+    such check, or it was installed already).
+
+    Examples
+    --------
+    >>> lighter_pyside_import_hook()  # doctest: +SKIP
+    True
+    """
+    import PySide6  # noqa: F401 - installs the hook being lightened
+
+    feature = sys.modules.get("shibokensupport.feature")
+    check = getattr(feature, "_mod_uses_pyside", None)
+    if check is None or hasattr(check, "original"):
+        return False
+    feature._mod_uses_pyside = _uses_pyside_by_file(check)
+    return True
+
+
+#: pyqtgraph's mirror of each PySide6 module (see :func:`mirror_qt_lazily`).
+QT_MIRRORS = {"pyqtgraph.Qt.QtCore": "PySide6.QtCore", "pyqtgraph.Qt.QtGui": "PySide6.QtGui",
+              "pyqtgraph.Qt.QtWidgets": "PySide6.QtWidgets"}
+
+
+def _names_made_so_far(module: types.ModuleType, full_dir: Callable[[], list[str]],
+                       asker: str) -> Callable[[], list[str]]:
+    """``dir(module)``: the names it has made so far when module ``asker`` asks, else all."""
+
+    def __dir__() -> list[str]:  # noqa: N807 - a module's dir hook
+        if sys._getframe(1).f_globals.get("__name__") == asker:
+            return list(module.__dict__)
+        return full_dir()
+
+    __dir__.full = full_dir
+    return __dir__
+
+
+def _forwarding(mirror: types.ModuleType, source: types.ModuleType) -> None:
+    """Names not in ``mirror`` are looked up in ``source`` on first use, then kept."""
+
+    def __getattr__(name: str):  # noqa: N807 - PEP 562
+        value = getattr(source, name)
+        setattr(mirror, name, value)
+        return value
+
+    mirror.__getattr__ = __getattr__
+
+
+def mirror_qt_lazily(mirrors: Mapping[str, str] = QT_MIRRORS, package: str = "pyqtgraph.Qt"
+                     ) -> bool:
+    """Let pyqtgraph's Qt mirror modules look names up in PySide6 on first use.
+
+    pyqtgraph (0.13, 0.14) copies every attribute of QtCore, QtGui and QtWidgets into its own
+    modules at import (``pyqtgraph.Qt._copy_attrs``). PySide6 makes a class, with its enums,
+    when it is first asked for, so that copy makes every class of the three modules: about
+    0.3 s of the GUI thread at start-up, where the viewer uses a few dozen classes. Here the
+    mirror modules are imported first and forward a missing name to PySide6 (then keep it),
+    and PySide6's modules list to ``package`` only the names they have made so far, so its
+    copy takes those. Every name pyqtgraph uses is the PySide6 object, as before.
+
+    Returns True if set up; False if pyqtgraph is already imported, is another version
+    (no ``_copy_attrs`` in ``pyqtgraph/Qt/__init__.py``), or uses another Qt binding.
+
+    Examples
+    --------
+    >>> mirror_qt_lazily()  # doctest: +SKIP
+    True
+    """
+    import os
+
+    top = package.partition(".")[0]
+    if top in sys.modules or os.environ.get("PYQTGRAPH_QT_LIB", "PySide6") != "PySide6":
+        return False
+    with _LOCK:
+        try:
+            top_spec = _find_spec(top, None)
+            spec = _find_spec(package, top_spec)
+            with open(spec.origin, "rb") as f:
+                if b"def _copy_attrs(src, dst)" not in f.read():
+                    return False
+            made = {}
+            for name, source in mirrors.items():
+                mirror_spec = _find_spec(name, spec)
+                module = importlib.util.module_from_spec(mirror_spec)
+                mirror_spec.loader.exec_module(module)
+                made[name] = (module, importlib.import_module(source))
+        except (ImportError, OSError, AttributeError, TypeError):
+            return False
+        for name, (module, source) in made.items():
+            _forwarding(module, source)
+            sys.modules[name] = module  # ``from . import QtCore`` finds it here
+            full = source.__dict__.get("__dir__")
+            if full is not None and not hasattr(full, "full"):
+                source.__dir__ = _names_made_so_far(source, full, package)
+        return True
+
+
+def _listed_lib_path(original: Callable, lib_exts: Sequence[str]) -> Callable:
+    """``vtkmodules.find_lib_path`` on one listing of each folder (kept)."""
+    import os
+
+    listings: dict[str, list[str]] = {}
+
+    def find_lib_path(paths, vtk_module_name: str):
+        for ext in lib_exts:
+            for base in paths:
+                if base not in listings:
+                    try:
+                        listings[base] = os.listdir(base)  # the order glob sees them in
+                    except OSError:
+                        listings[base] = []
+                n = len(vtk_module_name)
+                for name in listings[base]:  # glob pattern f"{vtk_module_name}[.-]*"
+                    if name.startswith(vtk_module_name) and name[n:n + 1] in (".", "-"):
+                        resolved = os.path.realpath(os.path.join(base, name))
+                        if os.path.isfile(resolved) and ext in _suffixes(resolved):
+                            return resolved
+        return None
+
+    find_lib_path.original = original
+    return find_lib_path
+
+
+def _suffixes(path: str) -> list[str]:
+    """``pathlib.PurePath(path).suffixes``."""
+    from pathlib import PurePath
+
+    return PurePath(path).suffixes
+
+
+def faster_vtk_module_lookup() -> bool:
+    """Find VTK's extension modules from one listing of the folder.
+
+    VTK 9.4+ imports each ``vtkmodules.vtk…`` through its own finder, which globs the
+    folder for the module's library every time (``vtkmodules.find_lib_path``): ~36 globs of
+    a ~200-file folder at start-up. The same search is made on a listing read once. Returns
+    True if installed.
+
+    Examples
+    --------
+    >>> faster_vtk_module_lookup()  # doctest: +SKIP
+    True
+    """
+    try:
+        import vtkmodules
+    except ImportError:
+        return False
+    find = getattr(vtkmodules, "find_lib_path", None)
+    exts = getattr(vtkmodules, "LIB_EXTS", None)
+    if find is None or exts is None or hasattr(find, "original"):
+        return False
+    vtkmodules.find_lib_path = _listed_lib_path(find, tuple(exts))
+    return True

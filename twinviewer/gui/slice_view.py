@@ -185,6 +185,9 @@ class SlicePane(QWidget):
         self.name = name
         self.axis, self.h, self.v, invert = PANES[name]
         self.glw = pg.GraphicsLayoutWidget()
+        # images on black (as the long-axis view): pyqtgraph's default background is white
+        # once plots.py is imported, which a loading worker may do before this is built
+        self.glw.setBackground("k")
         self.glw.setMinimumSize(100, 100)
         self.box = _SliceBox(lockAspect=True, invertY=invert, enableMenu=False)
         self.glw.addItem(self.box)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
 from twinviewer.gui import colour_tables, cycle, overlay_menu
@@ -81,6 +80,8 @@ def make_plotter(parent: QWidget, multi_samples: int = 0):
         from twinviewer.gui.native_interactor import NativeInteractor
 
         return NativeInteractor(parent, multi_samples=multi_samples)
+    from pyvistaqt import QtInteractor  # here: it imports qtpy, which makes every Qt class
+
     return QtInteractor(parent, multi_samples=multi_samples, auto_update=False)
 
 
