@@ -572,7 +572,7 @@ class MainWindow(QMainWindow):
             self.study_path = None
             self.show_twin(twin, results=results, simulate=False)
             if pending.get("prepare"):  # after the first paint: it competes for the CPU
-                QTimer.singleShot(200, pending["prepare"])
+                QTimer.singleShot(1000, pending["prepare"])
 
         def calibrated(pair) -> None:
             pending["twin"] = pair[0]

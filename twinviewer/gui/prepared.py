@@ -56,9 +56,10 @@ def preload_layers(modules=PRELOAD) -> list[str]:
 def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
                 modules=PRELOAD, pause_s: float = 0.1) -> None:
     """Ready the model for a first simulation or step in the background (a worker thread):
-    load ``twin``'s compiled kernels (one member's simulation), then import ``modules`` one
-    at a time; before each step, wait while ``wait()`` is true (the cine plays: this work
-    competes with playback for the CPU and the interpreter), stop if ``cancel()``.
+    import numba, load ``twin``'s compiled kernels (one member's simulation), then import
+    ``modules`` one at a time; before each step, wait while ``wait()`` is true (the cine
+    plays: this work competes with playback for the CPU and the interpreter), stop if
+    ``cancel()``.
 
     Examples
     --------
@@ -68,7 +69,7 @@ def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
 
     from twinviewer.twins import simulate_twin
 
-    steps = [lambda: simulate_twin(twin, ensemble=False)]
+    steps = [lambda: preload_layers(("numba",)), lambda: simulate_twin(twin, ensemble=False)]
     steps += [lambda m=m: preload_layers((m,)) for m in modules]
     for step in steps:
         while wait() and not cancel():

@@ -1,0 +1,177 @@
+"""What start7 keeps off the viewer's start path, and that what it changes gives the same
+answers as the code it stands in for (no wall-clock assertions)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from twinviewer.gui import _lazy_imports
+
+
+def _run(code: str) -> list[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+def test_the_window_module_makes_only_the_qt_classes_it_uses():
+    """pyqtgraph's mirrors are filled on use, pyvistaqt/qtpy (which make every Qt class) and
+    pooch are not imported; the mirrors give PySide's own objects, others see every name."""
+    out = _run("""
+        import sys
+        import twinviewer.gui.main_window
+        import PySide6.QtWidgets as W
+        from pyqtgraph.Qt import QtCore, QtWidgets
+        from twinviewer.gui._lazy_imports import is_deferred
+        made = len(W.__dict__)
+        print([m for m in ("qtpy", "pyvistaqt") if m in sys.modules], is_deferred("pooch"),
+              made < 150, len(dir(W)) > 200, QtWidgets.QGraphicsObject is W.QGraphicsObject,
+              QtCore.__version__ == __import__("PySide6.QtCore").QtCore.__version__)
+    """)
+    assert out == ["[]", "True", "True", "True", "True", "True"]
+
+
+def test_the_lighter_pyside_check_answers_as_pyside_does():
+    import PySide6.QtCore  # noqa: F401 - the modules checked below include a Qt one
+
+    feature = sys.modules["shibokensupport.feature"]
+    _lazy_imports.lighter_pyside_import_hook()
+    check = feature._mod_uses_pyside
+    assert hasattr(check, "original")
+    import json
+
+    import twinviewer.core.twin
+    import twinviewer.gui.state
+    mods = [json, np, PySide6.QtCore, twinviewer.core.twin, twinviewer.gui.state,
+            _lazy_imports, sys]
+    assert [check(m) for m in mods] == [check.original(m) for m in mods]
+    assert check(twinviewer.gui.state) and not check(twinviewer.core.twin)
+
+
+def test_vtk_modules_are_found_where_the_glob_finds_them():
+    import vtkmodules
+
+    _lazy_imports.faster_vtk_module_lookup()
+    find = vtkmodules.find_lib_path
+    assert hasattr(find, "original")
+    base = os.path.dirname(vtkmodules.__file__)
+    names = sorted({f.split(".")[0].split("-")[0] for f in os.listdir(base)
+                    if f.startswith("vtk")} | {"vtkIOXML", "vtkNoSuchModule"})
+    assert len(names) > 50
+    assert [find([base], n) for n in names] == [find.original([base], n) for n in names]
+
+
+def test_the_demo_display_store_gives_back_what_the_views_compute(tmp_path):
+    """Normals and measured-volume bands read back bit for bit; a band whose measured curve
+    is not the anatomy's is not used."""
+    from twinviewer.gui import demo_heart
+    from twinviewer.gui.motion import motion_of, moving_structures
+    from twinviewer.gui.plots import measured_band, measured_curve
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    twin = twin_from_preset("healthy", n=6, seed=3, pseudonym="virtual-6")
+    results = simulate_twin(twin)
+    computed = demo_heart.demo_anatomy()
+    assert not demo_heart.load_display(twin, results, computed, tmp_path)  # none stored
+    demo_heart.store_display(twin, results, computed, tmp_path)
+
+    fresh = demo_heart.demo_anatomy()
+    kept = replace(results)  # another results object: its band cache starts empty
+    kept.__dict__.pop("_measured_band_cache", None)
+    assert demo_heart.load_display(twin, kept, fresh, tmp_path)
+    moving = moving_structures(fresh)
+    assert len(moving) >= 10
+    for key, ref in moving.items():
+        assert np.array_equal(motion_of(fresh, key, ref).normals,
+                              motion_of(computed, key, ref).normals), key
+    for chamber in ("LV", "RV"):
+        got = kept._measured_band_cache[(chamber, id(measured_curve(fresh, chamber)))]
+        want = measured_band(results, measured_curve(computed, chamber))
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True)), chamber
+
+    other = demo_heart.demo_anatomy()  # another measured LV curve: its band is computed
+    curve = measured_curve(other, "LV")
+    curve.volumes_ml = curve.volumes_ml + 1.0
+    again = replace(results)
+    again.__dict__.pop("_measured_band_cache", None)
+    assert demo_heart.load_display(twin, again, other, tmp_path)
+    assert ("LV", id(curve)) not in again.__dict__.get("_measured_band_cache", {})
+    assert ("RV", id(measured_curve(other, "RV"))) in again._measured_band_cache
+
+
+def test_reading_the_demo_display_imports_no_scipy_linalg(tmp_path):
+    """As the window's loading worker does: the stored twin, its results, the anatomy."""
+    from twinviewer.gui import demo_heart
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    twin = twin_from_preset("healthy", n=4, seed=5, pseudonym="virtual-4")
+    results = simulate_twin(twin)
+    save_twin(tmp_path / "demo.twin", twin)
+    demo_heart.store_results(twin, results, tmp_path)
+    demo_heart.store_display(twin, results, demo_heart.demo_anatomy(), tmp_path)
+    out = _run(f"""
+        import sys, dataclasses
+        from pathlib import Path
+        from twinviewer.gui import demo_heart
+        from twinviewer.gui.prepared import prepared_results
+        from twinviewer.io.twinfile import load_twin
+        cache = Path({str(tmp_path)!r})
+        twin = load_twin(cache / "demo.twin").twin
+        results = demo_heart.load_stored_results(twin, cache)
+        anatomy = demo_heart.demo_anatomy()
+        ok = demo_heart.load_display(twin, results, anatomy, cache)
+        prepared_results(results, dataclasses.replace(twin, anatomy=anatomy))
+        print(ok, "scipy.linalg" in sys.modules)
+    """)
+    assert out == ["True", "False"]
+
+
+def test_readying_the_model_waits_while_the_cine_plays(monkeypatch):
+    import twinviewer.twins
+    from twinviewer.gui.prepared import ready_model
+
+    done: list[str] = []
+    monkeypatch.setattr(twinviewer.twins, "simulate_twin",
+                        lambda twin, ensemble=True: done.append("kernels"))
+    playing = iter([True, True, False, True, False])
+    asked: list[int] = []
+
+    def wait() -> bool:
+        asked.append(len(done))
+        return next(playing, False)
+
+    ready_model("twin", wait, lambda: False, modules=("json", "no_such_module_here"),
+                pause_s=0.0)
+    assert done == ["kernels"]
+    # numba's import waits twice, then one wait before the kernels and before each module
+    assert asked == [0, 0, 0, 0, 0, 1, 1]
+    stopped: list[str] = []
+    monkeypatch.setattr(twinviewer.twins, "simulate_twin",
+                        lambda twin, ensemble=True: stopped.append("kernels"))
+    ready_model("twin", lambda: True, lambda: True, pause_s=0.0)  # cancelled while waiting
+    assert stopped == []
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_waiting_for_predictions_ignores_background_jobs_only(qapp, background):
+    from twinviewer.gui.app import wait_for_predictions
+    from twinviewer.gui.state import Job
+
+    class Window:
+        last_error = None
+
+        class state:  # noqa: N801 - a stand-in for TwinState's two attributes
+            results = object()
+            jobs: list = []
+
+    job = Job("Preparing the model")
+    job.background = background
+    Window.state.jobs = [job]
+    assert wait_for_predictions(qapp, Window, timeout_s=0.05) is background
