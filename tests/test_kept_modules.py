@@ -76,11 +76,16 @@ def test_warm_up_prepares_kernels_demo_image_and_predictions():
     lines: list[str] = []
     assert warm_up(log=lines.append) == 0
     steps = [s.split(" (")[0] for s in lines]
-    assert steps[:3] == [
+    assert steps[:4] == [
         "warmup: model kernels compiled", "warmup: demo heart image cached",
-        "warmup: demo predictions stored"]
+        "warmup: demo predictions stored", "warmup: bytecode written"]
     assert steps[-1] == "warmup: virtual hearts' anatomies cached"
-    assert all(s.endswith("anatomy cached") for s in steps[3:-1])  # built now, not failed
+    assert all(s.endswith("anatomy cached") for s in steps[4:-1])  # built now, not failed
+    from twinviewer.gui import demo_heart
+
+    twin = demo_heart.load_demo_twin()  # what the views derive from it is stored too
+    assert demo_heart.load_display(twin, demo_heart.load_stored_results(twin),
+                                   demo_heart.demo_anatomy())
     from twinviewer.gui.heart_anatomy import cache_path
     from twinviewer.warmup import WARM_HEARTS
 
