@@ -4,11 +4,11 @@
 the model kernels into numba's on-disk cache, builds the demo heart's image cache,
 calibrates the demo twin to its heart's volume curves and stores it with its predictions
 and what the views derive from them (:func:`~twinviewer.gui.demo_heart.store_display`),
-writes the package's bytecode,
-and builds the most used virtual hearts' own anatomies (:data:`WARM_HEARTS`: the demo heart
-deformed to the heart's model, :mod:`twinviewer.gui.heart_anatomy`; ~8 s of CPU and ~47 MB
-of cache each; the other hearts are built in a worker on first use). Each part is skipped
-when already done.
+writes the package's bytecode, shows the demo window once where there is a display (the
+driver's shader cache), and builds the most used virtual hearts' own anatomies
+(:data:`WARM_HEARTS`: the demo heart deformed to the heart's model,
+:mod:`twinviewer.gui.heart_anatomy`; ~8 s of CPU and ~47 MB of cache each; the other hearts
+are built in a worker on first use). Each part is skipped when already done.
 Without it the viewer still works: it shows stored predictions when it has them and compiles
 in the background.
 """
@@ -64,6 +64,8 @@ def warm_up(log=print) -> int:
     log(f"warmup: demo predictions stored ({time.perf_counter() - t0:.1f} s)")
     compile_bytecode()
     log(f"warmup: bytecode written ({time.perf_counter() - t0:.1f} s)")
+    shaders = "cached" if warm_shaders() else "not cached (no display, or it failed)"
+    log(f"warmup: the 3D view's shaders {shaders} ({time.perf_counter() - t0:.1f} s)")
     warm_heart_anatomies(WARM_HEARTS, log=log)
     log(f"warmup: virtual hearts' anatomies cached ({time.perf_counter() - t0:.1f} s)")
     return 0
@@ -87,6 +89,34 @@ def compile_bytecode() -> bool:
     import twinviewer
 
     return bool(compileall.compile_dir(str(Path(twinviewer.__file__).parent), quiet=1))
+
+
+def warm_shaders(timeout_s: float = 600.0) -> bool:
+    """Show the demo window once (``twinviewer screenshot`` in a subprocess), so that the
+    OpenGL driver's disk shader cache holds the 3D view's shaders; the first start would
+    otherwise compile them (Mesa llvmpipe: ~0.4–0.6 s of CPU). Needs a display (X11 or
+    Wayland); returns True if the window was shown.
+
+    Examples
+    --------
+    >>> warm_shaders()  # doctest: +SKIP
+    True
+    """
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            run = subprocess.run([sys.executable, "-m", "twinviewer", "screenshot", "-o",
+                                  str(Path(tmp) / "warm.png"), "--width", "1280",
+                                  "--height", "800"], capture_output=True, timeout=timeout_s)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    return run.returncode == 0
 
 
 def warm_heart_anatomies(names=None, log=print) -> dict[str, float]:
