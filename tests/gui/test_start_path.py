@@ -134,12 +134,14 @@ def test_reading_the_demo_display_imports_no_scipy_linalg(tmp_path):
 
 
 def test_readying_the_model_waits_while_the_cine_plays(monkeypatch):
+    import twinviewer.physiology.jit
     import twinviewer.twins
     from twinviewer.gui.prepared import ready_model
 
     done: list[str] = []
     monkeypatch.setattr(twinviewer.twins, "simulate_twin",
                         lambda twin, ensemble=True: done.append("kernels"))
+    monkeypatch.setattr(twinviewer.physiology.jit, "compile_model_functions", lambda: None)
     playing = iter([True, True, False, True, False])
     asked: list[int] = []
 
@@ -150,7 +152,7 @@ def test_readying_the_model_waits_while_the_cine_plays(monkeypatch):
     ready_model("twin", wait, lambda: False, modules=("json", "no_such_module_here"),
                 pause_s=0.0)
     assert done == ["kernels"]
-    # numba's import waits twice, then one wait before the kernels and before each module
+    # numba's step waits twice, then one wait before the kernels and before each module
     assert asked == [0, 0, 0, 0, 0, 1, 1]
     stopped: list[str] = []
     monkeypatch.setattr(twinviewer.twins, "simulate_twin",

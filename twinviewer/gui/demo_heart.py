@@ -521,7 +521,8 @@ def store_display(twin, results, anatomy: Anatomy, cache: Path | None = None) ->
 
     Examples
     --------
-    >>> # store_display(twin, load_stored_results(twin), demo_anatomy())  # doctest: +SKIP
+    >>> twin = load_demo_twin()  # doctest: +SKIP
+    >>> store_display(twin, load_stored_results(twin), demo_anatomy())  # doctest: +SKIP
     """
     from twinviewer.gui.motion import motion_of, moving_structures
     from twinviewer.gui.plots import measured_band, measured_curve

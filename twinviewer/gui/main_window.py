@@ -597,10 +597,9 @@ class MainWindow(QMainWindow):
 
         def load_job(p, c):
             # one worker: the stored twin and results (~0.05 s), the anatomy, and with both
-            # the plots' measured-volume bands, so the window's thread only draws them (as
-            # two jobs, the bands waited for the window to be built before they started)
-            # What the views derive from the anatomy and the results (normals, bands) is
-            # read from the display store when it is there (written below the first time).
+            # what the views derive from them (normals, the plots' measured-volume bands),
+            # read from the display store (written below the first time), so the window's
+            # thread only draws them
             twin0 = load_demo_twin()
             stored = load_stored_results(twin0) if twin0 is not None else None
             try:

@@ -67,9 +67,11 @@ def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
     """
     import time
 
+    from twinviewer.physiology.jit import compile_model_functions
     from twinviewer.twins import simulate_twin
 
-    steps = [lambda: preload_layers(("numba",)), lambda: simulate_twin(twin, ensemble=False)]
+    # numba's import (none if it is off), then the kernels' load: about half a second each
+    steps = [compile_model_functions, lambda: simulate_twin(twin, ensemble=False)]
     steps += [lambda m=m: preload_layers((m,)) for m in modules]
     for step in steps:
         while wait() and not cancel():
