@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         self._last_folder = ""
         self._skip_auto = None
         self._playing = threading.Event()  # set while the cine plays: background work waits
+        # the plots module (its pyqtgraph classes, the Qt classes they make on first use, its
+        # pyqtgraph settings) is imported on this thread, not first by the loading worker
+        importlib.import_module("twinviewer.gui.plots")
         if load_demo:  # start the workers first: they run while the widgets are built
             self.load_demo()
         self._log_handler = StateLogHandler(self.state)
