@@ -65,9 +65,16 @@ class MetricsPanel(QWidget):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.sources)
         lay.addWidget(self.note)
-        state.resultsChanged.connect(lambda _: self.refresh())
+        self._shown: tuple = ()  # (twin, results) the table shows
+        state.resultsChanged.connect(self._on_results)
         state.twinChanged.connect(lambda _: self.refresh())
         self.refresh()
+
+    def _on_results(self, _results) -> None:
+        # opening a twin with its results fires both events: the twin's refresh already
+        # showed these results
+        if self._shown != (self.state.twin, self.state.results):
+            self.refresh()
 
     def _measured(self, name: str, unit: str) -> tuple[str, str]:
         twin = self.state.twin
@@ -107,7 +114,9 @@ class MetricsPanel(QWidget):
         return [m for m in METRICS if m.name in keep or m.name in measured]
 
     def refresh(self) -> None:
+        """Rebuild the table from the open twin and its results."""
         r = self.state.results
+        self._shown = (self.state.twin, r)
         rows = []
         sources: list[str] = []
         self.metrics = self.shown_metrics()
