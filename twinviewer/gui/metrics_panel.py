@@ -35,6 +35,9 @@ HEADER_TIPS = ("Hover a metric for its name and definition",
 
 _fmt = number  # the app's one number formatter (core/format.py)
 
+#: Shown instead of the table when no twin is open.
+NO_TWIN = "No twin is open: open one (File menu) to see its predicted metrics."
+
 
 def format_prediction(med: float, lo: float, hi: float) -> str:
     """``'58 (52–63)'``; a dash when nothing is known."""
@@ -117,6 +120,11 @@ class MetricsPanel(QWidget):
         """Rebuild the table from the open twin and its results."""
         r = self.state.results
         self._shown = (self.state.twin, r)
+        if self.state.twin is None:  # closed: no rows "waiting for predictions…"
+            self.metrics = []
+            self.table.setRowCount(0)
+            self.sources.setText(NO_TWIN)
+            return
         rows = []
         sources: list[str] = []
         self.metrics = self.shown_metrics()

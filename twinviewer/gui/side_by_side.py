@@ -80,9 +80,10 @@ class Linked3DWindow(QWidget):
 
     closed = Signal()
 
-    def __init__(self, views: list, parent: QWidget | None = None) -> None:
+    def __init__(self, views: list, parent: QWidget | None = None, *,
+                 title: str = "TwinViewer — side by side in 3D") -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("TwinViewer — side by side in 3D")
+        self.setWindowTitle(title)
         self.titles = [QLabel() for _ in views]
         grid = QGridLayout(self)
         for i, (title, view) in enumerate(zip(self.titles, views, strict=True)):
