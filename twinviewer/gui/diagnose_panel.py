@@ -90,7 +90,7 @@ class DiagnosePanel(QWidget):
         new.clicked.connect(self.new_case)
         self.table = ReadingsTable()
         self.view = LoopView()
-        self.view.setMinimumHeight(240)
+        self.view.glw.setMinimumHeight(240)  # the plots; the key goes under them
         self.view.setVisible(False)
         self.show_loop.toggled.connect(self._loop_visibility)
         self.diagnosis = QComboBox()

@@ -385,7 +385,8 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         self.markers = {}
         if results is None:
             kept.end()
-            self.status.setText("waiting for predictions…")
+            self.status.setText("waiting for predictions…" if self.state.twin is not None
+                                else "No twin is open.")
             return
         ok = cycle.ok_members(results)
         idx = np.flatnonzero(ok)

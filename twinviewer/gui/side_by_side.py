@@ -203,7 +203,7 @@ class SideBySidePanel(QWidget):
         col_w = self.width() / max(self._columns, 1)
         for v in self.views:
             v.set_vertical(col_w < 2 * (MIN_PLOT + COLUMN_MARGIN))
-            v.setMinimumHeight(2 * MIN_PLOT + 60 if v.vertical else MIN_PLOT + 30)
+            v.glw.setMinimumHeight(2 * MIN_PLOT + 60 if v.vertical else MIN_PLOT + 30)  # + key
             v.setMinimumWidth(MIN_PLOT)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming

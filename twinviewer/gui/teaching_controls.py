@@ -364,7 +364,7 @@ class TeachingControlsPanel(QWidget):
         pop_btn.setToolTip("The same controls in a window of their own (e.g. on a projector)")
         pop_btn.clicked.connect(self.pop_out)
         self.view = LoopView()
-        self.view.setMinimumHeight(280)
+        self.view.glw.setMinimumHeight(280)  # the plots; the key goes under them
         self.readout = QLabel()
         self.readout.setWordWrap(True)
         top = FlowLayout()  # wraps onto two lines in a narrow step column (1280×720)
