@@ -302,3 +302,21 @@ def test_metrics_of_absent_lesions_and_devices_are_hidden(bare, qtbot):
     ens[3, model.index("MV.EROA")] = 0.2  # one member with mitral regurgitation
     kept = {m.name for m in relevant_metrics(model.parameter_names, ens)}
     assert {"MR_volume", "MR_fraction"} <= kept and "TR_volume" not in kept
+
+
+def test_a_closed_twin_leaves_no_rows_waiting_for_predictions(bare, qtbot):
+    """edu6/session 6: after File → Close twin every metrics row read "waiting for
+    predictions…", as if a twin were being computed."""
+    from twinviewer.gui.metrics_panel import NO_TWIN
+
+    panel = bare.panels["Metrics"]
+    pred, _measured = panel.text_of("LVEF")
+    assert "(" in pred  # an interval while the twin is open
+    bare.close_twin()
+    assert bare.state.twin is None
+    assert panel.table.rowCount() == 0 and panel.sources.text() == NO_TWIN
+    qtbot.waitUntil(lambda: bare.panels["PV loops"].status.text() == "No twin is open.")
+    # a twin whose predictions are still being made does say so
+    bare.state.session.open_twin(twin_from_preset("healthy", n=8, pseudonym="virtual-8"))
+    assert bare.state.results is None and panel.text_of("LVEF")[0] == "waiting for predictions…"
+    assert panel.sources.text() != NO_TWIN

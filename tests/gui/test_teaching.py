@@ -145,6 +145,62 @@ def test_diagnose_panel_scores(qtbot, state):
     assert "Score 3/3" in p.result.text()
 
 
+def test_loop_view_key_sits_under_the_plots_and_is_read_whole(qtbot):
+    """edu6/session 6: the legend inside a 230–250 px plot was cut at its right edge and
+    covered the loop; the key is a wrapped label under the plots."""
+    from twinviewer.gui.teaching_controls import LiveHeart, LoopView
+
+    live = LiveHeart("healthy")
+    v = LoopView()
+    qtbot.addWidget(v)
+    v.set_vertical(True)
+    v.resize(250, 560)
+    v.setVisible(True)
+    v.show(live.predict({"contractility": 140}), live.baseline)
+    qtbot.waitUntil(lambda: v.key.height() > 0)
+    qtbot.wait(20)
+    assert v.pv.legend is None and v.wig.legend is None  # nothing drawn over the curves
+    text = v.key.text()
+    for label in ("ESPVR (end-systolic)", "EDPVR (end-diastolic, passive)",
+                  "LV loop (one member)", "before (loop, ESPVR)", "aortic root pressure",
+                  "LA pressure"):
+        assert label in text, label
+    # every line of the wrapped key is inside the view
+    assert v.key.heightForWidth(v.key.width()) <= v.key.height()
+    assert v.rect().contains(v.key.geometry())
+    v.show(live.baseline)  # no reference: no "before" entry
+    assert "before" not in v.key.text()
+
+
+def test_diagnose_3d_view_opens_in_a_window_of_its_own(make_twin_window, qtbot):
+    """edu6/session 6: the hidden heart's native 3D view sat inside the Teach step's scroll
+    area (where a native window draws over the widgets around it)."""
+    from twinviewer.gui.heart_anatomy import HIDDEN
+    from twinviewer.teaching.hearts import heart
+
+    w = make_twin_window(load_demo=True)
+    w.show_step("Teach")
+    p = w.panels["Diagnose the hidden lesion"]
+    p.seed.setValue(5)
+    p.new_case()
+    p.show_3d.blockSignals(True)  # the case's own anatomy is a slow worker job (slow test)
+    p.show_3d.setChecked(True)
+    p.show_3d.blockSignals(False)
+    p._shown_case = p.case  # (ticking the box again makes no anatomy job)
+    p._show_anatomy(p.case, w.state.twin.anatomy)
+    assert p.window3d.isWindow() and p.window3d.isVisible()
+    assert p.view3d.window() is p.window3d and not w.isAncestorOf(p.view3d)
+    assert p._state3d.twin.pseudonym == HIDDEN
+    title = p.window3d.windowTitle() + p.window3d.titles[0].text()
+    assert heart(p.case.heart_name).title.lower() not in title.lower()
+    p.window3d.close()  # closing it unticks the box; ticking shows it again
+    assert not p.show_3d.isChecked()
+    p.show_3d.setChecked(True)
+    assert p.window3d.isVisible()
+    p.show_3d.setChecked(False)
+    assert not p.window3d.isVisible()
+
+
 def test_side_by_side_steps_together(qtbot, state):
     from twinviewer.gui.side_by_side import SideBySidePanel
 
@@ -317,7 +373,7 @@ def test_diagnose_shows_the_hidden_hearts_anatomy_without_naming_it(make_twin_wi
     vols = [m.volume_ml() for m in anatomy.structures["lv_blood"].meshes.values()]
     assert max(vols) == pytest.approx(lv.max(), rel=0.03)
     # nothing shown names the heart: messages, job titles, notes, tooltips, window titles
-    words = said + anatomy.notes + [p._state3d.twin.pseudonym, p.view3d.windowTitle(),
+    words = said + anatomy.notes + [p._state3d.twin.pseudonym, p.window3d.windowTitle(),
                                     w.windowTitle()]
     words += [c.toolTip() for c in p.findChildren(type(p.show_3d))]
     for text in words:

@@ -108,3 +108,25 @@ def test_hostile_files_named_in_issue_14_are_invalid_for_info_and_report(tmp_pat
     err = capsys.readouterr().err
     assert "Traceback" not in err and "DOE^JANE" not in err
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_info_names_each_scenario_with_its_response_mode(twin, tmp_path, capsys):
+    """session 6: ``info`` listed "TAVI 23 mm" bare, so an acute and a regulated scenario
+    read alike (the naming now lives in core, below io)."""
+    import dataclasses
+
+    from twinviewer.core.twin import Scenario
+
+    steps = twin.scenarios[0].steps
+    both = dataclasses.replace(twin, scenarios=[
+        Scenario("TAVI 23 mm", steps), Scenario("TAVI 23 mm, reflex", steps, "regulated"),
+        Scenario("tavi [baroreflex regulated]", steps, "regulated")])
+    path = save_twin(tmp_path / "s.twin", both)
+    assert run_info(path) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("scenarios"))
+    assert line.split(None, 1)[1] == ("TAVI 23 mm [acute, unregulated], TAVI 23 mm, reflex "
+                                      "[baroreflex regulated], tavi [baroreflex regulated]")
+    assert run_info(path, as_json=True) == 0
+    assert json.loads(capsys.readouterr().out)["scenarios"] == [
+        "TAVI 23 mm [acute, unregulated]", "TAVI 23 mm, reflex [baroreflex regulated]",
+        "tavi [baroreflex regulated]"]

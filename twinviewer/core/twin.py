@@ -33,6 +33,11 @@ class InterventionStep:
         return cls(d["name"], {k: float(v) for k, v in d.get("settings", {}).items()})
 
 
+#: How each response mode is written beside a scenario's name (the modes are defined by
+#: :mod:`twinviewer.interventions.baroreflex`).
+REGULATION_TEXT = {"acute": "acute, unregulated", "regulated": "baroreflex regulated"}
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A named what-if: interventions applied, in order, to the twin's baseline parameters."""
@@ -53,6 +58,21 @@ class Scenario:
     def from_dict(cls, d: dict) -> Scenario:
         return cls(d["name"], tuple(InterventionStep.from_dict(s) for s in d.get("steps", ())),
                    str(d.get("regulation", "acute")))
+
+
+def shown_name(scenario: Scenario) -> str:
+    """The scenario's name with its response mode, unless the name already says it: every
+    result a user reads says whether the baroreflex acted.
+
+    Examples
+    --------
+    >>> shown_name(Scenario("my plan", (), "acute"))
+    'my plan [acute, unregulated]'
+    >>> shown_name(Scenario("tavi [baroreflex regulated]", (), "regulated"))
+    'tavi [baroreflex regulated]'
+    """
+    text = REGULATION_TEXT.get(scenario.regulation, scenario.regulation)
+    return scenario.name if text in scenario.name else f"{scenario.name} [{text}]"
 
 
 @dataclass

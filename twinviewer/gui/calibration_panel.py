@@ -296,6 +296,9 @@ class CalibrationPanel(QWidget):
                 + "; ".join(f.misfit_text() for f in result.unreproduced)
                 + ". Check these values, or Apply anyway.")
             return
+        # said with the result, in this turn: set as the twin opens, the longer text re-laid
+        # out the panel and repainted its chart twice in the opening's turns
+        self.status.setText(_finished_text(result))
         # the twin opens in a later turn of the event loop: drawing the result and
         # refreshing every view for the new twin in one turn stalled the interface. A timer
         # that is already due (0 ms) runs before the loop attends to anything else, so the
@@ -336,10 +339,7 @@ class CalibrationPanel(QWidget):
                                    simulate_twin(new, warm_start=warm, progress=p, cancel=c),
                                    new),
                                self._simulated)
-        conv = result.convergence
-        self.status.setText(f"Calibrated in {result.seconds:.1f} s from the "
-                            f"{result.prior_choice.describe()}: {conv.message}; "
-                            f"{result.status_line()}.")
+        self.status.setText(_finished_text(result))
 
     def _simulated(self, results) -> None:
         if self.state.twin is self._own_twin:
@@ -422,6 +422,12 @@ class CalibrationPanel(QWidget):
             if tip:
                 item.setToolTip(tip)
             self.fit_table.setItem(i, c, item)
+
+
+def _finished_text(result: CalibrationResult) -> str:
+    """The status line of a calibration that was applied."""
+    return (f"Calibrated in {result.seconds:.1f} s from the {result.prior_choice.describe()}: "
+            f"{result.convergence.message}; {result.status_line()}.")
 
 
 #: Delay (ms) between drawing a calibration's result and opening the calibrated twin.

@@ -73,9 +73,6 @@ def ok_members(results) -> np.ndarray:
     return ok if ok.any() else np.ones_like(ok)
 
 
-_CURVES: dict[tuple[int, str, str], tuple[object, np.ndarray]] = {}
-
-
 def nan_percentile(x: np.ndarray, q, axis: int = 0) -> np.ndarray:
     """``np.nanpercentile(x, q, axis)`` (linear interpolation), vectorised.
 
@@ -110,44 +107,95 @@ def nan_percentile(x: np.ndarray, q, axis: int = 0) -> np.ndarray:
     return np.where(n > 0, out, np.nan)
 
 
+def _kept(results, kind: str) -> dict:
+    """A cache dict kept on ``results`` itself (gone with it; no global table to evict)."""
+    own = getattr(results, "__dict__", None)
+    return {} if own is None else own.setdefault(kind, {})
+
+
 def percentile_at(results, name: str, fraction: float, which: str = "median") -> float:
     """Percentile (``'low'`` 5th, ``'median'``, ``'high'`` 95th) of ``name`` across
     periodic members at ``fraction`` of the beat, in the signal's model unit.
 
-    The percentile curve over the whole beat is computed once per results object (the cine
-    asks for it every frame)."""
-    key = (id(results), name, which)
-    hit = _CURVES.get(key)
-    if hit is None or hit[0] is not results:
-        x = signal(results, name)[ok_members(results)]
-        with np.errstate(all="ignore"):
-            curve = nan_percentile(x, PERCENTILES[which], axis=0) if x.size else \
-                np.full(x.shape[1], np.nan)
-        if len(_CURVES) > 128:
-            _CURVES.clear()
-        _CURVES[key] = hit = (results, np.asarray(curve, dtype=float))
-    return float(hit[1][sample_index(results, fraction)])
-
-
-_BANDS: dict[tuple[int, str, float], tuple[object, tuple]] = {}
+    The curves over the whole beat are those of :func:`band` (computed once per results
+    object: the cine asks for them every frame)."""
+    med, lo, hi = band(results, name)
+    curve = {"median": med, "low": lo, "high": hi}[which]
+    return float(curve[sample_index(results, fraction)])
 
 
 def band(results, name: str, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median and central ``level`` band of a signal over the beat: three ``(n,)`` arrays.
+    """Median and central ``level`` band of a signal over the beat: three ``(n,)`` arrays
+    (at ``level`` 0.9: the 50th, 5th and 95th percentiles, :data:`PERCENTILES`).
 
-    Cached per results object (the cine asks for it every frame)."""
-    key = (id(results), name, level)
-    hit = _BANDS.get(key)
-    if hit is not None and hit[0] is results:
-        return hit[1]
+    Cached on the results object (the cine asks for it every frame; :func:`prepare`
+    computes them in a worker before new results are shown).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> x = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    >>> r = NS(series={"V_LV": x}, ok=np.ones(3, bool), time=np.zeros((3, 2)))
+    >>> [a.tolist() for a in band(r, "V_LV")]
+    [[2.0, 20.0], [1.1, 11.0], [2.9, 29.0]]
+    """
+    cache = _kept(results, "_cycle_bands")
+    hit = cache.get((name, level))
+    if hit is not None:
+        return hit
     x = signal(results, name)[ok_members(results)]
     a = 100 * (1 - level) / 2
     with np.errstate(all="ignore"):
-        lo, med, hi = nan_percentile(x, [a, 50, 100 - a], axis=0)
-    if len(_BANDS) > 64:
-        _BANDS.clear()
-    _BANDS[key] = (results, (med, lo, hi))
-    return med, lo, hi
+        if x.size:
+            lo, med, hi = nan_percentile(x, [a, 50, 100 - a], axis=0)
+        else:
+            lo = med = hi = np.full(x.shape[1], np.nan)
+    cache[(name, level)] = hit = (np.asarray(med, dtype=float), np.asarray(lo, dtype=float),
+                                  np.asarray(hi, dtype=float))
+    return hit
+
+
+def upper_value(results, name: str, q: float = 99.0) -> float:
+    """The ``q``-th percentile of ``name`` over the whole beat of every periodic member (a
+    colour scale's top), cached on the results object.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> r = NS(series={"p_LV": np.arange(101.0)[:, None]}, ok=np.ones(101, bool))
+    >>> upper_value(r, "p_LV")
+    99.0
+    """
+    cache = _kept(results, "_cycle_upper")
+    if (name, q) not in cache:
+        with np.errstate(all="ignore"):
+            cache[(name, q)] = float(np.nanpercentile(signal(results, name)[ok_members(results)],
+                                                      q))
+    return cache[(name, q)]
+
+
+#: The roles the views draw or colour (plots, Wiggers, 3D overlay, cine): :func:`prepare`
+#: computes their bands ahead.
+VIEW_ROLES = ("p_AO", "p_LV", "p_LA", "p_RV", "p_RA", "p_AR_PUL", "V_LV", "V_RV", "V_LA",
+              "V_RA", "Q_MV", "Q_AV", "Q_TV", "Q_PV")
+
+
+def prepare(results) -> None:
+    """Compute, ahead (in a worker thread: numpy only), what the views derive from
+    ``results``: the bands of :data:`VIEW_ROLES`, the colour scales' tops and the beat
+    period. Showing the results then only draws.
+
+    Examples
+    --------
+    >>> prepare(None)
+    """
+    if results is None or not hasattr(results, "series"):
+        return
+    beat_period_s(results)
+    for role in VIEW_ROLES:
+        if signal(results, role) is not None:
+            band(results, role)
+            upper_value(results, role)
 
 
 def beat_period_s(results) -> float:

@@ -1,6 +1,10 @@
 """Diagnose the hidden lesion: the app draws a virtual heart (seeded, optionally with random
 severity), the student reads the measurements (and the PV loop if asked for), proposes a
-diagnosis and severity, and gets a score with the numbers that decide it."""
+diagnosis and severity, and gets a score with the numbers that decide it.
+
+The hidden heart's 3D view opens in a window of its own: a native 3D window inside the Teach
+step's scroll area would draw over the widgets around it (as side by side's did).
+"""
 
 from __future__ import annotations
 
@@ -79,13 +83,14 @@ class DiagnosePanel(QWidget):
         self.show_3d.setToolTip("Its anatomy: the demo heart deformed to this heart's own "
                                 "volumes and wall thickness (as an echo or MRI would show it)")
         self.show_3d.toggled.connect(self._3d_visibility)
-        self.view3d = None  # built on first use
+        self.view3d = None  # built on first use, in ``window3d``
+        self.window3d = None
         self._state3d: TwinState | None = None
         new = QPushButton("New hidden heart")
         new.clicked.connect(self.new_case)
         self.table = ReadingsTable()
         self.view = LoopView()
-        self.view.setMinimumHeight(240)
+        self.view.glw.setMinimumHeight(240)  # the plots; the key goes under them
         self.view.setVisible(False)
         self.show_loop.toggled.connect(self._loop_visibility)
         self.diagnosis = QComboBox()
@@ -110,7 +115,6 @@ class DiagnosePanel(QWidget):
         lay.addLayout(opts)
         lay.addWidget(self.table, 2)
         lay.addWidget(self.view, 2)
-        self.lay = lay
         lay.addLayout(form)
         lay.addWidget(self.submit)
         lay.addWidget(self.result)
@@ -152,8 +156,8 @@ class DiagnosePanel(QWidget):
         self.seed.setValue(self.seed.value() + 1)
 
     def _3d_visibility(self, on: bool) -> None:
-        if self.view3d is not None:
-            self.view3d.setVisible(on and self.case is not None)
+        if self.window3d is not None:
+            self.window3d.setVisible(on and self.case is not None)
         if on and self.case is not None:
             self._make_anatomy(self.case)
 
@@ -180,14 +184,22 @@ class DiagnosePanel(QWidget):
 
         twin = twin_from_preset(case.heart_name, n=1, pseudonym=HIDDEN, anatomy=anatomy)
         if self.view3d is None:
+            from twinviewer.gui.side_by_side import Linked3DWindow
             from twinviewer.gui.view3d import View3D
 
             self._state3d = TwinState(parent=self)
             self.view3d = View3D(self._state3d)
-            self.view3d.setMinimumHeight(260)
-            self.lay.insertWidget(self.lay.indexOf(self.view) + 1, self.view3d, 2)
+            self.view3d.setMinimumSize(320, 260)
+            # the window's title must not name the heart either
+            self.window3d = Linked3DWindow([self.view3d], self,
+                                           title="TwinViewer — the hidden heart in 3D")
+            self.window3d.titles[0].setText("The hidden heart (its own volumes and walls)")
+            self.window3d.resize(700, 600)
+            self.window3d.closed.connect(lambda: self.show_3d.setChecked(False))
         self._state3d.session.open_twin(twin, results=case.results)
-        self.view3d.setVisible(self.show_3d.isChecked())
+        self.window3d.setVisible(self.show_3d.isChecked())
+        if self.show_3d.isChecked():
+            self.window3d.raise_()
 
     def answer(self) -> int | None:
         """Score the chosen diagnosis and severity; returns the points."""

@@ -122,7 +122,7 @@ class LessonPlayer(QWidget):
         self.present_btn = QPushButton("Present (full screen)")
         self.present_btn.clicked.connect(self.present)
         self.view = LoopView(font_pt=font_pt - 1)
-        self.view.setMinimumHeight(260)
+        self.view.glw.setMinimumHeight(260)  # the plots; the key goes under them
         nav = FlowLayout()  # wraps in a narrow step column (1280×720)
         nav.addWidget(self.prev_btn)
         nav.addWidget(self.next_btn)

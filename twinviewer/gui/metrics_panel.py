@@ -35,6 +35,9 @@ HEADER_TIPS = ("Hover a metric for its name and definition",
 
 _fmt = number  # the app's one number formatter (core/format.py)
 
+#: Shown instead of the table when no twin is open.
+NO_TWIN = "No twin is open: open one (File menu) to see its predicted metrics."
+
 
 def format_prediction(med: float, lo: float, hi: float) -> str:
     """``'58 (52–63)'``; a dash when nothing is known."""
@@ -65,9 +68,16 @@ class MetricsPanel(QWidget):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.sources)
         lay.addWidget(self.note)
-        state.resultsChanged.connect(lambda _: self.refresh())
+        self._shown: tuple = ()  # (twin, results) the table shows
+        state.resultsChanged.connect(self._on_results)
         state.twinChanged.connect(lambda _: self.refresh())
         self.refresh()
+
+    def _on_results(self, _results) -> None:
+        # opening a twin with its results fires both events: the twin's refresh already
+        # showed these results
+        if self._shown != (self.state.twin, self.state.results):
+            self.refresh()
 
     def _measured(self, name: str, unit: str) -> tuple[str, str]:
         twin = self.state.twin
@@ -107,7 +117,14 @@ class MetricsPanel(QWidget):
         return [m for m in METRICS if m.name in keep or m.name in measured]
 
     def refresh(self) -> None:
+        """Rebuild the table from the open twin and its results."""
         r = self.state.results
+        self._shown = (self.state.twin, r)
+        if self.state.twin is None:  # closed: no rows "waiting for predictions…"
+            self.metrics = []
+            self.table.setRowCount(0)
+            self.sources.setText(NO_TWIN)
+            return
         rows = []
         sources: list[str] = []
         self.metrics = self.shown_metrics()

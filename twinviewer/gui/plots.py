@@ -227,13 +227,14 @@ def measured_band(results, curve, stored=None):
     return cache[key]
 
 
-def _measured_points(plot: pg.PlotItem, x, y, sd, name: str) -> None:
+def _measured_points(kept: _KeptItems, plot: pg.PlotItem, x, y, sd, name: str) -> None:
     """Measured values as open circles with ±1 SD error bars (distinct from predictions)."""
-    plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(sd),
-                                 bottom=np.asarray(sd), beam=0.0,
-                                 pen=pg.mkPen(*_MEASURED_PEN, 160)))
-    plot.plot(x, y, pen=None, symbol="o", symbolSize=6, symbolBrush=pg.mkBrush(255, 255, 255),
-              symbolPen=pg.mkPen(*_MEASURED_PEN, width=1.5), name=name)
+    kept.item(plot, ("error bars", name), lambda: pg.ErrorBarItem(
+        beam=0.0, pen=pg.mkPen(*_MEASURED_PEN, 160))).setData(
+        x=np.asarray(x), y=np.asarray(y), top=np.asarray(sd), bottom=np.asarray(sd))
+    kept.curve(plot, ("points", name), x, y, pen=None, symbol="o", symbolSize=6,
+               symbolBrush=pg.mkBrush(255, 255, 255),
+               symbolPen=pg.mkPen(*_MEASURED_PEN, width=1.5), name=name)
 
 
 def _cache_axes(plot: pg.PlotItem) -> None:
@@ -354,17 +355,21 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         if curve is None:
             return ""
         dot = pg.QtCore.Qt.PenStyle.DotLine
+
+        def region() -> pg.LinearRegionItem:
+            item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*_MEASURED_PEN, 25),
+                                       pen=pg.mkPen(None))
+            item.setZValue(-10)
+            return item
+
         for idx, what in ((curve.ed_index, "EDV"), (curve.es_index, "ESV")):
             v, sd = float(curve.volumes_ml[idx]), float(curve.sd_ml[idx])
-            region = pg.LinearRegionItem((v - sd, v + sd), movable=False,
-                                         brush=pg.mkBrush(*_MEASURED_PEN, 25),
-                                         pen=pg.mkPen(None))
-            region.setZValue(-10)
-            p.addItem(region)
-            p.addItem(pg.InfiniteLine(v, angle=90, pen=pg.mkPen(*_MEASURED_PEN, width=1.5,
-                                                                  style=dot),
-                                      label=what, name=f"{what} {MEASURED_LABEL}",
-                                      labelOpts={"position": 0.95, "color": _MEASURED_PEN}))
+            # kept between redraws (a calibration's result redrew them all in one turn)
+            self._kept.item(p, ("region", what), region).setRegion((v - sd, v + sd))
+            self._kept.item(p, ("line", what), lambda what=what: pg.InfiniteLine(
+                angle=90, pen=pg.mkPen(*_MEASURED_PEN, width=1.5, style=dot), label=what,
+                name=f"{what} {MEASURED_LABEL}",
+                labelOpts={"position": 0.95, "color": _MEASURED_PEN})).setValue(v)
         return (f" · dotted: {side} EDV and ESV {MEASURED_LABEL} ± 1 SD, "
                 f"{curve.volumes_ml[curve.ed_index]:.0f} / {curve.volumes_ml[curve.es_index]:.0f}"
                 " mL")
@@ -383,7 +388,8 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         self.markers = {}
         if results is None:
             kept.end()
-            self.status.setText("waiting for predictions…")
+            self.status.setText("waiting for predictions…" if self.state.twin is not None
+                                else "No twin is open.")
             return
         ok = cycle.ok_members(results)
         idx = np.flatnonzero(ok)
@@ -561,12 +567,13 @@ class WiggersPanel(_RedrawOnce, QWidget):
                 o = np.argsort(tb)
                 pen = pg.mkPen(*COLOURS[f"V_{chamber}"], width=1.2,
                                style=pg.QtCore.Qt.PenStyle.DashLine)
-                plot.plot(tb[o], band[1][o], pen=pen, name=PREDICTIVE_LABEL)
-                plot.plot(tb[o], band[2][o], pen=pen)
+                self._kept.curve(plot, ("predictive low",), tb[o], band[1][o], pen=pen,
+                                 name=PREDICTIVE_LABEL)
+                self._kept.curve(plot, ("predictive high",), tb[o], band[2][o], pen=pen)
                 how += ("; thin dashed: the 90 % predictive interval of a measured volume "
                         "(ensemble ⊕ model error ⊕ segmentation error), which the curve fit "
                         "is judged against")
-        _measured_points(plot, t, curve.volumes_ml, curve.sd_ml, MEASURED_LABEL)
+        _measured_points(self._kept, plot, t, curve.volumes_ml, curve.sd_ml, MEASURED_LABEL)
         self.measured_chambers.append(chamber)
         self.measured_tip += (f"{chamber} volume {MEASURED_LABEL} ± 1 SD ({curve.source}; "
                               f"times {how}). ")

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 
 def prepared_results(results, twin):
-    """Compute what the plots derive from ``results`` on ``twin``'s anatomy — the measured
+    """Compute what the views derive from ``results`` on ``twin``'s anatomy — the bands,
+    colour scales and beat period (:func:`twinviewer.gui.cycle.prepare`), the measured
     volume curves and their predictive bands, cached on the anatomy and the results — and
     return ``results``. Safe in a worker thread (no Qt).
 
@@ -16,8 +17,10 @@ def prepared_results(results, twin):
     >>> prepared_results(None, None) is None
     True
     """
+    from twinviewer.gui.cycle import prepare
     from twinviewer.gui.plots import measured_band, measured_curve
 
+    prepare(results)
     anatomy = getattr(twin, "anatomy", None)
     for chamber in ("LV", "RV"):
         measured_band(results, measured_curve(anatomy, chamber))

@@ -80,9 +80,10 @@ class Linked3DWindow(QWidget):
 
     closed = Signal()
 
-    def __init__(self, views: list, parent: QWidget | None = None) -> None:
+    def __init__(self, views: list, parent: QWidget | None = None, *,
+                 title: str = "TwinViewer — side by side in 3D") -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("TwinViewer — side by side in 3D")
+        self.setWindowTitle(title)
         self.titles = [QLabel() for _ in views]
         grid = QGridLayout(self)
         for i, (title, view) in enumerate(zip(self.titles, views, strict=True)):
@@ -202,7 +203,7 @@ class SideBySidePanel(QWidget):
         col_w = self.width() / max(self._columns, 1)
         for v in self.views:
             v.set_vertical(col_w < 2 * (MIN_PLOT + COLUMN_MARGIN))
-            v.setMinimumHeight(2 * MIN_PLOT + 60 if v.vertical else MIN_PLOT + 30)
+            v.glw.setMinimumHeight(2 * MIN_PLOT + 60 if v.vertical else MIN_PLOT + 30)  # + key
             v.setMinimumWidth(MIN_PLOT)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming

@@ -35,6 +35,11 @@ from twinviewer.teaching.runner import RESPONSE
 HIGHLIGHT = (255, 170, 0)
 ESPVR_PEN = (200, 30, 40)
 EDPVR_PEN = (40, 150, 90)
+LOOP_PEN = (30, 90, 200)
+REFERENCE_PEN = (150, 150, 150)
+#: The Wiggers diagram's lines: (series, colour, label).
+WIGGERS_LINES = (("p_AO", (200, 30, 40), "aortic root"), ("p_LV", (30, 90, 200), "LV"),
+                 ("p_LA", (230, 140, 20), "LA"))
 UNITS = {"mmHg*s/mL": "mmHg·s/mL", "cm^2": "cm²"}
 
 
@@ -83,14 +88,19 @@ class LoopView(QWidget):
             # no grid: in software rendering it tripled the repaint (51 vs 17 ms CPU)
             for ax in ("left", "bottom"):
                 p.getAxis(ax).enableAutoSIPrefix(False)
-        self.legends = [self.pv.addLegend(offset=(5, 5)), self.wig.addLegend(offset=(5, 5))]
+        # the key is a wrapped label under the plots: a legend inside a 230–250 px plot was
+        # cut at its right edge and covered the loop
+        self.key = QLabel()
+        self.key.setWordWrap(True)
+        self.key.setTextFormat(Qt.TextFormat.RichText)
         self._titles = {self.pv: title or "LV pressure–volume loop",
                         self.wig: "Wiggers diagram"}
         self.set_font(font_pt)
         self.vertical = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.glw)
+        lay.addWidget(self.glw, 1)
+        lay.addWidget(self.key)
         self.dot = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(0, 0, 0))
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(0, 0, 0, 120))
         self._make_items()
@@ -107,8 +117,7 @@ class LoopView(QWidget):
             p.getAxis("left").setWidth(int(pt * 5.5))
             p.getAxis("bottom").setHeight(int(pt * 4))
             p.setTitle(self._titles[p], size=f"{int(pt * 1.2)}pt")
-        for leg in self.legends:
-            leg.setLabelTextSize(f"{pt}pt")
+        self.key.setStyleSheet(f"font-size: {pt}pt;")
         self._pen = max(2, pt // 5)
 
     def set_vertical(self, vertical: bool) -> None:
@@ -124,14 +133,13 @@ class LoopView(QWidget):
         # legend with them) costs ~100 ms a frame, setData a few ms
         w = self._pen
         dash, dot = Qt.PenStyle.DashLine, Qt.PenStyle.DotLine
-        self.ref_curve = self.pv.plot(pen=pg.mkPen(150, 150, 150, width=w, style=dash),
-                                      name="before")
-        self.ref_espvr = self.pv.plot(pen=pg.mkPen(150, 150, 150, width=w, style=dot))
+        self.ref_curve = self.pv.plot(pen=pg.mkPen(*REFERENCE_PEN, width=w, style=dash))
+        self.ref_espvr = self.pv.plot(pen=pg.mkPen(*REFERENCE_PEN, width=w, style=dot))
         self.espvr_curve = self.pv.plot(pen=pg.mkPen(*ESPVR_PEN, width=w, style=dot),
                                         name="ESPVR (end-systolic)")
         self.edpvr_curve = self.pv.plot(pen=pg.mkPen(*EDPVR_PEN, width=w, style=dot),
                                         name="EDPVR (end-diastolic, passive)")
-        self.loop_curve = self.pv.plot(pen=pg.mkPen(30, 90, 200, width=w + 1),
+        self.loop_curve = self.pv.plot(pen=pg.mkPen(*LOOP_PEN, width=w + 1),
                                        name="LV loop (one member)")
         self.hl_curve = self.pv.plot(pen=pg.mkPen(*HIGHLIGHT, width=w * 4), connect="finite")
         self.sv_band = pg.LinearRegionItem((0, 1), movable=False,
@@ -139,16 +147,36 @@ class LoopView(QWidget):
         self.sv_band.setVisible(False)
         self.pv.addItem(self.sv_band)
         self.wig_curves = {}
-        for name, rgb, label in (("p_AO", (200, 30, 40), "aortic root"),
-                                 ("p_LV", (30, 90, 200), "LV"), ("p_LA", (230, 140, 20), "LA")):
+        for name, rgb, label in WIGGERS_LINES:
             self.wig_curves[name] = self.wig.plot(pen=pg.mkPen(*rgb, width=w), name=label)
         self.wig_bands = []
         self.pv.addItem(self.dot)
         self.wig.addItem(self.cursor)
 
+    def key_entries(self) -> list[tuple[str, tuple[int, int, int], str]]:
+        """``(mark, colour, text)`` of each line drawn: the loop's, then the Wiggers'."""
+        out = [("┅", ESPVR_PEN, "ESPVR (end-systolic)"),
+               ("┅", EDPVR_PEN, "EDPVR (end-diastolic, passive)"),
+               ("━", LOOP_PEN, "LV loop (one member)")]
+        if self.reference is not None:
+            out.append(("╍", REFERENCE_PEN, "before (loop, ESPVR)"))
+        return out + [("━", rgb, f"{label} pressure") for _n, rgb, label in WIGGERS_LINES]
+
+    def _update_key(self) -> None:
+        def entry(mark: str, rgb: tuple[int, int, int], text: str) -> str:
+            return f"<span style='color: rgb{rgb}'>{mark}</span>&nbsp;{text}"
+
+        entries = self.key_entries() if self.results is not None else []
+        n_loop = len(entries) - len(WIGGERS_LINES)
+        loop = " &nbsp; ".join(entry(*e) for e in entries[:n_loop])
+        wig = " &nbsp; ".join(entry(*e) for e in entries[n_loop:])
+        self.key.setText(f"<b>Loop</b>: {loop}<br><b>Wiggers</b>: {wig}"
+                         if entries else "")
+
     def show(self, results: Results | None, reference: Results | None = None) -> None:
         """Draw ``results`` (one member), with ``reference`` dashed grey."""
         self.results, self.reference = results, reference
+        self._update_key()
         self._draw()
 
     def highlight(self, plot: str | None, region: str | None = None) -> None:
@@ -164,9 +192,7 @@ class LoopView(QWidget):
                 c.setData([], [])
             return
         w = self._pen
-        self.legends[0].removeItem(self.ref_curve)
         if self.reference is not None:
-            self.legends[0].addItem(self.ref_curve, "before (loop, ESPVR)")
             rv, rp = self.reference.series["V_LV"][0], self.reference.series["p_LV"][0]
             self.ref_curve.setData(np.r_[rv, rv[:1]], np.r_[rp, rp[:1]])
             rpar = self.reference.params[0]
@@ -338,7 +364,7 @@ class TeachingControlsPanel(QWidget):
         pop_btn.setToolTip("The same controls in a window of their own (e.g. on a projector)")
         pop_btn.clicked.connect(self.pop_out)
         self.view = LoopView()
-        self.view.setMinimumHeight(280)
+        self.view.glw.setMinimumHeight(280)  # the plots; the key goes under them
         self.readout = QLabel()
         self.readout.setWordWrap(True)
         top = FlowLayout()  # wraps onto two lines in a narrow step column (1280×720)

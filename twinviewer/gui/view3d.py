@@ -554,9 +554,9 @@ class View3D(QWidget):
         for key in self.polys:
             pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
             if pname and cycle.signal(r, pname) is not None:
-                pmax = max(pmax, float(np.nanpercentile(cycle.signal(r, pname)[ok], 99)))
+                pmax = max(pmax, cycle.upper_value(r, pname))
             if vname and cycle.signal(r, vname) is not None:
-                vmax = max(vmax, float(np.nanpercentile(cycle.signal(r, vname)[ok], 99)))
+                vmax = max(vmax, cycle.upper_value(r, vname))
         self._clim["pressure"] = (0.0, max(pmax, 1.0) * self._pressure_scale())
         self._clim["volume"] = (0.0, max(vmax, 1.0))
         p_lv, v_lv = cycle.signal(r, "p_LV"), cycle.signal(r, "V_LV")

@@ -62,12 +62,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.twin import REGULATION_TEXT  # noqa: F401 - re-exported (named there)
 from twinviewer.interventions.intervention import Context, InterventionError
 from twinviewer.physiology import Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 
 REGULATION_MODES = ("acute", "regulated")
-REGULATION_TEXT = {"acute": "acute, unregulated", "regulated": "baroreflex regulated"}
 #: Gains per mmHg of MAP error (see the module docstring; UNSOURCED).
 G_HR = 0.015
 G_EA = 0.010

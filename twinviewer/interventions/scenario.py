@@ -6,7 +6,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.core.twin import (
+    InterventionStep,
+    Scenario,
+    shown_name,  # noqa: F401 - re-exported: named in core
+)
 from twinviewer.core.units import UnitError, dimension, parse_quantity
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
@@ -141,20 +145,3 @@ def scenario_label(steps: Sequence[InterventionStep], regulation: str = "acute")
         parts.append(f"{s.name}({args})" if args else s.name)
     label = " + ".join(parts)
     return f"{label} [baroreflex regulated]" if regulation == "regulated" else label
-
-
-def shown_name(scenario: Scenario) -> str:
-    """The scenario's name with its response mode, unless the name already says it: every
-    result a user reads says whether the baroreflex acted.
-
-    Examples
-    --------
-    >>> shown_name(Scenario("my plan", (), "acute"))
-    'my plan [acute, unregulated]'
-    >>> shown_name(Scenario("tavi [baroreflex regulated]", (), "regulated"))
-    'tavi [baroreflex regulated]'
-    """
-    from twinviewer.interventions.baroreflex import REGULATION_TEXT
-
-    text = REGULATION_TEXT.get(scenario.regulation, scenario.regulation)
-    return scenario.name if text in scenario.name else f"{scenario.name} [{text}]"

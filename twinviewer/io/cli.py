@@ -25,6 +25,7 @@ import os
 import sys
 from pathlib import Path
 
+from twinviewer.core.twin import shown_name
 from twinviewer.io import crypto
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.measurement_use import measurement_use
@@ -84,7 +85,7 @@ def info_dict(doc, name: str) -> dict:
         "visits": [{"day": v.day, "label": v.label,
                     "measurements": [m.to_dict() for m in v.measurements]}
                    for v in t.visits],
-        "scenarios": [s.name for s in t.scenarios],
+        "scenarios": [shown_name(s) for s in t.scenarios],  # with the response mode
         # each measurement: used / replaced (by which) / not used (why) in the last calibration
         "measurement_use": [u.to_dict() for u in measurement_use(t, doc.audit.entries)],
         "audit": {"ok": bool(doc.chain.ok), "message": doc.chain.message,

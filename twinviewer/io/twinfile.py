@@ -60,7 +60,7 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance
-from twinviewer.core.twin import Scenario, Twin, Visit
+from twinviewer.core.twin import Scenario, Twin, Visit, shown_name
 from twinviewer.core.units import dimension
 from twinviewer.io import crypto
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
@@ -937,7 +937,7 @@ def describe(doc: TwinDocument) -> list[str]:
                                  for m in t.measurements[:6])
                  + (f", … (+{len(t.measurements) - 6} more)" if len(t.measurements) > 6
                     else "") if t.measurements else ""),
-              f"scenarios   {', '.join(s.name for s in t.scenarios) or 'none'}",
+              f"scenarios   {', '.join(shown_name(s) for s in t.scenarios) or 'none'}",
               f"visits      {len(t.visits)}" + (
                   " (days " + ", ".join(str(v.day) for v in t.visits) + ")" if t.visits else ""),
               ]
