@@ -663,6 +663,9 @@ class View3D(QWidget):
     def request_render(self) -> None:
         """Schedule one render at the next paint; several requests in an event-loop turn
         coalesce into one frame (a direct render costs ~50–100 ms under software GL)."""
+        discard = getattr(self.plotter, "discard_ahead", None)
+        if discard is not None:  # a frame drawn ahead no longer shows the scene
+            discard()
         QWidget.update(self.plotter)
 
     def set_bar_font_scale(self, scale: float) -> None:
@@ -796,6 +799,11 @@ class View3D(QWidget):
         self._apply_overlay()
         if self.envelope_box.isChecked():
             self._rebuild_envelope()
+        # draw now: llvmpipe rasterises while the other views follow the time and paint;
+        # this view's paint then only shows the frame (NativeInteractor.render_ahead)
+        ahead = getattr(self.plotter, "render_ahead", None)
+        if ahead is not None:
+            ahead()
 
     # -- structures ----------------------------------------------------------------------
     def set_structure_visible(self, key: str, visible: bool) -> None:
