@@ -347,9 +347,9 @@ for _ in range(3):
         w.state.session.set_time(i / 60); app.processEvents()
     # the GUI thread neither running nor waiting for a CPU: mostly waiting for llvmpipe's
     # threads to finish the frame (what drawing ahead overlaps with the 2D views' work)
-    blocked = (time.perf_counter() - w0) - (time.thread_time() - g0) - (run_delay() - d0)
+    blocked_s = (time.perf_counter() - w0) - (time.thread_time() - g0) - (run_delay() - d0)
     rounds.append({"renders": len(renders),
-                   "gui_thread_blocked_ms_per_frame": round(1000 * blocked / 60, 1),
+                   "gui_thread_blocked_ms_per_frame": round(1000 * blocked_s / 60, 1),
                    "cpu_ms_per_frame": round(1000 * (cpu() - c0) / 60, 1),
                    "gui_thread_ms_per_frame": round(1000 * (time.thread_time() - g0) / 60, 1),
                    "xvfb_ms_per_frame": round(1000 * (xvfb_cpu_s() - x0) / 60, 1),

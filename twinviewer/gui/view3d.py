@@ -107,6 +107,10 @@ class View3D(QWidget):
     #: often. A single change (a step, a screenshot's time) shows at once; the cine bar shows
     #: the exact time throughout.
     status_interval_s = 0.25
+    #: Draw each new time's frame at once, ahead of this view's paint, so that llvmpipe
+    #: rasterises it while the other views update and paint (see
+    #: :mod:`twinviewer.gui.native_interactor`); False: render at the paint only.
+    draw_ahead = True
 
     def __init__(self, state: TwinState, parent: QWidget | None = None, *,
                  multi_samples: int = 0, cmap: str = "viridis",
@@ -829,7 +833,7 @@ class View3D(QWidget):
         # draw now: llvmpipe rasterises while the other views follow the time and paint;
         # this view's paint then only shows the frame (NativeInteractor.render_ahead)
         ahead = getattr(self.plotter, "render_ahead", None)
-        if ahead is not None:
+        if ahead is not None and self.draw_ahead:
             ahead()
 
     # -- structures ----------------------------------------------------------------------
