@@ -1,8 +1,25 @@
-"""Same-process A/B: drawing ahead on/off, alternating rounds of back-to-back frames."""
-import json, os, sys
+"""Same-process A/B for docs/notes/render7.md: the 3D view drawing ahead, on and off.
+
+    PYTHONPATH=. python docs/notes/render7_ab.py [ROUNDS]
+
+Runs the main window at 1280×800 under its own Xvfb (tests/benchmarks/xvfb.py), waits for
+start-up's background work, then alternates rounds of 40 back-to-back frames with
+``View3D.draw_ahead`` on and off (order flipped every round) and prints the median per frame
+of: wall time, GUI-thread CPU, the GUI thread's blocked time (neither running nor waiting for
+a CPU: mostly waiting for llvmpipe) and llvmpipe's CPU, all in ms, with the load average.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
 from pathlib import Path
-sys.path.insert(0, os.getcwd())
-from tests.benchmarks.xvfb import run_script
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.xvfb import run_script  # noqa: E402
+
 SCRIPT = r'''
 import json, os, tempfile, time, statistics
 from pathlib import Path
@@ -16,10 +33,13 @@ def run_delay():
 def llvm():
     tot = 0.0
     for t in os.listdir("/proc/self/task"):
-        try: s = open(f"/proc/self/task/{t}/stat").read()
-        except OSError: continue
+        try:
+            s = open(f"/proc/self/task/{t}/stat").read()
+        except OSError:
+            continue
         if s[s.index("(") + 1:s.rindex(")")].startswith("llvmpipe"):
-            f = s.rsplit(")", 1)[1].split(); tot += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+            f = s.rsplit(")", 1)[1].split()
+            tot += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
     return tot
 app = _app(None)
 qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
@@ -30,8 +50,7 @@ while (w.state.jobs or w.state._pool.activeThreadCount()) and time.perf_counter(
     app.processEvents(); time.sleep(0.01)
 w.view3d.set_overlay("pressure")
 res = {True: [], False: []}
-N = 40
-k = 0
+N, k = 40, 0
 for r in range(ROUNDS):
     for on in (True, False) if r % 2 == 0 else (False, True):
         View3D.draw_ahead = on
@@ -40,13 +59,16 @@ for r in range(ROUNDS):
             k += 1
             w.state.session.set_time((k * 0.029) % 1.0); app.processEvents()
         wall = time.perf_counter() - w0; g = time.thread_time() - g0; d = run_delay() - d0
-        res[on].append({"wall": 1000 * wall / N, "gui": 1000 * g / N, "blocked": 1000 * (wall - g - d) / N,
-                        "llvm": 1000 * (llvm() - l0) / N})
-out = {}
-for on, rows in res.items():
-    out["ahead" if on else "at paint"] = {k: round(statistics.median(r[k] for r in rows), 1) for k in rows[0]}
-out["load"] = os.getloadavg()[0]
+        res[on].append({"wall": 1000 * wall / N, "gui": 1000 * g / N,
+                        "blocked": 1000 * (wall - g - d) / N, "llvm": 1000 * (llvm() - l0) / N})
+out = {("ahead" if on else "at paint"): {k: round(statistics.median(r[k] for r in rows), 1)
+                                         for k in rows[0]} for on, rows in res.items()}
+out["load"] = round(os.getloadavg()[0], 1)
 print("BENCH" + json.dumps(out), flush=True)
 os._exit(0)
 '''
-print(json.dumps(run_script("ROUNDS = %d\n" % int(os.environ.get("ROUNDS", "8")) + SCRIPT, Path(os.getcwd()), timeout=1200)))
+
+
+if __name__ == "__main__":
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    print(json.dumps(run_script(f"ROUNDS = {rounds}\n" + SCRIPT, ROOT, timeout=1200)))
