@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 from collections.abc import Iterator
 
 import vtkmodules.qt
@@ -69,17 +68,25 @@ def _render_window() -> vtkRenderWindow:
     return rw
 
 
+_FLUSH: list = []  # [glFlush or None], loaded at the first frame drawn ahead
+
+
 def _gl_flush():
     """``glFlush`` of the current GL context, or None where libGL cannot be loaded (then a
     frame drawn ahead is rasterised at the swap, as without drawing ahead)."""
-    name = ctypes.util.find_library("GL") or "libGL.so.1"
-    try:
-        return ctypes.CDLL(name).glFlush
-    except OSError:
-        return None
+    if not _FLUSH:
+        import sys
 
-
-_FLUSH = _gl_flush()
+        names = ("opengl32",) if sys.platform == "win32" else ("libGL.so.1", "libGL.so")
+        for name in names:
+            try:
+                _FLUSH.append(ctypes.CDLL(name).glFlush)
+                break
+            except (OSError, AttributeError):
+                continue
+        else:
+            _FLUSH.append(None)
+    return _FLUSH[0]
 
 
 class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
@@ -148,8 +155,9 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
         rw.SetSwapBuffers(False)
         try:
             rw.Render()
-            if _FLUSH is not None:
-                _FLUSH()  # hand the frame to the rasteriser's threads now, not at the swap
+            flush = _gl_flush()
+            if flush is not None:
+                flush()  # hand the frame to the rasteriser's threads now, not at the swap
         finally:
             rw.SetSwapBuffers(True)
             self._drawing_ahead = False
