@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tests.benchmarks.xvfb import run_script
 
-_SCRIPT = r"""
+#: A 400×400 px View3D showing a red sphere that shrinks by ``SHRINK`` per phase (3 phases).
+_SPHERE_VIEW = r"""
 import json, os
 import numpy as np
 import pyvista as pv
@@ -20,10 +21,13 @@ app = QApplication([])
 s = pv.Sphere(radius=20.0, theta_resolution=24, phi_resolution=24)
 lv = Structure("lv_blood", "LV blood pool", (1.0, 0.0, 0.0))
 for p in range(3):
-    lv.meshes[p] = SurfaceMesh(np.asarray(s.points) * (1 - 0.15 * p), s.regular_faces)
+    lv.meshes[p] = SurfaceMesh(np.asarray(s.points) * (1 - SHRINK * p), s.regular_faces)
 a = Anatomy("x", {"lv_blood": lv}, phase_times_ms=[0.0, 300.0, 600.0], rr_ms=900.0)
 v = View3D(TwinState()); v.resize(400, 400); v.show()
 v.set_overlay("none"); v.set_anatomy(a)
+"""
+
+_SCRIPT = "SHRINK = 0.15\n" + _SPHERE_VIEW + r"""
 for _ in range(5):
     app.processEvents()
 img = v.screenshot()
@@ -49,23 +53,8 @@ def test_native_view_draws_and_moves_the_heart():
     assert r["same_surface"] and r["moved"] > 2.0  # moved in place
 
 
-_AHEAD = r"""
-import json
-import numpy as np
-import pyvista as pv
+_AHEAD = "SHRINK = 0.3\n" + _SPHERE_VIEW + r"""
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
-from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
-from twinviewer.gui.state import TwinState
-from twinviewer.gui.view3d import View3D
-app = QApplication([])
-s = pv.Sphere(radius=20.0, theta_resolution=24, phi_resolution=24)
-lv = Structure("lv_blood", "LV blood pool", (1.0, 0.0, 0.0))
-for p in range(3):
-    lv.meshes[p] = SurfaceMesh(np.asarray(s.points) * (1 - 0.3 * p), s.regular_faces)
-a = Anatomy("x", {"lv_blood": lv}, phase_times_ms=[0.0, 300.0, 600.0], rr_ms=900.0)
-v = View3D(TwinState()); v.resize(400, 400); v.show()
-v.set_overlay("none"); v.set_anatomy(a)
 v.status_interval_s = 0.0  # the corner text at once (a full render draws it too)
 for _ in range(5):
     app.processEvents()
