@@ -119,3 +119,28 @@ def test_a_single_member_twin_names_no_percentile(demo_window):
         assert "one parameter set (no ensemble)" in text and "of 1 members" not in text
     finally:
         v._on_results(ensemble)
+
+
+def test_a_phase_shown_again_reuses_its_contour_lines_and_bounds(qtbot, monkeypatch):
+    """A cine frame shows a phase's kept cuts again: their pens, line arrays and bounds are
+    not measured again, and new cuts are (with their own bounds)."""
+    from twinviewer.gui.slice_view import _Contours
+
+    c = _Contours()
+    measured = []
+    orig = c._measure
+    monkeypatch.setattr(c, "_measure", lambda cuts: (measured.append(len(cuts)), orig(cuts))[1])
+    a = np.array([[[0.0, 0.0], [10.0, 5.0]]])
+    b = np.array([[[20.0, 1.0], [30.0, 40.0]], [[25.0, 2.0], [26.0, 3.0]]])
+    phase_1, phase_2 = {"lv": (a, (1.0, 0.0, 0.0))}, {"lv": (b, (1.0, 0.0, 0.0))}
+    for _ in range(3):
+        c.set_contours(phase_1)
+        r1 = c.boundingRect()
+        c.set_contours(phase_2)
+        r2 = c.boundingRect()
+    assert measured == [1, 1]  # each phase's cuts measured once
+    assert (r1.left(), r1.top(), r1.right(), r1.bottom()) == (-1.0, -1.0, 11.0, 6.0)
+    assert (r2.left(), r2.top(), r2.right(), r2.bottom()) == (19.0, 0.0, 31.0, 41.0)
+    assert len(c._shown) == 1 and len(c._shown[0][1]) == 2  # phase 2's two segments
+    c.set_contours({"lv": (a.copy(), (1.0, 0.0, 0.0))})  # new cuts: measured
+    assert measured == [1, 1, 1]

@@ -9,11 +9,19 @@ in it. Under software OpenGL (Mesa llvmpipe, the machines this viewer is tested 
 ``QVTKRenderWindowInteractor`` with a ``QWidget`` base (``WA_PaintOnScreen``, a native window
 whose GL context VTK owns): a 3D frame is one VTK render and a buffer swap into that window,
 and the rest of the window stays on Qt's raster backing store (no GL composition).
+
+**Drawing ahead** (:meth:`NativeInteractor.render_ahead`). Mesa's llvmpipe rasterises a flushed
+frame in its own threads while the caller goes on; only the buffer swap waits for them. A
+playback frame therefore draws the 3D scene first, without the swap, and flushes it; the 2D
+views update and paint while llvmpipe rasterises; the paint of this widget then only shows the
+finished frame (the swap). On two cores that overlaps the GUI thread's Python/Qt work with the
+rasterisation instead of running them one after the other (docs/notes/render7.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 from collections.abc import Iterator
 
 import vtkmodules.qt
@@ -60,6 +68,27 @@ def _render_window() -> vtkRenderWindow:
     return rw
 
 
+_FLUSH: list = []  # [glFlush or None], loaded at the first frame drawn ahead
+
+
+def _gl_flush():
+    """``glFlush`` of the current GL context, or None where libGL cannot be loaded (then a
+    frame drawn ahead is rasterised at the swap, as without drawing ahead)."""
+    if not _FLUSH:
+        import sys
+
+        names = ("opengl32",) if sys.platform == "win32" else ("libGL.so.1", "libGL.so")
+        for name in names:
+            try:
+                _FLUSH.append(ctypes.CDLL(name).glFlush)
+                break
+            except (OSError, AttributeError):
+                continue
+        else:
+            _FLUSH.append(None)
+    return _FLUSH[0]
+
+
 class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
     """pyvista plotter embedded as a native child widget.
 
@@ -95,6 +124,51 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
         self.reset_key_events()
         self._first_time = False  # BasePlotter renders only after this is False
         self._closed = False
+        # a frame drawn ahead and not yet shown: None, "fresh" (show it at the next paint) or
+        # "stale" (the scene changed after it was drawn: the paint renders again)
+        self._ahead: str | None = None
+        self._drawing_ahead = False
+        self.ren_win.AddObserver("StartEvent", self._on_render_start)
+
+    def _on_render_start(self, *_args) -> None:
+        if not self._drawing_ahead:  # any other render draws (and shows) the scene anew
+            self._ahead = None
+
+    def render_ahead(self) -> bool:
+        """Draw the scene now and show it at the next paint (see the module's docstring).
+
+        Returns False, drawing nothing, if the widget is hidden or closed, or if a frame drawn
+        ahead is still waiting to be shown (the scene changed twice before one paint: the
+        paint renders it once, as :meth:`discard_ahead`).
+
+        Examples
+        --------
+        >>> p.render_ahead()  # doctest: +SKIP
+        True
+        """
+        if self._closed or not self.isVisible() or self._ahead is not None:
+            if self._ahead == "fresh":
+                self._ahead = "stale"
+            return False
+        rw = self.ren_win
+        self._drawing_ahead = True
+        rw.SetSwapBuffers(False)
+        try:
+            rw.Render()
+            flush = _gl_flush()
+            if flush is not None:
+                flush()  # hand the frame to the rasteriser's threads now, not at the swap
+        finally:
+            rw.SetSwapBuffers(True)
+            self._drawing_ahead = False
+        self._ahead = "fresh"
+        self.update()
+        return True
+
+    def discard_ahead(self) -> None:
+        """The scene changed: a frame drawn ahead is out of date (the next paint renders)."""
+        if self._ahead == "fresh":
+            self._ahead = "stale"
 
     def render(self) -> None:
         """Render now (no-op before the widget is shown or after it is closed)."""
@@ -104,9 +178,18 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
         BasePlotter.render(self)
 
     def paintEvent(self, ev) -> None:  # noqa: N802 - Qt naming
-        if not self._closed:
-            self._rendered = True
+        if self._closed:
+            return
+        self._rendered = True
+        ahead, self._ahead = self._ahead, None
+        if ahead == "fresh":
+            self.ren_win.Frame()  # the frame drawn ahead: copy to the window and swap
+        else:
             super().paintEvent(ev)
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt naming
+        self.discard_ahead()  # drawn at the old size
+        super().resizeEvent(ev)
 
     def close(self) -> None:
         """Release the render window (the widget itself is deleted with its parent)."""

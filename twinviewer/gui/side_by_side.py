@@ -271,9 +271,10 @@ class SideBySidePanel(QWidget):
         f = frame / (FRAMES - 1)
         for v in self.views:
             v.set_time(f)
-        for st, v in zip(self._states3d, self.views3d, strict=True):
-            st.session.set_time(f)  # the view follows its state's clock (and says the time)
-            v.request_render()
+        for st in self._states3d:
+            # the view follows its state's clock (and says the time); it draws the frame
+            # itself (ahead of its paint: another request would draw it twice)
+            st.session.set_time(f)
 
     def set_3d(self, on: bool) -> None:
         """Show (build on first use) or hide two 3D views sharing one camera, in a window of

@@ -131,6 +131,7 @@ class _Contours(NoRangeUpdate, pg.GraphicsObject):
         self._rect = QRectF()
         self._lines: dict[int, tuple[np.ndarray, object]] = {}
         self._pens: dict[tuple, QPen] = {}
+        self._sets: dict[tuple, tuple[list, QRectF, list]] = {}
 
     def _line_array(self, segs: np.ndarray):
         hit = self._lines.get(id(segs))
@@ -147,23 +148,42 @@ class _Contours(NoRangeUpdate, pg.GraphicsObject):
         return arr
 
     def set_contours(self, contours: dict[str, tuple[np.ndarray, tuple]]) -> None:
-        """``{key: ((m, 2, 2) segments, rgb)}`` (rgb 0–1), replacing what is shown."""
-        shown = []
-        for segs, rgb in contours.values():
-            rgb = tuple(int(255 * x) for x in rgb)
-            pen = self._pens.get(rgb) or self._pens.setdefault(rgb, pg.mkPen(rgb, width=2))
-            shown.append((pen, self._line_array(np.ascontiguousarray(segs, dtype=float))))
-        pts = [np.asarray(segs).reshape(-1, 2) for segs, _rgb in contours.values()]
-        rect = QRectF()
-        if pts:
-            a = np.concatenate(pts)
-            lo, hi = a.min(axis=0), a.max(axis=0)
-            rect = QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]).adjusted(-1, -1, 1, 1)
+        """``{key: ((m, 2, 2) segments, rgb)}`` (rgb 0–1), replacing what is shown.
+
+        The pens, line arrays and bounds of a set of cuts are kept by the cuts' identity: a
+        cine frame shows a phase's kept cuts again (measuring their bounds every frame was
+        about 1 ms of a frame's GUI work)."""
+        cuts = [(np.ascontiguousarray(segs, dtype=float), tuple(rgb))
+                for segs, rgb in contours.values()]
+        key = tuple((id(segs), rgb) for segs, rgb in cuts)
+        hit = self._sets.get(key)
+        if hit is None or any(a is not b for a, (b, _rgb) in zip(hit[2], cuts, strict=True)):
+            hit = self._measure(cuts)
+            if len(self._sets) > 1000:  # cuts of another anatomy or slice: dropped
+                self._sets.clear()
+            self._sets[key] = hit
+        shown, rect, _kept = hit
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
         self._shown = shown
         self.update()
+
+    def _measure(self, cuts: list[tuple[np.ndarray, tuple]]) -> tuple[list, QRectF, list]:
+        """Pens and line arrays of ``cuts``, their bounds, and the cuts (kept alive: their
+        ids stay theirs while they key the cache)."""
+        shown = []
+        for segs, rgb in cuts:
+            rgb = tuple(int(255 * x) for x in rgb)
+            pen = self._pens.get(rgb) or self._pens.setdefault(rgb, pg.mkPen(rgb, width=2))
+            shown.append((pen, self._line_array(segs)))
+        pts = [segs.reshape(-1, 2) for segs, _rgb in cuts]
+        rect = QRectF()
+        if pts:
+            a = np.concatenate(pts)
+            lo, hi = a.min(axis=0), a.max(axis=0)
+            rect = QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]).adjusted(-1, -1, 1, 1)
+        return shown, rect, [segs for segs, _rgb in cuts]
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt naming
         return self._rect

@@ -108,6 +108,10 @@ class View3D(QWidget):
     #: often. A single change (a step, a screenshot's time) shows at once; the cine bar shows
     #: the exact time throughout.
     status_interval_s = 0.25
+    #: Draw each new time's frame at once, ahead of this view's paint, so that llvmpipe
+    #: rasterises it while the other views update and paint (see
+    #: :mod:`twinviewer.gui.native_interactor`); False: render at the paint only.
+    draw_ahead = True
 
     def __init__(self, state: TwinState, parent: QWidget | None = None, *,
                  multi_samples: int = 0, cmap: str = "viridis",
@@ -138,6 +142,8 @@ class View3D(QWidget):
         self._closed: dict[str, bool] = {}
         self._walls: dict[int, cycle.WallGeometry] | None = None  # measured when first needed
         self._clim: dict[str, tuple[float, float]] = {}
+        # (results, {(overlay, structure): the signal it shows or None}): see _chamber_value
+        self._signal_names: tuple[Any, dict] = (None, {})
         self._envelope_actors: list = []
         self._plane = vtkPlane()
         # long-axis image planes: (plane, actor, textures per phase, phase shown)
@@ -587,14 +593,9 @@ class View3D(QWidget):
         if r is None or self.overlay == "none":
             return None
         t = self.state.time
-        pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
-        if self.overlay == "pressure" and pname and cycle.signal(r, pname) is not None \
-                and key != "lv_myocardium":
-            v = cycle.percentile_at(r, pname, t, self.which) * self._pressure_scale()
+        v = self._chamber_value(key)
+        if v is not None:
             return np.full(poly.n_points, v)
-        if self.overlay == "volume" and vname and cycle.signal(r, vname) is not None \
-                and key != "lv_myocardium":
-            return np.full(poly.n_points, cycle.percentile_at(r, vname, t, self.which))
         wall_phase = self.ref_phase if key in self.live else self.phase
         p_lv, v_lv = cycle.signal(r, "p_LV"), cycle.signal(r, "V_LV")
         if self.overlay == "stress" and key == "lv_myocardium" and wall_phase in self.walls \
@@ -608,6 +609,30 @@ class View3D(QWidget):
                 else w.thickness_mm
             return q / h
         return None
+
+    def _chamber_value(self, key: str) -> float | None:
+        """The pressure or volume overlay's one value for structure ``key`` at the current
+        time (a chamber or vessel), or None (another overlay, or ``key`` has no signal).
+
+        Which signal a structure shows is looked up once per results and overlay (the model's
+        role lookup cost about 1 ms a frame over 12 structures); the value is the cached
+        percentile curve at the frame's sample."""
+        r = self.results
+        if r is None or self.overlay not in ("pressure", "volume") or key == "lv_myocardium":
+            return None
+        k = (self.overlay, key)
+        if self._signal_names[0] is not r:
+            self._signal_names = (r, {})
+        names = self._signal_names[1]
+        if k not in names:
+            pname, vname = cycle.STRUCTURE_SIGNALS.get(key, (None, None))
+            name = pname if self.overlay == "pressure" else vname
+            names[k] = name if name and cycle.signal(r, name) is not None else None
+        name = names[k]
+        if name is None:
+            return None
+        v = cycle.percentile_at(r, name, self.state.time, self.which)
+        return v * self._pressure_scale() if self.overlay == "pressure" else v
 
     def _apply_overlay(self) -> None:
         """Colour every structure for the current overlay and time (called every frame).
@@ -633,12 +658,18 @@ class View3D(QWidget):
             mapper, prop = actor.GetMapper(), actor.GetProperty()
             if mapper.GetInput() is not poly:
                 mapper.SetInputData(poly)
-            vals = self.overlay_values(key) if clim is not None else None
+            one = self._chamber_value(key) if clim is not None else None
+            vals = None if clim is None or one is not None else self.overlay_values(key)
             # the LV wall would hide the cavity's pressure/volume colours: hide it then
             hide = key == "lv_myocardium" and self.overlay in ("pressure", "volume") \
                 and clim is not None
             actor.SetVisibility(self.visible.get(key, True) and not hide)
-            if vals is None:
+            if one is not None:  # a chamber's one value: the actor's colour
+                opacity, coloured, scalars = self.opacity[key], actor, False
+                rgb = [0.0, 0.0, 0.0]
+                self._lut.GetColor(one, rgb)
+                rgb = tuple(rgb)
+            elif vals is None:
                 rgb, scalars = tuple(self.colour[key]), False
                 # structures the overlay does not colour are ghosted (translucent)
                 opacity = self.opacity[key] * (0.3 if clim is not None else 1.0)
@@ -664,6 +695,9 @@ class View3D(QWidget):
     def request_render(self) -> None:
         """Schedule one render at the next paint; several requests in an event-loop turn
         coalesce into one frame (a direct render costs ~50–100 ms under software GL)."""
+        discard = getattr(self.plotter, "discard_ahead", None)
+        if discard is not None:  # a frame drawn ahead no longer shows the scene
+            discard()
         QWidget.update(self.plotter)
 
     def set_bar_font_scale(self, scale: float) -> None:
@@ -797,6 +831,11 @@ class View3D(QWidget):
         self._apply_overlay()
         if self.envelope_box.isChecked():
             self._rebuild_envelope()
+        # draw now: llvmpipe rasterises while the other views follow the time and paint;
+        # this view's paint then only shows the frame (NativeInteractor.render_ahead)
+        ahead = getattr(self.plotter, "render_ahead", None)
+        if ahead is not None and self.draw_ahead:
+            ahead()
 
     # -- structures ----------------------------------------------------------------------
     def set_structure_visible(self, key: str, visible: bool) -> None:
