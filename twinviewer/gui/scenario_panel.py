@@ -677,8 +677,10 @@ class ScenarioPanel(QWidget):
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
         if stored:
             eq = res[stored[0]].equation_hash
+            bare = [s for s in stored if not res[s].series]
             lines.insert(0, f"{', '.join(stored)}: stored results of model equations {eq} "
-                            f"(from the file; run again for their loops)")
+                            f"(from the file" + (f"; {', '.join(bare)} saved without loops: "
+                                                 f"run again for them" if bare else "") + ")")
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
