@@ -87,8 +87,7 @@ def test_a_file_saved_without_waveforms_says_to_run_again(tmp_path):
 def test_malformed_waveforms_are_refused_naming_the_member(tmp_path, monkeypatch):
     import pytest
 
-    from twinviewer.io import TwinFileError
-    from twinviewer.io import twinfile
+    from twinviewer.io import TwinFileError, twinfile
     from twinviewer.io.twinfile import load_twin_bytes, twin_bytes
 
     path, run = _saved_with_results(tmp_path)
