@@ -294,6 +294,28 @@ def _measurement_key(m: Measurement) -> tuple:
     return name, round(float(m.value), 9), m.unit, round(float(m.uncertainty), 9), m.source
 
 
+def repeated_quantities(measurements: list[Measurement]) -> dict[str, list[Measurement]]:
+    """The quantities given more than once (canonical name → its measurements, in order):
+    the Measurements step asks whether a later value replaces the earlier or both are kept.
+
+    Examples
+    --------
+    >>> ms = [Measurement("HR", 72, "bpm", 2, "ECG"), Measurement("HR", 66, "bpm", 2, "")]
+    >>> {k: [m.value for m in v] for k, v in repeated_quantities(ms).items()}
+    {'HR': [72, 66]}
+    """
+    by: dict[str, list[Measurement]] = defaultdict(list)
+    for m in measurements:
+        by[_measurement_key(m)[0]].append(m)
+    return {k: v for k, v in by.items() if len(v) > 1}
+
+
+def keep_latest(measurements: list[Measurement]) -> list[Measurement]:
+    """``measurements`` with each quantity once: its last value (in the order given)."""
+    last = {_measurement_key(m)[0]: i for i, m in enumerate(measurements)}
+    return [m for i, m in enumerate(measurements) if last[_measurement_key(m)[0]] == i]
+
+
 def calibrated_on(twin: Twin | None) -> list[str]:
     """Names of the measurements the twin's latest calibration used (from its audit trail)."""
     if twin is None:
