@@ -194,6 +194,15 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
                          equation_hash=twin.equation_hash)
 
 
+def _described(scenario: Scenario) -> str:
+    """A scenario's steps in words for the audit trail (its definition is kept beside)."""
+    from twinviewer.interventions.scenario import shown_name, step_text
+
+    steps = " + ".join(step_text(s) for s in scenario.steps) or "no step"
+    mode = shown_name(dataclasses.replace(scenario, name=""))
+    return f"{steps}; {mode.strip(' []')}" if mode.strip() else steps
+
+
 def _hashes(twin: Twin) -> list[str]:
     return [e.hash for e in audit_log(twin).entries]
 
@@ -637,7 +646,8 @@ class Document:
         kept = [s for s in self.scenarios if s.name != name]
         with self.batch():
             self._edit(scenarios=[*kept, scenario])
-            self.record("scenario", {"defined": scenario.to_dict()})
+            self.record("scenario", {"defined": {**scenario.to_dict(),
+                                                 "described": _described(scenario)}})
             self.emit("scenarios", self.scenarios)
             self.file.stored_results.pop(name, None)  # results of the old definition
             self.file.stored_series.pop(name, None)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import number
+from twinviewer.core.format import number, percent
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
@@ -261,7 +261,7 @@ class CalibrationPanel(QWidget):
 
     def _progress(self, job, fraction: float, text: str) -> None:
         if job is self.job:
-            self.status.setText(f"Calibrating… {fraction:.0%} {text}")
+            self.status.setText(f"Calibrating… {percent(fraction)} {text}")
 
     def _job_finished(self, job) -> None:
         # Runs before the job's own callbacks, and also when a cancelled job's result is
@@ -565,7 +565,7 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
     if ident.suggestions:
         parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
                      "headline predictions): " + ", ".join(
-                         f"{s.label} ({s.variance_reduction:.0%})" for s in ident.suggestions))
+                         f"{s.label} ({percent(s.variance_reduction)})" for s in ident.suggestions))
     shown = r.unmeasured_predictions()
     if shown:
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
