@@ -135,7 +135,7 @@ def step_text(step: InterventionStep) -> str:
     >>> step_text(InterventionStep("beta_blocker", {"dose": 10.0}))
     'Beta-blocker 10 mg'
     >>> step_text(InterventionStep("tavi_sapien3", {"size": 26.0, "pvl": 1.0}))
-    'TAVI with SAPIEN 3 by size 26 mm, paravalvular leak 1 grade'
+    'TAVI with SAPIEN 3 by size 26 mm, paravalvular leak grade 1'
     """
     from twinviewer.core.format import unit
 
@@ -149,7 +149,11 @@ def step_text(step: InterventionStep) -> str:
             st = iv.setting(k)
         except KeyError:
             continue
-        value = f"{v:g} {unit(st.unit)}".strip()
+        u = unit(st.unit)
+        if u.isalpha() and u.islower() and u not in ("mm", "mg", "rpm", "bpm", "ms"):
+            value = f"{u} {v:g}"  # a scale, not a unit: 'level 3', 'grade 1'
+        else:
+            value = f"{v:g} {u}".strip()
         if k == iv.main_setting:
             main = f" {value}"
         elif v != st.default:
