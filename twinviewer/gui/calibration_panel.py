@@ -54,6 +54,11 @@ FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–9
 _fmt = number  # the app's one number formatter (core/format.py)
 
 
+#: Minimum heights, px: the parameter/curve plot, and the fit table (its wrapped header and
+#: three wrapped rows), so both stay readable in the step column at 1280 × 720.
+MIN_PLOT_H, MIN_FIT_TABLE_H = 220, 240
+
+
 class CalibrationPanel(QWidget):
     """Run a calibration and show posterior intervals, fit table and identifiability."""
 
@@ -122,10 +127,18 @@ class CalibrationPanel(QWidget):
         self.note = QLabel(twinviewer.RESEARCH_USE)
         self.note.setStyleSheet("color: #8a5a00;")
 
+        # readable minimums (review 7 #11: at 1280 × 720 the fit table was squeezed to its
+        # header): the step page scrolls instead of crushing a view
+        self.plot.setMinimumHeight(MIN_PLOT_H)
+        self.fit_table.setMinimumHeight(MIN_FIT_TABLE_H)
+        self.summary.setMinimumHeight(60)
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
         split.addWidget(self.plot)
         split.addWidget(self.fit_table)
         split.addWidget(self.summary)
+        for i, stretch in enumerate((3, 2, 1)):
+            split.setStretchFactor(i, stretch)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)

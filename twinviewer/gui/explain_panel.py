@@ -82,17 +82,18 @@ def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
     y = np.arange(n)[::-1].astype(float)
     v = np.asarray(values, dtype=float)
     brushes = [pg.mkBrush(30, 90, 200) if x >= 0 else pg.mkBrush(200, 30, 40) for x in v]
-    plot.addItem(pg.BarGraphItem(x0=np.minimum(v, 0), y=y - 0.12, height=0.4,
+    # row k: its label in the upper half (y .. y+0.5), its bar in the lower (y-0.38 .. y-0.02)
+    plot.addItem(pg.BarGraphItem(x0=np.minimum(v, 0), y=y - 0.2, height=0.36,
                                  width=np.abs(v), brushes=brushes))
     err = np.zeros(n) if errors is None else np.nan_to_num(np.asarray(errors, float))
     if errors is not None:
-        plot.addItem(pg.ErrorBarItem(x=v, y=y - 0.12, left=err, right=err, beam=0.15))
+        plot.addItem(pg.ErrorBarItem(x=v, y=y - 0.2, left=err, right=err, beam=0.12))
     left = float(min(0.0, np.nanmin(v - err)))
     for yy, text in zip(y, labels, strict=True):
-        label = pg.TextItem(text, color=(40, 40, 40), anchor=(0, 1))
-        label.setPos(left, yy + 0.42)
+        label = pg.TextItem(text, color=(40, 40, 40), anchor=(0, 1))  # bottom-left at pos
+        label.setPos(left, yy + 0.02)
         plot.addItem(label)
-    plot.setYRange(-0.6, n - 0.4, padding=0)
+    plot.setYRange(-0.5, n - 0.45, padding=0)
     for view in (plot.scene().views() if plot.scene() is not None else []):
         view.setMinimumHeight(BAR_ROW_PX * n + 50)  # every label readable: the tab scrolls
 
