@@ -718,8 +718,10 @@ class ScenarioPanel(QWidget):
         self.pv_plot.addItem(self.live_curve)
         if base is None:
             return
+        modes = {sc.name: sc for sc in self.scenarios}  # the legend says acute or regulated
         runs = [(BASELINE, base, BASE_RGB)] + [
-            (k, r, PALETTE[i % len(PALETTE)]) for i, (k, r) in enumerate(results.items())]
+            (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
+            for i, (k, r) in enumerate(results.items())]
         for name, r, rgb in runs:
             ok = r.ok
             if not ok.any() or "V_LV" not in r.series:  # stored results: metrics only
