@@ -81,6 +81,8 @@ class FileContext:
         (N,) array. Dropped when the twin's parameters change.
     app_version, schema_version : str, int
         Of the file as read ('' and 0 for an unsaved twin).
+    stored_series : dict
+        The waveforms kept with the stored results (``TwinDocument.series``).
     """
 
     path: Path | None = None
@@ -90,6 +92,7 @@ class FileContext:
     stored_results: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     app_version: str = ""
     schema_version: int = 0
+    stored_series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -97,13 +100,41 @@ class FileContext:
         return self.path.name if self.path is not None else ""
 
 
+#: Roles of the waveforms a scenario's results keep in the file: what the PV loops and the
+#: Wiggers diagram draw (float32, every member, so the median and band come back exactly).
+LOOP_ROLES = ("time", "p_AO", "p_LV", "p_LA", "p_RV", "V_LV", "V_RV", "Q_MV", "Q_AV")
+
+
+def loop_series(results: Results) -> dict[str, np.ndarray]:
+    """The waveforms of ``results`` kept in the file (see :data:`LOOP_ROLES`), by the model's
+    own series names; empty for results without waveforms.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> r = NS(model=NS(role=lambda n: n), time=np.zeros((2, 3)),
+    ...        series={"V_LV": np.ones((2, 3)), "Q_VAD": np.zeros((2, 3))})
+    >>> sorted(loop_series(r))
+    ['V_LV', 'time']
+    """
+    series = getattr(results, "series", None) or {}
+    if not series:
+        return {}
+    out = {"time": np.asarray(results.time, dtype=np.float32)}
+    role = getattr(results.model, "role", lambda n: n)
+    for r in LOOP_ROLES[1:]:
+        own = role(r)
+        if own in series:
+            out[own] = np.asarray(series[own], dtype=np.float32)
+    return out
+
+
 @dataclass(eq=False)
 class StoredResults(Results):
-    """Results read back from a ``.twin`` file: each member's metrics, no waveforms.
+    """Results read back from a ``.twin`` file: each member's metrics and, when the file
+    kept them (this version on), the waveforms the loops and curves draw (float32).
 
-    The file keeps metrics (and which members were periodic), not the beat's series, so
-    loops and curves need a new run. ``equation_hash`` names the model equations they
-    were computed with (the twin's lock).
+    ``equation_hash`` names the model equations they were computed with (the twin's lock).
     """
 
     equation_hash: str = ""
@@ -115,8 +146,10 @@ class StoredResults(Results):
 
 
 def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
-                   model: Any) -> StoredResults | None:
-    """The stored metrics of the baseline or a scenario as :class:`StoredResults`.
+                   model: Any, series: Mapping[str, np.ndarray] | None = None
+                   ) -> StoredResults | None:
+    """The stored metrics (and waveforms, ``series`` with a ``'time'`` array) of the
+    baseline or a scenario as :class:`StoredResults`.
 
     ``params`` are the twin's ensemble with the scenario applied (what a re-run would
     simulate); None when the metrics do not match the ensemble or the scenario cannot be
@@ -152,9 +185,22 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
             return None
     status = np.where(ok, ig.PERIODIC, ig.NOT_PERIODIC).astype(np.int64)
     empty = np.zeros((n, 0))
-    return StoredResults(model, params, empty, {}, values, empty, status,
+    waves = {k: np.asarray(v, dtype=np.float64) for k, v in (series or {}).items()}
+    time = waves.pop("time", empty)
+    if time.shape[0] != n or any(v.shape != time.shape for v in waves.values()):
+        time, waves = empty, {}
+    return StoredResults(model, params, time, waves, values, empty, status,
                          np.zeros(n, dtype=np.int64), [None] * n,
                          equation_hash=twin.equation_hash)
+
+
+def _described(scenario: Scenario) -> str:
+    """A scenario's steps in words for the audit trail (its definition is kept beside)."""
+    from twinviewer.interventions.scenario import shown_name, step_text
+
+    steps = " + ".join(step_text(s) for s in scenario.steps) or "no step"
+    mode = shown_name(dataclasses.replace(scenario, name=""))
+    return f"{steps}; {mode.strip(' []')}" if mode.strip() else steps
 
 
 def _hashes(twin: Twin) -> list[str]:
@@ -255,6 +301,28 @@ def _measurement_key(m: Measurement) -> tuple:
     except UnknownQuantity:
         name = m.name
     return name, round(float(m.value), 9), m.unit, round(float(m.uncertainty), 9), m.source
+
+
+def repeated_quantities(measurements: list[Measurement]) -> dict[str, list[Measurement]]:
+    """The quantities given more than once (canonical name → its measurements, in order):
+    the Measurements step asks whether a later value replaces the earlier or both are kept.
+
+    Examples
+    --------
+    >>> ms = [Measurement("HR", 72, "bpm", 2, "ECG"), Measurement("HR", 66, "bpm", 2, "")]
+    >>> {k: [m.value for m in v] for k, v in repeated_quantities(ms).items()}
+    {'HR': [72, 66]}
+    """
+    by: dict[str, list[Measurement]] = defaultdict(list)
+    for m in measurements:
+        by[_measurement_key(m)[0]].append(m)
+    return {k: v for k, v in by.items() if len(v) > 1}
+
+
+def keep_latest(measurements: list[Measurement]) -> list[Measurement]:
+    """``measurements`` with each quantity once: its last value (in the order given)."""
+    last = {_measurement_key(m)[0]: i for i, m in enumerate(measurements)}
+    return [m for i, m in enumerate(measurements) if last[_measurement_key(m)[0]] == i]
 
 
 def calibrated_on(twin: Twin | None) -> list[str]:
@@ -514,6 +582,7 @@ class Document:
             self.twin = twin
             if not _same_parameters(old, twin):
                 self.file.stored_results = {}
+                self.file.stored_series = {}
                 self.results = None
                 self.scenario_results = {}
                 self.emit("results", None)
@@ -577,9 +646,11 @@ class Document:
         kept = [s for s in self.scenarios if s.name != name]
         with self.batch():
             self._edit(scenarios=[*kept, scenario])
-            self.record("scenario", {"defined": scenario.to_dict()})
+            self.record("scenario", {"defined": {**scenario.to_dict(),
+                                                 "described": _described(scenario)}})
             self.emit("scenarios", self.scenarios)
             self.file.stored_results.pop(name, None)  # results of the old definition
+            self.file.stored_series.pop(name, None)
             if name in self.scenario_results:
                 self.scenario_results = {k: v for k, v in self.scenario_results.items()
                                          if k != name}
@@ -596,6 +667,7 @@ class Document:
             self.scenario_results = {k: v for k, v in self.scenario_results.items()
                                      if k != name}
             self.file.stored_results.pop(name, None)
+            self.file.stored_series.pop(name, None)
             self.emit("scenario_results", dict(self.scenario_results))
 
     def set_scenario_results(self, results: Mapping[str, Results]) -> None:
@@ -717,6 +789,17 @@ class Document:
         out.update({k: v for k, v in self.scenario_results.items() if k in names})
         return out
 
+    def series_to_save(self) -> dict[str, dict[str, np.ndarray]]:
+        """Waveforms kept with the scenarios' results in the file (:func:`loop_series`);
+        those read from the file and not shown (model not installed) are kept as read."""
+        names = {s.name for s in self.scenarios}
+        out = {k: v for k, v in self.file.stored_series.items() if k in names}
+        for k, r in self.scenario_results.items():
+            waves = loop_series(r) if k in names else {}
+            if waves:
+                out[k] = waves
+        return out
+
     def to_bytes(self, passphrase: str | None = None) -> bytes:
         """The .twin file bytes of the document (``passphrase``: default the file's own)."""
         twin = self._require_twin()
@@ -725,7 +808,7 @@ class Document:
         return twin_bytes(twin, results=self.results_to_save(), parameters=table,
                           keep_identifiers=self.file.identifiable,
                           passphrase=passphrase if passphrase is not None
-                          else self.file.passphrase)
+                          else self.file.passphrase, series=self.series_to_save())
 
     def save(self, path: Path | str | None = None, *, passphrase: str | None = None) -> Path:
         """Write the document to ``path`` (default: its file) atomically; mark it saved.
@@ -770,7 +853,8 @@ class Document:
                     *, dirty: bool = False) -> None:
         """Make an already loaded :class:`TwinDocument` the open document."""
         ctx = FileContext(path, passphrase, doc.identifiable, doc.parameters,
-                          dict(doc.results), doc.app_version, doc.schema_version)
+                          dict(doc.results), doc.app_version, doc.schema_version,
+                          dict(doc.series))
         with self.batch():
             self.open_twin(doc.twin, file=ctx, dirty=dirty)
             self._restore_scenario_results()
@@ -797,7 +881,8 @@ class Document:
             return
         restored, skipped = {}, []
         for name in names:
-            r = stored_results(twin, name, self.file.stored_results[name], model)
+            r = stored_results(twin, name, self.file.stored_results[name], model,
+                               self.file.stored_series.get(name))
             if r is None:
                 skipped.append(name)
             else:
@@ -805,9 +890,11 @@ class Document:
         if restored:
             self.scenario_results = restored
             self.emit("scenario_results", dict(restored))
+            bare = [k for k, r in restored.items() if not r.series]
             self.message("info", f"Scenario results {', '.join(restored)}: stored results of "
-                         f"{twin.model_name} equations {twin.equation_hash} (metrics only; "
-                         f"run the scenarios again for their loops)")
+                         f"{twin.model_name} equations {twin.equation_hash}" + (
+                             f" ({', '.join(bare)}: metrics only, saved by an earlier "
+                             f"version; run again for their loops)" if bare else ""))
         if skipped:
             self.message("warning", f"stored results of {', '.join(skipped)} do not match "
                          f"the twin's {twin.ensemble.shape[0]} members or scenario; run "
@@ -824,4 +911,5 @@ class Document:
         return TwinDocument(twin, log, table, _results_dict(self.results_to_save()),
                             self.file.identifiable, log.verify_chain(),
                             app_version=twinviewer.__version__,
-                            encrypted=self.file.passphrase is not None)
+                            encrypted=self.file.passphrase is not None,
+                            series=self.series_to_save())

@@ -49,9 +49,16 @@ def test_stored_scenario_results_come_back_on_open(tmp_path):
     assert r.summary("LVEF") == run.summary("LVEF")
     # the scenario's parameters, as a re-run would simulate them (for attribution)
     np.testing.assert_allclose(r.params, run.params)
-    assert r.series == {}  # only metrics are in the file: no loops pretended
+    # the loops come back: every member's waveforms the plots draw, to float32 precision
+    from twinviewer.gui import cycle  # Qt-free helpers the PV loop and Wiggers plots use
+    for role in ("V_LV", "p_LV", "p_AO", "p_LA", "V_RV", "p_RV", "Q_MV", "Q_AV"):
+        np.testing.assert_allclose(cycle.signal(r, role), cycle.signal(run, role), rtol=1e-6)
+    np.testing.assert_allclose(r.time, run.time, rtol=1e-6)
+    np.testing.assert_allclose(cycle.band(r, "p_LV")[0], cycle.band(run, "p_LV")[0],
+                               rtol=1e-5)
     assert seen[-1] == doc.scenario_results
-    assert any("stored results" in t and doc.twin.equation_hash in t for _, t in msgs)
+    assert any("stored results" in t and doc.twin.equation_hash in t and "run again" not in t
+               for _, t in msgs)
     assert not doc.dirty
     # saving again keeps them (nothing the user made is lost)
     doc.save(tmp_path / "again.twin")
@@ -59,6 +66,43 @@ def test_stored_scenario_results_come_back_on_open(tmp_path):
     again.open_file(tmp_path / "again.twin")
     np.testing.assert_array_equal(again.scenario_results[BETA.name].metrics["LVEF"],
                                   run.metrics["LVEF"])
+    np.testing.assert_allclose(again.scenario_results[BETA.name].series["V_LV"],
+                               run.series["V_LV"], rtol=1e-6)
+
+
+def test_a_file_saved_without_waveforms_says_to_run_again(tmp_path):
+    """Files of the previous version kept metrics only: no loops are pretended."""
+    from twinviewer.io import load_twin
+
+    path, run = _saved_with_results(tmp_path)
+    doc = load_twin(path)
+    doc.series.clear()
+    old, msgs = Document(), []
+    old.subscribe("message", msgs.append)
+    old.open_loaded(doc, path, None)
+    assert old.scenario_results[BETA.name].series == {}
+    assert any("metrics only" in t and "run again" in t for _, t in msgs)
+
+
+def test_malformed_waveforms_are_refused_naming_the_member(tmp_path, monkeypatch):
+    import pytest
+
+    from twinviewer.io import TwinFileError, twinfile
+    from twinviewer.io.twinfile import load_twin_bytes, twin_bytes
+
+    path, run = _saved_with_results(tmp_path)
+    twin = Document()
+    twin.open_file(path)
+    bad = {BETA.name: {"time": np.zeros((5, 10)), "V_LV": np.zeros((5, 9))}}
+    with pytest.raises(TwinFileError, match="waveforms of 'beta-blocker 5 mg'"):
+        twin_bytes(twin.twin, results=twin.results_to_save(),
+                   parameters=twin.file.parameters, series=bad)
+    # a file written with mismatched waveforms (writer check bypassed) is refused on read
+    monkeypatch.setattr(twinfile, "_series_arrays", lambda series, name: dict(series))
+    data = twin_bytes(twin.twin, results=twin.results_to_save(),
+                      parameters=twin.file.parameters, series=bad)
+    with pytest.raises(TwinFileError, match=r"x.twin: waveform V_LV of 'beta-blocker 5 mg'"):
+        load_twin_bytes(data, name="x.twin")
 
 
 def test_stored_results_with_failed_members_keep_them_out():

@@ -162,3 +162,28 @@ def test_prediction_outside_checked_range():
     res = simulate_twin(twin)
     w = validity_warnings(twin, model, res, ["LVEF"])
     assert ("context", "LVEF") in _kinds(w)
+
+
+def test_a_measurement_the_calibration_did_not_use_is_not_called_a_poor_fit():
+    """Review 7 #6: HR 66 entered beside HR 72 after the calibration was both 'poor fit' and
+    'not used'. Now it is 'not used in the calibration and disagrees with the prediction',
+    and the summary says so."""
+    from twinviewer.explain.summary import plain_summary
+    from twinviewer.io import audit_log
+
+    twin = twin_from_preset("healthy", n=1)
+    twin.ensemble_kind = "posterior"
+    res = simulate_twin(twin)
+    med = float(res.metrics["MAP"][0])
+    twin.measurements = [Measurement("MAP", med, "mmHg", 2.0, "cuff"),
+                         Measurement("MAP", med + 40, "mmHg", 2.0, "cuff, later")]
+    audit_log(twin).record(twin, "calibration", {"summary": {"fit": [
+        {"name": "MAP", "measured": med, "source": "cuff", "used": True, "z": 0.0,
+         "median": med, "lo": med - 5, "hi": med + 5, "pred_lo": med - 8,
+         "pred_hi": med + 8, "unit": "mmHg", "note": ""}]}})
+    fit = [x for x in validity_warnings(twin, MODELS["four_chamber_eoa"], res, ["MAP"])
+           if x.kind == "fit"]
+    assert len(fit) == 1 and "poor fit" not in fit[0].text
+    assert fit[0].text.startswith("not used in the calibration and disagrees")
+    said = plain_summary("MAP", (med, med - 5, med + 5), warnings=fit)
+    assert "(not used in the calibration)" in said and "poor fit" not in said

@@ -320,3 +320,49 @@ def test_a_closed_twin_leaves_no_rows_waiting_for_predictions(bare, qtbot):
     bare.state.session.open_twin(twin_from_preset("healthy", n=8, pseudonym="virtual-8"))
     assert bare.state.results is None and panel.text_of("LVEF")[0] == "waiting for predictions…"
     assert panel.sources.text() != NO_TWIN
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_explain_bars_have_the_width_and_no_empty_sobol_plot(bare, qtbot, size):
+    """Review 7 #2: at 1280×720 the parameter labels filled the width and no bars showed;
+    at 1920×1080 the title was clipped and an empty Sobol plot stood there."""
+    import pyqtgraph as pg
+
+    w = _shown_at(bare, qtbot, size)
+    w.show_step("Explain")
+    panel = w.panels["Explain"]
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=120_000)
+    qtbot.wait(100)
+    plot = panel.elastic_plot.getPlotItem()
+    area_w, area_h = _area(plot)
+    assert area_w >= 0.85 * panel.elastic_plot.width() and area_w >= 250, area_w
+    labels = [i for i in plot.items if isinstance(i, pg.TextItem)]
+    bars = panel.explanation.elasticities.ranked(10)
+    assert len(labels) == len(bars) and area_h >= 28 * len(bars), (area_h, len(bars))
+    title = plot.titleLabel
+    assert title.item.boundingRect().width() <= panel.elastic_plot.width()
+    assert not panel.sobol_plot.isVisible() and not panel.sobol_table.isVisible()
+    assert "not computed yet" in panel.sobol_status.text()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_calibrate_fit_table_is_not_squeezed(bare, qtbot, size):
+    """Review 7 #11: at 1280×720 the fit table was squeezed to its header."""
+    from twinviewer.gui.calibration_panel import MIN_FIT_TABLE_H, MIN_PLOT_H
+
+    w = _shown_at(bare, qtbot, size)
+    w.show_step("Calibrate")
+    panel = w.panels["Calibration"]
+    row = {"name": "SBP", "label": "Systolic BP", "unit": "mmHg", "measured": 120.0,
+           "uncertainty": 5.0, "model_error": 5.0, "source": "cuff", "point": 121.0,
+           "median": 121.0,
+           "lo": 110.0, "hi": 130.0, "z": 0.2, "used": True, "flag": False, "note": "",
+           "pred_lo": 105.0, "pred_hi": 135.0}
+    panel.show_stored({"method": "EKI", "n_members": 8, "calibrated": [],
+                       "fit": [dict(row, name=n) for n in ("SBP", "DBP", "HR", "LVEDV")]})
+    qtbot.wait(50)
+    table = panel.fit_table
+    assert table.rowCount() == 4
+    assert table.height() >= MIN_FIT_TABLE_H and panel.plot.height() >= MIN_PLOT_H
+    visible = table.viewport().height() // max(1, table.rowHeight(0))
+    assert visible >= 3, (table.viewport().height(), table.rowHeight(0))

@@ -262,3 +262,28 @@ def test_calibration_entry_without_summary_is_shown_not_blank(qtbot, state):
     text = panel.summary.text()
     assert "Saved calibration" in text and "LV volume curve: 25 phases, RMS z 0.45" in text
     assert "twin create" in text and "Calibrate again" in text
+
+
+@pytest.mark.parametrize("answer, kept", [("Yes", [140.0]), ("No", [128.0, 140.0]),
+                                          ("Cancel", None)])
+def test_a_second_value_of_a_quantity_is_asked_about(qtbot, state, monkeypatch, answer,
+                                                     kept):
+    """Review 7 #6: HR 66 beside HR 72 was stored silently. Now: replace, keep both or
+    cancel, asked with both values named."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
+        asked.append(a[2]), getattr(QMessageBox.StandardButton, answer))[1])
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    old = state.twin
+    panel.add_row("SBP")
+    set_cell(panel, 4, 1, "140")
+    ok = panel.apply()
+    assert "SBP: 128 mmHg (cuff), 140 mmHg" in asked[0]
+    if kept is None:
+        assert not ok and state.twin is old
+        return
+    assert ok
+    assert sorted(m.value for m in state.twin.measurements if m.name == "SBP") == kept

@@ -161,7 +161,8 @@ def test_slider_release_runs_the_live_scenario_on_the_ensemble(qtbot, make_panel
     panel.run_live_ensemble()
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == 1, timeout=30000)
     (name,) = state.session.scenario_results
-    assert name.startswith("live: tavi(") and "eoa=2" in name
+    # named in words (review 7 #4: auto names were code, 'tavi(eoa=2)')
+    assert name.startswith("live: Aortic valve replacement 2 cm²")
 
 
 def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
@@ -173,23 +174,24 @@ def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
     panel.set_regulation("acute")
     _add(panel, "vasodilator", level=3)
     stored = {sc.name: sc.regulation for sc in state.session.scenarios}
-    assert stored == {"vaso": "regulated", "vasodilator(level=3)": "acute"}
+    assert stored == {"vaso": "regulated", "Arterial vasodilator level 3": "acute"}
     items = [panel.scenario_list.item(i).text() for i in range(2)]
-    assert items == ["vaso [baroreflex regulated]", "vasodilator(level=3) [acute, unregulated]"]
+    assert items == ["vaso [baroreflex regulated]",
+                     "Arterial vasodilator level 3 [acute, unregulated]"]
     _run(qtbot, panel, state, 2)
     tab = panel.result_table
     shown = {" ".join(tab.item(r, 0).text().split("\n")[:2]) for r in range(tab.rowCount())
              if tab.item(r, 0)}  # one row per metric and scenario, named with its response
     assert "vaso [baroreflex regulated]" in shown
-    assert "vasodilator(level=3) [acute, unregulated]" in shown
+    assert "Arterial vasodilator level 3 [acute, unregulated]" in shown
     # the choice changes the result: the reflex raises HR and holds MAP; acute leaves HR alone
     res = state.session.scenario_results
     base = state.results.metrics
-    hr_acute = float(np.median(res["vasodilator(level=3)"].metrics["HR"] - base["HR"]))
+    hr_acute = float(np.median(res["Arterial vasodilator level 3"].metrics["HR"] - base["HR"]))
     hr_reg = float(np.median(res["vaso"].metrics["HR"] - base["HR"]))
     assert abs(hr_acute) < 0.01 and hr_reg > 1.0
     assert np.median(res["vaso"].metrics["MAP"]) > np.median(
-        res["vasodilator(level=3)"].metrics["MAP"])
+        res["Arterial vasodilator level 3"].metrics["MAP"])
     # and the live preview says which response it shows
     panel.update_live()
     assert "acute, unregulated" in panel.live_label.text()

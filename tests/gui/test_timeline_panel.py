@@ -41,7 +41,12 @@ def panel(qtbot, living_twin):
 
 def test_panel_shows_visits_trajectory_flags_and_caveat(panel, living_twin):
     assert "2 visit(s) on days 0, 60" in panel.summary.text()
-    assert panel.parameter.currentText() == "LV.EA"
+    # in words, the code name kept as the item's data (review 7 #4: the picker said LV.EA)
+    assert panel.parameter.currentData() == "LV.EA"
+    assert panel.parameter.currentText() != "LV.EA" and "LV.EA" not in \
+        panel.param_plot.getPlotItem().titleLabel.text
+    assert panel.parameter.currentText() in \
+        panel.param_plot.getPlotItem().getAxis("left").labelText
     items = panel.param_plot.getPlotItem().listDataItems()
     assert list(items[0].getData()[0]) == [0.0, 60.0]
     # predicted and measured are separate series

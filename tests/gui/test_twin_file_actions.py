@@ -275,3 +275,30 @@ def test_reopening_a_twin_with_misfits_says_so(env, tmp_path):
     assert actions.open_twin(window, state, path) is not None
     warn = [t for lvl, t in messages if lvl == "warning"]
     assert any("does not reproduce 1 measurement (|z| > 2): " + miss in t for t in warn)
+
+
+def test_a_recovered_twin_keeps_its_file(env, tmp_path, monkeypatch):
+    """Review 7 #3: after kill -9 and restore the twin was 'not saved' (Save became Save
+    As) and the prompt named neither the twin nor the file."""
+    state, window, messages, twin = env
+    saver = Autosaver(tmp_path / "auto")
+    ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver)
+    state.session.set_twin(twin)
+    path = actions.save_twin_as(window, state, tmp_path / "j.twin")
+    state.session.add_note("after the save")
+    assert ctl.autosave_now() is not None
+    ctl.stop()
+    # "kill -9": a new session with nothing open
+    state.session.open_twin(None)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
+        asked.append(a[2]), QMessageBox.StandardButton.Yes)[1])
+    assert actions.offer_recovery(window, state, saver)
+    assert twin.pseudonym in asked[0] and "j.twin" in asked[0]
+    assert state.session.file.path == path and state.session.dirty
+    assert any("Save writes it to" in t and "j.twin" in t for _, t in messages)
+    assert state.session.save() == path  # Save, not Save As
+    from twinviewer.io import load_twin
+
+    notes = [e.details.get("text") for e in load_twin(path).audit.entries if e.action == "note"]
+    assert "after the save" in notes

@@ -137,6 +137,14 @@ def test_user_mapping_and_other_formats(tmp_path):
         pv.PolyData.from_regular_faces(pts[i], faces).save(tmp_path / f"cavity_{i:02d}.ply")
     a = read_mesh_series(tmp_path, mapping={"cavity": "lv_blood"}, rr_ms=900)
     assert len(a.structures["lv_blood"].meshes) == 3
+    assert not any("match no" in n for n in a.notes)
+    # review 7 #10: a key that matches no file ("RV_ENDO") was ignored silently
+    from twinviewer.imaging.vocabulary import _normalise
+
+    a = read_mesh_series(tmp_path, mapping={"cavity": "lv_blood",
+                                            _normalise("RV_ENDO"): "rv_blood"}, rr_ms=900)
+    said = [n for n in a.notes if "match no" in n]
+    assert len(said) == 1 and "'rv endo'" in said[0] and "cavity" in said[0]
 
 
 def test_gmsh_series(tmp_path):

@@ -84,3 +84,31 @@ def test_app_folders_are_named_twinviewer(tmp_path):
         pytest.skip("XDG variables only steer platformdirs on Linux")
     assert default_autosave_dir() == tmp_path / "xdg-data" / "twinviewer" / "autosave"
     assert default_log_dir().parent == tmp_path / "xdg-state" / "twinviewer"
+
+
+def test_a_recovery_names_its_twin_and_file(twin, tmp_path):
+    """Review 7 #3: the prompt said only 'unsaved work autosaved 15:43'."""
+    saver = Autosaver(tmp_path / "auto")
+    saver.autosave(twin)
+    saver.note_origin(twin, tmp_path / "j.twin")
+    (rec,) = saver.pending_recovery()
+    assert rec.file == tmp_path / "j.twin" and rec.label == twin.pseudonym
+    assert f"on {twin.pseudonym} (j.twin, in {tmp_path})" in rec.describe()
+    saver.mark_saved(twin)  # keeps the file it belongs to
+    assert saver._index()[saver.key(twin.pseudonym)]["file"] == str(tmp_path / "j.twin")
+    saver.note_origin(twin, None)
+    later = time.time() + 5
+    os.utime(saver.path_for(twin), (later, later))
+    (rec,) = saver.pending_recovery()
+    assert rec.file is None and "never saved to a file" in rec.describe()
+
+
+def test_a_kept_identifier_is_not_written_to_the_index(tmp_path):
+    import dataclasses
+
+    from tests.io.conftest import make_twin
+
+    named = dataclasses.replace(make_twin(), pseudonym="Jane Doe")
+    saver = Autosaver(tmp_path / "auto")
+    saver.note_origin(named, None)
+    assert "Jane" not in (tmp_path / "auto" / "index.json").read_text()

@@ -51,3 +51,39 @@ def test_paired_changes_carry_their_sign():
     assert " to +" in _interval(rise, None, signed=True)
     assert _interval(-rise, None, signed=True).startswith("−6.2 (−")
     assert _interval(rise, None) == "6.2 (5.1–7.3)"
+
+
+def test_scenario_rows_at_the_display_resolution_and_no_empty_rows(tmp_path):
+    """Review 7 #4: 'LVAD flow 0 (0–0)' rows without an LVAD, 0.02 mL regurgitant volumes,
+    '+0.02 (+0.0071 to +0.06) L/min', units 'cm^2' and 'mmHg*s/mL' in the PDF."""
+    import numpy as np
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from twinviewer.core.twin import Scenario
+    from twinviewer.report.pdf import _scenario_page
+
+    rng = np.random.default_rng(0)
+    n = 50
+    base = {"CO": 5.3 + 0.3 * rng.standard_normal(n), "LVEDP": 14 + rng.standard_normal(n),
+            "VAD_flow": np.zeros(n), "AR_volume": 0.02 + 0.002 * rng.standard_normal(n),
+            "_ok": np.ones(n, bool)}
+    sc = {"CO": base["CO"] + 0.02 + 0.01 * rng.standard_normal(n),
+          "LVEDP": base["LVEDP"] + 2.5 + 0.5 * rng.standard_normal(n),
+          "VAD_flow": np.zeros(n), "AR_volume": base["AR_volume"] - 0.001,
+          "_ok": np.ones(n, bool)}
+    with PdfPages(tmp_path / "t.pdf") as pdf:
+        p = _Pages(pdf, "t", identifiable=False)
+        _scenario_page(p, base, {"TAVI": sc}, [Scenario("TAVI", ())])
+        texts = [t.get_text() for f in [p.fig] for t in f.texts]
+        p.finish()
+    assert "no change" in texts  # CO +0.02 L/min: below its 0.1 L/min resolution
+    assert any(t.startswith("+2 (+") or t.startswith("+3 (+") for t in texts), texts
+    assert not any("LVAD" in t for t in texts) and not any("regurgitant" in t for t in texts)
+    assert not any("0.0071" in t or "0.001" in t for t in texts)
+
+
+def test_units_are_written_as_people_write_them():
+    from twinviewer.core.format import unit
+
+    assert unit("cm^2") == "cm²" and unit("mmHg*s/mL") == "mmHg·s/mL"
+    assert unit("mmHg*s^2/mL") == "mmHg·s²/mL" and unit("1") == ""

@@ -79,3 +79,39 @@ def test_calibration_panel_shows_one_state(calibrated, qtbot):
     assert f"{p} " not in calibrated_line and "not narrowed" in html
     assert _state(r, p) == NOT_INFORMED
     assert {_state(r, q) for q in r.calibrated} <= {"calibrated", "derived from images"}
+
+
+def test_the_interval_plot_comes_back_from_the_saved_summary(calibrated, qtbot):
+    """Review 7 #3: a reopened twin's Calibrate step drew an empty parameter plot. The
+    summary kept in the audit trail now holds the intervals the plot draws, and the panel
+    labels them in words (review 7 #4: no 'SYS.R_AR', 'LV.EA' in the step)."""
+    import json
+
+    import numpy as np
+
+    from twinviewer.gui.calibration_panel import CalibrationPanel
+    from twinviewer.gui.state import TwinState
+    from twinviewer.twins import parameter_label
+
+    twin, r = calibrated
+    rows = r.parameter_intervals()
+    names = [x["name"] for x in rows]
+    assert set(r.calibrated) <= set(names) and set(r.identifiability.uninformed) <= set(names)
+    j = r.parameter_names.index(names[0])
+    ref = np.median(r.prior_ensemble[:, j])
+    assert rows[0]["posterior"][1] == pytest.approx(np.median(r.ensemble[:, j]) / ref)
+    assert rows[0]["prior"][0] < rows[0]["prior"][1]
+    summary = json.loads(json.dumps(r.to_dict()))  # as the audit trail keeps it
+    assert summary["parameter_intervals"] == rows
+    state = TwinState()
+    state.session.open_twin(twin)
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel.show_stored(summary)
+    ticks = [t for _, t in panel.plot.getAxis("left")._tickLevels[0]]
+    assert len(ticks) == len(rows)
+    assert ticks[0].startswith(parameter_label(twin, names[0]))
+    text = panel.summary.text()
+    assert "Calibrate again to see the parameter interval plot" not in text
+    assert not any(f"{p} " in text for p in ("SYS.R_AR", "LV.EA", "V_total") if
+                   parameter_label(twin, p) != p)

@@ -44,6 +44,17 @@ def number(x: float | None, *, signed: bool = False) -> str:
     return ("+" + text) if signed and x > 0 else text
 
 
+def percent(fraction: float) -> str:
+    """A share as a whole percent, written as the rest of the app writes units: ``'18 %'``.
+
+    Examples
+    --------
+    >>> percent(0.183), percent(0.0)
+    ('18 %', '0 %')
+    """
+    return f"{100 * float(fraction):.0f} %"
+
+
 def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> str:
     """``'58 (52–63)'``; for a difference ``'+0.3 (+0.1 to +0.6)'``.
 
@@ -61,14 +72,83 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
 
 
 def unit(u: str) -> str:
-    """A unit as people write it (``'cm^2'`` → ``'cm²'``, ``'1'`` → ``''``).
+    """A unit as people write it (``'cm^2'`` → ``'cm²'``, ``'1'`` → ``''``,
+    ``'mmHg*s^2/mL'`` → ``'mmHg·s²/mL'``).
 
     Examples
     --------
-    >>> unit("cm^2"), unit("1"), unit("mmHg")
-    ('cm²', '', 'mmHg')
+    >>> unit("cm^2"), unit("1"), unit("mmHg"), unit("mmHg*s/mL"), unit("mmHg*s^2/mL")
+    ('cm²', '', 'mmHg', 'mmHg·s/mL', 'mmHg·s²/mL')
     """
-    return _UNITS.get(u, u)
+    if u in _UNITS:
+        return _UNITS[u]
+    return u.replace("*", "·").replace("^2", "²").replace("^3", "³").replace("^-1", "⁻¹")
+
+
+#: The smallest step shown for a quantity of each unit (a clinician's resolution): a change
+#: smaller than half of it reads "no change", a value this small is clinically nothing.
+RESOLUTION = {"mL": 1.0, "L/min": 0.1, "mmHg": 1.0, "%": 1.0, "bpm": 1.0, "m/s": 0.1,
+              "cm^2": 0.1, "cm²": 0.1, "mL/s": 1.0, "g": 1.0, "mm": 1.0, "ms": 1.0,
+              "L/min/m^2": 0.1, "mL/m^2": 1.0, "kPa": 0.1}
+
+
+def resolution(u: str) -> float | None:
+    """The display resolution of a quantity in unit ``u`` (None: unknown, use :func:`number`).
+
+    Examples
+    --------
+    >>> resolution("mL"), resolution("L/min"), resolution("mmHg/mL")
+    (1.0, 0.1, None)
+    """
+    return RESOLUTION.get(u)
+
+
+def _at(x: float, step: float, signed: bool) -> str:
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    text = f"{x:.{decimals}f}"
+    if float(text) == 0.0:
+        return "0"
+    return ("+" + text) if signed and x > 0 else text
+
+
+def negligible(values, u: str) -> bool:
+    """Whether every value is below half the display resolution of unit ``u`` (an LVAD flow
+    of 0 without an LVAD, 0.02 mL regurgitant volume through a competent valve): such a
+    row says nothing and is left out.
+
+    Examples
+    --------
+    >>> negligible([0.0, 0.022, 0.01], "mL"), negligible([0.0, 0.6], "mL"), negligible([0], "J")
+    (True, False, False)
+    """
+    step = resolution(u)
+    if step is None:
+        return False
+    a = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
+    return all(v < step / 2 for v in a)
+
+
+def change(median: float, lo: float, hi: float, u: str) -> str:
+    """A paired change with its interval at the quantity's display resolution; a change
+    whose median and interval all lie within one resolution step of 0 is ``'no change'``.
+
+    Examples
+    --------
+    >>> change(0.02, 0.0071, 0.06, "L/min"), change(-0.063, -0.44, -0.00089, "mmHg")
+    ('no change', 'no change')
+    >>> change(-0.57, -0.74, -0.38, "L/min"), change(2.5, 1.7, 3.6, "mmHg")
+    ('-0.6 (-0.7 to -0.4)', '+2 (+2 to +4)')
+    >>> change(0.3, 0.1, 0.6, "mmHg/mL")
+    '+0.3 (+0.1 to +0.6)'
+    """
+    if median is None or not math.isfinite(float(median)):
+        return f"{MISSING} (no periodic member)"
+    step = resolution(u)
+    if step is None:
+        return interval(median, lo, hi, signed=True)
+    if all(abs(float(x)) < step for x in (median, lo, hi)):
+        return "no change"
+    return f"{_at(median, step, True)} ({_at(lo, step, True)} to {_at(hi, step, True)})"
 
 
 def quantity(x: float, u: str) -> str:

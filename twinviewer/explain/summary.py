@@ -83,10 +83,14 @@ def plain_summary(metric: str, prediction: tuple[float, float, float], *,
         parts.append(c[0].upper() + c[1:] + ".")
     missed = [w for w in warnings if w.kind == "fit"]
     if missed:
+        def _missed(w) -> str:
+            verdict, rest = w.text.split(": ", 1) if ": " in w.text else ("", w.text)
+            return rest.split(" (σ =")[0] + (f" ({verdict.split(' and ')[0]})"
+                                             if verdict.startswith("not used") else "")
+
         parts.append(f"The twin misses {len(missed)} measurement"
                      f"{'s' if len(missed) > 1 else ''} (posterior predictive |z| > 2): "
-                     + "; ".join(w.text.removeprefix("poor fit: ").split(" (σ =")[0]
-                                 for w in missed) + ".")
+                     + "; ".join(_missed(w) for w in missed) + ".")
         warnings = [w for w in warnings if w.kind != "fit"]
     serious = [w for w in warnings if w.severity == "warning"]
     if serious:

@@ -273,6 +273,10 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
                                        "the prediction"))
             continue
         row = fit_row(mm, summary)
+        # a record without a row for it: the calibration did not use it (entered later, or
+        # a second value of the quantity), so it is not a "poor fit" but a disagreement
+        verdict = "poor fit" if summary is None or row is not None else \
+            "not used in the calibration and disagrees with the prediction"
         if row is not None and row.get("z") is not None:
             z, med, lo, hi = (float(row.get(k, np.nan)) for k in ("z", "median", "lo", "hi"))
             sd = (float(row.get("pred_hi", np.nan)) - float(row.get("pred_lo", np.nan))) \
@@ -290,7 +294,7 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
         if not np.isfinite(z) or abs(z) <= Z_FLAG:
             continue
         out.append(ValidityWarning(
-            "fit", meas.name, f"poor fit: measured {meas.name} {_fmt(mm.value)} ± "
+            "fit", meas.name, f"{verdict}: measured {meas.name} {_fmt(mm.value)} ± "
             f"{_fmt(mm.uncertainty)} {q.unit}, predicted {_fmt(med)} {q.unit} (90 %: "
             f"{_fmt(lo)}–{_fmt(hi)}), z = {z:+.1f} (σ = {_fmt(sd)} {q.unit}, {basis}; "
             f"flagged above |z| {Z_FLAG:g})"))

@@ -17,6 +17,7 @@ identifiability summary. The twin before calibration is never modified.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import number
+from twinviewer.core.format import number, percent
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
@@ -44,13 +45,18 @@ from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
 from twinviewer.physiology import Cancelled
-from twinviewer.twins import simulate_twin
+from twinviewer.twins import parameter_label, simulate_twin
 
 FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–95 %)", "Unit",
                "z", "Note")  # two-line headers: the columns fit a narrow step column
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
+
+
+#: Minimum heights, px: the parameter/curve plot, and the fit table (its wrapped header and
+#: three wrapped rows), so both stay readable in the step column at 1280 × 720.
+MIN_PLOT_H, MIN_FIT_TABLE_H = 220, 240
 
 
 class CalibrationPanel(QWidget):
@@ -121,10 +127,18 @@ class CalibrationPanel(QWidget):
         self.note = QLabel(twinviewer.RESEARCH_USE)
         self.note.setStyleSheet("color: #8a5a00;")
 
+        # readable minimums (review 7 #11: at 1280 × 720 the fit table was squeezed to its
+        # header): the step page scrolls instead of crushing a view
+        self.plot.setMinimumHeight(MIN_PLOT_H)
+        self.fit_table.setMinimumHeight(MIN_FIT_TABLE_H)
+        self.summary.setMinimumHeight(60)
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
         split.addWidget(self.plot)
         split.addWidget(self.fit_table)
         split.addWidget(self.summary)
+        for i, stretch in enumerate((3, 2, 1)):
+            split.setStretchFactor(i, stretch)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
@@ -181,8 +195,13 @@ class CalibrationPanel(QWidget):
 
             curves = recomputed_curve_fit(self.state.twin, self.state.session.results)
         self._fill_fit(SimpleNamespace(fit=rows, curve_fit=_summaries(curves)))
-        self._plot_curves(curves)
-        self.summary.setText(_stored_html(summary, len(rows), curves))
+        intervals = summary.get("parameter_intervals") or []
+        if curves or not intervals:
+            self._plot_curves(curves)
+        else:  # saved by this version on: the parameter interval plot comes back
+            self._plot_intervals(intervals)
+        self.summary.setText(_stored_html(summary, len(rows), curves, bool(intervals),
+                                          label=self._label))
 
     def _plot_curves(self, curves: list[dict]) -> None:
         """The saved volume-curve fit: measured volumes ± 1 SD per phase beside the
@@ -255,7 +274,7 @@ class CalibrationPanel(QWidget):
 
     def _progress(self, job, fraction: float, text: str) -> None:
         if job is self.job:
-            self.status.setText(f"Calibrating… {fraction:.0%} {text}")
+            self.status.setText(f"Calibrating… {percent(fraction)} {text}")
 
     def _job_finished(self, job) -> None:
         # Runs before the job's own callbacks, and also when a cancelled job's result is
@@ -348,30 +367,26 @@ class CalibrationPanel(QWidget):
     # -- showing ----------------------------------------------------------------------------
     def show_result(self, r: CalibrationResult) -> None:
         """Fill the interval plot, the fit table and the identifiability summary."""
-        self._plot_intervals(r)
+        self._plot_intervals(r.parameter_intervals())
         self._fill_fit(r)
-        self.summary.setText(_summary_html(r))
+        self.summary.setText(_summary_html(r, label=self._label))
 
-    def _plot_intervals(self, r: CalibrationResult) -> None:
+    def _label(self, name: str) -> str:
+        """The human label of the open twin's parameter ``name`` (never a code name)."""
+        return parameter_label(self.state.twin, name)
+
+    def _plot_intervals(self, rows: list[dict]) -> None:
+        """Prior and posterior 90 % intervals relative to the prior median
+        (:meth:`CalibrationResult.parameter_intervals`, also kept in the saved summary)."""
         self.plot.clear()
         self.plot.setLogMode(x=True, y=False)  # a saved curve fit may have been on show
         self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
         self.plot.setLabel("left", "")
-        # what the data narrowed, what they reached without narrowing, what was measured
-        names = list(dict.fromkeys([*r.calibrated, *r.identifiability.uninformed,
-                                    *r.measured_parameters]))
-        if not names:
+        if not rows:
             return
-        idx = {p: r.parameter_names.index(p) for p in names}
-        y = np.arange(len(names), dtype=float)
-        ref = np.array([np.median(r.prior_ensemble[:, idx[p]]) for p in names])
-        ref = np.where(ref > 0, ref, 1.0)
-
-        def band(ens, pct):
-            return np.array([np.percentile(ens[:, idx[p]], pct) for p in names]) / ref
-
-        p_lo, p_hi = band(r.prior_ensemble, 5), band(r.prior_ensemble, 95)
-        q_lo, q_mid, q_hi = (band(r.ensemble, k) for k in (5, 50, 95))
+        y = np.arange(len(rows), dtype=float)
+        p_lo, p_hi = (np.array([r["prior"][k] for r in rows]) for k in (0, 1))
+        q_lo, q_mid, q_hi = (np.array([r["posterior"][k] for r in rows]) for k in (0, 1, 2))
         for lo, hi, dy, colour, label in ((p_lo, p_hi, 0.15, (150, 150, 150), "prior 90 %"),
                                           (q_lo, q_hi, -0.15, (30, 100, 200), "posterior 90 %")):
             xs = np.column_stack([np.log10(np.maximum(lo, 1e-6)),
@@ -381,11 +396,12 @@ class CalibrationPanel(QWidget):
                            name=label)
         self.plot.plot(q_mid, y - 0.15, pen=None, symbol="o", symbolSize=7,
                        symbolBrush=(30, 100, 200), name="posterior median")
-        ticks = [(float(k), f"{p} ({_state(r, p)})") for k, p in enumerate(names)]
+        ticks = [(float(k), f"{self._label(r['name'])} ({r['state']})")
+                 for k, r in enumerate(rows)]
         axis = self.plot.getAxis("left")
         axis.setTicks([ticks])
         axis.setWidth(max(60, 7 * max(len(t) for _, t in ticks)))
-        self.plot.setYRange(-0.8, len(names) - 0.2)
+        self.plot.setYRange(-0.8, len(rows) - 0.2)
 
     def _fill_fit(self, r: CalibrationResult) -> None:
         t = self.fit_table
@@ -489,11 +505,13 @@ def _curve_line(c: dict) -> str:
             f"missed (|z| &gt; 2){flag}")
 
 
-def _stored_html(summary: dict, n_fit: int, curves: list[dict]) -> str:
+def _stored_html(summary: dict, n_fit: int, curves: list[dict],
+                 intervals: bool = False, label: Callable[[str], str] = str) -> str:
     """The summary of a calibration read back from the twin's audit trail."""
     ratio = summary.get("identifiability", {}).get("width_ratio", {})
     learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
-    calibrated = ", ".join(f"{p} {ratio[p]:.2f}" if p in ratio else p for p in learnt)
+    calibrated = ", ".join(f"{label(p)} {ratio[p]:.2f}" if p in ratio else label(p)
+                           for p in learnt)
     parts = [f"<b>Saved calibration</b>: {html.escape(str(summary.get('method', '?')))}, "
              f"{summary.get('n_members', '?')} posterior members"
              + (f"; {html.escape(summary['convergence'].get('message', ''))}"
@@ -522,8 +540,13 @@ def _stored_html(summary: dict, n_fit: int, curves: list[dict]) -> str:
                      "no fit table: Calibrate again to see it.</i>")
     elif not n_fit:
         parts.append("<i>No fit table was saved with this calibration.</i>")
-    parts.append("<i>Calibrate again to see the parameter interval plot"
-                 + (" (the chart shows the volume-curve fit)." if curves else ".") + "</i>")
+    if not intervals:
+        parts.append("<i>Calibrate again to see the parameter interval plot"
+                     + (" (the chart shows the volume-curve fit)." if curves else ".")
+                     + "</i>")
+    elif curves:
+        parts.append("<i>The chart shows the volume-curve fit (the parameter intervals are "
+                     "kept in the file).</i>")
     return "<br>".join(parts)
 
 
@@ -535,7 +558,7 @@ def _state(r: CalibrationResult, name: str) -> str:
     return r.provenance[name].source.value
 
 
-def _summary_html(r: CalibrationResult) -> str:
+def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> str:
     ident = r.identifiability
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
              f"{r.convergence.message}.",
@@ -543,24 +566,25 @@ def _summary_html(r: CalibrationResult) -> str:
     if r.calibrated:
         learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(
-            f"{p} {ident.width_ratio[p]:.2f}" for p in learnt))
+            f"{label(p)} {ident.width_ratio[p]:.2f}" for p in learnt))
     if r.measured_parameters:
         parts.append("<b>Measured directly</b>: " + ", ".join(
-            f"{p} ← {m}" for p, m in r.measured_parameters.items()))
+            f"{label(p)} ← {m}" for p, m in r.measured_parameters.items()))
     parts.append(f"<b>Left at the prior</b> (not informed by the data): "
                  f"{len(ident.at_prior)} parameters "
-                 f"({', '.join(ident.at_prior[:8])}{'…' if len(ident.at_prior) > 8 else ''})")
+                 f"({', '.join(label(p) for p in ident.at_prior[:8])}"
+                 f"{'…' if len(ident.at_prior) > 8 else ''})")
     if ident.uninformed:
         parts.append(f"<b>Reached by the data but not narrowed</b> (posterior/prior 90 % width "
                      f"≥ {AT_PRIOR}, so {NOT_INFORMED}): " + ", ".join(
-                         f"{p} {ident.width_ratio[p]:.2f}" for p in ident.uninformed))
+                         f"{label(p)} {ident.width_ratio[p]:.2f}" for p in ident.uninformed))
     if ident.correlations:
         parts.append("<b>Traded off against each other</b>: " + ", ".join(
-            f"{a} ~ {b} ({c:+.2f})" for a, b, c in ident.correlations[:5]))
+            f"{label(a)} ~ {label(b)} ({c:+.2f})" for a, b, c in ident.correlations[:5]))
     if ident.suggestions:
         parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
                      "headline predictions): " + ", ".join(
-                         f"{s.label} ({s.variance_reduction:.0%})" for s in ident.suggestions))
+                         f"{s.label} ({percent(s.variance_reduction)})" for s in ident.suggestions))
     shown = r.unmeasured_predictions()
     if shown:
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "

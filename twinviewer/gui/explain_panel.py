@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -61,22 +63,39 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
             table.setItem(i, j, QTableWidgetItem(text))
 
 
+#: Height of one labelled bar (label line above, bar below): the plot asks for this much.
+BAR_ROW_PX = 34
+
+
 def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
           errors: list[float] | None = None) -> None:
-    """Horizontal bars, largest at the top, with optional ± error bars."""
+    """Horizontal bars, largest at the top, with optional ± error bars. Each bar's label is
+    written above it across the plot's width (not as axis ticks, which took the whole
+    width of a narrow step panel and left no room for the bars)."""
     plot.clear()
     n = len(values)
+    plot.getAxis("left").setTicks([[]])
+    plot.getAxis("left").setStyle(showValues=False)
+    plot.getAxis("left").setWidth(4)
     if n == 0:
         return
     y = np.arange(n)[::-1].astype(float)
     v = np.asarray(values, dtype=float)
     brushes = [pg.mkBrush(30, 90, 200) if x >= 0 else pg.mkBrush(200, 30, 40) for x in v]
-    plot.addItem(pg.BarGraphItem(x0=np.minimum(v, 0), y=y, height=0.6, width=np.abs(v),
-                                 brushes=brushes))
+    # row k: its label in the upper half (y .. y+0.5), its bar in the lower (y-0.38 .. y-0.02)
+    plot.addItem(pg.BarGraphItem(x0=np.minimum(v, 0), y=y - 0.2, height=0.36,
+                                 width=np.abs(v), brushes=brushes))
+    err = np.zeros(n) if errors is None else np.nan_to_num(np.asarray(errors, float))
     if errors is not None:
-        plot.addItem(pg.ErrorBarItem(x=v, y=y, left=np.asarray(errors),
-                                     right=np.asarray(errors), beam=0.2))
-    plot.getAxis("left").setTicks([list(zip(y, labels, strict=True))])
+        plot.addItem(pg.ErrorBarItem(x=v, y=y - 0.2, left=err, right=err, beam=0.12))
+    left = float(min(0.0, np.nanmin(v - err)))
+    for yy, text in zip(y, labels, strict=True):
+        label = pg.TextItem(text, color=(40, 40, 40), anchor=(0, 1))  # bottom-left at pos
+        label.setPos(left, yy + 0.02)
+        plot.addItem(label)
+    plot.setYRange(-0.5, n - 0.45, padding=0)
+    for view in (plot.scene().views() if plot.scene() is not None else []):
+        view.setMinimumHeight(BAR_ROW_PX * n + 50)  # every label readable: the tab scrolls
 
 
 def _accepts_cancel(fn) -> bool:
@@ -118,8 +137,9 @@ class ExplainPanel(QWidget):
         self.summary.setWordWrap(True)
 
         # Drivers tab: elasticities (instant), Sobol (on demand), attribution (scenario)
-        self.elastic_plot = pg.PlotWidget(title="Local elasticity: % change per +1 %")
-        self.elastic_plot.setMinimumHeight(160)
+        # short titles: the step column is narrow at 1280 × 720 (a long one was clipped)
+        self.elastic_plot = pg.PlotWidget(title="Local elasticity (% per +1 %)")
+        self.elastic_plot.setMinimumHeight(BAR_ROW_PX * 6 + 40)
         self.n_base = QSpinBox()
         self.n_base.setRange(16, 16384)
         self.n_base.setValue(256)
@@ -137,8 +157,9 @@ class ExplainPanel(QWidget):
         self.sobol_status = QLabel("")
         self.sobol_status.setWordWrap(True)
         self.sobol_plot = pg.PlotWidget(title="Sobol total index (± 95 % CI)")
-        self.sobol_plot.setMinimumHeight(160)
+        self.sobol_plot.setMinimumHeight(BAR_ROW_PX * 4 + 40)
         self.sobol_table = _table(("Parameter", "First-order S1", "Total ST", "Range used"))
+        self._show_sobol_views(False)  # nothing computed yet: no empty plot
         self.attr_table = _table(("Parameter", "Contribution: median (5–95 %)"))
         sob = FlowLayout()  # wraps onto two lines at 1280×720
         sob.addWidget(labelled("N", self.n_base))
@@ -160,7 +181,11 @@ class ExplainPanel(QWidget):
         self.warnings = QListWidget()
         self.card = QTextBrowser()
         self.tabs = QTabWidget()
-        self.tabs.addTab(drivers, "What drives it")
+        scroll = QScrollArea()  # the plots keep readable heights; the tab scrolls instead
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(drivers)
+        self.tabs.addTab(scroll, "What drives it")
         self.tabs.addTab(self.basis_table, "What it rests on")
         self.tabs.addTab(self.warnings, "When not to trust it")
         self.tabs.addTab(self.card, "Model card")
@@ -294,8 +319,10 @@ class ExplainPanel(QWidget):
               [v for _, v in ranked])
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
+        self._show_sobol_views(False)
         self.sobol_status.setText(
-            f"Sobol analysis over the {len(ex.screened)} parameters that matter locally: "
+            f"Sobol indices not computed yet. They would cover the {len(ex.screened)} "
+            f"parameters that matter locally: "
             f"{', '.join(self._tag(n) for n in ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
         self._show_saved_study(ex.metric)
@@ -312,6 +339,11 @@ class ExplainPanel(QWidget):
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
         self.card.setMarkdown(ex.card.to_text())
         self._show_attribution(ex.attribution)
+
+    def _show_sobol_views(self, shown: bool) -> None:
+        """The Sobol plot and table only once there are indices to show."""
+        self.sobol_plot.setVisible(shown)
+        self.sobol_table.setVisible(shown)
 
     def _show_attribution(self, att) -> None:
         visible = att is not None
@@ -401,6 +433,7 @@ class ExplainPanel(QWidget):
         _fill(self.sobol_table, rows)
         _bars(self.sobol_plot.getPlotItem(), [r[0] for r in rows],
               [idx[n]["ST"] or 0.0 for n in order], [idx[n]["ST_conf"] or 0.0 for n in order])
+        self._show_sobol_views(True)
         self.sobol_status.setText("Saved with the twin: " + self._verdict(rec))
 
     @staticmethod
@@ -424,6 +457,7 @@ class ExplainPanel(QWidget):
         ranked = s.ranked()
         _bars(self.sobol_plot.getPlotItem(), [self._tag(r[0]) for r in ranked],
               [r[1] for r in ranked], [r[2] for r in ranked])
+        self._show_sobol_views(True)
         from twinviewer.twins import model_of
 
         model = model_of(self.state.twin)

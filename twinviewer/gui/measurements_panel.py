@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,9 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twinviewer.core.format import number
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.units import UnitError, normalise_unit
-from twinviewer.document import image_copies, measurement_rows
+from twinviewer.document import (
+    image_copies,
+    keep_latest,
+    measurement_rows,
+    repeated_quantities,
+)
 from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
@@ -242,6 +249,23 @@ class MeasurementsPanel(QWidget):
             return False
         results = self.state.session.results
         entered = self.measurements(editable_only=True)
+        repeated = repeated_quantities(entered)
+        if repeated:  # never silently: a later value replaces the earlier, or both are kept
+            said = "; ".join(f"{k}: " + ", ".join(f"{number(m.value)} {m.unit}"
+                                                   + (f" ({m.source})" if m.source else "")
+                                                   for m in ms)
+                             for k, ms in repeated.items())
+            answer = QMessageBox.question(
+                self, "Measurement given twice",
+                f"{said}.\n\nYes: the last value replaces the earlier one.\nNo: keep both "
+                f"(a calibration uses the last; the report lists the others as not used).",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return False
+            if answer == QMessageBox.StandardButton.Yes:
+                entered = keep_latest(entered)
+                self.set_measurements(entered)
         # a calibration's copies of image measurements are listed once, as image rows: keep
         # them in the twin unless the user entered the same quantity
         names = {_canon(m.name) for m in entered}

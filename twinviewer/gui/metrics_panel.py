@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import interval, number, unit
+from twinviewer.core.format import interval, number, percent, unit
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted
@@ -133,7 +133,7 @@ class MetricsPanel(QWidget):
                 pred = "waiting for predictions…" if r is None else "–"
             elif m.unit == "1" and set(np.unique(r.metrics[m.name][r.ok])) <= {0.0, 1.0}:
                 share = float(np.mean(r.metrics[m.name][r.ok])) if r.ok.any() else float("nan")
-                pred = f"yes in {share:.0%} of members" if np.isfinite(share) else "–"
+                pred = f"yes in {percent(share)} of members" if np.isfinite(share) else "–"
             else:
                 pred = format_prediction(*r.summary(m.name))
             measured, source = self._measured(m.name, m.unit)

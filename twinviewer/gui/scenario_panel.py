@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import interval, number, unit
+from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
@@ -56,12 +56,12 @@ from twinviewer.interventions import (
     apply_scenario,
     rank,
     run_scenarios,
-    scenario_label,
     scenario_table,
+    scenario_title,
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.ranking import Constraint
-from twinviewer.interventions.scenario import shown_name
+from twinviewer.interventions.scenario import shown_name, step_text
 from twinviewer.io import audit_log
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
 
@@ -85,6 +85,32 @@ def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> s
 
 
 unit_text = unit
+
+
+def shown_metrics(table) -> list[str]:
+    """The metrics of a scenario table worth a row: not those every run leaves below the
+    quantity's display resolution (no LVAD: flow 0; a competent valve: 0.02 mL).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> s = NS(median=0.0, lo=0.0, hi=0.0)
+    >>> co = NS(median=5.0, lo=4.0, hi=6.0)
+    >>> t = NS(metrics=["CO", "VAD_flow"], units={"CO": "L/min", "VAD_flow": "L/min"},
+    ...        baseline={"CO": co, "VAD_flow": s}, scenarios=["a"],
+    ...        cells={"CO": {"a": NS(scenario=co)}, "VAD_flow": {"a": NS(scenario=s)}})
+    >>> shown_metrics(t)
+    ['CO']
+    """
+    def values(m):
+        b = table.baseline[m]
+        out = [b.median, b.lo, b.hi]
+        for sc in table.scenarios:
+            c = table.cells[m][sc].scenario
+            out += [c.median, c.lo, c.hi]
+        return out
+
+    return [m for m in table.metrics if not negligible(values(m), table.units[m])]
 
 
 #: The response choice as the user reads it.
@@ -457,7 +483,7 @@ class ScenarioPanel(QWidget):
         if not self._check([*self.steps, step]):
             return False
         self.steps.append(step)
-        self.steps_list.addItem(scenario_label([step]))
+        self.steps_list.addItem(scenario_title([step]))
         return True
 
     def clear_steps(self) -> None:
@@ -476,7 +502,7 @@ class ScenarioPanel(QWidget):
         if not self.steps and not self.add_step():
             return False
         mode = self.regulation
-        name = self.name_edit.text().strip() or scenario_label(self.steps, mode)
+        name = self.name_edit.text().strip() or scenario_title(self.steps, mode)
         if name == BASELINE or name in {s.name for s in self.scenarios}:
             self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
             return False
@@ -570,7 +596,9 @@ class ScenarioPanel(QWidget):
             merged.update(res)
             for sc in scenarios:  # slider previews ("live: …") are not decisions: not audited
                 if not sc.name.startswith("live: "):
-                    audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "members": n})
+                    audit_log(twin).record(twin, "scenario", {
+                        **sc.to_dict(), "members": n,
+                        "described": " + ".join(step_text(s) for s in sc.steps)})
             self.state.session.set_scenario_results(merged)
 
         self.progress.setValue(0)
@@ -630,13 +658,14 @@ class ScenarioPanel(QWidget):
         # number of scenarios, so the table fits a 1280-px screen without scrolling sideways.
         tab.setColumnCount(len(RESULT_HEADERS))
         tab.setHorizontalHeaderLabels(RESULT_HEADERS)
-        tab.setRowCount(len(t.metrics) * (2 + len(t.scenarios)))
+        metrics = shown_metrics(t)
+        tab.setRowCount(len(metrics) * (2 + len(t.scenarios)))
         modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names
         twin = self.state.twin
         bold = tab.font()
         bold.setBold(True)
         r = 0
-        for m in t.metrics:
+        for m in metrics:
             meta = METRIC_BY_NAME[m]
             b = t.baseline[m]
             title = f"{meta.label} ({unit_text(t.units[m])})" if unit_text(t.units[m]) \
@@ -654,9 +683,9 @@ class ScenarioPanel(QWidget):
                 c = t.cells[m][sc]
                 rows.append((sc, shown_name(modes[sc]) if sc in modes else sc, (
                     format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
-                    format_interval(c.difference.median, c.difference.lo, c.difference.hi,
-                                    signed=True),
-                    "—" if c.improved is None else f"{100 * c.improved:.0f} %")))
+                    change(c.difference.median, c.difference.lo, c.difference.hi,
+                           t.units[m]),
+                    "—" if c.improved is None else percent(c.improved))))
             for name, shown, (value, delta, better) in rows:
                 r += 1
                 self._rows[(m, name)] = r
@@ -677,8 +706,10 @@ class ScenarioPanel(QWidget):
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
         if stored:
             eq = res[stored[0]].equation_hash
+            bare = [s for s in stored if not res[s].series]
             lines.insert(0, f"{', '.join(stored)}: stored results of model equations {eq} "
-                            f"(from the file; run again for their loops)")
+                            f"(from the file" + (f"; {', '.join(bare)} saved without loops: "
+                                                 f"run again for them" if bare else "") + ")")
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
@@ -687,8 +718,10 @@ class ScenarioPanel(QWidget):
         self.pv_plot.addItem(self.live_curve)
         if base is None:
             return
+        modes = {sc.name: sc for sc in self.scenarios}  # the legend says acute or regulated
         runs = [(BASELINE, base, BASE_RGB)] + [
-            (k, r, PALETTE[i % len(PALETTE)]) for i, (k, r) in enumerate(results.items())]
+            (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
+            for i, (k, r) in enumerate(results.items())]
         for name, r, rgb in runs:
             ok = r.ok
             if not ok.any() or "V_LV" not in r.series:  # stored results: metrics only
@@ -785,7 +818,7 @@ class ScenarioPanel(QWidget):
         (the slider writes into the form), alone — steps already added are not applied."""
         step = self.current_step()
         mode = self.regulation
-        return Scenario(scenario_label([step], mode), (step,), mode)
+        return Scenario(scenario_title([step], mode), (step,), mode)
 
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""

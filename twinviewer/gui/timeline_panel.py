@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.consent import CONSENTS
+from twinviewer.core.format import unit as shown_unit
 from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.personalize import timeline as tl
@@ -165,15 +167,18 @@ class TimelinePanel(QWidget):
         self.withdraw_button.setEnabled(has and self.sources.count() > 0)
 
     def _fill_choices(self, twin) -> None:
-        keep_p, keep_q = self.parameter.currentText(), self.quantity.currentText()
+        keep_p, keep_q = self.parameter.currentData(), self.quantity.currentText()
         self.parameter.blockSignals(True)
         self.quantity.blockSignals(True)
         self.parameter.clear()
         self.quantity.clear()
         model = MODELS.get(twin.model_name) if twin is not None else None
         if model is not None and twin.visits:
-            self.parameter.addItems(model.parameter_names)
-            self.parameter.setCurrentText(keep_p or "LV.EA")
+            for p in model.parameters:  # in words; the code name is the item's data
+                self.parameter.addItem(p.label or p.name, p.name)
+                self.parameter.setItemData(self.parameter.count() - 1, p.name,
+                                           Qt.ItemDataRole.ToolTipRole)
+            self.parameter.setCurrentIndex(max(0, self.parameter.findData(keep_p or "LV.EA")))
             names = sorted({q for v in twin.visits for q in v.predicted})
             self.quantity.addItems(names)
             measured = [m.name for v in twin.visits for m in v.measurements]
@@ -183,7 +188,7 @@ class TimelinePanel(QWidget):
 
     def _plot_parameter(self) -> None:
         self.param_plot.clear()
-        twin, name = self._twin, self.parameter.currentText()
+        twin, name = self._twin, self.parameter.currentData()
         if twin is None or not twin.visits or not name:
             return
         try:
@@ -191,10 +196,11 @@ class TimelinePanel(QWidget):
         except KeyError:
             return
         days, med, lo, hi = (np.array(x, dtype=float) for x in zip(*tr, strict=True))
-        unit = MODELS[twin.model_name].parameter(name).unit
-        self.param_plot.setTitle(f"{name} posterior: median and 90 % interval per visit")
-        self.param_plot.setLabel("left", name, units=None)
-        self.param_plot.getAxis("left").setLabel(f"{name} ({unit})")
+        par = MODELS[twin.model_name].parameter(name)
+        label, unit = par.label or name, shown_unit(par.unit)
+        # short title (the axis names the parameter): not clipped at 1280 × 720
+        self.param_plot.setTitle("posterior median and 90 % interval per visit")
+        self.param_plot.getAxis("left").setLabel(f"{label} ({unit})" if unit else label)
         self.param_plot.addItem(pg.ErrorBarItem(x=days, y=med, top=hi - med, bottom=med - lo,
                                                 beam=_beam(days), pen=pg.mkPen(PREDICTED)))
         self.param_plot.plot(days, med, pen=pg.mkPen(PREDICTED, width=2), symbol="o",

@@ -325,7 +325,8 @@ class AutosaveController(QObject):
             return None
         ctx = context(self.state)
         kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
-              "keep_identifiers": ctx.identifiable}
+              "keep_identifiers": ctx.identifiable,
+              "series": self.state.session.series_to_save()}
         try:
             # manifest carries a timestamp: digest the plaintext content, not the zip bytes
             # (an encrypted file is not a zip, and its salt changes on every write)
@@ -338,6 +339,7 @@ class AutosaveController(QObject):
             self.autosaver.directory.mkdir(parents=True, exist_ok=True)
             path = self.autosaver.path_for(twin)
             atomic_write_bytes(path, data)
+            self.autosaver.note_origin(twin, ctx.path)
         except (TwinFileError, OSError, zipfile.BadZipFile) as exc:
             log.warning("autosave failed: %s", exc)
             _message(self.state, "warning", f"Autosave failed: {exc}")
@@ -420,5 +422,13 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     except TwinFileError as exc:
         _message(state, "error", f"Could not recover the autosave: {exc}")
         return False
-    # recovered work is not saved yet; refused in education mode, the autosave is kept
-    return _show(window, state, doc, None, passphrase, dirty=True)
+    # recovered work is not saved yet, but belongs to its file: Save writes it back there.
+    # Refused in education mode (the autosave is kept).
+    own = rec.file if rec.file is not None and rec.file.is_file() else None
+    if not _show(window, state, doc, own, passphrase, dirty=True):
+        return False
+    _message(state, "info", f"Recovered {rec.describe()}; " + (
+        f"Save writes it to {own}." if own is not None else
+        "it has no file yet: Save asks for one" + (
+            f" ({rec.file} is no longer there)." if rec.file is not None else ".")))
+    return True

@@ -79,6 +79,34 @@ def view_of(series: SeriesInfo) -> str:
     return plane_name(_normal(series.frames[0]))
 
 
+def unique_views(series: list[SeriesInfo]) -> dict[str, str]:
+    """Each series' view name (:func:`view_of`), made unique: a view that two series share
+    (two RVOT planes) is told apart by its orientation ('RVOT (coronal)', 'RVOT
+    (oblique)') and, failing that, by its series description.
+
+    Examples
+    --------
+    >>> a = SeriesInfo("", "1", "MR", "cine_rvot", "image")
+    >>> b = SeriesInfo("", "2", "MR", "cine_rvot_cor", "image")
+    >>> unique_views([a, b])
+    {'1': 'RVOT (cine_rvot)', '2': 'RVOT (cine_rvot_cor)'}
+    """
+    views = {s.series_uid: view_of(s) for s in series}
+    counts = Counter(views.values())
+    out = {}
+    for s in series:  # short-axis slices are one stack's members: they share "SA"
+        v = views[s.series_uid]
+        if v and v != "SA" and counts[v] > 1 and s.frames:
+            v = f"{v} ({plane_name(_normal(s.frames[0]))})"
+        out[s.series_uid] = v
+    counts = Counter(out.values())
+    for s in series:
+        v = out[s.series_uid]
+        if v and v != "SA" and counts[v] > 1:
+            out[s.series_uid] = f"{views[s.series_uid]} ({s.description})"
+    return out
+
+
 
 
 
@@ -119,12 +147,14 @@ def _n_positions(frames: list[FrameRef], normal: np.ndarray) -> int:
 def series_table(scan: FolderScan) -> list[SeriesRow]:
     """Picker rows for every series found, image series first, largest first."""
     rows = []
+    views = unique_views([s for s in scan.series if s.kind == "image" and s.frames])
     for s in scan.series:
         if s.kind == "image" and s.frames:
             f = s.frames[0]
             ns = _n_positions(dedupe(s.frames)[0], _normal(f))
             rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
-                                  s.description, view_of(s), s.n_phases, ns, f.rows, f.cols,
+                                  s.description, views[s.series_uid], s.n_phases, ns, f.rows,
+                                  f.cols,
                                   len(s.files), burned_in=s.burned_in,
                                   series_number=s.series_number))
         else:
@@ -587,10 +617,12 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
             detail += ("; slice acquired more than once: this one used "
                        f"({won[s.series_uid].chosen_by})")
         out[s.series_uid] = ("stack", detail)
+    shown = unique_views(list(plan.planes))
     for p in plan.planes:
         view = view_of(p)
-        out[p.series_uid] = ("plane", f"long-axis {view}" if view in _LONG_AXIS_VIEWS else
-                             f"plane ({view or 'other'})")
+        out[p.series_uid] = ("plane", f"long-axis {shown[p.series_uid]}"
+                             if view in _LONG_AXIS_VIEWS else
+                             f"plane ({shown[p.series_uid] or 'other'})")
     for r in plan.repeats:
         for s in r.left_out:
             if s.series_uid not in out:
@@ -717,6 +749,7 @@ def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
         img.ed_index, img.es_index, _ = ed_es_from_timing(plan.phase_times_ms,
                                                           [math.nan] * img.n_phases, plan.rr_ms)
     planes = []
+    shown = unique_views(list(plan.planes))
     for n, s in enumerate(plan.planes):
         if cancel is not None and cancel():
             raise ImagingError("import cancelled")
@@ -725,7 +758,7 @@ def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
         except ImagingError as exc:
             notes.append(f"long-axis series {s.description!r} not shown: {exc}")
             continue
-        planes.append(ImagePlane(view_of(s), lv.image, s.series_uid))
+        planes.append(ImagePlane(shown[s.series_uid], lv.image, s.series_uid))
         if progress:
             progress(0.8 + 0.2 * (n + 1) / len(plan.planes), f"read plane {s.description}")
     if planes:

@@ -29,7 +29,7 @@ import numpy as np
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.imaging.curves import mesh_volume
 from twinviewer.imaging.errors import ImagingError
-from twinviewer.imaging.vocabulary import KEYS, match_segment
+from twinviewer.imaging.vocabulary import KEYS, _normalise, match_segment
 
 SUFFIXES = (".vtk", ".vtp", ".stl", ".obj", ".ply", ".msh")
 _FRAME = re.compile(r"^(?P<stem>.*?[A-Za-z].*?)[_\-. ]?(?P<frame>\d{1,4})$")
@@ -74,6 +74,23 @@ def structure_of(stem: str, mapping: dict[str, str] | None) -> str | None:
         if key is not None:
             return key
     return None
+
+
+def unmatched_keys(mapping: dict[str, str] | None, stems) -> list[str]:
+    """The user's mapping keys that no file stem (nor a stem without its leading tokens,
+    as :func:`structure_of` tries them) matches.
+
+    Examples
+    --------
+    >>> unmatched_keys({"rv endo": "rv_blood", "lv endocardial": "lv_blood"},
+    ...                ["patient1_LV_ENDOCARDIAL"])
+    ['rv endo']
+    """
+    tried = set()
+    for stem in stems:
+        tokens = re.split(r"[_\-. ]+", stem)
+        tried |= {_normalise(" ".join(tokens[n:])) for n in range(len(tokens))}
+    return [k for k in (mapping or {}) if k not in tried]
 
 
 def read_surface(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -357,6 +374,10 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
         name, color = display(key)
         s = anatomy.structures[key] = Structure(key, name, color, meshes)
         s.volumes = {p: mesh_volume(m, key, SOURCE) for p, m in meshes.items()}
+    unmatched = unmatched_keys(mapping, groups)
+    if unmatched:  # a key that maps nothing is a typo or the wrong folder: never silent
+        notes.append(f"segment mapping key(s) {', '.join(map(repr, unmatched))} match no "
+                     f"mesh file (files: {', '.join(sorted(groups))}); check the mapping")
     n = n_frames or 1
     anatomy.rr_ms = rr_ms
     anatomy.phase_times_ms = [p * rr_ms / n if rr_ms else float("nan") for p in range(n)]

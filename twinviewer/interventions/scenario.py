@@ -130,8 +130,44 @@ def parse_scenario(text: str, name: str | None = None) -> Scenario:
     return Scenario(name or scenario_label(steps, mode), steps, mode)
 
 
+def step_text(step: InterventionStep) -> str:
+    """One step in words: the intervention's short title, its main setting and any setting
+    that differs from its default, each with its label and unit (never a code name).
+
+    Examples
+    --------
+    >>> step_text(InterventionStep("beta_blocker", {"dose": 10.0}))
+    'Beta-blocker 10 mg'
+    >>> step_text(InterventionStep("tavi_sapien3", {"size": 26.0, "pvl": 1.0}))
+    'TAVI with SAPIEN 3 by size 26 mm, paravalvular leak grade 1'
+    """
+    from twinviewer.core.format import unit
+
+    try:
+        iv = get_intervention(step.name)
+    except KeyError:  # not installed: say what the file holds
+        return step.name + "".join(f" {k} {v:g}" for k, v in step.settings.items())
+    title, main, rest = iv.title.split(" (")[0].split(",")[0], "", []
+    for k, v in step.settings.items():
+        try:
+            st = iv.setting(k)
+        except KeyError:
+            continue
+        u = unit(st.unit)
+        if u.isalpha() and u.islower() and u not in ("mm", "mg", "rpm", "bpm", "ms"):
+            value = f"{u} {v:g}"  # a scale, not a unit: 'level 3', 'grade 1'
+        else:
+            value = f"{v:g} {u}".strip()
+        if k == iv.main_setting:
+            main = f" {value}"
+        elif v != st.default:
+            rest.append(f"{(st.label or k).lower()} {value}")
+    return ", ".join([title + main, *rest])
+
+
 def scenario_label(steps: Sequence[InterventionStep], regulation: str = "acute") -> str:
-    """A readable default name: ``'tavi(eoa=1.8) + beta_blocker(dose=5)'``.
+    """The command line's default name, in the spec's own terms:
+    ``'tavi(eoa=1.8) + beta_blocker(dose=5)'`` (the GUI names by :func:`scenario_title`).
 
     Shows each step's main setting and any setting that differs from its default, and
     ``[baroreflex regulated]`` for a regulated scenario, so the choice travels with the result.
@@ -145,3 +181,17 @@ def scenario_label(steps: Sequence[InterventionStep], regulation: str = "acute")
         parts.append(f"{s.name}({args})" if args else s.name)
     label = " + ".join(parts)
     return f"{label} [baroreflex regulated]" if regulation == "regulated" else label
+
+
+def scenario_title(steps: Sequence[InterventionStep], regulation: str = "acute") -> str:
+    """A default name in words: ``'TAVI with SAPIEN 3 by size 26 mm + Beta-blocker 5 mg'``
+    (each step by :func:`step_text`; ``[baroreflex regulated]`` for a regulated one).
+
+    Examples
+    --------
+    >>> scenario_title([InterventionStep("beta_blocker", {"dose": 10.0})], "regulated")
+    'Beta-blocker 10 mg [baroreflex regulated]'
+    """
+    label = " + ".join(step_text(s) for s in steps)
+    return f"{label} [baroreflex regulated]" if regulation == "regulated" else label
+

@@ -14,9 +14,13 @@ def human_details(details: dict) -> str:
     >>> human_details({"name": "TAVI", "steps": [{"name": "tavi_sapien3",
     ...                                           "settings": {"size": 26.0}}]})
     'ran TAVI (tavi sapien3 size 26)'
+    >>> human_details({"defined": {"name": "TAVI", "steps": [], "described": "TAVI 26 mm"}})
+    'defined TAVI (TAVI 26 mm)'
     """
     def text(v) -> str:
         if isinstance(v, dict):
+            if "name" in v and v.get("described"):  # a scenario, described in words
+                return f"{v['name']} ({v['described']})"
             if "name" in v and "steps" in v:  # a scenario definition
                 steps = ", ".join(f"{s.get('name', '?').replace('_', ' ')} "
                                   + " ".join(f"{k} {x:g}" for k, x in
@@ -33,7 +37,8 @@ def human_details(details: dict) -> str:
     parts = []
     if "name" in details and "steps" in details:  # a scenario that was run
         details = dict(details)
-        parts.append(f"ran {text({'name': details.pop('name'), 'steps': details.pop('steps')})}")
+        run = {k: details.pop(k) for k in ("name", "steps", "described") if k in details}
+        parts.append(f"ran {text(run)}")
     for k, v in details.items():
         if k == "unmeasured_informed":  # width ratios: part of the summary below
             continue

@@ -7,6 +7,9 @@ file name. An index records, per file, when the user last saved explicitly;
 :meth:`Autosaver.pending_recovery` lists autosaves newer than that, which the application
 offers to restore at start; that call also removes the temp files of saves a crash
 interrupted (:func:`twinviewer.core.atomic.sweep_temp_files`). The folder is 0700, files 0600.
+The index also keeps, per autosave, the .twin file the work belongs to and the twin's
+pseudonym (only a TwinViewer pseudonym, never a kept identifier), so the recovery prompt
+names both and the restored twin is saved back to its own file.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from twinviewer.core.atomic import atomic_write_bytes, private_dir, sweep_temp_f
 from twinviewer.core.twin import Twin
 from twinviewer.io.audit import AuditLog
 from twinviewer.io.errors import TwinFileError
+from twinviewer.io.privacy import is_pseudonym
 from twinviewer.io.twinfile import TwinDocument, load_twin, twin_bytes
 
 INDEX = "index.json"
@@ -44,10 +48,23 @@ class Recovery:
     path: Path
     autosaved_at: float
     saved_at: float | None
+    #: the .twin file the work belongs to (None: never saved) and the twin's pseudonym
+    file: Path | None = None
+    label: str = ""
 
     def describe(self) -> str:
+        """'unsaved work on TW-0123456789 (j.twin) autosaved 2026-12-06 15:43'.
+
+        Examples
+        --------
+        >>> r = Recovery("k", Path("k.autosave.twin"), 0.0, None, Path("/x/j.twin"), "TW-1")
+        >>> r.describe().startswith("unsaved work on TW-1 (j.twin, in /x) autosaved ")
+        True
+        """
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.autosaved_at))
-        return f"unsaved work autosaved {when}"
+        where = (f"{self.file.name}, in {self.file.parent}" if self.file is not None
+                 else "never saved to a file")
+        return f"unsaved work on {self.label or 'a twin'} ({where}) autosaved {when}"
 
 
 class Autosaver:
@@ -100,9 +117,19 @@ class Autosaver:
 
     def mark_saved(self, twin: Twin, when: float | None = None) -> None:
         """Record an explicit save of ``twin``: its autosave is no longer a recovery."""
+        self._update(twin, saved_at=time.time() if when is None else when)
+
+    def note_origin(self, twin: Twin, file: Path | None) -> None:
+        """Record which .twin file ``twin``'s autosave belongs to (None: never saved)."""
+        self._update(twin, file=None if file is None else str(file),
+                     label=twin.pseudonym if is_pseudonym(twin.pseudonym) else "")
+
+    def _update(self, twin: Twin, **entry: Any) -> None:
         private_dir(self.directory)
         index = self._index()
-        index[self.key(twin.pseudonym)] = {"saved_at": time.time() if when is None else when}
+        key = self.key(twin.pseudonym)
+        old = index.get(key) if isinstance(index.get(key), dict) else {}
+        index[key] = {**old, **entry}
         self._write_index(index)
 
     def pending_recovery(self) -> list[Recovery]:
@@ -118,10 +145,13 @@ class Autosaver:
                 mtime = path.stat().st_mtime
             except OSError:
                 continue
-            saved = index.get(key, {}).get("saved_at") if isinstance(index.get(key),
-                                                                     dict) else None
+            entry = index.get(key) if isinstance(index.get(key), dict) else {}
+            saved = entry.get("saved_at")
+            file = entry.get("file")
             if saved is None or mtime > float(saved):
-                out.append(Recovery(key, path, mtime, saved))
+                out.append(Recovery(key, path, mtime, saved,
+                                    Path(file) if isinstance(file, str) else None,
+                                    str(entry.get("label") or "")))
         return sorted(out, key=lambda r: r.autosaved_at, reverse=True)
 
     def recover(self, recovery: Recovery, passphrase: str | None = None) -> TwinDocument:

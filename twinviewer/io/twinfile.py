@@ -128,6 +128,9 @@ class TwinDocument:
     results : dict
         Results cache: ``'baseline'`` or a scenario name → metric name → (N,) array, plus
         ``'_ok'`` → (N,) bool mask of periodic members. Empty if none was saved.
+    series : dict
+        The beat's waveforms kept with cached results (for the loops and curves): result
+        name → ``'time'`` and series name → (N, n) float32 array. Empty if none was saved.
     identifiable : bool
         The user kept patient identifiers in this file (local study only).
     chain : ChainStatus
@@ -149,6 +152,7 @@ class TwinDocument:
     app_version: str = ""
     encrypted: bool = False
     written: str = ""
+    series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -231,8 +235,20 @@ def _parameter_values(a: Any, what: str, ndim: int) -> np.ndarray:
     return a
 
 
+def _series_arrays(series: Mapping[str, np.ndarray], name: str) -> dict[str, np.ndarray]:
+    """A result's waveforms as float32 (N, n) arrays (a 'time' one among them)."""
+    out = {str(k): np.asarray(v, dtype=np.float32) for k, v in series.items()}
+    shapes = {a.shape for a in out.values()}
+    if "time" not in out or len(shapes) != 1 or out["time"].ndim != 2:
+        raise TwinFileError(f"cannot save: the waveforms of {name!r} need a 'time' array and "
+                            f"series of one (N, n) shape, found {sorted(shapes)}")
+    return out
+
+
 def _twin_tree(twin: Twin, table: list[ParameterInfo],
-               results: dict[str, dict[str, np.ndarray]], arrays: _Arrays) -> dict:
+               results: dict[str, dict[str, np.ndarray]], arrays: _Arrays,
+               series: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> dict:
+    series = series or {}
     return {
         "pseudonym": twin.pseudonym,
         "origin": twin.origin,
@@ -253,7 +269,10 @@ def _twin_tree(twin: Twin, table: list[ParameterInfo],
                         _parameter_values(v.ensemble, f"visit day {v.day} ensemble", 2))}
                    for v in twin.visits],
         "anatomy": None if twin.anatomy is None else arrays.walk(twin.anatomy.to_dict()),
-        "results": [{"name": name, "metrics": {k: arrays.ref(v) for k, v in d.items()}}
+        "results": [{"name": name, "metrics": {k: arrays.ref(v) for k, v in d.items()},
+                     **({"series": {k: arrays.ref(v) for k, v in
+                                    _series_arrays(series[name], name).items()}}
+                        if series.get(name) else {})}
                     for name, d in results.items()],
     }
 
@@ -271,8 +290,11 @@ def _npy_bytes(a: np.ndarray) -> bytes:
 def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
                results: Mapping[str, Any] | None = None,
                parameters: list[ParameterInfo] | None = None,
-               keep_identifiers: bool = False, passphrase: str | None = None) -> bytes:
-    """The bytes of a .twin file for ``twin`` (see :func:`save_twin` for the parameters)."""
+               keep_identifiers: bool = False, passphrase: str | None = None,
+               series: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> bytes:
+    """The bytes of a .twin file for ``twin`` (see :func:`save_twin` for the parameters;
+    ``series``: result name → waveforms kept with that cached result, see
+    :attr:`TwinDocument.series`)."""
     check_pseudonym(twin.pseudonym, keep_identifiers=keep_identifiers)
     if twin.anatomy is not None:
         check_pseudonym(twin.anatomy.pseudonym, keep_identifiers=keep_identifiers)
@@ -284,7 +306,7 @@ def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
                             f"point estimate shape {np.shape(twin.params)} and the ensemble "
                             f"shape {np.shape(twin.ensemble)}")
     arrays = _Arrays()
-    tree = _twin_tree(twin, table, _results_dict(results or {}), arrays)
+    tree = _twin_tree(twin, table, _results_dict(results or {}), arrays, series)
     _living_out(tree, twin, arrays.ref)  # living twin: visit extras, consent ledger
     audit_list = audit.to_list()
     if not keep_identifiers:
@@ -678,6 +700,7 @@ class _Types:
         for i, r in enumerate(self.seq(t.get("results", []), "results")):
             self.text(self.obj(r, f"results[{i}]"), "name", f"results[{i}]")
             self.obj(r["metrics"], f"results[{i}].metrics")
+            self.obj(r.get("series", {}), f"results[{i}].series")
         a = t["anatomy"]
         if a is not None:
             self.text(self.obj(a, "anatomy"), "pseudonym", "anatomy")
@@ -703,7 +726,7 @@ class _Types:
 
 
 def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
-           ) -> tuple[Twin, AuditLog, list[ParameterInfo], dict]:
+           ) -> tuple[Twin, AuditLog, list[ParameterInfo], dict, dict]:
     _Types(name).tree(tree)
     table = [ParameterInfo.from_dict(d) for d in tree["parameters"]]
     n_par = len(table)
@@ -740,6 +763,7 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
         teaching=tree.get("teaching") is True, model_source=dict(model.get("source", {})))
     twin = _living_in(twin, tree, loader.array, name)  # living twin (optional in the file)
     results: dict[str, dict[str, np.ndarray]] = {}
+    series: dict[str, dict[str, np.ndarray]] = {}
     for r in tree.get("results", []):
         arrays = {str(k): loader.array(v, f"results {r['name']!r} {k}")
                   for k, v in r["metrics"].items()}
@@ -750,7 +774,23 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
             _expect(a.ndim == 1, name, f"cached metric {k} of {r['name']!r} should be 1-D, "
                     f"found shape {a.shape}")
         results[str(r["name"])] = arrays
-    return twin, AuditLog.from_list(audit_items), table, results
+        if r.get("series"):
+            series[str(r["name"])] = _read_series(r["series"], loader, r["name"],
+                                                  ensemble.shape[0], name)
+    return twin, AuditLog.from_list(audit_items), table, results, series
+
+
+def _read_series(refs: dict, loader: _Loader, result: Any, n: int,
+                 name: str) -> dict[str, np.ndarray]:
+    """The waveforms kept with cached result ``result``: all (n, samples), 'time' among them."""
+    out = {str(k): loader.array(v, f"results {result!r} series {k}") for k, v in refs.items()}
+    _expect("time" in out, name, f"the waveforms of {result!r} have no 'time' array")
+    shape = out["time"].shape
+    for k, a in out.items():
+        _expect(a.ndim == 2 and a.shape[0] == n and a.shape == shape, name,
+                f"waveform {k} of {result!r} has shape {a.shape}, expected ({n}, samples) "
+                f"like its time {shape}")
+    return out
 
 
 def _finite_array(a: Any, what: str, name: str, *, ndim: int, kinds: str = "iuf",
@@ -879,7 +919,8 @@ def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | N
     audit_items = _json(members["audit.json"], "audit.json", name)
     try:
         tree, audit_items = migrate(tree, audit_items, version)
-        twin, audit, table, results = _build(tree, audit_items, _Loader(members, name), name)
+        twin, audit, table, results, series = _build(tree, audit_items,
+                                                     _Loader(members, name), name)
     except TwinFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
@@ -915,7 +956,7 @@ def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | N
     attach_audit_log(twin, audit)
     return TwinDocument(twin, audit, table, results, identifiable,
                         chain, version, str(manifest.get("app_version", "")), encrypted,
-                        str(manifest.get("written", "")))
+                        str(manifest.get("written", "")), series)
 
 
 def describe(doc: TwinDocument) -> list[str]:

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+from twinviewer.core.format import percent
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin, Visit
@@ -325,10 +326,38 @@ class CalibrationResult:
         """A plain-text report (fit table, identifiability, convergence)."""
         return format_report(self)
 
+    def parameter_intervals(self) -> list[dict]:
+        """The parameters the data narrowed, reached without narrowing, or measured, with
+        their prior 90 % and posterior 90 % intervals and posterior median, each relative
+        to the prior median (what the Calibrate step plots; kept in :meth:`to_dict` so a
+        reopened twin draws it without a re-run).
+
+        Examples
+        --------
+        >>> # [{'name': 'LV.EA', 'state': 'calibrated', 'prior': [0.6, 1.6],
+        >>> #   'posterior': [0.9, 1.0, 1.1]}, ...]  # doctest: +SKIP
+        """
+        ident = self.identifiability
+        names = list(dict.fromkeys([*self.calibrated, *ident.uninformed,
+                                    *self.measured_parameters]))
+        out = []
+        for p in names:
+            j = self.parameter_names.index(p)
+            ref = float(np.median(self.prior_ensemble[:, j]))
+            ref = ref if ref > 0 else 1.0
+            state = NOT_INFORMED if p in ident.uninformed else self.provenance[p].source.value
+            out.append({"name": p, "state": state,
+                        "prior": [float(np.percentile(self.prior_ensemble[:, j], q)) / ref
+                                  for q in (5, 95)],
+                        "posterior": [float(np.percentile(self.ensemble[:, j], q)) / ref
+                                      for q in (5, 50, 95)]})
+        return out
+
     def to_dict(self) -> dict:
         """JSON-ready summary (no patient identifiers)."""
         ident = self.identifiability
         return {
+            "parameter_intervals": self.parameter_intervals(),
             "method": self.method,
             "model": self.model_name,
             "seconds": round(self.seconds, 3),
@@ -697,7 +726,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             worst = _worst(obs_names, G, y, sigma)
             raise CalibrationError(
                 f"calibration did not converge within {max_iterations} iterations (tempering "
-                f"reached {t:.0%} of the way from prior to posterior); the measurements the "
+                f"reached {percent(t)} of the way from prior to posterior); the measurements the "
                 f"twin fits worst: {worst}. Check them, or allow more iterations.")
         ok = _usable(res, G)
         failed.append(int((~ok).sum()))
@@ -1230,7 +1259,7 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         name = space.names[k]
         inputs = tuple(dict.fromkeys(data[i] for i in np.flatnonzero(mask[k])))
         width = ident.width_ratio.get(name, 1.0)
-        detail = f"posterior 90 % width {width:.0%} of prior ({prior_source})"
+        detail = f"posterior 90 % width {percent(width)} of prior ({prior_source})"
         if name in ident.uninformed:  # touched by the data, not narrowed: still the prior
             if not (carried_from_earlier and prov[name].source is not Source.PRIOR):
                 prov[name] = Provenance(Source.PRIOR, f"{NOT_INFORMED}: {detail}; not "
@@ -1400,7 +1429,7 @@ def format_report(r: CalibrationResult) -> str:
             f"{a}~{b} {c:+.2f}" for a, b, c in ident.correlations[:5]))
     if ident.suggestions:
         lines.append("measure next (expected narrowing of the unmeasured headline "
-                     "predictions): " + ", ".join(f"{s.name} {s.variance_reduction:.0%}"
+                     "predictions): " + ", ".join(f"{s.name} {percent(s.variance_reduction)}"
                                                   for s in ident.suggestions))
     for d in r.divergence:
         lines.append(f"DIVERGENCE: {d}")

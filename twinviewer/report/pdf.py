@@ -29,7 +29,8 @@ import numpy as np
 
 import twinviewer
 from twinviewer.core.atomic import atomic_write_bytes
-from twinviewer.core.format import number
+from twinviewer.core.format import change, negligible, number
+from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
@@ -222,11 +223,14 @@ def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
                             else None)
 
 
-def _interval(values, ok, signed: bool = False) -> str:
-    """Median (90 % interval); ``signed`` for a change: '+6.2 (+5.0 to +7.3)', as the GUI."""
+def _interval(values, ok, signed: bool = False, unit: str = "") -> str:
+    """Median (90 % interval); ``signed`` for a change: '+6.2 (+5.0 to +7.3)' at the
+    quantity's display resolution ('no change' below it), as the GUI."""
     med, lo, hi = _summary(values, ok)
     if not np.isfinite(med):
         return "—"
+    if signed:
+        return change(med, lo, hi, unit).replace("-", "−")
     sep = " to " if lo < 0 or signed else "–"  # '−6 to −0.3', not '−6–−0.3'
     return f"{_fmt(med, signed)} ({_fmt(lo, signed)}{sep}{_fmt(hi, signed)})"
 
@@ -316,14 +320,15 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
         notes = [u for u in uses if u.detail]
         p.table(["Quantity", "Value", "SD", "Unit", "Source (from)", "Last calibration"],
                 [[u.measurement.name, _fmt(u.measurement.value),
-                  _fmt(u.measurement.uncertainty), u.measurement.unit,
+                  _fmt(u.measurement.uncertainty), shown_unit(u.measurement.unit),
                   f"{u.measurement.source or '—'} ({u.origin})",
                   u.status + (f" [{notes.index(u) + 1}]" if u in notes else "")]
                  for u in uses],
                 [0.14, 0.11, 0.09, 0.09, 0.35, 0.22])
         for k, u in enumerate(notes, 1):
             p.para(f"[{k}] {u.measurement.name} {_fmt(u.measurement.value)} "
-                   f"{u.measurement.unit} ({u.origin}): {u.text()}", size=7.5, color="0.25")
+                   f"{shown_unit(u.measurement.unit)} ({u.origin}): {u.text()}", size=7.5,
+                   color="0.25")
     else:
         p.para("No measurements (a virtual twin from priors).")
     _unmeasured_block(p, doc)
@@ -452,7 +457,8 @@ def _anatomy_page(p: _Pages, doc: TwinDocument, notes: list[str]) -> None:
     if vols:
         p.subheading("Structure volumes from the images")
         p.table(["Structure", "Phase", "Volume", "SD", "Unit"],
-                [[n, str(ph), _fmt(v.value), _fmt(v.uncertainty), v.unit] for n, ph, v in vols],
+                [[n, str(ph), _fmt(v.value), _fmt(v.uncertainty), shown_unit(v.unit)]
+                 for n, ph, v in vols],
                 [0.4, 0.12, 0.16, 0.16, 0.16])
     for n in a.notes[:12]:
         p.para(f"• {n}", size=7.5, color="0.3")
@@ -505,11 +511,15 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
         if name not in metrics or not np.isfinite(metrics[name]).any():
             continue
         m = METRIC_BY_NAME.get(name)
+        if m is not None and negligible(metrics[name], m.unit):
+            continue  # no LVAD, a competent valve: the row would say nothing
         meas = t.measurement(name)
         if meas is None and t.anatomy is not None:
             meas = next((x for x in t.anatomy.measurements if x.name == name), None)
-        rows.append([m.label if m else name, m.unit if m else "", _interval(metrics[name], ok),
-                     f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {meas.unit}" if meas
+        rows.append([m.label if m else name, shown_unit(m.unit) if m else "",
+                     _interval(metrics[name], ok),
+                     f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"
+                     if meas
                      else "—"])
     p.subheading("Metrics: predicted median (90 % interval) and measured")
     p.table(["Metric", "Unit", "Predicted", "Measured (± 1 SD)"], rows,
@@ -559,16 +569,19 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                 for okx in (ok0, ok1):
                     if okx is not None and okx.shape == both.shape:
                         both &= okx
+            info = METRIC_BY_NAME.get(m)
+            if info is not None and negligible(np.r_[met[m], base[m]], info.unit):
+                continue  # no LVAD, a competent valve: the row would say nothing
             diff = met[m] - base[m] if paired else None
             resp = ""
             if diff is not None:
                 improved, _ = improvement(m, diff[both],
                                           None if harm is None else harm[both])
                 resp = "" if improved is None else f"{100 * improved:.0f} %"
-            info = METRIC_BY_NAME.get(m)
-            rows.append([info.label if info else m, info.unit if info else "",
+            u = info.unit if info else ""
+            rows.append([info.label if info else m, shown_unit(u),
                          _interval(base[m], ok0), _interval(met[m], ok1),
-                         _interval(diff, both, signed=True) if diff is not None
+                         _interval(diff, both, signed=True, unit=u) if diff is not None
                          else "unpaired", resp])
         p.table(["Metric", "Unit", "Baseline", name, "Change (paired)", "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
@@ -594,7 +607,7 @@ def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
         # lie outside a skewed 90 % interval (a reviewer saw 1.3 beside 0.9–1.2)
         lo, med, hi = np.quantile(col, [0.05, 0.5, 0.95])
         prov = t.provenance.get(info.name)
-        rows.append([info.name, info.unit, _fmt(float(med)),
+        rows.append([info.name, shown_unit(info.unit), _fmt(float(med)),
                      f"{_fmt(lo)}–{_fmt(hi)}", prov.describe() if prov else "prior / assumed"])
     p.table(["Parameter", "Unit", "Median", f"{t.ensemble_kind} 90 %", "Provenance"], rows,
             [0.16, 0.12, 0.11, 0.17, 0.44], size=6.8)
@@ -634,7 +647,7 @@ def _explanation_lines(doc: TwinDocument, results: Any) -> list[str]:
                      "validity checks cover.")
     # Validity: parameters outside their plausible range (independent of the explainer).
     t = doc.twin
-    outside = [f"{i.name} = {_fmt(float(t.params[j]))} {i.unit} (plausible "
+    outside = [f"{i.name} = {_fmt(float(t.params[j]))} {shown_unit(i.unit)} (plausible "
                f"{_fmt(i.plausible[0])}–{_fmt(i.plausible[1])})"
                for j, i in enumerate(doc.parameters)
                if not i.plausible[0] <= t.params[j] <= i.plausible[1]]
