@@ -469,7 +469,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: elastances corrected (RVEDP meets mean RA pressure), so the prior is the plain preset.
 #: 8: the stored calibration summary names the curve points the twin misses (calib4).
 #: 9: model v2.2 defaults (atrial kick: Gaar pulmonary resistance split, LA, LV relaxation).
-_DEMO_TWIN_FORMAT = 9
+#: 10: model v3.0 (valves with inertance and opening dynamics; 20 states).
+_DEMO_TWIN_FORMAT = 10
 
 
 def demo_assumed_bp() -> list:
