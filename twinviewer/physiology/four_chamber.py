@@ -214,16 +214,26 @@ def _activation(t, period, onset, p, i, strength):
 
 
 @model_function
-def drivers(t, p, out):
-    """Activations of LA, LV, RA, RV (in that order) at time ``t`` within the beat: they
-    depend on time and parameters only, so the engine tabulates them once per member."""
+def activations(t, p):
+    """Activations of LA, LV, RA, RV (in that order) at time ``t`` within the beat."""
     period = 60.0 / p[I_HR]
     atrial_onset = (period - p[I_AVD]) % period
     kick = p[I_KICK]
-    out[0] = _activation(t, period, atrial_onset, p, I_LA, kick)
-    out[1] = _activation(t, period, 0.0, p, I_LV, 1.0)
-    out[2] = _activation(t, period, atrial_onset, p, I_RA, kick)
-    out[3] = _activation(t, period, 0.0, p, I_RV, 1.0)
+    return (_activation(t, period, atrial_onset, p, I_LA, kick),
+            _activation(t, period, 0.0, p, I_LV, 1.0),
+            _activation(t, period, atrial_onset, p, I_RA, kick),
+            _activation(t, period, 0.0, p, I_RV, 1.0))
+
+
+@model_function
+def drivers(t, p, out):
+    """:func:`activations` written into ``out``: they depend on time and parameters only,
+    so the engine tabulates them once per member."""
+    a0, a1, a2, a3 = activations(t, p)
+    out[0] = a0
+    out[1] = a1
+    out[2] = a2
+    out[3] = a3
 
 
 #: Number of time-only inputs (:func:`drivers`).
@@ -271,14 +281,8 @@ def _observe(y, p, a0, a1, a2, a3):
 @model_function
 def observe(t, y, p):
     """Chamber pressures, valve, device and shunt flows (see :data:`OUTPUTS`)."""
-    period = 60.0 / p[I_HR]
-    atrial_onset = (period - p[I_AVD]) % period
-    kick = p[I_KICK]
-    return _observe(y, p,
-                    _activation(t, period, atrial_onset, p, I_LA, kick),
-                    _activation(t, period, 0.0, p, I_LV, 1.0),
-                    _activation(t, period, atrial_onset, p, I_RA, kick),
-                    _activation(t, period, 0.0, p, I_RV, 1.0))
+    a0, a1, a2, a3 = activations(t, p)
+    return _observe(y, p, a0, a1, a2, a3)
 
 
 @model_function
@@ -360,14 +364,8 @@ def observe_inertial(y, p, a0, a1, a2, a3):
 def observe_valves(t, y, p):
     """Chamber pressures, valve, device and shunt flows of the loop with inertial valves
     (see :data:`OUTPUTS`)."""
-    period = 60.0 / p[I_HR]
-    atrial_onset = (period - p[I_AVD]) % period
-    kick = p[I_KICK]
-    return observe_inertial(y, p,
-                            _activation(t, period, atrial_onset, p, I_LA, kick),
-                            _activation(t, period, 0.0, p, I_LV, 1.0),
-                            _activation(t, period, atrial_onset, p, I_RA, kick),
-                            _activation(t, period, 0.0, p, I_RV, 1.0))
+    a0, a1, a2, a3 = activations(t, p)
+    return observe_inertial(y, p, a0, a1, a2, a3)
 
 
 @model_function
