@@ -5,7 +5,8 @@ argument. So this file is copied once per model into the kernel cache with the i
 below (marked ``MODEL-RHS``) pointing at that model's right-hand side; the copy is compiled
 and cached by numba. Models with tabulated drivers or a split step (``ModelSpec.drivers``,
 ``ModelSpec.split_step``) get the text substitutions of ``kernels.kernel_source``; the line
-marked ``MODEL-SPLIT-STEP`` is where a split step goes, after each RK4 step. The line marked
+marked ``MODEL-SPLIT-PRE`` and ``MODEL-SPLIT-STEP`` are where a split step goes: a half step
+before and a half step after each RK4 step (Strang splitting, second order). The line marked
 ``MEMBER-PARAMETERS`` becomes a tuple of the member's parameters when the model's functions
 accept one (see ``kernels.kernel_source``).
 """
@@ -56,6 +57,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
                     if blown:
                         break
                 t = s * dt
+                pass  # MODEL-SPLIT-PRE
                 rhs(t, y, p, k1)
                 for j in range(s_count):
                     tmp[j] = y[j] + 0.5 * dt * k1[j]

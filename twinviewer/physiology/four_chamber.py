@@ -381,8 +381,8 @@ def rhs_valves(t, y, p, dydt, a):
 
 @model_function
 def advance_valves(dt, y, p, a, l_mv, l_av, l_tv, l_pv, k_open, k_close):
-    """Advance the four valves' flow and opening states in ``y`` over the step ``dt`` (s),
-    with the chamber pressures of the activations ``a`` at the step's end, for effective
+    """Advance the four valves' flow and opening states in ``y`` over ``dt`` (s), with the
+    chamber volumes held and the chamber pressures of the activations ``a``, for effective
     lengths ``l_*`` (cm) and rate constants ``k_open``, ``k_close`` (1/(mmHg·s))
     (:func:`~.elements.mynard_valve_step`)."""
     p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
@@ -399,8 +399,9 @@ def advance_valves(dt, y, p, a, l_mv, l_av, l_tv, l_pv, k_open, k_close):
 
 @model_function
 def split_step(t, dt, y, p, a):
-    """Advance the valve states over the step ``dt`` ending at ``t`` (the default model's
-    fixed effective lengths and rate constants)."""
+    """Advance the valve states over ``dt`` at time ``t``, the rest held (the default
+    model's fixed effective lengths and rate constants; the engine calls it for half steps
+    around each RK4 step)."""
     advance_valves(dt, y, p, a, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV, K_OPEN, K_CLOSE)
 
 
@@ -419,8 +420,9 @@ _QUASI_STEADY_VALVES = (
 _INERTIAL_VALVES = (
     "Valves have inertance (L = ρ·l_eff/A) and an opening state driven by the pressure "
     "difference (Mynard et al. 2012); effective lengths (1 cm) and rate constants "
-    "(0.02 cm²/(dyn·s)) are UNSOURCED. Valve states are advanced by a closed-form split "
-    "step after each RK4 step (first order in the valve–chamber coupling). Gradients are "
+    "(0.02 cm²/(dyn·s)) are UNSOURCED. Valve states are advanced by an L-stable "
+    "second-order step in half steps around each RK4 step of the chambers (Strang "
+    "splitting, second order in the step). Gradients are "
     "Doppler 4v² with v = Q/EOA; no pressure recovery.")
 
 MODEL = ModelSpec(

@@ -75,8 +75,8 @@ I_KOPEN, I_KCLOSE = _I["VALVE.K_OPEN"], _I["VALVE.K_CLOSE"]
 
 @model_function
 def split_step(t, dt, y, p, a):
-    """Advance the four valves' flow and opening states over the step ``dt`` ending at
-    ``t``, with this member's effective lengths and rate constants
+    """Advance the four valves' flow and opening states over ``dt`` at time ``t``, the rest
+    held, with this member's effective lengths and rate constants
     (:func:`~.four_chamber.advance_valves`)."""
     fc.advance_valves(dt, y, p, a, p[I_LEFF], p[I_LEFF + 1], p[I_LEFF + 2], p[I_LEFF + 3],
                       p[I_KOPEN], p[I_KCLOSE])

@@ -69,11 +69,15 @@ _DRIVER_CALLS = {
 }
 
 
-#: Where the template calls a model's split step (after each RK4 step), and the call: the
-#: step's end time, the step, the state, the parameters (and the drivers at the step's end).
+#: Where the template calls a model's split step, and the calls: a half step at the RK4
+#: step's start and a half step at its end (Strang splitting: second order if the split
+#: step is). Arguments: the time, the half step, the state, the parameters (and the drivers
+#: at that time).
+_SPLIT_PRE = "pass  # MODEL-SPLIT-PRE"
 _SPLIT_MARK = "pass  # MODEL-SPLIT-STEP"
-_SPLIT_CALL = {False: "split_step(t + dt, dt, y, p)",
-               True: "split_step(t + dt, dt, y, p, tab[2 * s + 2])"}
+_SPLIT_CALLS = {False: ("split_step(t, 0.5 * dt, y, p)", "split_step(t + dt, 0.5 * dt, y, p)"),
+                True: ("split_step(t, 0.5 * dt, y, p, tab[2 * s])",
+                       "split_step(t + dt, 0.5 * dt, y, p, tab[2 * s + 2])")}
 
 
 def _import_line(func: Callable, alias: str) -> str:
@@ -97,7 +101,7 @@ def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int
     order: results are bit-identical.
     """
     text = _TEMPLATE.read_text()
-    for mark in (_MARK, _SPLIT_MARK, _PARAMS_MARK):
+    for mark in (_MARK, _SPLIT_PRE, _SPLIT_MARK, _PARAMS_MARK):
         if mark not in text:
             raise RuntimeError(f"kernel template lost its line {mark!r}")
     if n_params > 0:
@@ -112,7 +116,8 @@ def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int
             text = text.replace(old, new)
     if split_step is not None:
         line += f"\n{_import_line(split_step, 'split_step')}"
-        text = text.replace(_SPLIT_MARK, _SPLIT_CALL[drivers is not None])
+        pre, post = _SPLIT_CALLS[drivers is not None]
+        text = text.replace(_SPLIT_PRE, pre).replace(_SPLIT_MARK, post)
     return text.replace(_MARK, line)
 
 

@@ -98,12 +98,13 @@ class ModelSpec:
         compiled engine evaluates them once per member on the step grid instead of four
         times per step in every beat.
     split_step
-        Optional ``split_step(t, dt, y, p[, a])``: a closed-form update, in place, of stiff
-        states (valve flows and opening states) at the end of every RK4 step of length
-        ``dt`` ending at ``t`` (with the drivers ``a`` at ``t`` if the model has drivers).
-        The right-hand side returns zero derivatives for those states, so they are frozen
-        within an RK4 step and advanced by this (Lie) splitting step, which the model
-        writes to be stable at any step (implicit or exact exponential updates).
+        Optional ``split_step(t, h, y, p[, a])``: an update, in place, of stiff states
+        (valve flows and opening states) over ``h`` at time ``t``, everything else held
+        (with the drivers ``a`` at ``t`` if the model has drivers). The right-hand side
+        returns zero derivatives for those states; the engine calls the split step for
+        half a step before and half a step after every RK4 step (Strang splitting), so
+        the coupled step is second order if the split step is. The model writes it to be
+        stable at any step (L-stable implicit or exact exponential updates).
     """
 
     name: str
