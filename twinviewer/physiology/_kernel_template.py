@@ -6,7 +6,8 @@ below (marked ``MODEL-RHS``) pointing at that model's right-hand side; the copy 
 and cached by numba. Models with tabulated drivers or a split step (``ModelSpec.drivers``,
 ``ModelSpec.split_step``) get the text substitutions of ``kernels.kernel_source``; the line
 marked ``MODEL-SPLIT-PRE`` and ``MODEL-SPLIT-STEP`` are where a split step goes: a half step
-before and a half step after each RK4 step (Strang splitting, second order). The line marked
+before and a half step after each RK4 step (Strang splitting, second order); between two RK4
+steps whose shared boundary is not recorded the two halves are one whole step. The line marked
 ``MEMBER-PARAMETERS`` becomes a tuple of the member's parameters when the model's functions
 accept one (see ``kernels.kernel_source``).
 """
@@ -42,6 +43,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
             continue
         p = P[i]  # MEMBER-PARAMETERS
         dt = 60.0 / p[hr_col] / steps
+        h_pre = 0.5 * dt  # split step before the next RK4 step (MODEL-SPLIT-STEP)
         y = Y0[i].copy()
         prev = y.copy()
         code = NOT_PERIODIC

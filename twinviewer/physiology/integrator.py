@@ -80,19 +80,24 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
             break
         p = P[todo].T
         dt = 60.0 / p[hr_col] / steps
+        h_pre = 0.5 * dt
         for s in range(steps):
             if s % stride == 0:
                 rec[todo, :, s // stride] = y.T
             t = s * dt
-            if split_step is not None:  # Strang splitting: half, RK4, half
-                split_step(t, 0.5 * dt, y, p)
+            if split_step is not None:  # Strang splitting, as the kernel template
+                split_step(t, h_pre, y, p)
             rhs(t, y, p, k1)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k1, p, k2)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k2, p, k3)
             rhs(t + dt, y + dt * k3, p, k4)
             y += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
             if split_step is not None:
-                split_step(t + dt, 0.5 * dt, y, p)
+                if (s + 1) % stride == 0:
+                    split_step(t + dt, 0.5 * dt, y, p)
+                    h_pre = 0.5 * dt
+                else:
+                    h_pre = dt
         n_beat += 1
         bad = ~np.all(np.isfinite(y) & (np.abs(y) < BLOW_UP), axis=0)
         err = np.max(np.abs((y - prev) / atol[:, None]), axis=0)

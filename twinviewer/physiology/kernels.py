@@ -69,15 +69,21 @@ _DRIVER_CALLS = {
 }
 
 
-#: Where the template calls a model's split step, and the calls: a half step at the RK4
-#: step's start and a half step at its end (Strang splitting: second order if the split
-#: step is). Arguments: the time, the half step, the state, the parameters (and the drivers
-#: at that time).
+#: Where the template calls a model's split step, and the calls: Strang splitting (second
+#: order if the split step is), a half step at the RK4 step's start and a half step at its
+#: end. The end's half step and the next start's are one whole step (``h_pre``) unless the
+#: state at that boundary is recorded (every ``stride`` steps, and at the beat's end).
+#: Arguments: the time, the step, the state, the parameters (and the drivers at that time).
 _SPLIT_PRE = "pass  # MODEL-SPLIT-PRE"
 _SPLIT_MARK = "pass  # MODEL-SPLIT-STEP"
-_SPLIT_CALLS = {False: ("split_step(t, 0.5 * dt, y, p)", "split_step(t + dt, 0.5 * dt, y, p)"),
-                True: ("split_step(t, 0.5 * dt, y, p, tab[2 * s])",
-                       "split_step(t + dt, 0.5 * dt, y, p, tab[2 * s + 2])")}
+_SPLIT_POST = """if (s + 1) % stride == 0:
+                    split_step(t + dt, 0.5 * dt, y, p{a_end})
+                    h_pre = 0.5 * dt
+                else:
+                    h_pre = dt"""
+_SPLIT_CALLS = {False: ("split_step(t, h_pre, y, p)", _SPLIT_POST.format(a_end="")),
+                True: ("split_step(t, h_pre, y, p, tab[2 * s])",
+                       _SPLIT_POST.format(a_end=", tab[2 * s + 2]"))}
 
 
 def _import_line(func: Callable, alias: str) -> str:

@@ -37,10 +37,9 @@ def _coarse_levels(steps: int) -> list[int]:
     """Steps per beat of the coarse passes before a fine pass of ``steps``: a quarter
     (if at least :data:`COARSE_MIN_STEPS`), then a half.
 
-    A model with a split step (inertial valves) has none: its split is first order in the
-    step, so the quarter-step limit cycle lies 0.3–1.9 mmHg / 0.6–0.8 mL from the fine one
-    and refining it cost 4–5 beats at each level (1000 cold members: 15.6 beats instead of
-    6.8 from a fine start; physio6 note)."""
+    (A model with a split step had none while its split was first order: the quarter-step
+    limit cycle lay 0.3–1.9 mmHg from the fine one, physio6 note. The Strang split with a
+    second-order valve step, engine6, put it back.)"""
     levels = [steps // d for d in (4, 2) if steps % d == 0 and steps // d >= COARSE_MIN_STEPS]
     return levels or ([steps // 2] if steps % 2 == 0 else [])
 
@@ -58,8 +57,7 @@ class Settings:
     samples of the final beat; a member is periodic once no state changes between two
     consecutive beat starts by more than its ``StateSpec.atol`` (0.02 mL, 0.02 mmHg,
     0.5 mL/s), checked from ``min_beats`` on and up to ``max_beats``. With ``coarse_start``
-    a cold member first settles with fewer steps, then is refined (not for a model with a
-    split step: :func:`_coarse_levels`); ``Results.beats``
+    a cold member first settles with fewer steps, then is refined; ``Results.beats``
     counts both passes. With ``accelerate`` each beat starts from the Anderson combination
     of the last beats (:mod:`.acceleration`), which removes the slow transients. Either
     way a periodic member lies within about 0.3 mL / 0.2 mmHg of the exact periodic
@@ -225,8 +223,7 @@ def simulate(model: ModelSpec, params: np.ndarray, *, warm_start: np.ndarray | N
         idx = np.arange(a, b)
         steps = settings.steps_per_beat
         coarse = idx[cold[idx]]
-        for c_steps in (_coarse_levels(steps) if settings.coarse_start and
-                        model.split_step is None else ()):
+        for c_steps in (_coarse_levels(steps) if settings.coarse_start else ()):
             # Cold members first find their limit cycle with a quarter, then half the steps
             # (cheap, and within a few hundredths of a mL of the fine one); a member that
             # found it at one level needs only one beat to confirm it at the next, and the
