@@ -508,7 +508,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 10: a parameter the data reach but do not narrow is "prior (not informed by the data)" in
 #: its provenance, not "calibrated" (honesty5).
 #: 11: model v3.0 (valves with inertance and opening dynamics; 20 states).
-_DEMO_TWIN_FORMAT = 11
+#: 12: model v3.0's valves integrated second order (Strang split, engine6): new results.
+_DEMO_TWIN_FORMAT = 12
 
 
 def demo_assumed_bp() -> list:

@@ -131,16 +131,17 @@ def mynard_valve_step(q, zeta, dp, eoa, eroa, r_visc, l_eff, k_open, k_close, dt
     span = np.maximum(np.maximum(eoa, MIN_ORIFICE_CM2) - low, 0.0)
     # Two stages of the L-stable, stiffly accurate SDIRK2 (Alexander 1977; γ = 1 − 1/√2),
     # second order, each stage a backward-Euler solve in closed form with ζ (hence the area
-    # and the inertance) at the stage's time:
+    # and the inertance) exact at the stage's time:
     #   stage 1 at γ·dt:  L₁·(Q₁ − Q)/(γ·dt) = Δp − r·Q₁ − B₁·Q₁|Q₁|
     #   stage 2 at dt:    L₂·(Q' − Q̃)/(γ·dt) = Δp − r·Q' − B₂·Q'|Q'|,
     #                     Q̃ = Q + (1 − γ)/γ·(Q₁ − Q)   (each stage: _inertial_stage)
-    # ζ is exact at the step's end; at the first stage it is interpolated (an O(dt²) error
-    # in the stage's area keeps the step second order, and saves an exponential).
+    # ζ is exact at both stages (interpolating it at the first stage saves an exponential
+    # but made the quarter-step limit cycles worse: 13 % more work in a cold start).
     h = SDIRK_GAMMA * dt
-    decay = np.exp(-rate * dt)
-    z2 = forward * (1.0 - (1.0 - zeta) * decay) + (1.0 - forward) * zeta * decay
-    z1 = zeta + SDIRK_GAMMA * (z2 - zeta)
+    d1 = np.exp(-rate * h)
+    d2 = np.exp(-rate * dt)
+    z1 = forward * (1.0 - (1.0 - zeta) * d1) + (1.0 - forward) * zeta * d1
+    z2 = forward * (1.0 - (1.0 - zeta) * d2) + (1.0 - forward) * zeta * d2
     l_h = K_INERTANCE * l_eff / h
     q1 = _inertial_stage(q, dp, low + z1 * span, r_visc, l_h)
     return _inertial_stage(q + SDIRK_RATIO * (q1 - q), dp, low + z2 * span, r_visc, l_h), z2
