@@ -41,7 +41,7 @@ def full_rhs(t, y, p):
     p_la, p_lv, p_ra, p_rv = _press(y, p, *a)
     dps = (p_la - p_lv, p_lv - y[cl.P_AR_SYS], p_ra - p_rv, p_rv - y[cl.P_AR_PUL])
     rv = (fc.R_VISCOUS, fc.R_VISCOUS + p[fc.I_ZAO], fc.R_VISCOUS, fc.R_VISCOUS)
-    for (v, iq, iz), dp, r in zip(_VALVE_DP, dps, rv):
+    for (v, iq, iz), dp, r in zip(_VALVE_DP, dps, rv, strict=True):
         i = fc._I[f"{v}.EOA"]
         low = max(p[i + 1], el.MIN_ORIFICE_CM2)
         z = min(max(y[iz], 0.0), 1.0)

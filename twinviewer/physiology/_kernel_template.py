@@ -43,7 +43,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
             continue
         p = P[i]  # MEMBER-PARAMETERS
         dt = 60.0 / p[hr_col] / steps
-        h_pre = 0.5 * dt  # split step before the next RK4 step (MODEL-SPLIT-STEP)
+        h_pre = 0.5 * dt  # noqa: F841 - the split step before the next RK4 step, if any
         y = Y0[i].copy()
         prev = y.copy()
         code = NOT_PERIODIC
