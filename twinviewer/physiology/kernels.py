@@ -18,7 +18,7 @@ from pathlib import Path
 
 from twinviewer.physiology.acceleration import MEMORY, anderson_update
 from twinviewer.physiology.dependencies import equation_digest
-from twinviewer.physiology.jit import JIT_OPTIONS
+from twinviewer.physiology.jit import JIT_OPTIONS, compile_model_functions
 
 _TEMPLATE = Path(__file__).with_name("_kernel_template.py")
 _MARK = "from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS"
@@ -137,6 +137,7 @@ def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 
     kernel passes each member's parameters as a tuple (see :func:`kernel_source`) if the
     model's functions compile with one, and a row of ``P`` otherwise.
     """
+    compile_model_functions()  # the kernel's callees as numba functions (first use: import)
     func = getattr(rhs, "py_func", rhs)
     key = (func.__module__, func.__qualname__, drivers is not None, split_step is not None,
            n_params if n_states > 0 else 0)
@@ -223,6 +224,7 @@ def load_generated_module(name: str, source: str, folder: Path | None = None):
 def get_observer(observe: Callable) -> Callable:
     """A compiled, disk-cached ``observe_all(rec, P, time, out)`` for a model's observables
     (``observe`` must be a module-level compiled model function returning floats)."""
+    compile_model_functions()
     func = getattr(observe, "py_func", observe)
     key = (func.__module__, func.__qualname__)
     with _lock:
