@@ -7,7 +7,9 @@ and cached by numba. Models with tabulated drivers or a split step (``ModelSpec.
 ``ModelSpec.split_step``) get the text substitutions of ``kernels.kernel_source``; the line
 marked ``MODEL-SPLIT-PRE`` and ``MODEL-SPLIT-STEP`` are where a split step goes: a half step
 before and a half step after each RK4 step (Strang splitting, second order); between two RK4
-steps whose shared boundary is not recorded the two halves are one whole step. The line marked
+steps whose shared boundary is not recorded the two halves are one whole step (a model with a
+``split_rhs`` has the half step before and the first right-hand side in one call). The line
+marked
 ``MEMBER-PARAMETERS`` becomes a tuple of the member's parameters when the model's functions
 accept one (see ``kernels.kernel_source``).
 """

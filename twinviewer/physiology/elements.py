@@ -2,6 +2,8 @@
 
 Every function here uses only arithmetic, comparisons and numpy ufuncs, so numba compiles it
 for one ensemble member and numpy evaluates it for a whole ensemble (last axis = members).
+A branch is allowed only on ``np.any`` of a condition (a scalar in the compiled kernel, the
+whole ensemble in numpy), and only to skip work whose result the branch-free form zeroes.
 Units: mL, mmHg, s, mL/s, cm².
 """
 
@@ -164,6 +166,8 @@ def shunt_flow(dp, area):
     >>> float(shunt_flow(4.0, 0.0))
     0.0
     """
+    if not np.any(area > 0.0):  # intact septum (the usual case): no square root
+        return 0.0 * dp
     q = orifice_valve(dp, area, area, R_SHUNT)
     return q * (area > 0.0)
 
@@ -179,6 +183,8 @@ PUMP_R = 0.01  # mmHg·s/mL, small linear term that keeps the inversion smooth a
 def pump_flow(rise, speed_krpm):
     """Flow (mL/s) of a continuous-flow pump for a pressure rise ``rise`` (mmHg) at
     ``speed_krpm``; zero when the speed is zero (no device)."""
+    if not np.any(speed_krpm > 0.0):  # no device (the usual case): no square root
+        return 0.0 * rise
     head = PUMP_A * speed_krpm * speed_krpm - rise
     a = np.abs(head)
     q = 2.0 * a / (PUMP_R + np.sqrt(PUMP_R * PUMP_R + 4.0 * PUMP_B * a))

@@ -369,14 +369,24 @@ def observe_valves(t, y, p):
 
 
 @model_function
+def valve_loop_derivatives(y, p, dydt, p_la, p_lv, p_ra, p_rv):
+    """Derivatives of the loop with inertial valves, given the chamber pressures (mmHg):
+    the valve flows are the valves' own states, whose derivatives here are zero."""
+    q_vad = pump_flow(y[cl.P_AR_SYS] - p_lv, p[I_VAD])
+    q_asd = shunt_flow(p_la - p_ra, p[I_ASD])
+    q_vsd = shunt_flow(p_lv - p_rv, p[I_VSD])
+    loop_derivatives(y, p, dydt, y[Q_MV], y[Q_AV], y[Q_TV], y[Q_PV], q_vad, p_ra, p_la,
+                     q_asd, q_vsd)
+    for j in range(Q_MV, Z_PV + 1):
+        dydt[j] = 0.0 * dydt[cl.V_LA]
+
+
+@model_function
 def rhs_valves(t, y, p, dydt, a):
     """Right-hand side with inertial valves: chambers and vessels; the valve states are
     advanced by :func:`split_step`, so their derivatives here are zero."""
-    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = \
-        observe_inertial(y, p, a[0], a[1], a[2], a[3])
-    loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd)
-    for j in range(Q_MV, Z_PV + 1):
-        dydt[j] = 0.0 * dydt[cl.V_LA]
+    p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
+    valve_loop_derivatives(y, p, dydt, p_la, p_lv, p_ra, p_rv)
 
 
 @model_function
@@ -386,6 +396,12 @@ def advance_valves(dt, y, p, a, l_mv, l_av, l_tv, l_pv, k_open, k_close):
     lengths ``l_*`` (cm) and rate constants ``k_open``, ``k_close`` (1/(mmHg·s))
     (:func:`~.elements.mynard_valve_step`)."""
     p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
+    valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, l_mv, l_av, l_tv, l_pv, k_open, k_close)
+
+
+@model_function
+def valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, l_mv, l_av, l_tv, l_pv, k_open, k_close):
+    """:func:`advance_valves` given the chamber pressures (mmHg)."""
     y[Q_MV], y[Z_MV] = mynard_valve_step(y[Q_MV], y[Z_MV], p_la - p_lv, p[I_MV], p[I_MV + 1],
                                          R_VISCOUS, l_mv, k_open, k_close, dt)
     y[Q_AV], y[Z_AV] = mynard_valve_step(y[Q_AV], y[Z_AV], p_lv - y[cl.P_AR_SYS], p[I_AV],
@@ -403,6 +419,16 @@ def split_step(t, dt, y, p, a):
     model's fixed effective lengths and rate constants; the engine calls it for half steps
     around each RK4 step)."""
     advance_valves(dt, y, p, a, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV, K_OPEN, K_CLOSE)
+
+
+@model_function
+def split_rhs(t, dt, y, p, dydt, a):
+    """:func:`split_step` then :func:`rhs_valves` at the same time ``t``, with the chamber
+    pressures computed once (the valve step does not move the volumes they depend on)."""
+    p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
+    valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV,
+                K_OPEN, K_CLOSE)
+    valve_loop_derivatives(y, p, dydt, p_la, p_lv, p_ra, p_rv)
 
 
 #: Cold start with inertial valves: the defaults' limit-cycle state at ventricular onset
@@ -481,6 +507,7 @@ MODEL = ModelSpec(
     drivers=drivers,
     n_drivers=N_DRIVERS,
     split_step=split_step,
+    split_rhs=split_rhs,
 )
 
 #: Version 2.2 of the default model, with quasi-steady valves (instantaneous opening, no
@@ -498,4 +525,5 @@ QUASI_STEADY_MODEL = replace(
                       loop_derivatives, cl.chamber_derivatives, orifice_valve, shunt_flow,
                       pump_flow, cl.vessel_derivatives),
     split_step=None,
+    split_rhs=None,
 )

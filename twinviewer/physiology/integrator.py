@@ -46,24 +46,24 @@ def _with_drivers(rhs, drivers, n_drivers):
 
 
 def _split_numpy(split_step, drivers, n_drivers):
-    """``split_step(t, dt, y, p)`` for the numpy path, with the drivers at ``t`` if the model
-    declares them."""
+    """``split_step(t, dt, y, p, *rest)`` (also ``split_rhs``, whose rest is ``dydt``) for
+    the numpy path, with the drivers at ``t`` if the model declares them."""
     split_step = python_function(split_step)
     if drivers is None:
         return split_step
     drivers = python_function(drivers)
 
-    def split_(t, dt, y, p):
+    def split_(t, dt, y, p, *rest):
         a = np.empty((n_drivers, y.shape[1]))
         drivers(t, p, a)
-        split_step(t, dt, y, p, a)
+        split_step(t, dt, y, p, *rest, a)
 
     return split_
 
 
 def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol,
-                     accelerate, rec, status, beats, yend, split_step=None):
-    # ``rhs`` and ``split_step`` are plain Python here (see python_function).
+                     accelerate, rec, status, beats, yend, split_step=None, split_rhs=None):
+    # ``rhs``, ``split_step`` and ``split_rhs`` are plain Python here (see python_function).
     todo = np.flatnonzero(status < 0)
     y = Y0[todo].T.copy()  # (S, n)
     prev = y.copy()
@@ -85,9 +85,12 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
             if s % stride == 0:
                 rec[todo, :, s // stride] = y.T
             t = s * dt
-            if split_step is not None:  # Strang splitting, as the kernel template
-                split_step(t, h_pre, y, p)
-            rhs(t, y, p, k1)
+            if split_rhs is not None:  # Strang splitting, as the kernel template
+                split_rhs(t, h_pre, y, p, k1)
+            else:
+                if split_step is not None:
+                    split_step(t, h_pre, y, p)
+                rhs(t, y, p, k1)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k1, p, k2)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k2, p, k3)
             rhs(t + dt, y + dt * k3, p, k4)
@@ -122,7 +125,8 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
                           samples: int, min_beats: int, max_beats: int, atol: np.ndarray,
                           status: np.ndarray, accelerate: bool = True,
                           method: str = "auto", threads: int | None = None,
-                          drivers=None, n_drivers: int = 0, split_step=None):
+                          drivers=None, n_drivers: int = 0, split_step=None,
+                          split_rhs=None):
     """Integrate every member whose ``status`` is negative until its beat is periodic.
 
     Parameters
@@ -146,6 +150,9 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     split_step
         The model's closed-form update of its stiff states after each RK4 step, if it
         declares one (see :class:`ModelSpec`).
+    split_rhs
+        The split step and the right-hand side in one call, if the model declares it (see
+        :class:`ModelSpec`): used at the start of each RK4 step, with the same result.
     threads
         Threads of the compiled path; default ``NUMBA_NUM_THREADS`` (the number of cores
         unless that variable says otherwise).
@@ -171,12 +178,13 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
         if not HAVE_NUMBA:
             raise RuntimeError("numba is not available (or TWINVIEWER_NUMBA=0)")
         _run_threaded(get_kernel(rhs, drivers, n_drivers, split_step, n_params=P.shape[1],
-                                 n_states=s_count), args, n, threads)
+                                 n_states=s_count, split_rhs=split_rhs), args, n, threads)
     elif method == "numpy":
         pure = (python_function(rhs) if drivers is None
                 else _with_drivers(rhs, drivers, n_drivers))
-        split = None if split_step is None else _split_numpy(split_step, drivers, n_drivers)
-        _rk4_beats_numpy(pure, *args, split_step=split)
+        split, fused = (None if f is None else _split_numpy(f, drivers, n_drivers)
+                        for f in (split_step, split_rhs))
+        _rk4_beats_numpy(pure, *args, split_step=split, split_rhs=fused)
     else:
         raise ValueError(f"unknown integration method {method!r}")
     return rec, beats, yend

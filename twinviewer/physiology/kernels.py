@@ -84,6 +84,11 @@ _SPLIT_POST = """if (s + 1) % stride == 0:
 _SPLIT_CALLS = {False: ("split_step(t, h_pre, y, p)", _SPLIT_POST.format(a_end="")),
                 True: ("split_step(t, h_pre, y, p, tab[2 * s])",
                        _SPLIT_POST.format(a_end=", tab[2 * s + 2]"))}
+#: With ``split_rhs`` (see ModelSpec) the half step before an RK4 step and that step's first
+#: right-hand side are one call (the chamber pressures both need are computed once).
+_FIRST_RHS = {False: "rhs(t, y, p, k1)", True: "rhs(t, y, p, k1, tab[2 * s])"}
+_FUSED_CALLS = {False: "split_rhs(t, h_pre, y, p, k1)",
+                True: "split_rhs(t, h_pre, y, p, k1, tab[2 * s])"}
 
 
 def _import_line(func: Callable, alias: str) -> str:
@@ -96,9 +101,10 @@ _PARAMS_MARK = "p = P[i]  # MEMBER-PARAMETERS"
 
 
 def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0,
-                  split_step: Callable | None = None, n_params: int = 0) -> str:
+                  split_step: Callable | None = None, n_params: int = 0,
+                  split_rhs: Callable | None = None) -> str:
     """The template's source with its model import pointed at ``rhs`` (and ``drivers``,
-    ``split_step``).
+    ``split_step``, ``split_rhs``).
 
     With ``n_params`` > 0 a member's parameters reach the model as a tuple of that many
     floats instead of a row of ``P``: values, not memory, so with the model functions
@@ -123,44 +129,54 @@ def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int
     if split_step is not None:
         line += f"\n{_import_line(split_step, 'split_step')}"
         pre, post = _SPLIT_CALLS[drivers is not None]
+        if split_rhs is not None:
+            line += f"\n{_import_line(split_rhs, 'split_rhs')}"
+            first = f"{_SPLIT_PRE}\n{' ' * 16}{_FIRST_RHS[drivers is not None]}\n"
+            if first not in text:
+                raise RuntimeError("kernel template lost its first right-hand side call")
+            text = text.replace(first, f"{_FUSED_CALLS[drivers is not None]}\n")
         text = text.replace(_SPLIT_PRE, pre).replace(_SPLIT_MARK, post)
     return text.replace(_MARK, line)
 
 
 def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0,
                split_step: Callable | None = None, n_params: int = 0,
-               n_states: int = 0) -> Callable:
+               n_states: int = 0, split_rhs: Callable | None = None) -> Callable:
     """The compiled ensemble kernel for a model whose right-hand side is ``rhs``.
 
-    ``rhs`` (and ``drivers``, ``split_step``, see :class:`ModelSpec`) must be module-level
+    ``rhs`` (and ``drivers``, ``split_step``, ``split_rhs``, see :class:`ModelSpec`) must
+    be module-level
     functions (importable as ``module.name``). Given ``n_params`` and ``n_states``, the
     kernel passes each member's parameters as a tuple (see :func:`kernel_source`) if the
     model's functions compile with one, and a row of ``P`` otherwise.
     """
     compile_model_functions()  # the kernel's callees as numba functions (first use: import)
     func = getattr(rhs, "py_func", rhs)
+    split_rhs = split_rhs if split_step is not None else None
     key = (func.__module__, func.__qualname__, drivers is not None, split_step is not None,
-           n_params if n_states > 0 else 0)
+           split_rhs is not None, n_params if n_states > 0 else 0)
     with _lock:
         if key in _kernels:
             return _kernels[key]
         kernel = None
         if key[-1] > 0:
             try:
-                kernel = _load_kernel(func, drivers, n_drivers, split_step, key, key[-1])
+                kernel = _load_kernel(func, drivers, n_drivers, split_step, split_rhs, key,
+                                      key[-1])
                 _compile_for(kernel, n_states, key[-1])
             except Exception:  # noqa: BLE001 - a model that indexes p as an array: use a row
                 kernel = None
         if kernel is None:
-            kernel = _load_kernel(func, drivers, n_drivers, split_step, key, 0)
+            kernel = _load_kernel(func, drivers, n_drivers, split_step, split_rhs, key, 0)
         _kernels[key] = kernel
         return kernel
 
 
-def _load_kernel(func, drivers, n_drivers, split_step, key, n_params: int) -> Callable:
-    source = kernel_source(func, drivers, n_drivers, split_step, n_params)
+def _load_kernel(func, drivers, n_drivers, split_step, split_rhs, key,
+                 n_params: int) -> Callable:
+    source = kernel_source(func, drivers, n_drivers, split_step, n_params, split_rhs)
     digest = _dependency_hash(source, func)
-    for extra in (drivers, split_step):
+    for extra in (drivers, split_step, split_rhs):
         if extra is not None:
             digest = _dependency_hash(digest, extra)
     name = f"twinviewer_kernel_{key[0].replace('.', '_')}_{key[1]}_{digest}"

@@ -105,6 +105,11 @@ class ModelSpec:
         half a step before and half a step after every RK4 step (Strang splitting), so
         the coupled step is second order if the split step is. The model writes it to be
         stable at any step (L-stable implicit or exact exponential updates).
+    split_rhs
+        Optional ``split_rhs(t, h, y, p, dydt[, a])``: ``split_step(t, h, y, p[, a])``
+        followed by ``rhs(t, y, p, dydt[, a])`` in one call, with the same result, so that
+        what both compute from the states the split step does not change (chamber
+        pressures) is computed once. The engine uses it at the start of each RK4 step.
     """
 
     name: str
@@ -126,6 +131,7 @@ class ModelSpec:
     drivers: Callable | None = field(default=None, repr=False)
     n_drivers: int = 0
     split_step: Callable | None = field(default=None, repr=False)
+    split_rhs: Callable | None = field(default=None, repr=False)
     #: Roles → the model's own state, output or parameter playing them, for a model whose
     #: names differ from the built-ins': clinical series roles (``'V_LV'``, ``'p_AO'``,
     #: ``'Q_AV'``…, :data:`SERIES_ROLES`) and parameter roles, named as the built-in
@@ -136,6 +142,10 @@ class ModelSpec:
     #: inside which the model was built and checked. Predictions outside are flagged by the
     #: explanations (:mod:`twinviewer.explain.validity`); nothing is parsed from prose.
     validity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: RK4 steps per beat by default (``Settings.steps_per_beat`` None), chosen by accuracy:
+    #: a model whose step count was chosen says so where it sets it, with the error measured
+    #: and the test that keeps it (e.g. ``four_chamber``); 400 for the others.
+    steps_per_beat: int = 400
 
     # ------------------------------------------------------------------ lookup
     @property
@@ -247,7 +257,7 @@ class ModelSpec:
         from twinviewer.physiology.dependencies import equation_digest
 
         functions = (self.rhs, self.observe, *self.equation_sources)
-        for extra in (self.drivers, self.split_step):
+        for extra in (self.drivers, self.split_step, self.split_rhs):
             if extra is not None:
                 functions += (extra,)
         return equation_digest(functions)[:16]
