@@ -26,7 +26,7 @@ MODEL = four_chamber_valves.MODEL
 def _steady(dp, eoa, eroa, r, dt=1e-3, n=4000):
     q, z = 0.0, 0.5
     for _ in range(n):
-        q, z = step(q, z, dp, eoa, eroa, r, 1.0, 26.7, 26.7, dt)
+        q, z = step(q, z, dp, dp, eoa, eroa, r, 1.0, 26.7, 26.7, dt)
     return q, z
 
 
@@ -57,7 +57,7 @@ def test_valve_step_is_stable_at_any_step():
         z = rng.uniform(0, 1, 200)
         for k in range(200):
             dp = 120.0 * np.sin(0.3 * k + np.arange(200))
-            q, z = step(q, z, dp, 4.0, 0.0, 0.003, 0.3, 300.0, 300.0, dt)
+            q, z = step(q, z, dp, dp, 4.0, 0.0, 0.003, 0.3, 300.0, 300.0, dt)
             assert np.all(np.isfinite(q)) and np.all((z >= 0) & (z <= 1))
         # Bounded by the steady flow through the fully open orifice at 120 mmHg.
         assert np.max(np.abs(q)) < 1.01 * el.orifice_valve(120.0, 4.0, 0.0, 0.003)

@@ -103,14 +103,15 @@ def _inertial_stage(q0, dp, area, r_visc, l_h):
 
 
 @model_function
-def mynard_valve_step(q, zeta, dp, eoa, eroa, r_visc, l_eff, k_open, k_close, dt):
+def mynard_valve_step(q, zeta, dp0, dp1, eoa, eroa, r_visc, l_eff, k_open, k_close, dt):
     """One step ``dt`` (s) of a valve with inertance and opening dynamics (Mynard et al.
     2012): ``(flow, opening state)`` at the step's end, stable at any step.
 
-    The opening state ζ ∈ [0, 1] moves towards 1 at rate ``k_open``·Δp while the pressure
-    difference ``dp`` (mmHg) is positive and towards 0 at rate ``k_close``·|Δp| while it is
-    negative (1/(mmHg·s)); it is advanced exactly for ``dp`` held over the step. The
-    effective area interpolates between the regurgitant and the forward orifice,
+    The pressure difference across the valve (mmHg) runs linearly from ``dp0`` at the
+    step's start to ``dp1`` at its end. The opening state ζ ∈ [0, 1] moves towards 1 at rate
+    ``k_open``·Δp while Δp is positive and towards 0 at rate ``k_close``·|Δp| while it is
+    negative (1/(mmHg·s)); it is advanced exactly (for a Δp that keeps its sign over the
+    step). The effective area interpolates between the regurgitant and the forward orifice,
     A = EROA + ζ·(EOA − EROA) (cm²), and the flow ``q`` (mL/s) follows
     L·dQ/dt = Δp − r_visc·Q − ρ/(2A²)·Q|Q| with L = ρ·l_eff/A (``l_eff`` in cm), advanced
     by the two-stage, L-stable SDIRK2 method (second order), each stage a quadratic in
@@ -122,31 +123,36 @@ def mynard_valve_step(q, zeta, dp, eoa, eroa, r_visc, l_eff, k_open, k_close, dt
     --------
     >>> q, z = 0.0, 0.0
     >>> for _ in range(2000):  # 4 mmHg held across an open 1 cm² valve for 2 s
-    ...     q, z = mynard_valve_step(q, z, 4.0, 1.0, 0.0, 0.003, 1.0, 26.7, 26.7, 1e-3)
+    ...     q, z = mynard_valve_step(q, z, 4.0, 4.0, 1.0, 0.0, 0.003, 1.0, 26.7, 26.7, 1e-3)
     >>> round(float(z), 3), round(float(q), 1)   # fully open, the steady Bernoulli flow
     (1.0, 96.6)
     """
-    forward = dp > 0.0
-    rate = (k_open * forward - k_close * (1.0 - forward)) * dp  # ≥ 0
     zeta = np.minimum(np.maximum(zeta, 0.0), 1.0)
     low = np.maximum(eroa, MIN_ORIFICE_CM2)
     span = np.maximum(np.maximum(eoa, MIN_ORIFICE_CM2) - low, 0.0)
     # Two stages of the L-stable, stiffly accurate SDIRK2 (Alexander 1977; γ = 1 − 1/√2),
     # second order, each stage a backward-Euler solve in closed form with ζ (hence the area
     # and the inertance) exact at the stage's time:
-    #   stage 1 at γ·dt:  L₁·(Q₁ − Q)/(γ·dt) = Δp − r·Q₁ − B₁·Q₁|Q₁|
-    #   stage 2 at dt:    L₂·(Q' − Q̃)/(γ·dt) = Δp − r·Q' − B₂·Q'|Q'|,
+    #   stage 1 at γ·dt:  L₁·(Q₁ − Q)/(γ·dt) = Δp₁ − r·Q₁ − B₁·Q₁|Q₁|
+    #   stage 2 at dt:    L₂·(Q' − Q̃)/(γ·dt) = Δp₂ − r·Q' − B₂·Q'|Q'|,
     #                     Q̃ = Q + (1 − γ)/γ·(Q₁ − Q)   (each stage: _inertial_stage)
-    # ζ is exact at both stages (interpolating it at the first stage saves an exponential
-    # but made the quarter-step limit cycles worse: 13 % more work in a cold start).
+    # ζ at a stage time τ from the mean Δp over [0, τ] (exact while Δp keeps its sign;
+    # interpolating it at the first stage saves an exponential but made the quarter-step
+    # limit cycles worse: 13 % more work in a cold start).
     h = SDIRK_GAMMA * dt
-    d1 = np.exp(-rate * h)
-    d2 = np.exp(-rate * dt)
-    z1 = forward * (1.0 - (1.0 - zeta) * d1) + (1.0 - forward) * zeta * d1
-    z2 = forward * (1.0 - (1.0 - zeta) * d2) + (1.0 - forward) * zeta * d2
+    ramp = dp1 - dp0
+    dp_1 = dp0 + SDIRK_GAMMA * ramp
+    m1 = dp0 + 0.5 * SDIRK_GAMMA * ramp
+    m2 = dp0 + 0.5 * ramp
+    f1 = m1 > 0.0
+    f2 = m2 > 0.0
+    d1 = np.exp(-(k_open * f1 - k_close * (1.0 - f1)) * m1 * h)
+    d2 = np.exp(-(k_open * f2 - k_close * (1.0 - f2)) * m2 * dt)
+    z1 = f1 * (1.0 - (1.0 - zeta) * d1) + (1.0 - f1) * zeta * d1
+    z2 = f2 * (1.0 - (1.0 - zeta) * d2) + (1.0 - f2) * zeta * d2
     l_h = K_INERTANCE * l_eff / h
-    q1 = _inertial_stage(q, dp, low + z1 * span, r_visc, l_h)
-    return _inertial_stage(q + SDIRK_RATIO * (q1 - q), dp, low + z2 * span, r_visc, l_h), z2
+    q1 = _inertial_stage(q, dp_1, low + z1 * span, r_visc, l_h)
+    return _inertial_stage(q + SDIRK_RATIO * (q1 - q), dp1, low + z2 * span, r_visc, l_h), z2
 
 
 #: Small viscous term of a septal defect (mmHg·s/mL), as the valves' viscous term.

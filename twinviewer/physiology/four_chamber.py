@@ -390,44 +390,75 @@ def rhs_valves(t, y, p, dydt, a):
 
 
 @model_function
-def advance_valves(dt, y, p, a, l_mv, l_av, l_tv, l_pv, k_open, k_close):
-    """Advance the four valves' flow and opening states in ``y`` over ``dt`` (s), with the
-    chamber volumes held and the chamber pressures of the activations ``a``, for effective
-    lengths ``l_*`` (cm) and rate constants ``k_open``, ``k_close`` (1/(mmHg·s))
-    (:func:`~.elements.mynard_valve_step`)."""
+def advance_valves(dt, y, p, a, l_mv, l_av, l_tv, l_pv, k_open, k_close, mem):
+    """Advance the four valves' flow and opening states in ``y`` over ``dt`` (s) up to the
+    time of the activations ``a``, with the chamber volumes held, for effective lengths
+    ``l_*`` (cm) and rate constants ``k_open``, ``k_close`` (1/(mmHg·s))
+    (:func:`valve_steps`; ``mem``: see there)."""
     p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
-    valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, l_mv, l_av, l_tv, l_pv, k_open, k_close)
+    valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, l_mv, l_av, l_tv, l_pv, k_open, k_close,
+                mem, 0.0 * dt)
 
 
 @model_function
-def valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, l_mv, l_av, l_tv, l_pv, k_open, k_close):
-    """:func:`advance_valves` given the chamber pressures (mmHg)."""
-    y[Q_MV], y[Z_MV] = mynard_valve_step(y[Q_MV], y[Z_MV], p_la - p_lv, p[I_MV], p[I_MV + 1],
+def _ramp(dp, last, inv_dt, h, end):
+    # The valve's Δp at the start and the end of a valve step that ends ``end`` after the
+    # pressures' time: linear in time with the slope between the last two RK4 step starts
+    # (centred for the half step after an RK4 step, whose end pressures are known).
+    slope = (dp - last) * inv_dt
+    dp1 = dp + slope * end
+    return dp1 - slope * h, dp1
+
+
+@model_function
+def valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, l_mv, l_av, l_tv, l_pv, k_open, k_close,
+                mem, end):
+    """:func:`advance_valves` given the chamber pressures (mmHg) at ``end`` (s) before the
+    step's end. The engine's split memory ``mem`` holds the RK4 step (``mem[0]``) and each
+    valve's Δp at the last RK4 step's start (``mem[1:5]``, valid once ``mem[5]`` is 1): Δp
+    runs linearly over the valve step, so a narrow valve whose flow relaxes faster than a
+    step follows the pressures instead of lagging them by half a step. A step with
+    ``end`` > 0 (the half step before an RK4 step, at its start) records its Δp there."""
+    d_mv, d_av = p_la - p_lv, p_lv - y[cl.P_AR_SYS]
+    d_tv, d_pv = p_ra - p_rv, p_rv - y[cl.P_AR_PUL]
+    inv = mem[5] / mem[0]
+    a0, a1 = _ramp(d_mv, mem[1], inv, dt, end)
+    y[Q_MV], y[Z_MV] = mynard_valve_step(y[Q_MV], y[Z_MV], a0, a1, p[I_MV], p[I_MV + 1],
                                          R_VISCOUS, l_mv, k_open, k_close, dt)
-    y[Q_AV], y[Z_AV] = mynard_valve_step(y[Q_AV], y[Z_AV], p_lv - y[cl.P_AR_SYS], p[I_AV],
-                                         p[I_AV + 1], R_VISCOUS + p[I_ZAO], l_av, k_open,
-                                         k_close, dt)
-    y[Q_TV], y[Z_TV] = mynard_valve_step(y[Q_TV], y[Z_TV], p_ra - p_rv, p[I_TV], p[I_TV + 1],
+    a0, a1 = _ramp(d_av, mem[2], inv, dt, end)
+    y[Q_AV], y[Z_AV] = mynard_valve_step(y[Q_AV], y[Z_AV], a0, a1, p[I_AV], p[I_AV + 1],
+                                         R_VISCOUS + p[I_ZAO], l_av, k_open, k_close, dt)
+    a0, a1 = _ramp(d_tv, mem[3], inv, dt, end)
+    y[Q_TV], y[Z_TV] = mynard_valve_step(y[Q_TV], y[Z_TV], a0, a1, p[I_TV], p[I_TV + 1],
                                          R_VISCOUS, l_tv, k_open, k_close, dt)
-    y[Q_PV], y[Z_PV] = mynard_valve_step(y[Q_PV], y[Z_PV], p_rv - y[cl.P_AR_PUL], p[I_PV],
-                                         p[I_PV + 1], R_VISCOUS, l_pv, k_open, k_close, dt)
+    a0, a1 = _ramp(d_pv, mem[4], inv, dt, end)
+    y[Q_PV], y[Z_PV] = mynard_valve_step(y[Q_PV], y[Z_PV], a0, a1, p[I_PV], p[I_PV + 1],
+                                         R_VISCOUS, l_pv, k_open, k_close, dt)
+    if np.any(end > 0.0):  # the half step before an RK4 step (numpy: every member's is)
+        mem[1] = d_mv
+        mem[2] = d_av
+        mem[3] = d_tv
+        mem[4] = d_pv
+        mem[5] = 1.0 + 0.0 * mem[5]
 
 
 @model_function
-def split_step(t, dt, y, p, a):
-    """Advance the valve states over ``dt`` at time ``t``, the rest held (the default
-    model's fixed effective lengths and rate constants; the engine calls it for half steps
-    around each RK4 step)."""
-    advance_valves(dt, y, p, a, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV, K_OPEN, K_CLOSE)
+def split_step(t, dt, y, p, a, mem):
+    """Advance the valve states over ``dt`` up to time ``t``, the rest held (the default
+    model's fixed effective lengths and rate constants; the engine calls it for the half
+    step after an RK4 step, :func:`split_rhs` for the one before)."""
+    advance_valves(dt, y, p, a, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV, K_OPEN, K_CLOSE,
+                   mem)
 
 
 @model_function
-def split_rhs(t, dt, y, p, dydt, a):
-    """:func:`split_step` then :func:`rhs_valves` at the same time ``t``, with the chamber
-    pressures computed once (the valve step does not move the volumes they depend on)."""
+def split_rhs(t, dt, y, p, dydt, a, mem):
+    """The valve step over ``dt`` up to half an RK4 step after ``t`` (the pressures held at
+    ``t``'s volumes), then :func:`rhs_valves` at ``t``, with the chamber pressures computed
+    once (the valve step does not move the volumes they depend on)."""
     p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
     valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV,
-                K_OPEN, K_CLOSE)
+                K_OPEN, K_CLOSE, mem, 0.5 * mem[0])
     valve_loop_derivatives(y, p, dydt, p_la, p_lv, p_ra, p_rv)
 
 
@@ -448,7 +479,8 @@ _INERTIAL_VALVES = (
     "difference (Mynard et al. 2012); effective lengths (1 cm) and rate constants "
     "(0.02 cm²/(dyn·s)) are UNSOURCED. Valve states are advanced by an L-stable "
     "second-order step in half steps around each RK4 step of the chambers (Strang "
-    "splitting, second order in the step). Gradients are "
+    "splitting, second order in the step), the pressure difference across each valve "
+    "linear in time over its step. Gradients are "
     "Doppler 4v² with v = Q/EOA; no pressure recovery.")
 
 MODEL = ModelSpec(
@@ -511,10 +543,11 @@ MODEL = ModelSpec(
     # Chosen by accuracy (tests/physiology/test_step_accuracy.py, against scipy Radau on the
     # unsplit equations): the fewest steps, a multiple of the 200 recorded samples, at which
     # every periodic metric in mmHg / mL of the healthy, severe AS and severe MR hearts is
-    # within the engine's documented 0.2 mmHg / 0.3 mL. At 200 the severe AS heart's LVSP
-    # and aortic peak gradient are 0.25 mmHg off (the split's flow lags the pressures by
-    # about half a step when the narrow valve's flow relaxes faster than a step).
-    steps_per_beat=400,
+    # within the engine's documented 0.2 mmHg / 0.3 mL: largest errors 0.04 / 0.08 / 0.02
+    # (LVSP of severe AS). That needs the valve steps' Δp ramp (valve_steps): with Δp held
+    # the severe AS heart's LVSP was 0.25 mmHg off at 200 steps, as its narrow valve's flow
+    # relaxes faster than a step and lagged the pressures by half a step.
+    steps_per_beat=200,
 )
 
 #: Version 2.2 of the default model, with quasi-steady valves (instantaneous opening, no
@@ -534,7 +567,7 @@ QUASI_STEADY_MODEL = replace(
     split_step=None,
     split_rhs=None,
     # Chosen by accuracy as the default model's (see above): quasi-steady valves reach the
-    # documented accuracy at 200 steps (largest metric error 0.02 mmHg / mL for the three
-    # hearts; 0.06 over 20 prior members, the periodicity tolerance's).
+    # documented accuracy at 200 steps (largest metric errors 0.013 / 0.015 / 0.025; over
+    # 20 prior members 0.06 from 3200 steps, the periodicity tolerance's, as 3.0's 0.07).
     steps_per_beat=200,
 )

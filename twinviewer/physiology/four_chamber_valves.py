@@ -74,21 +74,21 @@ I_KOPEN, I_KCLOSE = _I["VALVE.K_OPEN"], _I["VALVE.K_CLOSE"]
 
 
 @model_function
-def split_step(t, dt, y, p, a):
-    """Advance the four valves' flow and opening states over ``dt`` at time ``t``, the rest
-    held, with this member's effective lengths and rate constants
-    (:func:`~.four_chamber.advance_valves`)."""
+def split_step(t, dt, y, p, a, mem):
+    """Advance the four valves' flow and opening states over ``dt`` up to time ``t``, the
+    rest held, with this member's effective lengths and rate constants
+    (:func:`~.four_chamber.split_step`)."""
     fc.advance_valves(dt, y, p, a, p[I_LEFF], p[I_LEFF + 1], p[I_LEFF + 2], p[I_LEFF + 3],
-                      p[I_KOPEN], p[I_KCLOSE])
+                      p[I_KOPEN], p[I_KCLOSE], mem)
 
 
 @model_function
-def split_rhs(t, dt, y, p, dydt, a):
-    """:func:`split_step` then the right-hand side at ``t``, the chamber pressures computed
-    once (:func:`~.four_chamber.split_rhs`)."""
+def split_rhs(t, dt, y, p, dydt, a, mem):
+    """:func:`split_step` before an RK4 step, then the right-hand side at ``t``, the chamber
+    pressures computed once (:func:`~.four_chamber.split_rhs`)."""
     p_la, p_lv, p_ra, p_rv = fc.chamber_pressures(y, p, a[0], a[1], a[2], a[3])
     fc.valve_steps(dt, y, p, p_la, p_lv, p_ra, p_rv, p[I_LEFF], p[I_LEFF + 1],
-                   p[I_LEFF + 2], p[I_LEFF + 3], p[I_KOPEN], p[I_KCLOSE])
+                   p[I_LEFF + 2], p[I_LEFF + 3], p[I_KOPEN], p[I_KCLOSE], mem, 0.5 * mem[0])
     fc.valve_loop_derivatives(y, p, dydt, p_la, p_lv, p_ra, p_rv)
 
 

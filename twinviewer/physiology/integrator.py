@@ -31,6 +31,8 @@ CANCELLED = 4
 
 #: A state beyond this magnitude (mL, mmHg, mL/s) counts as a blown-up integration.
 BLOW_UP = 1e7
+#: Size of a split step's memory (``ModelSpec.split_step``), as the kernel template's.
+SPLIT_MEMORY = 8
 
 
 def _with_drivers(rhs, drivers, n_drivers):
@@ -46,8 +48,8 @@ def _with_drivers(rhs, drivers, n_drivers):
 
 
 def _split_numpy(split_step, drivers, n_drivers):
-    """``split_step(t, dt, y, p, *rest)`` (also ``split_rhs``, whose rest is ``dydt``) for
-    the numpy path, with the drivers at ``t`` if the model declares them."""
+    """``split_step(t, dt, y, p, mem)`` (also ``split_rhs(t, dt, y, p, dydt, mem)``) for
+    the numpy path, with the drivers at ``t`` before ``mem`` if the model declares them."""
     split_step = python_function(split_step)
     if drivers is None:
         return split_step
@@ -56,7 +58,7 @@ def _split_numpy(split_step, drivers, n_drivers):
     def split_(t, dt, y, p, *rest):
         a = np.empty((n_drivers, y.shape[1]))
         drivers(t, p, a)
-        split_step(t, dt, y, p, *rest, a)
+        split_step(t, dt, y, p, *rest[:-1], a, rest[-1])
 
     return split_
 
@@ -75,29 +77,33 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
     f_last = np.empty((n, s_count))
     meta = np.zeros((n, 3), dtype=np.int64)
     k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
+    mem = np.zeros((SPLIT_MEMORY, todo.size))  # each member's split memory, as the kernel's
     for b in range(max_beats):
         if todo.size == 0:
             break
         p = P[todo].T
         dt = 60.0 / p[hr_col] / steps
+        mem[0] = dt
         h_pre = 0.5 * dt
         for s in range(steps):
             if s % stride == 0:
                 rec[todo, :, s // stride] = y.T
             t = s * dt
             if split_rhs is not None:  # Strang splitting, as the kernel template
-                split_rhs(t, h_pre, y, p, k1)
+                split_rhs(t, h_pre, y, p, k1, mem)
             else:
                 if split_step is not None:
-                    split_step(t, h_pre, y, p)
+                    split_step(t, h_pre, y, p, mem)
                 rhs(t, y, p, k1)
+            if (split_step is not None) and s % stride == 0 and s > 0:
+                rec[todo, :, s // stride] = 0.5 * (rec[todo, :, s // stride] + y.T)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k1, p, k2)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k2, p, k3)
             rhs(t + dt, y + dt * k3, p, k4)
             y += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
             if split_step is not None:
-                if (s + 1) % stride == 0:
-                    split_step(t + dt, 0.5 * dt, y, p)
+                if s + 1 == steps:
+                    split_step(t + dt, 0.5 * dt, y, p, mem)
                     h_pre = 0.5 * dt
                 else:
                     h_pre = dt
@@ -112,6 +118,7 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
         yend[idx] = y[:, done].T
         keep = ~done
         todo, y, prev, n_beat = todo[keep], y[:, keep], prev[:, keep], n_beat[keep]
+        mem = mem[:, keep]
         if accelerate:  # the same scalar update as the compiled kernel, member by member
             for k, i in enumerate(todo):
                 col, start = y[:, k].copy(), prev[:, k].copy()

@@ -71,24 +71,32 @@ _DRIVER_CALLS = {
 
 #: Where the template calls a model's split step, and the calls: Strang splitting (second
 #: order if the split step is), a half step at the RK4 step's start and a half step at its
-#: end. The end's half step and the next start's are one whole step (``h_pre``) unless the
-#: state at that boundary is recorded (every ``stride`` steps, and at the beat's end).
-#: Arguments: the time, the step, the state, the parameters (and the drivers at that time).
+#: end. The end's half step and the next start's are one whole step (``h_pre``) except at
+#: the beat's end (the state there is compared between beats and is the warm start). A state
+#: recorded inside the beat is taken after that whole step, its split states (valves) the
+#: mean of their values half a step before and after (second order; the other states are
+#: untouched by the split step, so their mean is themselves).
+#: Arguments: the time, the step, the state, the parameters (and the drivers at that time),
+#: the split memory.
 _SPLIT_PRE = "pass  # MODEL-SPLIT-PRE"
 _SPLIT_MARK = "pass  # MODEL-SPLIT-STEP"
-_SPLIT_POST = """if (s + 1) % stride == 0:
-                    split_step(t + dt, 0.5 * dt, y, p{a_end})
+_SPLIT_RECORD = """
+                if s % stride == 0 and s > 0:
+                    for j in range(s_count):  # split states at t: mean of both sides
+                        rec[i, j, s // stride] = 0.5 * (rec[i, j, s // stride] + y[j])"""
+_SPLIT_POST = """if s + 1 == steps:
+                    split_step(t + dt, 0.5 * dt, y, p{a_end}, smem)
                     h_pre = 0.5 * dt
                 else:
                     h_pre = dt"""
-_SPLIT_CALLS = {False: ("split_step(t, h_pre, y, p)", _SPLIT_POST.format(a_end="")),
-                True: ("split_step(t, h_pre, y, p, tab[2 * s])",
+_SPLIT_CALLS = {False: ("split_step(t, h_pre, y, p, smem)", _SPLIT_POST.format(a_end="")),
+                True: ("split_step(t, h_pre, y, p, tab[2 * s], smem)",
                        _SPLIT_POST.format(a_end=", tab[2 * s + 2]"))}
 #: With ``split_rhs`` (see ModelSpec) the half step before an RK4 step and that step's first
 #: right-hand side are one call (the chamber pressures both need are computed once).
 _FIRST_RHS = {False: "rhs(t, y, p, k1)", True: "rhs(t, y, p, k1, tab[2 * s])"}
-_FUSED_CALLS = {False: "split_rhs(t, h_pre, y, p, k1)",
-                True: "split_rhs(t, h_pre, y, p, k1, tab[2 * s])"}
+_FUSED_CALLS = {False: "split_rhs(t, h_pre, y, p, k1, smem)",
+                True: "split_rhs(t, h_pre, y, p, k1, tab[2 * s], smem)"}
 
 
 def _import_line(func: Callable, alias: str) -> str:
@@ -134,7 +142,10 @@ def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int
             first = f"{_SPLIT_PRE}\n{' ' * 16}{_FIRST_RHS[drivers is not None]}\n"
             if first not in text:
                 raise RuntimeError("kernel template lost its first right-hand side call")
-            text = text.replace(first, f"{_FUSED_CALLS[drivers is not None]}\n")
+            text = text.replace(first, f"{_FUSED_CALLS[drivers is not None]}"
+                                       f"{_SPLIT_RECORD}\n")
+        else:
+            pre += _SPLIT_RECORD
         text = text.replace(_SPLIT_PRE, pre).replace(_SPLIT_MARK, post)
     return text.replace(_MARK, line)
 

@@ -98,18 +98,23 @@ class ModelSpec:
         compiled engine evaluates them once per member on the step grid instead of four
         times per step in every beat.
     split_step
-        Optional ``split_step(t, h, y, p[, a])``: an update, in place, of stiff states
-        (valve flows and opening states) over ``h`` at time ``t``, everything else held
-        (with the drivers ``a`` at ``t`` if the model has drivers). The right-hand side
-        returns zero derivatives for those states; the engine calls the split step for
-        half a step before and half a step after every RK4 step (Strang splitting), so
-        the coupled step is second order if the split step is. The model writes it to be
-        stable at any step (L-stable implicit or exact exponential updates).
+        Optional ``split_step(t, h, y, p[, a], mem)``: an update, in place, of stiff states
+        (valve flows and opening states) over ``h`` ending at time ``t``, everything else
+        held (with the drivers ``a`` at ``t`` if the model has drivers). The right-hand
+        side returns zero derivatives for those states. The engine advances them half a
+        step before and half a step after every RK4 step (Strang splitting, so the coupled
+        step is second order if the split step is), the two halves between steps as one
+        whole step: the half step after an RK4 step (at the beat's end) is
+        ``split_step``, the one before is :attr:`split_rhs` (or ``split_step`` at the RK4
+        step's start if the model has no ``split_rhs``). ``mem`` is the split step's
+        memory, 8 floats per member kept from step to step: the engine zeroes it when a
+        member starts and sets ``mem[0]`` to the RK4 step. The model writes the split step
+        to be stable at any step (L-stable implicit or exact exponential updates).
     split_rhs
-        Optional ``split_rhs(t, h, y, p, dydt[, a])``: ``split_step(t, h, y, p[, a])``
-        followed by ``rhs(t, y, p, dydt[, a])`` in one call, with the same result, so that
-        what both compute from the states the split step does not change (chamber
-        pressures) is computed once. The engine uses it at the start of each RK4 step.
+        Optional ``split_rhs(t, h, y, p, dydt[, a], mem)``: the split step over ``h`` up to
+        half an RK4 step after ``t`` with the other states at ``t``, followed by
+        ``rhs(t, y, p, dydt[, a])``, in one call, so that what both compute from the states
+        the split step does not change (chamber pressures) is computed once.
     """
 
     name: str
