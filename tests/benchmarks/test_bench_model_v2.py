@@ -1,8 +1,16 @@
-"""Throughput of the richer four_chamber_eoa 2.x (exponential filling, Weissler timing,
-force–frequency) and of four_chamber_valves (the same plus dynamic valves: inertance and
-opening states, advanced by the engine's split step) against model 1.0 (four_chamber_v1),
-side by side in one run: the added physiology may cost at most 1.5× (issue 12). Wall and
+"""Throughput of the richer four_chamber_eoa (2.2: exponential filling, Weissler timing,
+force–frequency, quasi-steady valves; 3.0, the default: the same plus valves with inertance
+and opening states, advanced by the engine's split step) and of four_chamber_valves (3.0
+with the valve constants as parameters) against model 1.0 (four_chamber_v1), side by side
+in one run: the added physiology may cost at most 1.5× (issue 12), and 3.0 at most 1.5×
+of 2.2. Wall and
 CPU time are both printed (the machine is shared). Also the evidence-table run time.
+
+Every model runs at its own steps per beat (``ModelSpec.steps_per_beat``), chosen by
+accuracy: the fewest steps at which its periodic metrics are within the engine's documented
+0.2 mmHg / 0.3 mL of a Radau reference (tests/physiology/test_step_accuracy.py; 2.2: 200,
+3.0: 400; models not checked that way: 400). So the models are compared at equal accuracy,
+not at equal steps.
 
 Run: ``pytest tests/benchmarks/test_bench_model_v2.py --benchmark-enable -s``.
 """
@@ -51,8 +59,9 @@ def _timed(func) -> tuple[float, float]:
 
 
 MODELS = (("v1.0 (linear filling)", four_chamber_v1.MODEL),
-          ("v2.x (this default)", four_chamber.MODEL),
-          ("v2.x + dynamic valves", four_chamber_valves.MODEL))
+          ("v2.2 (quasi-steady valves)", four_chamber.QUASI_STEADY_MODEL),
+          ("v3.0 (this default)", four_chamber.MODEL),
+          ("v3.0, valve parameters", four_chamber_valves.MODEL))
 
 
 def test_richer_model_throughput_vs_v1(benchmark):
@@ -63,13 +72,17 @@ def test_richer_model_throughput_vs_v1(benchmark):
         simulate(model, P[:2], settings=fixed)  # load / compile the kernel
         figures[label] = _timed(lambda m=model, P=P: simulate(m, P, settings=fixed))
     v1 = figures[MODELS[0][0]]
-    print(f"\nmember-beats/s, N = 1000, 400 RK4 steps/beat, same run "
-          f"(load average {os.getloadavg()[0]:.1f}):")
-    for k, (wall, cpu) in figures.items():
-        print(f"  {k:24s} {N * BEATS / wall:8.0f} wall  {N * BEATS / cpu:8.0f} per CPU-s  "
+    print(f"\nmember-beats/s, N = 1000, each model at its own steps per beat (equal "
+          f"accuracy), same run (load average {os.getloadavg()[0]:.1f}):")
+    for (k, (wall, cpu)), (_, model) in zip(figures.items(), MODELS, strict=True):
+        print(f"  {k:24s} {model.steps_per_beat:4d} steps  {N * BEATS / wall:8.0f} wall  "
+              f"{N * BEATS / cpu:8.0f} per CPU-s  "
               f"cost vs v1: {wall / v1[0]:.2f}× wall, {cpu / v1[1]:.2f}× CPU")
     for label, _ in MODELS[1:]:
         assert figures[label][1] / v1[1] <= 1.5, label
+    v22, v30 = figures[MODELS[1][0]], figures[MODELS[2][0]]
+    print(f"  v3.0 vs v2.2: {v30[1] / v22[1]:.2f}× CPU")
+    assert v30[1] / v22[1] <= 1.5
     P = _ensemble(four_chamber.MODEL)
     benchmark.pedantic(simulate, args=(four_chamber.MODEL, P), kwargs={"settings": fixed},
                        rounds=1, iterations=1)
@@ -83,7 +96,8 @@ def test_cold_start_to_periodic_v1_vs_v2():
         simulate(model, P[:2])
         wall, cpu = _timed(lambda m=model, P=P: simulate(m, P))
         r = simulate(model, P)
-        print(f"\n{label}: 1000 members cold to periodic {wall:.2f} s wall, {cpu:.2f} s CPU "
+        print(f"\n{label} ({model.steps_per_beat} steps/beat): 1000 members cold to "
+              f"periodic {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"(load average {os.getloadavg()[0]:.1f}), mean beats {np.mean(r.beats):.1f}, "
               f"periodic {r.ok.mean():.1%}")
 
