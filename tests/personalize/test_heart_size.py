@@ -90,3 +90,21 @@ def test_a_calibration_with_heart_size_names_the_scaling_in_its_prior():
                       heart_size=True)
     assert plain.prior_choice.size_scale == 1.0
     assert any("no measured LV end-diastolic volume" in w for w in plain.warnings)
+
+
+def test_a_size_matched_twin_is_judged_against_the_scaled_prior():
+    """Judged against the unscaled preset, the demo twin's valve areas and V_total (×1.35)
+    read 'beyond the 99 % interval of the population prior'; its prior was the scaled one."""
+    from twinviewer.explain.validity import parameter_warnings, prior_of
+    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.twins import model_of, twin_from_preset
+
+    twin = twin_from_preset("healthy", n=1)
+    ms = [M("LVEDV", 200.0, "mL", 9.0, "CT"), M("LVESV", 80.0, "mL", 6.0, "CT")]
+    r = calibrate(twin, ms, n=32, seed=1, point_estimate=False, heart_size=True)
+    t = updated_twin(twin, r, day=0, accept_misfit=True)
+    model = model_of(t)
+    prior, name = prior_of(t, model, "V_total")
+    assert "heart size" in name
+    assert prior.loc == pytest.approx(1162.6 * r.prior_choice.size_scale, rel=0.01)
+    assert not [w for w in parameter_warnings(t, model) if w.kind == "prior"]

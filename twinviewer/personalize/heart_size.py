@@ -36,6 +36,7 @@ once, so the LVEDV interval is somewhat too narrow (with the demo's numbers: a p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,9 @@ from twinviewer.physiology import ModelSpec, simulate
 #: inertances with 1/s (a pressure from a volume or flow ∝ s stays).
 SIZE_EXPONENT = {"mL": 1, "mL/mmHg": 1, "cm^2": 1, "mmHg/mL": -1, "1/mL": -1,
                  "mmHg*s/mL": -1, "mmHg*s^2/mL": -1}
+#: How :func:`size_matched` names the factor (in the prior's description, hence in every
+#: calibrated twin's provenance): :func:`scale_in` reads it back.
+SCALED = "scaled to the patient's heart size ×"
 #: Sizes beyond this factor either way are not scaled to (a measured LVEDV 3× the preset's
 #: is more likely a wrong value or unit than a heart): the prior stays as it was, said so.
 MAX_SCALE = 2.5
@@ -112,5 +116,17 @@ def size_matched(model: ModelSpec, base: np.ndarray, measurements: Sequence[Meas
         return base, SizeMatch(1.0, f"not scaled: {edv[1]} is {s:.2f}× the prior centre's "
                                     f"{own:.0f} mL, beyond ×{MAX_SCALE:g} either way")
     return scaled(model, base, s), SizeMatch(
-        s, f"scaled to the patient's heart size ×{s:.2f} ({edv[1]}; the preset's LVEDV "
-           f"{own:.0f} mL)")
+        s, f"{SCALED}{s:.3g} ({edv[1]}; the preset's LVEDV {own:.0f} mL)")
+
+
+def scale_in(detail: str) -> float:
+    """The size factor a provenance detail names (1.0 if none): the prior's centre a
+    calibrated twin was judged against is the preset scaled by it.
+
+    >>> scale_in("prior preset healthy: … scaled to the patient's heart size ×1.35 (LVEDV …")
+    1.35
+    >>> scale_in("prior preset healthy")
+    1.0
+    """
+    m = re.search(re.escape(SCALED) + r"([0-9]*\.?[0-9]+)", detail or "")
+    return float(m.group(1)) if m else 1.0
