@@ -84,7 +84,7 @@ def test_fit_row_outside_its_predictive_interval_is_named_in_the_status():
 
 @pytest.mark.slow
 def test_demo_fit_names_the_curve_points_it_misses_and_why():
-    """The demo twin's LV stroke volume is short of the measured (82 vs 107 mL; calib4 note):
+    """The demo twin's LV stroke volume was short of the measured (82 vs 107 mL; calib4 note):
     the fit, the fit table and the status line say where the twin leaves the curve, by how
     much, and the late-diastolic (atrial) filling of curve and twin, rather than only
     'all phases within |z| ≤ 2'."""
@@ -100,7 +100,8 @@ def test_demo_fit_names_the_curve_points_it_misses_and_why():
 
     twin = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=demo_anatomy(),
                             pseudonym=DEMO_PSEUDONYM)
-    r = calibrate(twin, demo_assumed_bp(), n=DEMO_MEMBERS, seed=0, prior=None)
+    r = calibrate(twin, demo_assumed_bp(), n=DEMO_MEMBERS, seed=0, prior=None,
+                  heart_size=True)
     lv = next(c for c in r.curve_fit if c.chamber == "LV")
     gaps = lv.gaps()
     for g in gaps:  # each named gap is a real one: outside the twin's 90 % interval
@@ -112,6 +113,12 @@ def test_demo_fit_names_the_curve_points_it_misses_and_why():
         m, t = lv.late_filling()
         assert f"curve {m:+.0f} mL, twin {t:+.0f} mL" in r.status_line()
         assert ed[0].text() in r.summary()
-    # the posterior LV SV lies between the prior's and the measured one (a compromise)
-    sv = lambda res: np.nanmedian(np.asarray(res.metrics["LVSV"])[res.ok])  # noqa: E731
-    assert sv(r.prior_results) < sv(r.results) < 106.9
+    # fit7: the healthy prior (LVEDV 132 mL) pulled the SV to 89.9 (80.4–101.3) mL, the
+    # measured 106.9 ± 9.9 outside. Scaled to the heart's size (×1.35): 95.4 (87.5–106.7) mL,
+    # the measured inside its 90 % predictive interval; the rest of the gap is the curve's
+    # shape (the model's isovolumic contraction ~75 ms longer than the curve's: notes/fit7.md)
+    assert 1.3 < r.prior_choice.size_scale < 1.4
+    sv = np.nanmedian(np.asarray(r.results.metrics["LVSV"])[r.results.ok])
+    assert 93.0 < sv < 106.9
+    row = next(f for f in r.fit if f.name == "LVSV")
+    assert abs(row.z) < 1.2 and not row.outside_predictive

@@ -381,7 +381,9 @@ class CalibrationResult:
             "warnings": list(self.warnings),
             "prior": {"preset": self.prior_choice.preset, "reason": self.prior_choice.reason,
                       "overridden": self.prior_choice.overridden,
-                      "defining": list(self.prior_choice.defining)},
+                      "defining": list(self.prior_choice.defining),
+                      "size_scale": self.prior_choice.size_scale,
+                      "size_reason": self.prior_choice.size_reason},
             "status": self.status_line(),
             "misfits": self.misfits,
             "discrepancy": {k: list(v) for k, v in self.discrepancy.terms.items()},
@@ -481,6 +483,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
               point_estimate: bool = True, use_anatomy: bool = True,
               prior: str | None = AUTO, discrepancy: Discrepancy | None = None,
               volume_curves: str | Sequence[CurveData] | None = AUTO,
+              heart_size: bool = False,
               progress: Progress = None, cancel: Cancel = None) -> CalibrationResult:
     """Calibrate ``twin`` to ``measurements``: MAP point estimate and posterior ensemble.
 
@@ -522,6 +525,13 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         EDV/ESV/SV/EF/PER/PFR of a chamber whose curve is used are shown but not counted
         again; the curve's R-R sets HR when no HR is given. The fit per phase is in
         ``result.curve_fit``.
+    heart_size : bool, default: False
+        Scale the prior's centre to the patient's heart size: the preset's volumes,
+        compliances and valve areas × s, its elastances, resistances and inertances ÷ s, with
+        s = measured LVEDV (the LV curve's largest volume) / the preset's
+        (:mod:`~twinviewer.personalize.heart_size`: pressures and EF stay). For a heart far
+        from the preset's size (the population priors are independent, so they hold no
+        common size mode); said in the prior's description. First calibration only.
     progress, cancel
         ``progress(fraction, text)``; ``cancel() -> bool`` (True raises
         :class:`~twinviewer.physiology.Cancelled`; the twin is unchanged).
@@ -601,6 +611,13 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             choice = PriorChoice(own, "the twin's own values")
         else:
             base = preset.vector()
+    if heart_size and not previous:
+        from twinviewer.personalize.heart_size import size_matched
+
+        base, size = size_matched(model, base, ms, curves)
+        choice = replace(choice, size_scale=size.scale, size_reason=size.reason)
+        if size.scale == 1.0:
+            warnings.append(f"heart size: {size.reason}")
 
     # -- direct (parameter) measurements and data -------------------------------------------
     direct: dict[str, Measurement] = {}

@@ -65,6 +65,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: chosen from the measurements: AS, MR, HFrEF, else the preset; "
                    "the choice and its reason are printed), or a preset name to override; "
                    "a twin calibrated before starts from its posterior instead")
+    p.add_argument("--heart-size", dest="heart_size", action="store_true",
+                   help="scale the prior's centre to the patient's heart size (the measured "
+                        "LVEDV or the LV curve's largest volume against the preset's): for a "
+                        "heart far from the preset's size; said in the prior's description")
     p.add_argument("--day", type=int, default=None, help="with a saved twin: the visit's day "
                    "offset from the first visit (default: the last visit's day, i.e. a "
                    "re-calibration of that visit, not a new day)")
@@ -120,7 +124,8 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
         twin = twin_from_preset(args.preset, n=1)
         result = calibrate(twin, ms, n=args.n, seed=args.seed,
                            max_iterations=getattr(args, "iterations", 20),
-                           prior=getattr(args, "prior", "auto"))
+                           prior=getattr(args, "prior", "auto"),
+                           heart_size=getattr(args, "heart_size", False))
     except (MeasurementError, ModelError, ValueError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
         return 2
