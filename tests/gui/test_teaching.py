@@ -161,7 +161,15 @@ def test_side_by_side_steps_together(qtbot, state):
     assert ta == pytest.approx(tb, abs=0.02)
 
 
-def test_education_mode_in_the_main_window(make_twin_window):
+def _library_heart_opened(w, qtbot) -> None:
+    # review7: education mode left an empty window; it opens the library's healthy heart
+    qtbot.waitUntil(lambda: w.state.twin is not None and w.state.results is not None,
+                    timeout=180_000)
+    assert w.state.twin.origin == "preset:healthy"
+    assert w.state.twin.pseudonym == "virtual-healthy" and w.view3d.anatomy is not None
+
+
+def test_education_mode_in_the_main_window(make_twin_window, qtbot):
     import dataclasses
 
     from twinviewer.teaching.education import mark_for_teaching
@@ -170,10 +178,11 @@ def test_education_mode_in_the_main_window(make_twin_window):
     w = make_twin_window(load_demo=False)
     assert "Teach" in w.steps
     w.education_action.setChecked(True)
+    _library_heart_opened(w, qtbot)
     patient = dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789"),
                                   origin="import")
     w.show_twin(patient, simulate=False)
-    assert w.state.twin is None  # refused, the app keeps running
+    assert w.state.twin.origin == "preset:healthy"  # refused, the app keeps running
     assert "education mode opens virtual hearts only" in (w.last_error or "")
     virtual = twin_from_preset("severe_as", n=2)
     w.show_twin(virtual, simulate=False)
@@ -449,7 +458,8 @@ def _patient_twin():
 
 
 @pytest.mark.parametrize("answer", ["Cancel", "Discard"])
-def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatch, answer):
+def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatch, answer,
+                                                    qtbot):
     """review6: turning education mode on left the patient's images and numbers on screen.
     Now it closes the twin after the save prompt (Discard), or stays off (Cancel)."""
     from PySide6.QtWidgets import QLabel, QMessageBox
@@ -468,7 +478,8 @@ def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatc
         assert w.state.twin.pseudonym == "TW-0123456789"
         return
     assert w.education_mode and w.education_action.isChecked()
-    assert w.state.twin is None and w.view3d.anatomy is None
+    _library_heart_opened(w, qtbot)  # in place of the patient's, not an empty window
+    assert w.view3d.anatomy.pseudonym.startswith("virtual-")
     shown = [w.windowTitle(), w.log_panel.text.toPlainText()]
     shown += [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
     assert not any("TW-0123456789" in t for t in shown)
