@@ -8,21 +8,22 @@ import numpy as np
 import pytest
 
 from twinviewer.gui import heart_anatomy as ha
-from twinviewer.imaging.disease_anatomy import closest_points, mean_wall_thickness_mm
+from twinviewer.imaging.disease_anatomy import closest_points, wall_thickness_mm
 from twinviewer.physiology import simulate
 from twinviewer.physiology.virtual_hearts import HEART_BY_NAME
 from twinviewer.teaching.hearts import heart
 
-#: The wall's end-diastolic volume is set exactly (a cubic solved for it); an unfolding may
-#: then move up to disease_anatomy.VOLUME_KEPT (2 %) of it, and the cache stores float32.
-WALL_REL = 0.02
+#: The wall volume is searched to 1 % of the thickness (disease_anatomy.WALL_TOLERANCE); an
+#: unfolding may then move up to VOLUME_KEPT (2 %) of the volume, and the cache stores
+#: float32: 3 % of the thickness (0.3–0.4 mm), below an echo caliper's reading error.
+WALL_REL = 0.03
 CONCENTRIC = ("severe_as", "hfpef", "hypertensive_heart")
 
 
 def _ed_wall(a) -> float:
     lv, my = a.structures["lv_blood"].meshes, a.structures["lv_myocardium"].meshes
     ed = max(lv, key=lambda p: lv[p].volume_ml())
-    return mean_wall_thickness_mm(my[ed], lv[ed])
+    return wall_thickness_mm(my[ed], lv[ed])
 
 
 def test_wall_hints_come_from_the_library():
@@ -67,7 +68,7 @@ def test_every_virtual_heart_shows_its_wall_through_the_app_path(tmp_path, monke
         assert _ed_wall(a) == pytest.approx(HEART_BY_NAME[name].anatomy.lv_wall_mm,
                                             rel=WALL_REL), name
         v = [m.volume_ml() for m in a.structures["lv_myocardium"].meshes.values()]
-        assert max(v) == pytest.approx(min(v), rel=WALL_REL), name  # incompressible wall
+        assert max(v) == pytest.approx(min(v), rel=0.02), name  # incompressible (VOLUME_KEPT)
     for name in CONCENTRIC:  # concentric hypertrophy (healthy 9 mm)
         assert _ed_wall(built[name]) > 1.3 * _ed_wall(built["healthy"]), name
     # the pressure-loaded RV's free wall (8 mm) against the healthy one's (≥ 4 mm)

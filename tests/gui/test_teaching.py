@@ -163,8 +163,8 @@ def test_side_by_side_steps_together(qtbot, state):
 
 def _library_heart_opened(w, qtbot) -> None:
     # review7: education mode left an empty window; it opens the library's healthy heart
-    qtbot.waitUntil(lambda: w.state.twin is not None and w.state.results is not None,
-                    timeout=180_000)
+    qtbot.waitUntil(lambda: w.state.twin is not None and w.state.results is not None
+                    and w.view3d.anatomy is not None, timeout=180_000)  # its own, built
     assert w.state.twin.origin == "preset:healthy"
     assert w.state.twin.pseudonym == "virtual-healthy" and w.view3d.anatomy is not None
 
@@ -192,7 +192,7 @@ def test_education_mode_in_the_main_window(make_twin_window, qtbot):
     w.education_action.setChecked(False)
 
 
-def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path):
+def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path, qtbot):
     """File → Open (and recent files, recovery) go through the same refusal as show_twin."""
     import dataclasses
 
@@ -205,8 +205,10 @@ def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path):
     path = save_twin(tmp_path / "patient.twin", patient) or tmp_path / "patient.twin"
     w = make_twin_window(load_demo=False)
     w.education_action.setChecked(True)
+    _library_heart_opened(w, qtbot)
     assert open_twin(w, path) is None
-    assert w.state.twin is None and "education mode opens virtual hearts only" in w.last_error
+    assert w.state.twin.origin == "preset:healthy"
+    assert "education mode opens virtual hearts only" in w.last_error
     w.education_action.setChecked(False)
     assert open_twin(w, path) is not None and w.state.twin.pseudonym == "TW-0123456789"
 
@@ -300,6 +302,10 @@ def test_a_lesson_opens_its_heart_in_the_window(make_twin_window, qtbot, monkeyp
     lp.go(3)
     wait_jobs(qtbot, w.state)
     assert w.state.twin.origin == "preset:severe_as" and opened == ["hfref", "severe_as"]
+    # review7: the teaching controls kept the healthy heart while the lesson showed severe AS
+    controls = w.panels["Teaching controls"]
+    assert controls.heart_box.currentData() == "severe_as"
+    assert controls.live.name == "severe_as"
 
 
 @pytest.mark.slow  # the hidden heart's 25-frame anatomy is deformed in a worker (~5–10 s)

@@ -231,17 +231,17 @@ class LoopView(QWidget):
 
 
 def readout_text(percent: float, value: float, unit: str) -> str:
-    """A slider's readout: its percent and the parameter's value with its unit, on one line
-    (3 significant figures, whole numbers from 100; a no-break space keeps the unit with its
-    number).
+    """A slider's readout: its percent, then on a second line the parameter's value with its
+    unit (3 significant figures, whole numbers from 100), so that a narrow column never
+    wraps a number away from its unit.
 
     Examples
     --------
     >>> readout_text(100, 0.90381, "mmHg*s/mL"), readout_text(150, 1744.6, "mL")
-    ('100 % = 0.904\xa0mmHg·s/mL', '150 % = 1745\xa0mL')
+    ('100 %\n0.904 mmHg·s/mL', '150 %\n1745 mL')
     """
     number = f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
-    return f"{percent:.0f} % = {number}\u00a0{unit_text(unit)}"
+    return f"{percent:.0f} %\n{number} {unit_text(unit)}"
 
 
 def open_virtual_heart(window, state: TwinState, name: str, *,
@@ -331,9 +331,9 @@ class TeachingControlsPanel(QWidget):
                          f"“{parameter_label(c.parameter)}” ({unit_text(c.unit)})")
             s.valueChanged.connect(self._schedule)
             lab = QLabel()
-            lab.setWordWrap(False)  # one line (the value was cut from its unit); 3 figures
-            lab.setMinimumWidth(lab.fontMetrics().horizontalAdvance(
-                readout_text(c.high, 0.888, c.unit)) + 4)
+            lab.setWordWrap(False)  # two set lines (the value was wrapped inside its unit)
+            lab.setMinimumWidth(max(lab.fontMetrics().horizontalAdvance(t) for t in
+                                    readout_text(c.high, 0.888, c.unit).split("\n")) + 4)
             s.setMinimumWidth(90)  # the slider stays usable in a 350 px step column
             name = QLabel(c.label)
             name.setWordWrap(True)

@@ -13,9 +13,9 @@ biventricular-atlas heart later: any anatomy with the standard vocabulary keys `
   anchored at its base end (the end nearest the heart's centre), so it grows away from the
   valves;
 * the LV myocardium follows the LV blood pool and is then thickened or thinned along the
-  direction from the endocardium, so that its mean wall thickness (myocardial volume /
-  endocardial area) at end-diastole is the heart's ``lv_wall_mm`` and the myocardial volume
-  is the same in every phase (the wall is incompressible);
+  direction from the endocardium, so that its wall thickness at end-diastole, as an echo
+  caliper measures it (:func:`wall_thickness_mm`), is the heart's ``lv_wall_mm`` and the
+  myocardial volume is the same in every phase (the wall is incompressible);
 * chambers push their neighbours (:mod:`twinviewer.imaging.contact`): the LV (blood pool
   and wall) stays where its volume put it; the other chambers, the most grown first, are
   pushed out of everything placed before them and then given back their volume by moving
@@ -172,6 +172,29 @@ def mean_wall_thickness_mm(myocardium: SurfaceMesh, cavity: SurfaceMesh) -> floa
     6.1
     """
     return myocardium.volume_ml() * 1000.0 / cavity.area_mm2()
+
+
+#: Wall vertices closer than this to the endocardium are its inner side (mm).
+INNER_SIDE_MM = 1.0
+
+
+def wall_thickness_mm(myocardium: SurfaceMesh, cavity: SurfaceMesh) -> float:
+    """Wall thickness as an echo caliper measures it (mm): the median distance from the
+    wall's outer surface to the endocardium (each vertex farther than
+    :data:`INNER_SIDE_MM` from the cavity's surface, to its closest point there). This is
+    what the ASE/EACVI ranges mean (septal and posterior wall 6–10 mm in men, Lang 2015);
+    :func:`mean_wall_thickness_mm` (volume / area) runs 15–35 % above it on a heart.
+
+    Examples
+    --------
+    >>> round(wall_thickness_mm(shell_mesh(25.0, 31.0, 48), sphere_mesh(25.0, 48)), 1)
+    6.0
+    """
+    d = np.linalg.norm(myocardium.points - closest_points(cavity, myocardium.points), axis=1)
+    outer = d > INNER_SIDE_MM
+    if not outer.any():
+        raise DiseaseAnatomyError("lv_myocardium: no wall outside the endocardium to measure")
+    return float(np.median(d[outer]))
 
 
 def shell_mesh(r_inner_mm: float, r_outer_mm: float, n: int = 24) -> SurfaceMesh:
@@ -410,7 +433,8 @@ def _thicken_step(myo: SurfaceMesh, foot: np.ndarray, target_ml: float) -> Surfa
 
 def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
                    lv_wall_mm: float | None = None, rv_wall_mm: float | None = None,
-                   label: str = "virtual heart", push: bool = True, cancel: Callable[[], bool] | None = None) -> Anatomy:
+                   label: str = "virtual heart", push: bool = True,
+                   cancel: Callable[[], bool] | None = None) -> Anatomy:
     """A copy of ``base`` whose chambers hold the model's volumes.
 
     Parameters
@@ -421,8 +445,9 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
         Chamber key → the model's volume over one beat (mL); only its smallest and largest
         values are used. Keys missing here keep their base meshes.
     lv_wall_mm
-        Mean LV wall thickness at the largest LV volume (end-diastole); ``None`` keeps the
-        base's. Needs ``lv_myocardium`` and ``lv_blood`` in ``base``.
+        LV wall thickness (:func:`wall_thickness_mm`) at the largest LV volume
+        (end-diastole); ``None`` keeps the base's. Needs ``lv_myocardium`` and ``lv_blood``
+        in ``base``.
     rv_wall_mm
         Least RV free-wall thickness: the epicardium is pushed at least this far out of the
         RV blood pool in every phase (only with ``push`` and an ``epicardium`` in ``base``;
@@ -528,10 +553,28 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None,
         if not (0.5 <= lv_wall_mm <= 40.0):
             raise DiseaseAnatomyError(f"lv_myocardium: wall thickness {lv_wall_mm} mm is "
                                       "outside 0.5–40 mm")
-        target = lv_wall_mm * cav.meshes[ed].area_mm2() / 1000.0
+        target = _wall_volume_ml(new_myo.meshes[ed], cav.meshes[ed], lv_wall_mm)
     for p in phases:
         check()
         new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target)
+
+
+#: Tolerance (relative) and most rounds of the search for the wall volume that gives the
+#: asked thickness (:func:`_wall_volume_ml`).
+WALL_TOLERANCE, WALL_ROUNDS = 0.01, 6
+
+
+def _wall_volume_ml(myo: SurfaceMesh, cavity: SurfaceMesh, thickness_mm: float) -> float:
+    # The end-diastolic wall volume whose thickened wall measures ``thickness_mm``: from
+    # volume = thickness × area, corrected by the measured ratio (the volume grows a little
+    # faster than linearly with the thickness: exponent 1.3; 2–3 rounds on the demo hearts).
+    target = thickness_mm * cavity.area_mm2() / 1000.0
+    for _ in range(WALL_ROUNDS):
+        h = wall_thickness_mm(_thicken(myo, cavity, target), cavity)
+        if abs(h / thickness_mm - 1.0) <= WALL_TOLERANCE:
+            break
+        target *= (thickness_mm / h) ** 1.3
+    return target
 
 
 def _growth(out: Anatomy, base: Anatomy, key: str) -> float:
