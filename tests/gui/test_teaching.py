@@ -217,7 +217,25 @@ def test_side_by_side_steps_together(qtbot, state):
     assert ta == pytest.approx(tb, abs=0.02)
 
 
-def test_education_mode_in_the_main_window(make_twin_window):
+@pytest.fixture()
+def asked_anatomy(monkeypatch) -> list[str]:
+    # the hearts whose own anatomy the window asked for (built in test_heart_anatomy_gui)
+    from twinviewer.gui.main_window import MainWindow
+
+    asked: list[str] = []
+    monkeypatch.setattr(MainWindow, "follow_heart_anatomy", lambda self, n: asked.append(n))
+    return asked
+
+
+def _library_heart_opened(w, qtbot, asked: list[str]) -> None:
+    # review7: education mode left an empty window; it opens the library's healthy heart
+    qtbot.waitUntil(lambda: w.state.twin is not None and w.state.results is not None,
+                    timeout=180_000)
+    assert w.state.twin.origin == "preset:healthy"
+    assert w.state.twin.pseudonym == "virtual-healthy" and asked == ["healthy"]
+
+
+def test_education_mode_in_the_main_window(make_twin_window, qtbot, asked_anatomy):
     import dataclasses
 
     from twinviewer.teaching.education import mark_for_teaching
@@ -226,10 +244,11 @@ def test_education_mode_in_the_main_window(make_twin_window):
     w = make_twin_window(load_demo=False)
     assert "Teach" in w.steps
     w.education_action.setChecked(True)
+    _library_heart_opened(w, qtbot, asked_anatomy)
     patient = dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789"),
                                   origin="import")
     w.show_twin(patient, simulate=False)
-    assert w.state.twin is None  # refused, the app keeps running
+    assert w.state.twin.origin == "preset:healthy"  # refused, the app keeps running
     assert "education mode opens virtual hearts only" in (w.last_error or "")
     virtual = twin_from_preset("severe_as", n=2)
     w.show_twin(virtual, simulate=False)
@@ -239,7 +258,8 @@ def test_education_mode_in_the_main_window(make_twin_window):
     w.education_action.setChecked(False)
 
 
-def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path):
+def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path, qtbot,
+                                                    asked_anatomy):
     """File → Open (and recent files, recovery) go through the same refusal as show_twin."""
     import dataclasses
 
@@ -252,8 +272,10 @@ def test_education_mode_refuses_a_patient_twin_file(make_twin_window, tmp_path):
     path = save_twin(tmp_path / "patient.twin", patient) or tmp_path / "patient.twin"
     w = make_twin_window(load_demo=False)
     w.education_action.setChecked(True)
+    _library_heart_opened(w, qtbot, asked_anatomy)
     assert open_twin(w, path) is None
-    assert w.state.twin is None and "education mode opens virtual hearts only" in w.last_error
+    assert w.state.twin.origin == "preset:healthy"
+    assert "education mode opens virtual hearts only" in w.last_error
     w.education_action.setChecked(False)
     assert open_twin(w, path) is not None and w.state.twin.pseudonym == "TW-0123456789"
 
@@ -347,6 +369,10 @@ def test_a_lesson_opens_its_heart_in_the_window(make_twin_window, qtbot, monkeyp
     lp.go(3)
     wait_jobs(qtbot, w.state)
     assert w.state.twin.origin == "preset:severe_as" and opened == ["hfref", "severe_as"]
+    # review7: the teaching controls kept the healthy heart while the lesson showed severe AS
+    controls = w.panels["Teaching controls"]
+    assert controls.heart_box.currentData() == "severe_as"
+    assert controls.live.name == "severe_as"
 
 
 @pytest.mark.slow  # the hidden heart's 25-frame anatomy is deformed in a worker (~5–10 s)
@@ -505,7 +531,8 @@ def _patient_twin():
 
 
 @pytest.mark.parametrize("answer", ["Cancel", "Discard"])
-def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatch, answer):
+def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatch, answer,
+                                                    qtbot, asked_anatomy):
     """review6: turning education mode on left the patient's images and numbers on screen.
     Now it closes the twin after the save prompt (Discard), or stays off (Cancel)."""
     from PySide6.QtWidgets import QLabel, QMessageBox
@@ -524,7 +551,8 @@ def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatc
         assert w.state.twin.pseudonym == "TW-0123456789"
         return
     assert w.education_mode and w.education_action.isChecked()
-    assert w.state.twin is None and w.view3d.anatomy is None
+    _library_heart_opened(w, qtbot, asked_anatomy)  # in place of the patient's: not empty
+    assert w.view3d.anatomy is None or w.view3d.anatomy.pseudonym.startswith("virtual-")
     shown = [w.windowTitle(), w.log_panel.text.toPlainText()]
     shown += [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
     assert not any("TW-0123456789" in t for t in shown)

@@ -10,10 +10,10 @@ from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.imaging.disease_anatomy import (
     DiseaseAnatomyError,
     deform_anatomy,
-    mean_wall_thickness_mm,
     shell_mesh,
     sphere_mesh,
     volume_curves,
+    wall_thickness_mm,
 )
 from twinviewer.physiology import simulate
 from twinviewer.physiology.virtual_hearts import HEARTS, get_heart
@@ -68,13 +68,13 @@ def test_disease_anatomy_differs_as_the_disease_says(demo):
 
     healthy = built("healthy")
     ed = lambda a, k: max(m.volume_ml() for m in a.structures[k].meshes.values())  # noqa: E731
-    wall = lambda a: mean_wall_thickness_mm(a.structures["lv_myocardium"].meshes[0],  # noqa: E731
-                                            a.structures["lv_blood"].meshes[0])
+    wall = lambda a: wall_thickness_mm(a.structures["lv_myocardium"].meshes[0],  # noqa: E731
+                                       a.structures["lv_blood"].meshes[0])
     for name in ("hfref", "severe_ar", "severe_mr"):  # dilated LV
         assert ed(built(name), "lv_blood") > 1.4 * ed(healthy, "lv_blood"), name
     for name in ("severe_as", "hfpef", "hypertensive_heart"):  # concentric hypertrophy
         a = built(name)
-        assert wall(a) == pytest.approx(get_heart(name).anatomy.lv_wall_mm, rel=0.02), name
+        assert wall(a) == pytest.approx(get_heart(name).anatomy.lv_wall_mm, rel=0.03), name
         assert wall(a) > 1.3 * wall(healthy), name
     # Large LA: the model's LA in severe MR is 75 mL (healthy 58), in MS larger still.
     for name in ("severe_mr", "mitral_stenosis"):
@@ -112,8 +112,8 @@ def test_wall_thickness_on_a_shell():
         "lv_myocardium": Structure("lv_myocardium", "myo", (1, 1, 0),
                                    {0: shell_mesh(25.0, 31.0, 32)})})
     out = deform_anatomy(base, {}, lv_wall_mm=12.0)
-    t = mean_wall_thickness_mm(out.structures["lv_myocardium"].meshes[0],
-                               out.structures["lv_blood"].meshes[0])
+    t = wall_thickness_mm(out.structures["lv_myocardium"].meshes[0],
+                          out.structures["lv_blood"].meshes[0])
     assert t == pytest.approx(12.0, rel=0.01)
 
 

@@ -38,6 +38,8 @@ class CardiacFrame:
         """Camera for a standard view: ``{'position', 'focal_point', 'view_up', 'normal'}``;
         ``normal`` is the image plane's normal (the direction the camera looks from)."""
         d = 3.0 * self.size
+        if name == "anterior":
+            return anterior_view(self.centre, self.size)
         if name == "short_axis":  # seen from the apex, anterior up
             normal = -self.long_axis
             up = self.four_chamber_normal
@@ -48,10 +50,37 @@ class CardiacFrame:
             normal = -self.septal
             up = -self.long_axis
         else:
-            raise ValueError(f"unknown cardiac view {name!r}; use short_axis, four_chamber "
-                             f"or two_chamber")
+            raise ValueError(f"unknown cardiac view {name!r}; use anterior, short_axis, "
+                             f"four_chamber or two_chamber")
         return {"position": self.centre + d * normal, "focal_point": self.centre,
                 "view_up": up, "normal": normal}
+
+
+#: The patient's superior and anterior directions in the anatomy's LPS world (x towards the
+#: patient's left, y posterior, z superior: DICOM's patient coordinates, which every
+#: anatomy's meshes use).
+SUPERIOR = np.array([0.0, 0.0, 1.0])
+ANTERIOR = np.array([0.0, -1.0, 0.0])
+
+
+def anterior_view(centre: np.ndarray, size: float) -> dict[str, np.ndarray]:
+    """The anatomical default camera: the heart seen from the front of the patient, superior
+    up, the patient's left on the screen's right (a standard anterior view, as in an
+    anatomy atlas or a frontal chest radiograph): the aortic arch on top, the apex low on
+    the right.
+
+    Examples
+    --------
+    >>> cam = anterior_view(np.zeros(3), 100.0)
+    >>> cam["view_up"].tolist(), cam["position"].tolist()
+    ([0.0, 0.0, 1.0], [0.0, -300.0, 0.0])
+    >>> # screen right = direction of projection × view-up = the patient's left (+x)
+    >>> np.cross(cam["focal_point"] - cam["position"], cam["view_up"]).tolist()
+    [300.0, 0.0, 0.0]
+    """
+    centre = np.asarray(centre, float)
+    return {"position": centre + 3.0 * size * ANTERIOR, "focal_point": centre,
+            "view_up": SUPERIOR.copy(), "normal": ANTERIOR.copy()}
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

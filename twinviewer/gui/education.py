@@ -4,6 +4,7 @@ twin not de-identified and marked for teaching) is not shown; the message says w
 
 Turning the mode on with such a twin open closes it (after the usual "save changes?"
 question); if the user cancels that question, the mode stays off and the twin stays open.
+With no twin left open, the library's healthy heart is opened (:func:`open_library_heart`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def add_education_action(window, menu) -> QAction:
         window.education_mode = on
         window.state.info("education mode on: only virtual hearts and twins marked for "
                           "teaching open" if on else "education mode off")
+        if on and window.state.twin is None:
+            open_library_heart(window)
 
     act.toggled.connect(toggled)
     menu.addAction(act)
@@ -57,6 +60,20 @@ def close_patient_twin(window) -> bool:
         log.text.clear()
     window.state.info("education mode: the patient's twin was closed")
     return True
+
+
+#: The heart education mode opens when the window has nothing to show.
+FIRST_HEART = "healthy"
+
+
+def open_library_heart(window, name: str = FIRST_HEART) -> bool:
+    """Open virtual heart ``name`` (its predictions and its own anatomy) in ``window``, so
+    that education mode starts with a heart on screen, not an empty window (the linked 3D
+    and side-by-side views need one)."""
+    from twinviewer.gui.teaching_controls import open_virtual_heart
+
+    return open_virtual_heart(window, window.state, name,
+                              doing="opening a virtual heart for education mode")
 
 
 def refuse_in_education_mode(window, twin) -> bool:

@@ -37,7 +37,7 @@ from twinviewer.core.anatomy import Anatomy
 log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
-_FORMAT = 4
+_FORMAT = 5
 #: Pseudonym and label of a diagnose-mode heart (they must not name its lesion).
 HIDDEN = "virtual-hidden-heart"
 #: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
@@ -186,6 +186,24 @@ def median_curves(results) -> dict[str, np.ndarray]:
     return out
 
 
+def wall_hints(name: str) -> tuple[float | None, float | None]:
+    """Heart ``name``'s end-diastolic LV wall and least RV free-wall thickness (mm), from
+    its :class:`~twinviewer.physiology.virtual_hearts.AnatomyHints`; ``(None, None)`` (keep
+    the base's walls) for a preset that is not in the virtual-heart library.
+
+    Examples
+    --------
+    >>> wall_hints("severe_as"), wall_hints("pulmonary_hypertension")
+    ((14.0, 4.0), (9.0, 8.0))
+    """
+    from twinviewer.physiology.virtual_hearts import HEART_BY_NAME
+
+    h = HEART_BY_NAME.get(name)
+    if h is None:
+        return None, None
+    return h.anatomy.lv_wall_mm, h.anatomy.rv_wall_mm
+
+
 def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True,
                         hidden: bool = False, cancel: Callable[[], bool] | None = None
                         ) -> Anatomy:
@@ -217,10 +235,9 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
     from twinviewer.teaching.hearts import heart
 
     h = heart(name)
-    hints = getattr(h, "anatomy", None)
-    wall = getattr(hints, "lv_wall_mm", None)
+    lv_wall, rv_wall = wall_hints(name)
     shown = HIDDEN if hidden else pseudonym(name)
-    out = deform_anatomy(base, median_curves(results), lv_wall_mm=wall,
+    out = deform_anatomy(base, median_curves(results), lv_wall_mm=lv_wall, rv_wall_mm=rv_wall,
                          label="a hidden virtual heart" if hidden
                          else f"{getattr(h, 'title', name)} (virtual heart)",
                          cancel=cancel)
@@ -229,8 +246,10 @@ def build_heart_anatomy(name: str, base: Anatomy, results, *, image: bool = True
     out.phase_times_ms = base.phase_times_ms
     for s in out.structures.values():  # no base volumes carried over: not these meshes
         s.volumes = {}
+    walls = ("the base's wall thickness" if lv_wall is None else
+             f"end-diastolic LV wall {lv_wall:g} mm, RV free wall ≥ {rv_wall:g} mm")
     out.notes.append(f"{shown}: the demo heart's anatomy deformed to the model's "
-                     f"volume curves and LV wall {wall} mm (predicted, not measured)")
+                     f"volume curves and {walls} (predicted, not measured)")
     labels = ct_labels(out, cancel=cancel) if image and base.image is not None else None
     _finish(out, labels)
     return out

@@ -256,6 +256,20 @@ class LoopView(QWidget):
         self.cursor.setPos(float(r.time[0, i]))
 
 
+def readout_text(percent: float, value: float, unit: str) -> str:
+    """A slider's readout: its percent, then on a second line the parameter's value with its
+    unit (3 significant figures, whole numbers from 100), so that a narrow column never
+    wraps a number away from its unit.
+
+    Examples
+    --------
+    >>> readout_text(100, 0.90381, "mmHg*s/mL"), readout_text(150, 1744.6, "mL")
+    ('100 %\n0.904 mmHg·s/mL', '150 %\n1745 mL')
+    """
+    number = f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return f"{percent:.0f} %\n{number} {unit_text(unit)}"
+
+
 def open_virtual_heart(window, state: TwinState, name: str, *,
                        doing: str = "opening a virtual heart") -> bool:
     """Open virtual heart ``name`` as ``window``'s twin: its 200-member predictions (cached
@@ -331,6 +345,7 @@ class TeachingControlsPanel(QWidget):
         for n in heart_names():
             self.heart_box.addItem(heart(n).title, n)
         self.heart_box.currentIndexChanged.connect(self._load)
+        state.twinChanged.connect(self.follow_twin)
         self.sliders: dict[str, QSlider] = {}
         self.value_labels: dict[str, QLabel] = {}
         grid = QGridLayout()
@@ -342,8 +357,9 @@ class TeachingControlsPanel(QWidget):
                          f"“{parameter_label(c.parameter)}” ({unit_text(c.unit)})")
             s.valueChanged.connect(self._schedule)
             lab = QLabel()
-            lab.setWordWrap(True)  # the value wraps rather than widen a narrow column
-            lab.setMinimumWidth(110)
+            lab.setWordWrap(False)  # two set lines (the value was wrapped inside its unit)
+            lab.setMinimumWidth(max(lab.fontMetrics().horizontalAdvance(t) for t in
+                                    readout_text(c.high, 0.888, c.unit).split("\n")) + 4)
             s.setMinimumWidth(90)  # the slider stays usable in a 350 px step column
             name = QLabel(c.label)
             name.setWordWrap(True)
@@ -416,6 +432,14 @@ class TeachingControlsPanel(QWidget):
         the background computation when it has finished)."""
         open_virtual_heart(self.window(), self.state, self.heart_box.currentData())
 
+    def follow_twin(self, twin) -> None:
+        """Show the virtual heart the window opened (a lesson's heart, a library heart) in
+        these controls; another twin (a patient's) leaves them as they are."""
+        name = str(getattr(twin, "origin", "") or "").removeprefix("preset:")
+        i = self.heart_box.findData(name)
+        if i >= 0 and i != self.heart_box.currentIndex():
+            self.heart_box.setCurrentIndex(i)  # loads it (_load)
+
     def percent(self) -> dict[str, float]:
         return {k: float(s.value()) for k, s in self.sliders.items()}
 
@@ -452,8 +476,7 @@ class TeachingControlsPanel(QWidget):
         names = list(model.parameter_names)
         for c in CONTROLS:
             v = self.live.base[0, names.index(c.parameter)] * pct[c.name] / 100
-            self.value_labels[c.name].setText(f"{pct[c.name]:.0f} % = {v:.4g} "
-                                              f"{unit_text(c.unit)}")
+            self.value_labels[c.name].setText(readout_text(pct[c.name], v, c.unit))
             self.value_labels[c.name].setToolTip(parameter_label(c.parameter, model))
         r = self.live.predict(pct)
         if not r.ok[0]:

@@ -52,6 +52,7 @@ OVERLAYS = {
     "uncertainty": "Boundary uncertainty",
 }
 VIEWS = {"reset": ("Reset", "Reset the camera (R)"),
+         "anterior": ("Ant", "Anterior view: superior up, the patient's left on the right"),
          "short_axis": ("SA", "Short-axis view, from the apex (1)"),
          "four_chamber": ("4CH", "Four-chamber view, apex up (4)"),
          "two_chamber": ("2CH", "Two-chamber view, apex up (2)")}
@@ -330,7 +331,7 @@ class View3D(QWidget):
         self._apply_overlay()
         if self.envelope_box.isChecked():
             self._rebuild_envelope()
-        self.set_view("four_chamber" if self.frame is not None else "reset")
+        self.set_view("anterior" if self.frame is not None else "reset")
         return True
 
     def _set_anatomy(self, anatomy) -> None:
@@ -392,7 +393,7 @@ class View3D(QWidget):
         if self._clipping:
             self._clipping = False
             self.set_clipping(True)
-        self.set_view("four_chamber" if self.frame is not None else "reset")
+        self.set_view("anterior" if self.frame is not None else "reset")
         self.structuresChanged.emit()
 
     def _is_closed(self, key: str, structure) -> bool:

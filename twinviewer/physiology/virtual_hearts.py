@@ -80,9 +80,11 @@ class Criterion:
 class AnatomyHints:
     """What the 3D view needs beyond the simulated volumes.
 
-    ``lv_wall_mm`` / ``rv_wall_mm``: end-diastolic wall thickness (normal LV 6–10 mm, Lang
-    2015; concentric hypertrophy ≥ 12 mm). ``highlight``: structure keys a lesson may point
-    at (vocabulary keys, e.g. ``'aortic_valve'``).
+    ``lv_wall_mm``: end-diastolic LV wall thickness as echo measures it (normal 6–10 mm in
+    men, Lang 2015; concentric hypertrophy ≥ 12 mm), the 3D wall's
+    :func:`twinviewer.imaging.disease_anatomy.wall_thickness_mm`. ``rv_wall_mm``: least RV
+    free-wall thickness (normal ≤ 5 mm; hypertrophied > 5 mm, Rudski 2010). ``highlight``:
+    structure keys a lesson may point at (vocabulary keys, e.g. ``'aortic_valve'``).
     """
 
     lv_wall_mm: float = 9.0

@@ -197,8 +197,12 @@ class LessonSession:
                 rel = 0.0 if b == a else float(np.inf * np.sign(b - a))
             sim = ("unchanged" if abs(rel) <= q.tolerance else
                    "increases" if rel > 0 else "decreases")
-            detail = (f"{metric_label(q.metric)} {a:.3g} → {b:.3g} {unit} ({rel:+.1f} %; "
-                      f"unchanged within ±{q.tolerance:g} %)")
+            # the verdict beside the number: "+11.6 %; unchanged within ±2 %" read as
+            # "unchanged" (review7)
+            verdict = (f"within ±{q.tolerance:g} %, so unchanged" if sim == "unchanged" else
+                       f"beyond ±{q.tolerance:g} %, so it {sim}")
+            detail = (f"{metric_label(q.metric)} {a:.3g} → {b:.3g} {unit} ({rel:+.1f} %: "
+                      f"{verdict})")
         elif q.kind == "value":
             x = self._stat(r, q.metric, q.statistic)
             hits = [c[0] for c in q.choices if c[1] <= x < c[2]]
