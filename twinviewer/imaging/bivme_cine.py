@@ -18,7 +18,10 @@ valve caps to the farthest LV point):
   phantom's coil field, plus Rician noise;
 - truth: the label holding the majority of each pixel's slab (as in
   :func:`~twinviewer.imaging.cine_phantom.sa_stack`), and the reference volumes of the
-  surfaces themselves.
+  surfaces themselves;
+- long-axis cine planes (4CH: through the LV axis towards the RV; 2CH: through the LV axis
+  at right angles to it), rendered the same way from the same tissue, so the valve annuli
+  can be found in them as a reader does (:mod:`twinviewer.imaging.annulus`).
 
 Examples
 --------
@@ -30,12 +33,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
 
-from twinviewer.core.anatomy import Anatomy, ImageVolume, SurfaceMesh
+from twinviewer.core.anatomy import Anatomy, ImagePlane, ImageVolume, SurfaceMesh
 from twinviewer.imaging.cine_phantom import (
     BACKGROUND,
     FAT,
@@ -52,6 +55,8 @@ from twinviewer.imaging.cine_phantom import (
 GRID_MM = 1.0
 TRABECULAE_MM = 5.0  # depth of the trabeculated layer of the LV pool
 RR_MS = 860.0
+LA_ABOVE_MM = 50.0  # long-axis planes reach this far above the base (the atria)
+LA_VIEWS = {"4CH": 1, "2CH": 0}  # view -> grid axis (x = V, y = W) normal to the plane
 #: Blood outside the ventricles (atria and great vessels, when the anatomy has them): bright
 #: in the image, background in the labels — what a basal slice cuts above the valve planes.
 OTHER_BLOOD, OTHER_BLOOD_KEYS = 6, ("la", "ra", "aorta", "pulmonary_artery")
@@ -72,6 +77,7 @@ class BivmeStack:
     reference: dict[int, dict[str, float]]
     axes: np.ndarray  # rows U (base → apex), V (towards the RV), W in patient mm
     base: np.ndarray  # centre of the LV's valve caps, patient mm
+    planes: list[ImagePlane] = field(default_factory=list)  # 4CH and 2CH cine planes
 
 
 def sa_axes(anatomy: Anatomy, frame: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +183,7 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     margin = FAT_MM + 25.0  # tissue-free border: the field of view of a cine
     lo = np.floor((pts.min(axis=0) - margin) / pixel_mm) * pixel_mm
     hi = np.ceil((pts.max(axis=0) + margin) / pixel_mm) * pixel_mm
-    lo[2], hi[2] = -thickness_mm / 2 - 2 * slice_step_mm, hi[2]
+    lo[2], hi[2] = -thickness_mm / 2 - max(2 * slice_step_mm, LA_ABOVE_MM), hi[2]
     dims = tuple(int(v) for v in np.round((hi - lo) / GRID_MM))
     dims = (dims[0] - dims[0] % sub, dims[1] - dims[1] % sub, dims[2])
     centres = np.arange(0.5 * slice_step_mm, hi[2] - thickness_mm / 2, slice_step_mm)
@@ -190,6 +196,8 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     gx_px, gy_px = np.meshgrid(lo[0] + (np.arange(cols) + 0.5) * pixel_mm,
                                lo[1] + (np.arange(rows) + 0.5) * pixel_mm)
     reference = {}
+    la = {v: np.zeros((len(frames), 1, dims[2] // sub, dims[1 - ax] // sub), np.float32)
+          for v, ax in LA_VIEWS.items()}
     for p, f in enumerate(frames):
         tissue, reference[f] = _tissue(a, f, axes, base, lo, dims)
         sig = lut[tissue]
@@ -220,6 +228,9 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
                 img = np.sqrt((img + rng.normal(0, nz.noise, img.shape)) ** 2
                               + rng.normal(0, nz.noise, img.shape) ** 2)
             arr[p, s] = 1000.0 * img
+        for n, (view, ax) in enumerate(LA_VIEWS.items()):
+            la[view][p, 0] = _la_image(sig, ax, lo, slab, sub, pixel_mm, axes, base, nz,
+                                       (nz.seed, p, 1000 + n))
     u, v, w = axes
     origin = base + (lo[0] + 0.5 * pixel_mm) * v + (lo[1] + 0.5 * pixel_mm) * w + centres[0] * u
     aff = np.eye(4)
@@ -229,4 +240,37 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     es = int(np.argmin([reference[f]["lv_blood"] for f in frames]))
     image = ImageVolume(arr, aff, (slice_step_mm, pixel_mm, pixel_mm), times, 0, es, "MR",
                         "biv-me patient1 SA cine (rendered)", thickness_mm)
-    return BivmeStack(image, truth, tuple(frames), reference, axes, base)
+    planes = []
+    for view, ax in LA_VIEWS.items():
+        inplane = axes[2 - ax]  # the grid axis (V or W) lying in the plane
+        o = (base + (lo[2] + 0.5 * pixel_mm) * u + (lo[1 - ax] + 0.5 * pixel_mm) * inplane)
+        a = np.eye(4)
+        a[:3, 0], a[:3, 1], a[:3, 2], a[:3, 3] = (np.cross(u, inplane) * thickness_mm,
+                                                  u * pixel_mm, inplane * pixel_mm, o)
+        planes.append(ImagePlane(view, ImageVolume(
+            la[view], a, (thickness_mm, pixel_mm, pixel_mm), times, 0, es, "MR",
+            f"biv-me patient1 {view} cine (rendered)", thickness_mm)))
+    return BivmeStack(image, truth, tuple(frames), reference, axes, base, planes)
+
+
+def _la_image(sig: np.ndarray, ax: int, lo: np.ndarray, slab: int, sub: int, pixel_mm: float,
+              axes: np.ndarray, base: np.ndarray, nz: Nuisance, rng_key: tuple
+              ) -> np.ndarray:
+    """A long-axis plane through the LV axis (grid coordinate ``ax`` = 0): the slab's mean
+    over ``slab`` grid steps about it, 2D block means, coil field and Rician noise as in the
+    short-axis slices. Rows run along U (base → apex), columns along the other grid axis."""
+    k0 = int(round(-lo[ax] / GRID_MM)) - slab // 2
+    block = np.take(sig, np.arange(k0, k0 + slab), axis=ax).mean(axis=ax)  # (other, z)
+    n_in, n_z = block.shape[0] // sub, block.shape[1] // sub
+    img = block[:n_in * sub, :n_z * sub].reshape(n_in, sub, n_z, sub).mean(axis=(1, 3)).T
+    inplane = axes[2 - ax]
+    zz = lo[2] + (np.arange(n_z) + 0.5) * pixel_mm
+    ss = lo[1 - ax] + (np.arange(n_in) + 0.5) * pixel_mm
+    xyz = base + zz[:, None, None] * axes[0] + ss[None, :, None] * inplane
+    if nz.coil:
+        img = img * np.exp(nz.coil * (xyz - base) @ np.array([0.6, 0.3, 0.74]) / 100.0)
+    if nz.noise:
+        rng = np.random.default_rng(list(rng_key))
+        img = np.sqrt((img + rng.normal(0, nz.noise, img.shape)) ** 2
+                      + rng.normal(0, nz.noise, img.shape) ** 2)
+    return 1000.0 * img

@@ -93,9 +93,9 @@ class CineHeart:
     wall_mm: float = 9.0
     wall_thickening: float = 1.5
     rv_offset: float = 30.0
-    rv_radii: tuple[float, float] = (30.0, 40.0)
-    rv_length: float = 80.0
-    rv_shortening: float = 0.45
+    rv_radii: tuple[float, float] = (32.0, 43.0)
+    rv_length: float = 88.0
+    rv_shortening: float = 0.54
 
     def shape_at(self, t: float) -> dict[str, float]:
         """Shape parameters at cycle fraction ``t``."""
