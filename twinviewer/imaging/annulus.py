@@ -20,18 +20,25 @@ myocardium) is atrium. This module does that automatically:
 2. the blood pool is the bright connected region at the axis (local threshold halfway
    between blood and dark tissue, Otsu's lower class, scikit-image); it includes the atrium
    through the open valve;
-3. on each side of the axis and in each row, the wall is present when the band 1–6 mm
-   outside the pool's border is darker than halfway between myocardium (that band's level
-   mid-ventricle) and the tissue around the heart;
-4. walking from the mid-ventricle towards the base, the hinge point on each side is the
-   last row with wall before ≥ 3 mm without: the basal tip of the ventricular wall, where the
-   valve is attached;
+3. on each side of the axis and in each row, the wall is the dark run starting within 4 mm
+   outside the pool's border, darker than halfway between myocardium (the level of the band
+   1–6 mm outside the border mid-ventricle) and the tissue around the heart; its length is
+   the wall's thickness;
+4. walking from the mid-ventricle towards the base, the wall ends at the last row with ≥ 2 mm
+   of wall before ≥ 3 mm without (or where the pool's border jumps outwards: the atrium);
+   the hinge point, where the valve is attached, is where the wall's thinning over the last
+   12 mm reaches zero thickness (at most 6 mm further: the last millimetres of a tapering
+   wall are lost to partial volume);
 5. per phase, the annulus plane is fitted (SVD) through the hinge points of all views (2CH
    and 4CH: four mitral points); with one view, the plane holds the hinge line and is normal
    to the long axis otherwise. The tricuspid annulus comes the same way from the RV pool in
    the 4CH view (septal and lateral hinges).
 
-Checked against the biv-me patient's own valve openings (``docs/notes/seg7.md``).
+Checked against the biv-me patient's own valve openings (``docs/notes/seg7.md``): the mitral
+plane's level at the annulus centre within 4 mm at ED and ES, its tilt within 13–21°; where
+the anterior mitral annulus has no myocardium under it (aorto-mitral continuity) the wall
+ends up to 12 mm short of it. The tricuspid plane is not reliable yet (the RV free wall is
+thin): :mod:`~twinviewer.imaging.cine_seg` uses the mitral plane only.
 
 Examples
 --------
@@ -54,8 +61,14 @@ from twinviewer.core.anatomy import ImagePlane, ImageVolume
 LONG_AXIS_VIEWS = ("2CH", "3CH", "4CH")
 MAX_TILT_DEG = 30.0  # a plane whose normal is farther than this from ⟂ the long axis: not used
 ABOVE_MM, BESIDE_MM = 60.0, 70.0  # extent of the resampled frame above the base and sideways
-BAND_MM = (1.0, 6.0)  # band outside the pool's border where the wall is looked for
+BAND_MM = (1.0, 6.0)  # band outside the pool's border whose level mid-ventricle is the wall's
+SEEK_MM = 4.0  # the wall starts within this of the pool's border
 GAP_MM = 3.0  # rows without wall that end it
+WALL_MM = 2.0  # least dark run outside the pool's border that is wall
+JUMP_MM = 2.0  # the most the pool's border moves sideways per mm along the wall
+TAPER_MM = 12.0  # basal stretch of wall whose thinning is extrapolated to the hinge
+MIN_TAPER = 0.2  # thinning (mm of wall per mm along the axis) that counts as tapering
+MAX_EXTRA_MM = 6.0  # the most the hinge is put beyond the last row with visible wall
 
 
 @dataclass
@@ -167,25 +180,58 @@ def _hinges(sm: np.ndarray, fr: _Frame, centres: np.ndarray, mid: tuple[float, f
         return []
     t_myo = 0.5 * (myo + bg)
     start = int(np.argmax(rows_mid)) + int(rows_mid.sum()) // 2
-    gap = int(round(GAP_MM / (fr.a[1] - fr.a[0])))
+    da = float(fr.a[1] - fr.a[0])
+    seek = int(round(SEEK_MM / ds))
+    gap = int(round(GAP_MM / da))
     for side in (-1, 1):
-        last, miss = None, 0
+        rows, thick, edge = [], [], []
+        miss = 0
         for i in range(start, -1, -1):
             b = border[side][i]
-            wall = False
+            t = 0.0
             if np.isfinite(b):
-                b = int(b)
-                seg = sm[i, b + lo:b + hi] if side > 0 else sm[i, max(b - hi + 1, 0):b - lo + 1]
-                wall = bool(seg.size) and float(np.median(seg)) < t_myo
-            if wall:
-                last, miss = i, 0
+                run = sm[i, int(b):] if side > 0 else sm[i, int(b)::-1]
+                dark_run = np.isfinite(run) & (run < t_myo)
+                first = int(np.argmax(dark_run)) if dark_run[:seek + 1].any() else -1
+                if first >= 0:
+                    rest = ~dark_run[first:]
+                    t = (int(np.argmax(rest)) if rest.any() else len(rest)) * ds
+            if edge and abs(b - edge[-1]) * ds > JUMP_MM * (rows[-1] - i):
+                t = 0.0  # the border left the wall: the atrium widens beyond the annulus
+            if t >= WALL_MM:
+                rows.append(i)
+                thick.append(t)
+                edge.append(b)
+                miss = 0
             else:
                 miss += 1
-                if miss >= gap and last is not None:
+                if miss >= gap and rows:
                     break
-        if last is not None and last < start:
-            out.append((float(fr.a[last]), float(fr.s[int(border[side][last])])))
+        if not rows or rows[-1] >= start:
+            continue
+        out.append(_tip(fr, np.array(rows), np.array(thick), np.array(edge)))
     return out
+
+
+def _tip(fr: _Frame, rows: np.ndarray, thick: np.ndarray, edge: np.ndarray
+         ) -> tuple[float, float]:
+    """Where the wall's thickness reaches zero: a line through the thickness of the last
+    :data:`TAPER_MM` of wall rows (towards the base), extrapolated (at most
+    :data:`MAX_EXTRA_MM`, and only when the wall does thin) beyond the last row where the
+    wall could be seen: the annulus is where the tapering wall ends, and within a 2 mm pixel
+    and an 8 mm slice its last few mm are lost to partial volume. The hinge's column moves
+    along the border's own line."""
+    a = fr.a[rows]
+    last = a[-1]
+    near = a <= last + TAPER_MM
+    a_tip, s_tip = last, float(np.interp(edge[-1], np.arange(len(fr.s)), fr.s))
+    if near.sum() >= 4:
+        slope, icpt = np.polyfit(a[near], thick[near], 1)
+        if slope > MIN_TAPER:  # the wall thins towards the base: follow it to zero
+            a_tip = float(max(-icpt / slope, last - MAX_EXTRA_MM))
+            s_edge = np.interp(edge[near], np.arange(len(fr.s)), fr.s)
+            s_tip += float(np.polyfit(a[near], s_edge, 1)[0]) * (a_tip - last)
+    return float(a_tip), s_tip
 
 
 def _fit(points: np.ndarray, u: np.ndarray, lines: list[np.ndarray]) -> AnnulusPlane | None:

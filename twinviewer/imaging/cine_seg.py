@@ -66,6 +66,8 @@ MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count a
 #: A pool this many times the area of the pool on the slice before (walking out from the
 #: seeded slice) has leaked into an atrium or outflow tract.
 MAX_GROWTH = 1.4
+RV_REACH_MM = 10.0  # how far the RV may reach beyond the RV of the slice before, when re-found
+BASAL_REACH_MM = 3.0  # how far a basal slice's LV may reach beyond the LV of the slice below
 RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
 N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
 #: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
@@ -346,23 +348,33 @@ def _leaked(area: float, cover: float, inner: float | None) -> bool:
                                      and area > MAX_GROWTH * inner)
 
 
+def _over(img: np.ndarray, below: np.ndarray, allowed: np.ndarray, px_mm: float
+          ) -> np.ndarray:
+    """Bright blood within ``allowed`` connected to the pool ``below`` (the same chamber on
+    the neighbouring slice, on this slice's grid): the threshold is halfway between the blood
+    over that pool and the dark tissue around it (Otsu's lower class)."""
+    sm = ndimage.gaussian_filter(img.astype(np.float32), 0.7)
+    over = ndimage.binary_dilation(below, disk(2))
+    vals = sm[ndimage.binary_dilation(over, disk(int(np.ceil(15.0 / px_mm))))]
+    if vals.size < 50:
+        return np.zeros_like(below)
+    t_otsu = threshold_otsu(vals)
+    blood = sm[over & (sm > t_otsu)]
+    if blood.size < 5:
+        return np.zeros_like(below)
+    t = 0.5 * (float(np.median(blood)) + float(np.median(vals[vals <= t_otsu])))
+    lab, _ = ndimage.label((sm > t) & allowed)
+    keep = np.unique(lab[over])
+    return ndimage.binary_fill_holes(np.isin(lab, keep[keep > 0])) & allowed
+
+
 def _basal(img: np.ndarray, vent: np.ndarray, lv_below: np.ndarray, rv: np.ndarray,
            px_mm: float) -> np.ndarray:
     """LV pool of a slice the mitral annulus plane passes through: bright blood on the
-    ventricle side of the plane (``vent``), connected to the LV pool of the slice below."""
-    sm = ndimage.gaussian_filter(img.astype(np.float32), 0.7)
-    below = ndimage.binary_dilation(lv_below, disk(2))
-    vals = sm[ndimage.binary_dilation(below, disk(int(np.ceil(15.0 / px_mm))))]
-    if vals.size < 50:
-        return np.zeros_like(vent)
-    t_otsu = threshold_otsu(vals)
-    blood = sm[below & (sm > t_otsu)]
-    if blood.size < 5:
-        return np.zeros_like(vent)
-    t = 0.5 * (float(np.median(blood)) + float(np.median(vals[vals <= t_otsu])))
-    lab, _ = ndimage.label((sm > t) & vent & ~rv)
-    keep = np.unique(lab[below])
-    return ndimage.binary_fill_holes(np.isin(lab, keep[keep > 0])) & vent
+    ventricle side of the plane (``vent``), connected to the LV pool of the slice below and
+    within :data:`BASAL_REACH_MM` of it (the base narrows towards the annulus)."""
+    reach = ndimage.binary_dilation(lv_below, disk(max(1, int(round(BASAL_REACH_MM / px_mm)))))
+    return _over(img, lv_below, vent & ~rv & reach, px_mm)
 
 
 def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
@@ -385,7 +397,7 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
     nxt = dict(seeds)
     for run in _outward(slices, centre):
         lv_before = rv_before = None
-        lv_mask = None
+        lv_mask = rv_mask = None
         for k in run:
             lv_s, rv_s = seeds[k]
             res = segment_slice(arr[k], lv_s, rv_s, px_mm)
@@ -393,7 +405,7 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
                 vent = depth[k] > 0
                 if not (vent & ndimage.binary_dilation(lv_mask, disk(2))).any():
                     if stops is not None:
-                        stops.setdefault(k, []).append(phase)
+                        stops.setdefault(-1 - k, []).append(phase)  # < 0: by the annulus
                     break
                 if res is None:
                     res = (np.zeros_like(vent), np.zeros_like(vent), np.zeros_like(vent), 0.0)
@@ -412,6 +424,12 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
                 if stops is not None:
                     stops.setdefault(k, []).append(phase)
                 break
+            if not rv.any() and rv_mask is not None:
+                # The RV seed of the phase before missed this slice's pool (the base moved,
+                # or the RV outflow tract lies beside the RV body): the blood over the RV of
+                # the slice before.
+                rv = _over(arr[k], rv_mask, ~lv & ~myo & ndimage.binary_dilation(
+                    rv_mask, disk(int(np.ceil(RV_REACH_MM / px_mm)))), px_mm)
             if rv_before is not None and rv.sum() > MAX_GROWTH * rv_before:
                 rv = np.zeros_like(rv)
             out[k][myo] = MYO
@@ -419,6 +437,7 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
             out[k][lv] = LV
             lv_before, lv_mask = float(lv.sum()), lv
             rv_before = float(rv.sum()) if rv.any() else rv_before
+            rv_mask = rv if rv.any() else rv_mask
             nxt[k] = _next_seeds(lv, rv, rv_s)
     return nxt
 
@@ -518,10 +537,15 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
         cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
                      out, seeds.slice, stops, p, depth(p))
         labels[p] = out
-    for k, phases in sorted(stops.items()):
-        notes.append(f"slice {k} left out in phase(s) {', '.join(map(str, sorted(phases)))}: "
-                     f"the pool is not ringed by myocardium (atrium or outflow tract: "
-                     "the base moves in systole)")
+    for k, phases in sorted(stops.items(), key=lambda kv: abs(kv[0] + 0.5)):
+        which = ', '.join(map(str, sorted(phases)))
+        if k < 0:
+            notes.append(f"slice {-1 - k} left out in phase(s) {which}: above the mitral "
+                         "annulus found in the long-axis views (atrium: the base moves in "
+                         "systole)")
+        else:
+            notes.append(f"slice {k} left out in phase(s) {which}: the pool is not ringed by "
+                         "myocardium (atrium or outflow tract: the base moves in systole)")
     return CineResult(labels, (lo, hi), notes)
 
 
