@@ -66,6 +66,7 @@ MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count a
 #: A pool this many times the area of the pool on the slice before (walking out from the
 #: seeded slice) has leaked into an atrium or outflow tract.
 MAX_GROWTH = 1.4
+MIN_BELOW_MM = 10.0  # least depth of the seeded slice's LV centre below a plausible annulus
 RV_REACH_MM = 10.0  # how far the RV may reach beyond the RV of the slice before, when re-found
 BASAL_REACH_MM = 3.0  # how far a basal slice's LV may reach beyond the LV of the slice below
 RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
@@ -514,7 +515,7 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
     px_mm = float(np.sqrt(image.spacing[1] * image.spacing[2]))
     areas: dict[int, float] = {}
     (lo, hi), per_slice, notes = _propose_slices(arr[seeds.phase], seeds, px_mm, areas)
-    depth = _annulus_depth(image, planes, per_slice, areas, notes)
+    depth = _annulus_depth(image, planes, per_slice, areas, seeds.slice, notes)
     if seeds.slices is not None:
         lo, hi = seeds.slices
         notes.append(f"slices {lo}–{hi} as chosen")
@@ -549,8 +550,8 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
     return CineResult(labels, (lo, hi), notes)
 
 
-def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane],
-                   per_slice: dict[int, tuple], areas: dict[int, float], notes: list[str]):
+def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: dict[int, tuple],
+                   areas: dict[int, float], k0: int, notes: list[str]):
     """A function phase → each pixel's depth (mm) below the mitral annulus plane found in the
     long-axis ``planes`` (None where not found)."""
     if not planes:
@@ -562,12 +563,18 @@ def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane],
     ann = find_annuli(image, planes, {k: v[0] for k, v in per_slice.items()},
                       {k: v[1] for k, v in per_slice.items()}, base_first)
     notes += ann.notes
-    if not ann.mitral:
-        return lambda p: None
     nz, ny, nx = image.shape
     kji = np.stack(np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij"), -1)
     xyz = image.index_to_patient(kji.reshape(-1, 3)).reshape(nz, ny, nx, 3)
-    return lambda p: ann.mitral[p].depth(xyz) if p in ann.mitral else None
+    # A plane that reaches within MIN_BELOW_MM of the LV centre on the seeded slice (mid-
+    # ventricle) is not the annulus (the hinge search went wrong): that phase keeps the SA rule.
+    centre = image.index_to_patient(np.array([[k0, *per_slice[k0][0]]]))
+    wrong = [p for p, m in ann.mitral.items() if m.depth(centre)[0] < MIN_BELOW_MM]
+    if wrong:
+        notes.append(f"mitral annulus in phase(s) {', '.join(map(str, wrong))} reaches the "
+                     "mid-ventricle: not used there")
+    good = {p: m for p, m in ann.mitral.items() if p not in wrong}
+    return lambda p: good[p].depth(xyz) if p in good else None
 
 
 def propose_seeds(image: ImageVolume, phase: int | None = None) -> CineSeeds:
