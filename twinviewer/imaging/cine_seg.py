@@ -354,9 +354,11 @@ def _over(img: np.ndarray, below: np.ndarray, allowed: np.ndarray, px_mm: float
     """Bright blood within ``allowed`` connected to the pool ``below`` (the same chamber on
     the neighbouring slice, on this slice's grid): the threshold is halfway between the blood
     over that pool and the dark tissue around it (Otsu's lower class)."""
-    sm = ndimage.gaussian_filter(img.astype(np.float32), 0.7)
+    box = _box(below, 17.0 / px_mm)
+    sm = np.zeros(img.shape, np.float32)
+    sm[box] = ndimage.gaussian_filter(img[box].astype(np.float32), 0.7)
     over = ndimage.binary_dilation(below, disk(2))
-    vals = sm[ndimage.binary_dilation(over, disk(int(np.ceil(15.0 / px_mm))))]
+    vals = sm[box].ravel()
     if vals.size < 50:
         return np.zeros_like(below)
     t_otsu = threshold_otsu(vals)
@@ -367,6 +369,14 @@ def _over(img: np.ndarray, below: np.ndarray, allowed: np.ndarray, px_mm: float
     lab, _ = ndimage.label((sm > t) & allowed)
     keep = np.unique(lab[over])
     return ndimage.binary_fill_holes(np.isin(lab, keep[keep > 0])) & allowed
+
+
+def _box(mask: np.ndarray, margin_px: float) -> tuple[slice, slice]:
+    """The bounding box of ``mask`` grown by ``margin_px`` (clipped to the image)."""
+    jj, ii = np.nonzero(mask)
+    m = int(np.ceil(margin_px))
+    return (slice(max(jj.min() - m, 0), jj.max() + m + 1),
+            slice(max(ii.min() - m, 0), ii.max() + m + 1))
 
 
 def _basal(img: np.ndarray, vent: np.ndarray, lv_below: np.ndarray, rv: np.ndarray,
@@ -399,20 +409,25 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
     for run in _outward(slices, centre):
         lv_before = rv_before = None
         lv_mask = rv_mask = None
+        rv_stop = False
         for k in run:
             lv_s, rv_s = seeds[k]
             res = segment_slice(arr[k], lv_s, rv_s, px_mm)
             if depth is not None and k != centre and lv_mask is not None:
+                # The RV keeps the short-axis rule (its annulus is not found reliably): from
+                # the slice where that rule ends the LV, the RV pool is the right atrium.
+                rv_stop = rv_stop or res is None or _leaked(float(res[0].sum()), res[3],
+                                                            lv_before)
                 vent = depth[k] > 0
                 if not (vent & ndimage.binary_dilation(lv_mask, disk(2))).any():
                     if stops is not None:
                         stops.setdefault(-1 - k, []).append(phase)  # < 0: by the annulus
                     break
-                if res is None:
-                    res = (np.zeros_like(vent), np.zeros_like(vent), np.zeros_like(vent), 0.0)
-                lv, myo, rv, cover = res
-                near = ndimage.binary_dilation(lv_mask, disk(int(np.ceil(20.0 / px_mm))))
-                if not vent[near].all():  # the annulus plane passes through this slice
+                # the annulus plane passes through this slice near the LV
+                if not vent[_box(lv_mask, 20.0 / px_mm)].all():
+                    if res is None:
+                        res = (np.zeros_like(vent),) * 3 + (0.0,)
+                    lv, myo, rv, cover = res
                     lv = _basal(arr[k], vent, lv_mask, rv, px_mm)
                     myo = myo & vent & ~lv
                     if not lv.any():
@@ -425,7 +440,9 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
                 if stops is not None:
                     stops.setdefault(k, []).append(phase)
                 break
-            if not rv.any() and rv_mask is not None:
+            if rv_stop:
+                rv = np.zeros_like(lv)
+            elif not rv.any() and rv_mask is not None:
                 # The RV seed of the phase before missed this slice's pool (the base moved,
                 # or the RV outflow tract lies beside the RV body): the blood over the RV of
                 # the slice before.
