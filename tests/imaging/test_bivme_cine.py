@@ -134,16 +134,18 @@ def test_planes_not_holding_the_long_axis_are_not_used(stack):
 def test_basal_slices_by_the_mitral_annulus(stack, result, with_planes):
     """At ES the basal slice the annulus passes through is part LV (a rim beside the
     atrium): with the long-axis planes its LV counts up to the annulus plane (the SA-only
-    rule leaves the slice out: −17 %); at ED nothing is lost."""
+    rule leaves the slice out: −17 %)."""
     vox = float(np.prod(stack.image.spacing)) / 1000.0
     es = with_planes.labels[1]
     v_es = float((es == LV).sum()) * vox
-    assert v_es == pytest.approx(stack.reference[9]["lv_blood"], rel=0.08)
+    assert v_es == pytest.approx(stack.reference[9]["lv_blood"], rel=0.05)
     assert dice(es == LV, stack.truth[1] == LV) >= 0.92
     assert dice(es == LV, stack.truth[1] == LV) > dice(result.labels[1] == LV,
                                                        stack.truth[1] == LV)
     ed = with_planes.labels[0]
+    # ED: the plane lies ~1 mm apical of biv-me's opening at its centre; the slices' own
+    # partial volume makes the LV 4-5 % low as without the planes (docs/notes/seg7.md)
     assert float((ed == LV).sum()) * vox == pytest.approx(stack.reference[0]["lv_blood"],
-                                                         rel=0.07)
+                                                         rel=0.08)
     assert dice(ed == MYO, stack.truth[0] == MYO) >= 0.87
     assert any("mitral annulus found" in n for n in with_planes.notes)

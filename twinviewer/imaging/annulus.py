@@ -68,6 +68,7 @@ WALL_MM = 2.0  # least dark run outside the pool's border that is wall
 JUMP_MM = 2.0  # the most the pool's border moves sideways per mm along the wall
 TAPER_MM = 12.0  # basal stretch of wall whose thinning is extrapolated to the hinge
 MIN_TAPER = 0.2  # thinning (mm of wall per mm along the axis) that counts as tapering
+SHORT_MM = 4.0  # a hinge this far apical of the plane through the others is left out
 MAX_EXTRA_MM = 6.0  # the most the hinge is put beyond the last row with visible wall
 
 
@@ -239,6 +240,19 @@ def _fit(points: np.ndarray, u: np.ndarray, lines: list[np.ndarray]) -> AnnulusP
     hinge line, normal to ``u`` otherwise), normal towards the apex."""
     if len(points) < 2:
         return None
+    if len(points) >= 4:
+        # Where the annulus has no myocardium under it (the aorto-mitral continuity) the wall
+        # ends short of it, so a wrong hinge lies towards the apex: the point farthest on the
+        # apical side of the plane through the others (by > SHORT_MM) is left out.
+        beyond = []
+        for i in range(len(points)):
+            rest = np.delete(points, i, axis=0)
+            plane = _fit(rest, u, [rest[1] - rest[0]])
+            beyond.append(plane.depth(points[i][None])[0] if plane is not None else 0.0)
+        if max(beyond) > SHORT_MM:
+            keep = np.delete(points, int(np.argmax(beyond)), axis=0)
+            out = _fit(keep, u, [keep[1] - keep[0]])
+            return AnnulusPlane(out.point, out.normal, points) if out is not None else None
     c = points.mean(axis=0)
     n = None
     if len(points) >= 3:

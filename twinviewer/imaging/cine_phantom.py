@@ -83,6 +83,14 @@ class CineHeart:
         Wall thickness at ED; grows to ``wall_mm * wall_thickening`` at ES.
     rv_offset, rv_radii, rv_length
         RV ellipsoid centre offset along ``V``, radii along ``V`` and ``W``, length along ``U``.
+    rv_shortening
+        Fractional shortening of the RV's radius along ``V`` at ES.
+
+    The defaults give LVEDV 145 mL / LVESV 53.5 mL and RVEDV 153 mL / RVESV 61.8 mL: both
+    ventricles eject 91–92 mL, as in a heart without shunt or regurgitation (RVEF 60 %,
+    RVEDV 5 % above LVEDV: normal adult values, Kawel-Boehm et al., J Cardiovasc Magn Reson
+    2020;22:87). Before (review 8) the RV ejected 55 mL against the LV's 91.5 mL, so the
+    default study warned that its stroke volumes differ.
     """
 
     base_centre: tuple[float, float, float] = (10.0, -5.0, -20.0)
