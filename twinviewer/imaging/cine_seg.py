@@ -390,7 +390,8 @@ def _basal(img: np.ndarray, vent: np.ndarray, lv_below: np.ndarray, rv: np.ndarr
 
 def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
            out: np.ndarray, centre: int, stops: dict[int, list[int]] | None = None,
-           phase: int = 0, depth: np.ndarray | None = None) -> dict[int, tuple]:
+           phase: int = 0, depth: np.ndarray | None = None, base_first: bool = True
+           ) -> dict[int, tuple]:
     """Segment the given slices of one phase, from ``centre`` outwards; returns each slice's
     seeds for the next phase.
 
@@ -406,7 +407,8 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
     connected to the LV below (:func:`_basal`).
     """
     nxt = dict(seeds)
-    for run in _outward(slices, centre):
+    for n_run, run in enumerate(_outward(slices, centre)):
+        basal = n_run == (1 if base_first else 0)
         lv_before = rv_before = None
         lv_mask = rv_mask = None
         rv_stop = False
@@ -442,10 +444,9 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
                 break
             if rv_stop:
                 rv = np.zeros_like(lv)
-            elif not rv.any() and rv_mask is not None:
-                # The RV seed of the phase before missed this slice's pool (the base moved,
-                # or the RV outflow tract lies beside the RV body): the blood over the RV of
-                # the slice before.
+            # Walking to the base, a slice whose RV the seed missed (the base moved, or the
+            # RV outflow tract lies beside the RV body) takes the blood over the RV below.
+            elif basal and not rv.any() and rv_mask is not None:
                 rv = _over(arr[k], rv_mask, ~lv & ~myo & ndimage.binary_dilation(
                     rv_mask, disk(int(np.ceil(RV_REACH_MM / px_mm)))), px_mm)
             if rv_before is not None and rv.sum() > MAX_GROWTH * rv_before:
@@ -532,7 +533,9 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
     px_mm = float(np.sqrt(image.spacing[1] * image.spacing[2]))
     areas: dict[int, float] = {}
     (lo, hi), per_slice, notes = _propose_slices(arr[seeds.phase], seeds, px_mm, areas)
-    depth = _annulus_depth(image, planes, per_slice, areas, seeds.slice, notes)
+    ks = sorted(areas)
+    base_first = areas[ks[0]] >= areas[ks[-1]]
+    depth = _annulus_depth(image, planes, per_slice, base_first, seeds.slice, notes)
     if seeds.slices is not None:
         lo, hi = seeds.slices
         notes.append(f"slices {lo}–{hi} as chosen")
@@ -553,7 +556,7 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
             notes.append(f"phase {p}: seeds corrected; propagated from here")
         out = np.zeros((nz, ny, nx), np.uint8)
         cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
-                     out, seeds.slice, stops, p, depth(p))
+                     out, seeds.slice, stops, p, depth(p), base_first)
         labels[p] = out
     for k, phases in sorted(stops.items(), key=lambda kv: abs(kv[0] + 0.5)):
         which = ', '.join(map(str, sorted(phases)))
@@ -568,15 +571,13 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
 
 
 def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: dict[int, tuple],
-                   areas: dict[int, float], k0: int, notes: list[str]):
+                   base_first: bool, k0: int, notes: list[str]):
     """A function phase → each pixel's depth (mm) below the mitral annulus plane found in the
     long-axis ``planes`` (None where not found)."""
     if not planes:
         return lambda p: None
     from twinviewer.imaging.annulus import find_annuli
 
-    ks = sorted(areas)
-    base_first = areas[ks[0]] >= areas[ks[-1]]
     ann = find_annuli(image, planes, {k: v[0] for k, v in per_slice.items()},
                       {k: v[1] for k, v in per_slice.items()}, base_first)
     notes += ann.notes
