@@ -6,12 +6,12 @@ mitral annulus), so a basal short-axis slice that cuts the LV at end-diastole cu
 atrium at end-systole, and a slice the annulus passes through is part ventricle, part atrium.
 The SCMR post-processing recommendations (Schulz-Menger J, Bluemke DA, Bremerich J, et al.
 *Standardized image interpretation and post-processing in cardiovascular magnetic resonance -
-2020 update.* J Cardiovasc Magn Reson 2020;22:19, section "Ventricular volumes") tell the
-reader to decide basal slice inclusion with the long-axis cine views: the ventricle ends at
-the plane of the atrioventricular valve annulus, found in the 2- and 4-chamber views in each
-phase (at least at ED and ES); a basal slice counts only where it lies on the ventricular
-side of that plane, and blood on the atrial side (beyond the annulus, without surrounding
-myocardium) is atrium. This module does that automatically:
+2020 update.* J Cardiovasc Magn Reson 2020;22:19, LV and RV volumes) tell the reader to
+cross-reference the long-axis cine views to decide which basal slices belong to the
+ventricle, at ED and at ES separately: the ventricle ends at the atrioventricular valve
+plane, so a basal slice counts only where it lies on the ventricular side of the annulus, and
+blood beyond it (without surrounding myocardium) is atrium. This module finds that plane in
+every phase:
 
 1. the long-axis planes whose plane holds the stack's long axis (within 30°: 2CH, 3CH, 4CH)
    are resampled (SciPy ``map_coordinates``) onto a frame whose rows run along the LV axis
@@ -30,14 +30,16 @@ myocardium) is atrium. This module does that automatically:
    12 mm reaches zero thickness (at most 6 mm further: the last millimetres of a tapering
    wall are lost to partial volume);
 5. per phase, the annulus plane is fitted (SVD) through the hinge points of all views (2CH
-   and 4CH: four mitral points); with one view, the plane holds the hinge line and is normal
-   to the long axis otherwise. The tricuspid annulus comes the same way from the RV pool in
+   and 4CH: four mitral points; one lying > 4 mm apical of the plane through the other three
+   is left out); with one view, the plane holds the hinge line and is normal to the long
+   axis otherwise. The tricuspid annulus comes the same way from the RV pool in
    the 4CH view (septal and lateral hinges).
 
-Checked against the biv-me patient's own valve openings (``docs/notes/seg7.md``): the mitral
-plane's level at the annulus centre within 4 mm at ED and ES, its tilt within 13–21°; where
-the anterior mitral annulus has no myocardium under it (aorto-mitral continuity) the wall
-ends up to 12 mm short of it. The tricuspid plane is not reliable yet (the RV free wall is
+Checked against the biv-me patient's own valve openings (``docs/notes/seg7.md``): on the long
+axis through the mitral opening's centre the plane lies 1 mm (ED) and 3–4 mm (ES) from it,
+tilted 6° (ED) and 23° (ES) from it; where the anterior annulus has no myocardium under it
+(aorto-mitral continuity) the wall ends up to 14 mm short of it, and :func:`_fit` leaves
+such a hinge out. The tricuspid plane is not reliable yet (the RV free wall is
 thin): :mod:`~twinviewer.imaging.cine_seg` uses the mitral plane only.
 
 Examples
