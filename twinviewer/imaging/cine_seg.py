@@ -402,9 +402,10 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
 
     ``depth`` (slices, rows, columns), when the mitral annulus of this phase is known (mm of
     each pixel's centre on the ventricle side of its plane, :mod:`~twinviewer.imaging.annulus`)
-    decides the base instead: the LV ends at the first slice wholly on the atrial side, and
-    a slice the plane passes through keeps the blood and myocardium on the ventricle side,
-    connected to the LV below (:func:`_basal`).
+    decides the base instead (walking towards the base; ``base_first``: slice 0 is basal):
+    the LV ends at the first slice wholly on the atrial side, and a slice the plane passes
+    through keeps the blood and myocardium on the ventricle side, connected to the LV below
+    (:func:`_basal`).
     """
     nxt = dict(seeds)
     for n_run, run in enumerate(_outward(slices, centre)):
@@ -415,7 +416,7 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
         for k in run:
             lv_s, rv_s = seeds[k]
             res = segment_slice(arr[k], lv_s, rv_s, px_mm)
-            if depth is not None and k != centre and lv_mask is not None:
+            if depth is not None and basal and lv_mask is not None:
                 # The RV keeps the short-axis rule (its annulus is not found reliably): from
                 # the slice where that rule ends the LV, the RV pool is the right atrium.
                 rv_stop = rv_stop or res is None or _leaked(float(res[0].sum()), res[3],
@@ -438,7 +439,8 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
             if res is None:
                 continue
             lv, myo, rv, cover = res
-            if k != centre and depth is None and _leaked(float(lv.sum()), cover, lv_before):
+            if k != centre and (depth is None or not basal) and _leaked(float(lv.sum()), cover,
+                                                                     lv_before):
                 if stops is not None:
                     stops.setdefault(k, []).append(phase)
                 break
