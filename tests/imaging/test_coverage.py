@@ -178,3 +178,19 @@ def test_lv_mass_end_to_end_within_5_percent(cut):
     mass = _by_name(a)["LVmass"]
     assert abs(mass.value - exact) <= 0.05 * exact, (mass, exact)
     assert abs(mass.value - exact) <= Z90 * mass.uncertainty, (mass, exact)
+
+
+def test_default_study_stroke_volumes_agree(cut):
+    """Review 8: the phantom's RV ejects what its LV ejects (no shunt, no regurgitation), so
+    the default study does not warn that its stroke volumes differ (it did: LV SV 91.5 mL
+    against RV SV 55.3 mL)."""
+    from twinviewer.personalize.calibrate import _stroke_volume_conflict
+
+    _, a = cut
+    h = CineHeart()
+    es = a.image.es_index / N_PHASES
+    lv_sv = h.lv_volume_ml(0.0) - h.lv_volume_ml(es)
+    rv_sv = h.volumes_on_grid(0.0, 1.5)[3] - h.volumes_on_grid(es, 1.5)[3]
+    assert rv_sv == pytest.approx(lv_sv, abs=2.0)
+    assert 0.5 <= rv_sv / h.volumes_on_grid(0.0, 1.5)[3] <= 0.7  # a normal RV EF
+    assert "cannot fit both" not in _stroke_volume_conflict(a.measurements)

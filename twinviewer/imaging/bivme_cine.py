@@ -18,7 +18,12 @@ valve caps to the farthest LV point):
   phantom's coil field, plus Rician noise;
 - truth: the label holding the majority of each pixel's slab (as in
   :func:`~twinviewer.imaging.cine_phantom.sa_stack`), and the reference volumes of the
-  surfaces themselves.
+  surfaces themselves;
+- long-axis cine planes planned as a radiographer does on the end-diastolic frame (4CH
+  through the LV apex and the centres of the mitral and tricuspid openings; 2CH through the
+  apex and the mitral centre at right angles to the 4CH), fixed through the cycle and
+  rendered from the same tissue with the same nuisances, so the valve annuli can be found
+  in them (:mod:`twinviewer.imaging.annulus`).
 
 Examples
 --------
@@ -30,12 +35,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
 
-from twinviewer.core.anatomy import Anatomy, ImageVolume, SurfaceMesh
+from twinviewer.core.anatomy import Anatomy, ImagePlane, ImageVolume, SurfaceMesh
 from twinviewer.imaging.cine_phantom import (
     BACKGROUND,
     FAT,
@@ -52,6 +57,8 @@ from twinviewer.imaging.cine_phantom import (
 GRID_MM = 1.0
 TRABECULAE_MM = 5.0  # depth of the trabeculated layer of the LV pool
 RR_MS = 860.0
+LA_ABOVE_MM = 50.0  # long-axis planes reach this far above the base (the atria)
+LA_SIDE_MM = 100.0  # half-width of the long-axis planes
 #: Blood outside the ventricles (atria and great vessels, when the anatomy has them): bright
 #: in the image, background in the labels — what a basal slice cuts above the valve planes.
 OTHER_BLOOD, OTHER_BLOOD_KEYS = 6, ("la", "ra", "aorta", "pulmonary_artery")
@@ -72,6 +79,7 @@ class BivmeStack:
     reference: dict[int, dict[str, float]]
     axes: np.ndarray  # rows U (base → apex), V (towards the RV), W in patient mm
     base: np.ndarray  # centre of the LV's valve caps, patient mm
+    planes: list[ImagePlane] = field(default_factory=list)  # 4CH and 2CH cine planes
 
 
 def sa_axes(anatomy: Anatomy, frame: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +185,7 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     margin = FAT_MM + 25.0  # tissue-free border: the field of view of a cine
     lo = np.floor((pts.min(axis=0) - margin) / pixel_mm) * pixel_mm
     hi = np.ceil((pts.max(axis=0) + margin) / pixel_mm) * pixel_mm
-    lo[2], hi[2] = -thickness_mm / 2 - 2 * slice_step_mm, hi[2]
+    lo[2], hi[2] = -thickness_mm / 2 - max(2 * slice_step_mm, LA_ABOVE_MM), hi[2]
     dims = tuple(int(v) for v in np.round((hi - lo) / GRID_MM))
     dims = (dims[0] - dims[0] % sub, dims[1] - dims[1] % sub, dims[2])
     centres = np.arange(0.5 * slice_step_mm, hi[2] - thickness_mm / 2, slice_step_mm)
@@ -190,6 +198,8 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     gx_px, gy_px = np.meshgrid(lo[0] + (np.arange(cols) + 0.5) * pixel_mm,
                                lo[1] + (np.arange(rows) + 0.5) * pixel_mm)
     reference = {}
+    la_geo = _la_planes(a, frames[0], base, order, lo, pixel_mm)
+    la = {v: np.zeros((len(frames), 1, *g[1].shape[:2]), np.float32) for v, g in la_geo.items()}
     for p, f in enumerate(frames):
         tissue, reference[f] = _tissue(a, f, axes, base, lo, dims)
         sig = lut[tissue]
@@ -220,6 +230,9 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
                 img = np.sqrt((img + rng.normal(0, nz.noise, img.shape)) ** 2
                               + rng.normal(0, nz.noise, img.shape) ** 2)
             arr[p, s] = 1000.0 * img
+        for n, (view, (_, pts, normal)) in enumerate(la_geo.items()):
+            la[view][p, 0] = _la_image(sig, pts, normal, lo, thickness_mm, pixel_mm, base,
+                                       order, nz, (nz.seed, p, 1000 + n))
     u, v, w = axes
     origin = base + (lo[0] + 0.5 * pixel_mm) * v + (lo[1] + 0.5 * pixel_mm) * w + centres[0] * u
     aff = np.eye(4)
@@ -229,4 +242,68 @@ def bivme_sa_stack(anatomy: Anatomy | None = None, *, frames: Sequence[int] = (0
     es = int(np.argmin([reference[f]["lv_blood"] for f in frames]))
     image = ImageVolume(arr, aff, (slice_step_mm, pixel_mm, pixel_mm), times, 0, es, "MR",
                         "biv-me patient1 SA cine (rendered)", thickness_mm)
-    return BivmeStack(image, truth, tuple(frames), reference, axes, base)
+    planes = [ImagePlane(view, ImageVolume(la[view], aff, (thickness_mm, pixel_mm, pixel_mm),
+                                           times, 0, es, "MR",
+                                           f"biv-me patient1 {view} cine (rendered)",
+                                           thickness_mm))
+              for view, (aff, _, _) in la_geo.items()]
+    return BivmeStack(image, truth, tuple(frames), reference, axes, base, planes)
+
+
+def _la_planes(anatomy: Anatomy, frame: int, base: np.ndarray, order: np.ndarray,
+               lo: np.ndarray, pixel_mm: float) -> dict[str, tuple]:
+    """4CH and 2CH planes planned on ``frame``: ``view -> (affine, pixel centres (rows, cols,
+    3) in patient mm, unit normal)``; rows run from above the mitral valve to past the apex."""
+    from twinviewer.imaging.demo4d import valve_loops
+
+    loops = valve_loops(anatomy)
+    lv = anatomy.structures["lv_blood"].meshes[frame].points
+    mitral = lv[loops["mitral"]].mean(axis=0)
+    tricuspid = anatomy.structures["rv_blood"].meshes[frame].points[loops["tricuspid"]].mean(0)
+    apex = lv[np.argmax(np.linalg.norm(lv - mitral, axis=1))]
+    down = (apex - mitral) / np.linalg.norm(apex - mitral)
+    n4 = np.cross(down, tricuspid - mitral)
+    n4 /= np.linalg.norm(n4)
+    across = {"4CH": np.cross(n4, down), "2CH": n4}
+    top = mitral - LA_ABOVE_MM * down
+    n_rows = int(np.ceil((np.linalg.norm(apex - mitral) + LA_ABOVE_MM + 25.0) / pixel_mm))
+    n_cols = int(2 * LA_SIDE_MM / pixel_mm)
+    out = {}
+    for view, col in across.items():
+        col = col / np.linalg.norm(col)
+        origin = top - LA_SIDE_MM * col + 0.5 * pixel_mm * (down + col)
+        jj, ii = np.mgrid[0:n_rows, 0:n_cols] * pixel_mm
+        pts = origin + jj[..., None] * down + ii[..., None] * col
+        normal = np.cross(down, col)
+        aff = np.eye(4)
+        aff[:3, 0], aff[:3, 1], aff[:3, 2], aff[:3, 3] = normal, down * pixel_mm, \
+            col * pixel_mm, origin
+        out[view] = (aff, pts, normal)
+    return out
+
+
+def _la_image(sig: np.ndarray, pts: np.ndarray, normal: np.ndarray, lo: np.ndarray,
+              thickness_mm: float, pixel_mm: float, base: np.ndarray, order: np.ndarray,
+              nz: Nuisance, rng_key: tuple) -> np.ndarray:
+    """A long-axis plane through the tissue signal ``sig`` (the SA grid): the mean over the
+    slab (1 mm steps through ``thickness_mm``) and 2 × 2 in plane, coil field and Rician
+    noise as in the short-axis slices."""
+    down = pts[1, 0] - pts[0, 0]
+    col = pts[0, 1] - pts[0, 0]
+    acc = np.zeros(pts.shape[:2])
+    offs = [(du, dv) for du in (-0.25, 0.25) for dv in (-0.25, 0.25)]
+    dz = np.arange(thickness_mm) - (thickness_mm - 1) / 2
+    for du, dv in offs:
+        for z in dz:
+            q = pts + du * down + dv * col + z * normal
+            g = ((q - base) @ order.T - lo) / GRID_MM - 0.5  # grid index of each point
+            acc += ndimage.map_coordinates(sig, [g[..., 0], g[..., 1], g[..., 2]], order=1,
+                                           mode="nearest")
+    img = acc / (len(offs) * len(dz))
+    if nz.coil:
+        img = img * np.exp(nz.coil * (pts - base) @ np.array([0.6, 0.3, 0.74]) / 100.0)
+    if nz.noise:
+        rng = np.random.default_rng(list(rng_key))
+        img = np.sqrt((img + rng.normal(0, nz.noise, img.shape)) ** 2
+                      + rng.normal(0, nz.noise, img.shape) ** 2)
+    return 1000.0 * img

@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +52,7 @@ from skimage.filters import threshold_otsu
 from skimage.morphology import disk
 from skimage.segmentation import watershed
 
-from twinviewer.core.anatomy import ImageVolume
+from twinviewer.core.anatomy import ImagePlane, ImageVolume
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.segmentation import LABEL_VALUES
 
@@ -65,6 +66,9 @@ MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count a
 #: A pool this many times the area of the pool on the slice before (walking out from the
 #: seeded slice) has leaked into an atrium or outflow tract.
 MAX_GROWTH = 1.4
+MIN_BELOW_MM = 10.0  # least depth of the seeded slice's LV centre below a plausible annulus
+RV_REACH_MM = 10.0  # how far the RV may reach beyond the RV of the slice before, when re-found
+BASAL_REACH_MM = 3.0  # how far a basal slice's LV may reach beyond the LV of the slice below
 RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
 N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
 #: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
@@ -345,9 +349,49 @@ def _leaked(area: float, cover: float, inner: float | None) -> bool:
                                      and area > MAX_GROWTH * inner)
 
 
+def _over(img: np.ndarray, below: np.ndarray, allowed: np.ndarray, px_mm: float
+          ) -> np.ndarray:
+    """Bright blood within ``allowed`` connected to the pool ``below`` (the same chamber on
+    the neighbouring slice, on this slice's grid): the threshold is halfway between the blood
+    over that pool and the dark tissue around it (Otsu's lower class)."""
+    box = _box(below, 17.0 / px_mm)
+    sm = np.zeros(img.shape, np.float32)
+    sm[box] = ndimage.gaussian_filter(img[box].astype(np.float32), 0.7)
+    over = ndimage.binary_dilation(below, disk(2))
+    vals = sm[box].ravel()
+    if vals.size < 50:
+        return np.zeros_like(below)
+    t_otsu = threshold_otsu(vals)
+    blood = sm[over & (sm > t_otsu)]
+    if blood.size < 5:
+        return np.zeros_like(below)
+    t = 0.5 * (float(np.median(blood)) + float(np.median(vals[vals <= t_otsu])))
+    lab, _ = ndimage.label((sm > t) & allowed)
+    keep = np.unique(lab[over])
+    return ndimage.binary_fill_holes(np.isin(lab, keep[keep > 0])) & allowed
+
+
+def _box(mask: np.ndarray, margin_px: float) -> tuple[slice, slice]:
+    """The bounding box of ``mask`` grown by ``margin_px`` (clipped to the image)."""
+    jj, ii = np.nonzero(mask)
+    m = int(np.ceil(margin_px))
+    return (slice(max(jj.min() - m, 0), jj.max() + m + 1),
+            slice(max(ii.min() - m, 0), ii.max() + m + 1))
+
+
+def _basal(img: np.ndarray, vent: np.ndarray, lv_below: np.ndarray, rv: np.ndarray,
+           px_mm: float) -> np.ndarray:
+    """LV pool of a slice the mitral annulus plane passes through: bright blood on the
+    ventricle side of the plane (``vent``), connected to the LV pool of the slice below and
+    within :data:`BASAL_REACH_MM` of it (the base narrows towards the annulus)."""
+    reach = ndimage.binary_dilation(lv_below, disk(max(1, int(round(BASAL_REACH_MM / px_mm)))))
+    return _over(img, lv_below, vent & ~rv & reach, px_mm)
+
+
 def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
            out: np.ndarray, centre: int, stops: dict[int, list[int]] | None = None,
-           phase: int = 0) -> dict[int, tuple]:
+           phase: int = 0, depth: np.ndarray | None = None, base_first: bool = True
+           ) -> dict[int, tuple]:
     """Segment the given slices of one phase, from ``centre`` outwards; returns each slice's
     seeds for the next phase.
 
@@ -355,41 +399,84 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
     apex in systole, and a basal slice then cuts the atrium) the LV stops for this phase
     (``stops[slice]`` lists such phases); an RV pool more than :data:`MAX_GROWTH` times the
     one on the slice before is left out on that slice (right atrium or outflow tract).
+
+    ``depth`` (slices, rows, columns), when the mitral annulus of this phase is known (mm of
+    each pixel's centre on the ventricle side of its plane, :mod:`~twinviewer.imaging.annulus`)
+    decides the base instead (walking towards the base; ``base_first``: slice 0 is basal):
+    the LV ends at the first slice wholly on the atrial side, and a slice the plane passes
+    through keeps the blood and myocardium on the ventricle side, connected to the LV below
+    (:func:`_basal`).
     """
     nxt = dict(seeds)
-    for run in _outward(slices, centre):
+    for n_run, run in enumerate(_outward(slices, centre)):
+        basal = n_run == (1 if base_first else 0)
         lv_before = rv_before = None
+        lv_mask = rv_mask = None
+        rv_stop = False
         for k in run:
             lv_s, rv_s = seeds[k]
             res = segment_slice(arr[k], lv_s, rv_s, px_mm)
+            if depth is not None and basal and lv_mask is not None:
+                # The RV keeps the short-axis rule (its annulus is not found reliably): from
+                # the slice where that rule ends the LV, the RV pool is the right atrium.
+                rv_stop = rv_stop or res is None or _leaked(float(res[0].sum()), res[3],
+                                                            lv_before)
+                vent = depth[k] > 0
+                if not (vent & ndimage.binary_dilation(lv_mask, disk(2))).any():
+                    if stops is not None:
+                        stops.setdefault(-1 - k, []).append(phase)  # < 0: by the annulus
+                    break
+                # the annulus plane passes through this slice near the LV
+                if not vent[_box(lv_mask, 20.0 / px_mm)].all():
+                    if res is None:
+                        res = (np.zeros_like(vent),) * 3 + (0.0,)
+                    lv, myo, rv, cover = res
+                    lv = _basal(arr[k], vent, lv_mask, rv, px_mm)
+                    myo = myo & vent & ~lv
+                    if not lv.any():
+                        break
+                    res = (lv, myo, rv, 1.0)
             if res is None:
                 continue
             lv, myo, rv, cover = res
-            if k != centre and _leaked(float(lv.sum()), cover, lv_before):
+            if k != centre and (depth is None or not basal) and _leaked(float(lv.sum()), cover,
+                                                                     lv_before):
                 if stops is not None:
                     stops.setdefault(k, []).append(phase)
                 break
+            if rv_stop:
+                rv = np.zeros_like(lv)
+            # Walking to the base, a slice whose RV the seed missed (the base moved, or the
+            # RV outflow tract lies beside the RV body) takes the blood over the RV below.
+            elif basal and not rv.any() and rv_mask is not None:
+                rv = _over(arr[k], rv_mask, ~lv & ~myo & ndimage.binary_dilation(
+                    rv_mask, disk(int(np.ceil(RV_REACH_MM / px_mm)))), px_mm)
             if rv_before is not None and rv.sum() > MAX_GROWTH * rv_before:
                 rv = np.zeros_like(rv)
             out[k][myo] = MYO
             out[k][rv] = RV
             out[k][lv] = LV
-            lv_before = float(lv.sum())
+            lv_before, lv_mask = float(lv.sum()), lv
             rv_before = float(rv.sum()) if rv.any() else rv_before
+            rv_mask = rv if rv.any() else rv_mask
             nxt[k] = _next_seeds(lv, rv, rv_s)
     return nxt
 
 
-def _propose_slices(arr: np.ndarray, s: CineSeeds, px_mm: float
+def _propose_slices(arr: np.ndarray, s: CineSeeds, px_mm: float,
+                    areas: dict[int, float] | None = None
                     ) -> tuple[tuple[int, int], dict[int, tuple], list[str]]:
-    """Slice range and per-slice seeds at the seeded phase, walking out from the seeded slice."""
+    """Slice range and per-slice seeds at the seeded phase, walking out from the seeded slice
+    (``areas``, if given, receives each slice's LV pool area in pixels)."""
     nz = arr.shape[0]
     seeds = {s.slice: (s.lv, s.rv)}
+    areas = {} if areas is None else areas
     first = segment_slice(arr[s.slice], s.lv, s.rv, px_mm)
     if first is None:
         raise ImagingError(f"no blood pool at the LV seed {s.lv} on slice {s.slice}, phase "
                            f"{s.phase}: place the seed inside the bright LV cavity")
     lo = hi = s.slice
+    areas[s.slice] = float(first[0].sum())
     notes = []
     for direction in (-1, 1):
         lv_s, rv_s = _next_seeds(first[0], first[2], s.rv)
@@ -402,6 +489,7 @@ def _propose_slices(arr: np.ndarray, s: CineSeeds, px_mm: float
                 notes.append(f"slice {k}: {why}; stack ends at slice {k - direction}")
                 break
             seeds[k] = (lv_s, rv_s)
+            areas[k] = float(res[0].sum())
             lv_s, rv_s = _next_seeds(res[0], res[2], rv_s)
             lo, hi = min(lo, k), max(hi, k)
             k += direction
@@ -409,7 +497,8 @@ def _propose_slices(arr: np.ndarray, s: CineSeeds, px_mm: float
 
 
 def segment_cine(image: ImageVolume, seeds: CineSeeds,
-                 corrections: dict[int, CineSeeds] | None = None) -> CineResult:
+                 corrections: dict[int, CineSeeds] | None = None,
+                 planes: Sequence[ImagePlane] = ()) -> CineResult:
     """Segment every phase of a short-axis stack from seeds on one phase.
 
     Parameters
@@ -421,6 +510,10 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
     corrections : dict, optional
         Phase → new seeds placed by the user on that phase; they replace the propagated
         seeds from that phase on (through the rest of the cycle).
+    planes : sequence of ImagePlane, optional
+        The study's long-axis cine planes (``Anatomy.planes``). When the mitral annulus is
+        found in them (:func:`~twinviewer.imaging.annulus.find_annuli`), it decides each
+        phase's basal slices; otherwise the short-axis rule of :func:`_leaked` does.
 
     Returns
     -------
@@ -440,7 +533,11 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
             raise ImagingError(f"seed at phase {s.phase}, slice {s.slice}, pixel {s.lv} is "
                                f"outside the {n_ph}-phase stack of {nz} × {ny} × {nx}")
     px_mm = float(np.sqrt(image.spacing[1] * image.spacing[2]))
-    (lo, hi), per_slice, notes = _propose_slices(arr[seeds.phase], seeds, px_mm)
+    areas: dict[int, float] = {}
+    (lo, hi), per_slice, notes = _propose_slices(arr[seeds.phase], seeds, px_mm, areas)
+    ks = sorted(areas)
+    base_first = areas[ks[0]] >= areas[ks[-1]]
+    depth = _annulus_depth(image, planes, per_slice, base_first, seeds.slice, notes)
     if seeds.slices is not None:
         lo, hi = seeds.slices
         notes.append(f"slices {lo}–{hi} as chosen")
@@ -461,13 +558,43 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
             notes.append(f"phase {p}: seeds corrected; propagated from here")
         out = np.zeros((nz, ny, nx), np.uint8)
         cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
-                     out, seeds.slice, stops, p)
+                     out, seeds.slice, stops, p, depth(p), base_first)
         labels[p] = out
-    for k, phases in sorted(stops.items()):
-        notes.append(f"slice {k} left out in phase(s) {', '.join(map(str, sorted(phases)))}: "
-                     f"the pool is not ringed by myocardium (atrium or outflow tract: "
-                     "the base moves in systole)")
+    for k, phases in sorted(stops.items(), key=lambda kv: abs(kv[0] + 0.5)):
+        which = ', '.join(map(str, sorted(phases)))
+        if k < 0:
+            notes.append(f"slice {-1 - k} left out in phase(s) {which}: above the mitral "
+                         "annulus found in the long-axis views (atrium: the base moves in "
+                         "systole)")
+        else:
+            notes.append(f"slice {k} left out in phase(s) {which}: the pool is not ringed by "
+                         "myocardium (atrium or outflow tract: the base moves in systole)")
     return CineResult(labels, (lo, hi), notes)
+
+
+def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: dict[int, tuple],
+                   base_first: bool, k0: int, notes: list[str]):
+    """A function phase → each pixel's depth (mm) below the mitral annulus plane found in the
+    long-axis ``planes`` (None where not found)."""
+    if not planes:
+        return lambda p: None
+    from twinviewer.imaging.annulus import find_annuli
+
+    ann = find_annuli(image, planes, {k: v[0] for k, v in per_slice.items()},
+                      {k: v[1] for k, v in per_slice.items()}, base_first)
+    notes += ann.notes
+    nz, ny, nx = image.shape
+    kji = np.stack(np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij"), -1)
+    xyz = image.index_to_patient(kji.reshape(-1, 3)).reshape(nz, ny, nx, 3)
+    # A plane that reaches within MIN_BELOW_MM of the LV centre on the seeded slice (mid-
+    # ventricle) is not the annulus (the hinge search went wrong): that phase keeps the SA rule.
+    centre = image.index_to_patient(np.array([[k0, *per_slice[k0][0]]]))
+    wrong = [p for p, m in ann.mitral.items() if m.depth(centre)[0] < MIN_BELOW_MM]
+    if wrong:
+        notes.append(f"mitral annulus in phase(s) {', '.join(map(str, wrong))} reaches the "
+                     "mid-ventricle: not used there")
+    good = {p: m for p, m in ann.mitral.items() if p not in wrong}
+    return lambda p: good[p].depth(xyz) if p in good else None
 
 
 def propose_seeds(image: ImageVolume, phase: int | None = None) -> CineSeeds:

@@ -297,7 +297,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     if not labels.labels and auto_segment and is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")
         try:
-            res = segment_cine(image, propose_seeds(image))
+            res = segment_cine(image, propose_seeds(image), planes=assembled.planes)
         except ImagingError as exc:
             notes.append(f"no segmentation in the study and none proposed: {exc}")
         else:
