@@ -538,9 +538,11 @@ class SegmentPanel(QWidget):
                 self.state.error(f"Segment: {exc}")
                 return
 
+            planes = tuple(getattr(self.state.twin.anatomy, "planes", None) or ())
+
             def segment(progress):
                 progress(0.05, "segmenting every phase from the seeds")
-                return segment_cine(img, first, corrections).labels
+                return segment_cine(img, first, corrections, planes=planes).labels
         else:
             seeds = {k: list(self.seeds[k]) for k in ticked}
 
