@@ -15,7 +15,7 @@ def test_info_prints_summary_and_verifies(twin, tmp_path, capsys):
     assert run_info(path) == 0
     out = capsys.readouterr().out
     assert "Research use — not for clinical decisions" in out
-    assert "four_chamber_eoa v2.2" in out and "20 members (prior)" in out
+    assert "four_chamber_eoa v3.0" in out and "20 members (prior)" in out
     assert "audit trail intact (3 entries)" in out and "TAVI 23 mm" in out
 
 

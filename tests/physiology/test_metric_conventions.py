@@ -23,8 +23,11 @@ def _run(preset: str, step: InterventionStep | None = None):
 
 
 def _pressure_at_mitral_closure(r) -> float:
-    """LV pressure where forward mitral flow ends around ventricular onset."""
-    q = r.series["Q_MV"][0]
+    """LV pressure where the LA–LV pressure difference turns negative around ventricular
+    onset: the valve starts to close. (With valve inertance, model 3.0, the forward flow
+    itself runs on for some ms into the LV pressure rise, so its end is no longer the
+    closing point.)"""
+    q = r.series["p_LA"][0] - r.series["p_LV"][0]
     p = r.series["p_LV"][0]
     n = q.size
     for k in range(n):  # first forward → not-forward transition from the end of diastole

@@ -25,7 +25,9 @@ def test_healthy_is_normal_everywhere():
     m = _metrics("healthy")
     for name, (lo, hi) in NORMAL.items():
         assert lo <= m[name] <= hi, f"{name} = {m[name]:.2f} outside {lo}–{hi}"
-    assert m["MR_fraction"] < 1 and m["AR_volume"] < 1
+    # Since model 3.0 the valves have inertia: a closing valve lets back its closing volume
+    # (mitral 1.3 mL, 1.6 % of SV on the healthy heart), trace at most; no regurgitation.
+    assert m["MR_fraction"] < 3 and m["AR_volume"] < 1
 
 
 def test_moderate_as_grades_moderate():

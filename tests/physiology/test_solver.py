@@ -148,5 +148,6 @@ def test_periodic_solution_is_close_to_the_exact_one():
 
 
 def test_warm_start_of_the_wrong_shape_is_refused(healthy):
-    with pytest.raises(ValueError, match=r"warm_start must have shape \(1, 12\)"):
-        simulate(healthy.model, healthy.vector(), warm_start=np.zeros((2, 12)))
+    n = len(healthy.model.states)
+    with pytest.raises(ValueError, match=rf"warm_start must have shape \(1, {n}\)"):
+        simulate(healthy.model, healthy.vector(), warm_start=np.zeros((2, n)))

@@ -28,10 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 even when sourced rows or reference checks fail "
                              "(default: exit 1)")
-    parser.add_argument("--valves", choices=("quasi-steady", "dynamic"), default="quasi-steady",
-                        help="valve model of the four-chamber patients: quasi-steady Bernoulli "
-                             "orifices (default) or dynamic valves with inertance and opening "
-                             "states (model four_chamber_valves)")
+    parser.add_argument("--valves", choices=("inertial", "dynamic", "quasi-steady"),
+                        default="inertial",
+                        help="valve model of the four-chamber patients: inertial valves with "
+                             "opening dynamics (default, model four_chamber_eoa), the same "
+                             "with the valve constants as parameters (four_chamber_valves), "
+                             "or quasi-steady Bernoulli orifices (four_chamber_eoa_qs, "
+                             "version 2.2)")
     parser.add_argument("--row", action="append", default=[], metavar="ID",
                         help="only rows whose id contains ID (repeatable)")
 
@@ -70,7 +73,7 @@ def run_validate(args: argparse.Namespace) -> int:
             return 2
     from twinviewer.physiology.presets import valve_model
 
-    valves = getattr(args, "valves", "quasi-steady")
+    valves = getattr(args, "valves", "inertial")
     with valve_model(valves):
         results = run_evidence(rows, regulation=getattr(args, "regulation", None))
     reference = [] if getattr(args, "no_reference", False) else _reference_checks()

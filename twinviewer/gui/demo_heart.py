@@ -507,7 +507,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 9: model v2.2 defaults (atrial kick: Gaar pulmonary resistance split, LA, LV relaxation).
 #: 10: a parameter the data reach but do not narrow is "prior (not informed by the data)" in
 #: its provenance, not "calibrated" (honesty5).
-_DEMO_TWIN_FORMAT = 10
+#: 11: model v3.0 (valves with inertance and opening dynamics; 20 states).
+_DEMO_TWIN_FORMAT = 11
 
 
 def demo_assumed_bp() -> list:

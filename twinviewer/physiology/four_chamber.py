@@ -3,8 +3,12 @@ by effective orifice areas, so that stenosis and regurgitation are set in clinic
 
 Structure of Regazzoni et al. (2022), with the changes that clinical use needs:
 
-* valves follow the steady Bernoulli loss ΔP = ρ/(2·EOA²)·Q|Q| plus a small viscous term,
-  forward through ``EOA`` and backward through the regurgitant orifice ``EROA`` (cm²);
+* valves have inertance and opening dynamics (Mynard et al. 2012): each valve's flow obeys
+  L·dQ/dt = ΔP − r·Q − ρ/(2·A²)·Q|Q| with L = ρ·l_eff/A, and its opening state ζ moves with
+  the pressure difference; the area A runs from the regurgitant orifice ``EROA`` (shut) to
+  the forward ``EOA`` (open, cm²), so that held steady the loss is the Bernoulli
+  ΔP = ρ/(2·EOA²)·Q|Q| plus a small viscous term (version 3.0; before, the valves were that
+  quasi-steady loss with instantaneous opening, kept as :data:`QUASI_STEADY_MODEL`);
 * passive filling is exponential (EDPVR p = EB/KB·(e^{KB·(V−V0)} − 1)), so that end-diastolic
   volume saturates as filling pressure rises (the Starling plateau by LVEDP ≈ 15–20 mmHg);
   the chamber pressure blends the linear end-systolic curve EA·(V − V0) and the EDPVR with
@@ -27,7 +31,9 @@ Structure of Regazzoni et al. (2022), with the changes that clinical use needs:
 * an optional continuous-flow left ventricular assist device from the LV to the aorta, with
   a HeartMate 3–like head–flow curve, is off at speed 0.
 
-Version 2.1 adds the septal defects and ATRIA.kick (2.0 had neither). Version 2.2 gives the
+Version 3.0 adds the valves' inertance and opening states (8 more states, no new
+parameter: the valve constants are fixed, see :data:`L_EFF`). Version 2.1 adds the septal
+defects and ATRIA.kick (2.0 had neither). Version 2.2 gives the
 healthy heart an E wave, diastasis and an A wave (pulmonary venous resistance by Gaar's
 split, a compliant LA reservoir, faster LV relaxation: see ``_CHAMBERS``). Version 1.0 (linear
 filling, √RR timing, no force–frequency) is kept in
@@ -36,13 +42,21 @@ filling, √RR timing, no force–frequency) is kept in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from twinviewer.core.parameter import Parameter, Prior
 from twinviewer.physiology import closed_loop as cl
-from twinviewer.physiology.elements import activation, orifice_valve, pump_flow, shunt_flow
+from twinviewer.physiology.elements import (
+    activation,
+    mynard_valve_step,
+    orifice_valve,
+    pump_flow,
+    shunt_flow,
+)
 from twinviewer.physiology.jit import model_function
-from twinviewer.physiology.model import ADULT_RESTING_RANGES, ModelSpec, OutputSpec
+from twinviewer.physiology.model import ADULT_RESTING_RANGES, ModelSpec, OutputSpec, StateSpec
 
 #: Viscous part of each valve's loss (mmHg·s/mL): 1.5 mmHg at 500 mL/s.
 R_VISCOUS = 0.003
@@ -200,16 +214,26 @@ def _activation(t, period, onset, p, i, strength):
 
 
 @model_function
-def drivers(t, p, out):
-    """Activations of LA, LV, RA, RV (in that order) at time ``t`` within the beat: they
-    depend on time and parameters only, so the engine tabulates them once per member."""
+def activations(t, p):
+    """Activations of LA, LV, RA, RV (in that order) at time ``t`` within the beat."""
     period = 60.0 / p[I_HR]
     atrial_onset = (period - p[I_AVD]) % period
     kick = p[I_KICK]
-    out[0] = _activation(t, period, atrial_onset, p, I_LA, kick)
-    out[1] = _activation(t, period, 0.0, p, I_LV, 1.0)
-    out[2] = _activation(t, period, atrial_onset, p, I_RA, kick)
-    out[3] = _activation(t, period, 0.0, p, I_RV, 1.0)
+    return (_activation(t, period, atrial_onset, p, I_LA, kick),
+            _activation(t, period, 0.0, p, I_LV, 1.0),
+            _activation(t, period, atrial_onset, p, I_RA, kick),
+            _activation(t, period, 0.0, p, I_RV, 1.0))
+
+
+@model_function
+def drivers(t, p, out):
+    """:func:`activations` written into ``out``: they depend on time and parameters only,
+    so the engine tabulates them once per member."""
+    a0, a1, a2, a3 = activations(t, p)
+    out[0] = a0
+    out[1] = a1
+    out[2] = a2
+    out[3] = a3
 
 
 #: Number of time-only inputs (:func:`drivers`).
@@ -257,14 +281,8 @@ def _observe(y, p, a0, a1, a2, a3):
 @model_function
 def observe(t, y, p):
     """Chamber pressures, valve, device and shunt flows (see :data:`OUTPUTS`)."""
-    period = 60.0 / p[I_HR]
-    atrial_onset = (period - p[I_AVD]) % period
-    kick = p[I_KICK]
-    return _observe(y, p,
-                    _activation(t, period, atrial_onset, p, I_LA, kick),
-                    _activation(t, period, 0.0, p, I_LV, 1.0),
-                    _activation(t, period, atrial_onset, p, I_RA, kick),
-                    _activation(t, period, 0.0, p, I_RV, 1.0))
+    a0, a1, a2, a3 = activations(t, p)
+    return _observe(y, p, a0, a1, a2, a3)
 
 
 @model_function
@@ -290,18 +308,130 @@ def rhs(t, y, p, dydt, a):
     loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd)
 
 
-initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, I_SYS, I_VTOTAL)
+# Valves with inertance and opening dynamics (version 3.0; issue 12 item 2). Each valve has
+# a flow state Q (mL/s) and an opening state ζ (0 shut, 1 fully open), Mynard et al. 2012:
+# L·dQ/dt = Δp − r·Q − ρ/(2A²)·Q|Q| with L = ρ·l_eff/A and A = EROA + ζ·(EOA − EROA);
+# dζ/dt = (1 − ζ)·K_open·Δp while Δp > 0, ζ·K_close·Δp while Δp < 0. They are stiff, so the
+# engine advances them by the closed-form split step (:func:`advance_valves`). The effective
+# lengths and rate constants are fixed constants of this model, not parameters (so the
+# parameter vector, priors and saved twins of 2.2 carry over); ``four_chamber_valves``
+# exposes them as parameters for calibration and sensitivity studies.
+VALVES = ("MV", "AV", "TV", "PV")
+#: Effective length of each valve's inertance (cm), UNSOURCED (INTERVENTIONS.md §1: "typical
+#: K_vo/K_vc/l_eff UNSOURCED"): 1 cm, of the order of the leaflet length.
+L_EFF_MV = L_EFF_AV = L_EFF_TV = L_EFF_PV = 1.0
+L_EFF = {"MV": L_EFF_MV, "AV": L_EFF_AV, "TV": L_EFF_TV, "PV": L_EFF_PV}
+#: Opening and closing rate constants (1/(mmHg·s)): 0.02 cm²/(dyn·s), the value often quoted
+#: for Mynard-type valves (UNSOURCED), × 1333.22 dyn/cm² per mmHg.
+K_OPEN = 0.02 * 1333.22387415
+K_CLOSE = 0.02 * 1333.22387415
+VALVE_STATES = (
+    *(StateSpec(f"Q_{v}_dyn", "mL/s", f"{v} flow (inertial valve state; output Q_{v})", 0.5)
+      for v in VALVES),
+    *(StateSpec(f"zeta_{v}", "1", f"{v} opening state (0 shut, 1 fully open)", 0.01)
+      for v in VALVES),
+)
+STATES = (*cl.STATES, *VALVE_STATES)
+Q_MV, Q_AV, Q_TV, Q_PV = range(12, 16)
+Z_MV, Z_AV, Z_TV, Z_PV = range(16, 20)
 
+
+@model_function
+def chamber_pressures(y, p, a0, a1, a2, a3):
+    """LA, LV, RA, RV pressures (mmHg) for the chamber activations ``a0``–``a3``."""
+    ffr = force_frequency(p)
+    return (_pressure(a0, y[cl.V_LA], p, I_LA, 1.0),
+            _pressure(a1, y[cl.V_LV], p, I_LV, ffr),
+            _pressure(a2, y[cl.V_RA], p, I_RA, 1.0),
+            _pressure(a3, y[cl.V_RV], p, I_RV, ffr))
+
+
+@model_function
+def observe_inertial(y, p, a0, a1, a2, a3):
+    """Everything observable of the loop with inertial valves, given the activations: the
+    valve flows are the valves' own states."""
+    p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a0, a1, a2, a3)
+    q_av = y[Q_AV]
+    p_ao = y[cl.P_AR_SYS] + p[I_ZAO] * q_av
+    q_vad = pump_flow(y[cl.P_AR_SYS] - p_lv, p[I_VAD])
+    q_asd = shunt_flow(p_la - p_ra, p[I_ASD])
+    q_vsd = shunt_flow(p_lv - p_rv, p[I_VSD])
+    return (p_la, p_lv, p_ra, p_rv, y[Q_MV], q_av, y[Q_TV], y[Q_PV], q_vad, p_ao, q_asd,
+            q_vsd)
+
+
+@model_function
+def observe_valves(t, y, p):
+    """Chamber pressures, valve, device and shunt flows of the loop with inertial valves
+    (see :data:`OUTPUTS`)."""
+    a0, a1, a2, a3 = activations(t, p)
+    return observe_inertial(y, p, a0, a1, a2, a3)
+
+
+@model_function
+def rhs_valves(t, y, p, dydt, a):
+    """Right-hand side with inertial valves: chambers and vessels; the valve states are
+    advanced by :func:`split_step`, so their derivatives here are zero."""
+    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = \
+        observe_inertial(y, p, a[0], a[1], a[2], a[3])
+    loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd)
+    for j in range(Q_MV, Z_PV + 1):
+        dydt[j] = 0.0 * dydt[cl.V_LA]
+
+
+@model_function
+def advance_valves(dt, y, p, a, l_mv, l_av, l_tv, l_pv, k_open, k_close):
+    """Advance the four valves' flow and opening states in ``y`` over the step ``dt`` (s),
+    with the chamber pressures of the activations ``a`` at the step's end, for effective
+    lengths ``l_*`` (cm) and rate constants ``k_open``, ``k_close`` (1/(mmHg·s))
+    (:func:`~.elements.mynard_valve_step`)."""
+    p_la, p_lv, p_ra, p_rv = chamber_pressures(y, p, a[0], a[1], a[2], a[3])
+    y[Q_MV], y[Z_MV] = mynard_valve_step(y[Q_MV], y[Z_MV], p_la - p_lv, p[I_MV], p[I_MV + 1],
+                                         R_VISCOUS, l_mv, k_open, k_close, dt)
+    y[Q_AV], y[Z_AV] = mynard_valve_step(y[Q_AV], y[Z_AV], p_lv - y[cl.P_AR_SYS], p[I_AV],
+                                         p[I_AV + 1], R_VISCOUS + p[I_ZAO], l_av, k_open,
+                                         k_close, dt)
+    y[Q_TV], y[Z_TV] = mynard_valve_step(y[Q_TV], y[Z_TV], p_ra - p_rv, p[I_TV], p[I_TV + 1],
+                                         R_VISCOUS, l_tv, k_open, k_close, dt)
+    y[Q_PV], y[Z_PV] = mynard_valve_step(y[Q_PV], y[Z_PV], p_rv - y[cl.P_AR_PUL], p[I_PV],
+                                         p[I_PV + 1], R_VISCOUS, l_pv, k_open, k_close, dt)
+
+
+@model_function
+def split_step(t, dt, y, p, a):
+    """Advance the valve states over the step ``dt`` ending at ``t`` (the default model's
+    fixed effective lengths and rate constants)."""
+    advance_valves(dt, y, p, a, L_EFF_MV, L_EFF_AV, L_EFF_TV, L_EFF_PV, K_OPEN, K_CLOSE)
+
+
+#: Cold start with inertial valves: the defaults' limit-cycle state at ventricular onset
+#: (mitral and tricuspid valves closing, still partly open).
+TEMPLATE_VALVES = np.array([21.2, 132.1, 24.9, 130.1, 84.0, 12.9, 12.1, 11.1, 79.0, 99.6,
+                            19.9, 99.3, 6.4, 0.0, 66.8, 0.0, 0.54, 0.0, 0.93, 0.0])
+_qs_volume = cl.volume_functions(_TEMPLATE, I_SYS, I_VTOTAL)
+initial_state, conserved_volume, set_volume = cl.volume_functions(TEMPLATE_VALVES, I_SYS,
+                                                                  I_VTOTAL)
+
+_QUASI_STEADY_VALVES = (
+    "Valve flow is quasi-steady: the Bernoulli orifice loss plus a small viscous term; "
+    "valve opening and closing are instantaneous and valve inertance is neglected; "
+    "no pressure recovery downstream of the valve (gradients are Doppler 4v²).")
+_INERTIAL_VALVES = (
+    "Valves have inertance (L = ρ·l_eff/A) and an opening state driven by the pressure "
+    "difference (Mynard et al. 2012); effective lengths (1 cm) and rate constants "
+    "(0.02 cm²/(dyn·s)) are UNSOURCED. Valve states are advanced by a closed-form split "
+    "step after each RK4 step (first order in the valve–chamber coupling). Gradients are "
+    "Doppler 4v² with v = Q/EOA; no pressure recovery.")
 
 MODEL = ModelSpec(
     name="four_chamber_eoa",
-    version="2.2",
+    version="3.0",
     title="Closed-loop four-chamber circulation with valves by effective orifice area",
-    states=cl.STATES,
+    states=STATES,
     parameters=PARAMETERS,
     outputs=OUTPUTS,
-    rhs=rhs,
-    observe=observe,
+    rhs=rhs_valves,
+    observe=observe_valves,
     initial_state=initial_state,
     conserved_volume=conserved_volume,
     set_volume=set_volume,
@@ -310,9 +440,7 @@ MODEL = ModelSpec(
         "and an exponential EDPVR with the activation (no ventricular interaction, no "
         "viscoelasticity). KB of the LV is the 0D normal 0.014 /mL; RV, LA, RA values are "
         "UNSOURCED.",
-        "Valve flow is quasi-steady: the Bernoulli orifice loss plus a small viscous term; "
-        "valve opening and closing are instantaneous and valve inertance is neglected; "
-        "no pressure recovery downstream of the valve (gradients are Doppler 4v²).",
+        _INERTIAL_VALVES,
         "Systemic and pulmonary circulations are single RLC compartments each; the model "
         "itself has no baroreflex: a what-if is the acute, unregulated response unless it is "
         "run 'regulated' (steady-state arterial baroreflex on HR, EA, SYS.R_AR and stressed "
@@ -343,10 +471,29 @@ MODEL = ModelSpec(
         "Weissler AM et al. Circulation 1968 (LVET = 413 − 1.7·HR ms).",
         "Schaefer S et al. AJC 1988 (force–frequency, dP/dtmax +12–36 % for +45 bpm).",
         "Abbott HeartMate 3 IFU, H–Q curves (pump).",
+        "Mynard JP et al. Int J Numer Method Biomed Eng 2012;28:626–641 (valve).",
     ),
+    equation_sources=(_pressure, timing_scale, force_frequency, activation,
+                      loop_derivatives, cl.chamber_derivatives, mynard_valve_step,
+                      advance_valves, shunt_flow, pump_flow, cl.vessel_derivatives),
+    drivers=drivers,
+    n_drivers=N_DRIVERS,
+    split_step=split_step,
+)
+
+#: Version 2.2 of the default model, with quasi-steady valves (instantaneous opening, no
+#: inertance), kept for comparison (``presets.valve_model("quasi-steady")``).
+QUASI_STEADY_MODEL = replace(
+    MODEL, name="four_chamber_eoa_qs", version="2.2",
+    title="Closed-loop four-chamber circulation with quasi-steady valves by effective "
+          "orifice area (version 2.2 of four_chamber_eoa)",
+    states=cl.STATES, rhs=rhs, observe=observe,
+    initial_state=_qs_volume[0], conserved_volume=_qs_volume[1], set_volume=_qs_volume[2],
+    assumptions=tuple(_QUASI_STEADY_VALVES if a is _INERTIAL_VALVES else a
+                      for a in MODEL.assumptions),
+    references=MODEL.references[:-1],
     equation_sources=(_pressure, timing_scale, force_frequency, activation,
                       loop_derivatives, cl.chamber_derivatives, orifice_valve, shunt_flow,
                       pump_flow, cl.vessel_derivatives),
-    drivers=drivers,
-    n_drivers=N_DRIVERS,
+    split_step=None,
 )

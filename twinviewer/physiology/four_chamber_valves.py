@@ -1,7 +1,9 @@
-"""The built-in clinical model with dynamic valves: valve inertance and opening dynamics.
+"""The built-in clinical model with the valves' inertance and rate constants as parameters.
 
-Everything of :mod:`twinviewer.physiology.four_chamber` (chambers, timing, force–frequency,
-circulation, shunts, LVAD), with its four quasi-steady Bernoulli valves replaced by Mynard
+Since version 3.0 the default model :mod:`twinviewer.physiology.four_chamber` has these
+valves itself, with fixed effective lengths and rate constants; this model has the same
+equations (its state and right-hand side are the default's) and makes those constants
+parameters, for calibration and sensitivity studies. The valves are Mynard
 et al. (2012) valves: each valve has a flow state Q with inertance,
 L·dQ/dt = Δp − R·Q − ρ/(2A²)·Q|Q|, L = ρ·l_eff/A, and an opening state ζ ∈ [0, 1] driven by
 the pressure difference; the effective area is A = EROA + ζ·(EOA − EROA), so the forward
@@ -26,8 +28,6 @@ valves.
 
 from __future__ import annotations
 
-import numpy as np
-
 from twinviewer.core.parameter import Parameter, Prior
 from twinviewer.physiology import closed_loop as cl
 from twinviewer.physiology import four_chamber as fc
@@ -38,29 +38,21 @@ from twinviewer.physiology.elements import (
     shunt_flow,
 )
 from twinviewer.physiology.jit import model_function
-from twinviewer.physiology.model import ModelSpec, StateSpec
+from twinviewer.physiology.model import ModelSpec
 
-#: Opening and closing rate constants (1/(mmHg·s)): 0.02 cm²/(dyn·s) × 1333.22 dyn/cm²/mmHg.
-K_OPEN = 0.02 * 1333.22387415
-K_CLOSE = 0.02 * 1333.22387415
-#: Effective length of each valve (cm), UNSOURCED.
-_L_EFF = {"MV": 1.0, "AV": 1.0, "TV": 1.0, "PV": 1.0}
-
-VALVES = ("MV", "AV", "TV", "PV")
-STATES = (
-    *cl.STATES,
-    *(StateSpec(f"Q_{v}_dyn", "mL/s", f"{v} flow (inertial valve state; output Q_{v})", 0.5)
-      for v in VALVES),
-    *(StateSpec(f"zeta_{v}", "1", f"{v} opening state (0 shut, 1 fully open)", 0.01)
-      for v in VALVES),
-)
-Q_MV, Q_AV, Q_TV, Q_PV = range(12, 16)
-Z_MV, Z_AV, Z_TV, Z_PV = range(16, 20)
+#: Opening and closing rate constants (1/(mmHg·s)), the default model's.
+K_OPEN = fc.K_OPEN
+K_CLOSE = fc.K_CLOSE
+VALVES = fc.VALVES
+STATES = fc.STATES
+Q_MV, Q_AV, Q_TV, Q_PV = fc.Q_MV, fc.Q_AV, fc.Q_TV, fc.Q_PV
+Z_MV, Z_AV, Z_TV, Z_PV = fc.Z_MV, fc.Z_AV, fc.Z_TV, fc.Z_PV
+_pressures = fc.chamber_pressures
 
 
 def _parameters() -> tuple[Parameter, ...]:
     ps = list(fc.PARAMETERS)
-    for v, length in _L_EFF.items():
+    for v, length in fc.L_EFF.items():
         ps.append(Parameter(f"{v}.L_EFF", "cm", length, f"{v} effective length of the valve's "
                             "inertance L = ρ·l_eff/A (UNSOURCED)", (0.1, 5.0),
                             Prior("lognormal", length, 0.3)))
@@ -82,101 +74,38 @@ I_KOPEN, I_KCLOSE = _I["VALVE.K_OPEN"], _I["VALVE.K_CLOSE"]
 
 
 @model_function
-def _pressures(y, p, a0, a1, a2, a3):
-    ffr = fc.force_frequency(p)
-    return (fc._pressure(a0, y[cl.V_LA], p, fc.I_LA, 1.0),
-            fc._pressure(a1, y[cl.V_LV], p, fc.I_LV, ffr),
-            fc._pressure(a2, y[cl.V_RA], p, fc.I_RA, 1.0),
-            fc._pressure(a3, y[cl.V_RV], p, fc.I_RV, ffr))
-
-
-@model_function
-def _observe(y, p, a0, a1, a2, a3):
-    p_la, p_lv, p_ra, p_rv = _pressures(y, p, a0, a1, a2, a3)
-    q_av = y[Q_AV]
-    p_ao = y[cl.P_AR_SYS] + p[fc.I_ZAO] * q_av
-    q_vad = pump_flow(y[cl.P_AR_SYS] - p_lv, p[fc.I_VAD])
-    q_asd = shunt_flow(p_la - p_ra, p[fc.I_ASD])
-    q_vsd = shunt_flow(p_lv - p_rv, p[fc.I_VSD])
-    return (p_la, p_lv, p_ra, p_rv, y[Q_MV], q_av, y[Q_TV], y[Q_PV], q_vad, p_ao, q_asd,
-            q_vsd)
-
-
-@model_function
-def observe(t, y, p):
-    """Chamber pressures, valve, device and shunt flows (as ``four_chamber_eoa``)."""
-    period = 60.0 / p[fc.I_HR]
-    atrial_onset = (period - p[fc.I_AVD]) % period
-    kick = p[fc.I_KICK]
-    return _observe(y, p,
-                    fc._activation(t, period, atrial_onset, p, fc.I_LA, kick),
-                    fc._activation(t, period, 0.0, p, fc.I_LV, 1.0),
-                    fc._activation(t, period, atrial_onset, p, fc.I_RA, kick),
-                    fc._activation(t, period, 0.0, p, fc.I_RV, 1.0))
-
-
-@model_function
-def rhs(t, y, p, dydt, a):
-    """Right-hand side: chambers and vessels; valve states are advanced by
-    :func:`split_step`, so their derivatives here are zero."""
-    p_la, p_lv, p_ra, p_rv, q_mv, q_av, q_tv, q_pv, q_vad, p_ao, q_asd, q_vsd = _observe(
-        y, p, a[0], a[1], a[2], a[3])
-    fc.loop_derivatives(y, p, dydt, q_mv, q_av, q_tv, q_pv, q_vad, p_ra, p_la, q_asd, q_vsd)
-    for j in range(Q_MV, Z_PV + 1):
-        dydt[j] = 0.0 * dydt[cl.V_LA]
-
-
-@model_function
 def split_step(t, dt, y, p, a):
     """Advance the four valves' flow and opening states over the step ``dt`` ending at
-    ``t``, with the chamber pressures at ``t`` (:func:`~.elements.mynard_valve_step`)."""
-    p_la, p_lv, p_ra, p_rv = _pressures(y, p, a[0], a[1], a[2], a[3])
-    k_open, k_close = p[I_KOPEN], p[I_KCLOSE]
-    y[Q_MV], y[Z_MV] = mynard_valve_step(y[Q_MV], y[Z_MV], p_la - p_lv, p[fc.I_MV],
-                                         p[fc.I_MV + 1], fc.R_VISCOUS, p[I_LEFF], k_open,
-                                         k_close, dt)
-    y[Q_AV], y[Z_AV] = mynard_valve_step(y[Q_AV], y[Z_AV], p_lv - y[cl.P_AR_SYS], p[fc.I_AV],
-                                         p[fc.I_AV + 1], fc.R_VISCOUS + p[fc.I_ZAO],
-                                         p[I_LEFF + 1], k_open, k_close, dt)
-    y[Q_TV], y[Z_TV] = mynard_valve_step(y[Q_TV], y[Z_TV], p_ra - p_rv, p[fc.I_TV],
-                                         p[fc.I_TV + 1], fc.R_VISCOUS, p[I_LEFF + 2], k_open,
-                                         k_close, dt)
-    y[Q_PV], y[Z_PV] = mynard_valve_step(y[Q_PV], y[Z_PV], p_rv - y[cl.P_AR_PUL], p[fc.I_PV],
-                                         p[fc.I_PV + 1], fc.R_VISCOUS, p[I_LEFF + 3], k_open,
-                                         k_close, dt)
+    ``t``, with this member's effective lengths and rate constants
+    (:func:`~.four_chamber.advance_valves`)."""
+    fc.advance_valves(dt, y, p, a, p[I_LEFF], p[I_LEFF + 1], p[I_LEFF + 2], p[I_LEFF + 3],
+                      p[I_KOPEN], p[I_KCLOSE])
 
 
-#: Cold start: the default model's template, valve flows at rest, mitral and tricuspid open.
-_TEMPLATE = np.concatenate([fc._TEMPLATE, [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0]])
+#: Cold start: the default model's.
+_TEMPLATE = fc.TEMPLATE_VALVES
 initial_state, conserved_volume, set_volume = cl.volume_functions(_TEMPLATE, fc.I_SYS,
                                                                   fc.I_VTOTAL)
 
 MODEL = ModelSpec(
     name="four_chamber_valves",
-    version="1.0",
-    title="Closed-loop four-chamber circulation with dynamic (Mynard) valves",
+    version="1.1",
+    title="Closed-loop four-chamber circulation with dynamic (Mynard) valves whose "
+          "inertance and rate constants are parameters",
     states=STATES,
     parameters=PARAMETERS,
     outputs=fc.OUTPUTS,
-    rhs=rhs,
-    observe=observe,
+    rhs=fc.rhs_valves,
+    observe=fc.observe_valves,
     initial_state=initial_state,
     conserved_volume=conserved_volume,
     set_volume=set_volume,
-    assumptions=(
-        *(a for a in fc.MODEL.assumptions if not a.startswith("Valve flow is quasi-steady")),
-        "Valves have inertance (L = ρ·l_eff/A) and an opening state driven by the pressure "
-        "difference (Mynard et al. 2012); effective lengths and rate constants are "
-        "UNSOURCED. Valve states are advanced by a closed-form split step after each RK4 "
-        "step (first order in the valve–chamber coupling). Gradients are Doppler 4v² with "
-        "v = Q/EOA; no pressure recovery.",
-    ),
+    assumptions=fc.MODEL.assumptions,
     context_of_use=fc.MODEL.context_of_use,
-    references=(*fc.MODEL.references,
-                "Mynard JP et al. Int J Numer Method Biomed Eng 2012;28:626–641 (valve)."),
+    references=fc.MODEL.references,
     equation_sources=(fc._pressure, fc.timing_scale, fc.force_frequency, activation,
                       fc.loop_derivatives, cl.chamber_derivatives, mynard_valve_step,
-                      shunt_flow, pump_flow, cl.vessel_derivatives),
+                      fc.advance_valves, shunt_flow, pump_flow, cl.vessel_derivatives),
     drivers=fc.drivers,
     n_drivers=fc.N_DRIVERS,
     split_step=split_step,

@@ -24,11 +24,13 @@ MODELS: dict[str, ModelSpec] = {
     four_chamber_valves.MODEL.name: four_chamber_valves.MODEL,
 }
 
-#: Valve models of the four-chamber presets: quasi-steady Bernoulli orifices (the default,
-#: ``four_chamber_eoa``) or dynamic valves with inertance and opening states
-#: (``four_chamber_valves``, same parameters plus the valves' own).
-VALVE_MODELS = {"quasi-steady": four_chamber.MODEL, "dynamic": four_chamber_valves.MODEL}
-_valves: ContextVar[str] = ContextVar("twinviewer_valve_model", default="quasi-steady")
+#: Valve models of the four-chamber presets: inertial valves with opening dynamics and fixed
+#: constants (the default, ``four_chamber_eoa`` 3.0), the same with the valve constants as
+#: parameters (``four_chamber_valves``), or quasi-steady Bernoulli orifices (version 2.2,
+#: ``four_chamber_eoa_qs``, kept for comparison).
+VALVE_MODELS = {"inertial": four_chamber.MODEL, "dynamic": four_chamber_valves.MODEL,
+                "quasi-steady": four_chamber.QUASI_STEADY_MODEL}
+_valves: ContextVar[str] = ContextVar("twinviewer_valve_model", default="inertial")
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,14 @@ def valve_model(kind: str) -> Iterator[None]:
 
 def get_preset(name: str) -> Preset:
     """Look up a preset by name, with a helpful message for a wrong one (on the valve
-    model chosen by :func:`valve_model`, quasi-steady by default)."""
+    model chosen by :func:`valve_model`, the default model's inertial valves unless
+    chosen otherwise)."""
     try:
         preset = PRESETS[name]
     except KeyError:
         raise ModelError(f"unknown preset {name!r}; choose one of: "
                          f"{', '.join(PRESETS)}") from None
     kind = _valves.get()
-    if kind != "quasi-steady" and preset.model is four_chamber.MODEL:
+    if kind != "inertial" and preset.model is four_chamber.MODEL:
         preset = replace(preset, model=VALVE_MODELS[kind])
     return preset
