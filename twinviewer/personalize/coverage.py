@@ -152,7 +152,7 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
     Records of one data kind.
     """
-    from twinviewer.personalize.discrepancy import learn
+    from twinviewer.personalize.discrepancy import candidate_grids, learn
 
     seeds = list(dict.fromkeys(r.seed for r in records))
     if by == "setting":
@@ -165,10 +165,12 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
         for setting in dict.fromkeys(r.setting for r in records):
             for i, r in enumerate(r for r in records if r.setting == setting):
                 parts[i % folds].append(r)
+    records = [r for p in parts for r in p]
+    grids = candidate_grids(records, list(outputs))  # every candidate scored once
+    fold = np.concatenate([np.full(len(p), k) for k, p in enumerate(parts)])
     tables, terms = [], []
     for k, part in enumerate(parts):
-        train = [r for j, p in enumerate(parts) if j != k for r in p]
-        terms.append(learn(train, list(outputs)))
+        terms.append(learn(records, list(outputs), subset=fold != k, grids=grids))
         tables.append(coverage_table(part, Discrepancy(terms[-1]), outputs))
     if by == "setting":  # one setting per part: its rows as they are
         return [row for t in tables for row in t], terms

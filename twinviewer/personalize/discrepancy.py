@@ -80,11 +80,28 @@ How it is learned, and checked
 four settings (:mod:`~twinviewer.personalize.synthetic`) and of **several seeds**
 (:data:`TRAIN_SEEDS`), separately for the two kinds of data (:data:`DATA_KINDS`: the standard
 clinical set; whole LV/RV volume curves with cuff pressures). The objective is the
-acceptance bar itself, two-sided: each setting's coverage is pulled into
-:data:`LEARN_BAND` — the 85–95 % bar narrowed by the sampling spread of coverage on new
-patients — so coverage *above* the band (intervals wider than honest) costs as much as
-coverage below it; each single (setting, output) cell is held to the wider
-:data:`CELL_BAND`, so that no output is traded away for another.
+acceptance bar itself, per setting and two-sided: the learner minimises the near-worst
+setting's distance from 90 % (the :data:`NORM`-norm over settings of ``|coverage − 0.9|``),
+so a setting over-covered (intervals wider than honest: the model's own patients) counts as
+much as one under-covered, and the pooled coverage over all settings — which a plain
+conformal quantile would calibrate — cannot hide either. Each single (setting, output) cell
+is held to :data:`CELL_BAND` (75–100 %), so that no output is given up to bring a setting's
+pooled coverage in. (Until honesty5 every setting and every cell was pulled into 87–93 %
+with equal weight; the cells' pull then widened the filling pressures for everyone and left
+the model's own and the perturbed patients at 97–99 %.)
+
+Why the four settings cannot all sit at 90 %
+---------------------------------------------
+The learner can only make an interval depend on what is known about the patient: the
+ensemble, the atypicality ``D`` and the misfit ``M``. Those barely tell the settings apart
+(model 2.2, training seeds, 400 patients: area under the ROC curve of ``D`` for wide vs own
+0.69, regazzoni vs own 0.66, perturbed vs own 0.51). And within every band of ``D`` the 2×-wide
+population's 90 % error quantile of LVEDP, LAP, PASP and CO is about twice the model's own
+patients' (LVEDP 2.8–4.5 vs 1.5–1.8 prior SDs): the wide patients differ in the directions the
+standard data do not see (passive stiffness, pulmonary resistance). Any interval that covers
+them 85 % covers the model's own patients about 95 %. The learner can only centre that
+gap on 90 %, which is what the objective above does; docs/notes/honesty6.md has the figures.
+
 They are judged by **leave-one-seed-out** cross-fitting (each seed's patients scored with the
 term learned on the other seeds: new patients, as in use) and on a **fresh seed**
 (:data:`TEST_SEED`) that no term saw — the gate (``tests/personalize/test_honesty.py``) and the
@@ -326,10 +343,35 @@ class _Cells:
         return out
 
 
+class _Grid:
+    """Every candidate term of one output, and whether each record's interval with it
+    covers the truth: ``hits`` is (terms, records)."""
+
+    def __init__(self, records: Sequence, name: str, evidence: Sequence[int],
+                 floor_fraction: float):
+        scale = float(np.median([abs(np.nanmedian(r.posterior[name])) for r in records]))
+        self.terms: list[Term] = [
+            (floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
+            for e in (tuple(evidence) if k > 0 else (0,))
+            for d in (D_GRID if k > 0 else (1.0,))
+            for r in R_GRID if not (r == 0.0 and k > 0.0)]
+        cells = _Cells(records, name, _draw_seeds(records))
+        self.hits = np.array([cells.hits(t) for t in self.terms])
+        # what the tie-break calls narrower: the structural log-SD grown, and the inflation
+        self.width = np.array([t[1] * (1 + t[2]) + (t[3] - 1.0) for t in self.terms])
+
+
+def candidate_grids(records: Sequence, outputs: Sequence[str], evidence: Sequence[int] = E_GRID,
+                    floor_fraction: float = 0.1) -> dict[str, _Grid]:
+    """The candidate terms of every output scored on every record (for :func:`learn`)."""
+    return {o: _Grid(records, o, evidence, floor_fraction) for o in outputs}
+
+
 def learn(records: Sequence, outputs: Sequence[str], target: float = TARGET,
           floor_fraction: float = 0.1, sweeps: int = 4, cell_weight: float = CELL_WEIGHT,
           cell_band: tuple[float, float] = CELL_BAND, evidence: Sequence[int] = E_GRID,
-          norm: float = NORM) -> dict[str, Term]:
+          norm: float = NORM, subset: np.ndarray | None = None,
+          grids: dict[str, _Grid] | None = None) -> dict[str, Term]:
     """Fit ``(a_o, r_o, k_o, c_o, d_o, e_o)`` for every output jointly on records of several
     settings.
 
@@ -342,8 +384,12 @@ def learn(records: Sequence, outputs: Sequence[str], target: float = TARGET,
     be given up to bring a setting's pooled coverage in. Coordinate descent over the
     outputs, each over the grid :data:`R_GRID` × :data:`K_GRID` × :data:`D_GRID` ×
     :data:`C_GRID` × ``evidence`` (:data:`E_GRID`); ties go to the narrower term.
-    ``a_o`` is ``floor_fraction`` × r_o × the median true value (a floor for values near
-    zero).
+    ``a_o`` is ``floor_fraction`` × r_o × the median of the ensemble medians (a floor for
+    values near zero).
+
+    ``subset`` (a boolean mask over ``records``) learns on those records alone, scored
+    with ``grids`` from :func:`candidate_grids` of all of them: cross-fitting scores each
+    candidate once, not once per fold.
 
     >>> from twinviewer.personalize.coverage import Record
     >>> rng = np.random.default_rng(0)
@@ -354,37 +400,29 @@ def learn(records: Sequence, outputs: Sequence[str], target: float = TARGET,
     >>> learn(recs, ["LAP"])["LAP"][1:4]  # no structural error, no inflation needed
     (0.0, 0.0, 1.0)
     """
-    settings = list(dict.fromkeys(r.setting for r in records))
-    idx = {s: np.array([r.setting == s for r in records]) for s in settings}
-    seeds = _draw_seeds(records)
-    terms: dict[str, list[Term]] = {}
-    cells: dict[str, np.ndarray] = {}  # output → (terms, settings) coverage
-    for o in outputs:
-        scale = float(np.median([abs(r.truth[o]) for r in records]))
-        terms[o] = [(floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
-                    for e in (tuple(evidence) if k > 0 else (0,))
-                    for d in (D_GRID if k > 0 else (1.0,))
-                    for r in R_GRID if not (r == 0.0 and k > 0.0)]
-        score = _Cells(records, o, seeds)
-        cells[o] = np.array([[h[idx[s]].mean() for s in settings]
-                             for h in (score.hits(t) for t in terms[o])])
+    grids = grids or candidate_grids(records, outputs, evidence, floor_fraction)
+    use = np.ones(len(records), bool) if subset is None else np.asarray(subset, bool)
+    labels = np.array([r.setting for r in records])
+    settings = list(dict.fromkeys(labels[use]))
+    # output → (terms, settings) coverage on the records used
+    cells = {o: np.stack([grids[o].hits[:, use & (labels == s)].mean(axis=1)
+                          for s in settings], axis=1) for o in outputs}
 
-    def miss(c: np.ndarray, b: tuple[float, float]) -> np.ndarray:
-        return np.maximum(np.maximum(b[0] - c, c - b[1]), 0.0)
-
-    def objective(ch: dict[str, int]) -> tuple[float, float]:
-        cov = np.array([cells[o][ch[o]] for o in outputs])  # (outputs, settings)
-        value = (float((np.abs(cov.mean(axis=0) - target) ** norm).sum()) ** (1.0 / norm)
-                 + cell_weight * miss(cov, cell_band).sum() / len(outputs))
-        width = sum(t[1] * (1 + t[2]) + (t[3] - 1.0)
-                    for t in (terms[o][ch[o]] for o in outputs))
-        return round(float(value), 4), width
+    def miss(c: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum(cell_band[0] - c, c - cell_band[1]), 0.0)
 
     choice = {o: 0 for o in outputs}  # start from no discrepancy
     for _ in range(sweeps):
-        for o in outputs:
-            choice[o] = min(range(len(terms[o])), key=lambda t: objective({**choice, o: t}))
-    return {o: tuple(round(float(v), 4) for v in terms[o][choice[o]]) for o in outputs}
+        for o in outputs:  # every candidate of o at once, the others' choices fixed
+            others = [cells[p][choice[p]] for p in outputs if p != o]
+            pooled = (sum(others) + cells[o]) / len(outputs)  # (terms, settings)
+            value = ((np.abs(pooled - target) ** norm).sum(axis=1) ** (1.0 / norm)
+                     + cell_weight * (sum(miss(c).sum() for c in others)
+                                      + miss(cells[o]).sum(axis=1)) / len(outputs))
+            value = np.round(value, 4)
+            best = np.flatnonzero(value == value.min())
+            choice[o] = int(best[np.argmin(grids[o].width[best])])  # ties: the narrower
+    return {o: tuple(round(float(v), 4) for v in grids[o].terms[choice[o]]) for o in outputs}
 
 
 def _draw_seeds(records: Sequence) -> list[int]:
