@@ -85,9 +85,14 @@ so a setting over-covered (intervals wider than honest: the model's own patients
 much as one under-covered, and the pooled coverage over all settings — which a plain
 conformal quantile would calibrate — cannot hide either. Each single (setting, output) cell
 is held to :data:`CELL_BAND` (80–98 %), so that no output is given up, or blown up, to bring
-a setting's pooled coverage in. (Until honesty5 every setting and every cell was pulled into 87–93 %
-with equal weight; the cells' pull then widened the filling pressures for everyone and left
-the model's own and the perturbed patients at 97–99 %.)
+a setting's pooled coverage in. (Until honesty5 every setting and every cell was pulled into
+87–93 % with equal weight; the cells' pull then widened the filling pressures for everyone
+and left the model's own and the perturbed patients at 97–99 %.)
+
+They are judged by **leave-one-seed-out** cross-fitting (each seed's patients scored with the
+term learned on the other seeds: new patients, as in use) and on a **fresh seed**
+(:data:`TEST_SEED`) that no term saw — the gate (``tests/personalize/test_honesty.py``) and the
+full-size table (``python -m twinviewer.personalize.coverage table``).
 
 Why the four settings cannot all sit at 90 %
 ---------------------------------------------
@@ -106,11 +111,6 @@ regazzoni2022 89.6 %, wide 83.2 % — the bar is missed by 1–2 points on both 
 pooled over the settings, which is exactly what hides the gap; *Bayesian model averaging*
 over the settings would do the same, weighted by how well each explains the data, which here
 is hardly at all.
-
-They are judged by **leave-one-seed-out** cross-fitting (each seed's patients scored with the
-term learned on the other seeds: new patients, as in use) and on a **fresh seed**
-(:data:`TEST_SEED`) that no term saw — the gate (``tests/personalize/test_honesty.py``) and the
-full-size table (``python -m twinviewer.personalize.coverage table``).
 
 Re-learning is one command, to run after any change of the model's equations (it
 calibrates 4 settings × seeds × (50 + 40 curve) patients in ``--jobs`` processes, then writes
