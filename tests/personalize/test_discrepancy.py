@@ -16,6 +16,7 @@ from twinviewer.personalize.coverage import (
 from twinviewer.personalize.discrepancy import (
     DATA_KINDS,
     LEARNED,
+    NO_MIXTURE,
     RELEARN,
     TEST_SEED,
     TRAIN_SEEDS,
@@ -23,6 +24,7 @@ from twinviewer.personalize.discrepancy import (
     candidate_grids,
     default_discrepancy,
     learn,
+    learn_with_prior_scale,
     stale_reason,
 )
 from twinviewer.twins import twin_from_preset
@@ -200,3 +202,58 @@ def test_cross_fitting_scores_each_candidate_once_and_learns_on_the_subset():
     # learning on the 'good' patients alone never sees the biased ones: no widening needed
     assert learn(recs, ["LAP"], subset=good, grids=grids)["LAP"][1:4] == (0.0, 0.0, 1.0)
     assert learn(recs, ["LAP"], grids=grids) == learn(recs, ["LAP"])
+
+
+def _width(y: np.ndarray) -> float:
+    return float(np.subtract(*np.quantile(y, [0.95, 0.05])))
+
+
+def test_the_heavy_tailed_prior_widens_what_the_data_leave_at_the_prior():
+    """Student-t prior as a scale mixture (module docstring): an output the data leave at
+    the prior (ρ ≈ 1) is widened, more for an atypical patient (D = 4) than a typical one;
+    an output the data fix (ρ ≈ 0) keeps its width; a partly informed one moves away from
+    the prior's median (less shrinkage). Without a mixture the prior changes nothing."""
+    rng = np.random.default_rng(3)
+    prior = rng.normal(10.0, 2.0, 400)
+    d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 1.0)}, prior_scale=(2.0, 5.0))
+    uninformed = prior[:48]
+    w1 = _width(d.predictive_samples("LAP", uninformed, atypicality=1.0, prior=prior))
+    w4 = _width(d.predictive_samples("LAP", uninformed, atypicality=4.0, prior=prior))
+    assert w4 > 1.4 * w1 and w1 > _width(uninformed)
+    fixed = rng.normal(12.0, 0.1, 48)
+    y = d.predictive_samples("LAP", fixed, atypicality=4.0, prior=prior)
+    assert _width(y) == pytest.approx(_width(fixed), rel=0.1)
+    partly = rng.normal(12.0, 1.0, 48)  # ρ ≈ 0.25, 2 above the prior's median
+    y = d.predictive_samples("LAP", partly, atypicality=4.0, prior=prior)
+    assert np.median(y) > np.median(partly) + 0.3
+    # no prior ensemble: taken as not narrowed at all (the widest reading)
+    assert _width(d.predictive_samples("LAP", fixed, atypicality=4.0)) > 1.4 * _width(fixed)
+    plain = Discrepancy({"LAP": (0.0, 0.0, 0.0, 1.0)})
+    assert plain.prior_scale == NO_MIXTURE
+    assert np.array_equal(plain.predictive_samples("LAP", partly, prior=prior),
+                          plain.predictive_samples("LAP", partly))
+
+
+def _uninformed_records(rng, n=40):
+    """'own': truth from the prior, 'wide': from a prior twice as wide; the data leave the
+    output at the prior (posterior = prior ensemble) and the atypicality D of five data
+    is χ²₅/5 scaled by the population's variance."""
+    out = []
+    for setting, sd in (("own", 1.0), ("wide", 2.0)):
+        for i in range(n):
+            ens = 10.0 + rng.normal(0, 1.0, 48)
+            out.append(Record(setting, setting, {"LAP": 10.0 + sd * rng.normal()},
+                              {"LAP": ens}, {"LAP": ens}, 0,
+                              float(sd**2 * rng.chisquare(5) / 5), seed=i % 2))
+    return out
+
+
+def test_the_learner_takes_the_heavy_tailed_prior_where_atypicality_marks_the_wide():
+    recs = _uninformed_records(np.random.default_rng(5))
+    scale, terms = learn_with_prior_scale(recs, ["LAP"], scales=[NO_MIXTURE, (2.0, 5.0)])
+    _, plain_value = learn(recs, ["LAP"], with_value=True)
+    _, value = learn(recs, ["LAP"], with_value=True,
+                     grids=candidate_grids(recs, ["LAP"], prior_scale=(2.0, 5.0)))
+    assert scale == (2.0, 5.0) and value < plain_value, (plain_value, value)
+    rows = coverage_table(recs, Discrepancy(terms, prior_scale=scale), ["LAP"])
+    assert all(0.8 <= r.coverage <= 0.98 for r in rows), rows
