@@ -12,12 +12,13 @@ term must cover the truth. The patients use the *test* seed, which no term was l
   setting to :data:`GATE_BAND`: it catches a broken or stale term, not a few points.
 * The slow job runs the full size (:data:`PATIENTS` standard and :data:`CURVE_PATIENTS`
   volume-curve patients per setting, as ``python -m twinviewer.personalize.coverage table``),
-  holds every setting to :data:`BAND` and checks the issue's 85–95 % (:data:`TARGET`) as a
-  named expected failure: on model 3.0 (fresh seed 7) the standard set gives own 96.0 %,
-  perturbed 97.0 %, regazzoni2022 89.6 %, wide 83.2 %; the curves 94.4 / 95.6 / 89.2 /
-  89.8 %. The data cannot tell the model's own patients from the 2×-wide population well
-  enough to put both inside the bar (:mod:`~twinviewer.personalize.discrepancy`,
-  docs/notes/honesty6.md).
+  holds every setting to :data:`BAND`, holds the volume-curve fits to the issue's 85–95 %
+  (:data:`TARGET`), and checks the standard set against it as a named expected failure: on
+  model 3.0 (fresh seed 7, heavy-tailed prior) the standard set gives own 96.2 %,
+  perturbed 95.0 %, regazzoni2022 86.2 %, wide 85.2 %; the curves 91.6 / 94.0 / 86.8 /
+  89.8 %. Five clinical data cannot tell the model's own patients from the 2×-wide
+  population well enough to put both inside the bar
+  (:mod:`~twinviewer.personalize.discrepancy`, docs/notes/honesty6.md, honesty7.md).
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ TARGET = (0.85, 0.95)
 #: What every setting is held to at full size: the bar widened by the 2–3 points it is
 #: missed by (see the module docstring), so that a term that gets worse fails.
 BAND = (0.80, 0.98)
-_NOT_MET = ("issue 12 item 4 not met at full size on model 3.0 (fresh seed 7): standard set "
-            "own 96.0 %, perturbed 97.0 %, regazzoni2022 89.6 %, wide 83.2 %; curves "
-            "perturbed 95.6 %. Atypicality and misfit barely tell the 2×-wide population "
-            "from the model's own patients (ROC area 0.69), so the term centres that gap "
-            "(docs/notes/honesty6.md)")
+_NOT_MET = ("issue 12 item 4 not met at full size on model 3.0 (fresh seed 7) for the "
+            "standard set: own 96.2 %, perturbed 95.0 %, regazzoni2022 86.2 %, wide 85.2 % "
+            "(volume curves: all four inside). Atypicality and misfit barely tell the 2×-wide "
+            "population from the model's own patients (ROC area 0.69), so the heavy-tailed "
+            "prior and the term centre that gap (docs/notes/honesty6.md, honesty7.md)")
 #: The gate's band at :data:`GATE_PATIENTS` patients (40 intervals per setting, correlated
 #: within a patient: 2 SD ≈ ±12 points around 90 %).
 GATE_BAND = (0.75, 1.0)
@@ -116,10 +117,16 @@ def test_every_setting_is_covered_at_full_size(records, curve_records):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=_NOT_MET, strict=False)
-def test_every_setting_is_covered_85_to_95_percent(records, curve_records):
-    _full_size_table(coverage_table(records), TARGET)
+def test_volume_curve_fits_are_covered_85_to_95_percent_in_every_setting(curve_records):
+    """With whole volume curves the atypicality tells a wide patient from a typical one, and
+    the heavy-tailed prior widens where it should: all four settings inside the bar."""
     _full_size_table(coverage_table(curve_records), TARGET)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason=_NOT_MET, strict=False)
+def test_every_setting_is_covered_85_to_95_percent(records):
+    _full_size_table(coverage_table(records), TARGET)
 
 
 @pytest.mark.slow
