@@ -80,7 +80,9 @@ def test_coverage_at_gate_size():
     for s in SETTINGS:
         assert sum(r.setting == s for r in records) >= GATE_PATIENTS - 1, f"{s}: patients lost"
         cov = overall(rows, s)
-        assert cov >= overall(raw, s)  # the term only ever widens
+        # the term widens; the heavy-tailed prior also moves a partly informed prediction
+        # away from the prior median (less shrinkage), yet no setting loses coverage
+        assert cov >= overall(raw, s)
         assert GATE_BAND[0] <= cov <= GATE_BAND[1], f"{s}: {cov:.0%} outside {GATE_BAND}"
     _check_widths(rows)
 
