@@ -605,7 +605,9 @@ def _main() -> int:
         rows, _ = cross_fitted_table(recs, outputs)
         print(f"{kind}: each seed scored with the term learned on the other seeds:")
         print(format_table(rows))
-        for o, t in learn(recs, outputs).items():
+        scale, terms = learn_with_prior_scale(recs, outputs)
+        print(f"    heavy-tailed prior (ν, n) = {scale}")
+        for o, t in terms.items():
             print(f"    {o!r}: {t},")
     return 0
 
