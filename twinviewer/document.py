@@ -367,6 +367,27 @@ def sensitivity_record(result: Any, metric: str) -> dict:
     return rec
 
 
+def calibrated_twin(twin: Twin, result: Any, *, accept_misfit: bool = False) -> Twin:
+    """``twin`` updated by calibration ``result`` (posterior ensemble, a new visit), with the
+    calibration recorded in its audit trail; ``twin`` is not changed. Qt-free: a worker
+    thread can make it (see :meth:`Document.apply_calibration`).
+
+    Examples
+    --------
+    >>> # new = calibrated_twin(doc.twin, result); doc.apply_calibration(result,
+    >>> #                                                 calibrated=new)  # doctest: +SKIP
+    """
+    from twinviewer.personalize import calibration_record, updated_twin
+    from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict
+
+    new = updated_twin(twin, result, accept_misfit=accept_misfit)
+    audit_log(new).record(new, "calibration", calibration_record(
+        result, prior=result.prior_choice.describe(), misfits=result.misfits,
+        misfit_accepted=accept_misfit,
+        unmeasured_informed=widths_dict(unmeasured_widths(result))))
+    return new
+
+
 class Document:
     """The application's single source of truth (Qt-free, observable).
 
@@ -609,7 +630,7 @@ class Document:
         return entry
 
     def apply_calibration(self, result: Any, results: Results | None = None, *,
-                          accept_misfit: bool = False) -> Twin:
+                          accept_misfit: bool = False, calibrated: Twin | None = None) -> Twin:
         """Make the calibrated twin current and keep the calibration's summary with it.
 
         Parameters
@@ -621,26 +642,33 @@ class Document:
         accept_misfit : bool
             Apply it even though some measurements are not reproduced (|z| beyond
             ``personalize.quantities.Z_REFUSE``); the acceptance is kept in the audit trail.
+        calibrated : Twin, optional
+            :func:`calibrated_twin` of the open twin and ``result``, made beforehand (by the
+            calibration's worker, so that opening the result only refreshes the views).
 
         Returns
         -------
         Twin
             The calibrated twin (now :attr:`twin`).
-        """
-        from twinviewer.personalize import calibration_record, updated_twin
-        from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict
 
-        new = updated_twin(self._require_twin(), result, accept_misfit=accept_misfit)
-        audit_log(new).record(new, "calibration", calibration_record(
-            result, prior=result.prior_choice.describe(), misfits=result.misfits,
-            misfit_accepted=accept_misfit,
-            unmeasured_informed=widths_dict(unmeasured_widths(result))))
+        Raises
+        ------
+        ValueError
+            If ``calibrated`` is not the open twin's calibration (its audit trail is not the
+            open twin's plus one entry).
+        """
+        twin = self._require_twin()
+        if calibrated is None:
+            calibrated = calibrated_twin(twin, result, accept_misfit=accept_misfit)
+        elif len(calibrated.audit) != len(twin.audit) + 1 or any(
+                a is not b for a, b in zip(calibrated.audit, twin.audit, strict=False)):
+            raise ValueError("the calibrated twin given is not a calibration of the open twin")
         with self.batch():
-            self.set_twin(new)
+            self.set_twin(calibrated)
             self.set_results(results if results is not None else result.results)
-            self.calibration = latest_calibration(new)
+            self.calibration = latest_calibration(calibrated)
             self.emit("calibration", self.calibration)
-        return new
+        return calibrated
 
     # -- studies ---------------------------------------------------------------------------
     @property

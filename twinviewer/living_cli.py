@@ -97,11 +97,14 @@ def _report_dict(rep) -> dict:
 
 def _fail(args: argparse.Namespace, path: Path, exc: Exception, unchanged: bool) -> int:
     """Report a refused command on stderr, or as one JSON object with ``--json``; exit 2."""
+    from twinviewer.personalize.cli import refusal_text
+
+    text = refusal_text(exc, args)
     if getattr(args, "json", False):
-        print(json.dumps({"error": str(exc), "file": path.name, "unchanged": unchanged,
+        print(json.dumps({"error": text, "file": path.name, "unchanged": unchanged,
                           "exit": 2}))
     else:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {text}", file=sys.stderr)
         if unchanged:
             print(f"{path.name} is unchanged", file=sys.stderr)
     return 2

@@ -480,8 +480,10 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
         return 2
     except CalibrationError as exc:
-        print(f"twinviewer calibrate: {exc}; {Path(args.twin).name} is unchanged",
-              file=sys.stderr)
+        from twinviewer.personalize.cli import refusal_text
+
+        print(f"twinviewer calibrate: {Path(args.twin).name} is unchanged: "
+              f"{refusal_text(exc, args)}", file=sys.stderr)
         return 1
     v = step.twin.visits[-1]
     print_result(result, args.json, out, {

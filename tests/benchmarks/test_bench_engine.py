@@ -90,7 +90,9 @@ def fine_beat_equivalents(run) -> float:
 
 def test_cold_start_1000_members_to_periodic(benchmark):
     # What the user waits for: the whole simulate() of 1000 cold members (checks,
-    # integration, outputs, metrics), with the compiled kernel already loaded from the cache.
+    # integration, outputs, metrics), with the compiled kernel already loaded from the cache,
+    # at the default model's own steps per beat (chosen by accuracy, ModelSpec.steps_per_beat;
+    # test_bench_model_v2 compares it with the quasi-steady 2.2 at 2.2's own, equal accuracy).
     preset = get_preset("healthy")
     P = sample_prior(preset.model, 1000, base=preset.vector(), seed=1)
     simulate(preset.model, P[:2])  # load the compiled kernel

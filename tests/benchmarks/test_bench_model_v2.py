@@ -6,6 +6,12 @@ in one run: the added physiology may cost at most 1.5× (issue 12), and 3.0 at m
 of 2.2. Wall and
 CPU time are both printed (the machine is shared). Also the evidence-table run time.
 
+Every model runs at its own steps per beat (``ModelSpec.steps_per_beat``), chosen by
+accuracy: the fewest steps at which its periodic metrics are within the engine's documented
+0.2 mmHg / 0.3 mL of a Radau reference (tests/physiology/test_step_accuracy.py; 2.2: 200,
+3.0: 400; models not checked that way: 400). So the models are compared at equal accuracy,
+not at equal steps.
+
 Run: ``pytest tests/benchmarks/test_bench_model_v2.py --benchmark-enable -s``.
 """
 
@@ -66,10 +72,11 @@ def test_richer_model_throughput_vs_v1(benchmark):
         simulate(model, P[:2], settings=fixed)  # load / compile the kernel
         figures[label] = _timed(lambda m=model, P=P: simulate(m, P, settings=fixed))
     v1 = figures[MODELS[0][0]]
-    print(f"\nmember-beats/s, N = 1000, 400 RK4 steps/beat, same run "
-          f"(load average {os.getloadavg()[0]:.1f}):")
-    for k, (wall, cpu) in figures.items():
-        print(f"  {k:24s} {N * BEATS / wall:8.0f} wall  {N * BEATS / cpu:8.0f} per CPU-s  "
+    print(f"\nmember-beats/s, N = 1000, each model at its own steps per beat (equal "
+          f"accuracy), same run (load average {os.getloadavg()[0]:.1f}):")
+    for (k, (wall, cpu)), (_, model) in zip(figures.items(), MODELS, strict=True):
+        print(f"  {k:24s} {model.steps_per_beat:4d} steps  {N * BEATS / wall:8.0f} wall  "
+              f"{N * BEATS / cpu:8.0f} per CPU-s  "
               f"cost vs v1: {wall / v1[0]:.2f}× wall, {cpu / v1[1]:.2f}× CPU")
     for label, _ in MODELS[1:]:
         assert figures[label][1] / v1[1] <= 1.5, label
@@ -89,7 +96,8 @@ def test_cold_start_to_periodic_v1_vs_v2():
         simulate(model, P[:2])
         wall, cpu = _timed(lambda m=model, P=P: simulate(m, P))
         r = simulate(model, P)
-        print(f"\n{label}: 1000 members cold to periodic {wall:.2f} s wall, {cpu:.2f} s CPU "
+        print(f"\n{label} ({model.steps_per_beat} steps/beat): 1000 members cold to "
+              f"periodic {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"(load average {os.getloadavg()[0]:.1f}), mean beats {np.mean(r.beats):.1f}, "
               f"periodic {r.ok.mean():.1%}")
 

@@ -123,3 +123,85 @@ def test_lazy_package_refuses_nothing_it_does_not_know():
             mod.anything  # noqa: B018
     finally:
         del sys.modules["made_up_pkg"]
+
+
+def _family(tmp_path) -> None:
+    """A made-up package laid out as matplotlib is for pyvista, and a module importing names
+    from it at import (as pyvista does)."""
+    pkg = tmp_path / "famdemo"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "import sys\nsys.famdemo_runs = getattr(sys, 'famdemo_runs', 0) + 1\n"
+        "from famdemo.colors import Colormap  # the package imports a submodule\n"
+        "REGISTRY = {'a': Colormap('a')}\n")
+    (pkg / "colors.py").write_text(
+        "import sys\nsys.colors_runs = getattr(sys, 'colors_runs', 0) + 1\n"
+        "class Colormap:\n    def __init__(self, name):\n        self.name = name\n"
+        "class Listed(Colormap):\n    pass\n")
+    (pkg / "extra.py").write_text("import famdemo\nEXTRA = famdemo.REGISTRY['a'].name\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "agg.py").write_text("class Canvas:\n    pass\n")
+    (tmp_path / "callerpkg_demo.py").write_text(
+        "import famdemo as f\nfrom famdemo import REGISTRY\nfrom famdemo.colors import Listed\n"
+        "from famdemo.sub.agg import Canvas\nimport typing\n"
+        "UNION = typing.Literal['x'] | list[str] | f.colors.Colormap  # as pyvista's _typing\n"
+        "def lookup(key):\n    return REGISTRY[key]\n")
+
+
+_FAMILY_SETUP = """
+import sys
+from twinviewer.gui._lazy_imports import defer_family, is_deferred, serve_items
+assert defer_family("famdemo", {"famdemo": ("REGISTRY",), "famdemo.colors": ("Colormap",
+    "Listed"), "famdemo.sub": (), "famdemo.sub.agg": ("Canvas",)}, "callerpkg_demo")
+"""
+
+
+def test_a_deferred_family_gives_its_caller_stand_ins_and_loads_once_on_use(tmp_path):
+    _family(tmp_path)
+    code = _FAMILY_SETUP + textwrap.dedent("""
+        import callerpkg_demo as c
+        print(is_deferred("famdemo"), isinstance(1, c.Listed), type(c.UNION).__name__)
+        serve_items("famdemo", "REGISTRY", lambda key: "served" if key == "b" else None)
+        print(c.lookup("b"), is_deferred("famdemo"))  # served without importing
+        print(c.lookup("a").name, is_deferred("famdemo"))  # not served: the real item
+        obj = c.Listed("x")
+        import famdemo, famdemo.colors
+        print(isinstance(obj, c.Listed), isinstance(obj, famdemo.colors.Colormap),
+              c.Canvas().__class__.__name__)
+        print(sys.famdemo_runs, sys.colors_runs, sys.modules["famdemo.colors"] is
+              famdemo.colors, type(famdemo.REGISTRY).__name__)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path).stdout.split()
+    assert out == ["True", "False", "_UnionGenericAlias", "served", "True", "a", "False",
+                   "True", "True", "Canvas", "1", "1", "True", "dict"], out
+
+
+def test_other_modules_get_the_real_names_and_submodules_import_under_the_real_parent(
+        tmp_path):
+    _family(tmp_path)
+    code = _FAMILY_SETUP + textwrap.dedent("""
+        from famdemo.colors import Listed  # not the caller: the real class
+        print(type(Listed).__name__, is_deferred("famdemo"))
+        import famdemo.extra  # not deferred: imported under the real package
+        import famdemo
+        print(famdemo.extra.EXTRA, famdemo.extra is sys.modules["famdemo.extra"],
+              sys.famdemo_runs, sys.colors_runs)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert run.stdout.split() == ["type", "False", "a", "True", "1", "1"], run.stderr
+
+
+def test_the_window_imports_neither_numba_nor_pydicom_nor_matplotlib():
+    code = textwrap.dedent("""
+        import sys
+        import twinviewer.gui.main_window
+        import twinviewer.document, twinviewer.twins
+        from twinviewer.gui._lazy_imports import is_deferred
+        print([m for m in ("numba", "pydicom", "requests") if m in sys.modules],
+              is_deferred("matplotlib"), is_deferred("matplotlib.colors"))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["[]", "True", "True"]

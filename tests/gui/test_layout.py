@@ -162,6 +162,23 @@ def test_unsaved_work_is_never_dropped_without_asking(bare, monkeypatch):
     assert w.state.session.twin is None
 
 
+def test_discarded_work_is_not_offered_back(bare, tmp_path, monkeypatch):
+    """Discard at the unsaved-changes prompt removes the autosave too (review6 finding 6:
+    the next start offered to restore work the user had thrown away)."""
+    from twinviewer.gui.twin_file_actions import AutosaveController
+    from twinviewer.io.autosave import Autosaver
+
+    w = bare
+    saver = Autosaver(tmp_path / "auto")
+    ctl = AutosaveController(w.state, interval_s=3600, autosaver=saver, parent=w)
+    w.state.session.add_note("mine")
+    assert ctl.autosave_now() is not None and len(saver.pending_recovery()) == 1
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    assert w.maybe_save("quitting")
+    assert saver.pending_recovery() == []
+
+
 def test_new_virtual_patient_from_a_preset(bare, qtbot):
     w = bare
     w.new_virtual_patient("severe_as")

@@ -92,3 +92,22 @@ def test_independent_meshes_are_simplified_for_display_with_their_vertex_data():
     assert m.vertex_data(np.arange(a.points.shape[0])).shape == (m.points.shape[1],)
     exact = build_motion({0: a, 1: SurfaceMesh(a.points * 0.9, a.faces)}, max_faces=800)
     assert exact.exact and exact.faces.shape == a.faces.shape  # 4D meshes never simplified
+
+
+def test_closed_outward_agrees_with_pyvista_on_closed_open_and_turned_surfaces():
+    import pyvista as pv
+
+    from twinviewer.gui.motion import closed_outward
+
+    for surface in (pv.Sphere(theta_resolution=16, phi_resolution=16),
+                    pv.Cube().triangulate(), pv.Cylinder(resolution=24).triangulate()):
+        s = surface.clean()
+        p, f = np.asarray(s.points), np.asarray(s.regular_faces)
+        assert s.is_manifold and s.volume > 0
+        assert closed_outward(p, f)
+        assert not closed_outward(p, f[:, ::-1])  # turned inside out
+        assert not closed_outward(p, f[1:])  # a hole
+        g = f.copy()
+        g[0] = g[0, ::-1]  # one triangle wound against its neighbours
+        assert not closed_outward(p, g)
+    assert not closed_outward(np.zeros((3, 3)), np.zeros((0, 3), int))

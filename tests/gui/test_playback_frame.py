@@ -54,3 +54,68 @@ def test_the_contours_are_left_out_of_the_slice_range(demo_window):
     assert pane.curves and pane.contours.boundingRect().width() > 0
     assert pane.contours not in pane.box.addedItems
     assert pane.image in pane.box.addedItems
+
+
+def test_closed_surfaces_draw_front_faces_only_until_the_heart_is_clipped(demo_window):
+    from twinviewer.gui.motion import closed_outward
+
+    v = demo_window.view3d
+    v.set_overlay("pressure")
+    culled = {k for k, a in v.actors.items() if a.GetProperty().GetBackfaceCulling()}
+    closed = {k for k, m in v.motion.items() if closed_outward(m.points[0], m.faces)}
+    assert culled == closed and {"lv_blood", "rv_blood", "epicardium"} <= culled
+    ghosts = [k for k, a in v.actors.items()
+              if a.GetVisibility() and a.GetProperty().GetOpacity() < 1]
+    assert ghosts  # the overlay ghosts uncoloured structures, all closed: plain blending
+    assert not v.plotter.renderer.GetUseOIT()
+    try:
+        v.set_clipping(True, widget=False)  # cut open: the insides show, blended in order
+        assert not any(a.GetProperty().GetBackfaceCulling() for a in v.actors.values())
+        assert v.plotter.renderer.GetUseOIT()
+    finally:
+        v.set_clipping(False)
+    assert {k for k, a in v.actors.items() if a.GetProperty().GetBackfaceCulling()} == culled
+    assert not v.plotter.renderer.GetUseOIT()
+
+
+def test_the_corner_time_is_redrawn_at_most_four_times_a_second(demo_window, qtbot):
+    v = demo_window.view3d
+    v.set_overlay("pressure")
+    v.set_percentile("median")
+    qtbot.wait(int(1000 * v.status_interval_s) + 50)
+    set_text = []
+    orig = v._status.SetText
+    v._status.SetText = lambda i, text: (set_text.append(text), orig(i, text))[1]
+    period = demo_window.panels["Wiggers diagram"].period
+    try:
+        demo_window.state.session.set_time(0.1)  # one change (a step, a screenshot): at once
+        assert len(set_text) == 1 and f"t = {0.1 * period:.2f} s" in set_text[-1]
+        for i in range(2, 6):  # then frames in quick succession: held back
+            demo_window.state.session.set_time(i / 10)
+        assert len(set_text) == 1
+        assert "t = " in v.status_text() and v.status_text() != set_text[-1]
+        qtbot.waitUntil(lambda: v._status_pending is None, timeout=2000)
+        assert set_text[-1] == v.status_text()  # the held-back time is shown after the pause
+        assert f"t = {0.5 * period:.2f} s" in set_text[-1]
+        n = len(set_text)
+        v.set_percentile("high")  # not a time change: at once
+        assert len(set_text) == n + 1 and "high of" in set_text[-1]
+    finally:
+        del v._status.SetText
+        v.set_percentile("median")
+
+
+def test_a_single_member_twin_names_no_percentile(demo_window):
+    """review6: a lesson's virtual heart read "median of 1 members" in the 3D corner."""
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    v = demo_window.view3d
+    v.set_overlay("pressure")
+    ensemble = v.results
+    assert "median of" in v.status_text()
+    try:
+        v._on_results(simulate_twin(twin_from_preset("healthy", n=1)))
+        text = v.status_text()
+        assert "one parameter set (no ensemble)" in text and "of 1 members" not in text
+    finally:
+        v._on_results(ensemble)

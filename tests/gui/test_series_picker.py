@@ -44,10 +44,32 @@ def test_two_patients_are_offered_and_one_is_chosen(qtbot, two_patients):
     assert not dlg.table.item(0, 0).icon().isNull()  # thumbnail shown
     patients = {dlg.table.item(i, 1).text() for i in range(3)}
     assert len(patients) == 2 and not any("ROE" in p or "DOE" in p for p in patients)
-    assert sorted(dlg.table.item(i, 6).text() for i in range(3)) == ["1", "6", "6"]
+    assert sorted(dlg.table.item(i, 7).text() for i in range(3)) == ["1", "6", "6"]
+    assert sorted(dlg.table.item(i, 4).text() for i in range(3)) == [
+        "long-axis 4CH", "short-axis stack of 6 series", "short-axis stack of 6 series"]
     dlg.table.selectRow(2)
     assert dlg.ok.isEnabled()
     assert dlg.selected_uid() == [r for r in rows if r.n_phases][2].series_uid
+
+
+def test_a_repeated_slice_is_offered_with_the_later_one_selected(qtbot, tmp_path):
+    """Slice 2 acquired again: the picker opens with the stack (later acquisition) selected;
+    choosing the left-out earlier series imports the stack with it."""
+    from twinviewer.imaging.deid import new_uid
+
+    lay = write_cine_study(tmp_path, la_views=("4ch",), repeats=(2,), **SMALL)
+    rows, thumbs = _scan(tmp_path)
+    assert needs_choice(rows)  # one study, but a choice to offer
+    dlg = SeriesPickerDialog(rows, thumbs)
+    qtbot.addWidget(dlg)
+    roles = [dlg.table.item(i, 4).text() for i in range(dlg.table.rowCount())]
+    assert roles == ["short-axis stack of 6 series",
+                     "repeat of slice 2 (from 0), earlier, left out", "long-axis 4CH"]
+    assert dlg.table.item(1, 3).text() == "cine_trufi_retro_sa_3  #3"  # which acquisition
+    assert "(#8) is used" in dlg.table.item(1, 4).toolTip()
+    assert dlg.ok.isEnabled() and dlg.selected_uid() == rows[0].series_uid  # the default
+    dlg.table.selectRow(1)
+    assert dlg.selected_uid() == new_uid(lay.sa_series[2], KEY)
 
 
 @pytest.fixture(scope="module")

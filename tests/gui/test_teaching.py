@@ -35,7 +35,13 @@ def test_controls_move_the_loop_and_its_espvr(qtbot, state):
     x, y = p.view.espvr_curve.getData()
     assert y[-1] / x[-1] > ees0  # steeper line
     assert "160 %" in p.value_labels["contractility"].text()
-    assert "LV.EA" in p.value_labels["contractility"].text()
+    # review6: "(V_total)", "(SYS.R_AR)" beside the sliders; now the model's own labels
+    shown = [lab.text() + lab.toolTip() for lab in p.value_labels.values()]
+    shown += [s.toolTip() for s in p.sliders.values()]
+    for code in ("V_total", "SYS.R_AR", "LV.EA", "SYS.C_AR"):
+        assert not any(code in t for t in shown), code
+    assert p.value_labels["afterload"].toolTip() == "Systemic arterial resistance"
+    assert "acute, unregulated" in p.readout.text().lower()
     p.heart_box.setCurrentIndex(p.heart_box.findData("severe_as"))
     assert p.view.results.metrics["AV_mean_gradient"][0] > 40
     p.reset()
@@ -74,7 +80,8 @@ steps:
     p.group.buttons()[1].setChecked(True)
     assert p.check() is False and "steeper" in p.feedback.text()
     p.group.buttons()[0].setChecked(True)
-    assert p.check() is True and "Ees" in p.feedback.text()
+    assert p.check() is True and "End-systolic elastance" in p.feedback.text()
+    assert "[acute, unregulated]" in p.feedback.text()
     p.prev_btn.click()
     assert p.current == 2
 
@@ -111,6 +118,12 @@ def test_presenter_is_keyboard_driven(qtbot, state):
     qtbot.keyClick(p, Qt.Key.Key_D)  # "severe"
     assert p.reveal.startswith("Right")
     assert "A  none" in p.body.text()
+    qtbot.keyClick(p, Qt.Key.Key_5)
+    qtbot.keyClick(p, Qt.Key.Key_C)  # review6: "median AV_mean_gradient = 43.9 mmHg"
+    assert "Aortic valve mean gradient = 4" in p.body.text()
+    assert "AV_mean_gradient" not in p.body.text()
+    qtbot.keyClick(p, Qt.Key.Key_6)  # TAVI: the change says no reflex acted
+    assert "[acute, unregulated]" in p.body.text() and "tavi" not in p.body.text()
 
 
 def test_diagnose_panel_scores(qtbot, state):
@@ -209,6 +222,19 @@ def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     assert a._clim["pressure"] == b._clim["pressure"]  # one colour scale
     p.clock.setValue(30)
     assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
+    # review6: the native 3D window drew over the sliders in the Teach step's scroll area;
+    # now the views live in a window of their own, each under its own title
+    win = p.window3d
+    assert win.isWindow() and win.isVisible() and a.window() is win and b.window() is win
+    assert not win.isAncestorOf(p) and not p.isAncestorOf(a)
+    assert win.titles[1].text().startswith("Severe aortic stenosis + Aortic valve replacement")
+    # changing a heart changes its 3D heart and colours at once
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("hfref"))
+    assert p._states3d[0].twin.origin == "preset:hfref"
+    assert p._states3d[0].results is p.results[0]
+    assert win.titles[0].text() == "Heart failure with reduced ejection fraction"
+    win.close()  # closing the window unticks the box
+    assert not p.link3d.isChecked()
 
     # a lesson's structure highlight fades the main 3D view to that structure
     from twinviewer.gui.lesson_player import LessonPlayer
@@ -316,6 +342,18 @@ def test_side_by_side_loops_are_readable(make_twin_window, qtbot, size):
         assert g.width() >= MIN_PLOT and g.height() >= MIN_PLOT, (size, g)
         assert v.pv.vb.width() >= 0.6 * MIN_PLOT  # the plotting area itself
     assert page.horizontalScrollBar().maximum() == 0  # nothing hidden sideways
+    if size[0] < 1920:
+        return
+    # review6: at 1920×1080 the hearts were stacked, so the two loops were never on screen
+    # together; now they stand in two columns with both PV loops in view at once
+    page.ensureWidgetVisible(p.views[0], 0, 0)
+    qtbot.wait(50)
+    assert p._columns == 2
+    port = page.viewport().rect()
+    for v in p.views:
+        top_left = v.mapTo(page.viewport(), v.pv.geometry().topLeft().toPoint())
+        bottom = top_left.y() + int(v.pv.geometry().height())
+        assert port.contains(top_left) and bottom <= port.bottom(), (top_left, bottom, port)
 
 
 def test_presenter_colour_bar_is_readable_on_a_projector(qtbot, state):
@@ -389,3 +427,100 @@ def test_diagnose_table_is_readable(make_twin_window, qtbot, size):
         assert all(t.columnWidth(c) >= t.sizeHintForColumn(c) - 1 for c in (0, 1))
     print(size, "narrow" if t.narrow else "wide", t.viewport().width(),
           [t.columnWidth(c) for c in range(3)])
+
+
+def _patient_twin():
+    """A patient's twin (imported, a TwinViewer pseudonym, its own anatomy), not marked for
+    teaching."""
+    import dataclasses
+
+    import numpy as np
+
+    from twinviewer.core.anatomy import Anatomy, Structure
+    from twinviewer.imaging.disease_anatomy import sphere_mesh
+    from twinviewer.twins import twin_from_preset
+
+    a = Anatomy("TW-0123456789", rr_ms=800.0)
+    m = sphere_mesh(30.0, 12)
+    m.points = m.points + np.array([1.0, 2.0, 3.0])
+    a.structures["lv_blood"] = Structure("lv_blood", "LV", (1.0, 0.0, 0.0), {0: m})
+    return dataclasses.replace(twin_from_preset("healthy", n=2, pseudonym="TW-0123456789",
+                                                anatomy=a), origin="import")
+
+
+@pytest.mark.parametrize("answer", ["Cancel", "Discard"])
+def test_education_mode_closes_an_open_patient_twin(make_twin_window, monkeypatch, answer):
+    """review6: turning education mode on left the patient's images and numbers on screen.
+    Now it closes the twin after the save prompt (Discard), or stays off (Cancel)."""
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    w = make_twin_window(load_demo=False)
+    w.show_twin(_patient_twin(), simulate=False, dirty=True)
+    assert w.view3d.anatomy is not None and "TW-0123456789" in w.windowTitle()
+    assert "TW-0123456789" in w.log_panel.text.toPlainText()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (
+        asked.append(a[2]), getattr(QMessageBox.StandardButton, answer))[1])
+    w.education_action.setChecked(True)
+    assert asked and "education mode" in asked[0]
+    if answer == "Cancel":  # the user keeps the patient's unsaved work: the mode stays off
+        assert not w.education_mode and not w.education_action.isChecked()
+        assert w.state.twin.pseudonym == "TW-0123456789"
+        return
+    assert w.education_mode and w.education_action.isChecked()
+    assert w.state.twin is None and w.view3d.anatomy is None
+    shown = [w.windowTitle(), w.log_panel.text.toPlainText()]
+    shown += [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
+    assert not any("TW-0123456789" in t for t in shown)
+
+
+def test_presenter_draws_the_lessons_heart_never_the_windows_twin(make_twin_window, qtbot):
+    """review6: with a patient's twin open (education mode off, save prompt cancelled),
+    Present → H showed the patient's heart under "Aortic stenosis and TAVI"."""
+    from twinviewer.gui.presenter import Presenter
+
+    w = make_twin_window(load_demo=False)
+    w.show_twin(_patient_twin(), simulate=False, dirty=True)
+    patient_anatomy = w.state.twin.anatomy
+    les = load_lesson(lesson_files()[2])  # aortic stenosis and TAVI
+    p = Presenter(w.state, les, start=4)
+    qtbot.addWidget(p)
+    qtbot.keyClick(p, Qt.Key.Key_H)
+    shown = p.state3d.twin
+    assert p.view3d.state is p.state3d and p.view3d.anatomy is not patient_anatomy
+    assert shown.origin == "preset:severe_as" and shown.pseudonym.startswith("virtual-")
+    assert shown.anatomy is None or shown.anatomy.pseudonym.startswith("virtual-")
+    assert p.state3d.results is p.session.results  # this step's heart, not the window's
+    qtbot.keyClick(p, Qt.Key.Key_6)  # after TAVI: the 3D heart follows the lesson
+    assert p.state3d.results is p.session.results
+    assert w.state.twin.pseudonym == "TW-0123456789"  # the window's twin is untouched
+
+
+def test_side_by_side_refreshes_when_a_combo_changes(qtbot, state):
+    """review6: changing the heart or intervention did nothing until "Show both"; under
+    "Severe aortic stenosis" it showed a healthy heart's EF 60 % and gradient 3 mmHg. Every
+    change now re-simulates that side, and each title is written with its own numbers."""
+    from twinviewer.gui.side_by_side import SideBySidePanel, predict, side_title
+
+    p = SideBySidePanel(state)
+    qtbot.addWidget(p)
+
+    def consistent():
+        for i in range(2):
+            name, iv = p.hearts[i].currentData(), p.ivs[i].currentData() or None
+            want = predict(name, iv).metrics["AV_mean_gradient"][0]
+            assert p.results[i].metrics["AV_mean_gradient"][0] == pytest.approx(want)
+            assert p.summaries[i].text().startswith(side_title(name, iv) + ":")
+            assert p.views[i].results is p.results[i]
+            assert p.heads[i].text() == side_title(name, iv)
+
+    p.hearts[0].setCurrentIndex(p.hearts[0].findData("severe_as"))
+    assert p.results[0].metrics["AV_mean_gradient"][0] > 40
+    consistent()
+    p.ivs[0].setCurrentIndex(p.ivs[0].findData("tavi"))
+    assert p.results[0].metrics["AV_mean_gradient"][0] < 20
+    assert "[acute, unregulated]" in p.summaries[0].text()
+    consistent()
+    p.hearts[1].setCurrentIndex(p.hearts[1].findData("severe_mr"))
+    consistent()
+

@@ -3,7 +3,10 @@
 The layout of a real 3 T cine MR exam: every short-axis slice is its own series of 25 phases
 (retrospective gating, one TriggerTime per image, a slightly different R-R per series), plus
 2CH, 3CH, 4CH, RVOT and a second RVOT long-axis series, each a single plane over 25 phases:
-11 series, 275 files in one folder per series. Geometry tags (ImagePositionPatient,
+11 series, 275 files in one folder per series. As on the scanner, SeriesNumber counts the
+series in acquisition order, SeriesDate/SeriesTime give each series' start (one breath-hold
+every 40 s) and AcquisitionTime each image's; a slice acquired again (``repeats``) is a new
+series at the same position, after all the others. Geometry tags (ImagePositionPatient,
 ImageOrientationPatient, PixelSpacing, SliceThickness) are those of planes through
 :class:`twinviewer.imaging.cine_phantom.CineHeart`, whose pixels they carry.
 """
@@ -31,6 +34,7 @@ class CineLayout:
     sa_positions_mm: list[float] = field(default_factory=list)  # a along U of each SA slice
     rr_ms: list[float] = field(default_factory=list)  # per SA series
     files: list[Path] = field(default_factory=list)
+    repeat_series: dict[int, str] = field(default_factory=dict)  # SA index -> repeat's UID
 
 
 def _unit(v) -> np.ndarray:
@@ -45,6 +49,13 @@ LA_VIEWS: dict[str, tuple[np.ndarray, np.ndarray]] = {  # view -> (row dir, colu
     "rvot": (_unit(V - 0.4 * U), _unit(W + 0.3 * U)),
     "rvot_cor": (_unit(0.7 * V + 0.7 * W - 0.3 * U), _unit(U + 0.2 * V)),
 }
+
+
+def _clock(seconds: float) -> str:
+    """DICOM TM ``HHMMSS.FFFFFF`` of seconds after midnight."""
+    h, rest = divmod(seconds, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{int(h):02d}{int(m):02d}{sec:09.6f}"
 
 
 def _dataset(study: str, series: str, patient: str, description: str) -> Dataset:
@@ -76,11 +87,15 @@ def write_cine_study(root: Path, *, heart: CineHeart | None = None, n_phases: in
                      rr_ms: float = 860.0, nuisance: Nuisance | None = None, sub: int = 1,
                      patient: str = "DOE", study_uid: str | None = None,
                      skip: Sequence[tuple[int, int]] = (),
-                     one_series: bool = False) -> CineLayout:
+                     one_series: bool = False, repeats: Sequence[int] = (),
+                     repeat_gain: float = 0.8) -> CineLayout:
     """Write the study under ``root`` (one folder per series); returns what was written.
 
     ``skip`` lists ``(sa slice index, phase)`` images left out (to test gap handling);
-    ``one_series`` stores all SA slices in one series (the GE / Philips layout).
+    ``one_series`` stores all SA slices in one series (the GE / Philips layout);
+    ``repeats`` lists SA slice indices acquired again, each as one more series at the
+    same position after all others, its pixels scaled by ``repeat_gain`` (so a test can tell
+    which acquisition a stack holds).
     """
     heart = heart or CineHeart()
     nuisance = nuisance or Nuisance()
@@ -96,6 +111,9 @@ def write_cine_study(root: Path, *, heart: CineHeart | None = None, n_phases: in
         c = _unit(c - (c @ r) * r)  # DICOM needs orthonormal row and column directions
         planes.append((f"cine_trufi_retro_{view}", np.asarray(heart.base_centre) + 45 * U,
                        r, c, view))
+    for n in repeats:  # the same protocol run again: same description and position
+        planes.append((f"cine_trufi_retro_sa_{n + 1}", centre + sa_positions_mm[n] * U, V, W,
+                       f"re{n}"))
     sa_uid = generate_uid()
     for s, (desc, mid, row, col, tag) in enumerate(planes):
         series = sa_uid if one_series and tag.startswith("sa") else generate_uid()
@@ -104,8 +122,12 @@ def write_cine_study(root: Path, *, heart: CineHeart | None = None, n_phases: in
         if tag.startswith("sa"):
             out.sa_series.append(series)
             out.rr_ms.append(rr)
+        elif tag.startswith("re"):
+            out.repeat_series[int(tag[2:])] = series
         else:
             out.la_series[tag] = series
+        gain = repeat_gain if tag.startswith("re") else 1.0
+        start_s = 9.5 * 3600 + 40.0 * s  # this series' breath-hold
         origin = mid - (cols / 2) * pixel_mm * row - (rows / 2) * pixel_mm * col
         normal = np.cross(row, col)
         pts = plane_points(origin, [*row, *col], (pixel_mm, pixel_mm), rows, cols)
@@ -119,6 +141,9 @@ def write_cine_study(root: Path, *, heart: CineHeart | None = None, n_phases: in
                          nuisance=nuisance, sub=sub)
             ds = _dataset(study, series, patient, desc)
             ds.SeriesNumber, ds.InstanceNumber = s + 1, p + 1
+            ds.StudyDate = ds.SeriesDate = ds.AcquisitionDate = ds.ContentDate = "20260315"
+            ds.StudyTime = "093000"
+            ds.SeriesTime = _clock(start_s)
             ds.ImagePositionPatient = [round(float(v), 4) for v in origin]
             ds.ImageOrientationPatient = [round(float(v), 6) for v in (*row, *col)]
             ds.PixelSpacing = [pixel_mm, pixel_mm]
@@ -127,7 +152,8 @@ def write_cine_study(root: Path, *, heart: CineHeart | None = None, n_phases: in
             ds.TriggerTime = round(offset + p * rr / n_phases, 2)
             ds.NominalInterval = round(rr)
             ds.Rows, ds.Columns = rows, cols
-            ds.PixelData = np.clip(img * 1000, 0, 4095).astype(np.uint16).tobytes()
+            ds.AcquisitionTime = ds.ContentTime = _clock(start_s + float(ds.TriggerTime) / 1000)
+            ds.PixelData = np.clip(img * 1000 * gain, 0, 4095).astype(np.uint16).tobytes()
             path = folder / f"IMG{p + 1:04d}.dcm"
             ds.save_as(path, enforce_file_format=True)
             out.files.append(path)

@@ -97,3 +97,52 @@ def test_no_nuisance_is_not_needed_for_accuracy():
                           nuisance=Nuisance(noise=0.0, coil=0.0, trabeculation=0.0))
     res = segment_cine(img, CineSeeds(0, 1, *seed_pixels(img, a_mm=38.0)[1:]))
     assert dice(res.labels[0] == LV, truth[0] == LV) > 0.95
+
+
+def test_myocardium_volume_within_5_percent(stack, result):
+    """The LV wall is drawn to the right thickness (it was ~15 % thick: epicardial border at
+    the first sample past half the rise, and 18 mm walls at the RV insertions)."""
+    img, truth = stack
+    vox = float(np.prod(img.spacing)) / 1000.0
+    for p in (0, 2):  # ED, ES
+        lab = result.labels[p]
+        covered = [k for k in range(img.shape[0]) if (lab[k] == LV).any()]
+        seg = float((lab == MYO).sum()) * vox
+        ref = float((truth[p][covered] == MYO).sum()) * vox
+        assert seg == pytest.approx(ref, rel=0.05), (p, seg, ref)
+        assert dice(lab == MYO, truth[p] == MYO) >= 0.92
+
+
+def _ring_slice(dark_sector: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A 2D slice: pool radius 20 mm, wall 9 mm, fat 3 mm, background; with ``dark_sector``
+    the wall runs on into equally dark tissue over 40° (an RV insertion: no edge there)."""
+    px = 1.0
+    yy, xx = np.mgrid[0:140, 0:140] - 70.0
+    r = np.hypot(yy, xx) * px
+    ang = np.degrees(np.arctan2(yy, xx)) % 360
+    img = np.full(r.shape, 420.0)
+    img[r <= 32] = 750.0
+    img[r <= 29] = 280.0
+    if dark_sector:
+        img[(ang > 70) & (ang < 110) & (r > 20) & (r < 55)] = 300.0
+    img[r <= 20] = 1000.0
+    return img, (r > 20) & (r <= 29)
+
+
+@pytest.mark.parametrize("dark_sector", [False, True])
+def test_wall_thickness_on_a_ring_and_at_an_insertion(dark_sector):
+    from twinviewer.imaging.cine_seg import segment_slice
+
+    img, wall = _ring_slice(dark_sector)
+    _, myo, _, cover = segment_slice(img, (70.0, 70.0), None, 1.0)
+    assert myo.sum() == pytest.approx(wall.sum(), rel=0.04)
+    assert cover > 0.85
+
+
+def test_a_basal_pool_joined_to_the_atrium_is_not_ventricle():
+    from twinviewer.imaging.cine_seg import MAX_GROWTH, _leaked
+
+    assert _leaked(500.0, 0.4, None)  # hardly ringed by myocardium
+    assert _leaked(600.0, 0.6, 400.0)  # partly ringed and much larger than the slice before
+    assert not _leaked(600.0, 0.95, 400.0)  # ringed: the LV widening towards the base
+    assert not _leaked(MAX_GROWTH * 400.0, 0.6, 400.0)

@@ -213,15 +213,10 @@ def _face_heights(m: SurfaceMesh) -> np.ndarray:
 #: Hearts whose wall test runs in the gate: the most thickened (severe AS) and the most
 #: dilated (severe AR, HFrEF) walls; the slow job runs every heart (~2.5 s CPU each).
 _WALL_GATE = ("severe_as", "severe_ar", "hfref")
-_HFREF_FOLD = pytest.mark.xfail(
-    reason="HFrEF at end-systole turns 3 non-sliver faces of 24 932 on the demo meshes rebuilt "
-           "with the atrial appendages and veins (anat5); 0 on the previous meshes (fix5)",
-    strict=False)
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(h.name, marks=[_HFREF_FOLD] if h.name == "hfref" else
-                 [] if h.name in _WALL_GATE else [pytest.mark.slow])
+    pytest.param(h.name, marks=[] if h.name in _WALL_GATE else [pytest.mark.slow])
     for h in HEARTS])
 def test_the_wall_turns_no_face_over(demo, name):
     """Thickening (and thinning) the LV wall turns no face over: every face's normal stays

@@ -127,3 +127,55 @@ def test_the_reflex_is_blunted_in_heart_failure_with_reduced_ef(healthy):
         P = apply_scenario(m, vec, _vaso())
         gains.append(regulate(m, P, b).open_loop_gain[0])
     assert gains[1] < 0.75 * gains[0], gains
+
+
+def test_a_paced_heart_keeps_its_rate_when_the_reflex_acts():
+    """The pacemaker holds HR: regulated, the reflex moved a DDD 110 bpm heart to 107 bpm."""
+    from twinviewer.interventions.scenario import held_parameters
+
+    p = get_preset("healthy")
+    sc = Scenario("pace", (InterventionStep("pacing", {"rate": 110.0, "av_delay": 150.0}),),
+                  "regulated")
+    assert held_parameters(sc) == ("HR",)
+    P = apply_scenario(p.model, p.vector(), sc)
+    base = simulate(p.model, p.vector()[None, :])
+    hr = p.model.index("HR")
+    free = regulate(p.model, P, base)
+    held = regulate(p.model, P, base, held=held_parameters(sc))
+    assert free.params[0, hr] < 109.0  # without the hold the reflex slows the paced heart
+    assert held.params[0, hr] == 110.0
+    # the other effectors still act: resistance moves with the pressure error
+    r = p.model.index("SYS.R_AR")
+    assert held.params[0, r] != P[0, r]
+
+
+def test_a_beta_blocker_blocks_the_reflex_inotropic_arm_only():
+    """Under β1-blockade the reflex cannot restore contractility; HR, resistance and venous
+    tone still respond. A zero dose blocks nothing."""
+    from twinviewer.interventions.scenario import held_parameters
+
+    p = get_preset("healthy")
+    sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 12.0}),), "regulated")
+    assert held_parameters(sc) == ("LV.EA", "RV.EA")
+    none = Scenario("bb0", (InterventionStep("beta_blocker", {"dose": 0.0}),), "regulated")
+    assert held_parameters(none) == ()
+    P = apply_scenario(p.model, p.vector(), sc)
+    base = simulate(p.model, p.vector()[None, :])
+    reg = regulate(p.model, P, base, held=held_parameters(sc))
+    ea, hr = p.model.index("LV.EA"), p.model.index("HR")
+    assert reg.params[0, ea] == P[0, ea]
+    assert reg.params[0, hr] > P[0, hr]  # the pressure fall still speeds the heart
+    free = regulate(p.model, P, base)
+    assert free.params[0, ea] > P[0, ea]  # without the block the reflex restored EA
+
+
+def test_the_ensemble_and_the_single_path_keep_the_paced_rate(healthy):
+    """run_scenarios and SingleTwinPredictor pass the held effectors to the reflex."""
+    model, v, base = healthy
+    sc = Scenario("pace", (InterventionStep("pacing", {"rate": 110.0, "av_delay": 150.0}),),
+                  "regulated")
+    hr = model.index("HR")
+    ens = run_scenarios(model, base, [sc])["pace"]
+    assert ens.ok.all() and np.all(ens.params[:, hr] == 110.0)
+    one = SingleTwinPredictor(model, v).predict(sc)
+    assert one.params[0, hr] == 110.0

@@ -165,7 +165,10 @@ def test_single_twin_path_matches_the_ensemble_path(point_baseline):
         assert r.ok[0]
     ref = simulate(model, apply_scenario(
         model, v, Scenario("s", (InterventionStep("tavi", {"eoa": 1.7}),)), point=True))
-    assert r.metrics["LVSP"][0] == pytest.approx(ref.metrics["LVSP"][0], abs=0.1)
+    # Both are periodic to the engine's tolerance, i.e. within about 0.2 mmHg of the exact
+    # cycle (simulate.Settings); here the continued path is the closer one (0.02 vs 0.13
+    # mmHg from a 100× tighter run, physio6).
+    assert r.metrics["LVSP"][0] == pytest.approx(ref.metrics["LVSP"][0], abs=0.2)
 
 
 def test_single_twin_path_simulates_its_own_baseline_when_not_given(point_baseline):

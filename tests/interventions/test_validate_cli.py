@@ -16,7 +16,22 @@ def test_validate_json_one_passing_row(capsys):
     assert row["source"].startswith("ASE 2024")
     var = row["variables"][0]
     assert var["expected"].startswith("10.6") and var["passed"] is True
-    assert out["evidence_summary"] == {"passed": 1, "failed": 0, "unsourced": 0}
+    assert out["evidence_summary"] == {"passed": 1, "failed": 0, "unsourced": 0,
+                                       "passed_fitted_to_row": 0}
+    assert row["fitted"] == ""
+
+
+def test_a_row_that_checks_magnitudes_fitted_to_it_is_shown_as_consistency(capsys):
+    """The furosemide magnitudes were fitted to the furosemide rows: a pass there is a
+    consistency check, and validate says so row by row and in the summary."""
+    assert main(["validate", "--row", "furosemide-3.5h", "--no-reference"]) == 0
+    text = capsys.readouterr().out
+    assert "consistency, not prediction: fitted to this row: FURO_R_RISE" in text
+    assert "1 of the passing rows check magnitudes fitted to them" in text
+    assert main(["validate", "--row", "furosemide-3.5h", "--no-reference", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["evidence_summary"]["passed_fitted_to_row"] == 1
+    assert out["evidence"][0]["fitted"].startswith("FURO_R_RISE")
 
 
 def test_validate_text_shows_a_failing_row_and_exits_1(capsys):

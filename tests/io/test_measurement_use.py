@@ -116,8 +116,56 @@ def test_a_poorly_fitted_measurement_says_so_in_info():
            "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
            "pred_hi": 131.5}
     u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
-    assert u.text() == ("used: POOR FIT: the twin gives 124.2 mmHg (90 % 117–131.5), z -2.6 "
+    assert u.text() == ("used: POOR FIT: the twin gives 124.2 mmHg (90 % 117–131.5), z = -2.6 "
                         "(flagged above |z| 2)")
     row["flag"] = False
     assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},
                   given=True).text() == "used"
+
+
+def test_one_definite_reason_for_each_measurement_left_out():
+    """review6 finding 4: SBP entered after the calibration read "replaced by SBP 120
+    (assumed)"; RVSV and LV_PER read "the model does not predict it, or it was added after";
+    LVEDV, a check of the curve fit, gave "missed" as its reason for "not used"."""
+    summary = {"fit": [_row("SBP", 120.0, "assumed", unit="mmHg"),
+                       {**_row("LVEDV", 140.7, "MR", used=False,
+                               note="missed by the posterior predictive (|z| = 2.1 > 2); not "
+                                    "used as a separate datum: the whole LV volume curve of "
+                                    "the same images is used (counted once)"),
+                        "flag": True, "median": 118.0, "z": -2.1, "pred_lo": 104.0,
+                        "pred_hi": 132.0}],
+               "warnings": [],
+               "considered": [["SBP", 120.0, "assumed"], ["LVEDV", 140.7, "MR"],
+                              ["LV_PER", 483.0, "MR"]]}
+    later = use_of(M("SBP", 131.0, "mmHg", 8, "cuff"), summary, given=True)
+    assert later.text() == "not used: entered after the last calibration: recalibrate to use it"
+    unpredicted = use_of(M("LV_PER", 483.0, "mL/s", 30, "MR"), summary, given=False)
+    assert unpredicted.detail == ("the model does not predict it (kept as a measurement of "
+                                  "the patient)")
+    edv = use_of(M("LVEDV", 140.7, "mL", 8, "MR"), summary, given=False)
+    assert edv.detail.startswith("not used as a separate datum: the whole LV volume curve")
+    assert edv.detail.endswith("z = -2.1 (flagged above |z| 2)") and "missed" not in edv.detail
+
+
+def test_calibration_records_what_it_was_offered():
+    from twinviewer.personalize.calibrate import _considered
+
+    t = _twin()
+    keys = _considered(t, [M("SBP", 131.0, "mmHg", 8, "cuff")])
+    assert ("SBP", 131.0, "cuff") in keys and ("LVEDV", 129.0, CT) in keys
+    assert ("LVEDV", 118.0, CT) in keys and len(keys) == len(set(keys)) == 9
+
+
+def test_info_writes_units_as_people_do(tmp_path, capsys):
+    """review6: `info` printed "AVA 0.75 cm^2"."""
+    from twinviewer.io import audit_log
+    from twinviewer.io.cli import run_info
+    from twinviewer.io.twinfile import save_twin
+
+    t = twin_from_preset("healthy", n=2)
+    t.measurements.append(M("AVA", 0.75, "cm^2", 0.1, "echo continuity"))
+    audit_log(t).record(t, "calibration", {"summary": {"fit": [], "considered": []}})
+    assert run_info(save_twin(tmp_path / "t.twin", t)) == 0
+    out = capsys.readouterr().out
+    assert "AVA 0.75 cm²" in out and "AVA        0.75 cm² (echo continuity" in out
+    assert "cm^2" not in out

@@ -75,7 +75,8 @@ def test_report_without_results_or_anatomy(twin, tmp_path):
     info = write_report(load_twin(path), tmp_path / "t.pdf", simulate=False)
     text = " ".join(info.text)
     assert "No imaged anatomy" in text and "PV loops need a simulation" in text
-    assert "Scenarios are defined (TAVI 23 mm) but were not computed" in text
+    assert "Scenarios are defined (TAVI 23 mm [acute, unregulated]) but were not computed" \
+        in text
     assert "Where I disagree with the twin: predicted LVEDP" in text
     assert text.count(twinviewer.RESEARCH_USE) >= info.pages
 

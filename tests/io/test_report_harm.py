@@ -74,6 +74,31 @@ def test_every_scenario_shown_says_its_response_mode():
     assert shown_name(Scenario("x [baroreflex regulated]", (), "regulated")).count("[") == 1
 
 
+def test_the_first_page_names_each_scenario_with_its_mode():
+    """review6: the first page listed "beta_blocker(dose=5), pacing(rate=90) [baroreflex
+    regulated]": the acute one bare, in the scenario list and in the stored results."""
+    from twinviewer.core.twin import Scenario
+    from twinviewer.report.pdf import _summary_page
+
+    rec = _Recorder()
+    acute = Scenario("beta_blocker(dose=5)", (), "acute")
+    regulated = Scenario("pacing(rate=90) [baroreflex regulated]", (), "regulated")
+    from twinviewer.io import AuditLog
+    from twinviewer.io.twinfile import TwinDocument
+    from twinviewer.twins import twin_from_preset
+
+    twin = twin_from_preset("healthy", n=4)
+    twin.scenarios[:] = [acute, regulated]
+    doc = TwinDocument(twin, AuditLog(), [],
+                       results={"baseline": {}, acute.name: {}, regulated.name: {}})
+    _summary_page(rec, doc, "now")
+    (_, rows), = rec.tables
+    got = dict(rows)
+    want = "beta_blocker(dose=5) [acute, unregulated], pacing(rate=90) [baroreflex regulated]"
+    assert got["Scenarios"] == want
+    assert got["Stored results"] == "baseline, " + want
+
+
 def test_parameter_value_is_the_median_of_the_interval_it_sits_beside(monkeypatch):
     """A reviewer read SYS.R_AR "1.3, posterior 90 % 0.9–1.2": the point estimate beside
     the ensemble's interval. The report shows the ensemble median."""
@@ -94,3 +119,26 @@ def test_parameter_value_is_the_median_of_the_interval_it_sits_beside(monkeypatc
     row = rows[j]
     lo, hi = (float(x) for x in row[3].split("–"))
     assert lo <= float(row[2]) <= hi
+
+
+def test_the_audit_page_reads_as_text_not_python():
+    """review6: the report's audit trail printed raw dicts (``defined={'name': …``)."""
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.io import AuditLog
+    from twinviewer.io.twinfile import TwinDocument
+    from twinviewer.report.pdf import _audit_page
+    from twinviewer.twins import twin_from_preset
+
+    twin = twin_from_preset("healthy", n=4)
+    audit = AuditLog()
+    sc = Scenario("TAVI", (InterventionStep("tavi_sapien3", {"size": 26.0}),))
+    audit.record(twin, "scenario", {"defined": {"name": sc.name, "steps": [
+        {"name": "tavi_sapien3", "settings": {"size": 26.0}}]}})
+    audit.record(twin, "calibration", {"summary": {"rms": 1.0}, "unmeasured_informed": {"a": 1}})
+    rec = _Recorder()
+    _audit_page(rec, TwinDocument(twin, audit, []))
+    (_, rows), = rec.tables
+    details = [r[4] for r in rows]
+    assert details[0] == "defined TAVI (tavi sapien3 size 26)"
+    assert details[1] == "fit, identifiability and convergence kept with the twin"
+    assert not any(c in d for d in details for c in "{}[]'=")

@@ -189,7 +189,7 @@ def _kick_summary(twin_kick: float = 2.0):
     med[late] = 150 + twin_kick * np.where(ph[late] == 0, 1.0, (ph[late] - 0.88) / 0.12)
     sd = np.full(25, 8.0)
     return CurveFitSummary("LV", ph, meas, sd, np.full(25, 15.0), med, med - 8, med + 8,
-                           med - 25, med + 25, (med - meas) / 17.0, 0.6, 860.0, "mesh",
+                           med - 25, med + 25, (meas - med) / 17.0, 0.6, 860.0, "mesh",
                            med - 28, med + 28)
 
 

@@ -55,16 +55,16 @@ def test_curve_summary_names_its_ed_and_es_against_the_twin():
     meas = np.array([179.0, 140.0, 72.0, 120.0])
     med = np.array([156.0, 130.0, 75.0, 118.0])
     c = CurveFitSummary("LV", np.linspace(0, 0.75, 4), meas, np.full(4, 8.0), np.full(4, 20.0),
-                        med, med - 15, med + 15, med - 30, med + 30, (med - meas) / 20.0,
+                        med, med - 15, med + 15, med - 30, med + 30, (meas - med) / 20.0,
                         0.3, 860.0, "biv-me mesh")
-    assert c.ed_es_text() == "ED 179 vs twin 156 mL (z -1.1), ES 72 vs twin 75 mL (z +0.1)"
+    assert c.ed_es_text() == "ED 179 vs twin 156 mL (z +1.1), ES 72 vs twin 75 mL (z -0.1)"
 
 
 def test_fit_row_outside_its_predictive_interval_is_named_in_the_status():
     from twinviewer.personalize.calibrate import FitRow
 
     row = FitRow("LVSV", "LV stroke volume", "mL", 106.9, 9.9, 5.3, "biv-me", 83.0, 83.3, 70.5,
-                 95.9, -1.83, False, False, "", 60.8, 105.8)
+                 95.9, 1.83, False, False, "", 60.8, 105.8)  # measured above
     assert row.outside_predictive and not row.flag
     inside = FitRow("HR", "Heart rate", "bpm", 69.8, 3.0, 2.0, "", 70.0, 69.9, 65.4, 74.5,
                     0.04, False, False, "", 62.0, 77.8)
@@ -78,8 +78,8 @@ def test_fit_row_outside_its_predictive_interval_is_named_in_the_status():
     from twinviewer.personalize.calibrate import CalibrationResult
 
     text = CalibrationResult.status_line(R())
-    assert text.startswith("all 2 measurements within |z| ≤ 2 (worst: LVSV, z -1.83)")
-    assert "outside their 90 % predictive interval: LVSV (z -1.8)" in text
+    assert text.startswith("all 2 measurements within |z| ≤ 2 (worst: LVSV, z +1.83)")
+    assert "outside their 90 % predictive interval: LVSV (z +1.8)" in text
 
 
 @pytest.mark.slow

@@ -32,7 +32,7 @@ def test_flag_rule_is_the_posterior_predictive_at_two_sd():
     # measurement SD 3 ⊕ model error 5 % of 145 ⊕ the ensemble's own spread
     sd = np.sqrt(3.0**2 + 7.25**2 + np.subtract(*np.quantile(x, [0.95, 0.05]))**2 / 3.29**2)
     assert c.sd == pytest.approx(sd, rel=0.01)
-    assert c.z == pytest.approx((c.median - 145) / sd, rel=0.01)
+    assert c.z == pytest.approx((145 - c.median) / sd, rel=0.01)  # measured − twin
     assert c.poor  # |z| ≈ 2.6: missed, so flagged
     assert not fit_check(M("SBP", 140, "mmHg", 8.0), x).poor  # |z| ≈ 1.4
     # a datum of the fit: its residual on σ alone (the spread it produced is not added again)
@@ -45,15 +45,15 @@ def test_flag_rule_is_the_posterior_predictive_at_two_sd():
 def test_a_grossly_off_measurement_is_flagged_everywhere():
     """DBP 30 mmHg beside SBP 120 for a normal heart (issue 12 item 5): the fit cannot make
     a pulse pressure of 90 mmHg and lands ≈ 20 mmHg above the DBP; with the spread it
-    produced counted as extra error it scored z = +1.97 and went unflagged."""
+    produced counted as extra error it scored |z| = 1.97 and went unflagged."""
     twin = twin_from_preset("healthy", n=1)
     ms = [M("SBP", 120, "mmHg", 6, "cuff"), M("DBP", 30, "mmHg", 5, "cuff")]
     r = calibrate(twin, ms, n=N, point_estimate=False)
     dbp = next(f for f in r.fit if f.name == "DBP")
-    assert dbp.flag and dbp.z > 2 and dbp.median - 30 > 10
+    assert dbp.flag and dbp.z < -2 and dbp.median - 30 > 10  # measured below the twin
     assert "missed by the posterior predictive" in dbp.note or "cannot reproduce" in dbp.note
     assert not (dbp.pred_lo <= 30 <= dbp.pred_hi)  # the interval shown is the one judged on
-    assert "DBP (z +" in r.status_line() and "measurements missed by |z| > 2" in r.status_line()
+    assert "DBP (z -" in r.status_line() and "measurements missed by |z| > 2" in r.status_line()
     assert "MISFIT (|z| > 2): DBP measured 30" in r.summary()
     assert any(t.startswith("DBP measured 30") for t in r.to_dict()["misfits"])
     new = updated_twin(twin, r, accept_misfit=True)
@@ -145,4 +145,29 @@ def test_simulated_twin_with_a_misfit_measurement_flags_it():
     twin = twin_from_preset("healthy", n=1)
     twin.measurements.append(M("LVEDV", 190, "mL", 8, "echo"))
     w = fit_warnings(twin, simulate_twin(twin))
-    assert [x.subject for x in w] == ["LVEDV"] and "flagged above 2 σ" in w[0].text
+    assert [x.subject for x in w] == ["LVEDV"] and "flagged above |z| 2" in w[0].text
+
+
+def test_the_refusal_names_the_way_out(impossible):
+    """Review 6: a calibration refused for misfit must say how to keep it anyway: the
+    commands that have --accept-misfit name it (and the GUI's Apply anyway)."""
+    import argparse
+
+    from twinviewer.living_cli import add_visit_arguments
+    from twinviewer.personalize.cli import add_arguments, refusal_text
+
+    twin, r = impossible
+    with pytest.raises(MisfitError) as err:
+        updated_twin(twin, r)
+    calibrate_args = argparse.ArgumentParser()
+    add_arguments(calibrate_args)
+    text = refusal_text(err.value, calibrate_args.parse_args(["p.twin"]))
+    assert "cannot reproduce" in text and "run the command again with --accept-misfit" in text
+    assert "Apply anyway" in text
+    visit = argparse.ArgumentParser()
+    add_visit_arguments(visit)
+    add = visit.parse_args(["add", "p.twin", "--measurements", "m.json"])
+    assert "--accept-misfit" in refusal_text(err.value, add)
+    withdraw = visit.parse_args(["withdraw", "p.twin", "cuff"])  # has no such option
+    assert "--accept-misfit" not in refusal_text(err.value, withdraw)
+    assert refusal_text(ValueError("bad"), add) == "bad"

@@ -49,8 +49,13 @@ def test_warm_start_needs_fewer_beats(healthy):
     p[model.index("AV.EOA")] = 2.5
     cold = simulate(model, p)
     warm = simulate(model, p, warm_start=base.final_state)
-    assert warm.beats[0] < cold.beats[0]
+    # The default model's cold start has no coarse passes (split step), so a cold start from
+    # the template (the defaults' own limit cycle) is already short: a nearby warm start
+    # needs no more beats, and a start on the member's own limit cycle only the minimum.
+    assert warm.beats[0] <= cold.beats[0]
     assert warm.metrics["LVEDV"][0] == pytest.approx(cold.metrics["LVEDV"][0], abs=0.1)
+    again = simulate(model, p, warm_start=warm.final_state)
+    assert again.beats[0] == Settings().min_beats < cold.beats[0]
 
 
 def test_invalid_member_is_named_and_others_still_return(healthy):

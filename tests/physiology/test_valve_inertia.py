@@ -73,3 +73,26 @@ def test_competent_valves_let_back_only_a_closing_volume():
     for v in four_chamber.VALVES:
         z = r.series[f"zeta_{v}"][0]
         assert z.max() > 0.99 and z.min() < 0.01, v
+
+
+def test_the_split_step_is_second_order_so_the_cold_start_has_coarse_passes():
+    # The inertial valves are advanced in half steps around each RK4 step of the chambers
+    # (Strang splitting) by an L-stable second-order step, so a quarter-step limit cycle is
+    # close to the fine one (the first-order split of physio6 was 0.5–1.9 mmHg away) and
+    # simulate starts cold members with the coarse passes again (engine6 note).
+    from twinviewer.physiology import Settings, sample_prior
+    from twinviewer.physiology.simulate import _coarse_levels
+
+    m = four_chamber.MODEL
+    P = sample_prior(m, 4, seed=1)
+    sbp = {s: simulate(m, P, settings=Settings(steps_per_beat=s, samples_per_beat=100,
+                                               coarse_start=False)).metrics["SBP"]
+           for s in (100, 200, 400, 1600)}
+    gaps = [float(np.max(np.abs(sbp[s] - sbp[1600]))) for s in (100, 200, 400)]
+    assert gaps[0] < 0.5 and gaps[2] < 0.1, gaps
+    assert gaps[1] < 0.5 * gaps[0], gaps  # second order (first order halves at most)
+    assert _coarse_levels(400) == [100, 200]
+    assert m.split_step is not None
+    r = simulate(m, get_preset("healthy").vector())
+    fine = simulate(m, get_preset("healthy").vector(), settings=Settings(coarse_start=False))
+    assert abs(r.metrics["SBP"][0] - fine.metrics["SBP"][0]) < 0.1

@@ -159,3 +159,20 @@ def test_shipped_states_match_the_model_and_are_converged():
     P = vh.heart_ensemble("asd", 200)[:20]
     r = simulate(MODEL, P, warm_start=vh.shipped_states("asd")[:20])
     assert r.ok.all() and r.beats.max() <= 4
+
+
+def test_vsd_shunts_while_the_lv_is_pressurised_and_loads_the_left_heart():
+    # R8: the shunt follows the LV–RV pressure difference (four_chamber.shunt_flow on
+    # p_LV − p_RV), which is large only while the LV is pressurised (isovolumic contraction,
+    # ejection, isovolumic relaxation): ≥ 80 % of the shunted volume (model: 88 %). Its extra
+    # pulmonary flow returns to the LA and LV, which enlarge (ESC 2020 ACHD: LV volume
+    # overload). The RV enlarges too (152 vs 131 mL): see docs/notes/physio6.md.
+    healthy = simulate(MODEL, MODEL.vector())
+    r = simulate(MODEL, MODEL.vector({"VSD.area": 0.25}))
+    q, p_lv = r.series["Q_VSD"][0], r.series["p_LV"][0]
+    pressurised = q[p_lv > 15.0].clip(0).sum() / q.clip(0).sum()
+    assert pressurised >= 0.8, pressurised
+    la = [x.series["V_LA"][0].max() for x in (healthy, r)]
+    lv = [x.metrics["LVEDV"][0] for x in (healthy, r)]
+    assert la[1] > 1.1 * la[0] and lv[1] > 1.05 * lv[0], (la, lv)
+    assert r.metrics["QpQs"][0] >= 1.5

@@ -36,7 +36,8 @@ def test_a_wrong_answer_key_is_caught():
     wrong = check_lesson(parse_lesson(LESSON.replace("ANSWER", "decreases")))
     assert right[0].key_ok and right[0].label == "steeper"
     assert not wrong[0].key_ok and wrong[0].simulated == "increases"
-    assert "Ees" in wrong[0].detail and "→" in wrong[0].detail
+    assert "End-systolic elastance" in wrong[0].detail and "→" in wrong[0].detail
+    assert "Ees" not in wrong[0].detail and wrong[0].detail.endswith("[acute, unregulated]")
 
 
 def test_stepping_back_replays_from_the_start():
@@ -77,3 +78,22 @@ steps:
   - question: {prompt: "MR?", kind: direction, metric: VAD_flow, answer: unchanged}
 """))
     assert [o.simulated for o in outcomes] == ["unchanged", "unchanged"]
+
+
+def test_results_name_quantities_as_students_read_them():
+    """review6: the presenter showed "median AV_mean_gradient = 43.9 mmHg". Every shipped
+    lesson's answers use the metrics' labels, and every result after a change says it is
+    the acute, unregulated response."""
+    import re
+
+    from twinviewer.teaching.lesson import lesson_files, load_lesson
+
+    for f in lesson_files():
+        session = LessonSession(load_lesson(f))
+        for out in session.run_all():
+            q = out.question
+            assert not re.search(r"\w_\w", out.detail), (f.name, out.detail)
+            if q.metric and q.kind != "grade":
+                assert not re.search(rf"\b{re.escape(q.metric)}\b", out.detail), out.detail
+            if q.kind == "direction":
+                assert out.detail.endswith("[acute, unregulated]"), out.detail

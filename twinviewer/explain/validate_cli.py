@@ -53,6 +53,7 @@ def run_validate(args: argparse.Namespace) -> int:
     """Run ``twinviewer validate``; returns the exit code."""
     from twinviewer.interventions.evidence_table import (
         EvidenceError,
+        consistency_passes,
         load_rows,
         pass_rate,
         run_evidence,
@@ -78,11 +79,13 @@ def run_validate(args: argparse.Namespace) -> int:
         results = run_evidence(rows, regulation=getattr(args, "regulation", None))
     reference = [] if getattr(args, "no_reference", False) else _reference_checks()
     passed, failed, unsourced = pass_rate(results)
+    fitted = consistency_passes(results)
     ref_failed = sum(c.passed is False for c in reference)
     if as_json:
         print(json.dumps({
             "evidence": [r.to_dict() for r in results],
-            "evidence_summary": {"passed": passed, "failed": failed, "unsourced": unsourced},
+            "evidence_summary": {"passed": passed, "failed": failed, "unsourced": unsourced,
+                                 "passed_fitted_to_row": fitted},
             "valves": valves,
             "reference": [{"group": c.group, "name": c.name, "passed": c.passed,
                            "detail": c.detail} for c in reference],
@@ -98,6 +101,8 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"  source: {r.row.source}")
             if r.message:
                 print(f"  {r.message}")
+            if r.row.fitted:
+                print(f"  consistency, not prediction: fitted to this row: {r.row.fitted}")
             for v in r.variables:
                 role = " (input: set the intervention, not checked)" \
                     if v.variable.role == "input" else ""
@@ -107,7 +112,8 @@ def run_validate(args: argparse.Namespace) -> int:
         sourced = passed + failed
         rate = f" ({100 * passed / sourced:.0f} %)" if sourced else ""
         print(f"\nEvidence: {passed} of {sourced} sourced rows pass{rate}, {failed} fail; "
-              f"{unsourced} UNSOURCED (not counted).")
+              f"{unsourced} UNSOURCED (not counted); {fitted} of the passing rows check "
+              f"magnitudes fitted to them (consistency, not prediction).")
         if reference:
             print("\nReference cases")
             for c in reference:

@@ -260,6 +260,8 @@ def evidence_checks(model: ModelSpec) -> list[Check]:
         detail = f"{row.title} ({row.source}): " + "; ".join(parts)
         if res.message:
             detail = f"{res.message}; {detail}"
+        if row.fitted:
+            detail += f"; consistency, not prediction (fitted to this row: {row.fitted})"
         passed = None if res.status == "unsourced" else res.status == "pass"
         out.append(Check("evidence", row.id, passed, detail))
     return out

@@ -13,9 +13,9 @@ Checks, each producing a :class:`ValidityWarning` naming the quantity and the nu
 * ``bound``: a calibrated (posterior) ensemble piled against a plausible bound — judged on the
   posterior's own spread, not on the width of the plausible range — or whose median lies
   beyond the central 99 % range of its prior;
-* ``fit``: a measurement the posterior predictive misses, by the calibration's rule
-  (:func:`twinviewer.personalize.fit_check`: |z| > 2 with the ensemble spread, measurement SD
-  and model error);
+* ``fit``: a measurement the posterior predictive misses, with the z of the calibration's
+  fit table (:func:`fit_warnings`, :func:`twinviewer.personalize.quantities.predictive_z`:
+  |z| > 2);
 * ``periodic``: ensemble members that did not reach a periodic state.
 """
 
@@ -242,14 +242,22 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
 
 
 def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
-    """Measurements the posterior predictive misses, by the calibration's own rule
-    (:func:`twinviewer.personalize.fit_check`: |z| > 2; a calibrated twin's measurements
-    are judged as data of its fit, on SD ⊕ model error, a prior twin's on the ensemble spread
-    ⊕ SD ⊕ model error).
+    """Measurements the posterior predictive misses, by the calibration's own rule and with
+    its own number (:func:`twinviewer.personalize.quantities.predictive_z`, |z| > 2).
+
+    A measurement the twin's last calibration judged (its fit table, kept in the audit
+    trail) is flagged with that row's z — the z the fit table, the status line, ``info``
+    and the panels show. Any other is judged on ``results``: a prior twin's, or one the
+    last calibration did not take, on the posterior predictive of a new measurement
+    (ensemble spread ⊕ model error ⊕ SD); a posterior twin's without a calibration record
+    (a library call) as a datum of its fit.
 
     Every measurement the calibrator knows and the model can predict is checked (PCWP, AVA,
     E/A, TR velocity, LA volume as well as the metrics); others are skipped.
     """
+    from twinviewer.io.measurement_use import fit_row, last_calibration
+
+    summary = last_calibration(twin.audit) if twin.ensemble_kind == "posterior" else None
     out = []
     for meas in twin.measurements:
         try:
@@ -264,19 +272,28 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
             out.append(ValidityWarning("fit", meas.name, f"{exc}; it cannot be compared with "
                                        "the prediction"))
             continue
-        fitted = twin.ensemble_kind == "posterior"  # calibrated to its measurements
-        check = fit_check(mm, predict(q.name, results)[results.ok], fitted=fitted)
-        if not np.isfinite(check.z) or not check.poor:
+        row = fit_row(mm, summary)
+        if row is not None and row.get("z") is not None:
+            z, med, lo, hi = (float(row.get(k, np.nan)) for k in ("z", "median", "lo", "hi"))
+            sd = (float(row.get("pred_hi", np.nan)) - float(row.get("pred_lo", np.nan))) \
+                / (2 * 1.6448536)
+            basis = "as judged in the calibration's fit table"
+        else:
+            # no record (a twin calibrated in a library call): a posterior's measurements
+            # are taken as its data; with a record, one it lacks was not part of the fit
+            fitted = twin.ensemble_kind == "posterior" and summary is None
+            check = fit_check(mm, predict(q.name, results)[results.ok], fitted=fitted)
+            z, med, lo, hi, sd = check.z, check.median, check.lo, check.hi, check.sd
+            basis = ("the measurement SD with the model error, the twin having been fitted "
+                     "to it" if fitted else "the ensemble's spread with the measurement SD "
+                     "and the model error")
+        if not np.isfinite(z) or abs(z) <= Z_FLAG:
             continue
         out.append(ValidityWarning(
-            "fit", meas.name, f"poor fit: predicted {meas.name} {_fmt(check.median)} {q.unit} "
-            f"(90 %: {_fmt(check.lo)}–{_fmt(check.hi)}) is {abs(check.z):.1f} σ from the "
-            f"measured {_fmt(mm.value)} ± {_fmt(mm.uncertainty)} {q.unit} (σ = "
-            f"{_fmt(check.sd)} {q.unit}: "
-            + ("the measurement SD with the model error, the twin having been fitted to it"
-               if fitted else "the ensemble's spread with the measurement SD and the model "
-               "error")
-            + f"; flagged above {Z_FLAG:g} σ, as in the calibration's fit table)"))
+            "fit", meas.name, f"poor fit: measured {meas.name} {_fmt(mm.value)} ± "
+            f"{_fmt(mm.uncertainty)} {q.unit}, predicted {_fmt(med)} {q.unit} (90 %: "
+            f"{_fmt(lo)}–{_fmt(hi)}), z = {z:+.1f} (σ = {_fmt(sd)} {q.unit}, {basis}; "
+            f"flagged above |z| {Z_FLAG:g})"))
     return out
 
 

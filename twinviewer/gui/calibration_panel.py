@@ -1,10 +1,12 @@
 """Calibrate the twin to its measurements and show what the calibration did and did not learn.
 
 *Calibrate* runs :func:`twinviewer.personalize.calibrate` through ``state.run_job`` (progress
-bar and Cancel in the status bar, plus a Cancel button here). The same worker then simulates
-the updated twin (posterior ensemble, provenance, a new visit; warm-started from the
-calibration's own limit cycles) and prepares what the plots draw of it, so the panel opens the
-twin with its results in one document batch: the views refresh once, not twice. A calibration
+bar and Cancel in the status bar, plus a Cancel button here). The same worker then makes the
+updated twin (posterior ensemble, provenance, a new visit, the calibration's audit entry),
+simulates it (warm-started from the calibration's own limit cycles) and prepares what the
+plots draw of it. The GUI thread draws the result in one event-loop turn and opens the twin
+with its results in the next, in one document batch: the views refresh once, and no turn
+computes anything but drawing. A calibration
 that misses measurements is shown and opened only on Apply anyway (then simulated in a second
 job).
 The view shows, per parameter, the posterior 90 % interval against the prior's (relative to
@@ -243,7 +245,7 @@ class CalibrationPanel(QWidget):
         self.state.jobProgress.connect(self._progress)
         self.state.jobFinished.connect(self._job_finished)
         self.job = self.state.run_job("Calibration", work,
-                                      lambda rr: self._done(twin, *rr), self._failed)
+                                      lambda rrr: self._done(twin, *rrr), self._failed)
         return self.job
 
     def cancel(self) -> None:
@@ -278,7 +280,7 @@ class CalibrationPanel(QWidget):
         else:
             self.status.setText(f"Calibration failed; the twin is unchanged. {exc}")
 
-    def _done(self, twin, result: CalibrationResult, results=None) -> None:
+    def _done(self, twin, result: CalibrationResult, results=None, calibrated=None) -> None:
         if self.state.twin is not twin:  # the user opened another twin meanwhile
             self.status.setText("Calibration finished for a twin that is no longer open; "
                                 "its result was not applied.")
@@ -294,16 +296,20 @@ class CalibrationPanel(QWidget):
                 + "; ".join(f.misfit_text() for f in result.unreproduced)
                 + ". Check these values, or Apply anyway.")
             return
-        # the twin opens in the next turn of the event loop: drawing the result and
-        # refreshing every view for the new twin in one turn stalled the interface
-        QTimer.singleShot(0, lambda: self._apply_if_current(twin, result, results))
+        # the twin opens in a later turn of the event loop: drawing the result and
+        # refreshing every view for the new twin in one turn stalled the interface. A timer
+        # that is already due (0 ms) runs before the loop attends to anything else, so the
+        # two turns were one stall; 20 ms lets input, timers and paints in between
+        QTimer.singleShot(APPLY_DELAY_MS, lambda: self._apply_if_current(twin, result, results,
+                                                                         calibrated))
 
-    def _apply_if_current(self, twin, result: CalibrationResult, results) -> None:
+    def _apply_if_current(self, twin, result: CalibrationResult, results,
+                          calibrated=None) -> None:
         if self.state.twin is not twin:  # the user opened another twin meanwhile
             self.status.setText("Calibration finished for a twin that is no longer open; "
                                 "its result was not applied.")
             return
-        self._apply(twin, result, accepted=False, results=results)
+        self._apply(twin, result, accepted=False, results=results, calibrated=calibrated)
 
     def apply_anyway(self) -> None:
         """Open the calibrated twin despite measurements it cannot reproduce."""
@@ -314,10 +320,12 @@ class CalibrationPanel(QWidget):
             return
         self._apply(*pending, accepted=True)
 
-    def _apply(self, twin, result: CalibrationResult, accepted: bool, results=None) -> None:
+    def _apply(self, twin, result: CalibrationResult, accepted: bool, results=None,
+               calibrated=None) -> None:
         self._applying = True  # the twin event below is our own result, not another twin
         try:
-            new = self.state.session.apply_calibration(result, results, accept_misfit=accepted)
+            new = self.state.session.apply_calibration(result, results, accept_misfit=accepted,
+                                                       calibrated=calibrated)
         finally:
             self._applying = False
         self._own_twin = new
@@ -416,6 +424,9 @@ class CalibrationPanel(QWidget):
             self.fit_table.setItem(i, c, item)
 
 
+#: Delay (ms) between drawing a calibration's result and opening the calibrated twin.
+APPLY_DELAY_MS = 20
+
 #: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
 #: the calibrated twin).
 CALIBRATION_SHARE = 0.85
@@ -423,29 +434,30 @@ CALIBRATION_SHARE = 0.85
 
 def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
     """Worker body of *Calibrate*: the calibration of ``twin`` and, when it reproduces the
-    measurements, the calibrated twin's simulated ensemble (warm-started from the
-    calibration's limit cycles, as the twin is opened: ``updated_twin(twin, result)``) with
-    the plots' derived curves already computed; else ``(result, None)``.
+    measurements, the calibrated twin (with its audit entry:
+    :func:`~twinviewer.document.calibrated_twin`) and its simulated ensemble (warm-started
+    from the calibration's limit cycles) with the plots' derived curves already computed;
+    else ``(result, None, None)``. Opening the result then only refreshes the views.
 
     Examples
     --------
-    >>> # result, results = calibrated_with_results(twin, n=32, seed=0, prior=None,
-    >>> #                                           progress=p, cancel=c)  # doctest: +SKIP
+    >>> # result, results, new = calibrated_with_results(twin, n=32, seed=0, prior=None,
+    >>> #                                                progress=p, cancel=c)  # doctest: +SKIP
     """
-    from twinviewer.personalize import updated_twin
+    from twinviewer.document import calibrated_twin
 
     result = calibrate(twin, None, n=n, seed=seed, prior=prior,
                        progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
                        cancel=cancel)
     if result.unreproduced:
-        return result, None
-    new = updated_twin(twin, result)
+        return result, None, None
+    new = calibrated_twin(twin, result)
     results = simulate_twin(new, warm_start=result.results.final_state,
                             progress=lambda f, t="": progress(
                                 CALIBRATION_SHARE + (1 - CALIBRATION_SHARE) * f,
                                 t or "simulating the calibrated twin"),
                             cancel=cancel)
-    return result, prepared_results(results, new)
+    return result, prepared_results(results, new), new
 
 
 def _summaries(curves: list[dict]) -> list:

@@ -508,7 +508,10 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 10: a parameter the data reach but do not narrow is "prior (not informed by the data)" in
 #: its provenance, not "calibrated" (honesty5).
 #: 11: model v3.0 (valves with inertance and opening dynamics; 20 states).
-_DEMO_TWIN_FORMAT = 11
+#: 12: model v3.0's valves integrated second order (Strang split, engine6), at 200 steps per
+#: beat with the valves' Δp linear over their step (engine7): new results. (One bump from
+#: main's 10: 11 and 12 were the unmerged physio6 and engine6 branches.)
+_DEMO_TWIN_FORMAT = 12
 
 
 def demo_assumed_bp() -> list:

@@ -22,23 +22,54 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twinviewer.core.twin import Scenario
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.teaching_controls import LoopView
+from twinviewer.interventions.scenario import shown_name
+from twinviewer.teaching.controls import control
 from twinviewer.teaching.hearts import heart
 from twinviewer.teaching.lesson import STRUCTURES, Lesson, LessonError, lesson_files, load_lesson
 from twinviewer.teaching.runner import LessonSession, Outcome
 
 
 def step_caption(lesson: Lesson, i: int) -> str:
-    """A short line for step ``i`` in the step list."""
+    """A short line for step ``i`` in the step list, in the words a student reads (the
+    heart's and the intervention's titles, not their names in the files); a change says it
+    is the acute, unregulated response.
+
+    Examples
+    --------
+    >>> from twinviewer.teaching.lesson import parse_lesson
+    >>> les = parse_lesson("title: T\\nsteps:\\n  - load_heart: severe_as\\n"
+    ...                    "  - apply: {intervention: tavi, settings: {eoa: 1.8}}\\n")
+    >>> step_caption(les, 1)
+    '2. Aortic valve replacement, prosthesis given by its EOA [acute, unregulated]'
+    """
+    from twinviewer.gui.teaching_controls import parameter_label
+    from twinviewer.interventions.library import LIBRARY
+
     s = lesson.steps[i]
     a = s.args
-    what = {"load_heart": lambda: f"heart: {a['heart']}",
-            "set": lambda: f"set {a.get('control') or a.get('parameter')}",
-            "apply": lambda: f"apply {a['intervention']}",
+
+    def change() -> str:
+        if s.action == "apply":
+            name = LIBRARY[a["intervention"]].title if a["intervention"] in LIBRARY \
+                else a["intervention"]
+        elif "control" in a:
+            name = f"{control(a['control']).label} {float(a['percent']):g} %"
+        else:
+            name = f"set {parameter_label(a['parameter'])}"
+        return shown_name(Scenario(name, (), "acute"))
+
+    def region() -> str:
+        key = str(a.get("region") or a.get("structure"))
+        return {"espvr": "ESPVR line", "edpvr": "EDPVR line"}.get(key, key.replace("_", " "))
+
+    what = {"load_heart": lambda: f"heart: {heart(a['heart']).title}",
+            "set": change, "apply": change,
             "reset": lambda: "back to the heart as loaded",
-            "highlight": lambda: f"look at {a.get('region') or a.get('structure')}",
+            "highlight": lambda: f"look at the {region()}",
             "question": lambda: "question",
             "text": lambda: (s.text[:40] + "…") if len(s.text) > 40 else s.text}[s.action]()
     return f"{i + 1}. {what}"
@@ -153,6 +184,7 @@ class LessonPlayer(QWidget):
         self.steps.clear()
         for i in range(len(lesson.steps)):
             self.steps.addItem(step_caption(lesson, i))
+            self.steps.item(i).setToolTip(self.steps.item(i).text())  # a narrow list cuts it
         self.steps.blockSignals(False)
         self.go(0)
 

@@ -479,10 +479,11 @@ class MainWindow(QMainWindow):
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Cancel:
             return False
-        if answer == QMessageBox.StandardButton.Save:
-            from twinviewer.gui import twin_file_actions
+        from twinviewer.gui import twin_file_actions
 
+        if answer == QMessageBox.StandardButton.Save:
             return twin_file_actions.save_twin(self, self.state) is not None
+        twin_file_actions.discard_unsaved(self.state)  # discarded: never offered back
         return True
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
@@ -523,8 +524,9 @@ class MainWindow(QMainWindow):
         curves (stored after the first time: :func:`~twinviewer.gui.demo_heart.
         calibrate_demo_twin`); simulate its ensemble if its results are not stored.
 
-        The anatomy and the twin are prepared in parallel workers; the twin is shown when
-        both have arrived (or without predictions if the simulation failed)."""
+        The stored twin, its results and the anatomy are read in one worker, which also
+        computes what the plots derive from them; the twin is shown when all have arrived
+        (or without predictions if the simulation failed)."""
         from twinviewer.gui.demo_heart import (
             calibrate_demo_twin,
             demo_anatomy,
@@ -550,8 +552,8 @@ class MainWindow(QMainWindow):
                     return  # failed, or the user opened another twin meanwhile
                 twin = dataclasses.replace(pending["twin"], anatomy=anatomy)
                 results = pending.pop("results")
-                if results is None:
-                    show(twin, None)
+                if results is None or pending.get("prepared") is results:
+                    show(twin, results)
                     return
                 # the plots' measured-volume bands are computed off the GUI thread
                 self.state.run_job("Preparing the demo predictions",
@@ -587,20 +589,27 @@ class MainWindow(QMainWindow):
                                lambda p, c: calibrate_demo_twin(anatomy, p, c),
                                calibrated, simulate_prior)
 
-        def anatomy_job(p, c):
-            import twinviewer.imaging.assembly  # noqa: F401 - slice titles; pydicom, off the GUI
-
-            return prepared_for_display(prepare_motion(demo_anatomy(p, c)))
-
-        self.state.run_job("Loading the demo heart", anatomy_job,
-                           lambda a: arrived("anatomy", a),
-                           lambda e: (arrived("anatomy", None),
-                                      self._fail("loading the demo heart", e)))
-
-        def twin_job(p, c):
-            # reading the twin imports scipy.stats (~1 s): done here, not on the GUI thread
+        def load_job(p, c):
+            # one worker: the stored twin and results (~0.05 s), the anatomy, and with both
+            # the plots' measured-volume bands, so the window's thread only draws them (as
+            # two jobs, the bands waited for the window to be built before they started)
             twin0 = load_demo_twin()
-            return twin0, (load_stored_results(twin0) if twin0 is not None else None)
+            stored = load_stored_results(twin0) if twin0 is not None else None
+            try:
+                anatomy = prepared_for_display(prepare_motion(demo_anatomy(p, c)))
+            except Exception as exc:  # noqa: BLE001 - reported, the twin still arrives
+                return twin0, stored, None, exc
+            if stored is not None:
+                prepared_results(stored, dataclasses.replace(twin0, anatomy=anatomy))
+                pending["prepared"] = stored
+            return twin0, stored, anatomy, None
+
+        def loaded(value) -> None:
+            twin0, stored, anatomy, exc = value
+            twin_ready((twin0, stored))
+            arrived("anatomy", anatomy)
+            if exc is not None:
+                self._fail("loading the demo heart", exc)
 
         def twin_ready(value) -> None:
             from twinviewer.twins import simulate_twin
@@ -629,8 +638,10 @@ class MainWindow(QMainWindow):
                                lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
                                simulated, lambda e: arrived("results", None))
 
-        self.state.run_job("Preparing the demo twin", twin_job, twin_ready,
-                           lambda e: (arrived("twin", None), arrived("results", None)))
+        self.state.run_job("Loading the demo heart", load_job, loaded,
+                           lambda e: (arrived("twin", None), arrived("results", None),
+                                      arrived("anatomy", None),
+                                      self._fail("loading the demo heart", e)))
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

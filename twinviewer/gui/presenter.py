@@ -4,6 +4,9 @@ and Wiggers diagram (or the 3D heart) filling the screen, driven from the keyboa
 Keys: Space / → / Page Down next step; ← / Page Up back; 1–9 jump to that step; A–D answer
 a question (the simulation's answer is revealed); H toggles the full-screen 3D heart; Esc
 closes.
+
+The 3D heart is the lesson's own heart (its state at the current step, on its own anatomy),
+in a document of the presenter's own: never the window's twin, which may be a patient's.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class Presenter(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.view3d = None
+        self.state3d: TwinState | None = None  # the lesson's heart in 3D, not the window's
+        self._heart3d = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(40, 24, 40, 16)
         lay.addWidget(self.heading)
@@ -75,12 +80,31 @@ class Presenter(QWidget):
             self.view.highlight(step.args["plot"], step.args["region"])
         else:
             self.view.highlight(None)
+        self._show_heart_3d()
         self._text()
+
+    def _show_heart_3d(self) -> None:
+        """The 3D view follows the lesson: its heart, with this step's results."""
+        if self.state3d is None or self.session.results is None:
+            return
+        name = self.session.heart_name
+        if name != self._heart3d:
+            from twinviewer.gui.virtual_heart_3d import show_virtual_heart
+
+            show_virtual_heart(self.state3d, self.state, name, self.session.results,
+                               getattr(self.state.twin, "anatomy", None))
+            self._heart3d = name
+        else:
+            self.state3d.session.set_results(self.session.results)
 
     def _text(self) -> None:
         step = self.lesson.steps[self.current]
         self.heading.setText(self.lesson.title)
         lines = [step.text] if step.text else []
+        if step.action in ("set", "apply"):  # what changed, and that no reflex acted
+            from twinviewer.gui.lesson_player import step_caption
+
+            lines.append("→ " + step_caption(self.lesson, self.current).split(". ", 1)[1])
         if step.question is not None:
             lines.append(step.question.prompt)
             lines += [f"   {LETTERS[i]}  {o}" for i, o in
@@ -113,11 +137,10 @@ class Presenter(QWidget):
             try:
                 from twinviewer.gui.view3d import View3D
 
-                self.view3d = View3D(self.state)
+                self.state3d = TwinState(parent=self)
+                self.view3d = View3D(self.state3d)
                 self.view3d.set_bar_font_scale(BAR_FONT_SCALE)
-                anatomy = getattr(self.state.twin, "anatomy", None)
-                if anatomy is not None:
-                    self.view3d.set_anatomy(anatomy)
+                self._show_heart_3d()
             except Exception as exc:  # noqa: BLE001 - no 3D must not end the lecture
                 self.state.warn(f"3D view unavailable in the presenter: {exc}")
                 return

@@ -1,8 +1,10 @@
 """Series picker: when a folder holds several patients or studies, the user chooses one.
 
 Shown by :func:`open_folder` (the File → Open DICOM folder path) only when a choice is
-needed: two patients are never merged, and of several studies only one is imported. A single
-study (however many series: a cine exam has one per slice) imports directly; its stack and
+needed: two patients are never merged, of several studies only one is imported, and of two
+series at one short-axis slice position (a slice acquired again) one goes into the stack:
+the later acquisition unless the user chooses the other's row. A single study without repeats
+(however many series: a cine exam has one per slice) imports directly; its stack and
 long-axis planes are assembled automatically (:mod:`twinviewer.imaging.assembly`).
 
 Images marked ``BurnedInAnnotation = YES`` may show patient text in their pixels, which
@@ -11,7 +13,8 @@ picker is shown with the switch "Keep images with burned-in annotation" (off), t
 choice as ``twinviewer import --keep-burned-in``. Their rows are marked and have no preview.
 
 Each row: a thumbnail of the series' middle image, patient pseudonym, modality, description,
-view (SA, 2CH, 4CH, axial...), phases, slices, rows × columns and file count. Nothing
+role in the study (short-axis stack, long-axis 4CH, repeated slice left out...), view (SA,
+2CH, 4CH, axial...), phases, slices, rows × columns and file count. Nothing
 identifying is shown (pseudonyms and de-identified descriptions only).
 """
 
@@ -39,7 +42,8 @@ from twinviewer.imaging.assembly import SeriesRow, picker_rows, thumbnail
 from twinviewer.imaging.errors import ImagingError
 
 THUMB = 64
-COLUMNS = ("", "Patient", "Modality", "Description", "View", "Phases", "Slices", "Size", "Files")
+COLUMNS = ("", "Patient", "Modality", "Description", "Role", "View", "Phases", "Slices", "Size",
+           "Files")
 
 
 def scan_for_picker(path: Path, key: bytes, progress: Callable[[float, str], None],
@@ -68,9 +72,16 @@ def scan_for_picker(path: Path, key: bytes, progress: Callable[[float, str], Non
 
 
 def needs_choice(rows: list[SeriesRow]) -> bool:
-    """True when the image series belong to more than one patient or study."""
+    """True when the image series belong to more than one patient or study, or a slice of
+    the stack was acquired more than once (the user may prefer the earlier acquisition)."""
     images = [r for r in rows if r.role != "segmentation" and r.n_phases]
-    return len({(r.patient, r.study_uid) for r in images}) > 1
+    return len({(r.patient, r.study_uid) for r in images}) > 1 or any(
+        r.role == "repeated" for r in images)
+
+
+def _role_text(r: SeriesRow) -> str:
+    """The role cell: the first clause of the role in words (the whole as its tooltip)."""
+    return (r.role_detail or r.role).split(";")[0]
 
 
 def has_burned_in(rows: list[SeriesRow]) -> bool:
@@ -99,13 +110,22 @@ class SeriesPickerDialog(QDialog):
         self._choose = choose
         self._rows = [r for r in rows if r.role != "segmentation" and r.n_phases]
         n_pat = len({r.patient for r in self._rows})
+        n_studies = len({(r.patient, r.study_uid) for r in self._rows})
+        repeated = any(r.role == "repeated" for r in self._rows)
         text = (f"This folder holds images of {n_pat} patients; they are never merged. "
-                if n_pat > 1 else "This folder holds several studies. ")
+                if n_pat > 1 else "This folder holds several studies. " if n_studies > 1
+                else "")
+        if repeated:
+            text += ("A short-axis slice was acquired more than once: the later acquisition "
+                     "goes into the stack (selected); choose the row marked 'repeat' to use "
+                     "that one instead. ")
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(text + "Choose the series (its study's stack and long-axis "
-                                    "planes are assembled around it)." if choose else
-                             "This study is imported as a whole (stack and long-axis planes "
-                             "assembled)."))
+        label = QLabel(text + "Choose the series (its study's stack and long-axis "
+                              "planes are assembled around it)." if choose else
+                       "This study is imported as a whole (stack and long-axis planes "
+                       "assembled).")
+        label.setWordWrap(True)
+        lay.addWidget(label)
         self.table = QTableWidget(len(self._rows), len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setIconSize(QSize(THUMB, THUMB))
@@ -114,12 +134,16 @@ class SeriesPickerDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for i, r in enumerate(self._rows):
             desc = r.description + ("  [BURNED-IN ANNOTATION]" if r.burned_in else "")
-            cells = ["", r.patient, r.modality, desc, r.view, str(r.n_phases),
+            if r.series_number is not None and r.role != "stack":  # tells repeats apart
+                desc += f"  #{r.series_number}"
+            cells = ["", r.patient, r.modality, desc, _role_text(r), r.view, str(r.n_phases),
                      str(r.n_slices), f"{r.rows} × {r.cols}", str(r.n_files)]
             for j, c in enumerate(cells):
                 item = QTableWidgetItem(c)
                 if j == 0 and r.series_uid in thumbs:
                     item.setIcon(_icon(thumbs[r.series_uid]))
+                if COLUMNS[j] == "Role" and r.role_detail:
+                    item.setToolTip(r.role_detail)
                 self.table.setItem(i, j, item)
             self.table.setRowHeight(i, THUMB + 4)
         self.table.resizeColumnsToContents()
@@ -144,7 +168,10 @@ class SeriesPickerDialog(QDialog):
         lay.addWidget(buttons)
         if not choose and self._rows:
             self.table.selectRow(0)
-        self.resize(820, 420)
+        elif repeated and n_studies == 1:  # the default: the stack with the later acquisition
+            self.table.selectRow(next((i for i, r in enumerate(self._rows)
+                                       if r.role == "stack"), 0))
+        self.resize(980, 420)
 
     def selected_uid(self) -> str | None:
         """The chosen (de-identified) series UID, or None (also when not choosing)."""

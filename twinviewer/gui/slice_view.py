@@ -2,7 +2,7 @@
 
 Each pane shows one index plane of the image (keys axial: slice ``k``, coronal: row ``j``,
 sagittal: column ``i``) at its physical aspect ratio, titled by the plane's true orientation
-(e.g. "Short axis" for a cine stack, see :func:`twinviewer.imaging.assembly.pane_titles`).
+(e.g. "Short axis" for a cine stack, see :func:`twinviewer.imaging.planes.pane_titles`).
 The structure meshes of the phase on show are cut by the pane's plane (VTK cutter) and drawn
 as contours. A click sets the linked cursor in all three panes; the mouse wheel scrolls
 slices (Ctrl+wheel zooms). The image phase follows the model's time in the cycle (see
@@ -489,10 +489,10 @@ class SliceView(QWidget):
         self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
 
     def _pane_titles(self, img) -> tuple[str, str, str]:
-        """:func:`~twinviewer.imaging.assembly.pane_titles` of ``img`` (kept per image: a cine
+        """:func:`~twinviewer.imaging.planes.pane_titles` of ``img`` (kept per image: a cine
         frame asks three times)."""
         if getattr(self, "_titles", (None,))[0] is not img:
-            from twinviewer.imaging.assembly import pane_titles  # pydicom: not at start
+            from twinviewer.imaging.planes import pane_titles  # no pydicom
 
             self._titles = (img, pane_titles(img.affine, img.description))
         return self._titles[1]

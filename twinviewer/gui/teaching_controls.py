@@ -30,6 +30,7 @@ from twinviewer.physiology import Results, simulate
 from twinviewer.teaching.controls import CONTROLS, apply_controls, edpvr, espvr
 from twinviewer.teaching.hearts import heart, heart_names
 from twinviewer.teaching.phases import phase_masks
+from twinviewer.teaching.runner import RESPONSE
 
 HIGHLIGHT = (255, 170, 0)
 ESPVR_PEN = (200, 30, 40)
@@ -40,6 +41,21 @@ UNITS = {"mmHg*s/mL": "mmHg·s/mL", "cm^2": "cm²"}
 def unit_text(unit: str) -> str:
     """A unit as shown (``cm^2`` → ``cm²``)."""
     return UNITS.get(unit, unit)
+
+
+def parameter_label(name: str, model=None) -> str:
+    """A model parameter as a student reads it (``'SYS.R_AR'`` → ``'Systemic arterial
+    resistance'``), from the reference heart's model unless ``model`` is given.
+
+    Examples
+    --------
+    >>> parameter_label("V_total")
+    'Blood volume held by the loop'
+    """
+    try:
+        return (model or heart("healthy").model).parameter(name).label
+    except (KeyError, ValueError):
+        return name
 
 
 class LoopView(QWidget):
@@ -296,7 +312,8 @@ class TeachingControlsPanel(QWidget):
             s = QSlider(Qt.Orientation.Horizontal)
             s.setRange(int(c.low), int(c.high))
             s.setValue(100)
-            s.setToolTip(f"{c.meaning}; scales {c.parameter} ({unit_text(c.unit)})")
+            s.setToolTip(f"{c.meaning}; scales the model's parameter "
+                         f"“{parameter_label(c.parameter)}” ({unit_text(c.unit)})")
             s.valueChanged.connect(self._schedule)
             lab = QLabel()
             lab.setWordWrap(True)  # the value wraps rather than widen a narrow column
@@ -334,8 +351,9 @@ class TeachingControlsPanel(QWidget):
         lay.addLayout(grid)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.readout)
-        note = QLabel("One member (the heart's point estimate), no interval: a teaching view "
-                      "of the mechanics. Dashed grey: the heart as loaded.")
+        note = QLabel(f"One member (the heart's point estimate), no interval: a teaching view "
+                      f"of the mechanics, {RESPONSE} (no baroreflex acts on a slider's "
+                      f"change). Dashed grey: the heart as loaded.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #555")
         lay.addWidget(note)
@@ -409,7 +427,8 @@ class TeachingControlsPanel(QWidget):
         for c in CONTROLS:
             v = self.live.base[0, names.index(c.parameter)] * pct[c.name] / 100
             self.value_labels[c.name].setText(f"{pct[c.name]:.0f} % = {v:.4g} "
-                                              f"{unit_text(c.unit)} ({c.parameter})")
+                                              f"{unit_text(c.unit)}")
+            self.value_labels[c.name].setToolTip(parameter_label(c.parameter, model))
         r = self.live.predict(pct)
         if not r.ok[0]:
             self.readout.setText(f"No periodic beat at these settings: "
@@ -418,7 +437,8 @@ class TeachingControlsPanel(QWidget):
         self.view.show(r, self.live.baseline)
         m = {k: float(x[0]) for k, x in r.metrics.items()}
         self.readout.setText(
-            f"EF {m['LVEF']:.0f} % · SV {m['LVSV']:.0f} mL · CO {m['CO']:.1f} L/min · "
+            f"{RESPONSE.capitalize()} response (no baroreflex): EF {m['LVEF']:.0f} % · "
+            f"SV {m['LVSV']:.0f} mL · CO {m['CO']:.1f} L/min · "
             f"BP {m['SBP']:.0f}/{m['DBP']:.0f} mmHg · LVEDP {m['LVEDP']:.0f} mmHg · "
             f"Ees {m['Ees']:.2f} mmHg/mL · Ea {m['Ea']:.2f} mmHg/mL")
         self.last_ms = (time.perf_counter() - t0) * 1000

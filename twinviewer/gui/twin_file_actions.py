@@ -351,6 +351,14 @@ class AutosaveController(QObject):
         if twin is None:
             return
         self.autosaver.mark_saved(twin)
+        self.discard()
+
+    def discard(self) -> None:
+        """The user chose to discard the open twin's unsaved work: its autosave goes too, so
+        the next start does not offer to restore what the user threw away."""
+        twin = self.state.session.twin
+        if twin is None:
+            return
         self.autosaver.discard(twin)
         self._last_digest.pop(id(twin), None)
 
@@ -367,6 +375,19 @@ def _content_digest(data: bytes) -> str:
                 h.update(name.encode())
                 h.update(zf.read(name))
     return h.hexdigest()
+
+
+def discard_unsaved(state) -> None:
+    """Drop the autosave of the open twin after the user chose Discard (a no-op without an
+    autosave controller).
+
+    Examples
+    --------
+    >>> discard_unsaved(window.state)  # doctest: +SKIP
+    """
+    controller = getattr(state, "_autosave_controller", None)
+    if controller is not None:
+        controller.discard()
 
 
 def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:

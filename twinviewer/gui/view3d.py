@@ -15,13 +15,14 @@ current time; colour limits are fixed over the cycle so colours stay comparable.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pyvista as pv
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,10 +33,16 @@ from PySide6.QtWidgets import (
 from pyvistaqt import QtInteractor
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
-from twinviewer.gui import cycle, overlay_menu
+from twinviewer.gui import colour_tables, cycle, overlay_menu
 from twinviewer.gui.cardiac_frame import CardiacFrame
 from twinviewer.gui.flow_layout import FlowLayout, compact
-from twinviewer.gui.motion import PhaseMotion, frame_of, motion_of, phase_weights
+from twinviewer.gui.motion import (
+    PhaseMotion,
+    closed_outward,
+    frame_of,
+    motion_of,
+    phase_weights,
+)
 from twinviewer.gui.state import TwinState
 
 OVERLAYS = {
@@ -94,6 +101,12 @@ class View3D(QWidget):
     #: Colour-bar title and label size relative to the desktop's 14/12 px (presenter mode
     #: sets it larger for a projector: :meth:`set_bar_font_scale`).
     bar_font_scale = 1.0
+    #: The corner text's time and image phase change every playback frame, and each change
+    #: re-renders its glyphs and re-fits its size (~3 ms of GUI thread a frame, measured):
+    #: while only they change, and faster than this (s), the text is redrawn at most this
+    #: often. A single change (a step, a screenshot's time) shows at once; the cine bar shows
+    #: the exact time throughout.
+    status_interval_s = 0.25
 
     def __init__(self, state: TwinState, parent: QWidget | None = None, *,
                  multi_samples: int = 0, cmap: str = "viridis",
@@ -119,6 +132,9 @@ class View3D(QWidget):
         self.visible: dict[str, bool] = {}
         self.opacity: dict[str, float] = {}
         self.colour: dict[str, tuple[float, float, float]] = {}
+        # structures whose surfaces are closed and face outward: their back faces are not
+        # drawn (see _update_culling)
+        self._closed: dict[str, bool] = {}
         self._walls: dict[int, cycle.WallGeometry] | None = None  # measured when first needed
         self._clim: dict[str, tuple[float, float]] = {}
         self._envelope_actors: list = []
@@ -126,7 +142,14 @@ class View3D(QWidget):
         # long-axis image planes: (plane, actor, textures per phase, phase shown)
         self.image_planes: list[list] = []
         self._clipping = False
-        self._lut = pv.LookupTable(cmap)
+        self._lut = colour_tables.lookup_table(cmap)  # no matplotlib
+        self._status_shown: tuple[str, str] | None = None  # (text, its part without time)
+        self._status_at = 0.0  # when the corner text last changed
+        self._status_time_at = 0.0  # when its time parts were last asked to change
+        self._status_pending: str | None = None
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.timeout.connect(self._flush_status)
 
         # no auto-update timer: it re-renders 5×/s even when nothing changed (~50–80 ms each
         # under software GL); the view renders on request instead
@@ -134,6 +157,9 @@ class View3D(QWidget):
         if not multi_samples:
             self.plotter.disable_anti_aliasing()
         self.plotter.set_background("#1e1f24", top="#3a3d46")
+        # no frustum culling: every structure is in view, and the culler measured each moved
+        # surface's bounds every frame through its cells (~1.5 ms of GUI thread, measured)
+        self.plotter.renderer.GetCullers().RemoveAllItems()
         self._light()
 
         bar = FlowLayout(spacing=3)  # wraps rather than truncate "Pressure" at 1280×720
@@ -287,6 +313,9 @@ class View3D(QWidget):
             self.motion[key] = m
             live.point_data["uncertainty_mm"][:] = m.vertex_data(s.meshes[ref].uncertainty_mm)
             live.GetPointData().GetArray("uncertainty_mm").Modified()
+        for key in self.actors:  # same triangles; a deformation could still turn one inside out
+            self._closed[key] = self._is_closed(key, anatomy.structures[key])
+        self._update_culling()
         self.frame = frame_of(anatomy)
         self._compute_limits()
         if self.motion:
@@ -301,7 +330,7 @@ class View3D(QWidget):
         self.anatomy = anatomy
         self.plotter.clear()
         self._light()  # pyvista's clear() also removes the lights
-        self.polys, self.actors = {}, {}
+        self.polys, self.actors, self._closed = {}, {}, {}
         self.motion, self.live, self._live_arrays = {}, {}, {}
         self._walls = None
         self._bar_key = None
@@ -341,10 +370,13 @@ class View3D(QWidget):
                 actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
             actor.visibility = self.visible[key]
             self.actors[key] = actor
+            self._closed[key] = self._is_closed(key, s)
+        self._update_culling()
         self._add_image_planes(anatomy)
         self.frame = frame_of(anatomy)
         self._status = self.plotter.add_text("", position="upper_left", font_size=10,
                                              color="white", name="status", render=False)
+        self._status_shown = None
         self._update_legend()
         self._compute_limits()
         if self.motion:
@@ -355,6 +387,42 @@ class View3D(QWidget):
             self.set_clipping(True)
         self.set_view("four_chamber" if self.frame is not None else "reset")
         self.structuresChanged.emit()
+
+    def _is_closed(self, key: str, structure) -> bool:
+        """Whether every surface ``key`` is drawn with is closed and faces outward."""
+        if key in self.motion:  # one triangulation moved through the phases
+            m = self.motion[key]
+            return closed_outward(m.points[0], m.faces)
+        return all(closed_outward(m.points, m.faces) for m in structure.meshes.values())
+
+    def _update_culling(self) -> None:
+        """Draw only the front faces of closed, outward-facing surfaces (back-face culling).
+
+        Seen from outside, their back faces lie behind their own front faces; under software
+        GL skipping them cut the 3D render's CPU by about a third (measured on the demo heart,
+        docs/notes/render6.md), and a translucent ghost shows one sheet, not two. A clipping
+        plane opens the surfaces: then every face is drawn, so the inside shows.
+        """
+        for key, actor in self.actors.items():
+            actor.GetProperty().SetBackfaceCulling(bool(self._closed.get(key))
+                                                   and not self._clipping)
+
+    def _update_translucency(self) -> None:
+        """Order-independent translucency only where plain blending could go wrong.
+
+        VTK's order-independent pass draws translucent surfaces into float buffers and
+        composes them in extra full-view passes, about a sixth of the render under software
+        GL. When every visible translucent surface is closed and back-face culled (the
+        overlay's ghosted structures, unclipped), each shows one sheet over opaque
+        surfaces, and plain alpha blending gives the same picture (compared pixel by pixel,
+        docs/notes/render6.md).
+        """
+        ren = self.plotter.renderer
+        plain = not self._clipping and not self._envelope_actors and all(
+            self._closed.get(key) for key, a in self.actors.items()
+            if a.GetVisibility() and a.GetProperty().GetOpacity() < 1.0)
+        if bool(ren.GetUseOIT()) == plain:
+            ren.SetUseOIT(not plain)
 
     def _add_image_planes(self, anatomy) -> None:
         """Each long-axis plane as a textured quad (unlit, not pickable)."""
@@ -409,10 +477,12 @@ class View3D(QWidget):
 
         ref = self.ref_phase if self.ref_phase in meshes else min(meshes)
         m = motion_of(self.anatomy, key, ref)
-        live = pv.PolyData.from_regular_faces(m.points[m.phases.index(ref)].copy(), m.faces)
+        # single precision, as the GL buffers hold them: each frame's upload is then a copy
+        k = m.phases.index(ref)
+        live = pv.PolyData.from_regular_faces(m.points[k].astype(np.float32), m.faces)
         live.point_data["uncertainty_mm"] = m.vertex_data(meshes[ref].uncertainty_mm)
         live.point_data["overlay"] = np.zeros(live.n_points)
-        live.point_data["Normals"] = m.normals[m.phases.index(ref)].copy()
+        live.point_data["Normals"] = m.normals[k].astype(np.float32)
         live.point_data.active_normals_name = "Normals"
         live.set_active_scalars("overlay")
         self.motion[key], self.live[key] = m, live
@@ -553,7 +623,7 @@ class View3D(QWidget):
                                                                   self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
         if clim is not None and getattr(self, "_lut_key", None) != (self.cmap, clim):
-            self._lut.cmap = self.cmap
+            self._lut.values = colour_tables.colour_table(self.cmap)
             self._lut.scalar_range = clim
             self._lut_key = (self.cmap, clim)
         coloured = None
@@ -585,6 +655,7 @@ class View3D(QWidget):
             if rgb is not None and prop.GetColor() != rgb:
                 prop.SetColor(rgb)
             prop.SetOpacity(opacity)
+        self._update_translucency()
         self._update_scalar_bar(coloured)
         self._update_status()
         self.request_render()
@@ -626,20 +697,59 @@ class View3D(QWidget):
             parts.append("LV wall hidden")
         if self.overlay == "stress" and not self.walls:
             parts.append("not shown: this anatomy has no LV myocardium surface")
+        timed = []  # the parts that change as the beat plays
         if self.overlay in ("pressure", "volume", "stress"):
             if self.results is None:
                 parts.append("(waiting for predictions)")
             else:
-                parts.append(f"{self.which} of {int(cycle.ok_members(self.results).sum())} "
-                             f"members")
+                n = int(cycle.ok_members(self.results).sum())
+                # a virtual heart is one member: no percentile of an ensemble to name
+                parts.append(f"{self.which} of {n} members" if n > 1 else
+                             "one parameter set (no ensemble)")
                 t = self.state.time * cycle.beat_period_s(self.results)
-                parts.append(f"t = {t:.2f} s")
+                timed.append(f"t = {t:.2f} s")
         img = getattr(self.anatomy, "image", None)
         if img is not None and img.n_phases > 1:
             tag = " ED" if self.phase == img.ed_index else " ES" if self.phase == img.es_index \
                 else ""
-            parts.append(f"image phase {self.phase}{tag}")
-        self._status.SetText(2, " · ".join(parts))  # 2 = upper-left corner
+            timed.append(f"image phase {self.phase}{tag}")
+        self._show_status(" · ".join(parts + timed), " · ".join(parts))
+
+    def _show_status(self, text: str, fixed: str, *, now: bool = False) -> None:
+        """Put ``text`` in the upper-left corner, or later: when only its time parts change
+        (``fixed`` is the rest), for the second time within :attr:`status_interval_s`, it
+        waits until that long after the last change (:meth:`_flush_status`)."""
+        if self._status_shown is not None and self._status_shown[0] == text:
+            self._status_pending = None
+            self._status_timer.stop()
+            return
+        t = time.perf_counter()
+        timed_only = self._status_shown is not None and self._status_shown[1] == fixed
+        rapid = timed_only and t - self._status_time_at < self.status_interval_s
+        if timed_only:
+            self._status_time_at = t
+        wait = self._status_at + self.status_interval_s - t
+        if not now and rapid and wait > 0:
+            self._status_pending = text
+            if not self._status_timer.isActive():
+                self._status_timer.start(int(1000 * wait) + 1)
+            return
+        self._status_timer.stop()
+        self._status_pending = None
+        self._status.SetText(2, text)  # 2 = upper-left corner
+        self._status_shown, self._status_at = (text, fixed), time.perf_counter()
+
+    def _flush_status(self) -> None:
+        """Show the corner text held back by :meth:`_show_status`."""
+        if self._status_pending is not None and self._status_shown is not None:
+            self._show_status(self._status_pending, self._status_shown[1], now=True)
+            self.request_render()
+
+    def status_text(self) -> str:
+        """The corner text as it will read once any held-back update is shown."""
+        if self._status_pending is not None:
+            return self._status_pending
+        return self._status_shown[0] if self._status_shown is not None else ""
 
     def set_overlay(self, name: str) -> None:
         if name not in OVERLAYS and not overlay_menu.is_plugin_overlay(name):
@@ -725,6 +835,7 @@ class View3D(QWidget):
             for a in self._envelope_actors:
                 self.plotter.remove_actor(a, render=False)
             self._envelope_actors = []
+            self._update_translucency()
             self.request_render()
 
     def _rebuild_envelope(self) -> None:
@@ -745,6 +856,7 @@ class View3D(QWidget):
             if self._clipping:
                 env.mapper.AddClippingPlane(self._plane)
             self._envelope_actors.append(env)
+        self._update_translucency()
         self.request_render()
 
     def set_clipping(self, on: bool, widget: bool = True) -> None:
@@ -771,6 +883,8 @@ class View3D(QWidget):
             self.plotter.clear_plane_widgets()
             for m in mappers:
                 m.RemoveAllClippingPlanes()
+        self._update_culling()
+        self._update_translucency()
         self.request_render()
 
     def _on_plane(self, normal, origin) -> None:
@@ -804,6 +918,7 @@ class View3D(QWidget):
 
     def screenshot(self, path: str | None = None) -> np.ndarray:
         """Render and return the view as an ``(h, w, 3)`` uint8 array; save PNG if ``path``."""
+        self._flush_status()
         img = self.plotter.screenshot(path, return_img=True)
         return img
 

@@ -11,7 +11,11 @@ decides, from header geometry alone (:class:`~twinviewer.imaging.series.SeriesIn
 - how phases match across slices: by TriggerTime as a fraction of each series' R-R interval
   (NominalInterval, else estimated), never by file or instance order,
 - what is left: every other series becomes an :class:`~twinviewer.core.anatomy.ImagePlane` at
-  its true position.
+  its true position,
+- which of two series at one slice position (a slice acquired again, routine in cine MR) goes
+  into the stack: the later acquisition (SeriesTime/AcquisitionTime, else SeriesNumber)
+  unless the user chose the other; the one left out is named in the notes
+  (:class:`Repeat`).
 
 A missing slice or phase, inconsistent trigger times or a mixed grid is refused with the gap or
 the difference named: the stack is never interpolated across a gap.
@@ -35,6 +39,7 @@ import numpy as np
 
 from twinviewer.core.anatomy import ImagePlane
 from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.planes import _VIEWS, pane_titles, plane_name  # noqa: F401 - as before
 from twinviewer.imaging.series import (
     Cancel,
     FolderScan,
@@ -49,10 +54,6 @@ ORIENTATION_TOL = 1e-3  # direction-cosine difference that counts as a different
 POSITION_TOL_MM = 0.1  # slices closer than this along the normal share a position
 GAP_FACTOR = 1.5  # a spacing this many times the median means a missing slice
 PHASE_TOL = 0.5  # trigger fractions may differ by this many phase intervals across slices
-
-_VIEWS = (("2CH", r"2\s*-?ch|two.?chamber|vla"), ("3CH", r"3\s*-?ch|three.?chamber|lvot"),
-          ("4CH", r"4\s*-?ch|four.?chamber|hla"), ("RVOT", r"rvot"),
-          ("SA", r"\bsa\b|_sa_|sax|short.?axis"))
 
 
 def _normal(f: FrameRef) -> np.ndarray:
@@ -78,56 +79,8 @@ def view_of(series: SeriesInfo) -> str:
     return plane_name(_normal(series.frames[0]))
 
 
-_PATIENT_PLANES = ("sagittal", "coronal", "axial")  # plane whose normal is LPS x, y, z
-_VIEW_TITLES = {"SA": "short axis", "2CH": "2-chamber", "3CH": "3-chamber",
-                "4CH": "4-chamber", "RVOT": "RVOT"}
 
 
-def plane_name(normal) -> str:
-    """Patient-axis name of a plane from its normal (LPS): within 10° of an axis, else oblique.
-
-    Examples
-    --------
-    >>> plane_name([0.0, 0.0, 1.0]), plane_name([0.9, 0.1, 0.4])
-    ('axial', 'oblique')
-    """
-    n = np.abs(np.asarray(normal, dtype=float))
-    n = n / (np.linalg.norm(n) or 1.0)
-    axis = int(np.argmax(n))
-    return _PATIENT_PLANES[axis] if n[axis] > math.cos(math.radians(10)) else "oblique"
-
-
-def pane_titles(affine, description: str = "") -> tuple[str, str, str]:
-    """Display names of the three index planes of an image (slice ``k``, row ``j``, column
-    ``i``), by their orientation relative to the heart where known, else to the patient.
-
-    The slice plane of a stack the assembly read from a short-axis (or other named cardiac
-    view) series is named for that view (the stack's description names its series, see
-    :func:`view_of`); every other plane is named by its normal: axial, coronal, sagittal or
-    oblique.
-
-    Parameters
-    ----------
-    affine : (4, 4) array
-        ``ImageVolume.affine``: ``(k, j, i, 1)`` to patient LPS mm.
-    description : str
-        ``ImageVolume.description`` (the stack's series description).
-
-    Examples
-    --------
-    >>> pane_titles(np.diag([1.0, 1.0, 1.0, 1.0])[[2, 1, 0, 3]], "CT angio")
-    ('axial', 'coronal', 'sagittal')
-    >>> pane_titles(np.diag([1.0, 1.0, 1.0, 1.0])[[2, 1, 0, 3]], "cine_retro_sa_1 (+5 series)")
-    ('short axis', 'coronal', 'sagittal')
-    """
-    a = np.asarray(affine, dtype=float)[:3, :3]
-    titles = [plane_name(np.cross(a[:, (k + 1) % 3], a[:, (k + 2) % 3])) for k in range(3)]
-    desc = description.lower()
-    for view, pattern in _VIEWS:
-        if re.search(pattern, desc):
-            titles[0] = _VIEW_TITLES.get(view, view)
-            break
-    return titles[0], titles[1], titles[2]
 
 
 @dataclass
@@ -145,8 +98,10 @@ class SeriesRow:
     rows: int
     cols: int
     n_files: int
-    role: str = ""  # 'stack', 'plane', 'segmentation', or '' until planned
+    role: str = ""  # 'stack', 'plane', 'repeated', 'segmentation', or '' until planned
     burned_in: bool = False  # BurnedInAnnotation = YES (listed only when the scan kept it)
+    role_detail: str = ""  # the role in words, e.g. 'long-axis 4CH' (see series_roles)
+    series_number: int | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -170,11 +125,14 @@ def series_table(scan: FolderScan) -> list[SeriesRow]:
             ns = _n_positions(dedupe(s.frames)[0], _normal(f))
             rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
                                   s.description, view_of(s), s.n_phases, ns, f.rows, f.cols,
-                                  len(s.files), burned_in=s.burned_in))
+                                  len(s.files), burned_in=s.burned_in,
+                                  series_number=s.series_number))
         else:
             rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
                                   s.description, "", 0, 0, 0, 0, len(s.files),
-                                  "segmentation" if s.kind == "seg" else ""))
+                                  "segmentation" if s.kind == "seg" else "",
+                                  role_detail="segmentation" if s.kind == "seg" else "",
+                                  series_number=s.series_number))
     return rows
 
 
@@ -201,9 +159,54 @@ def patients(scan: FolderScan) -> dict[str, list[SeriesInfo]]:
     return out
 
 
+def named(s: SeriesInfo) -> str:
+    """A series as messages name it: description and SeriesNumber, e.g. ``"'sa_3' (#12)"``."""
+    return repr(s.description) + (f" (#{s.series_number})" if s.series_number is not None
+                                  else "")
+
+
+@dataclass
+class Repeat:
+    """Two or more series at one slice position of the stack: which one was used and why.
+
+    ``position_mm`` is the slice's position along the stack normal; ``slice_index`` counts
+    from 0 in slice order; ``chosen_by`` says why ``used`` won ('acquired later
+    (SeriesTime)', 'higher SeriesNumber' or 'chosen by the user').
+    """
+
+    position_mm: float
+    slice_index: int
+    used: SeriesInfo
+    left_out: list[SeriesInfo]
+    chosen_by: str
+
+    def note(self) -> str:
+        """The import note, e.g. ``"slice at 36.0 mm: series 'sa_3' (#12) (later) used, ..."``.
+        """
+        chosen = "(chosen)" if self.chosen_by == "chosen by the user" else "(later)"
+        other = "" if chosen == "(chosen)" else " (earlier)"
+        left = ", ".join(f"series {named(s)}{other}" for s in self.left_out)
+        ask = " or ".join(s.series_uid for s in self.left_out)
+        return (f"slice at {self.position_mm:.1f} mm (slice {self.slice_index} from 0): the "
+                f"slice was acquired more than once; series {named(self.used)} {chosen} used "
+                f"({self.chosen_by}), {left} left out (use it instead with --series {ask}, "
+                "or choose its row in the series picker)")
+
+    def to_dict(self) -> dict:
+        return {"position_mm": self.position_mm, "slice": self.slice_index,
+                "used": self.used.series_uid, "used_series_number": self.used.series_number,
+                "left_out": [s.series_uid for s in self.left_out],
+                "left_out_series_numbers": [s.series_number for s in self.left_out],
+                "chosen_by": self.chosen_by, "note": self.note()}
+
+
 @dataclass
 class StackPlan:
-    """Which series form the stack and which are planes; phases matched (no pixels read)."""
+    """Which series form the stack and which are planes; phases matched (no pixels read).
+
+    ``stack`` is in slice order (position along the normal); ``repeats`` names every slice
+    acquired more than once and the series left out (``left_out``: neither stack nor plane).
+    """
 
     stack: list[SeriesInfo]
     planes: list[SeriesInfo]
@@ -216,6 +219,15 @@ class StackPlan:
     study_uid: str
     notes: list[str] = field(default_factory=list)
     rekeyed: bool = False
+    repeats: list[Repeat] = field(default_factory=list)
+
+    @property
+    def left_out(self) -> list[SeriesInfo]:
+        """Series left out of the stack entirely because another covers their slices."""
+        used = {s.series_uid for s in self.stack}
+        out = {s.series_uid: s for r in self.repeats for s in r.left_out
+               if s.series_uid not in used}
+        return list(out.values())
 
 
 def _choose_group(scan: FolderScan, series_uid: str | None) -> tuple[list[SeriesInfo], list[str]]:
@@ -279,6 +291,99 @@ def _check_grid(stack: list[SeriesInfo]) -> None:
                     f"{f.rows}×{f.cols} pixels of {f.pixel_spacing[0]:g}×{f.pixel_spacing[1]:g}"
                     f" mm, series {ref_s.description!r} {ref.rows}×{ref.cols} of "
                     f"{ref.pixel_spacing[0]:g}×{ref.pixel_spacing[1]:g} mm")
+
+
+def _series_positions(s: SeriesInfo, normal: np.ndarray) -> list[float]:
+    d = sorted(float(f.position @ normal) for f in s.frames)
+    out: list[float] = []
+    for v in d:
+        if not out or v - out[-1] > POSITION_TOL_MM:
+            out.append(v)
+    return out
+
+
+def _later(group: list[SeriesInfo], where: str) -> tuple[SeriesInfo, str]:
+    """The series acquired last of ``group`` and why (clock first, then SeriesNumber)."""
+    clocks = [s.acquired_s for s in group]
+    if None not in clocks and len(set(clocks)) == len(clocks):
+        return max(group, key=lambda s: s.acquired_s or 0.0), \
+            "acquired later: SeriesTime/AcquisitionTime"
+    numbers = [s.series_number for s in group]
+    if None not in numbers and len(set(numbers)) == len(numbers):
+        return max(group, key=lambda s: s.series_number or 0), "higher SeriesNumber"
+    raise ImagingError(
+        f"{where} was acquired more than once (" + ", ".join(
+            f"series {named(s)} {s.series_uid}" for s in group) + ") and nothing says which "
+        "is later (no SeriesTime or AcquisitionTime, no distinct SeriesNumber): choose one "
+        "with --series UID or in the series picker")
+
+
+def resolve_repeats(stack: list[SeriesInfo], prefer: str | None = None
+                    ) -> tuple[list[SeriesInfo], list[Repeat]]:
+    """The stack without repeated acquisitions of one slice, in slice order, and the repeats.
+
+    Two series have a slice at one position when they share ImageOrientationPatient and their
+    positions along the stack normal are closer than half the slice thickness (or of the
+    slice spacing, if smaller); a re-planned (tilted) slice is not a repeat, and the stack
+    is refused for mixed orientation as before. Of those,
+    the series ``prefer`` is used if it is one of them, else the later acquisition
+    (:func:`_later`); the others' frames at that position are left out (a series left out at
+    all its positions drops out of the stack). The series are returned sorted by position
+    along the normal.
+
+    Raises
+    ------
+    ImagingError
+        When nothing says which of two series at one position was acquired later.
+
+    Examples
+    --------
+    >>> stack, repeats = resolve_repeats(plan.stack)    # doctest: +SKIP
+    >>> [r.note() for r in repeats]                     # doctest: +SKIP
+    ["slice at 36.0 mm (slice 2 from 0): ... series 'sa_3' (#12) (later) used ..."]
+    """
+    normal = _normal(stack[0].frames[0])
+    positions = {s.series_uid: _series_positions(s, normal) for s in stack}
+    distinct = sorted(v for ps in positions.values() for v in ps)
+    gaps = [b - a for a, b in zip(distinct, distinct[1:], strict=False) if b - a > POSITION_TOL_MM]
+    limits = [v for v in (stack[0].slice_thickness_mm, float(np.median(gaps)) if gaps else None)
+              if v]
+    tol = max(POSITION_TOL_MM, 0.5 * min(limits)) if limits else POSITION_TOL_MM
+    pairs = sorted(((v, s) for s in stack for v in positions[s.series_uid]), key=lambda p: p[0])
+    slots: list[list[tuple[float, SeriesInfo]]] = []
+    for v, s in pairs:
+        if slots and v - slots[-1][0][0] <= tol and np.abs(
+                s.frames[0].orientation - slots[-1][0][1].frames[0].orientation
+        ).max() <= ORIENTATION_TOL:
+            slots[-1].append((v, s))
+        else:
+            slots.append([(v, s)])
+    repeats: list[Repeat] = []
+    lost: dict[str, list[float]] = {}
+    for k, slot in enumerate(slots):
+        group = list({s.series_uid: s for _, s in slot}.values())
+        if len(group) < 2:
+            continue
+        where = f"the slice at {slot[0][0]:.1f} mm along the normal"
+        chosen = next((s for s in group if s.series_uid == prefer), None)
+        used, why = (chosen, "chosen by the user") if chosen else _later(group, where)
+        at = next(v for v, s in slot if s is used)
+        left = [s for s in group if s is not used]
+        repeats.append(Repeat(round(at, 3), k, used, left, why))
+        for s in left:
+            lost.setdefault(s.series_uid, []).extend(v for v, t in slot if t is s)
+    out = []
+    for s in stack:
+        gone = lost.get(s.series_uid, [])
+        if not gone:
+            out.append(s)
+            continue
+        keep = [f for f in s.frames
+                if min(abs(float(f.position @ normal) - v) for v in gone) > POSITION_TOL_MM]
+        if keep:
+            out.append(replace(s, frames=keep, files=sorted({f.path for f in keep})))
+    out.sort(key=lambda s: min(positions[s.series_uid]))
+    return out, repeats
 
 
 def _rr(series: SeriesInfo, triggers: np.ndarray) -> float:
@@ -363,7 +468,8 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
     return out, len(slices), n, times, rr_med, notes
 
 
-def plan_stack(scan: FolderScan, series_uid: str | None = None) -> StackPlan:
+def plan_stack(scan: FolderScan, series_uid: str | None = None, *,
+               prefer: bool = True) -> StackPlan:
     """Decide the stack and the planes of a scanned folder (headers only).
 
     Parameters
@@ -372,7 +478,11 @@ def plan_stack(scan: FolderScan, series_uid: str | None = None) -> StackPlan:
         From :func:`~twinviewer.imaging.series.scan_folder`.
     series_uid : str, optional
         A (de-identified) series of the patient and study wanted; if it is not part of the
-        largest parallel stack it is imported alone.
+        largest parallel stack it is imported alone. If it is one of several series at one
+        slice position (a repeated acquisition), it is the one used there.
+    prefer : bool, default True
+        False: ``series_uid`` only selects the patient, study and stack; at a repeated slice
+        the later acquisition is used (the picker lists the default this way).
 
     Returns
     -------
@@ -382,7 +492,8 @@ def plan_stack(scan: FolderScan, series_uid: str | None = None) -> StackPlan:
     ------
     ImagingError
         Two patients without a choice, a missing slice or phase, inconsistent trigger times,
-        mixed orientation or pixel grid within the stack.
+        mixed orientation or pixel grid within the stack, a slice acquired twice with nothing
+        to say which is later.
     """
     pool, notes = _choose_group(scan, series_uid)
     clusters = _clusters(pool)
@@ -405,24 +516,90 @@ def plan_stack(scan: FolderScan, series_uid: str | None = None) -> StackPlan:
         if len(pool) > 1:
             notes.append(f"{len(pool)} image series, none forming a stack; imported "
                          f"{best[0].description!r} (largest image series)")
+    repeats: list[Repeat] = []
+    if len(best) > 1:
+        best, repeats = resolve_repeats(best, series_uid if prefer else None)
+        notes += [r.note() for r in repeats]
+    try:
+        return _planned(best, pool, notes, repeats)
+    except ImagingError as exc:
+        if not repeats:
+            raise
+        raise ImagingError(f"{exc} (note: {'; '.join(r.note() for r in repeats)})") from None
+
+
+def _planned(best: list[SeriesInfo], pool: list[SeriesInfo], notes: list[str],
+             repeats: list[Repeat]) -> StackPlan:
     _check_grid(best)
     frames, dropped = dedupe([f for s in best for f in s.frames])
     if dropped:
         notes.append(f"{dropped} duplicate image(s) (same SOP Instance UID in several files or "
                      "encodings) ignored")
     normal = _normal(frames[0])
-    planes = [s for s in pool if s not in best]
+    stacked = {s.series_uid for s in best} | {s.series_uid for r in repeats
+                                              for s in r.left_out}
+    planes = [s for s in pool if s.series_uid not in stacked]
     first = best[0]
     if len(best) == 1 and first.modality != "MR":
         # A single CT series: timing tags handled by load_volume as before.
-        return StackPlan(best, planes, frames, n_pos(best), first.n_phases, [], None,
-                         first.patient, first.study_uid, notes)
+        return StackPlan(best, planes, frames, _n_positions(frames, normal), first.n_phases,
+                         [], None, first.patient, first.study_uid, notes, repeats=repeats)
     frames, nz, nph, times, rr, more = _match_phases(best, frames, normal)
     notes += more
     if len(best) > 1:
         notes.append(f"stack assembled from {len(best)} series: {nz} slices × {nph} phases")
     return StackPlan(best, planes, frames, nz, nph, times, rr, first.patient, first.study_uid,
-                     notes, rekeyed=True)
+                     notes, rekeyed=True, repeats=repeats)
+
+
+_LONG_AXIS_VIEWS = ("2CH", "3CH", "4CH", "RVOT")
+
+
+def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
+    """Role of every series of a planned study, as ``{uid: (role, in words)}``.
+
+    Roles: ``'stack'`` (a member of the stack: "short-axis stack, slice 2 (from 0) of 6"),
+    ``'plane'`` ("long-axis 4CH", or "plane (axial)" for another orientation) and
+    ``'repeated'`` (a series left out at a slice acquired more than once, naming the series
+    used instead).
+
+    Examples
+    --------
+    >>> series_roles(plan_stack(scan))[uid]                          # doctest: +SKIP
+    ('repeated', "repeat of slice 2 (from 0), left out; at 36.0 mm series 'sa_3' (#12) ...")
+    """
+    out: dict[str, tuple[str, str]] = {}
+    first = plan.stack[0]
+    kind = "short-axis stack" if view_of(first) == "SA" else "stack"
+    normal = _normal(first.frames[0])
+    slots: list[float] = []
+    for v in sorted(float(f.position @ normal) for f in plan.frames):
+        if not slots or v - slots[-1] > POSITION_TOL_MM:
+            slots.append(v)
+    won = {r.used.series_uid: r for r in plan.repeats}
+    for s in plan.stack:
+        ks = sorted({int(np.argmin([abs(v - p) for p in slots]))
+                     for v in _series_positions(s, normal)})
+        at = (f"slice {ks[0]} (from 0) of {len(slots)}" if len(ks) == 1 else
+              f"slices {ks[0]}–{ks[-1]} (from 0) of {len(slots)}")
+        detail = f"{kind}, {at}" if len(slots) > 1 else kind
+        if s.series_uid in won:
+            detail += ("; slice acquired more than once: this one used "
+                       f"({won[s.series_uid].chosen_by})")
+        out[s.series_uid] = ("stack", detail)
+    for p in plan.planes:
+        view = view_of(p)
+        out[p.series_uid] = ("plane", f"long-axis {view}" if view in _LONG_AXIS_VIEWS else
+                             f"plane ({view or 'other'})")
+    for r in plan.repeats:
+        for s in r.left_out:
+            if s.series_uid not in out:
+                when = "" if r.chosen_by == "chosen by the user" else ", earlier"
+                out[s.series_uid] = ("repeated", (
+                    f"repeat of slice {r.slice_index} (from 0){when}, left out; at "
+                    f"{r.position_mm:.1f} mm series {named(r.used)} is used ({r.chosen_by}); "
+                    "choose this series to use it instead"))
+    return out
 
 
 def picker_rows(scan: FolderScan) -> list[SeriesRow]:
@@ -431,7 +608,9 @@ def picker_rows(scan: FolderScan) -> list[SeriesRow]:
     The series that :func:`plan_stack` would assemble into one stack (e.g. six one-slice
     short-axis series) become one row with role ``'stack'`` (its UID is the first series',
     which assembles the same stack), their description says how many series it joins, and
-    the study's long-axis series are marked ``'plane'``. A study whose stack cannot be
+    the study's other series carry their role (:func:`series_roles`): long-axis planes
+    ``'plane'``, a series left out at a slice acquired more than once ``'repeated'``
+    (choosing that row assembles the stack with it instead). A study whose stack cannot be
     planned (a gap, mixed grids) keeps one row per series; the import names the problem.
 
     Examples
@@ -450,20 +629,30 @@ def picker_rows(scan: FolderScan) -> list[SeriesRow]:
             # a series of the study's largest parallel group, so the plan assembles around it
             group = max(_clusters(pool), key=lambda c: sum(len(s.frames) for s in c))
             try:
-                plan = plan_stack(scan, group[0].series_uid)
+                plan = plan_stack(scan, group[0].series_uid, prefer=False)
             except ImagingError:
+                for s in pool:
+                    by_uid[s.series_uid].role_detail = "stack not assembled: see the import"
                 continue
+            roles = series_roles(plan)
             if len(plan.stack) > 1:
                 uids = [s.series_uid for s in plan.stack]
                 head = by_uid[uids[0]]
+                kind = roles[uids[0]][1].split(",")[0]
+                n_rep = len(plan.repeats)
                 out.append(replace(
                     head, description=f"{head.description} … (stack of {len(uids)} series)",
                     n_phases=plan.n_phases, n_slices=plan.n_slices,
-                    n_files=sum(by_uid[u].n_files for u in uids), role="stack"))
+                    n_files=sum(by_uid[u].n_files for u in uids), role="stack",
+                    role_detail=f"{kind} of {len(uids)} series" + (
+                        f"; {n_rep} slice(s) acquired more than once: the later used"
+                        if n_rep else "")))
                 joined.update(uids)
-            for p in plan.planes:
-                if p.series_uid in by_uid and p.series_uid not in joined:
-                    by_uid[p.series_uid].role = by_uid[p.series_uid].role or "plane"
+            for uid, (role, detail) in roles.items():
+                if uid in by_uid and uid not in joined:
+                    row = by_uid[uid]
+                    row.role = row.role or role
+                    row.role_detail = detail
     return out + [r for r in rows if r.series_uid not in joined]
 
 
@@ -512,8 +701,14 @@ def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
     plan = plan_stack(scan, series_uid)
     sub = (lambda lo, hi: (lambda f, m: progress(lo + (hi - lo) * f, m))) if progress else (
         lambda lo, hi: None)
-    loaded = load_volume(_merged(plan) if plan.rekeyed else plan.stack[0],
-                         progress=sub(0.0, 0.8), cancel=cancel)
+    try:
+        loaded = load_volume(_merged(plan) if plan.rekeyed else plan.stack[0],
+                             progress=sub(0.0, 0.8), cancel=cancel)
+    except ImagingError as exc:  # e.g. uneven spacing: a repeat slightly off its slice
+        if not plan.repeats:
+            raise
+        raise ImagingError(f"{exc} (note: {'; '.join(r.note() for r in plan.repeats)})"
+                           ) from None
     notes = list(plan.notes) + loaded.notes
     img = loaded.image
     assumed = img.n_phases > 1

@@ -158,7 +158,7 @@ class CineHeart:
         return out
 
 
-def _texture(xyz: np.ndarray, seed: int) -> np.ndarray:
+def texture(xyz: np.ndarray, seed: int) -> np.ndarray:
     """A fixed smooth random field in [-1, 1] of about 4 mm grain (sum of random plane waves)."""
     rng = np.random.default_rng(seed)
     k = rng.normal(size=(12, 3))
@@ -222,7 +222,7 @@ def render(heart: CineHeart, points: np.ndarray, normal: np.ndarray, t: float, *
                     edge = np.clip(r / (s["R"] * np.sqrt(np.clip(1 - (a / s["L"]) ** 2, 1e-6,
                                                                     None))), 0, 1)
                     depth = np.clip((edge - 0.8) / 0.2, 0, 1)
-                    tex = _texture(p[blood], nz.seed) > 0.6
+                    tex = texture(p[blood], nz.seed) > 0.6
                     sig[blood] *= 1 - nz.trabeculation * depth * tex
                 acc += sig
                 n += 1

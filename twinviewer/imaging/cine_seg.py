@@ -8,17 +8,29 @@ Per slice (2D, scikit-image and SciPy only):
    blood, so volumes are unbiased, and a local threshold absorbs coil inhomogeneity.
 2. LV pool: the bright connected component at the LV seed; if it reaches the RV seed the two
    are split by a seeded watershed on the distance transform (narrow neck). Holes
-   (trabeculae, papillary muscles) filled and small bays closed: they count as blood.
-3. RV pool: the bright component at the RV seed, minus the LV pool.
-4. LV myocardium: in polar coordinates about the LV centroid, from the endocardial border
-   outward while the signal stays dark, stopping at the RV pool or at bright fat; the wall
-   thickness is median-filtered over angle.
+   (trabeculae, papillary muscles) filled and small bays closed: they count as blood. Then
+   re-thresholded halfway between the blood just inside its border (trabeculated, darker
+   than at the seed) and the wall's level around it (median of a ring outside).
+3. RV pool: the bright component at the RV seed, minus the LV pool, re-thresholded the same.
+4. LV myocardium: in polar coordinates about the LV centroid (120 rays, ¼-pixel steps).
+   Along each ray the epicardial border is the steepest rise between the darkest point of
+   the wall and the brightest point beyond it (fat or the tissue outside the heart), located
+   between samples; or the RV pool's border at the septum. Where neither exists — at the RV
+   insertions the wall runs into the equally dark RV free wall — the thickness is
+   interpolated from the rays on either side; then median-filtered over angle.
+
+   Checked against the analytic phantom and a cine stack rendered from the biv-me patient's
+   surfaces (``docs/notes/seg6.md``): the wall had been drawn ~15 % thick (border at the
+   first sample past half the rise, and 18 mm walls at the insertions).
 
 Through the stack, the seed of each slice is the pool centroid of its neighbour, from the
 seeded slice towards base and apex; a slice ends the stack in that direction when no pool is
 found or the myocardium surrounds less than half of it (above the mitral plane). Through the
 cycle, each phase is seeded from the previous phase's pools (per-phase re-seeding); a
-correction (new seeds) at any phase replaces the propagated seeds from that phase on.
+correction (new seeds) at any phase replaces the propagated seeds from that phase on. In each
+phase the slices are segmented from the seeded slice outwards, and the base may move: a
+basal pool not ringed by myocardium (an atrium once the base has descended in systole) ends
+the LV in that phase (:func:`_leaked`); the note lists the slices and phases.
 
 Examples
 --------
@@ -45,10 +57,18 @@ from twinviewer.imaging.segmentation import LABEL_VALUES
 
 LV, MYO, RV = LABEL_VALUES["lv_blood"], LABEL_VALUES["lv_myocardium"], LABEL_VALUES["rv_blood"]
 ROI_MM = 70.0  # radius of the region whose dark tissue sets the threshold
+CROP_MM = 120.0  # half-width of the box segmented around the LV seed (a dilated RV fits)
 MAX_WALL_MM = 18.0
 MIN_POOL_MM2 = 40.0
 MAX_POOL_MM2 = 8000.0  # larger bright regions (or ones reaching the image edge) are not a pool
 MIN_MYO_COVER = 0.5  # fraction of angles with myocardium for a slice to count as ventricle
+#: A pool this many times the area of the pool on the slice before (walking out from the
+#: seeded slice) has leaked into an atrium or outflow tract.
+MAX_GROWTH = 1.4
+RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
+N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
+#: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
+MIN_EPI_RISE = 0.25
 
 
 @dataclass
@@ -103,48 +123,94 @@ def _component(mask: np.ndarray, at: tuple[int, int]) -> np.ndarray:
     return lab == lab[at] if lab[at] else np.zeros_like(mask)
 
 
+def _crossing(prof: np.ndarray, level: np.ndarray, lo: np.ndarray, hi: np.ndarray
+              ) -> np.ndarray:
+    """Sub-sample position of the first upward crossing of ``level`` in each row of ``prof``
+    between indices ``lo`` and ``hi`` (``hi`` itself if there is none)."""
+    n = prof.shape[1]
+    s = np.arange(n)
+    up = (s[None, :] > lo[:, None]) & (s[None, :] <= hi[:, None]) & (prof >= level[:, None])
+    k = np.where(up.any(axis=1), np.argmax(up, axis=1), hi)
+    rows = np.arange(len(prof))
+    a, b = prof[rows, np.maximum(k - 1, 0)], prof[rows, k]
+    frac = np.clip((level - a) / np.where(b > a, b - a, np.inf), 0.0, 1.0)
+    return np.where(k > lo, k - 1 + frac, k).astype(float)
+
+
+def _steepest(prof: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sub-sample position of the steepest rise of each row of ``prof`` between ``lo`` and
+    ``hi`` (parabola through the largest difference and its neighbours)."""
+    d = np.diff(prof, axis=1)  # d[:, i] is the rise from sample i to i + 1
+    s = np.arange(d.shape[1])
+    inside = (s[None, :] >= lo[:, None]) & (s[None, :] < hi[:, None])
+    i = np.argmax(np.where(inside, d, -np.inf), axis=1)
+    rows = np.arange(len(prof))
+    a = d[rows, np.maximum(i - 1, 0)]
+    b = d[rows, i]
+    c = d[rows, np.minimum(i + 1, d.shape[1] - 1)]
+    den = a - 2 * b + c
+    off = np.where(den < 0, np.clip(0.5 * (a - c) / np.where(den < 0, den, -1.0), -0.5, 0.5), 0)
+    return i + 0.5 + off
+
+
 def _polar_myo(sm: np.ndarray, lv: np.ndarray, rv: np.ndarray, t_dark: float,
                t_blood: float, px_mm: float) -> tuple[np.ndarray, float]:
     """Myocardium ring outside ``lv`` and the fraction of angles where it was found.
 
     Along each ray from the LV centroid, past the endocardial border: the darkest point within
-    :data:`MAX_WALL_MM` is the wall; the epicardial border is where the signal rises halfway
-    from that level to the blood threshold (bright fat), or the RV pool, or the wall limit.
+    :data:`MAX_WALL_MM` is the wall; the epicardial border is where the signal has risen half
+    way from that level to the brightest point beyond it (epicardial fat, or the lighter
+    tissue outside the heart), interpolated between samples; or the RV pool's border. A ray
+    with neither (at the RV insertions the wall meets the equally dark RV free wall; no
+    edge is in the image there) takes its thickness from the rays on either side.
     """
     cj, ci = ndimage.center_of_mass(lv)
-    n_ang, step = 120, 0.75
+    n_ang, step = N_RAYS, RAY_STEP_PX
     r = np.arange(0, (MAX_WALL_MM + 40.0) / px_mm, step)
     ang = np.linspace(0, 2 * np.pi, n_ang, endpoint=False)
     jj = cj + np.outer(np.sin(ang), r)
     ii = ci + np.outer(np.cos(ang), r)
-    inside = ndimage.map_coordinates(lv.astype(np.float32), [jj, ii], order=1) > 0.5
-    in_rv = ndimage.map_coordinates(rv.astype(np.float32), [jj, ii], order=1) > 0.5
+    inside = ndimage.map_coordinates(lv.astype(np.float32), [jj, ii], order=1)
+    in_rv = ndimage.map_coordinates(rv.astype(np.float32), [jj, ii], order=1)
     val = ndimage.map_coordinates(sm, [jj, ii], order=1, mode="nearest")
-    r_endo = np.argmin(inside, axis=1)  # first radius outside the pool
+    rows = np.arange(n_ang)
+    i_out = np.argmax(inside < 0.5, axis=1)  # first sample outside the pool
+    a, b = inside[rows, np.maximum(i_out - 1, 0)], inside[rows, i_out]
+    r_endo = i_out - 1 + np.clip((a - 0.5) / np.where(a > b, a - b, np.inf), 0, 1)
     max_steps = int(MAX_WALL_MM / px_mm / step)
     steps = np.arange(max_steps)
-    rows = np.arange(n_ang)[:, None]
-    idx = np.minimum(r_endo[:, None] + steps, len(r) - 1)
-    prof, hit_rv = val[rows, idx], in_rv[rows, idx]
-    end = np.where(hit_rv.any(axis=1), np.argmax(hit_rv, axis=1), max_steps)
-    before_end = steps < end[:, None]
+    idx = np.minimum(i_out[:, None] + steps, len(r) - 1)
+    prof, rv_prof = val[rows[:, None], idx], in_rv[rows[:, None], idx]
+    hit_rv = rv_prof >= 0.5
+    at_rv = hit_rv.any(axis=1)
+    end = np.where(at_rv, np.argmax(hit_rv, axis=1), max_steps - 1)
+    before_end = steps[None, :] < end[:, None]
     m = np.argmin(np.where(before_end, prof, np.inf), axis=1)
-    level = prof[np.arange(n_ang), m]
-    rise = (steps >= m[:, None]) & before_end & (
-        prof > (level + 0.5 * (t_blood - level))[:, None])
-    k = np.where(rise.any(axis=1), np.argmax(rise, axis=1), end)
-    wall = (end >= 2) & (level < t_dark)  # a dark wall along this ray
-    k = np.where(wall, k, 0)
-    r_epi = r_endo + k
-    found = wall & (k * step * px_mm >= 2.0)
-    thick = ndimage.median_filter((r_epi - r_endo).astype(float), size=7, mode="wrap")
+    level = prof[rows, m]
+    after = (steps[None, :] >= m[:, None]) & before_end
+    peak_at = np.argmax(np.where(after, prof, -np.inf), axis=1)
+    peak = prof[rows, peak_at]
+    dark = level < t_dark
+    edge = dark & (peak - level > MIN_EPI_RISE * (t_blood - level)) & (peak_at > m)
+    k = _steepest(prof, m, peak_at)
+    k_rv = _crossing(rv_prof, np.full(n_ang, 0.5), np.zeros(n_ang, int), end)
+    # Up to the RV pool the rise is the RV's own border (its threshold already placed it).
+    to_rv = at_rv & dark & (peak_at >= end - 1.0 / step)
+    k = np.where(to_rv, k_rv, np.where(edge, k, np.nan))
+    found = np.isfinite(k) & (k * step * px_mm >= 2.0)
+    valid = np.isfinite(k)
+    if valid.sum() >= 3:
+        k = np.interp(ang, ang[valid], k[valid], period=2 * np.pi)
+    else:
+        k = np.zeros(n_ang)
+    thick = ndimage.median_filter(k, size=7, mode="wrap")
     r_out = r_endo + thick
     yy, xx = np.mgrid[0:sm.shape[0], 0:sm.shape[1]]
     pa = np.mod(np.arctan2(yy - cj, xx - ci), 2 * np.pi)
     pr = np.hypot(yy - cj, xx - ci) / step
-    lim = np.interp(pa, ang, r_out * 1.0, period=2 * np.pi)
-    lo = np.interp(pa, ang, r_endo * 1.0, period=2 * np.pi)
-    myo = (pr < lim) & (pr >= lo - 1) & ~lv & ~rv
+    lim = np.interp(pa, ang, r_out, period=2 * np.pi)
+    lo = np.interp(pa, ang, r_endo, period=2 * np.pi)
+    myo = (pr < lim) & (pr >= lo - 2.0 / step) & ~lv & ~rv
     return myo, float(found.mean())
 
 
@@ -153,10 +219,10 @@ def segment_slice(img: np.ndarray, lv_seed: tuple[float, float],
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
     """LV pool, LV myocardium, RV pool masks of one 2D slice, and the myocardial cover.
 
-    Works on a box of ±:data:`ROI_MM` around the LV seed. Returns None when there is no
+    Works on a box of ±:data:`CROP_MM` around the LV seed. Returns None when there is no
     blood pool at the LV seed (beyond the apex or base).
     """
-    h = int(np.ceil(ROI_MM / px_mm))
+    h = int(np.ceil(CROP_MM / px_mm))
     j0 = min(max(int(round(lv_seed[0])) - h, 0), img.shape[0])
     i0 = min(max(int(round(lv_seed[1])) - h, 0), img.shape[1])
     crop = img[j0:j0 + 2 * h + 1, i0:i0 + 2 * h + 1]
@@ -236,6 +302,10 @@ def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
     if ring.sum() < 10:
         return pool
     wall = float(np.median(sm[ring]))
+    d_in = ndimage.distance_transform_edt(pool) * px_mm
+    edge_blood = (d_in > max(1.5, px_mm)) & (d_in <= max(4.0, 2 * px_mm))
+    if edge_blood.sum() >= 10:
+        blood = float(np.median(sm[edge_blood]))
     if wall >= blood:
         return pool
     t = 0.5 * (blood + wall)
@@ -260,21 +330,53 @@ def _next_seeds(lv: np.ndarray, rv: np.ndarray, rv_before: tuple[float, float] |
     return (float(lv_c[0]), float(lv_c[1])), rv_c
 
 
+def _outward(slices: range, centre: int) -> list[list[int]]:
+    """The slices from ``centre`` towards each end: ``[[centre, c+1, …], [c-1, c-2, …]]``."""
+    c = min(max(centre, slices.start), slices.stop - 1)
+    return [list(range(c, slices.stop)), list(range(c - 1, slices.start - 1, -1))]
+
+
+def _leaked(area: float, cover: float, inner: float | None) -> bool:
+    """A pool that is not ventricle: myocardium around less than :data:`MIN_MYO_COVER` of it,
+    or around less than :data:`RINGED` of it while it is more than :data:`MAX_GROWTH` times
+    the pool on the slice before (towards the seeded slice): an atrium or outflow tract
+    joined to it."""
+    return cover < MIN_MYO_COVER or (inner is not None and cover < RINGED
+                                     and area > MAX_GROWTH * inner)
+
+
 def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
-           out: np.ndarray) -> dict[int, tuple]:
-    """Segment the given slices of one phase; returns each slice's seeds for the next phase."""
-    nxt = {}
-    for k in slices:
-        lv_s, rv_s = seeds[k]
-        res = segment_slice(arr[k], lv_s, rv_s, px_mm)
-        if res is None:
-            nxt[k] = seeds[k]
-            continue
-        lv, myo, rv, _ = res
-        out[k][myo] = MYO
-        out[k][rv] = RV
-        out[k][lv] = LV
-        nxt[k] = _next_seeds(lv, rv, rv_s)
+           out: np.ndarray, centre: int, stops: dict[int, list[int]] | None = None,
+           phase: int = 0) -> dict[int, tuple]:
+    """Segment the given slices of one phase, from ``centre`` outwards; returns each slice's
+    seeds for the next phase.
+
+    Walking out, where the LV pool has leaked (:func:`_leaked`: the base moves towards the
+    apex in systole, and a basal slice then cuts the atrium) the LV stops for this phase
+    (``stops[slice]`` lists such phases); an RV pool more than :data:`MAX_GROWTH` times the
+    one on the slice before is left out on that slice (right atrium or outflow tract).
+    """
+    nxt = dict(seeds)
+    for run in _outward(slices, centre):
+        lv_before = rv_before = None
+        for k in run:
+            lv_s, rv_s = seeds[k]
+            res = segment_slice(arr[k], lv_s, rv_s, px_mm)
+            if res is None:
+                continue
+            lv, myo, rv, cover = res
+            if k != centre and _leaked(float(lv.sum()), cover, lv_before):
+                if stops is not None:
+                    stops.setdefault(k, []).append(phase)
+                break
+            if rv_before is not None and rv.sum() > MAX_GROWTH * rv_before:
+                rv = np.zeros_like(rv)
+            out[k][myo] = MYO
+            out[k][rv] = RV
+            out[k][lv] = LV
+            lv_before = float(lv.sum())
+            rv_before = float(rv.sum()) if rv.any() else rv_before
+            nxt[k] = _next_seeds(lv, rv, rv_s)
     return nxt
 
 
@@ -348,6 +450,7 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
         notes.append(f"slices {lo}–{hi} proposed (LV pool with myocardium around it)")
     corrections = dict(corrections or {})
     labels = {}
+    stops: dict[int, list[int]] = {}
     cur = per_slice
     for n in range(n_ph):
         p = (seeds.phase + n) % n_ph
@@ -358,8 +461,12 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
             notes.append(f"phase {p}: seeds corrected; propagated from here")
         out = np.zeros((nz, ny, nx), np.uint8)
         cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
-                     out)
+                     out, seeds.slice, stops, p)
         labels[p] = out
+    for k, phases in sorted(stops.items()):
+        notes.append(f"slice {k} left out in phase(s) {', '.join(map(str, sorted(phases)))}: "
+                     f"the pool is not ringed by myocardium (atrium or outflow tract: "
+                     "the base moves in systole)")
     return CineResult(labels, (lo, hi), notes)
 
 

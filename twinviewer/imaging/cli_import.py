@@ -18,7 +18,13 @@ import numpy as np
 
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.atomic import FILE_MODE, atomic_write_bytes, private_dir
-from twinviewer.imaging.assembly import SeriesRow, plan_stack, series_table
+from twinviewer.imaging.assembly import (
+    SeriesRow,
+    StackPlan,
+    plan_stack,
+    series_roles,
+    series_table,
+)
 from twinviewer.imaging.curves import curve_measurements, volume_curve
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.mesh_series import find_series
@@ -99,18 +105,24 @@ def write_deidentified(files: list[Path], folder: Path, key: bytes) -> int:
     return len(files)
 
 
-def _print_scan(scan: FolderScan) -> None:
+def _print_scan(scan: FolderScan, roles: dict[str, tuple[str, str]] | None = None) -> None:
     print(f"Found {len(scan.series)} series:")
-    for s in scan.series:
-        print(f"  {s.summary()}")
+    stack = [u for u, (role, _) in (roles or {}).items() if role == "stack"]
+    for s in sorted(scan.series, key=lambda s: stack.index(s.series_uid)
+                    if s.series_uid in stack else len(stack)):
+        role = (roles or {}).get(s.series_uid)
+        print(f"  {s.summary()}" + (f"  [{role[1]}]" if role else ""))
 
 
-def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str]) -> dict:
+def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str],
+           repeats: list[dict] | None = None) -> dict:
     """Everything an import found, as plain JSON-able data (no identifiers).
 
-    Keys: ``series`` (picker rows with their role), ``stack`` (phases, slices, rows, columns,
-    spacing, the series that went into it, phase times, ED/ES), ``planes``, ``structures``
-    (volume of every phase, mL ± SD), ``measurements``, ``notes``.
+    Keys: ``series`` (picker rows with their role: ``stack``, ``plane``, ``repeated``,
+    ``segmentation``, and ``role_detail`` in words), ``stack`` (phases, slices, rows,
+    columns, spacing, the series that went into it in slice order, ``repeats``: each slice
+    acquired more than once with the series used and left out, phase times, ED/ES),
+    ``planes``, ``structures`` (volume of every phase, mL ± SD), ``measurements``, ``notes``.
     """
     img = anatomy.image
     stack = None
@@ -120,7 +132,7 @@ def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str]) -> di
                  "columns": img.shape[2], "spacing_mm": list(img.spacing),
                  "series": stack_uids, "phase_times_ms": list(img.phase_times_ms),
                  "rr_ms": anatomy.rr_ms, "ed_phase": img.ed_index, "es_phase": img.es_index,
-                 "ed_es_assumed": anatomy.ed_es_assumed}
+                 "ed_es_assumed": anatomy.ed_es_assumed, "repeats": list(repeats or [])}
     planes = []
     for p in anatomy.planes:
         n = p.image.affine[:3, 0] / np.linalg.norm(p.image.affine[:3, 0])
@@ -144,7 +156,7 @@ def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str]) -> di
 
 def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
             mapping: Path | None, keep_burned_in: bool = False, label_readers=None
-            ) -> tuple[Anatomy, FolderScan | None, list[str], list[Path]]:
+            ) -> tuple[Anatomy, FolderScan | None, StackPlan | None, list[Path]]:
     from twinviewer.imaging.deid import pseudonym
     from twinviewer.imaging.mesh_series import attach_mesh_series, read_mesh_series
     from twinviewer.imaging.segmentation import mapping_from
@@ -158,14 +170,16 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
         if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
             raise
         scan = None
-    anatomy, stack_uids, files = None, [], []
+    anatomy, plan, files = None, None, []
     if scan is not None:
         anatomy = import_study(path, key=key, scan=scan, series_uid=series_uid,
                                mapping=mapping, label_readers=label_readers)
         plan = plan_stack(scan, series_uid)
         stack_uids = [s.series_uid for s in plan.stack]
-        wanted = set(stack_uids) | {s.series_uid for s in plan.planes}
-        files = [p for s in scan.images() if s.series_uid in wanted for p in s.files]
+        # the stack's own files (a series left out at a repeated slice only in part keeps
+        # just the files of the slices used), then the planes'
+        files = [p for s in plan.stack for p in s.files]
+        files += [p for s in plan.planes for p in s.files]
         files += [p for s in scan.segs() if s.referenced_series & set(stack_uids)
                   for p in s.files]
     if meshes is not None or scan is None:
@@ -177,7 +191,7 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
         anatomy.measurements += [m for c in ("LV", "RV")
                                  if (curve := volume_curve(anatomy, c)) is not None
                                  for m in curve_measurements(curve) if m.name not in have]
-    return anatomy, scan, stack_uids, files
+    return anatomy, scan, plan, files
 
 
 def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
@@ -220,13 +234,21 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     path = Path(path)
     try:
         key = key if key is not None else installation_key()
-        anatomy, scan, stack_uids, files = _import(path, key, series_uid, meshes, mapping,
-                                                   keep_burned_in, label_readers)
+        anatomy, scan, plan, files = _import(path, key, series_uid, meshes, mapping,
+                                             keep_burned_in, label_readers)
         rows = series_table(scan) if scan is not None else []
+        roles = series_roles(plan) if plan is not None else {}
         plane_uids = {p.series_uid for p in anatomy.planes}
         for r in rows:
-            r.role = r.role or ("stack" if r.series_uid in stack_uids else
-                                "plane" if r.series_uid in plane_uids else "")
+            role, detail = roles.get(r.series_uid, (r.role, r.role_detail))
+            if r.series_uid in roles and role == "plane" and r.series_uid not in plane_uids:
+                detail += " (not shown: see the notes)"
+            r.role, r.role_detail = r.role or role, detail
+        stack_uids = [s.series_uid for s in plan.stack] if plan is not None else []
+        # listed as the study is built: the stack in slice order, then the rest as found
+        order = {u: n for n, u in enumerate(stack_uids)}
+        rows.sort(key=lambda r: order.get(r.series_uid, len(order)))
+        repeats = [r.to_dict() for r in plan.repeats] if plan is not None else []
         out = Path(out_dir) if out_dir is not None else \
             private_dir(default_store()) / anatomy.pseudonym
         private_dir(out)
@@ -240,13 +262,13 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
               file=sys.stderr)
         return 2
     if as_json:
-        doc = report(anatomy, rows, stack_uids)
+        doc = report(anatomy, rows, stack_uids, repeats)
         doc["stored"] = {"dicom_files": n, "mesh_files": len(mesh_files),
                          "path": stored_at(out)}
         print(json.dumps(_finite(doc), indent=1, allow_nan=False))
         return 0
     if scan is not None:
-        _print_scan(scan)
+        _print_scan(scan, roles)
     img = anatomy.image
     if img is not None:
         print(f"\nImported {img.description!r} as {anatomy.pseudonym}: "

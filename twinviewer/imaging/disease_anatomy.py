@@ -190,24 +190,20 @@ def _triple(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     return float(np.einsum("ij,ij->", a, np.cross(b, c)))
 
 
-_NEAREST: dict[tuple, np.ndarray] = {}
+def closest_points(surface: SurfaceMesh, points: np.ndarray) -> np.ndarray:
+    """The point of the triangle mesh ``surface`` closest to each of ``points`` (n, 3).
 
+    Examples
+    --------
+    >>> p = closest_points(sphere_mesh(10.0, 48), np.array([[0.0, 0.0, 25.0]]))
+    >>> np.round(p, 1).tolist()
+    [[0.0, 0.0, 10.0]]
+    """
+    from twinviewer.imaging.meshing import to_polydata
 
-def _nearest(myo: SurfaceMesh, cavity: SurfaceMesh) -> np.ndarray:
-    # Nearest endocardial vertex of each wall vertex, on the *base* meshes: the pairing is
-    # kept through the deformation, and remembered per base (switching hearts re-uses it).
-    key = (myo.n_points, cavity.n_points, float(myo.points[::97].sum()),
-           float(cavity.points[::97].sum()))
-    idx = _NEAREST.get(key)
-    if idx is None:
-        if len(_NEAREST) > 32:
-            _NEAREST.clear()
-        idx = _NEAREST[key] = cKDTree(cavity.points).query(myo.points)[1]
-    return idx
-
-
-#: Rounds of neighbour averaging of the wall's vertex normals before thickening along them.
-NORMAL_SMOOTHING = 10
+    _, pts = to_polydata(surface).find_closest_cell(np.asarray(points, float),
+                                                    return_closest_point=True)
+    return np.asarray(pts, float).reshape(-1, 3)
 
 
 def _averaging(mesh: SurfaceMesh):
@@ -222,18 +218,15 @@ def _averaging(mesh: SurfaceMesh):
     return diags(1.0 / np.asarray(adj.sum(axis=1)).ravel()) @ adj
 
 
-def smoothed_offsets(mesh: SurfaceMesh, offsets: np.ndarray,
-                     rounds: int = NORMAL_SMOOTHING) -> np.ndarray:
-    """``offsets`` (one vector per vertex of ``mesh``) averaged over edge neighbours
-    ``rounds`` times: a field that varies slowly along the surface, so vertices moved along
-    it do not cross their neighbours' paths.
+#: Rounds of neighbour averaging of the closest-point offsets when the wall *thickens*
+#: (moving outward, paths from a concave stretch of the epicardium converge; averaged, they
+#: do not cross). Not when it thins: averaging there mixes the thin and thick parts of the
+#: wall and made the fold this method removes. 20: on the app's decimated base, 10 left a
+#: fold in severe AS (frame 9, wall × 3.2) that the unfolding could not take back.
+THICKEN_SMOOTHING = 20
 
-    Examples
-    --------
-    >>> m = sphere_mesh(10.0, 12)
-    >>> bool(np.allclose(smoothed_offsets(m, np.ones((m.n_points, 3))), 1.0))
-    True
-    """
+
+def _smoothed(mesh: SurfaceMesh, offsets: np.ndarray, rounds: int) -> np.ndarray:
     avg = _averaging(mesh)
     out = np.asarray(offsets, float)
     for _ in range(rounds):
@@ -242,19 +235,19 @@ def smoothed_offsets(mesh: SurfaceMesh, offsets: np.ndarray,
 
 
 #: Largest change of the wall's volume in one thickening step (ratio); bigger changes are
-#: made in several steps, the normals recomputed between them.
+#: made in several steps, the offsets averaged again between them.
 STEP_RATIO = 1.12
 
 
-def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
-             idx: np.ndarray) -> SurfaceMesh:
-    # In steps of at most STEP_RATIO in volume (so that paths bend with the surface as a
-    # thick wall thins around a tight apex, instead of crossing there).
+def _thicken(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float) -> SurfaceMesh:
+    # In steps of at most STEP_RATIO in volume (so that a thickening wall's averaged paths
+    # bend with the surface instead of crossing).
     ratio = target_ml / max(myo.volume_ml(), 1e-9)
     n = max(1, int(np.ceil(abs(np.log(ratio)) / np.log(STEP_RATIO))))
     start, first = myo.volume_ml(), myo
+    foot = closest_points(cavity, myo.points)  # kept: a vertex moves along its foot's ray
     for i in range(1, n + 1):
-        myo = _thicken_step(myo, cavity, start * ratio ** (i / n), idx)
+        myo = _thicken_step(myo, foot, start * ratio ** (i / n))
     # faces still turned over: their vertices' displacement averaged with their
     # neighbours' (growing rings), the rest of the wall then brought back to the volume;
     # on a coarse mesh the region can take most of the wall, then one averaging sweep a
@@ -387,15 +380,20 @@ def flipped_faces(before: SurfaceMesh, after: SurfaceMesh) -> np.ndarray:
     return np.einsum("ij,ij->i", normals(before), normals(after)) < 0.0
 
 
-def _thicken_step(myo: SurfaceMesh, cavity: SurfaceMesh, target_ml: float,
-                  idx: np.ndarray) -> SurfaceMesh:
-    # Move every wall vertex by k−1 times its offset from its endocardial partner ``idx``,
-    # the offsets averaged over neighbours (:func:`smoothed_offsets`; ~0 on the endocardial
-    # side of the wall, which stays in place). The raw nearest-vertex offsets crossed
-    # neighbouring paths and turned 30–190 faces over in hypertrophied hearts; the averaged
-    # field does not. The enclosed volume is a cubic in k (each face's signed volume is a
+def _thicken_step(myo: SurfaceMesh, foot: np.ndarray, target_ml: float) -> SurfaceMesh:
+    # Move every wall vertex by k−1 times its offset from its foot: the closest point of
+    # the endocardium (the cavity's surface) to where the vertex started (the offset is ~0
+    # on the wall's endocardial side, which stays in place). Closest-point offsets are the
+    # distance field's gradient lines: a continuous field that no two vertices cross while
+    # the wall thins (they meet only on the endocardium itself), and a point on the ray keeps
+    # its foot, so the foot is found once. The earlier offsets, from the nearest *vertex*
+    # averaged over neighbours, varied faster than the surface where the wall is thick:
+    # thinning the HFrEF heart's end-systolic wall to a third turned faces over there
+    # (issue 17). The enclosed volume is a cubic in k (each face's signed volume is a
     # triple product of points linear in k), so k comes from one cubic.
-    off = smoothed_offsets(myo, myo.points - cavity.points[idx])
+    off = myo.points - foot
+    if target_ml > myo.volume_ml() and THICKEN_SMOOTHING:
+        off = _smoothed(myo, off, THICKEN_SMOOTHING)
     q = myo.points - off
     k = _solve_k(q, off, myo.faces, target_ml)
     return SurfaceMesh(q + k * off, myo.faces.copy(), myo.uncertainty_mm.copy())
@@ -476,8 +474,6 @@ def deform_anatomy(base: Anatomy, volume_curves: Mapping[str, np.ndarray], *,
 def _veins_follow(out: Anatomy, base: Anatomy, maps: dict) -> None:
     """Veins ride with their atrium: the atrium's map, plus the push its nearest wall vertex
     got (so every ostium stays on the atrial wall)."""
-    from scipy.spatial import cKDTree
-
     from twinviewer.imaging.vocabulary import ATRIUM_OF_VEIN
 
     for vein, atrium in ATRIUM_OF_VEIN.items():
@@ -501,7 +497,6 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None,
     myo = base.structures["lv_myocardium"]
     cav = out.structures["lv_blood"]
     new_myo = out.structures["lv_myocardium"]
-    base_cav = base.structures["lv_blood"]
     for p, m in myo.meshes.items():
         if p in maps.get("lv_blood", {}):  # follow the LV blood pool's map first
             T = maps["lv_blood"][p]  # symmetric positive definite: turns no face over
@@ -520,8 +515,7 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None,
         target = lv_wall_mm * cav.meshes[ed].area_mm2() / 1000.0
     for p in phases:
         check()
-        idx = _nearest(myo.meshes[p], base_cav.meshes[p])
-        new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target, idx)
+        new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target)
 
 
 def _growth(out: Anatomy, base: Anatomy, key: str) -> float:

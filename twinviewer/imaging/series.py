@@ -96,6 +96,10 @@ class SeriesInfo:
     root: Path | None = None  # the chosen folder: messages name files relative to it
     burned_in: bool = False  # kept although BurnedInAnnotation = YES (explicit option)
     damaged: list[str] = field(default_factory=list)  # notes on its files that were skipped
+    series_number: int | None = None  # SeriesNumber (not identifying)
+    # when acquired, seconds on a keyed per-patient clock (deid.acquisition_clock): for the
+    # order of repeated acquisitions only, never shown
+    acquired_s: float | None = None
 
     def where(self, path: Path) -> str:
         """``path`` relative to the chosen folder, as messages show it."""
@@ -432,7 +436,7 @@ def _header(path: Path, key: bytes, root: Path | None = None,
 
 def _header_unchecked(path: Path, key: bytes, root: Path | None,
                       keep_burned_in: bool) -> SeriesInfo | str:
-    from twinviewer.imaging.deid import deidentify, new_uid
+    from twinviewer.imaging.deid import acquisition_clock, deidentify, new_uid
 
     where = shown(path, root)
     try:
@@ -492,6 +496,7 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
         slice_thickness_mm=_positive(_float(raw, "SliceThickness", None)),
         nominal_interval_ms=_positive(_float(raw, "NominalInterval", None)),
         patient=patient, root=root, burned_in=burned,
+        series_number=_whole(raw.get("SeriesNumber")), acquired_s=acquisition_clock(raw, key),
         referenced_series={new_uid(str(r.SeriesInstanceUID), key)
                            for r in (raw.get("ReferencedSeriesSequence") or [])
                            if isinstance(r, Dataset) and r.get("SeriesInstanceUID")})
@@ -503,6 +508,13 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
         except ImagingError as exc:
             return Skip.of(f"skipped {exc}", {rec.series_uid})
     return rec
+
+
+def _whole(v) -> int | None:
+    try:
+        return int(v) if v not in (None, "") else None
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _positive(v: float | None) -> float | None:
@@ -657,8 +669,13 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
                     rec.study_uid, rec.series_uid, rec.modality, rec.description, rec.kind,
                     slice_thickness_mm=rec.slice_thickness_mm,
                     nominal_interval_ms=rec.nominal_interval_ms, patient=rec.patient,
-                    root=root, burned_in=rec.burned_in)
+                    root=root, burned_in=rec.burned_in, series_number=rec.series_number)
             s.burned_in |= rec.burned_in
+            if s.series_number is None:
+                s.series_number = rec.series_number
+            if rec.acquired_s is not None:  # the series began with its first image
+                s.acquired_s = rec.acquired_s if s.acquired_s is None else min(
+                    s.acquired_s, rec.acquired_s)
             s.files.extend(sorted({f.path for f in frames}) if rec.kind == "image"
                            else rec.files)
             s.referenced_series |= rec.referenced_series

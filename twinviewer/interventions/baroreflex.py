@@ -44,11 +44,20 @@ factor at EF ≤ 25 %, linear in between (BRS falls with LVEF: Mortara et al., C
   1992;69:523); the integrated pressure gain is used because it is what the model's MAP
   loop needs. Assigning it equally to the three sympathetic effectors is UNSOURCED.
 
+**Effectors a device holds or a drug blocks** (declared by the intervention's ``holds``).
+A pacemaker sets the heart rate: in a paced what-if the reflex acts on contractility,
+resistance and venous tone only (``held=("HR",)``); letting it slow a paced heart (110 → 107
+bpm in the DDD evidence row) contradicts the setting the user chose. A β-blocker blocks the
+β1 receptors through which the reflex raises ventricular contractility, so under it the
+reflex cannot restore EA (``held=("LV.EA", "RV.EA")``); the vagal part of its heart-rate arm
+and its α-mediated resistance and venous arms stay.
+
 No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,11 +123,13 @@ def hf_blunting(lvef: np.ndarray | float, at_ef_25: float = BLUNT_HF_HR) -> np.n
 
 
 def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,
-              lvef: np.ndarray | float | None = None) -> np.ndarray:
+              lvef: np.ndarray | float | None = None,
+              held: Collection[str] = ()) -> np.ndarray:
     """Parameters with the reflex effectors set for a MAP error ``error`` (mmHg, per member).
 
     ``lvef``: the members' baseline LVEF (%); below 50 % the gains are blunted
-    (:func:`hf_blunting`); None = intact reflex.
+    (:func:`hf_blunting`); None = intact reflex. ``held``: effector parameters a device holds
+    (e.g. ``("HR",)`` under pacing); the reflex leaves them as they are.
 
     Examples
     --------
@@ -139,18 +150,21 @@ def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,
         return np.clip(1.0 - g * b * e, lo, hi)
 
     ctx = Context(model, "baroreflex")  # effectors found through the model's roles
-    out[:, ctx.col("HR")] *= factor(G_HR, b_hr)
-    for name in ("LV.EA", "RV.EA"):
-        out[:, ctx.col(name)] *= factor(G_EA, b_sym)
-    out[:, ctx.col("SYS.R_AR")] *= factor(G_R, b_sym)
-    j = ctx.col("V_total")
-    shift = np.clip(-G_V_ML * b_sym * e, -MAX_VOLUME_SHIFT * P[:, j], MAX_VOLUME_SHIFT * P[:, j])
-    out[:, j] += shift
+    for name, gain, b in (("HR", G_HR, b_hr), ("LV.EA", G_EA, b_sym), ("RV.EA", G_EA, b_sym),
+                          ("SYS.R_AR", G_R, b_sym)):
+        if name not in held:
+            out[:, ctx.col(name)] *= factor(gain, b)
+    if "V_total" not in held:
+        j = ctx.col("V_total")
+        shift = np.clip(-G_V_ML * b_sym * e, -MAX_VOLUME_SHIFT * P[:, j],
+                        MAX_VOLUME_SHIFT * P[:, j])
+        out[:, j] += shift
     return out
 
 
 def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
-             settings: Settings | None = None, acute: Results | None = None) -> Regulated:
+             settings: Settings | None = None, acute: Results | None = None,
+             held: Collection[str] = ()) -> Regulated:
     """Closed-loop steady state of the baroreflex after an intervention, per member.
 
     Parameters
@@ -163,6 +177,8 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
         The untreated members: their MAP is the set point, their cycle the warm start.
     acute : Results, optional
         The acute run of ``P`` if already done.
+    held : collection of str
+        Effector parameters a device holds (:func:`effectors`), e.g. ``("HR",)`` when paced.
 
     Returns
     -------
@@ -187,7 +203,7 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     iterations = 0
     for _ in range(MAX_ITER):
         iterations += 1
-        Pk = effectors(model, P, e1, lvef)
+        Pk = effectors(model, P, e1, lvef, held)
         res = simulate(model, Pk, warm_start=warm, settings=settings)
         r1 = res.metrics["MAP"] - target - e1
         done = ~np.isfinite(r1) | (np.abs(r1) <= TOLERANCE_MMHG)

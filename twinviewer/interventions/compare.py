@@ -16,7 +16,7 @@ import numpy as np
 
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
-from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 
@@ -457,5 +457,5 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
             from twinviewer.interventions.baroreflex import regulate
 
             out[sc.name] = regulate(model, P, baseline, settings=settings,
-                                    acute=out[sc.name]).results
+                                    acute=out[sc.name], held=held_parameters(sc)).results
     return out

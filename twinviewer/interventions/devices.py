@@ -52,13 +52,15 @@ PACING = Intervention(
     evidence=("Normal hearts: CI constant, SV falls with paced HR (scilit).",
               "DDD 70 → 110 bpm: EF < 50 % CO unchanged, EF ≥ 50 % CO 6.4 → 9.1 (PMID 14643273).",
               "Optimal AV delay 148 ± 36 ms (CO, Porciani); 180–190 ms (Melzer 2004)."),
-    assumptions=("No force–frequency relation (dP/dtmax +12–36 % for +45 bpm, Schaefer 1988, "
-                 "is not modelled): contraction and relaxation only shorten with √RR.",
-                 "Paced activation has the same sequence and duration as sinus activation."),
+    assumptions=("Paced activation has the same sequence and duration as sinus activation.",
+                 "The pacemaker holds the rate: run regulated, the baroreflex acts on "
+                 "contractility, resistance and venous tone but not on HR (no atrial "
+                 "tracking above the paced rate)."),
     transform=_pacing,
     parameters=("HR", "AVD"),
     main_setting="rate",
     check=_pacing_check,
+    holds=("HR",),
 )
 
 

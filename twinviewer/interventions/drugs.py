@@ -51,8 +51,15 @@ BB_REF_MG = 12.0
 BB_HR_DROP = 1.0 - 74.0 / 90.0
 #: Contractility drop at the reference dose: UNSOURCED (dP/dtmax fell 28 %, part of it from
 #: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %); 0.22 is the least-squares fit
-#: to the metoprolol and esmolol evidence rows run regulated (evidence/beta_blocker.json).
+#: to the metoprolol and esmolol evidence rows run regulated (evidence/beta_blocker.json),
+#: made while the reflex could still restore contractility. Since the β-blocker blocks that
+#: arm (``holds`` below) 0.22 is kept, not refitted: it lies inside the −20–30 % estimate.
 BB_EA_DROP = 0.22
+#: β1-blockade blocks the baroreflex's inotropic arm (ventricular contractility is raised by
+#: β1 receptors only); its heart-rate arm keeps the vagal part, and resistance and venous
+#: tone are α-mediated, so those stay. All-or-nothing: partial blockade below the studied
+#: doses (metoprolol 5–15 mg IV) is not modelled.
+BB_BLOCKED_REFLEX = ("LV.EA", "RV.EA")
 
 
 def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
@@ -76,10 +83,13 @@ BETA_BLOCKER = Intervention(
               "AJC 1989).",
               "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
               "β-block Ees −20–30 %: UNSOURCED estimate (INTERVENTIONS.md §4)."),
-    assumptions=(_NO_RAUTOREG,),
+    assumptions=(_NO_RAUTOREG, "Run regulated, the β-blocker blocks the reflex's inotropic "
+                 "arm (β1-mediated) at any dose above zero; HR (vagal part), resistance and "
+                 "venous tone still respond."),
     transform=_beta_blocker,
     parameters=("HR", "LV.EA", "RV.EA"),
     main_setting="dose",
+    holds=BB_BLOCKED_REFLEX,
 )
 
 # ------------------------------------------------------------------ arterial vasodilator

@@ -18,9 +18,14 @@ tolerance accepted. The runner simulates the patient (point estimate), applies t
               (default 1 %) in that direction.
 ``at_most``/``at_least`` a bound on the value after.
 ``per_step``  a ramp (``ramp``: setting, from, to, step): the mean absolute change per step.
+              In a ramp row every other kind compares the last step with the first (a
+              ramp study reports "~=" across the ramp, not against the patient without the
+              device).
 
 A variable with ``"role": "input"`` was used to set the intervention's magnitude; it is shown
-but does not decide the row (it would pass by construction). A row whose ``source`` is
+but does not decide the row (it would pass by construction). A row whose checked variables were
+themselves used to fit UNSOURCED magnitudes names them in ``"fitted"``: it passes as a
+consistency check, not as an independent prediction, and is reported so. A row whose ``source`` is
 ``UNSOURCED`` is run and shown but never counts as validated. A row whose virtual patient does
 not reach a periodic state fails with its name and the engine's message.
 """
@@ -37,7 +42,7 @@ import numpy as np
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import check_mode, regulate
 from twinviewer.interventions.intervention import InterventionError
-from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import ModelError, Results, get_preset, simulate
 
 EVIDENCE_DIR = Path(__file__).with_name("evidence")
@@ -85,6 +90,7 @@ class Row:
     ramp: dict | None = None
     notes: str = ""
     file: str = ""
+    fitted: str = ""
 
     @property
     def sourced(self) -> bool:
@@ -121,6 +127,7 @@ class RowResult:
                 "title": self.row.title, "patient": self.row.patient,
                 "source": self.row.source, "status": self.status, "message": self.message,
                 "tolerance": self.row.tolerance, "regulation": self.row.regulation,
+                "fitted": self.row.fitted,
                 "variables": [{"metric": v.variable.metric,
                                "reported_as": v.variable.reported_as or v.variable.metric,
                                "kind": v.variable.kind, "role": v.variable.role,
@@ -214,7 +221,7 @@ def load_file(path: Path) -> list[Row]:
                         variables, str(d.get("source", "")),
                         _float(where, "tolerance", d.get("tolerance", DEFAULT_TOLERANCE)),
                         str(d.get("regulation", "acute")), ramp, str(d.get("notes", "")),
-                        name))
+                        name, str(d.get("fitted", ""))))
     return rows
 
 
@@ -246,11 +253,11 @@ def derived_metrics(r: Results) -> dict[str, float]:
     return m
 
 
-def _simulate(model, P, warm, what: str, regulated_on: Results | None = None
-              ) -> tuple[Results, dict[str, float]]:
+def _simulate(model, P, warm, what: str, regulated_on: Results | None = None,
+              held: tuple[str, ...] = ()) -> tuple[Results, dict[str, float]]:
     r = simulate(model, P, warm_start=warm)
     if regulated_on is not None and r.ok[0]:
-        r = regulate(model, P, regulated_on, acute=r).results
+        r = regulate(model, P, regulated_on, acute=r, held=held).results
     if not r.ok[0]:
         raise EvidenceError(f"{what}: no periodic state ({'; '.join(r.errors()) or 'failed'})")
     return r, derived_metrics(r)
@@ -358,11 +365,12 @@ def _run_row(row: Row) -> RowResult:
         raise EvidenceError(f"virtual patient {row.patient!r}: {exc}") from None
     base_r, base = _simulate(model, p0, None, f"virtual patient {row.patient!r}")
     reg = base_r if check_mode(row.regulation) == "regulated" else None
+    held = held_parameters(Scenario(row.id, row.steps))
     per_step: dict[str, float] = {}
     if row.ramp is None:
         P = apply_scenario(model, p0, Scenario(row.id, row.steps), point=True)
         _, after = _simulate(model, P, base_r.final_state,
-                             f"virtual patient {row.patient!r} after {row.title}", reg)
+                             f"virtual patient {row.patient!r} after {row.title}", reg, held)
     else:
         r0, r1, dr = (float(row.ramp[k]) for k in ("from", "to", "step"))
         speeds = np.arange(r0, r1 + 0.5 * dr, dr)
@@ -372,13 +380,13 @@ def _run_row(row: Row) -> RowResult:
                           for s in row.steps)
             P = apply_scenario(model, p0, Scenario(row.id, steps), point=True)
             r, m = _simulate(model, P, warm, f"virtual patient {row.patient!r} at "
-                             f"{row.ramp['setting']} = {sp:g}", reg)
+                             f"{row.ramp['setting']} = {sp:g}", reg, held)
             warm = r.final_state
             runs.append(m)
         after = runs[-1]
-        base_step = runs[0]
+        base = runs[0]
         for key in after:
-            per_step[key] = (after[key] - base_step[key]) / (len(speeds) - 1)
+            per_step[key] = (after[key] - base[key]) / (len(speeds) - 1)
     results = [_judge(v, base, after, row.tolerance, per_step.get(v.metric))
                for v in row.variables]
     decisive = [x for x in results if x.variable.role != "input"]
@@ -403,6 +411,12 @@ def run_evidence(rows: Iterable[Row] | None = None,
             progress(k / max(len(rows), 1), f"evidence row {row.id}")
         out.append(run_row(row, regulation))
     return out
+
+
+def consistency_passes(results: Iterable[RowResult]) -> int:
+    """Passing rows whose checked variables were used to fit the magnitudes they check
+    (``fitted``): consistency, not independent prediction."""
+    return sum(r.status == "pass" and bool(r.row.fitted) for r in results)
 
 
 def pass_rate(results: Iterable[RowResult]) -> tuple[int, int, int]:

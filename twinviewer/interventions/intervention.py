@@ -155,6 +155,11 @@ class Intervention:
     check : callable, optional
         ``check(ctx, P, settings)`` raising :class:`InterventionError` for a twin or a
         combination of settings the intervention cannot be applied to.
+    holds : tuple of str
+        Parameters a device holds at its setting, or whose reflex control a drug blocks, so
+        that the arterial baroreflex of a regulated what-if cannot move them (a pacemaker
+        sets HR; a β-blocker blocks the inotropic arm). A step whose main setting is 0 (no
+        dose) holds nothing.
     """
 
     name: str
@@ -168,6 +173,7 @@ class Intervention:
     flags: tuple[str, ...] = ()
     main_setting: str = ""
     check: Callable[[Context, np.ndarray, dict[str, float]], None] | None = None
+    holds: tuple[str, ...] = ()
     _by_name: dict[str, Setting] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

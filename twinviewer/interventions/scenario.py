@@ -47,6 +47,28 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     return P
 
 
+def held_parameters(scenario: Scenario) -> tuple[str, ...]:
+    """Parameters that a device in the scenario holds at its setting, or whose reflex
+    control a drug in it blocks: the baroreflex of a regulated what-if leaves them alone. A
+    step at zero dose (main setting 0) holds nothing.
+
+    Examples
+    --------
+    >>> held_parameters(Scenario("p", (InterventionStep("pacing", {"rate": 90.0}),)))
+    ('HR',)
+    >>> held_parameters(Scenario("b", (InterventionStep("beta_blocker", {"dose": 0.0}),)))
+    ()
+    """
+    held: list[str] = []
+    for step in scenario.steps:
+        iv = get_intervention(step.name)
+        main = iv.main_setting
+        if main and step.settings.get(main, iv.setting(main).default) == 0.0:
+            continue
+        held += [h for h in iv.holds if h not in held]
+    return tuple(held)
+
+
 def parse_step(text: str) -> InterventionStep:
     """Parse ``'tavi:eoa=1.8,pvl=1'`` (or ``'lvad:speed=6 krpm'``) into a step.
 

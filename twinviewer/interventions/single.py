@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from twinviewer.core.twin import Scenario
-from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 
@@ -63,7 +63,8 @@ class SingleTwinPredictor:
             if self.baseline is None:
                 self.baseline = simulate(self.model, self.params, warm_start=self._base_state,
                                          settings=self.settings)
-            r = regulate(self.model, P, self.baseline, settings=self.settings, acute=r).results
+            r = regulate(self.model, P, self.baseline, settings=self.settings, acute=r,
+                         held=held_parameters(scenario)).results
         if r.ok[0]:
             self._state = r.final_state.copy()
         else:

@@ -74,12 +74,26 @@ def _same(m: Measurement, row: dict) -> bool:
     return math.isclose(float(value), float(m.value), rel_tol=1e-6, abs_tol=1e-9)
 
 
+def fit_row(m: Measurement, summary: dict | None) -> dict | None:
+    """The fit-table row of the calibration ``summary`` (:func:`last_calibration`) that
+    judged ``m`` itself (same name, value and source), or None.
+
+    Examples
+    --------
+    >>> fit_row(Measurement("SBP", 150, "mmHg", 7, "cuff"),
+    ...         {"fit": [{"name": "SBP", "measured": 150.0, "source": "cuff", "z": 2.6}]})["z"]
+    2.6
+    """
+    return next((r for r in (summary or {}).get("fit", [])
+                 if r.get("name") == m.name and _same(m, r)), None)
+
+
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
 def _misfit_detail(row: dict) -> str:
-    """'POOR FIT: the twin gives 124 mmHg (90 % 118–130), z −2.6' for a flagged fit row,
+    """'POOR FIT: the twin gives 124 mmHg (90 % 118–130), z = −2.6' for a flagged fit row,
     else ''. Misfit is never silent (issue 12 item 5)."""
     if not row.get("flag"):
         return ""
@@ -87,7 +101,7 @@ def _misfit_detail(row: dict) -> str:
     rng = (f" (90 % {_fmt(float(lo))}–{_fmt(float(hi))})"
            if lo is not None and hi is not None else "")
     return (f"POOR FIT: the twin gives {_fmt(float(row['median']))} {row.get('unit', '')}"
-            f"{rng}, z {float(row['z']):+.1f} (flagged above |z| 2)")
+            f"{rng}, z = {float(row['z']):+.1f} (flagged above |z| 2)")
 
 
 def use_of(m: Measurement, summary: dict | None, *, given: bool,
@@ -104,15 +118,27 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
         return MeasurementUse(m, origin, NOT_USED, "the calibration record predates "
                               "per-measurement records")
     rows = [r for r in summary.get("fit", []) if r.get("name") == m.name]
-    mine = next((r for r in rows if _same(m, r)), None)
+    mine = fit_row(m, summary)
     if mine is not None:
         note = str(mine.get("note") or "")
         if mine.get("used"):
             return MeasurementUse(m, origin, USED, _misfit_detail(mine))
         if note.startswith("set directly"):
             return MeasurementUse(m, origin, USED, "set the parameter directly")
-        why = note.split("; checked against")[0].removeprefix("not used in the fit: ")
-        return MeasurementUse(m, origin, NOT_USED, why or "not a datum of the fit")
+        # the reason it was left out; a miss of the posterior predictive is a check, not a
+        # reason, and follows it
+        why = note.split("; checked against")[0]
+        if why.startswith("missed by the posterior predictive"):
+            why = why.split("; ", 1)[1] if "; " in why else ""
+        why = why.removeprefix("not used in the fit: ") or "not a datum of the fit"
+        miss = _misfit_detail(mine)
+        return MeasurementUse(m, origin, NOT_USED, f"{why}; {miss}" if miss else why)
+    considered = summary.get("considered")
+    if considered is not None and not any(
+            name == m.name and _same(m, {"measured": value, "source": source})
+            for name, value, source in considered):
+        return MeasurementUse(m, origin, NOT_USED, "entered after the last calibration: "
+                              "recalibrate to use it")
     if rows:
         r = rows[0]
         return MeasurementUse(m, origin, REPLACED,
@@ -127,8 +153,12 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
                for x in ms):
             return MeasurementUse(m, origin, EARLIER, f"fitted at the visit of day {day}; "
                                   "its information is in the posterior")
+    if considered is not None:
+        return MeasurementUse(m, origin, NOT_USED, "the model does not predict it (kept as a "
+                              "measurement of the patient)")
     return MeasurementUse(m, origin, NOT_USED, "not in the last calibration: the model does "
-                          "not predict it, or it was added after that calibration")
+                          "not predict it, or it was added after that calibration (the "
+                          "calibration record is too old to say which)")
 
 
 def measurement_use(twin, audit_entries: Sequence) -> list[MeasurementUse]:

@@ -22,5 +22,6 @@ __all__ = lazy_package(__name__, {
     "measurements": ("Issue", "MeasurementError", "check_measurements", "load_measurements",
         "normalise", "require_valid", "save_measurements", "twin_measurements"),
     "quantities": ("QUANTITIES", "QUANTITY_BY_NAME", "Z_FLAG", "FitCheck", "Quantity",
-        "UnknownQuantity", "canonical_name", "fit_check", "predict", "quantity"),
+        "UnknownQuantity", "canonical_name", "fit_check", "predict", "predictive_sd",
+        "predictive_z", "quantity"),
 })

@@ -81,10 +81,12 @@ from twinviewer.personalize.quantities import (
     QUANTITIES,
     QUANTITY_BY_NAME,
     Z_FLAG,
+    FitCheck,
     UnknownQuantity,
     canonical_name,
     fit_check,
     predict,
+    predictive_z,
     supported,
 )
 from twinviewer.personalize.space import ParameterSpace
@@ -247,6 +249,9 @@ class CalibrationResult:
     atypicality: float = 1.0
     discrepancy: Discrepancy = field(default_factory=default_discrepancy)
     curve_fit: list[CurveFitSummary] = field(default_factory=list)
+    #: (name, value, source) of every measurement the calibration was offered (the twin's,
+    #: its images' and those given): what is absent was entered after it.
+    considered: list[tuple[str, float, str]] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[FitRow]:
@@ -360,6 +365,7 @@ class CalibrationResult:
             "unmeasured_predictions": {k: list(v) for k, v in
                                        self.unmeasured_predictions().items()},
             "volume_curves": [c.to_dict() for c in self.curve_fit],
+            "considered": [list(k) for k in self.considered],
         }
 
 
@@ -734,8 +740,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         warnings.append(f"the point estimate stopped at its evaluation limit ({lsq[2]} "
                         "evaluations) before converging; the posterior ensemble is unaffected")
     point_res = simulate(model, point, warm_start=res.final_state[:1])
-    fit = _fit_table(ms, data, redundant, res, point_res)
     curve_fit = [summarise(o, o.model_volumes(res), seed=seed) for o in obs]
+    fit = _fit_table(ms, data, redundant, res, point_res, curve_fit)
     ident = _identifiability(model, space, U0, post, cal_idx, present, res)
     col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
     image_names |= {o.name for o in obs}
@@ -760,7 +766,14 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
         discrepancy=discrepancy if discrepancy is not None else default_discrepancy(
             "curves" if obs else "standard"),
-        curve_fit=curve_fit)
+        curve_fit=curve_fit, considered=_considered(twin, measurements))
+
+
+def _considered(twin: Twin, given: Sequence[Measurement] | None) -> list[tuple[str, float, str]]:
+    images = list(twin.anatomy.measurements) if twin.anatomy is not None else []
+    seen = dict.fromkeys((m.name, float(m.value), m.source or "")
+                         for m in [*twin.measurements, *images, *(given or [])])
+    return list(seen)
 
 
 #: SD of the heart rate taken from a volume curve's R-R (beat-to-beat variation during the
@@ -910,7 +923,7 @@ def _failure_text(res: Results, ok: np.ndarray, where: str) -> str:
 
 
 def _worst(names: list[str], G: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> str:
-    z = (np.nanmedian(G, axis=0) - y) / sigma
+    z = predictive_z(y, np.nanmedian(G, axis=0), sigma, 0.0)
     order = np.argsort(-np.abs(z))[:3]
     return ", ".join(f"{names[i]} (z = {z[i]:+.1f})" for i in order)
 
@@ -943,7 +956,7 @@ def _divergence(data, prior_pred, sigma) -> list[str]:
     for m, s in zip(data, sigma, strict=True):
         x = prior_pred[m.name]
         med, lo, hi = np.quantile(x, [0.5, 0.05, 0.95])
-        z = (med - m.value) / np.sqrt(np.var(x) + s**2)
+        z = predictive_z(m.value, med, s, np.std(x))
         if abs(z) > Z_FLAG:
             out.append(f"{m.name}: measured {m.value:.3g} {m.unit}, the twin had predicted "
                        f"{med:.3g} ({lo:.3g}–{hi:.3g}) from the previous visit (z = {z:+.1f})")
@@ -1002,15 +1015,45 @@ def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, ob
     return point, (int(sol.status), str(sol.message), int(sol.nfev))
 
 
-def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[FitRow]:
+def _curve_point(m: Measurement, curves: Sequence[CurveFitSummary]) -> FitCheck | None:
+    """The point of a fitted volume curve that *is* ``m`` (an EDV or ESV of the curve's
+    images, counted once through it: its largest or smallest measured volume), judged as
+    the curve judges it — so the datum has one z on every path."""
+    if m.name[2:] not in ("EDV", "ESV"):
+        return None
+    for c in curves:
+        if c.chamber != m.name[:2] or not (m.source or "").lower().startswith(
+                c.source.strip().lower()):
+            continue
+        k = int(np.argmax(c.measured) if m.name.endswith("EDV") else np.argmin(c.measured))
+        if not np.isclose(c.measured[k], m.value, rtol=0.005):
+            continue
+        sd = (abs(float(c.measured[k] - c.median[k]) / c.z[k]) if abs(c.z[k]) > 1e-9 else
+              float("nan") if c.meas_hi is None else
+              float(c.meas_hi[k] - c.median[k]) / 1.6448536 / np.sqrt(max(1.0, c.chi2)))
+        return FitCheck(float(c.median[k]), float(c.lo[k]), float(c.hi[k]), float("nan"),
+                        float(c.z[k]), sd)
+    return None
+
+
+def _fit_table(ms, data, redundant, res: Results, point_res: Results,
+               curves: Sequence[CurveFitSummary] = ()) -> list[FitRow]:
     rows = []
     data_names = {m.name for m in data}
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
-        # a datum of the likelihood is judged by its residual against σ (see fit_check)
-        check = fit_check(m, predict(m.name, res), fitted=m.name in data_names)
+        # a datum whose information entered the likelihood (itself, through the volume
+        # curve of its images, or through the volumes it is computed from) is judged by its
+        # residual against σ (see fit_check); the EDV/ESV of a fitted curve is that curve's
+        # point (one datum, one z)
+        check = _curve_point(m, curves) if m.name in redundant else None
+        if check is None:
+            check = fit_check(m, predict(m.name, res),
+                              fitted=m.name in data_names or m.name in redundant)
         med, lo, hi, me, z, flag = (check.median, check.lo, check.hi, check.model_sd, check.z,
                                     check.poor)
+        if not np.isfinite(me):
+            me = q.model_sd(m.value)
         pt = float(predict(m.name, point_res)[0])
         if q.kind == "parameter":
             note = "set directly from this measurement"
@@ -1024,10 +1067,10 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results) -> list[Fi
         else:
             note = ""
         if flag and abs(z) > Z_REFUSE:
-            note = (f"the twin cannot reproduce {m.name} (|z| = {abs(z):.1f} > {Z_REFUSE:g}): "
+            note = (f"the twin cannot reproduce {m.name} (z = {z:+.1f}, |z| > {Z_REFUSE:g}): "
                     "check the value, or the model's assumptions for this patient")
         elif flag:
-            note = (f"missed by the posterior predictive (|z| = {abs(z):.1f} > {Z_FLAG:g})"
+            note = (f"missed by the posterior predictive (z = {z:+.1f}, |z| > {Z_FLAG:g})"
                     + (f"; {note}" if note else ""))
         half = 1.6448536 * check.sd if np.isfinite(check.sd) else float("nan")
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,

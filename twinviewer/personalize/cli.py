@@ -11,10 +11,33 @@ import sys
 import numpy as np
 
 from twinviewer import RESEARCH_USE
-from twinviewer.personalize.calibrate import CalibrationError, calibrate, format_report
+from twinviewer.personalize.calibrate import (
+    CalibrationError,
+    MisfitError,
+    calibrate,
+    format_report,
+)
 from twinviewer.personalize.measurements import MeasurementError, load_measurements
 from twinviewer.personalize.predictive_width import format_widths, unmeasured_widths, widths_dict
 from twinviewer.physiology import ModelError
+
+ACCEPT_MISFIT = ("To keep the calibrated twin anyway, run the command again with "
+                 "--accept-misfit (in the application: Apply anyway, in the Calibrate panel).")
+
+
+def refusal_text(exc: Exception, args: argparse.Namespace) -> str:
+    """The message of a refused command; a calibration refused for misfit names the way out
+    when the command has ``--accept-misfit``.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(accept_misfit=False)
+    >>> "run the command again with --accept-misfit" in refusal_text(MisfitError("x"), args)
+    True
+    """
+    if isinstance(exc, MisfitError) and hasattr(args, "accept_misfit"):
+        return f"{exc} {ACCEPT_MISFIT}"
+    return str(exc)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -282,6 +282,56 @@ class FitCheck:
         return bool(abs(self.z) > Z_FLAG)
 
 
+def predictive_sd(predicted: np.ndarray, model_sd: np.ndarray | float, fitted: bool
+                  ) -> np.ndarray | float:
+    """``σ_pred``: the SD of the twin's prediction of a datum, as :func:`predictive_z`
+    divides by it — the model error ⊕ the ensemble's part.
+
+    The ensemble's part is its spread ``s`` (robust: 90 % interval / 3.29, per column of a
+    2-D ``predicted``) for a datum the ensemble was **not fitted to**, and only the
+    Monte-Carlo error of its median, ``(π/2) s²/n``, for a datum **of the fit** (the spread
+    was produced by fitting this very datum; see :func:`fit_check`). A volume curve's phases
+    are judged with the spread (:func:`~twinviewer.personalize.volume_curve.summarise`).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(100.0, 5.0, 400)
+    >>> round(float(predictive_sd(x, 4.0, fitted=False)), 1), round(float(predictive_sd(
+    ...     x, 4.0, fitted=True)), 1)
+    (6.1, 4.0)
+    """
+    x = np.asarray(predicted, dtype=float)
+    n = np.sum(np.isfinite(x), axis=0)
+    q05, q95 = np.nanquantile(x, [0.05, 0.95], axis=0) if x.size > 1 else (0.0, 0.0)
+    s2 = ((np.asarray(q95) - np.asarray(q05)) / (2.0 * 1.6448536)) ** 2
+    ens = 0.5 * np.pi * s2 / np.maximum(n, 1) if fitted else s2
+    out = np.sqrt(np.asarray(model_sd, dtype=float) ** 2 + ens)
+    return float(out) if out.ndim == 0 else out
+
+
+def predictive_z(measured, median, sd_meas, sd_pred):
+    """The one z of a measured datum against the twin, on every path (fit table, status
+    line, ``info``, validity warnings, volume-curve rows, panels and reports):
+
+    ``z = (measured − predictive median) / √(σ_meas² + σ_pred²)``
+
+    with ``σ_meas`` the measurement's SD and ``σ_pred`` the prediction's
+    (:func:`predictive_sd`). Positive: the measurement lies above the twin. Works on arrays
+    (a volume curve's phases).
+
+    Examples
+    --------
+    >>> round(predictive_z(141.0, 111.0, 10.0, 12.0), 2)
+    1.92
+    >>> predictive_z(np.array([90.0, 110.0]), 100.0, 3.0, 4.0).tolist()
+    [-2.0, 2.0]
+    """
+    var = np.asarray(sd_meas, dtype=float) ** 2 + np.asarray(sd_pred, dtype=float) ** 2
+    z = (np.asarray(measured, dtype=float) - np.asarray(median, dtype=float)) / np.sqrt(
+        np.maximum(var, 1e-18))
+    return float(z) if np.ndim(z) == 0 else z
+
+
 def fit_check(m: Measurement, predicted: np.ndarray, level: float = 0.9,
               fitted: bool = False) -> FitCheck:
     """How well predictions reproduce a measurement: the one "poor fit" rule of TwinViewer.
@@ -291,9 +341,9 @@ def fit_check(m: Measurement, predicted: np.ndarray, level: float = 0.9,
 
     * A measurement the ensemble was **not fitted to** (a prior twin, one left out of the
       likelihood) is judged against the posterior predictive of a new measurement:
-      ``z = (median − measured) / √(s² + σ²)``.
+      ``z = (measured − median) / √(σ² + s²)``.
     * A measurement the ensemble **was fitted to** (``fitted=True``) is judged by its
-      residual against ``σ`` alone: ``z = (median − measured) / √(σ² + (π/2) s²/n)`` (the
+      residual against ``σ`` alone: ``z = (measured − median) / √(σ² + (π/2) s²/n)`` (the
       second term is the Monte-Carlo error of the median of ``n`` members). The spread ``s``
       was produced by fitting this very datum with this very ``σ``; adding it again counted
       the model error twice and hid gross misfits (DBP 30 mmHg beside SBP 120 for a normal
@@ -329,10 +379,7 @@ def fit_check(m: Measurement, predicted: np.ndarray, level: float = 0.9,
     a = (1.0 - level) / 2.0
     lo, med, hi = np.quantile(x, [a, 0.5, 1.0 - a]) if x.size else (np.nan,) * 3
     me = q.model_sd(m.value)
-    q05, q95 = np.quantile(x, [0.05, 0.95]) if x.size > 1 else (0.0, 0.0)
-    s2 = float((q95 - q05) / (2.0 * 1.6448536)) ** 2
-    sig2 = max(m.uncertainty, 1e-9) ** 2 + me**2
-    var = sig2 + (0.5 * np.pi * s2 / max(x.size, 1) if fitted else s2)
-    sd = float(np.sqrt(var))
-    z = float((med - m.value) / sd)
-    return FitCheck(float(med), float(lo), float(hi), me, z, sd)
+    sd_meas = max(m.uncertainty, 1e-9)
+    sd_pred = predictive_sd(x, me, fitted) if x.size else float("nan")
+    z = predictive_z(m.value, med, sd_meas, sd_pred)
+    return FitCheck(float(med), float(lo), float(hi), me, z, float(np.hypot(sd_meas, sd_pred)))

@@ -38,6 +38,7 @@ from twinviewer.personalize.quantities import (
     QUANTITIES,
     QUANTITY_BY_NAME,
     predict,
+    predictive_z,
     supported,
 )
 from twinviewer.physiology import MODELS, ModelError, Results
@@ -139,7 +140,7 @@ def prediction_check(twin: Twin, result: CalibrationResult, seed: int = 0) -> li
         s = math.hypot(m.uncertainty, q.model_sd(m.value))
         pp = x + s * rng.standard_normal(x.size)
         med, lo, hi = _interval(pp)
-        z = (m.value - med) / math.sqrt(float(np.var(x)) + s * s or 1e-12)
+        z = predictive_z(m.value, med, s, float(np.std(x)))
         flags.append(Flag(m.name, m.unit, float(m.value), med, lo, hi, float(z),
                           float(m.value - med), not lo <= m.value <= hi))
     return flags

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twinviewer.imaging.curves import VolumeCurve
+from twinviewer.personalize.quantities import predictive_sd, predictive_z
 
 __all__ = ["CurveData", "VolumeCurve", "calibration_data", "misfit", "model_curve_on"]
 
@@ -365,9 +366,11 @@ class CurveFitSummary:
     90 % interval); ``pred_lo``/``pred_hi``: the posterior predictive 90 % band of the true
     curve (ensemble ⊕ the model's volume and phase error, no measurement error), widened by
     the Birge ratio √max(1, χ²) when the curve is fitted worse than its stated errors allow
-    (a patient the model describes less well than assumed); ``z``: (median − measured) /
-    √(ensemble variance + Γ_kk); ``chi2``: the whitened misfit ‖L⁻¹r‖² / K of the median
-    curve (≈ 1 or less for a fit consistent with the stated errors).
+    (a patient the model describes less well than assumed); ``z``: each phase's
+    :func:`~twinviewer.personalize.quantities.predictive_z`
+    ((measured − median) / √(σ_seg² + σ_model+phase² + s²)); ``chi2``: the
+    whitened misfit ‖L⁻¹r‖² / K of the median curve (≈ 1 or less for a fit consistent with
+    the stated errors).
     """
 
     chamber: str
@@ -593,7 +596,15 @@ def summarise(ob: CurveObservation, volumes: np.ndarray, *, draws: int = 16,
     mc = _model_cov(m, ob.phase_sd)
     e = rng.multivariate_normal(np.zeros(len(m)), mc, size=(len(v), draws))
     pv = (v[:, None, :] + e).reshape(-1, len(m))
-    z = (med - d.volumes_ml) / np.sqrt(v.var(axis=0) + np.diag(ob.cov))
+    # each phase judged by the one rule (quantities.predictive_z): σ_meas the segmentation's
+    # SD there, σ_pred the model's volume and phase error ⊕ the ensemble's spread. A phase is
+    # one of K correlated data the fit weighs together (whitened), so its spread is not
+    # produced by fitting that phase alone: judged on σ alone, as a scalar datum of the fit
+    # is, the model's own patients had 6 of 25 RV phases "missed" (fix6). A scalar EDV or
+    # ESV counted once through this curve takes its point's z (calibrate._curve_point).
+    sd_pred = predictive_sd(v, np.sqrt(np.diag(mc)), fitted=False)
+    sd_meas = np.sqrt(np.maximum(np.diag(ob.cov) - np.diag(mc), 0.0))
+    z = predictive_z(d.volumes_ml, med, sd_meas, sd_pred)
     r = ob.whiten(med - d.volumes_ml)[0]
     chi2 = float(np.mean(r ** 2))
     # Birge ratio: residuals larger than the stated errors mean the errors (here: the

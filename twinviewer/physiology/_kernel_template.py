@@ -5,9 +5,12 @@ argument. So this file is copied once per model into the kernel cache with the i
 below (marked ``MODEL-RHS``) pointing at that model's right-hand side; the copy is compiled
 and cached by numba. Models with tabulated drivers or a split step (``ModelSpec.drivers``,
 ``ModelSpec.split_step``) get the text substitutions of ``kernels.kernel_source``; the line
-marked ``MODEL-SPLIT-STEP`` is where a split step goes, after each RK4 step. The line marked
-``MEMBER-PARAMETERS`` becomes a tuple of the member's parameters when the model's functions
-accept one (see ``kernels.kernel_source``).
+marked ``MODEL-SPLIT-PRE`` and ``MODEL-SPLIT-STEP`` are where a split step goes: a half step
+before and a half step after each RK4 step (Strang splitting, second order); between two RK4
+steps inside a beat the two halves are one whole step (a model with a ``split_rhs`` has the
+half step before and the first right-hand side in one call; ``smem`` is the split step's
+memory). The line marked ``MEMBER-PARAMETERS`` becomes a tuple of the member's parameters
+when the model's functions accept one (see ``kernels.kernel_source``).
 """
 
 import numba
@@ -18,6 +21,7 @@ from twinviewer.physiology.acceleration import anderson_update_compiled as ander
 from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS
 
 PERIODIC, NOT_PERIODIC, DIVERGED = 0, 1, 2
+SPLIT_MEMORY = 8
 BLOW_UP = 1e7
 
 
@@ -36,11 +40,15 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
     g_last = np.empty(s_count)
     f_last = np.empty(s_count)
     meta = np.zeros(3, dtype=np.int64)
+    smem = np.zeros(SPLIT_MEMORY)  # noqa: F841 - a split step's memory (see ModelSpec)
     for i in range(n):
         if status[i] >= 0:
             continue
         p = P[i]  # MEMBER-PARAMETERS
         dt = 60.0 / p[hr_col] / steps
+        h_pre = 0.5 * dt  # noqa: F841 - the split step before the next RK4 step, if any
+        smem[:] = 0.0
+        smem[0] = dt
         y = Y0[i].copy()
         prev = y.copy()
         code = NOT_PERIODIC
@@ -56,6 +64,7 @@ def kernel(Y0, P, hr_col, steps, stride, min_beats, max_beats, atol, accelerate,
                     if blown:
                         break
                 t = s * dt
+                pass  # MODEL-SPLIT-PRE
                 rhs(t, y, p, k1)
                 for j in range(s_count):
                     tmp[j] = y[j] + 0.5 * dt * k1[j]

@@ -137,10 +137,16 @@ def anderson_update(y, prev, atol, dg, df, g_last, f_last, meta):
             y[j] -= g[j]
 
 
-if HAVE_NUMBA:
-    import numba
+def __getattr__(name: str):
+    # the compiled helper is made on first use (by a kernel): importing this module, as
+    # every reader of a twin does, must not import numba (see physiology/jit.py)
+    if name != "anderson_update_compiled":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if HAVE_NUMBA:
+        import numba
 
-    anderson_update_compiled = numba.njit(nogil=True, cache=False, error_model="numpy")(
-        anderson_update)
-else:  # pragma: no cover - the no-numba CI job
-    anderson_update_compiled = anderson_update
+        value = numba.njit(nogil=True, cache=False, error_model="numpy")(anderson_update)
+    else:  # pragma: no cover - the no-numba CI job
+        value = anderson_update
+    globals()[name] = value
+    return value

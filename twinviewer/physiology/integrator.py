@@ -31,6 +31,8 @@ CANCELLED = 4
 
 #: A state beyond this magnitude (mL, mmHg, mL/s) counts as a blown-up integration.
 BLOW_UP = 1e7
+#: Size of a split step's memory (``ModelSpec.split_step``), as the kernel template's.
+SPLIT_MEMORY = 8
 
 
 def _with_drivers(rhs, drivers, n_drivers):
@@ -46,24 +48,24 @@ def _with_drivers(rhs, drivers, n_drivers):
 
 
 def _split_numpy(split_step, drivers, n_drivers):
-    """``split_step(t, dt, y, p)`` for the numpy path, with the drivers at ``t`` if the model
-    declares them."""
+    """``split_step(t, dt, y, p, mem)`` (also ``split_rhs(t, dt, y, p, dydt, mem)``) for
+    the numpy path, with the drivers at ``t`` before ``mem`` if the model declares them."""
     split_step = python_function(split_step)
     if drivers is None:
         return split_step
     drivers = python_function(drivers)
 
-    def split_(t, dt, y, p):
+    def split_(t, dt, y, p, *rest):
         a = np.empty((n_drivers, y.shape[1]))
         drivers(t, p, a)
-        split_step(t, dt, y, p, a)
+        split_step(t, dt, y, p, *rest[:-1], a, rest[-1])
 
     return split_
 
 
 def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, atol,
-                     accelerate, rec, status, beats, yend, split_step=None):
-    # ``rhs`` and ``split_step`` are plain Python here (see python_function).
+                     accelerate, rec, status, beats, yend, split_step=None, split_rhs=None):
+    # ``rhs``, ``split_step`` and ``split_rhs`` are plain Python here (see python_function).
     todo = np.flatnonzero(status < 0)
     y = Y0[todo].T.copy()  # (S, n)
     prev = y.copy()
@@ -75,22 +77,36 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
     f_last = np.empty((n, s_count))
     meta = np.zeros((n, 3), dtype=np.int64)
     k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
+    mem = np.zeros((SPLIT_MEMORY, todo.size))  # each member's split memory, as the kernel's
     for b in range(max_beats):
         if todo.size == 0:
             break
         p = P[todo].T
         dt = 60.0 / p[hr_col] / steps
+        mem[0] = dt
+        h_pre = 0.5 * dt
         for s in range(steps):
             if s % stride == 0:
                 rec[todo, :, s // stride] = y.T
             t = s * dt
-            rhs(t, y, p, k1)
+            if split_rhs is not None:  # Strang splitting, as the kernel template
+                split_rhs(t, h_pre, y, p, k1, mem)
+            else:
+                if split_step is not None:
+                    split_step(t, h_pre, y, p, mem)
+                rhs(t, y, p, k1)
+            if (split_step is not None) and s % stride == 0 and s > 0:
+                rec[todo, :, s // stride] = 0.5 * (rec[todo, :, s // stride] + y.T)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k1, p, k2)
             rhs(t + 0.5 * dt, y + 0.5 * dt * k2, p, k3)
             rhs(t + dt, y + dt * k3, p, k4)
             y += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
             if split_step is not None:
-                split_step(t + dt, dt, y, p)
+                if s + 1 == steps:
+                    split_step(t + dt, 0.5 * dt, y, p, mem)
+                    h_pre = 0.5 * dt
+                else:
+                    h_pre = dt
         n_beat += 1
         bad = ~np.all(np.isfinite(y) & (np.abs(y) < BLOW_UP), axis=0)
         err = np.max(np.abs((y - prev) / atol[:, None]), axis=0)
@@ -102,6 +118,7 @@ def _rk4_beats_numpy(rhs, Y0, P, hr_col, steps, stride, min_beats, max_beats, at
         yend[idx] = y[:, done].T
         keep = ~done
         todo, y, prev, n_beat = todo[keep], y[:, keep], prev[:, keep], n_beat[keep]
+        mem = mem[:, keep]
         if accelerate:  # the same scalar update as the compiled kernel, member by member
             for k, i in enumerate(todo):
                 col, start = y[:, k].copy(), prev[:, k].copy()
@@ -115,7 +132,8 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
                           samples: int, min_beats: int, max_beats: int, atol: np.ndarray,
                           status: np.ndarray, accelerate: bool = True,
                           method: str = "auto", threads: int | None = None,
-                          drivers=None, n_drivers: int = 0, split_step=None):
+                          drivers=None, n_drivers: int = 0, split_step=None,
+                          split_rhs=None):
     """Integrate every member whose ``status`` is negative until its beat is periodic.
 
     Parameters
@@ -139,6 +157,9 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
     split_step
         The model's closed-form update of its stiff states after each RK4 step, if it
         declares one (see :class:`ModelSpec`).
+    split_rhs
+        The split step and the right-hand side in one call, if the model declares it (see
+        :class:`ModelSpec`): used at the start of each RK4 step, with the same result.
     threads
         Threads of the compiled path; default ``NUMBA_NUM_THREADS`` (the number of cores
         unless that variable says otherwise).
@@ -164,12 +185,13 @@ def integrate_to_periodic(rhs, Y0: np.ndarray, P: np.ndarray, hr_col: int, *, st
         if not HAVE_NUMBA:
             raise RuntimeError("numba is not available (or TWINVIEWER_NUMBA=0)")
         _run_threaded(get_kernel(rhs, drivers, n_drivers, split_step, n_params=P.shape[1],
-                                 n_states=s_count), args, n, threads)
+                                 n_states=s_count, split_rhs=split_rhs), args, n, threads)
     elif method == "numpy":
         pure = (python_function(rhs) if drivers is None
                 else _with_drivers(rhs, drivers, n_drivers))
-        split = None if split_step is None else _split_numpy(split_step, drivers, n_drivers)
-        _rk4_beats_numpy(pure, *args, split_step=split)
+        split, fused = (None if f is None else _split_numpy(f, drivers, n_drivers)
+                        for f in (split_step, split_rhs))
+        _rk4_beats_numpy(pure, *args, split_step=split, split_rhs=fused)
     else:
         raise ValueError(f"unknown integration method {method!r}")
     return rec, beats, yend

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from twinviewer.physiology.acceleration import MEMORY, anderson_update
 from twinviewer.physiology.dependencies import equation_digest
-from twinviewer.physiology.jit import JIT_OPTIONS
+from twinviewer.physiology.jit import JIT_OPTIONS, compile_model_functions
 
 _TEMPLATE = Path(__file__).with_name("_kernel_template.py")
 _MARK = "from twinviewer.physiology.four_chamber import rhs  # MODEL-RHS"
@@ -69,11 +69,34 @@ _DRIVER_CALLS = {
 }
 
 
-#: Where the template calls a model's split step (after each RK4 step), and the call: the
-#: step's end time, the step, the state, the parameters (and the drivers at the step's end).
+#: Where the template calls a model's split step, and the calls: Strang splitting (second
+#: order if the split step is), a half step at the RK4 step's start and a half step at its
+#: end. The end's half step and the next start's are one whole step (``h_pre``) except at
+#: the beat's end (the state there is compared between beats and is the warm start). A state
+#: recorded inside the beat is taken after that whole step, its split states (valves) the
+#: mean of their values half a step before and after (second order; the other states are
+#: untouched by the split step, so their mean is themselves).
+#: Arguments: the time, the step, the state, the parameters (and the drivers at that time),
+#: the split memory.
+_SPLIT_PRE = "pass  # MODEL-SPLIT-PRE"
 _SPLIT_MARK = "pass  # MODEL-SPLIT-STEP"
-_SPLIT_CALL = {False: "split_step(t + dt, dt, y, p)",
-               True: "split_step(t + dt, dt, y, p, tab[2 * s + 2])"}
+_SPLIT_RECORD = """
+                if s % stride == 0 and s > 0:
+                    for j in range(s_count):  # split states at t: mean of both sides
+                        rec[i, j, s // stride] = 0.5 * (rec[i, j, s // stride] + y[j])"""
+_SPLIT_POST = """if s + 1 == steps:
+                    split_step(t + dt, 0.5 * dt, y, p{a_end}, smem)
+                    h_pre = 0.5 * dt
+                else:
+                    h_pre = dt"""
+_SPLIT_CALLS = {False: ("split_step(t, h_pre, y, p, smem)", _SPLIT_POST.format(a_end="")),
+                True: ("split_step(t, h_pre, y, p, tab[2 * s], smem)",
+                       _SPLIT_POST.format(a_end=", tab[2 * s + 2]"))}
+#: With ``split_rhs`` (see ModelSpec) the half step before an RK4 step and that step's first
+#: right-hand side are one call (the chamber pressures both need are computed once).
+_FIRST_RHS = {False: "rhs(t, y, p, k1)", True: "rhs(t, y, p, k1, tab[2 * s])"}
+_FUSED_CALLS = {False: "split_rhs(t, h_pre, y, p, k1, smem)",
+                True: "split_rhs(t, h_pre, y, p, k1, tab[2 * s], smem)"}
 
 
 def _import_line(func: Callable, alias: str) -> str:
@@ -86,9 +109,10 @@ _PARAMS_MARK = "p = P[i]  # MEMBER-PARAMETERS"
 
 
 def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0,
-                  split_step: Callable | None = None, n_params: int = 0) -> str:
+                  split_step: Callable | None = None, n_params: int = 0,
+                  split_rhs: Callable | None = None) -> str:
     """The template's source with its model import pointed at ``rhs`` (and ``drivers``,
-    ``split_step``).
+    ``split_step``, ``split_rhs``).
 
     With ``n_params`` > 0 a member's parameters reach the model as a tuple of that many
     floats instead of a row of ``P``: values, not memory, so with the model functions
@@ -97,7 +121,7 @@ def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int
     order: results are bit-identical.
     """
     text = _TEMPLATE.read_text()
-    for mark in (_MARK, _SPLIT_MARK, _PARAMS_MARK):
+    for mark in (_MARK, _SPLIT_PRE, _SPLIT_MARK, _PARAMS_MARK):
         if mark not in text:
             raise RuntimeError(f"kernel template lost its line {mark!r}")
     if n_params > 0:
@@ -112,43 +136,58 @@ def kernel_source(rhs: Callable, drivers: Callable | None = None, n_drivers: int
             text = text.replace(old, new)
     if split_step is not None:
         line += f"\n{_import_line(split_step, 'split_step')}"
-        text = text.replace(_SPLIT_MARK, _SPLIT_CALL[drivers is not None])
+        pre, post = _SPLIT_CALLS[drivers is not None]
+        if split_rhs is not None:
+            line += f"\n{_import_line(split_rhs, 'split_rhs')}"
+            first = f"{_SPLIT_PRE}\n{' ' * 16}{_FIRST_RHS[drivers is not None]}\n"
+            if first not in text:
+                raise RuntimeError("kernel template lost its first right-hand side call")
+            text = text.replace(first, f"{_FUSED_CALLS[drivers is not None]}"
+                                       f"{_SPLIT_RECORD}\n")
+        else:
+            pre += _SPLIT_RECORD
+        text = text.replace(_SPLIT_PRE, pre).replace(_SPLIT_MARK, post)
     return text.replace(_MARK, line)
 
 
 def get_kernel(rhs: Callable, drivers: Callable | None = None, n_drivers: int = 0,
                split_step: Callable | None = None, n_params: int = 0,
-               n_states: int = 0) -> Callable:
+               n_states: int = 0, split_rhs: Callable | None = None) -> Callable:
     """The compiled ensemble kernel for a model whose right-hand side is ``rhs``.
 
-    ``rhs`` (and ``drivers``, ``split_step``, see :class:`ModelSpec`) must be module-level
+    ``rhs`` (and ``drivers``, ``split_step``, ``split_rhs``, see :class:`ModelSpec`) must
+    be module-level
     functions (importable as ``module.name``). Given ``n_params`` and ``n_states``, the
     kernel passes each member's parameters as a tuple (see :func:`kernel_source`) if the
     model's functions compile with one, and a row of ``P`` otherwise.
     """
+    compile_model_functions()  # the kernel's callees as numba functions (first use: import)
     func = getattr(rhs, "py_func", rhs)
+    split_rhs = split_rhs if split_step is not None else None
     key = (func.__module__, func.__qualname__, drivers is not None, split_step is not None,
-           n_params if n_states > 0 else 0)
+           split_rhs is not None, n_params if n_states > 0 else 0)
     with _lock:
         if key in _kernels:
             return _kernels[key]
         kernel = None
         if key[-1] > 0:
             try:
-                kernel = _load_kernel(func, drivers, n_drivers, split_step, key, key[-1])
+                kernel = _load_kernel(func, drivers, n_drivers, split_step, split_rhs, key,
+                                      key[-1])
                 _compile_for(kernel, n_states, key[-1])
             except Exception:  # noqa: BLE001 - a model that indexes p as an array: use a row
                 kernel = None
         if kernel is None:
-            kernel = _load_kernel(func, drivers, n_drivers, split_step, key, 0)
+            kernel = _load_kernel(func, drivers, n_drivers, split_step, split_rhs, key, 0)
         _kernels[key] = kernel
         return kernel
 
 
-def _load_kernel(func, drivers, n_drivers, split_step, key, n_params: int) -> Callable:
-    source = kernel_source(func, drivers, n_drivers, split_step, n_params)
+def _load_kernel(func, drivers, n_drivers, split_step, split_rhs, key,
+                 n_params: int) -> Callable:
+    source = kernel_source(func, drivers, n_drivers, split_step, n_params, split_rhs)
     digest = _dependency_hash(source, func)
-    for extra in (drivers, split_step):
+    for extra in (drivers, split_step, split_rhs):
         if extra is not None:
             digest = _dependency_hash(digest, extra)
     name = f"twinviewer_kernel_{key[0].replace('.', '_')}_{key[1]}_{digest}"
@@ -212,6 +251,7 @@ def load_generated_module(name: str, source: str, folder: Path | None = None):
 def get_observer(observe: Callable) -> Callable:
     """A compiled, disk-cached ``observe_all(rec, P, time, out)`` for a model's observables
     (``observe`` must be a module-level compiled model function returning floats)."""
+    compile_model_functions()
     func = getattr(observe, "py_func", observe)
     key = (func.__module__, func.__qualname__)
     with _lock:

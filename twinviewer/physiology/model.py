@@ -98,12 +98,23 @@ class ModelSpec:
         compiled engine evaluates them once per member on the step grid instead of four
         times per step in every beat.
     split_step
-        Optional ``split_step(t, dt, y, p[, a])``: a closed-form update, in place, of stiff
-        states (valve flows and opening states) at the end of every RK4 step of length
-        ``dt`` ending at ``t`` (with the drivers ``a`` at ``t`` if the model has drivers).
-        The right-hand side returns zero derivatives for those states, so they are frozen
-        within an RK4 step and advanced by this (Lie) splitting step, which the model
-        writes to be stable at any step (implicit or exact exponential updates).
+        Optional ``split_step(t, h, y, p[, a], mem)``: an update, in place, of stiff states
+        (valve flows and opening states) over ``h`` ending at time ``t``, everything else
+        held (with the drivers ``a`` at ``t`` if the model has drivers). The right-hand
+        side returns zero derivatives for those states. The engine advances them half a
+        step before and half a step after every RK4 step (Strang splitting, so the coupled
+        step is second order if the split step is), the two halves between steps as one
+        whole step: the half step after an RK4 step (at the beat's end) is
+        ``split_step``, the one before is :attr:`split_rhs` (or ``split_step`` at the RK4
+        step's start if the model has no ``split_rhs``). ``mem`` is the split step's
+        memory, 8 floats per member kept from step to step: the engine zeroes it when a
+        member starts and sets ``mem[0]`` to the RK4 step. The model writes the split step
+        to be stable at any step (L-stable implicit or exact exponential updates).
+    split_rhs
+        Optional ``split_rhs(t, h, y, p, dydt[, a], mem)``: the split step over ``h`` up to
+        half an RK4 step after ``t`` with the other states at ``t``, followed by
+        ``rhs(t, y, p, dydt[, a])``, in one call, so that what both compute from the states
+        the split step does not change (chamber pressures) is computed once.
     """
 
     name: str
@@ -125,6 +136,7 @@ class ModelSpec:
     drivers: Callable | None = field(default=None, repr=False)
     n_drivers: int = 0
     split_step: Callable | None = field(default=None, repr=False)
+    split_rhs: Callable | None = field(default=None, repr=False)
     #: Roles → the model's own state, output or parameter playing them, for a model whose
     #: names differ from the built-ins': clinical series roles (``'V_LV'``, ``'p_AO'``,
     #: ``'Q_AV'``…, :data:`SERIES_ROLES`) and parameter roles, named as the built-in
@@ -135,6 +147,10 @@ class ModelSpec:
     #: inside which the model was built and checked. Predictions outside are flagged by the
     #: explanations (:mod:`twinviewer.explain.validity`); nothing is parsed from prose.
     validity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: RK4 steps per beat by default (``Settings.steps_per_beat`` None), chosen by accuracy:
+    #: a model whose step count was chosen says so where it sets it, with the error measured
+    #: and the test that keeps it (e.g. ``four_chamber``); 400 for the others.
+    steps_per_beat: int = 400
 
     # ------------------------------------------------------------------ lookup
     @property
@@ -246,7 +262,7 @@ class ModelSpec:
         from twinviewer.physiology.dependencies import equation_digest
 
         functions = (self.rhs, self.observe, *self.equation_sources)
-        for extra in (self.drivers, self.split_step):
+        for extra in (self.drivers, self.split_step, self.split_rhs):
             if extra is not None:
                 functions += (extra,)
         return equation_digest(functions)[:16]

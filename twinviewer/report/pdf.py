@@ -282,16 +282,24 @@ def _unmeasured_block(p: _Pages, doc: TwinDocument) -> None:
            "not a finding about this patient.", size=8, color="0.3")
 
 
+def _shown_names(scenarios: list) -> dict[str, str]:
+    """Scenario name → the name a reader sees, with its response mode (acute or regulated)."""
+    from twinviewer.interventions.scenario import shown_name
+
+    return {s.name: shown_name(s) for s in scenarios}
+
+
 def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
     t = doc.twin
+    shown = _shown_names(t.scenarios)
     p.new_page("Twin report")
     rows = [["Twin (pseudonym)", t.pseudonym], ["Origin", t.origin or "unknown"],
             ["Model", f"{t.model_name} v{t.model_version} (equations {t.equation_hash})"],
             ["Parameter ensemble", f"{t.ensemble.shape[0]} members, {t.ensemble_kind}"],
             ["Visits", ", ".join(f"day {v.day}" for v in t.visits) or "none"],
-            ["Scenarios", ", ".join(s.name for s in t.scenarios) or "none"],
+            ["Scenarios", ", ".join(shown[s.name] for s in t.scenarios) or "none"],
             ["Calibration", _calibration_text(doc)],
-            ["Stored results", ", ".join(doc.results) or "none"],
+            ["Stored results", ", ".join(shown.get(k, k) for k in doc.results) or "none"],
             ["File", f"schema {doc.schema_version}, written by TwinViewer "
                      f"{doc.app_version or '?'}"],
             ["Audit trail", doc.chain.message if doc.chain else "not verified"],
@@ -454,6 +462,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
              scenario_results: Mapping[str, Any]) -> None:
     p.new_page("Pressure–volume loops and metrics")
     have_series = results is not None and hasattr(results, "series")
+    shown = _shown_names(doc.twin.scenarios)
     if have_series:
         axs = p.axes(0.27, 2)
         ok = np.asarray(results.ok)
@@ -473,7 +482,8 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                 for j, (name, r) in enumerate(scenario_results.items()):
                     if hasattr(r, "series") and f"V_{side}" in r.series and r.n == results.n:
                         ax.plot(r.series[f"V_{side}"][rep], r.series[f"p_{side}"][rep],
-                                color=f"C{j + 1}", linewidth=1.3, label=name)
+                                color=f"C{j + 1}", linewidth=1.3,
+                                label=shown.get(name, name))
                 ax.set_xlabel(f"{side} volume (mL)", fontsize=8)
                 ax.set_ylabel(f"{side} pressure (mmHg)", fontsize=8)
                 ax.tick_params(labelsize=7)
@@ -514,15 +524,14 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
     p.new_page("Scenarios compared")
     if not scenario_results:
         if scenarios:
-            p.para("Scenarios are defined (" + ", ".join(s.name for s in scenarios) + ") but "
+            p.para("Scenarios are defined (" + ", ".join(_shown_names(scenarios).values())
+                   + ") but "
                    "were not computed for this report: run them in TwinViewer and save the "
                    "twin with its results.", color="#7a3e00")
         else:
             p.para("No scenarios defined.")
         return
-    from twinviewer.interventions.scenario import shown_name
-
-    shown = {s.name: shown_name(s) for s in scenarios}
+    shown = _shown_names(scenarios)
     for s in scenarios:
         steps = "; ".join(f"{st.name} " + ", ".join(f"{k}={v:g}" for k, v in st.settings.items())
                           for st in s.steps)
@@ -673,12 +682,10 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
     p.new_page("Audit trail")
     if doc.chain is not None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
+    from twinviewer.io.audit_text import human_details
+
     rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
-             # a calibration's full summary (and width ratios) is kept in the trail, not
-             # spelt out here
-             ", ".join(f"{k}={v}" if k not in ("summary", "unmeasured_informed")
-                       else f"{k} kept" for k, v in e.details.items()), e.hash[:12]]
-            for e in doc.audit.entries]
+             human_details(e.details), e.hash[:12]] for e in doc.audit.entries]
     if rows:
         p.table(["#", "Time (UTC)", "Action", "App", "Details", "Hash"], rows,
                 [0.04, 0.2, 0.1, 0.07, 0.45, 0.14], size=6.8)

@@ -12,6 +12,7 @@ the measurements than from the truth (the explanation says so).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -139,6 +140,59 @@ def case_pool() -> list[str]:
     return [n for n in heart_names() if heart(n).model is ref]
 
 
+#: The range random severity is drawn from (0 = the healthy heart, 1 = the preset), before it
+#: is narrowed to where the heart still grades as its own lesion (:func:`graded_range`).
+SEVERITY_RANGE = (0.6, 1.3)
+#: Bisection tolerance and the margin kept inside a grading threshold (severity factor).
+_TOL, _MARGIN = 0.01, 0.02
+
+
+def _true_finding(name: str, factor: float) -> Finding | None:
+    """Heart ``name`` with its lesion scaled by ``factor``, graded from its true values (None
+    when it reaches no periodic beat)."""
+    p = heart(name)
+    v = with_severity(name, factor) if factor != 1.0 else p.vector()
+    r = simulate(p.model, v)
+    if not r.ok[0]:
+        return None
+    return primary(values_of({k: float(x[0]) for k, x in r.metrics.items()},
+                             dict(zip(p.model.parameter_names, v, strict=True))))
+
+
+@cache
+def graded_range(name: str) -> tuple[float, float]:
+    """The severity factors within :data:`SEVERITY_RANGE` at which heart ``name`` still
+    grades as its own lesion (the diagnosis of the preset itself), each end found by
+    bisection and kept :data:`_MARGIN` inside the threshold: a mild hypertensive heart
+    scaled ×0.6 grades "normal" and is not drawn.
+
+    Examples
+    --------
+    >>> lo, hi = graded_range("hypertensive_heart")
+    >>> 0.6 < lo < 1.0 <= hi <= 1.3
+    True
+    """
+    low, high = SEVERITY_RANGE
+    own = _true_finding(name, 1.0)
+    if own is None or not lesion_parameters(name):
+        return 1.0, 1.0
+
+    def ok(f: float) -> bool:
+        g = _true_finding(name, f)
+        return g is not None and g.diagnosis == own.diagnosis
+
+    def edge(inside: float, outside: float) -> float:
+        if ok(outside):
+            return outside
+        while abs(outside - inside) > _TOL:
+            mid = 0.5 * (inside + outside)
+            inside, outside = (mid, outside) if ok(mid) else (inside, mid)
+        step = _MARGIN if outside > inside else -_MARGIN
+        return inside - step if abs(inside - 1.0) > _MARGIN else inside
+
+    return edge(1.0, low), edge(1.0, high)
+
+
 def make_case(seed: int, heart_name: str | None = None, random_severity: bool = True) -> Case:
     """A hidden-lesion case; the same ``seed`` gives the same case.
 
@@ -149,7 +203,9 @@ def make_case(seed: int, heart_name: str | None = None, random_severity: bool = 
     heart_name : str, optional
         A fixed heart; by default one is drawn from :func:`case_pool`.
     random_severity : bool
-        Scale the lesion by a factor drawn in 0.6–1.3 (0 = healthy, 1 = the preset).
+        Scale the lesion by a factor drawn in 0.6–1.3 (0 = healthy, 1 = the preset), narrowed
+        to the factors at which the heart still grades as its own lesion
+        (:func:`graded_range`).
 
     Examples
     --------
@@ -161,8 +217,8 @@ def make_case(seed: int, heart_name: str | None = None, random_severity: bool = 
     pool = case_pool()
     name = heart_name or pool[int(rng.integers(len(pool)))]
     p = heart(name)
-    factor = float(rng.uniform(0.6, 1.3)) if random_severity and lesion_parameters(name) \
-        else 1.0
+    factor = float(rng.uniform(*graded_range(name))) if random_severity and \
+        lesion_parameters(name) else 1.0
     v = with_severity(name, factor) if factor != 1.0 else p.vector()
     r = simulate(p.model, v)
     if not r.ok[0]:

@@ -10,13 +10,32 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.interventions.baroreflex import REGULATION_TEXT
 from twinviewer.interventions.scenario import apply_scenario
 from twinviewer.physiology import Results, simulate
 from twinviewer.physiology.ensemble import sample_prior
+from twinviewer.physiology.metrics import METRIC_BY_NAME
 from twinviewer.teaching.controls import apply_controls
 from twinviewer.teaching.grading import findings, values_of
 from twinviewer.teaching.hearts import heart
 from twinviewer.teaching.lesson import Lesson, LessonError, Question, Step
+
+#: Every change a lesson makes is the model's acute response: no baroreflex acts (the what-if
+#: step can run a regulated one). Said beside every result of a change.
+RESPONSE = REGULATION_TEXT["acute"]
+
+
+def metric_label(name: str) -> str:
+    """A metric as a student reads it (``'AV_mean_gradient'`` → ``'Aortic valve mean
+    gradient'``); a metric only a plugin's model declares keeps its name.
+
+    Examples
+    --------
+    >>> metric_label("Ees")
+    'End-systolic elastance'
+    """
+    m = METRIC_BY_NAME.get(name)
+    return m.label if m is not None else name
 
 
 @dataclass(frozen=True)
@@ -178,14 +197,16 @@ class LessonSession:
                 rel = 0.0 if b == a else float(np.inf * np.sign(b - a))
             sim = ("unchanged" if abs(rel) <= q.tolerance else
                    "increases" if rel > 0 else "decreases")
-            detail = (f"{q.metric} {a:.3g} → {b:.3g} {unit} ({rel:+.1f} %; unchanged within "
-                      f"±{q.tolerance:g} %)")
+            detail = (f"{metric_label(q.metric)} {a:.3g} → {b:.3g} {unit} ({rel:+.1f} %; "
+                      f"unchanged within ±{q.tolerance:g} %)")
         elif q.kind == "value":
             x = self._stat(r, q.metric, q.statistic)
             hits = [c[0] for c in q.choices if c[1] <= x < c[2]]
             sim = hits[0] if hits else "none of the choices"
-            what = "5–95 % width of" if q.statistic == "interval_width" else "median"
-            detail = f"{what} {q.metric} = {x:.3g} {unit}"
+            what = ("5–95 % width of " if q.statistic == "interval_width" else
+                    "median " if r.n > 1 else "")
+            label = metric_label(q.metric)
+            detail = f"{what}{label if what else label[0].upper() + label[1:]} = {x:.3g} {unit}"
         else:
             names = list(self.model.parameter_names)
             med = {k: float(np.median(v[r.ok])) for k, v in r.metrics.items()}
@@ -193,6 +214,8 @@ class LessonSession:
             f = next(f for f in findings(values_of(med, pv)) if f.diagnosis == q.diagnosis)
             sim = f.severity
             detail = f"{q.diagnosis}: {f.severity} — " + "; ".join(f.evidence)
+        if r is not self.start:  # the result of a change: say that no reflex acted
+            detail += f" [{RESPONSE}]"
         return Outcome(q, sim, sim == q.answer, detail)
 
 
