@@ -79,8 +79,8 @@ It is applied to the posterior ensemble, not by re-calibrating (one calibration 
 ``(ν, n)`` is learned per data kind with the terms (:data:`SCALE_GRID`, ν = ∞ meaning no
 mixture; shipped: standard ν = 4, n = 5; curves ν = 2, n = 20). Judged honestly
 (docs/notes/honesty7.md) it **helps with volume curves, and with the standard set by about
-as much as the scatter**. With curves, ``D`` stands for many data and tells a wide patient from a typical
-one, so the prior widens where it should. On the model before engine7's valve step,
+as much as the scatter**. With curves, ``D`` stands for many data and tells a wide patient
+from a typical one, so the prior widens where it should. On the model before engine7's valve step,
 leave-one-seed-out: own 94.0, perturbed 92.5, regazzoni 86.8, wide 88.2 % (Gaussian prior:
 96.0 / 95.2 / 85.8 / 88.2); fresh seed 7: 91.6 / 94.0 / 86.8 / 89.8 %, all inside the bar.
 With five clinical data ``D`` hardly separates the settings (ROC 0.69, below): each fixed
