@@ -8,7 +8,9 @@ Not in the gate (about 15–40 min wall on the project's loaded 2-core machine).
 
 or ``python -m twinviewer.personalize.coverage table --jobs 2 --records DIR`` (the same
 table, keeping the records). The terms were learned on other seeds
-(``python -m twinviewer.personalize.coverage learn``).
+(``python -m twinviewer.personalize.coverage learn``). The slow job holds the same table to
+85–95 % per setting (``tests/personalize/test_honesty.py``); the figures are in
+docs/notes/honesty6.md.
 """
 
 from __future__ import annotations

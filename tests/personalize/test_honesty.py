@@ -1,16 +1,24 @@
-"""Honesty when the model is wrong (issue 12 item 4), at a reduced size for the CI gate.
+"""Honesty when the model is wrong (issue 12 item 4): the coverage table (a)–(d).
 
 Synthetic patients of the four settings — (a) the model itself, (b) the structurally
 different ``regazzoni2022`` loop, (c) the default model with its structure perturbed, (d) a
-population twice as wide as the prior — are measured on the standard clinical set (and, for
-LVEDP/LAP, on whole volume curves with cuff pressures) and calibrated; the 90 % intervals of
-the unmeasured outputs (LVEDP, LAP, PASP, stroke work, CO) with the learned model-discrepancy
+population twice as wide as the prior — are measured on the standard clinical set (and on
+whole volume curves with cuff pressures) and calibrated; the 90 % intervals of the
+unmeasured outputs (LVEDP, LAP, PASP, stroke work, CO) with the learned model-discrepancy
 term must cover the truth. The patients use the *test* seed, which no term was learned on.
-The full size (100 per setting) is ``python -m twinviewer.personalize.coverage table`` /
-``tests/benchmarks/test_bench_coverage.py``; its table is in docs/notes/honesty44.md.
 
-Band: 80–99 % per setting (see :data:`BAND`). At 20 patients (100 intervals, correlated
-within a patient) a setting's coverage scatters by about ±5 points (2 SD ≈ 10).
+* The gate runs a reduced size (:data:`GATE_PATIENTS` per setting, ≈ 15 s CPU) and prints
+  its table. At that size a setting's coverage scatters by about ±7 points, so it holds every
+  setting to :data:`GATE_BAND`: it catches a broken or stale term, not a few points.
+* The slow job runs the full size (:data:`PATIENTS` standard and :data:`CURVE_PATIENTS`
+  volume-curve patients per setting, as ``python -m twinviewer.personalize.coverage table``),
+  holds every setting to :data:`BAND` and checks the issue's 85–95 % (:data:`TARGET`) as a
+  named expected failure: on model 3.0 with engine7's valve step (fresh seed 7,
+  heavy-tailed prior) the standard set gives own 96.0 %, perturbed 96.8 %, regazzoni2022
+  86.4 %, wide 85.0 %; the curves 90.8 / 95.2 / 87.6 / 90.2 %. Five clinical data cannot
+  tell the model's own patients from the 2×-wide population well enough to put both
+  inside the bar
+  (:mod:`~twinviewer.personalize.discrepancy`, docs/notes/honesty6.md, honesty7.md).
 """
 
 from __future__ import annotations
@@ -19,30 +27,76 @@ import numpy as np
 import pytest
 
 from twinviewer.personalize import curve_check
-from twinviewer.personalize.coverage import coverage_table, format_table, overall, run_setting
-from twinviewer.personalize.discrepancy import TEST_SEED, TRAIN_SEEDS, Discrepancy
+from twinviewer.personalize.coverage import (
+    coverage_table,
+    format_table,
+    overall,
+    run_setting,
+)
+from twinviewer.personalize.discrepancy import TEST_SEED, TRAIN_SEEDS, Discrepancy, stale_reason
 from twinviewer.personalize.synthetic import SETTINGS, UNMEASURED
 
-PATIENTS = 20
-CURVE_PATIENTS = 8
+GATE_PATIENTS = 8
+PATIENTS = 100
+CURVE_PATIENTS = 50
 MEMBERS = 48  # as the term was learned with: it complements a 48-member ensemble's spread
-#: 80 % below; above, 99 %. At full size on model 2.2 (100 fresh patients per setting) the
-#: model's own and the perturbed patients are covered 97.4 % and 98.8 % — over the 95 % target,
-#: the price of covering regazzoni2022 and the wide population — so their upper bound is a
-#: named expected failure (:func:`test_no_setting_over_covers`). Intervals too wide to inform
-#: are caught by the width ratios below.
-BAND = (0.80, 0.99)
 #: Issue 12 item 4's bar for every setting.
 TARGET = (0.85, 0.95)
+#: What every setting is held to at full size: the bar widened by the 2–3 points it is
+#: missed by (see the module docstring), so that a term that gets worse fails.
+BAND = (0.80, 0.98)
+_NOT_MET = ("issue 12 item 4 not met at full size on model 3.0 + engine7 (fresh seed 7): "
+            "standard set own 96.0 %, perturbed 96.8 %, regazzoni2022 86.4 %, wide 85.0 %; "
+            "curves perturbed 95.2 %. Atypicality and misfit barely tell the 2×-wide "
+            "population from the model's own patients (ROC area 0.69), so the heavy-tailed "
+            "prior and the term centre that gap (docs/notes/honesty6.md, honesty7.md)")
+#: The gate's band at :data:`GATE_PATIENTS` patients (40 intervals per setting, correlated
+#: within a patient: 2 SD ≈ ±12 points around 90 %).
+GATE_BAND = (0.75, 1.0)
+
+
+def _records(k: int) -> list:
+    assert TEST_SEED not in TRAIN_SEEDS
+    assert stale_reason() == "", stale_reason()
+    out = []
+    for s in SETTINGS:
+        out += run_setting(s, k, TEST_SEED, members=MEMBERS)
+    return out
+
+
+def _check_widths(rows) -> None:
+    """Where data inform (stroke work, CO from cuff and echo volumes) the interval is still
+    narrower than the prior predictive's with the same term."""
+    for r in rows:
+        if r.output in ("SW", "CO"):
+            assert r.width_ratio < 1.0, f"{r.setting} {r.output}: width ratio {r.width_ratio:.2f}"
+
+
+def test_coverage_at_gate_size():
+    records = _records(GATE_PATIENTS)
+    rows = coverage_table(records)
+    raw = coverage_table(records, Discrepancy({}))
+    print("\n" + format_table(rows))
+    for s in SETTINGS:
+        assert sum(r.setting == s for r in records) >= GATE_PATIENTS - 1, f"{s}: patients lost"
+        cov = overall(rows, s)
+        # the term widens; the heavy-tailed prior also moves a partly informed prediction
+        # away from the prior median (less shrinkage), yet no setting loses coverage
+        assert cov >= overall(raw, s)
+        assert GATE_BAND[0] <= cov <= GATE_BAND[1], f"{s}: {cov:.0%} outside {GATE_BAND}"
+    _check_widths(rows)
 
 
 @pytest.fixture(scope="module")
 def records():
-    assert TEST_SEED not in TRAIN_SEEDS
-    out = []
-    for s in SETTINGS:
-        out += run_setting(s, PATIENTS, TEST_SEED, members=MEMBERS)
-    return out
+    return _records(PATIENTS)
+
+
+def _full_size_table(rows, band) -> None:
+    print("\n" + format_table(rows))
+    for label in dict.fromkeys(r.setting for r in rows):
+        cov = overall(rows, label)
+        assert band[0] <= cov <= band[1], f"{label}: {cov:.1%} outside {band}"
 
 
 @pytest.fixture(scope="module")
@@ -50,61 +104,35 @@ def curve_records():
     out = []
     for s in SETTINGS:
         out += curve_check.check(s, CURVE_PATIENTS, TEST_SEED, MEMBERS).records
+    assert all(r.data == "curves" for r in out)
     return out
 
 
 @pytest.mark.slow
-def test_intervals_of_unmeasured_outputs_cover_the_truth_in_every_setting(records):
-    rows = coverage_table(records)
-    raw = coverage_table(records, Discrepancy({}))
-    print("\n" + format_table(rows))
+def test_every_setting_is_covered_at_full_size(records, curve_records):
     for s in SETTINGS:
-        n = sum(r.setting == s for r in records)
-        assert n >= PATIENTS - 3, f"{s}: only {n} patients calibrated"
-        cov = overall(rows, s)
-        assert cov >= overall(raw, s)  # the term only ever widens
-        assert BAND[0] <= cov, f"{s}: {cov:.0%} below {BAND[0]:.0%}"
-        if s in ("regazzoni", "wide"):
-            assert cov <= BAND[1], f"{s}: {cov:.0%} above {BAND[1]:.0%}"
-    own = {r.output: r for r in rows if r.setting == "own"}
-    # data still inform: narrower than the prior predictive with the same term
-    assert own["SW"].width_ratio < 0.9 and own["CO"].width_ratio < 1.0
+        assert sum(r.setting == s for r in records) >= PATIENTS - 5, f"{s}: patients lost"
+    rows = coverage_table(records)
+    _full_size_table(rows, BAND)
+    _check_widths(rows)
+    _full_size_table(coverage_table(curve_records), BAND)  # the curve-data term
 
 
 @pytest.mark.slow
-def test_filling_pressures_after_a_volume_curve_fit_are_covered(curve_records):
-    """LVEDP and LAP after calibrating to whole LV/RV volume curves and the cuff pressures:
-    the curve-data term (learned on curve patients of the training seeds)."""
-    rows = coverage_table(curve_records, outputs=("LVEDP", "LAP"))
-    print("\n" + format_table(rows))
-    hits = [r.coverage * r.patients for r in rows]
-    cov = sum(hits) / sum(r.patients for r in rows)
-    assert BAND[0] <= cov <= BAND[1], f"LVEDP/LAP after curve fits: {cov:.0%}"
-    assert all(r.data == "curves" for r in curve_records)
+@pytest.mark.xfail(reason=_NOT_MET, strict=False)
+def test_every_setting_is_covered_85_to_95_percent(records, curve_records):
+    _full_size_table(coverage_table(records), TARGET)
+    _full_size_table(coverage_table(curve_records), TARGET)
 
 
 @pytest.mark.slow
 def test_the_bare_ensemble_is_overconfident_under_model_error(records):
     """Why the term exists: without it the Regazzoni patients' filling pressures are missed
-    (model v2.0: bias ≈ 5.6 mmHg against an ensemble SD of 3.3 mmHg; v1.0: 7 and 1.7)."""
+    (the default model puts them several mmHg too low)."""
     raw = {(r.setting, r.output): r.coverage for r in coverage_table(records, Discrepancy({}))}
-    assert raw[("regazzoni", "LVEDP")] < 0.5 and raw[("regazzoni", "LAP")] < 0.5
+    assert raw[("regazzoni", "LVEDP")] < 0.6 and raw[("regazzoni", "LAP")] < 0.6
     truth = np.array([r.truth["LVEDP"] for r in records if r.setting == "regazzoni"])
     pred = np.array([np.median(r.posterior["LVEDP"]) for r in records
                      if r.setting == "regazzoni"])
-    assert np.median(truth - pred) > 3.0
+    assert np.median(truth - pred) > 2.0
     assert set(UNMEASURED) == {"LVEDP", "LAP", "PASP", "SW", "CO"}
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(reason="issue 12 point 4 not met: on model 2.2 the model's own and the "
-                   "perturbed patients are over-covered (fresh seed 7, 100 per setting: 97.4 % "
-                   "and 98.8 %; this size: 99 % and 100 %), the price of covering "
-                   "regazzoni2022 and the wide population; growing the term with the "
-                   "posterior misfit does not separate them (docs/notes/honesty5.md)",
-                   strict=False)
-def test_no_setting_over_covers(records):
-    rows = coverage_table(records)
-    for s in ("own", "perturbed"):
-        assert overall(rows, s) <= TARGET[1], \
-            f"{s}: {overall(rows, s):.0%} above {TARGET[1]:.0%}"

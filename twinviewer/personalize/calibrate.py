@@ -314,13 +314,17 @@ class CalibrationResult:
     def predictive(self, name: str, level: float = 0.9) -> tuple[float, float, float]:
         """Median and interval of metric ``name`` for this patient: the posterior ensemble,
         plus the learned model discrepancy if ``name`` was not measured (see
-        :mod:`~twinviewer.personalize.discrepancy`)."""
+        :mod:`~twinviewer.personalize.discrepancy`; the prior ensemble tells it how far the
+        data narrowed ``name``)."""
         x = np.asarray(self.results.metrics[name], dtype=float)[self.results.ok]
         measured = {QUANTITY_BY_NAME[m.name].target for m in self.measurements}
         if name in measured:
             return Discrepancy({}).interval(name, x, level)
+        prior = self.prior_results
+        px = (np.asarray(prior.metrics[name], dtype=float)[np.asarray(prior.ok, bool)]
+              if prior is not None and name in prior.metrics else None)
         return self.discrepancy.interval(name, x, level, atypicality=self.atypicality,
-                                         misfit=self.misfit)
+                                         misfit=self.misfit, prior=px)
 
     def summary(self) -> str:
         """A plain-text report (fit table, identifiability, convergence)."""

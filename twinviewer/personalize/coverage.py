@@ -106,8 +106,9 @@ class CoverageRow:
 
 
 def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: int,
-              atypicality: float = 1.0, misfit: float = 1.0) -> tuple[float, float]:
-    x = disc.predictive_samples(name, samples, seed, atypicality, misfit) \
+              atypicality: float = 1.0, misfit: float = 1.0,
+              prior: np.ndarray | None = None) -> tuple[float, float]:
+    x = disc.predictive_samples(name, samples, seed, atypicality, misfit, prior) \
         if disc is not None else samples
     lo, hi = np.quantile(x, [0.05, 0.95])
     return float(lo), float(hi)
@@ -125,9 +126,9 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
             hit, raw, ratio, ratio0 = [], [], [], []
             for i, r in enumerate(recs):
                 t = r.truth[o]
-                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality, r.misfit)
+                lo, hi = _interval(r.posterior[o], o, d, i, r.atypicality, r.misfit, r.prior[o])
                 rlo, rhi = _interval(r.posterior[o], o, None, i)
-                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality, r.misfit)
+                plo, phi = _interval(r.prior[o], o, d, i, r.atypicality, r.misfit, r.prior[o])
                 hit.append(lo <= t <= hi)
                 raw.append(rlo <= t <= rhi)
                 ratio.append((hi - lo) / (phi - plo) if phi > plo else np.nan)
@@ -140,7 +141,9 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
 
 
 def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
-                       folds: int = 2, by: str = "seed") -> tuple[list[CoverageRow], list[dict]]:
+                       folds: int = 2, by: str = "seed", grids: dict | None = None,
+                       scales: Sequence[tuple[float, float]] | None = None
+                       ) -> tuple[list[CoverageRow], list[Discrepancy]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
     folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
     scored with the term learned on the others: new patients, as in use); patients of one
@@ -150,9 +153,16 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
 
     The honest score of a term learned on these very records (see
     :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
-    Records of one data kind.
+    Records of one data kind. Each fold also chooses its heavy-tailed prior among
+    ``scales`` (default :data:`~twinviewer.personalize.discrepancy.SCALE_GRID`); ``grids``
+    (scale → :func:`~twinviewer.personalize.discrepancy.candidate_grids` of ``records``
+    in the order given) saves re-scoring the candidates.
     """
-    from twinviewer.personalize.discrepancy import learn
+    from twinviewer.personalize.discrepancy import (
+        SCALE_GRID,
+        candidate_grids,
+        learn_with_prior_scale,
+    )
 
     seeds = list(dict.fromkeys(r.seed for r in records))
     if by == "setting":
@@ -165,11 +175,21 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
         for setting in dict.fromkeys(r.setting for r in records):
             for i, r in enumerate(r for r in records if r.setting == setting):
                 parts[i % folds].append(r)
+    order = {id(r): i for i, r in enumerate(records)}
+    records = [r for p in parts for r in p]
+    scales = list(scales or SCALE_GRID)
+    if grids is None:  # every candidate scored once
+        grids = {sc: candidate_grids(records, list(outputs), prior_scale=sc) for sc in scales}
+    else:  # the caller's grids are in the caller's order: the folds' order is another
+        perm = np.array([order[id(r)] for r in records])
+        grids = {sc: {o: _reordered(g, perm) for o, g in grids[sc].items()} for sc in scales}
+    fold = np.concatenate([np.full(len(p), k) for k, p in enumerate(parts)])
     tables, terms = [], []
     for k, part in enumerate(parts):
-        train = [r for j, p in enumerate(parts) if j != k for r in p]
-        terms.append(learn(train, list(outputs)))
-        tables.append(coverage_table(part, Discrepancy(terms[-1]), outputs))
+        sc, learned = learn_with_prior_scale(records, list(outputs), subset=fold != k,
+                                             grids=grids, scales=scales)
+        terms.append(Discrepancy(learned, prior_scale=sc))
+        tables.append(coverage_table(part, terms[-1], outputs))
     if by == "setting":  # one setting per part: its rows as they are
         return [row for t in tables for row in t], terms
     rows = []
@@ -184,6 +204,16 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
                                 mean("raw_coverage"),
                                 float(np.nanmean([c.raw_prior_ratio for c in cells]))))
     return rows, terms
+
+
+def _reordered(grid, perm: np.ndarray):
+    """``grid`` (a :func:`~twinviewer.personalize.discrepancy.candidate_grids` entry) with
+    its records taken in the order ``perm``."""
+    import copy
+
+    out = copy.copy(grid)
+    out.hits = grid.hits[:, perm]
+    return out
 
 
 def overall(rows: Sequence[CoverageRow], setting: str) -> float:
@@ -295,10 +325,15 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         recs = [r for r in records if r.data == kind]
         if not recs:
             raise ValueError(f"no records of {kind} data to learn from")
-        rows, _ = cross_fitted_table(recs, outputs)
-        loso, _ = cross_fitted_table(recs, outputs, by="setting")
-        doc["terms"][kind] = {o: list(t) for o, t in
-                              discrepancy.learn(recs, list(outputs)).items()}
+        grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc)
+                 for sc in discrepancy.SCALE_GRID}  # every candidate scored once
+        rows, _ = cross_fitted_table(recs, outputs, grids=grids)
+        loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids)
+        scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids)
+        doc["terms"][kind] = {o: list(t) for o, t in terms.items()}
+        # ν = ∞ (no mixture) as JSON null
+        doc.setdefault("prior_scale", {})[kind] = [
+            scale[0] if np.isfinite(scale[0]) else None, scale[1]]
         seeds = sorted({r.seed for r in recs})
         doc["learned"][kind] = {
             "seeds": seeds, "patients": {s: sum(r.label == s for r in recs)
@@ -310,7 +345,8 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         text.append(f"{kind} data — each seed scored with the term learned on the other "
                     f"seeds ({seeds}):\n{format_table(rows)}\n\n{kind} data — each setting "
                     "scored with the term learned on the other settings alone (a structure "
-                    f"no term saw):\n{format_table(loso)}")
+                    f"no term saw):\n{format_table(loso)}\n\n{kind} data — heavy-tailed "
+                    f"prior (ν, n) = {scale}")
     # CPU of the calibrations (None when re-learned from kept records): strict JSON
     doc["learned"]["cpu_s"] = round(cpu_s, 1) if np.isfinite(cpu_s) else None
     doc["learned"]["date"] = datetime.date.today().isoformat()

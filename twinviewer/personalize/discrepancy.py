@@ -46,6 +46,50 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
     a wide-population patient is unusual yet fitted well; which one predicts an output's
     misses is learned per output, not assumed.
 
+A heavy-tailed prior: robustness where the failure is
+-----------------------------------------------------
+Before the output terms above, the calibration's Gaussian prior on the log-parameters can
+be replaced by a heavier-tailed one, a **Student-t as a scale mixture of normals**
+(Andrews & Mallows 1974; West 1984): θ | λ ~ N(μ, λ²Σ), λ² ~ InvGamma(ν/2, ν/2). This is
+robust Bayesian analysis under prior misspecification (Berger 1985 and 1994, "An overview
+of robust Bayesian analysis", *Test* 3:5–124): the population the prior describes may be
+wider than assumed — the 2×-wide setting is exactly that — and a heavy-tailed prior lets
+data that conflict with it win instead of being shrunk to its centre (O'Hagan 1979, "On
+outlier rejection phenomena in Bayes inference", *JRSS B* 41:358–367; O'Hagan & Pericchi
+2012, "Bayesian heavy-tailed models and conflict resolution", *Brazilian J. Probab.
+Stat.* 26:372–401). It puts the width where honesty6 found the failure: in the outputs the
+data leave at the prior (LVEDP, LAP: passive stiffness and pulmonary resistance are not
+seen by cuff and echo), while a term on every output widens what the data fix as well.
+
+It is applied to the posterior ensemble, not by re-calibrating (one calibration per draw of
+λ would cost the calibration again), with two linear-Gaussian results:
+
+* the posterior of the prior's scale given the patient's ``n`` data of atypicality ``D``
+  (their mean squared prior-predictive z) is λ² | D ~ InvGamma((ν + n)/2, (ν + n·D)/2) —
+  conjugate when the data's prior-predictive spread scales with λ, approximate because
+  the measurement noise does not;
+* along one output whose posterior variance the data cut to a fraction ρ of the prior's
+  (ρ from the posterior and prior ensembles' 90 % widths, :func:`_narrowing`), the
+  posterior under the prior scaled by λ has its spread scaled by ``S = √(λ²/(λ²(1 − ρ) +
+  ρ))`` and its distance from the prior median μ by ``S²``. Each member ``x`` (ensemble
+  median ``m``) becomes ``μ + S²(m − μ) + S·(x − m)``, one λ² per draw: an output the data
+  fix (ρ → 0) is left alone, one they leave at the prior (ρ → 1) is widened by λ — and λ
+  is large when the measured data are atypical.
+
+``(ν, n)`` is learned per data kind with the terms (:data:`SCALE_GRID`, ν = ∞ meaning no
+mixture; shipped: standard ν = 4, n = 5; curves ν = 2, n = 20). Judged honestly
+(docs/notes/honesty7.md) it **helps with volume curves, and with the standard set by about
+as much as the scatter**. With curves, ``D`` stands for many data and tells a wide patient
+from a typical one, so the prior widens where it should. On the model before engine7's valve step,
+leave-one-seed-out: own 94.0, perturbed 92.5, regazzoni 86.8, wide 88.2 % (Gaussian prior:
+96.0 / 95.2 / 85.8 / 88.2); fresh seed 7: 91.6 / 94.0 / 86.8 / 89.8 %, all inside the bar.
+With five clinical data ``D`` hardly separates the settings (ROC 0.69, below): each fixed
+``(ν, n)`` lands within ±1 point of the Gaussian prior's worst setting.
+
+The approximation ignores how λ moves the posterior in directions that are neither fixed
+nor free, and the λ-dependence of EKI's own error; both are inside the output terms that
+are learned on top of it.
+
 The term is symmetric: a bias learned from one structure (Regazzoni's higher filling
 pressures, say) would shift every patient's prediction, and nothing tells which structure a
 patient's heart resembles. Measured outputs keep the calibration's own model-error term
@@ -71,8 +115,7 @@ Why this method
   −0.20/−0.48 for LVEDP, −0.47/−0.61 for LAP): the Regazzoni hearts that look typical and
   fit well are those whose LVEDP the default model gets most wrong. No per-patient
   evidence from these data can then narrow the model's own patients' intervals without
-  missing those, which is why (a) and (c) stay above 95 % when (b) and (d) are covered
-  (docs/notes/honesty5.md).
+  missing those (docs/notes/honesty5.md; below).
 
 How it is learned, and checked
 ------------------------------
@@ -80,15 +123,41 @@ How it is learned, and checked
 four settings (:mod:`~twinviewer.personalize.synthetic`) and of **several seeds**
 (:data:`TRAIN_SEEDS`), separately for the two kinds of data (:data:`DATA_KINDS`: the standard
 clinical set; whole LV/RV volume curves with cuff pressures). The objective is the
-acceptance bar itself, two-sided: each setting's coverage is pulled into
-:data:`LEARN_BAND` — the 85–95 % bar narrowed by the sampling spread of coverage on new
-patients — so coverage *above* the band (intervals wider than honest) costs as much as
-coverage below it; each single (setting, output) cell is held to the wider
-:data:`CELL_BAND`, so that no output is traded away for another.
+acceptance bar itself, per setting and two-sided: the learner minimises the near-worst
+setting's distance from 90 % (the :data:`NORM`-norm over settings of ``|coverage − 0.9|``),
+so a setting over-covered (intervals wider than honest: the model's own patients) counts as
+much as one under-covered, and the pooled coverage over all settings — which a plain
+conformal quantile would calibrate — cannot hide either. Each single (setting, output) cell
+is held to :data:`CELL_BAND` (80–98 %), so that no output is given up, or blown up, to bring
+a setting's pooled coverage in. (Until honesty5 every setting and every cell was pulled into
+87–93 % with equal weight; the cells' pull then widened the filling pressures for everyone
+and left the model's own and the perturbed patients at 97–99 %.)
+
 They are judged by **leave-one-seed-out** cross-fitting (each seed's patients scored with the
 term learned on the other seeds: new patients, as in use) and on a **fresh seed**
 (:data:`TEST_SEED`) that no term saw — the gate (``tests/personalize/test_honesty.py``) and the
 full-size table (``python -m twinviewer.personalize.coverage table``).
+
+Why the four settings cannot all sit at 90 %
+---------------------------------------------
+The learner can only make an interval depend on what is known about the patient: the
+ensemble, the atypicality ``D`` and the misfit ``M``. Those barely tell the settings apart
+(models 2.2 and 3.0 alike, training seeds, 400 patients: area under the ROC curve of ``D``
+for wide vs own 0.69, regazzoni vs own 0.66, perturbed vs own 0.50). And within every band of
+``D`` the 2×-wide population's 90 % error quantile of LVEDP, LAP, PASP and CO is about twice
+the model's own patients' (model 3.0, LVEDP: 2.7–4.7 against 1.4–1.8 prior SDs): the wide
+patients differ in the directions the standard data do not see (passive stiffness, pulmonary
+resistance). Any interval that covers them 85 % covers the model's own patients about 95 %.
+The learner can only centre that gap on 90 %, which is what the objective above does. On
+fresh patients (model 3.0, seed 7, 100 per setting) the Gaussian prior gave own 96.0 %,
+perturbed 97.0 %, regazzoni2022 89.6 %, wide 83.2 % (docs/notes/honesty6.md); with the
+heavy-tailed prior own 96.2 %, perturbed 95.0 %, regazzoni2022 86.2 %, wide 85.2 %; after
+engine7's valve step, same terms: own 96.0 %, perturbed 96.8 %, regazzoni2022 86.4 %, wide
+85.0 % (docs/notes/honesty7.md). The bar is missed by 1–2 points in (a) and (c).
+*Conformal* calibration of a quantile per output would meet 90 %
+pooled over the settings, which is exactly what hides the gap; *Bayesian model averaging*
+over the settings would do the same, weighted by how well each explains the data, which here
+is hardly at all.
 
 Re-learning is one command, to run after any change of the model's equations (it
 calibrates 4 settings × seeds × (50 + 40 curve) patients in ``--jobs`` processes, then writes
@@ -138,6 +207,16 @@ Term = tuple[float, ...]  # (a_o, r_o, k_o, c_o, d_o, e_o); shorter: c_o = 1, d_
 EVIDENCE = ("atypicality", "misfit")
 
 
+#: ``(ν, n)`` of no heavy-tailed prior: the calibration's Gaussian prior as it is.
+NO_MIXTURE = (float("inf"), 0.0)
+#: The ``(ν, n)`` the learner chooses among (module docstring, "A heavy-tailed prior"): ν the
+#: degrees of freedom of the Student-t prior (2: Cauchy-like tails, 4: moderate), n the
+#: number of independent data the atypicality ``D`` stands for (the standard set has 5; a
+#: volume curve counts once in ``D`` but carries more).
+SCALE_GRID = (NO_MIXTURE, (2.0, 5.0), (2.0, 10.0), (2.0, 20.0), (4.0, 5.0), (4.0, 10.0),
+              (4.0, 20.0))
+
+
 def _load(path: Path = TERMS_FILE) -> dict:
     with open(path, encoding="utf-8") as f:
         return json.load(f)
@@ -145,6 +224,12 @@ def _load(path: Path = TERMS_FILE) -> dict:
 
 def _terms_of(doc: dict, data: str) -> dict[str, Term]:
     return {o: tuple(float(v) for v in t) for o, t in doc["terms"][data].items()}
+
+
+def _scale_of(doc: dict, data: str) -> tuple[float, float]:
+    """The ``(ν, n)`` learned for ``data`` (JSON ``null`` for ν = ∞; absent: no mixture)."""
+    nu, n = doc.get("prior_scale", {}).get(data, [None, 0.0])
+    return (float("inf") if nu is None else float(nu), float(n))
 
 
 _DOC = _load()
@@ -161,6 +246,9 @@ class Discrepancy:
     terms: dict[str, Term] = field(default_factory=dict)
     source: str = "learned on synthetic patients of four settings (own, regazzoni, perturbed, " \
                   "wide)"
+    #: ``(ν, n)`` of the heavy-tailed calibration prior (module docstring, "A heavy-tailed
+    #: prior"); ν = ∞: the Gaussian prior as calibrated, no mixture.
+    prior_scale: tuple[float, float] = NO_MIXTURE
 
     def _term(self, name: str) -> tuple[float, ...]:
         return _full(self.terms.get(name, (0.0, 0.0, 0.0)))
@@ -182,26 +270,36 @@ class Discrepancy:
         return float(self._term(name)[3])
 
     def predictive_samples(self, name: str, samples: np.ndarray, seed: int = 0,
-                           atypicality: float = 1.0, misfit: float = 1.0) -> np.ndarray:
+                           atypicality: float = 1.0, misfit: float = 1.0,
+                           prior: np.ndarray | None = None) -> np.ndarray:
         """The ensemble's predictions of ``name`` with the discrepancy added, ``DRAWS`` draws
-        per member (non-finite members dropped)."""
+        per member (non-finite members dropped). ``prior`` is the prior ensemble's
+        predictions of ``name``: how far the data narrowed them decides how much the
+        heavy-tailed prior widens and moves them (without it: as if not narrowed at all)."""
         x = np.asarray(samples, dtype=float)
         x = x[np.isfinite(x)]
         if name not in self.terms or x.size == 0:
             return x
         xi = np.random.default_rng(seed).standard_normal((2, x.size, DRAWS))
         a, r = self.scale(name, atypicality, misfit)
-        return _spread(x[None, :], xi[None], a, r, self.inflation(name))[0]
+        mu, S = None, None
+        if np.isfinite(self.prior_scale[0]):
+            rho, mu = _narrowing(x, prior)
+            S = _scale_draws(seed, x.size, self.prior_scale, atypicality, rho)
+        return _spread(x[None, :], xi[None], a, r, self.inflation(name),
+                       None if mu is None else np.array([mu]),
+                       None if S is None else S[None])[0]
 
     def interval(self, name: str, samples: np.ndarray, level: float = 0.9, seed: int = 0,
-                 atypicality: float = 1.0, misfit: float = 1.0) -> tuple[float, float, float]:
+                 atypicality: float = 1.0, misfit: float = 1.0,
+                 prior: np.ndarray | None = None) -> tuple[float, float, float]:
         """Median and central ``level`` interval of the predictive of ``name``.
 
         >>> d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 2.0)})
         >>> d.interval("LAP", np.array([8.0, 10.0, 12.0]), level=1.0)
         (10.0, 6.0, 14.0)
         """
-        x = self.predictive_samples(name, samples, seed, atypicality, misfit)
+        x = self.predictive_samples(name, samples, seed, atypicality, misfit, prior)
         if x.size == 0:
             return (np.nan, np.nan, np.nan)
         a = (1.0 - level) / 2.0
@@ -227,15 +325,45 @@ def _growth(k, d0, evidence):
     return np.sqrt(1.0 + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
 
 
-def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float) -> np.ndarray:
+def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float, mu: np.ndarray | None = None,
+            S: np.ndarray | None = None) -> np.ndarray:
     """(R, n) ensembles, (R, 2, n, DRAWS) normals → (R, n·DRAWS) predictive samples; ``a`` and
-    ``r`` scalars or (R,) arrays (already grown with atypicality)."""
+    ``r`` scalars or (R,) arrays (already grown with atypicality). With the heavy-tailed
+    prior, ``mu`` (R,) are the prior ensembles' medians and ``S`` (R, n, DRAWS) the factors
+    of :func:`_scale_draws`: each member ``x`` becomes ``μ + S²(m − μ) + c·S·(x − m)``."""
     a = np.reshape(a, (-1, 1, 1))
     r = np.reshape(r, (-1, 1, 1))
     m = np.median(X, axis=1, keepdims=True)
-    Xc = (m + c * (X - m))[:, :, None]
+    if S is None:
+        Xc = (m + c * (X - m))[:, :, None]
+    else:
+        mu = np.reshape(mu, (-1, 1, 1))
+        Xc = mu + S**2 * (m[:, :, None] - mu) + c * S * (X - m)[:, :, None]
     Y = Xc * np.exp(r * xi[:, 0]) + a * xi[:, 1]
     return Y.reshape(X.shape[0], -1)
+
+
+def _narrowing(x: np.ndarray, prior: np.ndarray | None) -> tuple[float, float]:
+    """``(ρ, μ)``: the squared ratio of the posterior to the prior ensemble's 90 % width
+    (0: the data fix the output, 1: they leave it at the prior; 1 without a prior ensemble)
+    and the prior ensemble's median (the posterior's without one)."""
+    p = np.asarray(prior if prior is not None else [], dtype=float)
+    p = p[np.isfinite(p)]
+    if p.size < 2:
+        return 1.0, float(np.median(x))
+    wp = float(np.subtract(*np.quantile(p, [0.95, 0.05])))
+    w = float(np.subtract(*np.quantile(x, [0.95, 0.05])))
+    return (float(np.clip((w / wp) ** 2, 0.0, 1.0)) if wp > 0 else 1.0), float(np.median(p))
+
+
+def _scale_draws(seed: int, size: int, prior_scale: tuple[float, float], atypicality: float,
+                 rho: float) -> np.ndarray:
+    """(size, DRAWS) factors ``S = √(λ²/(λ²(1 − ρ) + ρ))`` with ``λ²`` drawn from its
+    posterior ``InvGamma((ν + n)/2, (ν + n·D)/2)`` (module docstring)."""
+    nu, n = prior_scale
+    g = np.random.default_rng([seed, 1]).gamma((nu + n) / 2.0, 1.0, (size, DRAWS))
+    lam2 = (nu + n * float(atypicality)) / 2.0 / g
+    return np.sqrt(lam2 / (lam2 * (1.0 - rho) + rho))
 
 
 def default_discrepancy(data: str = "standard") -> Discrepancy:
@@ -246,9 +374,9 @@ def default_discrepancy(data: str = "standard") -> Discrepancy:
     """
     if data not in DATA_KINDS:
         raise ValueError(f"unknown data kind {data!r}; choose one of {DATA_KINDS}")
-    return Discrepancy(_terms_of(_DOC, data),
-                       f"learned for {data} data on synthetic patients of four settings (own, "
-                       "regazzoni, perturbed, wide) of model "
+    return Discrepancy(_terms_of(_DOC, data), prior_scale=_scale_of(_DOC, data),
+                       source=f"learned for {data} data on synthetic patients of four "
+                       "settings (own, regazzoni, perturbed, wide) of model "
                        f"{_DOC['model']['name']} {_DOC['model']['equation_hash'][:12]}")
 
 
@@ -279,22 +407,30 @@ C_GRID = (1.0, 1.25, 1.5, 2.0)
 #: Offering the misfit too (``(0, 1)``) made cross-fitted coverage 0–2.5 points *worse* on
 #: model 2.2 (standard and curve records, docs/notes/honesty5.md): more freedom, no signal.
 E_GRID = (0,)
-#: Coverage the learner aims at: inside the 85–95 % acceptance band by the sampling spread
-#: of coverage on new patients (about ±3 points at 100 patients per setting).
-LEARN_BAND = (0.87, 0.93)
-#: Weight of the single (setting, output) cells against each setting's overall coverage in the
-#: learner's objective (1: a cell's miss counts 1/5 of a setting's; see :func:`learn`).
+#: Coverage the learner aims at in every setting (the middle of the 85–95 % bar).
+TARGET = 0.90
+#: The norm over settings of each setting's distance from :data:`TARGET` that the learner
+#: minimises: 8 is close to the worst setting's distance (the maximum) but still rewards
+#: moving the others, which plain coordinate descent on a maximum would not.
+NORM = 8
+#: The band each single (setting, output) cell is held to: an output may not be traded
+#: away (narrowed below 80 % in some setting) to bring a setting's pooled coverage in, nor
+#: widened to cover every patient of every setting (LAP at 100 %, three times the prior's
+#: width) to lift the pooled coverage of another. Chosen among 75–80 % × 97–100 % by the
+#: cross-fitted worst setting on the training seeds (docs/notes/honesty6.md).
+CELL_BAND = (0.80, 0.98)
+#: Weight of the cells' distances to :data:`CELL_BAND` (summed, over the number of outputs)
+#: against the settings' norm.
 CELL_WEIGHT = 1.0
-#: The band each single (setting, output) cell is held to (wider than a setting's: the
-#: acceptance bar is per setting; a cell outside it is an output the term gets badly wrong).
-CELL_BAND = (0.87, 0.93)
 
 
 class _Cells:
-    """One output's records grouped by ensemble size, with their fixed normals: scores any
-    term's hits at once (numpy over the records)."""
+    """One output's records grouped by ensemble size, with their fixed normals (and, with a
+    heavy-tailed prior, their fixed scale factors): scores any term's hits at once (numpy
+    over the records)."""
 
-    def __init__(self, records: Sequence, name: str, seeds: Sequence[int]):
+    def __init__(self, records: Sequence, name: str, seeds: Sequence[int],
+                 prior_scale: tuple[float, float] = NO_MIXTURE):
         groups: dict[int, list[int]] = {}
         xs = []
         for i, r in enumerate(records):
@@ -303,74 +439,146 @@ class _Cells:
             groups.setdefault(xs[-1].size, []).append(i)
         self.n = len(records)
         self.groups = []
+        mixture = np.isfinite(prior_scale[0])
         for size, idx in groups.items():
             if size == 0:
                 continue
             xi = np.stack([np.random.default_rng(seeds[i]).standard_normal((2, size, DRAWS))
                            for i in idx])
+            mu = S = None
+            if mixture:
+                narrow = [_narrowing(xs[i], records[i].prior[name]) for i in idx]
+                mu = np.array([m for _, m in narrow])
+                S = np.stack([_scale_draws(seeds[i], size, prior_scale,
+                                           records[i].atypicality, rho)
+                              for i, (rho, _) in zip(idx, narrow, strict=True)])
             self.groups.append((np.array(idx), np.stack([xs[i] for i in idx]), xi,
                                 np.array([records[i].truth[name] for i in idx]),
                                 np.array([records[i].atypicality for i in idx]),
-                                np.array([records[i].misfit for i in idx])))
+                                np.array([records[i].misfit for i in idx]), mu, S))
 
     def hits(self, term: Term) -> np.ndarray:
         a, r, k, c, d0, e = _full(term)
         out = np.zeros(self.n, dtype=bool)
-        for idx, X, xi, t, D, M in self.groups:
+        for idx, X, xi, t, D, M, mu, S in self.groups:
             g = _growth(k, d0, _evidence(e, D, M))
-            lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c), [0.05, 0.95], axis=1)
+            lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c, mu, S), [0.05, 0.95], axis=1)
             out[idx] = (lo <= t) & (t <= hi)
         return out
 
 
-def learn(records: Sequence, outputs: Sequence[str], band: tuple[float, float] = LEARN_BAND,
-          floor_fraction: float = 0.1, sweeps: int = 3, cell_weight: float = CELL_WEIGHT,
-          cell_band: tuple[float, float] = CELL_BAND, evidence: Sequence[int] = E_GRID
-          ) -> dict[str, Term]:
+class _Grid:
+    """Every candidate term of one output, and whether each record's interval with it
+    covers the truth: ``hits`` is (terms, records)."""
+
+    def __init__(self, records: Sequence, name: str, evidence: Sequence[int],
+                 floor_fraction: float, prior_scale: tuple[float, float] = NO_MIXTURE):
+        scale = float(np.median([abs(np.nanmedian(r.posterior[name])) for r in records]))
+        self.terms: list[Term] = [
+            (floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
+            for e in (tuple(evidence) if k > 0 else (0,))
+            for d in (D_GRID if k > 0 else (1.0,))
+            for r in R_GRID if not (r == 0.0 and k > 0.0)]
+        cells = _Cells(records, name, _draw_seeds(records), prior_scale)
+        self.hits = np.array([cells.hits(t) for t in self.terms])
+        # what the tie-break calls narrower: the structural log-SD grown, and the inflation
+        self.width = np.array([t[1] * (1 + t[2]) + (t[3] - 1.0) for t in self.terms])
+
+
+def candidate_grids(records: Sequence, outputs: Sequence[str], evidence: Sequence[int] = E_GRID,
+                    floor_fraction: float = 0.1, prior_scale: tuple[float, float] = NO_MIXTURE
+                    ) -> dict[str, _Grid]:
+    """The candidate terms of every output scored on every record (for :func:`learn`), with
+    the heavy-tailed prior ``prior_scale``."""
+    return {o: _Grid(records, o, evidence, floor_fraction, prior_scale) for o in outputs}
+
+
+def learn(records: Sequence, outputs: Sequence[str], target: float = TARGET,
+          floor_fraction: float = 0.1, sweeps: int = 4, cell_weight: float = CELL_WEIGHT,
+          cell_band: tuple[float, float] = CELL_BAND, evidence: Sequence[int] = E_GRID,
+          norm: float = NORM, subset: np.ndarray | None = None,
+          grids: dict[str, _Grid] | None = None, with_value: bool = False):
     """Fit ``(a_o, r_o, k_o, c_o, d_o, e_o)`` for every output jointly on records of several
     settings.
 
     ``records`` are :class:`~twinviewer.personalize.coverage.Record` of one data kind. The
-    objective is the acceptance bar — in every setting the coverage over all judged outputs
-    lies in ``band`` — as the summed distance of each setting's coverage to the band (above
-    it as below it), plus the mean over outputs of each (setting, output) cell's distance to
-    ``cell_band``, so that one output's over-coverage cannot buy another's under-coverage.
-    Coordinate descent over the outputs, each over the grid :data:`R_GRID` × :data:`K_GRID`
-    × :data:`D_GRID` × :data:`C_GRID` × ``evidence`` (:data:`E_GRID`);
-    ties go to the narrower term. ``a_o`` is ``floor_fraction`` × r_o × the median true
-    value (a floor for values near zero).
+    objective is the acceptance bar — in *every* setting the coverage over all judged
+    outputs is near ``target`` — as the ``norm``-norm over settings of each setting's
+    distance from ``target`` (nearly the worst setting's distance: a setting over-covered
+    counts as much as one under-covered, and pooling the settings cannot hide either), plus
+    the distance of each (setting, output) cell to ``cell_band``, so that one output cannot
+    be given up to bring a setting's pooled coverage in. Coordinate descent over the
+    outputs, each over the grid :data:`R_GRID` × :data:`K_GRID` × :data:`D_GRID` ×
+    :data:`C_GRID` × ``evidence`` (:data:`E_GRID`); ties go to the narrower term.
+    ``a_o`` is ``floor_fraction`` × r_o × the median of the ensemble medians (a floor for
+    values near zero).
+
+    ``subset`` (a boolean mask over ``records``) learns on those records alone, scored
+    with ``grids`` from :func:`candidate_grids` of all of them: cross-fitting scores each
+    candidate once, not once per fold. ``with_value``: return ``(terms, objective)``.
+
+    >>> from twinviewer.personalize.coverage import Record
+    >>> rng = np.random.default_rng(0)
+    >>> def honest(t):  # an ensemble whose 90 % interval covers t 90 % of the time
+    ...     return t + rng.normal() + rng.normal(0, 1, 48)
+    >>> recs = [Record("own", "own", {"LAP": t}, {"LAP": honest(t)}, {"LAP": honest(t)}, 0)
+    ...         for t in 10 + 2 * rng.standard_normal(40)]
+    >>> learn(recs, ["LAP"])["LAP"][1:4]  # no structural error, no inflation needed
+    (0.0, 0.0, 1.0)
     """
-    settings = list(dict.fromkeys(r.setting for r in records))
-    idx = {s: np.array([r.setting == s for r in records]) for s in settings}
-    seeds = _draw_seeds(records)
-    terms: dict[str, list[Term]] = {}
-    cells: dict[str, np.ndarray] = {}  # output → (terms, settings) coverage
-    for o in outputs:
-        scale = float(np.median([abs(r.truth[o]) for r in records]))
-        terms[o] = [(floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
-                    for e in (tuple(evidence) if k > 0 else (0,))
-                    for d in (D_GRID if k > 0 else (1.0,))
-                    for r in R_GRID if not (r == 0.0 and k > 0.0)]
-        score = _Cells(records, o, seeds)
-        cells[o] = np.array([[h[idx[s]].mean() for s in settings]
-                             for h in (score.hits(t) for t in terms[o])])
+    grids = grids or candidate_grids(records, outputs, evidence, floor_fraction)
+    use = np.ones(len(records), bool) if subset is None else np.asarray(subset, bool)
+    labels = np.array([r.setting for r in records])
+    settings = list(dict.fromkeys(labels[use]))
+    # output → (terms, settings) coverage on the records used
+    cells = {o: np.stack([grids[o].hits[:, use & (labels == s)].mean(axis=1)
+                          for s in settings], axis=1) for o in outputs}
 
-    def miss(c: np.ndarray, b: tuple[float, float]) -> np.ndarray:
-        return np.maximum(np.maximum(b[0] - c, c - b[1]), 0.0)
-
-    def objective(ch: dict[str, int]) -> tuple[float, float]:
-        cov = np.array([cells[o][ch[o]] for o in outputs])  # (outputs, settings)
-        value = (miss(cov.mean(axis=0), band).sum()
-                 + cell_weight * miss(cov, cell_band).sum() / len(outputs))
-        width = sum(t[1] * (1 + t[2]) + (t[3] - 1.0)
-                    for t in (terms[o][ch[o]] for o in outputs))
-        return round(float(value), 4), width
+    def miss(c: np.ndarray) -> np.ndarray:
+        return np.maximum(np.maximum(cell_band[0] - c, c - cell_band[1]), 0.0)
 
     choice = {o: 0 for o in outputs}  # start from no discrepancy
     for _ in range(sweeps):
-        for o in outputs:
-            choice[o] = min(range(len(terms[o])), key=lambda t: objective({**choice, o: t}))
-    return {o: tuple(round(float(v), 4) for v in terms[o][choice[o]]) for o in outputs}
+        for o in outputs:  # every candidate of o at once, the others' choices fixed
+            others = [cells[p][choice[p]] for p in outputs if p != o]
+            pooled = (sum(others) + cells[o]) / len(outputs)  # (terms, settings)
+            value = ((np.abs(pooled - target) ** norm).sum(axis=1) ** (1.0 / norm)
+                     + cell_weight * (sum(miss(c).sum() for c in others)
+                                      + miss(cells[o]).sum(axis=1)) / len(outputs))
+            value = np.round(value, 4)
+            best = np.flatnonzero(value == value.min())
+            choice[o] = int(best[np.argmin(grids[o].width[best])])  # ties: the narrower
+    chosen = [cells[o][choice[o]] for o in outputs]
+    value = float((np.abs(sum(chosen) / len(outputs) - target) ** norm).sum() ** (1.0 / norm)
+                  + cell_weight * sum(miss(c).sum() for c in chosen) / len(outputs))
+    terms = {o: tuple(round(float(v), 4) for v in grids[o].terms[choice[o]]) for o in outputs}
+    return (terms, value) if with_value else terms
+
+
+def learn_with_prior_scale(records: Sequence, outputs: Sequence[str],
+                           subset: np.ndarray | None = None,
+                           grids: dict[tuple[float, float], dict[str, _Grid]] | None = None,
+                           scales: Sequence[tuple[float, float]] = SCALE_GRID
+                           ) -> tuple[tuple[float, float], dict[str, Term]]:
+    """The heavy-tailed prior ``(ν, n)`` among ``scales`` and the terms learned with it that
+    reach the lowest :func:`learn` objective (ties: the earlier, i.e. no mixture first).
+
+    ``grids`` maps each scale to its :func:`candidate_grids` (built here if missing).
+
+    >>> from twinviewer.personalize.coverage import Record
+    >>> rng = np.random.default_rng(0)
+    >>> recs = [Record("own", "own", {"LAP": t}, {"LAP": t + rng.normal() + rng.normal(0, 1, 48)},
+    ...                {"LAP": t + rng.normal(0, 2, 48)}, 0) for t in 10 + rng.normal(0, 2, 40)]
+    >>> learn_with_prior_scale(recs, ["LAP"], scales=[NO_MIXTURE, (2.0, 5.0)])[0][0]
+    inf
+    """
+    best: tuple = (np.inf, NO_MIXTURE, {})
+    for sc in scales:
+        g = (grids or {}).get(sc) or candidate_grids(records, outputs, prior_scale=sc)
+        terms, value = learn(records, outputs, subset=subset, grids=g, with_value=True)
+        if round(value, 4) < round(best[0], 4):
+            best = (value, sc, terms)
+    return best[1], best[2]
 
 
 def _draw_seeds(records: Sequence) -> list[int]:
@@ -399,7 +607,9 @@ def _main() -> int:
         rows, _ = cross_fitted_table(recs, outputs)
         print(f"{kind}: each seed scored with the term learned on the other seeds:")
         print(format_table(rows))
-        for o, t in learn(recs, outputs).items():
+        scale, terms = learn_with_prior_scale(recs, outputs)
+        print(f"    heavy-tailed prior (ν, n) = {scale}")
+        for o, t in terms.items():
             print(f"    {o!r}: {t},")
     return 0
 

@@ -100,7 +100,7 @@ def unmeasured_widths(result: CalibrationResult, level: float = 0.9) -> list[Pre
             x = np.asarray(prior.metrics[name], dtype=float)[np.asarray(prior.ok, bool)]
             _, plo, phi = result.discrepancy.interval(name, x, level,
                                                       atypicality=result.atypicality,
-                                                      misfit=result.misfit)
+                                                      misfit=result.misfit, prior=x)
         out.append(PredictiveWidth(name, unit, float(med), float(lo), float(hi), float(plo),
                                    float(phi)))
     return out
