@@ -37,8 +37,8 @@ def test_reopened_twin_shows_its_scenarios_and_calibration(qtbot, tmp_path):
 
 def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
     """The review's case: scenarios run, saved, reopened: the what-if table has rows from
-    the stored results (marked as such) once the baseline is simulated; no loops are drawn
-    for them (the file has no waveforms)."""
+    the stored results (marked as such) once the baseline is simulated, and their loops
+    are drawn from the waveforms the file keeps (review 7 #3: they were not)."""
     from tests.document.test_reopen import BETA, _saved_with_results
     from twinviewer.twins import simulate_twin
 
@@ -52,7 +52,7 @@ def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
     shown = [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
     assert "stored results of model equations " + state.twin.equation_hash in \
         whatif.flags_label.text()
-    assert len(whatif.pv_plot.listDataItems()) == 1 + 1  # live + baseline
+    assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # live + baseline + its stored loop
     # the same cells as right after the run (the run's own Results)
     state.session.set_scenario_results({BETA.name: run})
     assert shown == [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]

@@ -575,7 +575,7 @@ class MainWindow(QMainWindow):
             self.study_path = None
             self.show_twin(twin, results=results, simulate=False)
             if pending.get("prepare"):  # after the first paint: it competes for the CPU
-                QTimer.singleShot(1000, pending["prepare"])
+                QTimer.singleShot(1000, self.state, pending["prepare"])  # not after close
 
         def calibrated(pair) -> None:
             pending["twin"] = pair[0]
