@@ -177,3 +177,13 @@ def test_waiting_for_predictions_ignores_background_jobs_only(qapp, background):
     job.background = background
     Window.state.jobs = [job]
     assert wait_for_predictions(qapp, Window, timeout_s=0.05) is background
+
+
+def test_a_closed_window_starts_no_model_readying(make_twin_window, qtbot):
+    """The final read of session 7: the readying is timed 1 s after the first paint; a window
+    closed within that second must not start it on its closed state (its jobs were
+    cancelled; a new one would keep a pool thread busy after close)."""
+    w = make_twin_window(load_demo=False)
+    w.state.close()
+    w._ready_model(object())
+    assert w.state.jobs == []

@@ -664,6 +664,8 @@ class MainWindow(QMainWindow):
         background job: nobody waits for it to see the heart."""
         from twinviewer.gui.prepared import ready_model
 
+        if self.state.closed:  # the window closed within the 1 s delay
+            return
         job = self.state.run_job("Preparing the model",
                                  lambda p, c: ready_model(twin, self._playing.is_set, c),
                                  lambda r: None, lambda e: None)

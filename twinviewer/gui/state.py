@@ -146,6 +146,7 @@ class TwinState(QObject):
     def __init__(self, session: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session if session is not None else Document()
+        self.closed = False  # set by close(): no new work after it
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._relay = _Relay(self)
@@ -287,6 +288,7 @@ class TwinState(QObject):
 
     def close(self) -> None:
         """Cancel jobs, wait for workers, detach from the session."""
+        self.closed = True  # a timer still pending (the model readying) must not start work
         self.cancel_all()
         self._pool.waitForDone(5000)
         for unsub in self._unsubscribe:
