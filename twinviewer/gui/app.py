@@ -69,7 +69,7 @@ def wait_for_predictions(app: QApplication, window, timeout_s: float = 180.0) ->
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout_s:
         app.processEvents()
-        busy = [j for j in window.state.jobs if not getattr(j, "background", False)]
+        busy = [j for j in window.state.jobs if not j.background]
         if window.state.results is not None and not busy:
             return True
         if window.last_error and not busy:

@@ -666,10 +666,9 @@ class MainWindow(QMainWindow):
 
         if self.state.closed:  # the window closed within the 1 s delay
             return
-        job = self.state.run_job("Preparing the model",
-                                 lambda p, c: ready_model(twin, self._playing.is_set, c),
-                                 lambda r: None, lambda e: None)
-        job.background = True
+        self.state.run_job("Preparing the model",
+                           lambda p, c: ready_model(twin, self._playing.is_set, c),
+                           lambda r: None, lambda e: None, background=True)
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

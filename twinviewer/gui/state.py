@@ -42,6 +42,7 @@ class Job:
     text: str = ""
     finished: bool = False
     cancelled: bool = False
+    background: bool = False  # nobody waits for it (readying the model after the first paint)
 
     def cancel(self) -> None:
         """Ask the job to stop at its next ``is_cancelled()`` check."""
@@ -203,7 +204,8 @@ class TwinState(QObject):
 
     # -- jobs ------------------------------------------------------------------------------
     def run_job(self, title: str, fn: JobFn, on_done: Callable[[Any], None],
-                on_error: Callable[[BaseException], None] | None = None) -> Job:
+                on_error: Callable[[BaseException], None] | None = None, *,
+                background: bool = False) -> Job:
         """Run ``fn(progress, is_cancelled)`` on a worker thread.
 
         Parameters
@@ -218,13 +220,16 @@ class TwinState(QObject):
         on_error : callable, optional
             ``on_error(exc)`` in the GUI thread; the error is also logged and emitted as a
             message. Exceptions raised by the callbacks themselves are caught and reported.
+        background : bool, default: False
+            Work nobody waits for (:func:`twinviewer.gui.app.wait_for_predictions` skips it);
+            set before ``jobStarted`` so every listener sees it.
 
         Returns
         -------
         Job
             Handle with :meth:`Job.cancel`.
         """
-        job = Job(title)
+        job = Job(title, background=background)
         self.jobs.append(job)
         self._callbacks[job] = (on_done, on_error)
         self.jobStarted.emit(job)
