@@ -32,8 +32,10 @@ Structure of Regazzoni et al. (2022), with the changes that clinical use needs:
   a HeartMate 3–like head–flow curve, is off at speed 0.
 
 Version 3.0 adds the valves' inertance and opening states (8 more states, no new
-parameter: the valve constants are fixed, see :data:`L_EFF`). Version 2.1 adds the septal
-defects and ATRIA.kick (2.0 had neither). Version 2.2 gives the
+parameter: the valve constants are fixed, see :data:`L_EFF`). Version 3.1
+(:data:`SOURCE_RESISTANCE_MODEL`, selectable, not the default) adds the LV's source
+resistance (:data:`K_SOURCE`), which rounds the ejection behind a prosthesis.
+Version 2.1 adds the septal defects and ATRIA.kick (2.0 had neither). Version 2.2 gives the
 healthy heart an E wave, diastasis and an A wave (pulmonary venous resistance by Gaar's
 split, a compliant LA reservoir, faster LV relaxation: see ``_CHAMBERS``). Version 1.0 (linear
 filling, √RR timing, no force–frequency) is kept in
