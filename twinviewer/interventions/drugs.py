@@ -97,14 +97,15 @@ BETA_BLOCKER = Intervention(
 #: *net* SVR change (−39 to −42 %) in patients whose reflexes act; high = −50 % direct gives
 #: the net −39 % when run regulated on the evidence patient (the heart-failure-blunted reflex
 #: takes back a fifth). The low and medium steps are UNSOURCED thirds.
-VASO_R_DROP = (0.0, 0.167, 0.333, 0.50)
+VASO_HIGH_R_DROP = 0.50
 #: Rise of arterial compliance per level: UNSOURCED.
 VASO_C_RISE = (0.0, 0.05, 0.10, 0.15)
 
 
 def _vasodilator(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     lv = s["level"]
-    scale(ctx, P, ["SYS.R_AR"], 1.0 - interp_levels(lv, list(LEVELS), VASO_R_DROP))
+    drops = (0.0, VASO_HIGH_R_DROP / 3.0, 2.0 * VASO_HIGH_R_DROP / 3.0, VASO_HIGH_R_DROP)
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - interp_levels(lv, list(LEVELS), drops))
     scale(ctx, P, ["SYS.C_AR"], 1.0 + interp_levels(lv, list(LEVELS), VASO_C_RISE))
     return P
 
@@ -139,11 +140,12 @@ ACE_ED50 = 12.5
 #: fall is 1.35× larger (−49 % at 25 mg), so that the regulated net fall on the evidence
 #: patient is the reported −34…−36 % (fitted to that input, UNSOURCED).
 ACE_DIRECT = 1.35
-ACE_EMAX = ACE_DIRECT * ACE_REF_DROP * (ACE_ED50 + ACE_REF_MG) / ACE_REF_MG
 
 
 def _ace_drop(dose: float) -> float:
-    return ACE_EMAX * dose / (ACE_ED50 + dose)
+    # Emax read at call time from ACE_DIRECT, so that a refit of ACE_DIRECT takes effect.
+    emax = ACE_DIRECT * ACE_REF_DROP * (ACE_ED50 + ACE_REF_MG) / ACE_REF_MG
+    return emax * dose / (ACE_ED50 + dose)
 
 
 #: Venodilation (stressed → unstressed volume, mL) at 25 mg: UNSOURCED, behind the reported
