@@ -51,6 +51,8 @@ PATIENTS_FILE = "patients.json"
 #: Default tolerance: each change within ±35 % of the reported change (issue 12).
 DEFAULT_TOLERANCE = 0.35
 UNSOURCED = "UNSOURCED"
+#: Scale of a miss in direction-only variables (:func:`miss`): 10 % the wrong way.
+DIRECTION_SCALE = 0.10
 KINDS = ("relative", "absolute", "value", "unchanged", "up", "down", "at_most", "at_least",
          "per_step")
 
@@ -427,8 +429,10 @@ def miss(v: Variable, before: dict[str, float], after: dict[str, float], toleran
         return rel / v.band
     band = 0.01 if v.band is None else v.band
     if v.kind in ("up", "down"):
+        # A direction has no reported size: a relative change of DIRECTION_SCALE the wrong
+        # way counts as one tolerance.
         short = band - rel if v.kind == "up" else rel + band  # > 0: not far enough
-        return max(short, 0.0) / max(band, 0.01)
+        return max(short, 0.0) / DIRECTION_SCALE
     over = a - v.after if v.kind == "at_most" else v.after - a
     return max(over, 0.0) / abs(v.after)
 
