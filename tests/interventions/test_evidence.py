@@ -69,15 +69,15 @@ KNOWN_FAILING = {
                      "arm follows cardiopulmonary unloading, not modelled",
     "hydralazine": "CI +40 % (reported +56–70 %), MAP −11 % (−5 %), PCWP −11 % (~=) at the "
                    "reported net SVR −39 %: SV = (EDV − V0)·Ees/(Ees + Ea) with Ees 0.5 rises "
-                   "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %",
+                   "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
+                   "Hydralazine's positive inotropy in failing ventricles (Leier AJC 1980) "
+                   "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %): at a fixed stressed volume "
                                   "venous return limits output (CVP 3.6 → 3.2); +10–30 % "
                                   "volume or FFR 0.36 give +6–10 %. The atrial-pacing row of "
-                                  "normal hearts (CI constant) passes",
-    "lvad-ramp": "CO +0.28 L/min per 250-rpm HM3 step (reported +0.16) and SBP +12 % over "
-                 "the ramp (reported unchanged); PCWP −1.58 and CVP +7 % pass. Uriel's steps "
-                 "were HeartMate II 400 rpm / HVAD 100 rpm; which HM3 step equals them is "
-                 "UNSOURCED, and the step-free ratio ΔPCWP/ΔCO is −5.7 vs −7.7 mmHg·min/L",
+                                  "normal hearts (CI constant) passes. The source's "
+                                  "abstract reports SV and ESV unchanged 70 → 110 bpm in "
+                                  "this group: venous return +42 % at rest",
 }
 
 
