@@ -70,3 +70,11 @@ def test_cost_is_infinite_when_a_row_cannot_run(monkeypatch):
     monkeypatch.setattr(rf, "row_metrics", lambda row: (_ for _ in ()).throw(
         ev.EvidenceError("no periodic state")))
     assert rf.cost(rf.GROUPS["vasodilator"]) == np.inf
+
+
+def test_a_fit_that_moves_the_predictions_away_is_not_kept():
+    same = {"r1": "pass"}
+    worse = rf.Fit("x", {"A": 1.0}, {"A": 2.0}, 3.0, 1.0, 5, same, same, 10.0, 12.0)
+    better = rf.Fit("x", {"A": 1.0}, {"A": 2.0}, 3.0, 1.0, 5, same, same, 10.0, 9.0)
+    assert not worse.kept and worse.breaks == []
+    assert better.kept

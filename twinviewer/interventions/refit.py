@@ -16,10 +16,12 @@ The objective is the sum over the group's rows and variables (inputs included: t
 magnitude) of the squared :func:`~twinviewer.interventions.evidence_table.miss`, the
 distance from the source in units of the row's tolerance. It is minimised by Nelder–Mead
 within each constant's bounds, starting from the current values. A fit never loosens a
-tolerance or touches a row: it only moves the named constants. A fit that would turn a
-passing row of its interventions into a failing one is not kept (the least-squares optimum of two
-rows that cannot both pass, e.g. the two milrinone sources, may favour the other row): the
-constants stay as they were and the command says so.
+tolerance or touches a row: it only moves the named constants. A fit is not kept (the
+constants stay as they were and the command says so) when it would turn a passing row of
+its interventions into a failing one (the least-squares optimum of two rows that cannot both
+pass, e.g. the two milrinone sources, may favour the other row), or when it moves the rows
+of its interventions that it is not fitted to (predictions, e.g. dobutamine-8-postop) away
+from their sources: consistency is not bought with prediction.
 """
 
 from __future__ import annotations
@@ -100,12 +102,23 @@ class Fit:
     evaluations: int
     status_before: dict[str, str]
     status_after: dict[str, str]
+    #: Squared miss of the interventions' rows the group is *not* fitted to (predictions),
+    #: before and after the fit.
+    prediction_before: float = 0.0
+    prediction_after: float = 0.0
 
     @property
     def breaks(self) -> list[str]:
         """Rows (of the group's interventions) that passed before the fit and fail after."""
         return [r for r, s in self.status_before.items()
                 if s == "pass" and self.status_after.get(r) != "pass"]
+
+    @property
+    def kept(self) -> bool:
+        """False when the fit makes a passing row fail or moves the predictions (rows of
+        the same interventions that the group is not fitted to) away from their sources:
+        consistency must not be bought with prediction."""
+        return not self.breaks and self.prediction_after <= self.prediction_before + 1e-6
 
 
 def cost(group: Group, rows: Sequence | None = None) -> float:
@@ -151,6 +164,9 @@ def refit(name: str, max_evaluations: int = 120,
     kinds = {r.intervention for r in rows}
     watched = [r for r in load_rows() if r.intervention in kinds]
     status0 = {r.id: run_row(r).status for r in watched}
+    others = Group(group.constants, group.bounds,
+                   tuple(r.id for r in watched if r.id not in group.rows))
+    pred0 = cost(others, _rows(others)) if others.rows else 0.0
     x0 = np.array([float(getattr(drugs, c)) for c in group.constants])
     lo = np.array([b[0] for b in group.bounds])
     hi = np.array([b[1] for b in group.bounds])
@@ -172,10 +188,11 @@ def refit(name: str, max_evaluations: int = 120,
     best = np.clip(res.x, lo, hi) if res.fun <= c0 else x0
     _set(group, best)
     status1 = {r.id: run_row(r).status for r in watched}
+    pred1 = cost(others, _rows(others)) if others.rows else 0.0
     fit = Fit(name, dict(zip(group.constants, x0, strict=True)),
               dict(zip(group.constants, best, strict=True)), c0, min(float(res.fun), c0), n[0],
-              status0, status1)
-    if fit.breaks:  # never make a passing row fail: keep the constants as they were
+              status0, status1, pred0, pred1)
+    if not fit.kept:  # keep the constants as they were
         _set(group, x0)
     return fit
 
@@ -239,9 +256,15 @@ def _main(args: argparse.Namespace) -> None:
             print(f"  {c}: {fit.before[c]:.4g} → {fit.after[c]:.3g}")
         for r, before in fit.status_before.items():
             print(f"  row {r}: {before} → {fit.status_after[r]}")
+        if fit.prediction_before or fit.prediction_after:
+            print(f"  predictions (rows not fitted to): squared miss "
+                  f"{fit.prediction_before:.3f} → {fit.prediction_after:.3f}")
         if fit.breaks:
             print(f"  not kept: the fit makes {', '.join(fit.breaks)} fail; constants "
                   f"unchanged")
+        elif not fit.kept:
+            print("  not kept: the fit moves the predictions away from their sources; "
+                  "constants unchanged")
         elif args.write:
             write_constants(fit.after)
     if args.write:
