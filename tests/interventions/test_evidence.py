@@ -56,7 +56,7 @@ KNOWN_FAILING = {
                            "patients (net SVR −44 %, Akhtar); no one set passes this row and "
                            "dobutamine-10 (refit of all three rows: cost 97 → 28, "
                            "dobutamine-10 fails). HF-only cardiac sympathetic withdrawal on "
-                           "unloading (Azevedo 2000, Kaye 1998) is not modelled",
+                           "unloading (Azevedo 2000; JACC 1998;31:583) is not modelled",
     "milrinone-load-0.5": "same dose and patient as milrinone-cusick, whose CI +79 % window "
                           "(+51…+107 %) does not overlap this row's +38 % (+25…+51 %): one "
                           "patient cannot pass both; got CI +59 %, PCWP −41 % (−28 %)",
@@ -65,7 +65,7 @@ KNOWN_FAILING = {
                      "SVR (Guiha implies −53…−55 %), capped the direct fall (net −41 %); "
                      "freed (0.65) CO +53 % and MAP −18 pass but PCWP −28 % and HR +6 % fail "
                      "and the hfref preset's SBP falls to 69 mmHg: not kept. In HF "
-                     "nitroprusside lowers cardiac NE spillover (Kaye JACC 1998): the cardiac "
+                     "nitroprusside lowers cardiac NE spillover (JACC 1998;31:583): the cardiac "
                      "arm follows cardiopulmonary unloading, not modelled",
     "hydralazine": "CI +40 % (reported +56–70 %), MAP −11 % (−5 %), PCWP −11 % (~=) at the "
                    "reported net SVR −39 %: SV = (EDV − V0)·Ees/(Ees + Ea) with Ees 0.5 rises "
