@@ -5,6 +5,9 @@ Magnitudes are anchored to the acute haemodynamic studies collected in
 resistances; translating them into model parameters (contractility EA, stressed volume) is
 marked UNSOURCED where no source gives the parameter itself. Effects scale linearly with dose
 between the anchors (Emax for the ACE inhibitor) and are refused above the dose range.
+Magnitudes fitted to evidence rows (each named below and in the rows' ``"fitted"`` field) are
+refitted with ``python -m twinviewer.interventions.refit`` (groups and rows in
+:data:`twinviewer.interventions.refit.GROUPS`).
 """
 
 from __future__ import annotations
@@ -237,7 +240,9 @@ DIURETIC = Intervention(
 #: baroreflex slows the heart as pressure rises. The three dobutamine magnitudes are UNSOURCED
 #: translations, fitted by least squares to the dobutamine 5 and 10 evidence rows run
 #: regulated with the blunted reflex of an EF-15 % patient (evidence/inotrope.json; the net HR
-#: +7 % at 10 µg/kg/min included in the fit).
+#: +7 % at 10 µg/kg/min included in the fit). Since drugs8 dobutamine-5 runs on a patient
+#: matched to its post-operative source; the refit on it is held back because it moves the
+#: same source's 8 µg/kg/min row away (docs/notes/drugs8.md).
 INO_REF = 10.0
 INO_HR_RISE = 0.08
 #: Contractility gain at the reference dose (fitted, see above).
