@@ -5,6 +5,9 @@ Magnitudes are anchored to the acute haemodynamic studies collected in
 resistances; translating them into model parameters (contractility EA, stressed volume) is
 marked UNSOURCED where no source gives the parameter itself. Effects scale linearly with dose
 between the anchors (Emax for the ACE inhibitor) and are refused above the dose range.
+Magnitudes fitted to evidence rows (each named below and in the rows' ``"fitted"`` field) are
+refitted with ``python -m twinviewer.interventions.refit`` (groups and rows in
+:data:`twinviewer.interventions.refit.GROUPS`).
 """
 
 from __future__ import annotations
@@ -97,14 +100,15 @@ BETA_BLOCKER = Intervention(
 #: *net* SVR change (−39 to −42 %) in patients whose reflexes act; high = −50 % direct gives
 #: the net −39 % when run regulated on the evidence patient (the heart-failure-blunted reflex
 #: takes back a fifth). The low and medium steps are UNSOURCED thirds.
-VASO_R_DROP = (0.0, 0.167, 0.333, 0.50)
+VASO_HIGH_R_DROP = 0.50
 #: Rise of arterial compliance per level: UNSOURCED.
 VASO_C_RISE = (0.0, 0.05, 0.10, 0.15)
 
 
 def _vasodilator(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     lv = s["level"]
-    scale(ctx, P, ["SYS.R_AR"], 1.0 - interp_levels(lv, list(LEVELS), VASO_R_DROP))
+    drops = (0.0, VASO_HIGH_R_DROP / 3.0, 2.0 * VASO_HIGH_R_DROP / 3.0, VASO_HIGH_R_DROP)
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - interp_levels(lv, list(LEVELS), drops))
     scale(ctx, P, ["SYS.C_AR"], 1.0 + interp_levels(lv, list(LEVELS), VASO_C_RISE))
     return P
 
@@ -139,11 +143,12 @@ ACE_ED50 = 12.5
 #: fall is 1.35× larger (−49 % at 25 mg), so that the regulated net fall on the evidence
 #: patient is the reported −34…−36 % (fitted to that input, UNSOURCED).
 ACE_DIRECT = 1.35
-ACE_EMAX = ACE_DIRECT * ACE_REF_DROP * (ACE_ED50 + ACE_REF_MG) / ACE_REF_MG
 
 
 def _ace_drop(dose: float) -> float:
-    return ACE_EMAX * dose / (ACE_ED50 + dose)
+    # Emax read at call time from ACE_DIRECT, so that a refit of ACE_DIRECT takes effect.
+    emax = ACE_DIRECT * ACE_REF_DROP * (ACE_ED50 + ACE_REF_MG) / ACE_REF_MG
+    return emax * dose / (ACE_ED50 + dose)
 
 
 #: Venodilation (stressed → unstressed volume, mL) at 25 mg: UNSOURCED, behind the reported
@@ -235,7 +240,9 @@ DIURETIC = Intervention(
 #: baroreflex slows the heart as pressure rises. The three dobutamine magnitudes are UNSOURCED
 #: translations, fitted by least squares to the dobutamine 5 and 10 evidence rows run
 #: regulated with the blunted reflex of an EF-15 % patient (evidence/inotrope.json; the net HR
-#: +7 % at 10 µg/kg/min included in the fit).
+#: +7 % at 10 µg/kg/min included in the fit). Since drugs8 dobutamine-5 runs on a patient
+#: matched to its post-operative source; the refit on it is held back because it moves the
+#: same source's 8 µg/kg/min row away (docs/notes/drugs8.md).
 INO_REF = 10.0
 INO_HR_RISE = 0.08
 #: Contractility gain at the reference dose (fitted, see above).

@@ -51,6 +51,8 @@ PATIENTS_FILE = "patients.json"
 #: Default tolerance: each change within ±35 % of the reported change (issue 12).
 DEFAULT_TOLERANCE = 0.35
 UNSOURCED = "UNSOURCED"
+#: Scale of a miss in direction-only variables (:func:`miss`): 10 % the wrong way.
+DIRECTION_SCALE = 0.10
 KINDS = ("relative", "absolute", "value", "unchanged", "up", "down", "at_most", "at_least",
          "per_step")
 
@@ -355,7 +357,18 @@ def patient_values(name: str, directory: Path | None = None):
     return preset, dict(preset.values)
 
 
-def _run_row(row: Row) -> RowResult:
+def row_metrics(row: Row) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """(before, after, per-step change) metrics of one row run against the model, as the
+    row is judged: for a ramp row, before and after are the first and the last speed.
+    Raises :class:`EvidenceError` (or the engine's error) when it cannot be run.
+
+    Examples
+    --------
+    >>> row = next(r for r in load_rows() if r.id == "dobutamine-10")
+    >>> before, after, _ = row_metrics(row)
+    >>> bool(after["CO"] > before["CO"])
+    True
+    """
     preset, values = patient_values(row.patient)
     model = preset.model
     values.update(row.overrides)
@@ -387,6 +400,45 @@ def _run_row(row: Row) -> RowResult:
         base = runs[0]
         for key in after:
             per_step[key] = (after[key] - base[key]) / (len(speeds) - 1)
+    return base, after, per_step
+
+
+def miss(v: Variable, before: dict[str, float], after: dict[str, float], tolerance: float,
+         per_step: float | None = None) -> float:
+    """How far a variable lies from its source, in units of its tolerance: within it
+    (the variable passes) when ``abs(miss) <= 1``. The least-squares refit of fitted
+    magnitudes (:mod:`twinviewer.interventions.refit`) minimises the sum of its squares.
+
+    Examples
+    --------
+    >>> v = Variable("CO", "relative", before=3.1, after=5.6)
+    >>> round(miss(v, {"CO": 3.0}, {"CO": 5.4}, 0.35), 2)  # +80 % for a reported +81 %
+    -0.02
+    """
+    b, a = before[v.metric], after[v.metric]
+    rel = a / b - 1.0 if b != 0 else float("nan")
+    if v.kind in ("relative", "absolute", "per_step"):
+        exp = (v.after / v.before - 1.0 if v.kind == "relative"
+               else v.after - v.before if v.kind == "absolute" else v.after)
+        got = (rel if v.kind == "relative" else a - b if v.kind == "absolute"
+               else per_step if per_step is not None else float("nan"))
+        return (got - exp) / (tolerance * abs(exp))
+    if v.kind == "value":
+        return (a - v.after) / (tolerance * abs(v.after))
+    if v.kind == "unchanged":
+        return rel / v.band
+    band = 0.01 if v.band is None else v.band
+    if v.kind in ("up", "down"):
+        # A direction has no reported size: a relative change of DIRECTION_SCALE the wrong
+        # way counts as one tolerance.
+        short = band - rel if v.kind == "up" else rel + band  # > 0: not far enough
+        return max(short, 0.0) / DIRECTION_SCALE
+    over = a - v.after if v.kind == "at_most" else v.after - a
+    return max(over, 0.0) / abs(v.after)
+
+
+def _run_row(row: Row) -> RowResult:
+    base, after, per_step = row_metrics(row)
     results = [_judge(v, base, after, row.tolerance, per_step.get(v.metric))
                for v in row.variables]
     decisive = [x for x in results if x.variable.role != "input"]
