@@ -90,3 +90,34 @@ def test_two_patients_fail_with_a_choice(tmp_path, capsys):
     write_cine_study(tmp_path / "b", la_views=(), patient="ROE", **SMALL)
     assert run_import(tmp_path, tmp_path / "o", key=KEY) == 2
     assert "2 patients" in capsys.readouterr().err
+
+
+def test_two_patients_list_the_series_to_choose_from(tmp_path, capsys):
+    write_cine_study(tmp_path / "in" / "a", la_views=(), **SMALL)
+    write_cine_study(tmp_path / "in" / "b", la_views=(), patient="ROE", **SMALL)
+    assert run_import(tmp_path / "in", tmp_path / "o", key=KEY, as_json=True) == 2
+    out = capsys.readouterr()
+    d = json.loads(out.out)
+    assert "2 patients" in d["error"] and "2 patients" in out.err
+    assert len({r["patient"] for r in d["series"]}) == 2 and len(d["series"]) == 12
+    assert "DOE" not in out.out + out.err and "ROE" not in out.out + out.err
+    # a UID from that listing imports that patient's study alone
+    # (stored outside the folder: a stored copy there would be one more patient)
+    uid = next(r["series_uid"] for r in d["series"] if r["patient"] == d["series"][-1]["patient"])
+    assert run_import(tmp_path / "in", tmp_path / "o", key=KEY, series_uid=uid, as_json=True) == 0
+    assert len(_json(capsys)["stack"]["series"]) == 6
+    # the text listing names each series' UID too
+    assert run_import(tmp_path / "in", tmp_path / "o2", key=KEY) == 2
+    err = capsys.readouterr().err
+    assert err.count("  series 2.25.") == 12, err
+
+
+def test_many_slices_per_series_lists_phases_per_slice(tmp_path, capsys):
+    # GE / Philips: each slice has its own trigger times, so the series holds 60 distinct
+    # times for 10 phases × 6 slices; the listing must say 10 phases × 6 slices
+    write_cine_study(tmp_path / "s", one_series=True, la_views=(), **SMALL)
+    assert run_import(tmp_path / "s", tmp_path / "o", key=KEY, as_json=True) == 0
+    (row,) = _json(capsys)["series"]
+    assert (row["n_phases"], row["n_slices"]) == (10, 6)
+    assert run_import(tmp_path / "s", tmp_path / "o2", key=KEY) == 0
+    assert "10 phase(s) × 6 slice(s) × 40 × 36" in capsys.readouterr().out

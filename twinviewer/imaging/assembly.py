@@ -134,6 +134,32 @@ class SeriesRow:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
+    def summary(self) -> str:
+        """One listing line with the (de-identified) UID to pass as ``--series``.
+
+        >>> row = SeriesRow("2.25.1", "2.25.2", "TW-1", "MR", "cine", "SAX", 25, 6, 144, 128, 150)
+        >>> row.summary().split("  ")[3:]
+        ['25 phase(s) × 6 slice(s) × 144 × 128', '(150 file(s))', 'patient TW-1', 'series 2.25.1']
+        """
+        if self.role == "segmentation":
+            shape = f"{self.n_files} file(s)"
+        else:
+            shape = (f"{self.n_phases} phase(s) × {self.n_slices} slice(s) × {self.rows} × "
+                     f"{self.cols}  ({self.n_files} file(s))")
+        mark = "  [BURNED-IN ANNOTATION: may show patient text]" if self.burned_in else ""
+        view = f"  {self.view}" if self.view else ""
+        return (f"{self.modality:<3} {self.description!r}{view}  {shape}  patient {self.patient}"
+                f"  series {self.series_uid}{mark}")
+
+
+def _phases_per_position(frames: list[FrameRef], normal: np.ndarray) -> int:
+    # Many slices in one series (GE, Philips): each slice is acquired at its own trigger
+    # times, so the distinct times outnumber the phases; count the frames at each position.
+    d = _positions(frames, normal)
+    order = np.argsort(d)
+    cluster = np.concatenate([[0], np.cumsum(np.diff(d[order]) > POSITION_TOL_MM)])
+    return int(np.bincount(cluster).max()) if len(d) else 0
+
 
 def _positions(frames: list[FrameRef], normal: np.ndarray) -> np.ndarray:
     return np.array([f.position @ normal for f in frames])
@@ -151,9 +177,11 @@ def series_table(scan: FolderScan) -> list[SeriesRow]:
     for s in scan.series:
         if s.kind == "image" and s.frames:
             f = s.frames[0]
-            ns = _n_positions(dedupe(s.frames)[0], _normal(f))
+            kept = dedupe(s.frames)[0]
+            ns = _n_positions(kept, _normal(f))
+            phases = s.n_phases if ns <= 1 else _phases_per_position(kept, _normal(f))
             rows.append(SeriesRow(s.series_uid, s.study_uid, s.patient, s.modality,
-                                  s.description, views[s.series_uid], s.n_phases, ns, f.rows,
+                                  s.description, views[s.series_uid], phases, ns, f.rows,
                                   f.cols,
                                   len(s.files), burned_in=s.burned_in,
                                   series_number=s.series_number))

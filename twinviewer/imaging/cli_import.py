@@ -105,13 +105,10 @@ def write_deidentified(files: list[Path], folder: Path, key: bytes) -> int:
     return len(files)
 
 
-def _print_scan(scan: FolderScan, roles: dict[str, tuple[str, str]] | None = None) -> None:
-    print(f"Found {len(scan.series)} series:")
-    stack = [u for u, (role, _) in (roles or {}).items() if role == "stack"]
-    for s in sorted(scan.series, key=lambda s: stack.index(s.series_uid)
-                    if s.series_uid in stack else len(stack)):
-        role = (roles or {}).get(s.series_uid)
-        print(f"  {s.summary()}" + (f"  [{role[1]}]" if role else ""))
+def _print_rows(rows: list[SeriesRow], file=None) -> None:
+    print(f"Found {len(rows)} series:", file=file)
+    for r in rows:
+        print(f"  {r.summary()}" + (f"  [{r.role_detail}]" if r.role_detail else ""), file=file)
 
 
 def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str],
@@ -154,22 +151,27 @@ def report(anatomy: Anatomy, rows: list[SeriesRow], stack_uids: list[str],
             "notes": list(anatomy.notes)}
 
 
-def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
-            mapping: Path | None, keep_burned_in: bool = False, label_readers=None
-            ) -> tuple[Anatomy, FolderScan | None, StackPlan | None, list[Path]]:
+def _scan(path: Path, key: bytes, meshes: Path | None, keep_burned_in: bool = False,
+          label_readers=None) -> FolderScan | None:
+    """The folder's DICOM series, or None for a folder of meshes only."""
+    try:
+        return scan_folder(path, key, keep_burned_in=keep_burned_in,
+                           other_suffixes=tuple(label_readers or ()))
+    except ImagingError:
+        if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
+            raise
+        return None
+
+
+def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | None,
+            meshes: Path | None, mapping: Path | None, label_readers=None
+            ) -> tuple[Anatomy, StackPlan | None, list[Path]]:
     from twinviewer.imaging.deid import pseudonym
     from twinviewer.imaging.mesh_series import attach_mesh_series, read_mesh_series
     from twinviewer.imaging.segmentation import mapping_from
     from twinviewer.imaging.study import import_study
 
     user_map = mapping_from(mapping)
-    try:
-        scan: FolderScan | None = scan_folder(path, key, keep_burned_in=keep_burned_in,
-                                              other_suffixes=tuple(label_readers or ()))
-    except ImagingError:
-        if meshes is None and not (path.is_dir() and find_series(path.iterdir())):
-            raise
-        scan = None
     anatomy, plan, files = None, None, []
     if scan is not None:
         anatomy = import_study(path, key=key, scan=scan, series_uid=series_uid,
@@ -191,7 +193,7 @@ def _import(path: Path, key: bytes, series_uid: str | None, meshes: Path | None,
         anatomy.measurements += [m for c in ("LV", "RV")
                                  if (curve := volume_curve(anatomy, c)) is not None
                                  for m in curve_measurements(curve) if m.name not in have]
-    return anatomy, scan, plan, files
+    return anatomy, plan, files
 
 
 def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
@@ -232,10 +234,12 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     from twinviewer.imaging.deid import installation_key
 
     path = Path(path)
+    scan = None
     try:
         key = key if key is not None else installation_key()
-        anatomy, scan, plan, files = _import(path, key, series_uid, meshes, mapping,
-                                             keep_burned_in, label_readers)
+        scan = _scan(path, key, meshes, keep_burned_in, label_readers)
+        anatomy, plan, files = _import(path, key, scan, series_uid, meshes, mapping,
+                                       label_readers)
         rows = series_table(scan) if scan is not None else []
         roles = series_roles(plan) if plan is not None else {}
         plane_uids = {p.series_uid for p in anatomy.planes}
@@ -255,7 +259,14 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         n = write_deidentified(files, out / "dicom", key) if files else 0
         mesh_files = write_meshes(anatomy, out / "meshes")
     except ImagingError as exc:
+        # the series found, with the UIDs to choose from (e.g. two patients in one folder)
+        found = series_table(scan) if scan is not None and scan.series else []
+        if as_json:
+            print(json.dumps(_finite({"error": str(exc),
+                                      "series": [r.to_dict() for r in found]}), indent=1))
         print(f"import failed: {exc}", file=sys.stderr)
+        if found and not as_json:
+            _print_rows(found, file=sys.stderr)
         return 2
     except OSError as exc:  # never the path: the folder name may identify the patient
         print(f"import failed: cannot read or write a file ({exc.strerror or 'I/O error'})",
@@ -267,8 +278,8 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
                          "path": stored_at(out)}
         print(json.dumps(_finite(doc), indent=1, allow_nan=False))
         return 0
-    if scan is not None:
-        _print_scan(scan, roles)
+    if rows:
+        _print_rows(rows)
     img = anatomy.image
     if img is not None:
         print(f"\nImported {img.description!r} as {anatomy.pseudonym}: "
