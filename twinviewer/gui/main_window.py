@@ -150,6 +150,8 @@ class MainWindow(QMainWindow):
         self.cine.play_button.toggled.connect(
             lambda on: self._playing.set() if on else self._playing.clear())
         self.slices = SliceView(self.state)
+        # the slices' first contour prefill waits for the first frame, or for Play
+        self.cine.play_button.toggled.connect(lambda on: on and self.slices.prefill_now())
         self.slices.setMinimumHeight(MIN_SLICES_H)
         self.structures = StructuresPanel(self.view3d)
         self.log_panel = LogPanel(self.state)

@@ -334,6 +334,7 @@ class SliceView(QWidget):
         self._prefill_key: tuple | None = None
         self._prefill_gen = 0
         self._pool = None  # one worker thread that cuts the other phases ahead of the cine
+        self._pending_prefill = None  # the first prefill, until it starts
         self.levels = (0.0, 1.0)
         # edit hooks (segmentation editor): tool(kji, "click" | "drag" | "end", pane) replaces the
         # cursor click; overlay(pane, slice index) -> (h, v, 4) uint8 RGBA or None
@@ -590,12 +591,21 @@ class SliceView(QWidget):
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slice-cuts")
             # the first fill starts after the window's first frame, which it would otherwise
-            # slow (~0.16 s of CPU and the interpreter while the heart is first drawn); the
-            # cuts on show are made on this thread anyway (start8)
-            pool = self._pool
-            QTimer.singleShot(self.first_prefill_delay_ms, self, lambda: pool.submit(run))
+            # slow (~0.16 s of CPU and the interpreter while the heart is first drawn), or
+            # when the cine starts playing (prefill_now); the cuts on show are made on this
+            # thread anyway (start8)
+            self._pending_prefill = run
+            QTimer.singleShot(self.first_prefill_delay_ms, self, self.prefill_now)
             return
+        self._pending_prefill = None  # superseded (it would stop at once: a new generation)
         self._pool.submit(run)
+
+    def prefill_now(self) -> None:
+        """Start the first contour prefill now if it is still waiting (see
+        :attr:`first_prefill_delay_ms`): the cine is about to play."""
+        run, self._pending_prefill = self._pending_prefill, None
+        if run is not None:
+            self._pool.submit(run)
 
     def grab_png(self, path: str) -> bool:
         return self.grab().save(path)
