@@ -413,7 +413,11 @@ class SliceView(QWidget):
             p.slider.setRange(0, img.shape[p.axis] - 1)
             p.slider.setValue(int(round(self.cursor[p.axis])))
             p.slider.blockSignals(False)
-        # the new image's phase first: choosing a window preset reads the current phase
+        # the new image's phase first: choosing a window preset reads the current phase. With
+        # the session's results: a twin that arrives with its results has both set before
+        # either signal, so the phase drawn now is the one shown after both (start8: the
+        # demo's slices were cut at end-diastole, then again at t = 0)
+        self.results = self.state.results
         self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
         if img.modality.upper() == "CT":
             self.preset.setCurrentIndex(0)
