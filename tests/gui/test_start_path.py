@@ -187,3 +187,81 @@ def test_a_closed_window_starts_no_model_readying(make_twin_window, qtbot):
     w.state.close()
     w._ready_model(object())
     assert w.state.jobs == []
+
+
+# -- start8: the 3D view's closed-surface checks, its legend, the slices' first prefill ---
+
+
+def test_the_closed_surface_checks_run_in_the_loading_worker(make_twin_window, monkeypatch):
+    """The 3D view culls with the worker's checks (none on the GUI thread), and they give
+    what checking each drawn surface directly gives."""
+    import threading
+
+    from twinviewer.gui import motion, view3d
+
+    on_gui = []
+
+    def counted(points, faces):
+        on_gui.append(threading.current_thread() is threading.main_thread())
+        return motion.closed_outward(points, faces)
+
+    monkeypatch.setattr(view3d, "closed_outward", counted)
+    w = make_twin_window(load_demo=True)
+    v, a = w.view3d, w.state.twin.anatomy
+    assert on_gui and not any(on_gui)
+    for key, s in a.structures.items():
+        if key in v.live:
+            m = v.motion[key]
+            direct = motion.closed_outward(m.points[0], m.faces)
+        else:
+            direct = all(motion.closed_outward(x.points, x.faces) for x in s.meshes.values())
+        assert v._closed[key] == direct, key
+    assert any(v._closed.values())  # the demo heart's pools are closed: culled
+
+
+def test_the_legend_lists_each_shown_structure_with_pyvistas_square(make_twin_window):
+    """One entry per visible structure, its name and colour, with the square pyvista's own
+    ``add_legend(face="rectangle")`` draws; hiding a structure drops its entry."""
+    import pyvista as pv
+    from pyvista.plotting.renderer import make_legend_face
+
+    w = make_twin_window(load_demo=True)
+    v, a = w.view3d, w.state.twin.anatomy
+    square = np.asarray(make_legend_face("rectangle").points)
+
+    def entries():
+        leg = v.plotter.legend
+        return [(leg.GetEntryString(i), tuple(leg.GetEntryColor(i)),
+                 np.asarray(pv.wrap(leg.GetEntrySymbol(i)).points))
+                for i in range(leg.GetNumberOfEntries())]
+
+    shown = [k for k in v.actors if v.visible.get(k)]
+    got = entries()
+    assert [e[0] for e in got] == [a.structures[k].name for k in shown]
+    assert [e[1] for e in got] == [tuple(pv.Color(v.colour[k]).float_rgb) for k in shown]
+    assert all(np.array_equal(e[2], square) for e in got)
+    v.set_structure_visible(shown[0], False)
+    assert [e[0] for e in entries()] == [a.structures[k].name for k in shown[1:]]
+
+
+def test_the_slices_first_prefill_waits_for_the_first_frame(make_twin_window, qtbot,
+                                                             monkeypatch):
+    """Until its delay has passed only the phase shown is cut (on the GUI thread; the twin
+    and its results arrive together: one phase, not end-diastole and then t = 0); Play
+    starts it at once, and it cuts every phase; a later prefill (a moved slice) starts at
+    once."""
+    from twinviewer.gui.slice_view import SliceView
+
+    monkeypatch.setattr(SliceView, "first_prefill_delay_ms", 600_000)
+    w = make_twin_window(load_demo=True)
+    sv = w.slices
+    n = w.state.twin.anatomy.image.n_phases
+    phases = {k[1] for k in sv._cut_cache}
+    assert phases == {sv.phase} and n > 1
+    w.cine.play_button.setChecked(True)
+    qtbot.waitUntil(lambda: len({k[1] for k in list(sv._cut_cache)}) == n, timeout=60_000)
+    w.cine.play_button.setChecked(False)
+    sv._cut_cache.clear()
+    sv._prefill_key = None
+    sv._prefill()
+    qtbot.waitUntil(lambda: len({k[1] for k in list(sv._cut_cache)}) == n, timeout=60_000)

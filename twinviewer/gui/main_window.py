@@ -91,12 +91,15 @@ def _scan_keeping_burned_in(path: Path, keep: bool, cancel):
 
 def prepared_for_display(anatomy):
     """Do in the loading worker what showing ``anatomy`` would otherwise do on the GUI
-    thread: its measured LV and RV volume curves (cached on it for the plots). Returns it.
+    thread: its measured LV and RV volume curves (cached on it for the plots) and which of
+    its surfaces are closed (for the 3D view's culling). Returns it.
     """
     from twinviewer.gui.plots import measured_curve
+    from twinviewer.gui.view3d import closed_structures
 
     for chamber in ("LV", "RV"):
         measured_curve(anatomy, chamber)
+    closed_structures(anatomy)
     return anatomy
 
 
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
         self.cine.play_button.toggled.connect(
             lambda on: self._playing.set() if on else self._playing.clear())
         self.slices = SliceView(self.state)
+        # the slices' first contour prefill waits for the first frame, or for Play
+        self.cine.play_button.toggled.connect(lambda on: on and self.slices.prefill_now())
         self.slices.setMinimumHeight(MIN_SLICES_H)
         self.structures = StructuresPanel(self.view3d)
         self.log_panel = LogPanel(self.state)

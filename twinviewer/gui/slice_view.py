@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyvista as pv
-from PySide6.QtCore import QLineF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -319,6 +319,9 @@ class SliceView(QWidget):
     """Axial, coronal and sagittal slices of ``twin.anatomy.image`` with mesh contours."""
 
     title = "Slices"
+    #: The first fill of the contour cache (every phase at the slices on show) waits this
+    #: long (ms), so that it does not compete with the window's first frame.
+    first_prefill_delay_ms = 1000
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -331,6 +334,7 @@ class SliceView(QWidget):
         self._prefill_key: tuple | None = None
         self._prefill_gen = 0
         self._pool = None  # one worker thread that cuts the other phases ahead of the cine
+        self._pending_prefill = None  # the first prefill, until it starts
         self.levels = (0.0, 1.0)
         # edit hooks (segmentation editor): tool(kji, "click" | "drag" | "end", pane) replaces the
         # cursor click; overlay(pane, slice index) -> (h, v, 4) uint8 RGBA or None
@@ -409,7 +413,11 @@ class SliceView(QWidget):
             p.slider.setRange(0, img.shape[p.axis] - 1)
             p.slider.setValue(int(round(self.cursor[p.axis])))
             p.slider.blockSignals(False)
-        # the new image's phase first: choosing a window preset reads the current phase
+        # the new image's phase first: choosing a window preset reads the current phase. With
+        # the session's results: a twin that arrives with its results has both set before
+        # either signal, so the phase drawn now is the one shown after both (start8: the
+        # demo's slices were cut at end-diastole, then again at t = 0)
+        self.results = self.state.results
         self.phase = cycle.image_phase_at(anatomy, self.results, self.state.time)
         if img.modality.upper() == "CT":
             self.preset.setCurrentIndex(0)
@@ -586,7 +594,22 @@ class SliceView(QWidget):
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slice-cuts")
+            # the first fill starts after the window's first frame, which it would otherwise
+            # slow (~0.16 s of CPU and the interpreter while the heart is first drawn), or
+            # when the cine starts playing (prefill_now); the cuts on show are made on this
+            # thread anyway (start8)
+            self._pending_prefill = run
+            QTimer.singleShot(self.first_prefill_delay_ms, self, self.prefill_now)
+            return
+        self._pending_prefill = None  # superseded (it would stop at once: a new generation)
         self._pool.submit(run)
+
+    def prefill_now(self) -> None:
+        """Start the first contour prefill now if it is still waiting (see
+        :attr:`first_prefill_delay_ms`): the cine is about to play."""
+        run, self._pending_prefill = self._pending_prefill, None
+        if run is not None:
+            self._pool.submit(run)
 
     def grab_png(self, path: str) -> bool:
         return self.grab().save(path)

@@ -15,6 +15,7 @@ current time; colour limits are fixed over the cycle so colours stay comparable.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from twinviewer.gui.motion import (
     closed_outward,
     frame_of,
     motion_of,
+    moving_structures,
     phase_weights,
 )
 from twinviewer.gui.state import TwinState
@@ -64,6 +66,39 @@ def to_polydata(mesh) -> pv.PolyData:
     poly.point_data["overlay"] = np.zeros(mesh.n_points)
     poly.set_active_scalars("overlay")
     return poly
+
+
+@functools.cache
+def _legend_square() -> pv.PolyData:
+    """pyvista's legend square (``add_legend(face="rectangle")``), made once."""
+    from pyvista.plotting.renderer import make_legend_face
+
+    return make_legend_face("rectangle")
+
+
+def _surfaces_closed(anatomy, key: str, structure) -> bool:
+    if len(structure.meshes) > 1:  # drawn as one triangulation moved through the phases
+        m = motion_of(anatomy, key, moving_structures(anatomy)[key])
+        return closed_outward(m.points[0], m.faces)
+    return all(closed_outward(m.points, m.faces) for m in structure.meshes.values())
+
+
+def closed_structures(anatomy) -> dict[str, bool]:
+    """Structure key → whether every surface the 3D view draws it with is closed and faces
+    outward (its back faces are then culled). Computed once per anatomy and cached on it, so
+    the loading worker can do it (12 structures of the demo heart: ~30 ms of GUI thread).
+
+    Examples
+    --------
+    >>> from twinviewer.gui.demo_heart import demo_anatomy
+    >>> closed_structures(demo_anatomy())["lv_blood"]  # doctest: +SKIP
+    True
+    """
+    cache = anatomy.__dict__.setdefault("_closed_cache", {})
+    for key, s in anatomy.structures.items():
+        if s.meshes and key not in cache:
+            cache[key] = _surfaces_closed(anatomy, key, s)
+    return cache
 
 
 def make_plotter(parent: QWidget, multi_samples: int = 0):
@@ -322,7 +357,7 @@ class View3D(QWidget):
             live.point_data["uncertainty_mm"][:] = m.vertex_data(s.meshes[ref].uncertainty_mm)
             live.GetPointData().GetArray("uncertainty_mm").Modified()
         for key in self.actors:  # same triangles; a deformation could still turn one inside out
-            self._closed[key] = self._is_closed(key, anatomy.structures[key])
+            self._closed[key] = self._is_closed(key)
         self._update_culling()
         self.frame = frame_of(anatomy)
         self._compute_limits()
@@ -378,7 +413,7 @@ class View3D(QWidget):
                 actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
             actor.visibility = self.visible[key]
             self.actors[key] = actor
-            self._closed[key] = self._is_closed(key, s)
+            self._closed[key] = self._is_closed(key)
         self._update_culling()
         self._add_image_planes(anatomy)
         self.frame = frame_of(anatomy)
@@ -396,12 +431,10 @@ class View3D(QWidget):
         self.set_view("anterior" if self.frame is not None else "reset")
         self.structuresChanged.emit()
 
-    def _is_closed(self, key: str, structure) -> bool:
-        """Whether every surface ``key`` is drawn with is closed and faces outward."""
-        if key in self.motion:  # one triangulation moved through the phases
-            m = self.motion[key]
-            return closed_outward(m.points[0], m.faces)
-        return all(closed_outward(m.points, m.faces) for m in structure.meshes.values())
+    def _is_closed(self, key: str) -> bool:
+        """Whether every surface ``key`` is drawn with is closed and faces outward (see
+        :func:`closed_structures`)."""
+        return closed_structures(self.anatomy)[key]
 
     def _update_culling(self) -> None:
         """Draw only the front faces of closed, outward-facing surfaces (back-face culling).
@@ -863,10 +896,18 @@ class View3D(QWidget):
         labels = [[self.anatomy.structures[k].name, self.colour[k]]
                   for k in self.actors if self.visible.get(k)]
         if labels:
-            # light panel, readable size: dark red on near-black was unreadable at 720 px
-            self.plotter.add_legend(labels, bcolor=(0.93, 0.93, 0.93), border=False,
-                                    size=(0.22, min(0.048 * len(labels), 0.4)),
-                                    loc="lower left", face="rectangle")
+            # light panel, readable size: dark red on near-black was unreadable at 720 px.
+            # pyvista lays out the legend (from its first entry); every entry then gets one
+            # shared square, where pyvista builds and normalises a square per entry (~30 ms
+            # of GUI thread at start-up for 12 structures)
+            face = _legend_square()
+            legend = self.plotter.add_legend(labels[:1], bcolor=(0.93, 0.93, 0.93),
+                                             border=False,
+                                             size=(0.22, min(0.048 * len(labels), 0.4)),
+                                             loc="lower left", face="rectangle")
+            legend.SetNumberOfEntries(len(labels))
+            for i, (text, colour) in enumerate(labels):
+                legend.SetEntry(i, face, str(text), list(pv.Color(colour).float_rgb))
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:
