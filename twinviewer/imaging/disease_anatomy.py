@@ -310,11 +310,7 @@ def slivers(mesh: SurfaceMesh) -> np.ndarray:
     >>> int(slivers(sphere_mesh(10.0, 12)).sum())
     0
     """
-    p = mesh.points[mesh.faces]
-    area2 = np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
-    longest = np.max([np.linalg.norm(p[:, i] - p[:, (i + 1) % 3], axis=1)
-                      for i in range(3)], axis=0)
-    height = area2 / np.maximum(longest, 1e-12)
+    height = _heights(mesh.points, mesh.faces)
     return height < SLIVER_HEIGHT * np.median(height)
 
 
