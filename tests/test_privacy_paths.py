@@ -102,3 +102,58 @@ def test_settings_files_keep_no_trace_of_the_chosen_folder(identified_folder, qt
     for path, data in written.items():
         for value in (FOLDER, "DOE_JANE", "998877", str(identified_folder.parent)):
             assert value.encode() not in data, (path.name, value)
+
+
+def test_a_name_in_the_twin_path_reaches_no_file_the_app_writes(tmp_path, capsys):
+    """polish8: the autosave index kept the full .twin path, and a path can hold a patient's
+    name. Save, reopen, edit, autosave, recover, export (PDF report, FHIR bundle) and run the
+    headless commands on a twin kept in a patient-named folder: no file written (the app's
+    autosave folder and log, the twin, the exports) nor anything printed names the folder."""
+    import json
+
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.io.autosave import Autosaver
+    from twinviewer.io.cli import run_info
+    from twinviewer.io.logs import configure_logging
+    from twinviewer.living import add_measurements
+    from twinviewer.plugins.registry import get_registry
+    from twinviewer.report.cli import run_report
+    from twinviewer.session import Session
+    from twinviewer.twins import twin_from_preset
+
+    folder = tmp_path / "patients" / "Smith_John_MRN-445566"
+    folder.mkdir(parents=True)
+    app = tmp_path / "app"
+    configure_logging(app / "logs")
+    ms = [Measurement("SBP", 124, "mmHg", 6), Measurement("DBP", 78, "mmHg", 5),
+          Measurement("HR", 66, "bpm", 2)]
+    twin = add_measurements(twin_from_preset("healthy", n=1), ms, source="manual",
+                            consent="treatment", day=0, n=16).twin  # a visit to export
+    session = Session()
+    session.open_twin(twin)
+    target = session.save(folder / "case.twin")
+    session.open_file(target)
+    session.add_note("rechecked the volumes")  # unsaved work
+    saver = Autosaver(app / "autosave", secret=b"s" * 32)
+    saver.autosave(session.twin)
+    saver.note_origin(session.twin, session.file.path)
+    (rec,) = saver.pending_recovery()  # the user who made it still sees twin and file
+    assert rec.file == target and rec.label == session.twin.pseudonym
+    assert saver.recover(rec).twin.pseudonym == session.twin.pseudonym
+    session.save()
+    saver.mark_saved(session.twin)
+    get_registry().guarded("writers", "fhir_bundle")(session.twin_document(),
+                                                      folder / "case.json")
+    assert run_report(target) == 0 and run_info(target) == 0
+    (folder / "broken.twin").write_bytes(b"PK not a twin")
+    assert run_info(folder / "broken.twin") != 0  # an error message, naming the file only
+    printed = capsys.readouterr()
+
+    written = {p: p.read_bytes() for p in [*app.rglob("*"), *folder.iterdir()] if p.is_file()}
+    assert {"index.json", "twinviewer.log", "case.pdf", "case.json", "case.twin"} <= \
+        {p.name for p in written}, sorted(p.name for p in written)
+    assert json.loads(written[app / "autosave" / "index.json"])  # the index was written
+    for value in ("Smith_John", "445566", str(folder.parent)):
+        for path, data in written.items():
+            assert value.encode() not in data, (path.name, value)
+        assert value not in printed.out + printed.err, value

@@ -228,9 +228,11 @@ def test_the_wall_turns_no_face_over(demo, name):
     h, r = _heart(name)
     out = deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=h.anatomy.lv_wall_mm)
     for p, base in demo.structures["lv_myocardium"].meshes.items():
+        now = out.structures["lv_myocardium"].meshes[p]
+        base = SurfaceMesh(base.points, now.faces)  # edge flips may have changed the faces
         hts = _face_heights(base)
         sliver = hts < 0.25 * np.median(hts)
-        turned = flipped_faces(base, out.structures["lv_myocardium"].meshes[p])
+        turned = flipped_faces(base, now)
         assert not (turned & ~sliver).any(), (name, p, int((turned & ~sliver).sum()))
         assert turned.sum() <= 0.01 * base.n_faces, (name, p, int(turned.sum()))
 

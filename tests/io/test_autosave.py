@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -95,7 +96,8 @@ def test_a_recovery_names_its_twin_and_file(twin, tmp_path):
     assert rec.file == tmp_path / "j.twin" and rec.label == twin.pseudonym
     assert f"on {twin.pseudonym} (j.twin, in {tmp_path})" in rec.describe()
     saver.mark_saved(twin)  # keeps the file it belongs to
-    assert saver._index()[saver.key(twin.pseudonym)]["file"] == str(tmp_path / "j.twin")
+    key = saver.key(twin.pseudonym)
+    assert saver.unseal(saver._index()[key]["file"], key) == str(tmp_path / "j.twin")
     saver.note_origin(twin, None)
     later = time.time() + 5
     os.utime(saver.path_for(twin), (later, later))
@@ -112,3 +114,44 @@ def test_a_kept_identifier_is_not_written_to_the_index(tmp_path):
     saver = Autosaver(tmp_path / "auto")
     saver.note_origin(named, None)
     assert "Jane" not in (tmp_path / "auto" / "index.json").read_text()
+
+
+def test_the_index_holds_the_file_path_sealed_not_in_clear(twin, tmp_path):
+    """A path can carry a patient's name; the index keeps it only encrypted, readable back by
+    this installation, not by another (a copied index) nor for another entry."""
+    import json
+
+    folder = tmp_path / "Smith_John_MRN-445566"
+    saver = Autosaver(tmp_path / "auto", secret=b"a" * 32)
+    saver.autosave(twin)
+    saver.note_origin(twin, folder / "case.twin")
+    raw = (tmp_path / "auto" / "index.json").read_bytes()
+    assert b"Smith" not in raw and b"445566" not in raw and b"case.twin" not in raw
+    (rec,) = saver.pending_recovery()
+    assert rec.file == folder / "case.twin" and "case.twin, in" in rec.describe()
+    key = saver.key(twin.pseudonym)
+    token = json.loads(raw)[key]["file"]
+    assert saver.unseal(token, "another-entry") is None
+    other = Autosaver(tmp_path / "auto", secret=b"b" * 32)  # another installation's key
+    assert other.unseal(token, key) is None
+
+
+def test_an_unreadable_sealed_path_is_said_not_taken_for_never_saved(twin, tmp_path):
+    saver = Autosaver(tmp_path / "auto", secret=b"a" * 32)
+    saver.autosave(twin)
+    saver.note_origin(twin, tmp_path / "j.twin")
+    (rec,) = Autosaver(tmp_path / "auto", secret=b"b" * 32).pending_recovery()
+    assert rec.file is None and "its file could not be read back" in rec.describe()
+
+
+def test_an_earlier_index_with_the_path_in_clear_is_sealed_on_first_read(twin, tmp_path):
+    import json
+
+    saver = Autosaver(tmp_path / "auto", secret=b"a" * 32)
+    saver.autosave(twin)
+    key = saver.key(twin.pseudonym)
+    plain = str(tmp_path / "Doe_Jane" / "j.twin")
+    (tmp_path / "auto" / "index.json").write_text(json.dumps({key: {"file": plain}}))
+    (rec,) = saver.pending_recovery()
+    assert rec.file == Path(plain)
+    assert b"Doe_Jane" not in (tmp_path / "auto" / "index.json").read_bytes()

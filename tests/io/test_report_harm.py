@@ -107,7 +107,8 @@ def test_parameter_value_is_the_median_of_the_interval_it_sits_beside(monkeypatc
     from twinviewer.twins import twin_from_preset
 
     twin = twin_from_preset("healthy", n=40)
-    doc = SimpleNamespace(twin=twin, parameters=parameter_table(twin))
+    doc = SimpleNamespace(twin=twin, parameters=parameter_table(twin),
+                          audit=SimpleNamespace(entries=[]))
     j = [p.name for p in doc.parameters].index("SYS.R_AR")
     twin.params = np.array(twin.params, dtype=float)
     twin.params[j] = 10 * float(np.max(twin.ensemble[:, j]))

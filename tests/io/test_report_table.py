@@ -87,3 +87,48 @@ def test_units_are_written_as_people_write_them():
 
     assert unit("cm^2") == "cm²" and unit("mmHg*s/mL") == "mmHg·s/mL"
     assert unit("mmHg*s^2/mL") == "mmHg·s²/mL" and unit("1") == ""
+
+
+@pytest.fixture(scope="module")
+def calibrated_doc(tmp_path_factory):
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.io.twinfile import load_twin
+    from twinviewer.personalize import calibrate
+    from twinviewer.session import Session
+    from twinviewer.twins import twin_from_preset
+
+    doc = Session()
+    doc.open_twin(twin_from_preset("healthy", n=16, pseudonym="virtual-9"))
+    for m in (Measurement("SBP", 130.0, "mmHg", 4.0, "cuff"),
+              Measurement("HR", 70.0, "bpm", 2.0, "ecg")):
+        doc.add_measurement(m)
+    doc.apply_calibration(calibrate(doc.twin, n=16))
+    return load_twin(doc.save(tmp_path_factory.mktemp("cal") / "cal.twin"))
+
+
+def test_the_parameter_table_speaks_labels_units_and_one_state(calibrated_doc, tmp_path):
+    """fixdoc7 left the table on code names (SYS.R_AR, LV.EA) with a free-text provenance:
+    it now has the GUI's labels (twins.parameter_label), shown units and each parameter's one
+    state as the Calibrate step draws it."""
+    from twinviewer.report.pdf import parameter_states, write_report
+    from twinviewer.twins import parameter_label
+
+    doc = calibrated_doc
+    text = write_report(doc, tmp_path / "r.pdf", simulate=False).text
+    states = parameter_states(doc)
+    shown = {r["name"]: r["state"] for r in
+             next(e for e in doc.audit.entries if e.action == "calibration")
+             .details["summary"]["parameter_intervals"]}
+    assert shown and all(states[k] == v for k, v in shown.items())  # the GUI's states
+    assert states["HR"] == "measured" and set(states.values()) <= {
+        "measured", "derived from images", "calibrated", "prior / assumed",
+        "prior (not informed by the data)"}
+    start = text.index("Parameters: value, ensemble interval and state")
+    cells = text[start + 1:start + 1 + 5 * (len(doc.parameters) + 2)]  # + a repeated header
+    joined = " | ".join(cells)
+    for info in doc.parameters:
+        assert info.name not in cells, info.name
+        assert not ("." in info.name or "_" in info.name) or info.name not in joined
+        assert parameter_label(doc.twin, info.name) in cells
+    assert "Systemic arterial resistance" in cells and "mmHg·s/mL" in cells
+    assert "measured (from HR)" in cells and all(v in joined for v in shown.values())

@@ -150,6 +150,10 @@ class TwinState(QObject):
         self.closed = False  # set by close(): no new work after it
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
+        # background jobs (readying the model, which waits while the cine plays) on a thread
+        # of their own: waiting, they would hold one of the user's two
+        self._background_pool = QThreadPool(self)
+        self._background_pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.progressed.connect(self._on_progress)
         self._relay.succeeded.connect(self._on_success)
@@ -233,7 +237,8 @@ class TwinState(QObject):
         self.jobs.append(job)
         self._callbacks[job] = (on_done, on_error)
         self.jobStarted.emit(job)
-        self._pool.start(_Runnable(job, fn, self._relay))
+        pool = self._background_pool if background else self._pool
+        pool.start(_Runnable(job, fn, self._relay))
         return job
 
     def cancel_all(self) -> None:
@@ -241,8 +246,11 @@ class TwinState(QObject):
             job.cancel()
 
     def wait_for_jobs(self, msecs: int = -1) -> bool:
-        """Block until worker threads are idle (used on close and in tests)."""
-        return self._pool.waitForDone(msecs)
+        """Block until worker threads (the background one too) are idle (used on close and
+        in tests)."""
+        if not self._pool.waitForDone(msecs):
+            return False
+        return self._background_pool.waitForDone(msecs)
 
     @Slot(object, float, str)
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:
@@ -296,6 +304,7 @@ class TwinState(QObject):
         self.closed = True  # a timer still pending (the model readying) must not start work
         self.cancel_all()
         self._pool.waitForDone(5000)
+        self._background_pool.waitForDone(5000)
         for unsub in self._unsubscribe:
             try:
                 unsub()

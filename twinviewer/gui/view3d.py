@@ -975,8 +975,9 @@ class View3D(QWidget):
 
     # -- camera --------------------------------------------------------------------------
     def set_view(self, name: str) -> None:
-        """``'reset'`` or a standard cardiac view (``'short_axis'``, ``'four_chamber'``,
-        ``'two_chamber'``) derived from the LV long axis."""
+        """``'reset'``, ``'anterior'`` (the heart seen from the front, the default) or a
+        standard cardiac view (``'short_axis'``, ``'four_chamber'``, ``'two_chamber'``)
+        derived from the LV long axis."""
         with self._one_render():
             self._set_view(name)
 

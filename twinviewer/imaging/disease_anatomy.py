@@ -310,11 +310,7 @@ def slivers(mesh: SurfaceMesh) -> np.ndarray:
     >>> int(slivers(sphere_mesh(10.0, 12)).sum())
     0
     """
-    p = mesh.points[mesh.faces]
-    area2 = np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
-    longest = np.max([np.linalg.norm(p[:, i] - p[:, (i + 1) % 3], axis=1)
-                      for i in range(3)], axis=0)
-    height = area2 / np.maximum(longest, 1e-12)
+    height = _heights(mesh.points, mesh.faces)
     return height < SLIVER_HEIGHT * np.median(height)
 
 
@@ -557,6 +553,156 @@ def _wall(out: Anatomy, base: Anatomy, maps: dict, lv_wall_mm: float | None,
     for p in phases:
         check()
         new_myo.meshes[p] = _thicken(new_myo.meshes[p], cav.meshes[p], target)
+    if ed in myo.meshes:
+        keep_faces_facing_out(new_myo.meshes, myo.meshes[ed], ed)
+
+
+def _normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    p = points[faces]
+    return np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+
+
+def _heights(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    # twice the area over the longest edge (see :func:`slivers`)
+    p = points[faces]
+    area2 = np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
+    longest = np.max([np.linalg.norm(p[:, i] - p[:, (i + 1) % 3], axis=1)
+                      for i in range(3)], axis=0)
+    return area2 / np.maximum(longest, 1e-12)
+
+
+#: Rounds of edge flips of :func:`keep_faces_facing_out`, and rings and averaging sweeps of
+#: its local unfolding of what the flips leave.
+FLIP_ROUNDS, UNTANGLE_RINGS, UNTANGLE_SWEEPS = 10, 6, 10
+
+
+def keep_faces_facing_out(meshes: dict[int, SurfaceMesh], reference: SurfaceMesh,
+                          ed: int | None = None) -> None:
+    """Make no face of the frames ``meshes`` (one topology, the thickened LV wall of every
+    phase) turned over against ``reference`` (the base wall at end-diastole, same points)
+    nor against frame ``ed`` (end-diastole; ``None``: the reference only).
+
+    Why faces turn: the base is a decimated mesh with slivers (~6 % of its wall's faces
+    under a quarter of the median height) and its wall moves non-affinely over the cycle
+    (the base descends); the base itself turns 71 of its 3000 wall faces over against its
+    own end-diastole, 59 of them slivers, and a thick wall adds a few more. Two steps, in
+    place: (1) edge flips, the same in every frame — a sliver's longest edge, and any edge
+    of a turned face, is replaced by the quad's other diagonal when both new faces face out
+    in every frame and the thinner new face is not thinner than before; (2) in each frame,
+    the displacement from ``reference`` of what is still turned is averaged with its
+    neighbours' over a few rings: end-diastole's displacement from ``reference``, the other
+    frames' motion from end-diastole (moves ≤ ~4 mm, volume within 0.1 %).
+
+    Examples
+    --------
+    >>> m = sphere_mesh(10.0, 8)
+    >>> frames = {0: m, 1: SurfaceMesh(m.points * 1.1, m.faces)}
+    >>> keep_faces_facing_out(frames, m)
+    >>> int(sum(flipped_faces(m, f).sum() for f in frames.values()))
+    0
+    """
+    phases = sorted(meshes, key=lambda p: p != ed)  # end-diastole first
+    faces = meshes[phases[0]].faces
+    if any(not np.array_equal(meshes[p].faces, faces) for p in phases) \
+            or reference.n_points != meshes[phases[0]].n_points:
+        return
+    # edge flips judged against end-diastole (the frame the others are shown against);
+    # the reference's own orientation is kept at end-diastole by the unfolding below
+    frames = [meshes[phases[0]].points, reference.points,
+              *(meshes[p].points for p in phases[1:])]
+    faces = _flip_edges(frames, faces)
+    ref = SurfaceMesh(reference.points, faces)
+    origin, against = ref, [ref]
+    for p in phases:
+        m = meshes[p]
+        meshes[p] = SurfaceMesh(_untangled(origin, m.points, against), faces.copy(),
+                                m.uncertainty_mm.copy())
+        if p == ed:  # the other frames: their motion from it is what gets averaged
+            origin = meshes[p]
+            against = [origin]
+
+
+def _turned(frames: list[np.ndarray], faces: np.ndarray, refs: int) -> np.ndarray:
+    # faces turned over in any frame against any of the first ``refs`` frames
+    out = np.zeros(len(faces), bool)
+    normals = [_normals(pts, faces) for pts in frames]
+    for n0 in normals[:refs]:
+        for n in normals:
+            out |= np.einsum("ij,ij->i", n0, n) <= 0.0
+    return out
+
+
+def _flip_edges(frames: list[np.ndarray], faces: np.ndarray, refs: int = 1) -> np.ndarray:
+    # Edge flips that turn no face over in any frame against the first ``refs`` frames.
+    faces = faces.copy()
+    ref = frames[0]
+    for _ in range(FLIP_ROUNDS):
+        h = _heights(ref, faces)
+        turned = _turned(frames, faces, refs)
+        owner = {}  # directed edge → its face
+        for f, (a, b, c) in enumerate(faces):
+            owner[(a, b)], owner[(b, c)], owner[(c, a)] = f, f, f
+        thin = np.flatnonzero(h < SLIVER_HEIGHT * np.median(h))
+        tries = [(f, None) for f in thin[np.argsort(h[thin])]]
+        tries += [(f, i) for f in np.flatnonzero(turned) for i in range(3)]
+        flipped = 0
+        for f, i in tries:
+            tri = faces[f]
+            if i is None:  # a sliver: its longest edge
+                i = int(np.argmax([np.linalg.norm(ref[tri[(j + 1) % 3]] - ref[tri[j]])
+                                   for j in range(3)]))
+            a, b, v = tri[i], tri[(i + 1) % 3], tri[(i + 2) % 3]
+            g = owner.get((b, a))
+            if g is None or owner.get((a, b)) != f:
+                continue
+            w = next(x for x in faces[g] if x != a and x != b)
+            if (v, w) in owner or (w, v) in owner:
+                continue  # the other diagonal is an edge already
+            new = np.array([[a, w, v], [w, b, v]])  # the quad a-w-b-v split along v-w
+            n_ref = _normals(ref, new)
+            if (n_ref @ _normals(ref, np.array([tri, faces[g]])).sum(axis=0) <= 0).any() \
+                    or _turned(frames, new, refs).any():
+                continue
+            worst = _heights(ref, np.array([tri, faces[g]])).min()
+            if _heights(ref, new).min() <= worst * (0.5 if turned[f] or turned[g] else 1.0):
+                continue
+            for e in ((a, b), (b, v), (v, a), (b, a), (a, w), (w, b)):
+                owner.pop(e, None)
+            faces[f], faces[g] = new
+            for k in (f, g):
+                x, y, z = faces[k]
+                owner[(x, y)], owner[(y, z)], owner[(z, x)] = k, k, k
+            flipped += 1
+        if not flipped:
+            break
+    return faces
+
+
+def _untangled(reference: SurfaceMesh, points: np.ndarray,
+               against: list[SurfaceMesh]) -> np.ndarray:
+    # The displacement from ``reference`` of the vertices of faces turned over against any
+    # of ``against``, averaged with their neighbours' over a region grown ring by ring
+    # (from end-diastole: the wall's motion, not its thickening, whose inner and outer
+    # sides averaging would bring together at the rim).
+    def turned(pts: np.ndarray) -> np.ndarray:
+        m = SurfaceMesh(pts, reference.faces)
+        return np.any([flipped_faces(a, m) for a in against], axis=0)
+
+    bad = turned(points)
+    if not bad.any():
+        return points
+    avg = _averaging(reference)
+    d = points - reference.points
+    region = np.zeros(reference.n_points, bool)
+    for _ in range(UNTANGLE_RINGS):
+        region[reference.faces[bad].ravel()] = True
+        region = (avg @ region.astype(float)) > 0
+        for _ in range(UNTANGLE_SWEEPS):
+            d[region] = (avg @ d)[region]
+        bad = turned(reference.points + d)
+        if not bad.any():
+            break
+    return reference.points + d
 
 
 #: Tolerance (relative) and most rounds of the search for the wall volume that gives the

@@ -7,21 +7,31 @@ file name. An index records, per file, when the user last saved explicitly;
 :meth:`Autosaver.pending_recovery` lists autosaves newer than that, which the application
 offers to restore at start; that call also removes the temp files of saves a crash
 interrupted (:func:`twinviewer.core.atomic.sweep_temp_files`). The folder is 0700, files 0600.
-The index also keeps, per autosave, the .twin file the work belongs to and the twin's
-pseudonym (only a TwinViewer pseudonym, never a kept identifier), so the recovery prompt
-names both and the restored twin is saved back to its own file.
+The index also keeps, per autosave, the twin's pseudonym (only a TwinViewer pseudonym, never
+a kept identifier) and the .twin file the work belongs to, so the recovery prompt names both
+and the restored twin is saved back to its own file. A path can hold a patient's name
+("/home/dr/Smith_John/case.twin"), so the index never holds it in clear: it is sealed with
+AES-256-GCM under a key derived from the same installation secret (the entry's file name as
+associated data, so a sealed path cannot be moved to another entry). Only this installation
+(the user who made the work) can read it back; a copied index, a backup or a grep of the
+disk shows random bytes. Indexes of earlier versions (path in clear) are sealed on first read.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from twinviewer.core.atomic import atomic_write_bytes, private_dir, sweep_temp_files
 from twinviewer.core.twin import Twin
@@ -32,6 +42,8 @@ from twinviewer.io.twinfile import TwinDocument, load_twin, twin_bytes
 
 INDEX = "index.json"
 APP_NAME = "twinviewer"
+#: prefix of a sealed path in the index (version 1: AES-256-GCM, 12-byte nonce, base64url)
+SEALED = "sealed1:"
 
 
 def default_autosave_dir() -> Path:
@@ -51,6 +63,8 @@ class Recovery:
     #: the .twin file the work belongs to (None: never saved) and the twin's pseudonym
     file: Path | None = None
     label: str = ""
+    #: False when the index names a file this installation cannot read back (see ``unseal``)
+    file_readable: bool = True
 
     def describe(self) -> str:
         """'unsaved work on TW-0123456789 (j.twin) autosaved 2026-12-06 15:43'.
@@ -63,7 +77,8 @@ class Recovery:
         """
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.autosaved_at))
         where = (f"{self.file.name}, in {self.file.parent}" if self.file is not None
-                 else "never saved to a file")
+                 else "never saved to a file" if self.file_readable
+                 else "its file could not be read back")
         return f"unsaved work on {self.label or 'a twin'} ({where}) autosaved {when}"
 
 
@@ -83,15 +98,45 @@ class Autosaver:
         self.directory = Path(directory) if directory is not None else default_autosave_dir()
         self._secret = secret
 
-    def key(self, pseudonym: str) -> str:
-        """The file-name stem for ``pseudonym``: HMAC-SHA256 under the secret, 20 hex digits."""
+    def _key_bytes(self) -> bytes:
         if self._secret is None:
             from twinviewer.imaging.deid import installation_key  # pydicom: import when needed
 
             self._secret = installation_key()
+        return self._secret
+
+    def key(self, pseudonym: str) -> str:
+        """The file-name stem for ``pseudonym``: HMAC-SHA256 under the secret, 20 hex digits."""
         # Own domain prefix: the same key also makes the DICOM pseudonyms and UIDs.
-        return hmac.new(self._secret, f"autosave\x00{pseudonym}".encode(),
+        return hmac.new(self._key_bytes(), f"autosave\x00{pseudonym}".encode(),
                         hashlib.sha256).hexdigest()[:20]
+
+    def _cipher(self) -> AESGCM:
+        # a key of its own (domain-separated), never the secret itself
+        return AESGCM(hmac.new(self._key_bytes(), b"autosave-path\x00", hashlib.sha256).digest())
+
+    def seal(self, path: str, entry: str) -> str:
+        """``path`` encrypted for the index entry ``entry`` (an autosave's key).
+
+        Examples
+        --------
+        >>> a = Autosaver(Path("/tmp/none"), secret=b"s" * 32)
+        >>> token = a.seal("/home/dr/Smith_John/j.twin", "k1")
+        >>> "Smith" in token, a.unseal(token, "k1")
+        (False, '/home/dr/Smith_John/j.twin')
+        """
+        nonce = os.urandom(12)
+        data = nonce + self._cipher().encrypt(nonce, path.encode("utf-8"), entry.encode())
+        return SEALED + base64.urlsafe_b64encode(data).decode("ascii")
+
+    def unseal(self, token: str, entry: str) -> str | None:
+        """The path sealed by :meth:`seal`; None if it was sealed by another installation,
+        for another entry, or is damaged (the prompt then says the file is unknown)."""
+        try:
+            data = base64.urlsafe_b64decode(token[len(SEALED):].encode("ascii"))
+            return self._cipher().decrypt(data[:12], data[12:], entry.encode()).decode("utf-8")
+        except (ValueError, InvalidTag, UnicodeError):
+            return None
 
     def path_for(self, twin: Twin) -> Path:
         return self.directory / f"{self.key(twin.pseudonym)}.autosave.twin"
@@ -99,9 +144,18 @@ class Autosaver:
     def _index(self) -> dict[str, Any]:
         try:
             data = json.loads((self.directory / INDEX).read_text("utf-8"))
-            return data if isinstance(data, dict) else {}
         except (OSError, ValueError):
             return {}
+        if not isinstance(data, dict):
+            return {}
+        legacy = {k: e for k, e in data.items() if isinstance(e, dict)
+                  and isinstance(e.get("file"), str) and not e["file"].startswith(SEALED)}
+        if legacy:  # an earlier version's index kept the path in clear: seal it now
+            for k, e in legacy.items():
+                data[k] = {**e, "file": self.seal(e["file"], k)}
+            with contextlib.suppress(OSError):
+                self._write_index(data)
+        return data
 
     def _write_index(self, index: dict) -> None:
         atomic_write_bytes(self.directory / INDEX, json.dumps(index, indent=1).encode())
@@ -121,7 +175,8 @@ class Autosaver:
 
     def note_origin(self, twin: Twin, file: Path | None) -> None:
         """Record which .twin file ``twin``'s autosave belongs to (None: never saved)."""
-        self._update(twin, file=None if file is None else str(file),
+        key = self.key(twin.pseudonym)
+        self._update(twin, file=None if file is None else self.seal(str(file), key),
                      label=twin.pseudonym if is_pseudonym(twin.pseudonym) else "")
 
     def _update(self, twin: Twin, **entry: Any) -> None:
@@ -147,11 +202,13 @@ class Autosaver:
                 continue
             entry = index.get(key) if isinstance(index.get(key), dict) else {}
             saved = entry.get("saved_at")
-            file = entry.get("file")
+            sealed = entry.get("file")
+            file = self.unseal(sealed, key) if isinstance(sealed, str) else None
             if saved is None or mtime > float(saved):
                 out.append(Recovery(key, path, mtime, saved,
-                                    Path(file) if isinstance(file, str) else None,
-                                    str(entry.get("label") or "")))
+                                    Path(file) if file is not None else None,
+                                    str(entry.get("label") or ""),
+                                    file_readable=file is not None or sealed is None))
         return sorted(out, key=lambda r: r.autosaved_at, reverse=True)
 
     def recover(self, recovery: Recovery, passphrase: str | None = None) -> TwinDocument:

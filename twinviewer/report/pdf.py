@@ -252,7 +252,8 @@ def _calibration_text(doc: TwinDocument) -> str:
     for e in reversed(doc.audit.entries):
         if e.action == "calibration":
             d = e.details
-            names = ", ".join(d.get("calibrated", [])) or "no parameter"
+            names = ", ".join(_label(doc.twin, n) for n in d.get("calibrated", [])) \
+                or "no parameter"
             return (f"{d.get('method', '?')}, {d.get('members', '?')} members, to "
                     f"{len(d.get('measurements', []))} measurement(s); calibrated {names}")
     return "none (prior ensemble)"
@@ -598,8 +599,9 @@ def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
     lines = _explanation_lines(doc, results)
     for line in lines:
         p.para(line, size=8.5)
-    p.subheading("Parameters: value, ensemble interval and provenance")
+    p.subheading("Parameters: value, ensemble interval and state")
     t = doc.twin
+    states = parameter_states(doc)
     rows = []
     for j, info in enumerate(doc.parameters):
         col = t.ensemble[:, j]
@@ -607,10 +609,47 @@ def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
         # lie outside a skewed 90 % interval (a reviewer saw 1.3 beside 0.9–1.2)
         lo, med, hi = np.quantile(col, [0.05, 0.5, 0.95])
         prov = t.provenance.get(info.name)
-        rows.append([info.name, shown_unit(info.unit), _fmt(float(med)),
-                     f"{_fmt(lo)}–{_fmt(hi)}", prov.describe() if prov else "prior / assumed"])
-    p.table(["Parameter", "Unit", "Median", f"{t.ensemble_kind} 90 %", "Provenance"], rows,
-            [0.16, 0.12, 0.11, 0.17, 0.44], size=6.8)
+        state = states[info.name]
+        if prov is not None and prov.inputs:
+            state += f" (from {', '.join(prov.inputs)})"
+        rows.append([_label(t, info.name), shown_unit(info.unit),
+                     _fmt(float(med)), f"{_fmt(lo)}–{_fmt(hi)}", state])
+    p.table(["Parameter", "Unit", "Median", f"{t.ensemble_kind} 90 %", "State"], rows,
+            [0.40, 0.11, 0.08, 0.14, 0.27], size=6.8)
+
+
+def _label(twin, name: str) -> str:
+    """The parameter's human label, as the GUI shows it
+    (:func:`twinviewer.twins.parameter_label`)."""
+    from twinviewer.twins import parameter_label  # the models: imported when a report is made
+
+    return parameter_label(twin, name)
+
+
+def parameter_states(doc: TwinDocument) -> dict[str, str]:
+    """The one state of each parameter, as the Calibrate step shows it: measured, derived
+    from images, calibrated, prior / assumed — or, for a parameter the last calibration
+    reached without narrowing it, that calibration's own word for it.
+
+    Examples
+    --------
+    >>> # parameter_states(load_twin("j.twin"))["SYS.R_AR"]
+    >>> # 'calibrated'  # doctest: +SKIP
+    """
+    from twinviewer.core.provenance import Source
+
+    summary = last_calibration(doc.audit.entries) or {}
+    shown = {r.get("name"): str(r.get("state")) for r in summary.get("parameter_intervals", ())
+             if isinstance(r, dict) and r.get("state")}
+    out = {}
+    for info in doc.parameters:
+        prov = doc.twin.provenance.get(info.name)
+        source = prov.source.value if prov is not None else Source.PRIOR.value
+        # the calibration's word (e.g. "prior (not informed by the data)") unless the
+        # parameter has since been measured or derived from images
+        out[info.name] = shown.get(info.name, source) \
+            if source in (Source.CALIBRATED.value, Source.PRIOR.value) else source
+    return out
 
 
 EXPLAINED_METRICS = ("LVEF", "MAP", "CO")
@@ -647,7 +686,8 @@ def _explanation_lines(doc: TwinDocument, results: Any) -> list[str]:
                      "validity checks cover.")
     # Validity: parameters outside their plausible range (independent of the explainer).
     t = doc.twin
-    outside = [f"{i.name} = {_fmt(float(t.params[j]))} {shown_unit(i.unit)} (plausible "
+    outside = [f"{_label(t, i.name)} = {_fmt(float(t.params[j]))} "
+               f"{shown_unit(i.unit)} (plausible "
                f"{_fmt(i.plausible[0])}–{_fmt(i.plausible[1])})"
                for j, i in enumerate(doc.parameters)
                if not i.plausible[0] <= t.params[j] <= i.plausible[1]]
