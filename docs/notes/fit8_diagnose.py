@@ -11,27 +11,19 @@ import importlib
 import itertools
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from twinviewer.core.measurement import Measurement
-from twinviewer.gui.demo_heart import DEMO_MEMBERS, DEMO_PRESET, demo_anatomy, demo_assumed_bp
-from twinviewer.imaging.curves import curve_measurements, volume_curve
+from twinviewer.gui.demo_heart import DEMO_MEMBERS, demo_assumed_bp
 from twinviewer.personalize.heart_size import SIZE_LOG_SD
-from twinviewer.personalize.volume_curve import curves_of
-from twinviewer.twins import twin_from_preset
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fit7_diagnose import DATA, curves, twin, vols  # noqa: E402  (the same demo data)
 
 # the module (the package exports a function of the same name)
 cal = importlib.import_module("twinviewer.personalize.calibrate")
-
-anatomy = demo_anatomy()
-twin = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS)
-curves = {c.chamber: c for c in curves_of(anatomy)}
-vols = {ch: {m.name: m for m in curve_measurements(volume_curve(anatomy, ch))}
-        for ch in ("LV", "RV")}
-DATA = {"LV volumes": (["LVEDV", "LVESV"], None), "LV+RV volumes":
-        (["LVEDV", "LVESV", "RVEDV", "RVESV"], None),
-        "LV curve": ([], ["LV"]), "LV+RV curves": ([], ["LV", "RV"])}
 
 
 def run(size_sd: float, data: str, seed: int) -> str:
