@@ -657,10 +657,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     # A parameter measured at an earlier visit stays measured (its spread is in the previous
     # posterior) unless re-measured now: it is not re-fitted as if never measured.
     carried = _carried_measured(twin, model, direct) if previous else {}
-    # the heart's size is one coordinate of a first calibration's prior (a later visit's
-    # prior, the last posterior, already holds it)
+    # the heart's size is one coordinate of the prior; a later visit's prior (the last
+    # posterior) already holds its spread, and the coordinate lets the data move it as one
     space = ParameterSpace.for_twin(model, base, exclude=set(direct) | set(carried),
-                                    size_sd=0.0 if previous else SIZE_LOG_SD)
+                                    size_sd=SIZE_LOG_SD)
     y = np.array([m.value for m in data])
     sigma = np.array([np.hypot(m.uncertainty, QUANTITY_BY_NAME[m.name].model_sd(m.value))
                       for m in data])
@@ -681,7 +681,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     if previous:
         rows = rng.choice(twin.ensemble.shape[0], size=n, replace=n > twin.ensemble.shape[0])
         template = np.array(twin.ensemble[rows], dtype=float)
-        Z = space.to_z(template) + drift * rng.standard_normal((n, space.dim))
+        Z = space.to_z(template, space.sizes_of(template)) + drift * rng.standard_normal(
+            (n, space.dim))
         first = _first_prior(twin)
         prior_source = "previous visit's posterior" + (
             f" (population prior of the first calibration: {TAG} {first})" if first else "")
@@ -820,9 +821,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         discrepancy=discrepancy if discrepancy is not None else default_discrepancy(
             "curves" if obs else "standard"),
         curve_fit=curve_fit, considered=_considered(twin, measurements),
-        size_log_sd=space.size_sd,
+        size_log_sd=0.0 if previous else space.size_sd,
         size_factor=(tuple(float(x) for x in np.quantile(sizes, [0.5, 0.05, 0.95]))
-                     if space.sized else None))
+                     if space.sized and not previous else None))
 
 
 def _considered(twin: Twin, given: Sequence[Measurement] | None) -> list[tuple[str, float, str]]:

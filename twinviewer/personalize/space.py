@@ -102,6 +102,24 @@ class ParameterSpace:
             return np.ones(Z.shape[0])
         return np.exp(self.size_sd * np.clip(Z[:, -1], -Z_LIMIT, Z_LIMIT))
 
+    def sizes_of(self, U: np.ndarray) -> np.ndarray:
+        """(N,) each row's size coordinate ξ as the prior expects it given the row's values:
+        the conditional mean of ξ given the log-deviations ``d_k = σ_k z_k + e_k s_sd ξ`` of
+        its log-normal free parameters (zeros without a size coordinate). For an ensemble
+        that already holds the size mode (a previous visit's posterior), so that a later
+        calibration can move the size as one coordinate again."""
+        U = np.atleast_2d(U)
+        if not self.sized:
+            return np.zeros(U.shape[0])
+        num, den = np.zeros(U.shape[0]), 0.0
+        for k, j in enumerate(self.free):
+            pr, e = self.prior(k), self.exponent[j]
+            if e and pr.kind == "lognormal":
+                d = np.log(np.maximum(U[:, j], 1e-300)) - np.log(pr.loc)
+                num += e * self.size_sd * d / pr.scale**2
+                den += (e * self.size_sd / pr.scale) ** 2
+        return num / (1.0 + den)
+
     def to_z(self, U: np.ndarray, sizes: np.ndarray | None = None) -> np.ndarray:
         """(N, P) parameters → (N, dim) whitened coordinates, given each row's size coordinate
         ``sizes`` (N,) ξ (zeros if None; ignored without a size coordinate)."""
