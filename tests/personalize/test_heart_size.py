@@ -95,8 +95,12 @@ def test_volumes_inform_the_size_and_the_prior_does_not_depend_on_them():
     assert "heart size factor" in big.provenance["LV.V0"].detail
 
 
-def test_a_later_visit_has_no_size_coordinate():
+def test_a_later_visit_moves_the_carried_size_and_reports_no_new_prior_factor():
+    """A later visit's prior is the last posterior, which holds the size spread; each
+    member's size is recovered (its conditional mean) so new volumes move it as one
+    coordinate, and no second population factor is reported."""
     from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.twins import model_of as twin_model
     from twinviewer.twins import twin_from_preset
 
     twin = twin_from_preset("healthy", n=1)
@@ -105,6 +109,12 @@ def test_a_later_visit_has_no_size_coordinate():
     t = updated_twin(twin, r, day=0, accept_misfit=True)
     again = calibrate(t, [M("SBP", 125.0, "mmHg", 8)], n=32, seed=2, point_estimate=False)
     assert again.size_factor is None and again.size_log_sd == 0.0
+    space = ParameterSpace.for_twin(twin_model(t), t.params, set(),
+                                    size_sd=SIZE_LOG_SD)
+    xi = space.sizes_of(t.ensemble)
+    assert xi.shape == (t.ensemble.shape[0],) and np.all(np.isfinite(xi))
+    np.testing.assert_allclose(space.to_params(space.to_z(t.ensemble, xi), t.ensemble),
+                               t.ensemble, rtol=1e-9)
     assert "heart size" not in again.summary().splitlines()[1]
 
 
