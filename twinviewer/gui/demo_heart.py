@@ -595,6 +595,7 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: beat with the valves' Δp linear over their step (engine7): new results. (One bump from
 #: main's 10: 11 and 12 were the unmerged physio6 and engine6 branches.)
 #: 13: the prior's centre scaled to the heart's size (fit7: LVSV 90 → 95 mL of 107).
+#: 14: the heart's size a coordinate of the prior, not a scaled centre (fit8: LVSV 90.8 mL).
 _DEMO_TWIN_FORMAT = 14
 
 
