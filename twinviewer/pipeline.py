@@ -237,7 +237,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
 def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int | None = None,
                    seed: int = 0, iterations: int = 20, day: int | None = None,
                    volume_curve: str = "auto", prior: str = "auto",
-                   accept_misfit: bool = False, heart_size: bool = False):
+                   accept_misfit: bool = False):
     """Calibrate the twin in ``path`` to a measurement file and write it back (audited).
 
     A twin already calibrated starts from its posterior; on the day of its last visit (a
@@ -251,8 +251,8 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     ``volume_curve``: 'auto' (the whole LV/RV volume curves of the twin's 4D images at its
     first calibration), 'on' (required: refused if the twin has none) or 'off'.
     ``prior``: the prior's centre at a first calibration ('auto': chosen from the
-    measurements; see :func:`~twinviewer.personalize.calibrate.calibrate`). ``heart_size``:
-    scale that centre to the measured LVEDV (the same function's ``heart_size``).
+    measurements; see :func:`~twinviewer.personalize.calibrate.calibrate`; the heart's size
+    is a parameter of that prior, :mod:`~twinviewer.personalize.heart_size`).
 
     The twin's stored scenarios keep their definitions; their results, computed on the old
     ensemble, are recomputed on the new posterior (:func:`_rerun_scenarios`). A scenario that
@@ -301,7 +301,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
         last = twin.visits[-1].day if twin.visits else None
     drift = 0.5 if last is None else drift_for(day - last)
     result = calibrate(twin, ms, n=n, seed=seed, max_iterations=iterations, drift=drift,
-                       volume_curves=curves, prior=prior, heart_size=heart_size)
+                       volume_curves=curves, prior=prior)
     if note:
         result.warnings.insert(0, note)
     label = (f"re-calibration of day {day}" if redo
@@ -475,8 +475,7 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
                                       day=getattr(args, "day", None),
                                       volume_curve=getattr(args, "volume_curve", "auto"),
                                       prior=getattr(args, "prior", "auto"),
-                                      accept_misfit=getattr(args, "accept_misfit", False),
-                                      heart_size=getattr(args, "heart_size", False))
+                                      accept_misfit=getattr(args, "accept_misfit", False))
     except (PipelineError, MeasurementError, ModelError, TwinFileError, PrivacyError,
             ValueError, OSError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """docs/notes/calib4_*.png: the calibrated demo twin — the window and the Measurements table
-at 1280×720; at 1700×1050 the Wiggers panel (LV and RV volume curves beside the model with
-the predictive interval), PV loops and the calibration panel's fit table.
+at 1280×720; at 1700×1050 the Calibrate step (whole window), the Wiggers panel (LV and RV
+volume curves beside the model with the predictive interval), PV loops and the calibration
+panel's fit table.
 
     xvfb-run -a -s "-screen 0 1920x1200x24" /work/main/.venv/bin/python \\
         docs/notes/calib4_screenshot.py [OUT_PREFIX]
@@ -46,6 +47,7 @@ with tempfile.TemporaryDirectory() as tmp:
     w.resize(1700, 1050)
     w.show_step("Calibrate")
     settle(2.0)
+    w.grab().save(f"{prefix}_calibrate_step.png")
     for title in ("Wiggers diagram", "PV loops"):
         w.panels[title].grab().save(f"{prefix}_{title.split()[0].lower()}.png")
     cal = w.panels["Calibration"]

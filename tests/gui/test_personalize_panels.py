@@ -103,6 +103,7 @@ def test_calibrate_updates_the_twin_and_shows_the_posterior(qtbot, state):
     assert state.session.results.n == 32
     assert panel.fit_table.rowCount() == 4  # LVEDV, LVESV (images), SBP, DBP
     assert "Calibrated" in panel.summary.text()
+    assert "heart size ×" in panel.summary.text()  # the prior's size coordinate (fit8)
     assert panel.plot.getPlotItem().listDataItems()
     assert panel.calibrate_button.isEnabled() and not panel.cancel_button.isEnabled()
     state.session.set_twin(twin_from_preset("healthy", n=1))  # another twin: view cleared
@@ -242,6 +243,7 @@ def test_reopened_calibrated_twin_shows_its_calibration(qtbot, tmp_path):
     np.testing.assert_allclose(items[0].getData()[1], result.curve_fit[0].median)
     assert "Saved calibration" in panel.summary.text()
     assert "LV volume curve: 25 phases" in panel.summary.text()
+    assert "heart size ×" in panel.summary.text()
     st.session.open_twin(twin_from_preset("healthy", n=1))  # an uncalibrated twin: cleared
     assert panel.fit_table.rowCount() == 0 and not panel.plot.getPlotItem().listDataItems()
     st.close()

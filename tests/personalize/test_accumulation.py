@@ -86,14 +86,14 @@ def test_derived_quantity_kept_when_its_volumes_are_kept():
 
 def test_a_parameter_calibrated_at_both_visits_keeps_the_earlier_inputs(two_visits):
     r1, t1, _, _ = two_visits
-    # Visit 2 brings a new CO alone: it narrows LV.EA again (visit-1 input LVESV). With the
-    # cuff BP beside it only SYS.R_AR is narrowed (its visit-1 inputs were BP too, so nothing
-    # earlier could be lost), and a parameter the new data reach without narrowing keeps its
-    # earlier state (one state per parameter).
+    # Visit 2 brings a new CO alone: it narrows SYS.R_AR again (visit-1 inputs SBP and DBP,
+    # which must stay among its inputs), and a parameter the new data reach without
+    # narrowing keeps its earlier state (one state per parameter). (Before the prior's
+    # heart-size mode it narrowed LV.EA too; the size now takes CO's volume share.)
     r2 = calibrate(t1, [M("CO", 6.2, "L/min", 0.5, "thermodilution")], n=N, seed=2)
     t2 = updated_twin(t1, r2, day=30)
     both = [p for p in r2.calibrated if p in r1.calibrated
-            and set(t1.provenance[p].inputs) - {"SBP", "DBP"}]
+            and set(t1.provenance[p].inputs) - {"CO"}]
     assert both
     for p in both:
         inputs = t2.provenance[p].inputs

@@ -107,15 +107,17 @@ def test_calibrate_chooses_the_disease_prior_and_accepts_an_override(tmp_path, c
     assert "unknown prior 'nope'" in capsys.readouterr().err
 
 
-def test_calibrate_heart_size_scales_the_prior_to_the_measured_lvedv(tmp_path):
+def test_calibrate_reports_the_heart_size_and_heart_size_is_a_deprecated_no_op(
+        tmp_path, capsys):
     path = tmp_path / "big.json"
     save_measurements([M("LVEDV", 185, "mL", 9, "CMR"), M("LVESV", 75, "mL", 6, "CMR")], path)
     out = io.StringIO()
-    assert run_calibrate(parse(["--measurements", str(path), "-n", "32", "--json",
-                                "--heart-size"]), out=out) == 0
-    prior = json.loads(out.getvalue())["prior"]
-    assert 1.3 < prior["size_scale"] < 1.5 and "LVEDV 185 mL (CMR)" in prior["size_reason"]
-    out = io.StringIO()
     assert run_calibrate(parse(["--measurements", str(path), "-n", "32", "--json"]),
                          out=out) == 0
-    assert json.loads(out.getvalue())["prior"]["size_scale"] == 1.0
+    prior = json.loads(out.getvalue())["prior"]
+    assert prior["size_factor"][0] > 1.1 and prior["size_log_sd"] > 0
+    out = io.StringIO()
+    assert run_calibrate(parse(["--measurements", str(path), "-n", "32", "--json",
+                                "--heart-size"]), out=out) == 0
+    assert json.loads(out.getvalue())["prior"] == prior  # same seed, same calibration
+    assert "--heart-size is deprecated and has no effect" in capsys.readouterr().err

@@ -100,8 +100,7 @@ def test_demo_fit_names_the_curve_points_it_misses_and_why():
 
     twin = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=demo_anatomy(),
                             pseudonym=DEMO_PSEUDONYM)
-    r = calibrate(twin, demo_assumed_bp(), n=DEMO_MEMBERS, seed=0, prior=None,
-                  heart_size=True)
+    r = calibrate(twin, demo_assumed_bp(), n=DEMO_MEMBERS, seed=0, prior=None)
     lv = next(c for c in r.curve_fit if c.chamber == "LV")
     gaps = lv.gaps()
     for g in gaps:  # each named gap is a real one: outside the twin's 90 % interval
@@ -113,12 +112,15 @@ def test_demo_fit_names_the_curve_points_it_misses_and_why():
         m, t = lv.late_filling()
         assert f"curve {m:+.0f} mL, twin {t:+.0f} mL" in r.status_line()
         assert ed[0].text() in r.summary()
-    # fit7: the healthy prior (LVEDV 132 mL) pulled the SV to 89.9 (80.4–101.3) mL, the
-    # measured 106.9 ± 9.9 outside. Scaled to the heart's size (×1.35): 95.4 (87.5–106.7) mL,
-    # the measured inside its 90 % predictive interval; the rest of the gap is the curve's
-    # shape (the model's isovolumic contraction ~75 ms longer than the curve's: notes/fit7.md)
-    assert 1.3 < r.prior_choice.size_scale < 1.4
+    # fit7: the healthy prior (LVEDV 132 mL) pulled the SV to 89.9 (80.4–101.3) mL. fit8:
+    # the heart's size is a coordinate of the prior (population log-SD 0.14), which the
+    # curves inform: ×1.15 (1.01–1.33), SV 90.8 (80.8–101.0) mL. The measured 106.9 ± 9.9
+    # lies inside its 90 % predictive interval, not inside the twin's own: the phases where
+    # the model's timing differs (late ejection, slow early filling) hold the SV down;
+    # without them the same prior gives 98.8 (86.7–110.0) mL (notes/fit8.md)
+    assert 1.05 < r.size_factor[0] < 1.3
     sv = np.nanmedian(np.asarray(r.results.metrics["LVSV"])[r.results.ok])
-    assert 93.0 < sv < 106.9
+    assert 88.0 < sv < 106.9
+    assert all(abs(f.z) <= 2.0 for f in r.fit), r.status_line()
     row = next(f for f in r.fit if f.name == "LVSV")
-    assert abs(row.z) < 1.2 and not row.outside_predictive
+    assert abs(row.z) < 2.0 and not row.outside_predictive

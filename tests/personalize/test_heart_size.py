@@ -1,5 +1,6 @@
-"""A prior the size of the patient's heart (fit7): the demo's biv-me LV (EDV 179 mL) sat at
-+2.9 prior SD of the healthy prior, which pulled its twin's SV to 90 of a measured 107 mL."""
+"""The heart's size as one coordinate of the calibration prior (fit8; fit7 found that
+independent parameter priors cannot say "the whole heart is bigger": the demo's biv-me LV,
+EDV 179 mL, was pulled to an SV of 90 of a measured 107 mL)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,20 @@ import numpy as np
 import pytest
 
 from twinviewer.core.measurement import Measurement as M
+from twinviewer.core.parameter import Prior
 from twinviewer.personalize.heart_size import (
-    MAX_SCALE,
-    measured_lvedv,
+    SIZE_LOG_SD,
+    SIZE_NAME,
+    marginal_prior,
     scaled,
-    size_matched,
 )
-from twinviewer.physiology import simulate
+from twinviewer.personalize.space import ParameterSpace
+from twinviewer.physiology import sample_prior, simulate
 from twinviewer.physiology.presets import get_preset
 
 
 def test_a_scaled_heart_keeps_its_pressures_and_scales_its_volumes():
-    """The size symmetry the prior's centre relies on, checked by simulating the model."""
+    """The size symmetry the prior's size coordinate relies on, checked by simulation."""
     p = get_preset("healthy")
     res = simulate(p.model, np.array([p.vector(), scaled(p.model, p.vector(), 1.37),
                                       scaled(p.model, p.vector(), 0.8)]))
@@ -46,65 +49,99 @@ def test_only_volumes_elastances_compliances_resistances_and_areas_scale():
         assert ratio[name] == pytest.approx(1.0), name
 
 
-def test_the_prior_centre_takes_the_measured_lvedv():
+def test_the_size_mode_gives_the_prior_the_populations_lvedv_spread():
+    """Outside check: Hudsmith 2005 (SSFP CMR, 63 men / 45 women) LVEDV 160 ± 29 and
+    135 ± 26 mL, pooled log-SD 0.202. The independent priors alone give about 0.15."""
     p = get_preset("healthy")
-    base, size = size_matched(p.model, p.vector(), [M("LVEDV", 179.0, "mL", 8.5, "CT")])
-    assert 1.3 < size.scale < 1.4 and "LVEDV 179 mL (CT)" in size.reason
-    edv = float(np.asarray(simulate(p.model, base[None]).metrics["LVEDV"])[0])
-    assert edv == pytest.approx(179.0, rel=0.01)
+    space = ParameterSpace.for_twin(p.model, p.vector(), set(), size_sd=SIZE_LOG_SD)
+    template = sample_prior(p.model, 400, base=p.vector(), names=space.names, seed=3)
+    Z = space.to_z(template)
+    Z[:, -1] = np.random.default_rng(3).standard_normal(400)
+    with_size = simulate(p.model, space.to_params(Z, template))
+    alone = simulate(p.model, template)
+    sd = [float(np.log(np.asarray(r.metrics["LVEDV"])[r.ok]).std()) for r in (with_size, alone)]
+    men, women, share = (np.log(160), 29 / 160), (np.log(135), 26 / 135), 63 / 108
+    pooled = np.sqrt(share * men[1] ** 2 + (1 - share) * women[1] ** 2
+                     + share * (1 - share) * (men[0] - women[0]) ** 2)
+    assert pooled == pytest.approx(0.20, abs=0.01)
+    assert sd[0] == pytest.approx(pooled, abs=0.025)
+    assert sd[1] < 0.17 and np.hypot(sd[1], SIZE_LOG_SD) == pytest.approx(pooled, abs=0.02)
 
 
-def test_no_measured_size_or_an_implausible_one_leaves_the_prior_and_says_why():
-    p = get_preset("healthy")
-    x = p.vector()
-    base, size = size_matched(p.model, x, [M("SBP", 120.0, "mmHg", 8)])
-    assert size.scale == 1.0 and "no measured LV end-diastolic volume" in size.reason
-    assert np.array_equal(base, x)
-    huge = 132.0 * (MAX_SCALE + 0.5)
-    base, size = size_matched(p.model, x, [M("LVEDV", huge, "mL", 10)])
-    assert size.scale == 1.0 and f"beyond ×{MAX_SCALE:g}" in size.reason
-    assert np.array_equal(base, x)
-
-
-def test_the_curve_gives_the_size_before_a_single_lvedv():
-    from twinviewer.personalize.volume_curve import CurveData
-
-    c = CurveData("LV", np.array([0.0, 0.4, 0.7]), np.array([170.0, 70.0, 150.0]),
-                  np.array([8.0, 5.0, 7.0]), 860.0, "mesh")
-    assert measured_lvedv([M("LVEDV", 150.0, "mL", 8)], [c])[0] == 170.0
-    assert measured_lvedv([M("LVEDV", 150.0, "mL", 8)])[0] == 150.0
-    assert measured_lvedv([]) is None
-
-
-def test_a_calibration_with_heart_size_names_the_scaling_in_its_prior():
+def test_volumes_inform_the_size_and_the_prior_does_not_depend_on_them():
+    """No empirical Bayes: the prior ensemble is the same whatever LVEDV is measured, and
+    the measured volumes move the size coordinate through the likelihood only; pressures
+    alone leave it at its prior."""
     from twinviewer.personalize.calibrate import calibrate
     from twinviewer.twins import twin_from_preset
 
     twin = twin_from_preset("healthy", n=1)
-    ms = [M("LVEDV", 180.0, "mL", 9.0, "CT"), M("LVESV", 72.0, "mL", 6.0, "CT")]
-    r = calibrate(twin, ms, n=32, seed=1, point_estimate=False, heart_size=True)
-    assert r.prior_choice.size_scale > 1.3
-    assert "scaled to the patient's heart size" in r.prior_choice.describe()
-    assert "scaled to the patient's heart size" in r.summary()
-    plain = calibrate(twin, [M("SBP", 120, "mmHg", 8)], n=32, seed=1, point_estimate=False,
-                      heart_size=True)
-    assert plain.prior_choice.size_scale == 1.0
-    assert any("no measured LV end-diastolic volume" in w for w in plain.warnings)
+    big = calibrate(twin, [M("LVEDV", 200.0, "mL", 9.0, "CT"), M("LVESV", 80.0, "mL", 6.0,
+                                                                  "CT")],
+                    n=64, seed=1, point_estimate=False)
+    small = calibrate(twin, [M("LVEDV", 100.0, "mL", 9.0, "CT"), M("LVESV", 40.0, "mL", 6.0,
+                                                                    "CT")],
+                      n=64, seed=1, point_estimate=False)
+    bp = calibrate(twin, [M("SBP", 120.0, "mmHg", 8), M("DBP", 80.0, "mmHg", 6)], n=64,
+                   seed=1, point_estimate=False)
+    assert np.array_equal(big.prior_ensemble, small.prior_ensemble)
+    assert big.size_factor[0] > 1.15 > 1.0 > 0.9 > small.size_factor[0]
+    lo, hi = np.exp(np.array([-1.645, 1.645]) * SIZE_LOG_SD)
+    assert bp.size_factor[1] < 0.9 * 1.0 < 1.1 < bp.size_factor[2]  # not narrowed much
+    assert bp.size_factor[2] - bp.size_factor[1] > 0.7 * (hi - lo)
+    assert SIZE_NAME in big.summary() and "heart size ×" in big.summary()
+    assert big.to_dict()["prior"]["size_log_sd"] == SIZE_LOG_SD
+    assert big.to_dict()["prior"]["size_factor"][0] == pytest.approx(big.size_factor[0])
+    assert "heart size factor" in big.provenance["LV.V0"].detail
 
 
-def test_a_size_matched_twin_is_judged_against_the_scaled_prior():
-    """Judged against the unscaled preset, the demo twin's valve areas and V_total (×1.35)
-    read 'beyond the 99 % interval of the population prior'; its prior was the scaled one."""
+def test_a_later_visit_moves_the_carried_size_and_reports_no_new_prior_factor():
+    """A later visit's prior is the last posterior, which holds the size spread; each
+    member's size is recovered (its conditional mean) so new volumes move it as one
+    coordinate, and no second population factor is reported."""
+    from twinviewer.personalize.calibrate import calibrate, updated_twin
+    from twinviewer.twins import model_of as twin_model
+    from twinviewer.twins import twin_from_preset
+
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, [M("LVEDV", 180.0, "mL", 9.0, "CT")], n=32, seed=1,
+                  point_estimate=False)
+    t = updated_twin(twin, r, day=0, accept_misfit=True)
+    again = calibrate(t, [M("SBP", 125.0, "mmHg", 8)], n=32, seed=2, point_estimate=False)
+    assert again.size_factor is None and again.size_log_sd == 0.0
+    space = ParameterSpace.for_twin(twin_model(t), t.params, set(),
+                                    size_sd=SIZE_LOG_SD)
+    xi = space.sizes_of(t.ensemble)
+    assert xi.shape == (t.ensemble.shape[0],) and np.all(np.isfinite(xi))
+    np.testing.assert_allclose(space.to_params(space.to_z(t.ensemble, xi), t.ensemble),
+                               t.ensemble, rtol=1e-9)
+    assert "heart size" not in again.summary().splitlines()[1]
+
+
+def test_a_large_heart_is_judged_against_the_prior_with_its_size_mode():
+    """Judged against the independent priors alone, a large calibrated heart's valve areas
+    and V_total read 'beyond the 99 % interval of the population prior'; its prior had the
+    size mode, so each is judged against its spread with the size folded in."""
     from twinviewer.explain.validity import parameter_warnings, prior_of
     from twinviewer.personalize.calibrate import calibrate, updated_twin
     from twinviewer.twins import model_of, twin_from_preset
 
     twin = twin_from_preset("healthy", n=1)
     ms = [M("LVEDV", 200.0, "mL", 9.0, "CT"), M("LVESV", 80.0, "mL", 6.0, "CT")]
-    r = calibrate(twin, ms, n=32, seed=1, point_estimate=False, heart_size=True)
+    r = calibrate(twin, ms, n=32, seed=1, point_estimate=False)
     t = updated_twin(twin, r, day=0, accept_misfit=True)
     model = model_of(t)
     prior, name = prior_of(t, model, "V_total")
-    assert "heart size" in name
-    assert prior.loc == pytest.approx(1162.6 * r.prior_choice.size_scale, rel=0.01)
+    assert name == "healthy"
+    assert prior.scale == pytest.approx(np.hypot(0.1, SIZE_LOG_SD))
+    assert prior_of(t, model, "HR")[0].scale == model.parameter("HR").prior.scale
     assert not [w for w in parameter_warnings(t, model) if w.kind == "prior"]
+    assert prior_of(twin, model, "V_total")[0].scale == 0.1  # an uncalibrated twin
+
+
+def test_the_marginal_prior_leaves_point_masses_and_unscaled_units():
+    assert marginal_prior(Prior("lognormal", 0.0, 0.2), 1.0).is_point_mass
+    assert marginal_prior(Prior("lognormal", 2.0, 0.2), 0.0).scale == 0.2
+    assert marginal_prior(Prior("normal", 2.0, 0.2), 1.0).scale == 0.2
+    assert marginal_prior(Prior("lognormal", 2.0, 0.2), -1.0, 0.15).scale == \
+        pytest.approx(0.25)

@@ -31,7 +31,7 @@ from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
 from twinviewer.personalize.disease import PRESETS, preset_of, prior_in_provenance
-from twinviewer.personalize.heart_size import scale_in, scaled
+from twinviewer.personalize.heart_size import SIZE_EXPONENT, marginal_prior
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
     Z_FLAG,
@@ -121,13 +121,12 @@ def prior_of(twin: Twin, model: ModelSpec, name: str) -> tuple[Prior, str]:
     p = get_preset(preset)
     if p.model.name != model.name:
         return par.prior, "the model's default"
-    centre = p.vector()
-    size = next((s for s in (scale_in(v.detail) for v in twin.provenance.values()) if s != 1.0),
-                1.0)
-    if size != 1.0:  # the calibration's prior was the preset scaled to the heart's size
-        centre = scaled(model, centre, size)
-        preset = f"{preset} ×{size:g} heart size"
-    return par.prior.centred(float(centre[model.index(name)])), preset
+    prior = par.prior.centred(float(p.vector()[model.index(name)]))
+    if twin.ensemble_kind == "posterior":
+        # a calibration's prior holds the heart-size mode: a parameter that scales with size
+        # is judged against its population spread with that mode folded in
+        return marginal_prior(prior, SIZE_EXPONENT.get(par.unit, 0)), preset
+    return prior, preset
 
 
 def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:

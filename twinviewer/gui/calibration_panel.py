@@ -44,6 +44,7 @@ from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
+from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import parameter_label, simulate_twin
 
@@ -520,6 +521,10 @@ def _stored_html(summary: dict, n_fit: int, curves: list[dict],
              + f": {html.escape(calibrated) or 'none'}"]
     if summary.get("measurements"):
         parts.append("<b>To</b>: " + html.escape(", ".join(summary["measurements"])))
+    prior = summary.get("prior") if isinstance(summary.get("prior"), dict) else {}
+    if prior.get("size_factor"):
+        parts.append("<b>Prior</b>: " + html.escape(describe_size(prior["size_factor"],
+                                                                  prior["size_log_sd"])))
     parts += [_curve_line(c) for c in summary.get("volume_curves", [])]
     misfits = summary.get("misfits") or []
     if misfits:
@@ -562,7 +567,8 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
     ident = r.identifiability
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
              f"{r.convergence.message}.",
-             f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}."]
+             f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}"
+             + (f"; {html.escape(r.size_text())}." if r.size_factor else ".")]
     if r.calibrated:
         learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(

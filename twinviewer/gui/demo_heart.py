@@ -595,7 +595,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: beat with the valves' Δp linear over their step (engine7): new results. (One bump from
 #: main's 10: 11 and 12 were the unmerged physio6 and engine6 branches.)
 #: 13: the prior's centre scaled to the heart's size (fit7: LVSV 90 → 95 mL of 107).
-_DEMO_TWIN_FORMAT = 13
+#: 14: the heart's size a coordinate of the prior, not a scaled centre (fit8: LVSV 90.8 mL).
+_DEMO_TWIN_FORMAT = 14
 
 
 def demo_assumed_bp() -> list:
@@ -643,8 +644,8 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
                         cancel: Callable[[], bool] | None = None, cache: Path | None = None):
     """The demo twin calibrated to its heart's whole LV and RV volume curves; stored.
 
-    The ``healthy`` preset's prior ensemble (:data:`DEMO_MEMBERS` members), scaled to the
-    heart's size (:mod:`~twinviewer.personalize.heart_size`), is calibrated
+    The ``healthy`` preset's prior ensemble (:data:`DEMO_MEMBERS` members), with the heart's
+    size as one of its parameters (:mod:`~twinviewer.personalize.heart_size`), is calibrated
     (:func:`twinviewer.personalize.calibrate.calibrate`, seed :data:`DEMO_SEED`) to the
     biv-me heart's 25-phase LV and RV curves, used whole with their correlated uncertainty,
     the R-R they were sampled over (HR) and an assumed normal cuff BP
@@ -676,10 +677,8 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
 
     twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
                              pseudonym=DEMO_PSEUDONYM)
-    # heart_size: the biv-me LV (EDV 179 mL) is 1.35× the healthy preset's; the independent
-    # population priors hold no common size mode and pulled its SV to 90 of 107 mL (fit7)
     result = calibrate(twin0, demo_assumed_bp(), n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
-                       heart_size=True, progress=progress, cancel=cancel)
+                       progress=progress, cancel=cancel)
     # the demo must always open; a missed measurement stays visible (fit table, audit)
     twin = updated_twin(twin0, result, day=0, accept_misfit=True,
                         label="calibrated to the heart's LV and RV volume curves")

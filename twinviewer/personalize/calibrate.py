@@ -69,6 +69,8 @@ from twinviewer.personalize.disease import (
     prior_in_provenance,
     resolve,
 )
+from twinviewer.personalize.heart_size import SIZE_LOG_SD, SIZE_NAME, draw_sizes
+from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.measurements import (
     MeasurementError,
     check_measurements,
@@ -253,6 +255,16 @@ class CalibrationResult:
     #: (name, value, source) of every measurement the calibration was offered (the twin's,
     #: its images' and those given): what is absent was entered after it.
     considered: list[tuple[str, float, str]] = field(default_factory=list)
+    #: the prior's heart-size mode (:mod:`~twinviewer.personalize.heart_size`): its log-SD
+    #: (0: none, a later visit) and the posterior size factor (median, 5 %, 95 %) relative
+    #: to the prior's preset
+    size_log_sd: float = 0.0
+    size_factor: tuple[float, float, float] | None = None
+
+    def size_text(self) -> str:
+        """'heart size ×1.15 (1.01–1.33) of the prior's preset (population prior ×1
+        (0.79–1.26))', or '' without a size coordinate (a later visit)."""
+        return describe_size(self.size_factor, self.size_log_sd) if self.size_factor else ""
 
     @property
     def flagged(self) -> list[FitRow]:
@@ -386,8 +398,9 @@ class CalibrationResult:
             "prior": {"preset": self.prior_choice.preset, "reason": self.prior_choice.reason,
                       "overridden": self.prior_choice.overridden,
                       "defining": list(self.prior_choice.defining),
-                      "size_scale": self.prior_choice.size_scale,
-                      "size_reason": self.prior_choice.size_reason},
+                      "size_log_sd": self.size_log_sd,
+                      "size_factor": (list(self.size_factor) if self.size_factor
+                                      else None)},
             "status": self.status_line(),
             "misfits": self.misfits,
             "discrepancy": {k: list(v) for k, v in self.discrepancy.terms.items()},
@@ -487,7 +500,6 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
               point_estimate: bool = True, use_anatomy: bool = True,
               prior: str | None = AUTO, discrepancy: Discrepancy | None = None,
               volume_curves: str | Sequence[CurveData] | None = AUTO,
-              heart_size: bool = False,
               progress: Progress = None, cancel: Cancel = None) -> CalibrationResult:
     """Calibrate ``twin`` to ``measurements``: MAP point estimate and posterior ensemble.
 
@@ -529,13 +541,6 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         EDV/ESV/SV/EF/PER/PFR of a chamber whose curve is used are shown but not counted
         again; the curve's R-R sets HR when no HR is given. The fit per phase is in
         ``result.curve_fit``.
-    heart_size : bool, default: False
-        Scale the prior's centre to the patient's heart size: the preset's volumes,
-        compliances and valve areas × s, its elastances, resistances and inertances ÷ s, with
-        s = measured LVEDV (the LV curve's largest volume) / the preset's
-        (:mod:`~twinviewer.personalize.heart_size`: pressures and EF stay). For a heart far
-        from the preset's size (the population priors are independent, so they hold no
-        common size mode); said in the prior's description. First calibration only.
     progress, cancel
         ``progress(fraction, text)``; ``cancel() -> bool`` (True raises
         :class:`~twinviewer.physiology.Cancelled`; the twin is unchanged).
@@ -615,13 +620,6 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             choice = PriorChoice(own, "the twin's own values")
         else:
             base = preset.vector()
-    if heart_size and not previous:
-        from twinviewer.personalize.heart_size import size_matched
-
-        base, size = size_matched(model, base, ms, curves)
-        choice = replace(choice, size_scale=size.scale, size_reason=size.reason)
-        if size.scale == 1.0:
-            warnings.append(f"heart size: {size.reason}")
 
     # -- direct (parameter) measurements and data -------------------------------------------
     direct: dict[str, Measurement] = {}
@@ -659,7 +657,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     # A parameter measured at an earlier visit stays measured (its spread is in the previous
     # posterior) unless re-measured now: it is not re-fitted as if never measured.
     carried = _carried_measured(twin, model, direct) if previous else {}
-    space = ParameterSpace.for_twin(model, base, exclude=set(direct) | set(carried))
+    # the heart's size is one coordinate of the prior; a later visit's prior (the last
+    # posterior) already holds its spread, and the coordinate lets the data move it as one
+    space = ParameterSpace.for_twin(model, base, exclude=set(direct) | set(carried),
+                                    size_sd=SIZE_LOG_SD)
     y = np.array([m.value for m in data])
     sigma = np.array([np.hypot(m.uncertainty, QUANTITY_BY_NAME[m.name].model_sd(m.value))
                       for m in data])
@@ -680,14 +681,18 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     if previous:
         rows = rng.choice(twin.ensemble.shape[0], size=n, replace=n > twin.ensemble.shape[0])
         template = np.array(twin.ensemble[rows], dtype=float)
-        Z = space.to_z(template) + drift * rng.standard_normal((n, len(space.free)))
+        Z = space.to_z(template, space.sizes_of(template)) + drift * rng.standard_normal(
+            (n, space.dim))
         first = _first_prior(twin)
         prior_source = "previous visit's posterior" + (
             f" (population prior of the first calibration: {TAG} {first})" if first else "")
     else:
         template = sample_prior(model, n, base=base, names=space.names, seed=seed)
-        Z = space.to_z(template)
-        prior_source = f"{TAG} {choice.preset}: model priors around it ({choice.describe()})"
+        Z = space.to_z(template)  # the template's own values: at size ×1
+        if space.sized:
+            Z[:, -1] = draw_sizes(n, rng)
+        prior_source = (f"{TAG} {choice.preset}: model priors around it with a common "
+                        f"{SIZE_NAME} factor (log-SD {SIZE_LOG_SD:g}) ({choice.describe()})")
     for pname, m in direct.items():
         j = model.index(pname)
         template[:, j] = np.clip(m.value + m.uncertainty * rng.standard_normal(n),
@@ -727,6 +732,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         mask[:, col:col + o.size] = eki.localisation_mask(Z[ok], raw_v).any(axis=1)[:, None]
         col += o.size
     cal_idx = np.flatnonzero(mask.any(axis=1))
+    par_idx = cal_idx[cal_idx < len(space.free)]  # the model parameters among them
 
     # -- point estimate ---------------------------------------------------------------------
     point = base.copy()
@@ -781,17 +787,19 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     post = res.params.copy()
     if not (point_estimate and cal_idx.size):
         point = np.median(post, axis=0)
-        point[fixed] = base[fixed]
+        point[fixed] = space.to_params(np.zeros((1, space.dim)))[0, fixed]
     if point_estimate and cal_idx.size and lsq[0] == 0:
         warnings.append(f"the point estimate stopped at its evaluation limit ({lsq[2]} "
                         "evaluations) before converging; the posterior ensemble is unaffected")
     point_res = simulate(model, point, warm_start=res.final_state[:1])
     curve_fit = [summarise(o, o.model_volumes(res), seed=seed) for o in obs]
     fit = _fit_table(ms, data, redundant, res, point_res, curve_fit)
-    ident = _identifiability(model, space, U0, post, cal_idx, present, res)
+    Zp = Z[idx]
+    ident = _identifiability(model, space, U0, post, Zp, cal_idx, present, res)
+    sizes = space.size_factor(Zp)
     col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
     image_names |= {o.name for o in obs}
-    prov = _provenance(twin, model, direct, space, mask, cal_idx, col_names, image_names, ident,
+    prov = _provenance(twin, model, direct, space, mask, par_idx, col_names, image_names, ident,
                        prior_source, carried_from_earlier=previous)
     conv = Convergence(
         converged=True, iterations=iteration, steps=steps, mean_misfit=misfits,
@@ -804,7 +812,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
         ensemble=post, prior_ensemble=U0,
-        calibrated=tuple(space.names[k] for k in cal_idx
+        calibrated=tuple(space.names[k] for k in par_idx
                          if space.names[k] not in ident.uninformed),
         measured_parameters={p: m.name for p, m in direct.items()}, measurements=ms, fit=fit,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
@@ -812,7 +820,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
         discrepancy=discrepancy if discrepancy is not None else default_discrepancy(
             "curves" if obs else "standard"),
-        curve_fit=curve_fit, considered=_considered(twin, measurements))
+        curve_fit=curve_fit, considered=_considered(twin, measurements),
+        size_log_sd=0.0 if previous else space.size_sd,
+        size_factor=(tuple(float(x) for x in np.quantile(sizes, [0.5, 0.05, 0.95]))
+                     if space.sized and not previous else None))
 
 
 def _considered(twin: Twin, given: Sequence[Measurement] | None) -> list[tuple[str, float, str]]:
@@ -1023,7 +1034,7 @@ def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, ob
     state = {"warm": np.atleast_2d(warm)}
 
     def params_of(X):
-        Z = np.zeros((X.shape[0], len(space.free)))
+        Z = np.zeros((X.shape[0], space.dim))
         Z[:, cal_idx] = X
         return space.to_params(Z)
 
@@ -1054,11 +1065,8 @@ def _map_estimate(model: ModelSpec, space: ParameterSpace, base, Z0, cal_idx, ob
 
     sol = least_squares(fun, np.zeros(k), jac=jac, method="trf", x_scale=1.0,
                         max_nfev=40, xtol=1e-4, ftol=1e-4)
-    point = params_of(sol.x[None, :])[0]
-    for j in range(len(base)):
-        if j not in space.free:
-            point[j] = base[j]
-    return point, (int(sol.status), str(sol.message), int(sol.nfev))
+    # fixed parameters come from the base (scaled by the size factor where they scale)
+    return params_of(sol.x[None, :])[0], (int(sol.status), str(sol.message), int(sol.nfev))
 
 
 def _curve_point(m: Measurement, curves: Sequence[CurveFitSummary]) -> FitCheck | None:
@@ -1130,8 +1138,8 @@ def _interval(x: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, cal_idx, present,
-                     res: Results) -> Identifiability:
+def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_idx,
+                     present, res: Results) -> Identifiability:
     prior_iv, post_iv, med, ratio = {}, {}, {}, {}
     for j in space.free:
         name = model.parameters[j].name
@@ -1143,17 +1151,16 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, cal_idx,
     # Exactly one state per parameter, following the information: a parameter the data
     # narrowed is "calibrated"; one they did not reach, or reached without narrowing it
     # (width ratio ≥ AT_PRIOR: `uninformed`), stays at the prior — never both.
-    touched = [space.names[k] for k in cal_idx]
+    touched = [space.names[k] for k in cal_idx if k < len(space.free)]
     uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR)
     at_prior = tuple(n for n in ratio if n not in touched or n in uninformed)
-    Zp = space.to_z(post)
     corr = []
     if cal_idx.size > 1:
         c = eki.correlation(Zp[:, cal_idx], Zp[:, cal_idx])
         for a in range(cal_idx.size):
             for b in range(a + 1, cal_idx.size):
                 if abs(c[a, b]) >= 0.5:
-                    corr.append((space.names[cal_idx[a]], space.names[cal_idx[b]],
+                    corr.append((space.coords[cal_idx[a]], space.coords[cal_idx[b]],
                                  float(c[a, b])))
         corr.sort(key=lambda r: -abs(r[2]))
     return Identifiability(prior_iv, post_iv, med, ratio, corr[:12], at_prior,
@@ -1207,7 +1214,7 @@ def _suggestions(space: ParameterSpace, Zp: np.ndarray, present: set[str], res: 
         r = np.where(r > thr, r, 0.0)
         order = np.argsort(-r)[:3]
         result.append(Suggestion(q.name, q.label, q.unit, float(removed[others].mean()),
-                                 tuple(space.names[k] for k in order if r[k] > 0)))
+                                 tuple(space.coords[k] for k in order if r[k] > 0)))
     result.sort(key=lambda s: -s.variance_reduction)
     return result[:top]
 
@@ -1401,7 +1408,8 @@ def _unit(metric: str) -> str:
 def format_report(r: CalibrationResult) -> str:
     """Plain-text report of a calibration (used by the CLI)."""
     lines = [f"Calibration of {r.model_name}: {r.method}",
-             f"prior: {r.prior_choice.describe()}",
+             f"prior: {r.prior_choice.describe()}"
+             + (f"; {r.size_text()}" if r.size_factor else ""),
              f"{r.ensemble.shape[0]} posterior members, {r.convergence.message}, "
              f"{r.seconds:.1f} s", f"fit: {r.status_line()}", "",
              f"{'measurement':<18}{'measured':>18}{'twin (90 % interval)':>30}"

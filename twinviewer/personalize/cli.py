@@ -66,9 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "the choice and its reason are printed), or a preset name to override; "
                    "a twin calibrated before starts from its posterior instead")
     p.add_argument("--heart-size", dest="heart_size", action="store_true",
-                   help="scale the prior's centre to the patient's heart size (the measured "
-                        "LVEDV or the LV curve's largest volume against the preset's): for a "
-                        "heart far from the preset's size; said in the prior's description")
+                   help="deprecated, no effect: the heart's size is now a parameter of "
+                        "every first calibration's prior, informed by the measured volumes")
     p.add_argument("--day", type=int, default=None, help="with a saved twin: the visit's day "
                    "offset from the first visit (default: the last visit's day, i.e. a "
                    "re-calibration of that visit, not a new day)")
@@ -104,6 +103,9 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
     from twinviewer.twins import twin_from_preset
 
     out = out or sys.stdout
+    if getattr(args, "heart_size", False):
+        print("twinviewer calibrate: --heart-size is deprecated and has no effect: the heart's "
+              "size is now a parameter of every first calibration's prior", file=sys.stderr)
     if getattr(args, "twin", None):  # a saved twin: calibrated and written back
         runner = getattr(args, "twin_file_runner", None)
         if runner is None:
@@ -124,8 +126,7 @@ def run_calibrate(args: argparse.Namespace, out=None) -> int:
         twin = twin_from_preset(args.preset, n=1)
         result = calibrate(twin, ms, n=args.n, seed=args.seed,
                            max_iterations=getattr(args, "iterations", 20),
-                           prior=getattr(args, "prior", "auto"),
-                           heart_size=getattr(args, "heart_size", False))
+                           prior=getattr(args, "prior", "auto"))
     except (MeasurementError, ModelError, ValueError) as exc:
         print(f"twinviewer calibrate: {exc}", file=sys.stderr)
         return 2

@@ -53,10 +53,6 @@ class PriorChoice:
     reason: str
     defining: tuple[str, ...] = ()
     overridden: bool = False
-    #: the preset scaled to the patient's heart size (:mod:`~twinviewer.personalize.heart_size`):
-    #: the factor (1: not scaled) and what it was taken from
-    size_scale: float = 1.0
-    size_reason: str = ""
 
     def describe(self) -> str:
         """'severe_as prior (chosen: AVA 0.7 cm² < 1.0 cm²)'; the MR prior says which heart
@@ -69,8 +65,7 @@ severity (chosen: mitral regurgitation: EROA 0.25 cm² ≥ 0.20 cm²)'
         """
         how = "chosen by the user" if self.overridden else f"chosen: {self.reason}"
         label = _LABELS.get(self.preset, f"{self.preset} prior")
-        size = f"; {self.size_reason}" if self.size_scale != 1.0 and self.size_reason else ""
-        return f"{label} ({how}{size})"
+        return f"{label} ({how})"
 
 
 def _values(measurements: Sequence[Measurement]) -> dict[str, float]:

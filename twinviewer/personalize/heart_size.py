@@ -1,14 +1,14 @@
-"""A prior the size of the patient's heart: the prior's preset scaled to the measured LVEDV.
+"""The heart's size as one parameter of the calibration prior.
 
 Why
 ---
 Each parameter's population prior is independent and centred on a preset of one heart size
-(the healthy preset: LVEDV 132 mL, SV 81 mL). Body size moves all of a heart's volumes,
-elastances, compliances and resistances *together*, and independent priors do not hold that
-mode: the healthy prior's 90 % LVEDV range is 102–158 mL. A large heart with normal pressures
-and EF — the demo's biv-me patient: LVEDV 179, LVESV 72, SV 107 mL, EF 60 % — then sits at
-+2.9 prior SD, and a Kalman calibration lands between prior and data (LVEDV 163, SV 90 mL with
-the curve; LVEDV 155–159, SV 85–89 mL with the volumes as two numbers: ``docs/notes/fit7.md``).
+(the healthy preset: LVEDV 132 mL). Body size moves all of a heart's volumes, elastances,
+compliances and resistances *together*, and independent priors hold no such mode: alone they
+give the healthy prior an LVEDV log-SD of 0.148 (90 % range 100–162 mL), narrower than the
+population's. A large heart with normal pressures and EF — the demo's biv-me patient: LVEDV
+179, SV 107 mL, EF 60 % — then sat far out in the prior, and the calibration pulled its SV to
+90 mL (``docs/notes/fit7.md``).
 
 How
 ---
@@ -17,17 +17,24 @@ compliances and valve areas × ``s``; elastances, the passive exponent, resistan
 inertances ÷ ``s`` (:data:`SIZE_EXPONENT`, by unit). Pressures, timing and EF stay; volumes and
 flows scale by ``s``. (Checked on the healthy preset at ``s`` = 1.37 and 0.8: LVEDV ×1.371 /
 ×0.803, SBP, DBP, LVEDP, LAP within 1.5 %, EF unchanged; the residue is the fixed viscous
-valve loss.) :func:`size_matched` scales the prior's centre so its LVEDV equals the measured
-one (the LV curve's largest volume, or a measured LVEDV); the priors keep their spread around
-it.
+valve loss.)
 
-The size is taken from the data that are then fitted (empirical Bayes, as the disease prior
-is chosen from the measurements that define the disease): the LVEDV counts a little more than
-once, so the LVEDV interval is somewhat too narrow (with the demo's numbers: a prior SD of
-23 mL about the measured value beside a datum SD of 12 mL gives 10.6 mL instead of 12). For
-patients inside the prior's size range this costs coverage (synthetic patients, 30 per
-setting: CO 97 → 77 %, LVEDP 77 → 67 % in the model's own population), so it is asked for,
-not the default: it is for a heart far from the preset's size.
+The prior therefore has one more coordinate, the size ``ln s ~ N(0, SIZE_LOG_SD²)``, common to
+every parameter: ``ln u_j = ln u_j⁰ + σ_j z_j + e_j ln s`` with ``e_j`` the exponent of its unit
+(:class:`~twinviewer.personalize.space.ParameterSpace`). The calibration updates ``s`` like
+any other coordinate, so each measurement informs it once, through the likelihood (the
+measured LVEDV is not also used to place the prior: no empirical Bayes, no double use).
+Pressures do not depend on ``s``, so they leave it alone; volumes inform it.
+
+The spread, from a published population
+---------------------------------------
+Hudsmith et al. 2005 (J Cardiovasc Magn Reson 7:775–782; SSFP CMR, 108 healthy adults, 63 men):
+LVEDV 160 ± 29 mL in men, 135 ± 26 mL in women. Pooled (log-normal per sex, mixed 63:45), the
+log-SD of an adult's LVEDV is 0.202 (within-sex 0.18–0.19, between the sexes ln(160/135)).
+The healthy prior without the size mode gives 0.148 (2 000 prior draws), so the size mode
+supplies the rest: ``√(0.202² − 0.148²) = 0.137``, rounded to :data:`SIZE_LOG_SD` = 0.14.
+With it the prior predictive LVEDV has the population's spread (a test checks 0.20 ± 0.02).
+REFERENCE.md's normal range (LVEDV 120–150 mL) is the central range of the same populations.
 
 >>> from twinviewer.physiology.presets import get_preset
 >>> p = get_preset("healthy")
@@ -39,14 +46,12 @@ not the default: it is for a heart far from the preset's size.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.core.measurement import Measurement
-from twinviewer.physiology import ModelSpec, simulate
+from twinviewer.core.parameter import Prior
+from twinviewer.physiology import ModelSpec
 
 #: Power of the size factor ``s`` each parameter unit scales with (other units: 0, e.g. s,
 #: bpm, 1, krpm): volumes, compliances and orifice areas with ``s`` (a flow ∝ s through an
@@ -54,82 +59,66 @@ from twinviewer.physiology import ModelSpec, simulate
 #: inertances with 1/s (a pressure from a volume or flow ∝ s stays).
 SIZE_EXPONENT = {"mL": 1, "mL/mmHg": 1, "cm^2": 1, "mmHg/mL": -1, "1/mL": -1,
                  "mmHg*s/mL": -1, "mmHg*s^2/mL": -1}
-#: How :func:`size_matched` names the factor (in the prior's description, hence in every
-#: calibrated twin's provenance): :func:`scale_in` reads it back.
-SCALED = "scaled to the patient's heart size ×"
-#: Sizes beyond this factor either way are not scaled to (a measured LVEDV 3× the preset's
-#: is more likely a wrong value or unit than a heart): the prior stays as it was, said so.
-MAX_SCALE = 2.5
+#: Population log-SD of the heart's size factor ``s`` (see the module docstring: Hudsmith
+#: 2005's LVEDV spread less what the independent priors already give).
+SIZE_LOG_SD = 0.14
+#: The size coordinate's name in tables and provenance.
+SIZE_NAME = "heart size"
 
 
-@dataclass(frozen=True)
-class SizeMatch:
-    """The size factor applied to the prior's centre and why (``scale`` 1: not applied)."""
+def exponents(model: ModelSpec) -> np.ndarray:
+    """(P,) power of ``s`` each of the model's parameters scales with.
 
-    scale: float
-    reason: str
+    >>> from twinviewer.physiology import MODELS
+    >>> m = MODELS["four_chamber_eoa"]
+    >>> int(exponents(m)[m.index("V_total")]), int(exponents(m)[m.index("HR")])
+    (1, 0)
+    """
+    return np.array([SIZE_EXPONENT.get(p.unit, 0) for p in model.parameters], dtype=float)
 
 
-def scaled(model: ModelSpec, params: np.ndarray, s: float) -> np.ndarray:
-    """``params`` (P,) or (N, P) with the heart and circulation scaled by size factor ``s``."""
+def scaled(model: ModelSpec, params: np.ndarray, s: float | np.ndarray) -> np.ndarray:
+    """``params`` (P,) or (N, P) with the heart and circulation scaled by size factor ``s``
+    (a number, or (N,) one per row)."""
     x = np.array(params, dtype=float)
-    for j, par in enumerate(model.parameters):
-        k = SIZE_EXPONENT.get(par.unit, 0)
-        if k:
-            x[..., j] *= s ** k
-    return x
+    s = np.asarray(s, dtype=float)
+    return x * (s[..., None] if s.ndim else s) ** exponents(model)
 
 
-def measured_lvedv(measurements: Sequence[Measurement], curves: Sequence = ()
-                   ) -> tuple[float, str] | None:
-    """The patient's LV end-diastolic volume (mL) and where it comes from: the largest volume
-    of a measured LV curve, else a measured LVEDV (canonical name, mL); None without either.
+def marginal_prior(prior: Prior, exponent: float, log_sd: float = SIZE_LOG_SD) -> Prior:
+    """A parameter's population prior with the size mode folded in: a log-normal's log-SD
+    becomes ``√(σ² + e² log_sd²)``; other kinds and unscaled units are returned as they are.
 
-    >>> measured_lvedv([Measurement("LVEDV", 180.0, "mL", 9.0, "CT")])
-    (180.0, 'LVEDV 180 mL (CT)')
+    >>> marginal_prior(Prior("lognormal", 10.0, 0.1), 1.0, 0.1).scale  # doctest: +ELLIPSIS
+    0.1414...
     """
-    for c in curves:
-        if c.chamber == "LV":
-            return float(np.max(c.volumes_ml)), (f"largest volume of the LV curve "
-                                                 f"{np.max(c.volumes_ml):.0f} mL ({c.source})")
-    for m in measurements:
-        if m.name == "LVEDV" and m.unit == "mL" and m.value > 0:
-            return float(m.value), f"LVEDV {m.value:.0f} mL" + (f" ({m.source})"
-                                                                 if m.source else "")
-    return None
+    if not exponent or prior.kind != "lognormal" or prior.is_point_mass:
+        return prior
+    return Prior("lognormal", prior.loc, float(np.hypot(prior.scale, exponent * log_sd)))
 
 
-def size_matched(model: ModelSpec, base: np.ndarray, measurements: Sequence[Measurement],
-                 curves: Sequence = ()) -> tuple[np.ndarray, SizeMatch]:
-    """The prior centre ``base`` scaled so that its LVEDV is the measured one.
+def draw_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """(n,) whitened size coordinates ξ (``ln s = SIZE_LOG_SD ξ``), stratified: one draw in each
+    of ``n`` equal-probability strata, shuffled (as the Sobol' prior design of the other
+    coordinates, so a small ensemble's size spread is the population's).
 
-    Returns the (possibly unchanged) centre and a :class:`SizeMatch` saying what was done;
-    without a measured LVEDV, if the centre does not simulate, or beyond :data:`MAX_SCALE`,
-    the centre is returned as it was with the reason.
+    >>> xi = draw_sizes(200, np.random.default_rng(0))
+    >>> abs(float(xi.mean())) < 0.01, abs(float(xi.std()) - 1) < 0.05
+    (True, True)
     """
-    edv = measured_lvedv(measurements, curves)
-    if edv is None:
-        return base, SizeMatch(1.0, "not scaled: no measured LV end-diastolic volume")
-    res = simulate(model, np.asarray(base, float)[None])
-    own = float(np.asarray(res.metrics["LVEDV"])[0]) if res.ok[0] else float("nan")
-    if not np.isfinite(own) or own <= 0:
-        return base, SizeMatch(1.0, "not scaled: the prior's centre has no periodic beat")
-    s = edv[0] / own
-    if not 1.0 / MAX_SCALE <= s <= MAX_SCALE:
-        return base, SizeMatch(1.0, f"not scaled: {edv[1]} is {s:.2f}× the prior centre's "
-                                    f"{own:.0f} mL, beyond ×{MAX_SCALE:g} either way")
-    return scaled(model, base, s), SizeMatch(
-        s, f"{SCALED}{s:.3g} ({edv[1]}; the preset's LVEDV {own:.0f} mL)")
+    from scipy.special import ndtri
+
+    u = (rng.permutation(n) + rng.uniform(0.0, 1.0, n)) / n
+    return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
 
 
-def scale_in(detail: str) -> float:
-    """The size factor a provenance detail names (1.0 if none): the prior's centre a
-    calibrated twin was judged against is the preset scaled by it.
+def describe(factor: Sequence[float], log_sd: float = SIZE_LOG_SD) -> str:
+    """The posterior heart-size factor (median, 5 %, 95 %) beside its population prior.
 
-    >>> scale_in("prior preset healthy: … scaled to the patient's heart size ×1.35 (LVEDV …")
-    1.35
-    >>> scale_in("prior preset healthy")
-    1.0
+    >>> describe((1.15, 1.01, 1.33))
+    "heart size ×1.15 (1.01–1.33) of the prior's preset (population prior ×1 (0.79–1.26))"
     """
-    m = re.search(re.escape(SCALED) + r"([0-9]*\.?[0-9]+)", detail or "")
-    return float(m.group(1)) if m else 1.0
+    med, lo, hi = (float(x) for x in factor)
+    w = float(np.exp(1.6448536 * log_sd))
+    return (f"heart size ×{med:.3g} ({lo:.3g}–{hi:.3g}) of the prior's preset "
+            f"(population prior ×1 ({1 / w:.2f}–{w:.2f}))")

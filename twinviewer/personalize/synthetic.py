@@ -4,7 +4,8 @@ Four *settings* generate patients whose true haemodynamics are known:
 
 ``own``
     the default model itself, parameters drawn from its population prior around the healthy
-    preset (the only setting in which the calibration's model is exactly right);
+    preset, heart-size mode included (the only setting in which the calibration's model and
+    prior are exactly right);
 ``regazzoni``
     the published ``regazzoni2022`` loop — a structurally different model (resistive
     diode valves, absolute activation timing, no aortic impedance) drawn from its own priors;
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinviewer.core.measurement import Measurement
+from twinviewer.personalize.heart_size import SIZE_LOG_SD, scaled
 from twinviewer.physiology import ModelSpec, Results, simulate
 from twinviewer.physiology.presets import get_preset
 
@@ -75,7 +77,9 @@ class SyntheticSet:
 
 def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Generator,
                 widen: float = 1.0) -> np.ndarray:
-    """(k, P) independent draws from every proper prior around ``base`` (SDs × ``widen``)."""
+    """(k, P) draws from every proper prior around ``base``, each heart then scaled by its
+    size factor of the prior's size mode (:mod:`~twinviewer.personalize.heart_size`; all SDs
+    × ``widen``)."""
     truth = np.tile(np.asarray(base, dtype=float), (k, 1))
     for j, par in enumerate(model.parameters):
         prior = par.prior.centred(base[j])
@@ -92,7 +96,10 @@ def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Gener
             c = base[j]
             x = c + widen * (prior.ppf(u) - c)
         truth[:, j] = np.clip(x, *par.plausible)
-    return truth
+    # the prior's heart-size mode (every proper prior's population holds it: heart_size)
+    truth = scaled(model, truth, np.exp(widen * SIZE_LOG_SD * rng.standard_normal(k)))
+    lo, hi = np.array([p.plausible for p in model.parameters]).T
+    return np.clip(truth, lo, hi)
 
 
 def _norm_ppf(u: np.ndarray) -> np.ndarray:
