@@ -54,8 +54,28 @@ OVERLAYS = {
 VIEWS = {"reset": ("Reset", "Reset the camera (R)"),
          "anterior": ("Ant", "Anterior view: superior up, the patient's left on the right"),
          "short_axis": ("SA", "Short-axis view, from the apex (1)"),
-         "four_chamber": ("4CH", "Four-chamber view, apex up (4)"),
-         "two_chamber": ("2CH", "Two-chamber view, apex up (2)")}
+         "four_chamber": ("4CH", "Four-chamber view, base up (4)"),
+         "two_chamber": ("2CH", "Two-chamber view, base up (2)")}
+
+
+#: The 3D legend's panel and its text: each structure's colour is on its swatch; the text is
+#: dark, as yellow (valve annuli) on the light panel could not be read (review 8 #7).
+LEGEND_BACKGROUND, LEGEND_TEXT = (0.93, 0.93, 0.93), (0.08, 0.08, 0.08)
+
+
+def legend_text_dark(legend, colours: list) -> None:
+    """Write a VTK legend's labels in :data:`LEGEND_TEXT` and keep each entry's colour on
+    its swatch (a symbol carrying its own RGB point colours, which the symbol's mapper
+    draws instead of the entry colour that vtkLegendBoxActor gives text and symbol alike)."""
+    for i, colour in enumerate(colours):
+        # pyvista's own "rectangle" legend face (-0.5..0.5 × 0.1..1.1), in colour
+        swatch = pv.Rectangle([(-0.5, 0.1, 0.0), (0.5, 0.1, 0.0), (0.5, 1.1, 0.0)])
+        rgb = np.round(255 * np.asarray(pv.Color(colour).float_rgb)).astype(np.uint8)
+        swatch.point_data["rgb"] = np.tile(rgb, (swatch.n_points, 1))
+        swatch.point_data.active_scalars_name = "rgb"
+        legend.SetEntrySymbol(i, swatch)
+        legend.SetEntryColor(i, LEGEND_TEXT)
+    legend.SetScalarVisibility(True)
 
 
 def to_polydata(mesh) -> pv.PolyData:
@@ -864,9 +884,10 @@ class View3D(QWidget):
                   for k in self.actors if self.visible.get(k)]
         if labels:
             # light panel, readable size: dark red on near-black was unreadable at 720 px
-            self.plotter.add_legend(labels, bcolor=(0.93, 0.93, 0.93), border=False,
-                                    size=(0.22, min(0.048 * len(labels), 0.4)),
-                                    loc="lower left", face="rectangle")
+            legend = self.plotter.add_legend(labels, bcolor=LEGEND_BACKGROUND, border=False,
+                                             size=(0.22, min(0.048 * len(labels), 0.4)),
+                                             loc="lower left", face="rectangle")
+            legend_text_dark(legend, [c for _, c in labels])
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:
