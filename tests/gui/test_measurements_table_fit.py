@@ -56,6 +56,8 @@ def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path
             assert need.width() <= widths[c] - pad, (item.text(), widths[c])  # no cut word
     src = [table.item(r, 4).text() for r in range(3)]
     assert LONG in src  # wrapped, not cut
-    assert "image; used in the last calibration" in [table.item(r, 5).text() for r in range(3)]
+    # as `twinviewer info` says it (io.measurement_use), from a record that keeps names only
+    assert "image; used: named in an older calibration record" in [
+        table.item(r, 5).text() for r in range(3)]
     w.state.session.dirty = False
     w.close()

@@ -80,6 +80,12 @@ def test_no_calibration_old_records_and_earlier_visits():
     assert last_calibration([_entry(SUMMARY, "import")]) is None
     old = use_of(t.measurements[0], {}, given=True)  # a record written before summaries
     assert old.status == NOT_USED and "predates" in old.detail
+    named = last_calibration([SimpleNamespace(
+        action="calibration", details={"measurements": ["LVEDV"]})])
+    assert named == {"named": ["LVEDV"]}  # an older record that lists the names it used
+    assert use_of(t.measurements[0], named, given=True).text() == \
+        "used: named in an older calibration record"
+    assert use_of(t.measurements[3], named, given=True).status == NOT_USED
     hr = t.measurements[3]
     later = {"fit": [_row("SBP", 120.0, "cuff", unit="mmHg")], "warnings": []}
     u = use_of(hr, later, given=True, earlier=[(0, [hr])])

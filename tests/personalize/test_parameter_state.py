@@ -108,9 +108,13 @@ def test_the_interval_plot_comes_back_from_the_saved_summary(calibrated, qtbot):
     panel = CalibrationPanel(state)
     qtbot.addWidget(panel)
     panel.show_stored(summary)
-    ticks = [t for _, t in panel.plot.getAxis("left")._tickLevels[0]]
-    assert len(ticks) == len(rows)
-    assert ticks[0].startswith(parameter_label(twin, names[0]))
+    import pyqtgraph as pg
+
+    # each parameter's label is written above its bars (review 8 #4), the first at the top
+    labels = sorted((i for i in panel.plot.getPlotItem().items if isinstance(i, pg.TextItem)),
+                    key=lambda t: -t.pos().y())
+    assert len(labels) == len(rows)
+    assert labels[0].toPlainText().startswith(parameter_label(twin, names[0]))
     text = panel.summary.text()
     assert "Calibrate again to see the parameter interval plot" not in text
     assert not any(f"{p} " in text for p in ("SYS.R_AR", "LV.EA", "V_total") if

@@ -59,6 +59,17 @@ _fmt = number  # the app's one number formatter (core/format.py)
 #: three wrapped rows), so both stay readable in the step column at 1280 × 720.
 MIN_PLOT_H, MIN_FIT_TABLE_H = 220, 240
 
+#: Height of one parameter's row in the interval plot (a label of up to two lines above, two
+#: bars below): the plot asks for this much per parameter, and the step page scrolls.
+INTERVAL_ROW_PX = 56
+
+#: The interval plot's x-axis title: short, so it is not clipped in a 350-px step column.
+INTERVAL_AXIS = "× prior median (log scale)"
+
+#: Shown instead of the interval plot before any calibration.
+NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what the "
+                "measurements taught the twin.")
+
 
 class CalibrationPanel(QWidget):
     """Run a calibration and show posterior intervals, fit table and identifiability."""
@@ -110,11 +121,21 @@ class CalibrationPanel(QWidget):
         top.addStretch(1)
 
         self.plot = pg.PlotWidget()
-        self.plot.setLogMode(x=True, y=False)
-        self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
+        self.plot.setLabel("bottom", INTERVAL_AXIS)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 ratios
         self.plot.showGrid(x=True, y=False, alpha=0.3)
-        self.plot.addLegend(offset=(5, 5))
+        self.plot.addLegend(offset=(5, 5))  # the volume-curve chart's; intervals: plot_key
         self.plot.setMouseEnabled(x=True, y=False)
+        self._labels: list = []  # the interval plot's row labels (wrapped on resize)
+        self.plot.getPlotItem().vb.sigResized.connect(self._wrap_labels)
+        self.plot_status = QLabel(NOT_COMPUTED)
+        self.plot_status.setWordWrap(True)
+        # the interval plot's key, outside the plot (a legend inside covered a row's bars)
+        self.plot_key = QLabel("<span style='color:#969696'>▬</span> prior 90 % &nbsp; "
+                               "<span style='color:#1e64c8'>▬ ●</span> posterior 90 % and "
+                               "median (each relative to the prior median)")
+        self.plot_key.setWordWrap(True)
+        self.plot_key.setVisible(False)
 
         self.fit_table = QTableWidget(0, len(FIT_COLUMNS))
         self.fit_table.setHorizontalHeaderLabels(FIT_COLUMNS)
@@ -135,7 +156,13 @@ class CalibrationPanel(QWidget):
         self.summary.setMinimumHeight(60)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
-        split.addWidget(self.plot)
+        chart = QWidget()  # the plot, or "not computed yet" in its place
+        cl = QVBoxLayout(chart)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.plot, 1)
+        cl.addWidget(self.plot_key)
+        cl.addWidget(self.plot_status)
+        split.addWidget(chart)
         split.addWidget(self.fit_table)
         split.addWidget(self.summary)
         for i, stretch in enumerate((3, 2, 1)):
@@ -208,15 +235,17 @@ class CalibrationPanel(QWidget):
         """The saved volume-curve fit: measured volumes ± 1 SD per phase beside the
         posterior median and its 90 % predictive band (``CurveFitSummary.to_dict``)."""
         self.plot.clear()
+        self._labels = []
         axis = self.plot.getAxis("left")
         axis.setTicks(None)
+        axis.setStyle(showValues=True)
         axis.setWidth(None)
+        self.plot.getAxis("bottom").setTicks(None)
         self.plot.setLogMode(x=False, y=False)
+        self._show_plot(bool(curves))
         if not curves:
-            self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
-            self.plot.setLabel("left", "")
-            self.plot.setLogMode(x=True, y=False)
             return
+        self.plot.setMinimumHeight(MIN_PLOT_H)
         self.plot.setLabel("bottom", "time from end-diastole (fraction of the R-R interval)")
         self.plot.setLabel("left", "volume (mL)")
         colours = {"LV": (200, 40, 40), "RV": (30, 100, 200)}
@@ -241,6 +270,7 @@ class CalibrationPanel(QWidget):
         self._pending = None
         self.result = None
         self.plot.clear()
+        self._show_plot(False)
         self.fit_table.setRowCount(0)
         self.summary.setText("")
 
@@ -378,31 +408,70 @@ class CalibrationPanel(QWidget):
 
     def _plot_intervals(self, rows: list[dict]) -> None:
         """Prior and posterior 90 % intervals relative to the prior median
-        (:meth:`CalibrationResult.parameter_intervals`, also kept in the saved summary)."""
+        (:meth:`CalibrationResult.parameter_intervals`, also kept in the saved summary).
+
+        Each parameter's label is written above its two bars across the plot's width (as
+        Explain does): as left-axis ticks the labels took the whole width of the step column
+        and left the bars a strip of a few pixels (review 8 #4). The x axis is log10 of the
+        ratio with ticks written as ratios ("0.5×", "2×")."""
         self.plot.clear()
-        self.plot.setLogMode(x=True, y=False)  # a saved curve fit may have been on show
-        self.plot.setLabel("bottom", "value relative to the prior median (log scale)")
+        self.plot.setLogMode(x=False, y=False)  # log10 is taken here (labels sit in data)
+        self.plot.setLabel("bottom", INTERVAL_AXIS)
         self.plot.setLabel("left", "")
+        left = self.plot.getAxis("left")
+        left.setTicks([[]])
+        left.setStyle(showValues=False)
+        left.setWidth(4)
+        self._show_plot(bool(rows))
         if not rows:
             return
-        y = np.arange(len(rows), dtype=float)
-        p_lo, p_hi = (np.array([r["prior"][k] for r in rows]) for k in (0, 1))
-        q_lo, q_mid, q_hi = (np.array([r["posterior"][k] for r in rows]) for k in (0, 1, 2))
-        for lo, hi, dy, colour, label in ((p_lo, p_hi, 0.15, (150, 150, 150), "prior 90 %"),
-                                          (q_lo, q_hi, -0.15, (30, 100, 200), "posterior 90 %")):
-            xs = np.column_stack([np.log10(np.maximum(lo, 1e-6)),
-                                  np.log10(np.maximum(hi, 1e-6))]).ravel()
-            ys = np.repeat(y + dy, 2)
-            self.plot.plot(10**xs, ys, connect="pairs", pen=pg.mkPen(colour, width=6),
-                           name=label)
-        self.plot.plot(q_mid, y - 0.15, pen=None, symbol="o", symbolSize=7,
-                       symbolBrush=(30, 100, 200), name="posterior median")
-        ticks = [(float(k), f"{self._label(r['name'])} ({r['state']})")
-                 for k, r in enumerate(rows)]
-        axis = self.plot.getAxis("left")
-        axis.setTicks([ticks])
-        axis.setWidth(max(60, 7 * max(len(t) for _, t in ticks)))
-        self.plot.setYRange(-0.8, len(rows) - 0.2)
+        n = len(rows)
+        y = np.arange(n)[::-1].astype(float)  # the first row at the top
+        p_lo, p_hi = (np.log10(np.maximum([r["prior"][k] for r in rows], 1e-6))
+                      for k in (0, 1))
+        q_lo, q_mid, q_hi = (np.log10(np.maximum([r["posterior"][k] for r in rows], 1e-6))
+                             for k in (0, 1, 2))
+        # row k: its label above (y .. y+0.55), prior and posterior bars below
+        for lo, hi, dy, colour in ((p_lo, p_hi, -0.14, (150, 150, 150)),
+                                   (q_lo, q_hi, -0.32, (30, 100, 200))):
+            xs = np.column_stack([lo, hi]).ravel()
+            self.plot.plot(xs, np.repeat(y + dy, 2), connect="pairs",
+                           pen=pg.mkPen(colour, width=6))
+        self.plot.plot(q_mid, y - 0.32, pen=None, symbol="o", symbolSize=7,
+                       symbolBrush=(30, 100, 200))
+        self.plot_key.setVisible(True)
+        x0 = float(min(p_lo.min(), q_lo.min(), 0.0))
+        x1 = float(max(p_hi.max(), q_hi.max(), 0.0))
+        pad = 0.05 * max(x1 - x0, 0.1)
+        self._labels = []
+        for yy, r in zip(y, rows, strict=True):
+            text = pg.TextItem(f"{self._label(r['name'])} — {r['state']}", color=(40, 40, 40),
+                               anchor=(0, 1))  # bottom-left at its position
+            text.setPos(x0 - pad, yy - 0.02)
+            self.plot.addItem(text)
+            self._labels.append(text)
+        self._wrap_labels()
+        self.plot.getAxis("bottom").setTicks([_ratio_ticks(x0 - pad, x1 + pad)])
+        self.plot.setXRange(x0 - pad, x1 + pad, padding=0)
+        self.plot.setYRange(-0.5, n - 0.45, padding=0)
+        self.plot.setMinimumHeight(max(MIN_PLOT_H, INTERVAL_ROW_PX * n + 90))
+
+    def _wrap_labels(self, *_args) -> None:
+        """Wrap the interval labels to the plot's width (a long label and its state took
+        two lines in a 350-px step column rather than run past the plot's edge)."""
+        width = self.plot.getPlotItem().vb.width() - 6
+        for t in getattr(self, "_labels", []):
+            if width > 20:
+                t.setTextWidth(width)
+
+    def _show_plot(self, shown: bool) -> None:
+        """The chart only when it has something to show; else "not computed yet" (an
+        empty 0–1 log axis before any calibration read as a result)."""
+        self.plot.setVisible(shown)
+        self.plot_status.setVisible(not shown)
+        self.plot_key.setVisible(False)  # set again by the interval plot
+        if not shown:
+            self.plot.setMinimumHeight(MIN_PLOT_H)
 
     def _fill_fit(self, r: CalibrationResult) -> None:
         t = self.fit_table
@@ -439,6 +508,30 @@ class CalibrationPanel(QWidget):
             if tip:
                 item.setToolTip(tip)
             self.fit_table.setItem(i, c, item)
+
+
+def _ratio_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """Ticks of a log10 axis from ``lo`` to ``hi`` written as ratios: 1-2-5 a decade, or
+    finer steps when that gives fewer than three.
+
+    Examples
+    --------
+    >>> [t for _, t in _ratio_ticks(-0.35, 0.35)]
+    ['0.5×', '1×', '2×']
+    >>> [t for _, t in _ratio_ticks(-0.2, 0.2)]
+    ['0.7×', '0.8×', '1×', '1.2×', '1.5×']
+    """
+    out: list[tuple[float, str]] = []
+    for steps in ((1, 2, 5), (1, 1.2, 1.5, 2, 3, 4, 5, 7, 8)):
+        out = []
+        for decade in range(int(np.floor(lo)) - 1, int(np.ceil(hi)) + 1):
+            for m in steps:
+                x = np.log10(m) + decade
+                if lo <= x <= hi:
+                    out.append((float(x), f"{m * 10.0 ** decade:.2g}×"))
+        if len(out) >= 3:
+            break
+    return out
 
 
 def _finished_text(result: CalibrationResult) -> str:

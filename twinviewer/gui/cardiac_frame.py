@@ -43,12 +43,16 @@ class CardiacFrame:
         if name == "short_axis":  # seen from the apex, anterior up
             normal = -self.long_axis
             up = self.four_chamber_normal
-        elif name == "four_chamber":  # apex up, as in an apical echo view
+        elif name == "four_chamber":
+            # base up, apex down, the patient's left on the screen's right: superior stays
+            # up as in the anterior view and a CT/MR reformat. Apex up (the apical echo
+            # view) put the aortic arch below the ventricles on the start screenshot
+            # (review 7 #8, review 8 #7)
             normal = self.four_chamber_normal
-            up = -self.long_axis
+            up = self.long_axis
         elif name == "two_chamber":
             normal = -self.septal
-            up = -self.long_axis
+            up = self.long_axis
         else:
             raise ValueError(f"unknown cardiac view {name!r}; use anterior, short_axis, "
                              f"four_chamber or two_chamber")

@@ -1,13 +1,17 @@
 """The patient's measurements: a table to enter, import, check and apply them to the twin.
 
 Rows hold name, value, unit, 1-SD uncertainty, source and where the row is from (image or
-entered; used in the last calibration). Image-derived measurements of the twin's anatomy are
-shown read-only, each once (a calibration's copy of one in the twin is not listed again;
-:func:`twinviewer.document.measurement_rows`). Every edit is checked at once
-(:func:`twinviewer.personalize.check_measurements`): rows with a problem are coloured and carry
-the message as a tooltip, and all messages are listed below the table, each naming its
-measurement. *Apply to twin* stores the clinical rows in the twin (a new Twin object; its
-simulation results stay valid because no parameter changes).
+entered) with what the last calibration did with it, read from its record
+(:func:`twinviewer.io.measurement_use.measurement_use`, the same text as ``twinviewer info``
+and the report: used; replaced by …; not used: …). Image-derived measurements of the twin's
+anatomy are shown read-only, each once (a calibration's copy of one in the twin is not listed
+again; :func:`twinviewer.document.measurement_rows`), including those the model does not
+predict (RVSV, LV mass). Every edit is checked at once
+(:func:`twinviewer.personalize.check_measurements`) on what a calibration would take (an
+entered quantity replaces the images' one, as the calibration does): rows with a problem are
+coloured and carry the message as a tooltip, and all messages are listed below the table,
+each naming its measurement. *Apply to twin* stores the clinical rows in the twin (a new
+Twin object; its simulation results stay valid because no parameter changes).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.io import audit_log
+from twinviewer.io.measurement_use import MeasurementUse, measurement_use
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
     MeasurementError,
@@ -58,7 +64,8 @@ HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the valu
                "Uncertainty of the value: one standard deviation, in its unit",
                "Where the value comes from (device, modality, report)",
                "image: derived from the twin's images (read-only); entered: typed or "
-               "imported; and whether the last calibration used it")
+               "imported; and what the last calibration did with it (as in twinviewer "
+               "info and the report)")
 _COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
 
 
@@ -116,10 +123,12 @@ class MeasurementsPanel(QWidget):
         twin = self.state.twin
         self._loading = True
         self.table.setRowCount(0)
-        for row in measurement_rows(twin):
-            if row.editable or _known(row.measurement.name):
-                self._append(row.measurement, editable=row.editable,
-                             provenance=row.provenance)
+        uses = use_by_measurement(twin)
+        for row in measurement_rows(twin):  # every one, as the report lists them
+            u = uses.get(_key(row.measurement))
+            origin = "entered" if row.editable else "image"
+            self._append(row.measurement, editable=row.editable,
+                         provenance=f"{origin}; {u.text()}" if u is not None else origin)
         self._loading = False
         self.validate()
 
@@ -205,16 +214,33 @@ class MeasurementsPanel(QWidget):
         return [m for r, m in enumerate(ms)
                 if m is not None and (self._editable(r) or not editable_only)]
 
+    def _checked(self, ms: list[Measurement | None]) -> tuple[list[int], dict[int, int]]:
+        """The rows a calibration would take, in table order (image rows first), and the
+        image rows an entered one replaces (row → the entered row), as
+        ``personalize.calibrate`` gathers them: an entered quantity wins over the images'
+        one; an image quantity the model does not know (RVSV, LV mass) is kept as a
+        measurement of the patient and not checked."""
+        entered = {_canon(m.name): r for r, m in enumerate(ms)
+                   if m is not None and self._editable(r)}  # the last of a repeated one
+        replaced = {r: entered[_canon(m.name)] for r, m in enumerate(ms)
+                    if m is not None and not self._editable(r) and _canon(m.name) in entered}
+        taken = [r for r, m in enumerate(ms) if m is not None and (
+            self._editable(r) or (r not in replaced and _known(m.name)))]
+        return taken, replaced
+
     def validate(self) -> list[str]:
         """Check all rows; colour them and list the messages. Returns the error messages."""
         ms, read_errors = self.rows()
-        issues = check_measurements([m for m in ms if m is not None])
+        taken, replaced = self._checked(ms)
+        issues = check_measurements([ms[r] for r in taken])
         self._loading = True
         for r, m in enumerate(ms):
-            found = [] if m is None else _concerning(issues, _canon(m.name))
+            found = _concerning(issues, _canon(m.name)) if r in taken else []
             level = "error" if m is None or any(i.level == "error" for i in found) else \
                 "warning" if found else ""
             tip = "\n".join(i.message for i in found) if m is not None else "unreadable row"
+            if r in replaced:
+                tip = _replaced_text(m, ms[replaced[r]])
             for c in range(len(COLUMNS)):
                 item = self.table.item(r, c)
                 if item is None:
@@ -226,6 +252,7 @@ class MeasurementsPanel(QWidget):
         warnings = [i.message for i in issues if i.level == "warning"]
         lines = [f"<span style='color:#a00000'>✖ {_esc(e)}</span>" for e in errors]
         lines += [f"<span style='color:#8a5a00'>⚠ {_esc(w)}</span>" for w in warnings]
+        lines += [f"ℹ {_esc(_replaced_text(ms[r], ms[e]))}" for r, e in replaced.items()]
         if not lines:
             n = sum(m is not None for m in ms)
             lines = [f"{n} measurement{'s' if n != 1 else ''}, no problems found"]
@@ -305,6 +332,30 @@ class MeasurementsPanel(QWidget):
                 self.export_file(path)
             except OSError as exc:
                 self.state.error(f"could not write {Path(path).name}: {exc}")
+
+
+def use_by_measurement(twin) -> dict[tuple, MeasurementUse]:
+    """What the twin's last calibration did with each of its measurements, keyed by
+    (canonical name, value, unit, source): one source of truth with ``twinviewer info``
+    and the report (:func:`twinviewer.io.measurement_use.measurement_use`)."""
+    if twin is None:
+        return {}
+    return {_key(u.measurement): u for u in measurement_use(twin, audit_log(twin).entries)}
+
+
+def _key(m: Measurement) -> tuple:
+    return _canon(m.name), round(float(m.value), 9), m.unit, m.source
+
+
+def _replaced_text(image: Measurement, entered: Measurement) -> str:
+    """'LVEF 62.83 % (CT segmentation, from the images) is replaced by the entered LVEF
+    55 % (echo biplane): a calibration uses the entered value'."""
+    def said(m: Measurement) -> str:
+        return f"{m.name} {m.value:.4g} {m.unit}"  # as the table and `info` show it
+    src = f"{image.source}, from the images" if image.source else "from the images"
+    by = f" ({entered.source})" if entered.source else ""
+    return (f"{said(image)} ({src}) is replaced by the entered {said(entered)}{by}: a "
+            "calibration uses the entered value")
 
 
 def _known(name: str) -> bool:

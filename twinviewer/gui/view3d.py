@@ -56,8 +56,29 @@ OVERLAYS = {
 VIEWS = {"reset": ("Reset", "Reset the camera (R)"),
          "anterior": ("Ant", "Anterior view: superior up, the patient's left on the right"),
          "short_axis": ("SA", "Short-axis view, from the apex (1)"),
-         "four_chamber": ("4CH", "Four-chamber view, apex up (4)"),
-         "two_chamber": ("2CH", "Two-chamber view, apex up (2)")}
+         "four_chamber": ("4CH", "Four-chamber view, base up (4)"),
+         "two_chamber": ("2CH", "Two-chamber view, base up (2)")}
+
+
+#: The 3D legend's panel and its text: each structure's colour is on its swatch; the text is
+#: dark, as yellow (valve annuli) on the light panel could not be read (review 8 #7).
+LEGEND_BACKGROUND, LEGEND_TEXT = (0.93, 0.93, 0.93), (0.08, 0.08, 0.08)
+
+
+def legend_swatch(colour) -> pv.PolyData:
+    """pyvista's legend square carrying ``colour`` as its own RGB point colours, so the
+    legend's symbol keeps the structure's colour while the entry colour (which
+    vtkLegendBoxActor gives text and symbol alike) is the dark :data:`LEGEND_TEXT`."""
+    return _legend_swatch(tuple(int(c) for c in np.round(
+        255 * np.asarray(pv.Color(colour).float_rgb))))
+
+
+@functools.cache
+def _legend_swatch(rgb: tuple[int, int, int]) -> pv.PolyData:
+    swatch = _legend_square().copy()
+    swatch.point_data["rgb"] = np.tile(np.array(rgb, np.uint8), (swatch.n_points, 1))
+    swatch.point_data.active_scalars_name = "rgb"
+    return swatch
 
 
 def to_polydata(mesh) -> pv.PolyData:
@@ -899,15 +920,15 @@ class View3D(QWidget):
             # light panel, readable size: dark red on near-black was unreadable at 720 px.
             # pyvista lays out the legend (from its first entry); every entry then gets one
             # shared square, where pyvista builds and normalises a square per entry (~30 ms
-            # of GUI thread at start-up for 12 structures)
-            face = _legend_square()
-            legend = self.plotter.add_legend(labels[:1], bcolor=(0.93, 0.93, 0.93),
+            # of GUI thread at start-up for 12 structures), coloured, with dark labels
+            legend = self.plotter.add_legend(labels[:1], bcolor=LEGEND_BACKGROUND,
                                              border=False,
                                              size=(0.22, min(0.048 * len(labels), 0.4)),
                                              loc="lower left", face="rectangle")
             legend.SetNumberOfEntries(len(labels))
             for i, (text, colour) in enumerate(labels):
-                legend.SetEntry(i, face, str(text), list(pv.Color(colour).float_rgb))
+                legend.SetEntry(i, legend_swatch(colour), str(text), LEGEND_TEXT)
+            legend.SetScalarVisibility(True)
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:

@@ -59,11 +59,15 @@ class MeasurementUse:
 
 
 def last_calibration(audit_entries: Sequence) -> dict | None:
-    """The ``summary`` of the latest calibration entry of an audit trail ({} when that
-    entry predates summaries), or None if the twin was never calibrated."""
+    """The ``summary`` of the latest calibration entry of an audit trail, or None if the
+    twin was never calibrated. An entry that predates summaries gives ``{}``, or
+    ``{"named": [...]}`` when it lists the names of the measurements it used."""
     for e in reversed(list(audit_entries)):
         if e.action == "calibration":
-            return dict(e.details.get("summary") or {})
+            summary = dict(e.details.get("summary") or {})
+            if not summary and e.details.get("measurements"):
+                summary = {"named": [str(n) for n in e.details["measurements"]]}
+            return summary
     return None
 
 
@@ -117,6 +121,10 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
     if not summary:
         return MeasurementUse(m, origin, NOT_USED, "the calibration record predates "
                               "per-measurement records")
+    if "named" in summary and "fit" not in summary:  # an older record: names only
+        if m.name in summary["named"]:
+            return MeasurementUse(m, origin, USED, "named in an older calibration record")
+        return MeasurementUse(m, origin, NOT_USED, "not named in an older calibration record")
     rows = [r for r in summary.get("fit", []) if r.get("name") == m.name]
     mine = fit_row(m, summary)
     if mine is not None:
