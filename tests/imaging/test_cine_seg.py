@@ -146,3 +146,27 @@ def test_a_basal_pool_joined_to_the_atrium_is_not_ventricle():
     assert _leaked(600.0, 0.6, 400.0)  # partly ringed and much larger than the slice before
     assert not _leaked(600.0, 0.95, 400.0)  # ringed: the LV widening towards the base
     assert not _leaked(MAX_GROWTH * 400.0, 0.6, 400.0)
+
+
+def test_a_thin_wall_is_thresholded_against_the_thick_walls_level():
+    """A pool behind a wall thinner than the blur (the RV free wall, 2 mm, with epicardial fat
+    outside): its own ring reads a wall/fat mixture, so halfway to it shrinks the pool; halfway
+    to the myocardium's level seen in a thick wall (the LV's) keeps the true border."""
+    from scipy import ndimage
+
+    from twinviewer.imaging.cine_seg import _refine
+
+    sub, px = 10, 2.0  # 0.2 mm supersampling of 2 mm pixels
+    n = 60 * sub
+    yy, xx = (np.mgrid[0:n, 0:n] + 0.5) / sub
+    r = np.hypot(yy - 30.0, xx - 30.0) * px  # mm from the centre
+    fine = np.where(r < 30.0, 1.0, np.where(r < 32.0, 0.3, 0.75))  # blood, 2 mm wall, fat
+    img = fine.reshape(60, sub, 60, sub).mean(axis=(1, 3))
+    sm = ndimage.gaussian_filter(img.astype(np.float32), 0.7)
+    true_px = np.pi * (30.0 / px) ** 2
+    first = sm > 0.75
+    own, own_level = _refine(sm, first, 1.0, px)
+    pinned, _ = _refine(sm, first, 1.0, px, wall=0.3)
+    assert own_level > 0.4  # the ring never reads the wall's 0.3
+    assert own.sum() < 0.97 * true_px
+    assert pinned.sum() == pytest.approx(true_px, rel=0.03)

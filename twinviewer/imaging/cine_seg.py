@@ -11,7 +11,10 @@ Per slice (2D, scikit-image and SciPy only):
    (trabeculae, papillary muscles) filled and small bays closed: they count as blood. Then
    re-thresholded halfway between the blood just inside its border (trabeculated, darker
    than at the seed) and the wall's level around it (median of a ring outside).
-3. RV pool: the bright component at the RV seed, minus the LV pool, re-thresholded the same.
+3. RV pool: the bright component at the RV seed, minus the LV pool, re-thresholded halfway
+   between its blood and the LV wall's level: the RV free wall (2–3 mm) is thinner than a
+   pixel's blur, so the ring outside it reads a mixture of wall and epicardial fat, never the
+   wall; the LV wall is the same tissue (same SSFP signal) and thick enough to be seen pure.
 4. LV myocardium: in polar coordinates about the LV centroid (120 rays, ¼-pixel steps).
    Along each ray the epicardial border is the steepest rise between the darkest point of
    the wall and the brightest point beyond it (fat or the tissue outside the heart), located
@@ -69,6 +72,10 @@ MAX_GROWTH = 1.4
 MIN_BELOW_MM = 10.0  # least depth of the seeded slice's LV centre below a plausible annulus
 RV_REACH_MM = 10.0  # how far the RV may reach beyond the RV of the slice before, when re-found
 BASAL_REACH_MM = 3.0  # how far a basal slice's LV may reach beyond the LV of the slice below
+#: How far a basal slice's RV may reach beyond the RV of the slice below (walking to the base):
+#: the right atrium joins the RV pool through the tricuspid orifice as a lobe beside the RV
+#: body (docs/notes/seg8.md: 7–9 mL per basal slice on the biv-me heart).
+RV_BASAL_REACH_MM = 6.0
 RINGED = 0.8  # fraction of angles with myocardium of a basal pool that is surely ventricle
 N_RAYS, RAY_STEP_PX = 120, 0.25  # polar sampling of the wall
 #: Least rise past the wall (fraction of blood threshold − wall) that is an epicardial edge.
@@ -281,37 +288,40 @@ def _segment_crop(img: np.ndarray, lv_seed: tuple[float, float],
     if lv.sum() * px_mm ** 2 < MIN_POOL_MM2:
         return None
     # Second pass: the threshold halfway between the blood and the wall actually next to it.
-    lv = _refine(sm, lv, blood, px_mm)
+    lv, lv_wall = _refine(sm, lv, blood, px_mm)
     rv = np.zeros_like(lv)
     if rv_at is not None:
         rv = ndimage.binary_fill_holes(_component(bright & ~lv, rv_at)) & ~lv
         if rv.any():
             rv_blood = float(np.median(sm[ndimage.binary_erosion(rv, disk(2))] if
                                        ndimage.binary_erosion(rv, disk(2)).any() else sm[rv]))
-            rv = _refine(sm, rv, rv_blood, px_mm, exclude=lv)
+            rv, _ = _refine(sm, rv, rv_blood, px_mm, exclude=lv, wall=lv_wall)
     t_dark = 0.5 * (dark + t)
     myo, cover = _polar_myo(sm, lv, rv, t_dark, t, px_mm)
     return lv, myo, rv, cover
 
 
 def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
-            exclude: np.ndarray | None = None) -> np.ndarray:
+            exclude: np.ndarray | None = None, wall: float | None = None
+            ) -> tuple[np.ndarray, float | None]:
     """Re-threshold a pool halfway between its blood and the wall ring around it (1.5-4 mm
-    outside), keeping the part connected to the first estimate."""
+    outside), or ``wall`` when given, keeping the part connected to the first estimate.
+    Returns the pool and the ring's own level (None without a ring)."""
     d_out = ndimage.distance_transform_edt(~pool) * px_mm
     outer = d_out <= max(4.0, 2 * px_mm)
     ring = outer & (d_out > max(1.5, px_mm))
     if exclude is not None:
         ring &= ndimage.distance_transform_edt(~exclude) > 2.0
     if ring.sum() < 10:
-        return pool
-    wall = float(np.median(sm[ring]))
+        return pool, None
+    own = float(np.median(sm[ring]))
+    wall = own if wall is None else wall
     d_in = ndimage.distance_transform_edt(pool) * px_mm
     edge_blood = (d_in > max(1.5, px_mm)) & (d_in <= max(4.0, 2 * px_mm))
     if edge_blood.sum() >= 10:
         blood = float(np.median(sm[edge_blood]))
     if wall >= blood:
-        return pool
+        return pool, own
     t = 0.5 * (blood + wall)
     cand = (sm > t) & outer
     if exclude is not None:
@@ -320,7 +330,7 @@ def _refine(sm: np.ndarray, pool: np.ndarray, blood: float, px_mm: float,
     keep = np.unique(lab[pool & cand])
     out = np.isin(lab, keep[keep > 0])
     out = ndimage.binary_fill_holes(ndimage.binary_closing(out, disk(2)) | out)
-    return out if out.any() else pool
+    return (out if out.any() else pool), own
 
 
 def _next_seeds(lv: np.ndarray, rv: np.ndarray, rv_before: tuple[float, float] | None = None
@@ -446,6 +456,9 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
                 break
             if rv_stop:
                 rv = np.zeros_like(lv)
+            elif basal and rv.any() and rv_mask is not None:
+                rv &= ndimage.binary_dilation(
+                    rv_mask, disk(int(np.ceil(RV_BASAL_REACH_MM / px_mm))))
             # Walking to the base, a slice whose RV the seed missed (the base moved, or the
             # RV outflow tract lies beside the RV body) takes the blood over the RV below.
             elif basal and not rv.any() and rv_mask is not None:
