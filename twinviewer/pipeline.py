@@ -115,7 +115,8 @@ def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
 
 def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                 mapping: Path | None = None, measurements: Path | None = None,
-                preset: str | None = None, members: int = 200, seed: int = 0) -> StepResult:
+                preset: str | None = None, members: int = 200, seed: int = 0,
+                accept_misfit: bool = False) -> StepResult:
     """Import a DICOM study, calibrate a twin to it and save it.
 
     Parameters
@@ -135,6 +136,10 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         from the measurements (:func:`~twinviewer.personalize.disease.choose_prior`:
         healthy if none points to a disease). The choice and its reason are in
         ``summary["calibration"]["prior"]``.
+    accept_misfit
+        Keep the calibrated twin although measurements are missed by |z| > 2 (refused with
+        :class:`~twinviewer.personalize.calibrate.MisfitError` otherwise); the misfit stays
+        flagged in the fit's status and the file.
 
     Examples
     --------
@@ -198,7 +203,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                      "notes": list(anatomy.notes)}
     if ms or anatomy.measurements:
         result = calibrate(twin, ms, n=members, seed=seed, prior=preset or AUTO)
-        new = updated_twin(twin, result)
+        new = updated_twin(twin, result, accept_misfit=accept_misfit)
         rows = unmeasured_widths(result)  # F21: how much the data narrowed each prediction
         widths = widths_dict(rows)
         audit_log(new).record(new, "calibration",
@@ -408,6 +413,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--members", type=int, default=200, help="ensemble size (default 200)")
     c.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     c.add_argument("-o", "--output", required=True, metavar="PATIENT.twin")
+    c.add_argument("--accept-misfit", dest="accept_misfit", action="store_true",
+                   help="write the twin although the calibration misses measurements by "
+                        "|z| > 2 (refused otherwise); the misfit stays flagged")
     c.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(twin_command=None)
 
@@ -439,14 +447,17 @@ def run_twin_command(args: argparse.Namespace) -> int:
             ("measurements", args.measurements))}
     try:
         step = create_twin(Path(args.dicom), Path(args.output), preset=args.preset,
-                           members=args.members, seed=args.seed, **opt)
+                           members=args.members, seed=args.seed,
+                           accept_misfit=args.accept_misfit, **opt)
     except (PipelineError, MeasurementError, ModelError, ImagingError, TwinFileError,
             PrivacyError, OSError) as exc:
         print(f"twinviewer twin create: error: {exc}", file=sys.stderr)
         return 2
     except CalibrationError as exc:
-        print(f"twinviewer twin create: calibration failed, nothing written: {exc}",
-              file=sys.stderr)
+        from twinviewer.personalize.cli import refusal_text
+
+        print(f"twinviewer twin create: calibration failed, nothing written: "
+              f"{refusal_text(exc, args)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(_json_safe({"notice": RESEARCH_USE, "output": str(step.path),
