@@ -386,8 +386,8 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     names = {s.name for s in scenarios}
     twin.scenarios = [s for s in twin.scenarios if s.name not in names] + list(scenarios)
     for sc in scenarios:
-        audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "members": baseline.n,
-                                                  "command": "whatif"})
+        audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "regulation": sc.regulation,
+                                                  "members": baseline.n, "command": "whatif"})
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
     save_twin_verified(path, twin, results=cache, passphrase=secret)
@@ -515,6 +515,8 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.ranking import rank
     from twinviewer.io.errors import PrivacyError, TwinFileError
+    from twinviewer.interventions.cli import scenario_dicts
+    from twinviewer.interventions.scenario import shown_name
     from twinviewer.physiology import ModelError
 
     try:
@@ -527,16 +529,15 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         return 2
     if args.json:
         doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
-               "scenarios": [s.to_dict() for s in scenarios], "table": table.to_dict(),
+               "scenarios": scenario_dicts(scenarios), "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None, "written": True}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
-        from twinviewer.interventions.scenario import shown_name
-
+        shown = {s.name: shown_name(s) for s in scenarios}
         print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
-        print(table.format_text({s.name: shown_name(s) for s in scenarios}))
+        print(table.format_text(shown))
         if ranking:
-            print(ranking.format_text())
+            print(ranking.format_text(shown))
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")
     return 0
 
