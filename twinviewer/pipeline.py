@@ -512,11 +512,11 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
                     metrics: Sequence[str], goal) -> int:
     """``twinviewer whatif PATIENT.twin -i … -s …``: 0 ok, 2 bad input."""
     from twinviewer.core.units import UnitError
+    from twinviewer.interventions.cli import scenario_dicts
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.ranking import rank
-    from twinviewer.io.errors import PrivacyError, TwinFileError
-    from twinviewer.interventions.cli import scenario_dicts
     from twinviewer.interventions.scenario import shown_name
+    from twinviewer.io.errors import PrivacyError, TwinFileError
     from twinviewer.physiology import ModelError
 
     try:

@@ -19,7 +19,7 @@ def test_every_row_and_ranking_line_says_its_mode(capsys):
     out = capsys.readouterr().out
     rows = [ln for ln in out.splitlines() if ln.startswith("    ")]
     assert len(rows) == 2
-    assert any(ln.strip().endswith(("[acute, unregulated]:")) or
+    assert any(ln.strip().endswith("[acute, unregulated]:") or
                "[acute, unregulated]: " in ln for ln in rows)
     assert all("[acute, unregulated]: " in ln or "[baroreflex regulated]: " in ln
                for ln in rows)
