@@ -686,9 +686,31 @@ def _model_card(p: _Pages, doc: TwinDocument) -> None:
     p.subheading("Assumptions")
     for a in model.assumptions:
         p.para(f"• {a}", indent=0.0)
+    _validation_section(p, model)
     p.subheading("References")
     for r in model.references:
         p.para(f"• {r}")
+
+
+def _validation_section(p: _Pages, model: Any) -> None:
+    """The model's validation on the card: every group's pass count, the evidence table's
+    pass rate, and each failure by name (issue 12 item 3)."""
+    p.subheading("Validation")
+    try:
+        from twinviewer.explain.modelcard import model_card
+        from twinviewer.explain.validation import validation_report
+
+        card = model_card(model, validation_report(model))
+    except Exception as exc:  # noqa: BLE001 - the report says what it could not check
+        p.para(f"Validation could not be run: {type(exc).__name__}: {exc}", color="#7a3e00")
+        return
+    p.para(f"Reference checks: {card.validation_line()}.")
+    p.para(f"Evidence table (acute effects reported by the sources): {card.evidence_line()}.")
+    failed = card.validation.failures() if card.validation is not None else []
+    if failed:
+        p.para(f"Failed ({len(failed)}):", size=8.5)
+        for c in failed:
+            p.para(f"• {c.group}: {c.name}: {c.detail}", size=7.5, color="#7a3e00")
 
 
 def _audit_page(p: _Pages, doc: TwinDocument) -> None:
