@@ -710,7 +710,25 @@ def _validation_section(p: _Pages, model: Any) -> None:
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
         for c in failed:
-            p.para(f"• {c.group}: {c.name}: {c.detail}", size=7.5, color="#7a3e00")
+            p.para(f"• {c.group}: {c.name}: {_failure_text(c.detail)}", size=7.5,
+                   color="#7a3e00")
+
+
+def _failure_text(detail: str) -> str:
+    """A failed check's detail cut to what failed: an evidence row's variables outside
+    tolerance (marked ✗), expected against got; other checks as they are.
+
+    Examples
+    --------
+    >>> _failure_text("outside tolerance: HR; Dobutamine 5 (src): CI: expected +26 %, got "
+    ...               "+33 %; HR: expected +12 %, got +4 % ✗")
+    'HR: expected +12 %, got +4 %'
+    """
+    parts = detail.split("; ")
+    if len(parts) > 1 and parts[1].count("): "):  # the row's title (source): first variable
+        parts[1] = parts[1].split("): ", 1)[1]
+    bad = [x.removesuffix(" ✗") for x in parts if x.endswith("✗")]
+    return "; ".join(bad) or detail
 
 
 def _audit_page(p: _Pages, doc: TwinDocument) -> None:
