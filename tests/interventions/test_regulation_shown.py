@@ -47,3 +47,16 @@ def test_audit_entries_say_the_mode():
     reg = {**run, "regulation": "regulated"}
     assert "[baroreflex regulated]" in human_details(reg)
     assert "regulation" not in human_details(reg).replace("regulated", "")
+
+
+def test_differences_carry_no_spurious_digits(capsys):
+    """review8 #10: 'Δ +0.0041 (-0.027 to +0.016)'. A difference and its interval are written
+    to one number of decimals, set by the interval's width (core/format's one formatter)."""
+    import re
+
+    assert main([*ARGS[:-2], "--metrics", "CO,MV_mean_gradient,MR_fraction,LVEF"]) == 0
+    deltas = re.findall(r"Δ (\S+) \((\S+) to (\S+)\)", capsys.readouterr().out)
+    assert len(deltas) == 8
+    for triple in deltas:
+        decimals = {len(x.split(".")[1]) if "." in x else 0 for x in triple if x != "0"}
+        assert len(decimals) <= 1, triple
