@@ -122,8 +122,10 @@ class _Pages:
         self.y -= 0.004
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float],
-              size: float = 7.5) -> None:
-        """Rows of text in columns (fractions of the text width); repeats the header."""
+              size: float = 7.5, wrap: bool = False) -> None:
+        """Rows of text in columns (fractions of the text width); repeats the header. A cell
+        too long for its column is cut with "…", or with ``wrap`` continued on more lines
+        (a table that must show everything, e.g. what the file holds)."""
         h = 0.0135 * size / 7.5
         xs = np.concatenate([[0], np.cumsum(widths)])[:-1] * (RIGHT - LEFT) + LEFT
         # characters that fit a column, less one for the gap to the next
@@ -143,13 +145,17 @@ class _Pages:
         self.need((1 + rows_head) * h)
         head()
         for row in rows:
-            if self.y - h < BOTTOM:
+            cells = [wrap_cell(c, limit, lines=10_000) if wrap else
+                     [c if len(c) <= limit else c[:limit - 1] + "…"]
+                     for limit, c in zip(limits, row, strict=True)]
+            n = max(len(c) for c in cells)
+            tall = h + (n - 1) * 1.2 * size / (PAGE[1] * 72)  # continued lines sit closer
+            if self.y - tall < BOTTOM:
                 self.new_page()
                 head()
-            for x, limit, c in zip(xs, limits, row, strict=True):
-                c = c if len(c) <= limit else c[:limit - 1] + "…"
-                self._t(x, self.y, c, fontsize=size, va="top")
-            self.y -= h
+            for x, c in zip(xs, cells, strict=True):
+                self._t(x, self.y, "\n".join(c), fontsize=size, va="top", linespacing=1.0)
+            self.y -= tall
         self.y -= 0.01
 
     def axes(self, height: float, n: int = 1, *, aspect_equal: bool = False):
@@ -308,7 +314,7 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
                      f"{doc.app_version or '?'}"],
             ["Audit trail", doc.chain.message if doc.chain else "not verified"],
             ["Report generated", generated]]
-    p.table(["", ""], rows, [0.25, 0.75], size=9)
+    p.table(["", ""], rows, [0.25, 0.75], size=9, wrap=True)  # all the file holds, uncut
     p.para("Every predicted number is the median of the twin's parameter ensemble with its "
            "90 % interval in brackets. Measured values are shown beside predictions, never "
            "blended with them. " + twinviewer.RESEARCH_USE + ".", size=8.5, color="0.25")
@@ -324,7 +330,7 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
                   f"{u.measurement.source or '—'} ({u.origin})",
                   u.status + (f" [{notes.index(u) + 1}]" if u in notes else "")]
                  for u in uses],
-                [0.14, 0.11, 0.09, 0.09, 0.35, 0.22])
+                [0.14, 0.11, 0.09, 0.09, 0.35, 0.22], wrap=True)
         for k, u in enumerate(notes, 1):
             p.para(f"[{k}] {u.measurement.name} {_fmt(u.measurement.value)} "
                    f"{shown_unit(u.measurement.unit)} ({u.origin}): {u.text()}", size=7.5,
