@@ -1261,7 +1261,13 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
     by this visit's data keeps its earlier provenance, marked as such."""
     prov: dict[str, Provenance] = {}
     for p in model.parameter_names:
-        prov[p] = twin.provenance.get(p, Provenance(Source.PRIOR, prior_source))
+        old = twin.provenance.get(p)
+        if old is None or (old.source is Source.PRIOR and not carried_from_earlier):
+            # held at the value of the prior this run used (a twin made from the healthy
+            # preset and calibrated under the severe_as prior holds severe_as's values)
+            old = Provenance(Source.PRIOR, f"{prior_source}; held at its value, not "
+                             "calibrated")
+        prov[p] = old
     for name in space.names:  # free, not informed by the data: the prior this run used
         old = twin.provenance.get(name)
         if carried_from_earlier and old is not None and old.source in (

@@ -1,0 +1,35 @@
+"""The calibration's user-visible text. Units as people write them: the fit table, the
+misfit message and the provenance the report prints say "cm²", never "cm^2" (review8 #10)."""
+
+from __future__ import annotations
+
+from twinviewer.core.measurement import Measurement
+from twinviewer.personalize.calibrate import calibrate, format_report, updated_twin
+from twinviewer.twins import twin_from_preset
+
+
+def test_fit_table_and_provenance_write_cm2():
+    twin = twin_from_preset("severe_as", n=16, seed=1)
+    ms = [Measurement("AVA", 0.7, "cm^2", 0.1, "echo continuity"),
+          Measurement("SBP", 140.0, "mmHg", 7.0, "cuff")]
+    result = calibrate(twin, ms, n=16, seed=1)
+    table = format_report(result)
+    assert "cm²" in table and "cm^2" not in table
+    new = updated_twin(twin, result, accept_misfit=True)
+    said = " ".join(p.detail for p in new.provenance.values())
+    assert "AVA = 0.7 ± 0.1 cm²" in said and "cm^2" not in said
+
+
+def test_held_parameters_name_the_prior_actually_used():
+    """review8 #11: a twin made from the healthy preset and calibrated under the severe_as
+    prior (chosen from AVA 0.7 cm²) read "prior / assumed: preset 'healthy'" on the
+    parameters held fixed (EROAs, VAD speed, ASD, VSD), whose values came from severe_as."""
+    twin = twin_from_preset("healthy", n=16, seed=1)
+    ms = [Measurement("AVA", 0.7, "cm^2", 0.1, "echo continuity"),
+          Measurement("SBP", 140.0, "mmHg", 7.0, "cuff")]
+    result = calibrate(twin, ms, n=16, seed=1)
+    assert result.prior_choice.preset == "severe_as"
+    new = updated_twin(twin, result, accept_misfit=True)
+    for name in ("MV.EROA", "VAD.speed", "ASD.area"):
+        detail = new.provenance[name].detail
+        assert "severe_as" in detail and "'healthy'" not in detail, (name, detail)
