@@ -33,3 +33,24 @@ def test_held_parameters_name_the_prior_actually_used():
     for name in ("MV.EROA", "VAD.speed", "ASD.area"):
         detail = new.provenance[name].detail
         assert "severe_as" in detail and "'healthy'" not in detail, (name, detail)
+
+
+def test_rvsv_left_out_for_its_true_reason():
+    """review8 #11: RVSV was "not used: the model does not predict it", though the model
+    predicts RV volumes: it is RVEDV − RVESV of the same source, which were given."""
+    from types import SimpleNamespace
+
+    from twinviewer.io.measurement_use import NOT_USED, measurement_use
+    from twinviewer.personalize.calibrate import calibration_record
+
+    twin = twin_from_preset("healthy", n=16, seed=1)
+    ct = "CT segmentation"
+    twin.measurements = [Measurement("RVEDV", 150.0, "mL", 8.0, ct),
+                         Measurement("RVESV", 65.0, "mL", 5.0, ct),
+                         Measurement("RVSV", 85.0, "mL", 7.0, ct)]
+    result = calibrate(twin, None, n=16, seed=1)
+    entry = SimpleNamespace(action="calibration", details=calibration_record(result))
+    use = next(u for u in measurement_use(twin, [entry]) if u.measurement.name == "RVSV")
+    assert use.status == NOT_USED
+    assert use.detail.startswith("computed from RVEDV and RVESV of the same source")
+    assert "does not predict" not in use.detail
