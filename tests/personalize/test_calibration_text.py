@@ -54,3 +54,18 @@ def test_rvsv_left_out_for_its_true_reason():
     assert use.status == NOT_USED
     assert use.detail.startswith("computed from RVEDV and RVESV of the same source")
     assert "does not predict" not in use.detail
+
+
+def test_explain_marks_a_calibrated_parameter_as_calibrate_does():
+    """review8 #11: "[inferred]" in Explain, "(calibrated)" in Calibrate for one parameter."""
+    from twinviewer.explain import explain
+
+    twin = twin_from_preset("healthy", n=16, seed=1)
+    ms = [Measurement("SBP", 140.0, "mmHg", 7.0, "cuff"),
+          Measurement("DBP", 80.0, "mmHg", 6.0, "cuff")]
+    result = calibrate(twin, ms, n=16, seed=1)
+    new = updated_twin(twin, result, accept_misfit=True)
+    ex = explain(new, "MAP", validation=False)
+    name = next(p for p in result.calibrated if p in ex.inferred_names)
+    assert ex.tag(name) == f"{name} [calibrated]"
+    assert "[inferred]" not in ex.to_text()
