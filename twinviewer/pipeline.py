@@ -115,7 +115,8 @@ def _graft_meshes(anatomy, folder: Path, mapping: Path | None) -> int:
 
 def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                 mapping: Path | None = None, measurements: Path | None = None,
-                preset: str | None = None, members: int = 200, seed: int = 0) -> StepResult:
+                preset: str | None = None, members: int = 200, seed: int = 0,
+                accept_misfit: bool = False) -> StepResult:
     """Import a DICOM study, calibrate a twin to it and save it.
 
     Parameters
@@ -135,6 +136,10 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         from the measurements (:func:`~twinviewer.personalize.disease.choose_prior`:
         healthy if none points to a disease). The choice and its reason are in
         ``summary["calibration"]["prior"]``.
+    accept_misfit
+        Keep the calibrated twin although measurements are missed by |z| > 2 (refused with
+        :class:`~twinviewer.personalize.calibrate.MisfitError` otherwise); the misfit stays
+        flagged in the fit's status and the file.
 
     Examples
     --------
@@ -198,7 +203,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                      "notes": list(anatomy.notes)}
     if ms or anatomy.measurements:
         result = calibrate(twin, ms, n=members, seed=seed, prior=preset or AUTO)
-        new = updated_twin(twin, result)
+        new = updated_twin(twin, result, accept_misfit=accept_misfit)
         rows = unmeasured_widths(result)  # F21: how much the data narrowed each prediction
         widths = widths_dict(rows)
         audit_log(new).record(new, "calibration",
@@ -381,8 +386,8 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     names = {s.name for s in scenarios}
     twin.scenarios = [s for s in twin.scenarios if s.name not in names] + list(scenarios)
     for sc in scenarios:
-        audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "members": baseline.n,
-                                                  "command": "whatif"})
+        audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "regulation": sc.regulation,
+                                                  "members": baseline.n, "command": "whatif"})
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
     save_twin_verified(path, twin, results=cache, passphrase=secret)
@@ -408,6 +413,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--members", type=int, default=200, help="ensemble size (default 200)")
     c.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     c.add_argument("-o", "--output", required=True, metavar="PATIENT.twin")
+    c.add_argument("--accept-misfit", dest="accept_misfit", action="store_true",
+                   help="write the twin although the calibration misses measurements by "
+                        "|z| > 2 (refused otherwise); the misfit stays flagged")
     c.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(twin_command=None)
 
@@ -439,14 +447,17 @@ def run_twin_command(args: argparse.Namespace) -> int:
             ("measurements", args.measurements))}
     try:
         step = create_twin(Path(args.dicom), Path(args.output), preset=args.preset,
-                           members=args.members, seed=args.seed, **opt)
+                           members=args.members, seed=args.seed,
+                           accept_misfit=args.accept_misfit, **opt)
     except (PipelineError, MeasurementError, ModelError, ImagingError, TwinFileError,
             PrivacyError, OSError) as exc:
         print(f"twinviewer twin create: error: {exc}", file=sys.stderr)
         return 2
     except CalibrationError as exc:
-        print(f"twinviewer twin create: calibration failed, nothing written: {exc}",
-              file=sys.stderr)
+        from twinviewer.personalize.cli import refusal_text
+
+        print(f"twinviewer twin create: calibration failed, nothing written: "
+              f"{refusal_text(exc, args)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(_json_safe({"notice": RESEARCH_USE, "output": str(step.path),
@@ -500,8 +511,10 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
                     metrics: Sequence[str], goal) -> int:
     """``twinviewer whatif PATIENT.twin -i … -s …``: 0 ok, 2 bad input."""
     from twinviewer.core.units import UnitError
+    from twinviewer.interventions.cli import scenario_dicts
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.ranking import rank
+    from twinviewer.interventions.scenario import shown_name
     from twinviewer.io.errors import PrivacyError, TwinFileError
     from twinviewer.physiology import ModelError
 
@@ -515,16 +528,15 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         return 2
     if args.json:
         doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
-               "scenarios": [s.to_dict() for s in scenarios], "table": table.to_dict(),
+               "scenarios": scenario_dicts(scenarios), "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None, "written": True}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
-        from twinviewer.interventions.scenario import shown_name
-
+        shown = {s.name: shown_name(s) for s in scenarios}
         print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
-        print(table.format_text({s.name: shown_name(s) for s in scenarios}))
+        print(table.format_text(shown))
         if ranking:
-            print(ranking.format_text())
+            print(ranking.format_text(shown))
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")
     return 0
 

@@ -41,7 +41,9 @@ def test_explanation_contents():
     assert d["metric"] == "LVEF" and d["model_card"]["equation_hash"] == twin.equation_hash
     assert "When not to trust it" in ex.to_text()
     assert "SYS.R_AR" in ex.inferred_names and "HR" not in ex.inferred_names
-    assert ex.tag("LV.EB") == "LV.EB [inferred]" and "[inferred]" in ex.to_text()
+    # one state per parameter, the word the Calibrate step uses (review8 #11: "[inferred]"
+    # here, "(calibrated)" there): an uncalibrated preset twin's LV.EB is a prior value
+    assert ex.tag("LV.EB") == "LV.EB [prior]" and "[prior]" in ex.to_text()
     with pytest.raises(ValueError, match="unknown metric 'EF'"):
         explain(twin, "EF")
 

@@ -53,7 +53,7 @@ def test_sobol_in_background_and_cancel(qtbot, state):
     assert "±" in panel.sobol_table.item(0, 2).text()
     names = [panel.sobol_table.item(i, 0).text() for i in range(panel.sobol_table.rowCount())]
     # never measured: marked wherever it appears, under its human label (not V_total)
-    assert "Blood volume held by the loop [inferred]" in names
+    assert "Blood volume held by the loop [prior]" in names
     assert "runs in" in panel.sobol_status.text()
     assert "total Sobol index" in panel.summary.text()
     # a long run, cancelled: the panel says so and stays usable

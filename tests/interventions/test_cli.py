@@ -33,7 +33,9 @@ def test_text_output_and_list(capsys):
     assert run_whatif(["--preset", "hfref", "--members", "4", "-i", "lvad:speed=6 krpm",
                        "--metrics", "CO"]) == 0
     out = capsys.readouterr().out
-    assert RESEARCH_USE in out and "lvad(speed=6000)" in out
+    # the auto-name in words, with its response mode (review8 #6, #10)
+    assert RESEARCH_USE in out and "Left ventricular assist device 6000 rpm [baroreflex " \
+        "regulated]" in out and "lvad(speed=6000)" not in out
     assert run_whatif(["--list"]) == 0
     assert "mitral_teer" in capsys.readouterr().out
 

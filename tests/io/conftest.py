@@ -17,12 +17,20 @@ from twinviewer.twins import twin_from_preset
 KEY = b"t" * 32
 
 
+@pytest.fixture(scope="session")
+def _validation_cache(tmp_path_factory):
+    # the report's model card runs the validation (~1 min CPU with the evidence table) and
+    # caches it by equation hash: one run for the session, outside the user's dirs
+    return tmp_path_factory.mktemp("validation-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
+def _isolated(tmp_path, monkeypatch, _validation_cache):
     """No test touches the real user dirs, and identifier registrations do not leak."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("TWINVIEWER_CACHE_DIR", str(_validation_cache))
     clear_identifiers()
     yield
     clear_identifiers()

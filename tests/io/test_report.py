@@ -44,6 +44,13 @@ def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
     assert len(pages) == info.pages >= 7
     assert all(twinviewer.RESEARCH_USE in " ".join(p.split()) for p in pages)
     text = "\n".join(pages)
+    # the model card's validation: every group (regazzoni2022 included), the evidence pass
+    # rate and each failure by name (issue 12 item 3, review8 #5)
+    card = text[text.index("Model card"):]
+    flat = " ".join(card.split())
+    assert "Validation" in flat and "regazzoni2022 19/19" in flat
+    assert "sourced evidence rows pass (" in flat and "UNSOURCED not counted" in flat
+    assert "Failed (" in flat and "evidence: " in flat
     for section in ("Twin report", "Anatomy", "Structures (end-diastole)", "LV PV loop",
                     "Metrics: predicted median", "TAVI [acute, unregulated] versus baseline",
                     "Change (paired)",

@@ -56,19 +56,43 @@ def percent(fraction: float) -> str:
 
 
 def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> str:
-    """``'58 (52–63)'``; for a difference ``'+0.3 (+0.1 to +0.6)'``.
+    """``'58 (52–63)'``; for a difference ``'+0.3 (+0.1 to +0.6)'``, its three numbers
+    rounded to a tenth of the interval's width, never finer than :func:`number` writes its
+    largest value, trailing zeros dropped (no '+0.0041 (-0.027 to +0.016)').
 
     Examples
     --------
     >>> interval(58.2, 52.1, 63.4)
     '58 (52–63)'
+    >>> interval(0.0041, -0.027, 0.016, signed=True), interval(0.03, 0.0054, 0.13, signed=True)
+    ('+0.004 (-0.027 to +0.016)', '+0.03 (+0.01 to +0.13)')
+    >>> interval(-0.093, -1.1, 0.094, signed=True), interval(-50.2, -84.0, -23.4, signed=True)
+    ('-0.1 (-1.1 to +0.1)', '-50 (-84 to -23)')
     """
     if median is None or not math.isfinite(float(median)):
         return f"{MISSING} (no periodic member)"
     if signed:
-        return (f"{number(median, signed=True)} ({number(lo, signed=True)} to "
-                f"{number(hi, signed=True)})")
+        values = [float(median), float(lo), float(hi)]
+        width = values[2] - values[1]
+        top = max(abs(v) for v in values)
+        if not (math.isfinite(width) and width > 0 and top >= 5e-4):
+            return (f"{number(median, signed=True)} ({number(lo, signed=True)} to "
+                    f"{number(hi, signed=True)})")
+        by_width = max(0, -math.floor(math.log10(width / 10)))
+        by_size = 0 if top >= 20 else 1 if top >= 2 else max(0, 1 - math.floor(math.log10(top)))
+        d = min(by_width, by_size)
+        m, a, b = (_fixed(v, d) for v in values)
+        return f"{m} ({a} to {b})"
     return f"{number(median)} ({number(lo)}–{number(hi)})"
+
+
+def _fixed(x: float, decimals: int) -> str:
+    text = f"{x:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if float(text) == 0.0:
+        return "0"
+    return "+" + text if x > 0 else text
 
 
 def unit(u: str) -> str:

@@ -46,9 +46,16 @@ class Explanation:
     #: Paragraphs from explainer plugins: (explainer, text); a failed one says so.
     contributed: tuple[tuple[str, str], ...] = ()
 
+    #: Parameter → its one state ('measured', 'derived from images', 'calibrated', 'prior';
+    #: :attr:`~twinviewer.explain.basis.ParameterBasis.state`), as the Calibrate step says.
+    states: dict[str, str] = field(default_factory=dict)
+
     def tag(self, name: str) -> str:
-        """A parameter's name, marked when it is inferred (nobody measured it)."""
-        return f"{name} [inferred]" if name in self.inferred_names else name
+        """A parameter's name, marked with its state when it is inferred (nobody measured
+        it): '[calibrated]' or '[prior]', the same word the Calibrate step uses."""
+        if name not in self.inferred_names:
+            return name
+        return f"{name} [{self.states.get(name, 'inferred')}]"
 
     def with_sobol(self, result: SobolResult) -> Explanation:
         """The same explanation with Sobol indices of its metric (summary regenerated)."""
@@ -177,7 +184,8 @@ def explain(twin: Twin, metric: str, *, results: Results | None = None,
                                           warm_start=results.final_state)[metric]
     ex = Explanation(metric, METRIC_BY_NAME[metric].unit, METRIC_BY_NAME[metric].label,
                      results.summary(metric), twin.measurement(metric), el, screened, basis,
-                     warnings, card, "", attribution=attribution, inferred_names=inferred)
+                     warnings, card, "", attribution=attribution, inferred_names=inferred,
+                     states={b.name: b.state for b in every})
     contributed = []
     for name, func in (explainers or {}).items():
         try:

@@ -27,6 +27,7 @@ import numpy as np
 
 from twinviewer.core.format import number
 from twinviewer.core.format import quantity as _with_unit
+from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
@@ -145,12 +146,19 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
         prior, preset = prior_of(twin, model, par.name)
         lo, hi = prior.interval(0.99)
         if not lo <= v <= hi:
+            # say which value: the point estimate, not the members' median another warning
+            # may quote (review8 #11: "= 0.5" beside "median 0.85" for the same parameter)
+            ens = getattr(twin, "ensemble", None)
+            members = ("" if ens is None or np.ndim(ens) != 2 or ens.shape[0] < 2 else
+                       f"; the median of its {ens.shape[0]} members is "
+                       f"{_fmt(float(np.median(ens[:, j])))}")
             out.append(ValidityWarning(
                 "prior", par.name,
-                f"{par.name} = {_fmt(v)} {par.unit} is beyond the 99 % interval of the "
-                f"population prior ({preset}: {_fmt(lo)}–{_fmt(hi)} {par.unit}): an unusual "
-                f"value, so predictions rest on the model's behaviour far from its typical "
-                f"range", "caution"))
+                f"the twin's point estimate {par.name} = {_fmt(v)} {shown_unit(par.unit)} "
+                f"(its single best-fit value{members}) is beyond the 99 % interval of the "
+                f"population prior ({preset}: {_fmt(lo)}–{_fmt(hi)} {shown_unit(par.unit)}): an "
+                f"unusual value, so predictions rest on the model's behaviour far from its "
+                f"typical range", "caution"))
     hr = model.heart_rate_parameter
     for name, rng in context_ranges(model).items():  # parameters in the validity domain
         if name not in model.parameter_names:

@@ -69,6 +69,18 @@ HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the valu
 _COLOURS = {"error": QColor("#f6c6c6"), "warning": QColor("#fbe7b5")}
 
 
+
+def _shown_unit(u: str) -> str:
+    """The unit as people write it (cm², core/format's one unit formatter) where the cell
+    reads back as the same unit; else as stored (the column is edited and parsed)."""
+    from twinviewer.core.format import unit
+
+    shown = unit(u)
+    try:
+        return shown if normalise_unit(shown) == normalise_unit(u) else u
+    except UnitError:
+        return u
+
 class MeasurementsPanel(QWidget):
     """Editable table of measurements with inline validation, JSON import/export, apply."""
 
@@ -163,7 +175,7 @@ class MeasurementsPanel(QWidget):
     def _append(self, m: Measurement, editable: bool, provenance: str = "entered") -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
-        cells = (m.name, f"{m.value:.4g}", m.unit, f"{m.uncertainty:.3g}", m.source,
+        cells = (m.name, f"{m.value:.4g}", _shown_unit(m.unit), f"{m.uncertainty:.3g}", m.source,
                  provenance)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
@@ -278,7 +290,7 @@ class MeasurementsPanel(QWidget):
         entered = self.measurements(editable_only=True)
         repeated = repeated_quantities(entered)
         if repeated:  # never silently: a later value replaces the earlier, or both are kept
-            said = "; ".join(f"{k}: " + ", ".join(f"{number(m.value)} {m.unit}"
+            said = "; ".join(f"{k}: " + ", ".join(f"{number(m.value)} {_shown_unit(m.unit)}"
                                                    + (f" ({m.source})" if m.source else "")
                                                    for m in ms)
                              for k, ms in repeated.items())

@@ -344,8 +344,9 @@ class ScenarioPanel(QWidget):
         note = QLabel("median (5–95 %) over plausible twins; Δ = scenario − baseline paired by "
                       "member; '% better' counts members improved beyond the metric's "
                       "tolerance (direction: " + ", ".join(
-                          f"{m} {'↑' if d.better > 0 else '↓'}" for m, d in DIRECTIONS.items()
-                          if m in TABLE_METRICS) + ")")
+                          f"{METRIC_BY_NAME[m].label} {'↑' if d.better > 0 else '↓'}"
+                          for m, d in DIRECTIONS.items() if m in TABLE_METRICS) + ")")
+        note.setObjectName("better_note")  # metrics by their labels, not code names
         note.setWordWrap(True)
         note.setStyleSheet("font-size: 10px;")
         tl.addWidget(note)

@@ -31,7 +31,12 @@ from twinviewer.interventions.compare import (
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import LIBRARY
 from twinviewer.interventions.ranking import Goal, rank
-from twinviewer.interventions.scenario import parse_scenario, parse_step, scenario_label
+from twinviewer.interventions.scenario import (
+    parse_scenario,
+    parse_step,
+    scenario_label,
+    shown_name,
+)
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
 from twinviewer.physiology.presets import PRESETS
 
@@ -82,6 +87,20 @@ def _clean(x):
     if isinstance(x, list | tuple):
         return [_clean(v) for v in x]
     return x
+
+
+def scenario_dicts(scenarios: Sequence[Scenario]) -> list[dict]:
+    """The scenarios for ``--json``, each with its ``"regulation"`` (a file leaves out the
+    default 'acute'; a reader of the output must not have to know that default) and the name
+    a reader sees (``"shown"``).
+
+    Examples
+    --------
+    >>> scenario_dicts([Scenario("x", (), "acute")])
+    [{'name': 'x', 'steps': [], 'regulation': 'acute', 'shown': 'x [acute, unregulated]'}]
+    """
+    return [{**s.to_dict(), "regulation": s.regulation, "shown": shown_name(s)}
+            for s in scenarios]
 
 
 def _scenarios(args) -> list[Scenario]:
@@ -145,7 +164,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
     if args.json:
         doc = {"notice": RESEARCH_USE, "preset": args.preset, "members": args.members,
                "seed": args.seed, "regulation": args.regulation,
-               "scenarios": [s.to_dict() for s in scenarios],
+               "scenarios": scenario_dicts(scenarios),
                "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
@@ -155,9 +174,10 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "baroreflex closed-loop steady state, as the evidence table validates")
         print(f"{RESEARCH_USE}\npreset {args.preset}, {args.members} member"
               f"{'' if args.members == 1 else 's'}; regulation {args.regulation} ({why})")
-        print(table.format_text())
+        shown = {s.name: shown_name(s) for s in scenarios}
+        print(table.format_text(shown))
         if ranking:
-            print(ranking.format_text())
+            print(ranking.format_text(shown))
     return 0
 
 

@@ -265,6 +265,22 @@ def _simulate(model, P, warm, what: str, regulated_on: Results | None = None,
     return r, derived_metrics(r)
 
 
+def _got_as(v: Variable) -> tuple[str, str]:
+    """(prefix, unit suffix) of a "got" value: the model quantity's label where the source
+    reported another one (CI, SVI given as CO, SV), and always the model's unit, so a got
+    column never reads as the reported quantity in another unit."""
+    from twinviewer.core.format import unit
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    meta = METRIC_BY_NAME.get(v.metric)
+    if meta is None:
+        return "", ""
+    said = (v.reported_as or v.metric).split()[0]
+    same = said in (v.metric, "PCWP" if v.metric == "LAP" else v.metric)
+    u = unit(meta.unit)
+    return ("" if same else f"{meta.label} "), (f" {u}" if u else "")
+
+
 def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: float,
            per_step: float | None) -> VariableResult:
     if v.metric not in after:
@@ -272,6 +288,7 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
     b, a = base[v.metric], after[v.metric]
     rel = a / b - 1.0 if b != 0 else float("nan")
     u = f" {v.unit}" if v.unit else ""
+    pre, mu = _got_as(v)
     if v.kind in ("relative", "absolute"):
         exp = v.after / v.before - 1.0 if v.kind == "relative" else v.after - v.before
         got = rel if v.kind == "relative" else a - b
@@ -282,31 +299,34 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
             said = (f"index 100 → {v.after:g}" if v.before == 100 and v.unit != "%"
                     else f"{v.before:g} → {v.after:g}{u}")
             return VariableResult(v, f"{said} ({100 * exp:+.0f} %)",
-                                  f"{b:.3g} → {a:.3g} ({100 * got:+.0f} %)", bool(ok), a)
+                                  f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * got:+.0f} %)", bool(ok),
+                                  a)
         return VariableResult(v, f"{v.before:g} → {v.after:g}{u} ({exp:+.3g})",
-                              f"{b:.3g} → {a:.3g} ({got:+.3g})", bool(ok), a)
+                              f"{pre}{b:.3g} → {a:.3g}{mu} ({got:+.3g})", bool(ok), a)
     if v.kind == "value":
         ok = abs(a - v.after) <= tol * abs(v.after)
-        return VariableResult(v, f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{a:.3g}", bool(ok), a)
+        return VariableResult(v, f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{pre}{a:.3g}{mu}",
+                              bool(ok), a)
     if v.kind == "unchanged":
         ok = abs(rel) <= v.band
         return VariableResult(v, f"~= (within ±{100 * v.band:.0f} %)",
-                              f"{b:.3g} → {a:.3g} ({100 * rel:+.0f} %)", bool(ok), a)
+                              f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", bool(ok), a)
     if v.kind in ("up", "down"):
         band = 0.01 if v.band is None else v.band
         ok = rel > band if v.kind == "up" else rel < -band
         arrow = "↑" if v.kind == "up" else "↓"
         return VariableResult(v, f"{arrow} (by more than {100 * band:.0f} %)",
-                              f"{b:.3g} → {a:.3g} ({100 * rel:+.0f} %)", bool(ok), a)
+                              f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", bool(ok), a)
     if v.kind in ("at_most", "at_least"):
         ok = a <= v.after if v.kind == "at_most" else a >= v.after
         sign = "≤" if v.kind == "at_most" else "≥"
-        return VariableResult(v, f"{sign} {v.after:g}{u}", f"{a:.3g}", bool(ok), a)
+        return VariableResult(v, f"{sign} {v.after:g}{u}", f"{pre}{a:.3g}{mu}", bool(ok), a)
     # per_step
     exp = v.after
     got = per_step if per_step is not None else float("nan")
     ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
-    return VariableResult(v, f"{exp:+g}{u} per step", f"{got:+.3g} per step", bool(ok), a)
+    return VariableResult(v, f"{exp:+g}{u} per step", f"{pre}{got:+.3g}{mu} per step", bool(ok),
+                          a)
 
 
 def run_row(row: Row, regulation: str | None = None) -> RowResult:

@@ -128,16 +128,20 @@ class Ranking:
                 "median_best": self.median_best, "n": self.n, "undecided": self.undecided,
                 "verdict": self.verdict}
 
-    def format_text(self) -> str:
+    def format_text(self, shown: Mapping[str, str] | None = None) -> str:
+        """The ranking as text; ``shown`` maps an option's name to the name printed (with its
+        response mode: a ranking of acute against regulated results must say so)."""
+        shown = shown or {}
         lines = [f"goal: {self.goal}  ({self.n} plausible twins)"]
         if self.verdict:
             lines.append(f"  {self.verdict}")
         for name, f in self.ordered():
-            lines.append(f"  {name}: best in {100 * f:.0f} %, feasible in "
+            lines.append(f"  {shown.get(name, name)}: best in {100 * f:.0f} %, feasible in "
                          f"{100 * self.feasible[name]:.0f} %")
         if self.none_feasible:
             lines.append(f"  no option meets the constraints in {100 * self.none_feasible:.0f} %")
-        lines.append(f"  best on medians alone: {self.median_best or 'none feasible'}")
+        best = shown.get(self.median_best, self.median_best) if self.median_best else None
+        lines.append(f"  best on medians alone: {best or 'none feasible'}")
         return "\n".join(lines)
 
 

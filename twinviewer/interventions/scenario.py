@@ -6,11 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from twinviewer.core.twin import (
-    InterventionStep,
-    Scenario,
-    shown_name,  # noqa: F401 - re-exported: named in core
-)
+from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.core.twin import shown_name as _tagged
 from twinviewer.core.units import UnitError, dimension, parse_quantity
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
@@ -195,3 +192,26 @@ def scenario_title(steps: Sequence[InterventionStep], regulation: str = "acute")
     label = " + ".join(step_text(s) for s in steps)
     return f"{label} [baroreflex regulated]" if regulation == "regulated" else label
 
+
+def shown_name(scenario: Scenario) -> str:
+    """The name a reader sees: a command-line auto-name (:func:`scenario_label`, code names)
+    in words (:func:`scenario_title`), a name the user gave as it is, each with its response
+    mode, so every result says whether the baroreflex acted.
+
+    Examples
+    --------
+    >>> step = InterventionStep("beta_blocker", {"dose": 5.0})
+    >>> shown_name(Scenario("beta_blocker(dose=5)", (step,), "acute"))
+    'Beta-blocker 5 mg [acute, unregulated]'
+    >>> shown_name(Scenario("my plan", (step,), "regulated"))
+    'my plan [baroreflex regulated]'
+    """
+    try:
+        auto = scenario.steps and scenario.name in (
+            scenario_label(scenario.steps, scenario.regulation), scenario_label(scenario.steps))
+    except (KeyError, InterventionError):  # an intervention not installed: keep the name
+        auto = False
+    if auto:
+        scenario = Scenario(scenario_title(scenario.steps, scenario.regulation),
+                            scenario.steps, scenario.regulation)
+    return _tagged(scenario)

@@ -200,17 +200,19 @@ MITRAL_TEER = Intervention(
                 "pooled post-clip EROA is UNSOURCED", label="Residual EROA",
                 reason_high="a residual EROA ≥ 0.3 cm² is moderate-to-severe MR (severe ≥ "
                 "0.40 cm², ACC/AHA 2020), not a successful repair"),
-        Setting("mva_reduction", "%", 50.0, (0.0, 60.0),
-                "reduction of the forward mitral EOA by the clip's double orifice; 50 % is "
-                "chosen (UNSOURCED) so that on the severe_mr patient the Doppler mean "
-                "gradient rises by the reported 1.5 mmHg (1.6 → 3.1, PMC6662353)",
+        Setting("mva_reduction", "%", 56.0, (0.0, 60.0),
+                "reduction of the forward mitral EOA by the clip's double orifice; 56 % is "
+                "fitted (UNSOURCED) so that on the severe_mr patient the Doppler mean "
+                "gradient rises by the reported 1.5 mmHg (1.6 → 3.1, PMC6662353; model "
+                "3.0: +1.46); evidence row teer-gradient-rf is marked fitted to it",
                 label="Mitral area reduction",
                 reason_high="a larger reduction creates iatrogenic mitral stenosis (mean "
                 "gradient > 5 mmHg carries a mortality HR 1.91, INTERVENTIONS.md §3)"),
     ),
     description="Sets MV.EROA to the residual EROA (never above the member's own) and "
-    "reduces MV.EOA by the iatrogenic area loss (50 % by default, UNSOURCED, set from the "
-    "published +1.5 mmHg gradient rise, so that rise is an input, not a validation).",
+    "reduces MV.EOA by the iatrogenic area loss (56 % by default, UNSOURCED, fitted to the "
+    "published +1.5 mmHg gradient rise, so that rise is a consistency check, not a "
+    "prediction).",
     evidence=(
         "Residual MR ≤ 2+ in 98.4 %; MV gradient 1.6 → 3.1 mmHg (JAHA PMC6662353).",
         "Mean gradient > 5 mmHg in 26 %, mortality HR 1.91 (Oguz, Mayo Clinic).",

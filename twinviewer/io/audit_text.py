@@ -3,6 +3,8 @@ PDF report (neither shows Python dicts or lists)."""
 
 from __future__ import annotations
 
+from twinviewer.core.twin import Scenario, shown_name
+
 
 def human_details(details: dict) -> str:
     """An audit entry's details as a reader would write them (no Python dicts or lists).
@@ -13,20 +15,25 @@ def human_details(details: dict) -> str:
     'preset healthy; measurements SBP, DBP'
     >>> human_details({"name": "TAVI", "steps": [{"name": "tavi_sapien3",
     ...                                           "settings": {"size": 26.0}}]})
-    'ran TAVI (tavi sapien3 size 26)'
-    >>> human_details({"defined": {"name": "TAVI", "steps": [], "described": "TAVI 26 mm"}})
-    'defined TAVI (TAVI 26 mm)'
+    'ran TAVI [acute, unregulated] (tavi sapien3 size 26)'
+    >>> human_details({"defined": {"name": "TAVI", "steps": [], "described": "TAVI 26 mm",
+    ...                            "regulation": "regulated"}})
+    'defined TAVI [baroreflex regulated] (TAVI 26 mm)'
     """
+    def named(v: dict) -> str:
+        # a scenario's name with its response mode ('acute' where the file leaves it out)
+        return shown_name(Scenario(str(v["name"]), (), str(v.get("regulation", "acute"))))
+
     def text(v) -> str:
         if isinstance(v, dict):
             if "name" in v and v.get("described"):  # a scenario, described in words
-                return f"{v['name']} ({v['described']})"
+                return f"{named(v)} ({v['described']})"
             if "name" in v and "steps" in v:  # a scenario definition
                 steps = ", ".join(f"{s.get('name', '?').replace('_', ' ')} "
                                   + " ".join(f"{k} {x:g}" for k, x in
                                              s.get("settings", {}).items())
                                   for s in v["steps"])
-                return f"{v['name']} ({steps.strip() or 'no step'})"
+                return f"{named(v)} ({steps.strip() or 'no step'})"
             return ", ".join(f"{k.replace('_', ' ')} {text(x)}" for k, x in v.items())
         if isinstance(v, list | tuple):
             return ", ".join(text(x) for x in v) or "none"
@@ -37,7 +44,8 @@ def human_details(details: dict) -> str:
     parts = []
     if "name" in details and "steps" in details:  # a scenario that was run
         details = dict(details)
-        run = {k: details.pop(k) for k in ("name", "steps", "described") if k in details}
+        run = {k: details.pop(k) for k in ("name", "steps", "described", "regulation")
+               if k in details}
         parts.append(f"ran {text(run)}")
     for k, v in details.items():
         if k == "unmeasured_informed":  # width ratios: part of the summary below

@@ -33,6 +33,10 @@ from dataclasses import dataclass
 
 from twinviewer.core.measurement import Measurement
 
+#: Measurements that are the difference of two others (the model predicts both volumes, so
+#: the difference is not fitted a second time when both were given from the same source).
+DIFFERENCES = {"RVSV": ("RVEDV", "RVESV"), "LVSV": ("LVEDV", "LVESV")}
+
 USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED = (
     "used", "replaced", "not used", "earlier visit", "no calibration")
 
@@ -161,6 +165,13 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
                for x in ms):
             return MeasurementUse(m, origin, EARLIER, f"fitted at the visit of day {day}; "
                                   "its information is in the posterior")
+    parts = DIFFERENCES.get(m.name)
+    if parts and considered is not None and all(
+            any(name == p and source == m.source for name, _, source in considered)
+            for p in parts):
+        return MeasurementUse(m, origin, NOT_USED, f"computed from {parts[0]} and {parts[1]} "
+                              f"of the same source ({m.source or 'no source'}), which the "
+                              "calibration was given (counted once)")
     if considered is not None:
         return MeasurementUse(m, origin, NOT_USED, "the model does not predict it (kept as a "
                               "measurement of the patient)")

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
-from twinviewer.core.format import percent
+from twinviewer.core.format import percent, unit
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin, Visit
@@ -166,9 +166,10 @@ class FitRow:
         """'SBP measured 180 ± 8 mmHg, twin 141 (136–147): 39 mmHg low, z = −3.4'."""
         diff = self.median - self.measured
         side = "high" if diff > 0 else "low"
-        return (f"{self.name} measured {self.measured:.4g} ± {self.uncertainty:.2g} {self.unit}, "
+        return (f"{self.name} measured {self.measured:.4g} ± {self.uncertainty:.2g} "
+                f"{unit(self.unit)}, "
                 f"twin {self.median:.4g} ({self.lo:.4g}–{self.hi:.4g}): {abs(diff):.3g} "
-                f"{self.unit} {side}, z = {self.z:+.1f}")
+                f"{unit(self.unit)} {side}, z = {self.z:+.1f}")
 
 
 @dataclass(frozen=True)
@@ -1267,7 +1268,13 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
     by this visit's data keeps its earlier provenance, marked as such."""
     prov: dict[str, Provenance] = {}
     for p in model.parameter_names:
-        prov[p] = twin.provenance.get(p, Provenance(Source.PRIOR, prior_source))
+        old = twin.provenance.get(p)
+        if old is None or (old.source is Source.PRIOR and not carried_from_earlier):
+            # held at the value of the prior this run used (a twin made from the healthy
+            # preset and calibrated under the severe_as prior holds severe_as's values)
+            old = Provenance(Source.PRIOR, f"{prior_source}; held at its value, not "
+                             "calibrated")
+        prov[p] = old
     for name in space.names:  # free, not informed by the data: the prior this run used
         old = twin.provenance.get(name)
         if carried_from_earlier and old is not None and old.source in (
@@ -1282,7 +1289,8 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         prov.update(_carried_measured(twin, model, direct))
     for p, m in direct.items():
         prov[p] = Provenance(Source.MEASURED, f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} "
-                             f"{m.unit}" + (f" ({m.source})" if m.source else ""), (m.name,))
+                             f"{unit(m.unit)}" + (f" ({m.source})" if m.source else ""),
+                             (m.name,))
     for k in cal_idx:
         name = space.names[k]
         inputs = tuple(dict.fromkeys(data[i] for i in np.flatnonzero(mask[k])))
@@ -1416,7 +1424,7 @@ def format_report(r: CalibrationResult) -> str:
              f"{'predictive 90 %':>18}{'z':>7}  note"]
     for f in r.fit:
         meas = f"{f.measured:.4g} ± {f.uncertainty:.2g}"
-        pred = f"{f.median:.4g} ({f.lo:.4g}–{f.hi:.4g}) {f.unit}"
+        pred = f"{f.median:.4g} ({f.lo:.4g}–{f.hi:.4g}) {unit(f.unit)}"
         ppi = f"{f.pred_lo:.4g}–{f.pred_hi:.4g}"
         mark = "FLAG " if f.flag else ("OUTSIDE 90 % " if f.outside_predictive else "")
         lines.append(f"{f.name:<18}{meas:>18}{pred:>30}{ppi:>18}{f.z:>+7.1f}  {mark}{f.note}")
@@ -1438,8 +1446,8 @@ def format_report(r: CalibrationResult) -> str:
     if shown:
         lines += ["", "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned "
                   "model discrepancy):"]
-        for k, (med, lo, hi, unit) in shown.items():
-            lines.append(f"  {k:<12} {med:.4g} ({lo:.4g}–{hi:.4g}) {unit}")
+        for k, (med, lo, hi, u) in shown.items():
+            lines.append(f"  {k:<12} {med:.4g} ({lo:.4g}–{hi:.4g}) {unit(u)}")
     for c in r.curve_fit:
         lines += ["", f"{c.chamber} volume curve used whole as data (aligned at ED, time as a "
                   f"fraction of R-R {c.rr_ms:.0f} ms; {c.source}):", f"  {c.text()}",

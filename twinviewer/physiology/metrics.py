@@ -10,9 +10,11 @@ them):
   ``RV.tC``, as in Regazzoni 2022). Volumes keep the imaging convention: EDV is the largest
   and ESV the smallest volume of the beat.
 * **End-systole (for Ea and Ees)** is the instant of maximal LV elastance p/(V − V0)
-  (Suga–Sagawa), which in a time-varying-elastance chamber is the end of contraction whether
-  or not the aortic valve opens (LVAD), and comes before regurgitant emptying after aortic
-  closure (MR) lowers the pressure. Ea = end-systolic pressure / total stroke volume;
+  (Suga–Sagawa) or the end of ejection (aortic valve closure), whichever comes first. In a
+  time-varying-elastance chamber maximal elastance is the end of contraction whether or not
+  the aortic valve opens (LVAD); in severe mitral regurgitation it can fall after aortic
+  closure, during regurgitant emptying, and closure is then used. Ea = end-systolic pressure
+  / total stroke volume;
   Ees = end-systolic pressure / (end-systolic volume − V0).
 
 Valve gradients are Doppler gradients: where the model declares the valve's effective
@@ -187,22 +189,49 @@ def onset_index(params: dict[str, np.ndarray], name: str, period: np.ndarray,
     return np.rint(np.mod(onset, period) / period * n).astype(int) % n
 
 
-def end_systole_index(p: np.ndarray, v: np.ndarray, v0: np.ndarray) -> np.ndarray:
-    """Sample of maximal elastance p / (V − V0) per member (end-systole, Suga–Sagawa).
+def end_systole_index(p: np.ndarray, v: np.ndarray, v0: np.ndarray,
+                      q_out: np.ndarray | None = None) -> np.ndarray:
+    """Sample of end-systole per member: maximal elastance p / (V − V0) (Suga–Sagawa) or the
+    end of ejection, whichever comes first.
 
-    Samples with V − V0 below 1 mL are skipped so a collapsed chamber cannot divide by
-    (nearly) zero.
+    The end of ejection is the last sample of forward outflow (``q_out`` > 0, aortic valve
+    closure) in the ejection that holds the peak outflow. In severe mitral regurgitation the
+    ventricle keeps emptying backwards after the aortic valve closes, and p / (V − V0) can
+    peak there (about 60 ms after closure in ``severe_mr``); end-systole is then capped at
+    closure. Without ``q_out``, or when the valve does not open (peak outflow ≤ 1 mL/s, e.g.
+    a full-support LVAD), maximal elastance alone is used. Samples with V − V0 below 1 mL
+    are skipped so a collapsed chamber cannot divide by (nearly) zero.
 
     Examples
     --------
     >>> p = np.array([[10.0, 100.0, 120.0, 20.0]]); v = np.array([[120.0, 100.0, 60.0, 60.0]])
     >>> end_systole_index(p, v, np.array([10.0])).tolist()
     [2]
+    >>> q = np.array([[0.0, 300.0, 0.0, 0.0]])  # the aortic valve closes after sample 1
+    >>> end_systole_index(p, v, np.array([10.0]), q).tolist()
+    [1]
     """
     dv = v - v0[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.where(dv >= 1.0, p / dv, -np.inf)
-    return e.argmax(axis=1)
+    i_max = e.argmax(axis=1)
+    if q_out is None:
+        return i_max
+    n = p.shape[1]
+    rows = np.arange(p.shape[0])[:, None]
+    steps = np.arange(n)[None, :]
+    fwd = q_out > 0.0
+    i_peak = q_out.argmax(axis=1)
+    # offsets from the peak outflow to the first non-forward sample, forwards and backwards
+    after = ~fwd[rows, (i_peak[:, None] + steps) % n]
+    before = ~fwd[rows, (i_peak[:, None] - steps) % n]
+    k_end = np.where(after.any(axis=1), after.argmax(axis=1), n)
+    k_start = np.where(before.any(axis=1), before.argmax(axis=1), n)
+    i_open = (i_peak - k_start + 1) % n
+    i_close = (i_peak + k_end - 1) % n
+    late = (i_max - i_open) % n > (i_close - i_open) % n
+    ejects = q_out.max(axis=1) > 1.0
+    return np.where(ejects & late, i_close, i_max)
 
 
 def _doppler_drop(dp: np.ndarray, q: np.ndarray, eoa: np.ndarray | None) -> np.ndarray:
@@ -238,7 +267,7 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     q_av, q_mv, q_tv = series["Q_AV"], series["Q_MV"], series["Q_TV"]
     i_ed = onset_index(params, "LV", period, n)
     v0 = params.get("LV.V0", np.zeros_like(period))
-    i_es = end_systole_index(p_lv, v_lv, v0)
+    i_es = end_systole_index(p_lv, v_lv, v0, q_av)
     out: dict[str, np.ndarray] = {"HR": 60.0 / period}
     out["LVEDV"] = v_lv.max(axis=1)
     out["LVESV"] = v_lv.min(axis=1)

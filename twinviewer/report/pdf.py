@@ -122,8 +122,10 @@ class _Pages:
         self.y -= 0.004
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float],
-              size: float = 7.5) -> None:
-        """Rows of text in columns (fractions of the text width); repeats the header."""
+              size: float = 7.5, wrap: bool = False) -> None:
+        """Rows of text in columns (fractions of the text width); repeats the header. A cell
+        too long for its column is cut with "…", or with ``wrap`` continued on more lines
+        (a table that must show everything, e.g. what the file holds)."""
         h = 0.0135 * size / 7.5
         xs = np.concatenate([[0], np.cumsum(widths)])[:-1] * (RIGHT - LEFT) + LEFT
         # characters that fit a column, less one for the gap to the next
@@ -143,13 +145,17 @@ class _Pages:
         self.need((1 + rows_head) * h)
         head()
         for row in rows:
-            if self.y - h < BOTTOM:
+            cells = [wrap_cell(c, limit, lines=10_000) if wrap else
+                     [c if len(c) <= limit else c[:limit - 1] + "…"]
+                     for limit, c in zip(limits, row, strict=True)]
+            n = max(len(c) for c in cells)
+            tall = h + (n - 1) * 1.2 * size / (PAGE[1] * 72)  # continued lines sit closer
+            if self.y - tall < BOTTOM:
                 self.new_page()
                 head()
-            for x, limit, c in zip(xs, limits, row, strict=True):
-                c = c if len(c) <= limit else c[:limit - 1] + "…"
-                self._t(x, self.y, c, fontsize=size, va="top")
-            self.y -= h
+            for x, c in zip(xs, cells, strict=True):
+                self._t(x, self.y, "\n".join(c), fontsize=size, va="top", linespacing=1.0)
+            self.y -= tall
         self.y -= 0.01
 
     def axes(self, height: float, n: int = 1, *, aspect_equal: bool = False):
@@ -309,7 +315,7 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
                      f"{doc.app_version or '?'}"],
             ["Audit trail", doc.chain.message if doc.chain else "not verified"],
             ["Report generated", generated]]
-    p.table(["", ""], rows, [0.25, 0.75], size=9)
+    p.table(["", ""], rows, [0.25, 0.75], size=9, wrap=True)  # all the file holds, uncut
     p.para("Every predicted number is the median of the twin's parameter ensemble with its "
            "90 % interval in brackets. Measured values are shown beside predictions, never "
            "blended with them. " + twinviewer.RESEARCH_USE + ".", size=8.5, color="0.25")
@@ -325,7 +331,7 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
                   f"{u.measurement.source or '—'} ({u.origin})",
                   u.status + (f" [{notes.index(u) + 1}]" if u in notes else "")]
                  for u in uses],
-                [0.14, 0.11, 0.09, 0.09, 0.35, 0.22])
+                [0.14, 0.11, 0.09, 0.09, 0.35, 0.22], wrap=True)
         for k, u in enumerate(notes, 1):
             p.para(f"[{k}] {u.measurement.name} {_fmt(u.measurement.value)} "
                    f"{shown_unit(u.measurement.unit)} ({u.origin}): {u.text()}", size=7.5,
@@ -726,9 +732,49 @@ def _model_card(p: _Pages, doc: TwinDocument) -> None:
     p.subheading("Assumptions")
     for a in model.assumptions:
         p.para(f"• {a}", indent=0.0)
+    _validation_section(p, model)
     p.subheading("References")
     for r in model.references:
         p.para(f"• {r}")
+
+
+def _validation_section(p: _Pages, model: Any) -> None:
+    """The model's validation on the card: every group's pass count, the evidence table's
+    pass rate, and each failure by name (issue 12 item 3)."""
+    p.subheading("Validation")
+    try:
+        from twinviewer.explain.modelcard import model_card
+        from twinviewer.explain.validation import validation_report
+
+        card = model_card(model, validation_report(model))
+    except Exception as exc:  # noqa: BLE001 - the report says what it could not check
+        p.para(f"Validation could not be run: {type(exc).__name__}: {exc}", color="#7a3e00")
+        return
+    p.para(f"Reference checks: {card.validation_line()}.")
+    p.para(f"Evidence table (acute effects reported by the sources): {card.evidence_line()}.")
+    failed = card.validation.failures() if card.validation is not None else []
+    if failed:
+        p.para(f"Failed ({len(failed)}):", size=8.5)
+        for c in failed:
+            p.para(f"• {c.group}: {c.name}: {_failure_text(c.detail)}", size=7.5,
+                   color="#7a3e00")
+
+
+def _failure_text(detail: str) -> str:
+    """A failed check's detail cut to what failed: an evidence row's variables outside
+    tolerance (marked ✗), expected against got; other checks as they are.
+
+    Examples
+    --------
+    >>> _failure_text("outside tolerance: HR; Dobutamine 5 (src): CI: expected +26 %, got "
+    ...               "+33 %; HR: expected +12 %, got +4 % ✗")
+    'HR: expected +12 %, got +4 %'
+    """
+    parts = detail.split("; ")
+    if len(parts) > 1 and parts[1].count("): "):  # the row's title (source): first variable
+        parts[1] = parts[1].split("): ", 1)[1]
+    bad = [x.removesuffix(" ✗") for x in parts if x.endswith("✗")]
+    return "; ".join(bad) or detail
 
 
 def _audit_page(p: _Pages, doc: TwinDocument) -> None:
