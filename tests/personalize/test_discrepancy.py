@@ -18,9 +18,11 @@ from twinviewer.personalize.discrepancy import (
     LEARNED,
     NO_MIXTURE,
     RELEARN,
+    SCALE_GRID,
     TEST_SEED,
     TRAIN_SEEDS,
     Discrepancy,
+    _scale_draws,
     candidate_grids,
     default_discrepancy,
     learn,
@@ -232,6 +234,49 @@ def test_the_heavy_tailed_prior_widens_what_the_data_leave_at_the_prior():
     assert plain.prior_scale == NO_MIXTURE
     assert np.array_equal(plain.predictive_samples("LAP", partly, prior=prior),
                           plain.predictive_samples("LAP", partly))
+
+
+def _shortest(y: np.ndarray, level: float = 0.9) -> float:
+    """The shortest interval holding ``level`` of the samples ``y``."""
+    y = np.sort(y)
+    k = int(np.ceil(level * y.size))
+    return float(np.min(y[k - 1:] - y[:y.size - k + 1]))
+
+
+@pytest.mark.parametrize("scale", [s for s in SCALE_GRID if np.isfinite(s[0])])
+def test_the_heavy_tail_never_narrows_below_the_bare_ensemble(scale):
+    """λ² is floored at 1, so every draw's factor S ≥ 1 whatever ρ and D: a typical patient
+    (D well below 1) keeps at least the bare ensemble's interval, and a mixture of draws each
+    at least as spread as the ensemble holds its 90 % in no shorter an interval than the
+    ensemble's shortest. Without the floor λ² | D = 0.2, n = 20 is ≈ 0.3 and an output left
+    at the prior (ρ ≈ 1) came out at about 0.6× the ensemble's width."""
+    rng = np.random.default_rng(11)
+    prior = rng.normal(10.0, 2.0, 400)
+    d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 1.0)}, prior_scale=scale)
+    for sd in (0.1, 0.5, 1.0, 1.5, 2.0):  # ρ from ≈ 0 to 1
+        x = rng.normal(11.0, sd, 48)
+        for D in (0.05, 0.2, 0.5, 1.0, 3.0):
+            y = d.predictive_samples("LAP", x, seed=int(10 * D), atypicality=D, prior=prior)
+            assert _width(y) >= 0.99 * _shortest(x), (sd, D)  # 1 %: quantile interpolation
+            assert _width(y) >= 0.97 * _width(x), (sd, D)  # and, by far, the central one
+        # the factors themselves
+        assert _scale_draws(3, 48, scale, 0.05, 1.0).min() >= 1.0
+
+
+@pytest.mark.parametrize("kind", DATA_KINDS)
+def test_the_shipped_predictive_is_never_narrower_than_the_bare_ensemble(kind):
+    """The learned terms of either data kind, with their heavy tail, on ensembles informed
+    from not at all to almost fully and typical to very atypical patients."""
+    d = default_discrepancy(kind)
+    rng = np.random.default_rng(12)
+    for o in d.terms:
+        centre = abs(d.terms[o][0]) / 0.1 / max(d.terms[o][1], 1e-3) if d.terms[o][1] else 10.0
+        prior = centre * np.exp(rng.normal(0.0, 0.3, 400))
+        for frac in (0.05, 0.3, 1.0):
+            x = centre * np.exp(rng.normal(0.1, 0.3 * frac, 48))
+            for D in (0.05, 0.5, 1.0, 4.0):
+                y = d.predictive_samples(o, x, atypicality=D, prior=prior)
+                assert _width(y) >= 0.99 * _shortest(x), (o, frac, D)
 
 
 def _uninformed_records(rng, n=40):

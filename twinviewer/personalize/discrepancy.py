@@ -363,10 +363,17 @@ def _narrowing(x: np.ndarray, prior: np.ndarray | None) -> tuple[float, float]:
 def _scale_draws(seed: int, size: int, prior_scale: tuple[float, float], atypicality: float,
                  rho: float) -> np.ndarray:
     """(size, DRAWS) factors ``S = √(λ²/(λ²(1 − ρ) + ρ))`` with ``λ²`` drawn from its
-    posterior ``InvGamma((ν + n)/2, (ν + n·D)/2)`` (module docstring)."""
+    posterior ``InvGamma((ν + n)/2, (ν + n·D)/2)``, floored at 1 (module docstring): the
+    prior the ensemble was calibrated with is the narrowest the mixture may use, so
+    ``S ≥ 1`` for every ρ in [0, 1] and the step only widens.
+
+    >>> S = _scale_draws(0, 48, (2.0, 20.0), atypicality=0.3, rho=0.9)
+    >>> bool(S.min() >= 1.0)
+    True
+    """
     nu, n = prior_scale
     g = np.random.default_rng([seed, 1]).gamma((nu + n) / 2.0, 1.0, (size, DRAWS))
-    lam2 = (nu + n * float(atypicality)) / 2.0 / g
+    lam2 = np.maximum((nu + n * float(atypicality)) / 2.0 / g, 1.0)
     return np.sqrt(lam2 / (lam2 * (1.0 - rho) + rho))
 
 
