@@ -1,8 +1,10 @@
 """honesty8: the heavy-tailed prior's ensemble shortcut against a real re-calibration.
 
 :mod:`twinviewer.personalize.discrepancy` does not re-calibrate under the prior scaled by λ;
-it moves each posterior member ``x`` (ensemble median ``m``, prior median ``μ``, narrowing
-``ρ``) to ``μ + S²(m − μ) + S·(x − m)``, ``S = √(λ²/(λ²(1 − ρ) + ρ))``. Here the same
+honesty7 moved each posterior member ``x`` (ensemble median ``m``, prior median ``μ``,
+narrowing ``ρ``) to ``μ + S²(m − μ) + S·(x − m)``, ``S = √(λ²/(λ²(1 − ρ) + ρ))`` (one
+linear-Gaussian direction); honesty8 ships ``m + S·(x − m)``, ``S = √(1 + √ρ·(λ² − 1))``
+(:func:`~twinviewer.personalize.discrepancy.tail_factor`), fitted to this check. Here the same
 synthetic patients (training seed, standard clinical set) are calibrated twice: with the
 model's prior, and with every free parameter's prior SD (in its whitened coordinate) × λ
 (the prior ensemble's z scaled by λ before the Kalman steps). For each unmeasured output the
@@ -21,7 +23,7 @@ import time
 
 import numpy as np
 
-from twinviewer.personalize.discrepancy import _narrowing
+from twinviewer.personalize.discrepancy import _narrowing, tail_factor
 from twinviewer.personalize.space import ParameterSpace
 from twinviewer.personalize.synthetic import UNMEASURED, patients
 from twinviewer.twins import twin_from_preset
@@ -77,26 +79,27 @@ def main(k: int, lams: list[float]) -> None:
         for lam in lams:
             scaled = _run(setting, k, lam)
             print(f"\n{setting}, λ = {lam:g} ({k} patients): output: ρ | width ratio real / "
-                  "emulated | shift away from the prior median real / emulated (λ = 1 "
-                  "posterior widths)")
+                  "shipped shortcut / honesty7's linear-Gaussian | shift of the median away "
+                  "from the prior's, real / honesty7's (λ = 1 posterior widths; shipped: 0)")
             for o in UNMEASURED:
                 rows = []
                 for b, s in zip(base, scaled, strict=True):
                     if b is None or s is None:
                         continue
                     x, prior = b[o]
-                    rho, mu = _narrowing(x, prior)
-                    S = np.sqrt(lam**2 / (lam**2 * (1 - rho) + rho))
-                    m = np.median(x)
-                    em = mu + S**2 * (m - mu) + S * (x - m)
+                    rho = _narrowing(x, prior)
+                    mu, m = np.median(prior), np.median(x)
+                    S = tail_factor(lam**2, rho)  # the shipped shortcut
+                    S_lg = np.sqrt(lam**2 / (lam**2 * (1 - rho) + rho))  # honesty7's
+                    em = m + S * (x - m)
                     w = _width(x)
                     away = np.sign(m - mu)  # shifts counted positive away from the prior median
-                    rows.append((rho, _width(s[0]) / w, _width(em) / w,
-                                 away * (np.median(s[0]) - m) / w,
-                                 away * (np.median(em) - m) / w))
+                    rows.append((rho, _width(s[o][0]) / w, _width(em) / w, S_lg,
+                                 away * (np.median(s[o][0]) - m) / w,
+                                 away * S_lg**2 * (m - mu) / w - away * (m - mu) / w))
                 a = np.median(np.array(rows), axis=0)
-                print(f"  {o:5s}: ρ {a[0]:.2f} | {a[1]:.2f} / {a[2]:.2f} | "
-                      f"{a[3]:+.2f} / {a[4]:+.2f}")
+                print(f"  {o:5s}: ρ {a[0]:.2f} | {a[1]:.2f} / {a[2]:.2f} / {a[3]:.2f} | "
+                      f"{a[4]:+.2f} / {a[5]:+.2f}")
     print(f"\nCPU {time.process_time() - t0:.0f} s")
 
 

@@ -213,8 +213,10 @@ def _width(y: np.ndarray) -> float:
 def test_the_heavy_tailed_prior_widens_what_the_data_leave_at_the_prior():
     """Student-t prior as a scale mixture (module docstring): an output the data leave at
     the prior (ρ ≈ 1) is widened, more for an atypical patient (D = 4) than a typical one;
-    an output the data fix (ρ ≈ 0) keeps its width; a partly informed one moves away from
-    the prior's median (less shrinkage). Without a mixture the prior changes nothing."""
+    an output the data fix (ρ ≈ 0) keeps about its width; a partly informed one is widened
+    in between, about its own median (a real re-calibration under a wider prior moves the
+    median by a few hundredths of the interval, docs/notes/honesty8.md). Without a mixture
+    the prior changes nothing."""
     rng = np.random.default_rng(3)
     prior = rng.normal(10.0, 2.0, 400)
     d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 1.0)}, prior_scale=(2.0, 5.0))
@@ -224,10 +226,11 @@ def test_the_heavy_tailed_prior_widens_what_the_data_leave_at_the_prior():
     assert w4 > 1.4 * w1 and w1 > _width(uninformed)
     fixed = rng.normal(12.0, 0.1, 48)
     y = d.predictive_samples("LAP", fixed, atypicality=4.0, prior=prior)
-    assert _width(y) == pytest.approx(_width(fixed), rel=0.1)
+    assert _width(fixed) <= _width(y) < 1.2 * _width(fixed)
     partly = rng.normal(12.0, 1.0, 48)  # ρ ≈ 0.25, 2 above the prior's median
     y = d.predictive_samples("LAP", partly, atypicality=4.0, prior=prior)
-    assert np.median(y) > np.median(partly) + 0.3
+    assert _width(fixed) / _width(y) < 1.0 < _width(y) / _width(partly) < w4 / _width(uninformed)
+    assert np.median(y) == pytest.approx(np.median(partly), abs=0.05 * _width(partly))
     # no prior ensemble: taken as not narrowed at all (the widest reading)
     assert _width(d.predictive_samples("LAP", fixed, atypicality=4.0)) > 1.4 * _width(fixed)
     plain = Discrepancy({"LAP": (0.0, 0.0, 0.0, 1.0)})
@@ -295,10 +298,51 @@ def _uninformed_records(rng, n=40):
 
 def test_the_learner_takes_the_heavy_tailed_prior_where_atypicality_marks_the_wide():
     recs = _uninformed_records(np.random.default_rng(5))
-    scale, terms = learn_with_prior_scale(recs, ["LAP"], scales=[NO_MIXTURE, (2.0, 5.0)])
+    scale, terms = learn_with_prior_scale(recs, ["LAP"], scales=[NO_MIXTURE, (2.0, 20.0)])
     _, plain_value = learn(recs, ["LAP"], with_value=True)
     _, value = learn(recs, ["LAP"], with_value=True,
-                     grids=candidate_grids(recs, ["LAP"], prior_scale=(2.0, 5.0)))
-    assert scale == (2.0, 5.0) and value < plain_value, (plain_value, value)
+                     grids=candidate_grids(recs, ["LAP"], prior_scale=(2.0, 20.0)))
+    assert scale == (2.0, 20.0) and value < plain_value, (plain_value, value)
     rows = coverage_table(recs, Discrepancy(terms, prior_scale=scale), ["LAP"])
     assert all(0.8 <= r.coverage <= 0.98 for r in rows), rows
+
+
+def test_relearning_is_one_command_that_writes_the_terms_and_prints_the_fresh_table(
+        tmp_path, capsys, monkeypatch):
+    """``coverage learn`` rewrites the terms file stamped with the model's equation hash and
+    scores the fresh patients with the terms it has just written (here from kept records;
+    two heavy-tail settings instead of seven to keep it short)."""
+    import json
+    import pickle
+
+    from twinviewer.personalize import discrepancy
+    from twinviewer.personalize.coverage import _main
+
+    monkeypatch.setattr(discrepancy, "SCALE_GRID", (NO_MIXTURE, (2.0, 5.0)))
+    from twinviewer.personalize.synthetic import UNMEASURED
+    from twinviewer.physiology.presets import get_preset
+
+    rng = np.random.default_rng(4)
+
+    def records(n, seeds):
+        out = []
+        for kind in DATA_KINDS:
+            for r in _records(rng, n):
+                truth = {o: r.truth["LAP"] for o in UNMEASURED}
+                post = {o: r.posterior["LAP"] for o in UNMEASURED}
+                out.append(Record(**{**r.__dict__, "truth": truth, "posterior": post,
+                                     "prior": post, "data": kind, "seed": seeds[r.seed]}))
+        return out
+
+    for name, recs in (("train", records(8, TRAIN_SEEDS)), ("test", records(6, [TEST_SEED] * 2))):
+        with open(tmp_path / f"{name}.pkl", "wb") as f:
+            pickle.dump(recs, f)
+    out = tmp_path / "terms.json"
+    assert _main(["learn", "--from-records", str(tmp_path / "train.pkl"), "--test-records",
+                  str(tmp_path / "test.pkl"), "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["model"]["equation_hash"] == get_preset("healthy").model.equation_hash
+    text = capsys.readouterr().out
+    fresh = text.split(f"fresh patients (seed {TEST_SEED}")[1]
+    assert "| off/curves | 6 |" in fresh and "good: " in fresh
+    assert doc["prior_scale"]["standard"] in ([None, 0.0], [2.0, 5.0])

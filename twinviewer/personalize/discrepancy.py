@@ -279,19 +279,17 @@ class Discrepancy:
         """The ensemble's predictions of ``name`` with the discrepancy added, ``DRAWS`` draws
         per member (non-finite members dropped). ``prior`` is the prior ensemble's
         predictions of ``name``: how far the data narrowed them decides how much the
-        heavy-tailed prior widens and moves them (without it: as if not narrowed at all)."""
+        heavy-tailed prior widens them (without it: as if not narrowed at all)."""
         x = np.asarray(samples, dtype=float)
         x = x[np.isfinite(x)]
         if name not in self.terms or x.size == 0:
             return x
         xi = np.random.default_rng(seed).standard_normal((2, x.size, DRAWS))
         a, r = self.scale(name, atypicality, misfit)
-        mu, S = None, None
+        S = None
         if np.isfinite(self.prior_scale[0]):
-            rho, mu = _narrowing(x, prior)
-            S = _scale_draws(seed, x.size, self.prior_scale, atypicality, rho)
+            S = _scale_draws(seed, x.size, self.prior_scale, atypicality, _narrowing(x, prior))
         return _spread(x[None, :], xi[None], a, r, self.inflation(name),
-                       None if mu is None else np.array([mu]),
                        None if S is None else S[None])[0]
 
     def interval(self, name: str, samples: np.ndarray, level: float = 0.9, seed: int = 0,
@@ -329,43 +327,53 @@ def _growth(k, d0, evidence):
     return np.sqrt(1.0 + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
 
 
-def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float, mu: np.ndarray | None = None,
-            S: np.ndarray | None = None) -> np.ndarray:
+def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float, S: np.ndarray | None = None
+            ) -> np.ndarray:
     """(R, n) ensembles, (R, 2, n, DRAWS) normals → (R, n·DRAWS) predictive samples; ``a`` and
     ``r`` scalars or (R,) arrays (already grown with atypicality). With the heavy-tailed
-    prior, ``mu`` (R,) are the prior ensembles' medians and ``S`` (R, n, DRAWS) the factors
-    of :func:`_scale_draws`: each member ``x`` becomes ``μ + S²(m − μ) + c·S·(x − m)``."""
+    prior, ``S`` (R, n, DRAWS) are the factors of :func:`_scale_draws`: each member ``x``
+    becomes ``m + c·S·(x − m)``."""
     a = np.reshape(a, (-1, 1, 1))
     r = np.reshape(r, (-1, 1, 1))
     m = np.median(X, axis=1, keepdims=True)
     if S is None:
         Xc = (m + c * (X - m))[:, :, None]
     else:
-        mu = np.reshape(mu, (-1, 1, 1))
-        Xc = mu + S**2 * (m[:, :, None] - mu) + c * S * (X - m)[:, :, None]
+        Xc = m[:, :, None] + c * S * (X - m)[:, :, None]
     Y = Xc * np.exp(r * xi[:, 0]) + a * xi[:, 1]
     return Y.reshape(X.shape[0], -1)
 
 
-def _narrowing(x: np.ndarray, prior: np.ndarray | None) -> tuple[float, float]:
-    """``(ρ, μ)``: the squared ratio of the posterior to the prior ensemble's 90 % width
-    (0: the data fix the output, 1: they leave it at the prior; 1 without a prior ensemble)
-    and the prior ensemble's median (the posterior's without one)."""
+def _narrowing(x: np.ndarray, prior: np.ndarray | None) -> float:
+    """ρ: the squared ratio of the posterior to the prior ensemble's 90 % width (0: the data
+    fix the output, 1: they leave it at the prior; 1 without a prior ensemble)."""
     p = np.asarray(prior if prior is not None else [], dtype=float)
     p = p[np.isfinite(p)]
     if p.size < 2:
-        return 1.0, float(np.median(x))
+        return 1.0
     wp = float(np.subtract(*np.quantile(p, [0.95, 0.05])))
     w = float(np.subtract(*np.quantile(x, [0.95, 0.05])))
-    return (float(np.clip((w / wp) ** 2, 0.0, 1.0)) if wp > 0 else 1.0), float(np.median(p))
+    return float(np.clip((w / wp) ** 2, 0.0, 1.0)) if wp > 0 else 1.0
+
+
+def tail_factor(lam2, rho):
+    """The factor ``S = √(1 + √ρ·(λ² − 1))`` on the posterior's spread about its median when
+    the prior is scaled by λ (module docstring): λ where the data leave the output at the
+    prior (ρ = 1), 1 where they fix it (ρ = 0); the √ρ between is what real
+    re-calibrations under a scaled prior showed (``docs/notes/honesty8_prior_check.py``).
+
+    >>> float(tail_factor(4.0, 1.0)), float(tail_factor(4.0, 0.0))
+    (2.0, 1.0)
+    """
+    return np.sqrt(1.0 + np.sqrt(rho) * (np.asarray(lam2, dtype=float) - 1.0))
 
 
 def _scale_draws(seed: int, size: int, prior_scale: tuple[float, float], atypicality: float,
                  rho: float) -> np.ndarray:
-    """(size, DRAWS) factors ``S = √(λ²/(λ²(1 − ρ) + ρ))`` with ``λ²`` drawn from its
-    posterior ``InvGamma((ν + n)/2, (ν + n·D)/2)``, floored at 1 (module docstring): the
-    prior the ensemble was calibrated with is the narrowest the mixture may use, so
-    ``S ≥ 1`` for every ρ in [0, 1] and the step only widens.
+    """(size, DRAWS) factors :func:`tail_factor` with ``λ²`` drawn from its posterior
+    ``InvGamma((ν + n)/2, (ν + n·D)/2)``, floored at 1 (module docstring): the prior the
+    ensemble was calibrated with is the narrowest the mixture may use, so ``S ≥ 1`` for
+    every ρ in [0, 1] and the step only widens.
 
     >>> S = _scale_draws(0, 48, (2.0, 20.0), atypicality=0.3, rho=0.9)
     >>> bool(S.min() >= 1.0)
@@ -374,7 +382,7 @@ def _scale_draws(seed: int, size: int, prior_scale: tuple[float, float], atypica
     nu, n = prior_scale
     g = np.random.default_rng([seed, 1]).gamma((nu + n) / 2.0, 1.0, (size, DRAWS))
     lam2 = np.maximum((nu + n * float(atypicality)) / 2.0 / g, 1.0)
-    return np.sqrt(lam2 / (lam2 * (1.0 - rho) + rho))
+    return tail_factor(lam2, rho)
 
 
 def default_discrepancy(data: str = "standard") -> Discrepancy:
@@ -383,12 +391,23 @@ def default_discrepancy(data: str = "standard") -> Discrepancy:
     >>> default_discrepancy("curves").inflation("LVEDP") >= 1.0
     True
     """
+    return from_document(_DOC, data)
+
+
+def from_document(doc: dict, data: str = "standard") -> Discrepancy:
+    """The discrepancy for ``data`` in a terms document as
+    :func:`~twinviewer.personalize.coverage.learn_and_write` writes it (the shipped one:
+    :func:`default_discrepancy`).
+
+    >>> from_document(_DOC, "curves") == default_discrepancy("curves")
+    True
+    """
     if data not in DATA_KINDS:
         raise ValueError(f"unknown data kind {data!r}; choose one of {DATA_KINDS}")
-    return Discrepancy(_terms_of(_DOC, data), prior_scale=_scale_of(_DOC, data),
+    return Discrepancy(_terms_of(doc, data), prior_scale=_scale_of(doc, data),
                        source=f"learned for {data} data on synthetic patients of four "
                        "settings (own, regazzoni, perturbed, wide) of model "
-                       f"{_DOC['model']['name']} {_DOC['model']['equation_hash'][:12]}")
+                       f"{doc['model']['name']} {doc['model']['equation_hash'][:12]}")
 
 
 def stale_reason(model=None) -> str:
@@ -456,24 +475,22 @@ class _Cells:
                 continue
             xi = np.stack([np.random.default_rng(seeds[i]).standard_normal((2, size, DRAWS))
                            for i in idx])
-            mu = S = None
+            S = None
             if mixture:
-                narrow = [_narrowing(xs[i], records[i].prior[name]) for i in idx]
-                mu = np.array([m for _, m in narrow])
-                S = np.stack([_scale_draws(seeds[i], size, prior_scale,
-                                           records[i].atypicality, rho)
-                              for i, (rho, _) in zip(idx, narrow, strict=True)])
+                S = np.stack([_scale_draws(seeds[i], size, prior_scale, records[i].atypicality,
+                                           _narrowing(xs[i], records[i].prior[name]))
+                              for i in idx])
             self.groups.append((np.array(idx), np.stack([xs[i] for i in idx]), xi,
                                 np.array([records[i].truth[name] for i in idx]),
                                 np.array([records[i].atypicality for i in idx]),
-                                np.array([records[i].misfit for i in idx]), mu, S))
+                                np.array([records[i].misfit for i in idx]), S))
 
     def hits(self, term: Term) -> np.ndarray:
         a, r, k, c, d0, e = _full(term)
         out = np.zeros(self.n, dtype=bool)
-        for idx, X, xi, t, D, M, mu, S in self.groups:
+        for idx, X, xi, t, D, M, S in self.groups:
             g = _growth(k, d0, _evidence(e, D, M))
-            lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c, mu, S), [0.05, 0.95], axis=1)
+            lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c, S), [0.05, 0.95], axis=1)
             out[idx] = (lo <= t) & (t <= hi)
         return out
 
