@@ -1,9 +1,9 @@
 """Throughput of the richer four_chamber_eoa (2.2: exponential filling, Weissler timing,
 force–frequency, quasi-steady valves; 3.0, the default: the same plus valves with inertance
-and opening states, advanced by the engine's split step) and of four_chamber_valves (3.0
-with the valve constants as parameters) against model 1.0 (four_chamber_v1), side by side
-in one run: the added physiology may cost at most 1.5× (issue 12), and 3.0 at most 1.5×
-of 2.2. Wall and
+and opening states, advanced by the engine's split step; 3.1: 3.0 with the LV's source
+resistance) and of four_chamber_valves (3.0 with the valve constants as parameters) against
+model 1.0 (four_chamber_v1), side by side in one run: the added physiology may cost at most
+1.5× (issue 12), 3.0 at most 1.5× of 2.2 and 3.1 at most 1.5× of 3.0. Wall and
 CPU time are both printed (the machine is shared). Also the evidence-table run time.
 
 Every model runs at its own steps per beat (``ModelSpec.steps_per_beat``), chosen by
@@ -61,7 +61,8 @@ def _timed(func) -> tuple[float, float]:
 MODELS = (("v1.0 (linear filling)", four_chamber_v1.MODEL),
           ("v2.2 (quasi-steady valves)", four_chamber.QUASI_STEADY_MODEL),
           ("v3.0 (this default)", four_chamber.MODEL),
-          ("v3.0, valve parameters", four_chamber_valves.MODEL))
+          ("v3.0, valve parameters", four_chamber_valves.MODEL),
+          ("v3.1 (source resistance)", four_chamber.SOURCE_RESISTANCE_MODEL))
 
 
 def test_richer_model_throughput_vs_v1(benchmark):
@@ -81,8 +82,10 @@ def test_richer_model_throughput_vs_v1(benchmark):
     for label, _ in MODELS[1:]:
         assert figures[label][1] / v1[1] <= 1.5, label
     v22, v30 = figures[MODELS[1][0]], figures[MODELS[2][0]]
-    print(f"  v3.0 vs v2.2: {v30[1] / v22[1]:.2f}× CPU")
+    v31 = figures[MODELS[4][0]]
+    print(f"  v3.0 vs v2.2: {v30[1] / v22[1]:.2f}× CPU; v3.1 vs v3.0: {v31[1] / v30[1]:.2f}× CPU")
     assert v30[1] / v22[1] <= 1.5
+    assert v31[1] / v30[1] <= 1.5
     P = _ensemble(four_chamber.MODEL)
     benchmark.pedantic(simulate, args=(four_chamber.MODEL, P), kwargs={"settings": fixed},
                        rounds=1, iterations=1)

@@ -28,13 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 even when sourced rows or reference checks fail "
                              "(default: exit 1)")
-    parser.add_argument("--valves", choices=("inertial", "dynamic", "quasi-steady"),
+    parser.add_argument("--valves", choices=("inertial", "dynamic", "quasi-steady",
+                                             "source-resistance"),
                         default="inertial",
                         help="valve model of the four-chamber patients: inertial valves with "
                              "opening dynamics (default, model four_chamber_eoa), the same "
                              "with the valve constants as parameters (four_chamber_valves), "
-                             "or quasi-steady Bernoulli orifices (four_chamber_eoa_qs, "
-                             "version 2.2)")
+                             "quasi-steady Bernoulli orifices (four_chamber_eoa_qs, "
+                             "version 2.2), or inertial valves behind an LV source "
+                             "resistance (four_chamber_eoa_src, version 3.1)")
     parser.add_argument("--row", action="append", default=[], metavar="ID",
                         help="only rows whose id contains ID (repeatable)")
 

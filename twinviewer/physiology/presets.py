@@ -25,11 +25,13 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 #: Valve models of the four-chamber presets: inertial valves with opening dynamics and fixed
-#: constants (the default, ``four_chamber_eoa`` 3.0), the same with the valve constants as
+#: constants (the default, ``four_chamber_eoa`` 3.0; the same behind the LV's source
+#: resistance, version 3.1, is ``source-resistance``), the same with the valve constants as
 #: parameters (``four_chamber_valves``), or quasi-steady Bernoulli orifices (version 2.2,
 #: ``four_chamber_eoa_qs``, kept for comparison).
 VALVE_MODELS = {"inertial": four_chamber.MODEL, "dynamic": four_chamber_valves.MODEL,
-                "quasi-steady": four_chamber.QUASI_STEADY_MODEL}
+                "quasi-steady": four_chamber.QUASI_STEADY_MODEL,
+                "source-resistance": four_chamber.SOURCE_RESISTANCE_MODEL}
 _valves: ContextVar[str] = ContextVar("twinviewer_valve_model", default="inertial")
 
 
