@@ -88,14 +88,13 @@ It is applied to the posterior ensemble, not by re-calibrating (one calibration 
   ``√ρ``, the exponent fitted among 0–1, 5 % (−17 % to +11 %).
 
 ``(ν, n)`` is learned per data kind with the terms (:data:`SCALE_GRID`, ν = ∞ meaning no
-mixture; shipped: standard ν = 4, n = 5; curves ν = 2, n = 20). Judged honestly
-(docs/notes/honesty7.md) it **helps with volume curves, and with the standard set by about
-as much as the scatter**. With curves, ``D`` stands for many data and tells a wide patient
-from a typical one, so the prior widens where it should. On the model before engine7's valve step,
-leave-one-seed-out: own 94.0, perturbed 92.5, regazzoni 86.8, wide 88.2 % (Gaussian prior:
-96.0 / 95.2 / 85.8 / 88.2); fresh seed 7: 91.6 / 94.0 / 86.8 / 89.8 %, all inside the bar.
-With five clinical data ``D`` hardly separates the settings (ROC 0.69, below): each fixed
-``(ν, n)`` lands within ±1 point of the Gaussian prior's worst setting.
+mixture). Learned on engine7's model with the floor and this ``S`` (docs/notes/honesty8.md):
+**curves ν = 2, n = 20; standard ν = ∞, the Gaussian prior** — the learner's own choice:
+with five clinical data the floored tail gains nothing (``D`` of five data hardly tells a
+wide patient from a typical one, ROC 0.69 below, and without the floor its gain on
+the standard set came from narrowing typical patients below the bare ensemble). With curves
+``D`` stands for many data: on the training records the tail alone lifts the wide
+population's coverage by 13.5 points and the model's own by 3.
 
 What the shortcut still misses (its ±15 % against the real re-calibration, EKI's own
 λ-dependence) is inside the output terms that are learned on top of it.
@@ -163,7 +162,14 @@ fresh patients (model 3.0, seed 7, 100 per setting) the Gaussian prior gave own 
 perturbed 97.0 %, regazzoni2022 89.6 %, wide 83.2 % (docs/notes/honesty6.md); with the
 heavy-tailed prior own 96.2 %, perturbed 95.0 %, regazzoni2022 86.2 %, wide 85.2 %; after
 engine7's valve step, same terms: own 96.0 %, perturbed 96.8 %, regazzoni2022 86.4 %, wide
-85.0 % (docs/notes/honesty7.md). The bar is missed by 1–2 points in (a) and (c).
+85.0 % (docs/notes/honesty7.md); relearned on engine7 with the floored tail (honesty8): own
+96.6 %, perturbed 96.8 %, regazzoni2022 89.4 %, wide 83.2 %. The bar is missed by 1–2
+points in (a), (c) and (d). What over-covers (a) and (c) is the structural term on the
+three pressures: on those fresh patients it lifts the model's own LVEDP, LAP and PASP from
+84–86 % to 96–98 % — the term is sized for the Regazzoni patients' filling-pressure bias
+(+25–41 points there) and the wide population's unseen stiffness and resistance (+26–31),
+and is added for every patient, including those the model is right for, because nothing
+in five data tells them apart (``docs/notes/honesty8_overcoverage.py``).
 *Conformal* calibration of a quantile per output would meet 90 %
 pooled over the settings, which is exactly what hides the gap; *Bayesian model averaging*
 over the settings would do the same, weighted by how well each explains the data, which here
