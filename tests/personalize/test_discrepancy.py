@@ -46,6 +46,19 @@ def test_term_grows_with_atypicality_and_is_zero_where_not_learned():
     assert np.array_equal(d.predictive_samples("MAP", x), x)
 
 
+def test_a_thresholded_term_trusts_the_model_for_patients_its_prior_describes():
+    """``b_o = 0``: no structural term at or below the threshold ``d_o`` (the ensemble as
+    calibrated, inflated by ``c_o``), √(k·(D − d_o)) times its size above it."""
+    d = Discrepancy({"LAP": (0.5, 0.1, 4.0, 1.0, 1.0, 0.0, 0.0)})
+    assert d.scale("LAP", atypicality=0.8) == (0.0, 0.0)
+    assert d.scale("LAP", atypicality=2.0) == pytest.approx((1.0, 0.2))
+    x = np.linspace(8.0, 12.0, 48)
+    assert np.array_equal(np.sort(d.predictive_samples("LAP", x, atypicality=0.5)),
+                          np.sort(np.repeat(x, 8)))
+    # the default base 1: every patient gets the term, grown above the threshold
+    assert Discrepancy({"LAP": (0.5, 0.1, 4.0)}).scale("LAP", atypicality=0.8) == (0.5, 0.1)
+
+
 def test_learned_terms_cover_the_judged_outputs_and_seeds_differ():
     assert set(LEARNED) == {"LVEDP", "LAP", "PASP", "SW", "CO"}
     assert TEST_SEED not in TRAIN_SEEDS  # learned on other patients than it is tested on

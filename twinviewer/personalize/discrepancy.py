@@ -14,7 +14,7 @@ The term
 --------
 Each member's prediction ``x`` of an unmeasured output ``o`` (ensemble median ``m``) becomes
 
-    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(1 + k_o · max(E − d_o, 0)),
+    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(b_o + k_o · max(E − d_o, 0)),
 
 with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
 
@@ -29,8 +29,10 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
 * **a structural error** (Kennedy & O'Hagan 2001, in its simplest form): a relative
   (log-normal) error of log-SD ``r_o`` — pressures, volumes and flows are positive and their
   structural errors scale with them — plus a small absolute floor ``a_o``, grown above a
-  threshold ``d_o`` with the patient's own *evidence of structural error* ``E``, one of
-  (``e_o``, :data:`EVIDENCE`):
+  threshold ``d_o`` with the patient's own *evidence of structural error* ``E`` — for
+  every patient (``b_o = 1``) or only above the threshold (``b_o = 0``: the model is
+  trusted, up to the inflated ensemble, for a patient its prior describes; learned, see
+  "What over-covers" below) — one of (``e_o``, :data:`EVIDENCE`):
 
   - the *atypicality* ``D`` (``e_o = 0``): the mean squared prior-predictive z of the
     measurements (≈ 1 for a patient the prior describes). Data far outside the prior's
@@ -217,7 +219,8 @@ TERMS_FILE = Path(__file__).with_name("discrepancy_terms.json")
 #: The command that re-learns the terms (run it after any change of the model's equations).
 RELEARN = "python -m twinviewer.personalize.coverage learn"
 
-Term = tuple[float, ...]  # (a_o, r_o, k_o, c_o, d_o, e_o); shorter: c_o = 1, d_o = 1, e_o = 0
+# (a_o, r_o, k_o, c_o, d_o, e_o, b_o); shorter: c_o = 1, d_o = 1, e_o = 0, b_o = 1
+Term = tuple[float, ...]
 #: The evidence a term's structural part grows with (``e_o``): 0 the atypicality ``D`` (data
 #: against the prior predictive), 1 the misfit ``M`` (data against the posterior predictive).
 EVIDENCE = ("atypicality", "misfit")
@@ -277,8 +280,8 @@ class Discrepancy:
         >>> Discrepancy({"LAP": (0.0, 0.1, 3.0, 1.0, 1.0, 1)}).scale("LAP", misfit=2.0)
         (0.0, 0.2)
         """
-        a, r, k, _, d0, e = self._term(name)
-        g = float(_growth(k, d0, _evidence(e, atypicality, misfit)))
+        a, r, k, _, d0, e, b = self._term(name)
+        g = float(_growth(k, d0, _evidence(e, atypicality, misfit), b))
         return a * g, r * g
 
     def inflation(self, name: str) -> float:
@@ -322,9 +325,10 @@ class Discrepancy:
 
 
 def _full(term: Term) -> tuple[float, ...]:
-    """``term`` padded to ``(a_o, r_o, k_o, c_o, d_o, e_o)`` (defaults c 1, d 1, e 0)."""
+    """``term`` padded to ``(a_o, r_o, k_o, c_o, d_o, e_o, b_o)`` (defaults c 1, d 1, e 0,
+    b 1)."""
     t = tuple(float(v) for v in term)
-    return t + (1.0, 1.0, 0.0)[len(t) - 3:]
+    return t + (1.0, 1.0, 0.0, 1.0)[len(t) - 3:]
 
 
 def _evidence(e, atypicality, misfit):
@@ -334,9 +338,9 @@ def _evidence(e, atypicality, misfit):
     return np.where(np.asarray(e) >= 0.5, m, atypicality)
 
 
-def _growth(k, d0, evidence):
-    """``g = √(1 + k·max(E − d_o, 0))``."""
-    return np.sqrt(1.0 + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
+def _growth(k, d0, evidence, b=1.0):
+    """``g = √(b_o + k·max(E − d_o, 0))`` (``b_o = 0``: no structural term below ``d_o``)."""
+    return np.sqrt(b + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
 
 
 def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float, S: np.ndarray | None = None
@@ -449,6 +453,9 @@ C_GRID = (1.0, 1.25, 1.5, 2.0)
 #: Offering the misfit too (``(0, 1)``) made cross-fitted coverage 0–2.5 points *worse* on
 #: model 2.2 (standard and curve records, docs/notes/honesty5.md): more freedom, no signal.
 E_GRID = (0,)
+#: The base ``b_o`` of the growth: 1, a structural term for every patient, grown above
+#: ``d_o``; 0, none below ``d_o`` (the model trusted for patients its prior describes).
+B_GRID = (1.0, 0.0)
 #: Coverage the learner aims at in every setting (the middle of the 85–95 % bar).
 TARGET = 0.90
 #: The norm over settings of each setting's distance from :data:`TARGET` that the learner
@@ -498,10 +505,10 @@ class _Cells:
                                 np.array([records[i].misfit for i in idx]), S))
 
     def hits(self, term: Term) -> np.ndarray:
-        a, r, k, c, d0, e = _full(term)
+        a, r, k, c, d0, e, b = _full(term)
         out = np.zeros(self.n, dtype=bool)
         for idx, X, xi, t, D, M, S in self.groups:
-            g = _growth(k, d0, _evidence(e, D, M))
+            g = _growth(k, d0, _evidence(e, D, M), b)
             lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c, S), [0.05, 0.95], axis=1)
             out[idx] = (lo <= t) & (t <= hi)
         return out
@@ -515,14 +522,15 @@ class _Grid:
                  floor_fraction: float, prior_scale: tuple[float, float] = NO_MIXTURE):
         scale = float(np.median([abs(np.nanmedian(r.posterior[name])) for r in records]))
         self.terms: list[Term] = [
-            (floor_fraction * r * scale, r, k, c, d, e) for c in C_GRID for k in K_GRID
+            (floor_fraction * r * scale, r, k, c, d, e, b) for c in C_GRID for k in K_GRID
             for e in (tuple(evidence) if k > 0 else (0,))
             for d in (D_GRID if k > 0 else (1.0,))
+            for b in (B_GRID if k > 0 else (1.0,))
             for r in R_GRID if not (r == 0.0 and k > 0.0)]
         cells = _Cells(records, name, _draw_seeds(records), prior_scale)
         self.hits = np.array([cells.hits(t) for t in self.terms])
         # what the tie-break calls narrower: the structural log-SD grown, and the inflation
-        self.width = np.array([t[1] * (1 + t[2]) + (t[3] - 1.0) for t in self.terms])
+        self.width = np.array([t[1] * (t[6] + t[2]) + (t[3] - 1.0) for t in self.terms])
 
 
 def candidate_grids(records: Sequence, outputs: Sequence[str], evidence: Sequence[int] = E_GRID,
