@@ -177,13 +177,13 @@ pooled over the settings, which is exactly what hides the gap; *Bayesian model a
 over the settings would do the same, weighted by how well each explains the data, which here
 is hardly at all.
 
-Re-learning is one command, to run after any change of the model's equations (it
-calibrates 4 settings × seeds × (50 + 40 curve) patients in ``--jobs`` processes, then writes
-:data:`TERMS_FILE` with the model's equation hash; :func:`stale_reason` and the gate notice a
-term learned on other equations)::
+Re-learning is one command, to run after any change of the model's equations or priors (it
+calibrates 4 settings × seeds × (50 + 40 curve) patients in ``--jobs`` processes, writes
+:data:`TERMS_FILE` with the model's equation hash — :func:`stale_reason` and the gate notice a
+term learned on other equations — then calibrates the fresh seed and prints its coverage
+table with the new terms; about 9 min CPU on model 3.0)::
 
     python -m twinviewer.personalize.coverage learn --jobs 2
-    python -m twinviewer.personalize.coverage table --jobs 2   # fresh seed: the check
 
 Limitations: the term is learned for the standard clinical set (cuff BP, HR, echo LV
 volumes, :data:`~twinviewer.personalize.synthetic.NOISE`) and for whole volume curves; with
