@@ -12,10 +12,12 @@ Commands (``python -m twinviewer.personalize.coverage ...``):
 ``learn [--jobs 2] [--records DIR]``
     calibrate the training patients (:data:`~twinviewer.personalize.discrepancy.TRAIN_SEEDS`,
     every setting, standard set and volume curves), learn the discrepancy terms, print the
-    leave-one-seed-out and leave-one-setting-out tables and rewrite the shipped terms file
-    with the model's equation hash — the one step to repeat after any change of the model's
-    equations
-    (``--from-records DIR`` re-learns from kept records);
+    leave-one-seed-out and leave-one-setting-out tables, rewrite the shipped terms file
+    with the model's equation hash, then calibrate the fresh patients
+    (:data:`~twinviewer.personalize.discrepancy.TEST_SEED`, as ``table``) and print their
+    coverage table with the new terms — the one step to repeat after any change of the
+    model's equations (``--from-records DIR`` re-learns from kept records,
+    ``--test-records DIR`` scores kept fresh records, ``--no-table`` skips the fresh table);
 ``table [--jobs 2]``
     the coverage table on fresh patients (:data:`~twinviewer.personalize.discrepancy.TEST_SEED`);
 ``run --seed S --settings own,wide --out F.pkl``
@@ -115,13 +117,19 @@ def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: in
 
 
 def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
-                   outputs: Sequence[str] = UNMEASURED) -> list[CoverageRow]:
+                   outputs: Sequence[str] = UNMEASURED, terms: dict | None = None
+                   ) -> list[CoverageRow]:
     """Per setting (and data kind) and output: coverage of the 90 % intervals and width ratio
-    to the prior; ``disc`` defaults to the learned term of each record's data kind."""
+    to the prior; ``disc`` defaults to the learned term of each record's data kind (from the
+    terms document ``terms``, default the shipped one)."""
+    from twinviewer.personalize.discrepancy import from_document
+
     rows = []
     for label in dict.fromkeys(r.label for r in records):
         recs = [r for r in records if r.label == label]
-        d = disc if disc is not None else default_discrepancy(recs[0].data)
+        d = disc if disc is not None else (
+            default_discrepancy(recs[0].data) if terms is None
+            else from_document(terms, recs[0].data))
         for o in outputs:
             hit, raw, ratio, ratio0 = [], [], [], []
             for i, r in enumerate(recs):
@@ -329,7 +337,8 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
                  for sc in discrepancy.SCALE_GRID}  # every candidate scored once
         rows, _ = cross_fitted_table(recs, outputs, grids=grids)
         loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids)
-        scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids)
+        scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids,
+                                                          scales=list(grids))
         doc["terms"][kind] = {o: list(t) for o, t in terms.items()}
         # ν = ∞ (no mixture) as JSON null
         doc.setdefault("prior_scale", {})[kind] = [
@@ -391,6 +400,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
                        "instead of calibrating")
         if command == "learn":
             p.add_argument("--out", help="write the terms here instead of the shipped file")
+            p.add_argument("--no-table", action="store_true",
+                           help="do not calibrate and score the fresh (test-seed) patients")
+            p.add_argument("--test-records", nargs="+", help="score these kept fresh-seed "
+                           "record files/directories instead of calibrating them")
     a = p.parse_args(argv)
     if command == "run":
         records: list[Record] = []
@@ -411,14 +424,24 @@ def _main(argv: Sequence[str] | None = None) -> int:
         records, cpu = this.collect([int(s) for s in a.seeds.split(",")], a.patients,
                                     a.curve_patients, members=a.members, jobs=a.jobs,
                                     out_dir=a.records)
+    doc = None
     if command == "learn":
         doc, text = learn_and_write(records, a.out, cpu)
         print(text)
         print(f"terms written to {a.out or discrepancy.TERMS_FILE} (model "
               f"{doc['model']['name']} {doc['model']['equation_hash']}); calibrations "
-              f"{cpu:.0f} s CPU")
-        return 0
-    rows = coverage_table(records)
+              f"{cpu:.0f} s CPU", flush=True)
+        if a.no_table:
+            return 0
+        print(f"\nfresh patients (seed {discrepancy.TEST_SEED}, no term saw them), the new "
+              "terms:")
+        if a.test_records:
+            records, cpu = load_records(a.test_records), float("nan")
+        else:
+            records, cpu = this.collect(
+                [discrepancy.TEST_SEED], 100, 50, members=a.members, jobs=a.jobs,
+                out_dir=None if a.records is None else f"{a.records}/test_seed")
+    rows = coverage_table(records, terms=doc)
     print(format_table(rows))
     for label in dict.fromkeys(r.setting for r in rows):
         print(f"{label}: {overall(rows, label):.1%}")
