@@ -78,7 +78,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("path", help="folder of DICOM files (searched recursively)")
     p.add_argument("--out", help="where to store the de-identified study")
     p.add_argument("--series", help="import the stack holding this (listed) series UID")
-    p.add_argument("--meshes", help="folder of a mesh time series (<structure>_<frame>.vtk)")
+    p.add_argument("--meshes", help="folder of a mesh time series (<structure>_<frame>.vtk), "
+                   "one frame per phase; its structures replace those of the segmentation")
     p.add_argument("--mapping", help="segment mapping JSON {label: structure key}")
     p.add_argument("--json", action="store_true", help="print the whole result as JSON")
     p.add_argument("--keep-burned-in", action="store_true",

@@ -53,6 +53,7 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
+from twinviewer.io.measurement_use import MeasurementUse, measurement_use
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
 from twinviewer.physiology import integrator as ig
@@ -283,14 +284,20 @@ class MeasurementRow:
     measurement : Measurement
     provenance : str
         ``'image'`` (of the twin's anatomy, read-only) or ``'entered'`` (the twin's own
-        measurements), with ``'; used in the last calibration'`` when it was.
+        measurements), then what the last calibration did with it in the words of
+        ``twinviewer info`` and the report
+        (:func:`twinviewer.io.measurement_use.measurement_use`): ``'image; used'``,
+        ``'entered; replaced by LVEF 58 % (echo biplane)'``, ``'entered; no calibration'``.
     editable : bool
         Entered rows can be edited; image-derived ones come from the images.
+    use : MeasurementUse or None
+        That calibration record's verdict on the row (None only for a twin-less call).
     """
 
     measurement: Measurement
     provenance: str
     editable: bool
+    use: MeasurementUse | None = None
 
 
 def _measurement_key(m: Measurement) -> tuple:
@@ -325,16 +332,6 @@ def keep_latest(measurements: list[Measurement]) -> list[Measurement]:
     return [m for i, m in enumerate(measurements) if last[_measurement_key(m)[0]] == i]
 
 
-def calibrated_on(twin: Twin | None) -> list[str]:
-    """Names of the measurements the twin's latest calibration used (from its audit trail)."""
-    if twin is None:
-        return []
-    for e in reversed(audit_log(twin).entries):
-        if e.action == "calibration" and "measurements" in e.details:
-            return [str(n) for n in e.details["measurements"]]
-    return []
-
-
 def image_copies(twin: Twin | None) -> list[Measurement]:
     """The twin's measurements that are copies of its anatomy's (made by a calibration):
     same quantity, value, unit, uncertainty and source."""
@@ -354,21 +351,29 @@ def measurement_rows(twin: Twin | None) -> list[MeasurementRow]:
     >>> t = twin_from_preset("healthy", n=2)
     >>> t = dataclasses.replace(t, measurements=[Measurement("SBP", 120, "mmHg", 5, "cuff")])
     >>> [(r.measurement.name, r.provenance) for r in measurement_rows(t)]
-    [('SBP', 'entered')]
+    [('SBP', 'entered; no calibration')]
     """
     if twin is None:
         return []
-    used = set(calibrated_on(twin))
+    # one source of truth with `twinviewer info` and the report (review 8, finding 3)
+    uses = {_use_key(u.measurement): u for u in measurement_use(twin, audit_log(twin).entries)}
     copies = {_measurement_key(m) for m in image_copies(twin)}
 
-    def prov(kind: str, m: Measurement) -> str:
-        return kind + ("; used in the last calibration" if m.name in used else "")
+    def row(kind: str, m: Measurement, editable: bool) -> MeasurementRow:
+        u = uses.get(_use_key(m))
+        return MeasurementRow(m, f"{kind}; {u.text()}" if u is not None else kind, editable, u)
 
-    rows = [MeasurementRow(m, prov("image", m), False)
+    rows = [row("image", m, False)
             for m in (twin.anatomy.measurements if twin.anatomy is not None else [])]
-    rows += [MeasurementRow(m, prov("entered", m), True) for m in twin.measurements
+    rows += [row("entered", m, True) for m in twin.measurements
              if _measurement_key(m) not in copies]
     return rows
+
+
+def _use_key(m: Measurement) -> tuple:
+    """The identity :func:`~twinviewer.io.measurement_use.measurement_use` lists a
+    measurement once by."""
+    return m.name, float(m.value), m.unit, m.source
 
 
 def recomputed_curve_fit(twin: Twin | None, results: Results | None) -> list[dict]:

@@ -76,6 +76,40 @@ def test_meshes_beside_an_image_must_match_its_phases(cine, tmp_path, capsys):
     assert "7 frames, the image 10 phases" in capsys.readouterr().err
 
 
+def test_the_users_mesh_series_wins_over_the_automatic_segmentation(cine, tmp_path, capsys):
+    """review 8, finding 13: meshes the user names replace the auto-segmentation's; the
+    segmentation fills only the structures they lack; notes and --json say which is which."""
+    export_vtk(tmp_path / "m", frames=range(10))
+    assert run_import(cine.root, tmp_path / "o", key=KEY, as_json=True) == 0
+    auto = _json(capsys)
+    assert {"lv_blood", "lv_myocardium"} <= set(auto["structures"])  # segmented here
+    assert all(s["source"] == "automatic segmentation" for s in auto["structures"].values())
+    assert run_import(cine.root, tmp_path / "o2", key=KEY, meshes=tmp_path / "m",
+                      as_json=True) == 0
+    d = _json(capsys)
+    lv, myo = d["structures"]["lv_blood"], d["structures"]["lv_myocardium"]
+    assert lv["source"] == "imported mesh time series"
+    assert {v["source"] for v in lv["volumes_ml"]} == {"imported mesh time series"}
+    assert [v["value"] for v in lv["volumes_ml"]] != \
+        [v["value"] for v in auto["structures"]["lv_blood"]["volumes_ml"]]
+    assert myo["source"] == "automatic segmentation" and len(myo["meshed_phases"]) == 10
+    assert not [n for n in d["notes"] if "imported time series is not used" in n]
+    assert "lv_blood: from the imported mesh time series (10 frames), chosen over the " \
+           "automatic segmentation (its lv_blood meshes and volumes are not used)" in d["notes"]
+    said = next(n for n in d["notes"] if n.startswith("structures: "))
+    assert "lv_myocardium from the automatic segmentation" in said
+    assert "lv_blood" in said.split(" from the imported mesh time series")[0]
+    # the LV numbers are the user's meshes', once each; no LV coverage note of the dropped
+    # segmentation; LV mass stays the segmentation's
+    by = {m["name"]: m for m in d["measurements"]}
+    assert [m["name"] for m in d["measurements"]].count("LVEDV") == 1
+    assert by["LVEDV"]["source"].startswith("imported mesh time series")
+    assert by["LVEDV"]["value"] == pytest.approx(max(v["value"] for v in lv["volumes_ml"]))
+    assert by["LVmass"]["source"].startswith("MR segmentation")
+    assert not [n for n in d["notes"] if n.startswith(("LV base not covered",
+                                                       "LV apex not covered"))]
+
+
 def test_unknown_structure_in_mapping_fails_cleanly(tmp_path, capsys):
     export_vtk(tmp_path / "m", frames=range(3))
     bad = tmp_path / "map.json"

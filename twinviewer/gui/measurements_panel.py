@@ -45,8 +45,6 @@ from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import keep_fitted
-from twinviewer.io import audit_log
-from twinviewer.io.measurement_use import MeasurementUse, measurement_use
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
     MeasurementError,
@@ -135,12 +133,8 @@ class MeasurementsPanel(QWidget):
         twin = self.state.twin
         self._loading = True
         self.table.setRowCount(0)
-        uses = use_by_measurement(twin)
         for row in measurement_rows(twin):  # every one, as the report lists them
-            u = uses.get(_key(row.measurement))
-            origin = "entered" if row.editable else "image"
-            self._append(row.measurement, editable=row.editable,
-                         provenance=f"{origin}; {u.text()}" if u is not None else origin)
+            self._append(row.measurement, editable=row.editable, provenance=row.provenance)
         self._loading = False
         self.validate()
 
@@ -344,19 +338,6 @@ class MeasurementsPanel(QWidget):
                 self.export_file(path)
             except OSError as exc:
                 self.state.error(f"could not write {Path(path).name}: {exc}")
-
-
-def use_by_measurement(twin) -> dict[tuple, MeasurementUse]:
-    """What the twin's last calibration did with each of its measurements, keyed by
-    (canonical name, value, unit, source): one source of truth with ``twinviewer info``
-    and the report (:func:`twinviewer.io.measurement_use.measurement_use`)."""
-    if twin is None:
-        return {}
-    return {_key(u.measurement): u for u in measurement_use(twin, audit_log(twin).entries)}
-
-
-def _key(m: Measurement) -> tuple:
-    return _canon(m.name), round(float(m.value), 9), m.unit, m.source
 
 
 def _replaced_text(image: Measurement, entered: Measurement) -> str:

@@ -385,16 +385,27 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
     return anatomy
 
 
-def attach_mesh_series(anatomy: Anatomy, series: Anatomy) -> Anatomy:
+def attach_mesh_series(anatomy: Anatomy, series: Anatomy,
+                       label_source: str = "the segmentation") -> Anatomy:
     """Add a mesh time series to an image-derived anatomy, frame ``i`` = image phase ``i``.
 
-    Structures already meshed from labels are kept (a note says which series meshes were not
-    used); the frame count must equal the image's phase count.
+    The series was chosen by the user: each structure it names replaces the one meshed from
+    ``label_source`` (its meshes and volumes; a note says so); structures it does not name
+    keep theirs. The frame count must equal the image's phase count.
 
     Raises
     ------
     ImagingError
         When frames and phases differ in number.
+
+    Examples
+    --------
+    >>> from twinviewer.core.anatomy import Structure
+    >>> a, user = Anatomy("p"), Anatomy("p")
+    >>> a.structures["lv_blood"] = Structure("lv_blood", "LV", (1, 0, 0), meshes={0: None})
+    >>> user.structures["lv_blood"] = Structure("lv_blood", "LV", (1, 0, 0))
+    >>> attach_mesh_series(a, user, "the automatic segmentation").notes[0][:44]
+    'lv_blood: from the imported mesh time series'
     """
     n_img = anatomy.image.n_phases if anatomy.image is not None else None
     for key, s in series.structures.items():
@@ -402,10 +413,11 @@ def attach_mesh_series(anatomy: Anatomy, series: Anatomy) -> Anatomy:
         if n_img is not None and n != n_img:
             raise ImagingError(f"mesh time series {key}: {n} frames, the image {n_img} phases;"
                                " frames must match phases one to one")
+    for key, s in series.structures.items():
         if anatomy.structures.get(key) is not None and anatomy.structures[key].meshes:
-            anatomy.notes.append(f"{key}: meshed from the segmentation; the imported time "
-                                 "series is not used")
-            continue
+            anatomy.notes.append(f"{key}: from the imported mesh time series ({len(s.meshes)} "
+                                 f"frames), chosen over {label_source} (its {key} meshes and "
+                                 "volumes are not used)")
         anatomy.structures[key] = s
     anatomy.notes += series.notes
     if anatomy.image is None:

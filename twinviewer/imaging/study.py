@@ -62,6 +62,11 @@ class _Steps:
         return lambda f, m: self.report(lo + (hi - lo) * f, m)
 
 
+# the note of a study segmented here (no labels came with it); also how an import tells the
+# automatic segmentation from the study's own
+AUTO_SEGMENTED = ("no segmentation in the study: LV blood pool, LV myocardium and RV blood "
+                  "pool segmented from proposed seeds (check and correct them)")
+
 def choose_series(scan: FolderScan, series_uid: str | None = None) -> tuple[SeriesInfo, str]:
     """The image series to import and why: the one asked for, else one a SEG references,
     else the one with most frames."""
@@ -302,8 +307,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
             notes.append(f"no segmentation in the study and none proposed: {exc}")
         else:
             labels.labels = res.labels
-            notes.append("no segmentation in the study: LV blood pool, LV myocardium and RV "
-                         "blood pool segmented from proposed seeds (check and correct them)")
+            notes.append(AUTO_SEGMENTED)
             notes += res.notes
     steps.report(0.65, "measuring volumes")
     source = f"{image.modality or 'image'} segmentation"
