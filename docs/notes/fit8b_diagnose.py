@@ -1,4 +1,4 @@
-"""fit8b: the demo twin with the volume curves aligned at ED and ES (notes/fit8b.md).
+"""fit8b: the demo twin with the volume curves aligned at their events (notes/fit8b.md).
 
 Calibrates the demo heart as the app does (its LV and RV curves, the assumed BP, the R-R),
 once with the model's curve read phase for phase (fit8) and once time-warped at ED and ES
