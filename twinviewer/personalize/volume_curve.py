@@ -151,10 +151,13 @@ def _peak(x: np.ndarray, y: np.ndarray, k: int) -> float:
         return float(x[k])
     xs = np.array([x[(k - 1) % n] - (1.0 if k == 0 else 0.0), x[k],
                    x[(k + 1) % n] + (1.0 if k == n - 1 else 0.0)])
-    a, b, _ = np.polyfit(xs, y[[(k - 1) % n, k, (k + 1) % n]], 2)
-    if a == 0:
+    y0, y1, y2 = y[(k - 1) % n], y[k], y[(k + 1) % n]
+    d0, d2 = xs[1] - xs[0], xs[1] - xs[2]
+    den = d0 * (y1 - y2) - d2 * (y1 - y0)  # the three-point parabola's vertex, closed form
+    if den == 0:
         return float(x[k])
-    return float(np.clip(-b / (2 * a), xs[0], xs[2]) % 1.0)
+    top = xs[1] - 0.5 * (d0 ** 2 * (y1 - y2) - d2 ** 2 * (y1 - y0)) / den
+    return float(np.clip(top, xs[0], xs[2]) % 1.0)
 
 
 def end_systole_phase(phase: np.ndarray, volume_ml: np.ndarray) -> float:
@@ -187,8 +190,10 @@ def peak_filling_phase(phase: np.ndarray, volume_ml: np.ndarray, es: float) -> f
     """
     ph = np.asarray(phase, float)
     v = np.asarray(volume_ml, float)
-    step = (np.roll(ph, -1) - np.roll(ph, 1)) % 1.0
-    rate = (np.roll(v, -1) - np.roll(v, 1)) / np.where(step > 0, step, np.inf)
+    # periodic central difference (slices, not np.roll: this runs per member and per step)
+    step = (np.concatenate((ph[1:], ph[:1])) - np.concatenate((ph[-1:], ph[:-1]))) % 1.0
+    rate = ((np.concatenate((v[1:], v[:1])) - np.concatenate((v[-1:], v[:-1])))
+            / np.where(step > 0, step, np.inf))
     window = (ph > es) & (ph < 1.0 - LATE_FILLING)
     if not window.any():
         return float("nan")
@@ -218,8 +223,8 @@ def warp_phase(phase: np.ndarray, at_data: np.ndarray, at_model: np.ndarray) -> 
     phi = np.asarray(phase, float)
     d, m = np.asarray(at_data, float), np.asarray(at_model, float)
     while len(d):
-        kd, km = np.r_[0.0, d, 1.0], np.r_[0.0, m, 1.0]
-        if np.all(np.diff(kd) > 0) and np.all(np.diff(km) > 0):
+        kd, km = np.concatenate(([0.0], d, [1.0])), np.concatenate(([0.0], m, [1.0]))
+        if (kd[1:] > kd[:-1]).all() and (km[1:] > km[:-1]).all():
             return np.interp(phi, kd, km)
         d, m = d[:-1], m[:-1]
     return phi
