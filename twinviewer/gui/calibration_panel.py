@@ -246,7 +246,10 @@ class CalibrationPanel(QWidget):
         if not curves:
             return
         self.plot.setMinimumHeight(MIN_PLOT_H)
-        self.plot.setLabel("bottom", "time from end-diastole (fraction of the R-R interval)")
+        # the twin's curve is read at its own ED, ES and peak filling (volume_curve.
+        # ALIGN_AT_EVENTS): its timing is not what this plot compares
+        self.plot.setLabel("bottom", "time from end-diastole (fraction of the R-R interval; "
+                           "twin aligned at its own end-systole and peak filling)")
         self.plot.setLabel("left", "volume (mL)")
         colours = {"LV": (200, 40, 40), "RV": (30, 100, 200)}
         for c in curves:

@@ -596,7 +596,9 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: main's 10: 11 and 12 were the unmerged physio6 and engine6 branches.)
 #: 13: the prior's centre scaled to the heart's size (fit7: LVSV 90 → 95 mL of 107).
 #: 14: the heart's size a coordinate of the prior, not a scaled centre (fit8: LVSV 90.8 mL).
-_DEMO_TWIN_FORMAT = 14
+#: 15: the volume curves compared after a warp at ED, ES and the peak filling rate, the
+#: timing left correlated over 0.1 R-R (fit8b: LVSV 96.7 mL).
+_DEMO_TWIN_FORMAT = 15
 
 
 def demo_assumed_bp() -> list:

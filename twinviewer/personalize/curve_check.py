@@ -78,7 +78,9 @@ def check(setting: str, k: int, seed: int = 2026, members: int = 48,
     truth = patients(setting, k, seed)
     rng = np.random.default_rng([seed, 13])
     out = CurveCheck(setting)
-    for i in range(k):
+    # ``patients`` may return fewer than k when redrawing runs out (a wide prior's draws are
+    # often implausible): score the patients there are
+    for i in range(truth.results.n):
         curves, truths = [], {}
         for c in chambers:
             curve, tv = synthetic_curve(truth.results, i, c, rng)

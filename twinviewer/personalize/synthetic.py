@@ -144,7 +144,7 @@ def patients(setting: str, k: int, seed: int, *,
                       else setting for i in range(k))
     P = np.empty((0, len(model.parameters)))
     tags: list[str] = []
-    for _attempt in range(5):
+    for _attempt in range(10):
         need = k - P.shape[0]
         if need <= 0:
             break
