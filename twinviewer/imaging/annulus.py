@@ -394,10 +394,10 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
             out.mitral[p] = plane
     for p, pts in hinges["tricuspid"].items():
         out.tricuspid[p] = _tricuspid(pts[0], out.mitral.get(p), u)
-    _fill_tricuspid(out, t_stack, u)
     if used:
         miss = [p for p in range(stack.n_phases) if p not in out.mitral]
         out.notes.append(f"mitral annulus found in the {'/'.join(used)} view(s) in "
                          f"{stack.n_phases - len(miss)} of {stack.n_phases} phases"
                          + (f" (not in {', '.join(map(str, miss))})" if miss else ""))
+    _fill_tricuspid(out, t_stack, u)
     return out
