@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twinviewer.imaging.annulus import AnnulusPlane, _fit
+from twinviewer.imaging.annulus import Annuli, AnnulusPlane, _fill_tricuspid, _fit, _tricuspid
 
 
 def test_depth_is_positive_towards_the_apex():
@@ -33,3 +33,24 @@ def test_one_view_gives_the_plane_through_its_hinge_line():
     assert np.allclose(plane.depth(pts), 0.0)
     assert plane.normal @ u > 0.9 and abs(plane.normal[1]) < 1e-9
     assert _fit(pts[:1], u, []) is None
+
+
+def test_a_phase_without_a_septal_tricuspid_hinge_takes_it_interpolated_over_the_cycle():
+    u = np.array([0.0, 0.0, 1.0])
+    tilt = np.radians(10.0)
+    n = np.array([np.sin(tilt), 0.0, np.cos(tilt)])
+    out = Annuli()
+    for p in range(4):
+        out.mitral[p] = AnnulusPlane(np.array([0.0, 0.0, 2.0 * p]), n, np.zeros((0, 3)))
+    hinges = {0: [30.0, 0.0, 10.0], 1: [30.0, 0.0, 14.0], 3: [30.0, 0.0, 12.0]}
+    for p, h in hinges.items():
+        out.tricuspid[p] = _tricuspid(np.array(h), out.mitral[p], u)
+    _fill_tricuspid(out, np.array([0.0, 200.0, 400.0, 600.0]), u)
+    plane = out.tricuspid[2]
+    # halfway (in time) between phases 1 and 3: z = 13 mm; the mitral plane's orientation
+    assert plane.point.tolist() == pytest.approx([30.0, 0.0, 13.0])
+    assert plane.normal @ n == pytest.approx(1.0)
+    assert plane.hinges.shape == (0, 3)  # not seen: no hinge of its own
+    assert "not seen in phase(s) 2" in out.notes[-1]
+    # without a mitral plane the tricuspid plane is normal to the long axis
+    assert _tricuspid(np.array([1.0, 2.0, 3.0]), None, u).normal.tolist() == [0.0, 0.0, 1.0]

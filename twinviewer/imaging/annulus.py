@@ -32,15 +32,19 @@ every phase:
 5. per phase, the annulus plane is fitted (SVD) through the hinge points of all views (2CH
    and 4CH: four mitral points; one lying > 4 mm apical of the plane through the other three
    is left out); with one view, the plane holds the hinge line and is normal to the long
-   axis otherwise. The tricuspid annulus comes the same way from the RV pool in
-   the 4CH view (septal and lateral hinges).
+   axis otherwise. The tricuspid annulus comes from the RV pool in the 4CH view: its
+   septal hinge only (the lateral one is lost in the thin RV free wall), with the mitral
+   plane's orientation (:func:`_tricuspid`); a phase where the septal hinge is not seen takes
+   it interpolated over the cycle (:func:`_fill_tricuspid`).
 
 Checked against the biv-me patient's own valve openings (``docs/notes/seg7.md``): on the long
 axis through the mitral opening's centre the plane lies 1 mm (ED) and 3–4 mm (ES) from it,
 tilted 6° (ED) and 23° (ES) from it; where the anterior annulus has no myocardium under it
 (aorto-mitral continuity) the wall ends up to 14 mm short of it, and :func:`_fit` leaves
-such a hinge out. The tricuspid plane is not reliable yet (the RV free wall is
-thin): :mod:`~twinviewer.imaging.cine_seg` uses the mitral plane only.
+such a hinge out. The tricuspid plane's septal hinge lies 1–9 mm basal of biv-me's own
+tricuspid opening (7 of 8 phases seen), but the plane is tilted 14–27° from it, too much to
+cut the basal RV slices by it (``docs/notes/seg8b.md``):
+:mod:`~twinviewer.imaging.cine_seg` uses the mitral plane only.
 
 Examples
 --------
@@ -128,26 +132,27 @@ class _Frame:
 
 
 def _hinges(sm: np.ndarray, fr: _Frame, centres: np.ndarray, mid: tuple[float, float]
-            ) -> list[tuple[float, float]]:
-    """Hinge points ``(a, s)`` (mm in the frame) on each side of a pool whose axis passes
-    through ``centres`` ``(n, 2)`` (a, s); ``mid`` the rows (a) of the mid-ventricle."""
+            ) -> dict[int, tuple[float, float]]:
+    """Hinge points ``(a, s)`` (mm in the frame) on each side (−1, +1 along the frame's
+    columns) of a pool whose axis passes through ``centres`` ``(n, 2)`` (a, s); ``mid`` the
+    rows (a) of the mid-ventricle."""
     valid = np.isfinite(sm)
     vals = sm[valid]
     if vals.size < 100:
-        return []
+        return {}
     t_otsu = threshold_otsu(vals)
     dark = float(np.median(vals[vals < t_otsu]))
     ja = np.clip(np.searchsorted(fr.a, centres[:, 0]), 0, len(fr.a) - 1)
     js = np.clip(np.searchsorted(fr.s, centres[:, 1]), 0, len(fr.s) - 1)
     blood = float(np.nanmedian(sm[ja, js]))
     if not blood > t_otsu:
-        return []
+        return {}
     bright = np.where(valid, sm, dark) > 0.5 * (blood + dark)
     lab, _ = ndimage.label(bright)
     ids = lab[ja, js]
     ids = ids[ids > 0]
     if not ids.size:
-        return []
+        return {}
     pool = lab == np.bincount(ids).argmax()
     fit = np.polyfit(centres[:, 0], centres[:, 1], 1) if len(centres) > 1 else [0.0, centres[0, 1]]
     axis_s = np.polyval(fit, fr.a)
@@ -155,7 +160,7 @@ def _hinges(sm: np.ndarray, fr: _Frame, centres: np.ndarray, mid: tuple[float, f
     lo, hi = (int(round(b / ds)) for b in BAND_MM)
     n_a, n_s = sm.shape
     rows_mid = (fr.a >= mid[0]) & (fr.a <= mid[1])
-    out = []
+    out: dict[int, tuple[float, float]] = {}
     bands: dict[int, list[float]] = {-1: [], 1: []}
     border = {-1: np.full(n_a, np.nan), 1: np.full(n_a, np.nan)}
     for i in range(n_a):
@@ -177,10 +182,10 @@ def _hinges(sm: np.ndarray, fr: _Frame, centres: np.ndarray, mid: tuple[float, f
     around = sm[far & valid & ~bright]
     mids = [v for s in (-1, 1) for v in bands[s] if np.isfinite(v)]
     if len(mids) < 5 or around.size < 50:
-        return []
+        return {}
     myo, bg = float(np.median(mids)), float(np.median(around))
     if not myo < bg:
-        return []
+        return {}
     t_myo = 0.5 * (myo + bg)
     start = int(np.argmax(rows_mid)) + int(rows_mid.sum()) // 2
     da = float(fr.a[1] - fr.a[0])
@@ -212,7 +217,7 @@ def _hinges(sm: np.ndarray, fr: _Frame, centres: np.ndarray, mid: tuple[float, f
                     break
         if not rows or rows[-1] >= start:
             continue
-        out.append(_tip(fr, np.array(rows), np.array(thick), np.array(edge)))
+        out[side] = _tip(fr, np.array(rows), np.array(thick), np.array(edge))
     return out
 
 
@@ -268,6 +273,40 @@ def _fit(points: np.ndarray, u: np.ndarray, lines: list[np.ndarray]) -> AnnulusP
     if n @ u < 0:
         n = -n
     return AnnulusPlane(c, n, points)
+
+
+def _tricuspid(septal: np.ndarray, mitral: AnnulusPlane | None, u: np.ndarray
+               ) -> AnnulusPlane:
+    """Tricuspid plane through the septal hinge, parallel to the mitral plane of the same
+    phase (normal to the long axis ``u`` without it).
+
+    The lateral hinge is not used: the RV free wall (2–3 mm) is thinner than a pixel's blur,
+    so its dark run is rarely seen and the hinge lands up to 29 mm off (docs/notes/seg7.md).
+    The septal hinge sits on the thick septum. Both annuli lie on the fibrous skeleton of the
+    heart; the plane carries the mitral plane's orientation (within 14–27° of biv-me's own
+    tricuspid opening, docs/notes/seg8b.md)."""
+    n = mitral.normal if mitral is not None else u
+    return AnnulusPlane(np.asarray(septal, float), _unit(n), np.asarray(septal, float)[None])
+
+
+def _fill_tricuspid(out: Annuli, t_ms: np.ndarray, u: np.ndarray) -> None:
+    """A phase with a mitral plane but no septal tricuspid hinge (its wall run was not seen)
+    takes the septal hinge interpolated over the cycle (each coordinate, periodic in time)
+    from the phases where it was found."""
+    both = sorted(out.tricuspid)
+    todo = [p for p in out.mitral if p not in out.tricuspid]
+    if not both or not todo:
+        return
+    n = len(t_ms)
+    t = np.asarray(t_ms, float) if np.isfinite(t_ms).all() else np.arange(n, dtype=float)
+    period = t[-1] + (t[-1] - t[0]) / max(n - 1, 1) if n > 1 else 1.0
+    pts = np.array([out.tricuspid[p].point for p in both])
+    for p in todo:
+        hinge = np.array([np.interp(t[p], t[both], pts[:, i], period=period) for i in range(3)])
+        out.tricuspid[p] = _tricuspid(hinge, out.mitral[p], u)
+        out.tricuspid[p].hinges = np.zeros((0, 3))
+    out.notes.append(f"tricuspid septal hinge not seen in phase(s) {', '.join(map(str, todo))}"
+                     ": interpolated over the cycle")
 
 
 def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
@@ -337,24 +376,28 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
                 t_stack[p]) and np.isfinite(t_plane).any() else min(p, len(t_plane) - 1)
             sm = fr.sample(ndimage.gaussian_filter(pl.image.array[q, 0].astype(np.float32), 0.7),
                            pl.image)
-            todo = [("mitral", lv3)]
+            cen_lv = np.c_[(lv3 - o) @ up, (lv3 - o) @ e]
+            found = _hinges(sm, fr, cen_lv, mid)
+            if len(found) == 2:
+                xyz = [fr.points(np.array(ah), np.array(sh)) for ah, sh in found.values()]
+                hinges["mitral"].setdefault(p, []).extend(xyz)
+                lines["mitral"].setdefault(p, []).append(xyz[1] - xyz[0])
             if rv3 is not None and pl.view.upper() == "4CH":
-                todo.append(("tricuspid", rv3))
-            for valve, pts3 in todo:
-                cen = np.c_[(pts3 - o) @ up, (pts3 - o) @ e]
-                found = _hinges(sm, fr, cen, mid)
-                if len(found) == 2:
-                    xyz = [fr.points(np.array(ah), np.array(sh)) for ah, sh in found]
-                    hinges[valve].setdefault(p, []).extend(xyz)
-                    lines[valve].setdefault(p, []).append(xyz[1] - xyz[0])
-    for valve in ("mitral", "tricuspid"):
-        for p, pts in hinges[valve].items():
-            plane = _fit(np.array(pts), u, lines[valve][p])
-            if plane is not None:
-                getattr(out, valve)[p] = plane
+                cen_rv = np.c_[(rv3 - o) @ up, (rv3 - o) @ e]
+                septal = 1 if cen_lv[:, 1].mean() > cen_rv[:, 1].mean() else -1
+                hit = _hinges(sm, fr, cen_rv, mid).get(septal)
+                if hit is not None:
+                    hinges["tricuspid"].setdefault(p, []).append(fr.points(*map(np.array, hit)))
+    for p, pts in hinges["mitral"].items():
+        plane = _fit(np.array(pts), u, lines["mitral"][p])
+        if plane is not None:
+            out.mitral[p] = plane
+    for p, pts in hinges["tricuspid"].items():
+        out.tricuspid[p] = _tricuspid(pts[0], out.mitral.get(p), u)
     if used:
         miss = [p for p in range(stack.n_phases) if p not in out.mitral]
         out.notes.append(f"mitral annulus found in the {'/'.join(used)} view(s) in "
                          f"{stack.n_phases - len(miss)} of {stack.n_phases} phases"
                          + (f" (not in {', '.join(map(str, miss))})" if miss else ""))
+    _fill_tricuspid(out, t_stack, u)
     return out

@@ -595,7 +595,8 @@ def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: 
 
     ann = find_annuli(image, planes, {k: v[0] for k, v in per_slice.items()},
                       {k: v[1] for k, v in per_slice.items()}, base_first)
-    notes += ann.notes
+    # the tricuspid plane is not used here (docs/notes/seg8b.md): its notes are not this result's
+    notes += [n for n in ann.notes if not n.startswith("tricuspid")]
     nz, ny, nx = image.shape
     kji = np.stack(np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij"), -1)
     xyz = image.index_to_patient(kji.reshape(-1, 3)).reshape(nz, ny, nx, 3)
