@@ -84,6 +84,22 @@ def test_the_shipped_terms_belong_to_the_default_model():
     assert RELEARN == "python -m twinviewer.personalize.coverage learn"
 
 
+def test_a_changed_prior_makes_the_terms_stale(monkeypatch):
+    """The terms are learned on patients drawn from the calibration prior: a new heart-size
+    spread (equations unchanged) must flag them, as a changed equation does."""
+    from twinviewer.personalize import discrepancy, synthetic
+
+    assert stale_reason() == ""
+    monkeypatch.setattr(synthetic, "SIZE_LOG_SD", 0.2)
+    discrepancy._prior_now.cache_clear()
+    try:
+        assert "another calibration prior" in stale_reason()
+    finally:
+        monkeypatch.undo()
+        discrepancy._prior_now.cache_clear()
+    assert stale_reason() == ""
+
+
 def _records(rng, n=24):
     """Two settings: 'good' (ensemble centred on the truth) and 'off' (biased by 2 SD)."""
     out = []

@@ -325,8 +325,11 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
     from twinviewer.physiology.presets import get_preset
 
     model = get_preset("healthy").model
+    from twinviewer.personalize.synthetic import prior_fingerprint
+
     doc: dict = {"model": {"name": model.name, "version": model.version,
                            "equation_hash": model.equation_hash},
+                 "prior": {"fingerprint": prior_fingerprint()},
                  "terms": {}, "learned": {}}
     text = []
     for kind in discrepancy.DATA_KINDS:

@@ -102,6 +102,27 @@ def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Gener
     return np.clip(truth, lo, hi)
 
 
+def prior_fingerprint(model: ModelSpec | None = None, base: np.ndarray | None = None) -> str:
+    """A short hash of the calibration prior's numbers: 16 fixed draws of :func:`prior_draws`
+    (every parameter prior and the heart-size mode), to 6 significant figures.
+
+    The model-discrepancy terms are learned on patients drawn from this prior, so a changed
+    prior (e.g. a new size spread) makes them stale even when the equations are unchanged
+    (:func:`~twinviewer.personalize.discrepancy.stale_reason`).
+
+    >>> len(prior_fingerprint())
+    16
+    """
+    import hashlib
+
+    if model is None or base is None:
+        preset = get_preset("healthy")
+        model, base = preset.model, preset.vector()
+    draws = prior_draws(model, base, 16, np.random.default_rng(0))
+    text = np.array2string(draws, precision=6, floatmode="maxprec", threshold=10**9)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _norm_ppf(u: np.ndarray) -> np.ndarray:
     from scipy import stats
 
