@@ -598,7 +598,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 14: the heart's size a coordinate of the prior, not a scaled centre (fit8: LVSV 90.8 mL).
 #: 15: the volume curves compared after a warp at ED, ES and the peak filling rate, the
 #: timing left correlated over 0.1 R-R (fit8b: LVSV 96.7 mL).
-_DEMO_TWIN_FORMAT = 15
+#: 16: the discrepancy terms relearned under the heart-size prior (session 8).
+_DEMO_TWIN_FORMAT = 16
 
 
 def demo_assumed_bp() -> list:
