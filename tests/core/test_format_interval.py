@@ -10,4 +10,4 @@ def test_value_keeps_the_decimals_of_its_bounds():
 
 def test_a_zero_shared_by_all_three_is_dropped():
     assert interval(-50.2, -84.0, -23.4, signed=True) == "-50 (-84 to -23)"
-    assert interval(0.01, -0.4, 0.3, signed=True) == "0.0 (-0.4 to +0.3)"
+    assert interval(0.001, -1.4, 1.3, signed=True) == "0.0 (-1.4 to +1.3)"
