@@ -756,25 +756,26 @@ def _validation_section(p: _Pages, model: Any) -> None:
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
         for c in failed:
-            p.para(f"• {c.group}: {c.name}: {_failure_text(c.detail)}", size=7.5,
+            p.para(f"• {c.group}: {c.name}: {_failure_text(c)}", size=7.5,
                    color="#7a3e00")
 
 
-def _failure_text(detail: str) -> str:
-    """A failed check's detail cut to what failed: an evidence row's variables outside
-    tolerance (marked ✗), expected against got; other checks as they are.
+def _failure_text(check: Any) -> str:
+    """A failed check cut to what failed: an evidence row's variables outside tolerance,
+    expected against got, read from the check's structured variables (never by splitting its
+    text, whose source may hold "; " or "): "); other checks as they are.
 
     Examples
     --------
-    >>> _failure_text("outside tolerance: HR; Dobutamine 5 (src): CI: expected +26 %, got "
-    ...               "+33 %; HR: expected +12 %, got +4 % ✗")
+    >>> from twinviewer.explain.validation import Check
+    >>> _failure_text(Check("evidence", "dobutamine-5", False, "Sakamoto (…; medifind 1): …",
+    ...     [{"variable": "CI", "expected": "+26 %", "got": "+33 %", "passed": True},
+    ...      {"variable": "HR", "expected": "+12 %", "got": "+4 %", "passed": False}]))
     'HR: expected +12 %, got +4 %'
     """
-    parts = detail.split("; ")
-    if len(parts) > 1 and parts[1].count("): "):  # the row's title (source): first variable
-        parts[1] = parts[1].split("): ", 1)[1]
-    bad = [x.removesuffix(" ✗") for x in parts if x.endswith("✗")]
-    return "; ".join(bad) or detail
+    bad = [f"{v['variable']}: expected {v['expected']}, got {v['got']}"
+           for v in check.variables if not v["passed"]]
+    return "; ".join(bad) or check.detail
 
 
 def _audit_page(p: _Pages, doc: TwinDocument) -> None:
