@@ -669,8 +669,7 @@ class ScenarioPanel(QWidget):
         for m in metrics:
             meta = METRIC_BY_NAME[m]
             b = t.baseline[m]
-            title = f"{meta.label} ({unit_text(t.units[m])})" if unit_text(t.units[m]) \
-                else meta.label
+            title = meta.title  # one label source with the CLI (compare.format_text)
             if twin is not None and (meas := twin.measurement(m)) is not None:
                 title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
                           f"{unit_text(meas.unit)}").rstrip()
