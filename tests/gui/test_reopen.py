@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui.calibration_panel import CalibrationPanel
 from twinviewer.gui.scenario_panel import ScenarioPanel
 from twinviewer.gui.state import TwinState
+from twinviewer.interventions.scenario import shown_name
 from twinviewer.twins import twin_from_preset
 
 
@@ -50,11 +53,20 @@ def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
     state.session.set_results(simulate_twin(state.twin))  # as the window does on open
     assert whatif.result_table.rowCount() > 0
     shown = [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
-    assert "stored results of model equations " + state.twin.equation_hash in \
-        whatif.flags_label.text()
+    note = whatif.flags_label.text()
+    assert "Results read from the file" in note and shown_name(BETA) in note
+    assert state.twin.equation_hash not in note  # no raw hash (review8b #5)
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # live + baseline + its stored loop
+    read = state.session.scenario_results[BETA.name]
     # the same cells as right after the run (the run's own Results)
     state.session.set_scenario_results({BETA.name: run})
     assert shown == [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # + its loop
+    # a file of an earlier version kept no loops: the note names the scenario in words, once
+    bare = dataclasses.replace(read, series={})
+    state.session.set_scenario_results({BETA.name: bare})
+    note = whatif.flags_label.text()
+    assert f"Saved without loops (run them again to draw their loops): {shown_name(BETA)}." \
+        in note
+    assert BETA.name + ":" not in note and state.twin.equation_hash not in note
     state.close()

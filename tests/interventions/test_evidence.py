@@ -72,6 +72,11 @@ KNOWN_FAILING = {
                    "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
                    "Hydralazine's positive inotropy in failing ventricles (Leier AJC 1980) "
                    "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added",
+    "lvad-ramp": "4000–6000 rpm (the fitted pump curve, Uriel's protocol span): CO +0.25 L/min "
+                 "per step (+0.16 ± 0.19), SBP +15 % (~=); PCWP −1.63 and CVP +8 % pass. "
+                 "Above 4500 rpm the AV no longer opens, so the pump's flow adds to CO in "
+                 "full and the regulated MAP rises (review8b #2: 3000–5000 passed on the "
+                 "extrapolated curve)",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %): at a fixed stressed volume "
                                   "venous return limits output (CVP 3.6 → 3.2); +10–30 % "
                                   "volume or FFR 0.36 give +6–10 %. The atrial-pacing row of "
@@ -240,3 +245,23 @@ def test_the_two_milrinone_rows_cannot_both_pass_on_one_patient():
 
     (_, hi1), (lo2, _) = window(load), window(cusick)
     assert hi1 <= lo2 + 1e-3  # +51.3 % vs +51.3 %: no room for a model between them
+
+
+def test_a_pump_ramp_outside_the_fitted_curve_is_refused(tmp_path):
+    """review8b #2: the lvad-ramp row passed on speeds (3000–3750 rpm) below the HeartMate 3
+    head–flow points the pump curve is fitted to (4000–8000 rpm)."""
+    from twinviewer.interventions.devices import PUMP_CURVE_RPM
+
+    row = next(r for r in ROWS if r.id == "lvad-ramp")
+    assert PUMP_CURVE_RPM[0] <= row.ramp["from"] < row.ramp["to"] <= PUMP_CURVE_RPM[1]
+    lvad = {**GOOD, "id": "ramp", "patient": "hfref_decompensated",
+            "steps": [{"name": "lvad", "settings": {}}],
+            "variables": [{"metric": "CO", "kind": "per_step", "after": 0.16,
+                           "unit": "L/min"}]}
+    for lo, hi in ((3000, 5000), (6000, 8500)):
+        bad = {**lvad, "ramp": {"setting": "speed", "from": lo, "to": hi, "step": 250}}
+        with pytest.raises(ev.EvidenceError, match=r"row 'ramp': ramp .* leaves the pump "
+                                                   r"curve the model is fitted to \(4000–8000"):
+            ev.load_rows(_write(tmp_path, [bad]).parent)
+    ok = {**lvad, "ramp": {"setting": "speed", "from": 4000, "to": 6000, "step": 250}}
+    assert ev.load_rows(_write(tmp_path, [ok]).parent)[0].ramp["to"] == 6000

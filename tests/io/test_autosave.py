@@ -155,3 +155,31 @@ def test_an_earlier_index_with_the_path_in_clear_is_sealed_on_first_read(twin, t
     (rec,) = saver.pending_recovery()
     assert rec.file == Path(plain)
     assert b"Doe_Jane" not in (tmp_path / "auto" / "index.json").read_bytes()
+
+
+def test_the_sealing_is_said_for_what_it_protects_and_what_it_does_not(twin, tmp_path):
+    """review8b #8: the key file sits in the same data folder as the index, so a backup of that
+    folder can unseal the paths; the module says so instead of "a backup shows random bytes"."""
+    import json
+    import shutil
+
+    import twinviewer.io.autosave as autosave
+    from twinviewer.imaging.deid import _default_key_path, installation_key
+
+    installation_key()  # creates the key file in the (isolated) user data folder
+    data = default_autosave_dir().parent
+    assert _default_key_path().parent == data  # key and autosave/ share one folder
+    saver = Autosaver(default_autosave_dir())
+    saver.autosave(twin)
+    saver.note_origin(twin, tmp_path / "Smith_John" / "case.twin")
+    backup = tmp_path / "backup"
+    shutil.copytree(data, backup)  # a backup of the data folder holds the index and the key
+    key_file = backup / _default_key_path().name
+    key_bytes = key_file.read_bytes()
+    restored = Autosaver(backup / "autosave", secret=installation_key(key_file))
+    token = json.loads((backup / "autosave" / "index.json").read_text())
+    name = saver.key(twin.pseudonym)
+    assert key_bytes and restored.unseal(token[name]["file"], name).endswith("case.twin")
+    doc = " ".join(autosave.__doc__.split())
+    assert "a backup or a grep of the disk shows random bytes" not in doc
+    assert "does not protect against" in doc and "deidentification.key" in doc

@@ -58,7 +58,8 @@ def percent(fraction: float) -> str:
 def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> str:
     """``'58 (52–63)'``; for a difference ``'+0.3 (+0.1 to +0.6)'``, its three numbers
     rounded to a tenth of the interval's width, never finer than :func:`number` writes its
-    largest value, trailing zeros dropped (no '+0.0041 (-0.027 to +0.016)').
+    largest value, all three with one number of decimals (no '+0.0041 (-0.027 to +0.016)',
+    no '-1 (-1.4 to -0.6)'); a trailing zero is dropped only where all three have it.
 
     Examples
     --------
@@ -68,6 +69,8 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
     ('+0.004 (-0.027 to +0.016)', '+0.03 (+0.01 to +0.13)')
     >>> interval(-0.093, -1.1, 0.094, signed=True), interval(-50.2, -84.0, -23.4, signed=True)
     ('-0.1 (-1.1 to +0.1)', '-50 (-84 to -23)')
+    >>> interval(-1.02, -1.4, -0.6, signed=True), interval(0.2, 0.1, 0.3, signed=True)
+    ('-1.0 (-1.4 to -0.6)', '+0.2 (+0.1 to +0.3)')
     """
     if median is None or not math.isfinite(float(median)):
         return f"{MISSING} (no periodic member)"
@@ -81,6 +84,10 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
         by_width = max(0, -math.floor(math.log10(width / 10)))
         by_size = 0 if top >= 20 else 1 if top >= 2 else max(0, 1 - math.floor(math.log10(top)))
         d = min(by_width, by_size)
+        # One number of decimals for all three (no "-1 (-1.4 to -0.6)"): drop a trailing
+        # zero only where the median and both bounds have it.
+        while d > 0 and all(f"{v:.{d}f}".endswith("0") for v in values):
+            d -= 1
         m, a, b = (_fixed(v, d) for v in values)
         return f"{m} ({a} to {b})"
     return f"{number(median)} ({number(lo)}–{number(hi)})"
@@ -88,10 +95,8 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
 
 def _fixed(x: float, decimals: int) -> str:
     text = f"{x:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
     if float(text) == 0.0:
-        return "0"
+        return text.lstrip("-")
     return "+" + text if x > 0 else text
 
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,8 +32,12 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.physiology import PRESETS, ModelSpec, simulate
 from twinviewer.physiology.virtual_hearts import criteria_table
 
+if TYPE_CHECKING:
+    from twinviewer.interventions.evidence_table import RowResult
+
 #: Bump when the checks change, so old cached results are not reused.
-CHECKS_VERSION = 3  # 3: every model's report carries the regazzoni2022 reference
+CHECKS_VERSION = 4  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
+#: checks carry their variables structured
 
 #: (metric or series extreme, published value, tolerance, unit). Two independent
 #: implementations agree to 0.1 mL / 0.1 mmHg; the tolerance allows the integrator's step.
@@ -76,6 +81,10 @@ class Check:
     name: str
     passed: bool | None  # None: skipped
     detail: str
+    #: An evidence row's variables as judged, structured (so a reader never splits
+    #: ``detail``, whose source text may hold "; " or "): "): each a dict with
+    #: ``variable`` (as the source reports it), ``expected``, ``got`` and ``passed``.
+    variables: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -254,17 +263,34 @@ def evidence_checks(model: ModelSpec) -> list[Check]:
             continue
         if preset.model.name != model.name:
             continue
-        res = run_row(row)
-        parts = [f"{v.variable.reported_as or v.variable.metric}: expected {v.expected}, got "
-                 f"{v.got}{'' if v.passed else ' ✗'}" for v in res.variables]
-        detail = f"{row.title} ({row.source}): " + "; ".join(parts)
-        if res.message:
-            detail = f"{res.message}; {detail}"
-        if row.fitted:
-            detail += f"; consistency, not prediction (fitted to this row: {row.fitted})"
-        passed = None if res.status == "unsourced" else res.status == "pass"
-        out.append(Check("evidence", row.id, passed, detail))
+        out.append(row_check(run_row(row)))
     return out
+
+
+def row_check(res: RowResult) -> Check:
+    """An evidence row's result as a validation check: its text for the CLI, and its
+    variables structured for readers that show only what failed (the PDF model card).
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.evidence_table import load_rows, run_row
+    >>> row = next(r for r in load_rows() if r.id == "dobutamine-8-postop")
+    >>> [v["variable"] for v in row_check(run_row(row)).variables][:2]
+    ['CI', 'HR']
+    """
+    row = res.row
+    parts = [f"{v.variable.reported_as or v.variable.metric}: expected {v.expected}, got "
+             f"{v.got}{'' if v.passed else ' ✗'}" for v in res.variables]
+    detail = f"{row.title} ({row.source}): " + "; ".join(parts)
+    if res.message:
+        detail = f"{res.message}; {detail}"
+    if row.fitted:
+        detail += f"; consistency, not prediction (fitted to this row: {row.fitted})"
+    passed = None if res.status == "unsourced" else res.status == "pass"
+    judged = [{"variable": v.variable.reported_as or v.variable.metric,
+               "expected": v.expected, "got": v.got, "passed": bool(v.passed)}
+              for v in res.variables]
+    return Check("evidence", row.id, passed, detail, judged)
 
 
 def evidence_digest() -> str:

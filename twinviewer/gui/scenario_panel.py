@@ -669,8 +669,7 @@ class ScenarioPanel(QWidget):
         for m in metrics:
             meta = METRIC_BY_NAME[m]
             b = t.baseline[m]
-            title = f"{meta.label} ({unit_text(t.units[m])})" if unit_text(t.units[m]) \
-                else meta.label
+            title = meta.title  # one label source with the CLI (compare.format_text)
             if twin is not None and (meas := twin.measurement(m)) is not None:
                 title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
                           f"{unit_text(meas.unit)}").rstrip()
@@ -702,15 +701,21 @@ class ScenarioPanel(QWidget):
                 tab.setItem(r, 1, item)
             r += 1
         tab.resizeRowsToContents()
-        lines = [f"{s}: {line}" for s, f in t.flags.items() for line in f.lines()]
+        def said(name: str) -> str:  # the scenario in words, never its code name
+            return shown_name(modes[name]) if name in modes else name
+
+        lines = [f"{said(s)}: {line}" for s, f in t.flags.items() for line in f.lines()]
         res = self.state.session.scenario_results
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
         if stored:
-            eq = res[stored[0]].equation_hash
+            # shown only when the twin's model equations are installed unchanged
+            # (Document refuses others), so the hash adds nothing for the reader
             bare = [s for s in stored if not res[s].series]
-            lines.insert(0, f"{', '.join(stored)}: stored results of model equations {eq} "
-                            f"(from the file" + (f"; {', '.join(bare)} saved without loops: "
-                                                 f"run again for them" if bare else "") + ")")
+            lines.insert(0, "Results read from the file, computed with this twin's model "
+                            f"equations: {'; '.join(said(s) for s in stored)}.")
+            if bare:
+                lines.insert(1, "Saved without loops (run them again to draw their loops): "
+                                f"{'; '.join(said(s) for s in bare)}.")
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:

@@ -386,7 +386,9 @@ class ScenarioTable:
         lines = [f"values: median ({100 * self.level:.0f} % interval); Δ = scenario − baseline, "
                  f"paired by member"]
         for m in self.metrics:
-            lines.append(f"{m} [{self.units.get(m, '')}]  baseline {self.baseline[m].format()}")
+            title = METRIC_BY_NAME[m].title if m in METRIC_BY_NAME else \
+                f"{m} [{self.units.get(m, '')}]"  # a plugin's metric: its own name
+            lines.append(f"{title}  baseline {self.baseline[m].format()}")
             for s in self.scenarios:
                 c = self.cells[m][s]
                 imp = "" if c.improved is None else f"  improves in {100 * c.improved:.0f} %"

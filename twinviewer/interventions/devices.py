@@ -64,6 +64,11 @@ PACING = Intervention(
 )
 
 
+#: Speeds (rpm) of the HeartMate 3 head–flow points the pump curve is fitted to
+#: (physiology/elements.py PUMP_*; INTERVENTIONS.md §6): outside them the model extrapolates.
+PUMP_CURVE_RPM = (4000.0, 8000.0)
+
+
 def _lvad(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     P[:, ctx.col("VAD.speed")] = s["speed"] / 1000.0
     return P

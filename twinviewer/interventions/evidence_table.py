@@ -217,6 +217,8 @@ def load_file(path: Path) -> list[Row]:
         ramp = d.get("ramp")
         if ramp is not None and not {"setting", "from", "to", "step"} <= set(ramp):
             raise EvidenceError(f"{where}: 'ramp' needs setting, from, to, step")
+        if ramp is not None:
+            _check_ramp(where, steps, ramp)
         overrides = {k2: _float(where, k2, v) for k2, v in d.get("overrides", {}).items()}
         rows.append(Row(str(d["id"]), str(d.get("intervention", intervention)),
                         str(d.get("title", d["id"])), str(d["patient"]), overrides, steps,
@@ -375,6 +377,24 @@ def patient_values(name: str, directory: Path | None = None):
         raise EvidenceError(f"unknown virtual patient {name!r}: neither a preset nor in "
                             f"{PATIENTS_FILE}") from None
     return preset, dict(preset.values)
+
+
+def _check_ramp(where: str, steps: tuple[InterventionStep, ...], ramp: dict) -> None:
+    """A pump-speed ramp stays on the pump curve the model is fitted to: a row judged on
+    extrapolated pump behaviour would check the extrapolation, not the model."""
+    from twinviewer.interventions.devices import PUMP_CURVE_RPM
+
+    try:
+        r0, r1, dr = (float(ramp[k]) for k in ("from", "to", "step"))
+    except (TypeError, ValueError):
+        raise EvidenceError(f"{where}: 'ramp' from, to and step must be numbers") from None
+    if not (dr > 0 and r1 > r0):
+        raise EvidenceError(f"{where}: 'ramp' must rise (from {r0:g} to {r1:g} by {dr:g})")
+    lo, hi = PUMP_CURVE_RPM
+    if ramp["setting"] == "speed" and any(s.name == "lvad" for s in steps) and not (
+            lo <= r0 and r1 <= hi):
+        raise EvidenceError(f"{where}: ramp {r0:g}–{r1:g} rpm leaves the pump curve the "
+                            f"model is fitted to ({lo:g}–{hi:g} rpm)")
 
 
 def row_metrics(row: Row) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:

@@ -12,9 +12,13 @@ a kept identifier) and the .twin file the work belongs to, so the recovery promp
 and the restored twin is saved back to its own file. A path can hold a patient's name
 ("/home/dr/Smith_John/case.twin"), so the index never holds it in clear: it is sealed with
 AES-256-GCM under a key derived from the same installation secret (the entry's file name as
-associated data, so a sealed path cannot be moved to another entry). Only this installation
-(the user who made the work) can read it back; a copied index, a backup or a grep of the
-disk shows random bytes. Indexes of earlier versions (path in clear) are sealed on first read.
+associated data, so a sealed path cannot be moved to another entry). What this protects
+against: the index alone -- copied, attached to a bug report, found by a grep or an indexer
+of the disk, read by another local user -- shows no path. What it does not protect against:
+the key file (``deidentification.key``) sits in the same user data folder as
+``autosave/``, so anyone who has both -- the user's account, or a backup or copy of the
+whole data folder -- can unseal the paths; they can equally re-link pseudonyms with that
+key. Indexes of earlier versions (path in clear) are sealed on first read.
 """
 
 from __future__ import annotations

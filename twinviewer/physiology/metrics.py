@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.format import unit
 from twinviewer.core.units import ML_TO_M3, MMHG_TO_PA
 from twinviewer.physiology.elements import K_BERNOULLI, MIN_ORIFICE_CM2
 
@@ -46,6 +47,18 @@ class Metric:
     label: str
     description: str
     group: str
+
+    @property
+    def title(self) -> str:
+        """The metric in words with its unit, as every table heads it (GUI, CLI).
+
+        Examples
+        --------
+        >>> METRIC_BY_NAME["AV_mean_gradient"].title, METRIC_BY_NAME["QpQs"].title
+        ('Aortic valve mean gradient (mmHg)', 'Qp:Qs')
+        """
+        u = unit(self.unit)
+        return f"{self.label} ({u})" if u else self.label
 
 
 METRICS: tuple[Metric, ...] = (

@@ -41,6 +41,11 @@ log = logging.getLogger("twinviewer.report")
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 TOP, BOTTOM, LEFT, RIGHT = 0.925, 0.07, 0.07, 0.93
+#: Characters of a bold 11-pt subheading a line (DejaVu Sans Bold ~0.65 em a character over
+#: the text width, with a margin).
+SUBHEADING_CHARS = 68
+#: Lines a table header cell may take before it is cut (a scenario named in words).
+HEADER_LINES = 6
 REPORT_METRICS = ("HR", "LVEDV", "LVESV", "LVSV", "LVEF", "CO", "SBP", "DBP", "MAP", "LVEDP",
                   "LAP", "CVP", "PASP", "mPAP", "RVEDV", "RVESV", "RVEF", "AV_mean_gradient",
                   "AV_peak_velocity", "AR_volume", "MV_mean_gradient", "MR_volume",
@@ -108,9 +113,13 @@ class _Pages:
         self.y -= 0.035
 
     def subheading(self, s: str) -> None:
-        self.need(0.04)
-        self._t(LEFT, self.y, s, fontsize=11, weight="bold", va="top")
-        self.y -= 0.024
+        """A bold 11-pt heading, wrapped to the text width (a scenario's name in words can
+        be longer than a line)."""
+        lines = textwrap.wrap(s, SUBHEADING_CHARS) or [""]
+        self.need(0.04 + 0.019 * (len(lines) - 1))
+        for k, line in enumerate(lines):
+            self._t(LEFT, self.y, line, fontsize=11, weight="bold", va="top")
+            self.y -= 0.024 if k == len(lines) - 1 else 0.019
 
     def para(self, s: str, size: float = 9, indent: float = 0.0, color: str = "black",
              width: int | None = None) -> None:
@@ -131,7 +140,7 @@ class _Pages:
         # characters that fit a column, less one for the gap to the next
         limits = [cell_limit(w, size) for w in widths]
         # bold runs wider than regular text: header cells get a smaller limit
-        titles = [wrap_cell(c, max(4, int(n * 0.9)), lines=2)
+        titles = [wrap_cell(c, max(4, int(n * 0.9)), lines=HEADER_LINES)
                   for c, n in zip(header, limits, strict=True)]
         rows_head = max(len(t) for t in titles)
 
@@ -590,7 +599,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                          _interval(base[m], ok0), _interval(met[m], ok1),
                          _interval(diff, both, signed=True, unit=u) if diff is not None
                          else "unpaired", resp])
-        p.table(["Metric", "Unit", "Baseline", name, "Change (paired)", "Improved"],
+        p.table(["Metric", "Unit", "Baseline", shown.get(name, name), "Change (paired)",
+                 "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
@@ -756,25 +766,26 @@ def _validation_section(p: _Pages, model: Any) -> None:
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
         for c in failed:
-            p.para(f"• {c.group}: {c.name}: {_failure_text(c.detail)}", size=7.5,
+            p.para(f"• {c.group}: {c.name}: {_failure_text(c)}", size=7.5,
                    color="#7a3e00")
 
 
-def _failure_text(detail: str) -> str:
-    """A failed check's detail cut to what failed: an evidence row's variables outside
-    tolerance (marked ✗), expected against got; other checks as they are.
+def _failure_text(check: Any) -> str:
+    """A failed check cut to what failed: an evidence row's variables outside tolerance,
+    expected against got, read from the check's structured variables (never by splitting its
+    text, whose source may hold "; " or "): "); other checks as they are.
 
     Examples
     --------
-    >>> _failure_text("outside tolerance: HR; Dobutamine 5 (src): CI: expected +26 %, got "
-    ...               "+33 %; HR: expected +12 %, got +4 % ✗")
+    >>> from twinviewer.explain.validation import Check
+    >>> _failure_text(Check("evidence", "dobutamine-5", False, "Sakamoto (…; medifind 1): …",
+    ...     [{"variable": "CI", "expected": "+26 %", "got": "+33 %", "passed": True},
+    ...      {"variable": "HR", "expected": "+12 %", "got": "+4 %", "passed": False}]))
     'HR: expected +12 %, got +4 %'
     """
-    parts = detail.split("; ")
-    if len(parts) > 1 and parts[1].count("): "):  # the row's title (source): first variable
-        parts[1] = parts[1].split("): ", 1)[1]
-    bad = [x.removesuffix(" ✗") for x in parts if x.endswith("✗")]
-    return "; ".join(bad) or detail
+    bad = [f"{v['variable']}: expected {v['expected']}, got {v['got']}"
+           for v in check.variables if not v["passed"]]
+    return "; ".join(bad) or check.detail
 
 
 def _audit_page(p: _Pages, doc: TwinDocument) -> None:
