@@ -62,23 +62,35 @@ VIEWS = {"reset": ("Reset", "Reset the camera (R)"),
 
 #: The 3D legend's panel and its text: each structure's colour is on its swatch; the text is
 #: dark, as yellow (valve annuli) on the light panel could not be read (review 8 #7).
-LEGEND_BACKGROUND, LEGEND_TEXT = (0.93, 0.93, 0.93), (0.08, 0.08, 0.08)
+LEGEND_BACKGROUND = (0.93, 0.93, 0.93)
 
 
-def legend_swatch(colour) -> pv.PolyData:
-    """pyvista's legend square carrying ``colour`` as its own RGB point colours, so the
-    legend's symbol keeps the structure's colour while the entry colour (which
-    vtkLegendBoxActor gives text and symbol alike) is the dark :data:`LEGEND_TEXT`."""
-    return _legend_swatch(tuple(int(c) for c in np.round(
-        255 * np.asarray(pv.Color(colour).float_rgb))))
+def legend_colour(colour) -> tuple[float, float, float]:
+    """``colour`` darkened (same hue) until it reads at WCAG AA contrast (≥ 4.5:1) on the
+    legend's :data:`LEGEND_BACKGROUND`; colours that already do are kept.
+
+    vtkLegendBoxActor draws an entry's text and square in one colour. Symbols carrying
+    their own RGB scalars would let the text be dark, but cost ~3 ms of every playback frame
+    under llvmpipe (measured, session 8), so a light colour (the valve annuli's yellow) is
+    darkened instead.
+
+    >>> legend_colour((0.2, 0.2, 0.8))
+    (0.2, 0.2, 0.8)
+    >>> [round(c, 2) for c in legend_colour((1.0, 1.0, 0.0))]
+    [0.42, 0.42, 0.0]
+    """
+    rgb = np.asarray(pv.Color(colour).float_rgb, float)
+    bg = _luminance(LEGEND_BACKGROUND)
+    while (bg + 0.05) / (_luminance(rgb) + 0.05) < 4.5 and rgb.max() > 0.0:
+        rgb = rgb * 0.96
+    return tuple(float(c) for c in rgb)
 
 
-@functools.cache
-def _legend_swatch(rgb: tuple[int, int, int]) -> pv.PolyData:
-    swatch = _legend_square().copy()
-    swatch.point_data["rgb"] = np.tile(np.array(rgb, np.uint8), (swatch.n_points, 1))
-    swatch.point_data.active_scalars_name = "rgb"
-    return swatch
+def _luminance(rgb) -> float:
+    # WCAG 2 relative luminance of an sRGB colour in [0, 1]
+    c = np.asarray(rgb, float)
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
 
 
 def to_polydata(mesh) -> pv.PolyData:
@@ -920,15 +932,15 @@ class View3D(QWidget):
             # light panel, readable size: dark red on near-black was unreadable at 720 px.
             # pyvista lays out the legend (from its first entry); every entry then gets one
             # shared square, where pyvista builds and normalises a square per entry (~30 ms
-            # of GUI thread at start-up for 12 structures), coloured, with dark labels
+            # of GUI thread at start-up for 12 structures); light colours darkened to read
             legend = self.plotter.add_legend(labels[:1], bcolor=LEGEND_BACKGROUND,
                                              border=False,
                                              size=(0.22, min(0.048 * len(labels), 0.4)),
                                              loc="lower left", face="rectangle")
             legend.SetNumberOfEntries(len(labels))
+            face = _legend_square()
             for i, (text, colour) in enumerate(labels):
-                legend.SetEntry(i, legend_swatch(colour), str(text), LEGEND_TEXT)
-            legend.SetScalarVisibility(True)
+                legend.SetEntry(i, face, str(text), list(legend_colour(colour)))
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:
