@@ -23,5 +23,6 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-xcb}"
 workers=(-n "${TWINVIEWER_TEST_WORKERS:-2}" --dist loadfile)
 .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m "not slow" \
   "${workers[@]}" "$@"
+# --durations: the slowest tests of the slow job are printed, so that its growth is seen in CI logs
 .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m slow \
-  "${workers[@]}" "$@"
+  --durations=15 "${workers[@]}" "$@"

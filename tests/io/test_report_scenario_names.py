@@ -30,7 +30,8 @@ def test_comparison_heading_and_column_use_the_name_in_words_wrapped(tmp_path):
         p = pdf._Pages(doc, "test", identifiable=False)
         pdf._scenario_page(p, base, {code: after}, [sc])
         p.finish()
-    heading = [t for t in p.text if t.endswith("baseline") or words.startswith(t)]
+    heading = [t for t in p.text  # the scenario list line is the whole name: not the heading
+               if t.endswith("baseline") or (words.startswith(t) and t != words)]
     assert " ".join(heading[:2]) == f"{words} versus baseline"
     assert all(len(t) <= pdf.SUBHEADING_CHARS for t in heading)
     column = next(t for t in p.text if t.startswith("TAVI with") and "\n" in t)
@@ -41,3 +42,19 @@ def test_comparison_heading_and_column_use_the_name_in_words_wrapped(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True,
                           capture_output=True, text=True).stdout
     assert "versus baseline" in text
+
+
+def test_the_scenario_list_gives_steps_in_words_and_never_repeats_an_auto_name(tmp_path):
+    auto = Scenario("beta_blocker(dose=5)", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+    mine = Scenario("my plan", (InterventionStep("tavi_sapien3", {"size": 26.0}),), "regulated")
+    with PdfPages(tmp_path / "s.pdf") as doc:
+        p = pdf._Pages(doc, "test", identifiable=False)
+        pdf._scenario_page(p, {}, {}, [auto, mine])  # defined, not computed
+        pdf._scenario_page(p, {"LVEF": np.full(4, 55.0)},
+                           {auto.name: {"LVEF": np.full(4, 50.0)},
+                            mine.name: {"LVEF": np.full(4, 60.0)}}, [auto, mine])
+        p.finish()
+    text = " ".join(p.text)
+    assert "=" not in text and "beta_blocker" not in text and "tavi_sapien3" not in text
+    assert "Beta-blocker 5 mg [acute, unregulated]" in p.text  # the name says it all
+    assert ("my plan [baroreflex regulated]: TAVI with SAPIEN 3 by size 26 mm" in p.text)

@@ -309,6 +309,24 @@ def _shown_names(scenarios: list) -> dict[str, str]:
     return {s.name: shown_name(s) for s in scenarios}
 
 
+def _scenario_line(scenario: Any, shown: str) -> str:
+    """A scenario's name and, unless the name already says it, its steps in words.
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.scenario import InterventionStep, Scenario
+    >>> s = Scenario("my plan", (InterventionStep("beta_blocker", {"dose": 5.0}),), "acute")
+    >>> _scenario_line(s, "my plan [acute, unregulated]")
+    'my plan [acute, unregulated]: Beta-blocker 5 mg'
+    >>> _scenario_line(s, "Beta-blocker 5 mg [acute, unregulated]")
+    'Beta-blocker 5 mg [acute, unregulated]'
+    """
+    from twinviewer.interventions.scenario import step_text
+
+    recipe = " + ".join(step_text(st) for st in scenario.steps) or "no interventions"
+    return shown if shown.startswith(recipe) else f"{shown}: {recipe}"
+
+
 def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
     t = doc.twin
     shown = _shown_names(t.scenarios)
@@ -559,9 +577,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         return
     shown = _shown_names(scenarios)
     for s in scenarios:
-        steps = "; ".join(f"{st.name} " + ", ".join(f"{k}={v:g}" for k, v in st.settings.items())
-                          for st in s.steps)
-        p.para(f"{shown[s.name]}: {steps or 'no interventions'}", size=8.5)
+        p.para(_scenario_line(s, shown[s.name]), size=8.5)
     base, ok0 = _metric_arrays(results)
     from twinviewer.interventions.compare import harmed_metrics, improvement
     from twinviewer.physiology import METRIC_BY_NAME
@@ -649,8 +665,8 @@ def parameter_states(doc: TwinDocument) -> dict[str, str]:
 
     Examples
     --------
-    >>> # parameter_states(load_twin("j.twin"))["SYS.R_AR"]
-    >>> # 'calibrated'  # doctest: +SKIP
+    >>> parameter_states(load_twin("j.twin"))["SYS.R_AR"]  # doctest: +SKIP
+    'calibrated'
     """
     from twinviewer.core.provenance import Source
 
