@@ -447,8 +447,8 @@ def calibrated_twin(twin: Twin, result: Any, *, accept_misfit: bool = False) -> 
 
     Examples
     --------
-    >>> # new = calibrated_twin(doc.twin, result); doc.apply_calibration(result,
-    >>> #                                                 calibrated=new)  # doctest: +SKIP
+    >>> new = calibrated_twin(doc.twin, result)  # doctest: +SKIP
+    >>> doc.apply_calibration(result, calibrated=new)  # doctest: +SKIP
     """
     from twinviewer.personalize import calibration_record, updated_twin
     from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict

@@ -197,8 +197,8 @@ def convert(value, from_unit: str, to_unit: str):
     --------
     >>> round(convert(1.0, "kPa", "mmHg"), 3)
     7.501
-    >>> convert(5.0, "L/min", "mL/s")
-    83.33333333333333
+    >>> round(convert(5.0, "L/min", "mL/s"), 6)
+    83.333333
     """
     a = _UNITS[normalise_unit(from_unit)]
     b = _UNITS[normalise_unit(to_unit)]

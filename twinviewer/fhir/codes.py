@@ -5,7 +5,7 @@ Examples
 >>> loinc("8480-6").name
 'SBP'
 >>> ucum_value(12.0, "kPa", "SBP", "Observation/o1")
-(90.00630..., 'mmHg')
+(90.0073..., 'mmHg')
 """
 
 from __future__ import annotations

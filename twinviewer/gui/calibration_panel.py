@@ -560,8 +560,8 @@ def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel)
 
     Examples
     --------
-    >>> # result, results, new = calibrated_with_results(twin, n=32, seed=0, prior=None,
-    >>> #                                                progress=p, cancel=c)  # doctest: +SKIP
+    >>> result, results, new = calibrated_with_results(  # doctest: +SKIP
+    ...     twin, n=32, seed=0, prior=None, progress=p, cancel=c)
     """
     from twinviewer.document import calibrated_twin
 

@@ -444,7 +444,8 @@ def store_results(twin, results, cache: Path | None = None) -> Path:
 
     Examples
     --------
-    >>> # store_results(twin, simulate_twin(twin)); load_stored_results(twin)  # doctest: +SKIP
+    >>> store_results(twin, simulate_twin(twin))  # doctest: +SKIP
+    >>> load_stored_results(twin)  # doctest: +SKIP
     """
     path = _results_path(twin, cache)
     path.parent.mkdir(parents=True, exist_ok=True)

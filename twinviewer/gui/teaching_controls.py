@@ -257,7 +257,7 @@ class LoopView(QWidget):
 
 
 def readout_text(percent: float, value: float, unit: str) -> str:
-    """A slider's readout: its percent, then on a second line the parameter's value with its
+    r"""A slider's readout: its percent, then on a second line the parameter's value with its
     unit (3 significant figures, whole numbers from 100), so that a narrow column never
     wraps a number away from its unit.
 

@@ -58,10 +58,11 @@ def shown(path: Path | str, root: Path | str | None) -> str:
         root = Path(root)
         if path == root:
             return path.name
-        try:
-            return path.relative_to(root if root.is_dir() else root.parent).as_posix()
-        except ValueError:
-            pass
+        for base in (root, root.parent):  # the chosen folder, or the chosen file's folder
+            try:
+                return path.relative_to(base).as_posix()
+            except ValueError:
+                continue
     return path.name
 
 

@@ -351,8 +351,8 @@ class CalibrationResult:
 
         Examples
         --------
-        >>> # [{'name': 'LV.EA', 'state': 'calibrated', 'prior': [0.6, 1.6],
-        >>> #   'posterior': [0.9, 1.0, 1.1]}, ...]  # doctest: +SKIP
+        >>> result.parameter_intervals()[0]  # doctest: +SKIP
+        {'name': 'LV.EA', 'state': 'calibrated', 'prior': [0.6, 1.6], 'posterior': [0.9, 1.0, 1.1]}
         """
         ident = self.identifiability
         names = list(dict.fromkeys([*self.calibrated, *ident.uninformed,

@@ -69,7 +69,7 @@ class WearableSeries:
         >>> s = WearableSeries(np.arange(4.0), {"heart_rate": np.array([60., 62, 64, 66])}, "x")
         >>> m = s.summary()[0]
         >>> (m.name, m.value, round(m.uncertainty, 2))
-        ('HR', 63.0, 2.27)
+        ('HR', 63.0, 2.38)
         """
         out = []
         for col, x in self.values.items():

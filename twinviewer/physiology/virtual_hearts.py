@@ -371,8 +371,8 @@ def predict(name: str, n: int = 200, seed: int = 0, *, memory: bool = True,
     Examples
     --------
     >>> r = predict("healthy", n=1, states=False)
-    >>> round(float(r.metrics["LVEF"][0]))
-    60
+    >>> 55 < float(r.metrics["LVEF"][0]) < 65
+    True
     """
     h = get_heart(name)
     key = (h.model.name, h.model.equation_hash, name, n, seed)
