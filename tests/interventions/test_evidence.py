@@ -72,11 +72,13 @@ KNOWN_FAILING = {
                    "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
                    "Hydralazine's positive inotropy in failing ventricles (Leier AJC 1980) "
                    "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added",
-    "lvad-ramp": "4000–6000 rpm (the fitted pump curve, Uriel's protocol span): CO +0.25 L/min "
-                 "per step (+0.16 ± 0.19), SBP +15 % (~=); PCWP −1.63 and CVP +8 % pass. "
-                 "Above 4500 rpm the AV no longer opens, so the pump's flow adds to CO in "
-                 "full and the regulated MAP rises (review8b #2: 3000–5000 passed on the "
-                 "extrapolated curve)",
+    "lvad-ramp": "4000–5600 rpm in 200-rpm steps (Uriel's HeartMate II protocol at the same "
+                 "relative step): CO +0.195 L/min per step, PCWP −1.31, CVP +6 % pass; SBP "
+                 "87 → 97 mmHg (+11 %; 3.1: +13 %) against ~=. From 4400 rpm the AV stays shut "
+                 "and the pulse is 2–3 mmHg, so SBP follows MAP, which the HF-blunted reflex "
+                 "lets rise 14 mmHg (acute: +27). At implantation MAP rose 16 mmHg while the "
+                 "pulse fell 25 (Heusser EJHF 2021), so SBP held; this patient has a 10 mmHg "
+                 "pulse at 4000 rpm to lose (docs/notes/lvad9.md)",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %): at a fixed stressed volume "
                                   "venous return limits output (CVP 3.6 → 3.2); +10–30 % "
                                   "volume or FFR 0.36 give +6–10 %. The atrial-pacing row of "

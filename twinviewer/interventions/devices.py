@@ -64,9 +64,57 @@ PACING = Intervention(
 )
 
 
-#: Speeds (rpm) of the HeartMate 3 head–flow points the pump curve is fitted to
-#: (physiology/elements.py PUMP_*; INTERVENTIONS.md §6): outside them the model extrapolates.
-PUMP_CURVE_RPM = (4000.0, 8000.0)
+#: HeartMate 3 head–flow points, speed (rpm) → ((flow L/min, head mmHg), ...), digitised from
+#: the pump curves of the HeartMate 3 instructions for use (Abbott, fig. 1.3) in the
+#: matthiaszeller/VAD-0D-DNN notebook N1 (INTERVENTIONS.md §6). physiology/elements.py
+#: PUMP_A and PUMP_B are the least-squares fit to them (H = a·ω² − b·Q², 3.62 mmHg/krpm² and
+#: 1.75 mmHg/(L/min)²). The fit meets every point's head within 8 mmHg (6 at flows up to
+#: 5 L/min) and its flow within 0.6 L/min (tests/interventions/test_pump_curve.py).
+HM3_HEAD_FLOW: dict[float, tuple[tuple[float, float], ...]] = {
+    4000.0: ((0.0, 58.0), (3.0, 41.0), (4.5, 16.0)),
+    5000.0: ((0.0, 90.0), (2.0, 80.0), (4.0, 63.0), (6.0, 19.0)),
+    6000.0: ((0.0, 131.0), (4.0, 105.0), (6.0, 70.0), (7.0, 36.0)),
+    7000.0: ((0.0, 177.0), (4.0, 150.0), (8.0, 63.0)),
+    8000.0: ((0.0, 232.0), (5.0, 191.0), (8.0, 126.0)),
+}
+
+#: Speeds (rpm) of the HeartMate 3 head–flow points the pump curve is fitted to: outside them
+#: the model extrapolates.
+PUMP_CURVE_RPM = (min(HM3_HEAD_FLOW), max(HM3_HEAD_FLOW))
+
+#: The ramp protocol of Uriel et al., JACC Heart Fail 2016;4:208–217 (35 patients), pump →
+#: (first speed, step) in rpm: HeartMate II from 8000 rpm in 400-rpm steps (21 patients),
+#: HVAD from 2300 rpm in 100-rpm steps (14).
+URIEL_RAMPS = {"HeartMate II": (8000.0, 400.0), "HVAD": (2300.0, 100.0)}
+#: "Data were recorded at up to 9 speed settings"; the reported totals over the per-step
+#: changes give 8.0 steps (CO 1.28/0.16, PCWP 9.9/1.23).
+URIEL_SPEEDS = 9
+
+
+def equivalent_ramp(first_rpm: float, step_rpm: float, speeds: int = URIEL_SPEEDS,
+                    hm3_first_rpm: float = PUMP_CURVE_RPM[0]) -> tuple[float, float, float]:
+    """(from, to, step) in HeartMate 3 rpm of a ramp run on another rotary pump, with the
+    same relative speed at every step.
+
+    A speed step is not a pump-independent quantity: 400 rpm is a small step for a
+    HeartMate II (8000–12000 rpm) and a large one for a HeartMate 3 (3000–9000). By the
+    affinity laws of a rotary pump (head ∝ speed², flow ∝ speed), a step that raises the
+    speed by the same fraction raises the head the pump generates by the same fraction, so
+    the HeartMate 3 ramp is the source's ramp scaled by ``hm3_first_rpm / first_rpm``.
+    That the two first speeds give the same support (the source's lowest protocol speed,
+    the lowest speed of the fitted HeartMate 3 curve) is UNSOURCED.
+
+    Examples
+    --------
+    >>> equivalent_ramp(8000.0, 400.0)   # Uriel's HeartMate II ramp, 9 speeds
+    (4000.0, 5600.0, 200.0)
+    """
+    if not (first_rpm > 0 and step_rpm > 0 and speeds >= 2):
+        raise ValueError(f"a ramp needs a positive first speed and step and at least two "
+                         f"speeds (got {first_rpm:g} rpm, {step_rpm:g} rpm, {speeds})")
+    scale = hm3_first_rpm / first_rpm
+    step = scale * step_rpm
+    return hm3_first_rpm, hm3_first_rpm + step * (speeds - 1), step
 
 
 def _lvad(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
