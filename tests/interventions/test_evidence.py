@@ -43,14 +43,19 @@ KNOWN_FAILING = {
                          "MG/PG for this size is 0.375 (0.55–0.65 for 19–25)",
     "metoprolol-12mg": "HR −14 % and EA −22 % lower CO only 8 % (5.09 → 4.66), so the LV "
                        "refills: EDV +11 % (reported ~=), EF −4 % (−10 %), ESV +16 % (+9 %). "
-                       "The study's CO fell 27 % (SV 78.5 → 70 mL, 90 → 74 bpm) at unchanged "
-                       "EDV and PCWP; acute mode and a patient with the study's EDV 163 / ESV "
-                       "85 mL give the same EDV +10–11 %",
+                       "The study's CO fell 27 % at unchanged EDV and PCWP: venous return fell. "
+                       "drugs9: a β-blocker rise of the resistance to venous return (Imai 1978, "
+                       "BB_RVEN_RISE) at its bound +48 % passes this row (EDV +5 %, ESV +13 %) "
+                       "but turns esmolol's PCWP rise into −1 %: the refit guard keeps 0. On "
+                       "model 3.1 it still fails on ESV +13 % (limit +12.7 %)",
     "dobutamine-5": "on postop_low_output (Sakamoto's reported baseline) HR +9 % passes; CI "
                     "+15 % (+26 %). CO is bound by venous return: EA gain × 2 and chronotropy "
                     "× 1–3 give CI +16–18 %. A refit of the three magnitudes passes it at +18 "
                     "% but the same cohort at 8 µg then gives MAP −11 % (reported +5 %): not "
-                    "written (docs/notes/drugs8.md)",
+                    "written (docs/notes/drugs8.md). drugs9: a β-agonist fall of the "
+                    "resistance to venous return (Green 1977) raises CI (−30 %: +19 %) but "
+                    "raises PCWP (dobutamine-10 −13 → −8 %, reported −22 %); its "
+                    "least-squares fit with the other three constants is 0",
     "dobutamine-8-postop": "CI +25 % (+38 %), HR +15 % (+24 %), MAP −8 % (+5 %), SBP −6 % "
                            "(+15 %), LAP +2 % (−7 %): the magnitudes were fitted to HF "
                            "patients (net SVR −44 %, Akhtar); no one set passes this row and "
@@ -66,12 +71,19 @@ KNOWN_FAILING = {
                      "freed (0.65) CO +53 % and MAP −18 pass but PCWP −28 % and HR +6 % fail "
                      "and the hfref preset's SBP falls to 69 mmHg: not kept. In HF "
                      "nitroprusside lowers cardiac NE spillover (JACC 1998;31:583): the cardiac "
-                     "arm follows cardiopulmonary unloading, not modelled",
+                     "arm follows cardiopulmonary unloading, not modelled. drugs9: it lowers "
+                     "the splanchnic zero-flow pressure (capacitance, modelled) and not the "
+                     "resistance to venous return (regional venous return in dogs, scilit); a "
+                     "lower RVR anyway (×0.5) passes CO but PCWP falls less (−21 %)",
     "hydralazine": "CI +40 % (reported +56–70 %), MAP −11 % (−5 %), PCWP −11 % (~=) at the "
                    "reported net SVR −39 %: SV = (EDV − V0)·Ees/(Ees + Ea) with Ees 0.5 rises "
                    "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
                    "Hydralazine's positive inotropy in failing ventricles (Leier AJC 1980) "
-                   "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added",
+                   "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added. drugs9: "
+                   "MAP = SVR·CO, so at SVR −40 % MAP −5 % needs CI ≥ +58 %; flow moved to "
+                   "short-time-constant beds (hepatic flow unchanged, limb and renal up) "
+                   "lowers RVR about 14 % (Caldini 1974; UNSOURCED splanchnic share): CI +42 "
+                   "%, MAP −11 %",
     "lvad-ramp": "4000–6000 rpm (the fitted pump curve, Uriel's protocol span): CO +0.25 L/min "
                  "per step (+0.16 ± 0.19), SBP +15 % (~=); PCWP −1.63 and CVP +8 % pass. "
                  "Above 4500 rpm the AV no longer opens, so the pump's flow adds to CO in "
@@ -79,10 +91,12 @@ KNOWN_FAILING = {
                  "extrapolated curve)",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %): at a fixed stressed volume "
                                   "venous return limits output (CVP 3.6 → 3.2); +10–30 % "
-                                  "volume or FFR 0.36 give +6–10 %. The atrial-pacing row of "
-                                  "normal hearts (CI constant) passes. The source's "
-                                  "abstract reports SV and ESV unchanged 70 → 110 bpm in "
-                                  "this group: venous return +42 % at rest",
+                                  "volume or FFR 0.36 give +6–10 %. The source's abstract "
+                                  "reports SV and ESV unchanged 70 → 110 bpm in this group: "
+                                  "venous return +42 % at rest. drugs9 (model 3.1): it needs "
+                                  "RVR × 0.2, or +300 mL with RVR × 0.5; the same change "
+                                  "makes the atrial-pacing row of normal hearts (CI "
+                                  "constant, passes) give CI +27–30 %: the sources conflict",
 }
 
 
