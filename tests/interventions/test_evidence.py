@@ -61,7 +61,13 @@ KNOWN_FAILING = {
                            "patients (net SVR −44 %, Akhtar); no one set passes this row and "
                            "dobutamine-10 (refit of all three rows: cost 97 → 28, "
                            "dobutamine-10 fails). HF-only cardiac sympathetic withdrawal on "
-                           "unloading (Azevedo 2000; JACC 1998;31:583) is not modelled",
+                           "unloading (Azevedo 2000; JACC 1998;31:583) is not modelled. "
+                           "drugs9 (model 3.1): no cohort-specific set passes it either: "
+                           "HR 0.20–0.32, EA 0.3–0.9, R 0.15–0.35 per 10 µg, with or without "
+                           "RVR × 0.7 and +150/300 mL venoconstriction, reaches SBP at most "
+                           "+8 % (reported +15 %, limit +9.6 %) and MAP at most +3 %, "
+                           "acute or regulated; the sets that come near fail dobutamine-10 on "
+                           "MAP (+16…+28 %)",
     "milrinone-load-0.5": "same dose and patient as milrinone-cusick, whose CI +79 % window "
                           "(+51…+107 %) does not overlap this row's +38 % (+25…+51 %): one "
                           "patient cannot pass both; got CI +59 %, PCWP −41 % (−28 %)",
@@ -100,21 +106,47 @@ KNOWN_FAILING = {
 }
 
 
+#: Rows that fail only on one model (keyed by the default model's name), added to
+#: KNOWN_FAILING when that model is the default. Model 3.1 (source resistance, eject8) moves
+#: two fitted HF rows out of tolerance; the refit on 3.1 does not bring them back (drugs9).
+KNOWN_FAILING_ON_MODEL = {
+    "four_chamber_eoa_src": {
+        "esmolol-16mg-min": "PCWP −1 % (reported ↑; with the 3.1 refit of BB_EA_DROP 0.203 "
+                            "and BB_RVEN_RISE 0.481: −3 %): the β-blocker weakens the RV as "
+                            "much as the LV (RV.EA × 0.78), so the failing LV's loss of "
+                            "output does not back up into the lungs; EF −16 % and CO −34 % "
+                            "pass",
+        "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +75 % and MAP −1 % "
+                         "pass. The refit on 3.1 passes it (EA +45 %, R −60 %) but moves "
+                         "dobutamine-8-postop away from its source (squared miss 92 → 126): "
+                         "not kept",
+    },
+}
+
+
+def _known_failing() -> dict[str, str]:
+    from twinviewer.physiology import get_preset
+
+    return {**KNOWN_FAILING,
+            **KNOWN_FAILING_ON_MODEL.get(get_preset("healthy").model.name, {})}
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
 def test_every_row(row):
     res = ev.run_row(row)
     assert res.variables, res.message  # it ran: every variable was judged
     assert len(res.variables) == len(row.variables)
+    known = _known_failing()
     if res.status == "fail":
-        if row.id in KNOWN_FAILING:
-            pytest.xfail(f"{KNOWN_FAILING[row.id]} [{res.message}]")
+        if row.id in known:
+            pytest.xfail(f"{known[row.id]} [{res.message}]")
         pytest.fail(f"{row.id} no longer reproduces its source: {res.message}; " + "; ".join(
             f"{v.variable.metric} expected {v.expected}, got {v.got}" for v in res.variables))
     assert res.status in ("pass", "unsourced")
     # A row that now reproduces its source leaves the list, so that the list stays the
     # record of what the model cannot do.
-    assert row.id not in KNOWN_FAILING, (f"{row.id} passes now: remove it from "
-                                         f"KNOWN_FAILING ({res.message})")
+    assert row.id not in known, (f"{row.id} passes now: remove it from "
+                                 f"KNOWN_FAILING ({res.message})")
 
 
 def test_issue_rows_are_all_present():
