@@ -45,3 +45,25 @@ def test_a_higher_venous_resistance_keeps_the_lv_from_refilling(monkeypatch):
     assert a1["LVEDV"] / b1["LVEDV"] < a0["LVEDV"] / b0["LVEDV"] - 0.03
     assert a1["CO"] / b1["CO"] < a0["CO"] / b0["CO"]
     assert np.isfinite(a1["LAP"])
+
+
+def test_a_model_without_a_venous_resistance_still_takes_the_cardiac_effects(monkeypatch):
+    """The venous term is optional (Intervention.optional): a model with no parameter playing
+    SYS.R_VEN (an imported svZeroD model) gets HR and EA, not a refusal."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(drugs, "BB_RVEN_RISE", 0.4)
+    preset, values = ev.patient_values("hfref_mild")
+    model = preset.model
+    names = list(model.parameter_names)
+    renamed = tuple(replace(p, name="VEN.R") if p.name == "SYS.R_VEN" else p
+                    for p in model.parameters)
+    bare = replace(model, parameters=renamed)
+    assert bare.role("SYS.R_VEN") is None
+    P = model.vector(values)[None, :]
+    out = drugs.BETA_BLOCKER.apply(bare, P, {"dose": 12.0})
+    j = names.index("SYS.R_VEN")
+    assert out[0, j] == P[0, j]  # left alone
+    assert out[0, names.index("HR")] < P[0, names.index("HR")]
+    assert drugs.BETA_BLOCKER.apply(model, P, {"dose": 12.0})[0, j] == pytest.approx(
+        1.4 * P[0, j])

@@ -89,7 +89,8 @@ def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     f = s["dose"] / BB_REF_MG
     scale(ctx, P, ["HR"], 1.0 - BB_HR_DROP * f)
     scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
-    scale(ctx, P, ["SYS.R_VEN"], 1.0 + BB_RVEN_RISE * f)
+    if BB_RVEN_RISE and ctx.has("SYS.R_VEN"):  # optional: imported models may lack it
+        scale(ctx, P, ["SYS.R_VEN"], 1.0 + BB_RVEN_RISE * f)
     return P
 
 
@@ -117,11 +118,15 @@ BETA_BLOCKER = Intervention(
               "venous return 48 % (Green 1977, dogs)."),
     assumptions=(_NO_RAUTOREG, "Run regulated, the β-blocker blocks the reflex's inotropic "
                  "arm (β1-mediated) at any dose above zero; HR (vagal part), resistance and "
-                 "venous tone still respond."),
+                 "venous tone still respond.",
+                 "The rise of the resistance to venous return is applied only to a model with "
+                 "a lumped systemic venous resistance (not to an imported svZeroD model "
+                 "without one)."),
     transform=_beta_blocker,
-    parameters=("HR", "LV.EA", "RV.EA", "SYS.R_VEN"),
+    parameters=("HR", "LV.EA", "RV.EA"),
     main_setting="dose",
     holds=BB_BLOCKED_REFLEX,
+    optional=("SYS.R_VEN",),
 )
 
 # ------------------------------------------------------------------ arterial vasodilator
