@@ -43,20 +43,31 @@ KNOWN_FAILING = {
                          "MG/PG for this size is 0.375 (0.55–0.65 for 19–25)",
     "metoprolol-12mg": "HR −14 % and EA −22 % lower CO only 8 % (5.09 → 4.66), so the LV "
                        "refills: EDV +11 % (reported ~=), EF −4 % (−10 %), ESV +16 % (+9 %). "
-                       "The study's CO fell 27 % (SV 78.5 → 70 mL, 90 → 74 bpm) at unchanged "
-                       "EDV and PCWP; acute mode and a patient with the study's EDV 163 / ESV "
-                       "85 mL give the same EDV +10–11 %",
+                       "The study's CO fell 27 % at unchanged EDV and PCWP: venous return fell. "
+                       "drugs9: a β-blocker rise of the resistance to venous return (Imai 1978, "
+                       "BB_RVEN_RISE) at its bound +48 % passes this row (EDV +5 %, ESV +13 %) "
+                       "but turns esmolol's PCWP rise into −1 %: the refit guard keeps 0. On "
+                       "model 3.1 it still fails on ESV +13 % (limit +12.7 %)",
     "dobutamine-5": "on postop_low_output (Sakamoto's reported baseline) HR +9 % passes; CI "
                     "+15 % (+26 %). CO is bound by venous return: EA gain × 2 and chronotropy "
                     "× 1–3 give CI +16–18 %. A refit of the three magnitudes passes it at +18 "
                     "% but the same cohort at 8 µg then gives MAP −11 % (reported +5 %): not "
-                    "written (docs/notes/drugs8.md)",
+                    "written (docs/notes/drugs8.md). drugs9: a β-agonist fall of the "
+                    "resistance to venous return (Green 1977) raises CI (−30 %: +19 %) but "
+                    "raises PCWP (dobutamine-10 −13 → −8 %, reported −22 %); its "
+                    "least-squares fit with the other three constants is 0",
     "dobutamine-8-postop": "CI +25 % (+38 %), HR +15 % (+24 %), MAP −8 % (+5 %), SBP −6 % "
                            "(+15 %), LAP +2 % (−7 %): the magnitudes were fitted to HF "
                            "patients (net SVR −44 %, Akhtar); no one set passes this row and "
                            "dobutamine-10 (refit of all three rows: cost 97 → 28, "
                            "dobutamine-10 fails). HF-only cardiac sympathetic withdrawal on "
-                           "unloading (Azevedo 2000; JACC 1998;31:583) is not modelled",
+                           "unloading (Azevedo 2000; JACC 1998;31:583) is not modelled. "
+                           "drugs9 (model 3.1): no cohort-specific set passes it either: "
+                           "HR 0.20–0.32, EA 0.3–0.9, R 0.15–0.35 per 10 µg, with or without "
+                           "RVR × 0.7 and +150/300 mL venoconstriction, reaches SBP at most "
+                           "+8 % (reported +15 %, limit +9.6 %) and MAP at most +3 %, "
+                           "acute or regulated; the sets that come near fail dobutamine-10 on "
+                           "MAP (+16…+28 %)",
     "milrinone-load-0.5": "same dose and patient as milrinone-cusick, whose CI +79 % window "
                           "(+51…+107 %) does not overlap this row's +38 % (+25…+51 %): one "
                           "patient cannot pass both; got CI +59 %, PCWP −41 % (−28 %)",
@@ -66,12 +77,19 @@ KNOWN_FAILING = {
                      "freed (0.65) CO +53 % and MAP −18 pass but PCWP −28 % and HR +6 % fail "
                      "and the hfref preset's SBP falls to 69 mmHg: not kept. In HF "
                      "nitroprusside lowers cardiac NE spillover (JACC 1998;31:583): the cardiac "
-                     "arm follows cardiopulmonary unloading, not modelled",
+                     "arm follows cardiopulmonary unloading, not modelled. drugs9: it lowers "
+                     "the splanchnic zero-flow pressure (capacitance, modelled) and not the "
+                     "resistance to venous return (regional venous return in dogs, scilit); a "
+                     "lower RVR anyway (×0.5) passes CO but PCWP falls less (−21 %)",
     "hydralazine": "CI +40 % (reported +56–70 %), MAP −11 % (−5 %), PCWP −11 % (~=) at the "
                    "reported net SVR −39 %: SV = (EDV − V0)·Ees/(Ees + Ea) with Ees 0.5 rises "
                    "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
                    "Hydralazine's positive inotropy in failing ventricles (Leier AJC 1980) "
-                   "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added",
+                   "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added. drugs9: "
+                   "MAP = SVR·CO, so at SVR −40 % MAP −5 % needs CI ≥ +58 %; flow moved to "
+                   "short-time-constant beds (hepatic flow unchanged, limb and renal up) "
+                   "lowers RVR about 14 % (Caldini 1974; UNSOURCED splanchnic share): CI +42 "
+                   "%, MAP −11 %",
     "lvad-ramp": "4000–5600 rpm in 200-rpm steps (Uriel's HeartMate II protocol at the same "
                  "relative step): CO +0.195 L/min per step, PCWP −1.31, CVP +6 % pass; SBP "
                  "87 → 97 mmHg (+11 %; 3.1: +13 %) against ~=. From 4400 rpm the AV stays shut "
@@ -81,11 +99,38 @@ KNOWN_FAILING = {
                  "pulse at 4000 rpm to lose (docs/notes/lvad9.md)",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %): at a fixed stressed volume "
                                   "venous return limits output (CVP 3.6 → 3.2); +10–30 % "
-                                  "volume or FFR 0.36 give +6–10 %. The atrial-pacing row of "
-                                  "normal hearts (CI constant) passes. The source's "
-                                  "abstract reports SV and ESV unchanged 70 → 110 bpm in "
-                                  "this group: venous return +42 % at rest",
+                                  "volume or FFR 0.36 give +6–10 %. The source's abstract "
+                                  "reports SV and ESV unchanged 70 → 110 bpm in this group: "
+                                  "venous return +42 % at rest. drugs9 (model 3.1): it needs "
+                                  "RVR × 0.2, or +300 mL with RVR × 0.5; the same change "
+                                  "makes the atrial-pacing row of normal hearts (CI "
+                                  "constant, passes) give CI +27–30 %: the sources conflict",
 }
+
+
+#: Rows that fail only on one model (keyed by the default model's name), added to
+#: KNOWN_FAILING when that model is the default. Model 3.1 (source resistance, eject8) moves
+#: two fitted HF rows out of tolerance; the refit on 3.1 does not bring them back (drugs9).
+KNOWN_FAILING_ON_MODEL = {
+    "four_chamber_eoa_src": {
+        "esmolol-16mg-min": "PCWP −1 % (reported ↑; with the 3.1 refit of BB_EA_DROP 0.203 "
+                            "and BB_RVEN_RISE 0.481: −3 %): the β-blocker weakens the RV as "
+                            "much as the LV (RV.EA × 0.78), so the failing LV's loss of "
+                            "output does not back up into the lungs; EF −16 % and CO −34 % "
+                            "pass",
+        "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +75 % and MAP −1 % "
+                         "pass. The refit on 3.1 passes it (EA +45 %, R −60 %) but moves "
+                         "dobutamine-8-postop away from its source (squared miss 92 → 126): "
+                         "not kept",
+    },
+}
+
+
+def _known_failing() -> dict[str, str]:
+    from twinviewer.physiology import get_preset
+
+    return {**KNOWN_FAILING,
+            **KNOWN_FAILING_ON_MODEL.get(get_preset("healthy").model.name, {})}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
@@ -93,16 +138,17 @@ def test_every_row(row):
     res = ev.run_row(row)
     assert res.variables, res.message  # it ran: every variable was judged
     assert len(res.variables) == len(row.variables)
+    known = _known_failing()
     if res.status == "fail":
-        if row.id in KNOWN_FAILING:
-            pytest.xfail(f"{KNOWN_FAILING[row.id]} [{res.message}]")
+        if row.id in known:
+            pytest.xfail(f"{known[row.id]} [{res.message}]")
         pytest.fail(f"{row.id} no longer reproduces its source: {res.message}; " + "; ".join(
             f"{v.variable.metric} expected {v.expected}, got {v.got}" for v in res.variables))
     assert res.status in ("pass", "unsourced")
     # A row that now reproduces its source leaves the list, so that the list stays the
     # record of what the model cannot do.
-    assert row.id not in KNOWN_FAILING, (f"{row.id} passes now: remove it from "
-                                         f"KNOWN_FAILING ({res.message})")
+    assert row.id not in known, (f"{row.id} passes now: remove it from "
+                                 f"KNOWN_FAILING ({res.message})")
 
 
 def test_issue_rows_are_all_present():

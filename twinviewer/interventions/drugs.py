@@ -48,6 +48,16 @@ def _venodilate(ctx: Context, P: np.ndarray, ml_at_fit: np.ndarray | float) -> N
     P[:, j] -= np.asarray(ml_at_fit, dtype=float) * P[:, j] / FIT_V_TOTAL_ML
 
 
+#: Largest fall of the resistance to venous return by β-stimulation: isoproterenol 1 µg/kg/min
+#: raised venous return 1.62 → 2.40 L/min at a fixed right atrial pressure, compliances
+#: unchanged (Green, Am J Physiol 1977;232:H152), so RVR fell 1 − 1.62/2.40 = 32 %. It bounds
+#: the fitted venous-resistance magnitude of the β-blocker (refit.GROUPS). Tried for
+#: dobutamine too (drugs9): its least-squares fit to the two dobutamine rows puts the fall at
+#: 0, because a lower RVR moves volume into the heart and lungs and the sources report the
+#: filling pressures falling (docs/notes/drugs9.md).
+RVEN_DROP_BETA_MAX = 1.0 - 1.62 / 2.40
+
+
 # ------------------------------------------------------------------ beta-blocker
 #: Metoprolol IV reference dose (mg) and its effects (Dell'Italia AJC 1989): HR 90 → 74.
 BB_REF_MG = 12.0
@@ -58,6 +68,16 @@ BB_HR_DROP = 1.0 - 74.0 / 90.0
 #: made while the reflex could still restore contractility. Since the β-blocker blocks that
 #: arm (``holds`` below) 0.22 is kept, not refitted: it lies inside the −20–30 % estimate.
 BB_EA_DROP = 0.22
+#: Rise of the resistance to venous return (SYS.R_VEN) at the reference dose. Direction
+#: sourced: the venous resistance carries a β-mediated dilator and an α-mediated constrictor
+#: component, and propranolol turned noradrenaline's rise of venous return into a fall
+#: (Imai, Satoh & Taira 1978, dogs): β-blockade leaves the α-constriction unopposed. The
+#: magnitude for metoprolol is not published: fitted with BB_EA_DROP (UNSOURCED), bounded by
+#: undoing the largest β-agonist fall (:data:`RVEN_DROP_BETA_MAX`, Green 1977):
+#: 1/(1 − 0.32) − 1 = +48 %. The fit sits at that bound (drugs9): on model 3.0 it passes the
+#: metoprolol row and turns esmolol's PCWP rise into a fall, so the refit guard keeps 0; on
+#: model 3.1 it is kept (both rows fail either way; squared miss 15.0 → 5.0).
+BB_RVEN_RISE = 0.0
 #: β1-blockade blocks the baroreflex's inotropic arm (ventricular contractility is raised by
 #: β1 receptors only); its heart-rate arm keeps the vagal part, and resistance and venous
 #: tone are α-mediated, so those stay. All-or-nothing: partial blockade below the studied
@@ -69,6 +89,8 @@ def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     f = s["dose"] / BB_REF_MG
     scale(ctx, P, ["HR"], 1.0 - BB_HR_DROP * f)
     scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
+    if BB_RVEN_RISE and ctx.has("SYS.R_VEN"):  # optional: imported models may lack it
+        scale(ctx, P, ["SYS.R_VEN"], 1.0 + BB_RVEN_RISE * f)
     return P
 
 
@@ -77,22 +99,34 @@ BETA_BLOCKER = Intervention(
     title="Beta-blocker (metoprolol IV equivalent)",
     settings=(Setting(
         "dose", "mg", 10.0, (0.0, 15.0),
-        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989) and LV/RV "
-        "contractility −22 % (UNSOURCED translation of dP/dtmax −28 %); linear in dose",
+        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989), LV/RV "
+        f"contractility −{100 * BB_EA_DROP:.0f} % (UNSOURCED translation of dP/dtmax −28 %)"
+        + (f", resistance to venous return SYS.R_VEN +{100 * BB_RVEN_RISE:.0f} % (β-blockade "
+           "unmasks α-venoconstriction, Imai 1978; size fitted, UNSOURCED)"
+           if BB_RVEN_RISE else "") + "; linear in dose",
         label="Metoprolol IV", reason_low=_NEGATIVE,
         reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
-    description="Lowers HR and LV/RV active elastance (EA) in proportion to dose.",
+    description="Lowers HR and LV/RV active elastance (EA) and raises the resistance to "
+    "venous return (SYS.R_VEN) in proportion to dose.",
     evidence=("Metoprolol IV ~12 mg: HR 90 → 74, dP/dtmax −28 %, EF 48 → 43 (Dell'Italia "
               "AJC 1989).",
               "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
-              "β-block Ees −20–30 %: UNSOURCED estimate (INTERVENTIONS.md §4)."),
+              "β-block Ees −20–30 %: UNSOURCED estimate (INTERVENTIONS.md §4).",
+              "Venous resistance: β-mediated dilator and α-mediated constrictor components; "
+              "propranolol reversed noradrenaline's rise of venous return (Imai, Satoh & Taira "
+              "1978, dogs); isoproterenol lowered splanchnic venous resistance 42 % and raised "
+              "venous return 48 % (Green 1977, dogs)."),
     assumptions=(_NO_RAUTOREG, "Run regulated, the β-blocker blocks the reflex's inotropic "
                  "arm (β1-mediated) at any dose above zero; HR (vagal part), resistance and "
-                 "venous tone still respond."),
+                 "venous tone still respond.",
+                 "The rise of the resistance to venous return is applied only to a model with "
+                 "a lumped systemic venous resistance (not to an imported svZeroD model "
+                 "without one)."),
     transform=_beta_blocker,
     parameters=("HR", "LV.EA", "RV.EA"),
     main_setting="dose",
     holds=BB_BLOCKED_REFLEX,
+    optional=("SYS.R_VEN",),
 )
 
 # ------------------------------------------------------------------ arterial vasodilator

@@ -124,6 +124,11 @@ class Context:
                                     "changes; it cannot be applied to this model")
         return self.model.index(own)
 
+    def has(self, name: str) -> bool:
+        """True if a parameter of this model plays role ``name`` (for an optional effect)."""
+        own = self.model.role(name)
+        return own is not None and own in self.model.parameter_names
+
 
 @dataclass(frozen=True)
 class Intervention:
@@ -155,6 +160,10 @@ class Intervention:
     check : callable, optional
         ``check(ctx, P, settings)`` raising :class:`InterventionError` for a twin or a
         combination of settings the intervention cannot be applied to.
+    optional : tuple of str
+        Parameters changed only where the model has a parameter playing that role (e.g. the
+        β-blocker's venous resistance, which an imported svZeroD model may lack); the
+        intervention applies its other effects there. Not required by :meth:`apply`.
     holds : tuple of str
         Parameters a device holds at its setting, or whose reflex control a drug blocks, so
         that the arterial baroreflex of a regulated what-if cannot move them (a pacemaker
@@ -174,6 +183,7 @@ class Intervention:
     main_setting: str = ""
     check: Callable[[Context, np.ndarray, dict[str, float]], None] | None = None
     holds: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
     _by_name: dict[str, Setting] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
