@@ -29,7 +29,7 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Q
   --hidden-import PySide6.QtSvg \
   "$ROOT/packaging/twinviewer_entry.py"
 APP="$OUT/dist/twinviewer"
-cp packaging/twinviewer.desktop packaging/twinviewer.svg "$APP/"
+cp packaging/twinviewer.desktop packaging/twinviewer.svg packaging/twinviewer-mime.xml "$APP/"
 cat > "$APP/install-desktop-entry.sh" <<'SH'
 #!/usr/bin/env bash
 # Put TwinViewer in the desktop's application menu (current user only).
@@ -39,6 +39,13 @@ mkdir -p ~/.local/share/applications ~/.local/share/icons/hicolor/scalable/apps
 cp "$HERE/twinviewer.svg" ~/.local/share/icons/hicolor/scalable/apps/twinviewer.svg
 sed "s|^Exec=.*|Exec=$HERE/twinviewer %f|" "$HERE/twinviewer.desktop" \
   > ~/.local/share/applications/twinviewer.desktop
+# the .twin file type (a double-click on a .twin runs "twinviewer FILE.twin", which opens it)
+mkdir -p ~/.local/share/mime/packages
+cp "$HERE/twinviewer-mime.xml" ~/.local/share/mime/packages/twinviewer.xml
+if command -v update-mime-database >/dev/null; then update-mime-database ~/.local/share/mime; fi
+if command -v update-desktop-database >/dev/null; then
+  update-desktop-database ~/.local/share/applications
+fi
 echo "TwinViewer added to the application menu"
 SH
 chmod +x "$APP/install-desktop-entry.sh"

@@ -173,11 +173,39 @@ def _report(args: argparse.Namespace) -> int:
     return run_report(args.file, args.output)
 
 
+def desktop_argv(argv: list[str], commands: frozenset[str] = frozenset()) -> list[str]:
+    """The command line a desktop launcher means: ``twinviewer FILE.twin`` (a double-click on
+    a .twin, the .desktop file's ``Exec=twinviewer %f``) opens that twin; ``twinviewer FOLDER``
+    opens that DICOM folder (unless it is named like one of ``commands``); anything else is
+    left as it is.
+
+    Examples
+    --------
+    >>> desktop_argv(["/data/j9.twin"])
+    ['open', '/data/j9.twin']
+    >>> desktop_argv(["info", "j9.twin"])
+    ['info', 'j9.twin']
+    """
+    from pathlib import Path
+
+    if len(argv) != 1 or argv[0].startswith("-") or argv[0] in commands:
+        return argv
+    path = Path(argv[0])
+    if path.suffix.lower() == ".twin":
+        return ["open", argv[0]]
+    if path.is_dir():
+        return ["--dicom", argv[0]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twinviewer`` command."""
     argv = sys.argv[1:] if argv is None else list(argv)
     import twinviewer.plugins  # noqa: F401 - plugin models and presets become findable
     parser = build_parser(argv)
+    commands = frozenset(c for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                         for c in a.choices)
+    argv = desktop_argv(argv, commands)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
