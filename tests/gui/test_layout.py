@@ -162,6 +162,29 @@ def test_unsaved_work_is_never_dropped_without_asking(bare, monkeypatch):
     assert w.state.session.twin is None
 
 
+def test_a_recent_study_or_a_dropped_folder_asks_before_replacing_unsaved_work(
+        bare, tmp_path, monkeypatch):
+    """review9 #1: File → Recent studies replaced a twin with an unsaved note, no question."""
+    w = bare
+    started: list[str] = []
+    monkeypatch.setattr(w, "open_dicom_folder", lambda *a, **k: started.append(str(a[0])))
+    monkeypatch.setattr(w.state, "run_job", lambda title, *a, **k: started.append(title))
+    w.state.session.add_note("mine")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2])
+                        or QMessageBox.StandardButton.Cancel)
+    w._recent = [str(tmp_path)]
+    w._update_recent()
+    w.recent_menu.actions()[0].trigger()
+    w.open_paths([tmp_path])  # a folder dropped on the window
+    assert len(asked) == 2 and all("not saved" in q for q in asked)
+    assert started == [] and w.state.session.dirty  # cancelled: nothing replaced
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    w.recent_menu.actions()[0].trigger()
+    assert started == ["Scanning the folder"]  # then as File → Open DICOM folder
+
+
 def test_discarded_work_is_not_offered_back(bare, tmp_path, monkeypatch):
     """Discard at the unsaved-changes prompt removes the autosave too (review6 finding 6:
     the next start offered to restore work the user had thrown away)."""

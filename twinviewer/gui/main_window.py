@@ -992,11 +992,21 @@ class MainWindow(QMainWindow):
         """Study folders opened in this session, newest first."""
         return list(self._recent)
 
+    def open_recent(self, path: str | Path) -> None:
+        """Open a recent study folder as File → Open DICOM folder does: unsaved work is offered
+        for saving first (review9 #1: it was replaced without asking), and a folder of several
+        studies or series gets the picker."""
+        if not self.maybe_save("opening another study"):
+            return
+        from twinviewer.gui.series_picker import open_folder
+
+        open_folder(self, path)
+
     def _update_recent(self) -> None:
         self.recent_menu.clear()
         for p in self.recent():
             a = self.recent_menu.addAction(p)
-            a.triggered.connect(lambda _=False, p=p: self.open_dicom_folder(p))
+            a.triggered.connect(lambda _=False, p=p: self.open_recent(p))
         self.recent_menu.setEnabled(bool(self.recent()))
 
     # -- drag and drop ---------------------------------------------------------------------
@@ -1022,7 +1032,8 @@ class MainWindow(QMainWindow):
                 found.setdefault(readers[0].extra.get("opens"), []).append((p, readers[0]))
         if found.get("study"):
             path, reader = found["study"][0]
-            self.open_dicom_folder(path, reader=reader.name)
+            if self.maybe_save("opening another study"):
+                self.open_dicom_folder(path, reader=reader.name)
         elif found.get("meshes"):
             self.open_meshes([p for p, _ in found["meshes"]])
         elif found.get("labels"):
