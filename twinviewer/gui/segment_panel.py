@@ -55,7 +55,7 @@ from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import clinical_measurements, structure_volumes
 from twinviewer.imaging.meshing import label_map_to_meshes
-from twinviewer.imaging.partial_volume import with_partial_volumes
+from twinviewer.imaging.partial_volume import PARTIAL_VOXELS, with_partial_volumes
 from twinviewer.imaging.segmentation import LABEL_VALUES, display
 
 #: Blood pools a seed can be placed in (the LV myocardium is derived from the LV pool).
@@ -91,12 +91,13 @@ def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float,
 
 
 def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
-    """The source a phase's label volumes were measured with, without a coverage suffix."""
+    """The source a phase's label volumes were measured with, without a coverage suffix (or
+    the partial-voxel one: those phases are counted by their labels again)."""
     for key in LABEL_VALUES:
         s = anatomy.structures.get(key)
         if s is not None and phase in s.volumes and s.volumes[phase].source:
             src = s.volumes[phase].source
-            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED):
+            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED, PARTIAL_VOXELS):
                 src = src.replace(f", {suffix}", "")
             return src
     return default

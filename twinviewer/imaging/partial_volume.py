@@ -26,8 +26,9 @@ Per slice and phase (:func:`blood_fraction`):
 On a slice the mitral annulus plane passes through (found per phase in the long-axis views,
 :mod:`~twinviewer.imaging.annulus`), each pixel's column through the slice spacing is only
 partly ventricle: it counts the fraction of the column on the ventricle side of the plane
-(:func:`column_fraction`), the blood next to the LV label on the atrial side of the cut counts
-its column's ventricular part too, and above the most basal LV slice the column continues
+(:func:`column_fraction`), the blood beside the LV label on the atrial side of the cut (within
+the LV of that slice or the next one towards the apex) counts its column's ventricular part
+too, and above the most basal LV slice the column continues
 (at most one more slice spacing) up to the plane, so the LV beyond the stack's basal slab is
 measured from the plane instead of being assumed (:mod:`~twinviewer.imaging.coverage`).
 
@@ -62,9 +63,11 @@ from twinviewer.imaging.segmentation import LABEL_VALUES
 INNER_PX = 1.0  # pool pixels this close to the border are counted by their signal
 OUTER_PX = 2.0  # myocardium pixels this close outside the pool are counted by their signal
 MIN_LEVEL_PX = 10  # fewest pixels a level is read from
-#: Pixels beside the LV on the atrial side of the annulus cut whose column is partly
-#: ventricle lie within this of the label.
-CUT_BAND_PX = 2
+#: Pixels on the atrial side of the annulus cut whose column is partly ventricle lie within
+#: this of the LV label on their slice or the next one towards the apex.
+CUT_BAND_PX = 1
+#: Appended to the source of an LV blood volume counted by :func:`with_partial_volumes`.
+PARTIAL_VOXELS = "border counted by partial voxels"
 LV, MYO = LABEL_VALUES["lv_blood"], LABEL_VALUES["lv_myocardium"]
 
 
@@ -188,8 +191,13 @@ def lv_blood_ml(image: ImageVolume, phase: int, labels: np.ndarray, plane=None) 
         if col.min() >= 1.0:
             total += float(frac.sum())
             continue
-        cut = ndimage.binary_dilation(pool, iterations=CUT_BAND_PX) & (labels[k] == 0) & (
-            col > 0)
+        # the atrial side of the cut: where the LV lies on this slice or the next one towards
+        # the apex (the plane sweeps across the slice within one column when it is tilted
+        # little from the slices)
+        k_in = k - basal[1]
+        under = labels[k_in] == LV if 0 <= k_in < len(labels) else pool
+        cut = ndimage.binary_dilation(pool | under, iterations=CUT_BAND_PX) & (
+            labels[k] == 0) & (col > 0)
         lv = _levels(img, pool, wall)
         if cut.any() and lv is not None:
             frac[cut] = np.clip((img[cut] - lv[1]) / (lv[0] - lv[1]), 0.0, 1.0)
@@ -227,5 +235,5 @@ def with_partial_volumes(volumes: dict[int, dict[str, Measurement]], image: Imag
         bound = float(exposed_faces(lab)[LV]) * vox_ml / np.sqrt(12.0)
         out[p] = {**vols, "lv_blood": Measurement(
             m.name, value, m.unit, volume_sd(value, bound),
-            f"{m.source}, border counted by partial voxels")}
+            f"{m.source}, {PARTIAL_VOXELS}")}
     return out
