@@ -100,23 +100,6 @@ def bivme() -> None:
               f"plane in phases {sorted(res.mitral)} | | | | | | |")
 
 
-def phantom() -> None:
-    h = CineHeart()
-    n = 5
-    print("\nAnalytic phantom (13 slices, 5 phases, no long-axis planes)\n" + HEADER)
-    for seed in SEEDS:
-        img, truth = sa_stack(n_phases=n, nuisance=Nuisance(seed=seed))
-        res = segment_cine(img, propose_seeds(img))
-        vols, cpu_v = measured(img, res)
-        vox = float(np.prod(img.spacing)) / 1000.0
-        for p, tag in ((0, "ED"), (2, "ES")):
-            segd = [k for k in range(img.shape[0]) if (res.labels[p][k] > 0).any()]
-            ref = {"lv": h.lv_volume_ml(p / n), "rv": h.volumes_on_grid(p / n, 1.0)[3],
-                   "myo": float((truth[p][segd] == MYO).sum()) * vox}
-            print(_row(f"seed {seed} {tag}", res.labels[p], truth[p], vols[p], vox, ref))
-        print(f"|   seed {seed}: volumes {cpu_v:.2f} s CPU | | | | | | |")
-
-
 def phantom_planes(heart: CineHeart, n_phases: int, nuisance: Nuisance, px: float = 2.0,
                    rows: int = 144, cols: int = 128, thickness: float = 8.0) -> list:
     """The phantom's 4CH and 2CH cine planes (as the factory study plans them), in memory."""
@@ -141,17 +124,20 @@ def phantom_planes(heart: CineHeart, n_phases: int, nuisance: Nuisance, px: floa
     return out
 
 
-def phantom_la() -> None:
-    """The phantom with its 4CH and 2CH planes: the mitral plane is exact there (a = 0, normal
-    to the long axis), and the basal slab reaches 2 mm above it into tissue."""
+def phantom(with_planes: bool = False) -> None:
+    """The analytic phantom; ``with_planes``: with its 4CH and 2CH planes, where the mitral
+    plane is exact (a = 0, normal to the long axis) and the basal slab reaches 2 mm above it
+    into tissue."""
     h = CineHeart()
     n = 5
-    print("\nAnalytic phantom with 4CH + 2CH planes (13 slices, 5 phases)\n" + HEADER)
+    print(f"\nAnalytic phantom (13 slices, 5 phases, "
+          f"{'4CH + 2CH planes' if with_planes else 'no long-axis planes'})\n" + HEADER)
     for seed in SEEDS:
         nz = Nuisance(seed=seed)
         img, truth = sa_stack(n_phases=n, nuisance=nz)
-        res = segment_cine(img, propose_seeds(img), planes=phantom_planes(h, n, nz))
-        vols, _ = measured(img, res)
+        planes = phantom_planes(h, n, nz) if with_planes else ()
+        res = segment_cine(img, propose_seeds(img), planes=planes)
+        vols, cpu_v = measured(img, res)
         vox = float(np.prod(img.spacing)) / 1000.0
         for p, tag in ((0, "ED"), (2, "ES")):
             segd = [k for k in range(img.shape[0]) if (res.labels[p][k] > 0).any()]
@@ -159,9 +145,10 @@ def phantom_la() -> None:
                    "myo": float((truth[p][segd] == MYO).sum()) * vox}
             print(_row(f"seed {seed} {tag}", res.labels[p], truth[p], vols[p], vox, ref))
         pl = res.mitral.get(0)
-        print(f"|   seed {seed}: mitral plane in phases {sorted(res.mitral)}; at ED "
-              f"{'-' if pl is None else f'{pl.depth(np.asarray(h.base_centre)[None])[0]:+.1f}'}"
-              " mm from the true one at its centre | | | | | | |")
+        where = "-" if pl is None else f"{pl.depth(np.asarray(h.base_centre)[None])[0]:+.1f} mm"
+        print(f"|   seed {seed}: volumes {cpu_v:.2f} s CPU; mitral plane in phases "
+              f"{sorted(res.mitral)}, at ED {where} from the true one at its centre "
+              "| | | | | | |")
 
 
 def factory() -> None:
@@ -190,5 +177,5 @@ def factory() -> None:
 
 if __name__ == "__main__":
     for what in sys.argv[1:] or ("bivme", "phantom", "factory"):
-        {"bivme": bivme, "phantom": phantom, "phantom-la": phantom_la,
+        {"bivme": bivme, "phantom": phantom, "phantom-la": lambda: phantom(True),
          "factory": factory}[what]()
