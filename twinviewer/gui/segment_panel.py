@@ -55,6 +55,7 @@ from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import clinical_measurements, structure_volumes
 from twinviewer.imaging.meshing import label_map_to_meshes
+from twinviewer.imaging.partial_volume import PARTIAL_VOXELS, with_partial_volumes
 from twinviewer.imaging.segmentation import LABEL_VALUES, display
 
 #: Blood pools a seed can be placed in (the LV myocardium is derived from the LV pool).
@@ -90,26 +91,31 @@ def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float,
 
 
 def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
-    """The source a phase's label volumes were measured with, without a coverage suffix."""
+    """The source a phase's label volumes were measured with, without a coverage suffix (or
+    the partial-voxel one: those phases are counted by their labels again)."""
     for key in LABEL_VALUES:
         s = anatomy.structures.get(key)
         if s is not None and phase in s.volumes and s.volumes[phase].source:
             src = s.volumes[phase].source
-            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED):
+            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED, PARTIAL_VOXELS):
                 src = src.replace(f", {suffix}", "")
             return src
     return default
 
 
 def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
-                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str]) -> Anatomy:
+                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str],
+                     mitral: dict | None = None) -> Anatomy:
     """A copy of ``anatomy`` whose phases in ``labels`` are described by those label maps
     and ``meshes``.
 
     Label-derived meshes of those phases replace any earlier ones; other phases are kept.
     The volumes of every labelled phase are measured again as on import: for a short-axis
     cine stack the pool and LV wall beyond the stack are added
-    (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first). With
+    (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first), and the
+    LV blood of the cine phases in ``labels`` is counted by partial voxels and by the mitral
+    annulus planes ``mitral`` (phase → plane, from the segmenter) as on import
+    (:func:`~twinviewer.imaging.partial_volume.with_partial_volumes`). With
     both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF, LV mass) and the
     peak ejection and filling rates are recomputed.
     """
@@ -121,7 +127,9 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
                for p, lab in all_labels.items()}
     gaps: dict = {}
     if is_cine_stack(img):
-        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES)
+        volumes = with_partial_volumes(volumes, img, labels, mitral)
+        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES,
+                                         mitral or ())
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
         ours = key in LABEL_VALUES
@@ -171,6 +179,7 @@ class SegmentPanel(QWidget):
         self.proposed: dict[str, set[tuple[int, int, int]]] = {}  # proposals not yet accepted
         self.maps: dict[int, np.ndarray] = {}   # phase -> label map: the preview, never the
         self.phase: int | None = None           # document's; phase of the 3D preview meshes
+        self.mitral: dict = {}  # phase -> mitral annulus plane the cine segmenter used
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
         self._undo: list[tuple[int, np.ndarray | None]] = []  # (phase, map before a stroke)
@@ -339,6 +348,7 @@ class SegmentPanel(QWidget):
         self.seed_phase = {k: [] for k in POOLS}
         self.proposed = {}
         self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
+        self.mitral = {}
         self._undo, self._stroke = [], False
 
     def _update_list(self) -> None:
@@ -542,16 +552,17 @@ class SegmentPanel(QWidget):
 
             def segment(progress):
                 progress(0.05, "segmenting every phase from the seeds")
-                return segment_cine(img, first, corrections, planes=planes).labels
+                res = segment_cine(img, first, corrections, planes=planes)
+                return res.labels, res.mitral
         else:
             seeds = {k: list(self.seeds[k]) for k in ticked}
 
             def segment(progress):
                 progress(0.05, "segmenting blood pools from the seeds")
-                return {phase: segment_ct(img, seeds, phase)}
+                return {phase: segment_ct(img, seeds, phase)}, {}
 
         def work(progress, cancelled):
-            maps = segment(progress)
+            maps, mitral = segment(progress)
             if cancelled():
                 raise JobCancelled
             progress(0.6, "meshing the preview")
@@ -559,15 +570,17 @@ class SegmentPanel(QWidget):
                                          slice_thickness_mm=img.slice_thickness_mm) \
                 if phase in maps else {}
             progress(1.0, "segmentation ready")
-            return maps, meshes
+            return maps, meshes, mitral
 
         def done(result) -> None:
             self.job = None
-            self.maps, self.meshes = result
+            self.maps, self.meshes, self.mitral = result
             self.phase, self.edits = phase, 0
             self._undo = []
             vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
                 if phase in self.maps else {}
+            if vols and self.is_cine:  # as they will be measured on accept
+                vols = with_partial_volumes({phase: vols}, img, self.maps, self.mitral)[phase]
             self.status.setText(
                 f"Preview (not yet in the twin), {len(self.maps)} phase(s); phase {phase}: "
                 + ", ".join(f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
@@ -725,7 +738,7 @@ class SegmentPanel(QWidget):
             self.state.error("Accept: there is no segmentation to accept; run Segment first.")
             return
         seeds = {k: len(v) for k, v in self.seeds.items() if v}
-        edits = self.edits
+        edits, mitral = self.edits, dict(self.mitral)
 
         def put(maps, meshes) -> None:
             twin = self.state.twin
@@ -734,7 +747,7 @@ class SegmentPanel(QWidget):
                 return
             notes = [f"phase {p}: segmented in the editor from seeds ({seeds}), "
                      f"{edits} brush/eraser correction(s)" for p in sorted(maps)]
-            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes)
+            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes, mitral)
             img = anatomy.image
             shown = [p for p in dict.fromkeys((img.ed_index, img.es_index)) if p in maps] \
                 or [min(maps)]
@@ -757,7 +770,7 @@ class SegmentPanel(QWidget):
 
     def discard(self) -> None:
         """Drop the preview (seeds are kept); the twin is untouched."""
-        self.maps, self.meshes, self.edits = {}, {}, 0
+        self.maps, self.meshes, self.edits, self.mitral = {}, {}, 0, {}
         self._undo, self._stroke = [], False
         self._end_preview()
         self.status.setText("Preview discarded; the twin is unchanged.")

@@ -111,6 +111,10 @@ class CineResult:
     labels: dict[int, np.ndarray]
     slices: tuple[int, int]
     notes: list[str] = field(default_factory=list)
+    #: Phase → the mitral annulus plane that decided its basal slices (where found and used):
+    #: the volumes count each basal pixel column's ventricular part by it
+    #: (:func:`~twinviewer.imaging.partial_volume.with_partial_volumes`).
+    mitral: dict = field(default_factory=dict)
 
 
 def _nearest_bright(bright: np.ndarray, seed: tuple[int, int], radius_px: float
@@ -550,7 +554,8 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
     (lo, hi), per_slice, notes = _propose_slices(arr[seeds.phase], seeds, px_mm, areas)
     ks = sorted(areas)
     base_first = areas[ks[0]] >= areas[ks[-1]]
-    depth = _annulus_depth(image, planes, per_slice, base_first, seeds.slice, notes)
+    mitral: dict = {}
+    depth = _annulus_depth(image, planes, per_slice, base_first, seeds.slice, notes, mitral)
     if seeds.slices is not None:
         lo, hi = seeds.slices
         notes.append(f"slices {lo}–{hi} as chosen")
@@ -582,13 +587,13 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
         else:
             notes.append(f"slice {k} left out in phase(s) {which}: the pool is not ringed by "
                          "myocardium (atrium or outflow tract: the base moves in systole)")
-    return CineResult(labels, (lo, hi), notes)
+    return CineResult(labels, (lo, hi), notes, mitral)
 
 
 def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: dict[int, tuple],
-                   base_first: bool, k0: int, notes: list[str]):
+                   base_first: bool, k0: int, notes: list[str], used: dict | None = None):
     """A function phase → each pixel's depth (mm) below the mitral annulus plane found in the
-    long-axis ``planes`` (None where not found)."""
+    long-axis ``planes`` (None where not found); ``used`` receives the planes per phase."""
     if not planes:
         return lambda p: None
     from twinviewer.imaging.annulus import find_annuli
@@ -608,6 +613,8 @@ def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: 
         notes.append(f"mitral annulus in phase(s) {', '.join(map(str, wrong))} reaches the "
                      "mid-ventricle: not used there")
     good = {p: m for p, m in ann.mitral.items() if p not in wrong}
+    if used is not None:
+        used.update(good)
     return lambda p: good[p].depth(xyz) if p in good else None
 
 

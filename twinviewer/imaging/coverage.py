@@ -50,6 +50,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -368,12 +369,17 @@ def is_coverage_note(text: str) -> bool:
 
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
-                     label_values: dict[str, int]
+                     label_values: dict[str, int], mitral_at: Collection[int] = ()
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
     """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
     (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
     the source suffix :data:`EXTRAPOLATED` (the LV myocardium :data:`MYO_EXTRAPOLATED`);
     chambers without a gap are returned unchanged.
+
+    In the phases ``mitral_at`` the mitral annulus plane is known and the LV blood volume
+    already holds the pool up to it beyond the basal slab
+    (:func:`~twinviewer.imaging.partial_volume.lv_blood_ml`): no LV basal gap is assumed
+    there (the LV wall's basal gap is, as before).
 
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
@@ -387,8 +393,10 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     gaps = {}
     for p in volumes:
         found = find_gaps(labels[p], spacing, label_values) if p in labels else []
-        gaps[p] = found + (myocardial_gaps(labels[p], spacing, label_values, found)
-                           if p in labels else [])
+        pool = [g for g in found if p not in mitral_at
+                or (g.chamber, g.end) != ("LV", "base")]
+        gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found)
+                          if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
     # EDV/ESV taken from it must stay recognisably one measurement
     marked = {g.chamber for found in gaps.values() for g in found}

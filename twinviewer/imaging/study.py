@@ -24,6 +24,7 @@ from twinviewer.imaging.measure import (
     structure_volumes,
 )
 from twinviewer.imaging.meshing import MeshingOptions, label_map_to_meshes
+from twinviewer.imaging.partial_volume import with_partial_volumes
 from twinviewer.imaging.segmentation import (
     LABEL_VALUES,
     MESH_SUFFIXES,
@@ -299,6 +300,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                 continue
             labels.merge(read, p.name)
     notes += labels.notes
+    auto = None
     if not labels.labels and auto_segment and is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")
         try:
@@ -309,13 +311,17 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
             labels.labels = res.labels
             notes.append(AUTO_SEGMENTED)
             notes += res.notes
+            auto = res
     steps.report(0.65, "measuring volumes")
     source = f"{image.modality or 'image'} segmentation"
     volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES, source)
                for p, lab in labels.labels.items()}
+    if auto is not None:  # the segmenter's own labels: their border by partial voxels
+        volumes = with_partial_volumes(volumes, image, auto.labels, auto.mitral)
     gaps = {}
     if is_cine_stack(image):
-        volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES)
+        volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES,
+                                         auto.mitral if auto is not None else ())
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
         if by_lv != (image.ed_index, image.es_index):
