@@ -315,8 +315,9 @@ def build_series(surfaces: list[tuple[np.ndarray, np.ndarray]], name: str, notes
                              "(valve annuli)")
         out[i] = SurfaceMesh(allp, allf[:, ::-1] if flip else allf, cap_mask=mask)
     if changed:
-        notes.append(f"{name}: topology changes at frame(s) {changed}; the view cross-fades "
-                     "there instead of interpolating points")
+        first = f" (first {frame_names[changed[0]]})" if frame_names else ""
+        notes.append(f"{name}: topology changes at frame(s) {changed}{first}; the view "
+                     "cross-fades there instead of interpolating points")
     return out
 
 

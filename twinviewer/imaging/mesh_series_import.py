@@ -208,3 +208,30 @@ def with_mesh_series(anatomy: Anatomy, series: Anatomy) -> tuple[Anatomy, list[s
     if note:
         copy.notes.append(note)
     return copy, replaced
+
+
+def is_mesh_folder(folder: Path) -> bool:
+    """True when ``folder`` holds a mesh time series directly and no DICOM file (files
+    with the ``DICM`` preamble marker) beside it: opened as meshes, not as a study.
+
+    Examples
+    --------
+    >>> from twinviewer.imaging.bivme import BIVME_DIR
+    >>> is_mesh_folder(BIVME_DIR)  # the packed series: no .vtk files
+    False
+    """
+    files = [p for p in Path(folder).iterdir() if p.is_file()]
+    groups = find_series(files)
+    if not groups:
+        return False
+    used = {p for f in groups.values() for p in f.values()}
+    for p in files:
+        if p in used:
+            continue
+        try:
+            with open(p, "rb") as fh:
+                if fh.read(132)[128:] == b"DICM":
+                    return False
+        except OSError:
+            continue
+    return True
