@@ -246,3 +246,33 @@ def test_meshes_added_to_the_study_replace_its_structures_and_are_saved(make_twi
     assert [e.details.get("step") for e in audit_log(w.state.twin).entries].count(
         "mesh time series added to the study") == 1
     assert w.add_meshes_action.isEnabled()
+
+
+def test_meshes_over_an_automatically_segmented_cine_study(make_twin_window, qtbot,
+                                                          tmp_path):
+    """The CLI's ``--meshes`` case in the GUI: a cine study imported and segmented by the
+    app, then the user's 10-frame LV series over it (the same words as the CLI's)."""
+    from tests.imaging.cine_factory import write_cine_study
+
+    cine = write_cine_study(tmp_path / "cine", la_views=(), rows=40, cols=36, pixel_mm=7.0,
+                            n_phases=10)
+    export_vtk(tmp_path / "m", frames=range(10))
+    w = make_twin_window(load_demo=False)
+    w.open_dicom_folder(cine.root)
+    qtbot.waitUntil(lambda: w.state.twin is not None, timeout=180_000)
+    w.state.cancel_all()  # the new twin's simulation is not needed here
+    wait_jobs(qtbot, w.state)
+    study = w.state.twin.anatomy
+    assert "lv_myocardium" in study.structures and w.add_meshes_action.isEnabled()
+    add_meshes_to_study(w, [p for p in files_in(tmp_path / "m") if "_LV_" in p.name])
+    wait_jobs(qtbot, w.state)
+    a = w.state.twin.anatomy
+    assert a is not study, w.last_error
+    assert "lv_blood: from the imported mesh time series (10 frames), chosen over the " \
+           "automatic segmentation (its lv_blood meshes and volumes are not used)" in a.notes
+    assert a.structures["lv_myocardium"] is study.structures["lv_myocardium"]
+    by = {m.name: m for m in a.measurements}
+    assert by["LVEDV"].source.startswith("imported mesh time series")
+    assert by["LVmass"].source == {m.name: m for m in study.measurements}["LVmass"].source
+    assert not [n for n in a.notes if n.startswith(("LV base not covered",
+                                                    "LV apex not covered"))]
