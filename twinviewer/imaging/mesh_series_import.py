@@ -220,7 +220,10 @@ def is_mesh_folder(folder: Path) -> bool:
     >>> is_mesh_folder(BIVME_DIR)  # the packed series: no .vtk files
     False
     """
-    files = [p for p in Path(folder).iterdir() if p.is_file()]
+    try:
+        files = [p for p in Path(folder).iterdir() if p.is_file()]
+    except OSError:  # unreadable: not opened as meshes (the study reader says why)
+        return False
     groups = find_series(files)
     if not groups:
         return False
