@@ -380,6 +380,9 @@ class MainWindow(QMainWindow):
                   QKeySequence.StandardKey.Open)
         self._act(m, "Open &segmentation…", self.choose_segmentation, "Ctrl+Shift+S")
         self._act(m, "Open &meshes…", self.choose_meshes, "Ctrl+Shift+M")
+        from twinviewer.gui.mesh_import import add_study_action
+
+        self.add_meshes_action = add_study_action(self, m)  # enabled while a study is open
         self.recent_menu = m.addMenu("&Recent studies")
         self._act(m, "Load demo &heart", self.load_demo_asked, "Ctrl+Shift+H")
         from twinviewer.gui.file_menus import add_export_menu, add_sample_menu
@@ -979,10 +982,10 @@ class MainWindow(QMainWindow):
             self.open_segmentation(f)
 
     def choose_meshes(self) -> None:
-        fs, _ = file_dialogs.get_open_file_names(self, "Open meshes", "",
-                                             "Meshes (*.vtp *.vtk *.stl *.obj *.ply)")
-        if fs:
-            self.open_meshes(fs)
+        """File → Open meshes: files or a folder, a time series when named with frames."""
+        from twinviewer.gui.mesh_import import choose_meshes
+
+        choose_meshes(self)
 
     def _add_recent(self, path: Path) -> None:
         self._recent = ([str(path)] + [p for p in self._recent if p != str(path)])[:MAX_RECENT]
@@ -1020,10 +1023,15 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def open_paths(self, paths: list[Path]) -> None:
-        """Open dropped paths with the registry's readers (the core's and the plugins'): a
-        folder as a study, mesh files as meshes, else a label map for the open study."""
+        """Open dropped paths: a mesh time series (files or a folder of one) as moving meshes,
+        else with the registry's readers (the core's and the plugins'): a folder as a study,
+        mesh files as meshes, else a label map for the open study."""
+        from twinviewer.gui.mesh_import import take_mesh_series
         from twinviewer.plugins.registry import get_registry
 
+        paths = take_mesh_series(self, paths)  # a mesh time series (files or folder) opened
+        if not paths:
+            return
         registry = get_registry()
         found: dict[str, list] = {}
         for p in paths:

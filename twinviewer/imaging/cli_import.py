@@ -18,7 +18,6 @@ import numpy as np
 
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.atomic import FILE_MODE, atomic_write_bytes, private_dir
-from twinviewer.core.measurement import Measurement
 from twinviewer.imaging.assembly import (
     SeriesRow,
     StackPlan,
@@ -26,9 +25,13 @@ from twinviewer.imaging.assembly import (
     series_roles,
     series_table,
 )
-from twinviewer.imaging.curves import CHAMBERS, curve_measurements, volume_curve
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.mesh_series import find_series
+from twinviewer.imaging.mesh_series_import import (
+    label_source,
+    sources_note,
+    structure_sources,
+)
 from twinviewer.imaging.meshing import to_polydata
 from twinviewer.imaging.series import FolderScan, read_dicom, scan_folder
 
@@ -169,11 +172,15 @@ def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | N
             meshes: Path | None, mapping: Path | None, label_readers=None
             ) -> tuple[Anatomy, StackPlan | None, list[Path], dict[str, str]]:
     from twinviewer.imaging.deid import pseudonym
-    from twinviewer.imaging.mesh_series import attach_mesh_series, read_mesh_series
+    from twinviewer.imaging.mesh_series_import import (
+        read_series,
+        with_curve_measurements,
+        with_mesh_series,
+    )
     from twinviewer.imaging.segmentation import mapping_from
     from twinviewer.imaging.study import import_study
 
-    user_map = mapping_from(mapping)
+    mapping_from(mapping)  # a bad mapping file is named before the study is imported
     anatomy, plan, files = None, None, []
     if scan is not None:
         anatomy = import_study(path, key=key, scan=scan, series_uid=series_uid,
@@ -187,81 +194,17 @@ def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | N
         files += [p for s in scan.segs() if s.referenced_series & set(stack_uids)
                   for p in s.files]
     labelled = label_source(anatomy) if anatomy is not None else ""
-    sources = {k: labelled for k in (anatomy.structures if anatomy is not None else ())}
     if meshes is not None or scan is None:
-        series = read_mesh_series(meshes if meshes is not None else path, mapping=user_map,
-                                  rr_ms=anatomy.rr_ms if anatomy is not None else None,
-                                  pseudonym=pseudonym(str(path.resolve()), key))
-        sources.update({k: MESH_SERIES for k in series.structures})
-        if anatomy is None:
-            anatomy = series
-        else:
-            replaced = [k for k in series.structures
-                        if anatomy.structures.get(k) is not None and anatomy.structures[k].meshes]
-            anatomy = attach_mesh_series(anatomy, series, f"the {labelled}")
-            _remeasure(anatomy, replaced)
-        have = {m.name for m in anatomy.measurements}
-        anatomy.measurements += [m for c in ("LV", "RV")
-                                 if (curve := volume_curve(anatomy, c)) is not None
-                                 for m in curve_measurements(curve) if m.name not in have]
-    for k, s in anatomy.structures.items():  # e.g. a single mesh file in the study folder
-        if k not in sources or (sources[k] == labelled and s.volumes and all(
-                v.source == "imported mesh" for v in s.volumes.values())):
-            sources[k] = "imported mesh file"
-    if sources and len(set(sources.values())) > 1:
-        by: dict[str, list[str]] = {}
-        for k, src in sources.items():
-            by.setdefault(src, []).append(k)
-        anatomy.notes.append("structures: " + "; ".join(f"{', '.join(ks)} from the {src}"
-                                                          for src, ks in by.items()))
+        series = read_series(meshes if meshes is not None else path, mapping,
+                             rr_ms=anatomy.rr_ms if anatomy is not None else None,
+                             pseudonym=pseudonym(str(path.resolve()), key))
+        anatomy = with_curve_measurements(series) if anatomy is None else \
+            with_mesh_series(anatomy, series)[0]
+    sources = structure_sources(anatomy, labelled)
+    note = sources_note(sources)
+    if note and note not in anatomy.notes:
+        anatomy.notes.append(note)
     return anatomy, plan, files, sources
-
-
-MESH_SERIES = "imported mesh time series"
-
-
-def label_source(anatomy: Anatomy) -> str:
-    """'automatic segmentation' when the import segmented the study itself, else 'study's
-    segmentation' (a SEG, a label map or contours that came with it)."""
-    from twinviewer.imaging.study import AUTO_SEGMENTED
-
-    return "automatic segmentation" if AUTO_SEGMENTED in anatomy.notes else \
-        "study's segmentation"
-
-
-def _remeasure(anatomy: Anatomy, replaced: list[str]) -> None:
-    """Drop the measurements (and coverage notes) of the segmentation's structures now
-    replaced by the user's meshes (their volume curves give them again) and set ED/ES from
-    the user's LV."""
-    from twinviewer.imaging.coverage import MYOCARDIUM, is_coverage_note
-    from twinviewer.imaging.measure import MYOCARDIAL_DENSITY_G_PER_ML
-
-    def about_replaced(note: str) -> bool:  # "LV base not covered …", "LV myocardium …"
-        myo = note.startswith(MYOCARDIUM)
-        return is_coverage_note(note) and (
-            myo and "lv_myocardium" in replaced or not myo and any(
-                note.startswith(f"{c} ") and k in replaced for c, k in CHAMBERS.items()))
-
-    anatomy.notes = [n for n in anatomy.notes if not about_replaced(n)]
-
-    gone = {f"{c}{q}" for c, k in CHAMBERS.items() if k in replaced
-            for q in ("EDV", "ESV", "SV", "EF", "_PER", "_PFR")}
-    gone |= {"LVmass"} if "lv_myocardium" in replaced else set()
-    anatomy.measurements = [m for m in anatomy.measurements if m.name not in gone]
-    curve = volume_curve(anatomy, "LV") if "lv_blood" in replaced else None
-    img = anatomy.image
-    if curve is not None and img is not None and len(curve.times_ms) == img.n_phases:
-        new = (curve.ed_index, curve.es_index)
-        if new != (img.ed_index, img.es_index):
-            anatomy.notes.append(f"ED/ES set from the imported LV meshes: phases {new} "
-                                 f"instead of {(img.ed_index, img.es_index)}")
-        img.ed_index, img.es_index = new
-    myo = anatomy.structures.get("lv_myocardium")
-    if "lv_myocardium" in replaced and img is not None and img.ed_index in myo.volumes:
-        v = myo.volumes[img.ed_index]
-        anatomy.measurements.append(Measurement(
-            "LVmass", MYOCARDIAL_DENSITY_G_PER_ML * v.value, "g",
-            MYOCARDIAL_DENSITY_G_PER_ML * v.uncertainty, v.source))
 
 
 def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,

@@ -122,10 +122,11 @@ def read_surface(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except ImagingError:
         raise
     except Exception as exc:  # VTK / meshio readers raise many types
-        raise ImagingError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
+        raise ImagingError(f"{path.name}: cannot read mesh ({type(exc).__name__}: {exc})"
+                           ) from exc
     poly = poly.triangulate()
     if poly.n_cells == 0:
-        raise ImagingError(f"{path}: no surface triangles in the file")
+        raise ImagingError(f"{path.name}: no surface triangles in the file")
     return np.asarray(poly.points, float), np.asarray(poly.regular_faces, np.int32)
 
 
@@ -314,8 +315,9 @@ def build_series(surfaces: list[tuple[np.ndarray, np.ndarray]], name: str, notes
                              "(valve annuli)")
         out[i] = SurfaceMesh(allp, allf[:, ::-1] if flip else allf, cap_mask=mask)
     if changed:
-        notes.append(f"{name}: topology changes at frame(s) {changed}; the view cross-fades "
-                     "there instead of interpolating points")
+        first = f" (first {frame_names[changed[0]]})" if frame_names else ""
+        notes.append(f"{name}: topology changes at frame(s) {changed}{first}; the view "
+                     "cross-fades there instead of interpolating points")
     return out
 
 
@@ -348,7 +350,7 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
     files = sorted(Path(source).iterdir()) if isinstance(source, Path) else list(source)
     groups = find_series(files)
     if not groups:
-        where = source if isinstance(source, Path) else "the files given"
+        where = "the folder chosen" if isinstance(source, Path) else "the files chosen"
         raise ImagingError(f"{where}: no mesh time series (files named <structure>_<frame>"
                            f"{{{','.join(SUFFIXES)}}})")
     notes: list[str] = []
@@ -359,10 +361,10 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
         key = structure_of(stem, merged)
         if key is None:
             first = frames[min(frames)]
-            raise ImagingError(f"{first}: {stem!r} names no structure of the vocabulary "
+            raise ImagingError(f"{first.name}: {stem!r} names no structure of the vocabulary "
                                f"{list(KEYS)}; map it in a segment mapping JSON")
         if key in anatomy.structures:
-            raise ImagingError(f"{frames[min(frames)]}: a second time series for {key}")
+            raise ImagingError(f"{frames[min(frames)].name}: a second time series for {key}")
         meshes = read_structure_series(frames, stem, notes)
         if n_frames is None:
             n_frames = len(meshes)

@@ -106,17 +106,22 @@ def load_mapping(path: Path) -> dict[str, str]:
     ValueError
         Naming the file when it is not JSON or maps to an unknown key.
     """
+    name = Path(path).name  # never the folder: its name may identify the patient
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: cannot read segment mapping JSON (not UTF-8 text)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read segment mapping JSON ({exc})") from exc
+        raise ValueError(f"{name}: cannot read segment mapping JSON (not UTF-8 text)") from None
+    except OSError as exc:  # its text holds the whole path
+        raise ValueError(f"{name}: cannot read segment mapping JSON "
+                         f"({exc.strerror or type(exc).__name__})") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: cannot read segment mapping JSON, not JSON ({exc})"
+                         ) from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: segment mapping must be a JSON object label -> key")
+        raise ValueError(f"{name}: segment mapping must be a JSON object label -> key")
     bad = {v for v in data.values() if v not in VOCABULARY}
     if bad:
-        raise ValueError(f"{path}: unknown vocabulary keys {sorted(bad)}; "
+        raise ValueError(f"{name}: unknown vocabulary keys {sorted(bad)}; "
                          f"allowed {list(KEYS)}")
     return {_normalise(k): v for k, v in data.items()}
 
