@@ -58,8 +58,8 @@ def test_bivme_series_import_caps_valves_and_keeps_topology(bivme_vtk):
     for s in a.structures.values():
         assert check_surface(s.meshes[0].points, s.meshes[0].faces) == []  # closed, outward
         assert s.meshes[0].cap_mask.any()
-    assert any("LV_ENDOCARDIAL: 2 opening(s) capped" in n for n in a.notes)  # mitral, aortic
-    assert any("RV_ENDOCARDIAL: 80 coincident vertices" in n for n in a.notes)  # septal seam
+    assert any("lv_blood: 2 opening(s) capped" in n for n in a.notes)  # mitral, aortic
+    assert any("rv_blood: 80 coincident vertices" in n for n in a.notes)  # septal seam
     assert a.phase_times_ms[1] == pytest.approx(860 / 6)
 
 
@@ -144,7 +144,23 @@ def test_user_mapping_and_other_formats(tmp_path):
     a = read_mesh_series(tmp_path, mapping={"cavity": "lv_blood",
                                             _normalise("RV_ENDO"): "rv_blood"}, rr_ms=900)
     said = [n for n in a.notes if "match no" in n]
-    assert len(said) == 1 and "'rv endo'" in said[0] and "cavity" in said[0]
+    assert len(said) == 1 and "'rv endo'" in said[0] and "lv_blood" in said[0]
+
+
+def test_notes_kept_in_the_twin_name_structures_never_files(tmp_path):
+    """A mesh file's name may carry the patient's name; the anatomy's notes are saved in the
+    .twin (meshui9's note), so they name the structure and the frame instead."""
+    pts, faces = surfaces()["LV_ENDOCARDIAL"]
+    for i in range(3):
+        mesh = pv.PolyData.from_regular_faces(pts[i] / 10.0, faces)  # centimetres
+        if i == 2:
+            mesh = mesh.subdivide(1)  # the topology changes
+        mesh.save(tmp_path / f"DOE_JANE_LV_ENDOCARDIAL_{i:03d}.vtk", binary=False)
+    a = read_mesh_series(tmp_path, mapping={"RV_ENDO": "rv_blood"})
+    assert any("centimetres" in n for n in a.notes)
+    assert any("topology changes" in n for n in a.notes)
+    assert any("match no" in n for n in a.notes)
+    assert not any("DOE" in n or "JANE" in n or ".vtk" in n for n in a.notes), a.notes
 
 
 def test_gmsh_series(tmp_path):

@@ -175,13 +175,15 @@ def cap_faces(faces: np.ndarray, n_points: int) -> tuple[np.ndarray, list[list[i
     return np.asarray(caps, np.int32).reshape(-1, 3), loops
 
 
-def _to_mm(points: np.ndarray, path: Path, notes: list[str]) -> np.ndarray:
+def _to_mm(points: np.ndarray, where: str, notes: list[str]) -> np.ndarray:
+    # ``where`` names the structure and frame, never the file: notes are saved in the .twin
+    # and a file name may carry the patient's name
     diag = float(np.linalg.norm(np.ptp(points, axis=0)))
     if diag < 1.0:
-        notes.append(f"{path.name}: extent {diag:.3g} looks like metres; scaled ×1000 to mm")
+        notes.append(f"{where}: extent {diag:.3g} looks like metres; scaled ×1000 to mm")
         return points * 1000.0
     if diag < 25.0:
-        notes.append(f"{path.name}: extent {diag:.3g} looks like centimetres; scaled ×10 to mm")
+        notes.append(f"{where}: extent {diag:.3g} looks like centimetres; scaled ×10 to mm")
         return points * 10.0
     return points
 
@@ -200,12 +202,13 @@ def read_structure_series(frames: dict[int, Path], name: str, notes: list[str]
     missing = [i for i in expected if i not in frames]
     if missing:
         raise ImagingError(
-            f"mesh time series {name!r}: frame(s) {missing} missing between frame {idx[0]} "
-            f"and {idx[-1]} ({frames[idx[0]].name} …); refusing to interpolate across the gap")
+            f"{frames[idx[0]].name} …: the mesh time series of {name}: frame(s) {missing} "
+            f"missing between frame {idx[0]} and {idx[-1]}; refusing to interpolate across "
+            "the gap")
     surfaces = []
     for i in idx:
         pts, faces = read_surface(frames[i])
-        surfaces.append((_to_mm(pts, frames[i], notes), faces))
+        surfaces.append((_to_mm(pts, f"{name} frame {i}", notes), faces))
     return build_series(surfaces, name, notes, frame_names=[frames[i].name for i in idx])
 
 
@@ -315,8 +318,7 @@ def build_series(surfaces: list[tuple[np.ndarray, np.ndarray]], name: str, notes
                              "(valve annuli)")
         out[i] = SurfaceMesh(allp, allf[:, ::-1] if flip else allf, cap_mask=mask)
     if changed:
-        first = f" (first {frame_names[changed[0]]})" if frame_names else ""
-        notes.append(f"{name}: topology changes at frame(s) {changed}{first}; the view "
+        notes.append(f"{name}: topology changes at frame(s) {changed}; the view "
                      "cross-fades there instead of interpolating points")
     return out
 
@@ -365,7 +367,7 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
                                f"{list(KEYS)}; map it in a segment mapping JSON")
         if key in anatomy.structures:
             raise ImagingError(f"{frames[min(frames)].name}: a second time series for {key}")
-        meshes = read_structure_series(frames, stem, notes)
+        meshes = read_structure_series(frames, key, notes)  # notes name the structure
         if n_frames is None:
             n_frames = len(meshes)
         elif len(meshes) != n_frames:
@@ -379,7 +381,8 @@ def read_mesh_series(source: Path | Iterable[Path], *, mapping: dict[str, str] |
     unmatched = unmatched_keys(mapping, groups)
     if unmatched:  # a key that maps nothing is a typo or the wrong folder: never silent
         notes.append(f"segment mapping key(s) {', '.join(map(repr, unmatched))} match no "
-                     f"mesh file (files: {', '.join(sorted(groups))}); check the mapping")
+                     f"mesh file (structures found: {', '.join(anatomy.structures)}); check "
+                     "the mapping")
     n = n_frames or 1
     anatomy.rr_ms = rr_ms
     anatomy.phase_times_ms = [p * rr_ms / n if rr_ms else float("nan") for p in range(n)]
