@@ -63,6 +63,7 @@ from scipy import ndimage
 from skimage.filters import threshold_otsu
 
 from twinviewer.core.anatomy import ImagePlane, ImageVolume
+from twinviewer.imaging.rv_base import TricuspidOrifice, interp_cycle, lateral_hinge, orifice
 
 LONG_AXIS_VIEWS = ("2CH", "3CH", "4CH")
 MAX_TILT_DEG = 30.0  # a plane whose normal is farther than this from ⟂ the long axis: not used
@@ -99,6 +100,9 @@ class Annuli:
     mitral: dict[int, AnnulusPlane] = field(default_factory=dict)
     tricuspid: dict[int, AnnulusPlane] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: The tricuspid orifice between the septal and lateral hinges of the 4CH view
+    #: (:mod:`~twinviewer.imaging.rv_base`).
+    orifice: dict[int, TricuspidOrifice] = field(default_factory=dict)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -297,13 +301,9 @@ def _fill_tricuspid(out: Annuli, t_ms: np.ndarray, u: np.ndarray) -> None:
     todo = [p for p in out.mitral if p not in out.tricuspid]
     if not both or not todo:
         return
-    n = len(t_ms)
-    t = np.asarray(t_ms, float) if np.isfinite(t_ms).all() else np.arange(n, dtype=float)
-    period = t[-1] + (t[-1] - t[0]) / max(n - 1, 1) if n > 1 else 1.0
-    pts = np.array([out.tricuspid[p].point for p in both])
+    known = {p: out.tricuspid[p].point for p in both}
     for p in todo:
-        hinge = np.array([np.interp(t[p], t[both], pts[:, i], period=period) for i in range(3)])
-        out.tricuspid[p] = _tricuspid(hinge, out.mitral[p], u)
+        out.tricuspid[p] = _tricuspid(interp_cycle(t_ms, known, p), out.mitral[p], u)
         out.tricuspid[p].hinges = np.zeros((0, 3))
     out.notes.append(f"tricuspid septal hinge not seen in phase(s) {', '.join(map(str, todo))}"
                      ": interpolated over the cycle")
@@ -356,6 +356,8 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
     mid = (float(np.percentile(a_lv, 25)), float(np.percentile(a_lv, 60)))
     t_stack = np.asarray(stack.phase_times_ms, float)
     used = []
+    lateral: dict[int, np.ndarray] = {}
+    n4 = None
     hinges: dict[str, dict[int, list[np.ndarray]]] = {"mitral": {}, "tricuspid": {}}
     lines: dict[str, dict[int, list[np.ndarray]]] = {"mitral": {}, "tricuspid": {}}
     for pl in planes:
@@ -374,8 +376,8 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
         for p in range(stack.n_phases):
             q = int(np.nanargmin(np.abs(t_plane - t_stack[p]))) if np.isfinite(
                 t_stack[p]) and np.isfinite(t_plane).any() else min(p, len(t_plane) - 1)
-            sm = fr.sample(ndimage.gaussian_filter(pl.image.array[q, 0].astype(np.float32), 0.7),
-                           pl.image)
+            img2d = ndimage.gaussian_filter(pl.image.array[q, 0].astype(np.float32), 0.7)
+            sm = fr.sample(img2d, pl.image)
             cen_lv = np.c_[(lv3 - o) @ up, (lv3 - o) @ e]
             found = _hinges(sm, fr, cen_lv, mid)
             if len(found) == 2:
@@ -388,6 +390,13 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
                 hit = _hinges(sm, fr, cen_rv, mid).get(septal)
                 if hit is not None:
                     hinges["tricuspid"].setdefault(p, []).append(fr.points(*map(np.array, hit)))
+                # the RV's lateral wall lies beyond the LV-centred frame: a wider one
+                wide = _Frame(o, up, e, a, np.arange(-2 * BESIDE_MM, 2 * BESIDE_MM + 1.0, 1.0))
+                lat = lateral_hinge(wide.sample(img2d, pl.image), wide.a, wide.s, cen_rv,
+                                    -septal, 0.5 * (mid[0] + mid[1]))
+                n4 = n
+                if lat is not None:
+                    lateral[p] = wide.points(*map(np.array, lat))
     for p, pts in hinges["mitral"].items():
         plane = _fit(np.array(pts), u, lines["mitral"][p])
         if plane is not None:
@@ -400,4 +409,21 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
                          f"{stack.n_phases - len(miss)} of {stack.n_phases} phases"
                          + (f" (not in {', '.join(map(str, miss))})" if miss else ""))
     _fill_tricuspid(out, t_stack, u)
+    _orifices(out, lateral, n4, t_stack, u)
     return out
+
+
+def _orifices(out: Annuli, lateral: dict[int, np.ndarray], n4: np.ndarray | None,
+              t_ms: np.ndarray, u: np.ndarray) -> None:
+    """The tricuspid orifice of every phase with a tricuspid plane, between its septal hinge
+    and the lateral hinge found in the 4CH view (plane normal ``n4``); a phase without a
+    lateral hinge takes it interpolated over the cycle."""
+    if not lateral or n4 is None or not out.tricuspid:
+        return
+    miss = [p for p in sorted(out.tricuspid) if p not in lateral]
+    for p in out.tricuspid:
+        lat = lateral[p] if p in lateral else interp_cycle(t_ms, lateral, p)
+        out.orifice[p] = orifice(out.tricuspid[p].point, lat, n4, u)
+    out.notes.append(f"tricuspid orifice in {len(out.orifice)} phases"
+                     + (f" (lateral hinge interpolated in {', '.join(map(str, miss))})"
+                        if miss else ""))
