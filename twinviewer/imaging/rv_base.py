@@ -58,10 +58,13 @@ class TricuspidOrifice:
     radius: float
     hinges: np.ndarray
 
-    def atrial(self, xyz: np.ndarray, rim_mm: float = RIM_MM,
-               margin_mm: float = MARGIN_MM) -> np.ndarray:
-        """True for points ``(..., 3)`` on the atrial side of the orifice (beyond
-        ``margin_mm`` on the ventricle side) within ``rim_mm`` of its cylinder."""
+    def atrial(self, xyz: np.ndarray, rim_mm: float | None = None,
+               margin_mm: float | None = None) -> np.ndarray:
+        """True for points ``(..., 3)`` on the atrial side of the orifice (or within
+        ``margin_mm``, default :data:`MARGIN_MM`, on its ventricle side) and within ``rim_mm``
+        (default :data:`RIM_MM`) of its cylinder."""
+        rim_mm = RIM_MM if rim_mm is None else rim_mm
+        margin_mm = MARGIN_MM if margin_mm is None else margin_mm
         d = np.asarray(xyz, float) - self.centre
         depth = d @ self.normal
         radial = np.linalg.norm(d - depth[..., None] * self.normal, axis=-1)
@@ -106,6 +109,8 @@ def lateral_hinge(sm: np.ndarray, a: np.ndarray, s: np.ndarray, centres: np.ndar
     if vals.size < 100 or len(centres) == 0:
         return None
     t_otsu = threshold_otsu(vals)
+    if not (vals < t_otsu).any():
+        return None  # one level: no pool
     dark = float(np.median(vals[vals < t_otsu]))
     ja = np.clip(np.searchsorted(a, centres[:, 0]), 0, len(a) - 1)
     js = np.clip(np.searchsorted(s, centres[:, 1]), 0, len(s) - 1)
