@@ -153,12 +153,33 @@ def test_basal_slices_by_the_mitral_annulus(stack, result, with_planes):
 
 
 def test_rv_to_its_free_wall_and_without_the_right_atrium(stack, with_planes):
-    """The RV pool reaches its thin free wall (thresholded against the LV wall's level) and a
-    basal slice keeps the RV within 6 mm of the RV below, not the right atrium's lobe beside it
-    (docs/notes/seg8.md; seg7: Dice 0.936 at ED and 0.861 at ES)."""
+    """The RV pool reaches its thin free wall (thresholded against the LV wall's level, scaled
+    by the RV/LV blood ratio for the coil field) and a basal slice leaves out the right atrium
+    over the tricuspid orifice found in the 4CH view, keeping the RV outflow tract
+    (docs/notes/seg9rv.md; seg8: Dice 0.942 / 0.877, seg7: 0.936 / 0.861)."""
     vox = float(np.prod(stack.image.spacing)) / 1000.0
-    for p, f, least in ((0, 0, 0.94), (1, 9, 0.87)):
+    for p, f, least in ((0, 0, 0.95), (1, 9, 0.9)):
         lab = with_planes.labels[p]
         assert dice(lab == RV, stack.truth[p] == RV) >= least, f
         assert float((lab == RV).sum()) * vox == pytest.approx(
-            stack.reference[f]["rv_blood"], rel=0.03), f
+            stack.reference[f]["rv_blood"], rel=0.05), f
+    assert any("tricuspid orifice" in n for n in with_planes.notes)
+
+
+def test_tricuspid_orifice_against_bivme_own_opening(stack):
+    """The hinges found in the 4CH view against biv-me's tricuspid loop (its points nearest
+    the 4CH plane): the lateral one, where the RV's lateral border steps in to the atrium,
+    within 3 mm at ED and 8 mm at ES; the orifice's radius within 25 % of the loop's."""
+    from twinviewer.imaging.demo4d import demo_heart_4d, valve_loops
+
+    a = demo_heart_4d()
+    loop = valve_loops(a)["tricuspid"]
+    ann = _annuli(stack, stack.planes)
+    four = next(p for p in stack.planes if p.view == "4CH").image
+    for p, f, tol in ((0, 0, 3.0), (1, 9, 8.0)):
+        pts = a.structures["rv_blood"].meshes[f].points[loop]
+        near = pts[np.argsort(np.abs(four.patient_to_index(pts)[:, 0]))[:12]]
+        o = ann.orifice[p]
+        assert np.linalg.norm(near - o.hinges[1], axis=1).min() < tol, f
+        r_true = float(np.linalg.norm(pts - pts.mean(axis=0), axis=1).mean())
+        assert o.radius == pytest.approx(r_true, rel=0.25), f

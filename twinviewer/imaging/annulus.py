@@ -77,6 +77,12 @@ TAPER_MM = 12.0  # basal stretch of wall whose thinning is extrapolated to the h
 MIN_TAPER = 0.2  # thinning (mm of wall per mm along the axis) that counts as tapering
 SHORT_MM = 4.0  # a hinge this far apical of the plane through the others is left out
 MAX_EXTRA_MM = 6.0  # the most the hinge is put beyond the last row with visible wall
+#: How far apical of the mitral hinges the lateral tricuspid hinge is looked for (biv-me:
+#: the tricuspid opening's centre lies 8–15 mm apical of the mitral plane, docs/notes/seg8b.md).
+TRICUSPID_BELOW_MM = 20.0
+#: The most the hinge line of the tricuspid orifice is tilted from the short-axis plane (biv-me:
+#: 14–27° between the tricuspid and mitral openings; docs/notes/seg8b.md).
+MAX_ORIFICE_TILT_DEG = 40.0
 
 
 @dataclass
@@ -295,15 +301,19 @@ def _tricuspid(septal: np.ndarray, mitral: AnnulusPlane | None, u: np.ndarray
 
 def _fill_tricuspid(out: Annuli, t_ms: np.ndarray, u: np.ndarray) -> None:
     """A phase with a mitral plane but no septal tricuspid hinge (its wall run was not seen)
-    takes the septal hinge interpolated over the cycle (each coordinate, periodic in time)
-    from the phases where it was found."""
+    takes the septal hinge's offset from the mitral plane's centre interpolated over the cycle
+    (each coordinate, periodic in time) from the phases where it was found."""
     both = sorted(out.tricuspid)
     todo = [p for p in out.mitral if p not in out.tricuspid]
     if not both or not todo:
         return
-    known = {p: out.tricuspid[p].point for p in both}
+    # interpolated as an offset from the mitral plane's centre: the annuli descend together
+    known = {p: out.tricuspid[p].point - out.mitral[p].point for p in both if p in out.mitral}
+    if not known:
+        return
     for p in todo:
-        out.tricuspid[p] = _tricuspid(interp_cycle(t_ms, known, p), out.mitral[p], u)
+        hinge = out.mitral[p].point + interp_cycle(t_ms, known, p)
+        out.tricuspid[p] = _tricuspid(hinge, out.mitral[p], u)
         out.tricuspid[p].hinges = np.zeros((0, 3))
     out.notes.append(f"tricuspid septal hinge not seen in phase(s) {', '.join(map(str, todo))}"
                      ": interpolated over the cycle")
@@ -392,9 +402,15 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
                     hinges["tricuspid"].setdefault(p, []).append(fr.points(*map(np.array, hit)))
                 # the RV's lateral wall lies beyond the LV-centred frame: a wider one
                 wide = _Frame(o, up, e, a, np.arange(-2 * BESIDE_MM, 2 * BESIDE_MM + 1.0, 1.0))
+                # the tricuspid annulus lies near the mitral one (the fibrous skeleton): the
+                # step is looked for from TRICUSPID_BELOW_MM apical of the mitral hinges
+                start = (max(v[0] for v in found.values()) + TRICUSPID_BELOW_MM if found
+                         else 0.5 * (mid[0] + mid[1]))
                 lat = lateral_hinge(wide.sample(img2d, pl.image), wide.a, wide.s, cen_rv,
-                                    -septal, 0.5 * (mid[0] + mid[1]))
+                                    -septal, start)
                 n4 = n
+                if lat is not None and found and lat[0] < start - TRICUSPID_BELOW_MM - 5.0:
+                    lat = None  # more than 5 mm basal of the mitral hinges: the atrium's wall
                 if lat is not None:
                     lateral[p] = wide.points(*map(np.array, lat))
     for p, pts in hinges["mitral"].items():
@@ -420,9 +436,24 @@ def _orifices(out: Annuli, lateral: dict[int, np.ndarray], n4: np.ndarray | None
     lateral hinge takes it interpolated over the cycle."""
     if not lateral or n4 is None or not out.tricuspid:
         return
+    for p in list(lateral):
+        if p in out.tricuspid:
+            d = _unit(lateral[p] - out.tricuspid[p].point)
+            if abs(d @ u) > np.sin(np.radians(MAX_ORIFICE_TILT_DEG)):
+                del lateral[p]  # a hinge line along the long axis is not an annulus
+    if not lateral:
+        return
     miss = [p for p in sorted(out.tricuspid) if p not in lateral]
+    # a phase without it takes its offset from the mitral plane's centre, interpolated over
+    # the cycle: both annuli lie on the fibrous skeleton and descend together in systole
+    offset = {q: lateral[q] - out.mitral[q].point for q in lateral if q in out.mitral}
     for p in out.tricuspid:
-        lat = lateral[p] if p in lateral else interp_cycle(t_ms, lateral, p)
+        if p in lateral:
+            lat = lateral[p]
+        elif offset and p in out.mitral:
+            lat = out.mitral[p].point + interp_cycle(t_ms, offset, p)
+        else:
+            lat = interp_cycle(t_ms, lateral, p)
         out.orifice[p] = orifice(out.tricuspid[p].point, lat, n4, u)
     out.notes.append(f"tricuspid orifice in {len(out.orifice)} phases"
                      + (f" (lateral hinge interpolated in {', '.join(map(str, miss))})"

@@ -46,6 +46,7 @@ RIM_MM = 8.0
 MARGIN_MM = 0.0
 DROP_MM = 5.0  # least inward step of the pool's lateral border that ends the RV free wall
 DROP_ROWS_MM = 2.0  # ... within this distance along the long axis
+NEAR_MM = 10.0  # the RV pool is the bright region nearest the RV's centres (of the seeded phase)
 
 
 @dataclass
@@ -97,12 +98,13 @@ def lateral_hinge(sm: np.ndarray, a: np.ndarray, s: np.ndarray, centres: np.ndar
     """The lateral tricuspid hinge ``(a, s)`` (mm in the view's frame) in a long-axis image
     resampled on rows ``a`` (along the long axis, base → apex) and columns ``s``.
 
-    The blood pool is the bright region at the RV pool's centres ``centres`` ``(n, 2)``
-    (threshold halfway between blood and Otsu's dark class); in each row its border on
-    ``side`` (−1, +1 along the columns) is its outermost pixel. From row
-    ``start_a`` (mid-ventricle) towards the base, the hinge is the row where that border is
-    most medial with the border ≥ :data:`WAIST_MM` wider on both sides: the RV below, the
-    right atrium above (within :data:`ABOVE_WAIST_MM`). None without such a waist.
+    The blood pool is the bright region nearest the RV pool's centres ``centres`` ``(n, 2)``
+    (threshold halfway between the blood there and Otsu's dark class); in each row its border
+    on ``side`` (−1, +1 along the columns) is its outermost pixel. From row ``start_a``
+    (mid-ventricle) towards the base, the hinge is the last row before that border steps in
+    by ≥ :data:`DROP_MM` within :data:`DROP_ROWS_MM`: the free wall turns into the
+    atrioventricular groove, and the atrium above is narrower there. None without such a
+    step.
     """
     valid = np.isfinite(sm)
     vals = sm[valid]
@@ -114,14 +116,19 @@ def lateral_hinge(sm: np.ndarray, a: np.ndarray, s: np.ndarray, centres: np.ndar
     dark = float(np.median(vals[vals < t_otsu]))
     ja = np.clip(np.searchsorted(a, centres[:, 0]), 0, len(a) - 1)
     js = np.clip(np.searchsorted(s, centres[:, 1]), 0, len(s) - 1)
-    blood = float(np.nanmedian(sm[ja, js]))
-    if not blood > t_otsu:
+    # The centres come from the seeded phase: in systole the RV has moved off some of them,
+    # so the blood is read, and the pool chosen, within NEAR_MM of them.
+    at = np.zeros(sm.shape, bool)
+    at[ja, js] = True
+    near = ndimage.distance_transform_edt(~at) * abs(float(s[1] - s[0])) <= NEAR_MM
+    over = near & valid & (np.where(valid, sm, dark) > t_otsu)
+    if over.sum() < 10:
         return None
+    blood = float(np.median(sm[over]))
     bright = np.where(valid, sm, dark) > 0.5 * (blood + dark)
     bright = ndimage.binary_opening(bright, disk(1))
     lab, _ = ndimage.label(bright)
-    ids = lab[ja, js]
-    ids = ids[ids > 0]
+    ids = lab[near & bright]
     if not ids.size:
         return None
     pool = lab == np.bincount(ids).argmax()
