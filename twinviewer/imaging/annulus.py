@@ -301,19 +301,15 @@ def _tricuspid(septal: np.ndarray, mitral: AnnulusPlane | None, u: np.ndarray
 
 def _fill_tricuspid(out: Annuli, t_ms: np.ndarray, u: np.ndarray) -> None:
     """A phase with a mitral plane but no septal tricuspid hinge (its wall run was not seen)
-    takes the septal hinge's offset from the mitral plane's centre interpolated over the cycle
-    (each coordinate, periodic in time) from the phases where it was found."""
+    takes the septal hinge interpolated over the cycle (each coordinate, periodic in time)
+    from the phases where it was found."""
     both = sorted(out.tricuspid)
     todo = [p for p in out.mitral if p not in out.tricuspid]
     if not both or not todo:
         return
-    # interpolated as an offset from the mitral plane's centre: the annuli descend together
-    known = {p: out.tricuspid[p].point - out.mitral[p].point for p in both if p in out.mitral}
-    if not known:
-        return
+    known = {p: out.tricuspid[p].point for p in both}
     for p in todo:
-        hinge = out.mitral[p].point + interp_cycle(t_ms, known, p)
-        out.tricuspid[p] = _tricuspid(hinge, out.mitral[p], u)
+        out.tricuspid[p] = _tricuspid(interp_cycle(t_ms, known, p), out.mitral[p], u)
         out.tricuspid[p].hinges = np.zeros((0, 3))
     out.notes.append(f"tricuspid septal hinge not seen in phase(s) {', '.join(map(str, todo))}"
                      ": interpolated over the cycle")

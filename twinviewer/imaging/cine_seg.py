@@ -295,8 +295,7 @@ def _segment_crop(img: np.ndarray, lv_seed: tuple[float, float],
         if rv.any():
             rv_blood = float(np.median(sm[ndimage.binary_erosion(rv, disk(2))] if
                                        ndimage.binary_erosion(rv, disk(2)).any() else sm[rv]))
-            rv, _ = _refine(sm, rv, rv_blood, px_mm, exclude=lv,
-                            wall=_rv_wall(lv_wall, rv_blood, blood))
+            rv, _ = _refine(sm, rv, rv_blood, px_mm, exclude=lv, wall=lv_wall)
     t_dark = 0.5 * (dark + t)
     myo, cover = _polar_myo(sm, lv, rv, t_dark, t, px_mm)
     return lv, myo, rv, cover
@@ -663,18 +662,3 @@ def propose_seeds(image: ImageVolume, phase: int | None = None) -> CineSeeds:
         rv_seed = tuple(float(v) for v in np.unravel_index(int(np.argmax(d)), d.shape))
     return CineSeeds(p, k, lv_seed, rv_seed)
 
-
-def _rv_wall(lv_wall: float | None, rv_blood: float, lv_blood: float) -> float | None:
-    """The wall level next to the RV: the LV wall's, scaled by the ratio of the two pools'
-    blood levels (one tissue each), which carries the coil's intensity field between them
-    (docs/notes/seg9rv.md: without it the RV lost 0.4–0.5 mL per slice on its septal and
-    inferior border on the biv-me render, none without the coil field).
-
-    Examples
-    --------
-    >>> _rv_wall(300.0, 900.0, 1000.0)
-    270.0
-    """
-    if lv_wall is None or not lv_blood > 0:
-        return lv_wall
-    return lv_wall * rv_blood / lv_blood
