@@ -43,8 +43,10 @@ tilted 6° (ED) and 23° (ES) from it; where the anterior annulus has no myocard
 (aorto-mitral continuity) the wall ends up to 14 mm short of it, and :func:`_fit` leaves
 such a hinge out. The tricuspid plane's septal hinge lies 1–9 mm basal of biv-me's own
 tricuspid opening (7 of 8 phases seen), but the plane is tilted 14–27° from it, too much to
-cut the basal RV slices by it (``docs/notes/seg8b.md``):
-:mod:`~twinviewer.imaging.cine_seg` uses the mitral plane only.
+cut the basal RV slices by it as a half-space (``docs/notes/seg8b.md``). With the lateral
+hinge (:func:`~twinviewer.imaging.rv_base.lateral_hinge`, within 2.3 mm of biv-me's in 7 of 8
+phases, ``docs/notes/seg9rv.md``) it gives the tricuspid orifice, the only part of that plane
+:mod:`~twinviewer.imaging.cine_seg` cuts the RV at.
 
 Examples
 --------
