@@ -661,4 +661,3 @@ def propose_seeds(image: ImageVolume, phase: int | None = None) -> CineSeeds:
         d = ndimage.distance_transform_edt(mask)
         rv_seed = tuple(float(v) for v in np.unravel_index(int(np.argmax(d)), d.shape))
     return CineSeeds(p, k, lv_seed, rv_seed)
-
