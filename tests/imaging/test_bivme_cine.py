@@ -24,6 +24,7 @@ from twinviewer.imaging.cine_seg import (
 )
 
 FRAMES = (0, 9)  # ED, ES (smallest LV volume of biv-me's 25 frames)
+CYCLE = tuple(range(0, 24, 3))  # 8 frames over the cycle
 
 
 @pytest.fixture(scope="module")
@@ -152,16 +153,44 @@ def test_basal_slices_by_the_mitral_annulus(stack, result, with_planes):
     assert any("mitral annulus found" in n for n in with_planes.notes)
 
 
-def test_rv_to_its_free_wall_and_without_the_right_atrium(stack, with_planes):
-    """The RV pool reaches its thin free wall (thresholded against the LV wall's level) and a
-    basal slice keeps the RV within 6 mm of the RV below, not the right atrium's lobe beside it
-    (docs/notes/seg8.md; seg7: Dice 0.936 at ED and 0.861 at ES)."""
+@pytest.fixture(scope="module")
+def cycle():
+    """The render of docs/notes/seg9rv_eval.py (noise seed 0): 8 frames over the cycle, so
+    the tricuspid hinges of the phases around ES carry it where it is not seen."""
+    st = bivme_sa_stack(frames=CYCLE)
+    return st, segment_cine(st.image, propose_seeds(st.image), planes=st.planes)
+
+
+def test_ed_rv_without_the_right_atrium_over_the_orifice(stack, with_planes):
+    """Two phases (ED, ES): at ED the tricuspid orifice is found in the 4CH view and the RA
+    over it left out (seg8: Dice 0.942 with 7 mL of RA on the basal slice)."""
     vox = float(np.prod(stack.image.spacing)) / 1000.0
-    for p, f, least in ((0, 0, 0.94), (1, 9, 0.87)):
+    lab = with_planes.labels[0]
+    assert dice(lab == RV, stack.truth[0] == RV) >= 0.95
+    # −6 %: the slab-majority truth itself is −3.6 % of the surface (RV basal of slice 0) and
+    # the RV's border loses ~0.9 mL a slice to the coil field (docs/notes/seg9rv.md)
+    assert float((lab == RV).sum()) * vox == pytest.approx(stack.reference[0]["rv_blood"],
+                                                          rel=0.08)
+    assert float((lab == RV).sum()) == pytest.approx(float((stack.truth[0] == RV).sum()),
+                                                     rel=0.04)
+
+
+@pytest.mark.slow
+def test_rv_to_its_free_wall_and_without_the_right_atrium(cycle):
+    """The RV pool reaches its thin free wall (thresholded against the LV wall's level) and a
+    basal slice leaves out the right atrium over the tricuspid orifice found in the 4CH view,
+    keeping the RV outflow tract (docs/notes/seg9rv.md: Dice 0.967 / 0.908; seg8: 0.941 /
+    0.880, seg7: 0.936 / 0.861). The ED volume is −6.4 % of biv-me's surface (its
+    slab-majority truth is −3.6 %)."""
+    stack, with_planes = cycle
+    vox = float(np.prod(stack.image.spacing)) / 1000.0
+    for f, least, rel in ((0, 0.95, 0.08), (9, 0.9, 0.05)):
+        p = CYCLE.index(f)
         lab = with_planes.labels[p]
         assert dice(lab == RV, stack.truth[p] == RV) >= least, f
         assert float((lab == RV).sum()) * vox == pytest.approx(
-            stack.reference[f]["rv_blood"], rel=0.03), f
+            stack.reference[f]["rv_blood"], rel=rel), f
+    assert any("tricuspid orifice" in n for n in with_planes.notes)
 
 
 def test_lv_volumes_by_partial_voxels_and_the_mitral_plane(stack, with_planes):
@@ -184,3 +213,26 @@ def test_lv_volumes_by_partial_voxels_and_the_mitral_plane(stack, with_planes):
         assert vols[p]["lv_blood"].value == pytest.approx(ref, rel=0.05), f
     ed_ref = stack.reference[0]["lv_blood"]
     assert abs(vols[0]["lv_blood"].value - ed_ref) < abs(raw[0]["lv_blood"].value - ed_ref)
+
+
+
+@pytest.mark.slow
+def test_tricuspid_orifice_against_bivme_own_opening(cycle):
+    """The hinges found in the 4CH view against biv-me's tricuspid loop (its points nearest
+    the 4CH plane): the lateral one, where the RV's lateral border steps in to the atrium,
+    within 3 mm at ED and 8 mm at ES; the orifice's radius within 25 % of the loop's."""
+    from twinviewer.imaging.demo4d import demo_heart_4d, valve_loops
+
+    a = demo_heart_4d()
+    loop = valve_loops(a)["tricuspid"]
+    stack = cycle[0]
+    ann = _annuli(stack, stack.planes)
+    four = next(p for p in stack.planes if p.view == "4CH").image
+    for f, tol in ((0, 3.0), (9, 8.0)):
+        p = CYCLE.index(f)
+        pts = a.structures["rv_blood"].meshes[f].points[loop]
+        near = pts[np.argsort(np.abs(four.patient_to_index(pts)[:, 0]))[:12]]
+        o = ann.orifice[p]
+        assert np.linalg.norm(near - o.hinges[1], axis=1).min() < tol, f
+        r_true = float(np.linalg.norm(pts - pts.mean(axis=0), axis=1).mean())
+        assert o.radius == pytest.approx(r_true, rel=0.25), f

@@ -43,8 +43,10 @@ tilted 6° (ED) and 23° (ES) from it; where the anterior annulus has no myocard
 (aorto-mitral continuity) the wall ends up to 14 mm short of it, and :func:`_fit` leaves
 such a hinge out. The tricuspid plane's septal hinge lies 1–9 mm basal of biv-me's own
 tricuspid opening (7 of 8 phases seen), but the plane is tilted 14–27° from it, too much to
-cut the basal RV slices by it (``docs/notes/seg8b.md``):
-:mod:`~twinviewer.imaging.cine_seg` uses the mitral plane only.
+cut the basal RV slices by it as a half-space (``docs/notes/seg8b.md``). With the lateral
+hinge (:func:`~twinviewer.imaging.rv_base.lateral_hinge`, within 2.3 mm of biv-me's in 7 of 8
+phases, ``docs/notes/seg9rv.md``) it gives the tricuspid orifice, the only part of that plane
+:mod:`~twinviewer.imaging.cine_seg` cuts the RV at.
 
 Examples
 --------
@@ -63,6 +65,7 @@ from scipy import ndimage
 from skimage.filters import threshold_otsu
 
 from twinviewer.core.anatomy import ImagePlane, ImageVolume
+from twinviewer.imaging.rv_base import TricuspidOrifice, interp_cycle, lateral_hinge, orifice
 
 LONG_AXIS_VIEWS = ("2CH", "3CH", "4CH")
 MAX_TILT_DEG = 30.0  # a plane whose normal is farther than this from ⟂ the long axis: not used
@@ -76,6 +79,12 @@ TAPER_MM = 12.0  # basal stretch of wall whose thinning is extrapolated to the h
 MIN_TAPER = 0.2  # thinning (mm of wall per mm along the axis) that counts as tapering
 SHORT_MM = 4.0  # a hinge this far apical of the plane through the others is left out
 MAX_EXTRA_MM = 6.0  # the most the hinge is put beyond the last row with visible wall
+#: How far apical of the mitral hinges the lateral tricuspid hinge is looked for (biv-me:
+#: the tricuspid opening's centre lies 8–15 mm apical of the mitral plane, docs/notes/seg8b.md).
+TRICUSPID_BELOW_MM = 20.0
+#: The most the hinge line of the tricuspid orifice is tilted from the short-axis plane (biv-me:
+#: 14–27° between the tricuspid and mitral openings; docs/notes/seg8b.md).
+MAX_ORIFICE_TILT_DEG = 40.0
 
 
 @dataclass
@@ -99,6 +108,9 @@ class Annuli:
     mitral: dict[int, AnnulusPlane] = field(default_factory=dict)
     tricuspid: dict[int, AnnulusPlane] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: The tricuspid orifice between the septal and lateral hinges of the 4CH view
+    #: (:mod:`~twinviewer.imaging.rv_base`).
+    orifice: dict[int, TricuspidOrifice] = field(default_factory=dict)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -297,13 +309,9 @@ def _fill_tricuspid(out: Annuli, t_ms: np.ndarray, u: np.ndarray) -> None:
     todo = [p for p in out.mitral if p not in out.tricuspid]
     if not both or not todo:
         return
-    n = len(t_ms)
-    t = np.asarray(t_ms, float) if np.isfinite(t_ms).all() else np.arange(n, dtype=float)
-    period = t[-1] + (t[-1] - t[0]) / max(n - 1, 1) if n > 1 else 1.0
-    pts = np.array([out.tricuspid[p].point for p in both])
+    known = {p: out.tricuspid[p].point for p in both}
     for p in todo:
-        hinge = np.array([np.interp(t[p], t[both], pts[:, i], period=period) for i in range(3)])
-        out.tricuspid[p] = _tricuspid(hinge, out.mitral[p], u)
+        out.tricuspid[p] = _tricuspid(interp_cycle(t_ms, known, p), out.mitral[p], u)
         out.tricuspid[p].hinges = np.zeros((0, 3))
     out.notes.append(f"tricuspid septal hinge not seen in phase(s) {', '.join(map(str, todo))}"
                      ": interpolated over the cycle")
@@ -356,6 +364,8 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
     mid = (float(np.percentile(a_lv, 25)), float(np.percentile(a_lv, 60)))
     t_stack = np.asarray(stack.phase_times_ms, float)
     used = []
+    lateral: dict[int, np.ndarray] = {}
+    n4 = None
     hinges: dict[str, dict[int, list[np.ndarray]]] = {"mitral": {}, "tricuspid": {}}
     lines: dict[str, dict[int, list[np.ndarray]]] = {"mitral": {}, "tricuspid": {}}
     for pl in planes:
@@ -374,8 +384,8 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
         for p in range(stack.n_phases):
             q = int(np.nanargmin(np.abs(t_plane - t_stack[p]))) if np.isfinite(
                 t_stack[p]) and np.isfinite(t_plane).any() else min(p, len(t_plane) - 1)
-            sm = fr.sample(ndimage.gaussian_filter(pl.image.array[q, 0].astype(np.float32), 0.7),
-                           pl.image)
+            img2d = ndimage.gaussian_filter(pl.image.array[q, 0].astype(np.float32), 0.7)
+            sm = fr.sample(img2d, pl.image)
             cen_lv = np.c_[(lv3 - o) @ up, (lv3 - o) @ e]
             found = _hinges(sm, fr, cen_lv, mid)
             if len(found) == 2:
@@ -388,6 +398,19 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
                 hit = _hinges(sm, fr, cen_rv, mid).get(septal)
                 if hit is not None:
                     hinges["tricuspid"].setdefault(p, []).append(fr.points(*map(np.array, hit)))
+                # the RV's lateral wall lies beyond the LV-centred frame: a wider one
+                wide = _Frame(o, up, e, a, np.arange(-2 * BESIDE_MM, 2 * BESIDE_MM + 1.0, 1.0))
+                # the tricuspid annulus lies near the mitral one (the fibrous skeleton): the
+                # step is looked for from TRICUSPID_BELOW_MM apical of the mitral hinges
+                start = (max(v[0] for v in found.values()) + TRICUSPID_BELOW_MM if found
+                         else 0.5 * (mid[0] + mid[1]))
+                lat = lateral_hinge(wide.sample(img2d, pl.image), wide.a, wide.s, cen_rv,
+                                    -septal, start)
+                n4 = n
+                if lat is not None and found and lat[0] < start - TRICUSPID_BELOW_MM - 5.0:
+                    lat = None  # more than 5 mm basal of the mitral hinges: the atrium's wall
+                if lat is not None:
+                    lateral[p] = wide.points(*map(np.array, lat))
     for p, pts in hinges["mitral"].items():
         plane = _fit(np.array(pts), u, lines["mitral"][p])
         if plane is not None:
@@ -400,4 +423,36 @@ def find_annuli(stack: ImageVolume, planes: Sequence[ImagePlane],
                          f"{stack.n_phases - len(miss)} of {stack.n_phases} phases"
                          + (f" (not in {', '.join(map(str, miss))})" if miss else ""))
     _fill_tricuspid(out, t_stack, u)
+    _orifices(out, lateral, n4, t_stack, u)
     return out
+
+
+def _orifices(out: Annuli, lateral: dict[int, np.ndarray], n4: np.ndarray | None,
+              t_ms: np.ndarray, u: np.ndarray) -> None:
+    """The tricuspid orifice of every phase with a tricuspid plane, between its septal hinge
+    and the lateral hinge found in the 4CH view (plane normal ``n4``); a phase without a
+    lateral hinge takes it interpolated over the cycle."""
+    if not lateral or n4 is None or not out.tricuspid:
+        return
+    for p in list(lateral):
+        if p in out.tricuspid:
+            d = _unit(lateral[p] - out.tricuspid[p].point)
+            if abs(d @ u) > np.sin(np.radians(MAX_ORIFICE_TILT_DEG)):
+                del lateral[p]  # a hinge line along the long axis is not an annulus
+    if not lateral:
+        return
+    miss = [p for p in sorted(out.tricuspid) if p not in lateral]
+    # a phase without it takes its offset from the mitral plane's centre, interpolated over
+    # the cycle: both annuli lie on the fibrous skeleton and descend together in systole
+    offset = {q: lateral[q] - out.mitral[q].point for q in lateral if q in out.mitral}
+    for p in out.tricuspid:
+        if p in lateral:
+            lat = lateral[p]
+        elif offset and p in out.mitral:
+            lat = out.mitral[p].point + interp_cycle(t_ms, offset, p)
+        else:
+            lat = interp_cycle(t_ms, lateral, p)
+        out.orifice[p] = orifice(out.tricuspid[p].point, lat, n4, u)
+    out.notes.append(f"tricuspid orifice in {len(out.orifice)} phases"
+                     + (f" (lateral hinge interpolated in {', '.join(map(str, miss))})"
+                        if miss else ""))

@@ -404,8 +404,8 @@ def _basal(img: np.ndarray, vent: np.ndarray, lv_below: np.ndarray, rv: np.ndarr
 
 def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float,
            out: np.ndarray, centre: int, stops: dict[int, list[int]] | None = None,
-           phase: int = 0, depth: np.ndarray | None = None, base_first: bool = True
-           ) -> dict[int, tuple]:
+           phase: int = 0, depth: np.ndarray | None = None, base_first: bool = True,
+           atrial: np.ndarray | None = None) -> dict[int, tuple]:
     """Segment the given slices of one phase, from ``centre`` outwards; returns each slice's
     seeds for the next phase.
 
@@ -458,7 +458,11 @@ def _phase(arr: np.ndarray, seeds: dict[int, tuple], slices: range, px_mm: float
                 if stops is not None:
                     stops.setdefault(k, []).append(phase)
                 break
-            if rv_stop:
+            if atrial is not None and basal and rv_mask is not None:
+                from twinviewer.imaging.rv_base import basal_rv  # the RV base: its own module
+
+                rv = basal_rv(arr[k], rv, rv_mask, lv, myo, atrial[k], RV_BASAL_REACH_MM, px_mm)
+            elif rv_stop:
                 rv = np.zeros_like(lv)
             elif basal and rv.any() and rv_mask is not None:
                 rv &= ndimage.binary_dilation(
@@ -555,7 +559,9 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
     ks = sorted(areas)
     base_first = areas[ks[0]] >= areas[ks[-1]]
     mitral: dict = {}
-    depth = _annulus_depth(image, planes, per_slice, base_first, seeds.slice, notes, mitral)
+    atrial: dict[int, np.ndarray] = {}  # phase → beyond the tricuspid orifice (rv_base)
+    depth = _annulus_depth(image, planes, per_slice, base_first, seeds.slice, notes, mitral,
+                           atrial)
     if seeds.slices is not None:
         lo, hi = seeds.slices
         notes.append(f"slices {lo}–{hi} as chosen")
@@ -576,7 +582,7 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
             notes.append(f"phase {p}: seeds corrected; propagated from here")
         out = np.zeros((nz, ny, nx), np.uint8)
         cur = _phase(arr[p], {k: cur[k] for k in range(lo, hi + 1)}, range(lo, hi + 1), px_mm,
-                     out, seeds.slice, stops, p, depth(p), base_first)
+                     out, seeds.slice, stops, p, depth(p), base_first, atrial.get(p))
         labels[p] = out
     for k, phases in sorted(stops.items(), key=lambda kv: abs(kv[0] + 0.5)):
         which = ', '.join(map(str, sorted(phases)))
@@ -591,17 +597,19 @@ def segment_cine(image: ImageVolume, seeds: CineSeeds,
 
 
 def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: dict[int, tuple],
-                   base_first: bool, k0: int, notes: list[str], used: dict | None = None):
+                   base_first: bool, k0: int, notes: list[str], used: dict | None = None,
+                   atrial: dict[int, np.ndarray] | None = None):
     """A function phase → each pixel's depth (mm) below the mitral annulus plane found in the
-    long-axis ``planes`` (None where not found); ``used`` receives the planes per phase."""
+    long-axis ``planes`` (None where not found); ``used`` receives the planes per phase and
+    ``atrial`` the voxels beyond the tricuspid orifice per phase (rv_base)."""
     if not planes:
         return lambda p: None
     from twinviewer.imaging.annulus import find_annuli
 
     ann = find_annuli(image, planes, {k: v[0] for k, v in per_slice.items()},
                       {k: v[1] for k, v in per_slice.items()}, base_first)
-    # the tricuspid plane is not used here (docs/notes/seg8b.md): its notes are not this result's
-    notes += [n for n in ann.notes if not n.startswith("tricuspid")]
+    # the tricuspid plane is not used here (docs/notes/seg8b.md), its orifice is (rv_base)
+    notes += [n for n in ann.notes if not n.startswith("tricuspid septal")]
     nz, ny, nx = image.shape
     kji = np.stack(np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij"), -1)
     xyz = image.index_to_patient(kji.reshape(-1, 3)).reshape(nz, ny, nx, 3)
@@ -615,6 +623,8 @@ def _annulus_depth(image: ImageVolume, planes: Sequence[ImagePlane], per_slice: 
     good = {p: m for p, m in ann.mitral.items() if p not in wrong}
     if used is not None:
         used.update(good)
+    if atrial is not None:
+        atrial.update({p: o.atrial(xyz) for p, o in ann.orifice.items()})
     return lambda p: good[p].depth(xyz) if p in good else None
 
 
