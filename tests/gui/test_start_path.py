@@ -232,7 +232,7 @@ def test_the_legend_lists_each_shown_structure_with_pyvistas_square(make_twin_wi
     square = np.asarray(make_legend_face("rectangle").points)
 
     def entries():
-        leg = v.plotter.legend
+        leg = v.legend
         return [(leg.GetEntryString(i), tuple(leg.GetEntryColor(i)),
                  np.asarray(pv.wrap(leg.GetEntrySymbol(i)).points))
                 for i in range(leg.GetNumberOfEntries())]
