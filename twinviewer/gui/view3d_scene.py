@@ -225,8 +225,9 @@ def legend_box(entries: list[tuple[str, tuple[float, float, float]]], face: vtkP
 def legend_square() -> vtkPolyData:
     """The legend's square symbol (pyvista's ``make_legend_face('rectangle')``: a unit
     square, its base 0.1 above the text's baseline)."""
-    pts = np.array([[0.5, 0.1, 0.0], [0.5, 1.1, 0.0], [-0.5, 1.1, 0.0], [-0.5, 0.1, 0.0]])
-    return Surface(pts, np.array([[0, 1, 2, 3]]))
+    pts = np.array([[0.5, -0.5, 0.0], [0.5, 0.5, 0.0], [-0.5, 0.5, 0.0], [-0.5, -0.5, 0.0]])
+    pts[:, 1] += 0.6  # pyvista's offset, in its arithmetic (the base is 0.0999…98)
+    return Surface(np.vstack([pts, pts]), np.array([[0, 1, 2, 3]]))  # pyvista's 8 points
 
 
 def scalar_bar(lut: vtkLookupTable, title: str, *, fmt: str, title_font_size: int,
