@@ -7,10 +7,10 @@ in it. Under software OpenGL (Mesa llvmpipe, the machines this viewer is tested 
 ~19 ms of CPU for a status-bar label alone, and a playback frame repaints the plots too.
 
 :class:`NativeInteractor` is VTK's own ``QVTKRenderWindowInteractor`` with a ``QWidget`` base
-and one renderer (plain VTK: no pyvista plotter, whose import cost ~0.2 s of every start; the
-scene's pieces are made by :mod:`twinviewer.gui.view3d_scene`) (``WA_PaintOnScreen``, a native window
-whose GL context VTK owns): a 3D frame is one VTK render and a buffer swap into that window,
-and the rest of the window stays on Qt's raster backing store (no GL composition).
+(``WA_PaintOnScreen``, a native window whose GL context VTK owns) and one renderer: plain VTK,
+no pyvista plotter, whose import cost ~0.2 s of every start (the scene's pieces are made by
+:mod:`twinviewer.gui.view3d_scene`): a 3D frame is one VTK render and a buffer swap into
+that window, and the rest of the window stays on Qt's raster backing store (no GL composition).
 
 **Drawing ahead** (:meth:`NativeInteractor.render_ahead`). Mesa's llvmpipe rasterises a flushed
 frame in its own threads while the caller goes on; only the buffer swap waits for them. A

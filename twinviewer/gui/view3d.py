@@ -504,7 +504,7 @@ class View3D(QWidget):
             return
         from twinviewer.gui.planes3d import plane_quad, plane_textures  # imports pyvista
 
-        for n, plane in enumerate(planes):
+        for plane in planes:
             try:
                 quad, textures = plane_quad(plane), plane_textures(plane)
             except (ValueError, IndexError) as exc:  # a malformed plane is skipped, said
@@ -970,8 +970,8 @@ class View3D(QWidget):
             self.request_render()
 
     def _rebuild_envelope(self) -> None:
-        from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
         from vtkmodules.util.numpy_support import vtk_to_numpy
+        from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
 
         for a in self._envelope_actors:
             self.plotter.renderer.RemoveActor(a)
