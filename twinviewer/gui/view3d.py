@@ -993,6 +993,7 @@ class View3D(QWidget):
             outer = view3d_scene.Surface(vtk_to_numpy(out.GetPoints().GetData()).astype(float)
                                          + n * poly["uncertainty_mm"][:, None], poly.faces)
             env = view3d_scene.surface_actor(outer, self.colour[key], 0.2)
+            env.GetProperty().SetInterpolationToFlat()  # add_mesh's default: not smooth
             env.GetProperty().SetRepresentationToWireframe()
             env.GetProperty().SetLineWidth(1.0)
             env.SetPickable(False)
