@@ -51,12 +51,28 @@ mark("imported")
 app = QApplication([])
 import tempfile, pathlib
 qs = QSettings(str(pathlib.Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-w = MainWindow(settings=qs); w.resize(1280, 800); w.show(); app.processEvents()
+w = MainWindow(settings=qs)
+mark("window built")
+w.resize(1280, 800); w.show(); app.processEvents()
 mark("window shown")
 ok = wait_for_predictions(app, w)
 w.view3d.plotter.render(); app.processEvents()
 mark("heart with predictions")
-print("BENCH" + json.dumps({"ok": ok, "marks": marks}), flush=True)
+def threads():  # CPU s of each thread by name ("gui": this one), from /proc (Linux)
+    out = {}
+    for t in os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else []:
+        try:
+            s = open(f"/proc/self/task/{t}/stat").read()
+        except OSError:
+            continue
+        f = s.rsplit(")", 1)[1].split()
+        key = "gui" if t == str(os.getpid()) else s[s.index("(") + 1:s.rindex(")")]
+        out[key] = round(out.get(key, 0) + (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"),
+                         2)
+    return {k: v for k, v in out.items() if v}
+import sys
+print("BENCH" + json.dumps({"ok": ok, "marks": marks, "threads": threads(),
+                            "pyvista": "pyvista" in sys.modules}), flush=True)
 os._exit(0)
 """
 
@@ -93,9 +109,10 @@ def test_startup_against_main_in_one_run():
             _install_step(tree, Path(fresh))
             load = os.getloadavg()[0]
             first = _start(tree, Path(fresh))["marks"]["heart with predictions"]
-            warm = min((_start(tree, Path(fresh))["marks"]["heart with predictions"]
-                        for _ in range(3)), key=lambda m: m[1])  # least CPU of three
-        rows[name] = {"first": first, "warm": warm, "load": load}
+            runs = [_start(tree, Path(fresh)) for _ in range(3)]
+            warm = min((r["marks"]["heart with predictions"] for r in runs),
+                       key=lambda m: m[1])  # least CPU of three
+        rows[name] = {"first": first, "warm": warm, "load": load, "runs": runs}
     for name, r in rows.items():
         print(f"\nstart-up to the demo heart with predictions, {name} (load average "
               f"{r['load']:.1f}): first start after install {r['first'][0]:.2f} s wall / "
@@ -103,6 +120,15 @@ def test_startup_against_main_in_one_run():
               f"{r['warm'][0]:.2f} s wall / {r['warm'][1]:.2f} s CPU / {r['warm'][2]:.2f} s "
               f"GUI-thread CPU "
               f"(targets {STARTUP_FIRST_TARGET_S} / {STARTUP_WARM_TARGET_S} s)")
+    for name, r in rows.items():  # each warm start: where the window thread's CPU went
+        for run in r["runs"]:
+            mk = run["marks"]
+            phases = ["imported", "window built", "window shown", "heart with predictions"]
+            gui = {k: round(mk[k][2] - mk[p][2], 2) if p else mk[k][2]
+                   for p, k in zip([None, *phases[:-1]], phases, strict=True)}
+            print(f"  {name} warm: {mk['heart with predictions'][0]:.2f} s wall, GUI-thread "
+                  f"CPU by phase {gui}, CPU by thread {run['threads']}, pyvista imported: "
+                  f"{run['pyvista']}")
     if "git main" in rows:
         m, t = rows["git main"], rows["this branch"]
         for k in ("first", "warm"):

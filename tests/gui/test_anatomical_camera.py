@@ -25,13 +25,13 @@ def _centroid(anatomy, key: str) -> np.ndarray:
 def _on_screen(view) -> dict:
     """The camera's up and look directions, and where the aorta, LV and RA centroids fall on
     the screen (right, up), mm."""
-    cam = view.plotter.camera
-    up = np.asarray(cam.up, float)
+    cam = view.plotter.renderer.GetActiveCamera()
+    up = np.asarray(cam.GetViewUp(), float)
     up /= np.linalg.norm(up)
-    look = np.asarray(cam.focal_point, float) - np.asarray(cam.position, float)
+    look = np.asarray(cam.GetFocalPoint(), float) - np.asarray(cam.GetPosition(), float)
     look /= np.linalg.norm(look)
     right = np.cross(look, up)  # the screen's right
-    centre = np.asarray(cam.focal_point, float)
+    centre = np.asarray(cam.GetFocalPoint(), float)
     where = {k: ((_centroid(view.anatomy, k) - centre) @ right,
                  (_centroid(view.anatomy, k) - centre) @ up)
              for k in ("aorta", "lv_blood", "ra")}
@@ -52,7 +52,7 @@ def start_path(qapp, tmp_path_factory):
 
     def grabbed(window, path):
         seen["shot"] = _on_screen(window.view3d)
-        seen["legend"] = window.view3d.plotter.legend
+        seen["legend"] = window.view3d.legend
         seen["colours"] = [window.view3d.colour[k] for k in window.view3d.actors
                            if window.view3d.visible.get(k)]
         return grab(window, path)

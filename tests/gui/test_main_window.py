@@ -98,9 +98,9 @@ def test_overlays_toggle_and_percentiles_are_ordered(own_window, qtbot):
     for name in ("volume", "stress", "uncertainty", "none", "pressure"):
         v.set_overlay(name)
         if name == "none":
-            assert not v.plotter.scalar_bars
+            assert not v.scalar_bars
             continue
-        (title,) = v.plotter.scalar_bars.keys()
+        (title,) = v.scalar_bars.keys()
         assert "(" in title and ")" in title  # labelled with its unit
     v.set_overlay("stress")
     vals = {}
@@ -210,7 +210,7 @@ def test_settings_persist_and_apply(window):
     window.apply_settings(ViewerSettings(False, "plasma", "kPa"))
     assert ViewerSettings.load(window.qsettings).pressure_unit == "kPa"
     window.view3d.set_overlay("pressure")
-    assert "kPa" in next(iter(window.view3d.plotter.scalar_bars.keys()))
+    assert "kPa" in next(iter(window.view3d.scalar_bars.keys()))
     assert window.view3d.cmap == "plasma"
     window.apply_settings(ViewerSettings())  # the window is shared by the module's tests
     window.view3d.set_overlay("none")

@@ -296,7 +296,7 @@ def test_side_by_side_linked_3d_views(make_twin_window, qtbot):
     p.same_heart()
     p.link3d.setChecked(True)
     a, b = p.views3d
-    assert a.plotter.renderer.camera is b.plotter.renderer.camera
+    assert a.plotter.renderer.GetActiveCamera() is b.plotter.renderer.GetActiveCamera()
     assert a._clim["pressure"] == b._clim["pressure"]  # one colour scale
     p.clock.setValue(30)
     assert p._states3d[0].time == p._states3d[1].time == pytest.approx(30 / 99)
@@ -459,7 +459,7 @@ def test_presenter_colour_bar_is_readable_on_a_projector(qtbot, state):
 
     def bar_sizes(view):
         view.set_overlay("pressure")
-        (bar,) = view.plotter.scalar_bars.values()
+        (bar,) = view.scalar_bars.values()
         return (bar.GetTitleTextProperty().GetFontSize(),
                 bar.GetLabelTextProperty().GetFontSize())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import pyvista as pv
 
 from twinviewer.core.anatomy import Anatomy, ImagePlane, ImageVolume, Structure, SurfaceMesh
 
@@ -41,12 +42,12 @@ def test_planes_sit_at_their_true_position_and_follow_the_cine(window):
     assert len(v.image_planes) == 1 and v.planes_box.isVisibleTo(v)
     _, actor, textures, _ = v.image_planes[0]
     # hidden until asked for (opaque planes would hide the heart), then shown
-    assert not actor.visibility and not v.planes_box.isChecked()
+    assert not actor.GetVisibility() and not v.planes_box.isChecked()
     v.planes_box.setChecked(True)
-    assert actor.visibility
+    assert actor.GetVisibility()
     # corners on the pixel edges, through the image affine (patient mm)
     corners = plane.image.index_to_patient([[0, -0.5, -0.5], [0, 39.5, 49.5]])
-    quad = actor.mapper.dataset
+    quad = pv.wrap(actor.GetMapper().GetInput())
     assert np.allclose(quad.points[0], corners[0]) and np.allclose(quad.points[2], corners[1])
     # the bright first row is at v = 1 of the texture and at the row -0.5 edge of the quad
     tex = textures[0].to_image()
@@ -54,16 +55,16 @@ def test_planes_sit_at_their_true_position_and_follow_the_cine(window):
     assert top[-1, :, 0].min() > 250 and top[:-1, :, 0].max() < 50
     assert np.allclose(quad.active_texture_coordinates[0], [0, 1])
     # in step with the model's time (no times: phases spread over the beat)
-    assert actor.texture is textures[0]
+    assert actor.GetTexture() is textures[0]
     window.state.session.set_time(0.34)
-    assert actor.texture is textures[1]
+    assert actor.GetTexture() is textures[1]
     window.state.session.set_time(0.67)
-    assert actor.texture is textures[2]
+    assert actor.GetTexture() is textures[2]
     # the toggle hides and shows them
     v.planes_box.setChecked(False)
-    assert not actor.visibility
+    assert not actor.GetVisibility()
     v.set_planes_visible(True)
-    assert actor.visibility and v.planes_box.isChecked()
+    assert actor.GetVisibility() and v.planes_box.isChecked()
 
 
 def test_anatomy_without_planes_hides_the_toggle(window):

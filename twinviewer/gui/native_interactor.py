@@ -1,14 +1,16 @@
-"""A pyvista plotter in a native child window (VTK draws straight into its own X/Win32 window).
+"""The 3D view's VTK renderer in a native child window (VTK draws straight into its own X/Win32
+window).
 
 pyvistaqt's ``QtInteractor`` is a ``QOpenGLWidget``: VTK renders into a framebuffer object and
 Qt then composes the *whole* top-level window through OpenGL on every repaint of any widget
 in it. Under software OpenGL (Mesa llvmpipe, the machines this viewer is tested on) that costs
 ~19 ms of CPU for a status-bar label alone, and a playback frame repaints the plots too.
 
-:class:`NativeInteractor` is the same pyvista ``BasePlotter`` on VTK's own
-``QVTKRenderWindowInteractor`` with a ``QWidget`` base (``WA_PaintOnScreen``, a native window
-whose GL context VTK owns): a 3D frame is one VTK render and a buffer swap into that window,
-and the rest of the window stays on Qt's raster backing store (no GL composition).
+:class:`NativeInteractor` is VTK's own ``QVTKRenderWindowInteractor`` with a ``QWidget`` base
+(``WA_PaintOnScreen``, a native window whose GL context VTK owns) and one renderer: plain VTK,
+no pyvista plotter, whose import cost ~0.2 s of every start (the scene's pieces are made by
+:mod:`twinviewer.gui.view3d_scene`): a 3D frame is one VTK render and a buffer swap into
+that window, and the rest of the window stays on Qt's raster backing store (no GL composition).
 
 **Drawing ahead** (:meth:`NativeInteractor.render_ahead`). Mesa's llvmpipe rasterises a flushed
 frame in its own threads while the caller goes on; only the buffer swap waits for them. A
@@ -20,33 +22,18 @@ rasterisation instead of running them one after the other (docs/notes/render7.md
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-from collections.abc import Iterator
 
 import vtkmodules.qt
 
 vtkmodules.qt.QVTKRWIBase = "QWidget"  # before the import below reads it
 vtkmodules.qt.PyQtImpl = "PySide6"
 
-from pyvista.plotting import BasePlotter  # noqa: E402
-from pyvista.plotting.render_window_interactor import RenderWindowInteractor  # noqa: E402
 from vtkmodules.qt.QVTKRenderWindowInteractor import (  # noqa: E402
     QVTKRenderWindowInteractor,
 )
-from vtkmodules.vtkRenderingCore import vtkRenderWindow  # noqa: E402
-
-
-@contextlib.contextmanager
-def _no_base_plotter_init() -> Iterator[None]:
-    """PySide6's ``QWidget.__init__`` continues the cooperative ``super()`` chain into
-    ``BasePlotter.__init__`` without arguments; hold it back (as pyvistaqt does)."""
-    init = BasePlotter.__init__
-    BasePlotter.__init__ = lambda *a, **k: None
-    try:
-        yield
-    finally:
-        BasePlotter.__init__ = init
+from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera  # noqa: E402
+from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow  # noqa: E402
 
 
 def _render_window() -> vtkRenderWindow:
@@ -89,8 +76,8 @@ def _gl_flush():
     return _FLUSH[0]
 
 
-class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
-    """pyvista plotter embedded as a native child widget.
+class NativeInteractor(QVTKRenderWindowInteractor):
+    """A VTK render window with one renderer, embedded as a native child widget.
 
     Parameters
     ----------
@@ -101,34 +88,50 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
     Examples
     --------
     >>> p = NativeInteractor()  # doctest: +SKIP
-    >>> _ = p.add_mesh(pyvista.Sphere())  # doctest: +SKIP
+    >>> p.renderer.AddActor(actor); p.render()  # doctest: +SKIP
     """
 
     def __init__(self, parent=None, multi_samples: int = 0) -> None:
-        with _no_base_plotter_init():
-            QVTKRenderWindowInteractor.__init__(self, parent, rw=_render_window())
-        BasePlotter.__init__(self)
+        super().__init__(parent, rw=_render_window())
         self.interactor = self  # pyvistaqt's name for the widget
-        self.ren_win = self.GetRenderWindow()
+        self.ren_win = self.render_window = self.GetRenderWindow()
         self.ren_win.SetMultiSamples(multi_samples)
-        for renderer in self.renderers:
-            renderer.view_isometric()
-            self.ren_win.AddRenderer(renderer)
-        self._off_screen = False
-        self.iren = RenderWindowInteractor(self, interactor=self.ren_win.GetInteractor())
-        self.iren.interactor.RemoveObservers("MouseMoveEvent")
-        self.iren.initialize()
-        self.enable_trackball_style()
-        self._observers: dict = {}
-        self.iren.add_observer("KeyPressEvent", self.key_press_event)
-        self.reset_key_events()
-        self._first_time = False  # BasePlotter renders only after this is False
+        self.renderer = vtkRenderer()
+        self.renderer.SetTwoSidedLighting(True)  # as pyvista's renderer
+        self.renderer.SetAutomaticLightCreation(False)
+        self.ren_win.AddRenderer(self.renderer)
+        iren = self.ren_win.GetInteractor()
+        iren.Initialize()
+        self._style = vtkInteractorStyleTrackballCamera()
+        iren.SetInteractorStyle(self._style)
+        iren.AddObserver("KeyPressEvent", self._on_key)
         self._closed = False
         # a frame drawn ahead and not yet shown: None, "fresh" (show it at the next paint) or
         # "stale" (the scene changed after it was drawn: the paint renders again)
         self._ahead: str | None = None
         self._drawing_ahead = False
         self.ren_win.AddObserver("StartEvent", self._on_render_start)
+
+    @property
+    def camera(self):
+        """The renderer's active camera (``vtkCamera``)."""
+        return self.renderer.GetActiveCamera()
+
+    def _on_key(self, iren, _event) -> None:
+        """Up/Down zoom in and out, ``v`` an isometric view (pyvista's keys)."""
+        key = iren.GetKeySym()
+        cam = self.camera
+        if key in ("Up", "Down"):
+            cam.Zoom(1.05 if key == "Up" else 0.95)
+        elif key == "v":
+            focal = cam.GetFocalPoint()
+            dist = cam.GetDistance()
+            cam.SetPosition(*(f + dist / 3 ** 0.5 for f in focal))
+            cam.SetViewUp(0.0, 0.0, 1.0)
+            self.renderer.ResetCamera()
+        else:
+            return
+        self.render()
 
     def _on_render_start(self, *_args) -> None:
         if not self._drawing_ahead:  # any other render draws (and shows) the scene anew
@@ -174,13 +177,11 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
         """Render now (no-op before the widget is shown or after it is closed)."""
         if self._closed or not self.isVisible():
             return
-        self._rendered = True
-        BasePlotter.render(self)
+        self.ren_win.Render()
 
     def paintEvent(self, ev) -> None:  # noqa: N802 - Qt naming
         if self._closed:
             return
-        self._rendered = True
         ahead, self._ahead = self._ahead, None
         if ahead == "fresh":
             self.ren_win.Frame()  # the frame drawn ahead: copy to the window and swap
@@ -196,5 +197,5 @@ class NativeInteractor(QVTKRenderWindowInteractor, BasePlotter):
         if self._closed:
             return
         self._closed = True
-        BasePlotter.close(self)
+        self.ren_win.Finalize()
         QVTKRenderWindowInteractor.close(self)

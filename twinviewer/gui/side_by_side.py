@@ -319,9 +319,10 @@ class SideBySidePanel(QWidget):
                                         self.ivs[i].currentData() or None))
         # one camera for both: turning one turns the other
         a, b = (v.plotter for v in self.views3d)
-        b.renderer.camera = a.renderer.camera
+        b.renderer.SetActiveCamera(a.renderer.GetActiveCamera())
         for src, dst in ((a, b), (b, a)):
-            src.iren.add_observer("InteractionEvent", lambda *_, d=dst: d.render())
+            src.ren_win.GetInteractor().AddObserver("InteractionEvent",
+                                                    lambda *_, d=dst: d.render())
         self._after_change()
 
     def _show_3d(self, i: int, title: str) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-import pyvista as pv
 from PySide6.QtCore import QLineF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
@@ -74,9 +73,11 @@ def auto_levels(a: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi if hi > lo else lo + 1)
 
 
-def contour_segments(mesh_poly: pv.PolyData, origin: np.ndarray, normal: np.ndarray
+def contour_segments(mesh_poly, origin: np.ndarray, normal: np.ndarray
                      ) -> np.ndarray:
-    """``(m, 2, 3)`` line segments where ``mesh_poly`` crosses the plane (patient mm)."""
+    """``(m, 2, 3)`` line segments where ``mesh_poly`` (a ``pyvista.PolyData``) crosses the
+    plane (patient mm): VTK's cutter, the reference the views' own cut
+    (:func:`~twinviewer.gui.plane_cut.plane_segments`) is tested against."""
     cut = mesh_poly.slice(normal=normal, origin=origin, generate_triangles=False)
     if cut.n_points == 0 or cut.n_lines == 0:
         return np.empty((0, 2, 3))

@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-import pyvista as pv
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 from vtkmodules.vtkCommonDataModel import vtkPlane
 
-from twinviewer.gui import colour_tables, cycle, overlay_menu
+from twinviewer.gui import colour_tables, cycle, overlay_menu, view3d_scene
 from twinviewer.gui.cardiac_frame import CardiacFrame
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.motion import (
@@ -79,7 +78,11 @@ def legend_colour(colour) -> tuple[float, float, float]:
     >>> [round(c, 2) for c in legend_colour((1.0, 1.0, 0.0))]
     [0.42, 0.42, 0.0]
     """
-    rgb = np.asarray(pv.Color(colour).float_rgb, float)
+    if isinstance(colour, str):
+        from PySide6.QtGui import QColor
+
+        colour = QColor(colour).getRgbF()[:3]
+    rgb = np.round(np.asarray(colour[:3], float) * 255) / 255  # 8-bit, as the colour shows
     bg = _luminance(LEGEND_BACKGROUND)
     while (bg + 0.05) / (_luminance(rgb) + 0.05) < 4.5 and rgb.max() > 0.0:
         rgb = rgb * 0.96
@@ -93,20 +96,15 @@ def _luminance(rgb) -> float:
     return float(c @ [0.2126, 0.7152, 0.0722])
 
 
-def to_polydata(mesh) -> pv.PolyData:
-    poly = pv.PolyData.from_regular_faces(mesh.points, mesh.faces)
-    poly.point_data["uncertainty_mm"] = mesh.uncertainty_mm
-    poly.point_data["overlay"] = np.zeros(mesh.n_points)
-    poly.set_active_scalars("overlay")
-    return poly
+def to_polydata(mesh) -> view3d_scene.Surface:
+    """``mesh`` as the surface the view draws (point arrays ``uncertainty_mm``, ``overlay``)."""
+    return view3d_scene.polydata(mesh.points, mesh.faces, mesh.uncertainty_mm)
 
 
 @functools.cache
-def _legend_square() -> pv.PolyData:
-    """pyvista's legend square (``add_legend(face="rectangle")``), made once."""
-    from pyvista.plotting.renderer import make_legend_face
-
-    return make_legend_face("rectangle")
+def _legend_square():
+    """The legend's square symbol, made once."""
+    return view3d_scene.legend_square()
 
 
 def _surfaces_closed(anatomy, key: str, structure) -> bool:
@@ -135,7 +133,8 @@ def closed_structures(anatomy) -> dict[str, bool]:
 
 
 def make_plotter(parent: QWidget, multi_samples: int = 0):
-    """The pyvista plotter widget: a native child window where the window system has native
+    """The 3D widget (``renderer``, ``ren_win``, ``render()``, ``interactor``): a native
+    child window with a plain VTK renderer where the window system has native
     child windows VTK can draw into (X11, Windows; see
     :mod:`twinviewer.gui.native_interactor`), else pyvistaqt's ``QOpenGLWidget`` (Wayland,
     macOS, Qt's offscreen platform). ``TWINVIEWER_3D_WIDGET=opengl`` forces the latter."""
@@ -195,11 +194,11 @@ class View3D(QWidget):
         self.results = None
         self.phase = 0
         self.frame: CardiacFrame | None = None
-        self.polys: dict[str, dict[int, pv.PolyData]] = {}
+        self.polys: dict[str, dict[int, view3d_scene.Surface]] = {}
         # moving anatomy: one surface per structure whose points (and normals) are rewritten
         # in place each frame, blended between phases
         self.motion: dict[str, PhaseMotion] = {}
-        self.live: dict[str, pv.PolyData] = {}
+        self.live: dict[str, view3d_scene.Surface] = {}
         self._live_arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.ref_phase = 0
         self.actors: dict[str, Any] = {}
@@ -218,7 +217,10 @@ class View3D(QWidget):
         # long-axis image planes: (plane, actor, textures per phase, phase shown)
         self.image_planes: list[list] = []
         self._clipping = False
-        self._lut = colour_tables.lookup_table(cmap)  # no matplotlib
+        self._lut = view3d_scene.lookup_table(colour_tables.colour_table(cmap))
+        self._legend = None
+        self._bars: dict[str, Any] = {}  # colour bar title -> its actor (one at a time)
+        self._plane_widgets: list = []
         self._status_shown: tuple[str, str] | None = None  # (text, its part without time)
         self._status_at = 0.0  # when the corner text last changed
         self._status_time_at = 0.0  # when its time parts were last asked to change
@@ -230,9 +232,12 @@ class View3D(QWidget):
         # no auto-update timer: it re-renders 5×/s even when nothing changed (~50–80 ms each
         # under software GL); the view renders on request instead
         self.plotter = make_plotter(self, multi_samples)
-        if not multi_samples:
-            self.plotter.disable_anti_aliasing()
-        self.plotter.set_background("#1e1f24", top="#3a3d46")
+        if not multi_samples and hasattr(self.plotter, "disable_anti_aliasing"):
+            self.plotter.disable_anti_aliasing()  # pyvistaqt's widget (the native one has none)
+        ren = self.plotter.renderer
+        ren.SetBackground(0x1e / 255, 0x1f / 255, 0x24 / 255)
+        ren.SetBackground2(0x3a / 255, 0x3d / 255, 0x46 / 255)
+        ren.GradientBackgroundOn()
         # no frustum culling: every structure is in view, and the culler measured each moved
         # surface's bounds every frame through its cells (~1.5 ms of GUI thread, measured)
         self.plotter.renderer.GetCullers().RemoveAllItems()
@@ -299,9 +304,8 @@ class View3D(QWidget):
         """One headlight (a light at the camera, as in most medical viewers): under software
         GL each light is shaded per pixel, and the five-light kit doubled the render's CPU
         (77 → 40 ms per frame at 476×402 px, measured)."""
-        self.plotter.remove_all_lights()
-        light = pv.Light(light_type="headlight", intensity=1.0)
-        self.plotter.add_light(light)
+        self.plotter.renderer.RemoveAllLights()
+        self.plotter.renderer.AddLight(view3d_scene.headlight())
 
     @contextmanager
     def _one_render(self) -> Iterator[None]:
@@ -387,7 +391,7 @@ class View3D(QWidget):
             m = motion_of(anatomy, key, ref)
             live = self.live[key]
             self.motion[key] = m
-            live.point_data["uncertainty_mm"][:] = m.vertex_data(s.meshes[ref].uncertainty_mm)
+            live["uncertainty_mm"][:] = m.vertex_data(s.meshes[ref].uncertainty_mm)
             live.GetPointData().GetArray("uncertainty_mm").Modified()
         for key in self.actors:  # same triangles; a deformation could still turn one inside out
             self._closed[key] = self._is_closed(key)
@@ -404,8 +408,7 @@ class View3D(QWidget):
 
     def _set_anatomy(self, anatomy) -> None:
         self.anatomy = anatomy
-        self.plotter.clear()
-        self._light()  # pyvista's clear() also removes the lights
+        self._clear_scene()
         self.polys, self.actors, self._closed = {}, {}, {}
         self.motion, self.live, self._live_arrays = {}, {}, {}
         self._walls = None
@@ -434,24 +437,20 @@ class View3D(QWidget):
             self.visible.setdefault(key, True)
             self.opacity.setdefault(key, 1.0)
             poly = self._poly(key, self.phase)
-            actor = self.plotter.add_mesh(poly, color=self.colour[key], name=key,
-                                          opacity=self.opacity[key], smooth_shading=True,
-                                          show_scalar_bar=False, reset_camera=False,
-                                          render=False)  # one render at the end
-            actor.mapper.lookup_table = self._lut
-            actor.mapper.SetUseLookupTableScalarRange(True)
-            actor.mapper.scalar_visibility = False
+            actor = view3d_scene.surface_actor(poly, self.colour[key], self.opacity[key],
+                                               self._lut)
+            self.plotter.renderer.AddActor(actor)
             if key != "lv_myocardium":  # shared boundaries: draw cavities in front of walls
-                actor.mapper.SetResolveCoincidentTopologyToPolygonOffset()
-                actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
-            actor.visibility = self.visible[key]
+                actor.GetMapper().SetResolveCoincidentTopologyToPolygonOffset()
+                actor.GetMapper().SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
+            actor.SetVisibility(self.visible[key])
             self.actors[key] = actor
             self._closed[key] = self._is_closed(key)
         self._update_culling()
         self._add_image_planes(anatomy)
         self.frame = frame_of(anatomy)
-        self._status = self.plotter.add_text("", position="upper_left", font_size=10,
-                                             color="white", name="status", render=False)
+        self._status = view3d_scene.corner_text(font_size=10)
+        self.plotter.renderer.AddViewProp(self._status)
         self._status_shown = None
         self._update_legend()
         self._compute_limits()
@@ -500,18 +499,23 @@ class View3D(QWidget):
 
     def _add_image_planes(self, anatomy) -> None:
         """Each long-axis plane as a textured quad (unlit, not pickable)."""
-        from twinviewer.gui.planes3d import plane_quad, plane_textures
+        planes = getattr(anatomy, "planes", None) or []
+        if not planes:
+            return
+        from twinviewer.gui.planes3d import plane_quad, plane_textures  # imports pyvista
 
-        for n, plane in enumerate(getattr(anatomy, "planes", None) or []):
+        for plane in planes:
             try:
                 quad, textures = plane_quad(plane), plane_textures(plane)
             except (ValueError, IndexError) as exc:  # a malformed plane is skipped, said
                 self.state.warn(f"image plane {plane.view}: not shown ({exc})")
                 continue
-            actor = self.plotter.add_mesh(quad, texture=textures[0], name=f"plane_{n}",
-                                          lighting=False, pickable=False, reset_camera=False,
-                                          render=False)
-            actor.visibility = self.planes_box.isChecked()
+            actor = view3d_scene.surface_actor(quad, (1.0, 1.0, 1.0))
+            actor.SetTexture(textures[0])
+            actor.GetProperty().SetLighting(False)
+            actor.SetPickable(False)
+            self.plotter.renderer.AddActor(actor)
+            actor.SetVisibility(self.planes_box.isChecked())
             self.image_planes.append([plane, actor, textures, 0])
         self._move_planes(self.state.time)
 
@@ -527,7 +531,7 @@ class View3D(QWidget):
             plane, actor, textures, shown = entry
             p = plane_phase_at(plane, fraction, period)
             if p != shown:
-                actor.texture = textures[p]
+                actor.SetTexture(textures[p])
                 entry[3] = p
 
     def set_planes_visible(self, on: bool) -> None:
@@ -536,10 +540,10 @@ class View3D(QWidget):
             self.planes_box.setChecked(bool(on))
             return
         for _plane, actor, _tex, _p in self.image_planes:
-            actor.visibility = bool(on)
+            actor.SetVisibility(bool(on))
         self.request_render()
 
-    def _poly(self, key: str, phase: int) -> pv.PolyData:
+    def _poly(self, key: str, phase: int) -> view3d_scene.Surface:
         if key in self.live:
             return self.live[key]
         by_phase = self.polys[key]
@@ -547,22 +551,15 @@ class View3D(QWidget):
 
     def _make_live(self, key: str, meshes: dict) -> None:
         """One moving surface for ``key``: positions and normals per phase, blended later."""
-        from vtkmodules.util.numpy_support import vtk_to_numpy
-
         ref = self.ref_phase if self.ref_phase in meshes else min(meshes)
         m = motion_of(self.anatomy, key, ref)
         # single precision, as the GL buffers hold them: each frame's upload is then a copy
         k = m.phases.index(ref)
-        live = pv.PolyData.from_regular_faces(m.points[k].astype(np.float32), m.faces)
-        live.point_data["uncertainty_mm"] = m.vertex_data(meshes[ref].uncertainty_mm)
-        live.point_data["overlay"] = np.zeros(live.n_points)
-        live.point_data["Normals"] = m.normals[k].astype(np.float32)
-        live.point_data.active_normals_name = "Normals"
-        live.set_active_scalars("overlay")
+        live = view3d_scene.polydata(m.points[k].astype(np.float32), m.faces,
+                                     m.vertex_data(meshes[ref].uncertainty_mm))
+        live.add_array("Normals", m.normals[k].astype(np.float32), normals=True)
         self.motion[key], self.live[key] = m, live
-        self._live_arrays[key] = (vtk_to_numpy(live.GetPoints().GetData()),
-                                  vtk_to_numpy(live.GetPointData().GetArray("Normals")),
-                                  np.empty_like(m.normals[0]))
+        self._live_arrays[key] = (live.points, live["Normals"], np.empty_like(m.normals[0]))
 
     def _move(self, fraction: float) -> None:
         """Put every moving surface where the beat is at ``fraction`` (in place)."""
@@ -716,8 +713,8 @@ class View3D(QWidget):
                                                                   self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
         if clim is not None and getattr(self, "_lut_key", None) != (self.cmap, clim):
-            self._lut.values = colour_tables.colour_table(self.cmap)
-            self._lut.scalar_range = clim
+            view3d_scene.set_table(self._lut, colour_tables.colour_table(self.cmap))
+            self._lut.SetTableRange(*clim)
             self._lut_key = (self.cmap, clim)
         coloured = None
         for key, actor in self.actors.items():
@@ -749,6 +746,7 @@ class View3D(QWidget):
                 else:
                     rgb, scalars = None, True
                     poly["overlay"][:] = vals
+                    poly.GetPointData().GetArray("overlay").Modified()
                     poly.Modified()
             mapper.SetScalarVisibility(scalars)
             if rgb is not None and prop.GetColor() != rgb:
@@ -779,17 +777,40 @@ class View3D(QWidget):
         if key == getattr(self, "_bar_key", None):
             return  # unchanged: rebuilding the bar every frame costs a render
         self._bar_key = key
-        for name in list(self.plotter.scalar_bars.keys()):
-            self.plotter.remove_scalar_bar(name, render=False)
+        for bar in self._bars.values():
+            self.plotter.renderer.RemoveViewProp(bar)
+        self._bars = {}
         if actor is None:
             return
-        self.plotter.add_scalar_bar(self._title(), mapper=actor.mapper, vertical=True,
-                                    position_x=0.78, position_y=0.2, height=0.6, width=0.06,
-                                    title_font_size=round(14 * self.bar_font_scale),
-                                    label_font_size=round(12 * self.bar_font_scale), n_labels=5,
-                                    fmt="%.2f" if self.overlay == "uncertainty" else "%.0f"
-                                    if self.overlay in OVERLAYS else "%.3g",
-                                    color="white")
+        title = self._title()
+        bar = view3d_scene.scalar_bar(
+            actor.GetMapper().GetLookupTable(), title, position=(0.78, 0.2), size=(0.06, 0.6),
+            title_font_size=round(14 * self.bar_font_scale),
+            label_font_size=round(12 * self.bar_font_scale), n_labels=5,
+            fmt="%.2f" if self.overlay == "uncertainty" else "%.0f"
+            if self.overlay in OVERLAYS else "%.3g")
+        self.plotter.renderer.AddViewProp(bar)
+        self._bars[title] = bar
+
+    @property
+    def scalar_bars(self) -> dict[str, Any]:
+        """The colour bar on show, by its title (empty or one)."""
+        return dict(self._bars)
+
+    @property
+    def legend(self):
+        """The legend on show (``vtkLegendBoxActor``), or None."""
+        return self._legend
+
+    def _clear_scene(self) -> None:
+        """Remove every actor, the legend, colour bar, corner text, clipping widget and lights,
+        and put the headlight back."""
+        for w in self._plane_widgets:
+            w.Off()
+        self._plane_widgets = []
+        self.plotter.renderer.RemoveAllViewProps()
+        self._legend, self._bars = None, {}
+        self._light()
 
     def _update_status(self) -> None:
         if not hasattr(self, "_status"):
@@ -922,25 +943,20 @@ class View3D(QWidget):
         self._apply_overlay()
 
     def _update_legend(self) -> None:
-        if hasattr(self.plotter, "legend") and self.plotter.legend is not None:
-            self.plotter.remove_legend(render=False)
+        if self._legend is not None:
+            self.plotter.renderer.RemoveViewProp(self._legend)
+            self._legend = None
         if self.anatomy is None:
             return
         labels = [[self.anatomy.structures[k].name, self.colour[k]]
                   for k in self.actors if self.visible.get(k)]
         if labels:
-            # light panel, readable size: dark red on near-black was unreadable at 720 px.
-            # pyvista lays out the legend (from its first entry); every entry then gets one
-            # shared square, where pyvista builds and normalises a square per entry (~30 ms
-            # of GUI thread at start-up for 12 structures); light colours darkened to read
-            legend = self.plotter.add_legend(labels[:1], bcolor=LEGEND_BACKGROUND,
-                                             border=False,
-                                             size=(0.22, min(0.048 * len(labels), 0.4)),
-                                             loc="lower left", face="rectangle")
-            legend.SetNumberOfEntries(len(labels))
-            face = _legend_square()
-            for i, (text, colour) in enumerate(labels):
-                legend.SetEntry(i, face, str(text), list(legend_colour(colour)))
+            # light panel, readable size: dark red on near-black was unreadable at 720 px;
+            # every entry shares one square; light colours darkened to read
+            self._legend = view3d_scene.legend_box(
+                [(text, legend_colour(colour)) for text, colour in labels], _legend_square(),
+                LEGEND_BACKGROUND, (0.22, min(0.048 * len(labels), 0.4)))
+            self.plotter.renderer.AddViewProp(self._legend)
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:
@@ -948,28 +964,42 @@ class View3D(QWidget):
             self._rebuild_envelope()
         else:
             for a in self._envelope_actors:
-                self.plotter.remove_actor(a, render=False)
+                self.plotter.renderer.RemoveActor(a)
             self._envelope_actors = []
             self._update_translucency()
             self.request_render()
 
     def _rebuild_envelope(self) -> None:
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+        from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
+
         for a in self._envelope_actors:
-            self.plotter.remove_actor(a, render=False)
+            self.plotter.renderer.RemoveActor(a)
         self._envelope_actors = []
         for key in self.actors:
             if not self.visible.get(key):
                 continue
             poly = self._poly(key, self.phase)
-            n = poly.compute_normals(point_normals=True, cell_normals=False,
-                                     auto_orient_normals=True)["Normals"]
-            outer = pv.PolyData(np.asarray(poly.points) + n * poly["uncertainty_mm"][:, None],
-                                poly.faces)
-            env = self.plotter.add_mesh(outer, color=self.colour[key], opacity=0.2,
-                                        style="wireframe", line_width=1, reset_camera=False,
-                                        name=f"envelope_{key}", pickable=False)
+            normals = vtkPolyDataNormals()  # as pyvista's compute_normals(point_normals=True,
+            normals.SetInputData(poly)  # cell_normals=False, auto_orient_normals=True)
+            normals.ComputePointNormalsOn()
+            normals.ComputeCellNormalsOff()
+            normals.AutoOrientNormalsOn()
+            normals.SplittingOff()
+            normals.ConsistencyOn()
+            normals.Update()
+            out = normals.GetOutput()
+            n = vtk_to_numpy(out.GetPointData().GetNormals())
+            outer = view3d_scene.Surface(vtk_to_numpy(out.GetPoints().GetData()).astype(float)
+                                         + n * poly["uncertainty_mm"][:, None], poly.faces)
+            env = view3d_scene.surface_actor(outer, self.colour[key], 0.2)
+            env.GetProperty().SetInterpolationToFlat()  # add_mesh's default: not smooth
+            env.GetProperty().SetRepresentationToWireframe()
+            env.GetProperty().SetLineWidth(1.0)
+            env.SetPickable(False)
+            self.plotter.renderer.AddActor(env)
             if self._clipping:
-                env.mapper.AddClippingPlane(self._plane)
+                env.GetMapper().AddClippingPlane(self._plane)
             self._envelope_actors.append(env)
         self._update_translucency()
         self.request_render()
@@ -981,21 +1011,26 @@ class View3D(QWidget):
         self._clipping = on
         if self.clip_box.isChecked() != on:
             self.clip_box.setChecked(on)
-        mappers = [a.mapper for a in list(self.actors.values()) + self._envelope_actors]
+        mappers = [a.GetMapper() for a in list(self.actors.values()) + self._envelope_actors]
         if on and self.anatomy is not None:
             normal = self.frame.four_chamber_normal if self.frame is not None else (1, 0, 0)
-            origin = self.frame.centre if self.frame is not None else self.plotter.center
+            ren = self.plotter.renderer
+            bounds = ren.ComputeVisiblePropBounds()
+            origin = self.frame.centre if self.frame is not None else \
+                [(bounds[2 * i] + bounds[2 * i + 1]) / 2 for i in range(3)]
             self._plane.SetNormal(*normal)
             self._plane.SetOrigin(*origin)
             for m in mappers:
                 m.AddClippingPlane(self._plane)
             if widget:
-                self.plotter.add_plane_widget(self._on_plane, normal=normal, origin=origin,
-                                              bounds=self.plotter.bounds, factor=1.1,
-                                              normal_rotation=True, implicit=True,
-                                              outline_translation=False, color="white")
+                iren = self.plotter.ren_win.GetInteractor()
+                self._plane_widgets.append(view3d_scene.plane_widget(
+                    iren, ren, self._on_plane, normal=normal, origin=origin, bounds=bounds,
+                    factor=1.1))
         else:
-            self.plotter.clear_plane_widgets()
+            for w in self._plane_widgets:
+                w.Off()
+            self._plane_widgets = []
             for m in mappers:
                 m.RemoveAllClippingPlanes()
         self._update_culling()
@@ -1015,19 +1050,21 @@ class View3D(QWidget):
             self._set_view(name)
 
     def _set_view(self, name: str) -> None:
+        ren = self.plotter.renderer
         if name == "reset" or self.frame is None:
-            self.plotter.reset_camera(render=False)
+            ren.ResetCamera()
             self.request_render()
             return
         cam = self.frame.view(name)
-        self.plotter.camera.focal_point = tuple(cam["focal_point"])
-        self.plotter.camera.position = tuple(cam["position"])
-        self.plotter.camera.up = tuple(cam["view_up"])
-        self.plotter.reset_camera(render=False)
+        camera = ren.GetActiveCamera()
+        camera.SetFocalPoint(*cam["focal_point"])
+        camera.SetPosition(*cam["position"])
+        camera.SetViewUp(*cam["view_up"])
+        ren.ResetCamera()
         if self._clipping:  # cut along the view's plane so the chambers open
             self._plane.SetNormal(*cam["normal"])
             self._plane.SetOrigin(*self.frame.centre)
-            for w in self.plotter.widgets.plane_widgets:
+            for w in self._plane_widgets:
                 w.SetNormal(*cam["normal"])
                 w.SetOrigin(*self.frame.centre)
         self.request_render()
@@ -1035,7 +1072,10 @@ class View3D(QWidget):
     def screenshot(self, path: str | None = None) -> np.ndarray:
         """Render and return the view as an ``(h, w, 3)`` uint8 array; save PNG if ``path``."""
         self._flush_status()
-        img = self.plotter.screenshot(path, return_img=True)
+        self.plotter.render()
+        img = view3d_scene.screenshot(self.plotter.ren_win)
+        if path is not None:
+            view3d_scene.save_png(img, path)
         return img
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
