@@ -36,6 +36,7 @@ from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
+from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 
 log = logging.getLogger("twinviewer.report")
 
@@ -353,14 +354,14 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
         # why is a numbered note below (a table cell would cut it)
         notes = [u for u in uses if u.detail]
         p.table(["Quantity", "Value", "SD", "Unit", "Source (from)", "Last calibration"],
-                [[u.measurement.name, _fmt(u.measurement.value),
+                [[shown_quantity(u.measurement.name), _fmt(u.measurement.value),
                   _fmt(u.measurement.uncertainty), shown_unit(u.measurement.unit),
                   f"{u.measurement.source or '—'} ({u.origin})",
                   u.status + (f" [{notes.index(u) + 1}]" if u in notes else "")]
                  for u in uses],
                 [0.14, 0.11, 0.09, 0.09, 0.35, 0.22], wrap=True)
         for k, u in enumerate(notes, 1):
-            p.para(f"[{k}] {u.measurement.name} {_fmt(u.measurement.value)} "
+            p.para(f"[{k}] {shown_quantity(u.measurement.name)} {_fmt(u.measurement.value)} "
                    f"{shown_unit(u.measurement.unit)} ({u.origin}): {u.text()}", size=7.5,
                    color="0.25")
     else:
@@ -634,20 +635,44 @@ def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
     p.subheading("Parameters: value, ensemble interval and state")
     t = doc.twin
     states = parameter_states(doc)
-    rows = []
+    rows, absent = [], []
     for j, info in enumerate(doc.parameters):
         col = t.ensemble[:, j]
+        if absent_device(info.description, col):
+            absent.append(_label(t, info.name))
+            continue
         # the median of the same ensemble as the interval: a point estimate (EKI mean) can
         # lie outside a skewed 90 % interval (a reviewer saw 1.3 beside 0.9–1.2)
         lo, med, hi = np.quantile(col, [0.05, 0.5, 0.95])
         prov = t.provenance.get(info.name)
         state = states[info.name]
         if prov is not None and prov.inputs:
-            state += f" (from {', '.join(prov.inputs)})"
-        rows.append([_label(t, info.name), shown_unit(info.unit),
-                     _fmt(float(med)), f"{_fmt(lo)}–{_fmt(hi)}", state])
+            state += f" (from {shown_quantities(prov.inputs)})"
+        what, unit = _label(t, info.name), shown_unit(info.unit)
+        if not unit:  # a ratio: say what it is a fraction of (its description)
+            what, unit = info.description.split(" (")[0].capitalize() or what, "fraction"
+        rows.append([what, unit, _fmt(float(med)), f"{_fmt(lo)}–{_fmt(hi)}", state])
     p.table(["Parameter", "Unit", "Median", f"{t.ensemble_kind} 90 %", "State"], rows,
-            [0.40, 0.11, 0.08, 0.14, 0.27], size=6.8)
+            [0.40, 0.11, 0.08, 0.14, 0.27], size=6.8, wrap=True)
+    if absent:
+        p.para("Not listed (absent in this patient, 0 in every member): "
+               + ", ".join(absent) + ".", size=7.5, color="0.25")
+
+
+def absent_device(description: str, values: np.ndarray) -> bool:
+    """True for a device or defect the patient does not have: its declaration says what 0
+    means ("LVAD pump speed (0: no device)", "… (0: intact septum)") and every member is 0.
+
+    Examples
+    --------
+    >>> absent_device("LVAD pump speed (0: no device)", np.zeros(3))
+    True
+    >>> absent_device("LVAD pump speed (0: no device)", np.array([0.0, 3.0]))
+    False
+    >>> absent_device("AV effective regurgitant orifice area", np.zeros(3))
+    False
+    """
+    return "(0: " in description and bool(np.all(np.asarray(values) == 0.0))
 
 
 def _label(twin, name: str) -> str:
