@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twinviewer.core.format import unit
 from twinviewer.explain.validation import ValidationReport
+from twinviewer.explain.words import plain_text
 from twinviewer.physiology import ModelSpec
 
 
@@ -71,10 +73,11 @@ class ModelCard:
         if self.validation is not None:
             for c in self.validation.failures():
                 lines.append(f"- FAILED {c.group}: {c.shown}: {c.detail}")
-        lines += ["", "## Parameters", "| name | unit | default | plausible | prior 90 % |",
+        lines += ["", "## Parameters", "| parameter | unit | default | plausible | prior 90 % |",
                   "|---|---|---|---|---|"]
         for p in self.parameters:
-            lines.append(f"| {p['name']} | {p['unit']} | {p['default']:.4g} | "
+            lines.append(f"| {p.get('label') or p['name']} | {unit(p['unit']) or 'fraction'} | "
+                         f"{p['default']:.4g} | "
                          f"{p['plausible'][0]:.4g}–{p['plausible'][1]:.4g} | "
                          f"{p['prior_90'][0]:.4g}–{p['prior_90'][1]:.4g} |")
         lines += ["", "## References"] + [f"- {r}" for r in self.references]
@@ -102,10 +105,13 @@ def model_card(model: ModelSpec, validation: ValidationReport | None = None) -> 
         raise ValueError(f"validation results are for equations {validation.equation_hash}, "
                          f"not {model.name}'s {model.equation_hash}")
     params = tuple(
-        {"name": p.name, "unit": p.unit, "default": p.default, "description": p.description,
+        {"name": p.name, "label": p.label, "unit": p.unit, "default": p.default,
+         "description": p.description,
          "plausible": [float(p.plausible[0]), float(p.plausible[1])],
          "prior_kind": p.prior.kind, "prior_90": list(p.prior.interval(0.9))}
         for p in model.parameters)
+    # the card is read by people: its assumptions name parameters in words
     return ModelCard(model.name, model.title, model.version, model.equation_hash,
-                     tuple(model.assumptions), model.context_of_use, tuple(model.references),
+                     tuple(plain_text(a, model) for a in model.assumptions),
+                     plain_text(model.context_of_use, model), tuple(model.references),
                      params, validation)

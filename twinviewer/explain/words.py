@@ -55,6 +55,25 @@ def words(model: ModelSpec | None = None) -> Callable[[str], str]:
     return word
 
 
+def model_or_none(twin) -> ModelSpec | None:
+    """The twin's model when it is installed with the twin's equations, else None (the
+    words then come from the metric, measurement and structure tables alone).
+
+    Examples
+    --------
+    >>> model_or_none(None) is None
+    True
+    """
+    from twinviewer.twins import model_of
+
+    if twin is None:
+        return None
+    try:
+        return model_of(twin)
+    except Exception:  # noqa: BLE001 - a missing or changed model only costs the labels
+        return None
+
+
 def plain_text(text: str, model: ModelSpec | None = None) -> str:
     """``text`` with every code name in words (:func:`words`) and module paths left out; a
     code given in brackets after its own words (``blood volume (V_total)``) is dropped.

@@ -32,6 +32,7 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import change, negligible, number
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
+from twinviewer.explain.words import model_or_none, plain_text, words
 from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
@@ -362,9 +363,7 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
         # each row says whether the twin was fitted to it, what replaced it, or why not; the
         # why is a numbered note below (a table cell would cut it)
         notes = [u for u in uses if u.detail]
-        from twinviewer.explain.words import plain_text
-
-        model = _model_of(t)
+        model = model_or_none(t)
         p.table(["Quantity", "Value", "SD", "Unit", "Source (from)", "Last calibration"],
                 [[shown_quantity(u.measurement.name), _fmt(u.measurement.value),
                   _fmt(u.measurement.uncertainty), shown_unit(u.measurement.unit),
@@ -650,9 +649,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
 def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
     p.new_page("Explanation and provenance")
     p.subheading("Explanation summary")
-    from twinviewer.explain.words import plain_text
-
-    model = _model_of(doc.twin)
+    model = model_or_none(doc.twin)
     lines = _explanation_lines(doc, results)
     for line in lines:
         p.para(plain_text(line, model), size=8.5)
@@ -697,16 +694,6 @@ def absent_device(description: str, values: np.ndarray) -> bool:
     False
     """
     return "(0: " in description and bool(np.all(np.asarray(values) == 0.0))
-
-
-def _model_of(twin) -> Any:
-    """The twin's model if it is installed with the twin's equations, else None."""
-    from twinviewer.twins import model_of
-
-    try:
-        return model_of(twin)
-    except Exception:  # noqa: BLE001 - labels fall back to the code names' own words
-        return None
 
 
 def _label(twin, name: str) -> str:
@@ -812,8 +799,6 @@ def _model_card(p: _Pages, doc: TwinDocument) -> None:
                "with different equations.", color="#7a3e00")
         return
     p.para(model.title, size=10)
-    from twinviewer.explain.words import plain_text
-
     p.subheading("Context of use")
     p.para(plain_text(model.context_of_use, model))
     p.subheading("Assumptions")
@@ -870,10 +855,9 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
     p.new_page("Audit trail")
     if doc.chain is not None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
-    from twinviewer.explain.words import words
     from twinviewer.io.audit_text import human_details
 
-    word = words(_model_of(doc.twin))
+    word = words(model_or_none(doc.twin))
     rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
              human_details(e.details, word), e.hash[:12]] for e in doc.audit.entries]
     if rows:  # wrapped: a trail cut with "…" hides what was done
