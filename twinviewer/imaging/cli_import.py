@@ -31,6 +31,7 @@ from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.mesh_series import find_series
 from twinviewer.imaging.meshing import to_polydata
 from twinviewer.imaging.series import FolderScan, read_dicom, scan_folder
+from twinviewer.imaging.volume import timing_settled
 
 
 def default_store() -> Path:
@@ -252,6 +253,8 @@ def _remeasure(anatomy: Anatomy, replaced: list[str]) -> None:
     img = anatomy.image
     if curve is not None and img is not None and len(curve.times_ms) == img.n_phases:
         new = (curve.ed_index, curve.es_index)
+        anatomy.notes = timing_settled(anatomy.notes, "the imported LV meshes",
+                                       new == (img.ed_index, img.es_index))
         if new != (img.ed_index, img.es_index):
             anatomy.notes.append(f"ED/ES set from the imported LV meshes: phases {new} "
                                  f"instead of {(img.ed_index, img.es_index)}")

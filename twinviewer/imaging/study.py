@@ -37,7 +37,7 @@ from twinviewer.imaging.segmentation import (
     read_seg,
 )
 from twinviewer.imaging.series import FolderScan, SeriesInfo, iter_files, read_dicom, scan_folder
-from twinviewer.imaging.volume import LoadedVolume
+from twinviewer.imaging.volume import LoadedVolume, timing_settled
 
 __all__ = ["ImagingError", "import_study", "choose_series"]
 
@@ -318,6 +318,8 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES)
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
+        notes[:] = timing_settled(notes, "the LV blood volume",
+                                  by_lv == (image.ed_index, image.es_index))
         if by_lv != (image.ed_index, image.es_index):
             notes.append(f"ED/ES set from LV blood volume (largest/smallest): phases {by_lv} "
                          f"instead of {(image.ed_index, image.es_index)} from timing")
