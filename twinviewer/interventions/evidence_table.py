@@ -144,7 +144,7 @@ class RowResult:
                                "expected": v.expected, "got": v.got, "passed": v.passed,
                                **v.numbers}
                               for v in self.variables],
-                "interpolated": self.row.interpolated}
+                "interpolated": self.row.interpolated or None}
 
 
 # ------------------------------------------------------------------ loading
@@ -306,9 +306,16 @@ def _numbers(v: Variable, b: float, a: float, got_change: float | None, kind: st
         exp_change = v.after - v.before
     elif v.kind == "per_step":
         exp_change = v.after
-    before = None if v.kind in ("value", "at_most", "at_least", "per_step") else v.before
+    before, after = v.before, v.after
+    if v.kind in ("value", "at_most", "at_least", "per_step"):
+        before = None
+    # a source that reports only the change (stored from 0, or as an index from 100): its
+    # before and after are not values of the quantity
+    if (v.kind == "absolute" and v.before == 0) or (
+            v.kind == "relative" and v.before == 100 and v.unit != "%"):
+        before = after = None
     return {"change_kind": kind, "unit": v.unit or None, "got_unit": unit_text.strip() or None,
-            "expected_values": {"before": num(before), "after": num(v.after),
+            "expected_values": {"before": num(before), "after": num(after),
                                 "change": num(exp_change)},
             "got_values": {"before": num(b), "after": num(a), "change": num(got_change)}}
 
@@ -343,8 +350,8 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
         # a source that reports only the change is stored from 0: "0 → -15 mmHg" would
         # read as a pressure of 0, so the change is said as a change
         said = (f"change {_signed(exp)}{u}" if v.before == 0
-                else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)})")
-        return result(said, f"{pre}{b:.3g} → {a:.3g}{mu} (change {_signed(got)})", ok, got,
+                else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{u})")
+        return result(said, f"{pre}{b:.3g} → {a:.3g}{mu} (change {_signed(got)}{mu})", ok, got,
                       "absolute")
     if v.kind == "value":
         ok = abs(a - v.after) <= tol * abs(v.after)
