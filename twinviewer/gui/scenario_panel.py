@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
     BASELINE,
@@ -431,8 +432,10 @@ class ScenarioPanel(QWidget):
             label.setToolTip(s.description)
             self.form.addRow(label, ed.widget)
             self._watch(ed, s.name == iv.main_setting)
-        self.about.setText(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence))
-        self.about.setToolTip("\n".join(iv.assumptions))
+        model = model_or_none(self.state.twin)  # its parameter labels name codes in words
+        self.about.setText(plain_text(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence),
+                                      model))
+        self.about.setToolTip(plain_text("\n".join(iv.assumptions), model))
         self.error_label.clear()
         self._setup_slider()
         self.schedule_live()
