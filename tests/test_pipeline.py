@@ -61,8 +61,9 @@ def test_create_calibrate_whatif_report(created, tmp_path, capsys):
     assert out["members"] == 20 and out["written"]
     doc = load_twin(path)
     names = [s.name for s in doc.twin.scenarios]
-    assert names == ["tavi_sapien3(size=26) [baroreflex regulated]",  # whatif's default mode
-                     "beta_blocker(dose=5) [baroreflex regulated]"]
+    # the response mode is data, not part of the name (review9 #5)
+    assert names == ["tavi_sapien3(size=26)", "beta_blocker(dose=5)"]
+    assert [s.regulation for s in doc.twin.scenarios] == ["regulated"] * 2  # whatif's default
     assert set(names) <= set(doc.results) and doc.results[names[0]]["CO"].shape == (20,)
     assert [e.action for e in doc.audit.entries][-2:] == ["scenario", "scenario"]
     assert doc.chain.ok

@@ -372,6 +372,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     results).
     """
     from twinviewer.interventions.compare import run_scenarios, scenario_table
+    from twinviewer.interventions.scenario import unique_name, untagged
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.twins import model_of, simulate_twin
@@ -380,10 +381,17 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     doc, secret = read_twin(path)
     twin = doc.twin
     model = model_of(twin)
+    # the same steps in the other response mode keep their own entry (the mode names them
+    # apart); the same steps and mode replace the file's entry, also one stored under an old
+    # tagged name ("… [baroreflex regulated]")
+    scenarios = [unique_name(s, [e for e in twin.scenarios if e.regulation != s.regulation])
+                 for s in scenarios]
     baseline = simulate_twin(twin)
     results = run_scenarios(model, baseline, scenarios)
     table = scenario_table(baseline, results, metrics, level=level)
-    names = {s.name for s in scenarios}
+    names = {s.name for s in scenarios} | {
+        e.name for e in twin.scenarios for s in scenarios
+        if e.regulation == s.regulation and untagged(e.name) == s.name}
     twin.scenarios = [s for s in twin.scenarios if s.name not in names] + list(scenarios)
     for sc in scenarios:
         audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "regulation": sc.regulation,

@@ -12,6 +12,7 @@ from tests.imaging.cine_factory import write_cine_study
 from twinviewer.imaging.assembly import pane_titles, plane_name
 from twinviewer.imaging.cli_import import run_import, stored_at
 from twinviewer.imaging.study import _phase_note, _relative_to, import_study
+from twinviewer.imaging.volume import ED_ES_ASSUMED
 
 KEY = b"import-messages-test-key-0123456789ab"
 SMALL = {"rows": 40, "cols": 36, "pixel_mm": 7.0, "n_phases": 10}
@@ -111,3 +112,15 @@ def test_a_binary_mapping_file_is_named(cine_dir, tmp_path, capsys):
     assert run_import(cine_dir / "cine", tmp_path / "out", key=KEY, mapping=mapping) == 2
     err = capsys.readouterr().err
     assert "bin.json" in err and "not UTF-8" in err, err
+
+
+def test_ed_es_notes_agree_once_the_segmentation_sets_them(cine_dir, monkeypatch):
+    """review9 #14: the timing note said "assumed; labels override" beside the note that the
+    LV blood volume had set ED/ES: once the volume sets them, the timing note says so."""
+    monkeypatch.chdir(cine_dir)
+    anatomy = import_study(Path("cine"), key=KEY)
+    timing = [n for n in anatomy.notes if "ED/ES from" in n]
+    assert timing, anatomy.notes
+    assert not anatomy.ed_es_assumed  # the segmented LV volume chose ED/ES
+    assert not any(ED_ES_ASSUMED in n for n in anatomy.notes), timing
+    assert any("by the LV blood volume" in n for n in timing), timing

@@ -14,6 +14,7 @@ from twinviewer.interventions import (
     run_scenarios,
 )
 from twinviewer.interventions.baroreflex import effectors, regulate
+from twinviewer.interventions.scenario import shown_name
 from twinviewer.physiology import get_preset, simulate
 
 
@@ -67,7 +68,9 @@ def test_regulated_scenarios_run_in_the_ensemble_and_the_single_path(healthy):
 
 def test_the_choice_is_stored_and_shown_with_the_scenario():
     sc = parse_scenario("vasodilator:level=3 @regulated")
-    assert sc.regulation == "regulated" and sc.name.endswith("[baroreflex regulated]")
+    # the mode is data; every reader's name carries it (review9 #5)
+    assert sc.regulation == "regulated" and "regulated" not in sc.name
+    assert shown_name(sc).endswith("[baroreflex regulated]")
     assert Scenario.from_dict(sc.to_dict()) == sc
     acute = parse_scenario("vasodilator:level=3")
     assert acute.regulation == "acute" and "regulated" not in acute.name

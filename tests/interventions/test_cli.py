@@ -17,9 +17,10 @@ def test_json_output_holds_the_table_and_the_ranking(capsys):
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["notice"] == RESEARCH_USE
-    reg = " [baroreflex regulated]"  # the default mode travels with the name
+    reg = ""  # the mode is data beside the name, and in the shown name (review9 #5)
     assert [s["name"] for s in doc["scenarios"]] == [
         f"tavi(eoa=1.8){reg}", f"tavi_sapien3(size=23) + beta_blocker(dose=5){reg}"]
+    assert all(s["shown"].endswith("[baroreflex regulated]") for s in doc["scenarios"])
     assert doc["regulation"] == "regulated"
     assert all(s["regulation"] == "regulated" for s in doc["scenarios"])
     mg = doc["table"]["metrics"][0]

@@ -15,10 +15,12 @@ def test_teer_gradient_rise_is_checked_and_the_row_is_marked_fitted(capsys):
     (row,) = out["evidence"]
     grad = next(v for v in row["variables"] if v["metric"] == "MV_mean_gradient")
     # it decides the row: a rise the model does not reproduce fails the row
-    assert grad["role"] == "check" and grad["expected"].startswith("1.6 → 3.1 mmHg (+1.5)")
+    assert grad["role"] == "check"
+    assert grad["expected"].startswith("1.6 → 3.1 mmHg (change +1.5 mmHg)")
     assert grad["passed"] and row["status"] == "pass"
     # 35 % of the reported +1.5 mmHg
-    rise = float(grad["got"].rsplit("(", 1)[1].rstrip(")"))
+    rise = grad["got_values"]["change"]  # a number, not parsed from the text (review9 #14)
+    assert grad["change_kind"] == "absolute" and grad["got_unit"] == "mmHg"
     assert abs(rise - 1.5) <= 0.35 * 1.5
     assert "mva_reduction" in row["fitted"]
     assert out["evidence_summary"]["passed_fitted_to_row"] == 1

@@ -74,8 +74,8 @@ def test_model_card_shows_the_evidence_pass_rate_failures_included(tmp_path, mon
     assert card.evidence_line().startswith(f"{passed} of {passed + failed} sourced evidence "
                                            f"rows pass")
     text = card.to_text()
-    assert "Evidence table: " in text and "FAILED evidence: tavi_evolut_r-23" in text
-    assert "UNSOURCED not counted" in text
+    assert "Evidence table: " in text and "FAILED evidence: Evolut R 23 mm" in text
+    assert "unsourced row not counted" in text
     assert val.validation_report(model, directory=tmp_path).from_cache
 
 

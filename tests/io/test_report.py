@@ -49,10 +49,12 @@ def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
     card = text[text.index("Model card"):]
     flat = " ".join(card.split())
     assert "Validation" in flat and "regazzoni2022 19/19" in flat
-    assert "sourced evidence rows pass (" in flat and "UNSOURCED not counted" in flat
-    assert "Failed (" in flat and "evidence: " in flat
-    # a failed row's variables, not a piece of its source (review8b #4: "; medifind …)")
-    assert "evidence: dobutamine-5: CI: expected 2.54 → 3.21 L/min/m²" in flat
+    assert "sourced evidence rows pass (" in flat and "unsourced row not counted" in flat
+    assert "Failed (" in flat and "(evidence" in flat
+    # a failed row's variables, not a piece of its source (review8b #4: "; medifind …)"),
+    # named by its title, not its id (review9 #4)
+    assert "Dobutamine 5 µg/kg/min (evidence; expectations interpolated" in flat
+    assert "): CI: expected 2.54 → 3.21 L/min/m²" in flat and "dobutamine-5" not in flat
     for section in ("Twin report", "Anatomy", "Structures (end-diastole)", "LV PV loop",
                     "Metrics: predicted median", "TAVI [acute, unregulated] versus baseline",
                     "Change (paired)",

@@ -102,7 +102,7 @@ def test_calibrate_chooses_the_disease_prior_and_accepts_an_override(tmp_path, c
     out = io.StringIO()
     assert run_calibrate(parse(["--measurements", str(path), "-n", "32", "--prior",
                                 "healthy"]), out=out) == 0
-    assert "prior: healthy prior (chosen by the user)" in out.getvalue()
+    assert "prior: Healthy adult prior (chosen by the user)" in out.getvalue()
     assert run_calibrate(parse(["--measurements", str(path), "--prior", "nope"])) == 2
     assert "unknown prior 'nope'" in capsys.readouterr().err
 

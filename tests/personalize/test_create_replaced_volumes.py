@@ -29,7 +29,7 @@ def test_mr_sv_and_ef_are_dropped_with_a_message(tmp_path):
     for q in ("LVSV", "LVEF"):
         assert f"warning: {q} (" in said and "were replaced by the given measurements" in said
     # the chosen prior and how much the data narrowed each unmeasured prediction (F15, F21)
-    assert "prior: healthy prior (chosen: no valve disease or reduced EF" in said
+    assert "prior: Healthy adult prior (chosen: no valve disease or reduced EF" in said
     assert "how much the data narrowed each unmeasured prediction" in said
     assert "× the prior predictive" in said
     # misfit is never silent (issue 12 item 5): the fit's status line is printed, and a

@@ -33,7 +33,7 @@ def test_prior_follows_the_grading_rules(ms, preset, defining):
 def test_no_disease_keeps_the_twins_own_preset_and_override_is_named():
     assert choose_prior([M("SBP", 120, "mmHg", 8)], fallback="hfref").preset == "hfref"
     c = resolve("healthy", [M("AVA", 0.7, "cm^2", 0.1)], "healthy")
-    assert c.overridden and c.describe() == "healthy prior (chosen by the user)"
+    assert c.overridden and c.describe() == "Healthy adult prior (chosen by the user)"
     with pytest.raises(ValueError, match="unknown prior 'sever_as'.*severe_as"):
         resolve("sever_as", [], "healthy")
 
@@ -47,7 +47,7 @@ def test_aortic_stenosis_patient_starts_from_the_as_prior_without_outlier_warnin
           M("LVESV", 45, "mL", 8, "echo")]
     r = calibrate(twin, ms, n=48, seed=3, point_estimate=False)
     assert r.prior_choice.preset == "severe_as" and "AVA 0.7" in r.prior_choice.reason
-    assert "prior: severe_as prior (chosen: aortic stenosis: AVA 0.7" in r.summary()
+    assert "prior: Severe aortic stenosis prior (chosen: aortic stenosis: AVA 0.7" in r.summary()
     assert r.to_dict()["prior"]["preset"] == "severe_as"
     left = [p for p in r.identifiability.at_prior]
     assert left and all("prior preset severe_as" in r.provenance[p].detail for p in left)

@@ -9,8 +9,13 @@ and the dimensionless unit "1" is not written at all.
 from __future__ import annotations
 
 import math
+import re
 
 MISSING = "–"
+#: A code name in running text, which a reader should never see: a dotted parameter code
+#: (``SYS.R_AR``, ``ATRIA.kick``) or an identifier joined by underscores (``V_total``,
+#: ``lv_blood``). :mod:`twinviewer.explain.words` puts words in its place.
+CODE_NAME = re.compile(r"\b[A-Z][A-Za-z]*\.[A-Za-z_]+\b|\b[A-Za-z]+(?:_[A-Za-z0-9]+)+\b")
 _UNITS = {"cm^2": "cm²", "cm2": "cm²", "1": "", "ug/kg/min": "µg/kg/min", "mm^2": "mm²",
           "m^2": "m²", "mL/m^2": "mL/m²", "g/m^2": "g/m²"}
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin
+from twinviewer.personalize.quantities import shown_quantities
 from twinviewer.physiology import ModelSpec
 
 #: Kinds of parameter no instrument measures directly, by name suffix / name.
@@ -74,11 +75,13 @@ class ParameterBasis:
             return {Source.MEASURED: "measured", Source.IMAGE_DERIVED: "derived from images"
                     }.get(self.source, "assumed (prior value, not measured)")
         if self.source is Source.CALIBRATED:
-            how = f"calibrated from {', '.join(self.inputs)}" if self.inputs else "calibrated"
+            how = (f"calibrated from {shown_quantities(self.inputs)}" if self.inputs
+                   else "calibrated")
         elif self.source is Source.PRIOR:
             how = "assumed: prior, not informed by this patient's data"
         else:
-            how = f"{self.source}" + (f" from {', '.join(self.inputs)}" if self.inputs else "")
+            how = str(self.source) + (f" from {shown_quantities(self.inputs)}"
+                                      if self.inputs else "")
         return f"inferred ({how})"
 
     def to_dict(self) -> dict:

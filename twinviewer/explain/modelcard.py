@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twinviewer.core.format import unit
 from twinviewer.explain.validation import ValidationReport
+from twinviewer.explain.words import plain_text
 from twinviewer.physiology import ModelSpec
 
 
@@ -23,15 +25,16 @@ class ModelCard:
     validation: ValidationReport | None
 
     def validation_line(self) -> str:
-        """e.g. '25 checks, 25 passed, 0 failed (regazzoni2022 19/19, presets 1/1, ...)'."""
+        """e.g. '68 checks: 52 passed, 15 failed, 1 not counted (regazzoni2022 19/19, …,
+        evidence 15/30 (1 unsourced row not counted))'."""
         v = self.validation
         if v is None:
             return "validation not run"
-        groups = ", ".join(f"{g} {p}/{p + f}" + (f" ({s} skipped)" if s else "")
+        groups = ", ".join(f"{g} {p}/{p + f}" + (f" ({_not_counted(g, s)})" if s else "")
                            for g, (p, f, s) in v.groups().items())
         when = f"; run {v.ran_at}" if v.ran_at else ""
         return (f"{len(v.checks)} checks: {v.n_passed} passed, {v.n_failed} failed, "
-                f"{v.n_skipped} skipped ({groups}){when}")
+                f"{v.n_skipped} not counted ({groups}){when}")
 
     def evidence_line(self) -> str:
         """Pass rate of the evidence table, failures counted, UNSOURCED rows apart; e.g.
@@ -45,8 +48,9 @@ class ModelCard:
         unsourced = sum(c.passed is None for c in rows)
         sourced = passed + failed
         rate = f" ({100 * passed / sourced:.0f} %)" if sourced else ""
+        rows_word = "row" if unsourced == 1 else "rows"
         return (f"{passed} of {sourced} sourced evidence rows pass{rate}; {failed} fail; "
-                f"{unsourced} UNSOURCED not counted")
+                f"{unsourced} unsourced {rows_word} not counted")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "version": self.version,
@@ -68,15 +72,30 @@ class ModelCard:
                   f"Evidence table: {self.evidence_line()}."]
         if self.validation is not None:
             for c in self.validation.failures():
-                lines.append(f"- FAILED {c.group}: {c.name}: {c.detail}")
-        lines += ["", "## Parameters", "| name | unit | default | plausible | prior 90 % |",
+                lines.append(f"- FAILED {c.group}: {c.shown}: {c.detail}")
+        lines += ["", "## Parameters", "| parameter | unit | default | plausible | prior 90 % |",
                   "|---|---|---|---|---|"]
         for p in self.parameters:
-            lines.append(f"| {p['name']} | {p['unit']} | {p['default']:.4g} | "
+            lines.append(f"| {p.get('label') or p['name']} | {unit(p['unit']) or 'fraction'} | "
+                         f"{p['default']:.4g} | "
                          f"{p['plausible'][0]:.4g}–{p['plausible'][1]:.4g} | "
                          f"{p['prior_90'][0]:.4g}–{p['prior_90'][1]:.4g} |")
         lines += ["", "## References"] + [f"- {r}" for r in self.references]
         return "\n".join(lines)
+
+
+def _not_counted(group: str, n: int) -> str:
+    """Why ``n`` checks of ``group`` are not counted: an evidence row without a source is not
+    evidence; other checks are skipped (e.g. svZeroDSolver cases without their data).
+
+    Examples
+    --------
+    >>> _not_counted("evidence", 1), _not_counted("svzerod import", 2)
+    ('1 unsourced row not counted', '2 skipped')
+    """
+    if group == "evidence":
+        return f"{n} unsourced row{'' if n == 1 else 's'} not counted"
+    return f"{n} skipped"
 
 
 def model_card(model: ModelSpec, validation: ValidationReport | None = None) -> ModelCard:
@@ -86,10 +105,13 @@ def model_card(model: ModelSpec, validation: ValidationReport | None = None) -> 
         raise ValueError(f"validation results are for equations {validation.equation_hash}, "
                          f"not {model.name}'s {model.equation_hash}")
     params = tuple(
-        {"name": p.name, "unit": p.unit, "default": p.default, "description": p.description,
+        {"name": p.name, "label": p.label, "unit": p.unit, "default": p.default,
+         "description": p.description,
          "plausible": [float(p.plausible[0]), float(p.plausible[1])],
          "prior_kind": p.prior.kind, "prior_90": list(p.prior.interval(0.9))}
         for p in model.parameters)
+    # the card is read by people: its assumptions name parameters in words
     return ModelCard(model.name, model.title, model.version, model.equation_hash,
-                     tuple(model.assumptions), model.context_of_use, tuple(model.references),
+                     tuple(plain_text(a, model) for a in model.assumptions),
+                     plain_text(model.context_of_use, model), tuple(model.references),
                      params, validation)

@@ -12,6 +12,7 @@ from twinviewer.explain.basis import ParameterBasis
 from twinviewer.explain.local import Elasticities
 from twinviewer.explain.sobol import SobolIndices
 from twinviewer.explain.validity import ValidityWarning
+from twinviewer.personalize.quantities import shown_quantities
 from twinviewer.physiology import METRIC_BY_NAME
 
 fmt = number  # the app's one number formatter (core/format.py)
@@ -37,7 +38,8 @@ def _provenance_clause(b: ParameterBasis) -> str:
             return f"{what} was assumed, not measured"
         return f"{what} was {b.label}"
     if b.inputs:
-        return f"{what} is inferred (not measured), {b.source} from {', '.join(b.inputs)}"
+        return (f"{what} is inferred (not measured), {b.source} from "
+                f"{shown_quantities(b.inputs)}")
     return f"{what} is inferred (not measured) and rests on the model's prior assumption"
 
 

@@ -89,8 +89,8 @@ def run_validate(args: argparse.Namespace) -> int:
             "evidence_summary": {"passed": passed, "failed": failed, "unsourced": unsourced,
                                  "passed_fitted_to_row": fitted},
             "valves": valves,
-            "reference": [{"group": c.group, "name": c.name, "passed": c.passed,
-                           "detail": c.detail} for c in reference],
+            "reference": [{"group": c.group, "name": c.name, "title": c.shown,
+                           "passed": c.passed, "detail": c.detail} for c in reference],
             "note": RESEARCH_USE}, indent=1, ensure_ascii=False))
     else:
         print("Evidence table (acute effects reported by the sources; model run on the "
@@ -105,6 +105,8 @@ def run_validate(args: argparse.Namespace) -> int:
                 print(f"  {r.message}")
             if r.row.fitted:
                 print(f"  consistency, not prediction: fitted to this row: {r.row.fitted}")
+            if r.row.interpolated:
+                print(f"  expectations interpolated {r.row.interpolated}")
             for v in r.variables:
                 role = " (input: set the intervention, not checked)" \
                     if v.variable.role == "input" else ""

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from twinviewer.interventions.evidence_table import RowResult
 
 #: Bump when the checks change, so old cached results are not reused.
-CHECKS_VERSION = 4  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
-#: checks carry their variables structured
+CHECKS_VERSION = 5  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
+#: checks carry their variables structured; 5: and their title and interpolation note
 
 #: (metric or series extreme, published value, tolerance, unit). Two independent
 #: implementations agree to 0.1 mL / 0.1 mmHg; the tolerance allows the integrator's step.
@@ -85,6 +85,22 @@ class Check:
     #: ``detail``, whose source text may hold "; " or "): "): each a dict with
     #: ``variable`` (as the source reports it), ``expected``, ``got`` and ``passed``.
     variables: list[dict] = field(default_factory=list)
+    #: The check in words for a reader (an evidence row's title; ``name`` is its id).
+    title: str = ""
+    #: Said beside the result: how the expectations were made when the source does not
+    #: report the setting itself (an interpolation between two of its steps).
+    note: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The check's name as a reader sees it: its title, else its name.
+
+        Examples
+        --------
+        >>> Check("evidence", "savr_perimount-19", False, "", title="Perimount 19 mm").shown
+        'Perimount 19 mm'
+        """
+        return self.title or self.name
 
 
 @dataclass
@@ -290,7 +306,10 @@ def row_check(res: RowResult) -> Check:
     judged = [{"variable": v.variable.reported_as or v.variable.metric,
                "expected": v.expected, "got": v.got, "passed": bool(v.passed)}
               for v in res.variables]
-    return Check("evidence", row.id, passed, detail, judged)
+    note = f"expectations interpolated {row.interpolated}" if row.interpolated else ""
+    if note:
+        detail += f"; {note}"
+    return Check("evidence", row.id, passed, detail, judged, row.title, note)
 
 
 def evidence_digest() -> str:

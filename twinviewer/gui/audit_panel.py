@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.explain.words import model_or_none, words
 from twinviewer.io import audit_log
 from twinviewer.io.audit_text import human_details
 from twinviewer.io.errors import PrivacyError
@@ -94,8 +95,9 @@ class AuditPanel(QWidget):
                                   "color: #b00020; font-weight: bold;")
         entries = log.entries
         self.table.setRowCount(len(entries))
+        word = words(model_or_none(twin))
         for row, e in enumerate(entries):
-            details = human_details(e.details)
+            details = human_details(e.details, word)
             for col, text in enumerate((str(e.index), e.time[:19].replace("T", " "), e.action,
                                         details)):
                 item = QTableWidgetItem(text)
@@ -131,3 +133,4 @@ class AuditPanel(QWidget):
         self.refresh()
         self.state.session.message("info", f"{entry.action.capitalize()} added to the audit "
                                            f"trail (entry #{entry.index}).")
+

@@ -43,7 +43,7 @@ from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
-from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of
+from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import parameter_label, simulate_twin
@@ -95,7 +95,7 @@ class CalibrationPanel(QWidget):
         self.prior = QComboBox()
         self.prior.addItem("prior: auto", AUTO)
         for name in DISEASE_PRIORS:
-            self.prior.addItem(f"prior: {name}", name)
+            self.prior.addItem(prior_title(name), name)
         self.prior.setToolTip("Population prior the calibration starts from: 'auto' chooses it "
                               "from the measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg "
                               "→ aortic stenosis; EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → "
@@ -193,7 +193,7 @@ class CalibrationPanel(QWidget):
             self.prior.setItemText(0, "prior: auto")
             return
         choice = choose_prior(list(twin.measurements), preset_of(twin.origin))
-        self.prior.setItemText(0, f"prior: auto ({choice.preset})")
+        self.prior.setItemText(0, f"prior: auto ({prior_title(choice.preset)})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
 
     def show_stored(self, summary: dict | None) -> None:

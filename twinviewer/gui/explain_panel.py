@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import unit as unit_text
+from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
@@ -312,8 +313,8 @@ class ExplainPanel(QWidget):
         if gen != self._generation:
             return  # a newer request superseded this one
         self.explanation = ex
-        self.summary.setText("\n\n".join([ex.summary, *(f"[{n}] {t}" for n, t in
-                                                         ex.contributed)]))
+        text = "\n\n".join([ex.summary, *(f"[{n}] {t}" for n, t in ex.contributed)])
+        self.summary.setText(plain_text(text, model_or_none(self.state.twin)))
         ranked = ex.elasticities.ranked(N_BARS)
         _bars(self.elastic_plot.getPlotItem(), [self._tag(n) for n, _ in ranked],
               [v for _, v in ranked])
@@ -453,7 +454,7 @@ class ExplainPanel(QWidget):
         metric = self.explanation.metric
         self.explanation = self.explanation.with_sobol(res)
         s = self.explanation.sobol
-        self.summary.setText(self.explanation.summary)
+        self.summary.setText(plain_text(self.explanation.summary, model_or_none(self.state.twin)))
         ranked = s.ranked()
         _bars(self.sobol_plot.getPlotItem(), [self._tag(r[0]) for r in ranked],
               [r[1] for r in ranked], [r[2] for r in ranked])

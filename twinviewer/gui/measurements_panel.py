@@ -55,8 +55,11 @@ from twinviewer.personalize import (
     save_measurements,
 )
 from twinviewer.personalize.disease import choose_prior, preset_of
+from twinviewer.personalize.quantities import shown_quantity
 
 # a short "± SD" header (its tooltip says more): Source and From get the width to wrap in
+#: Where a Name cell keeps the canonical measurement name behind the words it shows.
+_NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Name", "Value", "Unit", "± SD", "Source", "From")
 HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the value",
                "Uncertainty of the value: one standard deviation, in its unit",
@@ -169,10 +172,12 @@ class MeasurementsPanel(QWidget):
     def _append(self, m: Measurement, editable: bool, provenance: str = "entered") -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
-        cells = (m.name, f"{m.value:.4g}", _shown_unit(m.unit), f"{m.uncertainty:.3g}", m.source,
-                 provenance)
+        cells = (shown_quantity(m.name), f"{m.value:.4g}", _shown_unit(m.unit),
+                 f"{m.uncertainty:.3g}", m.source, provenance)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
+            if c == 0:  # shown in words; the canonical name is read back unless edited
+                item.setData(_NAME_ROLE, m.name)
             if not editable or c == len(cells) - 1:  # provenance is not edited
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if not editable:
@@ -188,7 +193,8 @@ class MeasurementsPanel(QWidget):
     def _row(self, r: int) -> Measurement:
         text = [(self.table.item(r, c).text() if self.table.item(r, c) else "").strip()
                 for c in range(len(COLUMNS))]
-        name = text[0] or f"row {r + 1}"
+        code = self.table.item(r, 0).data(_NAME_ROLE) if self.table.item(r, 0) else None
+        name = (code if code and text[0] == shown_quantity(code) else text[0]) or f"row {r + 1}"
         try:
             value = float(text[1])
         except ValueError:
@@ -344,7 +350,7 @@ def _replaced_text(image: Measurement, entered: Measurement) -> str:
     """'LVEF 62.83 % (CT segmentation, from the images) is replaced by the entered LVEF
     55 % (echo biplane): a calibration uses the entered value'."""
     def said(m: Measurement) -> str:
-        return f"{m.name} {m.value:.4g} {m.unit}"  # as the table and `info` show it
+        return f"{shown_quantity(m.name)} {m.value:.4g} {m.unit}"  # as the table shows it
     src = f"{image.source}, from the images" if image.source else "from the images"
     by = f" ({entered.source})" if entered.source else ""
     return (f"{said(image)} ({src}) is replaced by the entered {said(entered)}{by}: a "

@@ -30,6 +30,7 @@ import twinviewer
 from twinviewer.gui import cycle
 from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.state import TwinState
+from twinviewer.interventions.scenario import shown_name
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
@@ -46,13 +47,18 @@ SCENARIO_COLOURS = [(0, 150, 136), (233, 30, 99), (121, 85, 72), (63, 81, 181),
                     (255, 152, 0), (96, 125, 139)]
 
 
-def scenario_medians(scenario_results) -> list[tuple[str, object, tuple[int, int, int]]]:
-    """``(name, results, colour)`` of each scenario to overlay (live previews excluded)."""
+def scenario_medians(scenario_results, scenarios=()
+                     ) -> list[tuple[str, object, tuple[int, int, int]]]:
+    """``(shown name, results, colour)`` of each scenario to overlay (live previews
+    excluded); the name as :func:`~twinviewer.interventions.scenario.shown_name` writes it,
+    with the response mode, for the scenarios the document defines."""
+    by_name = {s.name: s for s in scenarios}
     out = []
     for n, (name, r) in enumerate((scenario_results or {}).items()):
         if r is None or not getattr(r, "series", None):  # stored results: no waveforms
             continue
-        out.append((name, r, SCENARIO_COLOURS[n % len(SCENARIO_COLOURS)]))
+        shown = shown_name(by_name[name]) if name in by_name else name
+        out.append((shown, r, SCENARIO_COLOURS[n % len(SCENARIO_COLOURS)]))
     return out
 
 
@@ -286,6 +292,11 @@ class _RedrawOnce:
             self._redraw_pending = True
             QTimer.singleShot(0, self._redraw_now)
 
+    def _scenarios(self) -> list:
+        """The document's scenario definitions (their response modes name the overlays)."""
+        session = getattr(self.state, "session", None)
+        return list(getattr(session, "scenarios", None) or ())
+
     def _drawn_key(self) -> tuple:
         anatomy = getattr(self.state.twin, "anatomy", None)
         return (self.results, anatomy, *self.scenario_results.items())
@@ -418,7 +429,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
             dash = pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine)
             kept.curve(p, ("v_low",), vlo, pm, pen=dash)
             kept.curve(p, ("v_high",), vhi, pm, pen=dash, name="90 % band (5–95 %)")
-            for name, r, rgb_s in scenario_medians(self.scenario_results):
+            for name, r, rgb_s in scenario_medians(self.scenario_results, self._scenarios()):
                 if cycle.signal(r, f"V_{side}") is not None:
                     sv = cycle.band(r, f"V_{side}")[0]
                     sp = cycle.band(r, f"p_{side}")[0]
@@ -431,7 +442,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
             mk.setZValue(10)  # over the loops added after it
             self.markers[side] = mk
         kept.end()
-        scen = scenario_medians(self.scenario_results)
+        scen = scenario_medians(self.scenario_results, self._scenarios())
         key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
         self.status.setToolTip(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
                                f"periodic members (of {results.n}) · shaded: 5–95 % of "
@@ -624,13 +635,16 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.key.setToolTip(self.measured_tip)
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
         dash = pg.QtCore.Qt.PenStyle.DashLine
-        for _name, r, rgb in scenario_medians(self.scenario_results):
+        overlays = scenario_medians(self.scenario_results, self._scenarios())
+        for _name, r, rgb in overlays:
             ts = np.linspace(0.0, cycle.beat_period_s(r), r.time.shape[1])
             for plot, sig in ((self.p_press, "p_AO"), (self.p_press, "p_LV"),
                               (self.p_vol, "V_LV"), (self.p_rvol, "V_RV")):
                 if cycle.signal(r, sig) is not None:
                     plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
         self._key_text = _wiggers_key(results)  # only the signals the model's roles give
+        self._key_text += "".join(f"<br><span style='color: rgb{c}'>- - {n}</span>"
+                                  for n, _, c in overlays)
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):

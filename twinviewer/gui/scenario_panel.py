@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
     BASELINE,
@@ -61,7 +62,7 @@ from twinviewer.interventions import (
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.ranking import Constraint
-from twinviewer.interventions.scenario import shown_name, step_text
+from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
 
@@ -431,8 +432,10 @@ class ScenarioPanel(QWidget):
             label.setToolTip(s.description)
             self.form.addRow(label, ed.widget)
             self._watch(ed, s.name == iv.main_setting)
-        self.about.setText(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence))
-        self.about.setToolTip("\n".join(iv.assumptions))
+        model = model_or_none(self.state.twin)  # its parameter labels name codes in words
+        self.about.setText(plain_text(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence),
+                                      model))
+        self.about.setToolTip(plain_text("\n".join(iv.assumptions), model))
         self.error_label.clear()
         self._setup_slider()
         self.schedule_live()
@@ -503,11 +506,15 @@ class ScenarioPanel(QWidget):
         if not self.steps and not self.add_step():
             return False
         mode = self.regulation
-        name = self.name_edit.text().strip() or scenario_title(self.steps, mode)
+        given = self.name_edit.text().strip()
+        scenario = Scenario(given or scenario_title(self.steps), tuple(self.steps), mode)
+        if not given:  # the same steps run acute and regulated: the mode keeps them apart
+            scenario = unique_name(scenario, self.scenarios)
+        name = scenario.name
         if name == BASELINE or name in {s.name for s in self.scenarios}:
             self._show_error(f"a scenario named {name!r} already exists (or is reserved)")
             return False
-        self.state.session.add_scenario(Scenario(name, tuple(self.steps), mode))
+        self.state.session.add_scenario(scenario)
         self.name_edit.clear()
         self.clear_steps()
         return True
@@ -824,7 +831,7 @@ class ScenarioPanel(QWidget):
         (the slider writes into the form), alone — steps already added are not applied."""
         step = self.current_step()
         mode = self.regulation
-        return Scenario(scenario_title([step], mode), (step,), mode)
+        return Scenario(scenario_title([step]), (step,), mode)
 
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""

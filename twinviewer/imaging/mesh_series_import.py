@@ -28,6 +28,7 @@ from twinviewer.imaging.curves import CHAMBERS, curve_measurements, volume_curve
 from twinviewer.imaging.mesh_series import SOURCE as MESH_SERIES
 from twinviewer.imaging.mesh_series import attach_mesh_series, find_series, read_mesh_series
 from twinviewer.imaging.segmentation import mapping_from
+from twinviewer.imaging.volume import timing_settled
 
 #: Where a single mesh file's volumes come from (File → Open meshes, one file per structure).
 MESH_FILE = "imported mesh file"
@@ -125,6 +126,8 @@ def remeasure(anatomy: Anatomy, replaced: list[str]) -> None:
     img = anatomy.image
     if curve is not None and img is not None and len(curve.times_ms) == img.n_phases:
         new = (curve.ed_index, curve.es_index)
+        anatomy.notes = timing_settled(anatomy.notes, "the imported LV meshes",
+                                       new == (img.ed_index, img.es_index))
         if new != (img.ed_index, img.es_index):
             anatomy.notes.append(f"ED/ES set from the imported LV meshes: phases {new} "
                                  f"instead of {(img.ed_index, img.es_index)}")

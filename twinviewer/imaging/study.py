@@ -38,7 +38,7 @@ from twinviewer.imaging.segmentation import (
     read_seg,
 )
 from twinviewer.imaging.series import FolderScan, SeriesInfo, iter_files, read_dicom, scan_folder
-from twinviewer.imaging.volume import LoadedVolume
+from twinviewer.imaging.volume import LoadedVolume, timing_settled
 
 __all__ = ["ImagingError", "import_study", "choose_series"]
 
@@ -324,6 +324,8 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                                          auto.mitral if auto is not None else ())
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
+        notes[:] = timing_settled(notes, "the LV blood volume",
+                                  by_lv == (image.ed_index, image.es_index))
         if by_lv != (image.ed_index, image.es_index):
             notes.append(f"ED/ES set from LV blood volume (largest/smallest): phases {by_lv} "
                          f"instead of {(image.ed_index, image.es_index)} from timing")

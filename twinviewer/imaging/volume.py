@@ -129,7 +129,25 @@ def ed_es_from_timing(times_ms: list[float], pcts: list[float],
     cyc = lambda target: np.minimum(np.abs(frac - target), np.abs(frac - target - 1))  # noqa: E731
     ed, es = int(np.argmin(cyc(0.0))), int(np.argmin(cyc(ES_FRACTION)))
     return ed, es, (f"ED/ES from {how}: ED = phase nearest 0 % R-R, ES = phase nearest "
-                    f"{ES_FRACTION:.0%} R-R (assumed; labels override)")
+                    f"{ES_FRACTION:.0%} R-R {ED_ES_ASSUMED}")
+
+
+#: Ends the timing note of :func:`ed_es_indices` while ED/ES rest on timing alone.
+ED_ES_ASSUMED = "(assumed; labels override)"
+
+
+def timing_settled(notes: list[str], by: str, agrees: bool) -> list[str]:
+    """``notes`` with the timing-based ED/ES note no longer saying "assumed" once ``by``
+    (the segmented LV volume, imported meshes) has set ED/ES, so the two notes agree.
+
+    Examples
+    --------
+    >>> timing_settled(["ED/ES from TriggerTime: ... R-R (assumed; labels override)"],
+    ...                "the LV blood volume", agrees=False)
+    ['ED/ES from TriggerTime: ... R-R (timing only; replaced by the LV blood volume)']
+    """
+    said = f"(timing only; {'confirmed' if agrees else 'replaced'} by {by})"
+    return [n.replace(ED_ES_ASSUMED, said) for n in notes]
 
 
 _PIXEL_TAG = b"\xe0\x7f\x10\x00"  # (7FE0,0010) little endian

@@ -36,6 +36,7 @@ from twinviewer.interventions.scenario import (
     parse_step,
     scenario_label,
     shown_name,
+    unique_name,
 )
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
 from twinviewer.physiology.presets import PRESETS
@@ -109,7 +110,8 @@ def _scenarios(args) -> list[Scenario]:
     if args.intervention:
         steps = tuple(parse_step(s) for s in args.intervention)
         out.append(Scenario(scenario_label(steps, mode), steps, mode))
-    out += [parse_scenario(s if "@" in s else f"{s} @{mode}") for s in args.scenario]
+    for s in args.scenario:
+        out.append(unique_name(parse_scenario(s if "@" in s else f"{s} @{mode}"), out))
     if not out:
         raise InterventionError("no intervention given; use --intervention NAME:SETTING=VALUE "
                                 "(see --list)")

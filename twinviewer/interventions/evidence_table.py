@@ -93,6 +93,9 @@ class Row:
     notes: str = ""
     file: str = ""
     fitted: str = ""
+    #: How the expectations were made when the source does not report this setting itself
+    #: (e.g. "between the study's 4 and 8 µg/kg/min steps"); said beside the row everywhere.
+    interpolated: str = ""
 
     @property
     def sourced(self) -> bool:
@@ -109,6 +112,11 @@ class VariableResult:
     got: str
     passed: bool
     got_value: float = float("nan")
+    #: The same as numbers, for a script (``validate --json``): ``expected`` and ``got``, each
+    #: ``{"before", "after", "change"}`` where the source or the model gives them (None
+    #: otherwise), ``change_kind`` ('relative': a fraction, 'absolute': in ``unit``,
+    #: 'per_step', or None), ``unit`` (the source's) and ``got_unit`` (the model's).
+    numbers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -133,8 +141,10 @@ class RowResult:
                 "variables": [{"metric": v.variable.metric,
                                "reported_as": v.variable.reported_as or v.variable.metric,
                                "kind": v.variable.kind, "role": v.variable.role,
-                               "expected": v.expected, "got": v.got, "passed": v.passed}
-                              for v in self.variables]}
+                               "expected": v.expected, "got": v.got, "passed": v.passed,
+                               **v.numbers}
+                              for v in self.variables],
+                "interpolated": self.row.interpolated or None}
 
 
 # ------------------------------------------------------------------ loading
@@ -225,7 +235,7 @@ def load_file(path: Path) -> list[Row]:
                         variables, str(d.get("source", "")),
                         _float(where, "tolerance", d.get("tolerance", DEFAULT_TOLERANCE)),
                         str(d.get("regulation", "acute")), ramp, str(d.get("notes", "")),
-                        name, str(d.get("fitted", ""))))
+                        name, str(d.get("fitted", "")), str(d.get("interpolated", ""))))
     return rows
 
 
@@ -283,6 +293,33 @@ def _got_as(v: Variable) -> tuple[str, str]:
     return ("" if same else f"{meta.label} "), (f" {u}" if u else "")
 
 
+def _numbers(v: Variable, b: float, a: float, got_change: float | None, kind: str | None,
+             unit_text: str) -> dict:
+    """A judged variable's numbers (see :attr:`VariableResult.numbers`)."""
+    def num(x) -> float | None:
+        return None if x is None or not np.isfinite(x) else float(x)
+
+    exp_change = None
+    if v.kind == "relative" and v.before:
+        exp_change = v.after / v.before - 1.0
+    elif v.kind == "absolute" and v.before is not None and v.after is not None:
+        exp_change = v.after - v.before
+    elif v.kind == "per_step":
+        exp_change = v.after
+    before, after = v.before, v.after
+    if v.kind in ("value", "at_most", "at_least", "per_step"):
+        before = None
+    # a source that reports only the change (stored from 0, or as an index from 100): its
+    # before and after are not values of the quantity
+    if (v.kind == "absolute" and v.before == 0) or (
+            v.kind == "relative" and v.before == 100 and v.unit != "%"):
+        before = after = None
+    return {"change_kind": kind, "unit": v.unit or None, "got_unit": unit_text.strip() or None,
+            "expected_values": {"before": num(before), "after": num(after),
+                                "change": num(exp_change)},
+            "got_values": {"before": num(b), "after": num(a), "change": num(got_change)}}
+
+
 def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: float,
            per_step: float | None) -> VariableResult:
     if v.metric not in after:
@@ -291,6 +328,13 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
     rel = a / b - 1.0 if b != 0 else float("nan")
     u = f" {v.unit}" if v.unit else ""
     pre, mu = _got_as(v)
+    mu = mu or u  # a quantity only the evidence table derives (dP/dtmax): the row's unit
+
+    def result(expected: str, got: str, ok, got_change: float | None,
+               kind: str | None) -> VariableResult:
+        return VariableResult(v, expected, got, bool(ok), a,
+                              _numbers(v, b, a, got_change, kind, mu))
+
     if v.kind in ("relative", "absolute"):
         exp = v.after / v.before - 1.0 if v.kind == "relative" else v.after - v.before
         got = rel if v.kind == "relative" else a - b
@@ -300,35 +344,50 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
             # numbers are not in the metric's unit (a reviewer read "SVR 100 → 115 mmHg·min/L")
             said = (f"index 100 → {v.after:g}" if v.before == 100 and v.unit != "%"
                     else f"{v.before:g} → {v.after:g}{u}")
-            return VariableResult(v, f"{said} ({100 * exp:+.0f} %)",
-                                  f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * got:+.0f} %)", bool(ok),
-                                  a)
-        return VariableResult(v, f"{v.before:g} → {v.after:g}{u} ({exp:+.3g})",
-                              f"{pre}{b:.3g} → {a:.3g}{mu} ({got:+.3g})", bool(ok), a)
+            return result(f"{said} ({100 * exp:+.0f} %)",
+                          f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * got:+.0f} %)", ok, got,
+                          "relative")
+        # a source that reports only the change is stored from 0: "0 → -15 mmHg" would
+        # read as a pressure of 0, so the change is said as a change
+        said = (f"change {_signed(exp)}{u}" if v.before == 0
+                else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{u})")
+        return result(said, f"{pre}{b:.3g} → {a:.3g}{mu} (change {_signed(got)}{mu})", ok, got,
+                      "absolute")
     if v.kind == "value":
         ok = abs(a - v.after) <= tol * abs(v.after)
-        return VariableResult(v, f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{pre}{a:.3g}{mu}",
-                              bool(ok), a)
+        return result(f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{pre}{a:.3g}{mu}", ok, None,
+                      None)
     if v.kind == "unchanged":
         ok = abs(rel) <= v.band
-        return VariableResult(v, f"~= (within ±{100 * v.band:.0f} %)",
-                              f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", bool(ok), a)
+        return result(f"~= (within ±{100 * v.band:.0f} %)",
+                      f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", ok, rel, "relative")
     if v.kind in ("up", "down"):
         band = 0.01 if v.band is None else v.band
         ok = rel > band if v.kind == "up" else rel < -band
         arrow = "↑" if v.kind == "up" else "↓"
-        return VariableResult(v, f"{arrow} (by more than {100 * band:.0f} %)",
-                              f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", bool(ok), a)
+        return result(f"{arrow} (by more than {100 * band:.0f} %)",
+                      f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", ok, rel, "relative")
     if v.kind in ("at_most", "at_least"):
         ok = a <= v.after if v.kind == "at_most" else a >= v.after
         sign = "≤" if v.kind == "at_most" else "≥"
-        return VariableResult(v, f"{sign} {v.after:g}{u}", f"{pre}{a:.3g}{mu}", bool(ok), a)
+        return result(f"{sign} {v.after:g}{u}", f"{pre}{a:.3g}{mu}", ok, None, None)
     # per_step
     exp = v.after
     got = per_step if per_step is not None else float("nan")
     ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
-    return VariableResult(v, f"{exp:+g}{u} per step", f"{pre}{got:+.3g}{mu} per step", bool(ok),
-                          a)
+    return result(f"{exp:+g}{u} per step", f"{pre}{got:+.3g}{mu} per step", ok, got,
+                  "per_step")
+
+
+def _signed(x: float) -> str:
+    """A change with its sign and a true minus: ``'−15'``, ``'+2.5'``.
+
+    Examples
+    --------
+    >>> _signed(-15.0), _signed(2.5)
+    ('−15', '+2.5')
+    """
+    return f"{x:+.3g}".replace("-", "−")
 
 
 def run_row(row: Row, regulation: str | None = None) -> RowResult:

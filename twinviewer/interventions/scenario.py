@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.core.twin import REGULATION_TEXT, InterventionStep, Scenario
 from twinviewer.core.twin import shown_name as _tagged
 from twinviewer.core.units import UnitError, dimension, parse_quantity
 from twinviewer.interventions.intervention import InterventionError
@@ -113,8 +113,9 @@ def parse_scenario(text: str, name: str | None = None) -> Scenario:
 
     Examples
     --------
-    >>> parse_scenario("vasodilator:level=3 @regulated").name
-    'vasodilator(level=3) [baroreflex regulated]'
+    >>> s = parse_scenario("vasodilator:level=3 @regulated")
+    >>> s.name, s.regulation
+    ('vasodilator(level=3)', 'regulated')
     """
     body, _, mode = text.partition("@")
     mode = mode.strip() or "acute"
@@ -166,8 +167,9 @@ def scenario_label(steps: Sequence[InterventionStep], regulation: str = "acute")
     """The command line's default name, in the spec's own terms:
     ``'tavi(eoa=1.8) + beta_blocker(dose=5)'`` (the GUI names by :func:`scenario_title`).
 
-    Shows each step's main setting and any setting that differs from its default, and
-    ``[baroreflex regulated]`` for a regulated scenario, so the choice travels with the result.
+    Shows each step's main setting and any setting that differs from its default. The
+    response mode is data (``Scenario.regulation``), not part of the name: :func:`shown_name`
+    adds it wherever a name is read (``regulation`` is accepted for old callers and ignored).
     """
     parts = []
     for s in steps:
@@ -176,21 +178,50 @@ def scenario_label(steps: Sequence[InterventionStep], regulation: str = "acute")
                  if k == iv.main_setting or v != iv.setting(k).default}
         args = ",".join(f"{k}={v:g}" for k, v in shown.items())
         parts.append(f"{s.name}({args})" if args else s.name)
-    label = " + ".join(parts)
-    return f"{label} [baroreflex regulated]" if regulation == "regulated" else label
+    return " + ".join(parts)
 
 
 def scenario_title(steps: Sequence[InterventionStep], regulation: str = "acute") -> str:
     """A default name in words: ``'TAVI with SAPIEN 3 by size 26 mm + Beta-blocker 5 mg'``
-    (each step by :func:`step_text`; ``[baroreflex regulated]`` for a regulated one).
+    (each step by :func:`step_text`). The response mode is not part of the name; it is shown
+    by :func:`shown_name` (``regulation`` is accepted for old callers and ignored).
 
     Examples
     --------
     >>> scenario_title([InterventionStep("beta_blocker", {"dose": 10.0})], "regulated")
-    'Beta-blocker 10 mg [baroreflex regulated]'
+    'Beta-blocker 10 mg'
     """
-    label = " + ".join(step_text(s) for s in steps)
-    return f"{label} [baroreflex regulated]" if regulation == "regulated" else label
+    return " + ".join(step_text(s) for s in steps)
+
+
+def untagged(name: str) -> str:
+    """``name`` without a trailing response-mode tag (files before session 9 stored a
+    regulated scenario as ``'… [baroreflex regulated]'``).
+
+    Examples
+    --------
+    >>> untagged("Beta-blocker 5 mg [baroreflex regulated]"), untagged("my plan")
+    ('Beta-blocker 5 mg', 'my plan')
+    """
+    for text in REGULATION_TEXT.values():
+        if name.endswith(f" [{text}]"):
+            return name[: -len(text) - 3]
+    return name
+
+
+def unique_name(scenario: Scenario, existing: Sequence[Scenario]) -> Scenario:
+    """``scenario`` renamed with its response mode when another scenario already holds its
+    name (the same steps run acute and regulated), so results never share a key.
+
+    Examples
+    --------
+    >>> a = Scenario("Beta-blocker 5 mg", (), "acute")
+    >>> unique_name(Scenario("Beta-blocker 5 mg", (), "regulated"), [a]).name
+    'Beta-blocker 5 mg [baroreflex regulated]'
+    """
+    if scenario.name in {s.name for s in existing}:
+        return Scenario(_tagged(scenario), scenario.steps, scenario.regulation)
+    return scenario
 
 
 def shown_name(scenario: Scenario) -> str:
@@ -205,13 +236,16 @@ def shown_name(scenario: Scenario) -> str:
     'Beta-blocker 5 mg [acute, unregulated]'
     >>> shown_name(Scenario("my plan", (step,), "regulated"))
     'my plan [baroreflex regulated]'
+
+    A file written before the mode was kept out of names reads the same:
+
+    >>> shown_name(Scenario("beta_blocker(dose=5) [baroreflex regulated]", (step,), "regulated"))
+    'Beta-blocker 5 mg [baroreflex regulated]'
     """
     try:
-        auto = scenario.steps and scenario.name in (
-            scenario_label(scenario.steps, scenario.regulation), scenario_label(scenario.steps))
+        auto = bool(scenario.steps) and untagged(scenario.name) == scenario_label(scenario.steps)
     except (KeyError, InterventionError):  # an intervention not installed: keep the name
         auto = False
     if auto:
-        scenario = Scenario(scenario_title(scenario.steps, scenario.regulation),
-                            scenario.steps, scenario.regulation)
+        scenario = Scenario(scenario_title(scenario.steps), scenario.steps, scenario.regulation)
     return _tagged(scenario)

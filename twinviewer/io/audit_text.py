@@ -3,10 +3,16 @@ PDF report (neither shows Python dicts or lists)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from twinviewer.core.format import CODE_NAME
 from twinviewer.core.twin import Scenario, shown_name
 
+#: Details a person wrote (a note, a disagreement): shown as written.
+_WRITTEN = ("text", "why", "disagreement")
 
-def human_details(details: dict) -> str:
+
+def human_details(details: dict, word: Callable[[str], str] | None = None) -> str:
     """An audit entry's details as a reader would write them (no Python dicts or lists).
 
     Examples
@@ -19,7 +25,20 @@ def human_details(details: dict) -> str:
     >>> human_details({"defined": {"name": "TAVI", "steps": [], "described": "TAVI 26 mm",
     ...                            "regulation": "regulated"}})
     'defined TAVI [baroreflex regulated] (TAVI 26 mm)'
+
+    ``word`` turns code names into words (a parameter code into its label, a structure key
+    into its name: :func:`twinviewer.explain.words.words`); yes/no for flags:
+
+    >>> human_details({"structures": ["la", "lv_blood"], "accepted": False},
+    ...               word=lambda c: {"lv_blood": "LV blood pool", "la": "Left atrium"}.get(c, c))
+    'structures Left atrium, LV blood pool; accepted no'
     """
+    def say(s: str) -> str:
+        if word is None:
+            return s
+        whole = word(s)  # a structure key ('la'), a preset ('healthy'), a parameter code
+        return whole if whole != s else CODE_NAME.sub(lambda m: word(m.group(0)), s)
+
     def named(v: dict) -> str:
         # a scenario's name with its response mode ('acute' where the file leaves it out)
         return shown_name(Scenario(str(v["name"]), (), str(v.get("regulation", "acute"))))
@@ -37,9 +56,11 @@ def human_details(details: dict) -> str:
             return ", ".join(f"{k.replace('_', ' ')} {text(x)}" for k, x in v.items())
         if isinstance(v, list | tuple):
             return ", ".join(text(x) for x in v) or "none"
+        if isinstance(v, bool):
+            return "yes" if v else "no"
         if isinstance(v, float):
             return f"{v:.4g}"
-        return str(v)
+        return say(str(v))
 
     parts = []
     if "name" in details and "steps" in details:  # a scenario that was run
@@ -53,5 +74,5 @@ def human_details(details: dict) -> str:
         if k == "summary":  # the calibration's full summary: kept, not spelt out here
             parts.append("fit, identifiability and convergence kept with the twin")
             continue
-        parts.append(f"{k.replace('_', ' ')} {text(v)}")
+        parts.append(f"{k.replace('_', ' ')} {v if k in _WRITTEN else text(v)}")
     return "; ".join(parts)

@@ -35,8 +35,8 @@ from twinviewer.physiology.presets import PRESETS
 DISEASE_PRIORS = ("healthy", "moderate_as", "severe_as", "severe_mr", "hfref")
 AUTO = "auto"
 #: How a prior is named where its preset's name would read as a grade it does not claim.
-_LABELS = {"severe_mr": "mitral regurgitation prior, centred on the severe_mr heart; the data "
-                        "set the severity"}
+_LABELS = {"severe_mr": "Mitral regurgitation prior, centred on the severe primary mitral "
+                        "regurgitation heart; the data set the severity"}
 #: Marker put in the provenance of every parameter a calibration touched, naming the prior.
 TAG = "prior preset"
 
@@ -55,17 +55,32 @@ class PriorChoice:
     overridden: bool = False
 
     def describe(self) -> str:
-        """'severe_as prior (chosen: AVA 0.7 cm² < 1.0 cm²)'; the MR prior says which heart
-        it is centred on, since it serves moderate MR too (a reviewer read "severe_mr" for a
-        moderate MR as a grade).
+        """'Severe aortic stenosis prior (chosen: AVA 0.7 cm² < 1.0 cm²)', named by the
+        preset's title, never its code name; the MR prior says which heart it is centred
+        on, since it serves moderate MR too (a reviewer read "severe_mr" for a moderate MR as
+        a grade).
 
         >>> PriorChoice("severe_mr", "mitral regurgitation: EROA 0.25 cm² ≥ 0.20 cm²").describe()
-        'mitral regurgitation prior, centred on the severe_mr heart; the data set the \
-severity (chosen: mitral regurgitation: EROA 0.25 cm² ≥ 0.20 cm²)'
+        'Mitral regurgitation prior, centred on the severe primary mitral regurgitation heart; \
+the data set the severity (chosen: mitral regurgitation: EROA 0.25 cm² ≥ 0.20 cm²)'
+        >>> PriorChoice("healthy", "", overridden=True).describe()
+        'Healthy adult prior (chosen by the user)'
         """
         how = "chosen by the user" if self.overridden else f"chosen: {self.reason}"
-        label = _LABELS.get(self.preset, f"{self.preset} prior")
-        return f"{label} ({how})"
+        return f"{prior_title(self.preset)} ({how})" if self.preset not in _LABELS \
+            else f"{_LABELS[self.preset]} ({how})"
+
+
+def prior_title(preset: str) -> str:
+    """A calibration prior in words: its preset's title (without "at rest") and "prior".
+
+    Examples
+    --------
+    >>> prior_title("severe_as"), prior_title("hfref")
+    ('Severe aortic stenosis prior', 'Heart failure with reduced ejection fraction prior')
+    """
+    p = PRESETS.get(preset)
+    return f"{p.title.removesuffix(' at rest') if p else preset} prior"
 
 
 def _values(measurements: Sequence[Measurement]) -> dict[str, float]:

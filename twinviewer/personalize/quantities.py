@@ -188,6 +188,38 @@ def canonical_name(name: str) -> str:
                           f"(known: {', '.join(QUANTITY_BY_NAME)})")
 
 
+def shown_quantity(name: str) -> str:
+    """A measurement's name as a reader sees it: the clinical abbreviation where clinicians
+    write one (``'LVEDV'``, ``'SBP'``, ``'AVA'``), the quantity's words where the name is a
+    code (``'AV_mean_gradient'`` → ``'AV mean gradient'``), never an identifier.
+
+    Examples
+    --------
+    >>> shown_quantity("LVEDV"), shown_quantity("AV_mean_gradient"), shown_quantity("my_thing")
+    ('LVEDV', 'AV mean gradient', 'my thing')
+    """
+    if "_" not in name:
+        return name
+    q = QUANTITY_BY_NAME.get(name)
+    if q is not None:
+        return q.label
+    from twinviewer.physiology.metrics import METRIC_BY_NAME
+
+    m = METRIC_BY_NAME.get(name)
+    return m.label if m is not None else name.replace("_", " ")
+
+
+def shown_quantities(names) -> str:
+    """Several measurement names for a sentence, comma-separated, by :func:`shown_quantity`.
+
+    Examples
+    --------
+    >>> shown_quantities(["SBP", "AV_mean_gradient"])
+    'SBP, AV mean gradient'
+    """
+    return ", ".join(shown_quantity(n) for n in names)
+
+
 def quantity(name: str) -> Quantity:
     """The :class:`Quantity` called ``name`` (or an alias of it)."""
     return QUANTITY_BY_NAME[canonical_name(name)]

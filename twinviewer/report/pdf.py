@@ -32,10 +32,12 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import change, negligible, number
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
+from twinviewer.explain.words import model_or_none, plain_text, words
 from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
+from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 
 log = logging.getLogger("twinviewer.report")
 
@@ -309,6 +311,15 @@ def _shown_names(scenarios: list) -> dict[str, str]:
     return {s.name: shown_name(s) for s in scenarios}
 
 
+#: Said beside a scenario result the file does not hold (the report simulated it).
+NOT_STORED = "computed for this report, not stored in the file"
+
+
+def _unstored(doc: TwinDocument, scenario_results: Mapping[str, Any]) -> set[str]:
+    """Scenarios whose results the report shows but the file does not hold."""
+    return {name for name in scenario_results if name not in doc.results}
+
+
 def _scenario_line(scenario: Any, shown: str) -> str:
     """A scenario's name and, unless the name already says it, its steps in words.
 
@@ -352,16 +363,18 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
         # each row says whether the twin was fitted to it, what replaced it, or why not; the
         # why is a numbered note below (a table cell would cut it)
         notes = [u for u in uses if u.detail]
+        model = model_or_none(t)
         p.table(["Quantity", "Value", "SD", "Unit", "Source (from)", "Last calibration"],
-                [[u.measurement.name, _fmt(u.measurement.value),
+                [[shown_quantity(u.measurement.name), _fmt(u.measurement.value),
                   _fmt(u.measurement.uncertainty), shown_unit(u.measurement.unit),
                   f"{u.measurement.source or '—'} ({u.origin})",
                   u.status + (f" [{notes.index(u) + 1}]" if u in notes else "")]
                  for u in uses],
                 [0.14, 0.11, 0.09, 0.09, 0.35, 0.22], wrap=True)
         for k, u in enumerate(notes, 1):
-            p.para(f"[{k}] {u.measurement.name} {_fmt(u.measurement.value)} "
-                   f"{shown_unit(u.measurement.unit)} ({u.origin}): {u.text()}", size=7.5,
+            p.para(f"[{k}] {shown_quantity(u.measurement.name)} {_fmt(u.measurement.value)} "
+                   f"{shown_unit(u.measurement.unit)} ({u.origin}): "
+                   f"{plain_text(u.text(), model)}", size=7.5,
                    color="0.25")
     else:
         p.para("No measurements (a virtual twin from priors).")
@@ -503,6 +516,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
     p.new_page("Pressure–volume loops and metrics")
     have_series = results is not None and hasattr(results, "series")
     shown = _shown_names(doc.twin.scenarios)
+    unstored = _unstored(doc, scenario_results)
     if have_series:
         axs = p.axes(0.27, 2)
         ok = np.asarray(results.ok)
@@ -523,12 +537,15 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                     if hasattr(r, "series") and f"V_{side}" in r.series and r.n == results.n:
                         ax.plot(r.series[f"V_{side}"][rep], r.series[f"p_{side}"][rep],
                                 color=f"C{j + 1}", linewidth=1.3,
-                                label=shown.get(name, name))
+                                label=shown.get(name, name)
+                                + (" *" if name in unstored else ""))
                 ax.set_xlabel(f"{side} volume (mL)", fontsize=8)
                 ax.set_ylabel(f"{side} pressure (mmHg)", fontsize=8)
                 ax.tick_params(labelsize=7)
                 ax.set_title(f"{side} PV loop: ensemble (grey), median-EF member", fontsize=8.5)
                 ax.legend(fontsize=7, frameon=False)
+            if unstored:
+                p.para(f"* {NOT_STORED}.", size=7.5, color="#7a3e00")
         else:
             p.para("No ensemble member reached a periodic state; no PV loop to show.")
     else:
@@ -564,7 +581,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
 
 
 def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
-                   scenarios: list) -> None:
+                   scenarios: list, unstored: set[str] = frozenset()) -> None:
     p.new_page("Scenarios compared")
     if not scenario_results:
         if scenarios:
@@ -577,7 +594,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         return
     shown = _shown_names(scenarios)
     for s in scenarios:
-        p.para(_scenario_line(s, shown[s.name]), size=8.5)
+        p.para(_scenario_line(s, shown[s.name])
+               + (f" — {NOT_STORED}" if s.name in unstored else ""), size=8.5)
     base, ok0 = _metric_arrays(results)
     from twinviewer.interventions.compare import harmed_metrics, improvement
     from twinviewer.physiology import METRIC_BY_NAME
@@ -590,6 +608,9 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             # suction is harm, never benefit (as in the scenario comparison)
             harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
         p.subheading(f"{shown.get(name, name)} versus baseline")
+        if name in unstored:
+            p.para(f"Result {NOT_STORED}: the file defines this scenario but holds no result "
+                   "for it.", size=8, color="#7a3e00")
         rows = []
         for m in REPORT_METRICS:
             if m not in met or m not in base or not np.isfinite(met[m]).any():
@@ -628,26 +649,51 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
 def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
     p.new_page("Explanation and provenance")
     p.subheading("Explanation summary")
+    model = model_or_none(doc.twin)
     lines = _explanation_lines(doc, results)
     for line in lines:
-        p.para(line, size=8.5)
+        p.para(plain_text(line, model), size=8.5)
     p.subheading("Parameters: value, ensemble interval and state")
     t = doc.twin
     states = parameter_states(doc)
-    rows = []
+    rows, absent = [], []
     for j, info in enumerate(doc.parameters):
         col = t.ensemble[:, j]
+        if absent_device(info.description, col):
+            absent.append(_label(t, info.name))
+            continue
         # the median of the same ensemble as the interval: a point estimate (EKI mean) can
         # lie outside a skewed 90 % interval (a reviewer saw 1.3 beside 0.9–1.2)
         lo, med, hi = np.quantile(col, [0.05, 0.5, 0.95])
         prov = t.provenance.get(info.name)
         state = states[info.name]
         if prov is not None and prov.inputs:
-            state += f" (from {', '.join(prov.inputs)})"
-        rows.append([_label(t, info.name), shown_unit(info.unit),
-                     _fmt(float(med)), f"{_fmt(lo)}–{_fmt(hi)}", state])
+            state += f" (from {shown_quantities(prov.inputs)})"
+        what, unit = _label(t, info.name), shown_unit(info.unit)
+        if not unit:  # a ratio: say what it is a fraction of (its description)
+            what, unit = info.description.split(" (")[0].capitalize() or what, "fraction"
+        rows.append([what, unit, _fmt(float(med)), f"{_fmt(lo)}–{_fmt(hi)}", state])
     p.table(["Parameter", "Unit", "Median", f"{t.ensemble_kind} 90 %", "State"], rows,
-            [0.40, 0.11, 0.08, 0.14, 0.27], size=6.8)
+            [0.40, 0.11, 0.08, 0.14, 0.27], size=6.8, wrap=True)
+    if absent:
+        p.para("Not listed (absent in this patient, 0 in every member): "
+               + ", ".join(absent) + ".", size=7.5, color="0.25")
+
+
+def absent_device(description: str, values: np.ndarray) -> bool:
+    """True for a device or defect the patient does not have: its declaration says what 0
+    means ("LVAD pump speed (0: no device)", "… (0: intact septum)") and every member is 0.
+
+    Examples
+    --------
+    >>> absent_device("LVAD pump speed (0: no device)", np.zeros(3))
+    True
+    >>> absent_device("LVAD pump speed (0: no device)", np.array([0.0, 3.0]))
+    False
+    >>> absent_device("AV effective regurgitant orifice area", np.zeros(3))
+    False
+    """
+    return "(0: " in description and bool(np.all(np.asarray(values) == 0.0))
 
 
 def _label(twin, name: str) -> str:
@@ -754,10 +800,10 @@ def _model_card(p: _Pages, doc: TwinDocument) -> None:
         return
     p.para(model.title, size=10)
     p.subheading("Context of use")
-    p.para(model.context_of_use)
+    p.para(plain_text(model.context_of_use, model))
     p.subheading("Assumptions")
     for a in model.assumptions:
-        p.para(f"• {a}", indent=0.0)
+        p.para(f"• {plain_text(a, model)}", indent=0.0)
     _validation_section(p, model)
     p.subheading("References")
     for r in model.references:
@@ -782,7 +828,8 @@ def _validation_section(p: _Pages, model: Any) -> None:
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
         for c in failed:
-            p.para(f"• {c.group}: {c.name}: {_failure_text(c)}", size=7.5,
+            note = f"; {c.note}" if c.note else ""
+            p.para(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}", size=7.5,
                    color="#7a3e00")
 
 
@@ -810,11 +857,12 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
     from twinviewer.io.audit_text import human_details
 
+    word = words(model_or_none(doc.twin))
     rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
-             human_details(e.details), e.hash[:12]] for e in doc.audit.entries]
-    if rows:
+             human_details(e.details, word), e.hash[:12]] for e in doc.audit.entries]
+    if rows:  # wrapped: a trail cut with "…" hides what was done
         p.table(["#", "Time (UTC)", "Action", "App", "Details", "Hash"], rows,
-                [0.04, 0.2, 0.1, 0.07, 0.45, 0.14], size=6.8)
+                [0.04, 0.2, 0.1, 0.07, 0.45, 0.14], size=6.8, wrap=True)
     else:
         p.para("The audit trail is empty.")
 
@@ -894,7 +942,8 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
             pages.para(n, size=8, color="#7a3e00")
         _anatomy_page(pages, doc, notes)
         _pv_page(pages, doc, results, scenario_results)
-        _scenario_page(pages, results, scenario_results, doc.twin.scenarios)
+        _scenario_page(pages, results, scenario_results, doc.twin.scenarios,
+                       _unstored(doc, scenario_results))
         _explain_and_provenance(pages, doc, results)
         _model_card(pages, doc)
         timeline_page(pages, doc.twin)  # living twin: visits, prediction-check flags
