@@ -137,9 +137,10 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         healthy if none points to a disease). The choice and its reason are in
         ``summary["calibration"]["prior"]``.
     accept_misfit
-        Keep the calibrated twin although measurements are missed by |z| > 2 (refused with
-        :class:`~twinviewer.personalize.calibrate.MisfitError` otherwise); the misfit stays
-        flagged in the fit's status and the file.
+        Keep the calibrated twin although a fitted measurement is not reproduced (missed by
+        |z| > 3, :data:`~twinviewer.personalize.calibrate.Z_REFUSE`; refused with
+        :class:`~twinviewer.personalize.calibrate.MisfitError` otherwise); every miss by
+        |z| > 2 stays flagged in the fit's status and the file.
 
     Examples
     --------
@@ -218,8 +219,9 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                                   "prior": result.to_dict()["prior"],
                                   "unmeasured_informed": widths}
         text.append(f"prior: {result.prior_choice.describe()}")
-        text.append(f"calibrated {len(result.calibrated)} parameters to "
-                    f"{len(result.measurements)} measurements ({members} posterior members)")
+        fitted = result.fitted_names()
+        text.append(f"calibrated {len(result.calibrated)} parameters to {len(fitted)} "
+                    f"measurements ({', '.join(fitted)}; {members} posterior members)")
         text.append(f"fit: {result.status_line()}")  # misfit is never silent
         text += [f"poor fit: {m}" for m in result.misfits]
         summary["calibration"]["status"] = result.status_line()
@@ -414,8 +416,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     c.add_argument("-o", "--output", required=True, metavar="PATIENT.twin")
     c.add_argument("--accept-misfit", dest="accept_misfit", action="store_true",
-                   help="write the twin although the calibration misses measurements by "
-                        "|z| > 2 (refused otherwise); the misfit stays flagged")
+                   help="write the twin although the calibration cannot reproduce a "
+                        "measurement (|z| > 3; refused otherwise); every miss by |z| > 2 "
+                        "stays flagged")
     c.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(twin_command=None)
 
