@@ -1236,8 +1236,8 @@ def _moved(prior: np.ndarray, post: np.ndarray) -> str:
     Examples
     --------
     >>> x = np.random.default_rng(0).lognormal(0.0, 0.3, 200)
-    >>> _moved(x, 1.27 * x)[:30]
-    'median ×1.27 of the prior\'s, ou'
+    >>> _moved(x, 1.27 * x)
+    "median ×1.27 of the prior's, outside the prior's central 50 %"
     >>> _moved(x, x)
     ''
     """
