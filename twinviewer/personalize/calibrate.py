@@ -53,7 +53,7 @@ from scipy.optimize import least_squares
 
 from twinviewer.core.format import percent, unit
 from twinviewer.core.measurement import Measurement
-from twinviewer.core.provenance import Provenance, Source
+from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
 from twinviewer.personalize.discrepancy import (
@@ -119,8 +119,6 @@ NOT_INFORMED = "prior (not informed by the data)"
 #: sampling alone (the SE of a 5 %/95 % quantile is √(0.05·0.95/n)/φ(1.645) SD, halved by
 #: averaging both ends, over a width of 3.29 SD), so 0.2 is ≥ 3 sampling SE.
 MOVED_SHIFT = 0.2
-#: The detail of a parameter calibrated only to image-derived measurements (volumes).
-TO_IMAGE_VOLUMES = "calibrated (to image volumes)"
 METHOD = "tempered ensemble Kalman inversion (data-misfit controller) + least-squares MAP"
 
 Progress = Callable[[float, str], None] | None
