@@ -53,7 +53,8 @@ def test_a_grossly_off_measurement_is_flagged_everywhere():
     assert dbp.flag and dbp.z < -2 and dbp.median - 30 > 10  # measured below the twin
     assert "missed by the posterior predictive" in dbp.note or "cannot reproduce" in dbp.note
     assert not (dbp.pred_lo <= 30 <= dbp.pred_hi)  # the interval shown is the one judged on
-    assert "DBP (z -" in r.status_line() and "fitted measurements missed by |z| > 2" in r.status_line()
+    status = r.status_line()
+    assert "DBP (z -" in status and "fitted measurements missed by |z| > 2" in status
     assert "MISFIT (|z| > 2): DBP measured 30" in r.summary()
     assert any(t.startswith("DBP measured 30") for t in r.to_dict()["misfits"])
     new = updated_twin(twin, r, accept_misfit=True)

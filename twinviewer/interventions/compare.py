@@ -72,6 +72,93 @@ RESOLUTION_BY_UNIT: dict[str, float] = {"bpm": 1.0, "mmHg": 1.0, "mL": 1.0, "%":
                                         "mmHg/mL": 0.02, "1": 0.05}
 
 
+#: A rise of LV + aortic regurgitant volume (mL per beat) above which an LVEF rise is not
+#: credited as benefit: the extra ejection goes back through a leak (a paravalvular leak after
+#: TAVI, new MR), not forward. Why 5 mL: five times the volume resolution and well below the
+#: smallest grade step of regurgitant volume (mild < 30 mL; ASE 2017), so a leak that moves a
+#: grade is always caught and paired noise never is.
+REGURGITATION_RISE = 5.0
+
+#: Gradient metrics judged at equal flow: metric → (valve, power of flow). A gradient (or a
+#: velocity) falls with flow through an unchanged valve (mean gradient ∝ (Q/EOA)², velocity
+#: ∝ Q/EOA), so a fall is credited only if it survives at the baseline's flow rate: the
+#: scenario's value scaled by (Q_baseline/Q_scenario)^power still falls by more than the
+#: tolerance. A β-blocker in aortic stenosis lowers the gradient by lowering the flow; it does
+#: not widen the valve.
+AT_EQUAL_FLOW: dict[str, tuple[str, int]] = {
+    "AV_mean_gradient": ("AV", 2), "AV_peak_gradient": ("AV", 2),
+    "AV_peak_velocity": ("AV", 1), "MV_mean_gradient": ("MV", 2),
+    "MV_peak_gradient": ("MV", 2),
+}
+
+
+def transvalvular_flow(metrics: Mapping[str, Any], valve: str) -> np.ndarray | None:
+    """Mean flow rate (mL/s) through the aortic valve in ejection or the mitral valve in
+    filling, per member, from the stored metrics: the forward volume through the valve over
+    its time open, the ejection time from Weissler's heart-rate relation (LVET ≈ 413 − 1.7 HR
+    ms; Weissler, Circulation 1968) — the relation the model's ejection follows (issue 12).
+    None if a needed metric is missing.
+
+    Examples
+    --------
+    >>> m = {"HR": np.array([70.0]), "LVSV": np.array([70.0]), "MR_volume": np.array([0.0]),
+    ...      "AR_volume": np.array([0.0])}
+    >>> round(float(transvalvular_flow(m, "AV")[0]))  # 70 mL over 294 ms
+    238
+    """
+    need = ("HR", "LVSV", "MR_volume", "AR_volume")
+    if any(k not in metrics for k in need):
+        return None
+    hr, sv, mr, ar = (np.asarray(metrics[k], dtype=float) for k in need)
+    ejection = np.clip(0.413 - 0.0017 * hr, 0.1, None)  # s
+    if valve == "AV":
+        return (sv - mr) / ejection
+    filling = np.clip(60.0 / np.maximum(hr, 1.0) - ejection, 0.05, None)
+    return (sv - ar) / filling
+
+
+def not_credited(metric: str, base: Mapping[str, Any],
+                 scen: Mapping[str, Any]) -> tuple[np.ndarray | None, str]:
+    """Members whose change of ``metric`` in its better direction is not benefit, and why.
+
+    * **LVEF**: a rise that comes with LV regurgitation (MR + AR volume) up by more than
+      :data:`REGURGITATION_RISE` mL per beat — the heart ejects more into a leak.
+    * **Gradients and velocities** (:data:`AT_EQUAL_FLOW`): a fall that does not survive at
+      the baseline's flow — it comes from lower flow, not a wider valve.
+
+    ``base``/``scen``: metric arrays of the paired members. Returns (mask or None, reason);
+    a metric without such a rule gives (None, '').
+
+    Examples
+    --------
+    >>> b = {"LVEF": np.array([40.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([2.0])}
+    >>> s = {"LVEF": np.array([48.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([40.0])}
+    >>> not_credited("LVEF", b, s)[0].tolist()
+    [True]
+    """
+    if metric == "LVEF":
+        if not all(k in base and k in scen for k in ("MR_volume", "AR_volume")):
+            return None, ""
+        rise = (np.asarray(scen["MR_volume"], float) + np.asarray(scen["AR_volume"], float)
+                - np.asarray(base["MR_volume"], float) - np.asarray(base["AR_volume"], float))
+        return (rise > REGURGITATION_RISE,
+                f"an LVEF rise with regurgitation up > {REGURGITATION_RISE:g} mL/beat (a "
+                "leak, MR) is not counted as improvement")
+    if metric in AT_EQUAL_FLOW and metric in base and metric in scen:
+        valve, power = AT_EQUAL_FLOW[metric]
+        qb, qs = transvalvular_flow(base, valve), transvalvular_flow(scen, valve)
+        if qb is None or qs is None:
+            return (np.ones(np.shape(base[metric]), bool),
+                    "a gradient fall is not counted: no flow to compare it at equal flow")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            equal = np.asarray(scen[metric], float) * (qb / qs) ** power
+        fall = np.asarray(base[metric], float) - equal
+        return (~(fall > min_difference(metric)),
+                "a fall that comes only from lower flow is not counted (judged at the "
+                "baseline's flow)")
+    return None, ""
+
+
 def min_difference(metric: str) -> float:
     """Smallest paired change of ``metric`` that counts as a change (metric units).
 
@@ -204,17 +291,22 @@ class Comparison:
     worsened: float | None
     n_paired: int
     n_total: int
+    #: why some members' change in the better direction was not counted as improvement
+    #: (:func:`not_credited`), '' if none was left out
+    qualifier: str = ""
 
     def improvement_text(self) -> str:
         if self.improved is None:
             return "—"
-        return f"improves {self.label} in {100 * self.improved:.0f} % of plausible twins"
+        return (f"improves {self.label} in {100 * self.improved:.0f} % of plausible twins"
+                + (f" ({self.qualifier})" if self.qualifier else ""))
 
     def to_dict(self) -> dict:
         return {"metric": self.metric, "unit": self.unit, "label": self.label,
                 "baseline": self.baseline.to_dict(), "scenario": self.scenario.to_dict(),
                 "difference": self.difference.to_dict(), "improved": self.improved,
-                "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total}
+                "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total,
+                "qualifier": self.qualifier}
 
 
 def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
@@ -250,7 +342,8 @@ def harmed_metrics(metrics: Mapping[str, Any], n: int) -> np.ndarray:
 
 
 def improvement(metric: str, difference: np.ndarray,
-                harm: np.ndarray | None = None) -> tuple[float | None, float | None]:
+                harm: np.ndarray | None = None,
+                uncredited: np.ndarray | None = None) -> tuple[float | None, float | None]:
     """Fractions of paired members improved and worsened by a scenario: the one rule every
     "improves X in N % of plausible twins" figure uses.
 
@@ -262,6 +355,9 @@ def improvement(metric: str, difference: np.ndarray,
         Scenario − baseline per paired member (non-finite entries are ignored).
     harm : ndarray of bool, optional
         Members the scenario harms (:func:`harmed`): never "improved", always "worsened".
+    uncredited : ndarray of bool, optional
+        Members whose move in the better direction is not benefit (:func:`not_credited`):
+        never "improved".
 
     Returns
     -------
@@ -273,12 +369,38 @@ def improvement(metric: str, difference: np.ndarray,
     d = np.asarray(difference, dtype=float)
     finite = np.isfinite(d)
     harm = np.zeros(d.shape, bool) if harm is None else np.asarray(harm, bool)[finite]
+    off = (np.zeros(d.shape, bool) if uncredited is None
+           else np.asarray(uncredited, bool)[finite])
     d = d[finite]
     if direction is None or not d.size:
         return None, None
     signed = np.where(harm, -np.inf, direction.better * d)
     tol = min_difference(metric)  # below it a change is "no change" (−0.0 is not a win)
-    return float(np.mean(signed > tol)), float(np.mean(signed < -tol))
+    return float(np.mean((signed > tol) & ~off)), float(np.mean(signed < -tol))
+
+
+def paired_improvement(metric: str, base: Mapping[str, Any], scen: Mapping[str, Any],
+                       harm: np.ndarray | None = None
+                       ) -> tuple[float | None, float | None, str]:
+    """:func:`improvement` of ``metric`` from the paired members' metric arrays (``base``,
+    ``scen``: the same members, e.g. a .twin's stored results), with :func:`not_credited`
+    applied: (improved, worsened, qualifier) — the qualifier is '' unless a member's move
+    in the better direction was left out.
+
+    Examples
+    --------
+    >>> b = {"LVEF": np.array([40.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([2.0])}
+    >>> s = {"LVEF": np.array([48.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([40.0])}
+    >>> paired_improvement("LVEF", b, s)[0]
+    0.0
+    """
+    d = np.asarray(scen[metric], float) - np.asarray(base[metric], float)
+    off, why = not_credited(metric, base, scen)
+    improved, worsened = improvement(metric, d, harm, off)
+    if off is None or improved is None:
+        return improved, worsened, ""
+    plain, _ = improvement(metric, d, harm)
+    return improved, worsened, (why if plain is not None and plain > improved else "")
 
 
 def compare(baseline: Results, scenario: Results, metric: str, *,
@@ -292,13 +414,16 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     s = scenario.metrics[metric][mask]
     ok = np.isfinite(b) & np.isfinite(s)
     harm = (harmed(scenario) & ~harmed(baseline))[mask][ok]
+    pick = np.flatnonzero(mask)[ok]
+    improved, worsened, qualifier = paired_improvement(
+        metric, {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()},
+        {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}, harm)
     b, s = b[ok], s[ok]
     d = s - b
-    improved, worsened = improvement(metric, d, harm)
     meta = METRIC_BY_NAME.get(metric)
     return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
                       Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),
-                      improved, worsened, int(d.size), baseline.n)
+                      improved, worsened, int(d.size), baseline.n, qualifier)
 
 
 @dataclass(frozen=True)
@@ -391,7 +516,9 @@ class ScenarioTable:
             lines.append(f"{title}  baseline {self.baseline[m].format()}")
             for s in self.scenarios:
                 c = self.cells[m][s]
-                imp = "" if c.improved is None else f"  improves in {100 * c.improved:.0f} %"
+                imp = "" if c.improved is None else (
+                    f"  improves in {100 * c.improved:.0f} %"
+                    + (f" ({c.qualifier})" if c.qualifier else ""))
                 lines.append(f"    {shown.get(s, s)}: {c.scenario.format()}  "
                              f"Δ {c.difference.format(signed=True)}{imp}")
         for s, f in self.flags.items():

@@ -1252,7 +1252,7 @@ def _moved(prior: np.ndarray, post: np.ndarray) -> str:
     ratio = f"×{m / m0:.3g}" if m0 > 0 and m > 0 else f"{m:.3g} against {m0:.3g}"
     return (f"median {ratio} of the prior's, " + (
         "outside the prior's central 50 %" if m < q25 or m > q75 else
-        f"90 % interval shifted by {abs(shift):.0%} of the prior's width"))
+        f"90 % interval shifted by {100 * abs(shift):.0f} % of the prior's width"))
 
 
 #: Headline predictions whose uncertainty a further measurement should reduce.
@@ -1365,7 +1365,8 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
     for name in space.names:  # free, not informed by the data: the prior this run used
         old = twin.provenance.get(name)
         if name in ident.moved:  # moved although no datum reached it directly
-            prov[name] = Provenance(Source.CALIBRATED, ident.moved[name])
+            prov[name] = Provenance(Source.CALIBRATED, f"{ident.moved[name]}; no datum "
+                                    f"reached it directly ({prior_source})")
             continue
         if carried_from_earlier and old is not None and old.source in (
                 Source.CALIBRATED, Source.IMAGE_DERIVED, Source.MEASURED):
