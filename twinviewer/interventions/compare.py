@@ -16,6 +16,7 @@ import numpy as np
 
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
@@ -79,12 +80,13 @@ RESOLUTION_BY_UNIT: dict[str, float] = {"bpm": 1.0, "mmHg": 1.0, "mL": 1.0, "%":
 #: grade is always caught and paired noise never is.
 REGURGITATION_RISE = 5.0
 
-#: Gradient metrics judged at equal flow: metric → (valve, power of flow). A gradient (or a
-#: velocity) falls with flow through an unchanged valve (mean gradient ∝ (Q/EOA)², velocity
-#: ∝ Q/EOA), so a fall is credited only if it survives at the baseline's flow rate: the
-#: scenario's value scaled by (Q_baseline/Q_scenario)^power still falls by more than the
-#: tolerance. A β-blocker in aortic stenosis lowers the gradient by lowering the flow; it does
-#: not widen the valve.
+#: Gradient metrics judged at equal flow: metric → (valve, power of the orifice area). Through
+#: an orifice the mean gradient ∝ (Q/EOA)² and the velocity ∝ Q/EOA, so at equal flow a
+#: gradient changes only with the valve's EOA: ``g_baseline · (EOA_baseline/EOA_scenario)^p``.
+#: A fall is credited only if that equal-flow value falls by more than the tolerance; a
+#: β-blocker in aortic stenosis lowers the gradient by lowering the flow, not by widening the
+#: valve (checked against the metrics: the Weissler ejection time alone did not explain the
+#: β-blocker's fall, its slower ejection did — so flow is not estimated from the metrics).
 AT_EQUAL_FLOW: dict[str, tuple[str, int]] = {
     "AV_mean_gradient": ("AV", 2), "AV_peak_gradient": ("AV", 2),
     "AV_peak_velocity": ("AV", 1), "MV_mean_gradient": ("MV", 2),
@@ -92,39 +94,61 @@ AT_EQUAL_FLOW: dict[str, tuple[str, int]] = {
 }
 
 
-def transvalvular_flow(metrics: Mapping[str, Any], valve: str) -> np.ndarray | None:
-    """Mean flow rate (mL/s) through the aortic valve in ejection or the mitral valve in
-    filling, per member, from the stored metrics: the forward volume through the valve over
-    its time open, the ejection time from Weissler's heart-rate relation (LVET ≈ 413 − 1.7 HR
-    ms; Weissler, Circulation 1968) — the relation the model's ejection follows (issue 12).
-    None if a needed metric is missing.
+def valve_areas(model: ModelSpec, base_params: np.ndarray, scen_params: np.ndarray
+                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Valve → (baseline EOA, scenario EOA) per member, for the valves of
+    :data:`AT_EQUAL_FLOW` the model has (``AV.EOA``, ``MV.EOA``).
 
     Examples
     --------
-    >>> m = {"HR": np.array([70.0]), "LVSV": np.array([70.0]), "MR_volume": np.array([0.0]),
-    ...      "AR_volume": np.array([0.0])}
-    >>> round(float(transvalvular_flow(m, "AV")[0]))  # 70 mL over 294 ms
-    238
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("healthy")
+    >>> sorted(valve_areas(p.model, p.vector()[None], p.vector()[None]))
+    ['AV', 'MV']
     """
-    need = ("HR", "LVSV", "MR_volume", "AR_volume")
-    if any(k not in metrics for k in need):
-        return None
-    hr, sv, mr, ar = (np.asarray(metrics[k], dtype=float) for k in need)
-    ejection = np.clip(0.413 - 0.0017 * hr, 0.1, None)  # s
-    if valve == "AV":
-        return (sv - mr) / ejection
-    filling = np.clip(60.0 / np.maximum(hr, 1.0) - ejection, 0.05, None)
-    return (sv - ar) / filling
+    out = {}
+    for valve in {v for v, _ in AT_EQUAL_FLOW.values()}:
+        name = f"{valve}.EOA"
+        if name in model.parameter_names:
+            j = model.index(name)
+            out[valve] = (np.atleast_2d(base_params)[:, j], np.atleast_2d(scen_params)[:, j])
+    return out
 
 
-def not_credited(metric: str, base: Mapping[str, Any],
-                 scen: Mapping[str, Any]) -> tuple[np.ndarray | None, str]:
+def scenario_valve_areas(scenario: Scenario, n: int) -> dict[str, tuple[Any, Any]]:
+    """:func:`valve_areas` for stored results without parameters (a .twin's results): a
+    valve no step of ``scenario`` changes keeps its EOA (ratio 1: a gradient fall is flow);
+    a valve a step replaces or repairs (its ``X.EOA`` among the step's parameters) is
+    credited with the whole fall (ratio 0: the EOA ratio is not stored).
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+    >>> scenario_valve_areas(sc, 1)["AV"][1].tolist()
+    [1.0]
+    """
+    touched: set[str] = set()
+    for step in scenario.steps:
+        try:
+            touched |= set(get_intervention(step.name).parameters)
+        except InterventionError:
+            continue
+    one = np.ones(n)
+    return {v: (one, np.full(n, np.inf) if f"{v}.EOA" in touched else one)
+            for v in {v for v, _ in AT_EQUAL_FLOW.values()}}
+
+
+def not_credited(metric: str, base: Mapping[str, Any], scen: Mapping[str, Any],
+                 areas: Mapping[str, tuple[Any, Any]] | None = None
+                 ) -> tuple[np.ndarray | None, str]:
     """Members whose change of ``metric`` in its better direction is not benefit, and why.
 
     * **LVEF**: a rise that comes with LV regurgitation (MR + AR volume) up by more than
       :data:`REGURGITATION_RISE` mL per beat — the heart ejects more into a leak.
     * **Gradients and velocities** (:data:`AT_EQUAL_FLOW`): a fall that does not survive at
-      the baseline's flow — it comes from lower flow, not a wider valve.
+      equal flow — the valve's EOA (``areas``: valve → (baseline, scenario), see
+      :func:`valve_areas`) did not widen enough; without ``areas`` the claim is withheld.
 
     ``base``/``scen``: metric arrays of the paired members. Returns (mask or None, reason);
     a metric without such a rule gives (None, '').
@@ -135,6 +159,10 @@ def not_credited(metric: str, base: Mapping[str, Any],
     >>> s = {"LVEF": np.array([48.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([40.0])}
     >>> not_credited("LVEF", b, s)[0].tolist()
     [True]
+    >>> g = {"AV_mean_gradient": np.array([40.0])}
+    >>> not_credited("AV_mean_gradient", g, {"AV_mean_gradient": np.array([35.0])},
+    ...              {"AV": (np.array([0.7]), np.array([0.7]))})[0].tolist()  # same valve
+    [True]
     """
     if metric == "LVEF":
         if not all(k in base and k in scen for k in ("MR_volume", "AR_volume")):
@@ -144,18 +172,18 @@ def not_credited(metric: str, base: Mapping[str, Any],
         return (rise > REGURGITATION_RISE,
                 f"an LVEF rise with regurgitation up > {REGURGITATION_RISE:g} mL/beat (a "
                 "leak, MR) is not counted as improvement")
-    if metric in AT_EQUAL_FLOW and metric in base and metric in scen:
+    if metric in AT_EQUAL_FLOW and metric in base:
         valve, power = AT_EQUAL_FLOW[metric]
-        qb, qs = transvalvular_flow(base, valve), transvalvular_flow(scen, valve)
-        if qb is None or qs is None:
-            return (np.ones(np.shape(base[metric]), bool),
-                    "a gradient fall is not counted: no flow to compare it at equal flow")
+        g = np.asarray(base[metric], float)
+        if not areas or valve not in areas:
+            return (np.ones(g.shape, bool), "not scored: without the valve's area a gradient "
+                    "fall cannot be told from lower flow")
+        a0, a1 = (np.asarray(a, float) for a in areas[valve])
         with np.errstate(divide="ignore", invalid="ignore"):
-            equal = np.asarray(scen[metric], float) * (qb / qs) ** power
-        fall = np.asarray(base[metric], float) - equal
-        return (~(fall > min_difference(metric)),
-                "a fall that comes only from lower flow is not counted (judged at the "
-                "baseline's flow)")
+            equal = g * (a0 / a1) ** power  # the scenario's valve at the baseline's flow
+        return (~(g - equal > min_difference(metric)),
+                "a fall that comes only from lower flow is not counted (judged at equal "
+                "flow: the valve's EOA)")
     return None, ""
 
 
@@ -380,12 +408,13 @@ def improvement(metric: str, difference: np.ndarray,
 
 
 def paired_improvement(metric: str, base: Mapping[str, Any], scen: Mapping[str, Any],
-                       harm: np.ndarray | None = None
+                       harm: np.ndarray | None = None,
+                       areas: Mapping[str, tuple[Any, Any]] | None = None
                        ) -> tuple[float | None, float | None, str]:
     """:func:`improvement` of ``metric`` from the paired members' metric arrays (``base``,
     ``scen``: the same members, e.g. a .twin's stored results), with :func:`not_credited`
-    applied: (improved, worsened, qualifier) — the qualifier is '' unless a member's move
-    in the better direction was left out.
+    applied (``areas``: see :func:`valve_areas`): (improved, worsened, qualifier) — the
+    qualifier is '' unless a member's move in the better direction was left out.
 
     Examples
     --------
@@ -395,7 +424,7 @@ def paired_improvement(metric: str, base: Mapping[str, Any], scen: Mapping[str, 
     0.0
     """
     d = np.asarray(scen[metric], float) - np.asarray(base[metric], float)
-    off, why = not_credited(metric, base, scen)
+    off, why = not_credited(metric, base, scen, areas)
     improved, worsened = improvement(metric, d, harm, off)
     if off is None or improved is None:
         return improved, worsened, ""
@@ -417,7 +446,9 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     pick = np.flatnonzero(mask)[ok]
     improved, worsened, qualifier = paired_improvement(
         metric, {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()},
-        {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}, harm)
+        {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}, harm,
+        {v: (a[pick], b_[pick]) for v, (a, b_) in valve_areas(
+            baseline.model, baseline.params, scenario.params).items()})
     b, s = b[ok], s[ok]
     d = s - b
     meta = METRIC_BY_NAME.get(metric)
