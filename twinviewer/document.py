@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +53,7 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
+from twinviewer.io.measurement_audit import record_twin_measurements
 from twinviewer.io.measurement_use import MeasurementUse, measurement_use
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
@@ -681,10 +682,39 @@ class Document:
         self.emit("scenario_results", dict(self.scenario_results))
 
     def add_measurement(self, measurement: Measurement) -> None:
-        """Add a measurement of the patient (replacing an earlier one of the same name)."""
+        """Add a measurement of the patient (replacing an earlier one of the same name);
+        audited as entered or changed (:meth:`set_measurements`)."""
         twin = self._require_twin()
         kept = [m for m in twin.measurements if m.name != measurement.name]
-        self._edit(measurements=[*kept, measurement])
+        self.set_measurements([*kept, measurement])
+
+    def remove_measurement(self, name: str) -> None:
+        """Remove the patient's measurements called ``name``; each removal is audited."""
+        twin = self._require_twin()
+        self.set_measurements([m for m in twin.measurements if m.name != name])
+
+    def set_measurements(self, measurements: Sequence[Measurement]) -> list[AuditEntry]:
+        """Make ``measurements`` the open twin's. Each one entered, changed or removed is its
+        own ``measurement`` audit event with name, value, unit, SD and source (a change also
+        the value it replaced; :mod:`twinviewer.io.measurement_audit`); the twin's image
+        measurements are the images', not entries of the user, and are not recorded.
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=1))
+        >>> e = doc.set_measurements([Measurement("SBP", 142, "mmHg", 8, "cuff")])
+        >>> [(x.action, x.details["change"], x.details["value"]) for x in e]
+        [('measurement', 'entered', 142.0)]
+        """
+        twin = self._require_twin()
+        with self.batch():
+            edited = self._edit(measurements=list(measurements))  # shares the trail
+            entries = record_twin_measurements(twin, edited)
+            for e in entries:
+                self.emit("audit", e)
+        return entries
 
     def record(self, action: str, details: dict | None = None) -> AuditEntry:
         """Append an entry to the open twin's audit trail (with an ``audit`` event)."""

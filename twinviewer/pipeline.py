@@ -149,6 +149,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     from twinviewer.imaging.errors import ImagingError
     from twinviewer.imaging.study import import_study
     from twinviewer.io import audit_log
+    from twinviewer.io.measurement_audit import record_twin_measurements
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS
@@ -207,6 +208,8 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         new = updated_twin(twin, result, accept_misfit=accept_misfit)
         rows = unmeasured_widths(result)  # F21: how much the data narrowed each prediction
         widths = widths_dict(rows)
+        # each measurement given is its own event, before the calibration that used it
+        record_twin_measurements(twin, new, command="twin create")
         audit_log(new).record(new, "calibration",
                               calibration_record(result, command="twin create",
                                                  unmeasured_informed=widths))
@@ -268,6 +271,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     Returns (StepResult, CalibrationResult).
     """
     from twinviewer.io import audit_log
+    from twinviewer.io.measurement_audit import record_twin_measurements
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.measurements import load_measurements
@@ -317,6 +321,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     # the cached scenario results belonged to the old ensemble: recompute them on the new one
     rerun, removed = _rerun_scenarios(new, result.results, doc.results)
     stale = {"recomputed": sorted(rerun), "removed": removed}
+    record_twin_measurements(doc.twin, new, command="calibrate")
     audit_log(new).record(new, "calibration",
                           calibration_record(result, command="calibrate", day=day, drift=drift,
                                              replaces_visit=redo, scenario_results=stale,

@@ -52,7 +52,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from twinviewer.core.format import percent, unit
-from twinviewer.core.measurement import Measurement
+from twinviewer.core.measurement import Measurement, measurement_fields
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
@@ -1449,6 +1449,9 @@ def calibration_record(result: CalibrationResult, **extra: Any) -> dict:
 
     return {"method": result.method, "members": int(result.ensemble.shape[0]),
             "measurements": [m.name for m in result.measurements],
+            # the values it used (review9 #13): a later edit of a measurement cannot
+            # rewrite what this calibration was given
+            "values": [measurement_fields(m) for m in result.measurements],
             "calibrated": list(result.calibrated), **extra,
             "volume_curves": [c.audit() for c in result.curve_fit],
             "summary": json_safe(result.to_dict())}
