@@ -327,7 +327,10 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
                                              replaces_visit=redo, scenario_results=stale,
                                              unmeasured_informed=widths_dict(
                                                  unmeasured_widths(result))))
-    save_twin_verified(path, new, results={"baseline": result.results, **rerun},
+    from twinviewer.interventions.constants_digest import with_digests
+
+    save_twin_verified(path, new, results=with_digests({"baseline": result.results, **rerun},
+                                                       new.scenarios),
                        passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits), "scenario_results": stale},
                       _scenario_lines(path, rerun, removed)), result
@@ -397,7 +400,10 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
                                                   "members": baseline.n, "command": "whatif"})
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
-    save_twin_verified(path, twin, results=cache, passphrase=secret)
+    from twinviewer.interventions.constants_digest import with_digests
+
+    save_twin_verified(path, twin, results=with_digests(cache, twin.scenarios),
+                       passphrase=secret)
     return StepResult(path, twin, {"scenarios": sorted(names)}), table, baseline, results
 
 
