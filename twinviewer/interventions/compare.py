@@ -447,14 +447,24 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     improved, worsened, qualifier = paired_improvement(
         metric, {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()},
         {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}, harm,
-        {v: (a[pick], b_[pick]) for v, (a, b_) in valve_areas(
-            baseline.model, baseline.params, scenario.params).items()})
+        _areas(baseline, scenario, pick))
     b, s = b[ok], s[ok]
     d = s - b
     meta = METRIC_BY_NAME.get(metric)
     return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
                       Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),
                       improved, worsened, int(d.size), baseline.n, qualifier)
+
+
+def _areas(baseline: Results, scenario: Results, pick: np.ndarray
+           ) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """:func:`valve_areas` of the paired members ``pick``; None for results without
+    parameters (a gradient's improvement is then withheld, see :func:`not_credited`)."""
+    model = getattr(baseline, "model", None)
+    p0, p1 = getattr(baseline, "params", None), getattr(scenario, "params", None)
+    if model is None or p0 is None or p1 is None or np.shape(p0) != np.shape(p1):
+        return None
+    return {v: (a[pick], b[pick]) for v, (a, b) in valve_areas(model, p0, p1).items()}
 
 
 @dataclass(frozen=True)
