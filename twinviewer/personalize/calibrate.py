@@ -344,6 +344,11 @@ class CalibrationResult:
                 f"{worst.name}, "
                 f"z {worst.z:+.2f})" + near_text + curves)
 
+    def moved_only(self) -> list[str]:
+        """Parameters no datum reached that moved with a shared coordinate (the heart's
+        size): calibrated in their provenance, not counted among :attr:`calibrated`."""
+        return [p for p in self.identifiability.moved if p not in self.calibrated]
+
     def fitted_names(self) -> list[str]:
         """Names of the measurements this calibration fitted (what 'calibrated N parameters
         to M measurements' counts): every fit row but those left out of the likelihood."""
@@ -855,9 +860,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
         ensemble=post, prior_ensemble=U0,
-        calibrated=tuple(dict.fromkeys(
-            [space.names[k] for k in par_idx if space.names[k] not in ident.uninformed]
-            + [n for n in space.names if n in ident.moved])),
+        calibrated=tuple(space.names[k] for k in par_idx
+                         if space.names[k] not in ident.uninformed),
         measured_parameters={p: m.name for p, m in direct.items()}, measurements=ms, fit=fit,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
