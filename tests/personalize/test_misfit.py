@@ -206,3 +206,30 @@ def test_a_measurement_left_out_is_a_disagreement_not_a_miss():
     use = use_of(ms[-1], calibration_record(r)["summary"], given=True)
     assert "computed from LVEDV and LVESV" in use.detail and "cannot reproduce" not in use.detail
     assert "DISAGREES" in use.detail and f"z = {row.z:+.1f}" in use.detail
+
+
+def test_the_explanation_does_not_count_a_left_out_measurement_as_missed():
+    """Review9 #8 (PDF of the same twin): 'The twin misses 5 measurements' listed LVSV and
+    RVEF, left out of the fit. They are disagreements (kind 'disagreement'), with the
+    reason they were left out and their z; the misses are the fitted rows only."""
+    from twinviewer.explain.validity import validity_warnings
+    from twinviewer.twins import model_of
+
+    twin = twin_from_preset("healthy", n=1)
+    src = "CT segmentation"
+    ms = [M("SBP", 122, "mmHg", 8, "cuff"), M("DBP", 78, "mmHg", 6, "cuff"),
+          M("LVEDV", 140, "mL", 7, src), M("LVESV", 60, "mL", 4, src),
+          M("LVSV", 40, "mL", 4, src)]
+    r = calibrate(twin, ms, n=32, point_estimate=False)
+    new = updated_twin(twin, r, accept_misfit=True)
+    from twinviewer.io import audit_log
+    from twinviewer.personalize.calibrate import calibration_record
+
+    audit_log(new).record(new, "calibration", calibration_record(r))
+    ws = validity_warnings(new, model_of(new), r.results)
+    lvsv = [w for w in ws if w.subject == "LVSV"]
+    assert len(lvsv) == 1 and lvsv[0].kind == "disagreement"
+    assert lvsv[0].text.startswith("left out of the fit (computed from LVEDV and LVESV")
+    text = plain_summary("LVEF", (60.0, 55.0, 65.0), warnings=ws)
+    missed = text.split("The twin misses")[-1] if "The twin misses" in text else ""
+    assert "LVSV" not in missed.split(". ")[0]
