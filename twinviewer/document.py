@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +53,7 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
+from twinviewer.io.measurement_audit import record_twin_measurements
 from twinviewer.io.measurement_use import MeasurementUse, measurement_use
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
@@ -135,10 +136,14 @@ class StoredResults(Results):
     """Results read back from a ``.twin`` file: each member's metrics and, when the file
     kept them (this version on), the waveforms the loops and curves draw (float32).
 
-    ``equation_hash`` names the model equations they were computed with (the twin's lock).
+    ``equation_hash`` names the model equations they were computed with (the twin's lock);
+    ``interventions`` the intervention code and constants a scenario's were computed with
+    (:func:`~twinviewer.interventions.constants_digest.scenario_digest`; '' if the file
+    holds none).
     """
 
     equation_hash: str = ""
+    interventions: str = ""
 
     @property
     def stored(self) -> bool:
@@ -165,8 +170,11 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
     >>> r.ok.tolist(), r.summary("LVEF")[0]
     ([True, True, False], 57.5)
     """
+    from twinviewer.interventions.constants_digest import KEY, stored_digest
+
     n = twin.ensemble.shape[0]
-    values = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items() if k != "_ok"}
+    values = {k: np.asarray(v, dtype=np.float64) for k, v in metrics.items()
+              if k not in ("_ok", KEY)}
     if not values or any(v.shape != (n,) for v in values.values()):
         return None
     ok = np.asarray(metrics.get("_ok", np.isfinite(np.column_stack(list(values.values())))
@@ -192,7 +200,8 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
         time, waves = empty, {}
     return StoredResults(model, params, time, waves, values, empty, status,
                          np.zeros(n, dtype=np.int64), [None] * n,
-                         equation_hash=twin.equation_hash)
+                         equation_hash=twin.equation_hash,
+                         interventions=stored_digest(metrics))
 
 
 def _described(scenario: Scenario) -> str:
@@ -681,10 +690,39 @@ class Document:
         self.emit("scenario_results", dict(self.scenario_results))
 
     def add_measurement(self, measurement: Measurement) -> None:
-        """Add a measurement of the patient (replacing an earlier one of the same name)."""
+        """Add a measurement of the patient (replacing an earlier one of the same name);
+        audited as entered or changed (:meth:`set_measurements`)."""
         twin = self._require_twin()
         kept = [m for m in twin.measurements if m.name != measurement.name]
-        self._edit(measurements=[*kept, measurement])
+        self.set_measurements([*kept, measurement])
+
+    def remove_measurement(self, name: str) -> None:
+        """Remove the patient's measurements called ``name``; each removal is audited."""
+        twin = self._require_twin()
+        self.set_measurements([m for m in twin.measurements if m.name != name])
+
+    def set_measurements(self, measurements: Sequence[Measurement]) -> list[AuditEntry]:
+        """Make ``measurements`` the open twin's. Each one entered, changed or removed is its
+        own ``measurement`` audit event with name, value, unit, SD and source (a change also
+        the value it replaced; :mod:`twinviewer.io.measurement_audit`); the twin's image
+        measurements are the images', not entries of the user, and are not recorded.
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=1))
+        >>> e = doc.set_measurements([Measurement("SBP", 142, "mmHg", 8, "cuff")])
+        >>> [(x.action, x.details["change"], x.details["value"]) for x in e]
+        [('measurement', 'entered', 142.0)]
+        """
+        twin = self._require_twin()
+        with self.batch():
+            edited = self._edit(measurements=list(measurements))  # shares the trail
+            entries = record_twin_measurements(twin, edited)
+            for e in entries:
+                self.emit("audit", e)
+        return entries
 
     def record(self, action: str, details: dict | None = None) -> AuditEntry:
         """Append an entry to the open twin's audit trail (with an ``audit`` event)."""
@@ -792,7 +830,10 @@ class Document:
         if self.results is not None:
             out[BASELINE] = self.results
         out.update({k: v for k, v in self.scenario_results.items() if k in names})
-        return out
+        from twinviewer.interventions.constants_digest import with_digests
+
+        # each computed scenario result keeps the intervention constants it was run with
+        return with_digests(out, self.scenarios)
 
     def series_to_save(self) -> dict[str, dict[str, np.ndarray]]:
         """Waveforms kept with the scenarios' results in the file (:func:`loop_series`);
@@ -884,12 +925,19 @@ class Document:
                          f"{', '.join(names)} were computed with {twin.model_name} equations "
                          f"{twin.equation_hash} and are not shown as current ({exc})")
             return
-        restored, skipped = {}, []
+        from twinviewer.interventions.constants_digest import scenario_digest
+
+        restored, skipped, changed = {}, [], []
+        by_name = {s.name: s for s in self.scenarios}
         for name in names:
             r = stored_results(twin, name, self.file.stored_results[name], model,
                                self.file.stored_series.get(name))
             if r is None:
                 skipped.append(name)
+            elif r.interventions != scenario_digest(by_name[name]):
+                # drug/device magnitudes or baroreflex gains changed (or not recorded):
+                # kept in the file, never shown as current
+                changed.append(name)
             else:
                 restored[name] = r
         if restored:
@@ -900,6 +948,11 @@ class Document:
                          f"{twin.model_name} equations {twin.equation_hash}" + (
                              f" ({', '.join(bare)}: metrics only, saved by an earlier "
                              f"version; run again for their loops)" if bare else ""))
+        if changed:
+            self.message("warning", f"stored results of {', '.join(changed)} were computed "
+                         "with other intervention constants (drug or device magnitudes, "
+                         "baroreflex gains) than those installed, or do not record them: not "
+                         "shown as current; run them again")
         if skipped:
             self.message("warning", f"stored results of {', '.join(skipped)} do not match "
                          f"the twin's {twin.ensemble.shape[0]} members or scenario; run "

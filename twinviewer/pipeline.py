@@ -137,9 +137,10 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         healthy if none points to a disease). The choice and its reason are in
         ``summary["calibration"]["prior"]``.
     accept_misfit
-        Keep the calibrated twin although measurements are missed by |z| > 2 (refused with
-        :class:`~twinviewer.personalize.calibrate.MisfitError` otherwise); the misfit stays
-        flagged in the fit's status and the file.
+        Keep the calibrated twin although a fitted measurement is not reproduced (missed by
+        |z| > 3, :data:`~twinviewer.personalize.calibrate.Z_REFUSE`; refused with
+        :class:`~twinviewer.personalize.calibrate.MisfitError` otherwise); every miss by
+        |z| > 2 stays flagged in the fit's status and the file.
 
     Examples
     --------
@@ -148,6 +149,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
     from twinviewer.imaging.errors import ImagingError
     from twinviewer.imaging.study import import_study
     from twinviewer.io import audit_log
+    from twinviewer.io.measurement_audit import record_twin_measurements
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS
@@ -206,6 +208,8 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         new = updated_twin(twin, result, accept_misfit=accept_misfit)
         rows = unmeasured_widths(result)  # F21: how much the data narrowed each prediction
         widths = widths_dict(rows)
+        # each measurement given is its own event, before the calibration that used it
+        record_twin_measurements(twin, new, command="twin create")
         audit_log(new).record(new, "calibration",
                               calibration_record(result, command="twin create",
                                                  unmeasured_informed=widths))
@@ -218,8 +222,12 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                                   "prior": result.to_dict()["prior"],
                                   "unmeasured_informed": widths}
         text.append(f"prior: {result.prior_choice.describe()}")
-        text.append(f"calibrated {len(result.calibrated)} parameters to "
-                    f"{len(result.measurements)} measurements ({members} posterior members)")
+        fitted = result.fitted_names()
+        moved = result.moved_only()
+        text.append(f"calibrated {len(result.calibrated)} parameters to {len(fitted)} "
+                    f"measurements ({', '.join(fitted)}; {members} posterior members)"
+                    + (f"; {len(moved)} more moved without a datum of their own (through "
+                       "the shared heart-size coordinate)" if moved else ""))
         text.append(f"fit: {result.status_line()}")  # misfit is never silent
         text += [f"poor fit: {m}" for m in result.misfits]
         summary["calibration"]["status"] = result.status_line()
@@ -266,6 +274,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     Returns (StepResult, CalibrationResult).
     """
     from twinviewer.io import audit_log
+    from twinviewer.io.measurement_audit import record_twin_measurements
     from twinviewer.io.verified_save import save_twin_verified
     from twinviewer.personalize.calibrate import calibrate, calibration_record, updated_twin
     from twinviewer.personalize.measurements import load_measurements
@@ -315,12 +324,16 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     # the cached scenario results belonged to the old ensemble: recompute them on the new one
     rerun, removed = _rerun_scenarios(new, result.results, doc.results)
     stale = {"recomputed": sorted(rerun), "removed": removed}
+    record_twin_measurements(doc.twin, new, command="calibrate")
     audit_log(new).record(new, "calibration",
                           calibration_record(result, command="calibrate", day=day, drift=drift,
                                              replaces_visit=redo, scenario_results=stale,
                                              unmeasured_informed=widths_dict(
                                                  unmeasured_widths(result))))
-    save_twin_verified(path, new, results={"baseline": result.results, **rerun},
+    from twinviewer.interventions.constants_digest import with_digests
+
+    save_twin_verified(path, new, results=with_digests({"baseline": result.results, **rerun},
+                                                       new.scenarios),
                        passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits), "scenario_results": stale},
                       _scenario_lines(path, rerun, removed)), result
@@ -398,7 +411,10 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
                                                   "members": baseline.n, "command": "whatif"})
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
-    save_twin_verified(path, twin, results=cache, passphrase=secret)
+    from twinviewer.interventions.constants_digest import with_digests
+
+    save_twin_verified(path, twin, results=with_digests(cache, twin.scenarios),
+                       passphrase=secret)
     return StepResult(path, twin, {"scenarios": sorted(names)}), table, baseline, results
 
 
@@ -422,8 +438,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     c.add_argument("-o", "--output", required=True, metavar="PATIENT.twin")
     c.add_argument("--accept-misfit", dest="accept_misfit", action="store_true",
-                   help="write the twin although the calibration misses measurements by "
-                        "|z| > 2 (refused otherwise); the misfit stays flagged")
+                   help="write the twin although the calibration cannot reproduce a "
+                        "measurement (|z| > 3; refused otherwise); every miss by |z| > 2 "
+                        "stays flagged")
     c.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(twin_command=None)
 

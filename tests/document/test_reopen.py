@@ -134,3 +134,50 @@ def test_redefining_a_scenario_drops_its_stored_results(tmp_path):
     doc.add_scenario(Scenario(BETA.name, (InterventionStep("beta_blocker", {"dose": 10.0}),)))
     assert BETA.name not in doc.scenario_results
     assert BETA.name not in doc.results_to_save()
+
+
+def test_stored_results_of_changed_intervention_constants_are_not_current(tmp_path,
+                                                                          monkeypatch):
+    """Review9 #18 (last bullet): stored what-if results were checked only against the
+    equation hash; a drug magnitude (drugs.BB_HR_DROP) or a baroreflex gain changed
+    nothing. Each stored scenario result now carries the digest of the intervention code
+    and constants it was run with; a different one is kept in the file, never shown."""
+    from twinviewer.interventions import baroreflex, drugs
+    from twinviewer.interventions.constants_digest import KEY, scenario_digest
+
+    path, _ = _saved_with_results(tmp_path)
+    digest = scenario_digest(BETA)
+    doc = Document()
+    doc.open_file(path)
+    assert doc.scenario_results[BETA.name].interventions == digest  # unchanged: current
+    monkeypatch.setattr(drugs, "BB_HR_DROP", drugs.BB_HR_DROP * 1.5)
+    assert scenario_digest(BETA) != digest
+    doc, msgs = Document(), []
+    doc.subscribe("message", msgs.append)
+    doc.open_file(path)
+    assert BETA.name not in doc.scenario_results
+    assert any("other intervention constants" in t and BETA.name in t for _, t in msgs)
+    # kept in the file as it was (its own digest), not re-stamped with the new one
+    saved = doc.results_to_save()[BETA.name]
+    assert KEY in saved and saved[KEY][0] == float(int(digest, 16))
+    monkeypatch.undo()
+    # a regulated scenario also hashes the baroreflex gains; an acute one does not
+    reg = dataclasses.replace(BETA, regulation="regulated")
+    before, acute = scenario_digest(reg), scenario_digest(BETA)
+    monkeypatch.setattr(baroreflex, "G_HR", baroreflex.G_HR * 2)
+    assert scenario_digest(reg) != before and scenario_digest(BETA) == acute
+
+
+def test_a_file_without_the_digest_is_not_shown_as_current(tmp_path):
+    from twinviewer.interventions.constants_digest import KEY
+    from twinviewer.io.twinfile import load_twin, save_twin
+
+    path, _ = _saved_with_results(tmp_path)
+    d = load_twin(path)
+    results = {k: {m: a for m, a in v.items() if m != KEY} for k, v in d.results.items()}
+    save_twin(path, d.twin, results=results)  # as an earlier version wrote it
+    doc, msgs = Document(), []
+    doc.subscribe("message", msgs.append)
+    doc.open_file(path)
+    assert BETA.name not in doc.scenario_results
+    assert any("do not record them" in t for _, t in msgs)

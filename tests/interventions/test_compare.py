@@ -211,3 +211,47 @@ def test_suction_is_harm_not_improvement(ensemble_baseline):
     r = rank(base, res, Goal.parse("min LAP"))
     assert r.feasible["fast"] <= 1.0 - harm.mean() + 1e-9
     assert r.median_best != "fast" or r.best["fast"] < 0.5
+
+
+def test_improves_never_counts_a_leak_or_lower_flow_as_benefit(ensemble_baseline):
+    """Review9 #10: TAVI with a grade-3 paravalvular leak raised LVEF "in 100 %" (the rise
+    is ejection into the leak), and a beta-blocker in severe AS lowered the mean gradient
+    "in 78 %" (lower flow, the same valve). Neither is counted as improvement; the qualifier
+    is said in the table; a TAVI without a leak still improves LVEF's gradient honestly."""
+    from twinviewer.interventions.compare import (
+        AT_EQUAL_FLOW,
+        paired_improvement,
+        scenario_valve_areas,
+    )
+
+    model, base = ensemble_baseline("severe_as", 12)
+    scs = [one_step("tavi_sapien3", "leak", size=26, pvl=3),
+           one_step("tavi_sapien3", "tavi", size=26, pvl=0),
+           one_step("beta_blocker", "bb", dose=5)]
+    runs = run_scenarios(model, base, scs)
+    leak = compare(base, runs["leak"], "LVEF")
+    d = np.asarray(leak.difference.median)
+    assert d > 1.0  # LVEF rises with the leak ...
+    assert leak.improved == 0.0 and "regurgitation" in leak.qualifier  # ... not credited
+    grad = compare(base, runs["tavi"], "AV_mean_gradient")
+    assert grad.improved > 0.9 and not grad.qualifier  # a wider valve is benefit
+    bb = compare(base, runs["bb"], "AV_mean_gradient")
+    mask = base.ok & runs["bb"].ok
+    fell = np.mean(runs["bb"].metrics["AV_mean_gradient"][mask]
+                   < base.metrics["AV_mean_gradient"][mask] - 1.0)
+    assert fell > 0.5  # the gradient falls in most twins: lower flow ...
+    assert bb.improved <= 0.1 and "lower flow" in bb.qualifier  # ... not a wider valve
+    assert AT_EQUAL_FLOW["AV_mean_gradient"] == ("AV", 2)
+    # stored results (no parameters): judged from the scenario's steps, the same answers
+    for sc in scs:
+        areas = scenario_valve_areas(sc, int(mask.sum()))
+        live = compare(base, runs[sc.name], "AV_mean_gradient")
+        stored = paired_improvement(
+            "AV_mean_gradient", {k: v[mask] for k, v in base.metrics.items()},
+            {k: v[mask] for k, v in runs[sc.name].metrics.items()}, None, areas)
+        assert stored[0] == pytest.approx(live.improved, abs=0.1), sc.name
+    text = scenario_table(base, runs, ("LVEF", "AV_mean_gradient")).format_text()
+    assert "(an LVEF rise with regurgitation up > 5 mL/beat" in text
+    assert "(a fall that comes only from lower flow" in text
+    assert scenario_table(base, runs, ("LVEF",)).to_dict()["metrics"][0]["scenarios"][
+        "leak"]["qualifier"]

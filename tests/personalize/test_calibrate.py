@@ -10,7 +10,7 @@ import pytest
 
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.measurement import Measurement as M
-from twinviewer.core.provenance import Source
+from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Source
 from twinviewer.personalize import (
     CalibrationError,
     MeasurementError,
@@ -107,11 +107,16 @@ def test_updated_twin_is_new_and_the_old_one_is_intact(demo):
     assert r.ensemble[0, 0] != -1.0  # no shared arrays
 
 
-def test_image_only_calibration_is_image_derived():
+def test_image_only_calibration_is_calibrated_to_image_volumes():
+    # review9 #8: no image measures an elastance or a resistance; "derived from images" is
+    # kept for what an image measures directly
     twin = twin_from_preset("healthy", n=1, anatomy=Anatomy("p", measurements=IMAGING[:2]))
     r = calibrate(twin, n=N, point_estimate=False)
     assert r.calibrated
-    assert {r.provenance[p].source for p in r.calibrated} == {Source.IMAGE_DERIVED}
+    assert {r.provenance[p].source for p in r.calibrated} == {Source.CALIBRATED}
+    assert all(r.provenance[p].detail.startswith(TO_IMAGE_VOLUMES)
+               for p in r.calibrated if p in r.identifiability.posterior_interval
+               and p not in r.identifiability.moved)
 
 
 def test_measured_valve_area_sets_the_parameter():

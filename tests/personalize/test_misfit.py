@@ -53,7 +53,8 @@ def test_a_grossly_off_measurement_is_flagged_everywhere():
     assert dbp.flag and dbp.z < -2 and dbp.median - 30 > 10  # measured below the twin
     assert "missed by the posterior predictive" in dbp.note or "cannot reproduce" in dbp.note
     assert not (dbp.pred_lo <= 30 <= dbp.pred_hi)  # the interval shown is the one judged on
-    assert "DBP (z -" in r.status_line() and "measurements missed by |z| > 2" in r.status_line()
+    status = r.status_line()
+    assert "DBP (z -" in status and "fitted measurements missed by |z| > 2" in status
     assert "MISFIT (|z| > 2): DBP measured 30" in r.summary()
     assert any(t.startswith("DBP measured 30") for t in r.to_dict()["misfits"])
     new = updated_twin(twin, r, accept_misfit=True)
@@ -81,7 +82,7 @@ def test_near_miss_is_never_hidden_behind_all_reproduced():
     r = calibrate(twin, [M("SBP", 124, "mmHg", 8, "cuff"), M("DBP", 79, "mmHg", 6, "cuff")],
                   n=32, point_estimate=False)
     assert not r.flagged
-    assert r.status_line().startswith("all 2 measurements within |z| ≤ 2 (worst: ")
+    assert r.status_line().startswith("all 2 fitted measurements within |z| ≤ 2 (worst: ")
 
 
 def test_unreproducible_calibration_keeps_the_twin_and_names_the_misfits(impossible):
@@ -171,3 +172,64 @@ def test_the_refusal_names_the_way_out(impossible):
     withdraw = visit.parse_args(["withdraw", "p.twin", "cuff"])  # has no such option
     assert "--accept-misfit" not in refusal_text(err.value, withdraw)
     assert refusal_text(ValueError("bad"), add) == "bad"
+
+
+def test_a_measurement_left_out_is_a_disagreement_not_a_miss():
+    """Review9 #8 (`twin create` with echo LVEF on the demo CT): LVSV and RVEF of the CT
+    segmentation, left out of the fit because they follow from its volumes, were reported
+    as "missed by |z| > 2" and "poor fit" four lines above "left out of the fit". What was
+    left out is named once, with its reason and its z, as a disagreement; the misfit and
+    the refusal are judged on what was fitted; the CLI names the M measurements."""
+    from twinviewer.io.measurement_use import use_of
+    from twinviewer.personalize.calibrate import calibration_record
+
+    twin = twin_from_preset("healthy", n=1)
+    src = "CT segmentation"
+    # LVSV 40 mL beside LVEDV − LVESV = 80 mL of the same segmentation
+    ms = [M("SBP", 122, "mmHg", 8, "cuff"), M("DBP", 78, "mmHg", 6, "cuff"),
+          M("LVEDV", 140, "mL", 7, src), M("LVESV", 60, "mL", 4, src),
+          M("LVSV", 40, "mL", 4, src)]
+    r = calibrate(twin, ms, n=32, point_estimate=False)
+    row = next(f for f in r.fit if f.name == "LVSV")
+    assert row.left_out and not row.used and abs(row.z) > Z_FLAG
+    assert row.disagrees and not row.flag  # a disagreement, not a miss of the fit
+    assert "LVSV" not in [f.name for f in r.flagged] and "LVSV" not in r.status_line()
+    assert not any("LVSV" in m for m in r.misfits)
+    assert "1 left out of the fit, not judged as misses (1 disagreeing" in r.status_line()
+    said = [w for w in r.warnings if w.startswith("LVSV (")]
+    assert len(said) == 1 and "left out of the fit" in said[0]
+    assert f"disagrees with the twin's prediction (z {row.z:+.1f}" in said[0]
+    assert "LVSV" not in r.fitted_names() and "LVEDV" in r.fitted_names()
+    new = updated_twin(twin, r)  # a left-out row never causes a refusal
+    assert new is not twin
+    # the report's measurement table gives the same reason (not "cannot reproduce")
+    use = use_of(ms[-1], calibration_record(r)["summary"], given=True)
+    assert "computed from LVEDV and LVESV" in use.detail and "cannot reproduce" not in use.detail
+    assert "DISAGREES" in use.detail and f"z = {row.z:+.1f}" in use.detail
+
+
+def test_the_explanation_does_not_count_a_left_out_measurement_as_missed():
+    """Review9 #8 (PDF of the same twin): 'The twin misses 5 measurements' listed LVSV and
+    RVEF, left out of the fit. They are disagreements (kind 'disagreement'), with the
+    reason they were left out and their z; the misses are the fitted rows only."""
+    from twinviewer.explain.validity import validity_warnings
+    from twinviewer.twins import model_of
+
+    twin = twin_from_preset("healthy", n=1)
+    src = "CT segmentation"
+    ms = [M("SBP", 122, "mmHg", 8, "cuff"), M("DBP", 78, "mmHg", 6, "cuff"),
+          M("LVEDV", 140, "mL", 7, src), M("LVESV", 60, "mL", 4, src),
+          M("LVSV", 40, "mL", 4, src)]
+    r = calibrate(twin, ms, n=32, point_estimate=False)
+    new = updated_twin(twin, r, accept_misfit=True)
+    from twinviewer.io import audit_log
+    from twinviewer.personalize.calibrate import calibration_record
+
+    audit_log(new).record(new, "calibration", calibration_record(r))
+    ws = validity_warnings(new, model_of(new), r.results)
+    lvsv = [w for w in ws if w.subject == "LVSV"]
+    assert len(lvsv) == 1 and lvsv[0].kind == "disagreement"
+    assert lvsv[0].text.startswith("left out of the fit (computed from LVEDV and LVESV")
+    text = plain_summary("LVEF", (60.0, 55.0, 65.0), warnings=ws)
+    missed = text.split("The twin misses")[-1] if "The twin misses" in text else ""
+    assert "LVSV" not in missed.split(". ")[0]

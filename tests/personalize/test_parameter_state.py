@@ -30,7 +30,9 @@ def calibrated():
     ms = [M("HR", 70, "bpm", 2, "ECG"), M("SBP", 126, "mmHg", 8, "cuff"),
           M("DBP", 78, "mmHg", 6, "cuff"), M("LVEDV", 142, "mL", 8, "echo"),
           M("LVESV", 60, "mL", 6, "echo")]
-    r = calibrate(twin, ms, n=32, seed=3, point_estimate=False)
+    # seed 4: one parameter reached but not narrowed (AV.EOA) and one not narrowed that moved
+    # through the heart-size coordinate (V_total)
+    r = calibrate(twin, ms, n=32, seed=4, point_estimate=False)
     return twin, r
 
 
@@ -39,7 +41,7 @@ def test_state_follows_the_width_ratio(calibrated):
     ident = r.identifiability
     assert ident.uninformed, "this twin has no reached-but-not-narrowed parameter to test"
     for p in r.calibrated:
-        assert ident.width_ratio[p] < AT_PRIOR, p
+        assert ident.width_ratio[p] < AT_PRIOR or p in ident.moved, p
         assert r.provenance[p].source in (Source.CALIBRATED, Source.IMAGE_DERIVED), p
     for p in ident.uninformed:
         assert ident.width_ratio[p] >= AT_PRIOR, p
@@ -50,6 +52,34 @@ def test_state_follows_the_width_ratio(calibrated):
     assert not set(r.calibrated) & set(ident.at_prior)
     assert all(states[p] is Source.PRIOR for p in ident.at_prior)
     assert calibration_record(r)["calibrated"] == list(r.calibrated)
+
+
+def test_a_posterior_that_moved_is_never_the_prior(calibrated):
+    """Review9 #8: LV.V0 was "prior (not informed by the data)" with its median 1.27× the
+    prior's — moved through the heart-size coordinate. A posterior whose median leaves the
+    prior's central 50 % is calibrated, and its provenance says how it moved."""
+    import numpy as np
+
+    twin, r = calibrated
+    # seed 3: RA.EB is reached, not narrowed, and its median moved to ×0.86 of the prior's
+    r = calibrate(twin, r.measurements, n=32, seed=3, point_estimate=False)
+    ident = r.identifiability
+    assert any(ident.width_ratio[p] >= AT_PRIOR for p in ident.moved), \
+        "this twin has no moved-but-not-narrowed parameter to test"
+    U0 = r.prior_ensemble
+    for j, p in enumerate(r.parameter_names):
+        if p not in ident.posterior_interval:
+            continue
+        q25, q75 = np.quantile(U0[:, j], [0.25, 0.5, 0.75])[[0, 2]]
+        if not q25 <= ident.posterior_median[p] <= q75:
+            assert p in ident.moved, p
+            assert p in r.calibrated or p in r.moved_only(), p
+    for p in ident.moved:
+        prov = r.provenance[p]
+        assert prov.source is Source.CALIBRATED and not prov.detail.startswith(NOT_INFORMED)
+        if ident.width_ratio[p] >= AT_PRIOR:
+            assert "moved through the shared heart-size coordinate" in prov.detail, p
+        assert p not in ident.at_prior and p not in ident.uninformed
 
 
 def test_explanation_and_report_say_the_same(calibrated):

@@ -53,3 +53,15 @@ class Measurement:
     def from_dict(cls, d: dict) -> Measurement:
         return cls(d["name"], float(d["value"]), d["unit"], float(d["uncertainty"]),
                    d.get("source", ""))
+
+
+def measurement_fields(m: Measurement) -> dict:
+    """The audited fields of ``m``: name, value, unit, SD and source.
+
+    Examples
+    --------
+    >>> measurement_fields(Measurement("SBP", 142, "mmHg", 8, "cuff"))
+    {'name': 'SBP', 'value': 142.0, 'unit': 'mmHg', 'sd': 8.0, 'source': 'cuff'}
+    """
+    return {"name": m.name, "value": float(m.value), "unit": m.unit,
+            "sd": float(m.uncertainty), "source": m.source}

@@ -15,6 +15,12 @@ class Source(StrEnum):
     PRIOR = "prior / assumed"
 
 
+#: The detail of a value calibrated only to image-derived measurements (volumes): it is
+#: ``CALIBRATED``, not ``IMAGE_DERIVED`` ("derived from images" is for what an image measures
+#: directly, e.g. a planimetered valve area).
+TO_IMAGE_VOLUMES = "calibrated (to image volumes)"
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Provenance of one value.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twinviewer.core.provenance import Provenance, Source
+from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin
 from twinviewer.personalize.quantities import shown_quantities
 from twinviewer.physiology import ModelSpec
@@ -74,7 +74,11 @@ class ParameterBasis:
         if not self.inferred:
             return {Source.MEASURED: "measured", Source.IMAGE_DERIVED: "derived from images"
                     }.get(self.source, "assumed (prior value, not measured)")
-        if self.source is Source.CALIBRATED:
+        if self.source is Source.CALIBRATED and self.detail.startswith(TO_IMAGE_VOLUMES):
+            # fitted to image volumes, not measured on the images
+            how = (f"{TO_IMAGE_VOLUMES}: {shown_quantities(self.inputs)}" if self.inputs
+                   else TO_IMAGE_VOLUMES)
+        elif self.source is Source.CALIBRATED:
             how = (f"calibrated from {shown_quantities(self.inputs)}" if self.inputs
                    else "calibrated")
         elif self.source is Source.PRIOR:

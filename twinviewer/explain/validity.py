@@ -291,6 +291,13 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
         # a second value of the quantity), so it is not a "poor fit" but a disagreement
         verdict = "poor fit" if summary is None or row is not None else \
             "not used in the calibration and disagrees with the prediction"
+        # left out of the fit (it follows from volumes of the same source): a disagreement
+        # with its z, never a miss of the fit (review9 #8)
+        left_out = bool(row is not None and row.get("left_out"))
+        if left_out:
+            verdict = ("left out of the fit (" + str(row.get("note", "")).split(
+                "; checked against")[0].removeprefix("not used in the fit: ")
+                + ") and disagrees with the prediction")
         if row is not None and row.get("z") is not None:
             z, med, lo, hi = (float(row.get(k, np.nan)) for k in ("z", "median", "lo", "hi"))
             sd = (float(row.get("pred_hi", np.nan)) - float(row.get("pred_lo", np.nan))) \
@@ -308,7 +315,8 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
         if not np.isfinite(z) or abs(z) <= Z_FLAG:
             continue
         out.append(ValidityWarning(
-            "fit", meas.name, f"{verdict}: measured {meas.name} {_fmt(mm.value)} ± "
+            "disagreement" if left_out else "fit", meas.name,
+            f"{verdict}: measured {meas.name} {_fmt(mm.value)} ± "
             f"{_fmt(mm.uncertainty)} {q.unit}, predicted {_fmt(med)} {q.unit} (90 %: "
             f"{_fmt(lo)}–{_fmt(hi)}), z = {z:+.1f} (σ = {_fmt(sd)} {q.unit}, {basis}; "
             f"flagged above |z| {Z_FLAG:g})"))

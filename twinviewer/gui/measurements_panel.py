@@ -17,7 +17,6 @@ Twin object; its simulation results stay valid because no parameter changes).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -309,8 +308,9 @@ class MeasurementsPanel(QWidget):
         # them in the twin unless the user entered the same quantity
         names = {_canon(m.name) for m in entered}
         kept = [m for m in image_copies(twin) if _canon(m.name) not in names]
-        new = replace(twin, measurements=[*kept, *entered])
-        self.state.session.set_twin(new)
+        # each value entered, changed or removed is its own audit event (review9 #13)
+        self.state.session.set_measurements([*kept, *entered])
+        new = self.state.session.twin
         if results is not None:  # parameters unchanged: the simulation still holds
             self.state.session.set_results(results)
         self.state.info(f"{len(new.measurements)} measurements stored in the twin")

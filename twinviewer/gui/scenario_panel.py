@@ -692,7 +692,8 @@ class ScenarioPanel(QWidget):
                     format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
                     change(c.difference.median, c.difference.lo, c.difference.hi,
                            t.units[m]),
-                    "—" if c.improved is None else percent(c.improved))))
+                    "—" if c.improved is None else percent(c.improved)
+                    + (" *" if c.qualifier else ""))))
             for name, shown, (value, delta, better) in rows:
                 r += 1
                 self._rows[(m, name)] = r
@@ -712,6 +713,10 @@ class ScenarioPanel(QWidget):
             return shown_name(modes[name]) if name in modes else name
 
         lines = [f"{said(s)}: {line}" for s, f in t.flags.items() for line in f.lines()]
+        # "better in N % *": why some members' move was not counted as benefit
+        lines += [f"* {said(s)}, {METRIC_BY_NAME[m].label if m in METRIC_BY_NAME else m}: "
+                  f"{t.cells[m][s].qualifier}" for m in t.metrics for s in t.scenarios
+                  if t.cells[m][s].qualifier]
         res = self.state.session.scenario_results
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
         if stored:

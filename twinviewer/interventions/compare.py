@@ -16,6 +16,7 @@ import numpy as np
 
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
@@ -70,6 +71,120 @@ DIRECTIONS: dict[str, Direction] = {
 RESOLUTION_BY_UNIT: dict[str, float] = {"bpm": 1.0, "mmHg": 1.0, "mL": 1.0, "%": 1.0,
                                         "L/min": 0.1, "m/s": 0.05, "WU": 0.1, "J": 0.01,
                                         "mmHg/mL": 0.02, "1": 0.05}
+
+
+#: A rise of LV + aortic regurgitant volume (mL per beat) above which an LVEF rise is not
+#: credited as benefit: the extra ejection goes back through a leak (a paravalvular leak after
+#: TAVI, new MR), not forward. Why 5 mL: five times the volume resolution and well below the
+#: smallest grade step of regurgitant volume (mild < 30 mL; ASE 2017), so a leak that moves a
+#: grade is always caught and paired noise never is.
+REGURGITATION_RISE = 5.0
+
+#: Gradient metrics judged at equal flow: metric → (valve, power of the orifice area). Through
+#: an orifice the mean gradient ∝ (Q/EOA)² and the velocity ∝ Q/EOA, so at equal flow a
+#: gradient changes only with the valve's EOA: ``g_baseline · (EOA_baseline/EOA_scenario)^p``.
+#: A fall is credited only if that equal-flow value falls by more than the tolerance; a
+#: β-blocker in aortic stenosis lowers the gradient by lowering the flow, not by widening the
+#: valve (checked against the metrics: the Weissler ejection time alone did not explain the
+#: β-blocker's fall, its slower ejection did — so flow is not estimated from the metrics).
+AT_EQUAL_FLOW: dict[str, tuple[str, int]] = {
+    "AV_mean_gradient": ("AV", 2), "AV_peak_gradient": ("AV", 2),
+    "AV_peak_velocity": ("AV", 1), "MV_mean_gradient": ("MV", 2),
+    "MV_peak_gradient": ("MV", 2),
+}
+
+
+def valve_areas(model: ModelSpec, base_params: np.ndarray, scen_params: np.ndarray
+                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Valve → (baseline EOA, scenario EOA) per member, for the valves of
+    :data:`AT_EQUAL_FLOW` the model has (``AV.EOA``, ``MV.EOA``).
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("healthy")
+    >>> sorted(valve_areas(p.model, p.vector()[None], p.vector()[None]))
+    ['AV', 'MV']
+    """
+    out = {}
+    for valve in {v for v, _ in AT_EQUAL_FLOW.values()}:
+        name = f"{valve}.EOA"
+        if name in model.parameter_names:
+            j = model.index(name)
+            out[valve] = (np.atleast_2d(base_params)[:, j], np.atleast_2d(scen_params)[:, j])
+    return out
+
+
+def scenario_valve_areas(scenario: Scenario, n: int) -> dict[str, tuple[Any, Any]]:
+    """:func:`valve_areas` for stored results without parameters (a .twin's results): a
+    valve no step of ``scenario`` changes keeps its EOA (ratio 1: a gradient fall is flow);
+    a valve a step replaces or repairs (its ``X.EOA`` among the step's parameters) is
+    credited with the whole fall (ratio 0: the EOA ratio is not stored).
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+    >>> scenario_valve_areas(sc, 1)["AV"][1].tolist()
+    [1.0]
+    """
+    touched: set[str] = set()
+    for step in scenario.steps:
+        try:
+            touched |= set(get_intervention(step.name).parameters)
+        except InterventionError:
+            continue
+    one = np.ones(n)
+    return {v: (one, np.full(n, np.inf) if f"{v}.EOA" in touched else one)
+            for v in {v for v, _ in AT_EQUAL_FLOW.values()}}
+
+
+def not_credited(metric: str, base: Mapping[str, Any], scen: Mapping[str, Any],
+                 areas: Mapping[str, tuple[Any, Any]] | None = None
+                 ) -> tuple[np.ndarray | None, str]:
+    """Members whose change of ``metric`` in its better direction is not benefit, and why.
+
+    * **LVEF**: a rise that comes with LV regurgitation (MR + AR volume) up by more than
+      :data:`REGURGITATION_RISE` mL per beat — the heart ejects more into a leak.
+    * **Gradients and velocities** (:data:`AT_EQUAL_FLOW`): a fall that does not survive at
+      equal flow — the valve's EOA (``areas``: valve → (baseline, scenario), see
+      :func:`valve_areas`) did not widen enough; without ``areas`` the claim is withheld.
+
+    ``base``/``scen``: metric arrays of the paired members. Returns (mask or None, reason);
+    a metric without such a rule gives (None, '').
+
+    Examples
+    --------
+    >>> b = {"LVEF": np.array([40.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([2.0])}
+    >>> s = {"LVEF": np.array([48.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([40.0])}
+    >>> not_credited("LVEF", b, s)[0].tolist()
+    [True]
+    >>> g = {"AV_mean_gradient": np.array([40.0])}
+    >>> not_credited("AV_mean_gradient", g, {"AV_mean_gradient": np.array([35.0])},
+    ...              {"AV": (np.array([0.7]), np.array([0.7]))})[0].tolist()  # same valve
+    [True]
+    """
+    if metric == "LVEF":
+        if not all(k in base and k in scen for k in ("MR_volume", "AR_volume")):
+            return None, ""
+        rise = (np.asarray(scen["MR_volume"], float) + np.asarray(scen["AR_volume"], float)
+                - np.asarray(base["MR_volume"], float) - np.asarray(base["AR_volume"], float))
+        return (rise > REGURGITATION_RISE,
+                f"an LVEF rise with regurgitation up > {REGURGITATION_RISE:g} mL/beat (a "
+                "leak, MR) is not counted as improvement")
+    if metric in AT_EQUAL_FLOW and metric in base:
+        valve, power = AT_EQUAL_FLOW[metric]
+        g = np.asarray(base[metric], float)
+        if not areas or valve not in areas:
+            return (np.ones(g.shape, bool), "not scored: without the valve's area a gradient "
+                    "fall cannot be told from lower flow")
+        a0, a1 = (np.asarray(a, float) for a in areas[valve])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            equal = g * (a0 / a1) ** power  # the scenario's valve at the baseline's flow
+        return (~(g - equal > min_difference(metric)),
+                "a fall that comes only from lower flow is not counted (judged at equal "
+                "flow: the valve's EOA)")
+    return None, ""
 
 
 def min_difference(metric: str) -> float:
@@ -204,17 +319,22 @@ class Comparison:
     worsened: float | None
     n_paired: int
     n_total: int
+    #: why some members' change in the better direction was not counted as improvement
+    #: (:func:`not_credited`), '' if none was left out
+    qualifier: str = ""
 
     def improvement_text(self) -> str:
         if self.improved is None:
             return "—"
-        return f"improves {self.label} in {100 * self.improved:.0f} % of plausible twins"
+        return (f"improves {self.label} in {100 * self.improved:.0f} % of plausible twins"
+                + (f" ({self.qualifier})" if self.qualifier else ""))
 
     def to_dict(self) -> dict:
         return {"metric": self.metric, "unit": self.unit, "label": self.label,
                 "baseline": self.baseline.to_dict(), "scenario": self.scenario.to_dict(),
                 "difference": self.difference.to_dict(), "improved": self.improved,
-                "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total}
+                "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total,
+                "qualifier": self.qualifier}
 
 
 def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
@@ -250,7 +370,8 @@ def harmed_metrics(metrics: Mapping[str, Any], n: int) -> np.ndarray:
 
 
 def improvement(metric: str, difference: np.ndarray,
-                harm: np.ndarray | None = None) -> tuple[float | None, float | None]:
+                harm: np.ndarray | None = None,
+                uncredited: np.ndarray | None = None) -> tuple[float | None, float | None]:
     """Fractions of paired members improved and worsened by a scenario: the one rule every
     "improves X in N % of plausible twins" figure uses.
 
@@ -262,6 +383,9 @@ def improvement(metric: str, difference: np.ndarray,
         Scenario − baseline per paired member (non-finite entries are ignored).
     harm : ndarray of bool, optional
         Members the scenario harms (:func:`harmed`): never "improved", always "worsened".
+    uncredited : ndarray of bool, optional
+        Members whose move in the better direction is not benefit (:func:`not_credited`):
+        never "improved".
 
     Returns
     -------
@@ -273,12 +397,39 @@ def improvement(metric: str, difference: np.ndarray,
     d = np.asarray(difference, dtype=float)
     finite = np.isfinite(d)
     harm = np.zeros(d.shape, bool) if harm is None else np.asarray(harm, bool)[finite]
+    off = (np.zeros(d.shape, bool) if uncredited is None
+           else np.asarray(uncredited, bool)[finite])
     d = d[finite]
     if direction is None or not d.size:
         return None, None
     signed = np.where(harm, -np.inf, direction.better * d)
     tol = min_difference(metric)  # below it a change is "no change" (−0.0 is not a win)
-    return float(np.mean(signed > tol)), float(np.mean(signed < -tol))
+    return float(np.mean((signed > tol) & ~off)), float(np.mean(signed < -tol))
+
+
+def paired_improvement(metric: str, base: Mapping[str, Any], scen: Mapping[str, Any],
+                       harm: np.ndarray | None = None,
+                       areas: Mapping[str, tuple[Any, Any]] | None = None
+                       ) -> tuple[float | None, float | None, str]:
+    """:func:`improvement` of ``metric`` from the paired members' metric arrays (``base``,
+    ``scen``: the same members, e.g. a .twin's stored results), with :func:`not_credited`
+    applied (``areas``: see :func:`valve_areas`): (improved, worsened, qualifier) — the
+    qualifier is '' unless a member's move in the better direction was left out.
+
+    Examples
+    --------
+    >>> b = {"LVEF": np.array([40.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([2.0])}
+    >>> s = {"LVEF": np.array([48.0]), "MR_volume": np.array([0.0]), "AR_volume": np.array([40.0])}
+    >>> paired_improvement("LVEF", b, s)[0]
+    0.0
+    """
+    d = np.asarray(scen[metric], float) - np.asarray(base[metric], float)
+    off, why = not_credited(metric, base, scen, areas)
+    improved, worsened = improvement(metric, d, harm, off)
+    if off is None or improved is None:
+        return improved, worsened, ""
+    plain, _ = improvement(metric, d, harm)
+    return improved, worsened, (why if plain is not None and plain > improved else "")
 
 
 def compare(baseline: Results, scenario: Results, metric: str, *,
@@ -292,13 +443,28 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     s = scenario.metrics[metric][mask]
     ok = np.isfinite(b) & np.isfinite(s)
     harm = (harmed(scenario) & ~harmed(baseline))[mask][ok]
+    pick = np.flatnonzero(mask)[ok]
+    improved, worsened, qualifier = paired_improvement(
+        metric, {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()},
+        {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}, harm,
+        _areas(baseline, scenario, pick))
     b, s = b[ok], s[ok]
     d = s - b
-    improved, worsened = improvement(metric, d, harm)
     meta = METRIC_BY_NAME.get(metric)
     return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
                       Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),
-                      improved, worsened, int(d.size), baseline.n)
+                      improved, worsened, int(d.size), baseline.n, qualifier)
+
+
+def _areas(baseline: Results, scenario: Results, pick: np.ndarray
+           ) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """:func:`valve_areas` of the paired members ``pick``; None for results without
+    parameters (a gradient's improvement is then withheld, see :func:`not_credited`)."""
+    model = getattr(baseline, "model", None)
+    p0, p1 = getattr(baseline, "params", None), getattr(scenario, "params", None)
+    if model is None or p0 is None or p1 is None or np.shape(p0) != np.shape(p1):
+        return None
+    return {v: (a[pick], b[pick]) for v, (a, b) in valve_areas(model, p0, p1).items()}
 
 
 @dataclass(frozen=True)
@@ -391,7 +557,9 @@ class ScenarioTable:
             lines.append(f"{title}  baseline {self.baseline[m].format()}")
             for s in self.scenarios:
                 c = self.cells[m][s]
-                imp = "" if c.improved is None else f"  improves in {100 * c.improved:.0f} %"
+                imp = "" if c.improved is None else (
+                    f"  improves in {100 * c.improved:.0f} %"
+                    + (f" ({c.qualifier})" if c.qualifier else ""))
                 lines.append(f"    {shown.get(s, s)}: {c.scenario.format()}  "
                              f"Δ {c.difference.format(signed=True)}{imp}")
         for s, f in self.flags.items():

@@ -24,7 +24,7 @@ from twinviewer.core.twin import Twin
 from twinviewer.io.privacy import check_clinician_text, scrub
 
 ACTIONS = ("import", "calibration", "scenario", "export", "note", "conclusion", "save",
-           "migration", "create", "sensitivity")
+           "migration", "create", "sensitivity", "measurement")
 GENESIS = "0" * 64
 
 

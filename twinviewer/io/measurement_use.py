@@ -103,6 +103,9 @@ def _fmt(x: float) -> str:
 def _misfit_detail(row: dict) -> str:
     """'POOR FIT: the twin gives 124 mmHg (90 % 118–130), z = −2.6' for a flagged fit row,
     else ''. Misfit is never silent (issue 12 item 5)."""
+    if row.get("disagrees"):  # left out of the fit: a disagreement, not a miss of the fit
+        return (f"DISAGREES with the twin's prediction {_fmt(float(row['median']))} "
+                f"{row.get('unit', '')}, z = {float(row['z']):+.1f} (|z| > 2; not fitted)")
     if not row.get("flag"):
         return ""
     lo, hi = row.get("pred_lo", row.get("lo")), row.get("pred_hi", row.get("hi"))

@@ -52,8 +52,8 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from twinviewer.core.format import percent, unit
-from twinviewer.core.measurement import Measurement
-from twinviewer.core.provenance import Provenance, Source
+from twinviewer.core.measurement import Measurement, measurement_fields
+from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki
 from twinviewer.personalize.discrepancy import (
@@ -112,6 +112,13 @@ from twinviewer.twins import model_of
 AT_PRIOR = 0.9
 #: The state of such a parameter, in every table, chart, explanation and report.
 NOT_INFORMED = "prior (not informed by the data)"
+#: A parameter whose posterior median leaves the prior's central 50 % interval, or whose 90 %
+#: interval's centre shifts by more than this fraction of the prior's 90 % width, *moved*: it
+#: is never "prior (not informed)" even if not narrowed. Why 0.2: with 48–200 members the
+#: centre of a 90 % interval scatters by about 0.045 (200) to 0.065 (48) of the width from
+#: sampling alone (the SE of a 5 %/95 % quantile is √(0.05·0.95/n)/φ(1.645) SD, halved by
+#: averaging both ends, over a width of 3.29 SD), so 0.2 is ≥ 3 sampling SE.
+MOVED_SHIFT = 0.2
 METHOD = "tempered ensemble Kalman inversion (data-misfit controller) + least-squares MAP"
 
 Progress = Callable[[float, str], None] | None
@@ -121,6 +128,13 @@ Cancel = Callable[[], bool] | None
 #: |z| above which a measurement is not merely missed (flagged, |z| > ``Z_FLAG``) but *not
 #: reproduced*: the twin is then not updated unless the user accepts the misfit.
 Z_REFUSE = 3.0
+
+
+def _left_out_text(rows: Sequence[FitRow]) -> str:
+    """'2 left out of the fit (1 disagreeing with the twin, see the warnings)'."""
+    k = sum(r.disagrees for r in rows)
+    return (f"{len(rows)} left out of the fit, not judged as misses"
+            + (f" ({k} disagreeing with the twin: see the warnings)" if k else ""))
 
 
 class CalibrationError(RuntimeError):
@@ -156,6 +170,12 @@ class FitRow:
     #: otherwise the posterior predictive of a new measurement (ensemble ⊕ model error ⊕ SD)
     pred_lo: float = float("nan")
     pred_hi: float = float("nan")
+    #: left out of the likelihood (it follows from other measurements of the same source):
+    #: never a miss of the fit (``flag`` is False); ``disagrees`` if the twin's prediction
+    #: misses it by |z| > ``Z_FLAG`` — a disagreement between measurements and the model,
+    #: reported with its z beside the reason it was left out
+    left_out: bool = False
+    disagrees: bool = False
 
     @property
     def outside_predictive(self) -> bool:
@@ -195,8 +215,12 @@ class Identifiability:
     at_prior: tuple[str, ...]
     suggestions: list[Suggestion]
     #: of ``at_prior``: the parameters the data were allowed to update (localised to them)
-    #: whose posterior is as wide as the prior (width ratio ≥ :data:`AT_PRIOR`)
+    #: whose posterior is as wide as the prior (width ratio ≥ :data:`AT_PRIOR`) and has not
+    #: moved (see :data:`MOVED_SHIFT`)
     uninformed: tuple[str, ...] = ()
+    #: parameter → why its posterior moved although the data did not narrow it (e.g. 'moved
+    #: through the shared heart-size coordinate: median ×1.27 of the prior's')
+    moved: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -295,8 +319,11 @@ class CalibrationResult:
     def status_line(self) -> str:
         """'2 of 6 measurements missed by |z| > 2: SBP (z −2.4), LVEDV (z +2.1)' or, when none
         is, the worst z — so a near miss is never hidden behind 'all reproduced'."""
-        rows = [r for r in self.fit if np.isfinite(r.z)]
-        curves = "".join(f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
+        rows = [r for r in self.fit if np.isfinite(r.z) and not r.left_out]
+        out = [r for r in self.fit if r.left_out]
+        # what was left out is named once, with its reason, in the warnings
+        curves = ("; " + _left_out_text(out) if out else "") + "".join(
+            f"; {c.chamber} volume curve: {c.n_missed} of {len(c.z)} phases "
                          f"missed (RMS z {c.rms_z:.2f}; {c.ed_es_text()})"
                          + (" MISSED" if c.flag else "")
                          + (f"; measured outside the twin's 90 % interval at {c.gaps_text()}"
@@ -306,15 +333,26 @@ class CalibrationResult:
             return ("no measurement could be compared with the twin" if not curves
                     else curves[2:])
         if self.flagged:
-            return (f"{len(self.flagged)} of {len(rows)} measurements missed by |z| > "
+            return (f"{len(self.flagged)} of {len(rows)} fitted measurements missed by |z| > "
                     f"{Z_FLAG:g}: " + ", ".join(f"{r.name} (z {r.z:+.1f})"
                                                for r in self.flagged) + curves)
         worst = max(rows, key=lambda r: abs(r.z))
         near = [r for r in rows if r.outside_predictive]
         near_text = ("; outside their 90 % predictive interval: " + ", ".join(
             f"{r.name} (z {r.z:+.1f})" for r in near)) if near else ""
-        return (f"all {len(rows)} measurements within |z| ≤ {Z_FLAG:g} (worst: {worst.name}, "
+        return (f"all {len(rows)} fitted measurements within |z| ≤ {Z_FLAG:g} (worst: "
+                f"{worst.name}, "
                 f"z {worst.z:+.2f})" + near_text + curves)
+
+    def moved_only(self) -> list[str]:
+        """Parameters no datum reached that moved with a shared coordinate (the heart's
+        size): calibrated in their provenance, not counted among :attr:`calibrated`."""
+        return [p for p in self.identifiability.moved if p not in self.calibrated]
+
+    def fitted_names(self) -> list[str]:
+        """Names of the measurements this calibration fitted (what 'calibrated N parameters
+        to M measurements' counts): every fit row but those left out of the likelihood."""
+        return [r.name for r in self.fit if not r.left_out]
 
     def unmeasured_predictions(self) -> dict[str, tuple[float, float, float, str]]:
         """Headline outputs not measured that have a learned discrepancy term: name →
@@ -626,6 +664,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     direct: dict[str, Measurement] = {}
     data: list[Measurement] = []
     redundant: dict[str, str] = {}
+    left_out: set[str] = set()  # of `redundant`: not in the likelihood at all (no curve)
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
         if q.kind == "parameter":
@@ -647,6 +686,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                 _same_source(m, [x for x in ms if x.name in q.redundant_with]):
             # e.g. an LVEF computed from the very volumes given (same segmentation): one
             # measurement, counted once. An echo EF beside CT volumes is independent data.
+            left_out.add(m.name)
             redundant[m.name] = (f"not used in the fit: computed from "
                                  f"{' and '.join(q.redundant_with)} of the same source "
                                  f"({m.source or 'unnamed'}), which are used (counted once)")
@@ -794,7 +834,14 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                         "evaluations) before converging; the posterior ensemble is unaffected")
     point_res = simulate(model, point, warm_start=res.final_state[:1])
     curve_fit = [summarise(o, o.model_volumes(res), seed=seed) for o in obs]
-    fit = _fit_table(ms, data, redundant, res, point_res, curve_fit)
+    fit = _fit_table(ms, data, redundant, res, point_res, curve_fit, left_out)
+    # name what was left out once, with its reason and, if it disagrees, its z
+    disagree = {r.name: r for r in fit if r.disagrees}
+    warnings = [w + next((f"; it disagrees with the twin's prediction (z {r.z:+.1f}, |z| > "
+                          f"{Z_FLAG:g}): a disagreement, not a miss of the fit"
+                          for n, r in disagree.items()
+                          if w.startswith(f"{n} (") and " left out of the fit: " in w), "")
+                for w in warnings]
     Zp = Z[idx]
     ident = _identifiability(model, space, U0, post, Zp, cal_idx, present, res)
     sizes = space.size_factor(Zp)
@@ -1092,7 +1139,8 @@ def _curve_point(m: Measurement, curves: Sequence[CurveFitSummary]) -> FitCheck 
 
 
 def _fit_table(ms, data, redundant, res: Results, point_res: Results,
-               curves: Sequence[CurveFitSummary] = ()) -> list[FitRow]:
+               curves: Sequence[CurveFitSummary] = (),
+               left_out: frozenset[str] | set[str] = frozenset()) -> list[FitRow]:
     rows = []
     data_names = {m.name for m in data}
     for m in ms:
@@ -1107,6 +1155,9 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
                               fitted=m.name in data_names or m.name in redundant)
         med, lo, hi, me, z, flag = (check.median, check.lo, check.hi, check.model_sd, check.z,
                                     check.poor)
+        # left out of the likelihood: a miss is a disagreement, not a failure of the fit
+        out = m.name in left_out
+        disagrees, flag = (flag, False) if out else (False, flag)
         if not np.isfinite(me):
             me = q.model_sd(m.value)
         pt = float(predict(m.name, point_res)[0])
@@ -1116,6 +1167,9 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
             # left out of the likelihood, never out of the check: judged like every row
             note = (f"{redundant[m.name]}; checked against the posterior predictive "
                     f"(z {z:+.1f})")
+            if disagrees:
+                note += (f"; disagrees with the twin's prediction (|z| > {Z_FLAG:g}): not "
+                         "a miss of the fit, which did not use it")
         elif q.redundant_with and all(r in {x.name for x in ms} for r in q.redundant_with):
             note = (f"used with its own uncertainty beside {' and '.join(q.redundant_with)} "
                     "(an independent measurement: another source)")
@@ -1130,7 +1184,7 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         half = 1.6448536 * check.sd if np.isfinite(check.sd) else float("nan")
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
-                           note, float(med - half), float(med + half)))
+                           note, float(med - half), float(med + half), out, disagrees))
     return rows
 
 
@@ -1142,9 +1196,16 @@ def _interval(x: np.ndarray) -> tuple[float, float]:
 def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_idx,
                      present, res: Results) -> Identifiability:
     prior_iv, post_iv, med, ratio = {}, {}, {}, {}
+    moved: dict[str, str] = {}
     for j in space.free:
         name = model.parameters[j].name
         prior_iv[name] = _interval(U0[:, j])
+        why = _moved(U0[:, j], post[:, j])
+        if why:
+            size = space.sized and space.exponent[j] != 0
+            moved[name] = ("moved through the shared heart-size coordinate: " if size
+                           else "moved with the calibrated parameters it correlates with: "
+                           ) + why
         post_iv[name] = _interval(post[:, j])
         med[name] = float(np.median(post[:, j]))
         w0 = prior_iv[name][1] - prior_iv[name][0]
@@ -1153,8 +1214,9 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_
     # narrowed is "calibrated"; one they did not reach, or reached without narrowing it
     # (width ratio ≥ AT_PRIOR: `uninformed`), stays at the prior — never both.
     touched = [space.names[k] for k in cal_idx if k < len(space.free)]
-    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR)
-    at_prior = tuple(n for n in ratio if n not in touched or n in uninformed)
+    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n not in moved)
+    at_prior = tuple(n for n in ratio if (n not in touched or n in uninformed)
+                     and n not in moved)
     corr = []
     if cal_idx.size > 1:
         c = eki.correlation(Zp[:, cal_idx], Zp[:, cal_idx])
@@ -1165,7 +1227,36 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_
                                  float(c[a, b])))
         corr.sort(key=lambda r: -abs(r[2]))
     return Identifiability(prior_iv, post_iv, med, ratio, corr[:12], at_prior,
-                           _suggestions(space, Zp, present, res), uninformed)
+                           _suggestions(space, Zp, present, res), uninformed, moved)
+
+
+def _moved(prior: np.ndarray, post: np.ndarray) -> str:
+    """Why a posterior moved from its prior ('' if it did not): its median outside the
+    prior's central 50 %, or its 90 % interval's centre shifted by more than
+    :data:`MOVED_SHIFT` of the prior's 90 % width.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).lognormal(0.0, 0.3, 200)
+    >>> _moved(x, 1.27 * x)
+    "median ×1.27 of the prior's, outside the prior's central 50 %"
+    >>> _moved(x, x)
+    ''
+    """
+    prior, post = prior[np.isfinite(prior)], post[np.isfinite(post)]
+    if prior.size < 8 or post.size < 8:
+        return ""
+    q25, m0, q75 = np.quantile(prior, [0.25, 0.5, 0.75])
+    lo0, hi0 = _interval(prior)
+    lo, hi = _interval(post)
+    m = float(np.median(post))
+    shift = ((lo + hi) - (lo0 + hi0)) / 2 / (hi0 - lo0) if hi0 > lo0 else 0.0
+    if not (m < q25 or m > q75 or abs(shift) > MOVED_SHIFT):
+        return ""
+    ratio = f"×{m / m0:.3g}" if m0 > 0 and m > 0 else f"{m:.3g} against {m0:.3g}"
+    return (f"median {ratio} of the prior's, " + (
+        "outside the prior's central 50 %" if m < q25 or m > q75 else
+        f"90 % interval shifted by {100 * abs(shift):.0f} % of the prior's width"))
 
 
 #: Headline predictions whose uncertainty a further measurement should reduce.
@@ -1277,6 +1368,10 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         prov[p] = old
     for name in space.names:  # free, not informed by the data: the prior this run used
         old = twin.provenance.get(name)
+        if name in ident.moved:  # moved although no datum reached it directly
+            prov[name] = Provenance(Source.CALIBRATED, f"{ident.moved[name]}; no datum "
+                                    f"reached it directly ({prior_source})")
+            continue
         if carried_from_earlier and old is not None and old.source in (
                 Source.CALIBRATED, Source.IMAGE_DERIVED, Source.MEASURED):
             note = "; not re-informed at this visit (carried in the previous posterior)"
@@ -1288,7 +1383,9 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
     if carried_from_earlier:
         prov.update(_carried_measured(twin, model, direct))
     for p, m in direct.items():
-        prov[p] = Provenance(Source.MEASURED, f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} "
+        # an image that measures the parameter itself (a planimetered AVA): derived from images
+        src = Source.IMAGE_DERIVED if is_image_derived(m) else Source.MEASURED
+        prov[p] = Provenance(src, f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} "
                              f"{unit(m.unit)}" + (f" ({m.source})" if m.source else ""),
                              (m.name,))
     for k in cal_idx:
@@ -1296,7 +1393,10 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         inputs = tuple(dict.fromkeys(data[i] for i in np.flatnonzero(mask[k])))
         width = ident.width_ratio.get(name, 1.0)
         detail = f"posterior 90 % width {percent(width)} of prior ({prior_source})"
-        if name in ident.uninformed:  # touched by the data, not narrowed: still the prior
+        if name in ident.moved and ident.width_ratio.get(name, 1.0) >= AT_PRIOR:
+            # not narrowed but moved: never "prior (not informed)"
+            detail = f"{ident.moved[name]}; {detail} (not narrowed)"
+        elif name in ident.uninformed:  # touched by the data, not narrowed: still the prior
             if not (carried_from_earlier and prov[name].source is not Source.PRIOR):
                 prov[name] = Provenance(Source.PRIOR, f"{NOT_INFORMED}: {detail}; not "
                                         f"narrowed by {', '.join(inputs)}")
@@ -1312,8 +1412,10 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         image_only = all(i in image_names for i in inputs) and (
             not earlier or old.source is Source.IMAGE_DERIVED)
         if inputs and image_only:
-            prov[name] = Provenance(Source.IMAGE_DERIVED, "calibrated to image-derived "
-                                    f"measurements; {detail}", earlier + inputs)
+            # an image measures volumes, not this parameter: "derived from images" is kept
+            # for parameters an image measures directly (a measured AVA from CT)
+            prov[name] = Provenance(Source.CALIBRATED, f"{TO_IMAGE_VOLUMES}; {detail}",
+                                    earlier + inputs)
         else:
             prov[name] = Provenance(Source.CALIBRATED, detail, earlier + inputs)
     return prov
@@ -1351,6 +1453,9 @@ def calibration_record(result: CalibrationResult, **extra: Any) -> dict:
 
     return {"method": result.method, "members": int(result.ensemble.shape[0]),
             "measurements": [m.name for m in result.measurements],
+            # the values it used (review9 #13): a later edit of a measurement cannot
+            # rewrite what this calibration was given
+            "values": [measurement_fields(m) for m in result.measurements],
             "calibrated": list(result.calibrated), **extra,
             "volume_curves": [c.audit() for c in result.curve_fit],
             "summary": json_safe(result.to_dict())}

@@ -597,9 +597,14 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         p.para(_scenario_line(s, shown[s.name])
                + (f" — {NOT_STORED}" if s.name in unstored else ""), size=8.5)
     base, ok0 = _metric_arrays(results)
-    from twinviewer.interventions.compare import harmed_metrics, improvement
+    from twinviewer.interventions.compare import (
+        harmed_metrics,
+        paired_improvement,
+        scenario_valve_areas,
+    )
     from twinviewer.physiology import METRIC_BY_NAME
 
+    by_name = {s.name: s for s in scenarios}
     for name, r in scenario_results.items():
         met, ok1 = _metric_arrays(r)
         harm = None
@@ -612,6 +617,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             p.para(f"Result {NOT_STORED}: the file defines this scenario but holds no result "
                    "for it.", size=8, color="#7a3e00")
         rows = []
+        qualified: list[str] = []
         for m in REPORT_METRICS:
             if m not in met or m not in base or not np.isfinite(met[m]).any():
                 continue
@@ -628,9 +634,19 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             diff = met[m] - base[m] if paired else None
             resp = ""
             if diff is not None:
-                improved, _ = improvement(m, diff[both],
-                                          None if harm is None else harm[both])
-                resp = "" if improved is None else f"{100 * improved:.0f} %"
+                # harm and a move that is not benefit (a leak, lower flow) are never counted
+                improved, _, why = paired_improvement(
+                    m, {k: np.asarray(v)[both] for k, v in base.items()
+                        if np.shape(v) == both.shape},
+                    {k: np.asarray(v)[both] for k, v in met.items()
+                     if np.shape(v) == both.shape},
+                    None if harm is None else harm[both],
+                    scenario_valve_areas(by_name[name], int(both.sum()))
+                    if name in by_name else None)
+                resp = "" if improved is None else f"{100 * improved:.0f} %" + (
+                    " *" if why else "")
+                if why:
+                    qualified.append(f"* {info.label if info else m}: {why}.")
             u = info.unit if info else ""
             rows.append([info.label if info else m, shown_unit(u),
                          _interval(base[m], ok0), _interval(met[m], ok1),
@@ -639,6 +655,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         p.table(["Metric", "Unit", "Baseline", shown.get(name, name), "Change (paired)",
                  "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
+        if qualified:
+            p.para(" ".join(qualified), size=8, color="0.25")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "

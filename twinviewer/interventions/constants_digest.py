@@ -1,0 +1,108 @@
+"""Which intervention constants a stored what-if result was computed with.
+
+A scenario's result depends on the model equations (the twin's ``equation_hash``) *and* on
+the interventions it applies: the drug and device magnitudes (``drugs.INO_*``, ``BB_*`` …),
+the prostheses' EOAs, the setting defaults and, for a regulated what-if, the baroreflex gains
+(``baroreflex.G_HR`` …). None of those is in the equation hash, so a stored result would stay
+"current" after they change. :func:`scenario_digest` hashes them with the mechanism of the
+equation hash (:func:`twinviewer.physiology.dependencies.equation_digest`: the source of
+every function reached from the scenario's transforms and checks, and the value of every
+module constant they read), plus each setting's default and limits. It is stored with the
+scenario's metrics in the .twin (:data:`KEY`); a stored result whose digest is missing or
+differs is not shown as current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from twinviewer.core.twin import Scenario
+from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.library import get_intervention
+from twinviewer.physiology.dependencies import equation_digest
+
+#: The stored results' key holding the digest (a 1-D array, like ``'_ok'``).
+KEY = "_interventions"
+#: Hex digits kept: 13 (52 bits) are held exactly by a float64, the stored arrays' type.
+DIGITS = 13
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """13 hex digits naming the intervention code and constants ``scenario`` runs with.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> bb = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+    >>> len(scenario_digest(bb)), scenario_digest(bb) == scenario_digest(bb)
+    (13, True)
+    """
+    from twinviewer.interventions import baroreflex
+
+    functions = []
+    h = hashlib.sha256()
+    for step in scenario.steps:
+        try:
+            iv = get_intervention(step.name)
+        except InterventionError:
+            h.update(f"unknown {step.name}".encode())
+            continue
+        functions += [f for f in (iv.transform, iv.check) if f is not None]
+        h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
+    if scenario.regulation == "regulated":
+        functions.append(baroreflex.regulate)
+    h.update(equation_digest(functions).encode())
+    return h.hexdigest()[:DIGITS]
+
+
+def digest_array(digest: str, n: int) -> np.ndarray:
+    """``digest`` as the (n,) float64 array stored beside the metrics.
+
+    Examples
+    --------
+    >>> stored_digest({KEY: digest_array("0123456789abc", 3)})
+    '0123456789abc'
+    """
+    return np.full(n, float(int(digest, 16)), dtype=np.float64)
+
+
+def stored_digest(metrics: Mapping[str, np.ndarray]) -> str:
+    """The digest stored with a scenario's metrics, '' if none (a file of an earlier
+    version) or unreadable."""
+    a = np.asarray(metrics.get(KEY, []), dtype=np.float64).ravel()
+    if not a.size or not np.isfinite(a[0]) or a[0] < 0:
+        return ""
+    return f"{int(a[0]):0{DIGITS}x}"
+
+
+def with_digests(results: Mapping[str, Any], scenarios: Sequence[Scenario]) -> dict[str, Any]:
+    """``results`` (name → Results or stored metric arrays) as a .twin keeps them: each
+    computed result of one of ``scenarios`` becomes its metric arrays with ``'_ok'`` and its
+    :func:`scenario_digest` (:data:`KEY`); the baseline and arrays read from a file (which
+    carry their own digest, or none) are kept as they are.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> from twinviewer.physiology import get_preset, simulate
+    >>> p = get_preset("healthy")
+    >>> sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+    >>> out = with_digests({"bb": simulate(p.model, p.vector())}, [sc])
+    >>> stored_digest(out["bb"]) == scenario_digest(sc)
+    True
+    """
+    by = {s.name: s for s in scenarios}
+    out: dict[str, Any] = {}
+    for name, r in results.items():
+        if name in by and hasattr(r, "metrics") and hasattr(r, "status"):
+            d = {k: np.asarray(v, dtype=np.float64) for k, v in r.metrics.items()}
+            d["_ok"] = np.asarray(r.ok, dtype=bool)
+            d[KEY] = digest_array(scenario_digest(by[name]), d["_ok"].shape[0])
+            out[name] = d
+        else:
+            out[name] = r
+    return out
