@@ -18,7 +18,7 @@ from twinviewer.personalize.discrepancy import (
     LEARNED,
     NO_MIXTURE,
     RELEARN,
-    SCALE_GRID,
+    TAIL_GRID,
     TEST_SEED,
     TRAIN_SEEDS,
     Discrepancy,
@@ -281,7 +281,7 @@ def _shortest(y: np.ndarray, level: float = 0.9) -> float:
     return float(np.min(y[k - 1:] - y[:y.size - k + 1]))
 
 
-@pytest.mark.parametrize("scale", [s for s in SCALE_GRID if np.isfinite(s[0])])
+@pytest.mark.parametrize("scale", [s for s in TAIL_GRID if np.isfinite(s[0])])
 def test_the_heavy_tail_never_narrows_below_the_bare_ensemble(scale):
     """λ² is floored at 1, so every draw's factor S ≥ 1 whatever ρ and D: a typical patient
     (D well below 1) keeps at least the bare ensemble's interval, and a mixture of draws each
