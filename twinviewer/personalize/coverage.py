@@ -347,11 +347,11 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         sd_cap = discrepancy.log_sd_caps(recs, list(outputs))
         grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc,
                                                  evidence_cap=cap, log_sd_cap=sd_cap)
-                 for sc in discrepancy.SCALE_GRID}  # every candidate scored once
-        rows, _ = cross_fitted_table(recs, outputs, grids=grids, evidence_cap=cap,
-                                     log_sd_cap=sd_cap)
-        loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids,
+                 for sc in discrepancy.scale_grid(kind)}  # every candidate scored once
+        rows, _ = cross_fitted_table(recs, outputs, grids=grids, scales=list(grids),
                                      evidence_cap=cap, log_sd_cap=sd_cap)
+        loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids,
+                                     scales=list(grids), evidence_cap=cap, log_sd_cap=sd_cap)
         scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids,
                                                           scales=list(grids))
         doc["terms"][kind] = {o: list(t) for o, t in terms.items()}
