@@ -49,7 +49,8 @@ _NOT_MET = ("issue 12 item 4 not met at full size on model 3.0 with the log-scal
             "term (fresh seed 23): standard set own 97.6 %, perturbed 97.4 %, regazzoni2022 "
             "92.6 %, wide 86.3 %; curves perturbed 97.2 %. Atypicality and misfit barely "
             "tell the 2×-wide population from the model's own patients (ROC area 0.69), "
-            "so the term sized for the wide and Regazzoni patients' pressures over-covers the model's own "
+            "so the term sized for the wide and Regazzoni patients' pressures over-covers "
+            "the model's own "
             "(docs/notes/honesty6.md, honesty7.md, honesty8.md, honesty9.md)")
 #: The gate's band at :data:`GATE_PATIENTS` patients (40 intervals per setting, correlated
 #: within a patient: 2 SD ≈ ±12 points around 90 %).
