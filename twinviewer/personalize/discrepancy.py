@@ -225,7 +225,7 @@ Re-learning is one command, to run after any change of the model's equations or 
 calibrates 4 settings × seeds × (50 + 40 curve) patients in ``--jobs`` processes, writes
 :data:`TERMS_FILE` with the model's equation hash — :func:`stale_reason` and the gate notice a
 term learned on other equations — then calibrates the fresh seed and prints its coverage
-table with the new terms; about 9 min CPU on model 3.0)::
+table with the new terms; about 7 min CPU on model 3.0, of which 36 s learning)::
 
     python -m twinviewer.personalize.coverage learn --jobs 2
 
