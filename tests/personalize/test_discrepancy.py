@@ -18,7 +18,7 @@ from twinviewer.personalize.discrepancy import (
     LEARNED,
     NO_MIXTURE,
     RELEARN,
-    SCALE_GRID,
+    TAIL_GRID,
     TEST_SEED,
     TRAIN_SEEDS,
     Discrepancy,
@@ -53,8 +53,9 @@ def test_a_thresholded_term_trusts_the_model_for_patients_its_prior_describes():
     assert d.scale("LAP", atypicality=0.8) == (0.0, 0.0)
     assert d.scale("LAP", atypicality=2.0) == pytest.approx((1.0, 0.2))
     x = np.linspace(8.0, 12.0, 48)
-    assert np.array_equal(np.sort(d.predictive_samples("LAP", x, atypicality=0.5)),
-                          np.sort(np.repeat(x, 8)))
+    # (up to the round-off of the log scale)
+    assert np.allclose(np.sort(d.predictive_samples("LAP", x, atypicality=0.5)),
+                       np.sort(np.repeat(x, 8)), rtol=1e-12)
     # the default base 1: every patient gets the term, grown above the threshold
     assert Discrepancy({"LAP": (0.5, 0.1, 4.0)}).scale("LAP", atypicality=0.8) == (0.5, 0.1)
 
@@ -73,7 +74,10 @@ def test_learned_terms_cover_the_judged_outputs_and_seeds_differ():
 def test_inflation_widens_the_ensembles_own_spread_about_its_median():
     x = np.array([8.0, 9.0, 10.0, 11.0, 12.0])
     y = Discrepancy({"LAP": (0.0, 0.0, 0.0, 1.5)}).predictive_samples("LAP", x)
-    assert np.median(y) == 10.0 and y.min() == 7.0 and y.max() == 13.0
+    # on the log scale: m·(x/m)^1.5
+    assert np.median(y) == pytest.approx(10.0)
+    assert y.min() == pytest.approx(10.0 * 0.8 ** 1.5)
+    assert y.max() == pytest.approx(10.0 * 1.2 ** 1.5)
     assert Discrepancy({"LAP": (0.0, 0.1, 0.0)}).inflation("LAP") == 1.0  # 3-tuple: none
 
 
@@ -221,8 +225,10 @@ def test_the_learner_minimises_the_worst_setting_not_the_pooled_coverage():
     term = learn(recs, ["LAP"])["LAP"]  # rounded: find it in the grid by distance
     learned = cov[np.argmin([np.abs(np.subtract(t, term)).sum() for t in grid.terms])]
     worst = lambda c: np.abs(c - 0.9).max()  # noqa: E731
-    assert worst(learned) < worst(pooled) - 0.01, (learned, pooled)
-    assert learned[0] < pooled[0] and learned[1] > pooled[1]
+    # on the log scale (honesty9) the grid's best worst distance equals the conformal
+    # choice's here; the learner must reach it, not the pooled optimum's trade
+    assert worst(learned) <= worst(pooled) + 1e-9, (learned, pooled)
+    assert worst(learned) <= np.abs(cov - 0.9).max(axis=1).min() + 0.0125, learned
 
 
 def test_cross_fitting_scores_each_candidate_once_and_learns_on_the_subset():
@@ -275,7 +281,7 @@ def _shortest(y: np.ndarray, level: float = 0.9) -> float:
     return float(np.min(y[k - 1:] - y[:y.size - k + 1]))
 
 
-@pytest.mark.parametrize("scale", [s for s in SCALE_GRID if np.isfinite(s[0])])
+@pytest.mark.parametrize("scale", [s for s in TAIL_GRID if np.isfinite(s[0])])
 def test_the_heavy_tail_never_narrows_below_the_bare_ensemble(scale):
     """λ² is floored at 1, so every draw's factor S ≥ 1 whatever ρ and D: a typical patient
     (D well below 1) keeps at least the bare ensemble's interval, and a mixture of draws each
@@ -375,3 +381,28 @@ def test_relearning_is_one_command_that_writes_the_terms_and_prints_the_fresh_ta
     fresh = text.split(f"fresh patients (seed {TEST_SEED}")[1]
     assert "| off/curves | 6 |" in fresh and "good: " in fresh
     assert doc["prior_scale"]["standard"] in ([None, 0.0], [2.0, 5.0])
+
+
+@pytest.mark.parametrize("kind", DATA_KINDS)
+def test_interval_tops_stay_physiological_however_atypical_the_patient(kind):
+    """review8 #17: LVEDP 15.9 (4.45–66.1) mmHg for five ordinary data. With the shipped
+    terms the spread is on the log scale and stops growing at the evidence cap: for an
+    LVEDP/LAP ensemble centred at 16 mmHg with a real posterior's log-spread (0.36; the prior's
+    0.39, fresh patients of model 3.0), even an atypicality of 1000 gives a bottom above 0, a
+    top below 75 mmHg (the terms of model 3.0: 61 standard, 70 curves; before honesty9 LAP
+    tops reached 2005 mmHg on fresh wide patients) and no wider an interval than at the
+    cap."""
+    from twinviewer.personalize.discrepancy import default_discrepancy
+
+    d = default_discrepancy(kind)
+    assert np.isfinite(d.evidence_cap) and d.evidence_cap > 1.0
+    rng = np.random.default_rng(0)
+    x = 16.0 * np.exp(0.36 * rng.standard_normal(48))
+    prior = 16.0 * np.exp(0.39 * rng.standard_normal(200))
+    for name in ("LVEDP", "LAP"):
+        at_cap = d.interval(name, x, atypicality=d.evidence_cap, misfit=d.evidence_cap,
+                            prior=prior)
+        for D in (1.0, 1e3):
+            _, lo, hi = d.interval(name, x, atypicality=D, misfit=D, prior=prior)
+            assert 0.0 < lo and hi < 75.0, (name, D, lo, hi)
+        assert d.interval(name, x, atypicality=1e3, misfit=1e3, prior=prior) == at_cap

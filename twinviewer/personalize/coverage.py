@@ -150,7 +150,9 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
 
 def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEASURED,
                        folds: int = 2, by: str = "seed", grids: dict | None = None,
-                       scales: Sequence[tuple[float, float]] | None = None
+                       scales: Sequence[tuple[float, float]] | None = None,
+                       evidence_cap: float = float("inf"),
+                       log_sd_cap: dict[str, float] | None = None
                        ) -> tuple[list[CoverageRow], list[Discrepancy]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
     folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
@@ -164,7 +166,9 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     Records of one data kind. Each fold also chooses its heavy-tailed prior among
     ``scales`` (default :data:`~twinviewer.personalize.discrepancy.SCALE_GRID`); ``grids``
     (scale → :func:`~twinviewer.personalize.discrepancy.candidate_grids` of ``records``
-    in the order given) saves re-scoring the candidates.
+    in the order given) saves re-scoring the candidates; ``evidence_cap`` is the cap
+    (:func:`~twinviewer.personalize.discrepancy.evidence_cap`) and ``log_sd_cap``
+    (:func:`~twinviewer.personalize.discrepancy.log_sd_caps`) they are scored with.
     """
     from twinviewer.personalize.discrepancy import (
         SCALE_GRID,
@@ -187,7 +191,9 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     records = [r for p in parts for r in p]
     scales = list(scales or SCALE_GRID)
     if grids is None:  # every candidate scored once
-        grids = {sc: candidate_grids(records, list(outputs), prior_scale=sc) for sc in scales}
+        grids = {sc: candidate_grids(records, list(outputs), prior_scale=sc,
+                                     evidence_cap=evidence_cap, log_sd_cap=log_sd_cap)
+                 for sc in scales}
     else:  # the caller's grids are in the caller's order: the folds' order is another
         perm = np.array([order[id(r)] for r in records])
         grids = {sc: {o: _reordered(g, perm) for o, g in grids[sc].items()} for sc in scales}
@@ -196,7 +202,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     for k, part in enumerate(parts):
         sc, learned = learn_with_prior_scale(records, list(outputs), subset=fold != k,
                                              grids=grids, scales=scales)
-        terms.append(Discrepancy(learned, prior_scale=sc))
+        terms.append(Discrepancy(learned, prior_scale=sc, evidence_cap=evidence_cap,
+                                 log_sd_cap=dict(log_sd_cap or {})))
         tables.append(coverage_table(part, terms[-1], outputs))
     if by == "setting":  # one setting per part: its rows as they are
         return [row for t in tables for row in t], terms
@@ -336,13 +343,20 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         recs = [r for r in records if r.data == kind]
         if not recs:
             raise ValueError(f"no records of {kind} data to learn from")
-        grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc)
-                 for sc in discrepancy.SCALE_GRID}  # every candidate scored once
-        rows, _ = cross_fitted_table(recs, outputs, grids=grids)
-        loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids)
+        cap = discrepancy.evidence_cap(recs)
+        sd_cap = discrepancy.log_sd_caps(recs, list(outputs))
+        grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc,
+                                                 evidence_cap=cap, log_sd_cap=sd_cap)
+                 for sc in discrepancy.scale_grid(kind)}  # every candidate scored once
+        rows, _ = cross_fitted_table(recs, outputs, grids=grids, scales=list(grids),
+                                     evidence_cap=cap, log_sd_cap=sd_cap)
+        loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids,
+                                     scales=list(grids), evidence_cap=cap, log_sd_cap=sd_cap)
         scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids,
                                                           scales=list(grids))
         doc["terms"][kind] = {o: list(t) for o, t in terms.items()}
+        doc.setdefault("evidence_cap", {})[kind] = round(cap, 4)
+        doc.setdefault("log_sd_cap", {})[kind] = {o: round(v, 4) for o, v in sd_cap.items()}
         # ν = ∞ (no mixture) as JSON null
         doc.setdefault("prior_scale", {})[kind] = [
             scale[0] if np.isfinite(scale[0]) else None, scale[1]]

@@ -14,9 +14,11 @@ The term
 --------
 Each member's prediction ``x`` of an unmeasured output ``o`` (ensemble median ``m``) becomes
 
-    (m + c_o·(x − m)) · exp(g·r_o·ξ₁) + g·a_o·ξ₂,   g = √(b_o + k_o · max(E − d_o, 0)),
+    m · (x/m)^c_o · exp(g·r_o·ξ₁ + u_o·(|ξ₂| − E|ξ|)),
+    g = √(b_o + k_o · max(min(E, E_cap) − d_o, 0)),
 
-with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
+with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts (the one-sided
+``u_o`` and the cap ``E_cap`` below):
 
 * **the ensemble's own spread, inflated** by ``c_o ≥ 1``. The spread of the posterior is
   what the data left undetermined (the passive stiffness behind LVEDP, the pulmonary
@@ -28,7 +30,8 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
   the prior, while an uninformed one (LVEDP) is widened where it most needs to be.
 * **a structural error** (Kennedy & O'Hagan 2001, in its simplest form): a relative
   (log-normal) error of log-SD ``r_o`` — pressures, volumes and flows are positive and their
-  structural errors scale with them — plus a small absolute floor ``a_o``, grown above a
+  structural errors scale with them — plus an absolute floor ``a_o`` (learned as 0 since
+  the log scale, honesty9), grown above a
   threshold ``d_o`` with the patient's own *evidence of structural error* ``E`` — for
   every patient (``b_o = 1``) or only above the threshold (``b_o = 0``: the model is
   trusted, up to the inflated ensemble, for a patient its prior describes; not offered to
@@ -47,6 +50,36 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts:
     growth. ``D`` asks "is this patient unusual?", ``M`` "does the model fail on them?" —
     a wide-population patient is unusual yet fitted well; which one predicts an output's
     misses is learned per output, not assumed.
+
+On the log scale, bounded, one-sided (honesty9)
+-----------------------------------------------
+Until session 8 the inflation and the heavy tail acted on the linear scale,
+``m + c·S·(x − m)``, and the structural term grew with ``D`` without limit. Both gave
+intervals no cardiologist can read: LVEDP 15.9 (4.45–66.1) mmHg for a patient with five
+ordinary data (review8 #17), and on fresh patients (seed 7, 100 per setting, terms of
+session 8) interval tops of LAP up to 342 mmHg for the model's own patients and 2005 mmHg
+for the 2×-wide ones (``D`` up to 24 gave ``g`` ≈ 10). Three changes:
+
+* **log scale**: every output judged (pressures, stroke work, CO) is positive, and its
+  errors scale with its level (the structural log errors of LVEDP are ±0.7 in the model's
+  own patients at 8–24 mmHg, docs/notes/honesty9.md). The member's deviation from the
+  median is inflated on the log scale, ``m·(x/m)^(c·S)``: a high prediction gets a wider
+  interval in mmHg, a low one a narrower, and the bottom never goes below zero.
+* **bounded** (:func:`evidence_cap`, :func:`log_sd_caps`): the growth and the heavy
+  tail's ``D`` stop at the training patients' 90 % quantile of ``D`` (:data:`CAP_QUANTILE`;
+  3.2 on the standard set of model 3.0, 4.0 with curves). Above it there are ~10 % of the
+  training patients to say how an interval should grow; extrapolating ``√(k·D)`` beyond
+  them was what made the tops. And the structural log-SD ``g·r_o`` never exceeds the 90 %
+  quantile of the training patients' absolute log error of that output over 1.645: the
+  term alone never spans more than the errors the four settings showed (with the evidence
+  cap alone, the curve term's ``k = 16`` still gave LVEDP 16 (2.8–94) mmHg at the cap).
+  Both caps are learned from the records by the relearn command and written into
+  :data:`TERMS_FILE`, not set by hand.
+* **one-sided** (``u_o``, :data:`U_GRID`): the structural errors are not symmetric (the
+  Regazzoni patients' LVEDP/LAP lie above the ensemble in 43–56 % of them and below in
+  2–9 %, their PASP and stroke work below, training seeds), so the learner may add a
+  zero-mean skewed part ``u_o·(|ξ| − E|ξ|)`` that widens one side more than the other
+  without moving the median.
 
 A heavy-tailed prior: robustness where the failure is
 -----------------------------------------------------
@@ -96,7 +129,11 @@ with five clinical data the floored tail gains nothing (``D`` of five data hardl
 wide patient from a typical one, ROC 0.69 below, and without the floor its gain on
 the standard set came from narrowing typical patients below the bare ensemble). With curves
 ``D`` stands for many data: on the training records the tail alone lifts the wide
-population's coverage by 13.5 points and the model's own by 3.
+population's coverage by 13.5 points and the model's own by 3. **Since honesty9 the tail is
+not offered for the standard set** (:data:`SCALE_GRID` holds ν = ∞ only, :data:`TAIL_GRID`
+the old pairs): on the log scale with the caps it added nothing to the leave-one-seed-out
+worst setting there and doubled the interval tops of LAP; with curves it is offered
+(:data:`CURVE_SCALE_GRID`; docs/notes/honesty9.md).
 
 What the shortcut still misses (its ±15 % against the real re-calibration, EKI's own
 λ-dependence) is inside the output terms that are learned on top of it.
@@ -167,8 +204,12 @@ engine7's valve step, same terms: own 96.0 %, perturbed 96.8 %, regazzoni2022 86
 85.0 % (docs/notes/honesty7.md); relearned on engine7 with the floored tail (honesty8): own
 96.6 %, perturbed 96.8 %, regazzoni2022 89.4 %, wide 83.2 %; relearned again after the
 heart-size prior (fit8) and the event-aligned curve likelihood (fit8b): own 96.8 %,
-perturbed 97.0 %, regazzoni2022 84.6 %, wide 84.8 % (curves 96.0 / 94.0 / 90.4 / 86.9 %).
-The bar is missed by 0.2–2 points in every setting of the standard set. What over-covers
+perturbed 97.0 %, regazzoni2022 84.6 %, wide 84.8 % (curves 96.0 / 94.0 / 90.4 / 86.9 %);
+on the log scale with the caps (honesty9), fresh seed 23: own 97.6 %, perturbed 97.4 %,
+regazzoni2022 92.6 %, wide 86.3 % (curves 95.2 / 97.2 / 89.2 / 91.2 %; the session-8 terms
+on the same patients: 97.6 / 97.2 / 88.0 / 86.3, curves 93.6 / 96.4 / 94.4 / 91.6).
+The bar is missed: by 0.2–2 points in every setting of the standard set in session 8, by
+2.4–2.6 points over in the model's own and the perturbed patients since. What over-covers
 (a) and (c) is the structural term on the
 three pressures: on those fresh patients it lifts the model's own LVEDP, LAP and PASP from
 84–86 % to 96–98 % — the term is sized for the Regazzoni patients' filling-pressure bias
@@ -184,7 +225,7 @@ Re-learning is one command, to run after any change of the model's equations or 
 calibrates 4 settings × seeds × (50 + 40 curve) patients in ``--jobs`` processes, writes
 :data:`TERMS_FILE` with the model's equation hash — :func:`stale_reason` and the gate notice a
 term learned on other equations — then calibrates the fresh seed and prints its coverage
-table with the new terms; about 9 min CPU on model 3.0)::
+table with the new terms; about 7 min CPU on model 3.0, of which 36 s learning)::
 
     python -m twinviewer.personalize.coverage learn --jobs 2
 
@@ -211,8 +252,10 @@ import numpy as np
 
 #: Seeds of the synthetic patients the terms are learned on, and the fresh seed the gate and
 #: the full-size benchmark test them on (never among the training seeds).
+#: Seed 7 was the fresh seed of sessions 5–8 and has been looked at by every change since;
+#: honesty9 used it to choose among variants and reports on 23.
 TRAIN_SEEDS = (2026, 11)
-TEST_SEED = 7
+TEST_SEED = 23
 #: Draws of δ per ensemble member when an interval is formed.
 DRAWS = 8
 #: The data a term is learned for: the standard clinical set, or whole volume curves + cuff.
@@ -236,8 +279,28 @@ NO_MIXTURE = (float("inf"), 0.0)
 #: degrees of freedom of the Student-t prior (2: Cauchy-like tails, 4: moderate), n the
 #: number of independent data the atypicality ``D`` stands for (the standard set has 5; a
 #: volume curve counts once in ``D`` but carries more).
-SCALE_GRID = (NO_MIXTURE, (2.0, 5.0), (2.0, 10.0), (2.0, 20.0), (4.0, 5.0), (4.0, 10.0),
-              (4.0, 20.0))
+#: The standard set: only the Gaussian prior since honesty9 (:data:`TAIL_GRID` is what
+#: sessions 7–8 offered). On the log scale with the caps the tail (2, 20) gave the same
+#: leave-one-seed-out worst setting (8.2 points from 90 %) and interval tops of LAP 118 mmHg
+#: at the cap against 48 without it (docs/notes/honesty9.md).
+SCALE_GRID = (NO_MIXTURE,)
+#: Volume curves: ``D`` of a curve tells the wide and Regazzoni patients from the model's own
+#: (ROC area 0.82 / 0.89 on the training seeds, against 0.73 / 0.62 with five data), and the
+#: tail (2, 20) there lowered the leave-one-seed-out worst setting from 8.2 to 6.5 points.
+CURVE_SCALE_GRID = (NO_MIXTURE, (2.0, 20.0))
+#: The heavy-tailed pairs offered until session 8 (``learn_with_prior_scale(...,
+#: scales=TAIL_GRID)`` still chooses among them).
+TAIL_GRID = (NO_MIXTURE, (2.0, 5.0), (2.0, 10.0), (2.0, 20.0), (4.0, 5.0), (4.0, 10.0),
+             (4.0, 20.0))
+
+
+def scale_grid(data: str) -> tuple[tuple[float, float], ...]:
+    """The heavy-tailed priors the learner is offered for ``data``.
+
+    >>> scale_grid("standard")
+    ((inf, 0.0),)
+    """
+    return CURVE_SCALE_GRID if data == "curves" else SCALE_GRID
 
 
 def _load(path: Path = TERMS_FILE) -> dict:
@@ -272,6 +335,12 @@ class Discrepancy:
     #: ``(ν, n)`` of the heavy-tailed calibration prior (module docstring, "A heavy-tailed
     #: prior"); ν = ∞: the Gaussian prior as calibrated, no mixture.
     prior_scale: tuple[float, float] = NO_MIXTURE
+    #: The largest evidence (``D`` or ``M``) a term grows with, and the heavy tail's ``D``
+    #: (module docstring, "Bounded"): beyond it the width stays as it is there.
+    evidence_cap: float = float("inf")
+    #: Per output, the largest log-SD the structural term may reach however it grows
+    #: (:func:`log_sd_caps`; none: unbounded).
+    log_sd_cap: dict[str, float] = field(default_factory=dict)
 
     def _term(self, name: str) -> tuple[float, ...]:
         return _full(self.terms.get(name, (0.0, 0.0, 0.0)))
@@ -284,13 +353,19 @@ class Discrepancy:
         >>> Discrepancy({"LAP": (0.0, 0.1, 3.0, 1.0, 1.0, 1)}).scale("LAP", misfit=2.0)
         (0.0, 0.2)
         """
-        a, r, k, _, d0, e, b = self._term(name)
-        g = float(_growth(k, d0, _evidence(e, atypicality, misfit), b))
-        return a * g, r * g
+        a, r, k, _, d0, e, b, _ = self._term(name)
+        g = float(_growth(k, d0, np.minimum(_evidence(e, atypicality, misfit),
+                                            self.evidence_cap), b))
+        return a * g, min(r * g, self.log_sd_cap.get(name, np.inf))
 
     def inflation(self, name: str) -> float:
         """``c_o``: the factor on the ensemble's own spread about its median (1: none)."""
         return float(self._term(name)[3])
+
+    def skew(self, name: str) -> float:
+        """``u_o``: the log-scale size of the one-sided part of the structural error (> 0:
+        the truth may lie further above the ensemble than below; 0: symmetric)."""
+        return float(self._term(name)[7])
 
     def predictive_samples(self, name: str, samples: np.ndarray, seed: int = 0,
                            atypicality: float = 1.0, misfit: float = 1.0,
@@ -307,18 +382,19 @@ class Discrepancy:
         a, r = self.scale(name, atypicality, misfit)
         S = None
         if np.isfinite(self.prior_scale[0]):
-            S = _scale_draws(seed, x.size, self.prior_scale, atypicality, _narrowing(x, prior))
+            S = _scale_draws(seed, x.size, self.prior_scale,
+                             min(atypicality, self.evidence_cap), _narrowing(x, prior))
         return _spread(x[None, :], xi[None], a, r, self.inflation(name),
-                       None if S is None else S[None])[0]
+                       None if S is None else S[None], self.skew(name))[0]
 
     def interval(self, name: str, samples: np.ndarray, level: float = 0.9, seed: int = 0,
                  atypicality: float = 1.0, misfit: float = 1.0,
                  prior: np.ndarray | None = None) -> tuple[float, float, float]:
         """Median and central ``level`` interval of the predictive of ``name``.
 
-        >>> d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 2.0)})
-        >>> d.interval("LAP", np.array([8.0, 10.0, 12.0]), level=1.0)
-        (10.0, 6.0, 14.0)
+        >>> d = Discrepancy({"LAP": (0.0, 0.0, 0.0, 2.0)})  # log-spread doubled about 10
+        >>> [round(v, 2) for v in d.interval("LAP", np.array([8.0, 10.0, 12.0]), level=1.0)]
+        [10.0, 6.4, 14.4]
         """
         x = self.predictive_samples(name, samples, seed, atypicality, misfit, prior)
         if x.size == 0:
@@ -329,10 +405,10 @@ class Discrepancy:
 
 
 def _full(term: Term) -> tuple[float, ...]:
-    """``term`` padded to ``(a_o, r_o, k_o, c_o, d_o, e_o, b_o)`` (defaults c 1, d 1, e 0,
-    b 1)."""
+    """``term`` padded to ``(a_o, r_o, k_o, c_o, d_o, e_o, b_o, u_o)`` (defaults c 1, d 1,
+    e 0, b 1, u 0)."""
     t = tuple(float(v) for v in term)
-    return t + (1.0, 1.0, 0.0, 1.0)[len(t) - 3:]
+    return t + (1.0, 1.0, 0.0, 1.0, 0.0)[len(t) - 3:]
 
 
 def _evidence(e, atypicality, misfit):
@@ -347,20 +423,33 @@ def _growth(k, d0, evidence, b=1.0):
     return np.sqrt(b + k * np.maximum(np.asarray(evidence, dtype=float) - d0, 0.0))
 
 
-def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float, S: np.ndarray | None = None
-            ) -> np.ndarray:
+#: E|ξ| of a standard normal: the skewed part ``u·(|ξ₂| − E|ξ|)`` has mean zero.
+_HALF_NORMAL_MEAN = float(np.sqrt(2.0 / np.pi))
+
+
+def _spread(X: np.ndarray, xi: np.ndarray, a, r, c: float, S: np.ndarray | None = None,
+            u: float = 0.0) -> np.ndarray:
     """(R, n) ensembles, (R, 2, n, DRAWS) normals → (R, n·DRAWS) predictive samples; ``a`` and
-    ``r`` scalars or (R,) arrays (already grown with atypicality). With the heavy-tailed
-    prior, ``S`` (R, n, DRAWS) are the factors of :func:`_scale_draws`: each member ``x``
-    becomes ``m + c·S·(x − m)``."""
+    ``r`` scalars or (R,) arrays (already grown with the evidence). With the heavy-tailed
+    prior, ``S`` (R, n, DRAWS) are the factors of :func:`_scale_draws`.
+
+    On the log scale (every output judged is positive; module docstring, "On the log
+    scale"): each member ``x`` becomes ``m·(x/m)^(c·S) · exp(r·ξ₁ + u·(|ξ₂| − E|ξ|))``, plus
+    ``a·ξ₂`` (no longer learned: 0). An ensemble with a member ≤ 0 is spread on the linear
+    scale, ``m + c·S·(x − m)``, as before the log scale.
+    """
     a = np.reshape(a, (-1, 1, 1))
     r = np.reshape(r, (-1, 1, 1))
     m = np.median(X, axis=1, keepdims=True)
-    if S is None:
-        Xc = (m + c * (X - m))[:, :, None]
+    cs = c if S is None else c * S
+    skew = u * (np.abs(xi[:, 1]) - _HALF_NORMAL_MEAN)
+    if np.all(X > 0):
+        lm = np.log(m)[:, :, None]
+        L = lm + cs * (np.log(X)[:, :, None] - lm) + r * xi[:, 0] + skew
+        Y = np.exp(L) + a * xi[:, 1]
     else:
-        Xc = m[:, :, None] + c * S * (X - m)[:, :, None]
-    Y = Xc * np.exp(r * xi[:, 0]) + a * xi[:, 1]
+        Xc = m[:, :, None] + cs * (X - m)[:, :, None]
+        Y = Xc * np.exp(r * xi[:, 0] + skew) + a * xi[:, 1]
     return Y.reshape(X.shape[0], -1)
 
 
@@ -424,7 +513,11 @@ def from_document(doc: dict, data: str = "standard") -> Discrepancy:
     """
     if data not in DATA_KINDS:
         raise ValueError(f"unknown data kind {data!r}; choose one of {DATA_KINDS}")
+    cap = doc.get("evidence_cap", {}).get(data)
     return Discrepancy(_terms_of(doc, data), prior_scale=_scale_of(doc, data),
+                       evidence_cap=float("inf") if cap is None else float(cap),
+                       log_sd_cap={o: float(v) for o, v in
+                                   doc.get("log_sd_cap", {}).get(data, {}).items()},
                        source=f"learned for {data} data on synthetic patients of four "
                        "settings (own, regazzoni, perturbed, wide) of model "
                        f"{doc['model']['name']} {doc['model']['equation_hash'][:12]}")
@@ -482,6 +575,10 @@ E_GRID = (0,)
 #: coverage bought with uninformative intervals, which the objective does not penalise
 #: (docs/notes/honesty8.md). It needs a bound on the width first.
 B_GRID = (1.0,)
+#: The one-sided part ``u_o`` (log scale; module docstring, "One-sided").
+#: Supported, not offered: each value multiplies the learning's cost, and there was no CPU
+#: left on the loaded machine to judge it by leave-one-seed-out (docs/notes/honesty9.md).
+U_GRID = (0.0,)
 #: Coverage the learner aims at in every setting (the middle of the 85–95 % bar).
 TARGET = 0.90
 #: The norm over settings of each setting's distance from :data:`TARGET` that the learner
@@ -505,7 +602,9 @@ class _Cells:
     over the records)."""
 
     def __init__(self, records: Sequence, name: str, seeds: Sequence[int],
-                 prior_scale: tuple[float, float] = NO_MIXTURE):
+                 prior_scale: tuple[float, float] = NO_MIXTURE,
+                 evidence_cap: float = float("inf"), log_sd_cap: float = float("inf")):
+        self.log_sd_cap = log_sd_cap
         groups: dict[int, list[int]] = {}
         xs = []
         for i, r in enumerate(records):
@@ -522,20 +621,24 @@ class _Cells:
                            for i in idx])
             S = None
             if mixture:
-                S = np.stack([_scale_draws(seeds[i], size, prior_scale, records[i].atypicality,
+                S = np.stack([_scale_draws(seeds[i], size, prior_scale,
+                                           min(records[i].atypicality, evidence_cap),
                                            _narrowing(xs[i], records[i].prior[name]))
                               for i in idx])
             self.groups.append((np.array(idx), np.stack([xs[i] for i in idx]), xi,
                                 np.array([records[i].truth[name] for i in idx]),
-                                np.array([records[i].atypicality for i in idx]),
-                                np.array([records[i].misfit for i in idx]), S))
+                                np.minimum([records[i].atypicality for i in idx],
+                                           evidence_cap),
+                                np.minimum([records[i].misfit for i in idx], evidence_cap),
+                                S))
 
     def hits(self, term: Term) -> np.ndarray:
-        a, r, k, c, d0, e, b = _full(term)
+        a, r, k, c, d0, e, b, u = _full(term)
         out = np.zeros(self.n, dtype=bool)
         for idx, X, xi, t, D, M, S in self.groups:
             g = _growth(k, d0, _evidence(e, D, M), b)
-            lo, hi = np.quantile(_spread(X, xi, a * g, r * g, c, S), [0.05, 0.95], axis=1)
+            lo, hi = np.quantile(_spread(X, xi, a * g, np.minimum(r * g, self.log_sd_cap), c,
+                                         S, u), [0.05, 0.95], axis=1)
             out[idx] = (lo <= t) & (t <= hi)
         return out
 
@@ -545,30 +648,39 @@ class _Grid:
     covers the truth: ``hits`` is (terms, records)."""
 
     def __init__(self, records: Sequence, name: str, evidence: Sequence[int],
-                 floor_fraction: float, prior_scale: tuple[float, float] = NO_MIXTURE):
+                 floor_fraction: float, prior_scale: tuple[float, float] = NO_MIXTURE,
+                 evidence_cap: float = float("inf"), log_sd_cap: float = float("inf")):
         scale = float(np.median([abs(np.nanmedian(r.posterior[name])) for r in records]))
         self.terms: list[Term] = [
-            (floor_fraction * r * scale, r, k, c, d, e, b) for c in C_GRID for k in K_GRID
+            (floor_fraction * r * scale, r, k, c, d, e, b, u) for c in C_GRID for k in K_GRID
             for e in (tuple(evidence) if k > 0 else (0,))
             for d in (D_GRID if k > 0 else (1.0,))
             for b in (B_GRID if k > 0 else (1.0,))
-            for r in R_GRID if not (r == 0.0 and k > 0.0)]
-        cells = _Cells(records, name, _draw_seeds(records), prior_scale)
+            for r in R_GRID if not (r == 0.0 and k > 0.0)
+            for u in U_GRID]
+        cells = _Cells(records, name, _draw_seeds(records), prior_scale, evidence_cap,
+                       log_sd_cap)
         self.hits = np.array([cells.hits(t) for t in self.terms])
-        # what the tie-break calls narrower: the structural log-SD grown, and the inflation
-        self.width = np.array([t[1] * (t[6] + t[2]) + (t[3] - 1.0) for t in self.terms])
+        # what the tie-break calls narrower: the structural log-SD grown, the inflation and
+        # the one-sided part
+        self.width = np.array([t[1] * (t[6] + t[2]) + (t[3] - 1.0) + 0.5 * abs(t[7])
+                               for t in self.terms])
 
 
 def candidate_grids(records: Sequence, outputs: Sequence[str], evidence: Sequence[int] = E_GRID,
-                    floor_fraction: float = 0.1, prior_scale: tuple[float, float] = NO_MIXTURE
-                    ) -> dict[str, _Grid]:
+                    floor_fraction: float = 0.0, prior_scale: tuple[float, float] = NO_MIXTURE,
+                    evidence_cap: float = float("inf"),
+                    log_sd_cap: dict[str, float] | None = None) -> dict[str, _Grid]:
     """The candidate terms of every output scored on every record (for :func:`learn`), with
-    the heavy-tailed prior ``prior_scale``."""
-    return {o: _Grid(records, o, evidence, floor_fraction, prior_scale) for o in outputs}
+    the heavy-tailed prior ``prior_scale``, the evidence capped at ``evidence_cap`` and each
+    output's structural log-SD at ``log_sd_cap``."""
+    caps = log_sd_cap or {}
+    return {o: _Grid(records, o, evidence, floor_fraction, prior_scale, evidence_cap,
+                     caps.get(o, float("inf"))) for o in outputs}
 
 
 def learn(records: Sequence, outputs: Sequence[str], target: float = TARGET,
-          floor_fraction: float = 0.1, sweeps: int = 4, cell_weight: float = CELL_WEIGHT,
+          floor_fraction: float = 0.0, sweeps: int = 4, cell_weight: float = CELL_WEIGHT,
           cell_band: tuple[float, float] = CELL_BAND, evidence: Sequence[int] = E_GRID,
           norm: float = NORM, subset: np.ndarray | None = None,
           grids: dict[str, _Grid] | None = None, with_value: bool = False):
@@ -653,6 +765,46 @@ def learn_with_prior_scale(records: Sequence, outputs: Sequence[str],
         if round(value, 4) < round(best[0], 4):
             best = (value, sc, terms)
     return best[1], best[2]
+
+
+#: The quantile of the training patients' atypicality at which the evidence is capped
+#: (:func:`evidence_cap`; module docstring, "Bounded").
+CAP_QUANTILE = 0.9
+
+
+def evidence_cap(records: Sequence, quantile: float = CAP_QUANTILE) -> float:
+    """The evidence cap learned from ``records``: the ``quantile`` of their atypicality
+    ``D``. Beyond it the training patients are too few to say how an interval should grow,
+    and growing it further gave interval tops of hundreds of mmHg (module docstring).
+
+    >>> from twinviewer.personalize.coverage import Record
+    >>> recs = [Record("own", "own", {}, {}, {}, 0, atypicality=d) for d in range(11)]
+    >>> evidence_cap(recs)
+    9.0
+    """
+    return float(np.quantile([r.atypicality for r in records], quantile))
+
+
+def log_sd_caps(records: Sequence, outputs: Sequence[str],
+                quantile: float = CAP_QUANTILE) -> dict[str, float]:
+    """Per output, the largest log-SD of the structural term learned from ``records``: the
+    ``quantile`` of the absolute log error of the ensemble median against the truth over
+    every training patient of every setting, over the normal quantile of a 90 % interval
+    (1.645). The term alone then never spans more than the errors the training settings
+    showed (module docstring, "Bounded").
+
+    >>> from twinviewer.personalize.coverage import Record
+    >>> recs = [Record("own", "own", {"LAP": 10.0 * np.exp(e)}, {"LAP": np.full(4, 10.0)}, {}, 0)
+    ...         for e in np.linspace(-1, 1, 11)]
+    >>> round(log_sd_caps(recs, ["LAP"])["LAP"], 3)  # |log error| 90 % quantile 1.0
+    0.608
+    """
+    out = {}
+    for o in outputs:
+        err = [abs(np.log(r.truth[o] / np.nanmedian(r.posterior[o]))) for r in records
+               if r.truth[o] > 0 and np.nanmedian(r.posterior[o]) > 0]
+        out[o] = float(np.quantile(err, quantile) / 1.6449) if err else float("inf")
+    return out
 
 
 def _draw_seeds(records: Sequence) -> list[int]:
