@@ -79,16 +79,7 @@ def _radau_metrics(model, p: np.ndarray, y0: np.ndarray, samples: int = 200):
                                    four_chamber.SOURCE_RESISTANCE_MODEL],
                          ids=lambda m: m.version)
 @pytest.mark.parametrize("preset", PRESETS)
-def test_the_models_steps_per_beat_meet_the_documented_accuracy(model, preset, request):
-    if model is four_chamber.SOURCE_RESISTANCE_MODEL and preset == "severe_as":
-        # Not the integration: two recorded samples after aortic closure carry 0.04 and
-        # 0.005 mL/s of forward flow at 200 steps, and the mean gradient averages over
-        # every sample with Q > 0, so it reads 37.06 against 37.93 mmHg. Counting only
-        # flow above 0.1 % of the peak, 200 steps are within 0.013 mmHg of 3200. The
-        # metric's count of near-zero samples affects 3.0 too (35 % of prior members have
-        # such samples; docs/notes/eject8.md).
-        request.applymarker(pytest.mark.xfail(strict=True, reason="forward-flow mean "
-                                              "counts near-zero samples (eject8)"))
+def test_the_models_steps_per_beat_meet_the_documented_accuracy(model, preset):
     p = model.vector(get_preset(preset).values)
     fine = simulate(model, p[None], settings=Settings(steps_per_beat=3200))
     ref = _radau_metrics(model, p, fine.final_state[0])
