@@ -36,7 +36,7 @@ def _unsplit_rhs(model):
     press = python_function(fc.source_pressures)
     # Version 3.1 drives the aortic valve from the LV's isovolumic pressure through its
     # source resistance; the others from the LV pressure itself.
-    source = model is fc.SOURCE_RESISTANCE_MODEL
+    source = model is fc.MODEL
 
     def f(t, y, p):
         a = np.array(act(t % (60.0 / p[fc.I_HR]), p))
@@ -75,8 +75,8 @@ def _radau_metrics(model, p: np.ndarray, y0: np.ndarray, samples: int = 200):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", [four_chamber.QUASI_STEADY_MODEL, four_chamber.MODEL,
-                                   four_chamber.SOURCE_RESISTANCE_MODEL],
+@pytest.mark.parametrize("model", [four_chamber.QUASI_STEADY_MODEL, four_chamber.MODEL_V3_0,
+                                   four_chamber.MODEL],
                          ids=lambda m: m.version)
 @pytest.mark.parametrize("preset", PRESETS)
 def test_the_models_steps_per_beat_meet_the_documented_accuracy(model, preset):
