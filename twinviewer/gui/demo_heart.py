@@ -599,7 +599,9 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 15: the volume curves compared after a warp at ED, ES and the peak filling rate, the
 #: timing left correlated over 0.1 R-R (fit8b: LVSV 96.7 mL).
 #: 16: the discrepancy terms relearned under the heart-size prior (session 8).
-_DEMO_TWIN_FORMAT = 16
+#: 17: model v3.1 (the LV's source resistance) the default; the mean gradients over forward
+#: flow above 0.1 % of the peak (default9).
+_DEMO_TWIN_FORMAT = 17
 
 
 def demo_assumed_bp() -> list:
