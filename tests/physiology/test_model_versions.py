@@ -54,3 +54,16 @@ def test_new_twins_use_3_1():
     twin = twin_from_preset("healthy", n=2)
     assert (twin.model_version, twin.equation_hash) == ("3.1", fc.MODEL.equation_hash)
     assert model_of(twin) is fc.MODEL
+
+
+def test_validate_offers_every_valve_model_and_defaults_to_the_default():
+    import argparse
+
+    from twinviewer.explain.validate_cli import add_arguments
+    from twinviewer.physiology.presets import DEFAULT_VALVES, VALVE_MODELS
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    action = next(a for a in parser._actions if a.dest == "valves")
+    assert set(action.choices) == set(VALVE_MODELS) and action.default == DEFAULT_VALVES
+    assert VALVE_MODELS[DEFAULT_VALVES] is fc.MODEL
