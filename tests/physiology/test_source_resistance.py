@@ -68,7 +68,7 @@ def test_the_default_model_is_version_3_1_and_3_0_is_selectable():
 @pytest.mark.slow
 def test_perimount_rows_that_fail_on_3_0_for_their_peak_gradient_pass_on_3_1():
     rows = {r.id: r for r in load_rows()}
-    for size in (19, 21, 23):
+    for size in (19, 23):  # 21 passes at 3.0's LV.TC, not at 3.1's (KNOWN_FAILING)
         row = rows[f"savr_perimount-{size}"]
         assert run_row(row).passed, size
         with valve_model("inertial-3.0"):
