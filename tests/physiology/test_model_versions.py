@@ -67,3 +67,20 @@ def test_validate_offers_every_valve_model_and_defaults_to_the_default():
     action = next(a for a in parser._actions if a.dest == "valves")
     assert set(action.choices) == set(VALVE_MODELS) and action.default == DEFAULT_VALVES
     assert VALVE_MODELS[DEFAULT_VALVES] is fc.MODEL
+
+
+def test_a_cohort_refuses_a_twin_of_an_earlier_version_naming_the_file(tmp_path):
+    """The cohort runner runs the installed model: a 3.0 twin's ensemble must not be re-run
+    on 3.1 silently."""
+    import shutil
+
+    from twinviewer.cohort.spec import SpecError, parse_spec
+    from twinviewer.cohort.twins_folder import load_twin_population
+
+    shutil.copy(OLD, tmp_path / "old.twin")
+    spec = parse_spec({"population": {"twins": str(tmp_path)}, "members": 4,
+                       "scenarios": [{"name": "tavi", "steps": ["tavi_sapien3:size=26"]}],
+                       "metrics": ["CO"], "chunk": 2})
+    with pytest.raises(SpecError, match=r"old.twin was made with four_chamber_eoa v3.0, not "
+                                        r"the installed v3.1"):
+        load_twin_population(spec)
