@@ -84,3 +84,21 @@ def test_a_cohort_refuses_a_twin_of_an_earlier_version_naming_the_file(tmp_path)
     with pytest.raises(SpecError, match=r"old.twin was made with four_chamber_eoa v3.0, not "
                                         r"the installed v3.1"):
         load_twin_population(spec)
+
+
+def test_the_app_opens_a_3_0_twin_and_its_report_shows_3_0s_model_card(tmp_path):
+    from twinviewer.document import Document
+    from twinviewer.io.twinfile import load_twin as load
+    from twinviewer.report.pdf import write_report
+
+    doc = Document()
+    said = []
+    doc.subscribe("message", said.append)
+    doc.open_file(OLD)
+    assert doc.twin.model_version == "3.0"
+    assert not [t for level, t in said if level == "warning"], said
+    info = write_report(load(OLD), tmp_path / "old.pdf", simulate=False)
+    text = "\n".join(info.text)
+    assert "Model four_chamber_eoa, version 3.0, equation hash 008ba7941785539b" in text
+    assert "does not carry this model version" not in text
+    assert fc.MODEL_V3_0.title in " ".join(text.split())  # the title may wrap
