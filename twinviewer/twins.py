@@ -10,7 +10,15 @@ import numpy as np
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin
-from twinviewer.physiology import MODELS, PRESETS, ModelError, ModelSpec, Results, get_preset
+from twinviewer.physiology import (
+    MODELS,
+    PRESETS,
+    ModelError,
+    ModelSpec,
+    Results,
+    get_preset,
+    model_for,
+)
 from twinviewer.physiology.ensemble import sample_prior
 from twinviewer.physiology.simulate import Settings, simulate
 
@@ -71,7 +79,12 @@ def get_registry_names(kind: str) -> list[str]:
 
 
 def model_of(twin: Twin) -> ModelSpec:
-    """The model a twin is locked to; refuses a model whose equations changed."""
+    """The model a twin is locked to (the installed version or an earlier one kept for its
+    twins, :func:`~twinviewer.physiology.presets.model_for`); refuses a model whose
+    equations changed."""
+    kept = model_for(twin.model_name, twin.model_version, twin.equation_hash)
+    if kept is not None:
+        return kept
     try:
         model = MODELS.get(twin.model_name)
         if model is None and twin.model_source:  # an imported model the twin carries

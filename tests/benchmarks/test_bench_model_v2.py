@@ -60,9 +60,9 @@ def _timed(func) -> tuple[float, float]:
 
 MODELS = (("v1.0 (linear filling)", four_chamber_v1.MODEL),
           ("v2.2 (quasi-steady valves)", four_chamber.QUASI_STEADY_MODEL),
-          ("v3.0 (this default)", four_chamber.MODEL),
+          ("v3.0 (no source resistance)", four_chamber.MODEL_V3_0),
           ("v3.0, valve parameters", four_chamber_valves.MODEL),
-          ("v3.1 (source resistance)", four_chamber.SOURCE_RESISTANCE_MODEL))
+          ("v3.1 (this default)", four_chamber.MODEL))
 
 
 def test_richer_model_throughput_vs_v1(benchmark):

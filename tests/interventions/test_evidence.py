@@ -15,32 +15,43 @@ from twinviewer.physiology import Settings, simulate
 ROWS = ev.load_rows()
 
 #: Rows the model fails today, and why (docs/notes/evidence6.md has the numbers and what was
-#: tried, on model 2.2; the figures below are model 3.0's, engine7: the same 14 rows fail).
+#: tried, on model 2.2; the figures below are model 3.1's, default9: 14 rows fail, 15 on 3.0).
 #: The test fails if a row not listed here stops passing, and if a listed row passes (take
 #: it off the list).
 KNOWN_FAILING = {
     # Valve rows. A Doppler mean gradient (mean of 4v², v = Q/EOA, what the ASE tables report)
     # grows with the square of the flow, so each (EOA, MG) pair of the tables fixes the stroke
-    # volume its cohort ejected. On the model's ejection the other nine MG rows are met at SV
-    # 70–89 mL (the row patient, severe_as after AVR, ejects 78 mL); these three need 61–65 mL.
-    # The cohorts' SV is not reported, so no patient can be set from it (fitting SV to the
-    # row's own MG would pass it by construction).
-    "tavi_evolut_r-23": "MG 15 mmHg at EOA 1.09 cm² is met at SV 62 mL; at 78 mL got 23.7 "
-                        "(passes at ≤ 72 mL; SV figures on model 2.2). The table's DVI "
-                        "0.42 puts the cohort's LVOT at 2.6 cm² (SAPIEN 3 26: 4.0): small "
-                        "patients, SV not reported",
-    "tavi_evolut_r-26": "MG 7.5 at EOA 1.69 (SAPIEN 3 26: MG 10.6 at 1.74) is met at SV 65 "
-                        "mL; at 78 mL got 11.1 (limit 10.1). LVOT by DVI 2.8 cm²",
-    # Perimount rows also check the peak gradient the table reports for the same cohort: the
-    # model's ejection peaks early (acceleration 25 % of a 348 ms ejection, peak/mean flow
-    # 2.1), so its MG/PG is 0.33–0.39 where the table has 0.55–0.65 (sizes 19–25). The
-    # mean gradient passed with a peak gradient 37–105 % too high: for the wrong reason.
-    "savr_perimount-19": "PG 46.8 vs 32.5 mmHg (MG 17.6 vs 19.5 passes): ejection too peaked",
-    "savr_perimount-21": "PG 46.8 vs 24.9 mmHg (MG 17.6 vs 13.8 passes): ejection too peaked",
-    "savr_perimount-23": "PG 35.8 vs 19.9 mmHg (MG 12.3 vs 11.5 passes): ejection too peaked",
-    "savr_perimount-25": "PG 35.8 vs 16.5 mmHg (MG 12.3 vs 10.7 passes): ejection too peaked",
-    "savr_perimount-27": "MG 8.2 vs 4.8 (met at SV 61 mL) and PG 26.3 vs 12.8; the table's own "
-                         "MG/PG for this size is 0.375 (0.55–0.65 for 19–25)",
+    # volume its cohort ejected: at one patient's flow Evolut R 23 and 34 mm cannot both pass
+    # (their 1/EOA² ratio is 5.69, at most 4.95 allowed at ±35 %; eject8). The cohorts' SV is
+    # not reported, so no patient can be set from it (fitting SV to the row's own MG would
+    # pass it by construction).
+    "tavi_evolut_r-23": "MG 22.0 vs 15 mmHg (limit 20.25) at EOA 1.09 cm² on the severe_as "
+                        "patient (SV ≈ 78 mL); the table's RMS flow for this row is 212 mL/s "
+                        "against 246–289 for the others (eject8). The table's DVI 0.42 puts "
+                        "the cohort's LVOT at 2.6 cm² (SAPIEN 3 26: 4.0): small patients, SV "
+                        "not reported",
+    # Perimount rows also check the peak gradient the table reports for the same cohort. Model
+    # 3.1's source resistance rounds the ejection (MG/PG 0.39–0.49 behind prostheses, 3.0:
+    # 0.29–0.42; the table 0.55–0.65 for sizes 19–25): sizes 19 and 23 pass since 3.1.
+    "savr_perimount-21": "PG 34.5 vs 24.9 mmHg (limit 33.6; MG 16.1 vs 13.8 passes). It "
+                         "passes with 3.0's LV.TC 0.425 s (PG 33.5 at 0.42), i.e. with an "
+                         "ejection 8 % longer than Weissler's at 70 bpm; 3.1's LV.TC is "
+                         "fitted to Weissler (0.41 s), not to this row",
+    "savr_perimount-25": "PG 25.2 vs 16.5 mmHg (limit 22.3; MG 11.1 vs 10.7 passes): the "
+                         "ejection is still more peaked than the table's (MG/PG 0.44 vs 0.65)",
+    "savr_perimount-27": "MG 7.22 vs 4.8 (limit 6.48) and PG 17.6 vs 12.8 (limit 17.3); the "
+                         "table's own MG/PG for this size is 0.375 (0.55–0.65 for 19–25) and "
+                         "its RMS flow 220 mL/s (eject8)",
+    # Drug rows whose magnitudes were least-squares fitted on model 3.0 (drugs8). The refit on
+    # 3.1 (`python -m twinviewer.interventions.refit`, default9 note) passes dobutamine-10 and
+    # dobutamine-5 with INO_EA_RISE 0.31 → 0.45 and INO_R_DROP 0.49 → 0.59, but moves the
+    # prediction dobutamine-8-postop away from its source (squared miss 84 → 115), so the fit
+    # is not kept; the beta-blocker refit (BB_EA_DROP 0.22 → 0.201) passes neither row.
+    "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +75 % and MAP pass. "
+                     "On 3.0 (same constants) PCWP −15 % passed. Refit not kept (see above)",
+    "esmolol-16mg-min": "PCWP −1 % (reported up); LVEF −16 % and CO −34 % pass. On 3.0 "
+                        "(same constant) PCWP +1 % passed; the beta-blocker refit on 3.1 "
+                        "does not pass it either",
     "metoprolol-12mg": "HR −14 % and EA −22 % lower CO only 8 % (5.09 → 4.66), so the LV "
                        "refills: EDV +11 % (reported ~=), EF −4 % (−10 %), ESV +16 % (+9 %). "
                        "The study's CO fell 27 % at unchanged EDV and PCWP: venous return fell. "

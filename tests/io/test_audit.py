@@ -10,6 +10,7 @@ from twinviewer.io import AuditLog, audit_log
 from twinviewer.io.audit import GENESIS, attach_audit_log
 from twinviewer.io.errors import PrivacyError
 from twinviewer.io.privacy import register_identifiers
+from twinviewer.physiology import four_chamber
 
 
 def test_chain_links_and_verifies(twin):
@@ -18,7 +19,7 @@ def test_chain_links_and_verifies(twin):
     assert entries[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
     assert all(e.hash == e.compute_hash() for e in entries)
-    assert entries[1].model.startswith("four_chamber_eoa 3.0 ")
+    assert entries[1].model.startswith(f"four_chamber_eoa {four_chamber.MODEL.version} ")
     assert entries[1].details == {"targets": ["SBP", "AV_mean_gradient"], "members": 20}
     status = log.verify_chain()
     assert status.ok and status.n_entries == 3 and "intact (3 entries)" in status.message

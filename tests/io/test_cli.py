@@ -7,6 +7,7 @@ import json
 from tests.io.test_twinfile import rewrite
 from twinviewer.io import save_twin, twin_bytes
 from twinviewer.io.cli import run_info
+from twinviewer.physiology import four_chamber
 from twinviewer.report.cli import run_report
 
 
@@ -15,7 +16,7 @@ def test_info_prints_summary_and_verifies(twin, tmp_path, capsys):
     assert run_info(path) == 0
     out = capsys.readouterr().out
     assert "Research use — not for clinical decisions" in out
-    assert "four_chamber_eoa v3.0" in out and "20 members (prior)" in out
+    assert f"four_chamber_eoa v{four_chamber.MODEL.version}" in out and "20 members (prior)" in out
     assert "audit trail intact (3 entries)" in out and "TAVI 23 mm" in out
 
 

@@ -68,6 +68,6 @@ def test_gradient_defined_stenosis_is_calibrated_against_the_as_prior():
     assert r.prior_choice.preset == "severe_as"
     new = updated_twin(twin, r)
     model = model_of(new)
-    assert new.params[model.index("AV.EOA")] < 1.0  # the severe-AS prior's valve, 0.75 cm²
+    assert new.params[model.index("AV.EOA")] < 1.0  # the severe-AS prior's valve, 0.70 cm²
     kinds = {(x.kind, x.subject) for x in validity_warnings(new, model_of(new))}
     assert ("prior", "AV.EOA") not in kinds and ("bound", "AV.EOA") not in kinds

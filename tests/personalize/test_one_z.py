@@ -34,7 +34,7 @@ def test_the_one_rule_and_its_sign():
 
 @pytest.fixture(scope="module")
 def calibrated():
-    """A twin fitted to SBP, DBP and an LV volume curve whose end-diastolic frame is 45 mL
+    """A twin fitted to SBP, DBP and an LV volume curve whose end-diastolic frame is 55 mL
     above the rest of the curve's filling (no heart of the model fills like that), with the
     curve's LVEDV among its image measurements: the twin misses that one datum."""
     from twinviewer.io.audit import audit_log
@@ -45,7 +45,7 @@ def calibrated():
     truth = patients("own", 1, seed=5)
     c, _ = synthetic_curve(truth.results, 0, "LV", np.random.default_rng(5), source=SOURCE)
     v = c.volumes_ml.copy()
-    v[c.ed_index] += 45.0
+    v[c.ed_index] += 55.0
     curve = VolumeCurve("LV", c.times_ms, v, c.sd_ml, c.rr_ms, SOURCE)
     a = Anatomy("virtual-curve")
     st = Structure("lv_blood", "LV blood pool", (1.0, 0.0, 0.0))

@@ -142,3 +142,22 @@ def test_end_diastolic_pressures_meet_the_mean_atrial_pressures(preset):
     assert m["RVEDP"] == pytest.approx(float(r.series["p_RA"][0][i_rv]), abs=1.0)
     if preset == "healthy":
         assert 2.0 <= m["RVEDP"] <= 6.0 and 2.0 <= m["CVP"] <= 6.0
+
+
+def test_the_mean_gradient_ignores_the_closing_valves_trickle():
+    """eject8: at 200 steps two samples after aortic closure carried 0.04 and 0.005 mL/s and
+    counted as forward flow, pulling severe AS's mean gradient 0.9 mmHg down. Forward flow is
+    flow above 0.1 % of the peak (metrics' docstring)."""
+    from twinviewer.physiology.metrics import FORWARD_FRACTION, forward_mean
+
+    q = np.array([[0.0, 100.0, 300.0, 100.0, 0.04, 0.005, 0.0, -2.0],
+                  [0.0, 100.0, 300.0, 100.0, 0.0, 0.0, 0.0, -2.0],
+                  [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -5.0]])
+    dp = 4.0 * (q / 100.0) ** 2
+    with_trickle, clean, none = forward_mean(dp, q).tolist()
+    assert with_trickle == pytest.approx(clean) == pytest.approx(np.mean([4.0, 36.0, 4.0]))
+    assert none == 0.0  # no forward flow: no gradient
+    # a real forward sample just above the threshold still counts
+    q2 = q[1:2].copy()
+    q2[0, 4] = 2.0 * FORWARD_FRACTION * 300.0
+    assert forward_mean(4.0 * (q2 / 100.0) ** 2, q2)[0] < clean

@@ -1,6 +1,7 @@
-"""Version 3.1 of the four-chamber model: the LV's source resistance (Shroff 1985) and what
-it is for, the shape of the ejection behind a prosthesis, checked against the ASE tables'
-mean and peak Doppler gradients (INTERVENTIONS.md §2)."""
+"""Version 3.1 of the four-chamber model, the default: the LV's source resistance (Shroff
+1985) and what it is for, the shape of the ejection behind a prosthesis, checked against the
+ASE tables' mean and peak Doppler gradients (INTERVENTIONS.md §2); version 3.0 stays
+selectable and re-runs the twins made with it."""
 
 from __future__ import annotations
 
@@ -44,26 +45,31 @@ def test_the_source_resistance_rounds_the_ejection_towards_the_tables_mean_to_pe
     # time-varying elastance ejects a near-triangle (a triangle gives 1/3): 3.0 gives 0.34.
     table = [mg / pg for mg, pg in PERIMOUNT.values()]
     assert 0.55 <= min(table) and max(table) <= 0.65
-    old, new = _ratio(fc.MODEL, 1.6), _ratio(fc.SOURCE_RESISTANCE_MODEL, 1.6)
+    old, new = _ratio(fc.MODEL_V3_0, 1.6), _ratio(fc.MODEL, 1.6)
     assert old < 0.40 < new
     # 0.34 → 0.43 against the tables' 0.60: a third of the gap closed, not all of it
     # (a larger K_SOURCE closes more but fails Evolut R 34 mm, docs/notes/eject8.md).
     assert abs(new - np.mean(table)) < 0.7 * abs(old - np.mean(table))
 
 
-def test_the_default_model_is_still_version_3_0_and_3_1_is_selectable():
-    assert (fc.MODEL.name, fc.MODEL.version) == ("four_chamber_eoa", "3.0")
-    with valve_model("source-resistance"):
-        assert get_preset("healthy").model is fc.SOURCE_RESISTANCE_MODEL
-    assert fc.SOURCE_RESISTANCE_MODEL.equation_hash != fc.MODEL.equation_hash
-    assert fc.SOURCE_RESISTANCE_MODEL.states == fc.MODEL.states
+def test_the_default_model_is_version_3_1_and_3_0_is_selectable():
+    assert (fc.MODEL.name, fc.MODEL.version) == ("four_chamber_eoa", "3.1")
+    assert fc.SOURCE_RESISTANCE_MODEL is fc.MODEL
+    assert get_preset("healthy").model is fc.MODEL
+    assert get_preset("healthy").model.equation_hash == "2a3e559a1cb62a6c"
+    with valve_model("inertial-3.0"):
+        assert get_preset("healthy").model is fc.MODEL_V3_0
+    # 3.0's equations are exactly those its twins were made with (session 8's hash)
+    assert (fc.MODEL_V3_0.name, fc.MODEL_V3_0.version) == ("four_chamber_eoa", "3.0")
+    assert fc.MODEL_V3_0.equation_hash == "008ba7941785539b"
+    assert fc.MODEL_V3_0.states == fc.MODEL.states
 
 
 @pytest.mark.slow
 def test_perimount_rows_that_fail_on_3_0_for_their_peak_gradient_pass_on_3_1():
     rows = {r.id: r for r in load_rows()}
-    for size in (19, 21, 23):
+    for size in (19, 23):  # 21 passes at 3.0's LV.TC, not at 3.1's (KNOWN_FAILING)
         row = rows[f"savr_perimount-{size}"]
-        assert not run_row(row).passed  # 3.0: peak gradient 36–47 mmHg
-        with valve_model("source-resistance"):
-            assert run_row(row).passed, size
+        assert run_row(row).passed, size
+        with valve_model("inertial-3.0"):
+            assert not run_row(row).passed  # 3.0: peak gradient 36–47 mmHg

@@ -36,7 +36,7 @@ def _unsplit_rhs(model):
     press = python_function(fc.source_pressures)
     # Version 3.1 drives the aortic valve from the LV's isovolumic pressure through its
     # source resistance; the others from the LV pressure itself.
-    source = model is fc.SOURCE_RESISTANCE_MODEL
+    source = model is fc.MODEL
 
     def f(t, y, p):
         a = np.array(act(t % (60.0 / p[fc.I_HR]), p))
@@ -75,20 +75,11 @@ def _radau_metrics(model, p: np.ndarray, y0: np.ndarray, samples: int = 200):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", [four_chamber.QUASI_STEADY_MODEL, four_chamber.MODEL,
-                                   four_chamber.SOURCE_RESISTANCE_MODEL],
+@pytest.mark.parametrize("model", [four_chamber.QUASI_STEADY_MODEL, four_chamber.MODEL_V3_0,
+                                   four_chamber.MODEL],
                          ids=lambda m: m.version)
 @pytest.mark.parametrize("preset", PRESETS)
-def test_the_models_steps_per_beat_meet_the_documented_accuracy(model, preset, request):
-    if model is four_chamber.SOURCE_RESISTANCE_MODEL and preset == "severe_as":
-        # Not the integration: two recorded samples after aortic closure carry 0.04 and
-        # 0.005 mL/s of forward flow at 200 steps, and the mean gradient averages over
-        # every sample with Q > 0, so it reads 37.06 against 37.93 mmHg. Counting only
-        # flow above 0.1 % of the peak, 200 steps are within 0.013 mmHg of 3200. The
-        # metric's count of near-zero samples affects 3.0 too (35 % of prior members have
-        # such samples; docs/notes/eject8.md).
-        request.applymarker(pytest.mark.xfail(strict=True, reason="forward-flow mean "
-                                              "counts near-zero samples (eject8)"))
+def test_the_models_steps_per_beat_meet_the_documented_accuracy(model, preset):
     p = model.vector(get_preset(preset).values)
     fine = simulate(model, p[None], settings=Settings(steps_per_beat=3200))
     ref = _radau_metrics(model, p, fine.final_state[0])

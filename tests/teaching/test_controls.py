@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twinviewer.physiology import get_preset, simulate
+from twinviewer.physiology import four_chamber, get_preset, simulate
 from twinviewer.teaching.controls import CONTROLS, ControlError, apply_controls, edpvr, espvr
 
 
@@ -15,10 +15,15 @@ def test_end_systolic_point_lies_on_the_espvr(name):
     v = p.vector()
     r = simulate(p.model, v)
     V, P = r.series["V_LV"][0], r.series["p_LV"][0]
-    # the end-systolic point is where P/(V - V0) peaks: it touches the ESPVR from below
+    # the end-systolic point is where P/(V - V0) peaks: it touches the ESPVR from below.
+    # Model 3.1's LV loses K_SOURCE·p_iso·Q_AV to its source resistance while it ejects, so
+    # it is the isovolumic pressure p_iso = P / (1 − K·Q) that touches the line (hfref still
+    # ejects at maximal elastance: its loop's corner sits 7 mmHg below, 7.7 % of its peak)
     line = espvr(p.model, v, V)
     assert np.all(P <= line + 1.0)
-    assert np.min(line - P) < 0.05 * P.max()
+    k = four_chamber.K_SOURCE if p.model is four_chamber.MODEL else 0.0
+    p_iso = P / (1.0 - k * np.maximum(r.series["Q_AV"][0], 0.0))
+    assert np.min(line - p_iso) < 0.05 * P.max()
 
 
 def test_end_diastolic_point_lies_on_the_edpvr():

@@ -60,7 +60,7 @@ def test_numbers_in_the_lessons_are_the_models():
     def value(h: str, p: str) -> float:
         return float(heart(h).vector()[names.index(p)])
 
-    assert "0.75 cm²" in text["03_aortic_stenosis_tavi"] and value("severe_as", "AV.EOA") == 0.75
+    assert "0.70 cm²" in text["03_aortic_stenosis_tavi"] and value("severe_as", "AV.EOA") == 0.70
     assert "3.5 cm²" in text["03_aortic_stenosis_tavi"] and value("healthy", "AV.EOA") == 3.5
     assert "force–frequency" in text["06_intervals_and_trust"] and value("healthy", "FFR") > 0
     assert "40–180 bpm" in text["06_intervals_and_trust"]

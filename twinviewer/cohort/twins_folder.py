@@ -46,6 +46,15 @@ def load_twin_population(spec: CohortSpec) -> tuple[str, list[str], list[np.ndar
             model = model_of(twin)
         except (TwinFileError, ModelError, OSError) as exc:
             raise SpecError(f"population.twins: {f.name}: {exc}") from None
+        from twinviewer.physiology import MODELS
+
+        if model is not MODELS.get(model.name):
+            # the runner runs the installed version: never a twin's ensemble on other equations
+            raise SpecError(f"population.twins: {f.name} was made with {model.name} "
+                            f"v{model.version}, not the installed v"
+                            f"{MODELS[model.name].version}; a cohort runs on the installed "
+                            f"model: re-calibrate the twin or make the cohort in the version "
+                            f"it was made with")
         if model_name not in (None, model.name):
             raise SpecError(f"population.twins: {f.name} uses model {model.name}, the others "
                             f"{model_name}; a cohort needs one model")

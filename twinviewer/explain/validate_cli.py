@@ -28,15 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 even when sourced rows or reference checks fail "
                              "(default: exit 1)")
-    parser.add_argument("--valves", choices=("inertial", "dynamic", "quasi-steady",
-                                             "source-resistance"),
-                        default="inertial",
+    # the keys of physiology.presets.VALVE_MODELS (not imported here: start-up time)
+    parser.add_argument("--valves", choices=("source-resistance", "inertial-3.0", "dynamic",
+                                             "quasi-steady"),
+                        default="source-resistance",
                         help="valve model of the four-chamber patients: inertial valves with "
-                             "opening dynamics (default, model four_chamber_eoa), the same "
-                             "with the valve constants as parameters (four_chamber_valves), "
+                             "opening dynamics behind an LV source resistance (default, "
+                             "model four_chamber_eoa 3.1), the same without the source "
+                             "resistance (four_chamber_eoa 3.0), inertial valves with the "
+                             "valve constants as parameters (four_chamber_valves), or "
                              "quasi-steady Bernoulli orifices (four_chamber_eoa_qs, "
-                             "version 2.2), or inertial valves behind an LV source "
-                             "resistance (four_chamber_eoa_src, version 3.1)")
+                             "version 2.2)")
     parser.add_argument("--row", action="append", default=[], metavar="ID",
                         help="only rows whose id contains ID (repeatable)")
 
@@ -76,7 +78,7 @@ def run_validate(args: argparse.Namespace) -> int:
             return 2
     from twinviewer.physiology.presets import valve_model
 
-    valves = getattr(args, "valves", "inertial")
+    valves = getattr(args, "valves", "source-resistance")
     with valve_model(valves):
         results = run_evidence(rows, regulation=getattr(args, "regulation", None))
     reference = [] if getattr(args, "no_reference", False) else _reference_checks()

@@ -603,7 +603,9 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 17: a parameter moved through the heart-size coordinate is calibrated, not "prior (not
 #: informed)"; image-volume calibration is "calibrated (to image volumes)"; fit rows record
 #: what was left out; the calibration entry keeps its values (explain9).
-_DEMO_TWIN_FORMAT = 17
+#: 18: model v3.1 (the LV's source resistance) the default; the mean gradients over forward
+#: flow above 0.1 % of the peak (default9).
+_DEMO_TWIN_FORMAT = 18
 
 
 def demo_assumed_bp() -> list:

@@ -10,7 +10,7 @@ module redoes it, group by group, with the rows each group is fitted to disclose
     python -m twinviewer.interventions.refit            # print the fit of every group
     python -m twinviewer.interventions.refit --write    # and write it into drugs.py
     python -m twinviewer.interventions.refit --group inotrope --write
-    python -m twinviewer.interventions.refit --valves source-resistance   # model 3.1
+    python -m twinviewer.interventions.refit --valves inertial-3.0   # on model 3.0
 
 The objective is the sum over the group's rows and variables (inputs included: they set the
 magnitude) of the squared :func:`~twinviewer.interventions.evidence_table.miss`, the
@@ -45,7 +45,7 @@ from twinviewer.interventions.evidence_table import (
 )
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.physiology import ModelError
-from twinviewer.physiology.presets import VALVE_MODELS, valve_model
+from twinviewer.physiology.presets import DEFAULT_VALVES, VALVE_MODELS, valve_model
 
 DRUGS_FILE = Path(drugs.__file__)
 
@@ -241,9 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="write the fitted values into "
                     "drugs.py")
     ap.add_argument("--max-evaluations", type=int, default=120)
-    ap.add_argument("--valves", choices=sorted(VALVE_MODELS), default="inertial",
+    ap.add_argument("--valves", choices=sorted(VALVE_MODELS), default=DEFAULT_VALVES,
                     help="valve model of the patients, as in `twinviewer validate --valves` "
-                    "(default inertial: the default model)")
+                    f"(default {DEFAULT_VALVES}: the default model)")
     args = ap.parse_args(argv)
     with valve_model(args.valves):
         _main(args)

@@ -191,9 +191,10 @@ def parameter_table(twin: Twin) -> list[ParameterInfo]:
     TwinFileError
         If the model is not installed or its equations differ from the twin's.
     """
-    from twinviewer.physiology import MODELS
+    from twinviewer.physiology import MODELS, model_for
 
-    model = MODELS.get(twin.model_name)
+    model = model_for(twin.model_name, twin.model_version, twin.equation_hash) or \
+        MODELS.get(twin.model_name)
     if model is None and twin.model_source:  # an imported model the twin carries
         from twinviewer.physiology.svzerod.model import model_from_source
 

@@ -14,6 +14,6 @@ __all__ = lazy_package(__name__, {
     "ensemble": ("sample_prior",),
     "metrics": ("METRIC_BY_NAME", "METRICS", "Metric"),
     "model": ("ModelError", "ModelSpec", "OutputSpec", "StateSpec"),
-    "presets": ("MODELS", "PRESETS", "Preset", "get_preset"),
+    "presets": ("MODELS", "PRESETS", "Preset", "get_preset", "model_for"),
     "simulate": ("Cancelled", "Results", "Settings", "simulate"),
 })

@@ -24,15 +24,47 @@ MODELS: dict[str, ModelSpec] = {
     four_chamber_valves.MODEL.name: four_chamber_valves.MODEL,
 }
 
-#: Valve models of the four-chamber presets: inertial valves with opening dynamics and fixed
-#: constants (the default, ``four_chamber_eoa`` 3.0; the same behind the LV's source
-#: resistance, version 3.1, is ``source-resistance``), the same with the valve constants as
-#: parameters (``four_chamber_valves``), or quasi-steady Bernoulli orifices (version 2.2,
-#: ``four_chamber_eoa_qs``, kept for comparison).
-VALVE_MODELS = {"inertial": four_chamber.MODEL, "dynamic": four_chamber_valves.MODEL,
-                "quasi-steady": four_chamber.QUASI_STEADY_MODEL,
-                "source-resistance": four_chamber.SOURCE_RESISTANCE_MODEL}
-_valves: ContextVar[str] = ContextVar("twinviewer_valve_model", default="inertial")
+#: Valve models of the four-chamber presets: inertial valves with opening dynamics behind the
+#: LV's source resistance (the default, ``four_chamber_eoa`` 3.1: ``source-resistance``),
+#: the same without the source resistance (version 3.0, the default until 3.1:
+#: ``inertial-3.0``), inertial valves with the valve constants as parameters
+#: (``four_chamber_valves``, on 3.0's chamber: ``dynamic``), or quasi-steady Bernoulli
+#: orifices (version 2.2, ``four_chamber_eoa_qs``, kept for comparison).
+VALVE_MODELS = {"source-resistance": four_chamber.MODEL,
+                "inertial-3.0": four_chamber.MODEL_V3_0,
+                "dynamic": four_chamber_valves.MODEL,
+                "quasi-steady": four_chamber.QUASI_STEADY_MODEL}
+#: The valve model of the presets unless :func:`valve_model` chooses another.
+DEFAULT_VALVES = "source-resistance"
+_valves: ContextVar[str] = ContextVar("twinviewer_valve_model", default=DEFAULT_VALVES)
+
+#: Earlier versions of installed models, by (name, version): a twin made with one re-runs
+#: on its own equations (:func:`model_for`) after the default moved on. Version 3.1 was
+#: selectable as ``four_chamber_eoa_src`` before it became the default (same equations).
+EARLIER_VERSIONS: dict[tuple[str, str], ModelSpec] = {
+    (four_chamber.MODEL_V3_0.name, four_chamber.MODEL_V3_0.version): four_chamber.MODEL_V3_0,
+    ("four_chamber_eoa_src", "3.1"): replace(four_chamber.MODEL, name="four_chamber_eoa_src"),
+}
+
+
+def model_for(name: str, version: str, equation_hash: str) -> ModelSpec | None:
+    """The model called ``name`` at ``version`` with equations ``equation_hash``: the
+    installed one or an earlier version kept for its twins (:data:`EARLIER_VERSIONS`);
+    None if neither matches.
+
+    Examples
+    --------
+    >>> old = model_for("four_chamber_eoa", "3.0", "008ba7941785539b")
+    >>> (old.version, old is MODELS["four_chamber_eoa"])
+    ('3.0', False)
+    >>> model_for("four_chamber_eoa", "3.0", "0000000000000000") is None
+    True
+    """
+    for model in (MODELS.get(name), EARLIER_VERSIONS.get((name, version))):
+        if model is not None and (model.version, model.equation_hash) == \
+                (version, equation_hash):
+            return model
+    return None
 
 
 @dataclass(frozen=True)
@@ -71,7 +103,7 @@ PRESETS: dict[str, Preset] = _presets()
 def valve_model(kind: str) -> Iterator[None]:
     """Within the block, :func:`get_preset` gives the four-chamber presets on the valve
     model ``kind`` (a key of :data:`VALVE_MODELS`), e.g. to run the evidence table with
-    dynamic valves.
+    dynamic valves or on version 3.0 (``"inertial-3.0"``).
 
     Examples
     --------
@@ -93,14 +125,13 @@ def valve_model(kind: str) -> Iterator[None]:
 
 def get_preset(name: str) -> Preset:
     """Look up a preset by name, with a helpful message for a wrong one (on the valve
-    model chosen by :func:`valve_model`, the default model's inertial valves unless
-    chosen otherwise)."""
+    model chosen by :func:`valve_model`, the default model's unless chosen otherwise)."""
     try:
         preset = PRESETS[name]
     except KeyError:
         raise ModelError(f"unknown preset {name!r}; choose one of: "
                          f"{', '.join(PRESETS)}") from None
     kind = _valves.get()
-    if kind != "inertial" and preset.model is four_chamber.MODEL:
+    if kind != DEFAULT_VALVES and preset.model is four_chamber.MODEL:
         preset = replace(preset, model=VALVE_MODELS[kind])
     return preset

@@ -161,22 +161,22 @@ HEARTS: tuple[VirtualHeart, ...] = (
          _c("mPAP", None, 20, ESC_PH), _c("QpQs", 0.95, 1.05, ESC_ACHD))),
     VirtualHeart(
         "moderate_as", "Moderate aortic stenosis",
-        "The aortic valve opens less (AVA 1.2 cm²): the LV must build a higher pressure "
+        "The aortic valve opens less (AVA 1.1 cm²): the LV must build a higher pressure "
         "than the aorta to eject, and the wall thickens a little (concentric remodelling).",
         "A gap between the LV and aortic pressures during ejection (the gradient, 20–40 "
         "mmHg mean); the PV loop is taller, its width (stroke volume) normal.",
-        {"AV.EOA": 1.2, "LV.EA": 3.63, "LV.EB": 0.0388, "V_total": 1307.0},
+        {"AV.EOA": 1.1, "LV.EA": 3.63, "LV.EB": 0.0388, "V_total": 1307.0},
         (_c("AV.EOA", 1.0, 1.5, ASE_2009_AS), _c("AV_mean_gradient", 20, 40, ASE_2009_AS),
          _c("AV_peak_velocity", 3.0, 4.0, ASE_2009_AS)),
         AnatomyHints(lv_wall_mm=12.0, highlight=("aortic_valve",))),
     VirtualHeart(
         "severe_as", "Severe aortic stenosis",
-        "A tight, calcified aortic valve (AVA 0.75 cm²). The LV compensates with concentric "
+        "A tight, calcified aortic valve (AVA 0.70 cm²). The LV compensates with concentric "
         "hypertrophy and keeps its EF, at the cost of a stiff wall and high systolic "
         "pressure.",
         "LV systolic pressure far above the aortic (mean gradient ≥ 40 mmHg, jet ≥ 4 m/s); "
         "a tall, narrow PV loop with a steep diastolic limb (stiff, thick LV).",
-        {"AV.EOA": 0.75, "LV.EA": 5.59, "LV.EB": 0.0733, "V_total": 1313.0, "LA.EB": 0.5},
+        {"AV.EOA": 0.70, "LV.EA": 5.59, "LV.EB": 0.0733, "V_total": 1313.0, "LA.EB": 0.5},
         (_c("AV.EOA", None, 0.99, ASE_2009_AS), _c("AV_mean_gradient", 40, None, ASE_2009_AS),
          _c("AV_peak_velocity", 4.0, None, ASE_2009_AS), _c("LVEF", 50, None, ESC_HF)),
         AnatomyHints(lv_wall_mm=_HYPERTROPHY, highlight=("aortic_valve",))),

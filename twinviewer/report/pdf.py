@@ -804,9 +804,9 @@ def _model_card(p: _Pages, doc: TwinDocument) -> None:
     p.new_page("Model card")
     t = doc.twin
     try:
-        from twinviewer.physiology import MODELS
+        from twinviewer.physiology import model_for
 
-        model = MODELS.get(t.model_name)
+        model = model_for(t.model_name, t.model_version, t.equation_hash)
     except Exception:  # noqa: BLE001
         model = None
     p.para(f"Model {t.model_name}, version {t.model_version}, equation hash "

@@ -52,7 +52,7 @@ def lesion_parameters(name: str) -> dict[str, tuple[float, float]]:
     Examples
     --------
     >>> lesion_parameters("severe_as")["AV.EOA"]
-    (3.5, 0.75)
+    (3.5, 0.7)
     """
     p, ref = heart(name), heart(REFERENCE)
     if p.model is not ref.model:
