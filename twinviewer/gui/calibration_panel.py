@@ -211,12 +211,17 @@ class CalibrationPanel(QWidget):
         from twinviewer.personalize.calibrate import FitRow
 
         fields = set(FitRow.__dataclass_fields__)
+        import dataclasses
+
+        # a row saved before a field with a default existed (pred_lo, left_out …) still shows
+        required = {f.name for f in dataclasses.fields(FitRow)
+                    if f.default is dataclasses.MISSING}
 
         def row(f: dict) -> FitRow:  # strict JSON kept NaN as None
             return FitRow(**{k: (np.nan if v is None and k not in ("note", "source") else v)
                              for k, v in f.items() if k in fields})
 
-        rows = [row(f) for f in summary.get("fit", []) if fields - {"note"} <= set(f)]
+        rows = [row(f) for f in summary.get("fit", []) if required <= set(f)]
         curves = [c for c in summary.get("volume_curves", []) if "per_phase" in c]
         if not curves and summary.get("volume_curves"):  # an entry that kept numbers only
             from twinviewer.document import recomputed_curve_fit
