@@ -64,32 +64,37 @@ def _order(phase: int, n: int) -> list[list[int]]:
     return [fwd, back]
 
 
-def _flow(ref: np.ndarray, mov: np.ndarray) -> np.ndarray:
+def _affine_flow(ref: np.ndarray, mov: np.ndarray) -> np.ndarray:
+    """3×3 affine ``M`` (homogeneous ``(row, col, 1)``) with ``mov(M y) ≈ ref(y)``: the optical
+    flow reduced to the affine motion that fits it best where the image has edges (inside a
+    flat blood pool the flow is not determined by the image, and a free flow field there
+    smears a carried stroke)."""
     from skimage.registration import optical_flow_ilk
 
-    return optical_flow_ilk(ref, mov, radius=5)
+    flow = optical_flow_ilk(ref, mov, radius=5)
+    gr, gc = np.gradient(ref)
+    w = np.sqrt(gr * gr + gc * gc).ravel()
+    m = np.eye(3)
+    if w.sum() <= 0:
+        return m
+    rr, cc = np.meshgrid(np.arange(ref.shape[0]), np.arange(ref.shape[1]), indexing="ij")
+    x = np.stack([rr.ravel(), cc.ravel(), np.ones(rr.size)], axis=1)
+    sw = np.sqrt(w / w.sum())[:, None]
+    coef, *_ = np.linalg.lstsq(x * sw, flow.reshape(2, -1).T * sw, rcond=None)
+    m[:2] += coef.T
+    return m
 
 
-def _carry(arr: np.ndarray, frm: int, to: int, carried: np.ndarray, values: dict[str, np.ndarray]
-           ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Move the carried mask (and its per-voxel values) from phase ``frm`` to ``to``."""
-    out = np.zeros_like(carried)
-    vals = {k: np.zeros_like(v) for k, v in values.items()}
-    for z in np.flatnonzero(carried.any(axis=(1, 2))):
-        rows, cols = np.nonzero(carried[z])
-        r0, r1 = max(0, rows.min() - MARGIN_PX), min(carried.shape[1], rows.max() + MARGIN_PX + 1)
-        c0, c1 = max(0, cols.min() - MARGIN_PX), min(carried.shape[2], cols.max() + MARGIN_PX + 1)
-        ref = arr[to, z, r0:r1, c0:c1].astype(np.float32)
-        mov = arr[frm, z, r0:r1, c0:c1].astype(np.float32)
-        v, u = _flow(ref, mov)   # arr[frm](y + flow(y)) ≈ arr[to](y)
-        rr, cc = np.meshgrid(np.arange(r1 - r0), np.arange(c1 - c0), indexing="ij")
-        coords = np.array([rr + v, cc + u])
-        out[z, r0:r1, c0:c1] = map_coordinates(carried[z, r0:r1, c0:c1].astype(np.uint8),
-                                               coords, order=0, mode="constant") > 0
-        for k, a in values.items():
-            vals[k][z, r0:r1, c0:c1] = map_coordinates(a[z, r0:r1, c0:c1], coords, order=0,
-                                                       mode="constant")
-    return out, vals
+def _boxes(changed: np.ndarray) -> dict[int, tuple[slice, slice]]:
+    """Slice → crop (rows, cols) around the changed voxels on it, ``MARGIN_PX`` wider."""
+    out = {}
+    for z in np.flatnonzero(changed.any(axis=(1, 2))):
+        rows, cols = np.nonzero(changed[z])
+        out[int(z)] = (slice(max(0, rows.min() - MARGIN_PX),
+                             min(changed.shape[1], rows.max() + MARGIN_PX + 1)),
+                       slice(max(0, cols.min() - MARGIN_PX),
+                             min(changed.shape[2], cols.max() + MARGIN_PX + 1)))
+    return out
 
 
 def propagate_correction(image: ImageVolume, maps: dict[int, np.ndarray], phase: int,
@@ -130,14 +135,28 @@ def propagate_correction(image: ImageVolume, maps: dict[int, np.ndarray], phase:
     arr = image.array
     lo, hi = np.percentile(arr[phase], (2.0, 98.0))
     tol = tolerance * max(float(hi - lo), 1e-6)
-    start = {"old": np.where(changed, before, 0).astype(np.float32),
-             "new": np.where(changed, after, 0).astype(np.float32),
-             "ref": np.where(changed, arr[phase], 0).astype(np.float32)}
+    boxes = _boxes(changed)
     for walk in _order(phase, arr.shape[0]):
-        carried, values, frm = changed.copy(), dict(start), phase
+        # per slice: the affine taking this phase's crop coordinates to the corrected phase's
+        # (composed step by step, so the stroke is resampled once, not once per phase)
+        total = {z: np.eye(3) for z in boxes}
+        frm = phase
         for to in walk:
-            carried, values = _carry(arr, frm, to, carried, values)
-            carried &= np.abs(arr[to] - values["ref"]) <= tol
+            carried = np.zeros(changed.shape, bool)
+            old = np.zeros(changed.shape, before.dtype)
+            new = np.zeros(changed.shape, after.dtype)
+            for z, (rs, cs) in boxes.items():
+                ref = arr[to, z, rs, cs].astype(np.float32)
+                total[z] = total[z] @ _affine_flow(ref, arr[frm, z, rs, cs].astype(np.float32))
+                rr, cc = np.meshgrid(np.arange(ref.shape[0]), np.arange(ref.shape[1]),
+                                     indexing="ij")
+                y = np.tensordot(total[z][:2], np.stack([rr, cc, np.ones_like(rr)]), axes=1)
+                at = {n: map_coordinates(a[z, rs, cs], y, order=0, mode="constant")
+                      for n, a in (("c", changed.astype(np.uint8)), ("o", before), ("n", after))}
+                seen = map_coordinates(arr[phase, z, rs, cs].astype(np.float32), y, order=1,
+                                       mode="nearest")
+                carried[z, rs, cs] = (at["c"] > 0) & (np.abs(ref - seen) <= tol)
+                old[z, rs, cs], new[z, rs, cs] = at["o"], at["n"]
             frm = to
             if not carried.any():
                 res.stopped.append(to)
@@ -145,10 +164,10 @@ def propagate_correction(image: ImageVolume, maps: dict[int, np.ndarray], phase:
             if to not in maps:
                 continue
             lab = maps[to]
-            apply = carried & (lab == values["old"].astype(lab.dtype))
+            apply = carried & (lab == old)
             n = int(apply.sum())
             if n:
-                new = lab.copy()
-                new[apply] = values["new"][apply].astype(lab.dtype)
-                res.maps[to], res.voxels[to] = new, n
+                fixed = lab.copy()
+                fixed[apply] = new[apply]
+                res.maps[to], res.voxels[to] = fixed, n
     return res
