@@ -488,3 +488,38 @@ def test_cine_stroke_is_carried_to_every_phase_undone_and_audited(qtbot, cine, t
     back = load_twin(path).audit.entries[-1].details
     assert back["strokes"] == rec["strokes"]
     state.close()
+
+
+def test_gated_ct_one_accept_gives_ed_and_es(qtbot):
+    """A gated CT (ED and ES) without a segmentation: seeds on ED, one Segment → Accept
+    segments both phases, says so, and gives LVEDV, LVESV, LVSV and LVEF within 5 % of the
+    label volumes the image was made from (the demo study's own SEG)."""
+    ed, es = make_labels(SHAPE, SPACING, "ED"), make_labels(SHAPE, SPACING, "ES")
+    rng = np.random.default_rng(1)
+    hu = np.stack([ct_hounsfield(t, SPACING, rng=rng) for t in (ed, es)])
+    img = ImageVolume(hu, grid_affine(SHAPE, SPACING), SPACING, [0.0, 344.0], 0, 1, "CT")
+    state = TwinState()
+    state.session.open_twin(twin_from_preset("healthy", n=8,
+                                             anatomy=Anatomy("phantom", image=img)))
+    slices = SliceView(state)
+    panel = SegmentPanel(state, slices=slices)
+    for w in (slices, panel):
+        qtbot.addWidget(w)
+    assert panel.shown_phase == 0
+    panel.propose()
+    panel.accept_proposals()
+    panel.run()
+    wait_jobs(qtbot, state)
+    assert sorted(panel.maps) == [0, 1], panel.status.text()
+    assert "2 phase(s) (0–1)" in panel.status.text()
+    panel.accept()
+    wait_jobs(qtbot, state)
+    assert "(0–1)" in panel.status.text()
+    a = state.twin.anatomy
+    truth = {p: volumes_ml(t, SPACING)["lv_blood"] for p, t in ((0, ed), (1, es))}
+    for name, want in (("LVEDV", truth[0]), ("LVESV", truth[1]),
+                       ("LVSV", truth[0] - truth[1]),
+                       ("LVEF", 100.0 * (truth[0] - truth[1]) / truth[0])):
+        got = a.measurement(name).value
+        assert abs(got - want) <= 0.05 * want, (name, got, want)
+    state.close()

@@ -42,7 +42,7 @@ from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
-from twinviewer.imaging.correction import propagate_correction
+from twinviewer.imaging.correction import carried_seeds, propagate_correction
 from twinviewer.imaging.coverage import (
     EXTRAPOLATED,
     MYO_EXTRAPOLATED,
@@ -634,10 +634,24 @@ class SegmentPanel(QWidget):
                 return res.labels, res.mitral
         else:
             seeds = {k: list(self.seeds[k]) for k in ticked}
+            # a gated CT: the phase on show, and ED and ES so that one Accept gives EDV/ESV
+            phases = list(dict.fromkeys((phase, img.ed_index, img.es_index)))
 
             def segment(progress):
-                progress(0.05, "segmenting blood pools from the seeds")
-                return {phase: segment_ct(img, seeds, phase)}, {}
+                out = {}
+                for n, p in enumerate(phases):
+                    progress(0.05 + 0.5 * n / len(phases),
+                             f"segmenting blood pools on phase {p} from the seeds")
+                    at = seeds if p == phase else carried_seeds(
+                        img, out[phase], phase, p, seeds, LABEL_VALUES)
+                    try:
+                        out[p] = segment_ct(img, at, p)
+                    except ImagingError as exc:
+                        if p == phase:
+                            raise
+                        skipped[p] = str(exc)
+                return out, {}
+        skipped: dict[int, str] = {}  # CT phase -> why the seeds did not segment it
 
         def work(progress, cancelled):
             maps, mitral = segment(progress)
@@ -659,10 +673,12 @@ class SegmentPanel(QWidget):
                 if phase in self.maps else {}
             if vols and self.is_cine:  # as they will be measured on accept
                 vols = with_partial_volumes({phase: vols}, img, self.maps, self.mitral)[phase]
+            miss = "".join(f" Phase {p} not segmented: {why}" for p, why in skipped.items())
             self.status.setText(
-                f"Preview (not yet in the twin), {len(self.maps)} phase(s); phase {phase}: "
+                f"Preview (not yet in the twin), {len(self.maps)} phase(s) "
+                f"({_ranges(sorted(self.maps))}); phase {phase}: "
                 + ", ".join(f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
-                            for k, v in vols.items()))
+                            for k, v in vols.items()) + "." + miss)
             self._show_preview()
 
         self._start("Segmentation", work, done)
@@ -842,8 +858,8 @@ class SegmentPanel(QWidget):
             self._end_preview()
             self._update_list()
             self._apply_hooks()
-            self.status.setText(f"Accepted: meshes and volumes of {len(maps)} phase(s) are "
-                                "in the twin.")
+            self.status.setText(f"Accepted: meshes and volumes of {len(maps)} phase(s) "
+                                f"({_ranges(sorted(maps))}) are in the twin.")
 
         self._mesh_job("Accept segmentation", self.maps, put)
 

@@ -171,3 +171,46 @@ def propagate_correction(image: ImageVolume, maps: dict[int, np.ndarray], phase:
                 fixed[apply] = new[apply]
                 res.maps[to], res.voxels[to] = fixed, n
     return res
+
+
+def carried_seeds(image: ImageVolume, labels: np.ndarray, source: int, phase: int,
+                  seeds: dict[str, list[tuple[int, int, int]]],
+                  label_values: dict[str, int]) -> dict[str, list[tuple[int, int, int]]]:
+    """Seeds for phase ``phase`` of a gated image from phase ``source``'s segmentation
+    ``labels``.
+
+    A seed is kept where the image on ``phase`` is as bright as that pool's blood (at least
+    half its median on ``source``); otherwise it moves to the deepest voxel of the
+    segmented pool that is.
+
+    Examples
+    --------
+    >>> arr = np.zeros((2, 9, 9, 9), np.float32); arr[:, 2:7, 2:7, 2:7] = 300.0
+    >>> arr[1, :, 2:4, 2:4] = 0.0                                  # the pool shrank
+    >>> img = ImageVolume(arr, np.eye(4), (1.0, 1.0, 1.0), [0.0, 1.0], 0, 1, "CT")
+    >>> lab = (arr[0] > 0).astype(np.uint8)
+    >>> (seed,) = carried_seeds(img, lab, 0, 1, {"lv_blood": [(4, 2, 2)]}, {"lv_blood": 1}
+    ...                         )["lv_blood"]
+    >>> seed != (4, 2, 2), float(arr[1][seed])                       # moved into the blood
+    (True, 300.0)
+    """
+    from scipy.ndimage import distance_transform_edt
+
+    out = {}
+    for key, pts in seeds.items():
+        pool = labels == label_values[key]
+        if not pool.any():
+            out[key] = list(pts)
+            continue
+        blood = 0.5 * float(np.median(image.array[source][pool]))
+        like = pool & (image.array[phase] >= blood)
+        kept = [p for p in pts if like[p]]
+        if kept or not like.any():
+            out[key] = kept or list(pts)
+            continue
+        idx = np.nonzero(like)
+        box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)
+        depth = distance_transform_edt(np.pad(like[box], 1))[1:-1, 1:-1, 1:-1]
+        best = np.unravel_index(int(np.argmax(depth)), depth.shape)
+        out[key] = [tuple(int(b.start + v) for b, v in zip(box, best, strict=True))]
+    return out
