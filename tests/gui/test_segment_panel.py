@@ -461,7 +461,7 @@ def test_cine_stroke_is_carried_to_every_phase_undone_and_audited(qtbot, cine, t
     lost = {p: float(((seg[p][k] == lv) & (panel.maps[p][k] != lv)).sum()
                      / (seg[p][k] == lv).sum()) for p in range(n)}
     assert lost[2] > 0.05 and all(0.6 < lost[p] / lost[2] < 1.6 for p in range(n)), lost
-    assert "carried to 4 other phase(s)" in panel.status.text()
+    assert "carried to phases 0–1, 3–4" in panel.status.text()
     assert panel.corrections[-1]["phase"] == 2 and len(panel.corrections[-1]["propagated"]) == 4
     panel.undo()  # one undo takes the stroke back on every phase
     assert all((panel.maps[p] == seg[p]).all() for p in range(n)) and not panel.corrections

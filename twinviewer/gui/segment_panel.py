@@ -516,7 +516,7 @@ class SegmentPanel(QWidget):
         changed = int((before != after).sum())
         rec = {"phase": ph, "tool": mode.lower(), "structure": self.current,
                "voxels": changed, "propagated": {}}
-        text = f"{mode} stroke on phase {ph}: {changed} voxel(s)"
+        text = f"{mode} on phase {ph} ({changed} voxels)"
         if not self.phase_only.isChecked() and len(self.maps) > 1 and changed:
             res = propagate_correction(self.image, self.maps, ph, before)
             for p, lab in res.maps.items():
@@ -524,21 +524,20 @@ class SegmentPanel(QWidget):
                 self.maps[p] = lab
             rec["propagated"] = {str(p): n for p, n in sorted(res.voxels.items())}
             if res.maps:
-                text += (f", carried to {len(res.maps)} other phase(s) "
-                         f"({sum(res.voxels.values())} voxels; "
-                         f"phases {_ranges(sorted(res.maps))})")
+                text += (f" carried to phases {_ranges(sorted(res.maps))} "
+                         f"({sum(res.voxels.values())} voxels)")
             else:
                 text += ", not carried: no other phase has it where the image looks alike"
             if res.stopped:
                 text += f"; stopped at phase(s) {_ranges(sorted(res.stopped))}"
-            text += ". 'Undo stroke' takes it back on every phase"
+            text += "; Undo stroke takes it back on all"
         elif changed:
             text += ", this phase only"
         self.corrections.append(rec)
         if self.phase in self._undo[-1]:
             self.meshes = {}
-        self.status.setText(f"{text}. {self.edits} correction(s) since the segmentation; "
-                            "'Update 3D preview' to re-mesh.")
+        self.status.setText(f"{text}. {self.edits} correction(s); 'Update 3D preview' to "
+                            "re-mesh.")
 
     def undo(self) -> None:
         """Take back the last brush or eraser stroke (up to 20), on every phase it was
