@@ -24,6 +24,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -41,6 +42,7 @@ from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
+from twinviewer.imaging.correction import carried_seeds, propagate_correction
 from twinviewer.imaging.coverage import (
     EXTRAPOLATED,
     MYO_EXTRAPOLATED,
@@ -62,6 +64,7 @@ from twinviewer.imaging.segmentation import LABEL_VALUES, display
 POOLS: tuple[str, ...] = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
 MODES: tuple[str, ...] = ("Cursor", "Place seeds", "Brush", "Eraser")
 SOURCE = "{modality} segmentation (seeded, corrected in the editor)"  # provenance template
+PHASE_ONLY_KEY = "segment/phase_only"  # settings key: keep brush/eraser strokes on one phase
 
 
 def label_outline_rgba(plane: np.ndarray, colours: dict[int, tuple[float, float, float]]
@@ -162,6 +165,23 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
                                notes=[*coverage_notes(gaps, ed), *kept, *notes])
 
 
+def _ranges(phases: list[int]) -> str:
+    """Sorted phase numbers as runs: ``[0, 1, 2, 5]`` → ``'0–2, 5'``.
+
+    Examples
+    --------
+    >>> _ranges([0, 1, 2, 5, 7, 8])
+    '0–2, 5, 7–8'
+    """
+    runs: list[list[int]] = []
+    for p in phases:
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
+
+
 class SegmentPanel(QWidget):
     """Seeds, seeded segmentation, brush/eraser corrections and accept, on the slice views."""
 
@@ -169,8 +189,10 @@ class SegmentPanel(QWidget):
     step = "Segment"
 
     def __init__(self, state: TwinState, parent: QWidget | None = None, *,
-                 slices=None, view3d=None) -> None:
+                 slices=None, view3d=None, settings=None) -> None:
         super().__init__(parent)
+        # the window's settings remember "this phase only"; without them it is not stored
+        self.settings = settings if settings is not None else getattr(parent, "qsettings", None)
         self.state = state
         self.slices = slices if slices is not None else getattr(parent, "slices", None)
         self.view3d = view3d if view3d is not None else getattr(parent, "view3d", None)
@@ -182,7 +204,9 @@ class SegmentPanel(QWidget):
         self.mitral: dict = {}  # phase -> mitral annulus plane the cine segmenter used
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
-        self._undo: list[tuple[int, np.ndarray | None]] = []  # (phase, map before a stroke)
+        # per stroke: phase -> map before it (None: no map), every phase it changed
+        self._undo: list[dict[int, np.ndarray | None]] = []
+        self.corrections: list[dict] = []  # audit of the strokes kept (one per undo entry)
         self._stroke = False  # a brush/eraser drag is under way
         self.job = None
         self._image = None  # the image the seeds and preview were made on
@@ -229,6 +253,15 @@ class SegmentPanel(QWidget):
         self.radius.setValue(4.0)
         self.radius.setSuffix(" mm")
         self.radius.setToolTip("Brush and eraser radius")
+        self.phase_only = QCheckBox("This phase only")
+        self.phase_only.setObjectName("segment_phase_only")
+        self.phase_only.setToolTip("Keep brush/eraser strokes on the phase on show. Unticked, "
+                                   "a stroke is carried to the other phases with the motion "
+                                   "between them, where the image looks alike")
+        if self.settings is not None:
+            self.phase_only.setChecked(str(self.settings.value(PHASE_ONLY_KEY, "false"))
+                                       .lower() == "true")
+        self.phase_only.toggled.connect(self._remember_phase_only)
         self.b_propose = QPushButton("Propose seeds")
         self.b_propose.setToolTip("Seeds from the image (CT: six blood pools; cine MR: LV and "
                                   "RV), drawn as ✕ until accepted or moved")
@@ -264,6 +297,7 @@ class SegmentPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Brush radius"))
         row.addWidget(self.radius)
+        row.addWidget(self.phase_only)
         row.addStretch(1)
         lay.addLayout(row)
         lay.addWidget(self.slice_range)
@@ -317,7 +351,8 @@ class SegmentPanel(QWidget):
             self.help.setText("Cine MR short-axis stack: Propose seeds (or click an LV and an RV "
                               "seed on one phase), Segment: every phase is segmented, seeds "
                               "propagated. A seed on another phase corrects from that phase on. "
-                              "Brush/eraser correct the phase on show. Accept to keep.")
+                              "A brush/eraser stroke is carried to the other phases with the "
+                              "motion (unless 'This phase only'). Accept to keep.")
         elif img.modality.upper() != "CT":
             self.help.setText(f"This editor segments contrast CT and cine MR; the "
                               f"{img.modality or 'image'} on show is neither.")
@@ -336,6 +371,7 @@ class SegmentPanel(QWidget):
             item.setHidden(self.is_cine and item.data(Qt.ItemDataRole.UserRole)
                            not in ("lv_blood", "rv_blood"))
         self.slice_range.setVisible(self.is_cine)
+        self.phase_only.setVisible(img is not None and img.array.shape[0] > 1)
         if self.is_cine:
             for box in (self.basal, self.apical):
                 box.setRange(0, img.shape[0])
@@ -349,7 +385,7 @@ class SegmentPanel(QWidget):
         self.proposed = {}
         self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
         self.mitral = {}
-        self._undo, self._stroke = [], False
+        self._undo, self._stroke, self.corrections = [], False, []
 
     def _update_list(self) -> None:
         for n in range(self.structures.count()):
@@ -429,9 +465,8 @@ class SegmentPanel(QWidget):
         if event == "end" and self._stroke:  # also when the stroke ends off the image
             self._stroke = False
             self.edits += 1
+            self._end_stroke(mode)
             self._update_buttons()
-            self.status.setText(f"{self.edits} correction(s) since the segmentation; "
-                                "'Update 3D preview' to re-mesh.")
             return
         q = np.round(np.asarray(kji, float)).astype(int)
         if np.any(q < 0) or np.any(q >= np.array(img.shape)):
@@ -443,7 +478,7 @@ class SegmentPanel(QWidget):
                 self._stroke = True
                 ph = self.shown_phase
                 old = self.maps.get(ph)
-                self._undo = [*self._undo[-19:], (ph, None if old is None else old.copy())]
+                self._undo = [*self._undo[-19:], {ph: None if old is None else old.copy()}]
             self.paint(q, pane.axis, erase=mode == "Eraser")
             self.slices.refresh(only=pane.name)
 
@@ -467,18 +502,60 @@ class SegmentPanel(QWidget):
         if self.phase == self.shown_phase:
             self.meshes = {}
 
+    def _remember_phase_only(self, on: bool) -> None:
+        if self.settings is not None:
+            self.settings.setValue(PHASE_ONLY_KEY, "true" if on else "false")
+
+    def _end_stroke(self, mode: str) -> None:
+        """Carry the stroke just ended to the other phases (unless 'This phase only') and
+        note it for the audit and the status line."""
+        ph, before = next(iter(self._undo[-1].items()))
+        after = self.maps.get(ph)
+        if before is None:
+            before = np.zeros_like(after)
+        changed = int((before != after).sum())
+        rec = {"phase": ph, "tool": mode.lower(), "structure": self.current,
+               "voxels": changed, "propagated": {}}
+        text = f"{mode} on phase {ph} ({changed} voxels)"
+        if not self.phase_only.isChecked() and len(self.maps) > 1 and changed:
+            res = propagate_correction(self.image, self.maps, ph, before)
+            for p, lab in res.maps.items():
+                self._undo[-1][p] = self.maps[p]
+                self.maps[p] = lab
+            rec["propagated"] = {str(p): n for p, n in sorted(res.voxels.items())}
+            if res.maps:
+                text += (f" carried to phases {_ranges(sorted(res.maps))} "
+                         f"({sum(res.voxels.values())} voxels)")
+            else:
+                text += ", not carried: no other phase has it where the image looks alike"
+            if res.stopped:
+                text += f"; stopped at phase(s) {_ranges(sorted(res.stopped))}"
+            text += "; Undo stroke takes it back on all"
+        elif changed:
+            text += ", this phase only"
+        self.corrections.append(rec)
+        if self.phase in self._undo[-1]:
+            self.meshes = {}
+        self.status.setText(f"{text}. {self.edits} correction(s); 'Update 3D preview' to "
+                            "re-mesh.")
+
     def undo(self) -> None:
-        """Take back the last brush or eraser stroke (up to 20)."""
+        """Take back the last brush or eraser stroke (up to 20), on every phase it was
+        carried to."""
         if not self._undo or self.job is not None:
             return
-        ph, old = self._undo.pop()
-        if old is None:
-            self.maps.pop(ph, None)
-        else:
-            self.maps[ph] = old
+        olds = self._undo.pop()
+        if self.corrections:  # the undo entries are the latest strokes
+            self.corrections.pop()
+        for ph, old in olds.items():
+            if old is None:
+                self.maps.pop(ph, None)
+            else:
+                self.maps[ph] = old
         self.edits = max(0, self.edits - 1)
-        if self.phase == ph:
+        if self.phase in olds:
             self.meshes = {}
+        self.status.setText(f"Stroke taken back on {len(olds)} phase(s).")
         self._update_buttons()
         self._apply_hooks()
 
@@ -556,10 +633,24 @@ class SegmentPanel(QWidget):
                 return res.labels, res.mitral
         else:
             seeds = {k: list(self.seeds[k]) for k in ticked}
+            # a gated CT: the phase on show, and ED and ES so that one Accept gives EDV/ESV
+            phases = list(dict.fromkeys((phase, img.ed_index, img.es_index)))
 
             def segment(progress):
-                progress(0.05, "segmenting blood pools from the seeds")
-                return {phase: segment_ct(img, seeds, phase)}, {}
+                out = {}
+                for n, p in enumerate(phases):
+                    progress(0.05 + 0.5 * n / len(phases),
+                             f"segmenting blood pools on phase {p} from the seeds")
+                    at = seeds if p == phase else carried_seeds(
+                        img, out[phase], phase, p, seeds, LABEL_VALUES)
+                    try:
+                        out[p] = segment_ct(img, at, p)
+                    except ImagingError as exc:
+                        if p == phase:
+                            raise
+                        skipped[p] = str(exc)
+                return out, {}
+        skipped: dict[int, str] = {}  # CT phase -> why the seeds did not segment it
 
         def work(progress, cancelled):
             maps, mitral = segment(progress)
@@ -576,15 +667,17 @@ class SegmentPanel(QWidget):
             self.job = None
             self.maps, self.meshes, self.mitral = result
             self.phase, self.edits = phase, 0
-            self._undo = []
+            self._undo, self.corrections = [], []
             vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
                 if phase in self.maps else {}
             if vols and self.is_cine:  # as they will be measured on accept
                 vols = with_partial_volumes({phase: vols}, img, self.maps, self.mitral)[phase]
+            miss = "".join(f" Phase {p} not segmented: {why}" for p, why in skipped.items())
             self.status.setText(
-                f"Preview (not yet in the twin), {len(self.maps)} phase(s); phase {phase}: "
+                f"Preview (not yet in the twin), {len(self.maps)} phase(s) "
+                f"({_ranges(sorted(self.maps))}); phase {phase}: "
                 + ", ".join(f"{display(k)[0]} {v.value:.1f} ± {v.uncertainty:.1f} mL"
-                            for k, v in vols.items()))
+                            for k, v in vols.items()) + "." + miss)
             self._show_preview()
 
         self._start("Segmentation", work, done)
@@ -739,6 +832,7 @@ class SegmentPanel(QWidget):
             return
         seeds = {k: len(v) for k, v in self.seeds.items() if v}
         edits, mitral = self.edits, dict(self.mitral)
+        corrections = [dict(c) for c in self.corrections]
 
         def put(maps, meshes) -> None:
             twin = self.state.twin
@@ -755,7 +849,7 @@ class SegmentPanel(QWidget):
             # the audit vocabulary has no "segmentation" action: it is part of the import
             self.state.session.record("import", {
                 "step": "segmentation accepted in the editor", "phases": len(maps),
-                "seeds": seeds, "corrections": edits,
+                "seeds": seeds, "corrections": edits, "strokes": corrections,
                 "volumes_ml": {str(p): {k: round(s.volumes[p].value, 2)
                                         for k, s in anatomy.structures.items()
                                         if p in s.volumes} for p in shown}})
@@ -763,15 +857,15 @@ class SegmentPanel(QWidget):
             self._end_preview()
             self._update_list()
             self._apply_hooks()
-            self.status.setText(f"Accepted: meshes and volumes of {len(maps)} phase(s) are "
-                                "in the twin.")
+            self.status.setText(f"Accepted: meshes and volumes of {len(maps)} phase(s) "
+                                f"({_ranges(sorted(maps))}) are in the twin.")
 
         self._mesh_job("Accept segmentation", self.maps, put)
 
     def discard(self) -> None:
         """Drop the preview (seeds are kept); the twin is untouched."""
         self.maps, self.meshes, self.edits, self.mitral = {}, {}, 0, {}
-        self._undo, self._stroke = [], False
+        self._undo, self._stroke, self.corrections = [], False, []
         self._end_preview()
         self.status.setText("Preview discarded; the twin is unchanged.")
         self._update_buttons()
