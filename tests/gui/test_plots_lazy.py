@@ -141,3 +141,33 @@ def test_results_arriving_while_hidden_are_drawn_on_build(qtbot, twin_and_result
     wig.ensure_built()
     names = [it.name() for it in wig.p_press.listDataItems()]
     assert {"Aortic root", "LV", "LA"} <= set(names)
+
+
+def _pixels_near(image, rgb, tol: int = 40) -> int:
+    """How many pixels of a QImage are within ``tol`` of ``rgb`` in each channel."""
+    from PySide6.QtGui import QImage
+
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h = img.width(), img.height()
+    a = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
+    a = a.reshape(h, img.bytesPerLine())[:, :3 * w].reshape(h, w, 3).astype(int)
+    return int((np.abs(a - np.asarray(rgb)).max(axis=2) <= tol).sum())
+
+
+def test_export_of_the_plots_builds_the_tabs_not_shown(demo_window, tmp_path):
+    """The demo window at its default size shows the PV loops' LV tab; exporting the plots
+    builds and draws the others first (the curves are in the saved Wiggers image)."""
+    from PySide6.QtGui import QImage
+
+    from twinviewer.gui.plots import COLOURS
+
+    w = demo_window
+    pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
+    assert not w.plots_column.stacked and not wig.built and list(pv.plots) == ["LV"]
+    w.export_plots(str(tmp_path / "plots.png"))
+    assert wig.built and list(pv.plots) == ["LV", "RV"]
+    saved = QImage(str(tmp_path / "plots_wiggers_diagram.png"))
+    assert not saved.isNull()
+    # the LV pressure and volume curves, far more than the key's colour squares
+    key = _pixels_near(wig.key.grab().toImage(), COLOURS["p_LV"])
+    assert _pixels_near(saved, COLOURS["p_LV"]) > 5 * max(key, 20)
