@@ -49,6 +49,7 @@ with tempfile.TemporaryDirectory() as tmp:
     settle(2.0)
     w.grab().save(f"{prefix}_calibrate_step.png")
     for title in ("Wiggers diagram", "PV loops"):
+        w.panels[title].ensure_built()  # a tab not shown yet is built when first shown
         w.panels[title].grab().save(f"{prefix}_{title.split()[0].lower()}.png")
     cal = w.panels["Calibration"]
     w.step_pages["Calibrate"].ensureWidgetVisible(cal.fit_table)

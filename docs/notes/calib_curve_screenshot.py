@@ -32,6 +32,7 @@ with tempfile.TemporaryDirectory() as tmp:
         time.sleep(0.05)
     for title in ("Wiggers diagram", "PV loops"):
         panel = w.panels[title]
+        panel.ensure_built()  # a tab not shown yet is built when first shown
         panel.grab().save(out.replace(".png", f"_{title.split()[0].lower()}.png"))
     print("saved", out, "results", w.state.results is not None, "in", round(time.time() - t0))
     w.state.cancel_all()

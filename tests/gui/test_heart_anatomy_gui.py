@@ -47,6 +47,7 @@ def _nothing_shown_as_measured(w, qtbot) -> None:
     a = w.state.twin.anatomy
     assert a.predicted and a.measurements == []
     wig, pv = w.panels["Wiggers diagram"], w.panels["PV loops"]
+    wig.ensure_built()  # a tab not shown yet
     wig.set_results(w.state.results)  # the panels redraw soon after a twin change: now
     pv.set_results(w.state.results)
     for plot in (wig.p_vol, wig.p_rvol):

@@ -59,6 +59,7 @@ def test_stepping_time_updates_overlay_and_image_phase(window, qtbot):
     p_sys = v.overlay_values("lv_blood")[0]
     assert p_sys > p_ed + 40, (p_ed, p_sys)
     wig = window.panels["Wiggers diagram"]
+    wig.ensure_built()  # a tab not shown yet
     assert wig.cursors[0].value() == pytest.approx(0.2 * wig.period)
     from twinviewer.gui import cycle
     es_t = cycle.time_of_phase(st.twin.anatomy, st.results, st.twin.anatomy.image.es_index)

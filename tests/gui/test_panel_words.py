@@ -75,6 +75,7 @@ def test_pv_and_wiggers_legends_say_each_scenarios_mode(qtbot, state):
     pv, wig = PVLoopPanel(state), WiggersPanel(state)
     for w in (pv, wig):
         qtbot.addWidget(w)
+        w.ensure_built()  # its plots, built when first shown
         w.scenario_results = dict(scen)
         w.set_results(base)
     for text in (pv.status.text(), wig.key.text()):

@@ -21,6 +21,8 @@ def test_a_frame_moves_the_markers_without_re_ranging_any_plot(demo_window, qtbo
                                                                monkeypatch):
     w = demo_window
     wait_jobs(qtbot, w.state)
+    for title in ("PV loops", "Wiggers diagram"):  # the tabs not shown yet: every plot
+        w.panels[title].ensure_built()
     w.view3d.set_overlay("pressure")
     qtbot.wait(50)
     before = _ranges(w)

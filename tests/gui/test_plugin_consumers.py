@@ -48,5 +48,7 @@ def test_plugin_preset_offered_and_a_broken_one_named(make_twin_window, plugin_r
     w.new_virtual_patient()
     qtbot.waitUntil(lambda: not w.state.jobs and w.state.results is not None, timeout=180_000)
     assert w.state.results.model.name == "single_ventricle"
+    for title in ("PV loops", "Wiggers diagram"):  # the tabs not shown yet
+        w.panels[title].ensure_built()
     assert "no RV" in w.panels["PV loops"].plots["RV"].titleLabel.text
     assert "LA pressure" not in w.panels["Wiggers diagram"].key.text()  # no LA: not listed

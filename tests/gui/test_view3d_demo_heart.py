@@ -89,6 +89,7 @@ def test_demo_heart_moves_with_matching_slices_and_measured_curves(window, qtbot
     assert np.abs(np.asarray(poly.points) - before).max() > 1.0
     # measured volumes drawn beside the prediction, in their own labelled items
     wig = window.panels["Wiggers diagram"]
+    wig.ensure_built()  # a tab not shown yet
     names = [it.name() for it in wig.p_vol.listDataItems()]
     assert MEASURED_LABEL in names and "LV" in names
     measured = next(it for it in wig.p_vol.listDataItems() if it.name() == MEASURED_LABEL)

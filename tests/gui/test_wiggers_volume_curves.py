@@ -45,6 +45,7 @@ def state(qtbot):
 def test_lv_and_rv_curves_drawn_with_their_predictive_interval(qtbot, state):
     panel = WiggersPanel(state)
     qtbot.addWidget(panel)
+    panel.ensure_built()  # built empty, filled when first shown
     for plot, chamber in ((panel.p_vol, "LV"), (panel.p_rvol, "RV")):
         names = [it.name() for it in plot.listDataItems()]
         assert chamber in names and MEASURED_LABEL in names and PREDICTIVE_LABEL in names
@@ -69,6 +70,7 @@ def test_lv_and_rv_curves_drawn_with_their_predictive_interval(qtbot, state):
 def test_rv_row_hidden_for_a_model_without_an_rv(qtbot, state):
     panel = WiggersPanel(state)
     qtbot.addWidget(panel)
+    panel.ensure_built()  # built empty, filled when first shown
     res = state.results
     series = {k: v for k, v in res.series.items() if k != "V_RV"}
     from dataclasses import replace

@@ -229,6 +229,8 @@ def write_doc_screenshots(folder: str, width: int = 1600, height: int = 1000) ->
                             ("Wiggers diagram", "plots_wiggers.png"),
                             ("Metrics", "metrics_table.png")):
             if title in w.panels:
+                if hasattr(w.panels[title], "ensure_built"):  # a tab not shown yet
+                    w.panels[title].ensure_built()
                 shot(name, w.panels[title])
         shot("slices_with_contours.png", w.slices)
         w.close()

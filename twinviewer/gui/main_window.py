@@ -1071,7 +1071,10 @@ class MainWindow(QMainWindow):
         for title in ("PV loops", "Wiggers diagram", "Metrics"):
             if title in self.panels:
                 out = p.with_name(f"{p.stem}_{title.lower().replace(' ', '_')}.png")
-                self.panels[title].grab().save(str(out))
+                panel = self.panels[title]
+                if hasattr(panel, "ensure_built"):  # a plot tab not shown yet: build it
+                    panel.ensure_built()
+                panel.grab().save(str(out))
                 self.state.info(f"{title} saved to {out.name}")
 
     def export_window(self, path: str | None = None) -> None:

@@ -331,20 +331,16 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         self.markers: dict[str, pg.ScatterPlotItem] = {}
         self.scenario_results: dict = {}
         self._kept = _KeptItems()
+        # each chamber's tab holds its plot from when it is first shown (ensure_built): the
+        # RV loop's PlotItem and first draw stay off the start path
+        self._pages: dict[str, QWidget] = {}
         for side in ("LV", "RV"):
-            glw = pg.GraphicsLayoutWidget()
-            glw.ci.setContentsMargins(0, 4, 2, 0)  # the width goes to the plot area
-            p = glw.addPlot(row=0, col=0)  # the tab names the chamber: no title row
-            p.setLabel("bottom", f"{side} volume (mL)")
-            p.setLabel("left", f"{side} pressure (mmHg)")
-            p.showGrid(x=True, y=True, alpha=0.2)
-            for ax in ("left", "bottom"):
-                p.getAxis(ax).enableAutoSIPrefix(False)
-                p.getAxis(ax).setStyle(tickTextOffset=3)  # a narrower axis, a wider plot
-            _cache_axes(p)
-            self.plots[side] = p
-            self.tabs.addTab(glw, f"{side} loop")
-        self.glw = self.tabs.widget(0)
+            page = self._pages[side] = QWidget()
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(page, f"{side} loop")
+        self._build_plot("LV")
+        self.glw = self._pages["LV"].layout().itemAt(0).widget()
+        self.tabs.currentChanged.connect(lambda _i: self._build_shown())
         # one short line under the plot (it took a fifth of the plot's height at 1280×720);
         # the full key in the tooltip
         self.status = QLabel("waiting for predictions…")
@@ -360,11 +356,52 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         if state.results is not None:
             self.set_results(state.results)
 
-    def _draw_measured(self, side: str, p: pg.PlotItem) -> str:
-        """Measured EDV and ESV (±1 SD) as vertical lines; returns the status text part."""
+    def _build_plot(self, side: str) -> pg.PlotItem:
+        glw = pg.GraphicsLayoutWidget()
+        glw.ci.setContentsMargins(0, 4, 2, 0)  # the width goes to the plot area
+        p = glw.addPlot(row=0, col=0)  # the tab names the chamber: no title row
+        p.setLabel("bottom", f"{side} volume (mL)")
+        p.setLabel("left", f"{side} pressure (mmHg)")
+        p.showGrid(x=True, y=True, alpha=0.2)
+        for ax in ("left", "bottom"):
+            p.getAxis(ax).enableAutoSIPrefix(False)
+            p.getAxis(ax).setStyle(tickTextOffset=3)  # a narrower axis, a wider plot
+        _cache_axes(p)
+        self._pages[side].layout().addWidget(glw)
+        self.plots[side] = p
+        self.plots = {s: self.plots[s] for s in self._pages if s in self.plots}  # LV, RV
+        return p
+
+    def _build_shown(self) -> None:
+        side = self.tabs.tabText(self.tabs.currentIndex()).split()[0]
+        if side not in self.plots:
+            self._build_plot(side)
+            self.set_results(self.results)
+
+    def ensure_built(self) -> None:
+        """Build every chamber's plot (and draw the results on it) if not yet done.
+
+        The RV loop's tab is built when first shown; code that reads or grabs its plot
+        calls this first.
+
+        Examples
+        --------
+        >>> panel = PVLoopPanel(state); panel.ensure_built(); panel.plots["RV"]  # doctest: +SKIP
+        """
+        missing = [side for side in self._pages if side not in self.plots]
+        for side in missing:
+            self._build_plot(side)
+        if missing:
+            self.set_results(self.results)
+
+    def _draw_measured(self, side: str, p: pg.PlotItem | None) -> str:
+        """Measured EDV and ESV (±1 SD) as vertical lines on ``p`` (None: a plot not built
+        yet, only the text); returns the status text part."""
         curve = measured_curve(getattr(self.state.twin, "anatomy", None), side)
         if curve is None:
             return ""
+        if p is None:
+            return self._measured_text(side, curve)
         dot = pg.QtCore.Qt.PenStyle.DotLine
 
         def region() -> pg.LinearRegionItem:
@@ -381,6 +418,10 @@ class PVLoopPanel(_RedrawOnce, QWidget):
                 angle=90, pen=pg.mkPen(*_MEASURED_PEN, width=1.5, style=dot), label=what,
                 name=f"{what} {MEASURED_LABEL}",
                 labelOpts={"position": 0.95, "color": _MEASURED_PEN})).setValue(v)
+        return self._measured_text(side, curve)
+
+    @staticmethod
+    def _measured_text(side: str, curve) -> str:
         return (f" · dotted: {side} EDV and ESV {MEASURED_LABEL} ± 1 SD, "
                 f"{curve.volumes_ml[curve.ed_index]:.0f} / {curve.volumes_ml[curve.es_index]:.0f}"
                 " mL")
@@ -406,10 +447,15 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         idx = np.flatnonzero(ok)
         pick = idx[np.linspace(0, len(idx) - 1, min(N_MEMBER_LOOPS, len(idx))).astype(int)]
         measured: dict[str, str] = {}
-        for side, p in self.plots.items():
+        for side in self._pages:
             V, P = cycle.signal(results, f"V_{side}"), cycle.signal(results, f"p_{side}")
+            p = self.plots.get(side)
             if V is None or P is None:  # the model has no such chamber (its roles say so)
-                p.setTitle(f"no {side} in model {results.model.name}")
+                if p is not None:
+                    p.setTitle(f"no {side} in model {results.model.name}")
+                continue
+            if p is None:  # its tab not shown yet: only its part of the status text
+                measured[side] = self._draw_measured(side, None)
                 continue
             p.setTitle(None)
             rgb = COLOURS[f"p_{side}"]
@@ -488,6 +534,51 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.period = 1.0
         self.scenario_results: dict = {}
         self._kept = _KeptItems()
+        self.cursors: list[pg.InfiniteLine] = []
+        self.built = False
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        key = _wiggers_key(None)
+        self.measured_note = ""
+        self.measured_chambers: list[str] = []
+        self.measured_tip = ""
+        self._key_text = key
+        self.key = QLabel(key)
+        self.key.setWordWrap(True)
+        self.key.setStyleSheet("font-size: 10px;")
+        lay.addWidget(self.key)  # the plots go under it when first shown (ensure_built)
+        note = QLabel("Median, 90 % band; dashed: scenarios; *ECG: schematic (hover: key)")
+        note.setToolTip("Median with 90 % band (5–95 % of the ensemble at each sample); dashed: "
+                        "the scenarios' medians; thin dashed lines beside measured volumes: "
+                        "the 90 % predictive interval of a measured volume (ensemble ⊕ model "
+                        "error ⊕ segmentation error), the interval the curve fit is judged "
+                        "against; drag the black line to move in time. *The "
+                        "top trace is a schematic activation trace placed by the model's "
+                        "timing (P wave at atrial onset, QRS at ventricular onset, T wave as "
+                        "the LV relaxes), not a recorded ECG.")
+        note.setWordWrap(True)
+        note.setStyleSheet("font-size: 10px;")
+        lay.addWidget(note)
+        lay.addWidget(_research_label())
+        self._connect_redraw(state)
+        state.timeChanged.connect(self.set_time)
+        if state.results is not None:
+            self.set_results(state.results)
+
+    def ensure_built(self) -> None:
+        """Build the five plots (and draw the results on them) if not yet done.
+
+        The panel is built empty and fills itself when first shown: at the default window
+        size it is a hidden tab, and its plots cost ~0.05 s of GUI-thread CPU before the
+        first frame. Code that reads or grabs the plots calls this first.
+
+        Examples
+        --------
+        >>> panel = WiggersPanel(state); panel.ensure_built(); panel.p_press  # doctest: +SKIP
+        """
+        if self.built:
+            return
+        self.built = True
         self.glw = pg.GraphicsLayoutWidget()
         self.p_ecg = self.glw.addPlot(row=0, col=0)
         self.p_ecg.setLabel("left", "ECG*")
@@ -503,7 +594,6 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.p_flow = self.glw.addPlot(row=4, col=0)
         self.p_flow.setLabel("left", "Q<br>(mL/s)")
         self.p_flow.setLabel("bottom", "Time in beat (s)")
-        self.cursors: list[pg.InfiniteLine] = []
         self.glw.ci.layout.setRowStretchFactor(0, 2)
         self.glw.ci.layout.setRowStretchFactor(1, 3)
         self.glw.ci.layout.setRowStretchFactor(2, 2)
@@ -524,35 +614,12 @@ class WiggersPanel(_RedrawOnce, QWidget):
                 p.getAxis("bottom").setStyle(showValues=False)
                 p.getAxis("bottom").setHeight(4)
         self.p_ecg.setMouseEnabled(x=False, y=False)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        key = _wiggers_key(None)
-        self.measured_note = ""
-        self.measured_chambers: list[str] = []
-        self.measured_tip = ""
-        self._key_text = key
-        self.key = QLabel(key)
-        self.key.setWordWrap(True)
-        self.key.setStyleSheet("font-size: 10px;")
-        lay.addWidget(self.key)
-        lay.addWidget(self.glw, 1)
-        note = QLabel("Median, 90 % band; dashed: scenarios; *ECG: schematic (hover: key)")
-        note.setToolTip("Median with 90 % band (5–95 % of the ensemble at each sample); dashed: "
-                        "the scenarios' medians; thin dashed lines beside measured volumes: "
-                        "the 90 % predictive interval of a measured volume (ensemble ⊕ model "
-                        "error ⊕ segmentation error), the interval the curve fit is judged "
-                        "against; drag the black line to move in time. *The "
-                        "top trace is a schematic activation trace placed by the model's "
-                        "timing (P wave at atrial onset, QRS at ventricular onset, T wave as "
-                        "the LV relaxes), not a recorded ECG.")
-        note.setWordWrap(True)
-        note.setStyleSheet("font-size: 10px;")
-        lay.addWidget(note)
-        lay.addWidget(_research_label())
-        self._connect_redraw(state)
-        state.timeChanged.connect(self.set_time)
-        if state.results is not None:
-            self.set_results(state.results)
+        self.layout().insertWidget(1, self.glw, 1)
+        self.set_results(self.results)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.ensure_built()  # before the first paint: the tab shows its plots at once
+        super().showEvent(event)
 
     def _draw_measured(self, t_model: np.ndarray, chamber: str = "LV") -> None:
         """The measured LV (or RV) volume curve beside the model's V(t): time scaled to the
@@ -606,6 +673,11 @@ class WiggersPanel(_RedrawOnce, QWidget):
     def set_results(self, results) -> None:
         self.results = results
         self._redraw_pending = False
+        if not self.built:  # drawn when first shown
+            self._drawn = None
+            if results is not None:
+                self.period = cycle.beat_period_s(results)
+            return
         self._mark_drawn()
         self.cursors = []
         self._kept.begin((self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow))
