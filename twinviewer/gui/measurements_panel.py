@@ -56,9 +56,11 @@ from twinviewer.personalize import (
 from twinviewer.personalize.disease import choose_prior, preset_of
 from twinviewer.personalize.quantities import shown_quantity
 
-# a short "± SD" header (its tooltip says more): Source and From get the width to wrap in
+# a short "± SD" header (its tooltip says more)
 #: Where a Name cell keeps the canonical measurement name behind the words it shows.
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Where a From cell keeps the full text of what the calibration did (its tooltip).
+_FROM_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Name", "Value", "Unit", "± SD", "Source", "From")
 HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the value",
                "Uncertainty of the value: one standard deviation, in its unit",
@@ -95,11 +97,12 @@ class MeasurementsPanel(QWidget):
         for i, tip in enumerate(HEADER_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
-        # every column in view in a 350-px step column (1280×720): long sources wrap. The
-        # vertical bar is always shown: wrapped rows that grow would otherwise bring it in
-        # after the columns were fitted and narrow the view under them (sideways scrolling)
+        # rows one line high in a 350-px step column (1280×720; review9 #11: wrapped "From"
+        # text made rows 200 px tall): From shows the short status, its tooltip the whole
+        # text, and only From is narrowed (a source is never cut). The vertical bar is
+        # always shown so that it never narrows the view after the columns were fitted
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        keep_fitted(self.table)
+        keep_fitted(self.table, wrap=False, squeeze={len(COLUMNS) - 1})
         self.table.itemChanged.connect(self._on_edit)
 
         self.add_button = QPushButton("Add")
@@ -136,7 +139,8 @@ class MeasurementsPanel(QWidget):
         self._loading = True
         self.table.setRowCount(0)
         for row in measurement_rows(twin):  # every one, as the report lists them
-            self._append(row.measurement, editable=row.editable, provenance=row.provenance)
+            self._append(row.measurement, editable=row.editable, provenance=row.provenance,
+                         short=_short_use(row))
         self._loading = False
         self.validate()
 
@@ -168,15 +172,18 @@ class MeasurementsPanel(QWidget):
                 self.table.removeRow(r)
         self.validate()
 
-    def _append(self, m: Measurement, editable: bool, provenance: str = "entered") -> None:
+    def _append(self, m: Measurement, editable: bool, provenance: str = "entered",
+                short: str | None = None) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
         cells = (shown_quantity(m.name), f"{m.value:.4g}", _shown_unit(m.unit),
-                 f"{m.uncertainty:.3g}", m.source, provenance)
+                 f"{m.uncertainty:.3g}", m.source, provenance if short is None else short)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if c == 0:  # shown in words; the canonical name is read back unless edited
                 item.setData(_NAME_ROLE, m.name)
+            if c == len(cells) - 1:
+                item.setData(_FROM_ROLE, provenance)
             if not editable or c == len(cells) - 1:  # provenance is not edited
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if not editable:
@@ -257,7 +264,8 @@ class MeasurementsPanel(QWidget):
                 if item is None:
                     continue
                 item.setBackground(QBrush(_COLOURS[level]) if level else QBrush())
-                item.setToolTip(tip)
+                full = item.data(_FROM_ROLE) if c == len(COLUMNS) - 1 else None
+                item.setToolTip("\n".join(t for t in (full, tip) if t))
         self._loading = False
         errors = read_errors + [i.message for i in issues if i.level == "error"]
         warnings = [i.message for i in issues if i.level == "warning"]
@@ -344,6 +352,21 @@ class MeasurementsPanel(QWidget):
                 self.export_file(path)
             except OSError as exc:
                 self.state.error(f"could not write {Path(path).name}: {exc}")
+
+
+def _short_use(row) -> str:
+    """'image; used', 'image; not used', 'entered; replaced': the From cell's one line
+    (the whole text, e.g. why a value was not used, is its tooltip).
+
+    Examples
+    --------
+    >>> from twinviewer.document import MeasurementRow
+    >>> _short_use(MeasurementRow(Measurement("SBP", 120, "mmHg", 5, ""), "entered", True))
+    'entered'
+    """
+    kind = row.provenance.split(";", 1)[0]
+    use = getattr(row, "use", None)
+    return f"{kind}; {use.status}" if use is not None else kind
 
 
 def _replaced_text(image: Measurement, entered: Measurement) -> str:

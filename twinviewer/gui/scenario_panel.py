@@ -195,7 +195,7 @@ class ScenarioPanel(QWidget):
         self._live_timer.setInterval(0)
         self._live_timer.timeout.connect(self.update_live)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         # the editor scrolls rather than being squeezed by the splitter: its wrapped texts
         # (the live preview, the evidence) keep the height their width needs
         self.editor_scroll = QScrollArea()
@@ -205,6 +205,13 @@ class ScenarioPanel(QWidget):
         self.editor_scroll.setWidget(self._build_editor())
         split.addWidget(self.editor_scroll)
         split.addWidget(self._build_results())
+        # the results get the panel's space (review9 #11: a small box showing 3 metrics at
+        # 1920×1080); the editor scrolls, and the handle gives it back when wanted
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.editor_scroll.setMinimumHeight(120)
+        self._split_placed = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(split, 1)
@@ -322,6 +329,15 @@ class ScenarioPanel(QWidget):
         sl.addWidget(self.progress)
         lay.addWidget(sc, 2)
         return box
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        """First shown: the results take 60 % of the height (the editor's size hint would
+        otherwise take most of it)."""
+        super().showEvent(event)
+        if not self._split_placed and self.split.height() > 0:
+            self._split_placed = True
+            h = self.split.height()
+            self.split.setSizes([int(h * 0.4), h - int(h * 0.4)])
 
     def _build_results(self) -> QWidget:
         self.tabs = QTabWidget()
@@ -659,6 +675,7 @@ class ScenarioPanel(QWidget):
             tab.setColumnCount(1)
             tab.setHorizontalHeaderLabels(["Run scenarios on the ensemble to compare them "
                                            "with the baseline"])
+            tab.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             self.flags_label.clear()
             return
         # Metric rows, not scenario columns: one title row per metric (unit, measurement),
@@ -666,6 +683,11 @@ class ScenarioPanel(QWidget):
         # number of scenarios, so the table fits a 1280-px screen without scrolling sideways.
         tab.setColumnCount(len(RESULT_HEADERS))
         tab.setHorizontalHeaderLabels(RESULT_HEADERS)
+        # set once the columns exist (on the empty table it was a no-op: both columns took
+        # their contents' width and the table used half the panel's width)
+        head = tab.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = shown_metrics(t)
         tab.setRowCount(len(metrics) * (2 + len(t.scenarios)))
         modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names

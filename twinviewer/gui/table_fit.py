@@ -12,11 +12,14 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QStyle, QTableWidget
 
 
-def share_width(natural: list[int], available: int, minimum: int = 40) -> list[int]:
+def share_width(natural: list[int], available: int, minimum: int = 40,
+                squeeze: set[int] | None = None) -> list[int]:
     """Column widths summing to ``available`` at most: narrow columns keep their width.
 
     Water-filling: a column whose natural width is within the fair share keeps it; the
-    others split what is left equally (never below ``minimum``).
+    others split what is left equally (never below ``minimum``). With ``squeeze`` only
+    those columns give up width (the others keep their natural width, e.g. a source that
+    must never be cut).
 
     Examples
     --------
@@ -24,12 +27,14 @@ def share_width(natural: list[int], available: int, minimum: int = 40) -> list[i
     [60, 120, 40, 120]
     >>> share_width([60, 80], 340)
     [60, 80]
+    >>> share_width([60, 200, 40, 200], 340, squeeze={3})
+    [60, 200, 40, 40]
     """
     widths = list(natural)
     if sum(natural) <= available:
         return widths
-    wide = set(range(len(natural)))
-    left = available
+    wide = set(range(len(natural))) if squeeze is None else set(squeeze)
+    left = available - sum(natural[i] for i in range(len(natural)) if i not in wide)
     while wide:
         share = left // len(wide)
         keep = {i for i in wide if natural[i] <= share}
@@ -58,13 +63,13 @@ def _text_width(table: QTableWidget, column: int) -> int:
 
 
 class _Refit(QObject):
-    def __init__(self, table: QTableWidget) -> None:
+    def __init__(self, table: QTableWidget, squeeze: set[int] | None = None) -> None:
         super().__init__(table)
         self.table = table
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(0)
-        self.timer.timeout.connect(lambda: fit_columns(self.table))
+        self.timer.timeout.connect(lambda: fit_columns(self.table, squeeze))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
         if event.type() == QEvent.Type.Resize:
@@ -72,8 +77,9 @@ class _Refit(QObject):
         return False
 
 
-def fit_columns(table: QTableWidget) -> None:
-    """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit.
+def fit_columns(table: QTableWidget, squeeze: set[int] | None = None) -> None:
+    """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit;
+    with ``squeeze`` only those columns are narrowed (see :func:`share_width`).
 
     Examples
     --------
@@ -85,7 +91,7 @@ def fit_columns(table: QTableWidget) -> None:
         return
     natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i), _text_width(table, i))
                for i in range(n)]
-    widths = share_width(natural, max(table.viewport().width(), 1))
+    widths = share_width(natural, max(table.viewport().width(), 1), squeeze=squeeze)
     h.setStretchLastSection(False)
     for i, w in enumerate(widths):
         h.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
@@ -97,18 +103,24 @@ def fit_columns(table: QTableWidget) -> None:
     table.resizeRowsToContents()
 
 
-def keep_fitted(table: QTableWidget) -> None:
+def keep_fitted(table: QTableWidget, wrap: bool = True,
+                squeeze: set[int] | None = None) -> None:
     """Refit ``table``'s columns whenever it is resized or its rows change.
+
+    ``wrap=False`` keeps every row one line high (a narrowed cell is elided: its full text
+    belongs in a tooltip); ``squeeze`` names the only columns that may be narrowed.
 
     Examples
     --------
     >>> keep_fitted(table)  # doctest: +SKIP
     """
-    table.setWordWrap(True)
+    table.setWordWrap(wrap)
+    if not wrap:
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
     table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
     h = table.horizontalHeader()
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-    refit = _Refit(table)
+    refit = _Refit(table, squeeze)
     table.viewport().installEventFilter(refit)
     model = table.model()  # rows filled or edited later: refit once, after the change
     for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
