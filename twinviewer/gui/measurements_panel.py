@@ -22,9 +22,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -97,13 +99,22 @@ class MeasurementsPanel(QWidget):
         for i, tip in enumerate(HEADER_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
-        # rows one line high in a 350-px step column (1280×720; review9 #11: wrapped "From"
-        # text made rows 200 px tall): From shows the short status, its tooltip the whole
-        # text, and only From is narrowed (a source is never cut). The vertical bar is
-        # always shown so that it never narrows the view after the columns were fitted
+        # rows one line high in a ~330-px step column (1280×720; review9 #11: wrapped "From"
+        # text made rows 200 px tall): From shows the short status and is the only column
+        # narrowed, or hidden when even that does not fit; the whole text is its tooltip and
+        # the detail line under the table (the selected row). The vertical bar is always
+        # shown so that it never narrows the view after the columns were fitted
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         keep_fitted(self.table, wrap=False, squeeze={len(COLUMNS) - 1})
         self.table.itemChanged.connect(self._on_edit)
+        self.detail = QLabel()
+        self.detail.setObjectName("measurement_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        # three lines: a why-not-used text (≈ 150 characters) at 1280×720 is not cut
+        self.detail.setMinimumHeight(3 * self.detail.fontMetrics().lineSpacing() + 4)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.currentCellChanged.connect(lambda r, *_a: self._show_detail(r))
 
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
@@ -127,8 +138,17 @@ class MeasurementsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.detail)
         lay.addLayout(buttons)
-        lay.addWidget(self.messages)
+        # many messages scroll in their own area: the table keeps ≥ 10 rows at 720 px
+        box = QScrollArea()
+        box.setWidgetResizable(True)
+        box.setFrameShape(QFrame.Shape.NoFrame)
+        box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        box.setWidget(self.messages)
+        box.setMaximumHeight(110)
+        self.messages_box = box
+        lay.addWidget(box)
         state.twinChanged.connect(lambda _: self.load_from_twin())
         self.load_from_twin()
 
@@ -143,6 +163,20 @@ class MeasurementsPanel(QWidget):
                          short=_short_use(row))
         self._loading = False
         self.validate()
+        self._show_detail(self.table.currentRow())
+
+    def _show_detail(self, row: int) -> None:
+        """The selected row in full: value, source and what the last calibration did."""
+        if not 0 <= row < self.table.rowCount() or self.table.item(row, 0) is None:
+            self.detail.setText("<i>Select a row: its source and what the last calibration "
+                                "did with it are shown here.</i>")
+            return
+        text = [(self.table.item(row, c).text() if self.table.item(row, c) else "")
+                for c in range(len(COLUMNS))]
+        use = self.table.item(row, len(COLUMNS) - 1)
+        full = (use.data(_FROM_ROLE) if use is not None else None) or text[-1]
+        self.detail.setText(_esc(f"{text[0]} {text[1]} {text[2]} ± {text[3]}"
+                                 + (f" · {text[4]}" if text[4] else "") + f" · {full}"))
 
     def set_measurements(self, ms: list[Measurement]) -> None:
         """Replace the clinical (editable) rows by ``ms``."""

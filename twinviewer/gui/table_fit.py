@@ -79,7 +79,9 @@ class _Refit(QObject):
 
 def fit_columns(table: QTableWidget, squeeze: set[int] | None = None) -> None:
     """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit;
-    with ``squeeze`` only those columns are narrowed (see :func:`share_width`).
+    with ``squeeze`` only those columns are narrowed (see :func:`share_width`), and hidden
+    when even 40 px each is more than the others leave (their text must then be shown
+    elsewhere, e.g. in a tooltip or a detail line); the others then share the width.
 
     Examples
     --------
@@ -91,14 +93,26 @@ def fit_columns(table: QTableWidget, squeeze: set[int] | None = None) -> None:
         return
     natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i), _text_width(table, i))
                for i in range(n)]
-    widths = share_width(natural, max(table.viewport().width(), 1), squeeze=squeeze)
+    available = max(table.viewport().width(), 1)
+    hidden: set[int] = set()
+    if squeeze and sum(natural[i] for i in range(n) if i not in squeeze) \
+            + 40 * len(squeeze) > available:
+        hidden, squeeze = set(squeeze), None
+    for i in range(n):
+        table.setColumnHidden(i, i in hidden)
+    shown = [i for i in range(n) if i not in hidden]
+    part = share_width([natural[i] for i in shown], available,
+                       squeeze=None if squeeze is None else {shown.index(i) for i in squeeze})
+    widths = [0] * n
+    for i, w in zip(shown, part, strict=True):
+        widths[i] = w
     h.setStretchLastSection(False)
-    for i, w in enumerate(widths):
+    for i in shown:
         h.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(i, w)
+        h.resizeSection(i, widths[i])
     spare = table.viewport().width() - sum(widths)
     if spare > 0:  # the widest column takes the slack (no ragged gap at the right)
-        last = max(range(n), key=lambda i: widths[i])
+        last = max(shown, key=lambda i: widths[i])
         h.resizeSection(last, widths[last] + spare)
     table.resizeRowsToContents()
 
