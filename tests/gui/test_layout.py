@@ -45,6 +45,8 @@ def test_views_keep_readable_sizes(bare, qtbot, size):
     # the 3D view: ≥ 420×360 px (it was 448×234 at 1280×800 in the playback benchmark)
     assert MIN_3D >= (420, 360)
     assert w.view3d.width() >= 420 and w.view3d.height() >= 360, w.view3d.size()
+    drawn = w.view3d.plotter.interactor.size()  # the rendered area, under the 3D toolbar
+    assert drawn.width() >= 420 and drawn.height() >= 360, drawn
     assert w.slices.height() >= 170
     assert w.step_stack.width() >= 300
     # nothing hangs off the window

@@ -149,6 +149,8 @@ class MainWindow(QMainWindow):
         self.view3d = View3D(self.state, multi_samples=4 if self.prefs.multi_sampling else 0,
                              cmap=self.prefs.cmap, pressure_unit=self.prefs.pressure_unit)
         self.view3d.setMinimumSize(*MIN_3D)
+        # the rendered area itself, under the view's toolbar rows
+        self.view3d.plotter.interactor.setMinimumSize(*MIN_3D)
         self.cine = CineBar(self.state)
         self.cine.play_button.toggled.connect(
             lambda on: self._playing.set() if on else self._playing.clear())
@@ -480,7 +482,8 @@ class MainWindow(QMainWindow):
         step = int(rest * 0.32)
         self.main_split.setSizes([side, step, rest - step - plots, plots])
         h = self.centre_split.height() or self.height()
-        top = max(int(h * 0.62), MIN_3D[1] + self.cine.sizeHint().height())
+        top = max(int(h * 0.62), self.view3d.minimumSizeHint().height()
+                  + self.cine.sizeHint().height())
         self.centre_split.setSizes([top, h - top])
         ph = self.plots_split.height() or self.height()
         self.plots_split.setSizes([int(ph * 0.44), ph - int(ph * 0.44)])  # Wiggers: 5 rows
