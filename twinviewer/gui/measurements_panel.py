@@ -99,13 +99,14 @@ class MeasurementsPanel(QWidget):
         for i, tip in enumerate(HEADER_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
-        # rows one line high in a ~330-px step column (1280×720; review9 #11: wrapped "From"
-        # text made rows 200 px tall): From shows the short status and is the only column
-        # narrowed, or hidden when even that does not fit; the whole text is its tooltip and
-        # the detail line under the table (the selected row). The vertical bar is always
+        # rows one line high in a ~370-px step column (1280×720; review9 #11: wrapped "From"
+        # text made rows 200 px tall): From shows the short status, its whole text is its
+        # tooltip and the detail line under the table (the selected row), and it is hidden
+        # when the columns do not all fit. Only Source narrows: a long one (the demo's
+        # "assumed, not measured: …") wraps and is never cut. The vertical bar is always
         # shown so that it never narrows the view after the columns were fitted
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        keep_fitted(self.table, wrap=False, squeeze={len(COLUMNS) - 1})
+        keep_fitted(self.table, squeeze={4}, drop={len(COLUMNS) - 1})
         self.table.itemChanged.connect(self._on_edit)
         self.detail = QLabel()
         self.detail.setObjectName("measurement_detail")

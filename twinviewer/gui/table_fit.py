@@ -63,13 +63,14 @@ def _text_width(table: QTableWidget, column: int) -> int:
 
 
 class _Refit(QObject):
-    def __init__(self, table: QTableWidget, squeeze: set[int] | None = None) -> None:
+    def __init__(self, table: QTableWidget, squeeze: set[int] | None = None,
+                 drop: set[int] | None = None) -> None:
         super().__init__(table)
         self.table = table
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(0)
-        self.timer.timeout.connect(lambda: fit_columns(self.table, squeeze))
+        self.timer.timeout.connect(lambda: fit_columns(self.table, squeeze, drop))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
         if event.type() == QEvent.Type.Resize:
@@ -77,11 +78,12 @@ class _Refit(QObject):
         return False
 
 
-def fit_columns(table: QTableWidget, squeeze: set[int] | None = None) -> None:
+def fit_columns(table: QTableWidget, squeeze: set[int] | None = None,
+                drop: set[int] | None = None) -> None:
     """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit;
-    with ``squeeze`` only those columns are narrowed (see :func:`share_width`), and hidden
-    when even 40 px each is more than the others leave (their text must then be shown
-    elsewhere, e.g. in a tooltip or a detail line); the others then share the width.
+    with ``squeeze`` only those columns are narrowed (see :func:`share_width`). ``drop``
+    columns are hidden whenever the columns do not all fit at their natural width (their
+    text must then be shown elsewhere, e.g. in a tooltip or a detail line).
 
     Examples
     --------
@@ -94,15 +96,13 @@ def fit_columns(table: QTableWidget, squeeze: set[int] | None = None) -> None:
     natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i), _text_width(table, i))
                for i in range(n)]
     available = max(table.viewport().width(), 1)
-    hidden: set[int] = set()
-    if squeeze and sum(natural[i] for i in range(n) if i not in squeeze) \
-            + 40 * len(squeeze) > available:
-        hidden, squeeze = set(squeeze), None
+    hidden = set(drop or ()) if sum(natural) > available else set()
     for i in range(n):
         table.setColumnHidden(i, i in hidden)
     shown = [i for i in range(n) if i not in hidden]
     part = share_width([natural[i] for i in shown], available,
-                       squeeze=None if squeeze is None else {shown.index(i) for i in squeeze})
+                       squeeze=None if squeeze is None else
+                       {shown.index(i) for i in squeeze if i in shown} or None)
     widths = [0] * n
     for i, w in zip(shown, part, strict=True):
         widths[i] = w
@@ -117,24 +117,22 @@ def fit_columns(table: QTableWidget, squeeze: set[int] | None = None) -> None:
     table.resizeRowsToContents()
 
 
-def keep_fitted(table: QTableWidget, wrap: bool = True,
-                squeeze: set[int] | None = None) -> None:
+def keep_fitted(table: QTableWidget, squeeze: set[int] | None = None,
+                drop: set[int] | None = None) -> None:
     """Refit ``table``'s columns whenever it is resized or its rows change.
 
-    ``wrap=False`` keeps every row one line high (a narrowed cell is elided: its full text
-    belongs in a tooltip); ``squeeze`` names the only columns that may be narrowed.
+    ``squeeze`` names the only columns that may be narrowed (and wrap); ``drop`` those
+    hidden when not all columns fit (see :func:`fit_columns`).
 
     Examples
     --------
     >>> keep_fitted(table)  # doctest: +SKIP
     """
-    table.setWordWrap(wrap)
-    if not wrap:
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setWordWrap(True)
     table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
     h = table.horizontalHeader()
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-    refit = _Refit(table, squeeze)
+    refit = _Refit(table, squeeze, drop)
     table.viewport().installEventFilter(refit)
     model = table.model()  # rows filled or edited later: refit once, after the change
     for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
