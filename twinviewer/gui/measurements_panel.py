@@ -166,6 +166,14 @@ class MeasurementsPanel(QWidget):
         self.validate()
         self._show_detail(self.table.currentRow())
 
+    def use_text(self, row: int) -> str:
+        """The whole From text of ``row`` (its cell shows the short status), e.g. 'image;
+        not used: computed from LVEDV and LVESV of the same source (…)'."""
+        item = self.table.item(row, len(COLUMNS) - 1)
+        if item is None:
+            return ""
+        return item.data(_FROM_ROLE) or item.text()
+
     def _show_detail(self, row: int) -> None:
         """The selected row in full: value, source and what the last calibration did."""
         if not 0 <= row < self.table.rowCount() or self.table.item(row, 0) is None:
@@ -174,8 +182,7 @@ class MeasurementsPanel(QWidget):
             return
         text = [(self.table.item(row, c).text() if self.table.item(row, c) else "")
                 for c in range(len(COLUMNS))]
-        use = self.table.item(row, len(COLUMNS) - 1)
-        full = (use.data(_FROM_ROLE) if use is not None else None) or text[-1]
+        full = self.use_text(row)
         self.detail.setText(_esc(f"{text[0]} {text[1]} {text[2]} ± {text[3]}"
                                  + (f" · {text[4]}" if text[4] else "") + f" · {full}"))
 
