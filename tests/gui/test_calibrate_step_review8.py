@@ -133,7 +133,7 @@ def test_measurements_step_says_what_the_calibration_record_says(window, qtbot, 
     t = panel.table
     col = {c: i for i, c in enumerate(COLUMNS)}
     rows = {(t.item(r, 0).text(), t.item(r, col["Source"]).text()):
-            t.item(r, col["From"]).text() for r in range(t.rowCount())}
+            panel.use_text(r) for r in range(t.rowCount())}  # the From text in full
     # every measurement the report lists, RVSV and LV mass included
     assert ("RVSV", CT) in rows and ("LVmass", CT) in rows
     assert rows["LVEF", CT] == "image; replaced by LVEF 58 % (echo biplane)"

@@ -75,12 +75,12 @@ def test_study_without_planes_disables_the_tab(window):
 
 
 def test_five_planes_fit_a_1280x720_pane_with_distinct_names(qtbot):
-    """Five planes (two RVOT series) in the ~470×210 px the tab has at 1280×720: a 3 + 2 grid
-    of ≥ 100 px images inside the view, named apart (a reviewer saw 'RVOT, RVOT', 90-px
-    strips and the fifth pane cut off)."""
+    """Five planes (two RVOT series) in the ~470×230 px the tab has at 1280×720: one plane at
+    a time, chosen in a box, at ≥ MIN_PANE px (a reviewer measured five 70-px panes); in a
+    larger area all five in a grid of ≥ MIN_PANE px panes inside the view, named apart."""
     from dataclasses import replace
 
-    from twinviewer.gui.long_axis_view import LongAxisView
+    from twinviewer.gui.long_axis_view import MIN_PANE, LongAxisView
     from twinviewer.gui.state import TwinState
 
     a, plane, _ = _anatomy()
@@ -96,9 +96,23 @@ def test_five_planes_fit_a_1280x720_pane_with_distinct_names(qtbot):
     view.set_anatomy(a)
     qtbot.wait(20)
     assert [p.name for p in view.panes] == ["2CH", "3CH", "4CH", "RVOT", "RVOT (coronal)"]
+
+    def check(expected: list[str]) -> None:
+        qtbot.wait(30)
+        shown = [p for p in view.panes if p.box.isVisible()]
+        assert [p.name for p in shown] == expected
+        area = view.glw.viewport().rect()
+        for pane in shown:
+            r = pane.box.sceneBoundingRect()
+            assert area.contains(r.toAlignedRect().adjusted(1, 1, -1, -1)), (pane.name, r)
+            assert min(r.width(), r.height()) >= MIN_PANE, (pane.name, r)
+
+    assert view.chooser.isVisible() and view.chooser.count() == 5
+    check(["2CH"])
+    view.chooser.setCurrentIndex(4)
+    check(["RVOT (coronal)"])
     assert view.panes[4].label.toPlainText().startswith("RVOT (coronal) ")
-    area = view.glw.viewport().rect()
-    for pane in view.panes:
-        r = pane.box.sceneBoundingRect()
-        assert area.contains(r.toAlignedRect().adjusted(1, 1, -1, -1)), (pane.name, r)
-        assert min(r.width(), r.height()) >= 95, (pane.name, r)
+    view.resize(1000, 420)  # room for all: a 3 + 2 grid, no chooser
+    qtbot.wait(30)
+    assert not view.chooser.isVisible()
+    check([p.name for p in view.panes])

@@ -43,12 +43,14 @@ def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
     h = table.horizontalHeader()
     widths = [h.sectionSize(i) for i in range(table.columnCount())]
+    shown = [c for c in range(table.columnCount()) if not table.isColumnHidden(c)]
     assert table.horizontalScrollBar().maximum() == 0, widths
-    assert sum(widths) <= table.viewport().width() and min(widths) >= 30
+    assert sum(widths) <= table.viewport().width() and min(widths[c] for c in shown) >= 30
+    assert shown[:5] == [0, 1, 2, 3, 4]  # only From gives way (to its tooltip, detail line)
     # each cell's text fits its wrapped cell: the row grew to hold the long source
     pad = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
     for r in range(table.rowCount()):
-        for c in range(table.columnCount()):
+        for c in shown:
             item = table.item(r, c)
             need = table.fontMetrics().boundingRect(
                 0, 0, widths[c] - pad, 10_000, int(Qt.TextFlag.TextWordWrap), item.text())
@@ -56,8 +58,13 @@ def test_measurements_table_fits_1280x720_and_wraps_long_sources(qtbot, tmp_path
             assert need.width() <= widths[c] - pad, (item.text(), widths[c])  # no cut word
     src = [table.item(r, 4).text() for r in range(3)]
     assert LONG in src  # wrapped, not cut
-    # as `twinviewer info` says it (io.measurement_use), from a record that keeps names only
-    assert "image; used: named in an older calibration record" in [
-        table.item(r, 5).text() for r in range(3)]
+    # as `twinviewer info` says it (io.measurement_use), from a record that keeps names
+    # only: in the From cell's tooltip and the selected row's detail line (layout9: the cell
+    # says "image; used" in one line)
+    said = "image; used: named in an older calibration record"
+    row = [said in table.item(r, 5).toolTip() for r in range(3)].index(True)
+    assert table.item(row, 5).text() == "image; used"
+    table.setCurrentCell(row, 0)
+    assert said in w.panels["Measurements"].detail.text()
     w.state.session.dirty = False
     w.close()

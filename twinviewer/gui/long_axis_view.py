@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from twinviewer.gui import cycle
 from twinviewer.gui.plane_cut import plane_segments
@@ -132,6 +132,11 @@ def grid_columns(n: int, width: float, height: float, label_h: float = 0.0) -> i
     return max(range(1, n + 1), key=lambda c: (side(c), -c))
 
 
+#: The smallest side of a pane (px) worth reading: below it the view shows one plane at a
+#: time, chosen in a box (review9 #12: five 70-px panes at 1280×720).
+MIN_PANE = 150
+
+
 class _PlanePane:
     """One plane: a ViewBox with the image and one curve per structure."""
 
@@ -208,8 +213,16 @@ class LongAxisView(QWidget):
         self.glw.ci.setSpacing(3)
         self.info = QLabel("")
         self.info.setWordWrap(True)
+        # one plane at a time when the grid's panes would be smaller than MIN_PANE
+        self.chooser = QComboBox()
+        self.chooser.setToolTip("The long-axis plane shown (the area is too small for all "
+                                "of them side by side; a larger area shows them all)")
+        self.chooser.currentIndexChanged.connect(lambda _i: self.arrange(force=True))
+        self.chooser.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(1)
+        lay.addWidget(self.chooser)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.info)
         state.twinChanged.connect(lambda t: self.set_anatomy(getattr(t, "anatomy", None)))
@@ -231,32 +244,55 @@ class LongAxisView(QWidget):
         self.panes, self._cuts = [], {}
         planes = list(getattr(anatomy, "planes", None) or [])
         self._cols = 0
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
         for n, (plane, name) in enumerate(zip(planes, pane_names(planes), strict=True)):
             try:
                 self.panes.append(_PlanePane(self.glw, plane, n, name))
             except (ValueError, IndexError) as exc:  # a malformed plane is skipped, said
                 self.state.warn(f"long-axis plane {plane.view}: not shown ({exc})")
+        self.chooser.addItems([p.name for p in self.panes])
+        self.chooser.blockSignals(False)
         self.info.setText("" if self.panes else
                           "This study has no long-axis planes (2CH, 3CH, 4CH, RVOT).")
         self.arrange()
         self.set_time(self.state.time)
 
-    def arrange(self) -> None:
+    def shown_panes(self) -> list[_PlanePane]:
+        """The panes on screen: all of them, or the chosen one when space is short."""
+        if self._cols == -1:
+            return [self.panes[max(self.chooser.currentIndex(), 0)]]
+        return list(self.panes)
+
+    def arrange(self, force: bool = False) -> None:
         """Lay the panes in the grid that gives each the largest square (5 panes in a
-        ~470×230 px area: 3 + 2 rather than five 90-px strips)."""
+        ~470×230 px area: 3 + 2 rather than five 90-px strips); if that square is below
+        :data:`MIN_PANE`, show the chosen plane alone (``_cols`` = -1)."""
         if not self.panes:
+            self.chooser.hide()
             return
-        size = self.glw.viewport().size()
-        cols = grid_columns(len(self.panes), max(size.width(), 1), max(size.height(), 1))
-        if cols == self._cols:
+        w, h = max(self.glw.width(), 1), max(self.glw.height(), 1)
+        if self.chooser.isVisible():  # the grid would also get the chooser's height
+            h += self.chooser.height() + 1
+        cols = grid_columns(len(self.panes), w, h)
+        rows = -(-len(self.panes) // cols)
+        if len(self.panes) > 1 and min(w / cols, h / rows) < MIN_PANE:
+            cols = -1
+        if cols == self._cols and not force:
             return
         self._cols = cols
+        self.chooser.setVisible(cols == -1)
         layout = self.glw.ci
         for pane in self.panes:
-            layout.removeItem(pane.box)
-        for n, pane in enumerate(self.panes):
-            row, col = divmod(n, cols)
+            if pane.box in layout.items:
+                layout.removeItem(pane.box)
+            pane.box.setVisible(False)
+        for n, pane in enumerate(self.shown_panes()):
+            row, col = divmod(n, max(cols, 1))
             layout.addItem(pane.box, row=row, col=col)
+            pane.box.setVisible(True)
+        # the layout shrinks to its panes' minimum when items leave it: back to the view
+        layout.setGeometry(QRectF(self.glw.rect()))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().resizeEvent(event)

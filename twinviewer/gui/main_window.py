@@ -55,7 +55,10 @@ MIN_PV = 300
 MIN_PV_W = 352
 MIN_PV_PANEL_H = 430
 MIN_WIGGERS_H = 440
-MIN_3D = (380, 260)
+# readable at 1280×720 beside a ≥ 300-px PV loop and a ~370-px step column (review9 #9:
+# 448×234 px in the playback benchmark): 480 px wide would leave the step pages 325 px,
+# too narrow for the Calibrate, Teach and What-if pages
+MIN_3D = (420, 360)
 MIN_SLICES_H = 170
 MIN_STEP_W = 300
 
@@ -146,6 +149,8 @@ class MainWindow(QMainWindow):
         self.view3d = View3D(self.state, multi_samples=4 if self.prefs.multi_sampling else 0,
                              cmap=self.prefs.cmap, pressure_unit=self.prefs.pressure_unit)
         self.view3d.setMinimumSize(*MIN_3D)
+        # the rendered area itself, under the view's toolbar rows
+        self.view3d.plotter.interactor.setMinimumSize(*MIN_3D)
         self.cine = CineBar(self.state)
         self.cine.play_button.toggled.connect(
             lambda on: self._playing.set() if on else self._playing.clear())
@@ -474,10 +479,12 @@ class MainWindow(QMainWindow):
         rest = w - side
         # the PV plot area ≥ 300 px wide (+ 4 px: the tab widget's frame)
         plots = max(MIN_PV_W + 4, int(rest * 0.26))
-        self.main_split.setSizes([side, int(rest * 0.32), rest - int(rest * 0.32) - plots,
-                                  plots])
+        step = int(rest * 0.32)
+        self.main_split.setSizes([side, step, rest - step - plots, plots])
         h = self.centre_split.height() or self.height()
-        self.centre_split.setSizes([int(h * 0.62), int(h * 0.38)])
+        top = max(int(h * 0.62), self.view3d.minimumSizeHint().height()
+                  + self.cine.sizeHint().height())
+        self.centre_split.setSizes([top, h - top])
         ph = self.plots_split.height() or self.height()
         self.plots_split.setSizes([int(ph * 0.44), ph - int(ph * 0.44)])  # Wiggers: 5 rows
 

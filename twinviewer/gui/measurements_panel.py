@@ -22,9 +22,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -56,9 +58,11 @@ from twinviewer.personalize import (
 from twinviewer.personalize.disease import choose_prior, preset_of
 from twinviewer.personalize.quantities import shown_quantity
 
-# a short "± SD" header (its tooltip says more): Source and From get the width to wrap in
+# a short "± SD" header (its tooltip says more)
 #: Where a Name cell keeps the canonical measurement name behind the words it shows.
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Where a From cell keeps the full text of what the calibration did (its tooltip).
+_FROM_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Name", "Value", "Unit", "± SD", "Source", "From")
 HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the value",
                "Uncertainty of the value: one standard deviation, in its unit",
@@ -95,12 +99,23 @@ class MeasurementsPanel(QWidget):
         for i, tip in enumerate(HEADER_TIPS):
             self.table.horizontalHeaderItem(i).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
-        # every column in view in a 350-px step column (1280×720): long sources wrap. The
-        # vertical bar is always shown: wrapped rows that grow would otherwise bring it in
-        # after the columns were fitted and narrow the view under them (sideways scrolling)
+        # rows one line high in a ~370-px step column (1280×720; review9 #11: wrapped "From"
+        # text made rows 200 px tall): From shows the short status, its whole text is its
+        # tooltip and the detail line under the table (the selected row), and it is hidden
+        # when the columns do not all fit. Only Source narrows: a long one (the demo's
+        # "assumed, not measured: …") wraps and is never cut. The vertical bar is always
+        # shown so that it never narrows the view after the columns were fitted
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        keep_fitted(self.table)
+        keep_fitted(self.table, squeeze={4}, drop={len(COLUMNS) - 1})
         self.table.itemChanged.connect(self._on_edit)
+        self.detail = QLabel()
+        self.detail.setObjectName("measurement_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        # three lines: a why-not-used text (≈ 150 characters) at 1280×720 is not cut
+        self.detail.setMinimumHeight(3 * self.detail.fontMetrics().lineSpacing() + 4)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.currentCellChanged.connect(lambda r, *_a: self._show_detail(r))
 
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
@@ -124,8 +139,17 @@ class MeasurementsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.detail)
         lay.addLayout(buttons)
-        lay.addWidget(self.messages)
+        # many messages scroll in their own area: the table keeps ≥ 10 rows at 720 px
+        box = QScrollArea()
+        box.setWidgetResizable(True)
+        box.setFrameShape(QFrame.Shape.NoFrame)
+        box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        box.setWidget(self.messages)
+        box.setMaximumHeight(110)
+        self.messages_box = box
+        lay.addWidget(box)
         state.twinChanged.connect(lambda _: self.load_from_twin())
         self.load_from_twin()
 
@@ -136,9 +160,31 @@ class MeasurementsPanel(QWidget):
         self._loading = True
         self.table.setRowCount(0)
         for row in measurement_rows(twin):  # every one, as the report lists them
-            self._append(row.measurement, editable=row.editable, provenance=row.provenance)
+            self._append(row.measurement, editable=row.editable, provenance=row.provenance,
+                         short=_short_use(row))
         self._loading = False
         self.validate()
+        self._show_detail(self.table.currentRow())
+
+    def use_text(self, row: int) -> str:
+        """The whole From text of ``row`` (its cell shows the short status), e.g. 'image;
+        not used: computed from LVEDV and LVESV of the same source (…)'."""
+        item = self.table.item(row, len(COLUMNS) - 1)
+        if item is None:
+            return ""
+        return item.data(_FROM_ROLE) or item.text()
+
+    def _show_detail(self, row: int) -> None:
+        """The selected row in full: value, source and what the last calibration did."""
+        if not 0 <= row < self.table.rowCount() or self.table.item(row, 0) is None:
+            self.detail.setText("<i>Select a row: its source and what the last calibration "
+                                "did with it are shown here.</i>")
+            return
+        text = [(self.table.item(row, c).text() if self.table.item(row, c) else "")
+                for c in range(len(COLUMNS))]
+        full = self.use_text(row)
+        self.detail.setText(_esc(f"{text[0]} {text[1]} {text[2]} ± {text[3]}"
+                                 + (f" · {text[4]}" if text[4] else "") + f" · {full}"))
 
     def set_measurements(self, ms: list[Measurement]) -> None:
         """Replace the clinical (editable) rows by ``ms``."""
@@ -168,15 +214,18 @@ class MeasurementsPanel(QWidget):
                 self.table.removeRow(r)
         self.validate()
 
-    def _append(self, m: Measurement, editable: bool, provenance: str = "entered") -> None:
+    def _append(self, m: Measurement, editable: bool, provenance: str = "entered",
+                short: str | None = None) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
         cells = (shown_quantity(m.name), f"{m.value:.4g}", _shown_unit(m.unit),
-                 f"{m.uncertainty:.3g}", m.source, provenance)
+                 f"{m.uncertainty:.3g}", m.source, provenance if short is None else short)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if c == 0:  # shown in words; the canonical name is read back unless edited
                 item.setData(_NAME_ROLE, m.name)
+            if c == len(cells) - 1:
+                item.setData(_FROM_ROLE, provenance)
             if not editable or c == len(cells) - 1:  # provenance is not edited
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if not editable:
@@ -257,7 +306,8 @@ class MeasurementsPanel(QWidget):
                 if item is None:
                     continue
                 item.setBackground(QBrush(_COLOURS[level]) if level else QBrush())
-                item.setToolTip(tip)
+                full = item.data(_FROM_ROLE) if c == len(COLUMNS) - 1 else None
+                item.setToolTip("\n".join(t for t in (full, tip) if t))
         self._loading = False
         errors = read_errors + [i.message for i in issues if i.level == "error"]
         warnings = [i.message for i in issues if i.level == "warning"]
@@ -344,6 +394,21 @@ class MeasurementsPanel(QWidget):
                 self.export_file(path)
             except OSError as exc:
                 self.state.error(f"could not write {Path(path).name}: {exc}")
+
+
+def _short_use(row) -> str:
+    """'image; used', 'image; not used', 'entered; replaced': the From cell's one line
+    (the whole text, e.g. why a value was not used, is its tooltip).
+
+    Examples
+    --------
+    >>> from twinviewer.document import MeasurementRow
+    >>> _short_use(MeasurementRow(Measurement("SBP", 120, "mmHg", 5, ""), "entered", True))
+    'entered'
+    """
+    kind = row.provenance.split(";", 1)[0]
+    use = getattr(row, "use", None)
+    return f"{kind}; {use.status}" if use is not None else kind
 
 
 def _replaced_text(image: Measurement, entered: Measurement) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +74,8 @@ PALETTE = [(30, 90, 200), (200, 30, 40), (40, 150, 90), (230, 140, 20), (120, 60
 BASE_RGB = (90, 90, 90)
 SLIDER_STEPS = 200
 #: Result table columns (headers wrap onto two lines to keep the columns narrow).
+#: Width (px) of the results table from which names and changes take one line each.
+WIDE_TABLE_PX = 480
 RESULT_HEADERS = ["Scenario\nmedian (5–95 %)", "Δ vs baseline (5–95 %)\ntwins better"]
 
 
@@ -195,7 +197,7 @@ class ScenarioPanel(QWidget):
         self._live_timer.setInterval(0)
         self._live_timer.timeout.connect(self.update_live)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         # the editor scrolls rather than being squeezed by the splitter: its wrapped texts
         # (the live preview, the evidence) keep the height their width needs
         self.editor_scroll = QScrollArea()
@@ -205,6 +207,14 @@ class ScenarioPanel(QWidget):
         self.editor_scroll.setWidget(self._build_editor())
         split.addWidget(self.editor_scroll)
         split.addWidget(self._build_results())
+        # the results get the panel's space (review9 #11: a small box showing 3 metrics at
+        # 1920×1080); the editor scrolls, and the handle gives it back when wanted
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.editor_scroll.setMinimumHeight(120)
+        self._split_placed = False
+        self._wide = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(split, 1)
@@ -323,6 +333,36 @@ class ScenarioPanel(QWidget):
         lay.addWidget(sc, 2)
         return box
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        """First shown: the results take 70 % of the height (the editor's size hint would
+        otherwise take most of it)."""
+        super().showEvent(event)
+        if not self._split_placed and self.split.height() > 0:
+            self._split_placed = True
+            h = self.split.height()
+            self.split.setSizes([int(h * 0.3), h - int(h * 0.3)])
+
+    def sizeHint(self):  # noqa: N802 - Qt naming
+        """As small as it may be: the step page fills the column's height and the splitter
+        shares it out (the editor's tall hint made the whole page scroll at 1280×720, the
+        results below the window)."""
+        return self.minimumSizeHint().expandedTo(QSize(super().sizeHint().width(), 0))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt naming
+        return False
+
+    def _is_wide(self) -> bool:
+        """Whether the results table is wide enough for one-line names and changes."""
+        return self.result_table.viewport().width() >= WIDE_TABLE_PX
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._refill_if_wide_changed)  # once the table has its size
+
+    def _refill_if_wide_changed(self) -> None:
+        if self.table is not None and self._is_wide() != self._wide:
+            self._fill_table()
+
     def _build_results(self) -> QWidget:
         self.tabs = QTabWidget()
         # Table
@@ -341,7 +381,16 @@ class ScenarioPanel(QWidget):
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
         self.flags_label.setStyleSheet("color: #b00020;")
-        tl.addWidget(self.flags_label)
+        # the flags and the footnote scroll in a capped area: the table keeps the height
+        under = QWidget()
+        ul = QVBoxLayout(under)
+        ul.setContentsMargins(0, 0, 0, 0)
+        ul.addWidget(self.flags_label)
+        self.notes_box = QScrollArea()
+        self.notes_box.setWidgetResizable(True)
+        self.notes_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.notes_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.notes_box.setMaximumHeight(80)
         note = QLabel("median (5–95 %) over plausible twins; Δ = scenario − baseline paired by "
                       "member; '% better' counts members improved beyond the metric's "
                       "tolerance (direction: " + ", ".join(
@@ -350,7 +399,9 @@ class ScenarioPanel(QWidget):
         note.setObjectName("better_note")  # metrics by their labels, not code names
         note.setWordWrap(True)
         note.setStyleSheet("font-size: 10px;")
-        tl.addWidget(note)
+        ul.addWidget(note)
+        self.notes_box.setWidget(under)
+        tl.addWidget(self.notes_box)
         self.tabs.addTab(tw, "Table")
         # Curves
         self.glw = pg.GraphicsLayoutWidget()
@@ -659,6 +710,7 @@ class ScenarioPanel(QWidget):
             tab.setColumnCount(1)
             tab.setHorizontalHeaderLabels(["Run scenarios on the ensemble to compare them "
                                            "with the baseline"])
+            tab.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             self.flags_label.clear()
             return
         # Metric rows, not scenario columns: one title row per metric (unit, measurement),
@@ -666,7 +718,13 @@ class ScenarioPanel(QWidget):
         # number of scenarios, so the table fits a 1280-px screen without scrolling sideways.
         tab.setColumnCount(len(RESULT_HEADERS))
         tab.setHorizontalHeaderLabels(RESULT_HEADERS)
+        # set once the columns exist (on the empty table it was a no-op: both columns took
+        # their contents' width and the table used half the panel's width)
+        head = tab.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = shown_metrics(t)
+        wide = self._wide = self._is_wide()
         tab.setRowCount(len(metrics) * (2 + len(t.scenarios)))
         modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names
         twin = self.state.twin
@@ -698,11 +756,14 @@ class ScenarioPanel(QWidget):
                 r += 1
                 self._rows[(m, name)] = r
                 self._cells[(m, name)] = (value, delta, better)
-                label = shown.replace(" [", "\n[", 1)  # the response on its own line: narrow
+                # the response on its own line and the Δ's interval under it when narrow
+                # (1280×720); one line each when the column is wide: more metrics in view
+                label = shown if wide else shown.replace(" [", "\n[", 1)
                 # a long value (negative bounds) breaks before its interval: no sideways scroll
                 shown_value = value if len(value) <= 16 else value.replace(" (", "\n(", 1)
                 tab.setItem(r, 0, QTableWidgetItem(f"{label}\n{shown_value}"))
-                text = delta.replace(" (", "\n(", 1) + (f"\nbetter in {better}" if better
+                text = (delta if wide else delta.replace(" (", "\n(", 1)) + (
+                    f"\nbetter in {better}" if better
                                                          else "")
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)

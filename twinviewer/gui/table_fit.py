@@ -12,11 +12,14 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QStyle, QTableWidget
 
 
-def share_width(natural: list[int], available: int, minimum: int = 40) -> list[int]:
+def share_width(natural: list[int], available: int, minimum: int = 40,
+                squeeze: set[int] | None = None) -> list[int]:
     """Column widths summing to ``available`` at most: narrow columns keep their width.
 
     Water-filling: a column whose natural width is within the fair share keeps it; the
-    others split what is left equally (never below ``minimum``).
+    others split what is left equally (never below ``minimum``). With ``squeeze`` only
+    those columns give up width (the others keep their natural width, e.g. a source that
+    must never be cut).
 
     Examples
     --------
@@ -24,12 +27,14 @@ def share_width(natural: list[int], available: int, minimum: int = 40) -> list[i
     [60, 120, 40, 120]
     >>> share_width([60, 80], 340)
     [60, 80]
+    >>> share_width([60, 200, 40, 200], 340, squeeze={3})
+    [60, 200, 40, 40]
     """
     widths = list(natural)
     if sum(natural) <= available:
         return widths
-    wide = set(range(len(natural)))
-    left = available
+    wide = set(range(len(natural))) if squeeze is None else set(squeeze)
+    left = available - sum(natural[i] for i in range(len(natural)) if i not in wide)
     while wide:
         share = left // len(wide)
         keep = {i for i in wide if natural[i] <= share}
@@ -58,13 +63,14 @@ def _text_width(table: QTableWidget, column: int) -> int:
 
 
 class _Refit(QObject):
-    def __init__(self, table: QTableWidget) -> None:
+    def __init__(self, table: QTableWidget, squeeze: set[int] | None = None,
+                 drop: set[int] | None = None) -> None:
         super().__init__(table)
         self.table = table
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(0)
-        self.timer.timeout.connect(lambda: fit_columns(self.table))
+        self.timer.timeout.connect(lambda: fit_columns(self.table, squeeze, drop))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
         if event.type() == QEvent.Type.Resize:
@@ -72,8 +78,12 @@ class _Refit(QObject):
         return False
 
 
-def fit_columns(table: QTableWidget) -> None:
-    """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit.
+def fit_columns(table: QTableWidget, squeeze: set[int] | None = None,
+                drop: set[int] | None = None) -> None:
+    """Size ``table``'s columns to its viewport (wrapping long cells) and its rows to fit;
+    with ``squeeze`` only those columns are narrowed (see :func:`share_width`). ``drop``
+    columns are hidden whenever the columns do not all fit at their natural width (their
+    text must then be shown elsewhere, e.g. in a tooltip or a detail line).
 
     Examples
     --------
@@ -85,20 +95,34 @@ def fit_columns(table: QTableWidget) -> None:
         return
     natural = [max(table.sizeHintForColumn(i), h.sectionSizeHint(i), _text_width(table, i))
                for i in range(n)]
-    widths = share_width(natural, max(table.viewport().width(), 1))
+    available = max(table.viewport().width(), 1)
+    hidden = set(drop or ()) if sum(natural) > available else set()
+    for i in range(n):
+        table.setColumnHidden(i, i in hidden)
+    shown = [i for i in range(n) if i not in hidden]
+    part = share_width([natural[i] for i in shown], available,
+                       squeeze=None if squeeze is None else
+                       {shown.index(i) for i in squeeze if i in shown} or None)
+    widths = [0] * n
+    for i, w in zip(shown, part, strict=True):
+        widths[i] = w
     h.setStretchLastSection(False)
-    for i, w in enumerate(widths):
+    for i in shown:
         h.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(i, w)
+        h.resizeSection(i, widths[i])
     spare = table.viewport().width() - sum(widths)
     if spare > 0:  # the widest column takes the slack (no ragged gap at the right)
-        last = max(range(n), key=lambda i: widths[i])
+        last = max(shown, key=lambda i: widths[i])
         h.resizeSection(last, widths[last] + spare)
     table.resizeRowsToContents()
 
 
-def keep_fitted(table: QTableWidget) -> None:
+def keep_fitted(table: QTableWidget, squeeze: set[int] | None = None,
+                drop: set[int] | None = None) -> None:
     """Refit ``table``'s columns whenever it is resized or its rows change.
+
+    ``squeeze`` names the only columns that may be narrowed (and wrap); ``drop`` those
+    hidden when not all columns fit (see :func:`fit_columns`).
 
     Examples
     --------
@@ -108,7 +132,7 @@ def keep_fitted(table: QTableWidget) -> None:
     table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
     h = table.horizontalHeader()
     h.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-    refit = _Refit(table)
+    refit = _Refit(table, squeeze, drop)
     table.viewport().installEventFilter(refit)
     model = table.model()  # rows filled or edited later: refit once, after the change
     for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):

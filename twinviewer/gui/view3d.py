@@ -329,7 +329,13 @@ class View3D(QWidget):
         self.results = results
         with self._one_render():
             self._compute_limits()
-            self._apply_overlay()
+            if self.anatomy is not None:
+                # the image phase and the moving anatomy follow the new beat: before any
+                # results the phase is the image's ED (review9 #17: paused at t = 0 the
+                # corner read "image phase 24 ED" while the slices showed phase 0)
+                self.set_time(self.state.time)
+            else:
+                self._apply_overlay()
 
     def set_anatomy(self, anatomy) -> None:
         """Show ``anatomy`` (or nothing); keeps camera orientation if the frame is unchanged."""
