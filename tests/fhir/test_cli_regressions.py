@@ -34,9 +34,9 @@ def calibrated(tmp_path_factory):
     first, second, third = _files(tmp)
     path = save_twin(tmp / "p.twin", twin_from_preset("healthy", n=8))
     assert main(["calibrate", str(path), "--measurements", str(first), "-n", "16",
-                 "--iterations", "4"]) == 0
+                 "--iterations", "8"]) == 0
     assert main(["calibrate", str(path), "--measurements", str(second), "-n", "16",
-                 "--iterations", "4", "--day", "7"]) == 0
+                 "--iterations", "8", "--day", "7"]) == 0
     return path, third
 
 

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     from twinviewer.interventions.evidence_table import RowResult
 
 #: Bump when the checks change, so old cached results are not reused.
-CHECKS_VERSION = 5  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
-#: checks carry their variables structured; 5: and their title and interpolation note
+CHECKS_VERSION = 6  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
+#: checks carry their variables structured; 5: and their title and interpolation note; 6: a
+#: twin of an earlier version of its model is judged on that version (3.0 beside 3.1)
 
 #: (metric or series extreme, published value, tolerance, unit). Two independent
 #: implementations agree to 0.1 mL / 0.1 mmHg; the tolerance allows the integrator's step.
@@ -270,16 +271,25 @@ def evidence_checks(model: ModelSpec) -> list[Check]:
         rows = load_rows()
     except EvidenceError as exc:
         return [Check("evidence", "evidence table", False, str(exc))]
+    import contextlib
+
+    from twinviewer.physiology.presets import VALVE_MODELS, valve_model
+
+    # a twin of an earlier version (3.0 beside the default 3.1: one model name) is judged on
+    # its own equations: its rows' patients are built on that version (review9b #2)
+    kind = next((k for k, m in VALVE_MODELS.items()
+                 if m.equation_hash == model.equation_hash), None)
     out = []
-    for row in rows:
-        try:
-            preset, _ = patient_values(row.patient)
-        except EvidenceError as exc:
-            out.append(Check("evidence", row.id, False, str(exc)))
-            continue
-        if preset.model.name != model.name:
-            continue
-        out.append(row_check(run_row(row)))
+    with valve_model(kind) if kind is not None else contextlib.nullcontext():
+        for row in rows:
+            try:
+                preset, _ = patient_values(row.patient)
+            except EvidenceError as exc:
+                out.append(Check("evidence", row.id, False, str(exc)))
+                continue
+            if preset.model.equation_hash != model.equation_hash:
+                continue
+            out.append(row_check(run_row(row)))
     return out
 
 

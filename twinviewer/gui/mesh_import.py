@@ -233,9 +233,11 @@ def take_mesh_series(window, paths: list[Path]) -> list[Path]:
 def _unused_note(paths: list[Path]) -> list[str]:
     groups = find_series(paths)
     used = {p for f in groups.values() for p in f.values()}
-    loose = [p.name for p in paths if p not in used]
-    return [f"not part of the mesh time series (no frame index in the name): "
-            f"{', '.join(loose)}"] if loose else []
+    loose = [p for p in paths if p not in used]
+    # a count, not the names: the notes are saved in the .twin and a file name may carry
+    # the patient's name (review9b #3)
+    return [f"{len(loose)} file(s) not part of the mesh time series (no frame index in the "
+            "name)"] if loose else []
 
 
 def open_mesh_series(window, paths: list[Path], mapping: Path | None = None,

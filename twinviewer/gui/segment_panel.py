@@ -57,7 +57,7 @@ from twinviewer.imaging.curves import rate_measurements
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.measure import clinical_measurements, structure_volumes
 from twinviewer.imaging.meshing import label_map_to_meshes
-from twinviewer.imaging.partial_volume import PARTIAL_VOXELS, with_partial_volumes
+from twinviewer.imaging.partial_volume import PARTIAL_VOXELS
 from twinviewer.imaging.segmentation import LABEL_VALUES, display
 
 #: Blood pools a seed can be placed in (the LV myocardium is derived from the LV pool).
@@ -115,10 +115,9 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
     Label-derived meshes of those phases replace any earlier ones; other phases are kept.
     The volumes of every labelled phase are measured again as on import: for a short-axis
     cine stack the pool and LV wall beyond the stack are added
-    (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first), and the
-    LV blood of the cine phases in ``labels`` is counted by partial voxels and by the mitral
-    annulus planes ``mitral`` (phase → plane, from the segmenter) as on import
-    (:func:`~twinviewer.imaging.partial_volume.with_partial_volumes`). With
+    (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first), as on
+    import; ``mitral`` (phase → the segmenter's mitral annulus plane) is kept for the
+    partial-voxel count, not used yet (imaging/study.py). With
     both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF, LV mass) and the
     peak ejection and filling rates are recomputed.
     """
@@ -130,9 +129,9 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
                for p, lab in all_labels.items()}
     gaps: dict = {}
     if is_cine_stack(img):
-        volumes = with_partial_volumes(volumes, img, labels, mitral)
-        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES,
-                                         mitral or ())
+        # as on import: label counts, the basal gap assumed (partial voxels not used yet,
+        # imaging/study.py)
+        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES)
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
         ours = key in LABEL_VALUES
@@ -670,8 +669,6 @@ class SegmentPanel(QWidget):
             self._undo, self.corrections = [], []
             vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
                 if phase in self.maps else {}
-            if vols and self.is_cine:  # as they will be measured on accept
-                vols = with_partial_volumes({phase: vols}, img, self.maps, self.mitral)[phase]
             miss = "".join(f" Phase {p} not segmented: {why}" for p, why in skipped.items())
             self.status.setText(
                 f"Preview (not yet in the twin), {len(self.maps)} phase(s) "

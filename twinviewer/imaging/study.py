@@ -24,7 +24,6 @@ from twinviewer.imaging.measure import (
     structure_volumes,
 )
 from twinviewer.imaging.meshing import MeshingOptions, label_map_to_meshes
-from twinviewer.imaging.partial_volume import with_partial_volumes
 from twinviewer.imaging.segmentation import (
     LABEL_VALUES,
     MESH_SUFFIXES,
@@ -300,7 +299,6 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                 continue
             labels.merge(read, p.name)
     notes += labels.notes
-    auto = None
     if not labels.labels and auto_segment and is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")
         try:
@@ -311,17 +309,17 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
             labels.labels = res.labels
             notes.append(AUTO_SEGMENTED)
             notes += res.notes
-            auto = res
     steps.report(0.65, "measuring volumes")
     source = f"{image.modality or 'image'} segmentation"
     volumes = {p: structure_volumes(lab, image.spacing, LABEL_VALUES, source)
                for p, lab in labels.labels.items()}
-    if auto is not None:  # the segmenter's own labels: their border by partial voxels
-        volumes = with_partial_volumes(volumes, image, auto.labels, auto.mitral)
+    # The partial-voxel LV count (imaging/partial_volume.py, seg9lv: biv-me ED LV −0.6 to
+    # −3.0 %) is not used here: on the analytic cine phantom with its long-axis views it
+    # read ED 130.7 against 145.0 mL and made systole non-monotonic (review9b #1), so the
+    # label count and the assumed basal gap stay until it is right on both.
     gaps = {}
     if is_cine_stack(image):
-        volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES,
-                                         auto.mitral if auto is not None else ())
+        volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES)
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
         notes[:] = timing_settled(notes, "the LV blood volume",

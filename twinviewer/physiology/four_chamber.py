@@ -679,10 +679,11 @@ QUASI_STEADY_MODEL = replace(
 )
 
 _SOURCE_RESISTANCE = (
-    "The LV has a source resistance R_i = K_SOURCE·p_iso (Shroff et al. 1985; K_SOURCE "
-    "0.0006 s/mL, UNSOURCED, chosen on the ASE tables' mean/peak prosthetic gradients): "
-    "while the aortic valve ejects, the LV pressure is its isovolumic pressure less "
-    "R_i·Q_AV, which rounds the ejection flow.")
+    "The LV has a source resistance proportional to the pressure it develops (Shroff et al. "
+    "1985; 0.0006 s/mL per unit of isovolumic pressure, UNSOURCED, chosen on the ASE "
+    "tables' mean/peak prosthetic gradients): while the aortic valve ejects, the LV "
+    "pressure is its isovolumic pressure less that resistance times the aortic flow, which "
+    "rounds the ejection flow.")
 
 #: LV contraction duration at 75 bpm of version 3.1 (s; 3.0: 0.425), refitted to Weissler's
 #: ejection time (LVET = 413 − 1.7·HR ms) because the source resistance lengthens ejection:

@@ -70,8 +70,8 @@ def with_severity(name: str, severity: float) -> np.ndarray:
     --------
     >>> v = with_severity("severe_as", 0.5)
     >>> m = heart("severe_as").model
-    >>> round(float(v[m.parameter_names.index("AV.EOA")]), 2)
-    1.62
+    >>> round(float(v[m.parameter_names.index("AV.EOA")]), 2)  # √(3.5 × 0.70) cm²
+    1.57
     """
     p = heart(name)
     v = p.vector().copy()
