@@ -452,10 +452,21 @@ class CurveObservation:
         return np.where(results.ok[:, None], v, np.nan)
 
     def whiten(self, volumes: np.ndarray) -> np.ndarray:
-        """``L⁻¹ v`` for each row of ``volumes`` (N, K)."""
+        """``L⁻¹ v`` for each row of ``volumes`` (N, K); a failed member's row (NaN, from
+        :meth:`model_volumes`) stays NaN and is left out as for any other observable.
+
+        Examples
+        --------
+        >>> o = CurveObservation.__new__(CurveObservation)
+        >>> o.chol = np.diag([2.0, 4.0])
+        >>> o.whiten(np.array([[2.0, 8.0], [np.nan, np.nan]])).tolist()
+        [[1.0, 2.0], [nan, nan]]
+        """
         from scipy.linalg import solve_triangular
 
-        return solve_triangular(self.chol, np.atleast_2d(volumes).T, lower=True).T
+        # each member is its own column: check_finite=False keeps a NaN column to itself
+        return solve_triangular(self.chol, np.atleast_2d(volumes).T, lower=True,
+                                check_finite=False).T
 
     @property
     def y(self) -> np.ndarray:
