@@ -174,7 +174,19 @@ def test_the_refusal_names_the_way_out(impossible):
     assert refusal_text(ValueError("bad"), add) == "bad"
 
 
-def test_a_measurement_left_out_is_a_disagreement_not_a_miss():
+@pytest.fixture(scope="module")
+def lvsv_left_out():
+    """A healthy twin calibrated to CT volumes whose LVSV (40 mL) contradicts LVEDV − LVESV
+    (80 mL) of the same segmentation: LVSV is left out of the fit."""
+    twin = twin_from_preset("healthy", n=1)
+    src = "CT segmentation"
+    ms = [M("SBP", 122, "mmHg", 8, "cuff"), M("DBP", 78, "mmHg", 6, "cuff"),
+          M("LVEDV", 140, "mL", 7, src), M("LVESV", 60, "mL", 4, src),
+          M("LVSV", 40, "mL", 4, src)]
+    return twin, ms, calibrate(twin, ms, n=32, point_estimate=False)
+
+
+def test_a_measurement_left_out_is_a_disagreement_not_a_miss(lvsv_left_out):
     """Review9 #8 (`twin create` with echo LVEF on the demo CT): LVSV and RVEF of the CT
     segmentation, left out of the fit because they follow from its volumes, were reported
     as "missed by |z| > 2" and "poor fit" four lines above "left out of the fit". What was
@@ -183,13 +195,7 @@ def test_a_measurement_left_out_is_a_disagreement_not_a_miss():
     from twinviewer.io.measurement_use import use_of
     from twinviewer.personalize.calibrate import calibration_record
 
-    twin = twin_from_preset("healthy", n=1)
-    src = "CT segmentation"
-    # LVSV 40 mL beside LVEDV − LVESV = 80 mL of the same segmentation
-    ms = [M("SBP", 122, "mmHg", 8, "cuff"), M("DBP", 78, "mmHg", 6, "cuff"),
-          M("LVEDV", 140, "mL", 7, src), M("LVESV", 60, "mL", 4, src),
-          M("LVSV", 40, "mL", 4, src)]
-    r = calibrate(twin, ms, n=32, point_estimate=False)
+    twin, ms, r = lvsv_left_out
     row = next(f for f in r.fit if f.name == "LVSV")
     assert row.left_out and not row.used and abs(row.z) > Z_FLAG
     assert row.disagrees and not row.flag  # a disagreement, not a miss of the fit
@@ -208,19 +214,14 @@ def test_a_measurement_left_out_is_a_disagreement_not_a_miss():
     assert "DISAGREES" in use.detail and f"z = {row.z:+.1f}" in use.detail
 
 
-def test_the_explanation_does_not_count_a_left_out_measurement_as_missed():
+def test_the_explanation_does_not_count_a_left_out_measurement_as_missed(lvsv_left_out):
     """Review9 #8 (PDF of the same twin): 'The twin misses 5 measurements' listed LVSV and
     RVEF, left out of the fit. They are disagreements (kind 'disagreement'), with the
     reason they were left out and their z; the misses are the fitted rows only."""
     from twinviewer.explain.validity import validity_warnings
     from twinviewer.twins import model_of
 
-    twin = twin_from_preset("healthy", n=1)
-    src = "CT segmentation"
-    ms = [M("SBP", 122, "mmHg", 8, "cuff"), M("DBP", 78, "mmHg", 6, "cuff"),
-          M("LVEDV", 140, "mL", 7, src), M("LVESV", 60, "mL", 4, src),
-          M("LVSV", 40, "mL", 4, src)]
-    r = calibrate(twin, ms, n=32, point_estimate=False)
+    twin, _, r = lvsv_left_out
     new = updated_twin(twin, r, accept_misfit=True)
     from twinviewer.io import audit_log
     from twinviewer.personalize.calibrate import calibration_record
