@@ -107,8 +107,7 @@ def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
 
 
 def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
-                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str],
-                     mitral: dict | None = None) -> Anatomy:
+                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str]) -> Anatomy:
     """A copy of ``anatomy`` whose phases in ``labels`` are described by those label maps
     and ``meshes``.
 
@@ -116,8 +115,7 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
     The volumes of every labelled phase are measured again as on import: for a short-axis
     cine stack the pool and LV wall beyond the stack are added
     (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first), as on
-    import; ``mitral`` (phase → the segmenter's mitral annulus plane) is kept for the
-    partial-voxel count, not used yet (imaging/study.py). With
+    import (label counts: imaging/study.py). With
     both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF, LV mass) and the
     peak ejection and filling rates are recomputed.
     """
@@ -200,7 +198,6 @@ class SegmentPanel(QWidget):
         self.proposed: dict[str, set[tuple[int, int, int]]] = {}  # proposals not yet accepted
         self.maps: dict[int, np.ndarray] = {}   # phase -> label map: the preview, never the
         self.phase: int | None = None           # document's; phase of the 3D preview meshes
-        self.mitral: dict = {}  # phase -> mitral annulus plane the cine segmenter used
         self.meshes: dict[str, SurfaceMesh] = {}
         self.edits = 0
         # per stroke: phase -> map before it (None: no map), every phase it changed
@@ -383,7 +380,6 @@ class SegmentPanel(QWidget):
         self.seed_phase = {k: [] for k in POOLS}
         self.proposed = {}
         self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
-        self.mitral = {}
         self._undo, self._stroke, self.corrections = [], False, []
 
     def _update_list(self) -> None:
@@ -629,7 +625,7 @@ class SegmentPanel(QWidget):
             def segment(progress):
                 progress(0.05, "segmenting every phase from the seeds")
                 res = segment_cine(img, first, corrections, planes=planes)
-                return res.labels, res.mitral
+                return res.labels
         else:
             seeds = {k: list(self.seeds[k]) for k in ticked}
             # a gated CT: the phase on show, and ED and ES so that one Accept gives EDV/ESV
@@ -648,11 +644,11 @@ class SegmentPanel(QWidget):
                         if p == phase:
                             raise
                         skipped[p] = str(exc)
-                return out, {}
+                return out
         skipped: dict[int, str] = {}  # CT phase -> why the seeds did not segment it
 
         def work(progress, cancelled):
-            maps, mitral = segment(progress)
+            maps = segment(progress)
             if cancelled():
                 raise JobCancelled
             progress(0.6, "meshing the preview")
@@ -660,11 +656,11 @@ class SegmentPanel(QWidget):
                                          slice_thickness_mm=img.slice_thickness_mm) \
                 if phase in maps else {}
             progress(1.0, "segmentation ready")
-            return maps, meshes, mitral
+            return maps, meshes
 
         def done(result) -> None:
             self.job = None
-            self.maps, self.meshes, self.mitral = result
+            self.maps, self.meshes = result
             self.phase, self.edits = phase, 0
             self._undo, self.corrections = [], []
             vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
@@ -828,7 +824,7 @@ class SegmentPanel(QWidget):
             self.state.error("Accept: there is no segmentation to accept; run Segment first.")
             return
         seeds = {k: len(v) for k, v in self.seeds.items() if v}
-        edits, mitral = self.edits, dict(self.mitral)
+        edits = self.edits
         corrections = [dict(c) for c in self.corrections]
 
         def put(maps, meshes) -> None:
@@ -838,7 +834,7 @@ class SegmentPanel(QWidget):
                 return
             notes = [f"phase {p}: segmented in the editor from seeds ({seeds}), "
                      f"{edits} brush/eraser correction(s)" for p in sorted(maps)]
-            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes, mitral)
+            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes)
             img = anatomy.image
             shown = [p for p in dict.fromkeys((img.ed_index, img.es_index)) if p in maps] \
                 or [min(maps)]
@@ -861,7 +857,7 @@ class SegmentPanel(QWidget):
 
     def discard(self) -> None:
         """Drop the preview (seeds are kept); the twin is untouched."""
-        self.maps, self.meshes, self.edits, self.mitral = {}, {}, 0, {}
+        self.maps, self.meshes, self.edits = {}, {}, 0
         self._undo, self._stroke, self.corrections = [], False, []
         self._end_preview()
         self.status.setText("Preview discarded; the twin is unchanged.")
