@@ -78,3 +78,36 @@ def test_a_fit_that_moves_the_predictions_away_is_not_kept():
     better = rf.Fit("x", {"A": 1.0}, {"A": 2.0}, 3.0, 1.0, 5, same, same, 10.0, 9.0)
     assert not worse.kept and worse.breaks == []
     assert better.kept
+
+
+def test_a_fit_that_makes_a_default_what_if_implausible_is_not_kept():
+    same = {"r1": "pass"}
+    bad = ("nitroprusside (default setting) on hfref, regulated: SBP 68.9 outside the "
+           "validated range 70–230",)
+    worse = rf.Fit("x", {"A": 1.0}, {"A": 2.0}, 3.0, 1.0, 5, same, same, 1.0, 1.0, (), bad)
+    assert not worse.kept and worse.implausible == list(bad)
+    # a problem already there before the fit (other numbers) is not the fit's doing
+    moved = (bad[0].replace("68.9", "67.0"),)
+    assert rf.Fit("x", {"A": 1.0}, {"A": 2.0}, 3.0, 1.0, 5, same, same, 1.0, 1.0, bad,
+                  moved).kept
+
+
+def test_the_refit_runs_the_what_if_checks_and_refuses_session_9s_nitroprusside(monkeypatch):
+    """Session 9's refit wrote NTP_VOLUME_ML 469 mL: it helped the row and dropped the hfref
+    what-if's SBP to 69 mmHg (outside the validated range); the refit now sees that."""
+    calls = []
+    real = rf.problems
+
+    def spy(steps):
+        calls.append(tuple(steps))
+        return real(steps)
+
+    monkeypatch.setattr(rf, "problems", spy)
+    # the optimiser stands in for the one that found 469 mL (cost 0: always taken)
+    monkeypatch.setattr(rf, "minimize", lambda f, x0, **kw: type(
+        "R", (), {"x": np.array([0.55, 469.0]), "fun": 0.0})())
+    fit = rf.refit("nitroprusside")
+    assert calls == [("nitroprusside",), ("nitroprusside",)]
+    assert any("SBP" in p and "hfref" in p for p in fit.implausible), fit.implausible_after
+    assert not fit.kept
+    assert drugs.NTP_VOLUME_ML == fit.before["NTP_VOLUME_ML"]  # left as it was

@@ -403,7 +403,10 @@ def run_row(row: Row, regulation: str | None = None) -> RowResult:
 
 
 def virtual_patients(directory: Path | None = None) -> dict[str, dict]:
-    """Named virtual patients beyond the presets: name → {preset, overrides, description}."""
+    """Named virtual patients beyond the presets: name → {preset (or based_on: another named
+    patient), overrides, description, and for a patient matched to its study's reported
+    baseline, baseline (the reported values it reproduces) and fitted (the parameters solved
+    for them; :mod:`twinviewer.interventions.study_patients`)}."""
     path = Path(directory or EVIDENCE_DIR) / PATIENTS_FILE
     if not path.is_file():
         return {}
@@ -426,8 +429,15 @@ def patient_values(name: str, directory: Path | None = None):
     extra = virtual_patients(directory)
     if name in extra:
         d = extra[name]
-        preset = get_preset(str(d["preset"]))
-        values = dict(preset.values)
+        if "based_on" in d:  # a patient of a study matched on another evidence patient
+            base = str(d["based_on"])
+            if base == name or base not in extra:
+                raise EvidenceError(f"{PATIENTS_FILE}: patient {name!r} is based on "
+                                    f"{base!r}, which is not another patient of the file")
+            preset, values = patient_values(base, directory)
+        else:
+            preset = get_preset(str(d["preset"]))
+            values = dict(preset.values)
         values.update({k: float(v) for k, v in d.get("overrides", {}).items()})
         return preset, values
     try:

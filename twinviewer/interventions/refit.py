@@ -19,9 +19,12 @@ within each constant's bounds, starting from the current values. A fit never loo
 tolerance or touches a row: it only moves the named constants. A fit is not kept (the
 constants stay as they were and the command says so) when it would turn a passing row of
 its interventions into a failing one (the least-squares optimum of two rows that cannot both
-pass, e.g. the two milrinone sources, may favour the other row), or when it moves the rows
+pass, e.g. the two milrinone sources, may favour the other row), when it moves the rows
 of its interventions that it is not fitted to (predictions, e.g. dobutamine-8-postop) away
-from their sources: consistency is not bought with prediction.
+from their sources: consistency is not bought with prediction, or when it makes a default
+what-if of its drugs implausible on a preset (:mod:`twinviewer.interventions.plausibility`:
+the validated range, and the unloaders' CO and MAP on hfref; session 9's nitroprusside refit
+passed its row and dropped the hfref what-if's SBP to 69 mmHg).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from twinviewer.interventions.evidence_table import (
     run_row,
 )
 from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.plausibility import problems
 from twinviewer.physiology import ModelError
 from twinviewer.physiology.presets import DEFAULT_VALVES, VALVE_MODELS, valve_model
 
@@ -108,6 +112,10 @@ class Fit:
     #: before and after the fit.
     prediction_before: float = 0.0
     prediction_after: float = 0.0
+    #: What is implausible about the group's default what-ifs on the presets
+    #: (:func:`~twinviewer.interventions.plausibility.problems`) before and after the fit.
+    implausible_before: tuple[str, ...] = ()
+    implausible_after: tuple[str, ...] = ()
 
     @property
     def breaks(self) -> list[str]:
@@ -116,11 +124,22 @@ class Fit:
                 if s == "pass" and self.status_after.get(r) != "pass"]
 
     @property
+    def implausible(self) -> list[str]:
+        """Problems of the default what-ifs that the fit brings (not there before it)."""
+        def key(p: str) -> str:  # the problem without its numbers
+            return re.split(r"[-+]?\d", p, maxsplit=1)[0]
+
+        known = {key(p) for p in self.implausible_before}
+        return [p for p in self.implausible_after if key(p) not in known]
+
+    @property
     def kept(self) -> bool:
-        """False when the fit makes a passing row fail or moves the predictions (rows of
-        the same interventions that the group is not fitted to) away from their sources:
-        consistency must not be bought with prediction."""
-        return not self.breaks and self.prediction_after <= self.prediction_before + 1e-6
+        """False when the fit makes a passing row fail, moves the predictions (rows of
+        the same interventions that the group is not fitted to) away from their sources
+        (consistency must not be bought with prediction) or makes a default what-if of its
+        drugs implausible."""
+        return (not self.breaks and self.prediction_after <= self.prediction_before + 1e-6
+                and not self.implausible)
 
 
 def cost(group: Group, rows: Sequence | None = None) -> float:
@@ -171,6 +190,8 @@ def refit(name: str, max_evaluations: int = 120,
                    tuple(r.id for r in watched if r.id not in group.rows))
     pred0 = cost(others, _rows(others)) if others.rows else 0.0
     x0 = np.array([float(getattr(drugs, c)) for c in group.constants])
+    steps = tuple(dict.fromkeys(s.name for r in rows for s in r.steps))
+    implausible0 = tuple(problems(steps))
     lo = np.array([b[0] for b in group.bounds])
     hi = np.array([b[1] for b in group.bounds])
     n = [0]
@@ -193,9 +214,10 @@ def refit(name: str, max_evaluations: int = 120,
     _set(group, best)
     status1 = {r.id: run_row(r).status for r in watched}
     pred1 = cost(others, _rows(others)) if others.rows else 0.0
+    implausible1 = tuple(problems(steps)) if np.any(best != x0) else implausible0
     fit = Fit(name, dict(zip(group.constants, x0, strict=True)),
               dict(zip(group.constants, best, strict=True)), c0, min(float(res.fun), c0), n[0],
-              status0, status1, pred0, pred1)
+              status0, status1, pred0, pred1, implausible0, implausible1)
     if not fit.kept:  # keep the constants as they were
         _set(group, x0)
     return fit
@@ -266,6 +288,11 @@ def _main(args: argparse.Namespace) -> None:
         if fit.breaks:
             print(f"  not kept: the fit makes {', '.join(fit.breaks)} fail; constants "
                   f"unchanged")
+        elif fit.implausible:
+            print("  not kept: the fit makes a default what-if implausible; constants "
+                  "unchanged:")
+            for p in fit.implausible:
+                print(f"    {p}")
         elif not fit.kept:
             print("  not kept: the fit moves the predictions away from their sources; "
                   "constants unchanged")
