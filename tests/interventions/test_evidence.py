@@ -87,8 +87,11 @@ KNOWN_FAILING = {
                           "fails). A dose-ranging study (Fitzpatrick 1987: 75 µg/kg CI +37 %, "
                           "PCWP −28 %) agrees with this row; Cusick's rate and timing are not "
                           "in its abstract",
-    "nitroprusside": "CO +37 % and PCWP −28 % (reported +73 %, −47 %) at the reported MAP "
-                     "−15; HR +5 % (slight fall). The 0.55 cap of the fit, meant for the net "
+    "nitroprusside": "CO +43 % and PCWP −26 % (reported +73 %, −47 %) at the reported MAP "
+                     "−15; HR +5 % (slight fall), on a patient matched to Guiha's LVFP 32.2 "
+                     "and CO 2.98 (drugs10; the refit's 522 mL passes neither and drops the "
+                     "hfref what-if's SBP to 67 mmHg: refused by the refit's own check). "
+                     "The 0.55 cap of the fit, meant for the net "
                      "SVR (Guiha implies −53…−55 %), capped the direct fall (net −41 %); "
                      "freed (0.65) CO +53 % and MAP −18 pass but PCWP −28 % and HR +6 % fail "
                      "and the hfref preset's SBP falls to 69 mmHg: not kept. In HF "
@@ -129,14 +132,18 @@ KNOWN_FAILING = {
 #: two fitted HF rows out of tolerance; the refit on 3.1 does not bring them back (drugs9).
 KNOWN_FAILING_ON_MODEL = {
     "four_chamber_eoa_src": {
-        "esmolol-16mg-min": "PCWP −1 % (reported ↑; with the 3.1 refit of BB_EA_DROP 0.203 "
-                            "and BB_RVEN_RISE 0.481: −3 %): the β-blocker weakens the RV as "
-                            "much as the LV (RV.EA × 0.78), so the failing LV's loss of "
-                            "output does not back up into the lungs; EF −16 % and CO −34 % "
-                            "pass",
-        "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +75 % and MAP −1 % "
-                         "pass. The refit on 3.1 passes it (EA +45 %, R −60 %) but moves "
-                         "dobutamine-8-postop away from its source (squared miss 92 → 126): "
+        "esmolol-16mg-min": "LVEF −14 % (reported −22 %, limit −14.3 %); HR −13 % (input), "
+                            "RVEF −22 %, LVEDV +4 %, LVESV +9 %, CO −25 % and PCWP +11 % "
+                            "pass. drugs10: on a patient matched to the study's baseline (HR "
+                            "91, SBP 133, LVEF 27 %, RVEF 38 %; until then EF 15 %, SBP 85) "
+                            "PCWP rises as reported. It passes from BB_EA_DROP 0.25 (Haber "
+                            "1993: Ees −27 % after IV β-blockade in CHF), but metoprolol's ESV "
+                            "and EDV then move further off: the least-squares refit keeps "
+                            "0.209",
+        "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +73 % and MAP −2 % "
+                         "pass (drugs10: on a patient matched to Akhtar's CO 3.1, HR 98, "
+                         "PCWP 27). The refit on 3.1 passes it (EA +49 %, R −59 %) but moves "
+                         "dobutamine-8-postop away from its source (squared miss 84 → 109): "
                          "not kept",
     },
 }

@@ -23,7 +23,8 @@ def test_each_matched_patient_reproduces_its_reported_baseline(name):
 def test_each_matched_patient_is_used_by_a_row_and_says_what_was_fitted(name):
     d = ev.virtual_patients()[name]
     assert d["fitted"] and set(d["fitted"]) <= set(d["overrides"])
-    assert "UNSOURCED" in d["description"] or "reported" in d["description"]
+    assert all(b.get("reported") for b in d["baseline"].values())  # what the study said
+    assert "python -m twinviewer.interventions.study_patients --fit " + name in d["description"]
     assert any(r.patient == name for r in ev.load_rows())
 
 

@@ -65,9 +65,12 @@ BB_HR_DROP = 1.0 - 74.0 / 90.0
 #: Contractility drop at the reference dose: UNSOURCED (dP/dtmax fell 28 %, part of it from
 #: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %); 0.22 is the least-squares fit
 #: to the metoprolol and esmolol evidence rows run regulated (evidence/beta_blocker.json),
-#: made while the reflex could still restore contractility. Since the β-blocker blocks that
-#: arm (``holds`` below) 0.22 is kept, not refitted: it lies inside the −20–30 % estimate.
-BB_EA_DROP = 0.205
+#: made while the reflex could still restore contractility. Refitted with BB_RVEN_RISE by
+#: ``refit`` (drugs10: 0.209, with the esmolol row on a patient matched to its study's
+#: baseline). An independent figure in heart failure: end-systolic elastance −27 % after IV
+#: metoprolol or propranolol (Haber et al., Circulation 1993;88:1610; dose not in the
+#: abstract). At ≥ 0.25 the esmolol row passes and the metoprolol row moves further off.
+BB_EA_DROP = 0.209
 #: Rise of the resistance to venous return (SYS.R_VEN) at the reference dose. Direction
 #: sourced: the venous resistance carries a β-mediated dilator and an α-mediated constrictor
 #: component, and propranolol turned noradrenaline's rise of venous return into a fall
@@ -134,7 +137,7 @@ BETA_BLOCKER = Intervention(
 #: *net* SVR change (−39 to −42 %) in patients whose reflexes act; high = −50 % direct gives
 #: the net −39 % when run regulated on the evidence patient (the heart-failure-blunted reflex
 #: takes back a fifth). The low and medium steps are UNSOURCED thirds.
-VASO_HIGH_R_DROP = 0.509
+VASO_HIGH_R_DROP = 0.51
 #: Rise of arterial compliance per level: UNSOURCED.
 VASO_C_RISE = (0.0, 0.05, 0.10, 0.15)
 
@@ -176,7 +179,7 @@ ACE_ED50 = 12.5
 #: The reported SVR fall is the *net* one, with the patients' reflexes acting: the direct
 #: fall is 1.35× larger (−49 % at 25 mg), so that the regulated net fall on the evidence
 #: patient is the reported −34…−36 % (fitted to that input, UNSOURCED).
-ACE_DIRECT = 1.37
+ACE_DIRECT = 1.4
 
 
 def _ace_drop(dose: float) -> float:
@@ -188,7 +191,7 @@ def _ace_drop(dose: float) -> float:
 #: Venodilation (stressed → unstressed volume, mL) at 25 mg: UNSOURCED, behind the reported
 #: PCWP fall 23.5 → 16.8 mmHg (least-squares fit to the captopril row run regulated);
 #: scales with the resistance effect.
-ACE_VOLUME_ML = 438.0
+ACE_VOLUME_ML = 435.0
 
 
 def _ace(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
@@ -206,9 +209,11 @@ ACE_INHIBITOR = Intervention(
     title="ACE inhibitor (captopril equivalent, acute)",
     settings=(Setting(
         "dose", "mg", 25.0, (0.0, 50.0),
-        "captopril oral dose; 25 mg gives SYS.R_AR −49 % direct, the reported net SVR −36 % "
+        f"captopril oral dose; 25 mg gives SYS.R_AR −{100 * _ace_drop(25.0):.0f} % direct, "
+        "the reported net SVR −36 % "
         "(27.3 → 17.5, post-MI LVF) with the reflex acting; Emax curve with ED50 12.5 mg "
-        "(UNSOURCED) so 50 mg gives −58 % direct; SYS.C_AR +10 % and 410 mL of stressed "
+        f"(UNSOURCED) so 50 mg gives −{100 * _ace_drop(50.0):.0f} % direct; SYS.C_AR +10 % "
+        f"and {ACE_VOLUME_ML:.0f} mL of stressed "
         "volume venodilated at 25 mg (UNSOURCED)", label="Captopril",
         reason_low=_NEGATIVE,
         reason_high="above the usual maximum single dose of 50 mg"),),
@@ -327,7 +332,10 @@ MIL_EA_RISE = 0.43
 MIL_R_DROP = 0.53
 #: Venodilation moves stressed into unstressed volume (mL at the reference infusion):
 #: UNSOURCED. The three milrinone magnitudes are least-squares fits to the two milrinone
-#: evidence rows run regulated (evidence/milrinone.json).
+#: evidence rows run regulated (evidence/milrinone.json). Both rows are at this infusion
+#: rate; Cusick's (CI +79 %) rate is not in its abstract, and the 1991 row (CI +38 %) agrees
+#: with a dose-ranging study's largest bolus (Fitzpatrick 1987: 75 µg/kg, CI +37 %, PCWP
+#: −28 %): the refit passes one row or the other, never both (docs/notes/drugs10.md).
 MIL_VOLUME_ML = 530.0
 
 
@@ -367,7 +375,9 @@ NTP_R_DROP = 0.55
 #: Venodilation (stressed → unstressed volume, mL) at the reference dose: UNSOURCED. Both
 #: magnitudes are least-squares fits to the Guiha row run regulated (heart-failure blunted
 #: reflex), the resistance fall capped at 55 % (Guiha's CO +73 % with MAP −15 mmHg implies SVR
-#: about −50 %); the row still fails (CO rises too little: see docs/notes/physio.md).
+#: about −50 %); the row still fails (CO rises too little: see docs/notes/physio.md). Larger
+#: volumes (469 mL in session 9, 522 mL on the Guiha-matched patient in drugs10) drop the
+#: hfref what-if's SBP below the validated range: the refit refuses them (plausibility.py).
 NTP_VOLUME_ML = 390.0
 
 
