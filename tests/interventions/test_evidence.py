@@ -321,3 +321,31 @@ def test_a_pump_ramp_outside_the_fitted_curve_is_refused(tmp_path):
             ev.load_rows(_write(tmp_path, [bad]).parent)
     ok = {**lvad, "ramp": {"setting": "speed", "from": 4000, "to": 6000, "step": 250}}
     assert ev.load_rows(_write(tmp_path, [ok]).parent)[0].ramp["to"] == 6000
+
+
+#: Doppler peak/mean gradient of the Perimount 19–25 mm cohorts in the ASE surgical table
+#: (32.5/19.5 … 16.5/10.7) and of SAPIEN 3 23 / Evolut 26 at the vena contracta in vitro
+#: (Hatoum 2019: 18.83/10.11, 18.25/10.45; INTERVENTIONS.md §1–2): 1.54–1.86.
+PEAK_TO_MEAN_SOURCES = (1.54, 1.86)
+
+
+def test_the_prosthesis_patient_has_a_normal_lv_and_the_tables_ejection_shape():
+    """The prosthesis rows run on post_avr, a normal LV after AVR (devices10). Its Doppler
+    peak/mean gradient behind Perimount 19–25 lies in the sources' range; severe_as, the
+    hypertrophied LV unloaded at once (EF 73 %), ejects too early-peaked (2.1–2.3)."""
+    from dataclasses import replace
+
+    rows = {r.id: r for r in ROWS}
+    lo, hi = PEAK_TO_MEAN_SOURCES
+    for size in (19, 21, 23, 25):
+        row = rows[f"savr_perimount-{size}"]
+        assert row.patient == "post_avr"
+        _, after, _ = ev.row_metrics(row)
+        ratio = after["AV_peak_gradient"] / after["AV_mean_gradient"]
+        assert lo <= ratio <= hi, (size, ratio)
+        assert 55 <= after["LVEF"] <= 70  # REFERENCE.md normal range
+        _, hyper, _ = ev.row_metrics(replace(row, patient="severe_as"))
+        assert hyper["AV_peak_gradient"] / hyper["AV_mean_gradient"] > 2.0
+        assert hyper["LVEF"] > 70
+        # the same stroke volume: the mean gradients were not moved by a flow change
+        assert abs(hyper["SV_forward"] / after["SV_forward"] - 1) < 0.01
