@@ -22,10 +22,11 @@ KNOWN_FAILING = {
     # Valve rows, on the post_avr patient (a normal LV after AVR, SV ≈ 77 mL; devices10). A
     # Doppler mean gradient (mean of 4v², v = Q/EOA, what the ASE tables report) grows with the
     # square of the flow, so each (EOA, MG) pair of the tables fixes the flow its cohort
-    # ejected. Scaling post_avr's size s (heart_size.scaled, the prosthesis EOA kept):
-    # Perimount 27 passes only at s ≤ 0.92, Evolut R 34 only at s ≥ 0.95, Evolut R 23 only at
-    # s ≤ 0.96. So at most 12 of the 13 rows pass on one patient, and 12 only in a 1 % window
-    # of size (fitting). The cohorts' SV is not reported, so no patient can be set from it.
+    # ejected. Scaling post_avr's size s (heart_size.scaled, the prosthesis EOA kept;
+    # docs/notes/devices10_diagnose.py): Perimount 27 passes only at s ≤ 0.92, Evolut R 34
+    # only at s ≥ 0.95, Evolut R 23 only at s ≤ 0.96. So at most 12 of the 13 rows pass on one
+    # patient, and 12 only with the patient shrunk 4–8 %, a size read off these rows' own
+    # gradients (fitting). The cohorts' SV is not reported, so no patient can be set from it.
     "tavi_evolut_r-23": "MG 21.4 vs 15 mmHg (limit 20.25) at EOA 1.09 cm² on post_avr (SV "
                         "77 mL); the table's RMS flow for this row is 212 mL/s against "
                         "231–326 for the other TAVI sizes. The table's DVI 0.42 puts the "
