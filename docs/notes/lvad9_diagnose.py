@@ -47,7 +47,7 @@ def _row_metrics(row, blunt=None):
 
 def main() -> None:
     row0 = next(r for r in et.load_rows() if r.id == "lvad-ramp")
-    for valves in ("inertial", "source-resistance"):
+    for valves in ("inertial-3.0", "source-resistance"):
         print(f"--- valves: {valves}")
         with valve_model(valves):
             for label, kw in _variants():
