@@ -874,7 +874,8 @@ class MainWindow(QMainWindow):
                            done, lambda e: self._fail("importing the segmentation", e))
 
     def open_meshes(self, paths: list[str | Path]) -> None:
-        """Show surface meshes (one structure per file, named by the file) as the anatomy."""
+        """Show surface meshes (one structure per file, named by the file) as a new patient
+        (:meth:`new_patient`), after asking to save unsaved work."""
         from twinviewer.core.anatomy import Anatomy, Structure
         from twinviewer.core.measurement import Measurement
         from twinviewer.imaging.segmentation import display
@@ -885,6 +886,8 @@ class MainWindow(QMainWindow):
         readers = {p: registry.readers_for(p, opens="meshes") for p in paths}
         for p in [p for p, r in readers.items() if not r]:
             self.state.error(f"{p.name}: no mesh reader for this file")
+            return
+        if not self.maybe_save("opening other meshes"):
             return
 
         def work(progress, cancel):
@@ -902,7 +905,9 @@ class MainWindow(QMainWindow):
                                            "imported mesh")
             return anatomy
 
-        self.state.run_job(f"Reading {len(paths)} mesh file(s)", work, self.set_anatomy,
+        # a new twin, never the open one's: its measurements, calibration and scenarios came
+        # from other images and would sit beside these meshes as if measured on them
+        self.state.run_job(f"Reading {len(paths)} mesh file(s)", work, self.new_patient,
                            lambda e: self._fail("reading meshes", e))
 
     def file_action(self, action: str) -> None:
