@@ -1037,10 +1037,18 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: list[Path]) -> None:
         """Open dropped paths: a mesh time series (files or a folder of one) as moving meshes,
         else with the registry's readers (the core's and the plugins'): a folder as a study,
-        mesh files as meshes, else a label map for the open study."""
+        mesh files as meshes, else a label map for the open study; a ``.twin`` file is opened
+        as File → Open does (after asking to save unsaved work)."""
         from twinviewer.gui.mesh_import import take_mesh_series
         from twinviewer.plugins.registry import get_registry
 
+        twin_file = next((Path(p) for p in paths if Path(p).suffix.lower() == ".twin"), None)
+        if twin_file is not None:  # review10 #6: was refused as "no reader for this file"
+            if self.maybe_save("opening another twin"):
+                from twinviewer.gui import twin_file_actions
+
+                twin_file_actions.open_twin(self, self.state, twin_file)
+            return
         paths = take_mesh_series(self, paths)  # a mesh time series (files or folder) opened
         if not paths:
             return
