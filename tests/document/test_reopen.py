@@ -181,3 +181,32 @@ def test_a_file_without_the_digest_is_not_shown_as_current(tmp_path):
     doc.open_file(path)
     assert BETA.name not in doc.scenario_results
     assert any("do not record them" in t for _, t in msgs)
+
+
+def test_info_and_the_headless_report_hold_back_what_the_gui_holds_back(tmp_path, monkeypatch,
+                                                                        capsys):
+    """Session 9 left: ``twinviewer info`` and the headless report listed a stored what-if
+    result as the file's even when its intervention constants had changed, while the GUI
+    held it back. All three now judge it the same way."""
+    import json
+
+    from twinviewer.cli import main
+    from twinviewer.interventions import drugs
+    from twinviewer.io.twinfile import load_twin
+    from twinviewer.report.pdf import _unstored, write_report
+
+    path, _ = _saved_with_results(tmp_path)
+    assert main(["info", str(path), "--json"]) == 0
+    current = json.loads(capsys.readouterr().out)["results"]
+    assert BETA.name in current["current"] and not current["held_back"]
+    monkeypatch.setattr(drugs, "BB_HR_DROP", drugs.BB_HR_DROP * 1.5)
+    assert main(["info", str(path), "--json"]) == 0
+    held = json.loads(capsys.readouterr().out)["results"]
+    assert BETA.name not in held["current"] and BETA.name in held["held_back"]
+    assert main(["info", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert f"{BETA.name}: kept in the file, not current" in text
+    doc = load_twin(path)
+    assert _unstored(doc, {BETA.name: object()}) == {BETA.name}  # said: NOT_STORED
+    info = write_report(doc, tmp_path / "r.pdf", simulate=False)
+    assert any(BETA.name in n and "not shown" in n for n in info.notes), info.notes

@@ -320,3 +320,23 @@ def test_the_demo_never_replaces_a_twin_opened_meanwhile(make_twin_window, qtbot
     w.show_twin(mine)
     wait_jobs(qtbot, w.state)
     assert w.state.twin is mine
+
+
+def test_a_dropped_twin_file_opens_and_a_cut_one_is_named(make_twin_window, qtbot, tmp_path):
+    """review10 #6: a .twin dropped on the window was refused ("no reader for this file");
+    it opens as File → Open does, and a truncated one gets File → Open's message."""
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import twin_from_preset
+
+    window = make_twin_window()
+    before = window.state.twin
+    path = save_twin(tmp_path / "dropped.twin", twin_from_preset("severe_as", n=3))
+    cut = tmp_path / "cut.twin"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    window.open_paths([cut])
+    assert "cut.twin" in window.last_error and "no reader" not in window.last_error
+    assert window.state.twin is before  # nothing lost
+    window.open_paths([path])
+    wait_jobs(qtbot, window.state)
+    assert window.state.twin is not before
+    assert window.state.twin.pseudonym == twin_from_preset("severe_as", n=1).pseudonym

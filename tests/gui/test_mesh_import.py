@@ -276,3 +276,40 @@ def test_meshes_over_an_automatically_segmented_cine_study(make_twin_window, qtb
     assert by["LVmass"].source == {m.name: m for m in study.measurements}["LVmass"].source
     assert not [n for n in a.notes if n.startswith(("LV base not covered",
                                                     "LV apex not covered"))]
+
+
+def test_opened_meshes_are_a_new_patient_never_the_open_twins_numbers(make_twin_window,
+                                                                      bivme25, qtbot,
+                                                                      monkeypatch):
+    """meshui9's note: meshes opened onto a twin kept that twin's measurements (the demo's
+    LVEDV "measured by biv-me fitted mesh" stayed in the table over other meshes). Opened
+    meshes are now a new twin whose only measurements are their own; unsaved work is asked
+    about first, and Cancel keeps everything."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from twinviewer.core.measurement import Measurement
+
+    w = make_twin_window()
+    old = w.state.twin
+    w.state.session.add_measurement(Measurement("SBP", 141.0, "mmHg", 5.0, "cuff"))
+    asked = []
+
+    def cancel(*a, **k):
+        asked.append(a[2] if len(a) > 2 else "")
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", cancel)
+    open_mesh_paths(w, files_in(bivme25), None, 860.0)
+    wait_jobs(qtbot, w.state)
+    assert asked and w.state.twin.pseudonym == old.pseudonym  # cancelled: nothing changed
+    assert any(m.name == "SBP" for m in w.state.twin.measurements)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    open_mesh_paths(w, files_in(bivme25), None, 860.0)
+    wait_jobs(qtbot, w.state)
+    t = w.state.twin
+    assert t is not old and t.pseudonym == "imported-mesh-series", w.last_error
+    assert t.measurements == []  # the old twin's are gone; the meshes' own are the anatomy's
+    assert {m.source for m in t.anatomy.measurements} == {
+        "imported mesh time series, 25-phase volume curve"}
+    assert w.state.session.dirty  # an import is the user's work: offered for saving

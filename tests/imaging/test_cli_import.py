@@ -71,6 +71,10 @@ def test_meshes_beside_an_image_must_match_its_phases(cine, tmp_path, capsys):
     d = _json(capsys)
     assert len(d["structures"]["lv_blood"]["volumes_ml"]) == 10
     assert {"LV_PER", "LV_PFR"} <= {m["name"] for m in d["measurements"]}
+    assert run_import(cine.root, tmp_path / "o", key=KEY, meshes=tmp_path / "m") == 0
+    text = capsys.readouterr().out  # the rates in words, never their code names
+    assert "LV peak ejection rate" in text and "RV peak filling rate" in text
+    assert "LV_PER" not in text and "_PFR" not in text
     export_vtk(tmp_path / "m7", frames=range(7))
     assert run_import(cine.root, tmp_path / "o", key=KEY, meshes=tmp_path / "m7") == 2
     assert "7 frames, the image 10 phases" in capsys.readouterr().err

@@ -82,7 +82,7 @@ def test_exit_codes_are_distinct_and_internal_errors_have_no_traceback(twin, tmp
 
     path = save_twin(tmp_path / "a.twin", twin)
 
-    def boom(doc):
+    def boom(doc, *held_back):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(cli, "describe", boom)

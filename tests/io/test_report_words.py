@@ -48,9 +48,15 @@ def journey_report(tmp_path_factory, demo_anatomy):
     results = simulate_twin(t)
     stored = {k: v.copy() for k, v in results.metrics.items()}
     stored["_ok"] = results.ok
+
+    def current(sc):  # stored as this version stores them: with the interventions' digest
+        from twinviewer.interventions.constants_digest import KEY, digest_array, scenario_digest
+
+        return {**stored, KEY: digest_array(scenario_digest(sc), len(results.ok))}
+
     path = save_twin(tmp / "j.twin", t, results={
-        "baseline": results, "beta_blocker(dose=5) [baroreflex regulated]": stored,
-        "Beta-blocker 5 mg": dict(stored)})
+        "baseline": results, t.scenarios[0].name: current(t.scenarios[0]),
+        t.scenarios[1].name: current(t.scenarios[1])})
     info = write_report(load_twin(path), tmp / "j.pdf", results=results)
     return info, " ".join(" ".join(info.text).split())
 

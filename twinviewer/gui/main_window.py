@@ -874,7 +874,8 @@ class MainWindow(QMainWindow):
                            done, lambda e: self._fail("importing the segmentation", e))
 
     def open_meshes(self, paths: list[str | Path]) -> None:
-        """Show surface meshes (one structure per file, named by the file) as the anatomy."""
+        """Show surface meshes (one structure per file, named by the file) as a new patient
+        (:meth:`new_patient`), after asking to save unsaved work."""
         from twinviewer.core.anatomy import Anatomy, Structure
         from twinviewer.core.measurement import Measurement
         from twinviewer.imaging.segmentation import display
@@ -885,6 +886,8 @@ class MainWindow(QMainWindow):
         readers = {p: registry.readers_for(p, opens="meshes") for p in paths}
         for p in [p for p, r in readers.items() if not r]:
             self.state.error(f"{p.name}: no mesh reader for this file")
+            return
+        if not self.maybe_save("opening other meshes"):
             return
 
         def work(progress, cancel):
@@ -902,7 +905,9 @@ class MainWindow(QMainWindow):
                                            "imported mesh")
             return anatomy
 
-        self.state.run_job(f"Reading {len(paths)} mesh file(s)", work, self.set_anatomy,
+        # a new twin, never the open one's: its measurements, calibration and scenarios came
+        # from other images and would sit beside these meshes as if measured on them
+        self.state.run_job(f"Reading {len(paths)} mesh file(s)", work, self.new_patient,
                            lambda e: self._fail("reading meshes", e))
 
     def file_action(self, action: str) -> None:
@@ -1032,10 +1037,18 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: list[Path]) -> None:
         """Open dropped paths: a mesh time series (files or a folder of one) as moving meshes,
         else with the registry's readers (the core's and the plugins'): a folder as a study,
-        mesh files as meshes, else a label map for the open study."""
+        mesh files as meshes, else a label map for the open study; a ``.twin`` file is opened
+        as File → Open does (after asking to save unsaved work)."""
         from twinviewer.gui.mesh_import import take_mesh_series
         from twinviewer.plugins.registry import get_registry
 
+        twin_file = next((Path(p) for p in paths if Path(p).suffix.lower() == ".twin"), None)
+        if twin_file is not None:  # review10 #6: was refused as "no reader for this file"
+            if self.maybe_save("opening another twin"):
+                from twinviewer.gui import twin_file_actions
+
+                twin_file_actions.open_twin(self, self.state, twin_file)
+            return
         paths = take_mesh_series(self, paths)  # a mesh time series (files or folder) opened
         if not paths:
             return

@@ -242,13 +242,16 @@ def _unused_note(paths: list[Path]) -> list[str]:
 
 def open_mesh_series(window, paths: list[Path], mapping: Path | None = None,
                      rr_ms: float | None = None) -> None:
-    """Read a mesh time series in a worker and show it as the twin's anatomy (all frames,
-    with its volume-curve measurements); on error keep the heart on show."""
+    """Read a mesh time series in a worker and show it as a new patient's twin (all frames,
+    with its volume-curve measurements as its first measurements: ``new_patient``), after
+    asking to save unsaved work; on error keep the heart on show."""
     from twinviewer.gui.main_window import prepared_for_display
     from twinviewer.gui.motion import prepare_motion
     from twinviewer.imaging.mesh_series_import import read_series, with_curve_measurements
 
     paths = [Path(p) for p in paths]
+    if not window.maybe_save("opening a mesh time series"):
+        return
 
     def work(progress, cancel):
         progress(0.05, f"reading {len(paths)} mesh files")
@@ -260,7 +263,8 @@ def open_mesh_series(window, paths: list[Path], mapping: Path | None = None,
         return prepared_for_display(prepare_motion(anatomy))
 
     def done(anatomy) -> None:
-        window.set_anatomy(anatomy)
+        # a new twin: the open one's measurements came from other images (meshui9's note)
+        window.new_patient(anatomy)
         _warn_cross_fades(window, anatomy.notes)
 
     window.state.run_job(f"Reading a mesh time series ({len(paths)} files)", work, done,

@@ -25,6 +25,7 @@ from twinviewer.imaging.assembly import (
     series_roles,
     series_table,
 )
+from twinviewer.imaging.curves import RATE_LABELS
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.mesh_series import find_series
 from twinviewer.imaging.mesh_series_import import (
@@ -309,7 +310,8 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     if anatomy.measurements:
         print("\nMeasurements:")
         for m in anatomy.measurements:
-            print(f"  {m}")
+            label = RATE_LABELS.get(m.name, m.name)  # a name a reader knows, never a code
+            print(f"  {label} {m.value:.4g} ± {m.uncertainty:.2g} {m.unit} ({m.source})")
     for note in anatomy.notes:
         print(f"note: {note}")
     where = stored_at(out)

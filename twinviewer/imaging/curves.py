@@ -140,6 +140,11 @@ def volume_curve(anatomy: Anatomy, chamber: str = "LV") -> VolumeCurve | None:
                        np.array(sds), float(rr), source)
 
 
+#: The words for the rate measurements' names (``LV_PER`` is a name, not a label).
+RATE_LABELS = {f"{c}_{k}": f"{c} peak {word} rate" for c in ("LV", "RV")
+               for k, word in (("PER", "ejection"), ("PFR", "filling"))}
+
+
 def curve_measurements(curve: VolumeCurve) -> list[Measurement]:
     """EDV, ESV, SV, EF, PER and PFR of a curve as measurements with provenance (no rates
     for an untimed curve).

@@ -106,3 +106,43 @@ def with_digests(results: Mapping[str, Any], scenarios: Sequence[Scenario]) -> d
         else:
             out[name] = r
     return out
+
+
+def held_back(stored: Mapping[str, Mapping[str, np.ndarray]],
+              scenarios: Sequence[Scenario]) -> dict[str, str]:
+    """The stored scenario results that are *not* current, each with the reason.
+
+    The GUI shows a stored what-if result only when its digest matches the installed
+    interventions (:func:`scenario_digest`); ``twinviewer info`` and the headless report
+    hold back the same results with this, so no output lists a result the GUI would not.
+
+    Parameters
+    ----------
+    stored : mapping
+        Result name → stored metric arrays, as read from a .twin (the baseline, and results
+        computed in this session, are skipped).
+    scenarios : sequence of Scenario
+        The twin's scenario definitions.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> bb = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),))
+    >>> ok = {"_ok": np.ones(2, bool), KEY: digest_array(scenario_digest(bb), 2)}
+    >>> held_back({"baseline": {}, "bb": ok}, [bb])
+    {}
+    >>> held_back({"bb": {"_ok": np.ones(2, bool)}}, [bb])["bb"][:40]
+    'computed with intervention constants tha'
+    """
+    by = {s.name: s for s in scenarios}
+    out: dict[str, str] = {}
+    for name, metrics in stored.items():
+        if name == "baseline" or not isinstance(metrics, Mapping):
+            continue  # results computed in this session (not arrays read from a file)
+        sc = by.get(name)
+        if sc is None:
+            out[name] = "no scenario of this name in the twin"
+        elif stored_digest(metrics) != scenario_digest(sc):
+            out[name] = ("computed with intervention constants that differ from the installed "
+                         "ones (or not recorded): re-run it")
+    return out

@@ -23,7 +23,9 @@ import getpass
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from twinviewer.core.twin import shown_name
 from twinviewer.io import crypto
@@ -58,10 +60,11 @@ def _passphrase(path: Path) -> str | None:
     return None
 
 
-def info_dict(doc, name: str) -> dict:
+def info_dict(doc, name: str, held_back: dict[str, str] | None = None) -> dict:
     """The summary of a loaded .twin file as JSON-ready data (``twinviewer info --json``).
 
     Measured values keep their units and uncertainties; predictions are not included.
+    ``held_back``: stored results kept in the file but not current (see :func:`run_info`).
 
     Examples
     --------
@@ -90,14 +93,20 @@ def info_dict(doc, name: str) -> dict:
         "measurement_use": [u.to_dict() for u in measurement_use(t, doc.audit.entries)],
         "audit": {"ok": bool(doc.chain.ok), "message": doc.chain.message,
                   "entries": len(doc.audit)},
-        "summary": describe(doc),
+        "results": {"current": [n for n in doc.results if n not in (held_back or {})],
+                    "held_back": dict(held_back or {})},
+        "summary": describe(doc, held_back),
     }
 
 
-def run_info(path: Path | str, *, as_json: bool = False) -> int:
+def run_info(path: Path | str, *, as_json: bool = False,
+             judge: Callable[[Any], dict[str, str]] | None = None) -> int:
     """Print a summary of a .twin file and verify its checksums and audit chain.
 
-    With ``as_json`` the summary (or the error) is one JSON object on stdout.
+    With ``as_json`` the summary (or the error) is one JSON object on stdout. ``judge`` maps
+    the loaded document to its stored results that are not current, with the reason (the
+    command passes :func:`twinviewer.interventions.constants_digest.held_back`, a layer
+    above this one), so ``info`` lists as current only what the GUI shows.
 
     Returns
     -------
@@ -110,8 +119,9 @@ def run_info(path: Path | str, *, as_json: bool = False) -> int:
     path = Path(path)
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
-        data = info_dict(doc, path.name) if as_json else None
-        text = "\n".join(describe(doc)) if not as_json else json.dumps(data, indent=1)
+        held = judge(doc) if judge is not None else {}
+        data = info_dict(doc, path.name, held) if as_json else None
+        text = "\n".join(describe(doc, held)) if not as_json else json.dumps(data, indent=1)
     except TwinFileError as exc:
         if as_json:
             print(json.dumps({"file": path.name, "error": str(exc), "exit": EXIT_INVALID}))

@@ -960,8 +960,13 @@ def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | N
                         str(manifest.get("written", "")), series)
 
 
-def describe(doc: TwinDocument) -> list[str]:
-    """Lines summarising a loaded twin for ``twinviewer info`` (no identifiers unless kept)."""
+def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> list[str]:
+    """Lines summarising a loaded twin for ``twinviewer info`` (no identifiers unless kept).
+
+    ``held_back`` names stored results that are kept in the file but not current, each with
+    the reason (:func:`twinviewer.interventions.constants_digest.held_back`, which this
+    layer cannot import): they are listed apart, as the GUI does not show them.
+    """
     t = doc.twin
     lines = []
     if doc.identifiable:
@@ -991,7 +996,11 @@ def describe(doc: TwinDocument) -> list[str]:
         lines.append(f"anatomy     {img}; structures: {', '.join(a.structures) or 'none'}")
     else:
         lines.append("anatomy     none")
-    lines.append(f"results     {', '.join(doc.results) or 'none cached'}")
+    held = dict(held_back or {})
+    current = [name for name in doc.results if name not in held]
+    lines.append(f"results     {', '.join(current) or 'none cached'}")
+    lines += [f"            {name}: kept in the file, not current: {why}"
+              for name, why in held.items()]
     uses = measurement_use(t, doc.audit.entries)
     if uses and uses[0].status != UNCALIBRATED:
         lines.append("measurement use in the last calibration:")

@@ -197,6 +197,8 @@ def shown_quantity(name: str) -> str:
     --------
     >>> shown_quantity("LVEDV"), shown_quantity("AV_mean_gradient"), shown_quantity("my_thing")
     ('LVEDV', 'AV mean gradient', 'my thing')
+    >>> shown_quantity("LV_PER")
+    'LV peak ejection rate'
     """
     if "_" not in name:
         return name
@@ -206,7 +208,11 @@ def shown_quantity(name: str) -> str:
     from twinviewer.physiology.metrics import METRIC_BY_NAME
 
     m = METRIC_BY_NAME.get(name)
-    return m.label if m is not None else name.replace("_", " ")
+    if m is not None:
+        return m.label
+    from twinviewer.imaging.curves import RATE_LABELS
+
+    return RATE_LABELS.get(name, name.replace("_", " "))
 
 
 def shown_quantities(names) -> str:

@@ -315,9 +315,17 @@ def _shown_names(scenarios: list) -> dict[str, str]:
 NOT_STORED = "computed for this report, not stored in the file"
 
 
+def _held_back(doc: TwinDocument) -> dict[str, str]:
+    """Stored scenario results the file keeps but the GUI would not show as current."""
+    from twinviewer.interventions.constants_digest import held_back
+
+    return held_back(doc.results, doc.twin.scenarios)
+
+
 def _unstored(doc: TwinDocument, scenario_results: Mapping[str, Any]) -> set[str]:
-    """Scenarios whose results the report shows but the file does not hold."""
-    return {name for name in scenario_results if name not in doc.results}
+    """Scenarios whose results the report shows but the file does not hold as current."""
+    held = _held_back(doc)
+    return {name for name in scenario_results if name not in doc.results or name in held}
 
 
 def _scenario_line(scenario: Any, shown: str) -> str:
@@ -945,7 +953,10 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         scenario_results, more = scenarios_for_report(doc, results)
         notes += more
     if not scenario_results:
-        scenario_results = {k: v for k, v in doc.results.items() if k != "baseline"}
+        held = _held_back(doc)
+        scenario_results = {k: v for k, v in doc.results.items()
+                            if k != "baseline" and k not in held}
+        notes += [f"stored results of {k!r} not shown: {why}" for k, why in held.items()]
     generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     buf = io.BytesIO()
     rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "axes.linewidth": 0.6}
