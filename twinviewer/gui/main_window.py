@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self._last_folder = ""
         self._skip_auto = None
         self._playing = threading.Event()  # set while the cine plays: background work waits
+        self._readying = 0  # model readyings timed or running (startup_work_pending)
         # the plots module (its pyqtgraph classes, the Qt classes they make on first use, its
         # pyqtgraph settings) is imported on this thread, not first by the loading worker
         importlib.import_module("twinviewer.gui.plots")
@@ -590,6 +591,7 @@ class MainWindow(QMainWindow):
             self.study_path = None
             self.show_twin(twin, results=results, simulate=False)
             if pending.get("prepare"):  # after the first paint: it competes for the CPU
+                self._readying += 1  # until the job ends (_ready_model)
                 QTimer.singleShot(1000, self.state, pending["prepare"])  # not after close
 
         def calibrated(pair) -> None:
@@ -679,11 +681,29 @@ class MainWindow(QMainWindow):
         background job: nobody waits for it to see the heart."""
         from twinviewer.gui.prepared import ready_model
 
+        def ended(_value=None) -> None:
+            self._readying = max(self._readying - 1, 0)
+
         if self.state.closed:  # the window closed within the 1 s delay
+            ended()
             return
         self.state.run_job("Preparing the model",
                            lambda p, c: ready_model(twin, self._playing.is_set, c),
-                           lambda r: None, lambda e: None, background=True)
+                           ended, ended, background=True)
+
+    def startup_work_pending(self) -> bool:
+        """Whether start-up's background work is timed or running: the model readying
+        (:meth:`_ready_model`, from 1 s after the demo's first paint) or the slices' first
+        contour prefill. Both hold the interpreter in a worker thread for about a second;
+        a playback started meanwhile shares it with them (its frames then wait: up to
+        0.2–0.5 s on two cores, measured; docs/notes/stall10.md).
+
+        Examples
+        --------
+        >>> window.startup_work_pending()  # doctest: +SKIP
+        False
+        """
+        return self._readying > 0 or self.slices.prefill_pending()
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:
