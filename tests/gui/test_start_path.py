@@ -151,7 +151,7 @@ def test_readying_the_model_waits_while_the_cine_plays(monkeypatch):
         return next(playing, False)
 
     ready_model("twin", wait, lambda: False, modules=("json", "no_such_module_here"),
-                pause_s=0.0)
+                pause_s=0.0, kernel_modules=())
     assert done == ["kernels"]
     # numba's step waits twice, then one wait before the kernels and before each module
     assert asked == [0, 0, 0, 0, 0, 1, 1]
