@@ -591,8 +591,7 @@ class MainWindow(QMainWindow):
             self.study_path = None
             self.show_twin(twin, results=results, simulate=False)
             if pending.get("prepare"):  # after the first paint: it competes for the CPU
-                self._readying += 1  # until the job ends (_ready_model)
-                QTimer.singleShot(1000, self.state, pending["prepare"])  # not after close
+                pending["prepare"]()
 
         def calibrated(pair) -> None:
             pending["twin"] = pair[0]
@@ -654,7 +653,7 @@ class MainWindow(QMainWindow):
                 return
             arrived("twin", twin0)
             if stored is not None:  # predictions at once; the model is readied afterwards
-                pending["prepare"] = lambda: self._ready_model(twin0)
+                pending["prepare"] = lambda: self._schedule_readying(twin0)
                 arrived("results", stored)
                 return
 
@@ -673,6 +672,13 @@ class MainWindow(QMainWindow):
                            lambda e: (arrived("twin", None), arrived("results", None),
                                       arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
+
+    def _schedule_readying(self, twin, delay_ms: int = 1000) -> None:
+        """Ready the model for ``twin`` in ``delay_ms`` (after the first paint); start-up's
+        work is pending from now until that job has ended (:meth:`startup_work_pending`)."""
+        self._readying += 1
+        QTimer.singleShot(delay_ms, self.state, lambda: self._ready_model(twin))  # not after
+        # close: the timer goes with the state
 
     def _ready_model(self, twin) -> None:
         """Ready the model in the background after the first paint (kernels, the layers the
