@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self._last_folder = ""
         self._skip_auto = None
         self._playing = threading.Event()  # set while the cine plays: background work waits
+        self._readying = 0  # model readyings timed or running (startup_work_pending)
         # the plots module (its pyqtgraph classes, the Qt classes they make on first use, its
         # pyqtgraph settings) is imported on this thread, not first by the loading worker
         importlib.import_module("twinviewer.gui.plots")
@@ -590,7 +591,7 @@ class MainWindow(QMainWindow):
             self.study_path = None
             self.show_twin(twin, results=results, simulate=False)
             if pending.get("prepare"):  # after the first paint: it competes for the CPU
-                QTimer.singleShot(1000, self.state, pending["prepare"])  # not after close
+                pending["prepare"]()
 
         def calibrated(pair) -> None:
             pending["twin"] = pair[0]
@@ -652,7 +653,7 @@ class MainWindow(QMainWindow):
                 return
             arrived("twin", twin0)
             if stored is not None:  # predictions at once; the model is readied afterwards
-                pending["prepare"] = lambda: self._ready_model(twin0)
+                pending["prepare"] = lambda: self._schedule_readying(twin0)
                 arrived("results", stored)
                 return
 
@@ -672,6 +673,13 @@ class MainWindow(QMainWindow):
                                       arrived("anatomy", None),
                                       self._fail("loading the demo heart", e)))
 
+    def _schedule_readying(self, twin, delay_ms: int = 1000) -> None:
+        """Ready the model for ``twin`` in ``delay_ms`` (after the first paint); start-up's
+        work is pending from now until that job has ended (:meth:`startup_work_pending`)."""
+        self._readying += 1
+        QTimer.singleShot(delay_ms, self.state, lambda: self._ready_model(twin))  # not after
+        # close: the timer goes with the state
+
     def _ready_model(self, twin) -> None:
         """Ready the model in the background after the first paint (kernels, the layers the
         steps import), in steps that wait while the cine plays: a Play pressed at once is not
@@ -679,11 +687,29 @@ class MainWindow(QMainWindow):
         background job: nobody waits for it to see the heart."""
         from twinviewer.gui.prepared import ready_model
 
+        def ended(_value=None) -> None:
+            self._readying = max(self._readying - 1, 0)
+
         if self.state.closed:  # the window closed within the 1 s delay
+            ended()
             return
         self.state.run_job("Preparing the model",
                            lambda p, c: ready_model(twin, self._playing.is_set, c),
-                           lambda r: None, lambda e: None, background=True)
+                           ended, ended, background=True)
+
+    def startup_work_pending(self) -> bool:
+        """Whether start-up's background work is timed or running: the model readying
+        (:meth:`_ready_model`, from 1 s after the demo's first paint) or the slices' first
+        contour prefill. Both hold the interpreter in a worker thread for about a second;
+        a playback started meanwhile shares it with them (its frames then wait: up to
+        0.2–0.5 s on two cores, measured; docs/notes/stall10.md).
+
+        Examples
+        --------
+        >>> window.startup_work_pending()  # doctest: +SKIP
+        False
+        """
+        return self._readying > 0 or self.slices.prefill_pending()
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

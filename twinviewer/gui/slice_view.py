@@ -336,6 +336,7 @@ class SliceView(QWidget):
         self._prefill_gen = 0
         self._pool = None  # one worker thread that cuts the other phases ahead of the cine
         self._pending_prefill = None  # the first prefill, until it starts
+        self._prefill_done = None  # the last prefill submitted (a Future)
         self.levels = (0.0, 1.0)
         # edit hooks (segmentation editor): tool(kji, "click" | "drag" | "end", pane) replaces the
         # cursor click; overlay(pane, slice index) -> (h, v, 4) uint8 RGBA or None
@@ -603,14 +604,26 @@ class SliceView(QWidget):
             QTimer.singleShot(self.first_prefill_delay_ms, self, self.prefill_now)
             return
         self._pending_prefill = None  # superseded (it would stop at once: a new generation)
-        self._pool.submit(run)
+        self._prefill_done = self._pool.submit(run)
 
     def prefill_now(self) -> None:
         """Start the first contour prefill now if it is still waiting (see
         :attr:`first_prefill_delay_ms`): the cine is about to play."""
         run, self._pending_prefill = self._pending_prefill, None
         if run is not None:
-            self._pool.submit(run)
+            self._prefill_done = self._pool.submit(run)
+
+    def prefill_pending(self) -> bool:
+        """Whether a contour prefill waits to start or runs (work in a worker thread that
+        shares the interpreter with the window's).
+
+        Examples
+        --------
+        >>> SliceView(state).prefill_pending()  # doctest: +SKIP
+        False
+        """
+        done = self._prefill_done
+        return self._pending_prefill is not None or (done is not None and not done.done())
 
     def grab_png(self, path: str) -> bool:
         return self.grab().save(path)
