@@ -24,7 +24,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import number, percent
+from twinviewer.gui.elided_combo import ElidedComboBox
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
@@ -65,6 +65,12 @@ INTERVAL_ROW_PX = 56
 
 #: The interval plot's x-axis title: short, so it is not clipped in a 350-px step column.
 INTERVAL_AXIS = "× prior median (log scale)"
+#: The prior box's width in characters; longer names are elided (whole in the tooltip).
+PRIOR_BOX_CHARS = 24
+PRIOR_RULE = ("Population prior the calibration starts from: 'auto' chooses it from the "
+              "measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg → aortic stenosis; "
+              "EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → mitral regurgitation; EF < 40 % → "
+              "HFrEF; else healthy)")
 
 #: Shown instead of the interval plot before any calibration.
 NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what the "
@@ -92,14 +98,15 @@ class CalibrationPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
         # The prior's centre: chosen from the measurements (auto), or the user's override.
-        self.prior = QComboBox()
+        self.prior = ElidedComboBox(chars=PRIOR_BOX_CHARS)
         self.prior.addItem("prior: auto", AUTO)
         for name in DISEASE_PRIORS:
             self.prior.addItem(prior_title(name), name)
-        self.prior.setToolTip("Population prior the calibration starts from: 'auto' chooses it "
-                              "from the measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg "
-                              "→ aortic stenosis; EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → "
-                              "mitral regurgitation; EF < 40 % → HFrEF; else healthy)")
+        # the long names ("prior: auto (Heart failure with reduced ejection fraction
+        # prior)", 395 px) are elided in the box: the page scrolled sideways at 1280×720
+        # (review9b #6); the whole name is in the open list and the tooltip
+        self.prior.currentIndexChanged.connect(lambda _i: self._prior_tooltip())
+        self._prior_tooltip()
         self.apply_button = QPushButton("Apply anyway")
         self.apply_button.setToolTip("Open the calibrated twin although it cannot reproduce "
                                      "some measurements (recorded in the audit trail)")
@@ -195,6 +202,11 @@ class CalibrationPanel(QWidget):
         choice = choose_prior(list(twin.measurements), preset_of(twin.origin))
         self.prior.setItemText(0, f"prior: auto ({prior_title(choice.preset)})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
+        self._prior_tooltip()
+
+    def _prior_tooltip(self) -> None:
+        """The prior box's tooltip: the whole name on show (elided in the box) and the rule."""
+        self.prior.setToolTip(f"{self.prior.currentText()}\n\n{PRIOR_RULE}")
 
     def show_stored(self, summary: dict | None) -> None:
         """A reopened twin: its saved calibration without a re-run (the summary is kept in
