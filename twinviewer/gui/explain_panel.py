@@ -334,8 +334,9 @@ class ExplainPanel(QWidget):
                                   unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
-        for w in ex.warnings:
-            self.warnings.addItem(f"[{w.severity}] {w.text}")
+        model = model_or_none(twin)
+        for w in ex.warnings:  # a solver's message carried in a warning may name a code
+            self.warnings.addItem(f"[{w.severity}] {plain_text(w.text, model)}")
         if not ex.warnings:
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
         self.card.setMarkdown(ex.card.to_text())
