@@ -21,7 +21,7 @@ from twinviewer.twins import model_of, simulate_twin, twin_from_preset
 
 #: A parameter code name (``LV.V0``, ``SYS.C_AR``) or a preset code (``hfref``).
 CODE = re.compile(r"[A-Z]{2,}\.(?!(?:md|json|csv|txt)\b)[A-Za-z_0-9]+")  # not a file name
-PRESET_CODE = re.compile(r"\((?:%s)\s*:" % "|".join(map(re.escape, PRESETS)))
+PRESET_CODE = re.compile(r"\((?:" + "|".join(map(re.escape, PRESETS)) + r")\s*:")
 
 
 @pytest.fixture
@@ -99,8 +99,11 @@ def test_explain_shows_no_code_names(qtbot, state, preset):
 
 @pytest.mark.slow
 def test_explain_shows_no_code_names_for_the_demo_twin(qtbot, state, tmp_path):
-    from twinviewer.gui.demo_heart import calibrate_demo_twin, load_demo_twin, \
-        load_stored_results
+    from twinviewer.gui.demo_heart import (
+        calibrate_demo_twin,
+        load_demo_twin,
+        load_stored_results,
+    )
 
     twin = load_demo_twin()
     results = None if twin is None else load_stored_results(twin)
