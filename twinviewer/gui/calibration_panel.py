@@ -45,6 +45,7 @@ from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
+from twinviewer.personalize.parameter_count import counts_text
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import parameter_label, simulate_twin
 
@@ -245,8 +246,11 @@ class CalibrationPanel(QWidget):
             self._plot_curves(curves)
         else:  # saved by this version on: the parameter interval plot comes back
             self._plot_intervals(intervals)
+        twin = self.state.twin
+        counts = "" if twin is None else counts_text(twin.provenance,
+                                                     list(twin.provenance))
         self.summary.setText(_stored_html(summary, len(rows), curves, bool(intervals),
-                                          label=self._label))
+                                          label=self._label, counts=counts))
 
     def _plot_curves(self, curves: list[dict]) -> None:
         """The saved volume-curve fit: measured volumes ± 1 SD per phase beside the
@@ -620,8 +624,10 @@ def _curve_line(c: dict) -> str:
 
 
 def _stored_html(summary: dict, n_fit: int, curves: list[dict],
-                 intervals: bool = False, label: Callable[[str], str] = str) -> str:
-    """The summary of a calibration read back from the twin's audit trail."""
+                 intervals: bool = False, label: Callable[[str], str] = str,
+                 counts: str = "") -> str:
+    """The summary of a calibration read back from the twin's audit trail; ``counts``: the
+    parameters by state (:func:`twinviewer.personalize.parameter_count.counts_text`)."""
     ratio = summary.get("identifiability", {}).get("width_ratio", {})
     learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
     calibrated = ", ".join(f"{label(p)} {ratio[p]:.2f}" if p in ratio else label(p)
@@ -632,6 +638,8 @@ def _stored_html(summary: dict, n_fit: int, curves: list[dict],
                 if isinstance(summary.get("convergence"), dict) else "") + ".",
              "<b>Calibrated</b>" + (" (posterior/prior 90 % width)" if ratio else "")
              + f": {html.escape(calibrated) or 'none'}"]
+    if counts:
+        parts.insert(1, f"<b>Parameters</b>: {html.escape(counts)}.")
     if summary.get("measurements"):
         parts.append("<b>To</b>: " + html.escape(", ".join(summary["measurements"])))
     prior = summary.get("prior") if isinstance(summary.get("prior"), dict) else {}
@@ -681,7 +689,9 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
              f"{r.convergence.message}.",
              f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}"
-             + (f"; {html.escape(r.size_text())}." if r.size_factor else ".")]
+             + (f"; {html.escape(r.size_text())}." if r.size_factor else "."),
+             f"<b>Parameters</b>: "
+             f"{html.escape(counts_text(r.provenance, r.parameter_names))}."]
     if r.calibrated:
         learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(
