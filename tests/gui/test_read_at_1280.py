@@ -76,3 +76,32 @@ def test_the_fit_table_header_shows_its_wrapped_titles(hfref_window, qtbot):
     qtbot.wait(50)
     assert table.horizontalHeader().height() >= header_height_needed(table)
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_whatif_empty_hint_is_whole(hfref_window, qtbot):
+    """The hint of the empty results table was its one-line header, cut at 1280×720
+    ("…enarios on the ensemble to compare them with the ba…"); it is a wrapped line that
+    gets the height its width needs, inside the panel."""
+    from PySide6.QtCore import QRect
+
+    from twinviewer.gui.scenario_panel import EMPTY_HINT
+
+    w = hfref_window
+    w.show_step("What-if")
+    panel = w.panels["What-if scenarios"]
+    panel.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: panel.empty_hint.isVisible())
+    qtbot.wait(30)
+    hint = panel.empty_hint
+    assert hint.text() == EMPTY_HINT and hint.wordWrap()
+    assert hint.height() >= hint.heightForWidth(hint.width()), \
+        (hint.height(), hint.heightForWidth(hint.width()))
+    shown = QRect(hint.mapTo(panel, hint.rect().topLeft()), hint.size())
+    assert panel.rect().contains(shown)
+    assert hint.visibleRegion().boundingRect().size() == hint.size()
+    header = panel.result_table.horizontalHeader()
+    assert header.fontMetrics().horizontalAdvance(
+        panel.result_table.horizontalHeaderItem(0).text()) <= header.width()
+    # the intervention box elides a long name and says it whole in its tooltip
+    box = panel.intervention_box
+    assert box.toolTip() == box.currentText()

@@ -99,7 +99,7 @@ class CalibrationPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
         # The prior's centre: chosen from the measurements (auto), or the user's override.
-        self.prior = ElidedComboBox(chars=PRIOR_BOX_CHARS)
+        self.prior = ElidedComboBox(chars=PRIOR_BOX_CHARS, tooltip=False)
         self.prior.addItem("prior: auto", AUTO)
         for name in DISEASE_PRIORS:
             self.prior.addItem(prior_title(name), name)

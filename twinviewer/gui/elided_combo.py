@@ -23,12 +23,17 @@ class ElidedComboBox(QComboBox):
     >>> box.addItem("Heart failure with reduced ejection fraction prior")
     >>> box.sizeHint().width() < box.fontMetrics().horizontalAdvance(box.currentText())
     True
+    >>> box.toolTip()
+    'Heart failure with reduced ejection fraction prior'
     """
 
-    def __init__(self, parent: QWidget | None = None, *, chars: int = 20) -> None:
+    def __init__(self, parent: QWidget | None = None, *, chars: int = 20,
+                 tooltip: bool = True) -> None:
         super().__init__(parent)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(chars)
+        if tooltip:  # the whole entry on hover (a caller with its own tooltip says False)
+            self.currentTextChanged.connect(self.setToolTip)
 
     def showPopup(self) -> None:  # noqa: N802 - Qt naming
         """Open the list as wide as its longest entry: no entry is cut there."""
