@@ -105,3 +105,27 @@ def test_whatif_empty_hint_is_whole(hfref_window, qtbot):
     # the intervention box elides a long name and says it whole in its tooltip
     box = panel.intervention_box
     assert box.toolTip() == box.currentText()
+
+
+def test_explain_tabs_and_bar_labels_are_whole(hfref_window, qtbot):
+    """At 1280×720 the fourth tab's title was behind scroll arrows ("When not to") and the
+    longest bar labels ran past the plot's edge; short titles (the question in the tooltip),
+    labels elided to the plot's width (whole in their tooltip)."""
+    import pyqtgraph as pg
+
+    w = hfref_window
+    w.show_step("Explain")
+    panel = w.panels["Explain"]
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=120_000)
+    qtbot.wait(100)
+    bar = panel.tabs.tabBar()
+    right = max(bar.tabRect(i).right() for i in range(bar.count()))
+    assert right <= bar.width(), (right, bar.width())
+    assert panel.tabs.tabToolTip(2) == "When not to trust it"
+    plot = panel.elastic_plot.getPlotItem()
+    labels = [i for i in plot.items if isinstance(i, pg.TextItem)]
+    assert labels
+    room = plot.vb.width()
+    for label in labels:
+        assert label.textItem.boundingRect().width() <= room + 2, label.toolTip()
+        assert label.toolTip().startswith(label.textItem.toPlainText().rstrip("…"))

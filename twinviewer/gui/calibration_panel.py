@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import number, percent
-from twinviewer.gui.elided_combo import ElidedComboBox
+from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState

@@ -43,7 +43,7 @@ import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.explain.words import model_or_none, plain_text
-from twinviewer.gui.elided_combo import ElidedComboBox
+from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
     BASELINE,

@@ -1,15 +1,23 @@
-"""A combo box that elides its current text with "…" when the box is narrower than it.
+"""A combo box and a label that elide their text with "…" when narrower than it.
 
-Qt's combo box clips a long current text at its edge ("Heart failure with reduc"); this one
-draws it elided, and its tooltip names the whole entry. Its width follows
-``setMinimumContentsLength``, so a long entry never widens a narrow step page.
+Qt's combo box clips a long current text at its edge ("Heart failure with reduc") and a
+label with a small minimum width shows its first letters ("cu" for the slices' cursor
+position at 1280×720); these draw the text elided and say it whole in their tooltip. Their
+width does not follow the text, so a long text never widens a narrow column.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 
 class ElidedComboBox(QComboBox):
@@ -52,3 +60,36 @@ class ElidedComboBox(QComboBox):
             opt.currentText, Qt.TextElideMode.ElideRight, field.width() - 2)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label drawn elided to its width; :meth:`text` and the tooltip stay whole.
+
+    Examples
+    --------
+    >>> from PySide6.QtWidgets import QApplication
+    >>> app = QApplication.instance() or QApplication([])
+    >>> label = ElidedLabel("cursor (12, -40, 118) mm LPS")
+    >>> label.text(), label.toolTip() == label.text(), label.minimumSizeHint().width() < 40
+    ('cursor (12, -40, 118) mm LPS', True, True)
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt naming
+        hint = super().minimumSizeHint()
+        hint.setWidth(min(hint.width(), 10))
+        return hint
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt naming
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                              rect.width())
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), shown)
