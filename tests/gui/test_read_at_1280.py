@@ -99,6 +99,7 @@ def test_whatif_empty_hint_is_whole(hfref_window, qtbot):
     shown = QRect(hint.mapTo(panel, hint.rect().topLeft()), hint.size())
     assert panel.rect().contains(shown)
     assert hint.visibleRegion().boundingRect().size() == hint.size()
+    assert not panel.notes_box.isVisible()  # the results' footnote waits for results
     header = panel.result_table.horizontalHeader()
     assert header.fontMetrics().horizontalAdvance(
         panel.result_table.horizontalHeaderItem(0).text()) <= header.width()

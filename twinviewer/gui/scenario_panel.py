@@ -716,9 +716,11 @@ class ScenarioPanel(QWidget):
             tab.setHorizontalHeaderLabels(["Results"])
             tab.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             self.empty_hint.show()
+            self.notes_box.hide()  # the footnote explains results: none yet
             self.flags_label.clear()
             return
         self.empty_hint.hide()
+        self.notes_box.show()
         # Metric rows, not scenario columns: one title row per metric (unit, measurement),
         # then the baseline and one row per scenario under it. Two columns whatever the
         # number of scenarios, so the table fits a 1280-px screen without scrolling sideways.
