@@ -223,11 +223,12 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                                   "unmeasured_informed": widths}
         text.append(f"prior: {result.prior_choice.describe()}")
         fitted = result.fitted_names()
-        moved = result.moved_only()
-        text.append(f"calibrated {len(result.calibrated)} parameters to {len(fitted)} "
-                    f"measurements ({', '.join(fitted)}; {members} posterior members)"
-                    + (f"; {len(moved)} more moved without a datum of their own (through "
-                       "the shared heart-size coordinate)" if moved else ""))
+        # the one count the PDF and the Calibrate step print (review9b #4)
+        from twinviewer.personalize.parameter_count import counts_text
+
+        text.append(f"calibrated to {len(fitted)} measurements ({', '.join(fitted)}; "
+                    f"{members} posterior members); parameters: "
+                    f"{counts_text(result.provenance, result.parameter_names)}")
         text.append(f"fit: {result.status_line()}")  # misfit is never silent
         text += [f"poor fit: {m}" for m in result.misfits]
         summary["calibration"]["status"] = result.status_line()

@@ -16,6 +16,6 @@ def test_prior_warning_names_the_point_estimate_and_the_members_median():
     twin.params = np.array(twin.params, dtype=float)
     twin.params[j] = 0.2 * float(np.median(twin.ensemble[:, j]))  # far below the prior
     (w,) = [x for x in parameter_warnings(twin, model) if x.subject == "SYS.C_AR"]
-    assert "the twin's point estimate SYS.C_AR = " in w.text
+    assert "the twin's point estimate of systemic arterial compliance = " in w.text
     median = float(np.median(twin.ensemble[:, j]))
     assert f"the median of its 20 members is {median:.2g}"[:40] in w.text

@@ -52,7 +52,7 @@ def test_unusual_parameter_and_implausible_value():
     assert ("prior", "AV.EOA") not in _kinds(w)
     twin.params[model.index("LV.EB")] *= 5
     w = validity_warnings(twin, model)
-    assert ("prior", "LV.EB") in _kinds(w) and "severe_as" in next(
+    assert ("prior", "LV.EB") in _kinds(w) and "Severe aortic stenosis prior" in next(
         x.text for x in w if x.subject == "LV.EB")
     twin.params[model.index("SYS.R_AR")] = 10.0
     w = validity_warnings(twin, model)

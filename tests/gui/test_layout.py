@@ -47,12 +47,41 @@ def test_views_keep_readable_sizes(bare, qtbot, size):
     assert w.view3d.width() >= 420 and w.view3d.height() >= 360, w.view3d.size()
     drawn = w.view3d.plotter.interactor.size()  # the rendered area, under the 3D toolbar
     assert drawn.width() >= 420 and drawn.height() >= 360, drawn
+    _assert_render_area_visible(w)
     assert w.slices.height() >= 170
     assert w.step_stack.width() >= 300
     # nothing hangs off the window
     for widget in (pv, wig, w.view3d, w.slices):
         right = widget.mapTo(w, widget.rect().bottomRight())
         assert right.x() <= w.width() and right.y() <= w.height()
+
+
+def _window_rect(widget, w):
+    """``widget``'s rectangle in ``w``'s coordinates."""
+    from PySide6.QtCore import QRect
+
+    return QRect(widget.mapTo(w, widget.rect().topLeft()), widget.size())
+
+
+def _assert_render_area_visible(w) -> None:
+    """The whole 3D render area is on screen: not clipped by its parents, not under the cine
+    bar or the slices, inside the window (review9b #7: 448×332 of 448×360 px showed at
+    1280×720, the colour legend cut, while the widget's size passed)."""
+    area = w.view3d.plotter.interactor
+    seen = area.visibleRegion().boundingRect()
+    assert (seen.width(), seen.height()) == (area.width(), area.height()), \
+        f"only {seen.width()}×{seen.height()} of {area.width()}×{area.height()} px shown"
+    rect = _window_rect(area, w)
+    for other in (w.cine, w.slice_tabs, w.step_stack, w.plots_column):
+        assert not rect.intersects(_window_rect(other, w)), (type(other).__name__, rect)
+    assert w.rect().contains(rect), (rect, w.rect())
+    legend = w.view3d.legend
+    if legend is not None:  # the legend's box in the render window's pixels, inside it
+        ren = w.view3d.plotter.renderer
+        x0, y0 = legend.GetPositionCoordinate().GetComputedDisplayValue(ren)
+        x1, y1 = legend.GetPosition2Coordinate().GetComputedDisplayValue(ren)
+        width, height = w.view3d.plotter.render_window.GetSize()
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (x0, y0, x1, y1)
 
 
 def _bring_forward(panel) -> None:

@@ -31,7 +31,8 @@ from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import Source
 from twinviewer.core.twin import Twin
-from twinviewer.personalize.disease import PRESETS, preset_of, prior_in_provenance
+from twinviewer.explain.words import words
+from twinviewer.personalize.disease import PRESETS, preset_of, prior_in_provenance, prior_title
 from twinviewer.personalize.heart_size import SIZE_EXPONENT, marginal_prior
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
@@ -81,6 +82,24 @@ def validity_ranges(model: ModelSpec) -> dict[str, tuple[float, float]]:
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
+
+
+def _mid(label: str) -> str:
+    """A label inside a sentence: "Systemic arterial resistance" → "systemic arterial
+    resistance", but "LV unstressed volume" kept."""
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
+
+
+def prior_name(preset: str) -> str:
+    """A prior as a reader names it: the preset's title ("Heart failure with reduced
+    ejection fraction prior"), never its code (review9b #5 read "(hfref: …)").
+
+    Examples
+    --------
+    >>> prior_name("hfref"), prior_name("the model's default")
+    ('Heart failure with reduced ejection fraction prior', "the model's default")
+    """
+    return prior_title(preset) if preset in PRESETS else preset
 
 
 def calibration_prior(twin: Twin) -> str | None:
@@ -134,11 +153,15 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
     """Point-estimate parameters implausible, or beyond the 99 % of the population prior the
     twin was calibrated with (not for parameters set by a measurement)."""
     out = []
+    word = words(model)
     for j, par in enumerate(model.parameters):
         v = float(twin.params[j])
-        msg = par.check(v)
-        if msg:
-            out.append(ValidityWarning("plausible", par.name, msg))
+        if par.check(v):
+            lo, hi = par.plausible
+            out.append(ValidityWarning(
+                "plausible", par.name, f"{word(par.name)} = {_with_unit(v, par.unit)} is "
+                + ("not a finite number" if not np.isfinite(v) else
+                   f"outside its plausible range {_fmt(lo)}–{_with_unit(hi, par.unit)}")))
             continue
         prov = twin.provenance.get(par.name)
         if par.prior.is_point_mass or (prov is not None and prov.source is Source.MEASURED):
@@ -154,9 +177,10 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
                        f"{_fmt(float(np.median(ens[:, j])))}")
             out.append(ValidityWarning(
                 "prior", par.name,
-                f"the twin's point estimate {par.name} = {_fmt(v)} {shown_unit(par.unit)} "
-                f"(its single best-fit value{members}) is beyond the 99 % interval of the "
-                f"population prior ({preset}: {_fmt(lo)}–{_fmt(hi)} {shown_unit(par.unit)}): an "
+                f"the twin's point estimate of {_mid(word(par.name))} = {_fmt(v)} "
+                f"{shown_unit(par.unit)} (its single best-fit value{members}) is beyond the "
+                f"99 % interval of the population prior ({prior_name(preset)}: {_fmt(lo)}–"
+                f"{_fmt(hi)} {shown_unit(par.unit)}): an "
                 f"unusual value, so predictions rest on the model's behaviour far from its "
                 f"typical range", "caution"))
     hr = model.heart_rate_parameter
@@ -166,10 +190,10 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
         v, unit = float(twin.params[model.index(name)]), model.parameter(name).unit
         if not rng[0] <= v <= rng[1]:
             what = f"heart rate {_fmt(v)} bpm" if name == hr else \
-                f"{name} = {_fmt(v)} {unit}"
+                f"{word(name)} = {_with_unit(v, unit)}"
             out.append(ValidityWarning(
                 "context", name, f"{what} is outside the model's context of use "
-                f"({_fmt(rng[0])}–{_fmt(rng[1])} {unit})"))
+                f"({_fmt(rng[0])}–{_with_unit(rng[1], unit)})"))
     return out
 
 
@@ -178,6 +202,7 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
     if twin.ensemble_kind != "posterior" or twin.ensemble.shape[0] < 2:
         return []
     out = []
+    word = words(model)
     for j, par in enumerate(model.parameters):
         col = twin.ensemble[:, j]
         prov = twin.provenance.get(par.name)
@@ -204,7 +229,7 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
         if at_lo or at_hi:
             side = lo if at_lo else hi
             out.append(ValidityWarning(
-                "bound", par.name, f"the calibrated posterior of {par.name} (90 %: "
+                "bound", par.name, f"the calibrated posterior of {_mid(word(par.name))} (90 %: "
                 f"{_fmt(q05)}–{_with_unit(q95, par.unit)}) reaches its plausible "
                 f"bound {_with_unit(side, par.unit)}: the data push it beyond what "
                 f"the model allows"))
@@ -212,9 +237,9 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
             side = "lower" if u < 0.5 else "upper"
             plo, phi = prior.interval(0.99)
             out.append(ValidityWarning(
-                "bound", par.name, f"the calibrated median of {par.name} "
+                "bound", par.name, f"the calibrated median of {_mid(word(par.name))} "
                 f"({_with_unit(med, par.unit)}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies "
-                f"beyond the {side} end of the central 99 % of its prior ({preset}: "
+                f"beyond the {side} end of the central 99 % of its prior ({prior_name(preset)}: "
                 f"{_fmt(plo)}–{_with_unit(phi, par.unit)}): the fit is pushing "
                 f"against the prior"))
     return out
@@ -224,6 +249,7 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
                         metrics: list[str] | None = None) -> list[ValidityWarning]:
     """Predictions outside the validity ranges, poor fits to measurements, failed members."""
     out = []
+    word = words(model)
     ranges = validity_ranges(model)
     names = metrics if metrics is not None else list(ranges)
     for m in names:
@@ -236,13 +262,13 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
         unit = METRIC_BY_NAME[m].unit
         if not a <= med <= b:
             out.append(ValidityWarning(
-                "context", m, f"predicted {m} {_fmt(med)} {unit} is outside the range the "
-                f"model was built and checked for ({_fmt(a)}–{_fmt(b)} {unit})"))
+                "context", m, f"predicted {word(m)} {_with_unit(med, unit)} is outside the "
+                f"range the model was built and checked for ({_fmt(a)}–{_with_unit(b, unit)})"))
         elif lo < a or hi > b:
             out.append(ValidityWarning(
-                "context", m, f"part of the 90 % interval of {m} ({_fmt(lo)}–{_fmt(hi)} "
-                f"{unit}) is outside the checked range ({_fmt(a)}–{_fmt(b)} {unit})",
-                "caution"))
+                "context", m, f"part of the 90 % interval of {word(m)} ({_fmt(lo)}–"
+                f"{_with_unit(hi, unit)}) is outside the checked range ({_fmt(a)}–"
+                f"{_with_unit(b, unit)})", "caution"))
     out += fit_warnings(twin, results)
     bad = ~results.ok
     if bad.any():
@@ -273,6 +299,7 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
 
     summary = last_calibration(twin.audit) if twin.ensemble_kind == "posterior" else None
     out = []
+    word = words()
     for meas in twin.measurements:
         try:
             q = quantity(meas.name)
@@ -316,9 +343,9 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
             continue
         out.append(ValidityWarning(
             "disagreement" if left_out else "fit", meas.name,
-            f"{verdict}: measured {meas.name} {_fmt(mm.value)} ± "
-            f"{_fmt(mm.uncertainty)} {q.unit}, predicted {_fmt(med)} {q.unit} (90 %: "
-            f"{_fmt(lo)}–{_fmt(hi)}), z = {z:+.1f} (σ = {_fmt(sd)} {q.unit}, {basis}; "
+            f"{verdict}: measured {word(meas.name)} {_fmt(mm.value)} ± "
+            f"{_with_unit(mm.uncertainty, q.unit)}, predicted {_with_unit(med, q.unit)} (90 %: "
+            f"{_fmt(lo)}–{_fmt(hi)}), z = {z:+.1f} (σ = {_with_unit(sd, q.unit)}, {basis}; "
             f"flagged above |z| {Z_FLAG:g})"))
     return out
 

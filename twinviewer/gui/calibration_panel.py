@@ -24,7 +24,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import number, percent
+from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
@@ -45,6 +45,7 @@ from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
+from twinviewer.personalize.parameter_count import counts_text
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import parameter_label, simulate_twin
 
@@ -65,6 +66,12 @@ INTERVAL_ROW_PX = 56
 
 #: The interval plot's x-axis title: short, so it is not clipped in a 350-px step column.
 INTERVAL_AXIS = "× prior median (log scale)"
+#: The prior box's width in characters; longer names are elided (whole in the tooltip).
+PRIOR_BOX_CHARS = 24
+PRIOR_RULE = ("Population prior the calibration starts from: 'auto' chooses it from the "
+              "measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg → aortic stenosis; "
+              "EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → mitral regurgitation; EF < 40 % → "
+              "HFrEF; else healthy)")
 
 #: Shown instead of the interval plot before any calibration.
 NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what the "
@@ -92,14 +99,15 @@ class CalibrationPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
         # The prior's centre: chosen from the measurements (auto), or the user's override.
-        self.prior = QComboBox()
+        self.prior = ElidedComboBox(chars=PRIOR_BOX_CHARS, tooltip=False)
         self.prior.addItem("prior: auto", AUTO)
         for name in DISEASE_PRIORS:
             self.prior.addItem(prior_title(name), name)
-        self.prior.setToolTip("Population prior the calibration starts from: 'auto' chooses it "
-                              "from the measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg "
-                              "→ aortic stenosis; EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → "
-                              "mitral regurgitation; EF < 40 % → HFrEF; else healthy)")
+        # the long names ("prior: auto (Heart failure with reduced ejection fraction
+        # prior)", 395 px) are elided in the box: the page scrolled sideways at 1280×720
+        # (review9b #6); the whole name is in the open list and the tooltip
+        self.prior.currentIndexChanged.connect(lambda _i: self._prior_tooltip())
+        self._prior_tooltip()
         self.apply_button = QPushButton("Apply anyway")
         self.apply_button.setToolTip("Open the calibrated twin although it cannot reproduce "
                                      "some measurements (recorded in the audit trail)")
@@ -195,6 +203,11 @@ class CalibrationPanel(QWidget):
         choice = choose_prior(list(twin.measurements), preset_of(twin.origin))
         self.prior.setItemText(0, f"prior: auto ({prior_title(choice.preset)})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
+        self._prior_tooltip()
+
+    def _prior_tooltip(self) -> None:
+        """The prior box's tooltip: the whole name on show (elided in the box) and the rule."""
+        self.prior.setToolTip(f"{self.prior.currentText()}\n\n{PRIOR_RULE}")
 
     def show_stored(self, summary: dict | None) -> None:
         """A reopened twin: its saved calibration without a re-run (the summary is kept in
@@ -233,8 +246,11 @@ class CalibrationPanel(QWidget):
             self._plot_curves(curves)
         else:  # saved by this version on: the parameter interval plot comes back
             self._plot_intervals(intervals)
+        twin = self.state.twin
+        counts = "" if twin is None else counts_text(twin.provenance,
+                                                     list(twin.provenance))
         self.summary.setText(_stored_html(summary, len(rows), curves, bool(intervals),
-                                          label=self._label))
+                                          label=self._label, counts=counts))
 
     def _plot_curves(self, curves: list[dict]) -> None:
         """The saved volume-curve fit: measured volumes ± 1 SD per phase beside the
@@ -608,8 +624,10 @@ def _curve_line(c: dict) -> str:
 
 
 def _stored_html(summary: dict, n_fit: int, curves: list[dict],
-                 intervals: bool = False, label: Callable[[str], str] = str) -> str:
-    """The summary of a calibration read back from the twin's audit trail."""
+                 intervals: bool = False, label: Callable[[str], str] = str,
+                 counts: str = "") -> str:
+    """The summary of a calibration read back from the twin's audit trail; ``counts``: the
+    parameters by state (:func:`twinviewer.personalize.parameter_count.counts_text`)."""
     ratio = summary.get("identifiability", {}).get("width_ratio", {})
     learnt = sorted(summary.get("calibrated", []), key=lambda p: ratio.get(p, 1.0))
     calibrated = ", ".join(f"{label(p)} {ratio[p]:.2f}" if p in ratio else label(p)
@@ -620,6 +638,8 @@ def _stored_html(summary: dict, n_fit: int, curves: list[dict],
                 if isinstance(summary.get("convergence"), dict) else "") + ".",
              "<b>Calibrated</b>" + (" (posterior/prior 90 % width)" if ratio else "")
              + f": {html.escape(calibrated) or 'none'}"]
+    if counts:
+        parts.insert(1, f"<b>Parameters</b>: {html.escape(counts)}.")
     if summary.get("measurements"):
         parts.append("<b>To</b>: " + html.escape(", ".join(summary["measurements"])))
     prior = summary.get("prior") if isinstance(summary.get("prior"), dict) else {}
@@ -669,7 +689,9 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
              f"{r.convergence.message}.",
              f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}"
-             + (f"; {html.escape(r.size_text())}." if r.size_factor else ".")]
+             + (f"; {html.escape(r.size_text())}." if r.size_factor else "."),
+             f"<b>Parameters</b>: "
+             f"{html.escape(counts_text(r.provenance, r.parameter_names))}."]
     if r.calibrated:
         learnt = sorted(r.calibrated, key=lambda p: ident.width_ratio.get(p, 1.0))
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -90,13 +91,32 @@ def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
     if errors is not None:
         plot.addItem(pg.ErrorBarItem(x=v, y=y - 0.2, left=err, right=err, beam=0.12))
     left = float(min(0.0, np.nanmin(v - err)))
+    shown = []
     for yy, text in zip(y, labels, strict=True):
         label = pg.TextItem(text, color=(40, 40, 40), anchor=(0, 1))  # bottom-left at pos
         label.setPos(left, yy + 0.02)
+        label.setToolTip(text)
         plot.addItem(label)
+        shown.append((label, text))
+    plot._bar_labels = shown
+    if not getattr(plot, "_elides", False):  # once per plot: refit on every resize
+        plot._elides = True
+        plot.vb.sigResized.connect(lambda *_a, plot=plot: _elide_bar_labels(plot))
+    _elide_bar_labels(plot)
     plot.setYRange(-0.5, n - 0.45, padding=0)
     for view in (plot.scene().views() if plot.scene() is not None else []):
         view.setMinimumHeight(BAR_ROW_PX * n + 50)  # every label readable: the tab scrolls
+
+
+def _elide_bar_labels(plot: pg.PlotItem) -> None:
+    """Elide each bar label to the plot's width, whole in its tooltip (at 1280×720
+    "LV passive stiffness exponent of the EDPVR [calibrated]" ran past the plot's edge)."""
+    width = int(plot.vb.width()) - 8
+    if width < 40:
+        return
+    for label, text in getattr(plot, "_bar_labels", ()):
+        fm = QFontMetrics(label.textItem.font())
+        label.setText(fm.elidedText(text, Qt.TextElideMode.ElideRight, width))
 
 
 def _accepts_cancel(fn) -> bool:
@@ -186,10 +206,14 @@ class ExplainPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(drivers)
-        self.tabs.addTab(scroll, "What drives it")
-        self.tabs.addTab(self.basis_table, "What it rests on")
-        self.tabs.addTab(self.warnings, "When not to trust it")
-        self.tabs.addTab(self.card, "Model card")
+        # short titles: all four fit a 350-px step column at 1280×720 ("When not to" was
+        # cut behind scroll arrows); the question each answers is its tooltip
+        for page, title, tip in ((scroll, "Drivers", "What drives it"),
+                                 (self.basis_table, "Evidence", "What it rests on"),
+                                 (self.warnings, "Cautions", "When not to trust it"),
+                                 (self.card, "Model card", "What the model is and how it "
+                                                           "was checked")):
+            self.tabs.setTabToolTip(self.tabs.addTab(page, title), tip)
 
         self.note = QLabel(twinviewer.RESEARCH_USE)
         self.note.setStyleSheet("color: #8a5a00;")
@@ -334,8 +358,9 @@ class ExplainPanel(QWidget):
                                   unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
-        for w in ex.warnings:
-            self.warnings.addItem(f"[{w.severity}] {w.text}")
+        model = model_or_none(twin)
+        for w in ex.warnings:  # a solver's message carried in a warning may name a code
+            self.warnings.addItem(f"[{w.severity}] {plain_text(w.text, model)}")
         if not ex.warnings:
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
         self.card.setMarkdown(ex.card.to_text())

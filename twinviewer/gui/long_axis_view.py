@@ -255,6 +255,7 @@ class LongAxisView(QWidget):
         self.chooser.blockSignals(False)
         self.info.setText("" if self.panes else
                           "This study has no long-axis planes (2CH, 3CH, 4CH, RVOT).")
+        self.info.setVisible(not self.panes)  # an empty line took the panes' pixels
         self.arrange()
         self.set_time(self.state.time)
 

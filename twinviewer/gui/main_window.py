@@ -44,6 +44,7 @@ from twinviewer.gui.settings_dialog import SettingsDialog, ViewerSettings
 from twinviewer.gui.slice_view import SliceView
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.view3d import StructuresPanel, View3D
+from twinviewer.gui.wrapped_minimum import WrappedMinimum, minimum_height_at
 
 log = logging.getLogger("twinviewer.gui")
 
@@ -149,9 +150,12 @@ class MainWindow(QMainWindow):
 
         self.view3d = View3D(self.state, multi_samples=4 if self.prefs.multi_sampling else 0,
                              cmap=self.prefs.cmap, pressure_unit=self.prefs.pressure_unit)
-        self.view3d.setMinimumSize(*MIN_3D)
-        # the rendered area itself, under the view's toolbar rows
+        # the rendered area itself, under the view's toolbar rows; the view's own minimum
+        # height follows its toolbar's wrapped rows, so the render area never runs under
+        # the cine bar (review9b #7)
         self.view3d.plotter.interactor.setMinimumSize(*MIN_3D)
+        self.view3d.setMinimumWidth(MIN_3D[0])
+        self._view3d_minimum = WrappedMinimum(self.view3d)
         self.cine = CineBar(self.state)
         self.cine.play_button.toggled.connect(
             lambda on: self._playing.set() if on else self._playing.clear())
@@ -483,7 +487,7 @@ class MainWindow(QMainWindow):
         step = int(rest * 0.32)
         self.main_split.setSizes([side, step, rest - step - plots, plots])
         h = self.centre_split.height() or self.height()
-        top = max(int(h * 0.62), self.view3d.minimumSizeHint().height()
+        top = max(int(h * 0.62), minimum_height_at(self.view3d, self.view3d.width())
                   + self.cine.sizeHint().height())
         self.centre_split.setSizes([top, h - top])
         ph = self.plots_split.height() or self.height()

@@ -69,9 +69,14 @@ class ReportPanel(QWidget):
             self.heading.setText("No twin open.")
             self.summary.setPlainText("")
             return
-        where = doc.file.name or "not saved yet"
-        state = "unsaved changes" if doc.dirty else "saved"
-        self.heading.setText(f"<b>{where}</b> — {state}. A save writes, and the report lists:")
+        # never "not saved yet — saved" (an untouched twin that has no file: review of
+        # the steps at 1280×720)
+        if not doc.file.name:
+            where, state = "Not saved to a file yet", ""
+        else:
+            where = doc.file.name
+            state = " — unsaved changes" if doc.dirty else " — saved"
+        self.heading.setText(f"<b>{where}</b>{state}. A save writes, and the report lists:")
         try:
             lines = describe(doc.twin_document())
         except (TwinFileError, ValueError) as exc:

@@ -43,6 +43,7 @@ import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.explain.words import model_or_none, plain_text
+from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
     BASELINE,
@@ -81,6 +82,10 @@ RESULT_HEADERS = ["Scenario\nmedian (5–95 %)", "Δ vs baseline (5–95 %)\ntwi
 
 _fmt = number  # the app's one number formatter (core/format.py)
 
+
+#: The results tab while no scenario has run.
+EMPTY_HINT = ("No results yet: add scenarios above, then press Run to compare them with the "
+              "baseline on every member of the ensemble.")
 
 def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> str:
     """``'5.2 (3.8–6.6)'``, or with signs for a difference: ``'+0.3 (+0.1 to +0.6)'``."""
@@ -128,14 +133,6 @@ def _decimals(s: Setting) -> int:
     return 2 if hi - lo <= 5 else 1
 
 
-def _narrow(box: QComboBox, chars: int = 14) -> QComboBox:
-    """A combo box whose width does not follow its longest entry (the step column is ~350 px
-    wide on a 1280-px screen); the open list still shows entries in full."""
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(chars)
-    return box
-
-
 class SettingEditor:
     """One setting's widget: a combo box of named choices or a spin box with its unit."""
 
@@ -143,7 +140,7 @@ class SettingEditor:
         self.setting = setting
         lo, hi = setting.limits
         if setting.choices and setting.only_choices:
-            self.widget = _narrow(QComboBox())
+            self.widget = ElidedComboBox(chars=14, tooltip=False)  # its description
             for value, label in setting.choices.items():
                 self.widget.addItem(label, float(value))
             self.set_value(setting.default)
@@ -239,7 +236,7 @@ class ScenarioPanel(QWidget):
 
         build = QGroupBox("Intervention")
         bl = QVBoxLayout(build)
-        self.intervention_box = _narrow(QComboBox())
+        self.intervention_box = ElidedComboBox(chars=14)
         for iv in LIBRARY.values():
             self.intervention_box.addItem(iv.title, iv.name)
         self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
@@ -377,6 +374,14 @@ class ScenarioPanel(QWidget):
         self.result_table.verticalHeader().setVisible(False)
         self._rows: dict[tuple[str, str], int] = {}
         self._cells: dict[tuple[str, str], tuple[str, str, str]] = {}
+        # what to do while there are no results, wrapped in the panel's width (it was the
+        # table's one-line header, cut at 1280×720: "…enarios on the ensemble to compare")
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setObjectName("whatif_empty_hint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty_hint.setStyleSheet("color: #505050; padding: 6px;")
+        tl.addWidget(self.empty_hint)
         tl.addWidget(self.result_table, 1)
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
@@ -430,7 +435,7 @@ class ScenarioPanel(QWidget):
         row = QHBoxLayout()
         self.sense_box = QComboBox()
         self.sense_box.addItems(["min", "max"])
-        self.goal_metric = _narrow(QComboBox())
+        self.goal_metric = ElidedComboBox(chars=14)
         for m in METRIC_BY_NAME.values():
             self.goal_metric.addItem(f"{m.label} ({m.name})", m.name)
         self.goal_metric.setCurrentIndex(self.goal_metric.findData("LVEDP"))
@@ -708,11 +713,14 @@ class ScenarioPanel(QWidget):
         if t is None:
             tab.setRowCount(0)
             tab.setColumnCount(1)
-            tab.setHorizontalHeaderLabels(["Run scenarios on the ensemble to compare them "
-                                           "with the baseline"])
+            tab.setHorizontalHeaderLabels(["Results"])
             tab.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            self.empty_hint.show()
+            self.notes_box.hide()  # the footnote explains results: none yet
             self.flags_label.clear()
             return
+        self.empty_hint.hide()
+        self.notes_box.show()
         # Metric rows, not scenario columns: one title row per metric (unit, measurement),
         # then the baseline and one row per scenario under it. Two columns whatever the
         # number of scenarios, so the table fits a 1280-px screen without scrolling sideways.

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.gui import cycle
+from twinviewer.gui.elided import ElidedComboBox, ElidedLabel
 from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.plane_cut import plane_segments
 from twinviewer.gui.state import TwinState
@@ -343,7 +344,8 @@ class SliceView(QWidget):
         self.tool = None
         self.overlay = None
         self.panes = {n: SlicePane(n) for n in PANES}
-        self.preset = QComboBox()
+        # elided: "CT cardiac (W 800 / L 200)" left no room for the cursor at 1280×720
+        self.preset = ElidedComboBox(chars=9)
         self.preset.setObjectName("window_preset")
         self.preset.addItems(list(WINDOW_PRESETS))
         self.preset.currentTextChanged.connect(self.set_window_preset)
@@ -351,8 +353,7 @@ class SliceView(QWidget):
         self.phase_box.setMinimumContentsLength(12)
         self.phase_box.setToolTip("Image phase (moves the model time to it)")
         self.phase_box.activated.connect(self._on_phase_chosen)
-        self.info = QLabel("")
-        self.info.setMinimumWidth(10)
+        self.info = ElidedLabel("")  # the cursor: elided in a narrow column, whole on hover
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Window"))
         bar.addWidget(self.preset)

@@ -115,6 +115,45 @@ def fit_columns(table: QTableWidget, squeeze: set[int] | None = None,
         last = max(shown, key=lambda i: widths[i])
         h.resizeSection(last, widths[last] + spare)
     table.resizeRowsToContents()
+    fit_header_height(table)
+
+
+def header_height_needed(table: QTableWidget) -> int:
+    """The height, px, the horizontal header needs to show every title wrapped in its
+    section's width (Qt sizes it for the titles' own line breaks only, so a two-line title
+    wrapped onto a third line was cut: "Measured ± 1 SD (source)" at 1280×720).
+
+    Examples
+    --------
+    >>> header_height_needed(table)  # doctest: +SKIP
+    """
+    h = table.horizontalHeader()
+    margin = h.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, h)
+    fm = h.fontMetrics()
+    need = 0
+    for i in range(table.columnCount()):
+        if table.isColumnHidden(i):
+            continue
+        text = str(table.model().headerData(i, Qt.Orientation.Horizontal) or "")
+        room = max(1, h.sectionSize(i) - 2 * margin)
+        box = fm.boundingRect(0, 0, room, 10_000,
+                              int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
+        need = max(need, box.height())
+    return need + 2 * margin + 2
+
+
+def fit_header_height(table: QTableWidget) -> None:
+    """Give the horizontal header the height its wrapped titles need (never less than Qt's).
+
+    Examples
+    --------
+    >>> fit_header_height(table)  # doctest: +SKIP
+    """
+    h = table.horizontalHeader()
+    h.setMinimumHeight(0)
+    need = header_height_needed(table)
+    if need > h.sizeHint().height():
+        h.setMinimumHeight(need)
 
 
 def keep_fitted(table: QTableWidget, squeeze: set[int] | None = None,

@@ -80,6 +80,7 @@ from twinviewer.personalize.measurements import (
     require_valid,
     twin_measurements,
 )
+from twinviewer.personalize.parameter_count import counts_text
 from twinviewer.personalize.quantities import (
     QUANTITIES,
     QUANTITY_BY_NAME,
@@ -1544,6 +1545,7 @@ def format_report(r: CalibrationResult) -> str:
         lines.append(f"  {p:<12} set from {m} (measured)")
     lines.append(f"left at the prior (not informed by the data): {len(ident.at_prior)} "
                  "parameters")
+    lines.append(f"parameters: {counts_text(r.provenance, r.parameter_names)}")
     if ident.uninformed:
         lines.append(f"  of which reached by the data but not narrowed (width ratio ≥ "
                      f"{AT_PRIOR}): " + ", ".join(f"{p} {ident.width_ratio[p]:.2f}"

@@ -37,6 +37,7 @@ from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
+from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 
 log = logging.getLogger("twinviewer.report")
@@ -271,8 +272,10 @@ def _calibration_text(doc: TwinDocument) -> str:
             d = e.details
             names = ", ".join(_label(doc.twin, n) for n in d.get("calibrated", [])) \
                 or "no parameter"
+            counts = counts_text(doc.twin.provenance, [i.name for i in doc.parameters])
             return (f"{d.get('method', '?')}, {d.get('members', '?')} members, to "
-                    f"{len(d.get('measurements', []))} measurement(s); calibrated {names}")
+                    f"{len(d.get('measurements', []))} measurement(s). Parameters: {counts}. "
+                    f"Calibrated: {names}")
     return "none (prior ensemble)"
 
 
@@ -751,8 +754,9 @@ def parameter_states(doc: TwinDocument) -> dict[str, str]:
         source = prov.source.value if prov is not None else Source.PRIOR.value
         # the calibration's word (e.g. "prior (not informed by the data)") unless the
         # parameter has since been measured or derived from images
-        out[info.name] = shown.get(info.name, source) \
-            if source in (Source.CALIBRATED.value, Source.PRIOR.value) else source
+        state = parameter_state(prov)  # a moved one is not "calibrated"
+        out[info.name] = shown.get(info.name, state) \
+            if source in (Source.CALIBRATED.value, Source.PRIOR.value) else state
     return out
 
 
@@ -798,13 +802,9 @@ def _explanation_lines(doc: TwinDocument, results: Any) -> list[str]:
     lines.append("Validity: the point estimate lies within every parameter's plausible range."
                  if not outside else "Validity warning — outside the plausible range: "
                  + "; ".join(outside))
-    n_by = {}
-    for prov in t.provenance.values():
-        n_by[str(prov.source)] = n_by.get(str(prov.source), 0) + 1
-    n_prior = len(doc.parameters) - sum(n_by.get(s, 0) for s in n_by if s != "prior / assumed")
-    lines.append("Evidence behind the parameters: " + ", ".join(
-        f"{v} {k}" for k, v in sorted(n_by.items()) if k != "prior / assumed")
-        + (", " if len(n_by) > 1 else "") + f"{n_prior} prior / assumed.")
+    # one count, in the words the Calibrate step and the command line use (review9b #4)
+    lines.append("Evidence behind the parameters: "
+                 + counts_text(t.provenance, [i.name for i in doc.parameters]) + ".")
     return lines
 
 
