@@ -30,7 +30,7 @@ from collections.abc import Callable
 #: process per ensemble (:data:`twinviewer.plugins.isolation.TIMEOUT`).
 BUDGETS: dict[str, float] = {
     "explainers": 20.0, "interventions": 10.0, "readers": 300.0, "writers": 120.0,
-    "samples": 120.0, "overlays": 5.0, "commands": 3600.0, "panels": 5.0, "models": 120.0,
+    "samples": 120.0, "commands": 3600.0, "panels": 5.0, "models": 120.0,
     "imports": 60.0,  # importing a contribution's module and checking it (models: + models)
 }
 
