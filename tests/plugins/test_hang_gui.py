@@ -89,6 +89,8 @@ def test_a_plugin_an_earlier_session_died_in_is_disabled_at_start(plugin_registr
     assert "Slow" not in w.steps  # its step is never shown, so it cannot freeze us again
     msg = reg.store.disabled("tv-slow-panel")
     assert "its panel 'slow_panel' (tv_slow_panel:SlowPanel) froze the window" in msg
-    assert any("plugin 'tv-slow-panel'" in t and "last session ended inside it" in t
-               for _, t in w.log_panel.entries)
+    qtbot.waitUntil(lambda: any("plugin 'tv-slow-panel'" in t and "last session ended "
+                                "inside it" in t for _, t in w.log_panel.entries))
+    box = w.findChild(QMessageBox, "plugin_culprit_box")
+    assert box is not None and "plugin 'tv-slow-panel'" in box.text()
     assert list(markers.glob("*.json")) == []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from twinviewer.plugins.budget import budget
@@ -43,12 +43,23 @@ def install(window) -> None:
         rec = registry.plugins.get(name)
         if rec is not None and name != CORE and rec.status != DISABLED:
             registry.disable(name, msg)
-        window.state.error(msg)
+        # said once the window is up (the status bar and the log are connected after this)
+        QTimer.singleShot(0, window, lambda msg=msg: _tell_culprit(window, msg))
     window.plugin_watchdog = CallWatchdog(on_hang=lambda plugin, what: _autosave(window))
     bridge = window._plugin_bridge = _Bridge(window)
     bridge.hung.connect(lambda name, msg: offer_keep_disabled(window, name, msg),
                         Qt.ConnectionType.QueuedConnection)
     registry.listeners.append(bridge.hung.emit)
+
+
+def _tell_culprit(window, message: str) -> None:
+    """In the log and in a non-modal box: a start-up message scrolls away in the log."""
+    window.state.error(message)
+    box = QMessageBox(QMessageBox.Icon.Warning, "A plugin was disabled", message + ".",
+                      QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("plugin_culprit_box")
+    box.setModal(False)
+    box.show()
 
 
 def _autosave(window) -> None:
