@@ -27,7 +27,7 @@ PANEL = """
 
         def __init__(self, state, parent=None):
             super().__init__("slow", parent)
-            time.sleep(3600)
+            time.sleep(30)  # finite: a failed guard fails the test, not hangs it
     """
 MANIFEST = """
     [[contributions.panels]]

@@ -22,7 +22,7 @@ from twinviewer.plugins.watchdog import CallWatchdog, PluginHangInterrupted, cul
 #: what each kind of plugin runs "forever": a sleep (releases the interpreter lock) and a
 #: pure-Python loop (holds it, but gives it up every switch interval). The loop ends after
 #: 3 s so that an abandoned thread does not eat the test process's CPU for the whole run.
-SLEEP = "time.sleep(3600)"
+SLEEP = "time.sleep(30)"  # finite: a guard that failed would fail the test, not hang it
 LOOP = ("import time as _t\n"
         "            _end = _t.monotonic() + 3\n"
         "            while _t.monotonic() < _end:\n"
