@@ -127,7 +127,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         add_arguments(p)
         p.set_defaults(func=run)
         if c.name == "explain":  # the explainer plugins (imported when they run)
-            p.set_defaults(explainers=registry.explainers())
+            p.set_defaults(explainers=registry.explainers(),
+                           func=_failing_on_hangs(run, registry))
         if c.name in TWIN_FILE_RUNNERS:  # the saved-twin pipeline sits above these packages
             key = "distributed_mapper" if c.name == "explain" else "twin_file_runner"
             p.set_defaults(**{key: _lazy(*TWIN_FILE_RUNNERS[c.name])})
@@ -146,6 +147,20 @@ def _lazy(module: str, func: str) -> Callable:
         return getattr(importlib.import_module(module), func)(*args, **kwargs)
 
     return run
+
+
+def _failing_on_hangs(run: Callable[[argparse.Namespace], int], registry
+                      ) -> Callable[[argparse.Namespace], int]:
+    """``run``, then exit 1 naming each plugin that ran past its time budget meanwhile (the
+    output is printed without its paragraph; the plugin is disabled for the session)."""
+    def guarded(args: argparse.Namespace) -> int:
+        before = len(registry.incidents)
+        code = run(args)
+        for _, message in registry.incidents[before:]:
+            print(f"error: {message}", file=sys.stderr)
+        return code or (1 if len(registry.incidents) > before else 0)
+
+    return guarded
 
 
 def _refused(message: str) -> Callable[[argparse.Namespace], int]:

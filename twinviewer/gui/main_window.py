@@ -167,6 +167,9 @@ class MainWindow(QMainWindow):
         self.log_panel = LogPanel(self.state)
         self.docks: dict[str, QDockWidget] = {}
         self.panels: dict[str, QWidget] = {}
+        from twinviewer.gui import plugin_guard
+
+        plugin_guard.install(self)  # before any plugin panel is built
         self._build_layout()
         self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea).hide()
 
@@ -211,6 +214,10 @@ class MainWindow(QMainWindow):
             if isinstance(spec, str):
                 mod, cls = spec.split(":")
                 klass = getattr(importlib.import_module(mod), cls)
+            elif spec.plugin != CORE:  # under the watchdog: a hang is named, not endless
+                from twinviewer.gui.plugin_guard import build_panel
+
+                return build_panel(self, spec)
             else:
                 klass = registry.load("panels", spec.name)
             return klass, klass(self.state, self)

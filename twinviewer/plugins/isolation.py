@@ -15,8 +15,11 @@ import traceback
 
 import numpy as np
 
-#: Default time limit (s) for one call in a worker; ``TWINVIEWER_PLUGIN_TIMEOUT`` overrides.
-TIMEOUT = float(os.environ.get("TWINVIEWER_PLUGIN_TIMEOUT", "120"))
+from twinviewer.plugins.budget import budget
+
+#: Default time limit (s) for one call in a worker; ``TWINVIEWER_PLUGIN_TIMEOUT`` overrides
+#: (else the models' budget, :data:`twinviewer.plugins.budget.BUDGETS`).
+TIMEOUT = float(os.environ.get("TWINVIEWER_PLUGIN_TIMEOUT") or budget("models"))
 
 #: Plugin models loaded this session: model name → (plugin, contribution ref, folder root).
 PLUGIN_MODELS: dict[str, tuple[str, str, str | None]] = {}
@@ -24,6 +27,10 @@ PLUGIN_MODELS: dict[str, tuple[str, str, str | None]] = {}
 
 class WorkerError(RuntimeError):
     """A call in a worker process that raised, timed out or crashed."""
+
+
+class WorkerTimeout(WorkerError):
+    """A call in a worker process that did not finish within its time limit (stopped)."""
 
 
 #: Long-lived workers (one per plugin model), so an ensemble does not pay for a new process
@@ -91,7 +98,8 @@ def call(func_ref: str, args: tuple = (), *, timeout: float | None = None,
     try:
         conn.send((func_ref, args))
         if not conn.poll(timeout):
-            raise WorkerError(f"{label} did not finish within {timeout:g} s (stopped)")
+            raise WorkerTimeout(f"{label} did not finish within {timeout:g} s (its worker "
+                                "process is stopped)")
         try:
             status, payload = conn.recv()
         except EOFError:
@@ -131,6 +139,8 @@ def simulate_plugin_model(model, params: np.ndarray, *, settings=None,
         out = call("twinviewer.plugins.worker:run_ensemble",
                    (ref, root, P, settings, warm_start),
                    timeout=timeout, label=label, worker=f"{plugin}:{model.name}")
+    except WorkerTimeout as exc:  # may be a slow machine: for this session (offer to keep)
+        raise get_registry().hung(plugin, str(exc)) from None
     except WorkerError as exc:
         raise get_registry().failed(plugin, str(exc)) from None
     metrics = out["metrics"]

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from twinviewer.plugins.budget import PluginTimeout, budget, call_within
 from twinviewer.plugins.manifest import (
     API_VERSION,
     Contribution,
@@ -35,6 +36,10 @@ ENABLED, DISABLED, NEEDS_APPROVAL, INCOMPATIBLE, BROKEN = (
 
 class PluginError(RuntimeError):
     """A plugin, or one of its contributions, that cannot be used (the message names it)."""
+
+
+class PluginHung(PluginError, PluginTimeout):
+    """A plugin call that ran past its time budget; its plugin is disabled for the session."""
 
 
 @dataclass
@@ -174,6 +179,11 @@ class Registry:
         self.plugins: dict[str, PluginRecord] = {}
         self._index: dict[tuple[str, str], Contribution] = {}
         self._loaded: dict[tuple[str, str], object] = {}
+        #: run-time hangs this session, in order: ``(plugin, message)``
+        self.incidents: list[tuple[str, str]] = []
+        #: called with ``(plugin, message)`` when a plugin is disabled for hanging (the GUI
+        #: tells the user and offers to keep it disabled); may be called from any thread
+        self.listeners: list = []
         if include_core:
             m = core_manifest()
             self.plugins[CORE] = PluginRecord(CORE, m, ENABLED, "built in")
@@ -310,13 +320,16 @@ class Registry:
                               f"{', '.join(self.plugins)}") from None
 
     # ------------------------------------------------------------------ decisions
-    def disable(self, name: str, reason: str = "disabled by the user") -> None:
-        """Disable a plugin (remembered in the user's config) and drop its contributions."""
+    def disable(self, name: str, reason: str = "disabled by the user", *,
+                remember: bool = True) -> None:
+        """Disable a plugin and drop its contributions; ``remember``: also in the user's
+        config (else for this session only)."""
         if name == CORE:
             raise PluginError("the core cannot be disabled")
         rec = self.record(name)
         rec.status, rec.message = DISABLED, reason
-        self.store.disable(name, reason)
+        if remember:
+            self.store.disable(name, reason)
         for key in [k for k, c in self._index.items() if c.plugin == name]:
             del self._index[key]
             self._loaded.pop(key, None)
@@ -357,12 +370,21 @@ class Registry:
         if c is None:
             raise PluginError(f"no enabled plugin provides {kind[:-1]} {name!r}")
         rec = self.plugins[c.plugin]
+        root = rec.manifest.root if rec.manifest else None
         try:
-            obj = resolve(c, rec.manifest.root if rec.manifest else None)
-            if c.plugin != CORE:
-                from twinviewer.plugins.checks import check_contribution
+            if c.plugin == CORE:
+                obj = resolve(c, root)
+            else:  # importing a plugin's module runs its code: within a budget too
+                seconds = budget("imports")
+                if kind in ("models", "presets"):  # the numerics check has its own limit
+                    from twinviewer.plugins import isolation
 
-                check_contribution(c, obj, rec.manifest.root if rec.manifest else None)
+                    seconds += isolation.TIMEOUT
+                obj = call_within(_resolve_checked, (c, root), seconds=seconds,
+                                  label=f"plugin {c.plugin!r}: importing {kind[:-1]} "
+                                        f"{name!r} ({c.ref})")
+        except PluginTimeout as exc:
+            raise self.hung(c.plugin, str(exc)) from None
         except Exception as exc:  # any failure of plugin code disables the plugin
             msg = (f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref}) failed: "
                    f"{type(exc).__name__}: {exc}")
@@ -402,18 +424,22 @@ class Registry:
     def guarded(self, kind: str, name: str):
         """A contribution's callable, imported on its first call; a plugin's that raises
         disables its plugin and raises :class:`PluginError` naming the plugin, the
-        contribution and the problem (the core's raise as they are)."""
+        contribution and the problem (the core's raise as they are). A plugin's call runs
+        within the time budget of its kind (:func:`.budget.call_within`); past it the
+        plugin is disabled for the session (:meth:`hung`) and the caller gets the error."""
         def call(*args, **kw):
             func = self.load(kind, name)
             c = self._loaded_contribution(kind, name)
-            try:
+            if c is None or c.plugin == CORE:
                 return func(*args, **kw)
+            where = f" on {Path(args[0]).name}" if kind == "readers" and args else ""
+            what = f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref})"
+            try:
+                return call_within(func, args, kw, seconds=budget(kind), label=what + where)
+            except PluginTimeout as exc:
+                raise self.hung(c.plugin, str(exc)) from None
             except Exception as exc:
-                if c is None or c.plugin == CORE:
-                    raise
-                where = f" on {Path(args[0]).name}" if kind == "readers" and args else ""
-                raise self.failed(c.plugin, f"plugin {c.plugin!r}: {kind[:-1]} {name!r} "
-                                  f"({c.ref}) failed{where}: {type(exc).__name__}: "
+                raise self.failed(c.plugin, f"{what} failed{where}: {type(exc).__name__}: "
                                   f"{exc}") from exc
 
         return call
@@ -453,8 +479,13 @@ class Registry:
             return add, run
 
         def guarded(args) -> int:
+            what = f"plugin {c.plugin!r}: command {name!r} ({c.ref})"
             try:
-                return int(run(args) or 0)
+                return int(call_within(run, (args,), seconds=budget("commands"),
+                                       label=what) or 0)
+            except PluginTimeout as exc:
+                print(f"error: {self.hung(c.plugin, str(exc))}", file=sys.stderr)
+                return 1
             except Exception as exc:  # noqa: BLE001 - a plugin's command must not crash us
                 err = self.failed(c.plugin, f"plugin {c.plugin!r}: command {name!r} ({c.ref}) "
                                             f"raised {type(exc).__name__}: {exc}")
@@ -481,7 +512,65 @@ class Registry:
         elif c.kind == "interventions":
             from twinviewer.interventions.library import LIBRARY
 
-            LIBRARY[c.name] = obj
+            LIBRARY[c.name] = self._budgeted_intervention(c, obj)
+
+    def hung(self, name: str, message: str) -> PluginError:
+        """Disable the plugin ``name`` for this session after a call ran past its budget
+        (a slow machine is not a broken plugin: :meth:`keep_disabled` remembers it); tell
+        the listeners; the error to raise.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from twinviewer.plugins.store import PluginStore
+        >>> reg = Registry(store=PluginStore(Path(tempfile.mkdtemp()) / "p.json"),
+        ...                entry_points=[], include_core=False)
+        >>> str(reg.hung("nobody", "plugin 'nobody': explainer 'x' did not finish"))[-29:]
+        'did not finish; it is stopped'
+        """
+        if name in self.plugins and name != CORE:
+            self.disable(name, message + " (disabled for this session)", remember=False)
+            message += (f"; plugin {name!r} is disabled for this session ('twinviewer plugins "
+                        f"disable {name}' keeps it disabled)")
+        else:
+            message += "; it is stopped"
+        self.incidents.append((name, message))
+        for listener in list(self.listeners):
+            try:
+                listener(name, message)
+            except Exception:  # noqa: BLE001 - e.g. a closed window's: forget it
+                self.listeners.remove(listener)
+        return PluginHung(message)
+
+    def keep_disabled(self, name: str) -> None:
+        """Remember a plugin disabled this session (:meth:`hung`) as disabled."""
+        rec = self.record(name)
+        self.store.disable(name, rec.message.removesuffix(" (disabled for this session)"))
+
+    def _budgeted_intervention(self, c: Contribution, obj):
+        """The intervention with its ``transform`` and ``check`` run within the
+        interventions' budget: past it the plugin is disabled for the session and the caller
+        gets an :class:`~twinviewer.interventions.intervention.InterventionError` naming it
+        (``apply`` hands the transform a copy, so the twin's parameters stay as they were)."""
+        from dataclasses import replace
+
+        from twinviewer.interventions.intervention import InterventionError
+
+        def within(func, part: str):
+            if func is None:
+                return None
+
+            def run(*args):
+                what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
+                try:
+                    return call_within(func, args, seconds=budget("interventions"), label=what)
+                except PluginTimeout as exc:
+                    raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
+
+            return run
+
+        return replace(obj, transform=within(obj.transform, "transform"),
+                       check=within(obj.check, "check"))
 
     def failed(self, name: str, message: str) -> PluginError:
         """Disable the plugin ``name`` after a run-time failure; the error to raise."""
@@ -503,6 +592,15 @@ def resolve(c: Contribution, root: str | None = None):
         except AttributeError:
             raise PluginError(f"{c.ref}: module {module!r} has no attribute {a!r}") from None
     return obj[c.key] if c.key is not None else obj
+
+
+def _resolve_checked(c: Contribution, root: str | None):
+    """A plugin's contribution imported and checked (:func:`.checks.check_contribution`)."""
+    from twinviewer.plugins.checks import check_contribution
+
+    obj = resolve(c, root)
+    check_contribution(c, obj, root)
+    return obj
 
 
 def _with(m: Manifest, **changes) -> Manifest:

@@ -1,0 +1,122 @@
+"""Plugins that hang, in the GUI: panels built under a watchdog, hangs told to the user.
+
+* At start, a plugin a previous session ended inside (its panel froze the GUI thread and the
+  user closed the frozen window, or it crashed the process) is disabled with a message naming
+  it (:func:`twinviewer.plugins.watchdog.culprits`).
+* A plugin panel is built on the GUI thread under :class:`CallWatchdog` with the panels'
+  budget: past it the user's work is autosaved (from the watchdog thread) and the build is
+  interrupted where Python can be interrupted; the plugin is then disabled for the session.
+* Whenever a plugin is disabled for hanging (:meth:`Registry.hung`, from any thread), a
+  message names it and a non-modal box offers to keep it disabled.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from twinviewer.plugins.budget import budget
+from twinviewer.plugins.registry import CORE, DISABLED, PluginError, get_registry
+from twinviewer.plugins.watchdog import CallWatchdog, PluginHangInterrupted, culprits
+
+log = logging.getLogger(__name__)
+
+
+class _Bridge(QObject):
+    """Carries a hang reported on any thread to the GUI thread."""
+
+    hung = Signal(str, str)
+
+
+def install(window) -> None:
+    """Disable the plugins earlier sessions ended inside; watch plugin panels; tell hangs."""
+    registry = get_registry()
+    for c in culprits():
+        name = str(c.get("plugin"))
+        how = ("froze the window for more than its budget" if c.get("hung")
+               else "did not return")
+        msg = (f"plugin {name!r}: its {c.get('what')} {how} and the last session ended inside "
+               f"it; the plugin is disabled (File → Plugins… or 'twinviewer plugins enable "
+               f"{name}' turns it back on)")
+        rec = registry.plugins.get(name)
+        if rec is not None and name != CORE and rec.status != DISABLED:
+            registry.disable(name, msg)
+        # said once the window is up (the status bar and the log are connected after this)
+        QTimer.singleShot(0, window, lambda msg=msg: _tell_culprit(window, msg))
+    window.plugin_watchdog = CallWatchdog(on_hang=lambda plugin, what: _autosave(window))
+    bridge = window._plugin_bridge = _Bridge(window)
+    bridge.hung.connect(lambda name, msg: offer_keep_disabled(window, name, msg),
+                        Qt.ConnectionType.QueuedConnection)
+    registry.listeners.append(bridge.hung.emit)
+
+
+def _tell_culprit(window, message: str) -> None:
+    """In the log and in a non-modal box: a start-up message scrolls away in the log."""
+    window.state.error(message)
+    box = QMessageBox(QMessageBox.Icon.Warning, "A plugin was disabled", message + ".",
+                      QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("plugin_culprit_box")
+    box.setModal(False)
+    box.show()
+
+
+def _autosave(window) -> None:
+    """Autosave now (watchdog thread: the GUI thread is stuck and changes nothing)."""
+    controller = getattr(window, "autosave", None) or getattr(
+        window.state, "_autosave_controller", None)
+    if controller is not None:
+        path = controller.autosave_now()
+        log.warning("a plugin froze the window: work autosaved%s",
+                    f" to {path}" if path else " (nothing unsaved)")
+
+
+def build_panel(window, spec) -> tuple[type, QWidget] | None:
+    """Import plugin panel ``spec`` and build ``Panel(window.state, window)`` on the GUI
+    thread, each under the watchdog (import: the imports' budget, build: the panels');
+    ``None`` if it hung (the plugin is disabled for the session, the half-built widget
+    removed). Other failures raise as they are."""
+    registry = get_registry()
+    dog: CallWatchdog | None = getattr(window, "plugin_watchdog", None)
+    if dog is None:
+        klass = registry.load("panels", spec.name)
+        return klass, klass(window.state, window)
+    before = set(window.findChildren(QWidget))
+    what = f"panel {spec.name!r} ({spec.ref})"
+    try:
+        with dog.guard(spec.plugin, f"import of {what}", budget("imports")):
+            klass = registry.load("panels", spec.name)
+        with dog.guard(spec.plugin, what, budget("panels")):
+            return klass, klass(window.state, window)
+    except PluginHangInterrupted as exc:
+        for w in set(window.findChildren(QWidget)) - before:
+            if w.parent() is window:
+                w.hide()
+                w.deleteLater()
+        registry.hung(spec.plugin, str(exc))  # the listener names it to the user
+        return None
+
+
+def offer_keep_disabled(window, name: str, message: str) -> QMessageBox | None:
+    """Name the plugin that hung and offer to keep it disabled (non-modal)."""
+    window.state.error(message)
+    registry = get_registry()
+    if name not in registry.plugins or name == CORE:
+        return None
+    box = QMessageBox(QMessageBox.Icon.Warning, "A plugin stopped answering",
+                      f"{message}.\n\nKeep plugin {name!r} disabled next time too?",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, window)
+    box.setObjectName("plugin_hang_box")
+
+    def answered(button) -> None:
+        if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+            try:
+                registry.keep_disabled(name)
+            except PluginError as exc:
+                window.state.error(str(exc))
+
+    box.buttonClicked.connect(answered)
+    box.setModal(False)
+    box.show()
+    return box

@@ -1,0 +1,94 @@
+"""Time budgets for calls into plugin code that is not GUI code.
+
+A plugin callable (an explainer, a reader, a writer, a sample, an intervention's transform or
+check, a command) runs in a *daemon thread*; the caller waits at most the budget of its kind
+and then gives up with :class:`PluginTimeout` naming the plugin and what it was doing.
+
+Python threads cannot be killed. The abandoned thread keeps running until the plugin's code
+returns (never, for an endless loop); it is a daemon, so it does not keep the process alive at
+exit, and whatever it returns is ignored: the caller's state was never handed to it except as
+copies (an intervention's transform gets a copy of the parameters). A pure-Python loop or a
+``time.sleep`` releases the interpreter lock every switch interval
+(:func:`sys.getswitchinterval`, 5 ms by default), so the waiting thread -- and the GUI thread
+-- keep running. A loop inside a C extension that holds the lock (a ctypes call, a huge numpy
+operation) stops every Python thread until it returns: no thread-based guard can help there;
+plugin *models* run in a separate process (:mod:`.isolation`) for that reason.
+
+Budgets (seconds) per contribution kind are in :data:`BUDGETS`; ``TWINVIEWER_PLUGIN_BUDGETS``
+overrides them (``"explainers=2,readers=30"``), as tests do.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+#: Seconds one call of each kind may take. Readers and commands do real work on large data
+#: (a DICOM folder, a cohort), explainers and interventions are arithmetic on arrays in hand;
+#: panels are built on the GUI thread (guarded by :mod:`.watchdog`); models run in a worker
+#: process per ensemble (:data:`twinviewer.plugins.isolation.TIMEOUT`).
+BUDGETS: dict[str, float] = {
+    "explainers": 20.0, "interventions": 10.0, "readers": 300.0, "writers": 120.0,
+    "samples": 120.0, "commands": 3600.0, "panels": 5.0, "models": 120.0,
+    "imports": 60.0,  # importing a contribution's module and checking it (models: + models)
+}
+
+
+class PluginTimeout(RuntimeError):
+    """A plugin call that did not finish within its budget (the message names the plugin)."""
+
+
+def budget(kind: str) -> float:
+    """The time budget (s) of one call of contribution kind ``kind``.
+
+    Examples
+    --------
+    >>> budget("explainers") > 0
+    True
+    """
+    text = os.environ.get("TWINVIEWER_PLUGIN_BUDGETS", "")
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == kind:
+            try:
+                return float(value)
+            except ValueError:
+                raise ValueError(f"TWINVIEWER_PLUGIN_BUDGETS: {item.strip()!r} is not "
+                                 "KIND=SECONDS") from None
+    return BUDGETS.get(kind, 60.0)
+
+
+def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
+                seconds: float, label: str):
+    """``func(*args, **kwargs)`` in a daemon thread; its value, its exception, or
+    :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
+
+    Examples
+    --------
+    >>> call_within(sum, ([1, 2, 3],), seconds=5, label="sum")
+    6
+    >>> import time
+    >>> call_within(time.sleep, (10,), seconds=0.05, label="a sleeper")
+    Traceback (most recent call last):
+    ...
+    twinviewer.plugins.budget.PluginTimeout: a sleeper did not finish within 0.05 s
+    """
+    box: dict = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = func(*args, **(kwargs or {}))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
+    thread.start()
+    if not done.wait(seconds):
+        raise PluginTimeout(f"{label} did not finish within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
