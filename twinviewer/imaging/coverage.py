@@ -139,6 +139,13 @@ class CoverageGap:
         >>> CoverageGap("LV", "base", 0, 27.0, -4.6, 1.8, "x", fill=0.74).note()[:60]
         'LV base inside the most basal slice (slice 0): its pool read'
         """
+        if self.fill is not None and self.chamber == MYOCARDIUM:
+            return (f"{MYOCARDIUM} base inside the most basal slice (slice {self.slice}): the "
+                    "wall cut at the LV's valve plane found there, "
+                    f"{100 * (1 - self.fill):.0f} % of the slab's thickness from its basal face "
+                    "(assumed: no long-axis view gives the plane). "
+                    f"{self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}; the LV mass and "
+                    "its SD include it")
         if self.fill is not None:
             return (f"{self.chamber} base inside the most basal slice (slice {self.slice}): "
                     f"its pool reads {100 * self.fill:.0f} % of a full slab's signal (against "
