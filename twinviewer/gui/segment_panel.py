@@ -44,6 +44,7 @@ from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
 from twinviewer.imaging.correction import carried_seeds, propagate_correction
 from twinviewer.imaging.coverage import (
+    BASE_INSIDE,
     EXTRAPOLATED,
     MYO_EXTRAPOLATED,
     complete_volumes,
@@ -100,7 +101,7 @@ def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
         s = anatomy.structures.get(key)
         if s is not None and phase in s.volumes and s.volumes[phase].source:
             src = s.volumes[phase].source
-            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED, PARTIAL_VOXELS):
+            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED, BASE_INSIDE, PARTIAL_VOXELS):
                 src = src.replace(f", {suffix}", "")
             return src
     return default
@@ -129,7 +130,8 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
     if is_cine_stack(img):
         # as on import: label counts, the basal gap assumed (partial voxels not used yet,
         # imaging/study.py)
-        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES)
+        volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES,
+                                         image=img)
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
         ours = key in LABEL_VALUES

@@ -24,6 +24,16 @@ The missing volume is estimated, never hidden, and its uncertainty added to the 
   stack is assumed planned from the annulus, so the plane lies within one slice spacing
   ``s`` past the basal slab: uniform over ``[0, s]``, the missing part is ``A·s/2`` with SD
   ``A·s/√12`` (``A`` the basal slice's pool area).
+- **Base inside the basal slice** — when the image is given, the basal slice's pool signal
+  is read against the next slice's (:func:`basal_fill`). A slab that reaches beyond the
+  ventricle (a stack planned from the valve plane, its first slice on it) holds less blood
+  through its thickness and reads darker. Below :data:`FILL_INSIDE` of a full slab the plane
+  is taken inside the slab where that fraction puts it (the tissue beyond the valve assumed at
+  the wall's signal: no long-axis view gives the plane) and the whole-slab count is reduced
+  to the part on the ventricle's side, SD :data:`FILL_SD` of the slab; the note says it is
+  assumed. A full-signal basal slab keeps the uniform assumption above. In a real heart the
+  atrium beyond the mitral plane is blood too, so the check seldom fires there and the
+  uniform assumption stays.
 
 - **LV myocardium** — where the LV pool has a gap, the wall around it is missing too, and
   the LV mass is completed with the same geometry: at the base the myocardial area of the
@@ -52,20 +62,34 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twinviewer.core.measurement import Measurement
 
+if TYPE_CHECKING:
+    from twinviewer.core.anatomy import ImageVolume
+
 APEX_FIT_SLICES = 3
 CAP_REL_SD = 0.25
 MIN_CAP_ML = 0.5
 CLOSED_FRACTION = 0.1
+#: A basal slab whose pool reads below this fraction of a full slab's signal lies partly
+#: beyond the ventricle: the valve plane is inside it.
+FILL_INSIDE = 0.9
+#: SD of that fraction (the signal beyond the valve is assumed, not measured).
+FILL_SD = 0.1
+#: Fewest pool-core pixels (on both slices) the fraction is read from.
+FILL_MIN_PIXELS = 20
 #: Appended to the source of every volume of a chamber with pool beyond the stack.
 EXTRAPOLATED = "pool beyond the stack extrapolated (see notes)"
 #: Appended to the source of the LV myocardium's volumes (and LV mass) when wall beyond the
 #: stack was added.
 MYO_EXTRAPOLATED = "myocardium beyond the stack extrapolated (see notes)"
+#: Appended to the source of every volume of a chamber (or the LV wall) whose basal slice
+#: was found to reach beyond its valve plane (:func:`basal_fill`).
+BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see notes)"
 #: Vocabulary key of each chamber whose coverage is checked.
 CHAMBER_KEYS = {"LV": "lv_blood", "RV": "rv_blood"}
 #: The wall completed with the LV pool: its name in gaps and its vocabulary key.
@@ -91,6 +115,9 @@ class CoverageGap:
         Volume estimated beyond the stack and its 1-SD uncertainty (mL).
     method
         How ``added_ml`` was estimated.
+    fill
+        For a base inside the basal slice: the fraction of that slab's thickness on the
+        ventricle's side (:func:`basal_fill`); None otherwise.
     """
 
     chamber: str
@@ -100,6 +127,7 @@ class CoverageGap:
     added_ml: float
     sd_ml: float
     method: str
+    fill: float | None = None
 
     def note(self, phase: str = "ED") -> str:
         """The import note for this gap.
@@ -108,7 +136,24 @@ class CoverageGap:
         'LV apex not covered by the stack: the last apical slice (sli'
         >>> CoverageGap("LV myocardium", "apex", 5, 10.0, 21.0, 5.3, "shell").note()[:47]
         'LV myocardium beyond the stack at the apex (wal'
+        >>> CoverageGap("LV", "base", 0, 27.0, -4.6, 1.8, "x", fill=0.74).note()[:60]
+        'LV base inside the most basal slice (slice 0): its pool read'
         """
+        if self.fill is not None and self.chamber == MYOCARDIUM:
+            return (f"{MYOCARDIUM} base inside the most basal slice (slice {self.slice}): the "
+                    "wall cut at the LV's valve plane found there, "
+                    f"{100 * (1 - self.fill):.0f} % of the slab's thickness from its basal face "
+                    "(assumed: no long-axis view gives the plane). "
+                    f"{self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}; the LV mass and "
+                    "its SD include it")
+        if self.fill is not None:
+            return (f"{self.chamber} base inside the most basal slice (slice {self.slice}): "
+                    f"its pool reads {100 * self.fill:.0f} % of a full slab's signal (against "
+                    "the next slice), so the valve plane is assumed inside that slab, "
+                    f"{100 * (1 - self.fill):.0f} % of its thickness from its basal face "
+                    "(no long-axis view gives the plane; the tissue beyond it assumed at the "
+                    f"wall's signal). {self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}; "
+                    f"the SD of every {self.chamber} volume includes it")
         if self.chamber == MYOCARDIUM:
             return (f"{MYOCARDIUM} beyond the stack at the {self.end} (wall "
                     f"{self.radius_mm:.0f} mm on slice {self.slice}): {self.added_ml:.1f} ± "
@@ -186,6 +231,60 @@ def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float) -> tuple[float, floa
     return est / 1000.0, max(spread, CAP_REL_SD * est) / 1000.0
 
 
+def basal_fill(image: np.ndarray, labels: np.ndarray, value: int, k: int, inward: int,
+               wall_value: int | None = None) -> float | None:
+    """Fraction of basal slice ``k``'s slab thickness inside the chamber ``value``, from its
+    pool signal against the next slice towards the apex (``k + inward``).
+
+    Both pools' cores (pixels at least 0.4 of their deepest distance from the border: the
+    trabeculated rim and in-plane partial volume left out) are compared by their medians
+    where they overlap (the same columns, so in-plane coil shading cancels). The level
+    beyond the valve is taken as the LV wall's on the next slice (eroded ``wall_value``
+    labels; zero signal without them). None when the cores overlap in fewer than
+    :data:`FILL_MIN_PIXELS` pixels or the pool is not brighter than the wall.
+
+    Examples
+    --------
+    >>> lab = np.zeros((2, 30, 30), np.uint8); lab[:, 5:25, 5:25] = 1; lab[:, 1:5, 5:25] = 2
+    >>> img = np.where(lab == 1, 1000.0, 300.0); img[0][lab[0] == 1] = 0.75 * 1000 + 0.25 * 300
+    >>> round(basal_fill(img, lab, 1, 0, 1, wall_value=2), 2)
+    0.75
+    """
+    from scipy import ndimage
+
+    p0, p1 = labels[k] == value, labels[k + inward] == value
+    d0, d1 = ndimage.distance_transform_edt(p0), ndimage.distance_transform_edt(p1)
+    if not p0.any() or not p1.any():
+        return None
+    core = (d0 >= 0.4 * d0.max()) & (d1 >= 0.4 * d1.max())
+    if core.sum() < FILL_MIN_PIXELS:
+        return None
+    wall = (ndimage.binary_erosion(labels[k + inward] == wall_value)
+            if wall_value is not None else np.zeros_like(p1))
+    level = float(np.median(image[k + inward][wall])) if wall.any() else 0.0
+    full = float(np.median(image[k + inward][core])) - level
+    if full <= 0.0:
+        return None
+    return float(np.clip((np.median(image[k][core]) - level) / full, 0.0, 1.0))
+
+
+def base_inside_ml(area_mm2: float, fill: float, spacing_mm: float, thickness_mm: float
+                   ) -> tuple[float, float]:
+    """Change (mL, negative: pool counted beyond the plane) to a basal slice counted whole
+    when the valve plane lies inside its slab, a fraction ``fill`` of the slab's thickness on
+    the ventricle's side, and its SD (:data:`FILL_SD` of the slab).
+
+    The slice is counted over one spacing ``s`` centred on it; the acquired slab is
+    ``t`` thick: the pool runs from the plane, ``t/2 − fill·t`` on the basal side of the
+    centre, to ``s/2`` on the apical side.
+
+    >>> [round(v, 2) for v in base_inside_ml(2290.0, 0.75, 8.0, 8.0)]   # plane 2 mm in
+    [-4.58, 1.83]
+    """
+    change = area_mm2 * (fill * thickness_mm - (spacing_mm + thickness_mm) / 2.0)
+    return change / 1000.0, FILL_SD * thickness_mm * area_mm2 / 1000.0
+
+
 def basal_gap_ml(area_mm2: float, spacing_mm: float) -> tuple[float, float]:
     """Volume (mL) above the basal slab and its SD, the valve plane uniform within one slice
     spacing.
@@ -248,9 +347,12 @@ def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
 
 
 def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
-                    label_values: dict[str, int], pool_gaps: list[CoverageGap]
-                    ) -> list[CoverageGap]:
+                    label_values: dict[str, int], pool_gaps: list[CoverageGap],
+                    thickness_mm: float | None = None) -> list[CoverageGap]:
     """The LV wall beyond the stack where the LV pool has a gap (one phase), with volumes.
+
+    Where the LV base lies inside the basal slice (a gap with ``fill``), the wall there is
+    cut at the same plane (``thickness_mm``: the slab's, else the slice spacing).
 
     Examples
     --------
@@ -274,24 +376,33 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
             continue
         k = g.slice
         if g.end == "base":
-            add, sd = basal_gap_ml(myo[k], s)
             wall = math.sqrt((pool[k] + myo[k]) / math.pi) - math.sqrt(pool[k] / math.pi)
-            how = "valve plane within one slice spacing: wall area × half a spacing"
+            if g.fill is not None:
+                add, sd = base_inside_ml(myo[k], g.fill, s, thickness_mm or s)
+                how = "wall of the basal slice cut at the valve plane found for the LV pool"
+            else:
+                add, sd = basal_gap_ml(myo[k], s)
+                how = "valve plane within one slice spacing: wall area × half a spacing"
         else:
             order = slice(None) if k == len(labels) - 1 else slice(None, None, -1)
             add, sd, wall = apical_shell_ml(pool[order], (pool + myo)[order], s)
             how = ("epicardial cap one wall thickness past each apex model's tip, minus the "
                    "pool's cap")
         out.append(CoverageGap(MYOCARDIUM, g.end, k, float(wall), float(add), float(sd),
-                               how))
+                               how, g.fill if g.end == "base" else None))
     return out
 
 
 def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
-              label_values: dict[str, int]) -> list[CoverageGap]:
+              label_values: dict[str, int], image: np.ndarray | None = None,
+              thickness_mm: float | None = None) -> list[CoverageGap]:
     """Gaps of one phase's ``(slices, rows, columns)`` label map, with their volumes.
 
     The apex is the end whose LV (else RV) pool is smaller on its outermost labelled slice.
+    With that phase's ``image`` (same shape) a basal slice whose pool reads darker than a
+    full slab (:func:`basal_fill` below :data:`FILL_INSIDE`) holds the valve plane: its
+    count is cut there (:func:`base_inside_ml`, ``thickness_mm`` the slab's, else the
+    spacing) instead of a gap being added beyond it.
 
     Examples
     --------
@@ -314,7 +425,15 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 ("apex", 0), ("base", nz - 1)):
             if a[k] <= 0:
                 continue
-            if end == "base":
+            fill = None
+            if end == "base" and image is not None:
+                fill = basal_fill(image, labels, label_values[CHAMBER_KEYS[chamber]], k,
+                                  1 if k == 0 else -1, label_values.get(MYO_KEY))
+                fill = fill if fill is not None and fill < FILL_INSIDE else None
+            if fill is not None:
+                add, sd = base_inside_ml(a[k], fill, s, thickness_mm or s)
+                how = "valve plane inside the basal slice, from its pool signal"
+            elif end == "base":
                 add, sd = basal_gap_ml(a[k], s)
                 how = "valve plane within one slice spacing: area × half a spacing"
             else:
@@ -327,7 +446,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 how = ("cap extrapolated from the last slices' areas: mean of an ellipsoidal "
                        "and a paraboloid apex")
             gaps.append(CoverageGap(chamber, end, k, math.sqrt(a[k] / math.pi), float(add),
-                                      float(sd), how))
+                                      float(sd), how, fill))
     return gaps
 
 
@@ -363,13 +482,14 @@ def is_coverage_note(text: str) -> bool:
     >>> is_coverage_note(CoverageGap("RV", "base", 0, 20.0, 12.0, 6.9, "x").note())
     True
     """
-    return " not covered by the stack: " in text or text.startswith(
-        f"{MYOCARDIUM} beyond the stack at the ")
+    return (" not covered by the stack: " in text or " base inside the most basal slice (" in text
+            or text.startswith(f"{MYOCARDIUM} beyond the stack at the "))
 
 
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
-                     label_values: dict[str, int], mitral_at: Collection[int] = ()
+                     label_values: dict[str, int], mitral_at: Collection[int] = (),
+                     image: ImageVolume | None = None
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
     """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
     (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
@@ -381,6 +501,10 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     (:func:`~twinviewer.imaging.partial_volume.lv_blood_ml`): no LV basal gap is assumed
     there (the LV wall's basal gap is, as before).
 
+    With the ``image`` the labels were drawn on, a basal slice that reaches beyond its valve
+    plane is found from its signal and cut there (:func:`find_gaps`); its chamber's sources
+    end with :data:`BASE_INSIDE`. Without it, the plane is assumed beyond the stack.
+
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
     >>> vols = {0: structure_volumes(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, "MR seg")}
@@ -390,23 +514,31 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     >>> new[0]["lv_blood"].source
     'MR seg, pool beyond the stack extrapolated (see notes)'
     """
+    thick = None if image is None else (image.slice_thickness_mm or float(spacing[0]))
     gaps = {}
     for p in volumes:
-        found = find_gaps(labels[p], spacing, label_values) if p in labels else []
+        pixels = None if image is None or p not in labels else image.array[p]
+        found = (find_gaps(labels[p], spacing, label_values, pixels, thick)
+                 if p in labels else [])
         pool = [g for g in found if p not in mitral_at
                 or (g.chamber, g.end) != ("LV", "base")]
-        gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found)
+        gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found, thick)
                           if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
     # EDV/ESV taken from it must stay recognisably one measurement
-    marked = {g.chamber for found in gaps.values() for g in found}
+    kinds: dict[str, set[bool]] = {}
+    for found in gaps.values():
+        for g in found:
+            kinds.setdefault(g.chamber, set()).add(g.fill is not None)
     out = {}
     for p, vols in volumes.items():
         vols = dict(vols)
         for chamber, key in (*CHAMBER_KEYS.items(), (MYOCARDIUM, MYO_KEY)):
-            if chamber not in marked or key not in vols:
+            if chamber not in kinds or key not in vols:
                 continue
-            suffix = MYO_EXTRAPOLATED if chamber == MYOCARDIUM else EXTRAPOLATED
+            beyond = MYO_EXTRAPOLATED if chamber == MYOCARDIUM else EXTRAPOLATED
+            suffix = ", ".join(t for t, on in ((beyond, False in kinds[chamber]),
+                                               (BASE_INSIDE, True in kinds[chamber])) if on)
             mine = [g for g in gaps[p] if g.chamber == chamber]
             m = vols[key]
             vols[key] = Measurement(

@@ -316,10 +316,12 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     # The partial-voxel LV count (imaging/partial_volume.py, seg9lv: biv-me ED LV −0.6 to
     # −3.0 %) is not used here: on the analytic cine phantom with its long-axis views it
     # read ED 130.7 against 145.0 mL and made systole non-monotonic (review9b #1), so the
-    # label count and the assumed basal gap stay until it is right on both.
+    # label count and the assumed basal gap stay until it is right on both. The image is
+    # given so that a basal slice reaching beyond its valve plane is cut there (phantom10).
     gaps = {}
     if is_cine_stack(image):
-        volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES)
+        volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES,
+                                         image=image)
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
         notes[:] = timing_settled(notes, "the LV blood volume",
