@@ -399,9 +399,16 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     # tagged name ("… [baroreflex regulated]")
     scenarios = [unique_name(s, [e for e in twin.scenarios if e.regulation != s.regulation])
                  for s in scenarios]
+    from twinviewer.explain.evidence_flags import scenario_evidence
+    from twinviewer.personalize.shown import context_of_twin
+
     baseline = simulate_twin(twin)
     results = run_scenarios(model, baseline, scenarios)
-    table = scenario_table(baseline, results, metrics, level=level)
+    # the one shown interval (model discrepancy on unmeasured outputs) and the failing
+    # evidence rows of the interventions used, next to the result
+    table = scenario_table(baseline, results, metrics, level=level,
+                           predictive=context_of_twin(twin),
+                           evidence=scenario_evidence(scenarios))
     names = {s.name for s in scenarios} | {
         e.name for e in twin.scenarios for s in scenarios
         if e.regulation == s.regulation and untagged(e.name) == s.name}
