@@ -209,9 +209,9 @@ def fhir_export(twin: Twin, *, results: dict | None = None,
         comparisons = _cached_comparisons(twin, results or {}, metrics, ctx)
         if comparisons is None:
             from twinviewer.interventions.compare import DIRECTIONS, compare, run_scenarios
-            from twinviewer.twins import model_of, simulate_twin
+            from twinviewer.twins import model_of, simulate_twin, with_stored_metrics
 
-            base = simulate_twin(twin)
+            base = with_stored_metrics(simulate_twin(twin), (results or {}).get("baseline"))
             runs = run_scenarios(model_of(twin), base, twin.scenarios)
             wanted = metrics or tuple(m for m in DIRECTIONS if m in base.metrics)
             comparisons = {name: [compare(base, r, m, predictive=ctx) for m in wanted]
@@ -221,9 +221,10 @@ def fhir_export(twin: Twin, *, results: dict | None = None,
         # visits calibrated by `twin create` / `calibrate` keep no summary: the last visit's
         # posterior ensemble is the twin's, so its predictions are simulated from it
         from twinviewer.personalize.timeline import predicted_summary
-        from twinviewer.twins import simulate_twin
+        from twinviewer.twins import simulate_twin, with_stored_metrics
 
-        predicted = predicted_summary(simulate_twin(twin), ctx)
+        predicted = predicted_summary(
+            with_stored_metrics(simulate_twin(twin), (results or {}).get("baseline")), ctx)
     return export_bundle(twin, predicted=predicted, comparisons=comparisons)
 
 

@@ -388,7 +388,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     from twinviewer.interventions.scenario import unique_name, untagged
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
-    from twinviewer.twins import model_of, simulate_twin
+    from twinviewer.twins import model_of, simulate_twin, with_stored_metrics
 
     path = Path(path)
     doc, secret = read_twin(path)
@@ -402,7 +402,8 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     from twinviewer.explain.evidence_flags import scenario_evidence
     from twinviewer.personalize.shown import context_of_twin
 
-    baseline = simulate_twin(twin)
+    # the baseline the calibration summarised (the file's), members re-run for warm starts
+    baseline = with_stored_metrics(simulate_twin(twin), doc.results.get("baseline"))
     results = run_scenarios(model, baseline, scenarios)
     # the one shown interval (model discrepancy on unmeasured outputs) and the failing
     # evidence rows of the interventions used, next to the result
