@@ -682,7 +682,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             p.para(" ".join(qualified), size=8, color="0.25")
         if name in by_name:  # the model is known to miss a source of this intervention
             for line in scenario_evidence([by_name[name]]).get(name, []):
-                p.para("Evidence: " + line.replace("-", "−") + ".", size=8, color="#7a3e00")
+                p.para(f"Evidence: {line}.", size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
