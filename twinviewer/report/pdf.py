@@ -916,9 +916,10 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
 def simulate_for_report(doc: TwinDocument) -> tuple[Any, list[str]]:
     """Baseline results of the twin's ensemble, or (None, [reason])."""
     try:
-        from twinviewer.twins import simulate_twin
+        from twinviewer.twins import simulate_twin, with_stored_metrics
 
-        return simulate_twin(doc.twin), []
+        # the loops from a fresh run, the metrics the calibration summarised (the file's)
+        return with_stored_metrics(simulate_twin(doc.twin), doc.results.get("baseline")), []
     except Exception as exc:  # noqa: BLE001 - report what we can
         return None, [f"simulation for the report failed: {type(exc).__name__}: {exc}"]
 
