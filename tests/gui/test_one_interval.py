@@ -66,7 +66,7 @@ def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
     from twinviewer.personalize.shown import MARK, WITH_MODEL_ERROR
     from twinviewer.pipeline import whatif_file
     from twinviewer.report.pdf import write_report
-    from twinviewer.twins import simulate_twin
+    from twinviewer.twins import simulate_twin, with_stored_metrics
 
     result, saved = calibrated
     path = tmp_path / "w.twin"
@@ -81,7 +81,9 @@ def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
 
     doc = load_twin(path)
     session = Document()
-    session.open_twin(doc.twin, results=simulate_twin(doc.twin))
+    # as MainWindow.simulate does for an opened file: the loops re-run, the stored metrics
+    session.open_twin(doc.twin, results=with_stored_metrics(simulate_twin(doc.twin),
+                                                            doc.results["baseline"]))
     panel = MetricsPanel(TwinState(session))
     qtbot.addWidget(panel)
     gui = {k: panel.text_of(k)[0] for k in OUTPUTS}
@@ -114,3 +116,7 @@ def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
                  "whatif baseline": whatif[k], **({"FHIR": fhir[k]} if k in fhir else {})}
         assert all(_same(summary[k], v) for v in shown.values()), (k, shown)
         assert MARK in gui[k]
+        # the views that share the app's formatter read the very same text
+        same_text = {summary[k], gui[k].replace(f" {MARK}", ""), whatif[k],
+                     *([fhir[k]] if k in fhir else [])}
+        assert len(same_text) == 1, (k, shown)
