@@ -45,7 +45,18 @@ def _from_cache() -> dict[str, dict] | None:
         path = cache_path(get_preset("healthy").model)
         if not path.is_file():
             return None
-        doc = json.loads(path.read_text())
+        return _read_cache(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _read_cache(path: str, _mtime: int) -> dict[str, dict] | None:
+    """The evidence checks of the report at ``path`` (read once per version of the file)."""
+    from pathlib import Path
+
+    try:
+        doc = json.loads(Path(path).read_text())
         out = {}
         for c in doc.get("checks", []):
             if c.get("group") == "evidence":
@@ -77,11 +88,11 @@ def failing_rows(interventions: Iterable[str], run: bool = True) -> list[str]:
     ``run`` False judges only rows already known (cached report, run in this process).
 
     Raises nothing: an evidence table that cannot be read gives one line saying so."""
-    from twinviewer.interventions.evidence_table import EvidenceError, load_rows
+    from twinviewer.interventions.evidence_table import EvidenceError
 
     names = set(interventions)
     try:
-        rows = [r for r in load_rows() if r.intervention in names and r.sourced]
+        rows = [r for r in _rows() if r.intervention in names and r.sourced]
     except EvidenceError as exc:
         return [f"the evidence table could not be read: {exc}"]
     cached = _from_cache() or {}
@@ -101,6 +112,13 @@ def _known(row_id: str) -> bool:
 
 
 _RUN_KEYS: set[tuple[str]] = set()
+
+
+@functools.lru_cache(maxsize=1)
+def _rows() -> tuple:
+    from twinviewer.interventions.evidence_table import load_rows
+
+    return tuple(load_rows())
 
 
 def scenario_evidence(scenarios: Sequence[Any], run: bool = True) -> dict[str, list[str]]:
