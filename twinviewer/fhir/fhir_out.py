@@ -9,7 +9,10 @@ Choices (documented because FHIR has no standard element for a prediction interv
   and the **90 % interval in ``referenceRange``** (``low``/``high``) whose ``type.text`` and
   ``text`` say it is the twin's 90 % interval, *not* a normal range. ``referenceRange`` was
   chosen over components because every FHIR viewer displays it beside the value, and
-  components would make the value look like a panel of three measurements.
+  components would make the value look like a panel of three measurements. The interval is
+  the one the app shows (:mod:`twinviewer.personalize.shown`): for an output not measured,
+  with the learned model error, and ``type.text`` says so ("90 % interval incl. model
+  error"); a change's interval carries the same model error in baseline and scenario.
 * **Intervention comparison** → ``Observation`` per (scenario, metric): value = median of the
   paired difference (scenario − baseline per member), 90 % interval as above, and a component
   "fraction of plausible twins improved" in % where the metric has a better direction.
