@@ -100,7 +100,8 @@ def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
     whatif = {k: table.baseline[k].format() for k in OUTPUTS}
     assert all(table.kinds[k] == WITH_MODEL_ERROR for k in OUTPUTS)
 
-    bundle = fhir_export(load_twin(path).twin)
+    after = load_twin(path)  # as `twinviewer fhir export` does
+    bundle = fhir_export(after.twin, results=after.results)
     fhir = {}
     for e in bundle["entry"]:
         r = e["resource"]
