@@ -218,7 +218,9 @@ def context_of(result: Any) -> IntervalContext:
         ok = np.asarray(pr.ok, bool)
         prior = {k: tuple(float(v) for v in np.asarray(pr.metrics[k], float)[ok])
                  for k in result.discrepancy.terms if k in pr.metrics}
-    data = "curves" if getattr(result, "curve_fit", None) else "standard"
+    # the data kind whose learned term the calibration used (stored: a reopened twin uses it)
+    data = next((k for k in DATA_KINDS if _learned(k) == result.discrepancy),
+                "curves" if getattr(result, "curve_fit", None) else "standard")
     return IntervalContext(data, float(result.atypicality), float(result.misfit), measured,
                            prior, result.discrepancy)
 
