@@ -132,6 +132,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if c.name in TWIN_FILE_RUNNERS:  # the saved-twin pipeline sits above these packages
             key = "distributed_mapper" if c.name == "explain" else "twin_file_runner"
             p.set_defaults(**{key: _lazy(*TWIN_FILE_RUNNERS[c.name])})
+        if c.name == "whatif":  # the failing evidence rows of the interventions used
+            p.set_defaults(evidence_lookup=_lazy("twinviewer.explain.evidence_flags",
+                                                 "scenario_evidence"))
     return parser
 
 

@@ -201,31 +201,34 @@ def fhir_export(twin: Twin, *, results: dict | None = None,
     (``results``, as :class:`~twinviewer.io.twinfile.TwinDocument` holds it) when it covers
     every scenario for this ensemble, else by running them on the posterior ensemble."""
     from twinviewer.fhir.fhir_out import export_bundle
+    from twinviewer.personalize.shown import context_of_twin
 
+    ctx = context_of_twin(twin)  # the one shown interval (model error on unmeasured outputs)
     comparisons = {}
     if twin.scenarios and twin.ensemble_kind == "posterior":
-        comparisons = _cached_comparisons(twin, results or {}, metrics)
+        comparisons = _cached_comparisons(twin, results or {}, metrics, ctx)
         if comparisons is None:
             from twinviewer.interventions.compare import DIRECTIONS, compare, run_scenarios
-            from twinviewer.twins import model_of, simulate_twin
+            from twinviewer.twins import model_of, simulate_twin, with_stored_metrics
 
-            base = simulate_twin(twin)
+            base = with_stored_metrics(simulate_twin(twin), (results or {}).get("baseline"))
             runs = run_scenarios(model_of(twin), base, twin.scenarios)
             wanted = metrics or tuple(m for m in DIRECTIONS if m in base.metrics)
-            comparisons = {name: [compare(base, r, m) for m in wanted]
+            comparisons = {name: [compare(base, r, m, predictive=ctx) for m in wanted]
                            for name, r in runs.items()}
     predicted = None
     if twin.visits and not twin.visits[-1].predicted and twin.ensemble_kind == "posterior":
         # visits calibrated by `twin create` / `calibrate` keep no summary: the last visit's
         # posterior ensemble is the twin's, so its predictions are simulated from it
         from twinviewer.personalize.timeline import predicted_summary
-        from twinviewer.twins import simulate_twin
+        from twinviewer.twins import simulate_twin, with_stored_metrics
 
-        predicted = predicted_summary(simulate_twin(twin))
+        predicted = predicted_summary(
+            with_stored_metrics(simulate_twin(twin), (results or {}).get("baseline")), ctx)
     return export_bundle(twin, predicted=predicted, comparisons=comparisons)
 
 
-def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:
+def _cached_comparisons(twin: Twin, results: dict, metrics, ctx=None) -> dict | None:
     """Paired comparisons from cached per-member metrics, or None if the cache does not
     cover this ensemble and every scenario."""
     import numpy as np
@@ -258,9 +261,11 @@ def _cached_comparisons(twin: Twin, results: dict, metrics) -> dict | None:
             ok = np.isfinite(b) & np.isfinite(s)
             d = s[ok] - b[ok]
             meta = METRIC_BY_NAME.get(m)
+            shown = ((Interval.of(b[ok]), Interval.of(s[ok]), Interval.of(d)) if ctx is None
+                     else tuple(Interval(*t) for t in ctx.paired(m, b[ok], s[ok])))
             rows.append(Comparison(m, meta.unit if meta else "", meta.label if meta else m,
-                                   Interval.of(b[ok]), Interval.of(s[ok]), Interval.of(d),
-                                   *improvement(m, d, harm[ok]), int(d.size), n))
+                                   *shown, *improvement(m, d, harm[ok]), int(d.size), n,
+                                   kind=ctx.kind(m) if ctx is not None else ""))
         out[name] = rows
     return out
 

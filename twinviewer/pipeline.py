@@ -389,7 +389,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     from twinviewer.interventions.scenario import unique_name, untagged
     from twinviewer.io import audit_log
     from twinviewer.io.verified_save import save_twin_verified
-    from twinviewer.twins import model_of, simulate_twin
+    from twinviewer.twins import model_of, simulate_twin, with_stored_metrics
 
     path = Path(path)
     doc, secret = read_twin(path)
@@ -400,9 +400,17 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     # tagged name ("… [baroreflex regulated]")
     scenarios = [unique_name(s, [e for e in twin.scenarios if e.regulation != s.regulation])
                  for s in scenarios]
-    baseline = simulate_twin(twin)
+    from twinviewer.explain.evidence_flags import scenario_evidence
+    from twinviewer.personalize.shown import context_of_twin
+
+    # the baseline the calibration summarised (the file's), members re-run for warm starts
+    baseline = with_stored_metrics(simulate_twin(twin), doc.results.get("baseline"))
     results = run_scenarios(model, baseline, scenarios)
-    table = scenario_table(baseline, results, metrics, level=level)
+    # the one shown interval (model discrepancy on unmeasured outputs) and the failing
+    # evidence rows of the interventions used, next to the result
+    table = scenario_table(baseline, results, metrics, level=level,
+                           predictive=context_of_twin(twin),
+                           evidence=scenario_evidence(scenarios))
     names = {s.name for s in scenarios} | {
         e.name for e in twin.scenarios for s in scenarios
         if e.regulation == s.regulation and untagged(e.name) == s.name}

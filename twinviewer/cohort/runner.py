@@ -50,13 +50,15 @@ def plan_chunks(spec: CohortSpec) -> tuple[str, list[Chunk], str]:
     if spec.twins is not None:
         from twinviewer.cohort.twins_folder import load_twin_population
 
-        model_name, ids, ens, features, files = load_twin_population(spec)
+        contexts: list[dict] | None = []
+        model_name, ids, ens, features, files = load_twin_population(spec, contexts)
         n = len(ids)
     else:
         from twinviewer.cohort.population import virtual_population
 
         model, pop = virtual_population(spec)
         model_name, ens, files, n = model.name, None, "", spec.n
+        contexts = None  # virtual patients are not calibrated: the ensemble's own interval
         ids = [f"virtual-{i:06d}" for i in range(n)]
         features = {f"param:{k}": pop[:, model.index(k)] for k in spec.vary}
     model = MODELS[model_name]
@@ -67,7 +69,8 @@ def plan_chunks(spec: CohortSpec) -> tuple[str, list[Chunk], str]:
         b = min(n, a + spec.chunk)
         chunks.append(Chunk(c, spec, model_name, tuple(range(a, b)), tuple(ids[a:b]),
                             {k: np.asarray(v[a:b]) for k, v in features.items()},
-                            None if ens is None else tuple(ens[a:b]), model.equation_hash))
+                            None if ens is None else tuple(ens[a:b]), model.equation_hash,
+                            None if contexts is None else tuple(contexts[a:b])))
     return model_name, chunks, digest
 
 

@@ -9,9 +9,12 @@ import numpy as np
 from twinviewer.cohort.spec import CohortSpec, SpecError
 
 
-def load_twin_population(spec: CohortSpec) -> tuple[str, list[str], list[np.ndarray],
-                                                    dict[str, np.ndarray], str]:
-    """Load the twins of ``spec.twins``.
+def load_twin_population(spec: CohortSpec, contexts: list[dict] | None = None
+                         ) -> tuple[str, list[str], list[np.ndarray], dict[str, np.ndarray],
+                                    str]:
+    """Load the twins of ``spec.twins``; ``contexts``, if given, receives each twin's
+    interval context (:class:`~twinviewer.personalize.shown.IntervalContext` as a dict, {}
+    for a twin not calibrated), so its intervals are the ones the app shows for it.
 
     Returns
     -------
@@ -60,6 +63,11 @@ def load_twin_population(spec: CohortSpec) -> tuple[str, list[str], list[np.ndar
                             f"{model_name}; a cohort needs one model")
         model_name = model.name
         ids.append(twin.pseudonym)
+        if contexts is not None:
+            from twinviewer.personalize.shown import context_of_twin
+
+            ctx = context_of_twin(twin)
+            contexts.append({} if ctx is None else ctx.to_dict())
         ens.append(np.asarray(twin.ensemble, dtype=float)[:spec.members])
         points.append(np.asarray(twin.params, dtype=float))
     from twinviewer.physiology import MODELS

@@ -45,11 +45,15 @@ class Chunk:
     features: dict[str, np.ndarray]
     ensembles: tuple[np.ndarray, ...] | None = None
     equation_hash: str = ""
+    #: per patient, a saved twin's interval context (dict; {}: not calibrated), so that its
+    #: unmeasured outputs carry the learned model error (:mod:`twinviewer.personalize.shown`)
+    contexts: tuple[dict, ...] | None = None
 
 
 #: Changes whenever the same spec would give other rows (part of the run folder's hash, so a
-#: run of an older version is never resumed). 2: device draws seeded per patient.
-WORK_VERSION = 2
+#: run of an older version is never resumed). 2: device draws seeded per patient. 3: a saved
+#: twin's unmeasured outputs with the learned model error (session 10).
+WORK_VERSION = 3
 
 
 def patient_scenario(scenario: Scenario, seed: int, patient: int) -> Scenario:
@@ -90,6 +94,15 @@ def _ensembles(chunk: Chunk) -> list[np.ndarray]:
     return [member_ensemble(model, pop[i], chunk.spec.members, seed=chunk.spec.seed,
                             patient=i, spread=chunk.spec.member_spread)
             for i in chunk.patients]
+
+
+def _context(chunk: Chunk, k: int):
+    """The interval context of the chunk's ``k``-th patient, or None (not calibrated)."""
+    if not chunk.contexts or not chunk.contexts[k]:
+        return None
+    from twinviewer.personalize.shown import IntervalContext
+
+    return IntervalContext.from_dict(chunk.contexts[k])
 
 
 def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFrame:
@@ -140,6 +153,7 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
     for k, pat in enumerate(chunk.patients):
         sl = slice(starts[k], stops[k])
         b_ok = base.ok[sl]
+        ctx = _context(chunk, k)
         for sc in spec.scenarios:
             r = scen[sc.name]
             ok = b_ok & r.ok[sl]
@@ -153,9 +167,14 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
                 b = base.metrics[m][sl]
                 s = r.metrics[m][sl]
                 both = ok & np.isfinite(b) & np.isfinite(s)
-                bi = Interval.of(b[b_ok], spec.level)
-                si = Interval.of(s[both], spec.level)
-                di = Interval.of(s[both] - b[both], spec.level)
+                if ctx is None:
+                    bi = Interval.of(b[b_ok], spec.level)
+                    si = Interval.of(s[both], spec.level)
+                    di = Interval.of(s[both] - b[both], spec.level)
+                else:  # the one shown interval; Δ with a common model error (paired)
+                    bi = Interval(*ctx.interval(m, b, b_ok, spec.level))
+                    _, sc, dc = ctx.paired(m, b, s, both, spec.level)
+                    si, di = Interval(*sc), Interval(*dc)
                 imp, wor = improvement(m, s[both] - b[both], harm[both])
                 row.update({f"{m}:baseline_median": bi.median, f"{m}:baseline_lo": bi.lo,
                             f"{m}:baseline_hi": bi.hi, f"{m}:scenario_median": si.median,

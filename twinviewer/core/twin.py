@@ -96,6 +96,9 @@ class Visit:
     predicted: dict = field(default_factory=dict)
     model: str = ""
     start_params: np.ndarray | None = None
+    #: what the shown interval of an unmeasured prediction needs besides the ensemble
+    #: (:class:`twinviewer.personalize.shown.IntervalContext`, JSON-ready); {} before session 10
+    interval: dict = field(default_factory=dict)
 
 
 @dataclass

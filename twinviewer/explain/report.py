@@ -18,6 +18,7 @@ from twinviewer.explain.sobol import SobolIndices, SobolResult, model_sobol
 from twinviewer.explain.summary import plain_summary
 from twinviewer.explain.validation import validation_report
 from twinviewer.explain.validity import ValidityWarning, validity_warnings
+from twinviewer.personalize.shown import context_of_twin, shown_interval
 from twinviewer.physiology import METRIC_BY_NAME, Results
 from twinviewer.twins import model_of, simulate_twin
 
@@ -183,7 +184,9 @@ def explain(twin: Twin, metric: str, *, results: Results | None = None,
         attribution = shapley_attribution(model, results.params, scenario_params, [metric],
                                           warm_start=results.final_state)[metric]
     ex = Explanation(metric, METRIC_BY_NAME[metric].unit, METRIC_BY_NAME[metric].label,
-                     results.summary(metric), twin.measurement(metric), el, screened, basis,
+                     shown_interval(metric, results.metrics[metric], results.ok,
+                                    context_of_twin(twin)),  # the one shown interval
+                     twin.measurement(metric), el, screened, basis,
                      warnings, card, "", attribution=attribution, inferred_names=inferred,
                      states={b.name: b.state for b in every})
     contributed = []

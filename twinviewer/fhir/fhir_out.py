@@ -9,7 +9,10 @@ Choices (documented because FHIR has no standard element for a prediction interv
   and the **90 % interval in ``referenceRange``** (``low``/``high``) whose ``type.text`` and
   ``text`` say it is the twin's 90 % interval, *not* a normal range. ``referenceRange`` was
   chosen over components because every FHIR viewer displays it beside the value, and
-  components would make the value look like a panel of three measurements.
+  components would make the value look like a panel of three measurements. The interval is
+  the one the app shows (:mod:`twinviewer.personalize.shown`): for an output not measured,
+  with the learned model error, and ``type.text`` says so ("90 % interval incl. model
+  error"); a change's interval carries the same model error in baseline and scenario.
 * **Intervention comparison** → ``Observation`` per (scenario, metric): value = median of the
   paired difference (scenario − baseline per member), 90 % interval as above, and a component
   "fraction of plausible twins improved" in % where the metric has a better direction.
@@ -40,9 +43,14 @@ from twinviewer.fhir.codes import (
     loinc_for,
 )
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
+from twinviewer.personalize.shown import WITH_MODEL_ERROR, context_of_twin
 
 PSEUDONYM_SYSTEM = "urn:twinviewer:pseudonym"
 INTERVAL_TEXT = "90 % interval of the digital twin's posterior ensemble (not a normal range)"
+#: The text of an unmeasured output's interval, which carries the learned model discrepancy
+#: (:mod:`twinviewer.personalize.shown`): the one interval the app shows for it.
+MODEL_ERROR_TEXT = ("90 % interval of the digital twin's posterior ensemble with its learned "
+                    "model error (this output was not measured; not a normal range)")
 
 
 def _uid(twin: Twin, *parts: str) -> str:
@@ -69,16 +77,27 @@ def _code(name: str, text: str) -> dict:
     return {"coding": coding, "text": text}
 
 
-def _range(lo: float, hi: float, unit: str) -> list[dict]:
+def _range(lo: float, hi: float, unit: str, kind: str = "") -> list[dict]:
+    """``kind``: how the interval was formed (:data:`~twinviewer.personalize.shown.
+    WITH_MODEL_ERROR` or '' for the ensemble's own)."""
+    if kind == WITH_MODEL_ERROR:
+        return [{"low": _qty(lo, unit), "high": _qty(hi, unit),
+                 "type": {"text": f"{WITH_MODEL_ERROR} (prediction interval)"},
+                 "text": MODEL_ERROR_TEXT}]
     return [{"low": _qty(lo, unit), "high": _qty(hi, unit),
              "type": {"text": "90 % prediction interval"}, "text": INTERVAL_TEXT}]
 
 
 def prediction_observations(twin: Twin, predicted: Mapping[str, Sequence], day: int | None
                             ) -> list[dict]:
-    """Observations for ``{quantity: [median, lo, hi, unit]}``."""
+    """Observations for ``{quantity: [median, lo, hi, unit]}`` (the shown intervals: each
+    says whether it carries the model error)."""
+    ctx = context_of_twin(twin)
     out = []
     for name, (med, lo, hi, unit) in predicted.items():
+        q = QUANTITY_BY_NAME.get(name)
+        kind = ctx.kind(q.target if q is not None and q.kind == "metric" else name) \
+            if ctx is not None else ""
         label = QUANTITY_BY_NAME[name].label if name in QUANTITY_BY_NAME else name
         obs = {
             "resourceType": "Observation", "id": f"pred-{_slug(name)}",
@@ -88,7 +107,7 @@ def prediction_observations(twin: Twin, predicted: Mapping[str, Sequence], day: 
             "subject": _subject(twin),
             "method": {"text": "digital twin prediction: median of the posterior ensemble"},
             "valueQuantity": _qty(med, unit),
-            "referenceRange": _range(lo, hi, unit),
+            "referenceRange": _range(lo, hi, unit, kind),
         }
         if day is not None:
             obs["note"] = [{"text": f"twin as calibrated at visit day {day} (day offset from "
@@ -114,7 +133,7 @@ def comparison_observations(twin: Twin, comparisons: Mapping[str, Sequence]) -> 
                 "subject": _subject(twin),
                 "method": {"text": "paired difference over the twin's posterior ensemble"},
                 "valueQuantity": _qty(d.median, c.unit),
-                "referenceRange": _range(d.lo, d.hi, c.unit),
+                "referenceRange": _range(d.lo, d.hi, c.unit, getattr(c, "kind", "")),
                 "note": [{"text": f"{c.n_paired} of {c.n_total} members paired"}],
             }
             if c.improved is not None:

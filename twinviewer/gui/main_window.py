@@ -835,7 +835,14 @@ class MainWindow(QMainWindow):
 
         def done(results) -> None:
             if self.state.twin is twin:
-                self.state.session.set_results(results)
+                from twinviewer.twins import with_stored_metrics
+
+                # a saved twin's metrics are those its calibration summarised (the file's;
+                # cleared when its parameters change): one interval in every view
+                file = getattr(self.state.session, "file", None)
+                stored = getattr(file, "stored_results", None) or {}
+                self.state.session.set_results(with_stored_metrics(results,
+                                                                   stored.get("baseline")))
                 bad = results.errors()
                 if bad:
                     self.state.warn(f"{len(bad)} of {results.n} members did not reach a "

@@ -22,12 +22,14 @@ from twinviewer.core.format import interval, number, percent, unit
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted
+from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
 from twinviewer.physiology import METRICS
 
 # two-line headers: all four columns fit a 350 px step column (1280×720)
 COLUMNS = ("Metric", "Predicted\n(5–95 %)", "Unit", "Measured\n± SD")
 HEADER_TIPS = ("Hover a metric for its name and definition",
-               "Model prediction: median over the ensemble, with its 90 % interval",
+               "Model prediction: median over the ensemble, with its 90 % interval (†: with "
+               "the learned model error, for outputs not measured)",
                "Unit of the prediction (and of the measurement unless stated)",
                "Measured value with one standard deviation and its source; never blended "
                "with the prediction")
@@ -128,6 +130,8 @@ class MetricsPanel(QWidget):
         rows = []
         sources: list[str] = []
         self.metrics = self.shown_metrics()
+        ctx = context_of_twin(self.state.twin)  # the one shown interval (personalize.shown)
+        marked = False
         for m in self.metrics:
             if r is None or m.name not in r.metrics:
                 pred = "waiting for predictions…" if r is None else "–"
@@ -135,7 +139,10 @@ class MetricsPanel(QWidget):
                 share = float(np.mean(r.metrics[m.name][r.ok])) if r.ok.any() else float("nan")
                 pred = f"yes in {percent(share)} of members" if np.isfinite(share) else "–"
             else:
-                pred = format_prediction(*r.summary(m.name))
+                pred = format_prediction(*shown_interval(m.name, r.metrics[m.name], r.ok, ctx))
+                if ctx is not None and ctx.widened(m.name):  # incl. the model's own error
+                    pred += f" {MARK}"
+                    marked = True
             measured, source = self._measured(m.name, m.unit)
             if source and source not in sources:
                 sources.append(source)
@@ -146,8 +153,9 @@ class MetricsPanel(QWidget):
             rows.append((shown, pred, unit(m.unit), measured,
                          f"{m.label}: {m.description}" if m.label else m.description))
         self.sources.setText("  ".join(  # an assumed value says so, never "measured by"
-            f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
-            f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)))
+            [f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
+             f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)]
+            + ([MARK_LEGEND] if marked else [])))
         self.table.setUpdatesEnabled(False)
         # fill first, then measure once (re-measuring at every setItem took ~0.9 s)
         self.table.setRowCount(len(rows))

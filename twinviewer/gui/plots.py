@@ -474,7 +474,8 @@ class PVLoopPanel(_RedrawOnce, QWidget):
                        pen=pg.mkPen(*rgb, width=3), name="median loop")
             dash = pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine)
             kept.curve(p, ("v_low",), vlo, pm, pen=dash)
-            kept.curve(p, ("v_high",), vhi, pm, pen=dash, name="90 % band (5–95 %)")
+            kept.curve(p, ("v_high",), vhi, pm, pen=dash,
+                       name="90 % band of the ensemble (5–95 %)")
             for name, r, rgb_s in scenario_medians(self.scenario_results, self._scenarios()):
                 if cycle.signal(r, f"V_{side}") is not None:
                     sv = cycle.band(r, f"V_{side}")[0]

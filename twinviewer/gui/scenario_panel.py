@@ -62,9 +62,11 @@ from twinviewer.interventions import (
     scenario_title,
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
+from twinviewer.interventions.compare import YES_NO
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
+from twinviewer.personalize.shown import MARK, MARK_LEGEND, WITH_MODEL_ERROR
 from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
 
 TABLE_METRICS = (*DEFAULT_METRICS, "VAD_flow")
@@ -692,7 +694,15 @@ class ScenarioPanel(QWidget):
         self.table = None
         paired = {k: r for k, r in res.items() if base is not None and r.n == base.n}
         if base is not None and paired:
-            self.table = scenario_table(base, paired, TABLE_METRICS)
+            from twinviewer.explain.evidence_flags import scenario_evidence
+            from twinviewer.personalize.shown import context_of_twin
+
+            # the one shown interval (model error on unmeasured outputs) and the failing
+            # evidence rows known without running any (the GUI thread never runs a row)
+            self.table = scenario_table(
+                base, paired, TABLE_METRICS, predictive=context_of_twin(self.state.twin),
+                evidence=scenario_evidence([s for s in self.scenarios if s.name in paired],
+                                           run=False))
         self._fill_table()
         self._draw_curves(base, paired)
         self.ranking = None
@@ -743,6 +753,8 @@ class ScenarioPanel(QWidget):
             meta = METRIC_BY_NAME[m]
             b = t.baseline[m]
             title = meta.title  # one label source with the CLI (compare.format_text)
+            if t.kinds.get(m) == WITH_MODEL_ERROR:
+                title += f" {MARK}"
             if twin is not None and (meas := twin.measurement(m)) is not None:
                 title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
                           f"{unit_text(meas.unit)}").rstrip()
@@ -751,9 +763,14 @@ class ScenarioPanel(QWidget):
             item.setFont(bold)
             tab.setItem(r, 0, item)
             tab.setSpan(r, 0, 1, len(RESULT_HEADERS))
-            rows = [(BASELINE, BASELINE, (format_interval(b.median, b.lo, b.hi), "", ""))]
+            rows = [(BASELINE, BASELINE, (t.baseline_text(m) if m in YES_NO else
+                                          format_interval(b.median, b.lo, b.hi), "", ""))]
             for sc in t.scenarios:
                 c = t.cells[m][sc]
+                if c.yes_no is not None:  # a yes/no output: the share of members in words
+                    rows.append((sc, shown_name(modes[sc]) if sc in modes else sc,
+                                 (c.yes_no[1], "", "")))
+                    continue
                 rows.append((sc, shown_name(modes[sc]) if sc in modes else sc, (
                     format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
                     change(c.difference.median, c.difference.lo, c.difference.hi,
@@ -782,6 +799,10 @@ class ScenarioPanel(QWidget):
             return shown_name(modes[name]) if name in modes else name
 
         lines = [f"{said(s)}: {line}" for s, f in t.flags.items() for line in f.lines()]
+        lines += [f"{said(s)}: {line}" for s, rows in t.evidence.items() for line in rows]
+        if WITH_MODEL_ERROR in t.kinds.values():
+            lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "
+                         "scenario (paired)")
         # "better in N % *": why some members' move was not counted as benefit
         lines += [f"* {said(s)}, {METRIC_BY_NAME[m].label if m in METRIC_BY_NAME else m}: "
                   f"{t.cells[m][s].qualifier}" for m in t.metrics for s in t.scenarios

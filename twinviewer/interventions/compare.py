@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -322,6 +322,10 @@ class Comparison:
     #: why some members' change in the better direction was not counted as improvement
     #: (:func:`not_credited`), '' if none was left out
     qualifier: str = ""
+    #: how the intervals were formed (:class:`Predictive`'s ``kind``; '': the ensemble's own)
+    kind: str = ""
+    #: a yes/no output (:data:`YES_NO`): (baseline, scenario) in words, else None
+    yes_no: tuple[str, str] | None = None
 
     def improvement_text(self) -> str:
         if self.improved is None:
@@ -334,7 +338,8 @@ class Comparison:
                 "baseline": self.baseline.to_dict(), "scenario": self.scenario.to_dict(),
                 "difference": self.difference.to_dict(), "improved": self.improved,
                 "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total,
-                "qualifier": self.qualifier}
+                "qualifier": self.qualifier, "interval_kind": self.kind,
+                "yes_no": list(self.yes_no) if self.yes_no else None}
 
 
 def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
@@ -432,9 +437,42 @@ def paired_improvement(metric: str, base: Mapping[str, Any], scen: Mapping[str, 
     return improved, worsened, (why if plain is not None and plain > improved else "")
 
 
+class Predictive(Protocol):
+    """What turns the ensemble's paired members into the shown intervals (for a calibrated
+    twin: :class:`twinviewer.personalize.shown.IntervalContext`, which adds the learned model
+    discrepancy to unmeasured outputs; this layer cannot import it)."""
+
+    def interval(self, name: str, values: Any, ok: Any = None, level: float = 0.9
+                 ) -> tuple[float, float, float]: ...
+
+    def paired(self, name: str, base: Any, scen: Any, ok: Any = None, level: float = 0.9
+               ) -> tuple[tuple[float, float, float], ...]: ...
+
+    def kind(self, name: str) -> str: ...
+
+
+#: Outputs that are yes/no per member (1 or 0): shown as the fraction of members in words,
+#: never as an interval and a Δ.
+YES_NO: dict[str, str] = {"AV_opening": "aortic valve opens", "LV_suction": "LV suction"}
+
+
+def yes_no_cell(metric: str, values: Any) -> str:
+    """'aortic valve opens in 100 % of members' for a yes/no output's member values.
+
+    >>> yes_no_cell("AV_opening", np.array([1.0, 1.0, 0.0, 1.0]))
+    'aortic valve opens in 75 % of members'
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return "–"
+    return f"{YES_NO.get(metric, metric)} in {100 * float(np.mean(x > 0.5)):.0f} % of members"
+
+
 def compare(baseline: Results, scenario: Results, metric: str, *,
-            level: float = 0.9) -> Comparison:
-    """Compare one metric of a scenario with the baseline, paired by member."""
+            level: float = 0.9, predictive: Predictive | None = None) -> Comparison:
+    """Compare one metric of a scenario with the baseline, paired by member; ``predictive``
+    gives the shown intervals (default: the ensemble's own)."""
     if metric not in baseline.metrics:
         raise InterventionError(f"unknown metric {metric!r}; known: "
                                 f"{', '.join(baseline.metrics)}")
@@ -451,9 +489,15 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     b, s = b[ok], s[ok]
     d = s - b
     meta = METRIC_BY_NAME.get(metric)
+    if predictive is None:
+        shown = (Interval.of(b, level), Interval.of(s, level), Interval.of(d, level))
+    else:
+        shown = tuple(Interval(*t) for t in predictive.paired(metric, b, s, level=level))
     return Comparison(metric, meta.unit if meta else "", meta.label if meta else metric,
-                      Interval.of(b, level), Interval.of(s, level), Interval.of(d, level),
-                      improved, worsened, int(d.size), baseline.n, qualifier)
+                      *shown, improved, worsened, int(d.size), baseline.n, qualifier,
+                      kind=predictive.kind(metric) if predictive is not None else "",
+                      yes_no=((yes_no_cell(metric, b), yes_no_cell(metric, s))
+                              if metric in YES_NO else None))
 
 
 def _areas(baseline: Results, scenario: Results, pick: np.ndarray
@@ -527,10 +571,24 @@ class ScenarioTable:
     flags: dict[str, ScenarioFlags]
     level: float = 0.9
     units: dict[str, str] = field(default_factory=dict)
+    #: metric → how its intervals were formed ('': the ensemble's own; see :class:`Predictive`)
+    kinds: dict[str, str] = field(default_factory=dict)
+    #: scenario → the evidence rows its interventions fail (one line each, with what misses)
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+
+    def baseline_text(self, m: str) -> str:
+        """The baseline cell: '58 (52–63)', a yes/no output in words."""
+        if m in YES_NO and self.scenarios:
+            yn = self.cells[m][self.scenarios[0]].yes_no
+            if yn is not None:
+                return yn[0]
+        return self.baseline[m].format()
 
     def to_dict(self) -> dict:
         return {
             "level": self.level,
+            "interval_kinds": dict(self.kinds),
+            "evidence_failing": {s: list(v) for s, v in self.evidence.items()},
             "scenarios": list(self.scenarios),
             "metrics": [
                 {"metric": m, "unit": self.units.get(m, ""),
@@ -551,12 +609,22 @@ class ScenarioTable:
         shown = shown or {}
         lines = [f"values: median ({100 * self.level:.0f} % interval); Δ = scenario − baseline, "
                  f"paired by member"]
+        groups: dict[str, list[str]] = {}
+        for m in self.metrics:
+            if self.kinds.get(m) and m not in YES_NO:
+                groups.setdefault(self.kinds[m], []).append(m)
+        if groups:  # which interval each row shows (a Δ shares its model error, paired)
+            lines.append("intervals: " + "; ".join(f"{k} for {', '.join(v)}"
+                                                   for k, v in groups.items()))
         for m in self.metrics:
             title = METRIC_BY_NAME[m].title if m in METRIC_BY_NAME else \
                 f"{m} [{self.units.get(m, '')}]"  # a plugin's metric: its own name
-            lines.append(f"{title}  baseline {self.baseline[m].format()}")
+            lines.append(f"{title}  baseline {self.baseline_text(m)}")
             for s in self.scenarios:
                 c = self.cells[m][s]
+                if c.yes_no is not None:  # a yes/no output: words, no interval, no Δ
+                    lines.append(f"    {shown.get(s, s)}: {c.yes_no[1]}")
+                    continue
                 imp = "" if c.improved is None else (
                     f"  improves in {100 * c.improved:.0f} %"
                     + (f" ({c.qualifier})" if c.qualifier else ""))
@@ -565,20 +633,33 @@ class ScenarioTable:
         for s, f in self.flags.items():
             for line in f.lines():
                 lines.append(f"! {shown.get(s, s)}: {line}")
+        for s, rows in self.evidence.items():
+            for line in rows:
+                lines.append(f"! {shown.get(s, s)}: {line}")
         return "\n".join(lines)
 
 
 def scenario_table(baseline: Results, results: Mapping[str, Results],
                    metrics: Sequence[str] = DEFAULT_METRICS, *,
-                   level: float = 0.9) -> ScenarioTable:
-    """Build the comparison table of several scenarios against one baseline."""
+                   level: float = 0.9, predictive: Predictive | None = None,
+                   evidence: Mapping[str, list[str]] | None = None) -> ScenarioTable:
+    """Build the comparison table of several scenarios against one baseline; ``predictive``
+    gives the shown intervals (default: the ensemble's own), ``evidence`` the failing
+    evidence rows of each scenario's interventions (shown with its flags)."""
     metrics = tuple(metrics)
-    cells = {m: {name: compare(baseline, r, m, level=level) for name, r in results.items()}
-             for m in metrics}
-    base = {m: Interval.of(baseline.metrics[m][baseline.ok], level) for m in metrics}
+    cells = {m: {name: compare(baseline, r, m, level=level, predictive=predictive)
+                 for name, r in results.items()} for m in metrics}
+    if predictive is None:
+        base = {m: Interval.of(baseline.metrics[m][baseline.ok], level) for m in metrics}
+    else:
+        base = {m: Interval(*predictive.interval(m, baseline.metrics[m], baseline.ok, level))
+                for m in metrics}
     units = {m: (METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else "") for m in metrics}
     flags = {name: scenario_flags(baseline, r) for name, r in results.items()}
-    return ScenarioTable(metrics, tuple(results), base, cells, flags, level, units)
+    kinds = ({m: predictive.kind(m) for m in metrics if m not in YES_NO}
+             if predictive is not None else {})
+    return ScenarioTable(metrics, tuple(results), base, cells, flags, level, units, kinds,
+                         {k: list(v) for k, v in (evidence or {}).items() if v})
 
 
 def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scenario], *,

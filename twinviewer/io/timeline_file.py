@@ -28,7 +28,7 @@ def add_to_tree(tree: dict, twin: Twin, ref) -> None:
         d["living"] = {
             "flags": list(v.flags), "items": list(v.items),
             "context": [m.to_dict() for m in v.context], "series": dict(v.series),
-            "predicted": dict(v.predicted), "model": v.model,
+            "predicted": dict(v.predicted), "model": v.model, "interval": dict(v.interval),
             "start_params": None if v.start_params is None else ref(
                 np.asarray(v.start_params, dtype=np.float64)),
         }
@@ -61,7 +61,8 @@ def from_tree(twin: Twin, tree: dict, array, name: str) -> Twin:
                 items=[dict(x) for x in liv.get("items", [])],
                 context=[Measurement.from_dict(m) for m in liv.get("context", [])],
                 series=dict(liv.get("series", {})), predicted=dict(liv.get("predicted", {})),
-                model=str(liv.get("model", "")), start_params=start)
+                model=str(liv.get("model", "")), start_params=start,
+                interval=_obj(liv.get("interval", {})))
         liv = tree.get("living")
         if liv is None:
             return twin

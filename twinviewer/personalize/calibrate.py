@@ -368,15 +368,10 @@ class CalibrationResult:
         plus the learned model discrepancy if ``name`` was not measured (see
         :mod:`~twinviewer.personalize.discrepancy`; the prior ensemble tells it how far the
         data narrowed ``name``)."""
-        x = np.asarray(self.results.metrics[name], dtype=float)[self.results.ok]
-        measured = {QUANTITY_BY_NAME[m.name].target for m in self.measurements}
-        if name in measured:
-            return Discrepancy({}).interval(name, x, level)
-        prior = self.prior_results
-        px = (np.asarray(prior.metrics[name], dtype=float)[np.asarray(prior.ok, bool)]
-              if prior is not None and name in prior.metrics else None)
-        return self.discrepancy.interval(name, x, level, atypicality=self.atypicality,
-                                         misfit=self.misfit, prior=px)
+        from twinviewer.personalize.shown import context_of  # the one shown interval
+
+        return context_of(self).interval(name, self.results.metrics[name], self.results.ok,
+                                         level)
 
     def summary(self) -> str:
         """A plain-text report (fit table, identifiability, convergence)."""
@@ -1501,7 +1496,8 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
     start = twin.visits[0].start_params if twin.visits else twin.params
     visit = Visit(day=day, measurements=list(ms), ensemble=result.ensemble.copy(),
                   label=label or f"calibration {len(twin.visits) + 1}",
-                  start_params=None if start is None else np.asarray(start, float).copy())
+                  start_params=None if start is None else np.asarray(start, float).copy(),
+                  interval=_interval_context(result))
     provenance = {p: (Provenance(v.source, f"{v.detail}; measured at visit day {day}", v.inputs)
                       if v.source is Source.MEASURED and "visit day" not in v.detail else v)
                   for p, v in result.provenance.items()}
@@ -1510,6 +1506,12 @@ def updated_twin(twin: Twin, result: CalibrationResult, *, day: int | None = Non
         ensemble_kind="posterior", provenance=provenance,
         measurements=kept + ms, scenarios=list(twin.scenarios),
         visits=[*twin.visits, visit], audit=list(twin.audit))
+
+
+def _interval_context(result: CalibrationResult) -> dict:
+    from twinviewer.personalize.shown import context_of
+
+    return context_of(result).to_dict()
 
 
 # -- text report ------------------------------------------------------------------------------

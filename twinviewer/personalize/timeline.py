@@ -146,8 +146,12 @@ def prediction_check(twin: Twin, result: CalibrationResult, seed: int = 0) -> li
     return flags
 
 
-def predicted_summary(res: Results) -> dict[str, list]:
-    """``{quantity: [median, lo, hi, unit]}`` for every quantity the model predicts."""
+def predicted_summary(res: Results, context=None) -> dict[str, list]:
+    """``{quantity: [median, lo, hi, unit]}`` for every quantity the model predicts; with a
+    calibration's interval context (:class:`~twinviewer.personalize.shown.IntervalContext`)
+    the shown interval of each (model discrepancy on unmeasured outputs)."""
+    from twinviewer.personalize.shown import shown_interval
+
     out = {}
     for q in QUANTITIES:
         if supported(q.name, res) is not None:
@@ -155,7 +159,8 @@ def predicted_summary(res: Results) -> dict[str, list]:
         x = predict(q.name, res)
         x = x[np.isfinite(x)]
         if x.size:
-            out[q.name] = [*_interval(x), q.unit]
+            name = q.target if q.kind == "metric" else q.name
+            out[q.name] = [*shown_interval(name, x, context=context), q.unit]
     return out
 
 
@@ -253,7 +258,9 @@ def add_visit(twin: Twin, measurements: Sequence[Measurement], *, day: int | Non
     v.items = [dict(i) for i in items]
     v.context = list(context)
     v.series = dict(series or {})
-    v.predicted = predicted_summary(result.results)
+    from twinviewer.personalize.shown import context_of
+
+    v.predicted = predicted_summary(result.results, context_of(result))
     v.model = f"{twin.model_name} {twin.model_version} {twin.equation_hash}"
     # the twin's starting parameters, where known: visits made by `twin create`/`calibrate`
     # do not record them (None), and None stays None (never a NaN placeholder)

@@ -32,6 +32,7 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import change, negligible, number
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
+from twinviewer.explain.evidence_flags import scenario_evidence
 from twinviewer.explain.words import model_or_none, plain_text, words
 from twinviewer.io.measurement_use import last_calibration, measurement_use
 from twinviewer.io.privacy import redact
@@ -39,6 +40,7 @@ from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
 from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
+from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
 
 log = logging.getLogger("twinviewer.report")
 
@@ -241,10 +243,19 @@ def _summary(values: np.ndarray, ok: np.ndarray | None, level: float = 0.9
                             else None)
 
 
-def _interval(values, ok, signed: bool = False, unit: str = "") -> str:
+def _interval(values, ok, signed: bool = False, unit: str = "", *, name: str = "",
+              ctx: Any = None) -> str:
     """Median (90 % interval); ``signed`` for a change: '+6.2 (+5.0 to +7.3)' at the
-    quantity's display resolution ('no change' below it), as the GUI."""
-    med, lo, hi = _summary(values, ok)
+    quantity's display resolution ('no change' below it), as the GUI. With the twin's
+    interval context ``ctx`` the shown interval of ``name``
+    (:func:`~twinviewer.personalize.shown.shown_interval`)."""
+    if ctx is not None and name:
+        return _triple(shown_interval(name, values, ok, ctx), signed, unit)
+    return _triple(_summary(values, ok), signed, unit)
+
+
+def _triple(t: tuple[float, float, float], signed: bool = False, unit: str = "") -> str:
+    med, lo, hi = t
     if not np.isfinite(med):
         return "—"
     if signed:
@@ -568,6 +579,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
     from twinviewer.physiology import METRIC_BY_NAME
 
     t = doc.twin
+    ctx = context_of_twin(t)  # the one shown interval (model error on unmeasured outputs)
     rows = []
     for name in REPORT_METRICS:
         if name not in metrics or not np.isfinite(metrics[name]).any():
@@ -578,21 +590,25 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
         meas = t.measurement(name)
         if meas is None and t.anatomy is not None:
             meas = next((x for x in t.anatomy.measurements if x.name == name), None)
-        rows.append([m.label if m else name, shown_unit(m.unit) if m else "",
-                     _interval(metrics[name], ok),
+        mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
+                     _interval(metrics[name], ok, name=name, ctx=ctx),
                      f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"
                      if meas
                      else "—"])
     p.subheading("Metrics: predicted median (90 % interval) and measured")
     p.table(["Metric", "Unit", "Predicted", "Measured (± 1 SD)"], rows,
             [0.38, 0.12, 0.25, 0.25])
+    if ctx is not None:
+        p.para(MARK_LEGEND + ".", size=8, color="0.3")
     if ok is not None and (~ok).any():
         p.para(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
                f"state and are excluded from the intervals.", size=8, color="#7a3e00")
 
 
 def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
-                   scenarios: list, unstored: set[str] = frozenset()) -> None:
+                   scenarios: list, unstored: set[str] = frozenset(), ctx: Any = None
+                   ) -> None:
     p.new_page("Scenarios compared")
     if not scenario_results:
         if scenarios:
@@ -659,19 +675,31 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                 if why:
                     qualified.append(f"* {info.label if info else m}: {why}.")
             u = info.unit if info else ""
-            rows.append([info.label if info else m, shown_unit(u),
-                         _interval(base[m], ok0), _interval(met[m], ok1),
+            label = (info.label if info else m) + (
+                f" {MARK}" if ctx is not None and ctx.widened(m) else "")
+            if ctx is not None and diff is not None:  # Δ shares the model error (paired)
+                _, sc, dc = ctx.paired(m, base[m], met[m], both)
+                cells = [_interval(base[m], ok0, name=m, ctx=ctx), _triple(sc),
+                         _triple(dc, signed=True, unit=u)]
+            else:
+                cells = [_interval(base[m], ok0), _interval(met[m], ok1),
                          _interval(diff, both, signed=True, unit=u) if diff is not None
-                         else "unpaired", resp])
+                         else "unpaired"]
+            rows.append([label, shown_unit(u), *cells, resp])
         p.table(["Metric", "Unit", "Baseline", shown.get(name, name), "Change (paired)",
                  "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
         if qualified:
             p.para(" ".join(qualified), size=8, color="0.25")
+        if name in by_name:  # the model is known to miss a source of this intervention
+            for line in scenario_evidence([by_name[name]]).get(name, []):
+                p.para(f"Evidence: {line}.", size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
-           "the scenario comparison (metrics without a better direction are not scored).",
+           "the scenario comparison (metrics without a better direction are not scored)."
+           + (f" {MARK_LEGEND}; a change carries the same model error in baseline and "
+              "scenario (paired)." if ctx is not None else ""),
            size=8, color="0.25")
 
 
@@ -896,9 +924,10 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
 def simulate_for_report(doc: TwinDocument) -> tuple[Any, list[str]]:
     """Baseline results of the twin's ensemble, or (None, [reason])."""
     try:
-        from twinviewer.twins import simulate_twin
+        from twinviewer.twins import simulate_twin, with_stored_metrics
 
-        return simulate_twin(doc.twin), []
+        # the loops from a fresh run, the metrics the calibration summarised (the file's)
+        return with_stored_metrics(simulate_twin(doc.twin), doc.results.get("baseline")), []
     except Exception as exc:  # noqa: BLE001 - report what we can
         return None, [f"simulation for the report failed: {type(exc).__name__}: {exc}"]
 
@@ -972,7 +1001,7 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         _anatomy_page(pages, doc, notes)
         _pv_page(pages, doc, results, scenario_results)
         _scenario_page(pages, results, scenario_results, doc.twin.scenarios,
-                       _unstored(doc, scenario_results))
+                       _unstored(doc, scenario_results), context_of_twin(doc.twin))
         _explain_and_provenance(pages, doc, results)
         _model_card(pages, doc)
         timeline_page(pages, doc.twin)  # living twin: visits, prediction-check flags

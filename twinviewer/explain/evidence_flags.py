@@ -1,0 +1,132 @@
+"""Which evidence rows a what-if's interventions fail, said next to its result.
+
+A what-if that uses an intervention whose sourced evidence row fails
+(:mod:`twinviewer.interventions.evidence_table`; ``twinviewer validate``) carries one line per
+failing row beside its result — in the What-if panel, ``whatif`` text and ``--json`` and the
+PDF — with the row's title and what it misses, so a reader never takes the effect of, say,
+esmolol at face value while the model is known to miss its PCWP. A row is judged on the
+default model (its own virtual patient, not this twin): a failing row says the model's
+effect of the intervention is off somewhere, not that this patient's result is.
+
+The rows are read from the cached validation report when one exists for the default model
+(:func:`~twinviewer.explain.validation.cache_path`); otherwise only the rows of the
+interventions used are run (a few seconds each, once per process).
+
+Examples
+--------
+>>> line = failing_text({"title": "Esmolol 16 mg/min", "id": "esmolol-16mg-min",
+...     "variables": [{"variable": "PCWP", "expected": "up", "got": "−1 %", "passed": False}]})
+>>> line
+"evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min) fails: PCWP expected up, got −1 %"
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+
+def failing_text(row: Mapping[str, Any]) -> str:
+    """One line for a failing row: its title, id and each variable it misses."""
+    missed = [f"{v['variable']} expected {v['expected']}, got {v['got']}"
+              for v in row.get("variables", []) if not v.get("passed")]
+    what = "; ".join(missed) or str(row.get("message") or "it could not be run")
+    return f"evidence row '{row.get('title') or row['id']}' ({row['id']}) fails: {what}"
+
+
+def _from_cache() -> dict[str, dict] | None:
+    """Evidence rows of the cached validation report of the default model, or None."""
+    from twinviewer.explain.validation import cache_path
+    from twinviewer.physiology import get_preset
+
+    try:
+        path = cache_path(get_preset("healthy").model)
+        if not path.is_file():
+            return None
+        return _read_cache(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _read_cache(path: str, _mtime: int) -> dict[str, dict] | None:
+    """The evidence checks of the report at ``path`` (read once per version of the file)."""
+    from pathlib import Path
+
+    try:
+        doc = json.loads(Path(path).read_text())
+        out = {}
+        for c in doc.get("checks", []):
+            if c.get("group") == "evidence":
+                out[c["name"]] = {"id": c["name"], "title": c.get("title", ""),
+                                  "passed": c.get("passed"),
+                                  "variables": c.get("variables", []),
+                                  "message": c.get("detail", "")}
+        return out
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _run(row_id: str) -> dict:
+    from twinviewer.interventions.evidence_table import load_rows, run_row
+
+    _RUN_KEYS.add((row_id,))
+    row = next(r for r in load_rows() if r.id == row_id)
+    res = run_row(row)
+    d = res.to_dict()
+    d["passed"] = None if res.status == "unsourced" else res.status == "pass"
+    d["variables"] = [{"variable": v["reported_as"], "expected": v["expected"],
+                       "got": v["got"], "passed": v["passed"]} for v in d["variables"]]
+    return d
+
+
+def failing_rows(interventions: Iterable[str], run: bool = True) -> list[str]:
+    """Lines for every sourced evidence row of ``interventions`` (library names) that fails;
+    ``run`` False judges only rows already known (cached report, run in this process).
+
+    Raises nothing: an evidence table that cannot be read gives one line saying so."""
+    from twinviewer.interventions.evidence_table import EvidenceError
+
+    names = set(interventions)
+    try:
+        rows = [r for r in _rows() if r.intervention in names and r.sourced]
+    except EvidenceError as exc:
+        return [f"the evidence table could not be read: {exc}"]
+    cached = _from_cache() or {}
+    out = []
+    for r in rows:
+        judged = cached.get(r.id)
+        if judged is None and (run or _known(r.id)):
+            judged = _run(r.id)
+        if judged is not None and judged.get("passed") is False:
+            out.append(failing_text({**judged, "title": judged.get("title") or r.title}))
+    return out
+
+
+def _known(row_id: str) -> bool:
+    """True if row ``row_id`` was already run in this process (its result is cached)."""
+    return any(k[0] == row_id for k in _RUN_KEYS)
+
+
+_RUN_KEYS: set[tuple[str]] = set()
+
+
+@functools.lru_cache(maxsize=1)
+def _rows() -> tuple:
+    from twinviewer.interventions.evidence_table import load_rows
+
+    return tuple(load_rows())
+
+
+def scenario_evidence(scenarios: Sequence[Any], run: bool = True) -> dict[str, list[str]]:
+    """Scenario name → :func:`failing_rows` of its steps' interventions (only those with
+    a failing row); ``run`` as there."""
+    out = {}
+    for sc in scenarios:
+        lines = failing_rows((step.name for step in sc.steps), run)
+        if lines:
+            out[sc.name] = lines
+    return out
