@@ -33,7 +33,7 @@ from twinviewer.core.format import change, negligible, number
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.words import model_or_none, plain_text, words
-from twinviewer.io.measurement_use import last_calibration, measurement_use
+from twinviewer.io.measurement_use import in_force, is_assumed, last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
@@ -557,6 +557,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
     from twinviewer.physiology import METRIC_BY_NAME
 
     t = doc.twin
+    held = in_force(t)  # only values in force: an image SV whose volumes were replaced is not
     rows = []
     for name in REPORT_METRICS:
         if name not in metrics or not np.isfinite(metrics[name]).any():
@@ -564,17 +565,19 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
         m = METRIC_BY_NAME.get(name)
         if m is not None and negligible(metrics[name], m.unit):
             continue  # no LVAD, a competent valve: the row would say nothing
-        meas = t.measurement(name)
-        if meas is None and t.anatomy is not None:
-            meas = next((x for x in t.anatomy.measurements if x.name == name), None)
+        meas = held.get(name)
         rows.append([m.label if m else name, shown_unit(m.unit) if m else "",
                      _interval(metrics[name], ok),
-                     f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"
+                     ("assumed " if is_assumed(meas) else "")
+                     + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"
                      if meas
                      else "—"])
     p.subheading("Metrics: predicted median (90 % interval) and measured")
     p.table(["Metric", "Unit", "Predicted", "Measured (± 1 SD)"], rows,
             [0.38, 0.12, 0.25, 0.25])
+    if any(is_assumed(x) for x in held.values()):
+        p.para("\"assumed\": not measured; the value's source says what it assumes "
+               "(listed with the measurements).", size=8, color="#7a3e00")
     if ok is not None and (~ok).any():
         p.para(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
                f"state and are excluded from the intervals.", size=8, color="#7a3e00")
