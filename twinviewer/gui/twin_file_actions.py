@@ -349,8 +349,17 @@ class AutosaveController(QObject):
         state._autosave_controller = self
 
     def _changed(self, _payload: Any = None) -> None:
-        if self.state.session.dirty:
-            self.debounce.start()  # restarts: written once the user pauses
+        try:
+            if self.state.session.dirty:
+                self.debounce.start()  # restarts: written once the user pauses
+        except RuntimeError:  # the window (and this controller's timer) is gone
+            self._drop_subscriptions()
+
+    def _drop_subscriptions(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            with contextlib.suppress(ValueError):
+                unsubscribe()
+        self._unsubscribe = []
 
     def _snapshot(self) -> tuple[Twin, dict[str, Any], str | None, Path | None] | None:
         twin = self.state.session.twin
@@ -462,10 +471,7 @@ class AutosaveController(QObject):
     def stop(self) -> None:
         self.timer.stop()
         self.debounce.stop()
-        for unsubscribe in self._unsubscribe:
-            with contextlib.suppress(ValueError):
-                unsubscribe()
-        self._unsubscribe = []
+        self._drop_subscriptions()
         self.wait()
         self._pool.shutdown(wait=False)
 
