@@ -318,8 +318,8 @@ def test_edit_survives_a_crash_within_seconds(env, tmp_path, monkeypatch, qtbot)
     ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver)
     threads = []
     write = ctl._write
-    monkeypatch.setattr(ctl, "_write", lambda *a: (threads.append(threading.current_thread()),
-                                                   write(*a))[1])
+    monkeypatch.setattr(ctl, "_write", lambda *a, **k: (
+        threads.append(threading.current_thread()), write(*a, **k))[1])
     state.session.open_twin(twin)
     qtbot.wait(1500)
     assert saver.pending_recovery() == []  # opened, not edited: nothing to offer

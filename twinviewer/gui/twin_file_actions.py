@@ -321,7 +321,7 @@ class AutosaveController(QObject):
     written = Signal(object, object, object, object)
 
     def __init__(self, state, interval_s: float = 120, autosaver: Autosaver | None = None,
-                 parent: QObject | None = None, *, debounce_s: float = 1.0,
+                 parent: QObject | None = None, *, debounce_s: float = 0.5,
                  busy: Callable[[], bool] | None = None, max_defer_s: float = 10.0) -> None:
         super().__init__(parent if parent is not None else state)
         self.state = state
@@ -347,6 +347,12 @@ class AutosaveController(QObject):
         self._unsubscribe = [doc.subscribe(e, self._changed) for e in
                              ("twin", "audit", "scenarios", "scenario_results", "dirty")]
         state._autosave_controller = self
+        # the file-name key (and pydicom, which loads it) ready before the first edit
+        self._pool.submit(self._warm)
+
+    def _warm(self) -> None:
+        with contextlib.suppress(Exception):
+            self.autosaver.key("warm-up")
 
     def _changed(self, _payload: Any = None) -> None:
         try:
@@ -372,15 +378,16 @@ class AutosaveController(QObject):
         return twin, kw, ctx.passphrase, ctx.path
 
     def _write(self, twin: Twin, kw: dict[str, Any], passphrase: str | None,
-               origin: Path | None) -> tuple[str, Path | None]:
+               origin: Path | None, *, changed: bool = False) -> tuple[str, Path | None]:
         """Serialise and write (any thread); returns the content digest and the path written
-        (None: unchanged since the last autosave)."""
+        (None: unchanged since the last autosave). ``changed``: the user just edited, so
+        write first and digest after (a 35 MB 4D twin takes ~1 s to digest)."""
         with self._lock:
             # manifest carries a timestamp: digest the plaintext content, not the zip bytes
             # (an encrypted file is not a zip, and its salt changes on every write)
             plain = twin_bytes(twin, **kw)
-            digest = _content_digest(plain)
-            if self._last_digest.get(id(twin)) == digest:
+            digest = None if changed else _content_digest(plain)
+            if digest is not None and self._last_digest.get(id(twin)) == digest:
                 return digest, None
             data = plain if passphrase is None else \
                 twin_bytes(twin, **kw, passphrase=passphrase)
@@ -388,8 +395,8 @@ class AutosaveController(QObject):
             path = self.autosaver.path_for(twin)
             atomic_write_bytes(path, data)
             self.autosaver.note_origin(twin, origin)
-            self._last_digest[id(twin)] = digest
-            return digest, path
+            self._last_digest[id(twin)] = digest or _content_digest(plain)
+            return self._last_digest[id(twin)], path
 
     def autosave_soon(self) -> Future | None:
         """Autosave the user's changes in the worker thread (what the debounce timer calls).
@@ -406,7 +413,7 @@ class AutosaveController(QObject):
             while self._busy() and time.monotonic() < deadline:
                 time.sleep(0.1)  # playback: wait for it to stop (bounded)
             try:
-                digest, path = self._write(*snap)
+                digest, path = self._write(*snap, changed=True)
             except (TwinFileError, OSError, zipfile.BadZipFile, ValueError) as exc:
                 self.written.emit(key, None, None, str(exc))
                 return

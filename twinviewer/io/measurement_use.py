@@ -153,7 +153,7 @@ def in_force(twin) -> dict[str, Measurement]:
     >>> t = NS(anatomy=NS(measurements=img),
     ...        measurements=[Measurement("LVEDV", 118, "mL", 8, "echo")])
     >>> {k: v.value for k, v in in_force(t).items()}
-    {'LVEDV': 118.0, 'LVESV': 48.0}
+    {'LVEDV': 118, 'LVESV': 48}
     """
     anatomy = getattr(twin, "anatomy", None)
     images = list(anatomy.measurements) if anatomy is not None else []
