@@ -336,7 +336,7 @@ class AutosaveController(QObject):
         self._max_defer_s = max_defer_s
         self.timer = QTimer(self)
         self.timer.setInterval(int(interval_s * 1000))
-        self.timer.timeout.connect(self.autosave_now)
+        self.timer.timeout.connect(lambda: self.autosave_soon(changed=False))
         self.timer.start()
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -398,10 +398,12 @@ class AutosaveController(QObject):
             self._last_digest[id(twin)] = digest or _content_digest(plain)
             return self._last_digest[id(twin)], path
 
-    def autosave_soon(self) -> Future | None:
-        """Autosave the user's changes in the worker thread (what the debounce timer calls).
+    def autosave_soon(self, changed: bool = True) -> Future | None:
+        """Autosave the user's changes in the worker thread (what both timers call).
 
-        Returns the worker's future (None: nothing of the user's to write).
+        ``changed``: an edit just happened (write, then digest); False: the periodic net
+        (digest first, write only if the content changed). Returns the worker's future
+        (None: nothing of the user's to write).
         """
         snap = self._snapshot()
         if snap is None:
@@ -413,7 +415,7 @@ class AutosaveController(QObject):
             while self._busy() and time.monotonic() < deadline:
                 time.sleep(0.1)  # playback: wait for it to stop (bounded)
             try:
-                digest, path = self._write(*snap, changed=True)
+                digest, path = self._write(*snap, changed=changed)
             except (TwinFileError, OSError, zipfile.BadZipFile, ValueError) as exc:
                 self.written.emit(key, None, None, str(exc))
                 return
