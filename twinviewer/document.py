@@ -54,7 +54,7 @@ from twinviewer.io import (
     twin_bytes,
 )
 from twinviewer.io.measurement_audit import record_twin_measurements
-from twinviewer.io.measurement_use import MeasurementUse, measurement_use
+from twinviewer.io.measurement_use import MeasurementUse, is_assumed, measurement_use
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
 from twinviewer.physiology import integrator as ig
@@ -374,8 +374,8 @@ def measurement_rows(twin: Twin | None) -> list[MeasurementRow]:
 
     rows = [row("image", m, False)
             for m in (twin.anatomy.measurements if twin.anatomy is not None else [])]
-    rows += [row("entered", m, True) for m in twin.measurements
-             if _measurement_key(m) not in copies]
+    rows += [row("assumed (not measured)" if is_assumed(m) else "entered", m, True)
+             for m in twin.measurements if _measurement_key(m) not in copies]
     return rows
 
 

@@ -43,6 +43,9 @@ def test_demo_heart_renders_with_predictions(window, qtbot):
     assert "biv-me fitted mesh" in window.panels["Metrics"].sources.text()
     # the demo's cuff BP is assumed: said so, never "measured by assumed"
     assert "measured by assumed" not in window.panels["Metrics"].sources.text()
+    # review10 #5: the assumed BP sits in the column marked as assumed; the origin is true
+    assert window.panels["Metrics"].text_of("SBP")[1].startswith("assumed 120 ± 10")
+    assert "real patient" in window.state.twin.origin
     assert window.findChild(type(window.statusBar()).__mro__[0]) is not None
     banner = window.findChild(type(window.centralWidget().layout().itemAt(0).widget()),
                               "research_banner")

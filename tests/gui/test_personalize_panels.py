@@ -57,6 +57,17 @@ def test_inline_validation_names_the_measurement_and_blocks_apply(qtbot, state):
     assert panel.apply_button.isEnabled()
 
 
+def test_zero_uncertainty_entered_blocks_apply(qtbot, state):
+    """review10 #2: the GUI refuses an SD of 0 as the measurement file reader does."""
+    panel = MeasurementsPanel(state)
+    qtbot.addWidget(panel)
+    set_cell(panel, 2, 3, "0")
+    assert "SBP = 128 mmHg: uncertainty 0 is refused" in panel.messages.text()
+    assert not panel.apply_button.isEnabled()
+    set_cell(panel, 2, 3, "8")
+    assert panel.apply_button.isEnabled()
+
+
 def test_add_remove_and_apply_keep_results(qtbot, state):
     results = simulate_twin(state.twin)
     state.session.set_results(results)

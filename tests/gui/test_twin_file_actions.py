@@ -302,3 +302,58 @@ def test_a_recovered_twin_keeps_its_file(env, tmp_path, monkeypatch):
 
     notes = [e.details.get("text") for e in load_twin(path).audit.entries if e.action == "note"]
     assert "after the save" in notes
+
+
+def test_edit_survives_a_crash_within_seconds(env, tmp_path, monkeypatch, qtbot):
+    """review10 #1: a note and a measurement, then kill -9 3 s later: both are offered back.
+
+    The periodic net is an hour here, so only the per-edit autosave can have written them; the
+    write runs in the worker thread, never on the GUI thread."""
+    import threading
+
+    from twinviewer.core.measurement import Measurement
+
+    state, window, messages, twin = env
+    saver = Autosaver(tmp_path / "auto")
+    ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver)
+    threads = []
+    write = ctl._write
+    monkeypatch.setattr(ctl, "_write", lambda *a, **k: (
+        threads.append(threading.current_thread()), write(*a, **k))[1])
+    state.session.open_twin(twin)
+    qtbot.wait(1500)
+    assert saver.pending_recovery() == []  # opened, not edited: nothing to offer
+    state.session.add_note("check the LVOT diameter again")
+    state.session.add_measurement(Measurement("PASP", 41.0, "mmHg", 4.0, "echo TR jet"))
+    qtbot.wait(3000)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    # the crash: no save, no stop, no discard; a new process finds the autosave
+    after = TwinState()
+    try:
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: QMessageBox.StandardButton.Yes)
+        assert actions.offer_recovery(window, after, Autosaver(tmp_path / "auto"))
+        back = after.session.twin
+        assert [(m.name, m.value) for m in back.measurements][-1] == ("PASP", 41.0)
+        assert any("LVOT diameter" in str(e.details) for e in audit_log(back).entries)
+    finally:
+        after.close()
+    ctl.stop()
+
+
+def test_autosave_waits_for_playback(env, tmp_path, qtbot):
+    """An autosave never runs on the GUI thread during playback; the worker writes when it
+    stops (or after ``max_defer_s``)."""
+    state, window, messages, twin = env
+    playing = [True]
+    saver = Autosaver(tmp_path / "auto")
+    ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver,
+                                     busy=lambda: playing[0], max_defer_s=60)
+    state.session.open_twin(twin)
+    state.session.add_note("during playback")
+    assert ctl.autosave_now() is None  # not on the GUI thread while playing
+    qtbot.wait(1800)
+    assert not saver.path_for(twin).exists()
+    playing[0] = False
+    qtbot.waitUntil(lambda: saver.path_for(twin).exists(), timeout=5000)
+    ctl.stop()

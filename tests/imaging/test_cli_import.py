@@ -159,3 +159,22 @@ def test_many_slices_per_series_lists_phases_per_slice(tmp_path, capsys):
     assert (row["n_phases"], row["n_slices"]) == (10, 6)
     assert run_import(tmp_path / "s", tmp_path / "o2", key=KEY) == 0
     assert "10 phase(s) × 6 slice(s) × 40 × 36" in capsys.readouterr().out
+
+
+def test_mesh_only_ed_es_follow_the_lv_volume():
+    """review10 #6: biv-me's frame 0 (174.5 mL) was printed "ED" while LVEDV = 179 mL is
+    frame 24. Without image timing, ED is the largest LV volume and ES the smallest."""
+    from twinviewer.core.anatomy import Anatomy, Structure
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.imaging.cli_import import ed_es_note, ed_es_phases, phase_name
+
+    vols = {0: 174.5, 9: 72.0, 12: 88.1, 24: 179.0}
+    lv = Structure("lv_blood", "LV blood pool", (1, 0, 0), volumes={
+        p: Measurement("lv_blood volume", v, "mL", 5.0, "mesh") for p, v in vols.items()})
+    a = Anatomy("virtual-p", structures={"lv_blood": lv})
+    assert ed_es_phases(a) == (24, 9, "volume")
+    assert [phase_name(a, p) for p in vols] == ["phase0", "ES", "phase12", "ED"]
+    assert "largest LV blood-pool volume" in ed_es_note(a)
+    single = Anatomy("virtual-p", structures={"lv_blood": Structure(
+        "lv_blood", "LV blood pool", (1, 0, 0), volumes={0: lv.volumes[0]})})
+    assert phase_name(single, 0) == "ED" and "assumed" in ed_es_note(single)

@@ -92,11 +92,24 @@ def test_out_of_range_without_a_unit_fix_is_still_an_error():
 
 def test_warnings_for_zero_uncertainty_duplicates_and_ef_mismatch():
     issues = check_measurements([
-        M("SBP", 120, "mmHg", 0), M("SBP", 124, "mmHg", 5), M("DBP", 80, "mmHg", 5),
+        M("SBP", 120, "mmHg", 0, "CT mesh"), M("SBP", 124, "mmHg", 5), M("DBP", 80, "mmHg", 5),
         M("LVEDV", 130, "mL", 5), M("LVESV", 52, "mL", 5), M("LVEF", 30, "%", 3)])
     text = " ".join(i.message for i in issues)
     assert all(i.level == "warning" for i in issues)
     assert "uncertainty 0" in text and "more than once" in text and "imply 60 %" in text
+
+
+def test_zero_uncertainty_is_refused_naming_file_and_value(tmp_path):
+    """review10 #2: {"LVEDV", 120 mL, uncertainty 0} was accepted and shown as "120 ± 0"."""
+    (msg,) = errors([M("LVEDV", 120, "mL", 0, "echo")])
+    assert "LVEDV = 120 mL" in msg and "uncertainty 0 is refused" in msg
+    path = tmp_path / "visit.json"
+    path.write_text(json.dumps([{"name": "LVEDV", "value": 120, "unit": "mL",
+                                 "uncertainty": 0}]))
+    with pytest.raises(MeasurementError, match=r"visit\.json: .*LVEDV = 120 mL.*uncertainty 0"):
+        load_measurements(path)
+    path.write_text(json.dumps([{"name": "LVEDV", "value": 120, "unit": "mL"}]))
+    assert load_measurements(path)[0].uncertainty > 0  # left out: the typical SD
 
 
 def test_non_finite_value_is_an_error():

@@ -35,6 +35,12 @@ _PHASE_INDEX = {"ED": 0, "ES": 1}
 DEMO_PRESET = "healthy"
 DEMO_MEMBERS = 200
 DEMO_PSEUDONYM = "virtual-heart"
+#: What the demo twin is, said in its origin (review10 #5: it read "preset:healthy", as if the
+#: heart were a preset's). The part before ";" names the prior's preset
+#: (:func:`twinviewer.personalize.disease.preset_of`).
+DEMO_ORIGIN = (f"preset:{DEMO_PRESET}; demo heart: the ventricles of a real patient (biv-me "
+               "public data, patient 1, 25 frames), the other parts built by TwinViewer; "
+               "calibrated to its volume curves and an assumed normal cuff BP")
 _CACHE_FORMAT = 5  # 5: veins, valve annuli, appendages, arch branches (anat5)
 
 
@@ -605,7 +611,8 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: what was left out; the calibration entry keeps its values (explain9).
 #: 18: model v3.1 (the LV's source resistance) the default; the mean gradients over forward
 #: flow above 0.1 % of the peak (default9).
-_DEMO_TWIN_FORMAT = 18
+#: 19: the origin says what the demo heart is (:data:`DEMO_ORIGIN`; fixes10).
+_DEMO_TWIN_FORMAT = 19
 
 
 def demo_assumed_bp() -> list:
@@ -684,8 +691,8 @@ def calibrate_demo_twin(anatomy: Anatomy | None = None,
 
     anatomy = anatomy if anatomy is not None else demo_anatomy()
 
-    twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
-                             pseudonym=DEMO_PSEUDONYM)
+    twin0 = replace(twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
+                                     pseudonym=DEMO_PSEUDONYM), origin=DEMO_ORIGIN)
     result = calibrate(twin0, demo_assumed_bp(), n=DEMO_MEMBERS, seed=DEMO_SEED, prior=None,
                        progress=progress, cancel=cancel)
     # the demo must always open; a missed measurement stays visible (fit table, audit)

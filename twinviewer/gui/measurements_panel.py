@@ -46,6 +46,7 @@ from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.io.measurement_use import is_assumed
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
     MeasurementError,
@@ -315,8 +316,11 @@ class MeasurementsPanel(QWidget):
         lines += [f"<span style='color:#8a5a00'>⚠ {_esc(w)}</span>" for w in warnings]
         lines += [f"ℹ {_esc(_replaced_text(ms[r], ms[e]))}" for r, e in replaced.items()]
         if not lines:
-            n = sum(m is not None for m in ms)
-            lines = [f"{n} measurement{'s' if n != 1 else ''}, no problems found"]
+            n = sum(m is not None and not is_assumed(m) for m in ms)
+            a = sum(m is not None and is_assumed(m) for m in ms)
+            lines = [f"{n} measurement{'s' if n != 1 else ''}"
+                     + (f" and {a} assumed value{'s' if a != 1 else ''} (not measured)"
+                        if a else "") + ", no problems found"]
         valid = [m for m in ms if m is not None]
         if valid and self.state.twin is not None:  # the prior a calibration would start from
             choice = choose_prior(valid, preset_of(self.state.twin.origin))

@@ -22,6 +22,7 @@ from twinviewer.core.format import interval, number, percent, unit
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted
+from twinviewer.io.measurement_use import in_force, is_assumed
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
 from twinviewer.physiology import METRICS
 
@@ -32,7 +33,7 @@ HEADER_TIPS = ("Hover a metric for its name and definition",
                "the learned model error, for outputs not measured)",
                "Unit of the prediction (and of the measurement unless stated)",
                "Measured value with one standard deviation and its source; never blended "
-               "with the prediction")
+               "with the prediction. A value marked \"assumed\" was not measured.")
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
@@ -83,20 +84,19 @@ class MetricsPanel(QWidget):
 
     def _measured(self, name: str, unit: str) -> tuple[str, str]:
         twin = self.state.twin
-        found = []
-        if twin is not None:
-            found += [m for m in twin.measurements if m.name == name]
-            if twin.anatomy is not None:
-                found += [m for m in twin.anatomy.measurements if m.name == name]
-        if not found:
+        # the values in force only (the PDF's rule): an entered value wins over the images',
+        # an image SV or EF whose volumes were replaced is not shown
+        m = in_force(twin).get(name) if twin is not None else None
+        if m is None:
             return "", ""
-        m = found[0]
         try:
             m = m.to(unit)
         except Exception:  # noqa: BLE001 - show as measured, in its own unit
             pass
         unit = "" if m.unit == unit else f" {unit_text(m.unit)}"  # the Unit column holds the rest
-        return f"{_fmt(m.value)} ± {_fmt(m.uncertainty)}{unit}", m.source or "unknown source"
+        shown = f"{_fmt(m.value)} ± {_fmt(m.uncertainty)}{unit}"
+        # an assumption is never shown as a measurement: the cell itself says "assumed"
+        return (f"assumed {shown}" if is_assumed(m) else shown), m.source or "unknown source"
 
     def shown_metrics(self) -> list:
         """The metrics that bear on this twin: a lesion's or device's rows (regurgitant

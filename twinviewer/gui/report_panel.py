@@ -69,16 +69,29 @@ class ReportPanel(QWidget):
             self.heading.setText("No twin open.")
             self.summary.setPlainText("")
             return
-        # never "not saved yet — saved" (an untouched twin that has no file: review of
-        # the steps at 1280×720)
-        if not doc.file.name:
-            where, state = "Not saved to a file yet", ""
-        else:
-            where = doc.file.name
-            state = " — unsaved changes" if doc.dirty else " — saved"
-        self.heading.setText(f"<b>{where}</b>{state}. A save writes, and the report lists:")
+        self.heading.setText(heading(doc.file.name, doc.dirty))
         try:
             lines = describe(doc.twin_document())
         except (TwinFileError, ValueError) as exc:
             lines = [f"cannot describe the twin: {exc}"]
         self.summary.setPlainText("\n".join(lines))
+
+
+def heading(file_name: str | None, dirty: bool) -> str:
+    """The Report step's first line: which file, whether it is saved, what follows.
+
+    Examples
+    --------
+    >>> heading(None, False)
+    '<b>Not saved to a file yet</b>. Save as… would write, and the report lists:'
+    >>> heading("case.twin", True)
+    '<b>case.twin</b> — unsaved changes. Save writes, and the report lists:'
+    >>> heading("case.twin", False)
+    '<b>case.twin</b> — saved. The file holds, and the report lists:'
+    """
+    if not file_name:
+        return ("<b>Not saved to a file yet</b>" + (" — unsaved changes" if dirty else "")
+                + ". Save as… would write, and the report lists:")
+    if dirty:
+        return f"<b>{file_name}</b> — unsaved changes. Save writes, and the report lists:"
+    return f"<b>{file_name}</b> — saved. The file holds, and the report lists:"

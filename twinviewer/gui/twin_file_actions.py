@@ -8,6 +8,7 @@ completely.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -15,12 +16,15 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from twinviewer.core.atomic import atomic_write_bytes
@@ -288,38 +292,82 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
 
 
 class AutosaveController(QObject):
-    """Autosaves the open twin every ``interval_s`` seconds when its content changed.
+    """Autosaves the open twin about ``debounce_s`` after each change the user makes.
+
+    Every document change the user makes (the twin, a note or other audit entry, scenarios and
+    their results) restarts a short single-shot timer; when it fires, the GUI thread only takes
+    a snapshot of what a save writes (references, no serialising) and a worker thread
+    serialises it and writes it atomically, so a large 4D twin does not stall the GUI. While
+    the cine plays (``busy``) the worker waits, at most ``max_defer_s``, so an autosave never
+    competes with playback. A slow timer (``interval_s``) is a second net.
 
     Parameters
     ----------
     state : TwinState
     interval_s : float
-        Seconds between autosave checks.
+        Seconds between periodic autosave checks (the net under the per-edit autosave).
     autosaver : Autosaver, optional
         Default: autosaves under the platformdirs user data dir.
+    debounce_s : float
+        Quiet time after the last change before the autosave is written.
+    busy : callable, optional
+        True while the GUI must not be disturbed (playback); default the parent window's
+        ``_playing`` flag when it has one.
+    max_defer_s : float
+        Longest wait for ``busy`` to clear before writing anyway (from the worker thread).
     """
 
+    #: (digest key, digest, path or None, error text or None), from the worker thread
+    written = Signal(object, object, object, object)
+
     def __init__(self, state, interval_s: float = 120, autosaver: Autosaver | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, debounce_s: float = 0.5,
+                 busy: Callable[[], bool] | None = None, max_defer_s: float = 10.0) -> None:
         super().__init__(parent if parent is not None else state)
         self.state = state
         self.autosaver = autosaver or Autosaver()
         self._last_digest: dict[int, str] = {}
+        self._lock = threading.Lock()  # one write at a time (worker or autosave_now)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
+        self._pending: Future | None = None
+        playing = getattr(parent, "_playing", None)
+        self._busy = busy if busy is not None else (
+            playing.is_set if playing is not None else (lambda: False))
+        self._max_defer_s = max_defer_s
         self.timer = QTimer(self)
         self.timer.setInterval(int(interval_s * 1000))
-        self.timer.timeout.connect(self.autosave_now)
+        self.timer.timeout.connect(lambda: self.autosave_soon(changed=False))
         self.timer.start()
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(int(debounce_s * 1000))
+        self.debounce.timeout.connect(self.autosave_soon)
+        self.written.connect(self._on_written)
+        doc = state.session
+        self._unsubscribe = [doc.subscribe(e, self._changed) for e in
+                             ("twin", "audit", "scenarios", "scenario_results", "dirty")]
         state._autosave_controller = self
+        # the file-name key (and pydicom, which loads it) ready before the first edit
+        self._pool.submit(self._warm)
 
-    def _digest(self, data: bytes) -> str:
-        return hashlib.sha256(data).hexdigest()
+    def _warm(self) -> None:
+        with contextlib.suppress(Exception):
+            self.autosaver.key("warm-up")
 
-    def autosave_now(self) -> Path | None:
-        """Autosave if the user changed the twin since the last autosave or save.
+    def _changed(self, _payload: Any = None) -> None:
+        try:
+            if self.state.session.dirty:
+                self.debounce.start()  # restarts: written once the user pauses
+        except RuntimeError:  # the window (and this controller's timer) is gone
+            self._drop_subscriptions()
 
-        A twin nobody edited (the demo, a file just opened) is never autosaved, so recovery
-        is only ever offered for the user's own work. Returns the path written, or None.
-        """
+    def _drop_subscriptions(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            with contextlib.suppress(ValueError):
+                unsubscribe()
+        self._unsubscribe = []
+
+    def _snapshot(self) -> tuple[Twin, dict[str, Any], str | None, Path | None] | None:
         twin = self.state.session.twin
         if twin is None or not self.state.session.dirty:
             return None
@@ -327,31 +375,94 @@ class AutosaveController(QObject):
         kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
               "keep_identifiers": ctx.identifiable,
               "series": self.state.session.series_to_save()}
-        try:
+        return twin, kw, ctx.passphrase, ctx.path
+
+    def _write(self, twin: Twin, kw: dict[str, Any], passphrase: str | None,
+               origin: Path | None, *, changed: bool = False) -> tuple[str, Path | None]:
+        """Serialise and write (any thread); returns the content digest and the path written
+        (None: unchanged since the last autosave). ``changed``: the user just edited, so
+        write first and digest after (a 35 MB 4D twin takes ~1 s to digest)."""
+        with self._lock:
             # manifest carries a timestamp: digest the plaintext content, not the zip bytes
             # (an encrypted file is not a zip, and its salt changes on every write)
             plain = twin_bytes(twin, **kw)
-            digest = _content_digest(plain)
-            if self._last_digest.get(id(twin)) == digest:
-                return None
-            data = plain if ctx.passphrase is None else \
-                twin_bytes(twin, **kw, passphrase=ctx.passphrase)
+            digest = None if changed else _content_digest(plain)
+            if digest is not None and self._last_digest.get(id(twin)) == digest:
+                return digest, None
+            data = plain if passphrase is None else \
+                twin_bytes(twin, **kw, passphrase=passphrase)
             self.autosaver.directory.mkdir(parents=True, exist_ok=True)
             path = self.autosaver.path_for(twin)
             atomic_write_bytes(path, data)
-            self.autosaver.note_origin(twin, ctx.path)
+            self.autosaver.note_origin(twin, origin)
+            self._last_digest[id(twin)] = digest or _content_digest(plain)
+            return self._last_digest[id(twin)], path
+
+    def autosave_soon(self, changed: bool = True) -> Future | None:
+        """Autosave the user's changes in the worker thread (what both timers call).
+
+        ``changed``: an edit just happened (write, then digest); False: the periodic net
+        (digest first, write only if the content changed). Returns the worker's future
+        (None: nothing of the user's to write).
+        """
+        snap = self._snapshot()
+        if snap is None:
+            return None
+        key = id(snap[0])
+
+        def work() -> None:
+            deadline = time.monotonic() + self._max_defer_s
+            while self._busy() and time.monotonic() < deadline:
+                time.sleep(0.1)  # playback: wait for it to stop (bounded)
+            try:
+                digest, path = self._write(*snap, changed=changed)
+            except (TwinFileError, OSError, zipfile.BadZipFile, ValueError) as exc:
+                self.written.emit(key, None, None, str(exc))
+                return
+            self.written.emit(key, digest, path, None)
+
+        self._pending = self._pool.submit(work)
+        return self._pending
+
+    def _on_written(self, _key, _digest, _path, error) -> None:
+        if error is not None:
+            log.warning("autosave failed: %s", error)
+            _message(self.state, "warning", f"Autosave failed: {error}")
+
+    def wait(self, timeout: float | None = 30.0) -> None:
+        """Wait for an autosave the worker is writing (before a save or discard)."""
+        pending = self._pending
+        if pending is not None:
+            with contextlib.suppress(Exception):
+                pending.result(timeout=timeout)
+
+    def autosave_now(self) -> Path | None:
+        """Autosave now, on this thread, if the user changed the twin since the last autosave.
+
+        A twin nobody edited (the demo, a file just opened) is never autosaved, so recovery
+        is only ever offered for the user's own work. Returns the path written, or None.
+        """
+        snap = self._snapshot()
+        if snap is None:
+            return None
+        if self._busy():
+            self.debounce.start()  # never on the GUI thread during playback: try again soon
+            return None
+        self.wait()
+        try:
+            return self._write(*snap)[1]
         except (TwinFileError, OSError, zipfile.BadZipFile) as exc:
             log.warning("autosave failed: %s", exc)
             _message(self.state, "warning", f"Autosave failed: {exc}")
             return None
-        self._last_digest[id(twin)] = digest
-        return path
 
     def mark_saved(self, data: bytes | None = None) -> None:
         """The user saved explicitly: the autosave is no longer needed."""
         twin = self.state.session.twin
         if twin is None:
             return
+        self.debounce.stop()
+        self.wait()
         self.autosaver.mark_saved(twin)
         self.discard()
 
@@ -361,11 +472,17 @@ class AutosaveController(QObject):
         twin = self.state.session.twin
         if twin is None:
             return
+        self.debounce.stop()
+        self.wait()
         self.autosaver.discard(twin)
         self._last_digest.pop(id(twin), None)
 
     def stop(self) -> None:
         self.timer.stop()
+        self.debounce.stop()
+        self._drop_subscriptions()
+        self.wait()
+        self._pool.shutdown(wait=False)
 
 
 def _content_digest(data: bytes) -> str:

@@ -72,17 +72,48 @@ def data_folder() -> str:
         return data.as_posix()
 
 
-def phase_name(anatomy: Anatomy, phase: int) -> str:
-    """``'ED'``, ``'ES'`` or ``'phase<n>'``."""
+def ed_es_phases(anatomy: Anatomy) -> tuple[int | None, int | None, str]:
+    """ED and ES phase indices and how they were found, by one rule for every import.
+
+    ``'image'``: the image's own (labels or timing; ``'assumed'`` when the image's ED/ES were
+    assumed from timing); without image phases, ``'volume'``: ED the phase of the largest LV
+    blood-pool volume, ES the smallest; without either, ``'assumed'``: phase 0 is taken as ED.
+
+    Examples
+    --------
+    >>> from twinviewer.core.anatomy import Anatomy
+    >>> ed_es_phases(Anatomy("p"))
+    (0, None, 'assumed')
+    """
     img = anatomy.image
     if img is not None and img.n_phases > 1:
-        if phase == img.ed_index:
-            return "ED"
-        if phase == img.es_index:
-            return "ES"
-    elif phase == 0:
+        return img.ed_index, img.es_index, "assumed" if anatomy.ed_es_assumed else "image"
+    lv = anatomy.structures.get("lv_blood")
+    if lv is not None and len(lv.volumes) > 1:
+        vols = {p: v.value for p, v in lv.volumes.items()}
+        return max(vols, key=vols.__getitem__), min(vols, key=vols.__getitem__), "volume"
+    return 0, None, "assumed"
+
+
+def phase_name(anatomy: Anatomy, phase: int) -> str:
+    """``'ED'``, ``'ES'`` or ``'phase<n>'`` (:func:`ed_es_phases` decides which is which)."""
+    ed, es, _ = ed_es_phases(anatomy)
+    if phase == ed:
         return "ED"
+    if phase == es:
+        return "ES"
     return f"phase{phase}"
+
+
+def ed_es_note(anatomy: Anatomy) -> str:
+    """How the listing's ED and ES were chosen, in words ('' when the image says so)."""
+    ed, es, how = ed_es_phases(anatomy)
+    if how == "volume":
+        return (f"ED = phase {ed}, the largest LV blood-pool volume; ES = phase {es}, the "
+                "smallest (from the meshes' volumes: no image timing)")
+    if how == "assumed" and anatomy.image is None:
+        return f"phase {ed} assumed to be ED (no image timing, no LV volume curve)"
+    return ""
 
 
 def write_meshes(anatomy: Anatomy, folder: Path) -> list[Path]:
@@ -303,6 +334,8 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         print(f"  plane {p.view or 'other'}: {p.image.n_phases} phase(s) of "
               f"{p.image.shape[1]} × {p.image.shape[2]}")
     print("\nStructures (volume ± 1 SD):")
+    if ed_es_note(anatomy):
+        print(f"  ({ed_es_note(anatomy)})")
     for s in anatomy.structures.values():
         vols = ", ".join(f"{phase_name(anatomy, p)} {v.value:.1f} ± {v.uncertainty:.1f} mL"
                          for p, v in sorted(s.volumes.items()))

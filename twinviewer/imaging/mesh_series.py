@@ -29,6 +29,7 @@ import numpy as np
 from twinviewer.core.anatomy import Anatomy, Structure, SurfaceMesh
 from twinviewer.imaging.curves import mesh_volume
 from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.mesh_check import refuse_bad_surface
 from twinviewer.imaging.vocabulary import KEYS, _normalise, match_segment
 
 SUFFIXES = (".vtk", ".vtp", ".stl", ".obj", ".ply", ".msh")
@@ -113,7 +114,10 @@ def read_surface(path: Path) -> tuple[np.ndarray, np.ndarray]:
             m = meshio.read(path)
             tri = [c.data for c in m.cells if c.type == "triangle"]
             if tri:
-                return np.asarray(m.points[:, :3], float), np.concatenate(tri).astype(np.int32)
+                points, faces = (np.asarray(m.points[:, :3], float),
+                                 np.concatenate(tri).astype(np.int32))
+                refuse_bad_surface(points, faces, path.name)
+                return points, faces
             poly = pv.from_meshio(m).extract_surface(algorithm="dataset_surface")
         else:
             poly = pv.read(path)
@@ -124,10 +128,13 @@ def read_surface(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except Exception as exc:  # VTK / meshio readers raise many types
         raise ImagingError(f"{path.name}: cannot read mesh ({type(exc).__name__}: {exc})"
                            ) from exc
+    refuse_bad_surface(np.asarray(poly.points, float), None, path.name)  # before VTK's filters
     poly = poly.triangulate()
     if poly.n_cells == 0:
         raise ImagingError(f"{path.name}: no surface triangles in the file")
-    return np.asarray(poly.points, float), np.asarray(poly.regular_faces, np.int32)
+    points, faces = np.asarray(poly.points, float), np.asarray(poly.regular_faces, np.int32)
+    refuse_bad_surface(points, faces, path.name)
+    return points, faces
 
 
 def boundary_loops(faces: np.ndarray) -> list[list[int]]:

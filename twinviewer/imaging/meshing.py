@@ -42,6 +42,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -52,6 +53,7 @@ from vtkmodules.vtkFiltersCore import vtkSurfaceNets3D
 
 from twinviewer.core.anatomy import SurfaceMesh
 from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.mesh_check import refuse_bad_surface
 
 UNCERTAINTY_MODEL = (
     "u = 0.5*(|n.e_i|*di + |n.e_j|*dj + |n.e_k|*dk) + 0.5*max(0, T - dk)*|n.e_k| mm: half the "
@@ -547,9 +549,11 @@ def from_polydata(poly: pv.DataSet, name: str, notes: list[str] | None = None) -
     notes = notes if notes is not None else []
     if not isinstance(poly, pv.PolyData):
         poly = poly.extract_surface(algorithm="dataset_surface")
+    refuse_bad_surface(np.asarray(poly.points, float), None, Path(name).name)
     poly = poly.triangulate().clean()
     if poly.n_cells == 0 or poly.n_points < 4:
         raise ImagingError(f"{name}: no surface triangles in the file")
+    refuse_bad_surface(np.asarray(poly.points, float), _faces_of(poly), Path(name).name)
     diag = float(np.linalg.norm(np.ptp(np.asarray(poly.points), axis=0)))
     if diag < 1.0:
         poly.points = np.asarray(poly.points) * 1000.0

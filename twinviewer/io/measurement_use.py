@@ -37,6 +37,13 @@ from twinviewer.core.measurement import Measurement
 #: the difference is not fitted a second time when both were given from the same source).
 DIFFERENCES = {"RVSV": ("RVEDV", "RVESV"), "LVSV": ("LVEDV", "LVESV")}
 
+#: Image measurements computed from the two volumes: not the patient's value any more once
+#: either volume was entered from another source (SV = EDV − ESV must hold in one column).
+DERIVED = {"LVSV": ("LVEDV", "LVESV"), "LVEF": ("LVEDV", "LVESV"),
+           "RVSV": ("RVEDV", "RVESV"), "RVEF": ("RVEDV", "RVESV")}
+#: How a value that was not measured says so in its source (e.g. the demo's cuff BP).
+ASSUMED_PREFIX = "assumed"
+
 USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED = (
     "used", "replaced", "not used", "earlier visit", "no calibration")
 
@@ -46,7 +53,7 @@ class MeasurementUse:
     """One measurement of the twin and what the last calibration did with it."""
 
     measurement: Measurement
-    origin: str  # 'given' or 'images'
+    origin: str  # 'given', 'images' or 'assumed' (not measured: its source says so)
     status: str  # one of USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED
     detail: str = ""
 
@@ -115,6 +122,54 @@ def _misfit_detail(row: dict) -> str:
             f"{rng}, z = {float(row['z']):+.1f} (flagged above |z| 2)")
 
 
+def is_assumed(m: Measurement) -> bool:
+    """True if ``m`` is an assumption, not a measurement (its source says so).
+
+    Examples
+    --------
+    >>> is_assumed(Measurement("SBP", 120, "mmHg", 10, "assumed, not measured: normal"))
+    True
+    >>> is_assumed(Measurement("SBP", 120, "mmHg", 10, "cuff"))
+    False
+    """
+    return (m.source or "").lstrip().lower().startswith(ASSUMED_PREFIX)
+
+
+def _key(m: Measurement) -> tuple:
+    return m.name, float(m.value), m.unit, float(m.uncertainty), m.source
+
+
+def in_force(twin) -> dict[str, Measurement]:
+    """The patient's value of each quantity the twin holds, by name: an entered measurement
+    wins over the images' one, and an image stroke volume or EF is dropped once one of its
+    volumes was entered from another source (the column stays SV = EDV − ESV). Assumed values
+    are included (:func:`is_assumed` tells them apart).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> img = [Measurement(n, v, "mL", 5, "CT") for n, v in
+    ...        (("LVEDV", 129), ("LVESV", 48), ("LVSV", 81))]
+    >>> t = NS(anatomy=NS(measurements=img),
+    ...        measurements=[Measurement("LVEDV", 118, "mL", 8, "echo")])
+    >>> {k: v.value for k, v in in_force(t).items()}
+    {'LVEDV': 118, 'LVESV': 48}
+    """
+    anatomy = getattr(twin, "anatomy", None)
+    images = list(anatomy.measurements) if anatomy is not None else []
+    from_images = {_key(m) for m in images}
+    entered = [m for m in twin.measurements if _key(m) not in from_images]
+    names = {m.name for m in entered}
+    out: dict[str, Measurement] = {}
+    for m in images:
+        parts = DERIVED.get(m.name, ())
+        if m.name not in out and not any(p in names for p in parts):
+            out[m.name] = m
+    for m in entered:  # the last entered value of a quantity
+        out[m.name] = m
+    return out
+
+
 def use_of(m: Measurement, summary: dict | None, *, given: bool,
            earlier: Sequence[tuple[int, Sequence[Measurement]]] = ()) -> MeasurementUse:
     """What the calibration ``summary`` (:func:`last_calibration`) did with ``m``.
@@ -122,7 +177,7 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
     ``given``: ``m`` is one of the twin's clinical measurements (else image-derived);
     ``earlier``: (day, measurements) of the visits before the last one.
     """
-    origin = "given" if given else "images"
+    origin = "assumed" if is_assumed(m) else "given" if given else "images"
     if summary is None:
         return MeasurementUse(m, origin, UNCALIBRATED)
     if not summary:

@@ -65,7 +65,7 @@ from twinviewer.core.units import dimension
 from twinviewer.io import crypto
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
 from twinviewer.io.errors import PrivacyError, TwinFileError
-from twinviewer.io.measurement_use import UNCALIBRATED, measurement_use
+from twinviewer.io.measurement_use import UNCALIBRATED, is_assumed, measurement_use
 from twinviewer.io.migrations import migrate
 from twinviewer.io.privacy import (
     check_pseudonym,
@@ -960,6 +960,39 @@ def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | N
                         str(manifest.get("written", "")), series)
 
 
+def _held(t: Twin) -> tuple[list, list, list]:
+    """The twin's values as the Measurements step lists them, each once: from the images,
+    entered (not a calibration's copy of an image value), and assumed (not measured)."""
+    images = list(t.anatomy.measurements) if t.anatomy is not None else []
+    keys = {(m.name, m.value, m.unit, m.uncertainty, m.source) for m in images}
+    entered = [m for m in t.measurements
+               if (m.name, m.value, m.unit, m.uncertainty, m.source) not in keys]
+    return (images, [m for m in entered if not is_assumed(m)],
+            [m for m in entered if is_assumed(m)])
+
+
+def _measured_line(t: Twin) -> str:
+    """'measured    13 measurements (12 from the images, 1 entered): LVEDV 179 mL, …'."""
+    images, entered, _ = _held(t)
+    ms = [*images, *entered]
+    n = len(ms)
+    return (f"measured    {n} measurement{'' if n == 1 else 's'}"
+            + (f" ({len(images)} from the images, {len(entered)} entered)" if images else "")
+            + (": " + ", ".join(f"{m.name} {m.value:.4g} {shown_unit(m.unit)}"
+                                for m in ms[:6])
+               + (f", … (+{n - 6} more)" if n > 6 else "") if ms else ""))
+
+
+def _assumed_line(t: Twin) -> list[str]:
+    """'assumed     SBP 120 mmHg, DBP 80 mmHg (not measured: …)', or nothing."""
+    assumed = _held(t)[2]
+    if not assumed:
+        return []
+    return ["assumed     " + ", ".join(f"{m.name} {m.value:.4g} {shown_unit(m.unit)}"
+                                      for m in assumed)
+            + f" (not measured: {assumed[0].source.split(':', 1)[-1].strip()})"]
+
+
 def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> list[str]:
     """Lines summarising a loaded twin for ``twinviewer info`` (no identifiers unless kept).
 
@@ -978,12 +1011,8 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
               f"model       {t.model_name} v{t.model_version}, equations {t.equation_hash}",
               f"parameters  {len(doc.parameters)}; ensemble {t.ensemble.shape[0]} "
               f"member{'' if t.ensemble.shape[0] == 1 else 's'} ({t.ensemble_kind})",
-              f"measured    {len(t.measurements)} "
-              f"measurement{'' if len(t.measurements) == 1 else 's'}"
-              + (": " + ", ".join(f"{m.name} {m.value:.4g} {shown_unit(m.unit)}"
-                                 for m in t.measurements[:6])
-                 + (f", … (+{len(t.measurements) - 6} more)" if len(t.measurements) > 6
-                    else "") if t.measurements else ""),
+              _measured_line(t),
+              *_assumed_line(t),
               f"scenarios   {', '.join(shown_name(s) for s in t.scenarios) or 'none'}",
               f"visits      {len(t.visits)}" + (
                   " (days " + ", ".join(str(v.day) for v in t.visits) + ")" if t.visits else ""),

@@ -158,8 +158,14 @@ def resolve(prior: str | None, measurements: Sequence[Measurement], fallback: st
 
 def preset_of(origin: str) -> str:
     """The preset a twin's ``origin`` names (``'preset:severe_as'`` → ``'severe_as'``), or
-    ``'healthy'``."""
-    name = origin.split(":", 1)[1] if origin.startswith("preset:") else ""
+    ``'healthy'``; words after a ``;`` describe the twin and are not part of the name.
+
+    Examples
+    --------
+    >>> preset_of("preset:severe_as"), preset_of("preset:hfref; demo heart: …")
+    ('severe_as', 'hfref')
+    """
+    name = origin.split(":", 1)[1].split(";")[0].strip() if origin.startswith("preset:") else ""
     return name if name in PRESETS and name in DISEASE_PRIORS else "healthy"
 
 

@@ -111,8 +111,9 @@ def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
     list of Issue
         Errors (unknown name, wrong unit kind, non-finite value, value outside the
         physiological range with a unit-mistake suggestion, SBP ≤ DBP, EDV ≤ ESV, EF > 100 %,
-        MAP outside DBP–SBP, PASP ≤ PADP) and warnings (duplicates, EF inconsistent with
-        EDV and ESV, zero uncertainty, a large relative uncertainty).
+        MAP outside DBP–SBP, PASP ≤ PADP, an uncertainty of 0 on a measurement not derived
+        from images) and warnings (duplicates, EF inconsistent with EDV and ESV, zero
+        uncertainty of an image-derived value, a large relative uncertainty).
     """
     issues: list[Issue] = []
     canon: dict[str, Measurement] = {}
@@ -133,6 +134,14 @@ def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
                 "error", c.name,
                 f"measurement {m.name} = {m.value:g} {m.unit} is outside the physiological "
                 f"range {lo:g}–{hi:g} {q.unit} of {q.label}{_unit_hint(m)}"))
+            continue
+        if c.uncertainty == 0 and not is_image_derived(m):
+            # no measurement is exact; an SD of 0 would also be shown and saved as "± 0"
+            issues.append(Issue("error", c.name, f"measurement {m.name} = {m.value:g} "
+                                f"{m.unit}: uncertainty 0 is refused (no measurement is "
+                                f"exact); give its 1-SD error (typical for {q.label}: "
+                                f"{q.typical_sd:g} {q.unit}), or leave the uncertainty out "
+                                "of a measurement file to use that typical value"))
             continue
         if c.uncertainty == 0:
             issues.append(Issue("warning", c.name, f"measurement {m.name}: uncertainty 0 — "

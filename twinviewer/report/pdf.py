@@ -34,7 +34,7 @@ from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.evidence_flags import scenario_evidence
 from twinviewer.explain.words import model_or_none, plain_text, words
-from twinviewer.io.measurement_use import last_calibration, measurement_use
+from twinviewer.io.measurement_use import in_force, is_assumed, last_calibration, measurement_use
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
@@ -580,6 +580,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
 
     t = doc.twin
     ctx = context_of_twin(t)  # the one shown interval (model error on unmeasured outputs)
+    held = in_force(t)  # only values in force: an image SV whose volumes were replaced is not
     rows = []
     for name in REPORT_METRICS:
         if name not in metrics or not np.isfinite(metrics[name]).any():
@@ -587,13 +588,12 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
         m = METRIC_BY_NAME.get(name)
         if m is not None and negligible(metrics[name], m.unit):
             continue  # no LVAD, a competent valve: the row would say nothing
-        meas = t.measurement(name)
-        if meas is None and t.anatomy is not None:
-            meas = next((x for x in t.anatomy.measurements if x.name == name), None)
+        meas = held.get(name)
         mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
         rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
                      _interval(metrics[name], ok, name=name, ctx=ctx),
-                     f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"
+                     ("assumed " if is_assumed(meas) else "")
+                     + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"
                      if meas
                      else "—"])
     p.subheading("Metrics: predicted median (90 % interval) and measured")
@@ -601,6 +601,9 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
             [0.38, 0.12, 0.25, 0.25])
     if ctx is not None:
         p.para(MARK_LEGEND + ".", size=8, color="0.3")
+    if any(is_assumed(x) for x in held.values()):
+        p.para("\"assumed\": not measured; the value's source says what it assumes "
+               "(listed with the measurements).", size=8, color="#7a3e00")
     if ok is not None and (~ok).any():
         p.para(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
                f"state and are excluded from the intervals.", size=8, color="#7a3e00")
