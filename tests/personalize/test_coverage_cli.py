@@ -61,3 +61,27 @@ def test_a_refused_patient_is_counted_in_the_table(monkeypatch, tmp_path):
     path = tmp_path / "r.pkl"
     path.write_bytes(pickle.dumps([*records, *refused]))
     assert len(load_records([str(path)])) == 1 and load_refused([str(path)]) == refused
+
+
+def test_the_table_command_reads_kept_records_when_run_as_a_module(tmp_path):
+    """Under ``python -m`` the module is ``__main__``: the kept records (pickled from the
+    importable module) and their refused patients must still be recognised."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from twinviewer.personalize.coverage import Record
+    from twinviewer.personalize.synthetic import UNMEASURED
+
+    rng = np.random.default_rng(1)
+    recs = [Record("own", "own", {o: 10.0 for o in UNMEASURED},
+                   {o: 10.0 * np.exp(rng.normal(0, 0.2, 16)) for o in UNMEASURED},
+                   {o: 10.0 * np.exp(rng.normal(0, 0.4, 16)) for o in UNMEASURED}, 0, seed=23)
+            for _ in range(3)]
+    path = tmp_path / "own.pkl"
+    path.write_bytes(pickle.dumps([*recs, Refused("own", 3, "refused: synthetic", seed=23)]))
+    out = subprocess.run([sys.executable, "-m", "twinviewer.personalize.coverage", "table",
+                          "--from-records", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    assert "| own | 3 | 1 |" in out, out

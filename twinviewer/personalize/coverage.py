@@ -495,6 +495,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     from twinviewer.personalize import coverage as this
     from twinviewer.personalize import discrepancy
 
+    # under ``python -m`` this module is __main__: its classes are not the pickled ones
+    Record = this.Record  # noqa: N806
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*_COMMANDS, "-h", "--help"):
         argv.insert(0, "run")
@@ -516,11 +518,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
                              progress=lambda t: print(t, file=sys.stderr, flush=True))
             if len(refused) > n:
                 save(refused[-1])
-        print(format_table(coverage_table(records, Discrepancy({}), refused=refused)))
+        print(format_table(this.coverage_table(records, Discrepancy({}), refused=refused)))
         return 0
     if a.from_records:
-        records, cpu = load_records(a.from_records), float("nan")
-        refused = load_refused(a.from_records)
+        records, cpu = this.load_records(a.from_records), float("nan")
+        refused = this.load_refused(a.from_records)
     else:
         records, cpu = this.collect([int(s) for s in a.seeds.split(",")], a.patients,
                                     a.curve_patients, members=a.members, jobs=a.jobs,
@@ -539,14 +541,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
               "terms:")
         refused = []
         if a.test_records:
-            records, cpu = load_records(a.test_records), float("nan")
-            refused = load_refused(a.test_records)
+            records, cpu = this.load_records(a.test_records), float("nan")
+            refused = this.load_refused(a.test_records)
         else:
             records, cpu = this.collect(
                 [discrepancy.TEST_SEED], 100, 50, members=a.members, jobs=a.jobs,
                 out_dir=None if a.records is None else f"{a.records}/test_seed",
                 refused=refused)
-    rows = coverage_table(records, terms=doc, refused=refused)
+    rows = this.coverage_table(records, terms=doc, refused=refused)
     print(format_table(rows))
     for label in dict.fromkeys(r.setting for r in rows):
         print(f"{label}: {overall(rows, label):.1%}")
