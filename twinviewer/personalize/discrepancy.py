@@ -732,7 +732,7 @@ class _Grid:
             for d in (D_GRID if k > 0 else (1.0,))
             for b in (B_GRID if k > 0 else (1.0,))
             for r in R_GRID
-            for w in (W_GRID if k > 0 and c > 1.0 else (0.0,))
+            for w in (W_GRID if k > 0 else (0.0,))
             if not (r == 0.0 and k > 0.0 and w == 0.0)
             for u in U_GRID]
         cells = _Cells(records, name, _draw_seeds(records), prior_scale, evidence_cap,
