@@ -377,7 +377,7 @@ class Discrepancy:
         >>> Discrepancy({"LAP": (0.0, 0.1, 3.0, 1.0, 1.0, 1)}).scale("LAP", misfit=2.0)
         (0.0, 0.2)
         """
-        a, r, k, _, d0, e, b, _, _ = self._term(name)
+        a, r = self._term(name)[:2]
         g = float(self._g(name, atypicality, misfit))
         return a * g, min(r * g, self.log_sd_cap.get(name, np.inf))
 
