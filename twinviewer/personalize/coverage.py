@@ -402,8 +402,7 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         cap = discrepancy.evidence_cap(recs)
         sd_cap = discrepancy.log_sd_caps(recs, list(outputs))
         grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc,
-                                                 evidence_cap=cap, log_sd_cap=sd_cap,
-                                                 grown_inflation=discrepancy.w_grid(kind))
+                                                 evidence_cap=cap, log_sd_cap=sd_cap)
                  for sc in discrepancy.scale_grid(kind)}  # every candidate scored once
         rows, _ = cross_fitted_table(recs, outputs, grids=grids, scales=list(grids),
                                      evidence_cap=cap, log_sd_cap=sd_cap)

@@ -28,11 +28,6 @@ with ξ₁, ξ₂ ~ N(0, 1) (:data:`DRAWS` draws per member), in two parts (the 
   inflation scales with the posterior's own, per-patient uncertainty, so an output the data
   pin down (stroke work from cuff and volumes) is widened little and stays narrower than
   the prior, while an uninformed one (LVEDP) is widened where it most needs to be.
-  With ``w_o = 1`` (offered for volume curves since coverage10, :func:`w_grid`) the
-  inflation grows with the patient's evidence as the structural term does,
-  ``max(1, c_o·g)``: a patient whose curves the prior describes keeps the bare ensemble
-  (the model's own patients' bare curve intervals already cover 92 %), an atypical one gets
-  the spread the wide and Regazzoni patients need.
 * **a structural error** (Kennedy & O'Hagan 2001, in its simplest form): a relative
   (log-normal) error of log-SD ``r_o`` — pressures, volumes and flows are positive and their
   structural errors scale with them — plus an absolute floor ``a_o`` (learned as 0 since
@@ -235,9 +230,7 @@ regazzoni2022 93.0 %, wide 90.0 %), so there the bar is within reach
 (``docs/notes/coverage10_frontier.py``). The base ``b_o = 0``, the misfit, ``D·M``, an
 inflation grown with the evidence (:data:`W_GRID`) and cells held to 85–95 % each moved the
 standard set's leave-one-seed-out worst setting by at most 1 point (:data:`E_GRID`,
-:data:`B_GRID`, :data:`W_GRID`; docs/notes/coverage10.md). For volume curves the inflation
-grown with ``D`` from the bare ensemble up (``w_o = 1``, :data:`CURVE_W_GRID`) put every
-setting inside the bar by leave-one-seed-out, and is offered there.
+:data:`B_GRID`, :data:`W_GRID`; docs/notes/coverage10.md).
 
 The bar is missed: by 0.2–2 points in every setting of the standard set in session 8, by
 2.4–2.6 points over in the model's own and the perturbed patients since. What over-covers
@@ -650,27 +643,11 @@ B_GRID = (1.0,)
 U_GRID = (0.0,)
 #: Whether the inflation grows with the evidence too (``w_o``: 0 no, 1 ``max(1, c_o·g)``):
 #: the wide population's misses lie in what the data leave at the prior, so the inflation,
-#: not only the structural term, could grow with the evidence. Not offered for the standard
-#: set: on model 3.1 (coverage10) it gave leave-one-seed-out own 93.8 / perturbed 96.8 /
-#: regazzoni 87.2 / wide 82.4 % (without: 96.8 / 97.0 / 90.8 / 82.0), the worst setting
-#: 0.4 points nearer, inside the seeds' scatter; offered for curves (:data:`CURVE_W_GRID`).
+#: not only the structural term, could grow with the evidence. Supported, not offered:
+#: on model 3.1's standard set (coverage10) it gave leave-one-seed-out own 95.8 / perturbed
+#: 97.8 / regazzoni 88.0 / wide 82.7 %, no better than without; for volume curves, where
+#: ``D`` does separate the settings (ROC 0.82–0.88), it was not judged (no CPU left).
 W_GRID = (0.0,)
-#: Volume curves: the grown inflation is offered (coverage10). There ``D`` separates the
-#: settings, and the own patients' bare ensemble already covers 92 % of their curve
-#: patients' outputs, so the width should follow ``D`` from the bare ensemble up: with it
-#: the leave-one-seed-out coverage went from own 95.5 / perturbed 96.8 / regazzoni 85.2 /
-#: wide 84.5 % to 94.2 / 93.5 / 89.8 / 86.8 % (every setting inside 85–95 %).
-CURVE_W_GRID = (0.0, 1.0)
-
-
-def w_grid(data: str) -> tuple[float, ...]:
-    """The ``w_o`` the learner is offered for ``data`` (grown inflation for curves only).
-
-    >>> w_grid("curves"), w_grid("standard")
-    ((0.0, 1.0), (0.0,))
-    """
-    return CURVE_W_GRID if data == "curves" else W_GRID
-
 #: Coverage the learner aims at in every setting (the middle of the 85–95 % bar).
 #: :func:`learn` also takes a band ``(lo, hi)``: every coverage inside it costs nothing, so
 #: ties go to the narrowest term. Where the bar cannot be met on the training patients (the
@@ -746,8 +723,7 @@ class _Grid:
 
     def __init__(self, records: Sequence, name: str, evidence: Sequence[int],
                  floor_fraction: float, prior_scale: tuple[float, float] = NO_MIXTURE,
-                 evidence_cap: float = float("inf"), log_sd_cap: float = float("inf"),
-                 grown_inflation: Sequence[float] = W_GRID):
+                 evidence_cap: float = float("inf"), log_sd_cap: float = float("inf")):
         scale = float(np.median([abs(np.nanmedian(r.posterior[name])) for r in records]))
         self.terms: list[Term] = [
             (floor_fraction * r * scale, r, k, c, d, e, b, u, w) for c in C_GRID
@@ -756,7 +732,7 @@ class _Grid:
             for d in (D_GRID if k > 0 else (1.0,))
             for b in (B_GRID if k > 0 else (1.0,))
             for r in R_GRID
-            for w in (tuple(grown_inflation) if k > 0 else (0.0,))
+            for w in (W_GRID if k > 0 else (0.0,))
             if not (r == 0.0 and k > 0.0 and w == 0.0)
             for u in U_GRID]
         cells = _Cells(records, name, _draw_seeds(records), prior_scale, evidence_cap,
@@ -771,15 +747,13 @@ class _Grid:
 def candidate_grids(records: Sequence, outputs: Sequence[str], evidence: Sequence[int] = E_GRID,
                     floor_fraction: float = 0.0, prior_scale: tuple[float, float] = NO_MIXTURE,
                     evidence_cap: float = float("inf"),
-                    log_sd_cap: dict[str, float] | None = None,
-                    grown_inflation: Sequence[float] = W_GRID) -> dict[str, _Grid]:
+                    log_sd_cap: dict[str, float] | None = None) -> dict[str, _Grid]:
     """The candidate terms of every output scored on every record (for :func:`learn`), with
-    the heavy-tailed prior ``prior_scale``, the evidence capped at ``evidence_cap``, each
-    output's structural log-SD at ``log_sd_cap`` and ``w_o`` among ``grown_inflation``
-    (:func:`w_grid`)."""
+    the heavy-tailed prior ``prior_scale``, the evidence capped at ``evidence_cap`` and each
+    output's structural log-SD at ``log_sd_cap``."""
     caps = log_sd_cap or {}
     return {o: _Grid(records, o, evidence, floor_fraction, prior_scale, evidence_cap,
-                     caps.get(o, float("inf")), grown_inflation) for o in outputs}
+                     caps.get(o, float("inf"))) for o in outputs}
 
 
 def learn(records: Sequence, outputs: Sequence[str],
