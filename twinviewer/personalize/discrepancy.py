@@ -228,8 +228,9 @@ settings span 12–14 points however the width follows the evidence, more than t
 10. With volume curves the same bound is 5.5 points (``D``: own 95.5 %, perturbed 95.2 %,
 regazzoni2022 93.0 %, wide 90.0 %), so there the bar is within reach
 (``docs/notes/coverage10_frontier.py``); an inflation grown with ``D`` reached it by
-leave-one-seed-out, but only with intervals many times the prior's (:data:`W_GRID`). The base ``b_o = 0``, the misfit, ``D·M``, an
-inflation grown with the evidence (:data:`W_GRID`) and cells held to 85–95 % each moved the
+leave-one-seed-out, but only with intervals many times the prior's (:data:`W_GRID`).
+The base ``b_o = 0``, the misfit, ``D·M``, an inflation grown with the evidence
+(:data:`W_GRID`) and cells held to 85–95 % each moved the
 standard set's leave-one-seed-out worst setting by at most 1 point (:data:`E_GRID`,
 :data:`B_GRID`, :data:`W_GRID`; docs/notes/coverage10.md).
 
