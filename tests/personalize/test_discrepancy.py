@@ -46,6 +46,31 @@ def test_term_grows_with_atypicality_and_is_zero_where_not_learned():
     assert np.array_equal(d.predictive_samples("MAP", x), x)
 
 
+def test_the_product_evidence_and_the_grown_inflation():
+    """``e_o = 2`` grows with ``D·M`` (each capped first); ``w_o = 1`` grows the inflation
+    with the same ``g`` and never narrows the bare ensemble."""
+    d = Discrepancy({"LAP": (0.0, 0.1, 1.0, 1.5, 1.0, 2.0, 1.0, 0.0, 1.0)}, evidence_cap=3.0)
+    assert d.scale("LAP", atypicality=2.0, misfit=2.0) == pytest.approx((0.0, 0.2))
+    assert d.scale("LAP", atypicality=9.0, misfit=9.0) == pytest.approx((0.0, 0.3))  # 3·3
+    assert d.scale("LAP", atypicality=4.0, misfit=0.25) == pytest.approx((0.0, 0.1))
+    assert d.inflation("LAP", 2.0, 2.0) == pytest.approx(3.0)
+    assert d.inflation("LAP", 1.0, 1.0) == pytest.approx(1.5)
+    thresholded = Discrepancy({"LAP": (0.0, 0.1, 1.0, 1.5, 1.0, 0.0, 0.0, 0.0, 1.0)})
+    assert thresholded.inflation("LAP", 0.5) == 1.0  # g = 0: the bare ensemble, not zero
+    # a term without w keeps its inflation whatever the evidence
+    assert Discrepancy({"LAP": (0.0, 0.1, 1.0, 1.5)}).inflation("LAP", 9.0) == 1.5
+
+
+def test_the_learner_aims_at_a_band_when_given_one():
+    """With a band as the aim, a term inside it anywhere costs nothing and ties go to the
+    narrowest: an honest ensemble needs no term for 85–95 %, as for 90 %."""
+    rng = np.random.default_rng(0)
+    recs = [Record("own", "own", {"LAP": t}, {"LAP": t + rng.normal() + rng.normal(0, 1, 48)},
+                   {"LAP": t + rng.normal(0, 2, 48)}, 0) for t in 10 + 2 * rng.standard_normal(40)]
+    terms, value = learn(recs, ["LAP"], target=(0.85, 0.95), with_value=True)
+    assert terms["LAP"][1:4] == (0.0, 0.0, 1.0) and value == 0.0
+
+
 def test_a_thresholded_term_trusts_the_model_for_patients_its_prior_describes():
     """``b_o = 0``: no structural term at or below the threshold ``d_o`` (the ensemble as
     calibrated, inflated by ``c_o``), √(k·(D − d_o)) times its size above it."""

@@ -15,10 +15,15 @@ term must cover the truth. The patients use the *test* seed, which no term was l
   holds every setting to :data:`BAND` and checks the issue's 85–95 % (:data:`TARGET`) as a
   named expected failure: on model 3.1 with the log-scale, capped term (honesty9, relearned
   in session 9, fresh seed 23) the standard set gives own 98.6 %, perturbed 97.8 %,
-  regazzoni2022 93.4 %, wide 89.9 %; the curves 94.4 / 96.0 / 89.6 / 89.2 %. Five
-  clinical data cannot tell the model's own patients from the 2×-wide population well
-  enough to put both inside the bar (:mod:`~twinviewer.personalize.discrepancy`,
-  docs/notes/honesty6.md, honesty7.md, honesty8.md).
+  regazzoni2022 93.4 %, wide 89.9 %; the curves 94.4 / 96.0 / 89.6 / 89.2 % (the same
+  figures again in session 10: the calibrations are deterministic). Five clinical data
+  cannot tell the model's own patients from the 2×-wide and Regazzoni populations well
+  enough to put all inside the bar: a width fitted in sample, growing with the atypicality,
+  the misfit or their product, still leaves the worst setting 6.8–7.4 points from 90 %
+  (:mod:`~twinviewer.personalize.discrepancy`, "What is reachable at all";
+  docs/notes/coverage10.md, honesty6.md–honesty9.md).
+* Patients the calibrator refuses are counted in the printed table ("n refused"), not
+  dropped silently.
 """
 
 from __future__ import annotations
@@ -46,24 +51,26 @@ TARGET = (0.85, 0.95)
 #: missed by (see the module docstring), so that a term that gets worse fails.
 BAND = (0.80, 0.99)  # 0.98 until model 3.1: its relearned term gives own 98.6 %
 _NOT_MET = ("issue 12 item 4 not met at full size on model 3.1 with the log-scale, capped "
-            "term (fresh seed 23): standard set own 98.6 %, perturbed 97.8 %, regazzoni2022 "
-            "93.4 %, wide 89.9 %; curves perturbed 96.0 %. Atypicality and misfit barely "
-            "tell the 2×-wide population from the model's own patients (ROC area 0.69), "
-            "so the term sized for the wide and Regazzoni patients' pressures over-covers "
-            "the model's own "
-            "(docs/notes/honesty6.md, honesty7.md, honesty8.md, honesty9.md)")
+            "term (fresh seed 23, sessions 9 and 10): standard set own 98.6 %, perturbed "
+            "97.8 %, regazzoni2022 93.4 %, wide 89.9 %; curves perturbed 96.0 %. "
+            "Atypicality and misfit barely tell the 2×-wide population from the model's own "
+            "patients (ROC area 0.73) and not the Regazzoni ones (0.55–0.59): even a width "
+            "fitted in sample leaves the worst setting 6.8–7.4 points from 90 % on the "
+            "standard set (docs/notes/coverage10.md, honesty6.md–honesty9.md)")
 #: The gate's band at :data:`GATE_PATIENTS` patients (40 intervals per setting, correlated
 #: within a patient: 2 SD ≈ ±12 points around 90 %).
 GATE_BAND = (0.75, 1.0)
 
 
-def _records(k: int) -> list:
+def _records(k: int) -> tuple[list, list]:
+    """The test seed's records of every setting, and the patients the calibrator refused
+    (counted in the table, never dropped silently)."""
     assert TEST_SEED not in TRAIN_SEEDS
     assert stale_reason() == "", stale_reason()
-    out = []
+    out, refused = [], []
     for s in SETTINGS:
-        out += run_setting(s, k, TEST_SEED, members=MEMBERS)
-    return out
+        out += run_setting(s, k, TEST_SEED, members=MEMBERS, refused=refused)
+    return out, refused
 
 
 def _check_widths(rows) -> None:
@@ -75,12 +82,15 @@ def _check_widths(rows) -> None:
 
 
 def test_coverage_at_gate_size():
-    records = _records(GATE_PATIENTS)
-    rows = coverage_table(records)
+    records, refused = _records(GATE_PATIENTS)
+    rows = coverage_table(records, refused=refused)
     raw = coverage_table(records, Discrepancy({}))
     print("\n" + format_table(rows))
     for s in SETTINGS:
-        assert sum(r.setting == s for r in records) >= GATE_PATIENTS - 1, f"{s}: patients lost"
+        n = sum(r.setting == s for r in records)
+        assert n + sum(x.setting == s for x in refused) >= GATE_PATIENTS - 1, \
+            f"{s}: patients lost"
+        assert n >= GATE_PATIENTS - 1, f"{s}: {GATE_PATIENTS - n} refused"
         cov = overall(rows, s)
         # the term widens; the heavy-tailed prior also moves a partly informed prediction
         # away from the prior median (less shrinkage), yet no setting loses coverage
@@ -90,8 +100,13 @@ def test_coverage_at_gate_size():
 
 
 @pytest.fixture(scope="module")
-def records():
+def calibrated():
     return _records(PATIENTS)
+
+
+@pytest.fixture(scope="module")
+def records(calibrated):
+    return calibrated[0]
 
 
 def _full_size_table(rows, band) -> None:
@@ -111,10 +126,11 @@ def curve_records():
 
 
 @pytest.mark.slow
-def test_every_setting_is_covered_at_full_size(records, curve_records):
+def test_every_setting_is_covered_at_full_size(calibrated, curve_records):
+    records, refused = calibrated
     for s in SETTINGS:
         assert sum(r.setting == s for r in records) >= PATIENTS - 5, f"{s}: patients lost"
-    rows = coverage_table(records)
+    rows = coverage_table(records, refused=refused)
     _full_size_table(rows, BAND)
     _check_widths(rows)
     _full_size_table(coverage_table(curve_records), BAND)  # the curve-data term

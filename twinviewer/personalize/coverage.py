@@ -23,6 +23,10 @@ Commands (``python -m twinviewer.personalize.coverage ...``):
 ``run --seed S --settings own,wide --out F.pkl``
     one seed's standard-set records (the same as without a command).
 
+A patient the calibrator refuses (its measurements cannot be reproduced, or are invalid) is
+not scored, but it is not dropped silently either: it is kept as a :class:`Refused` with its
+reason, and the table counts it per setting ("n refused").
+
 >>> recs = run_setting("own", 2, seed=5, members=32)
 >>> sorted(recs[0].posterior)[:2]
 ['CO', 'LAP']
@@ -64,12 +68,30 @@ class Record:
         return self.setting if self.data == "standard" else f"{self.setting}/{self.data}"
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A synthetic patient the calibrator refused: not scored, but counted in the table."""
+
+    setting: str
+    patient: int
+    reason: str
+    data: str = "standard"
+    seed: int = -1
+
+    @property
+    def label(self) -> str:
+        """The row label of the coverage table it is counted in (as :attr:`Record.label`)."""
+        return self.setting if self.data == "standard" else f"{self.setting}/{self.data}"
+
+
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
                 progress: Callable[[str], None] | None = None,
-                sink: Callable[[Record], None] | None = None) -> list[Record]:
+                sink: Callable[[Record], None] | None = None,
+                refused: list[Refused] | None = None) -> list[Record]:
     """Calibrate ``k`` synthetic patients of ``setting``; a patient whose calibration fails
-    (the calibrator refuses it, with its reason) is skipped and said so through ``progress``.
-    ``sink`` receives each record as soon as it exists (to save a long run as it goes)."""
+    (the calibrator refuses it, with its reason) is skipped, said so through ``progress`` and
+    appended to ``refused`` as a :class:`Refused`. ``sink`` receives each record as soon as it
+    exists (to save a long run as it goes)."""
     say = progress or (lambda text: None)
     data = patients(setting, k, seed)
     twin = twin_from_preset("healthy", n=1)
@@ -81,6 +103,8 @@ def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
             r = calibrate(twin, ms, n=members, seed=seed * 1000 + i, point_estimate=False)
         except (CalibrationError, MeasurementError) as exc:
             say(f"{setting} patient {i}: skipped ({exc})")
+            if refused is not None:
+                refused.append(Refused(setting, i, str(exc)[:200], seed=seed))
             continue
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
@@ -105,6 +129,7 @@ class CoverageRow:
     width_ratio: float  # median posterior-predictive / prior-predictive 90 % width (both ⊕ δ)
     raw_coverage: float  # the ensemble alone, without the discrepancy term
     raw_prior_ratio: float = float("nan")  # posterior-predictive ⊕ δ / bare prior ensemble
+    refused: int = 0  # patients of the setting the calibrator refused (not scored)
 
 
 def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: int,
@@ -117,13 +142,17 @@ def _interval(samples: np.ndarray, name: str, disc: Discrepancy | None, seed: in
 
 
 def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
-                   outputs: Sequence[str] = UNMEASURED, terms: dict | None = None
-                   ) -> list[CoverageRow]:
+                   outputs: Sequence[str] = UNMEASURED, terms: dict | None = None,
+                   refused: Sequence[Refused] = ()) -> list[CoverageRow]:
     """Per setting (and data kind) and output: coverage of the 90 % intervals and width ratio
     to the prior; ``disc`` defaults to the learned term of each record's data kind (from the
-    terms document ``terms``, default the shipped one)."""
+    terms document ``terms``, default the shipped one). ``refused`` are the patients the
+    calibrator refused: each row counts those of its setting."""
     from twinviewer.personalize.discrepancy import from_document
 
+    n_refused = {}
+    for x in refused:
+        n_refused[x.label] = n_refused.get(x.label, 0) + 1
     rows = []
     for label in dict.fromkeys(r.label for r in records):
         recs = [r for r in records if r.label == label]
@@ -144,7 +173,8 @@ def coverage_table(records: Sequence[Record], disc: Discrepancy | None = None,
                 ratio0.append((hi - lo) / (qhi - qlo) if qhi > qlo else np.nan)
             rows.append(CoverageRow(label, o, len(recs), float(np.mean(hit)),
                                     float(np.nanmedian(ratio)), float(np.mean(raw)),
-                                    float(np.nanmedian(ratio0))))
+                                    float(np.nanmedian(ratio0)),
+                                    n_refused.get(label, 0)))
     return rows
 
 
@@ -240,38 +270,56 @@ def overall(rows: Sequence[CoverageRow], setting: str) -> float:
 def format_table(rows: Sequence[CoverageRow]) -> str:
     """The coverage table as Markdown: per setting and output, coverage with the discrepancy
     term (raw: the bare ensemble; w: median 90 % width of the posterior predictive over the
-    prior predictive with the same term / over the bare prior ensemble)."""
+    prior predictive with the same term / over the bare prior ensemble); "n refused": the
+    setting's patients the calibrator refused, not scored.
+
+    >>> print(format_table([CoverageRow("own", "LAP", 9, 0.9, 0.5, 0.8, 0.6, refused=1)]))
+    | setting | patients | n refused | LAP | all outputs |
+    |---|---|---|---|---|
+    | own | 9 | 1 | 90% (raw 80%; w 0.50 / 0.60) | 90.0% |
+    """
     outputs = list(dict.fromkeys(r.output for r in rows))
-    head = ("| setting | patients | " + " | ".join(outputs) + " | all outputs |\n|"
-            + "---|" * (len(outputs) + 3))
+    head = ("| setting | patients | n refused | " + " | ".join(outputs) + " | all outputs |\n|"
+            + "---|" * (len(outputs) + 4))
     lines = [head]
     for setting in dict.fromkeys(r.setting for r in rows):
         sel = {r.output: r for r in rows if r.setting == setting}
         cells = [f"{sel[o].coverage:.0%} (raw {sel[o].raw_coverage:.0%}; w {sel[o].width_ratio:.2f}"
                  f" / {sel[o].raw_prior_ratio:.2f})" for o in outputs]
-        n = next(iter(sel.values())).patients
-        lines.append(f"| {setting} | {n} | " + " | ".join(cells)
+        first = next(iter(sel.values()))
+        lines.append(f"| {setting} | {first.patients} | {first.refused} | " + " | ".join(cells)
                      + f" | {overall(rows, setting):.1%} |")
     return "\n".join(lines)
 
 
-def load_records(paths: Sequence[str]) -> list[Record]:
-    """The records pickled by ``run`` / ``learn --records DIR`` (files or directories)."""
+def _load_pickled(paths: Sequence[str]) -> list:
     import pickle
     from pathlib import Path
 
     files = [f for p in map(Path, paths)
              for f in (sorted(p.glob("*.pkl")) if p.is_dir() else [p])]
-    out: list[Record] = []
+    out: list = []
     for f in files:
         with open(f, "rb") as fh:
             out += pickle.load(fh)
     return out
 
 
-def _run_job(job: tuple[str, str, int, int, int, str | None]) -> tuple[list[Record], float]:
+def load_records(paths: Sequence[str]) -> list[Record]:
+    """The records pickled by ``run`` / ``learn --records DIR`` (files or directories)."""
+    return [r for r in _load_pickled(paths) if isinstance(r, Record)]
+
+
+def load_refused(paths: Sequence[str]) -> list[Refused]:
+    """The refused patients kept with the records by ``run`` / ``learn --records DIR``."""
+    return [r for r in _load_pickled(paths) if isinstance(r, Refused)]
+
+
+def _run_job(job: tuple[str, str, int, int, int, str | None]
+             ) -> tuple[list[Record], float, list[Refused]]:
     """One (data kind, setting, patients, seed, members, record file) in a worker process:
-    its records and its CPU seconds."""
+    its records, its CPU seconds and the patients the calibrator refused (kept in the record
+    file with the records)."""
     import pickle
     import time
 
@@ -279,24 +327,29 @@ def _run_job(job: tuple[str, str, int, int, int, str | None]) -> tuple[list[Reco
 
     data, setting, k, seed, members, path = job
     t0 = time.process_time()
+    refused: list[Refused] = []
     if data == "standard":
-        recs = run_setting(setting, k, seed, members=members)
+        recs = run_setting(setting, k, seed, members=members, refused=refused)
     else:
-        recs = curve_check.check(setting, k, seed, members).records
+        check = curve_check.check(setting, k, seed, members)
+        recs = check.records
         for r in recs:
             r.seed = seed
+        refused = [Refused(setting, int(text.split(":")[0].split()[-1]), text, "curves", seed)
+                   for text in check.refused]
     if path:
         with open(path, "wb") as f:
-            pickle.dump(recs, f)
-    return recs, time.process_time() - t0
+            pickle.dump([*recs, *refused], f)
+    return recs, time.process_time() - t0, refused
 
 
 def collect(seeds: Sequence[int], patients_per_setting: int, curve_patients: int, *,
             members: int = 48, jobs: int = 2, out_dir: str | None = None,
-            say: Callable[[str], None] = print) -> tuple[list[Record], float]:
+            say: Callable[[str], None] = print,
+            refused: list[Refused] | None = None) -> tuple[list[Record], float]:
     """Records of every setting and seed, standard set and (``curve_patients`` > 0) volume
     curves, calibrated in ``jobs`` worker processes; returns them and the CPU seconds spent
-    in the workers."""
+    in the workers. The patients the calibrator refused are appended to ``refused``."""
     from concurrent.futures import ProcessPoolExecutor
     from pathlib import Path
 
@@ -312,10 +365,13 @@ def collect(seeds: Sequence[int], patients_per_setting: int, curve_patients: int
     records: list[Record] = []
     cpu = 0.0
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for job, (recs, c) in zip(todo, pool.map(_run_job, todo), strict=True):
+        for job, (recs, c, no) in zip(todo, pool.map(_run_job, todo), strict=True):
             records += recs
             cpu += c
-            say(f"{job[0]} {job[1]} seed {job[3]}: {len(recs)} patients, CPU {c:.0f} s")
+            if refused is not None:
+                refused += no
+            say(f"{job[0]} {job[1]} seed {job[3]}: {len(recs)} patients, {len(no)} refused, "
+                f"CPU {c:.0f} s")
     return records, cpu
 
 
@@ -382,28 +438,34 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
     return doc, "\n\n".join(text)
 
 
-def _main(argv: Sequence[str] | None = None) -> int:
-    """``python -m twinviewer.personalize.coverage [run|learn|table] ...`` (see --help)."""
-    import argparse
-    import pickle
-    import sys
+_COMMANDS = ("run", "learn", "table")
 
-    # records pickled from the importable module, not from __main__
-    from twinviewer.personalize import coverage as this
+
+def _parser():
+    """The command line: ``run`` (the default when no command is given), ``learn``, ``table``;
+    ``--help`` lists the three, ``COMMAND --help`` each one's options."""
+    import argparse
+
     from twinviewer.personalize import discrepancy
     from twinviewer.personalize.synthetic import SETTINGS
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv.pop(0) if argv and argv[0] in ("run", "learn", "table") else "run"
-    p = argparse.ArgumentParser(prog=f"python -m twinviewer.personalize.coverage {command}",
-                                description=__doc__.splitlines()[0])
-    p.add_argument("--members", type=int, default=48)
-    if command == "run":  # one seed, standard set: records for later learning or scoring
-        p.add_argument("--patients", type=int, default=100)
-        p.add_argument("--seed", type=int, default=discrepancy.TRAIN_SEEDS[0])
-        p.add_argument("--settings", default=",".join(SETTINGS))
-        p.add_argument("--out", required=True)
-    else:
+    top = argparse.ArgumentParser(
+        prog="python -m twinviewer.personalize.coverage", description=__doc__.splitlines()[0],
+        epilog="Without a command: run. 'COMMAND --help' gives each command's options.")
+    sub = top.add_subparsers(dest="command", metavar="{run,learn,table}")
+    helps = {"run": "one seed's standard-set records, pickled (--out), and their raw table",
+             "learn": "calibrate the training seeds, learn and write the discrepancy terms, "
+                      "then score the fresh seed",
+             "table": "the coverage table on fresh (test-seed) patients"}
+    for command in _COMMANDS:
+        p = sub.add_parser(command, help=helps[command], description=helps[command])
+        p.add_argument("--members", type=int, default=48)
+        if command == "run":  # one seed, standard set: records for later learning or scoring
+            p.add_argument("--patients", type=int, default=100)
+            p.add_argument("--seed", type=int, default=discrepancy.TRAIN_SEEDS[0])
+            p.add_argument("--settings", default=",".join(SETTINGS))
+            p.add_argument("--out", required=True)
+            continue
         p.add_argument("--patients", type=int, default=50 if command == "learn" else 100,
                        help="standard-set patients per setting and seed")
         p.add_argument("--curve-patients", type=int, default=40 if command == "learn" else 50,
@@ -421,44 +483,72 @@ def _main(argv: Sequence[str] | None = None) -> int:
                            help="do not calibrate and score the fresh (test-seed) patients")
             p.add_argument("--test-records", nargs="+", help="score these kept fresh-seed "
                            "record files/directories instead of calibrating them")
-    a = p.parse_args(argv)
-    if command == "run":
+    return top
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """``python -m twinviewer.personalize.coverage [run|learn|table] ...`` (see --help)."""
+    import pickle
+    import sys
+
+    # records pickled from the importable module, not from __main__
+    from twinviewer.personalize import coverage as this
+    from twinviewer.personalize import discrepancy
+
+    # under ``python -m`` this module is __main__: its classes are not the pickled ones
+    Record = this.Record  # noqa: N806
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*_COMMANDS, "-h", "--help"):
+        argv.insert(0, "run")
+    a = _parser().parse_args(argv)
+    refused: list[Refused] = []
+    if a.command == "run":
         records: list[Record] = []
 
-        def save(rec: Record) -> None:  # after every patient: an interrupted run keeps its work
-            records.append(rec)
+        def save(rec: Record | Refused) -> None:  # after every patient: an interrupted run
+            if isinstance(rec, Record):           # keeps its work
+                records.append(rec)
             with open(a.out, "wb") as f:
-                pickle.dump(records, f)
+                pickle.dump([*records, *refused], f)
 
         for s in a.settings.split(","):
+            n = len(refused)
             this.run_setting(s, a.patients, a.seed, members=a.members, sink=save,
+                             refused=refused,
                              progress=lambda t: print(t, file=sys.stderr, flush=True))
-        print(format_table(coverage_table(records, Discrepancy({}))))
+            if len(refused) > n:
+                save(refused[-1])
+        print(format_table(this.coverage_table(records, Discrepancy({}), refused=refused)))
         return 0
     if a.from_records:
-        records, cpu = load_records(a.from_records), float("nan")
+        records, cpu = this.load_records(a.from_records), float("nan")
+        refused = this.load_refused(a.from_records)
     else:
         records, cpu = this.collect([int(s) for s in a.seeds.split(",")], a.patients,
                                     a.curve_patients, members=a.members, jobs=a.jobs,
-                                    out_dir=a.records)
+                                    out_dir=a.records, refused=refused)
     doc = None
-    if command == "learn":
+    if a.command == "learn":
         doc, text = learn_and_write(records, a.out, cpu)
         print(text)
         print(f"terms written to {a.out or discrepancy.TERMS_FILE} (model "
               f"{doc['model']['name']} {doc['model']['equation_hash']}); calibrations "
-              f"{cpu:.0f} s CPU", flush=True)
+              f"{cpu:.0f} s CPU; learned on seeds {sorted({r.seed for r in records})}, "
+              f"{len(refused)} training patients refused by the calibrator", flush=True)
         if a.no_table:
             return 0
         print(f"\nfresh patients (seed {discrepancy.TEST_SEED}, no term saw them), the new "
               "terms:")
+        refused = []
         if a.test_records:
-            records, cpu = load_records(a.test_records), float("nan")
+            records, cpu = this.load_records(a.test_records), float("nan")
+            refused = this.load_refused(a.test_records)
         else:
             records, cpu = this.collect(
                 [discrepancy.TEST_SEED], 100, 50, members=a.members, jobs=a.jobs,
-                out_dir=None if a.records is None else f"{a.records}/test_seed")
-    rows = coverage_table(records, terms=doc)
+                out_dir=None if a.records is None else f"{a.records}/test_seed",
+                refused=refused)
+    rows = this.coverage_table(records, terms=doc, refused=refused)
     print(format_table(rows))
     for label in dict.fromkeys(r.setting for r in rows):
         print(f"{label}: {overall(rows, label):.1%}")
