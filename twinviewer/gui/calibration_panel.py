@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import number, percent
+from twinviewer.core.format import interval, number, percent, span
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
@@ -506,8 +506,8 @@ class CalibrationPanel(QWidget):
         for i, f in enumerate(r.fit, start=len(gaps)):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
-                     f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)}); predictive "
-                     f"{_fmt(f.pred_lo)}–{_fmt(f.pred_hi)}", f.unit, f"{f.z:+.1f}",
+                     f"{interval(f.median, f.lo, f.hi)}; predictive "
+                     f"{span(f.pred_lo, f.pred_hi)}", f.unit, f"{f.z:+.1f}",
                      f.note)
             self._set_row(i, cells, f.flag, f.note)
         for i, (c, g) in enumerate(gaps):
@@ -521,7 +521,7 @@ class CalibrationPanel(QWidget):
                          f"{tw:+.0f} mL")
             cells = (f"{g.chamber} volume curve at {g.worst_phase:.2f} R-R ({g.part})",
                      f"{_fmt(g.measured)} ± {_fmt(g.sd)} ({c.source})",
-                     f"{_fmt(g.twin)} ({_fmt(g.lo)}–{_fmt(g.hi)})", "mL", f"{g.z:+.1f}", note)
+                     interval(g.twin, g.lo, g.hi), "mL", f"{g.z:+.1f}", note)
             self._set_row(i, cells, abs(g.z) > 2.0, note)
 
     def _set_row(self, i: int, cells: tuple, flag: bool, tip: str) -> None:
@@ -718,7 +718,7 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
     if shown:
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
                      "model discrepancy): " + ", ".join(
-                         f"{k} {_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}"
+                         f"{k} {interval(med, lo, hi)} {unit}"
                          for k, (med, lo, hi, unit) in shown.items()))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
