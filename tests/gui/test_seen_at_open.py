@@ -5,7 +5,7 @@ measurement rows are one line high and all in view."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 
 from twinviewer.gui.main_window import MainWindow
 from twinviewer.twins import simulate_twin, twin_from_preset
@@ -74,3 +74,96 @@ def test_annulus_diameter_never_shows_zero_mm(window, qtbot):
     box.setValue(23.0)
     assert box.text() == "23 mm"
     assert panel.editors["annulus"].value() == 23.0
+
+
+def test_measurement_rows_are_one_line_with_the_app_precision(window, qtbot):
+    """review10 #11: rows were two lines high (a wrapped Source), so 13 rows showed 12 and
+    the Source of the 13th; values had 4 significant figures (72.02, 106.9, SD 8.47). Rows
+    are one line, the Source is whole in its tooltip, values read as the rest of the app
+    writes them, and the exact value is what is read back."""
+    from twinviewer.core.measurement import Measurement
+
+    w = window
+    w.show_step("Measurements")
+    panel = w.panels["Measurements"]
+    source = "assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (population mean)"
+    ms = [Measurement("LVESV", 72.02, "mL", 5.06, "biv-me fitted mesh, 25-phase volume curve"),
+          Measurement("LVSV", 106.9, "mL", 8.47, source),
+          Measurement("SBP", 118.0, "mmHg", 8.0, source)]
+    panel.set_measurements(ms)
+    table = panel.table
+    qtbot.wait(50)
+    line = table.fontMetrics().height()
+    rows = range(table.rowCount())
+    assert table.rowCount() >= 3
+    for r in rows:
+        assert table.rowHeight(r) < 2 * line, \
+            f"row {r} ({table.item(r, 0).text()}) is {table.rowHeight(r)} px for a {line}-px line"
+    # as many whole rows are in view as the table's height holds (none half shown)
+    port = table.viewport().height()
+    assert sum(table.rowHeight(r) for r in rows[: port // (2 * line)]) <= port
+    texts = {table.item(r, 0).data(Qt.ItemDataRole.UserRole + 1): r for r in rows}
+    r = texts["LVESV"]
+    assert (table.item(r, 1).text(), table.item(r, 3).text()) == ("72", "5.1")
+    r = texts["LVSV"]
+    assert (table.item(r, 1).text(), table.item(r, 3).text()) == ("107", "8.5")
+    assert table.item(r, 4).toolTip() == source
+    back = {m.name: m for m in panel.measurements()}
+    assert back["LVESV"].value == 72.02 and back["LVSV"].uncertainty == 8.47
+    # an edited value is read as typed
+    table.item(texts["LVSV"], 1).setText("110")
+    assert {m.name: m for m in panel.measurements()}["LVSV"].value == 110.0
+
+
+def test_background_readying_is_not_shown_as_the_users_job(window, qtbot):
+    """review10 #3: 'Preparing the model 0 % / Cancel' stood in the status bar (and in
+    `twinviewer screenshot`) as if the user had started it; a job the user starts is shown."""
+    import threading
+
+    w = window
+    go = threading.Event()
+
+    def wait(_progress, cancelled):
+        while not go.wait(0.02):
+            if cancelled():
+                raise RuntimeError("cancelled")
+
+    ended = []
+    w.state.run_job("Preparing the model", wait, ended.append, ended.append, background=True)
+    qtbot.wait(50)
+    bar = w.job_bar
+    assert not bar.isVisible() and bar.current() is None
+    assert "Preparing" not in bar.label.text()
+    user = w.state.run_job("Running 2 scenarios", wait, ended.append, ended.append)
+    qtbot.waitUntil(bar.isVisible, timeout=2000)
+    assert bar.current() is user and bar.label.text().startswith("Running 2 scenarios")
+    assert "more" not in bar.label.text()  # the background job is not counted
+    assert not bar.cancel_button.visibleRegion().isEmpty()
+    go.set()
+    qtbot.waitUntil(lambda: len(ended) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=2000)
+
+
+def test_whatif_texts_cite_sources_not_project_files(qtbot):
+    """layout10's leftover: texts cited 'INTERVENTIONS.md §2', a file an app user cannot
+    open; they name the sources (docs/references.md has them in the project's words)."""
+    import re
+
+    from twinviewer.gui.scenario_panel import ScenarioPanel
+    from twinviewer.gui.state import TwinState
+    from twinviewer.interventions import LIBRARY
+
+    state = TwinState()
+    panel = ScenarioPanel(state)
+    qtbot.addWidget(panel)
+    fact_file = re.compile(r"\b[A-Z_]+\.md\b")
+    named = set()
+    for name in LIBRARY:
+        panel.select_intervention(name)
+        texts = [panel.about.text(), panel.about.toolTip()]
+        texts += [ed.widget.toolTip() for ed in panel.editors.values()]
+        shown = "\n".join(texts)
+        assert not fact_file.findall(shown), (name, fact_file.findall(shown))
+        named |= {s for s in ("ASE 2024", "HeartMate 3") if s in shown}
+    assert named == {"ASE 2024", "HeartMate 3"}  # the sources are named in their place
+    state.close()

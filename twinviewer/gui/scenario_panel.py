@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
-from twinviewer.explain.words import model_or_none, plain_text
+from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
@@ -157,7 +157,7 @@ class SettingEditor:
         tip = setting.description
         if setting.choices and not setting.only_choices:
             tip += "\n" + ", ".join(f"{k:g} = {v}" for k, v in setting.choices.items())
-        self.widget.setToolTip(tip)
+        self.widget.setToolTip(cited(tip))  # sources by name, not a file the user lacks
 
     def value(self) -> float:
         if isinstance(self.widget, QComboBox):
@@ -509,7 +509,7 @@ class ScenarioPanel(QWidget):
             ed = SettingEditor(s)
             self.editors[s.name] = ed
             label = QLabel(s.display)
-            label.setToolTip(s.description)
+            label.setToolTip(cited(s.description))
             self.form.addRow(label, ed.widget)
             self._watch(ed, s.name == iv.main_setting)
         model = model_or_none(self.state.twin)  # its parameter labels name codes in words
