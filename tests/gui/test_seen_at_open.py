@@ -167,3 +167,57 @@ def test_whatif_texts_cite_sources_not_project_files(qtbot):
         named |= {s for s in ("ASE 2024", "HeartMate 3") if s in shown}
     assert named == {"ASE 2024", "HeartMate 3"}  # the sources are named in their place
     state.close()
+
+
+def test_calibrate_curve_key_is_outside_the_curves(window, qtbot):
+    """layout10's leftover: the volume-curve chart's four-row legend lay over the top of
+    the curves at 1280×720; the key is under the chart, whole, and nothing is drawn over
+    the plot area."""
+    import numpy as np
+    import pyqtgraph as pg
+
+    w = window
+    w.show_step("Calibrate")
+    panel = w.panels["Calibration"]
+    phase = np.linspace(0, 1, 25)
+    vol = 120 - 50 * np.sin(np.pi * phase) ** 2
+    per = {"phase": phase, "median": vol, "pred_lo": vol - 8, "pred_hi": vol + 8,
+           "measured": vol + 2, "sd": np.full(25, 4.0)}
+    panel._plot_curves([{"chamber": "LV", "per_phase": per},
+                        {"chamber": "RV", "per_phase": {k: v * (1 if k in ("phase", "sd")
+                                                                 else 1.1)
+                                                          for k, v in per.items()}}])
+    qtbot.wait(50)
+    view = panel.plot.getPlotItem().vb
+    over = [i for i in panel.plot.scene().items() if isinstance(i, pg.LegendItem)
+            and i.isVisible() and i.sceneBoundingRect().intersects(view.sceneBoundingRect())]
+    assert not over, "a legend is drawn over the curves"
+    key = panel.plot_key
+    assert key.isVisible() and "LV measured ± 1 SD" in key.text() and "RV twin median" in key.text()
+    assert key.height() >= key.heightForWidth(key.width())
+    assert not key.visibleRegion().isEmpty()
+
+
+def test_report_audit_table_does_not_scroll_sideways(window, qtbot):
+    """layout10's leftover: the Report step's audit table scrolled sideways ("method
+    tempered …" cut); its columns fit and a long entry wraps, whole in its tooltip."""
+    from twinviewer.io import audit_log
+
+    w = window
+    twin = w.state.session.twin
+    audit_log(twin).record(twin, "calibration", {
+        "method": "tempered ensemble smoother with multiple data assimilation, 4 steps",
+        "measurements": ["LVEDV", "LVESV", "SBP", "DBP", "HR", "LVEF", "RVEDV", "RVESV"],
+        "prior": "Heart failure with reduced ejection fraction prior"})
+    w.show_step("Report")
+    page = w.step_pages["Report"]
+    qtbot.waitUntil(lambda: page.widget() is not None and page.widget().isVisible())
+    audit = w.panels["Audit trail"]
+    audit.refresh()
+    table = audit.table
+    qtbot.waitUntil(lambda: table.rowCount() >= 1)
+    qtbot.wait(100)
+    assert table.horizontalScrollBar().maximum() == 0
+    h = table.horizontalHeader()
+    assert sum(h.sectionSize(c) for c in range(table.columnCount())) <= table.viewport().width()
+    assert page.horizontalScrollBar().maximum() == 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.explain.words import model_or_none, words
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.io import audit_log
 from twinviewer.io.audit_text import human_details
 from twinviewer.io.errors import PrivacyError
@@ -41,9 +41,9 @@ class AuditPanel(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # every column in the step column (it scrolled sideways at 1280×720, "method
+        # tempered …" cut): the details wrap, whole in each cell's tooltip as well
+        keep_fitted(self.table, squeeze={3})
 
         self.note = QPlainTextEdit()
         self.note.setPlaceholderText("Your note or conclusion")
