@@ -219,7 +219,7 @@ class ScenarioPanel(QWidget):
         split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        self.editor_scroll.setMinimumHeight(120)
+        self.editor_scroll.setMinimumHeight(90)  # the box and a setting; actions pinned below
         self._split_placed = False
         self._wide = False
         lay = QVBoxLayout(self)

@@ -57,6 +57,7 @@ import numpy as np
 import twinviewer
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.atomic import atomic_write_bytes
+from twinviewer.core.format import number
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance
@@ -980,7 +981,7 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
               f"member{'' if t.ensemble.shape[0] == 1 else 's'} ({t.ensemble_kind})",
               f"measured    {len(t.measurements)} "
               f"measurement{'' if len(t.measurements) == 1 else 's'}"
-              + (": " + ", ".join(f"{m.name} {m.value:.4g} {shown_unit(m.unit)}"
+              + (": " + ", ".join(f"{m.name} {number(m.value)} {shown_unit(m.unit)}"
                                  for m in t.measurements[:6])
                  + (f", … (+{len(t.measurements) - 6} more)" if len(t.measurements) > 6
                     else "") if t.measurements else ""),
@@ -1004,7 +1005,7 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
     uses = measurement_use(t, doc.audit.entries)
     if uses and uses[0].status != UNCALIBRATED:
         lines.append("measurement use in the last calibration:")
-        lines += [f"  {u.measurement.name:<10} {u.measurement.value:.4g} "
+        lines += [f"  {u.measurement.name:<10} {number(u.measurement.value)} "
                   f"{shown_unit(u.measurement.unit)} "
                   f"({u.measurement.source or 'no source'}, {u.origin}): {u.text()}"
                   for u in uses]
