@@ -11,3 +11,22 @@ def test_value_keeps_the_decimals_of_its_bounds():
 def test_a_zero_shared_by_all_three_is_dropped():
     assert interval(-50.2, -84.0, -23.4, signed=True) == "-50 (-84 to -23)"
     assert interval(0.001, -1.4, 1.3, signed=True) == "0.0 (-1.4 to +1.3)"
+
+
+def test_a_range_and_an_interval_share_one_number_of_decimals():
+    """layout10/review10 #11: '10.0–80 %' and '0.7949 (0.6313–0.9378) cm²' (calibrate, info)."""
+    import re
+
+    from twinviewer.core.format import span
+
+    assert span(10.0, 80.0, "%") == "10–80 %"
+    assert interval(0.7949, 0.6313, 0.9378) == "0.79 (0.63–0.94)"
+    assert interval(72.02, 61.3, 83.9) == "72 (61–84)"
+    assert interval(5.2, 1.5, 9.8) == "5.2 (1.5–9.8)"
+    assert interval(0.0, 0.0, 0.0) == "0 (0–0)"
+    # any interval: its three numbers have one number of decimals
+    rng = __import__("numpy").random.default_rng(3)
+    for _ in range(500):
+        lo, mid, hi = sorted(rng.lognormal(rng.uniform(-4, 5), 0.5, 3))
+        parts = re.findall(r"-?\d+(?:\.\d+)?", interval(mid, lo, hi))
+        assert len({len(p.partition(".")[2]) for p in parts}) == 1, (mid, lo, hi, parts)

@@ -124,7 +124,7 @@ def test_measurements_step_says_what_the_calibration_record_says(window, qtbot, 
     said = panel.messages.text()
     # the calibration takes the entered LVEF instead of the images' one: said so, as such
     assert "given more than once" not in said
-    assert "LVEF 62.8 % (CT segmentation, from the images) is replaced by the entered " \
+    assert "LVEF 63 % (CT segmentation, from the images) is replaced by the entered " \
            "LVEF 58 % (echo biplane)" in said
 
     _calibrate(w, qtbot)

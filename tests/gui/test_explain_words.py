@@ -21,6 +21,8 @@ from twinviewer.twins import model_of, simulate_twin, twin_from_preset
 
 #: A parameter code name (``LV.V0``, ``SYS.C_AR``) or a preset code (``hfref``).
 CODE = re.compile(r"[A-Z]{2,}\.(?!(?:md|json|csv|txt)\b)[A-Za-z_0-9]+")  # not a file name
+#: A project file an app user does not have (the model card cited "INTERVENTIONS.md §2").
+FACT_FILE = re.compile(r"\b[A-Z_]+\.md\b")
 PRESET_CODE = re.compile(r"\((?:" + "|".join(map(re.escape, PRESETS)) + r")\s*:")
 
 
@@ -83,6 +85,7 @@ def _assert_words(panel: ExplainPanel) -> None:
     shown = "\n".join(_texts(panel))
     assert not CODE.findall(shown), sorted(set(CODE.findall(shown)))
     assert not PRESET_CODE.findall(shown), PRESET_CODE.findall(shown)
+    assert not FACT_FILE.findall(shown), sorted(set(FACT_FILE.findall(shown)))
 
 
 @pytest.mark.parametrize("preset", ["hfref", "severe_as", "severe_mr"])

@@ -122,7 +122,7 @@ def test_a_poorly_fitted_measurement_says_so_in_info():
            "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
            "pred_hi": 131.5}
     u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
-    assert u.text() == ("used: POOR FIT: the twin gives 124.2 mmHg (90 % 117–131.5), z = -2.6 "
+    assert u.text() == ("used: POOR FIT: the twin gives 124 mmHg (90 % 117–132), z = -2.6 "
                         "(flagged above |z| 2)")
     row["flag"] = False
     assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},

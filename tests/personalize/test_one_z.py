@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from twinviewer.core.anatomy import Anatomy, Structure
+from twinviewer.core.format import number
 from twinviewer.core.measurement import Measurement as M
 from twinviewer.imaging.curves import VolumeCurve, curve_measurements
 from twinviewer.personalize.quantities import fit_check, predictive_sd, predictive_z
@@ -84,7 +85,7 @@ def test_one_datum_has_one_z_on_every_path(calibrated):
     assert gap.z == pytest.approx(z)  # the curve row of the fit table and the panel
     # the status line, the calibration summary and the dict a saved twin keeps
     assert f"LVEDV (z {txt})" in r.status_line()
-    assert f"LVEDV measured {row.measured:.4g}" in r.summary() and f"z = {txt}" in r.summary()
+    assert f"LVEDV measured {number(row.measured)}" in r.summary() and f"z = {txt}" in r.summary()
     # `info`, the Measurements panel and the PDF: the saved calibration record
     lvedv = next(m for m in twin.anatomy.measurements if m.name == "LVEDV")
     use = use_of(normalise(lvedv), last_calibration(twin.audit), given=False)

@@ -95,7 +95,46 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
             d -= 1
         m, a, b = (_fixed(v, d) for v in values)
         return f"{m} ({a} to {b})"
-    return f"{number(median)} ({number(lo)}–{number(hi)})"
+    m, a, b = _shared([median, lo, hi])
+    return f"{m} ({a}–{b})"
+
+
+def span(lo: float, hi: float, u: str = "") -> str:
+    """A range ``'10–80'`` with both ends to one number of decimals, set as
+    :func:`interval` sets them (no '10.0–80', no '0.6313–0.9378'), and its unit if any.
+
+    Examples
+    --------
+    >>> span(10.0, 80.0, "%"), span(0.6313, 0.9378, "cm^2"), span(2.5, 9.75, "1")
+    ('10–80 %', '0.63–0.94 cm²', '2.5–9.8')
+    """
+    a, b = _shared([lo, hi])
+    shown = unit(u)
+    return f"{a}–{b} {shown}" if shown else f"{a}–{b}"
+
+
+def _shared(values: list[float]) -> list[str]:
+    """``values`` written with one number of decimals: as fine as :func:`number` writes
+    the largest, no finer than a tenth of their spread, a trailing zero dropped only
+    where every value has it (a missing value is '–')."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    top = max((abs(v) for v in finite), default=0.0)
+    if top < 5e-4:
+        return [number(v) for v in values]
+    d = 0 if top >= 20 else 1 if top >= 2 else max(0, 1 - math.floor(math.log10(top)))
+    width = max(finite) - min(finite)
+    if width > 0:
+        d = min(d, max(0, -math.floor(math.log10(width / 10))))
+    while d > 0 and all(f"{v:.{d}f}".endswith("0") for v in finite):
+        d -= 1
+    out = []
+    for v in values:
+        if v is None or not math.isfinite(float(v)):
+            out.append(MISSING)
+            continue
+        text = f"{float(v):.{d}f}"
+        out.append(text.lstrip("-") if float(text) == 0.0 else text)
+    return out
 
 
 def _fixed(x: float, decimals: int) -> str:

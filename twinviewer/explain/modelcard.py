@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twinviewer.core.format import unit
+from twinviewer.core.format import number, span, unit
 from twinviewer.explain.validation import ValidationReport
-from twinviewer.explain.words import plain_text
+from twinviewer.explain.words import cited, plain_text
 from twinviewer.physiology import ModelSpec
 
 
@@ -72,15 +72,14 @@ class ModelCard:
                   f"Evidence table: {self.evidence_line()}."]
         if self.validation is not None:
             for c in self.validation.failures():
-                lines.append(f"- FAILED {c.group}: {c.shown}: {c.detail}")
+                lines.append(f"- FAILED {c.group}: {cited(c.shown)}: {cited(c.detail)}")
         lines += ["", "## Parameters", "| parameter | unit | default | plausible | prior 90 % |",
                   "|---|---|---|---|---|"]
         for p in self.parameters:
             lines.append(f"| {p.get('label') or p['name']} | {unit(p['unit']) or 'fraction'} | "
-                         f"{p['default']:.4g} | "
-                         f"{p['plausible'][0]:.4g}–{p['plausible'][1]:.4g} | "
-                         f"{p['prior_90'][0]:.4g}–{p['prior_90'][1]:.4g} |")
-        lines += ["", "## References"] + [f"- {r}" for r in self.references]
+                         f"{number(p['default'])} | {span(*p['plausible'])} | "
+                         f"{span(*p['prior_90'])} |")
+        lines += ["", "## References"] + [f"- {cited(r)}" for r in self.references]
         return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.core.format import number
+from twinviewer.core.format import number, span
 from twinviewer.core.format import quantity as _with_unit
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.parameter import Prior
@@ -161,7 +161,7 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
             out.append(ValidityWarning(
                 "plausible", par.name, f"{word(par.name)} = {_with_unit(v, par.unit)} is "
                 + ("not a finite number" if not np.isfinite(v) else
-                   f"outside its plausible range {_fmt(lo)}–{_with_unit(hi, par.unit)}")))
+                   f"outside its plausible range {span(lo, hi, par.unit)}")))
             continue
         prov = twin.provenance.get(par.name)
         if par.prior.is_point_mass or (prov is not None and prov.source is Source.MEASURED):
@@ -179,8 +179,8 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
                 "prior", par.name,
                 f"the twin's point estimate of {_mid(word(par.name))} = {_fmt(v)} "
                 f"{shown_unit(par.unit)} (its single best-fit value{members}) is beyond the "
-                f"99 % interval of the population prior ({prior_name(preset)}: {_fmt(lo)}–"
-                f"{_fmt(hi)} {shown_unit(par.unit)}): an "
+                f"99 % interval of the population prior ({prior_name(preset)}: "
+                f"{span(lo, hi, par.unit)}): an "
                 f"unusual value, so predictions rest on the model's behaviour far from its "
                 f"typical range", "caution"))
     hr = model.heart_rate_parameter
@@ -193,7 +193,7 @@ def parameter_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarning]:
                 f"{word(name)} = {_with_unit(v, unit)}"
             out.append(ValidityWarning(
                 "context", name, f"{what} is outside the model's context of use "
-                f"({_fmt(rng[0])}–{_with_unit(rng[1], unit)})"))
+                f"({span(rng[0], rng[1], unit)})"))
     return out
 
 
@@ -230,7 +230,7 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
             side = lo if at_lo else hi
             out.append(ValidityWarning(
                 "bound", par.name, f"the calibrated posterior of {_mid(word(par.name))} (90 %: "
-                f"{_fmt(q05)}–{_with_unit(q95, par.unit)}) reaches its plausible "
+                f"{span(q05, q95, par.unit)}) reaches its plausible "
                 f"bound {_with_unit(side, par.unit)}: the data push it beyond what "
                 f"the model allows"))
         elif u < 0.005 or u > 0.995:
@@ -238,9 +238,9 @@ def posterior_bound_warnings(twin: Twin, model: ModelSpec) -> list[ValidityWarni
             plo, phi = prior.interval(0.99)
             out.append(ValidityWarning(
                 "bound", par.name, f"the calibrated median of {_mid(word(par.name))} "
-                f"({_with_unit(med, par.unit)}, 90 %: {_fmt(q05)}–{_fmt(q95)}) lies "
+                f"({_with_unit(med, par.unit)}, 90 %: {span(q05, q95)}) lies "
                 f"beyond the {side} end of the central 99 % of its prior ({prior_name(preset)}: "
-                f"{_fmt(plo)}–{_with_unit(phi, par.unit)}): the fit is pushing "
+                f"{span(plo, phi, par.unit)}): the fit is pushing "
                 f"against the prior"))
     return out
 
@@ -263,12 +263,11 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
         if not a <= med <= b:
             out.append(ValidityWarning(
                 "context", m, f"predicted {word(m)} {_with_unit(med, unit)} is outside the "
-                f"range the model was built and checked for ({_fmt(a)}–{_with_unit(b, unit)})"))
+                f"range the model was built and checked for ({span(a, b, unit)})"))
         elif lo < a or hi > b:
             out.append(ValidityWarning(
-                "context", m, f"part of the 90 % interval of {word(m)} ({_fmt(lo)}–"
-                f"{_with_unit(hi, unit)}) is outside the checked range ({_fmt(a)}–"
-                f"{_with_unit(b, unit)})", "caution"))
+                "context", m, f"part of the 90 % interval of {word(m)} ({span(lo, hi, unit)}) "
+                f"is outside the checked range ({span(a, b, unit)})", "caution"))
     out += fit_warnings(twin, results)
     bad = ~results.ok
     if bad.any():
@@ -345,7 +344,7 @@ def fit_warnings(twin: Twin, results: Results) -> list[ValidityWarning]:
             "disagreement" if left_out else "fit", meas.name,
             f"{verdict}: measured {word(meas.name)} {_fmt(mm.value)} ± "
             f"{_with_unit(mm.uncertainty, q.unit)}, predicted {_with_unit(med, q.unit)} (90 %: "
-            f"{_fmt(lo)}–{_fmt(hi)}), z = {z:+.1f} (σ = {_with_unit(sd, q.unit)}, {basis}; "
+            f"{span(lo, hi)}), z = {z:+.1f} (σ = {_with_unit(sd, q.unit)}, {basis}; "
             f"flagged above |z| {Z_FLAG:g})"))
     return out
 

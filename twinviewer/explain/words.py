@@ -26,6 +26,40 @@ FORMULA_SYMBOLS = frozenset({"l_eff"})
 _MODULE = re.compile(r",?\s*\btwinviewer(?:\.[a-z_0-9]+)+\b")
 
 
+#: The sources behind each section of the project's intervention facts, by name: the app's
+#: texts cited the file ("INTERVENTIONS.md §2"), which a user of the app does not have
+#: (docs/references.md lists the same sources in the project's own words).
+_SECTION_SOURCES = {
+    "1": "ACC/AHA 2006 and 2020 valve guidelines; Baumgartner 2009 EAE/ASE; Mynard 2012",
+    "2": "ASE 2024 prosthetic valve tables; Pibarot 2017, PARTNER II S3",
+    "3": "Dietl 2018; JAHA PMC6662353; SOLACI 2022",
+    "4": "published acute drug studies in heart failure, listed in the references",
+    "5": "DDD pacing study PMID 14643273; Schaefer 1988; Melzer 2004",
+    "6": "Abbott HeartMate 3 instructions for use; Uriel 2016; Hayward 2011",
+    "7": "Asanoi 1989; Chen 2001; Borlaug 2009; Redfield 2005",
+}
+_FILE_CITE = re.compile(r"(?:\.\./)?(?:shared/)?\bINTERVENTIONS\.md(?:\s*§\s*(\d+))?")
+_REFERENCE_CITE = re.compile(r"(?:\.\./)?(?:shared/)?\bREFERENCE\.md\b")
+
+
+def cited(text: str) -> str:
+    """``text`` with the project's fact files replaced by the sources they collect, as an
+    app user can look them up.
+
+    Examples
+    --------
+    >>> cited("EOA by size (INTERVENTIONS.md §2).")
+    'EOA by size (ASE 2024 prosthetic valve tables; Pibarot 2017, PARTNER II S3).'
+    >>> cited("normal adult ranges (REFERENCE.md)")
+    'normal adult ranges (published guideline ranges: ASE/EACVI 2015, ACC/AHA 2020, ESC/EACTS 2021)'
+    """
+    text = _FILE_CITE.sub(lambda m: _SECTION_SOURCES.get(m.group(1) or "",
+                                                         "published studies in the references"),
+                          text)
+    return _REFERENCE_CITE.sub(
+        "published guideline ranges: ASE/EACVI 2015, ACC/AHA 2020, ESC/EACTS 2021", text)
+
+
 def words(model: ModelSpec | None = None) -> Callable[[str], str]:
     """A function from a code name to the words a reader sees; an unknown name is kept.
 
@@ -91,7 +125,7 @@ def plain_text(text: str, model: ModelSpec | None = None) -> str:
     'absent atrial contraction (fraction of normal atrial contraction = 0)'
     """
     word = words(model)
-    text = _MODULE.sub("", text)
+    text = cited(_MODULE.sub("", text))
 
     def bracketed(match: re.Match) -> str:
         code = match.group(1)

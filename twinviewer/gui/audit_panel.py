@@ -4,10 +4,10 @@ the clinician's conclusion and notes (including where they disagree with the twi
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.explain.words import model_or_none, words
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.io import audit_log
 from twinviewer.io.audit_text import human_details
 from twinviewer.io.errors import PrivacyError
@@ -41,9 +42,11 @@ class AuditPanel(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # every column in the step column (it scrolled sideways at 1280×720, "method
+        # tempered …" cut): the details wrap, whole in each cell's tooltip as well
+        # (the entry number gives way first, then time and action wrap); cells read from
+        # the top, so a tall entry's time and action are not centred out of view
+        keep_fitted(self.table, squeeze={1, 2, 3}, drop={0})
 
         self.note = QPlainTextEdit()
         self.note.setPlaceholderText("Your note or conclusion")
@@ -101,6 +104,7 @@ class AuditPanel(QWidget):
             for col, text in enumerate((str(e.index), e.time[:19].replace("T", " "), e.action,
                                         details)):
                 item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
                 item.setToolTip(f"{text}\nhash {e.hash}\nprevious {e.prev_hash}\n"
                                 f"app {e.app_version}, model {e.model}")
                 self.table.setItem(row, col, item)

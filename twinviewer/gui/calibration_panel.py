@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import number, percent
+from twinviewer.core.format import interval, number, percent, span
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
@@ -54,6 +54,10 @@ FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–9
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
+#: The interval chart's key (shown under the chart, not over its bars).
+INTERVAL_KEY = ("<span style='color:#969696'>▬</span> prior 90 % &nbsp; "
+                "<span style='color:#1e64c8'>▬ ●</span> posterior 90 % and "
+                "median (each relative to the prior median)")
 
 
 #: Minimum heights, px: the parameter/curve plot, and the fit table (its wrapped header and
@@ -132,16 +136,14 @@ class CalibrationPanel(QWidget):
         self.plot.setLabel("bottom", INTERVAL_AXIS)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 ratios
         self.plot.showGrid(x=True, y=False, alpha=0.3)
-        self.plot.addLegend(offset=(5, 5))  # the volume-curve chart's; intervals: plot_key
         self.plot.setMouseEnabled(x=True, y=False)
         self._labels: list = []  # the interval plot's row labels (wrapped on resize)
         self.plot.getPlotItem().vb.sigResized.connect(self._wrap_labels)
         self.plot_status = QLabel(NOT_COMPUTED)
         self.plot_status.setWordWrap(True)
-        # the interval plot's key, outside the plot (a legend inside covered a row's bars)
-        self.plot_key = QLabel("<span style='color:#969696'>▬</span> prior 90 % &nbsp; "
-                               "<span style='color:#1e64c8'>▬ ●</span> posterior 90 % and "
-                               "median (each relative to the prior median)")
+        # each chart's key, outside the plot: a legend inside covered a row's bars, and the
+        # volume-curve chart's four-row legend covered the top of the curves at 1280×720
+        self.plot_key = QLabel(INTERVAL_KEY)
         self.plot_key.setWordWrap(True)
         self.plot_key.setVisible(False)
 
@@ -273,6 +275,7 @@ class CalibrationPanel(QWidget):
                            "twin aligned at its own end-systole and peak filling)")
         self.plot.setLabel("left", "volume (mL)")
         colours = {"LV": (200, 40, 40), "RV": (30, 100, 200)}
+        key = []
         for c in curves:
             pp = {k: np.asarray(v, dtype=float) for k, v in c["per_phase"].items()}
             rgb = colours.get(c["chamber"], (90, 90, 90))
@@ -280,12 +283,17 @@ class CalibrationPanel(QWidget):
             hi = pg.PlotCurveItem(pp["phase"], pp["pred_hi"], pen=pg.mkPen(None))
             self.plot.addItem(pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(*rgb, 50)))
             again = " (recomputed)" if c.get("recomputed") else ""
-            self.plot.plot(pp["phase"], pp["median"], pen=pg.mkPen(rgb, width=2),
-                           name=f"{c['chamber']} twin median{again} (90 % predictive band)")
+            self.plot.plot(pp["phase"], pp["median"], pen=pg.mkPen(rgb, width=2))
             self.plot.addItem(pg.ErrorBarItem(x=pp["phase"], y=pp["measured"],
                                               height=2 * pp["sd"], pen=pg.mkPen(rgb)))
             self.plot.plot(pp["phase"], pp["measured"], pen=None, symbol="o", symbolSize=6,
-                           symbolBrush=rgb, name=f"{c['chamber']} measured ± 1 SD")
+                           symbolBrush=rgb)
+            hex_ = "#{:02x}{:02x}{:02x}".format(*rgb)
+            key.append(f"<span style='color:{hex_}'>▬</span> {c['chamber']} twin median{again} "
+                       f"(band: 90 % predictive) &nbsp; <span style='color:{hex_}'>●</span> "
+                       f"{c['chamber']} measured ± 1 SD")
+        self.plot_key.setText("<br>".join(key))
+        self.plot_key.setVisible(True)
         self.plot.enableAutoRange()
 
     def clear(self) -> None:
@@ -463,6 +471,7 @@ class CalibrationPanel(QWidget):
                            pen=pg.mkPen(colour, width=6))
         self.plot.plot(q_mid, y - 0.32, pen=None, symbol="o", symbolSize=7,
                        symbolBrush=(30, 100, 200))
+        self.plot_key.setText(INTERVAL_KEY)
         self.plot_key.setVisible(True)
         x0 = float(min(p_lo.min(), q_lo.min(), 0.0))
         x1 = float(max(p_hi.max(), q_hi.max(), 0.0))
@@ -506,8 +515,8 @@ class CalibrationPanel(QWidget):
         for i, f in enumerate(r.fit, start=len(gaps)):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
-                     f"{_fmt(f.median)} ({_fmt(f.lo)}–{_fmt(f.hi)}); predictive "
-                     f"{_fmt(f.pred_lo)}–{_fmt(f.pred_hi)}", f.unit, f"{f.z:+.1f}",
+                     f"{interval(f.median, f.lo, f.hi)}; predictive "
+                     f"{span(f.pred_lo, f.pred_hi)}", f.unit, f"{f.z:+.1f}",
                      f.note)
             self._set_row(i, cells, f.flag, f.note)
         for i, (c, g) in enumerate(gaps):
@@ -521,7 +530,7 @@ class CalibrationPanel(QWidget):
                          f"{tw:+.0f} mL")
             cells = (f"{g.chamber} volume curve at {g.worst_phase:.2f} R-R ({g.part})",
                      f"{_fmt(g.measured)} ± {_fmt(g.sd)} ({c.source})",
-                     f"{_fmt(g.twin)} ({_fmt(g.lo)}–{_fmt(g.hi)})", "mL", f"{g.z:+.1f}", note)
+                     interval(g.twin, g.lo, g.hi), "mL", f"{g.z:+.1f}", note)
             self._set_row(i, cells, abs(g.z) > 2.0, note)
 
     def _set_row(self, i: int, cells: tuple, flag: bool, tip: str) -> None:
@@ -718,7 +727,7 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
     if shown:
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
                      "model discrepancy): " + ", ".join(
-                         f"{k} {_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}"
+                         f"{k} {interval(med, lo, hi)} {unit}"
                          for k, (med, lo, hi, unit) in shown.items()))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
+from twinviewer.core.format import number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
@@ -354,7 +355,7 @@ class ExplainPanel(QWidget):
         from twinviewer.twins import parameter_label
 
         twin = self.state.twin
-        _fill(self.basis_table, [(parameter_label(twin, b.name), f"{b.value:.4g}",
+        _fill(self.basis_table, [(parameter_label(twin, b.name), number(b.value),
                                   unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
@@ -455,7 +456,7 @@ class ExplainPanel(QWidget):
             lo, hi = rec.get("ranges", {}).get(name, (math.nan, math.nan))
             rows.append((self._tag(name),
                          pm(idx[name]["S1"], idx[name]["S1_conf"]),
-                         pm(idx[name]["ST"], idx[name]["ST_conf"]), f"{lo:.4g}–{hi:.4g}"))
+                         pm(idx[name]["ST"], idx[name]["ST_conf"]), span(lo, hi)))
         _fill(self.sobol_table, rows)
         _bars(self.sobol_plot.getPlotItem(), [r[0] for r in rows],
               [idx[n]["ST"] or 0.0 for n in order], [idx[n]["ST_conf"] or 0.0 for n in order])
@@ -494,7 +495,7 @@ class ExplainPanel(QWidget):
             lo, hi = self.explanation.sobol_ranges[name]
             rows.append((self._tag(name), f"{s.S1[i]:.2f} ± {s.S1_conf[i]:.2f}",
                          f"{s.ST[i]:.2f} ± {s.ST_conf[i]:.2f}",
-                         f"{lo:.4g}–{hi:.4g}{unit.get(name, '')}"))
+                         f"{span(lo, hi)}{unit.get(name, '')}"))
         _fill(self.sobol_table, rows)
         # the study belongs to the twin: kept in its audit trail, saved in the .twin
         rec = self.state.session.add_sensitivity(res, metric)

@@ -8,7 +8,12 @@ from twinviewer.gui.state import Job, TwinState
 
 
 class JobBar(QWidget):
-    """Shows the most recent running job; Cancel cancels it."""
+    """Shows the most recent running job the user started; Cancel cancels it.
+
+    Background work nobody waits for (readying the model after start-up) is not shown:
+    a "0 %" bar with a Cancel button read as the user's own job, and appeared in every
+    screenshot (review10 #3).
+    """
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,8 +35,13 @@ class JobBar(QWidget):
         state.jobFinished.connect(self._update)
         self._update()
 
+    def shown(self) -> list[Job]:
+        """The running jobs the user started (background jobs left out)."""
+        return [j for j in self.state.jobs if not j.background]
+
     def current(self) -> Job | None:
-        return self.state.jobs[-1] if self.state.jobs else None
+        jobs = self.shown()
+        return jobs[-1] if jobs else None
 
     def cancel_current(self) -> None:
         job = self.current()
@@ -44,6 +54,7 @@ class JobBar(QWidget):
         self.setVisible(job is not None)
         if job is None:
             return
-        more = f" (+{len(self.state.jobs) - 1} more)" if len(self.state.jobs) > 1 else ""
+        n = len(self.shown())
+        more = f" (+{n - 1} more)" if n > 1 else ""
         self.label.setText(f"{job.title}{more}: {job.text}" if job.text else job.title + more)
         self.bar.setValue(int(job.fraction * 1000))

@@ -64,6 +64,9 @@ from twinviewer.personalize.quantities import shown_quantity
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Where a From cell keeps the full text of what the calibration did (its tooltip).
 _FROM_ROLE = Qt.ItemDataRole.UserRole + 2
+#: Where a Value or ± SD cell keeps the exact number behind its rounded text (read back
+#: unless the text was edited: showing 72 must not turn a measured 72.02 into 72).
+_EXACT_ROLE = Qt.ItemDataRole.UserRole + 3
 COLUMNS = ("Name", "Value", "Unit", "± SD", "Source", "From")
 HEADER_TIPS = ("Quantity (e.g. SBP, LVEDV)", "Measured value", "Unit of the value",
                "Uncertainty of the value: one standard deviation, in its unit",
@@ -108,6 +111,10 @@ class MeasurementsPanel(QWidget):
         # shown so that it never narrows the view after the columns were fitted
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         keep_fitted(self.table, squeeze={4}, drop={len(COLUMNS) - 1})
+        # review10 #11: a long Source wrapped every row onto two lines (13 rows showed 12½);
+        # it is elided now, whole in its tooltip and in the detail line under the table
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemChanged.connect(self._on_edit)
         self.detail = QLabel()
         self.detail.setObjectName("measurement_detail")
@@ -219,12 +226,14 @@ class MeasurementsPanel(QWidget):
                 short: str | None = None) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
-        cells = (shown_quantity(m.name), f"{m.value:.4g}", _shown_unit(m.unit),
-                 f"{m.uncertainty:.3g}", m.source, provenance if short is None else short)
+        cells = (shown_quantity(m.name), number(m.value), _shown_unit(m.unit),
+                 number(m.uncertainty), m.source, provenance if short is None else short)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if c == 0:  # shown in words; the canonical name is read back unless edited
                 item.setData(_NAME_ROLE, m.name)
+            if c in (1, 3):  # rounded for reading; the exact number is read back
+                item.setData(_EXACT_ROLE, (text, m.value if c == 1 else m.uncertainty))
             if c == len(cells) - 1:
                 item.setData(_FROM_ROLE, provenance)
             if not editable or c == len(cells) - 1:  # provenance is not edited
@@ -245,7 +254,7 @@ class MeasurementsPanel(QWidget):
         code = self.table.item(r, 0).data(_NAME_ROLE) if self.table.item(r, 0) else None
         name = (code if code and text[0] == shown_quantity(code) else text[0]) or f"row {r + 1}"
         try:
-            value = float(text[1])
+            value = _exact(self.table.item(r, 1), text[1])
         except ValueError:
             raise MeasurementError(f"{name}: value {text[1]!r} is not a number") from None
         try:
@@ -253,7 +262,7 @@ class MeasurementsPanel(QWidget):
         except UnitError as exc:
             raise MeasurementError(f"{name}: {exc}") from None
         try:
-            sd = float(text[3]) if text[3] else 0.0
+            sd = _exact(self.table.item(r, 3), text[3]) if text[3] else 0.0
             return Measurement(name, value, unit, sd, text[4])
         except ValueError as exc:
             raise MeasurementError(f"{name}: uncertainty {text[3]!r}: {exc}") from None
@@ -307,7 +316,9 @@ class MeasurementsPanel(QWidget):
                 if item is None:
                     continue
                 item.setBackground(QBrush(_COLOURS[level]) if level else QBrush())
-                full = item.data(_FROM_ROLE) if c == len(COLUMNS) - 1 else None
+                # the From and Source cells are elided: their whole text leads the tooltip
+                full = item.data(_FROM_ROLE) if c == len(COLUMNS) - 1 else \
+                    item.text() if c == 4 else None
                 item.setToolTip("\n".join(t for t in (full, tip) if t))
         self._loading = False
         errors = read_errors + [i.message for i in issues if i.level == "error"]
@@ -419,11 +430,20 @@ def _replaced_text(image: Measurement, entered: Measurement) -> str:
     """'LVEF 62.83 % (CT segmentation, from the images) is replaced by the entered LVEF
     55 % (echo biplane): a calibration uses the entered value'."""
     def said(m: Measurement) -> str:
-        return f"{shown_quantity(m.name)} {m.value:.4g} {m.unit}"  # as the table shows it
+        return f"{shown_quantity(m.name)} {number(m.value)} {m.unit}"  # as the table shows it
     src = f"{image.source}, from the images" if image.source else "from the images"
     by = f" ({entered.source})" if entered.source else ""
     return (f"{said(image)} ({src}) is replaced by the entered {said(entered)}{by}: a "
             "calibration uses the entered value")
+
+
+def _exact(item: QTableWidgetItem | None, text: str) -> float:
+    """The number a Value or ± SD cell holds: the exact one behind its rounded text, or
+    the text itself once edited."""
+    kept = item.data(_EXACT_ROLE) if item is not None else None
+    if kept and kept[0] == text:
+        return float(kept[1])
+    return float(text)
 
 
 def _known(name: str) -> bool:

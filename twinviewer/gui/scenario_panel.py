@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
-from twinviewer.explain.words import model_or_none, plain_text
+from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
@@ -153,11 +153,13 @@ class SettingEditor:
             self.widget.setSingleStep(max((hi - lo) / 100.0, 10.0 ** -_decimals(setting)))
             if unit_text(setting.unit):
                 self.widget.setSuffix(f" {unit_text(setting.unit)}")
+            if setting.unknown:  # the lower limit means "not given": never "0 mm"
+                self.widget.setSpecialValueText(setting.unknown)
             self.widget.setValue(setting.default)
         tip = setting.description
         if setting.choices and not setting.only_choices:
             tip += "\n" + ", ".join(f"{k:g} = {v}" for k, v in setting.choices.items())
-        self.widget.setToolTip(tip)
+        self.widget.setToolTip(cited(tip))  # sources by name, not a file the user lacks
 
     def value(self) -> float:
         if isinstance(self.widget, QComboBox):
@@ -204,14 +206,22 @@ class ScenarioPanel(QWidget):
         self.editor_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.editor_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.editor_scroll.setWidget(self._build_editor())
-        split.addWidget(self.editor_scroll)
+        # review10 #7: the actions were scrolled out of view when the step opened (only the
+        # intervention box showed); they stay pinned under the editor, always in view
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(2)
+        tl.addWidget(self.editor_scroll, 1)
+        tl.addWidget(self._build_actions())
+        split.addWidget(top)
         split.addWidget(self._build_results())
         # the results get the panel's space (review9 #11: a small box showing 3 metrics at
         # 1920×1080); the editor scrolls, and the handle gives it back when wanted
         split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        self.editor_scroll.setMinimumHeight(120)
+        self.editor_scroll.setMinimumHeight(90)  # the box and a setting; actions pinned below
         self._split_placed = False
         self._wide = False
         lay = QVBoxLayout(self)
@@ -251,8 +261,9 @@ class ScenarioPanel(QWidget):
         self.about.setStyleSheet("font-size: 10px;")
         bl.addWidget(self.about)
         self.add_step_button = QPushButton("Add step")
+        self.add_step_button.setToolTip("Add the intervention with these settings as a step of "
+                                        "the scenario being built")
         self.add_step_button.clicked.connect(self.add_step)
-        bl.addWidget(self.add_step_button)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b00020;")
@@ -273,7 +284,6 @@ class ScenarioPanel(QWidget):
         ll.addWidget(self.slider_label)
         ll.addWidget(self.slider)
         ll.addWidget(self.live_label)
-        ll.addWidget(self.live_run_button)
         bl.addWidget(live)
         lay.addWidget(build, 3)
 
@@ -290,15 +300,12 @@ class ScenarioPanel(QWidget):
         clear.clicked.connect(self.clear_steps)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("scenario name (optional)")
-        self.add_scenario_button = QPushButton("Add")
+        self.add_scenario_button = QPushButton("Add scenario")
         self.add_scenario_button.setToolTip("Add the steps above as one scenario")
         self.add_scenario_button.clicked.connect(self.add_scenario)
         row.addWidget(clear)
         row.addWidget(self.name_edit, 1)
-        row.addWidget(self.add_scenario_button)
         sl.addLayout(row)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Response:"))
         self.regulation_box = QComboBox()
         for mode in REGULATION_MODES[::-1]:  # regulated first: the validated mode
             self.regulation_box.addItem(REGULATION_CHOICE[mode], mode)
@@ -307,30 +314,47 @@ class ScenarioPanel(QWidget):
             "venous tone; blunted in HFrEF) acts, as in the patients of the evidence table; "
             "acute: only what the interventions change, no reflex (not validated)")
         self.regulation_box.currentIndexChanged.connect(self.schedule_live)
-        row.addWidget(self.regulation_box, 1)
-        sl.addLayout(row)
         self.scenario_list = QListWidget()
         sl.addWidget(self.scenario_list)
-        row = QHBoxLayout()
-        remove = QPushButton("Remove")
-        remove.setToolTip("Remove the selected scenario")
-        remove.clicked.connect(self.remove_scenario)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the scenario selected in the list above")
+        self.remove_button.clicked.connect(self.remove_scenario)
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip("Run every scenario on the whole ensemble of plausible twins")
         self.run_button.clicked.connect(self.run_all)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        row.addWidget(remove)
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
-        sl.addLayout(row)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setVisible(False)
-        sl.addWidget(self.progress)
         lay.addWidget(sc, 2)
         return box
+
+    def _build_actions(self) -> QWidget:
+        """The panel's actions in three short rows (the column is ~350 px wide at 1280):
+        build a step, make and run scenarios, and the response they are run with."""
+        bar = QWidget()
+        bar.setObjectName("whatif_actions")
+        lay = QVBoxLayout(bar)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.setSpacing(2)
+        row = QHBoxLayout()
+        row.addWidget(self.add_step_button)
+        row.addWidget(self.live_run_button, 1)
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.add_scenario_button)
+        row.addWidget(self.remove_button)
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Response:"))
+        row.addWidget(self.regulation_box, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.progress)
+        return bar
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
         """First shown: the results take 70 % of the height (the editor's size hint would
@@ -487,7 +511,7 @@ class ScenarioPanel(QWidget):
             ed = SettingEditor(s)
             self.editors[s.name] = ed
             label = QLabel(s.display)
-            label.setToolTip(s.description)
+            label.setToolTip(cited(s.description))
             self.form.addRow(label, ed.widget)
             self._watch(ed, s.name == iv.main_setting)
         model = model_or_none(self.state.twin)  # its parameter labels name codes in words

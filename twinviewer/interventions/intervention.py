@@ -49,6 +49,9 @@ class Setting:
     spread : bool
         True for settings that describe ensemble spread (e.g. an EOA standard deviation);
         the single-twin path sets them to zero.
+    unknown : str
+        When the lower limit means "not given" (an annulus diameter of 0: not measured),
+        what a form shows there instead of an impossible quantity ("0 mm").
     """
 
     name: str
@@ -62,6 +65,7 @@ class Setting:
     reason_low: str = ""
     reason_high: str = ""
     spread: bool = False
+    unknown: str = ""
 
     def __post_init__(self) -> None:
         lo, hi = self.limits

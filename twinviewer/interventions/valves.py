@@ -37,7 +37,7 @@ _PVL = Setting(
 _ANNULUS = Setting(
     "annulus", "mm", 0.0, (0.0, 35.0),
     "native annulus diameter if measured (0: unknown); the prosthesis EOA must fit inside "
-    "the annulus area", label="Annulus diameter",
+    "the annulus area", label="Annulus diameter", unknown="not measured (enter mm)",
     reason_high="larger than any annulus treated with the tabulated prostheses")
 _SEED = Setting("seed", "1", 0.0, (0.0, 2.0**31), "seed of the per-member EOA draw (paired "
                 "and reproducible across runs)", label="Seed")

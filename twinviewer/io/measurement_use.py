@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from twinviewer.core.format import number, span
 from twinviewer.core.measurement import Measurement
 
 #: Measurements that are the difference of two others (the model predicts both volumes, so
@@ -103,8 +104,7 @@ def fit_row(m: Measurement, summary: dict | None) -> dict | None:
                  if r.get("name") == m.name and _same(m, r)), None)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+_fmt = number  # the app's one number formatter (core/format.py)
 
 
 def _misfit_detail(row: dict) -> str:
@@ -116,7 +116,7 @@ def _misfit_detail(row: dict) -> str:
     if not row.get("flag"):
         return ""
     lo, hi = row.get("pred_lo", row.get("lo")), row.get("pred_hi", row.get("hi"))
-    rng = (f" (90 % {_fmt(float(lo))}–{_fmt(float(hi))})"
+    rng = (f" (90 % {span(float(lo), float(hi))})"
            if lo is not None and hi is not None else "")
     return (f"POOR FIT: the twin gives {_fmt(float(row['median']))} {row.get('unit', '')}"
             f"{rng}, z = {float(row['z']):+.1f} (flagged above |z| 2)")

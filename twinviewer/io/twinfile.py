@@ -57,6 +57,7 @@ import numpy as np
 import twinviewer
 from twinviewer.core.anatomy import Anatomy
 from twinviewer.core.atomic import atomic_write_bytes
+from twinviewer.core.format import number
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.provenance import Provenance
@@ -978,7 +979,7 @@ def _measured_line(t: Twin) -> str:
     n = len(ms)
     return (f"measured    {n} measurement{'' if n == 1 else 's'}"
             + (f" ({len(images)} from the images, {len(entered)} entered)" if images else "")
-            + (": " + ", ".join(f"{m.name} {m.value:.4g} {shown_unit(m.unit)}"
+            + (": " + ", ".join(f"{m.name} {number(m.value)} {shown_unit(m.unit)}"
                                 for m in ms[:6])
                + (f", … (+{n - 6} more)" if n > 6 else "") if ms else ""))
 
@@ -988,7 +989,7 @@ def _assumed_line(t: Twin) -> list[str]:
     assumed = _held(t)[2]
     if not assumed:
         return []
-    return ["assumed     " + ", ".join(f"{m.name} {m.value:.4g} {shown_unit(m.unit)}"
+    return ["assumed     " + ", ".join(f"{m.name} {number(m.value)} {shown_unit(m.unit)}"
                                       for m in assumed)
             + f" (not measured: {assumed[0].source.split(':', 1)[-1].strip()})"]
 
@@ -1033,7 +1034,7 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
     uses = measurement_use(t, doc.audit.entries)
     if uses and uses[0].status != UNCALIBRATED:
         lines.append("measurement use in the last calibration:")
-        lines += [f"  {u.measurement.name:<10} {u.measurement.value:.4g} "
+        lines += [f"  {u.measurement.name:<10} {number(u.measurement.value)} "
                   f"{shown_unit(u.measurement.unit)} "
                   f"({u.measurement.source or 'no source'}, {u.origin}): {u.text()}"
                   for u in uses]

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
-from twinviewer.core.format import percent, unit
+from twinviewer.core.format import interval, number, percent, span, unit
 from twinviewer.core.measurement import Measurement, measurement_fields
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
@@ -187,9 +187,9 @@ class FitRow:
         """'SBP measured 180 ± 8 mmHg, twin 141 (136–147): 39 mmHg low, z = −3.4'."""
         diff = self.median - self.measured
         side = "high" if diff > 0 else "low"
-        return (f"{self.name} measured {self.measured:.4g} ± {self.uncertainty:.2g} "
+        return (f"{self.name} measured {number(self.measured)} ± {number(self.uncertainty)} "
                 f"{unit(self.unit)}, "
-                f"twin {self.median:.4g} ({self.lo:.4g}–{self.hi:.4g}): {abs(diff):.3g} "
+                f"twin {interval(self.median, self.lo, self.hi)}: {number(abs(diff))} "
                 f"{unit(self.unit)} {side}, z = {self.z:+.1f}")
 
 
@@ -1532,16 +1532,16 @@ def format_report(r: CalibrationResult) -> str:
              f"{'measurement':<18}{'measured':>18}{'twin (90 % interval)':>30}"
              f"{'predictive 90 %':>18}{'z':>7}  note"]
     for f in r.fit:
-        meas = f"{f.measured:.4g} ± {f.uncertainty:.2g}"
-        pred = f"{f.median:.4g} ({f.lo:.4g}–{f.hi:.4g}) {unit(f.unit)}"
-        ppi = f"{f.pred_lo:.4g}–{f.pred_hi:.4g}"
+        meas = f"{number(f.measured)} ± {number(f.uncertainty)}"
+        pred = f"{interval(f.median, f.lo, f.hi)} {unit(f.unit)}"
+        ppi = span(f.pred_lo, f.pred_hi)
         mark = "FLAG " if f.flag else ("OUTSIDE 90 % " if f.outside_predictive else "")
         lines.append(f"{f.name:<18}{meas:>18}{pred:>30}{ppi:>18}{f.z:>+7.1f}  {mark}{f.note}")
     ident = r.identifiability
     lines += ["", "calibrated parameters (posterior/prior 90 % width):"]
     for p in r.calibrated:
         lo, hi = ident.posterior_interval[p]
-        lines.append(f"  {p:<12} {ident.posterior_median[p]:.4g} ({lo:.4g}–{hi:.4g})  "
+        lines.append(f"  {p:<12} {interval(ident.posterior_median[p], lo, hi)}  "
                      f"width ratio {ident.width_ratio[p]:.2f}")
     for p, m in r.measured_parameters.items():
         lines.append(f"  {p:<12} set from {m} (measured)")
@@ -1557,7 +1557,7 @@ def format_report(r: CalibrationResult) -> str:
         lines += ["", "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned "
                   "model discrepancy):"]
         for k, (med, lo, hi, u) in shown.items():
-            lines.append(f"  {k:<12} {med:.4g} ({lo:.4g}–{hi:.4g}) {unit(u)}")
+            lines.append(f"  {k:<12} {interval(med, lo, hi)} {unit(u)}")
     for c in r.curve_fit:
         lines += ["", f"{c.chamber} volume curve used whole as data (aligned at ED, time as a "
                   f"fraction of R-R {c.rr_ms:.0f} ms; {c.source}):", f"  {c.text()}",

@@ -29,7 +29,7 @@ import numpy as np
 
 import twinviewer
 from twinviewer.core.atomic import atomic_write_bytes
-from twinviewer.core.format import change, negligible, number
+from twinviewer.core.format import change, interval, negligible, number, span
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.evidence_flags import scenario_evidence
@@ -305,7 +305,7 @@ def _unmeasured_block(p: _Pages, doc: TwinDocument) -> None:
     for name, (med, lo, hi, unit) in shown.items():
         w = widths.get(name)
         ratio = w.get("width_ratio") if w else None
-        rows.append([name, f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}",
+        rows.append([name, f"{interval(med, lo, hi)} {unit}".replace("-", "−"),
                      "not recorded" if w is None else
                      ("unknown" if ratio is None else f"{ratio:.2f}"),
                      "" if w is None else (w.get("flag") or "narrowed by the data")])
@@ -732,7 +732,7 @@ def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
         what, unit = _label(t, info.name), shown_unit(info.unit)
         if not unit:  # a ratio: say what it is a fraction of (its description)
             what, unit = info.description.split(" (")[0].capitalize() or what, "fraction"
-        rows.append([what, unit, _fmt(float(med)), f"{_fmt(lo)}–{_fmt(hi)}", state])
+        rows.append([what, unit, _fmt(float(med)), span(lo, hi).replace("-", "−"), state])
     p.table(["Parameter", "Unit", "Median", f"{t.ensemble_kind} 90 %", "State"], rows,
             [0.40, 0.11, 0.08, 0.14, 0.27], size=6.8, wrap=True)
     if absent:
@@ -827,7 +827,7 @@ def _explanation_lines(doc: TwinDocument, results: Any) -> list[str]:
     t = doc.twin
     outside = [f"{_label(t, i.name)} = {_fmt(float(t.params[j]))} "
                f"{shown_unit(i.unit)} (plausible "
-               f"{_fmt(i.plausible[0])}–{_fmt(i.plausible[1])})"
+               f"{span(*i.plausible)})".replace("-", "−")
                for j, i in enumerate(doc.parameters)
                if not i.plausible[0] <= t.params[j] <= i.plausible[1]]
     lines.append("Validity: the point estimate lies within every parameter's plausible range."
