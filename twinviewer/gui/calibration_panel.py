@@ -1,14 +1,15 @@
 """Calibrate the twin to its measurements and show what the calibration did and did not learn.
 
 *Calibrate* runs :func:`twinviewer.personalize.calibrate` through ``state.run_job`` (progress
-bar and Cancel in the status bar, plus a Cancel button here). The same worker then makes the
-updated twin (posterior ensemble, provenance, a new visit, the calibration's audit entry),
-simulates it (warm-started from the calibration's own limit cycles) and prepares what the
-plots draw of it. The GUI thread draws the result in one event-loop turn and opens the twin
-with its results in the next, in one document batch: the views refresh once, and no turn
-computes anything but drawing. A calibration
-that misses measurements is shown and opened only on Apply anyway (then simulated in a second
-job).
+bar and Cancel in the status bar, plus a Cancel button here) in the session's helper
+*process* (:mod:`twinviewer.gui.calibration_job`): the job's thread here only waits on its
+pipe, so the calibration's Python does not hold this process's interpreter lock. The same
+job then makes the updated twin (posterior ensemble, provenance, a new visit, the
+calibration's audit entry), simulates it (warm-started from the calibration's own limit
+cycles) and prepares what the plots draw of it. The GUI thread draws the result in one
+event-loop turn and opens the twin with its results in the next, in one document batch: the
+views refresh once, and no turn computes anything but drawing. A calibration that misses
+measurements is shown and opened only on Apply anyway (then simulated in a second job).
 The view shows, per parameter, the posterior 90 % interval against the prior's (relative to
 the prior median, log scale), the fit table (measured beside predicted, never blended), and the
 identifiability summary. The twin before calibration is never modified.
@@ -37,11 +38,19 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import number, percent
+from twinviewer.gui import process_worker
+from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE re-exported
+    CALIBRATION_SHARE,
+    WARM,
+    calibrated_in_process,
+    calibrated_with_results,
+    runs_in_process,
+)
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
-from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
+from twinviewer.personalize import CalibrationResult, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
@@ -71,10 +80,25 @@ NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what
                 "measurements taught the twin.")
 
 
+_HELPER: process_worker.ProcessWorker | None = None
+
+
+def helper() -> process_worker.ProcessWorker:
+    """The session's helper process for calibrations (one per GUI process, kept warm;
+    started when the Calibrate step is first shown, not at start-up)."""
+    global _HELPER
+    if _HELPER is None:
+        _HELPER = process_worker.ProcessWorker("calibration", WARM)
+    return _HELPER
+
+
 class CalibrationPanel(QWidget):
     """Run a calibration and show posterior intervals, fit table and identifiability."""
 
     title = "Calibration"
+    #: Run the calibration in the helper process (not in a frozen bundle, which has no
+    #: interpreter to start); False: on a worker thread of this process, as before.
+    in_process = process_worker.available()
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,6 +204,11 @@ class CalibrationPanel(QWidget):
         self.show_stored(state.session.calibration)
 
     # -- running ----------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.in_process and not helper().alive():
+            helper().start()  # warm it while the user reads the step (fork-and-exec: ~ms)
+
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         self._show_auto_prior(twin)
@@ -291,9 +320,16 @@ class CalibrationPanel(QWidget):
         n, seed = self.members.value(), self.seed.value()
         prior = self.prior.currentData()
 
-        def work(progress, is_cancelled):
-            return calibrated_with_results(twin, n=n, seed=seed, prior=prior,
-                                           progress=progress, cancel=is_cancelled)
+        if self.in_process and runs_in_process(twin):
+            worker = helper()
+
+            def work(progress, is_cancelled):  # this thread only waits on the helper's pipe
+                return calibrated_in_process(worker, twin, n=n, seed=seed, prior=prior,
+                                             progress=progress, cancel=is_cancelled)
+        else:
+            def work(progress, is_cancelled):
+                return calibrated_with_results(twin, n=n, seed=seed, prior=prior,
+                                               progress=progress, cancel=is_cancelled)
 
         self.apply_button.setVisible(False)
         self._pending = None
@@ -550,39 +586,6 @@ def _finished_text(result: CalibrationResult) -> str:
 
 #: Delay (ms) between drawing a calibration's result and opening the calibrated twin.
 APPLY_DELAY_MS = 20
-
-#: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
-#: the calibrated twin).
-CALIBRATION_SHARE = 0.85
-
-
-def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
-    """Worker body of *Calibrate*: the calibration of ``twin`` and, when it reproduces the
-    measurements, the calibrated twin (with its audit entry:
-    :func:`~twinviewer.document.calibrated_twin`) and its simulated ensemble (warm-started
-    from the calibration's limit cycles) with the plots' derived curves already computed;
-    else ``(result, None, None)``. Opening the result then only refreshes the views.
-
-    Examples
-    --------
-    >>> result, results, new = calibrated_with_results(  # doctest: +SKIP
-    ...     twin, n=32, seed=0, prior=None, progress=p, cancel=c)
-    """
-    from twinviewer.document import calibrated_twin
-
-    result = calibrate(twin, None, n=n, seed=seed, prior=prior,
-                       progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
-                       cancel=cancel)
-    if result.unreproduced:
-        return result, None, None
-    new = calibrated_twin(twin, result)
-    results = simulate_twin(new, warm_start=result.results.final_state,
-                            progress=lambda f, t="": progress(
-                                CALIBRATION_SHARE + (1 - CALIBRATION_SHARE) * f,
-                                t or "simulating the calibrated twin"),
-                            cancel=cancel)
-    return result, prepared_results(results, new), new
-
 
 def _summaries(curves: list[dict]) -> list:
     """Saved curve fits (``CurveFitSummary.to_dict``) back as summaries; unreadable ones are
