@@ -118,6 +118,9 @@ def test_panel_calibrates_in_the_helper_and_cancel_works(qtbot, state):
     qtbot.waitUntil(lambda: state.twin is not old, timeout=120000)
     assert state.twin.ensemble_kind == "posterior" and state.twin.anatomy is old.anatomy
     assert panel.fit_table.rowCount() == 4
+    assert not panel.plot.getPlotItem().listDataItems()  # hidden: drawn when first shown
+    panel.show()
+    qtbot.waitUntil(lambda: bool(panel.plot.getPlotItem().listDataItems()), timeout=5000)
 
 
 def test_panel_reports_a_helper_that_died_and_keeps_the_twin(qtbot, state):
@@ -132,3 +135,24 @@ def test_panel_reports_a_helper_that_died_and_keeps_the_twin(qtbot, state):
     qtbot.waitUntil(lambda: "failed" in panel.status.text(), timeout=5000)
     assert "calibration process stopped unexpectedly" in panel.status.text()
     assert "the twin is unchanged" in panel.status.text() and state.twin is old
+
+
+def test_arrays_cross_the_pipe_writable_and_models_by_reference():
+    from multiprocessing import Pipe
+
+    from twinviewer.gui.process_worker import receive, send
+    from twinviewer.physiology.four_chamber import MODEL
+
+    import threading
+
+    a, b = Pipe()
+    x = np.arange(200_000.0).reshape(400, 500)
+    writer = threading.Thread(target=send, args=(a, {"x": x, "model": MODEL,
+                                                     "view": x[:, ::2]}))
+    writer.start()  # a pipe holds less than the array: the reader must read meanwhile
+    got = receive(b)
+    writer.join()
+    np.testing.assert_array_equal(got["x"], x)
+    np.testing.assert_array_equal(got["view"], x[:, ::2])
+    got["x"][0, 0] = -1.0  # writable, as an array unpickled in band
+    assert got["model"] is MODEL

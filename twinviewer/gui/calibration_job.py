@@ -48,6 +48,7 @@ def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel)
     result = calibrate(twin, None, n=n, seed=seed, prior=prior,
                        progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
                        cancel=cancel)
+    shown(result)
     if result.unreproduced:
         return result, None, None
     new = calibrated_twin(twin, result)
@@ -57,6 +58,24 @@ def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel)
                                 t or "simulating the calibrated twin"),
                             cancel=cancel)
     return result, prepared_results(results, new), new
+
+
+def shown(result) -> dict:
+    """What the Calibrate step shows of ``result`` that takes computing (the parameter
+    intervals and the unmeasured predictions: quantiles of the ensembles), computed once
+    and kept with it; the job computes it, so the GUI thread only draws.
+
+    Examples
+    --------
+    >>> shown(result)["intervals"][0]["name"]  # doctest: +SKIP
+    'LV.EA'
+    """
+    kept = result.__dict__.get("_shown")
+    if kept is None:
+        kept = {"intervals": result.parameter_intervals(),
+                "predictions": result.unmeasured_predictions()}
+        result.__dict__["_shown"] = kept
+    return kept
 
 
 def runs_in_process(twin) -> bool:

@@ -45,6 +45,7 @@ from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE r
     calibrated_in_process,
     calibrated_with_results,
     runs_in_process,
+    shown,
 )
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
@@ -104,6 +105,7 @@ class CalibrationPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.result: CalibrationResult | None = None
+        self._unplotted: CalibrationResult | None = None  # its interval plot not drawn yet
         self.job: Job | None = None
         self._own_twin = None  # the twin this panel produced, whose result is on show
         self._pending = None  # (twin, result) of a calibration not applied (misfit)
@@ -206,6 +208,10 @@ class CalibrationPanel(QWidget):
     # -- running ----------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        pending = getattr(self, "_unplotted", None)
+        if pending is not None and pending is self.result:  # drawn when first seen
+            self._unplotted = None
+            self._plot_intervals(shown(pending)["intervals"])
         if self.in_process and not helper().alive():
             helper().start()  # warm it while the user reads the step (fork-and-exec: ~ms)
 
@@ -306,6 +312,7 @@ class CalibrationPanel(QWidget):
         self.apply_button.setVisible(False)
         self._pending = None
         self.result = None
+        self._unplotted = None
         self.plot.clear()
         self._show_plot(False)
         self.fit_table.setRowCount(0)
@@ -380,7 +387,11 @@ class CalibrationPanel(QWidget):
                                 "its result was not applied.")
             return
         self.result = result
-        self.show_result(result)
+        # the result is drawn over three turns of the event loop, each short: the fit table,
+        # summary and status now; the interval plot next (on show if the step is hidden);
+        # the calibrated twin's opening last (every view refreshes for it)
+        self.show_result(result, plot=False)
+        self._plot_later(result)
         if result.unreproduced:
             # Bad input: the twin stays as it was; say which measurements and by how much.
             self._pending = (twin, result)
@@ -396,9 +407,20 @@ class CalibrationPanel(QWidget):
         # the twin opens in a later turn of the event loop: drawing the result and
         # refreshing every view for the new twin in one turn stalled the interface. A timer
         # that is already due (0 ms) runs before the loop attends to anything else, so the
-        # two turns were one stall; 20 ms lets input, timers and paints in between
-        QTimer.singleShot(APPLY_DELAY_MS, lambda: self._apply_if_current(twin, result, results,
-                                                                         calibrated))
+        # turns were one stall; 20 ms lets input, timers and paints in between
+        QTimer.singleShot(2 * APPLY_DELAY_MS,
+                          lambda: self._apply_if_current(twin, result, results, calibrated))
+
+    def _plot_later(self, result: CalibrationResult) -> None:
+        """Draw the interval plot of ``result`` in a later turn, or when the step is shown."""
+        self._unplotted = result
+
+        def plot() -> None:
+            if self._unplotted is result and self.result is result and self.isVisible():
+                self._unplotted = None
+                self._plot_intervals(shown(result)["intervals"])
+
+        QTimer.singleShot(APPLY_DELAY_MS, plot)
 
     def _apply_if_current(self, twin, result: CalibrationResult, results,
                           calibrated=None) -> None:
@@ -440,9 +462,12 @@ class CalibrationPanel(QWidget):
             self.state.session.set_results(results)
 
     # -- showing ----------------------------------------------------------------------------
-    def show_result(self, r: CalibrationResult) -> None:
-        """Fill the interval plot, the fit table and the identifiability summary."""
-        self._plot_intervals(r.parameter_intervals())
+    def show_result(self, r: CalibrationResult, plot: bool = True) -> None:
+        """Fill the interval plot (unless ``plot`` is False), the fit table and the
+        identifiability summary."""
+        if plot:
+            self._unplotted = None
+            self._plot_intervals(shown(r)["intervals"])
         self._fill_fit(r)
         self.summary.setText(_summary_html(r, label=self._label))
 
@@ -695,12 +720,12 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
         parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
                      "headline predictions): " + ", ".join(
                          f"{s.label} ({percent(s.variance_reduction)})" for s in ident.suggestions))
-    shown = r.unmeasured_predictions()
-    if shown:
+    predictions = shown(r)["predictions"]
+    if predictions:
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
                      "model discrepancy): " + ", ".join(
                          f"{k} {_fmt(med)} ({_fmt(lo)}–{_fmt(hi)}) {unit}"
-                         for k, (med, lo, hi, unit) in shown.items()))
+                         for k, (med, lo, hi, unit) in predictions.items()))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
                      "(|z| &gt; 2)</b>: " + "; ".join(html.escape(m) for m in r.misfits)
