@@ -138,12 +138,11 @@ def test_panel_reports_a_helper_that_died_and_keeps_the_twin(qtbot, state):
 
 
 def test_arrays_cross_the_pipe_writable_and_models_by_reference():
+    import threading
     from multiprocessing import Pipe
 
     from twinviewer.gui.process_worker import receive, send
     from twinviewer.physiology.four_chamber import MODEL
-
-    import threading
 
     a, b = Pipe()
     x = np.arange(200_000.0).reshape(400, 500)
