@@ -97,6 +97,15 @@ def _light_anatomy(anatomy):
     return replace(anatomy, image=None)
 
 
+def share_anatomy(worker: ProcessWorker, anatomy) -> str | None:
+    """Send ``anatomy`` (without its image) to ``worker``'s helper ahead of a calibration;
+    its token, or None if the helper could not take it (the calibration sends it again)."""
+    try:
+        return worker.share("anatomy", anatomy, _light_anatomy)
+    except (OSError, EOFError):  # the helper died meanwhile: the next job starts another
+        return None
+
+
 def child_calibration(*, twin, anatomy: str | None, n: int, seed: int, prior, progress,
                       cancel) -> tuple:
     """In the helper: :func:`calibrated_with_results` of ``twin`` with the shared anatomy

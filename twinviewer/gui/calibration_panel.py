@@ -18,6 +18,7 @@ identifiability summary. The twin before calibration is never modified.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -45,6 +46,7 @@ from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE r
     calibrated_in_process,
     calibrated_with_results,
     runs_in_process,
+    share_anatomy,
     shown,
 )
 from twinviewer.gui.flow_layout import FlowLayout
@@ -212,8 +214,14 @@ class CalibrationPanel(QWidget):
         if pending is not None and pending is self.result:  # drawn when first seen
             self._unplotted = None
             self._plot_intervals(shown(pending)["intervals"])
+        twin = self.state.twin
         if self.in_process and not helper().alive():
             helper().start()  # warm it while the user reads the step (fork-and-exec: ~ms)
+            if twin is not None and twin.anatomy is not None and runs_in_process(twin):
+                # the anatomy goes to the helper now, not when Calibrate is pressed (its
+                # pickling holds the interpreter lock 20–40 ms, off the calibration's path)
+                threading.Thread(target=share_anatomy, args=(helper(), twin.anatomy),
+                                 name="calibration helper: anatomy", daemon=True).start()
 
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)

@@ -34,6 +34,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
@@ -92,6 +93,9 @@ def receive(conn: Connection) -> Any:
     arrays = [bytearray(conn.recv_bytes()) for _ in range(n)]
     return _Unpickler(io.BytesIO(head), buffers=arrays).load()
 
+
+#: Shortest time (s) between two progress updates passed on to the GUI.
+PROGRESS_EVERY_S = 0.2
 
 #: Seconds the waiting thread blocks on the pipe before it looks at Cancel and the child.
 POLL_S = 0.05
@@ -226,7 +230,7 @@ class ProcessWorker:
             self._ensure()
             jid = next(self._ids)
             send(self._to, ("job", jid, target, kwargs, with_progress))
-            cancel_sent, raised = False, None
+            cancel_sent, raised, shown_at = False, None, -1e9
             while True:
                 if not cancel_sent and (raised is not None
                                         or (is_cancelled is not None and is_cancelled())):
@@ -250,6 +254,10 @@ class ProcessWorker:
                 if mid != jid:  # pragma: no cover - a stale message of an earlier job
                     continue
                 if kind == "progress" and progress is not None and raised is None:
+                    now = time.monotonic()
+                    if now - shown_at < PROGRESS_EVERY_S:  # each update re-lays out the
+                        continue  # status bar and the step's text: at most a few a second
+                    shown_at = now
                     try:
                         progress(msg[2], msg[3])
                     except BaseException as exc:  # noqa: BLE001 - stop the child, then raise
