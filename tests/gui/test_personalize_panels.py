@@ -115,7 +115,8 @@ def test_calibrate_updates_the_twin_and_shows_the_posterior(qtbot, state):
     assert panel.fit_table.rowCount() == 4  # LVEDV, LVESV (images), SBP, DBP
     assert "Calibrated" in panel.summary.text()
     assert "heart size ×" in panel.summary.text()  # the prior's size coordinate (fit8)
-    assert panel.plot.getPlotItem().listDataItems()
+    panel.show()  # a hidden step draws its interval plot when it is shown
+    qtbot.waitUntil(lambda: bool(panel.plot.getPlotItem().listDataItems()), timeout=5000)
     assert panel.calibrate_button.isEnabled() and not panel.cancel_button.isEnabled()
     state.session.set_twin(twin_from_preset("healthy", n=1))  # another twin: view cleared
     assert panel.result is None and panel.fit_table.rowCount() == 0

@@ -1,14 +1,15 @@
 """Calibrate the twin to its measurements and show what the calibration did and did not learn.
 
 *Calibrate* runs :func:`twinviewer.personalize.calibrate` through ``state.run_job`` (progress
-bar and Cancel in the status bar, plus a Cancel button here). The same worker then makes the
-updated twin (posterior ensemble, provenance, a new visit, the calibration's audit entry),
-simulates it (warm-started from the calibration's own limit cycles) and prepares what the
-plots draw of it. The GUI thread draws the result in one event-loop turn and opens the twin
-with its results in the next, in one document batch: the views refresh once, and no turn
-computes anything but drawing. A calibration
-that misses measurements is shown and opened only on Apply anyway (then simulated in a second
-job).
+bar and Cancel in the status bar, plus a Cancel button here) in the session's helper
+*process* (:mod:`twinviewer.gui.calibration_job`): the job's thread here only waits on its
+pipe, so the calibration's Python does not hold this process's interpreter lock. The same
+job then makes the updated twin (posterior ensemble, provenance, a new visit, the
+calibration's audit entry), simulates it (warm-started from the calibration's own limit
+cycles) and prepares what the plots draw of it. The GUI thread draws the result in one
+event-loop turn and opens the twin with its results in the next, in one document batch: the
+views refresh once, and no turn computes anything but drawing. A calibration that misses
+measurements is shown and opened only on Apply anyway (then simulated in a second job).
 The view shows, per parameter, the posterior 90 % interval against the prior's (relative to
 the prior median, log scale), the fit table (measured beside predicted, never blended), and the
 identifiability summary. The twin before calibration is never modified.
@@ -17,6 +18,7 @@ identifiability summary. The twin before calibration is never modified.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -36,12 +38,22 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import interval, number, percent, span
+from twinviewer.gui import process_worker
+from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE re-exported
+    CALIBRATION_SHARE,
+    WARM,
+    calibrated_in_process,
+    calibrated_with_results,
+    runs_in_process,
+    share_anatomy,
+    shown,
+)
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
-from twinviewer.personalize import CalibrationResult, calibrate, choose_prior
+from twinviewer.personalize import CalibrationResult, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
@@ -82,15 +94,31 @@ NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what
                 "measurements taught the twin.")
 
 
+_HELPER: process_worker.ProcessWorker | None = None
+
+
+def helper() -> process_worker.ProcessWorker:
+    """The session's helper process for calibrations (one per GUI process, kept warm;
+    started when the Calibrate step is first shown, not at start-up)."""
+    global _HELPER
+    if _HELPER is None:
+        _HELPER = process_worker.ProcessWorker("calibration", WARM)
+    return _HELPER
+
+
 class CalibrationPanel(QWidget):
     """Run a calibration and show posterior intervals, fit table and identifiability."""
 
     title = "Calibration"
+    #: Run the calibration in the helper process (not in a frozen bundle, which has no
+    #: interpreter to start); False: on a worker thread of this process, as before.
+    in_process = process_worker.available()
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.result: CalibrationResult | None = None
+        self._unplotted: CalibrationResult | None = None  # its interval plot not drawn yet
         self.job: Job | None = None
         self._own_twin = None  # the twin this panel produced, whose result is on show
         self._pending = None  # (twin, result) of a calibration not applied (misfit)
@@ -190,6 +218,21 @@ class CalibrationPanel(QWidget):
         self.show_stored(state.session.calibration)
 
     # -- running ----------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        pending = getattr(self, "_unplotted", None)
+        if pending is not None and pending is self.result:  # drawn when first seen
+            self._unplotted = None
+            self._plot_intervals(shown(pending)["intervals"])
+        twin = self.state.twin
+        if self.in_process and not helper().alive():
+            helper().start()  # warm it while the user reads the step (fork-and-exec: ~ms)
+            if twin is not None and twin.anatomy is not None and runs_in_process(twin):
+                # the anatomy goes to the helper now, not when Calibrate is pressed (its
+                # pickling holds the interpreter lock 20–40 ms, off the calibration's path)
+                threading.Thread(target=share_anatomy, args=(helper(), twin.anatomy),
+                                 name="calibration helper: anatomy", daemon=True).start()
+
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         self._show_auto_prior(twin)
@@ -301,6 +344,7 @@ class CalibrationPanel(QWidget):
         self.apply_button.setVisible(False)
         self._pending = None
         self.result = None
+        self._unplotted = None
         self.plot.clear()
         self._show_plot(False)
         self.fit_table.setRowCount(0)
@@ -315,9 +359,16 @@ class CalibrationPanel(QWidget):
         n, seed = self.members.value(), self.seed.value()
         prior = self.prior.currentData()
 
-        def work(progress, is_cancelled):
-            return calibrated_with_results(twin, n=n, seed=seed, prior=prior,
-                                           progress=progress, cancel=is_cancelled)
+        if self.in_process and runs_in_process(twin):
+            worker = helper()
+
+            def work(progress, is_cancelled):  # this thread only waits on the helper's pipe
+                return calibrated_in_process(worker, twin, n=n, seed=seed, prior=prior,
+                                             progress=progress, cancel=is_cancelled)
+        else:
+            def work(progress, is_cancelled):
+                return calibrated_with_results(twin, n=n, seed=seed, prior=prior,
+                                               progress=progress, cancel=is_cancelled)
 
         self.apply_button.setVisible(False)
         self._pending = None
@@ -368,7 +419,11 @@ class CalibrationPanel(QWidget):
                                 "its result was not applied.")
             return
         self.result = result
-        self.show_result(result)
+        # the result is drawn over three turns of the event loop, each short: the fit table,
+        # summary and status now; the interval plot next (on show if the step is hidden);
+        # the calibrated twin's opening last (every view refreshes for it)
+        self.show_result(result, plot=False)
+        self._plot_later(result)
         if result.unreproduced:
             # Bad input: the twin stays as it was; say which measurements and by how much.
             self._pending = (twin, result)
@@ -384,9 +439,20 @@ class CalibrationPanel(QWidget):
         # the twin opens in a later turn of the event loop: drawing the result and
         # refreshing every view for the new twin in one turn stalled the interface. A timer
         # that is already due (0 ms) runs before the loop attends to anything else, so the
-        # two turns were one stall; 20 ms lets input, timers and paints in between
-        QTimer.singleShot(APPLY_DELAY_MS, lambda: self._apply_if_current(twin, result, results,
-                                                                         calibrated))
+        # turns were one stall; 20 ms lets input, timers and paints in between
+        QTimer.singleShot(2 * APPLY_DELAY_MS,
+                          lambda: self._apply_if_current(twin, result, results, calibrated))
+
+    def _plot_later(self, result: CalibrationResult) -> None:
+        """Draw the interval plot of ``result`` in a later turn, or when the step is shown."""
+        self._unplotted = result
+
+        def plot() -> None:
+            if self._unplotted is result and self.result is result and self.isVisible():
+                self._unplotted = None
+                self._plot_intervals(shown(result)["intervals"])
+
+        QTimer.singleShot(APPLY_DELAY_MS, plot)
 
     def _apply_if_current(self, twin, result: CalibrationResult, results,
                           calibrated=None) -> None:
@@ -428,9 +494,12 @@ class CalibrationPanel(QWidget):
             self.state.session.set_results(results)
 
     # -- showing ----------------------------------------------------------------------------
-    def show_result(self, r: CalibrationResult) -> None:
-        """Fill the interval plot, the fit table and the identifiability summary."""
-        self._plot_intervals(r.parameter_intervals())
+    def show_result(self, r: CalibrationResult, plot: bool = True) -> None:
+        """Fill the interval plot (unless ``plot`` is False), the fit table and the
+        identifiability summary."""
+        if plot:
+            self._unplotted = None
+            self._plot_intervals(shown(r)["intervals"])
         self._fill_fit(r)
         self.summary.setText(_summary_html(r, label=self._label))
 
@@ -576,39 +645,6 @@ def _finished_text(result: CalibrationResult) -> str:
 #: Delay (ms) between drawing a calibration's result and opening the calibrated twin.
 APPLY_DELAY_MS = 20
 
-#: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
-#: the calibrated twin).
-CALIBRATION_SHARE = 0.85
-
-
-def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
-    """Worker body of *Calibrate*: the calibration of ``twin`` and, when it reproduces the
-    measurements, the calibrated twin (with its audit entry:
-    :func:`~twinviewer.document.calibrated_twin`) and its simulated ensemble (warm-started
-    from the calibration's limit cycles) with the plots' derived curves already computed;
-    else ``(result, None, None)``. Opening the result then only refreshes the views.
-
-    Examples
-    --------
-    >>> result, results, new = calibrated_with_results(  # doctest: +SKIP
-    ...     twin, n=32, seed=0, prior=None, progress=p, cancel=c)
-    """
-    from twinviewer.document import calibrated_twin
-
-    result = calibrate(twin, None, n=n, seed=seed, prior=prior,
-                       progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
-                       cancel=cancel)
-    if result.unreproduced:
-        return result, None, None
-    new = calibrated_twin(twin, result)
-    results = simulate_twin(new, warm_start=result.results.final_state,
-                            progress=lambda f, t="": progress(
-                                CALIBRATION_SHARE + (1 - CALIBRATION_SHARE) * f,
-                                t or "simulating the calibrated twin"),
-                            cancel=cancel)
-    return result, prepared_results(results, new), new
-
-
 def _summaries(curves: list[dict]) -> list:
     """Saved curve fits (``CurveFitSummary.to_dict``) back as summaries; unreadable ones are
     left out of the table (the chart and summary still show what they hold)."""
@@ -723,12 +759,12 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
         parts.append("<b>Would help most next</b> (expected narrowing of the unmeasured "
                      "headline predictions): " + ", ".join(
                          f"{s.label} ({percent(s.variance_reduction)})" for s in ident.suggestions))
-    shown = r.unmeasured_predictions()
-    if shown:
+    predictions = shown(r)["predictions"]
+    if predictions:
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
                      "model discrepancy): " + ", ".join(
                          f"{k} {interval(med, lo, hi)} {unit}"
-                         for k, (med, lo, hi, unit) in shown.items()))
+                         for k, (med, lo, hi, unit) in predictions.items()))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
                      "(|z| &gt; 2)</b>: " + "; ".join(html.escape(m) for m in r.misfits)

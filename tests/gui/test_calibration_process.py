@@ -1,0 +1,157 @@
+"""The calibration in the helper process: the same result as on a worker thread, relinked to
+the open twin; Cancel; a helper that dies is reported and the twin stays as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from twinviewer.core.anatomy import Anatomy  # noqa: E402
+from twinviewer.core.measurement import Measurement as M  # noqa: E402
+from twinviewer.gui import calibration_panel  # noqa: E402
+from twinviewer.gui.calibration_job import (  # noqa: E402
+    calibrated_in_process,
+    calibrated_with_results,
+)
+from twinviewer.gui.calibration_panel import CalibrationPanel  # noqa: E402
+from twinviewer.gui.process_worker import HelperDied, ProcessWorker  # noqa: E402
+from twinviewer.gui.state import TwinState  # noqa: E402
+from twinviewer.twins import twin_from_preset  # noqa: E402
+
+
+def _twin():
+    twin = twin_from_preset("healthy", n=8, anatomy=Anatomy(
+        "p", measurements=[M("LVEDV", 140, "mL", 6, "CT segmentation"),
+                           M("LVESV", 60, "mL", 5, "CT segmentation")]))
+    twin.measurements.extend([M("SBP", 128, "mmHg", 8, "cuff"), M("DBP", 82, "mmHg", 6, "cuff")])
+    return twin
+
+
+@pytest.fixture
+def worker():
+    w = ProcessWorker("calibration (test)")
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def state(qtbot):
+    st = TwinState()
+    st.session.set_twin(_twin())
+    yield st
+    st.close()
+
+
+def test_process_path_gives_the_thread_paths_result_relinked_to_the_twin(worker):
+    twin = _twin()
+    seen = []
+    kw = dict(n=32, seed=3, prior=None, cancel=lambda: False)
+    r1, res1, new1 = calibrated_with_results(twin, progress=lambda f, t="": None, **kw)
+    r2, res2, new2 = calibrated_in_process(worker, twin, progress=lambda f, t="": seen.append(f),
+                                           **kw)
+    assert seen and 0.0 <= min(seen) and max(seen) <= 1.0  # progress came back
+    np.testing.assert_array_equal(r1.ensemble, r2.ensemble)  # same seed, same posterior
+    np.testing.assert_array_equal(new1.ensemble, new2.ensemble)
+    np.testing.assert_array_equal(new1.params, new2.params)
+    assert [(f.label, f.median, f.z) for f in r1.fit] == [(f.label, f.median, f.z)
+                                                          for f in r2.fit]
+    for key in res1.series:
+        np.testing.assert_allclose(res1.series[key], res2.series[key], rtol=0, atol=0)
+    # the calibrated twin is the open twin's, as on the thread path
+    assert new2.anatomy is twin.anatomy is new1.anatomy
+    assert all(a is b for a, b in zip(new2.audit, twin.audit, strict=False))
+    assert len(new2.audit) == len(twin.audit) + 1
+    assert new2.audit[-1].action == new1.audit[-1].action == "calibration"
+    assert new2.audit[-1].prev_hash == twin.audit[-1].hash if twin.audit else True
+    from twinviewer.document import Document
+
+    doc = Document()
+    doc.open_twin(twin)
+    assert doc.apply_calibration(r2, res2, calibrated=new2) is new2  # accepted as the twin's
+
+
+def test_an_error_in_the_helper_comes_back_as_itself(worker):
+    twin = twin_from_preset("healthy", n=1)  # no measurements at all
+    with pytest.raises(ValueError, match="no measurements"):
+        calibrated_in_process(worker, twin, n=16, seed=0, prior=None,
+                              progress=lambda f, t="": None, cancel=lambda: False)
+    assert worker.alive()  # the helper is kept for the next job
+
+
+def test_a_helper_that_dies_is_reported_and_replaced(worker):
+    twin = _twin()
+    killed = []
+
+    def progress(f, t=""):
+        if not killed:
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.append(worker.pid)
+
+    with pytest.raises(HelperDied, match="stopped unexpectedly"):
+        calibrated_in_process(worker, twin, n=400, seed=0, prior=None, progress=progress,
+                              cancel=lambda: False)
+    assert twin.ensemble_kind == "prior"
+    r, _, new = calibrated_in_process(worker, twin, n=16, seed=0, prior=None,
+                                      progress=lambda f, t="": None, cancel=lambda: False)
+    assert worker.pid != killed[0] and new.ensemble_kind == "posterior"
+
+
+def test_panel_calibrates_in_the_helper_and_cancel_works(qtbot, state):
+    assert CalibrationPanel.in_process
+    old = state.twin
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel.members.setValue(400)
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.fraction > 0, timeout=60000)  # the helper is working
+    panel.cancel()
+    qtbot.waitUntil(lambda: job.finished, timeout=60000)
+    assert state.twin is old and "cancelled" in panel.status.text()
+    assert calibration_panel.helper().alive()
+    panel.members.setValue(32)
+    job = panel.start()
+    qtbot.waitUntil(lambda: state.twin is not old, timeout=120000)
+    assert state.twin.ensemble_kind == "posterior" and state.twin.anatomy is old.anatomy
+    assert panel.fit_table.rowCount() == 4
+    assert not panel.plot.getPlotItem().listDataItems()  # hidden: drawn when first shown
+    panel.show()
+    qtbot.waitUntil(lambda: bool(panel.plot.getPlotItem().listDataItems()), timeout=5000)
+
+
+def test_panel_reports_a_helper_that_died_and_keeps_the_twin(qtbot, state):
+    old = state.twin
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel.members.setValue(400)
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.fraction > 0, timeout=60000)
+    os.kill(calibration_panel.helper().pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: job.finished, timeout=30000)
+    qtbot.waitUntil(lambda: "failed" in panel.status.text(), timeout=5000)
+    assert "calibration process stopped unexpectedly" in panel.status.text()
+    assert "the twin is unchanged" in panel.status.text() and state.twin is old
+
+
+def test_arrays_cross_the_pipe_writable_and_models_by_reference():
+    import threading
+    from multiprocessing import Pipe
+
+    from twinviewer.gui.process_worker import receive, send
+    from twinviewer.physiology.four_chamber import MODEL
+
+    a, b = Pipe()
+    x = np.arange(200_000.0).reshape(400, 500)
+    writer = threading.Thread(target=send, args=(a, {"x": x, "model": MODEL,
+                                                     "view": x[:, ::2]}))
+    writer.start()  # a pipe holds less than the array: the reader must read meanwhile
+    got = receive(b)
+    writer.join()
+    np.testing.assert_array_equal(got["x"], x)
+    np.testing.assert_array_equal(got["view"], x[:, ::2])
+    got["x"][0, 0] = -1.0  # writable, as an array unpickled in band
+    assert got["model"] is MODEL

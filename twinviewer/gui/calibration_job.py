@@ -1,0 +1,163 @@
+"""The work of *Calibrate*, run in a helper process (no Qt: the child imports this module).
+
+:func:`calibrated_with_results` is the job's body (the calibration, the calibrated twin with
+its audit entry, its simulated ensemble and what the plots derive from it).
+:func:`calibrated_in_process` runs it in the session's warm helper process
+(:mod:`twinviewer.gui.process_worker`) from a worker thread, so the calibration's Python
+does not hold the GUI process's interpreter lock. What comes back is relinked to the open
+twin: the calibrated twin shares the open twin's anatomy object and audit entries (as the
+in-thread path's does), and the plots' cached bands are keyed by the open anatomy's curves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from twinviewer.gui.prepared import prepared_results
+from twinviewer.gui.process_worker import SHARED, ProcessWorker
+
+#: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
+#: the calibrated twin).
+CALIBRATION_SHARE = 0.85
+
+#: Modules the helper imports as soon as it starts (the Calibrate step opened).
+WARM = ("twinviewer.gui.calibration_job", "twinviewer.personalize.calibrate",
+        "twinviewer.personalize.volume_curve", "twinviewer.twins", "scipy.stats",
+        "scipy.optimize", "twinviewer.gui.plots")
+
+CHAMBERS = ("LV", "RV")
+
+
+def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
+    """Worker body of *Calibrate*: the calibration of ``twin`` and, when it reproduces the
+    measurements, the calibrated twin (with its audit entry:
+    :func:`~twinviewer.document.calibrated_twin`) and its simulated ensemble (warm-started
+    from the calibration's limit cycles) with the plots' derived curves already computed;
+    else ``(result, None, None)``. Opening the result then only refreshes the views.
+
+    Examples
+    --------
+    >>> result, results, new = calibrated_with_results(  # doctest: +SKIP
+    ...     twin, n=32, seed=0, prior=None, progress=p, cancel=c)
+    """
+    from twinviewer.document import calibrated_twin
+    from twinviewer.personalize import calibrate
+    from twinviewer.twins import simulate_twin
+
+    result = calibrate(twin, None, n=n, seed=seed, prior=prior,
+                       progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
+                       cancel=cancel)
+    shown(result)
+    if result.unreproduced:
+        return result, None, None
+    new = calibrated_twin(twin, result)
+    results = simulate_twin(new, warm_start=result.results.final_state,
+                            progress=lambda f, t="": progress(
+                                CALIBRATION_SHARE + (1 - CALIBRATION_SHARE) * f,
+                                t or "simulating the calibrated twin"),
+                            cancel=cancel)
+    return result, prepared_results(results, new), new
+
+
+def shown(result) -> dict:
+    """What the Calibrate step shows of ``result`` that takes computing (the parameter
+    intervals and the unmeasured predictions: quantiles of the ensembles), computed once
+    and kept with it; the job computes it, so the GUI thread only draws.
+
+    Examples
+    --------
+    >>> shown(result)["intervals"][0]["name"]  # doctest: +SKIP
+    'LV.EA'
+    """
+    kept = result.__dict__.get("_shown")
+    if kept is None:
+        kept = {"intervals": result.parameter_intervals(),
+                "predictions": result.unmeasured_predictions()}
+        result.__dict__["_shown"] = kept
+    return kept
+
+
+def runs_in_process(twin) -> bool:
+    """Whether ``twin``'s calibration can run in the helper: its model is an installed one
+    (sent by reference); an imported or plug-in model runs on a worker thread here.
+
+    >>> from twinviewer.twins import twin_from_preset
+    >>> runs_in_process(twin_from_preset("healthy", n=1))
+    True
+    """
+    from twinviewer.physiology.presets import model_for
+
+    return model_for(twin.model_name, twin.model_version, twin.equation_hash) is not None
+
+
+def _light_anatomy(anatomy):
+    """The anatomy without its image voxels (90 of the demo's 115 MB): the calibration
+    reads the anatomy's measurements and its structures' per-phase volumes and meshes."""
+    return replace(anatomy, image=None)
+
+
+def share_anatomy(worker: ProcessWorker, anatomy) -> str | None:
+    """Send ``anatomy`` (without its image) to ``worker``'s helper ahead of a calibration;
+    its token, or None if the helper could not take it (the calibration sends it again)."""
+    try:
+        return worker.share("anatomy", anatomy, _light_anatomy)
+    except (OSError, EOFError):  # the helper died meanwhile: the next job starts another
+        return None
+
+
+def child_calibration(*, twin, anatomy: str | None, n: int, seed: int, prior, progress,
+                      cancel) -> tuple:
+    """In the helper: :func:`calibrated_with_results` of ``twin`` with the shared anatomy
+    (token ``anatomy``), returned without the anatomy (the parent has it) and with the ids
+    of the anatomy's measured curves that the results' cached bands are keyed by."""
+    from twinviewer.gui.plots import measured_curve
+
+    an = SHARED[anatomy] if anatomy is not None else None
+    twin = replace(twin, anatomy=an)
+    result, results, new = calibrated_with_results(twin, n=n, seed=seed, prior=prior,
+                                                   progress=progress, cancel=cancel)
+    curve_ids = {c: id(measured_curve(an, c)) for c in CHAMBERS} if an is not None else {}
+    if new is not None:
+        new.anatomy = None
+    return result, results, new, curve_ids
+
+
+def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, prior,
+                          progress, cancel) -> tuple:
+    """:func:`calibrated_with_results` of ``twin`` run in ``worker``'s process (call from a
+    worker thread). Returns the same ``(result, results, calibrated twin)``, relinked to
+    ``twin``: the calibrated twin holds ``twin``'s anatomy and audit entries themselves.
+
+    Examples
+    --------
+    >>> result, results, new = calibrated_in_process(  # doctest: +SKIP
+    ...     ProcessWorker("calibration"), twin, n=32, seed=0, prior=None, progress=p,
+    ...     cancel=c)
+    """
+    an = twin.anatomy
+    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
+    result, results, new, curve_ids = worker.call(
+        "twinviewer.gui.calibration_job:child_calibration",
+        {"twin": replace(twin, anatomy=None), "anatomy": token, "n": n, "seed": seed,
+         "prior": prior}, progress, cancel)
+    if new is not None:
+        _relink(new, results, twin, curve_ids)
+    return result, results, new
+
+
+def _relink(new, results, twin, curve_ids: dict[str, int]) -> None:
+    """Give the calibrated twin back what the child did not have: ``twin``'s anatomy object
+    and audit entries (``Document.apply_calibration`` checks they are the open twin's), and
+    key the results' cached measured bands by the open anatomy's own curves."""
+    from twinviewer.gui.plots import measured_curve
+
+    new.anatomy = twin.anatomy
+    k = len(twin.audit)
+    new.audit = list(twin.audit) + list(new.audit[k:])
+    cache: dict[Any, Any] = getattr(results, "__dict__", {}).get("_measured_band_cache", {})
+    for chamber, child_id in curve_ids.items():
+        band = cache.pop((chamber, child_id), None)
+        curve = measured_curve(twin.anatomy, chamber)
+        if band is not None and curve is not None:
+            cache[(chamber, id(curve))] = band

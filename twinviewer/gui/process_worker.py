@@ -1,0 +1,345 @@
+"""A helper *process* for long Python-heavy jobs (the calibration), so they do not share the
+GUI process's interpreter lock.
+
+A job run on a worker thread of the GUI process holds the interpreter lock for most of its
+time; the GUI thread then waits for it between frames and timer ticks (stall10: 130–350 ms
+stalls during a calibration, 27–157 ms of it blocked on the lock). :class:`ProcessWorker`
+keeps one warm helper process (``python -m twinviewer.gui.process_worker``, started by
+fork-and-exec: the Qt process with its threads is never forked into a running child) and runs
+``module:function`` in it. The caller is a worker thread of :meth:`TwinState.run_job`; it only
+waits on a pipe (``Connection.poll`` releases the lock), forwards progress, passes Cancel on,
+and unpickles the result. A child that dies is reported as :class:`HelperDied`, and the next
+job starts a new one.
+
+Qt-free: the child imports no Qt of its own (the calibration's plot helpers import
+pyqtgraph's modules, but no application is made).
+
+Examples
+--------
+>>> w = ProcessWorker("example")
+>>> w.call("textwrap:dedent", {"text": "    runs in the helper"}, with_progress=False)
+'runs in the helper'
+>>> w.close()
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import itertools
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection, Pipe
+from pathlib import Path
+from typing import Any
+
+
+def _model_ref(obj: Any) -> tuple | None:
+    """A model declaration is sent by name, version and equation hash (its functions are
+    replaced by their compiled versions and do not pickle); each side uses its own
+    installed one, as a twin opened from a file does."""
+    from twinviewer.physiology.model import ModelSpec
+
+    if isinstance(obj, ModelSpec):
+        from twinviewer.physiology.presets import model_for
+
+        if model_for(obj.name, obj.version, obj.equation_hash) is obj:
+            return ("model", obj.name, obj.version, obj.equation_hash)
+    return None
+
+
+class _Pickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> tuple | None:
+        return _model_ref(obj)
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid: tuple) -> Any:
+        from twinviewer.physiology.presets import model_for
+
+        model = model_for(*pid[1:])
+        if model is None:
+            raise pickle.UnpicklingError(f"model {pid[1]} v{pid[2]} is not installed here")
+        return model
+
+
+def send(conn: Connection, obj: Any) -> None:
+    """Send ``obj`` over ``conn`` (models by reference: :func:`_model_ref`). Arrays go out of
+    band (pickle protocol 5): pickling walks the objects only, and the arrays' bytes are
+    written from their own memory by ``os.write``, which releases the interpreter lock — a
+    copy of tens of MB in one C call held it for 50–120 ms."""
+    buf, arrays = io.BytesIO(), []
+    _Pickler(buf, protocol=5, buffer_callback=arrays.append).dump(obj)
+    conn.send_bytes(struct.pack("!I", len(arrays)))
+    conn.send_bytes(buf.getbuffer())
+    for a in arrays:
+        conn.send_bytes(a.raw())
+
+
+def receive(conn: Connection) -> Any:
+    """The next object :func:`send` sent over ``conn``. Each array's bytes are copied into
+    a writable buffer of its own (short copies, one array at a time: the lock is free
+    between them), as an array unpickled in band would be."""
+    (n,) = struct.unpack("!I", conn.recv_bytes())
+    head = conn.recv_bytes()
+    arrays = [bytearray(conn.recv_bytes()) for _ in range(n)]
+    return _Unpickler(io.BytesIO(head), buffers=arrays).load()
+
+
+#: Shortest time (s) between two progress updates passed on to the GUI.
+PROGRESS_EVERY_S = 0.2
+
+#: Seconds the waiting thread blocks on the pipe before it looks at Cancel and the child.
+POLL_S = 0.05
+
+
+class HelperDied(RuntimeError):
+    """The helper process ended while a job ran (killed, crashed, out of memory)."""
+
+
+class HelperError(RuntimeError):
+    """An error in the helper that could not be sent back as itself (not picklable)."""
+
+
+def available() -> bool:
+    """Whether jobs can run in a helper process here: not in a frozen bundle, whose
+    executable is the app, not a Python interpreter.
+
+    >>> isinstance(available(), bool)
+    True
+    """
+    return not getattr(sys, "frozen", False)
+
+
+class ProcessWorker:
+    """One helper process, started on first use (or :meth:`start`), kept warm between jobs.
+
+    Parameters
+    ----------
+    name : str
+        Said in messages ("the calibration process stopped …").
+    warm : sequence of str
+        Modules the child imports as soon as it starts (ahead of the first job).
+    """
+
+    def __init__(self, name: str, warm: tuple[str, ...] = ()) -> None:
+        self.name, self.warm = name, tuple(warm)
+        self._proc: subprocess.Popen | None = None
+        self._to: Connection | None = None  # jobs, cancels and shared objects
+        self._from: Connection | None = None  # progress and results
+        self._lock = threading.Lock()  # one job at a time
+        self._ids = itertools.count(1)
+        self._shared: dict[str, tuple[int, Any]] = {}  # key -> (id of the object, token)
+
+    # -- the child's life ------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the helper now (in the background: returns at once)."""
+        with self._lock:
+            self._ensure()
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def _ensure(self) -> None:
+        if self.alive():
+            return
+        self._drop()
+        job_r, job_w = Pipe(duplex=False)
+        res_r, res_w = Pipe(duplex=False)
+        root = str(Path(__file__).resolve().parents[2])  # this tree's twinviewer wins
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        fds = (job_r.fileno(), res_w.fileno())
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "twinviewer.gui.process_worker", str(fds[0]), str(fds[1]),
+             *self.warm], pass_fds=fds, env=env, stdin=subprocess.DEVNULL)
+        job_r.close()
+        res_w.close()
+        self._to, self._from = job_w, res_r
+        self._shared.clear()
+
+    def _drop(self) -> None:
+        for c in (self._to, self._from):
+            if c is not None:
+                c.close()
+        self._to = self._from = None
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(5)
+        self._proc = None
+
+    def close(self) -> None:
+        """End the helper (closing its pipe ends it; killed if it does not go in 2 s)."""
+        with self._lock:
+            proc = self._proc
+            for c in (self._to, self._from):
+                if c is not None:
+                    c.close()
+            self._to = self._from = None
+            self._proc = None
+            if proc is not None:
+                try:
+                    proc.wait(2)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+
+    # -- jobs -------------------------------------------------------------------------------
+    def share(self, key: str, obj: Any, light: Callable[[Any], Any] | None = None) -> str:
+        """Send ``obj`` (or ``light(obj)``) to the child once and return the token a job's
+        arguments name it by; the same object again under ``key`` is not sent again. Call
+        from the job's thread (pickling a large object takes a while).
+
+        >>> w = ProcessWorker("example")
+        >>> w.share("x", [1, 2]) == w.share("x", [1, 2])
+        False
+        >>> w.close()
+        """
+        with self._lock:
+            self._ensure()
+            kept = self._shared.get(key)
+            if kept is not None and kept[0] == id(obj):
+                return kept[1]
+            token = f"{key}:{next(self._ids)}"
+            send(self._to, ("share", token, light(obj) if light else obj))
+            # the id is only compared while the object lives: keep it alive with the token
+            self._shared[key] = (id(obj), token)
+            self._keep = obj
+            return token
+
+    def call(self, target: str, kwargs: dict, progress: Callable[[float, str], None] | None
+             = None, is_cancelled: Callable[[], bool] | None = None, *,
+             with_progress: bool = True) -> Any:
+        """Run ``target`` (``'module:function'``) with ``kwargs`` in the child and return its
+        result. With ``with_progress`` the function is also given ``progress(fraction,
+        text)`` and ``cancel() -> bool``. Its exception is raised here; a child that dies
+        raises :class:`HelperDied`."""
+        with self._lock:
+            self._ensure()
+            jid = next(self._ids)
+            send(self._to, ("job", jid, target, kwargs, with_progress))
+            cancel_sent, raised, shown_at = False, None, -1e9
+            while True:
+                if not cancel_sent and (raised is not None
+                                        or (is_cancelled is not None and is_cancelled())):
+                    send(self._to, ("cancel", jid))
+                    cancel_sent = True
+                try:
+                    ready = self._from.poll(POLL_S)
+                    msg = receive(self._from) if ready else None
+                except (EOFError, OSError):
+                    msg = None
+                    ready = False
+                    self._proc.wait(5)
+                if not ready:
+                    if self._proc.poll() is None:
+                        continue
+                    code = self._proc.returncode
+                    self._drop()
+                    raise HelperDied(f"the {self.name} process stopped unexpectedly (exit "
+                                     f"code {code}) before it finished")
+                kind, mid = msg[0], msg[1]
+                if mid != jid:  # pragma: no cover - a stale message of an earlier job
+                    continue
+                if kind == "progress" and progress is not None and raised is None:
+                    now = time.monotonic()
+                    if now - shown_at < PROGRESS_EVERY_S:  # each update re-lays out the
+                        continue  # status bar and the step's text: at most a few a second
+                    shown_at = now
+                    try:
+                        progress(msg[2], msg[3])
+                    except BaseException as exc:  # noqa: BLE001 - stop the child, then raise
+                        raised = exc
+                elif kind == "done":
+                    if raised is not None:
+                        raise raised
+                    return msg[2]
+                elif kind == "error":
+                    if raised is not None:
+                        raise raised
+                    raise msg[2]
+
+
+# -- the child -------------------------------------------------------------------------------
+def _picklable(exc: BaseException, tb: str) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any exception that does not survive the pipe
+        return HelperError(f"{type(exc).__name__}: {exc}\n{tb}")
+
+
+#: Objects the parent shared (:meth:`ProcessWorker.share`), by token (child side).
+SHARED: dict[str, Any] = {}
+
+
+def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
+    jobs, out = Connection(job_fd, writable=False), Connection(result_fd, readable=False)
+    todo: queue.Queue = queue.Queue()
+    cancelled: dict[int, threading.Event] = {}
+
+    def read() -> None:  # the pipe's reader: cancels act while a job runs
+        while True:
+            try:
+                msg = receive(jobs)
+            except (EOFError, OSError):
+                os._exit(0)  # the parent closed the pipe or died: nothing left to do
+            if msg[0] == "cancel":
+                cancelled.setdefault(msg[1], threading.Event()).set()
+            else:
+                if msg[0] == "job":
+                    cancelled.setdefault(msg[1], threading.Event())
+                todo.put(msg)
+
+    threading.Thread(target=read, daemon=True).start()
+    for name in warm:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a job importing it later says what is wrong
+            pass
+    while True:
+        msg = todo.get()
+        if msg[0] == "share":
+            key = msg[1].split(":")[0]  # one object per key is kept: the latest
+            for old in [t for t in SHARED if t.split(":")[0] == key]:
+                del SHARED[old]
+            SHARED[msg[1]] = msg[2]
+            continue
+        _, jid, target, kwargs, with_progress = msg
+        flag = cancelled[jid]
+        try:
+            module, func = target.split(":")
+            fn = getattr(importlib.import_module(module), func)
+            if with_progress:
+                kwargs = dict(kwargs,
+                              progress=lambda f, t="", j=jid: send(out, ("progress", j,
+                                                                        float(f), str(t))),
+                              cancel=flag.is_set)
+            result = fn(**kwargs)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back
+            send(out, ("error", jid, _picklable(exc, traceback.format_exc())))
+        else:
+            try:
+                send(out, ("done", jid, result))
+            except Exception as exc:  # noqa: BLE001 - an unpicklable result
+                send(out, ("error", jid, _picklable(exc, traceback.format_exc())))
+        cancelled.pop(jid, None)
+
+
+if __name__ == "__main__":
+    # run as the importable module (not ``__main__``), so jobs see the same SHARED
+    from twinviewer.gui.process_worker import _child as child
+
+    child(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:])
