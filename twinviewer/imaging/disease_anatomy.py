@@ -596,9 +596,9 @@ def keep_faces_facing_out(meshes: dict[int, SurfaceMesh], reference: SurfaceMesh
     pool inside the wall) each frame the averaging changed is then given back its volume by
     moving the rest of the wall along its offset from the cavity (the wall is
     incompressible: on model 3.1 the averaging alone left HFpEF's end-systolic wall 5 %
-    larger and 6 faces still turned); the averaging and restoring are repeated, and of a few
-    averaging strengths the result with the fewest turned faces, its volume kept, and the
-    least moved is taken.
+    larger and 6 faces still turned); the averaging and restoring are repeated, with
+    stronger averaging until no face is turned and the volume is kept (else the result with
+    the fewest turned faces, its volume kept, and the least moved is taken).
 
     Examples
     --------
@@ -698,7 +698,7 @@ def _untangled(reference: SurfaceMesh, points: np.ndarray, against: list[Surface
     # of ``against``, averaged with their neighbours' over a region grown ring by ring
     # (from end-diastole: the wall's motion, not its thickening, whose inner and outer
     # sides averaging would bring together at the rim). With ``cavity``: then the volume
-    # restored (see keep_faces_facing_out), in rounds, for each of UNTANGLE_TRIES.
+    # restored (see keep_faces_facing_out), in rounds, for UNTANGLE_TRIES in turn.
     def turned(pts: np.ndarray) -> np.ndarray:
         m = SurfaceMesh(pts, reference.faces)
         return np.any([flipped_faces(a, m) for a in against], axis=0)
@@ -731,6 +731,8 @@ def _untangled(reference: SurfaceMesh, points: np.ndarray, against: list[Surface
                float(np.sqrt(np.mean(np.sum((pts - points) ** 2, axis=1)))))
         if best_key is None or key < best_key:
             best, best_key = pts, key
+        if key[:2] == (0, False):  # the weakest averaging that does it
+            break
     return best
 
 
