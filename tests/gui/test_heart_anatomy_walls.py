@@ -22,7 +22,7 @@ WALL_REL = 0.03
 CONCENTRIC = ("severe_as", "hfpef", "hypertensive_heart")
 #: The wall's volume over the cycle (largest against smallest): the deformation keeps every
 #: phase's wall at the end-diastolic volume (the untangling restores it to 0.2 %,
-#: disease_anatomy.UNTANGLE_VOLUME; edge flips move it ~0.05 %; measured ≤ 0.15 % on the 13
+#: disease_anatomy.UNTANGLE_VOLUME; edge flips move it ~0.05 %; measured ≤ 0.27 % on the 13
 #: hearts, session 10). Myocardium is nearly incompressible: what a real wall's volume
 #: changes over a beat is the intramyocardial blood, a few % at most; 1 % holds the mesh to
 #: that and leaves room for the cache's float32.

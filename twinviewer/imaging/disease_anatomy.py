@@ -715,6 +715,9 @@ def _untangled(reference: SurfaceMesh, points: np.ndarray, against: list[Surface
         pts = points
         for _ in range(UNTANGLE_ROUNDS):
             pts, region = _averaged(reference, pts, turned, avg, sweeps)
+            if not turned(pts).any() and abs(SurfaceMesh(pts, faces).volume_ml() / target
+                                             - 1.0) <= UNTANGLE_VOLUME:
+                break  # the averaging alone did it (most frames: no closest points needed)
             for _ in range(UNTANGLE_MARGIN):
                 region = (avg @ region.astype(float)) > 0
             off = pts - closest_points(cavity, pts)
