@@ -4,6 +4,8 @@ Tested through the app's path (:func:`heart_anatomy` / :func:`build_heart_anatom
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,13 @@ from twinviewer.teaching.hearts import heart
 #: float32: 3 % of the thickness (0.3–0.4 mm), below an echo caliper's reading error.
 WALL_REL = 0.03
 CONCENTRIC = ("severe_as", "hfpef", "hypertensive_heart")
+#: The wall's volume over the cycle (largest against smallest): the deformation keeps every
+#: phase's wall at the end-diastolic volume (the untangling restores it to 0.2 %,
+#: disease_anatomy.UNTANGLE_VOLUME; edge flips move it ~0.05 %; measured ≤ 0.27 % on the 13
+#: hearts, session 10). Myocardium is nearly incompressible: what a real wall's volume
+#: changes over a beat is the intramyocardial blood, a few % at most; 1 % holds the mesh to
+#: that and leaves room for the cache's float32.
+WALL_VOLUME_REL = 0.01
 
 
 def _ed_wall(a) -> float:
@@ -59,18 +68,34 @@ def _rv_free_wall_mm(a) -> float:
     return float(np.median(d_rv[(d_rv < d_lv) & (d_rv < 20.0)]))
 
 
-@pytest.mark.slow  # five hearts built on the moving demo base: ~20 s CPU each
-@pytest.mark.xfail(strict=True, reason="model 3.1: HFpEF's wall volume 228–240 mL over the "
-                   "cycle (> 2 %, TURNED_ON_3_1)")
+@pytest.mark.slow  # five hearts on the moving demo base (shared with the test below)
 def test_every_virtual_heart_shows_its_wall_through_the_app_path(tmp_path, monkeypatch):
+    """Through :func:`heart_anatomy` (memory, disk cache, the teaching predictions, the
+    builder with the heart's wall hints). The builder's synthetic CT is left out: nothing
+    here reads the image (it is checked with the hfref anatomy in test_heart_anatomy_gui),
+    and it cost most of this test (~20 s CPU a heart); the build itself is the one the
+    every-phase test below makes of the same heart on the same base and predictions."""
     monkeypatch.setattr(ha, "_MEMORY", {})
-    built = {n: ha.heart_anatomy(n, cache=tmp_path)
-             for n in ("healthy", *CONCENTRIC, "pulmonary_hypertension")}
+    built_by_app = []
+
+    def build(name, base, results, **kwargs):
+        from twinviewer.teaching.predictions import virtual_twin
+
+        assert results is virtual_twin(name)[1] and not kwargs.get("hidden")
+        built_by_app.append(name)
+        return _built_on_the_moving_base(name)
+
+    monkeypatch.setattr(ha, "build_heart_anatomy", build)
+    names = ("healthy", *CONCENTRIC, "pulmonary_hypertension")
+    built = {n: ha.heart_anatomy(n, cache=tmp_path) for n in names}
+    assert built_by_app == list(names)
+    assert len(list(tmp_path.glob("heart_anatomy_*.npz"))) == len(names)
     for name, a in built.items():
+        assert a.pseudonym == f"virtual-{name}"
         assert _ed_wall(a) == pytest.approx(HEART_BY_NAME[name].anatomy.lv_wall_mm,
                                             rel=WALL_REL), name
         v = [m.volume_ml() for m in a.structures["lv_myocardium"].meshes.values()]
-        assert max(v) == pytest.approx(min(v), rel=0.02), name  # incompressible (VOLUME_KEPT)
+        assert max(v) == pytest.approx(min(v), rel=WALL_VOLUME_REL), name
     for name in CONCENTRIC:  # concentric hypertrophy (healthy 9 mm)
         assert _ed_wall(built[name]) > 1.3 * _ed_wall(built["healthy"]), name
     # the pressure-loaded RV's free wall (8 mm) against the healthy one's (≥ 4 mm)
@@ -89,35 +114,33 @@ def _turned_against_end_diastole(a) -> dict[int, int]:
             if flipped_faces(my[ed], m).any()}
 
 
+@functools.cache
 def _built_on_the_moving_base(name):
+    # built once per heart and test process: the two tests above and below share it (the
+    # every-heart app-path test used to build five hearts again, with their images)
     from twinviewer.gui.demo_heart import demo_anatomy
     from twinviewer.teaching.predictions import virtual_twin
 
-    return ha.build_heart_anatomy(name, demo_anatomy(), virtual_twin(name)[1], image=False)
+    return _BUILD(name, demo_anatomy(), virtual_twin(name)[1], image=False)
 
 
-#: On model 3.1 (session 9) three hearts' walls turn faces in one end-systolic phase: the
-#: unfolding (disease_anatomy._thicken) trades the wall's volume against turned faces, and on
-#: 3.1's volume curves it keeps the turned ones (measured: moderate AS 9 faces at phase 9,
-#: severe AS 1 at phase 10, HFpEF 6 at phase 9, and HFpEF's wall volume 228 → 240 mL over the
-#: cycle). A known regression, strict: the mark fails once a heart passes again.
-TURNED_ON_3_1 = {"moderate_as": "9 faces at phase 9", "severe_as": "1 face at phase 10",
-                 "hfpef": "6 faces at phase 9; wall volume 228–240 mL"}
+_BUILD = ha.build_heart_anatomy  # the builder itself (the app-path test replaces ha's)
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(h, marks=([] if h in ("severe_as", "hfpef") else [pytest.mark.slow])
-                 + ([pytest.mark.xfail(strict=True, reason=f"model 3.1: {TURNED_ON_3_1[h]}")]
-                    if h in TURNED_ON_3_1 else []))
+    pytest.param(h, marks=[] if h in ("severe_as", "hfpef") else [pytest.mark.slow])
     for h in HEART_BY_NAME])
 def test_no_wall_face_turns_over_in_any_phase(name):
     """fixteach7 left severe AS with up to 9 of 3000 wall faces turned mid-cycle and HFpEF
     with 3 (slivers not counted; the base's own motion turns 71, 59 of them slivers).
     Counted against end-diastole over all 25 phases, slivers included: none. The wall
-    keeps its volume (incompressible) and its end-diastolic thickness."""
+    keeps its volume (incompressible) and its end-diastolic thickness. On model 3.1
+    (session 9) moderate AS, severe AS and HFpEF turned 9, 1 and 6 faces at end-systole
+    and HFpEF's wall grew 228 → 240 mL there: the untangling now gives the wall its volume
+    back and tries stronger averaging (disease_anatomy._untangled)."""
     a = _built_on_the_moving_base(name)
     assert _turned_against_end_diastole(a) == {}, name
     v = [m.volume_ml() for m in a.structures["lv_myocardium"].meshes.values()]
-    assert max(v) == pytest.approx(min(v), rel=0.02), name
+    assert max(v) == pytest.approx(min(v), rel=WALL_VOLUME_REL), name
     assert _ed_wall(a) == pytest.approx(HEART_BY_NAME[name].anatomy.lv_wall_mm,
                                         rel=WALL_REL), name

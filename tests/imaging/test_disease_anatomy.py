@@ -1,6 +1,7 @@
 """Disease anatomy: the deformed chambers hold the model's volumes (measured on the meshes),
 hypertrophy thickens the wall, and bad input is refused by name."""
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +37,27 @@ def demo() -> Anatomy:
     return anatomy
 
 
+@functools.cache
 def _heart(name):
     h = get_heart(name)
     r = simulate(h.model, h.vector())
     return h, r
+
+
+_DEFORMED: dict = {}
+
+
+def _deformed(demo: Anatomy, name: str, push: bool) -> Anatomy:
+    """Heart ``name``'s deformation of ``demo`` at its own LV wall, built once per test
+    process: the tests below ask for the same ones (the every-heart overlap test and the
+    wall test both deformed each heart with pushing). Read, never modified."""
+    key = (id(demo), name, push)
+    if key not in _DEFORMED:
+        h, r = _heart(name)
+        _DEFORMED[key] = deform_anatomy(demo, volume_curves(r.series),
+                                        lv_wall_mm=h.anatomy.lv_wall_mm, label=h.title,
+                                        push=push)
+    return _DEFORMED[key]
 
 
 @pytest.mark.parametrize("name", ["healthy", "hfref", "severe_mr", "severe_as", "asd",
@@ -47,8 +65,7 @@ def _heart(name):
 def test_mesh_volumes_match_the_model(demo, name):
     h, r = _heart(name)
     curves = volume_curves(r.series)
-    out = deform_anatomy(demo, curves, lv_wall_mm=h.anatomy.lv_wall_mm, label=h.title,
-                         push=False)  # pushing: test_..._pushes_the_rv... below
+    out = _deformed(demo, name, push=False)  # pushing: test_..._pushes_the_rv... below
     for key, curve in curves.items():
         vols = [m.volume_ml() for m in out.structures[key].meshes.values()]
         # The base ED/ES meshes are the base chamber's largest and smallest volumes.
@@ -62,9 +79,7 @@ def test_mesh_volumes_match_the_model(demo, name):
 
 def test_disease_anatomy_differs_as_the_disease_says(demo):
     def built(name):
-        h, r = _heart(name)
-        return deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=h.anatomy.lv_wall_mm,
-                              push=False)
+        return _deformed(demo, name, push=False)
 
     healthy = built("healthy")
     ed = lambda a, k: max(m.volume_ml() for m in a.structures[k].meshes.values())  # noqa: E731
@@ -84,15 +99,13 @@ def test_disease_anatomy_differs_as_the_disease_says(demo):
 
 
 def test_wall_is_incompressible_over_the_cycle(demo):
-    h, r = _heart("severe_as")
-    out = deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=14.0, push=False)
+    assert get_heart("severe_as").anatomy.lv_wall_mm == 14.0
+    out = _deformed(demo, "severe_as", push=False)
     v = [m.volume_ml() for m in out.structures["lv_myocardium"].meshes.values()]
     # turning folded faces back (disease_anatomy._unfold) restores the wall's volume after
     assert v[0] == pytest.approx(v[1], rel=0.002)
     # LV mass = 1.05 g/mL × wall volume, well above the healthy heart's.
-    h0, r0 = _heart("healthy")
-    healthy = deform_anatomy(demo, volume_curves(r0.series), lv_wall_mm=h0.anatomy.lv_wall_mm,
-                             push=False)
+    healthy = _deformed(demo, "healthy", push=False)
     assert v[0] > 1.25 * healthy.structures["lv_myocardium"].meshes[0].volume_ml()
 
 
@@ -145,8 +158,7 @@ def _overlaps(a):
 def _check_pushed(demo, name, base_overlap, vol_rel=0.01, left_ml=0.2):
     h, r = _heart(name)
     curves = volume_curves(r.series)
-    loose = deform_anatomy(demo, curves, lv_wall_mm=h.anatomy.lv_wall_mm, push=False)
-    out = deform_anatomy(demo, curves, lv_wall_mm=h.anatomy.lv_wall_mm)
+    loose, out = _deformed(demo, name, push=False), _deformed(demo, name, push=True)
     before, after = _overlaps(loose), _overlaps(out)
     # Resizing alone makes chambers run into each other (the dilated LV through the RV) ...
     made = {pr: before[pr] - base_overlap[pr] for pr in PAIRS}
@@ -225,8 +237,7 @@ def test_the_wall_turns_no_face_over(demo, name):
     high triangle; they may turn, up to 1 % of the faces."""
     from twinviewer.imaging.disease_anatomy import flipped_faces
 
-    h, r = _heart(name)
-    out = deform_anatomy(demo, volume_curves(r.series), lv_wall_mm=h.anatomy.lv_wall_mm)
+    out = _deformed(demo, name, push=True)
     for p, base in demo.structures["lv_myocardium"].meshes.items():
         now = out.structures["lv_myocardium"].meshes[p]
         base = SurfaceMesh(base.points, now.faces)  # edge flips may have changed the faces

@@ -37,7 +37,7 @@ from twinviewer.core.anatomy import Anatomy
 log = logging.getLogger("twinviewer.gui")
 
 #: Bump when the deformation or what is stored changes (old files are then not read).
-_FORMAT = 6
+_FORMAT = 7
 #: Pseudonym and label of a diagnose-mode heart (they must not name its lesion).
 HIDDEN = "virtual-hidden-heart"
 #: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.

@@ -48,14 +48,19 @@ def _poly(mesh: SurfaceMesh):
                                           np.asarray(mesh.faces))
 
 
+#: (triangle, grid line) pairs :func:`solid_mask` tests at once (bounds its memory: ~100 MB).
+_CHUNK = 500_000
+
+
 def solid_mask(mesh: SurfaceMesh, origin: np.ndarray, dims: tuple[int, int, int],
                h: float) -> np.ndarray:
     """Voxels (x, y, z order) of a regular grid inside a closed surface.
 
-    Ray parity along z: every triangle is intersected with the grid's z-lines (vectorised
-    over triangles); a voxel is inside when an odd number of crossings lies below it. Parity
-    does not depend on the triangles' orientation, so a few flipped triangles do not matter
-    (VTK's slice-based stencil filled wrong regions on such meshes).
+    Ray parity along z: every triangle is intersected with the grid's z-lines under it
+    (vectorised over all triangle and line pairs); a voxel is inside when an odd number of
+    crossings lies below it. Parity does not depend on the triangles' orientation, so a few
+    flipped triangles do not matter (VTK's slice-based stencil filled wrong regions on such
+    meshes).
 
     Examples
     --------
@@ -73,26 +78,38 @@ def solid_mask(mesh: SurfaceMesh, origin: np.ndarray, dims: tuple[int, int, int]
     span = hi - lo
     keep = np.all(span >= 0, axis=1)
     tri, lo, span = tri[keep], lo[keep], span[keep]
-    cnt = np.zeros((nx, ny, nz + 1), np.int32)
     a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
     det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
-    for di in range(int(span[:, 0].max(initial=-1)) + 1):
-        for dj in range(int(span[:, 1].max(initial=-1)) + 1):
-            sel = (span[:, 0] >= di) & (span[:, 1] >= dj) & (det != 0)
-            if not sel.any():
-                continue
-            x = (lo[sel, 0] + di).astype(float)
-            y = (lo[sel, 1] + dj).astype(float)
-            aa, bb, cc, dd = a[sel], b[sel], c[sel], det[sel]
-            u = ((bb[:, 0] - x) * (cc[:, 1] - y) - (cc[:, 0] - x) * (bb[:, 1] - y)) / dd
-            v = ((cc[:, 0] - x) * (aa[:, 1] - y) - (aa[:, 0] - x) * (cc[:, 1] - y)) / dd
-            w = 1.0 - u - v
-            hit = (u >= 0) & (v >= 0) & (w >= 0)
-            z = u * aa[:, 2] + v * bb[:, 2] + w * cc[:, 2]
-            i, j = x[hit].astype(int), y[hit].astype(int)
-            k = np.clip(np.ceil(z[hit]).astype(int), 0, nz)
-            ok = (i >= 0) & (i < nx) & (j >= 0) & (j < ny)
-            np.add.at(cnt, (i[ok], j[ok], k[ok]), 1)
+    ok = det != 0
+    a, b, c, det, lo, span = a[ok], b[ok], c[ok], det[ok], lo[ok], span[ok]
+    # every (triangle, z-line under it) pair at once, in chunks of ~CHUNK pairs: the z-lines
+    # of triangle t are lo[t] + (di, dj), 0 ≤ di ≤ span[t, 0], 0 ≤ dj ≤ span[t, 1]
+    ny_t = span[:, 1] + 1
+    n_lines = (span[:, 0] + 1) * ny_t
+    ends = np.cumsum(n_lines)
+    first, crossings = 0, []
+    while first < len(n_lines):
+        last = int(np.searchsorted(ends, ends[first] - n_lines[first] + _CHUNK, "right"))
+        last = max(last, first + 1)
+        t = np.repeat(np.arange(first, last), n_lines[first:last])
+        local = np.arange(t.size) - np.repeat(ends[first:last] - n_lines[first:last]
+                                              - (ends[first] - n_lines[first]),
+                                              n_lines[first:last])
+        x = (lo[t, 0] + local // ny_t[t]).astype(float)
+        y = (lo[t, 1] + local % ny_t[t]).astype(float)
+        aa, bb, cc, dd = a[t], b[t], c[t], det[t]
+        u = ((bb[:, 0] - x) * (cc[:, 1] - y) - (cc[:, 0] - x) * (bb[:, 1] - y)) / dd
+        v = ((cc[:, 0] - x) * (aa[:, 1] - y) - (aa[:, 0] - x) * (cc[:, 1] - y)) / dd
+        w = 1.0 - u - v
+        hit = (u >= 0) & (v >= 0) & (w >= 0)
+        z = u * aa[:, 2] + v * bb[:, 2] + w * cc[:, 2]
+        i, j = x[hit].astype(int), y[hit].astype(int)
+        k = np.clip(np.ceil(z[hit]).astype(int), 0, nz)
+        inside = (i >= 0) & (i < nx) & (j >= 0) & (j < ny)
+        crossings.append((i[inside] * ny + j[inside]) * (nz + 1) + k[inside])
+        first = last
+    flat = np.concatenate(crossings) if crossings else np.zeros(0, int)
+    cnt = np.bincount(flat, minlength=nx * ny * (nz + 1)).reshape(nx, ny, nz + 1)
     return (np.cumsum(cnt, axis=2)[:, :, :nz] % 2).astype(bool)
 
 
