@@ -173,25 +173,23 @@ def _myocardium(vol: np.ndarray, full: np.ndarray, lab_c: np.ndarray, f, fsp, t:
         thin &= ~(opposite & rv_side)
     else:
         thin = np.zeros(lb.shape, bool)
-    near = np.zeros(lab_c.shape, bool)
-    near[box] = (d_lv <= wall_mm) & ~thin
-    up = near
+    # Everything below on the full-resolution box of the LV search: nothing outside can be
+    # myocardium, and the label/filter costs scale with the box, not the whole scan.
+    up = (d_lv <= wall_mm) & ~thin
     for axis, b in enumerate(f):
         up = np.repeat(up, b, axis=axis)
-    zone = np.zeros(vol.shape, bool)
-    sl = tuple(slice(0, s) for s in up.shape)
-    zone[sl] = up[tuple(slice(0, s) for s in zone[sl].shape)]
+    fbox = tuple(slice(s.start * b, min(s.start * b + u, n))
+                 for s, b, u, n in zip(box, f, up.shape, vol.shape, strict=True))
+    zone = up[tuple(slice(0, x.stop - x.start) for x in fbox)]
+    v, fb = vol[fbox], full[fbox]
     # The epicardial boundary is where fat begins, judged on the image smoothed by
     # FAT_SMOOTH_MM: single noisy voxels above FAT_HU in a thin fat layer would otherwise bridge
     # the myocardium to the chest-wall muscle or to other chambers' walls.
-    zb = ndimage.find_objects(zone.astype(np.uint8))
-    not_fat = np.zeros(vol.shape, bool)
-    if zb:
-        sigma = [FAT_SMOOTH_MM / s for s in fsp / np.asarray(f, float)]
-        not_fat[zb[0]] = ndimage.gaussian_filter(vol[zb[0]].astype(np.float32), sigma) > FAT_HU
-    soft = zone & not_fat & (vol > FAT_HU) & (vol <= t) & (full == 0)
-    comp, _ = ndimage.label(soft | (full == lv))
-    ids = np.unique(comp[full == lv])
+    sigma = [FAT_SMOOTH_MM * b / x for b, x in zip(f, fsp, strict=True)]
+    smooth = ndimage.gaussian_filter(v.astype(np.float32, copy=False), sigma, truncate=2.5)
+    soft = zone & (smooth > FAT_HU) & (v > FAT_HU) & (v <= t) & (fb == 0)
+    comp, _ = ndimage.label(soft | (fb == lv))
+    ids = np.unique(comp[fb == lv])
     myo = soft & np.isin(comp, ids[ids > 0])
-    full[myo] = LABEL_VALUES["lv_myocardium"]
+    fb[myo] = LABEL_VALUES["lv_myocardium"]
     return full
