@@ -12,7 +12,17 @@ from scipy import ndimage
 from twinviewer.core.anatomy import ImageVolume
 from twinviewer.imaging.ct_seg import segment_ct
 from twinviewer.imaging.errors import ImagingError
-from twinviewer.imaging.phantom import LABEL_VALUES, ct_hounsfield, grid_affine, make_labels
+from twinviewer.imaging.phantom import (
+    BODY_FAT,
+    LABEL_VALUES,
+    MEDIASTINAL_FAT,
+    MUSCLE,
+    OTHER_WALL,
+    ct_hounsfield,
+    grid_affine,
+    make_labels,
+    tissue_map,
+)
 
 SHAPE, SPACING = (90, 160, 160), (1.8, 1.0, 1.0)
 POOLS = ("lv_blood", "rv_blood", "la", "ra", "aorta", "pulmonary_artery")
@@ -57,7 +67,57 @@ def test_myocardium_shell_surrounds_the_lv(ct, seg):
     _, truth = ct
     myo = seg == LABEL_VALUES["lv_myocardium"]
     t = truth == LABEL_VALUES["lv_myocardium"]
-    assert 2 * (myo & t).sum() / (myo.sum() + t.sum()) >= 0.7  # measured 0.77 (notes)
+    # 0.77 before ctmass10 (a 70 HU shell on the epicardium, the septum's RV side dropped);
+    # 0.97 after (docs/notes/ctmass10.md).
+    assert 2 * (myo & t).sum() / (myo.sum() + t.sum()) >= 0.9
+
+
+@pytest.mark.parametrize("phase", ["ED", "ES"])
+def test_lv_mass_within_5_percent(phase):
+    """LV myocardium (mass = volume x 1.05 g/mL, so the same ratio) within 5 % of the truth
+    with the septum counted as LV (AHA 17-segment convention) and no chest-wall muscle.
+
+    Read +8.9 % (ED) and +7.5 % (ES) before ctmass10: an epicardial shell and chest-wall
+    muscle counted, the septum's RV side dropped.
+    """
+    truth = make_labels(SHAPE, SPACING, phase)
+    hu = ct_hounsfield(truth, SPACING, rng=np.random.default_rng(0))
+    img = ImageVolume(hu, grid_affine(SHAPE, SPACING), SPACING, modality="CT")
+    lab = segment_ct(img, clicks(truth))
+    myo, ref = lab == LABEL_VALUES["lv_myocardium"], truth == LABEL_VALUES["lv_myocardium"]
+    assert myo.sum() == pytest.approx(ref.sum(), rel=0.05)
+    assert 2 * (myo & ref).sum() / (myo.sum() + ref.sum()) >= 0.9
+    # No voxel of the chest-wall muscle or subcutaneous fat is called myocardium.
+    tissue = tissue_map(truth, SPACING)
+    assert not (myo & np.isin(tissue, [MUSCLE, BODY_FAT])).any()
+
+
+def test_phantom_lv_epicardium_meets_fat():
+    """The phantom's LV epicardium is bordered by fat or by other chambers' walls, never by a
+    wall shell of its own or by chest-wall muscle (real CT: epicardial fat, -100 HU)."""
+    truth = make_labels(SHAPE, SPACING, "ED")
+    tissue = tissue_map(truth, SPACING)
+    myo = truth == LABEL_VALUES["lv_myocardium"]
+    ring = ndimage.binary_dilation(myo) & (truth == 0)
+    counts = {c: int((ring & (tissue == c)).sum()) for c in (MEDIASTINAL_FAT, OTHER_WALL,
+                                                              MUSCLE, BODY_FAT)}
+    assert counts[MUSCLE] == counts[BODY_FAT] == 0
+    # Wall tissue only where another chamber's wall meets the LV (RV insertions, atria,
+    # aortic root): a small part of the ring, not the whole epicardium (measured 1804 wall
+    # voxels against 7980 fat; before ctmass10 8425 wall, 1094 muscle, 265 body fat, no fat).
+    assert counts[OTHER_WALL] < 0.3 * counts[MEDIASTINAL_FAT]
+
+
+def test_demo_study_lv_mass_against_its_seg(demo_study):
+    """The demo CT study, proposed seeds: LV myocardium within 5 % of its SEG, Dice ≥ 0.9."""
+    from twinviewer.imaging.ct_seeds import propose_ct_seeds
+
+    a = _demo_truth_and_image(demo_study)
+    for phase, ref in a.labels.items():
+        lab = segment_ct(a.image, propose_ct_seeds(a.image, phase), phase)
+        x, y = lab == LABEL_VALUES["lv_myocardium"], ref == LABEL_VALUES["lv_myocardium"]
+        assert x.sum() == pytest.approx(y.sum(), rel=0.05), phase
+        assert 2 * (x & y).sum() / (x.sum() + y.sum()) >= 0.9, phase
 
 
 def test_chambers_split_at_the_valve_planes(ct, seeds):

@@ -12,7 +12,10 @@
    image's resolution.
 4. LV myocardium: soft tissue (between ``FAT_HU`` and the blood threshold) within
    ``wall_mm`` of the LV pool and connected to it, leaving out the thin walls of other pools
-   (tissue within 2.5 mm of another pool and nearer to it than to the LV).
+   (tissue within 2.5 mm of another pool and nearer to it than to the LV) except the
+   interventricular septum, which is LV myocardium by the standard LV-mass convention.
+   Fat is judged on the image smoothed by ``FAT_SMOOTH_MM`` so that noise cannot bridge the
+   epicardial fat to the chest wall.
 
 Examples
 --------
@@ -36,6 +39,7 @@ MYOCARDIUM_HU = 80.0
 FAT_HU = -30.0
 WORK_MM = 1.4
 OTHER_WALL_MM = 2.5
+FAT_SMOOTH_MM = 1.0
 
 Seeds = Mapping[str, Sequence[tuple[float, float, float]]]
 
@@ -140,7 +144,8 @@ def segment_ct(image: ImageVolume, seeds: Seeds, phase: int | None = None, *,
     full[sl] = up[tuple(slice(0, s) for s in full[sl].shape)]
     full[vol <= t] = 0
     if myocardium and "lv_blood" in pts:
-        full = _myocardium(vol, full, lab_c, f, fsp, t, wall_mm)
+        # The pools as thresholded, not grown: a grown RV would cover the septum's RV side.
+        full = _myocardium(vol, full, np.where(coarse, lab_c, 0), f, fsp, t, wall_mm)
     return full
 
 
@@ -151,21 +156,40 @@ def _myocardium(vol: np.ndarray, full: np.ndarray, lab_c: np.ndarray, f, fsp, t:
     box = tuple(slice(max(s.start - m, 0), s.stop + m)
                 for s in ndimage.find_objects((lab_c == lv).astype(np.uint8))[0])
     lb = lab_c[box]
-    d_lv = ndimage.distance_transform_edt(lb != lv, sampling=fsp)
+    d_lv, i_lv = ndimage.distance_transform_edt(lb != lv, sampling=fsp, return_indices=True)
     others = (lb > 0) & (lb != lv)
-    d_other = (ndimage.distance_transform_edt(~others, sampling=fsp) if others.any()
-               else np.full(lb.shape, np.inf))
-    near = np.zeros(lab_c.shape, bool)
-    near[box] = (d_lv <= wall_mm) & ~((d_other <= OTHER_WALL_MM) & (d_other < d_lv))
-    up = near
+    if others.any():
+        d_other, i_other = ndimage.distance_transform_edt(~others, sampling=fsp,
+                                                          return_indices=True)
+        thin = (d_other <= OTHER_WALL_MM) & (d_other < d_lv)
+        # The interventricular septum is LV myocardium (AHA 17-segment model; SCMR
+        # post-processing guidance): tissue with the LV pool on one side and the RV pool on
+        # the other, i.e. the nearest LV and nearest RV voxels in opposite directions, stays.
+        here = np.indices(lb.shape, dtype=np.float32)
+        to_lv = (i_lv - here) * fsp[:, None, None, None]
+        to_other = (i_other - here) * fsp[:, None, None, None]
+        opposite = (to_lv * to_other).sum(axis=0) < 0
+        rv_side = lb[tuple(i_other)] == LABEL_VALUES["rv_blood"]
+        thin &= ~(opposite & rv_side)
+    else:
+        thin = np.zeros(lb.shape, bool)
+    # Everything below on the full-resolution box of the LV search: nothing outside can be
+    # myocardium, and the label/filter costs scale with the box, not the whole scan.
+    up = (d_lv <= wall_mm) & ~thin
     for axis, b in enumerate(f):
         up = np.repeat(up, b, axis=axis)
-    zone = np.zeros(vol.shape, bool)
-    sl = tuple(slice(0, s) for s in up.shape)
-    zone[sl] = up[tuple(slice(0, s) for s in zone[sl].shape)]
-    soft = zone & (vol > FAT_HU) & (vol <= t) & (full == 0)
-    comp, _ = ndimage.label(soft | (full == lv))
-    ids = np.unique(comp[full == lv])
+    fbox = tuple(slice(s.start * b, min(s.start * b + u, n))
+                 for s, b, u, n in zip(box, f, up.shape, vol.shape, strict=True))
+    zone = up[tuple(slice(0, x.stop - x.start) for x in fbox)]
+    v, fb = vol[fbox], full[fbox]
+    # The epicardial boundary is where fat begins, judged on the image smoothed by
+    # FAT_SMOOTH_MM: single noisy voxels above FAT_HU in a thin fat layer would otherwise bridge
+    # the myocardium to the chest-wall muscle or to other chambers' walls.
+    sigma = [FAT_SMOOTH_MM * b / x for b, x in zip(f, fsp, strict=True)]
+    smooth = ndimage.gaussian_filter(v.astype(np.float32, copy=False), sigma, truncate=2.5)
+    soft = zone & (smooth > FAT_HU) & (v > FAT_HU) & (v <= t) & (fb == 0)
+    comp, _ = ndimage.label(soft | (fb == lv))
+    ids = np.unique(comp[fb == lv])
     myo = soft & np.isin(comp, ids[ids > 0])
-    full[myo] = LABEL_VALUES["lv_myocardium"]
+    fb[myo] = LABEL_VALUES["lv_myocardium"]
     return full

@@ -58,6 +58,12 @@ TISSUE_HU: dict[int, float] = {
     RIGHT_BLOOD: 300.0,
 }
 
+# Least fat (mm) between the heart and the chest wall: pericardium plus pericardial fat, which
+# on contrast CT separates the myocardium (40-100 HU) from the chest wall (REFERENCE.md:
+# fat -100 HU). The normal pericardium is at most 2 mm thick on CT with fat on both sides
+# (Wang et al. 2003, RadioGraphics 23:S167); 3 mm in all is my choice, at the thin end.
+PERICARDIAL_FAT_MM = 3.0
+
 # Patient position (LPS mm) of the centre of the field of view; deliberately not the origin so
 # that readers which ignore ImagePositionPatient are caught.
 FOV_CENTRE = np.array([25.0, -12.0, -148.0])
@@ -426,9 +432,19 @@ def tissue_map(labels: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
     tissue[np.broadcast_to(cavity, shape)] = LUNG
     tissue[np.broadcast_to(cavity, shape) & mediastinum] = MEDIASTINAL_FAT
     tissue[np.broadcast_to(spine & cavity, shape)] = BONE
-    # Thin walls (2.5 mm) around every blood pool not already walled by LV myocardium.
-    tissue[(dist_out > 0) & (dist_out <= 2.5) & np.broadcast_to(cavity, shape)] = OTHER_WALL
+    # Thin walls (2.5 mm) around every blood pool not already walled by LV myocardium: measured
+    # from those pools only, so the LV epicardium meets epicardial fat (-100 HU), as on real CT,
+    # not a 70 HU shell no reader would count as LV wall.
     lv = LABEL_VALUES
+    walled = np.isin(labels, [lv[k] for k in ("la", "aorta", "rv_blood", "ra",
+                                               "pulmonary_artery")])
+    dist_pool = ndimage.distance_transform_edt(~walled, sampling=sampling)
+    tissue[~heart & (dist_pool <= 2.5) & np.broadcast_to(cavity, shape)] = OTHER_WALL
+    # Pericardium and pericardial fat: the heart lies inside the thoracic cavity, never in the
+    # chest-wall muscle or subcutaneous fat; where the implicit heart reaches the chest wall the
+    # wall gives way to a fat layer (``PERICARDIAL_FAT_MM``) rather than touching the myocardium.
+    outside = np.isin(tissue, [AIR, BODY_FAT, MUSCLE, BONE])
+    tissue[outside & ~heart & (dist_out <= PERICARDIAL_FAT_MM)] = MEDIASTINAL_FAT
     tissue[labels == lv["lv_myocardium"]] = LV_MYO
     left = np.isin(labels, [lv["lv_blood"], lv["la"], lv["aorta"]])
     right = np.isin(labels, [lv["rv_blood"], lv["ra"], lv["pulmonary_artery"]])
