@@ -8,6 +8,7 @@ step's scroll area would draw over the widgets around it (as side by side's did)
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -56,6 +57,18 @@ class ReadingsTable(QTableWidget):
         hdr.setSectionResizeMode(0, mode.Stretch if self.narrow else mode.ResizeToContents)
         hdr.setSectionResizeMode(1, mode.ResizeToContents)
         hdr.setSectionResizeMode(METHOD, mode.Stretch)
+
+    def sizeHintForRow(self, row: int) -> int:  # noqa: N802 - Qt naming
+        """At least the wrapped label's height, measured with a margin to spare: Qt's own
+        estimate broke the label a few pixels wider than it draws it, so a label of four
+        lines got a row of three (CI, session 10)."""
+        hint = super().sizeHintForRow(row)
+        item = self.item(row, 0)
+        if item is None or self.isColumnHidden(0):
+            return hint
+        r = self.fontMetrics().boundingRect(0, 0, max(self.columnWidth(0) - 10, 1), 10_000,
+                                            int(Qt.TextFlag.TextWordWrap), item.text())
+        return max(hint, r.height() + 4)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         super().resizeEvent(event)
