@@ -75,6 +75,32 @@ def test_process_path_gives_the_thread_paths_result_relinked_to_the_twin(worker)
     assert doc.apply_calibration(r2, res2, calibrated=new2) is new2  # accepted as the twin's
 
 
+def test_a_note_added_while_the_helper_calibrates_is_kept_and_the_result_applies(worker):
+    """review10b #2: a note recorded on the open twin during a calibration in the helper
+    left the calibration's entry out of the relinked trail; Document.apply_calibration then
+    refused the result. The entry is now chained after the note."""
+    from twinviewer.document import Document
+    from twinviewer.io.audit import AuditLog, audit_log
+
+    twin = _twin()
+    audit_log(twin).record(twin, "import", {})
+    noted = []
+
+    def progress(f, t=""):
+        if not noted:  # the user writes a note while the helper works
+            noted.append(audit_log(twin).add_note(twin, "septal bounce on echo"))
+
+    r, res, new = calibrated_in_process(worker, twin, n=16, seed=3, prior=None,
+                                        progress=progress, cancel=lambda: False)
+    assert noted and twin.audit[-1] is noted[0]
+    assert all(a is b for a, b in zip(new.audit, twin.audit, strict=False))
+    assert len(new.audit) == len(twin.audit) + 1 and new.audit[-1].action == "calibration"
+    assert AuditLog(new.audit).verify_chain().ok  # one unbroken chain
+    doc = Document()
+    doc.open_twin(twin)
+    assert doc.apply_calibration(r, res, calibrated=new) is new
+
+
 def test_an_error_in_the_helper_comes_back_as_itself(worker):
     twin = twin_from_preset("healthy", n=1)  # no measurements at all
     with pytest.raises(ValueError, match="no measurements"):

@@ -50,7 +50,8 @@ def test_a_mesh_series_opens_as_a_moving_heart_with_its_measurements(make_twin_w
     open_mesh_paths(w, files_in(bivme25), None, 860.0)
     wait_jobs(qtbot, w.state)
     a = w.state.twin.anatomy
-    assert a.pseudonym == "imported-mesh-series", w.last_error
+    assert a.pseudonym.startswith("TW-") and w.state.twin.pseudonym == a.pseudonym, \
+        w.last_error  # a fresh pseudonym: the twin can be saved (review10b #1)
     assert {k: len(s.meshes) for k, s in a.structures.items()} == \
         {"lv_blood": 25, "rv_blood": 25, "epicardium": 25}
     assert {"lv_blood", "rv_blood", "epicardium"} <= set(w.view3d.live)  # moved point-wise
@@ -308,7 +309,10 @@ def test_opened_meshes_are_a_new_patient_never_the_open_twins_numbers(make_twin_
     open_mesh_paths(w, files_in(bivme25), None, 860.0)
     wait_jobs(qtbot, w.state)
     t = w.state.twin
-    assert t is not old and t.pseudonym == "imported-mesh-series", w.last_error
+    assert t is not old and t.pseudonym.startswith("TW-"), w.last_error
+    from twinviewer.io.twinfile import twin_bytes
+
+    assert twin_bytes(t)  # savable: a real pseudonym (review10b #1)
     assert t.measurements == []  # the old twin's are gone; the meshes' own are the anatomy's
     assert {m.source for m in t.anatomy.measurements} == {
         "imported mesh time series, 25-phase volume curve"}

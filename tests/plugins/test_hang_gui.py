@@ -52,7 +52,7 @@ def test_a_hanging_panel_is_interrupted_named_and_can_stay_disabled(
     reg = plugin_registry(_folder(tmp_path, "tv-slow-panel", PANEL, MANIFEST), entry_points=[])
     w = _window(tmp_path, qtbot)
     saved: list[int] = []
-    w.autosave = types.SimpleNamespace(autosave_now=lambda: saved.append(1))
+    w.autosave = types.SimpleNamespace(autosave_now=lambda force=False: saved.append(1))
     children = set(w.children())
     t0 = time.monotonic()
     w.show_step("Slow")

@@ -136,25 +136,31 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
     ...     cancel=c)
     """
     an = twin.anatomy
+    started = len(twin.audit)  # the trail the child copies; entries after it are its own
     token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
     result, results, new, curve_ids = worker.call(
         "twinviewer.gui.calibration_job:child_calibration",
         {"twin": replace(twin, anatomy=None), "anatomy": token, "n": n, "seed": seed,
          "prior": prior}, progress, cancel)
     if new is not None:
-        _relink(new, results, twin, curve_ids)
+        _relink(new, results, twin, curve_ids, started)
     return result, results, new
 
 
-def _relink(new, results, twin, curve_ids: dict[str, int]) -> None:
+def _relink(new, results, twin, curve_ids: dict[str, int], started: int | None = None) -> None:
     """Give the calibrated twin back what the child did not have: ``twin``'s anatomy object
     and audit entries (``Document.apply_calibration`` checks they are the open twin's), and
     key the results' cached measured bands by the open anatomy's own curves."""
     from twinviewer.gui.plots import measured_curve
+    from twinviewer.io.audit import AuditLog
 
     new.anatomy = twin.anatomy
-    k = len(twin.audit)
-    new.audit = list(twin.audit) + list(new.audit[k:])
+    k = len(twin.audit) if started is None else started
+    own = list(new.audit[k:])  # the calibration's entries, chained to the trail it started on
+    new.audit = list(twin.audit)
+    log = AuditLog(new.audit)
+    for e in own:  # re-chained after what the user recorded meanwhile (a note: review10b #2)
+        log.append(e.action, e.details, model=e.model)
     cache: dict[Any, Any] = getattr(results, "__dict__", {}).get("_measured_band_cache", {})
     for chamber, child_id in curve_ids.items():
         band = cache.pop((chamber, child_id), None)

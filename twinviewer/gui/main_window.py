@@ -804,9 +804,18 @@ class MainWindow(QMainWindow):
         """Start a new twin for an imported patient study: the 'healthy' preset's prior
         ensemble on the patient's anatomy and pseudonym, with the image-derived volumes as
         its first measurements, and an audit trail that starts with the import."""
+        import secrets
+
         from twinviewer.io import audit_log
+        from twinviewer.io.privacy import is_pseudonym
         from twinviewer.twins import twin_from_preset
 
+        if not is_pseudonym(anatomy.pseudonym):
+            # meshes read from files carry no de-identified pseudonym ("imported-meshes"):
+            # such a twin could not be saved, and every mesh import shared one autosave
+            # (review10b #1); each gets a fresh one
+            anatomy = dataclasses.replace(anatomy,
+                                          pseudonym="TW-" + secrets.token_hex(5).upper())
         twin = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, anatomy=anatomy,
                                 pseudonym=anatomy.pseudonym)
         twin.origin = "import"

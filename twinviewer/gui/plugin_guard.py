@@ -67,9 +67,9 @@ def _autosave(window) -> None:
     controller = getattr(window, "autosave", None) or getattr(
         window.state, "_autosave_controller", None)
     if controller is not None:
-        path = controller.autosave_now()
-        log.warning("a plugin froze the window: work autosaved%s",
-                    f" to {path}" if path else " (nothing unsaved)")
+        path = controller.autosave_now(force=True)
+        log.warning("a plugin froze the window: %s",
+                    f"work autosaved to {path}" if path else "no unsaved work to autosave")
 
 
 def build_panel(window, spec) -> tuple[type, QWidget] | None:

@@ -116,7 +116,8 @@ def available() -> bool:
     >>> isinstance(available(), bool)
     True
     """
-    return not getattr(sys, "frozen", False)
+    # pass_fds and descriptor-based pipes are POSIX only (review10b #10)
+    return not getattr(sys, "frozen", False) and os.name == "posix"
 
 
 class ProcessWorker:

@@ -71,7 +71,10 @@ class ReportPanel(QWidget):
             return
         self.heading.setText(heading(doc.file.name, doc.dirty))
         try:
-            lines = describe(doc.twin_document())
+            from twinviewer.interventions.constants_digest import held_back
+
+            td = doc.twin_document()  # what info and the PDF hold back, held back here too
+            lines = describe(td, held_back(td.results, td.twin.scenarios))
         except (TwinFileError, ValueError) as exc:
             lines = [f"cannot describe the twin: {exc}"]
         self.summary.setPlainText("\n".join(lines))

@@ -334,6 +334,9 @@ class AutosaveController(QObject):
         self._busy = busy if busy is not None else (
             playing.is_set if playing is not None else (lambda: False))
         self._max_defer_s = max_defer_s
+        # set while the GUI thread waits for the worker (save, discard): a write deferred
+        # for playback goes now, or the window would freeze up to max_defer_s (review10b #5)
+        self._hurry = threading.Event()
         self.timer = QTimer(self)
         self.timer.setInterval(int(interval_s * 1000))
         self.timer.timeout.connect(lambda: self.autosave_soon(changed=False))
@@ -412,7 +415,7 @@ class AutosaveController(QObject):
 
         def work() -> None:
             deadline = time.monotonic() + self._max_defer_s
-            while self._busy() and time.monotonic() < deadline:
+            while self._busy() and not self._hurry.is_set() and time.monotonic() < deadline:
                 time.sleep(0.1)  # playback: wait for it to stop (bounded)
             try:
                 digest, path = self._write(*snap, changed=changed)
@@ -433,20 +436,27 @@ class AutosaveController(QObject):
         """Wait for an autosave the worker is writing (before a save or discard)."""
         pending = self._pending
         if pending is not None:
-            with contextlib.suppress(Exception):
-                pending.result(timeout=timeout)
+            self._hurry.set()
+            try:
+                with contextlib.suppress(Exception):
+                    pending.result(timeout=timeout)
+            finally:
+                self._hurry.clear()
 
-    def autosave_now(self) -> Path | None:
+    def autosave_now(self, force: bool = False) -> Path | None:
         """Autosave now, on this thread, if the user changed the twin since the last autosave.
 
         A twin nobody edited (the demo, a file just opened) is never autosaved, so recovery
         is only ever offered for the user's own work. Returns the path written, or None.
+        ``force``: write even during playback (the plugin watchdog's thread, while the GUI
+        thread is stuck); from another thread no timer is touched.
         """
         snap = self._snapshot()
         if snap is None:
             return None
-        if self._busy():
-            self.debounce.start()  # never on the GUI thread during playback: try again soon
+        if self._busy() and not force:
+            if threading.current_thread() is threading.main_thread():
+                self.debounce.start()  # never on the GUI thread during playback: retry soon
             return None
         self.wait()
         try:

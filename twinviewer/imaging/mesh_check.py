@@ -51,7 +51,8 @@ def refuse_bad_surface(points: np.ndarray, faces: np.ndarray | None, name: str) 
         raise ImagingError(f"{name}: no surface triangles in the file")
     if faces.min() < 0 or faces.max() >= len(points):
         raise ImagingError(f"{name}: a triangle refers to a point that is not in the file "
-                           f"(index {int(faces.max())}, {len(points)} points)")
+                           f"(index {int(faces.min()) if faces.min() < 0 else int(faces.max())}"
+                           f", {len(points)} points)")
     tri = points[faces[:, :3]]
     area = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     if not (area > 0).any():

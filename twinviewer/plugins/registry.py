@@ -432,7 +432,9 @@ class Registry:
             c = self._loaded_contribution(kind, name)
             if c is None or c.plugin == CORE:
                 return func(*args, **kw)
-            where = f" on {Path(args[0]).name}" if kind == "readers" and args else ""
+            # never the file's name: the reason is stored with the plugin's disabled state,
+            # and a study folder's name may be the patient's (review10b #7)
+            where = " on the file being read" if kind == "readers" and args else ""
             what = f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref})"
             try:
                 return call_within(func, args, kw, seconds=budget(kind), label=what + where)
