@@ -37,6 +37,38 @@ def temp_settings(tmp_path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def window_at_1280(qapp, tmp_path_factory, preset: str, pseudonym: str):
+    """Generator for a module fixture: one MainWindow at 1280×720 (the smallest supported
+    screen) on a ``preset`` twin with its predictions, with its own data folder; closed and
+    the environment restored at teardown."""
+    import os
+
+    from twinviewer.gui.main_window import MainWindow
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    tmp = tmp_path_factory.mktemp(preset)
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
+    qs = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=qs, load_demo=False)
+    twin = twin_from_preset(preset, n=8, pseudonym=pseudonym)
+    w.show_twin(twin, results=simulate_twin(twin))
+    w.resize(1280, 720)
+    w.show()
+    qapp.processEvents()
+    w._default_sizes()
+    qapp.processEvents()
+    yield w
+    w.state.session.dirty = False
+    w.state.cancel_all()
+    w.state.wait_for_jobs(10_000)
+    w.close()
+    if old is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = old
+
+
 def wait_jobs(qtbot, state, timeout: int = 120_000) -> None:
     qtbot.waitUntil(lambda: not state.jobs, timeout=timeout)
 

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox, QStyle
 
+from tests.gui.conftest import window_at_1280
 from twinviewer.gui import panels
 from twinviewer.gui.main_window import MIN_3D, MIN_PV, MIN_WIGGERS_H, MainWindow
 from twinviewer.twins import simulate_twin, twin_from_preset
@@ -249,29 +250,7 @@ ALL_STEPS = ("Patient & images", "Segment", "Measurements", "Calibrate", "What-i
 @pytest.fixture(scope="module")
 def narrow(qapp, tmp_path_factory):
     """One main window at 1280×720 (the smallest supported screen) for the layout checks."""
-    import os
-
-    tmp = tmp_path_factory.mktemp("narrow")
-    old = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
-    qs = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=qs, load_demo=False)
-    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
-    w.show_twin(twin, results=simulate_twin(twin))
-    w.resize(1280, 720)
-    w.show()
-    qapp.processEvents()
-    w._default_sizes()
-    qapp.processEvents()
-    yield w
-    w.state.session.dirty = False
-    w.state.cancel_all()
-    w.state.wait_for_jobs(10_000)
-    w.close()
-    if old is None:
-        os.environ.pop("XDG_DATA_HOME", None)
-    else:
-        os.environ["XDG_DATA_HOME"] = old
+    yield from window_at_1280(qapp, tmp_path_factory, "healthy", "virtual-7")
 
 
 @pytest.mark.parametrize("step", ALL_STEPS)

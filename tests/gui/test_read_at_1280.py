@@ -3,40 +3,16 @@ with the longest prior name, table headers are not cut, no code names in Explain
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from PySide6.QtCore import QSettings
 
-from twinviewer.gui.main_window import MainWindow
+from tests.gui.conftest import window_at_1280
 from twinviewer.personalize.disease import DISEASE_PRIORS, prior_title
-from twinviewer.twins import simulate_twin, twin_from_preset
 
 
 @pytest.fixture(scope="module")
 def hfref_window(qapp, tmp_path_factory):
     """One main window at 1280×720 on an HFrEF twin (its auto prior: the longest name)."""
-    tmp = tmp_path_factory.mktemp("hfref")
-    old = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = str(tmp / "data")
-    qs = QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=qs, load_demo=False)
-    twin = twin_from_preset("hfref", n=8, pseudonym="virtual-hfref")
-    w.show_twin(twin, results=simulate_twin(twin))
-    w.resize(1280, 720)
-    w.show()
-    qapp.processEvents()
-    w._default_sizes()
-    qapp.processEvents()
-    yield w
-    w.state.session.dirty = False
-    w.state.cancel_all()
-    w.state.wait_for_jobs(10_000)
-    w.close()
-    if old is None:
-        os.environ.pop("XDG_DATA_HOME", None)
-    else:
-        os.environ["XDG_DATA_HOME"] = old
+    yield from window_at_1280(qapp, tmp_path_factory, "hfref", "virtual-hfref")
 
 
 def _longest_prior() -> str:
