@@ -34,6 +34,29 @@ from twinviewer.interventions.scenario import shown_name
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
+
+def _guard_widget_walk() -> None:
+    """pyqtgraph's ``WidgetGroup.autoAdd`` walks a new plot's control widgets by
+    ``children()``; once in CI (session 10) a child came back typed as ``QSurface`` (no
+    ``children``), the walk raised and the What-if panel was not built. Objects without
+    children are skipped instead: they hold no widgets to add."""
+    from pyqtgraph.WidgetGroup import WidgetGroup
+
+    walk = WidgetGroup.autoAdd
+    if getattr(walk, "_guarded", False):
+        return
+
+    def auto_add(self, obj):
+        if not hasattr(obj, "children"):
+            return
+        walk(self, obj)
+
+    auto_add._guarded = True
+    WidgetGroup.autoAdd = auto_add
+
+
+_guard_widget_walk()
+
 COLOURS = {"p_AO": (200, 30, 40), "p_LV": (30, 90, 200), "p_LA": (230, 140, 20),
            "p_RV": (120, 60, 170), "V_LV": (30, 90, 200), "V_RV": (120, 60, 170),
            "Q_MV": (230, 140, 20), "Q_AV": (200, 30, 40), "Q_TV": (120, 60, 170),
