@@ -101,7 +101,7 @@ KNOWN_FAILING = {
                  "pulse (docs/notes/lvad9.md, devices10.md). devices11: this patient "
                  "reproduces Heusser 2021's implantation response (at 5000 rpm CO +1.41, MAP "
                  "+13.5 mmHg; reported +1.29, +16.2). A stronger LV (LV.EA × 1.4–1.5) passes "
-                 "all four (SBP +1 / −0 %) but gives MAP only +5 at implantation; at "
+                 "all four (SBP +1 / −0 %) but gives MAP only +5–6 at implantation; at "
                  "Cornwell 2015's mean low-speed pulse (26 mmHg, LV.EA × 1.8) CO +0.098 and "
                  "PCWP −0.62 per step fail: no one patient meets the three sources",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %) and SV −33 % (reported "

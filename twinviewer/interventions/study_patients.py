@@ -18,6 +18,11 @@ rather than the twin calibrator (:mod:`twinviewer.personalize`): a study reports
 mean, not one patient's measurements with their errors, and the row is run on the point
 estimate. The patient's drug response is *not* an input of the fit: a row run on it stays a
 prediction, unless its ``fitted`` field says otherwise.
+
+``fitted`` may name the patient's heart size (``"heart size"``,
+:data:`~twinviewer.interventions.evidence_table.HEART_SIZE`) instead of parameters: one factor
+on every volume, compliance, area, elastance and resistance (a smaller or larger patient with
+the same pressures, timing and EF), as for a cohort whose flow is known but whose heart is not.
 """
 
 from __future__ import annotations
