@@ -463,8 +463,10 @@ def sized(model, values: dict[str, float]) -> dict[str, float]:
     Examples
     --------
     >>> preset = get_preset("healthy")
-    >>> v = sized(preset.model, {**preset.values, HEART_SIZE: 0.5})
-    >>> HEART_SIZE in v, v["V_total"] / preset.values["V_total"], v["HR"] == preset.values["HR"]
+    >>> m, x = preset.model, preset.vector()
+    >>> v = sized(m, {**preset.values, HEART_SIZE: 0.5})
+    >>> ratio = float(v["V_total"] / x[m.index("V_total")])
+    >>> HEART_SIZE in v, ratio, bool(v["HR"] == x[m.index("HR")])
     (False, 0.5, True)
     """
     out = dict(values)
