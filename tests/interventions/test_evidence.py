@@ -117,9 +117,10 @@ KNOWN_FAILING = {
                                   "constant, passes) give CI +27–30 %. devices11: at 110 "
                                   "bpm the LV fills 172 ms (LVEDP 5.0 vs mean LAP 8.7); a "
                                   "patient-level RVR × 0.2–1 (CO 6.4 matched) gives CO "
-                                  "+6–9 %; only a rate-dependent venous return (RVR × 0.3 "
+                                  "+6–9 %; a rate-dependent venous return (RVR × 0.3 "
                                   "at 110 bpm) with FFR 0.36 and a shorter contraction "
-                                  "reaches it (devices11.md)",
+                                  "passes it acute only (regulated SV −14 %) and fails the "
+                                  "other two pacing rows (devices11.md)",
 }
 
 
