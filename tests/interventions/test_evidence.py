@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 
+import numpy as np
 import pytest
 
 from twinviewer.interventions import evidence_table as ev
@@ -19,22 +20,9 @@ ROWS = ev.load_rows()
 #: The test fails if a row not listed here stops passing, and if a listed row passes (take
 #: it off the list).
 KNOWN_FAILING = {
-    # Valve rows, on the post_avr patient (a normal LV after AVR, SV ≈ 77 mL; devices10). A
-    # Doppler mean gradient (mean of 4v², v = Q/EOA, what the ASE tables report) grows with the
-    # square of the flow, so each (EOA, MG) pair of the tables fixes the flow its cohort
-    # ejected. Scaling post_avr's size s (heart_size.scaled, the prosthesis EOA kept;
-    # docs/notes/devices10_diagnose.py): Perimount 27 passes only at s ≤ 0.92, Evolut R 34
-    # only at s ≥ 0.95, Evolut R 23 only at s ≤ 0.96. So at most 12 of the 13 rows pass on one
-    # patient, and 12 only with the patient shrunk 4–8 %, a size read off these rows' own
-    # gradients (fitting). The cohorts' SV is not reported, so no patient can be set from it.
-    "tavi_evolut_r-23": "MG 21.4 vs 15 mmHg (limit 20.25) at EOA 1.09 cm² on post_avr (SV "
-                        "77 mL); the table's RMS flow for this row is 212 mL/s against "
-                        "231–326 for the other TAVI sizes. The table's DVI 0.42 puts the "
-                        "cohort's LVOT at 2.6 cm² (SAPIEN 3 26: 4.0): small patients, SV not "
-                        "reported",
-    "savr_perimount-27": "MG 7.34 vs 4.8 (limit 6.48); PG 13.7 vs 12.8 passes. The table's "
-                         "own peak/mean for this size is 2.67 (1.54–1.80 for 19–25) and its "
-                         "RMS flow 219 mL/s (the other Perimount sizes 241–287)",
+    # Valve rows: Perimount 27 and Evolut R 23 pass since devices11 on patients with the flow
+    # their own table's EOA and mean gradient imply (Gorlin; marked fitted), see
+    # test_the_low_flow_prosthesis_patients_carry_the_gorlin_flow_of_their_table below.
     # Drug rows whose magnitudes were least-squares fitted on model 3.0 (drugs8). The refit on
     # 3.1 (`python -m twinviewer.interventions.refit`, default9 note) passes dobutamine-10 and
     # dobutamine-5 with INO_EA_RISE 0.31 → 0.45 and INO_R_DROP 0.49 → 0.59, but moves the
@@ -110,7 +98,12 @@ KNOWN_FAILING = {
                  "away; unblunted 64 % (SBP +10 %, at the limit). Sources keep it blunted "
                  "after implantation (Sailer 2021, Heusser 2021). Uriel's 35 were "
                  "outpatients on chronic support; the abstract gives no MAP and no baseline "
-                 "pulse (docs/notes/lvad9.md, devices10.md)",
+                 "pulse (docs/notes/lvad9.md, devices10.md). devices11: this patient "
+                 "reproduces Heusser 2021's implantation response (at 5000 rpm CO +1.41, MAP "
+                 "+13.5 mmHg; reported +1.29, +16.2). A stronger LV (LV.EA × 1.4–1.5) passes "
+                 "all four (SBP +1 / −0 %) but gives MAP only +5–6 at implantation; at "
+                 "Cornwell 2015's mean low-speed pulse (26 mmHg, LV.EA × 1.8) CO +0.098 and "
+                 "PCWP −0.62 per step fail: no one patient meets the three sources",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %) and SV −33 % (reported "
                                   "unchanged; ESV −8 % passes). The group (complete heart "
                                   "block, EF ≥ 50 %, CO 6.4, SV 91 mL at 70 bpm) kept its "
@@ -121,7 +114,13 @@ KNOWN_FAILING = {
                                   "SV −31…−33 % (devices10). drugs9 (model 3.1): it needs "
                                   "RVR × 0.2, or +300 mL with RVR × 0.5; the same change "
                                   "makes the atrial-pacing row of normal hearts (CI "
-                                  "constant, passes) give CI +27–30 %",
+                                  "constant, passes) give CI +27–30 %. devices11: at 110 "
+                                  "bpm the LV fills 172 ms (LVEDP 5.0 vs mean LAP 8.7); a "
+                                  "patient-level RVR × 0.2–1 (CO 6.4 matched) gives CO "
+                                  "+6–9 %; a rate-dependent venous return (RVR × 0.3 "
+                                  "at 110 bpm) with FFR 0.36 and a shorter contraction "
+                                  "passes it acute only (regulated SV −14 %) and fails the "
+                                  "other two pacing rows (devices11.md)",
 }
 
 
@@ -365,3 +364,52 @@ def test_the_prosthesis_patient_has_a_normal_lv_and_the_tables_ejection_shape():
         assert hyper["LVEF"] > 70
         # the same stroke volume: the mean gradients were not moved by a flow change
         assert abs(hyper["SV_forward"] / after["SV_forward"] - 1) < 0.01
+
+
+#: Gorlin's constant (aortic) and Weissler's ejection-time line (men), INTERVENTIONS.md §1,
+#: physiology/four_chamber.py: the flow a cohort's (EOA, mean gradient) pair implies.
+GORLIN = 44.3
+
+
+@pytest.mark.parametrize("row_id", ["savr_perimount-27", "tavi_evolut_r-23"])
+def test_the_low_flow_prosthesis_patients_carry_the_gorlin_flow_of_their_table(row_id):
+    """devices11: these two cohorts' own EOA and mean gradient imply SV 57 and 55 mL (Gorlin
+    at Weissler's ejection time), a low-normal flow; their patients are post_avr scaled in
+    size to it, and the rows say so (fitted)."""
+    from twinviewer.interventions.prostheses import PROSTHESES
+    from twinviewer.interventions.study_patients import check
+
+    row = next(r for r in ROWS if r.id == row_id)
+    size = row.steps[0].settings["size"]
+    z = PROSTHESES[{"savr_perimount": "perimount", "tavi_evolut_r": "evolut_r"}[
+        row.intervention]].size(size)
+    hr = 70.0
+    sv = GORLIN * z.eoa * np.sqrt(z.mean_gradient) * (413.0 - 1.7 * hr) / 1000.0
+    d = ev.virtual_patients()[row.patient]
+    assert d["based_on"] == "post_avr" and d["fitted"] == [ev.HEART_SIZE]
+    assert d["baseline"]["SV_forward"]["value"] == pytest.approx(sv, abs=0.05)
+    assert all(c.ok for c in check(row.patient))
+    assert row.fitted and "Gorlin" in row.fitted  # counted as consistency, not prediction
+    before, after, _ = ev.row_metrics(row)
+    assert before["HR"] == pytest.approx(hr, abs=0.5)
+    assert 55 <= after["LVEF"] <= 70  # a normal LV, only smaller
+    assert 0.6 < d["overrides"][ev.HEART_SIZE] < 0.8
+
+
+def test_heart_size_override_scales_as_the_calibrations_size_coordinate():
+    from twinviewer.personalize.heart_size import scaled
+    from twinviewer.physiology import get_preset
+
+    preset = get_preset("healthy")
+    model = preset.model
+    mine = ev.sized(model, {**preset.values, ev.HEART_SIZE: 0.8})
+    theirs = scaled(model, model.vector(preset.values), 0.8)
+    assert model.vector(mine) == pytest.approx(theirs, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
+def test_a_bad_heart_size_is_refused_naming_it(tmp_path, bad):
+    (tmp_path / ev.PATIENTS_FILE).write_text(json.dumps({"patients": {
+        "small": {"preset": "healthy", "overrides": {ev.HEART_SIZE: bad}}}}))
+    with pytest.raises(ev.EvidenceError, match="'heart size' must be a positive number"):
+        ev.patient_values("small", tmp_path)

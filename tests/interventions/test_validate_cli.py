@@ -35,10 +35,11 @@ def test_a_row_that_checks_magnitudes_fitted_to_it_is_shown_as_consistency(capsy
 
 
 def test_validate_text_shows_a_failing_row_and_exits_1(capsys):
-    assert main(["validate", "--row", "tavi_evolut_r-23", "--no-reference"]) == 1
+    # a row that fails for a measured reason (KNOWN_FAILING in test_evidence.py)
+    assert main(["validate", "--row", "pacing-70-110-ef-preserved", "--no-reference"]) == 1
     text = capsys.readouterr().out
-    assert "[FAIL] tavi_evolut_r-23" in text and "source: ASE 2024" in text
-    assert "expected 15 mmHg" in text and "0 of 1 sourced rows pass" in text
+    assert "[FAIL] pacing-70-110-ef-preserved" in text and "source: PMID 14643273" in text
+    assert "expected 6.4 → 9.1 L/min" in text and "0 of 1 sourced rows pass" in text
 
 
 def test_validate_unsourced_row_is_not_counted(capsys):
@@ -74,13 +75,14 @@ def test_model_card_shows_the_evidence_pass_rate_failures_included(tmp_path, mon
     assert card.evidence_line().startswith(f"{passed} of {passed + failed} sourced evidence "
                                            f"rows pass")
     text = card.to_text()
-    assert "Evidence table: " in text and "FAILED evidence: Evolut R 23 mm" in text
+    assert "Evidence table: " in text
+    assert "FAILED evidence: DDD pacing 70 → 110 bpm, EF ≥ 50 %" in text
     assert "unsourced row not counted" in text
     assert val.validation_report(model, directory=tmp_path).from_cache
 
 
 def test_validate_failing_row_says_how_many_and_allow_failures_exits_0(capsys):
-    args = ["validate", "--row", "tavi_evolut_r-23", "--no-reference"]
+    args = ["validate", "--row", "pacing-70-110-ef-preserved", "--no-reference"]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "1 sourced evidence row(s)" in err and "UNSOURCED rows do not count" in err

@@ -53,6 +53,14 @@ DEFAULT_TOLERANCE = 0.35
 UNSOURCED = "UNSOURCED"
 #: Scale of a miss in direction-only variables (:func:`miss`): 10 % the wrong way.
 DIRECTION_SCALE = 0.10
+#: Key of a virtual patient's heart-size factor ``s`` in its overrides (``patients.json``): every
+#: parameter is scaled by ``s`` to the power of its unit's exponent, as the calibration's size
+#: coordinate does (:mod:`twinviewer.personalize.heart_size`, a sibling layer this module may not
+#: import; a test checks that the two tables agree). Pressures, timing and EF stay; volumes and
+#: flows scale by ``s``: a smaller patient with the same haemodynamics.
+HEART_SIZE = "heart size"
+_SIZE_EXPONENT = {"mL": 1, "mL/mmHg": 1, "cm^2": 1, "mmHg/mL": -1, "1/mL": -1,
+                  "mmHg*s/mL": -1, "mmHg*s^2/mL": -1}
 KINDS = ("relative", "absolute", "value", "unchanged", "up", "down", "at_most", "at_least",
          "per_step")
 
@@ -439,13 +447,38 @@ def patient_values(name: str, directory: Path | None = None):
             preset = get_preset(str(d["preset"]))
             values = dict(preset.values)
         values.update({k: float(v) for k, v in d.get("overrides", {}).items()})
-        return preset, values
+        return preset, sized(preset.model, values)
     try:
         preset = get_preset(name)
     except ModelError:
         raise EvidenceError(f"unknown virtual patient {name!r}: neither a preset nor in "
                             f"{PATIENTS_FILE}") from None
     return preset, dict(preset.values)
+
+
+def sized(model, values: dict[str, float]) -> dict[str, float]:
+    """``values`` with its :data:`HEART_SIZE` entry (if any) applied to every parameter and
+    removed.
+
+    Examples
+    --------
+    >>> preset = get_preset("healthy")
+    >>> m, x = preset.model, preset.vector()
+    >>> v = sized(m, {**preset.values, HEART_SIZE: 0.5})
+    >>> ratio = float(v["V_total"] / x[m.index("V_total")])
+    >>> HEART_SIZE in v, ratio, bool(v["HR"] == x[m.index("HR")])
+    (False, 0.5, True)
+    """
+    out = dict(values)
+    s = out.pop(HEART_SIZE, None)
+    if s is None:
+        return out
+    if not (np.isfinite(s) and s > 0):
+        raise EvidenceError(f"{PATIENTS_FILE}: {HEART_SIZE!r} must be a positive number, "
+                            f"not {s!r}")
+    x = model.vector(out)  # every parameter, the model's defaults included
+    return {p.name: float(x[i]) * float(s) ** _SIZE_EXPONENT.get(p.unit, 0)
+            for i, p in enumerate(model.parameters)}
 
 
 def _check_ramp(where: str, steps: tuple[InterventionStep, ...], ramp: dict) -> None:

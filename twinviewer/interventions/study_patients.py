@@ -18,6 +18,11 @@ rather than the twin calibrator (:mod:`twinviewer.personalize`): a study reports
 mean, not one patient's measurements with their errors, and the row is run on the point
 estimate. The patient's drug response is *not* an input of the fit: a row run on it stays a
 prediction, unless its ``fitted`` field says otherwise.
+
+``fitted`` may name the patient's heart size (``"heart size"``,
+:data:`~twinviewer.interventions.evidence_table.HEART_SIZE`) instead of parameters: one factor
+on every volume, compliance, area, elastance and resistance (a smaller or larger patient with
+the same pressures, timing and EF), as for a cohort whose flow is known but whose heart is not.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from scipy.optimize import least_squares
 
 from twinviewer.interventions.evidence_table import (
     EVIDENCE_DIR,
+    HEART_SIZE,
     PATIENTS_FILE,
     EvidenceError,
     derived_metrics,
     patient_values,
+    sized,
     virtual_patients,
 )
 from twinviewer.physiology import simulate
@@ -121,13 +128,15 @@ def fit(name: str, directory: Path | None = None) -> dict[str, float]:
             if k not in spec["fitted"]}
     v0.update(keep)
     free = list(spec["fitted"])
+    if HEART_SIZE in free:  # a size factor, not a parameter: it starts at the base's size
+        v0[HEART_SIZE] = 1.0
     targets = [(m, float(b["value"]), float(b["tolerance"]))
                for m, b in spec["baseline"].items()]
 
     def residuals(x: np.ndarray) -> np.ndarray:
         v = dict(v0)
         v.update(dict(zip(free, np.exp(x), strict=True)))
-        r = simulate(preset.model, preset.model.vector(v))
+        r = simulate(preset.model, preset.model.vector(sized(preset.model, v)))
         if not r.ok[0]:
             return np.full(len(targets), 1e3)
         m = derived_metrics(r)
