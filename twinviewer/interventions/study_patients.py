@@ -121,6 +121,10 @@ def fit(name: str, directory: Path | None = None) -> dict[str, float]:
             if k not in spec["fitted"]}
     v0.update(keep)
     free = list(spec["fitted"])
+    defaults = {q.name: q.default for q in preset.model.parameters}
+    for k in free:  # a parameter the base patient leaves at the model default starts there
+        if k not in v0 and k in defaults:
+            v0[k] = float(defaults[k])
     targets = [(m, float(b["value"]), float(b["tolerance"]))
                for m, b in spec["baseline"].items()]
 
