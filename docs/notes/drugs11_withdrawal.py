@@ -9,10 +9,13 @@ MAP only. Prototype: the sympathetic effectors of :mod:`twinviewer.interventions
 receive, besides the MAP error e, an equivalent error e_cp = −K · w_HF · ΔLAP (mmHg), where
 ΔLAP is the change of mean LA pressure from the untreated state and w_HF = 1 at LVEF ≤ 25 %,
 0 at LVEF ≥ 50 %, linear between (the same ramp as the reflex blunting). It is solved by a
-fixed point on e_cp around the existing MAP loop. K is a free gain (UNSOURCED).
+fixed point on e_cp around the existing MAP loop. K is a free gain (UNSOURCED). Mode
+"same" (default) sends e_cp through the reflex's HF-blunted gains; mode "intact" applies it
+with the intact gains after the MAP arm (the excitatory cardiac reflex is not blunted in
+heart failure), so that it reaches the heart rate.
 
 Run from the worktree root:
-    PYTHONPATH=$PWD python docs/notes/drugs11_withdrawal.py [K ...]
+    PYTHONPATH=$PWD python docs/notes/drugs11_withdrawal.py [same|intact] [K ...]
 It prints each drug and LVAD row's verdict and variables with the current drug constants
 (no refit) for each K.
 """
@@ -32,7 +35,7 @@ ROWS = ("metoprolol-12mg", "esmolol-16mg-min", "dobutamine-10", "dobutamine-5",
         "pacing-70-110-ef-reduced")
 _effectors = br.effectors
 _regulate = br.regulate
-STATE = {"K": 0.0, "e_cp": None}
+STATE = {"K": 0.0, "e_cp": None, "mode": "same"}
 
 
 def _w_hf(lvef):
@@ -41,10 +44,15 @@ def _w_hf(lvef):
 
 
 def effectors(model, P, error, lvef=None, held=()):
-    e = np.asarray(error, dtype=float)
-    if STATE["e_cp"] is not None:
-        e = e + STATE["e_cp"]
-    return _effectors(model, P, e, lvef, held)
+    if STATE["e_cp"] is None:
+        return _effectors(model, P, error, lvef, held)
+    if STATE["mode"] == "same":  # the cardiac arm through the (HF-blunted) reflex gains
+        return _effectors(model, P, np.asarray(error, dtype=float) + STATE["e_cp"], lvef,
+                          held)
+    # "intact": the MAP arm as it is, then the cardiac arm with the intact gains (the
+    # excitatory cardiac reflex is enhanced, not blunted, in heart failure)
+    out = _effectors(model, P, error, lvef, held)
+    return _effectors(model, out, STATE["e_cp"], None, held)
 
 
 def regulate(model, P, baseline, *, settings=None, acute=None, held=()):
@@ -82,4 +90,7 @@ def main(ks):
 
 
 if __name__ == "__main__":
-    main([float(a) for a in sys.argv[1:]] or [0.0, 1.0, 2.0])
+    args = sys.argv[1:]
+    if args and args[0] in ("same", "intact"):
+        STATE["mode"] = args.pop(0)
+    main([float(a) for a in args] or [0.0, 1.0, 2.0])
