@@ -67,3 +67,19 @@ def test_a_model_without_a_venous_resistance_still_takes_the_cardiac_effects(mon
     assert out[0, names.index("HR")] < P[0, names.index("HR")]
     assert drugs.BETA_BLOCKER.apply(model, P, {"dose": 12.0})[0, j] == pytest.approx(
         1.4 * P[0, j])
+
+
+def test_the_beta_blocker_slows_lv_relaxation_as_dell_italia_measured():
+    """Dell'Italia 1989: the relaxation time constant rose 59 → 72 ms after 12 mg; the
+    β-blocker lengthens the LV relaxation duration by that fraction, linearly in dose, and
+    leaves a model without one (optional) its other effects."""
+    assert drugs.BB_TAU_RISE == pytest.approx(72.0 / 59.0 - 1.0)
+    preset, values = ev.patient_values("dellitalia_q_wave_ami")
+    model = preset.model
+    P = model.vector(values)[None, :]
+    j = list(model.parameter_names).index("LV.TR")
+    assert drugs.BETA_BLOCKER.apply(model, P, {"dose": 12.0})[0, j] == pytest.approx(
+        P[0, j] * 72.0 / 59.0)
+    assert drugs.BETA_BLOCKER.apply(model, P, {"dose": 6.0})[0, j] == pytest.approx(
+        P[0, j] * (1.0 + 0.5 * (72.0 / 59.0 - 1.0)))
+    assert "LV.TR" in drugs.BETA_BLOCKER.optional

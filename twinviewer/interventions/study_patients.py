@@ -130,6 +130,10 @@ def fit(name: str, directory: Path | None = None) -> dict[str, float]:
     free = list(spec["fitted"])
     if HEART_SIZE in free:  # a size factor, not a parameter: it starts at the base's size
         v0[HEART_SIZE] = 1.0
+    defaults = {q.name: q.default for q in preset.model.parameters}
+    for k in free:  # a parameter the base patient leaves at the model default starts there
+        if k not in v0 and k in defaults:
+            v0[k] = float(defaults[k])
     targets = [(m, float(b["value"]), float(b["tolerance"]))
                for m, b in spec["baseline"].items()]
 
