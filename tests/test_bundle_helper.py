@@ -1,0 +1,104 @@
+"""The helper process in the desktop bundle (issue 15, point 6): a frozen app has no
+interpreter to start, so it starts itself with ``--process-worker``; its entry routes that to
+the worker's loop without the command line, the application or Qt, and the loop ends when
+its job pipe closes. None of this needs the bundle built: the frozen form is run through
+the entry script by the interpreter, as the bundle's bootloader runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from twinviewer.gui.process_worker import ProcessWorker, _helper_command, available
+
+ENTRY = Path(__file__).resolve().parents[1] / "packaging" / "twinviewer_entry.py"
+ROOT = ENTRY.parents[1]
+QT_LIBS = ("libQt6", "libpyside6", "libshiboken6")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def test_helper_command_is_the_app_itself_when_frozen(monkeypatch):
+    monkeypatch.setattr(sys, "executable", "/opt/twinviewer/twinviewer")
+    monkeypatch.delattr(sys, "frozen", raising=False)
+    assert _helper_command((7, 9)) == ["/opt/twinviewer/twinviewer", "-m",
+                                       "twinviewer.gui.process_worker", "7", "9"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert _helper_command((7, 9)) == ["/opt/twinviewer/twinviewer", "--process-worker", "7",
+                                       "9"]
+    assert available() is (os.name == "posix")  # a frozen bundle runs jobs in a helper too
+
+
+# Runs the entry's main as the bundle's bootloader would, with a job pipe closed at once:
+# the worker's loop must be reached (it ends the process with code 0 when the pipe closes);
+# what was imported by then is printed from its exit.
+_PROBE = """
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("twinviewer_entry", sys.argv[1])
+entry = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(entry)
+job_r, job_w = os.pipe()
+res_r, res_w = os.pipe()
+os.close(job_w)
+real_exit = os._exit
+def probed_exit(code):
+    print(json.dumps({"code": code, "modules": sorted(sys.modules)}), flush=True)
+    real_exit(code)
+os._exit = probed_exit
+entry.main(["--process-worker", str(job_r), str(res_w)])
+print(json.dumps({"returned": True}), flush=True)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the helper's pipes are POSIX descriptors")
+def test_entry_routes_process_worker_to_the_loop_without_qt():
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(ENTRY)], capture_output=True,
+                         text=True, timeout=120, env=_env(), stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen.get("code") == 0, seen  # the loop ran and ended on the closed pipe
+    modules = seen["modules"]
+    assert "twinviewer.gui.process_worker" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("PySide6", "shiboken6")]
+    assert "twinviewer.gui" not in modules  # its __init__ sets up Qt for the app
+    assert "twinviewer.cli" not in modules  # no command line, so no application or window
+
+
+def test_entry_refuses_a_helper_call_without_its_pipes():
+    out = subprocess.run([sys.executable, str(ENTRY), "--process-worker", "jobs"],
+                         capture_output=True, text=True, timeout=120, env=_env(),
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 2
+    assert "--process-worker: expected two pipe descriptors" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_frozen_app_runs_jobs_in_its_own_helper(monkeypatch, tmp_path):
+    """The frozen form end to end: the 'app' is the entry script behind an executable."""
+    app = tmp_path / "twinviewer"
+    app.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{ENTRY}" "$@"\n')
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    worker = ProcessWorker("bundle helper (test)")
+    try:
+        pid = worker.call("os:getpid", {}, with_progress=False)
+        assert pid == worker.pid != os.getpid()
+        assert worker.call("textwrap:dedent", {"text": "  in the helper"},
+                           with_progress=False) == "in the helper"
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        assert not [lib for lib in QT_LIBS if lib in maps]  # no Qt loaded: no window
+        proc = worker._proc
+    finally:
+        worker.close()
+    assert proc.returncode == 0  # it ended by itself when its pipe closed (not killed)
