@@ -102,3 +102,24 @@ def test_a_frozen_app_runs_jobs_in_its_own_helper(monkeypatch, tmp_path):
     finally:
         worker.close()
     assert proc.returncode == 0  # it ended by itself when its pipe closed (not killed)
+
+
+def test_the_launcher_and_its_icon_are_valid():
+    """What build-bundle.sh copies beside the executable: the desktop entry passes the
+    freedesktop validator (where installed: desktop-file-utils) and names an SVG icon."""
+    import configparser
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    desktop = ENTRY.parent / "twinviewer.desktop"
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.optionxform = str
+    ini.read(desktop)
+    icon = ENTRY.parent / f"{ini['Desktop Entry']['Icon']}.svg"
+    root = ET.parse(icon).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("viewBox")
+    if shutil.which("desktop-file-validate") is None:
+        pytest.skip("desktop-file-validate is not installed (apt: desktop-file-utils)")
+    out = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and not out.stdout.strip(), out.stdout + out.stderr
