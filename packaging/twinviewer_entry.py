@@ -49,6 +49,12 @@ def run_helper(args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Route ``--process-worker`` to the helper's loop, anything else to the command line."""
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        # a process that multiprocessing spawns from the bundle (plug-in isolation) runs
+        # this executable with its own arguments: it is served here and exits
+        multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == [HELPER_FLAG]:
         return run_helper(args[1:])
