@@ -141,3 +141,23 @@ def test_the_bundle_carries_every_folder_the_package_reads_beside_itself():
     optional = {Path("tests/data/svzerodsolver")}  # said "not installed" when absent
     missing = [r for r in read - optional if not any(r.is_relative_to(a) for a in added)]
     assert not missing, f"not in the bundle: {missing}"
+
+
+def test_our_pyside6_run_time_hook_leaves_the_helper_without_qt():
+    """PyInstaller's own hook imported QtCore in every start of the frozen executable; ours
+    (found first through --additional-hooks-dir) is skipped by the helper."""
+    import ast
+
+    hooks = ENTRY.parent / "pyinstaller-hooks"
+    table = ast.literal_eval((hooks / "rthooks.dat").read_text())
+    hook = hooks / "rthooks" / table["PySide6"][0]
+    assert hook.is_file()
+    assert '--additional-hooks-dir "$ROOT/packaging/pyinstaller-hooks"' in (
+        ENTRY.parent / "build-bundle.sh").read_text()
+    probe = ("import runpy, sys; sys.argv = ['twinviewer', '--process-worker', '3', '4']; "
+             f"runpy.run_path({str(hook)!r}); "
+             "print(sorted(m for m in sys.modules if m.startswith(('PySide6', '_pyi'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
