@@ -13,13 +13,19 @@ PY="${PYTHON:-.venv/bin/python}"
 "$PY" -c "import PyInstaller" 2>/dev/null || "$PY" -m pip install -q 'pyinstaller>=6.5'
 OUT="$ROOT/build/bundle"
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Qt modules
+# packaging/pyinstaller-hooks replaces PyInstaller's run-time hook for PySide6, which imported
+# QtCore in every start, the app's helper process (twinviewer --process-worker) included.
 # The package's sources go in as data too: the model's equation hash and the generated
 # numba kernels read them (inspect.getsource), which a frozen import alone cannot provide.
+# So do the folders beside the package that it reads (tests/test_bundle_helper.py checks the
+# list): meshes/ (the demo heart and the biv-me patient it is built from: a first start
+# without them never showed the demo) and assets/ (the lessons).
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN --name twinviewer \
   --distpath "$OUT/dist" --workpath "$OUT/work" --specpath "$OUT" \
   --paths "$ROOT" \
+  --additional-hooks-dir "$ROOT/packaging/pyinstaller-hooks" \
   --add-data "$ROOT/twinviewer:twinviewer" \
-  --add-data "$ROOT/meshes/demo_heart:meshes/demo_heart" \
+  --add-data "$ROOT/meshes:meshes" --add-data "$ROOT/assets:assets" \
   --collect-all vtkmodules --collect-all pyvista --collect-all pyvistaqt \
   --collect-data pyqtgraph --collect-submodules twinviewer --collect-data matplotlib \
   --collect-all SALib --collect-all highdicom --collect-all pydicom \

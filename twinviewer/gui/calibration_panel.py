@@ -110,8 +110,8 @@ class CalibrationPanel(QWidget):
     """Run a calibration and show posterior intervals, fit table and identifiability."""
 
     title = "Calibration"
-    #: Run the calibration in the helper process (not in a frozen bundle, which has no
-    #: interpreter to start); False: on a worker thread of this process, as before.
+    #: Run the calibration in the helper process (in a frozen bundle too: the app starts
+    #: itself as the helper); False: on a worker thread of this process, as before.
     in_process = process_worker.available()
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:

@@ -110,14 +110,28 @@ class HelperError(RuntimeError):
 
 
 def available() -> bool:
-    """Whether jobs can run in a helper process here: not in a frozen bundle, whose
-    executable is the app, not a Python interpreter.
+    """Whether jobs can run in a helper process here (in a frozen bundle too: the app
+    starts itself as the helper, :func:`_helper_command`).
 
     >>> isinstance(available(), bool)
     True
     """
     # pass_fds and descriptor-based pipes are POSIX only (review10b #10)
-    return not getattr(sys, "frozen", False) and os.name == "posix"
+    return os.name == "posix"
+
+
+def _helper_command(fds: tuple[int, int]) -> list[str]:
+    """The helper's command line, reading jobs from ``fds[0]`` and writing to ``fds[1]``:
+    this interpreter running this module; in a frozen bundle, whose executable is the app
+    and not an interpreter, the app with ``--process-worker`` (its entry,
+    ``packaging/twinviewer_entry.py``, runs :func:`_child` without the GUI).
+
+    >>> _helper_command((5, 6))[-3:]
+    ['twinviewer.gui.process_worker', '5', '6']
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--process-worker", str(fds[0]), str(fds[1])]
+    return [sys.executable, "-m", "twinviewer.gui.process_worker", str(fds[0]), str(fds[1])]
 
 
 class ProcessWorker:
@@ -163,9 +177,8 @@ class ProcessWorker:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         fds = (job_r.fileno(), res_w.fileno())
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "twinviewer.gui.process_worker", str(fds[0]), str(fds[1]),
-             *self.warm], pass_fds=fds, env=env, stdin=subprocess.DEVNULL)
+        self._proc = subprocess.Popen([*_helper_command(fds), *self.warm], pass_fds=fds,
+                                      env=env, stdin=subprocess.DEVNULL)
         job_r.close()
         res_w.close()
         self._to, self._from = job_w, res_r

@@ -1,0 +1,129 @@
+"""Run a calibration in the built bundle's own helper process and the same calibration in
+this (not frozen) interpreter; print the helper's pid and executable, what it loaded, both
+times and whether the results are equal (exit 1 if they differ).
+
+    bash packaging/build-bundle.sh
+    PYTHONPATH=. .venv/bin/python packaging/bundle_helper_check.py [--members 200]
+
+The helper is started exactly as the frozen app starts it (``process_worker._helper_command``
+with ``sys.frozen`` set and ``sys.executable`` the bundle's executable: ``twinviewer
+--process-worker FD FD MODULE...``), and is sent the app's own calibration job
+(``calibration_job.calibrated_in_process``) on the healthy preset with the demo heart's
+measurements, as *Calibrate* runs it on the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "build" / "bundle" / "dist" / "twinviewer" / "twinviewer"
+QT_LIBS = ("libQt6", "libpyside6", "libshiboken6")
+
+
+@contextmanager
+def frozen_as(app: Path):
+    """Make this interpreter start helpers as the frozen ``app`` would."""
+    real = sys.executable
+    sys.frozen, sys.executable = True, str(app)
+    try:
+        yield
+    finally:
+        del sys.frozen
+        sys.executable = real
+
+
+def _loaded(pid: int) -> dict:
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"pid": pid, "exe": os.readlink(f"/proc/{pid}/exe"),
+            "qt_libraries_mapped": sorted({Path(line.split()[-1]).name for line in
+                                           maps.splitlines() if any(q in line for q in QT_LIBS)}),
+            "cpu_s": round((int(stat[11]) + int(stat[12])) / tick, 2)}
+
+
+def _same(a, b) -> list[str]:
+    (r1, res1, new1), (r2, res2, new2) = a, b
+    diff = []
+    if not np.array_equal(r1.ensemble, r2.ensemble):
+        diff.append("posterior ensemble")
+    if [(f.label, f.median, f.z) for f in r1.fit] != [(f.label, f.median, f.z) for f in r2.fit]:
+        diff.append("fit table")
+    if (new1 is None) != (new2 is None):
+        diff.append("calibrated twin made on one side only")
+    elif new1 is not None:
+        if not np.array_equal(new1.params, new2.params):
+            diff.append("calibrated twin's parameters")
+        diff += [f"results {k}" for k in res1.series
+                 if not np.array_equal(res1.series[k], res2.series[k])]
+    return diff
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Compare the bundle's helper with this interpreter; print a JSON summary."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--app", type=Path, default=APP, help="the bundle's executable")
+    ap.add_argument("--members", type=int, default=200, help="calibration ensemble size")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    if not os.access(args.app, os.X_OK):
+        print(f"no bundle at {args.app}: run packaging/build-bundle.sh first", file=sys.stderr)
+        return 2
+    from twinviewer.gui.calibration_job import WARM, calibrated_in_process
+    from twinviewer.gui.calibration_job import calibrated_with_results as in_this_process
+    from twinviewer.gui.demo_heart import demo_anatomy
+    from twinviewer.gui.process_worker import ProcessWorker
+    from twinviewer.twins import twin_from_preset
+
+    out: dict = {"app": str(args.app), "members": args.members, "seed": args.seed,
+                 "this_pid": os.getpid(), "load": os.getloadavg()}
+    # 1. the bare helper: what the entry loads before any job, and that it ends by itself
+    bare = ProcessWorker("bundle helper")
+    with frozen_as(args.app):
+        t = time.perf_counter()
+        pid = bare.call("os:getpid", {}, with_progress=False)
+    out["bare_helper"] = dict(_loaded(pid), first_reply_s=round(time.perf_counter() - t, 2))
+    proc = bare._proc
+    bare.close()
+    out["bare_helper"]["exit_code_after_pipe_closed"] = proc.returncode
+    # 2. the app's calibration job in the bundle's warm helper, then the same here
+    twin = twin_from_preset("healthy", n=args.members, anatomy=demo_anatomy())
+    kw = dict(n=args.members, seed=args.seed, prior=None, cancel=lambda: False)
+    worker = ProcessWorker("calibration (bundle)", WARM)
+    try:
+        with frozen_as(args.app):
+            t = time.perf_counter()
+            worker.start()
+            worker.call("os:getpid", {}, with_progress=False)  # the warm imports done
+        warm_s = time.perf_counter() - t
+        cpu0, t = os.times(), time.perf_counter()
+        frozen = calibrated_in_process(worker, twin, progress=lambda f, s="": None, **kw)
+        cpu1 = os.times()
+        out["bundle_helper"] = dict(_loaded(worker.pid), warm_start_s=round(warm_s, 2),
+                                    calibration_s=round(time.perf_counter() - t, 2),
+                                    this_process_cpu_meanwhile_s=round(
+                                        cpu1.user + cpu1.system - cpu0.user - cpu0.system, 2))
+    finally:
+        worker.close()
+    t = time.perf_counter()
+    here = in_this_process(twin, progress=lambda f, s="": None, **kw)
+    out["not_frozen_in_process_s"] = round(time.perf_counter() - t, 2)
+    diff = _same(here, frozen)
+    out["equal"], out["differs_in"] = not diff, diff
+    out["fit"] = [(f.label, round(float(f.median), 3), round(float(f.z), 3))
+                  for f in frozen[0].fit][:6]
+    print(json.dumps(out, indent=1))
+    return 0 if not diff else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
