@@ -72,6 +72,42 @@ def test_the_known_failures_are_measured_on_the_default_model_and_each_has_a_rea
         "no measured reason in acute mode")
 
 
+def test_every_source_can_be_found_from_the_repository():
+    """review11 #4: every source line ended "(INTERVENTIONS.md §N)", a file not in the
+    repository. A source names its study, and the study is in docs/references.md (the
+    citation as the row gives it, before any bracket), with what the row takes from it."""
+    refs = " ".join((Path(__file__).parents[2] / "docs" / "references.md").read_text(
+        encoding="utf-8").split()).lower()
+    for r in ROWS:
+        assert "INTERVENTIONS.md" not in r.source and "REFERENCE.md" not in r.source, r.id
+        if r.sourced:
+            head = r.source.split("(")[0].strip().rstrip(",")
+            assert " ".join(head.split()).lower() in refs, (r.id, head)
+
+
+def test_the_esmolol_and_post_operative_dobutamine_figures_are_their_abstracts():
+    """review11 #4: esmolol's HR 91 → 79 against the fact sheet's 91 → 83, and the 8 µg/kg/min
+    row's MAP, SBP and LAP, not in the sheet. Both abstracts (read through the pages corpus):
+    Iskandrian 1986, HR 91 → 83 at 4 mg/min and → 79 at the maximal 16 mg/min; Sakamoto 1977,
+    CI 2.54 → 3.11 → 3.50 L/min/m², HR 87.6 → 96.4 → 108.9 bpm at 4 and 8 µg/kg/min, at 8:
+    systolic aortic 126.0 → 144.6, mean aortic 91.8 → 96.2, mean LA 15.9 → 14.8 mmHg."""
+    by_id = {r.id: r for r in ROWS}
+
+    def reported(row_id):
+        return {v.metric: (v.before, v.after) for v in by_id[row_id].variables}
+
+    assert reported("esmolol-16mg-min")["HR"] == (91, 79)
+    assert "16 mg/min, HR 91 → 79" in by_id["esmolol-16mg-min"].source
+    post = reported("dobutamine-8-postop")
+    assert post["CO"] == (2.54, 3.5) and post["HR"] == (87.6, 108.9)
+    assert post["MAP"] == (91.8, 96.2) and post["SBP"] == (126.0, 144.6)
+    assert post["LAP"] == (15.9, 14.8)
+    five = reported("dobutamine-5")  # a quarter of the way from the 4 to the 8 µg/kg/min step
+    assert five["CO"] == (2.54, pytest.approx(3.11 + (3.50 - 3.11) / 4, abs=0.005))
+    assert five["HR"] == (87.6, pytest.approx(96.4 + (108.9 - 96.4) / 4, abs=0.05))
+    assert by_id["dobutamine-5"].interpolated
+
+
 def test_issue_rows_are_all_present():
     ids = {r.id for r in ROWS}
     for size in (20, 23, 26, 29):

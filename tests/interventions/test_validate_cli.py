@@ -35,7 +35,7 @@ def test_a_row_that_checks_magnitudes_fitted_to_it_is_shown_as_consistency(capsy
 
 
 def test_validate_text_shows_a_failing_row_and_exits_1(capsys):
-    # a row that fails for a measured reason (KNOWN_FAILING in test_evidence.py)
+    # a row that fails for a measured reason (interventions/failure_reasons.py)
     assert main(["validate", "--row", "pacing-70-110-ef-preserved", "--no-reference"]) == 1
     text = capsys.readouterr().out
     assert "[FAIL] pacing-70-110-ef-preserved" in text and "source: PMID 14643273" in text

@@ -122,8 +122,9 @@ RECORD: dict[str, str] = {
                     "resistance to venous return (Green 1977) raises CI (−30 %: +19 %) but "
                     "raises PCWP (dobutamine-10 −13 → −8 %, reported −22 %); its "
                     "least-squares fit with the other three constants is 0. evidence11 "
-                    "(model 3.1 today): HR 87.6 → 94.7 bpm, +8.1 % against the limit "
-                    "+8.1 % (reported +12.5 %), fails too",
+                    "(model 3.1): the HR expectation is now the abstract's (87.6 → 99.5 "
+                    "bpm, +13.6 %, limit +8.8 %; it was the fact sheet's rounded 88 → 99); "
+                    "the model gives 87.6 → 94.7 bpm (+8.1 %): HR fails too",
     "dobutamine-8-postop": "CI +25 % (+38 %), HR +15 % (+24 %), MAP −8 % (+5 %), SBP −6 % "
                            "(+15 %), LAP +2 % (−7 %): the magnitudes were fitted to HF "
                            "patients (net SVR −44 %, Akhtar); no one set passes this row and "
