@@ -177,9 +177,11 @@ def _refused(message: str) -> Callable[[argparse.Namespace], int]:
 def _info(args: argparse.Namespace) -> int:
     from twinviewer.interventions.constants_digest import held_back
     from twinviewer.io.cli import run_info
+    from twinviewer.personalize.parameter_count import twin_counts
 
     return run_info(args.file, as_json=getattr(args, "json", False),
-                    judge=lambda doc: held_back(doc.results, doc.twin.scenarios))
+                    judge=lambda doc: held_back(doc.results, doc.twin.scenarios),
+                    count=lambda doc: twin_counts(doc.twin))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -6,158 +6,29 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from twinviewer.interventions import evidence_table as ev
+from twinviewer.interventions import failure_reasons as fr
 from twinviewer.physiology import Settings, simulate
 
 ROWS = ev.load_rows()
 
-#: Rows the model fails today, and why (docs/notes/evidence6.md has the numbers and what was
-#: tried, on model 2.2; the figures below are model 3.1's, default9: 14 rows fail, 15 on 3.0).
-#: The test fails if a row not listed here stops passing, and if a listed row passes (take
-#: it off the list).
-KNOWN_FAILING = {
-    # Valve rows: Perimount 27 and Evolut R 23 pass since devices11 on patients with the flow
-    # their own table's EOA and mean gradient imply (Gorlin; marked fitted), see
-    # test_the_low_flow_prosthesis_patients_carry_the_gorlin_flow_of_their_table below.
-    # Drug rows whose magnitudes were least-squares fitted on model 3.0 (drugs8). The refit on
-    # 3.1 (`python -m twinviewer.interventions.refit`, default9 note) passes dobutamine-10 and
-    # dobutamine-5 with INO_EA_RISE 0.31 → 0.45 and INO_R_DROP 0.49 → 0.59, but moves the
-    # prediction dobutamine-8-postop away from its source (squared miss 84 → 115), so the fit
-    # is not kept; the beta-blocker refit (drugs11: BB_EA_DROP 0.209 → 0.189) passes
-    # neither row.
-    "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +75 % and MAP pass. "
-                     "On 3.0 (same constants) PCWP −15 % passed. Refit not kept (see above)",
-    "esmolol-16mg-min": "PCWP −1 % (reported up); LVEF −16 % and CO −34 % pass. On 3.0 "
-                        "(same constant) PCWP +1 % passed; the beta-blocker refit on 3.1 "
-                        "does not pass it either",
-    "metoprolol-12mg": "ESV +13.0 % (reported +9 %, limit +12.7 %); dP/dtmax −22 %, LVEF "
-                       "−11 %, EDV +3 % and PCWP +3 % pass. drugs11: on a patient matched to "
-                       "the study's baseline (EDV 161, ESV 85 mL, PCWP 22, LVEDP 27; until then "
-                       "hfref_mild, EDV 120, PCWP 13.5) it passes for BB_EA_DROP ≤ 0.185 while "
-                       "esmolol needs ≥ 0.214; the least-squares refit of both gives 0.189 and "
-                       "passes neither. The HR input is reproduced only in part (−10 % vs "
-                       "−18 %: the intact reflex takes some back); with the full −18 % the EDV "
-                       "rises +5–6 % and the window closes, and esmolol's dose set from its "
-                       "own HR (−13 %) would then be 7 mg-equivalent: LVEF −3 % (−22 %). Per "
-                       "unit of heart-rate fall the EF-27 % cohort loses 3–5× the contractility "
-                       "of the EF-47 % cohort: a β-blocker effect that grows with the "
-                       "sympathetic support of the failing heart, which a parameter transform "
-                       "cannot see (docs/notes/drugs11.md)",
-    "dobutamine-5": "on postop_low_output (Sakamoto's reported baseline) HR +9 % passes; CI "
-                    "+15 % (+26 %). CO is bound by venous return: EA gain × 2 and chronotropy "
-                    "× 1–3 give CI +16–18 %. A refit of the three magnitudes passes it at +18 "
-                    "% but the same cohort at 8 µg then gives MAP −11 % (reported +5 %): not "
-                    "written (docs/notes/drugs8.md). drugs9: a β-agonist fall of the "
-                    "resistance to venous return (Green 1977) raises CI (−30 %: +19 %) but "
-                    "raises PCWP (dobutamine-10 −13 → −8 %, reported −22 %); its "
-                    "least-squares fit with the other three constants is 0",
-    "dobutamine-8-postop": "CI +25 % (+38 %), HR +15 % (+24 %), MAP −8 % (+5 %), SBP −6 % "
-                           "(+15 %), LAP +2 % (−7 %): the magnitudes were fitted to HF "
-                           "patients (net SVR −44 %, Akhtar); no one set passes this row and "
-                           "dobutamine-10 (refit of all three rows: cost 97 → 28, "
-                           "dobutamine-10 fails). HF-only cardiac sympathetic withdrawal on "
-                           "unloading (Azevedo 2000; JACC 1998;31:583) is not modelled. "
-                           "drugs9 (model 3.1): no cohort-specific set passes it either: "
-                           "HR 0.20–0.32, EA 0.3–0.9, R 0.15–0.35 per 10 µg, with or without "
-                           "RVR × 0.7 and +150/300 mL venoconstriction, reaches SBP at most "
-                           "+8 % (reported +15 %, limit +9.6 %) and MAP at most +3 %, "
-                           "acute or regulated; the sets that come near fail dobutamine-10 on "
-                           "MAP (+16…+28 %)",
-    "milrinone-load-0.5": "same dose as milrinone-cusick, whose CI +79 % window "
-                          "(+51…+107 %) does not overlap this row's +38 % (+25…+51 %); got "
-                          "CI +62 %, PCWP −40 % (−28 %). drugs10: with Cusick on a patient "
-                          "matched to its reported baseline the refit still passes one row "
-                          "only (MIL_EA_RISE → 0, R −62 %, 462 mL: this row passes, Cusick's "
-                          "fails). A dose-ranging study (Fitzpatrick 1987: 75 µg/kg CI +37 %, "
-                          "PCWP −28 %) agrees with this row; Cusick's rate and timing are not "
-                          "in its abstract",
-    "nitroprusside": "CO +43 % and PCWP −26 % (reported +73 %, −47 %) at the reported MAP "
-                     "−15; HR +5 % (slight fall), on a patient matched to Guiha's LVFP 32.2 "
-                     "and CO 2.98 (drugs10; the refit's 522 mL passes neither and drops the "
-                     "hfref what-if's SBP to 67 mmHg: refused by the refit's own check). "
-                     "The 0.55 cap of the fit, meant for the net "
-                     "SVR (Guiha implies −53…−55 %), capped the direct fall (net −41 %); "
-                     "freed (0.65) CO +53 % and MAP −18 pass but PCWP −28 % and HR +6 % fail "
-                     "and the hfref preset's SBP falls to 69 mmHg: not kept. In HF "
-                     "nitroprusside lowers cardiac NE spillover (JACC 1998;31:583): the cardiac "
-                     "arm follows cardiopulmonary unloading, not modelled. drugs9: it lowers "
-                     "the splanchnic zero-flow pressure (capacitance, modelled) and not the "
-                     "resistance to venous return (regional venous return in dogs, scilit); a "
-                     "lower RVR anyway (×0.5) passes CO but PCWP falls less (−21 %)",
-    "hydralazine": "CI +40 % (reported +56–70 %), MAP −11 % (−5 %), PCWP −11 % (~=) at the "
-                   "reported net SVR −39 %: SV = (EDV − V0)·Ees/(Ees + Ea) with Ees 0.5 rises "
-                   "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
-                   "Hydralazine's positive inotropy in failing ventricles (Leier AJC 1980) "
-                   "as EA +15 %: CI +58 %, MAP −6 % pass, PCWP −14 % fails; not added. drugs9: "
-                   "MAP = SVR·CO, so at SVR −40 % MAP −5 % needs CI ≥ +58 %; flow moved to "
-                   "short-time-constant beds (hepatic flow unchanged, limb and renal up) "
-                   "lowers RVR about 14 % (Caldini 1974; UNSOURCED splanchnic share): CI +42 "
-                   "%, MAP −11 %",
-    "lvad-ramp": "4000–5600 rpm in 200-rpm steps (Uriel's HeartMate II protocol at the same "
-                 "relative step): CO +0.202 L/min per step, PCWP −1.33, CVP +7 % pass; SBP "
-                 "83.8 → 95.0 mmHg (+13 %) against ~=. From 4400 rpm the AV stays shut and "
-                 "the pulse is 2–3 mmHg, so SBP follows MAP: 78.6 → 93.2 (CO 3.44 → 5.05 "
-                 "L/min, SVR −18 %). The reflex takes 53 % of the acute MAP rise (+31) "
-                 "away; unblunted 64 % (SBP +10 %, at the limit). Sources keep it blunted "
-                 "after implantation (Sailer 2021, Heusser 2021). Uriel's 35 were "
-                 "outpatients on chronic support; the abstract gives no MAP and no baseline "
-                 "pulse (docs/notes/lvad9.md, devices10.md). devices11: this patient "
-                 "reproduces Heusser 2021's implantation response (at 5000 rpm CO +1.41, MAP "
-                 "+13.5 mmHg; reported +1.29, +16.2). A stronger LV (LV.EA × 1.4–1.5) passes "
-                 "all four (SBP +1 / −0 %) but gives MAP only +5–6 at implantation; at "
-                 "Cornwell 2015's mean low-speed pulse (26 mmHg, LV.EA × 1.8) CO +0.098 and "
-                 "PCWP −0.62 per step fail: no one patient meets the three sources",
-    "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %) and SV −33 % (reported "
-                                  "unchanged; ESV −8 % passes). The group (complete heart "
-                                  "block, EF ≥ 50 %, CO 6.4, SV 91 mL at 70 bpm) kept its "
-                                  "EDV at 110 bpm; the model's EDV falls about 21 % at an "
-                                  "unchanged LAP in every patient tried: stressed volume × "
-                                  "1.0–1.6, the group's baseline matched (1428 mL, or 1300 "
-                                  "mL with SYS.R_AR 0.75), regulated or acute: CO +6–11 %, "
-                                  "SV −31…−33 % (devices10). drugs9 (model 3.1): it needs "
-                                  "RVR × 0.2, or +300 mL with RVR × 0.5; the same change "
-                                  "makes the atrial-pacing row of normal hearts (CI "
-                                  "constant, passes) give CI +27–30 %. devices11: at 110 "
-                                  "bpm the LV fills 172 ms (LVEDP 5.0 vs mean LAP 8.7); a "
-                                  "patient-level RVR × 0.2–1 (CO 6.4 matched) gives CO "
-                                  "+6–9 %; a rate-dependent venous return (RVR × 0.3 "
-                                  "at 110 bpm) with FFR 0.36 and a shorter contraction "
-                                  "passes it acute only (regulated SV −14 %) and fails the "
-                                  "other two pacing rows (devices11.md)",
-}
-
-
-#: Rows that fail only on one model (keyed by the default model's name), added to
-#: KNOWN_FAILING when that model is the default. Model 3.1 (source resistance, eject8) moves
-#: two fitted HF rows out of tolerance; the refit on 3.1 does not bring them back (drugs9).
-KNOWN_FAILING_ON_MODEL = {
-    "four_chamber_eoa_src": {
-        "esmolol-16mg-min": "LVEF −12 % (reported −22 %, limit −14.3 %); HR −14 % (input), "
-                            "RVEF −18 %, LVEDV +3 %, LVESV +8 %, CO −23 % and PCWP +9 % "
-                            "pass. drugs10: on a patient matched to the study's baseline (HR "
-                            "91, SBP 133, LVEF 27 %, RVEF 38 %; until then EF 15 %, SBP 85) "
-                            "PCWP rises as reported. It passes from BB_EA_DROP 0.214 (Haber "
-                            "1993: Ees −27 % after IV β-blockade in CHF), but metoprolol, on "
-                            "its matched patient since drugs11, passes only up to 0.185: the "
-                            "least-squares refit of both gives 0.189 (see metoprolol-12mg)",
-        "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +73 % and MAP −2 % "
-                         "pass (drugs10: on a patient matched to Akhtar's CO 3.1, HR 98, "
-                         "PCWP 27). The refit on 3.1 passes it (EA +49 %, R −59 %) but moves "
-                         "dobutamine-8-postop away from its source (squared miss 84 → 109): "
-                         "not kept",
-    },
-}
+#: Rows the model fails today, and why: the measured records live in the package
+#: (twinviewer/interventions/failure_reasons.py), beside the short reason `validate` and the
+#: model card print, so the list and what a reader is told cannot drift apart. The test fails
+#: if a row not listed stops passing, and if a listed row passes (take it off the list).
+KNOWN_FAILING = fr.RECORD
 
 
 def _known_failing() -> dict[str, str]:
     from twinviewer.physiology import get_preset
 
-    return {**KNOWN_FAILING,
-            **KNOWN_FAILING_ON_MODEL.get(get_preset("healthy").model.name, {})}
+    model = get_preset("healthy").model
+    return fr.known_failing(f"{model.name} {model.version}")
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
@@ -168,6 +39,8 @@ def test_every_row(row):
     known = _known_failing()
     if res.status == "fail":
         if row.id in known:
+            # the reader is told why, the reason measured for this very row
+            assert res.why == fr.WHY[row.id]
             pytest.xfail(f"{known[row.id]} [{res.message}]")
         pytest.fail(f"{row.id} no longer reproduces its source: {res.message}; " + "; ".join(
             f"{v.variable.metric} expected {v.expected}, got {v.got}" for v in res.variables))
@@ -176,6 +49,63 @@ def test_every_row(row):
     # record of what the model cannot do.
     assert row.id not in known, (f"{row.id} passes now: remove it from "
                                  f"KNOWN_FAILING ({res.message})")
+
+
+def test_the_known_failures_are_measured_on_the_default_model_and_each_has_a_reason():
+    """review11 #4: `validate` said what failed, never why. Every listed row has a short
+    reason, every reason a listed row; the reasons name the model they were measured on,
+    which must be the default (else they would describe another model's failures)."""
+    from twinviewer.physiology import get_preset
+
+    model = get_preset("healthy").model
+    assert f"{model.name} {model.version}" == fr.MEASURED_ON
+    assert set(fr.WHY) == set(fr.RECORD)
+    ids = {r.id for r in ROWS}
+    assert set(fr.RECORD) <= ids
+    for row_id, why in fr.WHY.items():
+        assert "docs/notes/" in why, row_id  # where the figures are
+        note = why.split("docs/notes/")[1].split(",")[0].split(" ")[0].rstrip(").")
+        assert (Path(__file__).parents[2] / "docs" / "notes" / note).is_file(), (row_id, note)
+    # no borrowed reason on another model or mode
+    assert fr.why_failing("lvad-ramp", "four_chamber_eoa 3.0").startswith("no measured reason")
+    assert fr.why_failing("lvad-ramp", fr.MEASURED_ON, "acute", "regulated").startswith(
+        "no measured reason in acute mode")
+
+
+def test_every_source_can_be_found_from_the_repository():
+    """review11 #4: every source line ended "(INTERVENTIONS.md §N)", a file not in the
+    repository. A source names its study, and the study is in docs/references.md (the
+    citation as the row gives it, before any bracket), with what the row takes from it."""
+    refs = " ".join((Path(__file__).parents[2] / "docs" / "references.md").read_text(
+        encoding="utf-8").split()).lower()
+    for r in ROWS:
+        assert "INTERVENTIONS.md" not in r.source and "REFERENCE.md" not in r.source, r.id
+        if r.sourced:
+            head = r.source.split("(")[0].strip().rstrip(",")
+            assert " ".join(head.split()).lower() in refs, (r.id, head)
+
+
+def test_the_esmolol_and_post_operative_dobutamine_figures_are_their_abstracts():
+    """review11 #4: esmolol's HR 91 → 79 against the fact sheet's 91 → 83, and the 8 µg/kg/min
+    row's MAP, SBP and LAP, not in the sheet. Both abstracts (read through the pages corpus):
+    Iskandrian 1986, HR 91 → 83 at 4 mg/min and → 79 at the maximal 16 mg/min; Sakamoto 1977,
+    CI 2.54 → 3.11 → 3.50 L/min/m², HR 87.6 → 96.4 → 108.9 bpm at 4 and 8 µg/kg/min, at 8:
+    systolic aortic 126.0 → 144.6, mean aortic 91.8 → 96.2, mean LA 15.9 → 14.8 mmHg."""
+    by_id = {r.id: r for r in ROWS}
+
+    def reported(row_id):
+        return {v.metric: (v.before, v.after) for v in by_id[row_id].variables}
+
+    assert reported("esmolol-16mg-min")["HR"] == (91, 79)
+    assert "16 mg/min, HR 91 → 79" in by_id["esmolol-16mg-min"].source
+    post = reported("dobutamine-8-postop")
+    assert post["CO"] == (2.54, 3.5) and post["HR"] == (87.6, 108.9)
+    assert post["MAP"] == (91.8, 96.2) and post["SBP"] == (126.0, 144.6)
+    assert post["LAP"] == (15.9, 14.8)
+    five = reported("dobutamine-5")  # a quarter of the way from the 4 to the 8 µg/kg/min step
+    assert five["CO"] == (2.54, pytest.approx(3.11 + (3.50 - 3.11) / 4, abs=0.005))
+    assert five["HR"] == (87.6, pytest.approx(96.4 + (108.9 - 96.4) / 4, abs=0.05))
+    assert by_id["dobutamine-5"].interpolated
 
 
 def test_issue_rows_are_all_present():

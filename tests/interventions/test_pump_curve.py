@@ -72,7 +72,7 @@ def test_a_ramp_without_steps_is_refused_with_its_numbers(args):
 def test_the_ramp_meets_the_reported_output_and_wedge_changes_per_step():
     """CO and PCWP per step pass at the source's relative step (lvad9); before, the ramp
     squeezed the HeartMate II's 10 steps into 8 and CO rose 0.25 L/min per step. SBP over
-    the ramp is the row's remaining failure (KNOWN_FAILING in test_evidence.py)."""
+    the ramp is the row's remaining failure (interventions/failure_reasons.py)."""
     row = next(r for r in ev.load_rows() if r.id == "lvad-ramp")
     res = ev.run_row(row)
     by = {v.variable.metric: v for v in res.variables}

@@ -35,11 +35,32 @@ def test_a_row_that_checks_magnitudes_fitted_to_it_is_shown_as_consistency(capsy
 
 
 def test_validate_text_shows_a_failing_row_and_exits_1(capsys):
-    # a row that fails for a measured reason (KNOWN_FAILING in test_evidence.py)
+    # a row that fails for a measured reason (interventions/failure_reasons.py)
     assert main(["validate", "--row", "pacing-70-110-ef-preserved", "--no-reference"]) == 1
     text = capsys.readouterr().out
     assert "[FAIL] pacing-70-110-ef-preserved" in text and "source: PMID 14643273" in text
     assert "expected 6.4 → 9.1 L/min" in text and "0 of 1 sourced rows pass" in text
+    # and why (review11 #4: what failed was said, never why)
+    from twinviewer.interventions.failure_reasons import WHY
+
+    assert f"  why: {WHY['pacing-70-110-ef-preserved']}" in text
+    assert main(["validate", "--row", "pacing-70-110-ef-preserved", "--no-reference",
+                 "--json"]) == 1
+    (row,) = json.loads(capsys.readouterr().out)["evidence"]
+    assert row["why"] == WHY["pacing-70-110-ef-preserved"]
+
+
+def test_a_failing_row_run_out_of_its_own_mode_gets_no_borrowed_reason(capsys):
+    main(["validate", "--row", "pacing-70-110-ef-preserved", "--no-reference",
+          "--regulation", "acute"])
+    text = capsys.readouterr().out
+    assert "[FAIL]" in text  # it fails acute too (devices10), for reasons not measured here
+    assert "why: no measured reason in acute mode" in text
+
+
+def test_a_passing_row_has_no_reason(capsys):
+    assert main(["validate", "--row", "tavi_sapien3-26", "--no-reference"]) == 0
+    assert "why:" not in capsys.readouterr().out
 
 
 def test_validate_unsourced_row_is_not_counted(capsys):
@@ -77,6 +98,10 @@ def test_model_card_shows_the_evidence_pass_rate_failures_included(tmp_path, mon
     text = card.to_text()
     assert "Evidence table: " in text
     assert "FAILED evidence: DDD pacing 70 → 110 bpm, EF ≥ 50 %" in text
+    from twinviewer.interventions.failure_reasons import WHY
+
+    pacing = next(c for c in rows if c.name == "pacing-70-110-ef-preserved")
+    assert pacing.why == WHY[pacing.name] and f"why: {pacing.why}" in text
     assert "unsourced row not counted" in text
     assert val.validation_report(model, directory=tmp_path).from_cache
 

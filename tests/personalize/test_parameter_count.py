@@ -81,3 +81,37 @@ def test_pdf_cli_and_calibrate_step_say_the_same(calibrated, tmp_path, qtbot):
         assert f"Parameters</b>: {sentence}." in panel.summary.text()
     finally:
         state.close()
+
+
+def test_info_prints_the_same_count(calibrated, tmp_path, capsys):
+    """review11 #8: the PDF's count could not be checked against the command line for a
+    saved twin; `twinviewer info` now prints the one sentence (text and JSON)."""
+    import json
+
+    from twinviewer.cli import main
+
+    _, doc = calibrated
+    sentence = counts_text(doc.twin.provenance, [p.name for p in doc.parameters])
+    path = save_twin(tmp_path / "i.twin", doc.twin)
+    assert main(["info", str(path)]) == 0
+    assert f"parameters by state: {sentence}" in capsys.readouterr().out
+    assert main(["info", str(path), "--json"]) == 0
+    states = json.loads(capsys.readouterr().out)["parameter_states"]
+    assert states["text"] == sentence
+    assert sum(states["counts"].values()) == len(doc.parameters)
+
+
+def test_a_parameter_missing_from_the_provenance_counts_as_prior_everywhere():
+    """The reopened Calibrate step counted the provenance's keys, the PDF the model's
+    parameters: a twin whose provenance lacks one gave two different totals."""
+    from twinviewer.core.provenance import Provenance, Source
+    from twinviewer.personalize.parameter_count import twin_counts
+
+    twin = twin_from_preset("healthy", n=2)
+    prov = dict(twin.provenance)
+    del prov["HR"]
+    prov["LV.EA"] = Provenance(Source.CALIBRATED, "posterior 90 % width 40 % of prior")
+    twin = dataclasses.replace(twin, provenance=prov)
+    counts, sentence = twin_counts(twin)
+    assert counts == {"calibrated": 1, "prior / assumed": len(twin.provenance)}
+    assert sentence == f"1 calibrated, {len(twin.provenance)} prior / assumed"

@@ -105,6 +105,8 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"  source: {r.row.source}")
             if r.message:
                 print(f"  {r.message}")
+            if r.why:
+                print(f"  why: {r.why}")
             if r.row.fitted:
                 print(f"  consistency, not prediction: fitted to this row: {r.row.fitted}")
             if r.row.interpolated:

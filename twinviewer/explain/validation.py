@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     from twinviewer.interventions.evidence_table import RowResult
 
 #: Bump when the checks change, so old cached results are not reused.
-CHECKS_VERSION = 6  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
+CHECKS_VERSION = 7  # 3: every model's report carries the regazzoni2022 reference; 4: evidence
 #: checks carry their variables structured; 5: and their title and interpolation note; 6: a
-#: twin of an earlier version of its model is judged on that version (3.0 beside 3.1)
+#: twin of an earlier version of its model is judged on that version (3.0 beside 3.1); 7: a
+#: failed evidence row carries why it fails
 
 #: (metric or series extreme, published value, tolerance, unit). Two independent
 #: implementations agree to 0.1 mL / 0.1 mmHg; the tolerance allows the integrator's step.
@@ -91,6 +92,8 @@ class Check:
     #: Said beside the result: how the expectations were made when the source does not
     #: report the setting itself (an interpolation between two of its steps).
     note: str = ""
+    #: Why a failed evidence row fails, as measured (empty otherwise).
+    why: str = ""
 
     @property
     def shown(self) -> str:
@@ -319,7 +322,9 @@ def row_check(res: RowResult) -> Check:
     note = f"expectations interpolated {row.interpolated}" if row.interpolated else ""
     if note:
         detail += f"; {note}"
-    return Check("evidence", row.id, passed, detail, judged, row.title, note)
+    if res.why:
+        detail += f"; why: {res.why}"
+    return Check("evidence", row.id, passed, detail, judged, row.title, note, res.why)
 
 
 def evidence_digest() -> str:

@@ -57,7 +57,7 @@ from twinviewer.personalize import CalibrationResult, choose_prior
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
-from twinviewer.personalize.parameter_count import counts_text
+from twinviewer.personalize.parameter_count import counts_text, twin_counts
 from twinviewer.physiology import Cancelled
 from twinviewer.twins import parameter_label, simulate_twin
 
@@ -292,8 +292,8 @@ class CalibrationPanel(QWidget):
         else:  # saved by this version on: the parameter interval plot comes back
             self._plot_intervals(intervals)
         twin = self.state.twin
-        counts = "" if twin is None else counts_text(twin.provenance,
-                                                     list(twin.provenance))
+        # over the model's parameters, as the PDF and `info` count (not the provenance's keys)
+        counts = "" if twin is None else twin_counts(twin)[1]
         self.summary.setText(_stored_html(summary, len(rows), curves, bool(intervals),
                                           label=self._label, counts=counts))
 

@@ -41,6 +41,7 @@ import numpy as np
 
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import check_mode, regulate
+from twinviewer.interventions.failure_reasons import why_failing
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import ModelError, Results, get_preset, simulate
@@ -135,6 +136,9 @@ class RowResult:
     status: str  # 'pass', 'fail', 'unsourced'
     variables: list[VariableResult] = field(default_factory=list)
     message: str = ""
+    #: Why a failing row fails, as measured (:mod:`twinviewer.interventions.failure_reasons`);
+    #: empty for a row that passes.
+    why: str = ""
 
     @property
     def passed(self) -> bool:
@@ -152,7 +156,7 @@ class RowResult:
                                "expected": v.expected, "got": v.got, "passed": v.passed,
                                **v.numbers}
                               for v in self.variables],
-                "interpolated": self.row.interpolated or None}
+                "interpolated": self.row.interpolated or None, "why": self.why or None}
 
 
 # ------------------------------------------------------------------ loading
@@ -401,13 +405,18 @@ def _signed(x: float) -> str:
 def run_row(row: Row, regulation: str | None = None) -> RowResult:
     """Run one row (in its own regulation mode unless ``regulation`` is given); never raises
     for a row that cannot be run (it fails, named)."""
+    own = row.regulation
     if regulation is not None:
         row = replace(row, regulation=check_mode(regulation))
     try:
-        return _run_row(row)
+        res = _run_row(row)
     except (EvidenceError, InterventionError, ModelError, KeyError) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         return RowResult(row, "fail", [], f"{row.id}: {msg}")
+    if res.status == "fail":
+        model = patient_values(row.patient)[0].model
+        res.why = why_failing(row.id, f"{model.name} {model.version}", row.regulation, own)
+    return res
 
 
 def virtual_patients(directory: Path | None = None) -> dict[str, dict]:

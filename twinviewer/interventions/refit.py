@@ -300,7 +300,7 @@ def _main(args: argparse.Namespace) -> None:
             write_constants(fit.after)
     if args.write:
         print(f"written to {DRUGS_FILE}; run `twinviewer validate` and update the rows' "
-              f"notes and KNOWN_FAILING")
+              f"notes and interventions/failure_reasons.py (WHY, RECORD)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -100,13 +100,16 @@ def info_dict(doc, name: str, held_back: dict[str, str] | None = None) -> dict:
 
 
 def run_info(path: Path | str, *, as_json: bool = False,
-             judge: Callable[[Any], dict[str, str]] | None = None) -> int:
+             judge: Callable[[Any], dict[str, str]] | None = None,
+             count: Callable[[Any], tuple[dict[str, int], str]] | None = None) -> int:
     """Print a summary of a .twin file and verify its checksums and audit chain.
 
     With ``as_json`` the summary (or the error) is one JSON object on stdout. ``judge`` maps
     the loaded document to its stored results that are not current, with the reason (the
     command passes :func:`twinviewer.interventions.constants_digest.held_back`, a layer
-    above this one), so ``info`` lists as current only what the GUI shows.
+    above this one), so ``info`` lists as current only what the GUI shows. ``count`` maps it
+    to its parameters by state and the sentence the PDF and the Calibrate step print
+    (:func:`twinviewer.personalize.parameter_count.twin_counts`, also a layer above).
 
     Returns
     -------
@@ -120,8 +123,12 @@ def run_info(path: Path | str, *, as_json: bool = False,
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
         held = judge(doc) if judge is not None else {}
+        counts, sentence = count(doc) if count is not None else ({}, "")
         data = info_dict(doc, path.name, held) if as_json else None
-        text = "\n".join(describe(doc, held)) if not as_json else json.dumps(data, indent=1)
+        if data is not None and sentence:
+            data["parameter_states"] = {"counts": counts, "text": sentence}
+        lines = describe(doc, held) + ([f"parameters by state: {sentence}"] if sentence else [])
+        text = "\n".join(lines) if not as_json else json.dumps(data, indent=1)
     except TwinFileError as exc:
         if as_json:
             print(json.dumps({"file": path.name, "error": str(exc), "exit": EXIT_INVALID}))

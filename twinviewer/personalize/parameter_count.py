@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from twinviewer.core.provenance import Provenance, Source
+from twinviewer.core.twin import Twin
 
 #: A parameter no datum reached that the shared heart-size coordinate moved.
 MOVED_WITH_SIZE = "moved with the heart size"
@@ -82,3 +83,20 @@ def counts_text(provenance: Mapping[str, Provenance], names: Iterable[str]) -> s
             text += f" (no datum of {'its' if n == 1 else 'their'} own)"
         parts.append(text)
     return ", ".join(parts)
+
+
+def twin_counts(twin: Twin) -> tuple[dict[str, int], str]:
+    """A twin's counts and sentence over *every* parameter of its model (one missing from the
+    provenance is prior / assumed), as the PDF counts them; for the Calibrate step of a
+    reopened twin and ``twinviewer info`` (review11 #8: the same count everywhere).
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> twin_counts(twin_from_preset("healthy", n=2))[0]
+    {'prior / assumed': 53}
+    """
+    from twinviewer.twins import model_of
+
+    names = model_of(twin).parameter_names
+    return parameter_counts(twin.provenance, names), counts_text(twin.provenance, names)

@@ -886,7 +886,8 @@ def _validation_section(p: _Pages, model: Any) -> None:
         p.para(f"Failed ({len(failed)}):", size=8.5)
         for c in failed:
             note = f"; {c.note}" if c.note else ""
-            p.para(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}", size=7.5,
+            why = f" Why: {c.why}" if getattr(c, "why", "") else ""
+            p.para(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}.{why}", size=7.5,
                    color="#7a3e00")
 
 
