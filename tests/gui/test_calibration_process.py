@@ -181,3 +181,62 @@ def test_arrays_cross_the_pipe_writable_and_models_by_reference():
     np.testing.assert_array_equal(got["view"], x[:, ::2])
     got["x"][0, 0] = -1.0  # writable, as an array unpickled in band
     assert got["model"] is MODEL
+
+
+def test_cancel_ends_a_helper_stuck_in_c_code_and_the_next_job_starts_a_new_one(worker):
+    """review10b #11: Cancel could not stop a helper stuck in C code (the job never checks)."""
+    import threading
+    import time
+
+    from twinviewer.gui.calibration_job import call_cancellable
+    from twinviewer.physiology import Cancelled
+
+    worker.start()
+    first = worker.pid
+    asked = threading.Event()
+    threading.Timer(0.5, asked.set).start()
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled, match=r"did not stop within 0.5 s of Cancel and was ended"):
+        call_cancellable(worker, "tests.gui.helper_jobs:stuck_in_c", {"seconds": 60},
+                         None, asked.is_set, grace_s=0.5)
+    assert time.monotonic() - t0 < 20  # not the job's 60 s
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)
+    assert worker.call("textwrap:dedent", {"text": "  again"}, with_progress=False) == "again"
+    assert worker.pid != first
+
+
+def test_a_cancel_the_job_obeys_does_not_end_the_helper(worker):
+    from twinviewer.gui.calibration_job import call_cancellable
+
+    worker.start()
+    first = worker.pid
+    with pytest.raises(Exception, match="cancel"):  # the job's own Cancelled, in time
+        call_cancellable(worker, "twinviewer.gui.calibration_job:child_calibration",
+                         {"twin": _twin(), "anatomy": None, "n": 16, "seed": 0, "prior": None},
+                         None, lambda: True, grace_s=30)
+    assert worker.alive() and worker.pid == first
+
+
+def test_the_helper_drops_the_anatomy_after_a_calibration(worker):
+    """review10b #11: the helper kept the last anatomy it was sent until the next job."""
+    twin = _twin()
+    calibrated_in_process(worker, twin, n=16, seed=0, prior=None,
+                          progress=lambda f, t="": None, cancel=lambda: False)
+    assert "Anatomy" not in worker.call("tests.gui.helper_jobs:shared_kinds", {},
+                                        with_progress=False)
+    # and it is sent again for the next job
+    _, _, new = calibrated_in_process(worker, twin, n=16, seed=0, prior=None,
+                                      progress=lambda f, t="": None, cancel=lambda: False)
+    assert new is not None and new.anatomy is twin.anatomy
+
+
+def test_the_panel_says_a_stuck_helper_was_ended(qtbot, state):
+    from twinviewer.physiology import Cancelled
+
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel._failed(Cancelled("the calibration process did not stop within 5 s of Cancel and "
+                            "was ended; the next run starts a new one"))
+    assert panel.status.text().startswith("Calibration cancelled; the twin is unchanged. (")
+    assert "was ended" in panel.status.text()

@@ -409,7 +409,10 @@ class CalibrationPanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
-            self.status.setText("Calibration cancelled; the twin is unchanged.")
+            why = f" ({exc})" if str(exc) else ""  # e.g. a stuck helper was ended
+            self.status.setText(f"Calibration cancelled; the twin is unchanged.{why}")
+            if why:
+                self.state.info(f"Calibration cancelled: {exc}")
         else:
             self.status.setText(f"Calibration failed; the twin is unchanged. {exc}")
 
