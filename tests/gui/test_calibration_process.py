@@ -218,17 +218,31 @@ def test_a_cancel_the_job_obeys_does_not_end_the_helper(worker):
     assert worker.alive() and worker.pid == first
 
 
-def test_the_helper_drops_the_anatomy_after_a_calibration(worker):
-    """review10b #11: the helper kept the last anatomy it was sent until the next job."""
-    twin = _twin()
-    calibrated_in_process(worker, twin, n=16, seed=0, prior=None,
-                          progress=lambda f, t="": None, cancel=lambda: False)
-    assert "Anatomy" not in worker.call("tests.gui.helper_jobs:shared_kinds", {},
-                                        with_progress=False)
-    # and it is sent again for the next job
-    _, _, new = calibrated_in_process(worker, twin, n=16, seed=0, prior=None,
-                                      progress=lambda f, t="": None, cancel=lambda: False)
-    assert new is not None and new.anatomy is twin.anatomy
+def test_the_helper_drops_the_anatomy_when_the_twin_is_closed(qtbot, state, monkeypatch):
+    """review10b #11: the helper kept the last anatomy it was sent (and its worker the whole
+    anatomy, image included) after the twin was closed, until the next calibration."""
+    import gc
+    import weakref
+
+    w = ProcessWorker("calibration (test)")
+    monkeypatch.setattr(calibration_panel, "_HELPER", w)
+    try:
+        panel = CalibrationPanel(state)
+        qtbot.addWidget(panel)
+        twin = state.twin
+        calibrated_in_process(w, twin, n=16, seed=0, prior=None,
+                              progress=lambda f, t="": None, cancel=lambda: False)
+        kinds = lambda: w.call("tests.gui.helper_jobs:shared_kinds", {},  # noqa: E731
+                               with_progress=False)
+        assert kinds() == ["Anatomy"]  # kept for the next job on the same twin
+        gone = weakref.ref(twin.anatomy)
+        state.session.set_twin(None)  # the twin is closed
+        del twin
+        qtbot.waitUntil(lambda: kinds() == ["NoneType"], timeout=10000)
+        gc.collect()
+        assert gone() is None  # nothing in this process keeps it either
+    finally:
+        w.close()
 
 
 def test_the_panel_says_a_stuck_helper_was_ended(qtbot, state):

@@ -10,8 +10,9 @@ in-thread path's does), and the plots' cached bands are keyed by the open anatom
 
 Cancel is passed to the helper, whose job stops at its next check; a helper stuck where it
 never checks (C code) is ended :data:`CANCEL_GRACE_S` after Cancel
-(:func:`call_cancellable`), said in the error, and the next job starts a fresh one. After a
-job the helper forgets the anatomy it was sent (it is sent again with the next job).
+(:func:`call_cancellable`), said in the error, and the next job starts a fresh one. When
+the twin is closed or another opened, the helper and its worker drop the anatomy they were
+sent (:func:`forget_anatomy`).
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
     """:func:`calibrated_with_results` of ``twin`` run in ``worker``'s process (call from a
     worker thread). Returns the same ``(result, results, calibrated twin)``, relinked to
     ``twin``: the calibrated twin holds ``twin``'s anatomy and audit entries themselves.
-    Cancel ends a helper that does not stop within ``grace_s`` (:func:`call_cancellable`);
-    the helper drops the anatomy after the job (:func:`forget_anatomy`).
+    Cancel ends a helper that does not stop within ``grace_s`` (:func:`call_cancellable`).
+    The anatomy stays in the helper for the next job on the same twin; the Calibrate step
+    has it dropped when the twin is closed or another opened (:func:`forget_anatomy`).
 
     Examples
     --------
@@ -154,14 +156,11 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
     """
     an = twin.anatomy
     started = len(twin.audit)  # the trail the child copies; entries after it are its own
-    try:
-        token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
-        result, results, new, curve_ids = call_cancellable(
-            worker, "twinviewer.gui.calibration_job:child_calibration",
-            {"twin": replace(twin, anatomy=None), "anatomy": token, "n": n, "seed": seed,
-             "prior": prior}, progress, cancel, grace_s=grace_s)
-    finally:
-        forget_anatomy(worker)
+    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
+    result, results, new, curve_ids = call_cancellable(
+        worker, "twinviewer.gui.calibration_job:child_calibration",
+        {"twin": replace(twin, anatomy=None), "anatomy": token, "n": n, "seed": seed,
+         "prior": prior}, progress, cancel, grace_s=grace_s)
     if new is not None:
         _relink(new, results, twin, curve_ids, started)
     return result, results, new
@@ -169,8 +168,9 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
 
 def forget_anatomy(worker: ProcessWorker) -> None:
     """Let the helper (and ``worker``) drop the last anatomy sent: the child held its ~25 MB
-    (without the image) and the worker the whole anatomy (~115 MB with the image) until the
-    next job, even after that twin was closed. A dead helper is not restarted for it."""
+    (without the image) and the worker the whole anatomy (~115 MB with the image) after
+    that twin was closed, until the next calibration. A dead helper is not restarted for
+    it; the next job sends its twin's anatomy again."""
     if worker.alive():
         try:
             worker.share("anatomy", None)

@@ -44,6 +44,7 @@ from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE r
     WARM,
     calibrated_in_process,
     calibrated_with_results,
+    forget_anatomy,
     runs_in_process,
     share_anatomy,
     shown,
@@ -236,6 +237,14 @@ class CalibrationPanel(QWidget):
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         self._show_auto_prior(twin)
+        anatomy = getattr(twin, "anatomy", None)
+        if anatomy is not getattr(self, "_anatomy", None):  # closed, or another twin opened
+            self._anatomy = anatomy  # (a calibrated twin shares its anatomy object)
+            if self.in_process and _HELPER is not None and _HELPER.alive():
+                # the helper (and its worker) must not keep the last twin's anatomy: the
+                # worker's lock may be held by a job, so not on the GUI thread
+                threading.Thread(target=forget_anatomy, args=(_HELPER,), daemon=True,
+                                 name="calibration helper: forget anatomy").start()
         if self.result is not None and twin is not self._own_twin \
                 and not getattr(self, "_applying", False):
             self.clear()
