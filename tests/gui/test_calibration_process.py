@@ -225,7 +225,7 @@ def test_the_helper_drops_the_anatomy_when_the_twin_is_closed(qtbot, state, monk
     import weakref
 
     w = ProcessWorker("calibration (test)")
-    monkeypatch.setattr(calibration_panel, "_HELPER", w)
+    monkeypatch.setattr(calibration_panel, "helper", lambda: w)
     try:
         panel = CalibrationPanel(state)
         qtbot.addWidget(panel)

@@ -240,10 +240,11 @@ class CalibrationPanel(QWidget):
         anatomy = getattr(twin, "anatomy", None)
         if anatomy is not getattr(self, "_anatomy", None):  # closed, or another twin opened
             self._anatomy = anatomy  # (a calibrated twin shares its anatomy object)
-            if self.in_process and _HELPER is not None and _HELPER.alive():
+            worker = helper() if self.in_process else None
+            if worker is not None and worker.alive():
                 # the helper (and its worker) must not keep the last twin's anatomy: the
                 # worker's lock may be held by a job, so not on the GUI thread
-                threading.Thread(target=forget_anatomy, args=(_HELPER,), daemon=True,
+                threading.Thread(target=forget_anatomy, args=(worker,), daemon=True,
                                  name="calibration helper: forget anatomy").start()
         if self.result is not None and twin is not self._own_twin \
                 and not getattr(self, "_applying", False):
