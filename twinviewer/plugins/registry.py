@@ -556,7 +556,9 @@ class Registry:
         """The intervention with its ``transform`` and ``check`` run within the
         interventions' budget: past it the plugin is disabled for the session and the caller
         gets an :class:`~twinviewer.interventions.intervention.InterventionError` naming it
-        (``apply`` hands the transform a copy, so the twin's parameters stay as they were)."""
+        (``apply`` hands the transform a copy, so the twin's parameters stay as they were).
+        Any other exception than ``InterventionError`` (the contract's refusal) disables the
+        plugin (:meth:`failed`) and reaches the caller as an ``InterventionError`` too."""
         from dataclasses import replace
 
         from twinviewer.interventions.intervention import InterventionError
@@ -571,6 +573,11 @@ class Registry:
                     return call_within(func, args, seconds=budget("interventions"), label=what)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
+                except InterventionError:  # the contract's own refusal (a twin, a setting)
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a crash of plugin code disables it
+                    raise InterventionError(str(self.failed(
+                        c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
 
             return run
 
