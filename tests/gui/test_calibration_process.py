@@ -254,3 +254,51 @@ def test_the_panel_says_a_stuck_helper_was_ended(qtbot, state):
                             "was ended; the next run starts a new one"))
     assert panel.status.text().startswith("Calibration cancelled; the twin is unchanged. (")
     assert "was ended" in panel.status.text()
+
+
+def test_a_twin_with_nothing_new_is_told_so_not_failed(qtbot):
+    """review11 #5: the demo's first Calibrate ended in a red "Calibration failed … no new
+    measurements since the last visit", and the Log showed a blank "Calibration failed:"."""
+    from twinviewer.document import calibrated_twin
+    from twinviewer.personalize import calibrate
+
+    twin = _twin()
+    new = calibrated_twin(twin, calibrate(twin, None, n=16, seed=0))
+    st = TwinState()
+    said: list = []
+    st.session.subscribe("message", said.append)
+    try:
+        st.session.set_twin(new)
+        panel = CalibrationPanel(st)
+        qtbot.addWidget(panel)
+        assert "already calibrated" in panel.calibrate_button.toolTip()
+        assert panel.start() is None and panel.job is None
+        assert panel.status.text().startswith("This twin is already calibrated to these data "
+                                              "(no new measurements since the last visit")
+        assert not [t for level, t in said if level == "error"]
+    finally:
+        st.close()
+
+
+def test_a_failed_job_is_logged_once_never_as_a_blank_line(qtbot):
+    import logging
+
+    from twinviewer.gui.log_panel import LogPanel, StateLogHandler
+
+    st = TwinState()
+    panel = LogPanel(st)
+    qtbot.addWidget(panel)
+    handler = StateLogHandler(st)
+    logging.getLogger("twinviewer").addHandler(handler)
+    try:
+        def fail(progress, cancelled):
+            raise ValueError("the file x.vtk has 10 points that are not finite")
+
+        job = st.run_job("Reading a mesh", fail, lambda r: None)
+        qtbot.waitUntil(lambda: job.finished, timeout=10000)
+        errors = [t for level, t in panel.entries if level == "error"]
+        assert errors == ["Reading a mesh failed: the file x.vtk has 10 points that are not "
+                          "finite"]
+    finally:
+        logging.getLogger("twinviewer").removeHandler(handler)
+        st.close()
