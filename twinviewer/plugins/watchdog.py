@@ -26,8 +26,8 @@ What it cannot do: a loop inside C code that holds the interpreter lock (a ctype
 C extension) never lets Python run a signal handler -- nor the watchdog thread itself. The
 marker was written *before* the call, so when the user ends the frozen app the next start
 finds the marker of a process that is gone (:func:`culprits`) and disables the plugin with a
-message naming it: the app never hangs twice on the same plugin. The last periodic autosave
-(every two minutes) is what protects the work in that case.
+message naming it: the app never hangs twice on the same plugin. The GUI's autosave (each
+edit on disk about a second after it is made) is what protects the work in that case.
 """
 
 from __future__ import annotations
