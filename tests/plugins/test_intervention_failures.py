@@ -71,3 +71,22 @@ def test_plugins_check_tries_each_intervention_on_a_virtual_twin(tmp_path):
     assert "its transform on a healthy twin with its default settings raised RuntimeError: " \
            "boom from raise_drug" in raised
     assert "not finite (NaN or infinite): SYS.R_AR" in nan
+
+
+def test_whatif_with_a_raising_plugin_intervention_names_it_and_exits_2(plugin_registry,
+                                                                         tmp_path, capsys):
+    from twinviewer import cli
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import twin_from_preset
+
+    reg = plugin_registry(_folder(tmp_path, "tv-bad-drug", CODE, _manifest("raise")),
+                          entry_points=[])
+    path = save_twin(tmp_path / "p.twin", twin_from_preset("healthy", n=8))
+    rc = cli.main(["whatif", str(path), "-i", "raise_drug:fall=20"])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "Traceback" not in err
+    assert err.startswith("twinviewer whatif: error: scenario 'raise_drug(fall=20)', step 1: "
+                          "plugin 'tv-bad-drug': intervention 'raise_drug'")
+    assert "RuntimeError: boom from raise_drug; plugin 'tv-bad-drug' is disabled" in err
+    assert reg.plugins["tv-bad-drug"].status == DISABLED
