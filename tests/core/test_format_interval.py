@@ -30,3 +30,23 @@ def test_a_range_and_an_interval_share_one_number_of_decimals():
         lo, mid, hi = sorted(rng.lognormal(rng.uniform(-4, 5), 0.5, 3))
         parts = re.findall(r"-?\d+(?:\.\d+)?", interval(mid, lo, hi))
         assert len({len(p.partition(".")[2]) for p in parts}) == 1, (mid, lo, hi, parts)
+
+
+def test_a_small_quantity_is_never_written_as_zero_beside_its_interval():
+    """review11 #3: an inertance of 0.000499 mmHg·s²/mL read "0" next to 0.00030–0.00083
+    (number() wrote everything below 5e-4 as 0)."""
+    import numpy as np
+
+    from twinviewer.core.format import number, span
+
+    assert number(0.000499) == "0.0005"
+    assert interval(0.000499, 0.00030, 0.00083) == "0.00050 (0.00030–0.00083)"
+    assert span(0.00030, 0.00045) == "0.00030–0.00045"
+    assert number(-3e-17) == "0"  # floating-point noise still reads 0
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        lo, mid, hi = sorted(rng.lognormal(rng.uniform(-12, 0), 0.4, 3))
+        shown = float(number(mid))
+        a, b = (float(t) for t in span(lo, hi).split("–"))
+        assert shown > 0 and a > 0, (mid, lo, hi)
+        assert a * 0.8 <= shown <= b * 1.25, (mid, lo, hi, number(mid), span(lo, hi))

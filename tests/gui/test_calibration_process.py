@@ -181,3 +181,124 @@ def test_arrays_cross_the_pipe_writable_and_models_by_reference():
     np.testing.assert_array_equal(got["view"], x[:, ::2])
     got["x"][0, 0] = -1.0  # writable, as an array unpickled in band
     assert got["model"] is MODEL
+
+
+def test_cancel_ends_a_helper_stuck_in_c_code_and_the_next_job_starts_a_new_one(worker):
+    """review10b #11: Cancel could not stop a helper stuck in C code (the job never checks)."""
+    import threading
+    import time
+
+    from twinviewer.gui.calibration_job import call_cancellable
+    from twinviewer.physiology import Cancelled
+
+    worker.start()
+    first = worker.pid
+    asked = threading.Event()
+    threading.Timer(0.5, asked.set).start()
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled, match=r"did not stop within 0.5 s of Cancel and was ended"):
+        call_cancellable(worker, "tests.gui.helper_jobs:stuck_in_c", {"seconds": 60},
+                         None, asked.is_set, grace_s=0.5)
+    assert time.monotonic() - t0 < 20  # not the job's 60 s
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)
+    assert worker.call("textwrap:dedent", {"text": "  again"}, with_progress=False) == "again"
+    assert worker.pid != first
+
+
+def test_a_cancel_the_job_obeys_does_not_end_the_helper(worker):
+    from twinviewer.gui.calibration_job import call_cancellable
+
+    worker.start()
+    first = worker.pid
+    with pytest.raises(Exception, match="cancel"):  # the job's own Cancelled, in time
+        call_cancellable(worker, "twinviewer.gui.calibration_job:child_calibration",
+                         {"twin": _twin(), "anatomy": None, "n": 16, "seed": 0, "prior": None},
+                         None, lambda: True, grace_s=30)
+    assert worker.alive() and worker.pid == first
+
+
+def test_the_helper_drops_the_anatomy_when_the_twin_is_closed(qtbot, state, monkeypatch):
+    """review10b #11: the helper kept the last anatomy it was sent (and its worker the whole
+    anatomy, image included) after the twin was closed, until the next calibration."""
+    import gc
+    import weakref
+
+    w = ProcessWorker("calibration (test)")
+    monkeypatch.setattr(calibration_panel, "helper", lambda: w)
+    try:
+        panel = CalibrationPanel(state)
+        qtbot.addWidget(panel)
+        twin = state.twin
+        calibrated_in_process(w, twin, n=16, seed=0, prior=None,
+                              progress=lambda f, t="": None, cancel=lambda: False)
+        kinds = lambda: w.call("tests.gui.helper_jobs:shared_kinds", {},  # noqa: E731
+                               with_progress=False)
+        assert kinds() == ["Anatomy"]  # kept for the next job on the same twin
+        gone = weakref.ref(twin.anatomy)
+        state.session.set_twin(None)  # the twin is closed
+        del twin
+        qtbot.waitUntil(lambda: kinds() == ["NoneType"], timeout=10000)
+        gc.collect()
+        assert gone() is None  # nothing in this process keeps it either
+    finally:
+        w.close()
+
+
+def test_the_panel_says_a_stuck_helper_was_ended(qtbot, state):
+    from twinviewer.physiology import Cancelled
+
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    panel._failed(Cancelled("the calibration process did not stop within 5 s of Cancel and "
+                            "was ended; the next run starts a new one"))
+    assert panel.status.text().startswith("Calibration cancelled; the twin is unchanged. (")
+    assert "was ended" in panel.status.text()
+
+
+def test_a_twin_with_nothing_new_is_told_so_not_failed(qtbot):
+    """review11 #5: the demo's first Calibrate ended in a red "Calibration failed … no new
+    measurements since the last visit", and the Log showed a blank "Calibration failed:"."""
+    from twinviewer.document import calibrated_twin
+    from twinviewer.personalize import calibrate
+
+    twin = _twin()
+    new = calibrated_twin(twin, calibrate(twin, None, n=16, seed=0))
+    st = TwinState()
+    said: list = []
+    st.session.subscribe("message", said.append)
+    try:
+        st.session.set_twin(new)
+        panel = CalibrationPanel(st)
+        qtbot.addWidget(panel)
+        assert "already calibrated" in panel.calibrate_button.toolTip()
+        assert panel.start() is None and panel.job is None
+        assert panel.status.text().startswith("This twin is already calibrated to these data "
+                                              "(no new measurements since the last visit")
+        assert not [t for level, t in said if level == "error"]
+    finally:
+        st.close()
+
+
+def test_a_failed_job_is_logged_once_never_as_a_blank_line(qtbot):
+    import logging
+
+    from twinviewer.gui.log_panel import LogPanel, StateLogHandler
+
+    st = TwinState()
+    panel = LogPanel(st)
+    qtbot.addWidget(panel)
+    handler = StateLogHandler(st)
+    logging.getLogger("twinviewer").addHandler(handler)
+    try:
+        def fail(progress, cancelled):
+            raise ValueError("the file x.vtk has 10 points that are not finite")
+
+        job = st.run_job("Reading a mesh", fail, lambda r: None)
+        qtbot.waitUntil(lambda: job.finished, timeout=10000)
+        errors = [t for level, t in panel.entries if level == "error"]
+        assert errors == ["Reading a mesh failed: the file x.vtk has 10 points that are not "
+                          "finite"]
+    finally:
+        logging.getLogger("twinviewer").removeHandler(handler)
+        st.close()

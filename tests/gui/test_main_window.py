@@ -343,3 +343,24 @@ def test_a_dropped_twin_file_opens_and_a_cut_one_is_named(make_twin_window, qtbo
     wait_jobs(qtbot, window.state)
     assert window.state.twin is not before
     assert window.state.twin.pseudonym == twin_from_preset("severe_as", n=1).pseudonym
+
+
+def test_paths_dropped_beside_a_twin_file_are_named_not_silently_dropped(make_twin_window,
+                                                                         qtbot, tmp_path):
+    """review10b #12: a .twin dropped with other files opened the twin and ignored the rest
+    without a word."""
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import twin_from_preset
+
+    window = make_twin_window()
+    said: list = []
+    window.state.session.subscribe("message", said.append)
+    path = save_twin(tmp_path / "dropped.twin", twin_from_preset("severe_as", n=3))
+    mesh = tmp_path / "lv_endo.vtk"
+    mesh.write_text("not read")
+    window.open_paths([mesh, path, tmp_path / "second.twin"])
+    wait_jobs(qtbot, window.state)
+    assert window.state.twin.pseudonym == twin_from_preset("severe_as", n=1).pseudonym
+    warned = [t for level, t in said if level == "warning"]
+    assert warned == ["dropped with dropped.twin and not opened: lv_endo.vtk, second.twin "
+                      "(a .twin file opens on its own; open the others after it)"]

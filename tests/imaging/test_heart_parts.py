@@ -199,3 +199,23 @@ def test_every_blood_structure_of_the_demo_heart_has_a_pressure_in_the_default_m
     # peripheral venous reservoir's ≈ 13 mmHg
     caval = float(cycle.signal(r, cycle.STRUCTURE_SIGNALS["svc"][0]).mean())
     assert 2.0 <= caval <= 8.0
+
+
+def test_provenance_and_readme_tell_where_the_demo_heart_comes_from():
+    """The provenance said 'synthetic phantom; no patient data' while the README said the
+    demo heart's ventricles are biv-me's: both were half true. The files are the phantom's;
+    the demo heart takes its ventricles from biv-me's real patient (Apache-2.0)."""
+    from twinviewer.imaging.build_demo_meshes import DEFAULT_OUT, DESCRIPTION, LICENCE
+
+    prov = json.loads((DEFAULT_OUT / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["description"] == DESCRIPTION and prov["licence"] == LICENCE  # as generated
+    text = prov["description"]
+    assert "no patient data in these files" in text
+    assert "biv-me example patient 1" in text and "real adult" in text and "Apache-2.0" in text
+    bivme = DEFAULT_OUT.parent / "bivme_patient1"
+    assert (bivme / "LICENSE").read_text(encoding="utf-8").lstrip().startswith(
+        "Apache License")
+    assert "Licence: Apache-2.0" in (bivme / "README.md").read_text(encoding="utf-8")
+    readme = (DEFAULT_OUT.parents[1] / "README.md").read_text(encoding="utf-8")
+    line = readme[readme.index("\nmeshes/"):readme.index("\npackaging/")]
+    assert "no patient data" in line and "bivme_patient1" in line and "Apache-2.0" in line

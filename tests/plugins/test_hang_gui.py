@@ -94,3 +94,75 @@ def test_a_plugin_an_earlier_session_died_in_is_disabled_at_start(plugin_registr
     box = w.findChild(QMessageBox, "plugin_culprit_box")
     assert box is not None and "plugin 'tv-slow-panel'" in box.text()
     assert list(markers.glob("*.json")) == []
+
+
+DIALOG_PANEL = """
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QLabel
+
+    class AskingPanel(QLabel):
+        title = "Asking panel"
+
+        def __init__(self, state, parent=None):
+            super().__init__("asks", parent)
+            loop = QEventLoop()  # stands for QDialog.exec(): the user answers after a while
+            QTimer.singleShot(1500, loop.quit)
+            loop.exec()
+    """
+
+
+def test_a_panel_running_its_own_dialog_is_not_a_hang(plugin_registry, tmp_path, qtbot,
+                                                      monkeypatch):
+    """review10b #3: a constructor that runs an event loop keeps the GUI ticking; the watchdog
+    must neither autosave from its thread nor interrupt (its signal landed in the app's own
+    timer slots)."""
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "panels=0.3")
+    manifest = MANIFEST.replace("slow_panel", "asking_panel").replace(
+        "tv_slow_panel:SlowPanel", "tv_asking_panel:AskingPanel").replace("Slow", "Asking")
+    reg = plugin_registry(_folder(tmp_path, "tv-asking-panel", DIALOG_PANEL, manifest),
+                          entry_points=[])
+    w = _window(tmp_path, qtbot)
+    saved: list[int] = []
+    w.autosave = types.SimpleNamespace(autosave_now=lambda force=False: saved.append(1))
+    w.show_step("Asking")
+    assert "Asking panel" in w.panels
+    assert saved == []
+    assert reg.plugins["tv-asking-panel"].status != DISABLED
+    time.sleep(0.6)  # a late signal would now land in whatever runs
+    QApplication.processEvents()
+    assert reg.incidents == []
+
+
+IMPORT_SLEEPS = """
+    import time
+
+    time.sleep(30)  # finite: a failed guard fails the test, not hangs it
+
+    from PySide6.QtWidgets import QLabel
+
+    class SlowPanel(QLabel):
+        title = "Slow panel"
+    """
+
+
+def test_a_panel_import_that_hangs_has_one_timer(plugin_registry, tmp_path, qtbot,
+                                                 monkeypatch):
+    """review10b #9: the import was timed twice (the watchdog and Registry.load, 60 s each),
+    and whichever fired first decided the message, the autosave and the interrupt.
+    Registry.load owns it now: one incident naming the import, nothing interrupted."""
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "imports=0.5")
+    manifest = MANIFEST.replace("tv_slow_panel", "tv_slow_import")
+    reg = plugin_registry(_folder(tmp_path, "tv-slow-import", IMPORT_SLEEPS, manifest),
+                          entry_points=[])
+    w = _window(tmp_path, qtbot)
+    saved: list[int] = []
+    w.autosave = types.SimpleNamespace(autosave_now=lambda force=False: saved.append(1))
+    w.show_step("Slow")
+    time.sleep(0.3)
+    QApplication.processEvents()
+    assert "Slow panel" not in w.panels
+    assert reg.plugins["tv-slow-import"].status == DISABLED
+    assert [m for _, m in reg.incidents] and len(reg.incidents) == 1
+    assert "importing panel 'slow_panel'" in reg.incidents[0][1]
+    assert "(interrupted)" not in reg.incidents[0][1]
+    assert saved == []  # the GUI thread was waiting, not frozen: nothing to rescue

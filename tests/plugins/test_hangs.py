@@ -246,3 +246,54 @@ def test_a_process_ended_inside_a_plugin_call_names_the_culprit_next_time(tmp_pa
     assert [(c["plugin"], c["what"], c["hung"]) for c in found] == [
         ("tv-frozen", "panel 'ice'", True)]
     assert culprits(tmp_path) == []  # reported once
+
+
+def test_the_watchdog_never_interrupts_the_apps_own_code(tmp_path, qtbot):
+    """review10b #3: while a plugin's call runs an event loop, the app's own slots run inside
+    it; the interrupt must not land there (it did: a cine tick raised
+    PluginHangInterrupted)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from twinviewer.plugins.watchdog import module_code
+
+    app_ns: dict = {"__name__": "twinviewer.gui.some_panel", "PluginHangInterrupted":
+                    PluginHangInterrupted, "hits": []}
+    exec("def tick():\n"  # an app timer slot (module name: the app's)
+         "    try:\n"
+         "        x = 0\n"
+         "        for i in range(20000):\n"
+         "            x += i\n"
+         "        hits.append('ran')\n"
+         "    except PluginHangInterrupted:\n"
+         "        hits.append('interrupted')\n", app_ns)
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(app_ns["tick"])
+    timer.start()
+    hung: list = []
+    dog = CallWatchdog(tmp_path, on_hang=lambda plugin, what: hung.append(plugin))
+    try:
+        with dog.guard("tv-x", "panel 'p'", 0.2, code=module_code("tv_dialog_plugin")):
+            loop = QEventLoop()  # the plugin's dialog; no beats: as if the GUI were stuck
+            QTimer.singleShot(1500, loop.quit)
+            loop.exec()
+    finally:
+        timer.stop()
+    assert "interrupted" not in app_ns["hits"]
+    assert app_ns["hits"]
+
+
+def test_a_ticking_gui_thread_is_not_a_hang(tmp_path):
+    """While the GUI thread beats (it runs an event loop inside the call), the watchdog
+    neither marks the call hung, autosaves from its thread, nor interrupts it."""
+    hung: list = []
+    dog = CallWatchdog(tmp_path, on_hang=lambda plugin, what: hung.append(plugin))
+    with dog.guard("tv-x", "panel 'p'", 0.2):
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            dog.beat()
+            time.sleep(0.05)
+    assert hung == []
+    with pytest.raises(PluginHangInterrupted), dog.guard("tv-x", "panel 'q'", 0.2):
+        time.sleep(5)  # no beats: stuck
+    assert hung == ["tv-x"]

@@ -20,13 +20,29 @@ _UNITS = {"cm^2": "cm²", "cm2": "cm²", "1": "", "ug/kg/min": "µg/kg/min", "mm
           "m^2": "m²", "mL/m^2": "mL/m²", "g/m^2": "g/m²"}
 
 
+#: Below this a value is floating-point noise, not a quantity: it is written "0". (A fixed
+#: 5e-4 wrote a venous inertance of 0.00049 mmHg·s²/mL as "0" beside its interval
+#: 0.00030–0.00083: review11 #3.)
+NOISE = 1e-12
+
+
+def _significant(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant digits in positional notation (never '4.9e-05')."""
+    d = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:.{d}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def number(x: float | None, *, signed: bool = False) -> str:
-    """A clinical number for display.
+    """A clinical number for display: a small one keeps two significant digits (an
+    inertance of 0.00049 is not '0'); only floating-point noise (:data:`NOISE`) is '0'.
 
     Examples
     --------
     >>> number(92.4), number(5.24), number(0.4321), number(-0.0004), number(float("nan"))
-    ('92', '5.2', '0.43', '0', '–')
+    ('92', '5.2', '0.43', '-0.0004', '–')
+    >>> number(0.000499), number(4.9e-5), number(-3e-17)
+    ('0.0005', '0.000049', '0')
     >>> number(0.3, signed=True)
     '+0.3'
     """
@@ -36,9 +52,11 @@ def number(x: float | None, *, signed: bool = False) -> str:
     if not math.isfinite(x):
         return MISSING
     a = abs(x)
-    if a < 5e-4:  # below the resolution of every clinical quantity the app shows
+    if a < NOISE:
         return "0"
-    if a >= 20:
+    if a < 5e-4:
+        text = _significant(x)
+    elif a >= 20:
         text = f"{x:.0f}"
     elif a >= 2:
         text = f"{x:.1f}"
@@ -83,7 +101,7 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
         values = [float(median), float(lo), float(hi)]
         width = values[2] - values[1]
         top = max(abs(v) for v in values)
-        if not (math.isfinite(width) and width > 0 and top >= 5e-4):
+        if not (math.isfinite(width) and width > 0 and top >= NOISE):
             return (f"{number(median, signed=True)} ({number(lo, signed=True)} to "
                     f"{number(hi, signed=True)})")
         by_width = max(0, -math.floor(math.log10(width / 10)))
@@ -119,7 +137,7 @@ def _shared(values: list[float]) -> list[str]:
     where every value has it (a missing value is '–')."""
     finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
     top = max((abs(v) for v in finite), default=0.0)
-    if top < 5e-4:
+    if top < NOISE:
         return [number(v) for v in values]
     d = 0 if top >= 20 else 1 if top >= 2 else max(0, 1 - math.floor(math.log10(top)))
     width = max(finite) - min(finite)

@@ -8,6 +8,7 @@ in ``core`` (no dependencies) because both the reading and the writing side use 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 
@@ -31,3 +32,31 @@ def known_identifiers() -> frozenset[str]:
     """The identifying values registered so far."""
     with _lock:
         return frozenset(_known)
+
+
+#: A path inside quotes (may hold spaces): POSIX absolute, home-relative, Windows or UNC.
+_QUOTED_PATH = re.compile(r"""(['"])(?:/|~[/\\]|[A-Za-z]:[/\\]|\\\\|file://)[^'"\n]*\1""")
+#: An unquoted path token: not a unit ("mL/s", "120/80": a word character precedes the slash).
+_STOP = r"""[^\s'"<>|,;()\[\]]"""
+_BARE_PATH = re.compile(r"""(?<![\w)\].\-/\\~])(?:file://\S*|~[/\\]""" + _STOP + "*|"
+                        r"""[A-Za-z]:[/\\]""" + _STOP + r"""*|\\\\""" + _STOP + "+|"
+                        r"""/[\w.~@+\-]""" + _STOP + "*)")
+
+#: What a path is replaced by.
+PATH_MARK = "<path>"
+
+
+def without_paths(text: str) -> str:
+    """``text`` with file paths (absolute, home-relative, Windows, UNC, ``file://``) replaced
+    by :data:`PATH_MARK`: a folder's name may be the patient's, and a home folder names the
+    user. For text we did not write (a plugin's exception) before it is stored or shown.
+
+    Examples
+    --------
+    >>> without_paths("[Errno 2] No such file or directory: '/home/ann/Doe John/x.dcm'")
+    "[Errno 2] No such file or directory: '<path>'"
+    >>> without_paths(r"cannot read C:\\Users\\ann\\study at ~/scans/doe, flow 5 L/min, 120/80")
+    'cannot read <path> at <path>, flow 5 L/min, 120/80'
+    """
+    text = _QUOTED_PATH.sub(lambda m: m.group(1) + PATH_MARK + m.group(1), text)
+    return _BARE_PATH.sub(PATH_MARK, text)

@@ -7,15 +7,25 @@ its audit entry, its simulated ensemble and what the plots derive from it).
 does not hold the GUI process's interpreter lock. What comes back is relinked to the open
 twin: the calibrated twin shares the open twin's anatomy object and audit entries (as the
 in-thread path's does), and the plots' cached bands are keyed by the open anatomy's curves.
+
+Cancel is passed to the helper, whose job stops at its next check; a helper stuck where it
+never checks (C code) is ended :data:`CANCEL_GRACE_S` after Cancel
+(:func:`call_cancellable`), said in the error, and the next job starts a fresh one. When
+the twin is closed or another opened, the helper and its worker drop the anatomy they were
+sent (:func:`forget_anatomy`).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from twinviewer.gui.prepared import prepared_results
-from twinviewer.gui.process_worker import SHARED, ProcessWorker
+from twinviewer.gui.process_worker import SHARED, HelperDied, ProcessWorker
 
 #: Share of the calibration job's progress bar taken by the calibration (the rest: simulating
 #: the calibrated twin).
@@ -27,6 +37,12 @@ WARM = ("twinviewer.gui.calibration_job", "twinviewer.personalize.calibrate",
         "scipy.optimize", "twinviewer.gui.plots")
 
 CHAMBERS = ("LV", "RV")
+
+#: Seconds a cancelled job has to stop at its next check before its helper is ended.
+CANCEL_GRACE_S = 5.0
+
+#: Seconds between two looks at Cancel by the thread that may end the helper.
+_CANCEL_POLL_S = 0.2
 
 
 def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
@@ -124,10 +140,13 @@ def child_calibration(*, twin, anatomy: str | None, n: int, seed: int, prior, pr
 
 
 def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, prior,
-                          progress, cancel) -> tuple:
+                          progress, cancel, grace_s: float = CANCEL_GRACE_S) -> tuple:
     """:func:`calibrated_with_results` of ``twin`` run in ``worker``'s process (call from a
     worker thread). Returns the same ``(result, results, calibrated twin)``, relinked to
     ``twin``: the calibrated twin holds ``twin``'s anatomy and audit entries themselves.
+    Cancel ends a helper that does not stop within ``grace_s`` (:func:`call_cancellable`).
+    The anatomy stays in the helper for the next job on the same twin; the Calibrate step
+    has it dropped when the twin is closed or another opened (:func:`forget_anatomy`).
 
     Examples
     --------
@@ -138,13 +157,69 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
     an = twin.anatomy
     started = len(twin.audit)  # the trail the child copies; entries after it are its own
     token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
-    result, results, new, curve_ids = worker.call(
-        "twinviewer.gui.calibration_job:child_calibration",
+    result, results, new, curve_ids = call_cancellable(
+        worker, "twinviewer.gui.calibration_job:child_calibration",
         {"twin": replace(twin, anatomy=None), "anatomy": token, "n": n, "seed": seed,
-         "prior": prior}, progress, cancel)
+         "prior": prior}, progress, cancel, grace_s=grace_s)
     if new is not None:
         _relink(new, results, twin, curve_ids, started)
     return result, results, new
+
+
+def forget_anatomy(worker: ProcessWorker) -> None:
+    """Let the helper (and ``worker``) drop the last anatomy sent: the child held its ~25 MB
+    (without the image) and the worker the whole anatomy (~115 MB with the image) after
+    that twin was closed, until the next calibration. A dead helper is not restarted for
+    it; the next job sends its twin's anatomy again."""
+    if worker.alive():
+        try:
+            worker.share("anatomy", None)
+        except (OSError, EOFError):  # it died meanwhile: nothing is kept
+            pass
+
+
+def call_cancellable(worker: ProcessWorker, target: str, kwargs: dict,
+                     progress: Callable[[float, str], None] | None,
+                     cancel: Callable[[], bool], *, grace_s: float = CANCEL_GRACE_S,
+                     with_progress: bool = True) -> Any:
+    """``worker.call(target, kwargs, progress, cancel, with_progress=…)``; a helper still
+    running ``grace_s`` after ``cancel()`` turned true (stuck in C code, where the job
+    never checks) is ended, and :class:`~twinviewer.physiology.Cancelled` says so (the next
+    job starts a new one).
+
+    Examples
+    --------
+    >>> w = ProcessWorker("example")
+    >>> call_cancellable(w, "textwrap:dedent", {"text": "  done"}, None, lambda: False,
+    ...                  with_progress=False)
+    'done'
+    >>> w.close()
+    """
+    from twinviewer.physiology import Cancelled
+
+    finished, ended = threading.Event(), []
+
+    def end_if_stuck() -> None:
+        while not finished.wait(_CANCEL_POLL_S):
+            if cancel():
+                if finished.wait(grace_s):
+                    return
+                pid = worker.pid
+                if pid is not None and worker.alive():
+                    os.kill(pid, signal.SIGKILL)
+                    ended.append(pid)
+                return
+
+    threading.Thread(target=end_if_stuck, name=f"{worker.name}: cancel", daemon=True).start()
+    try:
+        return worker.call(target, kwargs, progress, cancel, with_progress=with_progress)
+    except HelperDied:
+        if ended:
+            raise Cancelled(f"the {worker.name} process did not stop within {grace_s:g} s "
+                            "of Cancel and was ended; the next run starts a new one") from None
+        raise
+    finally:
+        finished.set()
 
 
 def _relink(new, results, twin, curve_ids: dict[str, int], started: int | None = None) -> None:

@@ -44,6 +44,7 @@ from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE r
     WARM,
     calibrated_in_process,
     calibrated_with_results,
+    forget_anatomy,
     runs_in_process,
     share_anatomy,
     shown,
@@ -54,7 +55,7 @@ from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.personalize import CalibrationResult, choose_prior
-from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED
+from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED, nothing_new
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text, twin_counts
@@ -104,6 +105,17 @@ def helper() -> process_worker.ProcessWorker:
     if _HELPER is None:
         _HELPER = process_worker.ProcessWorker("calibration", WARM)
     return _HELPER
+
+
+def already_calibrated_text(why: str) -> str:
+    """What Calibrate says for a twin with nothing new to learn (not an error).
+
+    >>> already_calibrated_text("no new measurements since the last visit (day 0): SBP "
+    ...                         "were already used there. Enter this visit's measurements.")[:46]
+    'This twin is already calibrated to these data '
+    """
+    return ("This twin is already calibrated to these data (" + why.split(": ", 1)[0]
+            + "). Enter this visit's new measurements (Measurements step), then Calibrate.")
 
 
 class CalibrationPanel(QWidget):
@@ -236,6 +248,17 @@ class CalibrationPanel(QWidget):
     def _on_twin(self, twin) -> None:
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         self._show_auto_prior(twin)
+        why = nothing_new(twin) if twin is not None and self.job is None else None
+        self.calibrate_button.setToolTip(already_calibrated_text(why) if why else "")
+        anatomy = getattr(twin, "anatomy", None)
+        if anatomy is not getattr(self, "_anatomy", None):  # closed, or another twin opened
+            self._anatomy = anatomy  # (a calibrated twin shares its anatomy object)
+            worker = helper() if self.in_process else None
+            if worker is not None and worker.alive():
+                # the helper (and its worker) must not keep the last twin's anatomy: the
+                # worker's lock may be held by a job, so not on the GUI thread
+                threading.Thread(target=forget_anatomy, args=(worker,), daemon=True,
+                                 name="calibration helper: forget anatomy").start()
         if self.result is not None and twin is not self._own_twin \
                 and not getattr(self, "_applying", False):
             self.clear()
@@ -356,6 +379,10 @@ class CalibrationPanel(QWidget):
         if twin is None:
             self.status.setText("Open a twin first.")
             return None
+        why = nothing_new(twin)
+        if why is not None:  # e.g. the demo, calibrated to its data: not an error (review11 #5)
+            self.status.setText(already_calibrated_text(why))
+            return None
         n, seed = self.members.value(), self.seed.value()
         prior = self.prior.currentData()
 
@@ -409,7 +436,10 @@ class CalibrationPanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
-            self.status.setText("Calibration cancelled; the twin is unchanged.")
+            why = f" ({exc})" if str(exc) else ""  # e.g. a stuck helper was ended
+            self.status.setText(f"Calibration cancelled; the twin is unchanged.{why}")
+            if why:
+                self.state.info(f"Calibration cancelled: {exc}")
         else:
             self.status.setText(f"Calibration failed; the twin is unchanged. {exc}")
 

@@ -8,7 +8,7 @@ import time
 from PySide6.QtGui import QColor, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
 
-from twinviewer.gui.state import TwinState
+from twinviewer.gui.state import TOLD, TwinState
 
 LEVEL_COLOURS = {"info": "#303030", "warning": "#9a6700", "error": "#c01010"}
 
@@ -48,6 +48,8 @@ class StateLogHandler(logging.Handler):
         self.state = state
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, TOLD, False):  # its message was already shown (state.error)
+            return
         level = "error" if record.levelno >= logging.ERROR else "warning"
         msg = record.getMessage().splitlines()[0]
         try:

@@ -1097,6 +1097,9 @@ class MainWindow(QMainWindow):
 
         twin_file = next((Path(p) for p in paths if Path(p).suffix.lower() == ".twin"), None)
         if twin_file is not None:  # review10 #6: was refused as "no reader for this file"
+            others = [Path(p) for p in paths if Path(p) != twin_file]
+            if others:  # review10b #12: they were dropped without a word
+                self.state.session.message("warning", ignored_beside_twin(twin_file, others))
             if self.maybe_save("opening another twin"):
                 from twinviewer.gui import twin_file_actions
 
@@ -1174,3 +1177,17 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, "About TwinViewer", ABOUT)
+
+
+def ignored_beside_twin(twin_file: Path, others: list[Path]) -> str:
+    """What a drop of a ``.twin`` with other paths says about the others (not opened).
+
+    Examples
+    --------
+    >>> ignored_beside_twin(Path("a.twin"), [Path("b.twin"), Path("lv.vtk")]).split(" (")[0]
+    'dropped with a.twin and not opened: b.twin, lv.vtk'
+    """
+    names = [p.name or str(p) for p in others]
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (f"dropped with {twin_file.name} and not opened: {shown} (a .twin file opens on "
+            "its own; open the others after it)")

@@ -5,7 +5,12 @@
   it (:func:`twinviewer.plugins.watchdog.culprits`).
 * A plugin panel is built on the GUI thread under :class:`CallWatchdog` with the panels'
   budget: past it the user's work is autosaved (from the watchdog thread) and the build is
-  interrupted where Python can be interrupted; the plugin is then disabled for the session.
+  interrupted where Python runs the plugin's code; the plugin is then disabled for the
+  session. A constructor that runs an event loop (a dialog) keeps the GUI ticking: a timer
+  tells the watchdog so (:meth:`CallWatchdog.beat`), and it is left alone.
+* Importing the panel's module is timed by :meth:`Registry.load` alone (its imports' budget,
+  in a worker thread; the CLI's loads too); the watchdog only writes its marker for it, so a
+  C loop in the import is still named at the next start (review10b #9: two timers raced).
 * Whenever a plugin is disabled for hanging (:meth:`Registry.hung`, from any thread), a
   message names it and a non-modal box offers to keep it disabled.
 """
@@ -19,7 +24,12 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from twinviewer.plugins.budget import budget
 from twinviewer.plugins.registry import CORE, DISABLED, PluginError, get_registry
-from twinviewer.plugins.watchdog import CallWatchdog, PluginHangInterrupted, culprits
+from twinviewer.plugins.watchdog import (
+    CallWatchdog,
+    PluginHangInterrupted,
+    culprits,
+    module_code,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +55,11 @@ def install(window) -> None:
             registry.disable(name, msg)
         # said once the window is up (the status bar and the log are connected after this)
         QTimer.singleShot(0, window, lambda msg=msg: _tell_culprit(window, msg))
-    window.plugin_watchdog = CallWatchdog(on_hang=lambda plugin, what: _autosave(window))
+    dog = window.plugin_watchdog = CallWatchdog(on_hang=lambda plugin, what: _autosave(window))
+    # fires only while a guarded call runs an event loop of its own (the GUI is not frozen)
+    beat = window._plugin_beat = QTimer(window)
+    beat.setInterval(100)
+    beat.timeout.connect(dog.beat)
     bridge = window._plugin_bridge = _Bridge(window)
     bridge.hung.connect(lambda name, msg: offer_keep_disabled(window, name, msg),
                         Qt.ConnectionType.QueuedConnection)
@@ -84,10 +98,14 @@ def build_panel(window, spec) -> tuple[type, QWidget] | None:
         return klass, klass(window.state, window)
     before = set(window.findChildren(QWidget))
     what = f"panel {spec.name!r} ({spec.ref})"
+    beat: QTimer | None = getattr(window, "_plugin_beat", None)
     try:
-        with dog.guard(spec.plugin, f"import of {what}", budget("imports")):
+        # one owner of the import's time: Registry.load (a hang raises PluginHung there)
+        with dog.guard(spec.plugin, f"import of {what}", None):
             klass = registry.load("panels", spec.name)
-        with dog.guard(spec.plugin, what, budget("panels")):
+        if beat is not None:
+            beat.start()
+        with dog.guard(spec.plugin, what, budget("panels"), code=_plugin_code(klass)):
             return klass, klass(window.state, window)
     except PluginHangInterrupted as exc:
         for w in set(window.findChildren(QWidget)) - before:
@@ -96,6 +114,14 @@ def build_panel(window, spec) -> tuple[type, QWidget] | None:
                 w.deleteLater()
         registry.hung(spec.plugin, str(exc))  # the listener names it to the user
         return None
+    finally:
+        if beat is not None:
+            beat.stop()
+
+
+def _plugin_code(klass: type):
+    """The watchdog's test for the panel's own code: frames of its class's top package."""
+    return module_code((getattr(klass, "__module__", "") or "").split(".")[0])
 
 
 def offer_keep_disabled(window, name: str, message: str) -> QMessageBox | None:

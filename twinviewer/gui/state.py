@@ -28,6 +28,11 @@ IsCancelled = Callable[[], bool]
 JobFn = Callable[[Progress, IsCancelled], Any]
 
 
+#: A log record with this attribute set was already shown to the user as a message: the
+#: Log panel's handler (:class:`~twinviewer.gui.log_panel.StateLogHandler`) skips it.
+TOLD = "told_the_user"
+
+
 class JobCancelled(Exception):
     """Raised inside a job function to stop it at the user's request (any exception works)."""
 
@@ -287,7 +292,9 @@ class TwinState(QObject):
             job.cancelled = True
             self.info(f"{job.title}: cancelled")
         else:
-            log.error("%s failed:\n%s", job.title, tb)
+            # the traceback for the log file; the user is told below, once (review11 #5: the
+            # Log panel showed this record's first line, a blank "… failed:", then the message)
+            log.error("%s failed:\n%s", job.title, tb, extra={TOLD: True})
             self.error(f"{job.title} failed: {exc}")
         if on_error is not None:
             self._safe(on_error, exc, job)

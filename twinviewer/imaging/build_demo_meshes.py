@@ -50,6 +50,26 @@ def _versions() -> dict[str, str]:
 DEMO_MESHING = MeshingOptions(decimate=0.5)
 
 
+#: What the folder holds and what the app's demo heart takes from elsewhere (the provenance
+#: file's "description"): the files are the phantom's, the demo heart's ventricles a real
+#: patient's (biv-me), so neither "no patient data" nor "biv-me" alone is the whole truth.
+DESCRIPTION = (
+    "ED and ES meshes of TwinViewer's synthetic four-chamber phantom: no patient data in "
+    "these files (TwinViewer's own, BSD-3-Clause). The demo heart the app shows "
+    "(twinviewer.imaging.demo4d.demo_heart_4d) takes its atria, great vessels and veins from "
+    "here; its ventricles and their motion are a real adult's, the biv-me example patient 1 "
+    "(meshes/bivme_patient1, fitted to a cine MR study; no image and no identifying data; "
+    "Apache-2.0, its README.md and LICENSE kept beside it); the phantom ventricles here are "
+    "not shown in it.")
+
+#: Licence of each source of the demo heart (the provenance file's "licence").
+LICENCE = {
+    "meshes/demo_heart (these files)": "BSD-3-Clause (TwinViewer)",
+    "meshes/bivme_patient1 (the demo heart's ventricles)":
+        "Apache-2.0 (biv-me, UOA-Heart-Mechanics-Research, commit d01024f8; Dillon et al., "
+        "FIMH 2025)",
+}
+
 #: How each part of the demo heart was made (written to the provenance file).
 PARTS: dict[str, str] = {
     "lv_blood, lv_myocardium, rv_blood": "phantom implicit shapes (bullet superellipsoid LV, "
@@ -129,8 +149,8 @@ def build(out: Path = DEFAULT_OUT, *, shape: Sequence[int] = SHAPE,
     files = write_meshes(anatomy, out)
     img = anatomy.image
     provenance = {
-        "description": "Demo heart meshes (ED, ES) of TwinViewer's synthetic four-chamber "
-                       "phantom; no patient data.",
+        "description": DESCRIPTION,
+        "licence": LICENCE,
         "generator": "twinviewer.imaging.demo.write_demo_study (phantom: "
                      "twinviewer.imaging.phantom.make_labels); veins: "
                      "twinviewer.imaging.phantom.make_vein_labels meshed directly",

@@ -103,6 +103,25 @@ class _Withhold(logging.Filter):
         return True
 
 
+def quiet_vtk() -> None:
+    """Keep VTK's warnings off the terminal: its output window's (``GlobalWarningDisplay``)
+    and its logger's, which writes lines such as ``vtkXOpenGLRenderWindow.:1452 WARN| bad X
+    server connection. DISPLAY=`` to stderr when an off-screen render first tries X
+    (review11 #9). Errors still reach the logger's stderr (a render that fails raises and is
+    reported in words by its caller). Idempotent.
+
+    Examples
+    --------
+    >>> quiet_vtk()
+    """
+    try:
+        from vtkmodules.vtkCommonCore import vtkLogger, vtkObject
+    except ImportError:  # pragma: no cover - VTK is a dependency, but not needed here
+        return
+    vtkObject.GlobalWarningDisplayOff()
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
+
+
 def private_warnings() -> None:
     """Withhold the text of pydicom and highdicom warnings and log records (idempotent).
 
@@ -130,10 +149,5 @@ def private_warnings() -> None:
             pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
         except ImportError:  # pragma: no cover
             pass
-        try:
-            from vtkmodules.vtkCommonCore import vtkObject
-
-            vtkObject.GlobalWarningDisplayOff()
-        except ImportError:  # pragma: no cover - VTK is a dependency, but not needed here
-            pass
+        quiet_vtk()
         _done = True

@@ -984,6 +984,30 @@ def _same_source(m: Measurement, others: Sequence[Measurement]) -> bool:
     return not src or any((o.source or "").strip().lower() in ("", src) for o in others)
 
 
+def nothing_new(twin: Twin) -> str | None:
+    """Why :func:`calibrate` of ``twin`` with its own data (the Calibrate step's call) would
+    find nothing to learn, or None: a twin already calibrated whose measurements were all
+    used at its last visit (the demo heart, as shipped). Said before the user presses
+    Calibrate, not as an error after it.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> nothing_new(twin_from_preset("healthy", n=1)) is None  # a prior: all to learn
+    True
+    """
+    previous = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
+    if not (previous and twin.visits) or _curves(twin, AUTO, True, previous):
+        return None
+    try:
+        raw = _gather(twin, None, True, [])
+        _new_since_last_visit(twin, require_valid(raw) if raw else [], [])
+    except MeasurementError as exc:
+        text = str(exc)
+        return text if text.startswith("no new measurements") else None
+    return None
+
+
 def _new_since_last_visit(twin: Twin, ms: list[Measurement], warnings: list[str]
                           ) -> list[Measurement]:
     """Drop measurements already available at an earlier visit (same value, unit, SD and

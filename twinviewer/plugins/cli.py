@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from twinviewer.core.privacy import without_paths
 from twinviewer.plugins.registry import ENABLED, PluginError, Registry, get_registry
 
 
@@ -39,6 +40,24 @@ def _line(rec) -> str:
     return f"{rec.name}{version} [{rec.status}]: {what}{msg}"
 
 
+def smoke_intervention(c, root: str | None) -> list[str]:
+    """Problems of intervention ``c`` tried once on a healthy virtual twin in a worker
+    process (:func:`.worker.smoke_intervention`), within the interventions' budget plus the
+    worker's start."""
+    from twinviewer.plugins.budget import budget
+    from twinviewer.plugins.isolation import WorkerError, WorkerTimeout, call
+
+    seconds = budget("interventions") + 20.0  # the worker imports the app first
+    try:
+        return call("twinviewer.plugins.worker:smoke_intervention", (c.ref, root),
+                    timeout=seconds, label="trying it on a virtual twin")
+    except WorkerTimeout:
+        return [f"its transform did not finish within {seconds:g} s (including the "
+                "worker's start)"]
+    except WorkerError as exc:
+        return [without_paths(str(exc))]
+
+
 def check_folder(path: Path, registry: Registry | None = None) -> dict:
     """Load every contribution of a plugin folder and run its contract checks.
 
@@ -59,10 +78,16 @@ def check_folder(path: Path, registry: Registry | None = None) -> dict:
     for c in (rec.manifest.contributions if rec.manifest and not problems else ()):
         try:
             reg.load(c.kind, c.name)
-            done.append(f"{c.kind[:-1]} {c.name}: ok")
         except PluginError as exc:
             problems.append(str(exc))
             break  # the plugin is now disabled; the rest would only repeat that
+        if c.kind == "interventions":  # run its transform once, isolated (review11 #2)
+            found = smoke_intervention(c, rec.manifest.root)
+            if found:
+                problems += [f"plugin {rec.name!r}: intervention {c.name!r} ({c.ref}): {p}"
+                             for p in found]
+                continue
+        done.append(f"{c.kind[:-1]} {c.name}: ok")
     return {"plugin": rec.name, "ok": not problems, "problems": problems,
             "contributions": done}
 

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from twinviewer.core.privacy import without_paths
 from twinviewer.plugins.budget import PluginTimeout, budget, call_within
 from twinviewer.plugins.manifest import (
     API_VERSION,
@@ -327,6 +328,7 @@ class Registry:
         if name == CORE:
             raise PluginError("the core cannot be disabled")
         rec = self.record(name)
+        reason = without_paths(reason)  # a plugin's own exception text may name files
         rec.status, rec.message = DISABLED, reason
         if remember:
             self.store.disable(name, reason)
@@ -386,8 +388,8 @@ class Registry:
         except PluginTimeout as exc:
             raise self.hung(c.plugin, str(exc)) from None
         except Exception as exc:  # any failure of plugin code disables the plugin
-            msg = (f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref}) failed: "
-                   f"{type(exc).__name__}: {exc}")
+            msg = without_paths(f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref}) "
+                                f"failed: {type(exc).__name__}: {exc}")
             if c.plugin == CORE:
                 raise PluginError(msg) from exc
             self.disable(c.plugin, msg)
@@ -530,6 +532,7 @@ class Registry:
         >>> str(reg.hung("nobody", "plugin 'nobody': explainer 'x' did not finish"))[-29:]
         'did not finish; it is stopped'
         """
+        message = without_paths(message)
         if name in self.plugins and name != CORE:
             self.disable(name, message + " (disabled for this session)", remember=False)
             message += (f"; plugin {name!r} is disabled for this session ('twinviewer plugins "
@@ -553,7 +556,9 @@ class Registry:
         """The intervention with its ``transform`` and ``check`` run within the
         interventions' budget: past it the plugin is disabled for the session and the caller
         gets an :class:`~twinviewer.interventions.intervention.InterventionError` naming it
-        (``apply`` hands the transform a copy, so the twin's parameters stay as they were)."""
+        (``apply`` hands the transform a copy, so the twin's parameters stay as they were).
+        Any other exception than ``InterventionError`` (the contract's refusal) disables the
+        plugin (:meth:`failed`) and reaches the caller as an ``InterventionError`` too."""
         from dataclasses import replace
 
         from twinviewer.interventions.intervention import InterventionError
@@ -568,6 +573,11 @@ class Registry:
                     return call_within(func, args, seconds=budget("interventions"), label=what)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
+                except InterventionError:  # the contract's own refusal (a twin, a setting)
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a crash of plugin code disables it
+                    raise InterventionError(str(self.failed(
+                        c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
 
             return run
 
@@ -575,7 +585,9 @@ class Registry:
                        check=within(obj.check, "check"))
 
     def failed(self, name: str, message: str) -> PluginError:
-        """Disable the plugin ``name`` after a run-time failure; the error to raise."""
+        """Disable the plugin ``name`` after a run-time failure; the error to raise (file
+        paths in ``message``, e.g. from the plugin's exception, are replaced by ``<path>``)."""
+        message = without_paths(message)
         if name in self.plugins and name != CORE:
             self.disable(name, message)
             message += f"; plugin {name!r} is disabled"

@@ -11,12 +11,23 @@ the call returns. A watchdog thread checks the call against its budget; past it,
    POSIX), sends it ``SIGUSR2``: the guard's handler raises :class:`PluginHangInterrupted` in
    the plugin's code, which ends a ``time.sleep``, a blocking read or a pure-Python loop.
 
+The interrupt never lands in the application's own code. A plugin may run an event loop of its
+own (a dialog's ``exec()`` in a panel's constructor): the GUI thread then ticks the app's
+timers and slots *inside* the guarded call. That is not a freeze, so
+
+* the GUI side calls :meth:`CallWatchdog.beat` from a timer while a guarded call runs; while
+  beats keep coming (the GUI thread is ticking an event loop) the call is not judged hung: no
+  autosave from the watchdog thread, no signal;
+* and the signal handler raises only when the code it interrupted is the plugin's (the
+  ``code`` test given to :meth:`~CallWatchdog.guard`; the first frame outward that is either
+  the plugin's or TwinViewer's decides); otherwise it returns and the watchdog tries again.
+
 What it cannot do: a loop inside C code that holds the interpreter lock (a ctypes call, a
 C extension) never lets Python run a signal handler -- nor the watchdog thread itself. The
 marker was written *before* the call, so when the user ends the frozen app the next start
 finds the marker of a process that is gone (:func:`culprits`) and disables the plugin with a
-message naming it: the app never hangs twice on the same plugin. The last periodic autosave
-(every two minutes) is what protects the work in that case.
+message naming it: the app never hangs twice on the same plugin. The GUI's autosave (each
+edit on disk about a second after it is made) is what protects the work in that case.
 """
 
 from __future__ import annotations
@@ -30,11 +41,74 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 log = logging.getLogger(__name__)
 
 #: Signal sent to the main thread to interrupt a plugin call past its budget.
 INTERRUPT = getattr(signal, "SIGUSR2", None)
+
+#: A call whose GUI thread beat (:meth:`CallWatchdog.beat`) within this many seconds is
+#: ticking an event loop of its own, not frozen. The GUI beats every 0.1 s.
+TICKING_S = 1.0
+
+#: Seconds between two interrupts of a call that is still stuck (the handler declined the
+#: first: it met the application's code, or the plugin swallowed it).
+RETRY_S = 0.5
+
+#: ``code(frame) -> bool``: whether a frame runs the guarded plugin's code.
+CodeTest = Callable[[FrameType], bool]
+
+
+def module_code(*packages: str) -> CodeTest:
+    """A ``code`` test for :meth:`CallWatchdog.guard`: frames of modules in ``packages``
+    (a plugin's top-level packages, e.g. the module of its ``ref``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> frame = SimpleNamespace(f_globals={"__name__": "tv_plugin.panel"}, f_back=None)
+    >>> module_code("tv_plugin")(frame), module_code("twinviewer")(frame)
+    (True, False)
+    """
+    tops = frozenset(packages)
+
+    def test(frame: FrameType) -> bool:
+        return (frame.f_globals.get("__name__") or "").split(".")[0] in tops
+
+    return test
+
+
+def _app_code(frame: FrameType) -> bool:
+    name = frame.f_globals.get("__name__") or ""
+    return name == "twinviewer" or name.startswith("twinviewer.")
+
+
+def runs_plugin_code(frame: FrameType | None, code: CodeTest | None) -> bool:
+    """Whether interrupting ``frame`` interrupts the plugin: walking outward from it, the
+    first frame that is the plugin's (``code``) or TwinViewer's decides; library frames in
+    between do not count. Without ``code`` every frame not TwinViewer's is the plugin's.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> plugin = SimpleNamespace(f_globals={"__name__": "tv_plugin"}, f_back=None)
+    >>> slot = SimpleNamespace(f_globals={"__name__": "twinviewer.gui.cine"}, f_back=plugin)
+    >>> runs_plugin_code(plugin, module_code("tv_plugin"))
+    True
+    >>> runs_plugin_code(slot, module_code("tv_plugin"))  # an app slot inside its dialog
+    False
+    """
+    f = frame
+    while f is not None:
+        if code is not None and code(f):
+            return True
+        if _app_code(f):
+            return False
+        if code is None:
+            return True
+        f = f.f_back
+    return False
 
 
 class PluginHangInterrupted(RuntimeError):
@@ -117,6 +191,16 @@ class CallWatchdog:
         self.interrupt = interrupt and INTERRUPT is not None
         self._lock = threading.Lock()
         self._call: dict | None = None
+        self._beat = -1e9  # time.monotonic() of the GUI thread's last beat
+
+    def beat(self) -> None:
+        """Say the GUI thread is ticking an event loop (call from a timer while a guarded
+        call runs: a timer fires inside a call only if the call runs an event loop)."""
+        self._beat = time.monotonic()
+
+    def ticking(self) -> bool:
+        """Whether the GUI thread beat within :data:`TICKING_S`."""
+        return time.monotonic() - self._beat < TICKING_S
 
     @property
     def marker(self) -> Path:
@@ -129,19 +213,23 @@ class CallWatchdog:
         os.replace(tmp, self.marker)
 
     @contextlib.contextmanager
-    def guard(self, plugin: str, what: str, seconds: float) -> Iterator[None]:
+    def guard(self, plugin: str, what: str, seconds: float | None, *,
+              code: CodeTest | None = None) -> Iterator[None]:
         """Run the ``with`` body as a guarded call of ``plugin`` doing ``what``; past
-        ``seconds`` the body may be interrupted with :class:`PluginHangInterrupted`."""
+        ``seconds`` the body may be interrupted with :class:`PluginHangInterrupted` where it
+        runs the plugin's code (``code``, see :func:`runs_plugin_code`). ``seconds=None``:
+        only the marker (another guard owns the time, e.g. :meth:`Registry.load`'s)."""
         call = {"plugin": plugin, "what": what, "started": time.time(), "hung": False,
                 "pid": os.getpid(), "seconds": seconds, "thread": threading.get_ident(),
-                "done": threading.Event()}
+                "done": threading.Event(), "code": code}
         self._write(_public(call))
         if self.interrupt and threading.current_thread() is threading.main_thread():
             self._install_handler()
         with self._lock:
             self._call = call
-        threading.Thread(target=self._watch, args=(call,), name="plugin watchdog",
-                         daemon=True).start()  # one per call: nothing wakes up in between
+        if seconds is not None:
+            threading.Thread(target=self._watch, args=(call,), name="plugin watchdog",
+                             daemon=True).start()  # one per call: nothing wakes up between
         try:
             yield
         finally:
@@ -158,14 +246,19 @@ class CallWatchdog:
 
     def _on_signal(self, signum, frame) -> None:
         call = self._call
-        if call is not None and call["hung"] and call["thread"] == threading.get_ident():
+        if call is not None and call["hung"] and call["thread"] == threading.get_ident() \
+                and runs_plugin_code(frame, call["code"]):  # never in the app's own code
             raise PluginHangInterrupted(
                 f"plugin {call['plugin']!r}: {call['what']} did not finish within "
                 f"{call['seconds']:g} s (interrupted)")
 
     def _watch(self, call: dict) -> None:
-        if call["done"].wait(call["seconds"]):
+        done = call["done"]
+        if done.wait(call["seconds"]):
             return
+        while self.ticking():  # the call runs an event loop (a dialog): not frozen
+            if done.wait(RETRY_S):
+                return
         with self._lock:
             if self._call is not call:
                 return
@@ -179,11 +272,16 @@ class CallWatchdog:
                 self.on_hang(call["plugin"], call["what"])
             except Exception:  # noqa: BLE001 - the watchdog must go on
                 log.exception("watchdog: on_hang failed")
-        with self._lock:
-            still = self._call is call
-        if still and self.interrupt and call["thread"] == threading.main_thread().ident \
-                and signal.getsignal(INTERRUPT) == self._on_signal:
-            signal.pthread_kill(call["thread"], INTERRUPT)
+        while True:
+            with self._lock:
+                still = self._call is call
+            if not (still and self.interrupt and call["thread"] == threading.main_thread().ident
+                    and signal.getsignal(INTERRUPT) == self._on_signal):
+                return
+            if not self.ticking():  # the handler raises only inside the plugin's code
+                signal.pthread_kill(call["thread"], INTERRUPT)
+            if done.wait(RETRY_S):
+                return
 
 
 def _public(call: dict) -> dict:

@@ -19,6 +19,49 @@ def smoke_model(ref: str, root: str | None) -> list[str]:
     return check_numerics(_model(ref, root))
 
 
+def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> list[str]:
+    """Problems of a plugin intervention applied with its default settings to a small prior
+    ensemble of ``preset`` (run in a worker: a crash or a hang ends only the worker): an
+    exception of its transform, or a result that is not finite or leaves the model's
+    plausible ranges. ``[]`` also when the intervention does not fit that preset's model or
+    its ``check`` refuses the twin (nothing to try it on here)."""
+    from twinviewer.interventions.intervention import Context, InterventionError, _check_result
+    from twinviewer.physiology.presets import model_for
+    from twinviewer.plugins.manifest import Contribution
+    from twinviewer.plugins.registry import resolve
+    from twinviewer.twins import twin_from_preset
+
+    iv = resolve(Contribution("interventions", "", ref, ""), root)
+    twin = twin_from_preset(preset, n=8)
+    model = model_for(twin.model_name, twin.model_version, twin.equation_hash)
+    if any(name not in model.parameter_names for name in iv.parameters):
+        return []
+    values = iv.validate(None)
+    P = np.array(twin.ensemble, dtype=float)
+    ctx = Context(model, iv.name)
+    if iv.check is not None:
+        try:
+            iv.check(ctx, P, values)
+        except InterventionError:
+            return []
+    what = f"its transform on a {preset} twin with its default settings"
+    try:
+        out = iv.transform(ctx, P.copy(), values)
+    except Exception as exc:  # noqa: BLE001 - the problem to report
+        return [f"{what} raised {type(exc).__name__}: {exc}"]
+    out = np.asarray(out, dtype=float)
+    if out.shape != P.shape:
+        return [f"{what} returned shape {out.shape}; expected {P.shape}"]
+    if not np.all(np.isfinite(out)):
+        bad = sorted({model.parameter_names[j] for j in np.nonzero(~np.isfinite(out))[1]})
+        return [f"{what} gave values that are not finite (NaN or infinite): {', '.join(bad)}"]
+    try:
+        _check_result(model, iv.name, out)
+    except InterventionError as exc:
+        return [f"{what}: {exc}"]
+    return []
+
+
 def run_ensemble(ref: str, root: str | None, params: np.ndarray, settings,
                  warm_start: np.ndarray | None = None) -> dict:
     """Simulate a plugin model's ensemble; the results' arrays (the model stays behind)."""

@@ -421,6 +421,9 @@ def _render_3d(anatomy, phase: int, clim: tuple[float, float]
         import pyvista as pv
     except Exception as exc:  # noqa: BLE001 - missing or broken VTK
         return None, None, f"3D view unavailable (pyvista: {exc})"
+    from twinviewer.imaging.errors import quiet_vtk
+
+    quiet_vtk()  # no raw "bad X server connection" on the terminal without a display
     images = []
     try:
         for mode in ("structures", "uncertainty"):

@@ -1,0 +1,21 @@
+"""Jobs the calibration helper runs in tests (imported by the helper process by name)."""
+
+from __future__ import annotations
+
+
+def stuck_in_c(seconds: float, progress=None, cancel=None) -> str:
+    """A job stuck in C code that holds the interpreter lock: it never looks at Cancel (and
+    the helper's pipe reader cannot run meanwhile)."""
+    import ctypes
+
+    if progress is not None:
+        progress(0.1, "stuck")
+    ctypes.PyDLL(None).sleep(int(seconds))
+    return "finished"
+
+
+def shared_kinds() -> list[str]:
+    """What the helper keeps from what the parent shared: the types of the objects."""
+    from twinviewer.gui.process_worker import SHARED
+
+    return sorted(type(v).__name__ for v in SHARED.values())
