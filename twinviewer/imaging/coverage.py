@@ -91,6 +91,8 @@ MYO_EXTRAPOLATED = "myocardium beyond the stack extrapolated (see notes)"
 #: was found to reach beyond its valve plane (:func:`basal_fill`).
 BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see notes)"
 #: Vocabulary key of each chamber whose coverage is checked.
+#: How a basal gap beyond a full basal slab is estimated (:func:`basal_gap_ml`).
+BASE_UNIFORM = "valve plane within one slice spacing: area × half a spacing"
 CHAMBER_KEYS = {"LV": "lv_blood", "RV": "rv_blood"}
 #: The wall completed with the LV pool: its name in gaps and its vocabulary key.
 MYOCARDIUM, MYO_KEY = "LV myocardium", "lv_myocardium"
@@ -138,6 +140,9 @@ class CoverageGap:
         'LV myocardium beyond the stack at the apex (wal'
         >>> CoverageGap("LV", "base", 0, 27.0, -4.6, 1.8, "x", fill=0.74).note()[:60]
         'LV base inside the most basal slice (slice 0): its pool read'
+        >>> CoverageGap("LV", "base", 0, 27.0, 9.2, 5.3, BASE_UNIFORM).note().split("; ")[2]
+        "the plane may lie anywhere from the slab's basal face (0 mL) to one spacing beyond \
+(18.4 mL), so this volume can be off by up to 9.2 mL either way: a long-axis view would say where"
         """
         if self.fill is not None and self.chamber == MYOCARDIUM:
             return (f"{MYOCARDIUM} base inside the most basal slice (slice {self.slice}): the "
@@ -162,11 +167,16 @@ class CoverageGap:
         where = ("the last apical slice" if self.end == "apex" else "the most basal slice")
         beyond = ("" if self.end == "apex" else
                   ", with no atrium or outflow tract on a slice beyond it")
+        # review11 #10: the uniform plane is a mean, not a finding; say how far off it can be
+        span = ("" if self.end == "apex" or self.method != BASE_UNIFORM else
+                f"; the plane may lie anywhere from the slab's basal face (0 mL) to one "
+                f"spacing beyond ({2 * self.added_ml:.1f} mL), so this volume can be off by up "
+                f"to {self.added_ml:.1f} mL either way: a long-axis view would say where")
         return (f"{self.chamber} {self.end} not covered by the stack: {where} (slice "
                 f"{self.slice}) still holds {self.radius_mm:.0f} mm of blood pool (equivalent "
                 f"radius){beyond}; volumes underestimated. Added beyond the stack: "
-                f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL at {phase} ({self.method}); the "
-                f"SD of every {self.chamber} volume includes it")
+                f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL at {phase} ({self.method}){span}; "
+                f"the SD of every {self.chamber} volume includes it")
 
 
 def pool_areas_mm2(labels: np.ndarray, value: int, spacing: tuple[float, float, float]
@@ -435,7 +445,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 how = "valve plane inside the basal slice, from its pool signal"
             elif end == "base":
                 add, sd = basal_gap_ml(a[k], s)
-                how = "valve plane within one slice spacing: area × half a spacing"
+                how = BASE_UNIFORM
             else:
                 toward = a if k == nz - 1 else a[::-1]
                 if toward[int(np.argmax(toward)):].min() < CLOSED_FRACTION * toward.max():
