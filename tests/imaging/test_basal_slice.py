@@ -187,3 +187,51 @@ def test_every_stack_position_within_5_percent(shifted, start):
     m, truth, _ = shifted[start]
     for name, t in truth.items():
         assert abs(m[name].value - t) <= 0.05 * t, (start, name, m[name].value, t)
+
+
+#: With the 2CH/3CH/4CH views the mitral annulus plane is found (imaging/annulus.py) and the
+#: LV base is at least there (coverage.annulus_gap: a floor, the outflow tract reaches past
+#: it). LVESV at these positions: −5.6 % (first slab −6…+2 mm: the label count's rim loss,
+#: about −2.5 %, plus the plane found 0.5–1 mm apical of the phantom's) and +5.4 % (0…+8 mm:
+#: the plane gives less pool than the assumed half spacing, which is kept). The RV keeps the
+#: short-axis rule (its plane is not reliable, seg8b).
+LA_ES_SHORT_MM = (-2.0, 4.0)
+#: Where the plane gives more pool than the other rules, so its note replaces theirs.
+LA_BY_PLANE_MM = (-2.0, 0.0, 10.0, 12.0)
+
+
+@pytest.fixture(scope="module")
+def shifted_la(tmp_path_factory):
+    """As :func:`shifted`, with the study's long-axis views."""
+    h, out = CineHeart(), {}
+    for start in SHIFTS_MM:
+        root = tmp_path_factory.mktemp(f"la{start:+.0f}")
+        pos = tuple(float(a) for a in np.arange(start, start + 104.0, 8.0))
+        write_cine_study(root, n_phases=N_PHASES, sa_positions_mm=pos)
+        a = import_study(root, key=KEY)
+        ed, es = a.image.ed_index, a.image.es_index
+        truth = {"LVEDV": h.lv_volume_ml(ed / N_PHASES), "LVESV": h.lv_volume_ml(es / N_PHASES),
+                 "RVEDV": h.volumes_on_grid(ed / N_PHASES, 1.5)[3],
+                 "RVESV": h.volumes_on_grid(es / N_PHASES, 1.5)[3]}
+        out[start] = ({m.name: m for m in a.measurements}, truth, a.notes)
+    return out
+
+
+@pytest.mark.slow
+def test_with_long_axis_views_the_lv_base_is_at_least_the_annulus(shifted_la):
+    """review11 #10 with the long-axis views: before, the LV base ignored the annulus found in
+    them, and a basal slice the annulus took out lost its ventricular part (first slab
+    −4…+4 mm: LVEDV −8.1 %, LVESV −9.9 %, outside the 90 % interval; +6…+14 and +8…+16 mm:
+    −5.5 % and −8.7 %). Now LVEDV is within 5 % at every position, LVESV except at
+    :data:`LA_ES_SHORT_MM`, and every volume's 90 % interval holds the truth."""
+    for start, (m, truth, notes) in shifted_la.items():
+        for name, t in truth.items():
+            assert abs(m[name].value - t) <= Z90 * m[name].uncertainty, (start, name, m[name], t)
+        assert abs(m["LVEDV"].value - truth["LVEDV"]) <= 0.05 * truth["LVEDV"], start
+        es = abs(m["LVESV"].value - truth["LVESV"]) / truth["LVESV"]
+        assert es <= 0.05 or start in LA_ES_SHORT_MM, (start, es)
+        assert es <= 0.06, (start, es)
+        lv = [n for n in notes if n.startswith("LV base from the mitral annulus")]
+        assert all(is_coverage_note(n) for n in lv)
+        if start in LA_BY_PLANE_MM:
+            assert lv and not any(n.startswith("LV base not covered") for n in notes), start
