@@ -317,3 +317,28 @@ def test_opened_meshes_are_a_new_patient_never_the_open_twins_numbers(make_twin_
     assert {m.source for m in t.anatomy.measurements} == {
         "imported mesh time series, 25-phase volume curve"}
     assert w.state.session.dirty  # an import is the user's work: offered for saving
+
+
+def test_open_meshes_with_a_series_files_reads_them_as_their_folder(make_twin_window,
+                                                                    bivme25, qtbot, tmp_path):
+    """review11 #7: ``open_meshes`` (File → Open meshes' slot, and the drop path's) given the
+    75 biv-me files failed "file name does not name a structure of the vocabulary", naming
+    the absolute path, while their folder opened as a moving heart. The files now open as
+    the folder does; a file that names no structure is named by its name only."""
+    w = make_twin_window()
+    w.open_meshes(files_in(bivme25))
+    wait_jobs(qtbot, w.state)
+    a = w.state.twin.anatomy
+    assert {k: len(s.meshes) for k, s in a.structures.items()} == \
+        {"lv_blood": 25, "rv_blood": 25, "epicardium": 25}, w.last_error
+    ref = [v.value for v in load_bivme().structures["lv_blood"].volumes.values()]
+    assert {m.name: m for m in a.measurements}["LVEDV"].value == pytest.approx(max(ref),
+                                                                              rel=1e-4)
+    odd = tmp_path / "DOE_JANE" / "cavity.vtp"
+    odd.parent.mkdir()
+    shutil.copy(DATA.parent.parent.parent / "meshes" / "demo_heart" / "lv_blood_ED.vtp", odd)
+    w.open_meshes([odd])
+    wait_jobs(qtbot, w.state)
+    assert w.last_error and "cavity.vtp: file name does not name a structure" in w.last_error
+    assert "DOE_JANE" not in w.last_error and str(tmp_path) not in w.last_error
+    assert w.state.twin.anatomy is a  # the heart on show is kept

@@ -130,3 +130,108 @@ def test_base_inside_closed_form():
     assert base_inside_ml(1000.0, 1.0, 8.0, 8.0)[0] == pytest.approx(0.0)
     assert base_inside_ml(1000.0, 1.0, 12.0, 8.0)[0] == pytest.approx(-2.0)
     assert base_inside_ml(1000.0, 0.5, 12.0, 8.0) == pytest.approx((-6.0, 0.8))
+
+
+# -- review11 #10: the same study with its stack shifted along the axis ------------------------
+#: First-slice centres (mm below the mitral plane) over a whole period of the 8 mm stack and
+#: one slice more: a slice beyond the base (−4), the plane inside the basal slab (−2…+2), a
+#: full basal slab with the plane 0…8 mm beyond it (+4…+12). The project's own test tried
+#: only −2…+6 (the 2 mm default above).
+SHIFTS_MM = (-4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
+#: Where a full basal slab meets the 5 % bar only by luck of where the plane lies: without a
+#: long-axis view the plane is anywhere within one spacing beyond the slab, so the assumed
+#: half spacing of pool is off by up to ``A·s/2`` (±6.3 % of this LVEDV) before the label
+#: count's own rim loss (about −2.5 %). Measured: +4: LVESV +5.4 %, RVEDV +5.5 %;
+#: +10: LVEDV −5.5 %; +12: LVEDV −8.7 %.
+OUT_OF_REACH_MM = (4.0, 10.0, 12.0)
+
+
+@pytest.fixture(scope="module")
+def shifted(tmp_path_factory):
+    """``{first slice mm: (measurements by name, truth by name)}``, imported once each."""
+    h, out = CineHeart(), {}
+    for start in SHIFTS_MM:
+        root = tmp_path_factory.mktemp(f"shift{start:+.0f}")
+        pos = tuple(float(a) for a in np.arange(start, start + 104.0, 8.0))
+        write_cine_study(root, n_phases=N_PHASES, la_views=(), sa_positions_mm=pos)
+        a = import_study(root, key=KEY)
+        ed, es = a.image.ed_index, a.image.es_index
+        truth = {"LVEDV": h.lv_volume_ml(ed / N_PHASES), "LVESV": h.lv_volume_ml(es / N_PHASES),
+                 "RVEDV": h.volumes_on_grid(ed / N_PHASES, 1.5)[3],
+                 "RVESV": h.volumes_on_grid(es / N_PHASES, 1.5)[3]}
+        out[start] = ({m.name: m for m in a.measurements}, truth, a.notes)
+    return out
+
+
+@pytest.mark.slow
+def test_every_stack_position_keeps_the_truth_inside_the_interval(shifted):
+    """Wherever the stack sits, each volume's 90 % interval holds the phantom's exact volume,
+    and a base left beyond a full slab is said with how far off the volume can be."""
+    for start, (m, truth, notes) in shifted.items():
+        for name, t in truth.items():
+            v = m[name]
+            assert abs(v.value - t) <= Z90 * v.uncertainty, (start, name, v, t)
+        gap = [n for n in notes if "base not covered by the stack" in n]
+        assert bool(gap) == (start >= 4.0), (start, gap)
+        assert all("can be off by up to" in n and "long-axis view" in n for n in gap)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start", [pytest.param(s, marks=pytest.mark.xfail(
+    strict=True, reason="review11 #10: the plane's place beyond a full basal slab is not in a "
+    "short-axis stack; the uniform assumption is off by up to half a spacing of pool"))
+    if s in OUT_OF_REACH_MM else s for s in SHIFTS_MM])
+def test_every_stack_position_within_5_percent(shifted, start):
+    """Issue 13's 5 % bar at each position; the positions in :data:`OUT_OF_REACH_MM` fail it
+    (strict: a fix that reaches them must say so)."""
+    m, truth, _ = shifted[start]
+    for name, t in truth.items():
+        assert abs(m[name].value - t) <= 0.05 * t, (start, name, m[name].value, t)
+
+
+#: With the 2CH/3CH/4CH views the mitral annulus plane is found (imaging/annulus.py) and the
+#: LV base is at least there (coverage.annulus_gap: a floor, the outflow tract reaches past
+#: it). LVESV at these positions: −5.6 % (first slab −6…+2 mm: the label count's rim loss,
+#: about −2.5 %, plus the plane found 0.5–1 mm apical of the phantom's) and +5.4 % (0…+8 mm:
+#: the plane gives less pool than the assumed half spacing, which is kept). The RV keeps the
+#: short-axis rule (its plane is not reliable, seg8b).
+LA_ES_SHORT_MM = (-2.0, 4.0)
+#: Where the plane gives more pool than the other rules, so its note replaces theirs.
+LA_BY_PLANE_MM = (-2.0, 0.0, 10.0, 12.0)
+
+
+@pytest.fixture(scope="module")
+def shifted_la(tmp_path_factory):
+    """As :func:`shifted`, with the study's long-axis views."""
+    h, out = CineHeart(), {}
+    for start in SHIFTS_MM:
+        root = tmp_path_factory.mktemp(f"la{start:+.0f}")
+        pos = tuple(float(a) for a in np.arange(start, start + 104.0, 8.0))
+        write_cine_study(root, n_phases=N_PHASES, sa_positions_mm=pos)
+        a = import_study(root, key=KEY)
+        ed, es = a.image.ed_index, a.image.es_index
+        truth = {"LVEDV": h.lv_volume_ml(ed / N_PHASES), "LVESV": h.lv_volume_ml(es / N_PHASES),
+                 "RVEDV": h.volumes_on_grid(ed / N_PHASES, 1.5)[3],
+                 "RVESV": h.volumes_on_grid(es / N_PHASES, 1.5)[3]}
+        out[start] = ({m.name: m for m in a.measurements}, truth, a.notes)
+    return out
+
+
+@pytest.mark.slow
+def test_with_long_axis_views_the_lv_base_is_at_least_the_annulus(shifted_la):
+    """review11 #10 with the long-axis views: before, the LV base ignored the annulus found in
+    them, and a basal slice the annulus took out lost its ventricular part (first slab
+    −4…+4 mm: LVEDV −8.1 %, LVESV −9.9 %, outside the 90 % interval; +6…+14 and +8…+16 mm:
+    −5.5 % and −8.7 %). Now LVEDV is within 5 % at every position, LVESV except at
+    :data:`LA_ES_SHORT_MM`, and every volume's 90 % interval holds the truth."""
+    for start, (m, truth, notes) in shifted_la.items():
+        for name, t in truth.items():
+            assert abs(m[name].value - t) <= Z90 * m[name].uncertainty, (start, name, m[name], t)
+        assert abs(m["LVEDV"].value - truth["LVEDV"]) <= 0.05 * truth["LVEDV"], start
+        es = abs(m["LVESV"].value - truth["LVESV"]) / truth["LVESV"]
+        assert es <= 0.05 or start in LA_ES_SHORT_MM, (start, es)
+        assert es <= 0.06, (start, es)
+        lv = [n for n in notes if n.startswith("LV base from the mitral annulus")]
+        assert all(is_coverage_note(n) for n in lv)
+        if start in LA_BY_PLANE_MM:
+            assert lv and not any(n.startswith("LV base not covered") for n in notes), start

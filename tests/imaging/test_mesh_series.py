@@ -90,6 +90,27 @@ def test_bivme_volumes_are_physiological():
     assert int(np.argmin(lv)) in range(7, 12)  # end-systole about 35-45 % of R-R
 
 
+def test_bivme_note_and_readme_name_the_ed_frame_the_import_uses():
+    """review11 #6: the demo's import note and the README said "frame 0 = end-diastole" while
+    every import names ED the largest LV volume (179.0 mL, frame 24; frame 0 is 174.5 mL).
+    The note is now computed from the volumes, and both READMEs say which frame and why."""
+    from twinviewer.imaging.cli_import import ed_es_phases
+
+    a = load_bivme()
+    lv = {p: v.value for p, v in a.structures["lv_blood"].volumes.items()}
+    ed, es, how = ed_es_phases(a)
+    assert (ed, es, how) == (24, 9, "volume") and lv[24] > lv[0] + 4.0
+    (note,) = [n for n in a.notes if n.startswith("biv-me example patient1")]
+    assert f"ED = frame {ed}, the largest LV volume ({lv[ed]:.1f} mL" in note
+    assert f"ES = frame {es}" in note and "frame 0 = end-diastole" not in note
+    for readme in (DATA / "README.md",
+                   Path(__file__).resolve().parents[2] / "meshes" / "bivme_patient1"
+                   / "README.md"):
+        text = " ".join(readme.read_text().split())
+        assert "frame 0 is end-diastole)" not in text
+        assert f"ED = frame {ed} (LVEDV {lv[ed]:.1f} mL), ES = frame {es}" in text
+
+
 def test_caps_can_be_hidden():
     m = load_bivme().structures["lv_blood"].meshes[0]
     bare = m.without_caps()

@@ -41,7 +41,8 @@ DEMO_PSEUDONYM = "virtual-heart"
 DEMO_ORIGIN = (f"preset:{DEMO_PRESET}; demo heart: the ventricles of a real patient (biv-me "
                "public data, patient 1, 25 frames), the other parts built by TwinViewer; "
                "calibrated to its volume curves and an assumed normal cuff BP")
-_CACHE_FORMAT = 5  # 5: veins, valve annuli, appendages, arch branches (anat5)
+_CACHE_FORMAT = 6  # 5: veins, valve annuli, appendages, arch branches (anat5); 6: the
+#                      biv-me note names ED = frame 24, the largest LV volume (review11 #6)
 
 
 def cache_dir() -> Path:

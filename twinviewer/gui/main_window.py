@@ -928,14 +928,21 @@ class MainWindow(QMainWindow):
 
     def open_meshes(self, paths: list[str | Path]) -> None:
         """Show surface meshes (one structure per file, named by the file) as a new patient
-        (:meth:`new_patient`), after asking to save unsaved work."""
+        (:meth:`new_patient`), after asking to save unsaved work; files named
+        ``<structure>_<frame>`` are read as a time series, as their folder is
+        (:func:`~twinviewer.gui.mesh_import.take_mesh_series`)."""
         from twinviewer.core.anatomy import Anatomy, Structure
         from twinviewer.core.measurement import Measurement
+        from twinviewer.gui.mesh_import import take_mesh_series
         from twinviewer.imaging.segmentation import display
         from twinviewer.plugins.registry import get_registry
 
+        # review11 #7: biv-me's 75 files failed here one by one ("does not name a structure")
+        # while their folder opened as a moving heart
+        paths = take_mesh_series(self, [Path(p) for p in paths])
+        if not paths:
+            return
         registry = get_registry()
-        paths = [Path(p) for p in paths]
         readers = {p: registry.readers_for(p, opens="meshes") for p in paths}
         for p in [p for p, r in readers.items() if not r]:
             self.state.error(f"{p.name}: no mesh reader for this file")

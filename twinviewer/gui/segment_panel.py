@@ -108,7 +108,8 @@ def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
 
 
 def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
-                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str]) -> Anatomy:
+                     meshes: dict[int, dict[str, SurfaceMesh]], notes: list[str],
+                     mitral: dict | None = None) -> Anatomy:
     """A copy of ``anatomy`` whose phases in ``labels`` are described by those label maps
     and ``meshes``.
 
@@ -118,7 +119,9 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
     (:func:`~twinviewer.imaging.coverage.complete_volumes`, with its notes first), as on
     import (label counts: imaging/study.py). With
     both ED and ES labelled, the clinical volumes (EDV, ESV, SV, EF, LV mass) and the
-    peak ejection and filling rates are recomputed.
+    peak ejection and filling rates are recomputed. ``mitral`` (phase → the mitral annulus
+    plane the cine segmentation found in the long-axis views) measures the LV base as on
+    import.
     """
     img = anatomy.image
     source = SOURCE.format(modality=img.modality or "image")
@@ -131,7 +134,7 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
         # as on import: label counts, the basal gap assumed (partial voxels not used yet,
         # imaging/study.py)
         volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES,
-                                         image=img)
+                                         image=img, mitral=mitral)
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
         ours = key in LABEL_VALUES
@@ -201,6 +204,7 @@ class SegmentPanel(QWidget):
         self.maps: dict[int, np.ndarray] = {}   # phase -> label map: the preview, never the
         self.phase: int | None = None           # document's; phase of the 3D preview meshes
         self.meshes: dict[str, SurfaceMesh] = {}
+        self.mitral: dict = {}  # cine: phase → mitral annulus plane the preview was cut at
         self.edits = 0
         # per stroke: phase -> map before it (None: no map), every phase it changed
         self._undo: list[dict[int, np.ndarray | None]] = []
@@ -382,6 +386,7 @@ class SegmentPanel(QWidget):
         self.seed_phase = {k: [] for k in POOLS}
         self.proposed = {}
         self.maps, self.phase, self.meshes, self.edits = {}, None, {}, 0
+        self.mitral = {}
         self._undo, self._stroke, self.corrections = [], False, []
 
     def _update_list(self) -> None:
@@ -627,6 +632,7 @@ class SegmentPanel(QWidget):
             def segment(progress):
                 progress(0.05, "segmenting every phase from the seeds")
                 res = segment_cine(img, first, corrections, planes=planes)
+                mitral.update(res.mitral)
                 return res.labels
         else:
             seeds = {k: list(self.seeds[k]) for k in ticked}
@@ -648,6 +654,7 @@ class SegmentPanel(QWidget):
                         skipped[p] = str(exc)
                 return out
         skipped: dict[int, str] = {}  # CT phase -> why the seeds did not segment it
+        mitral: dict = {}  # cine: phase → mitral annulus plane from the long-axis views
 
         def work(progress, cancelled):
             maps = segment(progress)
@@ -663,6 +670,7 @@ class SegmentPanel(QWidget):
         def done(result) -> None:
             self.job = None
             self.maps, self.meshes = result
+            self.mitral = dict(mitral)  # brush edits leave the long-axis views' planes valid
             self.phase, self.edits = phase, 0
             self._undo, self.corrections = [], []
             vols = structure_volumes(self.maps[phase], spacing, LABEL_VALUES) \
@@ -836,7 +844,8 @@ class SegmentPanel(QWidget):
                 return
             notes = [f"phase {p}: segmented in the editor from seeds ({seeds}), "
                      f"{edits} brush/eraser correction(s)" for p in sorted(maps)]
-            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes)
+            anatomy = accepted_anatomy(twin.anatomy, maps, meshes, notes,
+                                       mitral=self.mitral)
             img = anatomy.image
             shown = [p for p in dict.fromkeys((img.ed_index, img.es_index)) if p in maps] \
                 or [min(maps)]

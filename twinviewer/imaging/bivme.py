@@ -69,8 +69,7 @@ def load_bivme(npz: Path = BIVME_DIR / NPZ, pseudonym: str = "virtual-bivme-pati
     """The 25-frame biventricular anatomy (LV and RV blood pools capped, epicardium)."""
     from twinviewer.imaging.segmentation import display
 
-    notes: list[str] = ["biv-me example patient1 (Apache-2.0): real fitted biventricular "
-                        "surfaces over 25 frames, frame 0 = end-diastole"]
+    notes: list[str] = []
     anatomy = Anatomy(pseudonym, notes=notes, rr_ms=RR_MS)
     for s, (pts, faces) in surfaces(npz).items():
         key = BIVME_MAPPING[s.lower().replace("_", " ")]
@@ -80,4 +79,27 @@ def load_bivme(npz: Path = BIVME_DIR / NPZ, pseudonym: str = "virtual-bivme-pati
         st.volumes = {i: mesh_volume(m, key, "biv-me fitted mesh") for i, m in meshes.items()}
     n = len(next(iter(anatomy.structures.values())).meshes)
     anatomy.phase_times_ms = [i * RR_MS / n for i in range(n)]
+    notes.insert(0, "biv-me example patient1 (Apache-2.0): real fitted biventricular surfaces "
+                 f"over {n} frames from the R wave; " + ed_es_words(anatomy))
     return anatomy
+
+
+def ed_es_words(anatomy: Anatomy) -> str:
+    """Which frames are ED and ES and why, in words: the largest and smallest LV volume (no
+    image timing), the rule of every mesh import
+    (:func:`twinviewer.imaging.cli_import.ed_es_phases`). review11 #6: the note said "frame 0 =
+    end-diastole" while LVEDV (179 mL) is frame 24; frame 0, at the R-wave trigger, is 174.5.
+
+    Examples
+    --------
+    >>> for part in ed_es_words(load_bivme()).split("; "):
+    ...     print(part)
+    ED = frame 24, the largest LV volume (179.0 mL
+    frame 0, at the R wave, 174.5 mL)
+    ES = frame 9, the smallest (72.0 mL)
+    """
+    vols = {p: v.value for p, v in anatomy.structures["lv_blood"].volumes.items()}
+    ed, es = max(vols, key=vols.__getitem__), min(vols, key=vols.__getitem__)
+    first = "" if ed == 0 else f"; frame 0, at the R wave, {vols[0]:.1f} mL"
+    return (f"ED = frame {ed}, the largest LV volume ({vols[ed]:.1f} mL{first}); ES = frame "
+            f"{es}, the smallest ({vols[es]:.1f} mL)")

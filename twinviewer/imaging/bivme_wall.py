@@ -2,7 +2,7 @@
 
 biv-me gives three surfaces per frame (LV endocardium, RV endocardium, epicardium of both
 ventricles), all frames sharing their triangles. The LV myocardium is built once, at frame 0
-(end-diastole), on a 1 mm grid:
+(the R wave, 2.5 % below the largest LV volume at frame 24), on a 1 mm grid:
 
 1. wall = inside the epicardium, outside both blood pools (VTK's polygon-to-stencil scan
    conversion of the capped surfaces);

@@ -60,7 +60,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -91,6 +91,15 @@ MYO_EXTRAPOLATED = "myocardium beyond the stack extrapolated (see notes)"
 #: was found to reach beyond its valve plane (:func:`basal_fill`).
 BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see notes)"
 #: Vocabulary key of each chamber whose coverage is checked.
+#: How a basal gap beyond a full basal slab is estimated (:func:`basal_gap_ml`).
+BASE_UNIFORM = "valve plane within one slice spacing: area × half a spacing"
+#: How the LV's basal gap is measured when the mitral annulus plane was found in the
+#: long-axis views (:func:`annulus_gap`).
+BASE_ANNULUS = "mitral annulus plane from the long-axis views: area × its distance"
+#: SD (mm) of the annulus plane's position along the LV axis. Assumed, not fitted: seg7's
+#: check against biv-me's own valve openings put the plane 1 mm (ED) and 3–4 mm (ES) from them
+#: on the long axis (docs/notes/seg7.md; :mod:`twinviewer.imaging.annulus`).
+ANNULUS_SD_MM = 2.5
 CHAMBER_KEYS = {"LV": "lv_blood", "RV": "rv_blood"}
 #: The wall completed with the LV pool: its name in gaps and its vocabulary key.
 MYOCARDIUM, MYO_KEY = "LV myocardium", "lv_myocardium"
@@ -128,6 +137,9 @@ class CoverageGap:
     sd_ml: float
     method: str
     fill: float | None = None
+    #: For :data:`BASE_ANNULUS`: how far (mm) the plane lies beyond the basal slab's face
+    #: (negative: inside the slab).
+    beyond_mm: float | None = None
 
     def note(self, phase: str = "ED") -> str:
         """The import note for this gap.
@@ -138,7 +150,18 @@ class CoverageGap:
         'LV myocardium beyond the stack at the apex (wal'
         >>> CoverageGap("LV", "base", 0, 27.0, -4.6, 1.8, "x", fill=0.74).note()[:60]
         'LV base inside the most basal slice (slice 0): its pool read'
+        >>> CoverageGap("LV", "base", 0, 27.0, 9.2, 5.3, BASE_UNIFORM).note().split("; ")[2]
+        "the plane may lie anywhere from the slab's basal face (0 mL) to one spacing beyond \
+(18.4 mL), so this volume can be off by up to 9.2 mL either way: a long-axis view would say where"
         """
+        if self.method == BASE_ANNULUS:
+            return (f"{self.chamber} base from the mitral annulus in the long-axis views: its "
+                    f"plane lies {self.beyond_mm:+.1f} mm beyond the basal face of the most "
+                    f"basal slice (slice {self.slice}; negative: inside it), so "
+                    f"{self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}, the pool up to the "
+                    "plane at least (the outflow tract may reach further; the plane's place "
+                    f"along the axis taken to ± {ANNULUS_SD_MM:g} mm, assumed); the SD of every "
+                    f"{self.chamber} volume includes it")
         if self.fill is not None and self.chamber == MYOCARDIUM:
             return (f"{MYOCARDIUM} base inside the most basal slice (slice {self.slice}): the "
                     "wall cut at the LV's valve plane found there, "
@@ -162,11 +185,16 @@ class CoverageGap:
         where = ("the last apical slice" if self.end == "apex" else "the most basal slice")
         beyond = ("" if self.end == "apex" else
                   ", with no atrium or outflow tract on a slice beyond it")
+        # review11 #10: the uniform plane is a mean, not a finding; say how far off it can be
+        span = ("" if self.end == "apex" or self.method != BASE_UNIFORM else
+                f"; the plane may lie anywhere from the slab's basal face (0 mL) to one "
+                f"spacing beyond ({2 * self.added_ml:.1f} mL), so this volume can be off by up "
+                f"to {self.added_ml:.1f} mL either way: a long-axis view would say where")
         return (f"{self.chamber} {self.end} not covered by the stack: {where} (slice "
                 f"{self.slice}) still holds {self.radius_mm:.0f} mm of blood pool (equivalent "
                 f"radius){beyond}; volumes underestimated. Added beyond the stack: "
-                f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL at {phase} ({self.method}); the "
-                f"SD of every {self.chamber} volume includes it")
+                f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL at {phase} ({self.method}){span}; "
+                f"the SD of every {self.chamber} volume includes it")
 
 
 def pool_areas_mm2(labels: np.ndarray, value: int, spacing: tuple[float, float, float]
@@ -294,6 +322,41 @@ def basal_gap_ml(area_mm2: float, spacing_mm: float) -> tuple[float, float]:
     """
     return (area_mm2 * spacing_mm / 2.0 / 1000.0,
             area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
+
+
+def annulus_gap(labels: np.ndarray, image: ImageVolume, plane, value: int
+                ) -> CoverageGap | None:
+    """The LV pool between the mitral annulus ``plane`` (found in the long-axis views,
+    :class:`~twinviewer.imaging.annulus.AnnulusPlane`) and the basal face of the most basal
+    slice holding LV pool in one phase's ``labels``: that slice's pool area × the plane's
+    distance beyond the face, at the pool's centroid (negative where the plane cuts into the
+    slab that was counted whole). None without LV pool.
+
+    review11 #10: without it the plane was assumed half a spacing beyond a full basal slab
+    whatever the long-axis views showed (+4.2 to −8.7 % over the stack's positions), and a
+    basal slice the annulus had taken out lost its ventricular part (−8.1 %).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> lab = np.zeros((3, 10, 10), np.uint8); lab[1:, 2:8, 2:8] = 1
+    >>> img = NS(spacing=(8.0, 1.0, 1.0), index_to_patient=lambda kji: kji * [8.0, 1.0, 1.0])
+    >>> plane = NS(depth=lambda xyz: xyz[:, 0] - 2.0)   # 2 mm into slice 0's slab
+    >>> g = annulus_gap(lab, img, plane, 1)   # slice 1's face at 4 mm: 2 mm × 36 mm² more
+    >>> g.slice, g.beyond_mm, round(g.added_ml, 3)
+    (1, 2.0, 0.072)
+    """
+    s, dy, dx = (float(v) for v in image.spacing)
+    held = [k for k in range(labels.shape[0]) if (labels[k] == value).any()]
+    if not held:
+        return None
+    centres = np.array([[k, *np.argwhere(labels[k] == value).mean(axis=0)] for k in held])
+    depth = np.asarray(plane.depth(image.index_to_patient(centres)), float)
+    n = int(np.argmin(depth))
+    area = float((labels[held[n]] == value).sum()) * dy * dx
+    beyond = float(depth[n]) - s / 2.0
+    return CoverageGap("LV", "base", held[n], math.sqrt(area / math.pi), area * beyond / 1000.0,
+                       area * ANNULUS_SD_MM / 1000.0, BASE_ANNULUS, beyond_mm=beyond)
 
 
 def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
@@ -435,7 +498,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 how = "valve plane inside the basal slice, from its pool signal"
             elif end == "base":
                 add, sd = basal_gap_ml(a[k], s)
-                how = "valve plane within one slice spacing: area × half a spacing"
+                how = BASE_UNIFORM
             else:
                 toward = a if k == nz - 1 else a[::-1]
                 if toward[int(np.argmax(toward)):].min() < CLOSED_FRACTION * toward.max():
@@ -483,13 +546,14 @@ def is_coverage_note(text: str) -> bool:
     True
     """
     return (" not covered by the stack: " in text or " base inside the most basal slice (" in text
-            or text.startswith(f"{MYOCARDIUM} beyond the stack at the "))
+            or text.startswith(f"{MYOCARDIUM} beyond the stack at the ")
+            or " base from the mitral annulus in the long-axis views: " in text)
 
 
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int], mitral_at: Collection[int] = (),
-                     image: ImageVolume | None = None
+                     image: ImageVolume | None = None, mitral: Mapping[int, object] | None = None
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
     """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
     (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
@@ -503,7 +567,12 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
 
     With the ``image`` the labels were drawn on, a basal slice that reaches beyond its valve
     plane is found from its signal and cut there (:func:`find_gaps`); its chamber's sources
-    end with :data:`BASE_INSIDE`. Without it, the plane is assumed beyond the stack.
+    end with :data:`BASE_INSIDE`. Without it, the plane is assumed beyond the stack. With the
+    ``mitral`` annulus planes found in the long-axis views (phase → plane, e.g.
+    ``CineResult.mitral``) and the image, the LV's basal gap of those phases is measured from
+    the plane where that gives more pool than the other rules (the plane is a floor: the
+    outflow tract reaches past it) (:func:`annulus_gap`); the LV wall's basal gap stays as
+    before.
 
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
@@ -522,6 +591,16 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                  if p in labels else [])
         pool = [g for g in found if p not in mitral_at
                 or (g.chamber, g.end) != ("LV", "base")]
+        plane = (mitral or {}).get(p)
+        if plane is not None and image is not None and p in labels and p not in mitral_at:
+            measured = annulus_gap(labels[p], image, plane, label_values["lv_blood"])
+            lv_base = [g for g in pool if (g.chamber, g.end) == ("LV", "base")]
+            # The mitral plane is a floor, not the LV's basal end: the outflow tract reaches
+            # past it to the aortic valve (aorto-mitral continuity). On biv-me's real
+            # geometry the plane alone lost 1.7–2.7 points of LVEDV against the assumed gap
+            # (docs/notes/import11.md), so it is used only where it gives more pool.
+            if measured is not None and measured.added_ml > sum(g.added_ml for g in lv_base):
+                pool = [g for g in pool if g not in lv_base] + [measured]
         gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found, thick)
                           if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the

@@ -192,7 +192,8 @@ def _seat_offset(key: str, place, rot: np.ndarray, a: Anatomy, base: np.ndarray,
 
 
 def demo_heart_4d(demo_dir: Path = DEMO_DIR, pseudonym: str = "virtual-heart") -> Anatomy:
-    """The 25-frame demo heart (see module docstring); phase 0 = end-diastole."""
+    """The 25-frame demo heart (see module docstring); phase 0 = the R wave (ED is the largest
+    LV volume, biv-me's frame 24: :func:`twinviewer.imaging.bivme.ed_es_words`)."""
     from twinviewer.imaging import phantom
     from twinviewer.imaging.segmentation import display
 

@@ -207,10 +207,10 @@ def read_nifti(path: Path, image: ImageVolume, *, mapping: dict[str, str] | None
         img = nib.load(str(path))
         data = np.asanyarray(img.dataobj)
     except Exception as exc:  # nibabel raises many types for broken files
-        raise ImagingError(f"{path}: cannot read NIfTI ({type(exc).__name__}: {exc})") from exc
+        raise ImagingError(f"{path.name}: cannot read NIfTI ({type(exc).__name__}: {exc})") from exc
     if data.ndim not in (3, 4) or not np.all(np.isfinite(data)) or \
             not np.array_equal(data, np.round(data)) or data.min() < 0 or data.max() > 255:
-        raise ImagingError(f"{path}: not a 3D/4D label map of integers 0..255 "
+        raise ImagingError(f"{path.name}: not a 3D/4D label map of integers 0..255 "
                            f"(shape {data.shape}, dtype {data.dtype})")
     notes: list[str] = []
     values = {int(v) for v in np.unique(data)} - {0}
@@ -228,10 +228,10 @@ def read_nifti(path: Path, image: ImageVolume, *, mapping: dict[str, str] | None
     affine = LPS_FROM_RAS @ img.affine
     vols = [data] if data.ndim == 3 else [data[..., t] for t in range(data.shape[3])]
     if len(vols) not in (1, image.n_phases):
-        raise ImagingError(f"{path}: {len(vols)} label volumes for an image of "
+        raise ImagingError(f"{path.name}: {len(vols)} label volumes for an image of "
                            f"{image.n_phases} phases")
     phases = [image.ed_index] if len(vols) == 1 else list(range(len(vols)))
-    return LabelSet({p: align_to_image(lut[v.astype(np.uint8)], affine, image, str(path))
+    return LabelSet({p: align_to_image(lut[v.astype(np.uint8)], affine, image, path.name)
                      for p, v in zip(phases, vols, strict=True)}, notes)
 
 
@@ -306,13 +306,13 @@ def read_mesh(path: Path, *, mapping: dict[str, str] | None = None,
     stem = path.name[: -len("".join(path.suffixes))] if path.suffixes else path.name
     key = match_segment(labels=(stem,), mapping=mapping)
     if key is None:
-        raise ImagingError(f"{path}: file name does not name a structure of the vocabulary "
+        raise ImagingError(f"{path.name}: file name does not name a structure of the vocabulary "
                            f"{list(KEYS)}; rename it or map it in a segment mapping JSON")
     try:
         poly = pv.read(path)
     except Exception as exc:  # VTK/meshio readers raise many types
-        raise ImagingError(f"{path}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
-    return key, from_polydata(poly, str(path), notes)
+        raise ImagingError(f"{path.name}: cannot read mesh ({type(exc).__name__}: {exc})") from exc
+    return key, from_polydata(poly, path.name, notes)
 
 
 def mapping_from(path: Path | None) -> dict[str, str] | None:

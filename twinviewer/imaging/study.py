@@ -299,6 +299,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
                 continue
             labels.merge(read, p.name)
     notes += labels.notes
+    mitral: dict = {}  # phase → mitral annulus plane from the long-axis views (cine_seg)
     if not labels.labels and auto_segment and is_cine_stack(image):
         steps.report(0.6, "segmenting the short-axis stack")
         try:
@@ -306,7 +307,7 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
         except ImagingError as exc:
             notes.append(f"no segmentation in the study and none proposed: {exc}")
         else:
-            labels.labels = res.labels
+            labels.labels, mitral = res.labels, res.mitral
             notes.append(AUTO_SEGMENTED)
             notes += res.notes
     steps.report(0.65, "measuring volumes")
@@ -317,11 +318,13 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     # −3.0 %) is not used here: on the analytic cine phantom with its long-axis views it
     # read ED 130.7 against 145.0 mL and made systole non-monotonic (review9b #1), so the
     # label count and the assumed basal gap stay until it is right on both. The image is
-    # given so that a basal slice reaching beyond its valve plane is cut there (phantom10).
+    # given so that a basal slice reaching beyond its valve plane is cut there (phantom10);
+    # with the mitral annulus found in the long-axis views the LV base is measured from it
+    # (coverage.annulus_gap, review11 #10).
     gaps = {}
     if is_cine_stack(image):
         volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES,
-                                         image=image)
+                                         image=image, mitral=mitral)
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
         notes[:] = timing_settled(notes, "the LV blood volume",
