@@ -59,7 +59,7 @@ from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prio
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text
 from twinviewer.physiology import Cancelled
-from twinviewer.twins import parameter_label, simulate_twin
+from twinviewer.twins import parameter_label
 
 FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–95 %)", "Unit",
                "z", "Note")  # two-line headers: the columns fit a narrow step column
@@ -94,16 +94,13 @@ NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what
                 "measurements taught the twin.")
 
 
-_HELPER: process_worker.ProcessWorker | None = None
-
-
 def helper() -> process_worker.ProcessWorker:
-    """The session's helper process for calibrations (one per GUI process, kept warm;
-    started when the Calibrate step is first shown, not at start-up)."""
-    global _HELPER
-    if _HELPER is None:
-        _HELPER = process_worker.ProcessWorker("calibration", WARM)
-    return _HELPER
+    """The session's helper process for calibrations: the model's helper
+    (:func:`twinviewer.gui.model_jobs.helper`, one per GUI process, kept warm; started by
+    the model's readying after the first paint, or when the Calibrate step is shown)."""
+    from twinviewer.gui.model_jobs import helper as model_helper
+
+    return model_helper()
 
 
 class CalibrationPanel(QWidget):
@@ -481,10 +478,14 @@ class CalibrationPanel(QWidget):
             self._applying = False
         self._own_twin = new
         if results is None:  # applied anyway: simulate the opened twin now
+            from twinviewer.gui.model_jobs import simulated_twin, use_helper
+
             warm = result.results.final_state
+            worker = helper() if self.in_process and use_helper(new) else None
             self.state.run_job("Simulate calibrated twin",
                                lambda p, c: prepared_results(
-                                   simulate_twin(new, warm_start=warm, progress=p, cancel=c),
+                                   simulated_twin(new, warm_start=warm, progress=p, cancel=c,
+                                                  worker=worker),
                                    new),
                                self._simulated)
         self.status.setText(_finished_text(result))

@@ -57,12 +57,14 @@ def preload_layers(modules=PRELOAD) -> list[str]:
 
 
 def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
-                modules=PRELOAD, pause_s: float = 0.1) -> None:
+                modules=PRELOAD, pause_s: float = 0.1, worker=None) -> None:
     """Ready the model for a first simulation or step in the background (a worker thread):
     import numba, load ``twin``'s compiled kernels (one member's simulation), then import
     ``modules`` one at a time; before each step, wait while ``wait()`` is true (the cine
     plays: this work competes with playback for the CPU and the interpreter), stop if
-    ``cancel()``.
+    ``cancel()``. With ``worker`` (a :class:`~twinviewer.gui.process_worker.ProcessWorker`)
+    numba and the kernels are loaded in that helper process, not in this one: the GUI
+    process then never imports numba (its import held the interpreter ~1 s: stall11).
 
     Examples
     --------
@@ -70,11 +72,16 @@ def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
     """
     import time
 
-    from twinviewer.physiology.jit import compile_model_functions
-    from twinviewer.twins import simulate_twin
+    if worker is not None:
+        from twinviewer.gui.model_jobs import ready_in_process
 
-    # numba's import (none if it is off), then the kernels' load: about half a second each
-    steps = [compile_model_functions, lambda: simulate_twin(twin, ensemble=False)]
+        steps = [lambda: ready_in_process(worker, twin)]
+    else:
+        from twinviewer.gui.model_jobs import ready_kernels
+        from twinviewer.physiology.jit import compile_model_functions
+
+        # numba's import (none if it is off), then the kernels' load: ~half a second each
+        steps = [compile_model_functions, lambda: ready_kernels(twin)]
     steps += [lambda m=m: preload_layers((m,)) for m in modules]
     for step in steps:
         while wait() and not cancel():

@@ -139,6 +139,7 @@ class ProcessWorker:
         self._lock = threading.Lock()  # one job at a time
         self._ids = itertools.count(1)
         self._shared: dict[str, tuple[int, Any]] = {}  # key -> (id of the object, token)
+        self._kept: dict[str, Any] = {}  # key -> the object (its id is not reused meanwhile)
 
     # -- the child's life ------------------------------------------------------------------
     def start(self) -> None:
@@ -170,6 +171,7 @@ class ProcessWorker:
         res_w.close()
         self._to, self._from = job_w, res_r
         self._shared.clear()
+        self._kept.clear()
 
     def _drop(self) -> None:
         for c in (self._to, self._from):
@@ -217,7 +219,7 @@ class ProcessWorker:
             send(self._to, ("share", token, light(obj) if light else obj))
             # the id is only compared while the object lives: keep it alive with the token
             self._shared[key] = (id(obj), token)
-            self._keep = obj
+            self._kept[key] = obj
             return token
 
     def call(self, target: str, kwargs: dict, progress: Callable[[float, str], None] | None
@@ -282,6 +284,9 @@ def _picklable(exc: BaseException, tb: str) -> BaseException:
         return HelperError(f"{type(exc).__name__}: {exc}\n{tb}")
 
 
+#: How much lower the helper's scheduling priority is than the GUI process's (``nice``).
+CHILD_NICE = 5
+
 #: Objects the parent shared (:meth:`ProcessWorker.share`), by token (child side).
 SHARED: dict[str, Any] = {}
 
@@ -305,6 +310,10 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
                 todo.put(msg)
 
     threading.Thread(target=read, daemon=True).start()
+    try:  # below the GUI process: on a busy machine its frames get a CPU first
+        os.nice(CHILD_NICE)
+    except OSError:  # pragma: no cover - not allowed here: same priority
+        pass
     for name in warm:
         try:
             importlib.import_module(name)
