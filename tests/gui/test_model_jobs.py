@@ -188,3 +188,23 @@ def test_a_session_never_imports_numba_in_the_gui_process(gui_cache):
     assert seen["calibrated"] and seen["report"] and seen["error"] is None, seen
     assert "point estimate" in seen["live"], seen
     assert not seen["readied"] and not seen["numba"], seen
+
+
+def test_metrics_intervals_kept_by_the_job_are_those_computed_here():
+    """The Metrics panel reads the intervals the job computed (prepared_results); they are
+    shown_interval's own, and a twin with another interval context gets its own."""
+    from twinviewer.gui.prepared import prepared_results, shown_interval_of
+    from twinviewer.personalize.shown import IntervalContext, shown_interval
+
+    twin = twin_from_preset("hfref", n=12, seed=6)
+    results = prepared_results(simulate(model_of(twin), twin.ensemble), twin)
+    kept = results.__dict__["_shown_intervals"][1]
+    assert set(kept) == set(results.metrics)
+    for name, triple in kept.items():
+        assert triple == shown_interval(name, results.metrics[name], results.ok, None)
+    ctx = IntervalContext(atypicality=1.4, measured=frozenset({"SBP", "DBP"}))
+    widened = [n for n in results.metrics if ctx.widened(n)]
+    assert widened
+    for name in widened:
+        assert shown_interval_of(results, name, ctx) == shown_interval(
+            name, results.metrics[name], results.ok, ctx) != kept.get(name)

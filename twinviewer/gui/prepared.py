@@ -19,12 +19,58 @@ def prepared_results(results, twin):
     """
     from twinviewer.gui.cycle import prepare
     from twinviewer.gui.plots import measured_band, measured_curve
+    from twinviewer.personalize.shown import context_of_twin
 
+    if results is None:
+        return None
     prepare(results)
     anatomy = getattr(twin, "anatomy", None)
     for chamber in ("LV", "RV"):
         measured_band(results, measured_curve(anatomy, chamber))
+    context = context_of_twin(twin)
+    for name in results.metrics:  # the Metrics panel's intervals (tens of ms of quantiles)
+        shown_interval_of(results, name, context)
     return results
+
+
+def _context_key(context) -> tuple | None:
+    """What identifies an interval context for the cache below: its compared fields (as
+    :class:`~twinviewer.personalize.shown.IntervalContext`'s equality; ``repr`` so that a NaN
+    misfit equals itself) and whether it carries priors."""
+    if context is None:
+        return None
+    return (context.data, repr(context.atypicality), repr(context.misfit),
+            tuple(sorted(context.measured)), len(context.prior),
+            context.discrepancy is None)
+
+
+def shown_interval_of(results, name: str, context):
+    """The shown interval (median, lo, hi) of metric ``name`` of ``results`` in ``context``
+    (:func:`twinviewer.personalize.shown.shown_interval` over the periodic members), kept
+    on ``results``: :func:`prepared_results` computes them in the job, so the Metrics panel
+    only reads them when a twin's results arrive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(metrics={"LVEDP": np.array([9.0, 10.0, 11.0])},
+    ...                     ok=np.array([True, True, True]))
+    >>> shown_interval_of(r, "LVEDP", None)[0]
+    10.0
+    """
+    from twinviewer.personalize.shown import shown_interval
+
+    key = _context_key(context)
+    kept = results.__dict__.get("_shown_intervals")
+    if kept is None or kept[0] != key:
+        kept = (key, {})
+        results.__dict__["_shown_intervals"] = kept
+    value = kept[1].get(name)
+    if value is None:
+        value = kept[1][name] = shown_interval(name, results.metrics[name], results.ok,
+                                               context)
+    return value
 
 
 #: Layers the steps, the calibration and the exports import on first use. The first paint
