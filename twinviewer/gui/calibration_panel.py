@@ -222,11 +222,14 @@ class CalibrationPanel(QWidget):
             self._unplotted = None
             self._plot_intervals(shown(pending)["intervals"])
         twin = self.state.twin
-        if self.in_process and not helper().alive():
-            helper().start()  # warm it while the user reads the step (fork-and-exec: ~ms)
-            if twin is not None and twin.anatomy is not None and runs_in_process(twin):
-                # the anatomy goes to the helper now, not when Calibrate is pressed (its
-                # pickling holds the interpreter lock 20–40 ms, off the calibration's path)
+        if self.in_process and twin is not None and runs_in_process(twin):
+            if not helper().alive():
+                helper().start()  # warm it while the user reads the step (fork-and-exec)
+            if twin.anatomy is not None and not helper().has_shared("anatomy",
+                                                                    twin.anatomy):
+                # the anatomy goes to the helper now (if the model's readying has not sent
+                # it), not when Calibrate is pressed: its pickling holds the interpreter
+                # lock 20–40 ms, off the calibration's path
                 threading.Thread(target=share_anatomy, args=(helper(), twin.anatomy),
                                  name="calibration helper: anatomy", daemon=True).start()
 

@@ -711,7 +711,11 @@ class MainWindow(QMainWindow):
             ended()
             return
         # numba and the kernels load in the model's helper process (this one never imports
-        # numba: its import held the interpreter ~1 s, stalling a Play pressed meanwhile)
+        # numba: its import held the interpreter ~1 s, stalling a Play pressed meanwhile);
+        # the open twin (with its anatomy, which the helper then keeps for a calibration)
+        shown = self.state.twin
+        if shown is not None and shown.anatomy is not None and use_helper(shown):
+            twin = shown
         worker = helper() if use_helper(twin) else None
         self.state.run_job("Preparing the model",
                            lambda p, c: ready_model(twin, self._playing.is_set, c,

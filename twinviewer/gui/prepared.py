@@ -119,9 +119,13 @@ def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
     import time
 
     if worker is not None:
+        from twinviewer.gui.calibration_job import share_anatomy
         from twinviewer.gui.model_jobs import ready_in_process
 
         steps = [lambda: ready_in_process(worker, twin)]
+        if getattr(twin, "anatomy", None) is not None:
+            # the calibration's anatomy, sent now rather than when Calibrate is pressed
+            steps.append(lambda: share_anatomy(worker, twin.anatomy))
     else:
         from twinviewer.gui.model_jobs import ready_kernels
         from twinviewer.physiology.jit import compile_model_functions

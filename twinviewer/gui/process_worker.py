@@ -222,6 +222,17 @@ class ProcessWorker:
             self._kept[key] = obj
             return token
 
+    def has_shared(self, key: str, obj: Any) -> bool:
+        """Whether ``obj`` is the object the child holds under ``key`` (:meth:`share`), in
+        the helper running now.
+
+        >>> ProcessWorker("example").has_shared("x", [1])
+        False
+        """
+        kept = self._shared.get(key)
+        return self.alive() and kept is not None and kept[0] == id(obj) \
+            and self._kept.get(key) is obj
+
     def call(self, target: str, kwargs: dict, progress: Callable[[float, str], None] | None
              = None, is_cancelled: Callable[[], bool] | None = None, *,
              with_progress: bool = True) -> Any:
