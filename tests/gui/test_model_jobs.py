@@ -208,3 +208,18 @@ def test_metrics_intervals_kept_by_the_job_are_those_computed_here():
     for name in widened:
         assert shown_interval_of(results, name, ctx) == shown_interval(
             name, results.metrics[name], results.ok, ctx) != kept.get(name)
+
+
+def test_an_explanation_in_the_helper_equals_the_thread_path(worker):
+    from twinviewer.gui.model_jobs import explanation, explanation_in_process
+
+    twin = twin_from_preset("hfref", n=16, seed=8)
+    results = simulate(model_of(twin), twin.ensemble)
+    here = explanation(twin, "CO", results, None, {}, progress=_quiet, cancel=lambda: False)
+    there = explanation_in_process(worker, twin, "CO", results, None, progress=_quiet,
+                                   cancel=lambda: False)
+    assert there.summary == here.summary and there.screened == here.screened
+    assert there.prediction == here.prediction
+    assert [b.name for b in there.basis] == [b.name for b in here.basis]
+    np.testing.assert_array_equal(np.asarray(there.elasticities.values),
+                                  np.asarray(here.elasticities.values))

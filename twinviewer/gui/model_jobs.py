@@ -203,6 +203,56 @@ def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scena
     return (baseline if baseline is not None else out), res
 
 
+# -- explanations ----------------------------------------------------------------------------
+def explanation(twin, metric: str, results, scenario_params, explainers, *, progress,
+                cancel):
+    """The Explain step's job body: the point estimate's run, then
+    :func:`~twinviewer.explain.report.explain` of ``metric`` (its local sensitivities
+    simulate), with ``explainers`` (the plug-ins' paragraphs).
+
+    Examples
+    --------
+    >>> ex = explanation(twin, "CO", results, None, {}, progress=p, cancel=c)  # doctest: +SKIP
+    """
+    import inspect
+
+    from twinviewer.explain.report import explain
+    from twinviewer.twins import simulate_twin
+
+    progress(0.05, "point estimate")
+    point = simulate_twin(twin, ensemble=False, cancel=cancel)
+    progress(0.2, "local sensitivities")
+    kw = {"cancel": cancel} if "cancel" in inspect.signature(explain).parameters else {}
+    return explain(twin, metric, results=results, point_results=point,
+                   scenario_params=scenario_params, explainers=explainers, **kw)
+
+
+def child_explanation(*, twin, anatomy: str | None, metric: str, results: str,
+                      scenario_params, progress, cancel):
+    """In the helper: :func:`explanation` with the shared anatomy and baseline (tokens),
+    without plug-in explainers (a twin with some is explained on a thread of the app)."""
+    from twinviewer.gui.process_worker import SHARED
+
+    twin = dataclasses.replace(twin, anatomy=SHARED[anatomy] if anatomy else None)
+    return explanation(twin, metric, SHARED[results], scenario_params, {},
+                       progress=progress, cancel=cancel)
+
+
+def explanation_in_process(worker: ProcessWorker, twin, metric: str, results,
+                           scenario_params, *, progress, cancel):
+    """:func:`explanation` (no plug-in explainers) in ``worker``'s process (call from a worker
+    thread); the anatomy (without its image) and the baseline are shared once."""
+    from twinviewer.gui.calibration_job import _light_anatomy
+
+    an = twin.anatomy
+    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
+    base = worker.share("baseline", results, _light_results)
+    return worker.call(f"{__name__}:child_explanation",
+                       {"twin": dataclasses.replace(twin, anatomy=None), "anatomy": token,
+                        "metric": metric, "results": base,
+                        "scenario_params": scenario_params}, progress, cancel)
+
+
 # -- the live preview ------------------------------------------------------------------------
 _PREDICTOR: dict[str, Any] = {}
 
