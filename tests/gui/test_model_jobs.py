@@ -80,6 +80,15 @@ def test_whatif_in_the_helper_equals_the_thread_path_bit_for_bit(worker):
     for name in here:
         _same(here[name], there[name])
     assert seen  # progress came back
+    # the curves the What-if step draws came with the results, as computed here
+    from twinviewer.gui.prepared import loop_curves
+
+    for r in (there["TAVI"], base):
+        kept = r.__dict__["_loop_curves"]
+        fresh = loop_curves(dataclasses.replace(r))
+        assert len(kept) == len(fresh) == 5
+        for a, b in zip(kept, fresh, strict=True):
+            np.testing.assert_array_equal(a, b)
     # without a baseline, the helper simulates it and sends it back
     b2, r2 = scenarios_in_process(worker, model, twin.ensemble, None, SCENARIOS[1:],
                                   progress=_quiet, cancel=lambda: False)

@@ -168,14 +168,17 @@ def scenario_ensembles(model, ensemble, baseline, scenarios, *, progress, cancel
     >>> baseline, res = scenario_ensembles(model, twin.ensemble, None, [sc],  # doctest: +SKIP
     ...                                    progress=p, cancel=c)
     """
+    from twinviewer.gui.prepared import loop_curves
     from twinviewer.interventions import run_scenarios
     from twinviewer.physiology import simulate
 
     if baseline is None:
         progress(0.0, "baseline")
         baseline = simulate(model, ensemble, cancel=cancel)
-    return baseline, run_scenarios(model, baseline, scenarios, progress=progress,
-                                   cancel=cancel)
+    res = run_scenarios(model, baseline, scenarios, progress=progress, cancel=cancel)
+    for r in (baseline, *res.values()):  # what the What-if step draws, computed here
+        loop_curves(r)
+    return baseline, res
 
 
 def child_scenarios(*, model, ensemble, baseline: str | None, scenarios, progress,
@@ -197,10 +200,15 @@ def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scena
     token = None
     if baseline is not None:
         token = worker.share("baseline", baseline, _light_results)
+    from twinviewer.gui.prepared import loop_curves
+
     out, res = worker.call(f"{__name__}:child_scenarios",
                            {"model": model, "ensemble": ensemble, "baseline": token,
                             "scenarios": list(scenarios)}, progress, cancel)
-    return (baseline if baseline is not None else out), res
+    if baseline is not None:
+        loop_curves(baseline)  # the helper drew on its copy: this one's, on this thread
+        return baseline, res
+    return out, res
 
 
 # -- explanations ----------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from twinviewer.gui.model_jobs import (
     scenarios_in_process,
     use_helper,
 )
+from twinviewer.gui.prepared import loop_curves
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
     BASELINE,
@@ -872,12 +873,10 @@ class ScenarioPanel(QWidget):
             (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
             for i, (k, r) in enumerate(results.items())]
         for name, r, rgb in runs:
-            ok = r.ok
-            if not ok.any() or "V_LV" not in r.series:  # stored results: metrics only
+            curves = loop_curves(r)  # computed by the what-if job
+            if not curves:  # stored results: metrics only
                 continue
-            v = np.nanmedian(r.series["V_LV"][ok], axis=0)
-            p_lv = r.series["p_LV"][ok]
-            lo, med, hi = np.nanpercentile(p_lv, [5, 50, 95], axis=0)
+            v, lo, med, hi, p_ao = curves
             self.pv_plot.plot(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2),
                               name=name)
             x = np.linspace(0.0, 1.0, med.size, endpoint=False)
@@ -887,7 +886,6 @@ class ScenarioPanel(QWidget):
             b = pg.PlotCurveItem(x, hi, pen=pg.mkPen(None))
             self.wiggers_plot.addItem(pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 60)))
             self.wiggers_plot.plot(x, med, pen=pg.mkPen(rgb, width=2))
-            p_ao = np.nanmedian(r.series["p_AO"][ok], axis=0)
             self.wiggers_plot.plot(x, p_ao, pen=pg.mkPen(rgb, width=1,
                                                          style=Qt.PenStyle.DotLine))
 
