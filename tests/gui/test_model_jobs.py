@@ -232,3 +232,19 @@ def test_an_explanation_in_the_helper_equals_the_thread_path(worker):
     assert [b.name for b in there.basis] == [b.name for b in here.basis]
     np.testing.assert_array_equal(np.asarray(there.elasticities.values),
                                   np.asarray(here.elasticities.values))
+
+
+def test_the_helper_runs_this_trees_code_whatever_the_current_folder(tmp_path, monkeypatch):
+    """``python -m`` puts the current folder first on the path: an app started from another
+    checkout's folder had a helper running that checkout's code ("No module named
+    'twinviewer.gui.model_jobs'" from main's folder)."""
+    fake = tmp_path / "twinviewer"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('the wrong twinviewer')\n")
+    monkeypatch.chdir(tmp_path)
+    w = ProcessWorker("model")
+    try:
+        assert w.call("twinviewer.gui.model_jobs:use_helper", {"twin": None},
+                      with_progress=False) is False
+    finally:
+        w.close()

@@ -163,6 +163,9 @@ class ProcessWorker:
         root = str(Path(__file__).resolve().parents[2])  # this tree's twinviewer wins
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        # ``-m`` would put the current folder first on the path: started from another
+        # checkout's folder, the helper ran that checkout's code (Python ≥ 3.11)
+        env["PYTHONSAFEPATH"] = "1"
         fds = (job_r.fileno(), res_w.fileno())
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "twinviewer.gui.process_worker", str(fds[0]), str(fds[1]),
