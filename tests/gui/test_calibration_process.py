@@ -159,7 +159,7 @@ def test_panel_reports_a_helper_that_died_and_keeps_the_twin(qtbot, state):
     os.kill(calibration_panel.helper().pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: job.finished, timeout=30000)
     qtbot.waitUntil(lambda: "failed" in panel.status.text(), timeout=5000)
-    assert "calibration process stopped unexpectedly" in panel.status.text()
+    assert "model process stopped unexpectedly" in panel.status.text()
     assert "the twin is unchanged" in panel.status.text() and state.twin is old
 
 

@@ -60,7 +60,7 @@ from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prio
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text, twin_counts
 from twinviewer.physiology import Cancelled
-from twinviewer.twins import parameter_label, simulate_twin
+from twinviewer.twins import parameter_label
 
 FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–95 %)", "Unit",
                "z", "Note")  # two-line headers: the columns fit a narrow step column
@@ -95,16 +95,13 @@ NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what
                 "measurements taught the twin.")
 
 
-_HELPER: process_worker.ProcessWorker | None = None
-
-
 def helper() -> process_worker.ProcessWorker:
-    """The session's helper process for calibrations (one per GUI process, kept warm;
-    started when the Calibrate step is first shown, not at start-up)."""
-    global _HELPER
-    if _HELPER is None:
-        _HELPER = process_worker.ProcessWorker("calibration", WARM)
-    return _HELPER
+    """The session's helper process for calibrations: the model's helper
+    (:func:`twinviewer.gui.model_jobs.helper`, one per GUI process, kept warm; started by
+    the model's readying after the first paint, or when the Calibrate step is shown)."""
+    from twinviewer.gui.model_jobs import helper as model_helper
+
+    return model_helper()
 
 
 def already_calibrated_text(why: str) -> str:
@@ -237,11 +234,14 @@ class CalibrationPanel(QWidget):
             self._unplotted = None
             self._plot_intervals(shown(pending)["intervals"])
         twin = self.state.twin
-        if self.in_process and not helper().alive():
-            helper().start()  # warm it while the user reads the step (fork-and-exec: ~ms)
-            if twin is not None and twin.anatomy is not None and runs_in_process(twin):
-                # the anatomy goes to the helper now, not when Calibrate is pressed (its
-                # pickling holds the interpreter lock 20–40 ms, off the calibration's path)
+        if self.in_process and twin is not None and runs_in_process(twin):
+            if not helper().alive():
+                helper().start()  # warm it while the user reads the step (fork-and-exec)
+            if twin.anatomy is not None and not helper().has_shared("anatomy",
+                                                                    twin.anatomy):
+                # the anatomy goes to the helper now (if the model's readying has not sent
+                # it), not when Calibrate is pressed: its pickling holds the interpreter
+                # lock 20–40 ms, off the calibration's path
                 threading.Thread(target=share_anatomy, args=(helper(), twin.anatomy),
                                  name="calibration helper: anatomy", daemon=True).start()
 
@@ -511,10 +511,14 @@ class CalibrationPanel(QWidget):
             self._applying = False
         self._own_twin = new
         if results is None:  # applied anyway: simulate the opened twin now
+            from twinviewer.gui.model_jobs import simulated_twin, use_helper
+
             warm = result.results.final_state
+            worker = helper() if self.in_process and use_helper(new) else None
             self.state.run_job("Simulate calibrated twin",
                                lambda p, c: prepared_results(
-                                   simulate_twin(new, warm_start=warm, progress=p, cancel=c),
+                                   simulated_twin(new, warm_start=warm, progress=p, cancel=c,
+                                                  worker=worker),
                                    new),
                                self._simulated)
         self.status.setText(_finished_text(result))

@@ -9,7 +9,6 @@ come from :mod:`twinviewer.explain` (Qt-free); this module only shows them.
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
@@ -39,7 +38,9 @@ import twinviewer
 from twinviewer.core.format import number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
+from twinviewer.gui import process_worker
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
+from twinviewer.gui.model_jobs import explanation, explanation_in_process, helper, use_helper
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
@@ -120,16 +121,12 @@ def _elide_bar_labels(plot: pg.PlotItem) -> None:
         label.setText(fm.elidedText(text, Qt.TextElideMode.ElideRight, width))
 
 
-def _accepts_cancel(fn) -> bool:
-    """Whether ``fn`` has a ``cancel`` hook (``explain`` may gain one)."""
-    try:
-        return "cancel" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 class ExplainPanel(QWidget):
     """Drivers (elasticities, Sobol, attribution), basis, validity, model card, summary."""
+
+    #: Explain in the model's helper process (:mod:`twinviewer.gui.model_jobs`: the GUI
+    #: process never imports numba); False: on a worker thread here.
+    in_process = process_worker.available()
 
     title = "Explain"
 
@@ -291,10 +288,9 @@ class ExplainPanel(QWidget):
         self.summary.setText(f"Explaining {METRIC_BY_NAME[metric].label}…")
         gen = self._generation
 
-        def work(progress, is_cancelled):
-            from twinviewer.explain.report import explain
-            from twinviewer.twins import simulate_twin
+        in_process = self.in_process and use_helper(twin)
 
+        def work(progress, is_cancelled):
             def check() -> None:
                 if is_cancelled():
                     raise JobCancelled(f"explaining {metric} was superseded")
@@ -303,13 +299,12 @@ class ExplainPanel(QWidget):
 
             explainers = get_registry().explainers()  # the explainer plugins' paragraphs
             check()
-            progress(0.05, "point estimate")
-            point = simulate_twin(twin, ensemble=False, cancel=is_cancelled)
-            check()
-            progress(0.2, "local sensitivities")
-            kw = {"cancel": is_cancelled} if _accepts_cancel(explain) else {}
-            ex = explain(twin, metric, results=results, point_results=point,
-                         scenario_params=scen_params, explainers=explainers, **kw)
+            if in_process and not explainers:  # plug-ins' explainers run here, in the app
+                ex = explanation_in_process(helper(), twin, metric, results, scen_params,
+                                            progress=progress, cancel=is_cancelled)
+            else:
+                ex = explanation(twin, metric, results, scen_params, explainers,
+                                 progress=progress, cancel=is_cancelled)
             check()
             return ex
 

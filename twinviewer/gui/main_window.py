@@ -561,8 +561,8 @@ class MainWindow(QMainWindow):
         The stored twin, its results and the anatomy are read in one worker, which also
         computes what the plots derive from them; the twin is shown when all have arrived
         (or without predictions if the simulation failed)."""
+        from twinviewer.gui import process_worker
         from twinviewer.gui.demo_heart import (
-            calibrate_demo_twin,
             demo_anatomy,
             load_demo_twin,
             load_display,
@@ -570,6 +570,7 @@ class MainWindow(QMainWindow):
             store_display,
             store_results,
         )
+        from twinviewer.gui.model_jobs import calibrated_demo, helper, simulated_twin
         from twinviewer.gui.motion import prepare_motion
         from twinviewer.gui.prepared import prepared_results
 
@@ -608,21 +609,26 @@ class MainWindow(QMainWindow):
             pending["twin"] = pair[0]
             arrived("results", pair[1])
 
+        # the model's jobs run in its helper process: this one never imports numba
+        worker = helper() if process_worker.available() else None
+
         def simulate_prior(exc) -> None:  # the prior twin, said so, rather than no heart
-            from twinviewer.twins import simulate_twin, twin_from_preset
+            from twinviewer.twins import twin_from_preset
 
             log.warning("calibrating the demo twin failed: %s", exc)
             twin0 = twin_from_preset(DEMO_PRESET, n=DEMO_MEMBERS, pseudonym=DEMO_PSEUDONYM)
             pending["twin"] = twin0
             self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
-                               lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
+                               lambda p, c: simulated_twin(twin0, progress=p, cancel=c,
+                                                           worker=worker),
                                lambda r: arrived("results", r),
                                lambda e: arrived("results", None))
 
         def calibrate_now(anatomy) -> None:
             pending["uncalibrated"] = False
             self.state.run_job("Calibrating the demo twin to its volume curves (first start)",
-                               lambda p, c: calibrate_demo_twin(anatomy, p, c),
+                               lambda p, c: calibrated_demo(anatomy, progress=p, cancel=c,
+                                                            worker=worker),
                                calibrated, simulate_prior)
 
         def load_job(p, c):
@@ -656,8 +662,6 @@ class MainWindow(QMainWindow):
                 self._fail("loading the demo heart", exc)
 
         def twin_ready(value) -> None:
-            from twinviewer.twins import simulate_twin
-
             twin0, stored = value
             if twin0 is None:  # first start: calibrated once the anatomy has arrived
                 arrived("uncalibrated", True)
@@ -676,7 +680,8 @@ class MainWindow(QMainWindow):
                 arrived("results", results)
 
             self.state.run_job(f"Simulating {DEMO_MEMBERS} members",
-                               lambda p, c: simulate_twin(twin0, progress=p, cancel=c),
+                               lambda p, c: simulated_twin(twin0, progress=p, cancel=c,
+                                                           worker=worker),
                                simulated, lambda e: arrived("results", None))
 
         self.state.run_job("Loading the demo heart", load_job, loaded,
@@ -696,6 +701,7 @@ class MainWindow(QMainWindow):
         steps import), in steps that wait while the cine plays: a Play pressed at once is not
         slowed (it was: 0.67 s of CPU, and the interpreter, during an 8 s playback). A
         background job: nobody waits for it to see the heart."""
+        from twinviewer.gui.model_jobs import helper, use_helper
         from twinviewer.gui.prepared import ready_model
 
         def ended(_value=None) -> None:
@@ -704,8 +710,16 @@ class MainWindow(QMainWindow):
         if self.state.closed:  # the window closed within the 1 s delay
             ended()
             return
+        # numba and the kernels load in the model's helper process (this one never imports
+        # numba: its import held the interpreter ~1 s, stalling a Play pressed meanwhile);
+        # the open twin (with its anatomy, which the helper then keeps for a calibration)
+        shown = self.state.twin
+        if shown is not None and shown.anatomy is not None and use_helper(shown):
+            twin = shown
+        worker = helper() if use_helper(twin) else None
         self.state.run_job("Preparing the model",
-                           lambda p, c: ready_model(twin, self._playing.is_set, c),
+                           lambda p, c: ready_model(twin, self._playing.is_set, c,
+                                                    worker=worker),
                            ended, ended, background=True)
 
     def startup_work_pending(self) -> bool:
@@ -836,7 +850,6 @@ class MainWindow(QMainWindow):
 
     def simulate(self) -> None:
         """Run the current twin's ensemble in a worker; results replace the shown ones."""
-        from twinviewer.twins import simulate_twin
 
         twin = self.state.twin
         if twin is None:
@@ -857,8 +870,12 @@ class MainWindow(QMainWindow):
                     self.state.warn(f"{len(bad)} of {results.n} members did not reach a "
                                     f"periodic state; they are left out: {bad[0]}")
 
+        from twinviewer.gui.model_jobs import helper, simulated_twin, use_helper
+
+        worker = helper() if use_helper(twin) else None  # numba stays out of this process
         self.state.run_job(f"Simulating {twin.ensemble.shape[0]} members",
-                           lambda p, c: simulate_twin(twin, progress=p, cancel=c), done)
+                           lambda p, c: simulated_twin(twin, progress=p, cancel=c,
+                                                       worker=worker), done)
 
     def _on_results(self, results) -> None:
         if results is not None:

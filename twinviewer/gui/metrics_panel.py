@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import interval, number, percent, unit
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
+from twinviewer.gui.prepared import shown_interval_of
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted
 from twinviewer.io.measurement_use import in_force, is_assumed
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
+from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
 from twinviewer.physiology import METRICS
 
 # two-line headers: all four columns fit a 350 px step column (1280×720)
@@ -139,7 +140,7 @@ class MetricsPanel(QWidget):
                 share = float(np.mean(r.metrics[m.name][r.ok])) if r.ok.any() else float("nan")
                 pred = f"yes in {percent(share)} of members" if np.isfinite(share) else "–"
             else:
-                pred = format_prediction(*shown_interval(m.name, r.metrics[m.name], r.ok, ctx))
+                pred = format_prediction(*shown_interval_of(r, m.name, ctx))  # the job's
                 if ctx is not None and ctx.widened(m.name):  # incl. the model's own error
                     pred += f" {MARK}"
                     marked = True

@@ -19,12 +19,89 @@ def prepared_results(results, twin):
     """
     from twinviewer.gui.cycle import prepare
     from twinviewer.gui.plots import measured_band, measured_curve
+    from twinviewer.personalize.shown import context_of_twin
 
+    if results is None:
+        return None
     prepare(results)
     anatomy = getattr(twin, "anatomy", None)
     for chamber in ("LV", "RV"):
         measured_band(results, measured_curve(anatomy, chamber))
+    context = context_of_twin(twin)
+    for name in results.metrics:  # the Metrics panel's intervals (tens of ms of quantiles)
+        shown_interval_of(results, name, context)
     return results
+
+
+def loop_curves(results) -> tuple:
+    """What the What-if step draws of ``results`` over its periodic members, per sample of
+    the beat: (V_LV median, p_LV 5 %, median and 95 %, p_AO median); ``()`` for results
+    without waveforms. Kept on ``results``: the what-if job computes them, so the GUI thread
+    only draws when scenario results arrive (their percentiles were ~40 ms of that turn).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(ok=np.array([True, True]), series={
+    ...     "V_LV": np.ones((2, 3)), "p_LV": np.array([[1.0, 2, 3], [3, 4, 5]]),
+    ...     "p_AO": np.zeros((2, 3))})
+    >>> loop_curves(r)[2].tolist()  # the median p_LV
+    [2.0, 3.0, 4.0]
+    """
+    import numpy as np
+
+    kept = results.__dict__.get("_loop_curves")
+    if kept is None:
+        ok = results.ok
+        if not ok.any() or "V_LV" not in results.series:  # stored results: metrics only
+            kept = ()
+        else:
+            v = np.nanmedian(results.series["V_LV"][ok], axis=0)
+            lo, med, hi = np.nanpercentile(results.series["p_LV"][ok], [5, 50, 95], axis=0)
+            kept = (v, lo, med, hi, np.nanmedian(results.series["p_AO"][ok], axis=0))
+        results.__dict__["_loop_curves"] = kept
+    return kept
+
+
+def _context_key(context) -> tuple | None:
+    """What identifies an interval context for the cache below: its compared fields (as
+    :class:`~twinviewer.personalize.shown.IntervalContext`'s equality; ``repr`` so that a NaN
+    misfit equals itself) and whether it carries priors."""
+    if context is None:
+        return None
+    return (context.data, repr(context.atypicality), repr(context.misfit),
+            tuple(sorted(context.measured)), len(context.prior),
+            context.discrepancy is None)
+
+
+def shown_interval_of(results, name: str, context):
+    """The shown interval (median, lo, hi) of metric ``name`` of ``results`` in ``context``
+    (:func:`twinviewer.personalize.shown.shown_interval` over the periodic members), kept
+    on ``results``: :func:`prepared_results` computes them in the job, so the Metrics panel
+    only reads them when a twin's results arrive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(metrics={"LVEDP": np.array([9.0, 10.0, 11.0])},
+    ...                     ok=np.array([True, True, True]))
+    >>> shown_interval_of(r, "LVEDP", None)[0]
+    10.0
+    """
+    from twinviewer.personalize.shown import shown_interval
+
+    key = _context_key(context)
+    kept = results.__dict__.get("_shown_intervals")
+    if kept is None or kept[0] != key:
+        kept = (key, {})
+        results.__dict__["_shown_intervals"] = kept
+    value = kept[1].get(name)
+    if value is None:
+        value = kept[1][name] = shown_interval(name, results.metrics[name], results.ok,
+                                               context)
+    return value
 
 
 #: Layers the steps, the calibration and the exports import on first use. The first paint
@@ -57,12 +134,14 @@ def preload_layers(modules=PRELOAD) -> list[str]:
 
 
 def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
-                modules=PRELOAD, pause_s: float = 0.1) -> None:
+                modules=PRELOAD, pause_s: float = 0.1, worker=None) -> None:
     """Ready the model for a first simulation or step in the background (a worker thread):
     import numba, load ``twin``'s compiled kernels (one member's simulation), then import
     ``modules`` one at a time; before each step, wait while ``wait()`` is true (the cine
     plays: this work competes with playback for the CPU and the interpreter), stop if
-    ``cancel()``.
+    ``cancel()``. With ``worker`` (a :class:`~twinviewer.gui.process_worker.ProcessWorker`)
+    numba and the kernels are loaded in that helper process, not in this one: the GUI
+    process then never imports numba (its import held the interpreter ~1 s: stall11).
 
     Examples
     --------
@@ -70,11 +149,20 @@ def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
     """
     import time
 
-    from twinviewer.physiology.jit import compile_model_functions
-    from twinviewer.twins import simulate_twin
+    if worker is not None:
+        from twinviewer.gui.calibration_job import share_anatomy
+        from twinviewer.gui.model_jobs import ready_in_process
 
-    # numba's import (none if it is off), then the kernels' load: about half a second each
-    steps = [compile_model_functions, lambda: simulate_twin(twin, ensemble=False)]
+        steps = [lambda: ready_in_process(worker, twin)]
+        if getattr(twin, "anatomy", None) is not None:
+            # the calibration's anatomy, sent now rather than when Calibrate is pressed
+            steps.append(lambda: share_anatomy(worker, twin.anatomy))
+    else:
+        from twinviewer.gui.model_jobs import ready_kernels
+        from twinviewer.physiology.jit import compile_model_functions
+
+        # numba's import (none if it is off), then the kernels' load: ~half a second each
+        steps = [compile_model_functions, lambda: ready_kernels(twin)]
     steps += [lambda m=m: preload_layers((m,)) for m in modules]
     for step in steps:
         while wait() and not cancel():

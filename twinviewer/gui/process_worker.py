@@ -153,6 +153,7 @@ class ProcessWorker:
         self._lock = threading.Lock()  # one job at a time
         self._ids = itertools.count(1)
         self._shared: dict[str, tuple[int, Any]] = {}  # key -> (id of the object, token)
+        self._kept: dict[str, Any] = {}  # key -> the object (its id is not reused meanwhile)
 
     # -- the child's life ------------------------------------------------------------------
     def start(self) -> None:
@@ -176,6 +177,9 @@ class ProcessWorker:
         root = str(Path(__file__).resolve().parents[2])  # this tree's twinviewer wins
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        # ``-m`` would put the current folder first on the path: started from another
+        # checkout's folder, the helper ran that checkout's code (Python ≥ 3.11)
+        env["PYTHONSAFEPATH"] = "1"
         fds = (job_r.fileno(), res_w.fileno())
         self._proc = subprocess.Popen([*_helper_command(fds), *self.warm], pass_fds=fds,
                                       env=env, stdin=subprocess.DEVNULL)
@@ -183,6 +187,7 @@ class ProcessWorker:
         res_w.close()
         self._to, self._from = job_w, res_r
         self._shared.clear()
+        self._kept.clear()
 
     def _drop(self) -> None:
         for c in (self._to, self._from):
@@ -230,8 +235,19 @@ class ProcessWorker:
             send(self._to, ("share", token, light(obj) if light else obj))
             # the id is only compared while the object lives: keep it alive with the token
             self._shared[key] = (id(obj), token)
-            self._keep = obj
+            self._kept[key] = obj
             return token
+
+    def has_shared(self, key: str, obj: Any) -> bool:
+        """Whether ``obj`` is the object the child holds under ``key`` (:meth:`share`), in
+        the helper running now.
+
+        >>> ProcessWorker("example").has_shared("x", [1])
+        False
+        """
+        kept = self._shared.get(key)
+        return self.alive() and kept is not None and kept[0] == id(obj) \
+            and self._kept.get(key) is obj
 
     def call(self, target: str, kwargs: dict, progress: Callable[[float, str], None] | None
              = None, is_cancelled: Callable[[], bool] | None = None, *,
@@ -295,6 +311,9 @@ def _picklable(exc: BaseException, tb: str) -> BaseException:
         return HelperError(f"{type(exc).__name__}: {exc}\n{tb}")
 
 
+#: How much lower the helper's scheduling priority is than the GUI process's (``nice``).
+CHILD_NICE = 5
+
 #: Objects the parent shared (:meth:`ProcessWorker.share`), by token (child side).
 SHARED: dict[str, Any] = {}
 
@@ -318,6 +337,10 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
                 todo.put(msg)
 
     threading.Thread(target=read, daemon=True).start()
+    try:  # below the GUI process: on a busy machine its frames get a CPU first
+        os.nice(CHILD_NICE)
+    except OSError:  # pragma: no cover - not allowed here: same priority
+        pass
     for name in warm:
         try:
             importlib.import_module(name)

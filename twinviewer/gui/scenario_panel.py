@@ -43,7 +43,17 @@ import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.explain.words import cited, model_or_none, plain_text
+from twinviewer.gui import process_worker
 from twinviewer.gui.elided import ElidedComboBox
+from twinviewer.gui.model_jobs import (
+    helper,
+    live_in_process,
+    preview_helper,
+    scenario_ensembles,
+    scenarios_in_process,
+    use_helper,
+)
+from twinviewer.gui.prepared import loop_curves
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions import (
     BASELINE,
@@ -57,7 +67,6 @@ from twinviewer.interventions import (
     SingleTwinPredictor,
     apply_scenario,
     rank,
-    run_scenarios,
     scenario_table,
     scenario_title,
 )
@@ -67,7 +76,7 @@ from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, WITH_MODEL_ERROR
-from twinviewer.physiology import METRIC_BY_NAME, ModelError, simulate
+from twinviewer.physiology import METRIC_BY_NAME, ModelError
 
 TABLE_METRICS = (*DEFAULT_METRICS, "VAD_flow")
 LIVE_METRICS = ("CO", "LVEDP", "LAP", "MAP", "HR", "AV_mean_gradient", "MR_fraction",
@@ -179,6 +188,10 @@ class ScenarioPanel(QWidget):
     """Build, run, compare and rank what-if scenarios; live single-twin slider."""
 
     title = "What-if scenarios"
+    #: Simulate in the model's helper processes (:mod:`twinviewer.gui.model_jobs`: the GUI
+    #: process never imports numba); False (a frozen bundle): on worker threads here, and the
+    #: live preview on the GUI thread, as before.
+    in_process = process_worker.available()
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -196,7 +209,9 @@ class ScenarioPanel(QWidget):
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(0)
-        self._live_timer.timeout.connect(self.update_live)
+        self._live_timer.timeout.connect(self.request_live)
+        self._live_job = None  # the live prediction running in the preview helper
+        self._live_again = False  # the form changed meanwhile: predict again when it ends
 
         split = self.split = QSplitter(Qt.Orientation.Vertical)
         # the editor scrolls rather than being squeezed by the splitter: its wrapped texts
@@ -664,15 +679,18 @@ class ScenarioPanel(QWidget):
                                  or not np.array_equal(base.params, twin.ensemble)):
             base = None
         n = twin.ensemble.shape[0]
+        ensemble = twin.ensemble
 
-        def work(progress, is_cancelled):
-            baseline = base
-            if baseline is None:
-                progress(0.0, "baseline")
-                baseline = simulate(model, twin.ensemble, cancel=is_cancelled)
-            res = run_scenarios(model, baseline, scenarios, progress=progress,
-                                cancel=is_cancelled)
-            return baseline, res
+        if self.in_process and use_helper(twin):
+            worker = helper()
+
+            def work(progress, is_cancelled):  # this thread only waits on the helper's pipe
+                return scenarios_in_process(worker, model, ensemble, base, scenarios,
+                                            progress=progress, cancel=is_cancelled)
+        else:
+            def work(progress, is_cancelled):
+                return scenario_ensembles(model, ensemble, base, scenarios,
+                                          progress=progress, cancel=is_cancelled)
 
         def done(out) -> None:
             baseline, res = out
@@ -855,12 +873,10 @@ class ScenarioPanel(QWidget):
             (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
             for i, (k, r) in enumerate(results.items())]
         for name, r, rgb in runs:
-            ok = r.ok
-            if not ok.any() or "V_LV" not in r.series:  # stored results: metrics only
+            curves = loop_curves(r)  # computed by the what-if job
+            if not curves:  # stored results: metrics only
                 continue
-            v = np.nanmedian(r.series["V_LV"][ok], axis=0)
-            p_lv = r.series["p_LV"][ok]
-            lo, med, hi = np.nanpercentile(p_lv, [5, 50, 95], axis=0)
+            v, lo, med, hi, p_ao = curves
             self.pv_plot.plot(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2),
                               name=name)
             x = np.linspace(0.0, 1.0, med.size, endpoint=False)
@@ -870,7 +886,6 @@ class ScenarioPanel(QWidget):
             b = pg.PlotCurveItem(x, hi, pen=pg.mkPen(None))
             self.wiggers_plot.addItem(pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 60)))
             self.wiggers_plot.plot(x, med, pen=pg.mkPen(rgb, width=2))
-            p_ao = np.nanmedian(r.series["p_AO"][ok], axis=0)
             self.wiggers_plot.plot(x, p_ao, pen=pg.mkPen(rgb, width=1,
                                                          style=Qt.PenStyle.DotLine))
 
@@ -952,8 +967,43 @@ class ScenarioPanel(QWidget):
         mode = self.regulation
         return Scenario(scenario_title([step]), (step,), mode)
 
+    def request_live(self) -> None:
+        """Predict the live scenario (the coalescing timer calls this): in the preview's
+        helper process, the result shown when it arrives (one prediction at a time; a form
+        changed meanwhile is predicted when it ends); without a helper,
+        :meth:`update_live` here."""
+        twin = self.state.twin
+        if not (self.in_process and use_helper(twin)):
+            self.update_live()
+            return
+        if self._live_job is not None:
+            self._live_again = True
+            return
+        from twinviewer.twins import model_of
+
+        scenario, model, params = self.live_scenario(), model_of(twin), twin.params
+        worker = preview_helper()
+
+        def work(_progress, _is_cancelled):
+            try:
+                return live_in_process(worker, model, params, scenario)
+            except (InterventionError, ModelError) as exc:  # shown, not reported as a failure
+                return exc
+
+        def ended(r) -> None:
+            self._live_job = None
+            if self.state.twin is twin and not self._live_again:
+                self._show_live(r)
+            if self._live_again:
+                self._live_again = False
+                self.schedule_live()
+
+        self._live_again = False
+        self._live_job = self.state.run_job("Live what-if preview", work, ended, ended)
+
     def update_live(self) -> None:
-        """Predict the live scenario for the twin's point estimate (GUI thread, a few ms)."""
+        """Predict the live scenario for the twin's point estimate here, on the GUI thread
+        (a few ms once the kernels are loaded; where no helper process can run)."""
         twin = self.state.twin
         if twin is None:
             self.live_label.setText("open a twin to see live predictions")
@@ -966,7 +1016,17 @@ class ScenarioPanel(QWidget):
                 self._predictor_twin = twin
             r = self._predictor.predict(self.live_scenario())
         except (InterventionError, ModelError) as exc:
-            self.live_label.setText(f"not applicable: {exc}")
+            r = exc
+        self._show_live(r)
+
+    def _show_live(self, r) -> None:
+        """Show the live prediction ``r`` (one member's Results, or the error that refused
+        the scenario)."""
+        if isinstance(r, (InterventionError, ModelError)):
+            self.live_label.setText(f"not applicable: {r}")
+            return
+        if isinstance(r, BaseException):  # the helper died: the next prediction starts one
+            self.live_label.setText(f"live preview failed: {r}")
             return
         self.live_updates += 1
         self.live_result = r

@@ -9,6 +9,7 @@ completely.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import io
 import logging
@@ -223,6 +224,10 @@ def report_command(twin_file: Path, output: Path) -> list[str]:
     return [sys.executable, "-m", "twinviewer.cli", "report", str(twin_file), "-o", str(output)]
 
 
+#: How much lower the report process's scheduling priority is than the window's (``nice``).
+REPORT_NICE = 5
+
+
 def export_report(window, state, path: str | Path | None = None) -> Path | None:
     """Export the PDF report of the open twin (asks for the file when ``path`` is None).
 
@@ -243,14 +248,22 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
         if not path:
             return None
     path = Path(path)
-    passphrase = context(state).passphrase
-    try:
-        data = session.to_bytes()
-    except (TwinFileError, OSError) as exc:
-        _message(state, "error", f"Could not export the report: {exc}")
-        return None
+    ctx = context(state)
+    passphrase = ctx.passphrase
+    # what the file would hold, by reference (as the autosave does): serialising it took
+    # 0.35–0.46 s of the GUI thread's CPU (a 115 MB demo twin), now the job's
+    snap = copy.copy(twin)
+    snap.audit = list(twin.audit)  # a note recorded meanwhile is not half in the report
+    kw = {"results": _results(state), "parameters": _table(state, twin),
+          "keep_identifiers": ctx.identifiable, "series": session.series_to_save(),
+          "passphrase": passphrase}
 
     def work(progress, is_cancelled) -> tuple[int, str]:
+        progress(0.0, "writing the twin for the report")
+        try:
+            data = twin_bytes(snap, **kw)
+        except (TwinFileError, OSError) as exc:
+            return 1, f"error: {exc}"
         env = dict(os.environ)
         if passphrase is not None:
             env["TWINVIEWER_PASSPHRASE"] = passphrase
@@ -261,6 +274,10 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
             proc = subprocess.Popen(report_command(snapshot, path), env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
+            with contextlib.suppress(OSError, AttributeError):  # POSIX; may not be allowed
+                # below this process: on a busy machine the window's frames get a CPU first
+                os.setpriority(os.PRIO_PROCESS, proc.pid,
+                               os.getpriority(os.PRIO_PROCESS, 0) + REPORT_NICE)
             while proc.poll() is None:
                 if is_cancelled():
                     proc.kill()

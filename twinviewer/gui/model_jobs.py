@@ -1,0 +1,305 @@
+"""The model's jobs in the session's helper process, so the GUI process never imports numba.
+
+numba's import and the first load of the compiled kernels hold the interpreter lock for about
+a second, with full garbage collections of 50–80 ms inside (stall10); run on a worker thread of
+the GUI process they stalled a playback by 73–278 ms. Everything that simulates therefore runs
+in a helper process (:mod:`twinviewer.gui.process_worker`):
+
+- :func:`ready_in_process`: the readying after the demo's first paint (numba, the kernels);
+- :func:`scenarios_in_process`: the what-if ensembles (the baseline is shared once);
+- :func:`live_in_process`: the live single-twin preview (its own small helper, so a long
+  calibration does not hold it up);
+- the calibration (:mod:`twinviewer.gui.calibration_job`) uses the same helper as the first two.
+
+Each ``*_in_process`` function is called from a worker thread; the matching ``child_*``
+function is its body in the helper. Where no helper can run (a frozen bundle, an imported or
+plug-in model: :func:`use_helper`) the panels run the same Qt-free body on a thread, and the
+results are the same bit for bit (tests/gui/test_model_jobs.py).
+
+Examples
+--------
+>>> from twinviewer.twins import twin_from_preset
+>>> use_helper(twin_from_preset("healthy", n=1)) == process_worker.available()
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from twinviewer.gui import process_worker
+from twinviewer.gui.calibration_job import WARM as CALIBRATION_WARM
+from twinviewer.gui.calibration_job import runs_in_process
+from twinviewer.gui.process_worker import ProcessWorker
+
+#: Modules the model helper imports as soon as it starts: the kernels' (numba), then the
+#: calibration's and the what-if's layers.
+WARM = ("twinviewer.physiology.jit", "twinviewer.physiology.simulate",
+        "twinviewer.interventions.compare", *CALIBRATION_WARM)
+
+#: The live preview's helper needs only the kernels and the interventions.
+PREVIEW_WARM = ("twinviewer.physiology.jit", "twinviewer.physiology.simulate",
+                "twinviewer.interventions.single")
+
+_HELPERS: dict[str, ProcessWorker] = {}
+
+
+def helper() -> ProcessWorker:
+    """The session's model helper (one per GUI process, kept warm): the readying, the
+    calibrations and the what-if ensembles run in it, one at a time."""
+    if "model" not in _HELPERS:
+        _HELPERS["model"] = ProcessWorker("model", WARM)
+    return _HELPERS["model"]
+
+
+def preview_helper() -> ProcessWorker:
+    """The live preview's helper (one member at a time, a few ms each)."""
+    if "preview" not in _HELPERS:
+        _HELPERS["preview"] = ProcessWorker("live preview", PREVIEW_WARM)
+    return _HELPERS["preview"]
+
+
+def use_helper(twin) -> bool:
+    """Whether ``twin``'s model jobs run in a helper process: a helper can run here (not a
+    frozen bundle) and the model is an installed one (sent by reference)."""
+    return (process_worker.available() and hasattr(twin, "equation_hash")
+            and runs_in_process(twin))
+
+
+def _light_results(results):
+    """``results`` without what the views cached on it (bands, colour scales): the fields
+    only, which is all a simulation needs of a baseline."""
+    return dataclasses.replace(results)
+
+
+# -- readying --------------------------------------------------------------------------------
+def ready_kernels(twin) -> None:
+    """Import numba and load ``twin``'s compiled kernels (one member's simulation): the
+    next simulation of this model starts at once.
+
+    >>> ready_kernels(None)  # nothing to ready
+    """
+    if twin is None:
+        return
+    from twinviewer.physiology.jit import compile_model_functions
+    from twinviewer.twins import simulate_twin
+
+    compile_model_functions()
+    simulate_twin(twin, ensemble=False)
+
+
+def child_ready(*, twin) -> None:
+    """In the helper: :func:`ready_kernels` (the twin comes without its anatomy)."""
+    ready_kernels(twin)
+
+
+def ready_in_process(worker: ProcessWorker, twin) -> None:
+    """:func:`ready_kernels` of ``twin`` in ``worker``'s process (call from a worker thread);
+    the twin is sent without its anatomy (the kernels do not read it)."""
+    worker.call(f"{__name__}:child_ready", {"twin": dataclasses.replace(twin, anatomy=None)},
+                with_progress=False)
+
+
+# -- a twin's ensemble ------------------------------------------------------------------------
+def child_simulate(*, twin, warm_start, progress, cancel):
+    """In the helper: :func:`~twinviewer.twins.simulate_twin` (the twin without anatomy)."""
+    from twinviewer.twins import simulate_twin
+
+    return simulate_twin(twin, warm_start=warm_start, progress=progress, cancel=cancel)
+
+
+def simulated_twin(twin, *, progress, cancel, warm_start=None,
+                   worker: ProcessWorker | None = None):
+    """``twin``'s ensemble simulated (:func:`~twinviewer.twins.simulate_twin`) in
+    ``worker``'s process, or here without a worker (call from a worker thread).
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> r = simulated_twin(twin_from_preset("healthy", n=2), progress=lambda f, t="": None,
+    ...                    cancel=lambda: False)
+    >>> r.n
+    2
+    """
+    if worker is None:
+        from twinviewer.twins import simulate_twin
+
+        return simulate_twin(twin, warm_start=warm_start, progress=progress, cancel=cancel)
+    return worker.call(f"{__name__}:child_simulate",
+                       {"twin": dataclasses.replace(twin, anatomy=None),
+                        "warm_start": warm_start}, progress, cancel)
+
+
+# -- the demo's first start ----------------------------------------------------------------
+def child_calibrate_demo(*, anatomy: str, cache, progress, cancel) -> tuple:
+    """In the helper: :func:`~twinviewer.gui.demo_heart.calibrate_demo_twin` with the shared
+    anatomy (token ``anatomy``; without its image, which the calibration does not read)."""
+    from twinviewer.gui.demo_heart import calibrate_demo_twin
+    from twinviewer.gui.process_worker import SHARED
+
+    return calibrate_demo_twin(SHARED[anatomy], progress, cancel, cache=cache)
+
+
+def calibrated_demo(anatomy, *, progress, cancel, worker: ProcessWorker | None = None) -> tuple:
+    """The demo twin calibrated to ``anatomy``'s volume curves and stored, with its results
+    (:func:`~twinviewer.gui.demo_heart.calibrate_demo_twin`, the first start after install),
+    in ``worker``'s process or here (call from a worker thread). The cache is this process's
+    (:func:`~twinviewer.gui.demo_heart.cache_dir`), named to the helper."""
+    from twinviewer.gui.calibration_job import share_anatomy
+    from twinviewer.gui.demo_heart import cache_dir, calibrate_demo_twin
+
+    if worker is None:
+        return calibrate_demo_twin(anatomy, progress, cancel)
+    token = share_anatomy(worker, anatomy)
+    if token is None:  # the helper died while it took the anatomy: start another
+        token = share_anatomy(worker, anatomy)
+    return worker.call(f"{__name__}:child_calibrate_demo",
+                       {"anatomy": token, "cache": cache_dir()}, progress, cancel)
+
+
+# -- what-if ensembles ---------------------------------------------------------------------
+def scenario_ensembles(model, ensemble, baseline, scenarios, *, progress, cancel) -> tuple:
+    """The what-if job's body: the baseline ensemble run (simulated if ``baseline`` is None)
+    and each scenario over it (:func:`~twinviewer.interventions.run_scenarios`).
+
+    Examples
+    --------
+    >>> baseline, res = scenario_ensembles(model, twin.ensemble, None, [sc],  # doctest: +SKIP
+    ...                                    progress=p, cancel=c)
+    """
+    from twinviewer.gui.prepared import loop_curves
+    from twinviewer.interventions import run_scenarios
+    from twinviewer.physiology import simulate
+
+    if baseline is None:
+        progress(0.0, "baseline")
+        baseline = simulate(model, ensemble, cancel=cancel)
+    res = run_scenarios(model, baseline, scenarios, progress=progress, cancel=cancel)
+    for r in (baseline, *res.values()):  # what the What-if step draws, computed here
+        loop_curves(r)
+    return baseline, res
+
+
+def child_scenarios(*, model, ensemble, baseline: str | None, scenarios, progress,
+                    cancel) -> tuple:
+    """In the helper: :func:`scenario_ensembles` with the shared baseline (token
+    ``baseline``); the baseline comes back only if it was simulated here."""
+    from twinviewer.gui.process_worker import SHARED
+
+    base = SHARED[baseline] if baseline is not None else None
+    out, res = scenario_ensembles(model, ensemble, base, scenarios, progress=progress,
+                                  cancel=cancel)
+    return (None if base is not None else out), res
+
+
+def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
+                         progress, cancel) -> tuple:
+    """:func:`scenario_ensembles` run in ``worker``'s process (call from a worker thread).
+    ``baseline`` is shared once (without the views' caches) and given back as itself."""
+    token = None
+    if baseline is not None:
+        token = worker.share("baseline", baseline, _light_results)
+    from twinviewer.gui.prepared import loop_curves
+
+    out, res = worker.call(f"{__name__}:child_scenarios",
+                           {"model": model, "ensemble": ensemble, "baseline": token,
+                            "scenarios": list(scenarios)}, progress, cancel)
+    if baseline is not None:
+        loop_curves(baseline)  # the helper drew on its copy: this one's, on this thread
+        return baseline, res
+    return out, res
+
+
+# -- explanations ----------------------------------------------------------------------------
+def explanation(twin, metric: str, results, scenario_params, explainers, *, progress,
+                cancel):
+    """The Explain step's job body: the point estimate's run, then
+    :func:`~twinviewer.explain.report.explain` of ``metric`` (its local sensitivities
+    simulate), with ``explainers`` (the plug-ins' paragraphs).
+
+    Examples
+    --------
+    >>> ex = explanation(twin, "CO", results, None, {}, progress=p, cancel=c)  # doctest: +SKIP
+    """
+    import inspect
+
+    from twinviewer.explain.report import explain
+    from twinviewer.twins import simulate_twin
+
+    progress(0.05, "point estimate")
+    point = simulate_twin(twin, ensemble=False, cancel=cancel)
+    progress(0.2, "local sensitivities")
+    kw = {"cancel": cancel} if "cancel" in inspect.signature(explain).parameters else {}
+    return explain(twin, metric, results=results, point_results=point,
+                   scenario_params=scenario_params, explainers=explainers, **kw)
+
+
+def child_explanation(*, twin, anatomy: str | None, metric: str, results: str,
+                      scenario_params, progress, cancel):
+    """In the helper: :func:`explanation` with the shared anatomy and baseline (tokens),
+    without plug-in explainers (a twin with some is explained on a thread of the app)."""
+    from twinviewer.gui.process_worker import SHARED
+
+    twin = dataclasses.replace(twin, anatomy=SHARED[anatomy] if anatomy else None)
+    return explanation(twin, metric, SHARED[results], scenario_params, {},
+                       progress=progress, cancel=cancel)
+
+
+def explanation_in_process(worker: ProcessWorker, twin, metric: str, results,
+                           scenario_params, *, progress, cancel):
+    """:func:`explanation` (no plug-in explainers) in ``worker``'s process (call from a worker
+    thread); the anatomy (without its image) and the baseline are shared once."""
+    from twinviewer.gui.calibration_job import _light_anatomy
+
+    an = twin.anatomy
+    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
+    base = worker.share("baseline", results, _light_results)
+    return worker.call(f"{__name__}:child_explanation",
+                       {"twin": dataclasses.replace(twin, anatomy=None), "anatomy": token,
+                        "metric": metric, "results": base,
+                        "scenario_params": scenario_params}, progress, cancel)
+
+
+# -- the live preview ------------------------------------------------------------------------
+_PREDICTOR: dict[str, Any] = {}
+
+
+def live_prediction(model, params, scenario, kept: dict | None = None):
+    """The live preview's body: ``scenario`` for one parameter set (the twin's point
+    estimate) with a :class:`~twinviewer.interventions.SingleTwinPredictor` kept in ``kept``
+    for the same model and parameters (each prediction warm-starts from the last).
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep, Scenario
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("severe_as")
+    >>> r = live_prediction(p.model, p.vector(),
+    ...                     Scenario("tavi", (InterventionStep("tavi", {"eoa": 1.8}),)))
+    >>> bool(r.metrics["AV_mean_gradient"][0] < 20)
+    True
+    """
+    import numpy as np
+
+    from twinviewer.interventions import SingleTwinPredictor
+
+    kept = _PREDICTOR if kept is None else kept
+    params = np.asarray(params, dtype=float)
+    key = (model.name, model.version, model.equation_hash, params.tobytes())
+    if kept.get("key") != key:
+        kept.clear()
+        kept.update(key=key, predictor=SingleTwinPredictor(model, params))
+    return kept["predictor"].predict(scenario)
+
+
+def child_live(*, model, params, scenario):
+    """In the helper: :func:`live_prediction` with the helper's own kept predictor."""
+    return live_prediction(model, params, scenario)
+
+
+def live_in_process(worker: ProcessWorker, model, params, scenario):
+    """:func:`live_prediction` in ``worker``'s process (call from a worker thread)."""
+    return worker.call(f"{__name__}:child_live",
+                       {"model": model, "params": params, "scenario": scenario},
+                       with_progress=False)
