@@ -19,6 +19,7 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Q
 # sources, numpy) are its own (twinviewer.gui.demo_heart.seeded).
 rm -rf "$OUT/demo_cache"
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m twinviewer.warmup --seed "$OUT/demo_cache"
+chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one holds no person's data
 # packaging/pyinstaller-hooks replaces PyInstaller's run-time hook for PySide6, which imported
 # QtCore in every start, the app's helper process (twinviewer --process-worker) included.
 # The package's sources go in as data too: the model's equation hash and the generated

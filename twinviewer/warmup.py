@@ -129,7 +129,7 @@ def screenshot_command(png, width: int = 1280, height: int = 800) -> list[str]:
 
     Examples
     --------
-    >>> screenshot_command("w.png")[-6:]
+    >>> screenshot_command("w.png")[-7:]
     ['screenshot', '-o', 'w.png', '--width', '1280', '--height', '800']
     """
     args = ["screenshot", "-o", str(png), "--width", str(width), "--height", str(height)]
