@@ -13,6 +13,13 @@ PY="${PYTHON:-.venv/bin/python}"
 "$PY" -c "import PyInstaller" 2>/dev/null || "$PY" -m pip install -q 'pyinstaller>=6.5'
 OUT="$ROOT/build/bundle"
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Qt modules
+# The demo's cache files (anatomy, calibrated twin, results, display: ~2 min of CPU), made now
+# by this tree's code and shipped read-only in demo_cache/; the bundle's first start copies
+# them into the empty user cache when the manifest's keys (version, equation hash, package
+# sources, numpy) are its own (twinviewer.gui.demo_heart.seeded).
+rm -rf "$OUT/demo_cache"
+PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m twinviewer.warmup --seed "$OUT/demo_cache"
+chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one holds no person's data
 # packaging/pyinstaller-hooks replaces PyInstaller's run-time hook for PySide6, which imported
 # QtCore in every start, the app's helper process (twinviewer --process-worker) included.
 # The package's sources go in as data too: the model's equation hash and the generated
@@ -26,6 +33,7 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"  # the analysis imports Q
   --additional-hooks-dir "$ROOT/packaging/pyinstaller-hooks" \
   --add-data "$ROOT/twinviewer:twinviewer" \
   --add-data "$ROOT/meshes:meshes" --add-data "$ROOT/assets:assets" \
+  --add-data "$OUT/demo_cache:demo_cache" \
   --collect-all vtkmodules --collect-all pyvista --collect-all pyvistaqt \
   --collect-data pyqtgraph --collect-submodules twinviewer --collect-data matplotlib \
   --collect-all SALib --collect-all highdicom --collect-all pydicom \
@@ -53,6 +61,9 @@ if command -v update-desktop-database >/dev/null; then
   update-desktop-database ~/.local/share/applications
 fi
 echo "TwinViewer added to the application menu"
+# the first start's work done now: kernels compiled, the demo's prepared files in the user
+# cache, the 3D view's shaders cached (where there is a display)
+"$HERE/twinviewer" --warm-up || echo "install: the first start will compile the kernels"
 SH
 chmod +x "$APP/install-desktop-entry.sh"
 du -sh "$APP" | awk '{print "bundle size: " $1}'

@@ -5,6 +5,9 @@ A frozen bundle has no Python interpreter to start, so the helper process that r
 (:mod:`twinviewer.gui.process_worker`) is the bundle's executable started again with
 ``--process-worker JOB_FD RESULT_FD [MODULE ...]``. That form goes straight to the worker's
 loop: no command line, no application, no window; the loop ends when its job pipe closes.
+``--warm-up`` is the frozen form of ``python -m twinviewer.warmup`` (the bundle's
+``install-desktop-entry.sh`` runs it after install: kernels compiled, the demo's prepared
+files copied into the user cache, the 3D view's shaders cached).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import sys
 HELPER_FLAG = "--process-worker"
 
 WORKER = "twinviewer.gui.process_worker"
+#: The first argument that makes this executable prepare a fresh installation
+#: (:mod:`twinviewer.warmup`).
+WARM_UP_FLAG = "--warm-up"
 
 
 def run_helper(args: list[str]) -> int:
@@ -48,7 +54,8 @@ def run_helper(args: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Route ``--process-worker`` to the helper's loop, anything else to the command line."""
+    """Route ``--process-worker`` to the helper's loop, ``--warm-up`` to
+    :mod:`twinviewer.warmup`, anything else to the command line."""
     if getattr(sys, "frozen", False):
         import multiprocessing
 
@@ -58,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == [HELPER_FLAG]:
         return run_helper(args[1:])
+    if args[:1] == [WARM_UP_FLAG]:
+        from twinviewer.warmup import main as warm_up_main
+
+        return warm_up_main(args[1:])
     from twinviewer.cli import main as cli_main
 
     return cli_main(args)

@@ -132,8 +132,8 @@ def test_the_bundle_carries_every_folder_the_package_reads_beside_itself():
     import re
 
     script = (ENTRY.parent / "build-bundle.sh").read_text()
-    added = [Path(src.removeprefix("$ROOT/"))
-             for src in re.findall(r'--add-data "([^":]+):', script)]
+    # where each --add-data puts its folder in the bundle (its source may be a build output)
+    added = [Path(dest) for dest in re.findall(r'--add-data "[^":]+:([^"]+)"', script)]
     read = {Path(*re.findall(r'"([^"]+)"', m))
             for f in (ROOT / "twinviewer").rglob("*.py")
             for m in re.findall(r'parents\[2\]((?: / "[^"]+")+)', f.read_text(encoding="utf-8"))}

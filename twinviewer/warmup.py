@@ -1,6 +1,7 @@
 """Prepare a fresh installation so the first start is as quick as the later ones.
 
-``python -m twinviewer.warmup`` (run by ``packaging/setup.sh`` and the bundle build) compiles
+``python -m twinviewer.warmup`` (run by ``packaging/setup.sh``; in the desktop bundle
+``twinviewer --warm-up``, run by its ``install-desktop-entry.sh``) compiles
 the model kernels into numba's on-disk cache, builds the demo heart's image cache,
 calibrates the demo twin to its heart's volume curves and stores it with its predictions
 and what the views derive from them (:func:`~twinviewer.gui.demo_heart.store_display`),
@@ -10,7 +11,9 @@ driver's shader cache), and builds the most used virtual hearts' own anatomies
 :mod:`twinviewer.gui.heart_anatomy`; ~8 s of CPU and ~47 MB of cache each; the other hearts
 are built in a worker on first use). Each part is skipped when already done.
 Without it the viewer still works: it shows stored predictions when it has them and compiles
-in the background.
+in the background. ``python -m twinviewer.warmup --seed DIR`` instead prepares the demo's
+cache files for the desktop bundle (:func:`twinviewer.gui.demo_heart.write_seed`), which a
+bundle's first start copies into the user cache.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def warm_up(log=print) -> int:
     if results is not None and not load_display(twin, results, anatomy):
         store_display(twin, results, anatomy)
     log(f"warmup: demo predictions stored ({time.perf_counter() - t0:.1f} s)")
-    compile_bytecode()
+    if not getattr(sys, "frozen", False):  # a bundle's modules are compiled already
+        compile_bytecode()
     log(f"warmup: bytecode written ({time.perf_counter() - t0:.1f} s)")
     shaders = "cached" if warm_shaders() else "not cached (no display, or it failed)"
     log(f"warmup: the 3D view's shaders {shaders} ({time.perf_counter() - t0:.1f} s)")
@@ -111,12 +115,27 @@ def warm_shaders(timeout_s: float = 600.0) -> bool:
         return False
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            run = subprocess.run([sys.executable, "-m", "twinviewer", "screenshot", "-o",
-                                  str(Path(tmp) / "warm.png"), "--width", "1280",
-                                  "--height", "800"], capture_output=True, timeout=timeout_s)
+            run = subprocess.run(screenshot_command(Path(tmp) / "warm.png"),
+                                 capture_output=True, timeout=timeout_s)
         except (OSError, subprocess.TimeoutExpired):
             return False
     return run.returncode == 0
+
+
+def screenshot_command(png, width: int = 1280, height: int = 800) -> list[str]:
+    """The command that shows the demo window once and saves it to ``png``: ``python -m
+    twinviewer screenshot …``, or in a frozen bundle (no interpreter to give ``-m``) the
+    bundle's executable with ``screenshot …``.
+
+    Examples
+    --------
+    >>> screenshot_command("w.png")[-7:]
+    ['screenshot', '-o', 'w.png', '--width', '1280', '--height', '800']
+    """
+    args = ["screenshot", "-o", str(png), "--width", str(width), "--height", str(height)]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "twinviewer", *args]
 
 
 def warm_heart_anatomies(names=None, log=print) -> dict[str, float]:
@@ -149,5 +168,23 @@ def warm_heart_anatomies(names=None, log=print) -> dict[str, float]:
     return cpu
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``python -m twinviewer.warmup [--seed DIR]``: the warm-up, or the bundle's prepared
+    demo files in DIR."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m twinviewer.warmup",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", metavar="DIR",
+                        help="prepare the demo's cache files for the desktop bundle in DIR")
+    args = parser.parse_args(argv)
+    if args.seed:
+        from twinviewer.gui.demo_heart import write_seed
+
+        write_seed(args.seed)
+        return 0
+    return warm_up()
+
+
 if __name__ == "__main__":
-    sys.exit(warm_up())
+    sys.exit(main())

@@ -137,7 +137,7 @@ def demo_anatomy(progress: Callable[[float, str], None] | None = None,
     """
     progress = progress or (lambda f, t: None)
     cache = Path(cache) if cache is not None else cache_dir()
-    target = cache / f"demo_heart4d_{_tag(mesh_dir)}.npz"
+    target = seeded(cache / f"demo_heart4d_{_tag(mesh_dir)}.npz")
     if target.exists():
         progress(0.5, "loading the demo heart")
         try:
@@ -475,7 +475,7 @@ def load_stored_results(twin, cache: Path | None = None):
     from twinviewer.physiology import Results
     from twinviewer.twins import model_of
 
-    path = _results_path(twin, cache)
+    path = seeded(_results_path(twin, cache))
     if not path.exists():
         return None
     try:
@@ -565,7 +565,7 @@ def load_display(twin, results, anatomy: Anatomy, cache: Path | None = None) -> 
     from twinviewer.gui.plots import measured_band, measured_curve
 
     try:
-        path = _display_path(twin, cache)
+        path = seeded(_display_path(twin, cache))
         with np.load(path, allow_pickle=False) as z:
             stored = {k: z[k] for k in z.files}
     except (OSError, ValueError, KeyError, AttributeError):
@@ -644,7 +644,7 @@ def load_demo_twin(cache: Path | None = None):
     from twinviewer.io.errors import TwinFileError
     from twinviewer.io.twinfile import load_twin
 
-    path = _demo_twin_path(cache)
+    path = seeded(_demo_twin_path(cache))
     if not path.exists():
         return None
     try:
@@ -729,3 +729,128 @@ def demo_sample():
     if twin is None:
         twin, _ = calibrate_demo_twin(anatomy)
     return replace(twin, anatomy=anatomy)
+
+
+# -- the demo's cache files prepared when the bundle is built --------------------------------
+
+#: Where a built bundle carries the demo's cache files, prepared read-only at build time
+#: (:func:`write_seed`, ``packaging/build-bundle.sh``): anatomy, calibrated twin, results and
+#: display. A bundle's first start copies them into the empty user cache instead of
+#: calibrating (~110 s). Absent in a source tree (``python -m twinviewer.warmup`` fills the
+#: user cache there).
+BUNDLED_CACHE = Path(__file__).resolve().parents[2] / "demo_cache"
+SEED_MANIFEST = "manifest.json"
+_seed_ok: dict[Path, dict | None] = {}
+
+
+def seed_keys() -> dict[str, str]:
+    """What the demo's cache files depend on: app version, the demo model's equation hash,
+    the whole package's sources (the prior, the calibration and the engine are code) and
+    numpy's version. Prepared files are used only where all of these match.
+
+    >>> sorted(seed_keys())
+    ['equation_hash', 'numpy', 'sources', 'version']
+    """
+    from twinviewer.physiology.presets import get_preset
+
+    return {"version": twinviewer.__version__,
+            "equation_hash": get_preset(DEMO_PRESET).model.equation_hash,
+            "sources": engine_digest((Path(twinviewer.__file__).resolve().parent,)),
+            "numpy": np.__version__}
+
+
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _seed_manifest(folder: Path) -> dict | None:
+    """The prepared folder's file digests if its manifest's keys are this app's, else None
+    (logged once: a bundle built from other code falls back to computing)."""
+    folder = Path(folder)
+    if folder not in _seed_ok:
+        import logging
+
+        try:
+            manifest = json.loads((folder / SEED_MANIFEST).read_text(encoding="utf-8"))
+            ok = manifest.get("keys") == seed_keys()
+            if not ok:
+                logging.getLogger("twinviewer.gui").warning(
+                    "prepared demo files in %s were made by other code (%s, here %s): "
+                    "computing them instead", folder, manifest.get("keys"), seed_keys())
+        except (OSError, ValueError, AttributeError) as exc:
+            logging.getLogger("twinviewer.gui").warning(
+                "prepared demo files in %s unreadable (%s): computing them instead",
+                folder, exc)
+            ok = False
+        _seed_ok[folder] = manifest.get("files", {}) if ok else None
+    return _seed_ok[folder]
+
+
+def seeded(path: Path, bundled: Path | None = None) -> Path:
+    """``path`` (a demo cache file), first copied from the bundle's prepared files
+    (:data:`BUNDLED_CACHE`) if it is missing, the prepared copy exists under the same name
+    (the name holds the file's own key) and the manifest's keys (:func:`seed_keys`) and the
+    file's digest match. A cache that cannot be written costs time, not function.
+
+    Examples
+    --------
+    >>> seeded(Path("/nonexistent/demo_twin_0.twin"), Path("/nonexistent"))
+    PosixPath('/nonexistent/demo_twin_0.twin')
+    """
+    folder = Path(bundled) if bundled is not None else BUNDLED_CACHE
+    src = folder / path.name
+    if path.exists() or not src.is_file():
+        return path
+    files = _seed_manifest(folder)
+    if files is None or files.get(path.name) != _file_sha(src):
+        return path
+    import shutil
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.part{path.suffix}")
+        shutil.copyfile(src, tmp)  # not copy2: the bundle's read-only mode stays behind
+        tmp.replace(path)
+    except OSError as exc:
+        import logging
+
+        logging.getLogger("twinviewer.gui").warning("could not copy %s into the cache: %s",
+                                                    src, exc)
+        return src
+    return path
+
+
+def write_seed(folder: Path, log: Callable[[str], None] = print) -> dict:
+    """Prepare the demo's cache files in the empty ``folder`` (at bundle build time): the
+    anatomy, the calibrated twin, its results and display, and a manifest of
+    :func:`seed_keys` and each file's SHA-256; the manifest.
+
+    Examples
+    --------
+    >>> write_seed(Path("build/bundle/demo_cache"))  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    demo_anatomy(cache=folder, mesh_dir=MESH_DIR)
+    log(f"demo seed: anatomy in {folder}")
+    twin = load_demo_twin(folder)
+    if twin is None:
+        twin, _ = calibrate_demo_twin(demo_anatomy(cache=folder), cache=folder)
+        log("demo seed: twin calibrated")
+    results = load_stored_results(twin, folder)
+    if results is None:
+        from twinviewer.twins import simulate_twin
+
+        results = simulate_twin(twin)
+        store_results(twin, results, folder)
+    store_display(twin, results, demo_anatomy(cache=folder), folder)
+    names = [_demo_twin_path(folder), _results_path(twin, folder),
+             _display_path(twin, folder), folder / f"demo_heart4d_{_tag(MESH_DIR)}.npz"]
+    manifest = {"keys": seed_keys(), "files": {p.name: _file_sha(p) for p in names}}
+    (folder / SEED_MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    log(f"demo seed: manifest written ({len(names)} files)")
+    return manifest
