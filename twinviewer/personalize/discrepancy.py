@@ -950,8 +950,8 @@ def inflation_caps(records: Sequence, outputs: Sequence[str],
     >>> x = np.exp(np.random.default_rng(0).normal(0.0, 0.1, 400))  # log-SD 0.1
     >>> recs = [Record("own", "own", {"LAP": float(np.exp(e))}, {"LAP": x}, {}, 0)
     ...         for e in np.linspace(-0.5, 0.5, 11)]
-    >>> round(inflation_caps(recs, ["LAP"])["LAP"], 1)  # |log error| 90 % quantile 0.4
-    2.4
+    >>> round(inflation_caps(recs, ["LAP"])["LAP"], 1)  # 0.5 over about 1.645 × 0.1
+    3.2
     """
     out = {}
     for o in outputs:
