@@ -81,3 +81,17 @@ def test_the_generator_returns_the_patients_asked_for_or_says_why_not(monkeypatc
     monkeypatch.setattr(synthetic, "MAX_ROUNDS", 0)
     with pytest.raises(RuntimeError, match=r"setting 'wide', seed 23: only 0 of 5"):
         synthetic.patients("wide", 5, 23)
+
+
+def test_a_patient_the_wide_component_cannot_fit_falls_back_to_the_population_prior():
+    """The wide members of a grossly impossible patient (SBP 230 / DBP 40 mmHg with CO
+    2 L/min) do not reach a posterior within the iterations allowed: the calibration is not
+    refused for it but falls back to the population prior, says so, and reports no wide
+    share (test_misfit checks the misfits it then flags)."""
+    twin = twin_from_preset("healthy", n=1)
+    ms = [M("SBP", 230, "mmHg", 5, "cuff"), M("DBP", 40, "mmHg", 5, "cuff"),
+          M("CO", 2.0, "L/min", 0.2, "thermodilution")]
+    r = calibrate(twin, ms, n=48, point_estimate=False)
+    notes = [w for w in r.warnings if "robust prior's wide component" in w]
+    assert notes and "population prior alone" in notes[0] and "did not converge" in notes[0]
+    assert r.wide_weight == 0.0 and r.flagged

@@ -795,7 +795,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     # -- robust prior: a share of the members from the wide component ------------------------
     warm, res = res0.final_state, res0
     robust = robust_prior.DEFAULT if robust is None else robust
-    wide = 0.0
+    wide, widened, population = 0.0, False, (Z.copy(), G.copy(), prior_source)
+    start = U0  # the ensemble the EKI starts from: what "moved" and "narrowed" compare with
     if not previous and has_data and robust.active:
         ok0 = _usable(res0, G)
         wide = robust_prior.wide_weight(G[ok0], y, sigma, robust)
@@ -803,24 +804,37 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         if (lam != 1.0).any():
             Z = Z * lam[:, None]
             say(0.25, "simulating the robust prior's wide members")
-            res, G = forward(space.to_params(Z, template), warm, "robust prior", 0.25, 0.3)
+            start = space.to_params(Z, template)
+            res, G = forward(start, warm, "robust prior", 0.25, 0.3)
             warm = res.final_state
             prior_source += f"; {robust.describe()} (wide share given the data {percent(wide)})"
+            widened = True
 
     # -- tempered EKI -----------------------------------------------------------------------
     t, steps, misfits, failed = 0.0, [], [], []
     iteration = 0
     while has_data and t < 1.0 - 1e-9:
+        ok = _usable(res, G)
+        problem = ""
         if iteration >= max_iterations:
             worst = _worst(obs_names, G, y, sigma)
-            raise CalibrationError(
+            problem = (
                 f"calibration did not converge within {max_iterations} iterations (tempering "
                 f"reached {percent(t)} of the way from prior to posterior); the measurements the "
                 f"twin fits worst: {worst}. Check them, or allow more iterations.")
-        ok = _usable(res, G)
+        elif ok.sum() < max(8, n // 2):
+            problem = _failure_text(res, ok, f"iteration {iteration}")
+        if problem and not widened:
+            raise CalibrationError(problem)
+        if problem:  # the wide members did not reach a posterior: the population prior alone
+            warnings.append(f"the robust prior's wide component ({percent(wide)} of the members) "
+                            f"did not reach the posterior ({problem.split(';')[0]}): calibrated "
+                            "with the population prior alone")
+            Z, G, prior_source = population[0].copy(), population[1].copy(), population[2]
+            res, warm, wide, widened, start = res0, res0.final_state, 0.0, False, U0
+            t, steps, misfits, failed, iteration = 0.0, [], [], [], 0
+            continue
         failed.append(int((~ok).sum()))
-        if ok.sum() < max(8, n // 2):
-            raise CalibrationError(_failure_text(res, ok, f"iteration {iteration}"))
         if not ok.all():  # failed members restart from copies of working ones
             src = rng.choice(np.flatnonzero(ok), size=int((~ok).sum()))
             Z[~ok], G[~ok] = Z[src], G[src]
@@ -864,7 +878,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                           if w.startswith(f"{n} (") and " left out of the fit: " in w), "")
                 for w in warnings]
     Zp = Z[idx]
-    ident = _identifiability(model, space, U0, post, Zp, cal_idx, present, res)
+    ident = _identifiability(model, space, start, post, Zp, cal_idx, present, res)
     sizes = space.size_factor(Zp)
     col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
     image_names |= {o.name for o in obs}
