@@ -17,7 +17,7 @@ term must cover the truth. The patients use the *test* seed, which no term was l
   calibration prior (:mod:`~twinviewer.personalize.robust_prior`, coverage11) and the terms
   relearned with it, fresh seed 23, the standard set gives own 98.2 %, perturbed 97.4 %,
   regazzoni2022 90.6 %, wide 90.9 % (before: 98.6 / 97.8 / 93.4 / 89.9 %); the curves
-  93.6 / 94.8 / 92.7 / 86.8 %, every setting inside the bar (``test_honesty_curves.py``).
+  93.6 / 94.8 / 92.4 / 86.8 %, every setting inside the bar (``test_honesty_curves.py``).
   Five clinical data cannot tell the model's own patients from the 2×-wide and Regazzoni
   populations well enough to put all inside the bar: a width fitted in sample, growing with
   the atypicality, the misfit or their product, still leaves the worst setting 6.8–7.4
