@@ -137,9 +137,11 @@ def test_every_setting_is_covered_85_to_95_percent(records):
 @pytest.mark.slow
 def test_the_bare_ensemble_is_overconfident_under_model_error(records):
     """Why the term exists: without it the Regazzoni patients' filling pressures are missed
-    (the default model puts them several mmHg too low)."""
+    (the default model puts them several mmHg too low: median 5.9 mmHg at seed 23). The
+    robust prior (coverage11) lifted the bare ensemble's coverage of their LVEDP / LAP from
+    58 / 48 % to 70 / 57 %, still far below 90 %."""
     raw = {(r.setting, r.output): r.coverage for r in coverage_table(records, Discrepancy({}))}
-    assert raw[("regazzoni", "LVEDP")] < 0.6 and raw[("regazzoni", "LAP")] < 0.6
+    assert raw[("regazzoni", "LVEDP")] < 0.75 and raw[("regazzoni", "LAP")] < 0.65
     truth = np.array([r.truth["LVEDP"] for r in records if r.setting == "regazzoni"])
     pred = np.array([np.median(r.posterior["LVEDP"]) for r in records
                      if r.setting == "regazzoni"])
