@@ -61,6 +61,32 @@ def test_the_product_evidence_and_the_grown_inflation():
     assert Discrepancy({"LAP": (0.0, 0.1, 1.0, 1.5)}).inflation("LAP", 9.0) == 1.5
 
 
+
+def test_the_grown_inflation_stops_at_its_cap_learned_from_the_training_errors():
+    """coverage10's uncapped grown inflation made LAP intervals 16–63× the prior's width:
+    capped (coverage11) it stops at the factor that covered 90 % of the training patients,
+    and the cap reaches the scoring the learner sees and the shipped document alike."""
+    from twinviewer.personalize.discrepancy import from_document, inflation_caps
+
+    term = (0.0, 0.1, 16.0, 1.5, 1.0, 0.0, 1.0, 0.0, 1.0)
+    capped = Discrepancy({"LAP": term}, evidence_cap=50.0, inflation_cap={"LAP": 2.5})
+    assert capped.inflation("LAP", 40.0) == pytest.approx(2.5)
+    assert Discrepancy({"LAP": term}, evidence_cap=50.0).inflation("LAP", 40.0) > 30.0
+    assert capped.inflation("LAP", 1.0) == pytest.approx(1.5)  # below the cap: as before
+    rng = np.random.default_rng(2)
+    x = 10.0 * np.exp(0.2 * rng.standard_normal(48))
+    recs = [Record("own", "own", {"LAP": 10.0 * np.exp(e)}, {"LAP": x}, {"LAP": x}, 0,
+                   atypicality=40.0) for e in rng.normal(0.0, 0.6, 60)]
+    cap = inflation_caps(recs, ["LAP"])["LAP"]
+    assert 1.0 < cap < 6.0
+    grid = candidate_grids(recs, ["LAP"], inflation_cap={"LAP": cap}, w_grid=(0.0, 1.0))
+    row = grid["LAP"].terms.index((0.0, 0.0, 16.0, 1.0, 1.0, 0, 1.0, 0.0, 1.0))
+    # a term that inflates only (r = 0): capped, it covers about 90 % of these patients
+    assert 0.8 <= grid["LAP"].hits[row].mean() <= 0.97
+    doc = {"model": {"name": "m", "equation_hash": "0" * 16},
+           "terms": {"curves": {"LAP": list(term)}}, "inflation_cap": {"curves": {"LAP": 2.5}}}
+    assert from_document(doc, "curves").inflation("LAP", 1e3) == pytest.approx(2.5)
+
 def test_the_learner_aims_at_a_band_when_given_one():
     """With a band as the aim, a term inside it anywhere costs nothing and ties go to the
     narrowest: an honest ensemble needs no term for 85–95 %, as for 90 %."""

@@ -629,11 +629,15 @@ def demo_assumed_bp() -> list:
 
 def _demo_twin_path(cache: Path | None = None) -> Path:
     """Cache file of the calibrated demo twin: keyed by app version, the demo heart's
-    provenance, the model's equations and this format."""
+    provenance, the model's equations, the calibration prior
+    (:func:`~twinviewer.personalize.synthetic.prior_fingerprint`, the robust mixture
+    included) and this format."""
+    from twinviewer.personalize.synthetic import prior_fingerprint
     from twinviewer.physiology.presets import get_preset
 
     model = get_preset(DEMO_PRESET).model
     h = hashlib.sha256(f"{_tag(MESH_DIR)}/{model.name}/{model.equation_hash}/"
+                       f"{prior_fingerprint()}/"
                        f"{_DEMO_TWIN_FORMAT}/{DEMO_MEMBERS}/{DEMO_SEED}".encode())
     folder = Path(cache) if cache is not None else cache_dir()
     return folder / f"demo_twin_{h.hexdigest()[:16]}.twin"

@@ -55,7 +55,7 @@ from twinviewer.core.format import interval, number, percent, span, unit
 from twinviewer.core.measurement import Measurement, measurement_fields
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
-from twinviewer.personalize import eki
+from twinviewer.personalize import eki, robust_prior
 from twinviewer.personalize.discrepancy import (
     Discrepancy,
     default_discrepancy,
@@ -286,6 +286,9 @@ class CalibrationResult:
     #: to the prior's preset
     size_log_sd: float = 0.0
     size_factor: tuple[float, float, float] | None = None
+    #: the robust prior's posterior weight of its wide component
+    #: (:mod:`~twinviewer.personalize.robust_prior`; 0: Gaussian prior, or a later visit)
+    wide_weight: float = 0.0
 
     def size_text(self) -> str:
         """'heart size ×1.15 (1.01–1.33) of the prior's preset (population prior ×1
@@ -440,6 +443,7 @@ class CalibrationResult:
             "misfits": self.misfits,
             "discrepancy": {k: list(v) for k, v in self.discrepancy.terms.items()},
             "atypicality": self.atypicality,
+            "wide_weight": self.wide_weight,
             "misfit": self.misfit if np.isfinite(self.misfit) else None,
             "unmeasured_predictions": {k: list(v) for k, v in
                                        self.unmeasured_predictions().items()},
@@ -535,6 +539,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
               point_estimate: bool = True, use_anatomy: bool = True,
               prior: str | None = AUTO, discrepancy: Discrepancy | None = None,
               volume_curves: str | Sequence[CurveData] | None = AUTO,
+              robust: robust_prior.RobustPrior | None = None,
               progress: Progress = None, cancel: Cancel = None) -> CalibrationResult:
     """Calibrate ``twin`` to ``measurements``: MAP point estimate and posterior ensemble.
 
@@ -576,6 +581,12 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         EDV/ESV/SV/EF/PER/PFR of a chamber whose curve is used are shown but not counted
         again; the curve's R-R sets HR when no HR is given. The fit per phase is in
         ``result.curve_fit``.
+    robust
+        The first calibration's scale-mixture prior
+        (:class:`~twinviewer.personalize.robust_prior.RobustPrior`; default
+        :data:`~twinviewer.personalize.robust_prior.DEFAULT`): a patient whose data conflict
+        with the population prior is fitted with a prior twice as wide. Ignored for a later
+        visit (the previous posterior is the prior).
     progress, cancel
         ``progress(fraction, text)``; ``cancel() -> bool`` (True raises
         :class:`~twinviewer.physiology.Cancelled`; the twin is unchanged).
@@ -781,22 +792,49 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                                    previous, res0.final_state[np.flatnonzero(ok)[0]], cancel)
     _check_cancel(cancel)
 
+    # -- robust prior: a share of the members from the wide component ------------------------
+    warm, res = res0.final_state, res0
+    robust = robust_prior.DEFAULT if robust is None else robust
+    wide, widened, population = 0.0, False, (Z.copy(), G.copy(), prior_source)
+    start = U0  # the ensemble the EKI starts from: what "moved" and "narrowed" compare with
+    if not previous and has_data and robust.active:
+        ok0 = _usable(res0, G)
+        wide = robust_prior.wide_weight(G[ok0], y, sigma, robust)
+        lam = robust_prior.scales(n, wide, robust, rng)
+        if (lam != 1.0).any():
+            Z = Z * lam[:, None]
+            say(0.25, "simulating the robust prior's wide members")
+            start = space.to_params(Z, template)
+            res, G = forward(start, warm, "robust prior", 0.25, 0.3)
+            warm = res.final_state
+            prior_source += f"; {robust.describe()} (wide share given the data {percent(wide)})"
+            widened = True
+
     # -- tempered EKI -----------------------------------------------------------------------
     t, steps, misfits, failed = 0.0, [], [], []
-    warm = res0.final_state
     iteration = 0
-    res = res0
     while has_data and t < 1.0 - 1e-9:
+        ok = _usable(res, G)
+        problem = ""
         if iteration >= max_iterations:
             worst = _worst(obs_names, G, y, sigma)
-            raise CalibrationError(
+            problem = (
                 f"calibration did not converge within {max_iterations} iterations (tempering "
                 f"reached {percent(t)} of the way from prior to posterior); the measurements the "
                 f"twin fits worst: {worst}. Check them, or allow more iterations.")
-        ok = _usable(res, G)
+        elif ok.sum() < max(8, n // 2):
+            problem = _failure_text(res, ok, f"iteration {iteration}")
+        if problem and not widened:
+            raise CalibrationError(problem)
+        if problem:  # the wide members did not reach a posterior: the population prior alone
+            warnings.append(f"the robust prior's wide component ({percent(wide)} of the members) "
+                            f"did not reach the posterior ({problem.split(';')[0]}): calibrated "
+                            "with the population prior alone")
+            Z, G, prior_source = population[0].copy(), population[1].copy(), population[2]
+            res, warm, wide, widened, start = res0, res0.final_state, 0.0, False, U0
+            t, steps, misfits, failed, iteration = 0.0, [], [], [], 0
+            continue
         failed.append(int((~ok).sum()))
-        if ok.sum() < max(8, n // 2):
-            raise CalibrationError(_failure_text(res, ok, f"iteration {iteration}"))
         if not ok.all():  # failed members restart from copies of working ones
             src = rng.choice(np.flatnonzero(ok), size=int((~ok).sum()))
             Z[~ok], G[~ok] = Z[src], G[src]
@@ -840,7 +878,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                           if w.startswith(f"{n} (") and " left out of the fit: " in w), "")
                 for w in warnings]
     Zp = Z[idx]
-    ident = _identifiability(model, space, U0, post, Zp, cal_idx, present, res)
+    ident = _identifiability(model, space, start, post, Zp, cal_idx, present, res)
     sizes = space.size_factor(Zp)
     col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
     image_names |= {o.name for o in obs}
@@ -868,7 +906,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         curve_fit=curve_fit, considered=_considered(twin, measurements),
         size_log_sd=0.0 if previous else space.size_sd,
         size_factor=(tuple(float(x) for x in np.quantile(sizes, [0.5, 0.05, 0.95]))
-                     if space.sized and not previous else None))
+                     if space.sized and not previous else None),
+        wide_weight=wide)
 
 
 def _considered(twin: Twin, given: Sequence[Measurement] | None) -> list[tuple[str, float, str]]:

@@ -182,7 +182,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
                        folds: int = 2, by: str = "seed", grids: dict | None = None,
                        scales: Sequence[tuple[float, float]] | None = None,
                        evidence_cap: float = float("inf"),
-                       log_sd_cap: dict[str, float] | None = None
+                       log_sd_cap: dict[str, float] | None = None,
+                       inflation_cap: dict[str, float] | None = None
                        ) -> tuple[list[CoverageRow], list[Discrepancy]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
     folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
@@ -198,7 +199,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     (scale → :func:`~twinviewer.personalize.discrepancy.candidate_grids` of ``records``
     in the order given) saves re-scoring the candidates; ``evidence_cap`` is the cap
     (:func:`~twinviewer.personalize.discrepancy.evidence_cap`) and ``log_sd_cap``
-    (:func:`~twinviewer.personalize.discrepancy.log_sd_caps`) they are scored with.
+    (:func:`~twinviewer.personalize.discrepancy.log_sd_caps`) and ``inflation_cap``
+    (:func:`~twinviewer.personalize.discrepancy.inflation_caps`) they are scored with.
     """
     from twinviewer.personalize.discrepancy import (
         SCALE_GRID,
@@ -222,7 +224,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     scales = list(scales or SCALE_GRID)
     if grids is None:  # every candidate scored once
         grids = {sc: candidate_grids(records, list(outputs), prior_scale=sc,
-                                     evidence_cap=evidence_cap, log_sd_cap=log_sd_cap)
+                                     evidence_cap=evidence_cap, log_sd_cap=log_sd_cap,
+                                     inflation_cap=inflation_cap)
                  for sc in scales}
     else:  # the caller's grids are in the caller's order: the folds' order is another
         perm = np.array([order[id(r)] for r in records])
@@ -233,7 +236,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
         sc, learned = learn_with_prior_scale(records, list(outputs), subset=fold != k,
                                              grids=grids, scales=scales)
         terms.append(Discrepancy(learned, prior_scale=sc, evidence_cap=evidence_cap,
-                                 log_sd_cap=dict(log_sd_cap or {})))
+                                 log_sd_cap=dict(log_sd_cap or {}),
+                                 inflation_cap=dict(inflation_cap or {})))
         tables.append(coverage_table(part, terms[-1], outputs))
     if by == "setting":  # one setting per part: its rows as they are
         return [row for t in tables for row in t], terms
@@ -401,18 +405,23 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
             raise ValueError(f"no records of {kind} data to learn from")
         cap = discrepancy.evidence_cap(recs)
         sd_cap = discrepancy.log_sd_caps(recs, list(outputs))
+        i_cap = discrepancy.inflation_caps(recs, list(outputs))
         grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc,
-                                                 evidence_cap=cap, log_sd_cap=sd_cap)
+                                                 evidence_cap=cap, log_sd_cap=sd_cap,
+                                                 inflation_cap=i_cap,
+                                                 w_grid=discrepancy.w_grid(kind))
                  for sc in discrepancy.scale_grid(kind)}  # every candidate scored once
         rows, _ = cross_fitted_table(recs, outputs, grids=grids, scales=list(grids),
-                                     evidence_cap=cap, log_sd_cap=sd_cap)
+                                     evidence_cap=cap, log_sd_cap=sd_cap, inflation_cap=i_cap)
         loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids,
-                                     scales=list(grids), evidence_cap=cap, log_sd_cap=sd_cap)
+                                     scales=list(grids), evidence_cap=cap, log_sd_cap=sd_cap,
+                                     inflation_cap=i_cap)
         scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids,
                                                           scales=list(grids))
         doc["terms"][kind] = {o: list(t) for o, t in terms.items()}
         doc.setdefault("evidence_cap", {})[kind] = round(cap, 4)
         doc.setdefault("log_sd_cap", {})[kind] = {o: round(v, 4) for o, v in sd_cap.items()}
+        doc.setdefault("inflation_cap", {})[kind] = {o: round(v, 4) for o, v in i_cap.items()}
         # ν = ∞ (no mixture) as JSON null
         doc.setdefault("prior_scale", {})[kind] = [
             scale[0] if np.isfinite(scale[0]) else None, scale[1]]

@@ -51,6 +51,8 @@ NOISE: dict[str, tuple[float, str]] = {
 UNMEASURED = ("LVEDP", "LAP", "PASP", "SW", "CO")
 #: Structural perturbations of the ``perturbed`` setting, applied in turn.
 PERTURBATIONS = ("no aortic impedance", "inertance / 10", "skewed activation")
+#: Rounds of redrawing unusable draws before :func:`patients` gives up with an error.
+MAX_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ def prior_fingerprint(model: ModelSpec | None = None, base: np.ndarray | None = 
     """A short hash of the calibration prior's numbers: 16 fixed draws of :func:`prior_draws`
     (every parameter prior and the heart-size mode), to 6 significant figures.
 
-    The model-discrepancy terms are learned on patients drawn from this prior, so a changed
-    prior (e.g. a new size spread) makes them stale even when the equations are unchanged
+    The calibration's robust scale mixture (:data:`~twinviewer.personalize.robust_prior.
+    DEFAULT`) is part of it. The model-discrepancy terms are learned on patients drawn from
+    this prior and calibrated under it, so a changed prior (e.g. a new size spread, another
+    mixture weight) makes them stale even when the equations are unchanged
     (:func:`~twinviewer.personalize.discrepancy.stale_reason`).
 
     >>> len(prior_fingerprint())
@@ -118,8 +122,12 @@ def prior_fingerprint(model: ModelSpec | None = None, base: np.ndarray | None = 
     if model is None or base is None:
         preset = get_preset("healthy")
         model, base = preset.model, preset.vector()
+    from twinviewer.personalize.robust_prior import DEFAULT
+
     draws = prior_draws(model, base, 16, np.random.default_rng(0))
     text = np.array2string(draws, precision=6, floatmode="maxprec", threshold=10**9)
+    if DEFAULT.active:  # the calibration's scale mixture (robust_prior) is part of its prior
+        text += f"\nrobust {DEFAULT.weight:g} {DEFAULT.scale:g}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -154,7 +162,10 @@ def patients(setting: str, k: int, seed: int, *,
              progress: Callable[[float, str], None] | None = None) -> SyntheticSet:
     """``k`` synthetic patients of ``setting`` (one of :data:`SETTINGS`).
 
-    Members that do not reach a periodic state are redrawn, so every patient is usable.
+    Members that do not reach a periodic state, or are not a living adult at rest
+    (:func:`_plausible`), are redrawn, so exactly ``k`` usable patients come back; after
+    :data:`MAX_ROUNDS` rounds of redrawing without enough of them it raises ``RuntimeError``
+    naming the setting, the seed and how many it found (it never returns fewer silently).
     """
     if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; choose one of {', '.join(SETTINGS)}")
@@ -165,7 +176,7 @@ def patients(setting: str, k: int, seed: int, *,
                       else setting for i in range(k))
     P = np.empty((0, len(model.parameters)))
     tags: list[str] = []
-    for _attempt in range(10):
+    for _attempt in range(MAX_ROUNDS):
         need = k - P.shape[0]
         if need <= 0:
             break
@@ -182,6 +193,11 @@ def patients(setting: str, k: int, seed: int, *,
         good = res.ok & _plausible(res)
         P = np.vstack([P, draw[good]])
         tags += [t for t, g in zip(todo, good, strict=True) if g]
+    if P.shape[0] < k:
+        raise RuntimeError(f"synthetic patients of setting {setting!r}, seed {seed}: only "
+                           f"{P.shape[0]} of {k} draws were usable patients after "
+                           f"{MAX_ROUNDS} rounds of redrawing (the others did not reach a "
+                           "periodic state or were not a living adult at rest)")
     res = simulate(model, P[:k])
     return SyntheticSet(setting, res, tuple(tags[:k]))
 

@@ -1,0 +1,97 @@
+"""The robust (scale-mixture) calibration prior and the synthetic generator's patient count
+(issue 12 item 4, coverage11)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twinviewer.core.measurement import Measurement as M
+from twinviewer.personalize import robust_prior, synthetic
+from twinviewer.personalize.calibrate import calibrate
+from twinviewer.personalize.robust_prior import GAUSSIAN, RobustPrior, scales, wide_weight
+from twinviewer.twins import twin_from_preset
+
+
+def test_the_wide_share_follows_the_conflict_between_data_and_prior():
+    rng = np.random.default_rng(1)
+    G = rng.normal([120.0, 80.0], [12.0, 8.0], (200, 2))
+    sigma = np.array([6.0, 5.0])
+    prior = RobustPrior(0.2, 2.0)
+    shares = [wide_weight(G, np.array([120.0 + 12 * k, 80.0 - 8 * k]), sigma, prior)
+              for k in (0.0, 1.0, 2.0, 3.0, 4.0)]
+    assert shares[0] < 0.2 < shares[-1] and shares[-1] > 0.9
+    assert all(a <= b for a, b in zip(shares, shares[1:], strict=False))
+    # nothing to weigh: the population prior alone
+    assert wide_weight(G, np.array([300.0, 10.0]), sigma, GAUSSIAN) == 0.0
+    assert wide_weight(G[:, :0], np.zeros(0), np.zeros(0), prior) == 0.0
+    assert (scales(48, 0.25, prior, rng) == 2.0).sum() == 12
+    assert (scales(48, 0.9, GAUSSIAN, rng) == 1.0).all()
+
+
+@pytest.mark.parametrize("weight, scale", [(1.0, 2.0), (-0.1, 2.0), (0.2, 0.5)])
+def test_a_bad_mixture_is_refused_with_its_value(weight, scale):
+    with pytest.raises(ValueError, match="robust prior"):
+        RobustPrior(weight, scale)
+
+
+def _data(sbp: float, dbp: float, edv: float, esv: float) -> list[M]:
+    return [M("HR", 70, "bpm", 2), M("SBP", sbp, "mmHg", 6), M("DBP", dbp, "mmHg", 5),
+            M("LVEDV", edv, "mL", 10), M("LVESV", esv, "mL", 8)]
+
+
+def _interval(res, name: str) -> np.ndarray:
+    x = np.asarray(res.results.metrics[name])[res.results.ok]
+    return np.quantile(x, [0.05, 0.5, 0.95])
+
+
+def test_a_conflicting_patient_is_fitted_with_the_wide_prior_a_typical_one_hardly_moves():
+    """The robust prior widens where the data conflict with the population prior, in the
+    outputs the data leave alone (LVEDP), and leaves a typical patient's data-informed
+    prediction (SBP) as the Gaussian prior gives it."""
+    twin = twin_from_preset("healthy", n=1)
+    typical = _data(118, 76, 125, 52)
+    atypical = _data(178, 62, 235, 150)
+    kw = dict(n=48, seed=3, point_estimate=False)
+    t_rob = calibrate(twin, typical, robust=RobustPrior(0.2, 2.0), **kw)
+    t_gau = calibrate(twin, typical, robust=GAUSSIAN, **kw)
+    a_rob = calibrate(twin, atypical, robust=RobustPrior(0.2, 2.0), **kw)
+    a_gau = calibrate(twin, atypical, robust=GAUSSIAN, **kw)
+    assert t_rob.wide_weight < 0.2 < a_rob.wide_weight
+    assert t_gau.wide_weight == 0.0 == a_gau.wide_weight
+    # the reported prior is the population's, whatever the mixture did
+    assert np.array_equal(t_rob.prior_ensemble, t_gau.prior_ensemble)
+    s_rob, s_gau = _interval(t_rob, "SBP"), _interval(t_gau, "SBP")
+    assert abs(s_rob[1] - s_gau[1]) < 5.0  # < 1 SD of the cuff; seeds scatter 3 mmHg
+    assert (s_rob[2] - s_rob[0]) < 1.3 * (s_gau[2] - s_gau[0])
+    w_rob, w_gau = (np.diff(_interval(r, "LVEDP")[[0, 2]])[0] for r in (a_rob, a_gau))
+    assert w_rob > 1.1 * w_gau
+    assert "population 2× as wide" in a_rob.provenance[a_rob.calibrated[0]].detail or any(
+        "population 2× as wide" in p.detail for p in a_rob.provenance.values())
+
+
+def test_the_mixture_is_part_of_the_prior_fingerprint(monkeypatch):
+    before = synthetic.prior_fingerprint()
+    monkeypatch.setattr(robust_prior, "DEFAULT", RobustPrior(0.3, 2.0))
+    assert synthetic.prior_fingerprint() != before
+
+
+def test_the_generator_returns_the_patients_asked_for_or_says_why_not(monkeypatch):
+    assert synthetic.patients("wide", 12, 23).results.n == 12
+    monkeypatch.setattr(synthetic, "MAX_ROUNDS", 0)
+    with pytest.raises(RuntimeError, match=r"setting 'wide', seed 23: only 0 of 5"):
+        synthetic.patients("wide", 5, 23)
+
+
+def test_a_patient_the_wide_component_cannot_fit_falls_back_to_the_population_prior():
+    """The wide members of a grossly impossible patient (SBP 230 / DBP 40 mmHg with CO
+    2 L/min) do not reach a posterior within the iterations allowed: the calibration is not
+    refused for it but falls back to the population prior, says so, and reports no wide
+    share (test_misfit checks the misfits it then flags)."""
+    twin = twin_from_preset("healthy", n=1)
+    ms = [M("SBP", 230, "mmHg", 5, "cuff"), M("DBP", 40, "mmHg", 5, "cuff"),
+          M("CO", 2.0, "L/min", 0.2, "thermodilution")]
+    r = calibrate(twin, ms, n=48, point_estimate=False)
+    notes = [w for w in r.warnings if "robust prior's wide component" in w]
+    assert notes and "population prior alone" in notes[0] and "did not converge" in notes[0]
+    assert r.wide_weight == 0.0 and r.flagged
