@@ -35,7 +35,7 @@ def test_changes_use_the_one_formatter():
                                       "diff_hi": 0.012, "improved_median": None,
                                       "patients_improving": None}]})
     assert rows[0][2] == "-0.03 mmHg"  # not '-0.0298 mmHg'
-    assert rows[0][3] == "0 to +0.012 mmHg"
+    assert rows[0][3] == "-0.0004 to +0.012 mmHg"  # the one formatter keeps small values (fixes11)
 
 
 def test_cohort_dialog_shows_every_column_and_histogram(qtbot, tmp_path):
