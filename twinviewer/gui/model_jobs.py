@@ -146,16 +146,13 @@ def calibrated_demo(anatomy, *, progress, cancel, worker: ProcessWorker | None =
     (:func:`~twinviewer.gui.demo_heart.calibrate_demo_twin`, the first start after install),
     in ``worker``'s process or here (call from a worker thread). The cache is this process's
     (:func:`~twinviewer.gui.demo_heart.cache_dir`), named to the helper."""
-    from twinviewer.gui.calibration_job import share_anatomy
+    from twinviewer.gui.calibration_job import _light_anatomy
     from twinviewer.gui.demo_heart import cache_dir, calibrate_demo_twin
 
     if worker is None:
         return calibrate_demo_twin(anatomy, progress, cancel)
-    token = share_anatomy(worker, anatomy)
-    if token is None:  # the helper died while it took the anatomy: start another
-        token = share_anatomy(worker, anatomy)
-    return worker.call(f"{__name__}:child_calibrate_demo",
-                       {"anatomy": token, "cache": cache_dir()}, progress, cancel)
+    return worker.call(f"{__name__}:child_calibrate_demo", {"cache": cache_dir()}, progress,
+                       cancel, shared={"anatomy": ("anatomy", anatomy, _light_anatomy)})
 
 
 # -- what-if ensembles ---------------------------------------------------------------------
@@ -197,14 +194,12 @@ def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scena
                          progress, cancel) -> tuple:
     """:func:`scenario_ensembles` run in ``worker``'s process (call from a worker thread).
     ``baseline`` is shared once (without the views' caches) and given back as itself."""
-    token = None
-    if baseline is not None:
-        token = worker.share("baseline", baseline, _light_results)
     from twinviewer.gui.prepared import loop_curves
 
     out, res = worker.call(f"{__name__}:child_scenarios",
-                           {"model": model, "ensemble": ensemble, "baseline": token,
-                            "scenarios": list(scenarios)}, progress, cancel)
+                           {"model": model, "ensemble": ensemble,
+                            "scenarios": list(scenarios)}, progress, cancel,
+                           shared={"baseline": ("baseline", baseline, _light_results)})
     if baseline is not None:
         loop_curves(baseline)  # the helper drew on its copy: this one's, on this thread
         return baseline, res
@@ -252,13 +247,11 @@ def explanation_in_process(worker: ProcessWorker, twin, metric: str, results,
     thread); the anatomy (without its image) and the baseline are shared once."""
     from twinviewer.gui.calibration_job import _light_anatomy
 
-    an = twin.anatomy
-    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
-    base = worker.share("baseline", results, _light_results)
     return worker.call(f"{__name__}:child_explanation",
-                       {"twin": dataclasses.replace(twin, anatomy=None), "anatomy": token,
-                        "metric": metric, "results": base,
-                        "scenario_params": scenario_params}, progress, cancel)
+                       {"twin": dataclasses.replace(twin, anatomy=None), "metric": metric,
+                        "scenario_params": scenario_params}, progress, cancel,
+                       shared={"anatomy": ("anatomy", twin.anatomy, _light_anatomy),
+                               "results": ("baseline", results, _light_results)})
 
 
 # -- the live preview ------------------------------------------------------------------------
