@@ -1,8 +1,10 @@
-"""The model's jobs in the session's helper process, so the GUI process never imports numba.
+"""The model's jobs in the session's helper process, so that in the normal journey (demo
+heart, Play, Calibrate, what-if, live preview, Explain, report) the GUI process does not
+import numba.
 
 numba's import and the first load of the compiled kernels hold the interpreter lock for about
 a second, with full garbage collections of 50–80 ms inside (stall10); run on a worker thread of
-the GUI process they stalled a playback by 73–278 ms. Everything that simulates therefore runs
+the GUI process they stalled a playback by 73–278 ms. The journey's simulations therefore run
 in a helper process (:mod:`twinviewer.gui.process_worker`):
 
 - :func:`ready_in_process`: the readying after the demo's first paint (numba, the kernels);
@@ -12,9 +14,14 @@ in a helper process (:mod:`twinviewer.gui.process_worker`):
 - the calibration (:mod:`twinviewer.gui.calibration_job`) uses the same helper as the first two.
 
 Each ``*_in_process`` function is called from a worker thread; the matching ``child_*``
-function is its body in the helper. Where no helper can run (a frozen bundle, an imported or
-plug-in model: :func:`use_helper`) the panels run the same Qt-free body on a thread, and the
-results are the same bit for bit (tests/gui/test_model_jobs.py).
+function is its body in the helper. Where no helper can run (not POSIX, an imported or
+plug-in model: :func:`use_helper`; a frozen bundle does run one, the app started with
+``--process-worker``) the panels run the same Qt-free body on a thread, and the results are
+the same bit for bit (tests/gui/test_model_jobs.py).
+
+Not moved yet (they still simulate on a worker thread of the GUI process, so using them
+imports numba there): Explain's Sobol indices, the teaching controls, the cohort view, the
+Diagnose step and the timeline.
 
 Examples
 --------
@@ -61,8 +68,9 @@ def preview_helper() -> ProcessWorker:
 
 
 def use_helper(twin) -> bool:
-    """Whether ``twin``'s model jobs run in a helper process: a helper can run here (not a
-    frozen bundle) and the model is an installed one (sent by reference)."""
+    """Whether ``twin``'s model jobs run in a helper process: a helper can run here
+    (:func:`~twinviewer.gui.process_worker.available`: POSIX, a frozen bundle too) and the
+    model is an installed one (sent by reference)."""
     return (process_worker.available() and hasattr(twin, "equation_hash")
             and runs_in_process(twin))
 
