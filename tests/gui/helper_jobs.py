@@ -19,3 +19,11 @@ def shared_kinds() -> list[str]:
     from twinviewer.gui.process_worker import SHARED
 
     return sorted(type(v).__name__ for v in SHARED.values())
+
+
+def shared_kind(token: str | None) -> str:
+    """The type of the object the parent shared under ``token`` (a KeyError if the helper
+    no longer has it)."""
+    from twinviewer.gui.process_worker import SHARED
+
+    return type(SHARED[token]).__name__ if token is not None else "none"

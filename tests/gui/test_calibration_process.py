@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import numpy as np
 import pytest
@@ -246,12 +247,24 @@ def test_the_helper_drops_the_anatomy_when_the_twin_is_closed(qtbot, state, monk
 
 
 def test_the_panel_says_a_stuck_helper_was_ended(qtbot, state):
+    from twinviewer.gui.calibration_job import call_cancellable
     from twinviewer.physiology import Cancelled
 
     panel = CalibrationPanel(state)
     qtbot.addWidget(panel)
-    panel._failed(Cancelled("the calibration process did not stop within 5 s of Cancel and "
-                            "was ended; the next run starts a new one"))
+    # the message the panel's own helper gives (review11b #8: the test made up its own)
+    w = ProcessWorker(calibration_panel.helper().name)
+    try:
+        w.start()
+        asked = threading.Event()
+        threading.Timer(0.3, asked.set).start()  # Cancel pressed while the job runs
+        with pytest.raises(Cancelled) as err:
+            call_cancellable(w, "tests.gui.helper_jobs:stuck_in_c", {"seconds": 60}, None,
+                             asked.is_set, grace_s=0.2)
+    finally:
+        w.close()
+    assert "the model process did not stop" in str(err.value)
+    panel._failed(err.value)
     assert panel.status.text().startswith("Calibration cancelled; the twin is unchanged. (")
     assert "was ended" in panel.status.text()
 

@@ -90,3 +90,21 @@ def test_whatif_with_a_raising_plugin_intervention_names_it_and_exits_2(plugin_r
                           "plugin 'tv-bad-drug': intervention 'raise_drug'")
     assert "RuntimeError: boom from raise_drug; plugin 'tv-bad-drug' is disabled" in err
     assert reg.plugins["tv-bad-drug"].status == DISABLED
+
+
+def test_plugins_check_does_not_print_the_paths_a_transforms_error_names(tmp_path):
+    """review11b #11: the transform's exception text came back from the worker unscrubbed
+    (a home folder names the user; a folder may be named after the patient)."""
+    from twinviewer.plugins.cli import check_folder
+
+    code = CODE + """
+    def _leak(ctx, P, s):
+        open("/home/ann/Doe John/drug_table.csv")
+
+    LEAK = mk("leak_drug", _leak)
+    """
+    out = check_folder(_folder(tmp_path, "tv-leaky-drug", code,
+                               _manifest("leak").replace("tv_bad_drug", "tv_leaky_drug")))
+    (raised,) = out["problems"]
+    assert "raised FileNotFoundError" in raised and "<path>" in raised
+    assert "/home/ann" not in raised and "Doe John" not in raised

@@ -17,8 +17,6 @@ sent (:func:`forget_anatomy`).
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -156,11 +154,11 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
     """
     an = twin.anatomy
     started = len(twin.audit)  # the trail the child copies; entries after it are its own
-    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
     result, results, new, curve_ids = call_cancellable(
         worker, "twinviewer.gui.calibration_job:child_calibration",
-        {"twin": replace(twin, anatomy=None), "anatomy": token, "n": n, "seed": seed,
-         "prior": prior}, progress, cancel, grace_s=grace_s)
+        {"twin": replace(twin, anatomy=None), "n": n, "seed": seed, "prior": prior},
+        progress, cancel, grace_s=grace_s,
+        shared={"anatomy": ("anatomy", an, _light_anatomy)})
     if new is not None:
         _relink(new, results, twin, curve_ids, started)
     return result, results, new
@@ -181,11 +179,13 @@ def forget_anatomy(worker: ProcessWorker) -> None:
 def call_cancellable(worker: ProcessWorker, target: str, kwargs: dict,
                      progress: Callable[[float, str], None] | None,
                      cancel: Callable[[], bool], *, grace_s: float = CANCEL_GRACE_S,
-                     with_progress: bool = True) -> Any:
-    """``worker.call(target, kwargs, progress, cancel, with_progress=…)``; a helper still
-    running ``grace_s`` after ``cancel()`` turned true (stuck in C code, where the job
-    never checks) is ended, and :class:`~twinviewer.physiology.Cancelled` says so (the next
-    job starts a new one).
+                     with_progress: bool = True, shared: dict | None = None) -> Any:
+    """``worker.call(target, kwargs, progress, cancel, with_progress=…, shared=…)``; a
+    helper still running this job ``grace_s`` after ``cancel()`` turned true (stuck in C
+    code, where the job never checks) is ended, and
+    :class:`~twinviewer.physiology.Cancelled` says so (the next job starts a new one). The
+    grace counts from when the job runs: the helper is shared by the model's jobs, and one
+    waiting behind another job's is not run at all once cancelled (review11b #1).
 
     Examples
     --------
@@ -197,22 +197,19 @@ def call_cancellable(worker: ProcessWorker, target: str, kwargs: dict,
     """
     from twinviewer.physiology import Cancelled
 
-    finished, ended = threading.Event(), []
+    finished, mine, ended = threading.Event(), [], []
 
     def end_if_stuck() -> None:
         while not finished.wait(_CANCEL_POLL_S):
-            if cancel():
-                if finished.wait(grace_s):
-                    return
-                pid = worker.pid
-                if pid is not None and worker.alive():
-                    os.kill(pid, signal.SIGKILL)
-                    ended.append(pid)
+            if mine and cancel():  # this job runs (not another job of the helper's)
+                if not finished.wait(grace_s) and worker.kill_job(mine[0]):
+                    ended.append(mine[0])
                 return
 
     threading.Thread(target=end_if_stuck, name=f"{worker.name}: cancel", daemon=True).start()
     try:
-        return worker.call(target, kwargs, progress, cancel, with_progress=with_progress)
+        return worker.call(target, kwargs, progress, cancel, with_progress=with_progress,
+                           shared=shared, started=mine.append)
     except HelperDied:
         if ended:
             raise Cancelled(f"the {worker.name} process did not stop within {grace_s:g} s "

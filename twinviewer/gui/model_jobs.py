@@ -1,8 +1,10 @@
-"""The model's jobs in the session's helper process, so the GUI process never imports numba.
+"""The model's jobs in the session's helper process, so that in the normal journey (demo
+heart, Play, Calibrate, what-if, live preview, Explain, report) the GUI process does not
+import numba.
 
 numba's import and the first load of the compiled kernels hold the interpreter lock for about
 a second, with full garbage collections of 50–80 ms inside (stall10); run on a worker thread of
-the GUI process they stalled a playback by 73–278 ms. Everything that simulates therefore runs
+the GUI process they stalled a playback by 73–278 ms. The journey's simulations therefore run
 in a helper process (:mod:`twinviewer.gui.process_worker`):
 
 - :func:`ready_in_process`: the readying after the demo's first paint (numba, the kernels);
@@ -12,9 +14,14 @@ in a helper process (:mod:`twinviewer.gui.process_worker`):
 - the calibration (:mod:`twinviewer.gui.calibration_job`) uses the same helper as the first two.
 
 Each ``*_in_process`` function is called from a worker thread; the matching ``child_*``
-function is its body in the helper. Where no helper can run (a frozen bundle, an imported or
-plug-in model: :func:`use_helper`) the panels run the same Qt-free body on a thread, and the
-results are the same bit for bit (tests/gui/test_model_jobs.py).
+function is its body in the helper. Where no helper can run (not POSIX, an imported or
+plug-in model: :func:`use_helper`; a frozen bundle does run one, the app started with
+``--process-worker``) the panels run the same Qt-free body on a thread, and the results are
+the same bit for bit (tests/gui/test_model_jobs.py).
+
+Not moved yet (they still simulate on a worker thread of the GUI process, so using them
+imports numba there): Explain's Sobol indices, the teaching controls, the cohort view, the
+Diagnose step and the timeline.
 
 Examples
 --------
@@ -61,8 +68,9 @@ def preview_helper() -> ProcessWorker:
 
 
 def use_helper(twin) -> bool:
-    """Whether ``twin``'s model jobs run in a helper process: a helper can run here (not a
-    frozen bundle) and the model is an installed one (sent by reference)."""
+    """Whether ``twin``'s model jobs run in a helper process: a helper can run here
+    (:func:`~twinviewer.gui.process_worker.available`: POSIX, a frozen bundle too) and the
+    model is an installed one (sent by reference)."""
     return (process_worker.available() and hasattr(twin, "equation_hash")
             and runs_in_process(twin))
 
@@ -146,16 +154,13 @@ def calibrated_demo(anatomy, *, progress, cancel, worker: ProcessWorker | None =
     (:func:`~twinviewer.gui.demo_heart.calibrate_demo_twin`, the first start after install),
     in ``worker``'s process or here (call from a worker thread). The cache is this process's
     (:func:`~twinviewer.gui.demo_heart.cache_dir`), named to the helper."""
-    from twinviewer.gui.calibration_job import share_anatomy
+    from twinviewer.gui.calibration_job import _light_anatomy
     from twinviewer.gui.demo_heart import cache_dir, calibrate_demo_twin
 
     if worker is None:
         return calibrate_demo_twin(anatomy, progress, cancel)
-    token = share_anatomy(worker, anatomy)
-    if token is None:  # the helper died while it took the anatomy: start another
-        token = share_anatomy(worker, anatomy)
-    return worker.call(f"{__name__}:child_calibrate_demo",
-                       {"anatomy": token, "cache": cache_dir()}, progress, cancel)
+    return worker.call(f"{__name__}:child_calibrate_demo", {"cache": cache_dir()}, progress,
+                       cancel, shared={"anatomy": ("anatomy", anatomy, _light_anatomy)})
 
 
 # -- what-if ensembles ---------------------------------------------------------------------
@@ -197,14 +202,12 @@ def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scena
                          progress, cancel) -> tuple:
     """:func:`scenario_ensembles` run in ``worker``'s process (call from a worker thread).
     ``baseline`` is shared once (without the views' caches) and given back as itself."""
-    token = None
-    if baseline is not None:
-        token = worker.share("baseline", baseline, _light_results)
     from twinviewer.gui.prepared import loop_curves
 
     out, res = worker.call(f"{__name__}:child_scenarios",
-                           {"model": model, "ensemble": ensemble, "baseline": token,
-                            "scenarios": list(scenarios)}, progress, cancel)
+                           {"model": model, "ensemble": ensemble,
+                            "scenarios": list(scenarios)}, progress, cancel,
+                           shared={"baseline": ("baseline", baseline, _light_results)})
     if baseline is not None:
         loop_curves(baseline)  # the helper drew on its copy: this one's, on this thread
         return baseline, res
@@ -252,13 +255,11 @@ def explanation_in_process(worker: ProcessWorker, twin, metric: str, results,
     thread); the anatomy (without its image) and the baseline are shared once."""
     from twinviewer.gui.calibration_job import _light_anatomy
 
-    an = twin.anatomy
-    token = worker.share("anatomy", an, _light_anatomy) if an is not None else None
-    base = worker.share("baseline", results, _light_results)
     return worker.call(f"{__name__}:child_explanation",
-                       {"twin": dataclasses.replace(twin, anatomy=None), "anatomy": token,
-                        "metric": metric, "results": base,
-                        "scenario_params": scenario_params}, progress, cancel)
+                       {"twin": dataclasses.replace(twin, anatomy=None), "metric": metric,
+                        "scenario_params": scenario_params}, progress, cancel,
+                       shared={"anatomy": ("anatomy", twin.anatomy, _light_anatomy),
+                               "results": ("baseline", results, _light_results)})
 
 
 # -- the live preview ------------------------------------------------------------------------

@@ -151,6 +151,8 @@ class ProcessWorker:
         self._to: Connection | None = None  # jobs, cancels and shared objects
         self._from: Connection | None = None  # progress and results
         self._lock = threading.Lock()  # one job at a time
+        self._running: int | None = None  # the id of the job the child runs now
+        self._state = threading.Lock()  # guards _running with the child it runs in
         self._ids = itertools.count(1)
         self._shared: dict[str, tuple[int, Any]] = {}  # key -> (id of the object, token)
         self._kept: dict[str, Any] = {}  # key -> the object (its id is not reused meanwhile)
@@ -228,15 +230,18 @@ class ProcessWorker:
         """
         with self._lock:
             self._ensure()
-            kept = self._shared.get(key)
-            if kept is not None and kept[0] == id(obj):
-                return kept[1]
-            token = f"{key}:{next(self._ids)}"
-            send(self._to, ("share", token, light(obj) if light else obj))
-            # the id is only compared while the object lives: keep it alive with the token
-            self._shared[key] = (id(obj), token)
-            self._kept[key] = obj
-            return token
+            return self._share(key, obj, light)
+
+    def _share(self, key: str, obj: Any, light: Callable[[Any], Any] | None) -> str:
+        kept = self._shared.get(key)
+        if kept is not None and kept[0] == id(obj):
+            return kept[1]
+        token = f"{key}:{next(self._ids)}"
+        send(self._to, ("share", token, light(obj) if light else obj))
+        # the id is only compared while the object lives: keep it alive with the token
+        self._shared[key] = (id(obj), token)
+        self._kept[key] = obj
+        return token
 
     def has_shared(self, key: str, obj: Any) -> bool:
         """Whether ``obj`` is the object the child holds under ``key`` (:meth:`share`), in
@@ -251,55 +256,101 @@ class ProcessWorker:
 
     def call(self, target: str, kwargs: dict, progress: Callable[[float, str], None] | None
              = None, is_cancelled: Callable[[], bool] | None = None, *,
-             with_progress: bool = True) -> Any:
+             with_progress: bool = True,
+             shared: dict[str, tuple[str, Any, Callable[[Any], Any] | None]] | None = None,
+             started: Callable[[int], None] | None = None) -> Any:
         """Run ``target`` (``'module:function'``) with ``kwargs`` in the child and return its
         result. With ``with_progress`` the function is also given ``progress(fraction,
         text)`` and ``cancel() -> bool``. Its exception is raised here; a child that dies
-        raises :class:`HelperDied`."""
+        raises :class:`HelperDied`.
+
+        ``shared`` maps an argument's name to ``(key, obj, light)``: ``obj`` is shared
+        (:meth:`share`) and the argument is its token (None for a None ``obj``), sent with
+        the job under one hold of the lock, so no other share under ``key`` (another job's,
+        a forget) lands between them and takes the object away (review11b #10). A job
+        cancelled while it waited for the helper does not run
+        (:class:`~twinviewer.physiology.Cancelled`); ``started(job_id)`` is called once it
+        is sent (:meth:`kill_job`).
+
+        >>> w = ProcessWorker("example")
+        >>> w.call("textwrap:dedent", {}, with_progress=False,
+        ...        shared={"text": ("x", [1], None)})  # the job is given the token
+        'x:1'
+        >>> w.close()
+        """
         with self._lock:
+            if is_cancelled is not None and is_cancelled():
+                from twinviewer.physiology import Cancelled
+
+                raise Cancelled(f"cancelled before the {self.name} process started it")
             self._ensure()
+            kwargs = dict(kwargs)
+            for arg, (key, obj, light) in (shared or {}).items():
+                kwargs[arg] = self._share(key, obj, light) if obj is not None else None
             jid = next(self._ids)
             send(self._to, ("job", jid, target, kwargs, with_progress))
-            cancel_sent, raised, shown_at = False, None, -1e9
-            while True:
-                if not cancel_sent and (raised is not None
-                                        or (is_cancelled is not None and is_cancelled())):
-                    send(self._to, ("cancel", jid))
-                    cancel_sent = True
-                try:
-                    ready = self._from.poll(POLL_S)
-                    msg = receive(self._from) if ready else None
-                except (EOFError, OSError):
-                    msg = None
-                    ready = False
-                    self._proc.wait(5)
-                if not ready:
-                    if self._proc.poll() is None:
-                        continue
-                    code = self._proc.returncode
-                    self._drop()
-                    raise HelperDied(f"the {self.name} process stopped unexpectedly (exit "
-                                     f"code {code}) before it finished")
-                kind, mid = msg[0], msg[1]
-                if mid != jid:  # pragma: no cover - a stale message of an earlier job
+            with self._state:
+                self._running = jid
+            if started is not None:
+                started(jid)
+            try:
+                return self._wait(jid, progress, is_cancelled)
+            finally:
+                with self._state:
+                    self._running = None
+
+    def kill_job(self, jid: int) -> bool:
+        """End the helper if it is running job ``jid`` (a job stuck where it never looks at
+        Cancel); whether it was ended. Another job's helper is left alone."""
+        with self._state:
+            proc = self._proc
+            if self._running != jid or proc is None or proc.poll() is not None:
+                return False
+            proc.kill()  # Popen's: never a reaped (possibly reused) pid
+            return True
+
+    def _wait(self, jid: int, progress: Callable[[float, str], None] | None,
+              is_cancelled: Callable[[], bool] | None) -> Any:
+        cancel_sent, raised, shown_at = False, None, -1e9
+        while True:
+            if not cancel_sent and (raised is not None
+                                    or (is_cancelled is not None and is_cancelled())):
+                send(self._to, ("cancel", jid))
+                cancel_sent = True
+            try:
+                ready = self._from.poll(POLL_S)
+                msg = receive(self._from) if ready else None
+            except (EOFError, OSError):
+                msg = None
+                ready = False
+                self._proc.wait(5)
+            if not ready:
+                if self._proc.poll() is None:
                     continue
-                if kind == "progress" and progress is not None and raised is None:
-                    now = time.monotonic()
-                    if now - shown_at < PROGRESS_EVERY_S:  # each update re-lays out the
-                        continue  # status bar and the step's text: at most a few a second
-                    shown_at = now
-                    try:
-                        progress(msg[2], msg[3])
-                    except BaseException as exc:  # noqa: BLE001 - stop the child, then raise
-                        raised = exc
-                elif kind == "done":
-                    if raised is not None:
-                        raise raised
-                    return msg[2]
-                elif kind == "error":
-                    if raised is not None:
-                        raise raised
-                    raise msg[2]
+                code = self._proc.returncode
+                self._drop()
+                raise HelperDied(f"the {self.name} process stopped unexpectedly (exit "
+                                 f"code {code}) before it finished")
+            kind, mid = msg[0], msg[1]
+            if mid != jid:  # pragma: no cover - a stale message of an earlier job
+                continue
+            if kind == "progress" and progress is not None and raised is None:
+                now = time.monotonic()
+                if now - shown_at < PROGRESS_EVERY_S:  # each update re-lays out the
+                    continue  # status bar and the step's text: at most a few a second
+                shown_at = now
+                try:
+                    progress(msg[2], msg[3])
+                except BaseException as exc:  # noqa: BLE001 - stop the child, then raise
+                    raised = exc
+            elif kind == "done":
+                if raised is not None:
+                    raise raised
+                return msg[2]
+            elif kind == "error":
+                if raised is not None:
+                    raise raised
+                raise msg[2]
 
 
 # -- the child -------------------------------------------------------------------------------

@@ -189,8 +189,9 @@ class ScenarioPanel(QWidget):
 
     title = "What-if scenarios"
     #: Simulate in the model's helper processes (:mod:`twinviewer.gui.model_jobs`: the GUI
-    #: process never imports numba); False (a frozen bundle): on worker threads here, and the
-    #: live preview on the GUI thread, as before.
+    #: process does not import numba for the what-if); False where no helper can run (not
+    #: POSIX; a frozen bundle runs one): on worker threads here, and the live preview on the
+    #: GUI thread, as before.
     in_process = process_worker.available()
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:

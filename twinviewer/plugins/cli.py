@@ -43,14 +43,16 @@ def _line(rec) -> str:
 def smoke_intervention(c, root: str | None) -> list[str]:
     """Problems of intervention ``c`` tried once on a healthy virtual twin in a worker
     process (:func:`.worker.smoke_intervention`), within the interventions' budget plus the
-    worker's start."""
+    worker's start. The problems' text is the plugin's (its exception's): its paths are
+    taken out (:func:`~twinviewer.core.privacy.without_paths`, review11b #11)."""
     from twinviewer.plugins.budget import budget
     from twinviewer.plugins.isolation import WorkerError, WorkerTimeout, call
 
     seconds = budget("interventions") + 20.0  # the worker imports the app first
     try:
-        return call("twinviewer.plugins.worker:smoke_intervention", (c.ref, root),
-                    timeout=seconds, label="trying it on a virtual twin")
+        found = call("twinviewer.plugins.worker:smoke_intervention", (c.ref, root),
+                     timeout=seconds, label="trying it on a virtual twin")
+        return [without_paths(p) for p in found]
     except WorkerTimeout:
         return [f"its transform did not finish within {seconds:g} s (including the "
                 "worker's start)"]
