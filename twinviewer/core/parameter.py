@@ -64,7 +64,7 @@ class Prior:
         Examples
         --------
         >>> [round(float(x), 3) for x in Prior("lognormal", 2.0, 0.5).ppf(np.array([0.5, 0.9]))]
-        [2.0, 3.793]
+        [2.0, 3.796]
         """
         u = np.asarray(u, dtype=float)
         if self.is_point_mass:
