@@ -125,9 +125,11 @@ def test_info_on_a_twin_whose_model_cannot_be_loaded_still_counts(tmp_path, caps
     changed; the count falls back to the file's own parameter table and provenance."""
     from twinviewer.cli import main
     from twinviewer.core.provenance import Provenance, Source
+    from twinviewer.io.twinfile import parameter_table
     from twinviewer.personalize.parameter_count import twin_counts
 
     twin = twin_from_preset("healthy", n=2)
+    table = parameter_table(twin)  # as a file written by the version that had the model
     prov = dict(twin.provenance)
     prov["LV.EA"] = Provenance(Source.CALIBRATED, "posterior 90 % width 40 % of prior")
     twin = dataclasses.replace(twin, provenance=prov, **change)
@@ -135,6 +137,6 @@ def test_info_on_a_twin_whose_model_cannot_be_loaded_still_counts(tmp_path, caps
     assert counts == {"calibrated": 1, "prior / assumed": twin.params.size - 1}
     assert sentence.startswith(f"1 calibrated, {twin.params.size - 1} prior / assumed")
     assert "model" in sentence  # says why it was counted from the file
-    path = save_twin(tmp_path / "m.twin", twin)
+    path = save_twin(tmp_path / "m.twin", twin, parameters=table)
     assert main(["info", str(path)]) == 0
     assert "parameters by state: 1 calibrated" in capsys.readouterr().out
