@@ -153,3 +153,14 @@ def test_width_ratios_are_against_the_population_prior_the_plot_draws():
             assert r.identifiability.width_ratio[name] == pytest.approx((phi - plo) / (hi - lo))
     for name in set(r.calibrated) - set(r.identifiability.moved):  # narrowed by the data
         assert r.identifiability.width_ratio[name] < AT_PRIOR, name
+
+
+def test_no_wide_share_is_reported_when_no_member_was_widened(monkeypatch):
+    """review11b #7: with round(π·n) = 0 no member starts from the wide component (the
+    population prior alone), yet π was reported as the wide share."""
+    monkeypatch.setattr(robust_prior, "wide_weight", lambda *a, **k: 0.01)  # 0.01 × 48 → 0
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, _data(118, 76, 125, 52), robust=RobustPrior(0.2, 2.0), n=48, seed=3,
+                  point_estimate=False)
+    assert r.wide_weight == 0.0
+    assert not any("as wide" in p.detail for p in r.provenance.values())

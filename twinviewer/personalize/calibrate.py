@@ -809,6 +809,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             warm = res.final_state
             prior_source += f"; {robust.describe()} (wide share given the data {percent(wide)})"
             widened = True
+        else:  # round(π·n) = 0: no member widened, the population prior alone (review11b #7)
+            wide = 0.0
 
     # -- tempered EKI -----------------------------------------------------------------------
     t, steps, misfits, failed = 0.0, [], [], []
