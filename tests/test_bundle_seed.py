@@ -74,6 +74,23 @@ def test_prepared_files_of_other_code_are_refused(bundled, tmp_path, key, caplog
     assert demo.load_demo_twin(cache) is None
     assert not cache.exists() or not any(cache.iterdir())
     assert "made by other code" in caplog.text
+    assert str(tmp_path) not in caplog.text  # review11b #11: no home-folder paths in the log
+
+
+def test_a_cache_that_cannot_be_written_is_logged_without_its_path(bundled, tmp_path,
+                                                                  monkeypatch, caplog):
+    """review11b #11: the copy's failure logged the bundle's and cache's absolute paths (a
+    home folder names the user); now the file's name and the error with paths removed."""
+    import shutil
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(shutil, "copyfile", refuse)
+    cache = tmp_path / "user_cache"
+    assert demo.load_demo_twin(cache) is not None  # read from the bundle's own copy
+    assert "could not copy" in caplog.text and "Permission denied" in caplog.text
+    assert str(tmp_path) not in caplog.text
 
 
 def test_a_damaged_or_unlisted_prepared_file_is_refused(bundled, tmp_path):

@@ -115,3 +115,28 @@ def test_a_parameter_missing_from_the_provenance_counts_as_prior_everywhere():
     counts, sentence = twin_counts(twin)
     assert counts == {"calibrated": 1, "prior / assumed": len(twin.provenance)}
     assert sentence == f"1 calibrated, {len(twin.provenance)} prior / assumed"
+
+
+@pytest.mark.parametrize("change", [{"model_name": "no-such-model"},
+                                    {"equation_hash": "0" * 16}])
+def test_info_on_a_twin_whose_model_cannot_be_loaded_still_counts(tmp_path, capsys, change):
+    """review11b #2: `twinviewer info` (and the reopened Calibrate step) crashed with an
+    internal error (exit 4) on a twin whose model is not installed or whose equations
+    changed; the count falls back to the file's own parameter table and provenance."""
+    from twinviewer.cli import main
+    from twinviewer.core.provenance import Provenance, Source
+    from twinviewer.io.twinfile import parameter_table
+    from twinviewer.personalize.parameter_count import twin_counts
+
+    twin = twin_from_preset("healthy", n=2)
+    table = parameter_table(twin)  # as a file written by the version that had the model
+    prov = dict(twin.provenance)
+    prov["LV.EA"] = Provenance(Source.CALIBRATED, "posterior 90 % width 40 % of prior")
+    twin = dataclasses.replace(twin, provenance=prov, **change)
+    counts, sentence = twin_counts(twin)
+    assert counts == {"calibrated": 1, "prior / assumed": twin.params.size - 1}
+    assert sentence.startswith(f"1 calibrated, {twin.params.size - 1} prior / assumed")
+    assert "model" in sentence  # says why it was counted from the file
+    path = save_twin(tmp_path / "m.twin", twin, parameters=table)
+    assert main(["info", str(path)]) == 0
+    assert "parameters by state: 1 calibrated" in capsys.readouterr().out

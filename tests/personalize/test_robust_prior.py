@@ -95,3 +95,72 @@ def test_a_patient_the_wide_component_cannot_fit_falls_back_to_the_population_pr
     notes = [w for w in r.warnings if "robust prior's wide component" in w]
     assert notes and "population prior alone" in notes[0] and "did not converge" in notes[0]
     assert r.wide_weight == 0.0 and r.flagged
+
+
+def test_the_fallback_also_catches_a_posterior_the_wide_members_cannot_simulate(monkeypatch):
+    """review11b #3: the "population prior alone" fallback ran only inside the EKI loop; a
+    widened ensemble whose *final* update (tempering at 1) left too few members simulated
+    raised CalibrationError. Here the first check after tempering reaches 1 is made to find
+    every member failed: the calibration falls back and says so."""
+    import importlib
+
+    cal = importlib.import_module("twinviewer.personalize.calibrate")  # not the function
+
+    reached, tripped = {"t": 0.0}, []
+    real_step, real_usable = cal.eki.tempering_step, cal._usable
+
+    def step(G, y, sigma, t):
+        dt = real_step(G, y, sigma, t)
+        reached["t"] = t + dt
+        return dt
+
+    def usable(res, G):
+        ok = real_usable(res, G)
+        if reached["t"] >= 1.0 - 1e-9 and not tripped:
+            tripped.append(True)
+            return np.zeros_like(ok)
+        return ok
+
+    monkeypatch.setattr(cal.eki, "tempering_step", step)
+    monkeypatch.setattr(cal, "_usable", usable)
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, _data(178, 62, 235, 150), robust=RobustPrior(0.2, 2.0), n=48, seed=3,
+                  point_estimate=False)
+    assert tripped
+    notes = [w for w in r.warnings if "robust prior's wide component" in w]
+    assert notes and "population prior alone" in notes[0] and "posterior ensemble" in notes[0]
+    assert r.wide_weight == 0.0
+
+
+def test_width_ratios_are_against_the_population_prior_the_plot_draws():
+    """review11b #4: with wide members the width ratio (and so "calibrated" against "at the
+    prior") was taken against the widened starting ensemble, up to 2× the population prior
+    the plot and the parameter intervals draw: a parameter could be labelled calibrated with
+    its bar wider than its prior's."""
+    from twinviewer.personalize.calibrate import AT_PRIOR, _interval
+
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, _data(178, 62, 235, 150), robust=RobustPrior(0.2, 2.0), n=48, seed=3,
+                  point_estimate=False)
+    assert r.wide_weight > 0.2  # the wide members were used
+    names = list(r.parameter_names)
+    for name, iv in r.identifiability.prior_interval.items():
+        j = names.index(name)
+        lo, hi = _interval(r.prior_ensemble[:, j])
+        assert iv == pytest.approx((lo, hi)), name
+        plo, phi = r.identifiability.posterior_interval[name]
+        if hi > lo:
+            assert r.identifiability.width_ratio[name] == pytest.approx((phi - plo) / (hi - lo))
+    for name in set(r.calibrated) - set(r.identifiability.moved):  # narrowed by the data
+        assert r.identifiability.width_ratio[name] < AT_PRIOR, name
+
+
+def test_no_wide_share_is_reported_when_no_member_was_widened(monkeypatch):
+    """review11b #7: with round(π·n) = 0 no member starts from the wide component (the
+    population prior alone), yet π was reported as the wide share."""
+    monkeypatch.setattr(robust_prior, "wide_weight", lambda *a, **k: 0.01)  # 0.01 × 48 → 0
+    twin = twin_from_preset("healthy", n=1)
+    r = calibrate(twin, _data(118, 76, 125, 52), robust=RobustPrior(0.2, 2.0), n=48, seed=3,
+                  point_estimate=False)
+    assert r.wide_weight == 0.0
+    assert not any("as wide" in p.detail for p in r.provenance.values())

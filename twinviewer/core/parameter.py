@@ -54,10 +54,31 @@ class Prior:
         return Prior(self.kind, float(value), self.scale)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function, for quasi-Monte Carlo designs."""
+        """Quantile function, for quasi-Monte Carlo designs.
+
+        In closed form over :func:`scipy.special.ndtri`, the operations of
+        :mod:`scipy.stats`' ``ppf`` in their order (the same bits), without importing
+        :mod:`scipy.stats` (~1 s of CPU: the demo twin's cache key draws from the prior at
+        every start).
+
+        Examples
+        --------
+        >>> [round(float(x), 3) for x in Prior("lognormal", 2.0, 0.5).ppf(np.array([0.5, 0.9]))]
+        [2.0, 3.796]
+        """
+        u = np.asarray(u, dtype=float)
         if self.is_point_mass:
-            return np.full_like(np.asarray(u, dtype=float), max(self.loc, 0.0))
-        return self.dist.ppf(u)
+            return np.full_like(u, max(self.loc, 0.0))
+        from scipy.special import ndtri
+
+        bad = (u < 0.0) | (u > 1.0) | np.isnan(u)
+        if self.kind == "lognormal":
+            x = np.exp(self.scale * ndtri(u)) * self.loc + 0.0
+        elif self.kind == "normal":
+            x = ndtri(u) * self.scale + self.loc
+        else:
+            x = u * self.scale + self.loc
+        return np.where(bad, np.nan, x)
 
     def interval(self, level: float = 0.9) -> tuple[float, float]:
         """Central ``level`` interval, in closed form (freezing a scipy distribution builds

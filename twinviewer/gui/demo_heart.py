@@ -28,6 +28,7 @@ import numpy as np
 import twinviewer
 from twinviewer.core.anatomy import Anatomy, ImageVolume, Structure, SurfaceMesh
 from twinviewer.core.measurement import Measurement
+from twinviewer.core.privacy import without_paths
 
 MESH_DIR = Path(__file__).resolve().parents[2] / "meshes" / "demo_heart"
 _PHASE_INDEX = {"ED": 0, "ES": 1}
@@ -148,7 +149,7 @@ def demo_anatomy(progress: Callable[[float, str], None] | None = None,
             import logging
 
             logging.getLogger("twinviewer.gui").warning("demo heart cache unreadable (%s): "
-                                                        "rebuilding", exc)
+                                                        "rebuilding", without_paths(str(exc)))
     progress(0.0, "building the moving demo heart (first start only)")
     anatomy = build_demo_anatomy(mesh_dir, cancel=cancel)
     try:
@@ -157,7 +158,8 @@ def demo_anatomy(progress: Callable[[float, str], None] | None = None,
     except OSError as exc:  # a read-only cache costs start-up time, not function
         import logging
 
-        logging.getLogger("twinviewer.gui").warning("could not cache the demo heart: %s", exc)
+        logging.getLogger("twinviewer.gui").warning("could not cache the demo heart: %s",
+                                                    without_paths(str(exc)))
     progress(1.0, "demo heart loaded")
     return anatomy
 
@@ -488,7 +490,8 @@ def load_stored_results(twin, cache: Path | None = None):
     except (OSError, ValueError, KeyError) as exc:
         import logging
 
-        logging.getLogger("twinviewer.gui").warning("stored demo results unreadable: %s", exc)
+        logging.getLogger("twinviewer.gui").warning("stored demo results unreadable: %s",
+                                                    without_paths(str(exc)))
         return None
     if res.params.shape != np.shape(twin.ensemble) or not np.array_equal(res.params,
                                                                           twin.ensemble):
@@ -613,7 +616,9 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 18: model v3.1 (the LV's source resistance) the default; the mean gradients over forward
 #: flow above 0.1 % of the peak (default9).
 #: 19: the origin says what the demo heart is (:data:`DEMO_ORIGIN`; fixes10).
-_DEMO_TWIN_FORMAT = 19
+#: 20: width ratios and "calibrated" against the population prior, not the robust prior's
+#: widened start (review11b #4, fixb11): the same ensemble, other labels.
+_DEMO_TWIN_FORMAT = 20
 
 
 def demo_assumed_bp() -> list:
@@ -656,7 +661,8 @@ def load_demo_twin(cache: Path | None = None):
     except (TwinFileError, OSError, ValueError) as exc:
         import logging
 
-        logging.getLogger("twinviewer.gui").warning("stored demo twin unreadable: %s", exc)
+        logging.getLogger("twinviewer.gui").warning("stored demo twin unreadable: %s",
+                                                    without_paths(str(exc)))
         return None
 
 
@@ -784,11 +790,11 @@ def _seed_manifest(folder: Path) -> dict | None:
             if not ok:
                 logging.getLogger("twinviewer.gui").warning(
                     "prepared demo files in %s were made by other code (%s, here %s): "
-                    "computing them instead", folder, manifest.get("keys"), seed_keys())
+                    "computing them instead", folder.name, manifest.get("keys"), seed_keys())
         except (OSError, ValueError, AttributeError) as exc:
             logging.getLogger("twinviewer.gui").warning(
                 "prepared demo files in %s unreadable (%s): computing them instead",
-                folder, exc)
+                folder.name, without_paths(str(exc)))
             ok = False
         _seed_ok[folder] = manifest.get("files", {}) if ok else None
     return _seed_ok[folder]
@@ -823,7 +829,7 @@ def seeded(path: Path, bundled: Path | None = None) -> Path:
         import logging
 
         logging.getLogger("twinviewer.gui").warning("could not copy %s into the cache: %s",
-                                                    src, exc)
+                                                    src.name, without_paths(str(exc)))
         return src
     return path
 

@@ -796,7 +796,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warm, res = res0.final_state, res0
     robust = robust_prior.DEFAULT if robust is None else robust
     wide, widened, population = 0.0, False, (Z.copy(), G.copy(), prior_source)
-    start = U0  # the ensemble the EKI starts from: what "moved" and "narrowed" compare with
+    start = U0  # the ensemble the EKI starts from: what "moved" compares with (the widths: U0)
     if not previous and has_data and robust.active:
         ok0 = _usable(res0, G)
         wide = robust_prior.wide_weight(G[ok0], y, sigma, robust)
@@ -809,14 +809,20 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             warm = res.final_state
             prior_source += f"; {robust.describe()} (wide share given the data {percent(wide)})"
             widened = True
+        else:  # round(π·n) = 0: no member widened, the population prior alone (review11b #7)
+            wide = 0.0
 
     # -- tempered EKI -----------------------------------------------------------------------
     t, steps, misfits, failed = 0.0, [], [], []
     iteration = 0
-    while has_data and t < 1.0 - 1e-9:
+    while has_data:
         ok = _usable(res, G)
         problem = ""
-        if iteration >= max_iterations:
+        if t >= 1.0 - 1e-9:  # at the posterior: the check below, with the fallback here too
+            if not widened or ok.sum() >= max(8, n // 2):
+                break
+            problem = _failure_text(res, ok, "the posterior ensemble")
+        elif iteration >= max_iterations:
             worst = _worst(obs_names, G, y, sigma)
             problem = (
                 f"calibration did not converge within {max_iterations} iterations (tempering "
@@ -878,7 +884,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                           if w.startswith(f"{n} (") and " left out of the fit: " in w), "")
                 for w in warnings]
     Zp = Z[idx]
-    ident = _identifiability(model, space, start, post, Zp, cal_idx, present, res)
+    ident = _identifiability(model, space, U0, post, Zp, cal_idx, present, res, start)
     sizes = space.size_factor(Zp)
     col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
     image_names |= {o.name for o in obs}
@@ -1254,13 +1260,17 @@ def _interval(x: np.ndarray) -> tuple[float, float]:
 
 
 def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_idx,
-                     present, res: Results) -> Identifiability:
+                     present, res: Results, start=None) -> Identifiability:
+    """Intervals and width ratios against the population prior ``U0`` (what the plot and
+    the parameter intervals draw); "moved" against ``start``, the ensemble the EKI started
+    from (the robust prior's widened one; default ``U0``)."""
+    start = U0 if start is None else start
     prior_iv, post_iv, med, ratio = {}, {}, {}, {}
     moved: dict[str, str] = {}
     for j in space.free:
         name = model.parameters[j].name
         prior_iv[name] = _interval(U0[:, j])
-        why = _moved(U0[:, j], post[:, j])
+        why = _moved(start[:, j], post[:, j])
         if why:
             size = space.sized and space.exponent[j] != 0
             moved[name] = ("moved through the shared heart-size coordinate: " if size

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from twinviewer.core.provenance import Provenance, Source
 from twinviewer.core.twin import Twin
 
@@ -96,7 +98,17 @@ def twin_counts(twin: Twin) -> tuple[dict[str, int], str]:
     >>> twin_counts(twin_from_preset("healthy", n=2))[0]
     {'prior / assumed': 53}
     """
+    from twinviewer.physiology.model import ModelError
     from twinviewer.twins import model_of
 
-    names = model_of(twin).parameter_names
-    return parameter_counts(twin.provenance, names), counts_text(twin.provenance, names)
+    try:
+        names = list(model_of(twin).parameter_names)
+        why = ""
+    except ModelError:
+        # a model not installed or whose equations changed (review11b #2): the file's own
+        # parameter table — its provenance's names, the rest of its values prior / assumed
+        names = list(twin.provenance)
+        names += [f"#{i}" for i in range(len(names), int(np.asarray(twin.params).size))]
+        why = f" (counted from the file: its model {twin.model_name} cannot be loaded here)"
+    return (parameter_counts(twin.provenance, names),
+            counts_text(twin.provenance, names) + why)

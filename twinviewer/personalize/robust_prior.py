@@ -33,6 +33,14 @@ directions the data inform the members are pulled to the data, in those they lea
 wide member keeps its wide spread. The bare population prior ensemble stays what the result
 reports as the prior (the width ratios are against it).
 
+This is an **approximation** of the mixture's posterior, not the posterior itself: the EKI
+moves all members with one pooled Kalman gain (from the ensemble's pooled covariance), not
+each component with its own gain and then reweights; π is fixed once from the prior
+ensemble's linearised evidences; and the labels are a stratified draw of round(π·n)
+members (none when that is 0: the population prior alone, and the reported wide share is
+then 0). What supports using it is empirical — the leave-one-seed-out coverage tables below
+(and docs/notes/coverage11.md) — not an exactness argument.
+
 Choice of ``w`` and ``s`` (:data:`DEFAULT`): ``s = 2`` is the contamination the issue names
 (a population twice as wide as the prior; Berger's ε-contamination needs a class of
 alternatives, and "twice as wide" is the one checked). ``w`` was chosen by cross-validation
