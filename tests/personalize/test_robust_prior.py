@@ -164,3 +164,15 @@ def test_no_wide_share_is_reported_when_no_member_was_widened(monkeypatch):
                   point_estimate=False)
     assert r.wide_weight == 0.0
     assert not any("as wide" in p.detail for p in r.provenance.values())
+
+
+def test_below_the_validated_ensemble_size_the_gaussian_prior_is_used_and_said():
+    """A 32-member two-scale ensemble left a posterior the next visit could not fit
+    (tests/fhir/test_cli_living.py); below MIN_MEMBERS the mixture is not used."""
+    twin = twin_from_preset("healthy", n=1)
+    data = _data(178, 62, 235, 150)  # atypical: at 48 members most members are widened
+    small = calibrate(twin, data, robust=RobustPrior(0.2, 2.0), n=robust_prior.MIN_MEMBERS - 16,
+                      seed=3, point_estimate=False)
+    assert small.wide_weight == 0.0
+    text = " ".join(p.detail for p in small.provenance.values())
+    assert f"robust prior is used from {robust_prior.MIN_MEMBERS} members" in text

@@ -586,7 +586,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         (:class:`~twinviewer.personalize.robust_prior.RobustPrior`; default
         :data:`~twinviewer.personalize.robust_prior.DEFAULT`): a patient whose data conflict
         with the population prior is fitted with a prior twice as wide. Ignored for a later
-        visit (the previous posterior is the prior).
+        visit (the previous posterior is the prior) and below
+        :data:`~twinviewer.personalize.robust_prior.MIN_MEMBERS` members (said in the
+        provenance).
     progress, cancel
         ``progress(fraction, text)``; ``cancel() -> bool`` (True raises
         :class:`~twinviewer.physiology.Cancelled`; the twin is unchanged).
@@ -797,7 +799,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     robust = robust_prior.DEFAULT if robust is None else robust
     wide, widened, population = 0.0, False, (Z.copy(), G.copy(), prior_source)
     start = U0  # the ensemble the EKI starts from: what "moved" compares with (the widths: U0)
-    if not previous and has_data and robust.active:
+    if not previous and has_data and robust.active and n < robust_prior.MIN_MEMBERS:
+        prior_source += (f"; Gaussian population prior (the robust prior is used from "
+                         f"{robust_prior.MIN_MEMBERS} members, the size it was validated at)")
+    elif not previous and has_data and robust.active:
         ok0 = _usable(res0, G)
         wide = robust_prior.wide_weight(G[ok0], y, sigma, robust)
         lam = robust_prior.scales(n, wide, robust, rng)

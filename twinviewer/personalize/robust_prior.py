@@ -117,6 +117,13 @@ class RobustPrior:
 
 
 #: The calibration's prior (module docstring, "Choice of w and s").
+#: The smallest ensemble the mixture is used with: the size its coverage tables were
+#: calibrated at (``coverage --members 48``). Below it the pooled-gain update of a two-scale
+#: ensemble is unvalidated, and it failed: a 32-member first visit (HR 44, BP 107/60) left a
+#: posterior from which the next visit (BP 150/90) could not be fitted (DBP 47 mmHg, z 5.5),
+#: while 48, 64 and 200 members fitted it (tests/fhir/test_cli_living.py).
+MIN_MEMBERS = 48
+
 DEFAULT = RobustPrior(0.2, 2.0)
 #: The Gaussian population prior alone (the calibration before session 11).
 GAUSSIAN = RobustPrior(0.0, 2.0)
