@@ -151,8 +151,8 @@ def test_a_panel_import_that_hangs_has_one_timer(plugin_registry, tmp_path, qtbo
     and whichever fired first decided the message, the autosave and the interrupt.
     Registry.load owns it now: one incident naming the import, nothing interrupted."""
     monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "imports=0.5")
-    manifest = MANIFEST.replace("tv_slow_panel", "tv_slow_import")
-    reg = plugin_registry(_folder(tmp_path, "tv-slow-import", IMPORT_SLEEPS, manifest),
+    manifest = MANIFEST.replace("tv_slow_panel", "tv_hang_gui_import")
+    reg = plugin_registry(_folder(tmp_path, "tv-hang-gui-import", IMPORT_SLEEPS, manifest),
                           entry_points=[])
     w = _window(tmp_path, qtbot)
     saved: list[int] = []
@@ -161,7 +161,7 @@ def test_a_panel_import_that_hangs_has_one_timer(plugin_registry, tmp_path, qtbo
     time.sleep(0.3)
     QApplication.processEvents()
     assert "Slow panel" not in w.panels
-    assert reg.plugins["tv-slow-import"].status == DISABLED
+    assert reg.plugins["tv-hang-gui-import"].status == DISABLED
     assert [m for _, m in reg.incidents] and len(reg.incidents) == 1
     assert "importing panel 'slow_panel'" in reg.incidents[0][1]
     assert "(interrupted)" not in reg.incidents[0][1]
