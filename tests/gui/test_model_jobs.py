@@ -248,3 +248,33 @@ def test_the_helper_runs_this_trees_code_whatever_the_current_folder(tmp_path, m
                       with_progress=False) is False
     finally:
         w.close()
+
+
+def test_a_plugin_models_twin_stays_out_of_the_helper(monkeypatch):
+    """The helper loads no plug-ins: a twin of a plug-in's model (in this process's MODELS
+    once its plug-in loaded) ran there and failed 'needs model … which is not installed'
+    (CI, test_plugin_consumers); it runs on a worker thread here instead."""
+    from twinviewer.gui.model_jobs import use_helper
+    from twinviewer.physiology import presets
+
+    twin = twin_from_preset("healthy", n=1)
+    assert use_helper(twin) == available()
+    plugin_model = dataclasses.replace(presets.MODELS["four_chamber_eoa"], name="plugin_loop")
+    monkeypatch.setitem(presets.MODELS, "plugin_loop", plugin_model)
+    twin.model_name = "plugin_loop"
+    assert presets.model_for("plugin_loop", twin.model_version, twin.equation_hash) is not None
+    assert not use_helper(twin)
+
+
+def test_a_plugin_intervention_stays_out_of_the_helper(monkeypatch):
+    """The helper loads no plug-ins, so a what-if with a plug-in's intervention (in this
+    process's LIBRARY once its plug-in loaded) runs here, guarded by its plug-in's budget."""
+    from twinviewer.gui.model_jobs import use_helper
+    from twinviewer.interventions import library
+
+    twin = twin_from_preset("healthy", n=1)
+    monkeypatch.setitem(library.LIBRARY, "plugin_drug", library.LIBRARY["beta_blocker"])
+    core = Scenario("core", (InterventionStep("beta_blocker"),))
+    mixed = Scenario("mixed", (InterventionStep("beta_blocker"), InterventionStep("plugin_drug")))
+    assert use_helper(twin, [core]) == available()
+    assert not use_helper(twin, [core, mixed])

@@ -100,9 +100,11 @@ def runs_in_process(twin) -> bool:
     >>> runs_in_process(twin_from_preset("healthy", n=1))
     True
     """
-    from twinviewer.physiology.presets import model_for
+    from twinviewer.physiology.presets import CORE_MODELS, model_for
 
-    return model_for(twin.model_name, twin.model_version, twin.equation_hash) is not None
+    # a plug-in's model is in this process's MODELS but not in the helper's (no plug-ins there)
+    return (twin.model_name in CORE_MODELS
+            and model_for(twin.model_name, twin.model_version, twin.equation_hash) is not None)
 
 
 def _light_anatomy(anatomy):

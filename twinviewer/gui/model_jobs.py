@@ -67,12 +67,26 @@ def preview_helper() -> ProcessWorker:
     return _HELPERS["preview"]
 
 
-def use_helper(twin) -> bool:
-    """Whether ``twin``'s model jobs run in a helper process: a helper can run here
-    (:func:`~twinviewer.gui.process_worker.available`: POSIX, a frozen bundle too) and the
-    model is an installed one (sent by reference)."""
+def use_helper(twin, scenarios=()) -> bool:
+    """Whether ``twin``'s model jobs (with ``scenarios``) run in a helper process: a helper
+    can run here (:func:`~twinviewer.gui.process_worker.available`: POSIX, a frozen bundle
+    too), the model is one this package ships (sent by reference) and so is every
+    scenario's intervention; a plug-in's model or intervention runs here, where its plug-in
+    is loaded and guarded.
+
+    >>> from twinviewer.core.twin import InterventionStep, Scenario
+    >>> from twinviewer.twins import twin_from_preset
+    >>> use_helper(None)
+    False
+    >>> use_helper(twin_from_preset("healthy", n=1),
+    ...            [Scenario("x", (InterventionStep("a_plugins_drug"),))])
+    False
+    """
+    from twinviewer.interventions.library import CORE_INTERVENTIONS
+
     return (process_worker.available() and hasattr(twin, "equation_hash")
-            and runs_in_process(twin))
+            and runs_in_process(twin)
+            and all(step.name in CORE_INTERVENTIONS for sc in scenarios for step in sc.steps))
 
 
 def _light_results(results):

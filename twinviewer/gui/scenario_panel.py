@@ -682,7 +682,7 @@ class ScenarioPanel(QWidget):
         n = twin.ensemble.shape[0]
         ensemble = twin.ensemble
 
-        if self.in_process and use_helper(twin):
+        if self.in_process and use_helper(twin, scenarios):
             worker = helper()
 
             def work(progress, is_cancelled):  # this thread only waits on the helper's pipe
@@ -974,7 +974,7 @@ class ScenarioPanel(QWidget):
         changed meanwhile is predicted when it ends); without a helper,
         :meth:`update_live` here."""
         twin = self.state.twin
-        if not (self.in_process and use_helper(twin)):
+        if not (self.in_process and use_helper(twin, [self.live_scenario()])):
             self.update_live()
             return
         if self._live_job is not None:

@@ -28,6 +28,9 @@ LIBRARY: dict[str, Intervention] = {
               VASODILATOR, ACE_INHIBITOR, DIURETIC, INOTROPE, PACING, LVAD, MILRINONE,
               NITROPRUSSIDE, FUROSEMIDE)
 }
+#: The interventions this package ships. A plug-in's joins :data:`LIBRARY` when its plug-in
+#: loads; the app's helper processes load no plug-ins, so they run only these.
+CORE_INTERVENTIONS = frozenset(LIBRARY)
 
 
 def get_intervention(name: str) -> Intervention:

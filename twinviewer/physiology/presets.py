@@ -23,6 +23,9 @@ MODELS: dict[str, ModelSpec] = {
     regazzoni.MODEL.name: regazzoni.MODEL,
     four_chamber_valves.MODEL.name: four_chamber_valves.MODEL,
 }
+#: The models this package ships. A plug-in's model joins :data:`MODELS` when its plug-in
+#: loads; a helper process loads no plug-ins, so it knows only these.
+CORE_MODELS = frozenset(MODELS)
 
 #: Valve models of the four-chamber presets: inertial valves with opening dynamics behind the
 #: LV's source resistance (the default, ``four_chamber_eoa`` 3.1: ``source-resistance``),
