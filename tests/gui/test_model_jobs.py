@@ -278,3 +278,13 @@ def test_a_plugin_intervention_stays_out_of_the_helper(monkeypatch):
     mixed = Scenario("mixed", (InterventionStep("beta_blocker"), InterventionStep("plugin_drug")))
     assert use_helper(twin, [core]) == available()
     assert not use_helper(twin, [core, mixed])
+
+
+def test_a_kept_earlier_model_still_runs_in_the_helper():
+    """A twin of ``four_chamber_eoa_src`` 3.1 (kept for its twins) is one the package ships:
+    the helper runs it (review of the CORE_MODELS change)."""
+    from twinviewer.gui.model_jobs import use_helper
+
+    twin = twin_from_preset("healthy", n=1)
+    twin.model_name = "four_chamber_eoa_src"
+    assert use_helper(twin) == available()

@@ -116,7 +116,6 @@ class RobustPrior:
                 f"population {self.scale:g}× as wide").replace("%", " %")
 
 
-#: The calibration's prior (module docstring, "Choice of w and s").
 #: The smallest ensemble the mixture is used with: the size its coverage tables were
 #: calibrated at (``coverage --members 48``). Below it the pooled-gain update of a two-scale
 #: ensemble is unvalidated, and it failed: a 32-member first visit (HR 44, BP 107/60) left a
@@ -124,6 +123,7 @@ class RobustPrior:
 #: while 48, 64 and 200 members fitted it (tests/fhir/test_cli_living.py).
 MIN_MEMBERS = 48
 
+#: The calibration's prior (module docstring, "Choice of w and s").
 DEFAULT = RobustPrior(0.2, 2.0)
 #: The Gaussian population prior alone (the calibration before session 11).
 GAUSSIAN = RobustPrior(0.0, 2.0)

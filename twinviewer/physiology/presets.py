@@ -23,9 +23,6 @@ MODELS: dict[str, ModelSpec] = {
     regazzoni.MODEL.name: regazzoni.MODEL,
     four_chamber_valves.MODEL.name: four_chamber_valves.MODEL,
 }
-#: The models this package ships. A plug-in's model joins :data:`MODELS` when its plug-in
-#: loads; a helper process loads no plug-ins, so it knows only these.
-CORE_MODELS = frozenset(MODELS)
 
 #: Valve models of the four-chamber presets: inertial valves with opening dynamics behind the
 #: LV's source resistance (the default, ``four_chamber_eoa`` 3.1: ``source-resistance``),
@@ -48,6 +45,11 @@ EARLIER_VERSIONS: dict[tuple[str, str], ModelSpec] = {
     (four_chamber.MODEL_V3_0.name, four_chamber.MODEL_V3_0.version): four_chamber.MODEL_V3_0,
     ("four_chamber_eoa_src", "3.1"): replace(four_chamber.MODEL, name="four_chamber_eoa_src"),
 }
+
+#: The models this package ships, earlier versions kept for their twins included. A plug-in's
+#: model joins :data:`MODELS` when its plug-in loads; a helper process loads no plug-ins, so
+#: it knows only these.
+CORE_MODELS = frozenset(MODELS) | {name for name, _ in EARLIER_VERSIONS}
 
 
 def model_for(name: str, version: str, equation_hash: str) -> ModelSpec | None:
