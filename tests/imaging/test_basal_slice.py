@@ -146,14 +146,14 @@ SHIFTS_MM = (-4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
 OUT_OF_REACH_MM = (4.0, 10.0, 12.0)
 
 
-@pytest.fixture(scope="module")
-def shifted(tmp_path_factory):
-    """``{first slice mm: (measurements by name, truth by name)}``, imported once each."""
+def _import_shifted(tmp_path_factory, prefix: str, **study) -> dict:
+    """``{first slice mm: (measurements by name, truth by name, notes)}``: the phantom's study
+    (``study``: :func:`write_cine_study`'s options) at each of :data:`SHIFTS_MM`, imported."""
     h, out = CineHeart(), {}
     for start in SHIFTS_MM:
-        root = tmp_path_factory.mktemp(f"shift{start:+.0f}")
+        root = tmp_path_factory.mktemp(f"{prefix}{start:+.0f}")
         pos = tuple(float(a) for a in np.arange(start, start + 104.0, 8.0))
-        write_cine_study(root, n_phases=N_PHASES, la_views=(), sa_positions_mm=pos)
+        write_cine_study(root, n_phases=N_PHASES, sa_positions_mm=pos, **study)
         a = import_study(root, key=KEY)
         ed, es = a.image.ed_index, a.image.es_index
         truth = {"LVEDV": h.lv_volume_ml(ed / N_PHASES), "LVESV": h.lv_volume_ml(es / N_PHASES),
@@ -161,6 +161,12 @@ def shifted(tmp_path_factory):
                  "RVESV": h.volumes_on_grid(es / N_PHASES, 1.5)[3]}
         out[start] = ({m.name: m for m in a.measurements}, truth, a.notes)
     return out
+
+
+@pytest.fixture(scope="module")
+def shifted(tmp_path_factory):
+    """``{first slice mm: (measurements by name, truth by name)}``, imported once each."""
+    return _import_shifted(tmp_path_factory, "shift", la_views=())
 
 
 @pytest.mark.slow
@@ -203,18 +209,7 @@ LA_BY_PLANE_MM = (-2.0, 0.0, 10.0, 12.0)
 @pytest.fixture(scope="module")
 def shifted_la(tmp_path_factory):
     """As :func:`shifted`, with the study's long-axis views."""
-    h, out = CineHeart(), {}
-    for start in SHIFTS_MM:
-        root = tmp_path_factory.mktemp(f"la{start:+.0f}")
-        pos = tuple(float(a) for a in np.arange(start, start + 104.0, 8.0))
-        write_cine_study(root, n_phases=N_PHASES, sa_positions_mm=pos)
-        a = import_study(root, key=KEY)
-        ed, es = a.image.ed_index, a.image.es_index
-        truth = {"LVEDV": h.lv_volume_ml(ed / N_PHASES), "LVESV": h.lv_volume_ml(es / N_PHASES),
-                 "RVEDV": h.volumes_on_grid(ed / N_PHASES, 1.5)[3],
-                 "RVESV": h.volumes_on_grid(es / N_PHASES, 1.5)[3]}
-        out[start] = ({m.name: m for m in a.measurements}, truth, a.notes)
-    return out
+    return _import_shifted(tmp_path_factory, "la")
 
 
 @pytest.mark.slow
