@@ -62,17 +62,16 @@ RVEN_DROP_BETA_MAX = 1.0 - 1.62 / 2.40
 #: Metoprolol IV reference dose (mg) and its effects (Dell'Italia AJC 1989): HR 90 → 74.
 BB_REF_MG = 12.0
 BB_HR_DROP = 1.0 - 74.0 / 90.0
-#: Contractility drop at the reference dose: UNSOURCED (dP/dtmax fell 28 %, part of it from
-#: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %); 0.22 is the least-squares fit
-#: to the metoprolol and esmolol evidence rows run regulated (evidence/beta_blocker.json),
-#: made while the reflex could still restore contractility. Refitted with BB_RVEN_RISE by
-#: ``refit`` (drugs10: 0.209, with the esmolol row on a patient matched to its study's
-#: baseline; drugs11: 0.189, with the metoprolol row on a patient matched to its study's
-#: baseline too). An independent figure in heart failure: end-systolic elastance −27 % after IV
-#: metoprolol or propranolol (Haber et al., Circulation 1993;88:1610; dose not in the
-#: abstract). The esmolol row passes from 0.214, the metoprolol row (on its matched patient)
-#: only up to 0.185 (drugs11).
-BB_EA_DROP = 0.189
+#: Contractility drop the β-blocker sets itself, at the reference dose: 0. In healthy men
+#: IV metoprolol left the LV volumes unchanged at rest, the output falling only with the rate
+#: (Scand J Clin Lab Invest 1991;51:161): the normal heart at rest does not lean on
+#: sympathetic support. What β-blockade costs a failing heart (Ees −27 % in CHF, Haber et al.,
+#: Circulation 1993;88:1610) is the withdrawal of its resting sympathetic support, which grows
+#: as LVEF falls: that needs the member's state, so the regulated what-if applies it
+#: (:func:`twinviewer.interventions.baroreflex.withdraw_support`, physio12). Until physio12
+#: this was one fitted constant for every heart (0.22, drugs10 0.209, drugs11 0.189) and the
+#: metoprolol and esmolol rows needed it on either side of one value (≤ 0.185 and ≥ 0.214).
+BB_EA_DROP = 0.0
 #: Rise of the resistance to venous return (SYS.R_VEN) at the reference dose. Direction
 #: sourced: the venous resistance carries a β-mediated dilator and an α-mediated constrictor
 #: component, and propranolol turned noradrenaline's rise of venous return into a fall
@@ -100,7 +99,8 @@ BB_TAU_RISE = 72.0 / 59.0 - 1.0
 def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     f = s["dose"] / BB_REF_MG
     scale(ctx, P, ["HR"], 1.0 - BB_HR_DROP * f)
-    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
+    if BB_EA_DROP:
+        scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
     if BB_RVEN_RISE and ctx.has("SYS.R_VEN"):  # optional: imported models may lack it
         scale(ctx, P, ["SYS.R_VEN"], 1.0 + BB_RVEN_RISE * f)
     if BB_TAU_RISE and ctx.has("LV.TR"):
@@ -113,8 +113,9 @@ BETA_BLOCKER = Intervention(
     title="Beta-blocker (metoprolol IV equivalent)",
     settings=(Setting(
         "dose", "mg", 10.0, (0.0, 15.0),
-        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989), LV/RV "
-        f"contractility −{100 * BB_EA_DROP:.0f} % (UNSOURCED translation of dP/dtmax −28 %)"
+        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989); run "
+        "regulated, LV/RV contractility loses the heart's resting sympathetic support, 0 at "
+        "LVEF ≥ 50 % to −27 % at LVEF ≤ 25 % (Haber 1993)"
         + (f", resistance to venous return SYS.R_VEN +{100 * BB_RVEN_RISE:.0f} % (β-blockade "
            "unmasks α-venoconstriction, Imai 1978; size fitted, UNSOURCED)"
            if BB_RVEN_RISE else "")
@@ -122,19 +123,26 @@ BETA_BLOCKER = Intervention(
            "Dell'Italia 1989)" if BB_TAU_RISE else "") + "; linear in dose",
         label="Metoprolol IV", reason_low=_NEGATIVE,
         reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
-    description="Lowers HR and LV/RV active elastance (EA), raises the resistance to "
-    "venous return (SYS.R_VEN) and slows LV relaxation (LV.TR) in proportion to dose.",
+    description="Lowers HR, raises the resistance to venous return (SYS.R_VEN) and slows LV "
+    "relaxation (LV.TR) in proportion to dose; run regulated, it blocks the reflex's inotropic "
+    "arm and withdraws the failing heart's resting sympathetic support of LV/RV active "
+    "elastance (EA).",
     evidence=("Metoprolol IV ~12 mg: HR 90 → 74, dP/dtmax −28 %, EF 48 → 43, relaxation "
               "time constant 59 → 72 ms (Dell'Italia AJC 1989).",
               "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
-              "β-block Ees −20–30 %: UNSOURCED estimate (INTERVENTIONS.md §4).",
+              "IV metoprolol or propranolol in congestive heart failure: Ees 0.88 → 0.64 "
+              "mmHg/mL (Haber, Circulation 1993;88:1610); in healthy men LV volumes unchanged "
+              "at rest (Scand J Clin Lab Invest 1991;51:161).",
               "Venous resistance: β-mediated dilator and α-mediated constrictor components; "
               "propranolol reversed noradrenaline's rise of venous return (Imai, Satoh & Taira "
               "1978, dogs); isoproterenol lowered splanchnic venous resistance 42 % and raised "
               "venous return 48 % (Green 1977, dogs)."),
     assumptions=(_NO_RAUTOREG, "Run regulated, the β-blocker blocks the reflex's inotropic "
-                 "arm (β1-mediated) at any dose above zero; HR (vagal part), resistance and "
-                 "venous tone still respond.",
+                 "arm (β1-mediated) at any dose above zero and withdraws the resting "
+                 "sympathetic support of contractility, which grows linearly from 0 at LVEF 50 "
+                 "% to 27 % at LVEF 25 % (the ramp's shape is UNSOURCED); HR (vagal part), "
+                 "resistance and venous tone still respond. Run acute (no sympathetic state) it "
+                 "leaves contractility unchanged.",
                  "The rise of the resistance to venous return is applied only to a model with "
                  "a lumped systemic venous resistance (not to an imported svZeroD model "
                  "without one), the slower relaxation only to one with an LV relaxation "
