@@ -73,3 +73,14 @@ def test_the_esmolol_row_is_a_prediction_whatever_the_fitted_venous_constant(mon
     for value in (lo, hi):
         monkeypatch.setattr(drugs, "BB_RVEN_RISE", value)
         assert ev.run_row(row).status == "pass", value
+
+
+def test_a_stored_regulated_result_follows_the_support_constant(monkeypatch):
+    """The support is part of the regulated what-if's code, so a stored result computed
+    with another SUPPORT_HF is not shown as current (constants_digest)."""
+    from twinviewer.interventions.constants_digest import scenario_digest
+
+    sc = _bb(5.0)
+    before = scenario_digest(sc)
+    monkeypatch.setattr(br, "SUPPORT_HF", 0.3)
+    assert scenario_digest(sc) != before

@@ -80,7 +80,9 @@ BB_EA_DROP = 0.0
 #: undoing the largest β-agonist fall (:data:`RVEN_DROP_BETA_MAX`, Green 1977):
 #: 1/(1 − 0.32) − 1 = +48 %. The fit sits at that bound (drugs9): on model 3.0 it passes the
 #: metoprolol row and turns esmolol's PCWP rise into a fall, so the refit guard keeps 0; on
-#: model 3.1 it is kept (both rows fail either way; squared miss 15.0 → 5.0).
+#: model 3.1 it is kept (both rows fail either way; squared miss 15.0 → 5.0). Since physio12
+#: it is fitted to the metoprolol row alone (its least squares stays at the bound, 0.481), so
+#: the esmolol row is a prediction; that row passes for any value from 0 to the bound.
 BB_RVEN_RISE = 0.481
 #: β1-blockade blocks the baroreflex's inotropic arm (ventricular contractility is raised by
 #: β1 receptors only); its heart-rate arm keeps the vagal part, and resistance and venous

@@ -25,7 +25,7 @@ WHY: dict[str, str] = {
     "metoprolol-12mg": "The β-blocker's contractility cost is the heart's resting sympathetic "
                        "support, which grows as LVEF falls (none in normal hearts, Ees −27 % "
                        "in heart failure); at this cohort's LVEF of 47 % it is small, so "
-                       "LVEF, ESV and dP/dtmax fall too little. The cohort is 48 h after a "
+                       "LVEF, ESV and dP/dtmax fall too little. The cohort is within 48 h of a "
                        "Q-wave infarct with an end-diastolic pressure of 27 mmHg, whose "
                        "sympathetic drive its LVEF does not show; no sourced measure of "
                        "that drive was found (docs/notes/physio12.md). The heart-rate input "
@@ -145,7 +145,11 @@ RECORD: dict[str, str] = {
                      "arm follows cardiopulmonary unloading, not modelled. drugs9: it lowers "
                      "the splanchnic zero-flow pressure (capacitance, modelled) and not the "
                      "resistance to venous return (regional venous return in dogs, scilit); a "
-                     "lower RVR anyway (×0.5) passes CO but PCWP falls less (−21 %)",
+                     "lower RVR anyway (×0.5) passes CO but PCWP falls less (−21 %). "
+                     "physio12: that withdrawal acting through the failing heart's resting "
+                     "support of contractility (Azevedo 2000's −25 % cardiac spillover × "
+                     "the support 0.27: EA −6.8 %) moves CO +43 → +34 % and leaves HR at +5 "
+                     "%: further from the source",
     "hydralazine": "CI +40 % (reported +56–70 %), MAP −11 % (−5 %), PCWP −11 % (~=) at the "
                    "reported net SVR −39 %: SV = (EDV − V0)·Ees/(Ees + Ea) with Ees 0.5 rises "
                    "36 % when Ea falls 37 %; functional MR (EROA 0.2 cm²) gives +41 %. "
@@ -185,7 +189,14 @@ RECORD: dict[str, str] = {
                                   "+6–9 %; a rate-dependent venous return (RVR × 0.3 "
                                   "at 110 bpm) with FFR 0.36 and a shorter contraction "
                                   "passes it acute only (regulated SV −14 %) and fails the "
-                                  "other two pacing rows (devices11.md)",
+                                  "other two pacing rows (devices11.md). physio12: "
+                                  "relaxation already shortens with rate (× 0.77 at 110 "
+                                  "bpm, Weissler); a further frequency-dependent "
+                                  "acceleration (LV/RV.TR × 0.9…0.6 at 110 bpm only) gives "
+                                  "CO +7…+9 %, SV −32…−31 %, EDV 105 → 107 mL, and from × "
+                                  "0.7 fails the EF < 50 % row (CO +10 %); with FFR 0.36 "
+                                  "too, CO +8…+12 % and ESV −18…−20 % fails "
+                                  "(docs/notes/physio12_relaxation.py)",
 }
 
 def known_failing(model_name: str) -> dict[str, str]:
