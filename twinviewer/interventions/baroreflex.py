@@ -60,14 +60,16 @@ normal heart at rest does not. So
 lowered end-systolic elastance 27 % in congestive heart failure (0.88 → 0.64 mmHg/mL, Haber
 et al., Circulation 1993;88:1610), while in healthy men IV metoprolol left the LV volumes
 unchanged at rest, the output falling only with the rate (eight healthy men, radionuclide:
-Scand J Clin Lab Invest 1991;51:161, doi 10.1080/00365519109091103). When the reflex's
-inotropic arm is blocked (``"LV.EA"`` in ``held``: a β-blocker), :func:`regulate` also
-withdraws that resting support: LV.EA and RV.EA × (1 − :func:`resting_support`), the support
-being SUPPORT_HF = 0.27 at LVEF ≤ 25 % and 0 at LVEF ≥ 50 %, linear in between — the
-same ramp as the blunting above, whose shape (not its end points) is UNSOURCED. Like the block
-of the reflex arm, the withdrawal is all-or-nothing in dose (full β1-blockade at the studied
-5–15 mg metoprolol IV). Run *acute* (no sympathetic state) the β-blocker changes only the
-parameters it sets itself.
+Scand J Clin Lab Invest 1991;51:161, doi 10.1080/00365519109091103). A step that blocks the
+reflex's inotropic arm (``"LV.EA"`` in its ``holds``: a β-blocker) therefore also withdraws
+that resting support: LV.EA and RV.EA × (1 − :func:`resting_support` of the member's baseline
+LVEF), the support being SUPPORT_HF = 0.27 at LVEF ≤ 25 % and 0 at LVEF ≥ 50 %, linear in
+between — the same ramp as the blunting above, whose shape (not its end points) is UNSOURCED.
+Like the block of the reflex arm, the withdrawal is all-or-nothing in dose (full β1-blockade at
+the studied 5–15 mg metoprolol IV). Resting tone is part of any baseline, so the block removes
+it with or without the reflex: the withdrawal is part of the scenario's parameter transform
+(:func:`~twinviewer.interventions.scenario.apply_scenario`, physio12b), run acute and
+regulated alike, and :func:`regulate` does not apply it again.
 
 No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
 """
@@ -124,9 +126,6 @@ class Regulated:
     open_loop_gain: np.ndarray  # (N,) MAP correction / residual error
     iterations: int
     blunting: np.ndarray | None = None  # (N,) factor on the sympathetic gains (1 = intact)
-    #: (N,) fraction of LV/RV contractility withdrawn with the resting sympathetic support
-    #: (β1-blockade); None when nothing was withdrawn.
-    withdrawn: np.ndarray | None = None
 
 
 def check_mode(mode: str) -> str:
@@ -253,7 +252,8 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     held : collection of str
         Effector parameters a device holds (:func:`effectors`), e.g. ``("HR",)`` when paced.
         With ``"LV.EA"`` held (β1-blockade) the member's resting sympathetic support of
-        contractility is withdrawn too (:func:`withdraw_support`).
+        contractility is already withdrawn in ``P`` (:func:`withdraw_support`, applied by
+        :func:`~twinviewer.interventions.scenario.apply_scenario`), not here.
 
     Returns
     -------
@@ -267,9 +267,6 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     target = baseline.metrics["MAP"]
     lvef = baseline.metrics["LVEF"]
     blunting = hf_blunting(lvef, BLUNT_HF_SYMPATHETIC)
-    P, withdrawn = withdraw_support(model, P, lvef, held)
-    if withdrawn is not None and np.any(withdrawn > 0.0):
-        acute = None  # the run at e = 0 must carry the withdrawal
     if acute is None:
         acute = simulate(model, P, warm_start=baseline.final_state, settings=settings)
     e0 = np.zeros(P.shape[0])
@@ -295,5 +292,4 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
         warm = np.where(res.ok[:, None], res.final_state, warm)
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = (map_acute - res.metrics["MAP"]) / (res.metrics["MAP"] - target)
-    return Regulated(res, res.params, res.metrics["MAP"] - target, gain, iterations, blunting,
-                     withdrawn)
+    return Regulated(res, res.params, res.metrics["MAP"] - target, gain, iterations, blunting)
