@@ -205,6 +205,16 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
                          interventions=stored_digest(metrics))
 
 
+def _remember(results: Results | None) -> None:
+    """Keep the open twin's baseline LVEF where a β-blocker's transform finds it
+    (:func:`~twinviewer.interventions.scenario.remember_baseline`): checking a scenario then
+    never simulates the baseline again."""
+    if results is not None:
+        from twinviewer.interventions.scenario import remember_baseline
+
+        remember_baseline(results)
+
+
 def _stored_lvef(metrics: Mapping[str, np.ndarray] | None, n: int) -> np.ndarray | None:
     """The stored baseline LVEF (%) of ``n`` members, NaN where not periodic; None when not
     stored for ``n`` members."""
@@ -582,6 +592,7 @@ class Document:
             self.twin = twin
             self.file = file if file is not None else FileContext()
             self.results = results
+            _remember(results)
             self.scenario_results = {}
             self.calibration = latest_calibration(twin)
             self.selection = {}
@@ -637,6 +648,7 @@ class Document:
         if results is self.results:
             return
         self.results = results
+        _remember(results)
         self.emit("results", results)
 
     # -- what the user makes ---------------------------------------------------------------

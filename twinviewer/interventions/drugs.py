@@ -67,8 +67,9 @@ BB_HR_DROP = 1.0 - 74.0 / 90.0
 #: (Scand J Clin Lab Invest 1991;51:161): the normal heart at rest does not lean on
 #: sympathetic support. What β-blockade costs a failing heart (Ees −27 % in CHF, Haber et al.,
 #: Circulation 1993;88:1610) is the withdrawal of its resting sympathetic support, which grows
-#: as LVEF falls: that needs the member's state, so the regulated what-if applies it
-#: (:func:`twinviewer.interventions.baroreflex.withdraw_support`, physio12). Until physio12
+#: as LVEF falls: that needs the member's baseline LVEF, so the scenario applies it after
+#: this transform, acute and regulated alike
+#: (:func:`twinviewer.interventions.baroreflex.withdraw_support`, physio12/12b). Until physio12
 #: this was one fitted constant for every heart (0.22, drugs10 0.209, drugs11 0.189) and the
 #: metoprolol and esmolol rows needed it on either side of one value (≤ 0.185 and ≥ 0.214).
 BB_EA_DROP = 0.0
@@ -115,8 +116,8 @@ BETA_BLOCKER = Intervention(
     title="Beta-blocker (metoprolol IV equivalent)",
     settings=(Setting(
         "dose", "mg", 10.0, (0.0, 15.0),
-        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989); run "
-        "regulated, LV/RV contractility loses the heart's resting sympathetic support, 0 at "
+        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989); at any dose "
+        "above zero LV/RV contractility loses the heart's resting sympathetic support, 0 at "
         "LVEF ≥ 50 % to −27 % at LVEF ≤ 25 % (Haber 1993)"
         + (f", resistance to venous return SYS.R_VEN +{100 * BB_RVEN_RISE:.0f} % (β-blockade "
            "unmasks α-venoconstriction, Imai 1978; size fitted, UNSOURCED)"
@@ -126,9 +127,9 @@ BETA_BLOCKER = Intervention(
         label="Metoprolol IV", reason_low=_NEGATIVE,
         reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
     description="Lowers HR, raises the resistance to venous return (SYS.R_VEN) and slows LV "
-    "relaxation (LV.TR) in proportion to dose; run regulated, it blocks the reflex's inotropic "
-    "arm and withdraws the failing heart's resting sympathetic support of LV/RV active "
-    "elastance (EA).",
+    "relaxation (LV.TR) in proportion to dose; withdraws the failing heart's resting "
+    "sympathetic support of LV/RV active elastance (EA), from the member's baseline LVEF; run "
+    "regulated, it also blocks the reflex's inotropic arm.",
     evidence=("Metoprolol IV ~12 mg: HR 90 → 74, dP/dtmax −28 %, EF 48 → 43, relaxation "
               "time constant 59 → 72 ms (Dell'Italia AJC 1989).",
               "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
@@ -139,12 +140,11 @@ BETA_BLOCKER = Intervention(
               "propranolol reversed noradrenaline's rise of venous return (Imai, Satoh & Taira "
               "1978, dogs); isoproterenol lowered splanchnic venous resistance 42 % and raised "
               "venous return 48 % (Green 1977, dogs)."),
-    assumptions=(_NO_RAUTOREG, "Run regulated, the β-blocker blocks the reflex's inotropic "
-                 "arm (β1-mediated) at any dose above zero and withdraws the resting "
-                 "sympathetic support of contractility, which grows linearly from 0 at LVEF 50 "
-                 "% to 27 % at LVEF 25 % (the ramp's shape is UNSOURCED); HR (vagal part), "
-                 "resistance and venous tone still respond. Run acute (no sympathetic state) it "
-                 "leaves contractility unchanged.",
+    assumptions=(_NO_RAUTOREG, "At any dose above zero the β-blocker withdraws the resting "
+                 "sympathetic support of contractility, acute or regulated: it grows linearly "
+                 "from 0 at baseline LVEF 50 % to 27 % at LVEF 25 % (the ramp's shape is "
+                 "UNSOURCED). Run regulated, it also blocks the reflex's inotropic arm "
+                 "(β1-mediated); HR (vagal part), resistance and venous tone still respond.",
                  "The rise of the resistance to venous return is applied only to a model with "
                  "a lumped systemic venous resistance (not to an imported svZeroD model "
                  "without one), the slower relaxation only to one with an LV relaxation "

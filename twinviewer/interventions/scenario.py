@@ -40,8 +40,9 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
         SD) are set to zero, so one member gets the expected value.
     baseline_lvef : (N,) ndarray or float, optional
         The members' baseline LVEF (%), the run of ``params``, used only when the scenario
-        blocks β1 (:func:`withdraws_support`). If None there, ``params`` are simulated once
-        to get it (:func:`baseline_lvef_of`, remembered for the same parameters).
+        blocks β1 (:func:`withdraws_support`). If None there, a run of the same parameters
+        this process already holds is used (:func:`remember_baseline`: the open document's
+        baseline), else ``params`` are simulated once (:func:`baseline_lvef_of`).
 
     Returns
     -------
@@ -132,15 +133,53 @@ def lvef_of(results) -> np.ndarray:
                     np.asarray(results.metrics["LVEF"], dtype=float), np.nan)
 
 
-#: Baseline LVEF of parameter sets simulated by :func:`baseline_lvef_of` (a few kept).
+#: Baseline LVEF of parameter sets simulated by :func:`baseline_lvef_of` or held by the
+#: process (:func:`remember_baseline`); a few kept, the least recently used dropped.
 _LVEF_MEMO: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _LVEF_MEMO_SIZE = 8
 
 
+def _memo_key(model: ModelSpec, P: np.ndarray) -> tuple:
+    P = np.array(np.atleast_2d(P), dtype=float)
+    return (model.name, model.version, model.equation_hash, P.shape,
+            hashlib.sha256(P.tobytes()).hexdigest())
+
+
+def _memo_put(key: tuple, lvef: np.ndarray) -> None:
+    _LVEF_MEMO[key] = lvef
+    _LVEF_MEMO.move_to_end(key)
+    while len(_LVEF_MEMO) > _LVEF_MEMO_SIZE:
+        _LVEF_MEMO.popitem(last=False)
+
+
+def remember_baseline(results) -> None:
+    """Keep the LVEF of a baseline run (a :class:`~twinviewer.physiology.Results` with its
+    ``model`` and ``params``) as that of its parameters: a β-blocker then applied to them
+    without ``baseline_lvef`` does not simulate them again. The open document keeps its
+    baseline here, so the GUI's checks of a scenario (on the GUI thread, in a process that
+    leaves simulation to its helper) never simulate.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset, simulate
+    >>> p = get_preset("hfref")
+    >>> r = simulate(p.model, p.vector())
+    >>> remember_baseline(r)
+    >>> bool(baseline_lvef_of(p.model, p.vector())[0] == lvef_of(r)[0])
+    True
+    """
+    try:
+        key, lvef = _memo_key(results.model, results.params), lvef_of(results)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return  # not a run with its model, parameters and LVEF: nothing to keep
+    if lvef.shape == (key[3][0],):
+        _memo_put(key, lvef)
+
+
 def baseline_lvef_of(model: ModelSpec, params: np.ndarray) -> np.ndarray:
     """The members' LVEF (%) of one run of ``params`` (NaN where it has no periodic state),
-    remembered for the same model and parameters, so that repeated scenarios on one twin
-    simulate its baseline once.
+    remembered for the same model and parameters (:func:`remember_baseline`), so that
+    repeated scenarios on one twin simulate its baseline at most once.
 
     Examples
     --------
@@ -152,15 +191,12 @@ def baseline_lvef_of(model: ModelSpec, params: np.ndarray) -> np.ndarray:
     from twinviewer.physiology import simulate
 
     P = np.array(np.atleast_2d(params), dtype=float)
-    key = (model.name, model.version, model.equation_hash, P.shape,
-           hashlib.sha256(P.tobytes()).hexdigest())
+    key = _memo_key(model, P)
     if key in _LVEF_MEMO:
         _LVEF_MEMO.move_to_end(key)
         return _LVEF_MEMO[key].copy()
     lvef = lvef_of(simulate(model, P))
-    _LVEF_MEMO[key] = lvef
-    while len(_LVEF_MEMO) > _LVEF_MEMO_SIZE:
-        _LVEF_MEMO.popitem(last=False)
+    _memo_put(key, lvef)
     return lvef.copy()
 
 
