@@ -201,3 +201,22 @@ def test_a_stored_result_follows_the_support_constant(monkeypatch, mode):
     monkeypatch.setattr(br, "SUPPORT_HF", 0.3)
     assert scenario_digest(sc) != before
     assert scenario_digest(vaso) == before_vaso
+
+
+def test_a_check_of_a_scenario_refuses_what_apply_refuses_and_never_simulates(monkeypatch):
+    from twinviewer import physiology
+    from twinviewer.interventions.scenario import check_scenario
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated")
+
+    monkeypatch.setattr(physiology, "simulate", refuse)
+    p = get_preset("hfref")
+    P = sample_prior(p.model, 2, base=p.vector(), seed=11)
+    check_scenario(p.model, P, _bb())
+    bad = Scenario("bad", (*_bb().steps, InterventionStep("vasodilator", {"level": 9.0})))
+    with pytest.raises(InterventionError, match="'bad', step 2") as caught:
+        check_scenario(p.model, P, bad)
+    with pytest.raises(InterventionError) as again:
+        apply_scenario(p.model, P, bad)
+    assert str(again.value) == str(caught.value)

@@ -73,6 +73,21 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     return _steps(model, P0, scenario, point, lvef)
 
 
+def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> None:
+    """Raise the :class:`InterventionError` that :func:`apply_scenario` would raise for
+    ``scenario`` on ``params``, without simulating anything (a β-blocker's withdrawal, which
+    needs the baseline LVEF, cannot fail): for a form that only checks what the user chose.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("hfref")
+    >>> check_scenario(p.model, p.vector(), Scenario("bb", (InterventionStep(
+    ...     "beta_blocker", {"dose": 10.0}),)))
+    """
+    _steps(model, np.array(np.atleast_2d(params), dtype=float), scenario, False)
+
+
 def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
            lvef: np.ndarray | None = None) -> np.ndarray:
     """The steps in order; with ``lvef``, the first β1-blocking step withdraws the resting
