@@ -152,14 +152,15 @@ class StoredResults(Results):
 
 
 def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
-                   model: Any, series: Mapping[str, np.ndarray] | None = None
-                   ) -> StoredResults | None:
+                   model: Any, series: Mapping[str, np.ndarray] | None = None,
+                   baseline: Mapping[str, np.ndarray] | None = None) -> StoredResults | None:
     """The stored metrics (and waveforms, ``series`` with a ``'time'`` array) of the
     baseline or a scenario as :class:`StoredResults`.
 
     ``params`` are the twin's ensemble with the scenario applied (what a re-run would
     simulate); None when the metrics do not match the ensemble or the scenario cannot be
-    applied by the installed interventions.
+    applied by the installed interventions. ``baseline``: the stored baseline metrics, whose
+    LVEF a β-blocker's parameters depend on (simulated once if not given, or not stored).
 
     Examples
     --------
@@ -189,7 +190,7 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
         from twinviewer.interventions import InterventionError, apply_scenario
 
         try:
-            params = apply_scenario(model, params, sc)
+            params = apply_scenario(model, params, sc, baseline_lvef=_stored_lvef(baseline, n))
         except (InterventionError, KeyError, ValueError):
             return None
     status = np.where(ok, ig.PERIODIC, ig.NOT_PERIODIC).astype(np.int64)
@@ -202,6 +203,28 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
                          np.zeros(n, dtype=np.int64), [None] * n,
                          equation_hash=twin.equation_hash,
                          interventions=stored_digest(metrics))
+
+
+def _remember(results: Results | None) -> None:
+    """Keep the open twin's baseline LVEF where a β-blocker's transform finds it
+    (:func:`~twinviewer.interventions.scenario.remember_baseline`): checking a scenario then
+    never simulates the baseline again."""
+    if results is not None:
+        from twinviewer.interventions.scenario import remember_baseline
+
+        remember_baseline(results)
+
+
+def _stored_lvef(metrics: Mapping[str, np.ndarray] | None, n: int) -> np.ndarray | None:
+    """The stored baseline LVEF (%) of ``n`` members, NaN where not periodic; None when not
+    stored for ``n`` members."""
+    if not isinstance(metrics, Mapping) or "LVEF" not in metrics:
+        return None
+    lvef = np.asarray(metrics["LVEF"], dtype=np.float64)
+    ok = np.asarray(metrics.get("_ok", np.isfinite(lvef)), dtype=bool)
+    if lvef.shape != (n,) or ok.shape != (n,):
+        return None
+    return np.where(ok, lvef, np.nan)
 
 
 def _described(scenario: Scenario) -> str:
@@ -569,6 +592,7 @@ class Document:
             self.twin = twin
             self.file = file if file is not None else FileContext()
             self.results = results
+            _remember(results)
             self.scenario_results = {}
             self.calibration = latest_calibration(twin)
             self.selection = {}
@@ -624,6 +648,7 @@ class Document:
         if results is self.results:
             return
         self.results = results
+        _remember(results)
         self.emit("results", results)
 
     # -- what the user makes ---------------------------------------------------------------
@@ -931,7 +956,8 @@ class Document:
         by_name = {s.name: s for s in self.scenarios}
         for name in names:
             r = stored_results(twin, name, self.file.stored_results[name], model,
-                               self.file.stored_series.get(name))
+                               self.file.stored_series.get(name),
+                               self.file.stored_results.get(BASELINE))
             if r is None:
                 skipped.append(name)
             elif r.interventions != scenario_digest(by_name[name]):

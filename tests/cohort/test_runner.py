@@ -169,3 +169,25 @@ def test_device_draws_differ_between_patients_unless_the_spec_seeds_them():
     # steps without a seeded draw are unchanged
     other = Scenario("x", (InterventionStep("diuretic", {}),))
     assert patient_scenario(other, 7, 0) == other
+
+
+def test_a_beta_blocker_withdraws_each_members_support_as_the_whatif_engine_does(tmp_path):
+    """The cohort's β-blocker takes each member's baseline LVEF from the chunk's own baseline
+    run (physio12b): the same parameters and results as the what-if engine's."""
+    spec = parse_spec({**TINY, "population": {"preset": "hfref", "n": 2, "seed": 3},
+                       "scenarios": [{"name": "bb", "steps": ["beta_blocker:dose=10"]}],
+                       "metrics": ["LVEF", "CO"]})
+    table = run_cohort(spec, tmp_path / "bb.parquet", in_process=True).table
+    model, pop = virtual_population(spec)
+    for k in range(2):
+        ens = member_ensemble(model, pop[k], spec.members, seed=spec.seed, patient=k)
+        base = simulate(model, ens)
+        res = run_scenarios(model, base, [patient_scenario(Scenario(s.name, s.steps),
+                                                           spec.seed, k)
+                                          for s in spec.scenarios])
+        ea = model.index("LV.EA")
+        assert (res["bb"].params[:, ea] < ens[:, ea]).any()  # the support is withdrawn
+        c = scenario_table(base, res, spec.metrics, level=spec.level).cells["LVEF"]["bb"]
+        row = table.query("patient == @k").iloc[0]
+        assert row["LVEF:diff_median"] == pytest.approx(c.difference.median, abs=1e-9)
+        assert row["LVEF:diff_median"] < 0

@@ -97,3 +97,31 @@ def test_results_name_quantities_as_students_read_them():
                 assert not re.search(rf"\b{re.escape(q.metric)}\b", out.detail), out.detail
             if q.kind == "direction":
                 assert out.detail.endswith("[acute, unregulated]"), out.detail
+
+
+BETA = """\
+title: Beta-blocker in a failing heart
+steps:
+  - load_heart: hfref
+  - apply: {intervention: beta_blocker, settings: {dose: 10}}
+  - question:
+      prompt: ESPVR?
+      kind: direction
+      metric: Ees
+      answer: decreases
+"""
+
+
+def test_a_beta_blocker_costs_a_failing_heart_contractility_in_a_lesson():
+    """The lesson's (acute) β-blocker withdraws the failing heart's resting sympathetic
+    support, from the heart's run just before the step (physio12b), as the what-if does."""
+    from twinviewer.interventions.baroreflex import resting_support
+
+    s = LessonSession(parse_lesson(BETA))
+    s.step_to(0)
+    lvef, ees = float(s.results.metrics["LVEF"][0]), float(s.results.metrics["Ees"][0])
+    s.step_to(2)
+    assert s.outcomes[2].key_ok
+    ea = s.model.index("LV.EA")
+    assert s.params[0, ea] == pytest.approx(s.base[0, ea] * (1 - resting_support(lvef)))
+    assert s.results.metrics["Ees"][0] < 0.9 * ees

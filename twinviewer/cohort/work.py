@@ -15,7 +15,7 @@ import pandas as pd
 from twinviewer.cohort.spec import CohortSpec
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.compare import DIRECTIONS, Interval, harmed, improvement
-from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.interventions.scenario import apply_scenario, lvef_of
 from twinviewer.physiology import METRIC_BY_NAME, MODELS, ModelError, simulate
 
 #: Statistic columns per metric: ``METRIC:STAT``.
@@ -141,13 +141,14 @@ def run_chunk(chunk: Chunk, *, engine_threads: int | None = None) -> pd.DataFram
     starts = stops - sizes
     P = np.vstack(ens)
     base = simulate(model, P)
+    lvef = lvef_of(base)  # a β-blocker withdraws each member's resting support by it
     scen: dict[str, object] = {}
     for sc in spec.scenarios:
         # Per patient: seeded device draws depend on the patient (not on the chunking), and
         # differ between patients.
         Ps = np.vstack([apply_scenario(model, e, patient_scenario(
-            Scenario(sc.name, sc.steps), spec.seed, pat)) for e, pat in zip(
-            ens, chunk.patients, strict=True)])
+            Scenario(sc.name, sc.steps), spec.seed, pat), baseline_lvef=lvef[a:b])
+            for e, pat, a, b in zip(ens, chunk.patients, starts, stops, strict=True)])
         scen[sc.name] = simulate(model, Ps, warm_start=base.final_state)
     rows = []
     for k, pat in enumerate(chunk.patients):

@@ -52,6 +52,25 @@ bpm in the DDD evidence row) contradicts the setting the user chose. A β-blocke
 reflex cannot restore EA (``held=("LV.EA", "RV.EA")``); the vagal part of its heart-rate arm
 and its α-mediated resistance and venous arms stay.
 
+**Resting sympathetic support of the failing heart's contractility** (physio12). The failing
+heart leans on its sympathetic drive at rest (cardiac noradrenaline spillover +540 % in heart
+failure, LVEF 10–39 %: Hasking et al., Circulation 1986;73:615, abstract through scilit); the
+normal heart at rest does not. So
+β-blockade costs contractility in proportion to that support: IV metoprolol or propranolol
+lowered end-systolic elastance 27 % in congestive heart failure (0.88 → 0.64 mmHg/mL, Haber
+et al., Circulation 1993;88:1610), while in healthy men IV metoprolol left the LV volumes
+unchanged at rest, the output falling only with the rate (eight healthy men, radionuclide:
+Scand J Clin Lab Invest 1991;51:161, doi 10.1080/00365519109091103). A step that blocks the
+reflex's inotropic arm (``"LV.EA"`` in its ``holds``: a β-blocker) therefore also withdraws
+that resting support: LV.EA and RV.EA × (1 − :func:`resting_support` of the member's baseline
+LVEF), the support being SUPPORT_HF = 0.27 at LVEF ≤ 25 % and 0 at LVEF ≥ 50 %, linear in
+between — the same ramp as the blunting above, whose shape (not its end points) is UNSOURCED.
+Like the block of the reflex arm, the withdrawal is all-or-nothing in dose (full β1-blockade at
+the studied 5–15 mg metoprolol IV). Resting tone is part of any baseline, so the block removes
+it with or without the reflex: the withdrawal is part of the scenario's parameter transform
+(:func:`~twinviewer.interventions.scenario.apply_scenario`, physio12b), run acute and
+regulated alike, and :func:`regulate` does not apply it again.
+
 No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
 """
 
@@ -85,6 +104,16 @@ BLUNT_HF_SYMPATHETIC = 0.19 / 0.30
 EF_BLUNTED = 25.0
 EF_NORMAL = 50.0
 MAX_ITER = 6
+#: Resting sympathetic support of LV/RV contractility at LVEF ≤ EF_BLUNTED, withdrawn by
+#: β1-blockade: Ees 0.88 → 0.64 mmHg/mL after IV β-blockade in congestive heart failure
+#: (Haber et al., Circulation 1993;88:1610); 0 at LVEF ≥ EF_NORMAL (healthy men: LV volumes
+#: unchanged at rest after IV metoprolol, Scand J Clin Lab Invest 1991;51:161). See the
+#: module docstring.
+SUPPORT_HF = 1.0 - 0.64 / 0.88
+#: The effector whose block (``held``) marks β1-blockade: the resting support is withdrawn
+#: from these.
+BETA1_MARKER = "LV.EA"
+SUPPORTED = ("LV.EA", "RV.EA")
 
 
 @dataclass
@@ -120,6 +149,49 @@ def hf_blunting(lvef: np.ndarray | float, at_ef_25: float = BLUNT_HF_HR) -> np.n
     w = np.clip((ef - EF_BLUNTED) / (EF_NORMAL - EF_BLUNTED), 0.0, 1.0)
     out = at_ef_25 + (1.0 - at_ef_25) * w
     return np.where(np.isfinite(ef), out, 1.0)
+
+
+def resting_support(lvef: np.ndarray | float) -> np.ndarray:
+    """Fraction of LV/RV contractility that rests on sympathetic drive at a baseline LVEF
+    (%): :data:`SUPPORT_HF` at LVEF ≤ 25 %, 0 at LVEF ≥ 50 %, linear in between (0 where LVEF
+    is not finite).
+
+    Examples
+    --------
+    >>> [round(float(s), 3) for s in resting_support(np.array([60.0, 46.8, 27.0, 15.0]))]
+    [0.0, 0.035, 0.251, 0.273]
+    """
+    ef = np.asarray(lvef, dtype=float)
+    w = np.clip((EF_NORMAL - ef) / (EF_NORMAL - EF_BLUNTED), 0.0, 1.0)
+    return np.where(np.isfinite(ef), SUPPORT_HF * w, 0.0)
+
+
+def withdraw_support(model: ModelSpec, P: np.ndarray, lvef: np.ndarray | float,
+                     held: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray | None]:
+    """Parameters with the resting sympathetic support of contractility withdrawn where the
+    reflex's inotropic arm is blocked (``"LV.EA"`` in ``held``: β1-blockade), and the fraction
+    withdrawn per member (None, parameters unchanged, when nothing is blocked).
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("hfref")
+    >>> P = p.vector()[None, :]
+    >>> out, w = withdraw_support(p.model, P, np.array([20.0]), held=("LV.EA", "RV.EA"))
+    >>> round(float(out[0, p.model.index("LV.EA")] / P[0, p.model.index("LV.EA")]), 3)
+    0.727
+    >>> withdraw_support(p.model, P, np.array([20.0]))[1] is None
+    True
+    """
+    if BETA1_MARKER not in held:
+        return P, None
+    frac = resting_support(lvef) * np.ones(np.atleast_2d(P).shape[0])
+    out = np.array(P, dtype=float)
+    ctx = Context(model, "baroreflex")
+    for name in SUPPORTED:
+        if name in held:
+            out[:, ctx.col(name)] *= 1.0 - frac
+    return out, frac
 
 
 def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,
@@ -179,6 +251,9 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
         The acute run of ``P`` if already done.
     held : collection of str
         Effector parameters a device holds (:func:`effectors`), e.g. ``("HR",)`` when paced.
+        With ``"LV.EA"`` held (β1-blockade) the member's resting sympathetic support of
+        contractility is already withdrawn in ``P`` (:func:`withdraw_support`, applied by
+        :func:`~twinviewer.interventions.scenario.apply_scenario`), not here.
 
     Returns
     -------

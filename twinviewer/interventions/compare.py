@@ -17,7 +17,7 @@ import numpy as np
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
-from twinviewer.interventions.scenario import apply_scenario, held_parameters
+from twinviewer.interventions.scenario import apply_scenario, held_parameters, lvef_of
 from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 
@@ -694,7 +694,8 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
     if BASELINE in names:
         raise InterventionError(f"{BASELINE!r} is reserved for the untreated twin")
     # Apply every scenario first: a bad setting fails before any simulation runs.
-    matrices = [apply_scenario(model, baseline.params, s) for s in scenarios]
+    matrices = [apply_scenario(model, baseline.params, s, baseline_lvef=lvef_of(baseline))
+                for s in scenarios]
     out: dict[str, Results] = {}
     k = len(scenarios)
     for i, (sc, P) in enumerate(zip(scenarios, matrices, strict=True)):

@@ -2,12 +2,13 @@
 
 A scenario's result depends on the model equations (the twin's ``equation_hash``) *and* on
 the interventions it applies: the drug and device magnitudes (``drugs.INO_*``, ``BB_*`` …),
-the prostheses' EOAs, the setting defaults and, for a regulated what-if, the baroreflex gains
-(``baroreflex.G_HR`` …). None of those is in the equation hash, so a stored result would stay
-"current" after they change. :func:`scenario_digest` hashes them with the mechanism of the
-equation hash (:func:`twinviewer.physiology.dependencies.equation_digest`: the source of
-every function reached from the scenario's transforms and checks, and the value of every
-module constant they read), plus each setting's default and limits. It is stored with the
+the prostheses' EOAs, the setting defaults, for a regulated what-if the baroreflex gains
+(``baroreflex.G_HR`` …) and, for a β-blocker in either mode, the resting sympathetic support
+it withdraws (``baroreflex.SUPPORT_HF``). None of those is in the equation hash, so a stored
+result would stay "current" after they change. :func:`scenario_digest` hashes them with the
+mechanism of the equation hash (:func:`twinviewer.physiology.dependencies.equation_digest`:
+the source of every function reached from the scenario's transforms and checks, and the value
+of every module constant they read), plus each setting's default and limits. It is stored with the
 scenario's metrics in the .twin (:data:`KEY`); a stored result whose digest is missing or
 differs is not shown as current.
 """
@@ -23,6 +24,7 @@ import numpy as np
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
+from twinviewer.interventions.scenario import withdraws_support
 from twinviewer.physiology.dependencies import equation_digest
 
 #: The stored results' key holding the digest (a 1-D array, like ``'_ok'``).
@@ -55,6 +57,12 @@ def scenario_digest(scenario: Scenario) -> str:
         h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
     if scenario.regulation == "regulated":
         functions.append(baroreflex.regulate)
+    try:
+        beta1 = withdraws_support(scenario)
+    except (InterventionError, KeyError):
+        beta1 = False
+    if beta1:  # acute or regulated, β1-blockade withdraws the resting support (physio12b)
+        functions.append(baroreflex.withdraw_support)
     h.update(equation_digest(functions).encode())
     return h.hexdigest()[:DIGITS]
 

@@ -62,17 +62,17 @@ RVEN_DROP_BETA_MAX = 1.0 - 1.62 / 2.40
 #: Metoprolol IV reference dose (mg) and its effects (Dell'Italia AJC 1989): HR 90 → 74.
 BB_REF_MG = 12.0
 BB_HR_DROP = 1.0 - 74.0 / 90.0
-#: Contractility drop at the reference dose: UNSOURCED (dP/dtmax fell 28 %, part of it from
-#: the slower rate; INTERVENTIONS.md estimates Ees −20–30 %); 0.22 is the least-squares fit
-#: to the metoprolol and esmolol evidence rows run regulated (evidence/beta_blocker.json),
-#: made while the reflex could still restore contractility. Refitted with BB_RVEN_RISE by
-#: ``refit`` (drugs10: 0.209, with the esmolol row on a patient matched to its study's
-#: baseline; drugs11: 0.189, with the metoprolol row on a patient matched to its study's
-#: baseline too). An independent figure in heart failure: end-systolic elastance −27 % after IV
-#: metoprolol or propranolol (Haber et al., Circulation 1993;88:1610; dose not in the
-#: abstract). The esmolol row passes from 0.214, the metoprolol row (on its matched patient)
-#: only up to 0.185 (drugs11).
-BB_EA_DROP = 0.189
+#: Contractility drop the β-blocker sets itself, at the reference dose: 0. In healthy men
+#: IV metoprolol left the LV volumes unchanged at rest, the output falling only with the rate
+#: (Scand J Clin Lab Invest 1991;51:161): the normal heart at rest does not lean on
+#: sympathetic support. What β-blockade costs a failing heart (Ees −27 % in CHF, Haber et al.,
+#: Circulation 1993;88:1610) is the withdrawal of its resting sympathetic support, which grows
+#: as LVEF falls: that needs the member's baseline LVEF, so the scenario applies it after
+#: this transform, acute and regulated alike
+#: (:func:`twinviewer.interventions.baroreflex.withdraw_support`, physio12/12b). Until physio12
+#: this was one fitted constant for every heart (0.22, drugs10 0.209, drugs11 0.189) and the
+#: metoprolol and esmolol rows needed it on either side of one value (≤ 0.185 and ≥ 0.214).
+BB_EA_DROP = 0.0
 #: Rise of the resistance to venous return (SYS.R_VEN) at the reference dose. Direction
 #: sourced: the venous resistance carries a β-mediated dilator and an α-mediated constrictor
 #: component, and propranolol turned noradrenaline's rise of venous return into a fall
@@ -81,7 +81,9 @@ BB_EA_DROP = 0.189
 #: undoing the largest β-agonist fall (:data:`RVEN_DROP_BETA_MAX`, Green 1977):
 #: 1/(1 − 0.32) − 1 = +48 %. The fit sits at that bound (drugs9): on model 3.0 it passes the
 #: metoprolol row and turns esmolol's PCWP rise into a fall, so the refit guard keeps 0; on
-#: model 3.1 it is kept (both rows fail either way; squared miss 15.0 → 5.0).
+#: model 3.1 it is kept (both rows fail either way; squared miss 15.0 → 5.0). Since physio12
+#: it is fitted to the metoprolol row alone (its least squares stays at the bound, 0.481), so
+#: the esmolol row is a prediction; that row passes for any value from 0 to the bound.
 BB_RVEN_RISE = 0.481
 #: β1-blockade blocks the baroreflex's inotropic arm (ventricular contractility is raised by
 #: β1 receptors only); its heart-rate arm keeps the vagal part, and resistance and venous
@@ -100,7 +102,8 @@ BB_TAU_RISE = 72.0 / 59.0 - 1.0
 def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     f = s["dose"] / BB_REF_MG
     scale(ctx, P, ["HR"], 1.0 - BB_HR_DROP * f)
-    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
+    if BB_EA_DROP:
+        scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
     if BB_RVEN_RISE and ctx.has("SYS.R_VEN"):  # optional: imported models may lack it
         scale(ctx, P, ["SYS.R_VEN"], 1.0 + BB_RVEN_RISE * f)
     if BB_TAU_RISE and ctx.has("LV.TR"):
@@ -113,8 +116,9 @@ BETA_BLOCKER = Intervention(
     title="Beta-blocker (metoprolol IV equivalent)",
     settings=(Setting(
         "dose", "mg", 10.0, (0.0, 15.0),
-        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989), LV/RV "
-        f"contractility −{100 * BB_EA_DROP:.0f} % (UNSOURCED translation of dP/dtmax −28 %)"
+        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989); at any dose "
+        "above zero LV/RV contractility loses the heart's resting sympathetic support, 0 at "
+        "LVEF ≥ 50 % to −27 % at LVEF ≤ 25 % (Haber 1993)"
         + (f", resistance to venous return SYS.R_VEN +{100 * BB_RVEN_RISE:.0f} % (β-blockade "
            "unmasks α-venoconstriction, Imai 1978; size fitted, UNSOURCED)"
            if BB_RVEN_RISE else "")
@@ -122,19 +126,25 @@ BETA_BLOCKER = Intervention(
            "Dell'Italia 1989)" if BB_TAU_RISE else "") + "; linear in dose",
         label="Metoprolol IV", reason_low=_NEGATIVE,
         reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
-    description="Lowers HR and LV/RV active elastance (EA), raises the resistance to "
-    "venous return (SYS.R_VEN) and slows LV relaxation (LV.TR) in proportion to dose.",
+    description="Lowers HR, raises the resistance to venous return (SYS.R_VEN) and slows LV "
+    "relaxation (LV.TR) in proportion to dose; withdraws the failing heart's resting "
+    "sympathetic support of LV/RV active elastance (EA), from the member's baseline LVEF; run "
+    "regulated, it also blocks the reflex's inotropic arm.",
     evidence=("Metoprolol IV ~12 mg: HR 90 → 74, dP/dtmax −28 %, EF 48 → 43, relaxation "
               "time constant 59 → 72 ms (Dell'Italia AJC 1989).",
               "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
-              "β-block Ees −20–30 %: UNSOURCED estimate (INTERVENTIONS.md §4).",
+              "IV metoprolol or propranolol in congestive heart failure: Ees 0.88 → 0.64 "
+              "mmHg/mL (Haber, Circulation 1993;88:1610); in healthy men LV volumes unchanged "
+              "at rest (Scand J Clin Lab Invest 1991;51:161).",
               "Venous resistance: β-mediated dilator and α-mediated constrictor components; "
               "propranolol reversed noradrenaline's rise of venous return (Imai, Satoh & Taira "
               "1978, dogs); isoproterenol lowered splanchnic venous resistance 42 % and raised "
               "venous return 48 % (Green 1977, dogs)."),
-    assumptions=(_NO_RAUTOREG, "Run regulated, the β-blocker blocks the reflex's inotropic "
-                 "arm (β1-mediated) at any dose above zero; HR (vagal part), resistance and "
-                 "venous tone still respond.",
+    assumptions=(_NO_RAUTOREG, "At any dose above zero the β-blocker withdraws the resting "
+                 "sympathetic support of contractility, acute or regulated: it grows linearly "
+                 "from 0 at baseline LVEF 50 % to 27 % at LVEF 25 % (the ramp's shape is "
+                 "UNSOURCED). Run regulated, it also blocks the reflex's inotropic arm "
+                 "(β1-mediated); HR (vagal part), resistance and venous tone still respond.",
                  "The rise of the resistance to venous return is applied only to a model with "
                  "a lumped systemic venous resistance (not to an imported svZeroD model "
                  "without one), the slower relaxation only to one with an LV relaxation "

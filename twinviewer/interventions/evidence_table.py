@@ -43,7 +43,7 @@ from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import check_mode, regulate
 from twinviewer.interventions.failure_reasons import why_failing
 from twinviewer.interventions.intervention import InterventionError
-from twinviewer.interventions.scenario import apply_scenario, held_parameters
+from twinviewer.interventions.scenario import apply_scenario, held_parameters, lvef_of
 from twinviewer.physiology import ModelError, Results, get_preset, simulate
 
 EVIDENCE_DIR = Path(__file__).with_name("evidence")
@@ -531,8 +531,10 @@ def row_metrics(row: Row) -> tuple[dict[str, float], dict[str, float], dict[str,
     reg = base_r if check_mode(row.regulation) == "regulated" else None
     held = held_parameters(Scenario(row.id, row.steps))
     per_step: dict[str, float] = {}
+    lvef = lvef_of(base_r)  # the resting sympathetic support of a β-blocked member
     if row.ramp is None:
-        P = apply_scenario(model, p0, Scenario(row.id, row.steps), point=True)
+        P = apply_scenario(model, p0, Scenario(row.id, row.steps), point=True,
+                           baseline_lvef=lvef)
         _, after = _simulate(model, P, base_r.final_state,
                              f"virtual patient {row.patient!r} after {row.title}", reg, held)
     else:
@@ -542,7 +544,8 @@ def row_metrics(row: Row) -> tuple[dict[str, float], dict[str, float], dict[str,
         for sp in speeds:
             steps = tuple(InterventionStep(s.name, {**s.settings, row.ramp["setting"]: sp})
                           for s in row.steps)
-            P = apply_scenario(model, p0, Scenario(row.id, steps), point=True)
+            P = apply_scenario(model, p0, Scenario(row.id, steps), point=True,
+                               baseline_lvef=lvef)
             r, m = _simulate(model, P, warm, f"virtual patient {row.patient!r} at "
                              f"{row.ramp['setting']} = {sp:g}", reg, held)
             warm = r.final_state

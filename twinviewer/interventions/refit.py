@@ -71,9 +71,11 @@ class Group:
 #: Every fitted group, as disclosed in the rows' ``"fitted"`` fields and in drugs.py.
 GROUPS: dict[str, Group] = {
     # BB_RVEN_RISE ≤ undoing the largest β-agonist fall of RVR (Green 1977): 1/(1 − 0.32) − 1.
-    "beta_blocker": Group(("BB_EA_DROP", "BB_RVEN_RISE"),
-                          ((0.05, 0.5), (0.0, 1.0 / (1.0 - drugs.RVEN_DROP_BETA_MAX) - 1.0)),
-                          ("metoprolol-12mg", "esmolol-16mg-min")),
+    # Since physio12 the contractility cost is sourced (baroreflex.withdraw_support), and
+    # BB_RVEN_RISE is fitted to the metoprolol row alone: the esmolol row is a prediction.
+    "beta_blocker": Group(("BB_RVEN_RISE",),
+                          ((0.0, 1.0 / (1.0 - drugs.RVEN_DROP_BETA_MAX) - 1.0),),
+                          ("metoprolol-12mg",)),
     "inotrope": Group(("INO_HR_RISE", "INO_EA_RISE", "INO_R_DROP"),
                       ((0.0, 0.4), (0.0, 1.5), (0.0, 0.7)), ("dobutamine-10", "dobutamine-5")),
     "milrinone": Group(("MIL_EA_RISE", "MIL_R_DROP", "MIL_VOLUME_ML"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,8 +17,15 @@ from twinviewer.physiology.model import ModelSpec
 
 
 def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
-                   point: bool = False) -> np.ndarray:
+                   point: bool = False, baseline_lvef: np.ndarray | float | None = None
+                   ) -> np.ndarray:
     """Apply a scenario's steps in order.
+
+    A step that blocks β1 receptors (an intervention holding ``"LV.EA"``, a β-blocker, at a
+    dose above zero) also withdraws each member's resting sympathetic support of contractility,
+    which depends on the member's baseline LVEF
+    (:func:`~twinviewer.interventions.baroreflex.withdraw_support`): the same in an acute and a
+    regulated what-if, and in a preview and the full run.
 
     Parameters
     ----------
@@ -29,12 +38,63 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     point : bool, default: False
         Single-twin mode: settings that only describe ensemble spread (e.g. a prosthesis EOA
         SD) are set to zero, so one member gets the expected value.
+    baseline_lvef : (N,) ndarray or float, optional
+        The members' baseline LVEF (%), the run of ``params``, used only when the scenario
+        blocks β1 (:func:`withdraws_support`). If None there, a run of the same parameters
+        this process already holds is used (:func:`remember_baseline`: the open document's
+        baseline), else ``params`` are simulated once (:func:`baseline_lvef_of`).
 
     Returns
     -------
     (N, P) ndarray
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("hfref")
+    >>> bb = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 10.0}),))
+    >>> P = apply_scenario(p.model, p.vector(), bb, baseline_lvef=20.0)
+    >>> ea = p.model.index("LV.EA")
+    >>> round(float(P[0, ea] / p.vector()[ea]), 3)  # Haber 1993: Ees −27 % in CHF
+    0.727
     """
-    P = np.array(np.atleast_2d(params), dtype=float)
+    P0 = np.array(np.atleast_2d(params), dtype=float)
+    P = _steps(model, P0, scenario, point)  # bad settings fail here, before any simulation
+    if not withdraws_support(scenario):
+        return P
+    if baseline_lvef is None:
+        lvef = baseline_lvef_of(model, P0)
+    else:
+        lvef = np.asarray(baseline_lvef, dtype=float)
+        if lvef.ndim > 1 or lvef.size not in (1, P0.shape[0]):
+            raise InterventionError(
+                f"scenario {scenario.name!r}: baseline LVEF has {lvef.size} value(s) for "
+                f"{P0.shape[0]} member(s)")
+    return _steps(model, P0, scenario, point, lvef)
+
+
+def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> None:
+    """Raise the :class:`InterventionError` that :func:`apply_scenario` would raise for
+    ``scenario`` on ``params``, without simulating anything (a β-blocker's withdrawal, which
+    needs the baseline LVEF, cannot fail): for a form that only checks what the user chose.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("hfref")
+    >>> check_scenario(p.model, p.vector(), Scenario("bb", (InterventionStep(
+    ...     "beta_blocker", {"dose": 10.0}),)))
+    """
+    _steps(model, np.array(np.atleast_2d(params), dtype=float), scenario, False)
+
+
+def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
+           lvef: np.ndarray | None = None) -> np.ndarray:
+    """The steps in order; with ``lvef``, the first β1-blocking step withdraws the resting
+    support right after its own transform."""
+    from twinviewer.interventions.baroreflex import BETA1_MARKER, withdraw_support
+
+    withdrawn = lvef is None
     for k, step in enumerate(scenario.steps):
         iv = get_intervention(step.name)
         settings = dict(step.settings)
@@ -45,7 +105,114 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
             P = iv.apply(model, P, settings)
         except InterventionError as exc:
             raise InterventionError(f"scenario {scenario.name!r}, step {k + 1}: {exc}") from None
+        if not withdrawn and BETA1_MARKER in _step_holds(step):
+            P, _ = withdraw_support(model, P, lvef, _step_holds(step))
+            withdrawn = True  # all-or-nothing: a second β-blocker withdraws nothing more
     return P
+
+
+def _step_holds(step: InterventionStep) -> tuple[str, ...]:
+    return held_parameters(Scenario("", (step,)))
+
+
+def withdraws_support(scenario: Scenario) -> bool:
+    """Whether the scenario blocks β1 receptors (a step holding ``"LV.EA"`` at a dose above
+    zero): its parameters then depend on the members' baseline LVEF (the resting sympathetic
+    support of contractility is withdrawn, :mod:`~twinviewer.interventions.baroreflex`).
+
+    Examples
+    --------
+    >>> withdraws_support(Scenario("b", (InterventionStep("beta_blocker", {"dose": 5.0}),)))
+    True
+    >>> withdraws_support(Scenario("p", (InterventionStep("pacing", {"rate": 90.0}),)))
+    False
+    """
+    from twinviewer.interventions.baroreflex import BETA1_MARKER  # simulate: loaded on use
+
+    return BETA1_MARKER in held_parameters(scenario)
+
+
+def lvef_of(results) -> np.ndarray:
+    """The members' LVEF (%) in ``results`` (a :class:`~twinviewer.physiology.Results`), NaN
+    where a member has no periodic state (nothing is then withdrawn from it): what
+    :func:`apply_scenario` takes as ``baseline_lvef``.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset, simulate
+    >>> p = get_preset("hfref")
+    >>> bool(lvef_of(simulate(p.model, p.vector()))[0] < 40.0)
+    True
+    """
+    return np.where(np.asarray(results.ok, dtype=bool),
+                    np.asarray(results.metrics["LVEF"], dtype=float), np.nan)
+
+
+#: Baseline LVEF of parameter sets simulated by :func:`baseline_lvef_of` or held by the
+#: process (:func:`remember_baseline`); a few kept, the least recently used dropped.
+_LVEF_MEMO: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_LVEF_MEMO_SIZE = 8
+
+
+def _memo_key(model: ModelSpec, P: np.ndarray) -> tuple:
+    P = np.array(np.atleast_2d(P), dtype=float)
+    return (model.name, model.version, model.equation_hash, P.shape,
+            hashlib.sha256(P.tobytes()).hexdigest())
+
+
+def _memo_put(key: tuple, lvef: np.ndarray) -> None:
+    _LVEF_MEMO[key] = lvef
+    _LVEF_MEMO.move_to_end(key)
+    while len(_LVEF_MEMO) > _LVEF_MEMO_SIZE:
+        _LVEF_MEMO.popitem(last=False)
+
+
+def remember_baseline(results) -> None:
+    """Keep the LVEF of a baseline run (a :class:`~twinviewer.physiology.Results` with its
+    ``model`` and ``params``) as that of its parameters: a β-blocker then applied to them
+    without ``baseline_lvef`` does not simulate them again. The open document keeps its
+    baseline here, so the GUI's checks of a scenario (on the GUI thread, in a process that
+    leaves simulation to its helper) never simulate.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset, simulate
+    >>> p = get_preset("hfref")
+    >>> r = simulate(p.model, p.vector())
+    >>> remember_baseline(r)
+    >>> bool(baseline_lvef_of(p.model, p.vector())[0] == lvef_of(r)[0])
+    True
+    """
+    try:
+        key, lvef = _memo_key(results.model, results.params), lvef_of(results)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return  # not a run with its model, parameters and LVEF: nothing to keep
+    if lvef.shape == (key[3][0],):
+        _memo_put(key, lvef)
+
+
+def baseline_lvef_of(model: ModelSpec, params: np.ndarray) -> np.ndarray:
+    """The members' LVEF (%) of one run of ``params`` (NaN where it has no periodic state),
+    remembered for the same model and parameters (:func:`remember_baseline`), so that
+    repeated scenarios on one twin simulate its baseline at most once.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("healthy")
+    >>> bool(50.0 < baseline_lvef_of(p.model, p.vector())[0] < 75.0)
+    True
+    """
+    from twinviewer.physiology import simulate
+
+    P = np.array(np.atleast_2d(params), dtype=float)
+    key = _memo_key(model, P)
+    if key in _LVEF_MEMO:
+        _LVEF_MEMO.move_to_end(key)
+        return _LVEF_MEMO[key].copy()
+    lvef = lvef_of(simulate(model, P))
+    _memo_put(key, lvef)
+    return lvef.copy()
 
 
 def held_parameters(scenario: Scenario) -> tuple[str, ...]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from twinviewer.core.twin import Scenario
-from twinviewer.interventions.scenario import apply_scenario, held_parameters
+from twinviewer.interventions.scenario import (
+    apply_scenario,
+    held_parameters,
+    lvef_of,
+    withdraws_support,
+)
 from twinviewer.physiology import Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 
@@ -55,21 +60,26 @@ class SingleTwinPredictor:
 
     def predict(self, scenario: Scenario) -> Results:
         """Results (one member) of ``scenario``, spread settings at zero (expected values)."""
-        P = apply_scenario(self.model, self.params, scenario, point=True)
+        lvef = lvef_of(self._baseline()) if withdraws_support(scenario) else None
+        P = apply_scenario(self.model, self.params, scenario, point=True, baseline_lvef=lvef)
         r = simulate(self.model, P, warm_start=self._state, settings=self.settings)
         if getattr(scenario, "regulation", "acute") == "regulated":
             from twinviewer.interventions.baroreflex import regulate
 
-            if self.baseline is None:
-                self.baseline = simulate(self.model, self.params, warm_start=self._base_state,
-                                         settings=self.settings)
-            r = regulate(self.model, P, self.baseline, settings=self.settings, acute=r,
+            r = regulate(self.model, P, self._baseline(), settings=self.settings, acute=r,
                          held=held_parameters(scenario)).results
         if r.ok[0]:
             self._state = r.final_state.copy()
         else:
             self._state = self._base_state.copy()
         return r
+
+    def _baseline(self) -> Results:
+        """The member's untreated run (its MAP set point, its LVEF), simulated once."""
+        if self.baseline is None:
+            self.baseline = simulate(self.model, self.params, warm_start=self._base_state,
+                                     settings=self.settings)
+        return self.baseline
 
     def reset(self) -> None:
         """Start the next prediction from the baseline cycle again."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import REGULATION_TEXT
-from twinviewer.interventions.scenario import apply_scenario
+from twinviewer.interventions.scenario import apply_scenario, lvef_of
 from twinviewer.physiology import Results, simulate
 from twinviewer.physiology.ensemble import sample_prior
 from twinviewer.physiology.metrics import METRIC_BY_NAME
@@ -135,8 +135,10 @@ class LessonSession:
         elif step.action == "apply":
             sc = Scenario(a["intervention"], (InterventionStep(
                 a["intervention"], {k: float(x) for k, x in a["settings"].items()}),))
+            now = self.results  # the run of self.params: a β-blocker's withdrawal needs its LVEF
+            lvef = lvef_of(now) if now is not None and now.n == self.params.shape[0] else None
             self.params = apply_scenario(self.model, self.params, sc,
-                                         point=self.params.shape[0] == 1)
+                                         point=self.params.shape[0] == 1, baseline_lvef=lvef)
             self._simulate()
         elif step.action == "reset":
             self.params = self.base.copy()
