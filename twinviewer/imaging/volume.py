@@ -146,6 +146,10 @@ def _complete_phases(series: SeriesInfo, frames: list[FrameRef], normal: np.ndar
             f"series {label}: refused, {len(series.damaged)} of its files could not be used "
             f"and the volume would be incomplete: {first}")
     kept = [g for i, g in enumerate(groups) if i not in short]
+    if not short:  # e.g. a damaged second copy of an instance: nothing is missing
+        notes.append(f"series {label}: {len(series.damaged)} file(s) could not be used "
+                     f"({first}); every phase is complete without them")
+        return kept
     notes.append(
         f"series {label}: {len(series.damaged)} file(s) could not be used ({first}"
         + (f"; {len(series.damaged) - 1} more" if len(series.damaged) > 1 else "")
