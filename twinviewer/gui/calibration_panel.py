@@ -54,9 +54,9 @@ from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
-from twinviewer.personalize import CalibrationResult, choose_prior
-from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED, nothing_new
-from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, preset_of, prior_title
+from twinviewer.personalize import CalibrationResult
+from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED, nothing_new, planned_prior
+from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text, twin_counts
 from twinviewer.physiology import Cancelled
@@ -88,7 +88,9 @@ PRIOR_BOX_CHARS = 24
 PRIOR_RULE = ("Population prior the calibration starts from: 'auto' chooses it from the "
               "measurements (AVA < 1.5 cm² or mean gradient ≥ 20 mmHg → aortic stenosis; "
               "EROA ≥ 0.2 cm², RVol ≥ 30 mL or RF ≥ 30 % → mitral regurgitation; EF < 40 % → "
-              "HFrEF; else healthy)")
+              "HFrEF; else healthy). A calibrated twin starts from its last posterior "
+              "unless the data show a disease it was not calibrated for, or you choose a "
+              "prior: then from that population prior, with all the data")
 
 #: Shown instead of the interval plot before any calibration.
 NOT_COMPUTED = ("Parameter intervals: not computed yet — Calibrate to see what the "
@@ -268,7 +270,7 @@ class CalibrationPanel(QWidget):
         if twin is None:
             self.prior.setItemText(0, "prior: auto")
             return
-        choice = choose_prior(list(twin.measurements), preset_of(twin.origin))
+        choice = planned_prior(twin)  # what Calibrate will use: the same decision
         self.prior.setItemText(0, f"prior: auto ({prior_title(choice.preset)})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
         self._prior_tooltip()

@@ -56,7 +56,6 @@ from twinviewer.personalize import (
     load_measurements,
     save_measurements,
 )
-from twinviewer.personalize.disease import choose_prior, preset_of
 from twinviewer.personalize.quantities import shown_quantity
 
 # a short "± SD" header (its tooltip says more)
@@ -334,7 +333,9 @@ class MeasurementsPanel(QWidget):
                         if a else "") + ", no problems found"]
         valid = [m for m in ms if m is not None]
         if valid and self.state.twin is not None:  # the prior a calibration would start from
-            choice = choose_prior(valid, preset_of(self.state.twin.origin))
+            from twinviewer.personalize.calibrate import planned_prior
+
+            choice = planned_prior(self.state.twin, valid)
             lines.append(f"Calibration prior (auto): {_esc(choice.describe())}")
         self.messages.setText("<br>".join(lines))
         self.apply_button.setEnabled(not errors and self.state.twin is not None)

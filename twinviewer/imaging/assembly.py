@@ -509,7 +509,9 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
                 f"phase missing: the slice of {name} has {counts[k]} phases, the others {n}; "
                 f"missing phase {missing[0]} (phases counted from 0, as in the viewer; "
                 f"≈ {ref[missing[0]] * rr_med:.0f} ms after R); "
-                "refusing to interpolate across the gap")
+                "refusing to interpolate across the gap"
+                + "".join(f"; {d.removeprefix('skipped ')}"  # the file that was there
+                          for d in owner[id(s[0])].damaged[:2]))
         dev = np.abs(fr[k, :n] - ref)
         if dev.max() > PHASE_TOL / n:
             p = int(np.argmax(dev))

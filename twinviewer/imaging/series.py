@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import mmap
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -442,6 +443,8 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
     try:
         with bounded(path) as fh:
             raw = pydicom.dcmread(fh, stop_before_pixels=True)
+            after_header = len(fh) if isinstance(fh, mmap.mmap) else 0
+            after_header -= fh.tell()  # bytes left where the pixel data begin
     except InvalidDicomError:
         return Skip.of(f"skipped {where}: not a DICOM file")
     except Exception as exc:  # noqa: BLE001 - pydicom/zlib/struct errors on damaged files
@@ -464,6 +467,8 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
         return Skip.of(f"skipped {where}: {_why_not(raw)}", series, sop_class=sop, path=path)
     if kind == "image" and "LOCALIZER" in [str(v).upper() for v in raw.get("ImageType", [])]:
         return Skip.of(f"skipped {where}: localizer image")
+    if kind == "image" and (short := _pixels_short(raw, after_header)):
+        return Skip.of(f"skipped {where}: {short}", own_series(), path=path)
     burned = str(raw.get("BurnedInAnnotation", "") or "").strip().upper() == "YES"
     if burned and kind == "image" and not keep_burned_in:
         return Skip.of(f"skipped {where}: BurnedInAnnotation is YES (patient text may be "
@@ -508,6 +513,34 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
         except ImagingError as exc:
             return Skip.of(f"skipped {exc}", {rec.series_uid})
     return rec
+
+
+def _pixels_short(ds: Dataset, left: int) -> str:
+    """Why the pixel data of an image whose header ends ``left`` bytes before the end of its
+    file cannot be whole ('' if they can): a file cut short (a copy or transfer that stopped)
+    keeps an intact header, so only the bytes left tell.
+
+    >>> ds = Dataset(); ds.Rows, ds.Columns, ds.BitsAllocated = 80, 80, 16
+    >>> _pixels_short(ds, 848).split(":")[0], _pixels_short(ds, 848).endswith("need 12800")
+    ('pixel data truncated', True)
+    >>> _pixels_short(ds, 12812), _pixels_short(ds, 0)
+    ('', 'no pixel data: the file ends after the header')
+    """
+    if left <= 0:
+        return "no pixel data: the file ends after the header"
+    meta = getattr(ds, "file_meta", None)
+    ts = meta.get("TransferSyntaxUID") if meta is not None else None
+    if ts is not None and (not ts.is_transfer_syntax or ts.is_encapsulated):
+        return ""  # compressed: the length is not known before decoding
+    try:
+        frames = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+        need = int(ds.Rows) * int(ds.Columns) * frames * int(ds.BitsAllocated) // 8
+    except (AttributeError, TypeError, ValueError):
+        return ""  # the volume builder names a header it cannot use
+    if left < need:
+        return (f"pixel data truncated: the file ends {left} bytes after the header, "
+                f"Rows × Columns × frames × bits need {need}")
+    return ""
 
 
 def _whole(v) -> int | None:

@@ -98,6 +98,12 @@ def _segs_for(scan: FolderScan, loaded: LoadedVolume, key: bytes, mapping, steps
         if refs and not refs & (stack_uids or {loaded.series_uid}) and refs & image_uids:
             out.notes.append(f"{path}: segmentation of another image series; not used")
             continue
+        inst = {str(i.ReferencedSOPInstanceUID) for s in ds.get("ReferencedSeriesSequence", [])
+                for i in s.get("ReferencedInstanceSequence", [])}
+        if inst & loaded.left_out and not inst & loaded.sop_phase.keys():
+            out.notes.append(f"{path}: segmentation of a phase left out of the import (files "
+                             "of that phase could not be used); not used")
+            continue
         out.merge(read_seg(ds, loaded.image, series_uid=loaded.series_uid,
                            sop_phase=loaded.sop_phase, name=str(path), mapping=mapping),
                   str(path))

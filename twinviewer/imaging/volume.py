@@ -54,6 +54,9 @@ class LoadedVolume:
     frame_of_reference_uid: str = ""
     sop_phase: dict[str, int] = field(default_factory=dict)  # de-identified SOP UID -> phase
     notes: list[str] = field(default_factory=list)
+    # SOP UIDs of the phases left out (files of them could not be used): a segmentation of
+    # those phases is not put on a phase that was imported
+    left_out: frozenset[str] = frozenset()
 
 
 def _check_orientation(frames: list[FrameRef], uid_label: str, w) -> np.ndarray:
@@ -82,12 +85,45 @@ def _check_orientation(frames: list[FrameRef], uid_label: str, w) -> np.ndarray:
     return normal / np.linalg.norm(normal)
 
 
+def _depths(g: list[FrameRef], normal: np.ndarray) -> set[float]:
+    return {round(float(f.position @ normal), 2) for f in g}
+
+
+def _short_phases(groups: list[list[FrameRef]], normal: np.ndarray) -> list[int] | None:
+    """Indices of the phases lacking slices that the others have, if the timing tags split
+    the frames into phases of distinct positions that all sit on the fullest phase's
+    positions (a missing file, not wrong timing); else None."""
+    depths = [_depths(g, normal) for g in groups]
+    if len(groups) < 2 or any(len(d) != len(g) for d, g in zip(depths, groups, strict=True)):
+        return None
+    full = max(depths, key=len)
+    if any(not d <= full for d in depths) or any(d != full for d in depths
+                                                if len(d) == len(full)):
+        return None
+    if len(groups) > -(-sum(map(len, groups)) // len(full)):
+        return None  # more phases than the frames fill: slices of one phase timed as another
+    return [i for i, d in enumerate(depths) if len(d) < len(full)]
+
+
 def _phases(frames: list[FrameRef], normal: np.ndarray, w) -> list[list[FrameRef]]:
     d = np.round(np.array([f.position @ normal for f in frames]), 2)
     if len(np.unique(d)) == len(frames):
         return [frames]  # every position distinct: one phase whatever the timing tags say
     groups = group_by_phase(frames)
     sizes = {len(g) for g in groups}
+    short = _short_phases(groups, normal) if len(sizes) > 1 else None
+    if short:  # the timing is right: files are missing
+        full = max(len(g) for g in groups)
+        ref = next(g for g in groups if len(g) == full)
+        lacking = [sorted(_depths(ref, normal) - _depths(groups[i], normal)) for i in short]
+        raise ImagingError(
+            f"{w(groups[short[0]][0].path)}: phase {short[0]} (counted from 0, of "
+            f"{len(groups)}) has {len(groups[short[0]])} of the {full} slices the other phases "
+            f"have (missing at {', '.join(f'{x:g}' for x in lacking[0][:3])} mm along the "
+            f"slice normal)" + (f", and {len(short) - 1} more phase(s) lack slices"
+                                if len(short) > 1 else "")
+            + ": a file of this series is missing from the folder or was skipped as "
+              "unreadable (see the skipped files)")
     if len(groups) == 1 or len(sizes) > 1:
         dup = next(f for f, dd in zip(frames, d, strict=True) if (d == dd).sum() > 1)
         raise ImagingError(
@@ -95,6 +131,31 @@ def _phases(frames: list[FrameRef], normal: np.ndarray, w) -> list[list[FrameRef
             f"and the timing tags (TemporalPositionIdentifier/TriggerTime/CardiacPhase) do not "
             f"split them into phases of equal size ({sorted(len(g) for g in groups)})")
     return groups
+
+
+def _complete_phases(series: SeriesInfo, frames: list[FrameRef], normal: np.ndarray,
+                     label: str, notes: list[str]) -> list[list[FrameRef]]:
+    """The phases of a series some of whose files could not be used (``series.damaged``):
+    the phases those files leave incomplete are left out, and said so in ``notes``, when
+    complete phases remain; else the series is refused naming the first file and why."""
+    first = series.damaged[0].removeprefix("skipped ")
+    groups = group_by_phase(frames)
+    short = _short_phases(groups, normal)
+    if short is None or len(short) == len(groups) or len(groups) < 2:
+        raise ImagingError(
+            f"series {label}: refused, {len(series.damaged)} of its files could not be used "
+            f"and the volume would be incomplete: {first}")
+    kept = [g for i, g in enumerate(groups) if i not in short]
+    if not short:  # e.g. a damaged second copy of an instance: nothing is missing
+        notes.append(f"series {label}: {len(series.damaged)} file(s) could not be used "
+                     f"({first}); every phase is complete without them")
+        return kept
+    notes.append(
+        f"series {label}: {len(series.damaged)} file(s) could not be used ({first}"
+        + (f"; {len(series.damaged) - 1} more" if len(series.damaged) > 1 else "")
+        + f"): phase(s) {', '.join(map(str, short))} (counted from 0, of {len(groups)}) "
+          f"lack their slices and are left out; the other {len(kept)} phase(s) are imported")
+    return kept
 
 
 def _phase_time(g: list[FrameRef]) -> tuple[float, float]:
@@ -299,13 +360,15 @@ def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
         raise ImagingError(f"series {series.description!r}: no image frames")
     w = series.where
     label = repr(series.description) or series.series_uid
-    if series.damaged:
-        raise ImagingError(
-            f"series {label}: refused, {len(series.damaged)} of its files could not be used "
-            f"and the volume would be incomplete: {series.damaged[0].removeprefix('skipped ')}")
     normal = _check_orientation(frames, label, w)
-    phases = _phases(frames, normal, w)
     notes: list[str] = []
+    left_out: frozenset[str] = frozenset()
+    if series.damaged:
+        phases = _complete_phases(series, frames, normal, label, notes)
+        kept = {id(f) for g in phases for f in g}
+        left_out = frozenset(f.sop_uid for f in frames if id(f) not in kept and f.sop_uid)
+    else:
+        phases = _phases(frames, normal, w)
     for g in phases:
         g.sort(key=lambda f: f.position @ normal)
     d0 = np.array([f.position @ normal for f in phases[0]])
@@ -456,4 +519,4 @@ def load_volume(series: SeriesInfo, *, progress: Progress | None = None,
                      "pixels may show patient text")
     image = ImageVolume(arr, affine, (dz, *ref.pixel_spacing), list(times), ed, es,
                         series.modality, series.description, series.slice_thickness_mm)
-    return LoadedVolume(image, series.series_uid, "", sop_phase, notes)
+    return LoadedVolume(image, series.series_uid, "", sop_phase, notes, left_out)

@@ -63,11 +63,12 @@ from twinviewer.personalize.discrepancy import (
 )
 from twinviewer.personalize.disease import (
     AUTO,
+    PREVIOUS,
     TAG,
     PriorChoice,
+    last_prior,
     preset_of,
-    prior_in_provenance,
-    resolve,
+    visit_prior,
 )
 from twinviewer.personalize.heart_size import SIZE_LOG_SD, SIZE_NAME, draw_sizes
 from twinviewer.personalize.heart_size import describe as describe_size
@@ -621,7 +622,11 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     model = model_of(twin)
     gathered_notes: list[str] = []
     raw = _gather(twin, measurements, use_anatomy, gathered_notes)
-    previous = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
+    # -- the prior: the last posterior, or a population prior (the patient's disease) -------
+    later = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
+    own = preset_of(twin.origin)
+    choice = _prior_of(twin, raw, prior, gathered_notes)
+    previous = choice.preset == PREVIOUS
     curves = _curves(twin, volume_curves, use_anatomy, previous)
     if not raw and not curves:
         raise MeasurementError("no measurements to calibrate to: enter at least one "
@@ -656,14 +661,12 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
 
     # -- the prior's centre: the twin, or the preset of the patient's disease ---------------
     base = np.asarray(twin.params, dtype=float).copy()
-    own = preset_of(twin.origin)
-    choice = (PriorChoice("previous visit", "a later visit starts from the last posterior")
-              if previous else resolve(prior, raw, own))
-    if not previous and (choice.overridden or choice.preset != own):
+    if not previous and (choice.overridden or choice.preset != own or later):
         from twinviewer.physiology.presets import get_preset
 
         preset = get_preset(choice.preset)
         if preset.model.name != model.name:
+            # (a later visit of such a twin keeps its posterior: checked before the data)
             warnings.append(f"the {choice.preset} prior is for model {preset.model.name}, the "
                             f"twin uses {model.name}; the twin's own values are the prior")
             choice = PriorChoice(own, "the twin's own values")
@@ -734,7 +737,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         template = np.array(twin.ensemble[rows], dtype=float)
         Z = space.to_z(template, space.sizes_of(template)) + drift * rng.standard_normal(
             (n, space.dim))
-        first = _first_prior(twin)
+        first = last_prior(twin)
         prior_source = "previous visit's posterior" + (
             f" (population prior of the first calibration: {TAG} {first})" if first else "")
     else:
@@ -1386,14 +1389,39 @@ def _suggestions(space: ParameterSpace, Zp: np.ndarray, present: set[str], res: 
     return result[:top]
 
 
-def _first_prior(twin: Twin) -> str | None:
-    """The population prior preset the twin's first calibration chose (named in its
-    provenance), or None."""
-    for prov in twin.provenance.values():
-        name = prior_in_provenance(prov.detail)
-        if name:
-            return name
-    return None
+def planned_prior(twin: Twin, measurements: Sequence[Measurement] | None = None,
+                  prior: str | None = AUTO, *, use_anatomy: bool = True) -> PriorChoice:
+    """The prior :func:`calibrate` would start from with these arguments (for the GUI to
+    name it before the calibration runs: the previous visit's posterior, or a population
+    prior and why).
+
+    Examples
+    --------
+    >>> from twinviewer.core.measurement import Measurement as M
+    >>> from twinviewer.twins import twin_from_preset
+    >>> planned_prior(twin_from_preset("healthy", n=1), [M("AVA", 0.7, "cm^2", 0.1)]).preset
+    'severe_as'
+    """
+    return _prior_of(twin, _gather(twin, measurements, use_anatomy, []), prior, [])
+
+
+def _prior_of(twin: Twin, raw: Sequence[Measurement], prior: str | None,
+              notes: list[str]) -> PriorChoice:
+    later = twin.ensemble_kind == "posterior" and twin.ensemble.shape[0] > 1
+    choice = visit_prior(prior, raw, preset_of(twin.origin), later=later,
+                         last_prior=last_prior(twin))
+    if later and choice.preset != PREVIOUS and _preset_model(choice.preset) != twin.model_name:
+        notes.append(f"the {choice.preset} prior is for another model than the twin's "
+                     f"{twin.model_name}: the last posterior is the prior")
+        choice = PriorChoice(PREVIOUS, "a later visit starts from the last posterior")
+    return choice
+
+
+def _preset_model(preset: str) -> str:
+    """The model a calibration prior preset belongs to."""
+    from twinviewer.physiology.presets import get_preset
+
+    return get_preset(preset).model.name
 
 
 def _measured_day(twin: Twin, model: ModelSpec, pname: str) -> int | None:

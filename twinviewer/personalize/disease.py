@@ -17,6 +17,16 @@ of the ESC/ASE guidelines (REFERENCE.md):
 Valve disease is checked first (a low EF with severe AS is low-flow AS, not primary HFrEF).
 The user can override the choice (``calibrate(..., prior="hfref")``).
 
+A later visit of a calibrated twin normally starts from its last posterior
+(:data:`PREVIOUS`). Not when the new measurements show a disease that posterior was never
+centred on — a heart calibrated as healthy and now measured with an AVA of 0.7 cm²: its
+posterior (plus the between-visit drift of half a prior SD) holds no stenotic valve and no
+pressure-loaded ventricle, so the fit either misses the data (a reviewer saw SBP 140 fitted
+as 123) or pushes every parameter to the edge. A cardiologist re-stages such a patient from the
+disease's population; so does :func:`visit_prior`, and says so. A disease of the same family
+as the last prior (moderate → severe AS) keeps the posterior: progression is what the drift is
+for.
+
 >>> from twinviewer.core.measurement import Measurement as M
 >>> choose_prior([M("AVA", 0.7, "cm^2", 0.1)]).preset
 'severe_as'
@@ -37,6 +47,10 @@ AUTO = "auto"
 #: How a prior is named where its preset's name would read as a grade it does not claim.
 _LABELS = {"severe_mr": "Mitral regurgitation prior, centred on the severe primary mitral "
                         "regurgitation heart; the data set the severity"}
+#: The "preset" of a later visit that starts from the twin's last posterior.
+PREVIOUS = "previous visit"
+#: Presets of one disease (a change of grade within it is progression, not a new disease).
+_FAMILY = {"moderate_as": "aortic stenosis", "severe_as": "aortic stenosis"}
 #: Marker put in the provenance of every parameter a calibration touched, naming the prior.
 TAG = "prior preset"
 
@@ -67,6 +81,8 @@ the data set the severity (chosen: mitral regurgitation: EROA 0.25 cm² ≥ 0.20
         'Healthy adult prior (chosen by the user)'
         """
         how = "chosen by the user" if self.overridden else f"chosen: {self.reason}"
+        if self.overridden and self.reason not in ("", "chosen by the user"):
+            how = f"chosen by the user; {self.reason}"
         return f"{prior_title(self.preset)} ({how})" if self.preset not in _LABELS \
             else f"{_LABELS[self.preset]} ({how})"
 
@@ -78,9 +94,24 @@ def prior_title(preset: str) -> str:
     --------
     >>> prior_title("severe_as"), prior_title("hfref")
     ('Severe aortic stenosis prior', 'Heart failure with reduced ejection fraction prior')
+    >>> prior_title(PREVIOUS)
+    "previous visit's posterior"
     """
+    if preset == PREVIOUS:
+        return "previous visit's posterior"
     p = PRESETS.get(preset)
     return f"{p.title.removesuffix(' at rest') if p else preset} prior"
+
+
+def last_prior(twin) -> str | None:
+    """The population prior preset the twin's posterior was calibrated from, or None: the
+    one most of its parameters' provenance names (a calibration that started afresh
+    rewrites every parameter it moved; one it left alone may still name an older prior)."""
+    from collections import Counter
+
+    names = Counter(n for prov in twin.provenance.values()
+                    if (n := prior_in_provenance(prov.detail)))
+    return names.most_common(1)[0][0] if names else None
 
 
 def _values(measurements: Sequence[Measurement]) -> dict[str, float]:
@@ -154,6 +185,61 @@ def resolve(prior: str | None, measurements: Sequence[Measurement], fallback: st
     auto = choose_prior(measurements, fallback)
     return PriorChoice(prior, "chosen by the user", auto.defining if auto.preset == prior
                        else (), overridden=True)
+
+
+def visit_prior(prior: str | None, measurements: Sequence[Measurement], fallback: str, *,
+                later: bool, last_prior: str | None = None) -> PriorChoice:
+    """The prior a calibration starts from, the previous posterior included.
+
+    Parameters
+    ----------
+    prior
+        ``'auto'``, a preset name (the user's override) or None (the twin's own values; at a
+        later visit, its last posterior).
+    measurements
+        All the measurements the calibration will see.
+    fallback
+        The twin's own preset.
+    later
+        True if the twin holds a posterior (a later visit).
+    last_prior
+        The population prior preset its posterior was calibrated from (None: ``fallback``).
+
+    Returns
+    -------
+    PriorChoice
+        ``preset`` is :data:`PREVIOUS` when the last posterior is the prior. At a later
+        visit, an override, or ``'auto'`` finding a disease outside the family of
+        ``last_prior``, starts again from that preset's population prior (the reason says so).
+
+    Examples
+    --------
+    >>> from twinviewer.core.measurement import Measurement as M
+    >>> AS = [M("AVA", 0.7, "cm^2", 0.1), M("SBP", 140, "mmHg", 7)]
+    >>> visit_prior("auto", AS, "healthy", later=True, last_prior="healthy").preset
+    'severe_as'
+    >>> visit_prior("auto", AS, "healthy", later=True, last_prior="moderate_as").preset
+    'previous visit'
+    >>> visit_prior("auto", AS[1:], "healthy", later=True, last_prior="healthy").preset
+    'previous visit'
+    """
+    keep = PriorChoice(PREVIOUS, "a later visit starts from the last posterior")
+    if not later:
+        return resolve(prior, measurements, fallback)
+    if prior is None:
+        return keep
+    last = last_prior or fallback
+    restart = (f"the last posterior (from the {prior_title(last)}) is set aside and the "
+               "calibration starts again from this population prior with all the data")
+    if prior != AUTO:
+        c = resolve(prior, measurements, fallback)
+        return PriorChoice(c.preset, restart, c.defining, overridden=True)
+    auto = choose_prior(measurements, last)
+    if auto.defining and _FAMILY.get(auto.preset, auto.preset) != _FAMILY.get(last, last):
+        return PriorChoice(auto.preset, f"{auto.reason}, a disease the last posterior (from "
+                           f"the {prior_title(last)}) does not describe: it starts again from "
+                           "this population prior with all the data", auto.defining)
+    return keep
 
 
 def preset_of(origin: str) -> str:

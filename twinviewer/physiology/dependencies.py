@@ -11,6 +11,14 @@ reads therefore changes the digest; a change in an unrelated part of a module do
 
 Third-party modules (numpy, math, numba) are not followed: their versions are hashed instead
 by the kernel cache.
+
+The digest is stored in documents (a twin's ``equation_hash``, a what-if result's
+intervention digest), so it must name *what the code computes* and nothing about *where or
+how it runs*: it is the same in every process (whatever ``PYTHONHASHSEED``), for every
+install location of the same sources (editable, bundle, another checkout), with or without
+numba, and before or after the kernels are compiled. Hence the engine's own machinery
+(this walker, the kernel loader and the numba switch, :data:`_MACHINERY`) is not followed,
+and names holding run-time state (:data:`_RUNTIME_STATE`) are not hashed.
 """
 
 from __future__ import annotations
@@ -29,14 +37,23 @@ import numpy as np
 _FOLLOWED_PREFIXES = ("twinviewer.",)
 #: Where installed libraries and the standard library live: not followed (the kernel cache
 #: hashes the numba version instead).
-_LIBRARY_ROOTS = tuple({sys.prefix, sys.base_prefix, sysconfig.get_paths()["stdlib"],
-                        sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+_LIBRARY_ROOTS = tuple(sorted({sys.prefix, sys.base_prefix, sysconfig.get_paths()["stdlib"],
+                               sysconfig.get_paths()["purelib"],
+                               sysconfig.get_paths()["platlib"]}))
+#: Modules that say how the equations are run, not what they compute: this walker (its
+#: ``_LIBRARY_ROOTS`` are install paths), the kernel loader and cache (``cache_dir``; the
+#: cache keys its kernels by their generated source itself) and the numba switch. Their
+#: functions are reached from ``simulate`` but not followed.
+_MACHINERY = frozenset({__name__, "twinviewer.physiology.kernels", "twinviewer.physiology.jit"})
+#: Global names holding run-time state rather than a constant of the equations: whether numba
+#: is used (the numpy path gives the same numbers) and whether the kernels are compiled yet.
+_RUNTIME_STATE = frozenset({"HAVE_NUMBA", "_compiled"})
 
 
 def _followed(module_name: str | None) -> bool:
     """Follow the package's own code and any model code outside installed libraries
     (plugins, generated svZeroDSolver models, tests); not numpy, numba or the stdlib."""
-    if not module_name:
+    if not module_name or module_name in _MACHINERY:
         return False
     if module_name.startswith(_FOLLOWED_PREFIXES):
         return True
@@ -88,6 +105,8 @@ def _walk(func: Callable, h: hashlib._Hash, seen: set[int]) -> None:
 
 
 def _visit(name: str, value, names: set[str], h: hashlib._Hash, seen: set[int]) -> None:
+    if name.rpartition(".")[2] in _RUNTIME_STATE:
+        return
     target = getattr(value, "py_func", value)
     if isinstance(target, types.FunctionType):
         if _followed(target.__module__):

@@ -1,0 +1,58 @@
+"""review12 #5: the Calibrate step's prior box names the prior the calibration then uses,
+also at a later visit (a calibrated twin: the demo heart)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from twinviewer.core.measurement import Measurement as M  # noqa: E402
+from twinviewer.gui.calibration_panel import CalibrationPanel  # noqa: E402
+from twinviewer.gui.state import TwinState  # noqa: E402
+from twinviewer.personalize import calibrate, updated_twin  # noqa: E402
+from twinviewer.personalize.disease import prior_title  # noqa: E402
+from twinviewer.twins import twin_from_preset  # noqa: E402
+
+AS = [M("AVA", 0.7, "cm^2", 0.1, "echo"), M("AV_mean_gradient", 45, "mmHg", 5, "echo"),
+      M("SBP", 140, "mmHg", 7, "cuff"), M("DBP", 80, "mmHg", 6, "cuff")]
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    """A twin calibrated once as healthy, like the demo heart."""
+    twin = twin_from_preset("healthy", n=1)
+    twin.measurements.extend([M("SBP", 120, "mmHg", 8, "cuff"), M("DBP", 80, "mmHg", 6, "cuff")])
+    return updated_twin(twin, calibrate(twin, None, n=32, seed=1, point_estimate=False), day=0)
+
+
+@pytest.fixture
+def state(qtbot):
+    st = TwinState()
+    yield st
+    st.close()
+
+
+@pytest.mark.parametrize(("extra", "preset"), [(AS, "severe_as"),
+                                              ([M("SBP", 124, "mmHg", 8, "cuff")],
+                                               "previous visit")])
+def test_box_names_the_prior_the_calibration_uses(qtbot, state, calibrated, extra, preset):
+    given = {m.name for m in extra}
+    twin = replace(calibrated, measurements=[m for m in calibrated.measurements
+                                             if m.name not in given] + extra)
+    state.session.set_twin(twin)
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    assert panel.prior.itemText(0) == f"prior: auto ({prior_title(preset)})"
+    panel.members.setValue(32)
+    job = panel.start()
+    qtbot.waitUntil(lambda: job.finished, timeout=120000)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=5000)
+    assert panel.result.prior_choice.preset == preset
+    assert html.escape(panel.result.prior_choice.describe()) in panel.summary.text()
+    said = f"from the {panel.result.prior_choice.describe()}"
+    qtbot.waitUntil(lambda: state.twin is not twin, timeout=20000)  # applied
+    assert said in panel.status.text()
