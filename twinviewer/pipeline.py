@@ -555,7 +555,7 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
     try:
         step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
                                                      level=args.level)
-        ranking = rank(baseline, results, goal) if goal else None
+        ranking = rank(baseline, results, goal, evidence=table.evidence) if goal else None
     except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,
             PrivacyError, OSError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)

@@ -161,7 +161,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)
-        ranking = rank(baseline, results, goal) if goal else None
+        ranking = rank(baseline, results, goal, evidence=table.evidence) if goal else None
     except (InterventionError, ModelError, UnitError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
         return 2
