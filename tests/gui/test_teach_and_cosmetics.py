@@ -79,3 +79,28 @@ def test_pv_band_is_strokes_along_the_loop_not_an_area(qtbot):
     x, y = band.getData()
     x, y = x.reshape(-1, 3), y.reshape(-1, 3)
     assert np.all(x[:, 0] == x[:, 1]) and np.isnan(x[:, 2]).all()  # vertical strokes only
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_superseded_job_is_not_announced_as_cancelled(qtbot, quiet):
+    """review12 #11: "Explaining MAP: cancelled" in the status bar while in What-if: the
+    Explain panel replaces its own job when the twin changes; only a stop the user asked for
+    is said."""
+    import time
+
+    from twinviewer.gui.state import JobCancelled, TwinState
+
+    st = TwinState()
+    said: list[str] = []
+    st.message.connect(lambda level, text: said.append(text))
+
+    def work(progress, is_cancelled):
+        while not is_cancelled():
+            time.sleep(0.01)
+        raise JobCancelled("superseded")
+
+    job = st.run_job("Explaining MAP", work, lambda r: None)
+    job.supersede() if quiet else job.cancel()
+    qtbot.waitUntil(lambda: job.finished, timeout=10_000)
+    qtbot.wait(20)
+    assert any("cancelled" in s for s in said) is not quiet, said
