@@ -180,6 +180,9 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
               f"{'' if args.members == 1 else 's'}; regulation {args.regulation} ({why})")
         shown = {s.name: shown_name(s) for s in scenarios}
         print(table.format_text(shown))
+        big = getattr(args, "unsourced_lookup", None)  # set by twinviewer.cli (explain)
+        for name, lines in (big(scenarios, baseline, results) if big else {}).items():
+            print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
         if ranking:
             print(ranking.format_text(shown))
     return 0

@@ -36,7 +36,7 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import change, interval, negligible, number, span
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
-from twinviewer.explain.evidence_flags import scenario_evidence
+from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
 from twinviewer.explain.words import model_or_none, plain_text, words
 from twinviewer.io.measurement_use import in_force, is_assumed, last_calibration, measurement_use
 from twinviewer.io.privacy import redact
@@ -719,6 +719,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if name in by_name:  # the model is known to miss a source of this intervention
             for line in scenario_evidence([by_name[name]]).get(name, []):
                 p.para(f"Evidence: {line}.", size=8, color="#7a3e00")
+            for line in unsourced_changes([by_name[name]], results, {name: r}).get(name, []):
+                p.para(f"{line}.", size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "

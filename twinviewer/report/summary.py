@@ -161,6 +161,12 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: s
     shown = _shown_names(t.scenarios)
     out = list(dict.fromkeys(notes))
     out += [f"{shown.get(k, k)}: {line}." for k, lines in evidence.items() for line in lines]
+    from twinviewer.explain.evidence_flags import unsourced_changes
+
+    by_name = {s.name: s for s in t.scenarios}
+    big = unsourced_changes([by_name[k] for k in scenario_results if k in by_name], results,
+                            scenario_results) if results is not None else {}
+    out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
     out += [f"{shown.get(k, k)}: result computed for this report, not stored in the file."
             for k in scenario_results if k in unstored]
     _, ok = _metric_arrays(results)
