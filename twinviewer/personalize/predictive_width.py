@@ -122,7 +122,7 @@ def format_widths(rows: list[PredictiveWidth]) -> str:
     ... # doctest: +NORMALIZE_WHITESPACE
     how much the data narrowed each unmeasured prediction (90 % width, posterior / prior
     predictive; ≥ 0.9: not informed by these data):
-      LAP 15.3 (8–30.1) mmHg — width 0.94 × the prior predictive: not informed by these data
+      LAP 15 (8–30) mmHg — width 0.94 × the prior predictive: not informed by these data
     """
     if not rows:
         return ""
