@@ -64,8 +64,11 @@ def key_values(p, doc, results: Any) -> None:
     t = doc.twin
     ctx = context_of_twin(t)
     held = in_force(t)
-    uses = {u.measurement.name: u for u in measurement_use(t, doc.audit.entries)
-            if u.measurement.name in held and u.measurement is held[u.measurement.name]}
+    uses: dict[str, Any] = {}
+    for u in measurement_use(t, doc.audit.entries):  # the row of the value in force
+        name = u.measurement.name
+        if name in held and (name not in uses or u.measurement == held[name]):
+            uses[name] = u
     rows = []
     for name in _key_names(metrics, held):
         m = METRIC_BY_NAME.get(name)
