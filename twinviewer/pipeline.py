@@ -555,10 +555,11 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
     try:
         step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
                                                      level=args.level)
-        ranking = rank(baseline, results, goal, evidence=table.evidence) if goal else None
         from twinviewer.explain.evidence_flags import unsourced_changes
 
         unsourced = unsourced_changes(scenarios, baseline, results)
+        ranking = rank(baseline, results, goal, evidence=table.evidence,
+                       unsourced=unsourced) if goal else None
     except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,
             PrivacyError, OSError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)

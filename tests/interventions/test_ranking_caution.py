@@ -30,3 +30,18 @@ def test_ranking_cautions_the_option_whose_evidence_row_fails(ensemble_baseline)
     assert "pace 90" in d["cautions"]
     # without evidence no caution (the caution comes from the rows, not the name)
     assert "caution" not in rank(base, res, Goal.parse("min LVEDP")).format_text()
+
+
+def test_ranking_cautions_an_unsourced_change_of_the_goal_metric():
+    """Ranking by min LVEDP: an option whose LVEDP change no source reports says so."""
+    from twinviewer.interventions.ranking import Ranking
+
+    line = ("UNSOURCED: LV end-diastolic pressure −2.5 mmHg (no sourced evidence row of "
+            "pacing checks these outputs: …)",)
+    args = (("baseline", "pace"), {"baseline": 0.1, "pace": 0.9},
+            {"baseline": 1.0, "pace": 1.0}, 0.0, "pace", 10)
+    r = Ranking(Goal("LVEDP"), *args, unsourced={"pace": line})
+    assert "its change of LV end-diastolic pressure (the goal) has no source" in r.caution("pace")
+    assert r.caution("baseline") == ""
+    assert Ranking(Goal("CO", "max"), *args, unsourced={"pace": line}).caution("pace") == ""
+    assert "the goal" in r.format_text()

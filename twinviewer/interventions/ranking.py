@@ -111,6 +111,10 @@ class Ranking:
     #: option name → the failing evidence rows of its interventions
     #: (:func:`twinviewer.explain.evidence_flags.scenario_evidence`): said beside its line
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: option name → its UNSOURCED large changes
+    #: (:func:`twinviewer.explain.evidence_flags.unsourced_changes`): said when the goal's
+    #: own metric is among them
+    unsourced: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def caution(self, name: str) -> str:
         """The caution said beside option ``name`` when the model of one of its
@@ -129,13 +133,18 @@ class Ranking:
         ''
         """
         rows = self.evidence.get(name) or ()
-        if not rows:
+        parts = []
+        if rows:
+            said = "; ".join(r.replace("evidence row ", "", 1).replace(" fails: ", ": ", 1)
+                             for r in rows)
+            row = "row" if len(rows) == 1 else "rows"
+            parts.append(f"this intervention's model fails its evidence {row} {said}")
+        label = METRIC_BY_NAME[self.goal.metric].label
+        if any(f"{label} " in line for line in self.unsourced.get(name) or ()):
+            parts.append(f"its change of {label} (the goal) has no source (UNSOURCED)")
+        if not parts:
             return ""
-        said = "; ".join(r.replace("evidence row ", "", 1).replace(" fails: ", ": ", 1)
-                         for r in rows)
-        row = "row" if len(rows) == 1 else "rows"
-        return (f"caution: this intervention's model fails its evidence {row} {said}; "
-                f"its rank rests on that model")
+        return f"caution: {'; '.join(parts)}; its rank rests on that model"
 
     @property
     def verdict(self) -> str:
@@ -180,10 +189,13 @@ class Ranking:
 
 def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
          include_baseline: bool = True,
-         evidence: Mapping[str, Sequence[str]] | None = None) -> Ranking:
+         evidence: Mapping[str, Sequence[str]] | None = None,
+         unsourced: Mapping[str, Sequence[str]] | None = None) -> Ranking:
     """Rank options (the baseline and each scenario) by ``goal`` across the ensemble;
     ``evidence`` (scenario name → failing evidence rows, as the scenario table holds them)
-    puts a caution beside each option whose model fails its own evidence."""
+    puts a caution beside each option whose model fails its own evidence, ``unsourced``
+    (scenario name → :func:`~twinviewer.explain.evidence_flags.unsourced_changes` lines)
+    beside each whose change of the goal's metric no source reports."""
     options = dict(results)
     if include_baseline:
         options = {BASELINE: baseline, **options}
@@ -228,8 +240,9 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     n_feasible = feas.sum(axis=0)
     undecided = float(np.mean((n_feasible > 1) & (tied.sum(axis=0) == n_feasible)))
     cautions = {k: tuple(v) for k, v in (evidence or {}).items() if k in names and v}
+    big = {k: tuple(v) for k, v in (unsourced or {}).items() if k in names and v}
     return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n,
-                   undecided, float(tol), cautions)
+                   undecided, float(tol), cautions, big)
 
 
 def _finite_median(x: np.ndarray) -> float:
