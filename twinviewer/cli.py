@@ -134,7 +134,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             p.set_defaults(**{key: _lazy(*TWIN_FILE_RUNNERS[c.name])})
         if c.name == "whatif":  # the failing evidence rows of the interventions used
             p.set_defaults(evidence_lookup=_lazy("twinviewer.explain.evidence_flags",
-                                                 "scenario_evidence"))
+                                                 "scenario_evidence"),
+                           unsourced_lookup=_lazy("twinviewer.explain.evidence_flags",
+                                                  "unsourced_changes"))
     return parser
 
 

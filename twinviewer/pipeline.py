@@ -555,7 +555,11 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
     try:
         step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
                                                      level=args.level)
-        ranking = rank(baseline, results, goal) if goal else None
+        from twinviewer.explain.evidence_flags import unsourced_changes
+
+        unsourced = unsourced_changes(scenarios, baseline, results)
+        ranking = rank(baseline, results, goal, evidence=table.evidence,
+                       unsourced=unsourced) if goal else None
     except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,
             PrivacyError, OSError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
@@ -563,12 +567,15 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
     if args.json:
         doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
                "scenarios": scenario_dicts(scenarios), "table": table.to_dict(),
-               "ranking": ranking.to_dict() if ranking else None, "written": True}
+               "ranking": ranking.to_dict() if ranking else None,
+               "unsourced_changes": unsourced, "written": True}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
         shown = {s.name: shown_name(s) for s in scenarios}
         print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
         print(table.format_text(shown))
+        for name, lines in unsourced.items():  # a large change no source reports
+            print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
         if ranking:
             print(ranking.format_text(shown))
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")

@@ -91,9 +91,11 @@ def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
     report = write_report(doc, tmp_path / "r.pdf")
     text = [t.replace("−", "-") for t in report.text]
     pdf = {}
-    for k in OUTPUTS:  # the metrics table: label (marked), unit, predicted
-        i = text.index(f"{LABELS[k]} {MARK}")
-        pdf[k] = next(t for t in text[i + 1:i + 4] if "(" in t)
+    for k in OUTPUTS:  # page 1's key values and the metrics table: label (marked) … predicted
+        idx = [i for i, t in enumerate(text) if t == f"{LABELS[k]} {MARK}"]
+        shown = {next(t for t in text[i + 1:i + 5] if "(" in t) for i in idx}
+        assert idx and len(shown) == 1, (k, shown)  # where both tables show it, they agree
+        pdf[k] = shown.pop()
 
     _, table, _, _ = whatif_file(path, [Scenario("beta", (InterventionStep(
         "beta_blocker", {"dose": 5.0}),))], list(OUTPUTS))

@@ -67,10 +67,12 @@ def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
 
     assert f"{number(med)} ({number(lo)}–{number(hi)})" in " ".join(info.text)
     assert "Change (paired)" in text and "LV ejection fraction" in text
-    # page 2 renders, and its upper half (the 3D snapshots) is coloured, not blank
+    # the anatomy page renders, and its upper half (the 3D snapshots) is coloured, not blank
+    # (it follows the explanations since the report's clinician order, review12 #7)
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) not installed")
-    subprocess.run(["pdftoppm", "-r", "30", "-f", "2", "-l", "2", "-png", str(info.path),
+    n = 1 + next(i for i, pg in enumerate(pages) if "Structures (end-diastole)" in pg)
+    subprocess.run(["pdftoppm", "-r", "30", "-f", str(n), "-l", str(n), "-png", str(info.path),
                     str(tmp_path / "pg")], check=True)
     from matplotlib.image import imread
 

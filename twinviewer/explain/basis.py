@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from twinviewer.core.format import unit as _u
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin
 from twinviewer.personalize.quantities import shown_quantities
@@ -103,7 +104,7 @@ def _evidence(twin: Twin, inputs: Sequence[str]) -> tuple[str, ...]:
     for name in inputs:
         m = twin.measurement(name) or next((x for x in image if x.name == name), None)
         if m is not None:
-            out.append(f"{m.name} {m.value:.4g} ± {m.uncertainty:.2g} {m.unit}"
+            out.append(f"{m.name} {m.value:.4g} ± {m.uncertainty:.2g} {_u(m.unit)}"
                        + (f" ({m.source})" if m.source else ""))
         else:
             out.append(f"{name} (not among the twin's measurements)")

@@ -130,3 +130,97 @@ def scenario_evidence(scenarios: Sequence[Any], run: bool = True) -> dict[str, l
         if lines:
             out[sc.name] = lines
     return out
+
+
+#: The outputs whose large change a what-if must source or call unsourced (review12 #8).
+HEADLINE = ("LVEF", "CO", "LVSV", "MAP", "LVEDP", "LAP")
+#: A paired median change of at least this fraction of the baseline median is "large".
+LARGE = 0.10
+
+
+def sourced_metrics(interventions: Iterable[str]) -> set[str]:
+    """The model metrics some sourced evidence row of ``interventions`` checks."""
+    from twinviewer.interventions.compare import resolve_metric
+    from twinviewer.interventions.evidence_table import EvidenceError
+
+    names = set(interventions)
+    try:
+        rows = [r for r in _rows() if r.intervention in names and r.sourced]
+    except EvidenceError:
+        return set()
+    out = set()
+    for r in rows:
+        for v in r.variables:
+            try:
+                out.add(resolve_metric(v.metric))
+            except Exception:  # noqa: BLE001 - a name the model lacks checks nothing here
+                out.add(v.metric)
+    return out
+
+
+def _metrics(r: Any) -> tuple[Mapping[str, Any], Any]:
+    """(metric arrays, periodic mask or None) of a Results or a cached metric mapping."""
+    if hasattr(r, "metrics"):
+        return r.metrics, getattr(r, "ok", None)
+    d = dict(r)
+    return d, d.get("_ok")
+
+
+def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
+                      results: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Scenario name → one line naming each headline output (:data:`HEADLINE`) that the
+    scenario moves a lot (paired median change ≥ :data:`LARGE` of the baseline) while no
+    sourced evidence row of its interventions checks that output: the change is the model's
+    alone, outside its validated range (review12 #8: edge-to-edge repair dropped LVEF by
+    16 points with no source).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from twinviewer.interventions.scenario import InterventionStep, Scenario
+    >>> s = Scenario("teer", (InterventionStep("mitral_teer", {}),), "regulated")
+    >>> base = {"LVEF": np.array([61.0, 60.0]), "CO": np.array([4.2, 4.0])}
+    >>> after = {"LVEF": np.array([45.0, 44.0]), "CO": np.array([4.25, 4.05])}
+    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:62]
+    'UNSOURCED: LV ejection fraction −16 % (no sourced evidence row'
+    """
+    import numpy as np
+
+    from twinviewer.core.format import unit as shown_unit
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    b, ok0 = _metrics(baseline)
+    out: dict[str, list[str]] = {}
+    for sc in scenarios:
+        r = results.get(sc.name)
+        if r is None:
+            continue
+        m, ok1 = _metrics(r)
+        names = [step.name for step in sc.steps]
+        checked = sourced_metrics(names)
+        moved = []
+        for name in HEADLINE:
+            if name in checked or name not in b or name not in m:
+                continue
+            x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
+            if x0.shape != x1.shape:
+                continue
+            keep = np.isfinite(x0) & np.isfinite(x1)
+            for okx in (ok0, ok1):
+                if okx is not None and np.shape(okx) == keep.shape:
+                    keep &= np.asarray(okx, bool)
+            if not keep.any():
+                continue
+            d, ref = float(np.median(x1[keep] - x0[keep])), float(np.median(x0[keep]))
+            if ref and abs(d) >= LARGE * abs(ref):
+                info = METRIC_BY_NAME.get(name)
+                label, unit = (info.label, shown_unit(info.unit)) if info else (name, "")
+                text = f"{d:+.0f}" if abs(d) >= 10 else f"{d:+.1f}" if abs(d) >= 1 \
+                    else f"{d:+.2f}"
+                moved.append(f"{label} {text.replace('-', '−')} {unit}".strip())
+        if moved:
+            said = ", ".join(dict.fromkeys(names))
+            out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "
+                            f"{said} checks these outputs: the changes are the model's "
+                            "alone, outside its validated range)"]
+    return out

@@ -260,7 +260,7 @@ class ExplainPanel(QWidget):
     def _cancel_jobs(self) -> None:
         for job in (self.job, self.sobol_job):
             if job is not None:
-                job.cancel()
+                job.supersede()  # a newer explanation replaces it: not news for the user
         self.job = None
 
     def _start_refresh(self) -> None:

@@ -75,6 +75,10 @@ def step_caption(lesson: Lesson, i: int) -> str:
     return f"{i + 1}. {what}"
 
 
+#: Under this width (px) the step list sits above the step's text, at most STEPS_H high.
+NARROW_W, STEPS_H = 640, 130
+
+
 class LessonPlayer(QWidget):
     """Play a lesson: text, the heart's loop and Wiggers diagram, questions checked against
     the simulation."""
@@ -104,6 +108,8 @@ class LessonPlayer(QWidget):
             self.box.addItem(les.title, str(f))
         self.box.currentIndexChanged.connect(self._open_selected)
         self.steps = QListWidget()
+        self.steps.setWordWrap(True)  # a long step name wraps rather than scrolls sideways
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.currentRowChanged.connect(self.go)
         self.text = QLabel()
         self.text.setWordWrap(True)
@@ -121,8 +127,9 @@ class LessonPlayer(QWidget):
         self.next_btn.clicked.connect(lambda: self.go(self.current + 1))
         self.present_btn = QPushButton("Present (full screen)")
         self.present_btn.clicked.connect(self.present)
-        self.view = LoopView(font_pt=font_pt - 1)
-        self.view.glw.setMinimumHeight(260)  # the plots; the key goes under them
+        # the plots' row height; the Wiggers diagram under the loop in a narrow column
+        self.view = LoopView(font_pt=font_pt - 1, title="Lesson heart: LV loop",
+                             row_height=260)
         nav = FlowLayout()  # wraps in a narrow step column (1280×720)
         nav.addWidget(self.prev_btn)
         nav.addWidget(self.next_btn)
@@ -140,7 +147,7 @@ class LessonPlayer(QWidget):
         rl.addWidget(self.check_btn)
         rl.addWidget(self.feedback)
         rl.addStretch(1)
-        split = QSplitter()
+        split = self.split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([160, 400])
@@ -156,6 +163,17 @@ class LessonPlayer(QWidget):
         if self.files:
             self._open_selected()
         self._ready = True
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """In a narrow step column (1280×720) the step list goes above the step's text:
+        side by side the list was cut to "6. look at the…" (review12 #9)."""
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_W
+        want = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if self.split.orientation() != want:
+            self.split.setOrientation(want)
+            self.steps.setMaximumHeight(STEPS_H if narrow else 16777215)
+            self.split.setSizes([STEPS_H, 400] if narrow else [160, 400])
 
     def set_font(self, pt: int) -> None:
         f = self.font()

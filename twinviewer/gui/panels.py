@@ -28,6 +28,8 @@ STEP_HINTS: dict[str, str] = {
     "What-if": "Build interventions, run them on every member, compare and rank.",
     "Explain": "What drives a prediction, and when not to trust it.",
     "Report": "Notes, the audit trail, and what the .twin file holds.",
+    "Teach": "Start with a lesson (first box); the sliders drive a teaching heart of their "
+             "own, not the open twin.",
 }
 
 VIEWS: list[str] = [

@@ -126,6 +126,20 @@ def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
     return fill
 
 
+def band_strokes(x, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """One vertical stroke from ``lo`` to ``hi`` at each ``x``, NaN-separated (one path).
+
+    Examples
+    --------
+    >>> xs, ys = band_strokes(np.array([1.0, 2.0]), np.array([0.0, 1.0]), np.array([3.0, 4.0]))
+    >>> xs.tolist()[:3], ys.tolist()[:3]
+    ([1.0, 1.0, nan], [0.0, 3.0, nan])
+    """
+    x, lo, hi = (np.asarray(a, dtype=float) for a in (x, lo, hi))
+    nan = np.full_like(x, np.nan)
+    return np.column_stack([x, x, nan]).ravel(), np.column_stack([lo, hi, nan]).ravel()
+
+
 class _KeptItems:
     """Plot items kept between redraws, keyed by what they show: a redraw gives them new data
     in place (creating a pyqtgraph item costs ~10× updating one; a heart switch redrew ~50).
@@ -360,7 +374,8 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         for side in ("LV", "RV"):
             page = self._pages[side] = QWidget()
             QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
-            self.tabs.addTab(page, f"{side} loop")
+            # "(open twin)": the Teach step's sliders drive a loop of their own (review12 #9)
+            self.tabs.addTab(page, f"{side} loop (open twin)")
         self._build_plot("LV")
         self.glw = self._pages["LV"].layout().itemAt(0).widget()
         self.tabs.currentChanged.connect(lambda _i: self._build_shown())
@@ -490,8 +505,11 @@ class PVLoopPanel(_RedrawOnce, QWidget):
                        name=f"{len(pick)} of {int(ok.sum())} members")
             vm, vlo, vhi = cycle.band(results, f"V_{side}")
             pm, plo, phi = cycle.band(results, f"p_{side}")
-            # 90 % band of pressure drawn along the median volume; of volume along median p
-            fill = kept.band(p, ("band",), vm, plo, phi, rgb)
+            # 90 % band of pressure drawn along the median volume (a stroke at each sample:
+            # an area filled between the low and high curves of a closed loop covered the
+            # loop's inside, review12 #11); of volume along median p
+            fill = kept.curve(p, ("band",), *band_strokes(vm, plo, phi),
+                              pen=pg.mkPen(*rgb, 60, width=3), connect="finite")
             fill.setZValue(-5)
             kept.curve(p, ("median",), np.r_[vm, vm[:1]], np.r_[pm, pm[:1]],
                        pen=pg.mkPen(*rgb, width=3), name="median loop")
@@ -515,7 +533,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         scen = scenario_medians(self.scenario_results, self._scenarios())
         key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
         self.status.setToolTip(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
-                               f"periodic members (of {results.n}) · shaded: 5–95 % of "
+                               f"periodic members (of {results.n}) · strokes: 5–95 % of "
                                f"pressure at each sample · dashed: 5–95 % of volume · dot: now"
                                + "".join(measured.values()))
         self.status.setText("Median loop, 90 % band, members (hover: key)"

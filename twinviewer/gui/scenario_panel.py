@@ -904,7 +904,8 @@ class ScenarioPanel(QWidget):
         try:
             if base is None or not res:
                 raise InterventionError("run scenarios on the ensemble first")
-            self.ranking = rank(base, res, self.goal())
+            self.ranking = rank(base, res, self.goal(),
+                                evidence=self.table.evidence if self.table else None)
         except InterventionError as exc:
             self.rank_label.setText(str(exc))
             self.state.warn(str(exc))
@@ -922,7 +923,9 @@ class ScenarioPanel(QWidget):
             if self.ranking.verdict else ""
         self.rank_label.setText(f"Goal: {self.ranking.goal} over {self.ranking.n} plausible "
                                 f"twins.{verdict} Best on medians alone: "
-                                f"{self.ranking.median_best or 'none feasible'}{extra}.")
+                                f"{self.ranking.median_best or 'none feasible'}{extra}."
+                                + "".join(f"\n! {name}: {self.ranking.caution(name)}"
+                                          for name, _ in rows if self.ranking.caution(name)))
 
     # ------------------------------------------------------------------ live slider
     def _setup_slider(self) -> None:

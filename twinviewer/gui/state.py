@@ -48,10 +48,18 @@ class Job:
     finished: bool = False
     cancelled: bool = False
     background: bool = False  # nobody waits for it (readying the model after the first paint)
+    quiet: bool = False  # superseded by the app itself: no "…: cancelled" in the status bar
 
     def cancel(self) -> None:
         """Ask the job to stop at its next ``is_cancelled()`` check."""
         self.cancel_event.set()
+
+    def supersede(self) -> None:
+        """Cancel a job the app replaces by a newer one (the user did not ask to stop it, so
+        the status bar does not say "cancelled": review12 #11 saw "Explaining MAP:
+        cancelled" while in the What-if step)."""
+        self.quiet = True
+        self.cancel()
 
     def is_cancelled(self) -> bool:
         return self.cancel_event.is_set()
@@ -275,7 +283,8 @@ class TwinState(QObject):
         on_done, on_error = self._finish(job)
         if job.is_cancelled():
             job.cancelled = True
-            self.info(f"{job.title}: cancelled")
+            if not job.quiet:
+                self.info(f"{job.title}: cancelled")
             return
         try:
             on_done(result)
@@ -290,7 +299,8 @@ class TwinState(QObject):
         _, on_error = self._finish(job)
         if job.is_cancelled() or _is_cancellation(exc):
             job.cancelled = True
-            self.info(f"{job.title}: cancelled")
+            if not job.quiet:
+                self.info(f"{job.title}: cancelled")
         else:
             # the traceback for the log file; the user is told below, once (review11 #5: the
             # Log panel showed this record's first line, a blank "… failed:", then the message)

@@ -63,6 +63,13 @@ def parameter_label(name: str, model=None) -> str:
         return name
 
 
+#: The teaching loop's title: which heart the sliders drive (not the open twin's).
+TEACHING_TITLE = "Teaching heart (sliders): LV loop"
+#: Height of one row of the teaching plots (px), and the panel width under which the
+#: Wiggers diagram goes below the loop rather than beside it.
+LOOP_H, SIDE_BY_SIDE_W = 280, 600
+
+
 class LoopView(QWidget):
     """One heart's LV pressure–volume loop with ESPVR/EDPVR, and its Wiggers diagram.
 
@@ -72,8 +79,12 @@ class LoopView(QWidget):
     """
 
     def __init__(self, parent: QWidget | None = None, *, font_pt: int = 9,
-                 title: str = "") -> None:
+                 title: str = "", row_height: int = 0) -> None:
+        """``row_height`` > 0: the plots' minimum height a row, and the Wiggers diagram goes
+        under the loop whenever the view is narrower than :data:`SIDE_BY_SIDE_W` (in the
+        1280×720 step column both were cut at the right edge, review12 #9)."""
         super().__init__(parent)
+        self.row_height = row_height
         self.results: Results | None = None
         self.reference: Results | None = None
         self._highlight: tuple[str, str] | None = None
@@ -97,6 +108,8 @@ class LoopView(QWidget):
                         self.wig: "Wiggers diagram"}
         self.set_font(font_pt)
         self.vertical = False
+        if row_height:
+            self.glw.setMinimumHeight(row_height)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw, 1)
@@ -104,6 +117,11 @@ class LoopView(QWidget):
         self.dot = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(0, 0, 0))
         self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(0, 0, 0, 120))
         self._make_items()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.row_height:
+            self.set_vertical(self.width() < SIDE_BY_SIDE_W)
 
     def set_font(self, pt: int) -> None:
         """Axis and title font size (the presenter uses large fonts)."""
@@ -125,6 +143,8 @@ class LoopView(QWidget):
         if vertical == self.vertical:
             return
         self.vertical = vertical
+        if self.row_height:
+            self.glw.setMinimumHeight(self.row_height * (2 if vertical else 1))
         self.glw.ci.removeItem(self.wig)
         self.glw.ci.addItem(self.wig, row=1 if vertical else 0, col=0 if vertical else 1)
 
@@ -157,7 +177,7 @@ class LoopView(QWidget):
         """``(mark, colour, text)`` of each line drawn: the loop's, then the Wiggers'."""
         out = [("┅", ESPVR_PEN, "ESPVR (end-systolic)"),
                ("┅", EDPVR_PEN, "EDPVR (end-diastolic, passive)"),
-               ("━", LOOP_PEN, "LV loop (one member)")]
+               ("━", LOOP_PEN, "teaching heart's LV loop (one member)")]
         if self.reference is not None:
             out.append(("╍", REFERENCE_PEN, "before (loop, ESPVR)"))
         return out + [("━", rgb, f"{label} pressure") for _n, rgb, label in WIGGERS_LINES]
@@ -379,8 +399,8 @@ class TeachingControlsPanel(QWidget):
         pop_btn = QPushButton("Own window")
         pop_btn.setToolTip("The same controls in a window of their own (e.g. on a projector)")
         pop_btn.clicked.connect(self.pop_out)
-        self.view = LoopView()
-        self.view.glw.setMinimumHeight(280)  # the plots; the key goes under them
+        # named apart from the open twin's loop beside it (review12 #9: both said "LV loop")
+        self.view = LoopView(title=TEACHING_TITLE, row_height=LOOP_H)
         self.readout = QLabel()
         self.readout.setWordWrap(True)
         top = FlowLayout()  # wraps onto two lines in a narrow step column (1280×720)

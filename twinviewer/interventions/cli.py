@@ -161,7 +161,10 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)
-        ranking = rank(baseline, results, goal) if goal else None
+        big = getattr(args, "unsourced_lookup", None)  # set by twinviewer.cli (explain)
+        unsourced = big(scenarios, baseline, results) if big is not None else {}
+        ranking = rank(baseline, results, goal, evidence=table.evidence,
+                       unsourced=unsourced) if goal else None
     except (InterventionError, ModelError, UnitError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
         return 2
@@ -170,7 +173,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "seed": args.seed, "regulation": args.regulation,
                "scenarios": scenario_dicts(scenarios),
                "table": table.to_dict(),
-               "ranking": ranking.to_dict() if ranking else None}
+               "ranking": ranking.to_dict() if ranking else None,
+               "unsourced_changes": unsourced}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
         why = ("immediate effect before the baroreflex acts; not the mode the evidence "
@@ -180,6 +184,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
               f"{'' if args.members == 1 else 's'}; regulation {args.regulation} ({why})")
         shown = {s.name: shown_name(s) for s in scenarios}
         print(table.format_text(shown))
+        for name, lines in unsourced.items():  # a large change no source reports
+            print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
         if ranking:
             print(ranking.format_text(shown))
     return 0

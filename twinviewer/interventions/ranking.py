@@ -9,8 +9,8 @@ feasible, and which option would win on medians alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -108,6 +108,43 @@ class Ranking:
     n: int
     undecided: float = 0.0  # fraction of twins in which every feasible option ties
     tolerance: float = 0.0  # the objective's minimal meaningful difference (its unit)
+    #: option name → the failing evidence rows of its interventions
+    #: (:func:`twinviewer.explain.evidence_flags.scenario_evidence`): said beside its line
+    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: option name → its UNSOURCED large changes
+    #: (:func:`twinviewer.explain.evidence_flags.unsourced_changes`): said when the goal's
+    #: own metric is among them
+    unsourced: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def caution(self, name: str) -> str:
+        """The caution said beside option ``name`` when the model of one of its
+        interventions fails a sourced evidence row ('' otherwise): its share of wins is the
+        model's, and the model is known to be wrong for that intervention somewhere.
+
+        Examples
+        --------
+        >>> r = Ranking(Goal("LVEDP"), ("baseline", "pace"), {"baseline": 0.1, "pace": 0.9},
+        ...     {"baseline": 1.0, "pace": 1.0}, 0.0, "pace", 10,
+        ...     evidence={"pace": ("evidence row 'DDD' (ddd) fails: SV expected ~=, got -33 %",)})
+        >>> print(r.caution("pace"))  # doctest: +NORMALIZE_WHITESPACE
+        caution: this intervention's model fails its evidence row 'DDD' (ddd):
+        SV expected ~=, got -33 %; its rank rests on that model
+        >>> r.caution("baseline")
+        ''
+        """
+        rows = self.evidence.get(name) or ()
+        parts = []
+        if rows:
+            said = "; ".join(r.replace("evidence row ", "", 1).replace(" fails: ", ": ", 1)
+                             for r in rows)
+            row = "row" if len(rows) == 1 else "rows"
+            parts.append(f"this intervention's model fails its evidence {row} {said}")
+        label = METRIC_BY_NAME[self.goal.metric].label
+        if any(f"{label} " in line for line in self.unsourced.get(name) or ()):
+            parts.append(f"its change of {label} (the goal) has no source (UNSOURCED)")
+        if not parts:
+            return ""
+        return f"caution: {'; '.join(parts)}; its rank rests on that model"
 
     @property
     def verdict(self) -> str:
@@ -126,7 +163,8 @@ class Ranking:
         return {"goal": str(self.goal), "options": list(self.options), "best": self.best,
                 "feasible": self.feasible, "none_feasible": self.none_feasible,
                 "median_best": self.median_best, "n": self.n, "undecided": self.undecided,
-                "verdict": self.verdict}
+                "verdict": self.verdict,
+                "cautions": {k: self.caution(k) for k in self.options if self.caution(k)}}
 
     def format_text(self, shown: Mapping[str, str] | None = None) -> str:
         """The ranking as text; ``shown`` maps an option's name to the name printed (with its
@@ -138,16 +176,26 @@ class Ranking:
         for name, f in self.ordered():
             lines.append(f"  {shown.get(name, name)}: best in {100 * f:.0f} %, feasible in "
                          f"{100 * self.feasible[name]:.0f} %")
+            if self.caution(name):  # right under the line it qualifies
+                lines.append(f"    ! {self.caution(name)}")
         if self.none_feasible:
             lines.append(f"  no option meets the constraints in {100 * self.none_feasible:.0f} %")
         best = shown.get(self.median_best, self.median_best) if self.median_best else None
-        lines.append(f"  best on medians alone: {best or 'none feasible'}")
+        lines.append(f"  best on medians alone: {best or 'none feasible'}"
+                     + (" (! its model fails an evidence row, see above)"
+                        if self.median_best and self.caution(self.median_best) else ""))
         return "\n".join(lines)
 
 
 def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
-         include_baseline: bool = True) -> Ranking:
-    """Rank options (the baseline and each scenario) by ``goal`` across the ensemble."""
+         include_baseline: bool = True,
+         evidence: Mapping[str, Sequence[str]] | None = None,
+         unsourced: Mapping[str, Sequence[str]] | None = None) -> Ranking:
+    """Rank options (the baseline and each scenario) by ``goal`` across the ensemble;
+    ``evidence`` (scenario name → failing evidence rows, as the scenario table holds them)
+    puts a caution beside each option whose model fails its own evidence, ``unsourced``
+    (scenario name → :func:`~twinviewer.explain.evidence_flags.unsourced_changes` lines)
+    beside each whose change of the goal's metric no source reports."""
     options = dict(results)
     if include_baseline:
         options = {BASELINE: baseline, **options}
@@ -191,8 +239,10 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     median_best = names[int(np.argmin(np.where(med_ok, med, np.inf)))] if med_ok.any() else None
     n_feasible = feas.sum(axis=0)
     undecided = float(np.mean((n_feasible > 1) & (tied.sum(axis=0) == n_feasible)))
+    cautions = {k: tuple(v) for k, v in (evidence or {}).items() if k in names and v}
+    big = {k: tuple(v) for k, v in (unsourced or {}).items() if k in names and v}
     return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n,
-                   undecided, float(tol))
+                   undecided, float(tol), cautions, big)
 
 
 def _finite_median(x: np.ndarray) -> float:

@@ -158,18 +158,35 @@ class TwinDocument:
 
 # -- writing -------------------------------------------------------------------------------
 
+#: Arrays up to this size are stored once however often the twin holds them (hashing a
+#: CT volume to find a twin of it would cost more than it could save).
+DEDUP_MAX_BYTES = 8 * 2**20
+
+
 class _Arrays:
     """Collects arrays while a JSON tree is built, replacing each by a reference."""
 
     def __init__(self) -> None:
         self.members: dict[str, np.ndarray] = {}
+        self._seen: dict[tuple, str] = {}
 
     def ref(self, a: np.ndarray) -> dict:
         a = np.asarray(a)
         if a.dtype.kind not in _ARRAY_KINDS:
             raise TwinFileError(f"cannot store an array of dtype {a.dtype} (numbers only)")
+        a = np.ascontiguousarray(a)
+        # an array equal to one already stored is referenced, not stored again (every phase's
+        # mesh of a structure has the same faces: 13 MB of the demo's 120 MB, review12 #7);
+        # the reader copies each reference, so the twin's arrays stay independent
+        key = None
+        if a.nbytes <= DEDUP_MAX_BYTES:
+            key = (a.dtype.str, a.shape, hashlib.blake2b(a.tobytes(), digest_size=16).digest())
+            if key in self._seen:
+                return {"$array": self._seen[key]}
         name = f"arrays/{len(self.members):04d}.npy"
-        self.members[name] = np.ascontiguousarray(a)
+        self.members[name] = a
+        if key is not None:
+            self._seen[key] = name
         return {"$array": name}
 
     def walk(self, obj: Any) -> Any:

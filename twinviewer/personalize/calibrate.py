@@ -52,6 +52,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from twinviewer.core.format import interval, number, percent, span, unit
+from twinviewer.core.format import unit as _u
 from twinviewer.core.measurement import Measurement, measurement_fields
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
@@ -526,11 +527,11 @@ def _stored_clinical(twin: Twin, given: set[str], notes: list[str]) -> list[Meas
         (replaced if key in given else kept).append(m)
     if kept:
         notes.append("also used: the twin's stored " + ", ".join(
-            f"{m.name} {m.value:g} {m.unit}" for m in kept) + " (recorded before, not in the "
+            f"{m.name} {m.value:g} {_u(m.unit)}" for m in kept) + " (recorded before, not in the "
             "given measurements)")
     if replaced:
         notes.append("the twin's stored " + ", ".join(
-            f"{m.name} {m.value:g} {m.unit}" for m in replaced) + " replaced by the given "
+            f"{m.name} {m.value:g} {_u(m.unit)}" for m in replaced) + " replaced by the given "
             "measurement" + ("s" if len(replaced) > 1 else "") + " of the same quantity")
     return kept
 
@@ -687,7 +688,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                                        f"parameter playing the role {q.target}")
             msg = model.parameter(own).check(m.value)
             if msg:
-                raise MeasurementError(f"measurement {m.name} = {m.value:g} {m.unit} is "
+                raise MeasurementError(f"measurement {m.name} = {m.value:g} {_u(m.unit)} is "
                                        f"outside the model's range: {msg}")
             direct[own] = m
             base[model.index(own)] = m.value
@@ -1137,7 +1138,7 @@ def _divergence(data, prior_pred, sigma) -> list[str]:
         med, lo, hi = np.quantile(x, [0.5, 0.05, 0.95])
         z = predictive_z(m.value, med, s, np.std(x))
         if abs(z) > Z_FLAG:
-            out.append(f"{m.name}: measured {m.value:.3g} {m.unit}, the twin had predicted "
+            out.append(f"{m.name}: measured {m.value:.3g} {_u(m.unit)}, the twin had predicted "
                        f"{med:.3g} ({lo:.3g}–{hi:.3g}) from the previous visit (z = {z:+.1f})")
     return out
 

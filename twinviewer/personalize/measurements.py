@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twinviewer.core.atomic import atomic_write_bytes
+from twinviewer.core.format import unit as _u
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Twin
 from twinviewer.core.units import UnitError, convert, dimension, normalise_unit
@@ -76,7 +77,7 @@ def normalise(m: Measurement) -> Measurement:
     except UnitError:
         raise MeasurementError(
             f"measurement {m.name}: unit {m.unit!r} is not a {dimension(q.unit)} unit; "
-            f"{q.label} is given in {q.unit}") from None
+            f"{q.label} is given in {_u(q.unit)}") from None
     return Measurement(q.name, out.value, q.unit, out.uncertainty, m.source)
 
 
@@ -92,8 +93,8 @@ def _unit_hint(original: Measurement) -> str:
         except UnitError:  # pragma: no cover - table is consistent
             continue
         if lo <= v <= hi:
-            return (f"; it looks like it was entered in {alt}, not {original.unit}: "
-                    f"{original.value:g} {alt} = {v:.3g} {q.unit} (re-enter it with unit "
+            return (f"; it looks like it was entered in {alt}, not {_u(original.unit)}: "
+                    f"{original.value:g} {alt} = {v:.3g} {_u(q.unit)} (re-enter it with unit "
                     f"{alt!r})")
     return ""
 
@@ -132,15 +133,15 @@ def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
         if not lo <= c.value <= hi:
             issues.append(Issue(
                 "error", c.name,
-                f"measurement {m.name} = {m.value:g} {m.unit} is outside the physiological "
-                f"range {lo:g}–{hi:g} {q.unit} of {q.label}{_unit_hint(m)}"))
+                f"measurement {m.name} = {m.value:g} {_u(m.unit)} is outside the physiological "
+                f"range {lo:g}–{hi:g} {_u(q.unit)} of {q.label}{_unit_hint(m)}"))
             continue
         if c.uncertainty == 0 and not is_image_derived(m):
             # no measurement is exact; an SD of 0 would also be shown and saved as "± 0"
             issues.append(Issue("error", c.name, f"measurement {m.name} = {m.value:g} "
-                                f"{m.unit}: uncertainty 0 is refused (no measurement is "
+                                f"{_u(m.unit)}: uncertainty 0 is refused (no measurement is "
                                 f"exact); give its 1-SD error (typical for {q.label}: "
-                                f"{q.typical_sd:g} {q.unit}), or leave the uncertainty out "
+                                f"{q.typical_sd:g} {_u(q.unit)}), or leave the uncertainty out "
                                 "of a measurement file to use that typical value"))
             continue
         if c.uncertainty == 0:
@@ -148,7 +149,7 @@ def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
                                 "only the model-error term will be used for it"))
         elif c.uncertainty > 0.5 * max(abs(c.value), q.typical_sd):
             issues.append(Issue("warning", c.name, f"measurement {m.name}: uncertainty "
-                                f"{m.uncertainty:g} {m.unit} is more than half the value; "
+                                f"{m.uncertainty:g} {_u(m.unit)} is more than half the value; "
                                 "it will carry little information"))
         if c.name in canon:
             issues.append(Issue("warning", c.name, f"measurement {c.name} is given more than "

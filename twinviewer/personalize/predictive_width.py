@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinviewer.core.format import interval
+from twinviewer.core.format import unit as _u
 from twinviewer.personalize.calibrate import CalibrationResult
 
 #: Width ratio (posterior / prior predictive 90 % interval) at or above which an unmeasured
@@ -67,12 +69,12 @@ class PredictiveWidth:
         return "" if self.informed else NOT_INFORMED
 
     def text(self) -> str:
-        """'LVEDP 14.8 (5.8–38.7) mmHg — width 1.02 × the prior predictive: not informed by
-        these data'."""
+        """'LVEDP 15 (6–39) mmHg — width 1.02 × the prior predictive: not informed by these
+        data' (the app's number format: one precision in a line, review12 #11)."""
         ratio = (f"width {self.ratio:.2f} × the prior predictive" if np.isfinite(self.ratio)
                  else "width ratio unknown (no prior predictive)")
-        return (f"{self.name} {self.median:.3g} ({self.lo:.3g}–{self.hi:.3g}) {self.unit} — "
-                f"{ratio}" + (f": {self.flag()}" if self.flag() else ""))
+        return (f"{self.name} {interval(self.median, self.lo, self.hi)} "
+                f"{_u(self.unit)} — {ratio}" + (f": {self.flag()}" if self.flag() else ""))
 
     def to_dict(self) -> dict:
         """JSON-ready: the intervals, the ratio and the flag."""
@@ -120,7 +122,7 @@ def format_widths(rows: list[PredictiveWidth]) -> str:
     ... # doctest: +NORMALIZE_WHITESPACE
     how much the data narrowed each unmeasured prediction (90 % width, posterior / prior
     predictive; ≥ 0.9: not informed by these data):
-      LAP 15.3 (8–30.1) mmHg — width 0.94 × the prior predictive: not informed by these data
+      LAP 15 (8–30) mmHg — width 0.94 × the prior predictive: not informed by these data
     """
     if not rows:
         return ""

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from twinviewer.core.format import interval, number
+from twinviewer.core.format import unit as _u
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize.calibrate import CalibrationResult, calibrate, updated_twin
@@ -79,9 +81,10 @@ class Flag:
     def text(self) -> str:
         """One line, e.g. ``'LVEF: measured 38 %, predicted 52 (45–58) %, z = -3.1'``."""
         mark = "FLAG " if self.outside else ""
-        return (f"{mark}{self.name}: measured {self.measured:.3g} {self.unit}, predicted "
-                f"{self.median:.3g} ({self.lo:.3g}–{self.hi:.3g}) {self.unit}; surprise "
-                f"{self.surprise:+.3g} {self.unit}, z = {self.z:+.1f}")
+        return (f"{mark}{self.name}: measured {number(self.measured)} {_u(self.unit)}, "
+                f"predicted {interval(self.median, self.lo, self.hi)} {_u(self.unit)}; "
+                f"surprise {number(self.surprise, signed=True)} {_u(self.unit)}, "
+                f"z = {self.z:+.1f}")
 
     def to_dict(self) -> dict:
         return {k: (float(v) if isinstance(v, float | np.floating) else v)
@@ -192,7 +195,7 @@ def combine_repeats(ms: Sequence[Measurement]) -> tuple[list[Measurement], list[
         u = math.sqrt((sd * sd + s * s) / x.size)
         out.append(Measurement(name, float(x.mean()), g[0].unit, u, g[0].source))
         notes.append(f"{name}: {x.size} readings combined into their mean {x.mean():.4g} ± "
-                     f"{u:.2g} {g[0].unit}")
+                     f"{u:.2g} {_u(g[0].unit)}")
     return out, notes
 
 

@@ -1,10 +1,14 @@
 """The PDF report of a twin, headless: matplotlib pages and a pyvista off-screen 3D snapshot.
 
-Pages: summary (model, ensemble, measurements, the clinician's conclusion and notes), anatomy
-(3D view and image slices with label contours), PV loops and the metrics table (median and
-90 % interval beside what was measured, never blended), scenarios compared (paired
-differences per ensemble member), explanation summary and parameter provenance, the model card
-(assumptions, context of use, references), and the audit trail. Every page carries
+Pages, in a clinician's order (review12 #7): a one-page summary (pseudonym, what the file
+holds, key measured and predicted values, the what-ifs compared, every warning, the
+clinician's conclusion; :mod:`twinviewer.report.summary`), PV loops and the metrics table
+(median and 90 % interval beside what was measured, never blended), scenarios compared
+(paired differences per ensemble member), explanation summary and parameter provenance,
+anatomy (3D view and image slices with label contours, ED/ES volumes), the model card
+(assumptions, context of use, references), the living twin's timeline, and the appendix:
+A the file's full listing and each measurement's use, B every phase's structure volumes,
+C the audit trail. Every page carries
 "Research use — not for clinical decisions"; a file that keeps identifiers carries the
 identifiable banner on every page too. All text passes :func:`twinviewer.io.privacy.redact`.
 
@@ -32,7 +36,7 @@ from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import change, interval, negligible, number, span
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
-from twinviewer.explain.evidence_flags import scenario_evidence
+from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
 from twinviewer.explain.words import model_or_none, plain_text, words
 from twinviewer.io.measurement_use import in_force, is_assumed, last_calibration, measurement_use
 from twinviewer.io.privacy import redact
@@ -360,10 +364,11 @@ def _scenario_line(scenario: Any, shown: str) -> str:
     return shown if shown.startswith(recipe) else f"{shown}: {recipe}"
 
 
-def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
+def _file_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
+    """Appendix A: everything the file holds, and each measurement's source and use."""
     t = doc.twin
     shown = _shown_names(t.scenarios)
-    p.new_page("Twin report")
+    p.new_page("Appendix A — What the file holds")
     rows = [["Twin (pseudonym)", t.pseudonym], ["Origin", t.origin or "unknown"],
             ["Model", f"{t.model_name} v{t.model_version} (equations {t.equation_hash})"],
             ["Parameter ensemble", f"{t.ensemble.shape[0]} members, {t.ensemble_kind}"],
@@ -401,17 +406,7 @@ def _summary_page(p: _Pages, doc: TwinDocument, generated: str) -> None:
     else:
         p.para("No measurements (a virtual twin from priors).")
     _unmeasured_block(p, doc)
-    p.subheading("Clinician's conclusion and notes")
-    notes = doc.audit.notes()
-    if not notes:
-        p.para("No conclusion or notes recorded.", color="0.3")
-    for e in notes:
-        kind = "Conclusion" if e.action == "conclusion" else "Note"
-        p.para(f"{kind} ({e.time[:16].replace('T', ' ')} UTC): {e.details.get('text', '')}")
-        if e.details.get("disagreement"):
-            p.para(f"Where I disagree with the twin: {e.details['disagreement']}. "
-                   f"Why: {e.details.get('why', '') or 'not stated'}", indent=0.03,
-                   color="#7a3e00")
+    p.para("The clinician's conclusion and notes are on page 1.", size=8, color="0.3")
 
 
 def _render_3d(anatomy, phase: int, clim: tuple[float, float]
@@ -519,21 +514,45 @@ def _anatomy_page(p: _Pages, doc: TwinDocument, notes: list[str]) -> None:
         p.para(f"Image: {img.modality} {img.description}; grid {' × '.join(map(str, img.shape))}"
                f" voxels, spacing {' × '.join(f'{s:.2g}' for s in img.spacing)} mm; "
                f"{img.n_phases} phase(s). Label contours in structure colours.", size=8)
+    vols = _volumes(a)
+    if vols:
+        key = [r for r in vols if r[1] in ("ED", "ES")]
+        more = len(vols) > len(key)
+        p.subheading("Structure volumes from the images"
+                     + (" (end-diastole and end-systole)" if key and more else ""))
+        p.table(["Structure", "Phase", "Volume", "SD", "Unit"],
+                [[n, str(ph), _fmt(v.value), _fmt(v.uncertainty), shown_unit(v.unit)]
+                 for n, ph, v in (key or vols)],
+                [0.4, 0.12, 0.16, 0.16, 0.16])
+        if key and more:
+            p.para("Every phase's volume: Appendix B.", size=8, color="0.3")
+    for n in a.notes[:12]:
+        p.para(f"• {n}", size=7.5, color="0.3")
+
+
+def _volumes(a) -> list[tuple[str, str, Any]]:
+    """(structure, phase name, volume) of every structure and phase (ED/ES named)."""
     def phase_name(ph: int) -> str:
         if a.image is None:
             return str(ph)
         return {a.image.ed_index: "ED", a.image.es_index: "ES"}.get(ph, str(ph))
 
-    vols = [(s.name, phase_name(ph), v) for s in a.structures.values()
+    return [(s.name, phase_name(ph), v) for s in a.structures.values()
             for ph, v in s.volumes.items()]
-    if vols:
-        p.subheading("Structure volumes from the images")
-        p.table(["Structure", "Phase", "Volume", "SD", "Unit"],
-                [[n, str(ph), _fmt(v.value), _fmt(v.uncertainty), shown_unit(v.unit)]
-                 for n, ph, v in vols],
-                [0.4, 0.12, 0.16, 0.16, 0.16])
-    for n in a.notes[:12]:
-        p.para(f"• {n}", size=7.5, color="0.3")
+
+
+def _volumes_appendix(p: _Pages, doc: TwinDocument) -> None:
+    """Appendix B: every structure's volume at every imaged phase (when there are more phases
+    than end-diastole and end-systole)."""
+    a = doc.twin.anatomy
+    vols = _volumes(a) if a is not None else []
+    if not vols or all(ph in ("ED", "ES") for _, ph, _ in vols):
+        return
+    p.new_page("Appendix B — Structure volumes at every phase")
+    p.table(["Structure", "Phase", "Volume", "SD", "Unit"],
+            [[n, str(ph), _fmt(v.value), _fmt(v.uncertainty), shown_unit(v.unit)]
+             for n, ph, v in vols],
+            [0.4, 0.12, 0.16, 0.16, 0.16])
 
 
 def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
@@ -700,6 +719,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if name in by_name:  # the model is known to miss a source of this intervention
             for line in scenario_evidence([by_name[name]]).get(name, []):
                 p.para(f"Evidence: {line}.", size=8, color="#7a3e00")
+            for line in unsourced_changes([by_name[name]], results, {name: r}).get(name, []):
+                p.para(f"{line}.", size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
@@ -913,7 +934,7 @@ def _failure_text(check: Any) -> str:
 
 
 def _audit_page(p: _Pages, doc: TwinDocument) -> None:
-    p.new_page("Audit trail")
+    p.new_page("Appendix C — Audit trail")
     if doc.chain is not None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
     from twinviewer.io.audit_text import human_details
@@ -979,6 +1000,8 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
     from matplotlib import rc_context
     from matplotlib.backends.backend_pdf import PdfPages
 
+    from twinviewer.report.summary import summary_page
+
     output = Path(output)
     notes: list[str] = []
     if results is None and simulate:
@@ -1002,16 +1025,20 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
             "Subject": twinviewer.RESEARCH_USE, "Creator": f"TwinViewer {twinviewer.__version__}",
             "Author": "", "Keywords": "research use only"}) as pdf:
         pages = _Pages(pdf, f"TwinViewer — twin {doc.twin.pseudonym}", doc.identifiable)
-        _summary_page(pages, doc, generated)
-        for n in notes:
-            pages.para(n, size=8, color="#7a3e00")
-        _anatomy_page(pages, doc, notes)
+        # the clinician's order (review12 #7): summary, loops, what-ifs, explanations,
+        # anatomy, model card, timeline; the detailed tables in the appendix
+        summary_page(pages, doc, generated, results, scenario_results, notes)
         _pv_page(pages, doc, results, scenario_results)
         _scenario_page(pages, results, scenario_results, doc.twin.scenarios,
                        _unstored(doc, scenario_results), context_of_twin(doc.twin))
         _explain_and_provenance(pages, doc, results)
+        _anatomy_page(pages, doc, notes)  # a 3D snapshot that fails adds its note here
         _model_card(pages, doc)
         timeline_page(pages, doc.twin)  # living twin: visits, prediction-check flags
+        _file_page(pages, doc, generated)
+        for n in notes:
+            pages.para(n, size=8, color="#7a3e00")
+        _volumes_appendix(pages, doc)
         _audit_page(pages, doc)
         pages.finish()
     atomic_write_bytes(output, buf.getvalue())

@@ -1,0 +1,236 @@
+"""The report's first page, for the clinician: who, what the file holds, the key measured
+and predicted values (with intervals and provenance), the what-ifs compared and every warning.
+
+The details behind it (the file's full listing, each measurement's use, per-phase volumes, the
+audit trail) are in the appendix (review12 #7: the loops and scenarios used to start on
+page 10, behind five pages of per-phase volume tables).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from twinviewer.core.format import negligible
+from twinviewer.core.format import unit as shown_unit
+from twinviewer.io.measurement_use import in_force, is_assumed, measurement_use
+from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
+
+#: The headline outputs on page 1 (beside every measured one), in the report's order.
+KEY_METRICS = ("LVEF", "CO", "SBP", "DBP", "MAP", "LVEDP", "LAP", "mPAP",
+               "AV_mean_gradient", "MR_fraction")
+#: The paired changes of each what-if on page 1 (the full table follows the loops).
+DELTA_METRICS = ("CO", "LVEF", "LVEDP", "MAP", "AV_mean_gradient", "MV_mean_gradient",
+                 "MR_fraction")
+#: At most this many change columns (the page's width).
+MAX_DELTAS = 5
+WARN = "#7a3e00"
+
+
+def _key_names(metrics: Mapping[str, np.ndarray], held: Mapping[str, Any]) -> list[str]:
+    """Headline and measured outputs the model computes and that say something."""
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    from .pdf import REPORT_METRICS
+
+    wanted = set(KEY_METRICS) | set(held)
+    out = []
+    for name in REPORT_METRICS:
+        x = metrics.get(name)
+        if name not in wanted or x is None or not np.isfinite(x).any():
+            continue
+        m = METRIC_BY_NAME.get(name)
+        if m is not None and name not in held and negligible(x, m.unit):
+            continue  # no regurgitation, no stenosis: the row would say nothing
+        out.append(name)
+    return out
+
+
+def key_values(p, doc, results: Any) -> None:
+    """The key outputs: measured (± SD, where it came from, whether the twin was fitted to
+    it) beside predicted (median and 90 % interval, its provenance mark); never blended."""
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    from .pdf import _fmt, _interval, _metric_arrays
+
+    metrics, ok = _metric_arrays(results)
+    p.subheading("Key values: measured beside predicted")
+    if not metrics:
+        p.para("No simulation of the twin was available: no predicted value to show.",
+               color=WARN)
+        return
+    t = doc.twin
+    ctx = context_of_twin(t)
+    held = in_force(t)
+    uses: dict[str, Any] = {}
+    for u in measurement_use(t, doc.audit.entries):  # the row of the value in force
+        name = u.measurement.name
+        if name in held and (name not in uses or u.measurement == held[name]):
+            uses[name] = u
+    rows = []
+    for name in _key_names(metrics, held):
+        m = METRIC_BY_NAME.get(name)
+        meas, use = held.get(name), uses.get(name)
+        measured = "—"
+        if meas is not None:
+            measured = (("assumed " if is_assumed(meas) else "")
+                        + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
+        mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
+                     measured, f"{use.origin}; {use.status}" if use else "",
+                     _interval(metrics[name], ok, name=name, ctx=ctx)])
+    p.table(["Quantity", "Unit", "Measured (± 1 SD)", "From; last calibration",
+             "Predicted (90 % interval)"], rows, [0.3, 0.1, 0.18, 0.2, 0.22], size=7.4,
+            wrap=True)
+    p.para("Predicted: median of the parameter ensemble (90 % interval). "
+           + (MARK_LEGEND + ". " if ctx is not None else "")
+           + "Each measurement's source and use: Appendix A.", size=7.5, color="0.3")
+
+
+def _delta(name: str, base: Mapping, met: Mapping, ok0, ok1, ctx: Any) -> str:
+    """The paired change of ``name`` (median (90 % interval)), '' if it cannot be paired."""
+    from .pdf import _interval, _triple
+
+    if name not in base or name not in met or np.shape(base[name]) != np.shape(met[name]):
+        return ""
+    both = np.ones(np.shape(base[name]), bool)
+    for okx in (ok0, ok1):
+        if okx is not None and okx.shape == both.shape:
+            both &= okx
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    u = METRIC_BY_NAME[name].unit if name in METRIC_BY_NAME else ""
+    if ctx is not None:
+        _, _, dc = ctx.paired(name, base[name], met[name], both)
+        return _triple(dc, signed=True, unit=u)
+    return _interval(np.asarray(met[name]) - np.asarray(base[name]), both, signed=True, unit=u)
+
+
+def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
+            unstored: set[str], evidence: Mapping[str, list[str]]) -> None:
+    """Each what-if's paired change of the headline outputs, one line each."""
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    from .pdf import _metric_arrays, _shown_names
+
+    p.subheading("What-ifs compared with the baseline")
+    scenarios = doc.twin.scenarios
+    if not scenarios:
+        p.para("No what-if scenario is defined.")
+        return
+    if not scenario_results:
+        p.para("Scenarios are defined but no result of theirs is in this report "
+               "(see the Scenarios page).", color=WARN)
+        return
+    base, ok0 = _metric_arrays(results)
+    mets = {k: _metric_arrays(r) for k, r in scenario_results.items()}
+    cols = []
+    for name in DELTA_METRICS:
+        info = METRIC_BY_NAME.get(name)
+        if name not in base or info is None:
+            continue
+        values = [np.asarray(base[name])] + [np.asarray(m[name]) for m, _ in mets.values()
+                                             if name in m]
+        if negligible(np.concatenate([v.ravel() for v in values]), info.unit):
+            continue
+        cols.append(name)
+    cols = cols[:MAX_DELTAS]
+    ctx = context_of_twin(doc.twin)
+    shown = _shown_names(scenarios)
+    rows = []
+    for name, (met, ok1) in mets.items():
+        flag = " *" if name in unstored else ""
+        flag += " !" if evidence.get(name) else ""
+        rows.append([shown.get(name, name) + flag,
+                     *[_delta(c, base, met, ok0, ok1, ctx) or "—" for c in cols]])
+    width = (1.0 - 0.28) / max(len(cols), 1)
+    p.table(["What-if", *[f"Δ {METRIC_BY_NAME[c].label} ({shown_unit(METRIC_BY_NAME[c].unit)})"
+                          for c in cols]],
+            rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
+    p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
+           "* computed for this report, not stored in the file; ! a source this "
+           "intervention's model fails (Warnings). Full comparison: Scenarios page.",
+           size=7.5, color="0.3")
+
+
+def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: set[str],
+             evidence: Mapping[str, list[str]], notes: list[str]) -> list[str]:
+    """Every caution the report raises, in one list for page 1."""
+    from .pdf import _fmt, _label, _metric_arrays, _shown_names
+
+    t = doc.twin
+    shown = _shown_names(t.scenarios)
+    out = list(dict.fromkeys(notes))
+    out += [f"{shown.get(k, k)}: {line}." for k, lines in evidence.items() for line in lines]
+    from twinviewer.explain.evidence_flags import unsourced_changes
+
+    by_name = {s.name: s for s in t.scenarios}
+    big = unsourced_changes([by_name[k] for k in scenario_results if k in by_name], results,
+                            scenario_results) if results is not None else {}
+    out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
+    out += [f"{shown.get(k, k)}: result computed for this report, not stored in the file."
+            for k in scenario_results if k in unstored]
+    _, ok = _metric_arrays(results)
+    if ok is not None and (~ok).any():
+        out.append(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
+                   "state and are left out of the intervals.")
+    outside = [f"{_label(t, i.name)} = {_fmt(float(t.params[j]))} {shown_unit(i.unit)}"
+               for j, i in enumerate(doc.parameters)
+               if not i.plausible[0] <= t.params[j] <= i.plausible[1]]
+    if outside:
+        out.append("Parameters outside their plausible range: " + "; ".join(outside) + ".")
+    if doc.chain is not None and not doc.chain.ok:
+        out.append(doc.chain.message)
+    return out
+
+
+def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping[str, Any],
+                 notes: list[str]) -> None:
+    """Page 1: identity and what the file holds, key values, what-ifs, warnings, conclusion."""
+    from twinviewer.explain.evidence_flags import scenario_evidence
+
+    from .pdf import _calibration_text, _shown_names, _unstored
+
+    t = doc.twin
+    shown = _shown_names(t.scenarios)
+    unstored = _unstored(doc, scenario_results)
+    by_name = {s.name: s for s in t.scenarios}
+    evidence = scenario_evidence([by_name[k] for k in scenario_results if k in by_name])
+    p.new_page("Twin report — summary")
+    a = t.anatomy
+    holds = [f"{t.model_name} v{t.model_version} twin, {t.ensemble.shape[0]}-member "
+             f"{t.ensemble_kind} ensemble",
+             f"{len(t.measurements)} measurement(s)",
+             f"{len(t.visits)} visit(s)" if t.visits else "no visit",
+             f"{len(t.scenarios)} what-if scenario(s)",
+             "stored results: " + (", ".join(shown.get(k, k) for k in doc.results) or "none"),
+             f"imaged anatomy ({len(a.structures)} structures)"
+             if a is not None and a.structures else "no imaged anatomy",
+             f"{len(doc.audit.entries)} audit entries"]
+    p.table(["", ""], [["Twin (pseudonym)", t.pseudonym],
+                       ["The file holds", "; ".join(holds) + " (full listing: Appendix A)"],
+                       ["Calibration", _calibration_text(doc)],
+                       ["Report generated", generated]],
+            [0.2, 0.8], size=8, wrap=True)
+    key_values(p, doc, results)
+    whatifs(p, doc, results, scenario_results, unstored, evidence)
+    p.subheading("Warnings")
+    found = warnings(doc, results, scenario_results, unstored, evidence, notes)
+    for w in found:
+        p.para(f"• {w}", size=7.4, color=WARN)
+    p.para(("No warning raised. " if not found else "")
+           + "No caution does not mean all is well: the twin can only flag what its checks "
+           "cover.", size=7.5, color="0.3")
+    p.subheading("Clinician's conclusion and notes")
+    entries = doc.audit.notes()
+    if not entries:
+        p.para("No conclusion or notes recorded.", color="0.3")
+    for e in entries:
+        kind = "Conclusion" if e.action == "conclusion" else "Note"
+        p.para(f"{kind} ({e.time[:16].replace('T', ' ')} UTC): {e.details.get('text', '')}")
+        if e.details.get("disagreement"):
+            p.para(f"Where I disagree with the twin: {e.details['disagreement']}. "
+                   f"Why: {e.details.get('why', '') or 'not stated'}", indent=0.03,
+                   color=WARN)
