@@ -185,6 +185,8 @@ def test_prior_is_chosen_from_the_measurements_and_can_be_overridden(qtbot, stat
     qtbot.waitUntil(lambda: panel.result is not None, timeout=5000)
     assert panel.result.prior_choice.preset == "severe_as"
     assert "Severe aortic stenosis prior (chosen: aortic stenosis: AVA 0.7" in panel.summary.text()
+    units = [panel.fit_table.item(r, 3).text() for r in range(panel.fit_table.rowCount())]
+    assert "cm²" in units and "cm^2" not in units  # the fit table shows units as people write them
     state.session.set_twin(_as_patient())  # the same patient, calibrated afresh
     panel.prior.setCurrentIndex(panel.prior.findData("healthy"))
     job = panel.start()
