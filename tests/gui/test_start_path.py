@@ -339,3 +339,19 @@ def test_startup_work_is_pending_until_the_model_is_readied(make_twin_window, qt
     qtbot.waitUntil(lambda: not w.startup_work_pending(), timeout=60_000)
     assert ran == ["kernels"] and not w.state.jobs
 
+
+def test_the_readying_freezes_the_heap(make_twin_window, qtbot, monkeypatch):
+    """Start-up's objects go to the collector's permanent generation when the readying
+    starts and ends, so that a full collection during playback does not walk them
+    (stall12)."""
+    import gc
+
+    from twinviewer.gui import prepared
+
+    monkeypatch.setattr(prepared, "ready_model", lambda *a, **k: None)
+    w = make_twin_window(load_demo=False)
+    gc.unfreeze()
+    w._schedule_readying("twin", delay_ms=10)
+    qtbot.waitUntil(lambda: not w.startup_work_pending(), timeout=60_000)
+    assert gc.get_freeze_count() > 10_000  # the window, Qt's wrappers, the modules
+
