@@ -349,7 +349,9 @@ def test_the_readying_freezes_the_heap(make_twin_window, qtbot, monkeypatch):
     from twinviewer.gui import prepared
 
     monkeypatch.setattr(prepared, "ready_model", lambda *a, **k: None)
+    gc.unfreeze()
     w = make_twin_window(load_demo=False)
+    assert gc.get_freeze_count() > 10_000  # the imports' objects, before the demo loads
     gc.unfreeze()
     w._schedule_readying("twin", delay_ms=10)
     qtbot.waitUntil(lambda: not w.startup_work_pending(), timeout=60_000)

@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
         # the plots module (its pyqtgraph classes, the Qt classes they make on first use, its
         # pyqtgraph settings) is imported on this thread, not first by the loading worker
         importlib.import_module("twinviewer.gui.plots")
+        freeze_heap()  # the imports' objects: a full collection while the demo loads walked
+        # them all on this thread (135–140 ms measured, stall12)
         if load_demo:  # start the workers first: they run while the widgets are built
             self.load_demo()
         self._log_handler = StateLogHandler(self.state)
