@@ -43,8 +43,17 @@ def test_other_jobs_keep_the_helpers_nice_before_and_after_a_background_job(work
     assert worker.call(PROBE, {}, with_progress=False) == (os.SCHED_OTHER, _expected_nice())
 
 
+def test_the_warm_imports_run_at_the_lowest_priority_only_for_a_background_start(worker):
+    """Started for the readying, the helper imports at the lowest priority; started for a
+    job the user waits for (a calibration), at its nice: that job needs those modules."""
+    on = "twinviewer.gui.process_worker:warmed_on"
+    assert worker.call(on, {}, with_progress=False, background=True) == "background"
+    worker.close()
+    assert worker.call(on, {}, with_progress=False) == "MainThread"
+
+
 def test_the_helper_has_one_idle_thread_and_the_rest_at_its_nice(worker):
-    worker.call(PROBE, {}, with_progress=False)  # started, warm imports submitted
+    worker.call(PROBE, {}, with_progress=False, background=True)
     tids = [int(t) for t in os.listdir(f"/proc/{worker.pid}/task")]
     policies = sorted(os.sched_getscheduler(t) for t in tids)
     assert policies.count(os.SCHED_IDLE) == 1  # the warm imports' and readying's thread

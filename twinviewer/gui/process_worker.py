@@ -171,7 +171,10 @@ class ProcessWorker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def _ensure(self) -> None:
+    def _ensure(self, background: bool = False) -> None:
+        """Start the helper if it is not running; started for a ``background`` job (the
+        readying), it imports ``warm`` at the lowest priority too, else at its nice (a job
+        the user waits for would wait for those imports)."""
         if self.alive():
             return
         self._drop()
@@ -183,6 +186,7 @@ class ProcessWorker:
         # ``-m`` would put the current folder first on the path: started from another
         # checkout's folder, the helper ran that checkout's code (Python ≥ 3.11)
         env["PYTHONSAFEPATH"] = "1"
+        env[WARM_IN_BACKGROUND] = "1" if background else "0"
         fds = (job_r.fileno(), res_w.fileno())
         self._proc = subprocess.Popen([*_helper_command(fds), *self.warm], pass_fds=fds,
                                       env=env, stdin=subprocess.DEVNULL)
@@ -287,7 +291,7 @@ class ProcessWorker:
                 from twinviewer.physiology import Cancelled
 
                 raise Cancelled(f"cancelled before the {self.name} process started it")
-            self._ensure()
+            self._ensure(background)
             kwargs = dict(kwargs)
             for arg, (key, obj, light) in (shared or {}).items():
                 kwargs[arg] = self._share(key, obj, light) if obj is not None else None
@@ -369,6 +373,19 @@ def _picklable(exc: BaseException, tb: str) -> BaseException:
 #: How much lower the helper's scheduling priority is than the GUI process's (``nice``).
 CHILD_NICE = 5
 
+#: The child's environment variable saying whether its warm imports run at the lowest
+#: priority ("1": it was started for a background job).
+WARM_IN_BACKGROUND = "TWINVIEWER_HELPER_WARM_IN_BACKGROUND"
+
+#: In the child: the name of the thread that imported the warm modules ("background" or
+#: "MainThread").
+WARMED_ON: list[str] = []
+
+
+def warmed_on() -> str:
+    """In the child: which thread imported the warm modules (a job target for tests)."""
+    return WARMED_ON[0] if WARMED_ON else ""
+
 
 def lowest_priority() -> str:
     """Put the calling *thread* at the lowest CPU priority and say which: ``"idle"``
@@ -433,6 +450,7 @@ class _Background:
 
 
 def _import_warm(warm: list[str]) -> None:
+    WARMED_ON.append(threading.current_thread().name)
     for name in warm:
         try:
             importlib.import_module(name)
@@ -466,8 +484,11 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
     except OSError:  # pragma: no cover - not allowed here: same priority
         pass
     threading.Thread(target=read, daemon=True).start()
-    background = _Background()  # the warm imports at the lowest priority: the helper
-    background.submit(lambda: _import_warm(warm))  # starts beside a playback (stall12)
+    background = _Background()
+    if os.environ.pop(WARM_IN_BACKGROUND, "0") == "1":  # started for the readying, beside
+        background.submit(lambda: _import_warm(warm))  # a playback perhaps (stall12)
+    else:
+        _import_warm(warm)
     while True:
         msg = todo.get()
         if msg[0] == "share":
