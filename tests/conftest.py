@@ -40,6 +40,16 @@ def _private_user_folders(tmp_path_factory: pytest.TempPathFactory):
             os.environ[key] = value
 
 
+@pytest.fixture(autouse=True)
+def _heap_unfrozen():
+    """A window's readying freezes the heap (``main_window.freeze_heap``: the app's objects
+    live for its session); a test's do not, so each test's are collectable again."""
+    yield
+    import gc
+
+    gc.unfreeze()
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _no_identifiers_from_other_modules():
     """Each test module starts with no registered patient identifiers, as in a fresh process.

@@ -262,9 +262,17 @@ def test_the_slices_first_prefill_waits_for_the_first_frame(make_twin_window, qt
     n = w.state.twin.anatomy.image.n_phases
     phases = {k[1] for k in sv._cut_cache}
     assert phases == {sv.phase} and n > 1
+    shown, ahead = sv.phase, []  # the worker's cuts, in order
+    cut = sv._cut
+    monkeypatch.setattr(sv, "_cut", lambda key, ph, pane, c, anatomy=None, cache=None: (
+        anatomy is not None and ahead.append(ph), cut(key, ph, pane, c, anatomy, cache))[1])
     w.cine.play_button.setChecked(True)
     qtbot.waitUntil(lambda: len({k[1] for k in list(sv._cut_cache)}) == n, timeout=60_000)
     w.cine.play_button.setChecked(False)
+    # stall12: in the order the cine reaches them, from the phase after the one shown, so
+    # that the GUI thread does not cut the first beat's frames itself
+    steps = [(ph - shown - 1) % n for ph in ahead]
+    assert steps[0] == 0 and steps == sorted(steps) and len(set(ahead)) == n
     sv._cut_cache.clear()
     sv._prefill_key = None
     sv._prefill()
@@ -339,3 +347,60 @@ def test_startup_work_is_pending_until_the_model_is_readied(make_twin_window, qt
     qtbot.waitUntil(lambda: not w.startup_work_pending(), timeout=60_000)
     assert ran == ["kernels"] and not w.state.jobs
 
+
+def test_the_readying_freezes_the_heap(make_twin_window, qtbot, monkeypatch):
+    """Start-up's objects go to the collector's permanent generation when the readying
+    starts and ends, so that a full collection during playback does not walk them
+    (stall12)."""
+    import gc
+
+    from twinviewer.gui import prepared
+
+    monkeypatch.setattr(prepared, "ready_model", lambda *a, **k: None)
+    gc.unfreeze()
+    w = make_twin_window(load_demo=False)
+    assert gc.get_freeze_count() > 10_000  # the imports' objects, before the demo loads
+    gc.unfreeze()
+    w._schedule_readying("twin", delay_ms=10)
+    qtbot.waitUntil(lambda: not w.startup_work_pending(), timeout=60_000)
+    assert gc.get_freeze_count() > 10_000  # the window, Qt's wrappers, the modules
+
+
+
+def test_the_calibrate_step_is_built_ahead_in_idle_turns(make_twin_window, qtbot,
+                                                        monkeypatch):
+    """Calibrate's first show built its panel in one turn (119 ms of CPU, stall11): after
+    start-up's work the page is built ahead, a part per turn, never while the cine plays,
+    and start-up's work is pending until it is done (the benchmark waits for it)."""
+    from twinviewer.gui import main_window, prepared
+
+    monkeypatch.setattr(prepared, "ready_model", lambda *a, **k: None)
+    w = make_twin_window(load_demo=False)
+    assert "Calibrate" not in w._built_steps
+    made = []
+    make = w._make
+    monkeypatch.setattr(w, "_make", lambda spec: made.append(spec) or make(spec))
+    w.cine.set_playing(True)
+    w._schedule_readying("twin", delay_ms=10)
+    qtbot.waitUntil(lambda: not w._readying, timeout=60_000)
+    qtbot.wait(3 * main_window.PREBUILD_PAUSE_MS)
+    assert made == [] and w.startup_work_pending()  # waits while the cine plays
+    w.cine.set_playing(False)
+    qtbot.waitUntil(lambda: not w.startup_work_pending(), timeout=60_000)
+    assert "Calibrate" in w._built_steps and not w._step_builders
+    assert "Calibration" in w.panels and made
+    page = w.step_pages["Calibrate"].widget()
+    assert page is not None and page.isAncestorOf(w.panels["Calibration"])
+    n = len(made)
+    w.show_step("Calibrate")  # shown: nothing more to build
+    assert len(made) == n and w.step_pages["Calibrate"].widget() is page
+
+
+def test_a_step_shown_while_it_is_built_ahead_is_finished_at_once(make_twin_window):
+    w = make_twin_window(load_demo=False)
+    parts = w._step_builders["Calibrate"] = w._step_parts("Calibrate")
+    next(parts)  # its panel made, its page not yet
+    assert w.step_pages["Calibrate"].widget() is None
+    w.show_step("Calibrate")
+    assert w.step_pages["Calibrate"].widget().isAncestorOf(w.panels["Calibration"])
+    assert not w._step_builders

@@ -12,6 +12,7 @@ import dataclasses
 import importlib
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -107,6 +108,33 @@ def prepared_for_display(anatomy):
     return anatomy
 
 
+#: Steps whose pages are built ahead in idle turns after start-up's work (their panels start
+#: no work when built): their first show was a stall (Calibrate: 119 ms of CPU, stall11).
+PREBUILD_STEPS = ("Calibrate",)
+#: Milliseconds between two parts built ahead (the event loop runs between them), and
+#: before looking again while the cine plays or a job runs.
+PREBUILD_PAUSE_MS, PREBUILD_WAIT_MS = 50, 500
+
+
+def freeze_heap() -> int:
+    """Move every object the cyclic garbage collector tracks now into its permanent
+    generation (:func:`gc.freeze`) and return how many are frozen. Start-up's objects (the
+    modules, the demo's meshes and results, the views) live for the session; left in the
+    collector's oldest generation, each full collection walks all of them again: on the GUI
+    thread, or on a job's thread holding the interpreter, a frame stall of 50–190 ms
+    (stall10, stall12). Frozen objects are still freed by their reference counts; only a
+    reference cycle among them would be kept.
+
+    >>> freeze_heap() > 0
+    True
+    >>> import gc; gc.unfreeze()
+    """
+    import gc
+
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 class MainWindow(QMainWindow):
     """The TwinViewer window.
 
@@ -142,6 +170,8 @@ class MainWindow(QMainWindow):
         # the plots module (its pyqtgraph classes, the Qt classes they make on first use, its
         # pyqtgraph settings) is imported on this thread, not first by the loading worker
         importlib.import_module("twinviewer.gui.plots")
+        freeze_heap()  # the imports' objects: a full collection while the demo loads walked
+        # them all on this thread (135–140 ms measured, stall12)
         if load_demo:  # start the workers first: they run while the widgets are built
             self.load_demo()
         self._log_handler = StateLogHandler(self.state)
@@ -277,6 +307,8 @@ class MainWindow(QMainWindow):
         self.step_stack.setMinimumWidth(MIN_STEP_W)
         self.step_pages: dict[str, QScrollArea] = {}
         self._built_steps: set[str] = set()
+        self._step_builders: dict[str, Iterator[None]] = {}  # pages begun ahead
+        self._prebuild_left: list[str] = []  # steps still to build ahead
         for n, step in enumerate(self.steps):
             item = QListWidgetItem(f"{n + 1} {step}")
             item.setToolTip(STEP_HINTS.get(step, step))
@@ -334,9 +366,19 @@ class MainWindow(QMainWindow):
         self.step_list.setCurrentRow(0)
 
     def _build_step(self, step: str) -> None:
-        """Build a step's page: its title, hint and panels stacked at full height."""
-        if step in self._built_steps:
-            return
+        """Build a step's page: its title, hint and panels stacked at full height (the rest
+        of it, if :meth:`_prebuild_next` has begun it)."""
+        parts = self._step_builders.pop(step, None)
+        if parts is None:
+            if step in self._built_steps:
+                return
+            parts = self._step_parts(step)
+        for _part in parts:
+            pass
+
+    def _step_parts(self, step: str) -> Iterator[None]:
+        """Build ``step``'s page, pausing after each panel (:meth:`_prebuild_next` builds
+        one part per turn of the event loop)."""
         self._built_steps.add(step)
         panels: list[tuple[str, QWidget]] = []
         if step == "Segment":
@@ -349,6 +391,7 @@ class MainWindow(QMainWindow):
             title = getattr(klass, "title", klass.__name__)
             self.panels[title] = panel
             panels.append((title, panel))
+            yield
         page = QWidget()
         lay = QVBoxLayout(page)
         lay.setContentsMargins(2, 4, 2, 4)  # at 1280 px the column is at its minimum width
@@ -366,6 +409,34 @@ class MainWindow(QMainWindow):
         if not panels:
             lay.addWidget(QLabel("Nothing here yet."), 1)
         self.step_pages[step].setWidget(page)
+
+    def _start_prebuild(self) -> None:
+        """Build :data:`PREBUILD_STEPS`' pages ahead, in idle turns after start-up's work: a
+        step's first show built its panels in one turn (Calibrate: 119 ms of GUI-thread CPU,
+        stall11), a stall the user saw on the click."""
+        self._prebuild_left = [s for s in PREBUILD_STEPS
+                               if s in self.steps and s not in self._built_steps]
+        if self._prebuild_left:
+            QTimer.singleShot(PREBUILD_PAUSE_MS, self.state, self._prebuild_next)
+
+    def _prebuild_next(self) -> None:
+        """One part of the next step to build ahead (one panel, or its page), when the cine
+        is stopped and no start-up work runs; then the next part in a later turn."""
+        if self.state.closed or not self._prebuild_left:
+            return
+        if self._playing.is_set() or self._readying or self.state.jobs:
+            QTimer.singleShot(PREBUILD_WAIT_MS, self.state, self._prebuild_next)
+            return
+        step = self._prebuild_left[0]
+        if step in self._built_steps and step not in self._step_builders:
+            self._prebuild_left.pop(0)  # shown (and so built) meanwhile
+        else:
+            parts = self._step_builders.setdefault(step, self._step_parts(step))
+            if next(parts, StopIteration) is StopIteration:
+                self._step_builders.pop(step, None)
+                self._prebuild_left.pop(0)
+        if self._prebuild_left:
+            QTimer.singleShot(PREBUILD_PAUSE_MS, self.state, self._prebuild_next)
 
     def _on_step(self, row: int) -> None:
         if 0 <= row < len(self.steps):
@@ -706,10 +777,14 @@ class MainWindow(QMainWindow):
 
         def ended(_value=None) -> None:
             self._readying = max(self._readying - 1, 0)
+            freeze_heap()  # and what the readying's imports made
+            if not self._readying and not self.state.closed:
+                self._start_prebuild()
 
         if self.state.closed:  # the window closed within the 1 s delay
             ended()
             return
+        freeze_heap()  # the demo, its results and the views: kept for the session
         # numba and the kernels load in the model's helper process (this one never imports
         # numba: its import held the interpreter ~1 s, stalling a Play pressed meanwhile);
         # the open twin (with its anatomy, which the helper then keeps for a calibration)
@@ -724,8 +799,9 @@ class MainWindow(QMainWindow):
 
     def startup_work_pending(self) -> bool:
         """Whether start-up's background work is timed or running: the model readying
-        (:meth:`_ready_model`, from 1 s after the demo's first paint) or the slices' first
-        contour prefill. Both hold the interpreter in a worker thread for about a second;
+        (:meth:`_ready_model`, from 1 s after the demo's first paint), the slices' first
+        contour prefill, or the steps built ahead after them (:meth:`_start_prebuild`,
+        in idle turns). The first two hold the interpreter in a worker thread for about a second;
         a playback started meanwhile shares it with them (its frames then wait: up to
         0.2–0.5 s on two cores, measured; docs/notes/stall10.md).
 
@@ -734,7 +810,8 @@ class MainWindow(QMainWindow):
         >>> window.startup_work_pending()  # doctest: +SKIP
         False
         """
-        return self._readying > 0 or self.slices.prefill_pending()
+        return self._readying > 0 or self.slices.prefill_pending() \
+            or bool(self._prebuild_left)
 
     def show_twin(self, twin, results=None, simulate: bool = True, *,
                   dirty: bool | None = None) -> None:

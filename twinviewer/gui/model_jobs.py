@@ -120,7 +120,7 @@ def ready_in_process(worker: ProcessWorker, twin) -> None:
     """:func:`ready_kernels` of ``twin`` in ``worker``'s process (call from a worker thread);
     the twin is sent without its anatomy (the kernels do not read it)."""
     worker.call(f"{__name__}:child_ready", {"twin": dataclasses.replace(twin, anatomy=None)},
-                with_progress=False)
+                with_progress=False, background=True)  # the helper's lowest priority
 
 
 # -- a twin's ensemble ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import itertools
@@ -170,7 +171,10 @@ class ProcessWorker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def _ensure(self) -> None:
+    def _ensure(self, background: bool = False) -> None:
+        """Start the helper if it is not running; started for a ``background`` job (the
+        readying), it imports ``warm`` at the lowest priority too, else at its nice (a job
+        the user waits for would wait for those imports)."""
         if self.alive():
             return
         self._drop()
@@ -182,6 +186,7 @@ class ProcessWorker:
         # ``-m`` would put the current folder first on the path: started from another
         # checkout's folder, the helper ran that checkout's code (Python ≥ 3.11)
         env["PYTHONSAFEPATH"] = "1"
+        env[WARM_IN_BACKGROUND] = "1" if background else "0"
         fds = (job_r.fileno(), res_w.fileno())
         self._proc = subprocess.Popen([*_helper_command(fds), *self.warm], pass_fds=fds,
                                       env=env, stdin=subprocess.DEVNULL)
@@ -258,7 +263,7 @@ class ProcessWorker:
              = None, is_cancelled: Callable[[], bool] | None = None, *,
              with_progress: bool = True,
              shared: dict[str, tuple[str, Any, Callable[[Any], Any] | None]] | None = None,
-             started: Callable[[int], None] | None = None) -> Any:
+             started: Callable[[int], None] | None = None, background: bool = False) -> Any:
         """Run ``target`` (``'module:function'``) with ``kwargs`` in the child and return its
         result. With ``with_progress`` the function is also given ``progress(fraction,
         text)`` and ``cancel() -> bool``. Its exception is raised here; a child that dies
@@ -270,7 +275,10 @@ class ProcessWorker:
         a forget) lands between them and takes the object away (review11b #10). A job
         cancelled while it waited for the helper does not run
         (:class:`~twinviewer.physiology.Cancelled`); ``started(job_id)`` is called once it
-        is sent (:meth:`kill_job`).
+        is sent (:meth:`kill_job`). A ``background`` job (the readying: nobody waits for
+        it) runs in the child at the lowest CPU priority (:func:`lowest_priority`), on the
+        thread that imported ``warm``, so that a playback started meanwhile is not kept
+        waiting for a CPU by it; other jobs run at ``CHILD_NICE``.
 
         >>> w = ProcessWorker("example")
         >>> w.call("textwrap:dedent", {}, with_progress=False,
@@ -283,12 +291,12 @@ class ProcessWorker:
                 from twinviewer.physiology import Cancelled
 
                 raise Cancelled(f"cancelled before the {self.name} process started it")
-            self._ensure()
+            self._ensure(background)
             kwargs = dict(kwargs)
             for arg, (key, obj, light) in (shared or {}).items():
                 kwargs[arg] = self._share(key, obj, light) if obj is not None else None
             jid = next(self._ids)
-            send(self._to, ("job", jid, target, kwargs, with_progress))
+            send(self._to, ("job", jid, target, kwargs, with_progress, background))
             with self._state:
                 self._running = jid
             if started is not None:
@@ -365,6 +373,90 @@ def _picklable(exc: BaseException, tb: str) -> BaseException:
 #: How much lower the helper's scheduling priority is than the GUI process's (``nice``).
 CHILD_NICE = 5
 
+#: The child's environment variable saying whether its warm imports run at the lowest
+#: priority ("1": it was started for a background job).
+WARM_IN_BACKGROUND = "TWINVIEWER_HELPER_WARM_IN_BACKGROUND"
+
+#: In the child: the name of the thread that imported the warm modules ("background" or
+#: "MainThread").
+WARMED_ON: list[str] = []
+
+
+def warmed_on() -> str:
+    """In the child: which thread imported the warm modules (a job target for tests)."""
+    return WARMED_ON[0] if WARMED_ON else ""
+
+
+def lowest_priority() -> str:
+    """Put the calling *thread* at the lowest CPU priority and say which: ``"idle"``
+    (Linux's ``SCHED_IDLE``: it runs only when no other thread of its scheduling group wants
+    the CPU, and any thread waking up takes the CPU from it at once), else ``"nice 19"``,
+    else ``"unchanged"``. An unprivileged thread cannot leave ``SCHED_IDLE`` or lower its
+    nice again, so the helper does its background work on a thread of its own (stall12: the
+    helper's start beside a playback kept the GUI thread waiting for a CPU, 74–132 ms).
+
+    >>> import threading
+    >>> said = []
+    >>> t = threading.Thread(target=lambda: said.append(lowest_priority())); t.start(); t.join()
+    >>> said[0] in ("idle", "nice 19", "unchanged")
+    True
+    """
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # 0: this thread
+        return "idle"
+    except (AttributeError, OSError):  # not Linux, or not allowed
+        pass
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 19)  # the calling thread on Linux
+        return "nice 19"
+    except (AttributeError, OSError):
+        return "unchanged"
+
+
+def thread_priority() -> tuple[int, int]:
+    """The calling thread's scheduling policy and nice value (a job target for tests).
+
+    >>> policy, nice = thread_priority()
+    >>> nice >= 0
+    True
+    """
+    policy = os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else 0
+    return policy, os.getpriority(os.PRIO_PROCESS, 0)
+
+
+class _Background:
+    """One thread of the child at the lowest priority (:func:`lowest_priority`): the warm
+    imports, then the ``background`` jobs, in order."""
+
+    def __init__(self) -> None:
+        self.todo: queue.Queue = queue.Queue()
+        threading.Thread(target=self._run, name="background", daemon=True).start()
+
+    def _run(self) -> None:
+        lowest_priority()
+        while True:
+            fn, done = self.todo.get()
+            try:
+                fn()
+            except BaseException:  # noqa: BLE001, S110 - a job sends its own errors back
+                pass
+            finally:
+                done.set()
+
+    def submit(self, fn: Callable[[], None]) -> threading.Event:
+        done = threading.Event()
+        self.todo.put((fn, done))
+        return done
+
+
+def _import_warm(warm: list[str]) -> None:
+    WARMED_ON.append(threading.current_thread().name)
+    for name in warm:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a job importing it later says what is wrong
+            pass
+
 #: Objects the parent shared (:meth:`ProcessWorker.share`), by token (child side).
 SHARED: dict[str, Any] = {}
 
@@ -387,16 +479,16 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
                     cancelled.setdefault(msg[1], threading.Event())
                 todo.put(msg)
 
-    threading.Thread(target=read, daemon=True).start()
-    try:  # below the GUI process: on a busy machine its frames get a CPU first
-        os.nice(CHILD_NICE)
+    try:  # below the GUI process: on a busy machine its frames get a CPU first (before
+        os.nice(CHILD_NICE)  # the threads start: they inherit it)
     except OSError:  # pragma: no cover - not allowed here: same priority
         pass
-    for name in warm:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a job importing it later says what is wrong
-            pass
+    threading.Thread(target=read, daemon=True).start()
+    background = _Background()
+    if os.environ.pop(WARM_IN_BACKGROUND, "0") == "1":  # started for the readying, beside
+        background.submit(lambda: _import_warm(warm))  # a playback perhaps (stall12)
+    else:
+        _import_warm(warm)
     while True:
         msg = todo.get()
         if msg[0] == "share":
@@ -405,25 +497,36 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
                 del SHARED[old]
             SHARED[msg[1]] = msg[2]
             continue
-        _, jid, target, kwargs, with_progress = msg
-        flag = cancelled[jid]
-        try:
-            module, func = target.split(":")
-            fn = getattr(importlib.import_module(module), func)
-            if with_progress:
-                kwargs = dict(kwargs,
-                              progress=lambda f, t="", j=jid: send(out, ("progress", j,
-                                                                        float(f), str(t))),
-                              cancel=flag.is_set)
-            result = fn(**kwargs)
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back
-            send(out, ("error", jid, _picklable(exc, traceback.format_exc())))
+        _, jid, target, kwargs, with_progress, in_background = msg
+        job = functools.partial(_run_job, out, jid, target, kwargs,
+                                cancelled[jid] if with_progress else None)
+        if in_background:
+            background.submit(job).wait()
         else:
-            try:
-                send(out, ("done", jid, result))
-            except Exception as exc:  # noqa: BLE001 - an unpicklable result
-                send(out, ("error", jid, _picklable(exc, traceback.format_exc())))
+            job()
         cancelled.pop(jid, None)
+
+
+def _run_job(out: Connection, jid: int, target: str, kwargs: dict,
+             flag: threading.Event | None) -> None:
+    """Run one job in the child and send its result or error (``flag``: its Cancel, given
+    to the function with ``progress`` when the job wants them)."""
+    try:
+        module, func = target.split(":")
+        fn = getattr(importlib.import_module(module), func)
+        if flag is not None:
+            kwargs = dict(kwargs,
+                          progress=lambda f, t="", j=jid: send(out, ("progress", j,
+                                                                    float(f), str(t))),
+                          cancel=flag.is_set)
+        result = fn(**kwargs)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back
+        send(out, ("error", jid, _picklable(exc, traceback.format_exc())))
+    else:
+        try:
+            send(out, ("done", jid, result))
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result
+            send(out, ("error", jid, _picklable(exc, traceback.format_exc())))
 
 
 if __name__ == "__main__":

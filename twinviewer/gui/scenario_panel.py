@@ -11,6 +11,8 @@ released.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -206,6 +208,7 @@ class ScenarioPanel(QWidget):
         self.live_result = None
         self._predictor: SingleTwinPredictor | None = None
         self._predictor_twin = None
+        self._predictor_lock = threading.Lock()
         self._slider_values: np.ndarray = np.zeros(1)
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
@@ -977,8 +980,8 @@ class ScenarioPanel(QWidget):
         changed meanwhile is predicted when it ends); without a helper,
         :meth:`update_live` here."""
         twin = self.state.twin
-        if not (self.in_process and use_helper(twin, [self.live_scenario()])):
-            self.update_live()
+        if twin is None:
+            self.update_live()  # says to open a twin
             return
         if self._live_job is not None:
             self._live_again = True
@@ -986,11 +989,20 @@ class ScenarioPanel(QWidget):
         from twinviewer.twins import model_of
 
         scenario, model, params = self.live_scenario(), model_of(twin), twin.params
-        worker = preview_helper()
+        if self.in_process and use_helper(twin, [scenario]):
+            worker = preview_helper()
+
+            def predict():
+                return live_in_process(worker, model, params, scenario)
+        else:  # a plug-in's intervention or model (loaded and guarded in this process
+            # only), or no helper: on the job's thread, never the GUI thread (its first
+            # prediction imports numba here; a plug-in's transform may take its whole budget)
+            def predict():
+                return self._predict_here(twin, scenario)
 
         def work(_progress, _is_cancelled):
             try:
-                return live_in_process(worker, model, params, scenario)
+                return predict()
             except (InterventionError, ModelError) as exc:  # shown, not reported as a failure
                 return exc
 
@@ -1013,15 +1025,22 @@ class ScenarioPanel(QWidget):
             self.live_label.setText("open a twin to see live predictions")
             return
         try:
-            if self._predictor is None or self._predictor_twin is not twin:
-                from twinviewer.twins import model_of
-
-                self._predictor = SingleTwinPredictor(model_of(twin), twin.params)
-                self._predictor_twin = twin
-            r = self._predictor.predict(self.live_scenario())
+            r = self._predict_here(twin, self.live_scenario())
         except (InterventionError, ModelError) as exc:
             r = exc
         self._show_live(r)
+
+    def _predict_here(self, twin, scenario: Scenario):
+        """``scenario`` for ``twin``'s point estimate in this process, warm-started from the
+        last prediction (any thread: one prediction at a time)."""
+        with self._predictor_lock:
+            predictor = self._predictor  # a twin opened meanwhile resets it (GUI thread)
+            if predictor is None or self._predictor_twin is not twin:
+                from twinviewer.twins import model_of
+
+                predictor = SingleTwinPredictor(model_of(twin), twin.params)
+                self._predictor, self._predictor_twin = predictor, twin
+            return predictor.predict(scenario)
 
     def _show_live(self, r) -> None:
         """Show the live prediction ``r`` (one member's Results, or the error that refused

@@ -317,6 +317,17 @@ class SlicePane(QWidget):
         self.contours.set_contours(contours)
 
 
+def cine_order(phases: list[int], current: int) -> list[int]:
+    """Indices of ``phases`` in the order a playing cine reaches them from ``current`` (the
+    next phase first, ``current`` last; ties keep their order).
+
+    >>> cine_order([0, 1, 2, 3, 0, 1, 2, 3], 2)
+    [3, 7, 0, 4, 1, 5, 2, 6]
+    """
+    n = max(phases, default=0) + 1
+    return sorted(range(len(phases)), key=lambda i: (phases[i] - current - 1) % n)
+
+
 class SliceView(QWidget):
     """Axial, coronal and sagittal slices of ``twin.anatomy.image`` with mesh contours."""
 
@@ -583,6 +594,11 @@ class SliceView(QWidget):
         gen, anatomy, cache = self._prefill_gen, self.anatomy, self._cut_cache
         jobs = [(k, ph, self.panes[name], c) for name, c in want
                 for k, s in anatomy.structures.items() for ph in s.meshes]
+        # the phases the cine shows next first: a Play pressed as the first fill starts
+        # found every pane but the first uncut, and the GUI thread cut them itself (25–50 ms
+        # a frame for the first beat, stall12)
+        order = cine_order([ph for _k, ph, _p, _c in jobs], self.phase)
+        jobs = [jobs[i] for i in order]
 
         def run() -> None:
             for k, ph, pane, c in jobs:
