@@ -138,3 +138,21 @@ def test_a_failing_plugin_interventions_preview_is_refused_and_named(panel, qtbo
     if name == "raise_drug":
         assert "boom from raise_drug" in text and "tv-preview-drug" in text
     assert panel.live_updates >= before  # the panel is still working
+
+
+def test_adding_and_running_a_hanging_plugin_step_leaves_the_gui_thread_free(panel, qtbot):
+    """review12 #2: the form's refusal check ran the plug-in's transform on the GUI thread
+    (the window froze for the whole budget at each Add and each Run)."""
+    from twinviewer.core.twin import InterventionStep, Scenario
+
+    qtbot.waitUntil(lambda: panel._live_job is None, timeout=120_000)
+    panel.select_intervention("sleep_drug")
+    qtbot.waitUntil(lambda: panel._live_job is None, timeout=120_000)
+    t0 = time.perf_counter()
+    assert panel.add_step()
+    added = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    panel._run([Scenario("hang", (InterventionStep("sleep_drug", {"fall": 20.0}),))],
+               replace=False)
+    started = time.perf_counter() - t0
+    assert added < 0.5 and started < 0.5, (added, started)

@@ -67,7 +67,7 @@ from twinviewer.interventions import (
     InterventionError,
     Setting,
     SingleTwinPredictor,
-    apply_scenario,
+    check_scenario,
     rank,
     scenario_table,
     scenario_title,
@@ -576,7 +576,8 @@ class ScenarioPanel(QWidget):
             if twin is not None:
                 from twinviewer.twins import model_of
 
-                apply_scenario(model_of(twin), twin.ensemble, Scenario("check", tuple(steps)))
+                _check_core_steps(model_of(twin), twin.ensemble,
+                                  [Scenario("check", tuple(steps))])
         except (InterventionError, ModelError) as exc:
             self._show_error(str(exc))
             return False
@@ -673,8 +674,7 @@ class ScenarioPanel(QWidget):
 
         try:
             model = model_of(twin)
-            for sc in scenarios:  # refuse bad scenarios before starting a thread
-                apply_scenario(model, twin.ensemble, sc)
+            _check_core_steps(model, twin.ensemble, scenarios)  # before starting a thread
         except (InterventionError, ModelError) as exc:
             self._show_error(str(exc))
             return
@@ -1078,3 +1078,19 @@ class ScenarioPanel(QWidget):
         self.live_curve.setData(np.r_[v, v[:1]], np.r_[p, p[:1]])
         self.live_curve.setPen(pg.mkPen(QColor("#b00020") if flags else QColor(0, 0, 0),
                                         width=2, style=Qt.PenStyle.DashLine))
+
+
+def _check_core_steps(model, ensemble: np.ndarray, scenarios: list[Scenario]) -> None:
+    """Raise what ``scenarios``' built-in steps would refuse, without simulating.
+
+    Only the package's own interventions are checked here, on the GUI thread: a plug-in's
+    transform may take its whole time budget (a hanging one froze the window ~11 s at
+    each check, review12 #2), so its steps are checked where they run, on the job's thread
+    under the plug-in guard, and a refusal arrives through the job.
+    """
+    from twinviewer.interventions.library import CORE_INTERVENTIONS
+
+    for sc in scenarios:
+        core = tuple(st for st in sc.steps if st.name in CORE_INTERVENTIONS)
+        if core:
+            check_scenario(model, ensemble, Scenario(sc.name, core, sc.regulation))
