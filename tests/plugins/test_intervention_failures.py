@@ -108,3 +108,19 @@ def test_plugins_check_does_not_print_the_paths_a_transforms_error_names(tmp_pat
     (raised,) = out["problems"]
     assert "raised FileNotFoundError" in raised and "<path>" in raised
     assert "/home/ann" not in raised and "Doe John" not in raised
+
+
+def test_plugins_check_leaves_the_intervention_library_as_it_found_it(tmp_path):
+    """fixa11: `check_folder` left the checked plugin's interventions in the global LIBRARY
+    for the rest of the process (a later what-if could run the unapproved plugin's code)."""
+    import sys
+
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.plugins.cli import check_folder
+
+    before, path = dict(LIBRARY), list(sys.path)
+    out = check_folder(_folder(tmp_path, "tv-bad-drug", CODE, _manifest("fine")))
+    assert out["ok"], out
+    assert "fine_drug" not in LIBRARY
+    assert LIBRARY == before
+    assert sys.path == path

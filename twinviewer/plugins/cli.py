@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 from twinviewer.core.privacy import without_paths
-from twinviewer.plugins.registry import ENABLED, PluginError, Registry, get_registry
+from twinviewer.plugins.registry import (
+    ENABLED,
+    PluginError,
+    Registry,
+    core_lists_kept,
+    get_registry,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,8 +70,15 @@ def check_folder(path: Path, registry: Registry | None = None) -> dict:
     """Load every contribution of a plugin folder and run its contract checks.
 
     The folder's plugin is checked as if approved (checking is what approval is based on);
-    nothing is stored. Returns ``{"plugin", "ok", "problems": [...], "contributions": [...]}``.
+    nothing is stored, and the core's lookups (the intervention library, models, presets)
+    are left as they were (:func:`~.registry.core_lists_kept`). Returns ``{"plugin", "ok",
+    "problems": [...], "contributions": [...]}``.
     """
+    with core_lists_kept():
+        return _check_folder(path, registry)
+
+
+def _check_folder(path: Path, registry: Registry | None) -> dict:
     import tempfile
 
     from twinviewer.plugins.store import PluginStore

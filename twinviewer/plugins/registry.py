@@ -8,12 +8,14 @@ fails its checks, crashes or hangs is disabled with a message naming it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata as md
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -615,6 +617,42 @@ def _resolve_checked(c: Contribution, root: str | None):
     obj = resolve(c, root)
     check_contribution(c, obj, root)
     return obj
+
+
+def _core_lists() -> tuple[dict, ...]:
+    """The core's lookups a loaded contribution joins (:meth:`Registry._install`): models,
+    presets, interventions, the models' worker routes and runners."""
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import MODELS, PRESETS
+    from twinviewer.physiology.simulate import RUNNERS
+    from twinviewer.plugins.isolation import PLUGIN_MODELS
+
+    return MODELS, PRESETS, LIBRARY, PLUGIN_MODELS, RUNNERS
+
+
+@contextlib.contextmanager
+def core_lists_kept() -> Iterator[None]:
+    """Run the ``with`` body and leave the core's lookups (models, presets, the intervention
+    library, worker routes, runners) and ``sys.path`` as they were before it: what a plugin
+    loaded inside it is gone after (``plugins check``, tests).
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.library import LIBRARY
+    >>> with core_lists_kept():
+    ...     LIBRARY["x_drug"] = LIBRARY["tavi"]
+    >>> "x_drug" in LIBRARY
+    False
+    """
+    saved = [(d, dict(d)) for d in _core_lists()]
+    path = list(sys.path)
+    try:
+        yield
+    finally:
+        for d, before in saved:
+            d.clear()
+            d.update(before)
+        sys.path[:] = path
 
 
 def _with(m: Manifest, **changes) -> Manifest:
