@@ -264,7 +264,8 @@ class Registry:
             if (c.kind, c.name) in self._index:
                 owner = self._index[(c.kind, c.name)].plugin
                 return (f"plugin {m.name!r}: {c.kind[:-1]} {c.name!r} is already provided by "
-                        f"plugin {owner!r}")
+                        f"plugin {owner!r}" + (" (the core)" if owner == CORE else "")
+                        + "; refused, so as not to shadow it")
         for c in m.contributions:
             self._index[(c.kind, c.name)] = c
         return ""
@@ -384,11 +385,15 @@ class Registry:
                     from twinviewer.plugins import isolation
 
                     seconds += isolation.TIMEOUT
-                obj = call_within(_resolve_checked, (c, root), seconds=seconds,
+                obj = call_within(_resolve_checked, (c, root, self._name_problem),
+                                  seconds=seconds,
                                   label=f"plugin {c.plugin!r}: importing {kind[:-1]} "
                                         f"{name!r} ({c.ref})")
         except PluginTimeout as exc:
             raise self.hung(c.plugin, str(exc)) from None
+        except NameRefused as exc:  # the core's (or another plugin's) one stays
+            self.disable(c.plugin, str(exc))
+            raise PluginError(f"{exc}; plugin {c.plugin!r} is disabled") from None
         except Exception as exc:  # any failure of plugin code disables the plugin
             msg = without_paths(f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref}) "
                                 f"failed: {type(exc).__name__}: {exc}")
@@ -400,6 +405,47 @@ class Registry:
         if c.plugin != CORE:
             self._install(c, obj, rec.manifest.root if rec.manifest else None)
         return obj
+
+    def _name_problem(self, c: Contribution, obj) -> str:
+        """Why plugin contribution ``c`` (a model, preset or intervention, loaded as ``obj``)
+        may not join the core's lookups, or ``""``: the name it calls itself is not the name
+        its manifest declares, or it is already the core's (a kept earlier model version,
+        an imported svZeroDSolver model included) or another plugin's, which it would shadow."""
+        if c.kind not in ("models", "presets", "interventions"):
+            return ""
+        own = getattr(obj, "name", None)
+        what = f"plugin {c.plugin!r}: {c.kind[:-1]} {c.name!r} ({c.ref})"
+        held = self._holder(c.kind, own, c.plugin) if isinstance(own, str) else ""
+        if own != c.name:
+            return (f"{what} is refused: it calls itself {own!r}, not the name its manifest "
+                    "declares" + (f", and would shadow {held}" if held else ""))
+        if held:
+            return f"{what} is refused: its name would shadow {held}"
+        return ""
+
+    def _holder(self, kind: str, name: str, plugin: str) -> str:
+        """What already answers to ``name`` among the core's lookups of ``kind``, if not
+        ``plugin``'s own: e.g. "the core's model 'four_chamber_eoa'"; ``""`` if free."""
+        from twinviewer.interventions.library import CORE_INTERVENTIONS, LIBRARY
+        from twinviewer.physiology.presets import CORE_MODELS, MODELS, PRESETS
+        from twinviewer.plugins.isolation import PLUGIN_MODELS
+
+        word = f"{kind[:-1]} {name!r}"
+        if (kind == "models" and name in CORE_MODELS) or \
+                (kind == "interventions" and name in CORE_INTERVENTIONS):
+            return f"the core's {word}"  # kept earlier model versions are in no index
+        owner = self._index.get((kind, name))
+        if owner is not None:  # its own (loaded again after a re-enable, say) or another's
+            return "" if owner.plugin == plugin else (
+                f"the core's {word}" if owner.plugin == CORE
+                else f"the {word} of plugin {owner.plugin!r}")
+        live = {"models": MODELS, "presets": PRESETS, "interventions": LIBRARY}[kind]
+        if name not in live:
+            return ""
+        route = PLUGIN_MODELS.get(name) if kind == "models" else None
+        if route is not None:
+            return "" if route[0] == plugin else f"the {word} of plugin {route[0]!r}"
+        return f"the installed {word}"  # an imported svZeroDSolver model, say
 
     def label_readers(self) -> dict[str, object]:
         """The plugins' label-map readers (``opens = "labels"``) by suffix, and by DICOM SOP
@@ -610,11 +656,21 @@ def resolve(c: Contribution, root: str | None = None):
     return obj[c.key] if c.key is not None else obj
 
 
-def _resolve_checked(c: Contribution, root: str | None):
-    """A plugin's contribution imported and checked (:func:`.checks.check_contribution`)."""
+class NameRefused(PluginError):
+    """A plugin contribution whose name would shadow the core's or another plugin's, or is
+    not the name its manifest declares (see :meth:`Registry._name_problem`)."""
+
+
+def _resolve_checked(c: Contribution, root: str | None, name_problem=None):
+    """A plugin's contribution imported and checked: its name first (``name_problem(c, obj)``,
+    before any of its code is run by the checks), then its contract
+    (:func:`.checks.check_contribution`)."""
     from twinviewer.plugins.checks import check_contribution
 
     obj = resolve(c, root)
+    problem = name_problem(c, obj) if name_problem is not None else ""
+    if problem:
+        raise NameRefused(problem)
     check_contribution(c, obj, root)
     return obj
 
