@@ -12,14 +12,16 @@ report's tables mark it through these functions.
 Plausible ceilings (:data:`PLAUSIBLE_MAX`, mmHg)
 ------------------------------------------------
 Four times the top of the normal adult range in the project's reference facts
-(``REFERENCE.md``, "Normal adult ranges": LVEDP 5–12, PCWP 6–12, RA 2–6, PA 15–30 / 4–12
-mmHg), rounded up to 5 mmHg; for the mean PA pressure the normal top is taken as the mean of
-30/12 mmHg (18). Every pathological value the project's sourced studies report
-(``INTERVENTIONS.md``: PCWP up to 32 mmHg in decompensated heart failure, Guiha 1974; LVEDP
-25.9 mmHg, Dell'Italia 1989) lies well inside them, so a marked bound is beyond what any of
-those patients had, not merely abnormal. Only upper bounds are judged: the outputs concerned
-are the filling and pulmonary pressures whose intervals the learned model error widens
-upwards (:mod:`~twinviewer.personalize.discrepancy`).
+(``REFERENCE.md``, "Normal adult ranges": LVEDP 5–12, PCWP 6–12, PA systolic 15–30 mmHg),
+rounded up to 10 mmHg: LVEDP and LAP 50, PASP 120. Every pathological value the project's
+sourced studies report (``INTERVENTIONS.md``: PCWP up to 32 mmHg in decompensated heart
+failure, Guiha 1974; LVEDP 25.9 mmHg, Dell'Italia 1989) lies well inside them, so a marked
+bound is beyond what any of those patients had, not merely abnormal. Only upper bounds are
+judged, and only of the pressures whose intervals the learned model error widens
+(:mod:`~twinviewer.personalize.discrepancy`: LVEDP, LAP, PASP; stroke work and cardiac output
+have no reference range here). The other pressures' intervals are the ensemble's own: they
+do not run away, and a disease preset may rightly reach far (the mitral-stenosis preset's PA
+diastolic pressure has a 95th percentile of 52 mmHg), so they are not marked.
 
 Examples
 --------
@@ -42,11 +44,7 @@ BEYOND = "⚠"
 PLAUSIBLE_MAX: dict[str, float] = {
     "LVEDP": 50.0,  # 4 × 12 (LVEDP 5–12 mmHg)
     "LAP": 50.0,  # 4 × 12 (PCWP 6–12 mmHg)
-    "CVP": 25.0,  # 4 × 6 (RA 2–6 mmHg)
-    "RVEDP": 25.0,  # as the RA pressure it equals at end-diastole
     "PASP": 120.0,  # 4 × 30 (PA systolic 15–30 mmHg)
-    "PADP": 50.0,  # 4 × 12 (PA diastolic 4–12 mmHg)
-    "mPAP": 75.0,  # 4 × 18 (the mean of 30/12 mmHg)
 }
 
 #: What a marked interval means, said once under the table.
