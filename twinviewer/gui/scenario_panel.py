@@ -72,6 +72,7 @@ from twinviewer.interventions import (
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.compare import YES_NO
+from twinviewer.interventions.library import available as available_interventions
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
@@ -266,7 +267,7 @@ class ScenarioPanel(QWidget):
         build = QGroupBox("Intervention")
         bl = QVBoxLayout(build)
         self.intervention_box = ElidedComboBox(chars=14)
-        for iv in LIBRARY.values():
+        for iv in available_interventions().values():  # the built-ins, then the plug-ins'
             self.intervention_box.addItem(iv.title, iv.name)
         self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
         bl.addWidget(self.intervention_box)
@@ -574,7 +575,8 @@ class ScenarioPanel(QWidget):
             if twin is not None:
                 from twinviewer.twins import model_of
 
-                apply_scenario(model_of(twin), twin.ensemble, Scenario("check", tuple(steps)))
+                apply_scenario(model_of(twin), twin.ensemble, Scenario(
+                    self.name_edit.text().strip() or scenario_title(steps), tuple(steps)))
         except (InterventionError, ModelError) as exc:
             self._show_error(str(exc))
             return False

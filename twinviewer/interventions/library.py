@@ -44,11 +44,36 @@ def get_intervention(name: str) -> Intervention:
 
         if get_registry().find("interventions", name) is not None:
             return get_registry().load("interventions", name)
+        if why := get_registry().why_unavailable("interventions", name):
+            raise InterventionError(why) from None
 
         close = difflib.get_close_matches(name, LIBRARY, n=2)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise InterventionError(f"unknown intervention {name!r}{hint}; known: "
                                 f"{', '.join(LIBRARY)}") from None
+
+
+def available() -> dict[str, Intervention]:
+    """Every intervention one may choose, by name: the built-ins, then each enabled plug-in's
+    (imported now; one that fails to import is left out and its plug-in disabled, named).
+
+    Examples
+    --------
+    >>> "tavi" in available()
+    True
+    """
+    import logging
+
+    from twinviewer.plugins import PluginError, get_registry
+
+    reg = get_registry()
+    for name in reg.names("interventions"):
+        if name not in LIBRARY:
+            try:
+                reg.load("interventions", name)
+            except PluginError as exc:
+                logging.getLogger(__name__).warning("%s", exc)
+    return {n: i for n, i in LIBRARY.items() if not reg.why_unavailable("interventions", n)}
 
 
 def register(intervention: Intervention, *, replace: bool = False) -> None:

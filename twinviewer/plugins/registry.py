@@ -281,6 +281,34 @@ class Registry:
     def find(self, kind: str, name: str) -> Contribution | None:
         return self._index.get((kind, name))
 
+    def why_unavailable(self, kind: str, name: str) -> str:
+        """Why a plugin's contribution ``name`` cannot be used, or ``""`` if no plugin that is
+        not enabled declares it (disabled, waiting for approval, incompatible, refused).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from twinviewer.plugins.store import PluginStore
+        >>> reg = Registry(store=PluginStore(Path(tempfile.mkdtemp()) / "p.json"),
+        ...                entry_points=[])
+        >>> reg.why_unavailable("interventions", "no_such_drug")
+        ''
+        """
+        if self.find(kind, name) is not None:
+            return ""
+        for rec in self.plugins.values():
+            m = rec.manifest
+            if rec.status == ENABLED or m is None:
+                continue
+            if any(c.kind == kind and c.name == name for c in m.contributions):
+                because = f" because {rec.message}" if rec.message else ""
+                hint = {DISABLED: f"; 'twinviewer plugins enable {rec.name}' enables it again",
+                        NEEDS_APPROVAL: f"; 'twinviewer plugins approve {rec.name}' enables "
+                                        "it"}.get(rec.status, "")
+                return (f"{kind[:-1]} {name!r} comes from plugin {rec.name!r}, which is "
+                        f"{rec.status}{because}{hint}")
+        return ""
+
     def readers_for(self, path: str | Path, opens: str | None = None) -> list[Contribution]:
         """Readers of ``path`` (folders: readers with ``folders = true``; files: by suffix,
         longest suffix first), optionally only those whose ``opens`` is ``opens``.
@@ -617,8 +645,11 @@ class Registry:
 
             def run(*args):
                 what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
+                if self.find("interventions", c.name) is not c:  # disabled since it loaded
+                    raise InterventionError(self.why_unavailable("interventions", c.name)
+                                            or f"{what}: its plugin is no longer enabled")
                 try:
-                    return call_within(func, args, seconds=budget("interventions"), label=what)
+                    out = call_within(func, args, seconds=budget("interventions"), label=what)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)
@@ -626,6 +657,10 @@ class Registry:
                 except Exception as exc:  # noqa: BLE001 - a crash of plugin code disables it
                     raise InterventionError(str(self.failed(
                         c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
+                if part == "transform" and (bad := _not_finite(args[0].model, out)):
+                    # the plugin's fault, not the user's setting: named and disabled
+                    raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
+                return out
 
             return run
 
@@ -640,6 +675,30 @@ class Registry:
             self.disable(name, message)
             message += f"; plugin {name!r} is disabled"
         return PluginError(message)
+
+
+def _not_finite(model, out) -> str:
+    """What is wrong with a transform's result that holds a value that is not finite (NaN or
+    infinite), naming the parameters, or ``""``; a result that is not a matrix of numbers is
+    left to the intervention's own check."""
+    import numpy as np
+
+    try:
+        P = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        return ""
+    if P.ndim != 2 or P.shape[1] != len(model.parameters):
+        return ""
+    bad = ~np.isfinite(P)
+    if not bad.any():
+        return ""
+    cols = np.flatnonzero(bad.any(axis=0))
+    names = ", ".join(model.parameters[j].name for j in cols)
+    member, col = np.argwhere(bad)[0]
+    return (f"returned a value that is not finite (NaN or infinite) for {names} in "
+            f"{int(bad.any(axis=1).sum())} of {P.shape[0]} ensemble members (member "
+            f"{member}: {model.parameters[col].name} = {P[member, col]}); this is the "
+            "plugin's fault, not the setting's")
 
 
 def resolve(c: Contribution, root: str | None = None):
