@@ -167,9 +167,10 @@ def test_a_disabled_plugins_intervention_says_why_not_unknown(plugin_registry, t
     with pytest.raises(InterventionError, match="boom"):
         LIBRARY["raise_drug"].apply(preset.model, ensemble, {"fall": 20.0})
     # same session: the other intervention of the disabled plugin is not run, and says why
-    with pytest.raises(InterventionError, match="intervention 'fine_drug' comes from plugin "
-                       "'tv-bad-drug', which is disabled because .*boom from raise_drug; "
-                       "'twinviewer plugins enable tv-bad-drug' enables it again"):
+    with pytest.raises(InterventionError, match="intervention 'fine_drug' is not available: "
+                       "plugin 'tv-bad-drug' is disabled because its intervention 'raise_drug'"
+                       ".*boom from raise_drug \\('twinviewer plugins enable tv-bad-drug' "
+                       "enables it again\\)"):
         LIBRARY["fine_drug"].apply(preset.model, ensemble, {"fall": 20.0})
     assert not {"raise_drug", "fine_drug"} & set(available())
     # a new session (the disabling remembered): asked for by name
@@ -177,9 +178,20 @@ def test_a_disabled_plugins_intervention_says_why_not_unknown(plugin_registry, t
         LIBRARY.pop(name, None)
     reg2 = plugin_registry(folder, entry_points=[], approve=False)
     assert reg2.plugins["tv-bad-drug"].status == DISABLED
-    with pytest.raises(InterventionError, match="intervention 'raise_drug' comes from plugin "
-                       "'tv-bad-drug', which is disabled because .*boom from raise_drug"):
+    with pytest.raises(InterventionError, match="intervention 'raise_drug' is not available: "
+                       "plugin 'tv-bad-drug' is disabled because its intervention 'raise_drug'"
+                       ".*boom from raise_drug"):
         get_intervention("raise_drug")
+    reg2.disable("tv-bad-drug")  # the user's own reason does not name the plugin
+    with pytest.raises(InterventionError, match="intervention 'fine_drug' is not available: plugin "
+                       "'tv-bad-drug' is disabled because you disabled it"):
+        get_intervention("fine_drug")
+    other = _folder(tmp_path / "new", "tv-new-drug", CODE, _manifest("fine").replace(
+        "tv_bad_drug", "tv_new_drug"))
+    plugin_registry(other, entry_points=[], approve=False)
+    with pytest.raises(InterventionError, match="intervention 'fine_drug' is not available: "
+                       "plugin 'tv-new-drug' is new: approve it to enable it"):
+        get_intervention("fine_drug")
     with pytest.raises(InterventionError, match="unknown intervention 'nobody_drug'"):
         get_intervention("nobody_drug")
 

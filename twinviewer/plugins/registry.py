@@ -301,12 +301,14 @@ class Registry:
             if rec.status == ENABLED or m is None:
                 continue
             if any(c.kind == kind and c.name == name for c in m.contributions):
-                because = f" because {rec.message}" if rec.message else ""
-                hint = {DISABLED: f"; 'twinviewer plugins enable {rec.name}' enables it again",
-                        NEEDS_APPROVAL: f"; 'twinviewer plugins approve {rec.name}' enables "
-                                        "it"}.get(rec.status, "")
-                return (f"{kind[:-1]} {name!r} comes from plugin {rec.name!r}, which is "
-                        f"{rec.status}{because}{hint}")
+                what = f"{kind[:-1]} {name!r} is not available"
+                if rec.status != DISABLED:  # waiting for approval, incompatible: said there
+                    return f"{what}: {rec.message or f'plugin {rec.name!r} is {rec.status}'}"
+                reason = rec.message.removeprefix(f"plugin {rec.name!r}: ")
+                reason = ("its " + reason if reason != rec.message else
+                          "you disabled it" if reason == "disabled by the user" else reason)
+                return (f"{what}: plugin {rec.name!r} is disabled because {reason} "
+                        f"('twinviewer plugins enable {rec.name}' enables it again)")
         return ""
 
     def readers_for(self, path: str | Path, opens: str | None = None) -> list[Contribution]:
