@@ -133,16 +133,17 @@ def test_a_nan_transform_names_its_plugin_and_parameter_and_disables_it(plugin_r
     """review12 #4: a NaN from a plugin's transform was blamed on the user's setting ("choose
     a milder setting"), the plugin was not named and stayed enabled, contrary to the docs."""
     from twinviewer.interventions.intervention import InterventionError
-    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.interventions.library import LIBRARY, get_intervention
     from twinviewer.physiology.presets import PRESETS
 
     reg = plugin_registry(_folder(tmp_path, "tv-bad-drug", CODE, _manifest("nan")),
                           entry_points=[])
-    reg.load("interventions", "nan_drug")
+    drug = get_intervention("nan_drug")  # the first lookup, too, is the guarded one
+    assert drug is LIBRARY["nan_drug"]
     preset = PRESETS["healthy"]
     ensemble = np.tile(preset.vector(), (4, 1))
     with pytest.raises(InterventionError) as err:
-        LIBRARY["nan_drug"].apply(preset.model, ensemble, {"fall": 20.0})
+        drug.apply(preset.model, ensemble, {"fall": 20.0})
     msg = str(err.value)
     assert msg.startswith("plugin 'tv-bad-drug': intervention 'nan_drug'"), msg
     assert "not finite (NaN or infinite) for SYS.R_AR in 4 of 4 ensemble members" in msg

@@ -431,9 +431,9 @@ class Registry:
                 raise PluginError(msg) from exc
             self.disable(c.plugin, msg)
             raise PluginError(msg + f"; plugin {c.plugin!r} is disabled") from exc
+        if c.plugin != CORE:  # an intervention comes back guarded, as the library holds it
+            obj = self._install(c, obj, rec.manifest.root if rec.manifest else None)
         self._loaded[key] = obj
-        if c.plugin != CORE:
-            self._install(c, obj, rec.manifest.root if rec.manifest else None)
         return obj
 
     def _name_problem(self, c: Contribution, obj) -> str:
@@ -576,8 +576,8 @@ class Registry:
 
         return add, guarded
 
-    def _install(self, c: Contribution, obj, root: str | None) -> None:
-        """Make a loaded contribution visible to the core's lookups."""
+    def _install(self, c: Contribution, obj, root: str | None):
+        """Make a loaded contribution visible to the core's lookups; what they hold."""
         if c.kind == "models":
             from twinviewer.physiology.presets import MODELS
             from twinviewer.plugins.isolation import route
@@ -594,7 +594,8 @@ class Registry:
         elif c.kind == "interventions":
             from twinviewer.interventions.library import LIBRARY
 
-            LIBRARY[c.name] = self._budgeted_intervention(c, obj)
+            obj = LIBRARY[c.name] = self._budgeted_intervention(c, obj)
+        return obj
 
     def hung(self, name: str, message: str) -> PluginError:
         """Disable the plugin ``name`` for this session after a call ran past its budget
