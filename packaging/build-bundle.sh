@@ -26,7 +26,9 @@ chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one hold
 # numba kernels read them (inspect.getsource), which a frozen import alone cannot provide.
 # So do the folders beside the package that it reads (tests/test_bundle_helper.py checks the
 # list): meshes/ (the demo heart and the biv-me patient it is built from: a first start
-# without them never showed the demo) and assets/ (the lessons).
+# without them never showed the demo), assets/ (the lessons) and svZeroDSolver's reference
+# cases (0.6 MB, BSD-3-Clause, their LICENSE.txt with them: 'twinviewer validate' and the
+# model card check the importer against them; without them the bundle said "not installed").
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN --name twinviewer \
   --distpath "$OUT/dist" --workpath "$OUT/work" --specpath "$OUT" \
   --paths "$ROOT" \
@@ -34,6 +36,7 @@ chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one hold
   --add-data "$ROOT/twinviewer:twinviewer" \
   --add-data "$ROOT/meshes:meshes" --add-data "$ROOT/assets:assets" \
   --add-data "$OUT/demo_cache:demo_cache" \
+  --add-data "$ROOT/tests/data/svzerodsolver:tests/data/svzerodsolver" \
   --collect-all vtkmodules --collect-all pyvista --collect-all pyvistaqt \
   --collect-data pyqtgraph --collect-submodules twinviewer --collect-data matplotlib \
   --collect-all SALib --collect-all highdicom --collect-all pydicom \

@@ -264,19 +264,12 @@ def assert_sample(make: Callable, tmp_dir) -> None:
 @pytest.fixture
 def plugin_config(tmp_path, monkeypatch):
     """A private plugin configuration (approvals, disabled list) and a fresh registry."""
-    from twinviewer.interventions.library import LIBRARY
-    from twinviewer.physiology.presets import MODELS, PRESETS
-    from twinviewer.physiology.simulate import RUNNERS
-    from twinviewer.plugins.isolation import PLUGIN_MODELS
-    from twinviewer.plugins.registry import reset_registry
+    from twinviewer.plugins.registry import core_lists_kept, reset_registry
 
     monkeypatch.setenv("TWINVIEWER_CONFIG_DIR", str(tmp_path / "config"))
     reset_registry()
-    saved = [(d, dict(d)) for d in (MODELS, PRESETS, LIBRARY, PLUGIN_MODELS, RUNNERS)]
-    yield tmp_path / "config"
-    for d, before in saved:  # loaded plugin contributions leave the core's lists as they were
-        d.clear()
-        d.update(before)
+    with core_lists_kept():  # loaded plugin contributions leave the core's lists as they were
+        yield tmp_path / "config"
     reset_registry()
 
 

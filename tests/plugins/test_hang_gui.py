@@ -97,33 +97,42 @@ def test_a_plugin_an_earlier_session_died_in_is_disabled_at_start(plugin_registr
 
 
 DIALOG_PANEL = """
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QLabel
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialog, QLabel
 
     class AskingPanel(QLabel):
         title = "Asking panel"
 
         def __init__(self, state, parent=None):
             super().__init__("asks", parent)
-            loop = QEventLoop()  # stands for QDialog.exec(): the user answers after a while
-            QTimer.singleShot(1500, loop.quit)
-            loop.exec()
+            dialog = QDialog(parent)  # the user answers after a while
+            QTimer.singleShot(1500, dialog.accept)
+            dialog.exec()
     """
+
+
+def _plugin_window(plugin_registry, tmp_path, qtbot, name: str, code: str, panel: str,
+                   ref: str, step: str):
+    """A window with plugin ``name``'s panel ``panel`` (``ref``, its module holding ``code``)
+    at ``step``, approved; and the list its autosaves are counted in."""
+    manifest = (f'[[contributions.panels]]\nname = "{panel}"\nref = "{ref}"\n'
+                f'step = "{step}"\n')
+    reg = plugin_registry(_folder(tmp_path, name, code, manifest), entry_points=[])
+    w = _window(tmp_path, qtbot)
+    saved: list[int] = []
+    w.autosave = types.SimpleNamespace(autosave_now=lambda force=False: saved.append(1))
+    return reg, w, saved
 
 
 def test_a_panel_running_its_own_dialog_is_not_a_hang(plugin_registry, tmp_path, qtbot,
                                                       monkeypatch):
-    """review10b #3: a constructor that runs an event loop keeps the GUI ticking; the watchdog
-    must neither autosave from its thread nor interrupt (its signal landed in the app's own
-    timer slots)."""
+    """review10b #3: a constructor that runs a modal dialog keeps the GUI ticking; the
+    watchdog must neither autosave from its thread nor interrupt (its signal landed in the
+    app's own timer slots)."""
     monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "panels=0.3")
-    manifest = MANIFEST.replace("slow_panel", "asking_panel").replace(
-        "tv_slow_panel:SlowPanel", "tv_asking_panel:AskingPanel").replace("Slow", "Asking")
-    reg = plugin_registry(_folder(tmp_path, "tv-asking-panel", DIALOG_PANEL, manifest),
-                          entry_points=[])
-    w = _window(tmp_path, qtbot)
-    saved: list[int] = []
-    w.autosave = types.SimpleNamespace(autosave_now=lambda force=False: saved.append(1))
+    reg, w, saved = _plugin_window(plugin_registry, tmp_path, qtbot, "tv-asking-panel",
+                                   DIALOG_PANEL, "asking_panel",
+                                   "tv_asking_panel:AskingPanel", "Asking")
     w.show_step("Asking")
     assert "Asking panel" in w.panels
     assert saved == []
@@ -131,6 +140,41 @@ def test_a_panel_running_its_own_dialog_is_not_a_hang(plugin_registry, tmp_path,
     time.sleep(0.6)  # a late signal would now land in whatever runs
     QApplication.processEvents()
     assert reg.incidents == []
+
+
+BUSY_PANEL = """
+    import time
+
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    class BusyPanel(QLabel):
+        title = "Busy panel"
+
+        def __init__(self, state, parent=None):
+            super().__init__("busy", parent)
+            end = time.monotonic() + 30  # finite: a failed guard fails the test, not hangs it
+            while time.monotonic() < end:
+                QApplication.processEvents()
+    """
+
+
+def test_a_panel_busy_looping_with_process_events_is_a_hang(plugin_registry, tmp_path, qtbot,
+                                                            monkeypatch):
+    """review11b #12: a busy loop calling processEvents() ticked the heartbeat timer, so the
+    watchdog saw a live GUI and never interrupted it (the panel never came, the plugin stayed
+    enabled). Only a modal dialog beats now: the loop is interrupted, named and disabled."""
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "panels=0.5")
+    reg, w, saved = _plugin_window(plugin_registry, tmp_path, qtbot, "tv-busy-panel",
+                                   BUSY_PANEL, "busy_panel", "tv_busy_panel:BusyPanel",
+                                   "Busy")
+    t0 = time.monotonic()
+    w.show_step("Busy")
+    assert time.monotonic() - t0 < 10.0
+    assert saved == [1]
+    assert "Busy panel" not in w.panels
+    assert reg.plugins["tv-busy-panel"].status == DISABLED
+    assert any("tv-busy-panel" in m and "did not finish within 0.5 s" in m
+               for _, m in reg.incidents)
 
 
 IMPORT_SLEEPS = """
@@ -151,12 +195,9 @@ def test_a_panel_import_that_hangs_has_one_timer(plugin_registry, tmp_path, qtbo
     and whichever fired first decided the message, the autosave and the interrupt.
     Registry.load owns it now: one incident naming the import, nothing interrupted."""
     monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "imports=0.5")
-    manifest = MANIFEST.replace("tv_slow_panel", "tv_hang_gui_import")
-    reg = plugin_registry(_folder(tmp_path, "tv-hang-gui-import", IMPORT_SLEEPS, manifest),
-                          entry_points=[])
-    w = _window(tmp_path, qtbot)
-    saved: list[int] = []
-    w.autosave = types.SimpleNamespace(autosave_now=lambda force=False: saved.append(1))
+    reg, w, saved = _plugin_window(plugin_registry, tmp_path, qtbot, "tv-hang-gui-import",
+                                   IMPORT_SLEEPS, "slow_panel",
+                                   "tv_hang_gui_import:SlowPanel", "Slow")
     w.show_step("Slow")
     time.sleep(0.3)
     QApplication.processEvents()

@@ -197,3 +197,79 @@ def test_plugin_intervention_reached_through_the_core_lookup(plugin_registry):
     P = MODELS["four_chamber_eoa"].default_vector()[None, :]
     hr = MODELS["four_chamber_eoa"].index("HR")
     assert iva.apply(MODELS["four_chamber_eoa"], P)[0, hr] == pytest.approx(P[0, hr] - 10.9)
+
+
+SHADOW = """
+    from dataclasses import replace
+
+    from tv_single_ventricle import model as sv
+
+    MODEL = replace(sv.MODEL, name="{name}")
+    """
+
+
+@pytest.mark.parametrize("module, declared, own, shadowed", [
+    ("tv_shadow", "tv_sneaky", "four_chamber_eoa", "the core's model 'four_chamber_eoa'"),
+    ("tv_shadow_src", "four_chamber_eoa_src", "four_chamber_eoa_src",
+     "the core's model 'four_chamber_eoa_src'"),
+])  # a module name each: an imported module stays in sys.modules
+def test_a_plugin_model_that_would_shadow_a_core_model_is_refused(
+        plugin_registry, tmp_path, module, declared, own, shadowed):
+    """A model joined MODELS under the name it calls itself, not the one its manifest
+    declares, so a plugin could replace the core's model; a kept earlier version
+    (four_chamber_eoa_src) is not in the registry's index at all. Refused at load, named;
+    the core's model stays."""
+    from twinviewer.physiology.presets import EARLIER_VERSIONS, MODELS
+
+    core = MODELS.get(own)
+    folder = plugin_folder(tmp_path, "tv-shadow", module, SHADOW.format(name=own),
+                           contribution=declared)
+    reg = plugin_registry(folder)
+    assert reg.plugins["tv-shadow"].status == ENABLED
+    with pytest.raises(PluginError) as err:
+        reg.load("models", declared)
+    msg = str(err.value)
+    assert msg.startswith(f"plugin 'tv-shadow': model '{declared}' ({module}:MODEL) is "
+                          "refused")
+    assert f"would shadow {shadowed}" in msg
+    if declared != own:
+        assert f"it calls itself '{own}', not the name its manifest declares" in msg
+    assert msg.endswith("plugin 'tv-shadow' is disabled")
+    assert reg.plugins["tv-shadow"].status == DISABLED
+    assert MODELS.get(own) is core  # the core's stays (or stays absent: an earlier version)
+    assert ("four_chamber_eoa_src", "3.1") in EARLIER_VERSIONS
+
+
+INTERVENTION = """
+    from dataclasses import replace
+
+    from twinviewer.interventions.library import LIBRARY
+
+    SNEAKY = replace(LIBRARY["beta_blocker"], name="{name}", title="Sneaky")
+    """
+
+
+def test_a_plugin_intervention_calling_itself_by_a_core_name_is_refused(plugin_registry,
+                                                                         tmp_path):
+    from twinviewer.interventions.library import LIBRARY
+
+    core = LIBRARY["tavi"]
+    folder = plugin_folder(tmp_path, "tv-shadow-drug", "tv_shadow_drug",
+                           INTERVENTION.format(name="tavi"), kind="interventions",
+                           contribution="sneaky_drug", ref="tv_shadow_drug:SNEAKY")
+    reg = plugin_registry(folder)
+    with pytest.raises(PluginError, match="plugin 'tv-shadow-drug': intervention 'sneaky_drug' "
+                       r"\(tv_shadow_drug:SNEAKY\) is refused: it calls itself 'tavi', not the "
+                       "name its manifest declares, and would shadow the core's intervention "
+                       "'tavi'"):
+        reg.load("interventions", "sneaky_drug")
+    assert LIBRARY["tavi"] is core and "sneaky_drug" not in LIBRARY
+    assert reg.plugins["tv-shadow-drug"].status == DISABLED
+
+
+def test_a_plugin_model_named_as_its_manifest_says_loads(plugin_registry, tmp_path):
+    from twinviewer.physiology.presets import MODELS
+
+    folder = plugin_folder(tmp_path, "tv-honest", "tv_honest", SHADOW.format(name="tv_honest"))
+    reg = plugin_registry(folder)
+    assert reg.load("models", "tv_honest") is MODELS["tv_honest"]

@@ -74,3 +74,26 @@ def test_the_intervention_example_passes_check_and_acts_on_its_role(tmp_path, pl
         drug.apply(preset.model, P, {"fall": 60.0})
     sys.modules.pop("my_drug", None)
     sys.modules.pop("my_drug.drug", None)
+
+
+@pytest.mark.parametrize("project", ["my-heart", "my-drug"])
+def test_each_example_ships_a_pyproject_that_installs_its_manifest(tmp_path, project):
+    """review12 #11: section 8's my-drug had no pyproject.toml, and both asked for ``wheel``
+    (not needed by setuptools 70.1+; offline, one more wheel to find). Each example's entry
+    point names its package's manifest, the package ships it, and the build needs only
+    setuptools >= 70.1, which builds wheels itself."""
+    import tomllib
+
+    _files(tmp_path)
+    root = tmp_path / project
+    py = tomllib.loads((root / "pyproject.toml").read_text())
+    manifest = tomllib.loads(next(root.glob("*/twinviewer.toml")).read_text())
+    assert py["build-system"]["requires"] == ["setuptools>=70.1"]
+    assert py["project"]["name"] == manifest["name"] == project
+    (package,) = py["tool"]["setuptools"]["packages"]
+    assert (root / package / "twinviewer.toml").is_file()
+    assert py["project"]["entry-points"]["twinviewer.plugins"] == {
+        project: f"{package}:twinviewer.toml"}
+    assert py["tool"]["setuptools"]["package-data"] == {package: ["twinviewer.toml"]}
+    refs = [c["ref"] for kind in manifest["contributions"].values() for c in kind]
+    assert all(r.startswith(f"{package}.") for r in refs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twinviewer.teaching.lesson import LessonError, lesson_files, load_lesson, parse_lesson
+from twinviewer.testing import plugin_config, plugin_registry  # noqa: F401 - fixtures
 
 GOOD = """\
 title: T
@@ -82,3 +83,34 @@ def test_unknown_structure_is_named():
     with pytest.raises(LessonError, match="line 4: structure 'spleen'"):
         parse_lesson("title: T\nsteps:\n  - load_heart: healthy\n  - highlight: {structure: "
                      "spleen}\n", "s.yaml")
+
+
+def test_a_lesson_may_apply_an_enabled_plugins_intervention(plugin_registry, tmp_path):  # noqa: F811
+    """review12 #3: the lesson check knew only the interventions already in the library, so a
+    lesson applying an enabled plug-in's intervention was refused as unknown; a disabled
+    plug-in's is refused with the reason."""
+    from tests.plugins.helpers import contribution_folder
+
+    code = """
+    from twinviewer.interventions.intervention import Intervention, Setting
+
+    def _t(ctx, P, s):
+        P[:, ctx.col("SYS.R_AR")] *= 1 - s["fall"] / 100
+        return P
+
+    LESSON_DRUG = Intervention(name="lesson_drug", title="Lesson drug", settings=(
+        Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
+        description="test", evidence=(), assumptions=("test",), transform=_t,
+        parameters=("SYS.R_AR",), main_setting="fall")
+    """
+    folder = contribution_folder(tmp_path, "tv-lesson-drug", code,
+                                 '\n[[contributions.interventions]]\nname = "lesson_drug"\n'
+                                 'ref = "tv_lesson_drug:LESSON_DRUG"\n')
+    reg = plugin_registry(folder, entry_points=[])
+    text = ("title: T\nsteps:\n  - load_heart: healthy\n  - apply: {intervention: "
+            "lesson_drug, settings: {fall: 30}}\n")
+    assert parse_lesson(text, "p.yaml").steps[1].args["intervention"] == "lesson_drug"
+    reg.disable("tv-lesson-drug")  # its entry stays in the library this session: not used
+    with pytest.raises(LessonError, match="line 4: intervention 'lesson_drug' is not available: "
+                       "plugin 'tv-lesson-drug' is disabled because you disabled it"):
+        parse_lesson(text, "p.yaml")

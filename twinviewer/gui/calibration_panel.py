@@ -60,6 +60,7 @@ from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text, twin_counts
 from twinviewer.physiology import Cancelled
+from twinviewer.physiology.plausible import beyond_legend, beyond_mark, beyond_plausible
 from twinviewer.twins import parameter_label
 
 FIT_COLUMNS = ("Measurement", "Measured ± 1 SD\n(source)", "Twin median\n(5–95 %)", "Unit",
@@ -797,10 +798,12 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
                          f"{s.label} ({percent(s.variance_reduction)})" for s in ident.suggestions))
     predictions = shown(r)["predictions"]
     if predictions:
+        beyond = [k for k, (_, lo, hi, _u) in predictions.items() if beyond_plausible(k, lo, hi)]
         parts.append("<b>Unmeasured predictions</b> (90 %: posterior ensemble with the learned "
                      "model discrepancy): " + ", ".join(
-                         f"{k} {interval(med, lo, hi)} {unit}"
-                         for k, (med, lo, hi, unit) in predictions.items()))
+                         f"{k} {interval(med, lo, hi)} {unit}{beyond_mark(k, lo, hi)}"
+                         for k, (med, lo, hi, unit) in predictions.items())
+                     + (f". {html.escape(beyond_legend(beyond))}" if beyond else ""))
     if r.flagged:
         parts.append("<span style='color:#a00000'><b>Missed by the posterior predictive "
                      "(|z| &gt; 2)</b>: " + "; ".join(html.escape(m) for m in r.misfits)

@@ -666,6 +666,33 @@ def load_demo_twin(cache: Path | None = None):
         return None
 
 
+def anatomy_failed_message(exc: BaseException, calibrated: bool) -> str:
+    """What the user is told when the demo heart's anatomy cannot be loaded (bundle11: the
+    window waited for it with no word): what failed, what is not shown, and which twin and
+    predictions are shown instead (``calibrated``: the stored calibrated demo twin; else the
+    uncalibrated preset, since the calibration needs the heart's volume curves).
+
+    Examples
+    --------
+    >>> msg = anatomy_failed_message(FileNotFoundError("no meshes"), calibrated=True)
+    >>> msg.startswith("The demo heart's anatomy could not be loaded (FileNotFoundError: no "
+    ...                "meshes): the 3D heart, the slices and the measured volume curves")
+    True
+    >>> msg.endswith("The demo twin and its predictions are shown without them (Metrics, "
+    ...              "PV loops, What-if).")
+    True
+    """
+    said = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    head = (f"The demo heart's anatomy could not be loaded ({said}): the 3D heart, the slices "
+            "and the measured volume curves are not shown. ")
+    if calibrated:
+        return head + ("The demo twin and its predictions are shown without them (Metrics, "
+                       "PV loops, What-if).")
+    return head + (f"The demo twin cannot be calibrated without the heart's volume curves: "
+                   f"the uncalibrated '{DEMO_PRESET}' virtual patient ({DEMO_MEMBERS} members) "
+                   "is simulated and shown instead.")
+
+
 def calibrate_demo_twin(anatomy: Anatomy | None = None,
                         progress: Callable[[float, str], None] | None = None,
                         cancel: Callable[[], bool] | None = None, cache: Path | None = None):

@@ -634,6 +634,7 @@ class MainWindow(QMainWindow):
         (or without predictions if the simulation failed)."""
         from twinviewer.gui import process_worker
         from twinviewer.gui.demo_heart import (
+            anatomy_failed_message,
             demo_anatomy,
             load_demo_twin,
             load_display,
@@ -651,12 +652,16 @@ class MainWindow(QMainWindow):
         def arrived(key: str, value) -> None:
             pending[key] = value
             if key in ("anatomy", "uncalibrated") and pending.get("uncalibrated") \
-                    and pending.get("anatomy") is not None and "twin" not in pending:
-                calibrate_now(pending["anatomy"])
+                    and "anatomy" in pending and "twin" not in pending:
+                if pending["anatomy"] is not None:
+                    calibrate_now(pending["anatomy"])
+                else:  # no volume curves to calibrate to: the preset, said so
+                    pending["uncalibrated"] = False
+                    simulate_prior(pending.get("anatomy_failed"))
             if {"anatomy", "results", "twin"} <= set(pending):
                 anatomy = pending["anatomy"]
-                if anatomy is None or pending["twin"] is None \
-                        or self.state.twin is not shown_at_start:
+                if (anatomy is None and "anatomy_failed" not in pending) \
+                        or pending["twin"] is None or self.state.twin is not shown_at_start:
                     return  # failed, or the user opened another twin meanwhile
                 twin = dataclasses.replace(pending["twin"], anatomy=anatomy)
                 results = pending.pop("results")
@@ -714,6 +719,8 @@ class MainWindow(QMainWindow):
                 kept = stored is not None and load_display(twin0, stored, anatomy)
                 anatomy = prepared_for_display(prepare_motion(anatomy))
             except Exception as exc:  # noqa: BLE001 - reported, the twin still arrives
+                if c():
+                    raise
                 return twin0, stored, None, exc
             if stored is not None:
                 prepared_results(stored, dataclasses.replace(twin0, anatomy=anatomy))
@@ -727,10 +734,12 @@ class MainWindow(QMainWindow):
 
         def loaded(value) -> None:
             twin0, stored, anatomy, exc = value
+            if exc is not None:  # said at once; the twin and predictions still come
+                log.warning("loading the demo heart's anatomy failed", exc_info=exc)
+                pending["anatomy_failed"] = exc
+                self.state.error(anatomy_failed_message(exc, calibrated=twin0 is not None))
             twin_ready((twin0, stored))
             arrived("anatomy", anatomy)
-            if exc is not None:
-                self._fail("loading the demo heart", exc)
 
         def twin_ready(value) -> None:
             twin0, stored = value

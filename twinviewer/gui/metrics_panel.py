@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
@@ -26,6 +27,13 @@ from twinviewer.gui.table_fit import fit_columns, keep_fitted
 from twinviewer.io.measurement_use import in_force, is_assumed
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
 from twinviewer.physiology import METRICS
+from twinviewer.physiology.plausible import (
+    BEYOND,
+    MEANING,
+    beyond_legend,
+    beyond_mark,
+    beyond_plausible,
+)
 
 # two-line headers: all four columns fit a 350 px step column (1280×720)
 COLUMNS = ("Metric", "Predicted\n(5–95 %)", "Unit", "Measured\n± SD")
@@ -38,6 +46,8 @@ HEADER_TIPS = ("Hover a metric for its name and definition",
 
 
 _fmt = number  # the app's one number formatter (core/format.py)
+#: The colour of a prediction whose interval leaves the plausible range (the research note's).
+BEYOND_COLOR = "#8a5a00"
 
 #: Shown instead of the table when no twin is open.
 NO_TWIN = "No twin is open: open one (File menu) to see its predicted metrics."
@@ -133,6 +143,7 @@ class MetricsPanel(QWidget):
         self.metrics = self.shown_metrics()
         ctx = context_of_twin(self.state.twin)  # the one shown interval (personalize.shown)
         marked = False
+        beyond: list[str] = []  # outputs whose interval leaves the plausible range
         for m in self.metrics:
             if r is None or m.name not in r.metrics:
                 pred = "waiting for predictions…" if r is None else "–"
@@ -140,10 +151,14 @@ class MetricsPanel(QWidget):
                 share = float(np.mean(r.metrics[m.name][r.ok])) if r.ok.any() else float("nan")
                 pred = f"yes in {percent(share)} of members" if np.isfinite(share) else "–"
             else:
-                pred = format_prediction(*shown_interval_of(r, m.name, ctx))  # the job's
+                shown_iv = shown_interval_of(r, m.name, ctx)  # the job's
+                pred = format_prediction(*shown_iv)
                 if ctx is not None and ctx.widened(m.name):  # incl. the model's own error
                     pred += f" {MARK}"
                     marked = True
+                if beyond_plausible(m.name, *shown_iv[1:]):  # marked, never clipped
+                    pred += beyond_mark(m.name, *shown_iv[1:])
+                    beyond.append(m.name)
             measured, source = self._measured(m.name, m.unit)
             if source and source not in sources:
                 sources.append(source)
@@ -151,12 +166,15 @@ class MetricsPanel(QWidget):
                 measured += " " + "*" * (sources.index(source) + 1)
             # LVEF, but "Forward stroke volume" and "Qp:Qs" (not QpQs)
             shown = m.name if m.name.isalnum() and m.name.isupper() else m.label
-            rows.append((shown, pred, unit(m.unit), measured,
-                         f"{m.label}: {m.description}" if m.label else m.description))
+            tip = f"{m.label}: {m.description}" if m.label else m.description
+            if m.name in beyond:
+                tip += f"\n{BEYOND} {beyond_plausible(m.name, *shown_iv[1:])}: {MEANING}"
+            rows.append((shown, pred, unit(m.unit), measured, tip))
         self.sources.setText("  ".join(  # an assumed value says so, never "measured by"
             [f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
              f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)]
-            + ([MARK_LEGEND] if marked else [])))
+            + ([MARK_LEGEND] if marked else [])
+            + ([beyond_legend(beyond)] if beyond else [])))
         self.table.setUpdatesEnabled(False)
         # fill first, then measure once (re-measuring at every setItem took ~0.9 s)
         self.table.setRowCount(len(rows))
@@ -167,6 +185,8 @@ class MetricsPanel(QWidget):
                 if j == 1 or j == 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
                                           Qt.AlignmentFlag.AlignVCenter)
+                if j == 1 and BEYOND in text:  # beyond the plausible range: seen at a glance
+                    item.setForeground(QColor(BEYOND_COLOR))
                 self.table.setItem(i, j, item)
         fit_columns(self.table)
         self.table.setUpdatesEnabled(True)

@@ -6,8 +6,11 @@
 * A plugin panel is built on the GUI thread under :class:`CallWatchdog` with the panels'
   budget: past it the user's work is autosaved (from the watchdog thread) and the build is
   interrupted where Python runs the plugin's code; the plugin is then disabled for the
-  session. A constructor that runs an event loop (a dialog) keeps the GUI ticking: a timer
-  tells the watchdog so (:meth:`CallWatchdog.beat`), and it is left alone.
+  session. A constructor that runs a dialog keeps the GUI ticking: a timer tells the
+  watchdog so (:meth:`CallWatchdog.beat`), and it is left alone. The timer beats only while
+  a modal dialog is open (:func:`beats`): a panel that busy-loops calling
+  ``QApplication.processEvents()`` also ticks the timer, but waits for nobody, so it is
+  judged hung (review11b #12).
 * Importing the panel's module is timed by :meth:`Registry.load` alone (its imports' budget,
   in a worker thread; the CLI's loads too); the watchdog only writes its marker for it, so a
   C loop in the import is still named at the next start (review10b #9: two timers raced).
@@ -20,7 +23,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from twinviewer.plugins.budget import budget
 from twinviewer.plugins.registry import CORE, DISABLED, PluginError, get_registry
@@ -56,14 +59,35 @@ def install(window) -> None:
         # said once the window is up (the status bar and the log are connected after this)
         QTimer.singleShot(0, window, lambda msg=msg: _tell_culprit(window, msg))
     dog = window.plugin_watchdog = CallWatchdog(on_hang=lambda plugin, what: _autosave(window))
-    # fires only while a guarded call runs an event loop of its own (the GUI is not frozen)
+    # fires only while a guarded call runs an event loop of its own; beats only while that
+    # loop is a modal dialog's (the user is being asked: the GUI is not frozen)
     beat = window._plugin_beat = QTimer(window)
     beat.setInterval(100)
-    beat.timeout.connect(dog.beat)
+    beat.timeout.connect(lambda: beats(dog))
     bridge = window._plugin_bridge = _Bridge(window)
     bridge.hung.connect(lambda name, msg: offer_keep_disabled(window, name, msg),
                         Qt.ConnectionType.QueuedConnection)
     registry.listeners.append(bridge.hung.emit)
+
+
+def beats(dog: CallWatchdog) -> bool:
+    """Tell ``dog`` the GUI thread is alive (:meth:`CallWatchdog.beat`) if a modal dialog is
+    open: a guarded call that waits for the user. A call that spins its own event loop
+    (``processEvents()`` in a busy loop) with no dialog open waits for nobody; it does not
+    beat, so the watchdog judges it by its budget.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> dog = CallWatchdog(Path(tempfile.mkdtemp()))
+    >>> beats(dog), dog.ticking()  # no dialog open
+    (False, False)
+    """
+    if QApplication.activeModalWidget() is None:
+        return False
+    dog.beat()
+    return True
 
 
 def _tell_culprit(window, message: str) -> None:

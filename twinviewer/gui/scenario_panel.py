@@ -74,11 +74,13 @@ from twinviewer.interventions import (
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.compare import YES_NO
+from twinviewer.interventions.library import available as available_interventions
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, WITH_MODEL_ERROR
 from twinviewer.physiology import METRIC_BY_NAME, ModelError
+from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
 
 TABLE_METRICS = (*DEFAULT_METRICS, "VAD_flow")
 LIVE_METRICS = ("CO", "LVEDP", "LAP", "MAP", "HR", "AV_mean_gradient", "MR_fraction",
@@ -268,7 +270,7 @@ class ScenarioPanel(QWidget):
         build = QGroupBox("Intervention")
         bl = QVBoxLayout(build)
         self.intervention_box = ElidedComboBox(chars=14)
-        for iv in LIBRARY.values():
+        for iv in available_interventions().values():  # the built-ins, then the plug-ins'
             self.intervention_box.addItem(iv.title, iv.name)
         self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
         bl.addWidget(self.intervention_box)
@@ -576,8 +578,8 @@ class ScenarioPanel(QWidget):
             if twin is not None:
                 from twinviewer.twins import model_of
 
-                _check_core_steps(model_of(twin), twin.ensemble,
-                                  [Scenario("check", tuple(steps))])
+                _check_core_steps(model_of(twin), twin.ensemble, [Scenario(
+                    self.name_edit.text().strip() or scenario_title(steps), tuple(steps))])
         except (InterventionError, ModelError) as exc:
             self._show_error(str(exc))
             return False
@@ -810,7 +812,8 @@ class ScenarioPanel(QWidget):
             tab.setItem(r, 0, item)
             tab.setSpan(r, 0, 1, len(RESULT_HEADERS))
             rows = [(BASELINE, BASELINE, (t.baseline_text(m) if m in YES_NO else
-                                          format_interval(b.median, b.lo, b.hi), "", ""))]
+                                          format_interval(b.median, b.lo, b.hi)
+                                          + beyond_mark(m, b.lo, b.hi), "", ""))]
             for sc in t.scenarios:
                 c = t.cells[m][sc]
                 if c.yes_no is not None:  # a yes/no output: the share of members in words
@@ -818,7 +821,8 @@ class ScenarioPanel(QWidget):
                                  (c.yes_no[1], "", "")))
                     continue
                 rows.append((sc, shown_name(modes[sc]) if sc in modes else sc, (
-                    format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi),
+                    format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
+                    + beyond_mark(m, c.scenario.lo, c.scenario.hi),
                     change(c.difference.median, c.difference.lo, c.difference.hi,
                            t.units[m]),
                     "—" if c.improved is None else percent(c.improved)
@@ -849,6 +853,9 @@ class ScenarioPanel(QWidget):
         if WITH_MODEL_ERROR in t.kinds.values():
             lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "
                          "scenario (paired)")
+        beyond = [m for (m, _s), cell in self._cells.items() if BEYOND in cell[0]]
+        if beyond:  # an interval beyond the output's plausible range: marked, not clipped
+            lines.append(beyond_legend(beyond))
         # "better in N % *": why some members' move was not counted as benefit
         lines += [f"* {said(s)}, {METRIC_BY_NAME[m].label if m in METRIC_BY_NAME else m}: "
                   f"{t.cells[m][s].qualifier}" for m in t.metrics for s in t.scenarios

@@ -29,7 +29,7 @@ from twinviewer.interventions.compare import (
     scenario_table,
 )
 from twinviewer.interventions.intervention import InterventionError
-from twinviewer.interventions.library import LIBRARY
+from twinviewer.interventions.library import available
 from twinviewer.interventions.ranking import Goal, rank
 from twinviewer.interventions.scenario import (
     parse_scenario,
@@ -128,7 +128,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
             prog="twinviewer whatif", description=__doc__.splitlines()[0]))
         args = parser.parse_args(args)
     if args.list:
-        print("\n\n".join(iv.describe() for iv in LIBRARY.values()))
+        print("\n\n".join(iv.describe() for iv in available().values()))
         return 0
     try:
         if args.preset not in PRESETS:

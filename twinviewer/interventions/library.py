@@ -34,21 +34,47 @@ CORE_INTERVENTIONS = frozenset(LIBRARY)
 
 
 def get_intervention(name: str) -> Intervention:
-    """Look up an intervention by name, with the list of known names on a miss."""
-    try:
+    """Look up an intervention by name, with the list of known names on a miss (a plug-in's
+    imported now; one whose plug-in is off says why)."""
+    if name in CORE_INTERVENTIONS:
         return LIBRARY[name]
-    except KeyError:
-        import difflib
+    import difflib
 
-        from twinviewer.plugins import get_registry  # an installed plugin's, imported now
+    from twinviewer.plugins import get_registry
 
-        if get_registry().find("interventions", name) is not None:
-            return get_registry().load("interventions", name)
+    if get_registry().find("interventions", name) is not None:
+        return get_registry().load("interventions", name)
+    if why := get_registry().why_unavailable("interventions", name):
+        raise InterventionError(why)  # kept in LIBRARY or not: its plug-in is off
+    if name in LIBRARY:  # one given to register()
+        return LIBRARY[name]
+    known = [n for n in LIBRARY if not get_registry().why_unavailable("interventions", n)]
+    close = difflib.get_close_matches(name, known, n=2)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InterventionError(f"unknown intervention {name!r}{hint}; known: {', '.join(known)}")
 
-        close = difflib.get_close_matches(name, LIBRARY, n=2)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise InterventionError(f"unknown intervention {name!r}{hint}; known: "
-                                f"{', '.join(LIBRARY)}") from None
+
+def available() -> dict[str, Intervention]:
+    """Every intervention one may choose, by name: the built-ins, then each enabled plug-in's
+    (imported now; one that fails to import is left out and its plug-in disabled, named).
+
+    Examples
+    --------
+    >>> "tavi" in available()
+    True
+    """
+    import logging
+
+    from twinviewer.plugins import PluginError, get_registry
+
+    reg = get_registry()
+    for name in reg.names("interventions"):
+        if name not in LIBRARY:
+            try:
+                reg.load("interventions", name)
+            except PluginError as exc:
+                logging.getLogger(__name__).warning("%s", exc)
+    return {n: i for n, i in LIBRARY.items() if not reg.why_unavailable("interventions", n)}
 
 
 def register(intervention: Intervention, *, replace: bool = False) -> None:

@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 from twinviewer.core.privacy import without_paths
-from twinviewer.plugins.registry import ENABLED, PluginError, Registry, get_registry
+from twinviewer.plugins.registry import (
+    ENABLED,
+    NEEDS_APPROVAL,
+    PluginError,
+    Registry,
+    core_lists_kept,
+    get_registry,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p = sub.add_parser(name, help=text)
         p.add_argument("name", help="plugin name (see 'twinviewer plugins list')")
         p.add_argument("--json", action="store_true", help="print as JSON")
+        if name == "approve":
+            p.add_argument("--anyway", action="store_true",
+                           help="approve it even though its checks (as 'plugins check') fail")
     p = sub.add_parser("check", help="check a plugin folder: manifest, imports and contracts")
     p.add_argument("path", help="folder holding twinviewer.toml and the plugin's package")
     p.add_argument("--json", action="store_true", help="print as JSON")
@@ -64,8 +74,15 @@ def check_folder(path: Path, registry: Registry | None = None) -> dict:
     """Load every contribution of a plugin folder and run its contract checks.
 
     The folder's plugin is checked as if approved (checking is what approval is based on);
-    nothing is stored. Returns ``{"plugin", "ok", "problems": [...], "contributions": [...]}``.
+    nothing is stored, and the core's lookups (the intervention library, models, presets)
+    are left as they were (:func:`~.registry.core_lists_kept`). Returns ``{"plugin", "ok",
+    "problems": [...], "contributions": [...]}``.
     """
+    with core_lists_kept():
+        return _check_folder(path, registry)
+
+
+def _check_folder(path: Path, registry: Registry | None) -> dict:
     import tempfile
 
     from twinviewer.plugins.store import PluginStore
@@ -92,6 +109,42 @@ def check_folder(path: Path, registry: Registry | None = None) -> dict:
         done.append(f"{c.kind[:-1]} {c.name}: ok")
     return {"plugin": rec.name, "ok": not problems, "problems": problems,
             "contributions": done}
+
+
+def approval_problems(reg: Registry, name: str) -> list[str]:
+    """What ``plugins check`` finds wrong with the plugin ``name`` as installed, checked before
+    it is approved (a plugin waiting for approval only; ``[]`` otherwise).
+
+    Examples
+    --------
+    >>> approval_problems(Registry(entry_points=[]), "twinviewer")
+    []
+    """
+    rec = reg.record(name)
+    m = rec.manifest
+    if rec.status != NEEDS_APPROVAL or m is None:
+        return []
+    folder = Path(m.root) if m.root else Path(m.source).parent  # the package with its manifest
+    return check_folder(folder)["problems"]
+
+
+def _approve(reg: Registry, args: argparse.Namespace):
+    problems = approval_problems(reg, args.name)
+    for line in problems:
+        print(f"PROBLEM: {line}", file=sys.stderr)
+    if problems and not args.anyway:
+        raise CheckFailed(f"plugin {args.name!r} fails its checks (those of 'twinviewer "
+                          "plugins check', above), so it is not approved: fix it, or approve "
+                          "it regardless with --anyway")
+    if problems:
+        print(f"twinviewer plugins approve: warning: plugin {args.name!r} fails its checks "
+              "(above) and is approved regardless (--anyway); the first failure in use "
+              "disables it", file=sys.stderr)
+    return reg.approve(args.name)
+
+
+class CheckFailed(PluginError):
+    """A plugin refused approval because its checks fail (exit code 1)."""
 
 
 def run_plugins(args: argparse.Namespace) -> int:
@@ -128,7 +181,7 @@ def run_plugins(args: argparse.Namespace) -> int:
                     print(_line(r))
             return 0
         rec = {"info": reg.record, "enable": reg.enable, "disable": reg.disable,
-               "approve": reg.approve}[cmd](args.name)
+               "approve": lambda _: _approve(reg, args)}[cmd](args.name)
         rec = reg.record(args.name) if rec is None else rec
         if as_json:
             print(json.dumps(rec.to_dict(), indent=1))
@@ -141,4 +194,4 @@ def run_plugins(args: argparse.Namespace) -> int:
         return 0
     except PluginError as exc:
         print(f"twinviewer plugins {cmd}: error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, CheckFailed) else 2

@@ -8,12 +8,14 @@ fails its checks, crashes or hangs is disabled with a message naming it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata as md
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,7 +264,8 @@ class Registry:
             if (c.kind, c.name) in self._index:
                 owner = self._index[(c.kind, c.name)].plugin
                 return (f"plugin {m.name!r}: {c.kind[:-1]} {c.name!r} is already provided by "
-                        f"plugin {owner!r}")
+                        f"plugin {owner!r}" + (" (the core)" if owner == CORE else "")
+                        + "; refused, so as not to shadow it")
         for c in m.contributions:
             self._index[(c.kind, c.name)] = c
         return ""
@@ -277,6 +280,36 @@ class Registry:
 
     def find(self, kind: str, name: str) -> Contribution | None:
         return self._index.get((kind, name))
+
+    def why_unavailable(self, kind: str, name: str) -> str:
+        """Why a plugin's contribution ``name`` cannot be used, or ``""`` if no plugin that is
+        not enabled declares it (disabled, waiting for approval, incompatible, refused).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from twinviewer.plugins.store import PluginStore
+        >>> reg = Registry(store=PluginStore(Path(tempfile.mkdtemp()) / "p.json"),
+        ...                entry_points=[])
+        >>> reg.why_unavailable("interventions", "no_such_drug")
+        ''
+        """
+        if self.find(kind, name) is not None:
+            return ""
+        for rec in self.plugins.values():
+            m = rec.manifest
+            if rec.status == ENABLED or m is None:
+                continue
+            if any(c.kind == kind and c.name == name for c in m.contributions):
+                what = f"{kind[:-1]} {name!r} is not available"
+                if rec.status != DISABLED:  # waiting for approval, incompatible: said there
+                    return f"{what}: {rec.message or f'plugin {rec.name!r} is {rec.status}'}"
+                reason = rec.message.removeprefix(f"plugin {rec.name!r}: ")
+                reason = ("its " + reason if reason != rec.message else
+                          "you disabled it" if reason == "disabled by the user" else reason)
+                return (f"{what}: plugin {rec.name!r} is disabled because {reason} "
+                        f"('twinviewer plugins enable {rec.name}' enables it again)")
+        return ""
 
     def readers_for(self, path: str | Path, opens: str | None = None) -> list[Contribution]:
         """Readers of ``path`` (folders: readers with ``folders = true``; files: by suffix,
@@ -382,11 +415,15 @@ class Registry:
                     from twinviewer.plugins import isolation
 
                     seconds += isolation.TIMEOUT
-                obj = call_within(_resolve_checked, (c, root), seconds=seconds,
+                obj = call_within(_resolve_checked, (c, root, self._name_problem),
+                                  seconds=seconds,
                                   label=f"plugin {c.plugin!r}: importing {kind[:-1]} "
                                         f"{name!r} ({c.ref})")
         except PluginTimeout as exc:
             raise self.hung(c.plugin, str(exc)) from None
+        except NameRefused as exc:  # the core's (or another plugin's) one stays
+            self.disable(c.plugin, str(exc))
+            raise PluginError(f"{exc}; plugin {c.plugin!r} is disabled") from None
         except Exception as exc:  # any failure of plugin code disables the plugin
             msg = without_paths(f"plugin {c.plugin!r}: {kind[:-1]} {name!r} ({c.ref}) "
                                 f"failed: {type(exc).__name__}: {exc}")
@@ -394,10 +431,51 @@ class Registry:
                 raise PluginError(msg) from exc
             self.disable(c.plugin, msg)
             raise PluginError(msg + f"; plugin {c.plugin!r} is disabled") from exc
+        if c.plugin != CORE:  # an intervention comes back guarded, as the library holds it
+            obj = self._install(c, obj, rec.manifest.root if rec.manifest else None)
         self._loaded[key] = obj
-        if c.plugin != CORE:
-            self._install(c, obj, rec.manifest.root if rec.manifest else None)
         return obj
+
+    def _name_problem(self, c: Contribution, obj) -> str:
+        """Why plugin contribution ``c`` (a model, preset or intervention, loaded as ``obj``)
+        may not join the core's lookups, or ``""``: the name it calls itself is not the name
+        its manifest declares, or it is already the core's (a kept earlier model version,
+        an imported svZeroDSolver model included) or another plugin's, which it would shadow."""
+        if c.kind not in ("models", "presets", "interventions"):
+            return ""
+        own = getattr(obj, "name", None)
+        what = f"plugin {c.plugin!r}: {c.kind[:-1]} {c.name!r} ({c.ref})"
+        held = self._holder(c.kind, own, c.plugin) if isinstance(own, str) else ""
+        if own != c.name:
+            return (f"{what} is refused: it calls itself {own!r}, not the name its manifest "
+                    "declares" + (f", and would shadow {held}" if held else ""))
+        if held:
+            return f"{what} is refused: its name would shadow {held}"
+        return ""
+
+    def _holder(self, kind: str, name: str, plugin: str) -> str:
+        """What already answers to ``name`` among the core's lookups of ``kind``, if not
+        ``plugin``'s own: e.g. "the core's model 'four_chamber_eoa'"; ``""`` if free."""
+        from twinviewer.interventions.library import CORE_INTERVENTIONS, LIBRARY
+        from twinviewer.physiology.presets import CORE_MODELS, MODELS, PRESETS
+        from twinviewer.plugins.isolation import PLUGIN_MODELS
+
+        word = f"{kind[:-1]} {name!r}"
+        if (kind == "models" and name in CORE_MODELS) or \
+                (kind == "interventions" and name in CORE_INTERVENTIONS):
+            return f"the core's {word}"  # kept earlier model versions are in no index
+        owner = self._index.get((kind, name))
+        if owner is not None:  # its own (loaded again after a re-enable, say) or another's
+            return "" if owner.plugin == plugin else (
+                f"the core's {word}" if owner.plugin == CORE
+                else f"the {word} of plugin {owner.plugin!r}")
+        live = {"models": MODELS, "presets": PRESETS, "interventions": LIBRARY}[kind]
+        if name not in live:
+            return ""
+        route = PLUGIN_MODELS.get(name) if kind == "models" else None
+        if route is not None:
+            return "" if route[0] == plugin else f"the {word} of plugin {route[0]!r}"
+        return f"the installed {word}"  # an imported svZeroDSolver model, say
 
     def label_readers(self) -> dict[str, object]:
         """The plugins' label-map readers (``opens = "labels"``) by suffix, and by DICOM SOP
@@ -498,8 +576,8 @@ class Registry:
 
         return add, guarded
 
-    def _install(self, c: Contribution, obj, root: str | None) -> None:
-        """Make a loaded contribution visible to the core's lookups."""
+    def _install(self, c: Contribution, obj, root: str | None):
+        """Make a loaded contribution visible to the core's lookups; what they hold."""
         if c.kind == "models":
             from twinviewer.physiology.presets import MODELS
             from twinviewer.plugins.isolation import route
@@ -516,7 +594,8 @@ class Registry:
         elif c.kind == "interventions":
             from twinviewer.interventions.library import LIBRARY
 
-            LIBRARY[c.name] = self._budgeted_intervention(c, obj)
+            obj = LIBRARY[c.name] = self._budgeted_intervention(c, obj)
+        return obj
 
     def hung(self, name: str, message: str) -> PluginError:
         """Disable the plugin ``name`` for this session after a call ran past its budget
@@ -569,8 +648,11 @@ class Registry:
 
             def run(*args):
                 what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
+                if self.find("interventions", c.name) is not c:  # disabled since it loaded
+                    raise InterventionError(self.why_unavailable("interventions", c.name)
+                                            or f"{what}: its plugin is no longer enabled")
                 try:
-                    return call_within(func, args, seconds=budget("interventions"), label=what)
+                    out = call_within(func, args, seconds=budget("interventions"), label=what)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)
@@ -578,6 +660,10 @@ class Registry:
                 except Exception as exc:  # noqa: BLE001 - a crash of plugin code disables it
                     raise InterventionError(str(self.failed(
                         c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
+                if part == "transform" and (bad := _not_finite(args[0].model, out)):
+                    # the plugin's fault, not the user's setting: named and disabled
+                    raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
+                return out
 
             return run
 
@@ -594,6 +680,30 @@ class Registry:
         return PluginError(message)
 
 
+def _not_finite(model, out) -> str:
+    """What is wrong with a transform's result that holds a value that is not finite (NaN or
+    infinite), naming the parameters, or ``""``; a result that is not a matrix of numbers is
+    left to the intervention's own check."""
+    import numpy as np
+
+    try:
+        P = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        return ""
+    if P.ndim != 2 or P.shape[1] != len(model.parameters):
+        return ""
+    bad = ~np.isfinite(P)
+    if not bad.any():
+        return ""
+    cols = np.flatnonzero(bad.any(axis=0))
+    names = ", ".join(model.parameters[j].name for j in cols)
+    member, col = np.argwhere(bad)[0]
+    return (f"returned a value that is not finite (NaN or infinite) for {names} in "
+            f"{int(bad.any(axis=1).sum())} of {P.shape[0]} ensemble members (member "
+            f"{member}: {model.parameters[col].name} = {P[member, col]}); this is the "
+            "plugin's fault, not the setting's")
+
+
 def resolve(c: Contribution, root: str | None = None):
     """Import ``c.ref`` (``module:attr.attr``) and return the object (``[key]`` for core)."""
     if root and root not in sys.path:
@@ -608,13 +718,59 @@ def resolve(c: Contribution, root: str | None = None):
     return obj[c.key] if c.key is not None else obj
 
 
-def _resolve_checked(c: Contribution, root: str | None):
-    """A plugin's contribution imported and checked (:func:`.checks.check_contribution`)."""
+class NameRefused(PluginError):
+    """A plugin contribution whose name would shadow the core's or another plugin's, or is
+    not the name its manifest declares (see :meth:`Registry._name_problem`)."""
+
+
+def _resolve_checked(c: Contribution, root: str | None, name_problem=None):
+    """A plugin's contribution imported and checked: its name first (``name_problem(c, obj)``,
+    before any of its code is run by the checks), then its contract
+    (:func:`.checks.check_contribution`)."""
     from twinviewer.plugins.checks import check_contribution
 
     obj = resolve(c, root)
+    problem = name_problem(c, obj) if name_problem is not None else ""
+    if problem:
+        raise NameRefused(problem)
     check_contribution(c, obj, root)
     return obj
+
+
+def _core_lists() -> tuple[dict, ...]:
+    """The core's lookups a loaded contribution joins (:meth:`Registry._install`): models,
+    presets, interventions, the models' worker routes and runners."""
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import MODELS, PRESETS
+    from twinviewer.physiology.simulate import RUNNERS
+    from twinviewer.plugins.isolation import PLUGIN_MODELS
+
+    return MODELS, PRESETS, LIBRARY, PLUGIN_MODELS, RUNNERS
+
+
+@contextlib.contextmanager
+def core_lists_kept() -> Iterator[None]:
+    """Run the ``with`` body and leave the core's lookups (models, presets, the intervention
+    library, worker routes, runners) and ``sys.path`` as they were before it: what a plugin
+    loaded inside it is gone after (``plugins check``, tests).
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.library import LIBRARY
+    >>> with core_lists_kept():
+    ...     LIBRARY["x_drug"] = LIBRARY["tavi"]
+    >>> "x_drug" in LIBRARY
+    False
+    """
+    saved = [(d, dict(d)) for d in _core_lists()]
+    path = list(sys.path)
+    try:
+        yield
+    finally:
+        for d, before in saved:
+            d.clear()
+            d.update(before)
+        sys.path[:] = path
 
 
 def _with(m: Manifest, **changes) -> Manifest:

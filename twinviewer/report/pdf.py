@@ -45,6 +45,7 @@ from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
 from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
+from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
 
 log = logging.getLogger("twinviewer.report")
 
@@ -254,18 +255,29 @@ def _interval(values, ok, signed: bool = False, unit: str = "", *, name: str = "
     interval context ``ctx`` the shown interval of ``name``
     (:func:`~twinviewer.personalize.shown.shown_interval`)."""
     if ctx is not None and name:
-        return _triple(shown_interval(name, values, ok, ctx), signed, unit)
-    return _triple(_summary(values, ok), signed, unit)
+        return _triple(shown_interval(name, values, ok, ctx), signed, unit, name=name)
+    return _triple(_summary(values, ok), signed, unit, name=name)
 
 
-def _triple(t: tuple[float, float, float], signed: bool = False, unit: str = "") -> str:
+def _triple(t: tuple[float, float, float], signed: bool = False, unit: str = "", *,
+            name: str = "") -> str:
+    """A (median, lo, hi) as the GUI writes it; a level of output ``name`` whose bound leaves
+    its plausible range is marked (:func:`~twinviewer.physiology.plausible.beyond_mark`)."""
     med, lo, hi = t
     if not np.isfinite(med):
         return "—"
     if signed:
         return change(med, lo, hi, unit).replace("-", "−")
     sep = " to " if lo < 0 or signed else "–"  # '−6 to −0.3', not '−6–−0.3'
-    return f"{_fmt(med, signed)} ({_fmt(lo, signed)}{sep}{_fmt(hi, signed)})"
+    return (f"{_fmt(med, signed)} ({_fmt(lo, signed)}{sep}{_fmt(hi, signed)})"
+            + (beyond_mark(name, lo, hi) if name else ""))
+
+
+def _beyond_note(p: _Pages, rows: list[list[str]], names: list[str]) -> None:
+    """Under a table: what its marked intervals (:data:`BEYOND`) mean, if any is marked."""
+    marked = [n for row, n in zip(rows, names, strict=True) if any(BEYOND in c for c in row[1:])]
+    if marked:
+        p.para(beyond_legend(marked) + ".", size=8, color="#7a3e00")
 
 
 def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
@@ -309,7 +321,8 @@ def _unmeasured_block(p: _Pages, doc: TwinDocument) -> None:
     for name, (med, lo, hi, unit) in shown.items():
         w = widths.get(name)
         ratio = w.get("width_ratio") if w else None
-        rows.append([name, f"{interval(med, lo, hi)} {unit}".replace("-", "−"),
+        rows.append([name, f"{interval(med, lo, hi)} {unit}{beyond_mark(name, lo, hi)}"
+                     .replace("-", "−"),
                      "not recorded" if w is None else
                      ("unknown" if ratio is None else f"{ratio:.2f}"),
                      "" if w is None else (w.get("flag") or "narrowed by the data")])
@@ -320,6 +333,7 @@ def _unmeasured_block(p: _Pages, doc: TwinDocument) -> None:
     p.para("90 % interval: posterior ensemble ⊕ learned model discrepancy. Width ratio ≥ 0.9: "
            "the measurements did not narrow the prediction; it is the population's spread, "
            "not a finding about this patient.", size=8, color="0.3")
+    _beyond_note(p, rows, list(shown))
 
 
 def _shown_names(scenarios: list) -> dict[str, str]:
@@ -603,7 +617,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
     t = doc.twin
     ctx = context_of_twin(t)  # the one shown interval (model error on unmeasured outputs)
     held = in_force(t)  # only values in force: an image SV whose volumes were replaced is not
-    rows = []
+    rows, names = [], []
     for name in REPORT_METRICS:
         if name not in metrics or not np.isfinite(metrics[name]).any():
             continue
@@ -612,6 +626,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
             continue  # no LVAD, a competent valve: the row would say nothing
         meas = held.get(name)
         mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        names.append(name)
         rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
                      _interval(metrics[name], ok, name=name, ctx=ctx),
                      ("assumed " if is_assumed(meas) else "")
@@ -623,6 +638,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
             [0.38, 0.12, 0.25, 0.25])
     if ctx is not None:
         p.para(MARK_LEGEND + ".", size=8, color="0.3")
+    _beyond_note(p, rows, names)
     if any(is_assumed(x) for x in held.values()):
         p.para("\"assumed\": not measured; the value's source says what it assumes "
                "(listed with the measurements).", size=8, color="#7a3e00")
@@ -668,7 +684,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if name in unstored:
             p.para(f"Result {NOT_STORED}: the file defines this scenario but holds no result "
                    "for it.", size=8, color="#7a3e00")
-        rows = []
+        rows, names = [], []
         qualified: list[str] = []
         for m in REPORT_METRICS:
             if m not in met or m not in base or not np.isfinite(met[m]).any():
@@ -704,16 +720,18 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                 f" {MARK}" if ctx is not None and ctx.widened(m) else "")
             if ctx is not None and diff is not None:  # Δ shares the model error (paired)
                 _, sc, dc = ctx.paired(m, base[m], met[m], both)
-                cells = [_interval(base[m], ok0, name=m, ctx=ctx), _triple(sc),
+                cells = [_interval(base[m], ok0, name=m, ctx=ctx), _triple(sc, name=m),
                          _triple(dc, signed=True, unit=u)]
             else:
-                cells = [_interval(base[m], ok0), _interval(met[m], ok1),
+                cells = [_interval(base[m], ok0, name=m), _interval(met[m], ok1, name=m),
                          _interval(diff, both, signed=True, unit=u) if diff is not None
                          else "unpaired"]
             rows.append([label, shown_unit(u), *cells, resp])
+            names.append(m)
         p.table(["Metric", "Unit", "Baseline", shown.get(name, name), "Change (paired)",
                  "Improved"],
                 rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
+        _beyond_note(p, rows, names)
         if qualified:
             p.para(" ".join(qualified), size=8, color="0.25")
         if name in by_name:  # the model is known to miss a source of this intervention

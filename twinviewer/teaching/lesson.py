@@ -285,16 +285,19 @@ def _step(s: Any, path, line: int) -> Step:
         if not isinstance(v, dict):
             raise _fail(path, vline, "apply is {intervention: NAME, settings: {...}}")
         name = _require(v, "intervention", str, path, "apply")
-        from twinviewer.interventions.library import LIBRARY
+        from twinviewer.interventions import InterventionError
+        from twinviewer.interventions.library import get_intervention
+        from twinviewer.plugins import PluginError
 
-        if name not in LIBRARY:
-            raise _fail(path, v.key_lines["intervention"], f"unknown intervention {name!r}; "
-                        f"known: {', '.join(LIBRARY)}")
+        try:  # a plug-in's too (named if it fails to load), or why its plug-in is off
+            intervention = get_intervention(name)
+        except (InterventionError, PluginError) as exc:
+            raise _fail(path, v.key_lines["intervention"], str(exc)) from None
         settings = v.get("settings", {})
         if not isinstance(settings, dict):
             raise _fail(path, vline, "settings is a mapping of setting name to number")
         try:
-            LIBRARY[name].validate({k: float(x) for k, x in settings.items()})
+            intervention.validate({k: float(x) for k, x in settings.items()})
         except (ValueError, TypeError) as exc:
             raise _fail(path, v.key_lines.get("settings", vline), str(exc)) from None
         return Step(act, {"intervention": name, "settings": dict(settings)}, text, s.line)
