@@ -995,7 +995,12 @@ class ScenarioPanel(QWidget):
             return
         from twinviewer.twins import model_of
 
-        scenario, model, params = self.live_scenario(), model_of(twin), twin.params
+        try:
+            scenario = self.live_scenario()
+        except InterventionError as exc:  # e.g. its plug-in was disabled meanwhile
+            self._show_live(exc)
+            return
+        model, params = model_of(twin), twin.params
         if self.in_process and use_helper(twin, [scenario]):
             worker = preview_helper()
 

@@ -310,7 +310,7 @@ def step_text(step: InterventionStep) -> str:
 
     try:
         iv = get_intervention(step.name)
-    except KeyError:  # not installed: say what the file holds
+    except InterventionError:  # not installed, or its plug-in is off: say what the file holds
         return step.name + "".join(f" {k} {v:g}" for k, v in step.settings.items())
     title, main, rest = iv.title.split(" (")[0].split(",")[0], "", []
     for k, v in step.settings.items():
