@@ -121,15 +121,16 @@ def test_the_report_marks_it(atypical, tmp_path):
     text = write_report(doc, tmp_path / "r.pdf", results=results, scenario_results=scen,
                         simulate=False).text
     rows = [i for i, t in enumerate(text) if t.startswith("LV end-diastolic pressure")]
-    assert len(rows) == 2  # the metrics table and the scenario table (the unmeasured block
-    # names outputs by code: LVEDP)
-    assert all(text[i + 2].endswith(BEYOND) for i in rows)  # its interval cell (after unit)
+    assert len(rows) == 3  # page 1's key values, the metrics table and the scenario table
+    # (the unmeasured block names outputs by code: LVEDP)
+    assert text[rows[0] + 4].endswith(BEYOND)  # page 1: after unit, measured, use
+    assert all(text[i + 2].endswith(BEYOND) for i in rows[1:])  # its interval cell
     block = text.index("LVEDP")  # the last calibration's unmeasured predictions
     assert text[block + 1].endswith(f"mmHg {BEYOND}")
     notes = [t for t in text if t.startswith(f"{BEYOND} upper bound beyond the plausible "
                                              "range (LV end-diastolic pressure > 50 mmHg")]
-    assert len(notes) == 3  # under each table, its wrapped note goes on to say what it means
-    assert " ".join(text).count(MEANS) == 3
+    assert len(notes) == 4  # under each table, its wrapped note goes on to say what it means
+    assert " ".join(text).count(MEANS) == 4
 
 
 def test_the_calibration_summary_marks_it(atypical):

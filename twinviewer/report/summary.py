@@ -53,7 +53,7 @@ def key_values(p, doc, results: Any) -> None:
     it) beside predicted (median and 90 % interval, its provenance mark); never blended."""
     from twinviewer.physiology import METRIC_BY_NAME
 
-    from .pdf import _fmt, _interval, _metric_arrays
+    from .pdf import _beyond_note, _fmt, _interval, _metric_arrays
 
     metrics, ok = _metric_arrays(results)
     p.subheading("Key values: measured beside predicted")
@@ -69,8 +69,8 @@ def key_values(p, doc, results: Any) -> None:
         name = u.measurement.name
         if name in held and (name not in uses or u.measurement == held[name]):
             uses[name] = u
-    rows = []
-    for name in _key_names(metrics, held):
+    rows, names = [], _key_names(metrics, held)
+    for name in names:
         m = METRIC_BY_NAME.get(name)
         meas, use = held.get(name), uses.get(name)
         measured = "—"
@@ -84,6 +84,7 @@ def key_values(p, doc, results: Any) -> None:
     p.table(["Quantity", "Unit", "Measured (± 1 SD)", "From; last calibration",
              "Predicted (90 % interval)"], rows, [0.3, 0.1, 0.18, 0.2, 0.22], size=7.4,
             wrap=True)
+    _beyond_note(p, rows, names)
     p.para("Predicted: median of the parameter ensemble (90 % interval). "
            + (MARK_LEGEND + ". " if ctx is not None else "")
            + "Each measurement's source and use: Appendix A.", size=7.5, color="0.3")
