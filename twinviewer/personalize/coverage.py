@@ -409,7 +409,8 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc,
                                                  evidence_cap=cap, log_sd_cap=sd_cap,
                                                  inflation_cap=i_cap,
-                                                 w_grid=discrepancy.w_grid(kind))
+                                                 w_grid=discrepancy.w_grid(kind),
+                                                 p_grid=discrepancy.p_grid(kind))
                  for sc in discrepancy.scale_grid(kind)}  # every candidate scored once
         rows, _ = cross_fitted_table(recs, outputs, grids=grids, scales=list(grids),
                                      evidence_cap=cap, log_sd_cap=sd_cap, inflation_cap=i_cap)
