@@ -96,9 +96,10 @@ def test_coverage_at_gate_size():
             f"{s}: patients lost"
         assert n >= GATE_PATIENTS - 1, f"{s}: {GATE_PATIENTS - n} refused"
         cov = overall(rows, s)
-        # the term widens; the heavy-tailed prior also moves a partly informed prediction
-        # away from the prior median (less shrinkage), yet no setting loses coverage
-        assert cov >= overall(raw, s)
+        # the term widens where the model may be wrong; its model-right half may narrow the
+        # ensemble a little (c' ≥ 0.9, coverage12) where the model's own patients showed it
+        # too wide: no setting loses more than two of its 40 intervals
+        assert cov >= overall(raw, s) - 0.05, (s, cov, overall(raw, s))
         assert GATE_BAND[0] <= cov <= GATE_BAND[1], f"{s}: {cov:.0%} outside {GATE_BAND}"
     _check_widths(rows)
 
