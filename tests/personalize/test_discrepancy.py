@@ -27,6 +27,8 @@ from twinviewer.personalize.discrepancy import (
     default_discrepancy,
     learn,
     learn_with_prior_scale,
+    objective,
+    p_grid,
     stale_reason,
 )
 from twinviewer.twins import twin_from_preset
@@ -506,3 +508,41 @@ def test_the_learner_takes_the_mixture_where_one_structure_errs_one_way():
                   for r in coverage_table(recs, Discrepancy(plain_terms), ["LAP"])}
     worst = lambda c: max(abs(v - 0.9) for v in c.values())  # noqa: E731
     assert worst(rows) < worst(plain_rows), (rows, plain_rows)
+
+
+def test_the_hard_cell_floor_keeps_every_output_of_every_setting_above_it():
+    """coverage12b: the pooled objective lets one (setting, output) cell sit anywhere in
+    :data:`CELL_BAND`; with ``cell_floor`` every cell on the training records is at least the
+    floor, the width cost picks a narrower term among those that meet it, and
+    ``mix_outputs=()`` keeps every output without the mixture."""
+    recs = _two_structures(np.random.default_rng(8))
+    grids = candidate_grids(recs, ["LAP"], p_grid=(0.0, 0.5))
+
+    def cells(terms):
+        return {r.setting: r.coverage
+                for r in coverage_table(recs, Discrepancy(terms), ["LAP"])}
+
+    plain = learn(recs, ["LAP"], grids=grids, mix_outputs=())
+    assert plain["LAP"][9] == 0.0
+    floored = learn(recs, ["LAP"], grids=grids, mix_outputs=(), cell_floor=0.95)
+    assert min(cells(plain).values()) < 0.95 <= min(cells(floored).values()), (
+        cells(plain), cells(floored))
+
+    def log_width(terms):
+        i = grids["LAP"].terms.index(terms["LAP"])
+        return float(np.nanmean(grids["LAP"].log_width[i]))
+
+    cheap = learn(recs, ["LAP"], grids=grids, mix_outputs=(), cell_floor=0.85,
+                  width_weight=5.0)
+    free = learn(recs, ["LAP"], grids=grids, mix_outputs=(), cell_floor=0.85)
+    assert min(cells(cheap).values()) >= 0.85
+    assert log_width(cheap) <= log_width(free)
+
+
+def test_the_shipped_terms_are_what_the_shipped_learner_chooses():
+    """coverage12b: neither the mixture nor the per-output objective ships (both failed the
+    fresh seed's per-output rule), so the learner offers neither by default, and the
+    standard set's shipped terms are session 11's: no mixture share in any of them."""
+    assert objective("standard") == {} and p_grid("standard") == (0.0,)
+    d = default_discrepancy("standard")
+    assert all(d.mixture(o)[0] == 0.0 for o in ("LVEDP", "LAP", "PASP", "SW", "CO"))
