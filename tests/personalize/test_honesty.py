@@ -14,16 +14,15 @@ term must cover the truth. The patients use the *test* seed, which no term was l
   volume-curve patients per setting, as ``python -m twinviewer.personalize.coverage table``),
   holds every setting to :data:`BAND` and checks the issue's 85–95 % (:data:`TARGET`) as a
   named expected failure on the standard set: on model 3.1 with the robust scale-mixture
-  calibration prior (:mod:`~twinviewer.personalize.robust_prior`, coverage11) and the
-  mixture over structures (:mod:`~twinviewer.personalize.discrepancy`, "A mixture over
-  structures", coverage12), fresh seed 23, the standard set gives own 94.9 %, perturbed
-  96.2 %, regazzoni2022 93.6 %, wide 87.2 % (session 11: 98.2 / 97.4 / 90.6 / 90.9 %): three
-  of four inside, the perturbed patients 1.2 points over; the curves 93.6 / 94.8 / 92.4 /
-  86.8 %, every setting inside the bar (``test_honesty_curves.py``). Five clinical data
-  cannot tell the model's own patients from the 2×-wide population well enough (ROC area
-  0.73): the mixture removed the Regazzoni patients' one-sided bias from the symmetric
-  width, and the leave-one-seed-out worst setting on the training seeds went from 8.4 to
-  6.1 points from 90 % (docs/notes/coverage12.md, coverage10.md, coverage11.md).
+  calibration prior (:mod:`~twinviewer.personalize.robust_prior`, coverage11) and the terms
+  relearned with it, fresh seed 23, the standard set gives own 98.2 %, perturbed 97.4 %,
+  regazzoni2022 90.6 %, wide 90.9 % (before: 98.6 / 97.8 / 93.4 / 89.9 %); the curves
+  93.6 / 94.8 / 92.4 / 86.8 %, every setting inside the bar (``test_honesty_curves.py``).
+  Five clinical data cannot tell the model's own patients from the 2×-wide and Regazzoni
+  populations well enough to put all inside the bar: a width fitted in sample, growing with
+  the atypicality, the misfit or their product, still leaves the worst setting 6.8–7.4
+  points from 90 % (:mod:`~twinviewer.personalize.discrepancy`, "What is reachable at all";
+  docs/notes/coverage10.md, coverage11.md, honesty6.md–honesty9.md).
 * The volume-curve table is in ``test_honesty_curves.py``: its own file, so that the slow
   job's two workers calibrate the two sets at once.
 * Patients the calibrator refuses are counted in the printed table ("n refused"), not
@@ -54,13 +53,12 @@ TARGET = (0.85, 0.95)
 #: missed by (see the module docstring), so that a term that gets worse fails.
 BAND = (0.80, 0.99)  # 0.98 until model 3.1: its relearned term gives own 98.6 %
 _NOT_MET = ("issue 12 item 4 not met at full size on the standard set, model 3.1 with the "
-            "robust calibration prior and the mixture over structures (fresh seed 23, "
-            "session 12): own 94.9 %, perturbed 96.2 %, regazzoni2022 93.6 %, wide 87.2 %. "
-            "The perturbed patients are 1.2 points over (their LVEDP/LAP 98–100 %); "
-            "atypicality and misfit barely tell the 2×-wide population from the model's "
-            "own patients (ROC area 0.73), so the width the wide patients need covers "
-            "the others; leave-one-seed-out worst setting 6.1 points from 90 % "
-            "(docs/notes/coverage12.md, coverage10.md, coverage11.md)")
+            "robust calibration prior (fresh seed 23, session 11): own 98.2 %, perturbed "
+            "97.4 %, regazzoni2022 90.6 %, wide 90.9 %. Atypicality and misfit barely tell "
+            "the 2×-wide population from the model's own patients (ROC area 0.73) and not "
+            "the Regazzoni ones (0.55–0.59): even a width fitted in sample leaves the worst "
+            "setting 6.8–7.4 points from 90 % on the standard set "
+            "(docs/notes/coverage10.md, coverage11.md, honesty6.md–honesty9.md)")
 #: The gate's band at :data:`GATE_PATIENTS` patients (40 intervals per setting, correlated
 #: within a patient: 2 SD ≈ ±12 points around 90 %).
 GATE_BAND = (0.75, 1.0)
@@ -96,10 +94,9 @@ def test_coverage_at_gate_size():
             f"{s}: patients lost"
         assert n >= GATE_PATIENTS - 1, f"{s}: {GATE_PATIENTS - n} refused"
         cov = overall(rows, s)
-        # the term widens where the model may be wrong; its model-right half may narrow the
-        # ensemble a little (c' ≥ 0.9, coverage12) where the model's own patients showed it
-        # too wide: no setting loses more than two of its 40 intervals
-        assert cov >= overall(raw, s) - 0.05, (s, cov, overall(raw, s))
+        # the term widens; the heavy-tailed prior also moves a partly informed prediction
+        # away from the prior median (less shrinkage), yet no setting loses coverage
+        assert cov >= overall(raw, s)
         assert GATE_BAND[0] <= cov <= GATE_BAND[1], f"{s}: {cov:.0%} outside {GATE_BAND}"
     _check_widths(rows)
 

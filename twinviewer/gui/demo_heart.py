@@ -618,9 +618,7 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 19: the origin says what the demo heart is (:data:`DEMO_ORIGIN`; fixes10).
 #: 20: width ratios and "calibrated" against the population prior, not the robust prior's
 #: widened start (review11b #4, fixb11): the same ensemble, other labels.
-#: 21: the standard set's discrepancy terms a mixture over structures (coverage12): the
-#: stored calibration's predictive widths change.
-_DEMO_TWIN_FORMAT = 21
+_DEMO_TWIN_FORMAT = 20
 
 
 def demo_assumed_bp() -> list:
