@@ -27,6 +27,8 @@ from twinviewer.personalize.discrepancy import (
     default_discrepancy,
     learn,
     learn_with_prior_scale,
+    objective,
+    p_grid,
     stale_reason,
 )
 from twinviewer.twins import twin_from_preset
@@ -80,7 +82,7 @@ def test_the_grown_inflation_stops_at_its_cap_learned_from_the_training_errors()
     cap = inflation_caps(recs, ["LAP"])["LAP"]
     assert 1.0 < cap < 6.0
     grid = candidate_grids(recs, ["LAP"], inflation_cap={"LAP": cap}, w_grid=(0.0, 1.0))
-    row = grid["LAP"].terms.index((0.0, 0.0, 16.0, 1.0, 1.0, 0, 1.0, 0.0, 1.0))
+    row = grid["LAP"].terms.index((0.0, 0.0, 16.0, 1.0, 1.0, 0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0))
     # a term that inflates only (r = 0): capped, it covers about 90 % of these patients
     assert 0.8 <= grid["LAP"].hits[row].mean() <= 0.97
     doc = {"model": {"name": "m", "equation_hash": "0" * 16},
@@ -457,3 +459,90 @@ def test_interval_tops_stay_physiological_however_atypical_the_patient(kind):
             _, lo, hi = d.interval(name, x, atypicality=D, misfit=D, prior=prior)
             assert 0.0 < lo and hi < 75.0, (name, D, lo, hi)
         assert d.interval(name, x, atypicality=1e3, misfit=1e3, prior=prior) == at_cap
+
+
+def test_the_mixture_widens_only_the_side_where_the_other_structure_errs():
+    """coverage12: half the draws trust the model (the ensemble as it is), half are moved up
+    by the learned bias: the top rises, the bottom stays where the bare ensemble's is, and
+    the median moves up less than the bias."""
+    x = 16.0 * np.exp(0.3 * np.random.default_rng(1).standard_normal(48))
+    d = Discrepancy({"LAP": (0, 0.1, 0, 1, 1, 0, 1, 0, 0, 0.5, 0.4, 1.0)})
+    assert d.mixture("LAP") == (0.5, 0.4, 1.0)
+    med, lo, hi = d.interval("LAP", x)
+    bare = np.quantile(x, [0.05, 0.5, 0.95])
+    assert hi > 1.3 * bare[2] and lo == pytest.approx(bare[0], rel=0.12), (lo, hi, bare)
+    assert bare[1] < med < bare[1] * np.exp(0.4)
+    # without the mixture the same bias moves the whole predictive
+    shifted = Discrepancy({"LAP": (0, 0.1, 0, 1, 1, 0, 1, 0, 0, 0.0, 0.4, 1.0)})
+    assert shifted.interval("LAP", x)[1] > 1.3 * bare[0]
+    # the model-right component narrowed (c' < 1): a narrower bottom half
+    narrow = Discrepancy({"LAP": (0, 0.1, 0, 1, 1, 0, 1, 0, 0, 0.5, 0.4, 0.8)})
+    assert narrow.interval("LAP", x)[1] > lo
+
+
+def _two_structures(rng, n=60):
+    """'own' patients scatter as the ensemble says; 'other' ones lie above it by 0.6 on the
+    log scale (a structure that errs one way, as Regazzoni's filling pressures do)."""
+    out = []
+    for setting, bias in (("own", 0.0), ("other", 0.6)):
+        for i in range(n):
+            t = 10.0 * np.exp(0.2 * rng.normal())
+            post = t * np.exp(-bias + 0.2 * rng.normal() + 0.2 * rng.normal(size=48))
+            out.append(Record(setting, setting, {"LAP": t}, {"LAP": post}, {"LAP": post}, 0,
+                              1.0, seed=i % 2))
+    return out
+
+
+def test_the_learner_takes_the_mixture_where_one_structure_errs_one_way():
+    """A symmetric term that covers the biased structure 90 % over-covers the model's own
+    patients (coverage10's bound); the mixture covers both near 90 %, and is chosen."""
+    recs = _two_structures(np.random.default_rng(8))
+    plain_terms, plain = learn(recs, ["LAP"], with_value=True)
+    grids = candidate_grids(recs, ["LAP"], p_grid=(0.0, 0.5))
+    terms, value = learn(recs, ["LAP"], grids=grids, with_value=True)
+    assert value < plain and terms["LAP"][9] == 0.5 and terms["LAP"][10] > 0, terms
+    rows = {r.setting: r.coverage
+            for r in coverage_table(recs, Discrepancy(terms), ["LAP"])}
+    assert all(0.85 <= c <= 0.95 for c in rows.values()), rows
+    plain_rows = {r.setting: r.coverage
+                  for r in coverage_table(recs, Discrepancy(plain_terms), ["LAP"])}
+    worst = lambda c: max(abs(v - 0.9) for v in c.values())  # noqa: E731
+    assert worst(rows) < worst(plain_rows), (rows, plain_rows)
+
+
+def test_the_hard_cell_floor_keeps_every_output_of_every_setting_above_it():
+    """coverage12b: the pooled objective lets one (setting, output) cell sit anywhere in
+    :data:`CELL_BAND`; with ``cell_floor`` every cell on the training records is at least the
+    floor, the width cost picks a narrower term among those that meet it, and
+    ``mix_outputs=()`` keeps every output without the mixture."""
+    recs = _two_structures(np.random.default_rng(8))
+    grids = candidate_grids(recs, ["LAP"], p_grid=(0.0, 0.5))
+
+    def cells(terms):
+        return {r.setting: r.coverage
+                for r in coverage_table(recs, Discrepancy(terms), ["LAP"])}
+
+    plain = learn(recs, ["LAP"], grids=grids, mix_outputs=())
+    assert plain["LAP"][9] == 0.0
+    floored = learn(recs, ["LAP"], grids=grids, mix_outputs=(), cell_floor=0.95)
+    assert min(cells(plain).values()) < 0.95 <= min(cells(floored).values()), (
+        cells(plain), cells(floored))
+
+    def log_width(terms):
+        i = grids["LAP"].terms.index(terms["LAP"])
+        return float(np.nanmean(grids["LAP"].log_width[i]))
+
+    cheap = learn(recs, ["LAP"], grids=grids, mix_outputs=(), cell_floor=0.85,
+                  width_weight=5.0)
+    free = learn(recs, ["LAP"], grids=grids, mix_outputs=(), cell_floor=0.85)
+    assert min(cells(cheap).values()) >= 0.85
+    assert log_width(cheap) <= log_width(free)
+
+
+def test_the_shipped_terms_are_what_the_shipped_learner_chooses():
+    """coverage12b: neither the mixture nor the per-output objective ships (both failed the
+    fresh seed's per-output rule), so the learner offers neither by default, and the
+    standard set's shipped terms are session 11's: no mixture share in any of them."""
+    assert objective("standard") == {} and p_grid("standard") == (0.0,)
+    d = default_discrepancy("standard")
+    assert all(d.mixture(o)[0] == 0.0 for o in ("LVEDP", "LAP", "PASP", "SW", "CO"))

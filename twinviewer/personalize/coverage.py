@@ -183,7 +183,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
                        scales: Sequence[tuple[float, float]] | None = None,
                        evidence_cap: float = float("inf"),
                        log_sd_cap: dict[str, float] | None = None,
-                       inflation_cap: dict[str, float] | None = None
+                       inflation_cap: dict[str, float] | None = None,
+                       objective: dict | None = None
                        ) -> tuple[list[CoverageRow], list[Discrepancy]]:
     """Coverage when each patient is scored with a discrepancy term learned on the *other*
     folds, and the terms per fold. Patients of several seeds are folded by seed (each seed
@@ -193,7 +194,9 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     (leave-one-setting-out: a structure no term was fitted to).
 
     The honest score of a term learned on these very records (see
-    :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds.
+    :mod:`~twinviewer.personalize.discrepancy`); width ratios are averaged over the folds;
+    ``objective``: the learner's keyword arguments
+    (:func:`~twinviewer.personalize.discrepancy.objective`).
     Records of one data kind. Each fold also chooses its heavy-tailed prior among
     ``scales`` (default :data:`~twinviewer.personalize.discrepancy.SCALE_GRID`); ``grids``
     (scale → :func:`~twinviewer.personalize.discrepancy.candidate_grids` of ``records``
@@ -234,7 +237,8 @@ def cross_fitted_table(records: Sequence[Record], outputs: Sequence[str] = UNMEA
     tables, terms = [], []
     for k, part in enumerate(parts):
         sc, learned = learn_with_prior_scale(records, list(outputs), subset=fold != k,
-                                             grids=grids, scales=scales)
+                                             grids=grids, scales=scales,
+                                             objective=objective)
         terms.append(Discrepancy(learned, prior_scale=sc, evidence_cap=evidence_cap,
                                  log_sd_cap=dict(log_sd_cap or {}),
                                  inflation_cap=dict(inflation_cap or {})))
@@ -262,6 +266,8 @@ def _reordered(grid, perm: np.ndarray):
 
     out = copy.copy(grid)
     out.hits = grid.hits[:, perm]
+    if hasattr(grid, "log_width"):
+        out.log_width = grid.log_width[:, perm]
     return out
 
 
@@ -409,15 +415,18 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
         grids = {sc: discrepancy.candidate_grids(recs, list(outputs), prior_scale=sc,
                                                  evidence_cap=cap, log_sd_cap=sd_cap,
                                                  inflation_cap=i_cap,
-                                                 w_grid=discrepancy.w_grid(kind))
+                                                 w_grid=discrepancy.w_grid(kind),
+                                                 p_grid=discrepancy.p_grid(kind))
                  for sc in discrepancy.scale_grid(kind)}  # every candidate scored once
+        aim = discrepancy.objective(kind)
         rows, _ = cross_fitted_table(recs, outputs, grids=grids, scales=list(grids),
-                                     evidence_cap=cap, log_sd_cap=sd_cap, inflation_cap=i_cap)
+                                     evidence_cap=cap, log_sd_cap=sd_cap, inflation_cap=i_cap,
+                                     objective=aim)
         loso, _ = cross_fitted_table(recs, outputs, by="setting", grids=grids,
                                      scales=list(grids), evidence_cap=cap, log_sd_cap=sd_cap,
-                                     inflation_cap=i_cap)
+                                     inflation_cap=i_cap, objective=aim)
         scale, terms = discrepancy.learn_with_prior_scale(recs, list(outputs), grids=grids,
-                                                          scales=list(grids))
+                                                          scales=list(grids), objective=aim)
         doc["terms"][kind] = {o: list(t) for o, t in terms.items()}
         doc.setdefault("evidence_cap", {})[kind] = round(cap, 4)
         doc.setdefault("log_sd_cap", {})[kind] = {o: round(v, 4) for o, v in sd_cap.items()}
