@@ -12,6 +12,7 @@ from twinviewer import RESEARCH_USE
 from twinviewer.core import format as fmt
 from twinviewer.core.units import UnitError
 from twinviewer.physiology import METRICS, ModelError, sample_prior, simulate
+from twinviewer.physiology.plausible import beyond_legend, beyond_mark
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -101,13 +102,19 @@ def run(args: argparse.Namespace, out=None) -> int:
           f"{n_ok} of {results.n} member(s) periodic", file=out)
     header = "median (5–95 %)" if results.n > 1 else "value"
     print(f"{'metric':48s} {header:>26s}  unit", file=out)
+    beyond = []  # outputs whose interval leaves the plausible range: marked, never clipped
     for r in rows:
         if results.n > 1:
             val = fmt.interval(r["median"], r["p05"], r["p95"])
+            mark = beyond_mark(r["metric"], r["p05"], r["p95"])
+            val += mark
+            beyond += [r["metric"]] if mark else []
         else:
             val = fmt.number(r["median"])
         print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {fmt.unit(r['unit'])}",
               file=out)
+    if beyond:
+        print(beyond_legend(beyond), file=out)
     if model.roles:  # a model of another structure: say what it cannot provide
         from twinviewer.plugins.roles import unavailable
 

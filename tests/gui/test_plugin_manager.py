@@ -17,9 +17,11 @@ def test_approve_disable_enable(qtbot, plugin_config):  # noqa: F811
     assert not dlg.buttons["disable"].isEnabled()  # the core cannot be disabled
     dlg.select("tv-ivabradine")
     assert dlg.buttons["approve"].isEnabled() and not dlg.buttons["enable"].isEnabled()
-    dlg.buttons["approve"].click()
-    assert reg.plugins["tv-ivabradine"].status == "enabled"
-    assert "tv-ivabradine: enabled" in dlg.status.text()
+    dlg.buttons["approve"].click()  # checked first (as `plugins approve`), then approved
+    qtbot.waitUntil(lambda: dlg.process is None, timeout=120_000)
+    assert reg.plugins["tv-ivabradine"].status == "enabled", dlg.status.text()
+    assert "tv-ivabradine: passes its checks; enabled" in dlg.status.text()
+    assert "intervention ivabradine: ok" in dlg.results.toPlainText()
     dlg.buttons["disable"].click()
     assert reg.plugins["tv-ivabradine"].status == "disabled"
     assert Registry().plugins["tv-ivabradine"].status == "disabled"  # remembered
@@ -66,3 +68,36 @@ def test_check_a_folder_shows_the_cli_checks(qtbot, plugin_config, tmp_path):  #
         assert dlg.status.text() == text.splitlines()[-1]
     assert dlg.buttons["check"].isEnabled()
     assert "could not run: exit code 3" in check_summary(3, "", "", "x")
+
+
+def test_approve_runs_the_checks_and_refuses_a_failing_plugin(qtbot, plugin_registry,
+                                                              tmp_path):
+    """review12 #11 / polish12: Approve approved a plugin that `plugins check` rejects. It now
+    runs the checks `twinviewer plugins approve` runs: a plugin whose intervention gives NaN
+    is not approved, its problem is shown, and only "Approve anyway" approves it."""
+    from tests.plugins.helpers import contribution_folder
+    from tests.plugins.test_intervention_failures import CODE, _manifest
+    from twinviewer.plugins.registry import ENABLED, NEEDS_APPROVAL
+
+    folder = contribution_folder(tmp_path, "tv-bad-drug", CODE, _manifest("nan"))
+    reg = plugin_registry(folder, entry_points=[], approve=False)
+    assert reg.plugins["tv-bad-drug"].status == NEEDS_APPROVAL
+    dlg = PluginManagerDialog(reg)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.select("tv-bad-drug")
+    assert not dlg.buttons["anyway"].isVisible()
+    dlg.buttons["approve"].click()
+    assert dlg.process is not None and not dlg.buttons["approve"].isEnabled()
+    qtbot.waitUntil(lambda: dlg.process is None, timeout=120_000)
+    assert reg.plugins["tv-bad-drug"].status == NEEDS_APPROVAL  # refused
+    assert reg.store.approved("tv-bad-drug") is None
+    shown = dlg.results.toPlainText()
+    assert "PROBLEM: plugin 'tv-bad-drug': intervention 'nan_drug'" in shown, shown
+    assert "not finite" in shown
+    assert "fails its checks" in dlg.status.text() and "not approved" in dlg.status.text()
+    assert dlg.buttons["anyway"].isVisible() and dlg.buttons["anyway"].isEnabled()
+    dlg.buttons["anyway"].click()
+    assert reg.plugins["tv-bad-drug"].status == ENABLED
+    assert "approved although its checks fail" in dlg.status.text()
+    assert not dlg.buttons["anyway"].isVisible()

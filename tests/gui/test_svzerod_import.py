@@ -59,3 +59,18 @@ def test_unsupported_block_is_named_in_the_window(make_twin_window):
     assert not import_svzerod_model(w, CASES / "pulsatileFlow_R_RCR.json", "SI")
     assert "pulsatileFlow_R_RCR.json" in w.last_error
     assert "cannot be run by the ensemble engine" in w.last_error
+
+
+def test_shown_text_lists_enabled_plugin_interventions_only(plugin_registry):
+    """polish12: the what-if list of an imported model was read from the library as it
+    stood (a plug-in's intervention appears there only after its first lookup, and a
+    disabled one's stays): it is now ``interventions.library.available()``."""
+    from twinviewer.gui.svzerod_import import shown_text
+    from twinviewer.physiology.svzerod.model import model_from_config
+
+    model = model_from_config(CASES / "closed_loop_two_hill.json", units="SI")
+    reg = plugin_registry()  # the bundled tv-ivabradine, approved, never looked up
+    assert reg.plugins["tv-ivabradine"].status == "enabled"
+    assert "ivabradine" in shown_text(model)
+    reg.disable("tv-ivabradine")
+    assert "ivabradine" not in shown_text(model)

@@ -23,7 +23,7 @@ from twinviewer.core.format import interval, number, percent, unit
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.prepared import shown_interval_of
 from twinviewer.gui.state import TwinState
-from twinviewer.gui.table_fit import fit_columns, keep_fitted
+from twinviewer.gui.table_fit import fit_columns, keep_fitted, whole_rows
 from twinviewer.io.measurement_use import in_force, is_assumed
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
 from twinviewer.physiology import METRICS
@@ -79,7 +79,7 @@ class MetricsPanel(QWidget):
         self.note.setStyleSheet("color: #8a5a00;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table, 1)
+        lay.addWidget(whole_rows(self.table), 1)  # no row cut in half at the bottom
         lay.addWidget(self.sources)
         lay.addWidget(self.note)
         self._shown: tuple = ()  # (twin, results) the table shows

@@ -41,13 +41,27 @@ def check_command(folder: str | Path) -> list[str]:
     return [sys.executable, "-m", "twinviewer.cli", "plugins", "check", str(folder), "--json"]
 
 
-def check_summary(code: int, out: str, err: str, folder: str | Path) -> str:
-    """The result of a ``plugins check`` run, in words, one line per contribution/problem."""
+def check_result(code: int, out: str) -> dict | None:
+    """The JSON result of a ``plugins check --json`` run (None if the check could not run).
+
+    Examples
+    --------
+    >>> check_result(1, '{"plugin": "p", "ok": false, "problems": ["x"]}')["problems"]
+    ['x']
+    >>> check_result(2, "") is None
+    True
+    """
     try:
         res = json.loads(out) if code in (0, 1) else None
     except ValueError:
         res = None
-    if not isinstance(res, dict):
+    return res if isinstance(res, dict) else None
+
+
+def check_summary(code: int, out: str, err: str, folder: str | Path) -> str:
+    """The result of a ``plugins check`` run, in words, one line per contribution/problem."""
+    res = check_result(code, out)
+    if res is None:
         last = (err or out).strip().splitlines()
         return f"{Path(folder).name}: the check could not run: " + \
             (last[-1] if last else f"exit code {code}")
@@ -87,6 +101,15 @@ class PluginManagerDialog(QDialog):
             b.clicked.connect(lambda _=False, a=action: self.act(a))
             row.addWidget(b)
             self.buttons[action] = b
+        anyway = QPushButton("Approve anyway")
+        anyway.setToolTip("Approve the selected plugin although its checks (those of "
+                          "'twinviewer plugins approve') fail; the first failure in use "
+                          "disables it")
+        anyway.setVisible(False)  # offered only after the checks of an approval failed
+        anyway.clicked.connect(lambda _=False: self.approve_anyway())
+        row.addWidget(anyway)
+        self.buttons["anyway"] = anyway
+        self._refused: str | None = None  # the plugin whose checks failed at Approve
         check = QPushButton("Check a folder…")
         check.setToolTip("Run 'twinviewer plugins check' on a plugin project folder: its "
                          "manifest, imports and contracts, in a separate process; nothing "
@@ -141,20 +164,72 @@ class PluginManagerDialog(QDialog):
     def _update_buttons(self) -> None:
         name = self.selected()
         status = self.registry.plugins[name].status if name in self.registry.plugins else ""
-        self.buttons["approve"].setEnabled(status == "needs approval")
+        self.buttons["approve"].setEnabled(status == "needs approval" and self.process is None)
+        refused = self._refused is not None and name == self._refused and \
+            status == "needs approval"
+        self.buttons["anyway"].setVisible(refused)
+        self.buttons["anyway"].setEnabled(refused and self.process is None)
         self.buttons["enable"].setEnabled(status == "disabled")
         self.buttons["disable"].setEnabled(name not in (None, CORE) and status != "disabled")
 
     def act(self, action: str) -> None:
-        """Approve, enable or disable the selected plugin; errors go to the status line."""
+        """Approve, enable or disable the selected plugin; errors go to the status line.
+
+        Approve first runs the checks ``twinviewer plugins approve`` runs
+        (:func:`~twinviewer.plugins.cli.approval_folder` checked by ``plugins check``, in a
+        separate process): the plugin is approved if they pass; if not, the problems are
+        shown and it stays unapproved until "Approve anyway"."""
         name = self.selected()
         if name is None:
             return
+        if action == "approve":
+            from twinviewer.plugins.cli import approval_folder
+
+            try:
+                folder = approval_folder(self.registry, name)
+            except PluginError as exc:
+                self.status.setText(str(exc))
+                return
+            if folder is not None:
+                self._refused = None
+                self.check_folder(folder, then=lambda code, out, text: self._approve_checked(
+                    name, code, out, text))
+                if self.process is not None:
+                    self.status.setText(f"{name}: checking it before approval (as "
+                                        "'twinviewer plugins approve' does) …")
+                    self._update_buttons()
+                return
+        self._do(name, action)
+
+    def _approve_checked(self, name: str, code: int, out: str, text: str) -> None:
+        res = check_result(code, out)
+        if res is not None and res.get("ok"):
+            self._do(name, "approve", prefix="passes its checks; ")
+            return
+        self._refused = name
+        self.status.setText(
+            f"{name} fails its checks (above), so it is not approved: fix it, or approve it "
+            "regardless with \"Approve anyway\" (the first failure in use disables it)"
+            if res is not None else
+            f"{name}: its checks could not run ({text.splitlines()[-1]}), so it is not "
+            "approved; \"Approve anyway\" approves it unchecked")
+        self.refresh()
+        self.select(name)
+
+    def approve_anyway(self) -> None:
+        """Approve the plugin whose checks failed at Approve, as ``plugins approve --anyway``."""
+        name = self._refused
+        if name is None:
+            return
+        self._refused = None
+        self._do(name, "approve", prefix="approved although its checks fail; ")
+
+    def _do(self, name: str, action: str, prefix: str = "") -> None:
         try:
             rec = getattr(self.registry, action)(name)
             rec = rec or self.registry.record(name)
-            self.status.setText(f"{name}: {rec.status}" + (f" — {rec.message}" if rec.message
-                                                           else ""))
+            self.status.setText(f"{name}: {prefix}{rec.status}"
+                                + (f" — {rec.message}" if rec.message else ""))
         except PluginError as exc:
             self.status.setText(str(exc))
         self.refresh()
@@ -169,9 +244,10 @@ class PluginManagerDialog(QDialog):
         if folder:
             self.check_folder(folder)
 
-    def check_folder(self, folder: str | Path) -> None:
+    def check_folder(self, folder: str | Path, then=None) -> None:
         """Run the same check as ``twinviewer plugins check FOLDER`` in a separate process
-        (a crashing or hanging plugin cannot take the app down) and show its results."""
+        (a crashing or hanging plugin cannot take the app down) and show its results; then
+        call ``then(exit code, JSON output, summary)`` if given."""
         if self.process is not None:
             return  # one check at a time
         folder = Path(folder)
@@ -191,6 +267,10 @@ class PluginManagerDialog(QDialog):
             self.buttons["check"].setEnabled(True)
             self.process = None
             proc.deleteLater()
+            if then is not None:
+                then(code, out, text)
+            else:
+                self._update_buttons()
 
         proc.finished.connect(finished)
         proc.errorOccurred.connect(

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from twinviewer.gui import cycle
 from twinviewer.gui.elided import ElidedComboBox, ElidedLabel
+from twinviewer.gui.flow_layout import FlowLayout, labelled
 from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.plane_cut import plane_segments
 from twinviewer.gui.state import TwinState
@@ -328,6 +329,10 @@ def cine_order(phases: list[int], current: int) -> list[int]:
     return sorted(range(len(phases)), key=lambda i: (phases[i] - current - 1) % n)
 
 
+#: The slices' cursor position, in patient coordinates (DICOM LPS).
+CURSOR_TEXT = "cursor ({:.0f}, {:.0f}, {:.0f}) mm LPS"
+
+
 class SliceView(QWidget):
     """Axial, coronal and sagittal slices of ``twin.anatomy.image`` with mesh contours."""
 
@@ -364,13 +369,15 @@ class SliceView(QWidget):
         self.phase_box.setMinimumContentsLength(12)
         self.phase_box.setToolTip("Image phase (moves the model time to it)")
         self.phase_box.activated.connect(self._on_phase_chosen)
-        self.info = ElidedLabel("")  # the cursor: elided in a narrow column, whole on hover
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Window"))
-        bar.addWidget(self.preset)
-        bar.addWidget(QLabel("Phase"))
-        bar.addWidget(self.phase_box)
-        bar.addWidget(self.info, 1)
+        # the cursor: whole; the bar wraps it onto its own line in a narrow column (1280×720:
+        # "cursor (12,…" was all one saw), elided only if even a line of its own is too narrow
+        self.info = ElidedLabel("")
+        self.info.setMinimumWidth(  # its widest text: the bar does not re-wrap as it moves
+            self.info.fontMetrics().horizontalAdvance(CURSOR_TEXT.format(-888, -888, -888)) + 4)
+        bar = FlowLayout()
+        bar.addWidget(labelled("Window", self.preset))
+        bar.addWidget(labelled("Phase", self.phase_box))
+        bar.addWidget(self.info)
         panes = QHBoxLayout()
         for p in self.panes.values():
             panes.addWidget(p, 1)
@@ -531,7 +538,7 @@ class SliceView(QWidget):
             title = self._pane_titles(img)[p.axis]  # not the pane's key
             p.label.setText(f"{title[0].upper()}{title[1:]} {c + 1}/{vol.shape[p.axis]}")
         pos = img.index_to_patient(self.cursor)[0]
-        self.info.setText(f"cursor ({pos[0]:.0f}, {pos[1]:.0f}, {pos[2]:.0f}) mm LPS")
+        self.info.setText(CURSOR_TEXT.format(*pos[:3]))
 
     def _pane_titles(self, img) -> tuple[str, str, str]:
         """:func:`~twinviewer.imaging.planes.pane_titles` of ``img`` (kept per image: a cine

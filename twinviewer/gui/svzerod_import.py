@@ -79,12 +79,15 @@ def import_svzerod_model(window, path: str | Path | None = None, units: str | No
 
 
 def shown_text(model) -> str:
-    """What the GUI shows of an imported model, and what it cannot show."""
-    from twinviewer.interventions import LIBRARY, InterventionError
+    """What the GUI shows of an imported model, and what it cannot show. The what-if list
+    is :func:`~twinviewer.interventions.library.available`'s: the built-ins and the enabled
+    plug-ins' interventions (a disabled plug-in's is not offered)."""
+    from twinviewer.interventions import InterventionError
     from twinviewer.interventions.intervention import Context
+    from twinviewer.interventions.library import available
 
     usable, refused = [], []
-    for item in LIBRARY.values():
+    for item in available().values():
         try:
             for p in item.parameters:
                 Context(model, item.name).col(p)

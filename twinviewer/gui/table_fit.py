@@ -177,3 +177,74 @@ def keep_fitted(table: QTableWidget, squeeze: set[int] | None = None,
     for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
         signal.connect(lambda *_a: refit.timer.start())
     table._refit = refit  # kept alive with the table
+
+
+def whole_rows_height(table: QTableWidget, room: int) -> int:
+    """The height, at most ``room`` px, at which ``table`` ends on a row boundary: the rows
+    from its first one in view that fit whole, plus the header and frame (``room`` if every
+    row below fits, or if not even one does).
+
+    Examples
+    --------
+    >>> whole_rows_height(table, 400)  # doctest: +SKIP
+    388
+    """
+    top = max(table.rowAt(0), 0)
+    bar = table.horizontalScrollBar()
+    head = table.horizontalHeader()
+    chrome = (2 * table.frameWidth() + (head.height() if not head.isHidden() else 0)
+              + (bar.height() if bar.isVisible() else 0))
+    used = 0
+    for r in range(top, table.rowCount()):
+        if table.isRowHidden(r):
+            continue
+        if chrome + used + table.rowHeight(r) > room:
+            return chrome + used if used else room
+        used += table.rowHeight(r)
+    return room
+
+
+class _WholeRows(QObject):
+    def __init__(self, table: QTableWidget, box) -> None:
+        super().__init__(box)
+        self.table, self.box = table, box
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self.fit)
+
+    def fit(self) -> None:
+        room = self.box.height()
+        self.table.setGeometry(0, 0, self.box.width(), whole_rows_height(self.table, room))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+
+def whole_rows(table: QTableWidget):
+    """A holder showing ``table`` with no row cut at its bottom edge: the table stops after
+    the last row that fits whole (1280×720: "Mean PA pressure" showed its top half), and
+    refits when it is resized, scrolled or its rows change. Put the holder in the layout.
+
+    Examples
+    --------
+    >>> layout.addWidget(whole_rows(table), 1)  # doctest: +SKIP
+    """
+    from PySide6.QtWidgets import QSizePolicy, QWidget
+
+    box = QWidget()
+    box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+    box.setMinimumHeight(table.minimumSizeHint().height())
+    table.setParent(box)
+    table.setVerticalScrollMode(QTableWidget.ScrollMode.ScrollPerItem)  # the top row whole
+    keeper = _WholeRows(table, box)
+    box.installEventFilter(keeper)
+    table.verticalScrollBar().valueChanged.connect(lambda _v: keeper.timer.start())
+    model = table.model()
+    for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
+        signal.connect(lambda *_a: keeper.timer.start())
+    table.verticalHeader().sectionResized.connect(lambda *_a: keeper.timer.start())
+    box._whole_rows = keeper  # kept alive with the holder
+    return box

@@ -242,6 +242,9 @@ class View3D(QWidget):
         # surface's bounds every frame through its cells (~1.5 ms of GUI thread, measured)
         self.plotter.renderer.GetCullers().RemoveAllItems()
         self._light()
+        # the legend and colour bar follow the render area's size (readable from 1280×720
+        # to 4K); checked as each render starts, cheap when the size is unchanged
+        ren.AddObserver("StartEvent", self._fit_text)
 
         bar = FlowLayout(spacing=3)  # wraps rather than truncate "Pressure" at 1280×720
         self.overlay_box = QComboBox()
@@ -789,10 +792,10 @@ class View3D(QWidget):
         if actor is None:
             return
         title = self._title()
+        title_px, label_px = self._bar_font_sizes()
         bar = view3d_scene.scalar_bar(
             actor.GetMapper().GetLookupTable(), title, position=(0.78, 0.2), size=(0.06, 0.6),
-            title_font_size=round(14 * self.bar_font_scale),
-            label_font_size=round(12 * self.bar_font_scale), n_labels=5,
+            title_font_size=title_px, label_font_size=label_px, n_labels=5,
             fmt="%.2f" if self.overlay == "uncertainty" else "%.0f"
             if self.overlay in OVERLAYS else "%.3g")
         self.plotter.renderer.AddViewProp(bar)
@@ -961,8 +964,44 @@ class View3D(QWidget):
             # every entry shares one square; light colours darkened to read
             self._legend = view3d_scene.legend_box(
                 [(text, legend_colour(colour)) for text, colour in labels], _legend_square(),
-                LEGEND_BACKGROUND, (0.22, min(0.048 * len(labels), 0.4)))
+                LEGEND_BACKGROUND, self._legend_size([t for t, _ in labels]))
             self.plotter.renderer.AddViewProp(self._legend)
+
+    def _view_px(self) -> tuple[int, int]:
+        """The render area's size in the pixels VTK draws (the widget's before it is shown)."""
+        w, h = self.plotter.renderer.GetSize()
+        if w <= 1 or h <= 1:
+            dpr = self.devicePixelRatioF()
+            w, h = round(self.width() * dpr), round(self.height() * dpr)
+        return int(w), int(h)
+
+    def _legend_size(self, texts: list[str]) -> tuple[float, float]:
+        view = self._view_px()
+        return view3d_scene.legend_extent(
+            texts, view3d_scene.LEGEND_FONT_PX * view3d_scene.text_scale(view[1]), view)
+
+    def _bar_font_sizes(self) -> tuple[int, int]:
+        """The colour bar's title and label sizes (px): 14/12 at 1280×720, in proportion to
+        a taller view (1920×1080, 4K), and at least :attr:`bar_font_scale` times that."""
+        scale = max(self.bar_font_scale, view3d_scene.text_scale(self._view_px()[1]))
+        return round(14 * scale), round(12 * scale)
+
+    def _fit_text(self, *_args) -> None:
+        """Resize the legend and the colour bar's text to the render area, when it changed
+        size (called as a render starts: a dict look-up when it did not)."""
+        view = self._view_px()
+        if view == getattr(self, "_text_fitted_to", None):
+            return
+        self._text_fitted_to = view
+        if self._legend is not None:
+            n = self._legend.GetNumberOfEntries()
+            self._legend.SetPosition2(*self._legend_size(
+                [self._legend.GetEntryString(i) for i in range(n)]))
+        title, label = self._bar_font_sizes()
+        for bar in self._bars.values():
+            bar.GetTitleTextProperty().SetFontSize(title)
+            for prop in (bar.GetLabelTextProperty(), bar.GetAnnotationTextProperty()):
+                prop.SetFontSize(label)
 
     # -- envelope and clipping -----------------------------------------------------------
     def set_envelope(self, on: bool) -> None:

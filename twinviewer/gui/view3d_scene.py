@@ -193,6 +193,47 @@ def corner_text(font_size: int = 10) -> vtkCornerAnnotation:
     return text
 
 
+#: Render-window height (px) up to which the 3D view's text keeps its desktop size; a taller
+#: view (1920×1080, 4K) scales it in proportion, so it keeps its share of the picture.
+TEXT_REFERENCE_PX = 540
+#: The structure legend's entry text height at the reference size (px; it was ~6 px at
+#: 1280×720, review12 #11, when the box was a fixed fraction of the view).
+LEGEND_FONT_PX = 11
+
+
+def text_scale(view_height: int) -> float:
+    """How much the 3D view's text grows for a render window ``view_height`` px high.
+
+    Examples
+    --------
+    >>> text_scale(360), text_scale(540), text_scale(1620)
+    (1.0, 1.0, 3.0)
+    """
+    return max(1.0, float(view_height) / TEXT_REFERENCE_PX)
+
+
+def legend_extent(texts: list[str], font_px: float, view: tuple[int, int],
+                  most: tuple[float, float] = (0.45, 0.6)) -> tuple[float, float]:
+    """(width, height) of a :func:`legend_box` in view fractions, so that ``texts`` show at
+    about ``font_px`` px (vtkLegendBoxActor fits its text into the box it is given); never
+    more than ``most`` of the view (the text is then smaller).
+
+    Examples
+    --------
+    >>> w, h = legend_extent(["Left atrium"] * 12, 12, (435, 360))
+    >>> round(w, 2), round(h, 2)
+    (0.22, 0.49)
+    >>> legend_extent(["Left atrium"], 12, (435, 360), most=(0.1, 0.02))
+    (0.1, 0.02)
+    """
+    width, height = max(view[0], 1), max(view[1], 1)
+    entry = 1.18 * font_px  # one entry's line (the text's ascent and descent)
+    chars = max((len(t) for t in texts), default=1)
+    w_px = 0.56 * font_px * chars + entry + 8  # Arial's mean advance, the square, padding
+    h_px = entry * len(texts) + 6
+    return min(w_px / width, most[0]), min(h_px / height, most[1])
+
+
 def legend_box(entries: list[tuple[str, tuple[float, float, float]]], face: vtkPolyData,
                background, size: tuple[float, float]) -> vtkLegendBoxActor:
     """A legend at the lower left: one ``face`` symbol and text per ``(text, colour)``

@@ -14,12 +14,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from twinviewer.core.format import change
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.scenario import apply_scenario, held_parameters, lvef_of
 from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
+from twinviewer.physiology.plausible import beyond_legend, beyond_mark
 
 BASELINE = "baseline"
 
@@ -616,10 +618,14 @@ class ScenarioTable:
         if groups:  # which interval each row shows (a Δ shares its model error, paired)
             lines.append("intervals: " + "; ".join(f"{k} for {', '.join(v)}"
                                                    for k, v in groups.items()))
+        beyond: list[str] = []  # outputs with an interval beyond the plausible range
         for m in self.metrics:
             title = METRIC_BY_NAME[m].title if m in METRIC_BY_NAME else \
                 f"{m} [{self.units.get(m, '')}]"  # a plugin's metric: its own name
-            lines.append(f"{title}  baseline {self.baseline_text(m)}")
+            b = self.baseline[m]
+            mark = "" if m in YES_NO else beyond_mark(m, b.lo, b.hi)
+            lines.append(f"{title}  baseline {self.baseline_text(m)}{mark}")
+            beyond += [m] if mark else []
             for s in self.scenarios:
                 c = self.cells[m][s]
                 if c.yes_no is not None:  # a yes/no output: words, no interval, no Δ
@@ -628,8 +634,14 @@ class ScenarioTable:
                 imp = "" if c.improved is None else (
                     f"  improves in {100 * c.improved:.0f} %"
                     + (f" ({c.qualifier})" if c.qualifier else ""))
-                lines.append(f"    {shown.get(s, s)}: {c.scenario.format()}  "
-                             f"Δ {c.difference.format(signed=True)}{imp}")
+                v, d = c.scenario, c.difference
+                mark = beyond_mark(m, v.lo, v.hi)
+                beyond += [m] if mark else []
+                # the Δ as the app writes it: at the quantity's display resolution
+                lines.append(f"    {shown.get(s, s)}: {v.format()}{mark}  "
+                             f"Δ {change(d.median, d.lo, d.hi, self.units.get(m, ''))}{imp}")
+        if beyond:  # what the marker means, once (the GUI's and the report's note)
+            lines.append(beyond_legend(beyond))
         for s, f in self.flags.items():
             for line in f.lines():
                 lines.append(f"! {shown.get(s, s)}: {line}")

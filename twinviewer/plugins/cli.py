@@ -120,12 +120,25 @@ def approval_problems(reg: Registry, name: str) -> list[str]:
     >>> approval_problems(Registry(entry_points=[]), "twinviewer")
     []
     """
+    folder = approval_folder(reg, name)
+    return [] if folder is None else check_folder(folder)["problems"]
+
+
+def approval_folder(reg: Registry, name: str) -> Path | None:
+    """The folder :func:`check_folder` checks before the plugin ``name`` is approved: its
+    package with its manifest (None unless it waits for approval). The GUI's plugin manager
+    checks the same folder, with ``twinviewer plugins check``, before it approves.
+
+    Examples
+    --------
+    >>> approval_folder(Registry(entry_points=[]), "twinviewer") is None
+    True
+    """
     rec = reg.record(name)
     m = rec.manifest
     if rec.status != NEEDS_APPROVAL or m is None:
-        return []
-    folder = Path(m.root) if m.root else Path(m.source).parent  # the package with its manifest
-    return check_folder(folder)["problems"]
+        return None
+    return Path(m.root) if m.root else Path(m.source).parent
 
 
 def _approve(reg: Registry, args: argparse.Namespace):
