@@ -353,3 +353,38 @@ def test_the_reports_twin_refused_in_the_helper_as_here(worker, tmp_path):
         assert not (tmp_path / "b.twin").exists()
     finally:
         clear_identifiers()
+
+
+def test_the_export_writes_its_snapshot_in_the_helper_or_here_the_same(tmp_path,
+                                                                      monkeypatch):
+    """The report export's snapshot (:func:`twin_file_actions.write_snapshot`) goes to the
+    model helper for an installed model, is written here where no helper can run or when the
+    helper dies meanwhile, and is the same file each way."""
+    from twinviewer.gui import model_jobs
+    from twinviewer.gui.process_worker import HelperDied
+    from twinviewer.gui.twin_file_actions import write_snapshot
+
+    twin, options = _report_twin()
+    sent = []
+    real_call = ProcessWorker.call
+
+    def spy(self, target, *a, **kw):
+        sent.append(target)
+        return real_call(self, target, *a, **kw)
+
+    monkeypatch.setattr(ProcessWorker, "call", spy)
+    write_snapshot(tmp_path / "helper.twin", twin, options)
+    assert sent == ["twinviewer.gui.model_jobs:child_twin_file"]
+
+    monkeypatch.setattr(model_jobs, "use_helper", lambda *_a: False)  # no helper here
+    write_snapshot(tmp_path / "here.twin", twin, options)
+    assert len(sent) == 1
+    assert (tmp_path / "here.twin").read_bytes() == (tmp_path / "helper.twin").read_bytes()
+
+    def died(self, target, *a, **kw):
+        raise HelperDied("the model process ended (exit code -9)")
+
+    monkeypatch.setattr(model_jobs, "use_helper", lambda *_a: True)
+    monkeypatch.setattr(ProcessWorker, "call", died)
+    write_snapshot(tmp_path / "after.twin", twin, options)
+    assert (tmp_path / "after.twin").read_bytes() == (tmp_path / "here.twin").read_bytes()

@@ -201,3 +201,54 @@ def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
     # and the live preview says which response it shows
     panel.update_live()
     assert "acute, unregulated" in panel.live_label.text()
+
+
+def test_the_table_is_prepared_by_the_job_not_the_gui_thread(qtbot, make_panel, monkeypatch):
+    """The results' table (its numbers and text) is built on the what-if job's thread; the
+    GUI thread only sets the items, and shows what a table built there would show."""
+    import threading
+
+    from twinviewer.gui import scenario_panel
+
+    built_on = []
+    real = scenario_panel.scenario_table
+
+    def recorded(*a, **kw):
+        built_on.append(threading.current_thread() is threading.main_thread())
+        return real(*a, **kw)
+
+    monkeypatch.setattr(scenario_panel, "scenario_table", recorded)
+    state, panel = make_panel()
+    _add(panel, "beta_blocker", "BB", dose=5)
+    _add(panel, "tavi", "TAVI", eoa=1.8)
+    _run(qtbot, panel, state, 2)
+    assert built_on and not any(built_on), built_on
+    shown = [[panel.result_table.item(r, c).text() if panel.result_table.item(r, c) else ""
+              for c in range(2)] for r in range(panel.result_table.rowCount())]
+    # the same results, the table built afresh on the GUI thread: the same cells
+    panel._prepared = None
+    panel.refresh()
+    assert built_on[-1] is True
+    again = [[panel.result_table.item(r, c).text() if panel.result_table.item(r, c) else ""
+              for c in range(2)] for r in range(panel.result_table.rowCount())]
+    assert again == shown and len(shown) > 10
+
+
+def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_panel):
+    """A table prepared for other results (another scenario's definition, other objects) is
+    rebuilt, not shown."""
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.gui.scenario_panel import prepared_table
+    from twinviewer.interventions import run_scenarios
+
+    state, panel = make_panel()
+    sc = Scenario("BB", (InterventionStep("beta_blocker", {"dose": 5.0}),), "regulated")
+    base = state.results
+    res = run_scenarios(model_of(state.twin), base, [sc])
+    prepared = prepared_table(state.twin, base, res, [sc])
+    assert prepared.fits(state.twin, base, dict(res), [sc])
+    other = Scenario("BB", (InterventionStep("beta_blocker", {"dose": 10.0}),), "regulated")
+    assert not prepared.fits(state.twin, base, res, [other])
+    assert not prepared.fits(state.twin, base, {"BB": res["BB"].__class__(**{
+        f: getattr(res["BB"], f) for f in res["BB"].__dataclass_fields__})}, [sc])
+    assert not prepared.fits(state.twin, None, res, [sc])
