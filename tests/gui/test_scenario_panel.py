@@ -252,3 +252,30 @@ def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_panel):
     assert not prepared.fits(state.twin, base, {"BB": res["BB"].__class__(**{
         f: getattr(res["BB"], f) for f in res["BB"].__dataclass_fields__})}, [sc])
     assert not prepared.fits(state.twin, None, res, [sc])
+
+
+def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_panel):
+    """A second run sets the kept plot items' data (no new items); the legend lists the live
+    curve, the baseline and each scenario in order; fewer runs remove the surplus items."""
+    state, panel = make_panel()
+    _add(panel, "beta_blocker", "BB", dose=5)
+    _add(panel, "tavi", "TAVI", eoa=1.8)
+    _run(qtbot, panel, state, 2)
+    items = list(panel.pv_plot.listDataItems())
+    wiggers = list(panel.wiggers_plot.items)
+    assert len(items) == 1 + 3  # live, baseline, two scenarios
+    legend = [label.text for _s, label in panel.pv_plot.legend.items]
+    assert legend == ["live (point estimate)", "baseline", "BB [baroreflex regulated]",
+                      "TAVI [baroreflex regulated]"]
+    first = items[1].getData()[1].copy()
+    before = dict(state.session.scenario_results)
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)  # the same again
+    qtbot.waitUntil(lambda: state.session.scenario_results["BB"] is not before["BB"],
+                    timeout=120_000)
+    assert list(panel.pv_plot.listDataItems()) == items
+    assert list(panel.wiggers_plot.items) == wiggers
+    np.testing.assert_array_equal(items[1].getData()[1], first)
+    state.session.set_scenario_results({"BB": state.session.scenario_results["BB"]})
+    assert list(panel.pv_plot.listDataItems()) == items[:3]
+    assert [label.text for _s, label in panel.pv_plot.legend.items] == legend[:3]
+    assert all(i not in panel.wiggers_plot.items for i in wiggers[-3:])

@@ -188,6 +188,42 @@ class SettingEditor:
             self.widget.setValue(float(value))
 
 
+class _RunCurves:
+    """One run's curves in the What-if step's plots (its median PV loop; its LV pressure
+    band, median and aortic pressure on the Wiggers diagram), updated in place."""
+
+    def __init__(self, pv: pg.PlotItem, wiggers: pg.PlotItem) -> None:
+        self.pv, self.wiggers, self.name = pv, wiggers, None
+        self.loop = pg.PlotDataItem()
+        # PlotCurveItem, not PlotDataItem(pen=None): the latter has an empty path in
+        # pyqtgraph 0.14, so FillBetweenItem would fill nothing.
+        self.lo = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self.hi = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self.fill = pg.FillBetweenItem(self.lo, self.hi)
+        self.med = pg.PlotDataItem()
+        self.ao = pg.PlotDataItem()
+        pv.addItem(self.loop)  # no name yet: the panel orders the legend's rows itself
+        for item in (self.fill, self.med, self.ao):
+            wiggers.addItem(item)
+
+    def show(self, name: str, curves: tuple, rgb: tuple) -> None:
+        v, lo, med, hi, p_ao = curves
+        x = np.linspace(0.0, 1.0, med.size, endpoint=False)
+        self.name = name
+        self.loop.opts["name"] = name
+        self.loop.setData(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2))
+        self.lo.setData(x, lo)
+        self.hi.setData(x, hi)
+        self.fill.setBrush(pg.mkBrush(*rgb, 60))
+        self.med.setData(x, med, pen=pg.mkPen(rgb, width=2))
+        self.ao.setData(x, p_ao, pen=pg.mkPen(rgb, width=1, style=Qt.PenStyle.DotLine))
+
+    def remove(self) -> None:
+        self.pv.removeItem(self.loop)
+        for item in (self.fill, self.med, self.ao):
+            self.wiggers.removeItem(item)
+
+
 class PreparedTable:
     """The what-if table (:func:`~twinviewer.interventions.scenario_table`) and its cells'
     text, prepared on the job's thread for the results it was built from; the panel uses it
@@ -280,6 +316,7 @@ class ScenarioPanel(QWidget):
         self.table = None  # last ScenarioTable
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
+        self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
         self.ranking = None
         self.live_updates = 0
         self.live_result = None
@@ -935,31 +972,34 @@ class ScenarioPanel(QWidget):
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
-        self.pv_plot.clear()
-        self.wiggers_plot.clear()
-        self.pv_plot.addItem(self.live_curve)
-        if base is None:
-            return
-        modes = {sc.name: sc for sc in self.scenarios}  # the legend says acute or regulated
-        runs = [(BASELINE, base, BASE_RGB)] + [
-            (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
-            for i, (k, r) in enumerate(results.items())]
-        for name, r, rgb in runs:
-            curves = loop_curves(r)  # computed by the what-if job
-            if not curves:  # stored results: metrics only
-                continue
-            v, lo, med, hi, p_ao = curves
-            self.pv_plot.plot(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2),
-                              name=name)
-            x = np.linspace(0.0, 1.0, med.size, endpoint=False)
-            # PlotCurveItem, not PlotDataItem(pen=None): the latter has an empty path in
-            # pyqtgraph 0.14, so FillBetweenItem would fill nothing.
-            a = pg.PlotCurveItem(x, lo, pen=pg.mkPen(None))
-            b = pg.PlotCurveItem(x, hi, pen=pg.mkPen(None))
-            self.wiggers_plot.addItem(pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 60)))
-            self.wiggers_plot.plot(x, med, pen=pg.mkPen(rgb, width=2))
-            self.wiggers_plot.plot(x, p_ao, pen=pg.mkPen(rgb, width=1,
-                                                         style=Qt.PenStyle.DotLine))
+        """The median PV loop and Wiggers band of the baseline and each scenario. The plot
+        items are kept and their data set in place (creating and adding pyqtgraph items was
+        most of the 40–50 ms of GUI-thread CPU the results' turn still took, stall12b);
+        runs no longer shown are removed."""
+        if self.live_curve not in self.pv_plot.items:
+            self.pv_plot.addItem(self.live_curve)
+        runs = []
+        if base is not None:
+            modes = {sc.name: sc for sc in self.scenarios}  # the legend: acute or regulated
+            runs = [(BASELINE, base, BASE_RGB)] + [
+                (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
+                for i, (k, r) in enumerate(results.items())]
+            runs = [(n, c, rgb) for n, r, rgb in runs
+                    if (c := loop_curves(r))]  # computed by the what-if job; stored: none
+        for slot in self._curve_slots[len(runs):]:
+            slot.remove()
+        del self._curve_slots[len(runs):]
+        names = [n for n, _c, _rgb in runs]
+        renamed = [s.name for s in self._curve_slots] != names[:len(self._curve_slots)]
+        for i, (name, curves, rgb) in enumerate(runs):
+            if i == len(self._curve_slots):
+                self._curve_slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
+            self._curve_slots[i].show(name, curves, rgb)
+        legend = self.pv_plot.legend
+        if legend is not None and (renamed or len(legend.items) != 1 + len(runs)):
+            legend.clear()  # in the runs' order, under the live curve
+            for item in (self.live_curve, *(s.loop for s in self._curve_slots)):
+                legend.addItem(item, item.opts["name"])
 
     # ------------------------------------------------------------------ ranking
     def goal(self) -> Goal:
