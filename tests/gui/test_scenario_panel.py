@@ -54,6 +54,7 @@ def _add(panel, name, label=None, **settings):
 def _run(qtbot, panel, state, count):
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == count, timeout=120_000)
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)  # a new run's curves: one per turn
 
 
 def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
@@ -272,10 +273,31 @@ def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_pane
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)  # the same again
     qtbot.waitUntil(lambda: state.session.scenario_results["BB"] is not before["BB"],
                     timeout=120_000)
+    assert panel.curves_drawn()  # the kept items: drawn in the results' own turn
     assert list(panel.pv_plot.listDataItems()) == items
     assert list(panel.wiggers_plot.items) == wiggers
     np.testing.assert_array_equal(items[1].getData()[1], first)
     state.session.set_scenario_results({"BB": state.session.scenario_results["BB"]})
+    assert panel.curves_drawn()
     assert list(panel.pv_plot.listDataItems()) == items[:3]
     assert [label.text for _s, label in panel.pv_plot.legend.items] == legend[:3]
     assert all(i not in panel.wiggers_plot.items for i in wiggers[-3:])
+
+
+def test_new_runs_curves_are_added_one_run_per_turn(qtbot, make_panel):
+    """The turn the results arrive in adds at most one new run's plot items (the table and
+    the kept items' data are set in it); the others follow, one per turn."""
+    state, panel = make_panel()
+    _add(panel, "beta_blocker", "BB", dose=5)
+    _add(panel, "tavi", "TAVI", eoa=1.8)
+    _add(panel, "vasodilator", "Vaso")
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    counts = []
+    state.scenarioResultsChanged.connect(
+        lambda _r: counts.append(len(panel.pv_plot.listDataItems())))
+    qtbot.waitUntil(lambda: len(state.session.scenario_results) == 3, timeout=120_000)
+    assert counts[-1] == 1 + 2  # live, the baseline (kept), one new run in that turn
+    assert not panel.curves_drawn()
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)
+    assert len(panel.pv_plot.listDataItems()) == 1 + 4
+    assert panel.result_table.rowCount() > 10

@@ -317,6 +317,8 @@ class ScenarioPanel(QWidget):
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
         self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
+        self._runs_to_draw: list = []  # (name, curves, colour) of the runs to show
+        self._runs_drawn = 0  # how many of them are drawn
         self.ranking = None
         self.live_updates = 0
         self.live_result = None
@@ -989,17 +991,36 @@ class ScenarioPanel(QWidget):
         for slot in self._curve_slots[len(runs):]:
             slot.remove()
         del self._curve_slots[len(runs):]
-        names = [n for n, _c, _rgb in runs]
-        renamed = [s.name for s in self._curve_slots] != names[:len(self._curve_slots)]
-        for i, (name, curves, rgb) in enumerate(runs):
-            if i == len(self._curve_slots):
-                self._curve_slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
-            self._curve_slots[i].show(name, curves, rgb)
+        self._runs_to_draw, self._runs_drawn = runs, 0
+        self._draw_next()
+
+    def _draw_next(self) -> None:
+        """Draw the runs not drawn yet: the kept items at once, and at most one new run's
+        items per turn of the event loop (adding pyqtgraph items is 10–15 ms a run), so that
+        the turn the results arrive in, with the table, stays short while the cine plays."""
+        runs, slots = self._runs_to_draw, self._curve_slots
+        made = False
+        while self._runs_drawn < len(runs):
+            i = self._runs_drawn
+            if i == len(slots):
+                if made:
+                    QTimer.singleShot(0, self._draw_next)
+                    return
+                slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
+                made = True
+            name, curves, rgb = runs[i]
+            slots[i].show(name, curves, rgb)
+            self._runs_drawn += 1
         legend = self.pv_plot.legend
-        if legend is not None and (renamed or len(legend.items) != 1 + len(runs)):
+        names = [self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)]
+        if legend is not None and [label.text for _s, label in legend.items] != names:
             legend.clear()  # in the runs' order, under the live curve
-            for item in (self.live_curve, *(s.loop for s in self._curve_slots)):
+            for item in (self.live_curve, *(s.loop for s in slots)):
                 legend.addItem(item, item.opts["name"])
+
+    def curves_drawn(self) -> bool:
+        """Whether every run's curves are drawn (:meth:`_draw_next`)."""
+        return self._runs_drawn == len(self._runs_to_draw)
 
     # ------------------------------------------------------------------ ranking
     def goal(self) -> Goal:

@@ -236,7 +236,7 @@ def write_snapshot(path: Path, twin: Twin, options: dict[str, Any]) -> None:
     It is written in the model helper (:func:`~twinviewer.gui.model_jobs.twin_file_written`)
     when one can run and the twin's model is an installed one, so the serialisation's long
     copies do not hold this process's interpreter lock (118 ms once, stall12); otherwise, or
-    if the helper dies meanwhile, here. Both give the same file, bit for bit. An export
+    if the helper dies or fails meanwhile, here. Both give the same file, bit for bit. An export
     pressed while a calibration runs in the helper waits for it.
     """
     from twinviewer.gui import model_jobs
@@ -246,8 +246,10 @@ def write_snapshot(path: Path, twin: Twin, options: dict[str, Any]) -> None:
         try:
             model_jobs.twin_file_written(path, twin, options, worker=model_jobs.helper())
             return
-        except HelperDied as exc:
-            log.warning("the model helper ended while writing the report's twin (%s); "
+        # the helper died, its pipe broke or its write failed: written here (an error that
+        # is the file's own is raised again here and reported)
+        except (HelperDied, EOFError, OSError) as exc:
+            log.warning("the model helper could not write the report's twin (%s); "
                         "writing it here", exc)
     model_jobs.twin_file_written(path, twin, options)
 
