@@ -543,3 +543,70 @@ def test_calibration_and_report_stalls_against_main_in_one_run():
               f"report stall {r['report']} (target {STALL_TARGET_MS:g} ms)")
     assert rows["this branch"]["calibration"]["applied"], rows["this branch"]
     assert rows["this branch"]["report"]["written"]
+
+
+_WHATIF_STALLS = r"""
+import json, os, tempfile, time
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from twinviewer.gui.app import _app, wait_for_predictions
+from twinviewer.gui.main_window import MainWindow
+app = _app(None)
+qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+w = MainWindow(settings=qs); w.resize(1280, 800); w.show()
+assert wait_for_predictions(app, w), w.last_error
+RUN_LIMIT_S = 1200
+""" + _STALL_PROBE + _STARTUP_IDLE + r"""
+run(seconds=1.0)
+run(until=startup_idle)
+w.show_step("What-if")
+panel = w.panels["What-if scenarios"]
+for name, label, settings in (("beta_blocker", "BB 5 mg", {"dose": 5}),
+                              ("tavi", "TAVI 1.8", {"eoa": 1.8}),
+                              ("vasodilator", "Vasodilator", {})):
+    panel.select_intervention(name)
+    for k, x in settings.items():
+        panel.set_setting(k, x)
+    panel.name_edit.setText(label)
+    assert panel.add_scenario(), panel.error_label.text()
+run(seconds=2.0)  # the live preview's first answers
+w.cine.speed.setCurrentIndex(w.cine.speed.findData(1.0))
+w.cine.set_playing(True)
+run(seconds=1.0)
+# Run pressed inside run() (the probe drops a run's first gap); until 1 s after the results
+# are shown (the table, the curves, the views' repaint), the cine playing throughout
+pressed, shown_at = [], []
+QTimer.singleShot(100, lambda: pressed.append(panel.run_all()))
+def settled():
+    if pressed and not shown_at and len(w.state.session.scenario_results) == 3 \
+            and not w.state.jobs:
+        shown_at.append(time.perf_counter())
+    return bool(shown_at) and time.perf_counter() - shown_at[0] > 1.0
+t0 = time.perf_counter()
+whatif = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled)))
+whatif["results_after_s"] = round(shown_at[0] - t0, 1) if shown_at else None
+whatif["rows"] = panel.result_table.rowCount()
+w.cine.set_playing(False)
+w.state.session.dirty = False
+print("BENCH" + json.dumps({"load": os.getloadavg()[0], "whatif_while_playing": whatif}),
+      flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.benchmark(group="workspace")
+def test_whatif_run_while_playing_against_main_in_one_run():
+    """Longest interface stall when Run is pressed on a what-if with three scenarios while
+    the cine plays, until 1 s after the results are shown (a 10 ms GUI-thread timer: wall,
+    the GUI thread's CPU and its blocked time in the longest gaps). Both trees in one run
+    (``TWINVIEWER_MAIN``)."""
+    trees = {"this branch": ROOT}
+    main = os.environ.get("TWINVIEWER_MAIN")
+    if main and Path(main, "twinviewer").exists():
+        trees["git main"] = Path(main)
+    rows = {name: run_script(_WHATIF_STALLS, tree, timeout=1800)
+            for name, tree in trees.items()}
+    for name, r in rows.items():
+        print(f"\n{name} (load {r['load']:.1f}): what-if Run while playing "
+              f"{r['whatif_while_playing']} (target {STALL_TARGET_MS:g} ms)")
+    assert rows["this branch"]["whatif_while_playing"]["results_after_s"] is not None

@@ -288,3 +288,103 @@ def test_a_kept_earlier_model_still_runs_in_the_helper():
     twin = twin_from_preset("healthy", n=1)
     twin.model_name = "four_chamber_eoa_src"
     assert use_helper(twin) == available()
+
+
+def _report_twin():
+    """The demo heart's anatomy (its CT image too) on a small twin, with results, the
+    waveforms kept with them and a scenario."""
+    from twinviewer.gui.demo_heart import demo_anatomy
+
+    twin = twin_from_preset("healthy", n=8)
+    twin = dataclasses.replace(twin, anatomy=demo_anatomy(), scenarios=[SCENARIOS[0]],
+                               origin="import of Doe^Jane's study")
+    from twinviewer.document import loop_series
+
+    res = simulate(model_of(twin), twin.ensemble)
+    return twin, {"results": {SCENARIOS[0].name: res},
+                  "series": {SCENARIOS[0].name: loop_series(res)},
+                  "written": "2026-12-07T08:00:00+00:00"}
+
+
+def test_the_reports_twin_written_in_the_helper_equals_the_thread_path(worker, tmp_path):
+    """The report's snapshot written in the helper is the thread path's file, bit for bit,
+    with the app's registered identifiers redacted there too (the helper never saw the
+    study), and encrypted with the passphrase."""
+    from twinviewer.core.privacy import clear_identifiers, register_identifiers
+    from twinviewer.gui.model_jobs import twin_file_written
+    from twinviewer.io.twinfile import load_twin
+
+    twin, options = _report_twin()
+    register_identifiers(["Doe^Jane"])
+    try:
+        here, there = tmp_path / "here.twin", tmp_path / "there.twin"
+        twin_file_written(here, twin, options)
+        twin_file_written(there, twin, options, worker=worker)
+        assert there.read_bytes() == here.read_bytes()
+        assert b"Doe^Jane" not in there.read_bytes()
+        assert there.stat().st_size > 50e6  # the CT went through the pipe
+
+        secret = tmp_path / "secret.twin"
+        twin_file_written(secret, twin, {**options, "passphrase": "pass phrase 12"},
+                          worker=worker)
+        back = load_twin(secret, passphrase="pass phrase 12").twin
+        np.testing.assert_array_equal(back.anatomy.image.array, twin.anatomy.image.array)
+    finally:
+        clear_identifiers()
+
+
+def test_the_reports_twin_refused_in_the_helper_as_here(worker, tmp_path):
+    """A snapshot the writer refuses (an audit entry holding a registered identifier) is
+    refused in the helper with the same error, which names the entry."""
+    from twinviewer.core.privacy import clear_identifiers, register_identifiers
+    from twinviewer.gui.model_jobs import twin_file_written
+    from twinviewer.io.audit import audit_log
+    from twinviewer.io.errors import PrivacyError
+
+    twin = twin_from_preset("healthy", n=2)
+    audit_log(twin).add_note(twin, "seen with Doe^Jane's wife")
+    register_identifiers(["Doe^Jane"])
+    try:
+        with pytest.raises(PrivacyError) as here:
+            twin_file_written(tmp_path / "a.twin", twin, {})
+        with pytest.raises(PrivacyError) as there:
+            twin_file_written(tmp_path / "b.twin", twin, {}, worker=worker)
+        assert str(there.value) == str(here.value)
+        assert not (tmp_path / "b.twin").exists()
+    finally:
+        clear_identifiers()
+
+
+def test_the_export_writes_its_snapshot_in_the_helper_or_here_the_same(tmp_path,
+                                                                      monkeypatch):
+    """The report export's snapshot (:func:`twin_file_actions.write_snapshot`) goes to the
+    model helper for an installed model, is written here where no helper can run or when the
+    helper dies meanwhile, and is the same file each way."""
+    from twinviewer.gui import model_jobs
+    from twinviewer.gui.process_worker import HelperDied
+    from twinviewer.gui.twin_file_actions import write_snapshot
+
+    twin, options = _report_twin()
+    sent = []
+    real_call = ProcessWorker.call
+
+    def spy(self, target, *a, **kw):
+        sent.append(target)
+        return real_call(self, target, *a, **kw)
+
+    monkeypatch.setattr(ProcessWorker, "call", spy)
+    write_snapshot(tmp_path / "helper.twin", twin, options)
+    assert sent == ["twinviewer.gui.model_jobs:child_twin_file"]
+
+    monkeypatch.setattr(model_jobs, "use_helper", lambda *_a: False)  # no helper here
+    write_snapshot(tmp_path / "here.twin", twin, options)
+    assert len(sent) == 1
+    assert (tmp_path / "here.twin").read_bytes() == (tmp_path / "helper.twin").read_bytes()
+
+    def died(self, target, *a, **kw):
+        raise HelperDied("the model process ended (exit code -9)")
+
+    monkeypatch.setattr(model_jobs, "use_helper", lambda *_a: True)
+    monkeypatch.setattr(ProcessWorker, "call", died)
+    write_snapshot(tmp_path / "after.twin", twin, options)
+    assert (tmp_path / "after.twin").read_bytes() == (tmp_path / "here.twin").read_bytes()

@@ -56,11 +56,13 @@ def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
     note = whatif.flags_label.text()
     assert "Results read from the file" in note and shown_name(BETA) in note
     assert state.twin.equation_hash not in note  # no raw hash (review8b #5)
+    qtbot.waitUntil(whatif.curves_drawn, timeout=5000)  # a new run's curves: one per turn
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # live + baseline + its stored loop
     read = state.session.scenario_results[BETA.name]
     # the same cells as right after the run (the run's own Results)
     state.session.set_scenario_results({BETA.name: run})
     assert shown == [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
+    qtbot.waitUntil(whatif.curves_drawn, timeout=5000)
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # + its loop
     # a file of an earlier version kept no loops: the note names the scenario in words, once
     bare = dataclasses.replace(read, series={})

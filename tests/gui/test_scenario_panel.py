@@ -54,6 +54,7 @@ def _add(panel, name, label=None, **settings):
 def _run(qtbot, panel, state, count):
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == count, timeout=120_000)
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)  # a new run's curves: one per turn
 
 
 def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
@@ -201,3 +202,102 @@ def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
     # and the live preview says which response it shows
     panel.update_live()
     assert "acute, unregulated" in panel.live_label.text()
+
+
+def test_the_table_is_prepared_by_the_job_not_the_gui_thread(qtbot, make_panel, monkeypatch):
+    """The results' table (its numbers and text) is built on the what-if job's thread; the
+    GUI thread only sets the items, and shows what a table built there would show."""
+    import threading
+
+    from twinviewer.gui import scenario_panel
+
+    built_on = []
+    real = scenario_panel.scenario_table
+
+    def recorded(*a, **kw):
+        built_on.append(threading.current_thread() is threading.main_thread())
+        return real(*a, **kw)
+
+    monkeypatch.setattr(scenario_panel, "scenario_table", recorded)
+    state, panel = make_panel()
+    _add(panel, "beta_blocker", "BB", dose=5)
+    _add(panel, "tavi", "TAVI", eoa=1.8)
+    _run(qtbot, panel, state, 2)
+    assert built_on and not any(built_on), built_on
+    shown = [[panel.result_table.item(r, c).text() if panel.result_table.item(r, c) else ""
+              for c in range(2)] for r in range(panel.result_table.rowCount())]
+    # the same results, the table built afresh on the GUI thread: the same cells
+    panel._prepared = None
+    panel.refresh()
+    assert built_on[-1] is True
+    again = [[panel.result_table.item(r, c).text() if panel.result_table.item(r, c) else ""
+              for c in range(2)] for r in range(panel.result_table.rowCount())]
+    assert again == shown and len(shown) > 10
+
+
+def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_panel):
+    """A table prepared for other results (another scenario's definition, other objects) is
+    rebuilt, not shown."""
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.gui.scenario_panel import prepared_table
+    from twinviewer.interventions import run_scenarios
+
+    state, panel = make_panel()
+    sc = Scenario("BB", (InterventionStep("beta_blocker", {"dose": 5.0}),), "regulated")
+    base = state.results
+    res = run_scenarios(model_of(state.twin), base, [sc])
+    prepared = prepared_table(state.twin, base, res, [sc])
+    assert prepared.fits(state.twin, base, dict(res), [sc])
+    other = Scenario("BB", (InterventionStep("beta_blocker", {"dose": 10.0}),), "regulated")
+    assert not prepared.fits(state.twin, base, res, [other])
+    assert not prepared.fits(state.twin, base, {"BB": res["BB"].__class__(**{
+        f: getattr(res["BB"], f) for f in res["BB"].__dataclass_fields__})}, [sc])
+    assert not prepared.fits(state.twin, None, res, [sc])
+
+
+def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_panel):
+    """A second run sets the kept plot items' data (no new items); the legend lists the live
+    curve, the baseline and each scenario in order; fewer runs remove the surplus items."""
+    state, panel = make_panel()
+    _add(panel, "beta_blocker", "BB", dose=5)
+    _add(panel, "tavi", "TAVI", eoa=1.8)
+    _run(qtbot, panel, state, 2)
+    items = list(panel.pv_plot.listDataItems())
+    wiggers = list(panel.wiggers_plot.items)
+    assert len(items) == 1 + 3  # live, baseline, two scenarios
+    legend = [label.text for _s, label in panel.pv_plot.legend.items]
+    assert legend == ["live (point estimate)", "baseline", "BB [baroreflex regulated]",
+                      "TAVI [baroreflex regulated]"]
+    first = items[1].getData()[1].copy()
+    before = dict(state.session.scenario_results)
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)  # the same again
+    qtbot.waitUntil(lambda: state.session.scenario_results["BB"] is not before["BB"],
+                    timeout=120_000)
+    assert panel.curves_drawn()  # the kept items: drawn in the results' own turn
+    assert list(panel.pv_plot.listDataItems()) == items
+    assert list(panel.wiggers_plot.items) == wiggers
+    np.testing.assert_array_equal(items[1].getData()[1], first)
+    state.session.set_scenario_results({"BB": state.session.scenario_results["BB"]})
+    assert panel.curves_drawn()
+    assert list(panel.pv_plot.listDataItems()) == items[:3]
+    assert [label.text for _s, label in panel.pv_plot.legend.items] == legend[:3]
+    assert all(i not in panel.wiggers_plot.items for i in wiggers[-3:])
+
+
+def test_new_runs_curves_are_added_one_run_per_turn(qtbot, make_panel):
+    """The turn the results arrive in adds at most one new run's plot items (the table and
+    the kept items' data are set in it); the others follow, one per turn."""
+    state, panel = make_panel()
+    _add(panel, "beta_blocker", "BB", dose=5)
+    _add(panel, "tavi", "TAVI", eoa=1.8)
+    _add(panel, "vasodilator", "Vaso")
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    counts = []
+    state.scenarioResultsChanged.connect(
+        lambda _r: counts.append(len(panel.pv_plot.listDataItems())))
+    qtbot.waitUntil(lambda: len(state.session.scenario_results) == 3, timeout=120_000)
+    assert counts[-1] == 1 + 2  # live, the baseline (kept), one new run in that turn
+    assert not panel.curves_drawn()
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)
+    assert len(panel.pv_plot.listDataItems()) == 1 + 4
+    assert panel.result_table.rowCount() > 10

@@ -318,3 +318,52 @@ def live_in_process(worker: ProcessWorker, model, params, scenario):
     return worker.call(f"{__name__}:child_live",
                        {"model": model, "params": params, "scenario": scenario},
                        with_progress=False)
+
+
+# -- the report's .twin snapshot -------------------------------------------------------------
+def write_twin_file(path, twin, options: dict) -> None:
+    """Write ``twin`` as a .twin file at ``path``: :func:`~twinviewer.io.twinfile.twin_bytes`
+    with ``options`` (its keyword arguments), the body of :func:`twin_file_written`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from twinviewer.twins import twin_from_preset
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.twin"
+    >>> write_twin_file(out, twin_from_preset("healthy", n=2), {})
+    >>> out.read_bytes()[:2]
+    b'PK'
+    """
+    from pathlib import Path
+
+    from twinviewer.io.twinfile import twin_bytes
+
+    Path(path).write_bytes(twin_bytes(twin, **options))
+
+
+def child_twin_file(*, path: str, twin, options: dict, identifiers) -> None:
+    """In the helper: :func:`write_twin_file` with the app's registered patient identifiers
+    (``identifiers``: the writer redacts and refuses them; the helper never saw the study)."""
+    from twinviewer.core.privacy import clear_identifiers, register_identifiers
+
+    clear_identifiers()
+    register_identifiers(identifiers)
+    write_twin_file(path, twin, options)
+
+
+def twin_file_written(path, twin, options: dict, *,
+                      worker: ProcessWorker | None = None) -> None:
+    """:func:`write_twin_file` in ``worker``'s process, or here without a worker (call from a
+    worker thread). Serialising the demo's 115 MB twin in this process held the interpreter
+    lock for up to 118 ms in long copies (stall12); sent to the helper, the arrays go out of
+    band (:func:`~twinviewer.gui.process_worker.send`: ``os.write`` frees the lock) and this
+    process only walks the objects. With ``options["written"]`` given, the file is the same
+    bit for bit either way (tests/gui/test_model_jobs.py)."""
+    if worker is None:
+        write_twin_file(path, twin, options)
+        return
+    from twinviewer.core.privacy import known_identifiers
+
+    worker.call(f"{__name__}:child_twin_file",
+                {"path": str(path), "twin": twin, "options": options,
+                 "identifiers": sorted(known_identifiers())}, with_progress=False)

@@ -188,6 +188,115 @@ class SettingEditor:
             self.widget.setValue(float(value))
 
 
+class _RunCurves:
+    """One run's curves in the What-if step's plots (its median PV loop; its LV pressure
+    band, median and aortic pressure on the Wiggers diagram), updated in place."""
+
+    def __init__(self, pv: pg.PlotItem, wiggers: pg.PlotItem) -> None:
+        self.pv, self.wiggers, self.name = pv, wiggers, None
+        self.loop = pg.PlotDataItem()
+        # PlotCurveItem, not PlotDataItem(pen=None): the latter has an empty path in
+        # pyqtgraph 0.14, so FillBetweenItem would fill nothing.
+        self.lo = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self.hi = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self.fill = pg.FillBetweenItem(self.lo, self.hi)
+        self.med = pg.PlotDataItem()
+        self.ao = pg.PlotDataItem()
+        pv.addItem(self.loop)  # no name yet: the panel orders the legend's rows itself
+        for item in (self.fill, self.med, self.ao):
+            wiggers.addItem(item)
+
+    def show(self, name: str, curves: tuple, rgb: tuple) -> None:
+        v, lo, med, hi, p_ao = curves
+        x = np.linspace(0.0, 1.0, med.size, endpoint=False)
+        self.name = name
+        self.loop.opts["name"] = name
+        self.loop.setData(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2))
+        self.lo.setData(x, lo)
+        self.hi.setData(x, hi)
+        self.fill.setBrush(pg.mkBrush(*rgb, 60))
+        self.med.setData(x, med, pen=pg.mkPen(rgb, width=2))
+        self.ao.setData(x, p_ao, pen=pg.mkPen(rgb, width=1, style=Qt.PenStyle.DotLine))
+
+    def remove(self) -> None:
+        self.pv.removeItem(self.loop)
+        for item in (self.fill, self.med, self.ao):
+            self.wiggers.removeItem(item)
+
+
+class PreparedTable:
+    """The what-if table (:func:`~twinviewer.interventions.scenario_table`) and its cells'
+    text, prepared on the job's thread for the results it was built from; the panel uses it
+    only if those are still the ones shown (:meth:`fits`)."""
+
+    def __init__(self, twin, base, paired: dict, scenarios: list[Scenario], table) -> None:
+        self.twin, self.base, self.paired, self.table = twin, base, paired, table
+        self.scenarios = [s for s in scenarios if s.name in paired]
+        self.rows = table_rows(table, scenarios, twin) if table is not None else []
+
+    def fits(self, twin, base, results: dict, scenarios: list[Scenario]) -> bool:
+        """Whether this is the table of ``results`` over ``base`` for ``twin``, the same
+        objects, with the same scenario definitions."""
+        paired = _paired(base, results)
+        return (twin is self.twin and base is self.base and paired.keys() == self.paired.keys()
+                and all(paired[k] is self.paired[k] for k in paired)
+                and [s for s in scenarios if s.name in paired] == self.scenarios)
+
+
+def _paired(base, results: dict) -> dict:
+    return {k: r for k, r in results.items() if base is not None and r.n == base.n}
+
+
+def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> PreparedTable:
+    """The table of ``results`` (those over ``base``'s members) with the one shown interval
+    (model error on unmeasured outputs) and the failing evidence rows known without running
+    any, and its cells' text; Qt-free, run by the what-if job (about 30 ms on the GUI thread
+    before, stall12)."""
+    paired = _paired(base, results)
+    table = None
+    if base is not None and paired:
+        from twinviewer.explain.evidence_flags import scenario_evidence
+        from twinviewer.personalize.shown import context_of_twin
+
+        table = scenario_table(
+            base, paired, TABLE_METRICS, predictive=context_of_twin(twin),
+            evidence=scenario_evidence([s for s in scenarios if s.name in paired], run=False))
+    return PreparedTable(twin, base, paired, scenarios, table)
+
+
+def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]]:
+    """The text of table ``t``'s cells: per shown metric, its title, its description and
+    its rows ``(scenario, shown name, (value, Δ, better))``, the baseline's first."""
+    modes = {sc.name: sc for sc in scenarios}  # 'regulated' / 'acute' beside names
+    out = []
+    for m in shown_metrics(t):
+        meta = METRIC_BY_NAME[m]
+        b = t.baseline[m]
+        title = meta.title  # one label source with the CLI (compare.format_text)
+        if t.kinds.get(m) == WITH_MODEL_ERROR:
+            title += f" {MARK}"
+        if twin is not None and (meas := twin.measurement(m)) is not None:
+            title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
+                      f"{unit_text(meas.unit)}").rstrip()
+        rows = [(BASELINE, BASELINE, (t.baseline_text(m) if m in YES_NO else
+                                      format_interval(b.median, b.lo, b.hi)
+                                      + beyond_mark(m, b.lo, b.hi), "", ""))]
+        for sc in t.scenarios:
+            c = t.cells[m][sc]
+            shown = shown_name(modes[sc]) if sc in modes else sc
+            if c.yes_no is not None:  # a yes/no output: the share of members in words
+                rows.append((sc, shown, (c.yes_no[1], "", "")))
+                continue
+            rows.append((sc, shown, (
+                format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
+                + beyond_mark(m, c.scenario.lo, c.scenario.hi),
+                change(c.difference.median, c.difference.lo, c.difference.hi, t.units[m]),
+                "—" if c.improved is None else percent(c.improved)
+                + (" *" if c.qualifier else ""))))
+        out.append((title, meta.description, rows))
+    return out
+
+
 class ScenarioPanel(QWidget):
     """Build, run, compare and rank what-if scenarios; live single-twin slider."""
 
@@ -205,6 +314,11 @@ class ScenarioPanel(QWidget):
         self.editors: dict[str, SettingEditor] = {}
         self.job = None
         self.table = None  # last ScenarioTable
+        self._prepared: PreparedTable | None = None  # the last what-if job's table
+        self._rows_text: list | None = None  # its cells' text (table_rows)
+        self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
+        self._runs_to_draw: list = []  # (name, curves, colour) of the runs to show
+        self._runs_drawn = 0  # how many of them are drawn
         self.ranking = None
         self.live_updates = 0
         self.live_result = None
@@ -690,24 +804,42 @@ class ScenarioPanel(QWidget):
         if self.in_process and use_helper(twin, scenarios):
             worker = helper()
 
-            def work(progress, is_cancelled):  # this thread only waits on the helper's pipe
+            def ensembles(progress, is_cancelled):  # this thread only waits on the pipe
                 return scenarios_in_process(worker, model, ensemble, base, scenarios,
                                             progress=progress, cancel=is_cancelled)
         else:
-            def work(progress, is_cancelled):
+            def ensembles(progress, is_cancelled):
                 return scenario_ensembles(model, ensemble, base, scenarios,
                                           progress=progress, cancel=is_cancelled)
+        before = dict(self.state.session.scenario_results)
+        defined = list(self.scenarios)
+
+        def merged_with(res) -> dict:
+            current = before if not replace else {}
+            out = {k: v for k, v in current.items()
+                   if not (k.startswith("live: ") and k not in res)}
+            out.update(res)
+            return out
+
+        def work(progress, is_cancelled):
+            baseline, res = ensembles(progress, is_cancelled)
+            # the table the results will show, prepared here: the GUI thread only sets items
+            progress(1.0, "preparing the table")
+            return baseline, res, prepared_table(twin, baseline, merged_with(res), defined)
 
         def done(out) -> None:
-            baseline, res = out
+            baseline, res, prepared = out
             if self.state.twin is not twin:
                 return  # another twin was opened meanwhile
+            self._prepared = prepared  # used by refresh() if still what it would build
             if baseline is not self.state.results:
                 self.state.session.set_results(baseline)
-            merged = dict(res) if replace else {
-                k: v for k, v in self.state.session.scenario_results.items()
-                if not (k.startswith("live: ") and k not in res)}
-            merged.update(res)
+            if replace:
+                merged = dict(res)
+            else:
+                before.clear()
+                before.update(self.state.session.scenario_results)
+                merged = merged_with(res)
             for sc in scenarios:  # slider previews ("live: …") are not decisions: not audited
                 if not sc.name.startswith("live: "):
                     audit_log(twin).record(twin, "scenario", {
@@ -739,20 +871,12 @@ class ScenarioPanel(QWidget):
     def refresh(self) -> None:
         base = self.state.results
         res = self.state.session.scenario_results
-        self.table = None
-        paired = {k: r for k, r in res.items() if base is not None and r.n == base.n}
-        if base is not None and paired:
-            from twinviewer.explain.evidence_flags import scenario_evidence
-            from twinviewer.personalize.shown import context_of_twin
-
-            # the one shown interval (model error on unmeasured outputs) and the failing
-            # evidence rows known without running any (the GUI thread never runs a row)
-            self.table = scenario_table(
-                base, paired, TABLE_METRICS, predictive=context_of_twin(self.state.twin),
-                evidence=scenario_evidence([s for s in self.scenarios if s.name in paired],
-                                           run=False))
+        prepared, self._prepared = self._prepared, None
+        if prepared is None or not prepared.fits(self.state.twin, base, res, self.scenarios):
+            prepared = prepared_table(self.state.twin, base, res, self.scenarios)
+        self.table, self._rows_text = prepared.table, prepared.rows  # text shown as prepared
         self._fill_table()
-        self._draw_curves(base, paired)
+        self._draw_curves(base, prepared.paired)
         self.ranking = None
         self.rank_table.setRowCount(0)
         self.rank_label.clear()
@@ -789,44 +913,20 @@ class ScenarioPanel(QWidget):
         head = tab.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        metrics = shown_metrics(t)
+        text = self._rows_text if self._rows_text is not None \
+            else table_rows(t, self.scenarios, self.state.twin)
         wide = self._wide = self._is_wide()
-        tab.setRowCount(len(metrics) * (2 + len(t.scenarios)))
+        tab.setRowCount(len(text) * (2 + len(t.scenarios)))
         modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names
-        twin = self.state.twin
         bold = tab.font()
         bold.setBold(True)
         r = 0
-        for m in metrics:
-            meta = METRIC_BY_NAME[m]
-            b = t.baseline[m]
-            title = meta.title  # one label source with the CLI (compare.format_text)
-            if t.kinds.get(m) == WITH_MODEL_ERROR:
-                title += f" {MARK}"
-            if twin is not None and (meas := twin.measurement(m)) is not None:
-                title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
-                          f"{unit_text(meas.unit)}").rstrip()
+        for (title, description, rows), m in zip(text, shown_metrics(t), strict=True):
             item = QTableWidgetItem(title)
-            item.setToolTip(meta.description)
+            item.setToolTip(description)
             item.setFont(bold)
             tab.setItem(r, 0, item)
             tab.setSpan(r, 0, 1, len(RESULT_HEADERS))
-            rows = [(BASELINE, BASELINE, (t.baseline_text(m) if m in YES_NO else
-                                          format_interval(b.median, b.lo, b.hi)
-                                          + beyond_mark(m, b.lo, b.hi), "", ""))]
-            for sc in t.scenarios:
-                c = t.cells[m][sc]
-                if c.yes_no is not None:  # a yes/no output: the share of members in words
-                    rows.append((sc, shown_name(modes[sc]) if sc in modes else sc,
-                                 (c.yes_no[1], "", "")))
-                    continue
-                rows.append((sc, shown_name(modes[sc]) if sc in modes else sc, (
-                    format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
-                    + beyond_mark(m, c.scenario.lo, c.scenario.hi),
-                    change(c.difference.median, c.difference.lo, c.difference.hi,
-                           t.units[m]),
-                    "—" if c.improved is None else percent(c.improved)
-                    + (" *" if c.qualifier else ""))))
             for name, shown, (value, delta, better) in rows:
                 r += 1
                 self._rows[(m, name)] = r
@@ -874,31 +974,53 @@ class ScenarioPanel(QWidget):
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
-        self.pv_plot.clear()
-        self.wiggers_plot.clear()
-        self.pv_plot.addItem(self.live_curve)
-        if base is None:
-            return
-        modes = {sc.name: sc for sc in self.scenarios}  # the legend says acute or regulated
-        runs = [(BASELINE, base, BASE_RGB)] + [
-            (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
-            for i, (k, r) in enumerate(results.items())]
-        for name, r, rgb in runs:
-            curves = loop_curves(r)  # computed by the what-if job
-            if not curves:  # stored results: metrics only
-                continue
-            v, lo, med, hi, p_ao = curves
-            self.pv_plot.plot(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2),
-                              name=name)
-            x = np.linspace(0.0, 1.0, med.size, endpoint=False)
-            # PlotCurveItem, not PlotDataItem(pen=None): the latter has an empty path in
-            # pyqtgraph 0.14, so FillBetweenItem would fill nothing.
-            a = pg.PlotCurveItem(x, lo, pen=pg.mkPen(None))
-            b = pg.PlotCurveItem(x, hi, pen=pg.mkPen(None))
-            self.wiggers_plot.addItem(pg.FillBetweenItem(a, b, brush=pg.mkBrush(*rgb, 60)))
-            self.wiggers_plot.plot(x, med, pen=pg.mkPen(rgb, width=2))
-            self.wiggers_plot.plot(x, p_ao, pen=pg.mkPen(rgb, width=1,
-                                                         style=Qt.PenStyle.DotLine))
+        """The median PV loop and Wiggers band of the baseline and each scenario. The plot
+        items are kept and their data set in place (creating and adding pyqtgraph items was
+        most of the 40–50 ms of GUI-thread CPU the results' turn still took, stall12b);
+        runs no longer shown are removed."""
+        if self.live_curve not in self.pv_plot.items:
+            self.pv_plot.addItem(self.live_curve)
+        runs = []
+        if base is not None:
+            modes = {sc.name: sc for sc in self.scenarios}  # the legend: acute or regulated
+            runs = [(BASELINE, base, BASE_RGB)] + [
+                (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
+                for i, (k, r) in enumerate(results.items())]
+            runs = [(n, c, rgb) for n, r, rgb in runs
+                    if (c := loop_curves(r))]  # computed by the what-if job; stored: none
+        for slot in self._curve_slots[len(runs):]:
+            slot.remove()
+        del self._curve_slots[len(runs):]
+        self._runs_to_draw, self._runs_drawn = runs, 0
+        self._draw_next()
+
+    def _draw_next(self) -> None:
+        """Draw the runs not drawn yet: the kept items at once, and at most one new run's
+        items per turn of the event loop (adding pyqtgraph items is 10–15 ms a run), so that
+        the turn the results arrive in, with the table, stays short while the cine plays."""
+        runs, slots = self._runs_to_draw, self._curve_slots
+        made = False
+        while self._runs_drawn < len(runs):
+            i = self._runs_drawn
+            if i == len(slots):
+                if made:
+                    QTimer.singleShot(0, self._draw_next)
+                    return
+                slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
+                made = True
+            name, curves, rgb = runs[i]
+            slots[i].show(name, curves, rgb)
+            self._runs_drawn += 1
+        legend = self.pv_plot.legend
+        names = [self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)]
+        if legend is not None and [label.text for _s, label in legend.items] != names:
+            legend.clear()  # in the runs' order, under the live curve
+            for item in (self.live_curve, *(s.loop for s in slots)):
+                legend.addItem(item, item.opts["name"])
+
+    def curves_drawn(self) -> bool:
+        """Whether every run's curves are drawn (:meth:`_draw_next`)."""
+        return self._runs_drawn == len(self._runs_to_draw)
 
     # ------------------------------------------------------------------ ranking
     def goal(self) -> Goal:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as _dt
 import hashlib
 import io
 import logging
@@ -228,6 +229,31 @@ def report_command(twin_file: Path, output: Path) -> list[str]:
 REPORT_NICE = 5
 
 
+def write_snapshot(path: Path, twin: Twin, options: dict[str, Any]) -> None:
+    """Write the report's .twin snapshot of ``twin`` at ``path`` (``options``: the keyword
+    arguments of :func:`~twinviewer.io.twinfile.twin_bytes`), from a job's thread.
+
+    It is written in the model helper (:func:`~twinviewer.gui.model_jobs.twin_file_written`)
+    when one can run and the twin's model is an installed one, so the serialisation's long
+    copies do not hold this process's interpreter lock (118 ms once, stall12); otherwise, or
+    if the helper dies or fails meanwhile, here. Both give the same file, bit for bit. An export
+    pressed while a calibration runs in the helper waits for it.
+    """
+    from twinviewer.gui import model_jobs
+    from twinviewer.gui.process_worker import HelperDied
+
+    if model_jobs.use_helper(twin):
+        try:
+            model_jobs.twin_file_written(path, twin, options, worker=model_jobs.helper())
+            return
+        # the helper died, its pipe broke or its write failed: written here (an error that
+        # is the file's own is raised again here and reported)
+        except (HelperDied, EOFError, OSError) as exc:
+            log.warning("the model helper could not write the report's twin (%s); "
+                        "writing it here", exc)
+    model_jobs.twin_file_written(path, twin, options)
+
+
 def export_report(window, state, path: str | Path | None = None) -> Path | None:
     """Export the PDF report of the open twin (asks for the file when ``path`` is None).
 
@@ -256,20 +282,22 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
     snap.audit = list(twin.audit)  # a note recorded meanwhile is not half in the report
     kw = {"results": _results(state), "parameters": _table(state, twin),
           "keep_identifiers": ctx.identifiable, "series": session.series_to_save(),
-          "passphrase": passphrase}
+          "passphrase": passphrase,
+          "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
 
     def work(progress, is_cancelled) -> tuple[int, str]:
         progress(0.0, "writing the twin for the report")
-        try:
-            data = twin_bytes(snap, **kw)
-        except (TwinFileError, OSError) as exc:
-            return 1, f"error: {exc}"
         env = dict(os.environ)
         if passphrase is not None:
             env["TWINVIEWER_PASSPHRASE"] = passphrase
         with tempfile.TemporaryDirectory(prefix="twinviewer-report-") as tmp:
             snapshot = Path(tmp) / "report.twin"
-            snapshot.write_bytes(data)
+            try:
+                write_snapshot(snapshot, snap, kw)
+            except (TwinFileError, OSError) as exc:
+                return 1, f"error: {exc}"
+            if is_cancelled():
+                raise JobCancelled("report cancelled")
             progress(0.1, "simulating and writing the pages")
             proc = subprocess.Popen(report_command(snapshot, path), env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -310,10 +310,12 @@ def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
                results: Mapping[str, Any] | None = None,
                parameters: list[ParameterInfo] | None = None,
                keep_identifiers: bool = False, passphrase: str | None = None,
-               series: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> bytes:
+               series: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+               written: str | None = None) -> bytes:
     """The bytes of a .twin file for ``twin`` (see :func:`save_twin` for the parameters;
     ``series``: result name → waveforms kept with that cached result, see
-    :attr:`TwinDocument.series`)."""
+    :attr:`TwinDocument.series`; ``written``: the manifest's ISO time of writing, now if
+    None — given, the same arguments give the same bytes wherever they are written)."""
     check_pseudonym(twin.pseudonym, keep_identifiers=keep_identifiers)
     if twin.anatomy is not None:
         check_pseudonym(twin.anatomy.pseudonym, keep_identifiers=keep_identifiers)
@@ -343,7 +345,7 @@ def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "app_version": twinviewer.__version__,
-        "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "written": written or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "model": tree["model"],
         "identifiable": bool(keep_identifiers),
         "privacy": IDENTIFIABLE_BANNER if keep_identifiers else "de-identified",
