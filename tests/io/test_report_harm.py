@@ -78,7 +78,7 @@ def test_the_first_page_names_each_scenario_with_its_mode():
     """review6: the first page listed "beta_blocker(dose=5), pacing(rate=90) [baroreflex
     regulated]": the acute one bare, in the scenario list and in the stored results."""
     from twinviewer.core.twin import Scenario
-    from twinviewer.report.pdf import _summary_page
+    from twinviewer.report.pdf import _file_page  # the old page 1, now Appendix A (fix12b)
 
     rec = _Recorder()
     acute = Scenario("beta_blocker(dose=5)", (), "acute")
@@ -91,7 +91,7 @@ def test_the_first_page_names_each_scenario_with_its_mode():
     twin.scenarios[:] = [acute, regulated]
     doc = TwinDocument(twin, AuditLog(), [],
                        results={"baseline": {}, acute.name: {}, regulated.name: {}})
-    _summary_page(rec, doc, "now")
+    _file_page(rec, doc, "now")
     (_, rows), = rec.tables
     got = dict(rows)
     want = "beta_blocker(dose=5) [acute, unregulated], pacing(rate=90) [baroreflex regulated]"

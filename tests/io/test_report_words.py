@@ -87,7 +87,10 @@ def test_a_result_the_file_does_not_hold_is_marked(journey_report):
            "report, not stored in the file" in text
     assert "* computed for this report, not stored in the file" in text  # the PV legend key
     marked = text.count("computed for this report")
-    assert marked == 3  # list, legend key, the pacing table; never the stored ones
+    # page 1's what-if key and its warning (fix12b's summary), the list, the PV legend key,
+    # the pacing table; never the stored ones
+    assert marked == 5
+    assert "Pacing 90 bpm [acute, unregulated]: result computed for this report" in text
     assert "Beta-blocker 5 mg [acute, unregulated] — computed" not in text
 
 
