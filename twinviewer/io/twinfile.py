@@ -66,7 +66,13 @@ from twinviewer.core.units import dimension
 from twinviewer.io import crypto
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
 from twinviewer.io.errors import PrivacyError, TwinFileError
-from twinviewer.io.measurement_use import UNCALIBRATED, is_assumed, measurement_use
+from twinviewer.io.measurement_use import (
+    UNCALIBRATED,
+    MeasurementCounts,
+    is_assumed,
+    measurement_counts,
+    measurement_use,
+)
 from twinviewer.io.migrations import migrate
 from twinviewer.io.privacy import (
     check_pseudonym,
@@ -994,8 +1000,7 @@ def _measured_line(t: Twin) -> str:
     images, entered, _ = _held(t)
     ms = [*images, *entered]
     n = len(ms)
-    return (f"measured    {n} measurement{'' if n == 1 else 's'}"
-            + (f" ({len(images)} from the images, {len(entered)} entered)" if images else "")
+    return (f"measured    {MeasurementCounts(len(images), len(entered), None, ()).held_text()}"
             + (": " + ", ".join(f"{m.name} {number(m.value)} {shown_unit(m.unit)}"
                                 for m in ms[:6])
                + (f", … (+{n - 6} more)" if n > 6 else "") if ms else ""))
@@ -1050,7 +1055,8 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
               for name, why in held.items()]
     uses = measurement_use(t, doc.audit.entries)
     if uses and uses[0].status != UNCALIBRATED:
-        lines.append("measurement use in the last calibration:")
+        lines.append("measurement use in the last calibration ("
+                     f"{measurement_counts(t, doc.audit.entries).calibration_text()}):")
         lines += [f"  {u.measurement.name:<10} {number(u.measurement.value)} "
                   f"{shown_unit(u.measurement.unit)} "
                   f"({u.measurement.source or 'no source'}, {u.origin}): {u.text()}"

@@ -38,7 +38,13 @@ from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
 from twinviewer.explain.words import model_or_none, plain_text, words
-from twinviewer.io.measurement_use import in_force, is_assumed, last_calibration, measurement_use
+from twinviewer.io.measurement_use import (
+    in_force,
+    is_assumed,
+    last_calibration,
+    measurement_counts,
+    measurement_use,
+)
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
@@ -300,8 +306,11 @@ def _calibration_text(doc: TwinDocument) -> str:
             names = ", ".join(_label(doc.twin, n) for n in d.get("calibrated", [])) \
                 or "no parameter"
             counts = counts_text(doc.twin.provenance, [i.name for i in doc.parameters])
-            return (f"{d.get('method', '?')}, {d.get('members', '?')} members, to "
-                    f"{len(d.get('measurements', []))} measurement(s). Parameters: {counts}. "
+            given = measurement_counts(doc.twin, doc.audit.entries)
+            to = (given.calibration_text() if given.given is not None
+                  else f"to {len(d.get('measurements', []))} measurement(s)")
+            return (f"{d.get('method', '?')}, {d.get('members', '?')} members, {to}. "
+                    f"Parameters: {counts}. "
                     f"Calibrated: {names}")
     return "none (prior ensemble)"
 
