@@ -224,9 +224,8 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         text.append(f"prior: {result.prior_choice.describe()}")
         fitted = result.fitted_names()
         # the one count the PDF and the Calibrate step print (review9b #4)
-        from twinviewer.personalize.parameter_count import counts_text
-
         from twinviewer.io.measurement_use import MeasurementCounts, held_counts
+        from twinviewer.personalize.parameter_count import counts_text
 
         given = MeasurementCounts(*held_counts(twin), tuple(r.name for r in result.fit),
                                   tuple(fitted))

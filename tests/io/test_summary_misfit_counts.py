@@ -52,7 +52,8 @@ def test_one_count_everywhere():
                                     "(1 left out: LVSV)")
     info = "\n".join(describe(doc))
     assert "measured    6 measurements (3 from the images, 3 entered)" in info
-    assert "(calibrated to 5 of the 6 measurements given (1 left out: LVSV))" in info
+    assert ("last calibration — calibrated to 5 of the 6 measurements given (1 left out: "
+            "LVSV):") in info
     from twinviewer.report.pdf import _calibration_text
 
     assert "calibrated to 5 of the 6 measurements given (1 left out: LVSV)" in \
@@ -60,8 +61,8 @@ def test_one_count_everywhere():
 
 
 def test_page_one_marks_and_warns_of_poor_fits():
-    from twinviewer.report.summary import misfit_of, misfit_warnings
     from twinviewer.io.measurement_use import last_calibration
+    from twinviewer.report.summary import misfit_of, misfit_warnings
 
     doc = _doc()
     summary = last_calibration(doc.audit.entries)
@@ -73,3 +74,44 @@ def test_page_one_marks_and_warns_of_poor_fits():
                and "98 mL" in w for w in lines)
     assert any(w.startswith("LV stroke volume: disagrees") for w in lines)
     assert len(lines) == 2
+
+
+def test_info_writes_scenarios_as_the_report_does(tmp_path, capsys):
+    """review12b #9: ``info`` listed "beta_blocker(dose=5)" (a code name) and its results
+    line dropped the acute tag."""
+    import argparse
+
+    from twinviewer.cli import _info
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.io.twinfile import save_twin
+
+    twin = twin_from_preset("healthy", n=2)
+    step = (InterventionStep("beta_blocker", {"dose": 5.0}),)
+    twin.scenarios[:] = [Scenario("beta_blocker(dose=5)", step, "acute")]
+    path = save_twin(tmp_path / "t.twin", twin, results={
+        "baseline": {"CO": [5.0, 5.1]}, "beta_blocker(dose=5)": {"CO": [4.8, 4.9]}})
+    assert _info(argparse.Namespace(file=path, json=False)) == 0
+    out = capsys.readouterr().out
+    assert "scenarios   Beta-blocker 5 mg [acute, unregulated]" in out
+    # current or held back (this file has no constants digest): named as the report names it
+    results = out.split("results     ")[1].split("audit  ")[0]
+    assert "Beta-blocker 5 mg [acute, unregulated]" in results
+    assert "beta_blocker(dose=5)" not in out
+
+
+def test_one_interval_formatter_for_page_one_and_the_cli():
+    """review12b #9: page 1 wrote "16.7 (5.0–59)" where the CLI and the appendix wrote
+    "17 (5–59)"."""
+    from twinviewer.core.format import interval
+    from twinviewer.report.pdf import _triple
+
+    assert _triple((16.7, 5.0, 59.0)) == interval(16.7, 5.0, 59.0) == "17 (5–59)"
+    assert _triple((24.0, 11.8, 40.0)) == "24 (12–40)"
+    assert _triple((-3.0, -6.0, -0.3)) == "−3.0 (−6.0 to −0.3)"
+
+
+def test_whatif_list_writes_units_as_people_do():
+    from twinviewer.interventions import LIBRARY
+
+    text = LIBRARY["tavi"].describe()
+    assert "eoa [cm²]" in text and "cm^2" not in text

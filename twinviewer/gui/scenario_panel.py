@@ -1084,8 +1084,8 @@ class ScenarioPanel(QWidget):
             if m in changes:
                 x0, d = changes[m]
                 dd = _fmt(d) if abs(d) >= 1e-9 else "0"
-                parts.append(f"Δ {name} {'+' if d > 0 else ''}{dd.replace('-', '−')} {u} "
-                             f"(from {_fmt(x0)})".replace("  ", " "))
+                parts.append(f"Δ\u00a0{name} {'+' if d > 0 else ''}{dd.replace('-', '−')} "
+                             f"{u} (from {_fmt(x0)})".replace("  ", " "))
             else:
                 parts.append(f"{name} {_fmt(x)} {u}".rstrip())
         flags = []
@@ -1094,13 +1094,12 @@ class ScenarioPanel(QWidget):
         if r.metrics["AV_opening"][0] < 0.5:
             flags.append("aortic valve does not open")
         base_ef = (getattr(r, "point_baseline", None) or {}).get("LVEF")
-        where = (f"the twin's single best-fit parameter set, LVEF {_fmt(base_ef)} % untreated"
+        where = (f"the twin's best-fit parameter set, LVEF {_fmt(base_ef)} % untreated"
                  if base_ef is not None and np.isfinite(base_ef) else
-                 "the twin's single best-fit parameter set")
+                 "the twin's best-fit parameter set")
         text = (f"point estimate ({where}), {REGULATION_TEXT[self.regulation]}: change from "
-                "this point's own baseline, no interval — compare changes, not levels, with "
-                "the ensemble (release the slider for its median and 90 % interval): "
-                + " · ".join(parts))
+                "this point's own baseline, no interval; compare changes, not levels, with "
+                "the ensemble (release the slider for it): " + " · ".join(parts))
         if flags:
             text += "\n⚠ " + ", ".join(flags)
         self.live_label.setText(text)

@@ -199,7 +199,8 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     shown = _shown_names(scenarios)
     rows = []
     for name, (met, ok1) in mets.items():
-        flag = " *" if name in unstored else ""
+        # "*" marks a qualified response share in the scenario tables: one mark, one meaning
+        flag = " (not stored)" if name in unstored else ""
         flag += " !" if evidence.get(name) else ""
         rows.append([shown.get(name, name) + flag,
                      *[_delta(c, base, met, ok0, ok1, ctx) or "—" for c in cols]])
@@ -208,7 +209,9 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
                           for c in cols]],
             rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
     p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
-           "* computed for this report, not stored in the file; ! a source this "
+           + ("(not stored): computed for this report, not stored in the file; "
+              if any(k in unstored for k in mets) else "")
+           + "! a source this "
            "intervention's model fails (Warnings). Full comparison: Scenarios page.",
            size=7.5, color="0.3")
     from twinviewer.explain.evidence_flags import checked_changes
