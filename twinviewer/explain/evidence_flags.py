@@ -148,15 +148,16 @@ DERIVED: dict[str, tuple[str, str]] = {"LVSV": ("LVEDV", "LVESV"),
                                        "RVSV": ("RVEDV", "RVESV")}
 
 
-def checked_by(interventions: Iterable[str]) -> dict[str, str]:
-    """Model metric → the sourced evidence row of ``interventions`` that checks it and how
-    ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg): PCWP ~="); a row reporting
-    PCWP checks LAP and LVEDP (:data:`SURROGATES`), one checking EDV and ESV checks SV.
+def checked_by(interventions: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Model metric → (the sourced evidence row of ``interventions`` that checks it, through
+    what) — ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", "PCWP ~=") — with ''
+    for a metric the row reports itself; a row reporting PCWP checks LAP and LVEDP
+    (:data:`SURROGATES`), one checking EDV and ESV checks SV (:data:`DERIVED`).
 
     Examples
     --------
     >>> checked_by(["beta_blocker"])["LVEDP"]
-    "evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg): PCWP ~="
+    ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", 'PCWP ~=')
     """
     from twinviewer.interventions.compare import resolve_metric
     from twinviewer.interventions.evidence_table import EvidenceError
@@ -166,23 +167,24 @@ def checked_by(interventions: Iterable[str]) -> dict[str, str]:
         rows = [r for r in _rows() if r.intervention in names and r.sourced]
     except EvidenceError:
         return {}
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
     for r in rows:
         row = f"evidence row '{r.title or r.id}' ({r.id})"
-        mine: dict[str, str] = {}
+        mine: dict[str, tuple[str, str]] = {}
         for v in r.variables:
             said = v.reported_as or v.metric
             try:
                 metric = resolve_metric(v.metric)
             except Exception:  # noqa: BLE001 - a name the model lacks checks nothing here
                 metric = v.metric
-            mine.setdefault(metric, f"{row}: {said}")
+            mine.setdefault(metric, (row, ""))
             reported = said.replace("~=", " ").replace("↑", " ").replace("↓", " ").split()
             for other in SURROGATES.get(reported[0] if reported else "", ()):
-                mine.setdefault(other, f"{row}: {said}")
+                if other != metric:
+                    mine.setdefault(other, (row, said))
         for out_name, (a, b) in DERIVED.items():
             if a in mine and b in mine:
-                mine.setdefault(out_name, f"{row}: {a} and {b}, so {out_name} = {a} − {b}")
+                mine.setdefault(out_name, (row, f"{a} and {b}"))
         for k, how in mine.items():
             out.setdefault(k, how)
     return out
@@ -196,9 +198,10 @@ def sourced_metrics(interventions: Iterable[str]) -> set[str]:
 
 def checked_changes(scenarios: Sequence[Any], baseline: Any,
                     results: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Scenario name → one line per large headline change (as :func:`unsourced_changes`
-    judges them) that a sourced evidence row covers, naming the row ("checked against …"):
-    the counterpart of an UNSOURCED line, so a reader sees which source a change rests on.
+    """Scenario name → one line per sourced evidence row naming the large headline changes
+    (as :func:`unsourced_changes` judges them) it covers ("LV end-diastolic pressure +2.5
+    mmHg (through PCWP ~=): checked against evidence row …"): the counterpart of an
+    UNSOURCED line, so a reader sees which source a change rests on (review12b #6).
     """
     out: dict[str, list[str]] = {}
     for sc in scenarios:
@@ -206,10 +209,14 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
         if r is None:
             continue
         by = checked_by(step.name for step in sc.steps)
-        lines = [f"{text}: checked against {by[name]}"
-                 for name, text in _large_changes(baseline, r) if name in by]
-        if lines:
-            out[sc.name] = lines
+        rows: dict[str, list[str]] = {}
+        for name, text in _large_changes(baseline, r):
+            if name in by:
+                row, via = by[name]
+                rows.setdefault(row, []).append(f"{text} (through {via})" if via else text)
+        if rows:
+            out[sc.name] = [f"{', '.join(changes)}: checked against {row}"
+                            for row, changes in rows.items()]
     return out
 
 

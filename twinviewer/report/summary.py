@@ -219,8 +219,11 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     by_name = {s.name: s for s in scenarios}
     checked = checked_changes([by_name[k] for k in mets if k in by_name], results,
                               scenario_results) if results is not None else {}
-    for k, lines in checked.items():
-        p.para(f"{shown.get(k, k)}: " + "; ".join(lines) + ".", size=7.4, color="0.3")
+    for k, lines in checked.items():  # which source each large change rests on
+        said = [line + (" (which it fails: Warnings)" if any(
+            f"({line.rsplit('(', 1)[-1].rstrip(')')}) fails" in e for e in evidence.get(k, ()))
+            else "") for line in lines]
+        p.para(f"{shown.get(k, k)}: " + "; ".join(said) + ".", size=7.2, color="0.3")
 
 
 def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: set[str],
