@@ -178,12 +178,13 @@ def _refused(message: str) -> Callable[[argparse.Namespace], int]:
 
 def _info(args: argparse.Namespace) -> int:
     from twinviewer.interventions.constants_digest import held_back
+    from twinviewer.interventions.scenario import shown_name
     from twinviewer.io.cli import run_info
     from twinviewer.personalize.parameter_count import twin_counts
 
     return run_info(args.file, as_json=getattr(args, "json", False),
                     judge=lambda doc: held_back(doc.results, doc.twin.scenarios),
-                    count=lambda doc: twin_counts(doc.twin))
+                    count=lambda doc: twin_counts(doc.twin), name=shown_name)
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -224,9 +224,12 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         text.append(f"prior: {result.prior_choice.describe()}")
         fitted = result.fitted_names()
         # the one count the PDF and the Calibrate step print (review9b #4)
+        from twinviewer.io.measurement_use import MeasurementCounts, held_counts
         from twinviewer.personalize.parameter_count import counts_text
 
-        text.append(f"calibrated to {len(fitted)} measurements ({', '.join(fitted)}; "
+        given = MeasurementCounts(*held_counts(twin), tuple(r.name for r in result.fit),
+                                  tuple(fitted))
+        text.append(f"{given.text()} (used: {', '.join(fitted)}; "
                     f"{members} posterior members); parameters: "
                     f"{counts_text(result.provenance, result.parameter_names)}")
         text.append(f"fit: {result.status_line()}")  # misfit is never silent

@@ -23,3 +23,27 @@ def test_teer_ef_fall_is_called_unsourced_and_its_sourced_gradient_is_not():
     assert "Mitral mean gradient" not in line  # its row sources it
     # an intervention whose row checks the output is not called unsourced for it
     assert "CO" in sourced_metrics(["pacing"])
+
+
+def test_beta_blocker_filling_pressure_is_checked_against_its_pcwp_row():
+    """review12b #6: the β-blocker's LVEDP rise was called UNSOURCED although its row
+    (Dell'Italia 1989, metoprolol) reports PCWP unchanged: PCWP stands for LAP and LVEDP, and
+    a row checking EDV and ESV checks SV."""
+    import numpy as np
+
+    from twinviewer.explain.evidence_flags import checked_changes
+
+    checked = sourced_metrics(["beta_blocker"])
+    assert {"LAP", "LVEDP", "LVSV"} <= checked
+    sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),), "regulated")
+    base = {"LVEDP": np.array([17.0, 15.0]), "LVSV": np.array([40.0, 38.0]),
+            "MAP": np.array([85.0, 80.0])}
+    after = {"LVEDP": np.array([19.5, 17.5]), "LVSV": np.array([35.7, 33.7]),
+             "MAP": np.array([73.0, 68.0])}
+    (line,) = unsourced_changes([sc], base, {"bb": after})["bb"]
+    assert "Mean arterial pressure" in line and "end-diastolic" not in line
+    assert "stroke volume" not in line
+    lines = checked_changes([sc], base, {"bb": after})["bb"]
+    assert any("LV end-diastolic pressure +2.5 mmHg (through PCWP ~=)" in x
+               and x.endswith("checked against evidence row 'Metoprolol 12 mg IV' "
+                              "(metoprolol-12mg)") for x in lines), lines

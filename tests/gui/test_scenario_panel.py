@@ -139,6 +139,8 @@ def test_slider_gives_live_single_twin_predictions_fast(qtbot, make_panel):
     panel.select_intervention("lvad")
     panel.update_live()
     assert "point estimate" in panel.live_label.text() and "CO" in panel.live_label.text()
+    # a change from the point's own baseline, named, never a bare level (review12b #2)
+    assert "Δ\u00a0CO" in panel.live_label.text() and "own baseline" in panel.live_label.text()
     n0 = panel.live_updates
     positions = range(panel.slider.minimum() + 60, panel.slider.minimum() + 110)
     t0 = time.perf_counter()

@@ -104,7 +104,7 @@ def test_info_lists_the_use_of_each_measurement(tmp_path, capsys):
     path = save_twin(tmp_path / "t.twin", t)
     assert run_info(path) == 0
     out = capsys.readouterr().out
-    assert "measurement use in the last calibration:" in out
+    assert "measurement use in the last calibration — calibrated to " in out
     assert f"LVEDV      129 mL ({CT}, images): replaced by LVEDV 118 mL ({CT})" in out
     assert run_info(path, as_json=True) == 0
     import json

@@ -85,7 +85,9 @@ def test_a_result_the_file_does_not_hold_is_marked(journey_report):
     assert "Pacing" not in page1[page1.index("Stored results"):]  # page 1: what the file holds
     assert "Pacing 90 bpm [acute, unregulated]: Dual-chamber 90 bpm — computed for this " \
            "report, not stored in the file" in text
-    assert "* computed for this report, not stored in the file" in text  # the PV legend key
+    # the PV legend key; "*" marks only a qualified response share (review12b #9)
+    assert "(not stored): computed for this report, not stored in the file" in text
+    assert "* computed for this report" not in text
     marked = text.count("computed for this report")
     # page 1's what-if key and its warning (fix12b's summary), the list, the PV legend key,
     # the pacing table; never the stored ones

@@ -36,9 +36,12 @@ def test_regulated_whatif_saved_by_one_process_is_current_in_another(tmp_path):
     _cli(tmp_path, "1", "whatif", str(path), "-i", "tavi_sapien3:size=26",
          "--regulation", "regulated")
     doc = load_twin(path)
-    regulated = [s.name for s in doc.twin.scenarios if s.regulation == "regulated"]
-    assert regulated and all(name in doc.results for name in regulated)
+    from twinviewer.interventions.scenario import shown_name
+
+    regulated = [s for s in doc.twin.scenarios if s.regulation == "regulated"]
+    assert regulated and all(s.name in doc.results for s in regulated)
     info = _cli(tmp_path, "2", "info", str(path))
     assert "not current" not in info, info
     line = next(x for x in info.splitlines() if x.startswith("results"))
-    assert all(name in line for name in regulated), line
+    # named as the report names it (review12b #9: words and the response mode)
+    assert all(shown_name(s) in line for s in regulated), line

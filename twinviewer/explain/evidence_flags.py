@@ -138,8 +138,27 @@ HEADLINE = ("LVEF", "CO", "LVSV", "MAP", "LVEDP", "LAP")
 LARGE = 0.10
 
 
-def sourced_metrics(interventions: Iterable[str]) -> set[str]:
-    """The model metrics some sourced evidence row of ``interventions`` checks."""
+#: A reported variable (its ``reported_as`` name, before any "~=" or arrow) → further model
+#: outputs it checks (review12b #6): the wedge pressure is the catheter's estimate of LV
+#: filling pressure, so a row reporting PCWP checks the model's LAP and its LVEDP (the row
+#: names PCWP; Dell'Italia 1989 reports PCWP unchanged under metoprolol).
+SURROGATES: dict[str, tuple[str, ...]] = {"PCWP": ("LAP", "LVEDP")}
+#: An output that follows from two others: a row checking both checks it (SV = EDV − ESV).
+DERIVED: dict[str, tuple[str, str]] = {"LVSV": ("LVEDV", "LVESV"),
+                                       "RVSV": ("RVEDV", "RVESV")}
+
+
+def checked_by(interventions: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Model metric → (the sourced evidence row of ``interventions`` that checks it, through
+    what) — ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", "PCWP ~=") — with ''
+    for a metric the row reports itself; a row reporting PCWP checks LAP and LVEDP
+    (:data:`SURROGATES`), one checking EDV and ESV checks SV (:data:`DERIVED`).
+
+    Examples
+    --------
+    >>> checked_by(["beta_blocker"])["LVEDP"]
+    ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", 'PCWP ~=')
+    """
     from twinviewer.interventions.compare import resolve_metric
     from twinviewer.interventions.evidence_table import EvidenceError
 
@@ -147,15 +166,91 @@ def sourced_metrics(interventions: Iterable[str]) -> set[str]:
     try:
         rows = [r for r in _rows() if r.intervention in names and r.sourced]
     except EvidenceError:
-        return set()
-    out = set()
+        return {}
+    out: dict[str, tuple[str, str]] = {}
     for r in rows:
+        row = f"evidence row '{r.title or r.id}' ({r.id})"
+        mine: dict[str, tuple[str, str]] = {}
         for v in r.variables:
+            said = v.reported_as or v.metric
             try:
-                out.add(resolve_metric(v.metric))
+                metric = resolve_metric(v.metric)
             except Exception:  # noqa: BLE001 - a name the model lacks checks nothing here
-                out.add(v.metric)
+                metric = v.metric
+            mine.setdefault(metric, (row, ""))
+            reported = said.replace("~=", " ").replace("↑", " ").replace("↓", " ").split()
+            for other in SURROGATES.get(reported[0] if reported else "", ()):
+                if other != metric:
+                    mine.setdefault(other, (row, said))
+        for out_name, (a, b) in DERIVED.items():
+            if a in mine and b in mine:
+                mine.setdefault(out_name, (row, f"{a} and {b}"))
+        for k, how in mine.items():
+            out.setdefault(k, how)
     return out
+
+
+def sourced_metrics(interventions: Iterable[str]) -> set[str]:
+    """The model metrics some sourced evidence row of ``interventions`` checks
+    (:func:`checked_by`)."""
+    return set(checked_by(interventions))
+
+
+def checked_changes(scenarios: Sequence[Any], baseline: Any,
+                    results: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Scenario name → one line per sourced evidence row naming the large headline changes
+    (as :func:`unsourced_changes` judges them) it covers ("LV end-diastolic pressure +2.5
+    mmHg (through PCWP ~=): checked against evidence row …"): the counterpart of an
+    UNSOURCED line, so a reader sees which source a change rests on (review12b #6).
+    """
+    out: dict[str, list[str]] = {}
+    for sc in scenarios:
+        r = results.get(sc.name)
+        if r is None:
+            continue
+        by = checked_by(step.name for step in sc.steps)
+        rows: dict[str, list[str]] = {}
+        for name, text in _large_changes(baseline, r):
+            if name in by:
+                row, via = by[name]
+                rows.setdefault(row, []).append(f"{text} (through {via})" if via else text)
+        if rows:
+            out[sc.name] = [f"{', '.join(changes)}: checked against {row}"
+                            for row, changes in rows.items()]
+    return out
+
+
+def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
+    """(metric, 'LV end-diastolic pressure +2.5 mmHg') for each headline output whose paired
+    median change is at least :data:`LARGE` of its baseline median."""
+    import numpy as np
+
+    from twinviewer.core.format import unit as shown_unit
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    b, ok0 = _metrics(baseline)
+    m, ok1 = _metrics(result)
+    moved = []
+    for name in HEADLINE:
+        if name not in b or name not in m:
+            continue
+        x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
+        if x0.shape != x1.shape:
+            continue
+        keep = np.isfinite(x0) & np.isfinite(x1)
+        for okx in (ok0, ok1):
+            if okx is not None and np.shape(okx) == keep.shape:
+                keep &= np.asarray(okx, bool)
+        if not keep.any():
+            continue
+        d, ref = float(np.median(x1[keep] - x0[keep])), float(np.median(x0[keep]))
+        if ref and abs(d) >= LARGE * abs(ref):
+            info = METRIC_BY_NAME.get(name)
+            label, unit = (info.label, shown_unit(info.unit)) if info else (name, "")
+            text = f"{d:+.0f}" if abs(d) >= 10 else f"{d:+.1f}" if abs(d) >= 1 \
+                else f"{d:+.2f}"
+            moved.append((name, f"{label} {text.replace('-', '−')} {unit}".strip()))
+    return moved
 
 
 def _metrics(r: Any) -> tuple[Mapping[str, Any], Any]:
@@ -184,40 +279,14 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
     >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:62]
     'UNSOURCED: LV ejection fraction −16 % (no sourced evidence row'
     """
-    import numpy as np
-
-    from twinviewer.core.format import unit as shown_unit
-    from twinviewer.physiology import METRIC_BY_NAME
-
-    b, ok0 = _metrics(baseline)
     out: dict[str, list[str]] = {}
     for sc in scenarios:
         r = results.get(sc.name)
         if r is None:
             continue
-        m, ok1 = _metrics(r)
         names = [step.name for step in sc.steps]
         checked = sourced_metrics(names)
-        moved = []
-        for name in HEADLINE:
-            if name in checked or name not in b or name not in m:
-                continue
-            x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
-            if x0.shape != x1.shape:
-                continue
-            keep = np.isfinite(x0) & np.isfinite(x1)
-            for okx in (ok0, ok1):
-                if okx is not None and np.shape(okx) == keep.shape:
-                    keep &= np.asarray(okx, bool)
-            if not keep.any():
-                continue
-            d, ref = float(np.median(x1[keep] - x0[keep])), float(np.median(x0[keep]))
-            if ref and abs(d) >= LARGE * abs(ref):
-                info = METRIC_BY_NAME.get(name)
-                label, unit = (info.label, shown_unit(info.unit)) if info else (name, "")
-                text = f"{d:+.0f}" if abs(d) >= 10 else f"{d:+.1f}" if abs(d) >= 1 \
-                    else f"{d:+.2f}"
-                moved.append(f"{label} {text.replace('-', '−')} {unit}".strip())
+        moved = [text for name, text in _large_changes(baseline, r) if name not in checked]
         if moved:
             said = ", ".join(dict.fromkeys(names))
             out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "

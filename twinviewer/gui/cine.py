@@ -73,7 +73,8 @@ class CineBar(QWidget):
         if self.play_button.isChecked() != on:
             self.play_button.setChecked(on)
             return
-        self.play_button.setText("⏸ Pause" if on else "▶ Play")
+        # U+23F8 (⏸) is missing from the common fonts (DejaVu: a box, review12b #9); ‖ is not
+        self.play_button.setText("‖ Pause" if on else "▶ Play")
         if on:
             self._t0, self._f0, self.frames = time.perf_counter(), self.state.time, 0
             self.timer.start()

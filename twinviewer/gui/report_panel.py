@@ -72,9 +72,10 @@ class ReportPanel(QWidget):
         self.heading.setText(heading(doc.file.name, doc.dirty))
         try:
             from twinviewer.interventions.constants_digest import held_back
+            from twinviewer.interventions.scenario import shown_name
 
             td = doc.twin_document()  # what info and the PDF hold back, held back here too
-            lines = describe(td, held_back(td.results, td.twin.scenarios))
+            lines = describe(td, held_back(td.results, td.twin.scenarios), shown_name)
         except (TwinFileError, ValueError) as exc:
             lines = [f"cannot describe the twin: {exc}"]
         self.summary.setPlainText("\n".join(lines))

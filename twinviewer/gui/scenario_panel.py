@@ -1191,20 +1191,37 @@ class ScenarioPanel(QWidget):
             self.live_label.setText(f"no periodic state: {r.errors()[0]}")
             self.live_curve.setData([], [])
             return
+        from twinviewer.interventions.single import point_changes
+
+        # the change from the point's own baseline, not a level: the point (the twin's
+        # best fit) may sit far from the ensemble, whose baseline the table shows (review12b #2)
+        changes = point_changes(r, LIVE_METRICS)
         parts = []
         for m in LIVE_METRICS:
             x = float(r.metrics[m][0])
             if m == "VAD_flow" and x == 0.0:
                 continue
             name = m if m.isalnum() and m.isupper() else METRIC_BY_NAME[m].label  # LVEDP, Qp:Qs
-            parts.append(f"{name} {_fmt(x)} {unit_text(METRIC_BY_NAME[m].unit)}".rstrip())
+            u = unit_text(METRIC_BY_NAME[m].unit)
+            if m in changes:
+                x0, d = changes[m]
+                dd = _fmt(d) if abs(d) >= 1e-9 else "0"
+                parts.append(f"Δ\u00a0{name} {'+' if d > 0 else ''}{dd.replace('-', '−')} "
+                             f"{u} (from {_fmt(x0)})".replace("  ", " "))
+            else:
+                parts.append(f"{name} {_fmt(x)} {u}".rstrip())
         flags = []
         if r.metrics["LV_suction"][0] > 0.5:
             flags.append("LV suction")
         if r.metrics["AV_opening"][0] < 0.5:
             flags.append("aortic valve does not open")
-        text = (f"point estimate, {REGULATION_TEXT[self.regulation]} (no interval; release "
-                "the slider for the ensemble): " + " · ".join(parts))
+        base_ef = (getattr(r, "point_baseline", None) or {}).get("LVEF")
+        where = (f"the twin's best-fit parameter set, LVEF {_fmt(base_ef)} % untreated"
+                 if base_ef is not None and np.isfinite(base_ef) else
+                 "the twin's best-fit parameter set")
+        text = (f"point estimate ({where}), {REGULATION_TEXT[self.regulation]}: change from "
+                "this point's own baseline, no interval; compare changes, not levels, with "
+                "the ensemble (release the slider for it): " + " · ".join(parts))
         if flags:
             text += "\n⚠ " + ", ".join(flags)
         self.live_label.setText(text)

@@ -252,10 +252,12 @@ class Intervention:
     def describe(self) -> str:
         """Multi-line text: title, description, settings, evidence and assumptions."""
         lines = [f"{self.name}: {self.title}", f"  {self.description}", "  settings:"]
+        from twinviewer.core.format import unit as shown_unit
+
         for s in self.settings:
             lo, hi = s.limits
-            lines.append(f"    {s.name} [{s.unit}] default {s.default:g}, {lo:g}–{hi:g}: "
-                         f"{s.description}")
+            lines.append(f"    {s.name} [{shown_unit(s.unit)}] default {s.default:g}, "
+                         f"{lo:g}–{hi:g}: {s.description}")
         lines.append("  evidence:")
         lines += [f"    - {e}" for e in self.evidence]
         lines.append("  assumptions:")

@@ -60,7 +60,8 @@ def _passphrase(path: Path) -> str | None:
     return None
 
 
-def info_dict(doc, name: str, held_back: dict[str, str] | None = None) -> dict:
+def info_dict(doc, name: str, held_back: dict[str, str] | None = None, *,
+              shown: Any = None) -> dict:
     """The summary of a loaded .twin file as JSON-ready data (``twinviewer info --json``).
 
     Measured values keep their units and uncertainties; predictions are not included.
@@ -88,20 +89,21 @@ def info_dict(doc, name: str, held_back: dict[str, str] | None = None) -> dict:
         "visits": [{"day": v.day, "label": v.label,
                     "measurements": [m.to_dict() for m in v.measurements]}
                    for v in t.visits],
-        "scenarios": [shown_name(s) for s in t.scenarios],  # with the response mode
+        "scenarios": [(shown or shown_name)(s) for s in t.scenarios],  # with the mode
         # each measurement: used / replaced (by which) / not used (why) in the last calibration
         "measurement_use": [u.to_dict() for u in measurement_use(t, doc.audit.entries)],
         "audit": {"ok": bool(doc.chain.ok), "message": doc.chain.message,
                   "entries": len(doc.audit)},
         "results": {"current": [n for n in doc.results if n not in (held_back or {})],
                     "held_back": dict(held_back or {})},
-        "summary": describe(doc, held_back),
+        "summary": describe(doc, held_back, shown),
     }
 
 
 def run_info(path: Path | str, *, as_json: bool = False,
              judge: Callable[[Any], dict[str, str]] | None = None,
-             count: Callable[[Any], tuple[dict[str, int], str]] | None = None) -> int:
+             count: Callable[[Any], tuple[dict[str, int], str]] | None = None,
+             name: Callable[[Any], str] | None = None) -> int:
     """Print a summary of a .twin file and verify its checksums and audit chain.
 
     With ``as_json`` the summary (or the error) is one JSON object on stdout. ``judge`` maps
@@ -110,6 +112,8 @@ def run_info(path: Path | str, *, as_json: bool = False,
     above this one), so ``info`` lists as current only what the GUI shows. ``count`` maps it
     to its parameters by state and the sentence the PDF and the Calibrate step print
     (:func:`twinviewer.personalize.parameter_count.twin_counts`, also a layer above).
+    ``name`` writes a scenario as the report does
+    (:func:`twinviewer.interventions.scenario.shown_name`: words, not code names).
 
     Returns
     -------
@@ -124,10 +128,11 @@ def run_info(path: Path | str, *, as_json: bool = False,
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
         held = judge(doc) if judge is not None else {}
         counts, sentence = count(doc) if count is not None else ({}, "")
-        data = info_dict(doc, path.name, held) if as_json else None
+        data = info_dict(doc, path.name, held, shown=name) if as_json else None
         if data is not None and sentence:
             data["parameter_states"] = {"counts": counts, "text": sentence}
-        lines = describe(doc, held) + ([f"parameters by state: {sentence}"] if sentence else [])
+        lines = describe(doc, held, name) + (
+            [f"parameters by state: {sentence}"] if sentence else [])
         text = "\n".join(lines) if not as_json else json.dumps(data, indent=1)
     except TwinFileError as exc:
         if as_json:

@@ -260,3 +260,75 @@ def measurement_use(twin, audit_entries: Sequence) -> list[MeasurementUse]:
         seen.add(key)
         out.append(use_of(m, summary, given=key not in from_images, earlier=earlier))
     return out
+
+
+@dataclass(frozen=True)
+class MeasurementCounts:
+    """How many measurements a twin holds, how many its last calibration was given and how
+    many it used: the one count ``twin create``, ``info``, the report and the GUI print
+    (review12b #5: they said 9, 11 and 14 for one file).
+
+    ``given`` is None when there was no calibration (or its record is too old to list them).
+
+    Examples
+    --------
+    >>> c = MeasurementCounts(9, 5, ("LVEDV", "LVSV", "RVEF", "CO"), ("LVEDV", "CO"))
+    >>> c.held_text()
+    '14 measurements (9 from the images, 5 entered)'
+    >>> c.calibration_text()
+    'calibrated to 2 of the 4 measurements given (2 left out: LVSV, RVEF)'
+    """
+
+    images: int
+    entered: int
+    given: tuple[str, ...] | None
+    used: tuple[str, ...]
+
+    @property
+    def held(self) -> int:
+        """Every measurement the file holds (assumed values are not measurements)."""
+        return self.images + self.entered
+
+    def held_text(self) -> str:
+        """'14 measurements (9 from the images, 5 entered)'."""
+        n = self.held
+        return (f"{n} measurement{'' if n == 1 else 's'}"
+                + (f" ({self.images} from the images, {self.entered} entered)"
+                   if self.images else ""))
+
+    def calibration_text(self) -> str:
+        """'calibrated to 9 of the 11 measurements given (2 left out: LVSV, RVEF)'."""
+        if self.given is None:
+            return "no per-measurement calibration record"
+        out = [n for n in dict.fromkeys(self.given) if n not in self.used]
+        return (f"calibrated to {len(self.used)} of the {len(self.given)} measurement"
+                f"{'' if len(self.given) == 1 else 's'} given"
+                + (f" ({len(out)} left out: {', '.join(out)})" if out else ""))
+
+    def text(self) -> str:
+        """'holds 14 measurements (…); calibrated to 9 of the 11 measurements given (…)'."""
+        return f"holds {self.held_text()}; {self.calibration_text()}"
+
+
+def _row_used(row: dict) -> bool:
+    return bool(row.get("used")) or str(row.get("note") or "").startswith("set directly")
+
+
+def held_counts(twin) -> tuple[int, int]:
+    """(from the images, entered) measurements of ``twin``, each once; a calibration's copy
+    of an image value and an assumed value are not counted."""
+    images = list(twin.anatomy.measurements) if getattr(twin, "anatomy", None) else []
+    keys = {_key(m) for m in images}
+    entered = [m for m in twin.measurements if _key(m) not in keys and not is_assumed(m)]
+    return len(images), len(entered)
+
+
+def measurement_counts(twin, audit_entries: Sequence) -> MeasurementCounts:
+    """The :class:`MeasurementCounts` of ``twin`` and its last calibration (in the audit)."""
+    images, entered = held_counts(twin)
+    summary = last_calibration(audit_entries)
+    rows = (summary or {}).get("fit")
+    if rows is None:
+        return MeasurementCounts(images, entered, None, ())
+    return MeasurementCounts(images, entered, tuple(str(r.get("name")) for r in rows),
+                             tuple(str(r.get("name")) for r in rows if _row_used(r)))

@@ -66,7 +66,13 @@ from twinviewer.core.units import dimension
 from twinviewer.io import crypto
 from twinviewer.io.audit import AuditLog, ChainStatus, attach_audit_log, audit_log
 from twinviewer.io.errors import PrivacyError, TwinFileError
-from twinviewer.io.measurement_use import UNCALIBRATED, is_assumed, measurement_use
+from twinviewer.io.measurement_use import (
+    UNCALIBRATED,
+    MeasurementCounts,
+    is_assumed,
+    measurement_counts,
+    measurement_use,
+)
 from twinviewer.io.migrations import migrate
 from twinviewer.io.privacy import (
     check_pseudonym,
@@ -996,8 +1002,7 @@ def _measured_line(t: Twin) -> str:
     images, entered, _ = _held(t)
     ms = [*images, *entered]
     n = len(ms)
-    return (f"measured    {n} measurement{'' if n == 1 else 's'}"
-            + (f" ({len(images)} from the images, {len(entered)} entered)" if images else "")
+    return (f"measured    {MeasurementCounts(len(images), len(entered), None, ()).held_text()}"
             + (": " + ", ".join(f"{m.name} {number(m.value)} {shown_unit(m.unit)}"
                                 for m in ms[:6])
                + (f", … (+{n - 6} more)" if n > 6 else "") if ms else ""))
@@ -1013,13 +1018,18 @@ def _assumed_line(t: Twin) -> list[str]:
             + f" (not measured: {assumed[0].source.split(':', 1)[-1].strip()})"]
 
 
-def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> list[str]:
+def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None,
+             shown: Any = None) -> list[str]:
     """Lines summarising a loaded twin for ``twinviewer info`` (no identifiers unless kept).
 
     ``held_back`` names stored results that are kept in the file but not current, each with
     the reason (:func:`twinviewer.interventions.constants_digest.held_back`, which this
-    layer cannot import): they are listed apart, as the GUI does not show them.
+    layer cannot import): they are listed apart, as the GUI does not show them. ``shown``
+    writes a scenario as the report does (:func:`twinviewer.interventions.scenario.
+    shown_name`, words and the response mode; this layer's fallback keeps the name and adds
+    the mode).
     """
+    shown = shown or shown_name
     t = doc.twin
     lines = []
     if doc.identifiable:
@@ -1033,7 +1043,7 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
               f"member{'' if t.ensemble.shape[0] == 1 else 's'} ({t.ensemble_kind})",
               _measured_line(t),
               *_assumed_line(t),
-              f"scenarios   {', '.join(shown_name(s) for s in t.scenarios) or 'none'}",
+              f"scenarios   {', '.join(shown(s) for s in t.scenarios) or 'none'}",
               f"visits      {len(t.visits)}" + (
                   " (days " + ", ".join(str(v.day) for v in t.visits) + ")" if t.visits else ""),
               ]
@@ -1046,13 +1056,19 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None) -> l
     else:
         lines.append("anatomy     none")
     held = dict(held_back or {})
-    current = [name for name in doc.results if name not in held]
+    by_name = {s.name: s for s in t.scenarios}
+
+    def said(name: str) -> str:  # a result as its scenario is shown (with its mode)
+        return shown(by_name[name]) if name in by_name else name
+
+    current = [said(name) for name in doc.results if name not in held]
     lines.append(f"results     {', '.join(current) or 'none cached'}")
-    lines += [f"            {name}: kept in the file, not current: {why}"
+    lines += [f"            {said(name)}: kept in the file, not current: {why}"
               for name, why in held.items()]
     uses = measurement_use(t, doc.audit.entries)
     if uses and uses[0].status != UNCALIBRATED:
-        lines.append("measurement use in the last calibration:")
+        lines.append("measurement use in the last calibration — "
+                     f"{measurement_counts(t, doc.audit.entries).calibration_text()}:")
         lines += [f"  {u.measurement.name:<10} {number(u.measurement.value)} "
                   f"{shown_unit(u.measurement.unit)} "
                   f"({u.measurement.source or 'no source'}, {u.origin}): {u.text()}"

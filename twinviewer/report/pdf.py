@@ -38,7 +38,13 @@ from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
 from twinviewer.explain.words import model_or_none, plain_text, words
-from twinviewer.io.measurement_use import in_force, is_assumed, last_calibration, measurement_use
+from twinviewer.io.measurement_use import (
+    in_force,
+    is_assumed,
+    last_calibration,
+    measurement_counts,
+    measurement_use,
+)
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
@@ -268,9 +274,12 @@ def _triple(t: tuple[float, float, float], signed: bool = False, unit: str = "",
         return "—"
     if signed:
         return change(med, lo, hi, unit).replace("-", "−")
-    sep = " to " if lo < 0 or signed else "–"  # '−6 to −0.3', not '−6–−0.3'
-    return (f"{_fmt(med, signed)} ({_fmt(lo, signed)}{sep}{_fmt(hi, signed)})"
-            + (beyond_mark(name, lo, hi) if name else ""))
+    # the CLI's and the appendix's one formatter: '17 (5–59)', not '16.7 (5.0–59)'
+    # (review12b #9); '−6 to −0.3', not '−6–−0.3'
+    text = interval(med, lo, hi)
+    if lo < 0:
+        text = text.replace("–", " to ", 1)
+    return text.replace("-", "−") + (beyond_mark(name, lo, hi) if name else "")
 
 
 def _beyond_note(p: _Pages, rows: list[list[str]], names: list[str]) -> None:
@@ -300,8 +309,11 @@ def _calibration_text(doc: TwinDocument) -> str:
             names = ", ".join(_label(doc.twin, n) for n in d.get("calibrated", [])) \
                 or "no parameter"
             counts = counts_text(doc.twin.provenance, [i.name for i in doc.parameters])
-            return (f"{d.get('method', '?')}, {d.get('members', '?')} members, to "
-                    f"{len(d.get('measurements', []))} measurement(s). Parameters: {counts}. "
+            given = measurement_counts(doc.twin, doc.audit.entries)
+            to = (given.calibration_text() if given.given is not None
+                  else f"to {len(d.get('measurements', []))} measurement(s)")
+            return (f"{d.get('method', '?')}, {d.get('members', '?')} members, {to}. "
+                    f"Parameters: {counts}. "
                     f"Calibrated: {names}")
     return "none (prior ensemble)"
 
@@ -596,14 +608,14 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                         ax.plot(r.series[f"V_{side}"][rep], r.series[f"p_{side}"][rep],
                                 color=f"C{j + 1}", linewidth=1.3,
                                 label=shown.get(name, name)
-                                + (" *" if name in unstored else ""))
+                                + (" (not stored)" if name in unstored else ""))
                 ax.set_xlabel(f"{side} volume (mL)", fontsize=8)
                 ax.set_ylabel(f"{side} pressure (mmHg)", fontsize=8)
                 ax.tick_params(labelsize=7)
                 ax.set_title(f"{side} PV loop: ensemble (grey), median-EF member", fontsize=8.5)
                 ax.legend(fontsize=7, frameon=False)
             if unstored:
-                p.para(f"* {NOT_STORED}.", size=7.5, color="#7a3e00")
+                p.para(f"(not stored): {NOT_STORED}.", size=7.5, color="#7a3e00")
         else:
             p.para("No ensemble member reached a periodic state; no PV loop to show.")
     else:

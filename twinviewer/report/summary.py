@@ -15,7 +15,14 @@ import numpy as np
 
 from twinviewer.core.format import negligible
 from twinviewer.core.format import unit as shown_unit
-from twinviewer.io.measurement_use import in_force, is_assumed, measurement_use
+from twinviewer.io.measurement_use import (
+    fit_row,
+    in_force,
+    is_assumed,
+    last_calibration,
+    measurement_counts,
+    measurement_use,
+)
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
 
 #: The headline outputs on page 1 (beside every measured one), in the report's order.
@@ -48,6 +55,53 @@ def _key_names(metrics: Mapping[str, np.ndarray], held: Mapping[str, Any]) -> li
     return out
 
 
+def misfit_of(meas: Any, summary: Mapping | None) -> str:
+    """'POOR FIT z = -7.9' if the last calibration's fit table flagged ``meas`` (the Calibrate
+    step's rule: |z| > 2), 'DISAGREES z = +4.6' if it was left out and the twin's prediction
+    misses it, else ''.
+
+    Examples
+    --------
+    >>> from twinviewer.core.measurement import Measurement
+    >>> row = {"name": "LVESV", "measured": 48.0, "source": "CT", "flag": True, "z": -7.9}
+    >>> misfit_of(Measurement("LVESV", 48, "mL", 4, "CT"), {"fit": [row]})
+    'POOR FIT z = -7.9'
+    >>> misfit_of(Measurement("LVESV", 48, "mL", 4, "CT"), {"fit": [{**row, "flag": False}]})
+    ''
+    """
+    row = fit_row(meas, dict(summary or {}))
+    if row is None or row.get("z") is None:
+        return ""
+    z = float(row["z"])
+    word = "DISAGREES" if row.get("disagrees") else "POOR FIT" if row.get("flag") else ""
+    return f"{word} z = {z:+.1f}" if word else ""
+
+
+def misfit_warnings(doc) -> list[str]:
+    """One warning per measurement in force that the last calibration fits poorly or that
+    disagrees with the twin (page 1's Warnings; issue 12 §5: misfit is never silent)."""
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    from .pdf import _fmt
+
+    summary = last_calibration(doc.audit.entries)
+    out = []
+    for name, meas in in_force(doc.twin).items():
+        row = fit_row(meas, dict(summary or {}))
+        if row is None or not (row.get("flag") or row.get("disagrees")):
+            continue
+        m = METRIC_BY_NAME.get(name)
+        unit = shown_unit(meas.unit)
+        what = ("disagrees with the twin (left out of the fit)" if row.get("disagrees")
+                else "poor fit (the twin was fitted to it)")
+        out.append(f"{m.label if m else name}: {what}: measured {_fmt(meas.value)} ± "
+                   f"{_fmt(meas.uncertainty)} {unit}, the twin gives "
+                   f"{_fmt(float(row['median']))} {unit}, z = {float(row['z']):+.1f} "
+                   "(|z| > 2)"
+                   + ". Read its predictions with care.")
+    return out
+
+
 def key_values(p, doc, results: Any) -> None:
     """The key outputs: measured (± SD, where it came from, whether the twin was fitted to
     it) beside predicted (median and 90 % interval, its provenance mark); never blended."""
@@ -69,6 +123,7 @@ def key_values(p, doc, results: Any) -> None:
         name = u.measurement.name
         if name in held and (name not in uses or u.measurement == held[name]):
             uses[name] = u
+    summary = last_calibration(doc.audit.entries)
     rows, names = [], _key_names(metrics, held)
     for name in names:
         m = METRIC_BY_NAME.get(name)
@@ -78,8 +133,10 @@ def key_values(p, doc, results: Any) -> None:
             measured = (("assumed " if is_assumed(meas) else "")
                         + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
         mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        miss = misfit_of(meas, summary) if meas is not None else ""
         rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
-                     measured, f"{use.origin}; {use.status}" if use else "",
+                     measured, (f"{use.origin}; {use.status}" if use else "")
+                     + (f"; {miss}" if miss else ""),
                      _interval(metrics[name], ok, name=name, ctx=ctx)])
     p.table(["Quantity", "Unit", "Measured (± 1 SD)", "From; last calibration",
              "Predicted (90 % interval)"], rows, [0.3, 0.1, 0.18, 0.2, 0.22], size=7.4,
@@ -142,7 +199,8 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     shown = _shown_names(scenarios)
     rows = []
     for name, (met, ok1) in mets.items():
-        flag = " *" if name in unstored else ""
+        # "*" marks a qualified response share in the scenario tables: one mark, one meaning
+        flag = " (not stored)" if name in unstored else ""
         flag += " !" if evidence.get(name) else ""
         rows.append([shown.get(name, name) + flag,
                      *[_delta(c, base, met, ok0, ok1, ctx) or "—" for c in cols]])
@@ -151,9 +209,21 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
                           for c in cols]],
             rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
     p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
-           "* computed for this report, not stored in the file; ! a source this "
+           + ("(not stored): computed for this report, not stored in the file; "
+              if any(k in unstored for k in mets) else "")
+           + "! a source this "
            "intervention's model fails (Warnings). Full comparison: Scenarios page.",
            size=7.5, color="0.3")
+    from twinviewer.explain.evidence_flags import checked_changes
+
+    by_name = {s.name: s for s in scenarios}
+    checked = checked_changes([by_name[k] for k in mets if k in by_name], results,
+                              scenario_results) if results is not None else {}
+    for k, lines in checked.items():  # which source each large change rests on
+        said = [line + (" (which it fails: Warnings)" if any(
+            f"({line.rsplit('(', 1)[-1].rstrip(')')}) fails" in e for e in evidence.get(k, ()))
+            else "") for line in lines]
+        p.para(f"{shown.get(k, k)}: " + "; ".join(said) + ".", size=7.2, color="0.3")
 
 
 def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: set[str],
@@ -163,7 +233,7 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: s
 
     t = doc.twin
     shown = _shown_names(t.scenarios)
-    out = list(dict.fromkeys(notes))
+    out = misfit_warnings(doc) + list(dict.fromkeys(notes))
     out += [f"{shown.get(k, k)}: {line}." for k, lines in evidence.items() for line in lines]
     from twinviewer.explain.evidence_flags import unsourced_changes
 
@@ -203,7 +273,7 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
     a = t.anatomy
     holds = [f"{t.model_name} v{t.model_version} twin, {t.ensemble.shape[0]}-member "
              f"{t.ensemble_kind} ensemble",
-             f"{len(t.measurements)} measurement(s)",
+             measurement_counts(t, doc.audit.entries).held_text(),
              f"{len(t.visits)} visit(s)" if t.visits else "no visit",
              f"{len(t.scenarios)} what-if scenario(s)",
              "stored results: " + (", ".join(shown.get(k, k) for k in doc.results) or "none"),
