@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from twinviewer.io.audit import model_identity
@@ -24,7 +25,8 @@ from twinviewer.report.pdf import write_report
 
 log = logging.getLogger("twinviewer.report.cli")
 
-def run_report(path: Path | str, output: Path | str | None = None) -> int:
+def run_report(path: Path | str, output: Path | str | None = None, *,
+               left_out: Sequence[str] = ()) -> int:
     """Write the PDF report of a .twin file (headless).
 
     Parameters
@@ -33,6 +35,9 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
         The .twin file.
     output : Path or str, optional
         The PDF; default ``<path without .twin>.pdf``.
+    left_out : sequence of str
+        Scenarios not to simulate: the app passes those whose plug-in is off in its session
+        (one that hung is disabled there for the session only), so it is not run again.
 
     Returns
     -------
@@ -48,7 +53,9 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
             print(f"error: {path.name}: {doc.chain.message}; no report written",
                   file=sys.stderr)
             return EXIT_AUDIT_BROKEN
-        info = write_report(doc, output)
+        info = write_report(doc, output, left_out={
+            name: "its intervention could not run in the app's session (its plug-in is off "
+                  "there)" for name in left_out})
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

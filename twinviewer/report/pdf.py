@@ -978,22 +978,51 @@ def simulate_for_report(doc: TwinDocument) -> tuple[Any, list[str]]:
         return None, [f"simulation for the report failed: {type(exc).__name__}: {exc}"]
 
 
-def scenarios_for_report(doc: TwinDocument, results: Any) -> tuple[dict[str, Any], list[str]]:
-    """The twin's scenarios simulated against baseline ``results``, or ({}, [reason])."""
+def scenarios_for_report(doc: TwinDocument, results: Any,
+                         left_out: Mapping[str, str] | None = None
+                         ) -> tuple[dict[str, Any], list[str]]:
+    """The twin's scenarios simulated against baseline ``results``, and a note for each one
+    left out, naming it and saying why; one that cannot run costs the others nothing.
+
+    A scenario in ``left_out`` (name → reason: e.g. its plug-in hung in the app's session)
+    or whose intervention is unavailable here (its plug-in disabled) is not run at all: a
+    disabled plug-in is never called again for the report.
+
+    Examples
+    --------
+    >>> res, notes = scenarios_for_report(doc, results)  # doctest: +SKIP
+    """
     if not doc.twin.scenarios or results is None or not hasattr(results, "final_state"):
         return {}, []
-    try:
-        from twinviewer.interventions import run_scenarios
-        from twinviewer.twins import model_of
+    from twinviewer.core.twin import shown_name
+    from twinviewer.interventions.library import why_unavailable
 
-        return run_scenarios(model_of(doc.twin), results, doc.twin.scenarios), []
-    except Exception as exc:  # noqa: BLE001 - report what we can
-        return {}, [f"scenarios could not be simulated: {type(exc).__name__}: {exc}"]
+    why = dict(left_out or {})
+    for sc in doc.twin.scenarios:
+        if sc.name not in why and (off := next(filter(None, (why_unavailable(st.name)
+                                                             for st in sc.steps)), "")):
+            why[sc.name] = off
+    runnable = [sc for sc in doc.twin.scenarios if sc.name not in why]
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    if runnable:
+        try:
+            from twinviewer.interventions import run_scenarios
+            from twinviewer.twins import model_of
+
+            out = run_scenarios(model_of(doc.twin), results, runnable, failed=why)
+        except Exception as exc:  # noqa: BLE001 - report what we can
+            return {}, [f"scenarios could not be simulated: {type(exc).__name__}: {exc}"]
+    shown = {sc.name: shown_name(sc) for sc in doc.twin.scenarios}
+    notes += [f"scenario {shown.get(k, k)!r} is left out of this report: {reason}"
+              for k, reason in why.items() if k in shown]
+    return out, notes
 
 
 def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
                  scenario_results: Mapping[str, Any] | None = None,
-                 simulate: bool = True) -> ReportInfo:
+                 simulate: bool = True,
+                 left_out: Mapping[str, str] | None = None) -> ReportInfo:
     """Write the PDF report of a twin.
 
     Parameters
@@ -1010,6 +1039,8 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
     simulate : bool, default True
         Simulate the twin when no results with time series were given, and its scenarios
         (:func:`twinviewer.interventions.run_scenarios`) when no scenario results were given.
+    left_out : mapping, optional
+        Scenario name → why it is not simulated (:func:`scenarios_for_report`).
 
     Returns
     -------
@@ -1027,7 +1058,7 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
     if results is None and "baseline" in doc.results:
         results = doc.results["baseline"]
     if scenario_results is None and simulate:
-        scenario_results, more = scenarios_for_report(doc, results)
+        scenario_results, more = scenarios_for_report(doc, results, left_out)
         notes += more
     if not scenario_results:
         held = _held_back(doc)
