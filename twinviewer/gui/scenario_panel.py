@@ -675,8 +675,22 @@ class ScenarioPanel(QWidget):
             self._predictor = None
             self._predictor_twin = None
         self._show_scenarios(self.scenarios)
+        self._show_goal(getattr(twin, "goal", ""))
         self.refresh()
         self.schedule_live()
+
+    def _show_goal(self, text: str) -> None:
+        """Set the ranking's goal fields from the goal the document keeps (a reopened file)."""
+        if not text:
+            return
+        try:
+            goal = Goal.parse(text)
+        except InterventionError:
+            return
+        self.sense_box.setCurrentText(goal.sense)
+        self.goal_metric.setCurrentIndex(self.goal_metric.findData(goal.metric))
+        self.constraints_edit.setText("; ".join(str(c).replace(" ", "")
+                                                for c in goal.constraints))
 
     # ------------------------------------------------------------------ ensemble runs
     def run_all(self) -> None:
@@ -990,6 +1004,8 @@ class ScenarioPanel(QWidget):
             self.rank_label.setText(str(exc))
             self.state.warn(str(exc))
             return
+        # the goal is the user's choice: kept in the document, saved, in the report
+        self.state.session.set_goal(str(self.ranking.goal))
         rows = self.ranking.ordered()
         # each option by its display name with its mode, as in the results (review12b #3)
         shown = {s.name: shown_name(s) for s in self.scenarios}

@@ -26,7 +26,7 @@ from twinviewer.report.pdf import write_report
 log = logging.getLogger("twinviewer.report.cli")
 
 def run_report(path: Path | str, output: Path | str | None = None, *,
-               left_out: Sequence[str] = ()) -> int:
+               left_out: Sequence[str] = (), goal: str = "") -> int:
     """Write the PDF report of a .twin file (headless).
 
     Parameters
@@ -38,6 +38,8 @@ def run_report(path: Path | str, output: Path | str | None = None, *,
     left_out : sequence of str
         Scenarios not to simulate: the app passes those whose plug-in is off in its session
         (one that hung is disabled there for the session only), so it is not run again.
+    goal : str
+        Rank the scenarios by this goal (``'min LVEDP; CO>=4'``); default: the file's.
 
     Returns
     -------
@@ -47,6 +49,15 @@ def run_report(path: Path | str, output: Path | str | None = None, *,
     """
     path = Path(path)
     output = Path(output) if output is not None else path.with_suffix(".pdf")
+    if goal:
+        from twinviewer.interventions import InterventionError
+        from twinviewer.interventions.ranking import Goal
+
+        try:
+            goal = str(Goal.parse(goal))
+        except InterventionError as exc:
+            print(f"error: --goal: {exc}", file=sys.stderr)
+            return EXIT_INVALID
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
         if not doc.chain.ok:
@@ -55,7 +66,7 @@ def run_report(path: Path | str, output: Path | str | None = None, *,
             return EXIT_AUDIT_BROKEN
         info = write_report(doc, output, left_out={
             name: "its intervention could not run in the app's session (its plug-in is off "
-                  "there)" for name in left_out})
+                  "there)" for name in left_out}, goal=goal)
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -748,6 +748,63 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
            size=8, color="0.25")
 
 
+class _Arrays:
+    """Stored metric arrays as :func:`~twinviewer.interventions.ranking.rank` reads a run."""
+
+    def __init__(self, r: Any) -> None:
+        self.metrics, ok = _metric_arrays(r)
+        n = next((np.shape(v)[0] for v in self.metrics.values() if np.ndim(v) == 1), 0)
+        self.ok = np.ones(n, bool) if ok is None else ok
+        self.model = getattr(r, "model", None) or type("stored", (), {"name": "stored"})
+
+
+def ranking_lines(goal_text: str, results: Any, scenario_results: Mapping[str, Any],
+                  scenarios: list) -> list[str]:
+    """The user's goal and the ranking of the reported scenarios by it, each option by its
+    display name (with its mode), with the cautions of its evidence rows and of an
+    UNSOURCED change of the goal's metric; or one line saying why there is none.
+
+    Examples
+    --------
+    >>> ranking_lines("", None, {}, [])
+    []
+    """
+    if not goal_text:
+        return []
+    from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
+    from twinviewer.interventions import InterventionError
+    from twinviewer.interventions.ranking import Goal, rank
+
+    if results is None or not scenario_results:
+        return [f"Goal kept with this twin: {goal_text}. No scenario result is in this "
+                "report, so there is no ranking."]
+    by_name = {s.name: s for s in scenarios}
+    try:
+        goal = Goal.parse(goal_text)
+        base = results if hasattr(results, "metrics") else _Arrays(results)
+        res = {k: r if hasattr(r, "metrics") else _Arrays(r)
+               for k, r in scenario_results.items()}
+        known = [by_name[k] for k in res if k in by_name]
+        unsourced = unsourced_changes(known, results, scenario_results)
+        ranking = rank(base, res, goal, evidence=scenario_evidence(known),
+                       unsourced=unsourced)
+    except InterventionError as exc:
+        return [f"Goal kept with this twin: {goal_text}. It cannot rank these results: {exc}."]
+    shown = _shown_names(scenarios)
+    return ranking.format_text(shown).splitlines()
+
+
+def _ranking_section(p: _Pages, lines: list[str]) -> None:
+    """The ranking the user made (its goal kept in the file), under the scenarios."""
+    if not lines:
+        return
+    p.subheading("Ranking by the goal you chose")
+    for line in lines:
+        caution = line.lstrip().startswith("!")
+        p.para(line.strip(), size=8, indent=0.02 * (len(line) - len(line.lstrip())) / 2,
+               color="#7a3e00" if caution else "black")
+
+
 def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
     p.new_page("Explanation and provenance")
     p.subheading("Explanation summary")
@@ -1022,7 +1079,8 @@ def scenarios_for_report(doc: TwinDocument, results: Any,
 def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
                  scenario_results: Mapping[str, Any] | None = None,
                  simulate: bool = True,
-                 left_out: Mapping[str, str] | None = None) -> ReportInfo:
+                 left_out: Mapping[str, str] | None = None,
+                 goal: str = "") -> ReportInfo:
     """Write the PDF report of a twin.
 
     Parameters
@@ -1041,6 +1099,9 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         (:func:`twinviewer.interventions.run_scenarios`) when no scenario results were given.
     left_out : mapping, optional
         Scenario name → why it is not simulated (:func:`scenarios_for_report`).
+    goal : str, optional
+        Rank the scenarios by this goal (``'min LVEDP; CO>=4'``); default: the goal kept
+        in the file, if any. The ranking and its cautions follow the scenario pages.
 
     Returns
     -------
@@ -1080,6 +1141,8 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         _pv_page(pages, doc, results, scenario_results)
         _scenario_page(pages, results, scenario_results, doc.twin.scenarios,
                        _unstored(doc, scenario_results), context_of_twin(doc.twin))
+        _ranking_section(pages, ranking_lines(goal or doc.twin.goal, results,
+                                              scenario_results, doc.twin.scenarios))
         _explain_and_provenance(pages, doc, results)
         _anatomy_page(pages, doc, notes)  # a 3D snapshot that fails adds its note here
         _model_card(pages, doc)
