@@ -13,7 +13,7 @@ from tests.plugins.helpers import contribution_folder  # noqa: E402
 from twinviewer.core.twin import InterventionStep, Scenario  # noqa: E402
 from twinviewer.gui.scenario_panel import ScenarioPanel  # noqa: E402
 from twinviewer.gui.state import TwinState  # noqa: E402
-from twinviewer.plugins.registry import DISABLED, get_registry  # noqa: E402
+from twinviewer.plugins.registry import DISABLED  # noqa: E402
 from twinviewer.testing import plugin_config, plugin_registry  # noqa: E402, F401
 from twinviewer.twins import twin_from_preset  # noqa: E402
 
@@ -42,6 +42,7 @@ def panel(plugin_registry, tmp_path, qtbot):  # noqa: F811
     state.session.open_twin(twin_from_preset("healthy", n=4))
     p = ScenarioPanel(state)
     qtbot.addWidget(p)
+    p.registry = reg  # the registry the plug-in was loaded into
     yield p
     qtbot.waitUntil(lambda: not state.jobs, timeout=180_000)
     state.close()
@@ -65,7 +66,7 @@ def test_one_failing_scenario_does_not_cost_the_others_their_results(panel, qtbo
     text = panel.failed_label.text()
     assert not panel.failed_label.isHidden()
     assert "Bad 20" in text and "boom from raise_drug" in text and "Pace 90" not in text
-    assert get_registry().plugins["tv-raise2"].status == DISABLED
+    assert panel.registry.plugins["tv-raise2"].status == DISABLED
 
     # now disabled: greyed out in the list, with its reason; Add refuses it by name
     i = panel.intervention_box.findData("raise_drug")

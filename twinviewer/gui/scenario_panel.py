@@ -998,14 +998,16 @@ class ScenarioPanel(QWidget):
         try:
             if base is None or not res:
                 raise InterventionError("run scenarios on the ensemble first")
-            self.ranking = rank(base, res, self.goal(),
-                                evidence=self.table.evidence if self.table else None)
+            ranking = rank(base, res, self.goal(),
+                           evidence=self.table.evidence if self.table else None)
         except InterventionError as exc:
             self.rank_label.setText(str(exc))
             self.state.warn(str(exc))
             return
-        # the goal is the user's choice: kept in the document, saved, in the report
-        self.state.session.set_goal(str(self.ranking.goal))
+        # the goal is the user's choice: kept in the document, saved, in the report (the
+        # twin event it sends refreshes this panel, so the ranking is shown after it)
+        self.state.session.set_goal(str(ranking.goal))
+        self.ranking = ranking
         rows = self.ranking.ordered()
         # each option by its display name with its mode, as in the results (review12b #3)
         shown = {s.name: shown_name(s) for s in self.scenarios}
