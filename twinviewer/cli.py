@@ -110,6 +110,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.add_argument("--leave-out", action="append", default=[], metavar="SCENARIO",
+                   help="a scenario not to simulate (its plug-in is off in the app's session); "
+                        "repeatable")
+    p.add_argument("--goal", default="",
+                   help="rank the scenarios by a goal, e.g. 'min LVEDP; CO>=4' (default: the "
+                        "goal kept in the file, if any)")
     p.set_defaults(func=_report)
     wanted = argv[0] if argv else None
     from twinviewer.plugins.registry import PluginError, get_registry
@@ -195,7 +201,7 @@ def _report(args: argparse.Namespace) -> int:
 
         return run_report_json(args.file, args.output)
 
-    return run_report(args.file, args.output)
+    return run_report(args.file, args.output, left_out=args.leave_out, goal=args.goal)
 
 
 def desktop_argv(argv: list[str], commands: frozenset[str] = frozenset()) -> list[str]:

@@ -60,7 +60,7 @@ from twinviewer.physiology import Results
 from twinviewer.physiology import integrator as ig
 
 EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
-          "selection", "audit", "dirty", "message", "studies")
+          "selection", "audit", "dirty", "message", "studies", "goal")
 BASELINE = "baseline"
 
 
@@ -708,6 +708,41 @@ class Document:
             self.file.stored_results.pop(name, None)
             self.file.stored_series.pop(name, None)
             self.emit("scenario_results", dict(self.scenario_results))
+
+    @property
+    def goal(self) -> str:
+        """The goal the user ranked the scenarios by (``'min LVEDP; CO >= 4'``), or ``""``."""
+        return self.twin.goal if self.twin is not None else ""
+
+    def set_goal(self, text: str) -> str:
+        """Keep the goal (and its constraints) the user ranked the scenarios by: saved in the
+        .twin, back on reopen, audited, printed with its ranking in the report. ``""`` clears
+        it. Returns the goal in its normal form; the same goal again records nothing.
+
+        Raises
+        ------
+        InterventionError
+            The goal does not parse (the message says how to write one).
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=2))
+        >>> doc.set_goal("max CO; MAP>=65")
+        'max CO; MAP >= 65'
+        """
+        from twinviewer.interventions.ranking import Goal
+
+        self._require_twin()
+        goal = str(Goal.parse(text)) if text.strip() else ""
+        if goal == self.goal:
+            return goal
+        with self.batch():
+            self._edit(goal=goal)
+            self.record("scenario", {"goal": goal} if goal else {"goal removed": True})
+            self.emit("goal", goal)
+        return goal
 
     def set_scenario_results(self, results: Mapping[str, Results]) -> None:
         """Results of the scenarios (name → Results), e.g. after a run (saved with the twin)."""

@@ -382,11 +382,13 @@ def _scenario_lines(path: Path, rerun: dict, removed: dict[str, str]) -> list[st
 # -- what-ifs on a saved twin ---------------------------------------------------------------
 
 def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequence[str], *,
-                level: float = 0.9):
+                level: float = 0.9, goal=None):
     """Run scenarios on the twin in ``path`` and write them and their results back (audited).
 
-    Scenarios of the same name are replaced. Returns (StepResult, ScenarioTable, baseline,
-    results).
+    Scenarios of the same name are replaced. A ``goal``
+    (:class:`~twinviewer.interventions.ranking.Goal`) the user ranks them by is kept in the
+    file too (audited), so its report prints the ranking. Returns (StepResult,
+    ScenarioTable, baseline, results).
     """
     from twinviewer.interventions.compare import run_scenarios, scenario_table
     from twinviewer.interventions.scenario import unique_name, untagged
@@ -421,6 +423,9 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     for sc in scenarios:
         audit_log(twin).record(twin, "scenario", {**sc.to_dict(), "regulation": sc.regulation,
                                                   "members": baseline.n, "command": "whatif"})
+    if goal is not None and str(goal) != twin.goal:
+        twin.goal = str(goal)
+        audit_log(twin).record(twin, "scenario", {"goal": twin.goal, "command": "whatif"})
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
     from twinviewer.interventions.constants_digest import with_digests
@@ -557,7 +562,7 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
 
     try:
         step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
-                                                     level=args.level)
+                                                     level=args.level, goal=goal)
         from twinviewer.explain.evidence_flags import unsourced_changes
 
         unsourced = unsourced_changes(scenarios, baseline, results)

@@ -156,3 +156,7 @@ def test_adding_and_running_a_hanging_plugin_step_leaves_the_gui_thread_free(pan
                replace=False)
     started = time.perf_counter() - t0
     assert added < 0.5 and started < 0.5, (added, started)
+    # the run ends with the hanging scenario named beside the (empty) results, not lost
+    qtbot.waitUntil(lambda: panel.job is None, timeout=120_000)
+    assert "hang" in panel.failed_label.text()
+    assert "did not finish within 1" in panel.failed_label.text()

@@ -94,7 +94,7 @@ def test_ranking_by_a_goal_counts_winners(qtbot, make_panel):
     panel.constraints_edit.setText("CO>=3")
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)
     assert panel.rank_table.rowCount() == 3
-    assert panel.rank_table.item(0, 0).text() == "LVAD 7000"
+    assert panel.rank_table.item(0, 0).text() == "LVAD 7000 [baroreflex regulated]"
     assert "plausible twins" in panel.rank_label.text()
     panel.constraints_edit.setText("CO>>3")
     qtbot.mouseClick(panel.rank_button, Qt.MouseButton.LeftButton)

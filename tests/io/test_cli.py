@@ -67,7 +67,7 @@ def test_headless_report_adds_no_audit_entry(twin, tmp_path, monkeypatch):
 
     load.__wrapped__ = cli.load_twin
     monkeypatch.setattr(cli, "load_twin", load)
-    monkeypatch.setattr(cli, "write_report", lambda doc, out: ReportInfo(out, 3))
+    monkeypatch.setattr(cli, "write_report", lambda doc, out, **_kw: ReportInfo(out, 3))
     assert run_report(path, tmp_path / "r.pdf") == 0
     (doc,) = loaded
     assert [e.action for e in audit_log(doc.twin).entries] == \

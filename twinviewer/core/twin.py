@@ -141,6 +141,10 @@ class Twin:
         The model's own definition when it is not built in (an imported svZeroDSolver
         configuration: ``{'kind': 'svzerod', 'units': …, 'config': …}``), so the twin reopens
         in any session; the equation hash still locks it.
+    goal
+        The what-if goal the user ranked the scenarios by, as text (``'min LVEDP; CO >= 4'``,
+        :class:`twinviewer.interventions.ranking.Goal`), or ``""``: kept so the report
+        prints the ranking the user made.
     teaching
         Marked by a user for teaching: a de-identified twin that education mode may open
         (:mod:`twinviewer.teaching.education`). Virtual hearts need no mark.
@@ -168,6 +172,7 @@ class Twin:
     timeline: dict = field(default_factory=dict)
     teaching: bool = False
     model_source: dict = field(default_factory=dict)
+    goal: str = ""
 
     def measurement(self, name: str) -> Measurement | None:
         """The most recent measurement of ``name``, or None."""

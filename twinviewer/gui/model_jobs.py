@@ -178,9 +178,11 @@ def calibrated_demo(anatomy, *, progress, cancel, worker: ProcessWorker | None =
 
 
 # -- what-if ensembles ---------------------------------------------------------------------
-def scenario_ensembles(model, ensemble, baseline, scenarios, *, progress, cancel) -> tuple:
+def scenario_ensembles(model, ensemble, baseline, scenarios, *, progress, cancel,
+                       failed: dict[str, str] | None = None) -> tuple:
     """The what-if job's body: the baseline ensemble run (simulated if ``baseline`` is None)
-    and each scenario over it (:func:`~twinviewer.interventions.run_scenarios`).
+    and each scenario over it (:func:`~twinviewer.interventions.run_scenarios`; with
+    ``failed``, a scenario that cannot run is named there with its reason, the others run).
 
     Examples
     --------
@@ -194,7 +196,8 @@ def scenario_ensembles(model, ensemble, baseline, scenarios, *, progress, cancel
     if baseline is None:
         progress(0.0, "baseline")
         baseline = simulate(model, ensemble, cancel=cancel)
-    res = run_scenarios(model, baseline, scenarios, progress=progress, cancel=cancel)
+    res = run_scenarios(model, baseline, scenarios, progress=progress, cancel=cancel,
+                        failed=failed)
     for r in (baseline, *res.values()):  # what the What-if step draws, computed here
         loop_curves(r)
     return baseline, res
@@ -207,21 +210,29 @@ def child_scenarios(*, model, ensemble, baseline: str | None, scenarios, progres
     from twinviewer.gui.process_worker import SHARED
 
     base = SHARED[baseline] if baseline is not None else None
+    failed: dict[str, str] = {}
     out, res = scenario_ensembles(model, ensemble, base, scenarios, progress=progress,
-                                  cancel=cancel)
-    return (None if base is not None else out), res
+                                  cancel=cancel, failed=failed)
+    return (None if base is not None else out), res, failed
 
 
 def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
-                         progress, cancel) -> tuple:
+                         progress, cancel, failed: dict[str, str] | None = None) -> tuple:
     """:func:`scenario_ensembles` run in ``worker``'s process (call from a worker thread).
     ``baseline`` is shared once (without the views' caches) and given back as itself."""
     from twinviewer.gui.prepared import loop_curves
 
-    out, res = worker.call(f"{__name__}:child_scenarios",
+    out, res, why = worker.call(f"{__name__}:child_scenarios",
                            {"model": model, "ensemble": ensemble,
                             "scenarios": list(scenarios)}, progress, cancel,
                            shared={"baseline": ("baseline", baseline, _light_results)})
+    if why and failed is None:  # as run_scenarios without ``failed``: the first refusal
+        from twinviewer.interventions import InterventionError
+
+        name, reason = next(iter(why.items()))
+        raise InterventionError(f"{name}: {reason}")
+    if failed is not None:
+        failed.update(why)
     if baseline is not None:
         loop_curves(baseline)  # the helper drew on its copy: this one's, on this thread
         return baseline, res

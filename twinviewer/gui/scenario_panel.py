@@ -75,6 +75,7 @@ from twinviewer.interventions import (
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.compare import YES_NO
 from twinviewer.interventions.library import available as available_interventions
+from twinviewer.interventions.library import why_unavailable as unavailable
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
@@ -313,6 +314,7 @@ class ScenarioPanel(QWidget):
         self.steps: list[InterventionStep] = []  # the scenario being built (not yet made)
         self.editors: dict[str, SettingEditor] = {}
         self.job = None
+        self.failed: dict[str, str] = {}  # the last Run's scenarios that could not run, why
         self.table = None  # last ScenarioTable
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
@@ -386,6 +388,7 @@ class ScenarioPanel(QWidget):
         self.intervention_box = ElidedComboBox(chars=14)
         for iv in available_interventions().values():  # the built-ins, then the plug-ins'
             self.intervention_box.addItem(iv.title, iv.name)
+        self.refresh_interventions()
         self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
         bl.addWidget(self.intervention_box)
         self.form_host = QWidget()
@@ -543,6 +546,13 @@ class ScenarioPanel(QWidget):
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.empty_hint.setStyleSheet("color: #505050; padding: 6px;")
         tl.addWidget(self.empty_hint)
+        # scenarios the last Run could not run, each with its reason (the others ran)
+        self.failed_label = QLabel()
+        self.failed_label.setObjectName("whatif_failed")
+        self.failed_label.setWordWrap(True)
+        self.failed_label.setStyleSheet("color: #b00020;")
+        self.failed_label.setVisible(False)
+        tl.addWidget(self.failed_label)
         tl.addWidget(self.result_table, 1)
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
@@ -683,11 +693,29 @@ class ScenarioPanel(QWidget):
         self.error_label.setText(text)
         self.state.warn(text)
 
+    def refresh_interventions(self) -> None:
+        """Grey out each listed intervention whose plug-in is now off (disabled after a
+        failure or a hang, or by the user), its reason as the tooltip: it cannot be chosen."""
+        model = self.intervention_box.model()
+        for i in range(self.intervention_box.count()):
+            why = unavailable(self.intervention_box.itemData(i))
+            item = model.item(i) if hasattr(model, "item") else None
+            if item is None:
+                continue
+            item.setEnabled(not why)
+            item.setData(why or None, Qt.ItemDataRole.ToolTipRole)
+            if why and not item.text().endswith(" (disabled)"):
+                item.setText(item.text() + " (disabled)")
+
     def _check(self, steps: list[InterventionStep]) -> bool:
-        """Apply the steps to the twin's point estimate; show any refusal."""
+        """Apply the steps to the twin's point estimate; show any refusal (a step whose
+        plug-in is off is refused by name, without running the plug-in)."""
         twin = self.state.twin
         try:
             for st in steps:
+                if why := unavailable(st.name):
+                    self.refresh_interventions()
+                    raise InterventionError(why)
                 LIBRARY[st.name].validate(st.settings)
             if twin is not None:
                 from twinviewer.twins import model_of
@@ -761,8 +789,22 @@ class ScenarioPanel(QWidget):
             self._predictor = None
             self._predictor_twin = None
         self._show_scenarios(self.scenarios)
+        self._show_goal(getattr(twin, "goal", ""))
         self.refresh()
         self.schedule_live()
+
+    def _show_goal(self, text: str) -> None:
+        """Set the ranking's goal fields from the goal the document keeps (a reopened file)."""
+        if not text:
+            return
+        try:
+            goal = Goal.parse(text)
+        except InterventionError:
+            return
+        self.sense_box.setCurrentText(goal.sense)
+        self.goal_metric.setCurrentIndex(self.goal_metric.findData(goal.metric))
+        self.constraints_edit.setText("; ".join(str(c).replace(" ", "")
+                                                for c in goal.constraints))
 
     # ------------------------------------------------------------------ ensemble runs
     def run_all(self) -> None:
@@ -777,7 +819,10 @@ class ScenarioPanel(QWidget):
         if self.state.twin is None:
             return
         sc = self.live_scenario()
-        self._run([Scenario(f"live: {sc.name}", sc.steps, sc.regulation)], replace=False)
+        # named with its mode: an acute and a regulated live run are two rows, each saying
+        # which it is (review12b #3)
+        self._run([Scenario(f"live: {shown_name(sc)}", sc.steps, sc.regulation)],
+                  replace=False)
 
     def _run(self, scenarios: list[Scenario], *, replace: bool) -> None:
         twin = self.state.twin
@@ -788,11 +833,28 @@ class ScenarioPanel(QWidget):
             self.job.cancel()
         from twinviewer.twins import model_of
 
+        # a scenario whose intervention is unavailable (its plug-in off) is named, not run;
+        # the others run: one bad scenario never costs the rest their results
+        failed = {sc.name: why for sc in scenarios
+                  if (why := next(filter(None, map(unavailable, (st.name for st in sc.steps))),
+                                  ""))}
+        runnable = [sc for sc in scenarios if sc.name not in failed]
         try:
             model = model_of(twin)
-            _check_core_steps(model, twin.ensemble, scenarios)  # before starting a thread
-        except (InterventionError, ModelError) as exc:
+        except ModelError as exc:
             self._show_error(str(exc))
+            return
+        checked = []
+        for sc in runnable:
+            try:
+                _check_core_steps(model, twin.ensemble, [sc])  # before starting a thread
+                checked.append(sc)
+            except (InterventionError, ModelError) as exc:
+                failed[sc.name] = str(exc)
+        scenarios = checked
+        self._show_failed(failed, [*scenarios, *(s for s in self.scenarios if s.name in failed)])
+        if not scenarios:
+            self._show_error("no scenario could run: " + self.failed_label.text())
             return
         base = self.state.results
         if base is not None and (base.n != twin.ensemble.shape[0]
@@ -801,31 +863,40 @@ class ScenarioPanel(QWidget):
         n = twin.ensemble.shape[0]
         ensemble = twin.ensemble
 
+        ran_failed: dict[str, str] = {}  # filled on the job's thread, read in done()
         if self.in_process and use_helper(twin, scenarios):
             worker = helper()
 
             def ensembles(progress, is_cancelled):  # this thread only waits on the pipe
                 return scenarios_in_process(worker, model, ensemble, base, scenarios,
-                                            progress=progress, cancel=is_cancelled)
+                                            progress=progress, cancel=is_cancelled,
+                                            failed=ran_failed)
         else:
             def ensembles(progress, is_cancelled):
                 return scenario_ensembles(model, ensemble, base, scenarios,
-                                          progress=progress, cancel=is_cancelled)
+                                          progress=progress, cancel=is_cancelled,
+                                          failed=ran_failed)
         before = dict(self.state.session.scenario_results)
         defined = list(self.scenarios)
+        tags = {REGULATION_TEXT.get(sc.regulation, "") for sc in scenarios}
 
-        def merged_with(res) -> dict:
-            current = before if not replace else {}
-            out = {k: v for k, v in current.items()
-                   if not (k.startswith("live: ") and k not in res)}
+        def merged_with(res, old, failed_now) -> dict:
+            if replace:  # a scenario that failed keeps the result it had
+                out = {k: v for k, v in old.items() if k in failed_now}
+            else:  # one live row per mode: the newest of that mode replaces the older
+                out = {k: v for k, v in old.items() if not (
+                    k.startswith("live: ") and k not in res
+                    and any(k.endswith(f"[{t}]") for t in tags))}
             out.update(res)
             return out
 
         def work(progress, is_cancelled):
             baseline, res = ensembles(progress, is_cancelled)
             # the table the results will show, prepared here: the GUI thread only sets items
+            # (refresh() uses it only if it is still what it would build)
             progress(1.0, "preparing the table")
-            return baseline, res, prepared_table(twin, baseline, merged_with(res), defined)
+            expected = merged_with(res, before, {**failed, **ran_failed})
+            return baseline, res, prepared_table(twin, baseline, expected, defined)
 
         def done(out) -> None:
             baseline, res, prepared = out
@@ -834,14 +905,13 @@ class ScenarioPanel(QWidget):
             self._prepared = prepared  # used by refresh() if still what it would build
             if baseline is not self.state.results:
                 self.state.session.set_results(baseline)
-            if replace:
-                merged = dict(res)
-            else:
-                before.clear()
-                before.update(self.state.session.scenario_results)
-                merged = merged_with(res)
+            failed.update(ran_failed)
+            merged = merged_with(res, self.state.session.scenario_results, failed)
+            self._show_failed(failed, list(self.scenarios))
+            if failed:
+                self.state.warn("Not run: " + self.failed_label.text())
             for sc in scenarios:  # slider previews ("live: …") are not decisions: not audited
-                if not sc.name.startswith("live: "):
+                if sc.name in res and not sc.name.startswith("live: "):
                     audit_log(twin).record(twin, "scenario", {
                         **sc.to_dict(), "members": n,
                         "described": " + ".join(step_text(s) for s in sc.steps)})
@@ -851,6 +921,16 @@ class ScenarioPanel(QWidget):
         self.progress.setVisible(True)
         self.cancel_button.setEnabled(True)
         self.job = self.state.run_job(f"What-if over {n} members", work, done)
+
+    def _show_failed(self, failed: dict[str, str], scenarios: list[Scenario]) -> None:
+        """Name each scenario that could not run, with its reason, above the results."""
+        shown = {s.name: shown_name(s) for s in scenarios}
+        self.failed = dict(failed)
+        self.failed_label.setText("; ".join(f"{shown.get(k, k)} was not run: {why}"
+                                            for k, why in failed.items()))
+        self.failed_label.setVisible(bool(failed))
+        if failed:  # a plug-in that failed in the run is disabled now: grey it out
+            self.refresh_interventions()
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -1036,27 +1116,36 @@ class ScenarioPanel(QWidget):
         try:
             if base is None or not res:
                 raise InterventionError("run scenarios on the ensemble first")
-            self.ranking = rank(base, res, self.goal(),
-                                evidence=self.table.evidence if self.table else None)
+            ranking = rank(base, res, self.goal(),
+                           evidence=self.table.evidence if self.table else None)
         except InterventionError as exc:
             self.rank_label.setText(str(exc))
             self.state.warn(str(exc))
             return
+        # the goal is the user's choice: kept in the document, saved, in the report (the
+        # twin event it sends refreshes this panel, so the ranking is shown after it)
+        self.state.session.set_goal(str(ranking.goal))
+        self.ranking = ranking
         rows = self.ranking.ordered()
+        # each option by its display name with its mode, as in the results (review12b #3)
+        shown = {s.name: shown_name(s) for s in self.scenarios}
         self.rank_table.setRowCount(len(rows))
         for r, (name, frac) in enumerate(rows):
-            for c, text in enumerate((name, f"{100 * frac:.0f} %",
+            for c, text in enumerate((shown.get(name, name), f"{100 * frac:.0f} %",
                                       f"{100 * self.ranking.feasible[name]:.0f} %")):
                 self.rank_table.setItem(r, c, QTableWidgetItem(text))
         extra = (f"; no option meets the constraints in "
                  f"{100 * self.ranking.none_feasible:.0f} %" if self.ranking.none_feasible
                  else "")
+        best = self.ranking.median_best
+        best = shown.get(best, best) if best else "none feasible"
         verdict = f" {self.ranking.verdict[0].upper()}{self.ranking.verdict[1:]}." \
             if self.ranking.verdict else ""
         self.rank_label.setText(f"Goal: {self.ranking.goal} over {self.ranking.n} plausible "
                                 f"twins.{verdict} Best on medians alone: "
-                                f"{self.ranking.median_best or 'none feasible'}{extra}."
-                                + "".join(f"\n! {name}: {self.ranking.caution(name)}"
+                                f"{best}{extra}."
+                                + "".join(f"\n! {shown.get(name, name)}: "
+                                          f"{self.ranking.caution(name)}"
                                           for name, _ in rows if self.ranking.caution(name)))
 
     # ------------------------------------------------------------------ live slider
@@ -1181,6 +1270,7 @@ class ScenarioPanel(QWidget):
         the scenario)."""
         if isinstance(r, (InterventionError, ModelError)):
             self.live_label.setText(f"not applicable: {r}")
+            self.refresh_interventions()  # a plug-in disabled by this preview: greyed out
             return
         if isinstance(r, BaseException):  # the helper died: the next prediction starts one
             self.live_label.setText(f"live preview failed: {r}")

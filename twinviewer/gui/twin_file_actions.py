@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -218,11 +218,14 @@ def current_document(state) -> TwinDocument:
     return state.session.twin_document()
 
 
-def report_command(twin_file: Path, output: Path) -> list[str]:
-    """The command line that writes the report of ``twin_file`` (installed or bundled)."""
+def report_command(twin_file: Path, output: Path, left_out: Sequence[str] = ()) -> list[str]:
+    """The command line that writes the report of ``twin_file`` (installed or bundled);
+    ``left_out``: scenarios it must not simulate (their plug-in is off here)."""
+    extra = [a for name in left_out for a in ("--leave-out", name)]
     if getattr(sys, "frozen", False):  # PyInstaller bundle: the executable is the CLI
-        return [sys.executable, "report", str(twin_file), "-o", str(output)]
-    return [sys.executable, "-m", "twinviewer.cli", "report", str(twin_file), "-o", str(output)]
+        return [sys.executable, "report", str(twin_file), "-o", str(output), *extra]
+    return [sys.executable, "-m", "twinviewer.cli", "report", str(twin_file), "-o",
+            str(output), *extra]
 
 
 #: How much lower the report process's scheduling priority is than the window's (``nice``).
@@ -278,6 +281,12 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
     passphrase = ctx.passphrase
     # what the file would hold, by reference (as the autosave does): serialising it took
     # 0.35–0.46 s of the GUI thread's CPU (a 115 MB demo twin), now the job's
+    # a scenario whose plug-in is off in this session (a hang disables it here only) is
+    # not simulated again by the report process (review12b #1: it ran the hang for 10 s)
+    from twinviewer.interventions.library import why_unavailable
+
+    left_out = [sc.name for sc in twin.scenarios
+                if any(why_unavailable(st.name) for st in sc.steps)]
     snap = copy.copy(twin)
     snap.audit = list(twin.audit)  # a note recorded meanwhile is not half in the report
     kw = {"results": _results(state), "parameters": _table(state, twin),
@@ -299,7 +308,7 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
             if is_cancelled():
                 raise JobCancelled("report cancelled")
             progress(0.1, "simulating and writing the pages")
-            proc = subprocess.Popen(report_command(snapshot, path), env=env,
+            proc = subprocess.Popen(report_command(snapshot, path, left_out), env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
             with contextlib.suppress(OSError, AttributeError):  # POSIX; may not be allowed

@@ -19,7 +19,7 @@ from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.scenario import apply_scenario, held_parameters, lvef_of
-from twinviewer.physiology import METRIC_BY_NAME, Results, Settings, simulate
+from twinviewer.physiology import METRIC_BY_NAME, Cancelled, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 from twinviewer.physiology.plausible import beyond_legend, beyond_mark
 
@@ -677,7 +677,8 @@ def scenario_table(baseline: Results, results: Mapping[str, Results],
 def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scenario], *,
                   settings: Settings | None = None,
                   progress: Callable[[float, str], None] | None = None,
-                  cancel: Callable[[], bool] | None = None) -> dict[str, Results]:
+                  cancel: Callable[[], bool] | None = None,
+                  failed: dict[str, str] | None = None) -> dict[str, Results]:
     """Run each scenario on every member, warm-started from that member's baseline cycle.
 
     Parameters
@@ -694,6 +695,10 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
     progress, cancel : callable, optional
         ``progress(fraction, text)``; ``cancel() -> bool`` stops with
         :class:`~twinviewer.physiology.Cancelled`.
+    failed : dict, optional
+        Given: a scenario that cannot run (a refused setting, a plug-in that is disabled,
+        fails or overruns its budget) is left out and ``failed[name]`` says why, so one bad
+        scenario never costs the others their results. Without it the first refusal raises.
 
     Returns
     -------
@@ -706,20 +711,45 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
     if BASELINE in names:
         raise InterventionError(f"{BASELINE!r} is reserved for the untreated twin")
     # Apply every scenario first: a bad setting fails before any simulation runs.
-    matrices = [apply_scenario(model, baseline.params, s, baseline_lvef=lvef_of(baseline))
-                for s in scenarios]
+    matrices: list[np.ndarray | None] = []
+    for s in scenarios:
+        try:
+            matrices.append(apply_scenario(model, baseline.params, s,
+                                           baseline_lvef=lvef_of(baseline)))
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plug-in's failure is any exception
+            if failed is None:
+                raise
+            failed[s.name] = str(exc) or type(exc).__name__
+            matrices.append(None)
     out: dict[str, Results] = {}
     k = len(scenarios)
     for i, (sc, P) in enumerate(zip(scenarios, matrices, strict=True)):
+        if P is None:
+            continue
         sub = None
         if progress is not None:
             def sub(f, text, i=i, name=sc.name):
                 progress((i + f) / k, f"{name}: {text}")
-        out[sc.name] = simulate(model, P, warm_start=baseline.final_state, settings=settings,
-                                progress=sub, cancel=cancel)
-        if getattr(sc, "regulation", "acute") == "regulated":
-            from twinviewer.interventions.baroreflex import regulate
-
-            out[sc.name] = regulate(model, P, baseline, settings=settings,
-                                    acute=out[sc.name], held=held_parameters(sc)).results
+        try:
+            out[sc.name] = _run_one(model, baseline, sc, P, settings, sub, cancel)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as above
+            if failed is None:
+                raise
+            failed[sc.name] = str(exc) or type(exc).__name__
     return out
+
+
+def _run_one(model, baseline, sc, P, settings, progress, cancel) -> Results:
+    """One scenario's parameter matrix ``P`` simulated (then regulated, if so chosen)."""
+    acute = simulate(model, P, warm_start=baseline.final_state, settings=settings,
+                     progress=progress, cancel=cancel)
+    if getattr(sc, "regulation", "acute") != "regulated":
+        return acute
+    from twinviewer.interventions.baroreflex import regulate
+
+    return regulate(model, P, baseline, settings=settings, acute=acute,
+                    held=held_parameters(sc)).results

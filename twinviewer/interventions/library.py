@@ -54,6 +54,29 @@ def get_intervention(name: str) -> Intervention:
     raise InterventionError(f"unknown intervention {name!r}{hint}; known: {', '.join(known)}")
 
 
+def why_unavailable(name: str) -> str:
+    """Why the intervention ``name`` cannot be chosen now (its plug-in is disabled, waiting
+    for approval, fails to import; or no such intervention), or ``""``. Checked by name:
+    a plug-in's transform is never run here, so this is cheap on any thread.
+
+    Examples
+    --------
+    >>> why_unavailable("tavi")
+    ''
+    >>> why_unavailable("no_such_drug")[:31]
+    "unknown intervention 'no_such_d"
+    """
+    if name in CORE_INTERVENTIONS:
+        return ""
+    try:
+        get_intervention(name)
+    except InterventionError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a plug-in's import error, named
+        return f"intervention {name!r} is not available: {exc}"
+    return ""
+
+
 def available() -> dict[str, Intervention]:
     """Every intervention one may choose, by name: the built-ins, then each enabled plug-in's
     (imported now; one that fails to import is left out and its plug-in disabled, named).

@@ -288,6 +288,7 @@ def _twin_tree(twin: Twin, table: list[ParameterInfo],
         "provenance": {k: v.to_dict() for k, v in twin.provenance.items()},
         "measurements": [m.to_dict() for m in twin.measurements],
         "scenarios": [s.to_dict() for s in twin.scenarios],
+        **({"goal": twin.goal} if twin.goal else {}),  # a file without one reads as before
         "visits": [{"day": int(v.day), "label": v.label,
                     "measurements": [m.to_dict() for m in v.measurements],
                     "ensemble": None if v.ensemble is None else arrays.ref(
@@ -714,6 +715,8 @@ class _Types:
                 self.text(self.obj(st, w), "name", w)
                 for v in self.obj(st.get("settings", {}), f"{w}.settings").values():
                     self.number(v, f"{w}.settings")
+        if "goal" in t:
+            self.text(t, "goal", "twin")
         for i, v in enumerate(self.seq(t["visits"], "visits")):
             w = f"visits[{i}]"
             if isinstance(self.obj(v, w)["day"], bool) or not isinstance(v["day"], int):
@@ -787,7 +790,8 @@ def _build(tree: Any, audit_items: Any, loader: _Loader, name: str
         measurements=[Measurement.from_dict(m) for m in tree["measurements"]],
         anatomy=anatomy, scenarios=[Scenario.from_dict(s) for s in tree["scenarios"]],
         visits=visits, origin=str(tree.get("origin", "")),
-        teaching=tree.get("teaching") is True, model_source=dict(model.get("source", {})))
+        teaching=tree.get("teaching") is True, model_source=dict(model.get("source", {})),
+        goal=str(tree.get("goal", "")))
     twin = _living_in(twin, tree, loader.array, name)  # living twin (optional in the file)
     results: dict[str, dict[str, np.ndarray]] = {}
     series: dict[str, dict[str, np.ndarray]] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from twinviewer.io.audit import model_identity
@@ -24,7 +25,8 @@ from twinviewer.report.pdf import write_report
 
 log = logging.getLogger("twinviewer.report.cli")
 
-def run_report(path: Path | str, output: Path | str | None = None) -> int:
+def run_report(path: Path | str, output: Path | str | None = None, *,
+               left_out: Sequence[str] = (), goal: str = "") -> int:
     """Write the PDF report of a .twin file (headless).
 
     Parameters
@@ -33,6 +35,11 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
         The .twin file.
     output : Path or str, optional
         The PDF; default ``<path without .twin>.pdf``.
+    left_out : sequence of str
+        Scenarios not to simulate: the app passes those whose plug-in is off in its session
+        (one that hung is disabled there for the session only), so it is not run again.
+    goal : str
+        Rank the scenarios by this goal (``'min LVEDP; CO>=4'``); default: the file's.
 
     Returns
     -------
@@ -42,13 +49,24 @@ def run_report(path: Path | str, output: Path | str | None = None) -> int:
     """
     path = Path(path)
     output = Path(output) if output is not None else path.with_suffix(".pdf")
+    if goal:
+        from twinviewer.interventions import InterventionError
+        from twinviewer.interventions.ranking import Goal
+
+        try:
+            goal = str(Goal.parse(goal))
+        except InterventionError as exc:
+            print(f"error: --goal: {exc}", file=sys.stderr)
+            return EXIT_INVALID
     try:
         doc = load_twin(path, passphrase=_passphrase(path), allow_broken_audit=True)
         if not doc.chain.ok:
             print(f"error: {path.name}: {doc.chain.message}; no report written",
                   file=sys.stderr)
             return EXIT_AUDIT_BROKEN
-        info = write_report(doc, output)
+        info = write_report(doc, output, left_out={
+            name: "its intervention could not run in the app's session (its plug-in is off "
+                  "there)" for name in left_out}, goal=goal)
     except TwinFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

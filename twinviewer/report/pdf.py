@@ -760,6 +760,63 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
            size=8, color="0.25")
 
 
+class _Arrays:
+    """Stored metric arrays as :func:`~twinviewer.interventions.ranking.rank` reads a run."""
+
+    def __init__(self, r: Any) -> None:
+        self.metrics, ok = _metric_arrays(r)
+        n = next((np.shape(v)[0] for v in self.metrics.values() if np.ndim(v) == 1), 0)
+        self.ok = np.ones(n, bool) if ok is None else ok
+        self.model = getattr(r, "model", None) or type("stored", (), {"name": "stored"})
+
+
+def ranking_lines(goal_text: str, results: Any, scenario_results: Mapping[str, Any],
+                  scenarios: list) -> list[str]:
+    """The user's goal and the ranking of the reported scenarios by it, each option by its
+    display name (with its mode), with the cautions of its evidence rows and of an
+    UNSOURCED change of the goal's metric; or one line saying why there is none.
+
+    Examples
+    --------
+    >>> ranking_lines("", None, {}, [])
+    []
+    """
+    if not goal_text:
+        return []
+    from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
+    from twinviewer.interventions import InterventionError
+    from twinviewer.interventions.ranking import Goal, rank
+
+    if results is None or not scenario_results:
+        return [f"Goal kept with this twin: {goal_text}. No scenario result is in this "
+                "report, so there is no ranking."]
+    by_name = {s.name: s for s in scenarios}
+    try:
+        goal = Goal.parse(goal_text)
+        base = results if hasattr(results, "metrics") else _Arrays(results)
+        res = {k: r if hasattr(r, "metrics") else _Arrays(r)
+               for k, r in scenario_results.items()}
+        known = [by_name[k] for k in res if k in by_name]
+        unsourced = unsourced_changes(known, results, scenario_results)
+        ranking = rank(base, res, goal, evidence=scenario_evidence(known),
+                       unsourced=unsourced)
+    except InterventionError as exc:
+        return [f"Goal kept with this twin: {goal_text}. It cannot rank these results: {exc}."]
+    shown = _shown_names(scenarios)
+    return ranking.format_text(shown).splitlines()
+
+
+def _ranking_section(p: _Pages, lines: list[str]) -> None:
+    """The ranking the user made (its goal kept in the file), under the scenarios."""
+    if not lines:
+        return
+    p.subheading("Ranking by the goal you chose")
+    for line in lines:
+        caution = line.lstrip().startswith("!")
+        p.para(line.strip(), size=8, indent=0.02 * (len(line) - len(line.lstrip())) / 2,
+               color="#7a3e00" if caution else "black")
+
+
 def _explain_and_provenance(p: _Pages, doc: TwinDocument, results: Any) -> None:
     p.new_page("Explanation and provenance")
     p.subheading("Explanation summary")
@@ -990,22 +1047,52 @@ def simulate_for_report(doc: TwinDocument) -> tuple[Any, list[str]]:
         return None, [f"simulation for the report failed: {type(exc).__name__}: {exc}"]
 
 
-def scenarios_for_report(doc: TwinDocument, results: Any) -> tuple[dict[str, Any], list[str]]:
-    """The twin's scenarios simulated against baseline ``results``, or ({}, [reason])."""
+def scenarios_for_report(doc: TwinDocument, results: Any,
+                         left_out: Mapping[str, str] | None = None
+                         ) -> tuple[dict[str, Any], list[str]]:
+    """The twin's scenarios simulated against baseline ``results``, and a note for each one
+    left out, naming it and saying why; one that cannot run costs the others nothing.
+
+    A scenario in ``left_out`` (name → reason: e.g. its plug-in hung in the app's session)
+    or whose intervention is unavailable here (its plug-in disabled) is not run at all: a
+    disabled plug-in is never called again for the report.
+
+    Examples
+    --------
+    >>> res, notes = scenarios_for_report(doc, results)  # doctest: +SKIP
+    """
     if not doc.twin.scenarios or results is None or not hasattr(results, "final_state"):
         return {}, []
-    try:
-        from twinviewer.interventions import run_scenarios
-        from twinviewer.twins import model_of
+    from twinviewer.core.twin import shown_name
+    from twinviewer.interventions.library import why_unavailable
 
-        return run_scenarios(model_of(doc.twin), results, doc.twin.scenarios), []
-    except Exception as exc:  # noqa: BLE001 - report what we can
-        return {}, [f"scenarios could not be simulated: {type(exc).__name__}: {exc}"]
+    why = dict(left_out or {})
+    for sc in doc.twin.scenarios:
+        if sc.name not in why and (off := next(filter(None, (why_unavailable(st.name)
+                                                             for st in sc.steps)), "")):
+            why[sc.name] = off
+    runnable = [sc for sc in doc.twin.scenarios if sc.name not in why]
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    if runnable:
+        try:
+            from twinviewer.interventions import run_scenarios
+            from twinviewer.twins import model_of
+
+            out = run_scenarios(model_of(doc.twin), results, runnable, failed=why)
+        except Exception as exc:  # noqa: BLE001 - report what we can
+            return {}, [f"scenarios could not be simulated: {type(exc).__name__}: {exc}"]
+    shown = {sc.name: shown_name(sc) for sc in doc.twin.scenarios}
+    notes += [f"scenario {shown.get(k, k)!r} is left out of this report: {reason}"
+              for k, reason in why.items() if k in shown]
+    return out, notes
 
 
 def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
                  scenario_results: Mapping[str, Any] | None = None,
-                 simulate: bool = True) -> ReportInfo:
+                 simulate: bool = True,
+                 left_out: Mapping[str, str] | None = None,
+                 goal: str = "") -> ReportInfo:
     """Write the PDF report of a twin.
 
     Parameters
@@ -1022,6 +1109,11 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
     simulate : bool, default True
         Simulate the twin when no results with time series were given, and its scenarios
         (:func:`twinviewer.interventions.run_scenarios`) when no scenario results were given.
+    left_out : mapping, optional
+        Scenario name → why it is not simulated (:func:`scenarios_for_report`).
+    goal : str, optional
+        Rank the scenarios by this goal (``'min LVEDP; CO>=4'``); default: the goal kept
+        in the file, if any. The ranking and its cautions follow the scenario pages.
 
     Returns
     -------
@@ -1039,7 +1131,7 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
     if results is None and "baseline" in doc.results:
         results = doc.results["baseline"]
     if scenario_results is None and simulate:
-        scenario_results, more = scenarios_for_report(doc, results)
+        scenario_results, more = scenarios_for_report(doc, results, left_out)
         notes += more
     if not scenario_results:
         held = _held_back(doc)
@@ -1061,6 +1153,8 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         _pv_page(pages, doc, results, scenario_results)
         _scenario_page(pages, results, scenario_results, doc.twin.scenarios,
                        _unstored(doc, scenario_results), context_of_twin(doc.twin))
+        _ranking_section(pages, ranking_lines(goal or doc.twin.goal, results,
+                                              scenario_results, doc.twin.scenarios))
         _explain_and_provenance(pages, doc, results)
         _anatomy_page(pages, doc, notes)  # a 3D snapshot that fails adds its note here
         _model_card(pages, doc)
