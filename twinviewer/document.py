@@ -734,14 +734,18 @@ class Document:
         """
         from twinviewer.interventions.ranking import Goal
 
-        self._require_twin()
+        twin = self._require_twin()
         goal = str(Goal.parse(text)) if text.strip() else ""
         if goal == self.goal:
             return goal
         with self.batch():
-            self._edit(goal=goal)
+            # in place, not a new twin (``_edit``): jobs in flight (a calibration, a what-if)
+            # check that the twin they ran for is still the open one, and a goal changes
+            # nothing they computed (final12 #1)
+            twin.goal = goal
             self.record("scenario", {"goal": goal} if goal else {"goal removed": True})
             self.emit("goal", goal)
+            self._set_dirty(True)
         return goal
 
     def set_scenario_results(self, results: Mapping[str, Results]) -> None:

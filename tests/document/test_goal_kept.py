@@ -72,3 +72,15 @@ def test_the_report_ranks_by_the_kept_goal_with_display_names(tmp_path):
     # a goal the results cannot rank says so instead of failing the report
     bad = ranking_lines("max CO; NOPE>=1", file.results["baseline"], res, file.twin.scenarios)
     assert len(bad) == 1 and "cannot rank" in bad[0] and "NOPE" in bad[0]
+
+
+def test_setting_the_goal_keeps_the_open_twin_so_jobs_in_flight_still_land():
+    """final12 #1: Rank replaced the open twin by a copy, so a calibration or a what-if
+    running at that moment finished for "a twin that is no longer open" and was dropped."""
+    from twinviewer.twins import twin_from_preset
+
+    doc = Document()
+    twin = twin_from_preset("healthy", n=2)
+    doc.open_twin(twin)
+    doc.set_goal("max CO")
+    assert doc.twin is twin and twin.goal == "max CO" and doc.dirty

@@ -160,3 +160,14 @@ def test_adding_and_running_a_hanging_plugin_step_leaves_the_gui_thread_free(pan
     qtbot.waitUntil(lambda: panel.job is None, timeout=120_000)
     assert "hang" in panel.failed_label.text()
     assert "did not finish within 1" in panel.failed_label.text()
+
+
+def test_the_preview_says_the_mode_it_ran_in_not_the_forms_mode_now(panel, qtbot):
+    """final12 #3: the label took the mode from the form when the result arrived."""
+    _spent, before = _request(panel, qtbot, "fine_drug")
+    r = panel.live_result
+    other = "acute" if panel.regulation == "regulated" else "regulated"
+    from twinviewer.interventions.baroreflex import REGULATION_TEXT
+
+    panel._show_live(r, other)
+    assert REGULATION_TEXT[other] in panel.live_label.text()

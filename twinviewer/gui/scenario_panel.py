@@ -1232,7 +1232,7 @@ class ScenarioPanel(QWidget):
         def ended(r) -> None:
             self._live_job = None
             if self.state.twin is twin and not self._live_again:
-                self._show_live(r)
+                self._show_live(r, scenario.regulation)  # the mode it ran in, not the form's now
             if self._live_again:
                 self._live_again = False
                 self.schedule_live()
@@ -1265,9 +1265,9 @@ class ScenarioPanel(QWidget):
                 self._predictor, self._predictor_twin = predictor, twin
             return predictor.predict(scenario)
 
-    def _show_live(self, r) -> None:
+    def _show_live(self, r, mode: str | None = None) -> None:
         """Show the live prediction ``r`` (one member's Results, or the error that refused
-        the scenario)."""
+        the scenario), run in response ``mode`` (default: the form's)."""
         if isinstance(r, (InterventionError, ModelError)):
             self.live_label.setText(f"not applicable: {r}")
             self.refresh_interventions()  # a plug-in disabled by this preview: greyed out
@@ -1309,7 +1309,8 @@ class ScenarioPanel(QWidget):
         where = (f"the twin's best-fit parameter set, LVEF {_fmt(base_ef)} % untreated"
                  if base_ef is not None and np.isfinite(base_ef) else
                  "the twin's best-fit parameter set")
-        text = (f"point estimate ({where}), {REGULATION_TEXT[self.regulation]}: change from "
+        shown_mode = REGULATION_TEXT[mode or self.regulation]
+        text = (f"point estimate ({where}), {shown_mode}: change from "
                 "this point's own baseline, no interval; compare changes, not levels, with "
                 "the ensemble (release the slider for it): " + " · ".join(parts))
         if flags:
