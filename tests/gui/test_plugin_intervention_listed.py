@@ -39,6 +39,8 @@ def test_a_docs_style_plugin_intervention_is_in_the_what_if_list(qtbot, plugin_r
     panel = ScenarioPanel(state)
     qtbot.addWidget(panel)
     box = panel.intervention_box
+    # imported on a job's thread, listed when they arrive (final12 #2: never on the GUI thread)
+    qtbot.waitUntil(lambda: panel._list_job is None, timeout=60_000)
     listed = [box.itemData(i) for i in range(box.count())]
     assert "my_vasodilator" in listed and "ivabradine" in listed
     assert listed.index("tavi") < listed.index("my_vasodilator")  # beside, after the built-ins
@@ -51,3 +53,32 @@ def test_a_docs_style_plugin_intervention_is_in_the_what_if_list(qtbot, plugin_r
     state.close()
     for mod in ("my_drug", "my_drug.drug"):
         sys.modules.pop(mod, None)
+
+
+def test_a_slow_plugin_import_never_holds_the_gui_thread(qtbot, monkeypatch):
+    """final12 #2: the What-if list imported every enabled plug-in's interventions on the GUI
+    thread while the window was built (a hanging import froze it for the import budget)."""
+    import time
+
+    from twinviewer.gui import scenario_panel as sp
+    from twinviewer.gui.state import TwinState
+    from twinviewer.interventions.library import CORE_INTERVENTIONS
+
+    real = sp.available_interventions
+
+    def slow(*, load=True):
+        if load:
+            time.sleep(2.0)  # a plug-in's import taking its time
+        return real(load=False)
+
+    monkeypatch.setattr(sp, "available_interventions", slow)
+    monkeypatch.setattr(sp, "interventions_not_loaded", lambda: ["slow_drug"])
+    state = TwinState()
+    t0 = time.perf_counter()
+    panel = sp.ScenarioPanel(state)
+    built = time.perf_counter() - t0
+    qtbot.addWidget(panel)
+    assert built < 1.5 and panel._list_job is not None
+    assert panel.intervention_box.count() >= len(CORE_INTERVENTIONS)  # the built-ins now
+    qtbot.waitUntil(lambda: panel._list_job is None, timeout=30_000)
+    state.close()

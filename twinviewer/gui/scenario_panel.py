@@ -75,6 +75,8 @@ from twinviewer.interventions import (
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
 from twinviewer.interventions.compare import YES_NO
 from twinviewer.interventions.library import available as available_interventions
+from twinviewer.interventions.library import get_intervention
+from twinviewer.interventions.library import not_loaded as interventions_not_loaded
 from twinviewer.interventions.library import why_unavailable as unavailable
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
@@ -386,9 +388,17 @@ class ScenarioPanel(QWidget):
         build = QGroupBox("Intervention")
         bl = QVBoxLayout(build)
         self.intervention_box = ElidedComboBox(chars=14)
-        for iv in available_interventions().values():  # the built-ins, then the plug-ins'
+        # the built-ins and the plug-ins' already imported now; the others are imported on a
+        # job's thread and listed when they arrive (a plug-in's import may take its whole
+        # budget: never on the GUI thread, final12 #2)
+        for iv in available_interventions(load=False).values():
             self.intervention_box.addItem(iv.title, iv.name)
         self.refresh_interventions()
+        self._list_job = None
+        if interventions_not_loaded():
+            self._list_job = self.state.run_job(
+                "Loading plug-in interventions", lambda _p, _c: available_interventions(),
+                self._add_listed, lambda _exc: self._add_listed({}), background=True)
         self.intervention_box.currentIndexChanged.connect(self._on_intervention_changed)
         bl.addWidget(self.intervention_box)
         self.form_host = QWidget()
@@ -640,8 +650,19 @@ class ScenarioPanel(QWidget):
     def intervention(self) -> Intervention:
         return LIBRARY[self.intervention_box.currentData()]
 
+    def _add_listed(self, listed: dict) -> None:
+        """List the interventions the loading job imported (after those already listed)."""
+        self._list_job = None
+        for iv in listed.values():
+            if self.intervention_box.findData(iv.name) < 0:
+                self.intervention_box.addItem(iv.title, iv.name)
+        self.refresh_interventions()
+
     def select_intervention(self, name: str) -> None:
-        """Select an intervention by registry name (also used by tests and scripts)."""
+        """Select an intervention by registry name (also used by tests and scripts; one
+        whose plug-in is still being imported is imported now, as asked for)."""
+        if self.intervention_box.findData(name) < 0 and name in interventions_not_loaded():
+            self._add_listed({name: get_intervention(name)})
         i = self.intervention_box.findData(name)
         if i < 0:
             raise InterventionError(f"unknown intervention {name!r}")

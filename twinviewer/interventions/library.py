@@ -77,9 +77,11 @@ def why_unavailable(name: str) -> str:
     return ""
 
 
-def available() -> dict[str, Intervention]:
+def available(*, load: bool = True) -> dict[str, Intervention]:
     """Every intervention one may choose, by name: the built-ins, then each enabled plug-in's
     (imported now; one that fails to import is left out and its plug-in disabled, named).
+    With ``load=False`` only those already imported (nothing is imported: for a GUI thread,
+    which must not wait on a plug-in's import; :func:`not_loaded` names the rest).
 
     Examples
     --------
@@ -91,13 +93,28 @@ def available() -> dict[str, Intervention]:
     from twinviewer.plugins import PluginError, get_registry
 
     reg = get_registry()
-    for name in reg.names("interventions"):
+    for name in reg.names("interventions") if load else ():
         if name not in LIBRARY:
             try:
                 reg.load("interventions", name)
             except PluginError as exc:
                 logging.getLogger(__name__).warning("%s", exc)
     return {n: i for n, i in LIBRARY.items() if not reg.why_unavailable("interventions", n)}
+
+
+def not_loaded() -> list[str]:
+    """The enabled plug-ins' interventions not imported yet (by name, nothing imported).
+
+    Examples
+    --------
+    >>> isinstance(not_loaded(), list)
+    True
+    """
+    from twinviewer.plugins import get_registry
+
+    reg = get_registry()
+    return [n for n in reg.names("interventions")
+            if n not in LIBRARY and not reg.why_unavailable("interventions", n)]
 
 
 def register(intervention: Intervention, *, replace: bool = False) -> None:
