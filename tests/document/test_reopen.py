@@ -205,7 +205,8 @@ def test_info_and_the_headless_report_hold_back_what_the_gui_holds_back(tmp_path
     assert BETA.name not in held["current"] and BETA.name in held["held_back"]
     assert main(["info", str(path)]) == 0
     text = capsys.readouterr().out
-    assert f"{BETA.name}: kept in the file, not current" in text
+    # named with its mode (fix12d: info names results as the app does)
+    assert f"{BETA.name} [acute, unregulated]: kept in the file, not current" in text
     doc = load_twin(path)
     assert _unstored(doc, {BETA.name: object()}) == {BETA.name}  # said: NOT_STORED
     info = write_report(doc, tmp_path / "r.pdf", simulate=False)
