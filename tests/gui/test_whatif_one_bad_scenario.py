@@ -9,27 +9,15 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from tests.interventions.test_one_bad_scenario import BAD, CODE, PACE  # noqa: E402
 from tests.plugins.helpers import contribution_folder  # noqa: E402
-from twinviewer.core.twin import InterventionStep, Scenario  # noqa: E402
 from twinviewer.gui.scenario_panel import ScenarioPanel  # noqa: E402
 from twinviewer.gui.state import TwinState  # noqa: E402
 from twinviewer.plugins.registry import DISABLED  # noqa: E402
 from twinviewer.testing import plugin_config, plugin_registry  # noqa: E402, F401
 from twinviewer.twins import twin_from_preset  # noqa: E402
 
-CODE = """
-    from twinviewer.interventions.intervention import Intervention, Setting
-
-    def _raise(ctx, P, s):
-        raise RuntimeError("boom from raise_drug")
-
-    RAISE = Intervention(name="raise_drug", title="Raise drug", settings=(
-        Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
-        description="test", evidence=(), assumptions=("test",), transform=_raise,
-        parameters=("SYS.R_AR",), main_setting="fall")
-    """
-PACE = Scenario("Pace 90", (InterventionStep("pacing", {"rate": 90.0}),))
-BAD = Scenario("Bad 20", (InterventionStep("raise_drug", {"fall": 20.0}),))
+# the failing plug-in and the two scenarios of the Qt-free test, under another package name
 
 
 @pytest.fixture
