@@ -16,6 +16,7 @@ regazzoni2022, 2x wide) of the training seeds:
   output (pooled) and within each setting (pooled over outputs);
 * the Spearman correlation of the signed standardised log error with the signed features,
   per setting;
+* within tertiles of ``D`` and ``M``, each setting's 90 % quantile of the standardised error;
 * leave-one-seed-out coverage of split-conformal intervals on the standardised log error
   |log(truth/median)| / (raw 90 % log half-width), pooled over the settings: one quantile
   for everyone, a quantile per bin of a feature (Mondrian conformal: the scale a step
@@ -158,6 +159,21 @@ def separation(recs: list[dict]) -> None:
         print(f"  {n:8s}", " | ".join(cells))
 
 
+def tertiles(recs: list[dict]) -> None:
+    """Within tertiles of ``D`` and ``M``: each setting's 90 % quantile of |s| (the half-width,
+    in raw half-widths, a 90 % interval of that setting would need there)."""
+    st = np.array([d["setting"] for d in recs])
+    for feat in ("D", "M"):
+        v = np.array([features(d)[feat] for d in recs], float)
+        b = np.digitize(v, np.quantile(v, [1 / 3, 2 / 3]))
+        print(f"90 % quantile of |s| within tertiles of {feat} (own/pert/reg/wide per tertile):")
+        for o in OUT:
+            e = np.abs([errors(d)[o][0] for d in recs])
+            print(f"  {o:6s}", " | ".join("/".join(
+                f"{np.quantile(e[(st == s) & (b == k)], 0.9):.2f}" for s in SETTINGS)
+                for k in range(3)))
+
+
 def _bins(train_f: np.ndarray, nb: int) -> np.ndarray:
     return np.unique(np.quantile(train_f, np.linspace(0, 1, nb + 1))[1:-1])
 
@@ -256,6 +272,7 @@ def main(argv: list[str]) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     train = load(cache, (2026, 11), 50)
     separation(train)
+    tertiles(train)
     loso(train)
     if "--fresh" in argv:
         fresh(train, load(cache, (23,), 100))
