@@ -63,6 +63,7 @@ def loop_curves(results) -> tuple:
             kept = ()
         else:
             band = pv_band(results, "LV")
+            pv_band(results, "RV")  # the PV panel's scenario overlay on its RV tab
             lo, med, hi = np.nanpercentile(results.series["p_LV"][ok], [5, 50, 95], axis=0)
             kept = (band.v_median, band.p_median, lo, med, hi,
                     np.nanmedian(results.series["p_AO"][ok], axis=0))

@@ -147,7 +147,8 @@ class PhaseBand:
     ``v_*`` / ``p_*``: ``(4m,)`` volume (mL) and pressure (mmHg) per phase sample;
     ``rings``: the band region's closed outlines (outer and inner edges), each ``(k, 2)``
     (volume, pressure); ``events``: each member's event samples ``(N, 4)``;
-    ``n``: samples per recorded beat.
+    ``n``: samples per recorded beat; ``sample_phase``: ``(n,)`` the members' median phase
+    (0…4) at each sample of the beat (:func:`median_phase`).
     """
 
     v_median: np.ndarray
@@ -159,6 +160,7 @@ class PhaseBand:
     rings: tuple[np.ndarray, ...]
     events: np.ndarray
     n: int
+    sample_phase: np.ndarray
 
     def contains(self, v, p) -> np.ndarray:
         """Whether each point ``(v, p)`` lies in the band (in a box of the swept phases)."""
@@ -179,18 +181,7 @@ class PhaseBand:
     def phase_at(self, fraction: float) -> float:
         """The phase (0…4) the ensemble is at, at ``fraction`` of each member's beat: the
         median over members of their own phase at sample ``round(fraction·(n−1))``."""
-        s = float(round((float(fraction) % 1.0) * (self.n - 1)))
-        e = self.events
-        off = np.maximum.accumulate((e - e[:, :1]) % self.n, axis=1).astype(float)
-        ends = np.concatenate([off, np.full((len(e), 1), float(self.n))], axis=1)
-        rel = (s - e[:, 0]) % self.n
-        seg = np.clip((rel[:, None] >= ends[:, 1:4]).sum(axis=1), 0, 3)
-        rows = np.arange(len(e))
-        width = ends[rows, seg + 1] - ends[rows, seg]
-        phi = seg + np.where(width > 0, (rel - ends[rows, seg]) / np.maximum(width, 1e-9), 0)
-        ref = float(np.median(phi))  # unwrap round the reference before the median
-        phi = ref + (phi - ref + 2.0) % 4.0 - 2.0
-        return float(np.median(phi) % 4.0)
+        return float(self.sample_phase[int(round((float(fraction) % 1.0) * (self.n - 1)))])
 
     def median_at(self, fraction: float) -> tuple[float, float]:
         """The median loop's (volume, pressure) at ``fraction`` of the beat
@@ -202,6 +193,28 @@ class PhaseBand:
         j = (i + 1) % m4
         return (float(self.v_median[i] * (1 - f) + self.v_median[j] * f),
                 float(self.p_median[i] * (1 - f) + self.p_median[j] * f))
+
+
+def median_phase(events: np.ndarray, n: int) -> np.ndarray:
+    """The median over members of their own phase (0…4) at each sample of the beat, ``(n,)``
+    (each member's phase runs linearly in its own time between its events).
+
+    Examples
+    --------
+    >>> median_phase(np.array([[0, 2, 4, 6]]), 8).tolist()
+    [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    """
+    e = np.asarray(events)
+    off = np.maximum.accumulate((e - e[:, :1]) % n, axis=1).astype(float)
+    ends = np.concatenate([off, np.full((len(e), 1), float(n))], axis=1)  # (N, 5)
+    rel = (np.arange(n)[None, :] - e[:, :1]) % n  # (N, n) samples since end-diastole
+    seg = np.clip((rel[:, :, None] >= ends[:, None, 1:4]).sum(axis=2), 0, 3)
+    start = np.take_along_axis(ends, seg, axis=1)
+    width = np.take_along_axis(ends, seg + 1, axis=1) - start
+    phi = seg + np.where(width > 0, (rel - start) / np.maximum(width, 1e-9), 0.0)
+    ref = np.median(phi, axis=0)  # unwrap round a reference before the median
+    phi = ref + (phi - ref + 2.0) % 4.0 - 2.0
+    return np.median(phi, axis=0) % 4.0
 
 
 def _swept(vl, vh, pl, ph, k: int):
@@ -269,7 +282,9 @@ def phase_band(v: np.ndarray, p: np.ndarray, q_in: np.ndarray | None = None,
     with np.errstate(all="ignore"):
         vl, vm, vh = pct(vp, [a, 50, 100 - a], axis=0)
         pl, pm, ph = pct(pp, [a, 50, 100 - a], axis=0)
-    return PhaseBand(vm, pm, vl, vh, pl, ph, _rings(vl, vh, pl, ph), events, v.shape[1])
+    n = v.shape[1]
+    return PhaseBand(vm, pm, vl, vh, pl, ph, _rings(vl, vh, pl, ph), events, n,
+                     median_phase(events, n))
 
 
 def loop_centroid(v: np.ndarray, p: np.ndarray) -> tuple[float, float]:
