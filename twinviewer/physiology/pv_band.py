@@ -38,7 +38,7 @@ N_PER_SEGMENT = 60
 #: Outflow through a valve below this peak (mL/s) means the valve does not open.
 MIN_EJECTION_ML_S = 1.0
 #: Cells of the grid the band's outline is traced on, along each axis.
-GRID = 240
+GRID = 480
 
 
 def _forward(q: np.ndarray) -> np.ndarray:
