@@ -904,8 +904,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
         message=(f"reached the posterior in {iteration} tempering iterations"
                  if has_data else "no data to fit: parameters set from measurements only"))
-    if discrepancy is None and stale_reason(model):  # unmeasured intervals unchecked
-        warnings.append(stale_reason(model))
+    if discrepancy is None and (stale := stale_reason(model)) is not None:
+        warnings.append(stale)  # unmeasured intervals unchecked
     say(1.0, "calibration done")
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,

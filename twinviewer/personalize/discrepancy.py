@@ -741,9 +741,9 @@ def from_document(doc: dict, data: str = "standard") -> Discrepancy:
                        f"{doc['model']['name']} {doc['model']['equation_hash'][:12]}")
 
 
-def stale_reason(model=None) -> str:
+def stale_reason(model=None) -> str | None:
     """Why the learned terms do not belong to ``model`` (default: the healthy preset's) and
-    its calibration prior, or ''.
+    its calibration prior, or None when they do (current).
 
     The terms are sized on the model's structural errors for patients drawn from the
     calibration prior; after any change of its equations or of the prior's numbers
@@ -766,7 +766,7 @@ def stale_reason(model=None) -> str:
         return ("the model-discrepancy term was learned under another calibration prior "
                 f"(prior {prior or 'not recorded'}, now {_prior_now()}): its intervals of "
                 f"unmeasured outputs are unchecked; re-learn with `{RELEARN}`")
-    return ""
+    return None
 
 
 @functools.cache
