@@ -39,6 +39,13 @@ WHY: dict[str, str] = {
                            "resistance falls far more (Akhtar: about −44 %) than these "
                            "post-operative patients' (about −24 %), and nothing sourced "
                            "sets it per cohort (docs/notes/physio13.md, drugs9.md).",
+    "dobutamine-10-normal": "A prediction: no magnitude was fitted to this row. The heart "
+                            "rate rises about as in these healthy men, but the pressures "
+                            "fall where they rose: the resistance fall was fitted to "
+                            "heart-failure patients (Akhtar: about −44 %), and a non-failing "
+                            "heart's smaller one, which would let the pressures rise, "
+                            "takes the post-operative rows' heart rate below their source "
+                            "(docs/notes/physio13.md).",
     "milrinone-load-0.5": "The two milrinone sources disagree at the same dose: this "
                           "multicentre study's cardiac index rise (+38 %) and Cusick's "
                           "(+79 %) leave no room between their ±35 % windows, so one dose "
@@ -102,6 +109,15 @@ RECORD: dict[str, str] = {
                            "+8 % (reported +15 %, limit +9.6 %) and MAP at most +3 %, "
                            "acute or regulated; the sets that come near fail dobutamine-10 on "
                            "MAP (+16…+28 %)",
+    "dobutamine-10-normal": "physio13 (new row, Clin Sci 1992;82:77, healthy preset at "
+                            "59 bpm): HR +38 % passes (reported +56 %, limit +36 %; +25 % "
+                            "without the receptor-responsiveness law, a fail); SBP −6 % and "
+                            "DBP −16 % fail (reported both up). A non-failing resistance "
+                            "fall of 0.1–0.3 instead of 0.54 (HF) on the same LVEF ramp "
+                            "lets the healthy pressures rise (0.1: SBP 118 → 121, DBP 78 → "
+                            "79 at 70 bpm) but the post-operative rows lose their reflex "
+                            "tachycardia: dobutamine-5 HR +6…+8 % (limit +8.8 %) fails, and "
+                            "dobutamine-8-postop still misses SBP (+1 %, reported +15 %)",
     "milrinone-load-0.5": "same dose as milrinone-cusick, whose CI +79 % window "
                           "(+51…+107 %) does not overlap this row's +38 % (+25…+51 %); got "
                           "CI +62 %, PCWP −40 % (−28 %). drugs10: with Cusick on a patient "
