@@ -299,7 +299,26 @@ def _why_left_out(row: dict) -> str:
     why = str(row.get("note") or "").split("; checked against")[0]
     if why.startswith("missed by the posterior predictive"):
         why = why.split("; ", 1)[1] if "; " in why else ""
-    return why.removeprefix("not used in the fit: ").strip()
+    return _without_source(why.removeprefix("not used in the fit: ").strip())
+
+
+def _without_source(why: str) -> str:
+    """``why`` without the source named after "of the same source" (the per-measurement
+    listing names it; in the one-line account it doubled the line).
+
+    >>> _without_source("computed from A and B of the same source (MR (see notes)), which "
+    ...                 "are used")
+    'computed from A and B of the same source, which are used'
+    """
+    head, sep, tail = why.partition("of the same source (")
+    if not sep:
+        return why
+    depth = 1
+    for i, ch in enumerate(tail):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return head + "of the same source" + tail[i + 1:]
+    return why
 
 
 @dataclass(frozen=True)
