@@ -228,6 +228,7 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
         from twinviewer.personalize.parameter_count import counts_text
 
         given = measurement_counts(twin, audit_log(twin).entries)
+        summary["calibration"]["account"] = given.calibration_text()
         text.append(f"{given.text()} ({members} posterior members); parameters: "
                     f"{counts_text(result.provenance, result.parameter_names)}")
         text.append(f"fit: {result.status_line()}")  # misfit is never silent
