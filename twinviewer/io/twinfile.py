@@ -70,8 +70,10 @@ from twinviewer.io.measurement_use import (
     UNCALIBRATED,
     MeasurementCounts,
     is_assumed,
+    last_calibration,
     measurement_counts,
     measurement_use,
+    prior_of_record,
 )
 from twinviewer.io.migrations import migrate
 from twinviewer.io.privacy import (
@@ -1069,6 +1071,9 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None,
     lines.append(f"results     {', '.join(current) or 'none cached'}")
     lines += [f"            {said(name)}: kept in the file, not current: {why}"
               for name, why in held.items()]
+    prior = prior_of_record(last_calibration(doc.audit.entries))
+    if prior is not None:  # the prior the last calibration started from (review13 #7)
+        lines.append(f"prior       {prior}")
     uses = measurement_use(t, doc.audit.entries)
     if uses and uses[0].status != UNCALIBRATED:
         lines.append("measurement use in the last calibration — "
