@@ -482,7 +482,7 @@ def autosave_twin_file(path, twin, options: dict, passphrase: str | None,
 _FILE_JOBS = {"save": save_twin_file, "autosave": autosave_twin_file}
 
 
-def child_file(*, job: str, identifiers, kwargs: dict) -> tuple[str, Any]:
+def child_file(*, job: str, identifiers, kwargs: dict) -> tuple[str, Any, int | None]:
     """In the file helper: the ``job`` (:data:`_FILE_JOBS`) with the app's registered patient
     identifiers (the writer redacts and refuses them). Its error comes back as a value, so
     the app tells it from the helper's own failure."""
@@ -491,9 +491,31 @@ def child_file(*, job: str, identifiers, kwargs: dict) -> tuple[str, Any]:
     clear_identifiers()
     register_identifiers(identifiers)
     try:
-        return "done", _FILE_JOBS[job](**kwargs)
+        return "done", _FILE_JOBS[job](**kwargs), None
     except Exception as exc:  # noqa: BLE001 - the file's error, raised again in the app
-        return "error", exc
+        return "error", exc, file_errno(exc)
+
+
+def file_errno(exc: BaseException) -> int | None:
+    """The ``errno`` of a file error, or of the error it was raised from
+    (:func:`~twinviewer.core.atomic.atomic_write_bytes` names the path in a new
+    ``OSError``; a cause does not cross the helper's pipe, so it is sent beside it).
+
+    >>> import errno
+    >>> try:
+    ...     try:
+    ...         raise OSError(errno.ENOSPC, "No space left on device")
+    ...     except OSError as exc:
+    ...         raise OSError("cannot write x.twin: No space left on device") from exc
+    ... except OSError as named:
+    ...     file_errno(named) == errno.ENOSPC
+    True
+    """
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.errno
+        exc = exc.__cause__
+    return None
 
 
 def file_written(job: str, kwargs: dict, *, worker: ProcessWorker | None = None) -> Any:
@@ -518,12 +540,14 @@ def file_written(job: str, kwargs: dict, *, worker: ProcessWorker | None = None)
     from twinviewer.core.privacy import known_identifiers
 
     try:
-        outcome, value = worker.call(f"{__name__}:child_file",
+        outcome, value, errno = worker.call(f"{__name__}:child_file",
                                      {"job": job, "identifiers": sorted(known_identifiers()),
                                       "kwargs": kwargs}, with_progress=False)
     except Exception as exc:  # noqa: BLE001 - died, broken pipe, unpicklable, not started
         raise HelperUnavailable(f"the {worker.name} process could not take the job: "
                                 f"{type(exc).__name__}: {exc}") from exc
     if outcome == "error":
+        if isinstance(value, OSError) and value.errno is None:
+            value.errno = errno
         raise value
     return value

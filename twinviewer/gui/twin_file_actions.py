@@ -248,6 +248,8 @@ def save_problem(exc: BaseException) -> str:
     """
     import errno
 
+    from twinviewer.gui.model_jobs import file_errno
+
     said = {errno.ENOSPC: "the disk is full (no space left on device)",
             errno.EDQUOT: "the disk quota is used up",
             errno.EACCES: "permission denied (this folder or file is not writable)",
@@ -255,8 +257,8 @@ def save_problem(exc: BaseException) -> str:
             errno.EISDIR: "that name is a folder, not a file",
             errno.ENOENT: "the folder does not exist",
             errno.EROFS: "the disk is read-only"}
-    if isinstance(exc, OSError) and exc.errno in said:
-        return said[exc.errno]
+    if file_errno(exc) in said:
+        return said[file_errno(exc)]
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc)
