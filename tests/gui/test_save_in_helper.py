@@ -111,7 +111,7 @@ def test_save_is_written_in_the_helper_and_equals_the_fallback(env, tmp_path, ca
     assert crypto.decrypt(one, "pass phrase 12") == crypto.decrypt(two, "pass phrase 12")
 
 
-def test_save_as_marks_saved_only_after_the_write(env, tmp_path, calls):
+def test_save_as_marks_saved_only_after_the_write(env, tmp_path, calls, qtbot):
     state, window, messages = env
     doc = state.session
     doc.open_twin(_twin())
@@ -119,11 +119,7 @@ def test_save_as_marks_saved_only_after_the_write(env, tmp_path, calls):
     path = actions.save_twin_as(window, state, tmp_path / "case", wait=False)
     assert path == tmp_path / "case.twin"
     assert doc.dirty and doc.file.path is None  # not yet: the job writes it
-    state.wait_for_jobs()
-    from PySide6.QtWidgets import QApplication
-
-    QApplication.processEvents()
-    QApplication.processEvents()
+    qtbot.waitUntil(lambda: getattr(state, "_saving", 1) is None, timeout=60_000)
     assert not doc.dirty and doc.file.path == path
     assert messages[-1] == ("info", "Twin saved to case.twin")
     assert "twinviewer.gui.model_jobs:child_file" in calls
@@ -138,8 +134,7 @@ def test_a_change_made_while_saving_keeps_the_document_unsaved(env, tmp_path, qt
     doc.add_note("before the save")
     actions.save_twin_as(window, state, tmp_path / "case.twin", wait=False)
     doc.add_note("while it is written")  # the job cannot have finished: this is its turn
-    qtbot.waitUntil(lambda: not state.jobs and getattr(state, "_saving", 1) is None,
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: getattr(state, "_saving", 1) is None, timeout=60_000)
     assert doc.dirty and doc.file.path == tmp_path / "case.twin"
     assert messages[-1][1].endswith("changes made meanwhile are not saved yet")
     texts = [e["details"].get("text") for e in load_twin(tmp_path / "case.twin").audit.to_list()]
@@ -154,9 +149,8 @@ def test_a_second_save_while_one_runs_is_refused(env, tmp_path, qtbot):
     assert actions.save_twin_as(window, state, tmp_path / "a.twin") is None
     assert messages[-1] == ("warning", "Not saved again: a.twin is still being written; "
                                        "save once it is done.")
-    assert len(state.jobs) == 1
-    qtbot.waitUntil(lambda: not state.jobs and getattr(state, "_saving", 1) is None,
-                    timeout=60_000)
+    assert not state.jobs  # a thread of its own, not the jobs' pool
+    qtbot.waitUntil(lambda: getattr(state, "_saving", 1) is None, timeout=60_000)
     assert load_twin(first).twin.pseudonym == state.session.twin.pseudonym
     assert actions.save_twin_as(window, state, tmp_path / "a.twin") == first  # now it may
 
@@ -307,3 +301,23 @@ def test_the_autosave_is_written_in_the_helper(env, tmp_path, calls, monkeypatch
     assert doc.twin.anatomy.image.array.dtype == np.float32
     ctl.stop()
     assert os.path.exists(path)
+
+
+def test_a_save_does_not_queue_behind_the_jobs(env, tmp_path):
+    """Both threads of the jobs' pool busy (a calibration and a what-if, say): Save still
+    writes at once (it has a thread of its own)."""
+    import threading
+
+    state, window, messages = env
+    state.session.open_twin(_twin())
+    state.session.add_note("work")
+    release = threading.Event()
+    for i in range(2):
+        state.run_job(f"long job {i}", lambda _p, _c: release.wait(60), lambda _r: None)
+    try:
+        assert actions.save_twin_as(window, state, tmp_path / "now.twin") == \
+            tmp_path / "now.twin"
+        assert not state.session.dirty and len(state.jobs) == 2
+    finally:
+        release.set()
+        state.wait_for_jobs()

@@ -86,9 +86,9 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
                  wait: bool = True) -> Path | None:
     """Save the open twin to a .twin file (asks for the file when ``path`` is None).
 
-    The document is taken as it stands (by reference) and written by a job: serialised,
-    encrypted and written atomically in the file helper (:func:`write_file`), so the
-    window keeps drawing; a progress dialog shows while it takes longer than
+    The document is taken as it stands (by reference) and written from a thread of its own:
+    serialised, encrypted and written atomically in the file helper (:func:`write_file`),
+    so the window keeps drawing; a busy dialog shows while it takes longer than
     :data:`SAVE_DIALOG_MS`. The document is marked saved only once the file is written,
     and only if the user changed nothing meanwhile. A failure (disk full, permission
     denied, a folder of that name) is said with the file's name and leaves the document
@@ -101,7 +101,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         Ask for a passphrase (twice) and encrypt the file.
     wait : bool, default True
         Return once the file is written (the window keeps running meanwhile); False:
-        return as soon as the job is started (its outcome is said in a message).
+        return as soon as the write is started (its outcome is said in a message).
 
     Returns
     -------
@@ -145,31 +145,23 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     state._saving = request.target
     outcome: dict[str, Any] = {}
     loop: list[QEventLoop] = []
-
-    def work(progress, _is_cancelled) -> BaseException | None:
-        progress(0.0, f"writing {request.target.name}")
-        try:
-            write_file("save", request.twin, {"path": request.target, "twin": request.twin,
-                                              "options": request.options})
-        except (TwinFileError, OSError) as exc:
-            written["error"] = exc
-            return exc
-        written["error"] = None
-        progress(1.0, f"{request.target.name} written")
-        return None
+    controller = getattr(state, "_autosave_controller", None)
+    if controller is not None:  # an autosave now would only queue before this save
+        controller.debounce.stop()
 
     def finish(error: BaseException | None) -> None:
         state._saving = None
+        relay.deleteLater()
         outcome["error"] = error
         if error is not None:
             _message(state, "error", f"Could not save the twin to {request.target}: "
                                      f"{save_problem(error)}. The twin is kept as it was"
                                      + (", with its unsaved changes." if state.session.dirty
                                         else "."))
-        elif state.session.saved(request):
-            controller = getattr(state, "_autosave_controller", None)
-            if controller is not None:  # the autosave holds nothing newer: not needed
-                controller.mark_saved()
+            if controller is not None and state.session.dirty:
+                controller.debounce.start()  # the autosave keeps the work meanwhile
+        elif state.session.saved(request) and controller is not None:
+            controller.mark_saved_soon()  # the autosave holds nothing newer: not needed
         if error is None:
             encrypted = request.options.get("passphrase") is not None
             _message(state, "info", f"Twin saved to {request.target.name}"
@@ -179,20 +171,20 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         for lp in loop:
             lp.quit()
 
-    def failed(exc: BaseException) -> None:  # a bug in the job: not saved
-        if "error" not in outcome:
-            finish(exc)
+    def work() -> None:
+        try:
+            write_file("save", request.twin, {"path": request.target, "twin": request.twin,
+                                              "options": request.options})
+        except BaseException as exc:  # noqa: BLE001 - every failure is said, none lost
+            relay.done.emit(exc)
+            return
+        relay.done.emit(None)
 
-    def ended(job) -> None:  # cancelled in the job bar: the write went on, as it does
-        if job is handle[0]:
-            state.jobFinished.disconnect(ended)
-            QTimer.singleShot(0, lambda: "error" in outcome or finish(written.get(
-                "error", RuntimeError("the save job ended without a result"))))
-
-    written: dict[str, BaseException | None] = {}
-    handle: list = []
-    state.jobFinished.connect(ended)
-    handle.append(state.run_job(f"Saving {request.target.name}", work, finish, failed))
+    # a thread of its own, not the jobs' pool: a Save never queues behind a calibration
+    # or a what-if holding the pool's threads (not a daemon: an exit waits for the write)
+    relay = _Relay(state)
+    relay.done.connect(finish)
+    threading.Thread(target=work, name=f"save {request.target.name}").start()
     if not wait:
         return request.target
     if "error" not in outcome:
@@ -200,12 +192,18 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     return request.target if outcome.get("error", True) is None else None
 
 
+class _Relay(QObject):
+    """Brings a save's outcome (None, or the error) from its thread to the GUI thread."""
+
+    done = Signal(object)
+
+
 #: A save that takes longer than this (ms) shows a progress dialog while the window waits.
 SAVE_DIALOG_MS = 400
 
 
 def _wait_for_save(window, target: Path, loop: list[QEventLoop]) -> None:
-    """Run the event loop until the save's job finishes (``loop`` holds the loop it quits):
+    """Run the event loop until the save finishes (``loop`` holds the loop it quits):
     the window keeps drawing, and after :data:`SAVE_DIALOG_MS` a window-modal busy dialog
     says what is being written (and keeps other actions from starting meanwhile)."""
     from PySide6.QtCore import Qt
@@ -682,6 +680,17 @@ class AutosaveController(QObject):
         self.wait()
         self.autosaver.mark_saved(twin)
         self.discard()
+
+    def mark_saved_soon(self) -> None:
+        """:meth:`mark_saved` once an autosave being written has ended (polled on the GUI
+        thread, which never waits for it), if the twin is still saved then."""
+        pending = self._pending
+        if pending is not None and not pending.done():
+            self.debounce.stop()
+            QTimer.singleShot(50, self.mark_saved_soon)
+            return
+        if self.state.session.twin is not None and not self.state.session.dirty:
+            self.mark_saved()
 
     def discard(self) -> None:
         """The user chose to discard the open twin's unsaved work: its autosave goes too, so
