@@ -396,7 +396,10 @@ def file_helper() -> ProcessWorker:
     """The session's file helper: the document's Save, Save As and autosave, and the
     report's snapshot, are serialised and written in it, one at a time."""
     if "files" not in _HELPERS:
-        _HELPERS["files"] = ProcessWorker("file writer", FILE_WARM)
+        # at this process's priority, not below it: the user waits for a Save (at nice 5
+        # a demo Save took 4–8 s on a machine at load 9, against 2.5 s here); the autosave
+        # waits for playback to stop by itself
+        _HELPERS["files"] = ProcessWorker("file writer", FILE_WARM, nice=0)
     return _HELPERS["files"]
 
 

@@ -554,6 +554,7 @@ class AutosaveController(QObject):
         self._unsubscribe = [doc.subscribe(e, self._changed) for e in
                              ("twin", "audit", "scenarios", "scenario_results", "dirty")]
         state._autosave_controller = self
+        self._helper_started = False
         # the file-name key (and pydicom, which loads it) ready before the first edit
         self._pool.submit(self._warm)
 
@@ -565,6 +566,9 @@ class AutosaveController(QObject):
         try:
             if self.state.session.dirty:
                 self.debounce.start()  # restarts: written once the user pauses
+                if not self._helper_started:  # the first change: the writer gets ready
+                    self._helper_started = True  # (its start is not a Save's wait)
+                    self._pool.submit(_start_file_helper)
         except RuntimeError:  # the window (and this controller's timer) is gone
             self._drop_subscriptions()
 
@@ -709,6 +713,17 @@ class AutosaveController(QObject):
         self._drop_subscriptions()
         self.wait()
         self._pool.shutdown(wait=False)
+
+
+def _start_file_helper() -> None:
+    """Start the file helper (:func:`~twinviewer.gui.model_jobs.file_helper`) where one can
+    run; from a worker thread (starting a process takes a moment)."""
+    from twinviewer.gui import model_jobs
+    from twinviewer.gui.process_worker import available
+
+    if available():
+        with contextlib.suppress(OSError):
+            model_jobs.file_helper().start()
 
 
 def _content_digest(data: bytes) -> str:
