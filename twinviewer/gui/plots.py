@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 import twinviewer
 from twinviewer.gui import cycle
@@ -65,6 +65,9 @@ LABELS = {"p_AO": "Aortic root", "p_LV": "LV", "p_LA": "LA", "p_RV": "RV", "V_LV
           "V_RV": "RV", "Q_MV": "Mitral", "Q_AV": "Aortic", "Q_TV": "Tricuspid",
           "Q_PV": "Pulmonary"}
 N_MEMBER_LOOPS = 40
+#: Text lines the PV panel's status line keeps, whatever its text (a longer one scrolls): a
+#: new text never resizes the plot (:func:`_capped`).
+STATUS_LINES = 4
 #: Colours of scenario overlays (median curves), in the order scenarios were run.
 SCENARIO_COLOURS = [(0, 150, 136), (233, 30, 99), (121, 85, 72), (63, 81, 181),
                     (255, 152, 0), (96, 125, 139)]
@@ -140,6 +143,19 @@ def band_strokes(x, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([x, x, nan]).ravel(), np.column_stack([lo, hi, nan]).ravel()
 
 
+def _same_data(old: tuple | None, new: tuple) -> bool:
+    """Whether ``new`` ``(x, y, opts)`` equals ``old`` (NaN gaps equal)."""
+    if old is None:
+        return False
+    (x0, y0, o0), (x1, y1, o1) = old, new
+    try:
+        return (x0.shape == x1.shape and y0.shape == y1.shape and o0 == o1
+                and np.array_equal(x0, x1, equal_nan=True)
+                and np.array_equal(y0, y1, equal_nan=True))
+    except (TypeError, ValueError):  # opts that do not compare, arrays of objects: redraw
+        return False
+
+
 class _KeptItems:
     """Plot items kept between redraws, keyed by what they show: a redraw gives them new data
     in place (creating a pyqtgraph item costs ~10× updating one; a heart switch redrew ~50).
@@ -173,9 +189,15 @@ class _KeptItems:
         return self.items[key][1]
 
     def curve(self, plot: pg.PlotItem, key: tuple, x, y, **opts) -> pg.PlotDataItem:
-        """A kept line ``key`` through ``(x, y)`` (``opts`` as for ``PlotItem.plot``)."""
+        """A kept line ``key`` through ``(x, y)`` (``opts`` as for ``PlotItem.plot``); left
+        as it is when they are those it shows already."""
         it = self.item(plot, key, pg.PlotDataItem)
-        it.setData(np.asarray(x), np.asarray(y), **opts)
+        x, y = np.asarray(x), np.asarray(y)
+        if not _same_data(getattr(it, "_kept_data", None), (x, y, opts)):
+            # setData drops the curve's cached path: the next paint re-paths it (the
+            # members' 8000 points were re-pathed when only a scenario changed, whatif13)
+            it.setData(x, y, **opts)
+            it._kept_data = (x, y, opts)
         return it
 
     def band(self, plot: pg.PlotItem, key: tuple, x, lo, hi, rgb) -> pg.FillBetweenItem:
@@ -289,6 +311,25 @@ def _cache_axes(plot: pg.PlotItem) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def _capped(label: QLabel, lines: int, px: int) -> QScrollArea:
+    """``label`` (word-wrapped) in a box ``lines`` of its text high, scrolling when the text is
+    longer: a longer text (the scenarios' key, once a what-if's results arrive) never resizes
+    the plots beside it. That relayout repainted the PV plot three times in one turn, with its
+    axes drawn anew (about 40 ms of GUI-thread CPU against 10, whatif13). ``px``: the label's
+    font size (its style sheet's) in pixels."""
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    box = QScrollArea()
+    box.setWidget(label)
+    box.setWidgetResizable(True)
+    box.setFrameShape(QFrame.Shape.NoFrame)
+    box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    font = QFont(label.font())
+    font.setPixelSize(px)
+    m = label.contentsMargins()
+    box.setFixedHeight(lines * QFontMetrics(font).lineSpacing() + m.top() + m.bottom() + 2)
+    return box
+
+
 def _research_label() -> QLabel:
     lab = QLabel(twinviewer.RESEARCH_USE)
     lab.setWordWrap(True)
@@ -387,7 +428,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         lay.addWidget(self.tabs, 1)
-        lay.addWidget(self.status)
+        lay.addWidget(_capped(self.status, STATUS_LINES, 10))
         lay.addWidget(_research_label())
         self._connect_redraw(state)
         state.timeChanged.connect(self.set_time)
@@ -521,9 +562,9 @@ class PVLoopPanel(_RedrawOnce, QWidget):
                 if cycle.signal(r, f"V_{side}") is not None:
                     sv = cycle.band(r, f"V_{side}")[0]
                     sp = cycle.band(r, f"p_{side}")[0]
-                    p.plot(np.r_[sv, sv[:1]], np.r_[sp, sp[:1]],
-                           pen=pg.mkPen(*rgb_s, width=2.5,
-                                        style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
+                    kept.curve(p, ("scenario", name), np.r_[sv, sv[:1]], np.r_[sp, sp[:1]],
+                               pen=pg.mkPen(*rgb_s, width=2.5,
+                                            style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
             measured[side] = self._draw_measured(side, p)
             mk = kept.item(p, ("marker",), lambda: NowDot(
                 size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w")), ignore_bounds=True)
@@ -750,12 +791,13 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
         dash = pg.QtCore.Qt.PenStyle.DashLine
         overlays = scenario_medians(self.scenario_results, self._scenarios())
-        for _name, r, rgb in overlays:
+        for name, r, rgb in overlays:
             ts = np.linspace(0.0, cycle.beat_period_s(r), r.time.shape[1])
             for plot, sig in ((self.p_press, "p_AO"), (self.p_press, "p_LV"),
                               (self.p_vol, "V_LV"), (self.p_rvol, "V_RV")):
                 if cycle.signal(r, sig) is not None:
-                    plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
+                    self._kept.curve(plot, ("scenario", name, sig), ts, cycle.band(r, sig)[0],
+                                     pen=pg.mkPen(*rgb, width=2, style=dash))
         self._key_text = _wiggers_key(results)  # only the signals the model's roles give
         self._key_text += "".join(f"<br><span style='color: rgb{c}'>- - {n}</span>"
                                   for n, _, c in overlays)
