@@ -91,6 +91,9 @@ LIVE_METRICS = ("CO", "LVEDP", "LAP", "MAP", "HR", "AV_mean_gradient", "MR_fract
 PALETTE = [(30, 90, 200), (200, 30, 40), (40, 150, 90), (230, 140, 20), (120, 60, 170),
            (20, 160, 170), (170, 110, 60)]
 BASE_RGB = (90, 90, 90)
+#: ms between the turns that add a new run's plot items (:meth:`ScenarioPanel._draw_next`):
+#: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
+DRAW_EVERY_MS = 40
 SLIDER_STEPS = 200
 #: Result table columns (headers wrap onto two lines to keep the columns narrow).
 #: Width (px) of the results table from which names and changes take one line each.
@@ -321,6 +324,7 @@ class ScenarioPanel(QWidget):
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
         self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
+        self._draw_pending = False  # a timer will add the next new run's items (_draw_next)
         self._runs_to_draw: list = []  # (name, curves, colour) of the runs to show
         self._runs_drawn = 0  # how many of them are drawn
         self.ranking = None
@@ -1095,20 +1099,23 @@ class ScenarioPanel(QWidget):
         self._runs_to_draw, self._runs_drawn = runs, 0
         self._draw_next()
 
-    def _draw_next(self) -> None:
-        """Draw the runs not drawn yet: the kept items at once, and at most one new run's
-        items per turn of the event loop (adding pyqtgraph items is 10–15 ms a run), so that
-        the turn the results arrive in, with the table, stays short while the cine plays."""
+    def _draw_next(self, *, new: bool = False) -> None:
+        """Draw the runs not drawn yet: the kept items at once, and one new run's items per
+        call (adding pyqtgraph items is 5–15 ms a run); the turn the results arrive in
+        (``new`` False) adds none. The next call follows on a timer :data:`DRAW_EVERY_MS`
+        later, so the cine's frames run between them (whatif13: with zero-delay calls, the
+        results' turn, the new items and a frame came in one 80-ms gap)."""
         runs, slots = self._runs_to_draw, self._curve_slots
-        made = False
         while self._runs_drawn < len(runs):
             i = self._runs_drawn
             if i == len(slots):
-                if made:
-                    QTimer.singleShot(0, self._draw_next)
+                if not new:
+                    if not self._draw_pending:
+                        self._draw_pending = True
+                        QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
                     return
                 slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
-                made = True
+                new = False
             name, curves, rgb = runs[i]
             slots[i].show(name, curves, rgb)
             self._runs_drawn += 1
@@ -1118,6 +1125,10 @@ class ScenarioPanel(QWidget):
             legend.clear()  # in the runs' order, under the live curve
             for item in (self.live_curve, *(s.loop for s in slots)):
                 legend.addItem(item, item.opts["name"])
+
+    def _draw_later(self) -> None:
+        self._draw_pending = False
+        self._draw_next(new=True)
 
     def curves_drawn(self) -> bool:
         """Whether every run's curves are drawn (:meth:`_draw_next`)."""
