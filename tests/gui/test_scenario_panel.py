@@ -317,3 +317,47 @@ def test_new_runs_curves_are_added_one_run_per_turn(qtbot, make_panel):
     gaps = [b - a for (a, _n), (b, _m) in zip(added[1:], added[2:], strict=False)]
     assert all(g >= 0.8 * DRAW_EVERY_MS / 1000 for g in gaps), gaps  # a timer apart
     assert panel.result_table.rowCount() > 10
+
+
+def test_the_table_is_prepared_with_a_short_switch_interval_then_restored(monkeypatch):
+    """While a table is prepared the interpreter hands its lock over every
+    QUICK_SWITCH_S (the GUI thread's calls waited up to 5 ms each for the job's thread);
+    the interval comes back afterwards, also when two threads' preparations overlap or one
+    raises."""
+    import sys
+    import threading
+
+    from twinviewer.gui import scenario_panel
+    from twinviewer.gui.scenario_panel import QUICK_SWITCH_S, _quick_switch
+
+    before = sys.getswitchinterval()
+    inside, go, entered = [], threading.Event(), threading.Event()
+
+    def other() -> None:
+        with _quick_switch():
+            entered.set()
+            go.wait(5)
+            inside.append(sys.getswitchinterval())
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert entered.wait(5)
+    with _quick_switch():  # overlaps the other thread's
+        inside.append(sys.getswitchinterval())
+    assert sys.getswitchinterval() == pytest.approx(QUICK_SWITCH_S)  # the other one is in
+    go.set()
+    t.join(5)
+    assert inside == [pytest.approx(QUICK_SWITCH_S)] * 2
+    assert sys.getswitchinterval() == before
+
+    def fails(*_a, **_kw):
+        inside.append(sys.getswitchinterval())
+        raise ValueError("bad table")
+
+    monkeypatch.setattr(scenario_panel, "scenario_table", fails)
+    twin = twin_from_preset("hfref", n=4, seed=2)
+    base = simulate(model_of(twin), twin.ensemble)
+    with pytest.raises(ValueError, match="bad table"):
+        scenario_panel.prepared_table(twin, base, {"x": base}, [])
+    assert inside[-1] == pytest.approx(QUICK_SWITCH_S)
+    assert sys.getswitchinterval() == before

@@ -11,7 +11,10 @@ released.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -260,14 +263,42 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
     before, stall12)."""
     paired = _paired(base, results)
     table = None
-    if base is not None and paired:
-        from twinviewer.explain.evidence_flags import scenario_evidence
-        from twinviewer.personalize.shown import context_of_twin
+    with _quick_switch():
+        if base is not None and paired:
+            from twinviewer.explain.evidence_flags import scenario_evidence
+            from twinviewer.personalize.shown import context_of_twin
 
-        table = scenario_table(
-            base, paired, TABLE_METRICS, predictive=context_of_twin(twin),
-            evidence=scenario_evidence([s for s in scenarios if s.name in paired], run=False))
-    return PreparedTable(twin, base, paired, scenarios, table)
+            table = scenario_table(
+                base, paired, TABLE_METRICS, predictive=context_of_twin(twin),
+                evidence=scenario_evidence([s for s in scenarios if s.name in paired],
+                                           run=False))
+        return PreparedTable(twin, base, paired, scenarios, table)
+
+
+_SWITCH = {"users": 0, "saved": 0.005}
+_SWITCH_LOCK = threading.Lock()
+#: The interpreter's switch interval (s) while a table is prepared (:func:`_quick_switch`).
+QUICK_SWITCH_S = 0.0005
+
+
+@contextmanager
+def _quick_switch() -> Iterator[None]:
+    """A short interpreter switch interval while the job's thread prepares the table: its
+    ~50 ms of small numpy steps hold the interpreter lock, and each of the GUI thread's calls
+    into Python (a frame, a paint) waited up to the default 5 ms for it (whatif13: 30–60 ms
+    of a stall's wall time was this wait). Threads that overlap share one saved value."""
+    with _SWITCH_LOCK:
+        if _SWITCH["users"] == 0:
+            _SWITCH["saved"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(QUICK_SWITCH_S, _SWITCH["saved"]))
+        _SWITCH["users"] += 1
+    try:
+        yield
+    finally:
+        with _SWITCH_LOCK:
+            _SWITCH["users"] -= 1
+            if _SWITCH["users"] == 0:
+                sys.setswitchinterval(_SWITCH["saved"])
 
 
 def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]]:
