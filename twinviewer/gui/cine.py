@@ -85,6 +85,7 @@ class CineBar(QWidget):
         self.play_button.setText("‖ Pause" if on else "▶ Play")
         if on:
             self._t0, self._f0, self.frames = time.perf_counter(), self.state.time, 0
+            self._hold_until = 0.0  # a hold asked for before Play holds nothing
             self.timer.start()
         else:
             self.timer.stop()
