@@ -65,6 +65,8 @@ LABELS = {"p_AO": "Aortic root", "p_LV": "LV", "p_LA": "LA", "p_RV": "RV", "V_LV
           "V_RV": "RV", "Q_MV": "Mitral", "Q_AV": "Aortic", "Q_TV": "Tricuspid",
           "Q_PV": "Pulmonary"}
 N_MEMBER_LOOPS = 40
+#: ms from a document event to the plots' redraw (:class:`_RedrawOnce`).
+REDRAW_AFTER_MS = 1
 #: Text lines the PV panel's status line keeps, whatever its text (a longer one scrolls): a
 #: new text never resizes the plot (:func:`_capped`).
 STATUS_LINES = 4
@@ -368,7 +370,10 @@ class _RedrawOnce:
     def _redraw_soon(self) -> None:
         if not self._redraw_pending:
             self._redraw_pending = True
-            QTimer.singleShot(0, self._redraw_now)
+            # a timer, not a zero-delay call: the turn that changed the data (a what-if's
+            # results: the table, the step's curves) and this redraw are two turns with the
+            # other timers' turns between them, not one long one (whatif13)
+            QTimer.singleShot(REDRAW_AFTER_MS, self._redraw_now)
 
     def _scenarios(self) -> list:
         """The document's scenario definitions (their response modes name the overlays)."""
