@@ -39,6 +39,18 @@ class PluginTimeout(RuntimeError):
     """A plugin call that did not finish within its budget (the message names the plugin)."""
 
 
+class PluginStopped(BaseException):
+    """Raised inside an abandoned plugin call's thread (``call_within(..., stop=True)``) to
+    end it: a ``BaseException``, as ``KeyboardInterrupt``, so that a plugin's ``except
+    Exception`` does not swallow it."""
+
+
+#: An abandoned call (``stop=True``) is interrupted this many times, this many seconds
+#: apart, while its thread still runs (a plugin that swallows the first is tried again).
+STOP_TRIES = 20
+STOP_EVERY_S = 0.5
+
+
 def budget(kind: str) -> float:
     """The time budget (s) of one call of contribution kind ``kind``.
 
@@ -60,9 +72,15 @@ def budget(kind: str) -> float:
 
 
 def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
-                seconds: float, label: str):
+                seconds: float, label: str, stop: bool = False):
     """``func(*args, **kwargs)`` in a daemon thread; its value, its exception, or
     :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
+
+    With ``stop`` the abandoned thread is also interrupted (:func:`stop_thread`): a
+    pure-Python loop left running takes the interpreter lock from every other thread for
+    the rest of the session (a hung intervention's ``while True`` kept a GUI timer's gaps at
+    130–240 ms after its Run: plugrun13). Only for calls whose thread runs nothing but the
+    plugin's arithmetic on copies (an intervention's transform); an import is not stopped.
 
     Examples
     --------
@@ -88,7 +106,47 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
     thread.start()
     if not done.wait(seconds):
+        if stop:
+            stop_thread(thread, done)
         raise PluginTimeout(f"{label} did not finish within {seconds:g} s")
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def stop_thread(thread: threading.Thread, done: threading.Event, tries: int = STOP_TRIES,
+                every: float = STOP_EVERY_S) -> None:
+    """Raise :class:`PluginStopped` in ``thread`` (``PyThreadState_SetAsyncExc``) until it
+    ends or ``done`` is set, at most ``tries`` times ``every`` seconds apart (from a daemon
+    timer). It lands where the thread next runs Python: it ends a pure-Python loop, a
+    ``time.sleep`` only when the sleep returns, a loop inside C code not at all.
+
+    Examples
+    --------
+    >>> def spin():
+    ...     try:
+    ...         while True:
+    ...             pass
+    ...     except PluginStopped:
+    ...         pass
+    >>> done = threading.Event()
+    >>> t = threading.Thread(target=spin, daemon=True)
+    >>> t.start()
+    >>> stop_thread(t, done)
+    >>> t.join(5)
+    >>> t.is_alive()
+    False
+    """
+    import ctypes
+
+    def fire(left: int) -> None:
+        if done.is_set() or not thread.is_alive() or thread.ident is None:
+            return
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                   ctypes.py_object(PluginStopped))
+        if left > 1:
+            again = threading.Timer(every, fire, (left - 1,))
+            again.daemon = True
+            again.start()
+
+    fire(tries)
