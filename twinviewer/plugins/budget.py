@@ -76,11 +76,12 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     """``func(*args, **kwargs)`` in a daemon thread; its value, its exception, or
     :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
 
-    With ``stop`` the abandoned thread is also interrupted (:func:`stop_thread`): a
-    pure-Python loop left running takes the interpreter lock from every other thread for
-    the rest of the session (a hung intervention's ``while True`` kept a GUI timer's gaps at
-    130–240 ms after its Run: plugrun13). Only for calls whose thread runs nothing but the
-    plugin's arithmetic on copies (an intervention's transform); an import is not stopped.
+    With ``stop`` the call's thread yields the interpreter lock every few ms
+    (:func:`_yielding`) and, once abandoned, is interrupted (:func:`stop_thread`): a
+    pure-Python loop left running takes the lock from every other thread for the rest of
+    the session (a hung intervention's ``while True`` kept a GUI timer's gaps at 130–240 ms
+    after its Run: plugrun13). Only for calls whose thread runs nothing but the plugin's
+    arithmetic on copies (an intervention's transform); an import is not stopped.
 
     Examples
     --------
@@ -96,6 +97,10 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     done = threading.Event()
 
     def run() -> None:
+        if stop:
+            import sys
+
+            sys.settrace(_yielding)  # this thread only
         try:
             box["value"] = func(*args, **(kwargs or {}))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
@@ -150,3 +155,29 @@ def stop_thread(thread: threading.Thread, done: threading.Event, tries: int = ST
             again.start()
 
     fire(tries)
+
+
+#: A stoppable call's thread (``stop=True``) sleeps YIELD_S after each RUN_S of Python.
+RUN_S = 0.002
+YIELD_S = 0.001
+_LAST = threading.local()
+
+
+def _yielding(frame, event, arg):
+    """Trace function of a stoppable plugin call's thread: after each :data:`RUN_S` of its
+    Python it sleeps :data:`YIELD_S`, handing the interpreter lock and a CPU to the other
+    threads. A pure-Python loop otherwise keeps the lock for the whole switch interval each
+    time the GUI thread asks for it, and the GUI thread asks for it at each of its Python
+    slots: a hung transform's loop kept a 20 ms GUI timer's gaps at 100–200 ms during its
+    budget, 0 ms of the GUI thread's CPU in them (plugrun13). An intervention's transform
+    is a few array operations and meets this only if it runs long."""
+    import time
+
+    now = time.perf_counter()
+    last = getattr(_LAST, "t", None)
+    if last is None:
+        _LAST.t = now
+    elif now - last > RUN_S:
+        time.sleep(YIELD_S)
+        _LAST.t = time.perf_counter()
+    return _yielding
