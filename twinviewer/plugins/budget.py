@@ -45,12 +45,6 @@ class PluginStopped(BaseException):
     Exception`` does not swallow it."""
 
 
-#: An abandoned call (``stop=True``) is interrupted this many times, this many seconds
-#: apart, while its thread still runs (a plugin that swallows the first is tried again).
-STOP_TRIES = 20
-STOP_EVERY_S = 0.5
-
-
 def budget(kind: str) -> float:
     """The time budget (s) of one call of contribution kind ``kind``.
 
@@ -76,12 +70,13 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     """``func(*args, **kwargs)`` in a daemon thread; its value, its exception, or
     :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
 
-    With ``stop`` the call's thread yields the interpreter lock every few ms
-    (:func:`_yielding`) and, once abandoned, is interrupted (:func:`stop_thread`): a
-    pure-Python loop left running takes the lock from every other thread for the rest of
-    the session (a hung intervention's ``while True`` kept a GUI timer's gaps at 130–240 ms
-    after its Run: plugrun13). Only for calls whose thread runs nothing but the plugin's
-    arithmetic on copies (an intervention's transform); an import is not stopped.
+    With ``stop`` the call's thread runs under :class:`Leash`: it yields the interpreter
+    lock every few ms and, once abandoned, is stopped where it next runs a line of Python. A
+    pure-Python loop left running took the lock from every other thread for the rest of the
+    session (a hung intervention's ``while True`` kept a GUI timer's gaps at 100–240 ms
+    during its budget and after: plugrun13). Only for calls whose thread runs nothing but
+    the plugin's arithmetic on copies (an intervention's transform); an import is not
+    stopped.
 
     Examples
     --------
@@ -96,11 +91,11 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     box: dict = {}
     done = threading.Event()
 
-    def run() -> None:
-        if stop:
-            import sys
+    leash = Leash() if stop else None
 
-            sys.settrace(_yielding)  # this thread only
+    def run() -> None:
+        if leash is not None:
+            leash.attach()
         try:
             box["value"] = func(*args, **(kwargs or {}))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
@@ -111,73 +106,79 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
     thread.start()
     if not done.wait(seconds):
-        if stop:
-            stop_thread(thread, done)
+        if leash is not None:
+            leash.stop()
         raise PluginTimeout(f"{label} did not finish within {seconds:g} s")
     if "error" in box:
         raise box["error"]
     return box["value"]
 
 
-def stop_thread(thread: threading.Thread, done: threading.Event, tries: int = STOP_TRIES,
-                every: float = STOP_EVERY_S) -> None:
-    """Raise :class:`PluginStopped` in ``thread`` (``PyThreadState_SetAsyncExc``) until it
-    ends or ``done`` is set, at most ``tries`` times ``every`` seconds apart (from a daemon
-    timer). It lands where the thread next runs Python: it ends a pure-Python loop, a
-    ``time.sleep`` only when the sleep returns, a loop inside C code not at all.
+class Leash:
+    """The trace function of a stoppable plugin call's thread (that thread only,
+    :meth:`attach`): after each :data:`RUN_S` of the plugin's Python it sleeps
+    :data:`YIELD_S`, handing the interpreter lock and a CPU to the other threads; after
+    :meth:`stop` it raises :class:`PluginStopped` at the thread's next line of Python.
+
+    A pure-Python loop otherwise holds the lock for a whole switch interval each time the GUI
+    thread asks for it, at each of the GUI thread's Python slots: a hung transform's loop
+    kept a 20 ms GUI timer's gaps at 100–200 ms during its budget, the GUI thread using no
+    CPU in them (plugrun13). Array arithmetic in C meets no line events and is not slowed;
+    a transform busy in Python for long takes about 1.5 times as long. Stopping from the
+    thread itself, not with ``PyThreadState_SetAsyncExc``: that exception, pending on a
+    thread asleep in C, slowed every other thread of the process to a crawl. A ``time.sleep``
+    is stopped when it returns, a loop in C code not at all, and a plugin that catches
+    ``BaseException`` goes on (untraced).
 
     Examples
     --------
-    >>> def spin():
+    >>> leash = Leash()
+    >>> def loop():
+    ...     while True:
+    ...         pass
+    >>> def run():  # as call_within's thread: attached, then the plugin's call
+    ...     leash.attach()
     ...     try:
-    ...         while True:
-    ...             pass
+    ...         loop()
     ...     except PluginStopped:
     ...         pass
-    >>> done = threading.Event()
-    >>> t = threading.Thread(target=spin, daemon=True)
+    >>> t = threading.Thread(target=run, daemon=True)
     >>> t.start()
-    >>> stop_thread(t, done)
+    >>> leash.stop()
     >>> t.join(5)
     >>> t.is_alive()
     False
     """
-    import ctypes
 
-    def fire(left: int) -> None:
-        if done.is_set() or not thread.is_alive() or thread.ident is None:
-            return
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
-                                                   ctypes.py_object(PluginStopped))
-        if left > 1:
-            again = threading.Timer(every, fire, (left - 1,))
-            again.daemon = True
-            again.start()
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._last: float | None = None
 
-    fire(tries)
+    def attach(self) -> None:
+        """Trace the calling thread from its next call on (first thing in the plugin
+        call's thread, before calling the plugin)."""
+        import sys
+
+        sys.settrace(self._trace)
+
+    def stop(self) -> None:
+        """Stop the traced thread at its next line of Python."""
+        self._stopped.set()
+
+    def _trace(self, frame, event, arg):
+        import time
+
+        if self._stopped.is_set():
+            raise PluginStopped("stopped after its time budget")
+        now = time.perf_counter()
+        if self._last is None:
+            self._last = now
+        elif now - self._last > RUN_S:
+            time.sleep(YIELD_S)
+            self._last = time.perf_counter()
+        return self._trace
 
 
 #: A stoppable call's thread (``stop=True``) sleeps YIELD_S after each RUN_S of Python.
 RUN_S = 0.002
 YIELD_S = 0.001
-_LAST = threading.local()
-
-
-def _yielding(frame, event, arg):
-    """Trace function of a stoppable plugin call's thread: after each :data:`RUN_S` of its
-    Python it sleeps :data:`YIELD_S`, handing the interpreter lock and a CPU to the other
-    threads. A pure-Python loop otherwise keeps the lock for the whole switch interval each
-    time the GUI thread asks for it, and the GUI thread asks for it at each of its Python
-    slots: a hung transform's loop kept a 20 ms GUI timer's gaps at 100–200 ms during its
-    budget, 0 ms of the GUI thread's CPU in them (plugrun13). An intervention's transform
-    is a few array operations and meets this only if it runs long."""
-    import time
-
-    now = time.perf_counter()
-    last = getattr(_LAST, "t", None)
-    if last is None:
-        _LAST.t = now
-    elif now - last > RUN_S:
-        time.sleep(YIELD_S)
-        _LAST.t = time.perf_counter()
-    return _yielding
