@@ -12,6 +12,10 @@ import pytest
 
 from twinviewer.plugins.budget import PluginStopped, PluginTimeout, call_within
 
+# the stop lands in the plugin's code only, never in call_within's own (it is caught there)
+pytestmark = pytest.mark.filterwarnings(
+    "error::pytest.PytestUnhandledThreadExceptionWarning")
+
 
 def _spin():
     while True:
@@ -37,12 +41,13 @@ def test_an_abandoned_loop_is_stopped():
 
 def test_a_call_after_an_abandoned_sleeping_one_is_not_slowed():
     with pytest.raises(PluginTimeout):
-        call_within(time.sleep, (3,), seconds=0.2, label="sleeper", stop=True)
-    for _ in range(3):
+        call_within(time.sleep, (1,), seconds=0.2, label="sleeper", stop=True)
+    for _ in range(3):  # the sleeper wakes during these: stopped in its own code
         t0 = time.perf_counter()
         with pytest.raises(RuntimeError, match="^boom$"):
             call_within(_boom, seconds=2, label="boom", stop=True)
         assert time.perf_counter() - t0 < 1.0
+        time.sleep(0.5)
 
 
 def test_a_plugin_catching_exception_is_still_stopped():

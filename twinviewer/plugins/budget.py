@@ -21,6 +21,7 @@ overrides them (``"explainers=2,readers=30"``), as tests do.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 
@@ -101,6 +102,8 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             box["error"] = exc
         finally:
+            if leash is not None:  # the plugin's code is over: never stop ours (inline:
+                sys.settrace(None)  # a Python call here would be traced, and stopped)
             done.set()
 
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
@@ -156,9 +159,7 @@ class Leash:
 
     def attach(self) -> None:
         """Trace the calling thread from its next call on (first thing in the plugin
-        call's thread, before calling the plugin)."""
-        import sys
-
+        call's thread, before calling the plugin; ``sys.settrace(None)`` after it)."""
         sys.settrace(self._trace)
 
     def stop(self) -> None:
