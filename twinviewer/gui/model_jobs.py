@@ -72,7 +72,9 @@ def use_helper(twin, scenarios=()) -> bool:
     can run here (:func:`~twinviewer.gui.process_worker.available`: POSIX, a frozen bundle
     too), the model is one this package ships (sent by reference) and so is every
     scenario's intervention; a plug-in's model or intervention runs here, where its plug-in
-    is loaded and guarded.
+    is loaded and guarded. (A plug-in intervention's *transform* only: with ``use_helper(twin)``
+    its scenario is applied here and simulated in the helper, :func:`scenarios_in_helper`,
+    :func:`live_applied_in_process`.)
 
     >>> from twinviewer.core.twin import InterventionStep, Scenario
     >>> from twinviewer.twins import twin_from_preset
@@ -87,6 +89,19 @@ def use_helper(twin, scenarios=()) -> bool:
     return (process_worker.available() and hasattr(twin, "equation_hash")
             and runs_in_process(twin)
             and all(step.name in CORE_INTERVENTIONS for sc in scenarios for step in sc.steps))
+
+
+def core_only(scenario) -> bool:
+    """Whether every step of ``scenario`` is an intervention this package ships (the
+    helper can apply it itself).
+
+    >>> from twinviewer.core.twin import InterventionStep, Scenario
+    >>> core_only(Scenario("x", (InterventionStep("pacing"), InterventionStep("a_plugins"))))
+    False
+    """
+    from twinviewer.interventions.library import CORE_INTERVENTIONS
+
+    return all(step.name in CORE_INTERVENTIONS for step in scenario.steps)
 
 
 def _light_results(results):
@@ -239,6 +254,73 @@ def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scena
     return out, res
 
 
+def _withdraws(scenario) -> bool:
+    """:func:`~twinviewer.interventions.scenario.depends_on_lvef` (a β1-blocker's withdrawn
+    support or a β-agonist's receptor loss needs the baseline LVEF), False where the lookup
+    fails (its plug-in is off: the apply names that)."""
+    from twinviewer.interventions.scenario import depends_on_lvef
+
+    try:
+        return depends_on_lvef(scenario)
+    except Exception:  # noqa: BLE001 - a plug-in's lookup; the apply reports it
+        return False
+
+
+def child_baseline(*, model, ensemble, progress, cancel):
+    """In the helper: the baseline run of ``ensemble`` (as :func:`scenario_ensembles`)."""
+    from twinviewer.physiology import simulate
+
+    progress(0.0, "baseline")
+    return simulate(model, ensemble, cancel=cancel)
+
+
+def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
+                        progress, cancel, failed: dict[str, str] | None = None) -> tuple:
+    """:func:`scenario_ensembles` with every simulation in ``worker``'s process (call from a
+    worker thread), whatever the scenarios' interventions: a scenario with a plug-in's step
+    is applied here, where its plug-in is loaded and guarded (the transform on a daemon
+    thread within its budget: a hang is named and the plug-in disabled, the others still
+    run, as with ``failed`` in :func:`~twinviewer.interventions.run_scenarios`), and goes to
+    the helper as an :class:`~twinviewer.interventions.AppliedScenario` with the built-in
+    ones. The numbers are those of :func:`scenario_ensembles` bit for bit
+    (tests/gui/test_plugin_run_in_helper.py). A plug-in's β1-blocking step needs the
+    members' baseline LVEF: without ``baseline`` the helper simulates it first.
+
+    Run in this process, a plug-in's scenario took the built-in ones' simulation with it:
+    numba imported and kernels run next to a hanging transform froze the window 1.8 s
+    (fix12c)."""
+    from twinviewer.interventions.scenario import applied, lvef_of
+    from twinviewer.physiology.simulate import Cancelled
+
+    here = [sc for sc in scenarios if not core_only(sc)]
+    if here and baseline is None and any(map(_withdraws, here)):
+        baseline = worker.call(f"{__name__}:child_baseline",
+                               {"model": model, "ensemble": ensemble}, progress, cancel)
+    lvef = lvef_of(baseline) if baseline is not None else None
+    params = baseline.params if baseline is not None else ensemble
+    items, why = [], {}
+    for sc in scenarios:
+        if core_only(sc):
+            items.append(sc)
+            continue
+        if cancel():
+            raise Cancelled("cancelled")
+        progress(0.0, f"{sc.name}: applying its steps")
+        try:
+            items.append(applied(model, params, sc, baseline_lvef=lvef))
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plug-in's failure is any exception
+            if failed is None:
+                raise
+            why[sc.name] = str(exc) or type(exc).__name__
+    out = scenarios_in_process(worker, model, ensemble, baseline, items, progress=progress,
+                               cancel=cancel, failed=failed)
+    if failed is not None:
+        failed.update(why)
+    return out
+
+
 # -- explanations ----------------------------------------------------------------------------
 def explanation(twin, metric: str, results, scenario_params, explainers, *, progress,
                 cancel):
@@ -306,6 +388,12 @@ def live_prediction(model, params, scenario, kept: dict | None = None):
     >>> bool(r.metrics["AV_mean_gradient"][0] < 20)
     True
     """
+    return _kept_predictor(model, params, kept).predict(scenario)
+
+
+def _kept_predictor(model, params, kept: dict | None = None):
+    """The :class:`~twinviewer.interventions.SingleTwinPredictor` kept in ``kept`` (default:
+    this process's) for ``model`` and ``params``, made anew for others."""
     import numpy as np
 
     from twinviewer.interventions import SingleTwinPredictor
@@ -316,7 +404,7 @@ def live_prediction(model, params, scenario, kept: dict | None = None):
     if kept.get("key") != key:
         kept.clear()
         kept.update(key=key, predictor=SingleTwinPredictor(model, params))
-    return kept["predictor"].predict(scenario)
+    return kept["predictor"]
 
 
 def child_live(*, model, params, scenario):
@@ -329,6 +417,27 @@ def live_in_process(worker: ProcessWorker, model, params, scenario):
     return worker.call(f"{__name__}:child_live",
                        {"model": model, "params": params, "scenario": scenario},
                        with_progress=False)
+
+
+def child_live_lvef(*, model, params):
+    """In the helper: the kept predictor's untreated LVEF of ``params`` (%)."""
+    return _kept_predictor(model, params).baseline_lvef()
+
+
+def live_applied_in_process(worker: ProcessWorker, model, params, scenario):
+    """:func:`live_prediction` of ``scenario`` (a plug-in's step in it) with its steps
+    applied here, where its plug-in is loaded and guarded (its transform within its budget,
+    on a daemon thread), and the simulation in ``worker``'s process, from the helper's kept
+    predictor: the same numbers as :func:`live_prediction` here (call from a worker thread).
+    A β1-blocking step asks the helper for the point's untreated LVEF first."""
+    from twinviewer.interventions.scenario import applied
+
+    lvef = None
+    if _withdraws(scenario):
+        lvef = worker.call(f"{__name__}:child_live_lvef", {"model": model, "params": params},
+                           with_progress=False)
+    item = applied(model, params, scenario, point=True, baseline_lvef=lvef)
+    return live_in_process(worker, model, params, item)
 
 
 # -- the report's .twin snapshot -------------------------------------------------------------

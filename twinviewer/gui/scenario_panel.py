@@ -52,10 +52,11 @@ from twinviewer.gui import process_worker
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.model_jobs import (
     helper,
+    live_applied_in_process,
     live_in_process,
     preview_helper,
     scenario_ensembles,
-    scenarios_in_process,
+    scenarios_in_helper,
     use_helper,
 )
 from twinviewer.gui.prepared import loop_curves
@@ -920,13 +921,15 @@ class ScenarioPanel(QWidget):
         ensemble = twin.ensemble
 
         ran_failed: dict[str, str] = {}  # filled on the job's thread, read in done()
-        if self.in_process and use_helper(twin, scenarios):
+        if self.in_process and use_helper(twin):
             worker = helper()
 
-            def ensembles(progress, is_cancelled):  # this thread only waits on the pipe
-                return scenarios_in_process(worker, model, ensemble, base, scenarios,
-                                            progress=progress, cancel=is_cancelled,
-                                            failed=ran_failed)
+            # this thread only waits on the pipe, or runs a plug-in's transform (guarded,
+            # within its budget): every simulation is the helper's, whatever the scenarios
+            def ensembles(progress, is_cancelled):
+                return scenarios_in_helper(worker, model, ensemble, base, scenarios,
+                                           progress=progress, cancel=is_cancelled,
+                                           failed=ran_failed)
         else:
             def ensembles(progress, is_cancelled):
                 return scenario_ensembles(model, ensemble, base, scenarios,
@@ -1275,14 +1278,16 @@ class ScenarioPanel(QWidget):
             self._show_live(exc)
             return
         model, params = model_of(twin), twin.params
-        if self.in_process and use_helper(twin, [scenario]):
+        if self.in_process and use_helper(twin):
             worker = preview_helper()
+            # a plug-in's step is applied on the job's thread here (loaded and guarded in
+            # this process only; its transform may take its whole budget), then simulated
+            # in the helper with the built-in ones
+            there = live_in_process if use_helper(twin, [scenario]) else live_applied_in_process
 
             def predict():
-                return live_in_process(worker, model, params, scenario)
-        else:  # a plug-in's intervention or model (loaded and guarded in this process
-            # only), or no helper: on the job's thread, never the GUI thread (its first
-            # prediction imports numba here; a plug-in's transform may take its whole budget)
+                return there(worker, model, params, scenario)
+        else:  # a plug-in's model, or no helper: on the job's thread, never the GUI thread
             def predict():
                 return self._predict_here(twin, scenario)
 
