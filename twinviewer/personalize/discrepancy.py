@@ -229,13 +229,15 @@ error does not depend on the structure gains nothing from it. What put CO at 74�
 the *pooled* objective: one coverage per setting over all outputs let the learner narrow CO
 (``c'`` 0.9, ``β`` −0.3, against the direction of its own error) to pull the model's own
 patients' pooled coverage, over-covered by the pressures, towards 90 % — CO was traded for
-the pressures. Offered a common bias without any mixture, the pooled objective still moved
-CO down (``β`` −0.1; leave-one-seed-out CO 87 / 83 / 82 / 79 %). The fixes, each an
+the pressures. With the mixture on the pressures only and CO offered a common bias, the
+pooled objective still moved CO down (``β`` −0.1; leave-one-seed-out CO 87 / 83 / 82 / 79
+%). The fixes, each an
 option of :func:`learn` (off by default):
 
 * ``per_output``: each output's four (setting) cells are held to 90 % by their own norm, so
   no output can be traded for another (an output's term is then what it would be learned
-  alone); with it CO's cells went to 92 / 92 / 86 / 88 % leave-one-seed-out;
+  alone); with it and the common bias below, CO's cells went to 92 / 92 / 86 / 88 %
+  leave-one-seed-out (pooled: 87 / 83 / 82 / 79 %);
 * per-output shares (``mix_outputs``) and a common bias for the outputs whose error is the
   same in every setting (:data:`BIAS_GRID`, SW and CO) instead of a structural component;
 * the model-right component narrowed for the pressures (``c'`` 0.6 and 0.75 offered, the
