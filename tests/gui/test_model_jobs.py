@@ -86,7 +86,7 @@ def test_whatif_in_the_helper_equals_the_thread_path_bit_for_bit(worker):
     for r in (there["TAVI"], base):
         kept = r.__dict__["_loop_curves"]
         fresh = loop_curves(dataclasses.replace(r))
-        assert len(kept) == len(fresh) == 5
+        assert len(kept) == len(fresh) == 6
         for a, b in zip(kept, fresh, strict=True):
             np.testing.assert_array_equal(a, b)
     # without a baseline, the helper simulates it and sends it back

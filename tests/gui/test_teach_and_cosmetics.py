@@ -56,14 +56,20 @@ def test_teach_step_names_its_heart_and_fits(make_twin_window, qtbot, size):
         w.grab().save(os.path.join(SHOTS, f"teach_loop_{size[0]}.png"))
 
 
-def test_pv_band_is_strokes_along_the_loop_not_an_area(qtbot):
-    """review12 #11: the 90 % pressure band was a FillBetweenItem between the low and high
-    curves of a closed loop, which covers the loop's inside; it is a stroke at each sample."""
+def test_pv_band_is_the_phase_band_with_its_inside_open(qtbot):
+    """review12 #11 / session-12 closing note: the 90 % band filled the loop's inside (a fill
+    between per-sample curves, then per-sample strokes mixing phases). It is the phase band
+    of :mod:`twinviewer.physiology.pv_band`: an odd-even path of its outlines (the loop's
+    inside is a hole of it), the outline curve, and the median loop over the members' phase."""
     import numpy as np
     import pyqtgraph as pg
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QGraphicsPathItem
 
+    from twinviewer.gui import cycle
     from twinviewer.gui.plots import PVLoopPanel
     from twinviewer.gui.state import TwinState
+    from twinviewer.physiology.pv_band import loop_centroid
     from twinviewer.twins import simulate_twin, twin_from_preset
 
     st = TwinState()
@@ -75,10 +81,17 @@ def test_pv_band_is_strokes_along_the_loop_not_an_area(qtbot):
     panel.set_results(st.results)
     p = panel.plots["LV"]
     assert not any(isinstance(it, pg.FillBetweenItem) for it in p.items)
-    band = next(it for it in p.items if isinstance(it, pg.PlotDataItem) and it.zValue() == -5)
-    x, y = band.getData()
-    x, y = x.reshape(-1, 3), y.reshape(-1, 3)
-    assert np.all(x[:, 0] == x[:, 1]) and np.isnan(x[:, 2]).all()  # vertical strokes only
+    band = cycle.pv_band(st.results, "LV")
+    fill = next(it for it in p.items if isinstance(it, QGraphicsPathItem))
+    centre = loop_centroid(band.v_median, band.p_median)
+    assert not fill.path().contains(QPointF(*centre))  # the loop's inside is left open
+    assert fill.path().contains(QPointF(band.v_low[0] + 0.01, band.p_median[0]))
+    median = next(it for it in p.items if isinstance(it, pg.PlotDataItem)
+                  and it.name() == "median loop")
+    np.testing.assert_allclose(median.getData()[0][:-1], band.v_median)
+    panel.set_time(0.0)  # the dot sits on the drawn median loop, at end-diastole's phase
+    (x,), (y,) = panel.markers["LV"].getData()
+    assert (x, y) == band.median_at(0.0)
 
 
 @pytest.mark.parametrize("quiet", [True, False])

@@ -53,8 +53,11 @@ def test_report_sections_and_research_use_on_every_page(report_doc, tmp_path):
     assert "Failed (" in flat and "(evidence" in flat
     # a failed row's variables, not a piece of its source (review8b #4: "; medifind …)"),
     # named by its title, not its id (review9 #4)
-    assert "Dobutamine 5 µg/kg/min (evidence; expectations interpolated" in flat
-    assert "): CI: expected 2.54 → 3.21 L/min/m²" in flat and "dobutamine-5" not in flat
+    # (dobutamine-8-postop since physio13: dobutamine-5, the interpolated row, passes)
+    assert "Dobutamine 8 µg/kg/min after open-heart surgery (evidence): MAP: expected " \
+           "91.8 → 96.2 mmHg" in flat
+    assert "CI: expected 2.54 → 3.5" not in flat  # its CI passes: not listed
+    assert "dobutamine-8-postop" not in flat and "medifind" not in flat
     for section in ("Twin report", "Anatomy", "Structures (end-diastole)", "LV PV loop",
                     "Metrics: predicted median", "TAVI [acute, unregulated] versus baseline",
                     "Change (paired)",

@@ -137,7 +137,7 @@ def test_inflation_widens_the_ensembles_own_spread_about_its_median():
 def test_the_shipped_terms_belong_to_the_default_model():
     """The terms are sized on this model's structural errors: after any change of its
     equations they are stale and must be re-learned (one command)."""
-    assert stale_reason() == "", stale_reason()
+    assert stale_reason() is None, stale_reason()
     assert RELEARN == "python -m twinviewer.personalize.coverage learn"
 
 
@@ -146,7 +146,7 @@ def test_a_changed_prior_makes_the_terms_stale(monkeypatch):
     spread (equations unchanged) must flag them, as a changed equation does."""
     from twinviewer.personalize import discrepancy, synthetic
 
-    assert stale_reason() == ""
+    assert stale_reason() is None
     monkeypatch.setattr(synthetic, "SIZE_LOG_SD", 0.2)
     discrepancy._prior_now.cache_clear()
     try:
@@ -154,7 +154,7 @@ def test_a_changed_prior_makes_the_terms_stale(monkeypatch):
     finally:
         monkeypatch.undo()
         discrepancy._prior_now.cache_clear()
-    assert stale_reason() == ""
+    assert stale_reason() is None
 
 
 def _records(rng, n=24):

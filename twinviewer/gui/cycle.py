@@ -155,6 +155,39 @@ def band(results, name: str, level: float = 0.9) -> tuple[np.ndarray, np.ndarray
     return hit
 
 
+#: Each ventricle's inflow and outflow valve (the events its loop band is anchored on).
+LOOP_VALVES = {"LV": ("Q_MV", "Q_AV"), "RV": ("Q_TV", "Q_PV")}
+
+
+def pv_band(results, side: str):
+    """The ``side`` ('LV'/'RV') PV loop's median and 90 % band over each periodic member's
+    own cycle phase (:func:`twinviewer.physiology.pv_band.phase_band`), or None if the model
+    has no such chamber; cached on the results object.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> t = np.linspace(0, 2 * np.pi, 50, endpoint=False)
+    >>> v = np.stack([100 + 20 * np.cos(t + s) for s in (0.0, 0.1)])
+    >>> r = NS(series={"V_LV": v, "p_LV": 50 + 40 * np.sin(v)}, ok=np.ones(2, bool))
+    >>> pv_band(r, "LV").v_median.shape, pv_band(r, "RV")
+    ((240,), None)
+    """
+    from twinviewer.physiology.pv_band import phase_band
+
+    cache = _kept(results, "_pv_bands")
+    if side not in cache:
+        v, p = signal(results, f"V_{side}"), signal(results, f"p_{side}")
+        if v is None or p is None:
+            cache[side] = None
+        else:
+            ok = ok_members(results)
+            q_in, q_out = (signal(results, q) for q in LOOP_VALVES[side])
+            cache[side] = phase_band(v[ok], p[ok], None if q_in is None else q_in[ok],
+                                     None if q_out is None else q_out[ok])
+    return cache[side]
+
+
 def upper_value(results, name: str, q: float = 99.0) -> float:
     """The ``q``-th percentile of ``name`` over the whole beat of every periodic member (a
     colour scale's top), cached on the results object.
@@ -182,8 +215,8 @@ VIEW_ROLES = ("p_AO", "p_LV", "p_LA", "p_RV", "p_RA", "p_AR_PUL", "V_LV", "V_RV"
 
 def prepare(results) -> None:
     """Compute, ahead (in a worker thread: numpy only), what the views derive from
-    ``results``: the bands of :data:`VIEW_ROLES`, the colour scales' tops and the beat
-    period. Showing the results then only draws.
+    ``results``: the bands of :data:`VIEW_ROLES`, the PV loops' phase bands, the colour
+    scales' tops and the beat period. Showing the results then only draws.
 
     Examples
     --------
@@ -192,6 +225,8 @@ def prepare(results) -> None:
     if results is None or not hasattr(results, "series"):
         return
     beat_period_s(results)
+    for side in LOOP_VALVES:
+        pv_band(results, side)
     for role in VIEW_ROLES:
         if signal(results, role) is not None:
             band(results, role)

@@ -378,3 +378,179 @@ def twin_file_written(path, twin, options: dict, *,
     worker.call(f"{__name__}:child_twin_file",
                 {"path": str(path), "twin": twin, "options": options,
                  "identifiers": sorted(known_identifiers())}, with_progress=False)
+
+
+# -- the document's .twin file: Save, Save As and the autosave -------------------------------
+#: The file helper imports only the writer (no numba, no kernels): it starts in well under a
+#: second, and a Save does not wait behind a calibration in the model helper.
+FILE_WARM = ("twinviewer.io.twinfile",)
+
+
+class HelperUnavailable(RuntimeError):
+    """The file helper could not take the job (not started, died, a broken pipe, an object
+    that does not pickle): the caller writes the file itself. The file's own errors (disk
+    full, permission denied, privacy) are never this."""
+
+
+def file_helper() -> ProcessWorker:
+    """The session's file helper: the document's Save, Save As and autosave, and the
+    report's snapshot, are serialised and written in it, one at a time."""
+    if "files" not in _HELPERS:
+        # at this process's priority, not below it: the user waits for a Save (at nice 5
+        # a demo Save took 4–8 s on a machine at load 9, against 2.5 s here); the autosave
+        # waits for playback to stop by itself
+        _HELPERS["files"] = ProcessWorker("file writer", FILE_WARM, nice=0)
+    return _HELPERS["files"]
+
+
+def content_digest(data: bytes) -> str:
+    """SHA-256 over a .twin file's members but its manifest (whose ``written`` time always
+    changes): equal for the same content.
+
+    Examples
+    --------
+    >>> from twinviewer.io.twinfile import twin_bytes
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> content_digest(twin_bytes(t, written="1")) == content_digest(twin_bytes(t, written="2"))
+    True
+    """
+    import hashlib
+    import io
+    import zipfile
+
+    h = hashlib.sha256()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in sorted(zf.namelist()):
+            if name != "manifest.json":
+                h.update(name.encode())
+                h.update(zf.read(name))
+    return h.hexdigest()
+
+
+def save_twin_file(path, twin, options: dict) -> None:
+    """Save: ``twin`` serialised (:func:`~twinviewer.io.twinfile.twin_bytes` with
+    ``options``, the passphrase's encryption included) and written atomically at ``path``
+    (the previous file stays whole if anything fails).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from twinviewer.twins import twin_from_preset
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.twin"
+    >>> save_twin_file(out, twin_from_preset("healthy", n=2), {})
+    >>> out.read_bytes()[:2]
+    b'PK'
+    """
+    from pathlib import Path
+
+    from twinviewer.core.atomic import atomic_write_bytes
+    from twinviewer.io.twinfile import twin_bytes
+
+    atomic_write_bytes(Path(path), twin_bytes(twin, **options))
+
+
+def autosave_twin_file(path, twin, options: dict, passphrase: str | None,
+                       last_digest: str | None, changed: bool) -> tuple[str, bool]:
+    """The autosave: ``twin`` written atomically at ``path`` (encrypted with
+    ``passphrase``) unless its content's digest (:func:`content_digest` of the plaintext)
+    is ``last_digest``; ``changed`` (an edit just happened): written without digesting
+    first. Returns the digest and whether the file was written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from twinviewer.twins import twin_from_preset
+    >>> out, t = pathlib.Path(tempfile.mkdtemp()) / "a.twin", twin_from_preset("healthy", n=2)
+    >>> digest, written = autosave_twin_file(out, t, {}, None, None, True)
+    >>> written, autosave_twin_file(out, t, {}, None, digest, False)[1]
+    (True, False)
+    """
+    from pathlib import Path
+
+    from twinviewer.core.atomic import atomic_write_bytes
+    from twinviewer.io.twinfile import twin_bytes
+
+    plain = twin_bytes(twin, **options)
+    digest = None if changed else content_digest(plain)
+    if digest is not None and digest == last_digest:
+        return digest, False
+    data = plain if passphrase is None else twin_bytes(twin, **options, passphrase=passphrase)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, data)
+    return digest or content_digest(plain), True
+
+
+_FILE_JOBS = {"save": save_twin_file, "autosave": autosave_twin_file}
+
+
+def child_file(*, job: str, identifiers, kwargs: dict) -> tuple[str, Any, int | None]:
+    """In the file helper: the ``job`` (:data:`_FILE_JOBS`) with the app's registered patient
+    identifiers (the writer redacts and refuses them). Its error comes back as a value, so
+    the app tells it from the helper's own failure."""
+    from twinviewer.core.privacy import clear_identifiers, register_identifiers
+
+    clear_identifiers()
+    register_identifiers(identifiers)
+    try:
+        return "done", _FILE_JOBS[job](**kwargs), None
+    except Exception as exc:  # noqa: BLE001 - the file's error, raised again in the app
+        return "error", exc, file_errno(exc)
+
+
+def file_errno(exc: BaseException) -> int | None:
+    """The ``errno`` of a file error, or of the error it was raised from
+    (:func:`~twinviewer.core.atomic.atomic_write_bytes` names the path in a new
+    ``OSError``; a cause does not cross the helper's pipe, so it is sent beside it).
+
+    >>> import errno
+    >>> try:
+    ...     try:
+    ...         raise OSError(errno.ENOSPC, "No space left on device")
+    ...     except OSError as exc:
+    ...         raise OSError("cannot write x.twin: No space left on device") from exc
+    ... except OSError as named:
+    ...     file_errno(named) == errno.ENOSPC
+    True
+    """
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.errno
+        exc = exc.__cause__
+    return None
+
+
+def file_written(job: str, kwargs: dict, *, worker: ProcessWorker | None = None) -> Any:
+    """Run the file ``job`` (``"save"``: :func:`save_twin_file`, ``"autosave"``:
+    :func:`autosave_twin_file`, with ``kwargs``) in ``worker``'s process, or here without a
+    worker (call from a worker thread), and return its result; the same file either way.
+
+    Serialising the demo twin took 0.35–0.46 s of the GUI thread (Save) and held the
+    interpreter lock 60–350 ms (the autosave's thread, stall12b); in the helper the arrays
+    go out of band (:func:`~twinviewer.gui.process_worker.send`) and this process only
+    walks the objects.
+
+    Raises
+    ------
+    HelperUnavailable
+        The helper could not run the job: write it here instead.
+    TwinFileError, PrivacyError, OSError
+        The file's own: it could not be written (wherever it was written).
+    """
+    if worker is None:
+        return _FILE_JOBS[job](**kwargs)
+    from twinviewer.core.privacy import known_identifiers
+
+    try:
+        outcome, value, errno = worker.call(f"{__name__}:child_file",
+                                     {"job": job, "identifiers": sorted(known_identifiers()),
+                                      "kwargs": kwargs}, with_progress=False)
+    except Exception as exc:  # noqa: BLE001 - died, broken pipe, unpicklable, not started
+        raise HelperUnavailable(f"the {worker.name} process could not take the job: "
+                                f"{type(exc).__name__}: {exc}") from exc
+    if outcome == "error":
+        if isinstance(value, OSError) and value.errno is None:
+            value.errno = errno
+        raise value
+    return value

@@ -1,9 +1,13 @@
 """Pressure–volume loops and the Wiggers diagram of the ensemble, with a time cursor.
 
-Bands are the central 90 % of the ensemble at each sample of the beat (5th–95th percentile of
-each signal separately over periodic members); the thick line is the per-sample median. The
+On the Wiggers diagram, bands are the central 90 % of the ensemble at each sample of the beat
+(5th–95th percentile of each signal separately over periodic members); the thick line is the
+per-sample median. On the PV loops, the median loop and the 90 % band are taken over each
+member's own cycle phase, its valve events aligned (:mod:`twinviewer.physiology.pv_band`): the
+band is the region the 5–95 % boxes of volume and pressure sweep round the loop, drawn as its
+outline with a light fill, so it leaves the loop's inside clear wherever the members do. The
 PV panel also draws a subset of member loops, translucent, so the spread of loop *shapes*
-shows (a percentile envelope of pressure and volume separately is not itself a loop).
+shows.
 Dragging a time cursor sets the time in the cycle for every view.
 
 Measured volumes (from the twin's 4D segmentation or meshes,
@@ -22,9 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QFont, QPainterPath, QPolygonF
+from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 import twinviewer
 from twinviewer.gui import cycle
@@ -126,18 +130,22 @@ def _band(plot: pg.PlotItem, x, lo, hi, rgb) -> pg.FillBetweenItem:
     return fill
 
 
-def band_strokes(x, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """One vertical stroke from ``lo`` to ``hi`` at each ``x``, NaN-separated (one path).
+def band_path(band) -> QPainterPath:
+    """The PV band's region (:class:`~twinviewer.physiology.pv_band.PhaseBand` rings: its
+    outer and inner edges) as one odd-even path, so the fill leaves the band's holes open."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill)
+    for ring in band.rings:
+        path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in ring]))
+        path.closeSubpath()
+    return path
 
-    Examples
-    --------
-    >>> xs, ys = band_strokes(np.array([1.0, 2.0]), np.array([0.0, 1.0]), np.array([3.0, 4.0]))
-    >>> xs.tolist()[:3], ys.tolist()[:3]
-    ([1.0, 1.0, nan], [0.0, 3.0, nan])
-    """
-    x, lo, hi = (np.asarray(a, dtype=float) for a in (x, lo, hi))
-    nan = np.full_like(x, np.nan)
-    return np.column_stack([x, x, nan]).ravel(), np.column_stack([lo, hi, nan]).ravel()
+
+def _band_path_item() -> QGraphicsPathItem:
+    item = QGraphicsPathItem()
+    item.setPen(pg.mkPen(None))
+    item.setZValue(-5)
+    return item
 
 
 class _KeptItems:
@@ -503,25 +511,22 @@ class PVLoopPanel(_RedrawOnce, QWidget):
             ys = np.hstack([P[pick], P[pick, :1], nan]).ravel()
             kept.curve(p, ("members",), xs, ys, pen=pg.mkPen(*rgb, 35), connect="finite",
                        name=f"{len(pick)} of {int(ok.sum())} members")
-            vm, vlo, vhi = cycle.band(results, f"V_{side}")
-            pm, plo, phi = cycle.band(results, f"p_{side}")
-            # 90 % band of pressure drawn along the median volume (a stroke at each sample:
-            # an area filled between the low and high curves of a closed loop covered the
-            # loop's inside, review12 #11); of volume along median p
-            fill = kept.curve(p, ("band",), *band_strokes(vm, plo, phi),
-                              pen=pg.mkPen(*rgb, 60, width=3), connect="finite")
-            fill.setZValue(-5)
-            kept.curve(p, ("median",), np.r_[vm, vm[:1]], np.r_[pm, pm[:1]],
-                       pen=pg.mkPen(*rgb, width=3), name="median loop")
-            dash = pg.mkPen(*rgb, 120, style=pg.QtCore.Qt.PenStyle.DashLine)
-            kept.curve(p, ("v_low",), vlo, pm, pen=dash)
-            kept.curve(p, ("v_high",), vhi, pm, pen=dash,
-                       name="90 % band of the ensemble (5–95 %)")
+            # the 90 % band over each member's own phase (valve events aligned), drawn as its
+            # outline and a light fill between the outlines: a band per time sample mixed
+            # phases and filled the loop's inside (review12 #11, session-12 closing note)
+            pb = cycle.pv_band(results, side)
+            kept.item(p, ("band fill",), _band_path_item).setPath(band_path(pb))
+            kept.item(p, ("band fill",), _band_path_item).setBrush(pg.mkBrush(*rgb, 45))
+            kept.curve(p, ("band",), *pb.outline(), pen=pg.mkPen(*rgb, 150, width=1),
+                       connect="finite", name="90 % band of the ensemble (5–95 %)")
+            kept.curve(p, ("median",), np.r_[pb.v_median, pb.v_median[:1]],
+                       np.r_[pb.p_median, pb.p_median[:1]], pen=pg.mkPen(*rgb, width=3),
+                       name="median loop")
             for name, r, rgb_s in scenario_medians(self.scenario_results, self._scenarios()):
-                if cycle.signal(r, f"V_{side}") is not None:
-                    sv = cycle.band(r, f"V_{side}")[0]
-                    sp = cycle.band(r, f"p_{side}")[0]
-                    p.plot(np.r_[sv, sv[:1]], np.r_[sp, sp[:1]],
+                sb = cycle.pv_band(r, side)
+                if sb is not None:
+                    p.plot(np.r_[sb.v_median, sb.v_median[:1]],
+                           np.r_[sb.p_median, sb.p_median[:1]],
                            pen=pg.mkPen(*rgb_s, width=2.5,
                                         style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
             measured[side] = self._draw_measured(side, p)
@@ -533,8 +538,9 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         scen = scenario_medians(self.scenario_results, self._scenarios())
         key = "".join(f" · <span style='color: rgb{c}'>- - {n}</span>" for n, _, c in scen)
         self.status.setToolTip(f"Thick: median loop · thin: {len(pick)} of {int(ok.sum())} "
-                               f"periodic members (of {results.n}) · strokes: 5–95 % of "
-                               f"pressure at each sample · dashed: 5–95 % of volume · dot: now"
+                               f"periodic members (of {results.n}) · shaded band: where the "
+                               f"5–95 % of volume and of pressure lie at each phase of the "
+                               f"members' own cycles (valve events aligned) · dot: now"
                                + "".join(measured.values()))
         self.status.setText("Median loop, 90 % band, members (hover: key)"
                             + (f" · dotted: EDV, ESV {MEASURED_LABEL}" if any(measured.values())
@@ -546,8 +552,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         if r is None:
             return
         for side, mk in self.markers.items():
-            v = cycle.percentile_at(r, f"V_{side}", fraction)
-            p = cycle.percentile_at(r, f"p_{side}", fraction)
+            v, p = cycle.pv_band(r, side).median_at(fraction)  # on the drawn median loop
             mk.setData([v], [p])
 
 

@@ -34,22 +34,27 @@ def prepared_results(results, twin):
 
 
 def loop_curves(results) -> tuple:
-    """What the What-if step draws of ``results`` over its periodic members, per sample of
-    the beat: (V_LV median, p_LV 5 %, median and 95 %, p_AO median); ``()`` for results
-    without waveforms. Kept on ``results``: the what-if job computes them, so the GUI thread
-    only draws when scenario results arrive (their percentiles were ~40 ms of that turn).
+    """What the What-if step draws of ``results`` over its periodic members: the median LV
+    loop over the members' own cycle phase (V_LV, p_LV: :func:`twinviewer.gui.cycle.pv_band`,
+    the main PV panel's), then per sample of the beat p_LV 5 %, median and 95 % and p_AO
+    median (the Wiggers diagram); ``()`` for results without waveforms. Kept on ``results``:
+    the what-if job computes them, so the GUI thread only draws when scenario results arrive
+    (their percentiles were ~40 ms of that turn).
 
     Examples
     --------
     >>> import numpy as np
     >>> from types import SimpleNamespace
+    >>> t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
     >>> r = SimpleNamespace(ok=np.array([True, True]), series={
-    ...     "V_LV": np.ones((2, 3)), "p_LV": np.array([[1.0, 2, 3], [3, 4, 5]]),
-    ...     "p_AO": np.zeros((2, 3))})
-    >>> loop_curves(r)[2].tolist()  # the median p_LV
-    [2.0, 3.0, 4.0]
+    ...     "V_LV": np.stack([100 + 20 * np.cos(t)] * 2), "p_LV": np.array([[1.0] * 40, [3] * 40]),
+    ...     "p_AO": np.zeros((2, 40))})
+    >>> loop_curves(r)[3].tolist()[:2]  # the median p_LV per sample
+    [2.0, 2.0]
     """
     import numpy as np
+
+    from twinviewer.gui.cycle import pv_band
 
     kept = results.__dict__.get("_loop_curves")
     if kept is None:
@@ -57,9 +62,11 @@ def loop_curves(results) -> tuple:
         if not ok.any() or "V_LV" not in results.series:  # stored results: metrics only
             kept = ()
         else:
-            v = np.nanmedian(results.series["V_LV"][ok], axis=0)
+            band = pv_band(results, "LV")
+            pv_band(results, "RV")  # the PV panel's scenario overlay on its RV tab
             lo, med, hi = np.nanpercentile(results.series["p_LV"][ok], [5, 50, 95], axis=0)
-            kept = (v, lo, med, hi, np.nanmedian(results.series["p_AO"][ok], axis=0))
+            kept = (band.v_median, band.p_median, lo, med, hi,
+                    np.nanmedian(results.series["p_AO"][ok], axis=0))
         results.__dict__["_loop_curves"] = kept
     return kept
 

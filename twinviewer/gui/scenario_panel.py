@@ -210,11 +210,11 @@ class _RunCurves:
             wiggers.addItem(item)
 
     def show(self, name: str, curves: tuple, rgb: tuple) -> None:
-        v, lo, med, hi, p_ao = curves
+        v, p, lo, med, hi, p_ao = curves  # the loop over the members' phase (loop_curves)
         x = np.linspace(0.0, 1.0, med.size, endpoint=False)
         self.name = name
         self.loop.opts["name"] = name
-        self.loop.setData(np.r_[v, v[:1]], np.r_[med, med[:1]], pen=pg.mkPen(rgb, width=2))
+        self.loop.setData(np.r_[v, v[:1]], np.r_[p, p[:1]], pen=pg.mkPen(rgb, width=2))
         self.lo.setData(x, lo)
         self.hi.setData(x, hi)
         self.fill.setBrush(pg.mkBrush(*rgb, 60))

@@ -967,6 +967,17 @@ class View3D(QWidget):
                 LEGEND_BACKGROUND, self._legend_size([t for t, _ in labels]))
             self.plotter.renderer.AddViewProp(self._legend)
 
+    def _fit_camera(self) -> None:
+        """Reset the camera to the heart, fitted beside the legend and the colour bar (they
+        covered the heart at 1280×720, polish12); a resize refits it while the user has not
+        moved the camera since (:meth:`_fit_text`)."""
+        ren = self.plotter.renderer
+        legend = None
+        if self._legend is not None:
+            legend = (*self._legend.GetPosition(), *self._legend.GetPosition2())
+        view3d_scene.fit_beside(ren, legend)
+        self._camera_fitted = ren.GetActiveCamera().GetMTime()
+
     def _view_px(self) -> tuple[int, int]:
         """The render area's size in the pixels VTK draws (the widget's before it is shown)."""
         w, h = self.plotter.renderer.GetSize()
@@ -997,6 +1008,9 @@ class View3D(QWidget):
             n = self._legend.GetNumberOfEntries()
             self._legend.SetPosition2(*self._legend_size(
                 [self._legend.GetEntryString(i) for i in range(n)]))
+        if getattr(self, "_camera_fitted", None) == self.plotter.renderer.GetActiveCamera(
+                ).GetMTime():
+            self._fit_camera()  # the legend's share of the view changed with its size
         title, label = self._bar_font_sizes()
         for bar in self._bars.values():
             bar.GetTitleTextProperty().SetFontSize(title)
@@ -1097,7 +1111,7 @@ class View3D(QWidget):
     def _set_view(self, name: str) -> None:
         ren = self.plotter.renderer
         if name == "reset" or self.frame is None:
-            ren.ResetCamera()
+            self._fit_camera()
             self.request_render()
             return
         cam = self.frame.view(name)
@@ -1105,7 +1119,7 @@ class View3D(QWidget):
         camera.SetFocalPoint(*cam["focal_point"])
         camera.SetPosition(*cam["position"])
         camera.SetViewUp(*cam["view_up"])
-        ren.ResetCamera()
+        self._fit_camera()
         if self._clipping:  # cut along the view's plane so the chambers open
             self._plane.SetNormal(*cam["normal"])
             self._plane.SetOrigin(*self.frame.centre)

@@ -368,3 +368,101 @@ def save_png(image: np.ndarray, path: str) -> None:
     h, w, _ = image.shape
     data = np.ascontiguousarray(image)
     QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).save(str(path))
+
+
+#: Where the colour bar starts (view fraction from the left; :func:`scalar_bar`'s position)
+#: and where the corner text's line ends (from the bottom): the heart is fitted between them.
+BAR_LEFT = 0.77
+TEXT_BOTTOM = 0.92
+#: The camera's view angle (degrees) before :func:`fit_beside` zooms (VTK's default).
+VIEW_ANGLE = 30.0
+
+
+def free_regions(legend: tuple[float, float, float, float] | None, margin: float = 0.02
+                 ) -> list[tuple[float, float, float, float]]:
+    """The parts of the view (``(x0, y0, x1, y1)`` fractions) the heart may fill without
+    covering the legend (``legend``: its ``(x, y, width, height)``), the colour bar or the
+    corner text: beside the legend, and above it.
+
+    Examples
+    --------
+    >>> free_regions((0.05, 0.05, 0.3, 0.4))
+    [(0.37, 0.02, 0.75, 0.9), (0.02, 0.47, 0.75, 0.9)]
+    >>> free_regions(None)
+    [(0.02, 0.02, 0.75, 0.9)]
+    """
+    x1, y1 = BAR_LEFT - margin, TEXT_BOTTOM - margin
+    if legend is None:
+        return [(margin, margin, x1, y1)]
+    x, y, w, h = legend
+    r = [(round(x + w + margin, 6), margin, x1, y1), (margin, round(y + h + margin, 6), x1, y1)]
+    return [a for a in r if a[2] > a[0] and a[3] > a[1]]
+
+
+def projected_box(renderer, most: int = 20000) -> tuple[float, float, float, float] | None:
+    """Where the visible surfaces are drawn: ``(x0, y0, x1, y1)`` in view fractions, or
+    None for an empty scene (their points, at most ``most`` of each, through the active
+    camera: a bounding box's corners overstate a turned heart by about 1.7×)."""
+    w, h = renderer.GetSize()
+    if w <= 1 or h <= 1:
+        return None
+    m = np.array([[renderer.GetActiveCamera().GetCompositeProjectionTransformMatrix(
+        w / h, -1.0, 1.0).GetElement(i, j) for j in range(4)] for i in range(4)])
+    boxes = []
+    actors = renderer.GetActors()
+    actors.InitTraversal()
+    for _ in range(actors.GetNumberOfItems()):
+        actor = actors.GetNextActor()
+        mapper = actor.GetMapper() if actor.GetVisibility() else None
+        data = mapper.GetInput() if mapper is not None else None
+        if data is None or not hasattr(data, "GetPoints") or data.GetPoints() is None:
+            continue
+        pts = vtk_to_numpy(data.GetPoints().GetData())
+        if not len(pts):
+            continue
+        pts = pts[:: max(1, len(pts) // most)]
+        a = np.array([[actor.GetMatrix().GetElement(i, j) for j in range(4)] for i in range(4)])
+        clip = np.c_[pts, np.ones(len(pts))] @ (m @ a).T
+        ndc = clip[:, :2] / clip[:, 3:4]
+        boxes.append(np.r_[ndc.min(axis=0), ndc.max(axis=0)])
+    if not boxes:
+        return None
+    b = np.array(boxes)
+    x0, y0 = (b[:, :2].min(axis=0) + 1) / 2
+    x1, y1 = (b[:, 2:].max(axis=0) + 1) / 2
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def fit_beside(renderer, legend: tuple[float, float, float, float] | None) -> float:
+    """Reset the camera (its orientation kept) and fit the heart into the larger of
+    :func:`free_regions` (camera zoom and window centre), so that the legend, the colour bar
+    and the corner text do not cover it. Returns the zoom applied (≤ 1: never larger than
+    the camera reset made it).
+
+    Examples
+    --------
+    >>> from vtkmodules.vtkRenderingCore import vtkRenderer
+    >>> fit_beside(vtkRenderer(), None)  # an empty scene: nothing to fit
+    1.0
+    """
+    cam = renderer.GetActiveCamera()
+    cam.SetWindowCenter(0.0, 0.0)
+    cam.SetViewAngle(VIEW_ANGLE)
+    renderer.ResetCamera()
+    box = projected_box(renderer)
+    if box is None:
+        return 1.0
+    bw, bh = max(box[2] - box[0], 1e-6), max(box[3] - box[1], 1e-6)
+
+    def scale(r: tuple[float, float, float, float]) -> float:
+        return min((r[2] - r[0]) / bw, (r[3] - r[1]) / bh)
+
+    region = max(free_regions(legend), key=scale)
+    zoom = min(scale(region), 1.0)
+    cam.Zoom(zoom)
+    # the zoom scales the drawing about the view's centre; the window centre then moves the
+    # box's centre to the region's (a window centre of +d moves the drawing by −d/2 of it)
+    cx, cy = 0.5 + zoom * ((box[0] + box[2]) / 2 - 0.5), 0.5 + zoom * ((box[1] + box[3]) / 2 - 0.5)
+    cam.SetWindowCenter(2 * (cx - (region[0] + region[2]) / 2),
+                        2 * (cy - (region[1] + region[3]) / 2))
+    return zoom

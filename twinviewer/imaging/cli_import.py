@@ -202,7 +202,7 @@ def _scan(path: Path, key: bytes, meshes: Path | None, keep_burned_in: bool = Fa
 
 def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | None,
             meshes: Path | None, mapping: Path | None, label_readers=None
-            ) -> tuple[Anatomy, StackPlan | None, list[Path], dict[str, str]]:
+            ) -> tuple[Anatomy, StackPlan | None, list[Path], dict[str, str], list[str]]:
     from twinviewer.imaging.deid import pseudonym
     from twinviewer.imaging.mesh_series_import import (
         read_series,
@@ -214,6 +214,7 @@ def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | N
 
     mapping_from(mapping)  # a bad mapping file is named before the study is imported
     anatomy, plan, files = None, None, []
+    unstored: list[str] = []
     if scan is not None:
         anatomy = import_study(path, key=key, scan=scan, series_uid=series_uid,
                                mapping=mapping, label_readers=label_readers)
@@ -225,6 +226,7 @@ def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | N
         files += [p for s in plan.planes for p in s.files]
         files += [p for s in scan.segs() if s.referenced_series & set(stack_uids)
                   for p in s.files]
+        files, unstored = _used_files(files, plan, key)
     labelled = label_source(anatomy) if anatomy is not None else ""
     if meshes is not None or scan is None:
         series = read_series(meshes if meshes is not None else path, mapping,
@@ -236,7 +238,38 @@ def _import(path: Path, key: bytes, scan: FolderScan | None, series_uid: str | N
     note = sources_note(sources)
     if note and note not in anatomy.notes:
         anatomy.notes.append(note)
-    return anatomy, plan, files, sources
+    return anatomy, plan, files, sources, unstored
+
+
+def _used_files(files: list[Path], plan: StackPlan, key: bytes) -> tuple[list[Path], list[str]]:
+    """``files`` without those the import did not use (review12b #9: "94 file(s)" listed,
+    one phase imported, "96 DICOM file(s)" stored): the files of phases left out of a damaged
+    series (:func:`~twinviewer.imaging.volume.left_out_frames`) and the segmentations of only
+    those phases; with one line per kind left out, saying why."""
+    from twinviewer.imaging.volume import left_out_frames
+
+    out_frames = [f for s in plan.stack for f in left_out_frames(s)]
+    if not out_frames:
+        return files, []
+    used = {f.path for s in plan.stack for f in s.frames} - {f.path for f in out_frames}
+    out_paths = {f.path for f in out_frames} - used  # a multi-frame file of a kept phase stays
+    out_sops = {f.sop_uid for f in out_frames}
+    kept_sops = {f.sop_uid for s in plan.stack for f in s.frames} - out_sops
+    segs_out = []
+    for p in files:
+        if p in out_paths or p in used:
+            continue
+        ds = read_dicom(p, key, pixels=False)
+        inst = {str(i.ReferencedSOPInstanceUID) for r in ds.get("ReferencedSeriesSequence", [])
+                for i in r.get("ReferencedInstanceSequence", [])}
+        if inst & out_sops and not inst & kept_sops:  # as the import judges it (study.py)
+            segs_out.append(p)
+    why = []
+    if out_paths:
+        why.append(f"{len(out_paths)} image file(s) of the phase(s) left out of the import")
+    if segs_out:
+        why.append(f"{len(segs_out)} segmentation(s) of those phases only")
+    return [p for p in files if p not in out_paths and p not in segs_out], why
 
 
 def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = None,
@@ -281,8 +314,8 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     try:
         key = key if key is not None else installation_key()
         scan = _scan(path, key, meshes, keep_burned_in, label_readers)
-        anatomy, plan, files, sources = _import(path, key, scan, series_uid, meshes,
-                                                mapping, label_readers)
+        anatomy, plan, files, sources, unstored = _import(path, key, scan, series_uid, meshes,
+                                                          mapping, label_readers)
         rows = series_table(scan) if scan is not None else []
         roles = series_roles(plan) if plan is not None else {}
         plane_uids = {p.series_uid for p in anatomy.planes}
@@ -318,7 +351,9 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     if as_json:
         doc = report(anatomy, rows, stack_uids, repeats, sources)
         doc["stored"] = {"dicom_files": n, "mesh_files": len(mesh_files),
-                         "path": stored_at(out)}
+                         "path": stored_at(out), "not_stored": unstored,
+                         "skipped": [n for n in (scan.notes if scan is not None else [])
+                                     if n.startswith("skipped ")]}
         print(json.dumps(_finite(doc), indent=1, allow_nan=False))
         return 0
     if rows:
@@ -348,9 +383,15 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
     for note in anatomy.notes:
         print(f"note: {note}")
     where = stored_at(out)
-    print(f"\nStored de-identified in {where}: {n} DICOM file(s) in dicom/, "
-          f"{len(mesh_files)} mesh(es) in meshes/"
+    skipped = sum(1 for n in (scan.notes if scan is not None else [])
+                  if n.startswith("skipped "))
+    print(f"\nStored de-identified in {where}: {n} DICOM file(s) in dicom/ (the files the "
+          f"imported study is made of), {len(mesh_files)} mesh(es) in meshes/"
           + (f" (<twinviewer data> is {data_folder()})" if where.startswith("<") else ""))
+    if unstored or skipped:
+        print("Not stored: " + "; ".join(
+            unstored + ([f"{skipped} file(s) skipped as unreadable or not images (see the "
+                         "notes above)"] if skipped else [])))
     return 0
 
 

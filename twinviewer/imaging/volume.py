@@ -133,6 +133,30 @@ def _phases(frames: list[FrameRef], normal: np.ndarray, w) -> list[list[FrameRef
     return groups
 
 
+def left_out_frames(series: SeriesInfo) -> list[FrameRef]:
+    """The frames of the phases :func:`load_volume` leaves out of a series some of whose
+    files could not be used (``series.damaged``): the phases those files leave incomplete.
+    Empty for an intact series, or one that :func:`load_volume` refuses whole.
+
+    Examples
+    --------
+    >>> left_out_frames(SeriesInfo("", "", "CT", "", "image", []))
+    []
+    """
+    frames = series.frames
+    if not series.damaged or not frames:
+        return []
+    try:
+        normal = _check_orientation(frames, repr(series.description), series.where)
+        groups = group_by_phase(frames)
+        short = _short_phases(groups, normal)
+    except ImagingError:
+        return []
+    if not short or len(short) == len(groups) or len(groups) < 2:
+        return []
+    return [f for i in sorted(short) for f in groups[i]]
+
+
 def _complete_phases(series: SeriesInfo, frames: list[FrameRef], normal: np.ndarray,
                      label: str, notes: list[str]) -> list[list[FrameRef]]:
     """The phases of a series some of whose files could not be used (``series.damaged``):

@@ -71,6 +71,18 @@ it with or without the reflex: the withdrawal is part of the scenario's paramete
 (:func:`~twinviewer.interventions.scenario.apply_scenario`, physio12b), run acute and
 regulated alike, and :func:`regulate` does not apply it again.
 
+**β-receptor responsiveness of the failing heart** (physio13). A β-agonist's cardiac effect
+(dobutamine: contractility and heart rate, declared by the intervention's ``beta_agonist``) is
+set by its transform for a non-failing heart and scaled per member by
+:func:`beta_responsiveness` of the member's baseline LVEF: 1 at LVEF ≥ 50 %, 1 − BETA_LOSS_HF at
+LVEF ≤ 25 %, linear in between (the ramp above; its shape is UNSOURCED). BETA_LOSS_HF = 0.635,
+the middle of the 54–73 % loss of maximal isoproterenol-stimulated contraction of failing
+human left ventricles against non-failing ones, with β-receptor density 50–56 % lower
+(Bristow et al., N Engl J Med 1982;307:205, abstract through scilit). Applying an in-vitro
+loss of the *maximal* response to the in-vivo response at 5–10 µg/kg/min, and to the sinus
+node's rate as well as to contractility, is UNSOURCED. Like the resting-support withdrawal it
+is part of the scenario's parameter transform, acute and regulated alike.
+
 No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
 """
 
@@ -114,6 +126,11 @@ SUPPORT_HF = 1.0 - 0.64 / 0.88
 #: from these.
 BETA1_MARKER = "LV.EA"
 SUPPORTED = ("LV.EA", "RV.EA")
+#: Loss of the cardiac β-agonist response at LVEF ≤ EF_BLUNTED: maximal isoproterenol-
+#: stimulated contraction 54–73 % lower in failing than in non-failing human left ventricles
+#: (Bristow et al., N Engl J Med 1982;307:205); the middle of that range. 0 at LVEF ≥
+#: EF_NORMAL. See the module docstring.
+BETA_LOSS_HF = (0.54 + 0.73) / 2.0
 
 
 @dataclass
@@ -192,6 +209,21 @@ def withdraw_support(model: ModelSpec, P: np.ndarray, lvef: np.ndarray | float,
         if name in held:
             out[:, ctx.col(name)] *= 1.0 - frac
     return out, frac
+
+
+def beta_responsiveness(lvef: np.ndarray | float) -> np.ndarray:
+    """Fraction of a non-failing heart's β-agonist response that a heart of baseline LVEF (%)
+    gives: 1 at LVEF ≥ 50 %, 1 − :data:`BETA_LOSS_HF` at LVEF ≤ 25 %, linear in between (1
+    where LVEF is not finite).
+
+    Examples
+    --------
+    >>> [round(float(r), 3) for r in beta_responsiveness(np.array([60.0, 41.0, 15.0]))]
+    [1.0, 0.771, 0.365]
+    """
+    ef = np.asarray(lvef, dtype=float)
+    w = np.clip((EF_NORMAL - ef) / (EF_NORMAL - EF_BLUNTED), 0.0, 1.0)
+    return np.where(np.isfinite(ef), 1.0 - BETA_LOSS_HF * w, 1.0)
 
 
 def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,

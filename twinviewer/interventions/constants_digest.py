@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from twinviewer.core.twin import Scenario
-from twinviewer.interventions.intervention import InterventionError
+from twinviewer.interventions.intervention import InterventionError, scale_relative
 from twinviewer.interventions.library import get_intervention
-from twinviewer.interventions.scenario import withdraws_support
+from twinviewer.interventions.scenario import beta_agonist_steps, withdraws_support
 from twinviewer.physiology.dependencies import equation_digest
 
 #: The stored results' key holding the digest (a 1-D array, like ``'_ok'``).
@@ -63,6 +63,12 @@ def scenario_digest(scenario: Scenario) -> str:
         beta1 = False
     if beta1:  # acute or regulated, β1-blockade withdraws the resting support (physio12b)
         functions.append(baroreflex.withdraw_support)
+    try:
+        agonist = bool(beta_agonist_steps(scenario))
+    except (InterventionError, KeyError):
+        agonist = False
+    if agonist:  # acute or regulated, scaled by the β-receptor responsiveness (physio13)
+        functions += [baroreflex.beta_responsiveness, scale_relative]
     h.update(equation_digest(functions).encode())
     return h.hexdigest()[:DIGITS]
 

@@ -300,19 +300,28 @@ DIURETIC = Intervention(
 # ------------------------------------------------------------------ inotrope
 #: Dobutamine 10 µg/kg/min: HR 98 → 105 (Akhtar/Cohn AJC 1975) is the *net* change; the
 #: direct chronotropic effect is a little larger because the (heart-failure blunted)
-#: baroreflex slows the heart as pressure rises. The three dobutamine magnitudes are UNSOURCED
-#: translations, fitted by least squares to the dobutamine 5 and 10 evidence rows run
-#: regulated with the blunted reflex of an EF-15 % patient (evidence/inotrope.json; the net HR
-#: +7 % at 10 µg/kg/min included in the fit). Since drugs8 dobutamine-5 runs on a patient
-#: matched to its post-operative source; the refit on it is held back because it moves the
-#: same source's 8 µg/kg/min row away (docs/notes/drugs8.md).
+#: baroreflex slows the heart as pressure rises. Since physio13 the contractility and heart-rate
+#: magnitudes are the *non-failing* heart's: the scenario scales them per member by its
+#: β-receptor responsiveness (× 0.365 at LVEF ≤ 25 %, Bristow 1982;
+#: baroreflex.beta_responsiveness), the resistance fall is not scaled. The three magnitudes
+#: are UNSOURCED translations, fitted by least squares to the heart-failure row (dobutamine-10,
+#: EF 15 %) alone, run regulated (`refit --group inotrope`); the two post-operative rows
+#: (Sakamoto, EF 41 %) are predictions. Until physio13 one response for every heart, fitted to
+#: the dobutamine 5 and 10 rows (HR 0.08, EA 0.31, R 0.49), passed neither.
 INO_REF = 10.0
-INO_HR_RISE = 0.08
-#: Contractility gain at the reference dose (fitted, see above).
-INO_EA_RISE = 0.31
+INO_HR_RISE = 0.194
+#: Contractility gain of a non-failing heart at the reference dose (fitted, see above; × 0.365
+#: at LVEF ≤ 25 %: +48 %).
+INO_EA_RISE = 1.32
 #: Systemic resistance fall at the reference dose (fitted; Akhtar's CO +80 % with MAP
 #: unchanged implies SVR −44 %).
-INO_R_DROP = 0.49
+INO_R_DROP = 0.539
+
+
+#: The dobutamine effects that act through cardiac β receptors: scaled per member by its
+#: β-receptor responsiveness (baroreflex.beta_responsiveness, physio13); the resistance fall
+#: is not (vascular, and fitted to the heart-failure row as it is).
+INO_BETA = ("LV.EA", "RV.EA", "HR")
 
 
 def _inotrope(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
@@ -330,8 +339,9 @@ INOTROPE = Intervention(
     title="Inotrope (dobutamine)",
     settings=(Setting(
         "dose", "ug/kg/min", 5.0, (0.0, 20.0),
-        "dobutamine infusion; at 10 µg/kg/min direct HR +8 %, LV/RV EA +31 % and SYS.R_AR "
-        "−49 % (UNSOURCED, fitted to Akhtar 1975 and the 4–8 µg/kg/min post-op series run "
+        "dobutamine infusion; at 10 µg/kg/min direct HR +19 %, LV/RV EA +132 % in a "
+        "non-failing heart, scaled by its β-receptor responsiveness (× 0.37 at LVEF ≤ 25 %, "
+        "Bristow 1982), and SYS.R_AR −54 % (UNSOURCED, fitted to Akhtar 1975 run "
         "with the baroreflex: net HR 98 → 105, CO 3.1 → 5.6, MAP ~=); linear in dose, "
         "extrapolated (UNSOURCED) above 10 except the resistance fall, held at its 10 µg/kg/min "
         "value", label="Dobutamine", reason_low=_NEGATIVE,
@@ -341,10 +351,14 @@ INOTROPE = Intervention(
               "(Akhtar/Cohn AJC 1975).",
               "Dobutamine 4 → 8 µg/kg/min post-op: CI 2.54 → 3.11 → 3.50, HR 88 → 96 → 109."),
     assumptions=(_NO_RAUTOREG, "No force–frequency or energetic limit: contractility rises "
-                 "linearly with dose."),
+                 "linearly with dose.",
+                 "The cardiac response falls with the heart's baseline LVEF (β-receptor "
+                 "loss in heart failure, Bristow 1982: × 0.37 at LVEF ≤ 25 %, linear from "
+                 "50 %: the ramp's shape and the in-vitro → in-vivo step are UNSOURCED)."),
     transform=_inotrope,
     parameters=("LV.EA", "RV.EA", "HR", "SYS.R_AR"),
     main_setting="dose",
+    beta_agonist=INO_BETA,
 )
 
 # ------------------------------------------------------------------ milrinone

@@ -31,25 +31,21 @@ WHY: dict[str, str] = {
                        "that drive was found (docs/notes/physio12.md). The heart-rate input "
                        "is reproduced only in part: the reflex, intact at EF 47 %, takes "
                        "back part of the fall.",
-    "dobutamine-10": "The wedge pressure falls less than reported. A refit of the three "
-                     "dobutamine magnitudes passes this row but moves the post-operative "
-                     "8 µg/kg/min row further from its source, so it was not kept; the "
-                     "magnitudes would have to depend on the cohort (heart failure here, "
-                     "after surgery there), which a drug transform cannot see "
-                     "(docs/notes/drugs11.md §3).",
-    "dobutamine-5": "In this post-operative patient the output is bound by venous return: "
-                    "twice the contractility gain and 1–3× the chronotropy still fall short "
-                    "of the reported cardiac index rise, and a refit that passes it lowers "
-                    "the same cohort's pressure at 8 µg/kg/min where the study reports a "
-                    "rise (docs/notes/drugs8.md, drugs11.md §3). The expected values are "
-                    "themselves interpolated between the study's 4 and 8 µg/kg/min steps.",
-    "dobutamine-8-postop": "A prediction: no magnitude was fitted to this row. The "
-                           "dobutamine magnitudes were fitted to heart-failure patients, "
-                           "whose resistance falls far more (Akhtar: about −44 %) than these "
-                           "post-operative patients' (about −24 %, pressure rising). No "
-                           "magnitude set tried for this cohort reaches the reported "
-                           "systolic rise without failing the 10 µg/kg/min row "
-                           "(docs/notes/drugs9.md, drugs11.md §3).",
+    "dobutamine-8-postop": "A prediction: no magnitude was fitted to this row. With the "
+                           "cardiac β response scaled by each heart's receptor loss "
+                           "(Bristow 1982) the output, heart rate and atrial pressure reach "
+                           "the source, but pressure falls where the study reports a rise: "
+                           "the resistance fall was fitted to heart-failure patients, whose "
+                           "resistance falls far more (Akhtar: about −44 %) than these "
+                           "post-operative patients' (about −24 %), and nothing sourced "
+                           "sets it per cohort (docs/notes/physio13.md, drugs9.md).",
+    "dobutamine-10-normal": "A prediction: no magnitude was fitted to this row. The heart "
+                            "rate rises about as in these healthy men, but the pressures "
+                            "fall where they rose: the resistance fall was fitted to "
+                            "heart-failure patients (Akhtar: about −44 %), and a non-failing "
+                            "heart's smaller one, which would let the pressures rise, "
+                            "takes the post-operative rows' heart rate below their source "
+                            "(docs/notes/physio13.md).",
     "milrinone-load-0.5": "The two milrinone sources disagree at the same dose: this "
                           "multicentre study's cardiac index rise (+38 %) and Cusick's "
                           "(+79 %) leave no room between their ±35 % windows, so one dose "
@@ -86,11 +82,6 @@ WHY: dict[str, str] = {
 #: no model's name, so its two model-3.1 records, now these, were never used;
 #: docs/notes/evidence6.md has the model-2.2 history).
 RECORD: dict[str, str] = {
-    "dobutamine-10": "PCWP −13 % (reported −22 %, limit −14.3 %); CO +73 % and MAP −2 % "
-                     "pass (drugs10: on a patient matched to Akhtar's CO 3.1, HR 98, "
-                     "PCWP 27). The refit on 3.1 passes it (EA +49 %, R −59 %) but moves "
-                     "dobutamine-8-postop away from its source (squared miss 84 → 109): "
-                     "not kept",
     "metoprolol-12mg": "physio12: LVEF −1 % (reported −10 %), ESV +2 % (+9 %), dP/dtmax −13 % "
                        "(−28 %) fail; EDV +1 % and PCWP −5 % pass; HR −13 % (input, −18 "
                        "%). The contractility cost is the resting sympathetic support "
@@ -102,18 +93,11 @@ RECORD: dict[str, str] = {
                        "(−22 %) failed there. The cohort (within 48 h of a Q-wave infarct, "
                        "LVEDP 27 mmHg) has a sympathetic drive its LVEF does not show "
                        "(docs/notes/physio12.md, drugs11.md)",
-    "dobutamine-5": "on postop_low_output (Sakamoto's reported baseline) HR +9 % passes; CI "
-                    "+15 % (+26 %). CO is bound by venous return: EA gain × 2 and chronotropy "
-                    "× 1–3 give CI +16–18 %. A refit of the three magnitudes passes it at +18 "
-                    "% but the same cohort at 8 µg then gives MAP −11 % (reported +5 %): not "
-                    "written (docs/notes/drugs8.md). drugs9: a β-agonist fall of the "
-                    "resistance to venous return (Green 1977) raises CI (−30 %: +19 %) but "
-                    "raises PCWP (dobutamine-10 −13 → −8 %, reported −22 %); its "
-                    "least-squares fit with the other three constants is 0. evidence11 "
-                    "(model 3.1): the HR expectation is now the abstract's (87.6 → 99.5 "
-                    "bpm, +13.6 %, limit +8.8 %; it was the fact sheet's rounded 88 → 99); "
-                    "the model gives 87.6 → 94.7 bpm (+8.1 %): HR fails too",
-    "dobutamine-8-postop": "CI +25 % (+38 %), HR +15 % (+24 %), MAP −8 % (+5 %), SBP −6 % "
+    "dobutamine-8-postop": "physio13 (β response scaled by the receptor responsiveness, "
+                           "constants fitted to dobutamine-10 alone): CI +35 % (+38 %), HR "
+                           "+19 % (+24 %) and LAP −6 % (−7 %) pass; MAP −8 % (+5 %) and "
+                           "SBP −4 % (+15 %) fail (squared miss of the predictions 95 → 68). "
+                           "Before: CI +25 % (+38 %), HR +15 % (+24 %), MAP −8 % (+5 %), SBP −6 % "
                            "(+15 %), LAP +2 % (−7 %): the magnitudes were fitted to HF "
                            "patients (net SVR −44 %, Akhtar); no one set passes this row and "
                            "dobutamine-10 (refit of all three rows: cost 97 → 28, "
@@ -125,6 +109,15 @@ RECORD: dict[str, str] = {
                            "+8 % (reported +15 %, limit +9.6 %) and MAP at most +3 %, "
                            "acute or regulated; the sets that come near fail dobutamine-10 on "
                            "MAP (+16…+28 %)",
+    "dobutamine-10-normal": "physio13 (new row, Clin Sci 1992;82:77, healthy preset at "
+                            "59 bpm): HR +38 % passes (reported +56 %, limit +36 %; +25 % "
+                            "without the receptor-responsiveness law, a fail); SBP −6 % and "
+                            "DBP −16 % fail (reported both up). A non-failing resistance "
+                            "fall of 0.1–0.3 instead of 0.54 (HF) on the same LVEF ramp "
+                            "lets the healthy pressures rise (0.1: SBP 118 → 121, DBP 78 → "
+                            "79 at 70 bpm) but the post-operative rows lose their reflex "
+                            "tachycardia: dobutamine-5 HR +6…+8 % (limit +8.8 %) fails, and "
+                            "dobutamine-8-postop still misses SBP (+1 %, reported +15 %)",
     "milrinone-load-0.5": "same dose as milrinone-cusick, whose CI +79 % window "
                           "(+51…+107 %) does not overlap this row's +38 % (+25…+51 %); got "
                           "CI +62 %, PCWP −40 % (−28 %). drugs10: with Cusick on a patient "

@@ -173,6 +173,11 @@ class Intervention:
         that the arterial baroreflex of a regulated what-if cannot move them (a pacemaker
         sets HR; a β-blocker blocks the inotropic arm). A step whose main setting is 0 (no
         dose) holds nothing.
+    beta_agonist : tuple of str
+        Parameters the intervention moves through cardiac β-adrenergic receptors (dobutamine:
+        LV/RV contractility and heart rate). Their change is the non-failing heart's; the
+        scenario scales it by each member's β-receptor responsiveness, which falls with its
+        baseline LVEF (:func:`~twinviewer.interventions.baroreflex.beta_responsiveness`).
     """
 
     name: str
@@ -188,6 +193,7 @@ class Intervention:
     check: Callable[[Context, np.ndarray, dict[str, float]], None] | None = None
     holds: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    beta_agonist: tuple[str, ...] = ()
     _by_name: dict[str, Setting] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -218,7 +224,8 @@ class Intervention:
                 for s in self.settings}
 
     def apply(self, model: ModelSpec, params: np.ndarray,
-              settings: Mapping[str, float] | None = None) -> np.ndarray:
+              settings: Mapping[str, float] | None = None, *,
+              beta_response: np.ndarray | float | None = None) -> np.ndarray:
         """Apply the intervention to an ensemble.
 
         Parameters
@@ -229,6 +236,11 @@ class Intervention:
             Baseline parameter values; not modified.
         settings : dict, optional
             Setting name → value in the setting's unit; missing settings take defaults.
+        beta_response : (N,) ndarray or float, optional
+            Per member, the fraction of the non-failing heart's β-agonist response it gives
+            (:func:`~twinviewer.interventions.baroreflex.beta_responsiveness`): the relative
+            change of each ``beta_agonist`` parameter is scaled by it before the result is
+            checked. None: the transform's own (non-failing) response.
 
         Returns
         -------
@@ -246,6 +258,8 @@ class Intervention:
         if self.check is not None:
             self.check(ctx, P, values)
         out = self.transform(ctx, P.copy(), values)
+        if beta_response is not None and self.beta_agonist:
+            out = scale_relative(ctx, P, out, beta_response, self.beta_agonist)
         _check_result(model, self.name, out)
         return out
 
@@ -263,6 +277,34 @@ class Intervention:
         lines.append("  assumptions:")
         lines += [f"    - {a}" for a in self.assumptions]
         return "\n".join(lines)
+
+
+def scale_relative(ctx: Context, before: np.ndarray, after: np.ndarray,
+                   fraction: np.ndarray | float, names: tuple[str, ...]) -> np.ndarray:
+    """``after`` with the relative change of each parameter in ``names`` (roles; those the
+    model lacks are skipped) from ``before`` scaled per member by ``fraction``.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("hfref")
+    >>> ctx, j = Context(p.model, "demo"), p.model.index("LV.EA")
+    >>> P0 = p.vector()[None, :]
+    >>> P1 = P0.copy(); P1[0, j] *= 1.5
+    >>> round(float(scale_relative(ctx, P0, P1, 0.365, ("LV.EA",))[0, j] / P0[0, j]), 4)
+    1.1825
+    """
+    r = np.asarray(fraction, dtype=float) * np.ones(after.shape[0])
+    out = np.array(after, dtype=float)
+    for name in names:
+        if not ctx.has(name):
+            continue
+        j = ctx.col(name)
+        b = before[:, j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(b != 0.0, out[:, j] / b, 1.0)
+        out[:, j] = np.where(b != 0.0, b * (1.0 + (q - 1.0) * r), out[:, j])
+    return out
 
 
 def _check_result(model: ModelSpec, owner: str, P: np.ndarray) -> None:

@@ -76,8 +76,12 @@ GROUPS: dict[str, Group] = {
     "beta_blocker": Group(("BB_RVEN_RISE",),
                           ((0.0, 1.0 / (1.0 - drugs.RVEN_DROP_BETA_MAX) - 1.0),),
                           ("metoprolol-12mg",)),
+    # Since physio13 the constants are the non-failing heart's β response, scaled per member
+    # by its β-receptor responsiveness (baroreflex.beta_responsiveness: × 0.365 at LVEF ≤
+    # 25 %): fitted to the heart-failure row alone, so both post-operative rows are
+    # predictions. Bounds: HR and EA wide enough for the unscaled (non-failing) response.
     "inotrope": Group(("INO_HR_RISE", "INO_EA_RISE", "INO_R_DROP"),
-                      ((0.0, 0.4), (0.0, 1.5), (0.0, 0.7)), ("dobutamine-10", "dobutamine-5")),
+                      ((0.0, 0.6), (0.0, 2.5), (0.0, 0.7)), ("dobutamine-10",)),
     "milrinone": Group(("MIL_EA_RISE", "MIL_R_DROP", "MIL_VOLUME_ML"),
                        ((0.0, 1.5), (0.0, 0.66), (0.0, 900.0)),
                        ("milrinone-load-0.5", "milrinone-cusick")),

@@ -25,7 +25,10 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     dose above zero) also withdraws each member's resting sympathetic support of contractility,
     which depends on the member's baseline LVEF
     (:func:`~twinviewer.interventions.baroreflex.withdraw_support`): the same in an acute and a
-    regulated what-if, and in a preview and the full run.
+    regulated what-if, and in a preview and the full run. A β-agonist step (an intervention
+    with ``beta_agonist`` parameters, dobutamine) has its cardiac effect scaled by each
+    member's β-receptor responsiveness, which falls with its baseline LVEF
+    (:func:`~twinviewer.interventions.baroreflex.beta_responsiveness`, physio13).
 
     Parameters
     ----------
@@ -40,9 +43,9 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
         SD) are set to zero, so one member gets the expected value.
     baseline_lvef : (N,) ndarray or float, optional
         The members' baseline LVEF (%), the run of ``params``, used only when the scenario
-        blocks β1 (:func:`withdraws_support`). If None there, a run of the same parameters
-        this process already holds is used (:func:`remember_baseline`: the open document's
-        baseline), else ``params`` are simulated once (:func:`baseline_lvef_of`).
+        blocks β1 or has a β-agonist (:func:`depends_on_lvef`). If None there, a run of the
+        same parameters this process already holds is used (:func:`remember_baseline`: the
+        open document's baseline), else ``params`` are simulated once (:func:`baseline_lvef_of`).
 
     Returns
     -------
@@ -59,8 +62,9 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     0.727
     """
     P0 = np.array(np.atleast_2d(params), dtype=float)
-    P = _steps(model, P0, scenario, point)  # bad settings fail here, before any simulation
-    if not withdraws_support(scenario):
+    # Bad settings fail here, before any simulation (a β-agonist at the least response).
+    P = _steps(model, P0, scenario, point, least_response=True)
+    if not depends_on_lvef(scenario):
         return P
     if baseline_lvef is None:
         lvef = baseline_lvef_of(model, P0)
@@ -76,7 +80,9 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
 def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> None:
     """Raise the :class:`InterventionError` that :func:`apply_scenario` would raise for
     ``scenario`` on ``params``, without simulating anything (a β-blocker's withdrawal, which
-    needs the baseline LVEF, cannot fail): for a form that only checks what the user chose.
+    needs the baseline LVEF, cannot fail; a β-agonist is judged at the least response of any
+    heart, so what this passes a non-failing heart may still refuse): for a form that only
+    checks what the user chose.
 
     Examples
     --------
@@ -85,14 +91,22 @@ def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> 
     >>> check_scenario(p.model, p.vector(), Scenario("bb", (InterventionStep(
     ...     "beta_blocker", {"dose": 10.0}),)))
     """
-    _steps(model, np.array(np.atleast_2d(params), dtype=float), scenario, False)
+    # A β-agonist is checked at the smallest response any heart gives (a failing one's):
+    # the check refuses only what no heart could take; apply_scenario judges each member's.
+    _steps(model, np.array(np.atleast_2d(params), dtype=float), scenario, False,
+           least_response=True)
 
 
 def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
-           lvef: np.ndarray | None = None) -> np.ndarray:
+           lvef: np.ndarray | None = None, least_response: bool = False) -> np.ndarray:
     """The steps in order; with ``lvef``, the first β1-blocking step withdraws the resting
-    support right after its own transform."""
-    from twinviewer.interventions.baroreflex import BETA1_MARKER, withdraw_support
+    support right after its own transform, and a β-agonist step's cardiac effect is scaled
+    by the members' β-receptor responsiveness."""
+    from twinviewer.interventions.baroreflex import (
+        BETA1_MARKER,
+        beta_responsiveness,
+        withdraw_support,
+    )
 
     withdrawn = lvef is None
     for k, step in enumerate(scenario.steps):
@@ -101,8 +115,13 @@ def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
         if point:
             settings.update({s.name: 0.0 for s in iv.settings if s.spread
                              and s.limits[0] <= 0.0})
+        response = None
+        if iv.beta_agonist and lvef is not None:
+            response = beta_responsiveness(lvef)
+        elif iv.beta_agonist and least_response:
+            response = beta_responsiveness(0.0)
         try:
-            P = iv.apply(model, P, settings)
+            P = iv.apply(model, P, settings, beta_response=response)
         except InterventionError as exc:
             raise InterventionError(f"scenario {scenario.name!r}, step {k + 1}: {exc}") from None
         if not withdrawn and BETA1_MARKER in _step_holds(step):
@@ -130,6 +149,42 @@ def withdraws_support(scenario: Scenario) -> bool:
     from twinviewer.interventions.baroreflex import BETA1_MARKER  # simulate: loaded on use
 
     return BETA1_MARKER in held_parameters(scenario)
+
+
+def depends_on_lvef(scenario: Scenario) -> bool:
+    """Whether the scenario's parameters depend on the members' baseline LVEF: it blocks β1
+    (:func:`withdraws_support`) or has a β-agonist step at a dose above zero (its cardiac
+    effect scales with the β-receptor responsiveness,
+    :func:`~twinviewer.interventions.baroreflex.beta_responsiveness`).
+
+    Examples
+    --------
+    >>> depends_on_lvef(Scenario("d", (InterventionStep("inotrope", {"dose": 5.0}),)))
+    True
+    >>> depends_on_lvef(Scenario("d", (InterventionStep("inotrope", {"dose": 0.0}),)))
+    False
+    """
+    return withdraws_support(scenario) or bool(beta_agonist_steps(scenario))
+
+
+def beta_agonist_steps(scenario: Scenario) -> tuple[str, ...]:
+    """Names of the scenario's β-agonist steps at a dose (main setting) above zero.
+
+    Examples
+    --------
+    >>> beta_agonist_steps(Scenario("d", (InterventionStep("inotrope", {"dose": 5.0}),)))
+    ('inotrope',)
+    """
+    out = []
+    for step in scenario.steps:
+        iv = get_intervention(step.name)
+        if not iv.beta_agonist:
+            continue
+        main = iv.main_setting
+        if main and float(step.settings.get(main, iv.setting(main).default)) <= 0.0:
+            continue
+        out.append(step.name)
+    return tuple(out)
 
 
 def lvef_of(results) -> np.ndarray:

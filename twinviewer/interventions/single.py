@@ -11,9 +11,9 @@ import numpy as np
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.scenario import (
     apply_scenario,
+    depends_on_lvef,
     held_parameters,
     lvef_of,
-    withdraws_support,
 )
 from twinviewer.physiology import Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
@@ -60,7 +60,7 @@ class SingleTwinPredictor:
 
     def predict(self, scenario: Scenario) -> Results:
         """Results (one member) of ``scenario``, spread settings at zero (expected values)."""
-        lvef = lvef_of(self._baseline()) if withdraws_support(scenario) else None
+        lvef = lvef_of(self._baseline()) if depends_on_lvef(scenario) else None
         P = apply_scenario(self.model, self.params, scenario, point=True, baseline_lvef=lvef)
         r = simulate(self.model, P, warm_start=self._state, settings=self.settings)
         if getattr(scenario, "regulation", "acute") == "regulated":

@@ -435,7 +435,10 @@ class CalibrationResult:
             "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
             "divergence": list(self.divergence),
             "warnings": list(self.warnings),
+            # named in words as the Calibrate step says it, kept with the result: `info`, the
+            # report and a reopened Calibrate step read it from the file (review13 #7)
             "prior": {"preset": self.prior_choice.preset, "reason": self.prior_choice.reason,
+                      "described": self.prior_choice.describe(),
                       "overridden": self.prior_choice.overridden,
                       "defining": list(self.prior_choice.defining),
                       "size_log_sd": self.size_log_sd,
@@ -469,9 +472,11 @@ def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy:
     if measurements is None:
         if not use_anatomy:
             return list(twin.measurements)
-        measurements = twin_measurements(replace(twin, anatomy=None))
-    ms = list(measurements)
-    ms = _stored_clinical(twin, {_key_or_name(m.name) for m in ms}, dropped) + ms
+        # the stored ones are the given ones (the GUI): none is "replaced by" itself
+        ms = list(twin_measurements(replace(twin, anatomy=None)))
+    else:
+        ms = list(measurements)
+        ms = _stored_clinical(twin, {_key_or_name(m.name) for m in ms}, dropped) + ms
     if use_anatomy and twin.anatomy is not None:
         given = set()
         for m in ms:
@@ -904,8 +909,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
         message=(f"reached the posterior in {iteration} tempering iterations"
                  if has_data else "no data to fit: parameters set from measurements only"))
-    if discrepancy is None and stale_reason(model):  # unmeasured intervals unchecked
-        warnings.append(stale_reason(model))
+    if discrepancy is None and (stale := stale_reason(model)) is not None:
+        warnings.append(stale)  # unmeasured intervals unchecked
     say(1.0, "calibration done")
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,

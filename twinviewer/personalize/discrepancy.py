@@ -300,6 +300,23 @@ Why this method
   against own: ``D`` 0.88, ``M`` 0.68), with five clinical numbers it cannot. The product
   ``D·M`` (``e_o = 2``: unusual *and* fitted worse than the model's own) is supported too;
   it separates no better (0.58 / 0.46 / 0.75).
+* *A width conditioned on the whole evidence of fit* (session 13, docs/notes/cov13a.md,
+  ``docs/notes/cov13a_misfit.py``): besides ``M`` and ``D``, each datum's signed
+  posterior-predictive z, the largest |z|, the robust prior's wide weight, the EKI
+  iterations, how far the calibrated parameters moved and how much they contracted, members
+  at a plausible bound. On the training seeds (398 patients, standard set) none predicts
+  the bare ensemble's miss of LVEDP or LAP (ROC area 0.44–0.59 pooled over the settings);
+  for PASP, SW and CO the best reach 0.61, 0.67 and 0.70, but within the Regazzoni and the
+  wide patients every one is at 0.41–0.50 (0.59 at most read the other way): they tell the
+  model's own patients' misses (``M``, ``D``: 0.66–0.68), not the other structures'.
+  Split-conformal intervals on the standardised log error, pooled over the settings, with
+  the quantile a step function of one feature (Mondrian conformal) or a ridge
+  location/scale model on the features (locally weighted, Lei et al. 2018; conformalised
+  regression, Romano et al. 2019), left the leave-one-seed-out worst setting at 6.4–9.3
+  points from 90 % (one quantile for all: 7.8; the shipped terms: 8.4) with a cell at
+  75–80 %, and the ridge models at 8.4–18.6 (the wide patients fall to 71–82 %); seed 23,
+  Mondrian on ``M``, scored once: own 97.0 / perturbed 97.4 / regazzoni2022 89.6 / wide
+  89.1 % (the shipped terms: 98.2 / 97.4 / 90.6 / 90.9). Not offered.
 
 How it is learned, and checked
 ------------------------------
@@ -772,9 +789,9 @@ def from_document(doc: dict, data: str = "standard") -> Discrepancy:
                        f"{doc['model']['name']} {doc['model']['equation_hash'][:12]}")
 
 
-def stale_reason(model=None) -> str:
+def stale_reason(model=None) -> str | None:
     """Why the learned terms do not belong to ``model`` (default: the healthy preset's) and
-    its calibration prior, or ''.
+    its calibration prior, or None when they do (current).
 
     The terms are sized on the model's structural errors for patients drawn from the
     calibration prior; after any change of its equations or of the prior's numbers
@@ -797,7 +814,7 @@ def stale_reason(model=None) -> str:
         return ("the model-discrepancy term was learned under another calibration prior "
                 f"(prior {prior or 'not recorded'}, now {_prior_now()}): its intervals of "
                 f"unmeasured outputs are unchecked; re-learn with `{RELEARN}`")
-    return ""
+    return None
 
 
 @functools.cache

@@ -44,6 +44,7 @@ from twinviewer.io.measurement_use import (
     last_calibration,
     measurement_counts,
     measurement_use,
+    prior_of_record,
 )
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
@@ -312,7 +313,9 @@ def _calibration_text(doc: TwinDocument) -> str:
             given = measurement_counts(doc.twin, doc.audit.entries)
             to = (given.calibration_text() if given.given is not None
                   else f"to {len(d.get('measurements', []))} measurement(s)")
+            prior = prior_of_record(last_calibration(doc.audit.entries))
             return (f"{d.get('method', '?')}, {d.get('members', '?')} members, {to}. "
+                    f"Prior: {prior}. "  # named on page 1 (review13 #7)
                     f"Parameters: {counts}. "
                     f"Calibrated: {names}")
     return "none (prior ensemble)"
@@ -581,6 +584,30 @@ def _volumes_appendix(p: _Pages, doc: TwinDocument) -> None:
             [0.4, 0.12, 0.16, 0.16, 0.16])
 
 
+def _draw_pv_band(ax: Any, results: Any, idx: np.ndarray, side: str) -> None:
+    """The 90 % band of the ``side`` loop over the members' own cycle phase (the GUI's, from
+    :func:`twinviewer.physiology.pv_band.phase_band`): a light fill between its outlines
+    (its holes stay open: the rings wind opposite ways) and the outlines."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    from twinviewer.physiology.pv_band import phase_band
+
+    s = results.series
+    q_in, q_out = {"LV": ("Q_MV", "Q_AV"), "RV": ("Q_TV", "Q_PV")}[side]
+    band = phase_band(s[f"V_{side}"][idx], s[f"p_{side}"][idx],
+                      s[q_in][idx] if q_in in s else None, s[q_out][idx] if q_out in s else None)
+    if not band.rings:
+        return
+    verts = np.concatenate(band.rings)
+    codes = np.concatenate([[MplPath.MOVETO] + [MplPath.LINETO] * (len(r) - 2)
+                            + [MplPath.CLOSEPOLY] for r in band.rings])
+    ax.add_patch(PathPatch(MplPath(verts, codes), facecolor="#1f4e9c", alpha=0.12,
+                           edgecolor="none", label="90 % band (5–95 %, per phase)"))
+    for ring in band.rings:
+        ax.plot(ring[:, 0], ring[:, 1], color="#1f4e9c", linewidth=0.6, alpha=0.6)
+
+
 def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
              scenario_results: Mapping[str, Any]) -> None:
     p.new_page("Pressure–volume loops and metrics")
@@ -602,6 +629,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                     continue
                 for i in idx[:: max(1, idx.size // 40)]:
                     ax.plot(v[i], pr[i], color="0.75", linewidth=0.5)
+                _draw_pv_band(ax, results, idx, side)
                 ax.plot(v[rep], pr[rep], color="#1f4e9c", linewidth=1.6, label="baseline")
                 for j, (name, r) in enumerate(scenario_results.items()):
                     if hasattr(r, "series") and f"V_{side}" in r.series and r.n == results.n:
@@ -612,7 +640,8 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                 ax.set_xlabel(f"{side} volume (mL)", fontsize=8)
                 ax.set_ylabel(f"{side} pressure (mmHg)", fontsize=8)
                 ax.tick_params(labelsize=7)
-                ax.set_title(f"{side} PV loop: ensemble (grey), median-EF member", fontsize=8.5)
+                ax.set_title(f"{side} PV loop: ensemble (grey), 90 % band, median-EF member",
+                             fontsize=8.5)
                 ax.legend(fontsize=7, frameon=False)
             if unstored:
                 p.para(f"(not stored): {NOT_STORED}.", size=7.5, color="#7a3e00")
