@@ -89,6 +89,7 @@ FAST = [
     ("healthy", "inotrope", {"dose": 20.0}),
     ("hfref", "inotrope", {"dose": 20.0}),
     ("hfpef", "milrinone", {"dose": 0.75}),
+    ("healthy", "milrinone", {"dose": 0.75}),
     ("hfpef", "pacing", {"rate": 220.0}),
 ]
 
@@ -111,6 +112,26 @@ def test_dobutamine_20_regulated_runs_on_the_small_stiff_hearts():
         assert r.metrics["CO"][0] > base.metrics["CO"][0] * 1.2, preset
         hi = model.parameters[model.index("LV.EA")].plausible[1]
         assert r.params[0, model.index("LV.EA")] <= hi, preset
+
+
+def test_milrinone_emax_goes_through_the_dose_ranging_study():
+    """The milrinone Emax reproduces Fitzpatrick 1987's two bolus responses (CI +12 % at
+    12.5 µg/kg, +37 % at 75 µg/kg, in units of the 50 µg/kg load) and leaves the fitted
+    reference effect (0.5 µg/kg/min) as it was; at the labelled maximum the SVR fall of a
+    healthy heart stays in range (linear: SYS.R_AR 0.185 < 0.2 mmHg·s/mL, refused)."""
+    from twinviewer.interventions import drugs
+
+    ratio = drugs._mil_emax(75.0 / 50.0) / drugs._mil_emax(12.5 / 50.0)
+    assert ratio == pytest.approx(37.0 / 12.0, rel=1e-9)
+    assert drugs._mil_emax(1.0) == 1.0
+    assert 1.0 < drugs._mil_emax(1.5) < 1.5
+    p = get_preset("healthy")
+    model, base = _baseline("healthy")
+    sc = Scenario("mil", (InterventionStep("milrinone", {"dose": 0.75}),), "acute")
+    r = run_scenarios(model, base, [sc])["mil"]
+    j = model.index("SYS.R_AR")
+    assert r.ok.all()
+    assert p.vector()[j] * (1 - drugs.MIL_R_DROP * 1.5) < 0.2 < r.params[0, j]
 
 
 @pytest.mark.slow
