@@ -309,6 +309,10 @@ DIURETIC = Intervention(
 #: EF 15 %) alone, run regulated (`refit --group inotrope`); the two post-operative rows
 #: (Sakamoto, EF 41 %) are predictions. Until physio13 one response for every heart, fitted to
 #: the dobutamine 5 and 10 rows (HR 0.08, EA 0.31, R 0.49), passed neither.
+#: Linear in dose above the reference up to the setting's 20 µg/kg/min: contractility indices
+#: rose linearly over 5–20 µg/kg/min in conscious dogs (Hinds & Hawthorne, Am J Cardiol
+#: 1975;36:894), so no saturating form was adopted (physio13b; the human Ees at 20 stays
+#: UNSOURCED). A heart that would leave LV.EA's plausible range is refused by name.
 INO_REF = 10.0
 INO_HR_RISE = 0.194
 #: Contractility gain of a non-failing heart at the reference dose (fitted, see above; × 0.365
