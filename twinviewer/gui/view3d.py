@@ -957,7 +957,7 @@ class View3D(QWidget):
             self._legend = None
         if self.anatomy is None:
             return
-        labels = [[self.anatomy.structures[k].name, self.colour[k]]
+        labels = [[view3d_scene.short_name(k, self.anatomy.structures[k].name), self.colour[k]]
                   for k in self.actors if self.visible.get(k)]
         if labels:
             # light panel, readable size: dark red on near-black was unreadable at 720 px;

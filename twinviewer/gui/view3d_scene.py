@@ -234,11 +234,36 @@ def legend_extent(texts: list[str], font_px: float, view: tuple[int, int],
     return min(w_px / width, most[0]), min(h_px / height, most[1])
 
 
+#: The legend's short names, by vocabulary key (legend13): the full names ("Biventricular
+#: epicardium", 24 characters) made the legend 40 % of the view wide at 1280×720, and the
+#: heart beside it ~140 px. The Structures panel keeps the full names.
+SHORT_NAMES: dict[str, str] = {
+    "lv_blood": "LV blood", "rv_blood": "RV blood", "lv_myocardium": "LV wall",
+    "epicardium": "Epicardium", "la": "L atrium", "ra": "R atrium", "aorta": "Aorta",
+    "pulmonary_artery": "Pulm. artery", "pulmonary_veins": "Pulm. veins", "svc": "SVC",
+    "ivc": "IVC", "valve_annuli": "Valve rings",
+}
+#: The legend's gap to the view's lower-left corner (view fractions; pyvista's 0.05 left
+#: ~22 px of a 435 px view unused beside the heart).
+LEGEND_CORNER = 0.015
+
+
+def short_name(key: str, name: str) -> str:
+    """The legend's name for structure ``key``: :data:`SHORT_NAMES`, else its ``name``.
+
+    Examples
+    --------
+    >>> short_name("epicardium", "Biventricular epicardium"), short_name("x", "Thymus")
+    ('Epicardium', 'Thymus')
+    """
+    return SHORT_NAMES.get(key, name)
+
+
 def legend_box(entries: list[tuple[str, tuple[float, float, float]]], face: vtkPolyData,
                background, size: tuple[float, float]) -> vtkLegendBoxActor:
-    """A legend at the lower left: one ``face`` symbol and text per ``(text, colour)``
-    entry, on an opaque ``background`` panel without border (pyvista's
-    ``add_legend(loc='lower left', border=False)``).
+    """A legend at the lower left (:data:`LEGEND_CORNER` from the corner): one ``face``
+    symbol and text per ``(text, colour)`` entry, on an opaque ``background`` panel without
+    border (pyvista's ``add_legend(loc='lower left', border=False)``, nearer the corner).
 
     Examples
     --------
@@ -251,8 +276,7 @@ def legend_box(entries: list[tuple[str, tuple[float, float, float]]], face: vtkP
     legend.SetNumberOfEntries(len(entries))
     for i, (text, colour) in enumerate(entries):
         legend.SetEntry(i, face, str(text), list(colour))
-    border = 0.05  # pyvista's map_loc_to_pos: 'lower left'
-    legend.SetPosition(border, border)
+    legend.SetPosition(LEGEND_CORNER, LEGEND_CORNER)
     legend.SetPosition2(size[0], size[1])
     legend.SetUseBackground(True)
     legend.SetBackgroundColor(_rgb8(background))
