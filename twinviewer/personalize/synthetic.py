@@ -78,10 +78,11 @@ class SyntheticSet:
 
 
 def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Generator,
-                widen: float = 1.0) -> np.ndarray:
+                widen: float = 1.0, ndtri=None) -> np.ndarray:
     """(k, P) draws from every proper prior around ``base``, each heart then scaled by its
     size factor of the prior's size mode (:mod:`~twinviewer.personalize.heart_size`; all SDs
-    × ``widen``)."""
+    × ``widen``); ``ndtri``: the normal quantile the priors use when ``widen`` is 1
+    (default :func:`scipy.special.ndtri`)."""
     truth = np.tile(np.asarray(base, dtype=float), (k, 1))
     for j, par in enumerate(model.parameters):
         prior = par.prior.centred(base[j])
@@ -89,14 +90,14 @@ def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Gener
             continue
         u = rng.uniform(0.002, 0.998, k)
         if widen == 1.0:
-            x = prior.ppf(u)
+            x = prior.ppf(u, ndtri)
         elif prior.kind == "lognormal":
             x = prior.loc * np.exp(widen * prior.scale * _norm_ppf(u))
         elif prior.kind == "normal":
             x = prior.loc + widen * prior.scale * _norm_ppf(u)
         else:
             c = base[j]
-            x = c + widen * (prior.ppf(u) - c)
+            x = c + widen * (prior.ppf(u, ndtri) - c)
         truth[:, j] = np.clip(x, *par.plausible)
     # the prior's heart-size mode (every proper prior's population holds it: heart_size)
     truth = scaled(model, truth, np.exp(widen * SIZE_LOG_SD * rng.standard_normal(k)))
@@ -124,11 +125,28 @@ def prior_fingerprint(model: ModelSpec | None = None, base: np.ndarray | None = 
         model, base = preset.model, preset.vector()
     from twinviewer.personalize.robust_prior import DEFAULT
 
-    draws = prior_draws(model, base, 16, np.random.default_rng(0))
+    # the standard library's normal quantile: the same 6 figures as scipy's ndtri
+    # (tests/personalize), without importing scipy.special (0.3 s of CPU at every start: the
+    # demo twin's cache key)
+    draws = prior_draws(model, base, 16, np.random.default_rng(0), ndtri=_ndtri_stdlib)
     text = np.array2string(draws, precision=6, floatmode="maxprec", threshold=10**9)
     if DEFAULT.active:  # the calibration's scale mixture (robust_prior) is part of its prior
         text += f"\nrobust {DEFAULT.weight:g} {DEFAULT.scale:g}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _ndtri_stdlib(u: np.ndarray) -> np.ndarray:
+    """Standard normal quantile of each of ``u`` (in (0, 1)), by
+    :meth:`statistics.NormalDist.inv_cdf` (Wichura's AS241, ~1e-16 relative).
+
+    >>> [round(float(x), 6) for x in _ndtri_stdlib(np.array([0.5, 0.975]))]
+    [0.0, 1.959964]
+    """
+    from statistics import NormalDist
+
+    inv = NormalDist().inv_cdf
+    a = np.asarray(u, dtype=float)
+    return np.array([inv(float(x)) for x in a.ravel()], dtype=float).reshape(a.shape)
 
 
 def _norm_ppf(u: np.ndarray) -> np.ndarray:
