@@ -347,7 +347,14 @@ def _capped(label: QLabel, lines: int, px: int) -> QScrollArea:
     font = QFont(label.font())
     font.setPixelSize(px)
     m = label.contentsMargins()
-    box.setFixedHeight(lines * QFontMetrics(font).lineSpacing() + m.top() + m.bottom() + 2)
+    # a rich text's lines can be a pixel taller than the font's (the key's ■ glyphs): that
+    # pixel showed a scroll bar beside a text that fitted (stall13b)
+    text = label.text()
+    label.setText("<br>".join(["■ ○ - -"] * lines))
+    sample = label.heightForWidth(10_000)
+    label.setText(text)
+    box.setFixedHeight(max(lines * QFontMetrics(font).lineSpacing() + m.top() + m.bottom() + 2,
+                           sample + 1))
     return box
 
 
