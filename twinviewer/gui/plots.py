@@ -82,6 +82,9 @@ REDRAW_AFTER_MS = 1
 #: Text lines the PV panel's status line keeps, whatever its text (a longer one scrolls): a
 #: new text never resizes the plot (:func:`_capped`).
 STATUS_LINES = 4
+#: Text lines the Wiggers key keeps (the signals, the scenarios on one line, the measured
+#: volumes' note): the scenarios' results never resize the five plots under it (stall13b).
+WIGGERS_KEY_LINES = 3
 #: Colours of scenario overlays (median curves), in the order scenarios were run.
 SCENARIO_COLOURS = [(0, 150, 136), (233, 30, 99), (121, 85, 72), (63, 81, 181),
                     (255, 152, 0), (96, 125, 139)]
@@ -344,7 +347,14 @@ def _capped(label: QLabel, lines: int, px: int) -> QScrollArea:
     font = QFont(label.font())
     font.setPixelSize(px)
     m = label.contentsMargins()
-    box.setFixedHeight(lines * QFontMetrics(font).lineSpacing() + m.top() + m.bottom() + 2)
+    # a rich text's lines can be a pixel taller than the font's (the key's ■ glyphs): that
+    # pixel showed a scroll bar beside a text that fitted (stall13b)
+    text = label.text()
+    label.setText("<br>".join(["■ ○ - -"] * lines))
+    sample = label.heightForWidth(10_000)
+    label.setText(text)
+    box.setFixedHeight(max(lines * QFontMetrics(font).lineSpacing() + m.top() + m.bottom() + 2,
+                           sample + 1))
     return box
 
 
@@ -647,7 +657,10 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.key = QLabel(key)
         self.key.setWordWrap(True)
         self.key.setStyleSheet("font-size: 10px;")
-        lay.addWidget(self.key)  # the plots go under it when first shown (ensure_built)
+        # fixed height: a Run's scenarios used to add a line each, and each resized the five
+        # plots (and repainted them) as the results came (whatif13, at ≥ 1080 px tall)
+        lay.addWidget(_capped(self.key, WIGGERS_KEY_LINES, 10))  # the plots go under it
+
         note = QLabel("Median, 90 % band; dashed: scenarios; *ECG: schematic (hover: key)")
         note.setToolTip("Median with 90 % band (5–95 % of the ensemble at each sample); dashed: "
                         "the scenarios' medians; thin dashed lines beside measured volumes: "
@@ -695,6 +708,10 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self.p_flow = self.glw.addPlot(row=4, col=0)
         self.p_flow.setLabel("left", "Q<br>(mL/s)")
         self.p_flow.setLabel("bottom", "Time in beat (s)")
+        # tighter than pyqtgraph's 9-px margins and 6-px row gaps: the height the fixed
+        # 3-line key above takes (rows ≥ 60 px at 1920×1080 stacked, test_layout)
+        self.glw.ci.layout.setContentsMargins(9, 3, 9, 3)
+        self.glw.ci.layout.setVerticalSpacing(2)
         self.glw.ci.layout.setRowStretchFactor(0, 2)
         self.glw.ci.layout.setRowStretchFactor(1, 3)
         self.glw.ci.layout.setRowStretchFactor(2, 2)
@@ -817,8 +834,9 @@ class WiggersPanel(_RedrawOnce, QWidget):
                     self._kept.curve(plot, ("scenario", name, sig), ts, cycle.band(r, sig)[0],
                                      pen=pg.mkPen(*rgb, width=2, style=dash))
         self._key_text = _wiggers_key(results)  # only the signals the model's roles give
-        self._key_text += "".join(f"<br><span style='color: rgb{c}'>- - {n}</span>"
-                                  for n, _, c in overlays)
+        if overlays:  # one line, as in the PV panel's status line
+            self._key_text += "<br>" + " · ".join(
+                f"<span style='color: rgb{c}'>- - {n}</span>" for n, _, c in overlays)
         self.key.setText(self._key_text + (f"<br>{self.measured_note}" if self.measured_note
                                            else ""))
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
