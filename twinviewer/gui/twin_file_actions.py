@@ -609,7 +609,7 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     if not _show(window, state, doc, own, passphrase, dirty=True):
         return False
     _message(state, "info", f"Recovered {rec.describe()}; " + (
-        f"Save writes it to {own}." if own is not None else
+        f"Save writes it back to {own.name}." if own is not None else
         "it has no file yet: Save asks for one" + (
-            f" ({rec.file} is no longer there)." if rec.file is not None else ".")))
+            f" ({rec.file.name} is no longer there)." if rec.file is not None else ".")))
     return True
