@@ -55,6 +55,9 @@ from twinviewer.io import (
 )
 from twinviewer.io.measurement_audit import record_twin_measurements
 from twinviewer.io.measurement_use import MeasurementUse, is_assumed, measurement_use
+from twinviewer.io.result_series import LOOP_ROLES as LOOP_ROLES  # re-exported
+from twinviewer.io.result_series import loop_series as loop_series  # re-exported
+from twinviewer.io.result_series import scenario_series
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
 from twinviewer.physiology import integrator as ig
@@ -100,35 +103,6 @@ class FileContext:
     def name(self) -> str:
         """File name for titles and messages ('' when unsaved)."""
         return self.path.name if self.path is not None else ""
-
-
-#: Roles of the waveforms a scenario's results keep in the file: what the PV loops and the
-#: Wiggers diagram draw (float32, every member, so the median and band come back exactly).
-LOOP_ROLES = ("time", "p_AO", "p_LV", "p_LA", "p_RV", "V_LV", "V_RV", "Q_MV", "Q_AV")
-
-
-def loop_series(results: Results) -> dict[str, np.ndarray]:
-    """The waveforms of ``results`` kept in the file (see :data:`LOOP_ROLES`), by the model's
-    own series names; empty for results without waveforms.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> r = NS(model=NS(role=lambda n: n), time=np.zeros((2, 3)),
-    ...        series={"V_LV": np.ones((2, 3)), "Q_VAD": np.zeros((2, 3))})
-    >>> sorted(loop_series(r))
-    ['V_LV', 'time']
-    """
-    series = getattr(results, "series", None) or {}
-    if not series:
-        return {}
-    out = {"time": np.asarray(results.time, dtype=np.float32)}
-    role = getattr(results.model, "role", lambda n: n)
-    for r in LOOP_ROLES[1:]:
-        own = role(r)
-        if own in series:
-            out[own] = np.asarray(series[own], dtype=np.float32)
-    return out
 
 
 @dataclass(eq=False)
@@ -902,13 +876,8 @@ class Document:
     def series_to_save(self) -> dict[str, dict[str, np.ndarray]]:
         """Waveforms kept with the scenarios' results in the file (:func:`loop_series`);
         those read from the file and not shown (model not installed) are kept as read."""
-        names = {s.name for s in self.scenarios}
-        out = {k: v for k, v in self.file.stored_series.items() if k in names}
-        for k, r in self.scenario_results.items():
-            waves = loop_series(r) if k in names else {}
-            if waves:
-                out[k] = waves
-        return out
+        return scenario_series(self.scenario_results, {s.name for s in self.scenarios},
+                               self.file.stored_series)
 
     def to_bytes(self, passphrase: str | None = None) -> bytes:
         """The .twin file bytes of the document (``passphrase``: default the file's own)."""
