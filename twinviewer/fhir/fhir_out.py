@@ -16,8 +16,9 @@ Choices (documented because FHIR has no standard element for a prediction interv
   error, and the note says so; a change's interval carries the same model error in baseline
   and scenario.
 * **Intervention comparison** → ``Observation`` per (scenario, metric): value = median of the
-  paired difference (scenario − baseline per member), 90 % interval as above (extension), and a component
-  "fraction of plausible twins improved" in % where the metric has a better direction.
+  paired difference (scenario − baseline per member), 90 % interval as above (extension),
+  and a component "fraction of plausible twins improved" in % where the metric has a better
+  direction.
 * **DiagnosticReport** (``preliminary``) referencing every Observation, with the research-use
   statement and the caveat that no flag does not mean all is well.
 * **Provenance** naming TwinViewer, the model, its version and its equation hash.
