@@ -12,13 +12,16 @@ None), ``scenarios`` (list of Scenario), ``scenario_results`` (dict name → Res
 ``calibration`` (dict or None), ``file`` (FileContext), ``time`` (fraction of the beat),
 ``selection`` ((key, value)), ``audit`` (the new AuditEntry), ``dirty`` (bool), ``message``
 ((level, text)), ``studies`` ((``'cohort'``, outcome dict) or (``'sensitivity'``, study
-dict)). Events fire only on a change; inside :meth:`Document.batch` they are held and
+dict)), ``draft`` (the measurement rows typed and not applied, or None). Events fire only
+on a change; inside :meth:`Document.batch` they are held and
 each fires once, with its latest payload, when the outermost batch ends.
 
 Everything the user made reaches the ``.twin`` file: scenario definitions live in
 ``twin.scenarios``, scenario and baseline metrics in the file's results cache, notes and the
 calibration summary in the hash-chained audit trail (``calibration`` entries carry
-:meth:`CalibrationResult.to_dict`), measurements in ``twin.measurements``.
+:meth:`CalibrationResult.to_dict`), measurements in ``twin.measurements``, and measurement
+rows typed in the Measurements step but not applied in :attr:`Document.measurement_draft`
+(unsaved work until saved, kept in the file as typed; review13 #3).
 
 >>> from twinviewer.twins import twin_from_preset
 >>> doc = Document()
@@ -63,7 +66,7 @@ from twinviewer.physiology import Results
 from twinviewer.physiology import integrator as ig
 
 EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
-          "selection", "audit", "dirty", "message", "studies", "goal")
+          "selection", "audit", "dirty", "message", "studies", "goal", "draft")
 BASELINE = "baseline"
 
 
@@ -494,6 +497,9 @@ class Document:
         self.time: float = 0.0
         self.selection: dict[str, Any] = {}
         self.dirty = False
+        #: Measurement rows typed and not applied to the twin (name, value, unit, SD, source
+        #: as typed; the Measurements table projects them), or None: there are none.
+        self.measurement_draft: list[tuple[str, ...]] | None = None
         self._subscribers: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._batch_depth = 0
         self._pending: dict[str, Any] = {}
@@ -570,6 +576,7 @@ class Document:
             self.scenario_results = {}
             self.calibration = latest_calibration(twin)
             self.selection = {}
+            self._set_draft(None)
             self.emit("twin", twin)
             self.emit("file", self.file)
             self.emit("results", results)
@@ -739,6 +746,37 @@ class Document:
         twin = self._require_twin()
         self.set_measurements([m for m in twin.measurements if m.name != name])
 
+    def set_measurement_draft(self, rows: Sequence[Sequence[str]] | None) -> None:
+        """Keep the measurement rows typed in the Measurements step and not applied (name,
+        value, unit, SD, source, as typed: a row need not be valid yet), or None when the
+        table holds what the twin holds. A draft is unsaved work: it makes the document
+        unsaved, is written with it (and its autosave) and comes back when it is opened;
+        applying the measurements (:meth:`set_measurements`) ends it. A calibration and the
+        report use only the twin's measurements.
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=1))
+        >>> doc.set_measurement_draft([("CO", "4.2", "L/min", "0.4", "")])
+        >>> doc.dirty, doc.measurement_draft
+        (True, [('CO', '4.2', 'L/min', '0.4', '')])
+        """
+        self._require_twin()
+        draft = [tuple(str(x) for x in r) for r in rows] if rows is not None else None
+        if draft == self.measurement_draft:
+            return
+        with self.batch():
+            self._set_draft(draft)
+            if draft is not None:
+                self._set_dirty(True)
+
+    def _set_draft(self, draft: list[tuple[str, ...]] | None) -> None:
+        if draft != self.measurement_draft:
+            self.measurement_draft = draft
+            self.emit("draft", draft)
+
     def set_measurements(self, measurements: Sequence[Measurement]) -> list[AuditEntry]:
         """Make ``measurements`` the open twin's. Each one entered, changed or removed is its
         own ``measurement`` audit event with name, value, unit, SD and source (a change also
@@ -756,6 +794,7 @@ class Document:
         """
         twin = self._require_twin()
         with self.batch():
+            self._set_draft(None)  # the typed rows are the twin's now
             edited = self._edit(measurements=list(measurements))  # shares the trail
             entries = record_twin_measurements(twin, edited)
             for e in entries:
@@ -887,7 +926,8 @@ class Document:
         return twin_bytes(twin, results=self.results_to_save(), parameters=table,
                           keep_identifiers=self.file.identifiable,
                           passphrase=passphrase if passphrase is not None
-                          else self.file.passphrase, series=self.series_to_save())
+                          else self.file.passphrase, series=self.series_to_save(),
+                          measurement_draft=self.measurement_draft)
 
     def save(self, path: Path | str | None = None, *, passphrase: str | None = None) -> Path:
         """Write the document to ``path`` (default: its file) atomically; mark it saved.
@@ -936,6 +976,7 @@ class Document:
                           dict(doc.series))
         with self.batch():
             self.open_twin(doc.twin, file=ctx, dirty=dirty)
+            self._set_draft(doc.measurement_draft)  # typed rows kept in the file, as typed
             self._restore_scenario_results()
 
     def _restore_scenario_results(self) -> None:
@@ -1004,4 +1045,5 @@ class Document:
                             self.file.identifiable, log.verify_chain(),
                             app_version=twinviewer.__version__,
                             encrypted=self.file.passphrase is not None,
-                            series=self.series_to_save())
+                            series=self.series_to_save(),
+                            measurement_draft=self.measurement_draft)

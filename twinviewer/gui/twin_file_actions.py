@@ -402,7 +402,8 @@ class AutosaveController(QObject):
         self.written.connect(self._on_written)
         doc = state.session
         self._unsubscribe = [doc.subscribe(e, self._changed) for e in
-                             ("twin", "audit", "scenarios", "scenario_results", "dirty")]
+                             ("twin", "audit", "scenarios", "scenario_results", "dirty",
+                              "draft")]
         state._autosave_controller = self
         # the file-name key (and pydicom, which loads it) ready before the first edit
         self._pool.submit(self._warm)
@@ -431,7 +432,8 @@ class AutosaveController(QObject):
         ctx = context(self.state)
         kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
               "keep_identifiers": ctx.identifiable,
-              "series": self.state.session.series_to_save()}
+              "series": self.state.session.series_to_save(),
+              "measurement_draft": self.state.session.measurement_draft}
         return twin, kw, ctx.passphrase, ctx.path
 
     def _write(self, twin: Twin, kw: dict[str, Any], passphrase: str | None,
