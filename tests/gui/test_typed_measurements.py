@@ -59,6 +59,7 @@ def test_a_typed_measurement_is_asked_for_on_quit_and_saved_as_typed(window, tmp
     _type(panel, "SBP", "13O", "8")  # a typo: kept as typed, not dropped
     assert doc.dirty and len(doc.twin.measurements) == applied  # not applied
     assert ("CO", "4.2", "L/min", "0.4", "") in doc.measurement_draft
+    assert "Not applied yet" in panel.messages.text()
     assert any(r[0] == "SBP" and r[1] == "13O" for r in doc.measurement_draft)
 
     asked: list[str] = []
@@ -85,7 +86,7 @@ def test_a_typed_measurement_is_asked_for_on_quit_and_saved_as_typed(window, tmp
     r = next(i for i in range(again.table.rowCount()) if again.table.item(i, 1).text() == "13O")
     again.table.item(r, 1).setText("130")
     assert again.apply()
-    assert reopened.measurement_draft is None
+    assert reopened.measurement_draft is None and "Not applied" not in again.messages.text()
     got = {m.name: m.value for m in reopened.twin.measurements}
     assert got["CO"] == 4.2 and got["SBP"] == 130.0
     state.close()

@@ -397,9 +397,13 @@ class MeasurementsPanel(QWidget):
 
             choice = planned_prior(self.state.twin, valid)
             lines.append(f"Calibration prior (auto): {_esc(choice.describe())}")
+        self._sync_draft()
+        if self.state.twin is not None and self.state.session.measurement_draft is not None:
+            # first: the box scrolls, and this is what the user must act on
+            lines.insert(0, "<b>Not applied yet</b>: <i>Apply to twin</i> stores the entered "
+                            "rows (until then they are kept as typed, with the twin's file)")
         self.messages.setText("<br>".join(lines))
         self.apply_button.setEnabled(not errors and self.state.twin is not None)
-        self._sync_draft()
         return errors
 
     def _on_edit(self, _item: QTableWidgetItem) -> None:
