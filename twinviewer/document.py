@@ -32,7 +32,9 @@ False
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import datetime as _dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -470,6 +472,35 @@ def calibrated_twin(twin: Twin, result: Any, *, accept_misfit: bool = False) -> 
     return new
 
 
+@dataclass(eq=False)
+class SaveRequest:
+    """One save of the document (:meth:`Document.save_request`): what to write and where.
+
+    Attributes
+    ----------
+    target : Path
+        The .twin file.
+    twin : Twin
+        What is written (a shallow copy with its audit trail as it was).
+    options : dict
+        :func:`~twinviewer.io.twinfile.twin_bytes`'s keyword arguments (the passphrase and
+        the time of writing included).
+    passphrase : str or None
+        A new passphrase the file context takes once written (None: the file's own).
+    source : Twin
+        The document's twin when the request was taken.
+    revision : int
+        The document's :attr:`Document.revision` then.
+    """
+
+    target: Path
+    twin: Twin
+    options: dict[str, Any] = field(repr=False)
+    passphrase: str | None = field(default=None, repr=False)
+    source: Twin | None = field(default=None, repr=False)
+    revision: int = 0
+
+
 class Document:
     """The application's single source of truth (Qt-free, observable).
 
@@ -500,6 +531,9 @@ class Document:
         #: Measurement rows typed and not applied to the twin (name, value, unit, SD, source
         #: as typed; the Measurements table projects them), or None: there are none.
         self.measurement_draft: list[tuple[str, ...]] | None = None
+        #: Counts the user's changes (each one that makes the document unsaved): a save
+        #: taken at one revision marks the document saved only if it is still that one.
+        self.revision = 0
         self._subscribers: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._batch_depth = 0
         self._pending: dict[str, Any] = {}
@@ -549,6 +583,8 @@ class Document:
         self.emit("message", (level, text))
 
     def _set_dirty(self, dirty: bool) -> None:
+        if dirty:
+            self.revision += 1
         if dirty != self.dirty:
             self.dirty = dirty
             self.emit("dirty", dirty)
@@ -932,6 +968,9 @@ class Document:
     def save(self, path: Path | str | None = None, *, passphrase: str | None = None) -> Path:
         """Write the document to ``path`` (default: its file) atomically; mark it saved.
 
+        The same as :meth:`save_request`, writing it on this thread, then :meth:`saved`
+        (the app writes the request in a helper process instead).
+
         Raises
         ------
         TwinFileError
@@ -939,21 +978,65 @@ class Document:
         OSError
             The file cannot be written.
         """
+        request = self.save_request(path, passphrase=passphrase)
+        atomic_write_bytes(request.target, twin_bytes(request.twin, **request.options))
+        self.saved(request)
+        return request.target
+
+    def save_request(self, path: Path | str | None = None, *,
+                     passphrase: str | None = None) -> SaveRequest:
+        """What :meth:`save` writes, taken now, by reference (no serialising): the twin
+        (its audit trail as it stands), :func:`~twinviewer.io.twinfile.twin_bytes`'s
+        arguments with the time of writing fixed, and this revision. Written anywhere (a
+        thread, a helper process) it gives the same file.
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=2))
+        >>> doc.save_request("case").target.name
+        'case.twin'
+
+        Raises
+        ------
+        TwinFileError
+            No twin, or no path and the twin has no file yet.
+        """
         target = Path(path) if path is not None else self.file.path
         if target is None:
             raise TwinFileError("save: the twin has no file yet; choose one")
         if target.suffix != SUFFIX:
             target = target.with_suffix(SUFFIX)
-        data = self.to_bytes(passphrase)
-        atomic_write_bytes(target, data)
+        twin = self._require_twin()
+        snap = copy.copy(twin)
+        snap.audit = list(twin.audit)  # a note recorded meanwhile is not half in the file
+        table = self.file.parameters if self.file.parameters is not None \
+            else parameter_table(twin)
+        options = {"results": self.results_to_save(), "parameters": table,
+                   "keep_identifiers": self.file.identifiable,
+                   "passphrase": passphrase if passphrase is not None
+                   else self.file.passphrase, "series": self.series_to_save(),
+                   "measurement_draft": (list(self.measurement_draft)
+                                         if self.measurement_draft is not None else None),
+                   "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+        return SaveRequest(target, snap, options, passphrase, twin, self.revision)
+
+    def saved(self, request: SaveRequest) -> bool:
+        """``request`` was written: the file context follows it, and the document is marked
+        saved unless the user changed it meanwhile. Nothing changes if another twin was
+        opened meanwhile. Returns whether the document is now saved."""
+        if self.twin is not request.source:
+            return False
         with self.batch():
-            self.file.path = target
-            if passphrase is not None:
-                self.file.passphrase = passphrase
+            self.file.path = request.target
+            if request.passphrase is not None:
+                self.file.passphrase = request.passphrase
             self.file.app_version = twinviewer.__version__
             self.emit("file", self.file)
-            self._set_dirty(False)
-        return target
+            if self.revision == request.revision:
+                self._set_dirty(False)
+        return not self.dirty
 
     def open_file(self, path: Path | str, *, passphrase: str | None = None) -> TwinDocument:
         """Open a .twin file; the current document is replaced only if it loads completely.

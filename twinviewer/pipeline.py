@@ -222,15 +222,14 @@ def create_twin(dicom: Path, output: Path, *, meshes: Path | None = None,
                                   "prior": result.to_dict()["prior"],
                                   "unmeasured_informed": widths}
         text.append(f"prior: {result.prior_choice.describe()}")
-        fitted = result.fitted_names()
-        # the one count the PDF and the Calibrate step print (review9b #4)
-        from twinviewer.io.measurement_use import MeasurementCounts, held_counts
+        # the one account `info`, the PDF and the Calibrate step print, read from the record
+        # just written (review9b #4, review13 #9: this said "12 of 12", they "6 of 12")
+        from twinviewer.io.measurement_use import measurement_counts
         from twinviewer.personalize.parameter_count import counts_text
 
-        given = MeasurementCounts(*held_counts(twin), tuple(r.name for r in result.fit),
-                                  tuple(fitted))
-        text.append(f"{given.text()} (used: {', '.join(fitted)}; "
-                    f"{members} posterior members); parameters: "
+        given = measurement_counts(twin, audit_log(twin).entries)
+        summary["calibration"]["account"] = given.calibration_text()
+        text.append(f"{given.text()} ({members} posterior members); parameters: "
                     f"{counts_text(result.provenance, result.parameter_names)}")
         text.append(f"fit: {result.status_line()}")  # misfit is never silent
         text += [f"poor fit: {m}" for m in result.misfits]

@@ -610,3 +610,75 @@ def test_whatif_run_while_playing_against_main_in_one_run():
         print(f"\n{name} (load {r['load']:.1f}): what-if Run while playing "
               f"{r['whatif_while_playing']} (target {STALL_TARGET_MS:g} ms)")
     assert rows["this branch"]["whatif_while_playing"]["results_after_s"] is not None
+
+
+_SAVE_STALLS = r"""
+import json, os, tempfile, time
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from twinviewer.gui import twin_file_actions
+from twinviewer.gui.app import _app, wait_for_predictions
+from twinviewer.gui.main_window import MainWindow
+app = _app(None)
+qs = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+w = MainWindow(settings=qs); w.resize(1280, 800); w.show()
+w.autosave = twin_file_actions.AutosaveController(w.state, parent=w)  # as gui.app.main
+assert wait_for_predictions(app, w), w.last_error
+RUN_LIMIT_S = 600
+""" + _STALL_PROBE + _STARTUP_IDLE + r"""
+beat.setInterval(20)  # the 20 ms recorder of the brief (save13)
+run(seconds=1.0)
+run(until=startup_idle)
+run(seconds=1.0)
+doc, ctl = w.state.session, w.state._autosave_controller
+# the autosave: a note (the user's change), its debounce, the write, and 1 s after
+QTimer.singleShot(100, lambda: doc.add_note("benchmark: a change to autosave"))
+done_at = []
+def autosaved():
+    job = ctl._pending
+    if not done_at and job is not None and job.done():
+        done_at.append(time.perf_counter())
+    return bool(done_at) and time.perf_counter() - done_at[0] > 1.0
+autosave = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=autosaved)))
+autosave["written"] = ctl.autosaver.path_for(doc.twin).exists()
+run(seconds=1.0)
+# File -> Save as, pressed inside run() (the probe drops a run's first gap), until 1 s after
+# the save has returned and its job has ended
+out = Path(tempfile.mkdtemp()) / "demo.twin"
+pressed, saved = [], []
+def press():
+    pressed.append(time.perf_counter())
+    twin_file_actions.save_twin_as(w, w.state, out)
+    saved.append(time.perf_counter())
+QTimer.singleShot(100, press)
+def settled():
+    return bool(saved) and not w.state.jobs and time.perf_counter() - saved[0] > 1.0
+save = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled)))
+save["save_s"] = round(saved[0] - pressed[0], 2)
+save["size_mb"] = round(out.stat().st_size / 1e6, 1) if out.exists() else None
+save["saved"] = not doc.dirty and doc.file.path == out
+w.state.session.dirty = False
+print("BENCH" + json.dumps({"load": os.getloadavg()[0], "save": save, "autosave": autosave}),
+      flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.benchmark(group="workspace")
+def test_save_and_autosave_stalls_against_main_in_one_run(tmp_path):
+    """Longest interface stall (the longest gap of a 20 ms GUI-thread timer: wall, and the
+    GUI thread's CPU and blocked time in the longest gaps) during File → Save as of the demo
+    twin, until 1 s after it returned, and during the autosave a note starts; the save's
+    time and the file's size. Both trees in one run (``TWINVIEWER_MAIN``)."""
+    trees = {"this branch": ROOT}
+    main = os.environ.get("TWINVIEWER_MAIN")
+    if main and Path(main, "twinviewer").exists():
+        trees["git main"] = Path(main)
+    rows = {name: run_script(_SAVE_STALLS, tree, timeout=1200,
+                             env={"XDG_DATA_HOME": str(tmp_path / name.replace(" ", "_"))})
+            for name, tree in trees.items()}
+    for name, r in rows.items():
+        print(f"\n{name} (load {r['load']:.1f}): Save {r['save']}; autosave {r['autosave']} "
+              f"(target {STALL_TARGET_MS:g} ms)")
+    this = rows["this branch"]
+    assert this["save"]["saved"] and this["autosave"]["written"], this

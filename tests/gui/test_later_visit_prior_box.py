@@ -46,7 +46,7 @@ def test_box_names_the_prior_the_calibration_uses(qtbot, state, calibrated, extr
     state.session.set_twin(twin)
     panel = CalibrationPanel(state)
     qtbot.addWidget(panel)
-    assert panel.prior.itemText(0) == f"prior: auto ({prior_title(preset)})"
+    assert panel.prior.itemText(0) == f"auto ({prior_title(preset)})"
     panel.members.setValue(32)
     job = panel.start()
     qtbot.waitUntil(lambda: job.finished, timeout=120000)

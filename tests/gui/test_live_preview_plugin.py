@@ -1,7 +1,8 @@
 """The live preview of a plug-in's intervention (stall12): plug-ins are loaded only in the
-GUI process, so its prediction cannot go to the preview helper; it runs on a job's thread,
-not the GUI thread, and the plug-in guard still holds: a transform that hangs is ended
-after its budget, one that raises or gives NaN is refused, named, and the app goes on."""
+GUI process, so its transform runs on a job's thread there, not the GUI thread, and its
+simulation in the preview helper (plugrun13); the plug-in guard still holds: a transform
+that hangs is ended after its budget, one that raises or gives NaN is refused, named, and
+the app goes on."""
 
 from __future__ import annotations
 
@@ -92,16 +93,22 @@ def _request(panel, qtbot, name: str) -> tuple[float, int]:
 
 
 def test_a_plugin_interventions_preview_runs_on_a_jobs_thread(panel, qtbot, monkeypatch):
-    threads = []
-    here = panel._predict_here
+    """Its transform is applied on a job's thread here and the prediction simulated in the
+    preview helper (plugrun13), never on the GUI thread nor in this process."""
+    from twinviewer.gui import scenario_panel
 
-    def recorded(twin, scenario):
+    threads, here = [], []
+    there = scenario_panel.live_applied_in_process
+
+    def recorded(*args):
         threads.append(threading.current_thread())
-        return here(twin, scenario)
+        return there(*args)
 
-    monkeypatch.setattr(panel, "_predict_here", recorded)
+    monkeypatch.setattr(scenario_panel, "live_applied_in_process", recorded)
+    monkeypatch.setattr(panel, "_predict_here", lambda *a: here.append(a))
     _spent, before = _request(panel, qtbot, "fine_drug")
     assert threads and threading.main_thread() not in threads
+    assert not here  # not simulated in this process
     assert panel.live_updates > before
     assert panel.live_label.text().startswith("point estimate")
 

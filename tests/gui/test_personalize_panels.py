@@ -178,7 +178,7 @@ def test_prior_is_chosen_from_the_measurements_and_can_be_overridden(qtbot, stat
     state.session.set_twin(_as_patient())
     panel = CalibrationPanel(state)
     qtbot.addWidget(panel)
-    assert panel.prior.itemText(0) == "prior: auto (Severe aortic stenosis prior)"
+    assert panel.prior.itemText(0) == "auto (Severe aortic stenosis prior)"
     panel.members.setValue(32)
     job = panel.start()
     qtbot.waitUntil(lambda: job.finished, timeout=60000)

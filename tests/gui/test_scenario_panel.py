@@ -13,7 +13,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
 import twinviewer  # noqa: E402
-from twinviewer.gui.scenario_panel import ScenarioPanel  # noqa: E402
+from twinviewer.gui.scenario_panel import DRAW_EVERY_MS, ScenarioPanel  # noqa: E402
 from twinviewer.gui.state import TwinState  # noqa: E402
 from twinviewer.physiology import simulate  # noqa: E402
 from twinviewer.twins import model_of, twin_from_preset  # noqa: E402
@@ -287,19 +287,77 @@ def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_pane
 
 
 def test_new_runs_curves_are_added_one_run_per_turn(qtbot, make_panel):
-    """The turn the results arrive in adds at most one new run's plot items (the table and
-    the kept items' data are set in it); the others follow, one per turn."""
+    """The turn the results arrive in adds no new run's plot items (the table and the kept
+    items' data are set in it); they follow one run per timer turn, with time between them
+    for the cine's frames (DRAW_EVERY_MS)."""
     state, panel = make_panel()
     _add(panel, "beta_blocker", "BB", dose=5)
     _add(panel, "tavi", "TAVI", eoa=1.8)
     _add(panel, "vasodilator", "Vaso")
+    added = []  # (time, PV items) after each turn that adds a run's items
+    later = panel._draw_later
+
+    def draw_later():
+        later()
+        added.append((time.perf_counter(), len(panel.pv_plot.listDataItems())))
+
+    panel._draw_later = draw_later  # looked up when each timer is set
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     counts = []
     state.scenarioResultsChanged.connect(
         lambda _r: counts.append(len(panel.pv_plot.listDataItems())))
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == 3, timeout=120_000)
-    assert counts[-1] == 1 + 2  # live, the baseline (kept), one new run in that turn
+    assert counts[-1] == 1 + 1  # live, the baseline (kept): no new run in that turn
     assert not panel.curves_drawn()
     qtbot.waitUntil(panel.curves_drawn, timeout=5000)
     assert len(panel.pv_plot.listDataItems()) == 1 + 4
+    # the baseline's items (made for the panel's first draw, before the run), then one
+    # run's items per turn
+    assert [n for _t, n in added] == [2, 3, 4, 5]
+    gaps = [b - a for (a, _n), (b, _m) in zip(added[1:], added[2:], strict=False)]
+    assert all(g >= 0.8 * DRAW_EVERY_MS / 1000 for g in gaps), gaps  # a timer apart
     assert panel.result_table.rowCount() > 10
+
+
+def test_the_table_is_prepared_with_a_short_switch_interval_then_restored(monkeypatch):
+    """While a table is prepared the interpreter hands its lock over every
+    QUICK_SWITCH_S (the GUI thread's calls waited up to 5 ms each for the job's thread);
+    the interval comes back afterwards, also when two threads' preparations overlap or one
+    raises."""
+    import sys
+    import threading
+
+    from twinviewer.gui import scenario_panel
+    from twinviewer.gui.scenario_panel import QUICK_SWITCH_S, _quick_switch
+
+    before = sys.getswitchinterval()
+    inside, go, entered = [], threading.Event(), threading.Event()
+
+    def other() -> None:
+        with _quick_switch():
+            entered.set()
+            go.wait(5)
+            inside.append(sys.getswitchinterval())
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert entered.wait(5)
+    with _quick_switch():  # overlaps the other thread's
+        inside.append(sys.getswitchinterval())
+    assert sys.getswitchinterval() == pytest.approx(QUICK_SWITCH_S)  # the other one is in
+    go.set()
+    t.join(5)
+    assert inside == [pytest.approx(QUICK_SWITCH_S)] * 2
+    assert sys.getswitchinterval() == before
+
+    def fails(*_a, **_kw):
+        inside.append(sys.getswitchinterval())
+        raise ValueError("bad table")
+
+    monkeypatch.setattr(scenario_panel, "scenario_table", fails)
+    twin = twin_from_preset("hfref", n=4, seed=2)
+    base = simulate(model_of(twin), twin.ensemble)
+    with pytest.raises(ValueError, match="bad table"):
+        scenario_panel.prepared_table(twin, base, {"x": base}, [])
+    assert inside[-1] == pytest.approx(QUICK_SWITCH_S)
+    assert sys.getswitchinterval() == before

@@ -149,7 +149,8 @@ def test_one_definite_reason_for_each_measurement_left_out():
     assert unpredicted.detail == ("the model does not predict it (kept as a measurement of "
                                   "the patient)")
     edv = use_of(M("LVEDV", 140.7, "mL", 8, "MR"), summary, given=False)
-    assert edv.detail.startswith("not used as a separate datum: the whole LV volume curve")
+    assert edv.status == "in the volume curve"  # review13 #9: not "not used"
+    assert edv.detail.startswith("fitted as part of the whole LV volume curve")
     assert edv.detail.endswith("z = -2.1 (flagged above |z| 2)") and "missed" not in edv.detail
 
 

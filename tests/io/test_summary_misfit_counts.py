@@ -49,14 +49,14 @@ def test_one_count_everywhere():
     c = measurement_counts(doc.twin, doc.audit.entries)
     assert c.held_text() == "6 measurements (3 from the images, 3 entered)"
     assert c.calibration_text() == ("calibrated to 5 of the 6 measurements given "
-                                    "(1 left out: LVSV)")
+                                    "(1 left out: LVSV: it follows from LVEDV and LVESV)")
     info = "\n".join(describe(doc))
     assert "measured    6 measurements (3 from the images, 3 entered)" in info
     assert ("last calibration — calibrated to 5 of the 6 measurements given (1 left out: "
-            "LVSV):") in info
+            "LVSV: it follows from LVEDV and LVESV):") in info
     from twinviewer.report.pdf import _calibration_text
 
-    assert "calibrated to 5 of the 6 measurements given (1 left out: LVSV)" in \
+    assert "calibrated to 5 of the 6 measurements given (1 left out: LVSV: it follows" in \
         _calibration_text(doc)
 
 

@@ -546,3 +546,52 @@ def test_the_shipped_terms_are_what_the_shipped_learner_chooses():
     assert objective("standard") == {} and p_grid("standard") == (0.0,)
     d = default_discrepancy("standard")
     assert all(d.mixture(o)[0] == 0.0 for o in ("LVEDP", "LAP", "PASP", "SW", "CO"))
+
+
+def test_the_typical_tops_limit_holds_every_settings_median_top_to_the_reference():
+    """cov13b: with ``top_reference`` every setting's median 90 % top on the records used is
+    at most ``top_ratio`` × the reference term's, where the free learner's is higher; a
+    reference outside the candidates is refused with a message naming the output."""
+    recs = _two_structures(np.random.default_rng(8))
+    grids = candidate_grids(recs, ["LAP"], p_grid=(0.0, 0.5))
+    labels = np.array([r.setting for r in recs])
+
+    def tops(term):
+        top = grids["LAP"].top[grids["LAP"].terms.index(term)]
+        return np.array([np.median(top[labels == s]) for s in ("own", "other")])
+
+    bare = next(t for t in grids["LAP"].terms if t[1] == 0 and t[3] == 1 and t[9] == 0)
+    free = learn(recs, ["LAP"], grids=grids)["LAP"]
+    assert np.max(tops(free) / tops(bare)) > 1.1, (free, tops(free), tops(bare))
+    held = learn(recs, ["LAP"], grids=grids, top_reference={"LAP": bare},
+                 top_ratio=1.1)["LAP"]
+    assert np.all(tops(held) <= 1.1 * tops(bare) + 1e-6), (held, tops(held), tops(bare))
+    with pytest.raises(ValueError, match="LAP"):
+        learn(recs, ["LAP"], grids=grids, top_reference={"LAP": (0.0, 0.123, 0.0)})
+
+
+def test_judged_per_output_no_output_is_traded_for_another_and_biases_are_per_output(
+        monkeypatch):
+    """cov13b: with ``per_output`` each output's term is what it would be learned alone
+    (one output cannot be narrowed to pull another's over-coverage down in the pool, as the
+    pooled objective did with CO); :data:`BIAS_GRID` offers a common bias only to the
+    outputs it names."""
+    from twinviewer.personalize import discrepancy
+
+    rng = np.random.default_rng(3)
+    recs = []
+    for setting, bias, spread in (("own", 0.0, 0.15), ("other", 0.5, 0.3)):
+        for i in range(40):
+            t = {"LAP": 10.0 * np.exp(0.2 * rng.normal()), "CO": 5.0 * np.exp(0.1 * rng.normal())}
+            post = {"LAP": t["LAP"] * np.exp(-bias + spread * rng.normal()
+                                             + 0.2 * rng.normal(size=48)),
+                    "CO": t["CO"] * np.exp(0.05 + 0.1 * rng.normal() + 0.1 * rng.normal(size=48))}
+            recs.append(Record(setting, setting, t, post, post, 0, 1.0, seed=i % 2))
+    grids = candidate_grids(recs, ["LAP", "CO"])
+    joint = learn(recs, ["LAP", "CO"], grids=grids, per_output=True)
+    for o in ("LAP", "CO"):
+        assert joint[o] == learn(recs, [o], grids={o: grids[o]}, per_output=True)[o]
+    monkeypatch.setattr(discrepancy, "BIAS_GRID", {"CO": (-0.1, 0.0, 0.1)})
+    biased = candidate_grids(recs, ["LAP", "CO"])
+    assert {t[10] for t in biased["CO"].terms} == {-0.1, 0.0, 0.1}
+    assert {t[10] for t in biased["LAP"].terms} == {0.0}

@@ -109,8 +109,18 @@ def runs_in_process(twin) -> bool:
 
 def _light_anatomy(anatomy):
     """The anatomy without its image voxels (90 of the demo's 115 MB): the calibration
-    reads the anatomy's measurements and its structures' per-phase volumes and meshes."""
-    return replace(anatomy, image=None)
+    reads the anatomy's measurements and its structures' per-phase volumes and meshes,
+    and the phases' times after R, kept here: an imported study's times are the image's,
+    and without them its volume curves were untimed and left out of the GUI's first
+    calibration, which ``twin create`` fits (review13 #2).
+
+    >>> from twinviewer.core.anatomy import Anatomy
+    >>> _light_anatomy(Anatomy("TW-1", phase_times_ms=[0.0, 40.0])).phase_times_ms
+    [0.0, 40.0]
+    """
+    if anatomy is None:
+        return None
+    return replace(anatomy, image=None, phase_times_ms=anatomy.cycle_times_ms())
 
 
 def share_anatomy(worker: ProcessWorker, anatomy) -> str | None:

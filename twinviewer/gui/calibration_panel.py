@@ -54,6 +54,7 @@ from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.io.measurement_use import calibration_account, prior_of_record
 from twinviewer.personalize import CalibrationResult
 from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED, nothing_new, planned_prior
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, prior_title
@@ -144,7 +145,7 @@ class CalibrationPanel(QWidget):
         self.seed.setPrefix("seed ")
         # The prior's centre: chosen from the measurements (auto), or the user's override.
         self.prior = ElidedComboBox(chars=PRIOR_BOX_CHARS, tooltip=False)
-        self.prior.addItem("prior: auto", AUTO)
+        self.prior.addItem("auto", AUTO)
         for name in DISEASE_PRIORS:
             self.prior.addItem(prior_title(name), name)
         # the long names ("prior: auto (Heart failure with reduced ejection fraction
@@ -167,7 +168,12 @@ class CalibrationPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
         top = FlowLayout()  # wraps in a narrow step column (1280×720)
-        for w in (self.members, self.seed, self.prior, self.calibrate_button,
+        # what the box sets is the *next* run's start: beside a result "calibrated from the
+        # severe AS prior" a box reading "prior: auto (previous visit's posterior)" looked
+        # like a contradiction (review13 #13)
+        self.prior_label = QLabel("Next calibration starts from:")
+        self.prior_label.setToolTip(PRIOR_RULE)
+        for w in (self.members, self.seed, self.prior_label, self.prior, self.calibrate_button,
                   self.cancel_button, self.apply_button):
             top.addWidget(w)
         top.addStretch(1)
@@ -269,10 +275,10 @@ class CalibrationPanel(QWidget):
     def _show_auto_prior(self, twin) -> None:
         """Name, on the 'auto' entry, the prior the twin's measurements would choose."""
         if twin is None:
-            self.prior.setItemText(0, "prior: auto")
+            self.prior.setItemText(0, "auto")
             return
         choice = planned_prior(twin)  # what Calibrate will use: the same decision
-        self.prior.setItemText(0, f"prior: auto ({prior_title(choice.preset)})")
+        self.prior.setItemText(0, f"auto ({prior_title(choice.preset)})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
         self._prior_tooltip()
 
@@ -722,12 +728,15 @@ def _stored_html(summary: dict, n_fit: int, curves: list[dict],
              + f": {html.escape(calibrated) or 'none'}"]
     if counts:
         parts.insert(1, f"<b>Parameters</b>: {html.escape(counts)}.")
-    if summary.get("measurements"):
+    if summary.get("fit") is not None:  # the one account (review13 #9)
+        parts.append("<b>Data</b>: " + html.escape(calibration_account(summary).calibration_text()))
+    elif summary.get("measurements"):
         parts.append("<b>To</b>: " + html.escape(", ".join(summary["measurements"])))
     prior = summary.get("prior") if isinstance(summary.get("prior"), dict) else {}
-    if prior.get("size_factor"):
-        parts.append("<b>Prior</b>: " + html.escape(describe_size(prior["size_factor"],
-                                                                  prior["size_log_sd"])))
+    # the prior it started from, kept in the file (review13 #7), and the heart's size in it
+    parts.append("<b>Prior</b>: " + html.escape(prior_of_record(summary) or "")
+                 + (f"; {html.escape(describe_size(prior['size_factor'], prior['size_log_sd']))}"
+                    if prior.get("size_factor") else "") + ".")
     parts += [_curve_line(c) for c in summary.get("volume_curves", [])]
     misfits = summary.get("misfits") or []
     if misfits:
@@ -766,12 +775,20 @@ def _state(r: CalibrationResult, name: str) -> str:
     return r.provenance[name].source.value
 
 
+def _account(r: CalibrationResult):
+    """What ``r`` used, in the words of ``twin create``, ``info`` and the report (one
+    function: :func:`~twinviewer.io.measurement_use.calibration_account`)."""
+    return calibration_account({"fit": [vars(f) for f in r.fit],
+                                "volume_curves": [c.audit() for c in r.curve_fit]})
+
+
 def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> str:
     ident = r.identifiability
     parts = [f"<b>Method</b>: {r.method}; {r.ensemble.shape[0]} posterior members; "
              f"{r.convergence.message}.",
              f"<b>Prior</b>: {html.escape(r.prior_choice.describe())}"
              + (f"; {html.escape(r.size_text())}." if r.size_factor else "."),
+             f"<b>Data</b>: {html.escape(_account(r).calibration_text())}.",
              f"<b>Parameters</b>: "
              f"{html.escape(counts_text(r.provenance, r.parameter_names))}."]
     if r.calibrated:

@@ -18,6 +18,11 @@ from twinviewer.gui.state import TwinState
 STEPS = 1000
 #: Playback tick (ms): at most 1000 / TICK_MS frames per second.
 TICK_MS = 25
+#: ms without a new frame after the ensemble's or a what-if's results change: the plots redraw
+#: in the turns right after it, and a frame drawn among them made one long stall (a frame is
+#: 10–20 ms of GUI-thread CPU; whatif13). The beat keeps its wall-clock time: a frame is
+#: dropped, not delayed.
+HOLD_AFTER_RESULTS_MS = 40
 
 
 class CineBar(QWidget):
@@ -62,8 +67,11 @@ class CineBar(QWidget):
         self._t0 = 0.0
         self._f0 = 0.0
         self.frames = 0
+        self._hold_until = 0.0
         state.timeChanged.connect(self._show_time)
         state.resultsChanged.connect(lambda _: self._show_time(state.time))
+        state.resultsChanged.connect(lambda _: self.hold(HOLD_AFTER_RESULTS_MS))
+        state.scenarioResultsChanged.connect(lambda _: self.hold(HOLD_AFTER_RESULTS_MS))
 
     def period_s(self) -> float:
         r = self.state.results
@@ -77,6 +85,7 @@ class CineBar(QWidget):
         self.play_button.setText("‖ Pause" if on else "▶ Play")
         if on:
             self._t0, self._f0, self.frames = time.perf_counter(), self.state.time, 0
+            self._hold_until = 0.0  # a hold asked for before Play holds nothing
             self.timer.start()
         else:
             self.timer.stop()
@@ -88,7 +97,19 @@ class CineBar(QWidget):
         """Step ``n`` hundredths of the beat."""
         self.state.session.set_time(self.state.time + n / 100.0)
 
+    def hold(self, ms: float) -> None:
+        """Draw no playback frame for the next ``ms`` milliseconds (the ticks in that time
+        are dropped; playback then goes on at the beat's wall-clock time).
+
+        Examples
+        --------
+        >>> bar.hold(40)  # doctest: +SKIP
+        """
+        self._hold_until = max(self._hold_until, time.perf_counter() + ms / 1000.0)
+
     def _tick(self) -> None:
+        if time.perf_counter() < self._hold_until:
+            return
         elapsed = time.perf_counter() - self._t0
         f = self._f0 + elapsed * float(self.speed.currentData()) / self.period_s()
         self.state.session.set_time(f % 1.0)

@@ -72,7 +72,9 @@ def use_helper(twin, scenarios=()) -> bool:
     can run here (:func:`~twinviewer.gui.process_worker.available`: POSIX, a frozen bundle
     too), the model is one this package ships (sent by reference) and so is every
     scenario's intervention; a plug-in's model or intervention runs here, where its plug-in
-    is loaded and guarded.
+    is loaded and guarded. (A plug-in intervention's *transform* only: with ``use_helper(twin)``
+    its scenario is applied here and simulated in the helper, :func:`scenarios_in_helper`,
+    :func:`live_applied_in_process`.)
 
     >>> from twinviewer.core.twin import InterventionStep, Scenario
     >>> from twinviewer.twins import twin_from_preset
@@ -87,6 +89,19 @@ def use_helper(twin, scenarios=()) -> bool:
     return (process_worker.available() and hasattr(twin, "equation_hash")
             and runs_in_process(twin)
             and all(step.name in CORE_INTERVENTIONS for sc in scenarios for step in sc.steps))
+
+
+def core_only(scenario) -> bool:
+    """Whether every step of ``scenario`` is an intervention this package ships (the
+    helper can apply it itself).
+
+    >>> from twinviewer.core.twin import InterventionStep, Scenario
+    >>> core_only(Scenario("x", (InterventionStep("pacing"), InterventionStep("a_plugins"))))
+    False
+    """
+    from twinviewer.interventions.library import CORE_INTERVENTIONS
+
+    return all(step.name in CORE_INTERVENTIONS for step in scenario.steps)
 
 
 def _light_results(results):
@@ -239,6 +254,73 @@ def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scena
     return out, res
 
 
+def _withdraws(scenario) -> bool:
+    """:func:`~twinviewer.interventions.scenario.depends_on_lvef` (a β1-blocker's withdrawn
+    support or a β-agonist's receptor loss needs the baseline LVEF), False where the lookup
+    fails (its plug-in is off: the apply names that)."""
+    from twinviewer.interventions.scenario import depends_on_lvef
+
+    try:
+        return depends_on_lvef(scenario)
+    except Exception:  # noqa: BLE001 - a plug-in's lookup; the apply reports it
+        return False
+
+
+def child_baseline(*, model, ensemble, progress, cancel):
+    """In the helper: the baseline run of ``ensemble`` (as :func:`scenario_ensembles`)."""
+    from twinviewer.physiology import simulate
+
+    progress(0.0, "baseline")
+    return simulate(model, ensemble, cancel=cancel)
+
+
+def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
+                        progress, cancel, failed: dict[str, str] | None = None) -> tuple:
+    """:func:`scenario_ensembles` with every simulation in ``worker``'s process (call from a
+    worker thread), whatever the scenarios' interventions: a scenario with a plug-in's step
+    is applied here, where its plug-in is loaded and guarded (the transform on a daemon
+    thread within its budget: a hang is named and the plug-in disabled, the others still
+    run, as with ``failed`` in :func:`~twinviewer.interventions.run_scenarios`), and goes to
+    the helper as an :class:`~twinviewer.interventions.AppliedScenario` with the built-in
+    ones. The numbers are those of :func:`scenario_ensembles` bit for bit
+    (tests/gui/test_plugin_run_in_helper.py). A plug-in's β1-blocking step needs the
+    members' baseline LVEF: without ``baseline`` the helper simulates it first.
+
+    Run in this process, a plug-in's scenario took the built-in ones' simulation with it:
+    numba imported and kernels run next to a hanging transform froze the window 1.8 s
+    (fix12c)."""
+    from twinviewer.interventions.scenario import applied, lvef_of
+    from twinviewer.physiology.simulate import Cancelled
+
+    here = [sc for sc in scenarios if not core_only(sc)]
+    if here and baseline is None and any(map(_withdraws, here)):
+        baseline = worker.call(f"{__name__}:child_baseline",
+                               {"model": model, "ensemble": ensemble}, progress, cancel)
+    lvef = lvef_of(baseline) if baseline is not None else None
+    params = baseline.params if baseline is not None else ensemble
+    items, why = [], {}
+    for sc in scenarios:
+        if core_only(sc):
+            items.append(sc)
+            continue
+        if cancel():
+            raise Cancelled("cancelled")
+        progress(0.0, f"{sc.name}: applying its steps")
+        try:
+            items.append(applied(model, params, sc, baseline_lvef=lvef))
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plug-in's failure is any exception
+            if failed is None:
+                raise
+            why[sc.name] = str(exc) or type(exc).__name__
+    out = scenarios_in_process(worker, model, ensemble, baseline, items, progress=progress,
+                               cancel=cancel, failed=failed)
+    if failed is not None:
+        failed.update(why)
+    return out
+
+
 # -- explanations ----------------------------------------------------------------------------
 def explanation(twin, metric: str, results, scenario_params, explainers, *, progress,
                 cancel):
@@ -306,6 +388,12 @@ def live_prediction(model, params, scenario, kept: dict | None = None):
     >>> bool(r.metrics["AV_mean_gradient"][0] < 20)
     True
     """
+    return _kept_predictor(model, params, kept).predict(scenario)
+
+
+def _kept_predictor(model, params, kept: dict | None = None):
+    """The :class:`~twinviewer.interventions.SingleTwinPredictor` kept in ``kept`` (default:
+    this process's) for ``model`` and ``params``, made anew for others."""
     import numpy as np
 
     from twinviewer.interventions import SingleTwinPredictor
@@ -316,7 +404,7 @@ def live_prediction(model, params, scenario, kept: dict | None = None):
     if kept.get("key") != key:
         kept.clear()
         kept.update(key=key, predictor=SingleTwinPredictor(model, params))
-    return kept["predictor"].predict(scenario)
+    return kept["predictor"]
 
 
 def child_live(*, model, params, scenario):
@@ -329,6 +417,27 @@ def live_in_process(worker: ProcessWorker, model, params, scenario):
     return worker.call(f"{__name__}:child_live",
                        {"model": model, "params": params, "scenario": scenario},
                        with_progress=False)
+
+
+def child_live_lvef(*, model, params):
+    """In the helper: the kept predictor's untreated LVEF of ``params`` (%)."""
+    return _kept_predictor(model, params).baseline_lvef()
+
+
+def live_applied_in_process(worker: ProcessWorker, model, params, scenario):
+    """:func:`live_prediction` of ``scenario`` (a plug-in's step in it) with its steps
+    applied here, where its plug-in is loaded and guarded (its transform within its budget,
+    on a daemon thread), and the simulation in ``worker``'s process, from the helper's kept
+    predictor: the same numbers as :func:`live_prediction` here (call from a worker thread).
+    A β1-blocking step asks the helper for the point's untreated LVEF first."""
+    from twinviewer.interventions.scenario import applied
+
+    lvef = None
+    if _withdraws(scenario):
+        lvef = worker.call(f"{__name__}:child_live_lvef", {"model": model, "params": params},
+                           with_progress=False)
+    item = applied(model, params, scenario, point=True, baseline_lvef=lvef)
+    return live_in_process(worker, model, params, item)
 
 
 # -- the report's .twin snapshot -------------------------------------------------------------
@@ -378,3 +487,179 @@ def twin_file_written(path, twin, options: dict, *,
     worker.call(f"{__name__}:child_twin_file",
                 {"path": str(path), "twin": twin, "options": options,
                  "identifiers": sorted(known_identifiers())}, with_progress=False)
+
+
+# -- the document's .twin file: Save, Save As and the autosave -------------------------------
+#: The file helper imports only the writer (no numba, no kernels): it starts in well under a
+#: second, and a Save does not wait behind a calibration in the model helper.
+FILE_WARM = ("twinviewer.io.twinfile",)
+
+
+class HelperUnavailable(RuntimeError):
+    """The file helper could not take the job (not started, died, a broken pipe, an object
+    that does not pickle): the caller writes the file itself. The file's own errors (disk
+    full, permission denied, privacy) are never this."""
+
+
+def file_helper() -> ProcessWorker:
+    """The session's file helper: the document's Save, Save As and autosave, and the
+    report's snapshot, are serialised and written in it, one at a time."""
+    if "files" not in _HELPERS:
+        # at this process's priority, not below it: the user waits for a Save (at nice 5
+        # a demo Save took 4–8 s on a machine at load 9, against 2.5 s here); the autosave
+        # waits for playback to stop by itself
+        _HELPERS["files"] = ProcessWorker("file writer", FILE_WARM, nice=0)
+    return _HELPERS["files"]
+
+
+def content_digest(data: bytes) -> str:
+    """SHA-256 over a .twin file's members but its manifest (whose ``written`` time always
+    changes): equal for the same content.
+
+    Examples
+    --------
+    >>> from twinviewer.io.twinfile import twin_bytes
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=2)
+    >>> content_digest(twin_bytes(t, written="1")) == content_digest(twin_bytes(t, written="2"))
+    True
+    """
+    import hashlib
+    import io
+    import zipfile
+
+    h = hashlib.sha256()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in sorted(zf.namelist()):
+            if name != "manifest.json":
+                h.update(name.encode())
+                h.update(zf.read(name))
+    return h.hexdigest()
+
+
+def save_twin_file(path, twin, options: dict) -> None:
+    """Save: ``twin`` serialised (:func:`~twinviewer.io.twinfile.twin_bytes` with
+    ``options``, the passphrase's encryption included) and written atomically at ``path``
+    (the previous file stays whole if anything fails).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from twinviewer.twins import twin_from_preset
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.twin"
+    >>> save_twin_file(out, twin_from_preset("healthy", n=2), {})
+    >>> out.read_bytes()[:2]
+    b'PK'
+    """
+    from pathlib import Path
+
+    from twinviewer.core.atomic import atomic_write_bytes
+    from twinviewer.io.twinfile import twin_bytes
+
+    atomic_write_bytes(Path(path), twin_bytes(twin, **options))
+
+
+def autosave_twin_file(path, twin, options: dict, passphrase: str | None,
+                       last_digest: str | None, changed: bool) -> tuple[str, bool]:
+    """The autosave: ``twin`` written atomically at ``path`` (encrypted with
+    ``passphrase``) unless its content's digest (:func:`content_digest` of the plaintext)
+    is ``last_digest``; ``changed`` (an edit just happened): written without digesting
+    first. Returns the digest and whether the file was written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from twinviewer.twins import twin_from_preset
+    >>> out, t = pathlib.Path(tempfile.mkdtemp()) / "a.twin", twin_from_preset("healthy", n=2)
+    >>> digest, written = autosave_twin_file(out, t, {}, None, None, True)
+    >>> written, autosave_twin_file(out, t, {}, None, digest, False)[1]
+    (True, False)
+    """
+    from pathlib import Path
+
+    from twinviewer.core.atomic import atomic_write_bytes
+    from twinviewer.io.twinfile import twin_bytes
+
+    plain = twin_bytes(twin, **options)
+    digest = None if changed else content_digest(plain)
+    if digest is not None and digest == last_digest:
+        return digest, False
+    data = plain if passphrase is None else twin_bytes(twin, **options, passphrase=passphrase)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, data)
+    return digest or content_digest(plain), True
+
+
+_FILE_JOBS = {"save": save_twin_file, "autosave": autosave_twin_file}
+
+
+def child_file(*, job: str, identifiers, kwargs: dict) -> tuple[str, Any, int | None]:
+    """In the file helper: the ``job`` (:data:`_FILE_JOBS`) with the app's registered patient
+    identifiers (the writer redacts and refuses them). Its error comes back as a value, so
+    the app tells it from the helper's own failure."""
+    from twinviewer.core.privacy import clear_identifiers, register_identifiers
+
+    clear_identifiers()
+    register_identifiers(identifiers)
+    try:
+        return "done", _FILE_JOBS[job](**kwargs), None
+    except Exception as exc:  # noqa: BLE001 - the file's error, raised again in the app
+        return "error", exc, file_errno(exc)
+
+
+def file_errno(exc: BaseException) -> int | None:
+    """The ``errno`` of a file error, or of the error it was raised from
+    (:func:`~twinviewer.core.atomic.atomic_write_bytes` names the path in a new
+    ``OSError``; a cause does not cross the helper's pipe, so it is sent beside it).
+
+    >>> import errno
+    >>> try:
+    ...     try:
+    ...         raise OSError(errno.ENOSPC, "No space left on device")
+    ...     except OSError as exc:
+    ...         raise OSError("cannot write x.twin: No space left on device") from exc
+    ... except OSError as named:
+    ...     file_errno(named) == errno.ENOSPC
+    True
+    """
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.errno
+        exc = exc.__cause__
+    return None
+
+
+def file_written(job: str, kwargs: dict, *, worker: ProcessWorker | None = None) -> Any:
+    """Run the file ``job`` (``"save"``: :func:`save_twin_file`, ``"autosave"``:
+    :func:`autosave_twin_file`, with ``kwargs``) in ``worker``'s process, or here without a
+    worker (call from a worker thread), and return its result; the same file either way.
+
+    Serialising the demo twin took 0.35–0.46 s of the GUI thread (Save) and held the
+    interpreter lock 60–350 ms (the autosave's thread, stall12b); in the helper the arrays
+    go out of band (:func:`~twinviewer.gui.process_worker.send`) and this process only
+    walks the objects.
+
+    Raises
+    ------
+    HelperUnavailable
+        The helper could not run the job: write it here instead.
+    TwinFileError, PrivacyError, OSError
+        The file's own: it could not be written (wherever it was written).
+    """
+    if worker is None:
+        return _FILE_JOBS[job](**kwargs)
+    from twinviewer.core.privacy import known_identifiers
+
+    try:
+        outcome, value, errno = worker.call(f"{__name__}:child_file",
+                                     {"job": job, "identifiers": sorted(known_identifiers()),
+                                      "kwargs": kwargs}, with_progress=False)
+    except Exception as exc:  # noqa: BLE001 - died, broken pipe, unpicklable, not started
+        raise HelperUnavailable(f"the {worker.name} process could not take the job: "
+                                f"{type(exc).__name__}: {exc}") from exc
+    if outcome == "error":
+        if isinstance(value, OSError) and value.errno is None:
+            value.errno = errno
+        raise value
+    return value

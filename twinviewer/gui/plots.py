@@ -27,8 +27,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QFont, QPainterPath, QPolygonF
-from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QPainterPath, QPolygonF
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsPathItem,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 import twinviewer
 from twinviewer.gui import cycle
@@ -69,6 +77,11 @@ LABELS = {"p_AO": "Aortic root", "p_LV": "LV", "p_LA": "LA", "p_RV": "RV", "V_LV
           "V_RV": "RV", "Q_MV": "Mitral", "Q_AV": "Aortic", "Q_TV": "Tricuspid",
           "Q_PV": "Pulmonary"}
 N_MEMBER_LOOPS = 40
+#: ms from a document event to the plots' redraw (:class:`_RedrawOnce`).
+REDRAW_AFTER_MS = 1
+#: Text lines the PV panel's status line keeps, whatever its text (a longer one scrolls): a
+#: new text never resizes the plot (:func:`_capped`).
+STATUS_LINES = 4
 #: Colours of scenario overlays (median curves), in the order scenarios were run.
 SCENARIO_COLOURS = [(0, 150, 136), (233, 30, 99), (121, 85, 72), (63, 81, 181),
                     (255, 152, 0), (96, 125, 139)]
@@ -148,6 +161,19 @@ def _band_path_item() -> QGraphicsPathItem:
     return item
 
 
+def _same_data(old: tuple | None, new: tuple) -> bool:
+    """Whether ``new`` ``(x, y, opts)`` equals ``old`` (NaN gaps equal)."""
+    if old is None:
+        return False
+    (x0, y0, o0), (x1, y1, o1) = old, new
+    try:
+        return (x0.shape == x1.shape and y0.shape == y1.shape and o0 == o1
+                and np.array_equal(x0, x1, equal_nan=True)
+                and np.array_equal(y0, y1, equal_nan=True))
+    except (TypeError, ValueError):  # opts that do not compare, arrays of objects: redraw
+        return False
+
+
 class _KeptItems:
     """Plot items kept between redraws, keyed by what they show: a redraw gives them new data
     in place (creating a pyqtgraph item costs ~10× updating one; a heart switch redrew ~50).
@@ -181,9 +207,15 @@ class _KeptItems:
         return self.items[key][1]
 
     def curve(self, plot: pg.PlotItem, key: tuple, x, y, **opts) -> pg.PlotDataItem:
-        """A kept line ``key`` through ``(x, y)`` (``opts`` as for ``PlotItem.plot``)."""
+        """A kept line ``key`` through ``(x, y)`` (``opts`` as for ``PlotItem.plot``); left
+        as it is when they are those it shows already."""
         it = self.item(plot, key, pg.PlotDataItem)
-        it.setData(np.asarray(x), np.asarray(y), **opts)
+        x, y = np.asarray(x), np.asarray(y)
+        if not _same_data(getattr(it, "_kept_data", None), (x, y, opts)):
+            # setData drops the curve's cached path: the next paint re-paths it (the
+            # members' 8000 points were re-pathed when only a scenario changed, whatif13)
+            it.setData(x, y, **opts)
+            it._kept_data = (x, y, opts)
         return it
 
     def band(self, plot: pg.PlotItem, key: tuple, x, lo, hi, rgb) -> pg.FillBetweenItem:
@@ -297,6 +329,25 @@ def _cache_axes(plot: pg.PlotItem) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def _capped(label: QLabel, lines: int, px: int) -> QScrollArea:
+    """``label`` (word-wrapped) in a box ``lines`` of its text high, scrolling when the text is
+    longer: a longer text (the scenarios' key, once a what-if's results arrive) never resizes
+    the plots beside it. That relayout repainted the PV plot three times in one turn, with its
+    axes drawn anew (about 40 ms of GUI-thread CPU against 10, whatif13). ``px``: the label's
+    font size (its style sheet's) in pixels."""
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    box = QScrollArea()
+    box.setWidget(label)
+    box.setWidgetResizable(True)
+    box.setFrameShape(QFrame.Shape.NoFrame)
+    box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    font = QFont(label.font())
+    font.setPixelSize(px)
+    m = label.contentsMargins()
+    box.setFixedHeight(lines * QFontMetrics(font).lineSpacing() + m.top() + m.bottom() + 2)
+    return box
+
+
 def _research_label() -> QLabel:
     lab = QLabel(twinviewer.RESEARCH_USE)
     lab.setWordWrap(True)
@@ -335,7 +386,10 @@ class _RedrawOnce:
     def _redraw_soon(self) -> None:
         if not self._redraw_pending:
             self._redraw_pending = True
-            QTimer.singleShot(0, self._redraw_now)
+            # a timer, not a zero-delay call: the turn that changed the data (a what-if's
+            # results: the table, the step's curves) and this redraw are two turns with the
+            # other timers' turns between them, not one long one (whatif13)
+            QTimer.singleShot(REDRAW_AFTER_MS, self._redraw_now)
 
     def _scenarios(self) -> list:
         """The document's scenario definitions (their response modes name the overlays)."""
@@ -395,7 +449,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 2, 0, 2)
         lay.addWidget(self.tabs, 1)
-        lay.addWidget(self.status)
+        lay.addWidget(_capped(self.status, STATUS_LINES, 10))
         lay.addWidget(_research_label())
         self._connect_redraw(state)
         state.timeChanged.connect(self.set_time)
@@ -525,10 +579,10 @@ class PVLoopPanel(_RedrawOnce, QWidget):
             for name, r, rgb_s in scenario_medians(self.scenario_results, self._scenarios()):
                 sb = cycle.pv_band(r, side)
                 if sb is not None:
-                    p.plot(np.r_[sb.v_median, sb.v_median[:1]],
-                           np.r_[sb.p_median, sb.p_median[:1]],
-                           pen=pg.mkPen(*rgb_s, width=2.5,
-                                        style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
+                    kept.curve(p, ("scenario", name), np.r_[sb.v_median, sb.v_median[:1]],
+                               np.r_[sb.p_median, sb.p_median[:1]],
+                               pen=pg.mkPen(*rgb_s, width=2.5,
+                                            style=pg.QtCore.Qt.PenStyle.DashLine), name=name)
             measured[side] = self._draw_measured(side, p)
             mk = kept.item(p, ("marker",), lambda: NowDot(
                 size=12, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w")), ignore_bounds=True)
@@ -755,12 +809,13 @@ class WiggersPanel(_RedrawOnce, QWidget):
         self._series(self.p_flow, ("Q_MV", "Q_AV"), t)
         dash = pg.QtCore.Qt.PenStyle.DashLine
         overlays = scenario_medians(self.scenario_results, self._scenarios())
-        for _name, r, rgb in overlays:
+        for name, r, rgb in overlays:
             ts = np.linspace(0.0, cycle.beat_period_s(r), r.time.shape[1])
             for plot, sig in ((self.p_press, "p_AO"), (self.p_press, "p_LV"),
                               (self.p_vol, "V_LV"), (self.p_rvol, "V_RV")):
                 if cycle.signal(r, sig) is not None:
-                    plot.plot(ts, cycle.band(r, sig)[0], pen=pg.mkPen(*rgb, width=2, style=dash))
+                    self._kept.curve(plot, ("scenario", name, sig), ts, cycle.band(r, sig)[0],
+                                     pen=pg.mkPen(*rgb, width=2, style=dash))
         self._key_text = _wiggers_key(results)  # only the signals the model's roles give
         self._key_text += "".join(f"<br><span style='color: rgb{c}'>- - {n}</span>"
                                   for n, _, c in overlays)

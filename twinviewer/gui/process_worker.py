@@ -146,8 +146,10 @@ class ProcessWorker:
         Modules the child imports as soon as it starts (ahead of the first job).
     """
 
-    def __init__(self, name: str, warm: tuple[str, ...] = ()) -> None:
+    def __init__(self, name: str, warm: tuple[str, ...] = (), *,
+                 nice: int | None = None) -> None:
         self.name, self.warm = name, tuple(warm)
+        self.nice = CHILD_NICE if nice is None else nice  # the child's, above this process's
         self._proc: subprocess.Popen | None = None
         self._to: Connection | None = None  # jobs, cancels and shared objects
         self._from: Connection | None = None  # progress and results
@@ -187,6 +189,7 @@ class ProcessWorker:
         # checkout's folder, the helper ran that checkout's code (Python ≥ 3.11)
         env["PYTHONSAFEPATH"] = "1"
         env[WARM_IN_BACKGROUND] = "1" if background else "0"
+        env[HELPER_NICE] = str(self.nice)
         fds = (job_r.fileno(), res_w.fileno())
         self._proc = subprocess.Popen([*_helper_command(fds), *self.warm], pass_fds=fds,
                                       env=env, stdin=subprocess.DEVNULL)
@@ -373,6 +376,10 @@ def _picklable(exc: BaseException, tb: str) -> BaseException:
 #: How much lower the helper's scheduling priority is than the GUI process's (``nice``).
 CHILD_NICE = 5
 
+#: The child's environment variable giving its nice above the GUI process's
+#: (:attr:`ProcessWorker.nice`; default :data:`CHILD_NICE`).
+HELPER_NICE = "TWINVIEWER_HELPER_NICE"
+
 #: The child's environment variable saying whether its warm imports run at the lowest
 #: priority ("1": it was started for a background job).
 WARM_IN_BACKGROUND = "TWINVIEWER_HELPER_WARM_IN_BACKGROUND"
@@ -480,8 +487,8 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
                 todo.put(msg)
 
     try:  # below the GUI process: on a busy machine its frames get a CPU first (before
-        os.nice(CHILD_NICE)  # the threads start: they inherit it)
-    except OSError:  # pragma: no cover - not allowed here: same priority
+        os.nice(int(os.environ.pop(HELPER_NICE, CHILD_NICE)))  # the threads start)
+    except (OSError, ValueError):  # pragma: no cover - not allowed here: same priority
         pass
     threading.Thread(target=read, daemon=True).start()
     background = _Background()

@@ -11,7 +11,10 @@ released.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -49,10 +52,11 @@ from twinviewer.gui import process_worker
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.model_jobs import (
     helper,
+    live_applied_in_process,
     live_in_process,
     preview_helper,
     scenario_ensembles,
-    scenarios_in_process,
+    scenarios_in_helper,
     use_helper,
 )
 from twinviewer.gui.prepared import loop_curves
@@ -91,6 +95,9 @@ LIVE_METRICS = ("CO", "LVEDP", "LAP", "MAP", "HR", "AV_mean_gradient", "MR_fract
 PALETTE = [(30, 90, 200), (200, 30, 40), (40, 150, 90), (230, 140, 20), (120, 60, 170),
            (20, 160, 170), (170, 110, 60)]
 BASE_RGB = (90, 90, 90)
+#: ms between the turns that add a new run's plot items (:meth:`ScenarioPanel._draw_next`):
+#: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
+DRAW_EVERY_MS = 40
 SLIDER_STEPS = 200
 #: Result table columns (headers wrap onto two lines to keep the columns narrow).
 #: Width (px) of the results table from which names and changes take one line each.
@@ -257,14 +264,42 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
     before, stall12)."""
     paired = _paired(base, results)
     table = None
-    if base is not None and paired:
-        from twinviewer.explain.evidence_flags import scenario_evidence
-        from twinviewer.personalize.shown import context_of_twin
+    with _quick_switch():
+        if base is not None and paired:
+            from twinviewer.explain.evidence_flags import scenario_evidence
+            from twinviewer.personalize.shown import context_of_twin
 
-        table = scenario_table(
-            base, paired, TABLE_METRICS, predictive=context_of_twin(twin),
-            evidence=scenario_evidence([s for s in scenarios if s.name in paired], run=False))
-    return PreparedTable(twin, base, paired, scenarios, table)
+            table = scenario_table(
+                base, paired, TABLE_METRICS, predictive=context_of_twin(twin),
+                evidence=scenario_evidence([s for s in scenarios if s.name in paired],
+                                           run=False))
+        return PreparedTable(twin, base, paired, scenarios, table)
+
+
+_SWITCH = {"users": 0, "saved": 0.005}
+_SWITCH_LOCK = threading.Lock()
+#: The interpreter's switch interval (s) while a table is prepared (:func:`_quick_switch`).
+QUICK_SWITCH_S = 0.0005
+
+
+@contextmanager
+def _quick_switch() -> Iterator[None]:
+    """A short interpreter switch interval while the job's thread prepares the table: its
+    ~50 ms of small numpy steps hold the interpreter lock, and each of the GUI thread's calls
+    into Python (a frame, a paint) waited up to the default 5 ms for it (whatif13: 30–60 ms
+    of a stall's wall time was this wait). Threads that overlap share one saved value."""
+    with _SWITCH_LOCK:
+        if _SWITCH["users"] == 0:
+            _SWITCH["saved"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(QUICK_SWITCH_S, _SWITCH["saved"]))
+        _SWITCH["users"] += 1
+    try:
+        yield
+    finally:
+        with _SWITCH_LOCK:
+            _SWITCH["users"] -= 1
+            if _SWITCH["users"] == 0:
+                sys.setswitchinterval(_SWITCH["saved"])
 
 
 def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]]:
@@ -321,6 +356,7 @@ class ScenarioPanel(QWidget):
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
         self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
+        self._draw_pending = False  # a timer will add the next new run's items (_draw_next)
         self._runs_to_draw: list = []  # (name, curves, colour) of the runs to show
         self._runs_drawn = 0  # how many of them are drawn
         self.ranking = None
@@ -885,13 +921,15 @@ class ScenarioPanel(QWidget):
         ensemble = twin.ensemble
 
         ran_failed: dict[str, str] = {}  # filled on the job's thread, read in done()
-        if self.in_process and use_helper(twin, scenarios):
+        if self.in_process and use_helper(twin):
             worker = helper()
 
-            def ensembles(progress, is_cancelled):  # this thread only waits on the pipe
-                return scenarios_in_process(worker, model, ensemble, base, scenarios,
-                                            progress=progress, cancel=is_cancelled,
-                                            failed=ran_failed)
+            # this thread only waits on the pipe, or runs a plug-in's transform (guarded,
+            # within its budget): every simulation is the helper's, whatever the scenarios
+            def ensembles(progress, is_cancelled):
+                return scenarios_in_helper(worker, model, ensemble, base, scenarios,
+                                           progress=progress, cancel=is_cancelled,
+                                           failed=ran_failed)
         else:
             def ensembles(progress, is_cancelled):
                 return scenario_ensembles(model, ensemble, base, scenarios,
@@ -1095,20 +1133,23 @@ class ScenarioPanel(QWidget):
         self._runs_to_draw, self._runs_drawn = runs, 0
         self._draw_next()
 
-    def _draw_next(self) -> None:
-        """Draw the runs not drawn yet: the kept items at once, and at most one new run's
-        items per turn of the event loop (adding pyqtgraph items is 10–15 ms a run), so that
-        the turn the results arrive in, with the table, stays short while the cine plays."""
+    def _draw_next(self, *, new: bool = False) -> None:
+        """Draw the runs not drawn yet: the kept items at once, and one new run's items per
+        call (adding pyqtgraph items is 5–15 ms a run); the turn the results arrive in
+        (``new`` False) adds none. The next call follows on a timer :data:`DRAW_EVERY_MS`
+        later, so the cine's frames run between them (whatif13: with zero-delay calls, the
+        results' turn, the new items and a frame came in one 80-ms gap)."""
         runs, slots = self._runs_to_draw, self._curve_slots
-        made = False
         while self._runs_drawn < len(runs):
             i = self._runs_drawn
             if i == len(slots):
-                if made:
-                    QTimer.singleShot(0, self._draw_next)
+                if not new:
+                    if not self._draw_pending:
+                        self._draw_pending = True
+                        QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
                     return
                 slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
-                made = True
+                new = False
             name, curves, rgb = runs[i]
             slots[i].show(name, curves, rgb)
             self._runs_drawn += 1
@@ -1118,6 +1159,10 @@ class ScenarioPanel(QWidget):
             legend.clear()  # in the runs' order, under the live curve
             for item in (self.live_curve, *(s.loop for s in slots)):
                 legend.addItem(item, item.opts["name"])
+
+    def _draw_later(self) -> None:
+        self._draw_pending = False
+        self._draw_next(new=True)
 
     def curves_drawn(self) -> bool:
         """Whether every run's curves are drawn (:meth:`_draw_next`)."""
@@ -1233,14 +1278,16 @@ class ScenarioPanel(QWidget):
             self._show_live(exc)
             return
         model, params = model_of(twin), twin.params
-        if self.in_process and use_helper(twin, [scenario]):
+        if self.in_process and use_helper(twin):
             worker = preview_helper()
+            # a plug-in's step is applied on the job's thread here (loaded and guarded in
+            # this process only; its transform may take its whole budget), then simulated
+            # in the helper with the built-in ones
+            there = live_in_process if use_helper(twin, [scenario]) else live_applied_in_process
 
             def predict():
-                return live_in_process(worker, model, params, scenario)
-        else:  # a plug-in's intervention or model (loaded and guarded in this process
-            # only), or no helper: on the job's thread, never the GUI thread (its first
-            # prediction imports numba here; a plug-in's transform may take its whole budget)
+                return there(worker, model, params, scenario)
+        else:  # a plug-in's model, or no helper: on the job's thread, never the GUI thread
             def predict():
                 return self._predict_here(twin, scenario)
 

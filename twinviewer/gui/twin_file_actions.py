@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as _dt
-import hashlib
-import io
 import logging
 import os
 import subprocess
@@ -26,10 +24,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
-from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.twin import Twin
 from twinviewer.document import FileContext
 from twinviewer.gui import file_dialogs
@@ -40,7 +37,6 @@ from twinviewer.io import (
     TwinFileError,
     load_twin,
     parameter_table,
-    twin_bytes,
 )
 from twinviewer.io.autosave import Autosaver
 from twinviewer.io.twinfile import SCHEMA_VERSION, SUFFIX
@@ -86,22 +82,46 @@ def _ask_passphrase(window, title: str, confirm: bool) -> str | None:
 
 
 def save_twin_as(window, state, path: str | Path | None = None, *,
-                 passphrase: str | None = None, encrypt: bool = False) -> Path | None:
+                 passphrase: str | None = None, encrypt: bool = False,
+                 wait: bool = True) -> Path | None:
     """Save the open twin to a .twin file (asks for the file when ``path`` is None).
+
+    The document is taken as it stands (by reference) and written from a thread of its own:
+    serialised, encrypted and written atomically in the file helper (:func:`write_file`),
+    so the window keeps drawing; a busy dialog shows while it takes longer than
+    :data:`SAVE_DIALOG_MS`. The document is marked saved only once the file is written,
+    and only if the user changed nothing meanwhile. A failure (disk full, permission
+    denied, a folder of that name) is said with the file's name and leaves the document
+    as it was, unsaved, and any earlier file whole. While one save runs, another is refused
+    with a message: never two writers of one document.
 
     Parameters
     ----------
     encrypt : bool
         Ask for a passphrase (twice) and encrypt the file.
+    wait : bool, default True
+        Return once the file is written (the window keeps running meanwhile); False:
+        return as soon as the write is started (its outcome is said in a message).
 
     Returns
     -------
     Path or None
-        The saved file, or None if nothing was saved (the reason is in a message).
+        The saved file (with ``wait=False``: the file being written), or None if nothing
+        was saved (the reason is in a message).
+
+    Examples
+    --------
+    >>> save_twin_as(window, window.state, "case.twin")  # doctest: +SKIP
+    PosixPath('case.twin')
     """
     twin = state.session.twin
     if twin is None:
         _message(state, "warning", "There is no twin to save.")
+        return None
+    busy = getattr(state, "_saving", None)
+    if busy is not None:
+        _message(state, "warning", f"Not saved again: {busy.name} is still being written; "
+                                   f"save once it is done.")
         return None
     ctx = context(state)
     if path is None:
@@ -118,16 +138,143 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
             _message(state, "warning", "Not saved: the passphrases were empty or differed.")
             return None
     try:
-        state.session.save(path, passphrase=passphrase)
-    except (TwinFileError, OSError) as exc:
-        _message(state, "error", f"Could not save the twin: {exc}")
+        request = state.session.save_request(path, passphrase=passphrase)
+    except TwinFileError as exc:
+        _message(state, "error", f"Could not save the twin to {path}: {exc}")
         return None
+    state._saving = request.target
+    outcome: dict[str, Any] = {}
+    loop: list[QEventLoop] = []
     controller = getattr(state, "_autosave_controller", None)
-    if controller is not None:
-        controller.mark_saved()
-    encrypted = context(state).passphrase is not None
-    _message(state, "info", f"Twin saved to {path.name}" + (" (encrypted)" if encrypted else ""))
-    return path
+    if controller is not None:  # an autosave now would only queue before this save
+        controller.debounce.stop()
+
+    def finish(error: BaseException | None) -> None:
+        state._saving = None
+        relay.deleteLater()
+        outcome["error"] = error
+        if error is not None:
+            _message(state, "error", f"Could not save the twin to {request.target}: "
+                                     f"{save_problem(error)}. The twin is kept as it was"
+                                     + (", with its unsaved changes." if state.session.dirty
+                                        else "."))
+            if controller is not None and state.session.dirty:
+                controller.debounce.start()  # the autosave keeps the work meanwhile
+        elif state.session.saved(request) and controller is not None:
+            controller.mark_saved_soon()  # the autosave holds nothing newer: not needed
+        if error is None:
+            encrypted = request.options.get("passphrase") is not None
+            _message(state, "info", f"Twin saved to {request.target.name}"
+                     + (" (encrypted)" if encrypted else "")
+                     + ("" if not state.session.dirty or state.session.twin is not
+                        request.source else "; changes made meanwhile are not saved yet"))
+        for lp in loop:
+            lp.quit()
+
+    def work() -> None:
+        try:
+            write_file("save", request.twin, {"path": request.target, "twin": request.twin,
+                                              "options": request.options})
+        except BaseException as exc:  # noqa: BLE001 - every failure is said, none lost
+            relay.done.emit(exc)
+            return
+        relay.done.emit(None)
+
+    # a thread of its own, not the jobs' pool: a Save never queues behind a calibration
+    # or a what-if holding the pool's threads (not a daemon: an exit waits for the write)
+    relay = _Relay(state)
+    relay.done.connect(finish)
+    threading.Thread(target=work, name=f"save {request.target.name}").start()
+    if not wait:
+        return request.target
+    if "error" not in outcome:
+        _wait_for_save(window, request.target, loop)
+    return request.target if outcome.get("error", True) is None else None
+
+
+class _Relay(QObject):
+    """Brings a save's outcome (None, or the error) from its thread to the GUI thread."""
+
+    done = Signal(object)
+
+
+#: A save that takes longer than this (ms) shows a progress dialog while the window waits.
+SAVE_DIALOG_MS = 400
+
+
+def _wait_for_save(window, target: Path, loop: list[QEventLoop]) -> None:
+    """Run the event loop until the save finishes (``loop`` holds the loop it quits):
+    the window keeps drawing, and after :data:`SAVE_DIALOG_MS` a window-modal busy dialog
+    says what is being written (and keeps other actions from starting meanwhile)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog, QWidget
+
+    shown: list[QProgressDialog] = []
+
+    def show() -> None:
+        if not loop or not isinstance(window, QWidget):
+            return
+        dialog = QProgressDialog(f"Saving {target.name}…", "", 0, 0, window)
+        dialog.setCancelButton(None)  # an atomic write is not stopped halfway
+        dialog.setWindowTitle("Saving")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        shown.append(dialog)
+
+    lp = QEventLoop()
+    loop.append(lp)
+    QTimer.singleShot(SAVE_DIALOG_MS, show)
+    try:
+        lp.exec()
+    finally:
+        loop.clear()
+        for dialog in shown:
+            dialog.close()
+            dialog.deleteLater()
+
+
+def save_problem(exc: BaseException) -> str:
+    """What went wrong in a save, in words (the file is named by the caller).
+
+    Examples
+    --------
+    >>> import errno
+    >>> save_problem(OSError(errno.ENOSPC, "No space left on device"))
+    'the disk is full (no space left on device)'
+    >>> save_problem(IsADirectoryError(errno.EISDIR, "Is a directory"))
+    'that name is a folder, not a file'
+    """
+    import errno
+
+    from twinviewer.gui.model_jobs import file_errno
+
+    said = {errno.ENOSPC: "the disk is full (no space left on device)",
+            errno.EDQUOT: "the disk quota is used up",
+            errno.EACCES: "permission denied (this folder or file is not writable)",
+            errno.EPERM: "permission denied (this folder or file is not writable)",
+            errno.EISDIR: "that name is a folder, not a file",
+            errno.ENOENT: "the folder does not exist",
+            errno.EROFS: "the disk is read-only"}
+    if file_errno(exc) in said:
+        return said[file_errno(exc)]
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def write_file(job: str, twin: Twin, kwargs: dict[str, Any]) -> Any:
+    """Run a file job (:func:`~twinviewer.gui.model_jobs.file_written`: ``"save"`` or
+    ``"autosave"``) from a job's thread: in the file helper when one can run, else — or if
+    it cannot take the job — here; the same file either way."""
+    from twinviewer.gui import model_jobs
+    from twinviewer.gui.process_worker import available
+
+    if available():
+        try:
+            return model_jobs.file_written(job, kwargs, worker=model_jobs.file_helper())
+        except model_jobs.HelperUnavailable as exc:
+            log.warning("%s; writing the file here", exc)
+    return model_jobs.file_written(job, kwargs)
 
 
 def save_twin(window, state) -> Path | None:
@@ -236,18 +383,20 @@ def write_snapshot(path: Path, twin: Twin, options: dict[str, Any]) -> None:
     """Write the report's .twin snapshot of ``twin`` at ``path`` (``options``: the keyword
     arguments of :func:`~twinviewer.io.twinfile.twin_bytes`), from a job's thread.
 
-    It is written in the model helper (:func:`~twinviewer.gui.model_jobs.twin_file_written`)
-    when one can run and the twin's model is an installed one, so the serialisation's long
-    copies do not hold this process's interpreter lock (118 ms once, stall12); otherwise, or
-    if the helper dies or fails meanwhile, here. Both give the same file, bit for bit. An export
-    pressed while a calibration runs in the helper waits for it.
+    It is written in the file helper (:func:`~twinviewer.gui.model_jobs.twin_file_written`
+    in :func:`~twinviewer.gui.model_jobs.file_helper`) when one can run and the twin's model
+    is an installed one, so the serialisation's long copies do not hold this process's
+    interpreter lock (118 ms once, stall12); otherwise, or if the helper dies or fails
+    meanwhile, here. Both give the same file, bit for bit. An export pressed while a Save
+    or an autosave is being written waits for it (not for a calibration: save13).
     """
     from twinviewer.gui import model_jobs
     from twinviewer.gui.process_worker import HelperDied
 
     if model_jobs.use_helper(twin):
         try:
-            model_jobs.twin_file_written(path, twin, options, worker=model_jobs.helper())
+            model_jobs.twin_file_written(path, twin, options,
+                                         worker=model_jobs.file_helper())
             return
         # the helper died, its pipe broke or its write failed: written here (an error that
         # is the file's own is raised again here and reported)
@@ -350,10 +499,11 @@ class AutosaveController(QObject):
 
     Every document change the user makes (the twin, a note or other audit entry, scenarios and
     their results) restarts a short single-shot timer; when it fires, the GUI thread only takes
-    a snapshot of what a save writes (references, no serialising) and a worker thread
-    serialises it and writes it atomically, so a large 4D twin does not stall the GUI. While
-    the cine plays (``busy``) the worker waits, at most ``max_defer_s``, so an autosave never
-    competes with playback. A slow timer (``interval_s``) is a second net.
+    a snapshot of what a save writes (references, no serialising) and a worker thread sends
+    it to the file helper, which serialises, digests and writes it atomically
+    (:func:`write_file`; here where no helper runs), so a large 4D twin does not stall the
+    GUI. While the cine plays (``busy``) the worker waits, at most ``max_defer_s``, so an
+    autosave never competes with playback. A slow timer (``interval_s``) is a second net.
 
     Parameters
     ----------
@@ -405,6 +555,7 @@ class AutosaveController(QObject):
                              ("twin", "audit", "scenarios", "scenario_results", "dirty",
                               "draft")]
         state._autosave_controller = self
+        self._helper_started = False
         # the file-name key (and pydicom, which loads it) ready before the first edit
         self._pool.submit(self._warm)
 
@@ -416,6 +567,9 @@ class AutosaveController(QObject):
         try:
             if self.state.session.dirty:
                 self.debounce.start()  # restarts: written once the user pauses
+                if not self._helper_started:  # the first change: the writer gets ready
+                    self._helper_started = True  # (its start is not a Save's wait)
+                    self._pool.submit(_start_file_helper)
         except RuntimeError:  # the window (and this controller's timer) is gone
             self._drop_subscriptions()
 
@@ -438,24 +592,25 @@ class AutosaveController(QObject):
 
     def _write(self, twin: Twin, kw: dict[str, Any], passphrase: str | None,
                origin: Path | None, *, changed: bool = False) -> tuple[str, Path | None]:
-        """Serialise and write (any thread); returns the content digest and the path written
+        """Serialise and write (any thread; the work itself in the file helper: see
+        :func:`write_file`); returns the content digest and the path written
         (None: unchanged since the last autosave). ``changed``: the user just edited, so
         write first and digest after (a 35 MB 4D twin takes ~1 s to digest)."""
         with self._lock:
-            # manifest carries a timestamp: digest the plaintext content, not the zip bytes
-            # (an encrypted file is not a zip, and its salt changes on every write)
-            plain = twin_bytes(twin, **kw)
-            digest = None if changed else _content_digest(plain)
-            if digest is not None and self._last_digest.get(id(twin)) == digest:
-                return digest, None
-            data = plain if passphrase is None else \
-                twin_bytes(twin, **kw, passphrase=passphrase)
+            # serialised, digested and written in the file helper: here the twin is only
+            # walked by pickle (the serialising's copies held the interpreter lock 60–350
+            # ms, stall12b). The digest is of the plaintext content (an encrypted file's
+            # salt changes on every write, and the manifest carries a timestamp).
             self.autosaver.directory.mkdir(parents=True, exist_ok=True)
             path = self.autosaver.path_for(twin)
-            atomic_write_bytes(path, data)
+            digest, written = write_file("autosave", twin, {
+                "path": path, "twin": twin, "options": kw, "passphrase": passphrase,
+                "last_digest": self._last_digest.get(id(twin)), "changed": changed})
+            if not written:
+                return digest, None
             self.autosaver.note_origin(twin, origin)
-            self._last_digest[id(twin)] = digest or _content_digest(plain)
-            return self._last_digest[id(twin)], path
+            self._last_digest[id(twin)] = digest
+            return digest, path
 
     def autosave_soon(self, changed: bool = True) -> Future | None:
         """Autosave the user's changes in the worker thread (what both timers call).
@@ -532,6 +687,17 @@ class AutosaveController(QObject):
         self.autosaver.mark_saved(twin)
         self.discard()
 
+    def mark_saved_soon(self) -> None:
+        """:meth:`mark_saved` once an autosave being written has ended (polled on the GUI
+        thread, which never waits for it), if the twin is still saved then."""
+        pending = self._pending
+        if pending is not None and not pending.done():
+            self.debounce.stop()
+            QTimer.singleShot(50, self.mark_saved_soon)
+            return
+        if self.state.session.twin is not None and not self.state.session.dirty:
+            self.mark_saved()
+
     def discard(self) -> None:
         """The user chose to discard the open twin's unsaved work: its autosave goes too, so
         the next start does not offer to restore what the user threw away."""
@@ -551,15 +717,22 @@ class AutosaveController(QObject):
         self._pool.shutdown(wait=False)
 
 
+def _start_file_helper() -> None:
+    """Start the file helper (:func:`~twinviewer.gui.model_jobs.file_helper`) where one can
+    run; from a worker thread (starting a process takes a moment)."""
+    from twinviewer.gui import model_jobs
+    from twinviewer.gui.process_worker import available
+
+    if available():
+        with contextlib.suppress(OSError):
+            model_jobs.file_helper().start()
+
+
 def _content_digest(data: bytes) -> str:
     """SHA-256 over the members (not the manifest, whose 'written' time always changes)."""
-    h = hashlib.sha256()
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for name in sorted(zf.namelist()):
-            if name != "manifest.json":
-                h.update(name.encode())
-                h.update(zf.read(name))
-    return h.hexdigest()
+    from twinviewer.gui.model_jobs import content_digest
+
+    return content_digest(data)
 
 
 def discard_unsaved(state) -> None:

@@ -15,7 +15,8 @@ __all__ = lazy_package(__name__, {
     "intervention": ("Intervention", "InterventionError", "Setting"),
     "library": ("LIBRARY", "get_intervention", "register"),
     "ranking": ("Constraint", "Goal", "Ranking", "rank"),
-    "scenario": ("apply_scenario", "check_scenario", "parse_scenario", "parse_step",
-                 "scenario_label", "scenario_title", "step_text"),
+    "scenario": ("AppliedScenario", "applied", "apply_scenario", "check_scenario",
+                 "parse_scenario", "parse_step", "scenario_label", "scenario_title",
+                 "step_text"),
     "single": ("SingleTwinPredictor",),
 })

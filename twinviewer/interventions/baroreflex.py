@@ -17,7 +17,9 @@ resistance      SYS.R_AR × (1 − g_R·e)                      g_R = 0.020
 venous tone     V_total − g_V·e (unstressed → stressed)     g_V = 13 mL
 ==============  ==========================================  =====================
 
-each factor bounded to [0.5, 1.7] and the volume shift to ±15 % of V_total. The closed-loop
+each factor bounded to [0.5, 1.7] and the volume shift to ±15 % of V_total, and each effector
+saturating at the edge of its parameter's plausible range (a reflex cannot drive contractility
+past the most the model accepts; physio13b). The closed-loop
 steady state is the error e* at which the model, run with the effectors set by e*, gives
 MAP = MAP_set + e*; it is found per member by a secant iteration on e (each step one warm-started
 ensemble run). Why steady state rather than a dynamic reflex: the what-ifs compare periodic
@@ -257,13 +259,27 @@ def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,
     for name, gain, b in (("HR", G_HR, b_hr), ("LV.EA", G_EA, b_sym), ("RV.EA", G_EA, b_sym),
                           ("SYS.R_AR", G_R, b_sym)):
         if name not in held:
-            out[:, ctx.col(name)] *= factor(gain, b)
+            j = ctx.col(name)
+            out[:, j] = _saturate(model, j, P[:, j], out[:, j] * factor(gain, b))
     if "V_total" not in held:
         j = ctx.col("V_total")
         shift = np.clip(-G_V_ML * b_sym * e, -MAX_VOLUME_SHIFT * P[:, j],
                         MAX_VOLUME_SHIFT * P[:, j])
-        out[:, j] += shift
+        out[:, j] = _saturate(model, j, P[:, j], out[:, j] + shift)
     return out
+
+
+def _saturate(model: ModelSpec, j: int, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The reflex's value of parameter ``j`` held within the model's plausible range.
+
+    An effector saturates: the reflex cannot drive contractility, rate, resistance or volume
+    past what the model accepts as physiological (physio13b: at dobutamine 20 µg/kg/min in
+    hfpef the reflex's extra contractility took LV.EA past 15 mmHg/mL, the member was refused
+    by the simulator and shown as "no periodic member"). A value the intervention itself set
+    outside the range is left as it is (interventions refuse, never clamp).
+    """
+    lo, hi = model.parameters[j].plausible
+    return np.clip(after, np.minimum(before, lo), np.maximum(before, hi))
 
 
 def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,

@@ -18,7 +18,12 @@ from twinviewer.core.format import change
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
-from twinviewer.interventions.scenario import apply_scenario, held_parameters, lvef_of
+from twinviewer.interventions.scenario import (
+    AppliedScenario,
+    apply_scenario,
+    held_parameters,
+    lvef_of,
+)
 from twinviewer.physiology import METRIC_BY_NAME, Cancelled, Results, Settings, simulate
 from twinviewer.physiology.model import ModelSpec
 from twinviewer.physiology.plausible import beyond_legend, beyond_mark
@@ -674,7 +679,8 @@ def scenario_table(baseline: Results, results: Mapping[str, Results],
                          {k: list(v) for k, v in (evidence or {}).items() if v})
 
 
-def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scenario], *,
+def run_scenarios(model: ModelSpec, baseline: Results,
+                  scenarios: Sequence[Scenario | AppliedScenario], *,
                   settings: Settings | None = None,
                   progress: Callable[[float, str], None] | None = None,
                   cancel: Callable[[], bool] | None = None,
@@ -687,11 +693,13 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
         The twin's model.
     baseline : Results
         The baseline ensemble run (its ``params`` and ``final_state`` are used).
-    scenarios : sequence of Scenario
+    scenarios : sequence of Scenario or AppliedScenario
         Distinct names; ``'baseline'`` is reserved. A scenario whose ``regulation`` is
         ``'regulated'`` is run to the baroreflex's closed-loop steady state
         (:mod:`~twinviewer.interventions.baroreflex`); its results' ``params`` then hold the
-        reflex's effector values.
+        reflex's effector values. An :class:`~twinviewer.interventions.AppliedScenario`
+        (its steps applied to ``baseline.params`` elsewhere: a plug-in's, in the app) is
+        simulated as it is; its interventions are not looked up here.
     progress, cancel : callable, optional
         ``progress(fraction, text)``; ``cancel() -> bool`` stops with
         :class:`~twinviewer.physiology.Cancelled`.
@@ -714,6 +722,9 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
     matrices: list[np.ndarray | None] = []
     for s in scenarios:
         try:
+            if isinstance(s, AppliedScenario):
+                matrices.append(_applied_matrix(s, baseline.params))
+                continue
             matrices.append(apply_scenario(model, baseline.params, s,
                                            baseline_lvef=lvef_of(baseline)))
         except Cancelled:
@@ -733,7 +744,8 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
             def sub(f, text, i=i, name=sc.name):
                 progress((i + f) / k, f"{name}: {text}")
         try:
-            out[sc.name] = _run_one(model, baseline, sc, P, settings, sub, cancel)
+            held = sc.held if isinstance(sc, AppliedScenario) else None
+            out[sc.name] = _run_one(model, baseline, sc, P, settings, sub, cancel, held)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - as above
@@ -743,8 +755,19 @@ def run_scenarios(model: ModelSpec, baseline: Results, scenarios: Sequence[Scena
     return out
 
 
-def _run_one(model, baseline, sc, P, settings, progress, cancel) -> Results:
-    """One scenario's parameter matrix ``P`` simulated (then regulated, if so chosen)."""
+def _applied_matrix(s: AppliedScenario, params: np.ndarray) -> np.ndarray:
+    """An applied scenario's matrix, refused if it is not one of the baseline's shape."""
+    P = np.asarray(s.params, dtype=float)
+    if P.shape != np.shape(params):
+        raise InterventionError(f"scenario {s.name!r} was applied to {P.shape} parameters, "
+                                f"the baseline has {np.shape(params)}")
+    return P
+
+
+def _run_one(model, baseline, sc, P, settings, progress, cancel,
+             held: tuple[str, ...] | None = None) -> Results:
+    """One scenario's parameter matrix ``P`` simulated (then regulated, if so chosen; the
+    reflex leaves ``held`` alone, by default :func:`held_parameters` of ``sc``)."""
     acute = simulate(model, P, warm_start=baseline.final_state, settings=settings,
                      progress=progress, cancel=cancel)
     if getattr(sc, "regulation", "acute") != "regulated":
@@ -752,4 +775,4 @@ def _run_one(model, baseline, sc, P, settings, progress, cancel) -> Results:
     from twinviewer.interventions.baroreflex import regulate
 
     return regulate(model, P, baseline, settings=settings, acute=acute,
-                    held=held_parameters(sc)).results
+                    held=held_parameters(sc) if held is None else held).results

@@ -4,7 +4,8 @@ Magnitudes are anchored to the acute haemodynamic studies collected in
 ``shared/INTERVENTIONS.md`` §4. Those studies report heart rate, cardiac output, pressures and
 resistances; translating them into model parameters (contractility EA, stressed volume) is
 marked UNSOURCED where no source gives the parameter itself. Effects scale linearly with dose
-between the anchors (Emax for the ACE inhibitor) and are refused above the dose range.
+between the anchors (Emax for the ACE inhibitor and milrinone) and are refused above the
+dose range.
 Magnitudes fitted to evidence rows (each named below and in the rows' ``"fitted"`` field) are
 refitted with ``python -m twinviewer.interventions.refit`` (groups and rows in
 :data:`twinviewer.interventions.refit.GROUPS`).
@@ -308,6 +309,10 @@ DIURETIC = Intervention(
 #: EF 15 %) alone, run regulated (`refit --group inotrope`); the two post-operative rows
 #: (Sakamoto, EF 41 %) are predictions. Until physio13 one response for every heart, fitted to
 #: the dobutamine 5 and 10 rows (HR 0.08, EA 0.31, R 0.49), passed neither.
+#: Linear in dose above the reference up to the setting's 20 µg/kg/min: contractility indices
+#: rose linearly over 5–20 µg/kg/min in conscious dogs (Hinds & Hawthorne, Am J Cardiol
+#: 1975;36:894), so no saturating form was adopted (physio13b; the human Ees at 20 stays
+#: UNSOURCED). A heart that would leave LV.EA's plausible range is refused by name.
 INO_REF = 10.0
 INO_HR_RISE = 0.194
 #: Contractility gain of a non-failing heart at the reference dose (fitted, see above; × 0.365
@@ -375,13 +380,37 @@ MIL_R_DROP = 0.53
 #: with a dose-ranging study's largest bolus (Fitzpatrick 1987: 75 µg/kg, CI +37 %, PCWP
 #: −28 %): the refit passes one row or the other, never both (docs/notes/drugs10.md).
 MIL_VOLUME_ML = 530.0
+#: Emax dose-response (physio13b), ED50 in units of the reference dose. Fitzpatrick et al.,
+#: Am Heart J 1987;114:97 (dose-ranging boluses in NYHA III-IV heart failure): CI +12 % after
+#: 12.5 µg/kg and +37 % after 75 µg/kg; E = Emax·d/(ED50 + d) through both gives ED50 53.6
+#: µg/kg (Emax +63 %). The label pairs the 50 µg/kg load with the 0.5 µg/kg/min reference
+#: infusion; equating bolus and infusion in those units (ED50 = 53.6/50 of the reference) and
+#: giving every milrinone effect the CI's shape are UNSOURCED. At the reference the effect is
+#: the fitted one; at the labelled maximum 0.75 it is × 1.21 (linear: × 1.5, which took
+#: SYS.R_AR below its plausible range on most presets: SVR −80 %).
+_FITZ_UG_KG = (12.5, 75.0)  # boluses
+_FITZ_CI_RISE = (12.0, 37.0)  # % at those boluses
+_q = _FITZ_CI_RISE[1] / _FITZ_CI_RISE[0]
+MIL_ED50 = ((_q - 1.0) * _FITZ_UG_KG[0] * _FITZ_UG_KG[1]
+            / (_FITZ_UG_KG[1] - _q * _FITZ_UG_KG[0]) / 50.0)
+
+
+def _mil_emax(f: float) -> float:
+    """Effect at ``f`` × the reference dose, as a multiple of the reference effect.
+
+    Examples
+    --------
+    >>> _mil_emax(0.0), _mil_emax(1.0), round(_mil_emax(1.5), 2)
+    (0.0, 1.0, 1.21)
+    """
+    return f * (1.0 + MIL_ED50) / (MIL_ED50 + f)
 
 
 def _milrinone(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
-    f = s["dose"] / MIL_REF
-    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 + MIL_EA_RISE * f)
-    scale(ctx, P, ["SYS.R_AR"], 1.0 - MIL_R_DROP * min(f, 1.5))
-    _venodilate(ctx, P, MIL_VOLUME_ML * f)
+    g = _mil_emax(s["dose"] / MIL_REF)
+    scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 + MIL_EA_RISE * g)
+    scale(ctx, P, ["SYS.R_AR"], 1.0 - MIL_R_DROP * g)
+    _venodilate(ctx, P, MIL_VOLUME_ML * g)
     return P
 
 
@@ -392,7 +421,8 @@ MILRINONE = Intervention(
         "dose", "ug/kg/min", 0.5, (0.0, 0.75),
         "milrinone infusion after a 50 µg/kg load; at 0.5 µg/kg/min LV/RV EA +43 %, SYS.R_AR "
         "−53 % and 530 mL of stressed volume venodilated (UNSOURCED translations fitted to "
-        "CI +38 %, PCWP −28 %, SVR 1809 → 891); linear in dose", label="Milrinone",
+        "CI +38 %, PCWP −28 %, SVR 1809 → 891); Emax in dose, ED50 1.07 × 0.5 µg/kg/min "
+        "(Fitzpatrick 1987's bolus dose-response)", label="Milrinone",
         reason_low=_NEGATIVE, reason_high="above the labelled maximum of 0.75 µg/kg/min"),),
     description="Raises LV/RV contractility, lowers systemic resistance and stressed volume.",
     evidence=("Milrinone 50 µg/kg + 0.5 µg/kg/min, 15 min: PCWP −28 %, CI +38 %, SVI +34 % "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,6 +76,57 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
                 f"scenario {scenario.name!r}: baseline LVEF has {lvef.size} value(s) for "
                 f"{P0.shape[0]} member(s)")
     return _steps(model, P0, scenario, point, lvef)
+
+
+@dataclass(frozen=True)
+class AppliedScenario:
+    """A scenario whose steps were applied where their interventions live, ready to be
+    simulated anywhere: a plug-in's transform runs in the app (where its plug-in is loaded
+    and guarded), and the simulation in a helper process that loads no plug-ins.
+    :func:`~twinviewer.interventions.run_scenarios` and
+    :meth:`~twinviewer.interventions.SingleTwinPredictor.predict` take it in place of the
+    scenario and give the same numbers (they run the same matrix, with the same ``held``
+    effectors for the baroreflex, which never applies the steps again).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario as the user defined it (its name and response mode).
+    params : (N, P) ndarray
+        The baseline parameters with its steps applied (:func:`apply_scenario`).
+    held : tuple of str
+        :func:`held_parameters` of the scenario (what a regulated run leaves alone).
+    """
+
+    scenario: Scenario
+    params: np.ndarray
+    held: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def regulation(self) -> str:
+        return self.scenario.regulation
+
+
+def applied(model: ModelSpec, params: np.ndarray, scenario: Scenario, *, point: bool = False,
+            baseline_lvef: np.ndarray | float | None = None) -> AppliedScenario:
+    """``scenario`` applied to ``params`` (:func:`apply_scenario`, same arguments) with what
+    a run of it needs besides: an :class:`AppliedScenario`.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("healthy")
+    >>> a = applied(p.model, p.vector(), Scenario(
+    ...     "p", (InterventionStep("pacing", {"rate": 90.0}),), "regulated"))
+    >>> a.name, a.held, float(a.params[0, p.model.index("HR")])
+    ('p', ('HR',), 90.0)
+    """
+    P = apply_scenario(model, params, scenario, point=point, baseline_lvef=baseline_lvef)
+    return AppliedScenario(scenario, P, held_parameters(scenario))
 
 
 def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.scenario import (
+    AppliedScenario,
     apply_scenario,
     depends_on_lvef,
     held_parameters,
@@ -58,16 +59,30 @@ class SingleTwinPredictor:
         self._base_state = np.asarray(state, dtype=float).reshape(1, -1)
         self._state = self._base_state.copy()
 
-    def predict(self, scenario: Scenario) -> Results:
-        """Results (one member) of ``scenario``, spread settings at zero (expected values)."""
-        lvef = lvef_of(self._baseline()) if depends_on_lvef(scenario) else None
-        P = apply_scenario(self.model, self.params, scenario, point=True, baseline_lvef=lvef)
+    def predict(self, scenario: Scenario | AppliedScenario) -> Results:
+        """Results (one member) of ``scenario``, spread settings at zero (expected values).
+
+        An :class:`~twinviewer.interventions.AppliedScenario` (applied elsewhere to these
+        parameters with ``point=True`` and :meth:`baseline_lvef`: a plug-in's, in the app)
+        is simulated as it is, with the same numbers."""
+        if isinstance(scenario, AppliedScenario):
+            P, held = np.asarray(scenario.params, dtype=float), scenario.held
+            if P.shape != self.params.shape:
+                from twinviewer.interventions.intervention import InterventionError
+
+                raise InterventionError(f"scenario {scenario.name!r} was applied to "
+                                        f"{P.shape} parameters, not one member's")
+        else:
+            lvef = self.baseline_lvef() if depends_on_lvef(scenario) else None
+            P = apply_scenario(self.model, self.params, scenario, point=True,
+                               baseline_lvef=lvef)
+            held = None
         r = simulate(self.model, P, warm_start=self._state, settings=self.settings)
         if getattr(scenario, "regulation", "acute") == "regulated":
             from twinviewer.interventions.baroreflex import regulate
 
             r = regulate(self.model, P, self._baseline(), settings=self.settings, acute=r,
-                         held=held_parameters(scenario)).results
+                         held=held_parameters(scenario) if held is None else held).results
         if r.ok[0]:
             self._state = r.final_state.copy()
         else:
@@ -79,6 +94,11 @@ class SingleTwinPredictor:
         base = self._baseline()
         r.point_baseline = {k: float(np.asarray(v)[0]) for k, v in base.metrics.items()}
         return r
+
+    def baseline_lvef(self) -> np.ndarray:
+        """The member's untreated LVEF (%), what a β1-blocking step withdraws by
+        (:func:`~twinviewer.interventions.scenario.apply_scenario`'s ``baseline_lvef``)."""
+        return lvef_of(self._baseline())
 
     def _baseline(self) -> Results:
         """The member's untreated run (its MAP set point, its LVEF), simulated once."""

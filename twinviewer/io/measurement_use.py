@@ -10,6 +10,8 @@ was left out). This module reads it, so the report and ``twinviewer info`` mark 
 
 * ``used`` — a datum of the fit (or it set a parameter directly);
 * ``replaced`` — the same quantity from another entry was taken instead (named);
+* ``in the volume curve`` — an image volume the whole volume curve of its chamber, fitted,
+  stands in for (counted once);
 * ``not used`` — with the reason (counted once with the volumes it follows from, left out
   because its source volumes were replaced, not part of the last calibration, …);
 * ``earlier visit`` — used at an earlier visit (its information is in the posterior).
@@ -28,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,6 +50,9 @@ ASSUMED_PREFIX = "assumed"
 
 USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED = (
     "used", "replaced", "not used", "earlier visit", "no calibration")
+#: An image value the whole volume curve of its chamber stands in for (review13 #9: page 1
+#: said "images; not used" of the curves' own volumes, the fit's main data).
+IN_CURVE = "in the volume curve"
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,12 @@ def use_of(m: Measurement, summary: dict | None, *, given: bool,
             return MeasurementUse(m, origin, USED, _misfit_detail(mine))
         if note.startswith("set directly"):
             return MeasurementUse(m, origin, USED, "set the parameter directly")
+        chamber = curve_chamber(mine)
+        if chamber:
+            miss = _misfit_detail(mine)
+            said = (f"fitted as part of the whole {chamber} volume curve of the same images, "
+                    "not again on its own (counted once)")
+            return MeasurementUse(m, origin, IN_CURVE, f"{said}; {miss}" if miss else said)
         # the reason it was left out; a miss of the posterior predictive is a check, not a
         # reason, and follows it
         why = note.split("; checked against")[0]
@@ -262,13 +274,64 @@ def measurement_use(twin, audit_entries: Sequence) -> list[MeasurementUse]:
     return out
 
 
+#: A fit row's note saying the value is one phase of a volume curve fitted whole (the
+#: calibration's wording: "not used as a separate datum: the whole LV volume curve …").
+_IN_CURVE = re.compile(r"the whole (LV|RV) volume curve")
+
+
+def curve_chamber(row: dict) -> str | None:
+    """'LV' or 'RV' if the fit ``row`` is a value the whole volume curve of that chamber
+    stands in for (fitted once, as phases of the curve), else None.
+
+    >>> curve_chamber({"name": "LVEDV", "used": False, "note": "not used as a separate "
+    ...                "datum: the whole LV volume curve of the same images is used"})
+    'LV'
+    """
+    if row.get("used"):
+        return None
+    found = _IN_CURVE.search(str(row.get("note") or ""))
+    return found.group(1) if found else None
+
+
+def _why_left_out(row: dict) -> str:
+    """The reason a fit row was left out, as its note gives it (without the check that
+    follows it: a miss of the posterior predictive is not a reason)."""
+    why = str(row.get("note") or "").split("; checked against")[0]
+    if why.startswith("missed by the posterior predictive"):
+        why = why.split("; ", 1)[1] if "; " in why else ""
+    return _without_source(why.removeprefix("not used in the fit: ").strip())
+
+
+def _without_source(why: str) -> str:
+    """``why`` without the source named after "of the same source" (the per-measurement
+    listing names it; in the one-line account it doubled the line).
+
+    >>> _without_source("computed from A and B of the same source (MR (see notes)), which "
+    ...                 "are used")
+    'computed from A and B of the same source, which are used'
+    """
+    head, sep, tail = why.partition("of the same source (")
+    if not sep:
+        return why
+    depth = 1
+    for i, ch in enumerate(tail):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return head + "of the same source" + tail[i + 1:]
+    return why
+
+
 @dataclass(frozen=True)
 class MeasurementCounts:
-    """How many measurements a twin holds, how many its last calibration was given and how
-    many it used: the one count ``twin create``, ``info``, the report and the GUI print
-    (review12b #5: they said 9, 11 and 14 for one file).
+    """How many measurements a twin holds, and the one account of what its last calibration
+    used: the values it fitted, the volume curves it fitted whole (their phases and the
+    values each stands in for) and what it left out and why. ``twin create``, ``info``, the
+    report and the Calibrate step print this text (review12b #5: they said 9, 11 and 14 for
+    one file; review13 #9: "12 of 12" against "6 of 12", the curves unnamed).
 
     ``given`` is None when there was no calibration (or its record is too old to list them).
+    ``curves``: (chamber, phases) of each volume curve fitted; ``in_curve``: the values a
+    curve stands in for (LVEDV … of the same images); ``why``: name → reason left out.
 
     Examples
     --------
@@ -277,12 +340,19 @@ class MeasurementCounts:
     '14 measurements (9 from the images, 5 entered)'
     >>> c.calibration_text()
     'calibrated to 2 of the 4 measurements given (2 left out: LVSV, RVEF)'
+    >>> MeasurementCounts(13, 3, ("LVEDV", "LVESV", "SBP", "HR"), ("SBP", "HR"),
+    ...                   curves=(("LV", 20),), in_curve=("LVEDV", "LVESV")).calibration_text()
+    'calibrated to 2 measured values (SBP, HR) + the LV volume curve (20 phases, in place of \
+LVEDV, LVESV)'
     """
 
     images: int
     entered: int
     given: tuple[str, ...] | None
     used: tuple[str, ...]
+    curves: tuple[tuple[str, int], ...] = ()
+    in_curve: tuple[str, ...] = ()
+    why: tuple[tuple[str, str], ...] = ()
 
     @property
     def held(self) -> int:
@@ -296,18 +366,71 @@ class MeasurementCounts:
                 + (f" ({self.images} from the images, {self.entered} entered)"
                    if self.images else ""))
 
+    def left_out(self) -> list[str]:
+        """The measurements given but neither fitted nor stood in for by a curve."""
+        return [n for n in dict.fromkeys(self.given or ())
+                if n not in self.used and n not in self.in_curve]
+
+    def _left_out_text(self) -> str:
+        out = self.left_out()
+        if not out:
+            return ""
+        why = dict(self.why)
+        sep = "; " if any(why.get(n) for n in out) else ", "
+        return (f" ({len(out)} left out: "
+                + sep.join(f"{n}: {why[n]}" if why.get(n) else n for n in out) + ")")
+
     def calibration_text(self) -> str:
-        """'calibrated to 9 of the 11 measurements given (2 left out: LVSV, RVEF)'."""
+        """'calibrated to 9 of the 11 measurements given (2 left out: LVSV, RVEF)', or with
+        volume curves 'calibrated to 6 measured values (HR, …) + the LV volume curve
+        (20 phases, in place of LVEDV, LVESV, LVSV) and the RV volume curve (…)'."""
         if self.given is None:
             return "no per-measurement calibration record"
-        out = [n for n in dict.fromkeys(self.given) if n not in self.used]
-        return (f"calibrated to {len(self.used)} of the {len(self.given)} measurement"
-                f"{'' if len(self.given) == 1 else 's'} given"
-                + (f" ({len(out)} left out: {', '.join(out)})" if out else ""))
+        if not self.curves:
+            return (f"calibrated to {len(self.used)} of the {len(self.given)} measurement"
+                    f"{'' if len(self.given) == 1 else 's'} given" + self._left_out_text())
+        used = list(dict.fromkeys(self.used))
+        curves = " and ".join(
+            f"the {c} volume curve ({k} phases"
+            + (f", in place of {', '.join(n for n in self.in_curve if n.startswith(c))}"
+               if any(n.startswith(c) for n in self.in_curve) else "") + ")"
+            for c, k in self.curves)
+        values = (f"{len(used)} measured value{'' if len(used) == 1 else 's'} "
+                  f"({', '.join(used)}) + " if used else "")
+        return f"calibrated to {values}{curves}" + self._left_out_text()
 
     def text(self) -> str:
         """'holds 14 measurements (…); calibrated to 9 of the 11 measurements given (…)'."""
         return f"holds {self.held_text()}; {self.calibration_text()}"
+
+
+def calibration_account(summary: dict | None, images: int = 0,
+                        entered: int = 0) -> MeasurementCounts:
+    """The account of what a calibration used, from its summary (the audit record's, or a
+    fresh result's ``{"fit": rows, "volume_curves": curves}``): the one function behind
+    every place that says it (:class:`MeasurementCounts`). ``images``/``entered``: the
+    measurements the twin holds (:func:`held_counts`).
+
+    Examples
+    --------
+    >>> rows = [{"name": "LVEDV", "used": False, "note": "not used as a separate datum: "
+    ...          "the whole LV volume curve of the same images is used (counted once)"},
+    ...         {"name": "SBP", "used": True}]
+    >>> calibration_account({"fit": rows, "volume_curves": [{"chamber": "LV",
+    ...                      "phases": 20}]}).calibration_text()
+    'calibrated to 1 measured value (SBP) + the LV volume curve (20 phases, in place of LVEDV)'
+    """
+    rows = (summary or {}).get("fit")
+    if rows is None:
+        return MeasurementCounts(images, entered, None, ())
+    curves = tuple((str(c.get("chamber", "?")), int(c.get("phases") or 0))
+                   for c in (summary or {}).get("volume_curves") or [])
+    in_curve = tuple(str(r.get("name")) for r in rows if curves and curve_chamber(r))
+    used = tuple(str(r.get("name")) for r in rows if _row_used(r))
+    why = tuple((str(r.get("name")), _why_left_out(r)) for r in rows
+                if not _row_used(r) and str(r.get("name")) not in in_curve)
+    return MeasurementCounts(images, entered, tuple(str(r.get("name")) for r in rows), used,
+                             curves, in_curve, why)
 
 
 def _row_used(row: dict) -> bool:
@@ -323,12 +446,48 @@ def held_counts(twin) -> tuple[int, int]:
     return len(images), len(entered)
 
 
+#: Said of a calibration whose record does not name the prior it started from.
+PRIOR_NOT_RECORDED = ("not recorded (the file's calibration record predates the record of "
+                      "its prior)")
+
+
+def prior_of_record(summary: dict | None) -> str | None:
+    """The prior a calibration started from, named as the Calibrate step named it when it
+    ran (kept in the record's ``prior``: review13 #7); None if the twin was never
+    calibrated; :data:`PRIOR_NOT_RECORDED` for a record that does not say.
+
+    Examples
+    --------
+    >>> prior_of_record({"prior": {"preset": "severe_as", "described": "Severe aortic "
+    ...                  "stenosis prior (chosen: AVA 0.7 cm² < 1.5 cm²)"}})
+    'Severe aortic stenosis prior (chosen: AVA 0.7 cm² < 1.5 cm²)'
+    >>> prior_of_record({"prior": {"preset": "hfref", "reason": "EF 30 % < 40 %"}})
+    'Heart failure with reduced ejection fraction prior (chosen: EF 30 % < 40 %)'
+    >>> prior_of_record({"fit": []}) == PRIOR_NOT_RECORDED
+    True
+    """
+    if summary is None:
+        return None
+    prior = summary.get("prior")
+    if not isinstance(prior, dict) or not prior.get("preset"):
+        return PRIOR_NOT_RECORDED
+    if prior.get("described"):
+        return str(prior["described"])
+    # a record of this session's earlier builds keeps the preset and the reason only; the
+    # words of PriorChoice.describe (personalize sits above io: not imported here)
+    from twinviewer.physiology.presets import PRESETS
+
+    preset = str(prior["preset"])
+    p = PRESETS.get(preset)
+    name = ("previous visit's posterior" if preset == "previous visit" else
+            f"{p.title.removesuffix(' at rest') if p else preset} prior")
+    reason = str(prior.get("reason") or "")
+    how = ("chosen by the user" + (f"; {reason}" if reason and reason != "chosen by the user"
+                                   else "")) if prior.get("overridden") else \
+        (f"chosen: {reason}" if reason else "")
+    return f"{name} ({how})" if how else name
+
+
 def measurement_counts(twin, audit_entries: Sequence) -> MeasurementCounts:
     """The :class:`MeasurementCounts` of ``twin`` and its last calibration (in the audit)."""
-    images, entered = held_counts(twin)
-    summary = last_calibration(audit_entries)
-    rows = (summary or {}).get("fit")
-    if rows is None:
-        return MeasurementCounts(images, entered, None, ())
-    return MeasurementCounts(images, entered, tuple(str(r.get("name")) for r in rows),
-                             tuple(str(r.get("name")) for r in rows if _row_used(r)))
+    return calibration_account(last_calibration(audit_entries), *held_counts(twin))

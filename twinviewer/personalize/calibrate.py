@@ -435,7 +435,10 @@ class CalibrationResult:
             "provenance": {k: v.to_dict() for k, v in self.provenance.items()},
             "divergence": list(self.divergence),
             "warnings": list(self.warnings),
+            # named in words as the Calibrate step says it, kept with the result: `info`, the
+            # report and a reopened Calibrate step read it from the file (review13 #7)
             "prior": {"preset": self.prior_choice.preset, "reason": self.prior_choice.reason,
+                      "described": self.prior_choice.describe(),
                       "overridden": self.prior_choice.overridden,
                       "defining": list(self.prior_choice.defining),
                       "size_log_sd": self.size_log_sd,
@@ -469,9 +472,11 @@ def _gather(twin: Twin, measurements: Sequence[Measurement] | None, use_anatomy:
     if measurements is None:
         if not use_anatomy:
             return list(twin.measurements)
-        measurements = twin_measurements(replace(twin, anatomy=None))
-    ms = list(measurements)
-    ms = _stored_clinical(twin, {_key_or_name(m.name) for m in ms}, dropped) + ms
+        # the stored ones are the given ones (the GUI): none is "replaced by" itself
+        ms = list(twin_measurements(replace(twin, anatomy=None)))
+    else:
+        ms = list(measurements)
+        ms = _stored_clinical(twin, {_key_or_name(m.name) for m in ms}, dropped) + ms
     if use_anatomy and twin.anatomy is not None:
         given = set()
         for m in ms:

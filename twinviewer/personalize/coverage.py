@@ -268,6 +268,8 @@ def _reordered(grid, perm: np.ndarray):
     out.hits = grid.hits[:, perm]
     if hasattr(grid, "log_width"):
         out.log_width = grid.log_width[:, perm]
+    if hasattr(grid, "top"):
+        out.top = grid.top[:, perm]
     return out
 
 

@@ -21,6 +21,7 @@ overrides them (``"explainers=2,readers=30"``), as tests do.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 
@@ -37,6 +38,12 @@ BUDGETS: dict[str, float] = {
 
 class PluginTimeout(RuntimeError):
     """A plugin call that did not finish within its budget (the message names the plugin)."""
+
+
+class PluginStopped(BaseException):
+    """Raised inside an abandoned plugin call's thread (``call_within(..., stop=True)``) to
+    end it: a ``BaseException``, as ``KeyboardInterrupt``, so that a plugin's ``except
+    Exception`` does not swallow it."""
 
 
 def budget(kind: str) -> float:
@@ -60,9 +67,17 @@ def budget(kind: str) -> float:
 
 
 def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
-                seconds: float, label: str):
+                seconds: float, label: str, stop: bool = False):
     """``func(*args, **kwargs)`` in a daemon thread; its value, its exception, or
     :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
+
+    With ``stop`` the call's thread runs under :class:`Leash`: it yields the interpreter
+    lock every few ms and, once abandoned, is stopped where it next runs a line of Python. A
+    pure-Python loop left running took the lock from every other thread for the rest of the
+    session (a hung intervention's ``while True`` kept a GUI timer's gaps at 100–240 ms
+    during its budget and after: plugrun13). Only for calls whose thread runs nothing but
+    the plugin's arithmetic on copies (an intervention's transform); an import is not
+    stopped.
 
     Examples
     --------
@@ -77,18 +92,94 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     box: dict = {}
     done = threading.Event()
 
+    leash = Leash() if stop else None
+
     def run() -> None:
+        if leash is not None:
+            leash.attach()
         try:
             box["value"] = func(*args, **(kwargs or {}))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             box["error"] = exc
         finally:
+            if leash is not None:  # the plugin's code is over: never stop ours (inline:
+                sys.settrace(None)  # a Python call here would be traced, and stopped)
             done.set()
 
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
     thread.start()
     if not done.wait(seconds):
+        if leash is not None:
+            leash.stop()
         raise PluginTimeout(f"{label} did not finish within {seconds:g} s")
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+class Leash:
+    """The trace function of a stoppable plugin call's thread (that thread only,
+    :meth:`attach`): after each :data:`RUN_S` of the plugin's Python it sleeps
+    :data:`YIELD_S`, handing the interpreter lock and a CPU to the other threads; after
+    :meth:`stop` it raises :class:`PluginStopped` at the thread's next line of Python.
+
+    A pure-Python loop otherwise holds the lock for a whole switch interval each time the GUI
+    thread asks for it, at each of the GUI thread's Python slots: a hung transform's loop
+    kept a 20 ms GUI timer's gaps at 100–200 ms during its budget, the GUI thread using no
+    CPU in them (plugrun13). Array arithmetic in C meets no line events and is not slowed;
+    a transform busy in Python for long takes about 1.5 times as long. Stopping from the
+    thread itself, not with ``PyThreadState_SetAsyncExc``: that exception, pending on a
+    thread asleep in C, slowed every other thread of the process to a crawl. A ``time.sleep``
+    is stopped when it returns, a loop in C code not at all, and a plugin that catches
+    ``BaseException`` goes on (untraced).
+
+    Examples
+    --------
+    >>> leash = Leash()
+    >>> def loop():
+    ...     while True:
+    ...         pass
+    >>> def run():  # as call_within's thread: attached, then the plugin's call
+    ...     leash.attach()
+    ...     try:
+    ...         loop()
+    ...     except PluginStopped:
+    ...         pass
+    >>> t = threading.Thread(target=run, daemon=True)
+    >>> t.start()
+    >>> leash.stop()
+    >>> t.join(5)
+    >>> t.is_alive()
+    False
+    """
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._last: float | None = None
+
+    def attach(self) -> None:
+        """Trace the calling thread from its next call on (first thing in the plugin
+        call's thread, before calling the plugin; ``sys.settrace(None)`` after it)."""
+        sys.settrace(self._trace)
+
+    def stop(self) -> None:
+        """Stop the traced thread at its next line of Python."""
+        self._stopped.set()
+
+    def _trace(self, frame, event, arg):
+        import time
+
+        if self._stopped.is_set():
+            raise PluginStopped("stopped after its time budget")
+        now = time.perf_counter()
+        if self._last is None:
+            self._last = now
+        elif now - self._last > RUN_S:
+            time.sleep(YIELD_S)
+            self._last = time.perf_counter()
+        return self._trace
+
+
+#: A stoppable call's thread (``stop=True``) sleeps YIELD_S after each RUN_S of Python.
+RUN_S = 0.002
+YIELD_S = 0.001

@@ -652,7 +652,8 @@ class Registry:
                     raise InterventionError(self.why_unavailable("interventions", c.name)
                                             or f"{what}: its plugin is no longer enabled")
                 try:
-                    out = call_within(func, args, seconds=budget("interventions"), label=what)
+                    out = call_within(func, args, seconds=budget("interventions"), label=what,
+                                      stop=True)  # its loop would slow the app all session
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)

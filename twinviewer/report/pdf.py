@@ -44,6 +44,7 @@ from twinviewer.io.measurement_use import (
     last_calibration,
     measurement_counts,
     measurement_use,
+    prior_of_record,
 )
 from twinviewer.io.privacy import redact
 from twinviewer.io.report_timeline import timeline_page
@@ -312,7 +313,9 @@ def _calibration_text(doc: TwinDocument) -> str:
             given = measurement_counts(doc.twin, doc.audit.entries)
             to = (given.calibration_text() if given.given is not None
                   else f"to {len(d.get('measurements', []))} measurement(s)")
+            prior = prior_of_record(last_calibration(doc.audit.entries))
             return (f"{d.get('method', '?')}, {d.get('members', '?')} members, {to}. "
+                    f"Prior: {prior}. "  # named on page 1 (review13 #7)
                     f"Parameters: {counts}. "
                     f"Calibrated: {names}")
     return "none (prior ensemble)"
