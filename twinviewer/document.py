@@ -12,13 +12,16 @@ None), ``scenarios`` (list of Scenario), ``scenario_results`` (dict name → Res
 ``calibration`` (dict or None), ``file`` (FileContext), ``time`` (fraction of the beat),
 ``selection`` ((key, value)), ``audit`` (the new AuditEntry), ``dirty`` (bool), ``message``
 ((level, text)), ``studies`` ((``'cohort'``, outcome dict) or (``'sensitivity'``, study
-dict)). Events fire only on a change; inside :meth:`Document.batch` they are held and
+dict)), ``draft`` (the measurement rows typed and not applied, or None). Events fire only
+on a change; inside :meth:`Document.batch` they are held and
 each fires once, with its latest payload, when the outermost batch ends.
 
 Everything the user made reaches the ``.twin`` file: scenario definitions live in
 ``twin.scenarios``, scenario and baseline metrics in the file's results cache, notes and the
 calibration summary in the hash-chained audit trail (``calibration`` entries carry
-:meth:`CalibrationResult.to_dict`), measurements in ``twin.measurements``.
+:meth:`CalibrationResult.to_dict`), measurements in ``twin.measurements``, and measurement
+rows typed in the Measurements step but not applied in :attr:`Document.measurement_draft`
+(unsaved work until saved, kept in the file as typed; review13 #3).
 
 >>> from twinviewer.twins import twin_from_preset
 >>> doc = Document()
@@ -57,12 +60,15 @@ from twinviewer.io import (
 )
 from twinviewer.io.measurement_audit import record_twin_measurements
 from twinviewer.io.measurement_use import MeasurementUse, is_assumed, measurement_use
+from twinviewer.io.result_series import LOOP_ROLES as LOOP_ROLES  # re-exported
+from twinviewer.io.result_series import loop_series as loop_series  # re-exported
+from twinviewer.io.result_series import scenario_series
 from twinviewer.io.twinfile import SUFFIX
 from twinviewer.physiology import Results
 from twinviewer.physiology import integrator as ig
 
 EVENTS = ("twin", "results", "scenarios", "scenario_results", "calibration", "file", "time",
-          "selection", "audit", "dirty", "message", "studies", "goal")
+          "selection", "audit", "dirty", "message", "studies", "goal", "draft")
 BASELINE = "baseline"
 
 
@@ -102,35 +108,6 @@ class FileContext:
     def name(self) -> str:
         """File name for titles and messages ('' when unsaved)."""
         return self.path.name if self.path is not None else ""
-
-
-#: Roles of the waveforms a scenario's results keep in the file: what the PV loops and the
-#: Wiggers diagram draw (float32, every member, so the median and band come back exactly).
-LOOP_ROLES = ("time", "p_AO", "p_LV", "p_LA", "p_RV", "V_LV", "V_RV", "Q_MV", "Q_AV")
-
-
-def loop_series(results: Results) -> dict[str, np.ndarray]:
-    """The waveforms of ``results`` kept in the file (see :data:`LOOP_ROLES`), by the model's
-    own series names; empty for results without waveforms.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace as NS
-    >>> r = NS(model=NS(role=lambda n: n), time=np.zeros((2, 3)),
-    ...        series={"V_LV": np.ones((2, 3)), "Q_VAD": np.zeros((2, 3))})
-    >>> sorted(loop_series(r))
-    ['V_LV', 'time']
-    """
-    series = getattr(results, "series", None) or {}
-    if not series:
-        return {}
-    out = {"time": np.asarray(results.time, dtype=np.float32)}
-    role = getattr(results.model, "role", lambda n: n)
-    for r in LOOP_ROLES[1:]:
-        own = role(r)
-        if own in series:
-            out[own] = np.asarray(series[own], dtype=np.float32)
-    return out
 
 
 @dataclass(eq=False)
@@ -551,6 +528,9 @@ class Document:
         self.time: float = 0.0
         self.selection: dict[str, Any] = {}
         self.dirty = False
+        #: Measurement rows typed and not applied to the twin (name, value, unit, SD, source
+        #: as typed; the Measurements table projects them), or None: there are none.
+        self.measurement_draft: list[tuple[str, ...]] | None = None
         #: Counts the user's changes (each one that makes the document unsaved): a save
         #: taken at one revision marks the document saved only if it is still that one.
         self.revision = 0
@@ -632,6 +612,7 @@ class Document:
             self.scenario_results = {}
             self.calibration = latest_calibration(twin)
             self.selection = {}
+            self._set_draft(None)
             self.emit("twin", twin)
             self.emit("file", self.file)
             self.emit("results", results)
@@ -801,6 +782,37 @@ class Document:
         twin = self._require_twin()
         self.set_measurements([m for m in twin.measurements if m.name != name])
 
+    def set_measurement_draft(self, rows: Sequence[Sequence[str]] | None) -> None:
+        """Keep the measurement rows typed in the Measurements step and not applied (name,
+        value, unit, SD, source, as typed: a row need not be valid yet), or None when the
+        table holds what the twin holds. A draft is unsaved work: it makes the document
+        unsaved, is written with it (and its autosave) and comes back when it is opened;
+        applying the measurements (:meth:`set_measurements`) ends it. A calibration and the
+        report use only the twin's measurements.
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=1))
+        >>> doc.set_measurement_draft([("CO", "4.2", "L/min", "0.4", "")])
+        >>> doc.dirty, doc.measurement_draft
+        (True, [('CO', '4.2', 'L/min', '0.4', '')])
+        """
+        self._require_twin()
+        draft = [tuple(str(x) for x in r) for r in rows] if rows is not None else None
+        if draft == self.measurement_draft:
+            return
+        with self.batch():
+            self._set_draft(draft)
+            if draft is not None:
+                self._set_dirty(True)
+
+    def _set_draft(self, draft: list[tuple[str, ...]] | None) -> None:
+        if draft != self.measurement_draft:
+            self.measurement_draft = draft
+            self.emit("draft", draft)
+
     def set_measurements(self, measurements: Sequence[Measurement]) -> list[AuditEntry]:
         """Make ``measurements`` the open twin's. Each one entered, changed or removed is its
         own ``measurement`` audit event with name, value, unit, SD and source (a change also
@@ -818,6 +830,7 @@ class Document:
         """
         twin = self._require_twin()
         with self.batch():
+            self._set_draft(None)  # the typed rows are the twin's now
             edited = self._edit(measurements=list(measurements))  # shares the trail
             entries = record_twin_measurements(twin, edited)
             for e in entries:
@@ -938,13 +951,8 @@ class Document:
     def series_to_save(self) -> dict[str, dict[str, np.ndarray]]:
         """Waveforms kept with the scenarios' results in the file (:func:`loop_series`);
         those read from the file and not shown (model not installed) are kept as read."""
-        names = {s.name for s in self.scenarios}
-        out = {k: v for k, v in self.file.stored_series.items() if k in names}
-        for k, r in self.scenario_results.items():
-            waves = loop_series(r) if k in names else {}
-            if waves:
-                out[k] = waves
-        return out
+        return scenario_series(self.scenario_results, {s.name for s in self.scenarios},
+                               self.file.stored_series)
 
     def to_bytes(self, passphrase: str | None = None) -> bytes:
         """The .twin file bytes of the document (``passphrase``: default the file's own)."""
@@ -954,7 +962,8 @@ class Document:
         return twin_bytes(twin, results=self.results_to_save(), parameters=table,
                           keep_identifiers=self.file.identifiable,
                           passphrase=passphrase if passphrase is not None
-                          else self.file.passphrase, series=self.series_to_save())
+                          else self.file.passphrase, series=self.series_to_save(),
+                          measurement_draft=self.measurement_draft)
 
     def save(self, path: Path | str | None = None, *, passphrase: str | None = None) -> Path:
         """Write the document to ``path`` (default: its file) atomically; mark it saved.
@@ -1008,6 +1017,8 @@ class Document:
                    "keep_identifiers": self.file.identifiable,
                    "passphrase": passphrase if passphrase is not None
                    else self.file.passphrase, "series": self.series_to_save(),
+                   "measurement_draft": (list(self.measurement_draft)
+                                         if self.measurement_draft is not None else None),
                    "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
         return SaveRequest(target, snap, options, passphrase, twin, self.revision)
 
@@ -1048,6 +1059,7 @@ class Document:
                           dict(doc.series))
         with self.batch():
             self.open_twin(doc.twin, file=ctx, dirty=dirty)
+            self._set_draft(doc.measurement_draft)  # typed rows kept in the file, as typed
             self._restore_scenario_results()
 
     def _restore_scenario_results(self) -> None:
@@ -1116,4 +1128,5 @@ class Document:
                             self.file.identifiable, log.verify_chain(),
                             app_version=twinviewer.__version__,
                             encrypted=self.file.passphrase is not None,
-                            series=self.series_to_save())
+                            series=self.series_to_save(),
+                            measurement_draft=self.measurement_draft)

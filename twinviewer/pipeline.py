@@ -334,9 +334,11 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
                                              unmeasured_informed=widths_dict(
                                                  unmeasured_widths(result))))
     from twinviewer.interventions.constants_digest import with_digests
+    from twinviewer.io.result_series import scenario_series
 
     save_twin_verified(path, new, results=with_digests({"baseline": result.results, **rerun},
                                                        new.scenarios),
+                       series=scenario_series(rerun, {s.name for s in new.scenarios}),
                        passphrase=secret)
     return StepResult(path, new, {"visits": len(new.visits), "scenario_results": stale},
                       _scenario_lines(path, rerun, removed)), result
@@ -428,8 +430,13 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     cache = {k: v for k, v in doc.results.items() if k not in names and k != "baseline"}
     cache.update({"baseline": baseline, **results})
     from twinviewer.interventions.constants_digest import with_digests
+    from twinviewer.io.result_series import scenario_series
 
+    # the loops kept as the GUI keeps them, so the GUI draws them on open (review13 #4)
     save_twin_verified(path, twin, results=with_digests(cache, twin.scenarios),
+                       series=scenario_series(results, {s.name for s in twin.scenarios},
+                                              {k: v for k, v in doc.series.items()
+                                               if k not in names}),
                        passphrase=secret)
     return StepResult(path, twin, {"scenarios": sorted(names)}), table, baseline, results
 

@@ -44,14 +44,46 @@ def test_predictions_carry_their_90_percent_interval(calibrated):
     assert len(preds) >= 10
     for o in preds:
         v = o["valueQuantity"]["value"]
-        rr = o["referenceRange"][0]
+        rr = interval_of(o)
         assert rr["low"]["value"] <= v <= rr["high"]["value"], o["id"]
-        assert "not a normal range" in rr["text"]
+        assert any("not a normal range" in n["text"] for n in o["note"])
         assert o["valueQuantity"]["system"] == "http://unitsofmeasure.org"
     sbp = next(o for o in preds if o["id"] == "pred-SBP")
     assert sbp["code"]["coding"][0] == {"system": "http://loinc.org", "code": "8480-6",
                                         "display": "Systolic blood pressure"}
     assert sbp["valueQuantity"]["code"] == "mm[Hg]"
+
+
+def interval_of(obs: dict) -> dict:
+    """The 90 % interval of an exported Observation: in the HL7 confidence-interval
+    extension, never in ``referenceRange`` (review13 #13: an EHR shows that as the normal
+    range)."""
+    from twinviewer.fhir.fhir_out import INTERVAL_EXTENSION
+
+    assert "referenceRange" not in obs, obs["id"]
+    (ext,) = [e for e in obs.get("extension", []) if e["url"] == INTERVAL_EXTENSION]
+    return ext["valueRange"]
+
+
+def test_the_interval_is_no_reference_range_and_parses_with_fhir_resources(calibrated):
+    """Each prediction and comparison parses as an R4B Observation with the interval in the
+    extension (read back through the library's model, not our dicts), none as a normal
+    range."""
+    from fhir.resources.R4B.observation import Observation
+
+    from twinviewer.fhir.fhir_out import INTERVAL_EXTENSION
+
+    b = fhir_export(calibrated)
+    obs = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert any(o["id"].startswith("cmp-") for o in obs)
+    for o in obs:
+        parsed = Observation.model_validate(o)
+        assert not parsed.referenceRange, o["id"]
+        (ext,) = [e for e in parsed.extension if e.url == INTERVAL_EXTENSION]
+        lo, hi = float(ext.valueRange.low.value), float(ext.valueRange.high.value)
+        assert lo <= float(parsed.valueQuantity.value) <= hi, o["id"]
+        assert ext.valueRange.low.code == parsed.valueQuantity.code  # same UCUM unit
+        assert any("90 % interval" in n.text for n in parsed.note)
 
 
 def test_intervention_comparisons_are_exported(calibrated):

@@ -284,7 +284,10 @@ def test_a_recovered_twin_keeps_its_file(env, tmp_path, monkeypatch):
     saver = Autosaver(tmp_path / "auto")
     ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver)
     state.session.set_twin(twin)
-    path = actions.save_twin_as(window, state, tmp_path / "j.twin")
+    # a patient-named folder is never shown: pseudonym and file name only (review13 #13)
+    folder = tmp_path / "Patients" / "SMITHERS_MONTGOMERY_MRN9988776"
+    folder.mkdir(parents=True)
+    path = actions.save_twin_as(window, state, folder / "j.twin")
     state.session.add_note("after the save")
     assert ctl.autosave_now() is not None
     ctl.stop()
@@ -296,7 +299,9 @@ def test_a_recovered_twin_keeps_its_file(env, tmp_path, monkeypatch):
     assert actions.offer_recovery(window, state, saver)
     assert twin.pseudonym in asked[0] and "j.twin" in asked[0]
     assert state.session.file.path == path and state.session.dirty
-    assert any("Save writes it to" in t and "j.twin" in t for _, t in messages)
+    assert any("Save writes it back to j.twin" in t for _, t in messages)
+    shown = [asked[0], *(t for _, t in messages)]  # the prompt and the status-bar messages
+    assert not [t for t in shown if "SMITHERS" in t or "Patients" in t or "9988776" in t]
     assert state.session.save() == path  # Save, not Save As
     from twinviewer.io import load_twin
 

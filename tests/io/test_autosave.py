@@ -94,7 +94,8 @@ def test_a_recovery_names_its_twin_and_file(twin, tmp_path):
     saver.note_origin(twin, tmp_path / "j.twin")
     (rec,) = saver.pending_recovery()
     assert rec.file == tmp_path / "j.twin" and rec.label == twin.pseudonym
-    assert f"on {twin.pseudonym} (j.twin, in {tmp_path})" in rec.describe()
+    assert f"on {twin.pseudonym} (j.twin) autosaved" in rec.describe()
+    assert str(tmp_path) not in rec.describe()  # never the folder (review13 #13)
     saver.mark_saved(twin)  # keeps the file it belongs to
     key = saver.key(twin.pseudonym)
     assert saver.unseal(saver._index()[key]["file"], key) == str(tmp_path / "j.twin")
@@ -128,7 +129,8 @@ def test_the_index_holds_the_file_path_sealed_not_in_clear(twin, tmp_path):
     raw = (tmp_path / "auto" / "index.json").read_bytes()
     assert b"Smith" not in raw and b"445566" not in raw and b"case.twin" not in raw
     (rec,) = saver.pending_recovery()
-    assert rec.file == folder / "case.twin" and "case.twin, in" in rec.describe()
+    assert rec.file == folder / "case.twin" and "(case.twin)" in rec.describe()
+    assert "Smith" not in rec.describe() and "445566" not in rec.describe()
     key = saver.key(twin.pseudonym)
     token = json.loads(raw)[key]["file"]
     assert saver.unseal(token, "another-entry") is None

@@ -6,16 +6,19 @@ Choices (documented because FHIR has no standard element for a prediction interv
 * **Prediction** → ``Observation`` with ``status`` ``preliminary``, ``method.text``
   "digital twin prediction", the LOINC code of the quantity where one is known (plus a
   TwinViewer code naming the quantity), ``valueQuantity`` = the ensemble median (UCUM unit)
-  and the **90 % interval in ``referenceRange``** (``low``/``high``) whose ``type.text`` and
-  ``text`` say it is the twin's 90 % interval, *not* a normal range. ``referenceRange`` was
-  chosen over components because every FHIR viewer displays it beside the value, and
-  components would make the value look like a panel of three measurements. The interval is
-  the one the app shows (:mod:`twinviewer.personalize.shown`): for an output not measured,
-  with the learned model error, and ``type.text`` says so ("90 % interval incl. model
-  error"); a change's interval carries the same model error in baseline and scenario.
+  and the **90 % interval in the HL7 extension ``quantity-confidenceInterval``**
+  (:data:`INTERVAL_EXTENSION`, ``valueRange`` ``low``/``high``; "the range within which, at
+  the given level of confidence, the actual value resides", context ``Observation.value``),
+  with a ``note`` saying it is the twin's 90 % interval. It is *not* put in
+  ``referenceRange`` (review13 #13): an EHR shows that as the normal range beside the value,
+  whatever its text says. The interval is the one the app shows
+  (:mod:`twinviewer.personalize.shown`): for an output not measured, with the learned model
+  error, and the note says so; a change's interval carries the same model error in baseline
+  and scenario.
 * **Intervention comparison** → ``Observation`` per (scenario, metric): value = median of the
-  paired difference (scenario − baseline per member), 90 % interval as above, and a component
-  "fraction of plausible twins improved" in % where the metric has a better direction.
+  paired difference (scenario − baseline per member), 90 % interval as above (extension),
+  and a component "fraction of plausible twins improved" in % where the metric has a better
+  direction.
 * **DiagnosticReport** (``preliminary``) referencing every Observation, with the research-use
   statement and the caveat that no flag does not mean all is well.
 * **Provenance** naming TwinViewer, the model, its version and its equation hash.
@@ -77,15 +80,26 @@ def _code(name: str, text: str) -> dict:
     return {"coding": coding, "text": text}
 
 
-def _range(lo: float, hi: float, unit: str, kind: str = "") -> list[dict]:
-    """``kind``: how the interval was formed (:data:`~twinviewer.personalize.shown.
-    WITH_MODEL_ERROR` or '' for the ensemble's own)."""
-    if kind == WITH_MODEL_ERROR:
-        return [{"low": _qty(lo, unit), "high": _qty(hi, unit),
-                 "type": {"text": f"{WITH_MODEL_ERROR} (prediction interval)"},
-                 "text": MODEL_ERROR_TEXT}]
-    return [{"low": _qty(lo, unit), "high": _qty(hi, unit),
-             "type": {"text": "90 % prediction interval"}, "text": INTERVAL_TEXT}]
+#: The HL7 extension for the interval of a value (FHIR extensions pack): where the 90 %
+#: prediction interval goes, never ``referenceRange`` (read as a normal range).
+INTERVAL_EXTENSION = "http://hl7.org/fhir/StructureDefinition/quantity-confidenceInterval"
+
+
+def _interval(lo: float, hi: float, unit: str, kind: str = "") -> dict:
+    """The Observation elements of a 90 % interval: the extension and a note saying what it
+    is. ``kind``: how the interval was formed (:data:`~twinviewer.personalize.shown.
+    WITH_MODEL_ERROR` or '' for the ensemble's own).
+
+    Examples
+    --------
+    >>> e = _interval(1.0, 2.0, "mmHg")
+    >>> e["extension"][0]["valueRange"]["high"]["value"], "referenceRange" in e
+    (2.0, False)
+    """
+    text = MODEL_ERROR_TEXT if kind == WITH_MODEL_ERROR else INTERVAL_TEXT
+    return {"extension": [{"url": INTERVAL_EXTENSION,
+                           "valueRange": {"low": _qty(lo, unit), "high": _qty(hi, unit)}}],
+            "note": [{"text": f"{text}: {lo:.6g}–{hi:.6g} {unit}"}]}
 
 
 def prediction_observations(twin: Twin, predicted: Mapping[str, Sequence], day: int | None
@@ -107,11 +121,13 @@ def prediction_observations(twin: Twin, predicted: Mapping[str, Sequence], day: 
             "subject": _subject(twin),
             "method": {"text": "digital twin prediction: median of the posterior ensemble"},
             "valueQuantity": _qty(med, unit),
-            "referenceRange": _range(lo, hi, unit, kind),
         }
+        interval = _interval(lo, hi, unit, kind)
+        obs["extension"] = interval["extension"]
+        obs["note"] = interval["note"]
         if day is not None:
-            obs["note"] = [{"text": f"twin as calibrated at visit day {day} (day offset from "
-                                    "the first visit)"}]
+            obs["note"].append({"text": f"twin as calibrated at visit day {day} (day offset "
+                                        "from the first visit)"})
         out.append(obs)
     return out
 
@@ -133,9 +149,11 @@ def comparison_observations(twin: Twin, comparisons: Mapping[str, Sequence]) -> 
                 "subject": _subject(twin),
                 "method": {"text": "paired difference over the twin's posterior ensemble"},
                 "valueQuantity": _qty(d.median, c.unit),
-                "referenceRange": _range(d.lo, d.hi, c.unit, getattr(c, "kind", "")),
-                "note": [{"text": f"{c.n_paired} of {c.n_total} members paired"}],
             }
+            interval = _interval(d.lo, d.hi, c.unit, getattr(c, "kind", ""))
+            obs["extension"] = interval["extension"]
+            obs["note"] = [*interval["note"],
+                           {"text": f"{c.n_paired} of {c.n_total} members paired"}]
             if c.improved is not None:
                 obs["component"] = [{
                     "code": {"coding": [{"system": TWIN_SYSTEM, "code": "fraction-improved"}],

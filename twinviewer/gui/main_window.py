@@ -581,9 +581,13 @@ class MainWindow(QMainWindow):
         if doc.twin is None or not doc.dirty:
             return True
         name = doc.twin.pseudonym or "this twin"
+        typed = len(doc.measurement_draft or [])
+        pending = (f" (among them {typed} measurement row{'s' if typed != 1 else ''} typed "
+                   "in the Measurements step and not applied to the twin: Save keeps "
+                   f"{'them' if typed != 1 else 'it'} as typed)") if typed else ""
         answer = QMessageBox.question(
             self, "Unsaved changes",
-            f"{name} has changes that are not saved. Save them before {doing}?",
+            f"{name} has changes that are not saved{pending}. Save them before {doing}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Cancel:

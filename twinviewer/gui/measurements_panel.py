@@ -12,6 +12,12 @@ entered quantity replaces the images' one, as the calibration does): rows with a
 coloured and carry the message as a tooltip, and all messages are listed below the table,
 each naming its measurement. *Apply to twin* stores the clinical rows in the twin (a new
 Twin object; its simulation results stay valid because no parameter changes).
+
+Rows typed and not applied are the document's, not the panel's
+(:meth:`twinviewer.document.Document.set_measurement_draft`, as typed, valid or not): they
+make the twin unsaved, so quitting, opening or closing asks first, and they are saved,
+autosaved and recovered with it, and shown again here when it is opened (review13 #3: they
+were dropped on quit without a word).
 """
 
 from __future__ import annotations
@@ -157,18 +163,30 @@ class MeasurementsPanel(QWidget):
         box.setMaximumHeight(110)
         self.messages_box = box
         lay.addWidget(box)
+        #: The clinical rows as the twin holds them (:func:`_typed_of`): the table differs
+        #: from them when the user typed something not applied yet.
+        self._applied: list[tuple[str, ...]] | None = None
         state.twinChanged.connect(lambda _: self.load_from_twin())
         self.load_from_twin()
 
     # -- rows --------------------------------------------------------------------------------
     def load_from_twin(self) -> None:
-        """Show the twin's image-derived (read-only) and clinical measurements."""
+        """Show the twin's image-derived (read-only) and clinical measurements; rows typed
+        and not applied (the document's draft) in place of the clinical ones."""
         twin = self.state.twin
+        draft = self.state.session.measurement_draft if twin is not None else None
         self._loading = True
         self.table.setRowCount(0)
-        for row in measurement_rows(twin):  # every one, as the report lists them
+        rows = measurement_rows(twin)
+        for row in rows:  # every one, as the report lists them
+            if row.editable and draft is not None:
+                continue  # the rows as typed are shown instead
             self._append(row.measurement, editable=row.editable, provenance=row.provenance,
                          short=_short_use(row))
+        for typed in draft or []:
+            self._append_typed(typed)
+        self._applied = [_typed_of(r.measurement) for r in rows if r.editable] \
+            if twin is not None else None
         self._loading = False
         self.validate()
         self._show_detail(self.table.currentRow())
@@ -241,6 +259,48 @@ class MeasurementsPanel(QWidget):
                 item.setForeground(QBrush(QColor("#555555")))
                 item.setData(Qt.ItemDataRole.UserRole, "image")
             self.table.setItem(r, c, item)
+
+    def _append_typed(self, typed: tuple[str, ...]) -> None:
+        """A row of the draft: as a measurement when it reads as one, else as typed."""
+        name, value, unit, sd, source = typed
+        try:
+            m = Measurement(name, float(value), unit, float(sd) if sd else 0.0, source)
+        except (ValueError, TypeError):
+            m = None
+        if m is not None:
+            self._append(m, editable=True)
+            return
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        for c, text in enumerate((name, value, unit, sd, source, "entered")):
+            item = QTableWidgetItem(text)
+            if c == len(COLUMNS) - 1:
+                item.setData(_FROM_ROLE, "entered")
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(r, c, item)
+
+    def _typed(self, r: int) -> tuple[str, ...]:
+        """Row ``r`` as typed (:func:`_typed_of` of its measurement while unedited)."""
+        text = [(self.table.item(r, c).text() if self.table.item(r, c) else "").strip()
+                for c in range(len(COLUMNS) - 1)]
+        code = self.table.item(r, 0).data(_NAME_ROLE) if self.table.item(r, 0) else None
+        name = code if code and text[0] == shown_quantity(code) else text[0]
+
+        def num(c: int) -> str:
+            try:
+                return repr(_exact(self.table.item(r, c), text[c]))
+            except ValueError:
+                return text[c]
+
+        return (name, num(1), _unit_key(text[2]), num(3) if text[3] else "", text[4])
+
+    def _sync_draft(self) -> None:
+        """Give the document the clinical rows as typed when they differ from the twin's."""
+        doc = self.state.session
+        if doc.twin is None or self._applied is None:
+            return
+        typed = [self._typed(r) for r in range(self.table.rowCount()) if self._editable(r)]
+        doc.set_measurement_draft(None if typed == self._applied else typed)
 
     def _editable(self, row: int) -> bool:
         item = self.table.item(row, 0)
@@ -337,6 +397,11 @@ class MeasurementsPanel(QWidget):
 
             choice = planned_prior(self.state.twin, valid)
             lines.append(f"Calibration prior (auto): {_esc(choice.describe())}")
+        self._sync_draft()
+        if self.state.twin is not None and self.state.session.measurement_draft is not None:
+            # first: the box scrolls, and this is what the user must act on
+            lines.insert(0, "<b>Not applied yet</b>: <i>Apply to twin</i> stores the entered "
+                            "rows (until then they are kept as typed, with the twin's file)")
         self.messages.setText("<br>".join(lines))
         self.apply_button.setEnabled(not errors and self.state.twin is not None)
         return errors
@@ -410,6 +475,26 @@ class MeasurementsPanel(QWidget):
                 self.export_file(path)
             except OSError as exc:
                 self.state.error(f"could not write {Path(path).name}: {exc}")
+
+
+def _unit_key(text: str) -> str:
+    try:
+        return normalise_unit(text)
+    except UnitError:
+        return text
+
+
+def _typed_of(m: Measurement) -> tuple[str, ...]:
+    """A measurement as the table reads it back unedited (name, exact value, unit, SD,
+    source).
+
+    Examples
+    --------
+    >>> _typed_of(Measurement("CO", 4.2, "L/min", 0.4, "thermodilution"))
+    ('CO', '4.2', 'L/min', '0.4', 'thermodilution')
+    """
+    return (m.name, repr(float(m.value)), _unit_key(m.unit), repr(float(m.uncertainty)),
+            m.source)
 
 
 def _short_use(row) -> str:

@@ -552,7 +552,8 @@ class AutosaveController(QObject):
         self.written.connect(self._on_written)
         doc = state.session
         self._unsubscribe = [doc.subscribe(e, self._changed) for e in
-                             ("twin", "audit", "scenarios", "scenario_results", "dirty")]
+                             ("twin", "audit", "scenarios", "scenario_results", "dirty",
+                              "draft")]
         state._autosave_controller = self
         self._helper_started = False
         # the file-name key (and pydicom, which loads it) ready before the first edit
@@ -585,7 +586,8 @@ class AutosaveController(QObject):
         ctx = context(self.state)
         kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
               "keep_identifiers": ctx.identifiable,
-              "series": self.state.session.series_to_save()}
+              "series": self.state.session.series_to_save(),
+              "measurement_draft": self.state.session.measurement_draft}
         return twin, kw, ctx.passphrase, ctx.path
 
     def _write(self, twin: Twin, kw: dict[str, Any], passphrase: str | None,
@@ -782,7 +784,7 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     if not _show(window, state, doc, own, passphrase, dirty=True):
         return False
     _message(state, "info", f"Recovered {rec.describe()}; " + (
-        f"Save writes it to {own}." if own is not None else
+        f"Save writes it back to {own.name}." if own is not None else
         "it has no file yet: Save asks for one" + (
-            f" ({rec.file} is no longer there)." if rec.file is not None else ".")))
+            f" ({rec.file.name} is no longer there)." if rec.file is not None else ".")))
     return True

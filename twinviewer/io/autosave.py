@@ -73,14 +73,18 @@ class Recovery:
     def describe(self) -> str:
         """'unsaved work on TW-0123456789 (j.twin) autosaved 2026-12-06 15:43'.
 
+        The twin is named by pseudonym and file name only, never the folder: a folder can
+        carry the patient's name (``Patients/SMITH_JOHN/case.twin``; review13 #13), which
+        the window title also leaves out.
+
         Examples
         --------
-        >>> r = Recovery("k", Path("k.autosave.twin"), 0.0, None, Path("/x/j.twin"), "TW-1")
-        >>> r.describe().startswith("unsaved work on TW-1 (j.twin, in /x) autosaved ")
+        >>> r = Recovery("k", Path("k.autosave.twin"), 0.0, None, Path("/Smith/j.twin"), "TW-1")
+        >>> r.describe().startswith("unsaved work on TW-1 (j.twin) autosaved ")
         True
         """
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.autosaved_at))
-        where = (f"{self.file.name}, in {self.file.parent}" if self.file is not None
+        where = (self.file.name if self.file is not None
                  else "never saved to a file" if self.file_readable
                  else "its file could not be read back")
         return f"unsaved work on {self.label or 'a twin'} ({where}) autosaved {when}"

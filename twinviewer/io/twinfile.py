@@ -51,7 +51,7 @@ import math
 import re
 import stat
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,10 @@ class TwinDocument:
     app_version : str
         TwinViewer version that wrote the file.
     encrypted : bool
+    measurement_draft : list of tuple of str, or None
+        Measurement rows typed in the Measurements step and not yet applied to the twin
+        (name, value, unit, SD, source as typed; :data:`DRAFT_FIELDS`): kept so that
+        nothing the user typed is lost, never used by a calibration or the report.
     """
 
     twin: Twin
@@ -166,6 +170,7 @@ class TwinDocument:
     encrypted: bool = False
     written: str = ""
     series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    measurement_draft: list[tuple[str, ...]] | None = None
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -372,11 +377,13 @@ def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
                parameters: list[ParameterInfo] | None = None,
                keep_identifiers: bool = False, passphrase: str | None = None,
                series: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-               written: str | None = None) -> bytes:
+               written: str | None = None,
+               measurement_draft: Sequence[Sequence[str]] | None = None) -> bytes:
     """The bytes of a .twin file for ``twin`` (see :func:`save_twin` for the parameters;
     ``series``: result name → waveforms kept with that cached result, see
     :attr:`TwinDocument.series`; ``written``: the manifest's ISO time of writing, now if
-    None — given, the same arguments give the same bytes wherever they are written)."""
+    None — given, the same arguments give the same bytes wherever they are written;
+    ``measurement_draft``: see :attr:`TwinDocument.measurement_draft`)."""
     check_pseudonym(twin.pseudonym, keep_identifiers=keep_identifiers)
     if twin.anatomy is not None:
         check_pseudonym(twin.anatomy.pseudonym, keep_identifiers=keep_identifiers)
@@ -390,6 +397,8 @@ def twin_bytes(twin: Twin, *, audit: AuditLog | None = None,
     arrays = _Arrays()
     tree = _twin_tree(twin, table, _results_dict(results or {}), arrays, series)
     _living_out(tree, twin, arrays.ref)  # living twin: visit extras, consent ledger
+    if measurement_draft:  # scrubbed below with the rest of the tree
+        tree["measurement_draft"] = [[str(x) for x in r] for r in measurement_draft]
     audit_list = audit.to_list()
     if not keep_identifiers:
         tree = scrub(tree)
@@ -1041,7 +1050,30 @@ def load_twin_bytes(data: bytes, *, name: str = "twin file", passphrase: str | N
     attach_audit_log(twin, audit)
     return TwinDocument(twin, audit, table, results, identifiable,
                         chain, version, str(manifest.get("app_version", "")), encrypted,
-                        str(manifest.get("written", "")), series)
+                        str(manifest.get("written", "")), series,
+                        _measurement_draft(tree.get("measurement_draft"), name))
+
+
+#: The fields of a measurement row typed and not applied, as typed.
+DRAFT_FIELDS = ("name", "value", "unit", "uncertainty", "source")
+
+
+def _measurement_draft(raw: Any, name: str) -> list[tuple[str, ...]] | None:
+    """The file's typed, not applied measurement rows (None if it has none).
+
+    Examples
+    --------
+    >>> _measurement_draft([["CO", "4.2", "L/min", "0.4", ""]], "x.twin")
+    [('CO', '4.2', 'L/min', '0.4', '')]
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(
+            isinstance(r, list) and len(r) == len(DRAFT_FIELDS)
+            and all(isinstance(x, str) for x in r) for r in raw):
+        raise TwinFileError(f"{name}: twin.json 'measurement_draft' should be a list of rows "
+                            f"of {len(DRAFT_FIELDS)} texts ({', '.join(DRAFT_FIELDS)})")
+    return [tuple(r) for r in raw] or None
 
 
 def _held(t: Twin) -> tuple[list, list, list]:
