@@ -45,8 +45,9 @@ def test_series_without_trigger_time_at_an_end_is_left_out_and_named(tmp_path, s
     end = "first" if slice_ == 0 else "last"
     assert (f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice {slice_ + 1} of 6, "
             f"the {end} of the stack) left out: TriggerTime missing in all 10") in note
-    assert "The stack has 5 slices" in note and "export that series again with its " \
-        "TriggerTime" in note
+    assert "The stack has 5 slices and the volumes lack that slice" in note
+    assert "basal slice the RV volumes and the LV mass can be low" in note
+    assert "export that series again with its TriggerTime" in note
     role, detail = series_roles(plan)[bad]
     assert role == "left out" and "TriggerTime missing" in detail
 

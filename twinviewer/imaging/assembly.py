@@ -684,8 +684,11 @@ def _without_unusable(stack: list[SeriesInfo]
         end = "first" if k < kept[0] else "last"
         notes.append(
             f"{series_name(s)} (slice {k + 1} of {total}, the {end} of the stack) left out: "
-            f"{why}. The stack has {len(kept)} slices; chamber volumes are computed without "
-            f"that slice (see the coverage notes). To use it: {_remedy(why)}")
+            f"{why}. The stack has {len(kept)} slices and the volumes lack that slice's "
+            "slab: beyond the stack they are extrapolated as if the heart ended within about "
+            "one slice spacing (see the coverage notes), so if it was a basal slice the RV "
+            "volumes and the LV mass can be low by more than their SD. To use it: "
+            f"{_remedy(why)}")
     return [stack[k] for k in kept], unusable, notes
 
 
