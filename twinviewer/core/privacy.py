@@ -65,7 +65,7 @@ def without_paths(text: str) -> str:
 #: Notes of earlier versions named a skipped file by its path below the study folder, whose
 #: folder names may be the patient's ('skipped DOE_JANE_19480713/S001/notes.txt: ...').
 _OLD_SKIPPED = re.compile(r"^skipped (?!file #)(.+?)(?=: )")
-_OLD_FILE = re.compile(r"^(?!file #)[^:\s][^:]*/[^:]*?\.[A-Za-z0-9]{1,5}(?=: )|"
+_OLD_FILE = re.compile(r"^(?!file #)[^:\s][^:]*/[^:]*?\.[A-Za-z][A-Za-z0-9]{0,4}(?=: )|"
                        r"(?<![\w#])[^\s:/'\"]+\.dcm(?= in series )")
 
 
@@ -84,6 +84,8 @@ def without_study_paths(note: str) -> str:
     'skipped file #3fa91c (.txt): not a DICOM file'
     >>> without_study_paths("LV/RV volumes: from the labels")
     'LV/RV volumes: from the labels'
+    >>> without_study_paths("ED/ES set from LV blood volume (largest/smallest): phases (0, 9)")
+    'ED/ES set from LV blood volume (largest/smallest): phases (0, 9)'
     """
     text = _OLD_SKIPPED.sub("skipped a file", note)
     return without_paths(_OLD_FILE.sub("a file", text))
