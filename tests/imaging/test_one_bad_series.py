@@ -61,7 +61,7 @@ def test_series_without_trigger_time_inside_the_stack_is_refused_naming_it(tmp_p
     assert text.startswith("series 3 'cine_trufi_retro_sa_3' (slice 3 of 6 of the stack) "
                            "cannot be used: TriggerTime missing in all 10 of its images")
     assert "gap inside the stack" in text and "What you can do: export that series again " \
-        "with its TriggerTime" in text and "--series UID" in text
+        "with its TriggerTime" in text and "long-axis series can still be imported" in text
 
 
 def test_no_trigger_time_anywhere_names_the_series_and_what_to_do(tmp_path):

@@ -492,7 +492,8 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
                 f"no TriggerTime in the images of the stack's {len(stack)} series ({named_}): "
                 "several images share each slice position, so their cardiac phases cannot "
                 "be matched across the slices. What you can do: export the series again "
-                "with their timing tags, or import one series alone with --series UID")
+                "with their TriggerTime (from the scanner or PACS); a long-axis series can "
+                "still be imported alone (--series UID, or its row in the series picker)")
         return frames, len(slices), 1, [math.nan], None, notes
     fr = np.full((len(slices), max(counts)), np.nan)
     rr_all = []
@@ -522,8 +523,7 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
                 "refusing to interpolate across the gap"
                 + "".join(f"; {d.removeprefix('skipped ')}"  # the file that was there
                           for d in owner[id(s[0])].damaged[:2])
-                + f". What you can do: {_remedy('')}, or import one series alone with "
-                "--series UID")
+                + f". What you can do: {_remedy('')} (from the scanner or PACS)")
         dev = np.abs(fr[k, :n] - ref)
         if dev.max() > PHASE_TOL / n:
             p = int(np.argmax(dev))
@@ -661,7 +661,7 @@ def _without_unusable(stack: list[SeriesInfo]
         raise ImagingError(
             f"{series_name(s)} cannot be used: {bad[s.series_uid]}; without it (and "
             f"{len(bad) - 1} other(s)) fewer than 2 slices of the stack remain. What you can "
-            f"do: {_remedy(bad[s.series_uid])}, or import one series alone with --series UID")
+            f"do: {_remedy(bad[s.series_uid])} (from the scanner or PACS)")
     total = len(stack)
     inside = [s for k, s in enumerate(stack)
               if s.series_uid in bad and kept[0] < k < kept[-1]]
@@ -674,9 +674,8 @@ def _without_unusable(stack: list[SeriesInfo]
             f"{series_name(s)} (slice {k + 1} of {total} of the stack) cannot be used: "
             f"{bad[s.series_uid]}. Leaving it out would leave a gap inside the stack, which "
             f"is not interpolated. What you can do: {_remedy(bad[s.series_uid])} (from "
-            "the scanner or PACS), or import one series alone with "
-            "--series UID (the series are listed below; in the app: File → Open DICOM "
-            "folder, choose a row)")
+            "the scanner or PACS); a long-axis series can still be imported alone "
+            "(--series UID, listed below, or its row in the series picker)")
     unusable = [(s, bad[s.series_uid]) for s in stack if s.series_uid in bad]
     notes = []
     for s, why in unusable:
