@@ -95,7 +95,7 @@ class SeriesInfo:
     patient: str = ""  # the pseudonym deid put in PatientID
     referenced_series: set[str] = field(default_factory=set)  # for a SEG
     note: str = ""
-    root: Path | None = None  # the chosen folder: messages name files relative to it
+    root: Path | None = None  # the chosen folder: a file's tag in messages is keyed below it
     burned_in: bool = False  # kept although BurnedInAnnotation = YES (explicit option)
     damaged: list[str] = field(default_factory=list)  # notes on its files that were skipped
     series_number: int | None = None  # SeriesNumber (not identifying)
@@ -105,7 +105,7 @@ class SeriesInfo:
     acquired_s: float | None = None
 
     def where(self, path: Path) -> str:
-        """``path`` relative to the chosen folder, as messages show it."""
+        """``path`` as messages show it: a tag, no folder or file name (:func:`shown`)."""
         return shown(path, self.root)
 
     @property
@@ -660,9 +660,10 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     Returns
     -------
     FolderScan
-        Series sorted by study, modality and size; notes name every skipped file (relative
-        to ``root``) and why. One bad file is a note, never an abort. The same instance
-        found twice (same SOP Instance UID, e.g. in two transfer syntaxes) is used once.
+        Series sorted by study, modality and size; notes name every skipped file (by a
+        tag and the series it belongs to or sits beside, never by name) and why. One bad
+        file is a note, never an abort. The same instance found twice (same SOP Instance
+        UID, e.g. in two transfer syntaxes) is used once.
 
     Raises
     ------
