@@ -135,7 +135,11 @@ def test_messages_say_what_is_missing_and_what_is_supported(tmp_path):
     ds.save_as(tmp_path / "us.dcm", enforce_file_format=True)
     data = (tmp_path / "us.dcm").read_bytes()
     (tmp_path / "cut.dcm").write_bytes(data[:200])
-    notes = " ".join(scan_folder(tmp_path, KEY).notes)
-    assert "us.dcm: Ultrasound Image Storage without patient geometry" in notes
-    assert "supported: CT, MR and PET greyscale images with patient geometry" in notes
-    assert "cut.dcm:" in notes and "not an image or segmentation" not in notes
+    from twinviewer.imaging.errors import shown
+
+    notes = scan_folder(tmp_path, KEY).notes
+    us = next(n for n in notes if shown(tmp_path / "us.dcm", tmp_path) in n)
+    assert "Ultrasound Image Storage without patient geometry" in us
+    assert "supported: CT, MR and PET greyscale images with patient geometry" in us
+    assert any(shown(tmp_path / "cut.dcm", tmp_path) in n for n in notes)
+    assert "not an image or segmentation" not in " ".join(notes)
