@@ -20,11 +20,15 @@ def identified_folder(tmp_path_factory):
     return study.folder
 
 
-def test_notes_name_files_relative_to_the_chosen_folder(identified_folder):
+def test_notes_name_skipped_files_by_tag_not_by_name(identified_folder):
+    """review13 #5: not even the path below the chosen folder (sub-folders and file names
+    are often named after the patient too)."""
     anatomy = import_study(identified_folder, key=b"k" * 32)
-    assert any("readme.txt" in n for n in anatomy.notes)
+    assert any(n.startswith("skipped file #") and "(.txt)" in n and "not a DICOM file" in n
+               for n in anatomy.notes), anatomy.notes
     for note in anatomy.notes:
         assert FOLDER not in note and str(identified_folder.parent) not in note
+        assert "readme" not in note
 
 
 def test_twin_file_holds_no_folder_or_patient_identifier(identified_folder, tmp_path):

@@ -113,13 +113,16 @@ def test_burned_in_annotation_refused_unless_kept(tmp_path):
     assert any("kept on request" in n for n in scan.notes)
 
 
-def test_paths_in_messages_are_relative_to_the_chosen_folder(tmp_path):
+def test_messages_name_no_folder_or_file_of_the_chosen_folder(tmp_path):
+    from twinviewer.imaging.errors import shown
+
     folder = tmp_path / "DOE_JANE_12345"
     files = write_series(folder / "sub", volume((3, 6, 6)))
     files[1].write_bytes(files[1].read_bytes()[:200])
     scan = scan_folder(folder, KEY)
     text = " ".join(scan.notes)
-    assert f"sub/{files[1].name}" in text and "DOE_JANE" not in text
+    assert shown(files[1], folder) in text and "DOE_JANE" not in text
+    assert "sub/" not in text and files[1].name not in text
 
 
 def test_messages_say_what_is_missing_and_what_is_supported(tmp_path):
@@ -132,7 +135,11 @@ def test_messages_say_what_is_missing_and_what_is_supported(tmp_path):
     ds.save_as(tmp_path / "us.dcm", enforce_file_format=True)
     data = (tmp_path / "us.dcm").read_bytes()
     (tmp_path / "cut.dcm").write_bytes(data[:200])
-    notes = " ".join(scan_folder(tmp_path, KEY).notes)
-    assert "us.dcm: Ultrasound Image Storage without patient geometry" in notes
-    assert "supported: CT, MR and PET greyscale images with patient geometry" in notes
-    assert "cut.dcm:" in notes and "not an image or segmentation" not in notes
+    from twinviewer.imaging.errors import shown
+
+    notes = scan_folder(tmp_path, KEY).notes
+    us = next(n for n in notes if shown(tmp_path / "us.dcm", tmp_path) in n)
+    assert "Ultrasound Image Storage without patient geometry" in us
+    assert "supported: CT, MR and PET greyscale images with patient geometry" in us
+    assert any(shown(tmp_path / "cut.dcm", tmp_path) in n for n in notes)
+    assert "not an image or segmentation" not in " ".join(notes)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twinviewer.core.measurement import Measurement
+from twinviewer.core.privacy import without_study_paths
 
 
 @dataclass
@@ -323,7 +324,7 @@ class Anatomy:
                     int(p): np.asarray(a, dtype=np.uint8) for p, a in d["labels"].items()},
                    dict(d.get("label_values", {})),
                    [Measurement.from_dict(m) for m in d.get("measurements", [])],
-                   list(d.get("notes", [])),
+                   [without_study_paths(str(n)) for n in d.get("notes", [])],
                    [ImagePlane.from_dict(p) for p in d.get("planes", [])],
                    d.get("phase_times_ms"), d.get("rr_ms"), bool(d.get("ed_es_assumed", False)),
                    bool(d.get("predicted", False)))

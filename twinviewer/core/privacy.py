@@ -60,3 +60,32 @@ def without_paths(text: str) -> str:
     """
     text = _QUOTED_PATH.sub(lambda m: m.group(1) + PATH_MARK + m.group(1), text)
     return _BARE_PATH.sub(PATH_MARK, text)
+
+
+#: Notes of earlier versions named a skipped file by its path below the study folder, whose
+#: folder names may be the patient's ('skipped DOE_JANE_19480713/S001/notes.txt: ...').
+_OLD_SKIPPED = re.compile(r"^skipped (?!file #)(.+?)(?=: )")
+_OLD_FILE = re.compile(r"^(?!file #)[^:\s][^:]*/[^:]*?\.[A-Za-z][A-Za-z0-9]{0,4}(?=: )|"
+                       r"(?<![\w#])[^\s:/'\"]+\.dcm(?= in series )")
+
+
+def without_study_paths(note: str) -> str:
+    """An import note of an earlier version without the file's path below the study folder
+    (its folder names may identify the patient): the file becomes 'a file'. For notes read
+    from old .twin files; today's notes name files by a tag (``file #3fa91c``).
+
+    Examples
+    --------
+    >>> without_study_paths("skipped 19480713_Dr Hibbert_X/S001/notes.txt: not a DICOM file")
+    'skipped a file: not a DICOM file'
+    >>> without_study_paths("DOE JANE/seg.dcm: segmentation of a phase left out; not used")
+    'a file: segmentation of a phase left out; not used'
+    >>> without_study_paths("skipped file #3fa91c (.txt): not a DICOM file")
+    'skipped file #3fa91c (.txt): not a DICOM file'
+    >>> without_study_paths("LV/RV volumes: from the labels")
+    'LV/RV volumes: from the labels'
+    >>> without_study_paths("ED/ES set from LV blood volume (largest/smallest): phases (0, 9)")
+    'ED/ES set from LV blood volume (largest/smallest): phases (0, 9)'
+    """
+    text = _OLD_SKIPPED.sub("skipped a file", note)
+    return without_paths(_OLD_FILE.sub("a file", text))

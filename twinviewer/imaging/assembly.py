@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from twinviewer.core.anatomy import ImagePlane
-from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.errors import ImagingError, shown
 from twinviewer.imaging.planes import _VIEWS, pane_titles, plane_name  # noqa: F401 - as before
 from twinviewer.imaging.series import (
     Cancel,
@@ -46,6 +46,7 @@ from twinviewer.imaging.series import (
     FrameRef,
     Progress,
     SeriesInfo,
+    series_name,
 )
 from twinviewer.imaging.volume import LoadedVolume, ed_es_from_timing, load_volume
 
@@ -278,6 +279,8 @@ class StackPlan:
     notes: list[str] = field(default_factory=list)
     rekeyed: bool = False
     repeats: list[Repeat] = field(default_factory=list)
+    # series of the stack left out for a missing or inconsistent tag: (series, why)
+    unusable: list[tuple[SeriesInfo, str]] = field(default_factory=list)
 
     @property
     def left_out(self) -> list[SeriesInfo]:
@@ -340,7 +343,8 @@ def _check_grid(stack: list[SeriesInfo]) -> None:
                 ang = math.degrees(math.acos(min(1.0, abs(float(_normal(f) @ _normal(ref))))))
                 raise ImagingError(
                     f"mixed orientation in the stack: series {s.description!r} "
-                    f"({f.path.name}) is tilted {ang:.1f}° from series {ref_s.description!r}; "
+                    f"({shown(f.path, s.root)}) is tilted {ang:.1f}° from series "
+                    f"{ref_s.description!r}; "
                     "slices of one stack must share ImageOrientationPatient")
             if (f.rows, f.cols) != (ref.rows, ref.cols) or not np.allclose(
                     f.pixel_spacing, ref.pixel_spacing, rtol=1e-4):
@@ -482,8 +486,14 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
     n = Counter(counts).most_common(1)[0][0] if counts else 0
     if not has_time:
         if max(counts) > 1:
-            raise ImagingError("frames of the stack share slice positions but carry no "
-                               "TriggerTime: the phases cannot be matched across series")
+            named_ = ", ".join(series_name(s) for s in stack[:3]) + (
+                " …" if len(stack) > 3 else "")
+            raise ImagingError(
+                f"no TriggerTime in the images of the stack's {len(stack)} series ({named_}): "
+                "several images share each slice position, so their cardiac phases cannot "
+                "be matched across the slices. What you can do: export the series again "
+                "with their TriggerTime (from the scanner or PACS); a long-axis series can "
+                "still be imported alone (--series UID, or its row in the series picker)")
         return frames, len(slices), 1, [math.nan], None, notes
     fr = np.full((len(slices), max(counts)), np.nan)
     rr_all = []
@@ -495,13 +505,14 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
         fr[k, :len(s)] = trig / rr
         if len(s) > 1 and np.diff(trig).min() <= 0:
             dup = s[int(np.argmin(np.diff(trig))) + 1]
-            raise ImagingError(f"{dup.path.name} in series {owner[id(dup)].description!r}: two "
+            raise ImagingError(f"{shown(dup.path, owner[id(dup)].root)} of "
+                               f"{series_name(owner[id(dup)])}: two "
                                f"images of one slice share TriggerTime {dup.trigger_ms:g} ms")
     full = [k for k in range(len(slices)) if counts[k] == n]
     ref = np.median(fr[full, :n], axis=0)
     rr_med = float(np.nanmedian(rr_all))
     for k, s in enumerate(slices):
-        name = f"series {owner[id(s[0])].description!r} ({pos[k]:.1f} mm along the normal)"
+        name = f"{series_name(owner[id(s[0])])} ({pos[k]:.1f} mm along the normal)"
         if counts[k] != n:
             missing = [p for p in range(n)
                        if np.abs(fr[k, :counts[k]] - ref[p]).min() > PHASE_TOL / n] or [n - 1]
@@ -511,7 +522,8 @@ def _match_phases(stack: list[SeriesInfo], frames: list[FrameRef], normal: np.nd
                 f"≈ {ref[missing[0]] * rr_med:.0f} ms after R); "
                 "refusing to interpolate across the gap"
                 + "".join(f"; {d.removeprefix('skipped ')}"  # the file that was there
-                          for d in owner[id(s[0])].damaged[:2]))
+                          for d in owner[id(s[0])].damaged[:2])
+                + f". What you can do: {_remedy('')} (from the scanner or PACS)")
         dev = np.abs(fr[k, :n] - ref)
         if dev.max() > PHASE_TOL / n:
             p = int(np.argmax(dev))
@@ -577,39 +589,134 @@ def plan_stack(scan: FolderScan, series_uid: str | None = None, *,
             notes.append(f"{len(pool)} image series, none forming a stack; imported "
                          f"{best[0].description!r} (largest image series)")
     repeats: list[Repeat] = []
+    unusable: list[tuple[SeriesInfo, str]] = []
     if len(best) > 1:
         best, repeats = resolve_repeats(best, series_uid if prefer else None)
         notes += [r.note() for r in repeats]
+        best, unusable, more = _without_unusable(best)
+        notes += more
     try:
-        return _planned(best, pool, notes, repeats)
+        return _planned(best, pool, notes, repeats, unusable)
     except ImagingError as exc:
         if not repeats:
             raise
         raise ImagingError(f"{exc} (note: {'; '.join(r.note() for r in repeats)})") from None
 
 
+def _problem(s: SeriesInfo, others: list[SeriesInfo], n_phases: int) -> str:
+    """Why series ``s`` of a multi-series stack cannot be matched to the others ('' if it
+    can): TriggerTime missing while the others have it, or another number of phases (a
+    file of it skipped, say)."""
+    frames = s.frames
+    missing = sum(math.isnan(f.trigger_ms) for f in frames)
+    timed = any(not math.isnan(f.trigger_ms) for o in others for f in o.frames)
+    if missing and timed:
+        of = f"all {missing}" if missing == len(frames) else f"{missing} of the {len(frames)}"
+        return (f"TriggerTime missing in {of} of its images, so they cannot be matched to "
+                "the other slices' cardiac phases")
+    positions = max(_n_positions(frames, _normal(frames[0])), 1)
+    per_position = len(frames) / positions
+    if n_phases > 1 and per_position != n_phases:
+        why = (f"{per_position:g} image(s) per slice position where the other slices "
+               f"have {n_phases} phases")
+        if s.damaged:
+            why += (f"; {len(s.damaged)} of its files skipped: "
+                    + "; ".join(d.removeprefix("skipped ") for d in s.damaged[:2]))
+        return why
+    return ""
+
+
+def _remedy(why: str) -> str:
+    """What the user can do about a series :func:`_problem` found unusable."""
+    if why.startswith("TriggerTime"):
+        return "export that series again with its TriggerTime"
+    return "export that series again complete (every phase of every slice)"
+
+
+def _without_unusable(stack: list[SeriesInfo]
+                      ) -> tuple[list[SeriesInfo], list[tuple[SeriesInfo, str]], list[str]]:
+    """The stack (in slice order) without series whose timing cannot be matched, if they
+    lie at its ends (the stack is then shorter, and says so); a bad series inside the
+    stack would leave a gap, so that refuses the import naming the series and the tag.
+
+    Raises
+    ------
+    ImagingError
+        Naming the series (number, description, slice), the problem and what to do.
+    """
+    counts = Counter(len(s.frames) // max(_n_positions(s.frames, _normal(s.frames[0])), 1)
+                     for s in stack)
+    n_phases = counts.most_common(1)[0][0] if counts else 0
+    bad = {}
+    for s in stack:
+        why = _problem(s, [o for o in stack if o is not s], n_phases)
+        if why:
+            bad[s.series_uid] = why
+    if not bad or len(bad) == len(stack):
+        return stack, [], []
+    order = [s.series_uid for s in stack]  # slice order (resolve_repeats sorted them)
+    kept = [k for k, u in enumerate(order) if u not in bad]
+    if len(kept) < 2:
+        s = next(s for s in stack if s.series_uid in bad)
+        raise ImagingError(
+            f"{series_name(s)} cannot be used: {bad[s.series_uid]}; without it (and "
+            f"{len(bad) - 1} other(s)) fewer than 2 slices of the stack remain. What you can "
+            f"do: {_remedy(bad[s.series_uid])} (from the scanner or PACS)")
+    total = len(stack)
+    inside = [s for k, s in enumerate(stack)
+              if s.series_uid in bad and kept[0] < k < kept[-1]]
+    if inside and not bad[inside[0].series_uid].startswith("TriggerTime"):
+        return stack, [], []  # a phase missing inside: _match_phases names which, and why
+    if inside:
+        s = inside[0]
+        k = order.index(s.series_uid)
+        raise ImagingError(
+            f"{series_name(s)} (slice {k + 1} of {total} of the stack) cannot be used: "
+            f"{bad[s.series_uid]}. Leaving it out would leave a gap inside the stack, which "
+            f"is not interpolated. What you can do: {_remedy(bad[s.series_uid])} (from "
+            "the scanner or PACS); a long-axis series can still be imported alone "
+            "(--series UID, listed below, or its row in the series picker)")
+    unusable = [(s, bad[s.series_uid]) for s in stack if s.series_uid in bad]
+    notes = []
+    for s, why in unusable:
+        k = order.index(s.series_uid)
+        end = "first" if k < kept[0] else "last"
+        notes.append(
+            f"{series_name(s)} (slice {k + 1} of {total}, the {end} of the stack) left out: "
+            f"{why}. The stack has {len(kept)} slices and the volumes lack that slice's "
+            "slab: beyond the stack they are extrapolated as if the heart ended within about "
+            "one slice spacing (see the coverage notes), so if it was a basal slice the RV "
+            "volumes and the LV mass can be low by more than their SD. To use it: "
+            f"{_remedy(why)}")
+    return [stack[k] for k in kept], unusable, notes
+
+
 def _planned(best: list[SeriesInfo], pool: list[SeriesInfo], notes: list[str],
-             repeats: list[Repeat]) -> StackPlan:
+             repeats: list[Repeat],
+             unusable: list[tuple[SeriesInfo, str]] | None = None) -> StackPlan:
     _check_grid(best)
     frames, dropped = dedupe([f for s in best for f in s.frames])
     if dropped:
         notes.append(f"{dropped} duplicate image(s) (same SOP Instance UID in several files or "
                      "encodings) ignored")
     normal = _normal(frames[0])
+    unusable = list(unusable or [])
     stacked = {s.series_uid for s in best} | {s.series_uid for r in repeats
-                                              for s in r.left_out}
+                                              for s in r.left_out} | {
+        s.series_uid for s, _ in unusable}
     planes = [s for s in pool if s.series_uid not in stacked]
     first = best[0]
     if len(best) == 1 and first.modality != "MR":
         # A single CT series: timing tags handled by load_volume as before.
         return StackPlan(best, planes, frames, _n_positions(frames, normal), first.n_phases,
-                         [], None, first.patient, first.study_uid, notes, repeats=repeats)
+                         [], None, first.patient, first.study_uid, notes, repeats=repeats,
+                         unusable=unusable)
     frames, nz, nph, times, rr, more = _match_phases(best, frames, normal)
     notes += more
     if len(best) > 1:
         notes.append(f"stack assembled from {len(best)} series: {nz} slices × {nph} phases")
     return StackPlan(best, planes, frames, nz, nph, times, rr, first.patient, first.study_uid,
-                     notes, rekeyed=True, repeats=repeats)
+                     notes, rekeyed=True, repeats=repeats, unusable=unusable)
 
 
 _LONG_AXIS_VIEWS = ("2CH", "3CH", "4CH", "RVOT")
@@ -653,6 +760,8 @@ def series_roles(plan: StackPlan) -> dict[str, tuple[str, str]]:
         out[p.series_uid] = ("plane", f"long-axis {shown[p.series_uid]}"
                              if view in _LONG_AXIS_VIEWS else
                              f"plane ({shown[p.series_uid] or 'other'})")
+    for s, why in plan.unusable:
+        out[s.series_uid] = ("left out", f"left out of the stack: {why}")
     for r in plan.repeats:
         for s in r.left_out:
             if s.series_uid not in out:
@@ -739,7 +848,8 @@ def _merged(plan: StackPlan) -> SeriesInfo:
         f"{first.description} (+{len(plan.stack) - 1} series)")
     return SeriesInfo(first.study_uid, first.series_uid, first.modality, desc, "image",
                       [p for s in plan.stack for p in s.files], plan.frames,
-                      first.slice_thickness_mm, plan.rr_ms, first.patient, root=first.root,
+                      next((s.slice_thickness_mm for s in plan.stack if s.slice_thickness_mm),
+                           None), plan.rr_ms, first.patient, root=first.root,
                       burned_in=any(s.burned_in for s in plan.stack))
 
 

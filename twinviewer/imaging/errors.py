@@ -1,19 +1,21 @@
 """The one exception the imaging pipeline raises for bad input, and how files are named.
 
-Messages never contain patient identifiers: only file paths relative to the folder the user
-chose (whose own name, like 'DOE_JANE_12345', may identify the patient), DICOM attribute
-names, counts and geometry. Third-party warnings (pydicom, highdicom) can quote values from a
-file (UIDs, dates, names); :func:`private_warnings` reroutes them through a filter that
-withholds their text.
+Messages never contain patient identifiers: no folder or file name of the study (export
+folders are often named after the patient), only short per-run file tags (:func:`shown`),
+series numbers and de-identified descriptions, DICOM attribute names, counts and geometry.
+Third-party warnings (pydicom, highdicom) can quote values from a file (UIDs, dates,
+names); :func:`private_warnings` reroutes them through a filter that withholds their text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import mmap
 import re
+import secrets
 import threading
 import warnings
 from collections.abc import Iterator
@@ -38,32 +40,47 @@ def bounded(path: Path) -> Iterator[io.BufferedIOBase | mmap.mmap]:
 class ImagingError(ValueError):
     """A file or series that cannot be imported; the message names the file and the problem.
 
-    Messages never contain patient identifiers: only file paths relative to the chosen
-    folder, DICOM attribute names, counts and geometry.
+    Messages never contain patient identifiers: files are named by :func:`shown` (no folder
+    or file name), series by number and de-identified description.
     """
+
+
+#: Keys the short tags :func:`shown` gives files: fresh in every process, so a tag names a
+#: file within one run's messages and cannot be tested against a guessed folder name.
+_TAG_KEY = secrets.token_bytes(16)
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}")
 
 
 def shown(path: Path | str, root: Path | str | None) -> str:
-    """``path`` as messages show it: relative to ``root`` (the chosen folder), else its name.
+    """A file as messages name it, without any folder or file name: export folders and
+    files are often named after the patient ('19480713_MRN-9988776_Dr Smith/S001/x.dcm').
+
+    The message says ``file #<tag>`` (6 hex digits of a keyed hash of the path below
+    ``root``, the same for one file within a run, not comparable across runs) and the
+    suffix; callers add the series (number and de-identified description) where known.
 
     Examples
     --------
-    >>> shown(Path("/data/DOE_JANE/ct/0001.dcm"), Path("/data/DOE_JANE"))
-    'ct/0001.dcm'
-    >>> shown(Path("/data/DOE_JANE/ct/0001.dcm"), None)
-    '0001.dcm'
+    >>> a = shown(Path("/data/DOE_JANE/ct/0001.dcm"), Path("/data/DOE_JANE"))
+    >>> a.startswith("file #"), a.endswith("(.dcm)"), "DOE" in a or "ct/" in a
+    (True, True, False)
+    >>> a == shown("/data/DOE_JANE/ct/0001.dcm", "/data/DOE_JANE")
+    True
     """
     path = Path(path)
+    rel = path.name
     if root is not None:
         root = Path(root)
-        if path == root:
-            return path.name
         for base in (root, root.parent):  # the chosen folder, or the chosen file's folder
             try:
-                return path.relative_to(base).as_posix()
+                rel = path.relative_to(base).as_posix()
+                break
             except ValueError:
                 continue
-    return path.name
+    tag = hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), key=_TAG_KEY,
+                          digest_size=3).hexdigest()
+    suffix = path.suffix if _SUFFIX.fullmatch(path.suffix) else ""
+    return f"file #{tag}" + (f" ({suffix.lower()})" if suffix else "")
 
 
 _UNSAFE = re.compile(r"['\"`]|\d[\d.]{7,}|\b\d{8}\b|\^")

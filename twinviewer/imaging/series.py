@@ -8,6 +8,7 @@ description). Whole datasets are de-identified by :func:`read_dicom`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import mmap
@@ -94,16 +95,17 @@ class SeriesInfo:
     patient: str = ""  # the pseudonym deid put in PatientID
     referenced_series: set[str] = field(default_factory=set)  # for a SEG
     note: str = ""
-    root: Path | None = None  # the chosen folder: messages name files relative to it
+    root: Path | None = None  # the chosen folder: a file's tag in messages is keyed below it
     burned_in: bool = False  # kept although BurnedInAnnotation = YES (explicit option)
     damaged: list[str] = field(default_factory=list)  # notes on its files that were skipped
     series_number: int | None = None  # SeriesNumber (not identifying)
+    no_thickness: int = 0  # files of the series without a usable SliceThickness
     # when acquired, seconds on a keyed per-patient clock (deid.acquisition_clock): for the
     # order of repeated acquisitions only, never shown
     acquired_s: float | None = None
 
     def where(self, path: Path) -> str:
-        """``path`` relative to the chosen folder, as messages show it."""
+        """``path`` as messages show it: a tag, no folder or file name (:func:`shown`)."""
         return shown(path, self.root)
 
     @property
@@ -419,6 +421,20 @@ _IMAGE_ATTRIBUTES = ("Rows", "Columns", "BitsAllocated", "ImagePositionPatient",
                      "ImageOrientationPatient", "PixelSpacing")
 
 
+@functools.cache
+def _identifying_tags() -> frozenset:
+    """Identifying elements outside the patient module that a series' files share
+    (institution, physicians, station, accession, ...): de-identified with the patient
+    module, so every value is registered for redaction (:mod:`twinviewer.core.privacy`)
+    and a description naming the hospital or the referrer is cleaned. Dates, times and
+    sequences are left to :func:`read_dicom` (they differ per file: the cache would miss)."""
+    from twinviewer.imaging.deid import IDENTIFYING_KEYWORDS
+
+    tags = (pydicom.datadict.tag_for_keyword(k) for k in IDENTIFYING_KEYWORDS
+            if not k.endswith(("Sequence", "Date", "Time", "DateTime")))
+    return frozenset(t for t in tags if t is not None)
+
+
 def _header(path: Path, key: bytes, root: Path | None = None,
             keep_burned_in: bool = False) -> SeriesInfo | Skip:
     """One file's header as a one-file SeriesInfo, or a note saying why it was skipped."""
@@ -476,8 +492,9 @@ def _header_unchecked(path: Path, key: bytes, root: Path | None,
                        "choose 'keep images with burned-in annotation' to import it, marked "
                        "as such", own_series())
     ident = Dataset()
+    identifying = _identifying_tags()
     for tag in raw.keys():  # tags only: values are converted just for the few kept
-        if tag.group in _IDENTITY_GROUPS or tag in _DESCRIPTIVE_TAGS:
+        if tag.group in _IDENTITY_GROUPS or tag in _DESCRIPTIVE_TAGS or tag in identifying:
             ident.add(raw[tag])
     # The files of a series share these elements: de-identify once per distinct content,
     # cached under a keyed hash (the cache holds no identifier).
@@ -643,9 +660,10 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     Returns
     -------
     FolderScan
-        Series sorted by study, modality and size; notes name every skipped file (relative
-        to ``root``) and why. One bad file is a note, never an abort. The same instance
-        found twice (same SOP Instance UID, e.g. in two transfer syntaxes) is used once.
+        Series sorted by study, modality and size; notes name every skipped file (by a
+        tag and the series it belongs to or sits beside, never by name) and why. One bad
+        file is a note, never an abort. The same instance found twice (same SOP Instance
+        UID, e.g. in two transfer syntaxes) is used once.
 
     Raises
     ------
@@ -666,8 +684,8 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     series: dict[tuple[str, str], SeriesInfo] = {}
     seen: dict[tuple[str, str, int | None], Path] = {}
     duplicates: dict[tuple[str, str], int] = {}
-    skipped: list[Skip] = []
     objects: dict[str, list[tuple[Path, str]]] = {}
+    located: list[tuple[int, Path]] = []  # notes on skipped files: where, and which file
 
     with ThreadPoolExecutor(n_workers()) as pool:
         for n, rec in enumerate(pool.map(lambda p: _header(p, key, root, keep_burned_in),
@@ -677,11 +695,8 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
             if progress is not None and n % 32 == 0:
                 progress(n / len(files), f"scanning {n}/{len(files)} files")
             if isinstance(rec, str):
+                located.append((len(notes), files[n]))
                 notes.append(rec)
-                if isinstance(rec, Skip) and rec.series:
-                    skipped.append(rec)
-                if isinstance(rec, Skip) and rec.sop_class and rec.path is not None:
-                    objects.setdefault(rec.sop_class, []).append((rec.path, str(rec)))
                 continue
             k = (rec.study_uid, rec.series_uid)
             if rec.note:
@@ -706,6 +721,10 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
             s.burned_in |= rec.burned_in
             if s.series_number is None:
                 s.series_number = rec.series_number
+            if s.slice_thickness_mm is None:
+                s.slice_thickness_mm = rec.slice_thickness_mm
+            if rec.kind == "image" and rec.slice_thickness_mm is None:
+                s.no_thickness += len(rec.files)
             if rec.acquired_s is not None:  # the series began with its first image
                 s.acquired_s = rec.acquired_s if s.acquired_s is None else min(
                     s.acquired_s, rec.acquired_s)
@@ -713,6 +732,11 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
                            else rec.files)
             s.referenced_series |= rec.referenced_series
             s.frames.extend(frames)
+    _place(notes, located, root, list(series.values()))
+    skipped = [note for note in notes if isinstance(note, Skip) and note.series]
+    for note in notes:
+        if isinstance(note, Skip) and note.sop_class and note.path is not None:
+            objects.setdefault(note.sop_class, []).append((note.path, str(note)))
     for note in skipped:  # a skipped file of a series makes that series incomplete
         for s in series.values():
             if s.kind == "image" and s.series_uid in note.series:
@@ -724,6 +748,7 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     if progress is not None:
         progress(1.0, f"scanned {len(files)} files")
     out = sorted(series.values(), key=lambda s: (s.study_uid, s.kind, -len(s.frames)))
+    notes += [note for s in out if (note := thickness_note(s))]
     for s in out:
         if s.burned_in:
             notes.append(f"series {s.description!r}: BurnedInAnnotation is YES and kept on "
@@ -733,6 +758,64 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
                                                                  else ")") if notes else ""
         raise ImagingError(f"{label}: no readable DICOM image series found{detail}")
     return FolderScan(out, notes, objects)
+
+
+def thickness_note(s: SeriesInfo) -> str:
+    """What a series' missing SliceThickness was replaced by ('' if every file has one).
+
+    Slice positions and spacing always come from ImagePositionPatient; the thickness
+    (the partial-volume width of a slice) is taken from the series' other files, else
+    assumed equal to the slice spacing.
+
+    >>> s = SeriesInfo("", "", "MR", "sa", "image", slice_thickness_mm=8.0, series_number=3)
+    >>> s.files, s.no_thickness = [Path("a")] * 20, 5
+    >>> thickness_note(s)[:66]
+    "series 3 'sa': SliceThickness missing in 5 of 20 file(s); 8 mm tak"
+    """
+    if s.kind != "image" or not s.no_thickness:
+        return ""
+    head = (f"{series_name(s)}: SliceThickness missing in {s.no_thickness} of "
+            f"{len(s.files)} file(s); ")
+    if s.slice_thickness_mm is not None:
+        return head + (f"{s.slice_thickness_mm:g} mm taken from the series' other files "
+                       "(slice positions and spacing come from ImagePositionPatient)")
+    return head + ("the slice thickness is assumed equal to the slice spacing computed from "
+                   "ImagePositionPatient (no partial-volume widening of the slices)")
+
+
+def series_name(s: SeriesInfo) -> str:
+    """A series as messages name it: SeriesNumber and the de-identified description.
+
+    >>> series_name(SeriesInfo("", "", "MR", "cine_sa_3", "image", series_number=7))
+    "series 7 'cine_sa_3'"
+    """
+    number = f" {s.series_number}" if s.series_number is not None else ""
+    return f"series{number} {s.description!r}"
+
+
+def _place(notes: list[str], located: list[tuple[int, Path]], root: Path,
+           series: list[SeriesInfo]) -> None:
+    """Say where a skipped file belongs without naming a folder: its own series (a damaged
+    slice), else the series whose files share its folder (a text file beside the images)."""
+    by_uid = {s.series_uid: s for s in series if s.kind == "image"}
+    by_dir: dict[Path, SeriesInfo] = {}
+    for s in by_uid.values():
+        for p in s.files:
+            by_dir.setdefault(p.parent, s)
+    for i, path in located:
+        note = notes[i]
+        own = sorted((by_uid[u] for u in getattr(note, "series", ()) if u in by_uid),
+                     key=lambda s: s.series_number or 0)
+        if own:
+            where = f" of {series_name(own[0])}"
+        elif path.parent in by_dir:
+            where = f" in the folder of {series_name(by_dir[path.parent])}"
+        else:
+            continue
+        tag = shown(path, root)
+        text = str(note).replace(tag, tag + where, 1) if tag in note else f"{note}{where}"
+        notes[i] = Skip.of(text, note.series, sop_class=note.sop_class, path=note.path) \
+            if isinstance(note, Skip) else text
 
 
 def group_by_phase(frames: Iterable[FrameRef]) -> list[list[FrameRef]]:

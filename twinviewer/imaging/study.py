@@ -17,7 +17,7 @@ from twinviewer.imaging.assembly import assemble_study
 from twinviewer.imaging.cine_seg import propose_seeds, segment_cine
 from twinviewer.imaging.coverage import complete_volumes, coverage_notes, is_cine_stack
 from twinviewer.imaging.curves import rate_measurements
-from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.errors import ImagingError, shown
 from twinviewer.imaging.measure import (
     clinical_measurements,
     ed_es_from_volumes,
@@ -211,6 +211,7 @@ def import_study(path: Path, *, key: bytes | None = None,
     """
     path = Path(path)
     rewrite = _relative_to(path if path.is_dir() else path.parent)
+    private = _private_text(path if path.is_dir() else path.parent)
     try:
         anatomy = _import_study(path, key=key, progress=progress, cancel=cancel,
                                 series_uid=series_uid, segmentation=segmentation,
@@ -218,9 +219,41 @@ def import_study(path: Path, *, key: bytes | None = None,
                                 auto_segment=auto_segment,
                                 label_readers=dict(label_readers or {}))
     except ImagingError as exc:
-        raise ImagingError(rewrite(str(exc))) from None
-    anatomy.notes = [rewrite(n) for n in anatomy.notes]
+        raise ImagingError(private(rewrite(str(exc)))) from None
+    anatomy.notes = [private(rewrite(n)) for n in anatomy.notes]
     return anatomy
+
+
+def _private_text(root: Path) -> Callable[[str], str]:
+    """A function that takes every name of a file or folder below ``root`` out of a message
+    (readers of label maps and meshes name their file; folder names may be the patient's)
+    and redacts every identifying value read from the study's DICOM (name, ID, birth date,
+    accession, institution, physicians, station: :mod:`twinviewer.core.privacy`)."""
+    from twinviewer.core.privacy import known_identifiers
+    from twinviewer.imaging.deid import redact
+
+    files = iter_files(root) if root.is_dir() else [root] if root.exists() else []
+    names: dict[str, str] = {}
+    for p in files:
+        tag = shown(p, root)
+        rel = p.relative_to(root).as_posix() if root.is_dir() else p.name
+        names[rel] = tag
+        for parent in Path(rel).parents:
+            if str(parent) != ".":
+                names.setdefault(parent.as_posix() + "/", "")
+        if len(p.name) >= 5 and "." in p.name.strip("."):  # a bare 'IMG0001.dcm'; not '1'
+            names.setdefault(p.name, tag)
+    order = sorted(names, key=len, reverse=True)
+
+    def private(text: str) -> str:
+        for name in order:
+            if name in text:
+                end = "" if name.endswith("/") else r"(?![\w.\-])"
+                text = re.sub(rf"(?<![\w.\-/]){re.escape(name)}{end}",
+                              lambda _, n=name: names[n], text)
+        return redact(text, known_identifiers())
+
+    return private
 
 
 def _phase_note(text: str, found: list[tuple[int, int]]) -> str:

@@ -28,7 +28,13 @@ import pydicom
 from pydicom.pixels import pixel_array
 
 from twinviewer.core.anatomy import ImageVolume
-from twinviewer.imaging.errors import ImagingError, bounded, private_warnings, safe_detail
+from twinviewer.imaging.errors import (
+    ImagingError,
+    bounded,
+    private_warnings,
+    safe_detail,
+    shown,
+)
 from twinviewer.imaging.series import (
     Cancel,
     FrameRef,
@@ -308,7 +314,7 @@ def _read_pixels(path: Path, where: str = "") -> np.ndarray:
     pixel data is checked first. Any exception becomes an :class:`ImagingError` naming the
     file as ``where`` (default its name).
     """
-    where = where or path.name
+    where = where or shown(path, None)
     try:
         _check_native_length(path, where)
         with bounded(path) as fh:

@@ -1,0 +1,109 @@
+"""One short-axis series with a missing or inconsistent tag (review13 #6): at an end of the
+stack it is left out and named, the rest imports; inside the stack the import is refused
+naming the series (number and description), the tag and what to do. Missing SliceThickness
+is said, with what replaced it (review13 #13)."""
+
+from __future__ import annotations
+
+import pydicom
+import pytest
+
+from tests.imaging.cine_factory import write_cine_study
+from twinviewer.imaging.assembly import plan_stack, series_roles
+from twinviewer.imaging.deid import new_uid
+from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.series import scan_folder
+
+KEY = b"one-bad-series-key-0123456789abcdef"
+SMALL = {"rows": 40, "cols": 36, "pixel_mm": 7.0, "n_phases": 10, "la_views": ("4ch",)}
+
+
+def _delete(files, *keywords):
+    for p in files:
+        ds = pydicom.dcmread(p)
+        for k in keywords:
+            if k in ds:
+                delattr(ds, k)
+        ds.save_as(p)
+
+
+def _sa(lay, n):
+    """Files of short-axis slice ``n`` (from 0) of the factory's layout."""
+    return [p for p in lay.files if p.parent.name == f"S{n + 1:03d}"]
+
+
+@pytest.mark.parametrize("slice_", [0, 5])
+def test_series_without_trigger_time_at_an_end_is_left_out_and_named(tmp_path, slice_):
+    lay = write_cine_study(tmp_path, **SMALL)
+    _delete(_sa(lay, slice_), "TriggerTime", "NominalInterval")
+    plan = plan_stack(scan_folder(tmp_path, KEY))
+    assert len(plan.stack) == 5 and plan.n_slices == 5 and plan.n_phases == 10
+    bad = new_uid(lay.sa_series[slice_], KEY)
+    assert [s.series_uid for s, _ in plan.unusable] == [bad]
+    assert bad not in {s.series_uid for s in plan.planes}  # not shown as a "plane" either
+    note = next(n for n in plan.notes if "left out" in n)
+    end = "first" if slice_ == 0 else "last"
+    assert (f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice {slice_ + 1} of 6, "
+            f"the {end} of the stack) left out: TriggerTime missing in all 10") in note
+    assert "The stack has 5 slices and the volumes lack that slice" in note
+    assert "basal slice the RV volumes and the LV mass can be low" in note
+    assert "export that series again with its TriggerTime" in note
+    role, detail = series_roles(plan)[bad]
+    assert role == "left out" and "TriggerTime missing" in detail
+
+
+def test_series_without_trigger_time_inside_the_stack_is_refused_naming_it(tmp_path):
+    lay = write_cine_study(tmp_path, **SMALL)
+    _delete(_sa(lay, 2), "TriggerTime", "NominalInterval")
+    with pytest.raises(ImagingError) as err:
+        plan_stack(scan_folder(tmp_path, KEY))
+    text = str(err.value)
+    assert text.startswith("series 3 'cine_trufi_retro_sa_3' (slice 3 of 6 of the stack) "
+                           "cannot be used: TriggerTime missing in all 10 of its images")
+    assert "gap inside the stack" in text and "What you can do: export that series again " \
+        "with its TriggerTime" in text and "long-axis series can still be imported" in text
+
+
+def test_no_trigger_time_anywhere_names_the_series_and_what_to_do(tmp_path):
+    lay = write_cine_study(tmp_path, **SMALL)
+    _delete([p for n in range(6) for p in _sa(lay, n)], "TriggerTime", "NominalInterval")
+    with pytest.raises(ImagingError, match=r"no TriggerTime in the images of the stack's 6 "
+                       r"series \(series 1 'cine_trufi_retro_sa_1', .*What you can do"):
+        plan_stack(scan_folder(tmp_path, KEY))
+
+
+def test_file_without_position_at_an_end_leaves_that_series_out(tmp_path):
+    lay = write_cine_study(tmp_path, **SMALL)
+    _delete(_sa(lay, 5)[4:5], "ImagePositionPatient")
+    plan = plan_stack(scan_folder(tmp_path, KEY))
+    assert len(plan.stack) == 5 and [s.series_uid for s, _ in plan.unusable] == [
+        new_uid(lay.sa_series[5], KEY)]
+    note = next(n for n in plan.notes if "left out" in n)
+    assert "series 6 'cine_trufi_retro_sa_6'" in note and "9 image(s) per slice position" in \
+        note and "without patient geometry" in note and "file #" in note
+    assert "IMG0005" not in note and "S006" not in note
+
+
+def test_file_without_position_inside_names_series_phase_file_and_what_to_do(tmp_path):
+    lay = write_cine_study(tmp_path, **SMALL)
+    _delete(_sa(lay, 3)[5:6], "ImagePositionPatient")
+    with pytest.raises(ImagingError) as err:
+        plan_stack(scan_folder(tmp_path, KEY))
+    text = str(err.value)
+    assert "series 4 'cine_trufi_retro_sa_4'" in text and "missing phase 5" in text
+    assert "without patient geometry" in text and "What you can do" in text
+    assert "IMG0006" not in text and "S004" not in text
+
+
+def test_missing_slice_thickness_is_noted_with_what_replaced_it(tmp_path):
+    lay = write_cine_study(tmp_path, **SMALL)
+    _delete(_sa(lay, 1)[:3], "SliceThickness")
+    _delete(_sa(lay, 4), "SliceThickness")
+    notes = scan_folder(tmp_path, KEY).notes
+    two = next(n for n in notes if n.startswith("series 2 "))
+    assert "SliceThickness missing in 3 of 10 file(s); 8 mm taken from the series' other " \
+        "files" in two
+    five = next(n for n in notes if n.startswith("series 5 "))
+    assert "missing in 10 of 10 file(s); the slice thickness is assumed equal to the slice " \
+        "spacing" in five
+    assert not any(n.startswith(("series 1 ", "series 3 ")) for n in notes)
