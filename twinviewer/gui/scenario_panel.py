@@ -61,6 +61,7 @@ from twinviewer.gui.model_jobs import (
 )
 from twinviewer.gui.prepared import loop_curves
 from twinviewer.gui.state import TwinState
+from twinviewer.gui.wrapped_minimum import WrappedLabelHeight
 from twinviewer.interventions import (
     BASELINE,
     DEFAULT_METRICS,
@@ -461,6 +462,7 @@ class ScenarioPanel(QWidget):
         self.slider.sliderReleased.connect(self.run_live_ensemble)
         self.live_label = QLabel("open a twin to see live predictions")
         self.live_label.setWordWrap(True)
+        self._live_fit = WrappedLabelHeight(self.live_label)
         self.live_run_button = QPushButton("Run this on the ensemble")
         self.live_run_button.setToolTip("the same as releasing the slider: the live scenario "
                                         "over every member, with intervals")
@@ -1308,12 +1310,17 @@ class ScenarioPanel(QWidget):
         self._live_again = False
         self._live_job = self.state.run_job("Live what-if preview", work, ended, ended)
 
+    def _set_live_text(self, text: str) -> None:
+        """Show ``text`` in the live preview, the label as tall as its wrapped text."""
+        self.live_label.setText(text)
+        self._live_fit.update()
+
     def update_live(self) -> None:
         """Predict the live scenario for the twin's point estimate here, on the GUI thread
         (a few ms once the kernels are loaded; where no helper process can run)."""
         twin = self.state.twin
         if twin is None:
-            self.live_label.setText("open a twin to see live predictions")
+            self._set_live_text("open a twin to see live predictions")
             return
         try:
             r = self._predict_here(twin, self.live_scenario())
@@ -1337,16 +1344,16 @@ class ScenarioPanel(QWidget):
         """Show the live prediction ``r`` (one member's Results, or the error that refused
         the scenario), run in response ``mode`` (default: the form's)."""
         if isinstance(r, (InterventionError, ModelError)):
-            self.live_label.setText(f"not applicable: {r}")
+            self._set_live_text(f"not applicable: {r}")
             self.refresh_interventions()  # a plug-in disabled by this preview: greyed out
             return
         if isinstance(r, BaseException):  # the helper died: the next prediction starts one
-            self.live_label.setText(f"live preview failed: {r}")
+            self._set_live_text(f"live preview failed: {r}")
             return
         self.live_updates += 1
         self.live_result = r
         if not r.ok[0]:
-            self.live_label.setText(f"no periodic state: {r.errors()[0]}")
+            self._set_live_text(f"no periodic state: {r.errors()[0]}")
             self.live_curve.setData([], [])
             return
         from twinviewer.interventions.single import point_changes
@@ -1383,7 +1390,7 @@ class ScenarioPanel(QWidget):
                 "the ensemble (release the slider for it): " + " · ".join(parts))
         if flags:
             text += "\n⚠ " + ", ".join(flags)
-        self.live_label.setText(text)
+        self._set_live_text(text)
         v, p = r.series["V_LV"][0], r.series["p_LV"][0]
         self.live_curve.setData(np.r_[v, v[:1]], np.r_[p, p[:1]])
         self.live_curve.setPen(pg.mkPen(QColor("#b00020") if flags else QColor(0, 0, 0),

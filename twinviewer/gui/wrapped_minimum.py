@@ -73,3 +73,40 @@ class WrappedMinimum(QObject):
                 self._width = self.widget.width()
                 self.update()
         return False
+
+
+class WrappedLabelHeight(QObject):
+    """Keep a word-wrapped label's minimum height at what its text needs at its width.
+
+    A layout inside a scroll area does not always ask a wrapping label for its
+    height-for-width after its text grows: the label is then squeezed and its last lines
+    cut (the What-if step's live preview at 1280×720). Call :meth:`update` after each
+    ``setText``; a resize refits it.
+
+    Examples
+    --------
+    >>> from PySide6.QtWidgets import QApplication, QLabel
+    >>> app = QApplication.instance() or QApplication([])
+    >>> label = QLabel(); label.setWordWrap(True); label.resize(120, 10)
+    >>> fit = WrappedLabelHeight(label)
+    >>> label.setText("a long preview text that wraps over several lines " * 3)
+    >>> fit.update()
+    >>> label.minimumHeight() == label.heightForWidth(label.width())
+    True
+    """
+
+    def __init__(self, label) -> None:
+        super().__init__(label)
+        self.label = label
+        label.installEventFilter(self)
+
+    def update(self) -> None:
+        """Set the label's minimum height for its current width and text."""
+        need = self.label.heightForWidth(self.label.width())
+        if need > 0 and need != self.label.minimumHeight():
+            self.label.setMinimumHeight(need)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        if obj is self.label and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.update()
+        return False
