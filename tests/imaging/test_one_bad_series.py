@@ -1,6 +1,6 @@
 """One short-axis series with a missing or inconsistent tag (review13 #6): at an end of the
-stack it is left out and named, the rest imports; inside the stack the import is refused
-naming the series (number and description), the tag and what to do. Missing SliceThickness
+stack or inside it, the import is refused naming the series (number and description), the
+tag and what to do. Missing SliceThickness
 is said, with what replaced it (review13 #13)."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import pydicom
 import pytest
 
 from tests.imaging.cine_factory import write_cine_study
-from twinviewer.imaging.assembly import plan_stack, series_roles
-from twinviewer.imaging.deid import new_uid
+from twinviewer.imaging.assembly import plan_stack
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.series import scan_folder
 
@@ -33,23 +32,19 @@ def _sa(lay, n):
 
 
 @pytest.mark.parametrize("slice_", [0, 5])
-def test_series_without_trigger_time_at_an_end_is_left_out_and_named(tmp_path, slice_):
+def test_series_without_trigger_time_at_an_end_is_refused_naming_it(tmp_path, slice_):
+    """At an end too: left out at the base, the volumes read low beyond their SD."""
     lay = write_cine_study(tmp_path, **SMALL)
     _delete(_sa(lay, slice_), "TriggerTime", "NominalInterval")
-    plan = plan_stack(scan_folder(tmp_path, KEY))
-    assert len(plan.stack) == 5 and plan.n_slices == 5 and plan.n_phases == 10
-    bad = new_uid(lay.sa_series[slice_], KEY)
-    assert [s.series_uid for s, _ in plan.unusable] == [bad]
-    assert bad not in {s.series_uid for s in plan.planes}  # not shown as a "plane" either
-    note = next(n for n in plan.notes if "left out" in n)
+    with pytest.raises(ImagingError) as err:
+        plan_stack(scan_folder(tmp_path, KEY))
+    text = str(err.value)
     end = "first" if slice_ == 0 else "last"
-    assert (f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice {slice_ + 1} of 6, "
-            f"the {end} of the stack) left out: TriggerTime missing in all 10") in note
-    assert "The stack has 5 slices and the volumes lack that slice" in note
-    assert "basal slice the RV volumes and the LV mass can be low" in note
-    assert "export that series again with its TriggerTime" in note
-    role, detail = series_roles(plan)[bad]
-    assert role == "left out" and "TriggerTime missing" in detail
+    assert text.startswith(f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice "
+                           f"{slice_ + 1} of 6, the {end} of the stack) cannot be used: "
+                           "TriggerTime missing in all 10")
+    assert "basal slice the RV volumes and the LV mass come out low" in text
+    assert "What you can do: export that series again with its TriggerTime" in text
 
 
 def test_series_without_trigger_time_inside_the_stack_is_refused_naming_it(tmp_path):
@@ -72,16 +67,15 @@ def test_no_trigger_time_anywhere_names_the_series_and_what_to_do(tmp_path):
         plan_stack(scan_folder(tmp_path, KEY))
 
 
-def test_file_without_position_at_an_end_leaves_that_series_out(tmp_path):
+def test_file_without_position_at_an_end_refuses_naming_series_and_file(tmp_path):
     lay = write_cine_study(tmp_path, **SMALL)
     _delete(_sa(lay, 5)[4:5], "ImagePositionPatient")
-    plan = plan_stack(scan_folder(tmp_path, KEY))
-    assert len(plan.stack) == 5 and [s.series_uid for s, _ in plan.unusable] == [
-        new_uid(lay.sa_series[5], KEY)]
-    note = next(n for n in plan.notes if "left out" in n)
-    assert "series 6 'cine_trufi_retro_sa_6'" in note and "9 image(s) per slice position" in \
-        note and "without patient geometry" in note and "file #" in note
-    assert "IMG0005" not in note and "S006" not in note
+    with pytest.raises(ImagingError) as err:
+        plan_stack(scan_folder(tmp_path, KEY))
+    text = str(err.value)
+    assert "series 6 'cine_trufi_retro_sa_6'" in text and "9 image(s) per slice position" in \
+        text and "without patient geometry" in text and "file #" in text
+    assert "IMG0005" not in text and "S006" not in text
 
 
 def test_file_without_position_inside_names_series_phase_file_and_what_to_do(tmp_path):
