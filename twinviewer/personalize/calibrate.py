@@ -1769,6 +1769,17 @@ def _unit(metric: str) -> str:
     return METRIC_BY_NAME[metric].unit if metric in METRIC_BY_NAME else ""
 
 
+def _measured_how(r: CalibrationResult, p: str, m: str) -> str:
+    """How measurement ``m`` entered parameter ``p``: set directly, or its prior weighed
+    with the other data (narrowed by them or not)."""
+    if "weighed with" not in r.provenance[p].detail:
+        return f"set from {m} (measured)"
+    if p in r.calibrated:
+        return (f"{m} its prior, narrowed by the other data (width ratio "
+                f"{r.identifiability.width_ratio[p]:.2f}): calibrated")
+    return f"{m} its prior, weighed with the other data, which did not narrow it (measured)"
+
+
 def format_report(r: CalibrationResult) -> str:
     """Plain-text report of a calibration (used by the CLI)."""
     lines = [f"Calibration of {r.model_name}: {r.method}",
@@ -1791,9 +1802,8 @@ def format_report(r: CalibrationResult) -> str:
         lines.append(f"  {p:<12} {interval(ident.posterior_median[p], lo, hi)}  "
                      f"width ratio {ident.width_ratio[p]:.2f}")
     for p, m in r.measured_parameters.items():
-        lines.append(f"  {p:<12} set from {m} (measured)")
-    lines.append(f"left at the prior (not informed by the data): {len(ident.at_prior)} "
-                 "parameters")
+        lines.append(f"  {p:<12} " + _measured_how(r, p, m))
+    lines.append(f"{NOT_INFORMED}: {len(ident.at_prior)} parameters")
     lines.append(f"parameters: {counts_text(r.provenance, r.parameter_names)}")
     if ident.uninformed:
         lines.append(f"  of which reached by the data but not narrowed (width ratio ≥ "

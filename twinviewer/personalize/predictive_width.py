@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.core.format import interval, number
+from twinviewer.core.format import interval, span
 from twinviewer.core.format import unit as _u
 from twinviewer.personalize.calibrate import CalibrationResult
 
@@ -71,25 +71,32 @@ class PredictiveWidth:
         return "" if self.informed else NOT_INFORMED
 
     def wider_text(self) -> str:
-        """'' or why the interval is wider than before the data (ratio > 1): the fit moved
-        the prediction to where it varies more (review13 #8: filling pressures rise
-        exponentially with volume, so at a higher level the same relative spread is wider).
+        """'' or why the interval is wider than before the data (ratio > 1). If its width
+        relative to its median did not grow, the fit moved the prediction to where it varies
+        more (review13 #8: filling pressures rise exponentially with volume, so at a higher
+        level the same relative spread is wider); otherwise that is said too.
 
         Examples
         --------
         >>> w = PredictiveWidth("LVEDP", "mmHg", 17.6, 8.0, 43.0, 6.0, 35.0, 14.5)
         >>> w.wider_text()  # doctest: +NORMALIZE_WHITESPACE
-        'wider than before the data: the fit moved it higher (median 14 → 18 mmHg),
-        where it varies more'
+        'wider than before the data: the fit moved it higher (median 14.5 → 17.6 mmHg), where
+        it varies more (width relative to the median ×0.99)'
         """
         if not (np.isfinite(self.ratio) and self.ratio > 1.0):
             return ""
-        if not np.isfinite(self.prior_median) or self.prior_median == self.median:
+        if not (np.isfinite(self.prior_median) and self.prior_median > 0 and self.median > 0
+                and self.prior_median != self.median):
             return "wider than before the data"
+        rel = self.ratio * self.prior_median / self.median
         side = "higher" if self.median > self.prior_median else "lower"
-        return (f"wider than before the data: the fit moved it {side} (median "
-                f"{number(self.prior_median)} → {number(self.median)} {_u(self.unit)}), where it "
-                "varies more")
+        before, after = span(self.prior_median, self.median).split("–", 1)  # one precision
+        moved = f"the fit moved it {side} (median {before} → {after} {_u(self.unit)})"
+        if rel <= 1.05:
+            return (f"wider than before the data: {moved}, where it varies more (width "
+                    f"relative to the median ×{rel:.2f})")
+        return (f"wider than before the data, also relative to its median (×{rel:.2f}): "
+                f"{moved}, which does not explain it all")
 
     def text(self) -> str:
         """'LVEDP 15 (6–39) mmHg — width 1.02 × the prior predictive: not informed by these
@@ -123,7 +130,8 @@ def unmeasured_widths(result: CalibrationResult, level: float = 0.9) -> list[Pre
     # the prior the update started from: the robust prior's when it widened some members
     # (review13 #8: against the population prior alone, outputs no datum reaches came out
     # 1.1–1.4× wider — the wide members' spread, not the data's doing)
-    prior = result.start_results if result.start_results is not None else result.prior_results
+    start = getattr(result, "start_results", None)  # (a duck-typed result may lack it)
+    prior = start if start is not None else result.prior_results
     for name, (med, lo, hi, unit) in result.unmeasured_predictions().items():
         pmed = plo = phi = float("nan")
         if prior is not None and name in prior.metrics:
