@@ -960,8 +960,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
         ensemble=post, prior_ensemble=U0,
-        calibrated=tuple(space.names[k] for k in par_idx
-                         if space.names[k] not in ident.uninformed),
+        calibrated=tuple(space.names[k] for k in par_idx  # narrowed: review13 #8
+                         if ident.width_ratio[space.names[k]] < AT_PRIOR),
         measured_parameters={p: m.name for p, m in (direct | weighed).items()},
         measurements=ms, fit=fit,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
@@ -1412,10 +1412,14 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_
     # narrowed (width ratio < AT_PRIOR) is "calibrated"; one they did not reach, or reached
     # without narrowing it (`uninformed`: moved or not), is left at the prior — never both.
     # One no datum reached is calibrated only if it moved *and* narrowed (the heart size).
+    # A measured parameter weighed with the data (space.measured) is never "at the prior":
+    # its prior is the measurement; it is calibrated if narrowed, else measured.
+    weighed = {model.parameters[j].name for j in space.measured}
     touched = [space.names[k] for k in cal_idx if k < len(space.free)]
-    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR)
-    at_prior = tuple(n for n in ratio if ratio[n] >= AT_PRIOR
-                     or (n not in touched and n not in moved))
+    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n not in weighed)
+    at_prior = tuple(n for n in ratio if (ratio[n] >= AT_PRIOR
+                                          or (n not in touched and n not in moved))
+                     and n not in weighed)
     corr = []
     if cal_idx.size > 1:
         c = eki.correlation(Zp[:, cal_idx], Zp[:, cal_idx])
@@ -1775,9 +1779,10 @@ def _measured_how(r: CalibrationResult, p: str, m: str) -> str:
     if "weighed with" not in r.provenance[p].detail:
         return f"set from {m} (measured)"
     if p in r.calibrated:
-        return (f"{m} its prior, narrowed by the other data (width ratio "
+        return (f"from {m} (its prior), narrowed by the other data (width ratio "
                 f"{r.identifiability.width_ratio[p]:.2f}): calibrated")
-    return f"{m} its prior, weighed with the other data, which did not narrow it (measured)"
+    return (f"from {m} (its prior), weighed with the other data, which did not narrow it "
+            f"(width ratio {r.identifiability.width_ratio[p]:.2f}): measured")
 
 
 def format_report(r: CalibrationResult) -> str:
@@ -1827,7 +1832,8 @@ def format_report(r: CalibrationResult) -> str:
                          f"{c.median[k]:>12.1f} ({c.lo[k]:.0f}–{c.hi[k]:.0f}) mL"
                          f"{c.pred_lo[k]:>12.0f}–{c.pred_hi[k]:<6.0f}{c.z[k]:>+7.1f}")
     for m in r.misfits:
-        lines.append(f"MISFIT (|z| > {Z_FLAG:g}): {m}")
+        lines.append(f"MISFIT (|z| > {Z_FLAG:g}, or > 2 SD in > {percent(MEMBERS_OFF)} of the "
+                     f"twins): {m}")
     if ident.correlations:
         lines.append("strong posterior correlations: " + ", ".join(
             f"{a}~{b} {c:+.2f}" for a, b, c in ident.correlations[:5]))
