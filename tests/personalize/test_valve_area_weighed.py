@@ -138,3 +138,14 @@ def test_the_standard_set_is_bit_identical():
         h.update(np.ascontiguousarray(a, dtype=float).tobytes())
     assert h.hexdigest() == STANDARD_SET_HASH
     assert r.measured_parameters == {"HR": "HR"}
+
+
+def test_a_members_miss_is_named_as_such_in_the_measurement_use():
+    """A row flagged by its members (median within |z| ≤ 2) does not claim 'above |z| 2'."""
+    from twinviewer.io.measurement_use import _misfit_detail
+
+    row = {"flag": True, "z": 1.8, "median": 122.0, "unit": "mmHg", "pred_lo": 106.0,
+           "pred_hi": 144.0, "share_off": 0.38}
+    text = _misfit_detail(row)
+    assert "38 % of the twins > 2 SD" in text and "above |z| 2" not in text
+    assert "flagged above |z| 2" in _misfit_detail({**row, "z": 2.6})
