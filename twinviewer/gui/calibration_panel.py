@@ -796,9 +796,13 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
         parts.append("<b>Calibrated</b> (posterior/prior 90 % width): " + ", ".join(
             f"{label(p)} {ident.width_ratio[p]:.2f}" for p in learnt))
     if r.measured_parameters:
-        parts.append("<b>Measured directly</b>: " + ", ".join(
-            f"{label(p)} ← {m}" for p, m in r.measured_parameters.items()))
-    parts.append(f"<b>Left at the prior</b> (not informed by the data): "
+        parts.append("<b>Measured</b>: " + ", ".join(
+            f"{label(p)} ← {m}" + (" (its prior, narrowed by the other data: calibrated)"
+                                   if p in r.calibrated else
+                                   " (its prior, weighed with the other data)"
+                                   if "weighed with" in r.provenance[p].detail else "")
+            for p, m in r.measured_parameters.items()))
+    parts.append(f"<b>Left at the prior</b> (not informed by these data): "
                  f"{len(ident.at_prior)} parameters "
                  f"({', '.join(label(p) for p in ident.at_prior[:8])}"
                  f"{'…' if len(ident.at_prior) > 8 else ''})")

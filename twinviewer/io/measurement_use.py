@@ -124,8 +124,11 @@ def _misfit_detail(row: dict) -> str:
     lo, hi = row.get("pred_lo", row.get("lo")), row.get("pred_hi", row.get("hi"))
     rng = (f" (90 % {span(float(lo), float(hi))})"
            if lo is not None and hi is not None else "")
+    share = row.get("share_off")
+    why = ("flagged above |z| 2" if abs(float(row["z"])) > 2 or share is None else
+           f"{100 * float(share):.0f} % of the twins > 2 SD from it: flagged above 25 %")
     return (f"POOR FIT: the twin gives {_fmt(float(row['median']))} {row.get('unit', '')}"
-            f"{rng}, z = {float(row['z']):+.1f} (flagged above |z| 2)")
+            f"{rng}, z = {float(row['z']):+.1f} ({why})")
 
 
 def is_assumed(m: Measurement) -> bool:

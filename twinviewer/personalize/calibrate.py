@@ -49,11 +49,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from scipy import stats
 from scipy.optimize import least_squares
 
 from twinviewer.core.format import interval, number, percent, span, unit
 from twinviewer.core.format import unit as _u
 from twinviewer.core.measurement import Measurement, measurement_fields
+from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
 from twinviewer.personalize import eki, robust_prior
@@ -107,26 +109,35 @@ from twinviewer.personalize.volume_curve import (
 from twinviewer.physiology import Cancelled, ModelSpec, Results, sample_prior, simulate
 from twinviewer.twins import model_of
 
-#: Posterior/prior 90 % width ratio at or above which a parameter the data touched is still
-#: "prior (not informed by the data)", not "calibrated": the data removed < 10 % of its width.
+#: Posterior/prior 90 % width ratio at or above which a parameter is "left at the prior (not
+#: informed by these data)", not "calibrated": the data removed < 10 % of its width. It holds
+#: for a parameter whose posterior moved without narrowing too (review13 #8: "calibrated"
+#: means the data narrowed it; the move is said in its provenance).
 #: Why 0.9: the 90 % width of an ensemble of 48–200 members scatters by about ±13 % (48) to
 #: ±7 % (200) from sampling alone (quantile standard error √(p(1−p)/n)/φ(1.645), both ends),
 #: so a ratio ≥ 0.9 cannot be told apart from no narrowing at all.
 AT_PRIOR = 0.9
 #: The state of such a parameter, in every table, chart, explanation and report.
-NOT_INFORMED = "prior (not informed by the data)"
+NOT_INFORMED = "left at the prior (not informed by these data)"
 #: A parameter whose posterior median leaves the prior's central 50 % interval, or whose 90 %
 #: interval's centre shifts by more than this fraction of the prior's 90 % width, *moved*: it
-#: is never "prior (not informed)" even if not narrowed. Why 0.2: with 48–200 members the
-#: centre of a 90 % interval scatters by about 0.045 (200) to 0.065 (48) of the width from
-#: sampling alone (the SE of a 5 %/95 % quantile is √(0.05·0.95/n)/φ(1.645) SD, halved by
-#: averaging both ends, over a width of 3.29 SD), so 0.2 is ≥ 3 sampling SE.
+#: is said so in its provenance ("moved …, not narrowed"); its state follows the width.
+#: Why 0.2: with 48–200 members the centre of a 90 % interval scatters by about 0.045 (200)
+#: to 0.065 (48) of the width from sampling alone (the SE of a 5 %/95 % quantile is
+#: √(0.05·0.95/n)/φ(1.645) SD, halved by averaging both ends, over a width of 3.29 SD), so
+#: 0.2 is ≥ 3 sampling SE.
 MOVED_SHIFT = 0.2
 METHOD = "tempered ensemble Kalman inversion (data-misfit controller) + least-squares MAP"
 
 Progress = Callable[[float, str], None] | None
 Cancel = Callable[[], bool] | None
 
+
+#: Share of the members beyond 2 SD of a fitted measurement above which it is flagged even
+#: with its median within |z| ≤ 2. Why 0.25: a posterior consistent with the datum has its
+#: median within 1 σ and a spread ≤ σ, so at most P(|N(1, 1)| > 2) ≈ 16 % of its members lie
+#: beyond 2 σ; more means the datum did not constrain the members.
+MEMBERS_OFF = 0.25
 
 #: |z| above which a measurement is not merely missed (flagged, |z| > ``Z_FLAG``) but *not
 #: reproduced*: the twin is then not updated unless the user accepts the misfit.
@@ -179,6 +190,15 @@ class FitRow:
     #: reported with its z beside the reason it was left out
     left_out: bool = False
     disagrees: bool = False
+    #: share of the members whose prediction lies > 2 total SD (measurement ⊕ model error)
+    #: from the measured value: the members' check (a median within |z| ≤ 2 can hide half
+    #: the twins missing it, review13 #1); NaN if not computed
+    share_off: float = float("nan")
+
+    @property
+    def members_miss(self) -> bool:
+        """True if more than :data:`MEMBERS_OFF` of the members miss the measurement by > 2 SD."""
+        return bool(np.isfinite(self.share_off) and self.share_off > MEMBERS_OFF)
 
     @property
     def outside_predictive(self) -> bool:
@@ -192,7 +212,9 @@ class FitRow:
         return (f"{self.name} measured {number(self.measured)} ± {number(self.uncertainty)} "
                 f"{unit(self.unit)}, "
                 f"twin {interval(self.median, self.lo, self.hi)}: {number(abs(diff))} "
-                f"{unit(self.unit)} {side}, z = {self.z:+.1f}")
+                f"{unit(self.unit)} {side}, z = {self.z:+.1f}"
+                + (f"; {percent(self.share_off)} of the twins > 2 SD from it"
+                   if self.members_miss else ""))
 
 
 @dataclass(frozen=True)
@@ -291,6 +313,10 @@ class CalibrationResult:
     #: the robust prior's posterior weight of its wide component
     #: (:mod:`~twinviewer.personalize.robust_prior`; 0: Gaussian prior, or a later visit)
     wide_weight: float = 0.0
+    #: simulation of the ensemble the update started from: the robust prior's (its wide
+    #: share given the data) — the prior the posterior/prior widths compare with; None: the
+    #: population prior (``prior_results``) itself
+    start_results: Results | None = None
 
     def size_text(self) -> str:
         """'heart size ×1.15 (1.01–1.33) of the prior's preset (population prior ×1
@@ -340,20 +366,26 @@ class CalibrationResult:
                     else curves[2:])
         if self.flagged:
             return (f"{len(self.flagged)} of {len(rows)} fitted measurements missed by |z| > "
-                    f"{Z_FLAG:g}: " + ", ".join(f"{r.name} (z {r.z:+.1f})"
-                                               for r in self.flagged) + curves)
+                    f"{Z_FLAG:g} or by > 2 SD in more than {percent(MEMBERS_OFF)} of the twins: "
+                    + ", ".join(f"{r.name} (z {r.z:+.1f}"
+                                + (f"; {percent(r.share_off)} of the twins > 2 SD)"
+                                   if r.members_miss else ")") for r in self.flagged) + curves)
         worst = max(rows, key=lambda r: abs(r.z))
         near = [r for r in rows if r.outside_predictive]
         near_text = ("; outside their 90 % predictive interval: " + ", ".join(
             f"{r.name} (z {r.z:+.1f})" for r in near)) if near else ""
+        shares = [r.share_off for r in rows if np.isfinite(r.share_off)]
+        members = (f"; at most {percent(max(shares))} of the twins > 2 SD from any of them"
+                   if shares else "")
         return (f"all {len(rows)} fitted measurements within |z| ≤ {Z_FLAG:g} (worst: "
                 f"{worst.name}, "
-                f"z {worst.z:+.2f})" + near_text + curves)
+                f"z {worst.z:+.2f}){members}" + near_text + curves)
 
     def moved_only(self) -> list[str]:
         """Parameters no datum reached that moved with a shared coordinate (the heart's
         size): calibrated in their provenance, not counted among :attr:`calibrated`."""
-        return [p for p in self.identifiability.moved if p not in self.calibrated]
+        return [p for p in self.identifiability.moved if p not in self.calibrated
+                and p not in self.identifiability.at_prior]
 
     def fitted_names(self) -> list[str]:
         """Names of the measurements this calibration fitted (what 'calibrated N parameters
@@ -681,6 +713,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
 
     # -- direct (parameter) measurements and data -------------------------------------------
     direct: dict[str, Measurement] = {}
+    # a measurement of a parameter that other data also inform (a valve area beside its
+    # gradient): the prior of that parameter, weighed with the other data in the update
+    weighed: dict[str, Measurement] = {}
     data: list[Measurement] = []
     redundant: dict[str, str] = {}
     left_out: set[str] = set()  # of `redundant`: not in the likelihood at all (no curve)
@@ -695,8 +730,11 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             if msg:
                 raise MeasurementError(f"measurement {m.name} = {m.value:g} {_u(m.unit)} is "
                                        f"outside the model's range: {msg}")
-            direct[own] = m
             base[model.index(own)] = m.value
+            if _weighed(m, own, model):
+                weighed[own] = m
+            else:
+                direct[own] = m
         elif m.name in _CURVE_NAMES and _in_curve(m, obs):
             chamber = m.name[:2]
             redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "
@@ -716,11 +754,12 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             data.append(m)
     # A parameter measured at an earlier visit stays measured (its spread is in the previous
     # posterior) unless re-measured now: it is not re-fitted as if never measured.
-    carried = _carried_measured(twin, model, direct) if previous else {}
+    carried = _carried_measured(twin, model, direct | weighed) if previous else {}
     # the heart's size is one coordinate of the prior; a later visit's prior (the last
     # posterior) already holds its spread, and the coordinate lets the data move it as one
     space = ParameterSpace.for_twin(model, base, exclude=set(direct) | set(carried),
-                                    size_sd=SIZE_LOG_SD)
+                                    size_sd=SIZE_LOG_SD,
+                                    measured={p: _measured_prior(m) for p, m in weighed.items()})
     y = np.array([m.value for m in data])
     sigma = np.array([np.hypot(m.uncertainty, QUANTITY_BY_NAME[m.name].model_sd(m.value))
                       for m in data])
@@ -753,6 +792,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             Z[:, -1] = draw_sizes(n, rng)
         prior_source = (f"{TAG} {choice.preset}: model priors around it with a common "
                         f"{SIZE_NAME} factor (log-SD {SIZE_LOG_SD:g}) ({choice.describe()})")
+    for pname in weighed:  # the measurement is this coordinate's prior: N(0, 1) in z
+        k = space.names.index(pname)
+        Z[:, k] = (rng.standard_normal(n) if previous else
+                   _model_z(model, pname, base, template[:, model.index(pname)]))
     for pname, m in direct.items():
         j = model.index(pname)
         template[:, j] = np.clip(m.value + m.uncertainty * rng.standard_normal(n),
@@ -807,7 +850,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warm, res = res0.final_state, res0
     robust = robust_prior.DEFAULT if robust is None else robust
     wide, widened, population = 0.0, False, (Z.copy(), G.copy(), prior_source)
-    start = U0  # the ensemble the EKI starts from: what "moved" compares with (the widths: U0)
+    # the ensemble the EKI starts from (the robust prior's, given the data's share of wide
+    # members): what "moved" and the posterior/prior widths compare with
+    start, start_res = U0, res0
     if not previous and has_data and robust.active and n < robust_prior.MIN_MEMBERS:
         prior_source += (f"; Gaussian population prior (the robust prior is used from "
                          f"{robust_prior.MIN_MEMBERS} members, the size it was validated at)")
@@ -816,10 +861,14 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         wide = robust_prior.wide_weight(G[ok0], y, sigma, robust)
         lam = robust_prior.scales(n, wide, robust, rng)
         if (lam != 1.0).any():
-            Z = Z * lam[:, None]
+            # a measured coordinate's prior is the measurement's own SD, not the population's
+            scale = np.ones(space.dim)
+            scale[[space.names.index(p) for p in weighed]] = 0.0
+            Z = Z * (1.0 + (lam[:, None] - 1.0) * scale) if weighed else Z * lam[:, None]
             say(0.25, "simulating the robust prior's wide members")
             start = space.to_params(Z, template)
             res, G = forward(start, warm, "robust prior", 0.25, 0.3)
+            start_res = res
             warm = res.final_state
             prior_source += f"; {robust.describe()} (wide share given the data {percent(wide)})"
             widened = True
@@ -852,6 +901,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                             "with the population prior alone")
             Z, G, prior_source = population[0].copy(), population[1].copy(), population[2]
             res, warm, wide, widened, start = res0, res0.final_state, 0.0, False, U0
+            start_res = res0
             t, steps, misfits, failed, iteration = 0.0, [], [], [], 0
             continue
         failed.append(int((~ok).sum()))
@@ -889,7 +939,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                         "evaluations) before converging; the posterior ensemble is unaffected")
     point_res = simulate(model, point, warm_start=res.final_state[:1])
     curve_fit = [summarise(o, o.model_volumes(res), seed=seed) for o in obs]
-    fit = _fit_table(ms, data, redundant, res, point_res, curve_fit, left_out)
+    fit = _fit_table(ms, data, redundant, res, point_res, curve_fit, left_out, weighed)
     # name what was left out once, with its reason and, if it disagrees, its z
     disagree = {r.name: r for r in fit if r.disagrees}
     warnings = [w + next((f"; it disagrees with the twin's prediction (z {r.z:+.1f}, |z| > "
@@ -898,12 +948,12 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                           if w.startswith(f"{n} (") and " left out of the fit: " in w), "")
                 for w in warnings]
     Zp = Z[idx]
-    ident = _identifiability(model, space, U0, post, Zp, cal_idx, present, res, start)
+    ident = _identifiability(model, space, start, post, Zp, cal_idx, present, res, start)
     sizes = space.size_factor(Zp)
     col_names = [m.name for m in data] + [o.name for o in obs for _ in range(o.size)]
     image_names |= {o.name for o in obs}
     prov = _provenance(twin, model, direct, space, mask, par_idx, col_names, image_names, ident,
-                       prior_source, carried_from_earlier=previous)
+                       prior_source, carried_from_earlier=previous, weighed=weighed)
     conv = Convergence(
         converged=True, iterations=iteration, steps=steps, mean_misfit=misfits,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
@@ -915,9 +965,10 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     return CalibrationResult(
         model_name=model.name, parameter_names=model.parameter_names, point=point,
         ensemble=post, prior_ensemble=U0,
-        calibrated=tuple(space.names[k] for k in par_idx
-                         if space.names[k] not in ident.uninformed),
-        measured_parameters={p: m.name for p, m in direct.items()}, measurements=ms, fit=fit,
+        calibrated=tuple(space.names[k] for k in par_idx  # narrowed: review13 #8
+                         if ident.width_ratio[space.names[k]] < AT_PRIOR),
+        measured_parameters={p: m.name for p, m in (direct | weighed).items()},
+        measurements=ms, fit=fit,
         identifiability=ident, convergence=conv, provenance=prov, results=res,
         prior_results=res0, from_previous=previous, divergence=divergence, warnings=warnings,
         seconds=time.perf_counter() - t_start, prior_choice=choice, atypicality=atypicality,
@@ -927,7 +978,49 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         size_log_sd=0.0 if previous else space.size_sd,
         size_factor=(tuple(float(x) for x in np.quantile(sizes, [0.5, 0.05, 0.95]))
                      if space.sized and not previous else None),
-        wide_weight=wide)
+        wide_weight=wide, start_results=None if start_res is res0 else start_res)
+
+
+def _weighed(m: Measurement, pname: str, model: ModelSpec) -> bool:
+    """True if the measurement of parameter ``pname`` is its prior in the update (weighed
+    with the other data, e.g. an echo AVA beside a mean gradient, both informing ``AV.EOA``
+    through the flow), False if it sets the parameter directly.
+
+    The heart rate is set directly: the ECG counts it to ±2 bpm, far tighter than anything
+    the other data say about it, and the standard set's calibration stays as validated. An
+    orifice measured as 0 (no regurgitation) is absent, not uncertain: set directly too.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology.presets import get_preset
+    >>> model = get_preset("severe_as").model
+    >>> _weighed(Measurement("AVA", 0.7, "cm^2", 0.1), "AV.EOA", model)
+    True
+    >>> _weighed(Measurement("HR", 72, "bpm", 2), "HR", model)
+    False
+    """
+    return (pname != model.heart_rate_parameter and m.value > 0 and m.uncertainty > 0)
+
+
+def _measured_prior(m: Measurement) -> Prior:
+    """A parameter measurement as a prior: log-normal with median the measured value and the
+    measurement's coefficient of variation (``0.7 ± 0.1`` → log-SD 0.142).
+
+    Examples
+    --------
+    >>> _measured_prior(Measurement("AVA", 0.7, "cm^2", 0.1))
+    Prior(kind='lognormal', loc=0.7, scale=0.14213...)
+    """
+    return Prior("lognormal", float(m.value),
+                 float(np.sqrt(np.log1p((m.uncertainty / m.value) ** 2))))
+
+
+def _model_z(model: ModelSpec, pname: str, base: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The standard-normal design coordinates of ``u``, drawn from ``pname``'s model prior
+    centred on ``base`` (the prior design's quasi-random draws, kept for a measured prior)."""
+    j = model.index(pname)
+    pr = model.parameters[j].prior.centred(base[j])
+    return np.clip(stats.norm.ppf(np.clip(pr.dist.cdf(u), 1e-12, 1 - 1e-12)), -6.0, 6.0)
 
 
 def _considered(twin: Twin, given: Sequence[Measurement] | None) -> list[tuple[str, float, str]]:
@@ -1220,9 +1313,12 @@ def _curve_point(m: Measurement, curves: Sequence[CurveFitSummary]) -> FitCheck 
 
 def _fit_table(ms, data, redundant, res: Results, point_res: Results,
                curves: Sequence[CurveFitSummary] = (),
-               left_out: frozenset[str] | set[str] = frozenset()) -> list[FitRow]:
+               left_out: frozenset[str] | set[str] = frozenset(),
+               weighed: dict[str, Measurement] | None = None) -> list[FitRow]:
     rows = []
-    data_names = {m.name for m in data}
+    weighed = weighed or {}
+    # a parameter measurement weighed as its parameter's prior is fitted like a datum
+    data_names = {m.name for m in data} | {m.name for m in weighed.values()}
     for m in ms:
         q = QUANTITY_BY_NAME[m.name]
         # a datum whose information entered the likelihood (itself, through the volume
@@ -1240,8 +1336,18 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         disagrees, flag = (flag, False) if out else (False, flag)
         if not np.isfinite(me):
             me = q.model_sd(m.value)
+        share = float("nan")
+        if m.name in data_names and check is not None:
+            x = predict(m.name, res)
+            x = x[np.isfinite(x)]
+            if x.size:
+                share = float(np.mean(np.abs(x - m.value) > 2.0 * np.hypot(m.uncertainty, me)))
+        members = bool(np.isfinite(share) and share > MEMBERS_OFF and not out)
         pt = float(predict(m.name, point_res)[0])
-        if q.kind == "parameter":
+        if q.kind == "parameter" and m.name in data_names:
+            note = (f"the prior of {model_role(res, q.target)} (its value and SD), weighed "
+                    "with the other data in the update")
+        elif q.kind == "parameter":
             note = "set directly from this measurement"
         elif m.name in redundant:
             # left out of the likelihood, never out of the check: judged like every row
@@ -1261,11 +1367,22 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         elif flag:
             note = (f"missed by the posterior predictive (z = {z:+.1f}, |z| > {Z_FLAG:g})"
                     + (f"; {note}" if note else ""))
+        elif members:
+            flag = True
+            note = (f"{percent(share)} of the twins miss it by > 2 SD (more than "
+                    f"{percent(MEMBERS_OFF)}): it does not constrain them"
+                    + (f"; {note}" if note else ""))
         half = 1.6448536 * check.sd if np.isfinite(check.sd) else float("nan")
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
-                           note, float(med - half), float(med + half), out, disagrees))
+                           note, float(med - half), float(med + half), out, disagrees,
+                           share))
     return rows
+
+
+def model_role(res: Results, role: str) -> str:
+    """The parameter of ``res``'s model playing ``role`` ('AV.EOA')."""
+    return res.model.role(role)
 
 
 def _interval(x: np.ndarray) -> tuple[float, float]:
@@ -1275,9 +1392,11 @@ def _interval(x: np.ndarray) -> tuple[float, float]:
 
 def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_idx,
                      present, res: Results, start=None) -> Identifiability:
-    """Intervals and width ratios against the population prior ``U0`` (what the plot and
-    the parameter intervals draw); "moved" against ``start``, the ensemble the EKI started
-    from (the robust prior's widened one; default ``U0``)."""
+    """Intervals, width ratios and "moved" against ``U0``, the ensemble the update started
+    from (the robust prior's, whose wide share was chosen from the data, else the population
+    prior): what the data did to it. Against the population prior alone a parameter no datum
+    reaches came out up to 1.5× *wider* (review13 #8): the robust prior's wide members, not
+    the data, had widened it."""
     start = U0 if start is None else start
     prior_iv, post_iv, med, ratio = {}, {}, {}, {}
     moved: dict[str, str] = {}
@@ -1295,12 +1414,17 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_
         w0 = prior_iv[name][1] - prior_iv[name][0]
         ratio[name] = float((post_iv[name][1] - post_iv[name][0]) / w0) if w0 > 0 else 1.0
     # Exactly one state per parameter, following the information: a parameter the data
-    # narrowed is "calibrated"; one they did not reach, or reached without narrowing it
-    # (width ratio ≥ AT_PRIOR: `uninformed`), stays at the prior — never both.
+    # narrowed (width ratio < AT_PRIOR) is "calibrated"; one they did not reach, or reached
+    # without narrowing it (`uninformed`: moved or not), is left at the prior — never both.
+    # One no datum reached is calibrated only if it moved *and* narrowed (the heart size).
+    # A measured parameter weighed with the data (space.measured) is never "at the prior":
+    # its prior is the measurement; it is calibrated if narrowed, else measured.
+    weighed = {model.parameters[j].name for j in space.measured}
     touched = [space.names[k] for k in cal_idx if k < len(space.free)]
-    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n not in moved)
-    at_prior = tuple(n for n in ratio if (n not in touched or n in uninformed)
-                     and n not in moved)
+    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n not in weighed)
+    at_prior = tuple(n for n in ratio if (ratio[n] >= AT_PRIOR
+                                          or (n not in touched and n not in moved))
+                     and n not in weighed)
     corr = []
     if cal_idx.size > 1:
         c = eki.correlation(Zp[:, cal_idx], Zp[:, cal_idx])
@@ -1461,7 +1585,8 @@ def _carried_measured(twin: Twin, model: ModelSpec, direct: dict) -> dict[str, P
 
 def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mask, cal_idx,
                 data, image_names, ident: Identifiability, prior_source: str,
-                carried_from_earlier: bool = False) -> dict[str, Provenance]:
+                carried_from_earlier: bool = False,
+                weighed: dict[str, Measurement] | None = None) -> dict[str, Provenance]:
     """Provenance of every parameter after this calibration. With
     ``carried_from_earlier`` (a later visit) provenance accumulates: a parameter measured
     earlier stays measured (with its visit day) and one calibrated earlier but not informed
@@ -1477,9 +1602,16 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         prov[p] = old
     for name in space.names:  # free, not informed by the data: the prior this run used
         old = twin.provenance.get(name)
-        if name in ident.moved:  # moved although no datum reached it directly
-            prov[name] = Provenance(Source.CALIBRATED, f"{ident.moved[name]}; no datum "
-                                    f"reached it directly ({prior_source})")
+        if name in ident.moved and name not in ident.at_prior:  # moved and narrowed, as one
+            prov[name] = Provenance(Source.CALIBRATED, f"{ident.moved[name]}; posterior 90 % "
+                                    f"width {percent(ident.width_ratio[name])} of prior; no "
+                                    f"datum reached it directly ({prior_source})")
+            continue
+        if name in ident.moved:
+            prov[name] = Provenance(Source.PRIOR, f"{NOT_INFORMED}: {ident.moved[name]}, not "
+                                    f"narrowed (posterior 90 % width "
+                                    f"{percent(ident.width_ratio[name])} of prior; "
+                                    f"{prior_source})")
             continue
         if carried_from_earlier and old is not None and old.source in (
                 Source.CALIBRATED, Source.IMAGE_DERIVED, Source.MEASURED):
@@ -1502,10 +1634,9 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         inputs = tuple(dict.fromkeys(data[i] for i in np.flatnonzero(mask[k])))
         width = ident.width_ratio.get(name, 1.0)
         detail = f"posterior 90 % width {percent(width)} of prior ({prior_source})"
-        if name in ident.moved and ident.width_ratio.get(name, 1.0) >= AT_PRIOR:
-            # not narrowed but moved: never "prior (not informed)"
-            detail = f"{ident.moved[name]}; {detail} (not narrowed)"
-        elif name in ident.uninformed:  # touched by the data, not narrowed: still the prior
+        if name in ident.moved:  # said, whatever the state
+            detail = f"{ident.moved[name]}; {detail}"
+        if name in ident.uninformed:  # touched by the data, not narrowed: still the prior
             if not (carried_from_earlier and prov[name].source is not Source.PRIOR):
                 prov[name] = Provenance(Source.PRIOR, f"{NOT_INFORMED}: {detail}; not "
                                         f"narrowed by {', '.join(inputs)}")
@@ -1527,6 +1658,19 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
                                     earlier + inputs)
         else:
             prov[name] = Provenance(Source.CALIBRATED, detail, earlier + inputs)
+    for p, m in (weighed or {}).items():
+        # measured, and weighed with the other data: "calibrated" only if they narrowed it
+        said = (f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} {unit(m.unit)}"
+                + (f" ({m.source})" if m.source else ""))
+        if prov[p].source is Source.CALIBRATED and ident.width_ratio.get(p, 1.0) < AT_PRIOR:
+            prov[p] = Provenance(Source.CALIBRATED, f"{said}, weighed with "
+                                 f"{', '.join(prov[p].inputs)}: {prov[p].detail}",
+                                 (m.name, *prov[p].inputs))
+            continue
+        src = Source.IMAGE_DERIVED if is_image_derived(m) else Source.MEASURED
+        prov[p] = Provenance(src, f"{said}; weighed with the other data, which did not narrow "
+                             f"it (posterior 90 % width {percent(ident.width_ratio.get(p, 1.0))}"
+                             " of the measurement's)", (m.name,))
     return prov
 
 
@@ -1634,6 +1778,18 @@ def _unit(metric: str) -> str:
     return METRIC_BY_NAME[metric].unit if metric in METRIC_BY_NAME else ""
 
 
+def _measured_how(r: CalibrationResult, p: str, m: str) -> str:
+    """How measurement ``m`` entered parameter ``p``: set directly, or its prior weighed
+    with the other data (narrowed by them or not)."""
+    if "weighed with" not in r.provenance[p].detail:
+        return f"set from {m} (measured)"
+    if p in r.calibrated:
+        return (f"from {m} (its prior), narrowed by the other data (width ratio "
+                f"{r.identifiability.width_ratio[p]:.2f}): calibrated")
+    return (f"from {m} (its prior), weighed with the other data, which did not narrow it "
+            f"(width ratio {r.identifiability.width_ratio[p]:.2f}): measured")
+
+
 def format_report(r: CalibrationResult) -> str:
     """Plain-text report of a calibration (used by the CLI)."""
     lines = [f"Calibration of {r.model_name}: {r.method}",
@@ -1656,9 +1812,8 @@ def format_report(r: CalibrationResult) -> str:
         lines.append(f"  {p:<12} {interval(ident.posterior_median[p], lo, hi)}  "
                      f"width ratio {ident.width_ratio[p]:.2f}")
     for p, m in r.measured_parameters.items():
-        lines.append(f"  {p:<12} set from {m} (measured)")
-    lines.append(f"left at the prior (not informed by the data): {len(ident.at_prior)} "
-                 "parameters")
+        lines.append(f"  {p:<12} " + _measured_how(r, p, m))
+    lines.append(f"{NOT_INFORMED}: {len(ident.at_prior)} parameters")
     lines.append(f"parameters: {counts_text(r.provenance, r.parameter_names)}")
     if ident.uninformed:
         lines.append(f"  of which reached by the data but not narrowed (width ratio ≥ "
@@ -1682,7 +1837,8 @@ def format_report(r: CalibrationResult) -> str:
                          f"{c.median[k]:>12.1f} ({c.lo[k]:.0f}–{c.hi[k]:.0f}) mL"
                          f"{c.pred_lo[k]:>12.0f}–{c.pred_hi[k]:<6.0f}{c.z[k]:>+7.1f}")
     for m in r.misfits:
-        lines.append(f"MISFIT (|z| > {Z_FLAG:g}): {m}")
+        lines.append(f"MISFIT (|z| > {Z_FLAG:g}, or > 2 SD in > {percent(MEMBERS_OFF)} of the "
+                     f"twins): {m}")
     if ident.correlations:
         lines.append("strong posterior correlations: " + ", ".join(
             f"{a}~{b} {c:+.2f}" for a, b, c in ident.correlations[:5]))

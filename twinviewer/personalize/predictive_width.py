@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinviewer.core.format import interval
+from twinviewer.core.format import interval, span
 from twinviewer.core.format import unit as _u
 from twinviewer.personalize.calibrate import CalibrationResult
 
@@ -50,6 +50,8 @@ class PredictiveWidth:
     hi: float
     prior_lo: float
     prior_hi: float
+    #: the prior predictive's median (NaN if unknown): where the data moved the prediction
+    prior_median: float = float("nan")
 
     @property
     def ratio(self) -> float:
@@ -68,18 +70,48 @@ class PredictiveWidth:
         """'' or :data:`NOT_INFORMED`."""
         return "" if self.informed else NOT_INFORMED
 
+    def wider_text(self) -> str:
+        """'' or why the interval is wider than before the data (ratio > 1). If its width
+        relative to its median did not grow, the fit moved the prediction to where it varies
+        more (review13 #8: filling pressures rise exponentially with volume, so at a higher
+        level the same relative spread is wider); otherwise that is said too.
+
+        Examples
+        --------
+        >>> w = PredictiveWidth("LVEDP", "mmHg", 17.6, 8.0, 43.0, 6.0, 35.0, 14.5)
+        >>> w.wider_text()  # doctest: +NORMALIZE_WHITESPACE
+        'wider than before the data: the fit moved it higher (median 14.5 → 17.6 mmHg), where
+        it varies more (width relative to the median ×0.99)'
+        """
+        if not (np.isfinite(self.ratio) and self.ratio > 1.0):
+            return ""
+        if not (np.isfinite(self.prior_median) and self.prior_median > 0 and self.median > 0
+                and self.prior_median != self.median):
+            return "wider than before the data"
+        rel = self.ratio * self.prior_median / self.median
+        side = "higher" if self.median > self.prior_median else "lower"
+        before, after = span(self.prior_median, self.median).split("–", 1)  # one precision
+        moved = f"the fit moved it {side} (median {before} → {after} {_u(self.unit)})"
+        if rel <= 1.05:
+            return (f"wider than before the data: {moved}, where it varies more (width "
+                    f"relative to the median ×{rel:.2f})")
+        return (f"wider than before the data, also relative to its median (×{rel:.2f}): "
+                f"{moved}, which does not explain it all")
+
     def text(self) -> str:
         """'LVEDP 15 (6–39) mmHg — width 1.02 × the prior predictive: not informed by these
         data' (the app's number format: one precision in a line, review12 #11)."""
         ratio = (f"width {self.ratio:.2f} × the prior predictive" if np.isfinite(self.ratio)
                  else "width ratio unknown (no prior predictive)")
         return (f"{self.name} {interval(self.median, self.lo, self.hi)} "
-                f"{_u(self.unit)} — {ratio}" + (f": {self.flag()}" if self.flag() else ""))
+                f"{_u(self.unit)} — {ratio}" + (f": {self.flag()}" if self.flag() else "")
+                + (f"; {self.wider_text()}" if self.wider_text() else ""))
 
     def to_dict(self) -> dict:
         """JSON-ready: the intervals, the ratio and the flag."""
         return {"median": self.median, "lo": self.lo, "hi": self.hi, "unit": self.unit,
                 "prior_lo": self.prior_lo, "prior_hi": self.prior_hi,
+                "prior_median": self.prior_median, "wider": self.wider_text(),
                 "width_ratio": self.ratio, "informed": self.informed,
                 "flag": self.flag()}
 
@@ -95,16 +127,20 @@ def unmeasured_widths(result: CalibrationResult, level: float = 0.9) -> list[Pre
     ['LVEDP', 'LAP', 'PASP', 'SW', 'CO']
     """
     out = []
-    prior = result.prior_results
+    # the prior the update started from: the robust prior's when it widened some members
+    # (review13 #8: against the population prior alone, outputs no datum reaches came out
+    # 1.1–1.4× wider — the wide members' spread, not the data's doing)
+    start = getattr(result, "start_results", None)  # (a duck-typed result may lack it)
+    prior = start if start is not None else result.prior_results
     for name, (med, lo, hi, unit) in result.unmeasured_predictions().items():
-        plo = phi = float("nan")
+        pmed = plo = phi = float("nan")
         if prior is not None and name in prior.metrics:
             x = np.asarray(prior.metrics[name], dtype=float)[np.asarray(prior.ok, bool)]
-            _, plo, phi = result.discrepancy.interval(name, x, level,
+            pmed, plo, phi = result.discrepancy.interval(name, x, level,
                                                       atypicality=result.atypicality,
                                                       misfit=result.misfit, prior=x)
         out.append(PredictiveWidth(name, unit, float(med), float(lo), float(hi), float(plo),
-                                   float(phi)))
+                                   float(phi), float(pmed)))
     return out
 
 

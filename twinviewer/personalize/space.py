@@ -60,17 +60,27 @@ class ParameterSpace:
     free: tuple[int, ...]
     size_sd: float = 0.0
     exponent: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: column index → the prior replacing the model's for that parameter (a measurement of
+    #: the parameter itself, e.g. an echo AVA for ``AV.EOA``: its own value and SD)
+    measured: dict[int, Prior] = field(default_factory=dict)
 
     @classmethod
     def for_twin(cls, model: ModelSpec, base: np.ndarray, exclude: set[str],
-                 size_sd: float = 0.0) -> ParameterSpace:
+                 size_sd: float = 0.0, measured: dict[str, Prior] | None = None
+                 ) -> ParameterSpace:
         """Free parameters: all with a proper prior, except ``exclude`` (set from measurements,
-        which the size factor leaves as measured too)."""
+        which the size factor leaves as measured too). ``measured`` parameters are free with
+        the given prior (a measurement of the parameter, weighed with the other data); the
+        size factor leaves them as measured too."""
+        measured = measured or {}
         free = tuple(j for j, p in enumerate(model.parameters)
-                     if p.name not in exclude and not p.prior.centred(base[j]).is_point_mass)
-        e = exponents(model) * np.array([p.name not in exclude for p in model.parameters])
+                     if p.name not in exclude and (p.name in measured or
+                                                   not p.prior.centred(base[j]).is_point_mass))
+        e = exponents(model) * np.array([p.name not in exclude and p.name not in measured
+                                         for p in model.parameters])
         return cls(model, np.asarray(base, dtype=float).copy(), free, float(size_sd),
-                   e if size_sd > 0 else np.zeros(len(model.parameters)))
+                   e if size_sd > 0 else np.zeros(len(model.parameters)),
+                   {model.index(n): pr for n, pr in measured.items()})
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -93,6 +103,8 @@ class ParameterSpace:
 
     def prior(self, k: int) -> Prior:
         j = self.free[k]
+        if j in self.measured:
+            return self.measured[j]
         return self.model.parameters[j].prior.centred(self.base[j])
 
     def size_factor(self, Z: np.ndarray) -> np.ndarray:
