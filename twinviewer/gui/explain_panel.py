@@ -117,8 +117,41 @@ def _elide_bar_labels(plot: pg.PlotItem) -> None:
     if width < 40:
         return
     for label, text in getattr(plot, "_bar_labels", ()):
-        fm = QFontMetrics(label.textItem.font())
-        label.setText(fm.elidedText(text, Qt.TextElideMode.ElideRight, width))
+        label.setText(elide_keeping_state(text, QFontMetrics(label.textItem.font()), width))
+
+
+def elide_keeping_state(text: str, fm: QFontMetrics, width: int) -> str:
+    """``text`` elided to ``width`` pixels in its name, never in its trailing state tag
+    ("LV passive elastance at the unstressed volume [p." lost the state: review13 #10)."""
+    name, sep, tag = text.rpartition(" [")
+    if not sep or fm.horizontalAdvance(text) <= width:
+        return fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    tag = sep + tag
+    room = width - fm.horizontalAdvance(tag)
+    if room < fm.horizontalAdvance("…") * 4:
+        return fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    return fm.elidedText(name, Qt.TextElideMode.ElideRight, room) + tag
+
+
+def idle_text(twin_open: bool) -> str:
+    """What the step says before it has an explanation: with a twin open, its predictions
+    are on their way ("Open a twin…" while one was open read as broken: review13 #13)."""
+    if twin_open:
+        return "Waiting for the twin's predictions: the explanation follows when they are in."
+    return "Open a twin to see an explanation of its predictions."
+
+
+def card_markdown(text: str) -> str:
+    """The model card's Markdown for the step column: its headings two levels smaller (a
+    level-1 title took a third of the panel at 1280×720: review13 #13), developer-note
+    pointers taken out (a clinician cannot reach them)."""
+    import re
+
+    from twinviewer.report.reader_text import without_notes
+
+    text = re.sub(r"^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", text,
+                  flags=re.MULTILINE)
+    return without_notes(text)[0]
 
 
 class ExplainPanel(QWidget):
@@ -152,7 +185,7 @@ class ExplainPanel(QWidget):
         top.addRow("Metric", compact(self.metric_box))
         top.addRow("Scenario", compact(self.scenario))
 
-        self.summary = QLabel("Open a twin and run it to see an explanation.")
+        self.summary = QLabel(idle_text(state.twin is not None))
         self.summary.setWordWrap(True)
 
         # Drivers tab: elasticities (instant), Sobol (on demand), attribution (scenario)
@@ -271,7 +304,7 @@ class ExplainPanel(QWidget):
         self.sobol_button.setEnabled(False)
         if twin is None or results is None:
             self.explanation = None
-            self.summary.setText("Open a twin and run it to see an explanation.")
+            self.summary.setText(idle_text(twin is not None))
             return
         if metric not in results.metrics:
             self.summary.setText(f"{metric} is not computed by this model.")
@@ -359,7 +392,7 @@ class ExplainPanel(QWidget):
             self.warnings.addItem(f"[{w.severity}] {plain_text(w.text, model)}")
         if not ex.warnings:
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
-        self.card.setMarkdown(ex.card.to_text())
+        self.card.setMarkdown(card_markdown(ex.card.to_text()))
         self._show_attribution(ex.attribution)
 
     def _show_sobol_views(self, shown: bool) -> None:
