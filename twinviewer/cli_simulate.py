@@ -79,7 +79,11 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("twinviewer simulate: no member reached a periodic state", file=sys.stderr)
         return 1
     rows = []
-    for m in METRICS:
+    from twinviewer.physiology.metrics import relevant_metrics
+
+    # a lesion's or device's rows only where the patient has it (no "LVAD flow 0 L/min",
+    # "Qp:Qs 1" without a pump or shunt: review13 #12); the rule the GUI's table uses
+    for m in relevant_metrics(model.parameter_names, results.params):
         if m.name not in results.metrics:
             continue
         med, lo, hi = results.summary(m.name)
