@@ -113,10 +113,13 @@ def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
 def _elide_bar_labels(plot: pg.PlotItem) -> None:
     """Elide each bar label to the plot's width, whole in its tooltip (at 1280×720
     "LV passive stiffness exponent of the EDPVR [calibrated]" ran past the plot's edge)."""
-    width = int(plot.vb.width()) - 8
-    if width < 40:
-        return
+    right = plot.vb.sceneBoundingRect().right()
     for label, text in getattr(plot, "_bar_labels", ()):
+        # from where the label starts (the leftmost bar, not the plot's edge) to the
+        # plot's right edge, less the text item's own margins
+        width = int(right - label.sceneBoundingRect().left()) - 12
+        if width < 40:
+            continue
         label.setText(elide_keeping_state(text, QFontMetrics(label.textItem.font()), width))
 
 
@@ -137,7 +140,7 @@ def idle_text(twin_open: bool) -> str:
     """What the step says before it has an explanation: with a twin open, its predictions
     are on their way ("Open a twin…" while one was open read as broken: review13 #13)."""
     if twin_open:
-        return "Waiting for the twin's predictions: the explanation follows when they are in."
+        return "Waiting for the twin's predictions…"
     return "Open a twin to see an explanation of its predictions."
 
 
