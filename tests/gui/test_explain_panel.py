@@ -85,7 +85,7 @@ def test_scenario_attribution(qtbot, state):
                     and panel.explanation.attribution is not None, timeout=120_000)
     assert not panel.attr_table.isHidden()
     # every parameter carries its one state (review13 #10)
-    assert panel.attr_table.item(0, 0).text() == "HR [prior]"
+    assert panel.attr_table.item(0, 0).text() == "Heart rate [prior]"
     panel.scenario.setCurrentIndex(panel.scenario.findText(NO_SCENARIO))
 
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import number, span
+from twinviewer.core.format import interval, number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui import process_worker
@@ -383,10 +383,11 @@ class ExplainPanel(QWidget):
             f"{', '.join(self._tag(n) for n in ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
         self._show_saved_study(ex.metric)
-        from twinviewer.twins import parameter_label
 
         twin = self.state.twin
-        _fill(self.basis_table, [(parameter_label(twin, b.name), number(b.value),
+        # the state beside the name, as on the bars: the Basis column is off-screen at
+        # 1280×720 (review13 #10: every parameter one state, shown everywhere)
+        _fill(self.basis_table, [(self._tag(b.name), number(b.value),
                                   unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
         self.warnings.clear()
@@ -412,10 +413,12 @@ class ExplainPanel(QWidget):
         rows = []
         for name, (med, lo, hi) in att.summary().items():
             if math.isfinite(med):
-                rows.append((self.explanation.tag(name),
-                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {unit_text(att.unit)}"))
+                # the one formatter and the human label with its state (no 'HR', no
+                # '+0.0041 (-0.027 to +0.016)')
+                rows.append((self._tag(name), f"{interval(med, lo, hi, signed=True)} "
+                                              f"{unit_text(att.unit)}".rstrip()))
             else:
-                rows.append((self.explanation.tag(name), "– (no periodic member)"))
+                rows.append((self._tag(name), "– (no periodic member)"))
         self.attr_label.setText(
             f"Attribution of the scenario's change in {att.metric} (Shapley, "
             f"{int(att.ok.sum())} of {att.values.shape[0]} members)")
