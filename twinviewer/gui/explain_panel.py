@@ -42,6 +42,7 @@ from twinviewer.gui import process_worker
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.model_jobs import explanation, explanation_in_process, helper, use_helper
 from twinviewer.gui.state import JobCancelled, TwinState
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
 NO_SCENARIO = "(no scenario)"
@@ -233,6 +234,10 @@ class ExplainPanel(QWidget):
         dl.addWidget(self.attr_table)
 
         self.basis_table = _table(("Parameter", "Value", "Unit", "Basis", "Evidence"))
+        # the name (with its state), value and unit always in view; where the step column
+        # is too narrow (1280×720) the basis and evidence columns give way to the name's
+        # tooltip, which holds them
+        keep_fitted(self.basis_table, squeeze={0, 4}, drop={3})
         self.warnings = QListWidget()
         self.card = QTextBrowser()
         self.tabs = QTabWidget()
@@ -390,6 +395,9 @@ class ExplainPanel(QWidget):
         _fill(self.basis_table, [(self._tag(b.name), number(b.value),
                                   unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
+        for i, b in enumerate(ex.basis):
+            self.basis_table.item(i, 0).setToolTip(
+                "\n".join([b.label, *b.evidence]))
         self.warnings.clear()
         model = model_or_none(twin)
         for w in ex.warnings:  # a solver's message carried in a warning may name a code
