@@ -11,7 +11,8 @@ import numpy as np
 from twinviewer import RESEARCH_USE
 from twinviewer.core import format as fmt
 from twinviewer.core.units import UnitError
-from twinviewer.physiology import METRICS, ModelError, sample_prior, simulate
+from twinviewer.physiology import ModelError, sample_prior, simulate
+from twinviewer.physiology.metrics import relevant_metrics
 from twinviewer.physiology.plausible import beyond_legend, beyond_mark
 
 
@@ -79,7 +80,9 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("twinviewer simulate: no member reached a periodic state", file=sys.stderr)
         return 1
     rows = []
-    for m in METRICS:
+    # a lesion's or device's rows only where the patient has it (no "LVAD flow 0 L/min",
+    # "Qp:Qs 1" without a pump or shunt: review13 #12); the rule the GUI's table uses
+    for m in relevant_metrics(model.parameter_names, results.params):
         if m.name not in results.metrics:
             continue
         med, lo, hi = results.summary(m.name)

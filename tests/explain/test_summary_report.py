@@ -98,3 +98,14 @@ def test_sobol_ranges_from_a_posterior_ensemble():
     assert res.extra["ranges_from"] == "posterior ensemble"
     lo, hi = res.bounds[0]
     assert 70.0 < lo < 71.0 and 79.0 < hi < 80.0
+
+
+def test_every_parameter_has_one_state_tag():
+    """review13 #10: HR (set from the ECG) and the EDPVR exponent were shown bare beside
+    "[calibrated]" / "[prior]" rows; every parameter now carries its one state."""
+    twin = twin_from_preset("regazzoni2022", n=8)
+    twin.provenance["HR"] = Provenance(Source.MEASURED, "ECG")
+    ex = explain(twin, "MAP", max_parameters=4, validation=False)
+    model_names = list(ex.states)
+    assert model_names and all(ex.tag(n).endswith("]") for n in model_names)
+    assert ex.tag("HR") == "HR [measured]"

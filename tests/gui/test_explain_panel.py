@@ -84,7 +84,8 @@ def test_scenario_attribution(qtbot, state):
     qtbot.waitUntil(lambda: panel.explanation is not None
                     and panel.explanation.attribution is not None, timeout=120_000)
     assert not panel.attr_table.isHidden()
-    assert panel.attr_table.item(0, 0).text() == "HR"
+    # every parameter carries its one state (review13 #10)
+    assert panel.attr_table.item(0, 0).text() == "Heart rate [prior]"
     panel.scenario.setCurrentIndex(panel.scenario.findText(NO_SCENARIO))
 
 
@@ -134,3 +135,21 @@ def test_a_new_request_cancels_the_running_job(qtbot, state, monkeypatch):
     qtbot.waitUntil(lambda: len(started) == 3 and started[2].finished, timeout=120_000)
     assert started[2].cancelled and calls == []
     assert panel.explanation.metric == "CO"  # a cancelled job shows nothing
+
+
+def test_idle_text_card_headings_and_elided_state(qtbot):
+    """review13 #10/#13: "Open a twin…" with a twin open; a level-1 card heading; a long
+    parameter name elided through its state tag."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from twinviewer.gui.explain_panel import card_markdown, elide_keeping_state, idle_text
+
+    assert "Waiting" in idle_text(True) and "Open a twin" in idle_text(False)
+    md = card_markdown("# Card\n## Validation\n- FAILED: falls (docs/notes/drugs8.md).")
+    assert md.startswith("### Card\n#### Validation") and "docs/notes" not in md
+    fm = QFontMetrics(QFont())
+    text = "LV passive elastance at the unstressed volume [prior]"
+    width = fm.horizontalAdvance(text) // 2
+    short = elide_keeping_state(text, fm, width)
+    assert short.endswith(" [prior]") and "…" in short
+    assert fm.horizontalAdvance(short) <= width

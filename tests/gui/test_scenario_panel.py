@@ -182,25 +182,26 @@ def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
     panel.set_regulation("acute")
     _add(panel, "vasodilator", level=3)
     stored = {sc.name: sc.regulation for sc in state.session.scenarios}
-    assert stored == {"vaso": "regulated", "Arterial vasodilator level 3": "acute"}
+    assert stored == {"vaso": "regulated", "Arterial vasodilator high dose (level 3)": "acute"}
     items = [panel.scenario_list.item(i).text() for i in range(2)]
     assert items == ["vaso [baroreflex regulated]",
-                     "Arterial vasodilator level 3 [acute, unregulated]"]
+                     "Arterial vasodilator high dose (level 3) [acute, unregulated]"]
     _run(qtbot, panel, state, 2)
     tab = panel.result_table
     shown = [tab.item(r, 0).text().replace("\n", " ") for r in range(tab.rowCount())
              if tab.item(r, 0)]  # one row per metric and scenario, named with its response
     assert any(n.startswith("vaso [baroreflex regulated] ") for n in shown)
-    assert any(n.startswith("Arterial vasodilator level 3 [acute, unregulated] ")
+    assert any(n.startswith("Arterial vasodilator high dose (level 3) [acute, unregulated] ")
                for n in shown)
     # the choice changes the result: the reflex raises HR and holds MAP; acute leaves HR alone
     res = state.session.scenario_results
     base = state.results.metrics
-    hr_acute = float(np.median(res["Arterial vasodilator level 3"].metrics["HR"] - base["HR"]))
+    acute = res["Arterial vasodilator high dose (level 3)"]
+    hr_acute = float(np.median(acute.metrics["HR"] - base["HR"]))
     hr_reg = float(np.median(res["vaso"].metrics["HR"] - base["HR"]))
     assert abs(hr_acute) < 0.01 and hr_reg > 1.0
     assert np.median(res["vaso"].metrics["MAP"]) > np.median(
-        res["Arterial vasodilator level 3"].metrics["MAP"])
+        res["Arterial vasodilator high dose (level 3)"].metrics["MAP"])
     # and the live preview says which response it shows
     panel.update_live()
     assert "acute, unregulated" in panel.live_label.text()

@@ -69,13 +69,41 @@ def number(x: float | None, *, signed: bool = False) -> str:
 
 def percent(fraction: float) -> str:
     """A share as a whole percent, written as the rest of the app writes units: ``'18 %'``.
+    A share that is not nothing is never written '0 %' (a warning "SBP in 0 %" contradicts
+    itself: review13 #11) and a share short of all is never '100 %': they read ``'< 1 %'``
+    and ``'> 99 %'``.
 
     Examples
     --------
-    >>> percent(0.183), percent(0.0)
-    ('18 %', '0 %')
+    >>> percent(0.183), percent(0.0), percent(1.0)
+    ('18 %', '0 %', '100 %')
+    >>> percent(0.004), percent(0.005), percent(0.996), percent(1.3)
+    ('< 1 %', '< 1 %', '> 99 %', '130 %')
     """
-    return f"{100 * float(fraction):.0f} %"
+    f = float(fraction)
+    if not math.isfinite(f):
+        return MISSING
+    text = f"{100 * f:.0f}"
+    if f > 0 and text == "0":
+        return "< 1 %"
+    if f < 1 and text == "100":
+        return "> 99 %"
+    return f"{text} %"
+
+
+def share(count: int, total: int) -> str:
+    """How many of ``total`` twins: a percent (:func:`percent`), or the count itself where
+    the percent would hide it ("1 of 200 twins", never "0 %").
+
+    Examples
+    --------
+    >>> share(37, 100), share(1, 200), share(0, 100), share(199, 200)
+    ('37 %', '1 of 200 twins', '0 %', '199 of 200 twins')
+    """
+    if total <= 0:
+        return MISSING
+    text = percent(count / total)
+    return f"{count} of {total} twins" if text[0] in "<>" else text
 
 
 def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> str:
@@ -86,8 +114,8 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
 
     Examples
     --------
-    >>> interval(58.2, 52.1, 63.4)
-    '58 (52–63)'
+    >>> interval(58.2, 52.1, 63.4), interval(15.5, 15.5, 15.5)
+    ('58 (52–63)', '15.5 (no spread)')
     >>> interval(0.0041, -0.027, 0.016, signed=True), interval(0.03, 0.0054, 0.13, signed=True)
     ('+0.004 (-0.027 to +0.016)', '+0.03 (+0.01 to +0.13)')
     >>> interval(-0.093, -1.1, 0.094, signed=True), interval(-50.2, -84.0, -23.4, signed=True)
@@ -97,6 +125,11 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
     """
     if median is None or not math.isfinite(float(median)):
         return f"{MISSING} (no periodic member)"
+    if lo is not None and hi is not None and float(lo) == float(hi) == float(median) \
+            and abs(float(median)) >= NOISE:
+        # one member (or a value every member shares): no interval to show, say so
+        # rather than '15.5 (15.5–15.5)' (review12 #8, review13 #12)
+        return f"{number(median, signed=signed)} (no spread)"
     if signed:
         values = [float(median), float(lo), float(hi)]
         width = values[2] - values[1]

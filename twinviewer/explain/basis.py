@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from twinviewer.core.format import unit as _u
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin
+from twinviewer.personalize.parameter_count import parameter_state
 from twinviewer.personalize.quantities import shown_quantities
 from twinviewer.physiology import ModelSpec
 
@@ -61,12 +62,15 @@ class ParameterBasis:
 
     @property
     def state(self) -> str:
-        """Exactly one of 'measured', 'derived from images', 'calibrated', 'prior' — the
-        source of the value this twin uses, whatever kind of quantity it is."""
+        """Exactly one of 'measured', 'derived from images', 'calibrated', 'moved with the
+        heart size', 'moved with correlated parameters', 'prior' — the source of the value
+        this twin uses, whatever kind of quantity it is."""
         if self.source is Source.MEASURED and self.kind is not None:
             return "prior"  # no instrument measures it: a record saying so is not believed
-        return {Source.MEASURED: "measured", Source.IMAGE_DERIVED: "derived from images",
-                Source.CALIBRATED: "calibrated"}.get(self.source, "prior")
+        # the Calibrate step's and the report's lookup: one moved only through a shared
+        # coordinate is "moved with the heart size", not "calibrated"
+        state = parameter_state(Provenance(self.source, self.detail, self.inputs))
+        return "prior" if state == Source.PRIOR.value else state
 
     @property
     def label(self) -> str:

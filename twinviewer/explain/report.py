@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twinviewer.core.format import interval
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Twin
 from twinviewer.explain.basis import ParameterBasis, parameter_basis
@@ -52,11 +53,13 @@ class Explanation:
     states: dict[str, str] = field(default_factory=dict)
 
     def tag(self, name: str) -> str:
-        """A parameter's name, marked with its state when it is inferred (nobody measured
-        it): '[calibrated]' or '[prior]', the same word the Calibrate step uses."""
-        if name not in self.inferred_names:
-            return name
-        return f"{name} [{self.states.get(name, 'inferred')}]"
+        """A parameter's name marked with its one state, whatever it is: '[measured]',
+        '[derived from images]', '[calibrated]', '[prior]'…, the word the Calibrate step uses
+        (a measured heart rate beside '[calibrated]' rows was left bare: review13 #10)."""
+        # no state recorded: a parameter without provenance is a prior value (as
+        # :func:`~twinviewer.explain.basis.parameter_basis` reads it)
+        state = self.states.get(name, "inferred" if name in self.inferred_names else "prior")
+        return f"{name} [{state}]"
 
     def with_sobol(self, result: SobolResult) -> Explanation:
         """The same explanation with Sobol indices of its metric (summary regenerated)."""
@@ -111,7 +114,7 @@ class Explanation:
             lines += ["", f"Attribution of the change in {a.metric} ({a.unit}), median "
                       "(90 %) over members:"]
             for n, (med, lo, hi) in a.summary().items():
-                lines.append(f"  {self.tag(n):<23} {med:+.3g} ({lo:+.3g} to {hi:+.3g})")
+                lines.append(f"  {self.tag(n):<23} {interval(med, lo, hi, signed=True)}")
         lines += ["", "What it rests on:"]
         for b in self.basis:
             lines.append(f"  {b.name:<12} {b.value:.4g} {b.unit:<10} {b.label}")

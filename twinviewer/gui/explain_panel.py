@@ -35,13 +35,14 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import number, span
+from twinviewer.core.format import interval, number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui import process_worker
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.model_jobs import explanation, explanation_in_process, helper, use_helper
 from twinviewer.gui.state import JobCancelled, TwinState
+from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
 NO_SCENARIO = "(no scenario)"
@@ -113,12 +114,48 @@ def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
 def _elide_bar_labels(plot: pg.PlotItem) -> None:
     """Elide each bar label to the plot's width, whole in its tooltip (at 1280×720
     "LV passive stiffness exponent of the EDPVR [calibrated]" ran past the plot's edge)."""
-    width = int(plot.vb.width()) - 8
-    if width < 40:
-        return
+    right = plot.vb.sceneBoundingRect().right()
     for label, text in getattr(plot, "_bar_labels", ()):
-        fm = QFontMetrics(label.textItem.font())
-        label.setText(fm.elidedText(text, Qt.TextElideMode.ElideRight, width))
+        # from where the label starts (the leftmost bar, not the plot's edge) to the
+        # plot's right edge, less the text item's own margins
+        width = int(right - label.sceneBoundingRect().left()) - 12
+        if width < 40:
+            continue
+        label.setText(elide_keeping_state(text, QFontMetrics(label.textItem.font()), width))
+
+
+def elide_keeping_state(text: str, fm: QFontMetrics, width: int) -> str:
+    """``text`` elided to ``width`` pixels in its name, never in its trailing state tag
+    ("LV passive elastance at the unstressed volume [p." lost the state: review13 #10)."""
+    name, sep, tag = text.rpartition(" [")
+    if not sep or fm.horizontalAdvance(text) <= width:
+        return fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    tag = sep + tag
+    room = width - fm.horizontalAdvance(tag)
+    if room < fm.horizontalAdvance("…") * 4:
+        return fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    return fm.elidedText(name, Qt.TextElideMode.ElideRight, room) + tag
+
+
+def idle_text(twin_open: bool) -> str:
+    """What the step says before it has an explanation: with a twin open, its predictions
+    are on their way ("Open a twin…" while one was open read as broken: review13 #13)."""
+    if twin_open:
+        return "Waiting for the twin's predictions…"
+    return "Open a twin to see an explanation of its predictions."
+
+
+def card_markdown(text: str) -> str:
+    """The model card's Markdown for the step column: its headings two levels smaller (a
+    level-1 title took a third of the panel at 1280×720: review13 #13), developer-note
+    pointers taken out (a clinician cannot reach them)."""
+    import re
+
+    from twinviewer.report.reader_text import without_notes
+
+    text = re.sub(r"^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", text,
+                  flags=re.MULTILINE)
+    return without_notes(text)[0]
 
 
 class ExplainPanel(QWidget):
@@ -152,7 +189,7 @@ class ExplainPanel(QWidget):
         top.addRow("Metric", compact(self.metric_box))
         top.addRow("Scenario", compact(self.scenario))
 
-        self.summary = QLabel("Open a twin and run it to see an explanation.")
+        self.summary = QLabel(idle_text(state.twin is not None))
         self.summary.setWordWrap(True)
 
         # Drivers tab: elasticities (instant), Sobol (on demand), attribution (scenario)
@@ -197,6 +234,10 @@ class ExplainPanel(QWidget):
         dl.addWidget(self.attr_table)
 
         self.basis_table = _table(("Parameter", "Value", "Unit", "Basis", "Evidence"))
+        # the name (with its state), value and unit always in view; where the step column
+        # is too narrow (1280×720) the basis and evidence columns give way to the name's
+        # tooltip, which holds them
+        keep_fitted(self.basis_table, squeeze={0, 4}, drop={3})
         self.warnings = QListWidget()
         self.card = QTextBrowser()
         self.tabs = QTabWidget()
@@ -271,7 +312,7 @@ class ExplainPanel(QWidget):
         self.sobol_button.setEnabled(False)
         if twin is None or results is None:
             self.explanation = None
-            self.summary.setText("Open a twin and run it to see an explanation.")
+            self.summary.setText(idle_text(twin is not None))
             return
         if metric not in results.metrics:
             self.summary.setText(f"{metric} is not computed by this model.")
@@ -347,19 +388,23 @@ class ExplainPanel(QWidget):
             f"{', '.join(self._tag(n) for n in ex.screened)}.")
         self.sobol_button.setEnabled(bool(ex.screened))
         self._show_saved_study(ex.metric)
-        from twinviewer.twins import parameter_label
 
         twin = self.state.twin
-        _fill(self.basis_table, [(parameter_label(twin, b.name), number(b.value),
+        # the state beside the name, as on the bars: the Basis column is off-screen at
+        # 1280×720 (review13 #10: every parameter one state, shown everywhere)
+        _fill(self.basis_table, [(self._tag(b.name), number(b.value),
                                   unit_text(b.unit), b.label,
                                   "; ".join(b.evidence)) for b in ex.basis])
+        for i, b in enumerate(ex.basis):
+            self.basis_table.item(i, 0).setToolTip(
+                "\n".join([b.label, *b.evidence]))
         self.warnings.clear()
         model = model_or_none(twin)
         for w in ex.warnings:  # a solver's message carried in a warning may name a code
             self.warnings.addItem(f"[{w.severity}] {plain_text(w.text, model)}")
         if not ex.warnings:
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
-        self.card.setMarkdown(ex.card.to_text())
+        self.card.setMarkdown(card_markdown(ex.card.to_text()))
         self._show_attribution(ex.attribution)
 
     def _show_sobol_views(self, shown: bool) -> None:
@@ -376,10 +421,12 @@ class ExplainPanel(QWidget):
         rows = []
         for name, (med, lo, hi) in att.summary().items():
             if math.isfinite(med):
-                rows.append((self.explanation.tag(name),
-                             f"{med:+.3g} ({lo:+.3g} to {hi:+.3g}) {unit_text(att.unit)}"))
+                # the one formatter and the human label with its state (no 'HR', no
+                # '+0.0041 (-0.027 to +0.016)')
+                rows.append((self._tag(name), f"{interval(med, lo, hi, signed=True)} "
+                                              f"{unit_text(att.unit)}".rstrip()))
             else:
-                rows.append((self.explanation.tag(name), "– (no periodic member)"))
+                rows.append((self._tag(name), "– (no periodic member)"))
         self.attr_label.setText(
             f"Attribution of the scenario's change in {att.metric} (Shapley, "
             f"{int(att.ok.sum())} of {att.values.shape[0]} members)")

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from twinviewer.core.format import change
+from twinviewer.core.format import change, percent
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
@@ -337,7 +337,7 @@ class Comparison:
     def improvement_text(self) -> str:
         if self.improved is None:
             return "—"
-        return (f"improves {self.label} in {100 * self.improved:.0f} % of plausible twins"
+        return (f"improves {self.label} in {percent(self.improved)} of plausible twins"
                 + (f" ({self.qualifier})" if self.qualifier else ""))
 
     def to_dict(self) -> dict:
@@ -473,7 +473,7 @@ def yes_no_cell(metric: str, values: Any) -> str:
     x = x[np.isfinite(x)]
     if not x.size:
         return "–"
-    return f"{YES_NO.get(metric, metric)} in {100 * float(np.mean(x > 0.5)):.0f} % of members"
+    return f"{YES_NO.get(metric, metric)} in {percent(float(np.mean(x > 0.5)))} of members"
 
 
 def compare(baseline: Results, scenario: Results, metric: str, *,
@@ -542,13 +542,13 @@ class ScenarioFlags:
             out.append(f"outside the validated range ({what}): do not trust")
         partly = {m: f for m, f in self.outside_share.items() if m not in self.outside}
         if partly:
-            what = ", ".join(f"{m} in {100 * f:.0f} %" for m, f in partly.items())
+            what = ", ".join(f"{m} in {percent(f)}" for m, f in partly.items())
             out.append(f"outside the validated range in some plausible twins ({what}): do "
                        f"not trust those twins' values")
         if self.lv_suction > 0:
-            out.append(f"LV suction in {100 * self.lv_suction:.0f} % of plausible twins")
+            out.append(f"LV suction in {percent(self.lv_suction)} of plausible twins")
         if self.av_closed > 0:
-            out.append(f"aortic valve no longer opens in {100 * self.av_closed:.0f} % of "
+            out.append(f"aortic valve no longer opens in {percent(self.av_closed)} of "
                        f"plausible twins")
         if self.failed:
             out.append(f"{self.failed} member(s) did not reach a periodic state (excluded)")
@@ -637,7 +637,7 @@ class ScenarioTable:
                     lines.append(f"    {shown.get(s, s)}: {c.yes_no[1]}")
                     continue
                 imp = "" if c.improved is None else (
-                    f"  improves in {100 * c.improved:.0f} %"
+                    f"  improves in {percent(c.improved)}"
                     + (f" ({c.qualifier})" if c.qualifier else ""))
                 v, d = c.scenario, c.difference
                 mark = beyond_mark(m, v.lo, v.hi)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twinviewer.core.format import number
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import check_mode, regulate
 from twinviewer.interventions.failure_reasons import why_failing
@@ -357,37 +358,39 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
             said = (f"index 100 → {v.after:g}" if v.before == 100 and v.unit != "%"
                     else f"{v.before:g} → {v.after:g}{u}")
             return result(f"{said} ({100 * exp:+.0f} %)",
-                          f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * got:+.0f} %)", ok, got,
+                          f"{pre}{number(b)} → {number(a)}{mu} ({100 * got:+.0f} %)", ok, got,
                           "relative")
         # a source that reports only the change is stored from 0: "0 → -15 mmHg" would
         # read as a pressure of 0, so the change is said as a change
         said = (f"change {_signed(exp)}{u}" if v.before == 0
                 else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{u})")
-        return result(said, f"{pre}{b:.3g} → {a:.3g}{mu} (change {_signed(got)}{mu})", ok, got,
-                      "absolute")
+        return result(said, f"{pre}{number(b)} → {number(a)}{mu} (change {_signed(got)}{mu})",
+                      ok, got, "absolute")
     if v.kind == "value":
         ok = abs(a - v.after) <= tol * abs(v.after)
-        return result(f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{pre}{a:.3g}{mu}", ok, None,
+        return result(f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{pre}{number(a)}{mu}", ok, None,
                       None)
     if v.kind == "unchanged":
         ok = abs(rel) <= v.band
         return result(f"~= (within ±{100 * v.band:.0f} %)",
-                      f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", ok, rel, "relative")
+                      f"{pre}{number(b)} → {number(a)}{mu} ({100 * rel:+.0f} %)", ok, rel,
+                      "relative")
     if v.kind in ("up", "down"):
         band = 0.01 if v.band is None else v.band
         ok = rel > band if v.kind == "up" else rel < -band
         arrow = "↑" if v.kind == "up" else "↓"
         return result(f"{arrow} (by more than {100 * band:.0f} %)",
-                      f"{pre}{b:.3g} → {a:.3g}{mu} ({100 * rel:+.0f} %)", ok, rel, "relative")
+                      f"{pre}{number(b)} → {number(a)}{mu} ({100 * rel:+.0f} %)", ok, rel,
+                      "relative")
     if v.kind in ("at_most", "at_least"):
         ok = a <= v.after if v.kind == "at_most" else a >= v.after
         sign = "≤" if v.kind == "at_most" else "≥"
-        return result(f"{sign} {v.after:g}{u}", f"{pre}{a:.3g}{mu}", ok, None, None)
+        return result(f"{sign} {v.after:g}{u}", f"{pre}{number(a)}{mu}", ok, None, None)
     # per_step
     exp = v.after
     got = per_step if per_step is not None else float("nan")
     ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
-    return result(f"{exp:+g}{u} per step", f"{pre}{got:+.3g}{mu} per step", ok, got,
+    return result(f"{exp:+g}{u} per step", f"{pre}{number(got, signed=True)}{mu} per step", ok, got,
                   "per_step")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twinviewer.core.format import percent
 from twinviewer.interventions.compare import (
     BASELINE,
     harmed,
@@ -151,7 +152,7 @@ class Ranking:
         """One sentence saying whether the options differ at all for this goal."""
         if self.undecided >= 0.5:
             unit = METRIC_BY_NAME[self.goal.metric].unit
-            return (f"no real difference: in {100 * self.undecided:.0f} % of plausible twins "
+            return (f"no real difference: in {percent(self.undecided)} of plausible twins "
                     f"every feasible option is within {self.tolerance:g} {unit} of the best "
                     f"{self.goal.metric}, so the shares below are ties, not a ranking")
         return ""
@@ -174,12 +175,12 @@ class Ranking:
         if self.verdict:
             lines.append(f"  {self.verdict}")
         for name, f in self.ordered():
-            lines.append(f"  {shown.get(name, name)}: best in {100 * f:.0f} %, feasible in "
-                         f"{100 * self.feasible[name]:.0f} %")
+            lines.append(f"  {shown.get(name, name)}: best in {percent(f)}, feasible in "
+                         f"{percent(self.feasible[name])}")
             if self.caution(name):  # right under the line it qualifies
                 lines.append(f"    ! {self.caution(name)}")
         if self.none_feasible:
-            lines.append(f"  no option meets the constraints in {100 * self.none_feasible:.0f} %")
+            lines.append(f"  no option meets the constraints in {percent(self.none_feasible)}")
         best = shown.get(self.median_best, self.median_best) if self.median_best else None
         lines.append(f"  best on medians alone: {best or 'none feasible'}"
                      + (" (! its model fails an evidence row, see above)"

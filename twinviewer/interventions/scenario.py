@@ -412,6 +412,8 @@ def step_text(step: InterventionStep) -> str:
     'Beta-blocker 10 mg'
     >>> step_text(InterventionStep("tavi_sapien3", {"size": 26.0, "pvl": 1.0}))
     'TAVI with SAPIEN 3 by size 26 mm, paravalvular leak grade 1'
+    >>> step_text(InterventionStep("vasodilator", {"level": 2.0}))
+    'Arterial vasodilator medium dose (level 2)'
     """
     from twinviewer.core.format import unit
 
@@ -428,6 +430,11 @@ def step_text(step: InterventionStep) -> str:
         u = unit(st.unit)
         if u.isalpha() and u.islower() and u not in ("mm", "mg", "rpm", "bpm", "ms"):
             value = f"{u} {v:g}"  # a scale, not a unit: 'level 3', 'grade 1'
+            named = (st.choices or {}).get(float(v))
+            if named and (st.label or "").lower().startswith("dose"):
+                # "Arterial vasodilator level 2" named no dose a clinician knows
+                # (review13 #13): 'medium dose (level 2)'
+                value = f"{named} dose ({value})"
         else:
             value = f"{v:g} {u}".strip()
         if k == iv.main_setting:

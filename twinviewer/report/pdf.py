@@ -33,7 +33,7 @@ import numpy as np
 
 import twinviewer
 from twinviewer.core.atomic import atomic_write_bytes
-from twinviewer.core.format import change, interval, negligible, number, span
+from twinviewer.core.format import change, interval, negligible, number, percent, span
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
@@ -53,6 +53,7 @@ from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
 from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
+from twinviewer.report.reader_text import notes_line, print_minus, without_notes
 
 log = logging.getLogger("twinviewer.report")
 
@@ -752,7 +753,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                     None if harm is None else harm[both],
                     scenario_valve_areas(by_name[name], int(both.sum()))
                     if name in by_name else None)
-                resp = "" if improved is None else f"{100 * improved:.0f} %" + (
+                resp = "" if improved is None else percent(improved) + (
                     " *" if why else "")
                 if why:
                     qualified.append(f"* {info.label if info else m}: {why}.")
@@ -777,9 +778,10 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             p.para(" ".join(qualified), size=8, color="0.25")
         if name in by_name:  # the model is known to miss a source of this intervention
             for line in scenario_evidence([by_name[name]]).get(name, []):
-                p.para(f"Evidence: {line}.", size=8, color="#7a3e00")
+                p.para(print_minus(without_notes(f"Evidence: {line}.")[0]), size=8,
+                       color="#7a3e00")
             for line in unsourced_changes([by_name[name]], results, {name: r}).get(name, []):
-                p.para(f"{line}.", size=8, color="#7a3e00")
+                p.para(print_minus(without_notes(f"{line}.")[0]), size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
@@ -1024,11 +1026,17 @@ def _validation_section(p: _Pages, model: Any) -> None:
     failed = card.validation.failures() if card.validation is not None else []
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
+        notes: list[str] = []
         for c in failed:
             note = f"; {c.note}" if c.note else ""
             why = f" Why: {c.why}" if getattr(c, "why", "") else ""
-            p.para(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}.{why}", size=7.5,
-                   color="#7a3e00")
+            # developer-note pointers are no source for a clinician: listed once below
+            text, refs = without_notes(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}."
+                                       f"{why}")
+            notes += refs
+            p.para(print_minus(text), size=7.5, color="#7a3e00")
+        if notes:
+            p.para(notes_line(notes), size=7, color="0.35")
 
 
 def _failure_text(check: Any) -> str:

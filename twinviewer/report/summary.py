@@ -24,6 +24,7 @@ from twinviewer.io.measurement_use import (
     measurement_use,
 )
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
+from twinviewer.report.reader_text import print_minus, without_notes
 
 #: The headline outputs on page 1 (beside every measured one), in the report's order.
 KEY_METRICS = ("LVEF", "CO", "SBP", "DBP", "MAP", "LVEDP", "LAP", "mPAP",
@@ -289,8 +290,8 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
     whatifs(p, doc, results, scenario_results, unstored, evidence)
     p.subheading("Warnings")
     found = warnings(doc, results, scenario_results, unstored, evidence, notes)
-    for w in found:
-        p.para(f"• {w}", size=7.4, color=WARN)
+    for w in found:  # a true minus; no developer-note pointer for a clinician
+        p.para(print_minus(without_notes(f"• {w}")[0]), size=7.4, color=WARN)
     p.para(("No warning raised. " if not found else "")
            + "No caution does not mean all is well: the twin can only flag what its checks "
            "cover.", size=7.5, color="0.3")
