@@ -121,8 +121,9 @@ def test_wider_predictions_say_why(reviewer):
 
 
 #: sha256 of the posterior, point, prior ensemble and fit of the standard clinical set below,
+#: rounded to 8 decimals (another CPU or BLAS may differ in the last bits, not there),
 #: computed before review13's changes (d2dde56): the coverage records rely on these numbers
-STANDARD_SET_HASH = "9dd66cbf2334c955b0ae6ceacad4a719580f761f8000a3c9e363eff6dc908cf2"
+STANDARD_SET_HASH = "fa5261a8a64fe3895c944a709c5abc230cd24fe2d99b347acd98fdb28a7580a3"
 
 
 def test_the_standard_set_is_bit_identical():
@@ -135,7 +136,7 @@ def test_the_standard_set_is_bit_identical():
     h = hashlib.sha256()
     for a in (r.ensemble, r.point, r.prior_ensemble,
               np.array([[f.median, f.lo, f.hi, f.z] for f in r.fit])):
-        h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+        h.update((np.round(np.asarray(a, dtype=float), 8) + 0.0).tobytes())  # + 0.0: no -0.0
     assert h.hexdigest() == STANDARD_SET_HASH
     assert r.measured_parameters == {"HR": "HR"}
 
