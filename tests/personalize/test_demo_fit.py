@@ -78,7 +78,8 @@ def test_fit_row_outside_its_predictive_interval_is_named_in_the_status():
     from twinviewer.personalize.calibrate import CalibrationResult
 
     text = CalibrationResult.status_line(R())
-    assert text.startswith("all 2 fitted measurements within |z| ≤ 2 (worst: LVSV, z +1.83)")
+    assert text.startswith("all 2 measurements compared with the twin within |z| ≤ 2 "
+                           "(worst: LVSV, z +1.83)")
     assert "outside their 90 % predictive interval: LVSV (z +1.8)" in text
 
 

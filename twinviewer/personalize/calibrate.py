@@ -365,7 +365,8 @@ class CalibrationResult:
             return ("no measurement could be compared with the twin" if not curves
                     else curves[2:])
         if self.flagged:
-            return (f"{len(self.flagged)} of {len(rows)} fitted measurements missed by |z| > "
+            return (f"{len(self.flagged)} of {len(rows)} measurements compared with the twin "
+                    f"missed by |z| > "
                     f"{Z_FLAG:g} or by > 2 SD in more than {percent(MEMBERS_OFF)} of the twins: "
                     + ", ".join(f"{r.name} (z {r.z:+.1f}"
                                 + (f"; {percent(r.share_off)} of the twins > 2 SD)"
@@ -377,7 +378,11 @@ class CalibrationResult:
         shares = [r.share_off for r in rows if np.isfinite(r.share_off)]
         members = (f"; at most {percent(max(shares))} of the twins > 2 SD from any of them"
                    if shares else "")
-        return (f"all {len(rows)} fitted measurements within |z| ≤ {Z_FLAG:g} (worst: "
+        # "compared", not "fitted": a curve-fitted twin's image volumes are compared here
+        # but enter the fit through their curve (review13b #6: "12 fitted" beside "6 values
+        # + the curves")
+        return (f"all {len(rows)} measurements compared with the twin within |z| ≤ "
+                f"{Z_FLAG:g} (worst: "
                 f"{worst.name}, "
                 f"z {worst.z:+.2f}){members}" + near_text + curves)
 
