@@ -39,7 +39,8 @@ def _fresh(r):
 
 
 @pytest.mark.parametrize("context", [None, CTX], ids=["prior", "calibrated"])
-def test_the_helpers_cells_make_the_in_process_table(reg, worker, monkeypatch, context):
+def test_the_helpers_cells_make_the_in_process_table(reg, worker, monkeypatch,  # noqa: F811
+                                                     context):
     import twinviewer.personalize.shown as shown
     from twinviewer.physiology import simulate
 

@@ -312,7 +312,9 @@ def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenar
     the helper as an :class:`~twinviewer.interventions.AppliedScenario` with the built-in
     ones. The numbers are those of :func:`scenario_ensembles` bit for bit
     (tests/gui/test_plugin_run_in_helper.py). A plug-in's β1-blocking step needs the
-    members' baseline LVEF: without ``baseline`` the helper simulates it first.
+    members' baseline LVEF: without ``baseline`` the helper simulates it first. ``table``
+    (the table's metrics, the interval context): the helper also computes the new results'
+    table cells (:func:`table_cells_of`), kept on them.
 
     Run in this process, a plug-in's scenario took the built-in ones' simulation with it:
     numba imported and kernels run next to a hanging transform froze the window 1.8 s
