@@ -219,27 +219,54 @@ def scenario_ensembles(model, ensemble, baseline, scenarios, *, progress, cancel
 
 
 def child_scenarios(*, model, ensemble, baseline: str | None, scenarios, progress,
-                    cancel) -> tuple:
+                    cancel, table: tuple | None = None) -> tuple:
     """In the helper: :func:`scenario_ensembles` with the shared baseline (token
-    ``baseline``); the baseline comes back only if it was simulated here."""
+    ``baseline``); the baseline comes back only if it was simulated here. With ``table``
+    (the table's metrics and interval context), the new results' table cells are computed
+    here and come back kept on them
+    (:func:`~twinviewer.interventions.table_cells.scenario_cells`)."""
     from twinviewer.gui.process_worker import SHARED
 
     base = SHARED[baseline] if baseline is not None else None
     failed: dict[str, str] = {}
     out, res = scenario_ensembles(model, ensemble, base, scenarios, progress=progress,
                                   cancel=cancel, failed=failed)
+    if table is not None:
+        table_cells_of(out, res, *table)
     return (None if base is not None else out), res, failed
 
 
+def table_cells_of(baseline, results: dict, metrics, context) -> None:
+    """Compute (and keep on each of ``results``) the what-if table's cells of ``results``
+    against ``baseline`` in interval ``context``, as the panel's table computes them
+    (:func:`twinviewer.gui.scenario_panel.prepared_table`); the results not over
+    ``baseline``'s members are left alone.
+
+    >>> table_cells_of(None, {}, ("CO",), None)
+    """
+    from twinviewer.gui.prepared import _context_key
+    from twinviewer.interventions.table_cells import scenario_cells
+
+    if baseline is None:
+        return
+    paired = {k: r for k, r in results.items() if r.n == baseline.n}
+    scenario_cells(baseline, paired, metrics, predictive=context,
+                   predictive_key=_context_key(context))
+
+
 def scenarios_in_process(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
-                         progress, cancel, failed: dict[str, str] | None = None) -> tuple:
+                         progress, cancel, failed: dict[str, str] | None = None,
+                         table: tuple | None = None) -> tuple:
     """:func:`scenario_ensembles` run in ``worker``'s process (call from a worker thread).
-    ``baseline`` is shared once (without the views' caches) and given back as itself."""
+    ``baseline`` is shared once (without the views' caches) and given back as itself.
+    ``table`` (metrics, interval context): the new results' table cells are computed there
+    (:func:`child_scenarios`)."""
     from twinviewer.gui.prepared import loop_curves
 
-    out, res, why = worker.call(f"{__name__}:child_scenarios",
-                           {"model": model, "ensemble": ensemble,
-                            "scenarios": list(scenarios)}, progress, cancel,
+    args = {"model": model, "ensemble": ensemble, "scenarios": list(scenarios)}
+    if table is not None:
+        args["table"] = table
+    out, res, why = worker.call(f"{__name__}:child_scenarios", args, progress, cancel,
                            shared={"baseline": ("baseline", baseline, _light_results)})
     if why and failed is None:  # as run_scenarios without ``failed``: the first refusal
         from twinviewer.interventions import InterventionError
@@ -275,7 +302,8 @@ def child_baseline(*, model, ensemble, progress, cancel):
 
 
 def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
-                        progress, cancel, failed: dict[str, str] | None = None) -> tuple:
+                        progress, cancel, failed: dict[str, str] | None = None,
+                        table: tuple | None = None) -> tuple:
     """:func:`scenario_ensembles` with every simulation in ``worker``'s process (call from a
     worker thread), whatever the scenarios' interventions: a scenario with a plug-in's step
     is applied here, where its plug-in is loaded and guarded (the transform on a daemon
@@ -284,7 +312,9 @@ def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenar
     the helper as an :class:`~twinviewer.interventions.AppliedScenario` with the built-in
     ones. The numbers are those of :func:`scenario_ensembles` bit for bit
     (tests/gui/test_plugin_run_in_helper.py). A plug-in's β1-blocking step needs the
-    members' baseline LVEF: without ``baseline`` the helper simulates it first.
+    members' baseline LVEF: without ``baseline`` the helper simulates it first. ``table``
+    (the table's metrics, the interval context): the helper also computes the new results'
+    table cells (:func:`table_cells_of`), kept on them.
 
     Run in this process, a plug-in's scenario took the built-in ones' simulation with it:
     numba imported and kernels run next to a hanging transform froze the window 1.8 s
@@ -315,7 +345,7 @@ def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenar
                 raise
             why[sc.name] = str(exc) or type(exc).__name__
     out = scenarios_in_process(worker, model, ensemble, baseline, items, progress=progress,
-                               cancel=cancel, failed=failed)
+                               cancel=cancel, failed=failed, table=table)
     if failed is not None:
         failed.update(why)
     return out

@@ -268,10 +268,17 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
     with _quick_switch():
         if base is not None and paired:
             from twinviewer.explain.evidence_flags import scenario_evidence
+            from twinviewer.gui.prepared import _context_key
+            from twinviewer.interventions.table_cells import scenario_cells
             from twinviewer.personalize.shown import context_of_twin
 
+            context = context_of_twin(twin)
+            # the cells the helper computed with the results, or an earlier table did, are
+            # reused (kept on each results); only the others are computed here
+            known = scenario_cells(base, paired, TABLE_METRICS, predictive=context,
+                                   predictive_key=_context_key(context))
             table = scenario_table(
-                base, paired, TABLE_METRICS, predictive=context_of_twin(twin),
+                base, paired, TABLE_METRICS, predictive=context, known=known,
                 evidence=scenario_evidence([s for s in scenarios if s.name in paired],
                                            run=False))
         return PreparedTable(twin, base, paired, scenarios, table)
@@ -345,6 +352,9 @@ class ScenarioPanel(QWidget):
     #: POSIX; a frozen bundle runs one): on worker threads here, and the live preview on the
     #: GUI thread, as before.
     in_process = process_worker.available()
+    #: The helper computes the new results' table cells (interventions.table_cells); False:
+    #: the job's thread computes them all (table13's off switch).
+    cells_in_helper = True
 
     def __init__(self, state: TwinState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -928,10 +938,15 @@ class ScenarioPanel(QWidget):
 
             # this thread only waits on the pipe, or runs a plug-in's transform (guarded,
             # within its budget): every simulation is the helper's, whatever the scenarios
+            # the new results' table cells are computed there too (prepared_table reuses them)
+            from twinviewer.personalize.shown import context_of_twin
+
+            cells = (TABLE_METRICS, context_of_twin(twin)) if self.cells_in_helper else None
+
             def ensembles(progress, is_cancelled):
                 return scenarios_in_helper(worker, model, ensemble, base, scenarios,
                                            progress=progress, cancel=is_cancelled,
-                                           failed=ran_failed)
+                                           failed=ran_failed, table=cells)
         else:
             def ensembles(progress, is_cancelled):
                 return scenario_ensembles(model, ensemble, base, scenarios,

@@ -659,12 +659,18 @@ class ScenarioTable:
 def scenario_table(baseline: Results, results: Mapping[str, Results],
                    metrics: Sequence[str] = DEFAULT_METRICS, *,
                    level: float = 0.9, predictive: Predictive | None = None,
-                   evidence: Mapping[str, list[str]] | None = None) -> ScenarioTable:
+                   evidence: Mapping[str, list[str]] | None = None,
+                   known: Mapping[str, tuple[Mapping[str, Comparison], ScenarioFlags]]
+                   | None = None) -> ScenarioTable:
     """Build the comparison table of several scenarios against one baseline; ``predictive``
     gives the shown intervals (default: the ensemble's own), ``evidence`` the failing
-    evidence rows of each scenario's interventions (shown with its flags)."""
+    evidence rows of each scenario's interventions (shown with its flags). ``known`` gives
+    scenarios' cells and flags already computed with these arguments
+    (:func:`~twinviewer.interventions.table_cells.scenario_cells`)."""
     metrics = tuple(metrics)
-    cells = {m: {name: compare(baseline, r, m, level=level, predictive=predictive)
+    known = known or {}
+    cells = {m: {name: (known[name][0][m] if name in known else
+                        compare(baseline, r, m, level=level, predictive=predictive))
                  for name, r in results.items()} for m in metrics}
     if predictive is None:
         base = {m: Interval.of(baseline.metrics[m][baseline.ok], level) for m in metrics}
@@ -672,7 +678,8 @@ def scenario_table(baseline: Results, results: Mapping[str, Results],
         base = {m: Interval(*predictive.interval(m, baseline.metrics[m], baseline.ok, level))
                 for m in metrics}
     units = {m: (METRIC_BY_NAME[m].unit if m in METRIC_BY_NAME else "") for m in metrics}
-    flags = {name: scenario_flags(baseline, r) for name, r in results.items()}
+    flags = {name: known[name][1] if name in known else scenario_flags(baseline, r)
+             for name, r in results.items()}
     kinds = ({m: predictive.kind(m) for m in metrics if m not in YES_NO}
              if predictive is not None else {})
     return ScenarioTable(metrics, tuple(results), base, cells, flags, level, units, kinds,
