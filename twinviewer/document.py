@@ -766,9 +766,38 @@ class Document:
         return goal
 
     def set_scenario_results(self, results: Mapping[str, Results]) -> None:
-        """Results of the scenarios (name → Results), e.g. after a run (saved with the twin)."""
-        self.scenario_results = dict(results)
-        self.emit("scenario_results", dict(self.scenario_results))
+        """Results of the scenarios (name → Results), e.g. after a run (saved with the twin).
+
+        A result of a defined scenario that is new (not the one already held, nor one read
+        from the file) makes the document unsaved: the file does not hold it yet
+        (review13b #3). Slider previews ("live: …", no scenario of the twin) are not saved
+        and change nothing.
+
+        Examples
+        --------
+        >>> from twinviewer.twins import twin_from_preset
+        >>> from twinviewer.core.twin import InterventionStep, Scenario
+        >>> doc = Document()
+        >>> doc.open_twin(twin_from_preset("healthy", n=2))
+        >>> doc.add_scenario(Scenario("Pace90", (InterventionStep("pacing", {"rate": 90.0}),)))
+        >>> doc._set_dirty(False)  # as if just saved
+        >>> ran = object()  # stands for the Results of a run
+        >>> doc.set_scenario_results({"live: x": ran})
+        >>> doc.dirty
+        False
+        >>> doc.set_scenario_results({"Pace90": ran})
+        >>> doc.dirty
+        True
+        """
+        new = dict(results)
+        defined = {s.name for s in self.scenarios}
+        changed = any(name in defined and r is not self.scenario_results.get(name)
+                      and not getattr(r, "stored", False) for name, r in new.items())
+        with self.batch():
+            self.scenario_results = new
+            self.emit("scenario_results", dict(new))
+            if changed:
+                self._set_dirty(True)
 
     def add_measurement(self, measurement: Measurement) -> None:
         """Add a measurement of the patient (replacing an earlier one of the same name);

@@ -595,7 +595,9 @@ class MainWindow(QMainWindow):
         from twinviewer.gui import twin_file_actions
 
         if answer == QMessageBox.StandardButton.Save:
-            return twin_file_actions.save_twin(self, self.state) is not None
+            # a save still being written is waited for, then what is newer is saved
+            return twin_file_actions.save_twin(self, self.state,
+                                               after_running=True) is not None
         twin_file_actions.discard_unsaved(self.state)  # discarded: never offered back
         return True
 

@@ -83,7 +83,7 @@ def _ask_passphrase(window, title: str, confirm: bool) -> str | None:
 
 def save_twin_as(window, state, path: str | Path | None = None, *,
                  passphrase: str | None = None, encrypt: bool = False,
-                 wait: bool = True) -> Path | None:
+                 wait: bool = True, after_running: bool = False) -> Path | None:
     """Save the open twin to a .twin file (asks for the file when ``path`` is None).
 
     The document is taken as it stands (by reference) and written from a thread of its own:
@@ -102,6 +102,9 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     wait : bool, default True
         Return once the file is written (the window keeps running meanwhile); False:
         return as soon as the write is started (its outcome is said in a message).
+    after_running : bool, default False
+        If a save is being written, wait for it (busy dialog), then save what changed
+        meanwhile, if anything (Quit → Save); default: refuse with a message.
 
     Returns
     -------
@@ -119,6 +122,13 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         _message(state, "warning", "There is no twin to save.")
         return None
     busy = getattr(state, "_saving", None)
+    if busy is not None and after_running:
+        # the user asked for this save (Quit → Save): the running write ends first, then
+        # what is newer, if anything, is saved (review13b #8); never two writers
+        _wait_for_save(window, busy, state._save_waiters)
+        busy = getattr(state, "_saving", None)
+        if busy is None and not state.session.dirty and state.session.twin is twin:
+            return context(state).path
     if busy is not None:
         _message(state, "warning", f"Not saved again: {busy.name} is still being written; "
                                    f"save once it is done.")
@@ -145,9 +155,12 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     state._saving = request.target
     outcome: dict[str, Any] = {}
     loop: list[QEventLoop] = []
+    state._save_waiters = loop  # a Quit → Save waits on it too
     controller = getattr(state, "_autosave_controller", None)
-    if controller is not None:  # an autosave now would only queue before this save
-        controller.debounce.stop()
+    # the changes not yet autosaved are autosaved first, and the autosave is dropped only
+    # once this save has landed: a kill during the write leaves the new file, or the old
+    # one and the recovery snapshot (review13b #4)
+    autosaved = controller.before_save() if controller is not None else None
 
     def finish(error: BaseException | None) -> None:
         state._saving = None
@@ -155,7 +168,8 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         outcome["error"] = error
         if error is not None:
             _message(state, "error", f"Could not save the twin to {request.target}: "
-                                     f"{save_problem(error)}. The twin is kept as it was"
+                                     f"{save_problem(error, request.target)}. "
+                                     "The twin is kept as it was"
                                      + (", with its unsaved changes." if state.session.dirty
                                         else "."))
             if controller is not None and state.session.dirty:
@@ -172,6 +186,8 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
             lp.quit()
 
     def work() -> None:
+        if controller is not None:
+            controller.wait(future=autosaved, timeout=None)
         try:
             write_file("save", request.twin, {"path": request.target, "twin": request.twin,
                                               "options": request.options})
@@ -233,8 +249,8 @@ def _wait_for_save(window, target: Path, loop: list[QEventLoop]) -> None:
             dialog.deleteLater()
 
 
-def save_problem(exc: BaseException) -> str:
-    """What went wrong in a save, in words (the file is named by the caller).
+def save_problem(exc: BaseException, target: Path | str | None = None) -> str:
+    """What went wrong in a save of ``target``, in words (the file is named by the caller).
 
     Examples
     --------
@@ -243,6 +259,8 @@ def save_problem(exc: BaseException) -> str:
     'the disk is full (no space left on device)'
     >>> save_problem(IsADirectoryError(errno.EISDIR, "Is a directory"))
     'that name is a folder, not a file'
+    >>> save_problem(OSError(errno.ENOENT, "No such file or directory"), "/proc/a.twin")
+    'cannot create a file in /proc (this folder cannot hold files)'
     """
     import errno
 
@@ -254,9 +272,15 @@ def save_problem(exc: BaseException) -> str:
             errno.EPERM: "permission denied (this folder or file is not writable)",
             errno.EISDIR: "that name is a folder, not a file",
             errno.ENOENT: "the folder does not exist",
+            errno.ENOTDIR: "a part of the path is a file, not a folder",
             errno.EROFS: "the disk is read-only"}
-    if file_errno(exc) in said:
-        return said[file_errno(exc)]
+    code = file_errno(exc)
+    folder = Path(target).parent if target is not None else None
+    if code == errno.ENOENT and folder is not None and folder.is_dir():
+        # the folder is there and still refuses a file (/proc, a vanished mount point)
+        return f"cannot create a file in {folder} (this folder cannot hold files)"
+    if code in said:
+        return said[code]
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc)
@@ -277,12 +301,20 @@ def write_file(job: str, twin: Twin, kwargs: dict[str, Any]) -> Any:
     return model_jobs.file_written(job, kwargs)
 
 
-def save_twin(window, state) -> Path | None:
-    """Save the open twin to its own file (encrypted as it was); ask for one if it has none."""
+def save_twin(window, state, *, after_running: bool = False) -> Path | None:
+    """Save the open twin to its own file (encrypted as it was); ask for one if it has none.
+
+    ``after_running``: a save being written is waited for first (see :func:`save_twin_as`).
+    """
+    busy = getattr(state, "_saving", None)
+    if busy is not None and after_running:  # its file is then the one to save to
+        _wait_for_save(window, busy, state._save_waiters)
+        if not state.session.dirty:
+            return context(state).path if getattr(state, "_saving", None) is None else None
     ctx = context(state)
     if state.session.twin is not None and ctx.path is not None:
-        return save_twin_as(window, state, ctx.path)
-    return save_twin_as(window, state)
+        return save_twin_as(window, state, ctx.path, after_running=after_running)
+    return save_twin_as(window, state, after_running=after_running)
 
 
 def _load(window, path: Path, passphrase: str | None,
@@ -643,9 +675,20 @@ class AutosaveController(QObject):
             log.warning("autosave failed: %s", error)
             _message(self.state, "warning", f"Autosave failed: {error}")
 
-    def wait(self, timeout: float | None = 30.0) -> None:
-        """Wait for an autosave the worker is writing (before a save or discard)."""
+    def before_save(self) -> Future | None:
+        """On a Save: the changes not yet autosaved (the debounce pending) are autosaved
+        now; returns the autosave to wait for before the save writes (None: none), so that
+        the snapshot of the unsaved work is on disk until the save has succeeded."""
+        if self.debounce.isActive():
+            self.debounce.stop()
+            return self.autosave_soon()
         pending = self._pending
+        return pending if pending is not None and not pending.done() else None
+
+    def wait(self, timeout: float | None = 30.0, *, future: Future | None = None) -> None:
+        """Wait for an autosave the worker is writing (before a save or discard);
+        ``future``: that one (any thread)."""
+        pending = future if future is not None else self._pending
         if pending is not None:
             self._hurry.set()
             try:
