@@ -156,6 +156,7 @@ class TwinState(QObject):
     jobProgress = Signal(object, float, str)
     jobFinished = Signal(object)
     studiesChanged = Signal(str, object)
+    draftChanged = Signal(object)
 
     def __init__(self, session: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -190,6 +191,7 @@ class TwinState(QObject):
             self.session.subscribe("audit", self.auditChanged.emit),
             self.session.subscribe("dirty", self.dirtyChanged.emit),
             self.session.subscribe("studies", lambda kv: self.studiesChanged.emit(*kv)),
+            self.session.subscribe("draft", self.draftChanged.emit),
         ]
 
     # -- convenience accessors -------------------------------------------------------------

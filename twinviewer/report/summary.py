@@ -23,6 +23,7 @@ from twinviewer.io.measurement_use import (
     measurement_counts,
     measurement_use,
 )
+from twinviewer.io.twinfile import draft_text
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
 from twinviewer.report.reader_text import print_minus, without_notes
 
@@ -275,6 +276,8 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
     holds = [f"{t.model_name} v{t.model_version} twin, {t.ensemble.shape[0]}-member "
              f"{t.ensemble_kind} ensemble",
              measurement_counts(t, doc.audit.entries).held_text(),
+             *([draft] if (draft := draft_text(getattr(doc, "measurement_draft", None)))
+               else []),
              f"{len(t.visits)} visit(s)" if t.visits else "no visit",
              f"{len(t.scenarios)} what-if scenario(s)",
              "stored results: " + (", ".join(shown.get(k, k) for k in doc.results) or "none"),
