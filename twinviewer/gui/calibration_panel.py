@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import interval, number, percent, span, unit
+from twinviewer.core.format import interval, number, percent, span, unit_cell
 from twinviewer.gui import process_worker
 from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE re-exported
     CALIBRATION_SHARE,
@@ -661,7 +661,7 @@ class CalibrationPanel(QWidget):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
                      f"{interval(f.median, f.lo, f.hi)}; predictive "
-                     f"{span(f.pred_lo, f.pred_hi)}", unit(f.unit), f"{f.z:+.1f}",
+                     f"{span(f.pred_lo, f.pred_hi)}", unit_cell(f.unit), f"{f.z:+.1f}",
                      f.note)
             self._set_row(i, cells, f.flag, f.note)
         for i, (c, g) in enumerate(gaps):

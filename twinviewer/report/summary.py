@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from twinviewer.core.format import negligible
+from twinviewer.core.format import negligible, unit_cell
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.io.measurement_use import (
     fit_row,
@@ -136,7 +136,7 @@ def key_values(p, doc, results: Any) -> None:
                         + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
         mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
         miss = misfit_of(meas, summary) if meas is not None else ""
-        rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
+        rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
                      measured, (f"{use.origin}; {use.status}" if use else "")
                      + (f"; {miss}" if miss else ""),
                      _interval(metrics[name], ok, name=name, ctx=ctx)])
