@@ -114,7 +114,7 @@ def run(args: argparse.Namespace, out=None) -> int:
             beyond += [r["metric"]] if mark else []
         else:
             val = fmt.number(r["median"])
-        print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {fmt.unit(r['unit'])}",
+        print(f"{r['label'] + ' (' + r['metric'] + ')':48s} {val:>26s}  {fmt.unit_cell(r['unit'])}",
               file=out)
     if beyond:
         print(beyond_legend(beyond), file=out)

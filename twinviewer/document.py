@@ -534,6 +534,10 @@ class Document:
         #: Counts the user's changes (each one that makes the document unsaved): a save
         #: taken at one revision marks the document saved only if it is still that one.
         self.revision = 0
+        #: The draft at the last saved (clean) state, and whether only the draft changed
+        #: since: typing the rows back to it makes the document saved again.
+        self._clean_draft: list[tuple[str, ...]] | None = None
+        self._only_draft_changed = True
         self._subscribers: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._batch_depth = 0
         self._pending: dict[str, Any] = {}
@@ -582,9 +586,12 @@ class Document:
         """Report something to the user (``level``: info, warning, error)."""
         self.emit("message", (level, text))
 
-    def _set_dirty(self, dirty: bool) -> None:
+    def _set_dirty(self, dirty: bool, *, by_draft: bool = False) -> None:
         if dirty:
             self.revision += 1
+            self._only_draft_changed = self._only_draft_changed and by_draft
+        else:
+            self._clean_draft, self._only_draft_changed = self.measurement_draft, True
         if dirty != self.dirty:
             self.dirty = dirty
             self.emit("dirty", dirty)
@@ -816,8 +823,9 @@ class Document:
         value, unit, SD, source, as typed: a row need not be valid yet), or None when the
         table holds what the twin holds. A draft is unsaved work: it makes the document
         unsaved, is written with it (and its autosave) and comes back when it is opened;
-        applying the measurements (:meth:`set_measurements`) ends it. A calibration and the
-        report use only the twin's measurements.
+        applying the measurements (:meth:`set_measurements`) ends it. Typing the rows back
+        to what was saved makes the document saved again if nothing else changed. A
+        calibration and the report use only the twin's measurements.
 
         Examples
         --------
@@ -827,6 +835,9 @@ class Document:
         >>> doc.set_measurement_draft([("CO", "4.2", "L/min", "0.4", "")])
         >>> doc.dirty, doc.measurement_draft
         (True, [('CO', '4.2', 'L/min', '0.4', '')])
+        >>> doc.set_measurement_draft(None)  # typed back: only the draft had changed
+        >>> doc.dirty
+        False
         """
         self._require_twin()
         draft = [tuple(str(x) for x in r) for r in rows] if rows is not None else None
@@ -834,8 +845,10 @@ class Document:
             return
         with self.batch():
             self._set_draft(draft)
-            if draft is not None:
-                self._set_dirty(True)
+            if draft != self._clean_draft:
+                self._set_dirty(True, by_draft=True)
+            elif self._only_draft_changed:  # typed back to the saved rows: nothing unsaved
+                self._set_dirty(False)
 
     def _set_draft(self, draft: list[tuple[str, ...]] | None) -> None:
         if draft != self.measurement_draft:
@@ -1089,6 +1102,8 @@ class Document:
         with self.batch():
             self.open_twin(doc.twin, file=ctx, dirty=dirty)
             self._set_draft(doc.measurement_draft)  # typed rows kept in the file, as typed
+            if not dirty:
+                self._clean_draft = self.measurement_draft
             self._restore_scenario_results()
 
     def _restore_scenario_results(self) -> None:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -11,9 +13,22 @@ from twinviewer.twins import simulate_twin, twin_from_preset  # noqa: E402
 #: kernels): up to a minute on a loaded machine, hence 120 s waits below.
 
 
+def private_cache(tmp_path: Path) -> Path:
+    """A cache folder of the test's own (validation results, studies) whose ``kernels`` are
+    the compiled kernels every other test uses. An empty kernel folder made the helper
+    process compile the model from scratch inside the 120 s wait (fix13f: 159 s at load 8):
+    this test process already held the kernels in memory, so it never wrote them there."""
+    from twinviewer.physiology.kernels import cache_dir
+
+    shared = cache_dir()  # the usual folder (this test's variable is not set yet)
+    shared.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "kernels").symlink_to(shared, target_is_directory=True)
+    return tmp_path
+
+
 @pytest.fixture
 def state(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("TWINVIEWER_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TWINVIEWER_CACHE_DIR", str(private_cache(tmp_path)))
     st = TwinState()
     yield st
     st.close()

@@ -209,6 +209,19 @@ def unit(u: str) -> str:
     return u.replace("*", "·").replace("^2", "²").replace("^3", "³").replace("^-1", "⁻¹")
 
 
+def unit_cell(u: str) -> str:
+    """A unit as a table's Unit column shows it: :func:`unit`, but a dimensionless quantity
+    (a ratio such as Qp:Qs, a yes/no flag) shows "–" rather than a blank cell that reads as
+    missing.
+
+    Examples
+    --------
+    >>> unit_cell("1"), unit_cell(""), unit_cell("mmHg"), unit_cell("cm^2")
+    ('–', '–', 'mmHg', 'cm²')
+    """
+    return unit(u) or "–"
+
+
 #: The smallest step shown for a quantity of each unit (a clinician's resolution): a change
 #: smaller than half of it reads "no change", a value this small is clinically nothing.
 RESOLUTION = {"mL": 1.0, "L/min": 0.1, "mmHg": 1.0, "%": 1.0, "bpm": 1.0, "m/s": 0.1,

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import interval, number, percent, span, unit
+from twinviewer.core.format import interval, number, percent, span, unit_cell
 from twinviewer.gui import process_worker
 from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE re-exported
     CALIBRATION_SHARE,
@@ -108,6 +108,24 @@ def helper() -> process_worker.ProcessWorker:
     return model_helper()
 
 
+def draft_notice(n: int) -> str:
+    """The Calibrate step's notice of ``n`` measurement rows typed and not applied.
+
+    Examples
+    --------
+    >>> draft_notice(0)
+    ''
+    >>> draft_notice(2)
+    '2 typed rows in Measurements are not applied: Apply them to use them in a calibration.'
+    """
+    if n <= 0:
+        return ""
+    if n == 1:
+        return "1 typed row in Measurements is not applied: Apply it to use it in a calibration."
+    return f"{n} typed rows in Measurements are not applied: Apply them to use them in a " \
+           "calibration."
+
+
 def already_calibrated_text(why: str) -> str:
     """What Calibrate says for a twin with nothing new to learn (not an error).
 
@@ -167,6 +185,12 @@ class CalibrationPanel(QWidget):
                              "in the Measurements panel and Apply).")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
+        # rows typed in Measurements and not applied are not the twin's: a calibration
+        # would silently leave them out (fix13d)
+        self.draft_note = QLabel()
+        self.draft_note.setWordWrap(True)
+        self.draft_note.setStyleSheet("color: #8a5a00;")
+        self.draft_note.setVisible(False)
         top = FlowLayout()  # wraps in a narrow step column (1280×720)
         # what the box sets is the *next* run's start: beside a result "calibrated from the
         # severe AS prior" a box reading "prior: auto (previous visit's posterior)" looked
@@ -227,10 +251,13 @@ class CalibrationPanel(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
         lay.addWidget(self.status)
+        lay.addWidget(self.draft_note)
         lay.addWidget(split, 1)
         lay.addWidget(self.note)
         state.twinChanged.connect(self._on_twin)
+        state.draftChanged.connect(self._show_draft)
         self._on_twin(state.twin)
+        self._show_draft(state.session.measurement_draft)
         state.calibrationChanged.connect(self.show_stored)
         state.resultsChanged.connect(lambda _r: self.show_stored(state.session.calibration))
         self.show_stored(state.session.calibration)
@@ -271,6 +298,12 @@ class CalibrationPanel(QWidget):
         if self.result is not None and twin is not self._own_twin \
                 and not getattr(self, "_applying", False):
             self.clear()
+
+    def _show_draft(self, draft) -> None:
+        """Say, before a calibration, that typed rows not applied will not be used."""
+        text = draft_notice(len(draft or ()) if self.state.twin is not None else 0)
+        self.draft_note.setText(text)
+        self.draft_note.setVisible(bool(text))
 
     def _show_auto_prior(self, twin) -> None:
         """Name, on the 'auto' entry, the prior the twin's measurements would choose."""
@@ -628,7 +661,7 @@ class CalibrationPanel(QWidget):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
                      f"{interval(f.median, f.lo, f.hi)}; predictive "
-                     f"{span(f.pred_lo, f.pred_hi)}", unit(f.unit), f"{f.z:+.1f}",
+                     f"{span(f.pred_lo, f.pred_hi)}", unit_cell(f.unit), f"{f.z:+.1f}",
                      f.note)
             self._set_row(i, cells, f.flag, f.note)
         for i, (c, g) in enumerate(gaps):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import interval, number, percent, unit
+from twinviewer.core.format import interval, number, percent, unit_cell
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
 from twinviewer.gui.prepared import shown_interval_of
 from twinviewer.gui.state import TwinState
@@ -169,7 +169,7 @@ class MetricsPanel(QWidget):
             tip = f"{m.label}: {m.description}" if m.label else m.description
             if m.name in beyond:
                 tip += f"\n{BEYOND} {beyond_plausible(m.name, *shown_iv[1:])}: {MEANING}"
-            rows.append((shown, pred, unit(m.unit), measured, tip))
+            rows.append((shown, pred, unit_cell(m.unit), measured, tip))
         self.sources.setText("  ".join(  # an assumed value says so, never "measured by"
             [f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
              f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)]

@@ -83,25 +83,34 @@ class _Runnable(QRunnable):
         job = self.job
 
         def progress(fraction: float, text: str = "") -> None:
-            if not self._emit(self.relay.progressed, job, float(fraction), str(text)):
+            if not self._emit("progressed", job, float(fraction), str(text)):
                 job.cancel()  # the state is gone (its window closed): stop working
                 raise JobCancelled(f"{job.title}: its window was closed")
 
+        # Nothing may escape run(): Qt would print "Qt Concurrent has caught an exception
+        # thrown from a worker thread" and the error would reach nobody (fix13d saw it).
         try:
-            result = self.fn(progress, job.is_cancelled)
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
-            self._emit(self.relay.failed, job, exc, traceback.format_exc())
-        else:
-            self._emit(self.relay.succeeded, job, result)
+            try:
+                result = self.fn(progress, job.is_cancelled)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
+                tb = traceback.format_exc()
+                if not self._emit("failed", job, exc, tb) and not job.is_cancelled() \
+                        and not _is_cancellation(exc):
+                    # its window is gone: the log file is the one place left to say it
+                    log.error("%s failed after its window closed:\n%s", job.title, tb)
+            else:
+                self._emit("succeeded", job, result)
+        except BaseException:  # noqa: BLE001 - reporting itself failed: log, never to Qt
+            try:
+                log.exception("%s: its outcome could not be reported", job.title)
+            except BaseException:  # noqa: BLE001, S110 - the interpreter is shutting down
+                pass
 
-    @staticmethod
-    def _emit(signal, *args) -> bool:
+    def _emit(self, name: str, *args) -> bool:
         # A job outliving its TwinState (a window closed while it ran) finds the relay's C++
-        # object deleted: emitting raises RuntimeError, which escaping run() made Qt print
-        # "Qt Concurrent has caught an exception thrown from a worker thread". Nobody is
-        # left to tell: drop it.
+        # object deleted: emitting raises RuntimeError. Nobody is left to tell.
         try:
-            signal.emit(*args)
+            getattr(self.relay, name).emit(*args)
         except RuntimeError:
             return False
         return True
@@ -156,6 +165,7 @@ class TwinState(QObject):
     jobProgress = Signal(object, float, str)
     jobFinished = Signal(object)
     studiesChanged = Signal(str, object)
+    draftChanged = Signal(object)
 
     def __init__(self, session: Document | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -190,6 +200,7 @@ class TwinState(QObject):
             self.session.subscribe("audit", self.auditChanged.emit),
             self.session.subscribe("dirty", self.dirtyChanged.emit),
             self.session.subscribe("studies", lambda kv: self.studiesChanged.emit(*kv)),
+            self.session.subscribe("draft", self.draftChanged.emit),
         ]
 
     # -- convenience accessors -------------------------------------------------------------

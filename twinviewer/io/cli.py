@@ -86,6 +86,8 @@ def info_dict(doc, name: str, held_back: dict[str, str] | None = None, *,
         "identifiable": bool(doc.identifiable),
         "ensemble": {"kind": t.ensemble_kind, "members": int(t.ensemble.shape[0])},
         "measurements": [m.to_dict() for m in t.measurements],
+        # typed in the Measurements step and not applied: kept, not the twin's, not used
+        "measurement_draft": {"rows": len(doc.measurement_draft or ()), "used": False},
         "visits": [{"day": v.day, "label": v.label,
                     "measurements": [m.to_dict() for m in v.measurements]}
                    for v in t.visits],

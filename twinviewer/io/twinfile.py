@@ -1098,6 +1098,27 @@ def _measured_line(t: Twin) -> str:
                + (f", … (+{n - 6} more)" if n > 6 else "") if ms else ""))
 
 
+def draft_text(draft: Sequence[Sequence[str]] | None) -> str:
+    """Name a kept measurement draft, or '' when there is none.
+
+    Examples
+    --------
+    >>> draft_text([("CO", "4.2", "L/min", "0.4", ""), ("HR", "7O", "bpm", "", "")])
+    '2 measurement rows typed and not applied: kept as typed, not used'
+    """
+    if not draft:
+        return ""
+    n = len(draft)
+    return (f"{n} measurement row{'' if n == 1 else 's'} typed and not applied: kept as typed, "
+            "not used")
+
+
+def _draft_line(draft: Sequence[Sequence[str]] | None) -> list[str]:
+    """'draft       2 measurement rows typed and not applied: …', or nothing."""
+    text = draft_text(draft)
+    return [f"draft       {text}"] if text else []
+
+
 def _assumed_line(t: Twin) -> list[str]:
     """'assumed     SBP 120 mmHg, DBP 80 mmHg (not measured: …)', or nothing."""
     assumed = _held(t)[2]
@@ -1132,6 +1153,7 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None,
               f"parameters  {len(doc.parameters)}; ensemble {t.ensemble.shape[0]} "
               f"member{'' if t.ensemble.shape[0] == 1 else 's'} ({t.ensemble_kind})",
               _measured_line(t),
+              *_draft_line(doc.measurement_draft),
               *_assumed_line(t),
               f"scenarios   {', '.join(shown(s) for s in t.scenarios) or 'none'}",
               f"visits      {len(t.visits)}" + (

@@ -33,7 +33,7 @@ import numpy as np
 
 import twinviewer
 from twinviewer.core.atomic import atomic_write_bytes
-from twinviewer.core.format import change, interval, negligible, number, percent, span
+from twinviewer.core.format import change, interval, negligible, number, percent, span, unit_cell
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.stats import central_interval
 from twinviewer.explain.evidence_flags import scenario_evidence, unsourced_changes
@@ -669,7 +669,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
         meas = held.get(name)
         mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
         names.append(name)
-        rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
+        rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
                      _interval(metrics[name], ok, name=name, ctx=ctx),
                      ("assumed " if is_assumed(meas) else "")
                      + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)} {shown_unit(meas.unit)}"

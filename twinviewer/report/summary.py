@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from twinviewer.core.format import negligible
+from twinviewer.core.format import negligible, unit_cell
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.io.measurement_use import (
     fit_row,
@@ -23,6 +23,7 @@ from twinviewer.io.measurement_use import (
     measurement_counts,
     measurement_use,
 )
+from twinviewer.io.twinfile import draft_text
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
 from twinviewer.report.reader_text import print_minus, without_notes
 
@@ -135,7 +136,7 @@ def key_values(p, doc, results: Any) -> None:
                         + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
         mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
         miss = misfit_of(meas, summary) if meas is not None else ""
-        rows.append([(m.label if m else name) + mark, shown_unit(m.unit) if m else "",
+        rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
                      measured, (f"{use.origin}; {use.status}" if use else "")
                      + (f"; {miss}" if miss else ""),
                      _interval(metrics[name], ok, name=name, ctx=ctx)])
@@ -275,6 +276,8 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
     holds = [f"{t.model_name} v{t.model_version} twin, {t.ensemble.shape[0]}-member "
              f"{t.ensemble_kind} ensemble",
              measurement_counts(t, doc.audit.entries).held_text(),
+             *([draft] if (draft := draft_text(getattr(doc, "measurement_draft", None)))
+               else []),
              f"{len(t.visits)} visit(s)" if t.visits else "no visit",
              f"{len(t.scenarios)} what-if scenario(s)",
              "stored results: " + (", ".join(shown.get(k, k) for k in doc.results) or "none"),
