@@ -359,3 +359,23 @@ def test_clean_descriptors_keep_clinical_words():
     assert clean_descriptor("Cardiac CTA 0-90% Jane Doe", ids) == "Cardiac CTA 0-90% [redacted]"
     assert clean_descriptor("MR Angio Dr Smith 15.03.2024 #1234567", ids) == \
         "MR Angio [redacted] [redacted] #[redacted]"
+
+
+def test_installation_key_created_by_many_at_once_is_one_whole_key(tmp_path):
+    """Processes creating the key at once (the app and its file-writer helper) never read a
+    half-written key: every caller gets the same 32 bytes (a crash-recovery test once read
+    the file while it held 0 bytes)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "k" / "deidentification.key"
+    code = ("import sys; from pathlib import Path; from twinviewer.imaging.deid import "
+            "installation_key; print(installation_key(Path(sys.argv[1])).hex())")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    keys = {o.strip() for o, _ in outs}
+    assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert installation_key(path).hex() in keys
+    assert [q.name for q in path.parent.iterdir()] == ["deidentification.key"]  # no temp left

@@ -46,6 +46,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -276,22 +277,56 @@ def installation_key(path: Path | None = None) -> bytes:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            data = path.read_bytes()
-            if os.name == "posix" and path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)  # a key readable by others is tightened, not trusted less
-        else:
-            data = secrets.token_bytes(KEY_BYTES)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+        data = _read_key(path) if path.exists() else _create_key(path)
     except OSError as exc:
         raise OSError(f"cannot read or create the de-identification key file {path}: "
                       f"{exc.strerror or exc}") from exc
     if len(data) != KEY_BYTES:
         raise ValueError(f"de-identification key file {path} holds {len(data)} bytes, expected "
                          f"{KEY_BYTES}; delete it to create a new key (pseudonyms will change)")
+    return data
+
+
+def _create_key(path: Path) -> bytes:
+    """A new key written whole to a private temporary file, then linked to ``path``: another
+    process (the file-writer helper, a second window) never reads a half-written key; if it
+    created the key first, its key is the one kept."""
+    data = secrets.token_bytes(KEY_BYTES)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+            return data
+        except FileExistsError:
+            return _read_key(path)
+        except OSError:  # no hard links here: exclusive create, the reader waits for it
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return _read_key(path)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return data
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_key(path: Path) -> bytes:
+    """The key in ``path``; a file still short is re-read for up to 1 s (its creator is
+    writing it where hard links are not available)."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        data = path.read_bytes()
+        if len(data) >= KEY_BYTES or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)  # a key readable by others is tightened, not trusted less
     return data
 
 
