@@ -15,9 +15,10 @@ interventions used are run (a few seconds each, once per process).
 Examples
 --------
 >>> line = failing_text({"title": "Esmolol 16 mg/min", "id": "esmolol-16mg-min",
+...     "patient": "hfref",
 ...     "variables": [{"variable": "PCWP", "expected": "up", "got": "−1 %", "passed": False}]})
->>> line
-"evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min) fails: PCWP expected up, got −1 %"
+>>> print(line)
+evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min) fails in its validation case (virtual patient hfref, not this twin): PCWP expected up, got −1 %
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ from typing import Any
 
 
 def failing_text(row: Mapping[str, Any]) -> str:
-    """One line for a failing row: its title, id and each variable it misses."""
+    """One line for a failing row: its title, id, the validation case it was judged on (its
+    own virtual patient: the numbers are that case's, the same under every scenario, review13b
+    #1) and each variable it misses."""
     missed = [f"{v['variable']} expected {v['expected']}, got {v['got']}"
               for v in row.get("variables", []) if not v.get("passed")]
     what = "; ".join(missed) or str(row.get("message") or "it could not be run")
-    return f"evidence row '{row.get('title') or row['id']}' ({row['id']}) fails: {what}"
+    patient = f"virtual patient {row['patient']}, " if row.get("patient") else ""
+    return (f"evidence row '{row.get('title') or row['id']}' ({row['id']}) fails in its "
+            f"validation case ({patient}not this twin): {what}")
 
 
 def _from_cache() -> dict[str, dict] | None:
@@ -102,7 +107,8 @@ def failing_rows(interventions: Iterable[str], run: bool = True) -> list[str]:
         if judged is None and (run or _known(r.id)):
             judged = _run(r.id)
         if judged is not None and judged.get("passed") is False:
-            out.append(failing_text({**judged, "title": judged.get("title") or r.title}))
+            out.append(failing_text({**judged, "title": judged.get("title") or r.title,
+                                     "patient": r.patient}))
     return out
 
 
