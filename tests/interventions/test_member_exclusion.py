@@ -81,3 +81,22 @@ def test_cli_one_refused_scenario_never_costs_the_others(capsys):
     assert code == 1
     assert "Milrinone 0.5" in out and "Cardiac output" in out
     assert "not run:" in err and "LV.EA" in err and "Inotrope" not in out.split("Cardiac")[1]
+
+
+def test_evidence_failures_say_they_are_the_validation_cases_numbers(monkeypatch):
+    """review13b #1: the "got" numbers are the row's own patient's, under every scenario."""
+    from twinviewer.explain import evidence_flags as ef
+
+    row = next(r for r in ef._rows() if r.intervention == "inotrope" and r.sourced)
+    judged = {row.id: {"id": row.id, "title": row.title, "passed": False,
+                       "variables": [{"variable": "MAP", "expected": "+5 %", "got": "−8 %",
+                                      "passed": False}]}}
+    monkeypatch.setattr(ef, "_from_cache", lambda: judged)
+    two = [Scenario("d5", (InterventionStep("inotrope", {"dose": 5.0}),)),
+           Scenario("d20", (InterventionStep("inotrope", {"dose": 20.0}),))]
+    lines = ef.scenario_evidence(two, run=False)
+    assert set(lines) == {"d5", "d20"}
+    for got in lines.values():
+        assert [x for x in got if row.id in x] == [
+            f"evidence row '{row.title}' ({row.id}) fails in its validation case (virtual "
+            f"patient {row.patient}, not this twin): MAP expected +5 %, got −8 %"]

@@ -17,8 +17,10 @@ Examples
 >>> line = failing_text({"title": "Esmolol 16 mg/min", "id": "esmolol-16mg-min",
 ...     "patient": "hfref",
 ...     "variables": [{"variable": "PCWP", "expected": "up", "got": "−1 %", "passed": False}]})
->>> print(line)
-evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min) fails in its validation case (virtual patient hfref, not this twin): PCWP expected up, got −1 %
+>>> line.split(" fails ")[0]
+"evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min)"
+>>> line.split(" fails ")[1]
+'in its validation case (virtual patient hfref, not this twin): PCWP expected up, got −1 %'
 """
 
 from __future__ import annotations
