@@ -156,7 +156,8 @@ def test_stored_results_of_changed_intervention_constants_are_not_current(tmp_pa
     doc.subscribe("message", msgs.append)
     doc.open_file(path)
     assert BETA.name not in doc.scenario_results
-    assert any("other intervention constants" in t and BETA.name in t for _, t in msgs)
+    assert any("stored, out of date: the intervention code" in t and BETA.name in t
+               for _, t in msgs)
     # kept in the file as it was (its own digest), not re-stamped with the new one
     saved = doc.results_to_save()[BETA.name]
     assert KEY in saved and saved[KEY][0] == float(int(digest, 16))
