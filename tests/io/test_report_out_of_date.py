@@ -33,3 +33,23 @@ def test_out_of_date_result_is_stored_out_of_date_not_unstored(tmp_path):
     assert "Pacing 90 bpm [acute, unregulated] (stored, out of date)" in text
     assert "(stored, out of date): the intervention code changed since it was made " \
            "(re-run it); recomputed for this report" in text
+
+
+def test_report_names_members_a_what_if_excluded(tmp_path):
+    """review13b #5: the report says which twins a what-if left out and what its intervals
+    cover, as the GUI and the CLI do."""
+    from twinviewer.interventions.compare import run_scenarios
+    from twinviewer.twins import model_of
+
+    t = twin_from_preset("severe_as", n=4)
+    t.ensemble[0, model_of(t).index("LV.EA")] = 9.0  # dobutamine 10 takes it past 15 mmHg/mL
+    dob = Scenario("Dob10", (InterventionStep("inotrope", {"dose": 10.0}),))
+    t.scenarios.append(dob)
+    results = simulate_twin(t)
+    runs = run_scenarios(model_of(t), results, [dob])
+    path = save_twin(tmp_path / "x.twin", t, results={"baseline": results})
+    info = write_report(load_twin(path), tmp_path / "x.pdf", results=results,
+                        scenario_results=runs)
+    text = " ".join(" ".join(info.text).split())
+    assert "1 of 4 twins excluded: LV.EA would be" in text
+    assert "the values and intervals cover the other 3" in text

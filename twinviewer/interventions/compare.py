@@ -537,6 +537,15 @@ class ScenarioFlags:
     excluded_why: str = ""
 
     @property
+    def excluded_text(self) -> str:
+        """The members excluded as beyond the plausible range, why, and what the interval
+        then covers ('' if none)."""
+        if not self.excluded:
+            return ""
+        return (f"{self.excluded} of {self.paired} twins excluded: {self.excluded_why}; the "
+                f"values and intervals cover the other {self.paired - self.excluded}")
+
+    @property
     def untrusted(self) -> bool:
         """True if the scenario's result leaves the model's validated range."""
         return bool(self.outside)
@@ -558,9 +567,7 @@ class ScenarioFlags:
             out.append(f"aortic valve no longer opens in {percent(self.av_closed)} of "
                        f"plausible twins")
         if self.excluded:
-            out.append(f"{self.excluded} of {self.paired} twins excluded: {self.excluded_why}; "
-                       f"the values and intervals cover the other "
-                       f"{self.paired - self.excluded}")
+            out.append(self.excluded_text)
         if self.failed:
             out.append(f"{self.failed} member(s) did not reach a periodic state (excluded)")
         return out

@@ -245,6 +245,13 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
     out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
     out += [f"{shown.get(k, k)}: result {_unstored_said(unstored, k)}."
             for k in scenario_results if k in unstored]
+    from twinviewer.interventions.compare import scenario_flags
+    from twinviewer.physiology import Results
+
+    for k, r in scenario_results.items():  # members a what-if took out of range (review13b #5)
+        if isinstance(r, Results) and isinstance(results, Results) and r.n == results.n:
+            said = scenario_flags(results, r).excluded_text
+            out += [f"{shown.get(k, k)}: {said}."] if said else []
     _, ok = _metric_arrays(results)
     if ok is not None and (~ok).any():
         out.append(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
