@@ -98,5 +98,5 @@ def test_evidence_failures_say_they_are_the_validation_cases_numbers(monkeypatch
     assert set(lines) == {"d5", "d20"}
     for got in lines.values():
         assert [x for x in got if row.id in x] == [
-            f"evidence row '{row.title}' ({row.id}) fails in its validation case (virtual "
-            f"patient {row.patient}, not this twin): MAP expected +5 %, got −8 %"]
+            f"evidence row '{row.title}' ({row.id}) fails in its validation case (its "
+            f"study's virtual patient, not this twin): MAP expected +5 %, got −8 %"]

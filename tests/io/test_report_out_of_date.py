@@ -42,7 +42,9 @@ def test_report_names_members_a_what_if_excluded(tmp_path):
     from twinviewer.twins import model_of
 
     t = twin_from_preset("severe_as", n=4)
-    t.ensemble[0, model_of(t).index("LV.EA")] = 9.0  # dobutamine 10 takes it past 15 mmHg/mL
+    j = model_of(t).index("LV.EA")
+    t.ensemble[:, j] = 5.0
+    t.ensemble[0, j] = 9.0  # dobutamine 10 takes it past 15 mmHg/mL, the others to 11.6
     dob = Scenario("Dob10", (InterventionStep("inotrope", {"dose": 10.0}),))
     t.scenarios.append(dob)
     results = simulate_twin(t)
@@ -51,5 +53,5 @@ def test_report_names_members_a_what_if_excluded(tmp_path):
     info = write_report(load_twin(path), tmp_path / "x.pdf", results=results,
                         scenario_results=runs)
     text = " ".join(" ".join(info.text).split())
-    assert "1 of 4 twins excluded: LV.EA would be" in text
+    assert "1 of 4 twins excluded: LV.EA would be 20.9 mmHg/mL" in text
     assert "the values and intervals cover the other 3" in text

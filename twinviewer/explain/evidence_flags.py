@@ -15,12 +15,11 @@ interventions used are run (a few seconds each, once per process).
 Examples
 --------
 >>> line = failing_text({"title": "Esmolol 16 mg/min", "id": "esmolol-16mg-min",
-...     "patient": "hfref",
 ...     "variables": [{"variable": "PCWP", "expected": "up", "got": "−1 %", "passed": False}]})
 >>> line.split(" fails ")[0]
 "evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min)"
 >>> line.split(" fails ")[1]
-'in its validation case (virtual patient hfref, not this twin): PCWP expected up, got −1 %'
+"in its validation case (its study's virtual patient, not this twin): PCWP expected up, got −1 %"
 """
 
 from __future__ import annotations
@@ -38,9 +37,8 @@ def failing_text(row: Mapping[str, Any]) -> str:
     missed = [f"{v['variable']} expected {v['expected']}, got {v['got']}"
               for v in row.get("variables", []) if not v.get("passed")]
     what = "; ".join(missed) or str(row.get("message") or "it could not be run")
-    patient = f"virtual patient {row['patient']}, " if row.get("patient") else ""
     return (f"evidence row '{row.get('title') or row['id']}' ({row['id']}) fails in its "
-            f"validation case ({patient}not this twin): {what}")
+            f"validation case (its study's virtual patient, not this twin): {what}")
 
 
 def _from_cache() -> dict[str, dict] | None:
@@ -109,8 +107,7 @@ def failing_rows(interventions: Iterable[str], run: bool = True) -> list[str]:
         if judged is None and (run or _known(r.id)):
             judged = _run(r.id)
         if judged is not None and judged.get("passed") is False:
-            out.append(failing_text({**judged, "title": judged.get("title") or r.title,
-                                     "patient": r.patient}))
+            out.append(failing_text({**judged, "title": judged.get("title") or r.title}))
     return out
 
 
