@@ -1110,8 +1110,8 @@ class Document:
             # the report's and `info`'s words (review13b #7)
             self.message("warning", f"stored results of {', '.join(changed)}: stored, out of "
                          "date: the intervention code (drug or device magnitudes, baroreflex) "
-                         "changed since they were made, or they do not record it: not shown "
-                         "as current; re-run them")
+                         "changed since they were made, or they do not record them: not "
+                         "shown as current; re-run them")
         if skipped:
             self.message("warning", f"stored results of {', '.join(skipped)} do not match "
                          f"the twin's {twin.ensemble.shape[0]} members or scenario; run "

@@ -209,6 +209,7 @@ def test_info_and_the_headless_report_hold_back_what_the_gui_holds_back(tmp_path
     # named with its mode (fix12d: info names results as the app does)
     assert f"{BETA.name} [acute, unregulated]: kept in the file, not current" in text
     doc = load_twin(path)
-    assert _unstored(doc, {BETA.name: object()}) == {BETA.name}  # said: NOT_STORED
+    # kept in the file, out of date: said so, never "not stored" (review13b #7)
+    assert _unstored(doc, {BETA.name: object()}) == {BETA.name: "stored, out of date"}
     info = write_report(doc, tmp_path / "r.pdf", simulate=False)
     assert any(BETA.name in n and "not shown" in n for n in info.notes), info.notes
