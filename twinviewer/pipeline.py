@@ -417,8 +417,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     if failed:  # one refused scenario never costs the others theirs
         scenarios = [s for s in scenarios if s.name in results]
         if not scenarios:
-            raise PipelineError("no scenario could be run, nothing written: " + "; ".join(
-                failed.values()))
+            raise PipelineError("; ".join(failed.values()))  # nothing written
     # the one shown interval (model discrepancy on unmeasured outputs) and the failing
     # evidence rows of the interventions used, next to the result
     table = scenario_table(baseline, results, metrics, level=level,

@@ -161,7 +161,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         refused: dict[str, str] = {}  # one refused scenario never costs the others theirs
         results = run_scenarios(model, baseline, scenarios, failed=refused)
         if refused and not results:
-            raise InterventionError("no scenario could be run: " + "; ".join(refused.values()))
+            raise InterventionError("; ".join(refused.values()))
         scenarios = [s for s in scenarios if s.name in results]
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
