@@ -1151,10 +1151,11 @@ class Document:
                              f" ({', '.join(bare)}: metrics only, saved by an earlier "
                              f"version; run again for their loops)" if bare else ""))
         if changed:
-            self.message("warning", f"stored results of {', '.join(changed)} were computed "
-                         "with other intervention constants (drug or device magnitudes, "
-                         "baroreflex gains) than those installed, or do not record them: not "
-                         "shown as current; run them again")
+            # the report's and `info`'s words (review13b #7)
+            self.message("warning", f"stored results of {', '.join(changed)}: stored, out of "
+                         "date: the intervention code (drug or device magnitudes, baroreflex) "
+                         "changed since they were made, or they do not record them: not "
+                         "shown as current; re-run them")
         if skipped:
             self.message("warning", f"stored results of {', '.join(skipped)} do not match "
                          f"the twin's {twin.ensemble.shape[0]} members or scenario; run "

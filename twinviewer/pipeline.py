@@ -383,13 +383,15 @@ def _scenario_lines(path: Path, rerun: dict, removed: dict[str, str]) -> list[st
 # -- what-ifs on a saved twin ---------------------------------------------------------------
 
 def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequence[str], *,
-                level: float = 0.9, goal=None):
+                level: float = 0.9, goal=None, failed: dict[str, str] | None = None):
     """Run scenarios on the twin in ``path`` and write them and their results back (audited).
 
     Scenarios of the same name are replaced. A ``goal``
     (:class:`~twinviewer.interventions.ranking.Goal`) the user ranks them by is kept in the
     file too (audited), so its report prints the ranking. Returns (StepResult,
-    ScenarioTable, baseline, results).
+    ScenarioTable, baseline, results). Given ``failed``, a scenario that is refused (e.g. too
+    few members within the plausible range) is left out and ``failed[name]`` says why, the
+    others are computed and written; if none can run, nothing is written.
     """
     from twinviewer.interventions.compare import run_scenarios, scenario_table
     from twinviewer.interventions.scenario import unique_name, untagged
@@ -411,7 +413,11 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
 
     # the baseline the calibration summarised (the file's), members re-run for warm starts
     baseline = with_stored_metrics(simulate_twin(twin), doc.results.get("baseline"))
-    results = run_scenarios(model, baseline, scenarios)
+    results = run_scenarios(model, baseline, scenarios, failed=failed)
+    if failed:  # one refused scenario never costs the others theirs
+        scenarios = [s for s in scenarios if s.name in results]
+        if not scenarios:
+            raise PipelineError("; ".join(failed.values()))  # nothing written
     # the one shown interval (model discrepancy on unmeasured outputs) and the failing
     # evidence rows of the interventions used, next to the result
     table = scenario_table(baseline, results, metrics, level=level,
@@ -557,7 +563,8 @@ def run_calibrate_file(args: argparse.Namespace, out=None) -> int:
 
 def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
                     metrics: Sequence[str], goal) -> int:
-    """``twinviewer whatif PATIENT.twin -i … -s …``: 0 ok, 2 bad input."""
+    """``twinviewer whatif PATIENT.twin -i … -s …``: 0 ok, 1 some scenarios refused (the
+    others computed and written), 2 bad input."""
     from twinviewer.core.units import UnitError
     from twinviewer.interventions.cli import scenario_dicts
     from twinviewer.interventions.intervention import InterventionError
@@ -566,9 +573,12 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
     from twinviewer.io.errors import PrivacyError, TwinFileError
     from twinviewer.physiology import ModelError
 
+    refused: dict[str, str] = {}
     try:
         step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
-                                                     level=args.level, goal=goal)
+                                                     level=args.level, goal=goal,
+                                                     failed=refused)
+        scenarios = [s for s in scenarios if s.name not in refused]
         from twinviewer.explain.evidence_flags import unsourced_changes
 
         unsourced = unsourced_changes(scenarios, baseline, results)
@@ -582,7 +592,7 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
                "scenarios": scenario_dicts(scenarios), "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None,
-               "unsourced_changes": unsourced, "written": True}
+               "unsourced_changes": unsourced, "written": True, "refused": refused}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
         shown = {s.name: shown_name(s) for s in scenarios}
@@ -593,7 +603,9 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         if ranking:
             print(ranking.format_text(shown))
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")
-    return 0
+    for name, why in refused.items():
+        print(f"twinviewer whatif: not run: {name}: {why}", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def run_report_json(path: Path | str, output: Path | str | None = None) -> int:

@@ -156,7 +156,8 @@ def test_stored_results_of_changed_intervention_constants_are_not_current(tmp_pa
     doc.subscribe("message", msgs.append)
     doc.open_file(path)
     assert BETA.name not in doc.scenario_results
-    assert any("other intervention constants" in t and BETA.name in t for _, t in msgs)
+    assert any("stored, out of date: the intervention code" in t and BETA.name in t
+               for _, t in msgs)
     # kept in the file as it was (its own digest), not re-stamped with the new one
     saved = doc.results_to_save()[BETA.name]
     assert KEY in saved and saved[KEY][0] == float(int(digest, 16))
@@ -208,6 +209,7 @@ def test_info_and_the_headless_report_hold_back_what_the_gui_holds_back(tmp_path
     # named with its mode (fix12d: info names results as the app does)
     assert f"{BETA.name} [acute, unregulated]: kept in the file, not current" in text
     doc = load_twin(path)
-    assert _unstored(doc, {BETA.name: object()}) == {BETA.name}  # said: NOT_STORED
+    # kept in the file, out of date: said so, never "not stored" (review13b #7)
+    assert _unstored(doc, {BETA.name: object()}) == {BETA.name: "stored, out of date"}
     info = write_report(doc, tmp_path / "r.pdf", simulate=False)
     assert any(BETA.name in n and "not shown" in n for n in info.notes), info.notes

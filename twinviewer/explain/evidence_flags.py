@@ -16,8 +16,10 @@ Examples
 --------
 >>> line = failing_text({"title": "Esmolol 16 mg/min", "id": "esmolol-16mg-min",
 ...     "variables": [{"variable": "PCWP", "expected": "up", "got": "−1 %", "passed": False}]})
->>> line
-"evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min) fails: PCWP expected up, got −1 %"
+>>> line.split(" fails ")[0]
+"evidence row 'Esmolol 16 mg/min' (esmolol-16mg-min)"
+>>> line.split(" fails ")[1]
+"in its validation case (its study's virtual patient, not this twin): PCWP expected up, got −1 %"
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ from typing import Any
 
 
 def failing_text(row: Mapping[str, Any]) -> str:
-    """One line for a failing row: its title, id and each variable it misses."""
+    """One line for a failing row: its title, id, the validation case it was judged on (its
+    own virtual patient: the numbers are that case's, the same under every scenario, review13b
+    #1) and each variable it misses."""
     missed = [f"{v['variable']} expected {v['expected']}, got {v['got']}"
               for v in row.get("variables", []) if not v.get("passed")]
     what = "; ".join(missed) or str(row.get("message") or "it could not be run")
-    return f"evidence row '{row.get('title') or row['id']}' ({row['id']}) fails: {what}"
+    return (f"evidence row '{row.get('title') or row['id']}' ({row['id']}) fails in its "
+            f"validation case (its study's virtual patient, not this twin): {what}")
 
 
 def _from_cache() -> dict[str, dict] | None:

@@ -337,7 +337,7 @@ def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenar
             raise Cancelled("cancelled")
         progress(0.0, f"{sc.name}: applying its steps")
         try:
-            items.append(applied(model, params, sc, baseline_lvef=lvef))
+            items.append(applied(model, params, sc, baseline_lvef=lvef, tolerate=True))
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - a plug-in's failure is any exception

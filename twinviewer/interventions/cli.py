@@ -119,7 +119,8 @@ def _scenarios(args) -> list[Scenario]:
 
 
 def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
-    """Run the ``whatif`` command; returns the process exit code (0 ok, 2 bad input).
+    """Run the ``whatif`` command; returns the process exit code (0 ok, 1 some
+    scenarios refused while the others ran, 2 bad input).
 
     ``args`` is a parsed namespace (from :func:`add_arguments`) or an argument list.
     """
@@ -157,7 +158,11 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         twin = twin_from_preset(args.preset, n=args.members, seed=args.seed)
         model = model_of(twin)
         baseline = simulate(model, twin.ensemble)
-        results = run_scenarios(model, baseline, scenarios)
+        refused: dict[str, str] = {}  # one refused scenario never costs the others theirs
+        results = run_scenarios(model, baseline, scenarios, failed=refused)
+        if refused and not results:
+            raise InterventionError("; ".join(refused.values()))
+        scenarios = [s for s in scenarios if s.name in results]
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)
@@ -174,7 +179,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "scenarios": scenario_dicts(scenarios),
                "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None,
-               "unsourced_changes": unsourced}
+               "unsourced_changes": unsourced, "refused": refused}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
         why = ("immediate effect before the baroreflex acts; not the mode the evidence "
@@ -188,7 +193,9 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
             print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
         if ranking:
             print(ranking.format_text(shown))
-    return 0
+    for name, why in refused.items():
+        print(f"twinviewer whatif: not run: {name}: {why}", file=sys.stderr)
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

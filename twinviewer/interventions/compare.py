@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from twinviewer.core.format import change, percent
+from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
@@ -25,6 +26,7 @@ from twinviewer.interventions.scenario import (
     lvef_of,
 )
 from twinviewer.physiology import METRIC_BY_NAME, Cancelled, Results, Settings, simulate
+from twinviewer.physiology.integrator import INVALID
 from twinviewer.physiology.model import ModelSpec
 from twinviewer.physiology.plausible import beyond_legend, beyond_mark
 
@@ -528,6 +530,20 @@ class ScenarioFlags:
     messages: tuple[str, ...]
     outside: dict[str, float] = field(default_factory=dict)
     outside_share: dict[str, float] = field(default_factory=dict)
+    #: members the scenario's steps took out of the model's plausible range (excluded, not
+    #: simulated), of ``paired`` baseline members, and why (:func:`excluded_reason`)
+    excluded: int = 0
+    paired: int = 0
+    excluded_why: str = ""
+
+    @property
+    def excluded_text(self) -> str:
+        """The members excluded as beyond the plausible range, why, and what the interval
+        then covers ('' if none)."""
+        if not self.excluded:
+            return ""
+        return (f"{self.excluded} of {self.paired} twins excluded: {self.excluded_why}; the "
+                f"values and intervals cover the other {self.paired - self.excluded}")
 
     @property
     def untrusted(self) -> bool:
@@ -550,6 +566,8 @@ class ScenarioFlags:
         if self.av_closed > 0:
             out.append(f"aortic valve no longer opens in {percent(self.av_closed)} of "
                        f"plausible twins")
+        if self.excluded:
+            out.append(self.excluded_text)
         if self.failed:
             out.append(f"{self.failed} member(s) did not reach a periodic state (excluded)")
         return out
@@ -561,9 +579,46 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
     n = max(int(mask.sum()), 1)
     suction = float(np.sum(scenario.metrics["LV_suction"][mask] > 0.5)) / n
     closed = float(np.sum(scenario.metrics["AV_opening"][mask] < 0.5)) / n
-    failed = int(np.sum(~scenario.ok & baseline.ok))
+    invalid = (scenario.status == INVALID) & baseline.ok
+    failed = int(np.sum(~scenario.ok & baseline.ok & ~invalid))
     return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]),
-                         out_of_range(scenario, mask), share_out_of_range(scenario, mask))
+                         out_of_range(scenario, mask), share_out_of_range(scenario, mask),
+                         int(invalid.sum()), int(baseline.ok.sum()),
+                         excluded_reason(scenario.model, scenario.params[invalid]))
+
+
+def excluded_reason(model: ModelSpec, P: np.ndarray) -> str:
+    """Why members with parameters ``P`` were excluded: each parameter beyond its plausible
+    range, with the farthest value, and the range.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("severe_as")
+    >>> P = p.vector()[None, :].repeat(2, axis=0)
+    >>> P[:, p.model.index("LV.EA")] = [15.7, 16.2]
+    >>> excluded_reason(p.model, P)
+    'LV.EA would be up to 16.2 mmHg/mL, beyond its plausible range 0.1–15 mmHg/mL'
+    """
+    P = np.atleast_2d(P)
+    parts = []
+    for j, par in enumerate(model.parameters):
+        lo, hi = par.plausible
+        x = P[:, j]
+        high, low = x[x > hi], x[x < lo]
+        bad = ~np.isfinite(x)
+        unit = f" {shown_unit(par.unit)}" if par.unit else ""
+        if high.size:
+            parts.append(f"{par.name} would be {'up to ' if high.size > 1 else ''}"
+                         f"{high.max():.3g}{unit}, beyond its plausible range "
+                         f"{lo:g}–{hi:g}{unit}")
+        if low.size:
+            parts.append(f"{par.name} would be {'down to ' if low.size > 1 else ''}"
+                         f"{low.min():.3g}{unit}, beyond its plausible range "
+                         f"{lo:g}–{hi:g}{unit}")
+        if bad.any():
+            parts.append(f"{par.name} would not be a finite number")
+    return "; ".join(parts) or "parameters beyond the model's plausible range"
 
 
 @dataclass
@@ -604,6 +659,8 @@ class ScenarioTable:
                 for m in self.metrics],
             "flags": {s: {"lv_suction": f.lv_suction, "av_closed": f.av_closed,
                           "failed": f.failed, "messages": list(f.messages),
+                          "excluded_out_of_range": f.excluded,
+                          "excluded_why": f.excluded_why,
                           "outside_validated_range": dict(f.outside),
                           "outside_validated_range_share": dict(f.outside_share),
                           "do_not_trust": f.untrusted}
@@ -732,7 +789,7 @@ def run_scenarios(model: ModelSpec, baseline: Results,
             if isinstance(s, AppliedScenario):
                 matrices.append(_applied_matrix(s, baseline.params))
                 continue
-            matrices.append(apply_scenario(model, baseline.params, s,
+            matrices.append(apply_scenario(model, baseline.params, s, tolerate=True,
                                            baseline_lvef=lvef_of(baseline)))
         except Cancelled:
             raise
@@ -781,5 +838,12 @@ def _run_one(model, baseline, sc, P, settings, progress, cancel,
         return acute
     from twinviewer.interventions.baroreflex import regulate
 
-    return regulate(model, P, baseline, settings=settings, acute=acute,
-                    held=held_parameters(sc) if held is None else held).results
+    res = regulate(model, P, baseline, settings=settings, acute=acute,
+                   held=held_parameters(sc) if held is None else held).results
+    invalid = np.flatnonzero(acute.status == INVALID)
+    if invalid.size:  # the reflex has nothing to act on: keep what excluded them, and why
+        res.params[invalid] = P[invalid]
+        res.status[invalid] = INVALID
+        for i in invalid:
+            res.messages[i] = acute.messages[i]
+    return res

@@ -122,6 +122,12 @@ def with_digests(results: Mapping[str, Any], scenarios: Sequence[Scenario]) -> d
     return out
 
 
+#: A stored what-if result whose digest differs from the installed interventions', in the
+#: words every output uses (GUI on open, ``twinviewer info``, the report; review13b #7).
+OUT_OF_DATE = ("stored, out of date: the intervention code changed since it was made "
+               "(re-run it)")
+
+
 def held_back(stored: Mapping[str, Mapping[str, np.ndarray]],
               scenarios: Sequence[Scenario]) -> dict[str, str]:
     """The stored scenario results that are *not* current, each with the reason.
@@ -145,8 +151,8 @@ def held_back(stored: Mapping[str, Mapping[str, np.ndarray]],
     >>> ok = {"_ok": np.ones(2, bool), KEY: digest_array(scenario_digest(bb), 2)}
     >>> held_back({"baseline": {}, "bb": ok}, [bb])
     {}
-    >>> held_back({"bb": {"_ok": np.ones(2, bool)}}, [bb])["bb"][:40]
-    'computed with intervention constants tha'
+    >>> held_back({"bb": {"_ok": np.ones(2, bool)}}, [bb])["bb"]
+    'stored, out of date: the intervention code changed since it was made (re-run it)'
     """
     by = {s.name: s for s in scenarios}
     out: dict[str, str] = {}
@@ -157,6 +163,5 @@ def held_back(stored: Mapping[str, Mapping[str, np.ndarray]],
         if sc is None:
             out[name] = "no scenario of this name in the twin"
         elif stored_digest(metrics) != scenario_digest(sc):
-            out[name] = ("computed with intervention constants that differ from the installed "
-                         "ones (or not recorded): re-run it")
+            out[name] = OUT_OF_DATE
     return out

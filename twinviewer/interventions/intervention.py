@@ -225,7 +225,8 @@ class Intervention:
 
     def apply(self, model: ModelSpec, params: np.ndarray,
               settings: Mapping[str, float] | None = None, *,
-              beta_response: np.ndarray | float | None = None) -> np.ndarray:
+              beta_response: np.ndarray | float | None = None,
+              tolerate: bool = False) -> np.ndarray:
         """Apply the intervention to an ensemble.
 
         Parameters
@@ -241,6 +242,12 @@ class Intervention:
             (:func:`~twinviewer.interventions.baroreflex.beta_responsiveness`): the relative
             change of each ``beta_agonist`` parameter is scaled by it before the result is
             checked. None: the transform's own (non-failing) response.
+        tolerate : bool, default: False
+            An ensemble's members that the result takes out of the model's plausible range
+            are left in it as they are (the simulator marks them invalid and they are
+            excluded from the what-if, named with the reason) while at least half remain
+            (:data:`MIN_KEPT_FRACTION`); False, or a single member: any such member refuses
+            the result.
 
         Returns
         -------
@@ -260,7 +267,7 @@ class Intervention:
         out = self.transform(ctx, P.copy(), values)
         if beta_response is not None and self.beta_agonist:
             out = scale_relative(ctx, P, out, beta_response, self.beta_agonist)
-        _check_result(model, self.name, out)
+        _check_result(model, self.name, out, tolerate)
         return out
 
     def describe(self) -> str:
@@ -307,14 +314,27 @@ def scale_relative(ctx: Context, before: np.ndarray, after: np.ndarray,
     return out
 
 
-def _check_result(model: ModelSpec, owner: str, P: np.ndarray) -> None:
-    """Refuse a result that leaves the model's plausible ranges (never clamp it)."""
+#: Fewest members, as a fraction of the ensemble, that must stay within the plausible range
+#: for a what-if to run on them (the others excluded, named): below half, the interval would
+#: describe a different twin than the one calibrated, not this one's uncertainty.
+MIN_KEPT_FRACTION = 0.5
+
+
+def _check_result(model: ModelSpec, owner: str, P: np.ndarray, tolerate: bool = False) -> None:
+    """Refuse a result that leaves the model's plausible ranges (never clamp it); with
+    ``tolerate``, only when fewer than :data:`MIN_KEPT_FRACTION` of several members stay in."""
     msgs = model.check_parameters(P)
     bad = [i for i, m in enumerate(msgs) if m]
-    if bad:
-        raise InterventionError(
-            f"{owner}: {len(bad)} of {P.shape[0]} ensemble members would leave the model's "
-            f"plausible range (member {bad[0]}: {msgs[bad[0]]}); choose a milder setting")
+    if not bad:
+        return
+    n = P.shape[0]
+    if tolerate and n > 1 and n - len(bad) >= MIN_KEPT_FRACTION * n:
+        return
+    why = ("; a what-if needs at least half of the ensemble within it (an interval over "
+           "fewer would describe another twin)" if tolerate and n > 1 else "")
+    raise InterventionError(
+        f"{owner}: {len(bad)} of {n} ensemble members would leave the model's "
+        f"plausible range (member {bad[0]}: {msgs[bad[0]]}){why}; choose a milder setting")
 
 
 def scale(ctx: Context, P: np.ndarray, names: Sequence[str], factor) -> None:

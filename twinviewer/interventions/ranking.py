@@ -136,7 +136,8 @@ class Ranking:
         rows = self.evidence.get(name) or ()
         parts = []
         if rows:
-            said = "; ".join(r.replace("evidence row ", "", 1).replace(" fails: ", ": ", 1)
+            said = "; ".join(re.sub(r" fails( in its validation case \([^)]*\))?: ", r"\1: ",
+                                    r.replace("evidence row ", "", 1), count=1)
                              for r in rows)
             row = "row" if len(rows) == 1 else "rows"
             parts.append(f"this intervention's model fails its evidence {row} {said}")

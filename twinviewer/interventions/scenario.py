@@ -18,8 +18,8 @@ from twinviewer.physiology.model import ModelSpec
 
 
 def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
-                   point: bool = False, baseline_lvef: np.ndarray | float | None = None
-                   ) -> np.ndarray:
+                   point: bool = False, baseline_lvef: np.ndarray | float | None = None,
+                   tolerate: bool = False) -> np.ndarray:
     """Apply a scenario's steps in order.
 
     A step that blocks β1 receptors (an intervention holding ``"LV.EA"``, a β-blocker, at a
@@ -47,6 +47,12 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
         blocks β1 or has a β-agonist (:func:`depends_on_lvef`). If None there, a run of the
         same parameters this process already holds is used (:func:`remember_baseline`: the
         open document's baseline), else ``params`` are simulated once (:func:`baseline_lvef_of`).
+    tolerate : bool, default: False
+        Members a step takes out of the model's plausible range stay in the result as they are
+        (the simulator marks them invalid; the what-if's flags name them,
+        :func:`~twinviewer.interventions.compare.scenario_flags`) while at least half
+        of several remain (:meth:`~twinviewer.interventions.intervention.Intervention.apply`);
+        False: any such member refuses the scenario.
 
     Returns
     -------
@@ -64,7 +70,7 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     """
     P0 = np.array(np.atleast_2d(params), dtype=float)
     # Bad settings fail here, before any simulation (a β-agonist at the least response).
-    P = _steps(model, P0, scenario, point, least_response=True)
+    P = _steps(model, P0, scenario, point, least_response=True, tolerate=tolerate)
     if not depends_on_lvef(scenario):
         return P
     if baseline_lvef is None:
@@ -75,7 +81,7 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
             raise InterventionError(
                 f"scenario {scenario.name!r}: baseline LVEF has {lvef.size} value(s) for "
                 f"{P0.shape[0]} member(s)")
-    return _steps(model, P0, scenario, point, lvef)
+    return _steps(model, P0, scenario, point, lvef, tolerate=tolerate)
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,8 @@ class AppliedScenario:
 
 
 def applied(model: ModelSpec, params: np.ndarray, scenario: Scenario, *, point: bool = False,
-            baseline_lvef: np.ndarray | float | None = None) -> AppliedScenario:
+            baseline_lvef: np.ndarray | float | None = None,
+            tolerate: bool = False) -> AppliedScenario:
     """``scenario`` applied to ``params`` (:func:`apply_scenario`, same arguments) with what
     a run of it needs besides: an :class:`AppliedScenario`.
 
@@ -125,7 +132,8 @@ def applied(model: ModelSpec, params: np.ndarray, scenario: Scenario, *, point: 
     >>> a.name, a.held, float(a.params[0, p.model.index("HR")])
     ('p', ('HR',), 90.0)
     """
-    P = apply_scenario(model, params, scenario, point=point, baseline_lvef=baseline_lvef)
+    P = apply_scenario(model, params, scenario, point=point, baseline_lvef=baseline_lvef,
+                       tolerate=tolerate)
     return AppliedScenario(scenario, P, held_parameters(scenario))
 
 
@@ -150,7 +158,8 @@ def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> 
 
 
 def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
-           lvef: np.ndarray | None = None, least_response: bool = False) -> np.ndarray:
+           lvef: np.ndarray | None = None, least_response: bool = False,
+           tolerate: bool = False) -> np.ndarray:
     """The steps in order; with ``lvef``, the first β1-blocking step withdraws the resting
     support right after its own transform, and a β-agonist step's cardiac effect is scaled
     by the members' β-receptor responsiveness."""
@@ -173,7 +182,7 @@ def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
         elif iv.beta_agonist and least_response:
             response = beta_responsiveness(0.0)
         try:
-            P = iv.apply(model, P, settings, beta_response=response)
+            P = iv.apply(model, P, settings, beta_response=response, tolerate=tolerate)
         except InterventionError as exc:
             raise InterventionError(f"scenario {scenario.name!r}, step {k + 1}: {exc}") from None
         if not withdrawn and BETA1_MARKER in _step_holds(step):

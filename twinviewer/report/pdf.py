@@ -361,6 +361,14 @@ def _shown_names(scenarios: list) -> dict[str, str]:
 
 #: Said beside a scenario result the file does not hold (the report simulated it).
 NOT_STORED = "computed for this report, not stored in the file"
+#: The marks beside a what-if result the report shows but the file does not hold as current.
+MARK_NOT_STORED = "not stored"
+MARK_OUT_OF_DATE = "stored, out of date"
+#: What a stored result that is out of date means (review13b #7): the same words on page 1,
+#: in the tables, on the Scenarios page and in the GUI's note on open
+#: (:data:`~twinviewer.interventions.constants_digest.OUT_OF_DATE`).
+OUT_OF_DATE_NOTE = ("the intervention code changed since it was made (re-run it); "
+                    "recomputed for this report")
 
 
 def _held_back(doc: TwinDocument) -> dict[str, str]:
@@ -370,10 +378,37 @@ def _held_back(doc: TwinDocument) -> dict[str, str]:
     return held_back(doc.results, doc.twin.scenarios)
 
 
-def _unstored(doc: TwinDocument, scenario_results: Mapping[str, Any]) -> set[str]:
-    """Scenarios whose results the report shows but the file does not hold as current."""
+def _unstored(doc: TwinDocument, scenario_results: Mapping[str, Any]) -> dict[str, str]:
+    """Scenarios whose results the report shows but the file does not hold as current, each
+    with its mark: :data:`MARK_NOT_STORED` (no result in the file) or
+    :data:`MARK_OUT_OF_DATE` (one kept, made by other intervention code)."""
     held = _held_back(doc)
-    return {name for name in scenario_results if name not in doc.results or name in held}
+    return {name: MARK_OUT_OF_DATE if name in doc.results else MARK_NOT_STORED
+            for name in scenario_results if name not in doc.results or name in held}
+
+
+def _unstored_said(unstored: Mapping[str, str], name: str) -> str:
+    """What the mark of ``name`` means, in words ('' if it has none)."""
+    mark = unstored.get(name)
+    return (f"{MARK_OUT_OF_DATE}: {OUT_OF_DATE_NOTE}" if mark == MARK_OUT_OF_DATE
+            else NOT_STORED if mark else "")
+
+
+def _unstored_note(unstored: Mapping[str, str], names: Any = None) -> str:
+    """The footnote for the marks used among ``names`` (all by default), or ''.
+
+    Examples
+    --------
+    >>> for part in _unstored_note({"a": MARK_OUT_OF_DATE, "b": MARK_NOT_STORED}).split("; "):
+    ...     print(part)
+    (not stored): computed for this report, not stored in the file
+    (stored, out of date): the intervention code changed since it was made (re-run it)
+    recomputed for this report
+    """
+    used = {unstored[k] for k in (unstored if names is None else names) if k in unstored}
+    said = {MARK_NOT_STORED: f"({MARK_NOT_STORED}): {NOT_STORED}",
+            MARK_OUT_OF_DATE: f"({MARK_OUT_OF_DATE}): {OUT_OF_DATE_NOTE}"}
+    return "; ".join(said[m] for m in (MARK_NOT_STORED, MARK_OUT_OF_DATE) if m in used)
 
 
 def _scenario_line(scenario: Any, shown: str) -> str:
@@ -637,7 +672,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                         ax.plot(r.series[f"V_{side}"][rep], r.series[f"p_{side}"][rep],
                                 color=f"C{j + 1}", linewidth=1.3,
                                 label=shown.get(name, name)
-                                + (" (not stored)" if name in unstored else ""))
+                                + (f" ({unstored[name]})" if name in unstored else ""))
                 ax.set_xlabel(f"{side} volume (mL)", fontsize=8)
                 ax.set_ylabel(f"{side} pressure (mmHg)", fontsize=8)
                 ax.tick_params(labelsize=7)
@@ -645,7 +680,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                              fontsize=8.5)
                 ax.legend(fontsize=7, frameon=False)
             if unstored:
-                p.para(f"(not stored): {NOT_STORED}.", size=7.5, color="#7a3e00")
+                p.para(f"{_unstored_note(unstored)}.", size=7.5, color="#7a3e00")
         else:
             p.para("No ensemble member reached a periodic state; no PV loop to show.")
     else:
@@ -690,7 +725,8 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
 
 
 def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
-                   scenarios: list, unstored: set[str] = frozenset(), ctx: Any = None
+                   scenarios: list, unstored: Mapping[str, str] | None = None,
+                   ctx: Any = None
                    ) -> None:
     p.new_page("Scenarios compared")
     if not scenario_results:
@@ -702,10 +738,12 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         else:
             p.para("No scenarios defined.")
         return
+    unstored = unstored or {}
     shown = _shown_names(scenarios)
     for s in scenarios:
         p.para(_scenario_line(s, shown[s.name])
-               + (f" — {NOT_STORED}" if s.name in unstored else ""), size=8.5)
+               + (f" — {_unstored_said(unstored, s.name)}" if s.name in unstored else ""),
+               size=8.5)
     base, ok0 = _metric_arrays(results)
     from twinviewer.interventions.compare import (
         harmed_metrics,
@@ -723,7 +761,9 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             # suction is harm, never benefit (as in the scenario comparison)
             harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
         p.subheading(f"{shown.get(name, name)} versus baseline")
-        if name in unstored:
+        if unstored.get(name) == MARK_OUT_OF_DATE:
+            p.para(f"Result {MARK_OUT_OF_DATE}: {OUT_OF_DATE_NOTE}.", size=8, color="#7a3e00")
+        elif name in unstored:
             p.para(f"Result {NOT_STORED}: the file defines this scenario but holds no result "
                    "for it.", size=8, color="#7a3e00")
         rows, names = [], []

@@ -169,11 +169,11 @@ def _delta(name: str, base: Mapping, met: Mapping, ok0, ok1, ctx: Any) -> str:
 
 
 def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
-            unstored: set[str], evidence: Mapping[str, list[str]]) -> None:
+            unstored: Mapping[str, str], evidence: Mapping[str, list[str]]) -> None:
     """Each what-if's paired change of the headline outputs, one line each."""
     from twinviewer.physiology import METRIC_BY_NAME
 
-    from .pdf import _metric_arrays, _shown_names
+    from .pdf import _metric_arrays, _shown_names, _unstored_note
 
     p.subheading("What-ifs compared with the baseline")
     scenarios = doc.twin.scenarios
@@ -202,7 +202,7 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     rows = []
     for name, (met, ok1) in mets.items():
         # "*" marks a qualified response share in the scenario tables: one mark, one meaning
-        flag = " (not stored)" if name in unstored else ""
+        flag = f" ({unstored[name]})" if name in unstored else ""
         flag += " !" if evidence.get(name) else ""
         rows.append([shown.get(name, name) + flag,
                      *[_delta(c, base, met, ok0, ok1, ctx) or "—" for c in cols]])
@@ -211,8 +211,8 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
                           for c in cols]],
             rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
     p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
-           + ("(not stored): computed for this report, not stored in the file; "
-              if any(k in unstored for k in mets) else "")
+           + (f"{_unstored_note(unstored, mets)}; " if any(k in unstored for k in mets)
+              else "")
            + "! a source this "
            "intervention's model fails (Warnings). Full comparison: Scenarios page.",
            size=7.5, color="0.3")
@@ -228,10 +228,11 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
         p.para(f"{shown.get(k, k)}: " + "; ".join(said) + ".", size=7.2, color="0.3")
 
 
-def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: set[str],
+def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
+             unstored: Mapping[str, str],
              evidence: Mapping[str, list[str]], notes: list[str]) -> list[str]:
     """Every caution the report raises, in one list for page 1."""
-    from .pdf import _fmt, _label, _metric_arrays, _shown_names
+    from .pdf import _fmt, _label, _metric_arrays, _shown_names, _unstored_said
 
     t = doc.twin
     shown = _shown_names(t.scenarios)
@@ -243,8 +244,15 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any], unstored: s
     big = unsourced_changes([by_name[k] for k in scenario_results if k in by_name], results,
                             scenario_results) if results is not None else {}
     out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
-    out += [f"{shown.get(k, k)}: result computed for this report, not stored in the file."
+    out += [f"{shown.get(k, k)}: result {_unstored_said(unstored, k)}."
             for k in scenario_results if k in unstored]
+    from twinviewer.interventions.compare import scenario_flags
+    from twinviewer.physiology import Results
+
+    for k, r in scenario_results.items():  # members a what-if took out of range (review13b #5)
+        if isinstance(r, Results) and isinstance(results, Results) and r.n == results.n:
+            said = scenario_flags(results, r).excluded_text
+            out += [f"{shown.get(k, k)}: {said}."] if said else []
     _, ok = _metric_arrays(results)
     if ok is not None and (~ok).any():
         out.append(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
@@ -264,11 +272,12 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
     """Page 1: identity and what the file holds, key values, what-ifs, warnings, conclusion."""
     from twinviewer.explain.evidence_flags import scenario_evidence
 
-    from .pdf import _calibration_text, _shown_names, _unstored
+    from .pdf import MARK_OUT_OF_DATE, _calibration_text, _shown_names, _unstored
 
     t = doc.twin
     shown = _shown_names(t.scenarios)
     unstored = _unstored(doc, scenario_results)
+    stale = [k for k in doc.results if unstored.get(k) == MARK_OUT_OF_DATE]
     by_name = {s.name: s for s in t.scenarios}
     evidence = scenario_evidence([by_name[k] for k in scenario_results if k in by_name])
     p.new_page("Twin report — summary")
@@ -280,7 +289,11 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
                else []),
              f"{len(t.visits)} visit(s)" if t.visits else "no visit",
              f"{len(t.scenarios)} what-if scenario(s)",
-             "stored results: " + (", ".join(shown.get(k, k) for k in doc.results) or "none"),
+             "stored results: " + (", ".join(shown.get(k, k) for k in doc.results
+                                             if unstored.get(k) != MARK_OUT_OF_DATE) or "none")
+             + (f"; stored, out of date: {', '.join(shown.get(k, k) for k in stale)} (the "
+                f"intervention code changed since they were made: re-run them; recomputed "
+                f"below)" if stale else ""),
              f"imaged anatomy ({len(a.structures)} structures)"
              if a is not None and a.structures else "no imaged anatomy",
              f"{len(doc.audit.entries)} audit entries"]
