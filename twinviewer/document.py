@@ -848,6 +848,9 @@ class Document:
             if draft != self._clean_draft:
                 self._set_dirty(True, by_draft=True)
             elif self._only_draft_changed:  # typed back to the saved rows: nothing unsaved
+                # a save taken before this (holding the typed rows) must not then mark the
+                # document saved: a new revision (final13 F1)
+                self.revision += 1
                 self._set_dirty(False)
 
     def _set_draft(self, draft: list[tuple[str, ...]] | None) -> None:

@@ -54,3 +54,17 @@ def test_stored_results_and_previews_are_not_changes(tmp_path):
     back.set_scenario_results({**back.scenario_results, **run_scenarios(
         model_of(back.twin), simulate_twin(back.twin), [preview])})
     assert not back.dirty  # a slider preview is not saved with the twin
+
+
+def test_a_save_taken_before_the_draft_was_typed_back_does_not_mark_it_saved():
+    """final13 F1: the rows typed back to the saved ones after a save was taken (holding the
+    typed rows) leave a new revision, so that save's end does not call the document saved."""
+    from twinviewer.document import Document
+    from twinviewer.twins import twin_from_preset
+
+    doc = Document()
+    doc.open_twin(twin_from_preset("healthy", n=1))
+    doc.set_measurement_draft([("CO", "4.2", "L/min", "0.4", "")])
+    taken = doc.revision
+    doc.set_measurement_draft(None)  # typed back to the saved rows: nothing unsaved
+    assert not doc.dirty and doc.revision != taken

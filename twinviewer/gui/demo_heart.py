@@ -620,7 +620,10 @@ DEMO_BP_SOURCE = ("assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg (
 #: 19: the origin says what the demo heart is (:data:`DEMO_ORIGIN`; fixes10).
 #: 20: width ratios and "calibrated" against the population prior, not the robust prior's
 #: widened start (review11b #4, fixb11): the same ensemble, other labels.
-_DEMO_TWIN_FORMAT = 20
+#: 21: fit rows record the share of members beyond 2 SD, "calibrated" only when the data
+#: narrowed a parameter against the update's start, the prior used is recorded (fix13b,
+#: fix13c; final13 F4).
+_DEMO_TWIN_FORMAT = 21
 
 
 def demo_assumed_bp() -> list:

@@ -735,7 +735,8 @@ class AutosaveController(QObject):
         thread, which never waits for it), if the twin is still saved then."""
         pending = self._pending
         if pending is not None and not pending.done():
-            self.debounce.stop()
+            # the debounce is left running: an edit made meanwhile is autosaved as usual,
+            # not 120 s later by the periodic one (final13 F3)
             QTimer.singleShot(50, self.mark_saved_soon)
             return
         if self.state.session.twin is not None and not self.state.session.dirty:
