@@ -105,6 +105,9 @@ def _bars(plot: pg.PlotItem, labels: list[str], values: list[float],
     if not getattr(plot, "_elides", False):  # once per plot: refit on every resize
         plot._elides = True
         plot.vb.sigResized.connect(lambda *_a, plot=plot: _elide_bar_labels(plot))
+        # and when the x range settles: the labels start at the leftmost bar, which moves
+        # in the scene when the range is auto-fitted after the labels were first elided
+        plot.vb.sigXRangeChanged.connect(lambda *_a, plot=plot: _elide_bar_labels(plot))
     _elide_bar_labels(plot)
     plot.setYRange(-0.5, n - 0.45, padding=0)
     for view in (plot.scene().views() if plot.scene() is not None else []):

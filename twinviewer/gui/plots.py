@@ -579,8 +579,11 @@ class PVLoopPanel(_RedrawOnce, QWidget):
             # outline and a light fill between the outlines: a band per time sample mixed
             # phases and filled the loop's inside (review12 #11, session-12 closing note)
             pb = cycle.pv_band(results, side)
-            kept.item(p, ("band fill",), _band_path_item).setPath(band_path(pb))
-            kept.item(p, ("band fill",), _band_path_item).setBrush(pg.mkBrush(*rgb, 45))
+            fill = kept.item(p, ("band fill",), _band_path_item)
+            if getattr(fill, "band", None) is not pb:  # a new path re-ranges the view: only
+                fill.setPath(band_path(pb))            # when the band changed
+                fill.band = pb
+            fill.setBrush(pg.mkBrush(*rgb, 45))
             kept.curve(p, ("band",), *pb.outline(), pen=pg.mkPen(*rgb, 150, width=1),
                        connect="finite", name="90 % band of the ensemble (5–95 %)")
             kept.curve(p, ("median",), np.r_[pb.v_median, pb.v_median[:1]],
