@@ -1315,6 +1315,10 @@ class ScenarioPanel(QWidget):
                 return exc
 
         def ended(r) -> None:
+            import shiboken6
+
+            if not shiboken6.isValid(self.live_label):  # the window closed while it ran
+                return
             self._live_job = None
             if self.state.twin is twin and not self._live_again:
                 self._show_live(r, scenario.regulation)  # the mode it ran in, not the form's now
