@@ -155,3 +155,22 @@ def demo_window(shared_demo_window, qtbot):
     wait_jobs(qtbot, w.state)
     assert w.state.twin is twin and w.state.results is results, \
         "a test on the shared demo window replaced its twin: use make_twin_window"
+
+
+@pytest.fixture
+def env(qtbot, tmp_path, monkeypatch):
+    """A twin state in a bare window, its messages collected (the save tests' set-up):
+    ``(state, window, messages)``."""
+    from PySide6.QtWidgets import QWidget
+
+    from twinviewer.gui.state import TwinState
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    state = TwinState()
+    window = QWidget()
+    window.state = state
+    qtbot.addWidget(window)
+    messages: list[tuple[str, str]] = []
+    state.message.connect(lambda level, text: messages.append((level, text)))
+    yield state, window, messages
+    state.close()

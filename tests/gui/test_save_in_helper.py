@@ -13,13 +13,12 @@ import zipfile
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from twinviewer.core.anatomy import Anatomy, ImageVolume
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui import twin_file_actions as actions
 from twinviewer.gui.process_worker import HelperDied, ProcessWorker, available
-from twinviewer.gui.state import TwinState
 from twinviewer.io import crypto
 from twinviewer.io.audit import audit_log
 from twinviewer.io.autosave import Autosaver
@@ -42,19 +41,6 @@ def _twin(image_mb: float = 0.0):
         twin = dataclasses.replace(twin, anatomy=Anatomy(
             twin.pseudonym, image=ImageVolume(ct, np.eye(4), (1.0, 1.0, 1.0), [0.0])))
     return twin
-
-
-@pytest.fixture
-def env(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    state = TwinState()
-    window = QWidget()
-    window.state = state
-    qtbot.addWidget(window)
-    messages: list[tuple[str, str]] = []
-    state.message.connect(lambda level, text: messages.append((level, text)))
-    yield state, window, messages
-    state.close()
 
 
 @pytest.fixture

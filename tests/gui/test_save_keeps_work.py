@@ -12,12 +12,11 @@ import sys
 import textwrap
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui import twin_file_actions as actions
 from twinviewer.gui.process_worker import available
-from twinviewer.gui.state import TwinState
 from twinviewer.io.audit import audit_log
 from twinviewer.io.autosave import Autosaver
 from twinviewer.io.twinfile import load_twin
@@ -85,19 +84,6 @@ def test_a_kill_as_the_save_writes_leaves_the_old_file_and_the_snapshot(tmp_path
     back = saver.recover(found)
     assert "KILL-NOTE" in [e["details"].get("text") for e in back.audit.to_list()]
     assert found.file == target
-
-
-@pytest.fixture
-def env(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    state = TwinState()
-    window = QWidget()
-    window.state = state
-    qtbot.addWidget(window)
-    messages: list[tuple[str, str]] = []
-    state.message.connect(lambda level, text: messages.append((level, text)))
-    yield state, window, messages
-    state.close()
 
 
 def _twin():
