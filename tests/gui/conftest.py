@@ -174,3 +174,22 @@ def env(qtbot, tmp_path, monkeypatch):
     state.message.connect(lambda level, text: messages.append((level, text)))
     yield state, window, messages
     state.close()
+
+
+@pytest.fixture
+def saved_healthy_window(qtbot, tmp_path, monkeypatch):
+    """A bare MainWindow showing an 8-member healthy twin ("virtual-7") with its predictions,
+    saved as ``tmp_path / "case.twin"`` (so nothing is unsaved at the start)."""
+    from twinviewer.gui.main_window import MainWindow
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                   load_demo=False)
+    qtbot.addWidget(w)
+    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
+    w.show_twin(twin, results=simulate_twin(twin))
+    w.state.session.save(tmp_path / "case.twin")
+    yield w
+    w.state.session.dirty = False  # no prompt on teardown
+    w.close()

@@ -9,29 +9,18 @@ import shutil
 import subprocess
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from twinviewer.document import Document
 from twinviewer.gui.calibration_panel import CalibrationPanel
-from twinviewer.gui.main_window import MainWindow
 from twinviewer.gui.measurements_panel import MeasurementsPanel
-from twinviewer.twins import simulate_twin, twin_from_preset
+from twinviewer.twins import twin_from_preset
 
 ROWS = [("CO", "4.2", "L/min", "0.4", ""), ("SBP", "13O", "mmHg", "8", "")]
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                   load_demo=False)
-    qtbot.addWidget(w)
-    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
-    w.show_twin(twin, results=simulate_twin(twin))
-    w.state.session.save(tmp_path / "case.twin")
-    yield w
-    w.state.session.dirty = False  # no prompt on teardown
-    w.close()
+def window(saved_healthy_window):
+    return saved_healthy_window
 
 
 def _panel(w, kind):

@@ -5,31 +5,19 @@ keeps it as typed, and it comes back on open and after a crash."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from twinviewer.document import Document
 from twinviewer.gui import twin_file_actions as actions
-from twinviewer.gui.main_window import MainWindow
 from twinviewer.gui.measurements_panel import MeasurementsPanel
 from twinviewer.gui.state import TwinState
 from twinviewer.io.autosave import Autosaver
-from twinviewer.twins import simulate_twin, twin_from_preset
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                   load_demo=False)
-    qtbot.addWidget(w)
-    twin = twin_from_preset("healthy", n=8, pseudonym="virtual-7")
-    w.show_twin(twin, results=simulate_twin(twin))
-    w.state.session.save(tmp_path / "case.twin")
-    w.show_step("Measurements")
-    yield w
-    w.state.session.dirty = False  # no prompt on teardown
-    w.close()
+def window(saved_healthy_window):
+    saved_healthy_window.show_step("Measurements")
+    return saved_healthy_window
 
 
 def _panel(w) -> MeasurementsPanel:
