@@ -13,44 +13,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from tests.plugins.helpers import FAULTY_DRUGS as CODE  # noqa: E402
 from tests.plugins.helpers import contribution_folder  # noqa: E402
 from twinviewer.gui.scenario_panel import ScenarioPanel  # noqa: E402
 from twinviewer.gui.state import TwinState  # noqa: E402
 from twinviewer.plugins.registry import DISABLED, get_registry  # noqa: E402
 from twinviewer.testing import plugin_config, plugin_registry  # noqa: E402, F401
 from twinviewer.twins import twin_from_preset  # noqa: E402
-
-CODE = """
-    import time
-
-    import numpy as np
-
-    from twinviewer.interventions.intervention import Intervention, Setting
-
-    def _sleep(ctx, P, s):
-        time.sleep(30)  # finite: a guard that failed fails the test, it does not hang it
-        return P
-
-    def _raise(ctx, P, s):
-        raise RuntimeError("boom from raise_drug")
-
-    def _nan(ctx, P, s):
-        P[:, ctx.col("SYS.R_AR")] = np.nan
-        return P
-
-    def _fine(ctx, P, s):
-        P[:, ctx.col("SYS.R_AR")] *= 1 - s["fall"] / 100
-        return P
-
-    def mk(name, fn):
-        return Intervention(name=name, title=name, settings=(
-            Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
-            description="test", evidence=(), assumptions=("test",), transform=fn,
-            parameters=("SYS.R_AR",), main_setting="fall")
-
-    SLEEP, RAISE, NAN, FINE = (mk("sleep_drug", _sleep), mk("raise_drug", _raise),
-                               mk("nan_drug", _nan), mk("fine_drug", _fine))
-    """
 
 NAMES = ("sleep", "raise", "nan", "fine")
 

@@ -17,6 +17,41 @@ MODEL = replace(sv.MODEL, name="{model}", {fields})
 '''
 
 
+#: Four plug-in drugs that each lower SYS.R_AR by "fall" % — or fail: ``SLEEP`` hangs 30 s
+#: (finite, so a guard that failed fails its test instead of hanging it), ``RAISE`` raises
+#: "boom from raise_drug", ``NAN`` writes NaN; ``FINE`` works.
+FAULTY_DRUGS = """
+    import time
+
+    import numpy as np
+
+    from twinviewer.interventions.intervention import Intervention, Setting
+
+    def _sleep(ctx, P, s):
+        time.sleep(30)  # finite: a guard that failed fails the test, it does not hang it
+        return P
+
+    def _raise(ctx, P, s):
+        raise RuntimeError("boom from raise_drug")
+
+    def _nan(ctx, P, s):
+        P[:, ctx.col("SYS.R_AR")] = np.nan
+        return P
+
+    def _fine(ctx, P, s):
+        P[:, ctx.col("SYS.R_AR")] *= 1 - s["fall"] / 100
+        return P
+
+    def mk(name, fn):
+        return Intervention(name=name, title=name, settings=(
+            Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
+            description="test", evidence=(), assumptions=("test",), transform=fn,
+            parameters=("SYS.R_AR",), main_setting="fall")
+
+    SLEEP, RAISE, NAN, FINE = (mk("sleep_drug", _sleep), mk("raise_drug", _raise),
+                               mk("nan_drug", _nan), mk("fine_drug", _fine))
+    """
+
 def plugin_folder(root: Path, name: str, module: str, code: str, *, kind: str = "models",
                   contribution: str = "", ref: str = "", api: int = 1) -> Path:
     """A plugin folder: ``twinviewer.toml`` and ``<module>.py`` holding ``code``."""

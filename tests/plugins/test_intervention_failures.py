@@ -9,33 +9,11 @@ import sys
 import numpy as np
 import pytest
 
+from tests.plugins.helpers import FAULTY_DRUGS
 from tests.plugins.helpers import contribution_folder as _folder
 from twinviewer.plugins.registry import DISABLED
 
-CODE = """
-    import numpy as np
-
-    from twinviewer.interventions.intervention import Intervention, Setting
-
-    def _raise(ctx, P, s):
-        raise RuntimeError("boom from raise_drug")
-
-    def _nan(ctx, P, s):
-        P[:, ctx.col("SYS.R_AR")] = np.nan
-        return P
-
-    def _fine(ctx, P, s):
-        P[:, ctx.col("SYS.R_AR")] *= 1 - s["fall"] / 100
-        return P
-
-    def mk(name, fn):
-        return Intervention(name=name, title=name, settings=(
-            Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
-            description="test", evidence=(), assumptions=("test",), transform=fn,
-            parameters=("SYS.R_AR",), main_setting="fall")
-
-    RAISE, NAN, FINE = mk("raise_drug", _raise), mk("nan_drug", _nan), mk("fine_drug", _fine)
-    """
+CODE = FAULTY_DRUGS
 
 
 def _manifest(*names: str) -> str:
