@@ -61,8 +61,9 @@ def pacing() -> None:
     for name, (patient, ov) in cases.items():
         rr = replace(row, patient=patient or row.patient, overrides=ov)
         b, a, _ = row_metrics(rr)
-        print(f"  {name:42s} CO {b['CO']:.2f} {_pct(b, a, 'CO'):+4.0f} %  SV {b['SV_forward']:4.0f} "
-              f"{_pct(b, a, 'SV_forward'):+4.0f} %  ESV {_pct(b, a, 'LVESV'):+3.0f} %  "
+        print(f"  {name:42s} CO {b['CO']:.2f} {_pct(b, a, 'CO'):+4.0f} %  "
+              f"SV {b['SV_forward']:4.0f} {_pct(b, a, 'SV_forward'):+4.0f} %  "
+              f"ESV {_pct(b, a, 'LVESV'):+3.0f} %  "
               f"EDV {b['LVEDV']:.0f} {_pct(b, a, 'LVEDV'):+4.0f} %  LAP {b['LAP']:.1f}  "
               f"LVEDP {b['LVEDP']:.1f} -> {a['LVEDP']:.1f}  MAP {b['MAP']:.0f}  "
               f"{'PASS' if run_row(rr).passed else 'fail'}")
