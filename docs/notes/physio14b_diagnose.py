@@ -16,6 +16,7 @@ About two minutes of CPU.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -124,9 +125,32 @@ def _ramp_line(ov: dict | None = None) -> str:
             f"{'PASS' if run_row(rr).passed else 'fail'}")
 
 
+def _set_point() -> None:
+    """The reflex reset to the prevailing pressure of chronic support instead of the
+    unassisted MAP: SBP over the ramp's ends (4000 and 5600 rpm)."""
+    preset, v = patient_values("hfref_decompensated")
+    m = preset.model
+    p0 = m.vector(v)
+    b = simulate(m, p0[None, :])
+    print("LVAD ramp ends with the reflex's set point moved:")
+    for target in (None, 85.0, 90.0):
+        base = b
+        if target is not None:
+            base = copy.copy(b)
+            base.metrics = {**b.metrics, "MAP": np.array([target])}
+        sbp = []
+        for sp in (4.0, 5.6):
+            P = p0[None, :].copy()
+            P[0, m.index("VAD.speed")] = sp
+            sbp.append(derived_metrics(bx.regulate(m, P, base).results)["SBP"])
+        print(f"  set point {target or 'unassisted MAP'}: SBP {sbp[0]:.1f} -> {sbp[1]:.1f} "
+              f"({100 * (sbp[1] / sbp[0] - 1):+.1f} %)")
+
+
 def lvad() -> None:
     _lvad_loop()
     _arm_gains()
+    _set_point()
     print("LVAD row with the sympathetic arms' heart-failure factor changed (HR arm kept "
           "at 0.22; limits CO +0.104..+0.216, PCWP -0.80..-1.66 per step, SBP +-10 %):")
     orig = bx.hf_blunting
