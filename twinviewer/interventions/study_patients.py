@@ -4,10 +4,10 @@ An evidence row is judged on a virtual patient that stands for the study populat
 the source reports the population's baseline (e.g. Cusick 1998: LVEF 18 %, RAP 12, PCWP 23
 mmHg, CI 1.9 L/min/m², SVR 1809 dyn·s/cm⁵), the patient is the nearest evidence patient
 (``based_on`` in ``evidence/patients.json``; or a preset, ``preset``) with a few named
-parameters (``fitted``) solved
-so that its untreated state reproduces that baseline. The reported values and the tolerance
-accepted for each are stored with the patient (``baseline``), so that the match is data,
-checked by a test (:func:`check`) and redone by one command when the model changes::
+parameters (``fitted``) solved so that its untreated state reproduces that baseline. The
+reported values and the tolerance accepted for each are stored with the patient
+(``baseline``), so that the match is data, checked by a test (:func:`check`) and redone by
+one command when the model changes::
 
     python -m twinviewer.interventions.study_patients            # check every such patient
     python -m twinviewer.interventions.study_patients --fit NAME # solve it again and print
