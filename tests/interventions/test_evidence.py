@@ -147,7 +147,8 @@ def test_a_row_that_reaches_no_periodic_state_fails_with_its_name(monkeypatch):
     row = next(r for r in ROWS if r.id == "pacing-70-110-ef-preserved")
     res = ev.run_row(row)
     assert res.status == "fail" and not res.variables
-    assert res.message.startswith("pacing-70-110-ef-preserved: virtual patient 'healthy'")
+    assert res.message.startswith(f"pacing-70-110-ef-preserved: virtual patient "
+                                  f"'{row.patient}'")
     assert "no periodic state" in res.message
 
 

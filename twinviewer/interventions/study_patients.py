@@ -3,10 +3,11 @@
 An evidence row is judged on a virtual patient that stands for the study population. Where
 the source reports the population's baseline (e.g. Cusick 1998: LVEF 18 %, RAP 12, PCWP 23
 mmHg, CI 1.9 L/min/m², SVR 1809 dyn·s/cm⁵), the patient is the nearest evidence patient
-(``based_on`` in ``evidence/patients.json``) with a few named parameters (``fitted``) solved
-so that its untreated state reproduces that baseline. The reported values and the tolerance
-accepted for each are stored with the patient (``baseline``), so that the match is data,
-checked by a test (:func:`check`) and redone by one command when the model changes::
+(``based_on`` in ``evidence/patients.json``; or a preset, ``preset``) with a few named
+parameters (``fitted``) solved so that its untreated state reproduces that baseline. The
+reported values and the tolerance accepted for each are stored with the patient
+(``baseline``), so that the match is data, checked by a test (:func:`check`) and redone by
+one command when the model changes::
 
     python -m twinviewer.interventions.study_patients            # check every such patient
     python -m twinviewer.interventions.study_patients --fit NAME # solve it again and print
@@ -118,11 +119,13 @@ def check(name: str, directory: Path | None = None) -> list[BaselineCheck]:
 
 def fit(name: str, directory: Path | None = None) -> dict[str, float]:
     """Solve the patient's ``fitted`` parameters for its reported baseline, starting from
-    the patient it is based on; returns its new overrides (4 significant digits)."""
+    the patient it is based on (or its preset); returns its new overrides (4 significant
+    digits)."""
     spec = _spec(name, directory)
-    base = spec.get("based_on")
+    base = spec.get("based_on", spec.get("preset"))
     if base is None:
-        raise EvidenceError(f"{PATIENTS_FILE}: {name!r} needs 'based_on' to be refitted")
+        raise EvidenceError(f"{PATIENTS_FILE}: {name!r} needs 'based_on' (or 'preset') to "
+                            f"be refitted")
     preset, v0 = patient_values(str(base), directory)
     keep = {k: float(v) for k, v in spec.get("overrides", {}).items()
             if k not in spec["fitted"]}
