@@ -165,9 +165,13 @@ RECORD: dict[str, str] = {
                  "+13.5 mmHg; reported +1.29, +16.2). A stronger LV (LV.EA × 1.4–1.5) passes "
                  "all four (SBP +1 / −0 %) but gives MAP only +5–6 at implantation; at "
                  "Cornwell 2015's mean low-speed pulse (26 mmHg, LV.EA × 1.8) CO +0.098 and "
-                 "PCWP −0.62 per step fail: no one patient meets the three sources",
-    "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %) and SV −33 % (reported "
-                                  "unchanged; ESV −8 % passes). The group (complete heart "
+                 "PCWP −0.62 per step fail: no one patient meets the three sources. physio14b: "
+                 "no reflex effector saturates; the loop gain is 0.6–0.9 (the failing "
+                 "circulation's, with or without the pump); it passes only with the "
+                 "sympathetic arms ≥ 0.95 of intact, against Sailer 2021 / Markham 2013",
+    "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %) and SV −32 % (reported "
+                                  "unchanged; ESV −7 % passes) on a patient matched to "
+                                  "group B's CO 6.4 L/min at 70 bpm (physio14b). The group (complete heart "
                                   "block, EF ≥ 50 %, CO 6.4, SV 91 mL at 70 bpm) kept its "
                                   "EDV at 110 bpm; the model's EDV falls about 21 % at an "
                                   "unchanged LAP in every patient tried: stressed volume × "
@@ -189,7 +193,11 @@ RECORD: dict[str, str] = {
                                   "CO +7…+9 %, SV −32…−31 %, EDV 105 → 107 mL, and from × "
                                   "0.7 fails the EF < 50 % row (CO +10 %); with FFR 0.36 "
                                   "too, CO +8…+12 % and ESV −18…−20 % fails "
-                                  "(docs/notes/physio12_relaxation.py)",
+                                  "(docs/notes/physio12_relaxation.py). physio14b: no "
+                                  "patient-level property (volume to LAP 15, LV "
+                                  "compliance 0.010–0.05, MV.EOA 8, LV.TR 0.05, RVR × "
+                                  "0.3, AV delay 80 ms) gives more than CO +11 % or less "
+                                  "than SV −29 % (docs/notes/physio14b.md)",
 }
 
 def known_failing(model_name: str) -> dict[str, str]:
