@@ -171,8 +171,8 @@ RECORD: dict[str, str] = {
                  "sympathetic arms ≥ 0.95 of intact, against Sailer 2021 / Markham 2013",
     "pacing-70-110-ef-preserved": "CO +6 % (reported +42 %) and SV −32 % (reported "
                                   "unchanged; ESV −7 % passes) on a patient matched to "
-                                  "group B's CO 6.4 L/min at 70 bpm (physio14b). The group (complete heart "
-                                  "block, EF ≥ 50 %, CO 6.4, SV 91 mL at 70 bpm) kept its "
+                                  "group B's CO 6.4 L/min at 70 bpm (physio14b). The "
+                                  "group (complete heart block, EF ≥ 50 %, CO 6.4, SV 91 mL at 70 bpm) kept its "
                                   "EDV at 110 bpm; the model's EDV falls about 21 % at an "
                                   "unchanged LAP in every patient tried: stressed volume × "
                                   "1.0–1.6, the group's baseline matched (1428 mL, or 1300 "
