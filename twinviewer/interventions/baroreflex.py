@@ -82,10 +82,18 @@ the middle of the 54–73 % loss of maximal isoproterenol-stimulated contraction
 human left ventricles against non-failing ones, with β-receptor density 50–56 % lower
 (Bristow et al., N Engl J Med 1982;307:205, abstract through scilit). Applying an in-vitro
 loss of the *maximal* response to the in-vivo response at 5–10 µg/kg/min, and to the sinus
-node's rate as well as to contractility, is UNSOURCED. Like the resting-support withdrawal it
-is part of the scenario's parameter transform, acute and regulated alike.
+node's rate as well as to contractility, is UNSOURCED. In vivo the same drug agrees: the
+maximal +dP/dt response to intracoronary dobutamine in severe heart failure was 37 % of that in
+normal subjects (Colucci et al., J Clin Invest 1988;81:1103, PMC329637; physio14a). Like the
+resting-support withdrawal it is part of the scenario's parameter transform, acute and
+regulated alike.
 
-No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control.
+No chemoreflex, no cardiopulmonary (low-pressure) reflex, no renal volume control. A
+sympathetic drive that follows the left atrial pressure (raised in heart failure in proportion
+to the filling pressure, withdrawn when the heart is unloaded: Leimbach et al., Circulation
+1986;73:913; Azevedo et al., Circulation 2000;101:2053) was measured in this loop by physio14a
+and not adopted: at its size estimated from cardiac noradrenaline spillover it fails more
+evidence rows than it passes (docs/notes/physio14a.md).
 """
 
 from __future__ import annotations
