@@ -53,7 +53,7 @@ from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
 from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
-from twinviewer.report.reader_text import notes_line, print_minus, without_notes
+from twinviewer.report.reader_text import print_minus, without_notes
 
 log = logging.getLogger("twinviewer.report")
 
@@ -1066,17 +1066,15 @@ def _validation_section(p: _Pages, model: Any) -> None:
     failed = card.validation.failures() if card.validation is not None else []
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
-        notes: list[str] = []
         for c in failed:
             note = f"; {c.note}" if c.note else ""
             why = f" Why: {c.why}" if getattr(c, "why", "") else ""
-            # developer-note pointers are no source for a clinician: listed once below
-            text, refs = without_notes(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}."
-                                       f"{why}")
-            notes += refs
+            # developer-note pointers are no source for a clinician, not even listed apart
+            # (review14 #7): the reasons cite their published sources in the text;
+            # `twinviewer validate` keeps the pointers for developers
+            text, _ = without_notes(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}."
+                                    f"{why}")
             p.para(print_minus(text), size=7.5, color="#7a3e00")
-        if notes:
-            p.para(notes_line(notes), size=7, color="0.35")
 
 
 def _failure_text(check: Any) -> str:
