@@ -253,7 +253,8 @@ def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
             info = METRIC_BY_NAME.get(name)
             label, unit = (info.label, info.unit) if info else (name, "")
             # the one formatter: a change of LVEF is in %-points, not "+11 %" (review14 #3)
-            moved.append((name, f"{label} {delta(d, unit).replace('-', '−')}"))
+            text = delta(d, unit)  # a true minus, not in "%-points"
+            moved.append((name, f"{label} {'−' + text[1:] if text[0] == '-' else text}"))
     return moved
 
 

@@ -626,6 +626,47 @@ def excluded_reason(model: ModelSpec, P: np.ndarray) -> str:
     return "; ".join(parts) or "parameters beyond the model's plausible range"
 
 
+def differing_members(flags: Mapping[str, ScenarioFlags]) -> bool:
+    """Whether scenarios with ``flags`` (:func:`scenario_flags`) cover different twins."""
+    return len({frozenset(f.covered) for f in flags.values()}) > 1
+
+
+def members_note(flags: Mapping[str, ScenarioFlags], shown: Mapping[str, str] | None = None
+                 ) -> str:
+    """'' when every scenario (name → :func:`scenario_flags`) covers the same twins; else,
+    in words, how many each covers, which twins each left out and why, and how many all
+    have in common: values side by side then describe different groups (review14 #4:
+    dobutamine 15 µg/kg/min dropped its 38 most contractile twins, 10 µg/kg/min 3, and the
+    two read as a dose response).
+
+    Examples
+    --------
+    >>> f = lambda c, n, why: ScenarioFlags(0, 0, 0, (), excluded=n, paired=4,
+    ...                                     excluded_why=why, covered=c)
+    >>> note = members_note({"a": f((0, 1, 2, 3), 0, ""),
+    ...                      "b": f((0, 1), 2, "LV.EA would be up to 20 mmHg/mL")})
+    >>> note[:48], "b 2 of 4 twins (2 left out: LV.EA would be up to 20" in note
+    ('the scenarios cover different twins, so their va', True)
+    >>> note.endswith("2 twins are common to all (a goal's ranking compares on those).")
+    True
+    """
+    if not differing_members(flags):
+        return ""
+    shown = shown or {}
+    parts = []
+    for s, f in flags.items():
+        out = f"{shown.get(s, s)} {len(f.covered)} of {f.paired} twins"
+        if f.excluded:
+            out += f" ({f.excluded} left out{_which_twins(f.excluded_why)}: {f.excluded_why})"
+        elif f.failed:
+            out += f" ({f.failed} did not reach a periodic state)"
+        parts.append(out)
+    common = set.intersection(*(set(f.covered) for f in flags.values()))
+    return ("the scenarios cover different twins, so their values side by side describe "
+            "different groups (each Δ is paired within its own): " + "; ".join(parts)
+            + f". {len(common)} twins are common to all (a goal's ranking compares on those).")
+
+
 def _which_twins(why: str) -> str:
     """Which kind of twin an exclusion reason (:func:`excluded_reason`) left out, in words:
     its first parameter pushed past the top of its range drops the twins with the highest
@@ -702,48 +743,12 @@ class ScenarioTable:
 
     def differing_members(self) -> bool:
         """Whether the scenarios side by side cover different sets of twins."""
-        sets = {frozenset(f.covered) for s, f in self.flags.items() if s in self.scenarios}
-        return len(sets) > 1
+        return differing_members({s: self.flags[s] for s in self.scenarios if s in self.flags})
 
     def members_note(self, shown: Mapping[str, str] | None = None) -> str:
-        """'' when every scenario covers the same twins; else, in words, how many each
-        covers, which twins each left out and why, and how many all have in common: values
-        side by side then describe different groups (review14 #4: dobutamine 15 µg/kg/min
-        dropped its 38 most contractile twins, 10 µg/kg/min 3, and the two columns read as a
-        dose response).
-
-        Examples
-        --------
-        >>> f = lambda c, n, why: ScenarioFlags(0, 0, 0, (), excluded=n, paired=4,
-        ...                                     excluded_why=why, covered=c)
-        >>> t = ScenarioTable((), ("a", "b"), {}, {}, {"a": f((0, 1, 2, 3), 0, ""),
-        ...                   "b": f((0, 1), 2, "LV.EA would be up to 20 mmHg/mL")})
-        >>> note = t.members_note()
-        >>> note[:48], "b 2 of 4 twins (2 left out: LV.EA would be up to 20" in note
-        ('the scenarios cover different twins, so their va', True)
-        >>> note.endswith("2 twins are common to all (a goal's ranking compares on those).")
-        True
-        """
-        if not self.differing_members():
-            return ""
-        shown = shown or {}
-        parts = []
-        for s in self.scenarios:
-            f = self.flags.get(s)
-            if f is None:
-                continue
-            out = f"{shown.get(s, s)} {len(f.covered)} of {f.paired} twins"
-            if f.excluded:
-                out += f" ({f.excluded} left out{_which_twins(f.excluded_why)}: {f.excluded_why})"
-            elif f.failed:
-                out += f" ({f.failed} did not reach a periodic state)"
-            parts.append(out)
-        common = set.intersection(*(set(self.flags[s].covered) for s in self.scenarios
-                                    if s in self.flags))
-        return ("the scenarios cover different twins, so their values side by side describe "
-                "different groups (each Δ is paired within its own): " + "; ".join(parts)
-                + f". {len(common)} twins are common to all (a goal's ranking compares on "
-                "those).")
+        """:func:`members_note` of this table's scenarios."""
+        return members_note({s: self.flags[s] for s in self.scenarios if s in self.flags},
+                            shown)
 
     def format_text(self, shown: Mapping[str, str] | None = None) -> str:
         """A plain-text table (medians with the interval, paired difference, % improved);

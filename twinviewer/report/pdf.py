@@ -303,6 +303,18 @@ def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
 
 # -- sections ------------------------------------------------------------------------------
 
+def member_flags(results: Any, scenario_results: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`~twinviewer.interventions.compare.scenario_flags` of each scenario whose
+    results pair with the baseline ``results`` member by member (which twins each covers)."""
+    from twinviewer.interventions.compare import scenario_flags
+    from twinviewer.physiology import Results
+
+    if not isinstance(results, Results):
+        return {}
+    return {k: scenario_flags(results, r) for k, r in scenario_results.items()
+            if isinstance(r, Results) and r.n == results.n}
+
+
 def _calibration_text(doc: TwinDocument) -> str:
     """The latest calibration recorded in the audit trail, in one line."""
     for e in reversed(doc.audit.entries):
@@ -747,10 +759,17 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
     base, ok0 = _metric_arrays(results)
     from twinviewer.interventions.compare import (
         harmed_metrics,
+        members_note,
         paired_improvement,
         scenario_valve_areas,
     )
     from twinviewer.physiology import METRIC_BY_NAME
+
+    flags = member_flags(results, scenario_results)
+    said = members_note(flags, shown)
+    if said:  # the tables below describe different groups of twins (review14 #4)
+        p.para(said[0].upper() + said[1:] + " Each table's baseline column covers all the "
+               "twins.", size=8, color="#7a3e00")
 
     by_name = {s.name: s for s in scenarios}
     for name, r in scenario_results.items():
@@ -760,7 +779,9 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if all(np.shape(v) == (n_members,) for v in (*met.values(), *base.values())):
             # suction is harm, never benefit (as in the scenario comparison)
             harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
-        p.subheading(f"{shown.get(name, name)} versus baseline")
+        p.subheading(f"{shown.get(name, name)} versus baseline" + (
+            f" ({len(flags[name].covered)} of {flags[name].paired} twins)"
+            if said and name in flags else ""))
         if unstored.get(name) == MARK_OUT_OF_DATE:
             p.para(f"Result {MARK_OUT_OF_DATE}: {OUT_OF_DATE_NOTE}.", size=8, color="#7a3e00")
         elif name in unstored:
@@ -825,7 +846,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
-           "the scenario comparison (metrics without a better direction are not scored)."
+           "the scenario comparison (metrics without a better direction are not scored); a "
+           "change of a quantity in % is in %-points."
            + (f" {MARK_LEGEND}; a change carries the same model error in baseline and "
               "scenario (paired)." if ctx is not None else ""),
            size=8, color="0.25")
