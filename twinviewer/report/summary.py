@@ -223,7 +223,9 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
               else "")
            + "! a source this "
            "intervention's model fails (Warnings). Full comparison: Scenarios page."
-           + (f" {differ[0].upper()}{differ[1:]}" if differ else ""),
+           + (" The what-ifs cover different twins (the count beside each; who was left out "
+              "and why: Scenarios page), so their values side by side describe different "
+              "groups." if differ else ""),
            size=7.5, color=WARN if differ else "0.3")
     from twinviewer.explain.evidence_flags import checked_changes
 
