@@ -73,3 +73,26 @@ def test_flags_record_the_members_a_real_run_covers():
     same = len({frozenset(f.covered) for f in t.flags.values()}) == 1
     assert t.differing_members() is not same
     assert ("cover different twins" in t.format_text()) is not same
+
+
+def test_cli_results_with_excluded_members_reopen_and_say_why(tmp_path, capsys):
+    """The stored results of a what-if that excluded members were dropped on reopening
+    (the scenario was re-applied without the run's tolerance): the GUI showed none of
+    `whatif`'s dobutamine results. They reopen, and the excluded members are named as such."""
+    from twinviewer.cli import main
+    from twinviewer.document import Document
+    from twinviewer.io import save_twin
+
+    twin = twin_from_preset("severe_as", n=6, seed=3, pseudonym="virtual-x")
+    model = model_of(twin)
+    j = model.index("LV.EA")
+    twin.ensemble[0, j] = 0.98 * model.parameters[j].plausible[1]  # one twin near the top
+    path = save_twin(tmp_path / "x.twin", twin)
+    assert main(["whatif", str(path), "-i", "inotrope:dose=5", "--regulation", "acute"]) == 0
+    assert "1 of 6 twins excluded" in capsys.readouterr().out
+    doc = Document()
+    doc.open_file(path)
+    (name,) = [s.name for s in doc.scenarios]
+    r = doc.scenario_results[name]  # was dropped: not reopened at all
+    f = scenario_flags(simulate(model, twin.ensemble), r)
+    assert f.excluded == 1 and f.failed == 0 and "LV.EA" in f.excluded_why
