@@ -1109,7 +1109,8 @@ class ScenarioPanel(QWidget):
 
         lines = [f"{said(s)}: {line}" for s, f in t.flags.items() for line in f.lines()]
         if t.differing_members():  # first: values side by side over different twins
-            lines.insert(0, t.members_note({s: said(s) for s in t.scenarios}).capitalize())
+            note = t.members_note({s: said(s) for s in t.scenarios})
+            lines.insert(0, note[0].upper() + note[1:])
         lines += [f"{said(s)}: {line}" for s, rows in t.evidence.items() for line in rows]
         if WITH_MODEL_ERROR in t.kinds.values():
             lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "
