@@ -96,3 +96,23 @@ def test_cli_results_with_excluded_members_reopen_and_say_why(tmp_path, capsys):
     r = doc.scenario_results[name]  # was dropped: not reopened at all
     f = scenario_flags(simulate(model, twin.ensemble), r)
     assert f.excluded == 1 and f.failed == 0 and "LV.EA" in f.excluded_why
+
+
+def test_the_form_check_refuses_only_what_the_run_refuses():
+    """The GUI's pre-run check refused dobutamine 15 µg/kg/min on the AS twin ("1 of 200
+    members would leave the plausible range") while `whatif` ran it with 38 excluded."""
+    import pytest
+
+    from twinviewer.interventions import InterventionError, check_scenario
+
+    twin = twin_from_preset("severe_as", n=6, seed=3)
+    model = model_of(twin)
+    j = model.index("LV.EA")
+    P = np.array(twin.ensemble, dtype=float)
+    top = model.parameters[j].plausible[1]
+    P[0, j] = 0.98 * top  # one twin near the top: excluded by the run, not a refusal
+    sc = Scenario("d", (InterventionStep("inotrope", {"dose": 5.0}),), "acute")
+    check_scenario(model, P, sc)
+    P[:4, j] = 0.98 * top  # fewer than half would stay: the run refuses, so does the check
+    with pytest.raises(InterventionError, match="at least half"):
+        check_scenario(model, P, sc)
