@@ -169,10 +169,16 @@ def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
         from twinviewer.interventions import InterventionError, apply_scenario
 
         try:
-            params = apply_scenario(model, params, sc, baseline_lvef=_stored_lvef(baseline, n))
+            # tolerate as the run did: members the scenario took beyond the plausible range
+            # were excluded (fix13h), not a reason to drop the whole stored result
+            # (review14 #4: `whatif`'s dobutamine results did not reopen in the GUI)
+            params = apply_scenario(model, params, sc, baseline_lvef=_stored_lvef(baseline, n),
+                                    tolerate=True)
         except (InterventionError, KeyError, ValueError):
             return None
     status = np.where(ok, ig.PERIODIC, ig.NOT_PERIODIC).astype(np.int64)
+    if name != BASELINE:  # the excluded members say why, as in the run (scenario_flags)
+        status[np.array([bool(m) for m in model.check_parameters(params)]) & ~ok] = ig.INVALID
     empty = np.zeros((n, 0))
     waves = {k: np.asarray(v, dtype=np.float64) for k, v in (series or {}).items()}
     time = waves.pop("time", empty)

@@ -44,6 +44,6 @@ def test_beta_blocker_filling_pressure_is_checked_against_its_pcwp_row():
     assert "Mean arterial pressure" in line and "end-diastolic" not in line
     assert "stroke volume" not in line
     lines = checked_changes([sc], base, {"bb": after})["bb"]
-    assert any("LV end-diastolic pressure +2.5 mmHg (through PCWP ~=)" in x
+    assert any("LV end-diastolic pressure +2 mmHg (through PCWP ~=)" in x
                and x.endswith("checked against evidence row 'Metoprolol 12 mg IV' "
                               "(metoprolol-12mg)") for x in lines), lines

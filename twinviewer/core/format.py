@@ -288,6 +288,63 @@ def change(median: float, lo: float, hi: float, u: str) -> str:
     return f"{_at(median, step, True)} ({_at(lo, step, True)} to {_at(hi, step, True)})"
 
 
+#: How a change of a quantity measured in percent (an ejection fraction, a regurgitant
+#: fraction) is written: a difference of two percentages is in percentage points, and
+#: "LVEF +11 %" reads as a relative change (review14 #3). Relative changes stay "%".
+POINTS = "%-points"
+
+
+def change_unit(u: str) -> str:
+    """The unit of a *difference* of two values in unit ``u``: :func:`unit`, except that a
+    difference of two percentages is in :data:`POINTS`.
+
+    Examples
+    --------
+    >>> change_unit("%"), change_unit("mmHg"), change_unit("1"), change_unit("cm^2")
+    ('%-points', 'mmHg', '', 'cm²')
+    """
+    return POINTS if u == "%" else unit(u)
+
+
+def delta(d: float, u: str) -> str:
+    """One change (a difference) with its sign and unit, at the quantity's display
+    resolution as the tables' Δ (:func:`change`; :func:`number` where it has none or the
+    change is smaller); a change of a percentage is in percentage points
+    (:func:`change_unit`).
+
+    Examples
+    --------
+    >>> delta(11.2, "%"), delta(-7.1, "%"), delta(-2.5, "mmHg"), delta(0.3, "1")
+    ('+11 %-points', '-7 %-points', '-2 mmHg', '+0.3')
+    >>> delta(0.4, "mmHg"), delta(-0.57, "L/min")
+    ('+0.4 mmHg', '-0.6 L/min')
+    """
+    step = resolution(u)
+    text = (_at(d, step, True) if step is not None and math.isfinite(d) and abs(d) >= step
+            else number(d, signed=True))
+    shown = change_unit(u)
+    return f"{text} {shown}" if shown else text
+
+
+def relative(fraction: float, u: str = "") -> str:
+    """A relative change (``0.12`` → ``'+12 %'``); of a quantity that is itself a
+    percentage it says so (``'+12 % relative'``), since '+12 %' beside an ejection fraction
+    reads as points.
+
+    Examples
+    --------
+    >>> relative(0.123), relative(-0.104, "%"), relative(0.05, "mmHg")
+    ('+12 %', '-10 % relative', '+5 %')
+    """
+    f = float(fraction)
+    if not math.isfinite(f):
+        return MISSING
+    text = f"{100 * f:+.0f} %"
+    if text in ("+0 %", "-0 %"):
+        text = "0 %"
+    return f"{text} relative" if u == "%" else text
+
+
 def quantity(x: float, u: str) -> str:
     """A number with its unit (``'1.2 cm²'``, ``'58 %'``, a bare number if dimensionless)."""
     text, shown = number(x), unit(u)

@@ -230,7 +230,7 @@ def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
     median change is at least :data:`LARGE` of its baseline median."""
     import numpy as np
 
-    from twinviewer.core.format import unit as shown_unit
+    from twinviewer.core.format import delta
     from twinviewer.physiology import METRIC_BY_NAME
 
     b, ok0 = _metrics(baseline)
@@ -251,10 +251,10 @@ def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
         d, ref = float(np.median(x1[keep] - x0[keep])), float(np.median(x0[keep]))
         if ref and abs(d) >= LARGE * abs(ref):
             info = METRIC_BY_NAME.get(name)
-            label, unit = (info.label, shown_unit(info.unit)) if info else (name, "")
-            text = f"{d:+.0f}" if abs(d) >= 10 else f"{d:+.1f}" if abs(d) >= 1 \
-                else f"{d:+.2f}"
-            moved.append((name, f"{label} {text.replace('-', '−')} {unit}".strip()))
+            label, unit = (info.label, info.unit) if info else (name, "")
+            # the one formatter: a change of LVEF is in %-points, not "+11 %" (review14 #3)
+            text = delta(d, unit)  # a true minus, not in "%-points"
+            moved.append((name, f"{label} {'−' + text[1:] if text[0] == '-' else text}"))
     return moved
 
 
@@ -281,8 +281,8 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
     >>> s = Scenario("teer", (InterventionStep("mitral_teer", {}),), "regulated")
     >>> base = {"LVEF": np.array([61.0, 60.0]), "CO": np.array([4.2, 4.0])}
     >>> after = {"LVEF": np.array([45.0, 44.0]), "CO": np.array([4.25, 4.05])}
-    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:62]
-    'UNSOURCED: LV ejection fraction −16 % (no sourced evidence row'
+    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:65]
+    'UNSOURCED: LV ejection fraction −16 %-points (no sourced evidence'
     """
     out: dict[str, list[str]] = {}
     for sc in scenarios:

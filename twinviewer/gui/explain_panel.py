@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import interval, number, span
+from twinviewer.core.format import change_unit, interval, number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui import process_worker
@@ -427,7 +427,7 @@ class ExplainPanel(QWidget):
                 # the one formatter and the human label with its state (no 'HR', no
                 # '+0.0041 (-0.027 to +0.016)')
                 rows.append((self._tag(name), f"{interval(med, lo, hi, signed=True)} "
-                                              f"{unit_text(att.unit)}".rstrip()))
+                                              f"{change_unit(att.unit)}".rstrip()))
             else:
                 rows.append((self._tag(name), "– (no periodic member)"))
         self.attr_label.setText(

@@ -314,6 +314,9 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
     """The text of table ``t``'s cells: per shown metric, its title, its description and
     its rows ``(scenario, shown name, (value, Δ, better))``, the baseline's first."""
     modes = {sc.name: sc for sc in scenarios}  # 'regulated' / 'acute' beside names
+    # scenarios over different twins name their count on each row (review14 #4)
+    count = {s: f" · {n} twins" for s, n in t.members().items()} \
+        if t.differing_members() else {}
     out = []
     for m in shown_metrics(t):
         meta = METRIC_BY_NAME[m]
@@ -329,7 +332,7 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
                                       + beyond_mark(m, b.lo, b.hi), "", ""))]
         for sc in t.scenarios:
             c = t.cells[m][sc]
-            shown = shown_name(modes[sc]) if sc in modes else sc
+            shown = (shown_name(modes[sc]) if sc in modes else sc) + count.get(sc, "")
             if c.yes_no is not None:  # a yes/no output: the share of members in words
                 rows.append((sc, shown, (c.yes_no[1], "", "")))
                 continue
@@ -1105,6 +1108,9 @@ class ScenarioPanel(QWidget):
             return shown_name(modes[name]) if name in modes else name
 
         lines = [f"{said(s)}: {line}" for s, f in t.flags.items() for line in f.lines()]
+        if t.differing_members():  # first: values side by side over different twins
+            note = t.members_note({s: said(s) for s in t.scenarios})
+            lines.insert(0, note[0].upper() + note[1:])
         lines += [f"{said(s)}: {line}" for s, rows in t.evidence.items() for line in rows]
         if WITH_MODEL_ERROR in t.kinds.values():
             lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "

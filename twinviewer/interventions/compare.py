@@ -8,6 +8,7 @@ intervals cannot give.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -535,6 +536,9 @@ class ScenarioFlags:
     excluded: int = 0
     paired: int = 0
     excluded_why: str = ""
+    #: the members the scenario's values cover (periodic in baseline and scenario), by
+    #: index: scenarios side by side over different sets say so (review14 #4)
+    covered: tuple[int, ...] = ()
 
     @property
     def excluded_text(self) -> str:
@@ -584,7 +588,8 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
     return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]),
                          out_of_range(scenario, mask), share_out_of_range(scenario, mask),
                          int(invalid.sum()), int(baseline.ok.sum()),
-                         excluded_reason(scenario.model, scenario.params[invalid]))
+                         excluded_reason(scenario.model, scenario.params[invalid]),
+                         tuple(int(i) for i in np.flatnonzero(mask)))
 
 
 def excluded_reason(model: ModelSpec, P: np.ndarray) -> str:
@@ -619,6 +624,70 @@ def excluded_reason(model: ModelSpec, P: np.ndarray) -> str:
         if bad.any():
             parts.append(f"{par.name} would not be a finite number")
     return "; ".join(parts) or "parameters beyond the model's plausible range"
+
+
+def differing_members(flags: Mapping[str, ScenarioFlags]) -> bool:
+    """Whether scenarios with ``flags`` (:func:`scenario_flags`) cover different twins."""
+    return len({frozenset(f.covered) for f in flags.values()}) > 1
+
+
+def members_note(flags: Mapping[str, ScenarioFlags], shown: Mapping[str, str] | None = None
+                 ) -> str:
+    """'' when every scenario (name → :func:`scenario_flags`) covers the same twins; else,
+    in words, how many each covers, which twins each left out and why, and how many all
+    have in common: values side by side then describe different groups (review14 #4:
+    dobutamine 15 µg/kg/min dropped its 38 most contractile twins, 10 µg/kg/min 3, and the
+    two read as a dose response).
+
+    Examples
+    --------
+    >>> f = lambda c, n, why: ScenarioFlags(0, 0, 0, (), excluded=n, paired=4,
+    ...                                     excluded_why=why, covered=c)
+    >>> note = members_note({"a": f((0, 1, 2, 3), 0, ""),
+    ...                      "b": f((0, 1), 2, "LV.EA would be up to 20 mmHg/mL")})
+    >>> note[:48], "b 2 of 4 twins (2 left out: LV.EA would be up to 20" in note
+    ('the scenarios cover different twins, so their va', True)
+    >>> note.endswith("2 twins are common to all (a goal's ranking compares on those).")
+    True
+    """
+    if not differing_members(flags):
+        return ""
+    shown = shown or {}
+    parts = []
+    for s, f in flags.items():
+        out = f"{shown.get(s, s)} {len(f.covered)} of {f.paired} twins"
+        if f.excluded:
+            out += f" ({f.excluded} left out{_which_twins(f.excluded_why)}: {f.excluded_why})"
+        elif f.failed:
+            out += f" ({f.failed} did not reach a periodic state)"
+        parts.append(out)
+    common = set.intersection(*(set(f.covered) for f in flags.values()))
+    return ("the scenarios cover different twins, so their values side by side describe "
+            "different groups (each Δ is paired within its own): " + "; ".join(parts)
+            + f". {len(common)} twins are common to all (a goal's ranking compares on those).")
+
+
+def _which_twins(why: str) -> str:
+    """Which kind of twin an exclusion reason (:func:`excluded_reason`) left out, in words:
+    its first parameter pushed past the top of its range drops the twins with the highest
+    value of it ('' if the reason does not say).
+
+    Examples
+    --------
+    >>> _which_twins("LV.EA would be up to 29.8 mmHg/mL, beyond its plausible range 0.1–15 "
+    ...              "mmHg/mL")
+    ', those with the highest LV.EA'
+    >>> _which_twins("SYS.R_AR would be 0.05 mmHg·s/mL, beyond its plausible range 0.2–3")
+    ', those with the lowest SYS.R_AR'
+    >>> _which_twins("parameters beyond the model's plausible range")
+    ''
+    """
+    m = re.match(r"(\S+) would be (?:up to |down to )?(-?[\d.]+(?:e-?\d+)?)\b.*?plausible "
+                 r"range (-?[\d.]+(?:e-?\d+)?)–(-?[\d.]+(?:e-?\d+)?)", why)
+    if m is None:
+        return ""
+    value, hi = float(m.group(2)), float(m.group(4))
+    return f", those with the {'highest' if value > hi else 'lowest'} {m.group(1)}"
 
 
 @dataclass
@@ -661,18 +730,38 @@ class ScenarioTable:
                           "failed": f.failed, "messages": list(f.messages),
                           "excluded_out_of_range": f.excluded,
                           "excluded_why": f.excluded_why,
+                          "members": len(f.covered),
                           "outside_validated_range": dict(f.outside),
                           "outside_validated_range_share": dict(f.outside_share),
                           "do_not_trust": f.untrusted}
                       for s, f in self.flags.items()},
         }
 
+    def members(self) -> dict[str, int]:
+        """Scenario → how many twins its values cover (0 where not known)."""
+        return {s: len(f.covered) for s, f in self.flags.items() if s in self.scenarios}
+
+    def differing_members(self) -> bool:
+        """Whether the scenarios side by side cover different sets of twins."""
+        return differing_members({s: self.flags[s] for s in self.scenarios if s in self.flags})
+
+    def members_note(self, shown: Mapping[str, str] | None = None) -> str:
+        """:func:`members_note` of this table's scenarios."""
+        return members_note({s: self.flags[s] for s in self.scenarios if s in self.flags},
+                            shown)
+
     def format_text(self, shown: Mapping[str, str] | None = None) -> str:
         """A plain-text table (medians with the interval, paired difference, % improved);
         ``shown`` maps a scenario name to the name printed (e.g. with its response mode)."""
         shown = shown or {}
         lines = [f"values: median ({100 * self.level:.0f} % interval); Δ = scenario − baseline, "
-                 f"paired by member"]
+                 f"paired by member"
+                 + ("; a Δ of a quantity in % is in %-points"
+                    if any(self.units.get(m) == "%" for m in self.metrics) else "")]
+        differ = self.differing_members()
+        if differ:  # said at the table, and each row names its count
+            lines.append("! " + self.members_note(shown))
+        count = {s: f" ({n} twins)" if differ else "" for s, n in self.members().items()}
         groups: dict[str, list[str]] = {}
         for m in self.metrics:
             if self.kinds.get(m) and m not in YES_NO:
@@ -691,7 +780,7 @@ class ScenarioTable:
             for s in self.scenarios:
                 c = self.cells[m][s]
                 if c.yes_no is not None:  # a yes/no output: words, no interval, no Δ
-                    lines.append(f"    {shown.get(s, s)}: {c.yes_no[1]}")
+                    lines.append(f"    {shown.get(s, s)}{count.get(s, '')}: {c.yes_no[1]}")
                     continue
                 imp = "" if c.improved is None else (
                     f"  improves in {percent(c.improved)}"
@@ -700,7 +789,7 @@ class ScenarioTable:
                 mark = beyond_mark(m, v.lo, v.hi)
                 beyond += [m] if mark else []
                 # the Δ as the app writes it: at the quantity's display resolution
-                lines.append(f"    {shown.get(s, s)}: {v.format()}{mark}  "
+                lines.append(f"    {shown.get(s, s)}{count.get(s, '')}: {v.format()}{mark}  "
                              f"Δ {change(d.median, d.lo, d.hi, self.units.get(m, ''))}{imp}")
         if beyond:  # what the marker means, once (the GUI's and the report's note)
             lines.append(beyond_legend(beyond))

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twinviewer.core.format import number
+from twinviewer.core.format import change_unit, number, relative
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.baroreflex import check_mode, regulate
 from twinviewer.interventions.failure_reasons import why_failing
@@ -342,6 +342,8 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
     u = f" {v.unit}" if v.unit else ""
     pre, mu = _got_as(v)
     mu = mu or u  # a quantity only the evidence table derives (dP/dtmax): the row's unit
+    # a change of a percentage (LVEF) is said as relative or in %-points (review14 #3)
+    pu = "%" if mu.strip() == "%" else ""
 
     def result(expected: str, got: str, ok, got_change: float | None,
                kind: str | None) -> VariableResult:
@@ -357,14 +359,15 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
             # numbers are not in the metric's unit (a reviewer read "SVR 100 → 115 mmHg·min/L")
             said = (f"index 100 → {v.after:g}" if v.before == 100 and v.unit != "%"
                     else f"{v.before:g} → {v.after:g}{u}")
-            return result(f"{said} ({100 * exp:+.0f} %)",
-                          f"{pre}{number(b)} → {number(a)}{mu} ({100 * got:+.0f} %)", ok, got,
+            return result(f"{said} ({relative(exp, pu)})",
+                          f"{pre}{number(b)} → {number(a)}{mu} ({relative(got, pu)})", ok, got,
                           "relative")
         # a source that reports only the change is stored from 0: "0 → -15 mmHg" would
         # read as a pressure of 0, so the change is said as a change
-        said = (f"change {_signed(exp)}{u}" if v.before == 0
-                else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{u})")
-        return result(said, f"{pre}{number(b)} → {number(a)}{mu} (change {_signed(got)}{mu})",
+        cu, cmu = (f" {change_unit(x.strip())}" if x else "" for x in (u, mu))
+        said = (f"change {_signed(exp)}{cu}" if v.before == 0
+                else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{cu})")
+        return result(said, f"{pre}{number(b)} → {number(a)}{mu} (change {_signed(got)}{cmu})",
                       ok, got, "absolute")
     if v.kind == "value":
         ok = abs(a - v.after) <= tol * abs(v.after)
@@ -373,14 +376,14 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
     if v.kind == "unchanged":
         ok = abs(rel) <= v.band
         return result(f"~= (within ±{100 * v.band:.0f} %)",
-                      f"{pre}{number(b)} → {number(a)}{mu} ({100 * rel:+.0f} %)", ok, rel,
+                      f"{pre}{number(b)} → {number(a)}{mu} ({relative(rel, pu)})", ok, rel,
                       "relative")
     if v.kind in ("up", "down"):
         band = 0.01 if v.band is None else v.band
         ok = rel > band if v.kind == "up" else rel < -band
         arrow = "↑" if v.kind == "up" else "↓"
         return result(f"{arrow} (by more than {100 * band:.0f} %)",
-                      f"{pre}{number(b)} → {number(a)}{mu} ({100 * rel:+.0f} %)", ok, rel,
+                      f"{pre}{number(b)} → {number(a)}{mu} ({relative(rel, pu)})", ok, rel,
                       "relative")
     if v.kind in ("at_most", "at_least"):
         ok = a <= v.after if v.kind == "at_most" else a >= v.after

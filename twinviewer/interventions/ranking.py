@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twinviewer.core.format import percent
+from twinviewer.core.format import change_unit, number, percent
 from twinviewer.interventions.compare import (
     BASELINE,
     harmed,
@@ -152,9 +152,11 @@ class Ranking:
     def verdict(self) -> str:
         """One sentence saying whether the options differ at all for this goal."""
         if self.undecided >= 0.5:
-            unit = METRIC_BY_NAME[self.goal.metric].unit
+            # a difference: an EF tolerance is in %-points (review14 #3)
+            u = change_unit(METRIC_BY_NAME[self.goal.metric].unit)
+            within = f"{number(self.tolerance)} {u}"
             return (f"no real difference: in {percent(self.undecided)} of plausible twins "
-                    f"every feasible option is within {self.tolerance:g} {unit} of the best "
+                    f"every feasible option is within {within.strip()} of the best "
                     f"{self.goal.metric}, so the shares below are ties, not a ranking")
         return ""
 

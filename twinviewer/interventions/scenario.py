@@ -153,8 +153,10 @@ def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> 
     """
     # A β-agonist is checked at the smallest response any heart gives (a failing one's):
     # the check refuses only what no heart could take; apply_scenario judges each member's.
+    # Tolerant as the run is (members beyond the plausible range are excluded there, named):
+    # an untolerant check refused in the GUI what `whatif` runs (review14 #4, dobutamine 15).
     _steps(model, np.array(np.atleast_2d(params), dtype=float), scenario, False,
-           least_response=True)
+           least_response=True, tolerate=True)
 
 
 def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,

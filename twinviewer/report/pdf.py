@@ -53,7 +53,7 @@ from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
 from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
 from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
-from twinviewer.report.reader_text import notes_line, print_minus, without_notes
+from twinviewer.report.reader_text import print_minus, without_notes
 
 log = logging.getLogger("twinviewer.report")
 
@@ -302,6 +302,18 @@ def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
 
 
 # -- sections ------------------------------------------------------------------------------
+
+def member_flags(results: Any, scenario_results: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`~twinviewer.interventions.compare.scenario_flags` of each scenario whose
+    results pair with the baseline ``results`` member by member (which twins each covers)."""
+    from twinviewer.interventions.compare import scenario_flags
+    from twinviewer.physiology import Results
+
+    if not isinstance(results, Results):
+        return {}
+    return {k: scenario_flags(results, r) for k, r in scenario_results.items()
+            if isinstance(r, Results) and r.n == results.n}
+
 
 def _calibration_text(doc: TwinDocument) -> str:
     """The latest calibration recorded in the audit trail, in one line."""
@@ -747,10 +759,17 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
     base, ok0 = _metric_arrays(results)
     from twinviewer.interventions.compare import (
         harmed_metrics,
+        members_note,
         paired_improvement,
         scenario_valve_areas,
     )
     from twinviewer.physiology import METRIC_BY_NAME
+
+    flags = member_flags(results, scenario_results)
+    said = members_note(flags, shown)
+    if said:  # the tables below describe different groups of twins (review14 #4)
+        p.para(said[0].upper() + said[1:] + " Each table's baseline column covers all the "
+               "twins.", size=8, color="#7a3e00")
 
     by_name = {s.name: s for s in scenarios}
     for name, r in scenario_results.items():
@@ -760,7 +779,9 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if all(np.shape(v) == (n_members,) for v in (*met.values(), *base.values())):
             # suction is harm, never benefit (as in the scenario comparison)
             harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
-        p.subheading(f"{shown.get(name, name)} versus baseline")
+        p.subheading(f"{shown.get(name, name)} versus baseline" + (
+            f" ({len(flags[name].covered)} of {flags[name].paired} twins)"
+            if said and name in flags else ""))
         if unstored.get(name) == MARK_OUT_OF_DATE:
             p.para(f"Result {MARK_OUT_OF_DATE}: {OUT_OF_DATE_NOTE}.", size=8, color="#7a3e00")
         elif name in unstored:
@@ -825,7 +846,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
-           "the scenario comparison (metrics without a better direction are not scored)."
+           "the scenario comparison (metrics without a better direction are not scored); a "
+           "change of a quantity in % is in %-points."
            + (f" {MARK_LEGEND}; a change carries the same model error in baseline and "
               "scenario (paired)." if ctx is not None else ""),
            size=8, color="0.25")
@@ -1066,17 +1088,15 @@ def _validation_section(p: _Pages, model: Any) -> None:
     failed = card.validation.failures() if card.validation is not None else []
     if failed:
         p.para(f"Failed ({len(failed)}):", size=8.5)
-        notes: list[str] = []
         for c in failed:
             note = f"; {c.note}" if c.note else ""
             why = f" Why: {c.why}" if getattr(c, "why", "") else ""
-            # developer-note pointers are no source for a clinician: listed once below
-            text, refs = without_notes(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}."
-                                       f"{why}")
-            notes += refs
+            # developer-note pointers are no source for a clinician, not even listed apart
+            # (review14 #7): the reasons cite their published sources in the text;
+            # `twinviewer validate` keeps the pointers for developers
+            text, _ = without_notes(f"• {c.shown} ({c.group}{note}): {_failure_text(c)}."
+                                    f"{why}")
             p.para(print_minus(text), size=7.5, color="#7a3e00")
-        if notes:
-            p.para(notes_line(notes), size=7, color="0.35")
 
 
 def _failure_text(check: Any) -> str:

@@ -2,7 +2,8 @@
 
 The evidence table's reasons cite the working notes they were argued in
 ("(docs/notes/drugs11.md §3)"); a reader of a report cannot reach those (review13 #13). The
-report takes them out of the running text and lists them once, labelled as developer material.
+report takes them out of its text altogether (review14 #7: a list of them "for developers" was
+still a pointer into the source tree); ``twinviewer validate`` keeps them for developers.
 Numbers in printed text get a true minus ("−28 %"), as the report's tables write them.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 
 #: A parenthesised pointer to the developer notes: "(docs/notes/physio12.md)",
-#: "(docs/notes/drugs8.md, drugs11.md §3)", "(see docs/notes/devices11.md §2)".
-_NOTE_REF = re.compile(r"\s*\((?:see\s+)?(docs/notes/[^()]*)\)")
+#: "(docs/notes/drugs8.md, drugs11.md §3)", "(see docs/notes/devices11.md §2)", and one
+#: that names the note alone, "(devices11.md)" (review14 #7).
+_NOTE_REF = re.compile(r"\s*\((?:see\s+)?((?:docs/notes/)?[\w-]+\.md\b[^()]*)\)")
 #: One not in parentheses: "see docs/notes/devices11.md."
 _BARE_REF = re.compile(r",?\s*(?:see\s+)?(docs/notes/[\w./-]*\w(?:\s§\s?\d+)?)")
 #: A hyphen used as a minus: before a digit, not inside a word or a range ("β-1", "4-8").
@@ -28,6 +30,8 @@ def without_notes(text: str) -> tuple[str, list[str]]:
     ('falls less than reported.', ['docs/notes/drugs8.md, drugs11.md §3'])
     >>> without_notes("kept as is, see docs/notes/devices11.md.")
     ('kept as is.', ['docs/notes/devices11.md'])
+    >>> without_notes("fails the other two pacing rows (devices11.md). Next")
+    ('fails the other two pacing rows. Next', ['devices11.md'])
     >>> without_notes("no note here")
     ('no note here', [])
     """
@@ -51,20 +55,3 @@ def print_minus(text: str) -> str:
     '1480 → 1061 mmHg/s (−28 %), β-1, 4-8 krpm, −0.4'
     """
     return _MINUS.sub("−", text)
-
-
-def notes_line(refs: list[str]) -> str:
-    """One line naming the developer notes taken out of a section ('' if none).
-
-    Examples
-    --------
-    >>> notes_line(["docs/notes/drugs8.md, drugs11.md §3", "docs/notes/drugs8.md"])[-40:]
-    '(docs/notes/): drugs8.md, drugs11.md §3.'
-    """
-    items = (x.strip().rstrip(".").removeprefix("docs/notes/")
-             for r in refs for x in re.split(r"[,;]", r))
-    seen = list(dict.fromkeys(x for x in items if x))
-    if not seen:
-        return ""
-    return ("For developers: these reasons are argued in the TwinViewer source's notes "
-            f"(docs/notes/): {', '.join(seen)}.")

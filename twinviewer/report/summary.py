@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from twinviewer.core.format import negligible, unit_cell
+from twinviewer.core.format import change_unit, negligible, unit_cell
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.io.measurement_use import (
     fit_row,
@@ -171,9 +171,10 @@ def _delta(name: str, base: Mapping, met: Mapping, ok0, ok1, ctx: Any) -> str:
 def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
             unstored: Mapping[str, str], evidence: Mapping[str, list[str]]) -> None:
     """Each what-if's paired change of the headline outputs, one line each."""
+    from twinviewer.interventions.compare import members_note
     from twinviewer.physiology import METRIC_BY_NAME
 
-    from .pdf import _metric_arrays, _shown_names, _unstored_note
+    from .pdf import _metric_arrays, _shown_names, _unstored_note, member_flags
 
     p.subheading("What-ifs compared with the baseline")
     scenarios = doc.twin.scenarios
@@ -199,23 +200,33 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     cols = cols[:MAX_DELTAS]
     ctx = context_of_twin(doc.twin)
     shown = _shown_names(scenarios)
+    flags = member_flags(results, scenario_results)
+    differ = members_note(flags, shown)
     rows = []
     for name, (met, ok1) in mets.items():
+        if differ and name in flags:  # over different twins: each row names its count
+            flag_n = f" ({len(flags[name].covered)} of {flags[name].paired} twins)"
+        else:
+            flag_n = ""
         # "*" marks a qualified response share in the scenario tables: one mark, one meaning
         flag = f" ({unstored[name]})" if name in unstored else ""
         flag += " !" if evidence.get(name) else ""
-        rows.append([shown.get(name, name) + flag,
+        rows.append([shown.get(name, name) + flag_n + flag,
                      *[_delta(c, base, met, ok0, ok1, ctx) or "—" for c in cols]])
     width = (1.0 - 0.28) / max(len(cols), 1)
-    p.table(["What-if", *[f"Δ {METRIC_BY_NAME[c].label} ({shown_unit(METRIC_BY_NAME[c].unit)})"
+    # a change of a percentage is in %-points (review14 #3)
+    p.table(["What-if", *[f"Δ {METRIC_BY_NAME[c].label} ({change_unit(METRIC_BY_NAME[c].unit)})"
                           for c in cols]],
             rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
     p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
            + (f"{_unstored_note(unstored, mets)}; " if any(k in unstored for k in mets)
               else "")
            + "! a source this "
-           "intervention's model fails (Warnings). Full comparison: Scenarios page.",
-           size=7.5, color="0.3")
+           "intervention's model fails (Warnings). Full comparison: Scenarios page."
+           + (" The what-ifs cover different twins (the count beside each; who was left out "
+              "and why: Scenarios page), so their values side by side describe different "
+              "groups." if differ else ""),
+           size=7.5, color=WARN if differ else "0.3")
     from twinviewer.explain.evidence_flags import checked_changes
 
     by_name = {s.name: s for s in scenarios}
