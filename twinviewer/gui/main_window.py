@@ -446,7 +446,17 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self.steps):
             self._build_step(self.steps[row])
             self.step_stack.setCurrentIndex(row)
+            self._show_step_plots(self.steps[row])
             self.state.session.select("step", self.steps[row])
+
+    def _show_step_plots(self, step: str) -> None:
+        """A step panel's own plots (``show_plots_in(column)``) take the main plot area
+        while its step is chosen, and go back to the panel when another step is (the lesson
+        heart's loop in the Teach step: review14 #9)."""
+        for panel in self.panels.values():
+            show = getattr(panel, "show_plots_in", None)
+            if show is not None:
+                show(self.plots_column if getattr(panel, "step", None) == step else None)
 
     def show_step(self, step: str) -> None:
         """Show a workflow step's panels (by name, e.g. ``'What-if'``)."""
