@@ -31,17 +31,23 @@ def test_teach_step_names_its_heart_and_fits(make_twin_window, qtbot, size):
 
     assert any(STEP_HINTS["Teach"] in lab.text() for lab in page.widget().findChildren(QLabel))
     lessons, controls = w.panels["Lessons"], w.panels["Teaching controls"]
-    # the lesson player above the sliders
+    # the lesson player first, open; the other tools folded under one-line headers
     top = page.widget()
-    assert lessons.mapTo(top, lessons.rect().topLeft()).y() < \
-        controls.mapTo(top, controls.rect().topLeft()).y()
+    sections = w.step_sections["Teach"]
+    assert sections.panels[0] is lessons and sections.current is lessons
+    assert lessons.isVisible() and not controls.isVisible()
+    assert [h.text() for h in sections.heads][:2] == ["Lessons", "Teaching controls"]
     # the sliders' loop says whose it is; the open twin's loop tab says it is the twin's
+    sections.heads[1].click()
+    assert sections.current is controls and not lessons.isVisible()
     view = controls.view
     assert view.pv.titleLabel.text == TEACHING_TITLE
     tabs = w.panels["PV loops"].tabs
     assert tabs.tabText(0) == "LV loop (open twin)"
-    page.ensureWidgetVisible(view)
+    # the sliders' plots in the main plot area, beside the sliders
+    assert w.plots_column.tabs.currentWidget() is view
     qtbot.waitUntil(lambda: view.isVisible() and view.width() > 0)
+    assert _shown_whole(view, w) and _shown_whole(controls.sliders["afterload"], w)
     qtbot.wait(50)
     # both plots inside the view's width (no plot cut at the right edge)
     for plot in (view.pv, view.wig):
@@ -49,6 +55,7 @@ def test_teach_step_names_its_heart_and_fits(make_twin_window, qtbot, size):
         assert g.right() <= view.glw.width() + 1 and g.width() >= 150, (size, g)
     assert page.horizontalScrollBar().maximum() == 0
     # the lesson's steps (a one-line list to jump to any step) are inside the column
+    sections.open(lessons)
     steps = lessons.steps
     assert steps.count() == len(lessons.lesson.steps)
     assert steps.mapTo(top, steps.rect().topRight()).x() <= top.width()
@@ -56,9 +63,9 @@ def test_teach_step_names_its_heart_and_fits(make_twin_window, qtbot, size):
         page.verticalScrollBar().setValue(0)
         qtbot.wait(100)
         w.grab().save(os.path.join(SHOTS, f"teach_{size[0]}.png"))
-        page.ensureWidgetVisible(view)
+        sections.open(controls)
         qtbot.wait(100)
-        w.grab().save(os.path.join(SHOTS, f"teach_loop_{size[0]}.png"))
+        w.grab().save(os.path.join(SHOTS, f"teach_sliders_{size[0]}.png"))
 
 
 def test_pv_band_is_the_phase_band_with_its_inside_open(qtbot):
@@ -170,7 +177,8 @@ def test_a_lesson_step_is_seen_whole_without_scrolling(make_twin_window, qtbot, 
     page = w.step_pages["Teach"]
     qtbot.waitUntil(lambda: lp.view.isVisible())
     qtbot.wait(100)
-    assert page.verticalScrollBar().value() == 0
+    # the other Teach tools folded under one-line headers: the page does not scroll at all
+    assert page.verticalScrollBar().maximum() == 0, page.verticalScrollBar().maximum()
     # the lesson heart's plots in the main plot area, in front; the open twin's one tab away
     assert col.tabs.currentWidget() is lp.view and col.tabs.tabText(0) == PLOTS_TITLE
     titles = [col.tabs.tabText(i) for i in range(col.tabs.count())]

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from twinviewer.core.twin import Scenario
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.state import TwinState
-from twinviewer.gui.teaching_controls import LoopView
+from twinviewer.gui.teaching_controls import LoopView, MainPlots
 from twinviewer.interventions.scenario import shown_name
 from twinviewer.teaching.controls import control
 from twinviewer.teaching.hearts import heart
@@ -102,7 +102,6 @@ class LessonPlayer(QWidget):
         self.answered: dict[int, bool] = {}
         self._opened = ""  # the lesson heart last opened in the window
         self._ready = False  # building the Teach step must not replace the open twin
-        self._column = None  # the main plot area holding the plots (show_plots_in)
         self.box = QComboBox()
         self.files = []
         for f in lesson_files():
@@ -161,6 +160,7 @@ class LessonPlayer(QWidget):
         self.view_slot.setContentsMargins(0, 0, 0, 0)
         self.view_slot.addWidget(self.view)
         lay.addLayout(self.view_slot, 1)
+        self.plots = MainPlots(self.view, self.view_slot, PLOTS_TITLE)
         lay.addStretch(0)
         self.set_font(font_pt)
         if self.files:
@@ -168,20 +168,10 @@ class LessonPlayer(QWidget):
         self._ready = True
 
     def show_plots_in(self, column) -> None:
-        """Show the lesson heart's loop and Wiggers diagram in ``column`` (the main window's
-        :class:`~twinviewer.gui.plots_column.PlotsColumn`, in front of the open twin's
-        plots, which stay as tabs), or back under the lesson's text (None)."""
-        if column is not None:
-            self._column = column
-            column.show_extra(self.view, PLOTS_TITLE)
-            return
-        if self._column is None:
-            return
-        if self._column.extra is self.view:
-            self._column.hide_extra()
-        self._column = None
-        self.view_slot.addWidget(self.view)
-        self.view.setVisible(True)  # LoopView.show draws results
+        """The lesson heart's loop and Wiggers diagram in the main plot area (``column``,
+        in front of the open twin's plots, which stay as tabs) while the Teach step shows
+        the lesson, else under the lesson's text (None)."""
+        self.plots.show_in(column)
 
     def set_font(self, pt: int) -> None:
         f = self.font()
