@@ -81,6 +81,7 @@ for size in ((1280, 720), (1920, 1080)):
             sections.open(w.panels[title])
             pump(2)
             print(tag, size, f"{title} open: scroll range", page.verticalScrollBar().maximum())
+            w.grab().save(str(out / f"{tag}_{title.split()[0].lower()}_{size[0]}.png"))
     w.state.session.dirty = False
     w.close()
     pump(1)
