@@ -1,12 +1,16 @@
 """The Teach step as a teacher meets it (review12 #9): a hint line says what to do first, the
 lesson list comes first, the sliders' loop is named apart from the open twin's, and at
-1280×720 the teaching plots are whole (the Wiggers diagram was cut at the right edge)."""
+1280×720 the teaching plots are whole (the Wiggers diagram was cut at the right edge). A
+lesson step is seen whole without scrolling, its heart's plots in the main plot area
+(review14 #9)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+
+from twinviewer.teaching.lesson import lesson_files, load_lesson
 
 SHOTS = os.environ.get("TV_SHOTS")  # a folder: save the step's screenshots there
 
@@ -27,33 +31,41 @@ def test_teach_step_names_its_heart_and_fits(make_twin_window, qtbot, size):
 
     assert any(STEP_HINTS["Teach"] in lab.text() for lab in page.widget().findChildren(QLabel))
     lessons, controls = w.panels["Lessons"], w.panels["Teaching controls"]
-    # the lesson player above the sliders
+    # the lesson player first, open; the other tools folded under one-line headers
     top = page.widget()
-    assert lessons.mapTo(top, lessons.rect().topLeft()).y() < \
-        controls.mapTo(top, controls.rect().topLeft()).y()
+    sections = w.step_sections["Teach"]
+    assert sections.panels[0] is lessons and sections.current is lessons
+    assert lessons.isVisible() and not controls.isVisible()
+    assert [h.text() for h in sections.heads][:2] == ["Lessons", "Teaching controls"]
     # the sliders' loop says whose it is; the open twin's loop tab says it is the twin's
+    sections.heads[1].click()
+    assert sections.current is controls and not lessons.isVisible()
     view = controls.view
     assert view.pv.titleLabel.text == TEACHING_TITLE
     tabs = w.panels["PV loops"].tabs
     assert tabs.tabText(0) == "LV loop (open twin)"
-    page.ensureWidgetVisible(view)
+    # the sliders' plots in the main plot area, beside the sliders
+    assert w.plots_column.tabs.currentWidget() is view
     qtbot.waitUntil(lambda: view.isVisible() and view.width() > 0)
+    assert _shown_whole(view, w) and _shown_whole(controls.sliders["afterload"], w)
     qtbot.wait(50)
     # both plots inside the view's width (no plot cut at the right edge)
     for plot in (view.pv, view.wig):
         g = plot.geometry()
         assert g.right() <= view.glw.width() + 1 and g.width() >= 150, (size, g)
     assert page.horizontalScrollBar().maximum() == 0
-    # the lesson's step list is whole: above the text in a narrow column, beside it else
+    # the lesson's steps (a one-line list to jump to any step) are inside the column
+    sections.open(lessons)
     steps = lessons.steps
-    assert steps.horizontalScrollBar().maximum() == 0, steps.width()
+    assert steps.count() == len(lessons.lesson.steps)
+    assert steps.mapTo(top, steps.rect().topRight()).x() <= top.width()
     if SHOTS:
         page.verticalScrollBar().setValue(0)
         qtbot.wait(100)
         w.grab().save(os.path.join(SHOTS, f"teach_{size[0]}.png"))
-        page.ensureWidgetVisible(view)
+        sections.open(controls)
         qtbot.wait(100)
-        w.grab().save(os.path.join(SHOTS, f"teach_loop_{size[0]}.png"))
+        w.grab().save(os.path.join(SHOTS, f"teach_sliders_{size[0]}.png"))
 
 
 def test_pv_band_is_the_phase_band_with_its_inside_open(qtbot):
@@ -117,3 +129,91 @@ def test_a_superseded_job_is_not_announced_as_cancelled(qtbot, quiet):
     qtbot.waitUntil(lambda: job.finished, timeout=10_000)
     qtbot.wait(20)
     assert any("cancelled" in s for s in said) is not quiet, said
+
+
+def _shown_whole(widget, window) -> bool:
+    """``widget`` is on screen whole, unscrolled: its rectangle, clipped by each ancestor's
+    (a scroll area's viewport clips what is scrolled away), is all of it, inside the window."""
+    from PySide6.QtCore import QRect
+
+    def rect(wid):
+        return QRect(wid.mapTo(window, wid.rect().topLeft()), wid.size())
+
+    if not widget.isVisible() or widget.width() == 0 or widget.height() == 0:
+        return False
+    shown, p = rect(widget), widget.parentWidget()
+    while p is not None and p is not window:
+        shown = shown.intersected(rect(p))
+        p = p.parentWidget()
+    return shown == rect(widget) and window.rect().contains(shown)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_a_lesson_step_is_seen_whole_without_scrolling(make_twin_window, qtbot, monkeypatch,
+                                                       size):
+    """Review14 #9: at 1280×720 the Teach step was one 350-px column ~4 300 px tall (the
+    lesson heart's loop 0 % on screen, below the step list and the text); an educator
+    scrolled ~6 screens a lesson. Now the lesson's text, its question, Back/Next and the
+    lesson heart's loop and Wiggers diagram are on screen together, unscrolled, at 1280×720
+    and 1920×1080; the open twin's plots stay one tab away and keep their minimum sizes."""
+    from tests.gui.test_layout import _area, _bring_forward
+    from twinviewer.gui import teaching_controls
+    from twinviewer.gui.lesson_player import PLOTS_TITLE
+    from twinviewer.gui.main_window import MIN_PV, MIN_WIGGERS_H
+
+    # the lesson's heart is not opened as the window's twin here (200 members in a worker;
+    # tested in test_teaching.py)
+    monkeypatch.setattr(teaching_controls, "open_virtual_heart", lambda *a, **k: False)
+    w = make_twin_window(load_demo=False)
+    w.resize(*size)
+    qtbot.wait(50)
+    w._default_sizes()
+    w.show_step("Teach")
+    lp, col = w.panels["Lessons"], w.plots_column
+    lp.open_lesson(load_lesson(lesson_files()[2]))  # aortic stenosis: its question step
+    lp.go(3)
+    assert lp.lesson.steps[3].question is not None and lp.progress.text() == \
+        f"Step 4 of {len(lp.lesson.steps)}"
+    page = w.step_pages["Teach"]
+    qtbot.waitUntil(lambda: lp.view.isVisible())
+    qtbot.wait(100)
+    # the other Teach tools folded under one-line headers: the page does not scroll at all
+    assert page.verticalScrollBar().maximum() == 0, page.verticalScrollBar().maximum()
+    # the lesson heart's plots in the main plot area, in front; the open twin's one tab away
+    assert col.tabs.currentWidget() is lp.view and col.tabs.tabText(0) == PLOTS_TITLE
+    titles = [col.tabs.tabText(i) for i in range(col.tabs.count())]
+    assert "PV loops" in titles and "Wiggers diagram" in titles, titles
+    seen = {"text": lp.text, "Back": lp.prev_btn, "Next": lp.next_btn, "where": lp.progress,
+            "steps": lp.steps, "answers": lp.choices, "check": lp.check_btn,
+            "loop and Wiggers": lp.view.glw, "key": lp.view.key}
+    hidden = [k for k, wid in seen.items() if not _shown_whole(wid, w)]
+    assert not hidden, (size, hidden)
+    width, height = _area(lp.view.pv)
+    assert width >= 250 and height >= 180, (width, height)
+    width, height = _area(lp.view.wig)
+    assert width >= 250 and height >= 180, (width, height)
+    # the only PV plots on screen are the lesson heart's: the open twin's are behind a tab
+    assert not w.panels["PV loops"].isVisible() and not w.panels["Wiggers diagram"].isVisible()
+    # answering is as before
+    lp.group.buttons()[3].setChecked(True)
+    lp.check()
+    assert lp.feedback.text() and _shown_whole(lp.feedback, w)
+
+    # another step: the plots go back under the lesson's text, the column as it was, the
+    # open twin's plots at their minimum sizes (issue 15 item 3)
+    w.show_step("What-if")
+    qtbot.wait(100)
+    assert col.extra is None and lp.isAncestorOf(lp.view)
+    assert all(col.tabs.widget(i) is not lp.view for i in range(col.tabs.count()))
+    pv, wig = w.panels["PV loops"], w.panels["Wiggers diagram"]
+    for panel in (pv, wig):
+        _bring_forward(panel)  # its tab, when the column shows tabs
+        qtbot.wait(30)
+        assert panel.isVisible() and panel.width() >= MIN_PV, (panel, panel.size())
+    assert pv.height() >= MIN_PV and wig.height() >= MIN_WIGGERS_H
+    assert col.stacked == (col.height() >= 960)
+    # and back: the lesson heart's plots in front again
+    w.show_step("Teach")
+    assert col.tabs.currentWidget() is lp.view
+    if SHOTS:
+        w.grab().save(os.path.join(SHOTS, f"lesson_{size[0]}.png"))

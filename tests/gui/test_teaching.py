@@ -415,6 +415,7 @@ def test_side_by_side_loops_are_readable(make_twin_window, qtbot, size):
     w._default_sizes()
     w.show_step("Teach")
     p = w.panels["Side by side"]
+    w.step_sections["Teach"].open(p)  # its section (the Teach tools fold, review14 #9)
     page = w.step_pages["Teach"]
     page.ensureWidgetVisible(p)
     qtbot.waitUntil(lambda: p.isVisible() and p.width() > 0)
@@ -485,6 +486,7 @@ def test_diagnose_table_is_readable(make_twin_window, qtbot, size):
     w._default_sizes()
     w.show_step("Teach")
     p = w.panels["Diagnose the hidden lesion"]
+    w.step_sections["Teach"].open(p)  # its section (the Teach tools fold, review14 #9)
     p.seed.setValue(11)
     p.new_case()
     w.step_pages["Teach"].ensureWidgetVisible(p.table)

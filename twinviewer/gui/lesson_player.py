@@ -14,10 +14,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QPushButton,
     QRadioButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +23,7 @@ from PySide6.QtWidgets import (
 from twinviewer.core.twin import Scenario
 from twinviewer.gui.flow_layout import FlowLayout, compact
 from twinviewer.gui.state import TwinState
-from twinviewer.gui.teaching_controls import LoopView
+from twinviewer.gui.teaching_controls import LoopView, MainPlots
 from twinviewer.interventions.scenario import shown_name
 from twinviewer.teaching.controls import control
 from twinviewer.teaching.hearts import heart
@@ -75,13 +73,21 @@ def step_caption(lesson: Lesson, i: int) -> str:
     return f"{i + 1}. {what}"
 
 
-#: Under this width (px) the step list sits above the step's text, at most STEPS_H high.
-NARROW_W, STEPS_H = 640, 130
+#: The lesson heart's plots' tab in the main plot area, while the Teach step is chosen.
+PLOTS_TITLE = "Lesson heart"
 
 
 class LessonPlayer(QWidget):
     """Play a lesson: text, the heart's loop and Wiggers diagram, questions checked against
-    the simulation."""
+    the simulation.
+
+    Compact, so that a 1280×720 window shows a lesson step whole without scrolling (review14
+    #9: the step list, the text and both plots made a column ~4 300 px tall): Back, Next and
+    where the lesson is ("Step 4 of 10", a list to jump to any step) on top, then the step's
+    text and question. In the main window the lesson heart's loop and Wiggers diagram take
+    the main plot area while the Teach step is chosen (:meth:`show_plots_in`); standalone,
+    they are under the text.
+    """
 
     title = "Lessons"
     step = "Teach"
@@ -107,16 +113,19 @@ class LessonPlayer(QWidget):
             self.files.append(f)
             self.box.addItem(les.title, str(f))
         self.box.currentIndexChanged.connect(self._open_selected)
-        self.steps = QListWidget()
-        self.steps.setWordWrap(True)  # a long step name wraps rather than scrolls sideways
-        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.steps.currentRowChanged.connect(self.go)
+        # the lesson's steps: a one-line list to jump to any step (was a list widget taking
+        # 130 px of the column), with "Step n of N" beside Back and Next
+        self.steps = compact(QComboBox(), 20)
+        self.steps.setToolTip("Jump to a step of the lesson")
+        self.steps.currentIndexChanged.connect(self.go)
+        self.progress = QLabel()
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.choices = QWidget()
         self.choice_lay = QVBoxLayout(self.choices)
+        self.choice_lay.setContentsMargins(0, 0, 0, 0)
         self.group = QButtonGroup(self)
         self.check_btn = QPushButton("Check my answer")
         self.check_btn.clicked.connect(self.check)
@@ -133,47 +142,36 @@ class LessonPlayer(QWidget):
         nav = FlowLayout()  # wraps in a narrow step column (1280×720)
         nav.addWidget(self.prev_btn)
         nav.addWidget(self.next_btn)
+        nav.addWidget(self.progress)
         nav.addStretch(1)
         nav.addWidget(self.present_btn)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.steps)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.text)
-        rl.addWidget(self.choices)
-        rl.addWidget(self.check_btn)
-        rl.addWidget(self.feedback)
-        rl.addStretch(1)
-        split = self.split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([160, 400])
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("Lesson:"))
         top.addWidget(compact(self.box, 16), 1)
         lay.addLayout(top)
-        lay.addWidget(split, 1)
         lay.addLayout(nav)
-        lay.addWidget(self.view, 2)
+        lay.addWidget(self.steps)
+        lay.addWidget(self.text)
+        lay.addWidget(self.choices)
+        lay.addWidget(self.check_btn)
+        lay.addWidget(self.feedback)
+        self.view_slot = QVBoxLayout()  # the plots, when not in the main plot area
+        self.view_slot.setContentsMargins(0, 0, 0, 0)
+        self.view_slot.addWidget(self.view)
+        lay.addLayout(self.view_slot, 1)
+        self.plots = MainPlots(self.view, self.view_slot, PLOTS_TITLE)
+        lay.addStretch(0)
         self.set_font(font_pt)
         if self.files:
             self._open_selected()
         self._ready = True
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """In a narrow step column (1280×720) the step list goes above the step's text:
-        side by side the list was cut to "6. look at the…" (review12 #9)."""
-        super().resizeEvent(event)
-        narrow = self.width() < NARROW_W
-        want = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
-        if self.split.orientation() != want:
-            self.split.setOrientation(want)
-            self.steps.setMaximumHeight(STEPS_H if narrow else 16777215)
-            self.split.setSizes([STEPS_H, 400] if narrow else [160, 400])
+    def show_plots_in(self, column) -> None:
+        """The lesson heart's loop and Wiggers diagram in the main plot area (``column``,
+        in front of the open twin's plots, which stay as tabs) while the Teach step shows
+        the lesson, else under the lesson's text (None)."""
+        self.plots.show_in(column)
 
     def set_font(self, pt: int) -> None:
         f = self.font()
@@ -201,8 +199,10 @@ class LessonPlayer(QWidget):
         self.steps.blockSignals(True)
         self.steps.clear()
         for i in range(len(lesson.steps)):
-            self.steps.addItem(step_caption(lesson, i))
-            self.steps.item(i).setToolTip(self.steps.item(i).text())  # a narrow list cuts it
+            caption = step_caption(lesson, i)
+            self.steps.addItem(caption)
+            # a narrow column cuts a long caption
+            self.steps.setItemData(i, caption, Qt.ItemDataRole.ToolTipRole)
         self.steps.blockSignals(False)
         self.go(0)
 
@@ -217,8 +217,9 @@ class LessonPlayer(QWidget):
             return
         self.current = index
         self.steps.blockSignals(True)
-        self.steps.setCurrentRow(index)
+        self.steps.setCurrentIndex(index)
         self.steps.blockSignals(False)
+        self.progress.setText(f"Step {index + 1} of {len(self.lesson.steps)}")
         step = self.lesson.steps[index]
         self.text.setText(step.text or (step.question.prompt if step.question else ""))
         self.feedback.setText("")

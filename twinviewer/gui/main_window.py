@@ -63,6 +63,8 @@ MIN_WIGGERS_H = 440
 MIN_3D = (420, 360)
 MIN_SLICES_H = 170
 MIN_STEP_W = 300
+#: A step with more panels than this shows them as folded sections, one open at a time.
+SECTIONS_FROM = 2
 
 ABOUT = f"""<h3>TwinViewer {twinviewer.__version__}</h3>
 <p>Explore a patient's cardiac digital twin: images and meshes of the heart, a closed-loop
@@ -310,6 +312,7 @@ class MainWindow(QMainWindow):
         self.step_stack = QStackedWidget()
         self.step_stack.setMinimumWidth(MIN_STEP_W)
         self.step_pages: dict[str, QScrollArea] = {}
+        self.step_sections: dict = {}  # step → its StepSections (more than 2 panels)
         self._built_steps: set[str] = set()
         self._step_builders: dict[str, Iterator[None]] = {}  # pages begun ahead
         self._prebuild_left: list[str] = []  # steps still to build ahead
@@ -403,6 +406,13 @@ class MainWindow(QMainWindow):
                       f"<span style='color: #555'>{self._step_hints.get(step, '')}</span>")
         head.setWordWrap(True)
         lay.addWidget(head)
+        if len(panels) > SECTIONS_FROM:  # the Teach step's four tools (review14 #9)
+            from twinviewer.gui.step_sections import StepSections
+
+            sections = self.step_sections[step] = StepSections(panels)
+            sections.opened.connect(lambda _panel: self._show_step_plots())
+            lay.addWidget(sections, 1)
+            panels = []
         for title, panel in panels:
             if len(panels) > 1:
                 box = QGroupBox(title)
@@ -410,7 +420,7 @@ class MainWindow(QMainWindow):
                 lay.addWidget(box, 1)
             else:
                 lay.addWidget(panel, 1)
-        if not panels:
+        if not panels and step not in self.step_sections:
             lay.addWidget(QLabel("Nothing here yet."), 1)
         self.step_pages[step].setWidget(page)
 
@@ -446,7 +456,23 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self.steps):
             self._build_step(self.steps[row])
             self.step_stack.setCurrentIndex(row)
+            self._show_step_plots()
             self.state.session.select("step", self.steps[row])
+
+    def _show_step_plots(self) -> None:
+        """A step panel's own plots (``show_plots_in(column)``) take the main plot area
+        while its step is chosen, and go back to the panel when another step is (the lesson
+        heart's loop in the Teach step: review14 #9); of a step shown as sections, the
+        open section's panel's."""
+        row = self.step_list.currentRow()
+        step = self.steps[row] if 0 <= row < len(self.steps) else None
+        sections = self.step_sections.get(step)
+        for panel in self.panels.values():
+            show = getattr(panel, "show_plots_in", None)
+            if show is not None:
+                here = getattr(panel, "step", None) == step and (
+                    sections is None or sections.current is panel)
+                show(self.plots_column if here else None)
 
     def show_step(self, step: str) -> None:
         """Show a workflow step's panels (by name, e.g. ``'What-if'``)."""

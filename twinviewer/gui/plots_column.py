@@ -42,6 +42,8 @@ class PlotsColumn(QWidget):
         self._layout.addWidget(self.split)
         self.panels: list[tuple[QWidget, str]] = []
         self.stacked = False
+        self.extra: QWidget | None = None  # a step's own plots, first tab (show_extra)
+        self._stacked_before = False
 
     def add(self, panel: QWidget, title: str) -> None:
         """Add a plot panel (below / after the others)."""
@@ -70,12 +72,42 @@ class PlotsColumn(QWidget):
         if not stacked and current is not None:
             self.tabs.setCurrentWidget(current)
         for panel, _title in self.panels:
-            panel.show()
+            # as tabs, only the current page: showing them all painted the Wiggers panel
+            # under the current tab (seen once a stacked column went back to tabs)
+            panel.setVisible(stacked or panel is self.tabs.currentWidget())
         self._layout.setCurrentWidget(self.split if stacked else self.tabs)
+
+    def show_extra(self, widget: QWidget, title: str) -> None:
+        """Show a step's own plots (``widget``) as the first tab, in front, with the open
+        twin's plots as the other tabs (the column shows tabs while it is there): e.g. the
+        lesson heart's loop while the Teach step is chosen (review14 #9)."""
+        if self.extra is widget:
+            self.tabs.setCurrentWidget(widget)
+            return
+        self.hide_extra()
+        self._stacked_before = self.stacked
+        self.set_stacked(False)
+        self.extra = widget
+        self.tabs.insertTab(0, widget, title)
+        self.tabs.setCurrentIndex(0)
+        widget.setVisible(True)  # not show(): a panel may define its own (LoopView)
+
+    def hide_extra(self) -> QWidget | None:
+        """Take the step's own plots out (returned, unparented); the column goes back to
+        stacking the open twin's plots if it did before."""
+        widget, self.extra = self.extra, None
+        if widget is None:
+            return None
+        self.tabs.removeTab(self.tabs.indexOf(widget))
+        widget.setParent(None)
+        self.set_stacked(self._stacked_before)
+        return widget
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         h = event.size().height()
-        if not self.stacked and h >= STACK_AT + _HYSTERESIS:
+        if self.extra is not None:  # tabs while a step's own plots are shown
+            self._stacked_before = h >= STACK_AT
+        elif not self.stacked and h >= STACK_AT + _HYSTERESIS:
             self.set_stacked(True)
         elif self.stacked and h < STACK_AT - _HYSTERESIS:
             self.set_stacked(False)

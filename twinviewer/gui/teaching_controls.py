@@ -65,6 +65,8 @@ def parameter_label(name: str, model=None) -> str:
 
 #: The teaching loop's title: which heart the sliders drive (not the open twin's).
 TEACHING_TITLE = "Teaching heart (sliders): LV loop"
+#: The sliders' plots' tab in the main plot area, while the controls are in front.
+PLOTS_TITLE = "Sliders' heart"
 #: Height of one row of the teaching plots (px), and the panel width under which the
 #: Wiggers diagram goes below the loop rather than beside it.
 LOOP_H, SIDE_BY_SIDE_W = 280, 600
@@ -276,6 +278,38 @@ class LoopView(QWidget):
         self.cursor.setPos(float(r.time[0, i]))
 
 
+class MainPlots:
+    """A panel's plots (``widget``) in the main window's plot column while the panel is the
+    one in front (:meth:`show_in` with the column), else back in the panel's ``slot`` layout:
+    a teaching heart's loop and Wiggers diagram get the main plot area's height, beside the
+    tool that drives them, instead of below it in a narrow column (review14 #9).
+
+    Examples
+    --------
+    >>> plots = MainPlots(view, slot, "Lesson heart")  # doctest: +SKIP
+    >>> plots.show_in(window.plots_column); plots.show_in(None)  # doctest: +SKIP
+    """
+
+    def __init__(self, widget: QWidget, slot: QVBoxLayout, title: str) -> None:
+        self.widget, self.slot, self.title = widget, slot, title
+        self.column = None  # the plot column holding the widget, if any
+
+    def show_in(self, column) -> None:
+        """Into ``column`` (a :class:`~twinviewer.gui.plots_column.PlotsColumn`: the first
+        tab, the open twin's plots the other tabs), or back into the panel (None)."""
+        if column is not None:
+            self.column = column
+            column.show_extra(self.widget, self.title)
+            return
+        if self.column is None:
+            return
+        if self.column.extra is self.widget:
+            self.column.hide_extra()
+        self.column = None
+        self.slot.addWidget(self.widget)
+        self.widget.setVisible(True)  # not show(): LoopView.show draws results
+
+
 def readout_text(percent: float, value: float, unit: str) -> str:
     r"""A slider's readout: its percent, then on a second line the parameter's value with its
     unit (3 significant figures, whole numbers from 100), so that a narrow column never
@@ -411,7 +445,6 @@ class TeachingControlsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(grid)
-        lay.addWidget(self.view, 1)
         lay.addWidget(self.readout)
         note = QLabel(f"One member (the heart's point estimate), no interval: a teaching view "
                       f"of the mechanics, {RESPONSE} (no baroreflex acts on a slider's "
@@ -419,12 +452,23 @@ class TeachingControlsPanel(QWidget):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555")
         lay.addWidget(note)
+        slot = QVBoxLayout()  # the plots, when not in the main plot area
+        slot.setContentsMargins(0, 0, 0, 0)
+        slot.addWidget(self.view)
+        lay.addLayout(slot, 1)
+        lay.addStretch(0)  # the room the plots leave, when in the main plot area
+        self.plots = MainPlots(self.view, slot, PLOTS_TITLE)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)  # coalesce a burst of slider events into one prediction
         self._timer.timeout.connect(self.update_loop)
         self.last_ms = float("nan")
         self._load()
+
+    def show_plots_in(self, column) -> None:
+        """The sliders' loop and Wiggers diagram in the main plot area (``column``) while
+        these controls are in front, else here (None)."""
+        self.plots.show_in(column)
 
     def pop_out(self) -> TeachingControlsPanel:
         """A second, top-level copy of these controls on the same heart, larger fonts."""
