@@ -81,12 +81,12 @@ def added_entries(path: Path | str, known: Collection[str]) -> list[str] | None:
     >>> t = twin_from_preset("healthy", n=2)
     >>> _ = audit_log(t).record(t, "create", {"preset": "healthy"})
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.twin"
-    >>> save_twin(f, t)
+    >>> _ = save_twin(f, t)
     >>> known = {e.hash for e in audit_log(t).entries}
     >>> _ = audit_log(t).record(t, "note", {"text": "from the command line"})
-    >>> save_twin(f, t)
+    >>> _ = save_twin(f, t)
     >>> added_entries(f, known)
-    ['note: from the command line']
+    ['note: "from the command line"']
     """
     try:
         with open(path, "rb") as fh:
@@ -106,7 +106,16 @@ def added_entries(path: Path | str, known: Collection[str]) -> list[str] | None:
         if not isinstance(e, dict) or e.get("hash") in known:
             continue
         details = e.get("details")
-        text = human_details(details) if isinstance(details, dict) else ""
+        text = _said(details) if isinstance(details, dict) else ""
         out.append(f"{e.get('action', 'entry')}: {text}" if text else
                    str(e.get("action", "entry")))
     return out
+
+
+def _said(details: dict) -> str:
+    """An entry's details in words; a note's text quoted as written."""
+    text = details.get("text")
+    rest = {k: v for k, v in details.items() if k != "text"}
+    quoted = f'"{text}"' if isinstance(text, str) else ""
+    more = human_details(rest) if rest else ""
+    return "; ".join(t for t in (quoted, more) if t)
