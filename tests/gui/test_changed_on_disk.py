@@ -209,3 +209,33 @@ def test_recovered_work_remembers_the_file_as_it_was(tmp_path):
     saver.note_origin(twin, tmp_path / "j.twin", DiskStamp(12, 345))
     (rec,) = saver.pending_recovery()
     assert rec.disk == DiskStamp(12, 345)
+
+
+def test_the_autosave_writes_only_its_recovery_file_and_recovery_keeps_the_check(
+        journey, monkeypatch, tmp_path):
+    """The autosave never touches the twin's file; work recovered from it still asks if
+    the file changed since the work began (the stamp is kept in the autosave's index)."""
+    window, state, target = journey
+    written = target.read_bytes()
+    controller = actions.AutosaveController(state, interval_s=600, debounce_s=600,
+                                            autosaver=Autosaver(tmp_path / "auto",
+                                                                secret=b"k" * 32))
+    try:
+        path = controller.autosave_now()
+        assert path is not None and path.parent == tmp_path / "auto"
+        assert target.read_bytes() == written
+        opened_at = state.session.file.disk
+        # the window is gone (a crash); the next start restores the work
+        fresh = TwinState()
+        fresh_window = QWidget()
+        fresh_window.state = fresh
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: QMessageBox.StandardButton.Yes)
+        assert actions.offer_recovery(fresh_window, fresh, controller.autosaver)
+        assert fresh.session.file.path == target and fresh.session.file.disk == opened_at
+        asked = _answer(monkeypatch, "cancel")
+        assert actions.save_twin(fresh_window, fresh) is None
+        assert len(asked) == 1 and target.read_bytes() == written
+        fresh_window.deleteLater()
+    finally:
+        controller.stop()
