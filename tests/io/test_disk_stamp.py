@@ -96,3 +96,32 @@ def test_whatif_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_pat
     notes = [e.details.get("text") for e in load_twin(f).audit.entries if e.action == "note"]
     assert notes == ["GUI note saved while the command ran"]
     assert [s.name for s in load_twin(f).twin.scenarios] == []
+
+
+def test_visit_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_path,
+                                                                        monkeypatch, capsys):
+    import argparse
+
+    from twinviewer import living, living_cli
+
+    f = tmp_path / "p.twin"
+    save_twin(f, _twin())
+    real = living_cli._load
+
+    def load_then_window_saves(path):
+        out = real(path)
+        w = load_twin(f).twin
+        audit_log(w).add_note(w, "GUI note saved while the visit ran")
+        save_twin(f, w)
+        st = os.stat(f)
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        return out
+
+    monkeypatch.setattr(living_cli, "_load", load_then_window_saves)
+    monkeypatch.setattr(living, "recalibrate_new_model", lambda twin: twin)
+    code = living_cli.run_visit(argparse.Namespace(twin=str(f), output=None,
+                                                   visit_command="recalibrate"))
+    assert code == 2
+    assert "p.twin changed on disk" in capsys.readouterr().err
+    notes = [e.details.get("text") for e in load_twin(f).audit.entries if e.action == "note"]
+    assert notes == ["GUI note saved while the visit ran"]
