@@ -58,6 +58,7 @@ from twinviewer.io import (
     parameter_table,
     twin_bytes,
 )
+from twinviewer.io.disk_stamp import DiskStamp
 from twinviewer.io.measurement_audit import record_twin_measurements
 from twinviewer.io.measurement_use import MeasurementUse, is_assumed, measurement_use
 from twinviewer.io.result_series import LOOP_ROLES as LOOP_ROLES  # re-exported
@@ -93,6 +94,12 @@ class FileContext:
         Of the file as read ('' and 0 for an unsaved twin).
     stored_series : dict
         The waveforms kept with the stored results (``TwinDocument.series``).
+    disk : DiskStamp or None
+        What the file was on disk when opened or last saved here (size, modification time):
+        a Save asks before overwriting a file another writer changed since (review14 #1).
+        None: not known (never saved, or the file was not there).
+    saved_here : bool
+        The file was last written by this document (a Save), not only opened.
     """
 
     path: Path | None = None
@@ -103,6 +110,8 @@ class FileContext:
     app_version: str = ""
     schema_version: int = 0
     stored_series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    disk: DiskStamp | None = None
+    saved_here: bool = False
 
     @property
     def name(self) -> str:
@@ -1031,7 +1040,7 @@ class Document:
         """
         request = self.save_request(path, passphrase=passphrase)
         atomic_write_bytes(request.target, twin_bytes(request.twin, **request.options))
-        self.saved(request)
+        self.saved(request, DiskStamp.of(request.target))
         return request.target
 
     def save_request(self, path: Path | str | None = None, *,
@@ -1073,14 +1082,17 @@ class Document:
                    "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
         return SaveRequest(target, snap, options, passphrase, twin, self.revision)
 
-    def saved(self, request: SaveRequest) -> bool:
-        """``request`` was written: the file context follows it, and the document is marked
-        saved unless the user changed it meanwhile. Nothing changes if another twin was
-        opened meanwhile. Returns whether the document is now saved."""
+    def saved(self, request: SaveRequest, disk: DiskStamp | None = None) -> bool:
+        """``request`` was written: the file context follows it (``disk``: the written
+        file's stamp, taken right after the write), and the document is marked saved unless
+        the user changed it meanwhile. Nothing changes if another twin was opened meanwhile.
+        Returns whether the document is now saved."""
         if self.twin is not request.source:
             return False
         with self.batch():
             self.file.path = request.target
+            self.file.disk = disk
+            self.file.saved_here = True
             if request.passphrase is not None:
                 self.file.passphrase = request.passphrase
             self.file.app_version = twinviewer.__version__
@@ -1098,16 +1110,20 @@ class Document:
             With the file name and what is wrong.
         """
         path = Path(path)
+        disk = DiskStamp.of(path)  # before the read: a write meanwhile counts as a change
         doc = load_twin(path, passphrase=passphrase)
-        self.open_loaded(doc, path, passphrase)
+        self.open_loaded(doc, path, passphrase, disk=disk)
         return doc
 
     def open_loaded(self, doc: TwinDocument, path: Path | None, passphrase: str | None,
-                    *, dirty: bool = False) -> None:
-        """Make an already loaded :class:`TwinDocument` the open document."""
+                    *, dirty: bool = False, disk: DiskStamp | None = None) -> None:
+        """Make an already loaded :class:`TwinDocument` the open document (``disk``: the
+        file's stamp taken before it was read; default: taken now)."""
+        if disk is None and path is not None:
+            disk = DiskStamp.of(path)
         ctx = FileContext(path, passphrase, doc.identifiable, doc.parameters,
                           dict(doc.results), doc.app_version, doc.schema_version,
-                          dict(doc.series))
+                          dict(doc.series), disk)
         with self.batch():
             self.open_twin(doc.twin, file=ctx, dirty=dirty)
             self._set_draft(doc.measurement_draft)  # typed rows kept in the file, as typed

@@ -64,14 +64,16 @@ def _load(path: Path):
     return load_twin(path, passphrase=_passphrase(path))
 
 
-def _save(doc, twin, path: Path, passphrase: str | None) -> None:
+def _save(doc, twin, path: Path, passphrase: str | None, unchanged_since=None) -> None:
+    """Write ``twin`` to ``path`` (``unchanged_since``: the file's stamp when it was read;
+    another writer meanwhile, e.g. a TwinViewer Save, is never overwritten)."""
     from twinviewer.io.verified_save import save_twin_verified
 
     same_model = twin.equation_hash == doc.twin.equation_hash
     # the file's own parameter table unless the twin moved to the installed model; the new
     # bytes are loaded back before they replace the file (a bad write never loses the twin)
     save_twin_verified(path, twin, parameters=doc.parameters if same_model else None,
-              passphrase=passphrase)
+                       passphrase=passphrase, unchanged_since=unchanged_since)
 
 
 def _errors():
@@ -117,8 +119,12 @@ def run_visit(args: argparse.Namespace) -> int:
 
     path = Path(args.twin)
     out = Path(args.output) if getattr(args, "output", None) else path
+    from twinviewer.io.disk_stamp import DiskStamp
+
     try:
         passphrase = _passphrase(path)
+        # written back: never over another writer's save made while this runs
+        read_at = DiskStamp.of(path) if out == path else None
         doc = _load(path)
         twin = doc.twin
         if args.visit_command == "add":
@@ -141,7 +147,7 @@ def run_visit(args: argparse.Namespace) -> int:
                 rep = living.add_wearable_visit(twin, args.wearable, consent=args.consent,
                                                 day=args.day, n=args.members,
                                             accept_misfit=args.accept_misfit)
-            _save(doc, rep.twin, out, passphrase)
+            _save(doc, rep.twin, out, passphrase, read_at)
             if getattr(args, "json", False):
                 print(json.dumps({"notice": RESEARCH_USE, "written": out.name,
                                   "visit": _report_dict(rep)}, indent=1))
@@ -149,13 +155,13 @@ def run_visit(args: argparse.Namespace) -> int:
             print("\n".join(rep.lines()))
         elif args.visit_command == "withdraw":
             new, rec = living.withdraw_source(twin, args.source, reason=args.reason)
-            _save(doc, new, out, passphrase)
+            _save(doc, new, out, passphrase, read_at)
             print(f"withdrawn {rec['source']}: {rec['n_items']} item(s) "
                   f"({', '.join(rec['names'])}); re-calibrated over visits "
                   f"{', '.join(str(d) for d in rec['visits_after'])}")
         else:
             new = living.recalibrate_new_model(twin)
-            _save(doc, new, out, passphrase)
+            _save(doc, new, out, passphrase, read_at)
             print("\n".join(living.timeline_lines(new)))
     except _errors() as exc:
         return _fail(args, path, exc, unchanged=True)

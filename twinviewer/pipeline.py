@@ -288,6 +288,9 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
 
     path = Path(path)
     ms = load_measurements(measurements) if measurements is not None else None
+    from twinviewer.io.disk_stamp import DiskStamp
+
+    read_at = DiskStamp.of(path)  # another writer meanwhile is never overwritten
     doc, secret = read_twin(path)
     twin = doc.twin
     curves = {"auto": "auto", "off": None}.get(volume_curve)
@@ -339,7 +342,7 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     save_twin_verified(path, new, results=with_digests({"baseline": result.results, **rerun},
                                                        new.scenarios),
                        series=scenario_series(rerun, {s.name for s in new.scenarios}),
-                       passphrase=secret)
+                       passphrase=secret, unchanged_since=read_at)
     return StepResult(path, new, {"visits": len(new.visits), "scenario_results": stale},
                       _scenario_lines(path, rerun, removed)), result
 
@@ -400,6 +403,9 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     from twinviewer.twins import model_of, simulate_twin, with_stored_metrics
 
     path = Path(path)
+    from twinviewer.io.disk_stamp import DiskStamp
+
+    read_at = DiskStamp.of(path)  # another writer meanwhile is never overwritten
     doc, secret = read_twin(path)
     twin = doc.twin
     model = model_of(twin)
@@ -443,7 +449,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
                        series=scenario_series(results, {s.name for s in twin.scenarios},
                                               {k: v for k, v in doc.series.items()
                                                if k not in names}),
-                       passphrase=secret)
+                       passphrase=secret, unchanged_since=read_at)
     return StepResult(path, twin, {"scenarios": sorted(names)}), table, baseline, results
 
 

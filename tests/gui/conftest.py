@@ -19,6 +19,17 @@ def no_blocking_prompts(monkeypatch):
                         lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_disk_prompt(monkeypatch):
+    """A test that writes a twin's file behind its window and does not answer the
+    "changed on disk" question overwrites, as a Save did before it was asked (never blocks).
+
+    Tests of the question patch ``ask_changed_on_disk`` with their own answer."""
+    from twinviewer.gui import twin_file_actions
+
+    monkeypatch.setattr(twin_file_actions, "ask_changed_on_disk", lambda *a, **k: "overwrite")
+
+
 @pytest.fixture(scope="session")
 def gui_cache(tmp_path_factory: pytest.TempPathFactory):
     """The demo heart's image cache: the app's own (built on first use, ~10 s), or a

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.core.format import interval, number, percent, span, unit_cell
+from twinviewer.document import same_document
 from twinviewer.gui import process_worker
 from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE re-exported
     CALIBRATION_SHARE,
@@ -81,6 +82,9 @@ MIN_PLOT_H, MIN_FIT_TABLE_H = 220, 240
 
 #: Height of one parameter's row in the interval plot (a label of up to two lines above, two
 #: bars below): the plot asks for this much per parameter, and the step page scrolls.
+#: The status line before any calibration of the open twin.
+IDLE_STATUS = ("Calibrates the twin to the measurements stored in it (enter them in the "
+               "Measurements panel and Apply).")
 INTERVAL_ROW_PX = 56
 
 #: The interval plot's x-axis title: short, so it is not clipped in a 350-px step column.
@@ -181,8 +185,7 @@ class CalibrationPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.calibrate_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
-        self.status = QLabel("Calibrates the twin to the measurements stored in it (enter them "
-                             "in the Measurements panel and Apply).")
+        self.status = QLabel(IDLE_STATUS)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)  # values carry '<' and '>'
         # rows typed in Measurements and not applied are not the twin's: a calibration
@@ -282,6 +285,12 @@ class CalibrationPanel(QWidget):
                                  name="calibration helper: anatomy", daemon=True).start()
 
     def _on_twin(self, twin) -> None:
+        if self.job is None and not same_document(getattr(self, "_document", None), twin):
+            # "Calibration failed; the twin is unchanged…" was about the twin shown before:
+            # never beside another patient (review14 #5); a running calibration says itself
+            # when it ends that its twin is no longer open
+            self.status.setText(IDLE_STATUS)
+        self._document = twin
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
         self._show_auto_prior(twin)
         why = nothing_new(twin) if twin is not None and self.job is None else None

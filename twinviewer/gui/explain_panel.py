@@ -314,10 +314,11 @@ class ExplainPanel(QWidget):
         metric = self.current_metric()
         self.sobol_button.setEnabled(False)
         if twin is None or results is None:
-            self.explanation = None
+            self._clear_shown()
             self.summary.setText(idle_text(twin is not None))
             return
         if metric not in results.metrics:
+            self._clear_shown()
             self.summary.setText(f"{metric} is not computed by this model.")
             return
         scen_name = self.scenario.currentText()
@@ -361,6 +362,7 @@ class ExplainPanel(QWidget):
         if job is not None and self.job is job:
             self.job = None
         if gen == self._generation and not (job is not None and job.is_cancelled()):
+            self._clear_shown()
             self.summary.setText(f"Could not explain this prediction: {exc}")
 
     def _tag(self, name: str) -> str:
@@ -409,6 +411,21 @@ class ExplainPanel(QWidget):
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
         self.card.setMarkdown(card_markdown(ex.card.to_text()))
         self._show_attribution(ex.attribution)
+
+    def _clear_shown(self) -> None:
+        """Nothing explained: no bars, indices, Sobol status, attribution, evidence or
+        cautions of an earlier explanation — of another twin once one is opened without
+        results, or its explanation fails (review14 #5)."""
+        self.explanation = None
+        self.elastic_plot.getPlotItem().clear()
+        self.sobol_plot.getPlotItem().clear()
+        self.sobol_table.setRowCount(0)
+        self._show_sobol_views(False)
+        self.sobol_status.setText("")
+        self.sobol_button.setEnabled(False)
+        self._show_attribution(None)
+        self.basis_table.setRowCount(0)
+        self.warnings.clear()
 
     def _show_sobol_views(self, shown: bool) -> None:
         """The Sobol plot and table only once there are indices to show."""

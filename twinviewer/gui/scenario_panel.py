@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import change, interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.document import same_document
 from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui import process_worker
 from twinviewer.gui.elided import ElidedComboBox
@@ -366,6 +367,7 @@ class ScenarioPanel(QWidget):
         self.editors: dict[str, SettingEditor] = {}
         self.job = None
         self.failed: dict[str, str] = {}  # the last Run's scenarios that could not run, why
+        self._document = None  # the twin the messages shown are about
         self.table = None  # last ScenarioTable
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
@@ -860,6 +862,13 @@ class ScenarioPanel(QWidget):
         if twin is not self._predictor_twin:
             self._predictor = None
             self._predictor_twin = None
+        if not same_document(self._document, twin):
+            # the last run's failures and refusals were about the twin shown before: never
+            # beside another patient (review14 #5). An edit of the same twin (a scenario
+            # added, its anatomy computed) keeps them.
+            self._show_failed({}, [])
+            self.error_label.clear()
+        self._document = twin
         self._show_scenarios(self.scenarios)
         self._show_goal(getattr(twin, "goal", ""))
         self.refresh()

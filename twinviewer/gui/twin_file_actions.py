@@ -39,6 +39,7 @@ from twinviewer.io import (
     parameter_table,
 )
 from twinviewer.io.autosave import Autosaver
+from twinviewer.io.disk_stamp import DiskStamp, added_entries
 from twinviewer.io.twinfile import SCHEMA_VERSION, SUFFIX
 
 log = logging.getLogger("twinviewer.gui.files")
@@ -142,6 +143,17 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_suffix(SUFFIX)
+    answer = _check_disk(window, state, path)
+    if answer == "cancel":
+        return None
+    if answer == "new":
+        new = _new_file_name(window, path)
+        if new is None:
+            _message(state, "warning", f"Not saved: {path.name} changed on disk and no new "
+                                       f"file was chosen.")
+            return None
+        return save_twin_as(window, state, new, passphrase=passphrase, encrypt=encrypt,
+                            wait=wait, after_running=after_running)
     if encrypt and passphrase is None:
         passphrase = _ask_passphrase(window, "Encrypt the twin file", confirm=True)
         if passphrase is None:
@@ -154,6 +166,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         return None
     state._saving = request.target
     outcome: dict[str, Any] = {}
+    written: list[DiskStamp | None] = []
     loop: list[QEventLoop] = []
     state._save_waiters = loop  # a Quit → Save waits on it too
     controller = getattr(state, "_autosave_controller", None)
@@ -164,6 +177,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
 
     def finish(error: BaseException | None) -> None:
         state._saving = None
+        stamp = written[0] if written else None
         relay.deleteLater()
         outcome["error"] = error
         if error is not None:
@@ -174,7 +188,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
                                         else "."))
             if controller is not None and state.session.dirty:
                 controller.debounce.start()  # the autosave keeps the work meanwhile
-        elif state.session.saved(request) and controller is not None:
+        elif state.session.saved(request, stamp) and controller is not None:
             controller.mark_saved_soon()  # the autosave holds nothing newer: not needed
         if error is None:
             encrypted = request.options.get("passphrase") is not None
@@ -194,6 +208,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         except BaseException as exc:  # noqa: BLE001 - every failure is said, none lost
             relay.done.emit(exc)
             return
+        written.append(DiskStamp.of(request.target))  # what this save left on disk
         relay.done.emit(None)
 
     # a thread of its own, not the jobs' pool: a Save never queues behind a calibration
@@ -206,6 +221,84 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     if "error" not in outcome:
         _wait_for_save(window, request.target, loop)
     return request.target if outcome.get("error", True) is None else None
+
+
+#: Another writer changed the file: the question's title.
+CHANGED_TITLE = "File changed on disk"
+
+
+def _check_disk(window, state, path: Path) -> str:
+    """Before a Save to the open twin's own file: ``'overwrite'`` when nobody else wrote it
+    since it was opened or last saved here (one ``stat``, nothing read), else the user's
+    answer to :func:`ask_changed_on_disk` (``'new'``, ``'overwrite'``, ``'cancel'``).
+
+    An overwrite is recorded in the twin's audit trail with what it replaced, so the
+    record of the other writer's work is not lost without a trace (review14 #1)."""
+    ctx = context(state)
+    if ctx.path is None or ctx.disk is None or not _same_file(path, ctx.path):
+        return "overwrite"  # a new file: the file dialog asked about any file there
+    now = DiskStamp.of(path)
+    if now is None or now == ctx.disk:
+        return "overwrite"
+    twin = state.session.twin
+    known = {e.hash for e in twin.audit} if twin is not None else set()
+    added = added_entries(path, known)
+    since = "last saved it here" if ctx.saved_here else "opened it"
+    text = (f"The file {path.name} changed on disk at {now.time} since you {since} (by "
+            f"another TwinViewer or the command line).")
+    if added:
+        shown = added[:6]
+        text += (f"\n\nIt now holds {len(added)} audit entr{'y' if len(added) == 1 else 'ies'} "
+                 f"this window does not have:\n" + "\n".join(f"• {a[:160]}" for a in shown)
+                 + (f"\n… and {len(added) - len(shown)} more" if len(added) > len(shown)
+                    else ""))
+    elif added is None:
+        text += "\n\nWhat changed cannot be said here (the file is encrypted or unreadable)."
+    text += ("\n\nSave as a new file (both kept), Overwrite (what the other writer added is "
+             "lost from this file), or Cancel?")
+    answer = ask_changed_on_disk(window, text)
+    if answer == "cancel":
+        _message(state, "warning", f"Not saved: {path.name} changed on disk at {now.time}; "
+                                   f"nothing was written.")
+    elif answer == "overwrite" and twin is not None:
+        state.session.record("save", {
+            "overwrote_changes_on_disk_at": now.time,
+            "replaced": added if added is not None else "not readable (encrypted)"})
+    return answer
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return a.resolve() == b.resolve()
+    return a == b
+
+
+def ask_changed_on_disk(window, text: str) -> str:
+    """Ask what to do with a file another writer changed: ``'new'`` (Save as a new file…),
+    ``'overwrite'`` or ``'cancel'`` (also when the window is closed)."""
+    from PySide6.QtWidgets import QWidget
+
+    box = QMessageBox(QMessageBox.Icon.Warning, CHANGED_TITLE, text,
+                      parent=window if isinstance(window, QWidget) else None)
+    new = box.addButton("Save as a new file…", QMessageBox.ButtonRole.AcceptRole)
+    over = box.addButton("Overwrite", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(new)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    return "new" if clicked is new else "overwrite" if clicked is over else "cancel"
+
+
+def _new_file_name(window, path: Path) -> Path | None:
+    """Ask for the new file (suggested: ``name-2.twin``, the first not taken)."""
+    n = 2
+    while (suggested := path.with_name(f"{path.stem}-{n}{SUFFIX}")).exists():
+        n += 1
+    chosen, _ = file_dialogs.get_save_file_name(window, "Save as a new file", str(suggested),
+                                                FILTER)
+    return Path(chosen) if chosen else None
 
 
 class _Relay(QObject):
@@ -353,25 +446,26 @@ def open_twin(window, state=None, path: str | Path | None = None, *,
         if not path:
             return None
     path = Path(path)
+    disk = DiskStamp.of(path)  # before the read: a write meanwhile counts as a change
     try:
         doc, passphrase = _load(window, path, passphrase)
     except TwinFileError as exc:
         _message(state, "error", f"Could not open the twin: {exc}")
         return None
-    if not _show(window, state, doc, path, passphrase):
+    if not _show(window, state, doc, path, passphrase, disk=disk):
         return None
     return doc
 
 
 def _show(window, state, doc: TwinDocument, path: Path | None, passphrase: str | None, *,
-          dirty: bool = False) -> bool:
+          dirty: bool = False, disk: DiskStamp | None = None) -> bool:
     """Make ``doc`` the open twin; False (with the reason said) when education mode refuses
     it — every path that opens a file (Open, recent files, recovery) comes through here."""
     from twinviewer.gui.education import refuse_in_education_mode
 
     if window is not None and refuse_in_education_mode(window, doc.twin):
         return False
-    state.session.open_loaded(doc, path, passphrase, dirty=dirty)
+    state.session.open_loaded(doc, path, passphrase, dirty=dirty, disk=disk)
     name = path.name if path is not None else "the autosave"
     text = f"Opened {name}: {doc.chain.message}"
     if doc.schema_version < SCHEMA_VERSION:
@@ -611,7 +705,8 @@ class AutosaveController(QObject):
                 unsubscribe()
         self._unsubscribe = []
 
-    def _snapshot(self) -> tuple[Twin, dict[str, Any], str | None, Path | None] | None:
+    def _snapshot(self) -> tuple[Twin, dict[str, Any], str | None, Path | None,
+                                 DiskStamp | None] | None:
         twin = self.state.session.twin
         if twin is None or not self.state.session.dirty:
             return None
@@ -620,14 +715,19 @@ class AutosaveController(QObject):
               "keep_identifiers": ctx.identifiable,
               "series": self.state.session.series_to_save(),
               "measurement_draft": self.state.session.measurement_draft}
-        return twin, kw, ctx.passphrase, ctx.path
+        return twin, kw, ctx.passphrase, ctx.path, ctx.disk
 
     def _write(self, twin: Twin, kw: dict[str, Any], passphrase: str | None,
-               origin: Path | None, *, changed: bool = False) -> tuple[str, Path | None]:
+               origin: Path | None, disk: DiskStamp | None = None, *,
+               changed: bool = False) -> tuple[str, Path | None]:
         """Serialise and write (any thread; the work itself in the file helper: see
         :func:`write_file`); returns the content digest and the path written
         (None: unchanged since the last autosave). ``changed``: the user just edited, so
-        write first and digest after (a 35 MB 4D twin takes ~1 s to digest)."""
+        write first and digest after (a 35 MB 4D twin takes ~1 s to digest).
+
+        Only the autosave's own recovery file is written (:meth:`Autosaver.path_for`, in
+        the user data folder), never the twin's .twin file: the user's file is written by
+        an explicit Save alone, which checks it first (review14 #1)."""
         with self._lock:
             # serialised, digested and written in the file helper: here the twin is only
             # walked by pickle (the serialising's copies held the interpreter lock 60–350
@@ -640,7 +740,7 @@ class AutosaveController(QObject):
                 "last_digest": self._last_digest.get(id(twin)), "changed": changed})
             if not written:
                 return digest, None
-            self.autosaver.note_origin(twin, origin)
+            self.autosaver.note_origin(twin, origin, disk)
             self._last_digest[id(twin)] = digest
             return digest, path
 
@@ -825,7 +925,9 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     # recovered work is not saved yet, but belongs to its file: Save writes it back there.
     # Refused in education mode (the autosave is kept).
     own = rec.file if rec.file is not None and rec.file.is_file() else None
-    if not _show(window, state, doc, own, passphrase, dirty=True):
+    # what the file was when the recovered work began: a Save asks if it changed since
+    if not _show(window, state, doc, own, passphrase, dirty=True,
+                 disk=rec.disk if own is not None else None):
         return False
     _message(state, "info", f"Recovered {rec.describe()}; " + (
         f"Save writes it back to {own.name}." if own is not None else

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from twinviewer.core.atomic import atomic_write_bytes, private_dir, sweep_temp_files
 from twinviewer.core.twin import Twin
 from twinviewer.io.audit import AuditLog
+from twinviewer.io.disk_stamp import DiskStamp
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.privacy import is_pseudonym
 from twinviewer.io.twinfile import TwinDocument, load_twin, twin_bytes
@@ -56,6 +57,14 @@ def default_autosave_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "autosave"
 
 
+def _stamp(raw: Any) -> DiskStamp | None:
+    """The index's ``[size, mtime_ns]`` as a stamp (None: absent or not two integers)."""
+    if (isinstance(raw, list) and len(raw) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in raw)):
+        return DiskStamp(raw[0], raw[1])
+    return None
+
+
 @dataclass(frozen=True)
 class Recovery:
     """An autosave that is newer than the last explicit save of its twin."""
@@ -69,6 +78,9 @@ class Recovery:
     label: str = ""
     #: False when the index names a file this installation cannot read back (see ``unseal``)
     file_readable: bool = True
+    #: what ``file`` was on disk when the work began (opened or last saved; None: unknown):
+    #: a Save of the recovered work asks if another writer changed it since (review14 #1)
+    disk: DiskStamp | None = None
 
     def describe(self) -> str:
         """'unsaved work on TW-0123456789 (j.twin) autosaved 2026-12-06 15:43'.
@@ -181,11 +193,14 @@ class Autosaver:
         """Record an explicit save of ``twin``: its autosave is no longer a recovery."""
         self._update(twin, saved_at=time.time() if when is None else when)
 
-    def note_origin(self, twin: Twin, file: Path | None) -> None:
-        """Record which .twin file ``twin``'s autosave belongs to (None: never saved)."""
+    def note_origin(self, twin: Twin, file: Path | None, disk: DiskStamp | None = None
+                    ) -> None:
+        """Record which .twin file ``twin``'s autosave belongs to (None: never saved) and
+        what it was on disk when the work began (``disk``, see :attr:`Recovery.disk`)."""
         key = self.key(twin.pseudonym)
         self._update(twin, file=None if file is None else self.seal(str(file), key),
-                     label=twin.pseudonym if is_pseudonym(twin.pseudonym) else "")
+                     label=twin.pseudonym if is_pseudonym(twin.pseudonym) else "",
+                     disk=None if disk is None else [disk.size, disk.mtime_ns])
 
     def _update(self, twin: Twin, **entry: Any) -> None:
         private_dir(self.directory)
@@ -216,7 +231,8 @@ class Autosaver:
                 out.append(Recovery(key, path, mtime, saved,
                                     Path(file) if file is not None else None,
                                     str(entry.get("label") or ""),
-                                    file_readable=file is not None or sealed is None))
+                                    file_readable=file is not None or sealed is None,
+                                    disk=_stamp(entry.get("disk"))))
         return sorted(out, key=lambda r: r.autosaved_at, reverse=True)
 
     def recover(self, recovery: Recovery, passphrase: str | None = None) -> TwinDocument:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.twin import Twin
+from twinviewer.io.disk_stamp import DiskStamp
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import load_twin_bytes, twin_bytes
 
 
 def save_twin_verified(path: Path | str, twin: Twin, *, passphrase: str | None = None,
-                       **kwargs) -> Path:
+                       unchanged_since: DiskStamp | None = None, **kwargs) -> Path:
     """:func:`~twinviewer.io.twinfile.save_twin`, but the written bytes are loaded back first.
 
     Parameters
@@ -27,13 +28,17 @@ def save_twin_verified(path: Path | str, twin: Twin, *, passphrase: str | None =
     twin : Twin
     passphrase : str, optional
         Encrypt (and decrypt for the check) with this passphrase.
+    unchanged_since : DiskStamp, optional
+        What ``path`` was when the command read it: if another writer (TwinViewer's Save,
+        another command) changed it since, nothing is written (review14 #1).
     **kwargs
         ``results``, ``parameters``, ``audit``, ``keep_identifiers`` as for ``save_twin``.
 
     Raises
     ------
     TwinFileError
-        The new file would not load (the original is kept; the message says why).
+        The new file would not load, or ``path`` changed since ``unchanged_since`` (the
+        original is kept; the message says why).
 
     Examples
     --------
@@ -50,5 +55,12 @@ def save_twin_verified(path: Path | str, twin: Twin, *, passphrase: str | None =
     except TwinFileError as exc:
         raise TwinFileError(f"not written: the updated twin would not load back ({exc}); "
                             f"{path.name} is unchanged") from None
+    if unchanged_since is not None and unchanged_since.changed(path):
+        now = DiskStamp.of(path)
+        raise TwinFileError(f"not written: {path.name} changed on disk at "
+                            f"{now.time if now else 'a moment ago'} while this command ran "
+                            f"(a TwinViewer window saved it, or another command wrote it); "
+                            f"{path.name} is left as that writer left it: run the command "
+                            f"again")
     atomic_write_bytes(path, data)
     return path
