@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,6 +90,13 @@ MYO_EXTRAPOLATED = "myocardium beyond the stack extrapolated (see notes)"
 #: Appended to the source of every volume of a chamber (or the LV wall) whose basal slice
 #: was found to reach beyond its valve plane (:func:`basal_fill`).
 BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see notes)"
+#: Appended to the source of every volume of a chamber (or the LV wall) whose gap lies at
+#: an end of the stack where a slice was left out (an unusable end series): the gap spans
+#: its slab too, and the SD is wider.
+END_MISSING = "derived, one end slice missing: its slab extrapolated too, wider SD (see notes)"
+#: How a basal gap beyond a left-out basal slice is estimated (:func:`basal_gap_ml`).
+BASE_MISSING = ("basal slice left out: valve plane anywhere within the missing slab and one "
+                "spacing beyond it")
 #: Vocabulary key of each chamber whose coverage is checked.
 #: How a basal gap beyond a full basal slab is estimated (:func:`basal_gap_ml`).
 BASE_UNIFORM = "valve plane within one slice spacing: area × half a spacing"
@@ -140,6 +147,31 @@ class CoverageGap:
     #: For :data:`BASE_ANNULUS`: how far (mm) the plane lies beyond the basal slab's face
     #: (negative: inside the slab).
     beyond_mm: float | None = None
+    #: Slices of the acquired stack left out between this end slice and the gap (an end
+    #: series that could not be used): the gap spans their slabs too.
+    missing: int = 0
+
+    def _missing_note(self, phase: str) -> str:
+        """The note for a gap at an end where the acquired stack's end slice was left out."""
+        where = "the last apical slice" if self.end == "apex" else "the most basal slice"
+        slabs = "slab" if self.missing == 1 else f"{self.missing} slabs"
+        if self.method == BASE_ANNULUS:
+            span = (f"measured to the mitral annulus found in the long-axis views "
+                    f"({self.beyond_mm:+.1f} mm beyond that slice's basal face): "
+                    f"{self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}")
+        elif self.end == "base":
+            span = (f"the valve plane may lie anywhere from its basal face to "
+                    f"{self.missing + 1} slice spacings beyond (0 to {2 * self.added_ml:.1f} "
+                    f"mL), so {self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
+        else:
+            span = (f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase} "
+                    f"({self.method})")
+        what = ("LV mass" if self.chamber == MYOCARDIUM else f"every {self.chamber} volume")
+        return (f"{self.chamber} {self.end}: one end slice missing (the series beyond "
+                f"{where}, slice {self.slice}, was left out; see its note), so the "
+                f"{self.chamber} {'wall' if self.chamber == MYOCARDIUM else 'pool'} in that "
+                f"{slabs} and beyond it is extrapolated, not measured: {span}; the SD of "
+                f"{what} includes it")
 
     def note(self, phase: str = "ED") -> str:
         """The import note for this gap.
@@ -153,7 +185,11 @@ class CoverageGap:
         >>> CoverageGap("LV", "base", 0, 27.0, 9.2, 5.3, BASE_UNIFORM).note().split("; ")[2]
         "the plane may lie anywhere from the slab's basal face (0 mL) to one spacing beyond \
 (18.4 mL), so this volume can be off by up to 9.2 mL either way: a long-axis view would say where"
+        >>> CoverageGap("RV", "base", 1, 27.0, 24.0, 13.9, BASE_MISSING, missing=1).note()[:50]
+        'RV base: one end slice missing (the series beyond '
         """
+        if self.missing:
+            return self._missing_note(phase)
         if self.method == BASE_ANNULUS:
             return (f"{self.chamber} base from the mitral annulus in the long-axis views: its "
                     f"plane lies {self.beyond_mm:+.1f} mm beyond the basal face of the most "
@@ -313,15 +349,19 @@ def base_inside_ml(area_mm2: float, fill: float, spacing_mm: float, thickness_mm
     return change / 1000.0, FILL_SD * thickness_mm * area_mm2 / 1000.0
 
 
-def basal_gap_ml(area_mm2: float, spacing_mm: float) -> tuple[float, float]:
+def basal_gap_ml(area_mm2: float, spacing_mm: float, missing: int = 0
+                 ) -> tuple[float, float]:
     """Volume (mL) above the basal slab and its SD, the valve plane uniform within one slice
-    spacing.
+    spacing; with ``missing`` basal slices left out of the stack, uniform within those slabs
+    and one spacing beyond them (``(missing + 1)`` spacings).
 
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0)]
     [12.0, 6.93]
+    >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0, missing=1)]
+    [24.0, 13.86]
     """
-    return (area_mm2 * spacing_mm / 2.0 / 1000.0,
-            area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
+    span = spacing_mm * (missing + 1)
+    return area_mm2 * span / 2.0 / 1000.0, area_mm2 * span / math.sqrt(12.0) / 1000.0
 
 
 def annulus_gap(labels: np.ndarray, image: ImageVolume, plane, value: int
@@ -443,6 +483,10 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
             if g.fill is not None:
                 add, sd = base_inside_ml(myo[k], g.fill, s, thickness_mm or s)
                 how = "wall of the basal slice cut at the valve plane found for the LV pool"
+            elif g.missing:
+                add, sd = basal_gap_ml(myo[k], s, g.missing)
+                how = ("basal slice left out: valve plane anywhere within the missing slab and "
+                       "one spacing beyond it, wall area × that span")
             else:
                 add, sd = basal_gap_ml(myo[k], s)
                 how = "valve plane within one slice spacing: wall area × half a spacing"
@@ -452,13 +496,14 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
             how = ("epicardial cap one wall thickness past each apex model's tip, minus the "
                    "pool's cap")
         out.append(CoverageGap(MYOCARDIUM, g.end, k, float(wall), float(add), float(sd),
-                               how, g.fill if g.end == "base" else None))
+                               how, g.fill if g.end == "base" else None, missing=g.missing))
     return out
 
 
 def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
               label_values: dict[str, int], image: np.ndarray | None = None,
-              thickness_mm: float | None = None) -> list[CoverageGap]:
+              thickness_mm: float | None = None, missing: tuple[int, int] = (0, 0)
+              ) -> list[CoverageGap]:
     """Gaps of one phase's ``(slices, rows, columns)`` label map, with their volumes.
 
     The apex is the end whose LV (else RV) pool is smaller on its outermost labelled slice.
@@ -466,6 +511,12 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     full slab (:func:`basal_fill` below :data:`FILL_INSIDE`) holds the valve plane: its
     count is cut there (:func:`base_inside_ml`, ``thickness_mm`` the slab's, else the
     spacing) instead of a gap being added beyond it.
+
+    ``missing`` counts slices of the acquired stack left out before slice 0 and after the
+    last slice (:attr:`~twinviewer.core.anatomy.ImageVolume.missing_slabs`): at such an end
+    the base gap spans them (:func:`basal_gap_ml`, no valve plane looked for inside the end
+    slice, which the missing slab lay beyond) and the apical cap, integrated from half a
+    spacing past the end slice as always, covers them.
 
     Examples
     --------
@@ -488,8 +539,9 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 ("apex", 0), ("base", nz - 1)):
             if a[k] <= 0:
                 continue
+            gone = int(missing[0] if k == 0 else missing[1])
             fill = None
-            if end == "base" and image is not None:
+            if end == "base" and image is not None and not gone:
                 fill = basal_fill(image, labels, label_values[CHAMBER_KEYS[chamber]], k,
                                   1 if k == 0 else -1, label_values.get(MYO_KEY))
                 fill = fill if fill is not None and fill < FILL_INSIDE else None
@@ -497,8 +549,8 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 add, sd = base_inside_ml(a[k], fill, s, thickness_mm or s)
                 how = "valve plane inside the basal slice, from its pool signal"
             elif end == "base":
-                add, sd = basal_gap_ml(a[k], s)
-                how = BASE_UNIFORM
+                add, sd = basal_gap_ml(a[k], s, gone)
+                how = BASE_MISSING if gone else BASE_UNIFORM
             else:
                 toward = a if k == nz - 1 else a[::-1]
                 if toward[int(np.argmax(toward)):].min() < CLOSED_FRACTION * toward.max():
@@ -509,7 +561,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 how = ("cap extrapolated from the last slices' areas: mean of an ellipsoidal "
                        "and a paraboloid apex")
             gaps.append(CoverageGap(chamber, end, k, math.sqrt(a[k] / math.pi), float(add),
-                                      float(sd), how, fill))
+                                    float(sd), how, fill, missing=gone))
     return gaps
 
 
@@ -544,8 +596,11 @@ def is_coverage_note(text: str) -> bool:
 
     >>> is_coverage_note(CoverageGap("RV", "base", 0, 20.0, 12.0, 6.9, "x").note())
     True
+    >>> is_coverage_note(CoverageGap("RV", "base", 0, 20.0, 24.0, 14.0, "x", missing=1).note())
+    True
     """
     return (" not covered by the stack: " in text or " base inside the most basal slice (" in text
+            or ": one end slice missing (the series beyond " in text
             or text.startswith(f"{MYOCARDIUM} beyond the stack at the ")
             or " base from the mitral annulus in the long-axis views: " in text)
 
@@ -553,7 +608,8 @@ def is_coverage_note(text: str) -> bool:
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int], mitral_at: Collection[int] = (),
-                     image: ImageVolume | None = None, mitral: Mapping[int, object] | None = None
+                     image: ImageVolume | None = None, mitral: Mapping[int, object] | None = None,
+                     missing: tuple[int, int] | None = None
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
     """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
     (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
@@ -574,6 +630,11 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     outflow tract reaches past it) (:func:`annulus_gap`); the LV wall's basal gap stays as
     before.
 
+    ``missing``: slices of the acquired stack left out before the first and after the last
+    slice (default: the image's :attr:`~twinviewer.core.anatomy.ImageVolume.missing_slabs`);
+    the gaps at such an end span them (:func:`find_gaps`) and the volumes of every chamber
+    with a gap there get the source suffix :data:`END_MISSING`.
+
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
     >>> vols = {0: structure_volumes(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, "MR seg")}
@@ -584,10 +645,12 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     'MR seg, pool beyond the stack extrapolated (see notes)'
     """
     thick = None if image is None else (image.slice_thickness_mm or float(spacing[0]))
+    if missing is None:
+        missing = (0, 0) if image is None else tuple(image.missing_slabs)
     gaps = {}
     for p in volumes:
         pixels = None if image is None or p not in labels else image.array[p]
-        found = (find_gaps(labels[p], spacing, label_values, pixels, thick)
+        found = (find_gaps(labels[p], spacing, label_values, pixels, thick, missing)
                  if p in labels else [])
         pool = [g for g in found if p not in mitral_at
                 or (g.chamber, g.end) != ("LV", "base")]
@@ -599,16 +662,24 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
             # past it to the aortic valve (aorto-mitral continuity). On biv-me's real
             # geometry the plane alone lost 1.7–2.7 points of LVEDV against the assumed gap
             # (docs/notes/import11.md), so it is used only where it gives more pool.
-            if measured is not None and measured.added_ml > sum(g.added_ml for g in lv_base):
-                pool = [g for g in pool if g not in lv_base] + [measured]
+            gone = max((g.missing for g in lv_base), default=0)
+            # Beyond a left-out basal slice the plane is the only measurement of where the
+            # LV ends: the uniform span over the missing slab put it 10.9 mL too far at ES
+            # on biv-me's heart (systole brings the base into the end slice; imaging14.md).
+            if measured is not None and (gone or measured.added_ml
+                                         > sum(g.added_ml for g in lv_base)):
+                pool = [g for g in pool if g not in lv_base] + [replace(measured, missing=gone)]
         gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found, thick)
                           if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
     # EDV/ESV taken from it must stay recognisably one measurement
     kinds: dict[str, set[bool]] = {}
+    short: set[str] = set()  # chambers with a gap at an end that lacks a left-out slice
     for found in gaps.values():
         for g in found:
             kinds.setdefault(g.chamber, set()).add(g.fill is not None)
+            if g.missing:
+                short.add(g.chamber)
     out = {}
     for p, vols in volumes.items():
         vols = dict(vols)
@@ -617,7 +688,8 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                 continue
             beyond = MYO_EXTRAPOLATED if chamber == MYOCARDIUM else EXTRAPOLATED
             suffix = ", ".join(t for t, on in ((beyond, False in kinds[chamber]),
-                                               (BASE_INSIDE, True in kinds[chamber])) if on)
+                                               (BASE_INSIDE, True in kinds[chamber]),
+                                               (END_MISSING, chamber in short)) if on)
             mine = [g for g in gaps[p] if g.chamber == chamber]
             m = vols[key]
             vols[key] = Measurement(
