@@ -95,8 +95,13 @@ BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see n
 #: its slab too, and the SD is wider.
 END_MISSING = "derived, one end slice missing: its slab extrapolated too, wider SD (see notes)"
 #: How a basal gap beyond a left-out basal slice is estimated (:func:`basal_gap_ml`).
-BASE_MISSING = ("basal slice left out: valve plane anywhere within the missing slab and one "
-                "spacing beyond it")
+BASE_MISSING = ("basal slice left out: its pool area unknown, from none to 1.5 × the end "
+                "slice's, the valve plane within one spacing beyond it")
+#: Largest ratio of a left-out basal slice's pool area to the end slice's that
+#: :func:`basal_gap_ml` allows (uniform from 0). Assumed, from the two stacks measured: the
+#: factory phantom's basal RV slice holds 1.24 × the next slice's pool, biv-me's real heart's
+#: 0.34 × (it cuts the tricuspid annulus); see docs/notes/imaging14.md.
+MISSING_AREA_RATIO = 1.6
 #: Vocabulary key of each chamber whose coverage is checked.
 #: How a basal gap beyond a full basal slab is estimated (:func:`basal_gap_ml`).
 BASE_UNIFORM = "valve plane within one slice spacing: area × half a spacing"
@@ -157,12 +162,14 @@ class CoverageGap:
         slabs = "slab" if self.missing == 1 else f"{self.missing} slabs"
         if self.method == BASE_ANNULUS:
             span = (f"measured to the mitral annulus found in the long-axis views "
-                    f"({self.beyond_mm:+.1f} mm beyond that slice's basal face): "
-                    f"{self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}")
+                    f"({self.beyond_mm:+.1f} mm beyond that slice's basal face; the outflow "
+                    f"tract may reach further): {self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at "
+                    f"{phase}")
         elif self.end == "base":
-            span = (f"the valve plane may lie anywhere from its basal face to "
-                    f"{self.missing + 1} slice spacings beyond (0 to {2 * self.added_ml:.1f} "
-                    f"mL), so {self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
+            span = (f"the missing {slabs}' {'wall' if self.chamber == MYOCARDIUM else 'pool'} "
+                    f"may hold from none to 1.5 × that slice's, the valve plane within one "
+                    f"spacing beyond (0 to {2 * self.added_ml:.1f} mL), so "
+                    f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
         else:
             span = (f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase} "
                     f"({self.method})")
@@ -268,11 +275,15 @@ def _cap(coef: np.ndarray, edge: float) -> float | None:
     return max(_integral(coef, edge, tip), 0.0) if tip > edge else 0.0
 
 
-def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float) -> tuple[float, float]:
+def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float, missing: int = 0
+                  ) -> tuple[float, float]:
     """Volume (mL) beyond the last slab and its SD, from the pool areas of the slices ordered
     towards the apex (the last one is the end slice).
 
-    See the module docstring for the shapes; example there.
+    See the module docstring for the shapes; example there. With ``missing`` apical slices
+    left out of the stack the cap (from half a spacing past the end slice, as always) spans
+    their slabs too, extrapolated that much further: the SD's floor is
+    ``(1 + missing) ×`` :data:`CAP_REL_SD` of the cap.
     """
     a = np.asarray(areas_mm2, float)
     a = a[np.flatnonzero(a > 0)[0]:] if (a > 0).any() else a
@@ -292,7 +303,7 @@ def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float) -> tuple[float, floa
     both = [v for v in (ell, para) if v is not None]
     est = float(np.mean(both))
     spread = 0.5 * abs(both[0] - both[-1])
-    return est / 1000.0, max(spread, CAP_REL_SD * est) / 1000.0
+    return est / 1000.0, max(spread, (1 + missing) * CAP_REL_SD * est) / 1000.0
 
 
 def basal_fill(image: np.ndarray, labels: np.ndarray, value: int, k: int, inward: int,
@@ -352,16 +363,24 @@ def base_inside_ml(area_mm2: float, fill: float, spacing_mm: float, thickness_mm
 def basal_gap_ml(area_mm2: float, spacing_mm: float, missing: int = 0
                  ) -> tuple[float, float]:
     """Volume (mL) above the basal slab and its SD, the valve plane uniform within one slice
-    spacing; with ``missing`` basal slices left out of the stack, uniform within those slabs
-    and one spacing beyond them (``(missing + 1)`` spacings).
+    spacing.
+
+    With ``missing`` basal slices left out of the stack, the pool in their slabs and beyond
+    them (the plane within one spacing past the last missing slab, as for a full stack) is
+    ``r·A·(missing + ½)·s`` with the ratio ``r`` of the missing slab's pool area to the end
+    slice's ``A`` unknown: uniform over ``[0,`` :data:`MISSING_AREA_RATIO` ``]`` (from none, the
+    slab already in the atrium, to a basal RV wider than the end slice's). Mean and SD of that.
 
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0)]
     [12.0, 6.93]
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0, missing=1)]
-    [24.0, 13.86]
+    [27.0, 15.59]
     """
-    span = spacing_mm * (missing + 1)
-    return area_mm2 * span / 2.0 / 1000.0, area_mm2 * span / math.sqrt(12.0) / 1000.0
+    if not missing:
+        return (area_mm2 * spacing_mm / 2.0 / 1000.0,
+                area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
+    most = area_mm2 * MISSING_AREA_RATIO * (missing + 0.5) * spacing_mm / 1000.0
+    return most / 2.0, most / math.sqrt(12.0)
 
 
 def annulus_gap(labels: np.ndarray, image: ImageVolume, plane, value: int
@@ -399,13 +418,14 @@ def annulus_gap(labels: np.ndarray, image: ImageVolume, plane, value: int
                        area * ANNULUS_SD_MM / 1000.0, BASE_ANNULUS, beyond_mm=beyond)
 
 
-def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
-                    ) -> tuple[float, float, float]:
+def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float,
+                    missing: int = 0) -> tuple[float, float, float]:
     """Myocardium (mL) beyond the last slab, its SD, and the wall thickness used (mm), from
     the pool and epicardial (pool + myocardium) areas of the slices ordered towards the apex.
 
     Each pool model of :func:`apical_cap_ml` gives a tip; the epicardial tip lies one wall
     thickness past it, the epicardial area follows the same family through the last slices.
+    ``missing``: apical slices left out of the stack, as in :func:`apical_cap_ml`.
 
     Examples
     --------
@@ -446,7 +466,7 @@ def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
         return v / 1000.0, 0.5 * v / 1000.0, wall
     est = float(np.mean(shells))
     spread = 0.5 * abs(shells[0] - shells[-1])
-    return est / 1000.0, max(spread, CAP_REL_SD * est) / 1000.0, wall
+    return est / 1000.0, max(spread, (1 + missing) * CAP_REL_SD * est) / 1000.0, wall
 
 
 def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
@@ -485,14 +505,14 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 how = "wall of the basal slice cut at the valve plane found for the LV pool"
             elif g.missing:
                 add, sd = basal_gap_ml(myo[k], s, g.missing)
-                how = ("basal slice left out: valve plane anywhere within the missing slab and "
-                       "one spacing beyond it, wall area × that span")
+                how = ("basal slice left out: its wall area unknown, from none to 1.5 × the "
+                       "end slice's, the valve plane within one spacing beyond it")
             else:
                 add, sd = basal_gap_ml(myo[k], s)
                 how = "valve plane within one slice spacing: wall area × half a spacing"
         else:
             order = slice(None) if k == len(labels) - 1 else slice(None, None, -1)
-            add, sd, wall = apical_shell_ml(pool[order], (pool + myo)[order], s)
+            add, sd, wall = apical_shell_ml(pool[order], (pool + myo)[order], s, g.missing)
             how = ("epicardial cap one wall thickness past each apex model's tip, minus the "
                    "pool's cap")
         out.append(CoverageGap(MYOCARDIUM, g.end, k, float(wall), float(add), float(sd),
@@ -502,8 +522,8 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
 
 def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
               label_values: dict[str, int], image: np.ndarray | None = None,
-              thickness_mm: float | None = None, missing: tuple[int, int] = (0, 0)
-              ) -> list[CoverageGap]:
+              thickness_mm: float | None = None, missing: tuple[int, int] = (0, 0),
+              base_first: bool | None = None) -> list[CoverageGap]:
     """Gaps of one phase's ``(slices, rows, columns)`` label map, with their volumes.
 
     The apex is the end whose LV (else RV) pool is smaller on its outermost labelled slice.
@@ -516,7 +536,8 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     last slice (:attr:`~twinviewer.core.anatomy.ImageVolume.missing_slabs`): at such an end
     the base gap spans them (:func:`basal_gap_ml`, no valve plane looked for inside the end
     slice, which the missing slab lay beyond) and the apical cap, integrated from half a
-    spacing past the end slice as always, covers them.
+    spacing past the end slice as always, covers them. ``base_first`` (True: slice 0 is the
+    basal end), when known from the long-axis views, overrides the pool-size rule.
 
     Examples
     --------
@@ -532,7 +553,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     if ref is None or nz < 2:
         return []
     held = np.flatnonzero(ref > 0)
-    apex_last = ref[held[-1]] <= ref[held[0]]
+    apex_last = ref[held[-1]] <= ref[held[0]] if base_first is None else base_first
     gaps = []
     for chamber, a in areas.items():
         for end, k in (("base", 0), ("apex", nz - 1)) if apex_last else (
@@ -555,7 +576,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 toward = a if k == nz - 1 else a[::-1]
                 if toward[int(np.argmax(toward)):].min() < CLOSED_FRACTION * toward.max():
                     continue  # the pool closed on an earlier slice: a blob past the apex
-                add, sd = apical_cap_ml(toward, s)
+                add, sd = apical_cap_ml(toward, s, gone)
                 if add < MIN_CAP_ML:
                     continue  # the tip closes within the last slab
                 how = ("cap extrapolated from the last slices' areas: mean of an ellipsoidal "
@@ -605,6 +626,17 @@ def is_coverage_note(text: str) -> bool:
             or " base from the mitral annulus in the long-axis views: " in text)
 
 
+def _base_first(image: ImageVolume, plane) -> bool | None:
+    """True when slice 0 is nearer the mitral annulus ``plane`` than the last slice (depth
+    grows towards the apex, as in :func:`annulus_gap`); None without a plane."""
+    if plane is None:
+        return None
+    rows, cols = image.shape[1:]
+    ends = np.array([[0, rows / 2, cols / 2], [image.shape[0] - 1, rows / 2, cols / 2]])
+    depth = np.asarray(plane.depth(image.index_to_patient(ends)), float)
+    return bool(depth[0] < depth[1])
+
+
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int], mitral_at: Collection[int] = (),
@@ -650,7 +682,12 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     gaps = {}
     for p in volumes:
         pixels = None if image is None or p not in labels else image.array[p]
-        found = (find_gaps(labels[p], spacing, label_values, pixels, thick, missing)
+        # Without an end slice the pool-size rule can take the apex for the base (biv-me's
+        # heart without its apical slice: the LV's basal slice held less pool than the new
+        # apical one); the mitral annulus, where found, says which end is the base.
+        first = (_base_first(image, (mitral or {}).get(p))
+                 if missing != (0, 0) and image is not None else None)
+        found = (find_gaps(labels[p], spacing, label_values, pixels, thick, missing, first)
                  if p in labels else [])
         pool = [g for g in found if p not in mitral_at
                 or (g.chamber, g.end) != ("LV", "base")]
@@ -663,12 +700,19 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
             # geometry the plane alone lost 1.7–2.7 points of LVEDV against the assumed gap
             # (docs/notes/import11.md), so it is used only where it gives more pool.
             gone = max((g.missing for g in lv_base), default=0)
-            # Beyond a left-out basal slice the plane is the only measurement of where the
-            # LV ends: the uniform span over the missing slab put it 10.9 mL too far at ES
-            # on biv-me's heart (systole brings the base into the end slice; imaging14.md).
-            if measured is not None and (gone or measured.added_ml
-                                         > sum(g.added_ml for g in lv_base)):
-                pool = [g for g in pool if g not in lv_base] + [replace(measured, missing=gone)]
+            # Beyond a left-out basal slice, a plane inside the end slab says the missing
+            # slab held no LV inflow: the assumed pool there read +10.9 mL at ES on biv-me's
+            # heart (systole brings the base into the end slice; imaging14.md).
+            # Past it, the plane is a floor (the outflow tract reaches further): over a
+            # missing slab it read LVEDV 8 mL low on the factory phantom, so the SD stays the
+            # missing slab's.
+            if measured is not None and (measured.added_ml > sum(g.added_ml for g in lv_base)
+                                         or (gone and measured.beyond_mm <= 0.0)):
+                sd = measured.sd_ml
+                if gone and measured.beyond_mm > 0.0:
+                    sd = max([sd, *(g.sd_ml for g in lv_base)])
+                pool = [g for g in pool if g not in lv_base] + [replace(
+                    measured, missing=gone, sd_ml=sd)]
         gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found, thick)
                           if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
