@@ -95,11 +95,11 @@ BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see n
 #: its slab too, and the SD is wider.
 END_MISSING = "derived, one end slice missing: its slab extrapolated too, wider SD (see notes)"
 #: How a basal gap beyond a left-out basal slice is estimated (:func:`basal_gap_ml`).
-BASE_MISSING = ("basal slice left out: its pool area unknown, from none to 1.5 × the end "
+BASE_MISSING = ("basal slice left out: its pool area unknown, from none to 1.6 × the end "
                 "slice's, the valve plane within one spacing beyond it")
 #: Largest ratio of a left-out basal slice's pool area to the end slice's that
 #: :func:`basal_gap_ml` allows (uniform from 0). Assumed, from the two stacks measured: the
-#: factory phantom's basal RV slice holds 1.24 × the next slice's pool, biv-me's real heart's
+#: factory phantom's basal RV slice holds about 1.24 × the next slice's pool, biv-me's real heart's
 #: 0.34 × (it cuts the tricuspid annulus); see docs/notes/imaging14.md.
 MISSING_AREA_RATIO = 1.6
 #: Vocabulary key of each chamber whose coverage is checked.
@@ -166,8 +166,9 @@ class CoverageGap:
                     f"tract may reach further): {self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at "
                     f"{phase}")
         elif self.end == "base":
-            span = (f"the missing {slabs}' {'wall' if self.chamber == MYOCARDIUM else 'pool'} "
-                    f"may hold from none to 1.5 × that slice's, the valve plane within one "
+            kind = "wall" if self.chamber == MYOCARDIUM else "pool"
+            span = (f"the missing {slabs}' {kind} may hold from none to "
+                    f"{MISSING_AREA_RATIO:g} × that slice's, the valve plane within one "
                     f"spacing beyond (0 to {2 * self.added_ml:.1f} mL), so "
                     f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
         else:
@@ -374,7 +375,7 @@ def basal_gap_ml(area_mm2: float, spacing_mm: float, missing: int = 0
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0)]
     [12.0, 6.93]
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0, missing=1)]
-    [27.0, 15.59]
+    [28.8, 16.63]
     """
     if not missing:
         return (area_mm2 * spacing_mm / 2.0 / 1000.0,
@@ -505,7 +506,7 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 how = "wall of the basal slice cut at the valve plane found for the LV pool"
             elif g.missing:
                 add, sd = basal_gap_ml(myo[k], s, g.missing)
-                how = ("basal slice left out: its wall area unknown, from none to 1.5 × the "
+                how = ("basal slice left out: its wall area unknown, from none to 1.6 × the "
                        "end slice's, the valve plane within one spacing beyond it")
             else:
                 add, sd = basal_gap_ml(myo[k], s)
