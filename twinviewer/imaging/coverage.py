@@ -160,6 +160,7 @@ class CoverageGap:
         """The note for a gap at an end where the acquired stack's end slice was left out."""
         where = "the last apical slice" if self.end == "apex" else "the most basal slice"
         slabs = "slab" if self.missing == 1 else f"{self.missing} slabs"
+        whose = "slab's" if self.missing == 1 else f"{self.missing} slabs'"
         if self.method == BASE_ANNULUS:
             span = (f"measured to the mitral annulus found in the long-axis views "
                     f"({self.beyond_mm:+.1f} mm beyond that slice's basal face; the outflow "
@@ -167,7 +168,7 @@ class CoverageGap:
                     f"{phase}")
         elif self.end == "base":
             kind = "wall" if self.chamber == MYOCARDIUM else "pool"
-            span = (f"the missing {slabs}' {kind} may hold from none to "
+            span = (f"the missing {whose} {kind} may hold from none to "
                     f"{MISSING_AREA_RATIO:g} × that slice's, the valve plane within one "
                     f"spacing beyond (0 to {2 * self.added_ml:.1f} mL), so "
                     f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
@@ -177,7 +178,7 @@ class CoverageGap:
         what = ("LV mass" if self.chamber == MYOCARDIUM else f"every {self.chamber} volume")
         return (f"{self.chamber} {self.end}: one end slice missing (the series beyond "
                 f"{where}, slice {self.slice}, was left out; see its note), so the "
-                f"{self.chamber} {'wall' if self.chamber == MYOCARDIUM else 'pool'} in that "
+                f"{'LV wall' if self.chamber == MYOCARDIUM else self.chamber + ' pool'} in that "
                 f"{slabs} and beyond it is extrapolated, not measured: {span}; the SD of "
                 f"{what} includes it")
 
