@@ -12,6 +12,7 @@ import pydicom
 import pytest
 
 from tests.imaging.cine_factory import write_cine_study
+from twinviewer.core.anatomy import Anatomy
 from twinviewer.imaging.cine_phantom import sa_stack
 from twinviewer.imaging.coverage import END_MISSING, complete_volumes
 from twinviewer.imaging.measure import structure_volumes
@@ -101,3 +102,5 @@ def test_an_imported_study_without_an_end_series_covers_the_full_stack(imported,
                for t in anatomy.notes)
     assert any("one end slice missing" in t for t in anatomy.notes)
     assert anatomy.image.missing_slabs == ((1, 0) if end == "base" else (0, 1))
+    again = Anatomy.from_dict(anatomy.to_dict())  # as a .twin stores it: re-segmenting knows
+    assert again.image.missing_slabs == anatomy.image.missing_slabs
