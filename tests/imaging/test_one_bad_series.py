@@ -1,7 +1,8 @@
 """One short-axis series with a missing or inconsistent tag (review13 #6): at an end of the
-stack or inside it, the import is refused naming the series (number and description), the
-tag and what to do. Missing SliceThickness
-is said, with what replaced it (review13 #13)."""
+stack it is left out and named (number and description, the problem, what to do) and the
+image records the missing slab (imaging14); inside the stack the import is refused naming
+the series, the tag and what to do. Missing SliceThickness is said, with what replaced it
+(review13 #13)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pydicom
 import pytest
 
 from tests.imaging.cine_factory import write_cine_study
-from twinviewer.imaging.assembly import plan_stack
+from twinviewer.imaging.assembly import assemble_study, plan_stack, series_roles
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.series import scan_folder
 
@@ -32,19 +33,29 @@ def _sa(lay, n):
 
 
 @pytest.mark.parametrize("slice_", [0, 5])
-def test_series_without_trigger_time_at_an_end_is_refused_naming_it(tmp_path, slice_):
-    """At an end too: left out at the base, the volumes read low beyond their SD."""
+def test_series_without_trigger_time_at_an_end_is_left_out_and_named(tmp_path, slice_):
+    """Left out, named with the problem and the remedy; the image knows which end lacks a
+    slab, so the coverage model widens that end's extrapolation (imaging14)."""
     lay = write_cine_study(tmp_path, **SMALL)
     _delete(_sa(lay, slice_), "TriggerTime", "NominalInterval")
-    with pytest.raises(ImagingError) as err:
-        plan_stack(scan_folder(tmp_path, KEY))
-    text = str(err.value)
+    scan = scan_folder(tmp_path, KEY)
+    plan = plan_stack(scan)
+    assert plan.n_slices == 5 and [s.series_number for s, _ in plan.unusable] == [slice_ + 1]
     end = "first" if slice_ == 0 else "last"
-    assert text.startswith(f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice "
-                           f"{slice_ + 1} of 6, the {end} of the stack) cannot be used: "
-                           "TriggerTime missing in all 10")
-    assert "basal slice the RV volumes and the LV mass come out low" in text
-    assert "What you can do: export that series again with its TriggerTime" in text
+    note = next(n for n in plan.notes if "left out" in n)
+    assert note.startswith(f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice "
+                           f"{slice_ + 1} of 6, the {end} of the stack) left out: TriggerTime "
+                           "missing in all 10 of its images")
+    assert "The stack has 5 slices; the volumes at that end are extrapolated over the " \
+        "missing slab as well, with a wider SD" in note
+    assert "To use it: export that series again with its TriggerTime" in note
+    left = next(s for s, _ in plan.unusable)
+    assert left not in plan.planes
+    role, why = series_roles(plan)[left.series_uid]
+    assert role == "left out" and "TriggerTime missing" in why
+    image = assemble_study(scan).loaded.image
+    assert image.shape[0] == 5
+    assert image.missing_slabs == ((1, 0) if slice_ == 0 else (0, 1))
 
 
 def test_series_without_trigger_time_inside_the_stack_is_refused_naming_it(tmp_path):
@@ -67,15 +78,17 @@ def test_no_trigger_time_anywhere_names_the_series_and_what_to_do(tmp_path):
         plan_stack(scan_folder(tmp_path, KEY))
 
 
-def test_file_without_position_at_an_end_refuses_naming_series_and_file(tmp_path):
+def test_file_without_position_at_an_end_leaves_the_series_out_naming_it_and_the_file(
+        tmp_path):
     lay = write_cine_study(tmp_path, **SMALL)
     _delete(_sa(lay, 5)[4:5], "ImagePositionPatient")
-    with pytest.raises(ImagingError) as err:
-        plan_stack(scan_folder(tmp_path, KEY))
-    text = str(err.value)
-    assert "series 6 'cine_trufi_retro_sa_6'" in text and "9 image(s) per slice position" in \
-        text and "without patient geometry" in text and "file #" in text
-    assert "IMG0005" not in text and "S006" not in text
+    plan = plan_stack(scan_folder(tmp_path, KEY))
+    note = next(n for n in plan.notes if "left out" in n)
+    assert note.startswith("series 6 'cine_trufi_retro_sa_6' (slice 6 of 6, the last of the "
+                           "stack) left out: 9 image(s) per slice position")
+    assert "without patient geometry" in note and "file #" in note
+    assert "export that series again complete" in note
+    assert "IMG0005" not in note and "S006" not in note
 
 
 def test_file_without_position_inside_names_series_phase_file_and_what_to_do(tmp_path):

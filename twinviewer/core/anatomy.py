@@ -160,6 +160,9 @@ class ImageVolume:
         DICOM Modality and SeriesDescription (no identifiers).
     slice_thickness_mm
         Reconstructed slice thickness (mm) if given; enters the mesh-blur term, not geometry.
+    missing_slabs
+        Slabs of the acquired stack left out before the first slice and after the last one
+        (an end series that could not be used): the volumes are extrapolated over them.
     """
 
     array: np.ndarray
@@ -171,6 +174,7 @@ class ImageVolume:
     modality: str = ""
     description: str = ""
     slice_thickness_mm: float | None = None
+    missing_slabs: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         if self.array.ndim == 3:
@@ -203,14 +207,16 @@ class ImageVolume:
         return {"array": self.array, "affine": self.affine, "spacing": list(self.spacing),
                 "phase_times_ms": list(self.phase_times_ms), "ed_index": self.ed_index,
                 "es_index": self.es_index, "modality": self.modality,
-                "description": self.description, "slice_thickness_mm": self.slice_thickness_mm}
+                "description": self.description, "slice_thickness_mm": self.slice_thickness_mm,
+                "missing_slabs": [int(n) for n in self.missing_slabs]}
 
     @classmethod
     def from_dict(cls, d: dict) -> ImageVolume:
         return cls(np.asarray(d["array"], dtype=np.float32), np.asarray(d["affine"]),
                    tuple(d["spacing"]), list(d["phase_times_ms"]), int(d["ed_index"]),
                    int(d["es_index"]), d.get("modality", ""), d.get("description", ""),
-                   d.get("slice_thickness_mm"))
+                   d.get("slice_thickness_mm"),
+                   tuple(int(n) for n in d.get("missing_slabs", (0, 0))))
 
 
 @dataclass

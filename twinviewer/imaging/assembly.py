@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from twinviewer.core.anatomy import ImagePlane
+from twinviewer.core.anatomy import ImagePlane, ImageVolume
 from twinviewer.imaging.errors import ImagingError, shown
 from twinviewer.imaging.planes import _VIEWS, pane_titles, plane_name  # noqa: F401 - as before
 from twinviewer.imaging.series import (
@@ -635,10 +635,10 @@ def _remedy(why: str) -> str:
 
 def _without_unusable(stack: list[SeriesInfo]
                       ) -> tuple[list[SeriesInfo], list[tuple[SeriesInfo, str]], list[str]]:
-    """The stack as it is when every series' timing can be matched; a series whose timing
-    cannot be matched refuses the import naming the series, the tag and what to do (inside
-    the stack it would leave a gap; at an end, volumes low by more than their SD if it is
-    the base).
+    """The stack (in slice order) without series whose timing cannot be matched, if they
+    lie at its ends (the stack is then shorter, and a note says which series, why and what
+    to do; :func:`missing_slabs` tells the coverage model); a bad series inside the stack
+    would leave a gap, so that refuses the import naming the series, the tag and what to do.
 
     Raises
     ------
@@ -677,21 +677,44 @@ def _without_unusable(stack: list[SeriesInfo]
             f"is not interpolated. What you can do: {_remedy(bad[s.series_uid])} (from "
             "the scanner or PACS); a long-axis series can still be imported alone "
             "(--series UID, listed below, or its row in the series picker)")
-    # A bad series at an end is refused too: the volumes would lack its slab and are
-    # extrapolated past the stack as if the heart ended within one slice spacing. Left out at
-    # the base, RVEDV read 19 % and LV mass 16 % low, beyond their SD (fix13a's comparison),
-    # and which end is the base is not known before segmentation.
-    s = next(s for s in stack if s.series_uid in bad)
-    k = order.index(s.series_uid)
-    end = "first" if k < kept[0] else "last"
-    raise ImagingError(
-        f"{series_name(s)} (slice {k + 1} of {total}, the {end} of the stack) cannot be used: "
-        f"{bad[s.series_uid]}. Leaving it out would shorten the stack: if it is a basal slice "
-        "the RV volumes and the LV mass come out low by more than their SD, and which end is "
-        "the base is not known before segmentation. What you can do: "
-        f"{_remedy(bad[s.series_uid])} (from the scanner or PACS); a long-axis series can "
-        "still be imported alone (--series UID, listed below, or its row in the series "
-        "picker)")
+    # A bad series at an end is left out: the stack is shorter by its slab, and the
+    # coverage model (imaging/coverage.py) extrapolates that end over the missing slab too,
+    # with the wider SD (fix13a measured RVEDV −19 % beyond its SD when it did not know).
+    unusable = [(s, bad[s.series_uid]) for s in stack if s.series_uid in bad]
+    notes = []
+    for s, why in unusable:
+        k = order.index(s.series_uid)
+        end = "first" if k < kept[0] else "last"
+        notes.append(
+            f"{series_name(s)} (slice {k + 1} of {total}, the {end} of the stack) left out: "
+            f"{why}. The stack has {len(kept)} slices; the volumes at that end are "
+            "extrapolated over the missing slab as well, with a wider SD (see the coverage "
+            f"notes: 'end slice missing'). To use it: {_remedy(why)} (from the scanner or "
+            "PACS)")
+    return [stack[k] for k in kept], unusable, notes
+
+
+def missing_slabs(plan: StackPlan, image: ImageVolume) -> tuple[int, int]:
+    """How many slabs of the planned stack were left out (:attr:`StackPlan.unusable`) before
+    the image's first slice (k = 0) and after its last one, from the left-out series'
+    positions along the image's slice axis.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> img = ImageVolume(np.zeros((1, 4, 2, 2)), np.diag([12.0, 1.0, 1.0, 1.0]),
+    ...                   (12.0, 1.0, 1.0))
+    >>> frame = NS(position=np.array([-12.0, 0.0, 0.0]))   # one slab before slice 0
+    >>> missing_slabs(NS(unusable=[(NS(frames=[frame]), "why")]), img)
+    (1, 0)
+    """
+    before = after = 0
+    for s, _ in plan.unusable:
+        k = float(np.median(image.patient_to_index(
+            np.array([f.position for f in s.frames]))[:, 0]))
+        before += k < -0.5
+        after += k > image.shape[0] - 0.5
+    return before, after
 
 
 def _planned(best: list[SeriesInfo], pool: list[SeriesInfo], notes: list[str],
@@ -886,6 +909,8 @@ def assemble_study(scan: FolderScan, series_uid: str | None = None, *,
                            ) from None
     notes = list(plan.notes) + loaded.notes
     img = loaded.image
+    if plan.unusable:
+        img.missing_slabs = missing_slabs(plan, img)
     assumed = img.n_phases > 1
     if plan.rekeyed and img.n_phases > 1:
         img.phase_times_ms = list(plan.phase_times_ms)

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,6 +90,18 @@ MYO_EXTRAPOLATED = "myocardium beyond the stack extrapolated (see notes)"
 #: Appended to the source of every volume of a chamber (or the LV wall) whose basal slice
 #: was found to reach beyond its valve plane (:func:`basal_fill`).
 BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see notes)"
+#: Appended to the source of every volume of a chamber (or the LV wall) whose gap lies at
+#: an end of the stack where a slice was left out (an unusable end series): the gap spans
+#: its slab too, and the SD is wider.
+END_MISSING = "derived, one end slice missing: its slab extrapolated too, wider SD (see notes)"
+#: How a basal gap beyond a left-out basal slice is estimated (:func:`basal_gap_ml`).
+BASE_MISSING = ("basal slice left out: its pool area unknown, from none to 1.6 × the end "
+                "slice's, the valve plane within one spacing beyond it")
+#: Largest ratio of a left-out basal slice's pool area to the end slice's that
+#: :func:`basal_gap_ml` allows (uniform from 0). Assumed, from the two stacks measured: the
+#: factory phantom's basal RV slice holds about 1.24 × the next slice's pool, biv-me's real heart's
+#: 0.34 × (it cuts the tricuspid annulus); see docs/notes/imaging14.md.
+MISSING_AREA_RATIO = 1.6
 #: Vocabulary key of each chamber whose coverage is checked.
 #: How a basal gap beyond a full basal slab is estimated (:func:`basal_gap_ml`).
 BASE_UNIFORM = "valve plane within one slice spacing: area × half a spacing"
@@ -140,6 +152,35 @@ class CoverageGap:
     #: For :data:`BASE_ANNULUS`: how far (mm) the plane lies beyond the basal slab's face
     #: (negative: inside the slab).
     beyond_mm: float | None = None
+    #: Slices of the acquired stack left out between this end slice and the gap (an end
+    #: series that could not be used): the gap spans their slabs too.
+    missing: int = 0
+
+    def _missing_note(self, phase: str) -> str:
+        """The note for a gap at an end where the acquired stack's end slice was left out."""
+        where = "the last apical slice" if self.end == "apex" else "the most basal slice"
+        slabs = "slab" if self.missing == 1 else f"{self.missing} slabs"
+        whose = "slab's" if self.missing == 1 else f"{self.missing} slabs'"
+        if self.method == BASE_ANNULUS:
+            span = (f"measured to the mitral annulus found in the long-axis views "
+                    f"({self.beyond_mm:+.1f} mm beyond that slice's basal face; the outflow "
+                    f"tract may reach further): {self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at "
+                    f"{phase}")
+        elif self.end == "base":
+            kind = "wall" if self.chamber == MYOCARDIUM else "pool"
+            span = (f"the missing {whose} {kind} may hold from none to "
+                    f"{MISSING_AREA_RATIO:g} × that slice's, the valve plane within one "
+                    f"spacing beyond (0 to {2 * self.added_ml:.1f} mL), so "
+                    f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
+        else:
+            span = (f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase} "
+                    f"({self.method})")
+        what = ("LV mass" if self.chamber == MYOCARDIUM else f"every {self.chamber} volume")
+        return (f"{self.chamber} {self.end}: one end slice missing (the series beyond "
+                f"{where}, slice {self.slice}, was left out; see its note), so the "
+                f"{'LV wall' if self.chamber == MYOCARDIUM else self.chamber + ' pool'} in that "
+                f"{slabs} and beyond it is extrapolated, not measured: {span}; the SD of "
+                f"{what} includes it")
 
     def note(self, phase: str = "ED") -> str:
         """The import note for this gap.
@@ -153,7 +194,11 @@ class CoverageGap:
         >>> CoverageGap("LV", "base", 0, 27.0, 9.2, 5.3, BASE_UNIFORM).note().split("; ")[2]
         "the plane may lie anywhere from the slab's basal face (0 mL) to one spacing beyond \
 (18.4 mL), so this volume can be off by up to 9.2 mL either way: a long-axis view would say where"
+        >>> CoverageGap("RV", "base", 1, 27.0, 24.0, 13.9, BASE_MISSING, missing=1).note()[:50]
+        'RV base: one end slice missing (the series beyond '
         """
+        if self.missing:
+            return self._missing_note(phase)
         if self.method == BASE_ANNULUS:
             return (f"{self.chamber} base from the mitral annulus in the long-axis views: its "
                     f"plane lies {self.beyond_mm:+.1f} mm beyond the basal face of the most "
@@ -232,11 +277,15 @@ def _cap(coef: np.ndarray, edge: float) -> float | None:
     return max(_integral(coef, edge, tip), 0.0) if tip > edge else 0.0
 
 
-def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float) -> tuple[float, float]:
+def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float, missing: int = 0
+                  ) -> tuple[float, float]:
     """Volume (mL) beyond the last slab and its SD, from the pool areas of the slices ordered
     towards the apex (the last one is the end slice).
 
-    See the module docstring for the shapes; example there.
+    See the module docstring for the shapes; example there. With ``missing`` apical slices
+    left out of the stack the cap (from half a spacing past the end slice, as always) spans
+    their slabs too, extrapolated that much further: the SD's floor is
+    ``(1 + missing) ×`` :data:`CAP_REL_SD` of the cap.
     """
     a = np.asarray(areas_mm2, float)
     a = a[np.flatnonzero(a > 0)[0]:] if (a > 0).any() else a
@@ -256,7 +305,7 @@ def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float) -> tuple[float, floa
     both = [v for v in (ell, para) if v is not None]
     est = float(np.mean(both))
     spread = 0.5 * abs(both[0] - both[-1])
-    return est / 1000.0, max(spread, CAP_REL_SD * est) / 1000.0
+    return est / 1000.0, max(spread, (1 + missing) * CAP_REL_SD * est) / 1000.0
 
 
 def basal_fill(image: np.ndarray, labels: np.ndarray, value: int, k: int, inward: int,
@@ -313,15 +362,27 @@ def base_inside_ml(area_mm2: float, fill: float, spacing_mm: float, thickness_mm
     return change / 1000.0, FILL_SD * thickness_mm * area_mm2 / 1000.0
 
 
-def basal_gap_ml(area_mm2: float, spacing_mm: float) -> tuple[float, float]:
+def basal_gap_ml(area_mm2: float, spacing_mm: float, missing: int = 0
+                 ) -> tuple[float, float]:
     """Volume (mL) above the basal slab and its SD, the valve plane uniform within one slice
     spacing.
 
+    With ``missing`` basal slices left out of the stack, the pool in their slabs and beyond
+    them (the plane within one spacing past the last missing slab, as for a full stack) is
+    ``r·A·(missing + ½)·s`` with the ratio ``r`` of the missing slab's pool area to the end
+    slice's ``A`` unknown: uniform over ``[0,`` :data:`MISSING_AREA_RATIO` ``]`` (from none, the
+    slab already in the atrium, to a basal RV wider than the end slice's). Mean and SD of that.
+
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0)]
     [12.0, 6.93]
+    >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0, missing=1)]
+    [28.8, 16.63]
     """
-    return (area_mm2 * spacing_mm / 2.0 / 1000.0,
-            area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
+    if not missing:
+        return (area_mm2 * spacing_mm / 2.0 / 1000.0,
+                area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
+    most = area_mm2 * MISSING_AREA_RATIO * (missing + 0.5) * spacing_mm / 1000.0
+    return most / 2.0, most / math.sqrt(12.0)
 
 
 def annulus_gap(labels: np.ndarray, image: ImageVolume, plane, value: int
@@ -359,13 +420,14 @@ def annulus_gap(labels: np.ndarray, image: ImageVolume, plane, value: int
                        area * ANNULUS_SD_MM / 1000.0, BASE_ANNULUS, beyond_mm=beyond)
 
 
-def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
-                    ) -> tuple[float, float, float]:
+def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float,
+                    missing: int = 0) -> tuple[float, float, float]:
     """Myocardium (mL) beyond the last slab, its SD, and the wall thickness used (mm), from
     the pool and epicardial (pool + myocardium) areas of the slices ordered towards the apex.
 
     Each pool model of :func:`apical_cap_ml` gives a tip; the epicardial tip lies one wall
     thickness past it, the epicardial area follows the same family through the last slices.
+    ``missing``: apical slices left out of the stack, as in :func:`apical_cap_ml`.
 
     Examples
     --------
@@ -406,7 +468,7 @@ def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
         return v / 1000.0, 0.5 * v / 1000.0, wall
     est = float(np.mean(shells))
     spread = 0.5 * abs(shells[0] - shells[-1])
-    return est / 1000.0, max(spread, CAP_REL_SD * est) / 1000.0, wall
+    return est / 1000.0, max(spread, (1 + missing) * CAP_REL_SD * est) / 1000.0, wall
 
 
 def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
@@ -443,22 +505,27 @@ def myocardial_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
             if g.fill is not None:
                 add, sd = base_inside_ml(myo[k], g.fill, s, thickness_mm or s)
                 how = "wall of the basal slice cut at the valve plane found for the LV pool"
+            elif g.missing:
+                add, sd = basal_gap_ml(myo[k], s, g.missing)
+                how = ("basal slice left out: its wall area unknown, from none to 1.6 × the "
+                       "end slice's, the valve plane within one spacing beyond it")
             else:
                 add, sd = basal_gap_ml(myo[k], s)
                 how = "valve plane within one slice spacing: wall area × half a spacing"
         else:
             order = slice(None) if k == len(labels) - 1 else slice(None, None, -1)
-            add, sd, wall = apical_shell_ml(pool[order], (pool + myo)[order], s)
+            add, sd, wall = apical_shell_ml(pool[order], (pool + myo)[order], s, g.missing)
             how = ("epicardial cap one wall thickness past each apex model's tip, minus the "
                    "pool's cap")
         out.append(CoverageGap(MYOCARDIUM, g.end, k, float(wall), float(add), float(sd),
-                               how, g.fill if g.end == "base" else None))
+                               how, g.fill if g.end == "base" else None, missing=g.missing))
     return out
 
 
 def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
               label_values: dict[str, int], image: np.ndarray | None = None,
-              thickness_mm: float | None = None) -> list[CoverageGap]:
+              thickness_mm: float | None = None, missing: tuple[int, int] = (0, 0),
+              base_first: bool | None = None) -> list[CoverageGap]:
     """Gaps of one phase's ``(slices, rows, columns)`` label map, with their volumes.
 
     The apex is the end whose LV (else RV) pool is smaller on its outermost labelled slice.
@@ -466,6 +533,13 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     full slab (:func:`basal_fill` below :data:`FILL_INSIDE`) holds the valve plane: its
     count is cut there (:func:`base_inside_ml`, ``thickness_mm`` the slab's, else the
     spacing) instead of a gap being added beyond it.
+
+    ``missing`` counts slices of the acquired stack left out before slice 0 and after the
+    last slice (:attr:`~twinviewer.core.anatomy.ImageVolume.missing_slabs`): at such an end
+    the base gap spans them (:func:`basal_gap_ml`, no valve plane looked for inside the end
+    slice, which the missing slab lay beyond) and the apical cap, integrated from half a
+    spacing past the end slice as always, covers them. ``base_first`` (True: slice 0 is the
+    basal end), when known from the long-axis views, overrides the pool-size rule.
 
     Examples
     --------
@@ -481,15 +555,16 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     if ref is None or nz < 2:
         return []
     held = np.flatnonzero(ref > 0)
-    apex_last = ref[held[-1]] <= ref[held[0]]
+    apex_last = ref[held[-1]] <= ref[held[0]] if base_first is None else base_first
     gaps = []
     for chamber, a in areas.items():
         for end, k in (("base", 0), ("apex", nz - 1)) if apex_last else (
                 ("apex", 0), ("base", nz - 1)):
             if a[k] <= 0:
                 continue
+            gone = int(missing[0] if k == 0 else missing[1])
             fill = None
-            if end == "base" and image is not None:
+            if end == "base" and image is not None and not gone:
                 fill = basal_fill(image, labels, label_values[CHAMBER_KEYS[chamber]], k,
                                   1 if k == 0 else -1, label_values.get(MYO_KEY))
                 fill = fill if fill is not None and fill < FILL_INSIDE else None
@@ -497,19 +572,19 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
                 add, sd = base_inside_ml(a[k], fill, s, thickness_mm or s)
                 how = "valve plane inside the basal slice, from its pool signal"
             elif end == "base":
-                add, sd = basal_gap_ml(a[k], s)
-                how = BASE_UNIFORM
+                add, sd = basal_gap_ml(a[k], s, gone)
+                how = BASE_MISSING if gone else BASE_UNIFORM
             else:
                 toward = a if k == nz - 1 else a[::-1]
                 if toward[int(np.argmax(toward)):].min() < CLOSED_FRACTION * toward.max():
                     continue  # the pool closed on an earlier slice: a blob past the apex
-                add, sd = apical_cap_ml(toward, s)
+                add, sd = apical_cap_ml(toward, s, gone)
                 if add < MIN_CAP_ML:
                     continue  # the tip closes within the last slab
                 how = ("cap extrapolated from the last slices' areas: mean of an ellipsoidal "
                        "and a paraboloid apex")
             gaps.append(CoverageGap(chamber, end, k, math.sqrt(a[k] / math.pi), float(add),
-                                      float(sd), how, fill))
+                                    float(sd), how, fill, missing=gone))
     return gaps
 
 
@@ -544,16 +619,31 @@ def is_coverage_note(text: str) -> bool:
 
     >>> is_coverage_note(CoverageGap("RV", "base", 0, 20.0, 12.0, 6.9, "x").note())
     True
+    >>> is_coverage_note(CoverageGap("RV", "base", 0, 20.0, 24.0, 14.0, "x", missing=1).note())
+    True
     """
     return (" not covered by the stack: " in text or " base inside the most basal slice (" in text
+            or ": one end slice missing (the series beyond " in text
             or text.startswith(f"{MYOCARDIUM} beyond the stack at the ")
             or " base from the mitral annulus in the long-axis views: " in text)
+
+
+def _base_first(image: ImageVolume, plane) -> bool | None:
+    """True when slice 0 is nearer the mitral annulus ``plane`` than the last slice (depth
+    grows towards the apex, as in :func:`annulus_gap`); None without a plane."""
+    if plane is None:
+        return None
+    rows, cols = image.shape[1:]
+    ends = np.array([[0, rows / 2, cols / 2], [image.shape[0] - 1, rows / 2, cols / 2]])
+    depth = np.asarray(plane.depth(image.index_to_patient(ends)), float)
+    return bool(depth[0] < depth[1])
 
 
 def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int], mitral_at: Collection[int] = (),
-                     image: ImageVolume | None = None, mitral: Mapping[int, object] | None = None
+                     image: ImageVolume | None = None, mitral: Mapping[int, object] | None = None,
+                     missing: tuple[int, int] | None = None
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
     """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
     (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
@@ -574,6 +664,11 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     outflow tract reaches past it) (:func:`annulus_gap`); the LV wall's basal gap stays as
     before.
 
+    ``missing``: slices of the acquired stack left out before the first and after the last
+    slice (default: the image's :attr:`~twinviewer.core.anatomy.ImageVolume.missing_slabs`);
+    the gaps at such an end span them (:func:`find_gaps`) and the volumes of every chamber
+    with a gap there get the source suffix :data:`END_MISSING`.
+
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
     >>> vols = {0: structure_volumes(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, "MR seg")}
@@ -584,10 +679,17 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     'MR seg, pool beyond the stack extrapolated (see notes)'
     """
     thick = None if image is None else (image.slice_thickness_mm or float(spacing[0]))
+    if missing is None:
+        missing = (0, 0) if image is None else tuple(image.missing_slabs)
     gaps = {}
     for p in volumes:
         pixels = None if image is None or p not in labels else image.array[p]
-        found = (find_gaps(labels[p], spacing, label_values, pixels, thick)
+        # Without an end slice the pool-size rule can take the apex for the base (biv-me's
+        # heart without its apical slice: the LV's basal slice held less pool than the new
+        # apical one); the mitral annulus, where found, says which end is the base.
+        first = (_base_first(image, (mitral or {}).get(p))
+                 if missing != (0, 0) and image is not None else None)
+        found = (find_gaps(labels[p], spacing, label_values, pixels, thick, missing, first)
                  if p in labels else [])
         pool = [g for g in found if p not in mitral_at
                 or (g.chamber, g.end) != ("LV", "base")]
@@ -599,16 +701,31 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
             # past it to the aortic valve (aorto-mitral continuity). On biv-me's real
             # geometry the plane alone lost 1.7–2.7 points of LVEDV against the assumed gap
             # (docs/notes/import11.md), so it is used only where it gives more pool.
-            if measured is not None and measured.added_ml > sum(g.added_ml for g in lv_base):
-                pool = [g for g in pool if g not in lv_base] + [measured]
+            gone = max((g.missing for g in lv_base), default=0)
+            # Beyond a left-out basal slice, a plane inside the end slab says the missing
+            # slab held no LV inflow: the assumed pool there read +10.9 mL at ES on biv-me's
+            # heart (systole brings the base into the end slice; imaging14.md).
+            # Past it, the plane is a floor (the outflow tract reaches further): over a
+            # missing slab it read LVEDV 8 mL low on the factory phantom, so the SD stays the
+            # missing slab's.
+            if measured is not None and (measured.added_ml > sum(g.added_ml for g in lv_base)
+                                         or (gone and measured.beyond_mm <= 0.0)):
+                sd = measured.sd_ml
+                if gone and measured.beyond_mm > 0.0:
+                    sd = max([sd, *(g.sd_ml for g in lv_base)])
+                pool = [g for g in pool if g not in lv_base] + [replace(
+                    measured, missing=gone, sd_ml=sd)]
         gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found, thick)
                           if p in labels else [])
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
     # EDV/ESV taken from it must stay recognisably one measurement
     kinds: dict[str, set[bool]] = {}
+    short: set[str] = set()  # chambers with a gap at an end that lacks a left-out slice
     for found in gaps.values():
         for g in found:
             kinds.setdefault(g.chamber, set()).add(g.fill is not None)
+            if g.missing:
+                short.add(g.chamber)
     out = {}
     for p, vols in volumes.items():
         vols = dict(vols)
@@ -617,7 +734,8 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                 continue
             beyond = MYO_EXTRAPOLATED if chamber == MYOCARDIUM else EXTRAPOLATED
             suffix = ", ".join(t for t, on in ((beyond, False in kinds[chamber]),
-                                               (BASE_INSIDE, True in kinds[chamber])) if on)
+                                               (BASE_INSIDE, True in kinds[chamber]),
+                                               (END_MISSING, chamber in short)) if on)
             mine = [g for g in gaps[p] if g.chamber == chamber]
             m = vols[key]
             vols[key] = Measurement(
