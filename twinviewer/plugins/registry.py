@@ -15,12 +15,13 @@ import importlib.metadata as md
 import importlib.util
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from twinviewer.core.privacy import without_paths
-from twinviewer.plugins.budget import PluginTimeout, budget, call_within
+from twinviewer.plugins.budget import STOP_S, PluginTimeout, budget, call_within
 from twinviewer.plugins.manifest import (
     API_VERSION,
     Contribution,
@@ -182,6 +183,9 @@ class Registry:
         self.plugins: dict[str, PluginRecord] = {}
         self._index: dict[tuple[str, str], Contribution] = {}
         self._loaded: dict[tuple[str, str], object] = {}
+        #: a plugin's intervention code runs one call at a time: held by the running call's
+        #: thread until it ends (:meth:`_budgeted_intervention`)
+        self._calling: dict[str, threading.Lock] = {}
         #: run-time hangs this session, in order: ``(plugin, message)``
         self.incidents: list[tuple[str, str]] = []
         #: called with ``(plugin, message)`` when a plugin is disabled for hanging (the GUI
@@ -648,12 +652,27 @@ class Registry:
 
             def run(*args):
                 what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
-                if self.find("interventions", c.name) is not c:  # disabled since it loaded
-                    raise InterventionError(self.why_unavailable("interventions", c.name)
-                                            or f"{what}: its plugin is no longer enabled")
+                seconds = budget("interventions")
+                # One call of a plugin's code at a time: the live preview's and a Run's
+                # transform ran side by side, and both loops were abandoned (review14 #2).
+                # A call past its budget holds the lock until its thread is stopped, so the
+                # next one waits for that and then finds the plugin disabled.
+                lock = self._calling.setdefault(c.plugin, threading.Lock())
+                if not lock.acquire(timeout=seconds + STOP_S):
+                    raise InterventionError(
+                        self.why_unavailable("interventions", c.name)
+                        or f"{what}: an earlier call of its code is still running")
                 try:
-                    out = call_within(func, args, seconds=budget("interventions"), label=what,
-                                      stop=True)  # its loop would slow the app all session
+                    if self.find("interventions", c.name) is not c:  # disabled since it loaded
+                        raise InterventionError(
+                            self.why_unavailable("interventions", c.name)
+                            or f"{what}: its plugin is no longer enabled")
+                except BaseException:
+                    lock.release()
+                    raise
+                try:  # stopped past its budget: its loop would slow the app all session
+                    out = call_within(func, args, seconds=seconds, label=what, stop=True,
+                                      ended=lock.release)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)
