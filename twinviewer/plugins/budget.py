@@ -20,7 +20,6 @@ overrides them (``"explainers=2,readers=30"``), as tests do.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 import threading
@@ -125,7 +124,7 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
         message = f"{label} did not finish within {seconds:g} s"
         if leash is not None:
             leash.stop(thread)
-            if not _stopped(thread, done):
+            if not done.wait(STOP_S):
                 message += STILL_RUNNING
         raise PluginTimeout(message)
     if "error" in box:
@@ -137,32 +136,6 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
 STILL_RUNNING = ("; the plug-in's code may still be running (code in C, such as a long "
                  "sleep or one huge array operation, cannot be stopped from Python): restart "
                  "the app to reclaim the CPU")
-
-
-def _stopped(thread: threading.Thread, done: threading.Event) -> bool:
-    """Whether an abandoned call's ``thread`` (its :class:`Leash` stopped) ends within
-    :data:`STOP_S`. One still computing past half of it is sent :class:`PluginStopped` as an
-    asynchronous exception, every 10 ms while it computes: it dropped its leash (CPython
-    removes a trace function that raised, e.g. a ``RecursionError`` at the recursion
-    limit), and an exception raised at the limit becomes a ``RecursionError`` itself, which
-    the plugin may catch. Never to one asleep (no CPU time used): an exception pending on a
-    thread asleep in C slows every other thread of the process until it wakes."""
-    if done.wait(STOP_S / 2):
-        return True
-    set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
-    end = time.monotonic() + STOP_S / 2
-    while time.monotonic() < end:
-        cpu = _cpu_time(thread)
-        if done.wait(0.01):
-            return True
-        now = _cpu_time(thread)
-        if cpu is not None and now is not None and now - cpu > 0.001 and not done.is_set():
-            set_async(ctypes.c_ulong(thread.ident), ctypes.py_object(PluginStopped))
-            if done.is_set():  # it ended meanwhile: never raise in call_within's own code
-                set_async(ctypes.c_ulong(thread.ident), None)
-    if not done.is_set():  # in C (its leash, if kept, stops it when back in Python): none
-        set_async(ctypes.c_ulong(thread.ident), None)  # left pending to slow the others
-    return done.is_set()
 
 
 class Leash:
@@ -179,12 +152,14 @@ class Leash:
     holds the lock for a whole switch interval each time the GUI thread asks for it: a hung
     transform's loop kept a 20 ms GUI timer's gaps at 100–200 ms (plugrun13). Array
     arithmetic in C meets no trace events and is not slowed. Stopping from the thread
-    itself: ``PyThreadState_SetAsyncExc``, pending on a thread asleep in C, slowed every
-    other thread of the process to a crawl (:func:`call_within` uses it only on a thread
-    seen computing, after the leash failed). A ``time.sleep`` is stopped when it returns,
-    a loop in C code (``list(itertools.count())``, one huge numpy operation) not at all,
-    and a plugin that catches ``BaseException`` goes on (untraced: CPython drops a trace
-    function that raised).
+    itself, never with ``PyThreadState_SetAsyncExc``: that exception, pending on a thread
+    asleep in C, slowed every other thread of the process to a crawl, and one cleared or
+    left on a thread that ended leaves every thread's eval loop checking for it (a traced
+    call then hung at its first line: fix14a). A ``time.sleep`` is stopped when it
+    returns, a loop in C code (``list(itertools.count())``, one huge numpy operation) not
+    at all, and a plugin that catches ``BaseException`` goes on untraced (CPython drops a
+    trace function that raised), as does one that catches the ``RecursionError`` raised
+    when the trace function itself is called at the recursion limit.
 
     Examples
     --------
@@ -273,5 +248,5 @@ EVERY = 100
 #: Seconds between :meth:`Leash.watch` calls (a one-line loop runs unthrottled that long).
 WATCH_S = 0.05
 #: Seconds an abandoned stoppable call's thread is given to end before it is reported as
-#: still running.
+#: still running (:data:`STILL_RUNNING`).
 STOP_S = 1.0

@@ -657,22 +657,29 @@ class Registry:
                 # transform ran side by side, and both loops were abandoned (review14 #2).
                 # A call past its budget holds the lock until its thread is stopped, so the
                 # next one waits for that and then finds the plugin disabled.
-                lock = self._calling.setdefault(c.plugin, threading.Lock())
-                if not lock.acquire(timeout=seconds + STOP_S):
-                    raise InterventionError(
-                        self.why_unavailable("interventions", c.name)
-                        or f"{what}: an earlier call of its code is still running")
-                try:
-                    if self.find("interventions", c.name) is not c:  # disabled since it loaded
+                def refuse_if_disabled() -> None:  # since it loaded, or while waiting
+                    if self.find("interventions", c.name) is not c:
                         raise InterventionError(
                             self.why_unavailable("interventions", c.name)
                             or f"{what}: its plugin is no longer enabled")
+
+                refuse_if_disabled()
+                lock = self._calling.setdefault(c.plugin, threading.Lock())
+                if not lock.acquire(timeout=seconds + STOP_S):
+                    refuse_if_disabled()
+                    raise InterventionError(f"{what}: an earlier call of its code is still "
+                                            "running")
+                try:
+                    refuse_if_disabled()
                 except BaseException:
                     lock.release()
                     raise
+                # released when both the call's thread has ended and this caller has
+                # disabled the plugin if it hung (else the next call could start first)
+                release = _Countdown(2, lock.release)
                 try:  # stopped past its budget: its loop would slow the app all session
                     out = call_within(func, args, seconds=seconds, label=what, stop=True,
-                                      ended=lock.release)
+                                      ended=release)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)
@@ -680,6 +687,8 @@ class Registry:
                 except Exception as exc:  # noqa: BLE001 - a crash of plugin code disables it
                     raise InterventionError(str(self.failed(
                         c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
+                finally:
+                    release()
                 if part == "transform" and (bad := _not_finite(args[0].model, out)):
                     # the plugin's fault, not the user's setting: named and disabled
                     raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
@@ -698,6 +707,20 @@ class Registry:
             self.disable(name, message)
             message += f"; plugin {name!r} is disabled"
         return PluginError(message)
+
+
+class _Countdown:
+    """Calls ``then`` at its ``n``-th call (from any thread)."""
+
+    def __init__(self, n: int, then) -> None:
+        self._n, self._then, self._lock = n, then, threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            self._n -= 1
+            last = self._n == 0
+        if last:
+            self._then()
 
 
 def _not_finite(model, out) -> str:
