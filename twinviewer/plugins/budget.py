@@ -74,12 +74,15 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
 
     With ``stop`` the call's thread runs under :class:`Leash`: it yields the interpreter
-    lock every few ms and, once abandoned, is stopped where it next runs a line of Python. A
-    pure-Python loop left running took the lock from every other thread for the rest of the
-    session (a hung intervention's ``while True`` kept a GUI timer's gaps at 100–240 ms
-    during its budget and after: plugrun13). Only for calls whose thread runs nothing but
-    the plugin's arithmetic on copies (an intervention's transform); an import is not
-    stopped.
+    lock every few ms and, once abandoned, is stopped at its next step of Python (a loop on
+    one line too); the caller then waits up to :data:`STOP_S` for the thread to end, and
+    the message adds :data:`STILL_RUNNING` if it did not (code in C). A pure-Python loop
+    left running took the lock from every other thread for the rest of the session (a hung
+    intervention's ``while True`` kept a GUI timer's gaps at 100–240 ms during its budget
+    and after: plugrun13). Only for calls whose thread runs nothing but the plugin's
+    arithmetic on copies (an intervention's transform); an import is not stopped.
+    ``ended`` is called in the call's thread when the plugin's code is over (also after
+    the caller gave up).
 
     Examples
     --------
@@ -147,15 +150,15 @@ class Leash:
     Frames are traced per line, and per *opcode* once :meth:`watch` finds the thread
     quiet: a loop on one line (``while True: pass``, a comprehension over an endless
     iterator) emits no 'line' events and ran on, unthrottled and unstopped, after its plugin
-    was disabled (review14 #2). Tracing every opcode from the start slows Python-heavy code
-    about 60-fold (fix14a's note); per line, about 1.5-fold. A pure-Python loop otherwise
-    holds the lock for a whole switch interval each time the GUI thread asks for it: a hung
-    transform's loop kept a 20 ms GUI timer's gaps at 100–200 ms (plugrun13). Array
-    arithmetic in C meets no trace events and is not slowed. Stopping from the thread
-    itself, never with ``PyThreadState_SetAsyncExc``: that exception, pending on a thread
-    asleep in C, slowed every other thread of the process to a crawl, and one cleared or
-    left on a thread that ended leaves every thread's eval loop checking for it (a traced
-    call then hung at its first line: fix14a). A ``time.sleep`` is stopped when it
+    was disabled (review14 #2). Tracing every opcode from the start slowed Python-heavy code
+    about 60-fold; per line, with the yields, it takes 3–6 times as long (fix14a's note).
+    A pure-Python loop otherwise holds the lock for a whole switch interval each time the
+    GUI thread asks for it: a hung transform's loop kept a 20 ms GUI timer's gaps at
+    100–200 ms (plugrun13). Array arithmetic in C meets no trace events and is not slowed.
+    Stopping from the thread itself, never with ``PyThreadState_SetAsyncExc``: that
+    exception, pending on a thread asleep in C, slowed every other thread of the process to
+    a crawl, and one cleared or left on a thread that ended leaves every thread's eval loop
+    checking for it (a traced call then hung at its first line: fix14a). A ``time.sleep`` is stopped when it
     returns, a loop in C code (``list(itertools.count())``, one huge numpy operation) not
     at all, and a plugin that catches ``BaseException`` goes on untraced (CPython drops a
     trace function that raised), as does one that catches the ``RecursionError`` raised
