@@ -158,11 +158,12 @@ class Leash:
     Stopping from the thread itself, never with ``PyThreadState_SetAsyncExc``: that
     exception, pending on a thread asleep in C, slowed every other thread of the process to
     a crawl, and one cleared or left on a thread that ended leaves every thread's eval loop
-    checking for it (a traced call then hung at its first line: fix14a). A ``time.sleep`` is stopped when it
-    returns, a loop in C code (``list(itertools.count())``, one huge numpy operation) not
-    at all, and a plugin that catches ``BaseException`` goes on untraced (CPython drops a
-    trace function that raised), as does one that catches the ``RecursionError`` raised
-    when the trace function itself is called at the recursion limit.
+    checking for it (a traced call then hung at its first line: fix14a). A ``time.sleep``
+    is stopped when it returns, a loop in C code (``list(itertools.count())``, one huge
+    numpy operation) not at all, and a plugin that catches ``BaseException`` goes on
+    untraced (CPython drops a trace function that raised), as does one that catches the
+    ``RecursionError`` raised when the trace function itself is called at the recursion
+    limit.
 
     Examples
     --------
