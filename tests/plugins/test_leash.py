@@ -201,3 +201,29 @@ def test_a_hung_intervention_runs_in_one_thread_at_a_time(plugin_registry, tmp_p
     assert all("may still be running" not in e for e in errors)
     assert sum("plugin 'tv-spin' is disabled" in e for e in errors) == 2
     assert reg.plugins["tv-spin"].status == DISABLED
+
+
+def test_a_hung_intervention_in_c_says_to_restart_and_keeps_only_the_hang(
+        plugin_registry, tmp_path, monkeypatch):
+    """A transform asleep in C cannot be stopped: the message says so (restart to reclaim
+    the CPU); the plugin's disabled reason is the hang alone."""
+    from tests.plugins.helpers import FAULTY_DRUGS, contribution_folder
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import PRESETS
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=0.3")
+    reg = plugin_registry(contribution_folder(tmp_path, "tv-nap", FAULTY_DRUGS, """
+        [[contributions.interventions]]
+        name = "sleep_drug"
+        ref = "tv_nap:SLEEP"
+        """), entry_points=[])
+    reg.load("interventions", "sleep_drug")
+    preset = PRESETS["healthy"]
+    with pytest.raises(InterventionError) as err:
+        LIBRARY["sleep_drug"].apply(preset.model, preset.vector()[None, :], {"fall": 5.0})
+    assert "did not finish within 0.3 s; plugin 'tv-nap' is disabled for this session" \
+        in str(err.value)
+    assert str(err.value).endswith("restart the app to reclaim the CPU")
+    assert reg.plugins["tv-nap"].message.endswith("did not finish within 0.3 s (disabled for "
+                                                  "this session)")

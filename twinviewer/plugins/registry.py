@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twinviewer.core.privacy import without_paths
-from twinviewer.plugins.budget import STOP_S, PluginTimeout, budget, call_within
+from twinviewer.plugins.budget import (
+    STILL_RUNNING,
+    STOP_S,
+    PluginTimeout,
+    budget,
+    call_within,
+)
 from twinviewer.plugins.manifest import (
     API_VERSION,
     Contribution,
@@ -617,9 +623,14 @@ class Registry:
         """
         message = without_paths(message)
         if name in self.plugins and name != CORE:
-            self.disable(name, message + " (disabled for this session)", remember=False)
-            message += (f"; plugin {name!r} is disabled for this session ('twinviewer plugins "
-                        f"disable {name}' keeps it disabled)")
+            # the reason kept (and remembered if the user says so) is the hang, not this
+            # session's advice to restart (:data:`.budget.STILL_RUNNING`)
+            still = STILL_RUNNING if message.endswith(STILL_RUNNING) else ""
+            self.disable(name, message.removesuffix(still) + " (disabled for this session)",
+                         remember=False)
+            message = (message.removesuffix(still) + f"; plugin {name!r} is disabled for this "
+                       f"session ('twinviewer plugins disable {name}' keeps it disabled)"
+                       + still)
         else:
             message += "; it is stopped"
         self.incidents.append((name, message))
