@@ -150,7 +150,8 @@ class Leash:
     Frames are traced per line, and per *opcode* once :meth:`watch` finds the thread
     quiet: ``while True: pass`` on one line (a jump onto itself) emits no 'line' events and
     ran on, unthrottled and unstopped, after its plugin was disabled (review14 #2). Tracing
-    every opcode from the start slowed Python-heavy code about 60-fold; per line, with the yields, it takes 3–6 times as long (fix14a's note).
+    every opcode from the start slowed Python-heavy code about 60-fold; per line, with the
+    yields, it takes 3–6 times as long (fix14a's note).
     A pure-Python loop otherwise holds the lock for a whole switch interval each time the
     GUI thread asks for it: a hung transform's loop kept a 20 ms GUI timer's gaps at
     100–200 ms (plugrun13). Array arithmetic in C meets no trace events and is not slowed.
