@@ -125,21 +125,40 @@ def test_the_leash_costs_a_quick_call_little():
     assert (time.perf_counter() - t0) / 20 < 0.05
 
 
+RECURSION = """
+import time
+from twinviewer.plugins.budget import PluginTimeout, call_within
+
+end = time.monotonic() + 3  # finite: it would eat a core until the process ends
+
+def hang():
+    if time.monotonic() > end:
+        return None
+    try:
+        return hang()
+    except RecursionError:
+        return hang()
+
+try:
+    call_within(hang, seconds=0.3, label="deep recursion", stop=True)
+except PluginTimeout as exc:
+    print(exc)
+"""
+
+
 def test_a_plugin_catching_the_recursion_limit_is_said_to_be_still_running():
     """At the recursion limit the trace function's own call raises RecursionError, and
-    CPython drops it: a plugin catching that runs on untraced, and the message says so."""
-    end = time.monotonic() + 3  # finite: it would eat a core for the rest of the tests
+    CPython drops it: a plugin catching that runs on untraced, and the message says so.
+    In its own process: one run of the whole suite ended in a pytest INTERNALERROR
+    (RecursionError) during this test, not seen again in 9 runs (fix14a)."""
+    import subprocess
+    import sys
 
-    def hang():
-        if time.monotonic() > end:
-            return None
-        try:
-            return hang()
-        except RecursionError:
-            return hang()
-
-    with pytest.raises(PluginTimeout, match="restart the app to reclaim the CPU"):
-        call_within(hang, seconds=0.3, label="deep recursion", stop=True)
+    out = subprocess.run([sys.executable, "-c", RECURSION], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.startswith("deep recursion did not finish within 0.3 s; the plug-in's "
+                                 "code may still be running"), out.stdout + out.stderr
+    assert "restart the app to reclaim the CPU" in out.stdout
 
 
 SPINNER = """
