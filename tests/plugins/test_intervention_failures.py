@@ -243,3 +243,22 @@ def test_plugins_approve_refuses_what_plugins_check_rejects(plugin_registry, tmp
         assert reg.store.approved("tv-nan-inst") is None
     for mod in ("tv_nan_inst", "tv_nan_inst.d"):
         sys.modules.pop(mod, None)
+
+
+def test_plugins_check_names_the_interventions_budget_of_the_app(tmp_path, monkeypatch):
+    """review14 #8: the check said "did not finish within 30 s" where the app allows 10 s."""
+    from twinviewer.plugins.cli import check_folder
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=1")
+    code = CODE + """
+    def _spin(ctx, P, s):
+        while True: pass
+
+    SPIN = mk("spin_drug", _spin)
+    """
+    manifest = '[[contributions.interventions]]\nname = "spin_drug"\nref = "tv_spin:SPIN"\n'
+    out = check_folder(_folder(tmp_path, "tv-spin", code, manifest))
+    assert out["problems"] == [
+        "plugin 'tv-spin': intervention 'spin_drug' (tv_spin:SPIN): its transform on "
+        "a healthy twin with its default settings did not finish within 1 s (the "
+        "interventions' time budget, as in the app)"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 #: Seconds one call of each kind may take. Readers and commands do real work on large data
@@ -67,17 +68,21 @@ def budget(kind: str) -> float:
 
 
 def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
-                seconds: float, label: str, stop: bool = False):
+                seconds: float, label: str, stop: bool = False,
+                ended: Callable[[], None] | None = None):
     """``func(*args, **kwargs)`` in a daemon thread; its value, its exception, or
     :class:`PluginTimeout` after ``seconds`` (the thread is abandoned, its result ignored).
 
     With ``stop`` the call's thread runs under :class:`Leash`: it yields the interpreter
-    lock every few ms and, once abandoned, is stopped where it next runs a line of Python. A
-    pure-Python loop left running took the lock from every other thread for the rest of the
-    session (a hung intervention's ``while True`` kept a GUI timer's gaps at 100–240 ms
-    during its budget and after: plugrun13). Only for calls whose thread runs nothing but
-    the plugin's arithmetic on copies (an intervention's transform); an import is not
-    stopped.
+    lock every few ms and, once abandoned, is stopped at its next step of Python (a loop on
+    one line too); the caller then waits up to :data:`STOP_S` for the thread to end, and
+    the message adds :data:`STILL_RUNNING` if it did not (code in C). A pure-Python loop
+    left running took the lock from every other thread for the rest of the session (a hung
+    intervention's ``while True`` kept a GUI timer's gaps at 100–240 ms during its budget
+    and after: plugrun13). Only for calls whose thread runs nothing but the plugin's
+    arithmetic on copies (an intervention's transform); an import is not stopped.
+    ``ended`` is called in the call's thread when the plugin's code is over (also after
+    the caller gave up).
 
     Examples
     --------
@@ -105,40 +110,66 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
             if leash is not None:  # the plugin's code is over: never stop ours (inline:
                 sys.settrace(None)  # a Python call here would be traced, and stopped)
             done.set()
+            if ended is not None:
+                ended()
 
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
     thread.start()
-    if not done.wait(seconds):
+    if leash is None:
+        finished = done.wait(seconds)
+    else:
+        end = time.monotonic() + seconds
+        while not (finished := done.wait(min(WATCH_S, max(0.0, end - time.monotonic())))):
+            if time.monotonic() >= end:
+                break
+            leash.watch(thread)
+    if not finished:
+        message = f"{label} did not finish within {seconds:g} s"
         if leash is not None:
-            leash.stop()
-        raise PluginTimeout(f"{label} did not finish within {seconds:g} s")
+            leash.stop(thread)
+            if not done.wait(STOP_S):
+                message += STILL_RUNNING
+        raise PluginTimeout(message)
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+#: Appended to a stopped call's timeout message when its thread outlives the stop.
+STILL_RUNNING = ("; the plug-in's code may still be running (code in C, such as a long "
+                 "sleep or one huge array operation, cannot be stopped from Python): restart "
+                 "the app to reclaim the CPU")
 
 
 class Leash:
     """The trace function of a stoppable plugin call's thread (that thread only,
     :meth:`attach`): after each :data:`RUN_S` of the plugin's Python it sleeps
     :data:`YIELD_S`, handing the interpreter lock and a CPU to the other threads; after
-    :meth:`stop` it raises :class:`PluginStopped` at the thread's next line of Python.
+    :meth:`stop` it raises :class:`PluginStopped` at the thread's next trace event.
 
-    A pure-Python loop otherwise holds the lock for a whole switch interval each time the GUI
-    thread asks for it, at each of the GUI thread's Python slots: a hung transform's loop
-    kept a 20 ms GUI timer's gaps at 100–200 ms during its budget, the GUI thread using no
-    CPU in them (plugrun13). Array arithmetic in C meets no line events and is not slowed;
-    a transform busy in Python for long takes about 1.5 times as long. Stopping from the
-    thread itself, not with ``PyThreadState_SetAsyncExc``: that exception, pending on a
-    thread asleep in C, slowed every other thread of the process to a crawl. A ``time.sleep``
-    is stopped when it returns, a loop in C code not at all, and a plugin that catches
-    ``BaseException`` goes on (untraced).
+    Frames are traced per line, and per *opcode* once :meth:`watch` finds the thread
+    quiet: ``while True: pass`` on one line (a jump onto itself) emits no 'line' events and
+    ran on, unthrottled and unstopped, after its plugin was disabled (review14 #2). Tracing
+    every opcode from the start slowed Python-heavy code about 60-fold; per line, with the
+    yields, it takes 3–6 times as long (fix14a's note).
+    A pure-Python loop otherwise holds the lock for a whole switch interval each time the
+    GUI thread asks for it: a hung transform's loop kept a 20 ms GUI timer's gaps at
+    100–200 ms (plugrun13). Array arithmetic in C meets no trace events and is not slowed.
+    Stopping from the thread itself, never with ``PyThreadState_SetAsyncExc``: that
+    exception, pending on a thread asleep in C, slowed every other thread of the process to
+    a crawl, and one cleared or left on a thread that ended leaves every thread's eval loop
+    checking for it (a traced call then hung at its first line: fix14a). A ``time.sleep``
+    is stopped when it returns, a loop in C code (``list(itertools.count())``, one huge
+    numpy operation) not at all, and a plugin that catches ``BaseException`` goes on
+    untraced (CPython drops a trace function that raised), as does one that catches the
+    ``RecursionError`` raised when the trace function itself is called at the recursion
+    limit.
 
     Examples
     --------
     >>> leash = Leash()
     >>> def loop():
-    ...     while True:
-    ...         pass
+    ...     while True: pass
     >>> def run():  # as call_within's thread: attached, then the plugin's call
     ...     leash.attach()
     ...     try:
@@ -147,39 +178,79 @@ class Leash:
     ...         pass
     >>> t = threading.Thread(target=run, daemon=True)
     >>> t.start()
-    >>> leash.stop()
+    >>> leash.stop(t)
     >>> t.join(5)
     >>> t.is_alive()
     False
     """
 
     def __init__(self) -> None:
-        self._stopped = threading.Event()
+        self._stopped = False
         self._last: float | None = None
+        self._events = 0  # trace events so far
+        self._due = EVERY  # the event count at which to look at the clock next
+        self._seen = (-1, 0.0)  # the event count and the thread's CPU time at the last watch
 
     def attach(self) -> None:
         """Trace the calling thread from its next call on (first thing in the plugin
         call's thread, before calling the plugin; ``sys.settrace(None)`` after it)."""
         sys.settrace(self._trace)
 
-    def stop(self) -> None:
-        """Stop the traced thread at its next line of Python."""
-        self._stopped.set()
+    def watch(self, thread: threading.Thread) -> None:
+        """Call every :data:`WATCH_S` from another thread: if ``thread`` computed (used CPU
+        time) with no trace event since the last call (a loop on one line, or code in C),
+        trace its frames per opcode. Not one waiting for the interpreter lock or asleep."""
+        cpu = _cpu_time(thread)
+        events, cpu_then = self._seen
+        if self._events == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
+            self._per_opcode(thread)
+        self._seen = (self._events, cpu or 0.0)
+
+    def stop(self, thread: threading.Thread | None = None) -> None:
+        """Stop the traced ``thread`` at its next trace event (from another thread)."""
+        self._stopped = True
+        if thread is not None:
+            self._per_opcode(thread)
+
+    @staticmethod
+    def _per_opcode(thread: threading.Thread) -> None:
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None:
+            if frame.f_trace is not None:  # the plugin's (traced since the call began)
+                frame.f_trace_opcodes = True
+            frame = frame.f_back
 
     def _trace(self, frame, event, arg):
-        import time
-
-        if self._stopped.is_set():
+        """The trace function (kept lean: it runs at each line, or opcode)."""
+        self._events += 1
+        if self._stopped:
             raise PluginStopped("stopped after its time budget")
-        now = time.perf_counter()
-        if self._last is None:
-            self._last = now
-        elif now - self._last > RUN_S:
-            time.sleep(YIELD_S)
-            self._last = time.perf_counter()
+        if self._events >= self._due:  # its CPU time, not the clock's: time spent waiting
+            self._due = self._events + EVERY  # for the lock is not running
+            now = time.thread_time()
+            if self._last is None:
+                self._last = now
+            elif now - self._last > RUN_S:
+                time.sleep(YIELD_S)
+                self._last = time.thread_time()
         return self._trace
 
 
-#: A stoppable call's thread (``stop=True``) sleeps YIELD_S after each RUN_S of Python.
+def _cpu_time(thread: threading.Thread) -> float | None:
+    """The CPU time (s) ``thread`` has used; None where unknown (not POSIX, or ended)."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+#: A stoppable call's thread (``stop=True``) sleeps YIELD_S after each RUN_S of Python; it
+#: looks at the clock once every EVERY trace events (at most about 0.1 ms of Python).
 RUN_S = 0.002
 YIELD_S = 0.001
+EVERY = 100
+#: Seconds between :meth:`Leash.watch` calls (a one-line loop runs unthrottled that long).
+WATCH_S = 0.05
+#: Seconds an abandoned stoppable call's thread is given to end before it is reported as
+#: still running (:data:`STILL_RUNNING`).
+STOP_S = 1.0

@@ -15,12 +15,19 @@ import importlib.metadata as md
 import importlib.util
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from twinviewer.core.privacy import without_paths
-from twinviewer.plugins.budget import PluginTimeout, budget, call_within
+from twinviewer.plugins.budget import (
+    STILL_RUNNING,
+    STOP_S,
+    PluginTimeout,
+    budget,
+    call_within,
+)
 from twinviewer.plugins.manifest import (
     API_VERSION,
     Contribution,
@@ -182,6 +189,9 @@ class Registry:
         self.plugins: dict[str, PluginRecord] = {}
         self._index: dict[tuple[str, str], Contribution] = {}
         self._loaded: dict[tuple[str, str], object] = {}
+        #: a plugin's intervention code runs one call at a time: held by the running call's
+        #: thread until it ends (:meth:`_budgeted_intervention`)
+        self._calling: dict[str, threading.Lock] = {}
         #: run-time hangs this session, in order: ``(plugin, message)``
         self.incidents: list[tuple[str, str]] = []
         #: called with ``(plugin, message)`` when a plugin is disabled for hanging (the GUI
@@ -613,9 +623,14 @@ class Registry:
         """
         message = without_paths(message)
         if name in self.plugins and name != CORE:
-            self.disable(name, message + " (disabled for this session)", remember=False)
-            message += (f"; plugin {name!r} is disabled for this session ('twinviewer plugins "
-                        f"disable {name}' keeps it disabled)")
+            # the reason kept (and remembered if the user says so) is the hang, not this
+            # session's advice to restart (:data:`.budget.STILL_RUNNING`)
+            still = STILL_RUNNING if message.endswith(STILL_RUNNING) else ""
+            self.disable(name, message.removesuffix(still) + " (disabled for this session)",
+                         remember=False)
+            message = (message.removesuffix(still) + f"; plugin {name!r} is disabled for this "
+                       f"session ('twinviewer plugins disable {name}' keeps it disabled)"
+                       + still)
         else:
             message += "; it is stopped"
         self.incidents.append((name, message))
@@ -648,12 +663,34 @@ class Registry:
 
             def run(*args):
                 what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
-                if self.find("interventions", c.name) is not c:  # disabled since it loaded
-                    raise InterventionError(self.why_unavailable("interventions", c.name)
-                                            or f"{what}: its plugin is no longer enabled")
+                seconds = budget("interventions")
+                # One call of a plugin's code at a time: the live preview's and a Run's
+                # transform ran side by side, and both loops were abandoned (review14 #2).
+                # A call past its budget holds the lock until its thread is stopped, so the
+                # next one waits for that and then finds the plugin disabled.
+                def refuse_if_disabled() -> None:  # since it loaded, or while waiting
+                    if self.find("interventions", c.name) is not c:
+                        raise InterventionError(
+                            self.why_unavailable("interventions", c.name)
+                            or f"{what}: its plugin is no longer enabled")
+
+                refuse_if_disabled()
+                lock = self._calling.setdefault(c.plugin, threading.Lock())
+                if not lock.acquire(timeout=seconds + STOP_S):
+                    refuse_if_disabled()
+                    raise InterventionError(f"{what}: an earlier call of its code is still "
+                                            "running")
                 try:
-                    out = call_within(func, args, seconds=budget("interventions"), label=what,
-                                      stop=True)  # its loop would slow the app all session
+                    refuse_if_disabled()
+                except BaseException:
+                    lock.release()
+                    raise
+                # released when both the call's thread has ended and this caller has
+                # disabled the plugin if it hung (else the next call could start first)
+                release = _Countdown(2, lock.release)
+                try:  # stopped past its budget: its loop would slow the app all session
+                    out = call_within(func, args, seconds=seconds, label=what, stop=True,
+                                      ended=release)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)
@@ -661,6 +698,8 @@ class Registry:
                 except Exception as exc:  # noqa: BLE001 - a crash of plugin code disables it
                     raise InterventionError(str(self.failed(
                         c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
+                finally:
+                    release()
                 if part == "transform" and (bad := _not_finite(args[0].model, out)):
                     # the plugin's fault, not the user's setting: named and disabled
                     raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
@@ -679,6 +718,20 @@ class Registry:
             self.disable(name, message)
             message += f"; plugin {name!r} is disabled"
         return PluginError(message)
+
+
+class _Countdown:
+    """Calls ``then`` at its ``n``-th call (from any thread)."""
+
+    def __init__(self, n: int, then) -> None:
+        self._n, self._then, self._lock = n, then, threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            self._n -= 1
+            last = self._n == 0
+        if last:
+            self._then()
 
 
 def _not_finite(model, out) -> str:

@@ -23,10 +23,13 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     """Problems of a plugin intervention applied with its default settings to a small prior
     ensemble of ``preset`` (run in a worker: a crash or a hang ends only the worker): an
     exception of its transform, or a result that is not finite or leaves the model's
-    plausible ranges. ``[]`` also when the intervention does not fit that preset's model or
-    its ``check`` refuses the twin (nothing to try it on here)."""
+    plausible ranges, or a check or transform that did not finish within the interventions'
+    budget (:func:`.budget.budget`, as in the app). ``[]`` also when the intervention does
+    not fit that preset's model or its ``check`` refuses the twin (nothing to try it on
+    here)."""
     from twinviewer.interventions.intervention import Context, InterventionError, _check_result
     from twinviewer.physiology.presets import model_for
+    from twinviewer.plugins.budget import PluginTimeout, budget, call_within
     from twinviewer.plugins.manifest import Contribution
     from twinviewer.plugins.registry import resolve
     from twinviewer.twins import twin_from_preset
@@ -39,14 +42,24 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     values = iv.validate(None)
     P = np.array(twin.ensemble, dtype=float)
     ctx = Context(model, iv.name)
+    seconds = budget("interventions")  # as in the app (review14 #8: the check allowed 30 s)
+
+    def timed(func, part: str):
+        return call_within(func, (ctx, P.copy(), values), seconds=seconds, stop=True,
+                           label=f"its {part} on a {preset} twin with its default settings")
+
     if iv.check is not None:
         try:
-            iv.check(ctx, P, values)
+            timed(iv.check, "check")
         except InterventionError:
             return []
+        except PluginTimeout as exc:
+            return [_late(exc)]
     what = f"its transform on a {preset} twin with its default settings"
     try:
-        out = iv.transform(ctx, P.copy(), values)
+        out = timed(iv.transform, "transform")
+    except PluginTimeout as exc:
+        return [_late(exc)]
     except Exception as exc:  # noqa: BLE001 - the problem to report
         return [f"{what} raised {type(exc).__name__}: {exc}"]
     out = np.asarray(out, dtype=float)
@@ -60,6 +73,13 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     except InterventionError as exc:
         return [f"{what}: {exc}"]
     return []
+
+
+def _late(exc: Exception) -> str:
+    """A check's timeout message (this worker process ends after it: nothing to restart)."""
+    from twinviewer.plugins.budget import STILL_RUNNING
+
+    return str(exc).removesuffix(STILL_RUNNING) + " (the interventions' time budget, as in the app)"
 
 
 def run_ensemble(ref: str, root: str | None, params: np.ndarray, settings,
