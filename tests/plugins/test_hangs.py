@@ -97,8 +97,11 @@ def test_a_hanging_reader_is_named_and_disabled_for_the_session(plugin_registry,
 
 
 def test_a_hanging_intervention_leaves_the_twin_as_it_was(plugin_registry, tmp_path,
-                                                          small_budgets):
-    """The transform loops in pure Python (holding the interpreter lock between switches)."""
+                                                          monkeypatch):
+    """The transform loops in pure Python (holding the interpreter lock between switches).
+    Its budget is 2 s, not 0.5: ivabradine's own check runs first under the same budget and
+    missed 0.5 s on a loaded machine (fix14a)."""
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=2")
     folder = _folder(tmp_path, "tv-loop-drug", f"""
         from dataclasses import replace
 
@@ -127,9 +130,9 @@ def test_a_hanging_intervention_leaves_the_twin_as_it_was(plugin_registry, tmp_p
         before = ensemble.copy()
         t0 = time.monotonic()
         with pytest.raises(InterventionError, match="plugin 'tv-loop-drug': intervention "
-                           "'loop_drug'.*its transform did not finish within 0.5 s"):
+                           "'loop_drug'.*its transform did not finish within 2 s"):
             LIBRARY["loop_drug"].apply(preset.model, ensemble, {"dose": 5.0})
-        assert time.monotonic() - t0 < 3.0
+        assert time.monotonic() - t0 < 5.0
         np.testing.assert_array_equal(ensemble, before)
         assert reg.plugins["tv-loop-drug"].status == DISABLED
     finally:
