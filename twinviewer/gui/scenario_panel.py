@@ -1314,11 +1314,7 @@ class ScenarioPanel(QWidget):
             except (InterventionError, ModelError) as exc:  # shown, not reported as a failure
                 return exc
 
-        def ended(r) -> None:
-            import shiboken6
-
-            if not shiboken6.isValid(self.live_label):  # the window closed while it ran
-                return
+        def ended(r) -> None:  # not called if the window closed meanwhile (TwinState)
             self._live_job = None
             if self.state.twin is twin and not self._live_again:
                 self._show_live(r, scenario.regulation)  # the mode it ran in, not the form's now
