@@ -110,3 +110,18 @@ def test_a_pipe_that_ends_mid_message_is_an_error():
     w2.close()
     with pytest.raises(EOFError):
         receive(r2)
+
+
+def test_models_still_go_by_reference():
+    """The installed model comes back as itself (sent by name: its compiled functions do not
+    pickle), now through the pickler's dispatch table."""
+    from twinviewer.physiology import get_preset
+
+    model = get_preset("healthy").model
+    r, w = Pipe(duplex=False)
+    t = threading.Thread(target=send, args=(w, {"m": model, "many": [{"x": i} for i in
+                                                                      range(5000)]}))
+    t.start()
+    got = receive(r)
+    t.join()
+    assert got["m"] is model and len(got["many"]) == 5000
