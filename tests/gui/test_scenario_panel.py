@@ -277,7 +277,8 @@ def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_pane
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)  # the same again
     qtbot.waitUntil(lambda: state.session.scenario_results["BB"] is not before["BB"],
                     timeout=120_000)
-    assert panel.curves_drawn()  # the kept items: drawn in the results' own turn
+    assert not panel.curves_drawn()  # the kept items: set one run per turn after the
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)  # results' own turn
     assert list(panel.pv_plot.listDataItems()) == items
     assert list(panel.wiggers_plot.items) == wiggers
     np.testing.assert_array_equal(items[1].getData()[1], first)
@@ -297,7 +298,7 @@ def test_a_runs_plot_items_are_made_before_it_one_run_per_turn(qtbot, make_panel
     """The plot items a Run draws in (the baseline's and each listed scenario's) are made
     when the scenarios are listed, one run's per timer turn (DRAW_EVERY_MS apart, time for
     the cine's frames between them); the turn the results arrive in makes none and sets
-    their data; the legend's rows follow in the next turn (stall14)."""
+    none's data (one run's per later turn); the legend's rows follow (stall14)."""
     state, panel = make_panel()
     made = []  # (time, kept runs' items) after each turn that may add them
     real = panel._prepare_slots
@@ -324,7 +325,7 @@ def test_a_runs_plot_items_are_made_before_it_one_run_per_turn(qtbot, make_panel
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == 3, timeout=120_000)
     assert counts[-1] == items  # no item made in the results' turn
-    assert not panel.curves_drawn()  # the legend's rows: in the next turn
+    assert not panel.curves_drawn()  # their data and the legend's rows: in later turns
     qtbot.waitUntil(panel.curves_drawn, timeout=5000)
     assert list(panel.pv_plot.listDataItems()) == items
     assert [label.text for _s, label in panel.pv_plot.legend.items][1:] == [

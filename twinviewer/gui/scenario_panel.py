@@ -1184,36 +1184,40 @@ class ScenarioPanel(QWidget):
         self._draw_next()
 
     def _draw_next(self, *, new: bool = False) -> None:
-        """Draw the runs not drawn yet: the kept items at once, and one new run's items per
-        call (adding pyqtgraph items is 5–15 ms a run); the turn the results arrive in
-        (``new`` False) adds none. The next call follows on a timer :data:`DRAW_EVERY_MS`
-        later, so the cine's frames run between them (whatif13: with zero-delay calls, the
-        results' turn, the new items and a frame came in one 80-ms gap)."""
+        """Draw the runs not drawn yet, one run per timer turn :data:`DRAW_EVERY_MS` apart
+        (``new``: a timer's call), then the legend's rows in a turn of their own, so the
+        cine's frames run between them. A run's items are those made when its scenario was
+        listed (:meth:`_prepare_slots`), or made here if none were (adding pyqtgraph items
+        is 5–15 ms a run). The turn the results arrive in (``new`` False) draws nothing:
+        setting four runs' data in it added 15–30 ms of GUI-thread CPU beside a cine frame
+        (stall14), and whatif13 saw the results' turn, new items and a frame in one 80-ms
+        gap."""
         runs, slots = self._runs_to_draw, self._curve_slots
-        while self._runs_drawn < len(runs):
-            i = self._runs_drawn
-            if i == len(slots):
-                if not new:
-                    if not self._draw_pending:
-                        self._draw_pending = True
-                        QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
-                    return
-                slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
-                new = False
-            name, curves, rgb = runs[i]
-            slots[i].show(name, curves, rgb)
-            self._runs_drawn += 1
         legend = self.pv_plot.legend
         names = [self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)]
-        if legend is not None and [label.text for _s, label in legend.items] != names:
-            if not new:  # the results' turn: the legend's rows (10-20 ms) in the next
-                if not self._draw_pending:
-                    self._draw_pending = True
-                    QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
-                return
+        stale = legend is not None and [label.text for _s, label in legend.items] != names
+        if not new:
+            if self._runs_drawn < len(runs) or stale:
+                self._draw_soon()
+            return
+        if self._runs_drawn < len(runs):
+            i = self._runs_drawn
+            if i == len(slots):
+                slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
+            slots[i].show(*runs[i])
+            self._runs_drawn += 1
+            if self._runs_drawn < len(runs) or stale:
+                self._draw_soon()
+            return
+        if stale:
             legend.clear()  # in the runs' order, under the live curve
             for item in (self.live_curve, *(s.loop for s in slots[:len(runs)])):
                 legend.addItem(item, item.opts["name"])
+
+    def _draw_soon(self) -> None:
+        if not self._draw_pending:
+            self._draw_pending = True
+            QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
 
     def _draw_later(self) -> None:
         self._draw_pending = False
