@@ -27,3 +27,11 @@ def shared_kind(token: str | None) -> str:
     from twinviewer.gui.process_worker import SHARED
 
     return type(SHARED[token]).__name__ if token is not None else "none"
+
+
+def big_arrays(seed: int, n: int) -> list:
+    """``n`` what-if-sized waveforms (200 × 200 float64) from ``seed``'s generator."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((200, 200)) for _ in range(n)]

@@ -260,7 +260,8 @@ def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_panel):
 
 def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_panel):
     """A second run sets the kept plot items' data (no new items); the legend lists the live
-    curve, the baseline and each scenario in order; fewer runs remove the surplus items."""
+    curve, the baseline and each scenario in order; fewer runs leave the listed scenarios'
+    items empty (kept for the next Run), and a scenario removed takes its items away."""
     state, panel = make_panel()
     _add(panel, "beta_blocker", "BB", dose=5)
     _add(panel, "tavi", "TAVI", eoa=1.8)
@@ -276,47 +277,60 @@ def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_pane
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)  # the same again
     qtbot.waitUntil(lambda: state.session.scenario_results["BB"] is not before["BB"],
                     timeout=120_000)
-    assert panel.curves_drawn()  # the kept items: drawn in the results' own turn
+    assert not panel.curves_drawn()  # the kept items: set one run per turn after the
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)  # results' own turn
     assert list(panel.pv_plot.listDataItems()) == items
     assert list(panel.wiggers_plot.items) == wiggers
     np.testing.assert_array_equal(items[1].getData()[1], first)
     state.session.set_scenario_results({"BB": state.session.scenario_results["BB"]})
-    assert panel.curves_drawn()
-    assert list(panel.pv_plot.listDataItems()) == items[:3]
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)  # the legend's rows: the next turn
+    assert list(panel.pv_plot.listDataItems()) == items  # TAVI's kept for the next Run,
+    assert items[3].getData()[0] is None or len(items[3].getData()[0]) == 0  # empty
     assert [label.text for _s, label in panel.pv_plot.legend.items] == legend[:3]
+    state.session.remove_scenario("TAVI")
+    state.session.set_scenario_results({"BB": state.session.scenario_results["BB"]})
+    qtbot.waitUntil(panel.curves_drawn, timeout=5000)
+    assert list(panel.pv_plot.listDataItems()) == items[:3]
     assert all(i not in panel.wiggers_plot.items for i in wiggers[-3:])
 
 
-def test_new_runs_curves_are_added_one_run_per_turn(qtbot, make_panel):
-    """The turn the results arrive in adds no new run's plot items (the table and the kept
-    items' data are set in it); they follow one run per timer turn, with time between them
-    for the cine's frames (DRAW_EVERY_MS)."""
+def test_a_runs_plot_items_are_made_before_it_one_run_per_turn(qtbot, make_panel):
+    """The plot items a Run draws in (the baseline's and each listed scenario's) are made
+    when the scenarios are listed, one run's per timer turn (DRAW_EVERY_MS apart, time for
+    the cine's frames between them); the turn the results arrive in makes none and sets
+    none's data (one run's per later turn); the legend's rows follow (stall14)."""
     state, panel = make_panel()
+    made = []  # (time, kept runs' items) after each turn that may add them
+    real = panel._prepare_slots
+
+    def prepare():
+        real()
+        made.append((time.perf_counter(), len(panel._curve_slots)))
+
+    panel._prepare_slots = prepare  # looked up when each timer is set
     _add(panel, "beta_blocker", "BB", dose=5)
     _add(panel, "tavi", "TAVI", eoa=1.8)
     _add(panel, "vasodilator", "Vaso")
-    added = []  # (time, PV items) after each turn that adds a run's items
-    later = panel._draw_later
-
-    def draw_later():
-        later()
-        added.append((time.perf_counter(), len(panel.pv_plot.listDataItems())))
-
-    panel._draw_later = draw_later  # looked up when each timer is set
-    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel._curve_slots) == 1 + 3, timeout=5000)
+    adds = [(t, n) for (t, n), (_t0, n0) in zip(made, [(0, 1), *made], strict=False)
+            if n > n0]
+    assert [n for _t, n in adds][-3:] == [2, 3, 4]  # after the baseline's, one per turn
+    gaps = [b - a for (a, _n), (b, _m) in zip(adds[-3:], adds[-2:], strict=False)]
+    assert all(g >= 0.8 * DRAW_EVERY_MS / 1000 for g in gaps), gaps  # a timer apart
+    items = list(panel.pv_plot.listDataItems())
+    assert len(items) == 1 + 4
     counts = []
     state.scenarioResultsChanged.connect(
-        lambda _r: counts.append(len(panel.pv_plot.listDataItems())))
+        lambda _r: counts.append(list(panel.pv_plot.listDataItems())))
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(state.session.scenario_results) == 3, timeout=120_000)
-    assert counts[-1] == 1 + 1  # live, the baseline (kept): no new run in that turn
-    assert not panel.curves_drawn()
+    assert counts[-1] == items  # no item made in the results' turn
+    assert not panel.curves_drawn()  # their data and the legend's rows: in later turns
     qtbot.waitUntil(panel.curves_drawn, timeout=5000)
-    assert len(panel.pv_plot.listDataItems()) == 1 + 4
-    # the baseline's items (made for the panel's first draw, before the run), then one
-    # run's items per turn
-    assert [n for _t, n in added] == [2, 3, 4, 5]
-    gaps = [b - a for (a, _n), (b, _m) in zip(added[1:], added[2:], strict=False)]
-    assert all(g >= 0.8 * DRAW_EVERY_MS / 1000 for g in gaps), gaps  # a timer apart
+    assert list(panel.pv_plot.listDataItems()) == items
+    assert [label.text for _s, label in panel.pv_plot.legend.items][1:] == [
+        "baseline", "BB [baroreflex regulated]", "TAVI [baroreflex regulated]",
+        "Vaso [baroreflex regulated]"]
     assert panel.result_table.rowCount() > 10
 
 

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import copyreg
 import functools
 import importlib
 import io
@@ -43,37 +44,50 @@ from pathlib import Path
 from typing import Any
 
 
-def _model_ref(obj: Any) -> tuple | None:
+def _reduce_model(model: Any) -> tuple:
     """A model declaration is sent by name, version and equation hash (its functions are
     replaced by their compiled versions and do not pickle); each side uses its own
-    installed one, as a twin opened from a file does."""
-    from twinviewer.physiology.model import ModelSpec
+    installed one, as a twin opened from a file does. Another (not installed) pickles as
+    itself."""
+    from twinviewer.physiology.presets import model_for
 
-    if isinstance(obj, ModelSpec):
-        from twinviewer.physiology.presets import model_for
+    if model_for(model.name, model.version, model.equation_hash) is model:
+        return _installed_model, (model.name, model.version, model.equation_hash)
+    return model.__reduce_ex__(5)
 
-        if model_for(obj.name, obj.version, obj.equation_hash) is obj:
-            return ("model", obj.name, obj.version, obj.equation_hash)
-    return None
+
+def _installed_model(name: str, version: str, equation_hash: str) -> Any:
+    """The installed model ``name`` v``version`` with ``equation_hash`` (the receiving
+    side of :func:`_reduce_model`).
+
+    >>> _installed_model("no_such_model", "1", "0")
+    Traceback (most recent call last):
+    ...
+    _pickle.UnpicklingError: model no_such_model v1 is not installed here
+    """
+    from twinviewer.physiology.presets import model_for
+
+    model = model_for(name, version, equation_hash)
+    if model is None:
+        raise pickle.UnpicklingError(f"model {name} v{version} is not installed here")
+    return model
 
 
 class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> tuple | None:
-        return _model_ref(obj)
+    """Pickles models by reference (:func:`_reduce_model`) through a dispatch table: looked
+    up by type in C. A ``persistent_id`` method was a Python call (and an import
+    statement) for every object pickled: 50–100 ms of interpreter-held CPU to walk the demo
+    twin's 25 000 objects for each autosave (stall14)."""
 
+    def __init__(self, file: Any, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        from twinviewer.physiology.model import ModelSpec
 
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid: tuple) -> Any:
-        from twinviewer.physiology.presets import model_for
-
-        model = model_for(*pid[1:])
-        if model is None:
-            raise pickle.UnpicklingError(f"model {pid[1]} v{pid[2]} is not installed here")
-        return model
+        self.dispatch_table = {**copyreg.dispatch_table, ModelSpec: _reduce_model}
 
 
 def send(conn: Connection, obj: Any) -> None:
-    """Send ``obj`` over ``conn`` (models by reference: :func:`_model_ref`). Arrays go out of
+    """Send ``obj`` over ``conn`` (models by reference: :func:`_reduce_model`). Arrays go out of
     band (pickle protocol 5): pickling walks the objects only, and the arrays' bytes are
     written from their own memory by ``os.write``, which releases the interpreter lock — a
     copy of tens of MB in one C call held it for 50–120 ms."""
@@ -86,13 +100,56 @@ def send(conn: Connection, obj: Any) -> None:
 
 
 def receive(conn: Connection) -> Any:
-    """The next object :func:`send` sent over ``conn``. Each array's bytes are copied into
-    a writable buffer of its own (short copies, one array at a time: the lock is free
-    between them), as an array unpickled in band would be."""
+    """The next object :func:`send` sent over ``conn``. Each array's bytes are read by the
+    kernel straight into fresh memory of its own (:func:`_read_buffer`), with the
+    interpreter lock released, and the arrays are made on that memory without a copy."""
     (n,) = struct.unpack("!I", conn.recv_bytes())
     head = conn.recv_bytes()
-    arrays = [bytearray(conn.recv_bytes()) for _ in range(n)]
-    return _Unpickler(io.BytesIO(head), buffers=arrays).load()
+    arrays = [_read_buffer(conn) for _ in range(n)]
+    return pickle.Unpickler(io.BytesIO(head), buffers=arrays).load()
+
+
+def _read_buffer(conn: Connection):
+    """The next message on ``conn`` (as ``send_bytes`` framed it) read into a new, writable
+    ``uint8`` array by ``os.readv``.
+
+    ``conn.recv_bytes()`` gathers a message in 64 kB reads into a growing buffer and the
+    array was then copied out of it: both copies, and the page faults of their fresh memory,
+    ran with the interpreter lock held (13–15 ms of a what-if result's 10 MB, cold, table13),
+    while the GUI thread waited for the lock. Here the only copy is the kernel's, from the
+    pipe into the array's own pages, and it runs with the lock released; the unpickled
+    array wraps this memory (``np.frombuffer``), so its values are the sent bytes.
+
+    >>> a, b = Pipe(duplex=False)
+    >>> b.send_bytes(b"abc")
+    >>> bytes(_read_buffer(a))
+    b'abc'
+    """
+    import numpy as np
+
+    fd = conn.fileno()
+    (size,) = struct.unpack("!i", _read_exact(fd, bytearray(4), start=True))
+    if size == -1:
+        (size,) = struct.unpack("!Q", _read_exact(fd, bytearray(8)))
+    buf = np.empty(size, dtype=np.uint8)  # not touched here: the kernel's copy faults it in
+    _read_exact(fd, buf)
+    return buf
+
+
+def _read_exact(fd: int, buf, start: bool = False):
+    """Fill ``buf`` from ``fd`` (``os.readv`` releases the interpreter lock) and return it;
+    end of file before any byte of a message (``start``) is :class:`EOFError`, within one
+    an ``OSError``, as :class:`~multiprocessing.connection.Connection` says them."""
+    view = memoryview(buf).cast("B")
+    done = 0
+    while done < len(view):
+        got = os.readv(fd, [view[done:]])
+        if got == 0:
+            if start and done == 0:
+                raise EOFError
+            raise OSError("got end of file during message")
+        done += got
+    return buf
 
 
 #: Shortest time (s) between two progress updates passed on to the GUI.

@@ -230,6 +230,15 @@ class _RunCurves:
         self.med.setData(x, med, pen=pg.mkPen(rgb, width=2))
         self.ao.setData(x, p_ao, pen=pg.mkPen(rgb, width=1, style=Qt.PenStyle.DotLine))
 
+    def clear(self) -> None:
+        """Show nothing (the items stay, for the next run to show)."""
+        if self.name is None:  # never shown, or cleared already
+            return
+        self.name = None
+        self.loop.opts["name"] = None
+        for item in (self.loop, self.lo, self.hi, self.med, self.ao):
+            item.setData([], [])
+
     def remove(self) -> None:
         self.pv.removeItem(self.loop)
         for item in (self.fill, self.med, self.ao):
@@ -373,6 +382,7 @@ class ScenarioPanel(QWidget):
         self._rows_text: list | None = None  # its cells' text (table_rows)
         self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
         self._draw_pending = False  # a timer will add the next new run's items (_draw_next)
+        self._slots_pending = False  # a timer will add an empty run's items (_prepare_slots)
         self._runs_to_draw: list = []  # (name, curves, colour) of the runs to show
         self._runs_drawn = 0  # how many of them are drawn
         self.ranking = None
@@ -857,6 +867,26 @@ class ScenarioPanel(QWidget):
         self.scenario_list.clear()
         for s in scenarios:
             self.scenario_list.addItem(shown_name(s))
+        self._schedule_slots()
+
+    def _slots_wanted(self) -> bool:
+        return bool(self.scenarios) and len(self._curve_slots) < len(self.scenarios) + 1
+
+    def _schedule_slots(self) -> None:
+        if self._slots_wanted() and not self._slots_pending:
+            self._slots_pending = True
+            QTimer.singleShot(DRAW_EVERY_MS, self._prepare_slots)
+
+    def _prepare_slots(self) -> None:
+        """Add the plot items of the runs a Run of the listed scenarios will draw (the
+        baseline's and each scenario's), empty, one run's per turn :data:`DRAW_EVERY_MS`
+        apart, once scenarios are listed. Added when the results arrived, they took 5–15 ms
+        of the GUI thread per run (pyqtgraph's ``addItem``) in a turn beside a cine frame:
+        the longest stall of a Run while playing (stall14)."""
+        self._slots_pending = False
+        if self.curves_drawn():  # else a run is being drawn (it adds its own): try later
+            self._curve_slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
+        self._schedule_slots()
 
     def _on_twin(self, twin) -> None:
         if twin is not self._predictor_twin:
@@ -1159,46 +1189,58 @@ class ScenarioPanel(QWidget):
                 for i, (k, r) in enumerate(results.items())]
             runs = [(n, c, rgb) for n, r, rgb in runs
                     if (c := loop_curves(r))]  # computed by the what-if job; stored: none
-        for slot in self._curve_slots[len(runs):]:
+        keep = max(len(runs), len(self.scenarios) + 1)  # prepared for the next Run
+        for slot in self._curve_slots[keep:]:
             slot.remove()
-        del self._curve_slots[len(runs):]
+        for slot in self._curve_slots[len(runs):keep]:
+            slot.clear()
+        del self._curve_slots[keep:]
         self._runs_to_draw, self._runs_drawn = runs, 0
         self._draw_next()
 
     def _draw_next(self, *, new: bool = False) -> None:
-        """Draw the runs not drawn yet: the kept items at once, and one new run's items per
-        call (adding pyqtgraph items is 5–15 ms a run); the turn the results arrive in
-        (``new`` False) adds none. The next call follows on a timer :data:`DRAW_EVERY_MS`
-        later, so the cine's frames run between them (whatif13: with zero-delay calls, the
-        results' turn, the new items and a frame came in one 80-ms gap)."""
+        """Draw the runs not drawn yet, one run per timer turn :data:`DRAW_EVERY_MS` apart
+        (``new``: a timer's call), then the legend's rows in a turn of their own, so the
+        cine's frames run between them. A run's items are those made when its scenario was
+        listed (:meth:`_prepare_slots`), or made here if none were (adding pyqtgraph items
+        is 5–15 ms a run). The turn the results arrive in (``new`` False) draws nothing:
+        setting four runs' data in it added 15–30 ms of GUI-thread CPU beside a cine frame
+        (stall14), and whatif13 saw the results' turn, new items and a frame in one 80-ms
+        gap."""
         runs, slots = self._runs_to_draw, self._curve_slots
-        while self._runs_drawn < len(runs):
-            i = self._runs_drawn
-            if i == len(slots):
-                if not new:
-                    if not self._draw_pending:
-                        self._draw_pending = True
-                        QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
-                    return
-                slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
-                new = False
-            name, curves, rgb = runs[i]
-            slots[i].show(name, curves, rgb)
-            self._runs_drawn += 1
         legend = self.pv_plot.legend
         names = [self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)]
-        if legend is not None and [label.text for _s, label in legend.items] != names:
+        stale = legend is not None and [label.text for _s, label in legend.items] != names
+        if not new:
+            if self._runs_drawn < len(runs) or stale:
+                self._draw_soon()
+            return
+        if self._runs_drawn < len(runs):
+            i = self._runs_drawn
+            if i == len(slots):
+                slots.append(_RunCurves(self.pv_plot, self.wiggers_plot))
+            slots[i].show(*runs[i])
+            self._runs_drawn += 1
+            if self._runs_drawn < len(runs) or stale:
+                self._draw_soon()
+            return
+        if stale:
             legend.clear()  # in the runs' order, under the live curve
-            for item in (self.live_curve, *(s.loop for s in slots)):
+            for item in (self.live_curve, *(s.loop for s in slots[:len(runs)])):
                 legend.addItem(item, item.opts["name"])
+
+    def _draw_soon(self) -> None:
+        if not self._draw_pending:
+            self._draw_pending = True
+            QTimer.singleShot(DRAW_EVERY_MS, self._draw_later)
 
     def _draw_later(self) -> None:
         self._draw_pending = False
         self._draw_next(new=True)
 
     def curves_drawn(self) -> bool:
-        """Whether every run's curves are drawn (:meth:`_draw_next`)."""
-        return self._runs_drawn == len(self._runs_to_draw)
+        """Whether every run's curves (and the legend's rows) are drawn (:meth:`_draw_next`)."""
+        return self._runs_drawn == len(self._runs_to_draw) and not self._draw_pending
 
     # ------------------------------------------------------------------ ranking
     def goal(self) -> Goal:
@@ -1329,11 +1371,7 @@ class ScenarioPanel(QWidget):
             except (InterventionError, ModelError) as exc:  # shown, not reported as a failure
                 return exc
 
-        def ended(r) -> None:
-            import shiboken6
-
-            if not shiboken6.isValid(self.live_label):  # the window closed while it ran
-                return
+        def ended(r) -> None:  # not called if the window closed meanwhile (TwinState)
             self._live_job = None
             if self.state.twin is twin and not self._live_again:
                 self._show_live(r, scenario.regulation)  # the mode it ran in, not the form's now

@@ -74,9 +74,17 @@ class _Relay(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, job: Job, fn: JobFn, relay: _Relay) -> None:
+    """A job on a worker thread. A job that ends after its window closed does nothing:
+    its outcome reaches no callback (the panels' widgets are deleted; the live preview's
+    label raised, and its error was counted by the next window's badge, session 13), and a
+    failure goes to the log file only. ``closed()`` says whether the window closed (its
+    :attr:`TwinState.closed`); :meth:`TwinState._on_success` and ``_on_failure`` check it
+    again in the GUI thread, for an outcome already on its way when the window closed."""
+
+    def __init__(self, job: Job, fn: JobFn, relay: _Relay,
+                 closed: Callable[[], bool] = lambda: False) -> None:
         super().__init__()
-        self.job, self.fn, self.relay = job, fn, relay
+        self.job, self.fn, self.relay, self.closed = job, fn, relay, closed
         self.setAutoDelete(True)
 
     def run(self) -> None:  # worker thread
@@ -96,8 +104,7 @@ class _Runnable(QRunnable):
                 tb = traceback.format_exc()
                 if not self._emit("failed", job, exc, tb) and not job.is_cancelled() \
                         and not _is_cancellation(exc):
-                    # its window is gone: the log file is the one place left to say it
-                    log.error("%s failed after its window closed:\n%s", job.title, tb)
+                    _log_orphan(job, tb)
             else:
                 self._emit("succeeded", job, result)
         except BaseException:  # noqa: BLE001 - reporting itself failed: log, never to Qt
@@ -107,13 +114,23 @@ class _Runnable(QRunnable):
                 pass
 
     def _emit(self, name: str, *args) -> bool:
-        # A job outliving its TwinState (a window closed while it ran) finds the relay's C++
-        # object deleted: emitting raises RuntimeError. Nobody is left to tell.
+        # A job outliving its TwinState (a window closed while it ran) finds the state
+        # closed, or the relay's C++ object deleted (emitting raises RuntimeError). Nobody is
+        # left to tell.
+        if self.closed():
+            return False
         try:
             getattr(self.relay, name).emit(*args)
         except RuntimeError:
             return False
         return True
+
+
+def _log_orphan(job: Job, tb: str) -> None:
+    """Log ``job``'s failure after its window closed: its window is gone, so the log file is
+    the one place left to say it. Marked told: another window's log handler must not show
+    (and count) a closed window's error."""
+    log.error("%s failed after its window closed:\n%s", job.title, tb, extra={TOLD: True})
 
 
 def _is_cancellation(exc: BaseException) -> bool:
@@ -262,7 +279,7 @@ class TwinState(QObject):
         self._callbacks[job] = (on_done, on_error)
         self.jobStarted.emit(job)
         pool = self._background_pool if background else self._pool
-        pool.start(_Runnable(job, fn, self._relay))
+        pool.start(_Runnable(job, fn, self._relay, lambda: self.closed))
         return job
 
     def cancel_all(self) -> None:
@@ -292,6 +309,8 @@ class TwinState(QObject):
     @Slot(object, object)
     def _on_success(self, job: Job, result: Any) -> None:
         on_done, on_error = self._finish(job)
+        if self.closed:  # ended after its window closed: nobody is left for it
+            return
         if job.is_cancelled():
             job.cancelled = True
             if not job.quiet:
@@ -308,6 +327,10 @@ class TwinState(QObject):
     @Slot(object, object, str)
     def _on_failure(self, job: Job, exc: BaseException, tb: str) -> None:
         _, on_error = self._finish(job)
+        if self.closed:  # ended after its window closed: nobody is left for it
+            if not (job.is_cancelled() or _is_cancellation(exc)):
+                _log_orphan(job, tb)
+            return
         if job.is_cancelled() or _is_cancellation(exc):
             job.cancelled = True
             if not job.quiet:
