@@ -1,0 +1,60 @@
+"""Print the VTK modules the app can never import, as PyInstaller ``--exclude-module``
+arguments (``packaging/build-bundle.sh`` reads them).
+
+The app reaches VTK through pyvista (which maps each VTK class it may hand out to its
+module, ``pyvista._vtk``, and imports a few modules for their rendering factories),
+pyvistaqt and its own imports (``twinviewer.gui.view3d`` and the modules it loads).
+Everything those load — with the modules each loaded VTK module imports itself — is kept;
+the other modules (VTK-m accelerators, web, VR, AMR, most readers: 73 of 154 with
+VTK 9.5) are left out, and with them the libraries only they link (``libviskores_*``).
+
+    .venv/bin/python packaging/vtk_unused.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+
+#: Modules imported for their side effects (rendering factories, text, charts), beside
+#: pyvista's class map (``pyvista/plotting/_rendering_imports.py``).
+FACTORIES = ("vtkRenderingContextOpenGL2", "vtkRenderingFreeType", "vtkRenderingMatplotlib",
+             "vtkRenderingVolumeOpenGL2", "vtkInteractionStyle", "vtkRenderingOpenGL2")
+
+
+def used() -> set[str]:
+    """The ``vtkmodules.vtk*`` modules loaded by everything the app can import from VTK."""
+    import pyvista._vtk as pv_vtk
+
+    names = (set(pv_vtk._CORE_MODULES) | set(pv_vtk._PLOTTING_MODULES)
+             | set(pv_vtk._OPENGL_MODULES) | set(FACTORIES))
+    for name in sorted(names):
+        with contextlib.suppress(ImportError):  # optional ones (MathText) may be absent
+            importlib.import_module(f"vtkmodules.{name}")
+    for loader in getattr(pv_vtk, "_SPECIAL_LOADERS", {}).values():
+        with contextlib.suppress(ImportError):
+            loader()
+    import pyvista  # noqa: F401
+    import pyvistaqt  # noqa: F401
+    import vtkmodules.qt.QVTKRenderWindowInteractor  # noqa: F401
+
+    import twinviewer.gui.view3d  # noqa: F401
+    return {k.split(".", 1)[1] for k in sys.modules if k.startswith("vtkmodules.vtk")}
+
+
+def unused() -> list[str]:
+    """The compiled ``vtkmodules.vtk*`` modules not in :func:`used`."""
+    import vtkmodules
+
+    here = os.path.dirname(vtkmodules.__file__)
+    every = {f.split(".")[0] for f in os.listdir(here)
+             if f.startswith("vtk") and f.endswith(".so")}
+    return sorted(every - used())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    for name in unused():
+        print(f"--exclude-module=vtkmodules.{name}")
