@@ -95,11 +95,33 @@ def _self_check(command: list[str], out: Path) -> dict:
     return rec
 
 
+def _imported(command: list[str], study: Path, out: Path) -> dict:
+    """``twinviewer import STUDY --json`` (segmentation, meshes, volumes: the imaging
+    path's VTK filters) run by ``command``: what it found, or the error."""
+    proc = subprocess.run([*command, "import", str(study), "--out", str(out), "--json"],
+                          capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        got = json.loads(proc.stdout)
+    except ValueError:
+        return {"error": f"exit {proc.returncode}: {proc.stderr[-600:]}"}
+
+    # what the imaging path found (the pseudonym and stored paths differ by design)
+    return {k: got.get(k) for k in ("stack", "structures", "measurements", "notes")}
+
+
 def check_actions(app: Path, out: Path) -> int:
-    """The bundle's self-check, then the source tree's; print both and the comparison."""
+    """The bundle's self-check, then the source tree's; a DICOM study imported by both;
+    print both and the comparison."""
     bundle = _self_check([str(app), "--self-check"], out / "bundle")
     source = _self_check([sys.executable, str(ROOT / "packaging" / "bundle_selfcheck.py")],
                          out / "source")
+    from twinviewer.imaging.demo import write_demo_study
+
+    write_demo_study(out / "study", shape=(48, 80, 80), spacing=(3.4, 2.0, 2.0))
+    imports = {"bundle": _imported([str(app)], out / "study", out / "import-bundle"),
+               "source": _imported([sys.executable, "-m", "twinviewer"], out / "study",
+                                   out / "import-source")}
 
     def numbers(rec: dict) -> dict:
         acts = rec.get("actions", {})
@@ -107,6 +129,8 @@ def check_actions(app: Path, out: Path) -> int:
                 "scenarios_read_back": acts.get("save", {}).get("scenarios_read_back")}
 
     diff = [k for k, v in numbers(bundle).items() if v != numbers(source)[k]]
+    if "error" in imports["bundle"] or imports["bundle"] != imports["source"]:
+        diff.append("DICOM import")
     summary = {"load": os.getloadavg(),
                "bundle": {k: bundle.get(k) for k in ("ok", "exit_code", "wall_s", "error")},
                "source": {k: source.get(k) for k in ("ok", "exit_code", "wall_s", "error")},
@@ -116,6 +140,9 @@ def check_actions(app: Path, out: Path) -> int:
                                   .get("wall_s")}
                            for name, a in bundle.get("actions", {}).items()},
                "helpers (bundle)": bundle.get("helpers"),
+               "DICOM import (bundle)": {k: imports["bundle"].get(k)
+                                         for k in ("error", "measurements")
+                                         if k in imports["bundle"]},
                "same numbers": not diff, "differs_in": diff}
     print(json.dumps(summary, indent=1))
     return 0 if bundle.get("ok") and bundle.get("exit_code") == 0 and not diff else 1

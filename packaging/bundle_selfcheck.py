@@ -5,8 +5,9 @@ source install's ``python packaging/bundle_selfcheck.py OUT``, under a (virtual)
 On the demo heart: a what-if **Run** (the model helper), **Save** (the file-writer helper;
 the file read back, its scenario with it), a **report** export (the ``twinviewer report``
 process); then a preset twin on the demo anatomy, simulated (model helper) and
-**calibrated** (the model helper). Each helper job is recorded with the pid and executable
-of the process it ran in (``/proc/PID/exe``); each process started with its command line.
+**calibrated** (the model helper); a cohort table written and read as Parquet. Each helper
+job is recorded with the pid and executable of the process it ran in (``/proc/PID/exe``);
+each process started with its command line.
 Writes ``OUT/selfcheck.json`` (and ``OUT/window.png``, the window at the end) and exits
 0 when every action finished in a process of its own that is this executable, else 1.
 
@@ -54,7 +55,7 @@ def run(out: Path) -> dict:
 
     from twinviewer.core.twin import InterventionStep, Scenario
     from twinviewer.gui import model_jobs, twin_file_actions
-    from twinviewer.gui.app import _app, wait_for_predictions
+    from twinviewer.gui.app import _app, grab_window, wait_for_predictions
     from twinviewer.gui.main_window import MainWindow
     from twinviewer.gui.process_worker import ProcessWorker
     from twinviewer.io.twinfile import load_twin
@@ -174,12 +175,23 @@ def run(out: Path) -> dict:
         return {"fit": [(f.label, round(float(f.median), 4), round(float(f.z), 4))
                         for f in panel.result.fit]}
 
+    def parquet():  # a cohort table's round trip (the bundle ships pyarrow for Parquet only)
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pd.DataFrame({"patient": ["a", "b"], "lvef_pct": [55.0, 61.5]})
+        pq.write_table(pa.Table.from_pandas(table, preserve_index=False), out / "t.parquet")
+        if not pq.read_table(out / "t.parquet").to_pandas().equals(table):
+            raise RuntimeError("the Parquet table read back differs")
+        return {"rows": len(table)}
+
     try:
         for name, fn in (("demo heart with predictions", demo), ("what-if run", whatif),
                          ("save", save), ("report export", report),
-                         ("calibration", calibrate)):
+                         ("calibration", calibrate), ("cohort table (Parquet)", parquet)):
             action(name, fn)
-        window.grab().save(str(out / "window.png"))
+        grab_window(window, str(out / "window.png"))  # the 3D view's own pixels composited
     finally:
         ProcessWorker.call, subprocess.Popen = real_call, real_popen
     for s in started:  # the report process has ended; the helpers still run

@@ -6,7 +6,8 @@ module, ``pyvista._vtk``, and imports a few modules for their rendering factorie
 pyvistaqt and its own imports (``twinviewer.gui.view3d`` and the modules it loads).
 Everything those load — with the modules each loaded VTK module imports itself — is kept;
 the other modules (VTK-m accelerators, web, VR, AMR, most readers: 73 of 154 with
-VTK 9.5) are left out, and with them the libraries only they link (``libviskores_*``).
+VTK 9.7) are left out, and so are the libraries no kept module links (``ldd``: the
+``libviskores_*`` of VTK-m, …).
 
     .venv/bin/python packaging/vtk_unused.py
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
+import subprocess
 import sys
 
 #: Modules imported for their side effects (rendering factories, text, charts), beside
@@ -54,7 +57,28 @@ def unused() -> list[str]:
     return sorted(every - used())
 
 
+def unused_libraries(modules: list[str]) -> list[str]:
+    """The ``lib*.so`` files beside VTK's modules that no module outside ``modules`` links,
+    directly or through another library (``ldd``), as the module names PyInstaller's
+    ``--collect-submodules vtkmodules`` gives them (``libviskores_cont``, …): listed as
+    "submodules", they would be collected whether linked or not."""
+    import vtkmodules
+
+    here = os.path.dirname(vtkmodules.__file__)
+    kept = [f for f in os.listdir(here) if f.startswith("vtk") and ".cpython" in f
+            and f.split(".")[0] not in modules]
+    linked: set[str] = set()
+    for name in kept:
+        out = subprocess.run(["ldd", os.path.join(here, name)], capture_output=True,
+                             text=True, check=True).stdout
+        linked |= {os.path.basename(p) for p in re.findall(r"=> (\S+)", out)
+                   if os.path.dirname(os.path.realpath(p)) == os.path.realpath(here)}
+    return sorted(f.split(".")[0] for f in os.listdir(here)
+                  if f.startswith("lib") and f.endswith(".so") and f not in linked)
+
+
 if __name__ == "__main__":
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    for name in unused():
+    left_out = unused()
+    for name in left_out + unused_libraries(left_out):
         print(f"--exclude-module=vtkmodules.{name}")
