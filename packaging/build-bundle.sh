@@ -29,6 +29,16 @@ chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one hold
 # without them never showed the demo), assets/ (the lessons) and svZeroDSolver's reference
 # cases (0.6 MB, BSD-3-Clause, their LICENSE.txt with them: 'twinviewer validate' and the
 # model card check the importer against them; without them the bundle said "not installed").
+# VTK: the modules the app can import (through pyvista's class map, its rendering factories,
+# pyvistaqt and the app's own imports) and the libraries they link; the other 73 of 154
+# modules (VTK-m accelerators and their libviskores_*, web, VR, AMR, most readers) are left
+# out (packaging/vtk_unused.py; tests/test_bundle_selfcheck.py checks that none of them is
+# one the app loads), and so are Tk (the app draws with Qt; matplotlib renders to Agg), the
+# `vtk` module that imports all of VTK (pyvista names it for type checkers only), and
+# VTK's web/Tk/wx/GTK bindings. pyarrow: Parquet only (packaging/pyinstaller-hooks/
+# hook-pyarrow.py): Arrow Flight and the cloud file systems are left out with their libraries.
+mapfile -t VTK_UNUSED < <(PYTHONPATH="$ROOT" "$PY" packaging/vtk_unused.py)
+[ "${#VTK_UNUSED[@]}" -gt 0 ] || { echo "packaging/vtk_unused.py listed nothing" >&2; exit 1; }
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN --name twinviewer \
   --distpath "$OUT/dist" --workpath "$OUT/work" --specpath "$OUT" \
   --paths "$ROOT" \
@@ -37,7 +47,14 @@ chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one hold
   --add-data "$ROOT/meshes:meshes" --add-data "$ROOT/assets:assets" \
   --add-data "$OUT/demo_cache:demo_cache" \
   --add-data "$ROOT/tests/data/svzerodsolver:tests/data/svzerodsolver" \
-  --collect-all vtkmodules --collect-all pyvista --collect-all pyvistaqt \
+  --collect-submodules vtkmodules "${VTK_UNUSED[@]}" \
+  --exclude-module vtk --exclude-module vtkmodules.all --exclude-module vtkmodules.web \
+  --exclude-module vtkmodules.tk --exclude-module vtkmodules.wx --exclude-module vtkmodules.gtk \
+  --exclude-module vtkmodules.test --exclude-module tkinter --exclude-module _tkinter \
+  --exclude-module pyarrow.flight --exclude-module pyarrow._flight --exclude-module pyarrow._s3fs \
+  --exclude-module pyarrow._gcsfs --exclude-module pyarrow._azurefs --exclude-module pyarrow._hdfs \
+  --exclude-module pyarrow.cuda --exclude-module pyarrow._cuda \
+  --collect-all pyvista --collect-all pyvistaqt \
   --collect-data pyqtgraph --collect-submodules twinviewer --collect-data matplotlib \
   --collect-all SALib --collect-all highdicom --collect-all pydicom \
   --collect-submodules numba --collect-submodules llvmlite \

@@ -7,7 +7,9 @@ A frozen bundle has no Python interpreter to start, so the helper process that r
 loop: no command line, no application, no window; the loop ends when its job pipe closes.
 ``--warm-up`` is the frozen form of ``python -m twinviewer.warmup`` (the bundle's
 ``install-desktop-entry.sh`` runs it after install: kernels compiled, the demo's prepared
-files copied into the user cache, the 3D view's shaders cached).
+files copied into the user cache, the 3D view's shaders cached). ``--self-check OUT`` runs
+a what-if Run, Save, a report export and a calibration in the window and checks that each
+ran in its helper process (:mod:`bundle_selfcheck`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ WORKER = "twinviewer.gui.process_worker"
 #: The first argument that makes this executable prepare a fresh installation
 #: (:mod:`twinviewer.warmup`).
 WARM_UP_FLAG = "--warm-up"
+#: The first argument that runs the app's own actions in its window and checks which process
+#: each ran in (:mod:`bundle_selfcheck`, beside this file: the bundle's helper processes
+#: checked by a script, ``packaging/bundle_helper_check.py --actions``).
+SELF_CHECK_FLAG = "--self-check"
 
 
 def run_helper(args: list[str]) -> int:
@@ -69,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from twinviewer.warmup import main as warm_up_main
 
         return warm_up_main(args[1:])
+    if args[:1] == [SELF_CHECK_FLAG]:
+        from bundle_selfcheck import main as self_check_main
+
+        return self_check_main(args[1:])
     from twinviewer.cli import main as cli_main
 
     return cli_main(args)
