@@ -104,7 +104,7 @@ def test_annulus_inside_the_basal_slice_not_used():
 def test_views_without_the_annulus_in_that_phase():
     base, notes = _gaps(["2CH", "4CH"], {})
     assert base["LV"].annulus_not_used is None
-    assert ("the 2CH/4CH views did not show the mitral annulus at ED, so the plane stays "
+    assert ("the 2CH/4CH views gave no usable mitral annulus at ED, so the plane stays "
             "assumed") in notes["LV"]
     assert ASK_VIEW not in notes["LV"]
 

@@ -180,7 +180,7 @@ class CoverageGap:
                     "up to it, less than assumed), but the LV outflow tract reaches past the "
                     "annulus, so the assumed volume was kept")
         if self.views:
-            return (f"the {self.views} views did not show the mitral annulus at {phase}, so "
+            return (f"the {self.views} views gave no usable mitral annulus at {phase}, so "
                     "the plane stays assumed")
         return ASK_VIEW
 
