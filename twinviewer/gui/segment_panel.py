@@ -134,7 +134,8 @@ def accepted_anatomy(anatomy: Anatomy, labels: dict[int, np.ndarray],
         # as on import: label counts, the basal gap assumed (partial voxels not used yet,
         # imaging/study.py)
         volumes, gaps = complete_volumes(volumes, all_labels, img.spacing, LABEL_VALUES,
-                                         image=img, mitral=mitral)
+                                         image=img, mitral=mitral,
+                                         views=[pl.view for pl in anatomy.planes or ()])
     structures: dict[str, Structure] = {}
     for key, s in anatomy.structures.items():
         ours = key in LABEL_VALUES

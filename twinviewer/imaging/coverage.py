@@ -112,6 +112,8 @@ BASE_ANNULUS = "mitral annulus plane from the long-axis views: area × its dista
 #: check against biv-me's own valve openings put the plane 1 mm (ED) and 3–4 mm (ES) from them
 #: on the long axis (docs/notes/seg7.md; :mod:`twinviewer.imaging.annulus`).
 ANNULUS_SD_MM = 2.5
+#: The end of a basal note when the study has no long-axis view of that valve.
+ASK_VIEW = "a long-axis view would say where"
 CHAMBER_KEYS = {"LV": "lv_blood", "RV": "rv_blood"}
 #: The wall completed with the LV pool: its name in gaps and its vocabulary key.
 MYOCARDIUM, MYO_KEY = "LV myocardium", "lv_myocardium"
@@ -155,6 +157,38 @@ class CoverageGap:
     #: Slices of the acquired stack left out between this end slice and the gap (an end
     #: series that could not be used): the gap spans their slabs too.
     missing: int = 0
+    #: At a base: the study's long-axis views that show this chamber's annulus
+    #: (:func:`valve_views`, e.g. ``'2CH/3CH/4CH'``; ``''``: none), so the note says what
+    #: they gave instead of asking for one.
+    views: str = ""
+    #: For an LV base whose gap was assumed although the mitral annulus was found in this
+    #: phase: ``(mm beyond the basal face, mL up to it)`` of that plane (:func:`annulus_gap`).
+    #: It was not used because it gave less pool: it is a floor, the outflow tract reaches
+    #: past it (review14 #6).
+    annulus_not_used: tuple[float, float] | None = None
+
+    def _plane_said(self, phase: str) -> str:
+        """What the study's long-axis views gave for this base's valve plane."""
+        if self.chamber == "RV" and self.views:
+            return (f"the tricuspid annulus in the {self.views} view is not used for this (its "
+                    "plane cannot yet be placed reliably from that view)")
+        if self.annulus_not_used is not None:
+            mm, ml = self.annulus_not_used
+            where = (f"{mm:.1f} mm beyond that face" if mm >= 0.0 else
+                     f"{-mm:.1f} mm inside that slice")
+            return (f"the mitral annulus in the {self.views} views lies {where} ({ml:.1f} mL "
+                    "up to it, less than assumed), but the LV outflow tract reaches past the "
+                    "annulus, so the assumed volume was kept")
+        if self.views:
+            return (f"the {self.views} views gave no usable mitral annulus at {phase}, so "
+                    "the plane stays assumed")
+        return ASK_VIEW
+
+    def _no_plane(self, phase: str) -> str:
+        """Why a plane found in the basal slice's signal is assumed."""
+        if self.views or self.annulus_not_used is not None:
+            return self._plane_said(phase)
+        return "no long-axis view gives the plane"
 
     def _missing_note(self, phase: str) -> str:
         """The note for a gap at an end where the acquired stack's end slice was left out."""
@@ -172,6 +206,8 @@ class CoverageGap:
                     f"{MISSING_AREA_RATIO:g} × that slice's, the valve plane within one "
                     f"spacing beyond (0 to {2 * self.added_ml:.1f} mL), so "
                     f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase}")
+            if self.chamber != MYOCARDIUM and (self.views or self.annulus_not_used):
+                span += f"; {self._plane_said(phase)}"
         else:
             span = (f"{self.added_ml:.1f} ± {self.sd_ml:.1f} mL added at {phase} "
                     f"({self.method})")
@@ -208,10 +244,11 @@ class CoverageGap:
                     f"along the axis taken to ± {ANNULUS_SD_MM:g} mm, assumed); the SD of every "
                     f"{self.chamber} volume includes it")
         if self.fill is not None and self.chamber == MYOCARDIUM:
+            why = ", as for the LV pool" if self.views else ": no long-axis view gives the plane"
             return (f"{MYOCARDIUM} base inside the most basal slice (slice {self.slice}): the "
                     "wall cut at the LV's valve plane found there, "
                     f"{100 * (1 - self.fill):.0f} % of the slab's thickness from its basal face "
-                    "(assumed: no long-axis view gives the plane). "
+                    f"(assumed{why}). "
                     f"{self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}; the LV mass and "
                     "its SD include it")
         if self.fill is not None:
@@ -219,7 +256,7 @@ class CoverageGap:
                     f"its pool reads {100 * self.fill:.0f} % of a full slab's signal (against "
                     "the next slice), so the valve plane is assumed inside that slab, "
                     f"{100 * (1 - self.fill):.0f} % of its thickness from its basal face "
-                    "(no long-axis view gives the plane; the tissue beyond it assumed at the "
+                    f"({self._no_plane(phase)}; the tissue beyond it assumed at the "
                     f"wall's signal). {self.added_ml:+.1f} ± {self.sd_ml:.1f} mL at {phase}; "
                     f"the SD of every {self.chamber} volume includes it")
         if self.chamber == MYOCARDIUM:
@@ -234,7 +271,9 @@ class CoverageGap:
         span = ("" if self.end == "apex" or self.method != BASE_UNIFORM else
                 f"; the plane may lie anywhere from the slab's basal face (0 mL) to one "
                 f"spacing beyond ({2 * self.added_ml:.1f} mL), so this volume can be off by up "
-                f"to {self.added_ml:.1f} mL either way: a long-axis view would say where")
+                f"to {self.added_ml:.1f} mL either way"
+                + (f"; {said}" if (said := self._plane_said(phase)) != ASK_VIEW else
+                   f": {said}"))
         return (f"{self.chamber} {self.end} not covered by the stack: {where} (slice "
                 f"{self.slice}) still holds {self.radius_mm:.0f} mm of blood pool (equivalent "
                 f"radius){beyond}; volumes underestimated. Added beyond the stack: "
@@ -628,6 +667,21 @@ def is_coverage_note(text: str) -> bool:
             or " base from the mitral annulus in the long-axis views: " in text)
 
 
+def valve_views(views: Collection[str], chamber: str) -> str:
+    """The long-axis views among ``views`` (``ImagePlane.view`` names) that show ``chamber``'s
+    annulus, as the notes name them: 2CH, 3CH and 4CH for the mitral (the views
+    :func:`~twinviewer.imaging.annulus.find_annuli` reads), 4CH for the tricuspid.
+
+    >>> valve_views(["RVOT", "4ch", "2CH", "coronal"], "LV"), valve_views(["2CH"], "RV")
+    ('2CH/4CH', '')
+    """
+    from twinviewer.imaging.annulus import LONG_AXIS_VIEWS
+
+    shown = LONG_AXIS_VIEWS if chamber == "LV" else ("4CH",)
+    names = {v.upper() for v in views}
+    return "/".join(v for v in shown if v in names)
+
+
 def _base_first(image: ImageVolume, plane) -> bool | None:
     """True when slice 0 is nearer the mitral annulus ``plane`` than the last slice (depth
     grows towards the apex, as in :func:`annulus_gap`); None without a plane."""
@@ -643,7 +697,7 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                      labels: dict[int, np.ndarray], spacing: tuple[float, float, float],
                      label_values: dict[str, int], mitral_at: Collection[int] = (),
                      image: ImageVolume | None = None, mitral: Mapping[int, object] | None = None,
-                     missing: tuple[int, int] | None = None
+                     missing: tuple[int, int] | None = None, views: Collection[str] = ()
                      ) -> tuple[dict[int, dict[str, Measurement]], dict[int, list[CoverageGap]]]:
     """Per-phase volumes with the pool (and the LV wall around it) beyond the stack added
     (SD widened) and each phase's gaps. Every phase of a chamber with a gap in any phase gets
@@ -669,6 +723,11 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     the gaps at such an end span them (:func:`find_gaps`) and the volumes of every chamber
     with a gap there get the source suffix :data:`END_MISSING`.
 
+    ``views``: the study's long-axis views (``ImagePlane.view`` of ``Anatomy.planes``). A
+    basal gap whose plane is assumed records them (:attr:`CoverageGap.views`) and, for the
+    LV, the annulus plane found but not used (:attr:`CoverageGap.annulus_not_used`), so its
+    note says what the views gave rather than asking for one (review14 #6).
+
     >>> from twinviewer.imaging.measure import structure_volumes
     >>> lab = np.zeros((2, 10, 10), np.uint8); lab[:, 2:8, 2:8] = 1
     >>> vols = {0: structure_volumes(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, "MR seg")}
@@ -681,6 +740,8 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     thick = None if image is None else (image.slice_thickness_mm or float(spacing[0]))
     if missing is None:
         missing = (0, 0) if image is None else tuple(image.missing_slabs)
+    shows = {c: valve_views(views, c) for c in CHAMBER_KEYS}
+    shows[MYOCARDIUM] = shows["LV"]
     gaps = {}
     for p in volumes:
         pixels = None if image is None or p not in labels else image.array[p]
@@ -714,9 +775,14 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
                 if gone and measured.beyond_mm > 0.0:
                     sd = max([sd, *(g.sd_ml for g in lv_base)])
                 pool = [g for g in pool if g not in lv_base] + [replace(
-                    measured, missing=gone, sd_ml=sd)]
-        gaps[p] = pool + (myocardial_gaps(labels[p], spacing, label_values, found, thick)
-                          if p in labels else [])
+                    measured, missing=gone, sd_ml=sd, views=shows["LV"])]
+            elif measured is not None:  # found, but less pool than assumed: say so
+                pool = [replace(g, annulus_not_used=(measured.beyond_mm, measured.added_ml))
+                        if g in lv_base else g for g in pool]
+        walls = (myocardial_gaps(labels[p], spacing, label_values, found, thick)
+                 if p in labels else [])
+        gaps[p] = [replace(g, views=shows[g.chamber]) if g.end == "base" and not g.views
+                   else g for g in pool + walls]
     # one source for all phases of a chamber with a gap anywhere: the volume curve and the
     # EDV/ESV taken from it must stay recognisably one measurement
     kinds: dict[str, set[bool]] = {}

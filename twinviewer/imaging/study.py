@@ -363,7 +363,8 @@ def _import_study(path: Path, *, key, progress, cancel, series_uid, segmentation
     gaps = {}
     if is_cine_stack(image):
         volumes, gaps = complete_volumes(volumes, labels.labels, image.spacing, LABEL_VALUES,
-                                         image=image, mitral=mitral)
+                                         image=image, mitral=mitral,
+                                         views=[pl.view for pl in assembled.planes])
     by_lv = ed_es_from_volumes(volumes)
     if by_lv is not None:
         notes[:] = timing_settled(notes, "the LV blood volume",
