@@ -50,7 +50,15 @@ def _wait(app, until, what: str, window, timeout_s: float = TIMEOUT_S) -> float:
 
 
 def run(out: Path) -> dict:
-    """Run the actions in a new main window; the record (also written to ``out``)."""
+    """Run the actions in a new main window; the record (also written to ``out``).
+
+    The window has its own settings, plug-in approvals, autosave and data under ``out``
+    (final14 #5: it used the user's, and closing it replaced the user's saved layout); only
+    the caches (compiled kernels, the demo's prepared files) are the user's."""
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["XDG_CONFIG_HOME"] = str((out / "config").resolve())
+    os.environ["XDG_DATA_HOME"] = str((out / "data").resolve())
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from twinviewer.core.twin import InterventionStep, Scenario
@@ -87,7 +95,8 @@ def run(out: Path) -> dict:
                  "pid": me, "actions": {}, "ok": False}
     app = _app(sys.argv[:1])
     assert isinstance(app, QApplication)
-    window = MainWindow(load_demo=True)
+    window = MainWindow(load_demo=True, settings=QSettings(
+        str(out / "settings.ini"), QSettings.Format.IniFormat))
     window.resize(1600, 1000)
     window.show()
     messages: list[tuple[str, str]] = []

@@ -63,8 +63,10 @@ MIN_WIGGERS_H = 440
 MIN_3D = (420, 360)
 MIN_SLICES_H = 170
 MIN_STEP_W = 300
-#: A step with more panels than this shows them as folded sections, one open at a time.
-SECTIONS_FROM = 2
+#: The steps whose panels are folded sections, one open at a time (the Teach step's four
+#: tools, review14 #9); named, not counted, so a plug-in's panel added to a two-panel step
+#: does not fold that step (final14 #7e).
+SECTION_STEPS = frozenset({"Teach"})
 
 ABOUT = f"""<h3>TwinViewer {twinviewer.__version__}</h3>
 <p>Explore a patient's cardiac digital twin: images and meshes of the heart, a closed-loop
@@ -406,7 +408,7 @@ class MainWindow(QMainWindow):
                       f"<span style='color: #555'>{self._step_hints.get(step, '')}</span>")
         head.setWordWrap(True)
         lay.addWidget(head)
-        if len(panels) > SECTIONS_FROM:  # the Teach step's four tools (review14 #9)
+        if step in SECTION_STEPS and len(panels) > 1:
             from twinviewer.gui.step_sections import StepSections
 
             sections = self.step_sections[step] = StepSections(panels)
