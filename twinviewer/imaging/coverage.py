@@ -95,6 +95,10 @@ BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see n
 #: an end of the stack where a slice was left out (an unusable end series): the gap spans
 #: its slab too, and the SD is wider.
 END_MISSING = "derived, one end slice missing: its slab extrapolated too, wider SD (see notes)"
+#: Every suffix :func:`complete_volumes` appends to a source: a re-measurement (the Segment
+#: step's Accept) strips these to find the source the labels were measured with, so it is not
+#: appended twice (final14 #6: END_MISSING was missed and grew with every Accept).
+SOURCE_SUFFIXES = (EXTRAPOLATED, MYO_EXTRAPOLATED, BASE_INSIDE, END_MISSING)
 #: How a basal gap beyond a left-out basal slice is estimated (:func:`basal_gap_ml`).
 BASE_MISSING = ("basal slice left out: its pool area unknown, from none to 1.6 × the end "
                 "slice's, the valve plane within one spacing beyond it")
