@@ -6,7 +6,8 @@ Families (each case draws one, then its parameters from the seed):
   entry, a duplicate ``twin.json``, thousands of extra members;
 * ``bomb`` — a member whose central-directory size or deflate ratio is a bomb;
 * ``arrays`` — an image that is NaN, inf or empty, spacing [−1, 0, NaN], a singular affine,
-  mesh points NaN, float or out-of-range faces, float labels, a .npy header that lies;
+  mesh points NaN, float or out-of-range faces, float labels, a .npy header that lies, an
+  image's ``missing_slabs`` that is negative, short, long, text, true, huge or null;
 * ``pseudonym`` — a name and birth date where the pseudonym belongs;
 * ``crypto`` — encryption headers with nonces of 0, 5 or 300 bytes, bad salts, scrypt
   parameters of the wrong type or size, a header length of 0 or 2^32 − 1, truncation;
@@ -44,6 +45,12 @@ class TwinCase:
 
 
 _BASE: dict[str, bytes] = {}
+
+#: ``missing_slabs`` values a file must not be read with (negative volumes and SDs, an
+#: IndexError or OverflowError in the coverage model, a string read digit by digit...).
+BAD_MISSING_SLABS = ([-2, 0], [0, -1], [1], [0], [], [0, 0, 7], "12", [True, 0], [0, False],
+                     [1e300, 0], [1.0, 0], [10**400, 0], [101, 0], None, {"a": 1}, [[1], 0],
+                     ["1", 0])
 
 
 def base_bytes(encrypted: bool = False) -> bytes:
@@ -139,7 +146,12 @@ def _arrays(rng: random.Random, base: bytes) -> tuple[str, bytes]:
     mesh = anatomy["structures"]["lv_blood"]["meshes"]["0"]
     how = rng.choice(["image_nan", "image_inf", "image_empty", "spacing", "affine",
                       "points_nan", "faces_float", "faces_range", "labels_float",
-                      "npy_header_lies", "uncertainty_negative", "params_nan"])
+                      "npy_header_lies", "uncertainty_negative", "params_nan",
+                      "missing_slabs"])
+    if how == "missing_slabs":  # final14 #3: each of these loaded, then misled or crashed
+        image["missing_slabs"] = rng.choice(BAD_MISSING_SLABS)
+        members["twin.json"] = json.dumps(tree).encode()
+        return f"missing_slabs {str(image['missing_slabs'])[:30]}", rezip(members, manifest)
     if how == "spacing":
         image["spacing"] = rng.choice([[-1, 0, float("nan")], [0, 1, 1], [1, 1], [1e400, 1, 1],
                                        ["1", 1, 1]])

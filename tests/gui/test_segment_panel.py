@@ -530,3 +530,47 @@ def test_gated_ct_one_accept_gives_ed_and_es(qtbot):
         got = a.measurement(name).value
         assert abs(got - want) <= 0.05 * want, (name, got, want)
     state.close()
+
+
+def test_accept_without_edits_keeps_sources_and_values_with_an_end_slice_missing():
+    """final14 #6: on a stack whose basal series was left out (missing_slabs (1, 0)), each
+    Accept re-measured the phases not relabelled from their stored source and appended the
+    'one end slice missing' suffix again, so the source grew with every Accept. Accepting
+    twice without an edit leaves every volume's source and value as imported."""
+    from twinviewer.core.anatomy import Structure
+    from twinviewer.gui.segment_panel import _raw_source, accepted_anatomy
+    from twinviewer.imaging.cine_phantom import sa_stack
+    from twinviewer.imaging.coverage import (
+        END_MISSING,
+        EXTRAPOLATED,
+        complete_volumes,
+        is_cine_stack,
+    )
+    from twinviewer.imaging.segmentation import LABEL_VALUES, display
+
+    full, lab = sa_stack(n_phases=4, positions_mm=tuple(np.arange(2.0, 75.0, 8.0)), rows=48,
+                         cols=48, pixel_mm=3.0)
+    img = ImageVolume(full.array[:, 1:], full.affine, full.spacing, full.phase_times_ms,
+                      full.ed_index, full.es_index, "MR", "stack without its basal slice",
+                      full.slice_thickness_mm, missing_slabs=(1, 0))
+    assert is_cine_stack(img)
+    labels = {p: lab[p, 1:] for p in range(lab.shape[0])}
+    raw = {p: structure_volumes(v, img.spacing, LABEL_VALUES, "MR segmentation")
+           for p, v in labels.items()}
+    volumes, _ = complete_volumes(raw, labels, img.spacing, LABEL_VALUES, image=img)
+    structures = {}
+    for p, vols in volumes.items():
+        for key, m in vols.items():
+            name, colour = display(key)
+            structures.setdefault(key, Structure(key, name, colour)).volumes[p] = m
+    imported = Anatomy("TW-0123456789", structures, img, labels, dict(LABEL_VALUES))
+    src = imported.structures["lv_blood"].volumes[0].source
+    assert src.endswith(END_MISSING) and EXTRAPOLATED in src  # the case of the finding
+    assert _raw_source(imported, 0, "x") == "MR segmentation"
+    again = accepted_anatomy(accepted_anatomy(imported, {}, {}, []), {}, {}, [])
+    for key, s in imported.structures.items():
+        for p, m in s.volumes.items():
+            got = again.structures[key].volumes[p]
+            assert got.source == m.source, (key, p)
+            assert got.value == pytest.approx(m.value) and \
+                got.uncertainty == pytest.approx(m.uncertainty), (key, p)

@@ -104,3 +104,37 @@ def test_an_imported_study_without_an_end_series_covers_the_full_stack(imported,
     assert anatomy.image.missing_slabs == ((1, 0) if end == "base" else (0, 1))
     again = Anatomy.from_dict(anatomy.to_dict())  # as a .twin stores it: re-segmenting knows
     assert again.image.missing_slabs == anatomy.image.missing_slabs
+
+
+@pytest.mark.parametrize("missing", [(-2, 0), (0, -1), (1,), (0,), (0, 0, 7), (True, 0),
+                                     (1.0, 0), (10**400, 0)])
+def test_a_bad_missing_count_is_refused_not_turned_into_a_negative_sd(missing):
+    """final14 #3: (−2, 0) gave a basal gap of −1.2 mL with SD −0.7 mL, (1,) an IndexError,
+    (10**400, 0) an OverflowError; each is now a ValueError naming missing_slabs, in
+    find_gaps, complete_volumes and the gap functions."""
+    from twinviewer.imaging.coverage import apical_cap_ml, basal_gap_ml, find_gaps
+
+    lab = np.zeros((4, 20, 20), np.uint8)
+    lab[:, 5:15, 5:15] = 1
+    with pytest.raises(ValueError, match="missing_slabs should be two whole numbers"):
+        find_gaps(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, None, None, missing)
+    raw = {0: structure_volumes(lab, (10.0, 1.0, 1.0), {"lv_blood": 1}, "MR seg")}
+    with pytest.raises(ValueError, match="missing_slabs"):
+        complete_volumes(raw, {0: lab}, (10.0, 1.0, 1.0), {"lv_blood": 1}, missing=missing)
+    if len(missing) == 2 and missing[0] != 0:
+        with pytest.raises(ValueError, match="missing_slabs"):
+            basal_gap_ml(100.0, 10.0, missing[0])
+        with pytest.raises(ValueError, match="missing_slabs"):
+            apical_cap_ml(np.array([300.0, 200.0, 100.0]), 10.0, missing[0])
+
+
+def test_an_image_changed_after_it_was_built_is_checked_at_use():
+    """A hand-built image whose count is set after construction (as the assembly sets it)
+    cannot slip a negative count past complete_volumes either."""
+    img, lab = sa_stack(n_phases=3, positions_mm=(20.0, 28.0, 36.0, 44.0), rows=40, cols=40,
+                        pixel_mm=3.0)
+    img.missing_slabs = (-1, 0)
+    labels = {p: lab[p] for p in range(lab.shape[0])}
+    raw = {p: structure_volumes(v, img.spacing, LABEL_VALUES, "MR seg") for p, v in labels.items()}
+    with pytest.raises(ValueError, match="missing_slabs"):
+        complete_volumes(raw, labels, img.spacing, LABEL_VALUES, image=img)

@@ -13,7 +13,9 @@ maps an index column vector ``(k, j, i, 1)`` (slice, row, column — the array o
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -140,6 +142,45 @@ class Structure:
                    {int(k): Measurement.from_dict(v) for k, v in d.get("volumes", {}).items()})
 
 
+#: Most slabs :attr:`ImageVolume.missing_slabs` may count at one end. A short-axis cine stack
+#: has about 8–20 slices (one series each), so no import leaves out more; the bound keeps the
+#: coverage model's extrapolation over them finite (an unbounded count overflowed it).
+MAX_MISSING_SLABS = 100
+
+
+def slab_counts(value: Any) -> tuple[int, int]:
+    """``value`` as :attr:`ImageVolume.missing_slabs`: two whole numbers 0…MAX_MISSING_SLABS.
+
+    Raises
+    ------
+    ValueError
+        Saying what is wrong (a negative count, one number or three, text, true/false,
+        a fraction, a count beyond the bound); nothing is coerced.
+
+    Examples
+    --------
+    >>> slab_counts([1, 0])
+    (1, 0)
+    >>> slab_counts([-2, 0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: missing_slabs should be two whole numbers of slabs from 0 to 100 ..., found [-2, 0]
+    """
+    ok = (isinstance(value, list | tuple) and len(value) == 2
+          and all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
+                  and 0 <= n <= MAX_MISSING_SLABS for n in value))
+    if not ok:
+        try:
+            shown = repr(value)
+        except ValueError:  # an integer too long to print
+            shown = f"a {type(value).__name__}"
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ValueError(f"missing_slabs should be two whole numbers of slabs from 0 to "
+                         f"{MAX_MISSING_SLABS} (left out before the first slice, after the "
+                         f"last), found {shown}")
+    return int(value[0]), int(value[1])
+
+
 @dataclass
 class ImageVolume:
     """A (possibly gated, 4D) image on a regular grid.
@@ -163,6 +204,8 @@ class ImageVolume:
     missing_slabs
         Slabs of the acquired stack left out before the first slice and after the last one
         (an end series that could not be used): the volumes are extrapolated over them.
+        Two whole numbers 0…:data:`MAX_MISSING_SLABS` (:func:`slab_counts`; ValueError
+        otherwise).
     """
 
     array: np.ndarray
@@ -183,6 +226,7 @@ class ImageVolume:
             raise ValueError(f"image array must be (phases, z, y, x), got shape {self.array.shape}")
         self.affine = np.asarray(self.affine, dtype=np.float64)
         self.spacing = tuple(float(s) for s in self.spacing)
+        self.missing_slabs = slab_counts(self.missing_slabs)
 
     @property
     def n_phases(self) -> int:
@@ -216,7 +260,7 @@ class ImageVolume:
                    tuple(d["spacing"]), list(d["phase_times_ms"]), int(d["ed_index"]),
                    int(d["es_index"]), d.get("modality", ""), d.get("description", ""),
                    d.get("slice_thickness_mm"),
-                   tuple(int(n) for n in d.get("missing_slabs", (0, 0))))
+                   d.get("missing_slabs", (0, 0)))
 
 
 @dataclass

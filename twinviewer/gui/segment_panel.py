@@ -44,9 +44,7 @@ from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.imaging.cine_seg import CineSeeds, propose_seeds, segment_cine
 from twinviewer.imaging.correction import carried_seeds, propagate_correction
 from twinviewer.imaging.coverage import (
-    BASE_INSIDE,
-    EXTRAPOLATED,
-    MYO_EXTRAPOLATED,
+    SOURCE_SUFFIXES,
     complete_volumes,
     coverage_notes,
     is_cine_stack,
@@ -101,7 +99,7 @@ def _raw_source(anatomy: Anatomy, phase: int, default: str) -> str:
         s = anatomy.structures.get(key)
         if s is not None and phase in s.volumes and s.volumes[phase].source:
             src = s.volumes[phase].source
-            for suffix in (EXTRAPOLATED, MYO_EXTRAPOLATED, BASE_INSIDE, PARTIAL_VOXELS):
+            for suffix in (*SOURCE_SUFFIXES, PARTIAL_VOXELS):
                 src = src.replace(f", {suffix}", "")
             return src
     return default

@@ -66,6 +66,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twinviewer.core.anatomy import slab_counts
 from twinviewer.core.measurement import Measurement
 
 if TYPE_CHECKING:
@@ -94,6 +95,10 @@ BASE_INSIDE = "valve plane assumed inside the basal slice from its signal (see n
 #: an end of the stack where a slice was left out (an unusable end series): the gap spans
 #: its slab too, and the SD is wider.
 END_MISSING = "derived, one end slice missing: its slab extrapolated too, wider SD (see notes)"
+#: Every suffix :func:`complete_volumes` appends to a source: a re-measurement (the Segment
+#: step's Accept) strips these to find the source the labels were measured with, so it is not
+#: appended twice (final14 #6: END_MISSING was missed and grew with every Accept).
+SOURCE_SUFFIXES = (EXTRAPOLATED, MYO_EXTRAPOLATED, BASE_INSIDE, END_MISSING)
 #: How a basal gap beyond a left-out basal slice is estimated (:func:`basal_gap_ml`).
 BASE_MISSING = ("basal slice left out: its pool area unknown, from none to 1.6 × the end "
                 "slice's, the valve plane within one spacing beyond it")
@@ -326,6 +331,7 @@ def apical_cap_ml(areas_mm2: np.ndarray, spacing_mm: float, missing: int = 0
     their slabs too, extrapolated that much further: the SD's floor is
     ``(1 + missing) ×`` :data:`CAP_REL_SD` of the cap.
     """
+    missing = _end_count(missing)
     a = np.asarray(areas_mm2, float)
     a = a[np.flatnonzero(a > 0)[0]:] if (a > 0).any() else a
     x = (np.arange(len(a)) - (len(a) - 1)) * spacing_mm  # 0 at the last slice
@@ -401,6 +407,11 @@ def base_inside_ml(area_mm2: float, fill: float, spacing_mm: float, thickness_mm
     return change / 1000.0, FILL_SD * thickness_mm * area_mm2 / 1000.0
 
 
+def _end_count(missing: int) -> int:
+    """One end's count of left-out slabs, checked as the image's pair is (ValueError)."""
+    return slab_counts((missing, 0))[0]
+
+
 def basal_gap_ml(area_mm2: float, spacing_mm: float, missing: int = 0
                  ) -> tuple[float, float]:
     """Volume (mL) above the basal slab and its SD, the valve plane uniform within one slice
@@ -417,6 +428,7 @@ def basal_gap_ml(area_mm2: float, spacing_mm: float, missing: int = 0
     >>> [round(v, 2) for v in basal_gap_ml(2000.0, 12.0, missing=1)]
     [28.8, 16.63]
     """
+    missing = _end_count(missing)
     if not missing:
         return (area_mm2 * spacing_mm / 2.0 / 1000.0,
                 area_mm2 * spacing_mm / math.sqrt(12.0) / 1000.0)
@@ -476,6 +488,7 @@ def apical_shell_ml(pool_mm2: np.ndarray, epi_mm2: np.ndarray, spacing_mm: float
     >>> [round(v, 1) for v in apical_shell_ml(pool, epi, 12.0)]   # exact beyond 78 mm: 17.7
     [18.1, 4.5, 8.4]
     """
+    missing = _end_count(missing)
     a = np.asarray(pool_mm2, float)
     e = np.asarray(epi_mm2, float)
     n = len(a)
@@ -587,6 +600,7 @@ def find_gaps(labels: np.ndarray, spacing: tuple[float, float, float],
     >>> [(g.chamber, g.end, g.slice) for g in find_gaps(lab, (10.0, 1.0, 1.0), {"lv_blood": 1})]
     [('LV', 'base', 0), ('LV', 'apex', 2)]
     """
+    missing = slab_counts(missing)  # never negative, short or unbounded (final14 #3)
     nz, s = len(labels), float(spacing[0])
     areas = {c: pool_areas_mm2(labels, label_values[k], spacing)
              for c, k in CHAMBER_KEYS.items() if k in label_values}
@@ -738,8 +752,8 @@ def complete_volumes(volumes: dict[int, dict[str, Measurement]],
     'MR seg, pool beyond the stack extrapolated (see notes)'
     """
     thick = None if image is None else (image.slice_thickness_mm or float(spacing[0]))
-    if missing is None:
-        missing = (0, 0) if image is None else tuple(image.missing_slabs)
+    missing = slab_counts(((0, 0) if image is None else tuple(image.missing_slabs))
+                          if missing is None else missing)
     shows = {c: valve_views(views, c) for c in CHAMBER_KEYS}
     shows[MYOCARDIUM] = shows["LV"]
     gaps = {}

@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 
 import twinviewer
-from twinviewer.core.anatomy import Anatomy
+from twinviewer.core.anatomy import Anatomy, slab_counts
 from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.format import number
 from twinviewer.core.format import unit as shown_unit
@@ -928,6 +928,18 @@ def _check_anatomy_arrays(raw: Any, name: str) -> None:
             v = img.get(k)
             _expect(isinstance(v, int) and not isinstance(v, bool), name,
                     f"anatomy image {k} should be a whole number")
+    images = [("anatomy.image", img)] + [
+        (f"anatomy.planes[{i}].image", p.get("image")) for i, p in enumerate(
+            raw.get("planes") if isinstance(raw.get("planes"), list) else [])
+        if isinstance(p, dict)]
+    for what, im in images:
+        # final14 #3: an unchecked count gave negative basal gaps and SDs, an IndexError on
+        # the Segment step's Accept, or an OverflowError in the coverage model
+        if isinstance(im, dict) and "missing_slabs" in im:
+            try:
+                slab_counts(im["missing_slabs"])
+            except ValueError as exc:
+                raise TwinFileError(f"{name}: {what}.{exc}") from None
     labels = raw.get("labels")
     if isinstance(labels, dict):
         for p, lab in labels.items():
