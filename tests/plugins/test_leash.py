@@ -246,3 +246,48 @@ def test_a_hung_intervention_in_c_says_to_restart_and_keeps_only_the_hang(
     assert str(err.value).endswith("restart the app to reclaim the CPU")
     assert reg.plugins["tv-nap"].message.endswith("did not finish within 0.3 s (disabled for "
                                                   "this session)")
+
+
+def _c_then_python(a, laps: int, tail: list[float]) -> float:
+    """One long call in C (no trace event in its thread for well over
+    :data:`~twinviewer.plugins.budget.WATCH_S`), then a Python loop, timed (s) into ``tail``."""
+    import numpy as np
+
+    np.sort(a, kind="stable")  # one C call of ~0.1-0.5 s
+    t0 = time.perf_counter()
+    s = 0.0
+    for i in range(laps):
+        s += i * 0.5
+    tail.append(time.perf_counter() - t0)
+    return s
+
+
+def test_python_after_a_long_call_in_c_is_not_traced_per_opcode():
+    """A numpy call longer than the leash's watch interval looks like a one-line loop (CPU,
+    no trace event); the per-opcode tracing it switched on stayed on for the rest of the
+    frame, so a healthy transform's Python tail ran ~70 times as long as plain and could be
+    disabled as hung (final14 #4). Interleaved, best of 3: the tail after the C call costs
+    no more than the same tail on the leash alone, and the whole call a small factor of its
+    plain time."""
+    import numpy as np
+
+    from twinviewer.plugins import budget as budget_module
+
+    a = np.random.default_rng(0).random(3_000_000)
+    t0 = time.perf_counter()
+    np.sort(a, kind="stable")
+    assert time.perf_counter() - t0 > 2 * budget_module.WATCH_S  # the case in question
+    laps = 200_000
+    plain, leashed, tail_after, tail_alone = [], [], [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        _c_then_python(a, laps, [])
+        plain.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        call_within(_c_then_python, (a, laps, tail_after), seconds=60, label="c then py",
+                    stop=True)
+        leashed.append(time.perf_counter() - t0)
+        call_within(_c_then_python, (a[:1000], laps, tail_alone), seconds=60,
+                    label="py alone", stop=True)
+    assert min(tail_after) < 2.0 * min(tail_alone) + 0.02, (tail_after, tail_alone)
+    assert min(leashed) < 3.0 * min(plain) + 0.1, (leashed, plain)
