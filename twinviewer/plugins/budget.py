@@ -212,13 +212,25 @@ class Leash:
         if thread is not None:
             self._per_opcode(thread)
 
-    @staticmethod
-    def _per_opcode(thread: threading.Thread) -> None:
+    def _per_opcode(self, thread: threading.Thread) -> None:
         frame = sys._current_frames().get(thread.ident)
         while frame is not None:
             if frame.f_trace is not None:  # the plugin's (traced since the call began)
+                frame.f_trace = self._opcodes
                 frame.f_trace_opcodes = True
             frame = frame.f_back
+
+    def _opcodes(self, frame, event, arg):
+        """The trace function of a frame traced per opcode: back to per line at its next
+        'line' event. A loop that starts a line is seen per line; the frame was quiet for
+        another reason -- a long call in C (a numpy sort, a matrix inverse) -- and tracing
+        the rest of it per opcode made its Python 10-70 times as slow (final14 #4). A
+        one-line loop never starts a line, so it stays traced per opcode."""
+        self._trace(frame, event, arg)
+        if event == "line":
+            frame.f_trace_opcodes = False
+            return self._trace
+        return self._opcodes
 
     def _trace(self, frame, event, arg):
         """The trace function (kept lean: it runs at each line, or opcode)."""
