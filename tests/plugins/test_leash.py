@@ -291,3 +291,41 @@ def test_python_after_a_long_call_in_c_is_not_traced_per_opcode():
                     label="py alone", stop=True)
     assert min(tail_after) < 2.0 * min(tail_alone) + 0.02, (tail_after, tail_alone)
     assert min(leashed) < 3.0 * min(plain) + 0.1, (leashed, plain)
+
+
+def test_a_call_whose_thread_never_started_does_not_hold_the_plugins_lock(
+        plugin_registry, tmp_path, monkeypatch):
+    """``can't start new thread`` (thread exhaustion) in ``call_within``: the per-plugin
+    lock waited for the ``ended`` of a thread that never ran, so once the plugin was enabled
+    again every call of it waited budget + 1 s and was refused (final14 #7c)."""
+    import types
+
+    from tests.plugins.helpers import FAULTY_DRUGS, contribution_folder
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import PRESETS
+    from twinviewer.plugins import budget as budget_module
+
+    class NoThread(threading.Thread):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=2")
+    reg = plugin_registry(contribution_folder(tmp_path, "tv-fine", FAULTY_DRUGS, """
+        [[contributions.interventions]]
+        name = "fine_drug"
+        ref = "tv_fine:FINE"
+        """), entry_points=[])
+    reg.load("interventions", "fine_drug")
+    preset = PRESETS["healthy"]
+    P = preset.vector()[None, :]
+    with monkeypatch.context() as m:
+        m.setattr(budget_module, "threading",
+                  types.SimpleNamespace(Event=threading.Event, Thread=NoThread))
+        with pytest.raises(InterventionError, match="can't start new thread"):
+            LIBRARY["fine_drug"].apply(preset.model, P, {"fall": 5.0})
+    reg.enable("tv-fine")
+    reg.load("interventions", "fine_drug")
+    t0 = time.perf_counter()
+    LIBRARY["fine_drug"].apply(preset.model, P, {"fall": 5.0})
+    assert time.perf_counter() - t0 < 1.5

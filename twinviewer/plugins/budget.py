@@ -82,7 +82,7 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     and after: plugrun13). Only for calls whose thread runs nothing but the plugin's
     arithmetic on copies (an intervention's transform); an import is not stopped.
     ``ended`` is called in the call's thread when the plugin's code is over (also after
-    the caller gave up).
+    the caller gave up), or here if that thread could not be started.
 
     Examples
     --------
@@ -114,7 +114,12 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
                 ended()
 
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except BaseException:  # "can't start new thread": the plugin's code never ran, is over
+        if ended is not None:
+            ended()
+        raise
     if leash is None:
         finished = done.wait(seconds)
     else:
