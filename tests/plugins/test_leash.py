@@ -329,3 +329,56 @@ def test_a_call_whose_thread_never_started_does_not_hold_the_plugins_lock(
     t0 = time.perf_counter()
     LIBRARY["fine_drug"].apply(preset.model, P, {"fall": 5.0})
     assert time.perf_counter() - t0 < 1.5
+
+
+NESTED = """
+    from twinviewer.interventions.intervention import Intervention, Setting
+    from twinviewer.interventions.library import get_intervention
+
+    def _inner(ctx, P, s):
+        P[:, ctx.col("SYS.R_AR")] *= 1 - s["fall"] / 100
+        return P
+
+    def _outer(ctx, P, s):  # a combination: applies the plugin's own other intervention
+        return get_intervention("nest_inner").apply(ctx.model, P, {"fall": s["fall"]})
+
+    def mk(name, fn):
+        return Intervention(name=name, title=name, settings=(
+            Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
+            description="test", evidence=(), assumptions=("test",), transform=fn,
+            parameters=("SYS.R_AR",), main_setting="fall")
+
+    INNER, OUTER = mk("nest_inner", _inner), mk("nest_outer", _outer)
+    """
+
+
+def test_a_transform_applying_another_of_its_plugins_interventions_is_not_a_hang(
+        plugin_registry, tmp_path, monkeypatch):
+    """The per-plugin lock is held by the caller while the plugin's code runs in another
+    thread: a transform applying another intervention of its own plugin waited for that
+    lock, its call ran past the budget and the plugin was disabled as hung (final14 #7d).
+    The nested call runs in the outer call's thread, within its budget."""
+    from tests.plugins.helpers import contribution_folder
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import PRESETS
+    from twinviewer.plugins.registry import DISABLED
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=1")
+    reg = plugin_registry(contribution_folder(tmp_path, "tv-nest", NESTED, """
+        [[contributions.interventions]]
+        name = "nest_inner"
+        ref = "tv_nest:INNER"
+        [[contributions.interventions]]
+        name = "nest_outer"
+        ref = "tv_nest:OUTER"
+        """), entry_points=[])
+    reg.load("interventions", "nest_inner")
+    reg.load("interventions", "nest_outer")
+    preset = PRESETS["healthy"]
+    P = preset.vector()[None, :]
+    col = preset.model.index(preset.model.role("SYS.R_AR"))
+    t0 = time.perf_counter()
+    out = LIBRARY["nest_outer"].apply(preset.model, P, {"fall": 10.0})
+    assert time.perf_counter() - t0 < 0.9
+    assert out[0, col] == pytest.approx(0.9 * P[0, col])
+    assert reg.plugins["tv-nest"].status != DISABLED
