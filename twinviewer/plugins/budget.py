@@ -153,8 +153,10 @@ class Leash:
     :meth:`stop` it raises :class:`PluginStopped` at the thread's next trace event.
 
     Frames are traced per line, and per *opcode* once :meth:`watch` finds the thread
-    quiet: ``while True: pass`` on one line (a jump onto itself) emits no 'line' events and
-    ran on, unthrottled and unstopped, after its plugin was disabled (review14 #2). Tracing
+    quiet, until the frame starts a line again: ``while True: pass`` on one line (a jump
+    onto itself) emits no 'line' events and ran on, unthrottled and unstopped, after its
+    plugin was disabled (review14 #2); a long call in C looks as quiet, and the Python
+    after it is back on per-line tracing at its first line (final14 #4). Tracing
     every opcode from the start slowed Python-heavy code about 60-fold; per line, with the
     yields, it takes 3–6 times as long (fix14a's note).
     A pure-Python loop otherwise holds the lock for a whole switch interval each time the
@@ -204,7 +206,8 @@ class Leash:
     def watch(self, thread: threading.Thread) -> None:
         """Call every :data:`WATCH_S` from another thread: if ``thread`` computed (used CPU
         time) with no trace event since the last call (a loop on one line, or code in C),
-        trace its frames per opcode. Not one waiting for the interpreter lock or asleep."""
+        trace its frames per opcode until each starts a line again. Not one waiting for the
+        interpreter lock or asleep."""
         cpu = _cpu_time(thread)
         events, cpu_then = self._seen
         if self._events == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
