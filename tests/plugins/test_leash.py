@@ -80,6 +80,10 @@ SHAPES = {
     "recursion": "def walk(n):\n    return walk(n - 1) if n else 0\n"
                  "def hang():\n    while True: walk(300)\n",
     "two-line while": "def hang():\n    while True:\n        pass\n",
+    # per opcode while in C, back to per line after it (final14 #4), per opcode again
+    "C call, then one-line while": "import numpy as np\ndef hang():\n"
+                                   "    np.sort(np.ones(3_000_000), kind='stable')\n"
+                                   "    x = 0\n    while True: pass\n",
 }
 
 
