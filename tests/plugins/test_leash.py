@@ -80,6 +80,10 @@ SHAPES = {
     "recursion": "def walk(n):\n    return walk(n - 1) if n else 0\n"
                  "def hang():\n    while True: walk(300)\n",
     "two-line while": "def hang():\n    while True:\n        pass\n",
+    # per opcode while in C, back to per line after it (final14 #4), per opcode again
+    "C call, then one-line while": "import numpy as np\ndef hang():\n"
+                                   "    np.sort(np.ones(3_000_000), kind='stable')\n"
+                                   "    x = 0\n    while True: pass\n",
 }
 
 
@@ -246,3 +250,139 @@ def test_a_hung_intervention_in_c_says_to_restart_and_keeps_only_the_hang(
     assert str(err.value).endswith("restart the app to reclaim the CPU")
     assert reg.plugins["tv-nap"].message.endswith("did not finish within 0.3 s (disabled for "
                                                   "this session)")
+
+
+def _c_then_python(a, laps: int, tail: list[float]) -> float:
+    """One long call in C (no trace event in its thread for well over
+    :data:`~twinviewer.plugins.budget.WATCH_S`), then a Python loop, timed (s) into ``tail``."""
+    import numpy as np
+
+    np.sort(a, kind="stable")  # one C call of ~0.1-0.5 s
+    t0 = time.perf_counter()
+    s = 0.0
+    for i in range(laps):
+        s += i * 0.5
+    tail.append(time.perf_counter() - t0)
+    return s
+
+
+def test_python_after_a_long_call_in_c_is_not_traced_per_opcode():
+    """A numpy call longer than the leash's watch interval looks like a one-line loop (CPU,
+    no trace event); the per-opcode tracing it switched on stayed on for the rest of the
+    frame, so a healthy transform's Python tail ran ~70 times as long as plain and could be
+    disabled as hung (final14 #4). Interleaved, best of 3: the tail after the C call costs
+    no more than the same tail on the leash alone, and the whole call a small factor of its
+    plain time."""
+    import numpy as np
+
+    from twinviewer.plugins import budget as budget_module
+
+    a = np.random.default_rng(0).random(3_000_000)
+    t0 = time.perf_counter()
+    np.sort(a, kind="stable")
+    assert time.perf_counter() - t0 > 2 * budget_module.WATCH_S  # the case in question
+    laps = 200_000
+    plain, leashed, tail_after, tail_alone = [], [], [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        _c_then_python(a, laps, [])
+        plain.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        call_within(_c_then_python, (a, laps, tail_after), seconds=60, label="c then py",
+                    stop=True)
+        leashed.append(time.perf_counter() - t0)
+        call_within(_c_then_python, (a[:1000], laps, tail_alone), seconds=60,
+                    label="py alone", stop=True)
+    assert min(tail_after) < 2.0 * min(tail_alone) + 0.02, (tail_after, tail_alone)
+    assert min(leashed) < 3.0 * min(plain) + 0.1, (leashed, plain)
+
+
+def test_a_call_whose_thread_never_started_does_not_hold_the_plugins_lock(
+        plugin_registry, tmp_path, monkeypatch):
+    """``can't start new thread`` (thread exhaustion) in ``call_within``: the per-plugin
+    lock waited for the ``ended`` of a thread that never ran, so once the plugin was enabled
+    again every call of it waited budget + 1 s and was refused (final14 #7c)."""
+    import types
+
+    from tests.plugins.helpers import FAULTY_DRUGS, contribution_folder
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import PRESETS
+    from twinviewer.plugins import budget as budget_module
+
+    class NoThread(threading.Thread):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=2")
+    reg = plugin_registry(contribution_folder(tmp_path, "tv-fine", FAULTY_DRUGS, """
+        [[contributions.interventions]]
+        name = "fine_drug"
+        ref = "tv_fine:FINE"
+        """), entry_points=[])
+    reg.load("interventions", "fine_drug")
+    preset = PRESETS["healthy"]
+    P = preset.vector()[None, :]
+    with monkeypatch.context() as m:
+        m.setattr(budget_module, "threading",
+                  types.SimpleNamespace(Event=threading.Event, Thread=NoThread))
+        with pytest.raises(InterventionError, match="can't start new thread"):
+            LIBRARY["fine_drug"].apply(preset.model, P, {"fall": 5.0})
+    reg.enable("tv-fine")
+    reg.load("interventions", "fine_drug")
+    t0 = time.perf_counter()
+    LIBRARY["fine_drug"].apply(preset.model, P, {"fall": 5.0})
+    assert time.perf_counter() - t0 < 1.5
+
+
+NESTED = """
+    from twinviewer.interventions.intervention import Intervention, Setting
+    from twinviewer.interventions.library import get_intervention
+
+    def _inner(ctx, P, s):
+        P[:, ctx.col("SYS.R_AR")] *= 1 - s["fall"] / 100
+        return P
+
+    def _outer(ctx, P, s):  # a combination: applies the plugin's own other intervention
+        return get_intervention("nest_inner").apply(ctx.model, P, {"fall": s["fall"]})
+
+    def mk(name, fn):
+        return Intervention(name=name, title=name, settings=(
+            Setting("fall", "%", 20.0, (0.0, 50.0), "x (UNSOURCED)", label="Fall"),),
+            description="test", evidence=(), assumptions=("test",), transform=fn,
+            parameters=("SYS.R_AR",), main_setting="fall")
+
+    INNER, OUTER = mk("nest_inner", _inner), mk("nest_outer", _outer)
+    """
+
+
+def test_a_transform_applying_another_of_its_plugins_interventions_is_not_a_hang(
+        plugin_registry, tmp_path, monkeypatch):
+    """The per-plugin lock is held by the caller while the plugin's code runs in another
+    thread: a transform applying another intervention of its own plugin waited for that
+    lock, its call ran past the budget and the plugin was disabled as hung (final14 #7d).
+    The nested call runs in the outer call's thread, within its budget."""
+    from tests.plugins.helpers import contribution_folder
+    from twinviewer.interventions.library import LIBRARY
+    from twinviewer.physiology.presets import PRESETS
+    from twinviewer.plugins.registry import DISABLED
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=1")
+    reg = plugin_registry(contribution_folder(tmp_path, "tv-nest", NESTED, """
+        [[contributions.interventions]]
+        name = "nest_inner"
+        ref = "tv_nest:INNER"
+        [[contributions.interventions]]
+        name = "nest_outer"
+        ref = "tv_nest:OUTER"
+        """), entry_points=[])
+    reg.load("interventions", "nest_inner")
+    reg.load("interventions", "nest_outer")
+    preset = PRESETS["healthy"]
+    P = preset.vector()[None, :]
+    col = preset.model.index(preset.model.role("SYS.R_AR"))
+    t0 = time.perf_counter()
+    out = LIBRARY["nest_outer"].apply(preset.model, P, {"fall": 10.0})
+    assert time.perf_counter() - t0 < 0.9
+    assert out[0, col] == pytest.approx(0.9 * P[0, col])
+    assert reg.plugins["tv-nest"].status != DISABLED

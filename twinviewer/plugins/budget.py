@@ -82,7 +82,7 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     and after: plugrun13). Only for calls whose thread runs nothing but the plugin's
     arithmetic on copies (an intervention's transform); an import is not stopped.
     ``ended`` is called in the call's thread when the plugin's code is over (also after
-    the caller gave up).
+    the caller gave up), or here if that thread could not be started.
 
     Examples
     --------
@@ -114,7 +114,12 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
                 ended()
 
     thread = threading.Thread(target=run, name=f"plugin: {label}", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except BaseException:  # "can't start new thread": the plugin's code never ran, is over
+        if ended is not None:
+            ended()
+        raise
     if leash is None:
         finished = done.wait(seconds)
     else:
@@ -148,8 +153,10 @@ class Leash:
     :meth:`stop` it raises :class:`PluginStopped` at the thread's next trace event.
 
     Frames are traced per line, and per *opcode* once :meth:`watch` finds the thread
-    quiet: ``while True: pass`` on one line (a jump onto itself) emits no 'line' events and
-    ran on, unthrottled and unstopped, after its plugin was disabled (review14 #2). Tracing
+    quiet, until the frame starts a line again: ``while True: pass`` on one line (a jump
+    onto itself) emits no 'line' events and ran on, unthrottled and unstopped, after its
+    plugin was disabled (review14 #2); a long call in C looks as quiet, and the Python
+    after it is back on per-line tracing at its first line (final14 #4). Tracing
     every opcode from the start slowed Python-heavy code about 60-fold; per line, with the
     yields, it takes 3–6 times as long (fix14a's note).
     A pure-Python loop otherwise holds the lock for a whole switch interval each time the
@@ -199,7 +206,8 @@ class Leash:
     def watch(self, thread: threading.Thread) -> None:
         """Call every :data:`WATCH_S` from another thread: if ``thread`` computed (used CPU
         time) with no trace event since the last call (a loop on one line, or code in C),
-        trace its frames per opcode. Not one waiting for the interpreter lock or asleep."""
+        trace its frames per opcode until each starts a line again. Not one waiting for the
+        interpreter lock or asleep."""
         cpu = _cpu_time(thread)
         events, cpu_then = self._seen
         if self._events == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
@@ -212,13 +220,25 @@ class Leash:
         if thread is not None:
             self._per_opcode(thread)
 
-    @staticmethod
-    def _per_opcode(thread: threading.Thread) -> None:
+    def _per_opcode(self, thread: threading.Thread) -> None:
         frame = sys._current_frames().get(thread.ident)
         while frame is not None:
             if frame.f_trace is not None:  # the plugin's (traced since the call began)
+                frame.f_trace = self._opcodes
                 frame.f_trace_opcodes = True
             frame = frame.f_back
+
+    def _opcodes(self, frame, event, arg):
+        """The trace function of a frame traced per opcode: back to per line at its next
+        'line' event. A loop that starts a line is seen per line; the frame was quiet for
+        another reason -- a long call in C (a numpy sort, a matrix inverse) -- and tracing
+        the rest of it per opcode made its Python 10-70 times as slow (final14 #4). A
+        one-line loop never starts a line, so it stays traced per opcode."""
+        self._trace(frame, event, arg)
+        if event == "line":
+            frame.f_trace_opcodes = False
+            return self._trace
+        return self._opcodes
 
     def _trace(self, frame, event, arg):
         """The trace function (kept lean: it runs at each line, or opcode)."""

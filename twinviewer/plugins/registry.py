@@ -675,6 +675,19 @@ class Registry:
                             or f"{what}: its plugin is no longer enabled")
 
                 refuse_if_disabled()
+                if c.plugin in getattr(_inside, "plugins", ()):
+                    # called from this plugin's own code (a transform applying another of
+                    # its interventions): the outer call holds the lock and waiting for it
+                    # ran into a false hang (final14 #7d); run here, within the outer
+                    # call's budget and leash
+                    try:
+                        out = func(*args)
+                    except InterventionError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - as below
+                        raise InterventionError(str(self.failed(
+                            c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
+                    return checked(out, args)
                 lock = self._calling.setdefault(c.plugin, threading.Lock())
                 if not lock.acquire(timeout=seconds + STOP_S):
                     refuse_if_disabled()
@@ -689,8 +702,8 @@ class Registry:
                 # disabled the plugin if it hung (else the next call could start first)
                 release = _Countdown(2, lock.release)
                 try:  # stopped past its budget: its loop would slow the app all session
-                    out = call_within(func, args, seconds=seconds, label=what, stop=True,
-                                      ended=release)
+                    out = call_within(inside, (func, *args), seconds=seconds, label=what,
+                                      stop=True, ended=release)
                 except PluginTimeout as exc:
                     raise InterventionError(str(self.hung(c.plugin, str(exc)))) from None
                 except InterventionError:  # the contract's own refusal (a twin, a setting)
@@ -700,8 +713,16 @@ class Registry:
                         c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
                 finally:
                     release()
+                return checked(out, args)
+
+            def inside(func, *args):  # the call's thread: marked as running this plugin
+                _inside.plugins = {*getattr(_inside, "plugins", ()), c.plugin}
+                return func(*args)
+
+            def checked(out, args):
                 if part == "transform" and (bad := _not_finite(args[0].model, out)):
                     # the plugin's fault, not the user's setting: named and disabled
+                    what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
                     raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
                 return out
 
@@ -718,6 +739,11 @@ class Registry:
             self.disable(name, message)
             message += f"; plugin {name!r} is disabled"
         return PluginError(message)
+
+
+#: Per thread: the plugins whose intervention code the thread is running (set in a guarded
+#: call's own thread, which runs nothing else).
+_inside = threading.local()
 
 
 class _Countdown:
