@@ -40,8 +40,8 @@ def human_details(details: dict, word: Callable[[str], str] | None = None,
 
     >>> human_details({"name": "pacing(rate=90)", "steps": [{"name": "pacing",
     ...                "settings": {"rate": 90.0}}], "regulation": "regulated"},
-    ...               scenario_name=lambda s: f"{s.steps[0].name} at {s.steps[0].settings}")
-    'ran pacing at {'rate': 90.0} (pacing rate 90)'
+    ...               scenario_name=lambda s: f"{s.steps[0].settings['rate']:g} bpm")
+    'ran 90 bpm (pacing rate 90)'
     """
     def say(s: str) -> str:
         if word is None:
