@@ -42,6 +42,9 @@ def journey_report(tmp_path_factory, demo_anatomy):
                                   "prior": "severe_as prior", "misfit_accepted": False})
     bb = (InterventionStep("beta_blocker", {"dose": 5.0}),)
     pace = (InterventionStep("pacing", {"rate": 90.0}),)
+    # a `twinviewer whatif` run, audited under its command-line name (review14b #2)
+    log.record(t, "scenario", {"name": "pacing(rate=90)", "steps": [pace[0].to_dict()],
+                               "regulation": "regulated", "members": 12, "command": "whatif"})
     t.scenarios += [Scenario("beta_blocker(dose=5) [baroreflex regulated]", bb, "regulated"),
                     Scenario("Beta-blocker 5 mg", bb, "acute"),
                     Scenario("Pacing 90 bpm", pace, "acute")]
@@ -77,6 +80,12 @@ def test_every_scenario_says_its_response_mode(journey_report):
     assert "Beta-blocker 5 mg [baroreflex regulated] versus baseline" in text  # old file
     assert "Beta-blocker 5 mg [acute, unregulated] versus baseline" in text
     assert "[baroreflex regulated] [" not in text  # never tagged twice
+
+
+def test_the_audit_appendix_names_a_command_line_run_as_the_table_does(journey_report):
+    _, text = journey_report
+    assert "ran Dual-chamber 90 bpm [baroreflex regulated]" in text
+    assert "pacing(rate=90)" not in text
 
 
 def test_a_result_the_file_does_not_hold_is_marked(journey_report):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.explain.words import model_or_none, words
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.interventions.scenario import shown_name
 from twinviewer.io import audit_log
 from twinviewer.io.audit_text import human_details
 from twinviewer.io.errors import PrivacyError
@@ -100,7 +101,7 @@ class AuditPanel(QWidget):
         self.table.setRowCount(len(entries))
         word = words(model_or_none(twin))
         for row, e in enumerate(entries):
-            details = human_details(e.details, word)
+            details = human_details(e.details, word, shown_name)
             for col, text in enumerate((str(e.index), e.time[:19].replace("T", " "), e.action,
                                         details)):
                 item = QTableWidgetItem(text)

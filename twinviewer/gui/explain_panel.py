@@ -43,6 +43,7 @@ from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.model_jobs import explanation, explanation_in_process, helper, use_helper
 from twinviewer.gui.state import JobCancelled, TwinState
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.interventions.scenario import shown_name
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
 NO_SCENARIO = "(no scenario)"
@@ -279,13 +280,18 @@ class ExplainPanel(QWidget):
         return self.metric_box.currentData()
 
     def _on_scenarios(self, scenarios) -> None:
-        keep = self.scenario.currentText()
+        # Each item shows the name the What-if table and the PV legend show (words, with the
+        # response mode: review14b #2); its data is the results' key.
+        keep = self.scenario.currentData()
+        twin = self.state.twin
+        by_name = {s.name: s for s in (twin.scenarios if twin is not None else ())}
         self.scenario.blockSignals(True)
         self.scenario.clear()
-        self.scenario.addItem(NO_SCENARIO)
+        self.scenario.addItem(NO_SCENARIO, None)
         for name in scenarios or {}:
-            self.scenario.addItem(name)
-        i = self.scenario.findText(keep)
+            shown = shown_name(by_name[name]) if name in by_name else name
+            self.scenario.addItem(shown, name)
+        i = self.scenario.findData(keep) if keep is not None else 0
         self.scenario.setCurrentIndex(max(i, 0))
         self.scenario.blockSignals(False)
         self.refresh()
@@ -321,13 +327,15 @@ class ExplainPanel(QWidget):
             self._clear_shown()
             self.summary.setText(f"{metric} is not computed by this model.")
             return
-        scen_name = self.scenario.currentText()
-        scen = self.state.session.scenario_results.get(scen_name)
+        scen_name = self.scenario.currentData()
+        scen = (self.state.session.scenario_results.get(scen_name)
+                if scen_name is not None else None)
         scen_params = None
         if scen is not None:
             if scen.params.shape != results.params.shape:
-                self.state.warn(f"scenario {scen_name!r} has {scen.params.shape[0]} members, "
-                                f"the baseline {results.params.shape[0]}: no attribution")
+                self.state.warn(f"scenario {self.scenario.currentText()!r} has "
+                                f"{scen.params.shape[0]} members, the baseline "
+                                f"{results.params.shape[0]}: no attribution")
             else:
                 scen_params = scen.params
         self.summary.setText(f"Explaining {METRIC_BY_NAME[metric].label}…")

@@ -26,7 +26,10 @@ def _pacing_check(ctx: Context, P: np.ndarray, s: dict) -> None:
 
 
 def _pacing(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
-    P[:, ctx.col("HR")] = s["rate"]
+    # The set rate is a lower rate: a DDD pacemaker paces a heart whose own rate is below it
+    # and tracks a faster sinus rhythm (review14b #1: at 70 bpm it slowed members of 67–100).
+    hr = ctx.col("HR")
+    P[:, hr] = np.maximum(P[:, hr], s["rate"])
     P[:, ctx.col("AVD")] = s["av_delay"] / 1000.0
     return P
 
@@ -36,8 +39,10 @@ PACING = Intervention(
     title="Dual-chamber (DDD) pacing: rate and AV delay",
     settings=(
         Setting("rate", "bpm", 70.0, (30.0, 220.0),
-                "paced heart rate; DDD 70 → 110 bpm: CO unchanged if EF < 50 %, 6.4 → 9.1 "
-                "L/min if EF ≥ 50 % (PMID 14643273)", label="Rate",
+                "lower (paced) rate: a member whose own rate is below it is paced at it, a "
+                "member beating faster keeps its own rate (tracked, not slowed); DDD 70 → 110 "
+                "bpm: CO unchanged if EF < 50 %, 6.4 → 9.1 L/min if EF ≥ 50 % (PMID 14643273)",
+                label="Rate",
                 reason_low="below the lowest programmable rate (30 bpm)",
                 reason_high="beyond 220 bpm no heart fills; the model's context of use ends "
                 "at 180 bpm"),
@@ -47,15 +52,20 @@ PACING = Intervention(
                 reason_low="shorter than the model's 20 ms minimum AV delay",
                 reason_high="longer than any programmable AV delay (400 ms)"),
     ),
-    description="Sets the heart rate (HR) and the atrioventricular delay (AVD) of every "
-    "member; intrinsic rates are overridden.",
+    description="Sets the atrioventricular delay (AVD) of every member and raises the heart "
+    "rate (HR) of each member whose own rate is below the set rate to it; a member beating "
+    "faster keeps its own rate (a DDD pacemaker's rate is a lower rate: it never slows a "
+    "faster intrinsic rhythm).",
     evidence=("Normal hearts: CI constant, SV falls with paced HR (scilit).",
               "DDD 70 → 110 bpm: EF < 50 % CO unchanged, EF ≥ 50 % CO 6.4 → 9.1 (PMID 14643273).",
               "Optimal AV delay 148 ± 36 ms (CO, Porciani); 180–190 ms (Melzer 2004)."),
     assumptions=("Paced activation has the same sequence and duration as sinus activation.",
+                 "Each member's rate is the larger of its own and the set rate; the AV delay "
+                 "applies to every member (paced and tracked beats alike).",
                  "The pacemaker holds the rate: run regulated, the baroreflex acts on "
-                 "contractility, resistance and venous tone but not on HR (no atrial "
-                 "tracking above the paced rate)."),
+                 "contractility, resistance and venous tone but not on HR, also in a member "
+                 "tracked above the set rate, whose own rate stays as it was (UNSOURCED "
+                 "simplification)."),
     transform=_pacing,
     parameters=("HR", "AVD"),
     main_setting="rate",

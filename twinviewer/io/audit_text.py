@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from twinviewer.core.format import CODE_NAME
-from twinviewer.core.twin import Scenario, shown_name
+from twinviewer.core.twin import InterventionStep, Scenario, shown_name
 
 #: Details a person wrote (a note, a disagreement): shown as written.
 _WRITTEN = ("text", "why", "disagreement")
 
 
-def human_details(details: dict, word: Callable[[str], str] | None = None) -> str:
+def human_details(details: dict, word: Callable[[str], str] | None = None,
+                  scenario_name: Callable[[Scenario], str] = shown_name) -> str:
     """An audit entry's details as a reader would write them (no Python dicts or lists).
 
     Examples
@@ -32,6 +33,15 @@ def human_details(details: dict, word: Callable[[str], str] | None = None) -> st
     >>> human_details({"structures": ["la", "lv_blood"], "accepted": False},
     ...               word=lambda c: {"lv_blood": "LV blood pool", "la": "Left atrium"}.get(c, c))
     'structures Left atrium, LV blood pool; accepted no'
+
+    ``scenario_name`` names a scenario (with its steps and response mode); the report and
+    the audit panel pass :func:`twinviewer.interventions.scenario.shown_name`, which names a
+    command-line run in words as the What-if table does (this layer cannot import it):
+
+    >>> human_details({"name": "pacing(rate=90)", "steps": [{"name": "pacing",
+    ...                "settings": {"rate": 90.0}}], "regulation": "regulated"},
+    ...               scenario_name=lambda s: f"{s.steps[0].settings['rate']:g} bpm")
+    'ran 90 bpm (pacing rate 90)'
     """
     def say(s: str) -> str:
         if word is None:
@@ -41,7 +51,12 @@ def human_details(details: dict, word: Callable[[str], str] | None = None) -> st
 
     def named(v: dict) -> str:
         # a scenario's name with its response mode ('acute' where the file leaves it out)
-        return shown_name(Scenario(str(v["name"]), (), str(v.get("regulation", "acute"))))
+        try:
+            steps = tuple(InterventionStep.from_dict(d) for d in v.get("steps") or ())
+        except (KeyError, TypeError, ValueError, AttributeError):  # an odd entry: name as is
+            steps = ()
+        return scenario_name(Scenario(str(v["name"]), steps,
+                                      str(v.get("regulation", "acute"))))
 
     def text(v) -> str:
         if isinstance(v, dict):

@@ -1121,11 +1121,14 @@ def _audit_page(p: _Pages, doc: TwinDocument) -> None:
     p.new_page("Appendix C — Audit trail")
     if doc.chain is not None:
         p.para(doc.chain.message, color="black" if doc.chain.ok else "#b00020", size=9.5)
+    from twinviewer.interventions.scenario import shown_name
     from twinviewer.io.audit_text import human_details
 
     word = words(model_or_none(doc.twin))
+    # a scenario named as the What-if table names it (review14b #2: "ran pacing(rate=90)")
     rows = [[str(e.index), e.time[:19].replace("T", " "), e.action, e.app_version,
-             human_details(e.details, word), e.hash[:12]] for e in doc.audit.entries]
+             human_details(e.details, word, shown_name), e.hash[:12]]
+            for e in doc.audit.entries]
     if rows:  # wrapped: a trail cut with "…" hides what was done
         p.table(["#", "Time (UTC)", "Action", "App", "Details", "Hash"], rows,
                 [0.04, 0.2, 0.1, 0.07, 0.45, 0.14], size=6.8, wrap=True)
