@@ -100,7 +100,7 @@ def refuse_if_changed(path: Path | str, since: DiskStamp | None, doing: str, *,
     >>> _ = f.write_bytes(b"other writer")
     >>> refuse_if_changed(f, s, "while this command ran")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    twinviewer.io.disk_stamp.ChangedOnDisk: not written: a.twin changed on disk at ... while this command ran ...
+    twinviewer.io.disk_stamp.ChangedOnDisk: not written: a.twin changed on disk at ...
     """
     if since is None or not since.changed(path):
         return
