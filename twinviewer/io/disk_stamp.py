@@ -207,28 +207,8 @@ def added_entries(path: Path | str, known: Collection[str]) -> list[str] | None:
     >>> added_entries(f, known)
     ['note: "from the command line"']
     """
-    try:
-        with open(path, "rb") as fh:
-            if crypto.is_encrypted(fh.read(len(crypto.MAGIC))):
-                return None
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("audit.json")
-            if info.file_size > MAX_AUDIT_BYTES:
-                return None
-            items = json.loads(zf.read(info))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
-    if not isinstance(items, list):
-        return None
-    out = []
-    for e in items:
-        if not isinstance(e, dict) or e.get("hash") in known:
-            continue
-        details = e.get("details")
-        text = _said(details) if isinstance(details, dict) else ""
-        out.append(f"{e.get('action', 'entry')}: {text}" if text else
-                   str(e.get("action", "entry")))
-    return out
+    seen = read_on_disk(path, list(known))
+    return None if seen is None else [words for _action, _hash, words in seen.added]
 
 
 def _said(details: dict) -> str:
