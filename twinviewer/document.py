@@ -506,6 +506,10 @@ class SaveRequest:
         The document's twin when the request was taken.
     revision : int
         The document's :attr:`Document.revision` then.
+    recorded : tuple of AuditEntry
+        Entries the save itself adds to the file's trail (that it overwrote another
+        writer's change): the document's trail takes them only once the file is written
+        (:meth:`Document.saved`), so a save that does not happen records nothing.
     """
 
     target: Path
@@ -514,6 +518,7 @@ class SaveRequest:
     passphrase: str | None = field(default=None, repr=False)
     source: Twin | None = field(default=None, repr=False)
     revision: int = 0
+    recorded: tuple = ()
 
 
 class Document:
@@ -1039,16 +1044,21 @@ class Document:
             The file cannot be written.
         """
         request = self.save_request(path, passphrase=passphrase)
-        atomic_write_bytes(request.target, twin_bytes(request.twin, **request.options))
-        self.saved(request, DiskStamp.of(request.target))
+        stamp: list[DiskStamp] = []  # of the file written, not of what is there later
+        atomic_write_bytes(request.target, twin_bytes(request.twin, **request.options),
+                           before_replace=lambda st: stamp.append(DiskStamp.from_stat(st)))
+        self.saved(request, stamp[0] if stamp else None)
         return request.target
 
     def save_request(self, path: Path | str | None = None, *,
-                     passphrase: str | None = None) -> SaveRequest:
+                     passphrase: str | None = None,
+                     record: tuple[str, dict] | None = None) -> SaveRequest:
         """What :meth:`save` writes, taken now, by reference (no serialising): the twin
         (its audit trail as it stands), :func:`~twinviewer.io.twinfile.twin_bytes`'s
         arguments with the time of writing fixed, and this revision. Written anywhere (a
-        thread, a helper process) it gives the same file.
+        thread, a helper process) it gives the same file. ``record``: an audit entry
+        ``(action, details)`` the save adds, in the file only until it is written
+        (:attr:`SaveRequest.recorded`).
 
         Examples
         --------
@@ -1080,7 +1090,10 @@ class Document:
                    "measurement_draft": (list(self.measurement_draft)
                                          if self.measurement_draft is not None else None),
                    "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
-        return SaveRequest(target, snap, options, passphrase, twin, self.revision)
+        recorded: tuple = ()
+        if record is not None:  # in the snapshot's trail (its own list), not the document's
+            recorded = (audit_log(snap).record(snap, *record),)
+        return SaveRequest(target, snap, options, passphrase, twin, self.revision, recorded)
 
     def saved(self, request: SaveRequest, disk: DiskStamp | None = None) -> bool:
         """``request`` was written: the file context follows it (``disk``: the written
@@ -1090,6 +1103,7 @@ class Document:
         if self.twin is not request.source:
             return False
         with self.batch():
+            self._adopt_recorded(request)
             self.file.path = request.target
             self.file.disk = disk
             self.file.saved_here = True
@@ -1100,6 +1114,19 @@ class Document:
             if self.revision == request.revision:
                 self._set_dirty(False)
         return not self.dirty
+
+    def _adopt_recorded(self, request: SaveRequest) -> None:
+        """The entries the written file's trail added (:attr:`SaveRequest.recorded`) join
+        the document's: the same entries when nothing was recorded meanwhile, else recorded
+        again after what was (the document then stays unsaved, as it is anyway)."""
+        log = audit_log(self.twin)
+        for entry in request.recorded:
+            if log.head == entry.prev_hash:
+                self.twin.audit.append(entry)
+            else:
+                entry = log.record(self.twin, entry.action, dict(entry.details))
+                self._set_dirty(True)
+            self.emit("audit", entry)
 
     def open_file(self, path: Path | str, *, passphrase: str | None = None) -> TwinDocument:
         """Open a .twin file; the current document is replaced only if it loads completely.

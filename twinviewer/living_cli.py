@@ -112,6 +112,16 @@ def _fail(args: argparse.Namespace, path: Path, exc: Exception, unchanged: bool)
     return 2
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (however spelt; ``a`` need not exist yet)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b) if a.exists() else a.resolve() == b.resolve()
+    except OSError:
+        return a == b
+
+
 def run_visit(args: argparse.Namespace) -> int:
     """``twinviewer visit add|withdraw|recalibrate``; 0 done, 2 refused (file unchanged)."""
     from twinviewer import living
@@ -124,7 +134,8 @@ def run_visit(args: argparse.Namespace) -> int:
     try:
         passphrase = _passphrase(path)
         # written back: never over another writer's save made while this runs
-        read_at = DiskStamp.of(path) if out == path else None
+        # (the same file however spelt: -o /abs/p.twin, a symlink; final14 #7b)
+        read_at = DiskStamp.of(path) if _same_file(out, path) else None
         doc = _load(path)
         twin = doc.twin
         if args.visit_command == "add":

@@ -113,7 +113,13 @@ def test_overwrite_writes_and_records_what_it_replaced(journey, monkeypatch):
     assert CLI_SCENARIO not in _scenarios(target)  # the user chose to replace it
     entry = [e for e in load_twin(target).audit.entries if e.action == "save"]
     assert len(entry) == 1  # …and the trail says what was replaced, and when
-    assert any("beta_blocker" in r for r in entry[0].details["replaced"])
+    # what it replaced by kind and hash, never the other writer's text (final14 #1)
+    details = entry[0].details
+    assert details["replaced"] == ["scenario"] and details["replaced_entries"] == 1
+    assert len(details["replaced_hashes"]) == 1
+    assert "beta_blocker" not in str(details)
+    # the entry is in the file written and is the document's own (same hash), saved
+    assert entry[0].hash in {e.hash for e in state.session.twin.audit}
     assert not state.session.dirty
     # saved here since: the next Save asks nothing
     state.session.add_note("second")
@@ -236,6 +242,141 @@ def test_the_autosave_writes_only_its_recovery_file_and_recovery_keeps_the_check
         asked = _answer(monkeypatch, "cancel")
         assert actions.save_twin(fresh_window, fresh) is None
         assert len(asked) == 1 and target.read_bytes() == written
+        fresh_window.deleteLater()
+    finally:
+        controller.stop()
+
+
+def _write_other_twin(target: Path, opened: DiskStamp) -> None:
+    """Another writer puts a different patient's twin (with a note) at ``target``."""
+    other = twin_from_preset("hfref", n=4)
+    audit_log(other).record(other, "create", {"preset": "hfref"})
+    audit_log(other).add_note(other, "other patient: called daughter re. chemo")
+    save_twin(target.with_name("other.twin"), other)
+    os.replace(target.with_name("other.twin"), target)
+    os.utime(target, ns=(opened.mtime_ns + 3_000_000_000,) * 2)
+
+
+def test_overwrite_records_nothing_when_the_save_does_not_happen(journey, monkeypatch):
+    """final14 #1: Overwrite, then the passphrase prompt is cancelled: nothing is written,
+    and the twin's trail holds no "overwrote" entry (a retry asks again, records one)."""
+    window, state, target = journey
+    asked = _answer(monkeypatch, "overwrite")
+    monkeypatch.setattr(actions, "_ask_passphrase", lambda *a, **k: None)
+    before = [e.hash for e in state.session.twin.audit]
+    written = target.read_bytes()
+    assert actions.save_twin_as(window, state, target, encrypt=True) is None
+    assert len(asked) == 1 and target.read_bytes() == written
+    assert [e.hash for e in state.session.twin.audit] == before
+    # a refused save_request records nothing either
+    monkeypatch.setattr(state.session, "save_request",
+                        lambda *a, **k: (_ for _ in ()).throw(actions.TwinFileError("no")))
+    assert actions.save_twin(window, state) is None
+    assert [e.hash for e in state.session.twin.audit] == before
+    monkeypatch.undo()
+    asked = _answer(monkeypatch, "overwrite")
+    assert actions.save_twin(window, state) == target  # the retry asks again, records one
+    assert len(asked) == 1
+    saves = [e for e in load_twin(target).audit.entries if e.action == "save"]
+    assert len(saves) == 1 and not state.session.dirty
+
+
+def test_a_file_now_holding_another_twin_is_named_and_none_of_its_record_copied(
+        qapp, tmp_path, files, monkeypatch):
+    """final14 #1: the file now holds another patient's twin: the question says so and
+    lists none of its entries; an Overwrite records none of them in this twin's trail."""
+    target = tmp_path / "pt.twin"
+    shutil.copy(files[0], target)
+    state = TwinState()
+    window = QWidget()
+    window.state = state
+    actions.open_twin(window, state, target)
+    _write_other_twin(target, state.session.file.disk)
+    asked = _answer(monkeypatch, "overwrite")
+    assert actions.save_twin(window, state) == target
+    (text,) = asked
+    assert "now holds another twin (virtual-hfref)" in text
+    assert "chemo" not in text and "preset" not in text
+    trail = state.session.twin.audit
+    assert "chemo" not in str([e.details for e in trail])
+    (entry,) = [e for e in trail if e.action == "save"]
+    assert entry.details["replaced"].startswith("another twin")
+    assert load_twin(target).twin.pseudonym == "virtual-healthy"
+    window.deleteLater()
+
+
+def test_a_write_after_the_check_is_not_overwritten(journey, monkeypatch):
+    """final14 #2: the file is checked at the click, but written seconds later (passphrase,
+    serialising): a command that writes it in between is not overwritten; the Save says
+    so, writes nothing, and the next Save asks."""
+    window, state, target = journey
+    asked = _answer(monkeypatch, "overwrite")
+    said: list = []
+    state.session.subscribe("message", said.append)
+
+    def passphrase_then_the_cli_writes(*_a, **_k) -> str:
+        target.write_bytes(target.read_bytes() + b"")  # the same bytes…
+        os.utime(target, ns=(state.session.file.disk.mtime_ns + 9_000_000_000,) * 2)
+        return "pw"  # …written by another writer while the prompt was open
+
+    monkeypatch.setattr(actions, "_ask_passphrase", passphrase_then_the_cli_writes)
+    after_cli = target.read_bytes()
+    assert actions.save_twin_as(window, state, target, encrypt=True) is None
+    assert len(asked) == 1  # the question about the first outside write
+    assert target.read_bytes() == after_cli  # the second writer's file is kept
+    assert "changed on disk" in said[-1][1] and said[-1][0] == "warning"
+    assert state.session.dirty
+    assert not [e for e in state.session.twin.audit if e.action == "save"]
+    assert actions.save_twin(window, state) == target and len(asked) == 2
+
+
+def test_the_stamp_is_of_the_file_written_not_of_a_later_write(journey, monkeypatch):
+    """final14 #2: a write landing right after the save's rename is not taken for the
+    save's own: the next Save asks about it."""
+    from twinviewer.core import atomic
+
+    window, state, target = journey
+    asked = _answer(monkeypatch, "overwrite")
+    monkeypatch.setattr(actions, "write_file", lambda job, twin, kw: _write_then_touch(kw))
+    assert actions.save_twin(window, state) == target
+    assert len(asked) == 1
+    state.session.add_note("after")
+    assert actions.save_twin(window, state) == target
+    assert len(asked) == 2  # the write after ours was noticed
+    assert atomic  # (the helper's write is the same function, in another process)
+
+
+def _write_then_touch(kw: dict):
+    from twinviewer.gui.model_jobs import save_twin_file
+
+    stamp = save_twin_file(**kw)
+    path = kw["path"]
+    os.utime(path, ns=(stamp.mtime_ns + 5_000_000_000,) * 2)  # another writer, just after
+    return stamp
+
+
+def test_recovered_work_from_an_old_autosave_index_asks_before_the_first_save(
+        journey, monkeypatch, tmp_path):
+    """final14 #7a: an autosave index without the file's stamp (written before it was
+    kept): the recovered work's first Save asks instead of taking the file as ours."""
+    window, state, target = journey
+    saver = Autosaver(tmp_path / "auto", secret=b"k" * 32)
+    controller = actions.AutosaveController(state, interval_s=600, debounce_s=600,
+                                            autosaver=saver)
+    try:
+        assert controller.autosave_now() is not None
+        saver.note_origin(state.session.twin, target, None)  # an index of before
+        fresh = TwinState()
+        fresh_window = QWidget()
+        fresh_window.state = fresh
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: QMessageBox.StandardButton.Yes)
+        assert actions.offer_recovery(fresh_window, fresh, saver)
+        asked = _answer(monkeypatch, "cancel")
+        written = target.read_bytes()
+        assert actions.save_twin(fresh_window, fresh) is None
+        assert len(asked) == 1 and "recovered work began" in asked[0]
+        assert target.read_bytes() == written
         fresh_window.deleteLater()
     finally:
         controller.stop()

@@ -4,6 +4,7 @@ line's write-back never overwrites a file a TwinViewer window saved while it ran
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -98,8 +99,10 @@ def test_whatif_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_pat
     assert [s.name for s in load_twin(f).twin.scenarios] == []
 
 
-def test_visit_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_path,
+@pytest.mark.parametrize("spelt", ["same", "absolute", "symlink"])
+def test_visit_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_path, spelt,
                                                                         monkeypatch, capsys):
+    """Also when ``-o`` names the same file another way (final14 #7b)."""
     import argparse
 
     from twinviewer import living, living_cli
@@ -107,6 +110,12 @@ def test_visit_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_path
     f = tmp_path / "p.twin"
     save_twin(f, _twin())
     real = living_cli._load
+    output = {"same": None, "absolute": str(f.resolve())}.get(spelt)
+    if spelt == "symlink":
+        (tmp_path / "link.twin").symlink_to(f)
+        output = str(tmp_path / "link.twin")
+    monkeypatch.chdir(tmp_path)
+    f = Path("p.twin")  # as typed on the command line, relative
 
     def load_then_window_saves(path):
         out = real(path)
@@ -119,9 +128,10 @@ def test_visit_write_back_never_overwrites_a_window_save_made_meanwhile(tmp_path
 
     monkeypatch.setattr(living_cli, "_load", load_then_window_saves)
     monkeypatch.setattr(living, "recalibrate_new_model", lambda twin: twin)
-    code = living_cli.run_visit(argparse.Namespace(twin=str(f), output=None,
+    code = living_cli.run_visit(argparse.Namespace(twin=str(f), output=output,
                                                    visit_command="recalibrate"))
     assert code == 2
-    assert "p.twin changed on disk" in capsys.readouterr().err
+    named = Path(output).name if output else "p.twin"  # the file as the user named it
+    assert f"{named} changed on disk" in capsys.readouterr().err
     notes = [e.details.get("text") for e in load_twin(f).audit.entries if e.action == "note"]
     assert notes == ["GUI note saved while the visit ran"]

@@ -22,6 +22,7 @@ import glob
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 try:
@@ -51,7 +52,8 @@ def private_dir(path: Path | str) -> Path:
     return path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *,
+                       before_replace: Callable[[os.stat_result], None] | None = None) -> None:
     """Replace ``path`` by ``data`` atomically and durably.
 
     Parameters
@@ -61,6 +63,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         keeps its mode.
     data : bytes
         The complete new content.
+    before_replace : callable, optional
+        Called with the new file's ``stat`` (written and synced, not yet renamed: the
+        stamp of what this write leaves at ``path``) right before the rename; it may raise
+        to leave ``path`` as it is (the caller's last check that nobody else wrote it).
 
     Raises
     ------
@@ -88,6 +94,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
             _copy_mode(path, tmp)
+            if before_replace is not None:
+                before_replace(os.fstat(fh.fileno()))
             os.replace(tmp, path)  # still locked: a sweeper never sees an unlocked temp
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -567,26 +567,44 @@ def content_digest(data: bytes) -> str:
     return h.hexdigest()
 
 
-def save_twin_file(path, twin, options: dict) -> None:
+def save_twin_file(path, twin, options: dict, unchanged_since=None):
     """Save: ``twin`` serialised (:func:`~twinviewer.io.twinfile.twin_bytes` with
     ``options``, the passphrase's encryption included) and written atomically at ``path``
-    (the previous file stays whole if anything fails).
+    (the previous file stays whole if anything fails). Returns the written file's
+    :class:`~twinviewer.io.disk_stamp.DiskStamp`, taken from the new file itself before
+    its rename (a write by someone else after it is not taken for this one's).
+
+    ``unchanged_since``: what ``path`` was when the user confirmed the Save (a
+    :class:`~twinviewer.io.disk_stamp.DiskStamp`); if another writer changed it since,
+    nothing is written (:class:`~twinviewer.io.disk_stamp.ChangedOnDisk`). Checked right
+    before the rename, after the seconds the serialising takes (final14 #2).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> from twinviewer.twins import twin_from_preset
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "x.twin"
-    >>> save_twin_file(out, twin_from_preset("healthy", n=2), {})
-    >>> out.read_bytes()[:2]
-    b'PK'
+    >>> stamp = save_twin_file(out, twin_from_preset("healthy", n=2), {})
+    >>> out.read_bytes()[:2], stamp.size == out.stat().st_size
+    (b'PK', True)
     """
     from pathlib import Path
 
     from twinviewer.core.atomic import atomic_write_bytes
+    from twinviewer.io.disk_stamp import DiskStamp, refuse_if_changed
     from twinviewer.io.twinfile import twin_bytes
 
-    atomic_write_bytes(Path(path), twin_bytes(twin, **options))
+    path = Path(path)
+    data = twin_bytes(twin, **options)
+    written: list[DiskStamp] = []
+
+    def last_check(st) -> None:
+        refuse_if_changed(path, unchanged_since, "while this save was being prepared",
+                          then="save again to choose what to do")
+        written.append(DiskStamp.from_stat(st))
+
+    atomic_write_bytes(path, data, before_replace=last_check)
+    return written[0]
 
 
 def autosave_twin_file(path, twin, options: dict, passphrase: str | None,

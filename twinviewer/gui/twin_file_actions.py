@@ -39,7 +39,7 @@ from twinviewer.io import (
     parameter_table,
 )
 from twinviewer.io.autosave import Autosaver
-from twinviewer.io.disk_stamp import DiskStamp, added_entries
+from twinviewer.io.disk_stamp import UNKNOWN, ChangedOnDisk, DiskStamp, read_on_disk
 from twinviewer.io.twinfile import SCHEMA_VERSION, SUFFIX
 
 log = logging.getLogger("twinviewer.gui.files")
@@ -143,7 +143,7 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_suffix(SUFFIX)
-    answer = _check_disk(window, state, path)
+    answer, confirmed, record = _check_disk(window, state, path)
     if answer == "cancel":
         return None
     if answer == "new":
@@ -160,7 +160,9 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
             _message(state, "warning", "Not saved: the passphrases were empty or differed.")
             return None
     try:
-        request = state.session.save_request(path, passphrase=passphrase)
+        # the overwrite is recorded in the file written, and in the open trail only once
+        # written: a Save that does not happen records nothing (final14 #1)
+        request = state.session.save_request(path, passphrase=passphrase, record=record)
     except TwinFileError as exc:
         _message(state, "error", f"Could not save the twin to {path}: {exc}")
         return None
@@ -180,7 +182,11 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         stamp = written[0] if written else None
         relay.deleteLater()
         outcome["error"] = error
-        if error is not None:
+        if isinstance(error, ChangedOnDisk):  # another writer came in meanwhile: not written
+            _message(state, "warning", f"Not saved: {error}.")
+            if controller is not None and state.session.dirty:
+                controller.debounce.start()
+        elif error is not None:
             _message(state, "error", f"Could not save the twin to {request.target}: "
                                      f"{save_problem(error, request.target)}. "
                                      "The twin is kept as it was"
@@ -203,12 +209,14 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         if controller is not None:
             controller.wait(future=autosaved, timeout=None)
         try:
-            write_file("save", request.twin, {"path": request.target, "twin": request.twin,
-                                              "options": request.options})
+            # refused if the file changed since the user's check (checked by the writer,
+            # right before its rename); the stamp is of the new file itself (final14 #2)
+            written.append(write_file("save", request.twin, {
+                "path": request.target, "twin": request.twin, "options": request.options,
+                "unchanged_since": confirmed}))
         except BaseException as exc:  # noqa: BLE001 - every failure is said, none lost
             relay.done.emit(exc)
             return
-        written.append(DiskStamp.of(request.target))  # what this save left on disk
         relay.done.emit(None)
 
     # a thread of its own, not the jobs' pool: a Save never queues behind a calibration
@@ -227,44 +235,67 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
 CHANGED_TITLE = "File changed on disk"
 
 
-def _check_disk(window, state, path: Path) -> str:
-    """Before a Save to the open twin's own file: ``'overwrite'`` when nobody else wrote it
-    since it was opened or last saved here (one ``stat``, nothing read), else the user's
-    answer to :func:`ask_changed_on_disk` (``'new'``, ``'overwrite'``, ``'cancel'``).
+def _check_disk(window, state, path: Path) -> tuple[str, DiskStamp | None,
+                                                    tuple[str, dict] | None]:
+    """Before a Save to ``path``: ``(answer, confirmed, record)``.
 
-    An overwrite is recorded in the twin's audit trail with what it replaced, so the
-    record of the other writer's work is not lost without a trace (review14 #1)."""
+    ``answer`` is ``'overwrite'`` when nobody else wrote the open twin's file since it was
+    opened or last saved here (one ``stat``, nothing read), else the user's answer to
+    :func:`ask_changed_on_disk` (``'new'``, ``'overwrite'``, ``'cancel'``). ``confirmed``:
+    what the file must still be when the save replaces it (the stamp the user saw; None:
+    another file, not checked). ``record``: the audit entry an overwrite adds once written
+    — when, and how many entries of which kinds and hashes it replaced, never their text;
+    for a file that now holds another twin, none of that twin's record (final14 #1)."""
     ctx = context(state)
     if ctx.path is None or ctx.disk is None or not _same_file(path, ctx.path):
-        return "overwrite"  # a new file: the file dialog asked about any file there
+        return "overwrite", None, None  # a new file: the file dialog asked about it
     now = DiskStamp.of(path)
-    if now is None or now == ctx.disk:
-        return "overwrite"
+    if now is None:
+        return "overwrite", None, None  # removed meanwhile: nobody's work is lost
+    if now == ctx.disk:
+        return "overwrite", ctx.disk, None
     twin = state.session.twin
-    known = {e.hash for e in twin.audit} if twin is not None else set()
-    added = added_entries(path, known)
-    since = "last saved it here" if ctx.saved_here else "opened it"
-    text = (f"The file {path.name} changed on disk at {now.time} since you {since} (by "
-            f"another TwinViewer or the command line).")
-    if added:
-        shown = added[:6]
-        text += (f"\n\nIt now holds {len(added)} audit entr{'y' if len(added) == 1 else 'ies'} "
-                 f"this window does not have:\n" + "\n".join(f"• {a[:160]}" for a in shown)
-                 + (f"\n… and {len(added) - len(shown)} more" if len(added) > len(shown)
-                    else ""))
-    elif added is None:
-        text += "\n\nWhat changed cannot be said here (the file is encrypted or unreadable)."
-    text += ("\n\nSave as a new file (both kept), Overwrite (what the other writer added is "
-             "lost from this file), or Cancel?")
+    known = [e.hash for e in twin.audit] if twin is not None else []
+    seen = read_on_disk(path, known, twin.pseudonym if twin is not None else None)
+    since = ("the recovered work began (not known: the autosave did not record it)"
+             if ctx.disk.unknown else "last saved it here" if ctx.saved_here
+             else "opened it")
+    record: tuple[str, dict]
+    if seen is not None and seen.other_twin:
+        who = f" ({seen.pseudonym})" if seen.pseudonym else ""
+        text = (f"The file {path.name} now holds another twin{who}, not the one open here: "
+                f"another TwinViewer or the command line wrote it at {now.time}, since you "
+                f"{since}.\n\nSave as a new file (recommended: both kept), Overwrite (that "
+                f"twin is lost from this file), or Cancel?")
+        record = ("save", {"overwrote_changes_on_disk_at": now.time,
+                           "replaced": "another twin (its record is not copied here)"})
+    else:
+        text = (f"The file {path.name} changed on disk at {now.time} since you {since} (by "
+                f"another TwinViewer or the command line).")
+        if seen is not None and seen.added:
+            added = [words for _a, _h, words in seen.added]
+            shown = added[:6]
+            text += (f"\n\nIt now holds {len(added)} audit "
+                     f"entr{'y' if len(added) == 1 else 'ies'} this window does not have:\n"
+                     + "\n".join(f"• {a[:160]}" for a in shown)
+                     + (f"\n… and {len(added) - len(shown)} more" if len(added) > len(shown)
+                        else ""))
+        elif seen is None:
+            text += "\n\nWhat changed cannot be said here (the file is encrypted or unreadable)."
+        text += ("\n\nSave as a new file (both kept), Overwrite (what the other writer added "
+                 "is lost from this file), or Cancel?")
+        record = ("save", {"overwrote_changes_on_disk_at": now.time, **(
+            {"replaced": "not readable (encrypted)"} if seen is None else
+            {"replaced_entries": len(seen.added),
+             "replaced": [action for action, _h, _w in seen.added],
+             "replaced_hashes": [h[:16] for _a, h, _w in seen.added]})})
     answer = ask_changed_on_disk(window, text)
     if answer == "cancel":
         _message(state, "warning", f"Not saved: {path.name} changed on disk at {now.time}; "
                                    f"nothing was written.")
-    elif answer == "overwrite" and twin is not None:
-        state.session.record("save", {
-            "overwrote_changes_on_disk_at": now.time,
-            "replaced": added if added is not None else "not readable (encrypted)"})
-    return answer
+    if answer != "overwrite" or twin is None:
+        return answer, None, None
+    return answer, now, record
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -925,9 +956,10 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     # recovered work is not saved yet, but belongs to its file: Save writes it back there.
     # Refused in education mode (the autosave is kept).
     own = rec.file if rec.file is not None and rec.file.is_file() else None
-    # what the file was when the recovered work began: a Save asks if it changed since
+    # what the file was when the recovered work began: a Save asks if it changed since;
+    # an index written before it kept that: not known, so the first Save asks (final14 #7a)
     if not _show(window, state, doc, own, passphrase, dirty=True,
-                 disk=rec.disk if own is not None else None):
+                 disk=(rec.disk or UNKNOWN) if own is not None else None):
         return False
     _message(state, "info", f"Recovered {rec.describe()}; " + (
         f"Save writes it back to {own.name}." if own is not None else

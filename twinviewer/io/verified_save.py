@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twinviewer.core.atomic import atomic_write_bytes
 from twinviewer.core.twin import Twin
-from twinviewer.io.disk_stamp import DiskStamp
+from twinviewer.io.disk_stamp import DiskStamp, refuse_if_changed
 from twinviewer.io.errors import TwinFileError
 from twinviewer.io.twinfile import load_twin_bytes, twin_bytes
 
@@ -55,12 +55,8 @@ def save_twin_verified(path: Path | str, twin: Twin, *, passphrase: str | None =
     except TwinFileError as exc:
         raise TwinFileError(f"not written: the updated twin would not load back ({exc}); "
                             f"{path.name} is unchanged") from None
-    if unchanged_since is not None and unchanged_since.changed(path):
-        now = DiskStamp.of(path)
-        raise TwinFileError(f"not written: {path.name} changed on disk at "
-                            f"{now.time if now else 'a moment ago'} while this command ran "
-                            f"(a TwinViewer window saved it, or another command wrote it); "
-                            f"{path.name} is left as that writer left it: run the command "
-                            f"again")
-    atomic_write_bytes(path, data)
+    # checked right before the rename, not before the bytes are built and read back:
+    # another writer's save meanwhile is never replaced unseen (final14 #2)
+    atomic_write_bytes(path, data, before_replace=lambda _st: refuse_if_changed(
+        path, unchanged_since, "while this command ran", then="run the command again"))
     return path
