@@ -53,6 +53,7 @@ def test_messages_and_a_plugin_failure_reach_the_file_without_identifiers(
     w.state.warn(f"study of Smithers: skipped {SECRET_FOLDER}/S001/notes.txt: not DICOM")
     w.state.error(f"Not saved: cannot write '{SECRET_FOLDER}/case.twin': disk full")
     w.state.info("education mode: the patient's twin was closed")
+    w.state.warn("reading /data/Smithers/IM0001.dcm failed: not a DICOM file")  # a whole token
     monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, text, labels, *a: (
         next(x for x in labels if x.startswith("broken_heart")), True))
     w.new_virtual_patient()
@@ -67,6 +68,8 @@ def test_messages_and_a_plugin_failure_reach_the_file_without_identifiers(
                in x for x in lines), text
     assert any("INFO twinviewer.gui.messages: education mode: the patient's twin was closed"
                in x for x in lines), text
+    assert any(x.endswith("WARNING twinviewer.gui.messages: reading <path> failed: not a DICOM "
+                          "file") for x in lines), text
     failure = [x for x in lines if "ERROR" in x and "tv-broken-heart" in x]
     assert failure and "missing compiled part <path>" in failure[0], text
     for secret in ("Smithers", "MRN9988776", "/home/ann"):

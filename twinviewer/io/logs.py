@@ -14,6 +14,7 @@ there too.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import logging.handlers
 import os
@@ -54,15 +55,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_REDACTED, _HELD = "[redacted]", "\x1aredacted\x1a"
 #: A traceback's source line: ``  File "/…/twinviewer/gui/state.py", line 12, in f``.
 _TB_FILE = re.compile(r'^(\s*File ")([^"]+)(", line \d+.*)$')
 
 
-def _source_roots() -> list[Path]:
+@functools.cache
+def _source_roots() -> tuple[Path, ...]:
     paths = sysconfig.get_paths()
     roots = {Path(__file__).resolve().parents[2],  # the folder holding twinviewer/
              *(Path(paths[k]).resolve() for k in ("purelib", "platlib", "stdlib") if k in paths)}
-    return sorted(roots, key=lambda r: len(r.parts), reverse=True)  # the deepest first
+    return tuple(sorted(roots, key=lambda r: len(r.parts), reverse=True))  # deepest first
 
 
 def _source_file(path: str) -> str:
@@ -82,15 +85,20 @@ def private_log_text(text: str) -> str:
     --------
     >>> private_log_text("not saved: cannot write '/home/ann/Doe John/case.twin'")
     "not saved: cannot write '<path>'"
+    >>> private_log_text("reading /data/[redacted]/IM1.dcm failed; study of [redacted]")
+    'reading <path> failed; study of [redacted]'
     >>> private_log_text('  File "/home/ann/plugins/bad.py", line 3, in run')
     '  File "<path>/bad.py", line 3, in run'
     """
+    # an identifier already redacted inside a path ('/data/[redacted]/x.dcm') stays part of
+    # the path: brackets end a bare path, which would leave '[redacted]/x.dcm' behind
+    text = text.replace(_REDACTED, _HELD)
     out = []
     for line in text.split("\n"):
         m = _TB_FILE.match(line)
         out.append(m.group(1) + _source_file(m.group(2)) + m.group(3) if m
                    else without_paths(line))
-    return "\n".join(out)
+    return "\n".join(out).replace(_HELD, _REDACTED)
 
 
 class _PrivateFormatter(logging.Formatter):
