@@ -45,10 +45,11 @@ def run_gui(argv: list[str] | None = None, twin_path: str | None = None,
     Returns the Qt event loop's exit code.
     """
     from twinviewer.gui.main_window import MainWindow
-    from twinviewer.io.logs import configure_logging
+    from twinviewer.io.logs import configure_logging, log_uncaught_exceptions
 
     app = _app(argv)
     configure_logging()  # rotating log in the platform log folder, identifiers redacted
+    log_uncaught_exceptions()  # a crash's (or a slot's) traceback goes to that log too
     window = MainWindow(load_demo=twin_path is None and dicom_path is None)
     window.state.distributed = distributed
     window.show()

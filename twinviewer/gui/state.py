@@ -22,6 +22,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from twinviewer.document import Document
 
 log = logging.getLogger("twinviewer.gui")
+#: The messages shown to the user (``state.info/warn/error``), for the log file.
+messages_log = logging.getLogger("twinviewer.gui.messages")
+_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 Progress = Callable[[float, str], None]
 IsCancelled = Callable[[], bool]
@@ -209,7 +212,7 @@ class TwinState(QObject):
             self.session.subscribe("results", self.resultsChanged.emit),
             self.session.subscribe("scenario_results", self.scenarioResultsChanged.emit),
             self.session.subscribe("time", self.timeChanged.emit),
-            self.session.subscribe("message", lambda lt: self.message.emit(*lt)),
+            self.session.subscribe("message", self._on_message),
             self.session.subscribe("scenarios", self.scenariosChanged.emit),
             self.session.subscribe("calibration", self.calibrationChanged.emit),
             self.session.subscribe("file", self.fileChanged.emit),
@@ -219,6 +222,13 @@ class TwinState(QObject):
             self.session.subscribe("studies", lambda kv: self.studiesChanged.emit(*kv)),
             self.session.subscribe("draft", self.draftChanged.emit),
         ]
+
+    def _on_message(self, level_text: tuple[str, str]) -> None:
+        level, text = level_text
+        # the log file keeps what the user was told (review14b #4: it stayed empty through
+        # a plug-in failure and a refused Save); the Log panel's handler skips these records
+        messages_log.log(_LEVELS.get(level, logging.INFO), "%s", text, extra={TOLD: True})
+        self.message.emit(level, text)
 
     # -- convenience accessors -------------------------------------------------------------
     @property
