@@ -147,6 +147,21 @@ def ready_in_process(worker: ProcessWorker, twin, cancel=None) -> None:
     Traceback (most recent call last):
     twinviewer.physiology.simulate.Cancelled: cancelled before the example process started it
     """
+    call_until_closed(worker, f"{__name__}:child_ready", {"twin": _without_anatomy(twin)},
+                      cancel, background=True)  # the helper's lowest priority
+
+
+def call_until_closed(worker: ProcessWorker, target: str, kwargs: dict, cancel=None, *,
+                      background: bool = False) -> Any:
+    """``worker.call(target, kwargs)`` (no progress) that ``cancel() -> bool`` ends by
+    killing the helper, for a job that never looks at Cancel; raises
+    :class:`~twinviewer.physiology.Cancelled` when cancelled.
+
+    >>> w = ProcessWorker("example")
+    >>> call_until_closed(w, "textwrap:dedent", {"text": " x"})
+    'x'
+    >>> w.close()
+    """
     from twinviewer.physiology import Cancelled
 
     sent: list[int] = []
@@ -160,13 +175,11 @@ def ready_in_process(worker: ProcessWorker, twin, cancel=None) -> None:
         return False  # no "cancel" message to a process being killed
 
     try:
-        worker.call(f"{__name__}:child_ready",
-                    {"twin": _without_anatomy(twin)},
-                    is_cancelled=cancelled, with_progress=False, started=sent.append,
-                    background=True)  # the helper's lowest priority
+        return worker.call(target, kwargs, is_cancelled=cancelled, with_progress=False,
+                           started=sent.append, background=background)
     except process_worker.HelperDied:
         if cancel is not None and cancel():
-            raise Cancelled("the model's readying: its window closed") from None
+            raise Cancelled(f"{target}: its window closed") from None
         raise
 
 
