@@ -18,6 +18,7 @@ import pytest
 
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui.model_jobs import (
+    call_until_closed,
     live_in_process,
     live_prediction,
     ready_in_process,
@@ -124,6 +125,34 @@ def test_a_twin_simulated_in_the_helper_equals_here(worker):
     _same(simulated_twin(twin, progress=_quiet, cancel=lambda: False, warm_start=warm),
           simulated_twin(twin, progress=_quiet, cancel=lambda: False, warm_start=warm,
                          worker=worker))
+
+
+def test_a_closing_window_ends_a_readying_that_never_looks_at_cancel():
+    """The first start's readying compiles the kernels for ~1 min without looking at
+    Cancel; a window closed meanwhile ended only when it finished (bundle14b: the start's
+    exit waited 55–80 s). Here a helper job that blocks (a 60 s ``sleep``) is ended within
+    seconds of the cancel, raises Cancelled, and the helper starts again for the next job."""
+    import threading
+    import time
+
+    from twinviewer.physiology import Cancelled
+
+    w = ProcessWorker("closing test")
+    try:
+        closed = threading.Event()
+        threading.Timer(1.0, closed.set).start()
+        t0 = time.monotonic()
+        with pytest.raises(Cancelled):
+            call_until_closed(w, "subprocess:run", {"args": ["sleep", "60"]}, closed.is_set,
+                              background=True)
+        assert time.monotonic() - t0 < 15.0
+        assert not w.alive()
+        assert call_until_closed(w, "textwrap:dedent", {"text": " x"}) == "x"
+        # not cancelled: the job's own failure is raised as it was
+        with pytest.raises(ValueError):
+            call_until_closed(w, "json:loads", {"s": "not json"}, lambda: False)
+    finally:
+        w.close()
 
 
 _JOURNEY = r"""

@@ -131,11 +131,62 @@ def child_ready(*, twin) -> None:
     ready_kernels(twin)
 
 
-def ready_in_process(worker: ProcessWorker, twin) -> None:
+def ready_in_process(worker: ProcessWorker, twin, cancel=None) -> None:
     """:func:`ready_kernels` of ``twin`` in ``worker``'s process (call from a worker thread);
-    the twin is sent without its anatomy (the kernels do not read it)."""
-    worker.call(f"{__name__}:child_ready", {"twin": dataclasses.replace(twin, anatomy=None)},
-                with_progress=False, background=True)  # the helper's lowest priority
+    the twin is sent without its anatomy (the kernels do not read it).
+
+    ``cancel() -> bool`` (the window closed) ends the helper if the readying is running:
+    numba's compilation never looks at Cancel, and a first start compiles the kernels for
+    ~1 min, which the closing window's worker thread, and so the app's exit, waited for
+    (bundle14b: a 5 s start took 55–80 s to exit). numba writes its cache files whole
+    (a temporary file, then renamed), so a kill leaves no half-written kernel behind; the
+    next start compiles again in the background. Raises
+    :class:`~twinviewer.physiology.Cancelled` when cancelled.
+
+    >>> ready_in_process(ProcessWorker("example"), object(), cancel=lambda: True)
+    Traceback (most recent call last):
+    twinviewer.physiology.simulate.Cancelled: cancelled before the example process started it
+    """
+    call_until_closed(worker, f"{__name__}:child_ready", {"twin": _without_anatomy(twin)},
+                      cancel, background=True)  # the helper's lowest priority
+
+
+def call_until_closed(worker: ProcessWorker, target: str, kwargs: dict, cancel=None, *,
+                      background: bool = False) -> Any:
+    """``worker.call(target, kwargs)`` (no progress) that ``cancel() -> bool`` ends by
+    killing the helper, for a job that never looks at Cancel; raises
+    :class:`~twinviewer.physiology.Cancelled` when cancelled.
+
+    >>> w = ProcessWorker("example")
+    >>> call_until_closed(w, "textwrap:dedent", {"text": " x"})
+    'x'
+    >>> w.close()
+    """
+    from twinviewer.physiology import Cancelled
+
+    sent: list[int] = []
+
+    def cancelled() -> bool:
+        if cancel is None or not cancel():
+            return False
+        if not sent:
+            return True  # not sent yet: the helper never starts it
+        worker.kill_job(sent[0])  # the helper's death ends the wait (HelperDied below)
+        return False  # no "cancel" message to a process being killed
+
+    try:
+        return worker.call(target, kwargs, is_cancelled=cancelled, with_progress=False,
+                           started=sent.append, background=background)
+    except process_worker.HelperDied:
+        if cancel is not None and cancel():
+            raise Cancelled(f"{target}: its window closed") from None
+        raise
+
+
+def _without_anatomy(twin):
+    """``twin`` without its anatomy (what the helper needs of it), or ``twin`` itself if it
+    has none to drop."""
+    return dataclasses.replace(twin, anatomy=None) if dataclasses.is_dataclass(twin) else twin
 
 
 # -- a twin's ensemble ------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def ready_model(twin, wait: Callable[[], bool], cancel: Callable[[], bool],
         from twinviewer.gui.calibration_job import share_anatomy
         from twinviewer.gui.model_jobs import ready_in_process
 
-        steps = [lambda: ready_in_process(worker, twin)]
+        steps = [lambda: ready_in_process(worker, twin, cancel)]  # ends on close
         if getattr(twin, "anatomy", None) is not None:
             # the calibration's anatomy, sent now rather than when Calibrate is pressed
             steps.append(lambda: share_anatomy(worker, twin.anatomy))
