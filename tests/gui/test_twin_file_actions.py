@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.gui import twin_file_actions as actions
@@ -18,19 +18,14 @@ from twinviewer.twins import twin_from_preset
 
 
 @pytest.fixture
-def env(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    state = TwinState()
-    window = QWidget()
-    window.state = state
-    qtbot.addWidget(window)
-    messages: list[tuple[str, str]] = []
-    state.message.connect(lambda level, text: messages.append((level, text)))
+def env(env):
+    """conftest's twin state in a bare window, with a moderate-AS twin holding a TAVI
+    scenario: ``(state, window, messages, twin)``."""
+    state, window, messages = env
     twin = twin_from_preset("moderate_as", n=6)
     twin.scenarios.append(Scenario("TAVI", (InterventionStep("tavi", {"eoa": 2.0}),)))
     audit_log(twin).record(twin, "create", {"preset": "moderate_as"})
-    yield state, window, messages, twin
-    state.close()
+    return state, window, messages, twin
 
 
 def test_save_then_open_round_trip(env, tmp_path):
