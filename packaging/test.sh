@@ -20,7 +20,9 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-xcb}"
 # multi-process Dask, plugin worker processes, full imports); both must pass.
 # Two worker processes (TWINVIEWER_TEST_WORKERS overrides; 0 runs in this process), each test
 # file on one worker so that module fixtures (demo windows, phantoms) are built once.
-workers=(-n "${TWINVIEWER_TEST_WORKERS:-2}" --dist loadfile)
+# A worker that crashes (a segfault in native code) fails its test and is not replaced: a
+# replaced worker once hung the whole run until CI's 90-minute limit (session-14 note).
+workers=(-n "${TWINVIEWER_TEST_WORKERS:-2}" --dist loadfile --max-worker-restart=0)
 .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/benchmarks -m "not slow" \
   "${workers[@]}" "$@"
 # --durations: the slowest tests of the slow job are printed, so that its growth is seen in CI logs
