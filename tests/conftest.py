@@ -63,6 +63,18 @@ def _no_identifiers_from_other_modules():
     yield
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_garbage_collected():
+    """A module's garbage (windows, views, Qt and VTK objects) is collected when the module
+    ends, on the main thread while the Qt application lives, not at a random allocation of a
+    later module. Suspected in the session-14 CI worker crash: a segfault in an imaging test
+    (no Qt there) on a worker that had run GUI files, never reproduced."""
+    yield
+    import gc
+
+    gc.collect()
+
+
 # -- cost profile (opt-in) ---------------------------------------------------------------------
 # TWINVIEWER_TEST_COST=path.tsv appends one line per test phase: node id, phase, CPU seconds of
 # this process (all its threads: time.process_time), wall seconds, CPU seconds of the child
