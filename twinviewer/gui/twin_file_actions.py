@@ -933,7 +933,12 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     """
     controller = getattr(state, "_autosave_controller", None)
     autosaver = autosaver or (controller.autosaver if controller else Autosaver())
-    pending = autosaver.pending_recovery()
+    try:
+        pending = autosaver.pending_recovery()
+    except Exception as exc:  # noqa: BLE001 - the start goes on; the user learns where it is
+        _message(state, "error", f"Could not look for unsaved work in {autosaver.directory}: "
+                 f"{exc}. The autosaves there are kept; restart TwinViewer to be asked again.")
+        return False
     if not pending:
         return False
     rec = pending[0]

@@ -51,13 +51,8 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-import pydicom
-from pydicom.dataelem import DataElement
-from pydicom.dataset import Dataset
-from pydicom.sr.codedict import codes
-from pydicom.uid import UID_dictionary
-
 from twinviewer.core.privacy import register_identifiers
+from twinviewer.imaging.dicom_stack import DataElement, Dataset, UID_dictionary, pydicom
 
 __all__ = ["IDENTIFYING_KEYWORDS", "acquisition_clock", "clean_descriptor", "deidentify",
            "identifiers_in", "installation_key", "new_uid", "pseudonym", "redact"]
@@ -610,6 +605,8 @@ def deidentify(ds: Dataset, key: bytes) -> Dataset:
     out.PatientName = out.PatientID = alias  # Type 2: always present, now the pseudonym
     out.PatientIdentityRemoved = "YES"
     out.DeidentificationMethod = METHOD
+    from pydicom.sr.codedict import codes  # a large table: loaded when first needed
+
     out.DeidentificationMethodCodeSequence = [_code_item(c) for c in (
         codes.DCM.BasicApplicationConfidentialityProfile,
         codes.DCM.RetainPatientCharacteristicsOption,

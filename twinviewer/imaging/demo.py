@@ -28,12 +28,17 @@ from pathlib import Path
 
 import highdicom as hd
 import numpy as np
-import pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sr.codedict import codes
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 from twinviewer.imaging import phantom
+from twinviewer.imaging.dicom_stack import (
+    CTImageStorage,
+    Dataset,
+    ExplicitVRLittleEndian,
+    FileMetaDataset,
+    generate_uid,
+    pydicom,
+)
 from twinviewer.imaging.phantom import LABEL_VALUES, PHASES
 
 __all__ = ["DEMO_IDENTIFIERS", "STRUCTURE_CODES", "DemoStudy", "make_demo_labels",

@@ -159,7 +159,7 @@ def private_warnings() -> None:
         for pkg in _THIRD_PARTY:
             logging.getLogger(pkg).addFilter(_Withhold())
         try:
-            import pydicom.config
+            from twinviewer.imaging.dicom_stack import pydicom
 
             # value checks while reading only warn (quoting the value); geometry and size
             # are validated by the readers themselves

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydicom.dataset import Dataset
 
 from twinviewer.core.anatomy import ImageVolume, SurfaceMesh
+from twinviewer.imaging.dicom_stack import Dataset
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.vocabulary import (
     KEYS,

@@ -20,11 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pydicom
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.uid import UID
 
+from twinviewer.imaging.dicom_stack import UID, Dataset, InvalidDicomError, pydicom
 from twinviewer.imaging.errors import (
     ImagingError,
     bounded,

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pydicom
-from pydicom.pixels import pixel_array
 
 from twinviewer.core.anatomy import ImageVolume
+from twinviewer.imaging.dicom_stack import pixel_array, pydicom
 from twinviewer.imaging.errors import (
     ImagingError,
     bounded,
