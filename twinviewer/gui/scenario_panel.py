@@ -101,6 +101,9 @@ BASE_RGB = (90, 90, 90)
 #: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
 DRAW_EVERY_MS = 40
 SLIDER_STEPS = 200
+#: A warning at Add that does not refuse the step (amber, as the report's cautions; red is
+#: kept for a refusal).
+NOTE_COLOUR = "#7a3e00"
 #: Result table columns (headers wrap onto two lines to keep the columns narrow).
 #: Width (px) of the results table from which names and changes take one line each.
 WIDE_TABLE_PX = 480
@@ -774,6 +777,7 @@ class ScenarioPanel(QWidget):
                                 {k: ed.value() for k, ed in self.editors.items()})
 
     def _show_error(self, text: str) -> None:
+        self.error_label.setStyleSheet("color: #b00020;")
         self.error_label.setText(text)
         self.state.warn(text)
 
@@ -810,7 +814,25 @@ class ScenarioPanel(QWidget):
             self._show_error(str(exc))
             return False
         self.error_label.clear()
+        self._warn_untreated(steps)
         return True
+
+    def _warn_untreated(self, steps: list[InterventionStep]) -> None:
+        """Say, without refusing, when a valve replacement treats nothing in this twin (its
+        native aortic valve neither stenotic nor more than mildly regurgitant; review14b #5)."""
+        twin = self.state.twin
+        if twin is None:
+            return
+        from twinviewer.interventions.indication import scenario_notes
+        from twinviewer.twins import model_of
+
+        notes = scenario_notes(model_of(twin), twin.ensemble, Scenario("", tuple(steps)),
+                               getattr(self.state.results, "metrics", None))
+        if notes:
+            text = "\n".join(f"Note: {n[0].upper()}{n[1:]}" for n in notes)
+            self.error_label.setText(text)
+            self.error_label.setStyleSheet(f"color: {NOTE_COLOUR};")
+            self.state.warn(text)
 
     def add_step(self) -> bool:
         step = self.current_step()
