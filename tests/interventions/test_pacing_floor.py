@@ -125,3 +125,19 @@ def _reached(scenario):
                            lambda fs: seen.extend(fs) or real(fs)):
         scenario_digest(scenario)
     return seen
+
+
+def test_every_steps_settings_stay_in_the_digest(monkeypatch):
+    """The order's term is added after the steps: each step's setting defaults are still
+    hashed, not only the last one's (a first draft of this change moved that line out of
+    the loop, and every stored result became out of date)."""
+    import dataclasses
+
+    sc = Scenario("x", (InterventionStep("beta_blocker", {"dose": 5.0}),
+                        InterventionStep("tavi", {"eoa": 1.8})))
+    before = scenario_digest(sc)
+    bb = library.LIBRARY["beta_blocker"]
+    dose = dataclasses.replace(bb.settings[0], default=9.0)
+    monkeypatch.setitem(library.LIBRARY, "beta_blocker",
+                        dataclasses.replace(bb, settings=(dose,)))
+    assert scenario_digest(sc) != before

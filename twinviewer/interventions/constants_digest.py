@@ -60,10 +60,10 @@ def scenario_digest(scenario: Scenario) -> str:
             continue
         functions += [f for f in (iv.transform, iv.check) if f is not None]
         persists.append(iv.persists)
+        h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
     if any(persists) and len(persists) > 1:  # a device applied after the drugs (fix15b)
         functions.append(application_order)
         h.update(repr(application_order(persists)).encode())
-        h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
     if scenario.regulation == "regulated":
         functions.append(baroreflex.regulate)
     try:
