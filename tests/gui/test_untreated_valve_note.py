@@ -75,3 +75,29 @@ def test_the_clip_is_still_refused_in_red(make_panel):
     assert "no regurgitation to repair" in panel.error_label.text()
     assert "#b00020" in panel.error_label.styleSheet()
     assert len(state.session.scenarios) == 1
+
+
+@pytest.fixture(scope="module")
+def hfref_window(qapp, tmp_path_factory):
+    from tests.gui.conftest import window_at_1280
+
+    yield from window_at_1280(qapp, tmp_path_factory, "hfref", "virtual-fix15b")
+
+
+def test_the_note_and_a_refusal_are_in_view_at_1280x720(hfref_window, qtbot):
+    """Both were in the editor's scroll area, below its fold at 1280×720 (only the status
+    bar's first line showed): now under the actions, with lines enough to read."""
+    w = hfref_window
+    w.show_step("What-if")
+    panel = w.panels["What-if scenarios"]
+    for name, ok in (("tavi_sapien3", True), ("mitral_teer", False)):
+        assert _add(panel, name) is ok
+        qtbot.wait(50)
+        box = panel.message_box
+        assert box.isVisible() and not panel.editor_scroll.isAncestorOf(box)
+        top = box.mapTo(w, box.rect().topLeft()).y()
+        assert 0 < top and top + box.height() <= w.height()
+        lines = panel.error_label.fontMetrics().lineSpacing()
+        assert box.height() >= 4 * lines, (name, box.height())
+    panel.select_intervention("beta_blocker")  # another choice clears it
+    assert not panel.message_box.isVisible()

@@ -94,6 +94,31 @@ def test_a_plugin_rate_lowering_drug_is_floored_too():
         library.LIBRARY.pop(iv.name, None)
 
 
+def test_the_pacemakers_av_delay_holds_under_a_drug_that_slows_av_conduction():
+    """A plug-in drug that lengthens AV conduction (the model's AVD, e.g. a PR-prolonging
+    calcium-channel blocker): with pacing, in either order, the AV delay is the one
+    programmed (pacing sets it on every member, as for complete heart block)."""
+    def transform(ctx, P, s):
+        scale(ctx, P, ["AVD"], 1.0 + s["dose"] / 100.0)
+        return P
+
+    iv = Intervention(name="test_av_blocker", title="AV-conduction blocker (test)",
+                      settings=(Setting("dose", "%", 50.0, (0.0, 100.0), "AVD rise"),),
+                      description="slows AV conduction", evidence=(), assumptions=(),
+                      transform=transform, parameters=("AVD",), main_setting="dose")
+    library.register(iv)
+    try:
+        model, P = _members([60.0, 80.0])
+        drug = InterventionStep(iv.name, {"dose": 50.0})
+        for steps in [(PACE, drug), (drug, PACE)]:
+            out = apply_scenario(model, P, Scenario("x", steps))
+            assert np.all(out[:, model.index("AVD")] == 0.120)
+        alone = apply_scenario(model, P, Scenario("d", (drug,)))
+        assert alone[:, model.index("AVD")] == pytest.approx(P[:, model.index("AVD")] * 1.5)
+    finally:
+        library.LIBRARY.pop(iv.name, None)
+
+
 def test_pacing_alone_and_a_drug_alone_are_unchanged():
     model, P = _members([60.0, 90.0])
     out = apply_scenario(model, P, Scenario("p", (PACE,)))
