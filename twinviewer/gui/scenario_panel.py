@@ -101,6 +101,11 @@ BASE_RGB = (90, 90, 90)
 #: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
 DRAW_EVERY_MS = 40
 SLIDER_STEPS = 200
+#: A warning at Add that does not refuse the step (amber, as the report's cautions; red is
+#: kept for a refusal).
+NOTE_COLOUR = "#7a3e00"
+#: Lines of a refusal or note shown under the actions before it scrolls.
+MESSAGE_LINES = 7
 #: Result table columns (headers wrap onto two lines to keep the columns narrow).
 #: Width (px) of the results table from which names and changes take one line each.
 WIDE_TABLE_PX = 480
@@ -415,6 +420,16 @@ class ScenarioPanel(QWidget):
         tl.setSpacing(2)
         tl.addWidget(self.editor_scroll, 1)
         tl.addWidget(self._build_actions())
+        # a refusal or a note at Add, in view under the buttons that caused it: in the
+        # editor it was below the fold at 1280×720 (only the status bar's cut line showed)
+        self.message_box = QScrollArea()
+        self.message_box.setWidgetResizable(True)
+        self.message_box.setFrameShape(QFrame.Shape.NoFrame)
+        self.message_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.message_box.setWidget(self.error_label)
+        self.message_box.setVisible(False)
+        tl.addWidget(self.message_box)
+        self._top = top
         split.addWidget(top)
         split.addWidget(self._build_results())
         # the results get the panel's space (review9 #11: a small box showing 3 metrics at
@@ -474,10 +489,9 @@ class ScenarioPanel(QWidget):
         self.add_step_button.setToolTip("Add the intervention with these settings as a step of "
                                         "the scenario being built")
         self.add_step_button.clicked.connect(self.add_step)
-        self.error_label = QLabel()
+        self.error_label = QLabel()  # pinned under the actions (__init__)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b00020;")
-        bl.addWidget(self.error_label)
 
         live = QGroupBox("Live single twin (point estimate)")
         ll = QVBoxLayout(live)
@@ -747,7 +761,7 @@ class ScenarioPanel(QWidget):
         self.about.setText(plain_text(f"{iv.description}\nEvidence: " + " · ".join(iv.evidence),
                                       model))
         self.about.setToolTip(plain_text("\n".join(iv.assumptions), model))
-        self.error_label.clear()
+        self._show_message("", "#b00020")
         self._setup_slider()
         self.schedule_live()
 
@@ -774,8 +788,27 @@ class ScenarioPanel(QWidget):
                                 {k: ed.value() for k, ed in self.editors.items()})
 
     def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
+        self._show_message(text, "#b00020")
         self.state.warn(text)
+
+    def _show_message(self, text: str, colour: str) -> None:
+        """``text`` under the actions (a refusal in red, a note in amber), the editor's part
+        of the panel grown to show up to :data:`MESSAGE_LINES` lines of it ('' hides it)."""
+        self.error_label.setStyleSheet(f"color: {colour};")
+        self.error_label.setText(text)
+        box = self.message_box
+        box.setVisible(bool(text))
+        if not text:
+            return
+        width = max(box.viewport().width(), 200)
+        lines = self.error_label.fontMetrics().lineSpacing()
+        box.setFixedHeight(min(self.error_label.heightForWidth(width) + 4,
+                               MESSAGE_LINES * lines))
+        sizes = self.split.sizes()
+        need = self._top.minimumSizeHint().height()
+        if len(sizes) == 2 and 0 < sizes[0] < need:  # take it from the results, never them all
+            moved = min(need - sizes[0], max(sizes[1] - 200, 0))
+            self.split.setSizes([sizes[0] + moved, sizes[1] - moved])
 
     def refresh_interventions(self) -> None:
         """Grey out each listed intervention whose plug-in is now off (disabled after a
@@ -809,8 +842,25 @@ class ScenarioPanel(QWidget):
         except (InterventionError, ModelError) as exc:
             self._show_error(str(exc))
             return False
-        self.error_label.clear()
+        self._show_message("", "#b00020")
+        self._warn_untreated(steps)
         return True
+
+    def _warn_untreated(self, steps: list[InterventionStep]) -> None:
+        """Say, without refusing, when a valve replacement treats nothing in this twin (its
+        native aortic valve neither stenotic nor more than mildly regurgitant; review14b #5)."""
+        twin = self.state.twin
+        if twin is None:
+            return
+        from twinviewer.interventions.indication import scenario_notes
+        from twinviewer.twins import model_of
+
+        notes = scenario_notes(model_of(twin), twin.ensemble, Scenario("", tuple(steps)),
+                               getattr(self.state.results, "metrics", None))
+        if notes:
+            text = "\n".join(f"Note: {n[0].upper()}{n[1:]}" for n in notes)
+            self._show_message(text, NOTE_COLOUR)
+            self.state.warn(text)
 
     def add_step(self) -> bool:
         step = self.current_step()
@@ -897,7 +947,7 @@ class ScenarioPanel(QWidget):
             # beside another patient (review14 #5). An edit of the same twin (a scenario
             # added, its anatomy computed) keeps them.
             self._show_failed({}, [])
-            self.error_label.clear()
+            self._show_message("", "#b00020")
         self._document = twin
         self._show_scenarios(self.scenarios)
         self._show_goal(getattr(twin, "goal", ""))

@@ -539,6 +539,10 @@ class ScenarioFlags:
     #: the members the scenario's values cover (periodic in baseline and scenario), by
     #: index: scenarios side by side over different sets say so (review14 #4)
     covered: tuple[int, ...] = ()
+    #: a valve replacement in twins whose native aortic valve it does not treat (neither
+    #: stenotic nor more than mildly regurgitant), with the valve's grading, or ''
+    #: (:func:`~twinviewer.interventions.indication.untreated_valve`, review14b #5)
+    untreated: str = ""
 
     @property
     def excluded_text(self) -> str:
@@ -574,6 +578,8 @@ class ScenarioFlags:
             out.append(self.excluded_text)
         if self.failed:
             out.append(f"{self.failed} member(s) did not reach a periodic state (excluded)")
+        if self.untreated:
+            out.append(self.untreated)
         return out
 
 
@@ -589,7 +595,21 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
                          out_of_range(scenario, mask), share_out_of_range(scenario, mask),
                          int(invalid.sum()), int(baseline.ok.sum()),
                          excluded_reason(scenario.model, scenario.params[invalid]),
-                         tuple(int(i) for i in np.flatnonzero(mask)))
+                         tuple(int(i) for i in np.flatnonzero(mask)),
+                         _untreated(baseline, scenario, mask))
+
+
+def _untreated(baseline: Results, scenario: Results, mask: np.ndarray) -> str:
+    """:func:`~twinviewer.interventions.indication.untreated_valve` over the paired members
+    (the native valve is the baseline's, graded with its mean gradient)."""
+    from twinviewer.interventions.indication import untreated_valve
+
+    P0, P1 = np.atleast_2d(baseline.params), np.atleast_2d(scenario.params)
+    if P0.shape != P1.shape or P0.shape[0] != mask.shape[0] or not mask.any():
+        return ""
+    mg = baseline.metrics.get("AV_mean_gradient")
+    mg = None if mg is None or np.shape(mg) != mask.shape else np.asarray(mg)[mask]
+    return untreated_valve(scenario.model, P0[mask], P1[mask], mg)
 
 
 def excluded_reason(model: ModelSpec, P: np.ndarray) -> str:
@@ -733,6 +753,7 @@ class ScenarioTable:
                           "members": len(f.covered),
                           "outside_validated_range": dict(f.outside),
                           "outside_validated_range_share": dict(f.outside_share),
+                          "untreated_valve": f.untreated,
                           "do_not_trust": f.untrusted}
                       for s, f in self.flags.items()},
         }

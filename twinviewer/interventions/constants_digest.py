@@ -24,7 +24,11 @@ import numpy as np
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError, scale_relative
 from twinviewer.interventions.library import get_intervention
-from twinviewer.interventions.scenario import beta_agonist_steps, withdraws_support
+from twinviewer.interventions.scenario import (
+    application_order,
+    beta_agonist_steps,
+    withdraws_support,
+)
 from twinviewer.physiology.dependencies import equation_digest
 
 #: The stored results' key holding the digest (a 1-D array, like ``'_ok'``).
@@ -47,6 +51,7 @@ def scenario_digest(scenario: Scenario) -> str:
 
     functions = []
     h = hashlib.sha256()
+    persists = []
     for step in scenario.steps:
         try:
             iv = get_intervention(step.name)
@@ -54,7 +59,11 @@ def scenario_digest(scenario: Scenario) -> str:
             h.update(f"unknown {step.name}".encode())
             continue
         functions += [f for f in (iv.transform, iv.check) if f is not None]
+        persists.append(iv.persists)
         h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
+    if any(persists) and len(persists) > 1:  # a device applied after the drugs (fix15b)
+        functions.append(application_order)
+        h.update(repr(application_order(persists)).encode())
     if scenario.regulation == "regulated":
         functions.append(baroreflex.regulate)
     try:

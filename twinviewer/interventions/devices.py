@@ -62,6 +62,11 @@ PACING = Intervention(
     assumptions=("Paced activation has the same sequence and duration as sinus activation.",
                  "Each member's rate is the larger of its own and the set rate; the AV delay "
                  "applies to every member (paced and tracked beats alike).",
+                 "Given with drugs, the pacemaker acts last whatever the order of the "
+                 "steps: the drugs change the heart's own rate (a β-blocker slows it, "
+                 "dobutamine speeds it) and the pacemaker paces a member whose rate is then "
+                 "below the set rate, so no drug takes a paced heart below it; the AV delay "
+                 "is the pacemaker's whatever a drug does to AV conduction.",
                  "The pacemaker holds the rate: run regulated, the baroreflex acts on "
                  "contractility, resistance and venous tone but not on HR, also in a member "
                  "tracked above the set rate, whose own rate stays as it was (UNSOURCED "
@@ -71,6 +76,7 @@ PACING = Intervention(
     main_setting="rate",
     check=_pacing_check,
     holds=("HR",),
+    persists=True,
 )
 
 

@@ -178,6 +178,13 @@ class Intervention:
         LV/RV contractility and heart rate). Their change is the non-failing heart's; the
         scenario scales it by each member's β-receptor responsiveness, which falls with its
         baseline LVEF (:func:`~twinviewer.interventions.baroreflex.beta_responsiveness`).
+    persists : bool
+        A device whose setting no other step of a scenario undoes (a pacemaker: its lower
+        rate holds whatever drug is given with it, before or after). A scenario applies such
+        steps after all its others, in their own order
+        (:func:`~twinviewer.interventions.scenario.application_order`), so the device acts
+        on what the drugs made of the heart. Its transform must set or bound values (never
+        scale them).
     """
 
     name: str
@@ -194,6 +201,7 @@ class Intervention:
     holds: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     beta_agonist: tuple[str, ...] = ()
+    persists: bool = False
     _by_name: dict[str, Setting] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

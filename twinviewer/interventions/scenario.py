@@ -20,7 +20,8 @@ from twinviewer.physiology.model import ModelSpec
 def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
                    point: bool = False, baseline_lvef: np.ndarray | float | None = None,
                    tolerate: bool = False) -> np.ndarray:
-    """Apply a scenario's steps in order.
+    """Apply a scenario's steps in order (a device that holds its setting, a pacemaker,
+    after all the others: :func:`application_order`).
 
     A step that blocks β1 receptors (an intervention holding ``"LV.EA"``, a β-blocker, at a
     dose above zero) also withdraws each member's resting sympathetic support of contractility,
@@ -162,9 +163,10 @@ def check_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario) -> 
 def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
            lvef: np.ndarray | None = None, least_response: bool = False,
            tolerate: bool = False) -> np.ndarray:
-    """The steps in order; with ``lvef``, the first β1-blocking step withdraws the resting
-    support right after its own transform, and a β-agonist step's cardiac effect is scaled
-    by the members' β-receptor responsiveness."""
+    """The steps in :func:`application_order` (a pacemaker after the drugs); with ``lvef``,
+    the first β1-blocking step withdraws the resting support right after its own transform,
+    and a β-agonist step's cardiac effect is scaled by the members' β-receptor
+    responsiveness."""
     from twinviewer.interventions.baroreflex import (
         BETA1_MARKER,
         beta_responsiveness,
@@ -172,8 +174,9 @@ def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
     )
 
     withdrawn = lvef is None
-    for k, step in enumerate(scenario.steps):
-        iv = get_intervention(step.name)
+    ivs = [get_intervention(step.name) for step in scenario.steps]
+    for k in application_order([iv.persists for iv in ivs]):
+        step, iv = scenario.steps[k], ivs[k]
         settings = dict(step.settings)
         if point:
             settings.update({s.name: 0.0 for s in iv.settings if s.spread
@@ -191,6 +194,28 @@ def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
             P, _ = withdraw_support(model, P, lvef, _step_holds(step))
             withdrawn = True  # all-or-nothing: a second β-blocker withdraws nothing more
     return P
+
+
+def application_order(persists: Sequence[bool]) -> list[int]:
+    """The order a scenario's steps are applied in, by index: as listed, except that each
+    device that holds its setting (:attr:`~twinviewer.interventions.Intervention.persists`,
+    a pacemaker) comes after all the other steps, devices in their listed order.
+
+    A pacemaker's rate is a lower rate whatever drug is given with it: the drugs act on the
+    heart's own (sinus) rate and the pacemaker then paces a member whose rate fell below
+    it. Applied in the listed order, a β-blocker given after pacing slowed a paced heart
+    below its pacing rate (fix14i), and a dobutamine given after it raised the paced rate
+    rather than the sinus rate.
+
+    Examples
+    --------
+    >>> application_order([True, False, False])   # pacing + β-blocker + inotrope
+    [1, 2, 0]
+    >>> application_order([False, True])
+    [0, 1]
+    """
+    return ([k for k, p in enumerate(persists) if not p]
+            + [k for k, p in enumerate(persists) if p])
 
 
 def _step_holds(step: InterventionStep) -> tuple[str, ...]:

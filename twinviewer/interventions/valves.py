@@ -87,6 +87,9 @@ _AVR_ASSUMPTIONS = (
     "Per-member EOA is drawn from the size's mean ± SD (truncated normal, seeded), so the "
     "scenario's interval includes prosthesis variability as well as the twin's.",
     "Acute haemodynamics only: no LV remodelling, no change in contractility.",
+    "In a native valve that is neither stenotic (AVA > 1.5 cm² and mean gradient < 20 mmHg) "
+    "nor more than mildly regurgitant (EROA < 0.10 cm²) the replacement treats nothing: it "
+    "is computed as asked, not refused, and flagged when added and with its results.",
 )
 
 

@@ -843,6 +843,9 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                        color="#7a3e00")
             for line in unsourced_changes([by_name[name]], results, {name: r}).get(name, []):
                 p.para(print_minus(without_notes(f"{line}.")[0]), size=8, color="#7a3e00")
+        if name in flags and flags[name].untreated:  # a valve it does not treat (review14b #5)
+            text = flags[name].untreated
+            p.para(f"{text[0].upper()}{text[1:]}.", size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "

@@ -262,8 +262,11 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
 
     for k, r in scenario_results.items():  # members a what-if took out of range (review13b #5)
         if isinstance(r, Results) and isinstance(results, Results) and r.n == results.n:
-            said = scenario_flags(results, r).excluded_text
+            flags = scenario_flags(results, r)
+            said = flags.excluded_text
             out += [f"{shown.get(k, k)}: {said}."] if said else []
+            # a valve replacement in a valve it does not treat (review14b #5)
+            out += [f"{shown.get(k, k)}: {flags.untreated}."] if flags.untreated else []
     _, ok = _metric_arrays(results)
     if ok is not None and (~ok).any():
         out.append(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
