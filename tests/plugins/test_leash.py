@@ -241,6 +241,22 @@ def test_a_plugin_catching_the_recursion_limit_is_stopped():
     assert float(gone.removeprefix("gone ")) < 1.5, out.stdout
 
 
+def _intervention_plugin(plugin_registry, tmp_path, monkeypatch, seconds: float, name: str,
+                         code: str, **interventions: str):
+    """A registry with the plugin folder ``name`` (module ``code``) contributing
+    ``interventions`` (name: "module:OBJECT"), each loaded, and the interventions' budget
+    ``seconds``."""
+    from tests.plugins.helpers import contribution_folder
+
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", f"interventions={seconds:g}")
+    tables = "".join(f'[[contributions.interventions]]\nname = "{n}"\nref = "{r}"\n'
+                     for n, r in interventions.items())
+    reg = plugin_registry(contribution_folder(tmp_path, name, code, tables), entry_points=[])
+    for n in interventions:
+        reg.load("interventions", n)
+    return reg
+
+
 SPINNER = """
     from twinviewer.interventions.intervention import Intervention, Setting
 
@@ -259,19 +275,13 @@ def test_a_hung_intervention_runs_in_one_thread_at_a_time(plugin_registry, tmp_p
     """The live preview and a Run called the same hanging transform side by side, and both
     threads ran on after its plugin was disabled (review14 #2): the second call now waits
     for the first to end, then finds the plugin disabled."""
-    from tests.plugins.helpers import contribution_folder
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.library import LIBRARY
     from twinviewer.physiology.presets import PRESETS
     from twinviewer.plugins.registry import DISABLED
 
-    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=0.5")
-    reg = plugin_registry(contribution_folder(tmp_path, "tv-spin", SPINNER, """
-        [[contributions.interventions]]
-        name = "spin_drug"
-        ref = "tv_spin:SPIN"
-        """), entry_points=[])
-    reg.load("interventions", "spin_drug")
+    reg = _intervention_plugin(plugin_registry, tmp_path, monkeypatch, 0.5, "tv-spin", SPINNER,
+                               spin_drug="tv_spin:SPIN")
     preset = PRESETS["healthy"]
     errors: list[str] = []
 
@@ -323,19 +333,13 @@ def test_a_plugin_catching_the_stop_is_named_stopped_and_disabled(plugin_registr
                                                                  monkeypatch):
     """Through the registry: the message names the plugin, the intervention and what its
     code did; no thread of it is left; the plugin is disabled (plugin15)."""
-    from tests.plugins.helpers import contribution_folder
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.library import LIBRARY
     from twinviewer.physiology.presets import PRESETS
     from twinviewer.plugins.registry import DISABLED
 
-    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=0.3")
-    reg = plugin_registry(contribution_folder(tmp_path, "tv-catch", CATCHER, """
-        [[contributions.interventions]]
-        name = "catch_drug"
-        ref = "tv_catch:CATCH"
-        """), entry_points=[])
-    reg.load("interventions", "catch_drug")
+    reg = _intervention_plugin(plugin_registry, tmp_path, monkeypatch, 0.3, "tv-catch", CATCHER,
+                               catch_drug="tv_catch:CATCH")
     preset = PRESETS["healthy"]
     with pytest.raises(InterventionError) as err:
         LIBRARY["catch_drug"].apply(preset.model, preset.vector()[None, :], {"fall": 5.0})
@@ -353,18 +357,13 @@ def test_a_hung_intervention_in_c_says_to_restart_and_keeps_only_the_hang(
         plugin_registry, tmp_path, monkeypatch):
     """A transform asleep in C cannot be stopped: the message says so (restart to reclaim
     the CPU); the plugin's disabled reason is the hang alone."""
-    from tests.plugins.helpers import FAULTY_DRUGS, contribution_folder
+    from tests.plugins.helpers import FAULTY_DRUGS
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.library import LIBRARY
     from twinviewer.physiology.presets import PRESETS
 
-    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=0.3")
-    reg = plugin_registry(contribution_folder(tmp_path, "tv-nap", FAULTY_DRUGS, """
-        [[contributions.interventions]]
-        name = "sleep_drug"
-        ref = "tv_nap:SLEEP"
-        """), entry_points=[])
-    reg.load("interventions", "sleep_drug")
+    reg = _intervention_plugin(plugin_registry, tmp_path, monkeypatch, 0.3, "tv-nap", FAULTY_DRUGS,
+                               sleep_drug="tv_nap:SLEEP")
     preset = PRESETS["healthy"]
     with pytest.raises(InterventionError) as err:
         LIBRARY["sleep_drug"].apply(preset.model, preset.vector()[None, :], {"fall": 5.0})
@@ -427,7 +426,7 @@ def test_a_call_whose_thread_never_started_does_not_hold_the_plugins_lock(
     again every call of it waited budget + 1 s and was refused (final14 #7c)."""
     import types
 
-    from tests.plugins.helpers import FAULTY_DRUGS, contribution_folder
+    from tests.plugins.helpers import FAULTY_DRUGS
     from twinviewer.interventions.intervention import InterventionError
     from twinviewer.interventions.library import LIBRARY
     from twinviewer.physiology.presets import PRESETS
@@ -437,13 +436,8 @@ def test_a_call_whose_thread_never_started_does_not_hold_the_plugins_lock(
         def start(self):
             raise RuntimeError("can't start new thread")
 
-    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=2")
-    reg = plugin_registry(contribution_folder(tmp_path, "tv-fine", FAULTY_DRUGS, """
-        [[contributions.interventions]]
-        name = "fine_drug"
-        ref = "tv_fine:FINE"
-        """), entry_points=[])
-    reg.load("interventions", "fine_drug")
+    reg = _intervention_plugin(plugin_registry, tmp_path, monkeypatch, 2, "tv-fine", FAULTY_DRUGS,
+                               fine_drug="tv_fine:FINE")
     preset = PRESETS["healthy"]
     P = preset.vector()[None, :]
     with monkeypatch.context() as m:
@@ -486,22 +480,12 @@ def test_a_transform_applying_another_of_its_plugins_interventions_is_not_a_hang
     thread: a transform applying another intervention of its own plugin waited for that
     lock, its call ran past the budget and the plugin was disabled as hung (final14 #7d).
     The nested call runs in the outer call's thread, within its budget."""
-    from tests.plugins.helpers import contribution_folder
     from twinviewer.interventions.library import LIBRARY
     from twinviewer.physiology.presets import PRESETS
     from twinviewer.plugins.registry import DISABLED
 
-    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "interventions=1")
-    reg = plugin_registry(contribution_folder(tmp_path, "tv-nest", NESTED, """
-        [[contributions.interventions]]
-        name = "nest_inner"
-        ref = "tv_nest:INNER"
-        [[contributions.interventions]]
-        name = "nest_outer"
-        ref = "tv_nest:OUTER"
-        """), entry_points=[])
-    reg.load("interventions", "nest_inner")
-    reg.load("interventions", "nest_outer")
+    reg = _intervention_plugin(plugin_registry, tmp_path, monkeypatch, 1, "tv-nest", NESTED,
+                               nest_inner="tv_nest:INNER", nest_outer="tv_nest:OUTER")
     preset = PRESETS["healthy"]
     P = preset.vector()[None, :]
     col = preset.model.index(preset.model.role("SYS.R_AR"))
