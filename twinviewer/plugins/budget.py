@@ -212,8 +212,8 @@ class Leash:
         self._stopped = False
         self._raised = 0  # PluginStopped raised by the per-line trace function
         self._last: float | None = None
-        self._events = 0  # trace events so far
-        self._due = EVERY  # the event count at which to look at the clock next
+        self._rounds = 0  # rounds of EVERY trace events so far
+        self._trace, self._poke, self._left = self._tracer()
         self._seen = (-1, 0.0)  # the event count and the thread's CPU time at the last watch
         self._where: tuple[int, int] | None = None  # and where its Python was (_where)
         self._quiet = False  # whether the last watch found it quiet
@@ -271,7 +271,7 @@ class Leash:
         cpu = _cpu_time(thread)
         events, cpu_then = self._seen
         where = _where(thread)
-        if self._events == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
+        if self._events() == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
             if self._quiet and where != self._where and self.hold(thread):
                 self._quiet = False
             else:
@@ -279,11 +279,12 @@ class Leash:
                 self._quiet = True
         else:
             self._quiet = False
-        self._seen, self._where = (self._events, cpu or 0.0), where
+        self._seen, self._where = (self._events(), cpu or 0.0), where
 
     def stop(self, thread: threading.Thread | None = None) -> None:
         """Stop the traced ``thread`` at its next trace event (from another thread)."""
         self._stopped = True
+        self._poke()
         if thread is not None:
             self._per_opcode(thread)
 
@@ -307,21 +308,48 @@ class Leash:
             return self._trace
         return self._opcodes
 
-    def _trace(self, frame, event, arg):
-        """The trace function (kept lean: it runs at each line, or opcode)."""
-        self._events += 1
+    def _tracer(self):
+        """The trace function (a closure: it runs at each line, or opcode, of the plugin's
+        code, and its cost is the leash's), a function that makes it call :meth:`_round` at
+        its next event, and one that says how many events are left before the next round.
+        Counting down in a closure's cell and returning itself, it costs the tightest
+        one-line loop about half what a method did (a bound method made at each event, three
+        attributes read, one written: plugin15's note)."""
+        left = EVERY
+
+        def trace(frame, event, arg):
+            nonlocal left
+            left -= 1
+            if left > 0:
+                return trace
+            left = EVERY
+            self._round()
+            return trace
+
+        def poke() -> None:
+            nonlocal left
+            left = 0
+
+        return trace, poke, lambda: left
+
+    def _events(self) -> int:
+        """The trace events so far (to within a thread switch)."""
+        return self._rounds * EVERY - self._left()
+
+    def _round(self) -> None:
+        """Every :data:`EVERY` events (at the next one after :meth:`stop`): stop, or look at
+        the thread's CPU time -- not the clock's: time spent waiting for the lock is not
+        running -- and yield after each :data:`RUN_S` of it."""
+        self._rounds += 1
         if self._stopped:
             self._raised += 1
             raise PluginStopped("stopped after its time budget")
-        if self._events >= self._due:  # its CPU time, not the clock's: time spent waiting
-            self._due = self._events + EVERY  # for the lock is not running
-            now = time.thread_time()
-            if self._last is None:
-                self._last = now
-            elif now - self._last > RUN_S:
-                time.sleep(YIELD_S)
-                self._last = time.thread_time()
-        return self._trace
+        now = time.thread_time()
+        if self._last is None:
+            self._last = now
+        elif now - self._last > RUN_S:
+            time.sleep(YIELD_S)
+            self._last = time.thread_time()
 
 
 class _Hold:
@@ -353,15 +381,7 @@ class _Hold:
             if (handled := sys.exception()) is not None:  # raised in a handler: the chain
                 handled.__context__ = None  # of contexts grew by one at each step, and
             raise PluginStopped("stopped after its time budget (held)")  # each raise walked it
-        leash._events += 1
-        if leash._events >= leash._due:
-            leash._due = leash._events + EVERY
-            now = time.thread_time()
-            if leash._last is None:
-                leash._last = now
-            elif now - leash._last > RUN_S:
-                time.sleep(YIELD_S)
-                leash._last = time.thread_time()
+        leash._trace(None, "hold", None)  # counted, and throttled
         return False
 
 
