@@ -93,10 +93,12 @@ ESCAPES = {
                        "            try:\n                while True: pass\n"
                        "            finally:\n                while True: pass\n"
                        "        finally:\n            while True: pass\n",
-    "generator swallowing GeneratorExit": "def gen():\n    while True:\n        try:\n"
+    # finite (30 s): were it closed on another thread (the suite's gc), that would not hang
+    "generator swallowing GeneratorExit": "import time\nEND = time.monotonic() + 30\n"
+                                          "def gen():\n    while True:\n        try:\n"
                                           "            yield 1\n"
                                           "        except GeneratorExit:\n"
-                                          "            while True: pass\n"
+                                          "            while time.monotonic() < END: pass\n"
                                           "def hang():\n    for _ in gen():\n        pass\n",
     "suppress(BaseException) in a loop": "import contextlib\ndef hang():\n    while True:\n"
                                          "        with contextlib.suppress(BaseException):\n"
