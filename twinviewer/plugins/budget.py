@@ -174,7 +174,7 @@ class Leash:
     plugin was disabled (review14 #2); a long call in C looks as quiet, and the Python
     after it is back on per-line tracing at its first line (final14 #4). Tracing
     every opcode from the start slowed Python-heavy code about 60-fold; per line, with the
-    yields, it takes 2–6 times as long as in a thread without it (plugin15's note).
+    yields, it takes 2–7 times as long as in a thread without it (plugin15's note).
     A pure-Python loop otherwise holds the lock for a whole switch interval each time the
     GUI thread asks for it: a hung transform's loop kept a 20 ms GUI timer's gaps at
     100–200 ms (plugrun13). Array arithmetic in C meets no trace events and is not slowed.
