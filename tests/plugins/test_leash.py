@@ -142,28 +142,36 @@ def test_the_message_says_the_stop_was_caught(shape):
                                    "generator swallowing GeneratorExit", "drops its trace"])
 def test_the_gui_thread_keeps_ticking_while_a_plugin_escapes_the_stop(shape, qtbot):
     """A 10 ms timer on the GUI thread while a job thread waits for an escaping plugin's
-    call (1 s budget, then the stop and the hold): the thread is gone and the timer's gaps
-    stay short (p95 under 100 ms; at this machine's load an idle window's worst single gap
-    can reach that, and the timer can tick at 10-40 per s rather than 100 when other
-    tests' unstopped threads run: 14-112 gaps seen, p95 17-69 ms)."""
+    call (1 s budget, then the stop and the hold): the thread is gone, the GUI thread is
+    never blocked for a second, and the timer's gaps stay short: p95 under 100 ms, or under
+    twice an idle second's just before where the machine is so loaded that the idle p95 is
+    over 50 ms (at load 14-15 on 2 cores the during-call p95 was 17-116 ms)."""
     from PySide6.QtCore import QTimer
 
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    qtbot.wait(1000)
+    idle = _p95(ticks)
     out: list = []
     job = threading.Thread(target=lambda: out.append(
         _abandoned(_shape(ESCAPES[shape], shape), f"gui {shape}", 1.0)))
-    timer.start()
-    ticks.append(time.monotonic())  # a GUI thread blocked before its first tick counts too
+    ticks[:] = [time.monotonic()]  # a GUI thread blocked before its first tick counts too
     job.start()
     qtbot.waitUntil(lambda: not job.is_alive(), timeout=15_000)
     timer.stop()
     (message, gone), = out
     assert gone < 1.5 and "may still be running" not in message
+    assert len(ticks) > 10 and max(b - a for a, b in itertools.pairwise(ticks)) < 1.0
+    assert _p95(ticks) < max(0.1, 2 * idle), (_p95(ticks), idle)
+
+
+def _p95(ticks: list[float]) -> float:
+    """The 95th percentile (s) of the gaps between a timer's ``ticks``."""
     gaps = sorted(b - a for a, b in itertools.pairwise(ticks))
-    assert len(gaps) > 10 and gaps[int(0.95 * len(gaps))] < 0.1, gaps[-10:]
+    return gaps[int(0.95 * len(gaps))]
 
 
 def test_a_call_after_an_abandoned_sleeping_one_is_not_slowed():
