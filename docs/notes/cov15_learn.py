@@ -68,18 +68,34 @@ def subset(a: dict, keep: np.ndarray) -> dict:
     return {k: v[keep] for k, v in a.items()}
 
 
+#: the term's form: "scale" multiplies the ensemble's log spread by c (cov14's oracle);
+#: "additive" (candidate 3, ``--additive``) adds a log-normal error of log-SD σ = e^logc to
+#: it (Kennedy–O'Hagan with a feature-dependent mean and SD), 90 % edges
+#: ±√(q² + (1.645σ)²) about the shifted median.
+FORM = {"form": "scale"}
+
+
+def edges(a: dict, logc):
+    """The 90 % interval's log edges about the (shifted) median: (N,) or (N, P)."""
+    if FORM["form"] == "scale":
+        c = np.exp(logc)
+        return (c.T * a["lo"]).T, (c.T * a["hi"]).T
+    s2 = (1.645 * np.exp(logc)) ** 2
+    return (-np.sqrt(s2.T + a["lo"] ** 2)).T, np.sqrt(s2.T + a["hi"] ** 2).T
+
+
 def cells(a: dict, shift, logc) -> np.ndarray:
     """Coverage per setting (NaN where a setting has no record)."""
-    c = np.exp(logc)
     d = (a["d"] - shift.T).T
-    hit = (d >= (c.T * a["lo"]).T) & (d <= (c.T * a["hi"]).T)
+    lo, hi = edges(a, logc)
+    hit = (d >= lo) & (d <= hi)
     return np.stack([hit[a["s"] == s].mean(axis=0) if (a["s"] == s).any()
                      else np.full(hit.shape[1:], np.nan) for s in range(len(SETTINGS))])
 
 
 #: candidate 2 (``--width``): the term's width counts, and it is bounded per patient
 WIDTH = {"on": False, "weight": 10.0, "band": (0.87, 0.93), "shift": 0.3,
-         "logc": (np.log(0.5), np.log(2.5))}
+         "logc": (np.log(0.5), np.log(2.5)), "logsd": (np.log(0.005), np.log(0.6))}
 
 
 def term(p, sf: tuple, cf: tuple, F: np.ndarray):
@@ -88,7 +104,7 @@ def term(p, sf: tuple, cf: tuple, F: np.ndarray):
     shift, logc = unpack(p, sf, cf, F)
     if WIDTH["on"]:
         shift = np.clip(shift, -WIDTH["shift"], WIDTH["shift"])
-        logc = np.clip(logc, *WIDTH["logc"])
+        logc = np.clip(logc, *WIDTH["logc" if FORM["form"] == "scale" else "logsd"])
     return shift, logc
 
 
@@ -102,13 +118,14 @@ def objective(a: dict, p, sf: tuple, cf: tuple) -> np.ndarray:
         return np.nansum((100 * (cov - 0.9)) ** 2, axis=0)
     lo, hi = WIDTH["band"]
     gap = 100 * np.maximum(0, np.maximum(lo - cov, cov - hi))
-    rel = (np.exp(logc).T @ (a["hi"] - a["lo"])) / (a["hi"] - a["lo"]).sum()
+    lo_, hi_ = edges(a, logc)
+    rel = (hi_ - lo_).sum(axis=0) / (a["hi"] - a["lo"]).sum()
     return np.nansum(gap ** 2, axis=0) + WIDTH["weight"] * rel
 
 
 def fit(a: dict, sf: tuple, cf: tuple, seed: int = 0) -> np.ndarray:
-    bounds = ([(-0.5, 0.5)] + [(-0.4, 0.4)] * len(sf)
-              + [(np.log(0.4), np.log(3.0))] + [(-0.8, 0.8)] * len(cf))
+    c0 = (np.log(0.4), np.log(3.0)) if FORM["form"] == "scale" else (np.log(0.01), np.log(0.6))
+    bounds = ([(-0.5, 0.5)] + [(-0.4, 0.4)] * len(sf) + [c0] + [(-0.8, 0.8)] * len(cf))
 
     def f(p):
         return objective(a, p, sf, cf)
@@ -141,10 +158,12 @@ def main(argv=None) -> None:
     ap.add_argument("--choice", default="/tmp/cov15/choice.json")
     ap.add_argument("--fresh", default=None)
     ap.add_argument("--width", action="store_true", help="candidate 2 (WIDTH)")
+    ap.add_argument("--additive", action="store_true", help="candidate 3 (FORM, with --width)")
     ap.add_argument("--oracle", action="store_true",
                     help="with --fresh: fit on the scored records themselves (in-sample)")
     args = ap.parse_args(argv)
     WIDTH["on"] = args.width
+    FORM["form"] = "additive" if args.additive else "scale"
     z = dict(np.load(args.train))
     outs = args.outputs.split(",")
     if args.fresh is None:
@@ -192,8 +211,9 @@ def main(argv=None) -> None:
         fresh = cells(b, shift, logc)
         raw = cells(b, np.zeros(len(b["d"])), np.zeros(len(b["d"])))
         # 90 % width of posterior ⊕ term over the bare prior ensemble's, per patient
-        top = np.exp(b["m"] + shift + np.exp(logc) * b["hi"])
-        bot = np.exp(b["m"] + shift + np.exp(logc) * b["lo"])
+        lo_, hi_ = edges(b, logc)
+        top = np.exp(b["m"] + shift + hi_)
+        bot = np.exp(b["m"] + shift + lo_)
         ratio = (top - bot) / (np.exp(b["prior"][:, 2]) - np.exp(b["prior"][:, 0]))
         wr = [float(np.median(ratio[b["s"] == s])) for s in range(4)]
         tops = [float(np.median(top[b["s"] == s])) for s in range(4)]
@@ -211,7 +231,8 @@ def main(argv=None) -> None:
     print(f"cells in 85–95 %: {inside} of 20; lowest cell "
           f"{100 * min(x for o in OUT for x in tab[o][0]):.0f} %")
     if not args.oracle:
-        name = "terms_cov15_width.json" if args.width else "terms_cov15.json"
+        name = ("terms_cov15_additive.json" if args.additive else
+                "terms_cov15_width.json" if args.width else "terms_cov15.json")
         Path(args.choice).with_name(name).write_text(json.dumps(terms, indent=1))
 
 
