@@ -220,12 +220,12 @@ def main(argv=None) -> None:
         tab[o] = (fresh, raw, wr)
         print(f"{o:5s} {choice[o]:28s} train " + " / ".join(f"{100 * x:.0f}" for x in
                                                             train_cells)
-              + " | seed 23 " + " / ".join(f"{100 * x:.0f} (raw {100 * y:.0f})"
+              + " | scored " + " / ".join(f"{100 * x:.0f} (raw {100 * y:.0f})"
                                           for x, y in zip(fresh, raw, strict=True))
               + " | width / prior " + " / ".join(f"{x:.2f}" for x in wr)
               + " | median top " + " / ".join(f"{x:.3g}" for x in tops))
     pooled = np.mean([tab[o][0] for o in OUT], axis=0)
-    print("seed 23 pooled own / perturbed / regazzoni / wide: "
+    print("scored set pooled own / perturbed / regazzoni / wide: "
           + " / ".join(f"{100 * x:.1f}" for x in pooled))
     inside = sum(int(0.85 <= x <= 0.95) for o in OUT for x in tab[o][0])
     print(f"cells in 85–95 %: {inside} of 20; lowest cell "
