@@ -1,5 +1,6 @@
 """Shipped calibration (localised update), standard set, a second fresh seed (31)."""
-import sys, time
+import sys
+import time
 from pathlib import Path
 from twinviewer.personalize import coverage
 out = Path("/tmp/cov15/fresh31")
