@@ -2,7 +2,9 @@
 import sys
 import time
 from pathlib import Path
+
 from twinviewer.personalize import coverage
+
 out = Path("/tmp/cov15/fresh31")
 t0 = time.time()
 for s in sys.argv[1:]:
@@ -10,4 +12,5 @@ for s in sys.argv[1:]:
     if f.exists():
         continue
     recs, cpu, no = coverage._run_job(("standard", s, 100, 31, 48, str(f)))
-    print(f"{s}: {len(recs)} patients, {len(no)} refused, CPU {cpu:.0f} s, wall {time.time()-t0:.0f} s", flush=True)
+    print(f"{s}: {len(recs)} patients, {len(no)} refused, CPU {cpu:.0f} s, "
+          f"wall {time.time() - t0:.0f} s", flush=True)
