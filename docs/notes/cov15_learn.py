@@ -209,7 +209,9 @@ def main(argv=None) -> None:
         b = arrays(t, o, mu, sd)
         shift, logc = term(p, sf, cf, b["F"])
         fresh = cells(b, shift, logc)
+        form, FORM["form"] = FORM["form"], "scale"  # the bare ensemble: c = 1, no σ
         raw = cells(b, np.zeros(len(b["d"])), np.zeros(len(b["d"])))
+        FORM["form"] = form
         # 90 % width of posterior ⊕ term over the bare prior ensemble's, per patient
         lo_, hi_ = edges(b, logc)
         top = np.exp(b["m"] + shift + hi_)
