@@ -48,8 +48,15 @@ VARIANTS = {
 TRAIN = (2026, 11)
 
 
+#: ``--control``: the six features replaced by Gaussian noise (the oracle's capacity alone)
+CONTROL = {"on": False}
+
+
 def raw_features(z: dict, o: str) -> np.ndarray:
     post = z[f"post_{o}"]
+    if CONTROL["on"]:
+        return np.random.default_rng(OUT.index(o)).standard_normal((len(post),
+                                                                    len(FEATURES)))
     f = {"med": post[:, 1], "spread": np.log((post[:, 2] - post[:, 0]) / 2),
          "M": np.log(z["M"]), "D": np.log(z["D"]), "EF": 1 - z["LVESV"] / z["LVEDV"],
          "HR": z["HR"]}
@@ -159,11 +166,13 @@ def main(argv=None) -> None:
     ap.add_argument("--fresh", default=None)
     ap.add_argument("--width", action="store_true", help="candidate 2 (WIDTH)")
     ap.add_argument("--additive", action="store_true", help="candidate 3 (FORM, with --width)")
+    ap.add_argument("--control", action="store_true", help="noise instead of the features")
     ap.add_argument("--oracle", action="store_true",
                     help="with --fresh: fit on the scored records themselves (in-sample)")
     args = ap.parse_args(argv)
     WIDTH["on"] = args.width
     FORM["form"] = "additive" if args.additive else "scale"
+    CONTROL["on"] = args.control
     z = dict(np.load(args.train))
     outs = args.outputs.split(",")
     if args.fresh is None:
