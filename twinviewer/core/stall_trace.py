@@ -1,0 +1,236 @@
+"""A stall recorder: what the GUI thread was doing while it did not answer (Qt-free).
+
+Switched on by the environment: ``TWINVIEWER_STALL_TRACE=<file>`` makes the GUI
+(:func:`twinviewer.gui.app._app`) start a :class:`StallTracer` whose heartbeat a 10 ms
+``QTimer`` bumps; off (unset) it costs nothing (one environment look-up at start-up).
+
+How it works
+------------
+- The GUI thread calls :meth:`StallTracer.beat` at every heartbeat tick.
+- A watchdog thread wakes every ``poll_ms``. When the last beat is older than
+  ``threshold_ms``, it samples the watched thread's Python stack
+  (:func:`sys._current_frames`) every ``sample_ms`` until the beat moves again.
+- Each sample counts its stack and the time since the previous sample. A sample that
+  came late (the watchdog could not get the interpreter lock: the GUI thread was in C or
+  C++ code that holds it, such as a VTK ``Render``) is marked ``held``: its time is
+  charged to the stack seen right after, which is the Python line that made the call.
+- Garbage collections are timed through :data:`gc.callbacks` (any thread), so a
+  collection inside a gap is named with its generation and duration.
+- When the beat moves, one JSON line per gap is appended to the file: its start, length,
+  the watched thread's CPU time in it (``gui_cpu_ms``), the collections in it, and the
+  aggregated stacks, longest first (innermost frame last).
+
+Reading a trace::
+
+    python -m twinviewer.core.stall_trace TRACE.jsonl   # the gaps, their top stacks
+
+Example
+-------
+>>> import tempfile, time, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "t.jsonl"
+>>> tracer = StallTracer(out, threshold_ms=30).start()
+>>> tracer.beat(); time.sleep(0.1); tracer.beat(); tracer.stop()
+>>> gaps = read_trace(out)
+>>> len(gaps) == 1 and gaps[0]["gap_ms"] > 80
+True
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+#: Environment variable naming the trace file (JSON lines); unset: no tracer.
+ENV = "TWINVIEWER_STALL_TRACE"
+#: Frames kept per stack (innermost last).
+DEPTH = 40
+
+
+def _stack(frame, depth: int = DEPTH) -> tuple[str, ...]:
+    out = []
+    while frame is not None and len(out) < depth:
+        code = frame.f_code
+        out.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+        frame = frame.f_back
+    return tuple(reversed(out))
+
+
+def _thread_cpu(ident: int) -> float:
+    """CPU seconds of thread ``ident`` (Linux: its CPU clock; elsewhere 0)."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(ident))
+    except (AttributeError, OSError):
+        return 0.0
+
+
+class StallTracer:
+    """Record the stacks of a thread while its heartbeat is late.
+
+    Parameters
+    ----------
+    path : str or Path
+        JSON-lines file, appended to (one line per gap).
+    threshold_ms : float, default: 60
+        A beat older than this starts sampling (the heartbeat's own interval included).
+    sample_ms : float, default: 2
+        Pause between two samples within a gap.
+    thread : int, optional
+        The watched thread's ident (default: the thread that makes the tracer).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> t = StallTracer(pathlib.Path(tempfile.mkdtemp()) / "t.jsonl").start()
+    >>> t.beat(); t.stop()
+    """
+
+    def __init__(self, path: str | os.PathLike, *, threshold_ms: float = 60.0,
+                 sample_ms: float = 2.0, thread: int | None = None) -> None:
+        self.path = Path(path)
+        self.threshold_s = threshold_ms / 1000.0
+        self.sample_s = sample_ms / 1000.0
+        self.poll_s = min(0.01, self.threshold_s / 4)
+        self.thread = thread if thread is not None else threading.get_ident()
+        self._last = time.perf_counter()
+        self._beats = 0
+        self._stop = threading.Event()
+        self._gcs: list[tuple[float, float, int, int, str]] = []  # start, end, gen, freed
+        self._gc_open: dict[int, float] = {}
+        self._watchdog: threading.Thread | None = None
+        self.gaps = 0
+
+    def beat(self) -> None:
+        """Mark the watched thread alive (call it from that thread's event loop)."""
+        self._last = time.perf_counter()
+        self._beats += 1
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        t, tid = time.perf_counter(), threading.get_ident()
+        if phase == "start":
+            self._gc_open[tid] = t
+        else:
+            t0 = self._gc_open.pop(tid, t)
+            name = "gui" if tid == self.thread else threading.current_thread().name
+            self._gcs.append((t0, t, info.get("generation", -1), info.get("collected", 0),
+                              name))
+            del self._gcs[:-200]
+
+    def start(self) -> StallTracer:
+        """Start the watchdog thread and the collection timing; returns ``self``."""
+        gc.callbacks.append(self._on_gc)
+        self._watchdog = threading.Thread(target=self._watch, name="stall-trace", daemon=True)
+        self._watchdog.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the watchdog (a gap in progress is written) and the collection timing."""
+        self._stop.set()
+        if self._watchdog is not None:
+            self._watchdog.join(5.0)
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            last, beats = self._last, self._beats
+            if time.perf_counter() - last > self.threshold_s:
+                self._record(last, beats)
+
+    def _record(self, last: float, beats: int) -> None:
+        cpu0 = _thread_cpu(self.thread)
+        stacks: Counter[tuple[str, ...]] = Counter()
+        held: Counter[tuple[str, ...]] = Counter()
+        prev = first = time.perf_counter()
+        n = 0
+        while self._beats == beats and not self._stop.is_set():
+            frame = sys._current_frames().get(self.thread)
+            now = time.perf_counter()
+            if frame is None:
+                return  # the thread ended
+            key = _stack(frame)
+            del frame
+            dt = now - prev
+            stacks[key] += dt
+            if dt > self.sample_s + 0.008:  # waited for the interpreter lock
+                held[key] += dt
+            prev = now
+            n += 1
+            time.sleep(self.sample_s)
+        end = self._last if self._beats != beats else time.perf_counter()
+        cpu = _thread_cpu(self.thread) - cpu0
+        gcs = [{"at_ms": round(1000 * (a - last), 1), "ms": round(1000 * (b - a), 1),
+                "generation": g, "collected": c, "thread": who}
+               for a, b, g, c, who in list(self._gcs) if b >= last and a <= end]
+        top = sorted(stacks.items(), key=lambda kv: -kv[1])[:12]
+        rec = {"at": round(last, 3), "gap_ms": round(1000 * (end - last), 1),
+               "first_sample_ms": round(1000 * (first - last), 1), "samples": n,
+               "gui_cpu_ms_sampled": round(1000 * cpu, 1), "gc": gcs,
+               "stacks": [{"ms": round(1000 * s, 1), "held_ms": round(1000 * held[k], 1),
+                           "stack": list(k)} for k, s in top]}
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec) + "\n")
+        self.gaps += 1
+
+
+def read_trace(path: str | os.PathLike) -> list[dict]:
+    """The gaps of a trace file, in order.
+
+    >>> read_trace("/nonexistent/t.jsonl")
+    []
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except ValueError as e:
+                raise ValueError(f"{path}: line {n} is not a trace record ({e})") from None
+    return out
+
+
+def from_env(thread: int | None = None) -> StallTracer | None:
+    """A started tracer writing to ``$TWINVIEWER_STALL_TRACE``, or None when it is unset.
+
+    >>> import os; os.environ.pop(ENV, None) and None; from_env() is None
+    True
+    """
+    path = os.environ.get(ENV)
+    if not path:
+        return None
+    return StallTracer(path, thread=thread).start()
+
+
+def summary(gaps: list[dict], frames: int = 6) -> str:
+    """One paragraph per gap: its length, its collections, its top stacks' innermost frames.
+
+    >>> summary([{"gap_ms": 90.0, "gui_cpu_ms_sampled": 80.0, "gc": [],
+    ...           "stacks": [{"ms": 85.0, "held_ms": 0.0, "stack": ["a.py:1 f"]}]}])
+    'gap 90.0 ms (GUI CPU 80.0 ms)\\n    85.0 ms (held 0.0)  a.py:1 f'
+    """
+    out = []
+    for g in gaps:
+        if "gap_ms" not in g:  # a mark written by the caller (a phase's start)
+            out.append(f"== {g}")
+            continue
+        out.append(f"gap {g['gap_ms']} ms (GUI CPU {g['gui_cpu_ms_sampled']} ms)"
+                   + "".join(f"; gc gen {c['generation']} {c['ms']} ms on {c['thread']}"
+                             for c in g["gc"]))
+        for s in g["stacks"][:4]:
+            out.append(f"  {s['ms']:6.1f} ms (held {s['held_ms']})  "
+                       + " < ".join(reversed(s["stack"][-frames:])))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover - a reading aid
+    for p in sys.argv[1:]:
+        print(summary(read_trace(p)))
