@@ -37,7 +37,7 @@ def test_a_late_beat_is_recorded_with_the_stack_that_held_it(tmp_path):
         _beat_for(tracer, 0.06)
     finally:
         tracer.stop()
-    (gap,) = stall_trace.read_trace(out)
+    (gap,) = stall_trace.gaps_of(stall_trace.read_trace(out))
     assert 190 <= gap["gap_ms"] < 400
     top = gap["stacks"][0]
     assert top["stack"][-1].endswith("sleep") or "_sleeps_on_purpose" in top["stack"][-1]
@@ -62,7 +62,7 @@ def test_only_the_watched_thread_counts(tmp_path):
         stop.set()
         t.join()
         ready[0].stop()
-    assert stall_trace.read_trace(out) == []
+    assert stall_trace.gaps_of(stall_trace.read_trace(out)) == []
 
 
 def test_a_collection_in_the_gap_is_named(tmp_path):
@@ -77,9 +77,12 @@ def test_a_collection_in_the_gap_is_named(tmp_path):
         _beat_for(tracer, 0.06)
     finally:
         tracer.stop()
-    (gap,) = stall_trace.read_trace(out)
+    (gap,) = stall_trace.gaps_of(stall_trace.read_trace(out))
     assert [c["generation"] for c in gap["gc"]] == [2]
     assert gap["gc"][0]["thread"] == "gui"
+    assert gap["gui_cpu_ms"] < 100  # the sleep is not CPU; the collection is
+    (totals,) = [r["gc_totals"] for r in stall_trace.read_trace(out) if "gc_totals" in r]
+    assert totals["2"]["count"] >= 1 and totals["2"]["max_ms"] > 0
 
 
 def test_off_unless_the_environment_names_a_file(monkeypatch, tmp_path):

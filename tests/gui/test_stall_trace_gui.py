@@ -28,9 +28,10 @@ def test_a_200_ms_sleep_on_the_gui_thread_is_recorded_with_its_stack(qapp, qtbot
         tracer.stop()
         qapp._stall_trace[1].stop()
         del qapp._stall_trace
-    long = [g for g in stall_trace.read_trace(out) if g["gap_ms"] >= 190]
+    long = [g for g in stall_trace.gaps_of(stall_trace.read_trace(out)) if g["gap_ms"] >= 190]
     assert len(long) == 1, stall_trace.summary(stall_trace.read_trace(out))
     assert any("_blocks_the_gui_thread" in f for f in long[0]["stacks"][0]["stack"])
+    assert long[0]["gui_cpu_ms"] < 100  # asleep, not running
 
 
 def test_no_recorder_without_the_variable(qapp, monkeypatch):

@@ -30,7 +30,7 @@ Example
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.jsonl"
 >>> tracer = StallTracer(out, threshold_ms=30).start()
 >>> tracer.beat(); time.sleep(0.1); tracer.beat(); tracer.stop()
->>> gaps = read_trace(out)
+>>> gaps = gaps_of(read_trace(out))
 >>> len(gaps) == 1 and gaps[0]["gap_ms"] > 80
 True
 """
@@ -59,6 +59,15 @@ def _stack(frame, depth: int = DEPTH) -> tuple[str, ...]:
         out.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
         frame = frame.f_back
     return tuple(reversed(out))
+
+
+def _run_delay(native_id: int | None) -> float:
+    """Seconds thread ``native_id`` has waited for a CPU (Linux schedstat; elsewhere 0)."""
+    try:
+        with open(f"/proc/self/task/{native_id}/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _thread_cpu(ident: int) -> float:
@@ -97,6 +106,10 @@ class StallTracer:
         self.sample_s = sample_ms / 1000.0
         self.poll_s = min(0.01, self.threshold_s / 4)
         self.thread = thread if thread is not None else threading.get_ident()
+        self._native = next((t.native_id for t in threading.enumerate()
+                             if t.ident == self.thread), None)
+        self._on_time = (time.perf_counter(), 0.0, 0.0)  # last poll with the beat on time
+        self._gc_totals: dict[int, list[float]] = {}  # generation: [count, total s, max s]
         self._last = time.perf_counter()
         self._beats = 0
         self._stop = threading.Event()
@@ -116,6 +129,11 @@ class StallTracer:
             self._gc_open[tid] = t
         else:
             t0 = self._gc_open.pop(tid, t)
+            gen = info.get("generation", -1)
+            tot = self._gc_totals.setdefault(gen, [0, 0.0, 0.0])
+            tot[0] += 1
+            tot[1] += t - t0
+            tot[2] = max(tot[2], t - t0)
             name = "gui" if tid == self.thread else threading.current_thread().name
             self._gcs.append((t0, t, info.get("generation", -1), info.get("collected", 0),
                               name))
@@ -135,12 +153,19 @@ class StallTracer:
             self._watchdog.join(5.0)
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
+        with open(self.path, "a", encoding="utf-8") as f:  # every collection, by generation
+            f.write(json.dumps({"gc_totals": {
+                str(g): {"count": n, "total_ms": round(1000 * s, 1), "max_ms": round(1000 * m, 1)}
+                for g, (n, s, m) in sorted(self._gc_totals.items())}}) + "\n")
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_s):
             last, beats = self._last, self._beats
-            if time.perf_counter() - last > self.threshold_s:
+            now = time.perf_counter()
+            if now - last > self.threshold_s:
                 self._record(last, beats)
+            else:
+                self._on_time = (now, _thread_cpu(self.thread), _run_delay(self._native))
 
     def _record(self, last: float, beats: int) -> None:
         cpu0 = _thread_cpu(self.thread)
@@ -163,14 +188,22 @@ class StallTracer:
             n += 1
             time.sleep(self.sample_s)
         end = self._last if self._beats != beats else time.perf_counter()
-        cpu = _thread_cpu(self.thread) - cpu0
+        t_end, cpu1, wait1 = time.perf_counter(), _thread_cpu(self.thread), \
+            _run_delay(self._native)
+        cpu = cpu1 - cpu0
+        t_ok, cpu_ok, wait_ok = self._on_time
         gcs = [{"at_ms": round(1000 * (a - last), 1), "ms": round(1000 * (b - a), 1),
                 "generation": g, "collected": c, "thread": who}
                for a, b, g, c, who in list(self._gcs) if b >= last and a <= end]
         top = sorted(stacks.items(), key=lambda kv: -kv[1])[:12]
         rec = {"at": round(last, 3), "gap_ms": round(1000 * (end - last), 1),
                "first_sample_ms": round(1000 * (first - last), 1), "samples": n,
-               "gui_cpu_ms_sampled": round(1000 * cpu, 1), "gc": gcs,
+               "gui_cpu_ms_sampled": round(1000 * cpu, 1),
+               # from the last on-time poll (up to poll_ms before the gap) to the gap's end:
+               # the thread's CPU, and its time waiting for a CPU (the machine's load)
+               "span_ms": round(1000 * (t_end - t_ok), 1),
+               "gui_cpu_ms": round(1000 * (cpu1 - cpu_ok), 1),
+               "gui_runqueue_ms": round(1000 * (wait1 - wait_ok), 1), "gc": gcs,
                "stacks": [{"ms": round(1000 * s, 1), "held_ms": round(1000 * held[k], 1),
                            "stack": list(k)} for k, s in top]}
         with open(self.path, "a", encoding="utf-8") as f:
@@ -198,6 +231,15 @@ def read_trace(path: str | os.PathLike) -> list[dict]:
     return out
 
 
+def gaps_of(records: list[dict]) -> list[dict]:
+    """The gap records among a trace's records (not the marks or the collections' totals).
+
+    >>> gaps_of([{"phase": "play"}, {"gap_ms": 70.0}, {"gc_totals": {}}])
+    [{'gap_ms': 70.0}]
+    """
+    return [r for r in records if "gap_ms" in r]
+
+
 def from_env(thread: int | None = None) -> StallTracer | None:
     """A started tracer writing to ``$TWINVIEWER_STALL_TRACE``, or None when it is unset.
 
@@ -213,16 +255,17 @@ def from_env(thread: int | None = None) -> StallTracer | None:
 def summary(gaps: list[dict], frames: int = 6) -> str:
     """One paragraph per gap: its length, its collections, its top stacks' innermost frames.
 
-    >>> summary([{"gap_ms": 90.0, "gui_cpu_ms_sampled": 80.0, "gc": [],
+    >>> summary([{"gap_ms": 90.0, "gui_cpu_ms": 80.0, "gui_runqueue_ms": 2.0, "gc": [],
     ...           "stacks": [{"ms": 85.0, "held_ms": 0.0, "stack": ["a.py:1 f"]}]}])
-    'gap 90.0 ms (GUI CPU 80.0 ms)\\n    85.0 ms (held 0.0)  a.py:1 f'
+    'gap 90.0 ms (GUI CPU 80.0 ms, waiting for a CPU 2.0 ms)\\n    85.0 ms (held 0.0)  a.py:1 f'
     """
     out = []
     for g in gaps:
-        if "gap_ms" not in g:  # a mark written by the caller (a phase's start)
+        if "gap_ms" not in g:  # a mark (a phase's start), or the collections' totals
             out.append(f"== {g}")
             continue
-        out.append(f"gap {g['gap_ms']} ms (GUI CPU {g['gui_cpu_ms_sampled']} ms)"
+        out.append(f"gap {g['gap_ms']} ms (GUI CPU {g.get('gui_cpu_ms', '?')} ms, waiting for"
+                   f" a CPU {g.get('gui_runqueue_ms', '?')} ms)"
                    + "".join(f"; gc gen {c['generation']} {c['ms']} ms on {c['thread']}"
                              for c in g["gc"]))
         for s in g["stacks"][:4]:
