@@ -17,8 +17,15 @@ How it works
 - Garbage collections are timed through :data:`gc.callbacks` (any thread), so a
   collection inside a gap is named with its generation and duration.
 - When the beat moves, one JSON line per gap is appended to the file: its start, length,
-  the watched thread's CPU time in it (``gui_cpu_ms``), the collections in it, and the
-  aggregated stacks, longest first (innermost frame last).
+  the watched thread's CPU time in it (``gui_cpu_ms``; of it in the kernel,
+  ``gui_kernel_ms``, and its page faults, ``gui_faults``), its time waiting for a CPU
+  (``gui_runqueue_ms``: the machine's load), the collections in it, and the aggregated
+  stacks, longest first (innermost frame last). What is neither CPU nor run-queue wait,
+  the thread was blocked: in the GL driver, on the X server, or asleep.
+- At :meth:`StallTracer.stop` a last line gives every collection's count and time by
+  generation (``gc_totals``).
+- Cost: off, nothing. On, a watchdog thread that wakes every 10 ms and reads two small
+  ``/proc`` files, and samples only inside a late gap.
 
 Reading a trace::
 
@@ -70,6 +77,21 @@ def _run_delay(native_id: int | None) -> float:
         return 0.0
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _kernel_side(native_id: int | None) -> tuple[float, int, int]:
+    """Thread ``native_id``'s CPU seconds in the kernel (clock-tick resolution) and its minor
+    and major page faults (Linux ``/proc``; elsewhere zeros): a gap whose CPU is mostly
+    the kernel's (page faults, reclaim) is not the app's own work."""
+    try:
+        with open(f"/proc/self/task/{native_id}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[12]) / _TICK, int(fields[7]), int(fields[9])
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0, 0
+
+
 def _thread_cpu(ident: int) -> float:
     """CPU seconds of thread ``ident`` (Linux: its CPU clock; elsewhere 0)."""
     try:
@@ -108,7 +130,8 @@ class StallTracer:
         self.thread = thread if thread is not None else threading.get_ident()
         self._native = next((t.native_id for t in threading.enumerate()
                              if t.ident == self.thread), None)
-        self._on_time = (time.perf_counter(), 0.0, 0.0)  # last poll with the beat on time
+        # the last poll with the beat on time: wall, CPU, run-queue wait, kernel side
+        self._on_time = (time.perf_counter(), 0.0, 0.0, (0.0, 0, 0))
         self._gc_totals: dict[int, list[float]] = {}  # generation: [count, total s, max s]
         self._last = time.perf_counter()
         self._beats = 0
@@ -165,7 +188,8 @@ class StallTracer:
             if now - last > self.threshold_s:
                 self._record(last, beats)
             else:
-                self._on_time = (now, _thread_cpu(self.thread), _run_delay(self._native))
+                self._on_time = (now, _thread_cpu(self.thread), _run_delay(self._native),
+                                 _kernel_side(self._native))
 
     def _record(self, last: float, beats: int) -> None:
         cpu0 = _thread_cpu(self.thread)
@@ -191,7 +215,8 @@ class StallTracer:
         t_end, cpu1, wait1 = time.perf_counter(), _thread_cpu(self.thread), \
             _run_delay(self._native)
         cpu = cpu1 - cpu0
-        t_ok, cpu_ok, wait_ok = self._on_time
+        t_ok, cpu_ok, wait_ok, (sys_ok, minflt_ok, majflt_ok) = self._on_time
+        sys1, minflt1, majflt1 = _kernel_side(self._native)
         gcs = [{"at_ms": round(1000 * (a - last), 1), "ms": round(1000 * (b - a), 1),
                 "generation": g, "collected": c, "thread": who}
                for a, b, g, c, who in list(self._gcs) if b >= last and a <= end]
@@ -203,7 +228,10 @@ class StallTracer:
                # the thread's CPU, and its time waiting for a CPU (the machine's load)
                "span_ms": round(1000 * (t_end - t_ok), 1),
                "gui_cpu_ms": round(1000 * (cpu1 - cpu_ok), 1),
-               "gui_runqueue_ms": round(1000 * (wait1 - wait_ok), 1), "gc": gcs,
+               "gui_runqueue_ms": round(1000 * (wait1 - wait_ok), 1),
+               # of that CPU, in the kernel (10 ms ticks), and the thread's page faults
+               "gui_kernel_ms": round(1000 * (sys1 - sys_ok)), "gui_faults":
+                   [minflt1 - minflt_ok, majflt1 - majflt_ok], "gc": gcs,
                "stacks": [{"ms": round(1000 * s, 1), "held_ms": round(1000 * held[k], 1),
                            "stack": list(k)} for k, s in top]}
         with open(self.path, "a", encoding="utf-8") as f:
@@ -264,8 +292,10 @@ def summary(gaps: list[dict], frames: int = 6) -> str:
         if "gap_ms" not in g:  # a mark (a phase's start), or the collections' totals
             out.append(f"== {g}")
             continue
-        out.append(f"gap {g['gap_ms']} ms (GUI CPU {g.get('gui_cpu_ms', '?')} ms, waiting for"
-                   f" a CPU {g.get('gui_runqueue_ms', '?')} ms)"
+        kernel = (f", in the kernel {g['gui_kernel_ms']} ms, faults {g['gui_faults']}"
+                  if "gui_kernel_ms" in g else "")
+        out.append(f"gap {g['gap_ms']} ms (GUI CPU {g.get('gui_cpu_ms', '?')} ms{kernel}, "
+                   f"waiting for a CPU {g.get('gui_runqueue_ms', '?')} ms)"
                    + "".join(f"; gc gen {c['generation']} {c['ms']} ms on {c['thread']}"
                              for c in g["gc"]))
         for s in g["stacks"][:4]:
