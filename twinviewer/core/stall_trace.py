@@ -7,7 +7,7 @@ Switched on by the environment: ``TWINVIEWER_STALL_TRACE=<file>`` makes the GUI
 How it works
 ------------
 - The GUI thread calls :meth:`StallTracer.beat` at every heartbeat tick.
-- A watchdog thread wakes every ``poll_ms``. When the last beat is older than
+- A watchdog thread wakes every 20 ms or less. When the last beat is older than
   ``threshold_ms``, it samples the watched thread's Python stack
   (:func:`sys._current_frames`) every ``sample_ms`` until the beat moves again.
 - Each sample counts its stack and the time since the previous sample. A sample that
@@ -24,8 +24,10 @@ How it works
   the thread was blocked: in the GL driver, on the X server, or asleep.
 - At :meth:`StallTracer.stop` a last line gives every collection's count and time by
   generation (``gc_totals``).
-- Cost: off, nothing. On, a watchdog thread that wakes every 10 ms and reads two small
-  ``/proc`` files, and samples only inside a late gap.
+- Cost: off, nothing. On, a watchdog thread that wakes every 20 ms (at the default
+  threshold) and reads three small ``/proc`` files, and samples only inside a late gap;
+  each wake and sample takes the interpreter lock from the GUI thread for a moment
+  (docs/notes/stall15.md measured the cost in the playback benchmark).
 
 Reading a trace::
 
@@ -109,7 +111,7 @@ class StallTracer:
         JSON-lines file, appended to (one line per gap).
     threshold_ms : float, default: 60
         A beat older than this starts sampling (the heartbeat's own interval included).
-    sample_ms : float, default: 2
+    sample_ms : float, default: 5
         Pause between two samples within a gap.
     thread : int, optional
         The watched thread's ident (default: the thread that makes the tracer).
@@ -122,11 +124,13 @@ class StallTracer:
     """
 
     def __init__(self, path: str | os.PathLike, *, threshold_ms: float = 60.0,
-                 sample_ms: float = 2.0, thread: int | None = None) -> None:
+                 sample_ms: float = 5.0, thread: int | None = None) -> None:
         self.path = Path(path)
         self.threshold_s = threshold_ms / 1000.0
         self.sample_s = sample_ms / 1000.0
-        self.poll_s = min(0.01, self.threshold_s / 4)
+        # each wake takes the interpreter lock from the watched thread: not more often than
+        # needed (10 ms polls cost the GUI thread ~1.4 ms of CPU per playback frame)
+        self.poll_s = min(0.02, self.threshold_s / 3)
         self.thread = thread if thread is not None else threading.get_ident()
         self._native = next((t.native_id for t in threading.enumerate()
                              if t.ident == self.thread), None)
@@ -224,7 +228,7 @@ class StallTracer:
         rec = {"at": round(last, 3), "gap_ms": round(1000 * (end - last), 1),
                "first_sample_ms": round(1000 * (first - last), 1), "samples": n,
                "gui_cpu_ms_sampled": round(1000 * cpu, 1),
-               # from the last on-time poll (up to poll_ms before the gap) to the gap's end:
+               # from the last on-time poll (up to one poll before the gap) to the gap's end:
                # the thread's CPU, and its time waiting for a CPU (the machine's load)
                "span_ms": round(1000 * (t_end - t_ok), 1),
                "gui_cpu_ms": round(1000 * (cpu1 - cpu_ok), 1),
