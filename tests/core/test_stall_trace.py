@@ -105,3 +105,30 @@ def test_an_unreadable_trace_line_names_the_file(tmp_path):
     bad.write_text('{"gap_ms": 1}\nnot json\n')
     with pytest.raises(ValueError, match="t.jsonl"):
         stall_trace.read_trace(bad)
+
+
+def _hog(stop: threading.Event) -> None:
+    big = list(range(2_000_000, 0, -1))
+    while not stop.is_set():
+        sorted(big, key=None)  # C code that keeps the interpreter lock
+
+
+def test_a_thread_holding_the_interpreter_lock_is_named(tmp_path):
+    """The watched thread idles; another thread holds the lock: the gap names that thread."""
+    out = tmp_path / "trace.jsonl"
+    tracer = stall_trace.StallTracer(out, threshold_ms=40).start()
+    stop = threading.Event()
+    hog = threading.Thread(target=_hog, args=(stop,), name="hog")
+    try:
+        _beat_for(tracer, 0.05)
+        hog.start()
+        _beat_for(tracer, 1.0)
+    finally:
+        stop.set()
+        hog.join()
+        tracer.stop()
+    gaps = stall_trace.gaps_of(stall_trace.read_trace(out))
+    assert gaps
+    named = {o["thread"] for g in gaps for o in g["others_at_held"]}
+    assert "hog" in named, stall_trace.summary(gaps)
+    assert "hog" in stall_trace.summary(gaps)

@@ -199,19 +199,27 @@ class StallTracer:
         cpu0 = _thread_cpu(self.thread)
         stacks: Counter[tuple[str, ...]] = Counter()
         held: Counter[tuple[str, ...]] = Counter()
+        others: Counter[tuple[str, ...]] = Counter()  # other threads, at the late samples
+        me = threading.get_ident()
         prev = first = time.perf_counter()
         n = 0
         while self._beats == beats and not self._stop.is_set():
-            frame = sys._current_frames().get(self.thread)
+            frames = sys._current_frames()
             now = time.perf_counter()
+            frame = frames.get(self.thread)
             if frame is None:
                 return  # the thread ended
             key = _stack(frame)
-            del frame
             dt = now - prev
             stacks[key] += dt
             if dt > self.sample_s + 0.008:  # waited for the interpreter lock
                 held[key] += dt
+                # who held it: a thread that has just let it go is one of these
+                names = {t.ident: t.name for t in threading.enumerate()}
+                for tid, f in frames.items():
+                    if tid not in (self.thread, me):
+                        others[(names.get(tid, str(tid)), *_stack(f, 6))] += dt
+            del frame, frames
             prev = now
             n += 1
             time.sleep(self.sample_s)
@@ -237,7 +245,12 @@ class StallTracer:
                "gui_kernel_ms": round(1000 * (sys1 - sys_ok)), "gui_faults":
                    [minflt1 - minflt_ok, majflt1 - majflt_ok], "gc": gcs,
                "stacks": [{"ms": round(1000 * s, 1), "held_ms": round(1000 * held[k], 1),
-                           "stack": list(k)} for k, s in top]}
+                           "stack": list(k)} for k, s in top],
+               # the other threads' stacks at the samples that waited for the lock: when
+               # the watched thread was idle (in the event loop) then, one of them held it
+               "others_at_held": [{"ms": round(1000 * s, 1), "thread": k[0],
+                                   "stack": list(k[1:])}
+                                  for k, s in sorted(others.items(), key=lambda kv: -kv[1])[:6]]}
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")
         self.gaps += 1
@@ -304,6 +317,9 @@ def summary(gaps: list[dict], frames: int = 6) -> str:
                              for c in g["gc"]))
         for s in g["stacks"][:4]:
             out.append(f"  {s['ms']:6.1f} ms (held {s['held_ms']})  "
+                       + " < ".join(reversed(s["stack"][-frames:])))
+        for s in g.get("others_at_held", [])[:3]:
+            out.append(f"  other thread {s['thread']} at the held samples, {s['ms']:.1f} ms:  "
                        + " < ".join(reversed(s["stack"][-frames:])))
     return "\n".join(out)
 
