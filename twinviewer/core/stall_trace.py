@@ -11,9 +11,11 @@ How it works
   ``threshold_ms``, it samples the watched thread's Python stack
   (:func:`sys._current_frames`) every ``sample_ms`` until the beat moves again.
 - Each sample counts its stack and the time since the previous sample. A sample that
-  came late (the watchdog could not get the interpreter lock: the GUI thread was in C or
-  C++ code that holds it, such as a VTK ``Render``) is marked ``held``: its time is
-  charged to the stack seen right after, which is the Python line that made the call.
+  came late is marked ``held``: the watchdog waited for the interpreter lock (a thread in
+  C code that keeps it) or for a CPU (the machine's load). Its time is charged to the
+  stack seen right after. VTK's wrapped calls (``Render``) let the lock go in this build,
+  so a late sample while the GUI thread is in VTK points at another thread or the load:
+  ``others_at_held`` lists the other threads' stacks at those samples.
 - Garbage collections are timed through :data:`gc.callbacks` (any thread), so a
   collection inside a gap is named with its generation and duration.
 - When the beat moves, one JSON line per gap is appended to the file: its start, length,
@@ -212,7 +214,7 @@ class StallTracer:
             key = _stack(frame)
             dt = now - prev
             stacks[key] += dt
-            if dt > self.sample_s + 0.008:  # waited for the interpreter lock
+            if dt > self.sample_s + 0.008:  # waited for the interpreter lock, or a CPU
                 held[key] += dt
                 # who held it: a thread that has just let it go is one of these
                 names = {t.ident: t.name for t in threading.enumerate()}
