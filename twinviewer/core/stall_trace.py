@@ -14,8 +14,9 @@ How it works
   came late is marked ``held``: the watchdog waited for the interpreter lock (a thread in
   C code that keeps it) or for a CPU (the machine's load). Its time is charged to the
   stack seen right after. VTK's wrapped calls (``Render``) let the lock go in this build,
-  so a late sample while the GUI thread is in VTK points at another thread or the load:
-  ``others_at_held`` lists the other threads' stacks at those samples.
+  so a late sample while the GUI thread is in VTK points at another thread or the load;
+  PySide's Qt calls (``QPainter``) keep it, so one in a Qt paint is the GUI thread's own
+  C++ work. ``others_at_held`` lists the other threads' stacks at those samples.
 - Garbage collections are timed through :data:`gc.callbacks` (any thread), so a
   collection inside a gap is named with its generation and duration.
 - When the beat moves, one JSON line per gap is appended to the file: its start, length,
