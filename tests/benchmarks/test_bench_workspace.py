@@ -11,6 +11,12 @@ Run under Xvfb (software OpenGL, Mesa llvmpipe), not part of the gate:
 ``git worktree`` of ``main`` is not made for you; the comparison is skipped without it).
 Each figure is printed with the process CPU seconds beside the wall time, because on a shared
 machine wall time mostly measures the neighbours.
+
+``TWINVIEWER_BENCH_STALL_TRACE=<folder>`` runs each stall script of a tree that has the stall
+recorder (:mod:`twinviewer.core.stall_trace`) with it on: a trace file per script in that
+folder, and the stacks of every gap over the 100 ms target within a measured phase printed
+(the recorder's watchdog thread runs in the traced tree only; docs/notes/stall15.md measured
+its cost).
 """
 
 from __future__ import annotations
@@ -95,6 +101,33 @@ def _install_step(tree: Path, cache: Path) -> None:
         env = {**os.environ, "PYTHONPATH": str(tree), "XDG_CACHE_HOME": str(cache)}
         subprocess.run([sys.executable, "-m", "twinviewer.warmup"], env=env, check=True,
                        capture_output=True, timeout=900)
+
+
+def _run_stalls(script: str, tree: Path, test: str, *, env: dict | None = None,
+                timeout: float = 900.0) -> dict:
+    """``run_script``, with the stall recorder on when ``TWINVIEWER_BENCH_STALL_TRACE`` names
+    a folder and ``tree`` has it: then the stacks of each gap over the target within a
+    measured phase are printed (the trace file stays in that folder)."""
+    folder = os.environ.get("TWINVIEWER_BENCH_STALL_TRACE")
+    if not folder or not (tree / "twinviewer" / "core" / "stall_trace.py").exists():
+        return run_script(script, tree, env=env, timeout=timeout)
+    from twinviewer.core import stall_trace
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    trace = Path(folder) / f"{test}_{tree.name}_{time.strftime('%H%M%S')}.jsonl"
+    out = run_script(script, tree, env={**(env or {}), stall_trace.ENV: str(trace)},
+                     timeout=timeout)
+    phase, late = None, []
+    for rec in stall_trace.read_trace(trace):
+        if "phase" in rec:
+            phase = rec["phase"]
+        elif phase and rec.get("gap_ms", 0) >= STALL_TARGET_MS:
+            late.append({**rec, "phase": phase})
+    print(f"\nstall trace {trace} ({tree.name}): {len(late)} gap(s) over "
+          f"{STALL_TARGET_MS:g} ms in a measured phase")
+    for rec in late:
+        print(f"[{rec['phase']}] " + stall_trace.summary([rec]))
+    return out
 
 
 @pytest.mark.benchmark(group="workspace")
@@ -252,7 +285,13 @@ def tick():
     gaps.append(t - last[0]); cpu_gaps.append(c - last[1])
     blocked.append(t - last[0] - (c - last[1]) - (d - last[2])); last[:] = [t, c, d]
 beat = QTimer(); beat.setInterval(10); beat.timeout.connect(tick)
-def run(seconds=None, until=None):
+def _mark(label):  # a phase mark in the stall recorder's trace, when it is on
+    if os.environ.get("TWINVIEWER_STALL_TRACE"):
+        import json as _json
+        with open(os.environ["TWINVIEWER_STALL_TRACE"], "a") as f:
+            f.write(_json.dumps({"phase": label, "at": time.perf_counter()}) + "\n")
+def run(seconds=None, until=None, label=None):
+    _mark(label)
     loop, t0 = QEventLoop(), time.perf_counter()
     def check():
         if (seconds is not None and time.perf_counter() - t0 >= seconds) or \
@@ -262,6 +301,7 @@ def run(seconds=None, until=None):
     gaps.clear(); cpu_gaps.clear(); blocked.clear()
     last[:] = [time.perf_counter(), time.thread_time(), run_delay()]
     beat.start(); loop.exec(); beat.stop(); poll.stop()
+    _mark(None)
     return (round(1000 * max(gaps[1:] or [0.0]), 1), round(1000 * max(cpu_gaps[1:] or [0.0]), 1),
             round(1000 * max(blocked[1:] or [0.0]), 1))
 """
@@ -349,7 +389,7 @@ RUN_LIMIT_S = 900
 run(until=readying_started)
 w.cine.speed.setCurrentIndex(w.cine.speed.findData(1.0))
 w.cine.set_playing(True)
-stall_readying = run(seconds=3.0)
+stall_readying = run(seconds=3.0, label="playback_while_readying")
 w.cine.set_playing(False)
 # start-up's background work competes for the CPU and the GIL: wait until it has ended (a
 # fixed wait raced with its 1 s timer), so that the frames below are the frames' own cost
@@ -367,7 +407,7 @@ load0 = os.getloadavg()[0]
 c0, x0, g0, t0 = cpu(), xvfb_cpu_s(), time.thread_time(), time.perf_counter()
 th0 = threads_cpu()
 w.cine.set_playing(True)
-stall_play = run(seconds=8.0)
+stall_play = run(seconds=8.0, label="playback")
 w.cine.set_playing(False)
 wall = time.perf_counter() - t0
 n = max(len(renders), 1)
@@ -419,11 +459,11 @@ cal = w.panels["Calibration"]
 jobs = []
 QTimer.singleShot(100, lambda: jobs.append(cal.start()))
 stall_cal = run(until=lambda: bool(jobs) and (jobs[0] is None or jobs[0].finished)
-                and not w.state.jobs)
+                and not w.state.jobs, label="calibration")
 out = Path(tempfile.mkdtemp()) / "r.pdf"
 asked = []
 QTimer.singleShot(100, lambda: asked.append(twin_file_actions.export_report(w, w.state, out)))
-stall_report = run(until=lambda: bool(asked) and not w.state.jobs)
+stall_report = run(until=lambda: bool(asked) and not w.state.jobs, label="report")
 s = v.plotter.interactor.size()
 w.state.session.dirty = False
 print("BENCH" + json.dumps({"widget": type(v.plotter).__name__, "view_px": [s.width(), s.height()],
@@ -452,7 +492,8 @@ def test_playback_and_stalls_against_main_in_one_run():
     main = os.environ.get("TWINVIEWER_MAIN")
     if main and Path(main, "twinviewer").exists():
         trees["git main"] = Path(main)
-    rows = {name: run_script(_PLAY_STALLS, tree) for name, tree in trees.items()}
+    rows = {name: _run_stalls(_PLAY_STALLS, tree, "playback")
+            for name, tree in trees.items()}
     for name, r in rows.items():
         p, b = r["playback"], r["back_to_back"]
         print(f"\n{name} ({r['widget']}, 3D view {r['view_px']} px): playback {p['fps']} "
@@ -510,14 +551,15 @@ def settled():  # the twin opened (or failed) 1 s ago: the views' redraws and pa
                            and w.state.twin is not twin0 or w.last_error):
         applied_at.append(time.perf_counter())
     return bool(applied_at) and time.perf_counter() - applied_at[0] > 1.0
-cal = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled)))
+cal = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"),
+               run(until=settled, label="calibration")))
 cal["applied"] = w.state.twin is not twin0
 cal["error"] = w.last_error
 out = Path(tempfile.mkdtemp()) / "r.pdf"
 asked = []
 QTimer.singleShot(100, lambda: asked.append(twin_file_actions.export_report(w, w.state, out)))
 report = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"),
-                  run(until=lambda: bool(asked) and not w.state.jobs)))
+                  run(until=lambda: bool(asked) and not w.state.jobs, label="report")))
 report["written"] = out.exists()
 w.state.session.dirty = False
 print("BENCH" + json.dumps({"load": os.getloadavg()[0], "calibration": cal, "report": report}),
@@ -536,7 +578,7 @@ def test_calibration_and_report_stalls_against_main_in_one_run():
     main = os.environ.get("TWINVIEWER_MAIN")
     if main and Path(main, "twinviewer").exists():
         trees["git main"] = Path(main)
-    rows = {name: run_script(_CAL_REPORT_STALLS, tree, timeout=1800)
+    rows = {name: _run_stalls(_CAL_REPORT_STALLS, tree, "calibration", timeout=1800)
             for name, tree in trees.items()}
     for name, r in rows.items():
         print(f"\n{name} (load {r['load']:.1f}): calibration stall {r['calibration']}; "
@@ -583,7 +625,7 @@ def settled():
         shown_at.append(time.perf_counter())
     return bool(shown_at) and time.perf_counter() - shown_at[0] > 1.0
 t0 = time.perf_counter()
-whatif = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled)))
+whatif = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled, label="whatif")))
 whatif["results_after_s"] = round(shown_at[0] - t0, 1) if shown_at else None
 whatif["rows"] = panel.result_table.rowCount()
 w.cine.set_playing(False)
@@ -604,7 +646,7 @@ def test_whatif_run_while_playing_against_main_in_one_run():
     main = os.environ.get("TWINVIEWER_MAIN")
     if main and Path(main, "twinviewer").exists():
         trees["git main"] = Path(main)
-    rows = {name: run_script(_WHATIF_STALLS, tree, timeout=1800)
+    rows = {name: _run_stalls(_WHATIF_STALLS, tree, "whatif", timeout=1800)
             for name, tree in trees.items()}
     for name, r in rows.items():
         print(f"\n{name} (load {r['load']:.1f}): what-if Run while playing "
@@ -639,7 +681,8 @@ def autosaved():
     if not done_at and job is not None and job.done():
         done_at.append(time.perf_counter())
     return bool(done_at) and time.perf_counter() - done_at[0] > 1.0
-autosave = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=autosaved)))
+autosave = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"),
+                    run(until=autosaved, label="autosave")))
 autosave["written"] = ctl.autosaver.path_for(doc.twin).exists()
 run(seconds=1.0)
 # File -> Save as, pressed inside run() (the probe drops a run's first gap), until 1 s after
@@ -653,7 +696,7 @@ def press():
 QTimer.singleShot(100, press)
 def settled():
     return bool(saved) and not w.state.jobs and time.perf_counter() - saved[0] > 1.0
-save = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled)))
+save = dict(zip(("wall_ms", "gui_cpu_ms", "gui_blocked_ms"), run(until=settled, label="save")))
 save["save_s"] = round(saved[0] - pressed[0], 2)
 save["size_mb"] = round(out.stat().st_size / 1e6, 1) if out.exists() else None
 save["saved"] = not doc.dirty and doc.file.path == out
@@ -674,7 +717,7 @@ def test_save_and_autosave_stalls_against_main_in_one_run(tmp_path):
     main = os.environ.get("TWINVIEWER_MAIN")
     if main and Path(main, "twinviewer").exists():
         trees["git main"] = Path(main)
-    rows = {name: run_script(_SAVE_STALLS, tree, timeout=1200,
+    rows = {name: _run_stalls(_SAVE_STALLS, tree, "save", timeout=1200,
                              env={"XDG_DATA_HOME": str(tmp_path / name.replace(" ", "_"))})
             for name, tree in trees.items()}
     for name, r in rows.items():

@@ -20,7 +20,31 @@ def _app(argv: list[str] | None) -> QApplication:
         from twinviewer.gui.file_dialogs import forget_history
 
         forget_history()  # folders browsed by a session that crashed (Qt keeps them)
+        install_stall_trace(app)
     return app
+
+
+#: The stall recorder's heartbeat interval (ms), when ``TWINVIEWER_STALL_TRACE`` is set.
+STALL_TRACE_BEAT_MS = 10
+
+
+def install_stall_trace(app: QApplication):
+    """Start the stall recorder (:mod:`twinviewer.core.stall_trace`) when
+    ``TWINVIEWER_STALL_TRACE`` names a file: a 10 ms timer on this (the GUI) thread beats
+    its heartbeat. Returns the tracer, or None (unset: nothing runs).
+    """
+    from twinviewer.core import stall_trace
+
+    tracer = stall_trace.from_env()
+    if tracer is None:
+        return None
+    beat = QTimer(app)
+    beat.setInterval(STALL_TRACE_BEAT_MS)
+    beat.timeout.connect(tracer.beat)
+    beat.start()
+    app.aboutToQuit.connect(tracer.stop)
+    app._stall_trace = (tracer, beat)  # kept with the application
+    return tracer
 
 
 def _open_twin(window, twin_path: str) -> None:
