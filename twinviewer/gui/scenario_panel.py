@@ -114,6 +114,33 @@ _fmt = number  # the app's one number formatter (core/format.py)
 EMPTY_HINT = ("No results yet: add scenarios above, then press Run to compare them with the "
               "baseline on every member of the ensemble.")
 
+
+def stored_note(stored: list[str], total: int, bare: list[str]) -> tuple[str, str]:
+    """The note of results read from the file, and its tooltip naming them.
+
+    Not a warning (they are this twin's model's own results): one neutral line, plus one
+    naming those saved without their loops (to run again). ``stored``: the scenarios read
+    from the file, in words; ``total``: scenarios in the table; ``bare``: those of
+    ``stored`` saved without loops.
+
+    Examples
+    --------
+    >>> stored_note(["Beta-blocker 5 mg", "Inotrope 5 µg/kg/min"], 2, [])[0]
+    "Results read from the file (this twin's model equations): all 2 scenarios."
+    >>> print(stored_note(["Beta-blocker 5 mg"], 3, ["Beta-blocker 5 mg"])[0])
+    Results read from the file (this twin's model equations): 1 of 3 scenarios.
+    Saved without loops (run them again to draw their loops): Beta-blocker 5 mg.
+    """
+    if not stored:
+        return "", ""
+    which = ("the scenario" if total == 1 else f"all {total} scenarios"
+             if len(stored) == total else f"{len(stored)} of {total} scenarios")
+    text = f"Results read from the file (this twin's model equations): {which}."
+    if bare:
+        text += f"\nSaved without loops (run them again to draw their loops): {'; '.join(bare)}."
+    return text, "Read from the file:\n" + "\n".join(stored)
+
+
 def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> str:
     """``'5.2 (3.8–6.6)'``, or with signs for a difference: ``'+0.3 (+0.1 to +0.6)'``."""
     return interval(med, lo, hi, signed=signed)
@@ -627,6 +654,13 @@ class ScenarioPanel(QWidget):
         self.failed_label.setVisible(False)
         tl.addWidget(self.failed_label)
         tl.addWidget(self.result_table, 1)
+        # where the results came from: a neutral line, apart from the warnings (review14b #7)
+        self.stored_label = QLabel()
+        self.stored_label.setObjectName("whatif_stored_note")
+        self.stored_label.setWordWrap(True)
+        self.stored_label.setStyleSheet("color: #505050;")
+        self.stored_label.setVisible(False)
+        tl.addWidget(self.stored_label)
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
         self.flags_label.setStyleSheet("color: #b00020;")
@@ -1098,6 +1132,8 @@ class ScenarioPanel(QWidget):
             self.empty_hint.show()
             self.notes_box.hide()  # the footnote explains results: none yet
             self.flags_label.clear()
+            self.stored_label.clear()
+            self.stored_label.setVisible(False)
             return
         self.empty_hint.hide()
         self.notes_box.show()
@@ -1163,15 +1199,13 @@ class ScenarioPanel(QWidget):
                   if t.cells[m][s].qualifier]
         res = self.state.session.scenario_results
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
-        if stored:
-            # shown only when the twin's model equations are installed unchanged
-            # (Document refuses others), so the hash adds nothing for the reader
-            bare = [s for s in stored if not res[s].series]
-            lines.insert(0, "Results read from the file, computed with this twin's model "
-                            f"equations: {'; '.join(said(s) for s in stored)}.")
-            if bare:
-                lines.insert(1, "Saved without loops (run them again to draw their loops): "
-                                f"{'; '.join(said(s) for s in bare)}.")
+        # shown only when the twin's model equations are installed unchanged (Document
+        # refuses others), so the hash adds nothing for the reader; not a warning
+        note, names = stored_note([said(s) for s in stored], len(t.scenarios),
+                                  [said(s) for s in stored if not res[s].series])
+        self.stored_label.setText(note)
+        self.stored_label.setToolTip(names)
+        self.stored_label.setVisible(bool(note))
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
