@@ -31,7 +31,7 @@ def test_cli_whatif_results_open_with_their_loops(qtbot, tmp_path, capsys):
     read = state.session.scenario_results[name]
     assert read.stored and set(read.series) >= {"p_LV", "V_LV"}
     note = whatif.stored_label.text()
-    assert "Results read from the file" in note and "Saved without loops" not in note
+    assert "read from the file" in note and "Saved without loops" not in note
     qtbot.waitUntil(whatif.curves_drawn, timeout=5000)
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # live + baseline + its stored loop
     state.close()

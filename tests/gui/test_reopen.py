@@ -56,7 +56,7 @@ def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
     # a neutral one-line note apart from the red warnings, naming the scenario on hover
     # (review14b #7: it led the red box, with every scenario's name)
     note = whatif.stored_label.text()
-    assert note == "Results read from the file (this twin's model equations): the scenario."
+    assert note == "The result read from the file (same model equations)."
     assert shown_name(BETA) in whatif.stored_label.toolTip()
     assert not whatif.stored_label.isHidden() and "b00020" not in whatif.stored_label.styleSheet()
     assert "read from the file" not in whatif.flags_label.text()

@@ -126,16 +126,18 @@ def stored_note(stored: list[str], total: int, bare: list[str]) -> tuple[str, st
     Examples
     --------
     >>> stored_note(["Beta-blocker 5 mg", "Inotrope 5 µg/kg/min"], 2, [])[0]
-    "Results read from the file (this twin's model equations): all 2 scenarios."
+    'All 2 results read from the file (same model equations).'
     >>> print(stored_note(["Beta-blocker 5 mg"], 3, ["Beta-blocker 5 mg"])[0])
-    Results read from the file (this twin's model equations): 1 of 3 scenarios.
+    1 of 3 results read from the file (same model equations).
     Saved without loops (run them again to draw their loops): Beta-blocker 5 mg.
     """
     if not stored:
         return "", ""
-    which = ("the scenario" if total == 1 else f"all {total} scenarios"
-             if len(stored) == total else f"{len(stored)} of {total} scenarios")
-    text = f"Results read from the file (this twin's model equations): {which}."
+    # "same": the twin's model equations are installed unchanged (Document refuses
+    # others), so these are the numbers a Run would give
+    which = ("The result" if total == 1 else f"All {total} results" if len(stored) == total
+             else f"{len(stored)} of {total} results")
+    text = f"{which} read from the file (same model equations)."
     if bare:
         text += f"\nSaved without loops (run them again to draw their loops): {'; '.join(bare)}."
     return text, "Read from the file:\n" + "\n".join(stored)
@@ -658,7 +660,7 @@ class ScenarioPanel(QWidget):
         self.stored_label = QLabel()
         self.stored_label.setObjectName("whatif_stored_note")
         self.stored_label.setWordWrap(True)
-        self.stored_label.setStyleSheet("color: #505050;")
+        self.stored_label.setStyleSheet("color: #505050; font-size: 10px;")
         self.stored_label.setVisible(False)
         tl.addWidget(self.stored_label)
         self.flags_label = QLabel()
@@ -1199,8 +1201,7 @@ class ScenarioPanel(QWidget):
                   if t.cells[m][s].qualifier]
         res = self.state.session.scenario_results
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
-        # shown only when the twin's model equations are installed unchanged (Document
-        # refuses others), so the hash adds nothing for the reader; not a warning
+        # not a warning; no hash (review8b #5): only this twin's equations are ever shown
         note, names = stored_note([said(s) for s in stored], len(t.scenarios),
                                   [said(s) for s in stored if not res[s].series])
         self.stored_label.setText(note)
