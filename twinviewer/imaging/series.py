@@ -769,7 +769,7 @@ def thickness_note(s: SeriesInfo) -> str:
 
     >>> s = SeriesInfo("", "", "MR", "sa", "image", slice_thickness_mm=8.0, series_number=3)
     >>> s.files, s.no_thickness = [Path("a")] * 20, 5
-    >>> thickness_note(s)[:58]
+    >>> thickness_note(s)[:59]
     "series 'sa' (#3): SliceThickness missing in 5 of 20 file(s)"
     """
     if s.kind != "image" or not s.no_thickness:
