@@ -30,8 +30,8 @@ def test_cli_whatif_results_open_with_their_loops(qtbot, tmp_path, capsys):
     state.session.set_results(simulate_twin(state.twin))  # as the window does on open
     read = state.session.scenario_results[name]
     assert read.stored and set(read.series) >= {"p_LV", "V_LV"}
-    note = whatif.flags_label.text()
-    assert "Results read from the file" in note and "Saved without loops" not in note
+    note = whatif.stored_label.text()
+    assert "read from the file" in note and "Saved without loops" not in note
     qtbot.waitUntil(whatif.curves_drawn, timeout=5000)
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # live + baseline + its stored loop
     state.close()

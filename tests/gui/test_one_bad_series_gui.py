@@ -26,7 +26,7 @@ def test_a_bad_end_series_imports_and_an_interior_one_is_refused(make_twin_windo
     before = w.state.twin
     w.open_dicom_folder(_study(tmp_path / "inside", "S003"))
     qtbot.waitUntil(lambda: w.last_error is not None, timeout=120_000)
-    assert "series 3 'cine_trufi_retro_sa_3' (slice 3 of 6 of the stack) cannot be used: " \
+    assert "series 'cine_trufi_retro_sa_3' (#3) (slice 3 of 6 of the stack) cannot be used: " \
         "TriggerTime missing" in w.last_error and "gap inside the stack" in w.last_error
     assert w.state.twin is before
     w.last_error = None
@@ -35,7 +35,7 @@ def test_a_bad_end_series_imports_and_an_interior_one_is_refused(make_twin_windo
                     timeout=180_000)
     assert w.last_error is None
     anatomy = w.state.twin.anatomy
-    assert any(n.startswith("series 1 'cine_trufi_retro_sa_1' (slice 1 of 6, the first of "
+    assert any(n.startswith("series 'cine_trufi_retro_sa_1' (#1) (slice 1 of 6, the first of "
                             "the stack) left out: TriggerTime missing") for n in anatomy.notes)
     rvedv = next(m for m in anatomy.measurements if m.name == "RVEDV")
     assert "one end slice missing" in rvedv.source

@@ -53,21 +53,27 @@ def test_reopened_twin_shows_its_stored_scenario_results(qtbot, tmp_path):
     state.session.set_results(simulate_twin(state.twin))  # as the window does on open
     assert whatif.result_table.rowCount() > 0
     shown = [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
-    note = whatif.flags_label.text()
-    assert "Results read from the file" in note and shown_name(BETA) in note
-    assert state.twin.equation_hash not in note  # no raw hash (review8b #5)
+    # a neutral one-line note apart from the red warnings, naming the scenario on hover
+    # (review14b #7: it led the red box, with every scenario's name)
+    note = whatif.stored_label.text()
+    assert note == "The result read from the file (same model equations)."
+    assert shown_name(BETA) in whatif.stored_label.toolTip()
+    assert not whatif.stored_label.isHidden() and "b00020" not in whatif.stored_label.styleSheet()
+    assert "read from the file" not in whatif.flags_label.text()
+    assert state.twin.equation_hash not in note + whatif.stored_label.toolTip()  # review8b #5
     qtbot.waitUntil(whatif.curves_drawn, timeout=5000)  # a new run's curves: one per turn
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # live + baseline + its stored loop
     read = state.session.scenario_results[BETA.name]
     # the same cells as right after the run (the run's own Results)
     state.session.set_scenario_results({BETA.name: run})
     assert shown == [whatif.result_cells(m, BETA.name) for m in ("LVEF", "CO", "MAP")]
+    assert whatif.stored_label.isHidden()  # run here: nothing read from the file
     qtbot.waitUntil(whatif.curves_drawn, timeout=5000)
     assert len(whatif.pv_plot.listDataItems()) == 1 + 2  # + its loop
     # a file of an earlier version kept no loops: the note names the scenario in words, once
     bare = dataclasses.replace(read, series={})
     state.session.set_scenario_results({BETA.name: bare})
-    note = whatif.flags_label.text()
+    note = whatif.stored_label.text()
     assert f"Saved without loops (run them again to draw their loops): {shown_name(BETA)}." \
         in note
     assert BETA.name + ":" not in note and state.twin.equation_hash not in note

@@ -65,7 +65,7 @@ def test_a_repeated_slice_is_offered_with_the_later_one_selected(qtbot, tmp_path
     roles = [dlg.table.item(i, 4).text() for i in range(dlg.table.rowCount())]
     assert roles == ["short-axis stack of 6 series",
                      "repeat of slice 2 (from 0), earlier, left out", "long-axis 4CH"]
-    assert dlg.table.item(1, 3).text() == "cine_trufi_retro_sa_3  #3"  # which acquisition
+    assert dlg.table.item(1, 3).text() == "cine_trufi_retro_sa_3 (#3)"  # which acquisition
     assert "(#8) is used" in dlg.table.item(1, 4).toolTip()
     assert dlg.ok.isEnabled() and dlg.selected_uid() == rows[0].series_uid  # the default
     dlg.table.selectRow(1)

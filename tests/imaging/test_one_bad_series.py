@@ -43,7 +43,7 @@ def test_series_without_trigger_time_at_an_end_is_left_out_and_named(tmp_path, s
     assert plan.n_slices == 5 and [s.series_number for s, _ in plan.unusable] == [slice_ + 1]
     end = "first" if slice_ == 0 else "last"
     note = next(n for n in plan.notes if "left out" in n)
-    assert note.startswith(f"series {slice_ + 1} 'cine_trufi_retro_sa_{slice_ + 1}' (slice "
+    assert note.startswith(f"series 'cine_trufi_retro_sa_{slice_ + 1}' (#{slice_ + 1}) (slice "
                            f"{slice_ + 1} of 6, the {end} of the stack) left out: TriggerTime "
                            "missing in all 10 of its images")
     assert "The stack has 5 slices; the volumes at that end are extrapolated over the " \
@@ -64,7 +64,7 @@ def test_series_without_trigger_time_inside_the_stack_is_refused_naming_it(tmp_p
     with pytest.raises(ImagingError) as err:
         plan_stack(scan_folder(tmp_path, KEY))
     text = str(err.value)
-    assert text.startswith("series 3 'cine_trufi_retro_sa_3' (slice 3 of 6 of the stack) "
+    assert text.startswith("series 'cine_trufi_retro_sa_3' (#3) (slice 3 of 6 of the stack) "
                            "cannot be used: TriggerTime missing in all 10 of its images")
     assert "gap inside the stack" in text and "What you can do: export that series again " \
         "with its TriggerTime" in text and "long-axis series can still be imported" in text
@@ -74,7 +74,7 @@ def test_no_trigger_time_anywhere_names_the_series_and_what_to_do(tmp_path):
     lay = write_cine_study(tmp_path, **SMALL)
     _delete([p for n in range(6) for p in _sa(lay, n)], "TriggerTime", "NominalInterval")
     with pytest.raises(ImagingError, match=r"no TriggerTime in the images of the stack's 6 "
-                       r"series \(series 1 'cine_trufi_retro_sa_1', .*What you can do"):
+                       r"series \(series 'cine_trufi_retro_sa_1' \(#1\), .*What you can do"):
         plan_stack(scan_folder(tmp_path, KEY))
 
 
@@ -84,7 +84,7 @@ def test_file_without_position_at_an_end_leaves_the_series_out_naming_it_and_the
     _delete(_sa(lay, 5)[4:5], "ImagePositionPatient")
     plan = plan_stack(scan_folder(tmp_path, KEY))
     note = next(n for n in plan.notes if "left out" in n)
-    assert note.startswith("series 6 'cine_trufi_retro_sa_6' (slice 6 of 6, the last of the "
+    assert note.startswith("series 'cine_trufi_retro_sa_6' (#6) (slice 6 of 6, the last of the "
                            "stack) left out: 9 image(s) per slice position")
     assert "without patient geometry" in note and "file #" in note
     assert "export that series again complete" in note
@@ -97,7 +97,7 @@ def test_file_without_position_inside_names_series_phase_file_and_what_to_do(tmp
     with pytest.raises(ImagingError) as err:
         plan_stack(scan_folder(tmp_path, KEY))
     text = str(err.value)
-    assert "series 4 'cine_trufi_retro_sa_4'" in text and "missing phase 5" in text
+    assert "series 'cine_trufi_retro_sa_4' (#4)" in text and "missing phase 5" in text
     assert "without patient geometry" in text and "What you can do" in text
     assert "IMG0006" not in text and "S004" not in text
 
@@ -107,10 +107,11 @@ def test_missing_slice_thickness_is_noted_with_what_replaced_it(tmp_path):
     _delete(_sa(lay, 1)[:3], "SliceThickness")
     _delete(_sa(lay, 4), "SliceThickness")
     notes = scan_folder(tmp_path, KEY).notes
-    two = next(n for n in notes if n.startswith("series 2 "))
+    two = next(n for n in notes if n.startswith("series 'cine_trufi_retro_sa_2' (#2)"))
     assert "SliceThickness missing in 3 of 10 file(s); 8 mm taken from the series' other " \
         "files" in two
-    five = next(n for n in notes if n.startswith("series 5 "))
+    five = next(n for n in notes if n.startswith("series 'cine_trufi_retro_sa_5' (#5)"))
     assert "missing in 10 of 10 file(s); the slice thickness is assumed equal to the slice " \
         "spacing" in five
-    assert not any(n.startswith(("series 1 ", "series 3 ")) for n in notes)
+    assert not any(n.startswith(("series 'cine_trufi_retro_sa_1'",
+                                 "series 'cine_trufi_retro_sa_3'")) for n in notes)

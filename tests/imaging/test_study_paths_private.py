@@ -88,8 +88,9 @@ def test_cli_output_stored_twin_and_notes_hold_no_folder_name_or_identifier(tmp_
     assert rc == 0, printed
     notes = json.loads(out.getvalue())["notes"]
     # the skipped files are still reported, by tag and the series they sit beside
-    assert any(re.fullmatch(r"skipped file #[0-9a-f]{6} \(\.txt\) in the folder of series 1 "
-                            r"'cine_trufi_retro_sa_1': not a DICOM file", n) for n in notes)
+    assert any(re.fullmatch(r"skipped file #[0-9a-f]{6} \(\.txt\) in the folder of series "
+                            r"'cine_trufi_retro_sa_1' \(#1\): not a DICOM file", n)
+               for n in notes)
     assert any(n.startswith("skipped file #") and "Basic Text SR" in n for n in notes)
     assert _leaks(printed, folder) == []
     # text output (not JSON) too

@@ -40,7 +40,7 @@ log = logging.getLogger("twinviewer.gui")
 _FORMAT = 7
 #: Pseudonym and label of a diagnose-mode heart (they must not name its lesion).
 HIDDEN = "virtual-hidden-heart"
-#: Hearts' anatomies kept in memory (each ~80 MB with its 25-phase image), most recent last.
+#: Hearts' anatomies kept in memory (each ~55 MB with its 25-phase int16 image), most recent last.
 KEEP_IN_MEMORY = 4
 _MEMORY: dict[str, Anatomy] = {}
 #: Note of a base anatomy shown for a virtual heart (:func:`stand_in`).

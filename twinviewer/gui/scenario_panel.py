@@ -119,6 +119,35 @@ _fmt = number  # the app's one number formatter (core/format.py)
 EMPTY_HINT = ("No results yet: add scenarios above, then press Run to compare them with the "
               "baseline on every member of the ensemble.")
 
+
+def stored_note(stored: list[str], total: int, bare: list[str]) -> tuple[str, str]:
+    """The note of results read from the file, and its tooltip naming them.
+
+    Not a warning (they are this twin's model's own results): one neutral line, plus one
+    naming those saved without their loops (to run again). ``stored``: the scenarios read
+    from the file, in words; ``total``: scenarios in the table; ``bare``: those of
+    ``stored`` saved without loops.
+
+    Examples
+    --------
+    >>> stored_note(["Beta-blocker 5 mg", "Inotrope 5 µg/kg/min"], 2, [])[0]
+    'All 2 results read from the file (same model equations).'
+    >>> print(stored_note(["Beta-blocker 5 mg"], 3, ["Beta-blocker 5 mg"])[0])
+    1 of 3 results read from the file (same model equations).
+    Saved without loops (run them again to draw their loops): Beta-blocker 5 mg.
+    """
+    if not stored:
+        return "", ""
+    # "same": the twin's model equations are installed unchanged (Document refuses
+    # others), so these are the numbers a Run would give
+    which = ("The result" if total == 1 else f"All {total} results" if len(stored) == total
+             else f"{len(stored)} of {total} results")
+    text = f"{which} read from the file (same model equations)."
+    if bare:
+        text += f"\nSaved without loops (run them again to draw their loops): {'; '.join(bare)}."
+    return text, "Read from the file:\n" + "\n".join(stored)
+
+
 def format_interval(med: float, lo: float, hi: float, signed: bool = False) -> str:
     """``'5.2 (3.8–6.6)'``, or with signs for a difference: ``'+0.3 (+0.1 to +0.6)'``."""
     return interval(med, lo, hi, signed=signed)
@@ -641,6 +670,13 @@ class ScenarioPanel(QWidget):
         self.failed_label.setVisible(False)
         tl.addWidget(self.failed_label)
         tl.addWidget(self.result_table, 1)
+        # where the results came from: a neutral line, apart from the warnings (review14b #7)
+        self.stored_label = QLabel()
+        self.stored_label.setObjectName("whatif_stored_note")
+        self.stored_label.setWordWrap(True)
+        self.stored_label.setStyleSheet("color: #505050; font-size: 10px;")
+        self.stored_label.setVisible(False)
+        tl.addWidget(self.stored_label)
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
         self.flags_label.setStyleSheet("color: #b00020;")
@@ -1148,6 +1184,8 @@ class ScenarioPanel(QWidget):
             self.empty_hint.show()
             self.notes_box.hide()  # the footnote explains results: none yet
             self.flags_label.clear()
+            self.stored_label.clear()
+            self.stored_label.setVisible(False)
             return
         self.empty_hint.hide()
         self.notes_box.show()
@@ -1213,15 +1251,12 @@ class ScenarioPanel(QWidget):
                   if t.cells[m][s].qualifier]
         res = self.state.session.scenario_results
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
-        if stored:
-            # shown only when the twin's model equations are installed unchanged
-            # (Document refuses others), so the hash adds nothing for the reader
-            bare = [s for s in stored if not res[s].series]
-            lines.insert(0, "Results read from the file, computed with this twin's model "
-                            f"equations: {'; '.join(said(s) for s in stored)}.")
-            if bare:
-                lines.insert(1, "Saved without loops (run them again to draw their loops): "
-                                f"{'; '.join(said(s) for s in bare)}.")
+        # not a warning; no hash (review8b #5): only this twin's equations are ever shown
+        note, names = stored_note([said(s) for s in stored], len(t.scenarios),
+                                  [said(s) for s in stored if not res[s].series])
+        self.stored_label.setText(note)
+        self.stored_label.setToolTip(names)
+        self.stored_label.setVisible(bool(note))
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:

@@ -135,7 +135,7 @@ class SeriesPickerDialog(QDialog):
         for i, r in enumerate(self._rows):
             desc = r.description + ("  [BURNED-IN ANNOTATION]" if r.burned_in else "")
             if r.series_number is not None and r.role != "stack":  # tells repeats apart
-                desc += f"  #{r.series_number}"
+                desc += f" (#{r.series_number})"  # as the import notes name it
             cells = ["", r.patient, r.modality, desc, _role_text(r), r.view, str(r.n_phases),
                      str(r.n_slices), f"{r.rows} × {r.cols}", str(r.n_files)]
             for j, c in enumerate(cells):

@@ -46,6 +46,7 @@ from twinviewer.imaging.series import (
     FrameRef,
     Progress,
     SeriesInfo,
+    named,
     series_name,
 )
 from twinviewer.imaging.volume import LoadedVolume, ed_es_from_timing, load_volume
@@ -149,8 +150,10 @@ class SeriesRow:
                      f"{self.cols}  ({self.n_files} file(s))")
         mark = "  [BURNED-IN ANNOTATION: may show patient text]" if self.burned_in else ""
         view = f"  {self.view}" if self.view else ""
-        return (f"{self.modality:<3} {self.description!r}{view}  {shape}  patient {self.patient}"
-                f"  series {self.series_uid}{mark}")
+        # the SeriesNumber as the import notes name the series (series.named)
+        number = f" (#{self.series_number})" if self.series_number is not None else ""
+        return (f"{self.modality:<3} {self.description!r}{number}{view}  {shape}  patient "
+                f"{self.patient}  series {self.series_uid}{mark}")
 
 
 def _phases_per_position(frames: list[FrameRef], normal: np.ndarray) -> int:
@@ -216,12 +219,6 @@ def patients(scan: FolderScan) -> dict[str, list[SeriesInfo]]:
         if s.frames:
             out.setdefault(s.patient, []).append(s)
     return out
-
-
-def named(s: SeriesInfo) -> str:
-    """A series as messages name it: description and SeriesNumber, e.g. ``"'sa_3' (#12)"``."""
-    return repr(s.description) + (f" (#{s.series_number})" if s.series_number is not None
-                                  else "")
 
 
 @dataclass

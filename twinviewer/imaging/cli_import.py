@@ -142,7 +142,9 @@ def write_deidentified(files: list[Path], folder: Path, key: bytes) -> int:
 
 
 def _print_rows(rows: list[SeriesRow], file=None) -> None:
-    print(f"Found {len(rows)} series:", file=file)
+    legend = (" (#n: SeriesNumber, as the notes below name them)"
+              if any(r.series_number is not None for r in rows) else "")
+    print(f"Found {len(rows)} series{legend}:", file=file)
     for r in rows:
         print(f"  {r.summary()}" + (f"  [{r.role_detail}]" if r.role_detail else ""), file=file)
 

@@ -739,7 +739,7 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
             if s.kind == "image" and s.series_uid in note.series:
                 s.damaged.append(str(note))
     for k, count in duplicates.items():
-        notes.append(f"series {series[k].description!r}: {count} duplicate instance(s) (the "
+        notes.append(f"{series_name(series[k])}: {count} duplicate instance(s) (the "
                      f"same SOP Instance UID in several files, e.g. in two encodings) used "
                      f"once")
     if progress is not None:
@@ -748,7 +748,7 @@ def scan_folder(root: Path, key: bytes, *, progress: Progress | None = None,
     notes += [note for s in out if (note := thickness_note(s))]
     for s in out:
         if s.burned_in:
-            notes.append(f"series {s.description!r}: BurnedInAnnotation is YES and kept on "
+            notes.append(f"{series_name(s)}: BurnedInAnnotation is YES and kept on "
                          "request: the pixels may show patient text")
     if not any(s.kind == "image" and s.frames for s in out):
         detail = f" ({len(notes)} file(s) skipped: {notes[0]}" + (" …)" if len(notes) > 1
@@ -766,8 +766,8 @@ def thickness_note(s: SeriesInfo) -> str:
 
     >>> s = SeriesInfo("", "", "MR", "sa", "image", slice_thickness_mm=8.0, series_number=3)
     >>> s.files, s.no_thickness = [Path("a")] * 20, 5
-    >>> thickness_note(s)[:66]
-    "series 3 'sa': SliceThickness missing in 5 of 20 file(s); 8 mm tak"
+    >>> thickness_note(s)[:59]
+    "series 'sa' (#3): SliceThickness missing in 5 of 20 file(s)"
     """
     if s.kind != "image" or not s.no_thickness:
         return ""
@@ -780,14 +780,27 @@ def thickness_note(s: SeriesInfo) -> str:
                    "ImagePositionPatient (no partial-volume widening of the slices)")
 
 
+def named(s: SeriesInfo) -> str:
+    """A series' de-identified description and its SeriesNumber as the import listing shows
+    them (:meth:`~twinviewer.imaging.assembly.SeriesRow.summary`): ``'sa_3' (#12)``.
+
+    The number is the scanner's SeriesNumber, marked ``#`` so it is not read as the series'
+    place in the listing (review14b #9: "series 3" was the first series listed).
+
+    >>> named(SeriesInfo("", "", "MR", "sa_3", "image", series_number=12))
+    "'sa_3' (#12)"
+    """
+    return repr(s.description) + (f" (#{s.series_number})" if s.series_number is not None
+                                  else "")
+
+
 def series_name(s: SeriesInfo) -> str:
-    """A series as messages name it: SeriesNumber and the de-identified description.
+    """A series as messages name it: ``series`` and :func:`named`.
 
     >>> series_name(SeriesInfo("", "", "MR", "cine_sa_3", "image", series_number=7))
-    "series 7 'cine_sa_3'"
+    "series 'cine_sa_3' (#7)"
     """
-    number = f" {s.series_number}" if s.series_number is not None else ""
-    return f"series{number} {s.description!r}"
+    return f"series {named(s)}"
 
 
 def _place(notes: list[str], located: list[tuple[int, Path]], root: Path,
