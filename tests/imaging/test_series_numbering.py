@@ -35,3 +35,20 @@ def test_the_notes_number_the_series_as_the_listing_does(demo_study, tmp_path, c
             assert any(desc in row for row in listing), (desc, listing)
     assert any("SliceThickness missing" in n and "(#3)" in n for n in notes)
     assert any("skipped file #" in n and "(#3)" in n for n in notes)
+
+
+def test_a_stray_file_is_placed_in_the_folder_of_the_series_most_of_it_holds(tmp_path):
+    """review15 #8: one copied file of another series in a slice's folder named the folder
+    after that series, so a junk file there was said to sit "in the folder of" the wrong one."""
+    from tests.imaging.cine_factory import write_cine_study
+    from twinviewer.imaging.series import scan_folder
+
+    write_cine_study(tmp_path, n_phases=4, rows=24, cols=20, pixel_mm=8.0,
+                     sa_positions_mm=(12, 24), la_views=("4ch",))
+    sa, la = tmp_path / "S001", tmp_path / "S003"  # short-axis slice 1, four-chamber
+    for n, stray in enumerate(sorted(sa.glob("*.dcm"))[:2]):  # a series listed before 4ch
+        shutil.move(stray, la / f"{'az'[n]}_moved_from_sa_1.dcm")
+    (la / "junk.bin").write_bytes(b"\x00not dicom" * 20)
+    scan = scan_folder(tmp_path, KEY)
+    (junk,) = [str(n) for n in scan.notes if "not a DICOM file" in str(n)]
+    assert "in the folder of series 'cine_trufi_retro_4ch'" in junk, junk

@@ -808,10 +808,15 @@ def _place(notes: list[str], located: list[tuple[int, Path]], root: Path,
     """Say where a skipped file belongs without naming a folder: its own series (a damaged
     slice), else the series whose files share its folder (a text file beside the images)."""
     by_uid = {s.series_uid: s for s in series if s.kind == "image"}
-    by_dir: dict[Path, SeriesInfo] = {}
-    for s in by_uid.values():
+    # a folder is named after the series most of its files belong to (review15 #8: a stray
+    # copy of another series' file in a slice's folder named the folder after that series)
+    counts: dict[Path, dict[str, int]] = {}
+    for uid, s in by_uid.items():
         for p in s.files:
-            by_dir.setdefault(p.parent, s)
+            counts.setdefault(p.parent, {}).setdefault(uid, 0)
+            counts[p.parent][uid] += 1
+    by_dir = {folder: by_uid[max(n, key=lambda u: (n[u], -(by_uid[u].series_number or 0)))]
+              for folder, n in counts.items()}
     for i, path in located:
         note = notes[i]
         own = sorted((by_uid[u] for u in getattr(note, "series", ()) if u in by_uid),
