@@ -27,7 +27,12 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     budget (:func:`.budget.budget`, as in the app). ``[]`` also when the intervention does
     not fit that preset's model or its ``check`` refuses the twin (nothing to try it on
     here)."""
-    from twinviewer.interventions.intervention import Context, InterventionError, _check_result
+    from twinviewer.interventions.intervention import (
+        Context,
+        InterventionError,
+        _check_result,
+        result_problem,
+    )
     from twinviewer.physiology.presets import model_for
     from twinviewer.plugins.budget import PluginTimeout, budget, call_within
     from twinviewer.plugins.manifest import Contribution
@@ -62,9 +67,9 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
         return [_late(exc)]
     except Exception as exc:  # noqa: BLE001 - the problem to report
         return [f"{what} raised {type(exc).__name__}: {exc}"]
+    if bad := result_problem(out, P.shape):  # as the app judges it (review15 #4)
+        return [f"{what} {bad}"]
     out = np.asarray(out, dtype=float)
-    if out.shape != P.shape:
-        return [f"{what} returned shape {out.shape}; expected {P.shape}"]
     if not np.all(np.isfinite(out)):
         bad = sorted({model.parameter_names[j] for j in np.nonzero(~np.isfinite(out))[1]})
         return [f"{what} gave values that are not finite (NaN or infinite): {', '.join(bad)}"]
