@@ -80,11 +80,32 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     return []
 
 
-def _late(exc: Exception) -> str:
+def smoke_overlay(ref: str, root: str | None, preset: str = "healthy") -> list[str]:
+    """Problems of a plugin overlay's values (:func:`twinviewer.testing.check_overlay`) on
+    the test spheres (:func:`twinviewer.testing.sphere_contexts`, with ``preset``'s model and
+    no results, as while a twin's ensemble is computed), within the overlays' budget
+    (:func:`.budget.budget`); run in a worker, as :func:`smoke_intervention` (review15 #7)."""
+    from twinviewer.physiology.presets import PRESETS
+    from twinviewer.plugins.budget import PluginTimeout, budget, call_within
+    from twinviewer.plugins.manifest import Contribution
+    from twinviewer.plugins.registry import resolve
+    from twinviewer.testing import check_overlay, sphere_contexts
+
+    overlay = resolve(Contribution("overlays", "", ref, ""), root)
+    contexts = sphere_contexts(model=PRESETS[preset].model)
+    seconds = budget("overlays")
+    try:
+        return call_within(check_overlay, (overlay, contexts), seconds=seconds, stop=True,
+                           label=f"its values on {len(contexts)} test spheres")
+    except PluginTimeout as exc:
+        return [_late(exc, "overlays")]
+
+
+def _late(exc: Exception, kind: str = "interventions") -> str:
     """A check's timeout message (this worker process ends after it: nothing to restart)."""
     from twinviewer.plugins.budget import STILL_RUNNING
 
-    return str(exc).removesuffix(STILL_RUNNING) + " (the interventions' time budget, as in the app)"
+    return str(exc).removesuffix(STILL_RUNNING) + f" (the {kind}' time budget, as in the app)"
 
 
 def run_ensemble(ref: str, root: str | None, params: np.ndarray, settings,
