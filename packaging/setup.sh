@@ -6,8 +6,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-system-deps.sh
+# Python 3.11 or newer (pyproject's requires-python): Debian 12+, Ubuntu 23.04+. Said at once,
+# not after the venv and a long pip run.
+python=""
+for candidate in python3 python3.13 python3.12 python3.11; do
+  if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    python="$candidate"; break
+  fi
+done
+if [ -z "$python" ]; then
+  echo "setup: TwinViewer needs Python 3.11 or newer; this machine's python3 is" \
+       "$(python3 --version 2>&1 || echo missing) (Debian 12+ and Ubuntu 23.04+ have it)" >&2
+  exit 1
+fi
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c \
+    'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "setup: .venv holds an older Python; making it again with $python"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+  "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q -U pip
 .venv/bin/python -m pip install -q -e '.[test]'

@@ -6,6 +6,7 @@ says. A Save with no outside change, and a Save As to a new file, ask nothing.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -58,6 +59,41 @@ def _notes(path: Path) -> list[str]:
             if e.action == "note"]
 
 
+def _window() -> tuple[QWidget, TwinState]:
+    """A bare window holding a fresh state, as the file actions see the main window."""
+    state = TwinState()
+    window = QWidget()
+    window.state = state
+    return window, state
+
+
+def _opened(target: Path) -> tuple[QWidget, TwinState]:
+    """A bare window with ``target`` open."""
+    window, state = _window()
+    assert actions.open_twin(window, state, target) is not None
+    return window, state
+
+
+def _recovered(monkeypatch, saver: Autosaver) -> tuple[QWidget, TwinState]:
+    """The next start after a crash: a fresh window restores the autosaved work (Yes)."""
+    window, state = _window()
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert actions.offer_recovery(window, state, saver)
+    return window, state
+
+
+@contextlib.contextmanager
+def _autosaving(state: TwinState, saver: Autosaver):
+    """An autosave controller on ``state`` that only saves when told (``autosave_now``)."""
+    controller = actions.AutosaveController(state, interval_s=600, debounce_s=600,
+                                            autosaver=saver)
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
 @pytest.fixture()
 def journey(qapp, tmp_path, files):
     """The window has ``conc.twin`` open with a note unsaved; then the command line's write
@@ -65,10 +101,7 @@ def journey(qapp, tmp_path, files):
     before, after = files
     target = tmp_path / "conc.twin"
     shutil.copy(before, target)
-    state = TwinState()
-    window = QWidget()
-    window.state = state
-    assert actions.open_twin(window, state, target) is not None
+    window, state = _opened(target)
     state.session.add_note("GUI note before save")
     opened = state.session.file.disk
     shutil.copy(after, target)  # `twinviewer whatif conc.twin` wrote it meanwhile
@@ -164,10 +197,7 @@ def test_save_with_no_outside_change_asks_nothing(qapp, tmp_path, files, monkeyp
     asked = _answer(monkeypatch, "cancel")
     target = tmp_path / "quiet.twin"
     shutil.copy(files[0], target)
-    state = TwinState()
-    window = QWidget()
-    window.state = state
-    actions.open_twin(window, state, target)
+    window, state = _opened(target)
     state.session.add_note("one")
     assert actions.save_twin(window, state) == target
     state.session.add_note("two")
@@ -223,28 +253,18 @@ def test_the_autosave_writes_only_its_recovery_file_and_recovery_keeps_the_check
     the file changed since the work began (the stamp is kept in the autosave's index)."""
     window, state, target = journey
     written = target.read_bytes()
-    controller = actions.AutosaveController(state, interval_s=600, debounce_s=600,
-                                            autosaver=Autosaver(tmp_path / "auto",
-                                                                secret=b"k" * 32))
-    try:
+    with _autosaving(state, Autosaver(tmp_path / "auto", secret=b"k" * 32)) as controller:
         path = controller.autosave_now()
         assert path is not None and path.parent == tmp_path / "auto"
         assert target.read_bytes() == written
         opened_at = state.session.file.disk
         # the window is gone (a crash); the next start restores the work
-        fresh = TwinState()
-        fresh_window = QWidget()
-        fresh_window.state = fresh
-        monkeypatch.setattr(QMessageBox, "question",
-                            lambda *a, **k: QMessageBox.StandardButton.Yes)
-        assert actions.offer_recovery(fresh_window, fresh, controller.autosaver)
+        fresh_window, fresh = _recovered(monkeypatch, controller.autosaver)
         assert fresh.session.file.path == target and fresh.session.file.disk == opened_at
         asked = _answer(monkeypatch, "cancel")
         assert actions.save_twin(fresh_window, fresh) is None
         assert len(asked) == 1 and target.read_bytes() == written
         fresh_window.deleteLater()
-    finally:
-        controller.stop()
 
 
 def _write_other_twin(target: Path, opened: DiskStamp) -> None:
@@ -287,10 +307,7 @@ def test_a_file_now_holding_another_twin_is_named_and_none_of_its_record_copied(
     lists none of its entries; an Overwrite records none of them in this twin's trail."""
     target = tmp_path / "pt.twin"
     shutil.copy(files[0], target)
-    state = TwinState()
-    window = QWidget()
-    window.state = state
-    actions.open_twin(window, state, target)
+    window, state = _opened(target)
     _write_other_twin(target, state.session.file.disk)
     asked = _answer(monkeypatch, "overwrite")
     assert actions.save_twin(window, state) == target
@@ -361,22 +378,13 @@ def test_recovered_work_from_an_old_autosave_index_asks_before_the_first_save(
     kept): the recovered work's first Save asks instead of taking the file as ours."""
     window, state, target = journey
     saver = Autosaver(tmp_path / "auto", secret=b"k" * 32)
-    controller = actions.AutosaveController(state, interval_s=600, debounce_s=600,
-                                            autosaver=saver)
-    try:
+    with _autosaving(state, saver) as controller:
         assert controller.autosave_now() is not None
         saver.note_origin(state.session.twin, target, None)  # an index of before
-        fresh = TwinState()
-        fresh_window = QWidget()
-        fresh_window.state = fresh
-        monkeypatch.setattr(QMessageBox, "question",
-                            lambda *a, **k: QMessageBox.StandardButton.Yes)
-        assert actions.offer_recovery(fresh_window, fresh, saver)
+        fresh_window, fresh = _recovered(monkeypatch, saver)
         asked = _answer(monkeypatch, "cancel")
         written = target.read_bytes()
         assert actions.save_twin(fresh_window, fresh) is None
         assert len(asked) == 1 and "recovered work began" in asked[0]
         assert target.read_bytes() == written
         fresh_window.deleteLater()
-    finally:
-        controller.stop()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import textwrap
 
 import pytest
 from PySide6.QtWidgets import QInputDialog
 
+from tests.plugins.helpers import broken_preset_plugin
 from twinviewer.io.logs import configure_logging, log_uncaught_exceptions
 from twinviewer.io.privacy import clear_identifiers, register_identifiers
 
@@ -30,25 +30,10 @@ def log_file(tmp_path):
             h.close()
 
 
-def _broken_plugin(folder):
-    folder.mkdir()
-    (folder / "tv_broken_heart.py").write_text(
-        f"raise ImportError('missing compiled part {SECRET_FOLDER}/lib.so')\n")
-    (folder / "twinviewer.toml").write_text(textwrap.dedent("""
-        name = "tv-broken-heart"
-        version = "0.1"
-        api_version = 1
-        [[contributions.presets]]
-        name = "broken_heart"
-        ref = "tv_broken_heart:PRESET"
-        display_name = "A heart that cannot load"
-        """))
-    return folder
-
-
 def test_messages_and_a_plugin_failure_reach_the_file_without_identifiers(
         log_file, make_twin_window, plugin_registry, tmp_path, monkeypatch):
-    reg = plugin_registry(_broken_plugin(tmp_path / "tv-broken-heart"), entry_points=[])
+    reg = plugin_registry(broken_preset_plugin(
+        tmp_path, f"missing compiled part {SECRET_FOLDER}/lib.so"), entry_points=[])
     w = make_twin_window(load_demo=False)
     w.state.warn(f"study of Smithers: skipped {SECRET_FOLDER}/S001/notes.txt: not DICOM")
     w.state.error(f"Not saved: cannot write '{SECRET_FOLDER}/case.twin': disk full")

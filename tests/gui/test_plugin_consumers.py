@@ -3,11 +3,12 @@ a broken plugin's preset reported by name while the window keeps going."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QInputDialog
+
+from tests.plugins.helpers import broken_preset_plugin
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "plugins" / "tv-single-ventricle"
 
@@ -15,18 +16,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "plugins" / "tv-single-ventricle
 @pytest.mark.slow
 def test_plugin_preset_offered_and_a_broken_one_named(make_twin_window, plugin_registry,
                                                       tmp_path, monkeypatch, qtbot):
-    broken = tmp_path / "tv-broken-heart"
-    broken.mkdir()
-    (broken / "tv_broken_heart.py").write_text("raise ImportError('missing compiled part')\n")
-    (broken / "twinviewer.toml").write_text(textwrap.dedent("""
-        name = "tv-broken-heart"
-        version = "0.1"
-        api_version = 1
-        [[contributions.presets]]
-        name = "broken_heart"
-        ref = "tv_broken_heart:PRESET"
-        display_name = "A heart that cannot load"
-        """))
+    broken = broken_preset_plugin(tmp_path)
     reg = plugin_registry(EXAMPLE, broken, entry_points=[])
     w = make_twin_window(load_demo=False)
     offered: list[str] = []

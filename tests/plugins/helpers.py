@@ -104,3 +104,14 @@ def contribution_folder(root: Path, name: str, code: str, contributions: str) ->
     (folder / "twinviewer.toml").write_text(
         f'name = "{name}"\nversion = "0.1"\napi_version = 1\n' + textwrap.dedent(contributions))
     return folder
+
+
+def broken_preset_plugin(root: Path, error: str = "missing compiled part") -> Path:
+    """``tv-broken-heart``: a plugin whose one preset (``broken_heart``, "A heart that cannot
+    load") is in a module that raises ``ImportError(error)`` when imported."""
+    return contribution_folder(root, "tv-broken-heart", f"raise ImportError({error!r})\n", """
+        [[contributions.presets]]
+        name = "broken_heart"
+        ref = "tv_broken_heart:PRESET"
+        display_name = "A heart that cannot load"
+        """)

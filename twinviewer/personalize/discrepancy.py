@@ -327,6 +327,20 @@ Why this method
   seed 23 scored once: own 98.8 / perturbed 97.6 / regazzoni2022 90.0 / wide 91.3 %
   (curves 89.6 / 94.8 / 86.8 / 91.2). The term that covers the other structures'
   pressures over-covers the model's own whatever the posterior's width: not shipped.
+* *A term that depends on the fit* (session 15, docs/notes/cov15.md): per output a log
+  shift linear in the output's own posterior median (a calibration slope), its posterior
+  spread, ``M``, ``D``, the measured EF and HR, and a log scale (or an additive log-SD)
+  depending on them. As an oracle (fitted with the truths on the scored records) it puts
+  every output's four cells inside 85–95 % at intervals no wider than these terms' (seed 23:
+  LVEDP 1.24–1.55× the prior's width against 1.48–2.12×) — but so does the same oracle with
+  Gaussian noise in place of the features (1.20–1.62×): in-sample capacity, not information
+  in the fit. Learned on three structures it misses the fourth (held out, with the width
+  counted: the 2×-wide patients 48–84 %), and three candidates learned on the training seeds
+  fail fresh patients: cells only, seed 23 pooled 92.7 / 90.0 / 90.0 / 90.7 % but LVEDP tops
+  up to 796 mmHg and CO wider than the prior; width-aware, new fresh seed 31: 92.4 / 93.8 /
+  87.2 / 85.1 % with LVEDP/PASP tops 1.3–1.5× these terms', and in the additive form
+  90.2 / 93.2 / 89.4 / 80.6 %. Five clinical data do not say which patient needs which
+  correction: not shipped.
 
 How it is learned, and checked
 ------------------------------

@@ -20,6 +20,7 @@ overrides them (``"explainers=2,readers=30"``), as tests do.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 import threading
@@ -107,8 +108,8 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             box["error"] = exc
         finally:
-            if leash is not None:  # the plugin's code is over: never stop ours (inline:
-                sys.settrace(None)  # a Python call here would be traced, and stopped)
+            if leash is not None:  # the plugin's code is over: never stop ours
+                leash.detach()
             done.set()
             if ended is not None:
                 ended()
@@ -132,8 +133,13 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
         message = f"{label} did not finish within {seconds:g} s"
         if leash is not None:
             leash.stop(thread)
-            if not done.wait(STOP_S):
-                message += STILL_RUNNING
+            if not done.wait(ESCAPE_S):  # it caught the stop, or is in C, or untraced
+                caught = leash.caught
+                held = leash.hold(thread)
+                if not done.wait(STOP_S - ESCAPE_S):
+                    message += STILL_RUNNING
+                elif held:
+                    message += CAUGHT if caught else HELD
         raise PluginTimeout(message)
     if "error" in box:
         raise box["error"]
@@ -144,6 +150,16 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
 STILL_RUNNING = ("; the plug-in's code may still be running (code in C, such as a long "
                  "sleep or one huge array operation, cannot be stopped from Python): restart "
                  "the app to reclaim the CPU")
+#: Appended when the stop was raised in the plug-in's code and caught there, and the hold
+#: (:meth:`Leash.hold`) ended it.
+CAUGHT = ("; its code caught the stop (a catch-all 'except BaseException', a loop in "
+          "'finally' or in a generator's 'except GeneratorExit') and was stopped again at "
+          "each of its next steps until it ended")
+#: Appended when the call's thread met no trace event after the stop (code in C for a
+#: while, or a trace function CPython dropped at the recursion limit) and the hold ended it.
+HELD = ("; its code had slipped the per-line stop (a long call in C, or a recursion to the "
+        "limit, where CPython drops the trace function) and was stopped at its next step "
+        "of Python after it")
 
 
 class Leash:
@@ -158,7 +174,7 @@ class Leash:
     plugin was disabled (review14 #2); a long call in C looks as quiet, and the Python
     after it is back on per-line tracing at its first line (final14 #4). Tracing
     every opcode from the start slowed Python-heavy code about 60-fold; per line, with the
-    yields, it takes 3–6 times as long (fix14a's note).
+    yields, it takes 2–7 times as long as in a thread without it (plugin15's note).
     A pure-Python loop otherwise holds the lock for a whole switch interval each time the
     GUI thread asks for it: a hung transform's loop kept a 20 ms GUI timer's gaps at
     100–200 ms (plugrun13). Array arithmetic in C meets no trace events and is not slowed.
@@ -167,10 +183,11 @@ class Leash:
     a crawl, and one cleared or left on a thread that ended leaves every thread's eval loop
     checking for it (a traced call then hung at its first line: fix14a). A ``time.sleep``
     is stopped when it returns, a loop in C code (``list(itertools.count())``, one huge
-    numpy operation) not at all, and a plugin that catches ``BaseException`` goes on
-    untraced (CPython drops a trace function that raised), as does one that catches the
+    numpy operation) not at all. CPython drops a Python trace function that raised: a
+    plugin that catches the stop (``except BaseException``, a loop in ``finally``) or the
     ``RecursionError`` raised when the trace function itself is called at the recursion
-    limit.
+    limit went on untraced (fix14a); :meth:`hold` gives such a thread a trace function in
+    C that stays, and stops it at each of its next steps (plugin15).
 
     Examples
     --------
@@ -193,30 +210,81 @@ class Leash:
 
     def __init__(self) -> None:
         self._stopped = False
+        self._raised = 0  # PluginStopped raised by the per-line trace function
         self._last: float | None = None
-        self._events = 0  # trace events so far
-        self._due = EVERY  # the event count at which to look at the clock next
+        self._rounds = 0  # rounds of EVERY trace events so far
+        self._trace, self._poke, self._left = self._tracer()
         self._seen = (-1, 0.0)  # the event count and the thread's CPU time at the last watch
+        self._where: tuple[int, int] | None = None  # and where its Python was (_where)
+        self._quiet = False  # whether the last watch found it quiet
+        self._guard = threading.Lock()  # the thread state is alive while _tstate is set
+        self._tstate: int | None = None
+        self._ours: frozenset = frozenset()
 
     def attach(self) -> None:
         """Trace the calling thread from its next call on (first thing in the plugin
-        call's thread, before calling the plugin; ``sys.settrace(None)`` after it)."""
+        call's thread, before calling the plugin; :meth:`detach` after it)."""
+        self._ours = frozenset((sys._getframe(1).f_code, Leash.detach.__code__))
+        if _SET_TRACE is not None:
+            self._tstate = _THREAD_STATE()
         sys.settrace(self._trace)
+
+    def detach(self) -> None:
+        """End the tracing of the calling thread (the plugin's call is over; in that thread,
+        before anything else: the caller's code is never stopped)."""
+        with self._guard:
+            self._tstate = None
+            sys.settrace(None)
+
+    @property
+    def caught(self) -> bool:
+        """Whether the stop was raised in the plugin's code (it is still running: caught)."""
+        return self._raised > 0
+
+    def hold(self, thread: threading.Thread) -> bool:
+        """Trace ``thread`` with a C trace function that CPython does not drop
+        (:class:`_Hold`): throttled as by the per-line one, and once stopped, stopped at
+        each of its next steps of Python for good. For a plugin that caught
+        :class:`PluginStopped` (CPython drops a Python trace function that raised, so the
+        per-line stop is raised once) and one whose trace was dropped at the recursion limit
+        (or that called ``sys.settrace`` itself). False where that is not available (not
+        CPython 3.11) or the call is over."""
+        if _SET_TRACE is None:
+            return False
+        with self._guard:
+            if self._tstate is None:
+                return False
+            frame = sys._current_frames().get(thread.ident)
+            while frame is not None:  # a one-line loop starts no line: every instruction
+                frame.f_trace_opcodes = True
+                frame = frame.f_back
+            _SET_TRACE(self._tstate, _IS_TRUE, _Hold(self))
+        return True
 
     def watch(self, thread: threading.Thread) -> None:
         """Call every :data:`WATCH_S` from another thread: if ``thread`` computed (used CPU
         time) with no trace event since the last call (a loop on one line, or code in C),
-        trace its frames per opcode until each starts a line again. Not one waiting for the
-        interpreter lock or asleep."""
+        trace its frames per opcode until each starts a line again; if it is still quiet at
+        the next call but its Python has moved on (its trace function was dropped: the
+        recursion limit), :meth:`hold` it. Not one waiting for the interpreter lock or
+        asleep, nor one in a long call in C (it has not moved)."""
         cpu = _cpu_time(thread)
         events, cpu_then = self._seen
-        if self._events == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
-            self._per_opcode(thread)
-        self._seen = (self._events, cpu or 0.0)
+        where = _where(thread)
+        if self._events() == events and (cpu is None or cpu - cpu_then > WATCH_S / 10):
+            if self._quiet and where != self._where and self.hold(thread):
+                self._quiet = False
+            else:
+                self._per_opcode(thread)
+                self._quiet = True
+        else:
+            self._quiet = False
+        self._seen, self._where = (self._events(), cpu or 0.0), where
 
     def stop(self, thread: threading.Thread | None = None) -> None:
         """Stop the traced ``thread`` at its next trace event (from another thread)."""
         self._stopped = True
+        self._poke()
         if thread is not None:
             self._per_opcode(thread)
 
@@ -240,20 +308,107 @@ class Leash:
             return self._trace
         return self._opcodes
 
-    def _trace(self, frame, event, arg):
-        """The trace function (kept lean: it runs at each line, or opcode)."""
-        self._events += 1
+    def _tracer(self):
+        """The trace function (a closure: it runs at each line, or opcode, of the plugin's
+        code, and its cost is the leash's), a function that makes it call :meth:`_round` at
+        its next event, and one that says how many events are left before the next round.
+        Counting down in a closure's cell and returning itself, it costs the tightest
+        one-line loop about half what a method did (a bound method made at each event, three
+        attributes read, one written: plugin15's note)."""
+        left = EVERY
+
+        def trace(frame, event, arg):
+            nonlocal left
+            left -= 1
+            if left > 0:
+                return trace
+            left = EVERY
+            self._round()
+            return trace
+
+        def poke() -> None:
+            nonlocal left
+            left = 0
+
+        return trace, poke, lambda: left
+
+    def _events(self) -> int:
+        """The trace events so far (to within a thread switch)."""
+        return self._rounds * EVERY - self._left()
+
+    def _round(self) -> None:
+        """Every :data:`EVERY` events (at the next one after :meth:`stop`): stop, or look at
+        the thread's CPU time -- not the clock's: time spent waiting for the lock is not
+        running -- and yield after each :data:`RUN_S` of it."""
+        self._rounds += 1
         if self._stopped:
+            self._raised += 1
             raise PluginStopped("stopped after its time budget")
-        if self._events >= self._due:  # its CPU time, not the clock's: time spent waiting
-            self._due = self._events + EVERY  # for the lock is not running
-            now = time.thread_time()
-            if self._last is None:
-                self._last = now
-            elif now - self._last > RUN_S:
-                time.sleep(YIELD_S)
-                self._last = time.thread_time()
-        return self._trace
+        now = time.thread_time()
+        if self._last is None:
+            self._last = now
+        elif now - self._last > RUN_S:
+            time.sleep(YIELD_S)
+            self._last = time.thread_time()
+
+
+class _Hold:
+    """The trace object of a held thread (:meth:`Leash.hold`): its truth value throttles the
+    thread as :meth:`Leash._trace` does and, once the leash is stopped, raises
+    :class:`PluginStopped` in any frame but call_within's own.
+
+    CPython (3.11) drops a *Python* trace function that raised (``sys.settrace``'s C
+    trampoline does), so a plugin that catches the stop runs on untraced. The held thread's
+    trace function is ``PyObject_IsTrue`` itself, on this object, set from the waiting thread
+    with ``_PyEval_SetTrace(thread state, func, obj)`` (what 3.12's
+    ``threading.settrace_all_threads`` does): a C trace function that returns -1 with an
+    exception set raises it at that line or instruction, and stays. (``PyObject_IsTrue`` takes
+    one argument; a trace function gets four, in registers on the ABIs CPython runs on: the
+    three extra are ignored.) The plugin's handler, its ``finally``, its generator's
+    ``except GeneratorExit`` are each stopped at their first step, until its code is over.
+    """
+
+    __slots__ = ("_leash",)
+
+    def __init__(self, leash: Leash) -> None:
+        self._leash = leash
+
+    def __bool__(self) -> bool:
+        leash = self._leash
+        if sys._getframe(1).f_code in leash._ours:  # the traced frame is call_within's
+            return False
+        if leash._stopped:
+            if (handled := sys.exception()) is not None:  # raised in a handler: the chain
+                handled.__context__ = None  # of contexts grew by one at each step, and
+            raise PluginStopped("stopped after its time budget (held)")  # each raise walked it
+        leash._trace(None, "hold", None)  # counted, and throttled
+        return False
+
+
+def _c_trace_api():
+    """``(PyThreadState_Get, _PyEval_SetTrace, address of PyObject_IsTrue)`` on CPython
+    3.11, where :class:`_Hold` was checked; (None, None, None) elsewhere."""
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11):
+        return None, None, None
+    try:
+        api = ctypes.pythonapi
+        get = api.PyThreadState_Get
+        get.restype, get.argtypes = ctypes.c_void_p, []
+        set_trace = api._PyEval_SetTrace
+        set_trace.restype = ctypes.c_int
+        set_trace.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.py_object]
+        return get, set_trace, ctypes.cast(api.PyObject_IsTrue, ctypes.c_void_p).value
+    except (AttributeError, OSError):  # an embedding without the symbols
+        return None, None, None
+
+
+_THREAD_STATE, _SET_TRACE, _IS_TRUE = _c_trace_api()
+
+
+def _where(thread: threading.Thread) -> tuple[int, int] | None:
+    """Where ``thread``'s Python is: its innermost frame (by id) and instruction."""
+    frame = sys._current_frames().get(thread.ident)
+    return None if frame is None else (id(frame), frame.f_lasti)
 
 
 def _cpu_time(thread: threading.Thread) -> float | None:
@@ -272,5 +427,7 @@ EVERY = 100
 #: Seconds between :meth:`Leash.watch` calls (a one-line loop runs unthrottled that long).
 WATCH_S = 0.05
 #: Seconds an abandoned stoppable call's thread is given to end before it is reported as
-#: still running (:data:`STILL_RUNNING`).
+#: still running (:data:`STILL_RUNNING`); after the first ESCAPE_S of them it is held
+#: (:meth:`Leash.hold`).
 STOP_S = 1.0
+ESCAPE_S = 0.1
