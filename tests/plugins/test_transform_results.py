@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.plugins.helpers import contribution_folder
-from twinviewer.plugins.registry import DISABLED, ENABLED
+from twinviewer.plugins.registry import DISABLED, ENABLED, PluginError
 
 #: Plug-in drugs that each lower SYS.R_AR by 20 % but hand back the wrong thing.
 CODE = """
@@ -149,3 +149,26 @@ def test_plugins_check_judges_the_result_as_the_app_does(tmp_path):
     assert none.startswith("plugin 'tv-bad-result': intervention 'none_drug'"), none
     assert what + BAD["none"].replace("(4, 53)", "(8, 53)") in none
     assert what + BAD["strings"].replace("(4, 53)", "(8, 53)") in strings
+
+
+@pytest.mark.parametrize("n, returns, got", [(1, "None", "NoneType"),
+                                             (2, "'  '", "an empty text"),
+                                             (3, "['a']", "list")])
+def test_an_explainer_that_returns_no_paragraph_names_and_disables_its_plugin(
+        plugin_registry, tmp_path, n, returns, got):
+    """An explainer's None was shown as "not available (returned NoneType …)" without its
+    plugin's name, and the plugin stayed enabled (docs/plugins.md §7)."""
+    folder = contribution_folder(tmp_path, f"tv-mute{n}", f"""
+        def explain(twin, metric, results):
+            return {returns}
+        """, f"""
+        [[contributions.explainers]]
+        name = "mute{n}"
+        ref = "tv_mute{n}:explain"
+        """)
+    reg = plugin_registry(folder, entry_points=[])
+    with pytest.raises(PluginError, match=f"^plugin 'tv-mute{n}': explainer 'mute{n}' "
+                       rf"\(tv_mute{n}:explain\) returned {got}, not a paragraph of text; "
+                       f"plugin 'tv-mute{n}' is disabled$"):
+        reg.explainers()[f"mute{n}"](None, "MAP", None)
+    assert reg.plugins[f"tv-mute{n}"].status == DISABLED

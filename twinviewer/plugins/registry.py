@@ -540,8 +540,24 @@ class Registry:
         """Explainer contributions by name, each guarded (:meth:`guarded`), for
         :func:`twinviewer.explain.report.explain`: ``explainer(twin, metric, results) ->
         str``, a paragraph added to the explanation."""
-        return {c.name: self.guarded("explainers", c.name)
-                for c in self.contributions("explainers")}
+        return {c.name: self._paragraph(c) for c in self.contributions("explainers")}
+
+    def _paragraph(self, c: Contribution):
+        """Explainer ``c``, guarded; a plugin's result that is not a paragraph of text (None:
+        a forgotten ``return``) disables its plugin as a raise does (review15 #4)."""
+        call = self.guarded("explainers", c.name)
+        if c.plugin == CORE:
+            return call
+
+        def explain(*args, **kw):
+            text = call(*args, **kw)
+            if isinstance(text, str) and text.strip():
+                return text
+            got = "an empty text" if isinstance(text, str) else type(text).__name__
+            raise self.failed(c.plugin, f"plugin {c.plugin!r}: explainer {c.name!r} ({c.ref}) "
+                                        f"returned {got}, not a paragraph of text")
+
+        return explain
 
     def _loaded_contribution(self, kind: str, name: str) -> Contribution | None:
         return self._index.get((kind, name))
