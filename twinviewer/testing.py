@@ -163,8 +163,8 @@ def check_overlay(overlay, contexts=None) -> list[str]:
         try:
             v = overlay_values(overlay, ctx)
         except Exception as exc:
-            problems.append(f"on {ctx.structure} ({len(ctx.points)} points): "
-                            f"{type(exc).__name__}: {exc}")
+            problems.append(f"on {ctx.structure} ({len(ctx.points)} points, at "
+                            f"{ctx.time:g} of the beat): {type(exc).__name__}: {exc}")
             continue
         coloured += v is not None
     if not problems and not coloured:

@@ -273,6 +273,9 @@ class Intervention:
         if self.check is not None:
             self.check(ctx, P, values)
         out = self.transform(ctx, P.copy(), values)
+        if bad := result_problem(out, P.shape):
+            raise InterventionError(f"{self.name}: its transform {bad}")
+        out = np.array(out, dtype=float)
         if beta_response is not None and self.beta_agonist:
             out = scale_relative(ctx, P, out, beta_response, self.beta_agonist)
         _check_result(model, self.name, out, tolerate)
@@ -326,6 +329,50 @@ def scale_relative(ctx: Context, before: np.ndarray, after: np.ndarray,
 #: for a what-if to run on them (the others excluded, named): below half, the interval would
 #: describe a different twin than the one calibrated, not this one's uncertainty.
 MIN_KEPT_FRACTION = 0.5
+
+
+#: What a transform's result may hold (NumPy dtype kinds): signed and unsigned integers and
+#: floats. Booleans, complex numbers, strings and Python objects are refused, even where NumPy
+#: would convert them (``"1.5"`` to 1.5): they are a bug in the transform, not parameters.
+NUMBER_KINDS = "iuf"
+
+
+def result_problem(out: object, shape: tuple[int, ...]) -> str:
+    """What is wrong with a transform's result ``out`` for an input of ``shape`` (N, P), or
+    ``""``: it must be a matrix of numbers of the input's shape. An array-like of numbers of
+    that shape (a nested list) is accepted (:meth:`Intervention.apply` converts it to floats);
+    finiteness and plausible ranges are checked after this.
+
+    Examples
+    --------
+    >>> P = np.ones((4, 3))
+    >>> result_problem(P * 2, P.shape), result_problem((P * 2).tolist(), P.shape)
+    ('', '')
+    >>> result_problem(None, P.shape)
+    'returned None (expected the (N, P) parameter matrix, here (4, 3): did it `return P`?)'
+    >>> result_problem(P[:, :2], P.shape)
+    'returned shape (4, 2) (expected the (N, P) parameter matrix, here (4, 3))'
+    >>> result_problem(P.astype(str), P.shape)[:42]
+    'returned an array of strings (dtype <U32) '
+    """
+    matrix, here = "the (N, P) parameter matrix", f", here {tuple(shape)}"
+    expected = matrix + here
+    if out is None:
+        return f"returned None (expected {expected}: did it `return P`?)"
+    kind = type(out).__name__
+    try:
+        arr = np.asarray(out)
+    except (TypeError, ValueError) as exc:  # e.g. a ragged list
+        return f"returned a {kind} that is not a matrix of numbers ({exc}) (expected {expected})"
+    if arr.dtype.kind not in NUMBER_KINDS:
+        what = {"U": "strings", "S": "bytes", "O": "Python objects", "b": "booleans",
+                "c": "complex numbers"}.get(arr.dtype.kind, "values that are not numbers")
+        held = "an array" if isinstance(out, np.ndarray) else f"a {kind}"
+        return (f"returned {held} of {what} (dtype {arr.dtype}) (expected {matrix} of "
+                f"numbers{here})")
+    if arr.shape != tuple(shape):
+        return f"returned shape {arr.shape} (expected {expected})"
+    return ""
 
 
 def _check_result(model: ModelSpec, owner: str, P: np.ndarray, tolerate: bool = False) -> None:

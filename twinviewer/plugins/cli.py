@@ -79,6 +79,26 @@ def smoke_intervention(c, root: str | None) -> list[str]:
         return [without_paths(str(exc))]
 
 
+def smoke_overlay(c, root: str | None) -> list[str]:
+    """Problems of overlay ``c``'s values on the test spheres, in a worker process
+    (:func:`.worker.smoke_overlay`), as :func:`smoke_intervention` (review15 #7: the check
+    looked only at the overlay's declaration and passed one returning NaN)."""
+    from twinviewer.plugins.budget import budget
+    from twinviewer.plugins.isolation import WorkerError, WorkerTimeout, call
+
+    each = budget("overlays")
+    try:
+        found = call("twinviewer.plugins.worker:smoke_overlay", (c.ref, root),
+                     timeout=each + WORKER_START_S, label="colouring the test spheres")
+        return [without_paths(p) for p in found]
+    except WorkerTimeout:
+        return [f"it did not finish within {each:g} s (the overlays' time budget) plus "
+                f"{WORKER_START_S:g} s allowed for the worker process's start; the worker "
+                "was stopped"]
+    except WorkerError as exc:
+        return [without_paths(str(exc))]
+
+
 def check_folder(path: Path, registry: Registry | None = None) -> dict:
     """Load every contribution of a plugin folder and run its contract checks.
 
@@ -109,12 +129,12 @@ def _check_folder(path: Path, registry: Registry | None) -> dict:
         except PluginError as exc:
             problems.append(str(exc))
             break  # the plugin is now disabled; the rest would only repeat that
-        if c.kind == "interventions":  # run its transform once, isolated (review11 #2)
-            found = smoke_intervention(c, rec.manifest.root)
-            if found:
-                problems += [f"plugin {rec.name!r}: intervention {c.name!r} ({c.ref}): {p}"
-                             for p in found]
-                continue
+        tried = {"interventions": smoke_intervention,  # its transform once (review11 #2)
+                 "overlays": smoke_overlay}.get(c.kind)  # its values (review15 #7)
+        if tried is not None and (found := tried(c, rec.manifest.root)):
+            problems += [f"plugin {rec.name!r}: {c.kind[:-1]} {c.name!r} ({c.ref}): {p}"
+                         for p in found]
+            continue
         done.append(f"{c.kind[:-1]} {c.name}: ok")
     return {"plugin": rec.name, "ok": not problems, "problems": problems,
             "contributions": done}

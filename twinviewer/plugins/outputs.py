@@ -97,8 +97,16 @@ def overlay_values(overlay: Overlay, ctx: OverlayContext) -> np.ndarray | None:
     v = overlay.values(ctx)
     if v is None:
         return None
-    v = np.asarray(v, dtype=float)
     n = len(ctx.points)
+    try:
+        raw = np.asarray(v)
+    except (TypeError, ValueError) as exc:  # e.g. a ragged list
+        raise ValueError(f"overlay {overlay.title!r} returned a {type(v).__name__} that is "
+                         f"not an array of numbers ({exc}); expected ({n},)") from None
+    if raw.dtype.kind not in "biuf":  # a 0/1 mask may be booleans; "1.5" is a bug
+        raise ValueError(f"overlay {overlay.title!r} returned {type(v).__name__} of dtype "
+                         f"{raw.dtype} for {ctx.structure}; expected ({n},) numbers")
+    v = raw.astype(float)
     if v.shape != (n,):
         raise ValueError(f"overlay {overlay.title!r} returned shape {v.shape} for "
                          f"{ctx.structure} ({n} points); expected ({n},)")

@@ -540,8 +540,24 @@ class Registry:
         """Explainer contributions by name, each guarded (:meth:`guarded`), for
         :func:`twinviewer.explain.report.explain`: ``explainer(twin, metric, results) ->
         str``, a paragraph added to the explanation."""
-        return {c.name: self.guarded("explainers", c.name)
-                for c in self.contributions("explainers")}
+        return {c.name: self._paragraph(c) for c in self.contributions("explainers")}
+
+    def _paragraph(self, c: Contribution):
+        """Explainer ``c``, guarded; a plugin's result that is not a paragraph of text (None:
+        a forgotten ``return``) disables its plugin as a raise does (review15 #4)."""
+        call = self.guarded("explainers", c.name)
+        if c.plugin == CORE:
+            return call
+
+        def explain(*args, **kw):
+            text = call(*args, **kw)
+            if isinstance(text, str) and text.strip():
+                return text
+            got = "an empty text" if isinstance(text, str) else type(text).__name__
+            raise self.failed(c.plugin, f"plugin {c.plugin!r}: explainer {c.name!r} ({c.ref}) "
+                                        f"returned {got}, not a paragraph of text")
+
+        return explain
 
     def _loaded_contribution(self, kind: str, name: str) -> Contribution | None:
         return self._index.get((kind, name))
@@ -655,7 +671,7 @@ class Registry:
         plugin (:meth:`failed`) and reaches the caller as an ``InterventionError`` too."""
         from dataclasses import replace
 
-        from twinviewer.interventions.intervention import InterventionError
+        from twinviewer.interventions.intervention import InterventionError, result_problem
 
         def within(func, part: str):
             if func is None:
@@ -720,8 +736,11 @@ class Registry:
                 return func(*args)
 
             def checked(out, args):
-                if part == "transform" and (bad := _not_finite(args[0].model, out)):
-                    # the plugin's fault, not the user's setting: named and disabled
+                # not the (N, P) matrix of numbers it was given (e.g. None: it forgot to
+                # `return P`, review15 #4), or one holding NaN: the plugin's fault, not the
+                # user's setting: named and disabled
+                if part == "transform" and (bad := result_problem(out, args[1].shape)
+                                            or _not_finite(args[0].model, out)):
                     what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
                     raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
                 return out
@@ -762,8 +781,8 @@ class _Countdown:
 
 def _not_finite(model, out) -> str:
     """What is wrong with a transform's result that holds a value that is not finite (NaN or
-    infinite), naming the parameters, or ``""``; a result that is not a matrix of numbers is
-    left to the intervention's own check."""
+    infinite), naming the parameters, or ``""``; a result that is not a matrix of numbers of
+    the model's width is :func:`~twinviewer.interventions.intervention.result_problem`'s."""
     import numpy as np
 
     try:

@@ -27,7 +27,12 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     budget (:func:`.budget.budget`, as in the app). ``[]`` also when the intervention does
     not fit that preset's model or its ``check`` refuses the twin (nothing to try it on
     here)."""
-    from twinviewer.interventions.intervention import Context, InterventionError, _check_result
+    from twinviewer.interventions.intervention import (
+        Context,
+        InterventionError,
+        _check_result,
+        result_problem,
+    )
     from twinviewer.physiology.presets import model_for
     from twinviewer.plugins.budget import PluginTimeout, budget, call_within
     from twinviewer.plugins.manifest import Contribution
@@ -62,9 +67,9 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
         return [_late(exc)]
     except Exception as exc:  # noqa: BLE001 - the problem to report
         return [f"{what} raised {type(exc).__name__}: {exc}"]
+    if bad := result_problem(out, P.shape):  # as the app judges it (review15 #4)
+        return [f"{what} {bad}"]
     out = np.asarray(out, dtype=float)
-    if out.shape != P.shape:
-        return [f"{what} returned shape {out.shape}; expected {P.shape}"]
     if not np.all(np.isfinite(out)):
         bad = sorted({model.parameter_names[j] for j in np.nonzero(~np.isfinite(out))[1]})
         return [f"{what} gave values that are not finite (NaN or infinite): {', '.join(bad)}"]
@@ -75,11 +80,32 @@ def smoke_intervention(ref: str, root: str | None, preset: str = "healthy") -> l
     return []
 
 
-def _late(exc: Exception) -> str:
+def smoke_overlay(ref: str, root: str | None, preset: str = "healthy") -> list[str]:
+    """Problems of a plugin overlay's values (:func:`twinviewer.testing.check_overlay`) on
+    the test spheres (:func:`twinviewer.testing.sphere_contexts`, with ``preset``'s model and
+    no results, as while a twin's ensemble is computed), within the overlays' budget
+    (:func:`.budget.budget`); run in a worker, as :func:`smoke_intervention` (review15 #7)."""
+    from twinviewer.physiology.presets import PRESETS
+    from twinviewer.plugins.budget import PluginTimeout, budget, call_within
+    from twinviewer.plugins.manifest import Contribution
+    from twinviewer.plugins.registry import resolve
+    from twinviewer.testing import check_overlay, sphere_contexts
+
+    overlay = resolve(Contribution("overlays", "", ref, ""), root)
+    contexts = sphere_contexts(model=PRESETS[preset].model)
+    seconds = budget("overlays")
+    try:
+        return call_within(check_overlay, (overlay, contexts), seconds=seconds, stop=True,
+                           label=f"its values on {len(contexts)} test spheres")
+    except PluginTimeout as exc:
+        return [_late(exc, "overlays")]
+
+
+def _late(exc: Exception, kind: str = "interventions") -> str:
     """A check's timeout message (this worker process ends after it: nothing to restart)."""
     from twinviewer.plugins.budget import STILL_RUNNING
 
-    return str(exc).removesuffix(STILL_RUNNING) + " (the interventions' time budget, as in the app)"
+    return str(exc).removesuffix(STILL_RUNNING) + f" (the {kind}' time budget, as in the app)"
 
 
 def run_ensemble(ref: str, root: str | None, params: np.ndarray, settings,
