@@ -158,9 +158,11 @@ def scenario_headline(scenario: str, att, tag=str) -> str:
     >>> from twinviewer.explain.shapley import Attribution
     >>> att = Attribution("MAP", "mmHg", ("HR", "R_sys"), np.array([[4.0, 1.0], [6.0, 1.0]]),
     ...                   np.array([90.0, 92.0]), np.array([95.0, 99.0]))
-    >>> print(scenario_headline("Pacing 90 bpm", att).replace(". ", ".\n"))
-    Pacing 90 bpm: MAP +6.0 (+5.1 to +6.9) mmHg, the largest part through HR.
-    The drivers below its attribution are the baseline's.
+    >>> head, tail = scenario_headline("Pacing 90 bpm", att).split(". ", 1)
+    >>> head
+    'Pacing 90 bpm: MAP +6.0 (+5.1 to +6.9) mmHg, the largest part through HR'
+    >>> tail
+    "The drivers below its attribution are the baseline's."
     """
     tail = "The drivers below its attribution are the baseline's."
     ok = att.ok
