@@ -951,8 +951,9 @@ def _start_file_helper(warm: bool = False) -> None:
             helper = model_jobs.file_helper()
             helper.start()
             if warm:
-                helper.call(f"{model_jobs.__name__}:warm_writer", {}, with_progress=False,
-                            background=True)  # lowest priority; nobody waits for it
+                # at the helper's own priority: at the lowest, an autosave sent meanwhile
+                # waited behind it (10 s at load 16: the starved warm-up held the helper)
+                helper.call(f"{model_jobs.__name__}:warm_writer", {}, with_progress=False)
 
 
 def _content_digest(data: bytes) -> str:
