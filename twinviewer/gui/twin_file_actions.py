@@ -785,7 +785,11 @@ class AutosaveController(QObject):
         if twin is None or not self.state.session.dirty:
             return None
         ctx = context(self.state)
-        kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
+        # the results by reference; their intervention digests (a walk of the intervention
+        # code: 0.1–0.7 s for five what-ifs at load) are taken in _write, off the GUI thread
+        kw = {"results": self.state.session.results_to_save(digested=False),
+              "_scenarios": tuple(self.state.session.scenarios),
+              "parameters": _table(self.state, twin),
               "keep_identifiers": ctx.identifiable,
               "series": self.state.session.series_to_save(),
               "measurement_draft": self.state.session.measurement_draft}
@@ -802,6 +806,12 @@ class AutosaveController(QObject):
         Only the autosave's own recovery file is written (:meth:`Autosaver.path_for`, in
         the user data folder), never the twin's .twin file: the user's file is written by
         an explicit Save alone, which checks it first (review14 #1)."""
+        from twinviewer.interventions.constants_digest import with_digests
+
+        kw = dict(kw)
+        scenarios = kw.pop("_scenarios", None)
+        if scenarios is not None:
+            kw["results"] = with_digests(kw["results"], scenarios)
         with self._lock:
             # serialised, digested and written in the file helper: here the twin is only
             # walked by pickle (the serialising's copies held the interpreter lock 60–350
