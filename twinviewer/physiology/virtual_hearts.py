@@ -50,9 +50,8 @@ NORMAL = "Normal adult ranges (REFERENCE.md)"
 NORMOTENSIVE = "Chronic compensated valve lesion: blood pressure held in the normal adult " \
                "range by reflex and neurohumoral tone (REFERENCE.md MAP 90–100 mmHg, " \
                "± 5 mmHg; docs/references.md)"
-HF_TRIAL_BP = "Ambulatory HFrEF trial baselines: mean SBP ≈ 121 mmHg (PARADIGM-HF, LVEF ≈ " \
-              "30 %), ≈ 116 mmHg (GALACTIC-HF, LVEF ≈ 27 %); advanced HFrEF 100–110 mmHg " \
-              "(docs/references.md)"
+HF_TRIAL_BP = "HFrEF trial baselines: mean SBP ≈ 121 mmHg (PARADIGM-HF, LVEF ≈ 30 %, SBP < " \
+              "100 not enrolled), ≈ 116 mmHg (GALACTIC-HF, LVEF ≈ 27 %) (docs/references.md)"
 
 
 @dataclass(frozen=True)
