@@ -664,6 +664,8 @@ class MainWindow(QMainWindow):
         self.state.close()
         logging.getLogger("twinviewer").removeHandler(self._log_handler)
         self.view3d.plotter.close()
+        if self.lesson_centre is not None and self.lesson_centre.view3d is not None:
+            self.lesson_centre.view3d.plotter.close()
         super().closeEvent(event)
 
     # -- messages ------------------------------------------------------------------------
