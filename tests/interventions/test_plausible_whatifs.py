@@ -17,9 +17,7 @@ def test_the_shipped_magnitudes_give_plausible_default_what_ifs():
 
 
 def test_an_implausible_magnitude_is_named(monkeypatch):
-    # 1000 mL (the shipped 390): at 700 mL the normotensive hfref heart (fix15d; MAP 95, was
-    # 79) fails the unloading checks (MAP −32 mmHg, CO +0.02) but stays inside the range
-    monkeypatch.setattr(drugs, "NTP_VOLUME_ML", 1000.0)
+    monkeypatch.setattr(drugs, "NTP_VOLUME_ML", 700.0)
     found = problems(["nitroprusside"], ["hfref"])
     assert found and all(p.startswith("nitroprusside (default setting) on hfref") for p in found)
     assert any("outside the validated range" in p for p in found)
