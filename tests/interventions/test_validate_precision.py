@@ -19,7 +19,7 @@ def test_a_change_just_outside_its_band_reads_outside():
     assert r.numbers["got_values"]["change"] == -0.10048 * 1.0 or abs(
         r.numbers["got_values"]["change"] + 0.10048) < 1e-12
     inside = _judge(v, 28.0, 28.0 * (1 - 0.094))
-    assert inside.passed and inside.got.endswith("(-9.4 %)"), inside.got
+    assert inside.passed and inside.got.endswith("(-9 %)"), inside.got
 
 
 def test_per_step_and_values_keep_the_expected_precision():

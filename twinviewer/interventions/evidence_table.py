@@ -341,8 +341,8 @@ def _decimals(x: float, limits: Iterable[float] = (), start: int = 0) -> int:
 
     Examples
     --------
-    >>> _decimals(-10.048, (-10.0, 10.0), 1), _decimals(-9.4, (-10.0, 10.0), 1)
-    (2, 1)
+    >>> _decimals(-10.048, (-10.0, 10.0)), _decimals(-9.4, (-10.0, 10.0))
+    (2, 0)
     """
     limits = [float(v) for v in limits if v is not None and np.isfinite(v)]
     for d in range(start, 5):
@@ -377,17 +377,17 @@ def _num(x: float, limits: Iterable[float] = (), like: float | None = None,
 
 
 def _rel(f: float, limits: Iterable[float] = (), u: str = "") -> str:
-    """A relative change with one decimal, more where it takes them to show its side of
+    """A relative change in whole percent, with the decimals it takes to show its side of
     ``limits`` (fractions): ``'-10.05 %'`` against a −10 % limit (:func:`relative`'s form).
 
     Examples
     --------
     >>> _rel(-0.10048, (-0.1, 0.1)), _rel(0.123), _rel(-0.104, (), "%")
-    ('-10.05 %', '+12.3 %', '-10.4 % relative')
+    ('-10.05 %', '+12 %', '-10 % relative')
     """
     if not np.isfinite(f):
         return relative(f, u)
-    d = _decimals(100 * f, [100 * v for v in limits], 1)
+    d = _decimals(100 * f, [100 * v for v in limits])
     text = f"{100 * f:+.{d}f} %"
     if float(text[:-2]) == 0:
         text = f"{0:.{d}f} %"
@@ -433,7 +433,10 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
         cu, cmu = (f" {change_unit(x.strip())}" if x else "" for x in (u, mu))
         said = (f"change {_signed(exp)}{cu}" if v.before == 0
                 else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{cu})")
-        shown = _num(got, _band(exp, tol), like=exp, signed=True).replace("-", "−")
+        shown = _signed(got)  # 3 significant digits, more where the verdict needs them
+        if np.isfinite(got):
+            d = _decimals(got, _band(exp, tol), max(_places(shown), _places(f"{exp:g}")))
+            shown = f"{got:+.{d}f}".replace("-", "−") if d > _places(shown) else shown
         return result(said, f"{pre}{_num(b, like=v.before)} → {_num(a, like=v.after)}{mu} "
                       f"(change {shown}{cmu})", ok, got, "absolute")
     if v.kind == "value":
