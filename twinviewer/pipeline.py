@@ -386,8 +386,11 @@ def _scenario_lines(path: Path, rerun: dict, removed: dict[str, str]) -> list[st
 # -- what-ifs on a saved twin ---------------------------------------------------------------
 
 def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequence[str], *,
-                level: float = 0.9, goal=None, failed: dict[str, str] | None = None):
+                level: float = 0.9, goal=None, failed: dict[str, str] | None = None,
+                hide_irrelevant: bool = False):
     """Run scenarios on the twin in ``path`` and write them and their results back (audited).
+    ``hide_irrelevant``: leave out of the table a lesion's rows that no member has, baseline
+    or what-if, and that were not measured (the default metric list; review15b #7).
 
     Scenarios of the same name are replaced. A ``goal``
     (:class:`~twinviewer.interventions.ranking.Goal`) the user ranks them by is kept in the
@@ -426,6 +429,14 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
             raise PipelineError("; ".join(failed.values()))  # nothing written
     # the one shown interval (model discrepancy on unmeasured outputs) and the failing
     # evidence rows of the interventions used, next to the result
+    if hide_irrelevant:  # the default list: a lesion's rows only where a member has it
+        from twinviewer.io.measurement_use import in_force
+        from twinviewer.physiology.metrics import irrelevant_names
+
+        hidden = irrelevant_names(model.parameter_names,
+                                  [baseline.params, *(r.params for r in results.values())],
+                                  in_force(twin))
+        metrics = [m for m in metrics if m not in hidden]
     table = scenario_table(baseline, results, metrics, level=level,
                            predictive=context_of_twin(twin),
                            evidence=scenario_evidence(scenarios))
@@ -581,9 +592,11 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
 
     refused: dict[str, str] = {}
     try:
-        step, table, baseline, results = whatif_file(args.twin, scenarios, metrics,
-                                                     level=args.level, goal=goal,
-                                                     failed=refused)
+        from twinviewer.interventions.compare import DEFAULT_METRICS
+
+        step, table, baseline, results = whatif_file(
+            args.twin, scenarios, metrics, level=args.level, goal=goal, failed=refused,
+            hide_irrelevant=getattr(args, "metrics", None) == ",".join(DEFAULT_METRICS))
         scenarios = [s for s in scenarios if s.name not in refused]
         from twinviewer.explain.evidence_flags import unsourced_changes
 

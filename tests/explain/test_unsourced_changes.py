@@ -35,7 +35,8 @@ def test_beta_blocker_filling_pressure_is_checked_against_its_pcwp_row():
 
     checked = sourced_metrics(["beta_blocker"])
     assert {"LAP", "LVEDP", "LVSV"} <= checked
-    sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 5.0}),), "regulated")
+    # 10 mg: the 12 mg row is the nearest, within NEAR (review15b #4: said "at 12 mg")
+    sc = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 10.0}),), "regulated")
     base = {"LVEDP": np.array([17.0, 15.0]), "LVSV": np.array([40.0, 38.0]),
             "MAP": np.array([85.0, 80.0])}
     after = {"LVEDP": np.array([19.5, 17.5]), "LVSV": np.array([35.7, 33.7]),
@@ -46,4 +47,4 @@ def test_beta_blocker_filling_pressure_is_checked_against_its_pcwp_row():
     lines = checked_changes([sc], base, {"bb": after})["bb"]
     assert any("LV end-diastolic pressure +2 mmHg (through PCWP ~=)" in x
                and x.endswith("checked against evidence row 'Metoprolol 12 mg IV' "
-                              "(metoprolol-12mg)") for x in lines), lines
+                              "(metoprolol-12mg) at 12 mg") for x in lines), lines

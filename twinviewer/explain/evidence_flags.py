@@ -153,28 +153,116 @@ DERIVED: dict[str, tuple[str, str]] = {"LVSV": ("LVEDV", "LVESV"),
                                        "RVSV": ("RVEDV", "RVESV")}
 
 
-def checked_by(interventions: Iterable[str]) -> dict[str, tuple[str, str]]:
+#: Settings that say how a result is drawn, not how much is given: never matched.
+NOT_DOSE = ("sd_scale", "seed")
+#: A row at another setting checks a scenario's step only if every setting they share is
+#: within this fraction of the step's value (dobutamine 10 µg/kg/min does not check 5, review15b
+#: #4; metoprolol's 12 mg row checks a 10 mg step, said "at 12 mg").
+NEAR = 0.25
+
+
+def _completed(step: Any) -> tuple[str, dict[str, float] | None]:
+    """(name, settings with defaults) of a step; None settings for a bare name (any row)."""
+    if isinstance(step, str):
+        return step, None
+    settings = dict(getattr(step, "settings", {}) or {})
+    try:
+        from twinviewer.interventions.library import get_intervention
+
+        settings = {**{x.name: x.default for x in get_intervention(step.name).settings},
+                    **settings}
+    except Exception:  # noqa: BLE001 - an unknown intervention: its own settings only
+        pass
+    return step.name, settings
+
+
+def setting_distance(row: Any, name: str, settings: Mapping[str, float] | None
+                     ) -> tuple[float, dict[str, float]]:
+    """(largest relative difference, the row's differing settings) between evidence row
+    ``row``'s step of ``name`` and a scenario step's ``settings`` over the settings both
+    give (:data:`NOT_DOSE` left out); (0, {}) when they share none or ``settings`` is None.
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.evidence_table import load_rows
+    >>> row = next(r for r in load_rows() if r.id == "dobutamine-10")
+    >>> setting_distance(row, "inotrope", {"dose": 5.0})
+    (1.0, {'dose': 10.0})
+    """
+    if settings is None:
+        return 0.0, {}
+    steps = [st for st in row.steps if st.name == name] or list(row.steps)[:1]
+    if not steps:
+        return 0.0, {}
+    worst, other = 0.0, {}
+    for k, v in (steps[0].settings or {}).items():
+        if k in NOT_DOSE or k not in settings:
+            continue
+        try:
+            a, b = float(v), float(settings[k])
+        except (TypeError, ValueError):
+            continue
+        if a == b:
+            continue
+        other[k] = a
+        worst = max(worst, abs(a - b) / abs(b) if b else float("inf"))
+    return worst, other
+
+
+def _at(name: str, other: Mapping[str, float]) -> str:
+    """' at 10 µg/kg/min': the row's settings where they differ from the scenario's."""
+    from twinviewer.core.format import unit as shown_unit
+
+    units = {}
+    try:
+        from twinviewer.interventions.library import get_intervention
+
+        units = {x.name: x.unit for x in get_intervention(name).settings}
+    except Exception:  # noqa: BLE001 - no unit known: the bare number and its name
+        pass
+    said = [f"{v:g} {shown_unit(units[k])}" if k in units else f"{k} {v:g}"
+            for k, v in other.items()]
+    return f" at {', '.join(said)}" if said else ""
+
+
+def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
     """Model metric → (the sourced evidence row of ``interventions`` that checks it, through
     what) — ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", "PCWP ~=") — with ''
     for a metric the row reports itself; a row reporting PCWP checks LAP and LVEDP
     (:data:`SURROGATES`), one checking EDV and ESV checks SV (:data:`DERIVED`).
 
+    ``interventions`` are scenario steps (their settings matter: a metric is checked by the
+    row whose settings are the step's, else by the nearest within :data:`NEAR`, named "at 12
+    mg"; a row further off checks nothing) or bare names (any row of the intervention).
+
     Examples
     --------
     >>> checked_by(["beta_blocker"])["LVEDP"]
     ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", 'PCWP ~=')
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> checked_by([InterventionStep("beta_blocker", {"dose": 10.0})])["LVEDP"][0]
+    "evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg) at 12 mg"
+    >>> "CO" in checked_by([InterventionStep("inotrope", {"dose": 20.0})])
+    False
     """
     from twinviewer.interventions.compare import resolve_metric
     from twinviewer.interventions.evidence_table import EvidenceError
 
-    names = set(interventions)
     try:
-        rows = [r for r in _rows() if r.intervention in names and r.sourced]
+        table = [r for r in _rows() if r.sourced]
     except EvidenceError:
         return {}
-    out: dict[str, tuple[str, str]] = {}
-    for r in rows:
-        row = f"evidence row '{r.title or r.id}' ({r.id})"
+    candidates = []  # (distance, file order, row, its text)
+    for name, settings in (_completed(st) for st in interventions):
+        for i, r in enumerate(table):
+            if r.intervention != name and not any(st.name == name for st in r.steps):
+                continue
+            dist, other = setting_distance(r, name, settings)
+            if dist <= NEAR:
+                candidates.append((dist, i, r, f"evidence row '{r.title or r.id}' ({r.id})"
+                                   + _at(name, other)))
+    best: dict[str, tuple[float, int, tuple[str, str]]] = {}  # the nearest, then file order
+    for dist, i, r, row in candidates:
         mine: dict[str, tuple[str, str]] = {}
         for v in r.variables:
             said = v.reported_as or v.metric
@@ -191,13 +279,14 @@ def checked_by(interventions: Iterable[str]) -> dict[str, tuple[str, str]]:
             if a in mine and b in mine:
                 mine.setdefault(out_name, (row, f"{a} and {b}"))
         for k, how in mine.items():
-            out.setdefault(k, how)
-    return out
+            if k not in best or (dist, i) < best[k][:2]:
+                best[k] = (dist, i, how)
+    return {k: v[2] for k, v in best.items()}
 
 
-def sourced_metrics(interventions: Iterable[str]) -> set[str]:
-    """The model metrics some sourced evidence row of ``interventions`` checks
-    (:func:`checked_by`)."""
+def sourced_metrics(interventions: Iterable[Any]) -> set[str]:
+    """The model metrics some sourced evidence row of ``interventions`` (steps or names)
+    checks (:func:`checked_by`)."""
     return set(checked_by(interventions))
 
 
@@ -213,14 +302,18 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
         r = results.get(sc.name)
         if r is None:
             continue
-        by = checked_by(step.name for step in sc.steps)
+        by = checked_by(sc.steps)
         rows: dict[str, list[str]] = {}
         for name, text in _large_changes(baseline, r):
             if name in by:
                 row, via = by[name]
                 rows.setdefault(row, []).append(f"{text} (through {via})" if via else text)
+        steps = list(dict.fromkeys(step.name for step in sc.steps))
+        # a change of several steps is their combination's, not the row's intervention's alone
+        whole = (f" (the change is that of {' + '.join(steps)} together)"
+                 if len(steps) > 1 else "")
         if rows:
-            out[sc.name] = [f"{', '.join(changes)}: checked against {row}"
+            out[sc.name] = [f"{', '.join(changes)}: checked against {row}{whole}"
                             for row, changes in rows.items()]
     return out
 
@@ -290,11 +383,11 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
         if r is None:
             continue
         names = [step.name for step in sc.steps]
-        checked = sourced_metrics(names)
+        checked = sourced_metrics(sc.steps)
         moved = [text for name, text in _large_changes(baseline, r) if name not in checked]
         if moved:
             said = ", ".join(dict.fromkeys(names))
             out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "
-                            f"{said} checks these outputs: the changes are the model's "
-                            "alone, outside its validated range)"]
+                            f"{said} at these settings checks these outputs: the changes are "
+                            "the model's alone, outside its validated range)"]
     return out

@@ -17,6 +17,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from twinviewer import RESEARCH_USE
 from twinviewer.core.twin import Scenario
@@ -104,6 +105,30 @@ def scenario_dicts(scenarios: Sequence[Scenario]) -> list[dict]:
             for s in scenarios]
 
 
+def shown_metrics(args: Any, metrics: Sequence[str], parameter_names: Sequence[str],
+                  ensembles: Sequence[Any], measured: Sequence[str] = ()) -> list[str]:
+    """The metrics a ``whatif`` table shows: those asked for with ``--metrics``, or the
+    default list less a lesion's rows that no member has, baseline or what-if, and that were
+    not measured (:func:`~twinviewer.physiology.metrics.irrelevant_names`: the simulate CLI's
+    and the GUI's rule; review15b #7).
+
+    Examples
+    --------
+    >>> import argparse, numpy as np
+    >>> a = argparse.Namespace(metrics=",".join(DEFAULT_METRICS))
+    >>> "MR_fraction" in shown_metrics(a, DEFAULT_METRICS, ["MV.EROA"], [np.zeros((2, 1))])
+    False
+    >>> shown_metrics(argparse.Namespace(metrics="MR_fraction"), ["MR_fraction"], ["MV.EROA"],
+    ...               [np.zeros((2, 1))])
+    ['MR_fraction']
+    """
+    from twinviewer.physiology.metrics import irrelevant_names
+
+    if getattr(args, "metrics", None) != ",".join(DEFAULT_METRICS):
+        return list(metrics)  # asked for by name: shown
+    hidden = irrelevant_names(parameter_names, list(ensembles), measured)
+    return [m for m in metrics if m not in hidden]
+
 def _scenarios(args) -> list[Scenario]:
     mode = getattr(args, "regulation", None) or "acute"
     out: list[Scenario] = []
@@ -163,6 +188,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         if refused and not results:
             raise InterventionError("; ".join(refused.values()))
         scenarios = [s for s in scenarios if s.name in results]
+        metrics = shown_metrics(args, metrics, model.parameter_names,
+                                [baseline.params, *(r.params for r in results.values())])
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)

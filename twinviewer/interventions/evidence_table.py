@@ -33,6 +33,7 @@ not reach a periodic state fails with its name and the engine's message.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -333,6 +334,71 @@ def _numbers(v: Variable, b: float, a: float, got_change: float | None, kind: st
             "got_values": {"before": num(b), "after": num(a), "change": num(got_change)}}
 
 
+def _decimals(x: float, limits: Iterable[float] = (), start: int = 0) -> int:
+    """The fewest decimals (at least ``start``, at most 4) at which ``x`` rounded lies on the
+    same side of every limit as ``x`` itself, so a printed value shows why it passes or fails
+    (review15b #8: a −10.05 % change printed "−10 %" beside a ±10 % band, marked FAIL).
+
+    Examples
+    --------
+    >>> _decimals(-10.048, (-10.0, 10.0)), _decimals(-9.4, (-10.0, 10.0))
+    (2, 0)
+    """
+    limits = [float(v) for v in limits if v is not None and np.isfinite(v)]
+    for d in range(start, 5):
+        r = round(x, d)
+        if all(np.sign(r - v) == np.sign(x - v) for v in limits):
+            return d
+    return 4
+
+
+def _places(text: str) -> int:
+    """Decimals of a printed number (``'16.8'`` → 1, ``'92'`` → 0)."""
+    m = re.search(r"\.(\d+)", text)
+    return len(m.group(1)) if m else 0
+
+
+def _num(x: float, limits: Iterable[float] = (), like: float | None = None,
+         signed: bool = False) -> str:
+    """A got value with the decimals of the value it is read beside (``like``, the source's)
+    and as many more as it takes to show its side of ``limits`` (:func:`_decimals`).
+
+    Examples
+    --------
+    >>> _num(23.49, like=23.5), _num(0.202, (0.104, 0.216), like=0.16, signed=True)
+    ('23.5', '+0.20')
+    """
+    text = number(x, signed=signed)
+    if x is None or not np.isfinite(x) or abs(x) < 5e-4:
+        return text
+    start = max(_places(text), _places(f"{like:g}") if like is not None else 0)
+    d = _decimals(float(x), limits, start)
+    return f"{x:+.{d}f}" if signed else f"{x:.{d}f}"
+
+
+def _rel(f: float, limits: Iterable[float] = (), u: str = "") -> str:
+    """A relative change in whole percent, with the decimals it takes to show its side of
+    ``limits`` (fractions): ``'-10.05 %'`` against a −10 % limit (:func:`relative`'s form).
+
+    Examples
+    --------
+    >>> _rel(-0.10048, (-0.1, 0.1)), _rel(0.123), _rel(-0.104, (), "%")
+    ('-10.05 %', '+12 %', '-10 % relative')
+    """
+    if not np.isfinite(f):
+        return relative(f, u)
+    d = _decimals(100 * f, [100 * v for v in limits])
+    text = f"{100 * f:+.{d}f} %"
+    if float(text[:-2]) == 0:
+        text = f"{0:.{d}f} %"
+    return f"{text} relative" if u == "%" else text
+
+
+def _band(exp: float, tol: float) -> tuple[float, float, float]:
+    """The limits a change ``exp`` ± ``tol`` of it is judged on (and 0, its sign)."""
+    return exp - tol * abs(exp), exp + tol * abs(exp), 0.0
+
+
 def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: float,
            per_step: float | None) -> VariableResult:
     if v.metric not in after:
@@ -360,41 +426,47 @@ def _judge(v: Variable, base: dict[str, float], after: dict[str, float], tol: fl
             said = (f"index 100 → {v.after:g}" if v.before == 100 and v.unit != "%"
                     else f"{v.before:g} → {v.after:g}{u}")
             return result(f"{said} ({relative(exp, pu)})",
-                          f"{pre}{number(b)} → {number(a)}{mu} ({relative(got, pu)})", ok, got,
-                          "relative")
+                          f"{pre}{_num(b, like=v.before)} → {_num(a, like=v.after)}{mu} "
+                          f"({_rel(got, _band(exp, tol), pu)})", ok, got, "relative")
         # a source that reports only the change is stored from 0: "0 → -15 mmHg" would
         # read as a pressure of 0, so the change is said as a change
         cu, cmu = (f" {change_unit(x.strip())}" if x else "" for x in (u, mu))
         said = (f"change {_signed(exp)}{cu}" if v.before == 0
                 else f"{v.before:g} → {v.after:g}{u} (change {_signed(exp)}{cu})")
-        return result(said, f"{pre}{number(b)} → {number(a)}{mu} (change {_signed(got)}{cmu})",
-                      ok, got, "absolute")
+        shown = _signed(got)  # 3 significant digits, more where the verdict needs them
+        if np.isfinite(got):
+            d = _decimals(got, _band(exp, tol), max(_places(shown), _places(f"{exp:g}")))
+            shown = f"{got:+.{d}f}".replace("-", "−") if d > _places(shown) else shown
+        return result(said, f"{pre}{_num(b, like=v.before)} → {_num(a, like=v.after)}{mu} "
+                      f"(change {shown}{cmu})", ok, got, "absolute")
     if v.kind == "value":
         ok = abs(a - v.after) <= tol * abs(v.after)
-        return result(f"{v.after:g}{u} (±{100 * tol:.0f} %)", f"{pre}{number(a)}{mu}", ok, None,
-                      None)
+        lim = (v.after - tol * abs(v.after), v.after + tol * abs(v.after))
+        return result(f"{v.after:g}{u} (±{100 * tol:.0f} %)",
+                      f"{pre}{_num(a, lim, like=v.after)}{mu}", ok, None, None)
     if v.kind == "unchanged":
         ok = abs(rel) <= v.band
         return result(f"~= (within ±{100 * v.band:.0f} %)",
-                      f"{pre}{number(b)} → {number(a)}{mu} ({relative(rel, pu)})", ok, rel,
-                      "relative")
+                      f"{pre}{number(b)} → {number(a)}{mu} "
+                      f"({_rel(rel, (-v.band, v.band), pu)})", ok, rel, "relative")
     if v.kind in ("up", "down"):
         band = 0.01 if v.band is None else v.band
         ok = rel > band if v.kind == "up" else rel < -band
         arrow = "↑" if v.kind == "up" else "↓"
         return result(f"{arrow} (by more than {100 * band:.0f} %)",
-                      f"{pre}{number(b)} → {number(a)}{mu} ({relative(rel, pu)})", ok, rel,
-                      "relative")
+                      f"{pre}{number(b)} → {number(a)}{mu} "
+                      f"({_rel(rel, (-band, band), pu)})", ok, rel, "relative")
     if v.kind in ("at_most", "at_least"):
         ok = a <= v.after if v.kind == "at_most" else a >= v.after
         sign = "≤" if v.kind == "at_most" else "≥"
-        return result(f"{sign} {v.after:g}{u}", f"{pre}{number(a)}{mu}", ok, None, None)
+        return result(f"{sign} {v.after:g}{u}", f"{pre}{_num(a, (v.after,), like=v.after)}{mu}",
+                      ok, None, None)
     # per_step
     exp = v.after
     got = per_step if per_step is not None else float("nan")
     ok = np.sign(got) == np.sign(exp) and abs(got - exp) <= tol * abs(exp)
-    return result(f"{exp:+g}{u} per step", f"{pre}{number(got, signed=True)}{mu} per step", ok, got,
-                  "per_step")
+    shown = _num(got, _band(exp, tol), like=exp, signed=True)
+    return result(f"{exp:+g}{u} per step", f"{pre}{shown}{mu} per step", ok, got, "per_step")
 
 
 def _signed(x: float) -> str:

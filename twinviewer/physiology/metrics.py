@@ -181,6 +181,34 @@ def relevant_metrics(parameter_names, ensemble, metrics=METRICS) -> list[Metric]
     return [m for m in metrics if present(m)]
 
 
+
+def irrelevant_names(parameter_names, ensembles, measured=()) -> set[str]:
+    """The metric names no view shows for these ensembles (the baseline's and each
+    what-if's parameter matrices): a lesion's or device's rows whose parameter is zero in
+    every member of every ensemble (:func:`relevant_metrics`), unless measured. The one rule
+    of the simulate CLI, the GUI's metrics table, the report and ``whatif`` (review15b #7: a
+    competent mitral valve's closing backflow, ~1.5 mL, was printed as "Mitral regurgitant
+    fraction 2.0 %" in the report). No ensemble known: nothing is left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> names = ["HR", "MV.EROA"]
+    >>> sorted(irrelevant_names(names, [np.array([[70.0, 0.0]])]))
+    ['MR_fraction', 'MR_volume']
+    >>> irrelevant_names(names, [np.array([[70.0, 0.0]]), np.array([[70.0, 0.1]])])
+    set()
+    >>> irrelevant_names(names, [np.array([[70.0, 0.0]])], measured=["MR_fraction"])
+    {'MR_volume'}
+    """
+    ensembles = [e for e in ensembles if e is not None]
+    if not ensembles:
+        return set()
+    kept: set[str] = set()
+    for ens in ensembles:
+        kept |= {m.name for m in relevant_metrics(parameter_names, ens)}
+    return {m.name for m in METRICS} - kept - set(measured)
+
 #: Fraction of the peak forward flow above which a sample counts as forward flow for a mean
 #: gradient (metrics' module docstring). 0.1 % brings the severe-AS mean gradient at 200
 #: steps per beat within 0.013 mmHg of 3200 steps (eject8).

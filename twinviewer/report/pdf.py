@@ -303,6 +303,42 @@ def _metric_arrays(r: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     return d, None if ok is None else np.asarray(ok, dtype=bool)
 
 
+
+def hidden_rows(doc: TwinDocument, results: Any, scenario_results: Mapping[str, Any] = {},
+                scenarios: list | None = None) -> set[str]:
+    """The metric rows the report leaves out for this twin and these what-ifs: a lesion's or
+    device's rows that no member has, baseline or what-if, and that were not measured
+    (:func:`~twinviewer.physiology.metrics.irrelevant_names`, the rule of the simulate CLI
+    and the GUI's table; review15b #7). A what-if stored without its parameters keeps the
+    rows of every lesion parameter its interventions change."""
+    from twinviewer.physiology.metrics import LESION_PARAMETERS, irrelevant_names
+
+    t = doc.twin
+    names = [i.name for i in doc.parameters or ()]
+    base = getattr(results, "params", None)
+    if not names or (base is None and t.ensemble is None):
+        return set()
+    ens = [base if base is not None else t.ensemble]
+    touched: set[str] = set()
+    by_name = {sc.name: sc for sc in (scenarios if scenarios is not None else t.scenarios)}
+    for k, r in scenario_results.items():
+        p = getattr(r, "params", None)
+        if p is not None and np.shape(p)[-1] == len(names):
+            ens.append(p)
+            continue
+        sc = by_name.get(k)
+        if sc is None:
+            return set()  # what it changes is not known: leave every row in
+        from twinviewer.interventions.library import get_intervention
+
+        for step in sc.steps:
+            try:
+                touched |= set(get_intervention(step.name).parameters)
+            except Exception:  # noqa: BLE001 - an unknown intervention may change any
+                return set()
+    hidden = irrelevant_names(names, ens, in_force(t))
+    return {m for m in hidden if not touched & set(LESION_PARAMETERS.get(m, ()))}
+
 # -- sections ------------------------------------------------------------------------------
 
 def member_flags(results: Any, scenario_results: Mapping[str, Any]) -> dict[str, Any]:
@@ -748,8 +784,9 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
     ctx = context_of_twin(t)  # the one shown interval (model error on unmeasured outputs)
     held = in_force(t)  # only values in force: an image SV whose volumes were replaced is not
     rows, names = [], []
+    hidden = hidden_rows(doc, results, {})
     for name in REPORT_METRICS:
-        if name not in metrics or not np.isfinite(metrics[name]).any():
+        if name not in metrics or not np.isfinite(metrics[name]).any() or name in hidden:
             continue
         m = METRIC_BY_NAME.get(name)
         if m is not None and negligible(metrics[name], m.unit):
@@ -779,7 +816,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
 
 def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                    scenarios: list, unstored: Mapping[str, str] | None = None,
-                   ctx: Any = None
+                   ctx: Any = None, hidden: Mapping[str, set[str]] | None = None
                    ) -> None:
     p.new_page("Scenarios compared")
     if not scenario_results:
@@ -833,6 +870,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         for m in REPORT_METRICS:
             if m not in met or m not in base or not np.isfinite(met[m]).any():
                 continue
+            if m in (hidden or {}).get(name, ()):
+                continue  # a lesion neither the twin nor the what-if has (review15b #7)
             paired = base[m].shape == met[m].shape
             both = None
             if paired:
@@ -1296,7 +1335,9 @@ def write_report(doc: TwinDocument, output: Path | str, *, results: Any = None,
         summary_page(pages, doc, generated, results, scenario_results, notes)
         _pv_page(pages, doc, results, scenario_results)
         _scenario_page(pages, results, scenario_results, doc.twin.scenarios,
-                       _unstored(doc, scenario_results), context_of_twin(doc.twin))
+                       _unstored(doc, scenario_results), context_of_twin(doc.twin),
+                       {k: hidden_rows(doc, results, {k: r})
+                        for k, r in scenario_results.items()})
         _ranking_section(pages, ranking_lines(goal or doc.twin.goal, results,
                                               scenario_results, doc.twin.scenarios))
         _explain_and_provenance(pages, doc, results)

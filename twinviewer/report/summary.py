@@ -38,8 +38,10 @@ MAX_DELTAS = 5
 WARN = "#7a3e00"
 
 
-def _key_names(metrics: Mapping[str, np.ndarray], held: Mapping[str, Any]) -> list[str]:
-    """Headline and measured outputs the model computes and that say something."""
+def _key_names(metrics: Mapping[str, np.ndarray], held: Mapping[str, Any],
+               hidden: set[str] = frozenset()) -> list[str]:
+    """Headline and measured outputs the model computes and that say something (``hidden``:
+    a lesion's rows the twin does not have, :func:`~twinviewer.report.pdf.hidden_rows`)."""
     from twinviewer.physiology import METRIC_BY_NAME
 
     from .pdf import REPORT_METRICS
@@ -48,7 +50,7 @@ def _key_names(metrics: Mapping[str, np.ndarray], held: Mapping[str, Any]) -> li
     out = []
     for name in REPORT_METRICS:
         x = metrics.get(name)
-        if name not in wanted or x is None or not np.isfinite(x).any():
+        if name not in wanted or name in hidden or x is None or not np.isfinite(x).any():
             continue
         m = METRIC_BY_NAME.get(name)
         if m is not None and name not in held and negligible(x, m.unit):
@@ -109,7 +111,7 @@ def key_values(p, doc, results: Any) -> None:
     it) beside predicted (median and 90 % interval, its provenance mark); never blended."""
     from twinviewer.physiology import METRIC_BY_NAME
 
-    from .pdf import _beyond_note, _fmt, _interval, _metric_arrays
+    from .pdf import _beyond_note, _fmt, _interval, _metric_arrays, hidden_rows
 
     metrics, ok = _metric_arrays(results)
     p.subheading("Key values: measured beside predicted")
@@ -126,7 +128,7 @@ def key_values(p, doc, results: Any) -> None:
         if name in held and (name not in uses or u.measurement == held[name]):
             uses[name] = u
     summary = last_calibration(doc.audit.entries)
-    rows, names = [], _key_names(metrics, held)
+    rows, names = [], _key_names(metrics, held, hidden_rows(doc, results))
     for name in names:
         m = METRIC_BY_NAME.get(name)
         meas, use = held.get(name), uses.get(name)
@@ -174,7 +176,7 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     from twinviewer.interventions.compare import members_note
     from twinviewer.physiology import METRIC_BY_NAME
 
-    from .pdf import _metric_arrays, _shown_names, _unstored_note, member_flags
+    from .pdf import _metric_arrays, _shown_names, _unstored_note, hidden_rows, member_flags
 
     p.subheading("What-ifs compared with the baseline")
     scenarios = doc.twin.scenarios
@@ -188,9 +190,10 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     base, ok0 = _metric_arrays(results)
     mets = {k: _metric_arrays(r) for k, r in scenario_results.items()}
     cols = []
+    hidden = hidden_rows(doc, results, scenario_results)
     for name in DELTA_METRICS:
         info = METRIC_BY_NAME.get(name)
-        if name not in base or info is None:
+        if name not in base or info is None or name in hidden:
             continue
         values = [np.asarray(base[name])] + [np.asarray(m[name]) for m, _ in mets.values()
                                              if name in m]
