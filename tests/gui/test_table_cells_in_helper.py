@@ -19,7 +19,12 @@ from tests.gui.test_plugin_run_in_helper import (  # noqa: F401 - fixtures
 )
 from twinviewer.gui.model_jobs import scenario_ensembles, scenarios_in_helper
 from twinviewer.gui.process_worker import available
-from twinviewer.gui.scenario_panel import TABLE_METRICS, prepared_table, table_rows
+from twinviewer.gui.scenario_panel import (
+    TABLE_METRICS,
+    prepared_table,
+    relevant_table_metrics,
+    table_rows,
+)
 from twinviewer.interventions import scenario_table
 from twinviewer.interventions.table_cells import kept_cells, scenario_cells
 from twinviewer.personalize.shown import IntervalContext
@@ -65,7 +70,9 @@ def test_the_helpers_cells_make_the_in_process_table(reg, worker, monkeypatch,  
 
     fresh = {k: _fresh(r) for k, r in merged.items()}
     assert all(kept_cells(r) is None for r in fresh.values())
-    ref = scenario_table(base, fresh, TABLE_METRICS, predictive=context,
+    shown = relevant_table_metrics(twin, base, merged)  # severe AS: no mitral leak rows
+    assert "MR_fraction" not in shown and "CO" in shown
+    ref = scenario_table(base, fresh, shown, predictive=context,
                          evidence=scenario_evidence(scenarios, run=False))
     t = prepared.table
     assert t.scenarios == ref.scenarios

@@ -322,10 +322,29 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
             known = scenario_cells(base, paired, TABLE_METRICS, predictive=context,
                                    predictive_key=_context_key(context))
             table = scenario_table(
-                base, paired, TABLE_METRICS, predictive=context, known=known,
+                base, paired, relevant_table_metrics(twin, base, paired),
+                predictive=context, known=known,
                 evidence=scenario_evidence([s for s in scenarios if s.name in paired],
                                            run=False))
         return PreparedTable(twin, base, paired, scenarios, table)
+
+
+def relevant_table_metrics(twin, base, paired: dict) -> list[str]:
+    """:data:`TABLE_METRICS` without the rows of a lesion or device no member of the baseline
+    or of any what-if has, unless measured: the rule of the report, ``whatif`` and the
+    metrics table (``physiology.metrics.irrelevant_names``; review15b #7: a competent mitral
+    valve's closing backflow read as a regurgitant fraction of 2 %)."""
+    from twinviewer.io.measurement_use import in_force
+    from twinviewer.physiology.metrics import irrelevant_names
+
+    try:
+        names = list(base.model.parameter_names)
+        measured = in_force(twin) if twin is not None else ()
+    except Exception:  # noqa: BLE001 - model or measurements unknown: every row shown
+        return list(TABLE_METRICS)
+    hidden = irrelevant_names(names, [base.params, *(r.params for r in paired.values())],
+                              measured)
+    return [m for m in TABLE_METRICS if m not in hidden]
 
 
 _SWITCH = {"users": 0, "saved": 0.005}
