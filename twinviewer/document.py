@@ -1001,13 +1001,18 @@ class Document:
         self.emit("selection", (key, value))
 
     # -- the file --------------------------------------------------------------------------
-    def results_to_save(self) -> dict[str, Any]:
-        """Results cache for the file: stored ones, then the baseline and scenario results."""
+    def results_to_save(self, *, digested: bool = True) -> dict[str, Any]:
+        """Results cache for the file: stored ones, then the baseline and scenario results.
+        ``digested=False``: without the scenarios' intervention digests (the autosave adds
+        them off the GUI thread: :func:`~twinviewer.interventions.constants_digest.with_digests`
+        of this and :attr:`scenarios` gives the same)."""
         names = {s.name for s in self.scenarios} | {BASELINE}
         out: dict[str, Any] = {k: v for k, v in self.file.stored_results.items() if k in names}
         if self.results is not None:
             out[BASELINE] = self.results
         out.update({k: v for k, v in self.scenario_results.items() if k in names})
+        if not digested:
+            return out
         from twinviewer.interventions.constants_digest import with_digests
 
         # each computed scenario result keeps the intervention constants it was run with

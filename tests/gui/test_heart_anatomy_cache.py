@@ -134,3 +134,12 @@ def test_a_virtual_hearts_volumes_are_never_a_measured_curve():
     assert len(demo.structures["lv_blood"].volumes) == 3 and demo.measurements  # untouched
     ha.remember_base(shown)  # a stand-in is never kept as the base
     assert ha.remembered_base() is not shown
+
+
+def test_a_retuned_heart_is_another_file(tmp_path, monkeypatch):
+    """fix15d retuned severe_mr's parameters: its anatomy cached for the old values would
+    show the old volumes, so the values are part of the file's key."""
+    before = ha.cache_path("severe_mr", tmp_path, "test")
+    h = heart("severe_mr")
+    monkeypatch.setitem(h.values, "V_total", h.values["V_total"] + 50.0)
+    assert ha.cache_path("severe_mr", tmp_path, "test") != before

@@ -67,11 +67,9 @@ PRESET_CRITERIA: dict[str, tuple[tuple[str, float | None, float | None], ...]] =
     "moderate_as": (("AV.EOA", 1.0, 1.5), ("AV_mean_gradient", 20, 40)),
     "severe_as": (("AV.EOA", None, 1.0), ("AV_mean_gradient", 40, None),
                   ("AV_peak_velocity", 4.0, None)),
-    "severe_mr": (("MV.EROA", 0.40, None), ("MR_volume", 60, None),
-                  ("MR_fraction", 50, None)),
-    "hfref": (("LVEF", None, 40), ("LVEDP", 12, None), ("mPAP", 20, None)),
 }
-# The virtual-heart library declares its own grading (ESC/ASE; Qp:Qs for shunts).
+# The virtual-heart library declares its own grading (ESC/ASE; Qp:Qs for shunts), and for
+# severe_mr and hfref their blood pressure too (fix15d: a copy here without it won).
 PRESET_CRITERIA.update({k: v for k, v in criteria_table().items() if k not in PRESET_CRITERIA})
 
 

@@ -47,6 +47,9 @@ from twinviewer.interventions.scenario import shown_name
 from twinviewer.physiology import METRIC_BY_NAME, METRICS
 
 NO_SCENARIO = "(no scenario)"
+ELASTIC_TITLE = "Local elasticity (% per +1 %)"
+#: the chart's title while a scenario is chosen: its drivers are not the scenario's
+BASELINE_ELASTIC_TITLE = "Baseline's local elasticity (% per +1 %)"
 N_BARS = 10
 DEBOUNCE_MS = 150  # a burst of changes (metric, scenario, results, twin) makes one job
 
@@ -141,6 +144,41 @@ def elide_keeping_state(text: str, fm: QFontMetrics, width: int) -> str:
     return fm.elidedText(name, Qt.TextElideMode.ElideRight, room) + tag
 
 
+def scenario_headline(scenario: str, att, tag=str) -> str:
+    """The headline of a chosen scenario: its change of the metric (median, 90 % interval
+    over the members), the parameter that carries most of it, and that the local drivers
+    shown are the baseline's (the headline and chart stayed the baseline's with nothing
+    said: review14b #6). Short: it stands above the baseline's summary in a narrow column.
+    ``att``: an :class:`~twinviewer.explain.shapley.Attribution`; ``tag``: how a parameter
+    is named.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from twinviewer.explain.shapley import Attribution
+    >>> att = Attribution("MAP", "mmHg", ("HR", "R_sys"), np.array([[4.0, 1.0], [6.0, 1.0]]),
+    ...                   np.array([90.0, 92.0]), np.array([95.0, 99.0]))
+    >>> head, tail = scenario_headline("Pacing 90 bpm", att).split(". ", 1)
+    >>> head
+    'Pacing 90 bpm: MAP +6.0 (+5.1 to +6.9) mmHg, the largest part through HR'
+    >>> tail
+    "The drivers below its attribution are the baseline's."
+    """
+    tail = "The drivers below its attribution are the baseline's."
+    ok = att.ok
+    if not ok.any():
+        return f"{scenario}: no member reached a periodic state, no attribution. {tail}"
+    lo, med, hi = np.quantile(att.change[ok], [0.05, 0.5, 0.95])
+    text = f"{scenario}: {att.metric} {interval(med, lo, hi, signed=True)} " \
+           f"{change_unit(att.unit)}".rstrip()
+    parts = {n: v[0] for n, v in att.summary().items() if math.isfinite(v[0])}
+    if parts:
+        top = tag(max(parts, key=lambda n: abs(parts[n])))
+        top = top[:1].lower() + top[1:] if top[1:2].islower() else top  # 'LV …' stays
+        text += f", the largest part through {top}"
+    return f"{text}. {tail}"
+
+
 def idle_text(twin_open: bool) -> str:
     """What the step says before it has an explanation: with a twin open, its predictions
     are on their way ("Open a twin…" while one was open read as broken: review13 #13)."""
@@ -198,8 +236,15 @@ class ExplainPanel(QWidget):
 
         # Drivers tab: elasticities (instant), Sobol (on demand), attribution (scenario)
         # short titles: the step column is narrow at 1280 × 720 (a long one was clipped)
-        self.elastic_plot = pg.PlotWidget(title="Local elasticity (% per +1 %)")
+        # its title a wrapped label, not the plot's own (a pyqtgraph title is one line of
+        # fixed width: cut at the pane's edge at 1280×720, review14b #6)
+        self.elastic_title = QLabel(ELASTIC_TITLE)
+        self.elastic_title.setWordWrap(True)
+        self.elastic_title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.elastic_title.setStyleSheet("font-weight: bold;")
+        self.elastic_plot = pg.PlotWidget()
         self.elastic_plot.setMinimumHeight(BAR_ROW_PX * 6 + 40)
+        self.elastic_plot.setMinimumWidth(0)
         self.n_base = QSpinBox()
         self.n_base.setRange(16, 16384)
         self.n_base.setValue(256)
@@ -220,7 +265,12 @@ class ExplainPanel(QWidget):
         self.sobol_plot.setMinimumHeight(BAR_ROW_PX * 4 + 40)
         self.sobol_table = _table(("Parameter", "First-order S1", "Total ST", "Range used"))
         self._show_sobol_views(False)  # nothing computed yet: no empty plot
-        self.attr_table = _table(("Parameter", "Contribution: median (5–95 %)"))
+        self.attr_table = _table(("Parameter", "Share: median (90 %)"))
+        # the value whole, the name wrapped (the value column was cut at 1280×720)
+        keep_fitted(self.attr_table, squeeze={0})
+        self.attr_table.verticalHeader().sectionResized.connect(
+            lambda *_a: self._fit_attr_height())
+        self.attr_table._refit.timer.timeout.connect(self._fit_attr_height)  # after the fit
         sob = FlowLayout()  # wraps onto two lines at 1280×720
         sob.addWidget(labelled("N", self.n_base))
         sob.addWidget(self.method)
@@ -228,14 +278,20 @@ class ExplainPanel(QWidget):
         sob.addWidget(self.sobol_button)
         drivers = QWidget()
         dl = QVBoxLayout(drivers)
+        # a chosen scenario's attribution first: it is what the user asked about (below the
+        # baseline's chart it was below the fold at 1280×720: review14b #6); wrapped (one
+        # line of it widened the tab past its pane)
+        self.attr_label = QLabel("Attribution of the scenario's effect (Shapley)")
+        self.attr_label.setWordWrap(True)
+        self.attr_label.setStyleSheet("font-weight: bold;")
+        dl.addWidget(self.attr_label)
+        dl.addWidget(self.attr_table)
+        dl.addWidget(self.elastic_title)
         dl.addWidget(self.elastic_plot, 1)
         dl.addLayout(sob)
         dl.addWidget(self.sobol_status)
         dl.addWidget(self.sobol_plot, 1)
         dl.addWidget(self.sobol_table, 1)
-        self.attr_label = QLabel("Attribution of the scenario's effect (Shapley)")
-        dl.addWidget(self.attr_label)
-        dl.addWidget(self.attr_table)
 
         self.basis_table = _table(("Parameter", "Value", "Unit", "Basis", "Evidence"))
         # the name (with its state), value and unit always in view; where the step column
@@ -247,6 +303,7 @@ class ExplainPanel(QWidget):
         self.tabs = QTabWidget()
         scroll = QScrollArea()  # the plots keep readable heights; the tab scrolls instead
         scroll.setWidgetResizable(True)
+        self.drivers_scroll = scroll
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(drivers)
         # short titles: all four fit a 350-px step column at 1280×720 ("When not to" was
@@ -387,8 +444,12 @@ class ExplainPanel(QWidget):
         if gen != self._generation:
             return  # a newer request superseded this one
         self.explanation = ex
-        text = "\n\n".join([ex.summary, *(f"[{n}] {t}" for n, t in ex.contributed)])
+        text = "\n\n".join([*self._scenario_lines(ex), ex.summary,
+                             *(f"[{n}] {t}" for n, t in ex.contributed)])
         self.summary.setText(plain_text(text, model_or_none(self.state.twin)))
+        self.elastic_title.setText(BASELINE_ELASTIC_TITLE
+                                   if self.scenario.currentData() is not None
+                                   else ELASTIC_TITLE)
         ranked = ex.elasticities.ranked(N_BARS)
         _bars(self.elastic_plot.getPlotItem(), [self._tag(n) for n, _ in ranked],
               [v for _, v in ranked])
@@ -419,6 +480,17 @@ class ExplainPanel(QWidget):
             self.warnings.addItem("No warnings: the twin is inside the model's checked domain.")
         self.card.setMarkdown(card_markdown(ex.card.to_text()))
         self._show_attribution(ex.attribution)
+
+    def _scenario_lines(self, ex) -> list[str]:
+        """With a scenario chosen, what the summary says first: the scenario's change and
+        what carries it, or that there is no attribution (the rest is the baseline's)."""
+        if self.scenario.currentData() is None:
+            return []
+        name = self.scenario.currentText()
+        if ex.attribution is None:
+            return [f"{name}: no attribution of its change (see the messages). The drivers "
+                    f"shown are the baseline's."]
+        return [scenario_headline(name, ex.attribution, self._tag)]
 
     def _clear_shown(self) -> None:
         """Nothing explained: no bars, indices, Sobol status, attribution, evidence or
@@ -459,6 +531,17 @@ class ExplainPanel(QWidget):
             f"Attribution of the scenario's change in {att.metric} (Shapley, "
             f"{int(att.ok.sum())} of {att.values.shape[0]} members)")
         _fill(self.attr_table, rows)
+        self._fit_attr_height()
+
+    def _fit_attr_height(self) -> None:
+        """The attribution table as tall as its rows (first in the tab: the baseline's
+        chart follows it in view, with no empty rows between)."""
+        t = self.attr_table
+        bar = t.horizontalScrollBar()
+        height = (t.horizontalHeader().height() + 2 * t.frameWidth()
+                  + sum(t.rowHeight(i) for i in range(t.rowCount()))
+                  + (bar.sizeHint().height() if bar.isVisible() else 0))
+        t.setFixedHeight(height)
 
     # ------------------------------------------------------------------ Sobol on demand
     def compute_sobol(self) -> None:

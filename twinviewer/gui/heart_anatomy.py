@@ -63,9 +63,12 @@ def pseudonym(name: str) -> str:
 def _key(name: str, base_tag: str) -> str:
     from twinviewer.teaching.hearts import heart
 
-    model = heart(name).model
+    preset = heart(name)
+    model = preset.model
+    # the heart's parameter values too: a preset retuned (fix15d) changes its volumes, and an
+    # anatomy cached for the old values would show the old heart
     h = hashlib.sha256(f"{twinviewer.__version__}/{_FORMAT}/{base_tag}/{name}/{model.name}/"
-                       f"{model.equation_hash}".encode())
+                       f"{model.equation_hash}/".encode() + preset.vector().tobytes())
     return h.hexdigest()[:16]
 
 

@@ -26,6 +26,7 @@ from twinviewer.gui.state import TwinState
 from twinviewer.gui.teaching_controls import LoopView, MainPlots
 from twinviewer.interventions.scenario import shown_name
 from twinviewer.teaching.controls import control
+from twinviewer.teaching.education import is_virtual
 from twinviewer.teaching.hearts import heart
 from twinviewer.teaching.lesson import STRUCTURES, Lesson, LessonError, lesson_files, load_lesson
 from twinviewer.teaching.runner import LessonSession, Outcome
@@ -102,6 +103,7 @@ class LessonPlayer(QWidget):
         self.answered: dict[int, bool] = {}
         self._opened = ""  # the lesson heart last opened in the window
         self._ready = False  # building the Teach step must not replace the open twin
+        self.centre = None  # the window's lesson page while this lesson is shown
         self.box = QComboBox()
         self.files = []
         for f in lesson_files():
@@ -170,8 +172,17 @@ class LessonPlayer(QWidget):
     def show_plots_in(self, column) -> None:
         """The lesson heart's loop and Wiggers diagram in the main plot area (``column``,
         in front of the open twin's plots, which stay as tabs) while the Teach step shows
-        the lesson, else under the lesson's text (None)."""
+        the lesson, else under the lesson's text (None). The window's centre follows: the
+        lesson's heart while the lesson is shown, the open twin's views otherwise."""
         self.plots.show_in(column)
+        show_centre = getattr(self.window(), "show_lesson_centre", None)
+        if show_centre is not None:
+            self.centre = show_centre(column is not None)
+            self._show_centre()
+
+    def _show_centre(self) -> None:
+        if self.centre is not None and self.session is not None:
+            self.centre.show_heart(self.session.heart_name, self.session.results)
 
     def set_font(self, pt: int) -> None:
         f = self.font()
@@ -225,6 +236,7 @@ class LessonPlayer(QWidget):
         self.feedback.setText("")
         self._set_choices(step.question)
         self._open_heart()
+        self._show_centre()
         r = self.session.results
         ref = self.session.previous if step.action in ("set", "apply", "reset") else None
         self.view.show(r, ref)
@@ -235,10 +247,16 @@ class LessonPlayer(QWidget):
     def _open_heart(self) -> None:
         """Show the lesson's heart in the window (its own disease anatomy in 3D and the
         ensemble in every step) when the lesson has loaded another heart than the one open.
-        The open twin is replaced only after the usual "save changes?" question."""
+        The open twin is replaced only after the usual "save changes?" question, and only
+        when it is a virtual heart (:func:`~twinviewer.teaching.education.is_virtual`): a
+        patient's twin stays open (the window's centre shows
+        the lesson's heart on a page of its own, :mod:`twinviewer.gui.lesson_centre`, and the
+        twin again when Teach is left)."""
         name = self.session.heart_name if self.session else ""
         twin = self.state.twin
         if not self._ready:
+            return
+        if twin is not None and not is_virtual(twin):
             return
         if not name or name == self._opened or (
                 twin is not None and getattr(twin, "origin", "") == f"preset:{name}"):
@@ -262,7 +280,8 @@ class LessonPlayer(QWidget):
             self._fade_3d(step.args["structure"])
 
     def _fade_3d(self, structure: str | None) -> None:
-        view = getattr(self.window(), "view3d", None)
+        view = self.centre.view3d if self.centre is not None else getattr(
+            self.window(), "view3d", None)
         if view is None or not getattr(view, "actors", None):
             return
         keep = STRUCTURES.get(structure, ()) if structure else tuple(view.actors)

@@ -355,9 +355,16 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 2)
 
+        # the centre shows the open twin's views, or the lesson's heart while a lesson is
+        # shown in the Teach step (review15 #6; show_lesson_centre)
+        self.centre_stack = QStackedWidget()
+        self.centre_stack.setObjectName("centre_stack")
+        self.centre_stack.addWidget(centre)
+        self.lesson_centre = None
+
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.setObjectName("main_split")
-        for w in (self.step_list, self.step_stack, centre, right):
+        for w in (self.step_list, self.step_stack, self.centre_stack, right):
             self.main_split.addWidget(w)
         self.main_split.setChildrenCollapsible(False)
         self.main_split.setHandleWidth(3)  # at 1280 px every column is at its minimum width
@@ -475,6 +482,21 @@ class MainWindow(QMainWindow):
                 here = getattr(panel, "step", None) == step and (
                     sections is None or sections.current is panel)
                 show(self.plots_column if here else None)
+
+    def show_lesson_centre(self, on: bool):
+        """Show the lesson's heart in the centre (``on``; the page is built on first use
+        and returned) or the open twin's 3D view and slices again (None)."""
+        if not on:
+            self.centre_stack.setCurrentIndex(0)
+            return None
+        if self.lesson_centre is None:
+            from twinviewer.gui.lesson_centre import LessonCentre
+
+            self.lesson_centre = LessonCentre(
+                self.state, multi_samples=4 if self.prefs.multi_sampling else 0)
+            self.centre_stack.addWidget(self.lesson_centre)
+        self.centre_stack.setCurrentWidget(self.lesson_centre)
+        return self.lesson_centre
 
     def show_step(self, step: str) -> None:
         """Show a workflow step's panels (by name, e.g. ``'What-if'``)."""
@@ -642,6 +664,8 @@ class MainWindow(QMainWindow):
         self.state.close()
         logging.getLogger("twinviewer").removeHandler(self._log_handler)
         self.view3d.plotter.close()
+        if self.lesson_centre is not None and self.lesson_centre.view3d is not None:
+            self.lesson_centre.view3d.plotter.close()
         super().closeEvent(event)
 
     # -- messages ------------------------------------------------------------------------

@@ -651,6 +651,15 @@ def export_report(window, state, path: str | Path | None = None) -> Path | None:
     return path
 
 
+#: Quiet time after an edit before its autosave starts (s), and the longest an edit waits
+#: for that quiet (s): a kill then loses at most the last ~1 s of work plus the write's own
+#: time (fix15c; it was 0.5 s of quiet, restarted by every edit, with no bound).
+DEBOUNCE_S = 0.2
+MAX_WAIT_S = 1.0
+#: How long after a twin is opened the file helper starts and warms up (ms).
+WRITER_READY_DELAY_MS = 3000
+
+
 class AutosaveController(QObject):
     """Autosaves the open twin about ``debounce_s`` after each change the user makes.
 
@@ -671,6 +680,10 @@ class AutosaveController(QObject):
         Default: autosaves under the platformdirs user data dir.
     debounce_s : float
         Quiet time after the last change before the autosave is written.
+    max_wait_s : float
+        Longest time a change waits for that quiet: edits in a steady stream (typing a
+        note, dragging a slider) are autosaved at least this often (with the debounce
+        alone nothing was written until the user paused).
     busy : callable, optional
         True while the GUI must not be disturbed (playback); default the parent window's
         ``_playing`` flag when it has one.
@@ -682,8 +695,9 @@ class AutosaveController(QObject):
     written = Signal(object, object, object, object)
 
     def __init__(self, state, interval_s: float = 120, autosaver: Autosaver | None = None,
-                 parent: QObject | None = None, *, debounce_s: float = 0.5,
-                 busy: Callable[[], bool] | None = None, max_defer_s: float = 10.0) -> None:
+                 parent: QObject | None = None, *, debounce_s: float = DEBOUNCE_S,
+                 busy: Callable[[], bool] | None = None, max_defer_s: float = 10.0,
+                 max_wait_s: float = MAX_WAIT_S) -> None:
         super().__init__(parent if parent is not None else state)
         self.state = state
         self.autosaver = autosaver or Autosaver()
@@ -704,13 +718,17 @@ class AutosaveController(QObject):
         self.timer.start()
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
-        self.debounce.setInterval(int(debounce_s * 1000))
+        self._debounce_ms = int(debounce_s * 1000)
+        self._max_wait_s = max(max_wait_s, debounce_s)
+        self.debounce.setInterval(self._debounce_ms)
         self.debounce.timeout.connect(self.autosave_soon)
+        self._unsaved_since: float | None = None  # the first change not yet autosaved
         self.written.connect(self._on_written)
         doc = state.session
         self._unsubscribe = [doc.subscribe(e, self._changed) for e in
                              ("twin", "audit", "scenarios", "scenario_results", "dirty",
                               "draft")]
+        self._unsubscribe.append(doc.subscribe("twin", self._twin_opened))
         state._autosave_controller = self
         self._helper_started = False
         # the file-name key (and pydicom, which loads it) ready before the first edit
@@ -723,12 +741,37 @@ class AutosaveController(QObject):
     def _changed(self, _payload: Any = None) -> None:
         try:
             if self.state.session.dirty:
-                self.debounce.start()  # restarts: written once the user pauses
-                if not self._helper_started:  # the first change: the writer gets ready
-                    self._helper_started = True  # (its start is not a Save's wait)
-                    self._pool.submit(_start_file_helper)
+                # restarts: written once the user pauses, but never later than max_wait_s
+                # after the first change it holds (a kill then loses at most that much)
+                now = time.monotonic()
+                if self._unsaved_since is None or not self.debounce.isActive():
+                    self._unsaved_since = now
+                left = self._max_wait_s - (now - self._unsaved_since)
+                self.debounce.start(max(0, min(self._debounce_ms, int(left * 1000))))
+                self._get_writer_ready()
         except RuntimeError:  # the window (and this controller's timer) is gone
             self._drop_subscriptions()
+
+    def _twin_opened(self, twin: Any = None) -> None:
+        """A twin is open: the writer gets ready a moment later (not competing with the
+        opening), so the first edit's autosave does not wait for the file helper to start
+        and import (6.3 s at load 16 for a 34 MB CT twin, fix15c)."""
+        if twin is not None and not self._helper_started:
+            with contextlib.suppress(RuntimeError):
+                QTimer.singleShot(WRITER_READY_DELAY_MS, self,
+                                  lambda: self._get_writer_ready(warm=True))
+
+    def _get_writer_ready(self, warm: bool = False) -> None:
+        """Start the file helper, once (its start is not a Save's wait); ``warm``: and let
+        it write a small twin, on a thread of its own (an autosave is never queued behind
+        that; the first edit's own write pays the imports if it comes first)."""
+        if not self._helper_started:
+            self._helper_started = True
+            if warm:
+                threading.Thread(target=_start_file_helper, args=(True,), daemon=True,
+                                 name="file-helper-warm").start()
+            else:
+                self._pool.submit(_start_file_helper)
 
     def _drop_subscriptions(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -742,7 +785,11 @@ class AutosaveController(QObject):
         if twin is None or not self.state.session.dirty:
             return None
         ctx = context(self.state)
-        kw = {"results": _results(self.state), "parameters": _table(self.state, twin),
+        # the results by reference; their intervention digests (a walk of the intervention
+        # code: 0.1–0.7 s for five what-ifs at load) are taken in _write, off the GUI thread
+        kw = {"results": self.state.session.results_to_save(digested=False),
+              "_scenarios": tuple(self.state.session.scenarios),
+              "parameters": _table(self.state, twin),
               "keep_identifiers": ctx.identifiable,
               "series": self.state.session.series_to_save(),
               "measurement_draft": self.state.session.measurement_draft}
@@ -759,6 +806,12 @@ class AutosaveController(QObject):
         Only the autosave's own recovery file is written (:meth:`Autosaver.path_for`, in
         the user data folder), never the twin's .twin file: the user's file is written by
         an explicit Save alone, which checks it first (review14 #1)."""
+        from twinviewer.interventions.constants_digest import with_digests
+
+        kw = dict(kw)
+        scenarios = kw.pop("_scenarios", None)
+        if scenarios is not None:
+            kw["results"] = with_digests(kw["results"], scenarios)
         with self._lock:
             # serialised, digested and written in the file helper: here the twin is only
             # walked by pickle (the serialising's copies held the interpreter lock 60–350
@@ -782,6 +835,8 @@ class AutosaveController(QObject):
         (digest first, write only if the content changed). Returns the worker's future
         (None: nothing of the user's to write).
         """
+        self._unsaved_since = None
+        self.debounce.setInterval(self._debounce_ms)  # a bare start() elsewhere: the quiet
         snap = self._snapshot()
         if snap is None:
             return None
@@ -892,15 +947,23 @@ class AutosaveController(QObject):
         self._pool.shutdown(wait=False)
 
 
-def _start_file_helper() -> None:
+def _start_file_helper(warm: bool = False) -> None:
     """Start the file helper (:func:`~twinviewer.gui.model_jobs.file_helper`) where one can
-    run; from a worker thread (starting a process takes a moment)."""
+    run; ``warm``: and have it write a small twin once
+    (:func:`~twinviewer.gui.model_jobs.warm_writer`: the writer's first file costs ~1 s
+    more, in imports and the model's equation hash). From a worker thread (starting a
+    process takes a moment)."""
     from twinviewer.gui import model_jobs
     from twinviewer.gui.process_worker import available
 
     if available():
-        with contextlib.suppress(OSError):
-            model_jobs.file_helper().start()
+        with contextlib.suppress(Exception):  # a later job says what is wrong
+            helper = model_jobs.file_helper()
+            helper.start()
+            if warm:
+                # at the helper's own priority: at the lowest, an autosave sent meanwhile
+                # waited behind it (10 s at load 16: the starved warm-up held the helper)
+                helper.call(f"{model_jobs.__name__}:warm_writer", {}, with_progress=False)
 
 
 def _content_digest(data: bytes) -> str:

@@ -62,6 +62,8 @@ TOP, BOTTOM, LEFT, RIGHT = 0.925, 0.07, 0.07, 0.93
 #: Characters of a bold 11-pt subheading a line (DejaVu Sans Bold ~0.65 em a character over
 #: the text width, with a margin).
 SUBHEADING_CHARS = 68
+#: characters a line of a PV-loop legend entry (two columns of 7-pt text across the page)
+PV_LEGEND_CHARS = 52
 #: Lines a table header cell may take before it is cut (a scenario named in words).
 HEADER_LINES = 6
 REPORT_METRICS = ("HR", "LVEDV", "LVESV", "LVSV", "LVEF", "CO", "SBP", "DBP", "MAP", "LVEDP",
@@ -656,6 +658,43 @@ def _draw_pv_band(ax: Any, results: Any, idx: np.ndarray, side: str) -> None:
         ax.plot(ring[:, 0], ring[:, 1], color="#1f4e9c", linewidth=0.6, alpha=0.6)
 
 
+def _pv_legend(p: _Pages, axs: list) -> Any:
+    """One key under both PV-loop panels, outside the axes (as the GUI's PV key is): inside
+    them it covered the band and the scenarios' loops (review14b #8). Each entry wrapped to
+    :data:`PV_LEGEND_CHARS`; the cursor moves below it. Returns the legend (None: nothing
+    drawn).
+
+    Examples
+    --------
+    >>> import io
+    >>> from matplotlib.backends.backend_pdf import PdfPages
+    >>> with PdfPages(io.BytesIO()) as pdf_file:
+    ...     p = _Pages(pdf_file, "t", identifiable=False)
+    ...     p.new_page()
+    ...     ax = p.axes(0.27, 1)[0]
+    ...     _ = ax.plot([0, 1], [0, 1], label="baseline")
+    ...     key = _pv_legend(p, [ax])
+    ...     box, cursor = key.get_window_extent(), p.y * p.fig.bbox.height
+    ...     p.finish()
+    >>> bool(box.y1 <= ax.get_window_extent().y0), bool(cursor < box.y0)
+    (True, True)
+    """
+    ax = next((a for a in axs if a.axison and a.get_legend_handles_labels()[0]), None)
+    if ax is None:
+        return None
+    handles, labels = ax.get_legend_handles_labels()
+    shown = [textwrap.fill(s if p.identifiable else redact(s), PV_LEGEND_CHARS)
+             for s in labels]
+    p.text.extend(shown)
+    top = p.y
+    key = p.fig.legend(handles, shown, loc="upper left", bbox_to_anchor=(LEFT, top),
+                       ncols=2 if len(shown) > 2 else len(shown), fontsize=7, frameon=False,
+                       borderaxespad=0.0, borderpad=0.0, columnspacing=1.5)
+    height = key.get_window_extent().height / p.fig.bbox.height
+    p.y = top - height - 0.02
+    return key
+
+
 def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
              scenario_results: Mapping[str, Any]) -> None:
     p.new_page("Pressure–volume loops and metrics")
@@ -663,6 +702,8 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
     shown = _shown_names(doc.twin.scenarios)
     unstored = _unstored(doc, scenario_results)
     if have_series:
+        # room for the loops and, below them, their key (estimated: measured once drawn)
+        p.need(0.27 + 0.045 + 0.012 * (2 + len(scenario_results)))
         axs = p.axes(0.27, 2)
         ok = np.asarray(results.ok)
         idx = np.flatnonzero(ok)
@@ -690,7 +731,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
                 ax.tick_params(labelsize=7)
                 ax.set_title(f"{side} PV loop: ensemble (grey), 90 % band, median-EF member",
                              fontsize=8.5)
-                ax.legend(fontsize=7, frameon=False)
+            _pv_legend(p, axs)
             if unstored:
                 p.para(f"{_unstored_note(unstored)}.", size=7.5, color="#7a3e00")
         else:
