@@ -51,12 +51,13 @@ def test_a_wrong_normal_scores_nothing_and_ungraded_lesions_say_so():
 
 
 def test_secondary_pulmonary_hypertension_does_not_hide_the_valve_lesion():
-    """Moderate mitral stenosis with PVR > 5 WU is a mitral stenosis (ESC/ERS group 2).
+    """A mitral stenosis with PVR > 5 WU is a mitral stenosis (ESC/ERS group 2).
 
     Until fix15d the case pool's own mitral stenoses gave such a heart now and then (LAP ≤ 15
     with PVR > 5 at the margin); the normotensive preset (its stressed volume raised) puts
-    their LAP 1.5–2 mmHg higher, so none of 60 seeds does. The heart is made here instead: a
-    moderate MS (MVA 1.2 cm²) with a raised pulmonary arterial resistance."""
+    their LAP 1.5–2 mmHg higher, so none of 60 seeds does. The heart is made here instead: an
+    MVA of 1.2 cm² (severe by ACC/AHA 2020, ≤ 1.5: fix15f; "moderate" by the ASE 2009 scheme
+    graded before) with a raised pulmonary arterial resistance."""
     h = heart("mitral_stenosis")
     vals = {**h.values, "MV.EOA": 1.2, "PUL.R_AR": 0.6}
     r = simulate(h.model, h.model.vector(vals))
@@ -66,7 +67,7 @@ def test_secondary_pulmonary_hypertension_does_not_hide_the_valve_lesion():
     ph = [f for f in findings(v) if f.diagnosis == "pulmonary hypertension"]
     assert ph and ph[0].severity == "severe"  # graded as pre-capillary and severe ...
     main = primary(v)  # ... but the valve lesion is the diagnosis
-    assert (main.diagnosis, main.severity) == ("mitral stenosis", "moderate")
+    assert (main.diagnosis, main.severity) == ("mitral stenosis", "severe")
 
 
 def test_cases_are_seeded_and_drawn_from_the_pool():

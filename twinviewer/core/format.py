@@ -241,7 +241,7 @@ def resolution(u: str) -> float | None:
 
 
 def _at(x: float, step: float, signed: bool) -> str:
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    decimals = _decimals(step)
     text = f"{x:.{decimals}f}"
     if float(text) == 0.0:
         return "0"
@@ -269,12 +269,21 @@ def change(median: float, lo: float, hi: float, u: str) -> str:
     """A paired change with its interval at the quantity's display resolution; a change
     whose median and interval all lie within one resolution step of 0 is ``'no change'``.
 
+    A change whose interval is narrower than :data:`FINE_BELOW` resolution steps keeps one
+    decimal more (a mitral gradient rise of +1.34 (+0.48 to +2.44) mmHg is not
+    '+1 (0 to +2)': review15b #2), and a bound of an interval that excludes 0 is never
+    written '0': it keeps the digit that shows its sign.
+
     Examples
     --------
     >>> change(0.02, 0.0071, 0.06, "L/min"), change(-0.063, -0.44, -0.00089, "mmHg")
     ('no change', 'no change')
-    >>> change(-0.57, -0.74, -0.38, "L/min"), change(2.5, 1.7, 3.6, "mmHg")
-    ('-0.6 (-0.7 to -0.4)', '+2 (+2 to +4)')
+    >>> change(-0.57, -0.74, -0.38, "L/min"), change(-16.2, -22.4, -11.6, "%")
+    ('-0.6 (-0.7 to -0.4)', '-16 (-22 to -12)')
+    >>> change(1.336, 0.483, 2.436, "mmHg"), change(2.5, 1.7, 3.6, "mmHg")
+    ('+1.3 (+0.5 to +2.4)', '+2.5 (+1.7 to +3.6)')
+    >>> change(0.04, 0.004, 0.11, "L/min")
+    '+0.04 (+0.004 to +0.11)'
     >>> change(0.3, 0.1, 0.6, "mmHg/mL")
     '+0.3 (+0.1 to +0.6)'
     """
@@ -283,9 +292,36 @@ def change(median: float, lo: float, hi: float, u: str) -> str:
     step = resolution(u)
     if step is None:
         return interval(median, lo, hi, signed=True)
-    if all(abs(float(x)) < step for x in (median, lo, hi)):
+    m, a, b = float(median), float(lo), float(hi)
+    if all(abs(x) < step for x in (m, a, b)):
         return "no change"
-    return f"{_at(median, step, True)} ({_at(lo, step, True)} to {_at(hi, step, True)})"
+    d = _decimals(step)
+    if math.isfinite(b - a) and b - a < FINE_BELOW * step:
+        d += 1
+    # one number of decimals for all three; the extra one dropped where all three end in 0
+    while d > _decimals(step) and all(f"{x:.{d}f}".endswith("0") for x in (m, a, b)):
+        d -= 1
+    excludes_zero = a > 0 or b < 0
+    return (f"{_at(m, 10.0 ** -d, True)} ({_signed_bound(a, d, excludes_zero)} to "
+            f"{_signed_bound(b, d, excludes_zero)})")
+
+
+#: A change's interval narrower than this many display-resolution steps is written one
+#: decimal finer: rounded to the step, its bounds would move by more than a sixth of its width.
+FINE_BELOW = 3
+
+
+def _decimals(step: float) -> int:
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def _signed_bound(x: float, decimals: int, keep_sign: bool) -> str:
+    """``x`` at ``decimals`` (as :func:`_at`), or, if it would read '0' while ``keep_sign``
+    (the interval excludes 0), at the first finer decimal that shows it is not 0."""
+    text = _at(x, 10.0 ** -decimals, True)
+    if keep_sign and text == "0" and abs(x) >= NOISE:
+        text = _at(x, 10.0 ** (math.floor(math.log10(abs(x)))), True)
+    return text
 
 
 #: How a change of a quantity measured in percent (an ejection fraction, a regurgitant

@@ -4,14 +4,14 @@ The population prior of each parameter is centred on a preset (a virtual patient
 patient with an AVA of 0.7 cm² from the healthy preset makes the disease itself look like an
 outlier and pulls every other parameter (LV stiffness, contractility, volume) towards a
 healthy heart. So the starting preset is chosen from the measurements, with the grading rules
-of the ESC/ASE guidelines (REFERENCE.md):
+of :mod:`twinviewer.teaching.grading` (ACC/AHA 2020 for AS, universal definition of HF 2021):
 
 * aortic stenosis: AVA < 1.5 cm² or AV mean gradient ≥ 20 mmHg (or peak velocity ≥ 3 m/s);
-  severe (``severe_as``) if AVA < 1.0 cm², mean gradient ≥ 40 mmHg or peak velocity ≥ 4 m/s,
+  severe (``severe_as``) if AVA ≤ 1.0 cm², mean gradient ≥ 40 mmHg or peak velocity ≥ 4 m/s,
   else ``moderate_as``;
 * mitral regurgitation (``severe_mr``): EROA ≥ 0.20 cm², regurgitant volume ≥ 30 mL or
   regurgitant fraction ≥ 30 % (moderate-to-severe and severe MR; the one MR preset);
-* heart failure with reduced EF (``hfref``): LVEF < 40 % (given, or from LVEDV and LVESV);
+* heart failure with reduced EF (``hfref``): LVEF ≤ 40 % (given, or from LVEDV and LVESV);
 * otherwise the twin's own preset (``healthy`` for an imported patient).
 
 Valve disease is checked first (a low EF with severe AS is low-flow AS, not primary HFrEF).
@@ -142,7 +142,7 @@ def choose_prior(measurements: Sequence[Measurement], fallback: str = "healthy"
     as_why, severe = [], False
     if ava is not None and ava < 1.5:
         as_why.append(("AVA", f"AVA {ava:.2g} cm² < 1.5 cm²"))
-        severe |= ava < 1.0
+        severe |= ava <= 1.0
     if mg is not None and mg >= 20:
         as_why.append(("AV_mean_gradient", f"mean gradient {mg:.0f} mmHg ≥ 20 mmHg"))
         severe |= mg >= 40
@@ -166,8 +166,8 @@ def choose_prior(measurements: Sequence[Measurement], fallback: str = "healthy"
     ef, src = v.get("LVEF"), ("LVEF",)
     if ef is None and v.get("LVEDV", 0) > 0 and "LVESV" in v:
         ef, src = 100.0 * (v["LVEDV"] - v["LVESV"]) / v["LVEDV"], ("LVEDV", "LVESV")
-    if ef is not None and ef < 40:
-        return PriorChoice("hfref", f"reduced ejection fraction: LVEF {ef:.0f} % < 40 %", src)
+    if ef is not None and ef <= 40:
+        return PriorChoice("hfref", f"reduced ejection fraction: LVEF {ef:.3g} % ≤ 40 %", src)
     return PriorChoice(fallback, "no valve disease or reduced EF in the measurements")
 
 

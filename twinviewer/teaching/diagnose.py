@@ -2,7 +2,7 @@
 seeded severity), shows what a clinician would measure, and scores the student's diagnosis
 and severity with an explanation built from the numbers.
 
-The truth is graded from the simulated heart's own values by the ESC/ASE criteria
+The truth is graded from the simulated heart's own values by the ACC/AHA 2020, ESC and ASE criteria
 (:mod:`twinviewer.teaching.grading`), never from the heart's name. The student sees simulated
 *measurements*: the true values plus seeded measurement error of the size each method has,
 each with its 95 % interval, so a borderline case can honestly be graded differently from
@@ -280,7 +280,7 @@ def score(case: Case, diagnosis: str, severity: str) -> Score:
              f"{t.diagnosis}{sev_word} — {p.title}"
              + (f", lesion scaled ×{case.severity_factor:.2f} from the healthy heart"
                 if case.severity_factor != 1.0 else "") + ".",
-             "Graded from the heart's true values (ESC/ASE criteria):"]
+             "Graded from the heart's true values (ACC/AHA 2020, ESC and ASE criteria):"]
     lines += [f"  • {e}" for e in t.evidence]
     m = primary(measured_values(case))
     if (m.diagnosis, m.severity) != (t.diagnosis, t.severity):

@@ -1,20 +1,25 @@
-"""Grading a heart from its numbers, with the ESC/EACTS and ASE criteria (REFERENCE.md).
+"""Grading a heart from its numbers, with the ACC/AHA 2020, ESC and ASE criteria (REFERENCE.md,
+INTERVENTIONS.md).
 
 A grade comes from simulated (or measured) values only, never from a heart's name, so a new
 virtual heart is graded without a change here. Each rule is one entry of :data:`RULES`.
 
 Criteria
 --------
-Aortic stenosis (ESC/EACTS 2021, ASE): severe AVA < 1.0 cm², mean gradient ≥ 40 mmHg or peak
-velocity ≥ 4 m/s; moderate AVA 1.0–1.5 cm² or mean gradient 20–40 mmHg; mild peak velocity
-2.6–2.9 m/s. Primary mitral regurgitation (ASE 2017): severe EROA ≥ 0.40 cm², regurgitant
-volume ≥ 60 mL or fraction ≥ 50 %; moderate EROA 0.20–0.39 cm², volume 30–59 mL, fraction
-30–49 %; mild below. LV systolic function (ASE/EACVI 2015; ESC 2021 HF): EF ≥ 52 % normal,
-41–51 % mildly, 30–40 % moderately, < 30 % severely reduced; EF ≤ 40 % is HFrEF.
+Valve stenoses follow one guideline, ACC/AHA 2020 (INTERVENTIONS.md §1), with its bounds
+inclusive as written. Aortic stenosis: severe AVA ≤ 1.0 cm², mean gradient ≥ 40 mmHg or peak
+velocity ≥ 4 m/s; moderate AVA > 1.0–1.5 cm², mean gradient 20–39 mmHg or peak velocity
+3.0–3.9 m/s; mild peak velocity 2.6–2.9 m/s (ASE 2017). Primary mitral regurgitation (ASE 2017,
+ACC/AHA 2020): severe EROA ≥ 0.40 cm², regurgitant volume ≥ 60 mL or fraction ≥ 50 %;
+moderate EROA 0.20–0.39 cm², volume 30–59 mL, fraction 30–49 %; mild below. LV systolic
+function, one scheme with HFpEF (universal definition of HF 2021, ESC 2021 HF): LVEF ≤ 40 %
+is HFrEF (30–40 % moderately, < 30 % severely reduced), > 40 to < 50 % mildly reduced
+(HFmrEF 41–49 %, graded mild), ≥ 50 % preserved.
 Aortic regurgitation (ASE 2017 / ESC/EACTS 2021): severe EROA ≥ 0.30 cm², volume ≥ 60 mL or
 fraction ≥ 50 %; moderate EROA 0.10–0.29, 30–59 mL, 30–49 %; mild below. Mitral stenosis
-(ASE/EAE 2009, Baumgartner): severe MVA < 1.0 cm², moderate 1.0–1.5, mild 1.5–2.0 (normal
-4–6); the mean gradient depends on rate and flow, so it is evidence, not the grade.
+(ACC/AHA 2020): severe MVA ≤ 1.5 cm² (stages C/D; very severe ≤ 1.0), progressive MVA > 1.5
+(stage B; graded mild here up to 2.0 cm², normal 4–6): the guideline has no "moderate" MS. The
+mean gradient depends on rate and flow, so it is evidence, not the grade.
 Hypertension (ESC/ESH 2018): grade 1 SBP 140–159 or DBP 90–99 mmHg (mild), grade 2 160–179 /
 100–109 (moderate), grade 3 ≥ 180 / ≥ 110 (severe). Pre-capillary pulmonary hypertension
 (ESC/ERS 2022): mPAP > 20 mmHg with PAWP ≤ 15 mmHg and PVR > 2 WU; PVR > 5 WU is severe (the
@@ -24,6 +29,10 @@ guideline names no other grade: 2–5 WU is called moderate here). Left-to-right
 HFpEF (ESC 2021: LVEF ≥ 50 % with raised filling pressure, LVEDP ≥ 16 or PAWP ≥ 15 mmHg) and
 atrial fibrillation (ESC 2020: no organised atrial contraction) have no guideline severity
 scale: their findings are *ungraded* (``graded`` False) and rank as a moderate finding.
+
+Each value in the evidence is written with enough decimals to show on which side of the
+thresholds printed beside it it lies (a mean gradient of 39.6 mmHg is "39.6", not "40 (severe
+≥ 40)" under a moderate grade: review15b #3).
 """
 
 from __future__ import annotations
@@ -60,6 +69,29 @@ def _v(values: Mapping[str, float], name: str) -> float:
     return float(x) if x is not None else float("nan")
 
 
+def _shown(x: float, decimals: int, *edges: float) -> str:
+    """``x`` to ``decimals``, or finer where that rounding would put it on, or across, a
+    threshold in ``edges`` that it does not reach (so the text never contradicts the grade).
+
+    Examples
+    --------
+    >>> _shown(39.6, 0, 20, 40), _shown(38.7, 0, 20, 40), _shown(40.0, 0, 40)
+    ('39.6', '39', '40')
+    >>> _shown(0.3951, 2, 0.2, 0.4), _shown(1.004, 1, 1.0, 1.5), _shown(float("nan"), 1)
+    ('0.395', '1.004', '–')
+    """
+    if not np.isfinite(x):
+        return "–"
+    d = decimals
+    while d < decimals + 4:
+        text = f"{x:.{d}f}"
+        p = float(text)
+        if all(p != t and (p > t) == (x > t) or x == t for t in edges):
+            return text
+        d += 1
+    return f"{x:.{d}f}"
+
+
 def _worst(*levels: str) -> str:
     return max(levels, key=SEVERITIES.index)
 
@@ -72,14 +104,15 @@ def _level(x: float, severe: float, moderate: float, mild: float) -> str:
 
 def _aortic_stenosis(v: Mapping[str, float]) -> Finding:
     ava, mg, vmax = _v(v, "AVA"), _v(v, "AV_mean_gradient"), _v(v, "AV_peak_velocity")
-    by_area = "severe" if ava < 1.0 else "moderate" if ava <= 1.5 else "none"
+    by_area = "severe" if ava <= 1.0 else "moderate" if ava <= 1.5 else "none"
     by_grad = "severe" if mg >= 40 else "moderate" if mg >= 20 else "none"
     by_vel = ("severe" if vmax >= 4.0 else "moderate" if vmax >= 3.0
               else "mild" if vmax >= 2.6 else "none")
     sev = _worst(by_area, by_grad, by_vel)
-    ev = (f"AVA {ava:.2f} cm² (severe < 1.0, moderate 1.0–1.5)",
-          f"mean gradient {mg:.0f} mmHg (severe ≥ 40, moderate 20–40)",
-          f"peak velocity {vmax:.1f} m/s (severe ≥ 4, moderate 3–4, mild 2.6–2.9)")
+    ev = (f"AVA {_shown(ava, 2, 1.0, 1.5)} cm² (ACC/AHA 2020: severe ≤ 1.0, moderate > 1.0–1.5)",
+          f"mean gradient {_shown(mg, 0, 20, 40)} mmHg (severe ≥ 40, moderate 20–39)",
+          f"peak velocity {_shown(vmax, 1, 2.6, 3.0, 4.0)} m/s (severe ≥ 4, moderate 3–3.9, "
+          f"mild 2.6–2.9)")
     return Finding("aortic stenosis", sev, ev)
 
 
@@ -87,18 +120,18 @@ def _mitral_regurgitation(v: Mapping[str, float]) -> Finding:
     eroa, rvol, rf = _v(v, "EROA"), _v(v, "MR_volume"), _v(v, "MR_fraction")
     sev = _worst(_level(eroa, 0.40, 0.20, 0.05), _level(rvol, 60, 30, 8),
                  _level(rf, 50, 30, 10))
-    ev = (f"EROA {eroa:.2f} cm² (severe ≥ 0.40, moderate 0.20–0.39)",
-          f"regurgitant volume {rvol:.0f} mL (severe ≥ 60, moderate 30–59)",
-          f"regurgitant fraction {rf:.0f} % (severe ≥ 50, moderate 30–49)")
+    ev = (f"EROA {_shown(eroa, 2, 0.05, 0.2, 0.4)} cm² (severe ≥ 0.40, moderate 0.20–0.39)",
+          f"regurgitant volume {_shown(rvol, 0, 8, 30, 60)} mL (severe ≥ 60, moderate 30–59)",
+          f"regurgitant fraction {_shown(rf, 0, 10, 30, 50)} % (severe ≥ 50, moderate 30–49)")
     return Finding("mitral regurgitation", sev, ev)
 
 
 def _lv_systolic(v: Mapping[str, float]) -> Finding:
     ef = _v(v, "LVEF")
-    sev = ("severe" if ef < 30 else "moderate" if ef <= 40 else "mild" if ef < 52
+    sev = ("severe" if ef < 30 else "moderate" if ef <= 40 else "mild" if ef < 50
            else "none")
-    ev = (f"LVEF {ef:.0f} % (normal ≥ 52, mildly 41–51, moderately 30–40, severely "
-          f"reduced < 30; HFrEF ≤ 40)",)
+    ev = (f"LVEF {_shown(ef, 0, 30, 40, 50)} % (HFrEF ≤ 40: moderately reduced 30–40, severely "
+          f"< 30; mildly reduced (HFmrEF) > 40 to < 50; preserved ≥ 50)",)
     return Finding("heart failure with reduced EF", sev, ev)
 
 
@@ -106,25 +139,27 @@ def _aortic_regurgitation(v: Mapping[str, float]) -> Finding:
     eroa, rvol, rf = _v(v, "AR_EROA"), _v(v, "AR_volume"), _v(v, "AR_fraction")
     sev = _worst(_level(eroa, 0.30, 0.10, 0.05), _level(rvol, 60, 30, 8),
                  _level(rf, 50, 30, 10))
-    ev = (f"AR EROA {eroa:.2f} cm² (severe ≥ 0.30, moderate 0.10–0.29)",
-          f"AR volume {rvol:.0f} mL (severe ≥ 60, moderate 30–59)",
-          f"AR fraction {rf:.0f} % (severe ≥ 50, moderate 30–49)")
+    ev = (f"AR EROA {_shown(eroa, 2, 0.05, 0.1, 0.3)} cm² (severe ≥ 0.30, moderate 0.10–0.29)",
+          f"AR volume {_shown(rvol, 0, 8, 30, 60)} mL (severe ≥ 60, moderate 30–59)",
+          f"AR fraction {_shown(rf, 0, 10, 30, 50)} % (severe ≥ 50, moderate 30–49)")
     return Finding("aortic regurgitation", sev, ev)
 
 
 def _mitral_stenosis(v: Mapping[str, float]) -> Finding:
     mva, mg = _v(v, "MVA"), _v(v, "MV_mean_gradient")
-    sev = ("severe" if mva < 1.0 else "moderate" if mva <= 1.5 else "mild" if mva <= 2.0
-           else "none")
-    ev = (f"MVA {mva:.1f} cm² (severe < 1.0, moderate 1.0–1.5, mild 1.5–2.0; normal 4–6)",
-          f"mitral mean gradient {mg:.0f} mmHg (severe > 10, moderate 5–10 at 60–80 bpm)")
+    sev = "severe" if mva <= 1.5 else "mild" if mva <= 2.0 else "none"
+    ev = (f"MVA {_shown(mva, 1, 1.0, 1.5, 2.0)} cm² (ACC/AHA 2020: severe ≤ 1.5, very severe "
+          f"≤ 1.0; progressive > 1.5, mild here to 2.0; normal 4–6)",
+          f"mitral mean gradient {_shown(mg, 0, 5, 10)} mmHg (usually > 5–10 in severe MS at "
+          f"60–80 bpm; depends on rate and flow)")
     return Finding("mitral stenosis", sev, ev)
 
 
 def _hypertension(v: Mapping[str, float]) -> Finding:
     sbp, dbp = _v(v, "SBP"), _v(v, "DBP")
     sev = _worst(_level(sbp, 180, 160, 140), _level(dbp, 110, 100, 90))
-    ev = (f"blood pressure {sbp:.0f}/{dbp:.0f} mmHg (grade 1 ≥ 140/90, grade 2 ≥ 160/100, "
+    bp = f"{_shown(sbp, 0, 140, 160, 180)}/{_shown(dbp, 0, 90, 100, 110)}"
+    ev = (f"blood pressure {bp} mmHg (grade 1 ≥ 140/90, grade 2 ≥ 160/100, "
           f"grade 3 ≥ 180/110)",)
     return Finding("hypertension", sev, ev)
 
@@ -133,8 +168,8 @@ def _pulmonary_hypertension(v: Mapping[str, float]) -> Finding:
     mpap, pvr, lap = _v(v, "mPAP"), _v(v, "PVR"), _v(v, "LAP")
     pre = mpap > 20 and lap <= 15 and pvr > 2
     sev = "none" if not pre else "severe" if pvr > 5 else "moderate"
-    ev = (f"mPAP {mpap:.0f} mmHg (PH > 20), PAWP {lap:.0f} mmHg (pre-capillary ≤ 15), "
-          f"PVR {pvr:.1f} WU (> 2; severe > 5)",)
+    ev = (f"mPAP {_shown(mpap, 0, 20)} mmHg (PH > 20), PAWP {_shown(lap, 0, 15)} mmHg "
+          f"(pre-capillary ≤ 15), PVR {_shown(pvr, 1, 2, 5)} WU (> 2; severe > 5)",)
     return Finding("pulmonary hypertension", sev, ev)
 
 
@@ -142,7 +177,8 @@ def _shunt(site: str, key: str) -> Callable[[Mapping[str, float]], Finding]:
     def rule(v: Mapping[str, float]) -> Finding:
         area, qpqs = _v(v, key), _v(v, "QpQs")
         sev = "none" if not area > 0.01 else _level(qpqs, 2.0, 1.5, 1.1)
-        ev = (f"defect at the {site} septum {area:.2f} cm², Qp:Qs {qpqs:.2f} (small 1.1–1.5, "
+        ratio = _shown(qpqs, 2, 1.1, 1.5, 2.0)
+        ev = (f"defect at the {site} septum {area:.2f} cm², Qp:Qs {ratio} (small 1.1–1.5, "
               f"significant ≥ 1.5, large ≥ 2.0)",)
         return Finding(f"{site} septal defect", sev, ev)
     rule.__name__ = f"_{site}_septal_defect"
@@ -152,8 +188,8 @@ def _shunt(site: str, key: str) -> Callable[[Mapping[str, float]], Finding]:
 def _hfpef(v: Mapping[str, float]) -> Finding:
     ef, edp, lap = _v(v, "LVEF"), _v(v, "LVEDP"), _v(v, "LAP")
     present = ef >= 50 and (edp >= 16 or lap >= 15)
-    ev = (f"LVEF {ef:.0f} % (≥ 50) with LVEDP {edp:.0f} mmHg (≥ 16) or PAWP {lap:.0f} mmHg "
-          f"(≥ 15) at rest",)
+    ev = (f"LVEF {_shown(ef, 0, 50)} % (≥ 50) with LVEDP {_shown(edp, 0, 16)} mmHg (≥ 16) or "
+          f"PAWP {_shown(lap, 0, 15)} mmHg (≥ 15) at rest",)
     return Finding("heart failure with preserved EF", "moderate" if present else "none", ev,
                    graded=False)
 
@@ -161,7 +197,7 @@ def _hfpef(v: Mapping[str, float]) -> Finding:
 def _atrial_fibrillation(v: Mapping[str, float]) -> Finding:
     kick, hr = _v(v, "atrial_contraction"), _v(v, "HR")
     present = kick < 10.0
-    ev = (f"atrial contraction (mitral A wave) {kick:.0f} % of normal (absent in AF), "
+    ev = (f"atrial contraction (mitral A wave) {_shown(kick, 0, 10)} % of normal (absent in AF), "
           f"ventricular rate {hr:.0f} bpm (lenient rate-control target < 110)",)
     return Finding("atrial fibrillation", "moderate" if present else "none", ev,
                    graded=False)
