@@ -65,17 +65,12 @@ mapfile -t VTK_UNUSED < <(PYTHONPATH="$ROOT" "$PY" packaging/vtk_unused.py)
   --hidden-import PySide6.QtSvg \
   "$ROOT/packaging/twinviewer_entry.py"
 APP="$OUT/dist/twinviewer"
-# Symbol tables out of the shared libraries (--strip-unneeded keeps what the dynamic linker
-# and dlsym use): ~218 MB of 1.26 GB (VTK's libvtkCommonCore 36, llvmlite 18, libpython 17,
-# libarrow 9, ...). Not the executable: PyInstaller's archive is appended to it. Not a
-# library with an .hmac/.chk file beside it (its checksum must hold; PyInstaller's rule).
+# Symbol tables out of the shared libraries (packaging/strip_libs.py: --strip-unneeded keeps
+# what the dynamic linker and dlsym use; a stripped copy the loader would refuse, as
+# patchelf-rewritten numpy.libs/scipy.libs come out, is not used): ~210 MB of 1.3 GB.
 # TWINVIEWER_BUNDLE_STRIP=0 leaves them as they are.
-if [ "${TWINVIEWER_BUNDLE_STRIP:-1}" != 0 ] && command -v strip >/dev/null; then
-  find "$APP/_internal" -type f \( -name '*.so' -o -name '*.so.*' \) -print0 |
-    while IFS= read -r -d '' lib; do
-      [ -e "$lib.hmac" ] || [ -e "${lib%.so*}.chk" ] || strip --strip-unneeded "$lib" 2>/dev/null ||
-        echo "strip: left $lib as it is"
-    done
+if [ "${TWINVIEWER_BUNDLE_STRIP:-1}" != 0 ]; then
+  "$PY" packaging/strip_libs.py "$APP/_internal"
 fi
 cp packaging/twinviewer.desktop packaging/twinviewer.svg packaging/twinviewer-mime.xml "$APP/"
 # The install step's slow parts done now, by the built bundle itself (its own frozen code, so

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -118,8 +119,6 @@ def test_seed_never_replaces_and_checks_digests(built, tmp_path):
     assert "demo_heart/heart_anatomy_0123.npz" not in copied
     assert own.read_bytes() == b"the user's own"
     other = tmp_path / "other"
-    import shutil
-
     bad = tmp_path / "bad"
     shutil.copytree(prepared, bad)
     (bad / "demo_heart" / "heart_anatomy_0123.npz").write_bytes(b"changed")
@@ -155,3 +154,33 @@ def test_pyarrow_hook_leaves_out_flight_s3_headers_and_sources():
     script = (ROOT / "packaging" / "build-bundle.sh").read_text()
     for name in hook["LEFT_OUT"][:8]:  # the build excludes the same modules
         assert f"--exclude-module {name} " in script
+
+
+def _site_lib(pattern: str) -> Path:
+    import numpy
+
+    site = Path(numpy.__file__).parents[1]
+    found = sorted(site.glob(pattern))
+    if not found or shutil.which("strip") is None:
+        pytest.skip(f"no {pattern} here, or no strip")
+    return found[0]
+
+
+def test_strip_keeps_libraries_loadable(tmp_path):
+    """A plain extension library is stripped and still loads; a patchelf-rewritten one
+    (numpy's vendored OpenBLAS), which ``strip`` would make unloadable, is left as it is."""
+    import ctypes
+
+    import strip_libs
+
+    plain = tmp_path / "_cext.so"
+    shutil.copy2(_site_lib("kiwisolver/_cext*.so"), plain)
+    before = plain.stat().st_size
+    assert strip_libs.strip_one(plain) > 0 and plain.stat().st_size < before
+    assert strip_libs.loadable(plain)
+    ctypes.CDLL(str(plain))  # the dynamic loader takes it
+    vendored = tmp_path / "libscipy_openblas64_.so"
+    shutil.copy2(_site_lib("numpy.libs/libscipy_openblas64_*.so"), vendored)
+    raw = vendored.read_bytes()
+    assert strip_libs.strip_one(vendored) == 0
+    assert vendored.read_bytes() == raw and strip_libs.loadable(vendored)
