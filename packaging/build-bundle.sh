@@ -36,7 +36,8 @@ chmod a+r "$OUT"/demo_cache/*  # the twin file is written private; this one hold
 # one the app loads), and so are Tk (the app draws with Qt; matplotlib renders to Agg), the
 # `vtk` module that imports all of VTK (pyvista names it for type checkers only), and
 # VTK's web/Tk/wx/GTK bindings. pyarrow: Parquet only (packaging/pyinstaller-hooks/
-# hook-pyarrow.py): Arrow Flight and the cloud file systems are left out with their libraries.
+# hook-pyarrow.py): Arrow Flight and the cloud file systems are left out with their libraries,
+# and so are its C++ headers, Cython sources and tests.
 mapfile -t VTK_UNUSED < <(PYTHONPATH="$ROOT" "$PY" packaging/vtk_unused.py)
 [ "${#VTK_UNUSED[@]}" -gt 0 ] || { echo "packaging/vtk_unused.py listed nothing" >&2; exit 1; }
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN --name twinviewer \
@@ -54,6 +55,7 @@ mapfile -t VTK_UNUSED < <(PYTHONPATH="$ROOT" "$PY" packaging/vtk_unused.py)
   --exclude-module pyarrow.flight --exclude-module pyarrow._flight --exclude-module pyarrow._s3fs \
   --exclude-module pyarrow._gcsfs --exclude-module pyarrow._azurefs --exclude-module pyarrow._hdfs \
   --exclude-module pyarrow.cuda --exclude-module pyarrow._cuda \
+  --exclude-module pyarrow.libarrow_python_flight --exclude-module pyarrow.tests \
   --collect-all pyvista --collect-all pyvistaqt \
   --collect-data pyqtgraph --collect-submodules twinviewer --collect-data matplotlib \
   --collect-all SALib --collect-all highdicom --collect-all pydicom \
@@ -63,7 +65,30 @@ mapfile -t VTK_UNUSED < <(PYTHONPATH="$ROOT" "$PY" packaging/vtk_unused.py)
   --hidden-import PySide6.QtSvg \
   "$ROOT/packaging/twinviewer_entry.py"
 APP="$OUT/dist/twinviewer"
+# Symbol tables out of the shared libraries (packaging/strip_libs.py: --strip-unneeded keeps
+# what the dynamic linker and dlsym use; a stripped copy the loader would refuse, as
+# patchelf-rewritten numpy.libs/scipy.libs come out, is not used): ~210 MB of 1.3 GB.
+# TWINVIEWER_BUNDLE_STRIP=0 leaves them as they are.
+if [ "${TWINVIEWER_BUNDLE_STRIP:-1}" != 0 ]; then
+  "$PY" packaging/strip_libs.py "$APP/_internal"
+fi
 cp packaging/twinviewer.desktop packaging/twinviewer.svg packaging/twinviewer-mime.xml "$APP/"
+# The install step's slow parts done now, by the built bundle itself (its own frozen code, so
+# the kernels' digests are the ones it looks for): its warm-up in an empty HOME without a
+# display compiles the kernels and builds the virtual hearts' anatomies; what is the same on
+# every machine is shipped in _internal/prepared_cache (packaging/bundle_prepared.py: numba's
+# cache is keyed by CPU, so another CPU compiles again). TWINVIEWER_BUNDLE_PREPARE=0 skips it.
+if [ "${TWINVIEWER_BUNDLE_PREPARE:-1}" != 0 ]; then
+  STAGE="$OUT/prepare_home"
+  rm -rf "$STAGE" "$APP/_internal/prepared_cache"
+  mkdir -p "$STAGE"
+  t0=$(date +%s)
+  env -u DISPLAY -u WAYLAND_DISPLAY -u TWINVIEWER_CACHE_DIR -u NUMBA_CACHE_DIR \
+    HOME="$STAGE" XDG_CACHE_HOME="$STAGE/.cache" XDG_CONFIG_HOME="$STAGE/.config" \
+    XDG_DATA_HOME="$STAGE/.local/share" "$APP/twinviewer" --warm-up
+  "$PY" packaging/bundle_prepared.py "$STAGE/.cache/twinviewer" "$APP/_internal/prepared_cache"
+  echo "prepared cache made in $(( $(date +%s) - t0 )) s"
+fi
 cat > "$APP/install-desktop-entry.sh" <<'SH'
 #!/usr/bin/env bash
 # Put TwinViewer in the desktop's application menu (current user only).

@@ -9,7 +9,9 @@ loop: no command line, no application, no window; the loop ends when its job pip
 ``install-desktop-entry.sh`` runs it after install: kernels compiled, the demo's prepared
 files copied into the user cache, the 3D view's shaders cached). ``--self-check OUT`` runs
 a what-if Run, Save, a report export and a calibration in the window and checks that each
-ran in its helper process (:mod:`bundle_selfcheck`).
+ran in its helper process (:mod:`bundle_selfcheck`). Before ``--warm-up`` and any other
+command but the helper's, the bundle's prepared files (compiled kernels, the virtual hearts'
+anatomies; :mod:`bundle_prepared`) are copied into an empty user cache: installing is copying.
 """
 
 from __future__ import annotations
@@ -71,6 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == [HELPER_FLAG]:
         return run_helper(args[1:])
+    if getattr(sys, "frozen", False):
+        from bundle_prepared import same_machine, seed
+
+        copied = seed()
+        if args[:1] == [WARM_UP_FLAG]:
+            match = same_machine()
+            print(f"install: {len(copied)} prepared files copied into the cache; kernels "
+                  + ("none shipped" if match is None else "compiled for this CPU" if match
+                     else "compiled for another CPU: they compile now"), flush=True)
     if args[:1] == [WARM_UP_FLAG]:
         from twinviewer.warmup import main as warm_up_main
 
