@@ -109,6 +109,9 @@ def call_within(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
             box["error"] = exc
         finally:
             if leash is not None:  # the plugin's code is over: never stop ours
+                # untraced first (a builtin: no trace event), so the stop cannot fire in
+                # detach's own call and leave the thread state registered (final15 #2)
+                sys.settrace(None)
                 leash.detach()
             done.set()
             if ended is not None:
@@ -375,14 +378,43 @@ class _Hold:
 
     def __bool__(self) -> bool:
         leash = self._leash
-        if sys._getframe(1).f_code in leash._ours:  # the traced frame is call_within's
+        code = sys._getframe(1).f_code
+        if code in leash._ours:  # the traced frame is call_within's
             return False
         if leash._stopped:
+            if _not_plugin_code(code):  # let the library finish (release its locks):
+                return False  # the plugin's own frame is stopped at its next step (final15 #1)
             if (handled := sys.exception()) is not None:  # raised in a handler: the chain
                 handled.__context__ = None  # of contexts grew by one at each step, and
             raise PluginStopped("stopped after its time budget (held)")  # each raise walked it
         leash._trace(None, "hold", None)  # counted, and throttled
         return False
+
+
+def _library_roots() -> tuple[str, ...]:
+    # the standard library (where os is: a venv's own lib folder holds site-packages, so
+    # sysconfig's platstdlib is not it) and the twinviewer package
+    roots = {os.path.dirname(os.path.abspath(os.__file__)),
+             os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    return tuple(sorted(os.path.join(r, "") for r in roots))
+
+
+_LIBRARY_ROOTS = _library_roots()
+_LIBRARY_CODE: dict = {}
+
+
+def _not_plugin_code(code) -> bool:
+    """Whether ``code`` is the standard library's or TwinViewer's (a held plug-in is never
+    stopped inside them: stopping ``logging.Handler.release`` at its first line left the
+    handler's lock held by a thread that was gone, and the next thread to log hung, final15
+    #1)."""
+    known = _LIBRARY_CODE.get(code)
+    if known is None:
+        name = code.co_filename
+        path = os.path.abspath(name)
+        known = _LIBRARY_CODE[code] = name.startswith("<frozen") or (
+            path.startswith(_LIBRARY_ROOTS) and "-packages" + os.sep not in path)
+    return known
 
 
 def _c_trace_api():
