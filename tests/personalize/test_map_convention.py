@@ -116,3 +116,17 @@ def test_a_map_the_twin_cannot_reproduce_is_still_said(fits):
     aline = {f.name: f for f in fits["aline"].fit}["MAP"]
     assert aline.used and not aline.left_out
     assert aline.flag and aline.z > 1.0, aline
+
+
+def test_report_says_which_mean_map_is(tmp_path):
+    from twinviewer.io import load_twin
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.report.pdf import MAP_NOTE, write_report
+    from twinviewer.twins import model_of
+
+    doc = load_twin(save_twin(tmp_path / "h.twin", twin_from_preset("healthy", n=4, seed=3)))
+    results = simulate(model_of(doc.twin), doc.twin.ensemble)
+    info = write_report(doc, tmp_path / "h.pdf", results=results, scenario_results={})
+    text = " ".join(" ".join(info.text).split())
+    assert "Mean arterial pressure" in text
+    assert " ".join(MAP_NOTE.split()) in text
