@@ -86,6 +86,7 @@ from twinviewer.personalize.measurements import (
 )
 from twinviewer.personalize.parameter_count import counts_text
 from twinviewer.personalize.quantities import (
+    MAP_LEFT_OUT,
     QUANTITIES,
     QUANTITY_BY_NAME,
     Z_FLAG,
@@ -95,6 +96,7 @@ from twinviewer.personalize.quantities import (
     fit_check,
     predict,
     predictive_z,
+    same_cuff_reading,
     supported,
 )
 from twinviewer.personalize.space import ParameterSpace
@@ -754,6 +756,13 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
             chamber = m.name[:2]
             redundant[m.name] = (f"not used as a separate datum: the whole {chamber} volume "
                                  "curve of the same images is used (counted once)")
+        elif m.name == "MAP" and same_cuff_reading(m, ms):
+            # the cuff's MAP beside its own SBP/DBP: only the pulse shape, which the model
+            # cannot fit (see the MAP entry of QUANTITIES); counted once, through SBP/DBP
+            left_out.add(m.name)
+            redundant[m.name] = MAP_LEFT_OUT
+            warnings.append(f"MAP ({m.source or 'no source'}) left out of the fit: "
+                            f"{MAP_LEFT_OUT}")
         elif q.redundant_with and all(r in present for r in q.redundant_with) and \
                 _same_source(m, [x for x in ms if x.name in q.redundant_with]):
             # e.g. an LVEF computed from the very volumes given (same segmentation): one

@@ -81,8 +81,10 @@ METRICS: tuple[Metric, ...] = (
            "systemic"),
     Metric("DBP", "mmHg", "Diastolic blood pressure", "min systemic arterial pressure",
            "systemic"),
-    Metric("MAP", "mmHg", "Mean arterial pressure", "time-mean systemic arterial pressure",
-           "systemic"),
+    # the waveform mean (DBP + ≈0.5·PP for this 0D loop), 4–13 mmHg above the formula value
+    # beside the same SBP/DBP: said where it is read (review15b #6)
+    Metric("MAP", "mmHg", "Mean arterial pressure",
+           "time-mean central aortic pressure; not (SBP + 2·DBP)/3", "systemic"),
     Metric("LVSP", "mmHg", "LV systolic pressure", "max LV pressure", "left ventricle"),
     Metric("LVminP", "mmHg", "LV minimum pressure", "min LV pressure", "left ventricle"),
     Metric("LVEDP", "mmHg", "LV end-diastolic pressure",

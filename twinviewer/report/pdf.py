@@ -66,6 +66,10 @@ SUBHEADING_CHARS = 68
 PV_LEGEND_CHARS = 52
 #: Lines a table header cell may take before it is cut (a scenario named in words).
 HEADER_LINES = 6
+#: Under a metrics table with MAP: which mean it is.
+MAP_NOTE = ("Mean arterial pressure: the time-mean of the central aortic pressure over the "
+            "beat (≈ DBP + 0.5 × pulse pressure in this model), not (SBP + 2·DBP)/3, which is "
+            "4–13 mmHg lower beside the same SBP/DBP.")
 REPORT_METRICS = ("HR", "LVEDV", "LVESV", "LVSV", "LVEF", "CO", "SBP", "DBP", "MAP", "LVEDP",
                   "LAP", "CVP", "PASP", "mPAP", "RVEDV", "RVESV", "RVEF", "AV_mean_gradient",
                   "AV_peak_velocity", "AR_volume", "MV_mean_gradient", "MR_volume",
@@ -805,6 +809,8 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
             [0.38, 0.12, 0.25, 0.25])
     if ctx is not None:
         p.para(MARK_LEGEND + ".", size=8, color="0.3")
+    if "MAP" in names:  # read against the formula beside the same SBP/DBP (review15b #6)
+        p.para(MAP_NOTE, size=8, color="0.3")
     _beyond_note(p, rows, names)
     if any(is_assumed(x) for x in held.values()):
         p.para("\"assumed\": not measured; the value's source says what it assumes "
