@@ -80,7 +80,9 @@ def test_a_collection_in_the_gap_is_named(tmp_path):
     (gap,) = stall_trace.gaps_of(stall_trace.read_trace(out))
     assert [c["generation"] for c in gap["gc"]] == [2]
     assert gap["gc"][0]["thread"] == "gui"
-    assert gap["gui_cpu_ms"] < 100  # the sleep is not CPU; the collection is
+    # the collection is CPU, the 120 ms sleep is not (a test worker's heap can make the
+    # collection itself take 400 ms: the bound is relative to it)
+    assert gap["gui_cpu_ms"] < gap["gc"][0]["ms"] + 60
     (totals,) = [r["gc_totals"] for r in stall_trace.read_trace(out) if "gc_totals" in r]
     assert totals["2"]["count"] >= 1 and totals["2"]["max_ms"] > 0
 
