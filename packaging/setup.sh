@@ -9,7 +9,9 @@ bash packaging/install-system-deps.sh
 # Python 3.11 or newer (pyproject's requires-python): Debian 12+, Ubuntu 23.04+. Said at once,
 # not after the venv and a long pip run.
 python=""
-for candidate in python3 python3.13 python3.12 python3.11; do
+# 3.11 first where there is one: a plug-in that catches its stop is held only on 3.11
+# (twinviewer/plugins/budget.py)
+for candidate in python3.11 python3 python3.13 python3.12; do
   if command -v "$candidate" >/dev/null 2>&1 \
       && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     python="$candidate"; break

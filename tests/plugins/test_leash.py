@@ -11,7 +11,13 @@ import time
 
 import pytest
 
+from twinviewer.plugins import budget
 from twinviewer.plugins.budget import CAUGHT, PluginStopped, PluginTimeout, call_within
+
+# the hold of a plugin that caught the stop needs CPython 3.11's C trace API (budget._Hold);
+# elsewhere such a plugin is reported "may still be running" (final15 #4)
+NEEDS_HOLD = pytest.mark.skipif(budget._SET_TRACE is None,
+                                reason="the hold needs CPython 3.11's C trace API")
 
 # the stop lands in the plugin's code only, never in call_within's own (it is caught there)
 pytestmark = pytest.mark.filterwarnings(
@@ -121,6 +127,7 @@ ESCAPES = {
 }
 
 
+@NEEDS_HOLD
 @pytest.mark.parametrize("shape", list(ESCAPES))
 def test_a_plugin_that_catches_the_stop_is_held_until_it_ends(shape):
     message, gone = _abandoned(_shape(ESCAPES[shape], shape), f"escape {shape}")
@@ -129,6 +136,7 @@ def test_a_plugin_that_catches_the_stop_is_held_until_it_ends(shape):
     assert message.startswith(f"escape {shape} did not finish within 0.3 s")
 
 
+@NEEDS_HOLD
 @pytest.mark.parametrize("shape", ["catch-all around a one-line loop", "loop in finally",
                                    "suppress(BaseException) in a loop"])
 def test_the_message_says_the_stop_was_caught(shape):
@@ -138,6 +146,7 @@ def test_the_message_says_the_stop_was_caught(shape):
     assert message == f"said {shape} did not finish within 0.3 s" + CAUGHT
 
 
+@NEEDS_HOLD
 @pytest.mark.parametrize("shape", ["catch-all around a one-line loop", "loop in finally",
                                    "generator swallowing GeneratorExit", "drops its trace"])
 def test_the_gui_thread_keeps_ticking_while_a_plugin_escapes_the_stop(shape, qtbot):
@@ -236,6 +245,7 @@ print(f"gone {time.monotonic() - t0 - 0.3:.3f}")
 """
 
 
+@NEEDS_HOLD
 def test_a_plugin_catching_the_recursion_limit_is_stopped():
     """At the recursion limit the trace function's own call raises RecursionError, and
     CPython drops it: a plugin catching that ran on untraced and was said to be "still
@@ -341,6 +351,7 @@ CATCHER = """
     """
 
 
+@NEEDS_HOLD
 def test_a_plugin_catching_the_stop_is_named_stopped_and_disabled(plugin_registry, tmp_path,
                                                                  monkeypatch):
     """Through the registry: the message names the plugin, the intervention and what its
