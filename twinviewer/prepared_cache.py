@@ -67,9 +67,9 @@ def machine() -> list:
     return list(cpu_target.target_context.codegen().magic_tuple())
 
 
-def _files(root: Path) -> list[Path]:
+def _files(root: Path, patterns: tuple[str, ...] = PREPARED) -> list[Path]:
     seen: dict[Path, None] = {}
-    for pattern in PREPARED:
+    for pattern in patterns:
         for p in sorted(root.glob(pattern)):
             if p.is_file() and not p.name.endswith(".tmp"):
                 seen[p.relative_to(root)] = None
@@ -77,11 +77,12 @@ def _files(root: Path) -> list[Path]:
 
 
 def stage(user_cache: Path | str, dest: Path | str,
-          only: Callable[[Path], bool] | None = None) -> dict:
-    """Copy the prepared parts of the warmed-up ``user_cache`` (those ``only`` keeps, given
-    each one's path relative to the cache) into the empty ``dest`` (file times kept) and
-    write its manifest: the files with their SHA-256, and :func:`machine` of the preparing
-    machine. Returns the manifest.
+          only: Callable[[Path], bool] | None = None,
+          patterns: tuple[str, ...] = PREPARED) -> dict:
+    """Copy the prepared parts of the warmed-up ``user_cache`` (the files ``patterns`` match
+    and ``only`` keeps, given each one's path relative to the cache) into the empty ``dest``
+    (file times kept) and write its manifest: the files with their SHA-256, and
+    :func:`machine` of the preparing machine. Returns the manifest.
 
     Examples
     --------
@@ -93,7 +94,7 @@ def stage(user_cache: Path | str, dest: Path | str,
     """
     user_cache, dest = Path(user_cache), Path(dest)
     files = {}
-    for rel in _files(user_cache):
+    for rel in _files(user_cache, patterns):
         if only is not None and not only(rel):
             continue
         out = dest / rel

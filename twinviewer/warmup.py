@@ -102,7 +102,9 @@ def stage_prepared(dest=None, log=print) -> dict:
     :func:`twinviewer.prepared_cache.venv_folder`), which every other account's first start
     copies (:func:`twinviewer.prepared_cache.seed`): the kernel modules this code loads (not
     the older ones a user cache also holds) with numba's cache of them, the
-    :data:`WARM_HEARTS` anatomies and the converged ensemble states. Replaces an earlier
+    :data:`WARM_HEARTS` anatomies, the converged ensemble states and the demo's files of
+    this code (image cache, calibrated twin, results, display; named by their keys).
+    Replaces an earlier
     staging there; the manifest.
 
     Examples
@@ -119,23 +121,35 @@ def stage_prepared(dest=None, log=print) -> dict:
 
     stems = {p.stem for p in compile_kernels()}
     cache = prepared_cache.user_cache()
-    anatomies = {cache_path(name).name for name in WARM_HEARTS}
+    names = {cache_path(name).name for name in WARM_HEARTS} | set(_demo_files())
 
     def current(rel: Path) -> bool:
         if rel.parts[0] in ("kernels", "models"):  # numba's files: <module>.<function>-...
             return rel.name.split(".")[0] in stems
-        return rel.parts[0] == "virtual_hearts" or rel.name in anatomies
+        return rel.parts[0] == "virtual_hearts" or rel.name in names
 
     dest = Path(dest) if dest is not None else prepared_cache.venv_folder()
     new = dest.with_name(f"{dest.name}.{os.getpid()}.new")
     shutil.rmtree(new, ignore_errors=True)
-    manifest = prepared_cache.stage(cache, new, only=current)
+    manifest = prepared_cache.stage(cache, new, only=current,
+                                    patterns=(*prepared_cache.PREPARED, "demo_heart/demo_*"))
     shutil.rmtree(dest, ignore_errors=True)
     new.replace(dest)
     size = sum((dest / f).stat().st_size for f in manifest["files"])
     log(f"prepared cache: {len(manifest['files'])} files, {size / 1e6:.1f} MB in {dest} "
         f"(kernels compiled for {manifest['machine'][1]})")
     return manifest
+
+
+def _demo_files() -> list[str]:
+    """Names of the demo's files of this code in the user cache (those the warm-up made)."""
+    from twinviewer.gui import demo_heart as d
+
+    twin = d.load_demo_twin()
+    if twin is None:
+        return []
+    names = [d._demo_twin_path().name, f"demo_heart4d_{d._tag(d.MESH_DIR)}.npz"]
+    return [*names, d._results_path(twin).name, d._display_path(twin).name]
 
 
 def compile_bytecode() -> bool:
