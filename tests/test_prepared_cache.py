@@ -52,6 +52,33 @@ def test_installed_prefers_the_variable_then_the_venv(tmp_path, monkeypatch):
     assert prepared_cache.installed() is None and prepared_cache.seed() == []
 
 
+def test_staged_files_are_readable_by_every_account(tmp_path):
+    """A user cache's own files may be private (the .twin files are 0600) and the installing
+    account's umask strict: the staged folder is for every account all the same."""
+    user = _staged(tmp_path)
+    private = user / "kernels" / "twinviewer_kernel_x_1.py"
+    private.chmod(0o600)
+    old = os.umask(0o077)
+    try:
+        prepared_cache.stage(user, tmp_path / "p")
+    finally:
+        os.umask(old)
+    p = tmp_path / "p"
+    assert (p / "kernels" / "twinviewer_kernel_x_1.py").stat().st_mode & 0o777 == 0o644
+    assert (p / prepared_cache.MANIFEST).stat().st_mode & 0o777 == 0o644
+    assert {d.stat().st_mode & 0o777 for d in (p, p / "kernels", p / "kernels" / "__pycache__")
+            } == {0o755}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_a_file_this_account_cannot_read_is_skipped_not_fatal(tmp_path):
+    prepared_cache.stage(_staged(tmp_path), tmp_path / "p")
+    (tmp_path / "p" / "kernels" / "twinviewer_kernel_x_0.py").chmod(0)
+    copied = prepared_cache.seed(tmp_path / "p", tmp_path / "cache")
+    assert "kernels/twinviewer_kernel_x_1.py" in copied
+    assert "kernels/twinviewer_kernel_x_0.py" not in copied
+
+
 def test_unreadable_manifest_is_said_and_not_fatal(tmp_path, capsys):
     bad = tmp_path / "p"
     bad.mkdir()

@@ -84,6 +84,8 @@ def stage(user_cache: Path | str, dest: Path | str,
     (file times kept) and write its manifest: the files with their SHA-256, and
     :func:`machine` of the preparing machine. Returns the manifest.
 
+    The staged files are readable by every account (0644, folders 0755).
+
     Examples
     --------
     >>> import tempfile
@@ -100,9 +102,14 @@ def stage(user_cache: Path | str, dest: Path | str,
         out = dest / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(user_cache / rel, out)
+        out.chmod(0o644)  # for every account (the user cache's .twin files are 0600)
         files[str(rel)] = hashlib.sha256(out.read_bytes()).hexdigest()
     manifest = {"files": files, "machine": machine()}
+    dest.mkdir(parents=True, exist_ok=True)
     (dest / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    for folder in (dest, *(p for p in dest.rglob("*") if p.is_dir())):
+        folder.chmod(0o755)  # whatever the installing account's umask
+    (dest / MANIFEST).chmod(0o644)
     return manifest
 
 
@@ -189,7 +196,10 @@ def seed(prepared: Path | str | None = None, cache: Path | str | None = None) ->
             src, out = prepared / rel, cache / rel
             if out.exists() or not src.is_file():
                 continue
-            if hashlib.sha256(src.read_bytes()).hexdigest() != sha:
+            try:
+                if hashlib.sha256(src.read_bytes()).hexdigest() != sha:
+                    continue
+            except OSError:  # not readable by this account: made by the app instead
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
