@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up TwinViewer on a fresh Debian/Ubuntu machine: system libraries, a virtual
 # environment in .venv, the package with its test tools, and the compiled model kernels
-# (numba caches them on disk, so the first start does not wait for them). The kernels and the
-# virtual hearts' anatomies are also staged in .venv/share/twinviewer/prepared_cache, which
-# every other account's first start copies into its own cache (twinviewer/prepared_cache.py).
+# (numba caches them on disk, so the first start does not wait for them). The kernels, the
+# demo's files and the lesson hearts' anatomies are also staged in
+# .venv/share/twinviewer/prepared_cache, which every other account's first start copies into
+# its own cache (twinviewer/prepared_cache.py).
 # Safe to run again, and in either order with packaging/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
