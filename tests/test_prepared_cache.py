@@ -70,10 +70,19 @@ def test_staged_files_are_readable_by_every_account(tmp_path):
             } == {0o755}
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_a_file_this_account_cannot_read_is_skipped_not_fatal(tmp_path):
+def test_a_file_this_account_cannot_read_is_skipped_not_fatal(tmp_path, monkeypatch):
     prepared_cache.stage(_staged(tmp_path), tmp_path / "p")
-    (tmp_path / "p" / "kernels" / "twinviewer_kernel_x_0.py").chmod(0)
+    locked = tmp_path / "p" / "kernels" / "twinviewer_kernel_x_0.py"
+    locked.chmod(0)
+    if os.geteuid() == 0:  # root reads every file: refused as the kernel refuses others
+        read = Path.read_bytes
+
+        def refuse(self):
+            if self == locked:
+                raise PermissionError(13, "Permission denied", str(self))
+            return read(self)
+
+        monkeypatch.setattr(Path, "read_bytes", refuse)
     copied = prepared_cache.seed(tmp_path / "p", tmp_path / "cache")
     assert "kernels/twinviewer_kernel_x_1.py" in copied
     assert "kernels/twinviewer_kernel_x_0.py" not in copied
