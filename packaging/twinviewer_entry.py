@@ -11,7 +11,8 @@ files copied into the user cache, the 3D view's shaders cached). ``--self-check 
 a what-if Run, Save, a report export and a calibration in the window and checks that each
 ran in its helper process (:mod:`bundle_selfcheck`). Before ``--warm-up`` and any other
 command but the helper's, the bundle's prepared files (compiled kernels, the virtual hearts'
-anatomies; :mod:`bundle_prepared`) are copied into an empty user cache: installing is copying.
+anatomies; :mod:`twinviewer.prepared_cache`) are copied into an empty user cache: installing
+is copying.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == [HELPER_FLAG]:
         return run_helper(args[1:])
     if getattr(sys, "frozen", False):
-        from bundle_prepared import same_machine, seed
+        from twinviewer.prepared_cache import same_machine, seed
 
         copied = seed()
         if args[:1] == [WARM_UP_FLAG]:

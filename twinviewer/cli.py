@@ -232,6 +232,9 @@ def desktop_argv(argv: list[str], commands: frozenset[str] = frozenset()) -> lis
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twinviewer`` command."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    from twinviewer.prepared_cache import seed
+
+    seed()  # the installation's compiled kernels into a new account's cache (once: one stat)
     import twinviewer.plugins  # noqa: F401 - plugin models and presets become findable
     parser = build_parser(argv)
     commands = frozenset(c for a in parser._actions if isinstance(a, argparse._SubParsersAction)

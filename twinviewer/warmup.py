@@ -43,14 +43,10 @@ def warm_up(log=print) -> int:
         store_display,
         store_results,
     )
-    from twinviewer.physiology import PRESETS
-    from twinviewer.twins import simulate_twin, twin_from_preset
+    from twinviewer.twins import simulate_twin
 
     t0 = time.perf_counter()
-    for name in dict.fromkeys(p.model.name for p in PRESETS.values()):
-        preset = next(p for p in PRESETS.values() if p.model.name == name)
-        simulate_twin(twin_from_preset(next(k for k, v in PRESETS.items() if v is preset),
-                                       n=2))
+    compile_kernels()
     log(f"warmup: model kernels compiled ({time.perf_counter() - t0:.1f} s)")
     demo_anatomy()
     log(f"warmup: demo heart image cached ({time.perf_counter() - t0:.1f} s)")
@@ -73,6 +69,87 @@ def warm_up(log=print) -> int:
     warm_heart_anatomies(WARM_HEARTS, log=log)
     log(f"warmup: virtual hearts' anatomies cached ({time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def compile_kernels() -> list:
+    """Compile (or load from numba's cache) every built-in model's kernels by simulating a
+    twin of each model (64 members, so that its compiled observer runs too); the files of the
+    generated modules now loaded (kernels, observers).
+
+    Examples
+    --------
+    >>> compile_kernels()  # doctest: +SKIP
+    [PosixPath('/root/.cache/twinviewer/kernels/twinviewer_kernel_..._89e341adde751d98.py'), ...]
+    """
+    from pathlib import Path
+
+    from twinviewer import prepared_cache
+    from twinviewer.physiology import PRESETS
+    from twinviewer.twins import simulate_twin, twin_from_preset
+
+    for name in dict.fromkeys(p.model.name for p in PRESETS.values()):
+        preset = next(k for k, v in PRESETS.items() if v.model.name == name)
+        simulate_twin(twin_from_preset(preset, n=64))  # n·samples ≥ 4096: the observer too
+    cache = prepared_cache.user_cache().resolve()
+    files = (getattr(m, "__file__", None) for m in list(sys.modules.values()))
+    return sorted(p for p in (Path(f).resolve() for f in files if f)
+                  if p.parent.parent == cache and p.parent.name in ("kernels", "models"))
+
+
+def stage_prepared(dest=None, log=print) -> dict:
+    """Copy this account's prepared files of *this* code into the installation's prepared
+    cache (default ``<venv>/share/twinviewer/prepared_cache``,
+    :func:`twinviewer.prepared_cache.venv_folder`), which every other account's first start
+    copies (:func:`twinviewer.prepared_cache.seed`): the kernel modules this code loads (not
+    the older ones a user cache also holds) with numba's cache of them, the
+    :data:`WARM_HEARTS` anatomies, the converged ensemble states and the demo's files of
+    this code (image cache, calibrated twin, results, display; named by their keys).
+    Replaces an earlier
+    staging there; the manifest.
+
+    Examples
+    --------
+    >>> stage_prepared("/tmp/prepared")  # doctest: +SKIP
+    prepared cache: 9 files, 2.6 MB in /tmp/prepared (kernels compiled for znver3)
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    from twinviewer import prepared_cache
+    from twinviewer.gui.heart_anatomy import cache_path
+
+    stems = {p.stem for p in compile_kernels()}
+    cache = prepared_cache.user_cache()
+    names = {cache_path(name).name for name in WARM_HEARTS} | set(_demo_files())
+
+    def current(rel: Path) -> bool:
+        if rel.parts[0] in ("kernels", "models"):  # numba's files: <module>.<function>-...
+            return rel.name.split(".")[0] in stems
+        return rel.parts[0] == "virtual_hearts" or rel.name in names
+
+    dest = Path(dest) if dest is not None else prepared_cache.venv_folder()
+    new = dest.with_name(f"{dest.name}.{os.getpid()}.new")
+    shutil.rmtree(new, ignore_errors=True)
+    manifest = prepared_cache.stage(cache, new, only=current,
+                                    patterns=(*prepared_cache.PREPARED, "demo_heart/demo_*"))
+    shutil.rmtree(dest, ignore_errors=True)
+    new.replace(dest)
+    size = sum((dest / f).stat().st_size for f in manifest["files"])
+    log(f"prepared cache: {len(manifest['files'])} files, {size / 1e6:.1f} MB in {dest} "
+        f"(kernels compiled for {manifest['machine'][1]})")
+    return manifest
+
+
+def _demo_files() -> list[str]:
+    """Names of the demo's files of this code in the user cache (those the warm-up made)."""
+    from twinviewer.gui import demo_heart as d
+
+    twin = d.load_demo_twin()
+    if twin is None:
+        return []
+    names = [d._demo_twin_path().name, f"demo_heart4d_{d._tag(d.MESH_DIR)}.npz"]
+    return [*names, d._results_path(twin).name, d._display_path(twin).name]
 
 
 def compile_bytecode() -> bool:
@@ -177,13 +254,23 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", metavar="DIR",
                         help="prepare the demo's cache files for the desktop bundle in DIR")
+    parser.add_argument("--stage", nargs="?", const="", metavar="DIR",
+                        help="after the warm-up, copy the compiled kernels and anatomies "
+                             "for every account of this installation into DIR (default "
+                             "<venv>/share/twinviewer/prepared_cache)")
     args = parser.parse_args(argv)
+    from twinviewer.prepared_cache import seed
+
+    seed()  # another account's warm-up finds the installation's prepared files done
     if args.seed:
         from twinviewer.gui.demo_heart import write_seed
 
         write_seed(args.seed)
         return 0
-    return warm_up()
+    code = warm_up()
+    if args.stage is not None:
+        stage_prepared(args.stage or None)
+    return code
 
 
 if __name__ == "__main__":
