@@ -220,10 +220,11 @@ def save_twin_as(window, state, path: str | Path | None = None, *,
         relay.done.emit(None)
 
     # a thread of its own, not the jobs' pool: a Save never queues behind a calibration
-    # or a what-if holding the pool's threads (not a daemon: an exit waits for the write)
+    # or a what-if holding the pool's threads (not a daemon: an exit waits for the write);
+    # named plainly: thread names reach the stall trace, and a file name may name the patient
     relay = _Relay(state)
     relay.done.connect(finish)
-    threading.Thread(target=work, name=f"save {request.target.name}").start()
+    threading.Thread(target=work, name="save").start()
     if not wait:
         return request.target
     if "error" not in outcome:
