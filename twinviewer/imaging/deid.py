@@ -52,7 +52,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from twinviewer.core.privacy import register_identifiers
-from twinviewer.imaging.dicom_stack import DataElement, Dataset, UID_dictionary, pydicom
+from twinviewer.imaging.dicom_stack import (
+    DataElement,
+    Dataset,
+    UID_dictionary,
+    pydicom,
+    sr_codes,
+)
 
 __all__ = ["IDENTIFYING_KEYWORDS", "acquisition_clock", "clean_descriptor", "deidentify",
            "identifiers_in", "installation_key", "new_uid", "pseudonym", "redact"]
@@ -605,7 +611,7 @@ def deidentify(ds: Dataset, key: bytes) -> Dataset:
     out.PatientName = out.PatientID = alias  # Type 2: always present, now the pseudonym
     out.PatientIdentityRemoved = "YES"
     out.DeidentificationMethod = METHOD
-    from pydicom.sr.codedict import codes  # a large table: loaded when first needed
+    codes = sr_codes()  # a large table: loaded when first needed
 
     out.DeidentificationMethodCodeSequence = [_code_item(c) for c in (
         codes.DCM.BasicApplicationConfidentialityProfile,

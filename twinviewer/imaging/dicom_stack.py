@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+import threading
+
 import pydicom
 import pydicom.config
 import pydicom.datadict
@@ -34,6 +36,41 @@ from pydicom.uid import (
     generate_uid,
 )
 
+_LATE = threading.Lock()
+
+
+def sr_codes():
+    """pydicom's table of coded concepts (``pydicom.sr.codedict.codes``), imported when first
+    needed (a large table, not wanted at start) and under one lock with :func:`highdicom`:
+    highdicom imports it too, and two threads importing it at once failed as pydicom did
+    (final15 #5).
+
+    Examples
+    --------
+    >>> sr_codes().DCM.BasicApplicationConfidentialityProfile.value
+    '113100'
+    """
+    with _LATE:
+        from pydicom.sr.codedict import codes
+
+    return codes
+
+
+def highdicom():
+    """The ``highdicom`` package (DICOM SEG), imported when first needed, under the lock of
+    :func:`sr_codes`.
+
+    Examples
+    --------
+    >>> highdicom().seg.Segmentation.__name__
+    'Segmentation'
+    """
+    with _LATE:
+        import highdicom as hd
+
+    return hd
+
+
 __all__ = ["CTImageStorage", "DataElement", "Dataset", "ExplicitVRLittleEndian",
            "FileMetaDataset", "InvalidDicomError", "UID", "UID_dictionary", "generate_uid",
-           "pixel_array", "pydicom"]
+           "highdicom", "pixel_array", "pydicom", "sr_codes"]

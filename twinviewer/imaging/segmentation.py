@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from twinviewer.core.anatomy import ImageVolume, SurfaceMesh
-from twinviewer.imaging.dicom_stack import Dataset
+from twinviewer.imaging.dicom_stack import Dataset, highdicom
 from twinviewer.imaging.errors import ImagingError
 from twinviewer.imaging.vocabulary import (
     KEYS,
@@ -139,7 +139,7 @@ def read_seg(ds: Dataset, image: ImageVolume, *, series_uid: str, sop_phase: dic
         If the SEG does not reference ``series_uid``, no segment matches the vocabulary, or
         its geometry does not fit the image.
     """
-    import highdicom as hd
+    hd = highdicom()
 
     refs = [str(s.SeriesInstanceUID) for s in ds.get("ReferencedSeriesSequence", [])]
     if series_uid not in refs:
