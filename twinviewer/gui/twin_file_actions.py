@@ -706,6 +706,7 @@ class AutosaveController(QObject):
         self._lock = threading.Lock()  # one write at a time (worker or autosave_now)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
         self._pending: Future | None = None
+        self._again = False  # edits arrived while a write ran: another write when it ends
         playing = getattr(parent, "_playing", None)
         self._busy = busy if busy is not None else (
             playing.is_set if playing is not None else (lambda: False))
@@ -838,6 +839,16 @@ class AutosaveController(QObject):
         """
         self._unsaved_since = None
         self.debounce.setInterval(self._debounce_ms)  # a bare start() elsewhere: the quiet
+        if changed and self._pending is not None and not self._pending.done():
+            # one write at a time: the next takes the newest snapshot when this one ends
+            # (a write over 1 s queued one per max-wait for as long as the user edited, the
+            # newest last: final15 #3)
+            self._again = True
+            return self._pending
+        return self._submit(changed)
+
+    def _submit(self, changed: bool) -> Future | None:
+        """The worker writes a snapshot taken now (None: nothing of the user's to write)."""
         snap = self._snapshot()
         if snap is None:
             return None
@@ -861,14 +872,18 @@ class AutosaveController(QObject):
         if error is not None:
             log.warning("autosave failed: %s", error)
             _message(self.state, "warning", f"Autosave failed: {error}")
+        if self._again:  # edits made while it wrote: their snapshot now
+            self._again = False
+            self.autosave_soon()
 
     def before_save(self) -> Future | None:
         """On a Save: the changes not yet autosaved (the debounce pending) are autosaved
         now; returns the autosave to wait for before the save writes (None: none), so that
         the snapshot of the unsaved work is on disk until the save has succeeded."""
-        if self.debounce.isActive():
+        if self.debounce.isActive() or self._again:
             self.debounce.stop()
-            return self.autosave_soon()
+            self._again = False
+            return self._submit(changed=True)  # queued after a write running now
         pending = self._pending
         return pending if pending is not None and not pending.done() else None
 

@@ -1,0 +1,57 @@
+"""A write slower than the autosave's max-wait does not queue one write per second of editing:
+the next write takes the newest snapshot when the running one ends (final15 #3)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from twinviewer.gui import twin_file_actions as actions
+from twinviewer.io.autosave import Autosaver
+from twinviewer.twins import twin_from_preset
+
+
+@pytest.fixture
+def slow_controller(env, tmp_path, monkeypatch):
+    state, window, messages = env
+    saver = Autosaver(tmp_path / "auto")
+    ctl = actions.AutosaveController(state, interval_s=3600, autosaver=saver,
+                                     debounce_s=0.05, max_wait_s=0.2)
+    writes: list[float] = []  # when each write began
+
+    def slow_write(twin, kw, passphrase, origin, disk=None, *, changed=False):
+        writes.append(time.monotonic())
+        time.sleep(0.8)
+        return "digest", None
+
+    monkeypatch.setattr(ctl, "_write", slow_write)
+    twin = twin_from_preset("healthy", n=4)
+    state.session.open_twin(twin)
+    yield state, ctl, writes
+    ctl.stop()
+
+
+def test_edits_during_a_slow_write_make_one_more_write_not_one_per_second(slow_controller,
+                                                                          qtbot):
+    state, ctl, writes = slow_controller
+    for n in range(12):  # 2.4 s of steady editing: a max-wait every 0.2 s
+        state.session.add_note(f"edit {n}")
+        qtbot.wait(200)
+    qtbot.waitUntil(lambda: ctl._pending is not None and ctl._pending.done() and not ctl._again,
+                    timeout=10_000)
+    # writes of 0.8 s over ~2.4 s of edits: a handful, never one per max-wait (12)
+    assert 2 <= len(writes) <= 5, writes
+
+
+def test_a_save_waits_for_the_newest_snapshot(slow_controller, qtbot):
+    state, ctl, writes = slow_controller
+    state.session.add_note("first")
+    qtbot.waitUntil(lambda: ctl._pending is not None, timeout=5000)
+    state.session.add_note("while it writes")
+    qtbot.wait(300)
+    assert ctl._again  # held back, not queued
+    future = ctl.before_save()  # the held-back edits: a snapshot now, after the running one
+    assert future is ctl._pending and not ctl._again
+    future.result(timeout=10)
+    assert len(writes) == 2
