@@ -872,9 +872,9 @@ class AutosaveController(QObject):
         if error is not None:
             log.warning("autosave failed: %s", error)
             _message(self.state, "warning", f"Autosave failed: {error}")
-        if self._again:  # edits made while it wrote: their snapshot now
-            self._again = False
-            self.autosave_soon()
+        if self._again:  # edits made while it wrote: their snapshot now, queued in the
+            self._again = False  # one-thread pool (not through autosave_soon: this signal
+            self._submit(changed=True)  # comes before the future is marked done, last15 #1)
 
     def before_save(self) -> Future | None:
         """On a Save: the changes not yet autosaved (the debounce pending) are autosaved
