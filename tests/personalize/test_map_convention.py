@@ -79,7 +79,7 @@ def test_a_map_20_mmhg_off_the_twin_is_flagged():
 
 def test_same_cuff_reading():
     assert same_cuff_reading(M("MAP", 93.3, "mmHg", 6, "ICU monitor"), CUFF)  # the formula
-    assert same_cuff_reading(M("MAP", 97, "mmHg", 6, ""), CUFF)  # unnamed: cannot tell
+    assert not same_cuff_reading(M("MAP", 97, "mmHg", 6, ""), CUFF)  # unnamed: kept (last15 #5)
     assert same_cuff_reading(M("MAP", 97, "mmHg", 6, "Cuff (oscillometric)"), CUFF)
     assert not same_cuff_reading(M("MAP", 97, "mmHg", 3, "arterial line"), CUFF)
     assert not same_cuff_reading(M("MAP", 93, "mmHg", 6, "cuff"), CUFF[:1])  # no DBP
@@ -130,3 +130,16 @@ def test_report_says_which_mean_map_is(tmp_path):
     text = " ".join(" ".join(info.text).split())
     assert "Mean arterial pressure" in text
     assert " ".join(MAP_NOTE.split()) in text
+
+
+def test_a_map_of_unknown_source_beside_unsourced_cuff_values_is_kept():
+    """last15 #5: with no source on SBP/DBP (the default), any MAP counted as "the same cuff
+    reading" and an arterial-line 105 mmHg was dropped from the fit."""
+    from twinviewer.personalize.quantities import same_cuff_reading
+
+    Measurement = M
+
+    cuff = [Measurement("SBP", 120, "mmHg", 6, ""), Measurement("DBP", 80, "mmHg", 5, "")]
+    assert not same_cuff_reading(Measurement("MAP", 105, "mmHg", 3, "arterial line"), cuff)
+    assert not same_cuff_reading(Measurement("MAP", 105, "mmHg", 3, ""), cuff)
+    assert same_cuff_reading(Measurement("MAP", 93.3, "mmHg", 6, ""), cuff)  # the formula's

@@ -236,7 +236,9 @@ def same_cuff_reading(m: Measurement, others: Sequence[Measurement]) -> bool:
         return True
     src = (m.source or "").strip().lower()
     theirs = [(by[k].source or "").strip().lower() for k in ("SBP", "DBP")]
-    return not src or any(not t or t in src for t in theirs)
+    # an unknown source on either side says nothing: the MAP is kept (an arterial-line MAP
+    # entered without a source was dropped, last15 #5); the formula test above still holds
+    return bool(src) and any(t and t in src for t in theirs)
 
 
 def shown_quantity(name: str) -> str:
