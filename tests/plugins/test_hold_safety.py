@@ -54,3 +54,36 @@ def test_a_c_callable_plugin_ends_its_call_cleanly():
         assert "may still be running" not in str(info.value)
         assert ended.wait(5), "the call's end was never reported"
     assert call_within(sum, (range(10),), seconds=5, stop=True, label="next") == 45
+
+
+def test_the_first_stop_lands_in_the_plugins_own_code():
+    """The per-line stop, before any hold, fired in whatever frame came next: inside
+    ``logging.Handler.handle`` it left the handler's lock held (last15 #2)."""
+    log = logging.getLogger("twinviewer.test.first-stop")
+    handler = logging.StreamHandler(io.StringIO())
+    log.addHandler(handler)
+    log.propagate = False
+    where = set()
+
+    def plugin():
+        while True:
+            try:
+                log.warning("working %s", 1)
+            except budget.PluginStopped as exc:
+                tb, frames = exc.__traceback__, []
+                while tb is not None:
+                    if tb.tb_frame.f_code.co_filename != budget.__file__:
+                        frames.append(tb.tb_frame.f_code)
+                    tb = tb.tb_next
+                where.add(frames[-1].co_name)  # where it was raised (not the leash's own)
+                return
+
+    try:
+        for _ in range(30):
+            with pytest.raises(PluginTimeout):
+                call_within(plugin, seconds=0.05, stop=True, label="logger")
+            assert handler.lock.acquire(timeout=5), "the handler's lock was left held"
+            handler.lock.release()
+    finally:
+        log.removeHandler(handler)
+    assert where <= {"plugin"}, where

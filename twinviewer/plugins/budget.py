@@ -326,7 +326,7 @@ class Leash:
             if left > 0:
                 return trace
             left = EVERY
-            self._round()
+            self._round(frame)
             return trace
 
         def poke() -> None:
@@ -339,12 +339,17 @@ class Leash:
         """The trace events so far (to within a thread switch)."""
         return self._rounds * EVERY - self._left()
 
-    def _round(self) -> None:
+    def _round(self, frame=None) -> None:
         """Every :data:`EVERY` events (at the next one after :meth:`stop`): stop, or look at
         the thread's CPU time -- not the clock's: time spent waiting for the lock is not
-        running -- and yield after each :data:`RUN_S` of it."""
+        running -- and yield after each :data:`RUN_S` of it. The stop is raised in the
+        plugin's own code only: in a library frame it waits for the next event (a stop in
+        ``logging.Handler.handle`` left the handler's lock held: last15 #2)."""
         self._rounds += 1
         if self._stopped:
+            if frame is not None and _not_plugin_code(frame.f_code):
+                self._poke()
+                return
             self._raised += 1
             raise PluginStopped("stopped after its time budget")
         now = time.thread_time()
@@ -391,15 +396,10 @@ class _Hold:
         return False
 
 
-def _library_roots() -> tuple[str, ...]:
-    # the standard library (where os is: a venv's own lib folder holds site-packages, so
-    # sysconfig's platstdlib is not it) and the twinviewer package
-    roots = {os.path.dirname(os.path.abspath(os.__file__)),
-             os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
-    return tuple(sorted(os.path.join(r, "") for r in roots))
-
-
-_LIBRARY_ROOTS = _library_roots()
+#: The standard library (where ``os`` is: a venv's own lib folder holds site-packages, so
+#: sysconfig's platstdlib is not it) and the twinviewer package (wherever it is installed).
+_STDLIB_ROOT = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+_OWN_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
 _LIBRARY_CODE: dict = {}
 
 
@@ -412,8 +412,9 @@ def _not_plugin_code(code) -> bool:
     if known is None:
         name = code.co_filename
         path = os.path.abspath(name)
-        known = _LIBRARY_CODE[code] = name.startswith("<frozen") or (
-            path.startswith(_LIBRARY_ROOTS) and "-packages" + os.sep not in path)
+        known = _LIBRARY_CODE[code] = name.startswith("<frozen") or \
+            path.startswith(_OWN_ROOT) or (  # a site-packages install too (last15 #4)
+                path.startswith(_STDLIB_ROOT) and "-packages" + os.sep not in path)
     return known
 
 
