@@ -72,3 +72,16 @@ def test_edits_stopped_during_a_write_are_written_after_it(slow_controller, qtbo
     assert ctl._pending is not running and not ctl._again
     ctl._pending.result(timeout=10)
     assert len(writes) == 1
+
+
+def test_discarded_work_is_not_written_again_by_a_held_back_write(slow_controller, qtbot):
+    """last15 #3: after Discard, the running write's end still wrote the held-back edits,
+    and the next start offered back what the user threw away."""
+    state, ctl, writes = slow_controller
+    state.session.add_note("first")
+    qtbot.waitUntil(lambda: len(writes) == 1, timeout=5000)
+    state.session.add_note("while it writes")
+    qtbot.waitUntil(lambda: ctl._again, timeout=5000)
+    ctl.discard()
+    qtbot.wait(1500)  # the running write ends; nothing more is written
+    assert len(writes) == 1 and not ctl._again

@@ -948,10 +948,12 @@ class AutosaveController(QObject):
         """The user chose to discard the open twin's unsaved work: its autosave goes too, so
         the next start does not offer to restore what the user threw away."""
         twin = self.state.session.twin
+        self._again = False  # held-back edits are discarded too (last15 #3)
         if twin is None:
             return
         self.debounce.stop()
         self.wait()
+        self._again = False
         self.autosaver.discard(twin)
         self._last_digest.pop(id(twin), None)
 
