@@ -114,7 +114,10 @@ def stage(user_cache: Path | str, dest: Path | str,
 
 
 def _with_manifest(folder: Path | None) -> Path | None:
-    return folder if folder is not None and (folder / MANIFEST).is_file() else None
+    try:
+        return folder if folder is not None and (folder / MANIFEST).is_file() else None
+    except OSError:  # a folder this account may not enter (3.11's is_file raises)
+        return None
 
 
 def bundled() -> Path | None:
@@ -188,10 +191,10 @@ def seed(prepared: Path | str | None = None, cache: Path | str | None = None) ->
         return []
     cache = Path(cache) if cache is not None else user_cache()
     mark = cache / "prepared" / hashlib.sha256(raw).hexdigest()[:16]
-    if mark.exists():
-        return []
     copied = []
     try:
+        if mark.exists():
+            return []
         for rel, sha in json.loads(raw)["files"].items():
             src, out = prepared / rel, cache / rel
             if out.exists() or not src.is_file():
