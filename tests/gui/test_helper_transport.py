@@ -125,3 +125,41 @@ def test_models_still_go_by_reference():
     got = receive(r)
     t.join()
     assert got["m"] is model and len(got["many"]) == 5000
+
+
+class _Unreadable:
+    """Pickles fine, fails when the helper unpickles it (a class the helper cannot make)."""
+
+    def __reduce__(self):
+        import operator
+
+        return operator.truediv, (1, 0)
+
+
+def test_a_job_the_helper_cannot_read_ends_it_and_the_caller_hears():
+    """The helper's pipe reader died on such a message while the helper lived on: every job
+    sent after it waited for ever (a CI run hung 30 min in an autosave). It ends now, and the
+    caller gets HelperDied, as for any helper that stops."""
+    from twinviewer.gui.process_worker import HelperDied
+
+    w = ProcessWorker("unreadable test")
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            w.call("tests.gui.helper_jobs:big_arrays", {"seed": 1, "n": 1, "x": _Unreadable()},
+                   with_progress=False)
+        except BaseException as exc:  # noqa: BLE001 - looked at below
+            box["error"] = exc
+
+    try:
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        t.join(60)
+        assert not t.is_alive(), "the call never returned"
+        assert isinstance(box.get("error"), HelperDied), box
+        # a new helper takes the next job
+        assert len(w.call("tests.gui.helper_jobs:big_arrays", {"seed": 3, "n": 1},
+                          with_progress=False)) == 1
+    finally:
+        w.close()

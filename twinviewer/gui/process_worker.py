@@ -536,6 +536,9 @@ def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
                 msg = receive(jobs)
             except (EOFError, OSError):
                 os._exit(0)  # the parent closed the pipe or died: nothing left to do
+            except BaseException:  # noqa: BLE001 - a message that cannot be read: the
+                traceback.print_exc()  # stream is lost, and a child without its reader
+                os._exit(3)  # never answers; ended, the parent sees it stop (a CI hang)
             if msg[0] == "cancel":
                 cancelled.setdefault(msg[1], threading.Event()).set()
             else:
