@@ -135,7 +135,7 @@ def test_staged_kernels_make_a_new_accounts_first_simulation_compile_nothing(tmp
 
     manifest = stage_prepared(tmp_path / "p", log=lambda s: None)
     kinds = {Path(f).name.split("_")[1] for f in manifest["files"] if f.endswith(".py")}
-    assert kinds == {"kernel", "observer"}
+    assert {"kernel", "observer"} <= kinds  # and any other this cache holds (svzerod in CI)
     cache = tmp_path / "account"
     run = subprocess.run([sys.executable, "-m", "twinviewer", "simulate", "--preset",
                           "healthy"], capture_output=True, text=True, timeout=900,
