@@ -7,17 +7,8 @@ bundle is installed (``twinviewer --warm-up``) or first started.
 :func:`stage` takes from that cache what is the same on every machine with this bundle, into
 ``_internal/prepared_cache`` with a manifest:
 
-- ``kernels/`` and ``models/``: the generated kernel modules and numba's cache of them
-  (``__pycache__/*.nbi``, ``*.nbc``). numba keys a cached compile by the source file's
-  modification time and size (kept: files are copied with their times), numba's version, the
-  argument types and the *machine*: the target triple, CPU name and CPU features
-  (``codegen.magic_tuple()``). On another CPU numba finds no entry for it and compiles, adding
-  its own entry beside the shipped one: a mismatch costs the old compile time, never a wrong
-  kernel. The kernel's file name holds a digest of every source it depends on and numba's
-  version (:mod:`twinviewer.physiology.kernels`), so a kernel of other code is never loaded.
-- ``virtual_hearts/`` (converged ensemble states) and ``demo_heart/heart_anatomy_*.npz`` (the
-  :data:`twinviewer.warmup.WARM_HEARTS` anatomies): keyed by app version, format and model
-  equation hash in their names, the same on every machine.
+the kernels, their numba caches and the lesson hearts' anatomies (what is taken, and why a
+copy on another CPU only recompiles: :mod:`twinviewer.prepared_cache`).
 
 The demo's own prepared files are not taken here (``demo_cache/``: they have their own copy
 step, :func:`twinviewer.gui.demo_heart.seeded`).
