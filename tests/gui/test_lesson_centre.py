@@ -47,3 +47,36 @@ def test_teach_shows_the_lessons_heart_never_the_patients(make_twin_window, qtbo
     assert w.centre_stack.currentWidget() is twin_views
     assert w.view3d.isVisible() and w.state.twin is patient
     assert w.state.twin.pseudonym == "TW-0123456789"
+
+
+TEXT_FIRST = ("title: U\nsteps:\n  - text: before any heart\n  - load_heart: severe_as\n"
+              "  - text: c\n")
+
+
+def test_a_lesson_opening_with_text_shows_no_heart_not_the_previous_one(make_twin_window,
+                                                                         qtbot):
+    """final15 #7: a user-written lesson whose first step is text showed the previous
+    lesson's heart (and named it) until a step loaded one; the shipped lessons all open with
+    a heart, so nobody saw it."""
+    w = make_twin_window(load_demo=False)
+    w.show_twin(_patient_twin(), simulate=False, dirty=True)
+    w.show_step("Teach")
+    lp = w.panels["Lessons"]
+    lp.open_lesson(parse_lesson(LESSON))
+    centre = w.lesson_centre
+    assert centre.state3d.twin.origin == "preset:healthy"
+    lp.open_lesson(parse_lesson(TEXT_FIRST))
+    assert centre.state3d.twin is None  # no heart drawn, least of all the previous one
+    assert centre.view3d.anatomy is None
+    text = centre.header.text()
+    assert "Healthy" not in text
+    assert "No lesson heart yet" in text and "step 2" in text
+    assert "Severe aortic stenosis" in text
+    lp.go(1)  # the lesson's own heart once it is loaded
+    assert centre.state3d.twin.origin == "preset:severe_as"
+    assert centre.header.text().startswith("Lesson heart: Severe aortic stenosis")
+    lp.go(0)  # and none again before it
+    assert centre.state3d.twin is None and "No lesson heart yet" in centre.header.text()
+    lp.open_lesson(parse_lesson("title: V\nsteps:\n  - text: only words\n"))
+    assert centre.state3d.twin is None
+    assert centre.header.text() == "This lesson shows no heart."

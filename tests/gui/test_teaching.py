@@ -582,6 +582,21 @@ def test_presenter_draws_the_lessons_heart_never_the_windows_twin(make_twin_wind
     assert w.state.twin.pseudonym == "TW-0123456789"  # the window's twin is untouched
 
 
+def test_presenter_shows_no_heart_before_the_lesson_loads_one(make_twin_window, qtbot):
+    """final15 #7: back to a text step before the lesson's first heart, the presenter's 3D
+    view kept the heart of the later step."""
+    from twinviewer.gui.presenter import Presenter
+
+    w = make_twin_window(load_demo=False)
+    les = parse_lesson("title: T\nsteps:\n  - text: a\n  - load_heart: severe_as\n")
+    p = Presenter(w.state, les, start=1)
+    qtbot.addWidget(p)
+    qtbot.keyClick(p, Qt.Key.Key_H)
+    assert p.state3d.twin.origin == "preset:severe_as"
+    p.go(0)
+    assert p.state3d.twin is None and p.view3d.anatomy is None
+
+
 def test_side_by_side_refreshes_when_a_combo_changes(qtbot, state):
     """review6: changing the heart or intervention did nothing until "Show both"; under
     "Severe aortic stenosis" it showed a healthy heart's EF 60 % and gradient 3 mmHg. Every

@@ -50,6 +50,16 @@ def test_stepping_back_replays_from_the_start():
     assert s.outcomes[2].key_ok
 
 
+def test_stepping_back_before_the_first_heart_leaves_no_heart():
+    """final15 #7: back to a text step before the lesson's first heart kept the later
+    heart's name (and so the view showed it)."""
+    s = LessonSession(parse_lesson("title: T\nsteps:\n  - text: a\n  - load_heart: severe_as\n"))
+    s.step_to(1)
+    assert s.heart_name == "severe_as"
+    s.step_to(0)
+    assert s.heart_name == "" and s.results is None and s.params is None
+
+
 def test_interval_question_needs_an_ensemble():
     les = parse_lesson("""\
 title: W

@@ -34,6 +34,23 @@ def header_text(name: str, twin_name: str | None) -> str:
     return text
 
 
+def no_heart_text(first: tuple[int, str] | None) -> str:
+    """What the header says before the lesson has loaded a heart (a lesson may open with
+    text): ``first`` is the step number (from 1) and name of the heart it loads first, or
+    None when it loads none.
+
+    Examples
+    --------
+    >>> no_heart_text((2, "severe_as"))
+    'No lesson heart yet: step 2 loads Severe aortic stenosis.'
+    >>> no_heart_text(None)
+    'This lesson shows no heart.'
+    """
+    if first is None:
+        return "This lesson shows no heart."
+    return f"No lesson heart yet: step {first[0]} loads {heart(first[1]).title}."
+
+
 class LessonCentre(QWidget):
     """The lesson's heart in 3D, on a state of its own; ``view3d`` is built on first use."""
 
@@ -61,10 +78,19 @@ class LessonCentre(QWidget):
         self.view3d = View3D(self.state3d, multi_samples=self._multi_samples)
         self._lay.addWidget(self.view3d, 1)
 
-    def show_heart(self, name: str, results) -> None:
+    def show_heart(self, name: str, results, *,
+                   first: tuple[int, str] | None = None) -> None:
         """Show lesson heart ``name`` with this step's ``results`` (a new heart gets its own
-        anatomy; the same heart only its new results)."""
-        if not name or results is None:
+        anatomy; the same heart only its new results). No ``name`` (a step before the lesson
+        loads a heart) shows none, never the heart shown before (final15 #7); the header
+        says which step loads ``first`` (:func:`no_heart_text`)."""
+        if not name:
+            self.header.setText(no_heart_text(first))
+            if self.name or self.state3d.twin is not None:
+                self.state3d.session.open_twin(None)
+                self.name = ""
+            return
+        if results is None:
             return
         self._ensure_view()
         twin = self.window_state.twin

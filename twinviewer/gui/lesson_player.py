@@ -182,7 +182,10 @@ class LessonPlayer(QWidget):
 
     def _show_centre(self) -> None:
         if self.centre is not None and self.session is not None:
-            self.centre.show_heart(self.session.heart_name, self.session.results)
+            first = next(((i + 1, s.args["heart"]) for i, s in enumerate(self.lesson.steps)
+                          if s.action == "load_heart"), None)
+            self.centre.show_heart(self.session.heart_name, self.session.results,
+                                   first=first)
 
     def set_font(self, pt: int) -> None:
         f = self.font()

@@ -84,10 +84,18 @@ class Presenter(QWidget):
         self._text()
 
     def _show_heart_3d(self) -> None:
-        """The 3D view follows the lesson: its heart, with this step's results."""
-        if self.state3d is None or self.session.results is None:
+        """The 3D view follows the lesson: its heart, with this step's results; none before
+        the lesson loads one (final15 #7)."""
+        if self.state3d is None:
             return
         name = self.session.heart_name
+        if not name:
+            if self._heart3d:
+                self.state3d.session.open_twin(None)
+                self._heart3d = ""
+            return
+        if self.session.results is None:
+            return
         if name != self._heart3d:
             from twinviewer.gui.virtual_heart_3d import show_virtual_heart
 

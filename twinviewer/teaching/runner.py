@@ -148,9 +148,11 @@ class LessonSession:
         return None
 
     def step_to(self, index: int) -> Outcome | None:
-        """Play steps up to and including ``index`` (replaying from the start if going back)."""
+        """Play steps up to and including ``index`` (replaying from the start if going back:
+        before its first ``load_heart`` the lesson has no heart, final15 #7)."""
         if index < self.index:
             self.index, self.results, self.previous, self.start = -1, None, None, None
+            self.heart_name, self.params, self.base = "", None, None
         out = None
         while self.index < index:
             self.index += 1
