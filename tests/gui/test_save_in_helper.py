@@ -284,7 +284,7 @@ def test_the_autosave_is_written_in_the_helper(env, tmp_path, calls, monkeypatch
     assert ctl.autosave_now() == path and path.read_bytes() != first
     assert len(calls) == 2  # the digest's check went to the helper; the last write not
     doc = saver.recover(saver.pending_recovery()[0])
-    assert doc.twin.anatomy.image.array.dtype == np.float32
+    assert doc.twin.anatomy.image.array.dtype == np.int16  # whole HU: kept int16 (fix16b)
     ctl.stop()
     assert os.path.exists(path)
 

@@ -1,5 +1,6 @@
-"""Image volumes of whole values within int16 are stored as int16 (half the size), lossless;
-read back as float32 as always; files written before (main's writer) open unchanged."""
+"""Image volumes of whole values within int16 are stored as int16 (half the size), lossless,
+and kept as int16 when read back (as a DICOM CT is loaded: half the memory of float32;
+fix16b); files written before (main's writer, float32) open unchanged."""
 
 from __future__ import annotations
 
@@ -56,9 +57,16 @@ def test_a_whole_valued_ct_is_stored_as_int16_and_comes_back_bit_for_bit():
     data = twin_bytes(_twin(ct, _plane()), written="2026-12-07T00:00:00+00:00")
     assert _image_dtypes(data) == ["<i2", "<f4"]  # the plane's fractions kept as float32
     back = load_twin_bytes(data).twin.anatomy
-    assert back.image.array.dtype == np.float32 and back.planes[0].image.array.dtype == np.float32
+    # the CT stays int16 in memory (fix15a left it float32: 91 MB for a 45 MB image)
+    assert back.image.array.dtype == np.int16 and back.planes[0].image.array.dtype == np.float32
+    assert back.image.array.nbytes == ct.nbytes // 2
     assert np.array_equal(_bits(back.image.array), _bits(ct))
     assert np.array_equal(_bits(back.planes[0].image.array), _bits(_plane()))
+    # saved again and reopened: the very same image bytes, still int16
+    again = load_twin_bytes(twin_bytes(load_twin_bytes(data).twin,
+                                       written="2026-12-07T00:00:00+00:00")).twin.anatomy
+    assert again.image.array.dtype == np.int16
+    assert again.image.array.tobytes() == back.image.array.tobytes()
     # half the image's bytes: the file shrinks by the CT's float32 size / 2
     old = twin_bytes(_twin(ct + 0.5, _plane()), written="2026-12-07T00:00:00+00:00")
     assert len(old) - len(data) >= ct.nbytes // 2 - 64

@@ -187,8 +187,9 @@ class ImageVolume:
 
     Parameters
     ----------
-    array : (phases, z, y, x) float32 ndarray
-        Values in HU (CT) or scanner signal units, ``[phase, slice k, row j, column i]``.
+    array : (phases, z, y, x) float32 or int16 ndarray
+        Values in HU (CT) or scanner signal units, ``[phase, slice k, row j, column i]``;
+        int16 when whole and within its range (a DICOM CT, a reopened .twin's CT).
     affine : (4, 4) float64 ndarray
         Maps ``(k, j, i, 1)`` to patient LPS ``(x, y, z, 1)`` mm (see module docstring).
     spacing : tuple of float
@@ -256,7 +257,11 @@ class ImageVolume:
 
     @classmethod
     def from_dict(cls, d: dict) -> ImageVolume:
-        return cls(np.asarray(d["array"], dtype=np.float32), np.asarray(d["affine"]),
+        """The volume of :meth:`to_dict`'s ``d``: an int16 array (a CT in whole HU, as a
+        DICOM CT is loaded and a .twin stores it) is kept int16, any other float32."""
+        a = np.asarray(d["array"])
+        return cls(a if a.dtype == np.int16 else a.astype(np.float32, copy=False),
+                   np.asarray(d["affine"]),
                    tuple(d["spacing"]), list(d["phase_times_ms"]), int(d["ed_index"]),
                    int(d["es_index"]), d.get("modality", ""), d.get("description", ""),
                    d.get("slice_thickness_mm"),

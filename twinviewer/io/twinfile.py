@@ -20,8 +20,10 @@ A ZIP archive (Python's :mod:`zipfile`, no new dependency) of
   edit; fix15a). An image volume whose values are all whole numbers within int16 (a CT in
   HU, the synthetic CT of the demo and of a virtual patient) is stored as int16, half its
   size, only when converting it back gives the very same bits (:func:`compact_image`); the reader
-  turns any image back into float32 (:meth:`~twinviewer.core.anatomy.ImageVolume.from_dict`),
-  as it always did, so files of either kind open in this and earlier versions alike.
+  keeps an int16 image int16 in memory, as a DICOM CT is loaded (half the memory: a 56 MB
+  file's CT 90.7 → 45.4 MB; fix16b), and any other as float32
+  (:meth:`~twinviewer.core.anatomy.ImageVolume.from_dict`); earlier versions read an int16
+  image as float32, so files of either kind open in this and earlier versions alike.
 
 Why this container: it is inspectable with any unzip tool and a text editor, needs nothing
 beyond numpy and the standard library, loads safely (no pickle: a hostile file can at worst be
@@ -288,7 +290,7 @@ def compact_image(a: np.ndarray) -> np.ndarray:
     """``a`` as int16 if that is lossless (every value whole and within −32768…32767, no
     NaN, no −0.0: converted back to ``a``'s dtype it gives the same bits), else ``a``.
 
-    A CT is stored in HU, whole numbers, which the app holds as float32: int16 halves the
+    A CT is stored in HU, whole numbers, which a new twin holds as float32: int16 halves the
     file (the demo's CT: 90 → 45 MB). Checked a phase at a time, so the check's copies stay
     one phase's size.
 
