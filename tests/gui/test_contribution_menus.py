@@ -98,3 +98,48 @@ def test_a_failing_plugin_overlay_is_disabled_and_the_view_falls_back(
                and "NaN" in text for level, text in messages)
     assert v.overlay_box.findData("nan") < 0 and v.overlay_box.currentData() == "none"
     assert w.state.results is not None  # the twin and its predictions are untouched
+
+
+def test_a_slow_plugin_overlay_is_stopped_named_and_disabled(
+        make_twin_window, plugin_registry, qtbot, tmp_path, monkeypatch):  # noqa: F811
+    """fix15e/fix16b: a plugin overlay ran on the GUI thread without a budget: one that
+    loops froze the window for as long as it looped, once per structure, every frame. Its
+    calls now run within the overlays' budget: past it the plugin is named and disabled and
+    the view falls back; the window is back within about the budget."""
+    import time
+
+    folder = tmp_path / "tv-slow-overlay"
+    folder.mkdir()
+    (folder / "tv_slow_overlay.py").write_text(textwrap.dedent("""
+        import time
+        import numpy as np
+        from twinviewer.plugins.outputs import Overlay
+
+        def values(ctx):
+            end = time.monotonic() + 3.0
+            while time.monotonic() < end:  # pure Python: stopped once abandoned
+                pass
+            return np.zeros(len(ctx.points))
+
+        SLOW = Overlay("Slow", "mm", values)
+        """))
+    (folder / "twinviewer.toml").write_text(
+        'name = "tv-slow-overlay"\nversion = "0.1"\napi_version = 1\n\n'
+        '[[contributions.overlays]]\nname = "slow"\nref = "tv_slow_overlay:SLOW"\n')
+    monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "overlays=0.5")
+    reg = plugin_registry(folder, entry_points=[])
+    w = make_twin_window()
+    v = w.view3d
+    assert len(v.actors) > 3  # every structure would have waited its 3 s
+    messages = []
+    w.state.message.connect(lambda level, text: messages.append((level, text)))
+    t0 = time.monotonic()
+    v.set_overlay("slow")
+    held = time.monotonic() - t0
+    qtbot.waitUntil(lambda: v.overlay == "none", timeout=10_000)
+    assert held < 2.5, held  # the budget (0.5 s) and the stop, not 3 s per structure
+    assert reg.plugins["tv-slow-overlay"].status == "disabled"
+    assert any("plugin 'tv-slow-overlay': overlay 'slow'" in text
+               and "did not finish within 0.5 s" in text for _, text in messages), messages
+    assert v.overlay_box.findData("slow") < 0 and v.overlay_box.currentData() == "none"
+    assert w.state.results is not None

@@ -1,16 +1,31 @@
 """The 3D view's overlay choice ("Colour by") from the registry: the core's overlays and the
 plugins'. The core's are computed by the view; a plugin's :class:`~twinviewer.plugins.outputs.
 Overlay` is called here with the view's structure, time and ensemble, checked (one finite value
-per point), and a failing one disables its plugin with a message naming it."""
+per point), and a failing one disables its plugin with a message naming it.
+
+A plugin's values are computed in a thread of their own within the overlays' time budget
+(:func:`~twinviewer.plugins.budget.budget`), shared by the structures of one colouring (one
+frame): past it the call is abandoned and stopped (:func:`~twinviewer.plugins.budget.
+call_within`), and the plugin is named and disabled as a hung plugin call is
+(:meth:`~twinviewer.plugins.registry.Registry.hung`): a slow overlay freezes the window for
+the budget once, not for its time on every structure of every frame (fix15e, fix16b). The
+thread costs about 0.1–0.5 ms a structure (load 0–11)."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QTimer
 
 from twinviewer.gui import cycle
+from twinviewer.plugins.budget import STILL_RUNNING, PluginTimeout, budget, call_within
 from twinviewer.plugins.outputs import Overlay, OverlayContext, overlay_values
 from twinviewer.plugins.registry import CORE, PluginError, get_registry
+
+#: id(view) → (what the view draws: overlay, time, phase, results; seconds its plugin
+#: overlay has taken on it so far): one colouring's structures share the overlays' budget
+_spent: dict[int, tuple[tuple, float]] = {}
 
 
 def overlay_entries() -> list[tuple[str, str]]:
@@ -95,7 +110,15 @@ def plugin_values(view, key: str) -> np.ndarray | None:
     if c is None:
         return None  # disabled meanwhile
     try:
-        return overlay_values(_overlay(name), context(view, key))
+        overlay = _overlay(name)
+        ctx = context(view, key)
+        if c.plugin == CORE:
+            return overlay_values(overlay, ctx)
+        return _within_budget(view, name, c, overlay, ctx)
+    except PluginTimeout as exc:
+        view.state.warn(str(exc))
+        QTimer.singleShot(0, lambda: _fall_back(view))
+        return None
     except Exception as exc:  # noqa: BLE001 - plugin code: any failure disables the plugin
         msg = str(exc) if isinstance(exc, PluginError) else str(reg.failed(
             c.plugin, f"plugin {c.plugin!r}: overlay {name!r} ({c.ref}) failed on {key}: "
@@ -103,6 +126,30 @@ def plugin_values(view, key: str) -> np.ndarray | None:
         view.state.warn(msg)
         QTimer.singleShot(0, lambda: _fall_back(view))
         return None
+
+
+def _within_budget(view, name: str, c, overlay: Overlay, ctx: OverlayContext
+                   ) -> np.ndarray | None:
+    """Plugin overlay ``overlay``'s checked values on ``ctx`` in a thread of its own, within
+    what is left of the overlays' budget for this colouring; past it the plugin is disabled
+    (:meth:`~twinviewer.plugins.registry.Registry.hung`) and the error raised."""
+    drawn = (name, float(view.state.time), view.phase, id(view.results))
+    key, spent = _spent.get(id(view), ((), 0.0))
+    if key != drawn:
+        spent = 0.0
+    total = budget("overlays")
+    t0 = time.perf_counter()
+    try:
+        return call_within(overlay_values, (overlay, ctx), seconds=max(total - spent, 1e-3),
+                           label=f"overlay {name!r}", stop=True)
+    except PluginTimeout as exc:
+        still = STILL_RUNNING if str(exc).endswith(STILL_RUNNING) else ""
+        raise PluginTimeout(str(get_registry().hung(
+            c.plugin, f"plugin {c.plugin!r}: overlay {name!r} ({c.ref}) did not finish "
+                      f"within {total:g} s (the overlays' time budget, one colouring of the "
+                      f"heart){still}"))) from None
+    finally:
+        _spent[id(view)] = (drawn, spent + time.perf_counter() - t0)
 
 
 def _fall_back(view) -> None:

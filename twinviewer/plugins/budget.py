@@ -1,8 +1,9 @@
 """Time budgets for calls into plugin code that is not GUI code.
 
 A plugin callable (an explainer, a reader, a writer, a sample, an intervention's transform or
-check, a command) runs in a *daemon thread*; the caller waits at most the budget of its kind
-and then gives up with :class:`PluginTimeout` naming the plugin and what it was doing.
+check, an overlay's values, a command) runs in a *daemon thread*; the caller waits at most
+the budget of its kind and then gives up with :class:`PluginTimeout` naming the plugin and
+what it was doing.
 
 Python threads cannot be killed. The abandoned thread keeps running until the plugin's code
 returns (never, for an endless loop); it is a daemon, so it does not keep the process alive at
@@ -30,11 +31,15 @@ from collections.abc import Callable
 #: Seconds one call of each kind may take. Readers and commands do real work on large data
 #: (a DICOM folder, a cohort), explainers and interventions are arithmetic on arrays in hand;
 #: panels are built on the GUI thread (guarded by :mod:`.watchdog`); models run in a worker
-#: process per ensemble (:data:`twinviewer.plugins.isolation.TIMEOUT`).
+#: process per ensemble (:data:`twinviewer.plugins.isolation.TIMEOUT`). An overlay colours
+#: the heart on the GUI thread's behalf every frame: its budget is one colouring, every
+#: structure together (the GUI waits for it; a frame has 33 ms, so a usable overlay takes
+#: milliseconds, and the budget bounds the freeze of one that does not; fix16b).
 BUDGETS: dict[str, float] = {
     "explainers": 20.0, "interventions": 10.0, "readers": 300.0, "writers": 120.0,
     "samples": 120.0, "commands": 3600.0, "panels": 5.0, "models": 120.0,
     "imports": 60.0,  # importing a contribution's module and checking it (models: + models)
+    "overlays": 2.0,
 }
 
 
