@@ -84,6 +84,35 @@ def wait_jobs(qtbot, state, timeout: int = 120_000) -> None:
     qtbot.waitUntil(lambda: not state.jobs, timeout=timeout)
 
 
+@pytest.fixture
+def make_scenario_panel(qtbot):
+    """Factory: ``make_scenario_panel(preset="hfref", n=8, with_results=True)`` → ``(state,
+    panel)``: a What-if panel on its own :class:`~twinviewer.gui.state.TwinState` holding
+    the preset's twin (seed 2) and, with ``with_results``, its simulated ensemble; every
+    state is closed at teardown."""
+    from twinviewer.gui.scenario_panel import ScenarioPanel
+    from twinviewer.gui.state import TwinState
+    from twinviewer.physiology import simulate
+    from twinviewer.twins import model_of, twin_from_preset
+
+    states = []
+
+    def make(preset: str = "hfref", n: int = 8, with_results: bool = True):
+        state = TwinState()
+        states.append(state)
+        twin = twin_from_preset(preset, n=n, seed=2)
+        state.session.set_twin(twin)
+        if with_results:
+            state.session.set_results(simulate(model_of(twin), twin.ensemble))
+        panel = ScenarioPanel(state)
+        qtbot.addWidget(panel)
+        return state, panel
+
+    yield make
+    for s in states:
+        s.close()
+
+
 @pytest.fixture()
 def make_twin_window(qtbot, tmp_path, monkeypatch, gui_cache):
     """Factory: ``make_twin_window(load_demo=True)`` → a shown MainWindow (demo heart and

@@ -13,33 +13,12 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
 import twinviewer  # noqa: E402
-from twinviewer.gui.scenario_panel import DRAW_EVERY_MS, ScenarioPanel  # noqa: E402
-from twinviewer.gui.state import TwinState  # noqa: E402
+from twinviewer.gui.scenario_panel import DRAW_EVERY_MS  # noqa: E402
 from twinviewer.physiology import simulate  # noqa: E402
 from twinviewer.twins import model_of, twin_from_preset  # noqa: E402
 
 #: A what-if or explanation job's first run starts the model's helper process (imports,
 #: kernels): up to a minute on a loaded machine, hence 120 s waits below.
-
-
-@pytest.fixture
-def make_panel(qtbot):
-    states = []
-
-    def make(preset: str = "hfref", n: int = 8, with_results: bool = True):
-        state = TwinState()
-        states.append(state)
-        twin = twin_from_preset(preset, n=n, seed=2)
-        state.session.set_twin(twin)
-        if with_results:
-            state.session.set_results(simulate(model_of(twin), twin.ensemble))
-        panel = ScenarioPanel(state)
-        qtbot.addWidget(panel)
-        return state, panel
-
-    yield make
-    for s in states:
-        s.close()
 
 
 def _add(panel, name, label=None, **settings):
@@ -57,8 +36,8 @@ def _run(qtbot, panel, state, count):
     qtbot.waitUntil(panel.curves_drawn, timeout=5000)  # a new run's curves: one per turn
 
 
-def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
-    state, panel = make_panel()
+def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_scenario_panel):
+    state, panel = make_scenario_panel()
     _add(panel, "lvad", "LVAD 7000", speed=7000)
     _add(panel, "beta_blocker", "BB", dose=5)
     assert [panel.scenario_list.item(i).text() for i in range(2)] == [
@@ -85,8 +64,8 @@ def test_scenarios_run_over_the_ensemble_and_fill_the_table(qtbot, make_panel):
     assert twinviewer.RESEARCH_USE in labels
 
 
-def test_ranking_by_a_goal_counts_winners(qtbot, make_panel):
-    state, panel = make_panel()
+def test_ranking_by_a_goal_counts_winners(qtbot, make_scenario_panel):
+    state, panel = make_scenario_panel()
     _add(panel, "lvad", "LVAD 7000", speed=7000)
     _add(panel, "beta_blocker", "BB", dose=5)
     _run(qtbot, panel, state, 2)
@@ -101,8 +80,8 @@ def test_ranking_by_a_goal_counts_winners(qtbot, make_panel):
     assert "write METRIC>=VALUE" in panel.rank_label.text()
 
 
-def test_refused_settings_are_shown_and_not_added(make_panel):
-    state, panel = make_panel()
+def test_refused_settings_are_shown_and_not_added(make_scenario_panel):
+    state, panel = make_scenario_panel()
     messages = []
     state.message.connect(lambda level, text: messages.append((level, text)))
     panel.select_intervention("pacing")
@@ -122,8 +101,8 @@ def test_refused_settings_are_shown_and_not_added(make_panel):
     assert "already exists" in panel.error_label.text()
 
 
-def test_cancel_leaves_the_results_untouched(qtbot, make_panel):
-    state, panel = make_panel(n=64, with_results=False)
+def test_cancel_leaves_the_results_untouched(qtbot, make_scenario_panel):
+    state, panel = make_scenario_panel(n=64, with_results=False)
     _add(panel, "lvad", speed=6000)
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     assert panel.cancel_button.isEnabled()
@@ -134,8 +113,8 @@ def test_cancel_leaves_the_results_untouched(qtbot, make_panel):
     assert not panel.cancel_button.isEnabled()
 
 
-def test_slider_gives_live_single_twin_predictions_fast(qtbot, make_panel):
-    state, panel = make_panel()
+def test_slider_gives_live_single_twin_predictions_fast(qtbot, make_scenario_panel):
+    state, panel = make_scenario_panel()
     panel.select_intervention("lvad")
     panel.update_live()
     assert "point estimate" in panel.live_label.text() and "CO" in panel.live_label.text()
@@ -162,8 +141,8 @@ def test_slider_gives_live_single_twin_predictions_fast(qtbot, make_panel):
     assert panel.live_updates == n1 + 1
 
 
-def test_slider_release_runs_the_live_scenario_on_the_ensemble(qtbot, make_panel):
-    state, panel = make_panel()
+def test_slider_release_runs_the_live_scenario_on_the_ensemble(qtbot, make_scenario_panel):
+    state, panel = make_scenario_panel()
     panel.select_intervention("tavi")
     panel.set_slider_value(2.0)
     panel.run_live_ensemble()
@@ -173,10 +152,10 @@ def test_slider_release_runs_the_live_scenario_on_the_ensemble(qtbot, make_panel
     assert name.startswith("live: Aortic valve replacement 2 cm²")
 
 
-def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
+def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_scenario_panel):
     """Issue 12: the user picks "acute, unregulated" or "regulated" per scenario; the choice
     is stored in the scenario (saved with the twin) and shown next to its result."""
-    state, panel = make_panel(n=4)
+    state, panel = make_scenario_panel(n=4)
     assert panel.regulation == "regulated"  # the validated mode is the default
     _add(panel, "vasodilator", "vaso", level=3)
     panel.set_regulation("acute")
@@ -207,7 +186,8 @@ def test_each_scenario_carries_its_acute_or_regulated_choice(qtbot, make_panel):
     assert "acute, unregulated" in panel.live_label.text()
 
 
-def test_the_table_is_prepared_by_the_job_not_the_gui_thread(qtbot, make_panel, monkeypatch):
+def test_the_table_is_prepared_by_the_job_not_the_gui_thread(qtbot, make_scenario_panel,
+                                                             monkeypatch):
     """The results' table (its numbers and text) is built on the what-if job's thread; the
     GUI thread only sets the items, and shows what a table built there would show."""
     import threading
@@ -222,7 +202,7 @@ def test_the_table_is_prepared_by_the_job_not_the_gui_thread(qtbot, make_panel, 
         return real(*a, **kw)
 
     monkeypatch.setattr(scenario_panel, "scenario_table", recorded)
-    state, panel = make_panel()
+    state, panel = make_scenario_panel()
     _add(panel, "beta_blocker", "BB", dose=5)
     _add(panel, "tavi", "TAVI", eoa=1.8)
     _run(qtbot, panel, state, 2)
@@ -238,14 +218,14 @@ def test_the_table_is_prepared_by_the_job_not_the_gui_thread(qtbot, make_panel, 
     assert again == shown and len(shown) > 10
 
 
-def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_panel):
+def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_scenario_panel):
     """A table prepared for other results (another scenario's definition, other objects) is
     rebuilt, not shown."""
     from twinviewer.core.twin import InterventionStep, Scenario
     from twinviewer.gui.scenario_panel import prepared_table
     from twinviewer.interventions import run_scenarios
 
-    state, panel = make_panel()
+    state, panel = make_scenario_panel()
     sc = Scenario("BB", (InterventionStep("beta_blocker", {"dose": 5.0}),), "regulated")
     base = state.results
     res = run_scenarios(model_of(state.twin), base, [sc])
@@ -258,11 +238,11 @@ def test_a_prepared_table_not_of_the_shown_results_is_not_used(make_panel):
     assert not prepared.fits(state.twin, None, res, [sc])
 
 
-def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_panel):
+def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_scenario_panel):
     """A second run sets the kept plot items' data (no new items); the legend lists the live
     curve, the baseline and each scenario in order; fewer runs leave the listed scenarios'
     items empty (kept for the next Run), and a scenario removed takes its items away."""
-    state, panel = make_panel()
+    state, panel = make_scenario_panel()
     _add(panel, "beta_blocker", "BB", dose=5)
     _add(panel, "tavi", "TAVI", eoa=1.8)
     _run(qtbot, panel, state, 2)
@@ -294,12 +274,12 @@ def test_the_curves_are_updated_in_place_and_the_legend_follows(qtbot, make_pane
     assert all(i not in panel.wiggers_plot.items for i in wiggers[-3:])
 
 
-def test_a_runs_plot_items_are_made_before_it_one_run_per_turn(qtbot, make_panel):
+def test_a_runs_plot_items_are_made_before_it_one_run_per_turn(qtbot, make_scenario_panel):
     """The plot items a Run draws in (the baseline's and each listed scenario's) are made
     when the scenarios are listed, one run's per timer turn (DRAW_EVERY_MS apart, time for
     the cine's frames between them); the turn the results arrive in makes none and sets
     none's data (one run's per later turn); the legend's rows follow (stall14)."""
-    state, panel = make_panel()
+    state, panel = make_scenario_panel()
     made = []  # (time, kept runs' items) after each turn that may add them
     real = panel._prepare_slots
 

@@ -8,29 +8,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from twinviewer.gui.scenario_panel import NOTE_COLOUR, ScenarioPanel  # noqa: E402
-from twinviewer.gui.state import TwinState  # noqa: E402
-from twinviewer.physiology import simulate  # noqa: E402
-from twinviewer.twins import model_of, twin_from_preset  # noqa: E402
-
-
-@pytest.fixture
-def make_panel(qtbot):
-    states = []
-
-    def make(preset: str):
-        state = TwinState()
-        states.append(state)
-        twin = twin_from_preset(preset, n=8, seed=2)
-        state.session.set_twin(twin)
-        state.session.set_results(simulate(model_of(twin), twin.ensemble))
-        panel = ScenarioPanel(state)
-        qtbot.addWidget(panel)
-        return state, panel
-
-    yield make
-    for s in states:
-        s.close()
+from twinviewer.gui.scenario_panel import NOTE_COLOUR  # noqa: E402
 
 
 def _add(panel, name, **settings) -> bool:
@@ -43,8 +21,8 @@ def _add(panel, name, **settings) -> bool:
 @pytest.mark.parametrize("name, settings", [("tavi_sapien3", {"size": 23.0}),
                                             ("tavi_evolut_r", {}), ("savr_perimount", {}),
                                             ("tavi", {})])
-def test_a_prosthesis_in_a_normal_valve_is_added_with_a_note(make_panel, name, settings):
-    state, panel = make_panel("hfref")
+def test_a_prosthesis_in_a_normal_valve_is_added_with_a_note(make_scenario_panel, name, settings):
+    state, panel = make_scenario_panel("hfref")
     assert _add(panel, name, **settings)
     assert len(state.session.scenarios) == 1  # warned, not refused
     text = panel.error_label.text()
@@ -55,21 +33,21 @@ def test_a_prosthesis_in_a_normal_valve_is_added_with_a_note(make_panel, name, s
     assert NOTE_COLOUR in panel.error_label.styleSheet()
 
 
-def test_the_note_names_the_size_and_its_eoa(make_panel):
-    _state, panel = make_panel("hfref")
+def test_the_note_names_the_size_and_its_eoa(make_scenario_panel):
+    _state, panel = make_scenario_panel("hfref")
     assert _add(panel, "tavi_sapien3", size=23.0)
     assert ("TAVI with SAPIEN 3 by size 23 mm (EOA 1.45 cm²) is a smaller orifice, so the "
             "aortic gradient rises") in panel.error_label.text()
 
 
-def test_no_note_where_the_valve_is_stenotic(make_panel):
-    state, panel = make_panel("severe_as")
+def test_no_note_where_the_valve_is_stenotic(make_scenario_panel):
+    state, panel = make_scenario_panel("severe_as")
     assert _add(panel, "tavi_sapien3", size=23.0)
     assert panel.error_label.text() == ""
 
 
-def test_the_clip_is_still_refused_in_red(make_panel):
-    state, panel = make_panel("hfref")
+def test_the_clip_is_still_refused_in_red(make_scenario_panel):
+    state, panel = make_scenario_panel("hfref")
     assert _add(panel, "tavi_sapien3", size=23.0)
     assert not _add(panel, "mitral_teer")
     assert "no regurgitation to repair" in panel.error_label.text()
