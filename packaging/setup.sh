@@ -13,13 +13,21 @@ bash packaging/install-system-deps.sh
 # not after the venv and a long pip run.
 python=""
 # 3.11 first where there is one: a plug-in that catches its stop is held only on 3.11
-# (twinviewer/plugins/budget.py)
-for candidate in python3.11 python3 python3.13 python3.12; do
+# (twinviewer/plugins/budget.py). TWINVIEWER_PYTHON names one (an install for several
+# accounts wants one they can all run, e.g. /usr/bin/python3.11, not one under /root).
+candidates=(python3.11 python3 python3.13 python3.12)
+if [ -n "${TWINVIEWER_PYTHON:-}" ]; then candidates=("$TWINVIEWER_PYTHON"); fi
+for candidate in "${candidates[@]}"; do
   if command -v "$candidate" >/dev/null 2>&1 \
       && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     python="$candidate"; break
   fi
 done
+if [ -z "$python" ] && [ -n "${TWINVIEWER_PYTHON:-}" ]; then
+  echo "setup: TWINVIEWER_PYTHON=$TWINVIEWER_PYTHON is not a Python 3.11 or newer" \
+       "($("$TWINVIEWER_PYTHON" --version 2>&1 || echo not found))" >&2
+  exit 1
+fi
 if [ -z "$python" ]; then
   echo "setup: TwinViewer needs Python 3.11 or newer; this machine's python3 is" \
        "$(python3 --version 2>&1 || echo missing) (Debian 12+ and Ubuntu 23.04+ have it)" >&2
@@ -40,3 +48,9 @@ for plugin in plugins/tv-*/; do .venv/bin/python -m pip install -q --no-deps -e 
 .venv/bin/python -m twinviewer.warmup --stage \
   || echo "setup: kernels will compile at the first start"
 echo "TwinViewer is installed in $(pwd)/.venv"
+# an install other accounts cannot run says so (README: "For several accounts")
+if ! closed=$(bash packaging/others-can-run.sh .venv/bin/python .venv/bin/twinviewer \
+                pyproject.toml); then
+  echo "setup: only accounts that can read these can run it: $closed." \
+       "To install for several accounts see the README (Start: for several accounts)."
+fi
