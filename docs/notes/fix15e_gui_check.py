@@ -11,7 +11,6 @@ approved (see docs/notes/fix15e.md)::
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -20,39 +19,24 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea
 app = QApplication.instance() or QApplication(sys.argv)
 QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
 
+from gui_drive import pump, wait_jobs  # noqa: E402 - docs/notes/gui_drive.py
+
 from twinviewer.gui.main_window import MainWindow  # noqa: E402 - after the QApplication
 from twinviewer.gui.scenario_panel import ScenarioPanel  # noqa: E402
 from twinviewer.plugins.registry import get_registry  # noqa: E402
-
-
-def pump(seconds: float) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def wait_jobs(window, timeout: float = 300.0) -> None:
-    pump(0.3)
-    end = time.time() + timeout
-    while time.time() < end and window.state.jobs:
-        app.processEvents()
-        time.sleep(0.02)
-    pump(0.5)
-
 
 out = Path("fix15e_gui")
 out.mkdir(exist_ok=True)
 w = MainWindow(settings=QSettings(str(out / "s.ini"), QSettings.Format.IniFormat))
 w.resize(1280, 720)
 w.show()
-wait_jobs(w)
+wait_jobs(w, 300.0)
 w.show_step("What-if")
 pump(1)
 panel = next(p for p in w.panels.values() if isinstance(p, ScenarioPanel))
 panel.select_intervention("forgot_return")  # starts the live preview
 pump(1)
-wait_jobs(w)
+wait_jobs(w, 300.0)
 pump(3)
 print("live:", panel.live_label.text(), flush=True)
 print("status:", w.statusBar().currentMessage(), "| last error:", w.last_error, flush=True)

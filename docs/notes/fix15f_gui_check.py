@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -17,25 +16,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 app = QApplication.instance() or QApplication(sys.argv)
 QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
 
+from gui_drive import pump, wait_jobs  # noqa: E402 - docs/notes/gui_drive.py
+
 from twinviewer.gui.main_window import MainWindow  # noqa: E402 - after the QApplication
 from twinviewer.gui.scenario_panel import ScenarioPanel  # noqa: E402
-
-
-def pump(seconds: float) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def wait_jobs(window, timeout: float = 600.0) -> None:
-    pump(0.3)
-    end = time.time() + timeout
-    while time.time() < end and window.state.jobs:
-        app.processEvents()
-        time.sleep(0.02)
-    pump(0.5)
-
 
 out = Path("fix15f_gui")
 out.mkdir(exist_ok=True)

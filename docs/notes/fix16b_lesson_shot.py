@@ -8,7 +8,6 @@ then a user-written lesson that opens with a text step, at 1600×900 under Xvfb;
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -17,27 +16,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 app = QApplication.instance() or QApplication(sys.argv)
 QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
 
+from gui_drive import pump, wait_jobs  # noqa: E402 - docs/notes/gui_drive.py
+
 from twinviewer.gui.main_window import MainWindow  # noqa: E402 - after the QApplication
 from twinviewer.teaching.lesson import parse_lesson  # noqa: E402
 
 TEXT_FIRST = ("title: My own lesson\nsteps:\n  - text: Before we look at a heart, think about"
               " what the aortic valve does.\n  - load_heart: severe_as\n  - text: Here it is.\n")
-
-
-def pump(seconds: float) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def wait_jobs(window, timeout: float = 600.0) -> None:
-    pump(0.3)
-    end = time.time() + timeout
-    while time.time() < end and window.state.jobs:
-        app.processEvents()
-        time.sleep(0.02)
-    pump(0.5)
 
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "fix16b_lesson")
