@@ -42,7 +42,7 @@ import numpy as np
 from twinviewer.personalize.calibrate import CalibrationError, calibrate
 from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
 from twinviewer.personalize.measurements import MeasurementError
-from twinviewer.personalize.synthetic import UNMEASURED, patients
+from twinviewer.personalize.synthetic import ECHO_KINDS, UNMEASURED, patients
 from twinviewer.twins import twin_from_preset
 
 
@@ -87,34 +87,44 @@ class Refused:
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
                 progress: Callable[[str], None] | None = None,
                 sink: Callable[[Record], None] | None = None,
-                refused: list[Refused] | None = None) -> list[Record]:
+                refused: list[Refused] | None = None, data: str = "standard"
+                ) -> list[Record]:
     """Calibrate ``k`` synthetic patients of ``setting``; a patient whose calibration fails
     (the calibrator refuses it, with its reason) is skipped, said so through ``progress`` and
     appended to ``refused`` as a :class:`Refused`. ``sink`` receives each record as soon as it
-    exists (to save a long run as it goes)."""
+    exists (to save a long run as it goes).
+
+    ``data``: ``"standard"`` (cuff BP, HR, echo LV volumes) or an echo kind of
+    :data:`~twinviewer.personalize.synthetic.ECHO_KINDS` — the same patients and the very
+    same standard data, plus their echo Doppler data (noise from a generator of their own,
+    so the standard data do not move); a patient whose beat has no such datum (no A wave)
+    is refused with that reason."""
     say = progress or (lambda text: None)
-    data = patients(setting, k, seed)
+    truth = patients(setting, k, seed)
     twin = twin_from_preset("healthy", n=1)
     rng = np.random.default_rng([seed, 99])
+    echo = ECHO_KINDS[data] if data != "standard" else ()
+    rng_echo = np.random.default_rng([seed, 98])
     out = []
-    for i in range(data.results.n):
-        ms = data.measurements(i, rng)
+    for i in range(truth.results.n):
+        ms = truth.measurements(i, rng)
         try:
+            ms += truth.echo_measurements(i, echo, rng_echo)
             r = calibrate(twin, ms, n=members, seed=seed * 1000 + i, point_estimate=False)
         except (CalibrationError, MeasurementError) as exc:
             say(f"{setting} patient {i}: skipped ({exc})")
             if refused is not None:
-                refused.append(Refused(setting, i, str(exc)[:200], seed=seed))
+                refused.append(Refused(setting, i, str(exc)[:200], data, seed))
             continue
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
                  for o in UNMEASURED}
-        out.append(Record(setting, data.structure[i],
-                          {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
-                          len(r.flagged), r.atypicality, r.misfit, seed=seed))
+        out.append(Record(setting, truth.structure[i],
+                          {o: truth.truth(o, i) for o in UNMEASURED}, post, prior,
+                          len(r.flagged), r.atypicality, r.misfit, data, seed))
         if sink is not None:
             sink(out[-1])
-        say(f"{setting} patient {i + 1}/{data.results.n}")
+        say(f"{setting} patient {i + 1}/{truth.results.n}")
     return out
 
 
@@ -340,8 +350,8 @@ def _run_job(job: tuple[str, str, int, int, int, str | None]
     data, setting, k, seed, members, path = job
     t0 = time.process_time()
     refused: list[Refused] = []
-    if data == "standard":
-        recs = run_setting(setting, k, seed, members=members, refused=refused)
+    if data != "curves":
+        recs = run_setting(setting, k, seed, members=members, refused=refused, data=data)
     else:
         check = curve_check.check(setting, k, seed, members)
         recs = check.records
@@ -485,6 +495,9 @@ def _parser():
             p.add_argument("--seed", type=int, default=discrepancy.TRAIN_SEEDS[0])
             p.add_argument("--settings", default=",".join(SETTINGS))
             p.add_argument("--out", required=True)
+            p.add_argument("--data", default="standard", choices=("standard", *ECHO_KINDS),
+                           help="the data calibrated on: the standard set, or it plus echo "
+                                "Doppler data (echo: E/A; echo_tr: E/A and TR velocity)")
             continue
         p.add_argument("--patients", type=int, default=50 if command == "learn" else 100,
                        help="standard-set patients per setting and seed")
@@ -534,7 +547,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         for s in a.settings.split(","):
             n = len(refused)
             this.run_setting(s, a.patients, a.seed, members=a.members, sink=save,
-                             refused=refused,
+                             refused=refused, data=a.data,
                              progress=lambda t: print(t, file=sys.stderr, flush=True))
             if len(refused) > n:
                 save(refused[-1])
