@@ -398,11 +398,16 @@ def collect(seeds: Sequence[int], patients_per_setting: int, curve_patients: int
 
 
 def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("nan"),
-                    outputs: Sequence[str] = UNMEASURED) -> tuple[dict, str]:
+                    outputs: Sequence[str] = UNMEASURED,
+                    kinds: Sequence[str] | None = None) -> tuple[dict, str]:
     """Learn the terms of every data kind on ``records``, write them with the model they
     belong to (and the leave-one-seed-out coverage) to ``path`` (default: the shipped
     :data:`~twinviewer.personalize.discrepancy.TERMS_FILE`); returns the document and the
-    tables as text."""
+    tables as text.
+
+    ``kinds``: learn only these data kinds (e.g. ``["echo"]``) and carry every other kind's
+    terms over unchanged from the shipped file — which must belong to the same model and
+    prior (else ``ValueError``: relearn every kind)."""
     import datetime
     import json
 
@@ -416,8 +421,19 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
                            "equation_hash": model.equation_hash},
                  "prior": {"fingerprint": prior_fingerprint()},
                  "terms": {}, "learned": {}}
+    if kinds is not None:  # the other kinds' terms as shipped
+        reason = discrepancy.stale_reason(model)
+        if reason:
+            raise ValueError(f"cannot learn only {', '.join(kinds)}: the shipped terms are "
+                             f"stale ({reason})")
+        shipped = discrepancy._load()
+        for key in ("terms", "learned", "evidence_cap", "log_sd_cap", "inflation_cap",
+                    "prior_scale"):
+            for kind, value in shipped.get(key, {}).items():
+                if kind not in kinds and kind not in ("cpu_s", "date"):
+                    doc.setdefault(key, {})[kind] = value
     text = []
-    for kind in discrepancy.DATA_KINDS:
+    for kind in (discrepancy.DATA_KINDS if kinds is None else kinds):
         recs = [r for r in records if r.data == kind]
         if not recs:
             raise ValueError(f"no records of {kind} data to learn from")
@@ -512,6 +528,8 @@ def _parser():
                        "instead of calibrating")
         if command == "learn":
             p.add_argument("--out", help="write the terms here instead of the shipped file")
+            p.add_argument("--kinds", help="learn only these data kinds (comma-separated, "
+                           "e.g. echo), carrying the others over from the shipped file")
             p.add_argument("--no-table", action="store_true",
                            help="do not calibrate and score the fresh (test-seed) patients")
             p.add_argument("--test-records", nargs="+", help="score these kept fresh-seed "
@@ -562,7 +580,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
                                     out_dir=a.records, refused=refused)
     doc = None
     if a.command == "learn":
-        doc, text = learn_and_write(records, a.out, cpu)
+        doc, text = learn_and_write(records, a.out, cpu,
+                                    kinds=a.kinds.split(",") if a.kinds else None)
         print(text)
         print(f"terms written to {a.out or discrepancy.TERMS_FILE} (model "
               f"{doc['model']['name']} {doc['model']['equation_hash']}); calibrations "

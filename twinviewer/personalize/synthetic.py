@@ -86,8 +86,9 @@ class SyntheticSet:
                           ) -> list[Measurement]:
         """Patient ``i``'s echo Doppler data ``names`` (:data:`ECHO_KINDS`), each its truth
         (:func:`echo_truth`) plus Gaussian noise of :func:`echo_noise`'s SD. Raises
-        :class:`~twinviewer.personalize.measurements.MeasurementError` naming the quantity when the patient's beat has none (e.g. no mitral
-        inflow after atrial onset: no A wave to measure)."""
+        :class:`~twinviewer.personalize.measurements.MeasurementError` naming the quantity
+        when the patient's beat has none (e.g. no mitral inflow after atrial onset: no A
+        wave to measure)."""
         out = []
         for name in names:
             t = float(echo_truth(name, self.results)[i])
