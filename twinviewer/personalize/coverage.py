@@ -42,7 +42,7 @@ import numpy as np
 from twinviewer.personalize.calibrate import CalibrationError, calibrate
 from twinviewer.personalize.discrepancy import Discrepancy, default_discrepancy
 from twinviewer.personalize.measurements import MeasurementError
-from twinviewer.personalize.synthetic import UNMEASURED, patients
+from twinviewer.personalize.synthetic import ECHO_KINDS, UNMEASURED, patients
 from twinviewer.twins import twin_from_preset
 
 
@@ -87,34 +87,44 @@ class Refused:
 def run_setting(setting: str, k: int, seed: int, *, members: int = 48,
                 progress: Callable[[str], None] | None = None,
                 sink: Callable[[Record], None] | None = None,
-                refused: list[Refused] | None = None) -> list[Record]:
+                refused: list[Refused] | None = None, data: str = "standard"
+                ) -> list[Record]:
     """Calibrate ``k`` synthetic patients of ``setting``; a patient whose calibration fails
     (the calibrator refuses it, with its reason) is skipped, said so through ``progress`` and
     appended to ``refused`` as a :class:`Refused`. ``sink`` receives each record as soon as it
-    exists (to save a long run as it goes)."""
+    exists (to save a long run as it goes).
+
+    ``data``: ``"standard"`` (cuff BP, HR, echo LV volumes) or an echo kind of
+    :data:`~twinviewer.personalize.synthetic.ECHO_KINDS` — the same patients and the very
+    same standard data, plus their echo Doppler data (noise from a generator of their own,
+    so the standard data do not move); a patient whose beat has no such datum (no A wave)
+    is refused with that reason."""
     say = progress or (lambda text: None)
-    data = patients(setting, k, seed)
+    truth = patients(setting, k, seed)
     twin = twin_from_preset("healthy", n=1)
     rng = np.random.default_rng([seed, 99])
+    echo = ECHO_KINDS[data] if data != "standard" else ()
+    rng_echo = np.random.default_rng([seed, 98])
     out = []
-    for i in range(data.results.n):
-        ms = data.measurements(i, rng)
+    for i in range(truth.results.n):
+        ms = truth.measurements(i, rng)
         try:
+            ms += truth.echo_measurements(i, echo, rng_echo)
             r = calibrate(twin, ms, n=members, seed=seed * 1000 + i, point_estimate=False)
         except (CalibrationError, MeasurementError) as exc:
             say(f"{setting} patient {i}: skipped ({exc})")
             if refused is not None:
-                refused.append(Refused(setting, i, str(exc)[:200], seed=seed))
+                refused.append(Refused(setting, i, str(exc)[:200], data, seed))
             continue
         post = {o: np.asarray(r.results.metrics[o])[r.results.ok] for o in UNMEASURED}
         prior = {o: np.asarray(r.prior_results.metrics[o])[r.prior_results.ok]
                  for o in UNMEASURED}
-        out.append(Record(setting, data.structure[i],
-                          {o: data.truth(o, i) for o in UNMEASURED}, post, prior,
-                          len(r.flagged), r.atypicality, r.misfit, seed=seed))
+        out.append(Record(setting, truth.structure[i],
+                          {o: truth.truth(o, i) for o in UNMEASURED}, post, prior,
+                          len(r.flagged), r.atypicality, r.misfit, data, seed))
         if sink is not None:
             sink(out[-1])
-        say(f"{setting} patient {i + 1}/{data.results.n}")
+        say(f"{setting} patient {i + 1}/{truth.results.n}")
     return out
 
 
@@ -340,8 +350,8 @@ def _run_job(job: tuple[str, str, int, int, int, str | None]
     data, setting, k, seed, members, path = job
     t0 = time.process_time()
     refused: list[Refused] = []
-    if data == "standard":
-        recs = run_setting(setting, k, seed, members=members, refused=refused)
+    if data != "curves":
+        recs = run_setting(setting, k, seed, members=members, refused=refused, data=data)
     else:
         check = curve_check.check(setting, k, seed, members)
         recs = check.records
@@ -388,11 +398,16 @@ def collect(seeds: Sequence[int], patients_per_setting: int, curve_patients: int
 
 
 def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("nan"),
-                    outputs: Sequence[str] = UNMEASURED) -> tuple[dict, str]:
+                    outputs: Sequence[str] = UNMEASURED,
+                    kinds: Sequence[str] | None = None) -> tuple[dict, str]:
     """Learn the terms of every data kind on ``records``, write them with the model they
     belong to (and the leave-one-seed-out coverage) to ``path`` (default: the shipped
     :data:`~twinviewer.personalize.discrepancy.TERMS_FILE`); returns the document and the
-    tables as text."""
+    tables as text.
+
+    ``kinds``: learn only these data kinds (e.g. ``["echo"]``) and carry every other kind's
+    terms over unchanged from the shipped file — which must belong to the same model and
+    prior (else ``ValueError``: relearn every kind)."""
     import datetime
     import json
 
@@ -406,8 +421,19 @@ def learn_and_write(records: Sequence[Record], path=None, cpu_s: float = float("
                            "equation_hash": model.equation_hash},
                  "prior": {"fingerprint": prior_fingerprint()},
                  "terms": {}, "learned": {}}
+    if kinds is not None:  # the other kinds' terms as shipped
+        reason = discrepancy.stale_reason(model)
+        if reason:
+            raise ValueError(f"cannot learn only {', '.join(kinds)}: the shipped terms are "
+                             f"stale ({reason})")
+        shipped = discrepancy._load()
+        for key in ("terms", "learned", "evidence_cap", "log_sd_cap", "inflation_cap",
+                    "prior_scale"):
+            for kind, value in shipped.get(key, {}).items():
+                if kind not in kinds and kind not in ("cpu_s", "date"):
+                    doc.setdefault(key, {})[kind] = value
     text = []
-    for kind in discrepancy.DATA_KINDS:
+    for kind in (discrepancy.DATA_KINDS if kinds is None else kinds):
         recs = [r for r in records if r.data == kind]
         if not recs:
             raise ValueError(f"no records of {kind} data to learn from")
@@ -485,6 +511,9 @@ def _parser():
             p.add_argument("--seed", type=int, default=discrepancy.TRAIN_SEEDS[0])
             p.add_argument("--settings", default=",".join(SETTINGS))
             p.add_argument("--out", required=True)
+            p.add_argument("--data", default="standard", choices=("standard", *ECHO_KINDS),
+                           help="the data calibrated on: the standard set, or it plus echo "
+                                "Doppler data (echo: E/A; echo_tr: E/A and TR velocity)")
             continue
         p.add_argument("--patients", type=int, default=50 if command == "learn" else 100,
                        help="standard-set patients per setting and seed")
@@ -499,6 +528,8 @@ def _parser():
                        "instead of calibrating")
         if command == "learn":
             p.add_argument("--out", help="write the terms here instead of the shipped file")
+            p.add_argument("--kinds", help="learn only these data kinds (comma-separated, "
+                           "e.g. echo), carrying the others over from the shipped file")
             p.add_argument("--no-table", action="store_true",
                            help="do not calibrate and score the fresh (test-seed) patients")
             p.add_argument("--test-records", nargs="+", help="score these kept fresh-seed "
@@ -534,7 +565,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         for s in a.settings.split(","):
             n = len(refused)
             this.run_setting(s, a.patients, a.seed, members=a.members, sink=save,
-                             refused=refused,
+                             refused=refused, data=a.data,
                              progress=lambda t: print(t, file=sys.stderr, flush=True))
             if len(refused) > n:
                 save(refused[-1])
@@ -549,7 +580,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
                                     out_dir=a.records, refused=refused)
     doc = None
     if a.command == "learn":
-        doc, text = learn_and_write(records, a.out, cpu)
+        doc, text = learn_and_write(records, a.out, cpu,
+                                    kinds=a.kinds.split(",") if a.kinds else None)
         print(text)
         print(f"terms written to {a.out or discrepancy.TERMS_FILE} (model "
               f"{doc['model']['name']} {doc['model']['equation_hash']}); calibrations "

@@ -801,7 +801,7 @@ def from_document(doc: dict, data: str = "standard") -> Discrepancy:
     >>> from_document(_DOC, "curves") == default_discrepancy("curves")
     True
     """
-    if data not in DATA_KINDS:
+    if data not in DATA_KINDS and data not in doc.get("terms", {}):
         raise ValueError(f"unknown data kind {data!r}; choose one of {DATA_KINDS}")
     cap = doc.get("evidence_cap", {}).get(data)
     return Discrepancy(_terms_of(doc, data), prior_scale=_scale_of(doc, data),

@@ -47,6 +47,12 @@ SETTINGS = ("own", "regazzoni", "perturbed", "wide")
 NOISE: dict[str, tuple[float, str]] = {
     "HR": (2.0, "bpm"), "SBP": (6.0, "mmHg"), "DBP": (5.0, "mmHg"),
     "LVEDV": (10.0, "mL"), "LVESV": (8.0, "mL")}
+#: The echo Doppler data of the "echo" data kinds, added to the standard set: each kind's
+#: quantities (:mod:`~twinviewer.personalize.quantities` names). "echo": the mitral inflow
+#: E/A ratio (every transthoracic echo reports it); "echo_tr": E/A and the peak TR velocity
+#: (reported whenever a TR jet is seen, i.e. in most). Their measurement SDs are the
+#: quantities' typical SDs (:func:`echo_noise`).
+ECHO_KINDS: dict[str, tuple[str, ...]] = {"echo": ("E/A",), "echo_tr": ("E/A", "TR_velocity")}
 #: Outputs judged by the coverage check: never measured in the standard set.
 UNMEASURED = ("LVEDP", "LAP", "PASP", "SW", "CO")
 #: Structural perturbations of the ``perturbed`` setting, applied in turn.
@@ -75,6 +81,76 @@ class SyntheticSet:
 
     def truth(self, name: str, i: int) -> float:
         return float(self.results.metrics[name][i])
+
+    def echo_measurements(self, i: int, names: tuple[str, ...], rng: np.random.Generator
+                          ) -> list[Measurement]:
+        """Patient ``i``'s echo Doppler data ``names`` (:data:`ECHO_KINDS`), each its truth
+        (:func:`echo_truth`) plus Gaussian noise of :func:`echo_noise`'s SD. Raises
+        :class:`~twinviewer.personalize.measurements.MeasurementError` naming the quantity
+        when the patient's beat has none (e.g. no mitral inflow after atrial onset: no A
+        wave to measure)."""
+        out = []
+        for name in names:
+            t = float(echo_truth(name, self.results)[i])
+            sd, unit = echo_noise(name)
+            e = rng.standard_normal()  # drawn before the check: one draw per datum always
+            if not np.isfinite(t):
+                from twinviewer.personalize.measurements import MeasurementError
+
+                raise MeasurementError(f"{name} cannot be measured on this patient's beat (no "
+                                 + ("A wave: no mitral inflow after atrial onset, or none "
+                                    "before it)" if name == "E/A" else "finite value)"))
+            out.append(Measurement(name, t + sd * e, unit, sd, "synthetic"))
+        return out
+
+
+def echo_noise(name: str) -> tuple[float, str]:
+    """Measurement SD and unit of echo datum ``name``: the quantity's typical SD
+    (:data:`~twinviewer.personalize.quantities.QUANTITIES`; E/A 0.15, TR velocity 0.2 m/s —
+    the product's defaults when a user gives none, not sourced from a reproducibility study).
+
+    >>> echo_noise("E/A"), echo_noise("TR_velocity")
+    ((0.15, '1'), (0.2, 'm/s'))
+    """
+    from twinviewer.personalize.quantities import quantity
+
+    q = quantity(name)
+    return q.typical_sd, q.unit
+
+
+def echo_truth(name: str, results: Results) -> np.ndarray:
+    """Each patient's true echo datum ``name`` (NaN where the beat has none).
+
+    The model's own quantity (:func:`~twinviewer.personalize.quantities.predict`) where its
+    roles allow it. The ``regazzoni2022`` loop declares no atrioventricular delay (its
+    chambers have absolute onsets ``LA.tC``, ``LV.tC``): its E/A is the same ratio — peak
+    mitral inflow before atrial onset over the peak after it, within a beat that starts at
+    ventricular onset — with the atrial onset taken from those parameters.
+
+    >>> own = patients("own", 2, seed=1)
+    >>> bool(np.all(echo_truth("E/A", own.results) > 0))
+    True
+    """
+    from twinviewer.personalize.quantities import predict, supported
+
+    if supported(name, results) is None:
+        return predict(name, results)
+    model = results.model
+    if name != "E/A" or not {"LA.tC", "LV.tC"} <= set(model.parameter_names):
+        raise KeyError(supported(name, results))
+    P = results.params
+    period = 60.0 / P[:, model.index(model.heart_rate_parameter)]
+    ventricle = P[:, model.index("LV.tC")] % period
+    atrium = (P[:, model.index("LA.tC")] % period - ventricle) % period
+    phase = (np.asarray(results.time) - ventricle[:, None]) % period[:, None]
+    after = phase >= atrium[:, None]
+    q_mv = results.series[model.role("Q_MV")]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e = np.where(~after, q_mv, -np.inf).max(axis=1)
+        a = np.where(after, q_mv, -np.inf).max(axis=1)
+        out = np.where((e > 0) & (a > 0), e / a, np.nan)
+    out[~results.ok] = np.nan
+    return out
 
 
 def prior_draws(model: ModelSpec, base: np.ndarray, k: int, rng: np.random.Generator,
