@@ -213,7 +213,7 @@ def _common_error(yb: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
     change has the sign of its member's change (review16b #9).
 
     >>> _common_error(np.array([9.0, 11.0, 18.0, 22.0]), np.array([10.0, 20.0]),
-    ...               np.array([9.0, 21.0])).tolist()
+    ...               np.array([9.0, 21.0])).round(6).tolist()
     [8.1, 9.9, 18.9, 23.1]
     """
     n = b.size
