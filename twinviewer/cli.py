@@ -142,7 +142,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             p.set_defaults(evidence_lookup=_lazy("twinviewer.explain.evidence_flags",
                                                  "scenario_evidence"),
                            unsourced_lookup=_lazy("twinviewer.explain.evidence_flags",
-                                                  "unsourced_changes"))
+                                                  "unsourced_changes"),
+                           checked_lookup=_lazy("twinviewer.explain.evidence_flags",
+                                                "checked_changes"))
     return parser
 
 

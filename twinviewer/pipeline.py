@@ -598,9 +598,10 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
             args.twin, scenarios, metrics, level=args.level, goal=goal, failed=refused,
             hide_irrelevant=getattr(args, "metrics", None) == ",".join(DEFAULT_METRICS))
         scenarios = [s for s in scenarios if s.name not in refused]
-        from twinviewer.explain.evidence_flags import unsourced_changes
+        from twinviewer.explain.evidence_flags import checked_changes, unsourced_changes
 
         unsourced = unsourced_changes(scenarios, baseline, results)
+        checked = checked_changes(scenarios, baseline, results)  # this heart vs its source
         ranking = rank(baseline, results, goal, evidence=table.evidence,
                        unsourced=unsourced) if goal else None
     except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,
@@ -611,7 +612,8 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
                "scenarios": scenario_dicts(scenarios), "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None,
-               "unsourced_changes": unsourced, "written": True, "refused": refused}
+               "unsourced_changes": unsourced, "checked_changes": checked, "written": True,
+               "refused": refused}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
         shown = {s.name: shown_name(s) for s in scenarios}
@@ -619,6 +621,9 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         print(table.format_text(shown))
         for name, lines in unsourced.items():  # a large change no source reports
             print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
+        for name, lines in checked.items():
+            print("\n".join(f"{'!' if 'CAUTION' in x else '-'} {shown.get(name, name)}: {x}"
+                            for x in lines))
         if ranking:
             print(ranking.format_text(shown))
         print(f"wrote {len(scenarios)} scenario(s) and their results back to {step.path}")

@@ -6,12 +6,6 @@ import pytest
 from twinviewer.core.format import change
 
 
-def _bounds(text: str) -> tuple[float, float, float]:
-    m, rest = text.split(" (")
-    a, b = rest.rstrip(")").split(" to ")
-    return float(m), float(a), float(b)
-
-
 def test_teer_gradient_rise_is_not_rounded_to_maybe_no_change():
     # review15b /tmp/review15b/whatif_teer.json: MV mean gradient Δ 1.336 (0.483–2.436)
     assert change(1.336, 0.483, 2.436, "mmHg") == "+1.3 (+0.5 to +2.4)"
@@ -24,8 +18,33 @@ def test_teer_gradient_rise_is_not_rounded_to_maybe_no_change():
 ])
 def test_an_interval_excluding_zero_never_shows_a_zero_bound(m, lo, hi, u):
     text = change(m, lo, hi, u)
-    shown = _bounds(text)
-    assert all(x != 0 and (x > 0) == (lo > 0) for x in shown), text
+    rest = text.split(" (")[1]
+    bounds = rest.rstrip(")").split(" to ")
+    # each bound shows the interval's sign (a signed zero '-0.0' where it is 0 at the finest
+    # decimal allowed, review16b #9), never a bare '0'
+    assert all(t[0] == ("+" if lo > 0 else "-") for t in bounds), text
+
+
+@pytest.mark.parametrize("m, lo, hi, u, want", [
+    (-0.31, -1.30, -0.0013, "mmHg", "-0.3 (-1.3 to -0.0)"),  # review16b wi_cal.txt LVEDP
+    (-1.2, -4.3, -0.01, "mL", "-1 (-4 to -0.0)"),
+    (0.048, 0.009, 0.136, "L/min", "+0.05 (+0.01 to +0.14)"),
+    (0.04, 0.004, 0.11, "L/min", "+0.04 (+0.00 to +0.11)"),
+    (-0.9, -1.6, -0.03, "mmHg", "-0.9 (-1.6 to -0.0)"),
+    (30.0, 0.3, 60.0, "mL", "+30 (+0.3 to +60)"),
+])
+def test_a_bound_near_zero_never_goes_finer_than_one_decimal_past_the_resolution(
+        m, lo, hi, u, want):
+    """review16b #9: 'Δ −0.3 (−1.3 to −0.001)' mmHg, a precision the model does not have
+    beside one-decimal neighbours: a bound keeps its sign but at most one decimal finer
+    than the metric's display resolution."""
+    from twinviewer.core.format import _decimals, resolution
+
+    text = change(m, lo, hi, u)
+    assert text == want
+    finest = _decimals(resolution(u)) + 1
+    for t in [text.split(" (")[0], *text.split(" (")[1].rstrip(")").split(" to ")]:
+        assert len(t.split(".")[1]) <= finest if "." in t else True, text
 
 
 def test_wide_changes_stay_at_the_clinical_resolution():

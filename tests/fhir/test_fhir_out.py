@@ -151,3 +151,36 @@ def test_exported_predictions_are_never_imported_as_measurements(calibrated):
     b = export_bundle(calibrated)
     with pytest.raises(FhirError, match="no usable Observation.*digital-twin prediction"):
         read_bundle(b)
+
+
+def test_comparisons_name_the_shown_scenario_with_its_mode_and_lvef_in_points(calibrated):
+    """review16b #5: the regulated result said neither its mode nor the name the user saw
+    (only the acute one was tagged), and a Δ of LVEF had unit '%' (read as relative)."""
+    import dataclasses
+
+    from fhir.resources.R4B.observation import Observation
+
+    step = InterventionStep("beta_blocker", {"dose": 5.0})
+    t = dataclasses.replace(calibrated, scenarios=[
+        Scenario("beta_blocker(dose=5)", (step,), "regulated"),
+        Scenario("beta_blocker(dose=5) [acute, unregulated]", (step,), "acute")])
+    b = fhir_export(t, metrics=("CO", "LVEF"))
+    cmp = [e["resource"] for e in b["entry"] if e["resource"]["id"].startswith("cmp-")]
+    assert len(cmp) == 4
+    for o in cmp:
+        Observation.model_validate(o)
+        assert "Beta-blocker 5 mg [" in o["code"]["text"], o["code"]["text"]
+        assert "beta_blocker(" not in o["code"]["text"]
+    regulated = [o for o in cmp if "[baroreflex regulated]" in o["code"]["text"]]
+    acute = [o for o in cmp if "[acute, unregulated]" in o["code"]["text"]]
+    assert len(regulated) == len(acute) == 2
+    assert all(o["method"]["text"].endswith("response: baroreflex regulated") for o in regulated)
+    assert all(o["method"]["text"].endswith("response: acute, unregulated") for o in acute)
+    for o in (o for o in cmp if o["id"].endswith("-LVEF")):
+        assert o["valueQuantity"]["unit"] == "%-points"
+        assert o["valueQuantity"]["code"] == "%"  # UCUM: an absolute difference of fractions
+        assert "percentage points" in o["code"]["text"]
+        assert o["note"][0]["text"].endswith("%-points")
+        assert interval_of(o)["low"]["unit"] == "%-points"
+    for o in (o for o in cmp if o["id"].endswith("-CO")):
+        assert o["valueQuantity"]["unit"] == "L/min"

@@ -122,8 +122,8 @@ def test_a_poorly_fitted_measurement_says_so_in_info():
            "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
            "pred_hi": 131.5}
     u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
-    assert u.text() == ("used: POOR FIT: the twin gives 124 mmHg (90 % 117–132), z = -2.6 "
-                        "(flagged above |z| 2)")
+    assert u.text() == ("used: POOR FIT: the twin gives 124 mmHg (z band 90 % 117–132), "
+                        "z = -2.6 (flagged above |z| 2)")
     row["flag"] = False
     assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},
                   given=True).text() == "used"
@@ -176,3 +176,18 @@ def test_info_writes_units_as_people_do(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "AVA 0.75 cm²" in out and "AVA        0.75 cm² (echo continuity" in out
     assert "cm^2" not in out
+
+
+def test_a_fitted_rows_band_is_not_called_the_twins_interval():
+    """review16b #6: SBP 165 fitted as 112 (91–138) read "the twin gives 112 mmHg (90 %
+    94–131)" in `info` and the report's appendix: the 94–131 is the residual band the z is
+    judged on (σ ⊕ model error), narrower than the twin's own interval, not its 90 %."""
+    from twinviewer.io.measurement_use import _misfit_detail
+
+    row = {"flag": True, "z": 4.8, "median": 112.0, "lo": 91.0, "hi": 138.0, "unit": "mmHg",
+           "pred_lo": 94.0, "pred_hi": 131.0, "band": "residual", "share_off": 0.97}
+    text = _misfit_detail(row)
+    assert text.startswith("POOR FIT: the twin gives 112 mmHg (90 % 91–138; residual band "
+                           "90 % 94–131), z = +4.8"), text
+    assert "predictive band 90 % 80–150" in _misfit_detail(
+        {**row, "band": "predictive", "pred_lo": 80.0, "pred_hi": 150.0})

@@ -237,3 +237,20 @@ def test_the_explanation_does_not_count_a_left_out_measurement_as_missed(lvsv_le
     text = plain_summary("LVEF", (60.0, 55.0, 65.0), warnings=ws)
     missed = text.split("The twin misses")[-1] if "The twin misses" in text else ""
     assert "LVSV" not in missed.split(". ")[0]
+
+
+def test_the_fit_tables_band_column_says_what_it_is(impossible):
+    """review16b #6: the column "predictive 90 %" of a fitted datum was its residual band
+    (median ± 1.64 √(σ² + model error²)), narrower than the twin's own interval; each row
+    now says which band it is, and the table says what both are."""
+    from twinviewer.personalize.calibrate import BAND_LEGEND, format_report
+
+    _, r = impossible
+    text = format_report(r)
+    assert "predictive 90 %" not in text and "z band 90 %" in text and BAND_LEGEND in text
+    for f in r.fit:
+        assert f.band == ("residual" if f.used else "predictive"), f.name
+        line = next(t for t in text.splitlines() if t.startswith(f"{f.name} "))
+        assert f"{f.band} " in line, line
+    sbp = next(f for f in r.fit if f.name == "SBP")
+    assert sbp.band == "residual" and "residual" in BAND_LEGEND

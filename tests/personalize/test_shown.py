@@ -87,3 +87,25 @@ def test_yes_no_outputs_read_as_words_not_intervals():
     assert "! same: evidence row 'X' (x) fails" in text
     assert t.kinds == {"LVEDP": WITH_MODEL_ERROR}
     assert isinstance(t.baseline["LVEDP"], Interval) and yes_no_cell("LV_suction", []) == "–"
+
+
+@pytest.mark.parametrize("data", ["standard", "curves"])
+def test_a_change_every_member_shows_keeps_its_sign_with_model_error(data):
+    """review16b #9: every member's Δ LAP < 0 (some by 0.01 mmHg), yet the Δ with model error
+    reached +0.1 mmHg: the scenario's error factor was recomputed about its own median and
+    narrowing. A common error is common: the same factor on both sides, draw by draw."""
+    rng = np.random.default_rng(3)
+    b = rng.lognormal(np.log(14.0), 0.25, 100)
+    fall = np.concatenate([rng.uniform(0.01, 0.05, 20), rng.uniform(0.3, 1.2, 80)])
+    prior = tuple(rng.lognormal(np.log(12.0), 0.45, 200))
+    for name in ("LAP", "LVEDP"):
+        ctx = IntervalContext(data, 1.6, 1.4, frozenset({"CO"}), {name: prior})
+        assert ctx.widened(name)
+        for s in (b - fall, b + fall):
+            base, scen, diff = ctx.paired(name, b, s)
+            sign = np.sign(s - b)[0]
+            assert sign * diff[1] > 0 and sign * diff[2] > 0, (name, diff)
+            assert base[2] - base[1] > np.subtract(*np.quantile(b, [0.95, 0.05]))
+        # the scenario's own level still carries the model error
+        _, scen, _ = ctx.paired(name, b, 0.7 * b)
+        assert scen[2] - scen[1] > np.subtract(*np.quantile(0.7 * b, [0.95, 0.05]))

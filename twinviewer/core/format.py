@@ -272,7 +272,10 @@ def change(median: float, lo: float, hi: float, u: str) -> str:
     A change whose interval is narrower than :data:`FINE_BELOW` resolution steps keeps one
     decimal more (a mitral gradient rise of +1.34 (+0.48 to +2.44) mmHg is not
     '+1 (0 to +2)': review15b #2), and a bound of an interval that excludes 0 is never
-    written '0': it keeps the digit that shows its sign.
+    written '0': it keeps its sign. It is written at one decimal finer than the
+    resolution at most (the same limit as a narrow interval's); a bound still 0 there is a
+    signed zero, '-0.0' / '+0.0' ("just below / above 0"), never '-0.001', a precision the
+    model does not have (review16b #9).
 
     Examples
     --------
@@ -282,8 +285,10 @@ def change(median: float, lo: float, hi: float, u: str) -> str:
     ('-0.6 (-0.7 to -0.4)', '-16 (-22 to -12)')
     >>> change(1.336, 0.483, 2.436, "mmHg"), change(2.5, 1.7, 3.6, "mmHg")
     ('+1.3 (+0.5 to +2.4)', '+2.5 (+1.7 to +3.6)')
-    >>> change(0.04, 0.004, 0.11, "L/min")
-    '+0.04 (+0.004 to +0.11)'
+    >>> change(0.04, 0.004, 0.11, "L/min"), change(0.04, 0.006, 0.11, "L/min")
+    ('+0.04 (+0.00 to +0.11)', '+0.04 (+0.01 to +0.11)')
+    >>> change(-0.31, -1.30, -0.0013, "mmHg"), change(-1.2, -4.3, -0.01, "mL")
+    ('-0.3 (-1.3 to -0.0)', '-1 (-4 to -0.0)')
     >>> change(0.3, 0.1, 0.6, "mmHg/mL")
     '+0.3 (+0.1 to +0.6)'
     """
@@ -302,8 +307,9 @@ def change(median: float, lo: float, hi: float, u: str) -> str:
     while d > _decimals(step) and all(f"{x:.{d}f}".endswith("0") for x in (m, a, b)):
         d -= 1
     excludes_zero = a > 0 or b < 0
-    return (f"{_at(m, 10.0 ** -d, True)} ({_signed_bound(a, d, excludes_zero)} to "
-            f"{_signed_bound(b, d, excludes_zero)})")
+    finest = _decimals(step) + 1
+    return (f"{_at(m, 10.0 ** -d, True)} ({_signed_bound(a, d, excludes_zero, finest)} to "
+            f"{_signed_bound(b, d, excludes_zero, finest)})")
 
 
 #: A change's interval narrower than this many display-resolution steps is written one
@@ -315,12 +321,14 @@ def _decimals(step: float) -> int:
     return max(0, -math.floor(math.log10(step) + 1e-9))
 
 
-def _signed_bound(x: float, decimals: int, keep_sign: bool) -> str:
+def _signed_bound(x: float, decimals: int, keep_sign: bool, finest: int) -> str:
     """``x`` at ``decimals`` (as :func:`_at`), or, if it would read '0' while ``keep_sign``
-    (the interval excludes 0), at the first finer decimal that shows it is not 0."""
+    (the interval excludes 0), at the first finer decimal that shows it is not 0 but no
+    finer than ``finest`` decimals; still 0 there, a signed zero ('-0.0')."""
     text = _at(x, 10.0 ** -decimals, True)
     if keep_sign and text == "0" and abs(x) >= NOISE:
-        text = _at(x, 10.0 ** (math.floor(math.log10(abs(x)))), True)
+        d = min(max(decimals, -math.floor(math.log10(abs(x)))), max(decimals, finest))
+        text = f"{x:+.{d}f}"
     return text
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -245,6 +246,12 @@ def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
     >>> "CO" in checked_by([InterventionStep("inotrope", {"dose": 20.0})])
     False
     """
+    return {k: v[:2] for k, v in _checked_rows(interventions).items()}
+
+
+def _checked_rows(interventions: Iterable[Any]) -> dict[str, tuple[str, str, Any, float]]:
+    """:func:`checked_by` with the row itself and its setting distance:
+    metric → (text, through what, row, distance)."""
     from twinviewer.interventions.compare import resolve_metric
     from twinviewer.interventions.evidence_table import EvidenceError
 
@@ -261,7 +268,7 @@ def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
             if dist <= NEAR:
                 candidates.append((dist, i, r, f"evidence row '{r.title or r.id}' ({r.id})"
                                    + _at(name, other)))
-    best: dict[str, tuple[float, int, tuple[str, str]]] = {}  # the nearest, then file order
+    best: dict[str, tuple[float, int, tuple]] = {}  # the nearest, then file order
     for dist, i, r, row in candidates:
         mine: dict[str, tuple[str, str]] = {}
         for v in r.variables:
@@ -280,7 +287,7 @@ def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
                 mine.setdefault(out_name, (row, f"{a} and {b}"))
         for k, how in mine.items():
             if k not in best or (dist, i) < best[k][:2]:
-                best[k] = (dist, i, how)
+                best[k] = (dist, i, (*how, r, dist))
     return {k: v[2] for k, v in best.items()}
 
 
@@ -302,20 +309,151 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
         r = results.get(sc.name)
         if r is None:
             continue
-        by = checked_by(sc.steps)
+        by = _checked_rows(sc.steps)
         rows: dict[str, list[str]] = {}
         for name, text in _large_changes(baseline, r):
             if name in by:
-                row, via = by[name]
+                row, via = by[name][:2]
                 rows.setdefault(row, []).append(f"{text} (through {via})" if via else text)
         steps = list(dict.fromkeys(step.name for step in sc.steps))
         # a change of several steps is their combination's, not the row's intervention's alone
         whole = (f" (the change is that of {' + '.join(steps)} together)"
                  if len(steps) > 1 else "")
-        if rows:
-            out[sc.name] = [f"{', '.join(changes)}: checked against {row}{whole}"
-                            for row, changes in rows.items()]
+        # this heart's own change against the source, for a single intervention judged by a
+        # row at the step's own settings (review16b #2: a row passing on its study's patient
+        # said nothing of a library heart responding half as much)
+        heart = {}
+        if len(steps) == 1:
+            for row, _, ev, dist in by.values():
+                if dist == 0 and row not in heart:
+                    heart[row] = this_heart(ev, getattr(sc, "regulation", ""), baseline, r)
+        lines = [f"{', '.join(changes)}: checked against {row}{whole}"
+                 + (f"; {heart[row]}" if heart.get(row) else "")
+                 for row, changes in rows.items()]
+        lines += [f"checked against {row}; {said}" for row, said in heart.items()
+                  if said and row not in rows and "CAUTION" in said]
+        if lines:
+            out[sc.name] = lines
     return out
+
+
+#: Kinds of reported variable whose size this heart's change is judged on (a direction or a
+#: bound has no size to compare).
+SIZED = ("relative", "absolute", "value")
+
+
+def this_heart(row: Any, regulation: str, baseline: Any, result: Any) -> str:
+    """Whether *this* heart's change of each variable ``row`` reports lies within the row's
+    tolerance of the source, in words; a variable outside it is a CAUTION naming the source
+    change and this heart's (paired median and 90 % interval of the members). The row itself
+    is judged on its study's virtual patient; a library heart may respond otherwise.
+    '' when nothing can be compared; a what-if in another response mode than the row's is
+    not compared (said so).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from twinviewer.interventions.evidence_table import load_rows
+    >>> row = next(r for r in load_rows() if r.id == "captopril-25")
+    >>> base = {"CO": np.array([3.0, 3.2, 3.4]), "LAP": np.array([20.0, 22.0, 24.0]),
+    ...         "MAP": np.array([80.0, 78.0, 76.0])}
+    >>> after = {"CO": np.array([3.3, 3.6, 3.8]), "LAP": np.array([14.0, 16.0, 18.0]),
+    ...          "MAP": np.array([66.0, 65.0, 63.0])}
+    >>> text = this_heart(row, "regulated", base, after)
+    >>> text.split("; CAUTION")[0].split(": ")[1]
+    'PCWP −27 % (source −29 %), Mean arterial pressure −17 % (source −16 %)'
+    >>> text.split("; CAUTION")[1][:83]
+    ", outside it: Cardiac output +12 % (90 % +10 % to +12 %) against the source's +25 %"
+    """
+    import numpy as np
+
+    from twinviewer.core.format import relative
+    from twinviewer.interventions.compare import resolve_metric
+    from twinviewer.physiology import METRIC_BY_NAME
+
+    if regulation and row.regulation and regulation != row.regulation:
+        return (f"this {regulation} what-if is not compared with it in size (the row is the "
+                f"{row.regulation} response)")
+    tol = f"±{100 * row.tolerance:.0f} %"
+    within, outside = [], []
+    for v in row.variables:
+        if v.role == "input" or v.kind not in SIZED:
+            continue
+        try:
+            metric = resolve_metric(v.metric)
+        except Exception:  # noqa: BLE001 - a variable the model has no metric for
+            continue
+        x0, x1 = _paired(baseline, result, metric)
+        if x0 is None:
+            continue
+        info = METRIC_BY_NAME.get(metric)
+        # the name the source reports, without the change it states ("CI +38 %" → "CI")
+        name = re.split(r"\s+(?=[-+−~↑↓\d])", v.reported_as)[0] if v.reported_as else (
+            info.label if info else metric)
+        unit = v.unit or (info.unit if info else "")
+        if v.kind == "relative":
+            if np.any(x0 == 0):
+                continue
+            got, exp = x1 / x0 - 1.0, v.after / v.before - 1.0
+            pu = "%" if unit == "%" else ""
+
+            def said(f, pu=pu):
+                return relative(f, pu).replace("-", "−")
+        elif v.kind == "absolute":
+            got, exp = x1 - x0, v.after - v.before
+
+            def said(f, unit=unit):
+                return f"{f:+.3g} {_change_unit(unit)}".replace("-", "−").strip()
+        else:
+            got, exp = x1, v.after
+
+            def said(f, unit=unit):
+                return f"{f:.3g} {unit}".strip()
+        med, lo, hi = (float(q) for q in np.quantile(got, [0.5, 0.05, 0.95]))
+        ok = (v.kind == "value" or np.sign(med) == np.sign(exp)) \
+            and abs(med - exp) <= row.tolerance * abs(exp)
+        if ok:
+            within.append(f"{name} {said(med)} (source {said(exp)})")
+        else:
+            outside.append(f"{name} {said(med)} (90 % {said(lo)} to {said(hi)}) against the "
+                           f"source's {said(exp)}")
+    parts = []
+    if within:
+        parts.append(f"on this heart within the row's {tol} of the source: "
+                     + ", ".join(within))
+    if outside:
+        parts.append(("CAUTION, outside it: " if within else
+                      f"CAUTION, on this heart outside the row's {tol} of the source: ")
+                     + ", ".join(outside) + " (the row is judged on its study's virtual "
+                     "patient, not this heart)")
+    return "; ".join(parts)
+
+
+def _change_unit(u: str) -> str:
+    from twinviewer.core.format import change_unit
+
+    return change_unit(u) if u else ""
+
+
+def _paired(baseline: Any, result: Any, name: str):
+    """(baseline, scenario) values of ``name`` over the members finite and periodic in
+    both, or (None, None)."""
+    import numpy as np
+
+    b, ok0 = _metrics(baseline)
+    m, ok1 = _metrics(result)
+    if name not in b or name not in m:
+        return None, None
+    x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
+    if x0.shape != x1.shape:
+        return None, None
+    keep = np.isfinite(x0) & np.isfinite(x1)
+    for okx in (ok0, ok1):
+        if okx is not None and np.shape(okx) == keep.shape:
+            keep &= np.asarray(okx, bool)
+    if not keep.any():
+        return None, None
+    return x0[keep], x1[keep]
 
 
 def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:

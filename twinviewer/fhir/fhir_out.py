@@ -36,7 +36,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 import twinviewer
-from twinviewer.core.twin import Twin
+from twinviewer.core.format import POINTS
+from twinviewer.core.twin import REGULATION_TEXT, Twin
 from twinviewer.fhir.codes import (
     LOINC_SYSTEM,
     TWIN_SYSTEM,
@@ -66,9 +67,12 @@ def _subject(twin: Twin) -> dict:
             "display": "pseudonymous digital-twin subject"}
 
 
-def _qty(value: float, unit: str) -> dict:
+def _qty(value: float, unit: str, shown: str | None = None) -> dict:
+    """A Quantity in UCUM; ``shown``: the human-readable ``unit`` where it is not the code
+    (a change of a percentage: code ``%``, unit ``%-points``)."""
     code = export_ucum(unit)
-    return {"value": round(float(value), 6), "unit": code, "system": UCUM_SYSTEM, "code": code}
+    return {"value": round(float(value), 6), "unit": shown or code, "system": UCUM_SYSTEM,
+            "code": code}
 
 
 def _code(name: str, text: str) -> dict:
@@ -85,10 +89,12 @@ def _code(name: str, text: str) -> dict:
 INTERVAL_EXTENSION = "http://hl7.org/fhir/StructureDefinition/quantity-confidenceInterval"
 
 
-def _interval(lo: float, hi: float, unit: str, kind: str = "") -> dict:
+def _interval(lo: float, hi: float, unit: str, kind: str = "", shown: str | None = None
+              ) -> dict:
     """The Observation elements of a 90 % interval: the extension and a note saying what it
     is. ``kind``: how the interval was formed (:data:`~twinviewer.personalize.shown.
-    WITH_MODEL_ERROR` or '' for the ensemble's own).
+    WITH_MODEL_ERROR` or '' for the ensemble's own); ``shown``: the unit as written (as
+    :func:`_qty`).
 
     Examples
     --------
@@ -98,8 +104,9 @@ def _interval(lo: float, hi: float, unit: str, kind: str = "") -> dict:
     """
     text = MODEL_ERROR_TEXT if kind == WITH_MODEL_ERROR else INTERVAL_TEXT
     return {"extension": [{"url": INTERVAL_EXTENSION,
-                           "valueRange": {"low": _qty(lo, unit), "high": _qty(hi, unit)}}],
-            "note": [{"text": f"{text}: {lo:.6g}–{hi:.6g} {unit}"}]}
+                           "valueRange": {"low": _qty(lo, unit, shown),
+                                          "high": _qty(hi, unit, shown)}}],
+            "note": [{"text": f"{text}: {lo:.6g}–{hi:.6g} {shown or unit}"}]}
 
 
 def prediction_observations(twin: Twin, predicted: Mapping[str, Sequence], day: int | None
@@ -133,24 +140,41 @@ def prediction_observations(twin: Twin, predicted: Mapping[str, Sequence], day: 
 
 
 def comparison_observations(twin: Twin, comparisons: Mapping[str, Sequence]) -> list[dict]:
-    """Observations for ``{scenario: [Comparison, ...]}`` (paired differences)."""
+    """Observations for ``{scenario: [Comparison, ...]}`` (paired differences).
+
+    Each names the scenario as the app shows it, with its response mode (regulated or
+    acute, also in ``method``: a receiving system must not have to know the default), and
+    a change of a percentage (LVEF) is in percentage points: UCUM code ``%`` (an absolute
+    difference of two fractions, 10⁻²) with the unit written ``%-points`` as on screen
+    (:data:`twinviewer.core.format.POINTS`), never read as a relative change (review16b #5).
+    """
+    from twinviewer.interventions.scenario import shown_name
+
+    by_name = {s.name: s for s in twin.scenarios}
     out = []
     for scenario, rows in comparisons.items():
+        sc = by_name.get(scenario)
+        name = shown_name(sc) if sc is not None else scenario
+        mode = (f"; response: {REGULATION_TEXT.get(sc.regulation, sc.regulation)}"
+                if sc is not None else "")
         for c in rows:
             d = c.difference
+            points = POINTS if c.unit == "%" else None
+            in_points = " in percentage points" if points else ""
             obs = {
                 "resourceType": "Observation",
                 "id": f"cmp-{_slug(scenario)}-{_slug(c.metric)}",
                 "status": "preliminary",
                 "category": [{"text": "digital twin what-if comparison"}],
                 "code": {"coding": [{"system": TWIN_SYSTEM, "code": f"delta-{c.metric}"}],
-                         "text": f"Change in {c.label} under '{scenario}' (scenario − baseline, "
-                                 "paired per ensemble member)"},
+                         "text": f"Change in {c.label}{in_points} under '{name}' (scenario − "
+                                 "baseline, paired per ensemble member)"},
                 "subject": _subject(twin),
-                "method": {"text": "paired difference over the twin's posterior ensemble"},
-                "valueQuantity": _qty(d.median, c.unit),
+                "method": {"text": "paired difference over the twin's posterior ensemble"
+                                   + mode},
+                "valueQuantity": _qty(d.median, c.unit, points),
             }
-            interval = _interval(d.lo, d.hi, c.unit, getattr(c, "kind", ""))
+            interval = _interval(d.lo, d.hi, c.unit, getattr(c, "kind", ""), points)
             obs["extension"] = interval["extension"]
             obs["note"] = [*interval["note"],
                            {"text": f"{c.n_paired} of {c.n_total} members paired"}]

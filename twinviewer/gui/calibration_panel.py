@@ -669,7 +669,7 @@ class CalibrationPanel(QWidget):
         for i, f in enumerate(r.fit, start=len(gaps)):
             src = f" ({f.source})" if f.source else ""
             cells = (f.label, f"{_fmt(f.measured)} ± {_fmt(f.uncertainty)}{src}",
-                     f"{interval(f.median, f.lo, f.hi)}; predictive "
+                     f"{interval(f.median, f.lo, f.hi)}; {f.band or 'z band'} 90 % "
                      f"{span(f.pred_lo, f.pred_hi)}", unit_cell(f.unit), f"{f.z:+.1f}",
                      f.note)
             self._set_row(i, cells, f.flag, f.note)

@@ -195,6 +195,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                                evidence=lookup(scenarios) if lookup is not None else None)
         big = getattr(args, "unsourced_lookup", None)  # set by twinviewer.cli (explain)
         unsourced = big(scenarios, baseline, results) if big is not None else {}
+        sized = getattr(args, "checked_lookup", None)  # this heart's change vs its source
+        checked = sized(scenarios, baseline, results) if sized is not None else {}
         ranking = rank(baseline, results, goal, evidence=table.evidence,
                        unsourced=unsourced) if goal else None
     except (InterventionError, ModelError, UnitError) as exc:
@@ -206,7 +208,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "scenarios": scenario_dicts(scenarios),
                "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None,
-               "unsourced_changes": unsourced, "refused": refused}
+               "unsourced_changes": unsourced, "checked_changes": checked,
+               "refused": refused}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
         why = ("immediate effect before the baroreflex acts; not the mode the evidence "
@@ -218,6 +221,9 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         print(table.format_text(shown))
         for name, lines in unsourced.items():  # a large change no source reports
             print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
+        for name, lines in checked.items():
+            print("\n".join(f"{'!' if 'CAUTION' in x else '-'} {shown.get(name, name)}: {x}"
+                            for x in lines))
         if ranking:
             print(ranking.format_text(shown))
     for name, why in refused.items():

@@ -121,9 +121,18 @@ def _misfit_detail(row: dict) -> str:
                 f"{row.get('unit', '')}, z = {float(row['z']):+.1f} (|z| > 2; not fitted)")
     if not row.get("flag"):
         return ""
-    lo, hi = row.get("pred_lo", row.get("lo")), row.get("pred_hi", row.get("hi"))
-    rng = (f" (90 % {span(float(lo), float(hi))})"
-           if lo is not None and hi is not None else "")
+    # the twin's own 90 % interval, and beside it the band the z is judged on, named for
+    # what it is: a fitted datum's residual band can be narrower than the twin's interval
+    # (review16b #6: "the twin gives 112 mmHg (90 % 94–131)" beside a twin of 91–138)
+    lo, hi = row.get("lo"), row.get("hi")
+    rng = (f" (90 % {span(float(lo), float(hi))}" if lo is not None and hi is not None
+           else "")
+    plo, phi = row.get("pred_lo"), row.get("pred_hi")
+    if plo is not None and phi is not None:
+        band = f"{row.get('band') or 'z'} band 90 % {span(float(plo), float(phi))}"
+        rng = f"{rng}; {band})" if rng else f" ({band})"
+    elif rng:
+        rng += ")"
     share = row.get("share_off")
     why = ("flagged above |z| 2" if abs(float(row["z"])) > 2 or share is None else
            f"{100 * float(share):.0f} % of the twins > 2 SD from it: flagged above 25 %")

@@ -206,6 +206,10 @@ class FitRow:
     #: from the measured value: the members' check (a median within |z| ≤ 2 can hide half
     #: the twins missing it, review13 #1); NaN if not computed
     share_off: float = float("nan")
+    #: what ``pred_lo``–``pred_hi`` is (:data:`BAND_TEXT`): "residual" for a datum of the fit
+    #: (median ± 1.64 √(σ² + model error²): it may be narrower than the twin's own ``lo``–
+    #: ``hi``), "predictive" for one not fitted; "" in a row saved before (review16b #6)
+    band: str = ""
 
     @property
     def members_miss(self) -> bool:
@@ -1336,6 +1340,16 @@ def _curve_point(m: Measurement, curves: Sequence[CurveFitSummary]) -> FitCheck 
     return None
 
 
+#: What the fit table's "z band 90 %" column is, said under every fit table (review16b #6:
+#: the column was called "predictive 90 %" while a fitted datum's was its residual band,
+#: narrower than the twin's own interval).
+BAND_LEGEND = ("z band 90 %: where the measured value would score |z| ≤ 1.64. 'residual' "
+               "(a datum of the fit): the twin's median ± 1.64 √(SD² + model error²), not a "
+               "predictive interval (the fit produced the ensemble's spread from this datum; "
+               "it can be narrower than the twin's own interval); 'predictive' (not fitted): "
+               "a new measurement's 90 % interval, ensemble ⊕ model error ⊕ SD.")
+
+
 def _fit_table(ms, data, redundant, res: Results, point_res: Results,
                curves: Sequence[CurveFitSummary] = (),
                left_out: frozenset[str] | set[str] = frozenset(),
@@ -1398,10 +1412,11 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
                     f"{percent(MEMBERS_OFF)}): it does not constrain them"
                     + (f"; {note}" if note else ""))
         half = 1.6448536 * check.sd if np.isfinite(check.sd) else float("nan")
+        residual = m.name in data_names or m.name in redundant
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
                            note, float(med - half), float(med + half), out, disagrees,
-                           share))
+                           share, "residual" if residual else "predictive"))
     return rows
 
 
@@ -1823,13 +1838,15 @@ def format_report(r: CalibrationResult) -> str:
              f"{r.ensemble.shape[0]} posterior members, {r.convergence.message}, "
              f"{r.seconds:.1f} s", f"fit: {r.status_line()}", "",
              f"{'measurement':<18}{'measured':>18}{'twin (90 % interval)':>30}"
-             f"{'predictive 90 %':>18}{'z':>7}  note"]
+             f"{'z band 90 %':>22}{'z':>7}  note"]
     for f in r.fit:
         meas = f"{number(f.measured)} ± {number(f.uncertainty)}"
         pred = f"{interval(f.median, f.lo, f.hi)} {unit(f.unit)}"
-        ppi = span(f.pred_lo, f.pred_hi)
+        ppi = f"{f.band} {span(f.pred_lo, f.pred_hi)}".strip()
         mark = "FLAG " if f.flag else ("OUTSIDE 90 % " if f.outside_predictive else "")
-        lines.append(f"{f.name:<18}{meas:>18}{pred:>30}{ppi:>18}{f.z:>+7.1f}  {mark}{f.note}")
+        lines.append(f"{f.name:<18}{meas:>18}{pred:>30}{ppi:>22}{f.z:>+7.1f}  {mark}{f.note}")
+    if r.fit:
+        lines.append(BAND_LEGEND)
     ident = r.identifiability
     lines += ["", "calibrated parameters (posterior/prior 90 % width):"]
     for p in r.calibrated:

@@ -27,18 +27,22 @@ The structural error of the model does not go away when a valve is replaced or a
 the learned term was sized on how the model's *state* predictions miss (filling pressures
 above all), and a scenario's prediction is a state of the same model. So a scenario's
 prediction of an output gets the same term as the baseline's, with the baseline's ``D`` and
-``M`` (the evidence about this patient does not change with the scenario). For the
-heavy-tailed prior (curve data) the prior ensemble's spread is rescaled by the ratio of the
-scenario's median to the baseline's, so that "how far the data narrowed the output" is the
-relative narrowing the calibration saw. This is an assumption: the term was learned on
-baselines only (no scenario outcome of a synthetic patient is in its training set), so a
-scenario's interval is honest only as far as the baseline's error carries over.
+``M`` (the evidence about this patient does not change with the scenario): each draw of a
+member's scenario prediction is its scenario value times the *same* error factor as that
+draw of its baseline (below), not a term recomputed about the scenario's own median and
+narrowing (until session 16 it was, and the two sides' factors differed slightly: a change
+every member showed could cross zero, review16b #9). This is an assumption: the term was
+learned on baselines only (no scenario outcome of a synthetic patient is in its training
+set), so a scenario's interval is honest only as far as the baseline's error carries over.
 
 Differences (scenario − baseline)
 ---------------------------------
 A difference is paired member by member, and the structural error is treated as **common to
-both**: each member gets the *same* discrepancy draw for its baseline and its scenario (same
-seed, same members), and the difference is taken draw by draw. On the log scale the term is
+both**: each member gets the *same* discrepancy draw for its baseline and its scenario — the
+same error factor ``y/x`` of that draw, not only the same random numbers — and the difference
+is taken draw by draw, so every draw's change has the sign of its member's change (a change
+every member shows keeps its sign; a member ≤ 0 carries the draw's additive error instead).
+On the log scale the term is
 multiplicative, ``truth ≈ prediction·exp(δ)``, so with a common δ the change scales with
 ``exp(δ)`` (a model that overestimates LVEDP by 30 % overestimates its fall by about 30 %) and
 an additive part cancels. Adding an independent error to each of the two sides instead
@@ -165,9 +169,8 @@ class IntervalContext:
         b, s = b[keep], s[keep]
         if not self.widened(name) or b.size == 0:
             return _quantiles(b, level), _quantiles(s, level), _quantiles(s - b, level)
-        mb, ms = float(np.median(b)), float(np.median(s))
-        scale = ms / mb if mb > 0 and ms > 0 else 1.0
-        yb, ys = self.samples(name, b), self.samples(name, s, scale)
+        yb = self.samples(name, b)
+        ys = _common_error(yb, b, s)
         return _quantiles(yb, level), _quantiles(ys, level), _quantiles(ys - yb, level)
 
     def to_dict(self) -> dict:
@@ -200,6 +203,24 @@ class IntervalContext:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"interval context: {exc}") from None
         return cls(data, a, m, frozenset(str(x) for x in d.get("measured", [])), prior)
+
+
+def _common_error(yb: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The scenario's draws with the baseline's structural error, draw by draw: each
+    member's baseline draws ``yb`` (member-major, ``DRAWS`` per member) are its prediction
+    ``b`` times an error factor, and the scenario's are ``s`` times the *same* factor; a
+    member ≤ 0 (linear scale) carries the same additive error instead. So every draw's
+    change has the sign of its member's change (review16b #9).
+
+    >>> _common_error(np.array([9.0, 11.0, 18.0, 22.0]), np.array([10.0, 20.0]),
+    ...               np.array([9.0, 21.0])).round(6).tolist()
+    [8.1, 9.9, 18.9, 23.1]
+    """
+    n = b.size
+    Yb = yb.reshape(n, -1)
+    if np.all(b > 0) and np.all(s > 0):
+        return (Yb * (s / b)[:, None]).ravel()
+    return (Yb + (s - b)[:, None]).ravel()
 
 
 def _quantiles(x: np.ndarray, level: float) -> Triple:
