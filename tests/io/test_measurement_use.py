@@ -122,8 +122,13 @@ def test_a_poorly_fitted_measurement_says_so_in_info():
            "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
            "pred_hi": 131.5}
     u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
-    assert u.text() == ("used: POOR FIT: the twin gives 124 mmHg (90 % 117–132), z = -2.6 "
-                        "(flagged above |z| 2)")
+    # labelled as the calibrate column is (review15b #10: it read "(90 % 117–132)")
+    assert u.text() == ("used: POOR FIT: the twin gives 124 mmHg (predictive 90 % 117–132), "
+                        "z = -2.6 (flagged above |z| 2)")
+    old = {k: v for k, v in row.items() if not k.startswith("pred_")} | {"lo": 120.0,
+                                                                        "hi": 128.0}
+    assert "(90 % of the ensemble 120–128)" in use_of(
+        Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [old]}, given=True).text()
     row["flag"] = False
     assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},
                   given=True).text() == "used"

@@ -291,11 +291,13 @@ def sourced_metrics(interventions: Iterable[Any]) -> set[str]:
 
 
 def checked_changes(scenarios: Sequence[Any], baseline: Any,
-                    results: Mapping[str, Any]) -> dict[str, list[str]]:
+                    results: Mapping[str, Any], context: Any = None) -> dict[str, list[str]]:
     """Scenario name → one line per sourced evidence row naming the large headline changes
     (as :func:`unsourced_changes` judges them) it covers ("LV end-diastolic pressure +2.5
-    mmHg (through PCWP ~=): checked against evidence row …"): the counterpart of an
-    UNSOURCED line, so a reader sees which source a change rests on (review12b #6).
+    mmHg (90 %: +1.7 to +3.6; through PCWP ~=): checked against evidence row …"): the
+    counterpart of an UNSOURCED line, so a reader sees which source a change rests on
+    (review12b #6). Each change carries the interval the tables give it (``context``: the
+    twin's :class:`~twinviewer.personalize.shown.IntervalContext`, or None).
     """
     out: dict[str, list[str]] = {}
     for sc in scenarios:
@@ -304,10 +306,11 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
             continue
         by = checked_by(sc.steps)
         rows: dict[str, list[str]] = {}
-        for name, text in _large_changes(baseline, r):
+        for name, text in _large_changes(baseline, r, context):
             if name in by:
                 row, via = by[name]
-                rows.setdefault(row, []).append(f"{text} (through {via})" if via else text)
+                rows.setdefault(row, []).append(f"{text[:-1]}; through {via})" if via
+                                                else text)
         steps = list(dict.fromkeys(step.name for step in sc.steps))
         # a change of several steps is their combination's, not the row's intervention's alone
         whole = (f" (the change is that of {' + '.join(steps)} together)"
@@ -318,12 +321,16 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
     return out
 
 
-def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
-    """(metric, 'LV end-diastolic pressure +2.5 mmHg') for each headline output whose paired
-    median change is at least :data:`LARGE` of its baseline median."""
+def _large_changes(baseline: Any, result: Any, context: Any = None
+                   ) -> list[tuple[str, str]]:
+    """(metric, 'LV end-diastolic pressure +2.5 mmHg (90 %: +1.7 to +3.6)') for each
+    headline output whose paired median change is at least :data:`LARGE` of its baseline
+    median, with the paired interval the tables show (review15b #10: page 1 and the
+    Warnings gave the median alone): ``context.paired`` (model error common to both sides)
+    for a calibrated twin, the ensemble's paired differences otherwise."""
     import numpy as np
 
-    from twinviewer.core.format import delta
+    from twinviewer.core.stats import central_interval
     from twinviewer.physiology import METRIC_BY_NAME
 
     b, ok0 = _metrics(baseline)
@@ -345,10 +352,36 @@ def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
         if ref and abs(d) >= LARGE * abs(ref):
             info = METRIC_BY_NAME.get(name)
             label, unit = (info.label, info.unit) if info else (name, "")
-            # the one formatter: a change of LVEF is in %-points, not "+11 %" (review14 #3)
-            text = delta(d, unit)  # a true minus, not in "%-points"
-            moved.append((name, f"{label} {'−' + text[1:] if text[0] == '-' else text}"))
+            triple = (context.paired(name, x0, x1, keep)[2] if context is not None
+                      else central_interval(x1[keep] - x0[keep]))
+            moved.append((name, f"{label} {change_with_interval(*triple, unit)}"))
     return moved
+
+
+def change_with_interval(median: float, lo: float, hi: float, unit: str) -> str:
+    """A paired change as the tables write it (:func:`~twinviewer.core.format.change`),
+    its unit after the median and its 90 % interval in words, with true minus signs; a
+    change of a percentage in %-points (review14 #3).
+
+    Examples
+    --------
+    >>> change_with_interval(-2.5, -3.6, -1.7, "mmHg")
+    '−2.5 mmHg (90 %: −3.6 to −1.7)'
+    >>> change_with_interval(11.2, 6.0, 16.0, "%")
+    '+11 %-points (90 %: +6 to +16)'
+    """
+    import re
+
+    from twinviewer.core.format import change, change_unit, delta
+
+    text = change(median, lo, hi, unit)
+    if "(" not in text:  # 'no change' or no periodic member: the median alone
+        text = delta(median, unit)
+    else:
+        m, rest = text.split(" ", 1)
+        u = change_unit(unit)
+        text = f"{m}{' ' + u if u else ''} (90 %: {rest[1:-1]})"
+    return re.sub(r"-(?=\d)", "−", text)
 
 
 def _metrics(r: Any) -> tuple[Mapping[str, Any], Any]:
@@ -360,12 +393,14 @@ def _metrics(r: Any) -> tuple[Mapping[str, Any], Any]:
 
 
 def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
-                      results: Mapping[str, Any]) -> dict[str, list[str]]:
+                      results: Mapping[str, Any], context: Any = None
+                      ) -> dict[str, list[str]]:
     """Scenario name → one line naming each headline output (:data:`HEADLINE`) that the
     scenario moves a lot (paired median change ≥ :data:`LARGE` of the baseline) while no
     sourced evidence row of its interventions checks that output: the change is the model's
     alone, outside its validated range (review12 #8: edge-to-edge repair dropped LVEF by
-    16 points with no source).
+    16 points with no source). Each change carries its paired interval (``context`` as in
+    :func:`checked_changes`).
 
     Examples
     --------
@@ -374,8 +409,8 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
     >>> s = Scenario("teer", (InterventionStep("mitral_teer", {}),), "regulated")
     >>> base = {"LVEF": np.array([61.0, 60.0]), "CO": np.array([4.2, 4.0])}
     >>> after = {"LVEF": np.array([45.0, 44.0]), "CO": np.array([4.25, 4.05])}
-    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:65]
-    'UNSOURCED: LV ejection fraction −16 %-points (no sourced evidence'
+    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:63]
+    'UNSOURCED: LV ejection fraction −16 %-points (90 %: −16 to −16)'
     """
     out: dict[str, list[str]] = {}
     for sc in scenarios:
@@ -384,7 +419,8 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
             continue
         names = [step.name for step in sc.steps]
         checked = sourced_metrics(sc.steps)
-        moved = [text for name, text in _large_changes(baseline, r) if name not in checked]
+        moved = [text for name, text in _large_changes(baseline, r, context)
+                 if name not in checked]
         if moved:
             said = ", ".join(dict.fromkeys(names))
             out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "

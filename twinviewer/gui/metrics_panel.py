@@ -25,7 +25,7 @@ from twinviewer.gui.prepared import shown_interval_of
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted, whole_rows
 from twinviewer.io.measurement_use import in_force, is_assumed
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
+from twinviewer.personalize.shown import MARK, MARK_ENSEMBLE, MARK_LEGEND, context_of_twin, row_mark
 from twinviewer.physiology import METRICS
 from twinviewer.physiology.plausible import (
     BEYOND,
@@ -38,8 +38,9 @@ from twinviewer.physiology.plausible import (
 # two-line headers: all four columns fit a 350 px step column (1280×720)
 COLUMNS = ("Metric", "Predicted\n(5–95 %)", "Unit", "Measured\n± SD")
 HEADER_TIPS = ("Hover a metric for its name and definition",
-               "Model prediction: median over the ensemble, with its 90 % interval (†: with "
-               "the learned model error, for outputs not measured)",
+               f"Model prediction: median over the ensemble, with its 90 % interval ({MARK}: "
+               f"with the learned model error, for outputs not measured; {MARK_ENSEMBLE}: the "
+               "ensemble's alone, without model error)",
                "Unit of the prediction (and of the measurement unless stated)",
                "Measured value with one standard deviation and its source; never blended "
                "with the prediction. A value marked \"assumed\" was not measured.")
@@ -153,9 +154,9 @@ class MetricsPanel(QWidget):
             else:
                 shown_iv = shown_interval_of(r, m.name, ctx)  # the job's
                 pred = format_prediction(*shown_iv)
-                if ctx is not None and ctx.widened(m.name):  # incl. the model's own error
-                    pred += f" {MARK}"
-                    marked = True
+                # † incl. the model's own error, ‡ the ensemble's alone (review15b #5)
+                pred += row_mark(ctx, m.name)
+                marked = marked or ctx is not None
                 if beyond_plausible(m.name, *shown_iv[1:]):  # marked, never clipped
                     pred += beyond_mark(m.name, *shown_iv[1:])
                     beyond.append(m.name)

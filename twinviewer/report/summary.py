@@ -24,7 +24,7 @@ from twinviewer.io.measurement_use import (
     measurement_use,
 )
 from twinviewer.io.twinfile import draft_text
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
+from twinviewer.personalize.shown import MARK_LEGEND, context_of_twin, row_mark
 from twinviewer.report.reader_text import print_minus, without_notes
 
 #: The headline outputs on page 1 (beside every measured one), in the report's order.
@@ -100,10 +100,30 @@ def misfit_warnings(doc) -> list[str]:
                 else "poor fit (the twin was fitted to it)")
         out.append(f"{m.label if m else name}: {what}: measured {_fmt(meas.value)} ± "
                    f"{_fmt(meas.uncertainty)} {unit}, the twin gives "
-                   f"{_fmt(float(row['median']))} {unit}, z = {float(row['z']):+.1f} "
-                   "(|z| > 2)"
+                   f"{_fmt(float(row['median']))} {unit}{fit_interval(row, meas.unit)}, "
+                   f"z = {float(row['z']):+.1f} (|z| > 2)"
                    + ". Read its predictions with care.")
     return out
+
+
+def fit_interval(row: Mapping[str, Any], unit: str = "") -> str:
+    """' (predictive 90 % 101–134 mmHg)' of a fit row — the interval of a new measurement
+    (ensemble ⊕ model error ⊕ its SD), as ``calibrate`` heads it —, the ensemble's for a
+    row stored without one, '' for a row with neither (review15b #10: Warnings gave the
+    median alone).
+
+    >>> fit_interval({"pred_lo": 101.2, "pred_hi": 134.0}, "mmHg")
+    ' (predictive 90 % 101–134 mmHg)'
+    >>> fit_interval({"lo": 97.0, "hi": 133.0}), fit_interval({})
+    (' (90 % of the ensemble 97–133)', '')
+    """
+    from twinviewer.core.format import span
+
+    for lo, hi, what in (("pred_lo", "pred_hi", "predictive 90 %"),
+                         ("lo", "hi", "90 % of the ensemble")):
+        if row.get(lo) is not None and row.get(hi) is not None:
+            return f" ({what} {span(float(row[lo]), float(row[hi]), unit)})"
+    return ""
 
 
 def key_values(p, doc, results: Any) -> None:
@@ -136,7 +156,7 @@ def key_values(p, doc, results: Any) -> None:
         if meas is not None:
             measured = (("assumed " if is_assumed(meas) else "")
                         + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
-        mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        mark = row_mark(ctx, name)
         miss = misfit_of(meas, summary) if meas is not None else ""
         rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
                      measured, (f"{use.origin}; {use.status}" if use else "")
@@ -234,7 +254,8 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
 
     by_name = {s.name: s for s in scenarios}
     checked = checked_changes([by_name[k] for k in mets if k in by_name], results,
-                              scenario_results) if results is not None else {}
+                              scenario_results, context_of_twin(doc.twin)
+                              ) if results is not None else {}
     for k, lines in checked.items():  # which source each large change rests on
         said = [line + (" (which it fails: Warnings)" if any(
             f"({line.rsplit('(', 1)[-1].rstrip(')')}) fails" in e for e in evidence.get(k, ()))
@@ -256,7 +277,7 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
 
     by_name = {s.name: s for s in t.scenarios}
     big = unsourced_changes([by_name[k] for k in scenario_results if k in by_name], results,
-                            scenario_results) if results is not None else {}
+                            scenario_results, context_of_twin(t)) if results is not None else {}
     out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
     out += [f"{shown.get(k, k)}: result {_unstored_said(unstored, k)}."
             for k in scenario_results if k in unstored]
