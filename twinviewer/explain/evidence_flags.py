@@ -88,26 +88,44 @@ def _run(row_id: str) -> dict:
     return d
 
 
-def failing_rows(interventions: Iterable[str], run: bool = True) -> list[str]:
-    """Lines for every sourced evidence row of ``interventions`` (library names) that fails;
-    ``run`` False judges only rows already known (cached report, run in this process).
+def failing_rows(interventions: Iterable[Any], run: bool = True) -> list[str]:
+    """Lines for every sourced evidence row of ``interventions`` that fails; ``run`` False
+    judges only rows already known (cached report, run in this process).
+
+    ``interventions`` are scenario steps or bare library names, as for :func:`checked_by`:
+    a step is warned by the rows at its own settings and by those within :data:`NEAR`
+    (named "at 10 µg/kg/min"), not by a row at another dose (a dobutamine 5 µg/kg/min
+    what-if was warned by the failing 8 and 10 µg/kg/min rows as if they were its own;
+    session-15 note, after fix15g made "checked against" dose-aware); a bare name by every
+    row of the intervention.
 
     Raises nothing: an evidence table that cannot be read gives one line saying so."""
     from twinviewer.interventions.evidence_table import EvidenceError
 
-    names = set(interventions)
+    steps = [_completed(x) for x in interventions]
     try:
-        rows = [r for r in _rows() if r.intervention in names and r.sourced]
+        rows = [r for r in _rows() if r.sourced]
     except EvidenceError as exc:
         return [f"the evidence table could not be read: {exc}"]
     cached = _from_cache() or {}
     out = []
     for r in rows:
+        at = None  # the row's settings where they differ from the nearest step's
+        for name, settings in steps:
+            if r.intervention != name:
+                continue
+            dist, other = setting_distance(r, name, settings)
+            if dist <= NEAR and (at is None or not other):
+                at = _at(name, other)
+        if at is None:
+            continue
         judged = cached.get(r.id)
         if judged is None and (run or _known(r.id)):
             judged = _run(r.id)
         if judged is not None and judged.get("passed") is False:
-            out.append(failing_text({**judged, "title": judged.get("title") or r.title}))
+            line = failing_text({**judged, "title": judged.get("title") or r.title})
+            said = f"({r.id})"
+            out.append(line.replace(said, said + at, 1) if at else line)
     return out
 
 
@@ -131,7 +149,7 @@ def scenario_evidence(scenarios: Sequence[Any], run: bool = True) -> dict[str, l
     a failing row); ``run`` as there."""
     out = {}
     for sc in scenarios:
-        lines = failing_rows((step.name for step in sc.steps), run)
+        lines = failing_rows(sc.steps, run)
         if lines:
             out[sc.name] = lines
     return out
