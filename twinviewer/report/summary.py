@@ -166,6 +166,10 @@ def key_values(p, doc, results: Any) -> None:
              "Predicted (90 % interval)"], rows, [0.3, 0.1, 0.18, 0.2, 0.22], size=7.4,
             wrap=True)
     _beyond_note(p, rows, names)
+    if "MAP" in names:  # which mean it is, as under the metrics table (session-15 note)
+        from .pdf import MAP_NOTE
+
+        p.para(MAP_NOTE, size=7.5, color="0.3")
     p.para("Predicted: median of the parameter ensemble (90 % interval). "
            + (MARK_LEGEND + ". " if ctx is not None else "")
            + "Each measurement's source and use: Appendix A.", size=7.5, color="0.3")
