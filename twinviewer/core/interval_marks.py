@@ -41,3 +41,21 @@ def mark_of(kind: str) -> str:
     '‡'
     """
     return {WITH_MODEL_ERROR: MARK, ENSEMBLE_ONLY: MARK_ENSEMBLE}.get(kind, "")
+
+
+def prior_note(title: str, members: int) -> str:
+    """What the intervals of a twin not calibrated are: the parameter-uncertainty prior
+    around a preset, not the spread of a population of such patients (review15b #10: the
+    "Healthy adult" prior's 90 % range reached 154/109 mmHg and an mPAP of 22 mmHg, which a
+    reader took for healthy adults' range).
+
+    Examples
+    --------
+    >>> prior_note("Healthy adult at rest", 100)[:80]
+    "90 % intervals of 100 members drawn from the parameter-uncertainty prior around '"
+    """
+    return (f"90 % intervals of {members} members drawn from the parameter-uncertainty prior "
+            f"around '{title}' (how unsure the model's parameters are before any "
+            "measurement), not the spread of a population of such patients: its range can "
+            "reach values they would not have (the healthy prior's reaches hypertensive "
+            "blood pressures and a mean PA pressure above 20 mmHg)")

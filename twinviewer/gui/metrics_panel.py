@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import interval, number, percent, unit_cell
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
+from twinviewer.core.interval_marks import prior_note
 from twinviewer.gui.prepared import shown_interval_of
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted, whole_rows
@@ -58,6 +59,23 @@ def format_prediction(med: float, lo: float, hi: float) -> str:
     """``'58 (52–63)'``; a dash when nothing is known."""
     return interval(med, lo, hi)
 
+
+
+def preset_prior_note(twin) -> str:
+    """:func:`~twinviewer.core.interval_marks.prior_note` for a twin made from a preset and
+    not calibrated (its ensemble is the preset's parameter-uncertainty prior), else ''."""
+    origin = getattr(twin, "origin", "") or ""
+    ens = getattr(twin, "ensemble", None)
+    if not origin.startswith("preset:") or getattr(twin, "ensemble_kind", "") != "prior" \
+            or ens is None or len(ens) < 2:
+        return ""
+    from twinviewer.physiology import get_preset
+
+    try:
+        title = get_preset(origin.split(":", 1)[1]).title
+    except Exception:  # noqa: BLE001 - a preset this version lacks: its name
+        title = origin.split(":", 1)[1]
+    return prior_note(title, len(ens)) + "."
 
 class MetricsPanel(QWidget):
     """Table of every model metric: median (5–95 %) with unit, and the measurement if any."""
@@ -171,10 +189,12 @@ class MetricsPanel(QWidget):
             if m.name in beyond:
                 tip += f"\n{BEYOND} {beyond_plausible(m.name, *shown_iv[1:])}: {MEANING}"
             rows.append((shown, pred, unit_cell(m.unit), measured, tip))
+        prior = preset_prior_note(self.state.twin)  # not a population (review15b #10)
         self.sources.setText("  ".join(  # an assumed value says so, never "measured by"
             [f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
              f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)]
             + ([MARK_LEGEND] if marked else [])
+            + ([prior] if prior and r is not None else [])
             + ([beyond_legend(beyond)] if beyond else [])))
         self.table.setUpdatesEnabled(False)
         # fill first, then measure once (re-measuring at every setItem took ~0.9 s)
