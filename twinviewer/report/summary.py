@@ -24,7 +24,13 @@ from twinviewer.io.measurement_use import (
     measurement_use,
 )
 from twinviewer.io.twinfile import draft_text
-from twinviewer.personalize.shown import MARK_LEGEND, context_of_twin, row_mark
+from twinviewer.personalize.shown import (
+    MARK,
+    MARK_ENSEMBLE,
+    MARK_LEGEND,
+    context_of_twin,
+    row_mark,
+)
 from twinviewer.report.reader_text import print_minus, without_notes
 
 #: The headline outputs on page 1 (beside every measured one), in the report's order.
@@ -243,9 +249,12 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     width = (1.0 - 0.28) / max(len(cols), 1)
     # a change of a percentage is in %-points (review14 #3)
     p.table(["What-if", *[f"Δ {METRIC_BY_NAME[c].label} ({change_unit(METRIC_BY_NAME[c].unit)})"
-                          for c in cols]],
+                          + row_mark(ctx, c) for c in cols]],
             rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
     p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
+           + (f"{MARK} / {MARK_ENSEMBLE}: with model error / the ensemble's alone, as under "
+              "Key values; a Δ carries the same model error in baseline and scenario "
+              "(paired). " if ctx is not None else "")
            + (f"{_unstored_note(unstored, mets)}; " if any(k in unstored for k in mets)
               else "")
            + "! a source this "
@@ -258,8 +267,7 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
 
     by_name = {s.name: s for s in scenarios}
     checked = checked_changes([by_name[k] for k in mets if k in by_name], results,
-                              scenario_results, context_of_twin(doc.twin)
-                              ) if results is not None else {}
+                              scenario_results, ctx) if results is not None else {}
     for k, lines in checked.items():  # which source each large change rests on
         said = [line + (" (which it fails: Warnings)" if any(
             f"({line.rsplit('(', 1)[-1].rstrip(')')}) fails" in e for e in evidence.get(k, ()))
