@@ -51,8 +51,8 @@ def prior_note(title: str, members: int) -> str:
 
     Examples
     --------
-    >>> prior_note("Healthy adult at rest", 100)[:80]
-    "90 % intervals of 100 members drawn from the parameter-uncertainty prior around '"
+    >>> prior_note("Healthy adult at rest", 100)[:79]
+    '90 % intervals of 100 members drawn from the parameter-uncertainty prior around'
     """
     return (f"90 % intervals of {members} members drawn from the parameter-uncertainty prior "
             f"around '{title}' (how unsure the model's parameters are before any "
