@@ -28,7 +28,8 @@ def test_a_single_member_has_no_prior_note(capsys):
 
 
 def test_whatif_on_a_preset_says_it(capsys):
-    assert main(["whatif", "--preset", "healthy", "--members", "4", "-s", "inotrope:dose=5"]) in (0, 1)
+    argv = ["whatif", "--preset", "healthy", "--members", "4", "-s", "inotrope:dose=5"]
+    assert main(argv) in (0, 1)
     assert NOTE in capsys.readouterr().out
 
 
