@@ -10,6 +10,7 @@ import numpy as np
 
 from twinviewer import RESEARCH_USE
 from twinviewer.core import format as fmt
+from twinviewer.core.interval_marks import prior_note
 from twinviewer.core.units import UnitError
 from twinviewer.physiology import ModelError, sample_prior, simulate
 from twinviewer.physiology.metrics import relevant_metrics
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace, out=None) -> int:
                    "model_version": model.version, "equation_hash": model.equation_hash,
                    "members": int(results.n), "periodic_members": int(results.ok.sum()),
                    "interval": "90% (5th-95th percentile)" if results.n > 1 else "none",
+                   **({"ensemble": prior_note(preset.title, int(results.n))}
+                      if results.n > 1 else {}),
                    "metrics": rows, "errors": results.errors(), "notice": RESEARCH_USE},
                   out, indent=2, allow_nan=False)
         out.write("\n")
@@ -103,6 +106,8 @@ def run(args: argparse.Namespace, out=None) -> int:
     n_ok = int(results.ok.sum())
     print(f"{preset.title} — model {model.name} v{model.version}; "
           f"{n_ok} of {results.n} member(s) periodic", file=out)
+    if results.n > 1:  # not a population of such patients (review15b #10)
+        print(prior_note(preset.title, int(results.n)), file=out)
     header = "median (5–95 %)" if results.n > 1 else "value"
     print(f"{'metric':48s} {header:>26s}  unit", file=out)
     beyond = []  # outputs whose interval leaves the plausible range: marked, never clipped

@@ -599,8 +599,9 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
             hide_irrelevant=getattr(args, "metrics", None) == ",".join(DEFAULT_METRICS))
         scenarios = [s for s in scenarios if s.name not in refused]
         from twinviewer.explain.evidence_flags import checked_changes, unsourced_changes
+        from twinviewer.personalize.shown import context_of_twin
 
-        unsourced = unsourced_changes(scenarios, baseline, results)
+        unsourced = unsourced_changes(scenarios, baseline, results, context_of_twin(step.twin))
         checked = checked_changes(scenarios, baseline, results)  # this heart vs its source
         ranking = rank(baseline, results, goal, evidence=table.evidence,
                        unsourced=unsourced) if goal else None

@@ -22,7 +22,7 @@ def _lines(*steps):
 
 def test_dobutamine_5_is_checked_by_the_5_row_not_the_10_row():
     checked, unsourced = _lines(InterventionStep("inotrope", {"dose": 5.0}))
-    assert any("Cardiac output +1.1 L/min: checked against evidence row "
+    assert any("Cardiac output +1.1 L/min (90 %: +1.1 to +1.1): checked against evidence row "
                "'Dobutamine 5 µg/kg/min' (dobutamine-5)" in x for x in checked), checked
     assert not any("dobutamine-10" in x for x in checked), checked
     # the 5 µg/kg/min row reports no filling pressure; the 10 µg/kg/min row is twice the dose

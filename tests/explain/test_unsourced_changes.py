@@ -45,6 +45,7 @@ def test_beta_blocker_filling_pressure_is_checked_against_its_pcwp_row():
     assert "Mean arterial pressure" in line and "end-diastolic" not in line
     assert "stroke volume" not in line
     lines = checked_changes([sc], base, {"bb": after})["bb"]
-    assert any("LV end-diastolic pressure +2 mmHg (through PCWP ~=)" in x
+    # with its interval, as the tables give it (review15b #10); +2.5, not "+2" (fix16a)
+    assert any("LV end-diastolic pressure +2.5 mmHg (90 %: +2.5 to +2.5; through PCWP ~=)" in x
                and x.endswith("checked against evidence row 'Metoprolol 12 mg IV' "
                               "(metoprolol-12mg) at 12 mg") for x in lines), lines

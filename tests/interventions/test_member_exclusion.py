@@ -92,10 +92,12 @@ def test_evidence_failures_say_they_are_the_validation_cases_numbers(monkeypatch
                        "variables": [{"variable": "MAP", "expected": "+5 %", "got": "−8 %",
                                       "passed": False}]}}
     monkeypatch.setattr(ef, "_from_cache", lambda: judged)
-    two = [Scenario("d5", (InterventionStep("inotrope", {"dose": 5.0}),)),
-           Scenario("d20", (InterventionStep("inotrope", {"dose": 20.0}),))]
+    dose = float(next(st for st in row.steps if st.name == "inotrope").settings["dose"])
+    # two scenarios at the row's dose (a row at another dose warns neither: fix16a)
+    two = [Scenario("reg", (InterventionStep("inotrope", {"dose": dose}),), "regulated"),
+           Scenario("acute", (InterventionStep("inotrope", {"dose": dose}),), "acute")]
     lines = ef.scenario_evidence(two, run=False)
-    assert set(lines) == {"d5", "d20"}
+    assert set(lines) == {"reg", "acute"}
     for got in lines.values():
         assert [x for x in got if row.id in x] == [
             f"evidence row '{row.title}' ({row.id}) fails in its validation case (its "

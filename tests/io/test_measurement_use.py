@@ -122,8 +122,14 @@ def test_a_poorly_fitted_measurement_says_so_in_info():
            "unit": "mmHg", "flag": True, "median": 124.2, "z": -2.61, "pred_lo": 117.0,
            "pred_hi": 131.5}
     u = use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]}, given=True)
+    # the twin's interval and the band the z is judged on, each named (review15b #10,
+    # review16b #6)
     assert u.text() == ("used: POOR FIT: the twin gives 124 mmHg (z band 90 % 117–132), "
                         "z = -2.6 (flagged above |z| 2)")
+    old = {k: v for k, v in row.items() if not k.startswith("pred_")} | {"lo": 120.0,
+                                                                        "hi": 128.0}
+    assert "(90 % 120–128)" in use_of(
+        Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [old]}, given=True).text()
     row["flag"] = False
     assert use_of(Measurement("SBP", 150, "mmHg", 8, "cuff"), {"fit": [row]},
                   given=True).text() == "used"

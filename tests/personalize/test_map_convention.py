@@ -101,6 +101,8 @@ def test_cuff_map_is_not_a_second_datum(fits):
     rows = {f.name: f for f in fits["cuff"].fit}
     base = {f.name: f for f in fits["without"].fit}
     assert rows["MAP"].left_out and not rows["MAP"].used and MAP_LEFT_OUT in rows["MAP"].note
+    # the row says what its z compares: the value given with the twin's time-mean (fix16a)
+    assert "compares the value given with that time-mean" in rows["MAP"].note
     assert not rows["MAP"].flag and not rows["MAP"].disagrees
     for name in ("SBP", "DBP", "LVEDV", "LVESV"):  # the same fit as without the MAP
         assert rows[name].median == pytest.approx(base[name].median, abs=1e-9), name
@@ -129,7 +131,8 @@ def test_report_says_which_mean_map_is(tmp_path):
     info = write_report(doc, tmp_path / "h.pdf", results=results, scenario_results={})
     text = " ".join(" ".join(info.text).split())
     assert "Mean arterial pressure" in text
-    assert " ".join(MAP_NOTE.split()) in text
+    # under page 1's key values and under the metrics table (fix16a: page 1 had none)
+    assert text.count(" ".join(MAP_NOTE.split())) == 2
 
 
 def test_a_map_of_unknown_source_beside_unsourced_cuff_values_is_kept():

@@ -354,18 +354,25 @@ def delta(d: float, u: str) -> str:
     """One change (a difference) with its sign and unit, at the quantity's display
     resolution as the tables' Δ (:func:`change`; :func:`number` where it has none or the
     change is smaller); a change of a percentage is in percentage points
-    (:func:`change_unit`).
+    (:func:`change_unit`). As :func:`change` keeps one decimal more for an interval
+    narrower than :data:`FINE_BELOW` steps, a change smaller than that keeps it too:
+    rounded to the step, −2.5 mmHg read "−2" (20 % off; session-15 note).
 
     Examples
     --------
     >>> delta(11.2, "%"), delta(-7.1, "%"), delta(-2.5, "mmHg"), delta(0.3, "1")
-    ('+11 %-points', '-7 %-points', '-2 mmHg', '+0.3')
-    >>> delta(0.4, "mmHg"), delta(-0.57, "L/min")
-    ('+0.4 mmHg', '-0.6 L/min')
+    ('+11 %-points', '-7 %-points', '-2.5 mmHg', '+0.3')
+    >>> delta(0.4, "mmHg"), delta(-0.57, "L/min"), delta(2.0, "mmHg"), delta(-0.25, "L/min")
+    ('+0.4 mmHg', '-0.6 L/min', '+2 mmHg', '-0.25 L/min')
     """
     step = resolution(u)
-    text = (_at(d, step, True) if step is not None and math.isfinite(d) and abs(d) >= step
-            else number(d, signed=True))
+    if step is not None and math.isfinite(d) and abs(d) >= step:
+        fine = step / 10.0 if abs(d) < FINE_BELOW * step else step
+        text = _at(d, fine, True)
+        if fine < step and text.endswith("0"):  # the extra digit says nothing: drop it
+            text = _at(d, step, True)
+    else:
+        text = number(d, signed=True)
     shown = change_unit(u)
     return f"{text} {shown}" if shown else text
 

@@ -89,26 +89,44 @@ def _run(row_id: str) -> dict:
     return d
 
 
-def failing_rows(interventions: Iterable[str], run: bool = True) -> list[str]:
-    """Lines for every sourced evidence row of ``interventions`` (library names) that fails;
-    ``run`` False judges only rows already known (cached report, run in this process).
+def failing_rows(interventions: Iterable[Any], run: bool = True) -> list[str]:
+    """Lines for every sourced evidence row of ``interventions`` that fails; ``run`` False
+    judges only rows already known (cached report, run in this process).
+
+    ``interventions`` are scenario steps or bare library names, as for :func:`checked_by`:
+    a step is warned by the rows at its own settings and by those within :data:`NEAR`
+    (named "at 10 µg/kg/min"), not by a row at another dose (a dobutamine 5 µg/kg/min
+    what-if was warned by the failing 8 and 10 µg/kg/min rows as if they were its own;
+    session-15 note, after fix15g made "checked against" dose-aware); a bare name by every
+    row of the intervention.
 
     Raises nothing: an evidence table that cannot be read gives one line saying so."""
     from twinviewer.interventions.evidence_table import EvidenceError
 
-    names = set(interventions)
+    steps = [_completed(x) for x in interventions]
     try:
-        rows = [r for r in _rows() if r.intervention in names and r.sourced]
+        rows = [r for r in _rows() if r.sourced]
     except EvidenceError as exc:
         return [f"the evidence table could not be read: {exc}"]
     cached = _from_cache() or {}
     out = []
     for r in rows:
+        at = None  # the row's settings where they differ from the nearest step's
+        for name, settings in steps:
+            if r.intervention != name:
+                continue
+            dist, other = setting_distance(r, name, settings)
+            if dist <= NEAR and (at is None or not other):
+                at = _at(name, other)
+        if at is None:
+            continue
         judged = cached.get(r.id)
         if judged is None and (run or _known(r.id)):
             judged = _run(r.id)
         if judged is not None and judged.get("passed") is False:
-            out.append(failing_text({**judged, "title": judged.get("title") or r.title}))
+            line = failing_text({**judged, "title": judged.get("title") or r.title})
+            said = f"({r.id})"
+            out.append(line.replace(said, said + at, 1) if at else line)
     return out
 
 
@@ -132,7 +150,7 @@ def scenario_evidence(scenarios: Sequence[Any], run: bool = True) -> dict[str, l
     a failing row); ``run`` as there."""
     out = {}
     for sc in scenarios:
-        lines = failing_rows((step.name for step in sc.steps), run)
+        lines = failing_rows(sc.steps, run)
         if lines:
             out[sc.name] = lines
     return out
@@ -298,11 +316,13 @@ def sourced_metrics(interventions: Iterable[Any]) -> set[str]:
 
 
 def checked_changes(scenarios: Sequence[Any], baseline: Any,
-                    results: Mapping[str, Any]) -> dict[str, list[str]]:
+                    results: Mapping[str, Any], context: Any = None) -> dict[str, list[str]]:
     """Scenario name → one line per sourced evidence row naming the large headline changes
     (as :func:`unsourced_changes` judges them) it covers ("LV end-diastolic pressure +2.5
-    mmHg (through PCWP ~=): checked against evidence row …"): the counterpart of an
-    UNSOURCED line, so a reader sees which source a change rests on (review12b #6).
+    mmHg (90 %: +1.7 to +3.6; through PCWP ~=): checked against evidence row …"): the
+    counterpart of an UNSOURCED line, so a reader sees which source a change rests on
+    (review12b #6). Each change carries the interval the tables give it (``context``: the
+    twin's :class:`~twinviewer.personalize.shown.IntervalContext`, or None).
     """
     out: dict[str, list[str]] = {}
     for sc in scenarios:
@@ -311,10 +331,11 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
             continue
         by = _checked_rows(sc.steps)
         rows: dict[str, list[str]] = {}
-        for name, text in _large_changes(baseline, r):
+        for name, text in _large_changes(baseline, r, context):
             if name in by:
                 row, via = by[name][:2]
-                rows.setdefault(row, []).append(f"{text} (through {via})" if via else text)
+                rows.setdefault(row, []).append(f"{text[:-1]}; through {via})" if via
+                                                else text)
         steps = list(dict.fromkeys(step.name for step in sc.steps))
         # a change of several steps is their combination's, not the row's intervention's alone
         whole = (f" (the change is that of {' + '.join(steps)} together)"
@@ -456,12 +477,16 @@ def _paired(baseline: Any, result: Any, name: str):
     return x0[keep], x1[keep]
 
 
-def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
-    """(metric, 'LV end-diastolic pressure +2.5 mmHg') for each headline output whose paired
-    median change is at least :data:`LARGE` of its baseline median."""
+def _large_changes(baseline: Any, result: Any, context: Any = None
+                   ) -> list[tuple[str, str]]:
+    """(metric, 'LV end-diastolic pressure +2.5 mmHg (90 %: +1.7 to +3.6)') for each
+    headline output whose paired median change is at least :data:`LARGE` of its baseline
+    median, with the paired interval the tables show (review15b #10: page 1 and the
+    Warnings gave the median alone): ``context.paired`` (model error common to both sides)
+    for a calibrated twin, the ensemble's paired differences otherwise."""
     import numpy as np
 
-    from twinviewer.core.format import delta
+    from twinviewer.core.stats import central_interval
     from twinviewer.physiology import METRIC_BY_NAME
 
     b, ok0 = _metrics(baseline)
@@ -483,10 +508,36 @@ def _large_changes(baseline: Any, result: Any) -> list[tuple[str, str]]:
         if ref and abs(d) >= LARGE * abs(ref):
             info = METRIC_BY_NAME.get(name)
             label, unit = (info.label, info.unit) if info else (name, "")
-            # the one formatter: a change of LVEF is in %-points, not "+11 %" (review14 #3)
-            text = delta(d, unit)  # a true minus, not in "%-points"
-            moved.append((name, f"{label} {'−' + text[1:] if text[0] == '-' else text}"))
+            triple = (context.paired(name, x0, x1, keep)[2] if context is not None
+                      else central_interval(x1[keep] - x0[keep]))
+            moved.append((name, f"{label} {change_with_interval(*triple, unit)}"))
     return moved
+
+
+def change_with_interval(median: float, lo: float, hi: float, unit: str) -> str:
+    """A paired change as the tables write it (:func:`~twinviewer.core.format.change`),
+    its unit after the median and its 90 % interval in words, with true minus signs; a
+    change of a percentage in %-points (review14 #3).
+
+    Examples
+    --------
+    >>> change_with_interval(-2.5, -3.6, -1.7, "mmHg")
+    '−2.5 mmHg (90 %: −3.6 to −1.7)'
+    >>> change_with_interval(11.2, 6.0, 16.0, "%")
+    '+11 %-points (90 %: +6 to +16)'
+    """
+    import re
+
+    from twinviewer.core.format import change, change_unit, delta
+
+    text = change(median, lo, hi, unit)
+    if "(" not in text:  # 'no change' or no periodic member: the median alone
+        text = delta(median, unit)
+    else:
+        m, rest = text.split(" ", 1)
+        u = change_unit(unit)
+        text = f"{m}{' ' + u if u else ''} (90 %: {rest[1:-1]})"
+    return re.sub(r"-(?=\d)", "−", text)
 
 
 def _metrics(r: Any) -> tuple[Mapping[str, Any], Any]:
@@ -498,12 +549,14 @@ def _metrics(r: Any) -> tuple[Mapping[str, Any], Any]:
 
 
 def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
-                      results: Mapping[str, Any]) -> dict[str, list[str]]:
+                      results: Mapping[str, Any], context: Any = None
+                      ) -> dict[str, list[str]]:
     """Scenario name → one line naming each headline output (:data:`HEADLINE`) that the
     scenario moves a lot (paired median change ≥ :data:`LARGE` of the baseline) while no
     sourced evidence row of its interventions checks that output: the change is the model's
     alone, outside its validated range (review12 #8: edge-to-edge repair dropped LVEF by
-    16 points with no source).
+    16 points with no source). Each change carries its paired interval (``context`` as in
+    :func:`checked_changes`).
 
     Examples
     --------
@@ -512,8 +565,8 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
     >>> s = Scenario("teer", (InterventionStep("mitral_teer", {}),), "regulated")
     >>> base = {"LVEF": np.array([61.0, 60.0]), "CO": np.array([4.2, 4.0])}
     >>> after = {"LVEF": np.array([45.0, 44.0]), "CO": np.array([4.25, 4.05])}
-    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:65]
-    'UNSOURCED: LV ejection fraction −16 %-points (no sourced evidence'
+    >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:63]
+    'UNSOURCED: LV ejection fraction −16 %-points (90 %: −16 to −16)'
     """
     out: dict[str, list[str]] = {}
     for sc in scenarios:
@@ -522,7 +575,8 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
             continue
         names = [step.name for step in sc.steps]
         checked = sourced_metrics(sc.steps)
-        moved = [text for name, text in _large_changes(baseline, r) if name not in checked]
+        moved = [text for name, text in _large_changes(baseline, r, context)
+                 if name not in checked]
         if moved:
             said = ", ".join(dict.fromkeys(names))
             out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "

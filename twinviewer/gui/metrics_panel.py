@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 import twinviewer
 from twinviewer.core.format import interval, number, percent, unit_cell
 from twinviewer.core.format import unit as unit_text  # `unit` is shadowed in _measured
+from twinviewer.core.interval_marks import prior_note
 from twinviewer.gui.prepared import shown_interval_of
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import fit_columns, keep_fitted, whole_rows
 from twinviewer.io.measurement_use import in_force, is_assumed
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
+from twinviewer.personalize.shown import MARK, MARK_ENSEMBLE, MARK_LEGEND, context_of_twin, row_mark
 from twinviewer.physiology import METRICS
 from twinviewer.physiology.plausible import (
     BEYOND,
@@ -38,8 +39,9 @@ from twinviewer.physiology.plausible import (
 # two-line headers: all four columns fit a 350 px step column (1280×720)
 COLUMNS = ("Metric", "Predicted\n(5–95 %)", "Unit", "Measured\n± SD")
 HEADER_TIPS = ("Hover a metric for its name and definition",
-               "Model prediction: median over the ensemble, with its 90 % interval (†: with "
-               "the learned model error, for outputs not measured)",
+               f"Model prediction: median over the ensemble, with its 90 % interval ({MARK}: "
+               f"with the learned model error, for outputs not measured; {MARK_ENSEMBLE}: the "
+               "ensemble's alone, without model error)",
                "Unit of the prediction (and of the measurement unless stated)",
                "Measured value with one standard deviation and its source; never blended "
                "with the prediction. A value marked \"assumed\" was not measured.")
@@ -57,6 +59,23 @@ def format_prediction(med: float, lo: float, hi: float) -> str:
     """``'58 (52–63)'``; a dash when nothing is known."""
     return interval(med, lo, hi)
 
+
+
+def preset_prior_note(twin) -> str:
+    """:func:`~twinviewer.core.interval_marks.prior_note` for a twin made from a preset and
+    not calibrated (its ensemble is the preset's parameter-uncertainty prior), else ''."""
+    origin = getattr(twin, "origin", "") or ""
+    ens = getattr(twin, "ensemble", None)
+    if not origin.startswith("preset:") or getattr(twin, "ensemble_kind", "") != "prior" \
+            or ens is None or len(ens) < 2:
+        return ""
+    from twinviewer.physiology import get_preset
+
+    try:
+        title = get_preset(origin.split(":", 1)[1]).title
+    except Exception:  # noqa: BLE001 - a preset this version lacks: its name
+        title = origin.split(":", 1)[1]
+    return prior_note(title, len(ens)) + "."
 
 class MetricsPanel(QWidget):
     """Table of every model metric: median (5–95 %) with unit, and the measurement if any."""
@@ -153,9 +172,9 @@ class MetricsPanel(QWidget):
             else:
                 shown_iv = shown_interval_of(r, m.name, ctx)  # the job's
                 pred = format_prediction(*shown_iv)
-                if ctx is not None and ctx.widened(m.name):  # incl. the model's own error
-                    pred += f" {MARK}"
-                    marked = True
+                # † incl. the model's own error, ‡ the ensemble's alone (review15b #5)
+                pred += row_mark(ctx, m.name)
+                marked = marked or ctx is not None
                 if beyond_plausible(m.name, *shown_iv[1:]):  # marked, never clipped
                     pred += beyond_mark(m.name, *shown_iv[1:])
                     beyond.append(m.name)
@@ -170,10 +189,12 @@ class MetricsPanel(QWidget):
             if m.name in beyond:
                 tip += f"\n{BEYOND} {beyond_plausible(m.name, *shown_iv[1:])}: {MEANING}"
             rows.append((shown, pred, unit_cell(m.unit), measured, tip))
+        prior = preset_prior_note(self.state.twin)  # not a population (review15b #10)
         self.sources.setText("  ".join(  # an assumed value says so, never "measured by"
             [f"{'*' * (i + 1)} {s}" if s.startswith("assumed") else
              f"{'*' * (i + 1)} measured by {s}" for i, s in enumerate(sources)]
             + ([MARK_LEGEND] if marked else [])
+            + ([prior] if prior and r is not None else [])
             + ([beyond_legend(beyond)] if beyond else [])))
         self.table.setUpdatesEnabled(False)
         # fill first, then measure once (re-measuring at every setItem took ~0.9 s)

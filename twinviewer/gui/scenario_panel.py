@@ -87,7 +87,7 @@ from twinviewer.interventions.library import why_unavailable as unavailable
 from twinviewer.interventions.ranking import Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, WITH_MODEL_ERROR
+from twinviewer.personalize.shown import MARK_LEGEND, mark_of
 from twinviewer.physiology import METRIC_BY_NAME, ModelError
 from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
 
@@ -385,8 +385,8 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
         meta = METRIC_BY_NAME[m]
         b = t.baseline[m]
         title = meta.title  # one label source with the CLI (compare.format_text)
-        if t.kinds.get(m) == WITH_MODEL_ERROR:
-            title += f" {MARK}"
+        if mark_of(t.kinds.get(m, "")):  # † or ‡: which interval the row shows
+            title += f" {mark_of(t.kinds[m])}"
         if twin is not None and (meas := twin.measurement(m)) is not None:
             title += (f" · measured {_fmt(meas.value)} ± {_fmt(meas.uncertainty)} "
                       f"{unit_text(meas.unit)}").rstrip()
@@ -1258,7 +1258,7 @@ class ScenarioPanel(QWidget):
             note = t.members_note({s: said(s) for s in t.scenarios})
             lines.insert(0, note[0].upper() + note[1:])
         lines += [f"{said(s)}: {line}" for s, rows in t.evidence.items() for line in rows]
-        if WITH_MODEL_ERROR in t.kinds.values():
+        if t.kinds:
             lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "
                          "scenario (paired)")
         beyond = [m for (m, _s), cell in self._cells.items() if BEYOND in cell[0]]

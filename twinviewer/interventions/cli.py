@@ -217,6 +217,11 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "baroreflex closed-loop steady state, as the evidence table validates")
         print(f"{RESEARCH_USE}\npreset {args.preset}, {args.members} member"
               f"{'' if args.members == 1 else 's'}; regulation {args.regulation} ({why})")
+        if args.members > 1:  # not a population of such patients (review15b #10)
+            from twinviewer.core.interval_marks import prior_note
+            from twinviewer.physiology import get_preset
+
+            print(prior_note(get_preset(args.preset).title, args.members))
         shown = {s.name: shown_name(s) for s in scenarios}
         print(table.format_text(shown))
         for name, lines in unsourced.items():  # a large change no source reports

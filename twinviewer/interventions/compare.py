@@ -17,6 +17,7 @@ import numpy as np
 
 from twinviewer.core.format import change, percent
 from twinviewer.core.format import unit as shown_unit
+from twinviewer.core.interval_marks import mark_of
 from twinviewer.core.twin import Scenario
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import get_intervention
@@ -788,7 +789,7 @@ class ScenarioTable:
             if self.kinds.get(m) and m not in YES_NO:
                 groups.setdefault(self.kinds[m], []).append(m)
         if groups:  # which interval each row shows (a Δ shares its model error, paired)
-            lines.append("intervals: " + "; ".join(f"{k} for {', '.join(v)}"
+            lines.append("intervals: " + "; ".join(f"{mark_of(k)} {k} for {', '.join(v)}"
                                                    for k, v in groups.items()))
         beyond: list[str] = []  # outputs with an interval beyond the plausible range
         for m in self.metrics:
@@ -796,6 +797,8 @@ class ScenarioTable:
                 f"{m} [{self.units.get(m, '')}]"  # a plugin's metric: its own name
             b = self.baseline[m]
             mark = "" if m in YES_NO else beyond_mark(m, b.lo, b.hi)
+            if self.kinds.get(m) and m not in YES_NO:  # † or ‡, as in the "intervals:" line
+                title += f" {mark_of(self.kinds[m])}"
             lines.append(f"{title}  baseline {self.baseline_text(m)}{mark}")
             beyond += [m] if mark else []
             for s in self.scenarios:

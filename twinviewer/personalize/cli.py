@@ -19,6 +19,7 @@ from twinviewer.personalize.calibrate import (
 )
 from twinviewer.personalize.measurements import MeasurementError, load_measurements
 from twinviewer.personalize.predictive_width import format_widths, unmeasured_widths, widths_dict
+from twinviewer.personalize.shown import ENSEMBLE_ONLY, MARK_ENSEMBLE, WITH_MODEL_ERROR
 from twinviewer.physiology import ModelError
 
 ACCEPT_MISFIT = ("To keep the calibrated twin anyway, run the command again with "
@@ -145,6 +146,30 @@ def result_json(result, extra: dict | None = None) -> dict:
                       "unmeasured_informed": widths_dict(unmeasured_widths(result))})
 
 
+def interval_note(result) -> str:
+    """Which 90 % interval each part of the calibration text shows, and the unmeasured key
+    outputs with no learned model error, whose intervals elsewhere are the ensemble's alone
+    (review15b #5: they sat beside the widened ones under one legend line).
+
+    Examples
+    --------
+    >>> print(interval_note(result))  # doctest: +SKIP
+    intervals: twin (90 % interval) = 90 % interval of the ensemble, without model error; ...
+    """
+    from twinviewer.personalize.calibrate import KEY_OUTPUTS
+    from twinviewer.personalize.shown import context_of
+
+    ctx = context_of(result)
+    bare = [k for k in KEY_OUTPUTS if k in result.results.metrics and k not in ctx.measured
+            and not ctx.widened(k)]
+    return (f"intervals: twin (90 % interval) = {ENSEMBLE_ONLY}, without model error; "
+            "predictive 90 % = a new measurement's (ensemble ⊕ model error ⊕ its SD); "
+            f"unmeasured predictions = {WITH_MODEL_ERROR}"
+            + (f". No model error has been learned for {', '.join(bare)}: the report, the "
+               f"app and whatif show their {ENSEMBLE_ONLY} alone, marked {MARK_ENSEMBLE}"
+               if bare else ""))
+
+
 def print_result(result, as_json: bool, out, extra: dict | None = None,
                  after: list[str] = ()) -> None:
     """Print a calibration as JSON (:func:`result_json`) or as text: the report, then how much
@@ -157,5 +182,6 @@ def print_result(result, as_json: bool, out, extra: dict | None = None,
     widths = format_widths(unmeasured_widths(result))
     if widths:
         print(widths, file=out)
+    print(interval_note(result), file=out)
     for line in after:
         print(line, file=out)

@@ -207,7 +207,9 @@ FORMULA_MAP_TOL = 1.0
 #: table's note and the calibration's warning).
 MAP_LEFT_OUT = ("not a second datum: the same cuff reading as the SBP and DBP, which are "
                 "used; the twin's MAP is the time-mean of its central aortic pressure "
-                "(≈ DBP + 0.5·PP), not (SBP + 2·DBP)/3, and cannot match both")
+                "(≈ DBP + 0.5·PP), not (SBP + 2·DBP)/3, and cannot match both; this row "
+                "compares the value given with that time-mean, which lies 4–13 mmHg above "
+                "(SBP + 2·DBP)/3 of the same SBP/DBP, so a formula MAP reads low here")
 
 
 def same_cuff_reading(m: Measurement, others: Sequence[Measurement]) -> bool:

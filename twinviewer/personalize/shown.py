@@ -75,18 +75,16 @@ from typing import Any
 
 import numpy as np
 
+from twinviewer.core.interval_marks import (  # noqa: F401 - the kinds' words and marks
+    ENSEMBLE_ONLY,
+    MARK,
+    MARK_ENSEMBLE,
+    MARK_LEGEND,
+    WITH_MODEL_ERROR,
+    mark_of,
+)
 from twinviewer.core.stats import central_interval
 from twinviewer.personalize.discrepancy import DATA_KINDS, Discrepancy, default_discrepancy
-
-#: How an interval with the learned model discrepancy is named wherever it is shown.
-WITH_MODEL_ERROR = "90 % interval incl. model error"
-#: How the ensemble's own interval is named (measured outputs, outputs without a term,
-#: twins not calibrated).
-ENSEMBLE_ONLY = "90 % interval of the ensemble"
-#: A short mark for tables (legend: :data:`MARK_LEGEND`).
-MARK = "†"
-MARK_LEGEND = (f"{MARK} {WITH_MODEL_ERROR} (learned model discrepancy added: the output was "
-               "not measured); other rows: " + ENSEMBLE_ONLY)
 
 Triple = tuple[float, float, float]
 
@@ -136,6 +134,10 @@ class IntervalContext:
     def kind(self, name: str) -> str:
         """:data:`WITH_MODEL_ERROR` or :data:`ENSEMBLE_ONLY`."""
         return WITH_MODEL_ERROR if self.widened(name) else ENSEMBLE_ONLY
+
+    def mark(self, name: str) -> str:
+        """The row's mark: :data:`MARK` or :data:`MARK_ENSEMBLE` (:data:`MARK_LEGEND`)."""
+        return mark_of(self.kind(name))
 
     def _prior(self, name: str, scale: float = 1.0) -> np.ndarray | None:
         p = self.prior.get(name)
@@ -221,6 +223,25 @@ def _common_error(yb: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
     if np.all(b > 0) and np.all(s > 0):
         return (Yb * (s / b)[:, None]).ravel()
     return (Yb + (s - b)[:, None]).ravel()
+
+
+def row_mark(context: IntervalContext | None, name: str) -> str:
+    """`` †`` or `` ‡`` to append to a table row's label of a calibrated twin (with its
+    leading space), '' without a context (a prior ensemble: one kind for every row, said
+    by the table's note) and for the yes/no outputs, which have no interval.
+
+    >>> row_mark(IntervalContext(), "LVEDP"), row_mark(IntervalContext(), "mPAP")
+    (' †', ' ‡')
+    >>> row_mark(None, "LVEDP"), row_mark(IntervalContext(), "AV_opening")
+    ('', '')
+    """
+    if context is None or name in YES_NO_OUTPUTS:
+        return ""
+    return f" {context.mark(name)}"
+
+
+#: Outputs shown as a share of members in words, without an interval (:func:`yes_no_text`).
+YES_NO_OUTPUTS = frozenset({"AV_opening", "LV_suction"})
 
 
 def _quantiles(x: np.ndarray, level: float) -> Triple:

@@ -31,6 +31,12 @@ counting them as forward pulled the severe-AS mean gradient 0.9 mmHg (2 %) down 
 steps per beat (docs/notes/eject8.md, default9.md). The peak gradient is the largest over
 any forward flow (the same at any threshold). Cardiac output is *net forward* flow into the
 aorta (through the aortic valve and any LVAD), so mitral regurgitation lowers it.
+
+**Regurgitant volumes** (MR, AR, TR) count the backflow through the regurgitant orifice
+(EROA × jet VTI, as PISA does), not the closing volume every inertial valve returns while it
+shuts (:func:`regurgitant_volume`): a competent valve's is 0, not ~1.5 mL, and
+LVSV − forward SV exceeds MR volume by the mitral and aortic closing volumes. Regurgitant
+fractions are RVol / LVSV.
 """
 
 from __future__ import annotations
@@ -109,11 +115,13 @@ METRICS: tuple[Metric, ...] = (
            "mean Doppler gradient 4v² over forward flow", "aortic valve"),
     Metric("AV_peak_velocity", "m/s", "Aortic peak velocity", "peak flow / EOA",
            "aortic valve"),
-    Metric("AR_volume", "mL", "Aortic regurgitant volume", "backward flow per beat",
+    Metric("AR_volume", "mL", "Aortic regurgitant volume",
+           "backward flow per beat through the regurgitant orifice (EROA × jet VTI)",
            "aortic valve"),
     Metric("MV_mean_gradient", "mmHg", "Mitral mean gradient",
            "mean Doppler gradient 4v² over forward flow", "mitral valve"),
-    Metric("MR_volume", "mL", "Mitral regurgitant volume", "backward flow per beat",
+    Metric("MR_volume", "mL", "Mitral regurgitant volume",
+           "backward flow per beat through the regurgitant orifice (EROA × jet VTI)",
            "mitral valve"),
     Metric("MR_fraction", "%", "Mitral regurgitant fraction", "MR volume / LVSV",
            "mitral valve"),
@@ -121,7 +129,8 @@ METRICS: tuple[Metric, ...] = (
            "aortic valve"),
     Metric("MV_peak_gradient", "mmHg", "Mitral peak gradient",
            "peak Doppler gradient 4v² over forward flow", "mitral valve"),
-    Metric("TR_volume", "mL", "Tricuspid regurgitant volume", "backward flow per beat",
+    Metric("TR_volume", "mL", "Tricuspid regurgitant volume",
+           "backward flow per beat through the regurgitant orifice (EROA × jet VTI)",
            "right heart"),
     Metric("PVR", "WU", "Pulmonary vascular resistance",
            "(mPAP − mean LA pressure) / pulmonary flow (Wood units, mmHg·min/L)",
@@ -147,8 +156,9 @@ METRICS: tuple[Metric, ...] = (
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 
 #: The lesion or device a metric is about: the parameters of which one must be non-zero for
-#: it to bear on a heart (a competent valve's regurgitant volume is the model's closing leak,
-#: ~0.01 mL; Qp:Qs without a shunt is 1 by construction).
+#: it to bear on a heart (a competent valve's regurgitant volume is 0: its closing volume is
+#: not counted, :func:`regurgitant_volume`; Qp:Qs without a shunt is 1 by
+#: construction).
 LESION_PARAMETERS: dict[str, tuple[str, ...]] = {
     "AR_volume": ("AV.EROA",), "AR_fraction": ("AV.EROA",),
     "MR_volume": ("MV.EROA",), "MR_fraction": ("MV.EROA",),
@@ -301,6 +311,44 @@ def end_systole_index(p: np.ndarray, v: np.ndarray, v0: np.ndarray,
     return np.where(ejects & late, i_close, i_max)
 
 
+def regurgitant_volume(series: dict[str, np.ndarray], params: dict[str, np.ndarray],
+                       valve: str, dt: np.ndarray) -> np.ndarray:
+    """Backward flow per beat (mL) through a valve's regurgitant orifice, per member.
+
+    Doppler's regurgitant volume is the flow through the regurgitant orifice,
+    RVol = EROA × VTI of the jet (PISA method, ASE 2017), not the closing volume every
+    valve with inertia returns while its leaflets close (~1.5 mL at the mitral valve of
+    the default model; ISO 5840 names the two closing and leakage volume). Where the model
+    has the valve's opening state ``zeta_<valve>`` (Mynard valves: one flow Q through the
+    area A = EROA + ζ·(EOA − EROA)), the jet velocity is Q/A and the orifice's own flow
+    EROA·Q/A — the share of the backflow the two parallel openings, with the same pressure
+    drop, Bernoulli loss and inertance per area, each carry in proportion to their area.
+    Once the valve is shut (ζ = 0) that is all the backflow; a competent valve
+    (EROA = 0) has none. Without an opening state (resistive or quasi-steady
+    orifice valves) backward flow runs through EROA alone and is counted whole.
+
+    Examples
+    --------
+    >>> q = np.array([[300.0, -100.0, -50.0]])        # mL/s: forward, closing, shut
+    >>> z = np.array([[1.0, 0.5, 0.0]])
+    >>> par = {"MV.EOA": np.array([4.0]), "MV.EROA": np.array([0.2])}
+    >>> dt = np.array([[0.01]])
+    >>> float(regurgitant_volume({"Q_MV": q, "zeta_MV": z}, par, "MV", dt).round(3)[0])
+    0.595
+    >>> float(regurgitant_volume({"Q_MV": q}, par, "MV", dt)[0])   # no opening state
+    1.5
+    """
+    back = np.maximum(-series[f"Q_{valve}"], 0.0)
+    zeta = series.get(f"zeta_{valve}")
+    eroa, eoa = params.get(f"{valve}.EROA"), params.get(f"{valve}.EOA")
+    if zeta is not None and eroa is not None and eoa is not None:
+        low = np.maximum(eroa, MIN_ORIFICE_CM2)[:, None]   # as the kernel floors them
+        span = np.maximum(np.maximum(eoa, MIN_ORIFICE_CM2)[:, None] - low, 0.0)
+        area = low + np.clip(zeta, 0.0, 1.0) * span
+        back = back * np.maximum(eroa, 0.0)[:, None] / area
+    return (back * dt).sum(1)
+
+
 def _doppler_drop(dp: np.ndarray, q: np.ndarray, eoa: np.ndarray | None) -> np.ndarray:
     # 4v² with v = Q/EOA where the orifice area is declared; the pressure drop otherwise.
     if eoa is None:
@@ -331,7 +379,7 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     dt = period[:, None] / n
     rows = np.arange(series["V_LV"].shape[0])
     v_lv, p_lv, p_ao = series["V_LV"], series["p_LV"], series["p_AO"]
-    q_av, q_mv, q_tv = series["Q_AV"], series["Q_MV"], series["Q_TV"]
+    q_av, q_mv = series["Q_AV"], series["Q_MV"]
     i_ed = onset_index(params, "LV", period, n)
     v0 = params.get("LV.V0", np.zeros_like(period))
     i_es = end_systole_index(p_lv, v_lv, v0, q_av)
@@ -359,15 +407,15 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     out["AV_mean_gradient"] = forward_mean(dp_av, q_av)
     if "AV.EOA" in params:
         out["AV_peak_velocity"] = q_av.max(1) / params["AV.EOA"] / 100.0
-    out["AR_volume"] = (np.maximum(-q_av, 0.0) * dt).sum(1)
+    out["AR_volume"] = regurgitant_volume(series, params, "AV", dt)
     out["MV_mean_gradient"] = forward_mean(
         _doppler_drop(series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), q_mv)
-    out["MR_volume"] = (np.maximum(-q_mv, 0.0) * dt).sum(1)
+    out["MR_volume"] = regurgitant_volume(series, params, "MV", dt)
     out["MR_fraction"] = 100.0 * out["MR_volume"] / out["LVSV"]
     out["AR_fraction"] = 100.0 * out["AR_volume"] / out["LVSV"]
     out["MV_peak_gradient"] = np.where(q_mv > 0, _doppler_drop(
         series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), 0.0).max(1)
-    out["TR_volume"] = (np.maximum(-q_tv, 0.0) * dt).sum(1)
+    out["TR_volume"] = regurgitant_volume(series, params, "TV", dt)
     # Pulmonary flow is net flow through the pulmonary valve, systemic flow net flow into
     # the aorta: a left-to-right shunt makes Qp exceed Qs (Qp:Qs, as by oximetry or Doppler).
     qp = (series["Q_PV"] * dt).sum(1) * out["HR"] / 1000.0

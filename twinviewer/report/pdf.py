@@ -51,7 +51,7 @@ from twinviewer.io.report_timeline import timeline_page
 from twinviewer.io.twinfile import IDENTIFIABLE_BANNER, TwinDocument
 from twinviewer.personalize.parameter_count import counts_text, parameter_state
 from twinviewer.personalize.quantities import shown_quantities, shown_quantity
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin, shown_interval
+from twinviewer.personalize.shown import MARK_LEGEND, context_of_twin, row_mark, shown_interval
 from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
 from twinviewer.report.reader_text import print_minus, without_notes
 
@@ -796,7 +796,7 @@ def _pv_page(p: _Pages, doc: TwinDocument, results: Any,
         if m is not None and negligible(metrics[name], m.unit):
             continue  # no LVAD, a competent valve: the row would say nothing
         meas = held.get(name)
-        mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        mark = row_mark(ctx, name)  # † or ‡: which interval the row shows (review15b #5)
         names.append(name)
         rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
                      _interval(metrics[name], ok, name=name, ctx=ctx),
@@ -905,8 +905,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                 if why:
                     qualified.append(f"* {info.label if info else m}: {why}.")
             u = info.unit if info else ""
-            label = (info.label if info else m) + (
-                f" {MARK}" if ctx is not None and ctx.widened(m) else "")
+            label = (info.label if info else m) + row_mark(ctx, m)
             if ctx is not None and diff is not None:  # Δ shares the model error (paired)
                 _, sc, dc = ctx.paired(m, base[m], met[m], both)
                 cells = [_interval(base[m], ok0, name=m, ctx=ctx), _triple(sc, name=m),
@@ -927,7 +926,8 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             for line in scenario_evidence([by_name[name]]).get(name, []):
                 p.para(print_minus(without_notes(f"Evidence: {line}.")[0]), size=8,
                        color="#7a3e00")
-            for line in unsourced_changes([by_name[name]], results, {name: r}).get(name, []):
+            for line in unsourced_changes([by_name[name]], results, {name: r},
+                                          ctx).get(name, []):
                 p.para(print_minus(without_notes(f"{line}.")[0]), size=8, color="#7a3e00")
         if name in flags and flags[name].untreated:  # a valve it does not treat (review14b #5)
             text = flags[name].untreated

@@ -24,7 +24,13 @@ from twinviewer.io.measurement_use import (
     measurement_use,
 )
 from twinviewer.io.twinfile import draft_text
-from twinviewer.personalize.shown import MARK, MARK_LEGEND, context_of_twin
+from twinviewer.personalize.shown import (
+    MARK,
+    MARK_ENSEMBLE,
+    MARK_LEGEND,
+    context_of_twin,
+    row_mark,
+)
 from twinviewer.report.reader_text import print_minus, without_notes
 
 #: The headline outputs on page 1 (beside every measured one), in the report's order.
@@ -100,10 +106,30 @@ def misfit_warnings(doc) -> list[str]:
                 else "poor fit (the twin was fitted to it)")
         out.append(f"{m.label if m else name}: {what}: measured {_fmt(meas.value)} ± "
                    f"{_fmt(meas.uncertainty)} {unit}, the twin gives "
-                   f"{_fmt(float(row['median']))} {unit}, z = {float(row['z']):+.1f} "
-                   "(|z| > 2)"
+                   f"{_fmt(float(row['median']))} {unit}{fit_interval(row, meas.unit)}, "
+                   f"z = {float(row['z']):+.1f} (|z| > 2)"
                    + ". Read its predictions with care.")
     return out
+
+
+def fit_interval(row: Mapping[str, Any], unit: str = "") -> str:
+    """' (predictive 90 % 101–134 mmHg)' of a fit row — the interval of a new measurement
+    (ensemble ⊕ model error ⊕ its SD), as ``calibrate`` heads it —, the ensemble's for a
+    row stored without one, '' for a row with neither (review15b #10: Warnings gave the
+    median alone).
+
+    >>> fit_interval({"pred_lo": 101.2, "pred_hi": 134.0}, "mmHg")
+    ' (predictive 90 % 101–134 mmHg)'
+    >>> fit_interval({"lo": 97.0, "hi": 133.0}), fit_interval({})
+    (' (90 % of the ensemble 97–133)', '')
+    """
+    from twinviewer.core.format import span
+
+    for lo, hi, what in (("pred_lo", "pred_hi", "predictive 90 %"),
+                         ("lo", "hi", "90 % of the ensemble")):
+        if row.get(lo) is not None and row.get(hi) is not None:
+            return f" ({what} {span(float(row[lo]), float(row[hi]), unit)})"
+    return ""
 
 
 def key_values(p, doc, results: Any) -> None:
@@ -136,7 +162,7 @@ def key_values(p, doc, results: Any) -> None:
         if meas is not None:
             measured = (("assumed " if is_assumed(meas) else "")
                         + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
-        mark = f" {MARK}" if ctx is not None and ctx.widened(name) else ""
+        mark = row_mark(ctx, name)
         miss = misfit_of(meas, summary) if meas is not None else ""
         rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
                      measured, (f"{use.origin}; {use.status}" if use else "")
@@ -146,6 +172,10 @@ def key_values(p, doc, results: Any) -> None:
              "Predicted (90 % interval)"], rows, [0.3, 0.1, 0.18, 0.2, 0.22], size=7.4,
             wrap=True)
     _beyond_note(p, rows, names)
+    if "MAP" in names:  # which mean it is, as under the metrics table (session-15 note)
+        from .pdf import MAP_NOTE
+
+        p.para(MAP_NOTE, size=7.5, color="0.3")
     p.para("Predicted: median of the parameter ensemble (90 % interval). "
            + (MARK_LEGEND + ". " if ctx is not None else "")
            + "Each measurement's source and use: Appendix A.", size=7.5, color="0.3")
@@ -219,9 +249,12 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     width = (1.0 - 0.28) / max(len(cols), 1)
     # a change of a percentage is in %-points (review14 #3)
     p.table(["What-if", *[f"Δ {METRIC_BY_NAME[c].label} ({change_unit(METRIC_BY_NAME[c].unit)})"
-                          for c in cols]],
+                          + row_mark(ctx, c) for c in cols]],
             rows, [0.28] + [width] * len(cols), size=7.2, wrap=True)
     p.para("Δ: scenario − baseline per ensemble member (paired), median (90 % interval). "
+           + (f"{MARK} / {MARK_ENSEMBLE}: with model error / the ensemble's alone, as under "
+              "Key values; a Δ carries the same model error in baseline and scenario "
+              "(paired). " if ctx is not None else "")
            + (f"{_unstored_note(unstored, mets)}; " if any(k in unstored for k in mets)
               else "")
            + "! a source this "
@@ -234,7 +267,7 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
 
     by_name = {s.name: s for s in scenarios}
     checked = checked_changes([by_name[k] for k in mets if k in by_name], results,
-                              scenario_results) if results is not None else {}
+                              scenario_results, ctx) if results is not None else {}
     for k, lines in checked.items():  # which source each large change rests on
         said = [line + (" (which it fails: Warnings)" if any(
             f"({line.rsplit('(', 1)[-1].rstrip(')')}) fails" in e for e in evidence.get(k, ()))
@@ -256,7 +289,7 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
 
     by_name = {s.name: s for s in t.scenarios}
     big = unsourced_changes([by_name[k] for k in scenario_results if k in by_name], results,
-                            scenario_results) if results is not None else {}
+                            scenario_results, context_of_twin(t)) if results is not None else {}
     out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
     out += [f"{shown.get(k, k)}: result {_unstored_said(unstored, k)}."
             for k in scenario_results if k in unstored]
