@@ -44,14 +44,19 @@ class Direction:
     why: str
 
 
-#: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, volumes)
-#: have none in general: their change is shown, never scored. ``tol`` is the resolution the
-#: metric is measured and reported with clinically (pressures and gradients 1 mmHg,
-#: catheter/echo; CO 0.1 L/min, thermodilution; EF 1 %; volumes 1 mL; Doppler velocity
-#: 0.1 m/s): a smaller paired change is "no change" in "improves in N %", in the cohort's
-#: responders and in the goal ranking (where options within it of the best share the win).
-#: These are resolutions, not minimal clinically important differences (larger, and not
-#: published for most of these metrics), so "improves" means "measurably moves".
+#: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, LVSP,
+#: volumes) have none in general: their change is shown, never scored. LVSP (review16b #3) is
+#: SBP plus the LV-outflow gradient (in aortic stenosis LVSP ≈ SBP + the peak transaortic
+#: gradient; ASE/EACVI Baumgartner 2009, Bernoulli as INTERVENTIONS.md §1): its "pressure
+#: load" part that an intervention can relieve is the gradient, already scored at equal flow
+#: (:data:`AT_EQUAL_FLOW`), and the rest is SBP, which has no direction — a fall in a
+#: hypotensive heart from lower contractility or output (a β-blocker in HFrEF) is no benefit.
+#: ``tol`` is the resolution the metric is measured and reported with clinically (pressures and
+#: gradients 1 mmHg, catheter/echo; CO 0.1 L/min, thermodilution; EF 1 %; volumes 1 mL; Doppler
+#: velocity 0.1 m/s): a smaller paired change is "no change" in "improves in N %", in the cohort's
+#: responders and in the goal ranking (where options within it of the best share the win). These
+#: are resolutions, not minimal clinically important differences (larger, and not published for
+#: most of these metrics), so "improves" means "measurably moves".
 DIRECTIONS: dict[str, Direction] = {
     "CO": Direction(+1, 0.1, "forward output; low output is the failing state"),
     "SV_forward": Direction(+1, 1.0, "forward stroke volume"),
@@ -61,7 +66,6 @@ DIRECTIONS: dict[str, Direction] = {
     "CVP": Direction(-1, 1.0, "systemic congestion"),
     "mPAP": Direction(-1, 1.0, "pulmonary hypertension"),
     "PASP": Direction(-1, 1.0, "pulmonary hypertension"),
-    "LVSP": Direction(-1, 1.0, "LV pressure load"),
     "AV_mean_gradient": Direction(-1, 1.0, "aortic stenosis"),
     "AV_peak_gradient": Direction(-1, 1.0, "aortic stenosis"),
     "AV_peak_velocity": Direction(-1, 0.1, "aortic stenosis"),
