@@ -4,6 +4,8 @@ annulus (#4). Sources are named in each test."""
 
 from __future__ import annotations
 
+import pytest
+
 from twinviewer.interventions import run_scenarios, scenario_table
 from twinviewer.interventions.compare import DIRECTIONS
 
@@ -21,3 +23,47 @@ def test_lvsp_fall_of_a_beta_blocker_in_hypotensive_hfref_is_not_scored(ensemble
     cell = table.cells["LVSP"]["beta_blocker"]
     assert cell.difference.median < 0  # it does fall …
     assert cell.improved is None and cell.improvement_text() == "—"  # … and is not credited
+
+
+def test_beta_blocker_effect_grows_with_dose_as_an_emax(ensemble_baseline):
+    """review16b #1: 0.5 mg metoprolol cost the HFrEF heart almost the whole 12 mg loss of
+    output (the support withdrawal was a step at any dose > 0) and its HR rose. Source: the
+    effect grows with dose (esmolol 4 → 16 mg/min: HR −8 → −12 bpm, Iskandrian 1986,
+    INTERVENTIONS.md §4), the Emax through those two steps has ED50 = 0.2 of the maximal dose.
+    Now each effect is monotone in dose and 0.5 mg gives about a fifth of the 12 mg one."""
+    from twinviewer.interventions.drugs import BB_ED50_MG, bb_effect
+
+    # the two esmolol steps, 4 and 16 mg/min ≡ 3 and 12 mg: 8 of 12 bpm at the lower one
+    assert bb_effect(3.0) == pytest.approx(8.0 / 12.0, abs=1e-9)
+    assert BB_ED50_MG == pytest.approx(2.4)
+    model, base = ensemble_baseline("hfref", 12)
+    doses = (0.5, 5.0, 12.0)
+    res = run_scenarios(model, base, [one_step("beta_blocker", f"bb{d:g}", dose=d)
+                                      for d in doses])
+    table = scenario_table(base, res, ["CO", "HR", "LVEF"])
+    co = [table.cells["CO"][f"bb{d:g}"].difference.median for d in doses]
+    hr = [table.cells["HR"][f"bb{d:g}"].difference.median for d in doses]
+    assert co[0] > co[1] > co[2] and co[2] < 0  # more dose, more output lost
+    assert hr[0] < 0 and hr[0] > hr[1] > hr[2]  # HR falls at every dose, more with more
+    # 0.5 mg: well under half the 12 mg loss of output (it was 66 % before)
+    assert abs(co[0]) < 0.45 * abs(co[2])
+
+
+def test_partial_beta_block_leaves_part_of_the_reflex_inotropic_arm():
+    """Below full blockade the reflex's inotropic gain is scaled by (1 − block), not held."""
+    import numpy as np
+
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.interventions.baroreflex import effectors
+    from twinviewer.interventions.scenario import held_parameters
+    from twinviewer.physiology import get_preset
+
+    p = get_preset("hfref")
+    P = p.vector()[None, :]
+    j = p.model.index("LV.EA")
+    moved = []
+    for d in (0.5, 5.0, 12.0):
+        held = held_parameters(Scenario("b", (InterventionStep("beta_blocker", {"dose": d}),)))
+        out = effectors(p.model, P, np.array([-10.0]), None, held)
+        moved.append(out[0, j] / P[0, j] - 1.0)
+    assert moved[0] > moved[1] > moved[2] == 0.0  # full block at 12 mg: the arm is held
