@@ -67,3 +67,42 @@ def test_partial_beta_block_leaves_part_of_the_reflex_inotropic_arm():
         out = effectors(p.model, P, np.array([-10.0]), None, held)
         moved.append(out[0, j] / P[0, j] - 1.0)
     assert moved[0] > moved[1] > moved[2] == 0.0  # full block at 12 mg: the arm is held
+
+
+def test_every_cell_of_a_row_covers_the_same_paired_twins():
+    """review16b #7: with members excluded, the text row showed the baseline of all twins
+    beside the scenario and Δ of the paired subset (5.3 → 6.6 read as +1.3 beside Δ +1.6).
+    Now the row gives its own paired baseline, the excluded twins are named, and a baseline
+    member that is not periodic is said (it was silent). Checked against np.percentile of the
+    paired members (the reviewer's hand computation)."""
+    import numpy as np
+
+    from twinviewer.interventions.scenario import parse_scenario
+    from twinviewer.physiology import simulate
+    from twinviewer.twins import model_of, twin_from_preset
+
+    twin = twin_from_preset("healthy", n=16, seed=0)
+    model = model_of(twin)
+    P = np.array(twin.ensemble, float)
+    P[[3, 7], model.index("LV.EA")] = 9.0  # valid, but dobutamine 20 takes them past 15
+    P[5, model.index("HR")] = 400.0  # a baseline member that cannot be periodic
+    base = simulate(model, P)
+    assert not base.ok[5] and base.ok.sum() == 15
+    res = run_scenarios(model, base, [parse_scenario("inotrope:dose=20 @acute"),
+                                      parse_scenario("inotrope:dose=5 @acute")], failed={})
+    hi = "inotrope(dose=20) [acute, unregulated]"
+    name = next(k for k in res if k.startswith("inotrope(dose=20)"))
+    table = scenario_table(base, res, ["CO"])
+    paired = base.ok & res[name].ok
+    assert paired.sum() < base.ok.sum()  # some twins excluded under dobutamine 20
+    own = np.percentile(base.metrics["CO"][paired], [50, 5, 95])
+    text = table.format_text({name: hi})
+    row = next(line for line in text.splitlines() if line.strip().startswith(hi))
+    c = table.cells["CO"][name]
+    assert c.baseline.median == pytest.approx(own[0])
+    assert f"baseline of these {int(paired.sum())} twins {c.baseline.format()} →" in row
+    assert "(15 twins)" in text  # the baseline column's own count
+    assert "! baseline: 1 of 16 members did not reach a periodic state (twin 6)" in text
+    gone = [i + 1 for i in np.flatnonzero(base.ok & ~res[name].ok)]
+    assert f"left out: twins {', '.join(map(str, gone))} (by the scenario" in text
+    assert table.to_dict()["baseline_failed_members"] == [6]
