@@ -106,3 +106,40 @@ def test_every_cell_of_a_row_covers_the_same_paired_twins():
     gone = [i + 1 for i in np.flatnonzero(base.ok & ~res[name].ok)]
     assert f"left out: twins {', '.join(map(str, gone))} (by the scenario" in text
     assert table.to_dict()["baseline_failed_members"] == [6]
+
+
+def test_an_off_size_valve_is_warned_at_add_and_flagged_with_its_result(capsys):
+    """review16b #4: a 29 mm SAPIEN 3 in an 18 mm annulus ran silently and won "min
+    gradient". The SAPIEN 3 29 mm is labelled for an annulus area of 540–683 mm² (Edwards
+    IFU; 683 mm² quoted as the maker's maximum by the ACC's 2018 journal scan), i.e. an
+    area-derived diameter of 26.2–29.5 mm; an 18 mm annulus is 254 mm². A size made for the
+    annulus (23 mm in 22 mm) says nothing."""
+    import json
+
+    from twinviewer.core.twin import InterventionStep, Scenario
+    from twinviewer.interventions.cli import run_whatif
+    from twinviewer.interventions.indication import scenario_notes
+    from twinviewer.interventions.prostheses import SIZING_MM
+    from twinviewer.physiology import get_preset
+
+    lo, hi = SIZING_MM["sapien3"][29]
+    assert 3.1416 * (lo / 2) ** 2 == pytest.approx(540, abs=5)  # area-derived diameter
+    assert 3.1416 * (hi / 2) ** 2 == pytest.approx(683, abs=2)
+    p = get_preset("severe_as")
+    off = Scenario("t", (InterventionStep("tavi_sapien3", {"size": 29.0, "annulus": 18.0}),))
+    fit = Scenario("t", (InterventionStep("tavi_sapien3", {"size": 23.0, "annulus": 22.0}),))
+    notes = scenario_notes(p.model, p.vector(), off)  # what the GUI shows at Add
+    assert len(notes) == 1 and "sized for an annulus of 26.2–29.5 mm, not 18 mm" in notes[0]
+    assert scenario_notes(p.model, p.vector(), fit) == []
+    assert run_whatif(["--preset", "severe_as", "--members", "4", "-i",
+                       "tavi_sapien3:size=29,annulus=18", "-s", "tavi_evolut_r:size=26,annulus=21",
+                       "--metrics", "AV_mean_gradient", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    flags = doc["table"]["flags"]
+    s3 = next(v for k, v in flags.items() if k.startswith("tavi_sapien3"))
+    ev = next(v for k, v in flags.items() if k.startswith("tavi_evolut_r"))
+    assert "outside the maker's sizing range" in s3["untreated_valve"]
+    assert "sizing range" not in ev["untreated_valve"]  # Evolut R 26 is for 20–23 mm
+    assert run_whatif(["--preset", "severe_as", "--members", "4", "-i",
+                       "tavi_sapien3:size=29,annulus=18", "--metrics", "AV_mean_gradient"]) == 0
+    assert "outside the maker's sizing range" in capsys.readouterr().out

@@ -326,6 +326,9 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
                 predictive=context, known=known,
                 evidence=scenario_evidence([s for s in scenarios if s.name in paired],
                                            run=False))
+            from twinviewer.interventions.indication import with_sizing
+
+            table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
         return PreparedTable(twin, base, paired, scenarios, table)
 
 
