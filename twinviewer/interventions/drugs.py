@@ -132,8 +132,8 @@ def bb_block(settings: dict[str, float]) -> float:
 #: 59 → 72 ms (+22 %) after metoprolol 12 ± 4 mg IV (Dell'Italia & Walsh, Am J Cardiol
 #: 1989, PMID 2909996, the metoprolol row's own study: "despite impaired LV relaxation").
 #: Applied as the same fractional rise of the LV relaxation duration (LV.TR) of the
-#: activation curve, linear in dose: that translation of τ is UNSOURCED. Its effect on the
-#: rows is small (metoprolol EDV +3.4 → +3.0 %, ESV +13.5 → +13.0 %, drugs11).
+#: activation curve, with the dose as :func:`bb_effect`: that translation of τ is UNSOURCED.
+#: Its effect on the rows is small (metoprolol EDV +3.4 → +3.0 %, ESV +13.5 → +13.0 %, drugs11).
 BB_TAU_RISE = 72.0 / 59.0 - 1.0
 
 
