@@ -87,11 +87,12 @@ SIZING_MM: dict[str, dict[float, tuple[float, float]]] = {
     "perimount": {z: (z - 1.0, z + 1.0) for z in (19.0, 21.0, 23.0, 25.0, 27.0)},
 }
 SIZING_SOURCES: dict[str, str] = {
-    "sapien3": "Edwards SAPIEN 3 IFU sizing chart (CT annulus area 273–683 mm², "
-               "area-derived diameter; from the published chart, not in ../shared)",
-    "evolut_r": "Medtronic Evolut R IFU sizing chart (CT perimeter-derived annulus diameter; "
-                "from the published chart, not in ../shared)",
-    "perimount": "label size = tissue-annulus diameter (Edwards sizers); ± 1 mm UNSOURCED",
+    "sapien3": "Edwards SAPIEN 3 instructions for use, sizing by CT annulus area 273–683 "
+               "mm² (area-derived diameter)",
+    "evolut_r": "Medtronic Evolut R instructions for use, sizing by CT perimeter-derived "
+                "annulus diameter",
+    "perimount": "label size = tissue-annulus diameter (Edwards sizers); the ± 1 mm band is "
+                 "UNSOURCED",
 }
 
 
@@ -106,7 +107,7 @@ def sizing_note(key: str, size_mm: float, annulus_mm: float) -> str:
     'a 29 mm Edwards SAPIEN 3 is sized for an annulus of 26.2–29.5 mm, not 18'
     >>> sizing_note("sapien3", 23, 22), sizing_note("sapien3", 29, 0)
     ('', '')
-    >>> "; the size made for it: 26 mm (Medtronic" in sizing_note("evolut_r", 34, 21)
+    >>> "; the size made for it: 26 mm; sizing: Medtronic" in sizing_note("evolut_r", 34, 21)
     True
     """
     ranges = SIZING_MM.get(key, {})
@@ -122,7 +123,7 @@ def sizing_note(key: str, size_mm: float, annulus_mm: float) -> str:
     return (f"a {size_mm:g} mm {PROSTHESES[key].title} is sized for an annulus of "
             f"{lo:g}–{hi:g} mm, not {annulus_mm:g} mm: outside the maker's sizing range "
             f"({'oversized' if annulus_mm < lo else 'undersized'}; the model still runs its "
-            f"tabulated EOA); {made} ({SIZING_SOURCES[key]})")
+            f"tabulated EOA); {made}; sizing: {SIZING_SOURCES[key]}")
 
 
 def annulus_area(diameter_mm: float) -> float:
