@@ -126,7 +126,9 @@ def test_pacing_alone_and_a_drug_alone_are_unchanged():
     out = apply_scenario(model, P, Scenario("p", (PACE,)))
     assert out[:, model.index("HR")].tolist() == [70.0, 90.0]
     bb = apply_scenario(model, P, Scenario("b", (BB,)), baseline_lvef=30.0)
-    assert bb[:, model.index("HR")] == pytest.approx(np.array([60.0, 90.0]) * (1 - 1.25 * 16 / 90))
+    # 15 mg: bb_effect(15) × the 12 mg fall (Emax, review16b #1; was linear, 1.25 ×)
+    assert bb[:, model.index("HR")] == pytest.approx(np.array([60.0, 90.0])
+                                                     * (1 - bb_effect(15) * 16 / 90))
 
 
 def test_a_stored_result_of_pacing_with_a_drug_is_not_current_any_more():
