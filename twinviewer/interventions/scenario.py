@@ -401,7 +401,9 @@ def held_parameters(scenario: Scenario) -> Held:
             continue
         f = 1.0
         if iv.hold_fraction is not None:
-            f = min(1.0, max(0.0, iv.hold_fraction(iv.validate(step.settings))))
+            # the settings as given over the defaults: a setting out of range is refused
+            # where the step is applied, not here
+            f = min(1.0, max(0.0, iv.hold_fraction({**iv.defaults(), **step.settings})))
         for h in iv.holds:
             # two steps holding one parameter: the larger block (occupancies do not add here)
             fractions[h] = max(fractions.get(h, 0.0), f)
