@@ -14,6 +14,7 @@ from twinviewer.document import Document
 from twinviewer.interventions import apply_scenario, run_scenarios
 from twinviewer.interventions import scenario as scenario_mod
 from twinviewer.interventions.baroreflex import resting_support
+from twinviewer.interventions.drugs import bb_block
 from twinviewer.io import parameter_table
 from twinviewer.twins import model_of, simulate_twin, twin_from_preset
 
@@ -42,7 +43,10 @@ def test_the_open_documents_baseline_spares_a_scenario_check_its_simulation(monk
     P = apply_scenario(model_of(twin), twin.ensemble, BETA)
     ea = model_of(twin).index("LV.EA")
     lvef = np.where(base.ok, base.metrics["LVEF"], np.nan)
-    np.testing.assert_allclose(P[:, ea], twin.ensemble[:, ea] * (1 - resting_support(lvef)))
+    # 5 mg is bb_block(5) = 0.81 of full β1-blockade (Emax, review16b #1)
+    block = bb_block({"dose": 5.0})
+    np.testing.assert_allclose(P[:, ea], twin.ensemble[:, ea]
+                               * (1 - resting_support(lvef) * block))
     assert (P[:, ea] < twin.ensemble[:, ea]).any()
 
 

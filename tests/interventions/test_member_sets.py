@@ -23,19 +23,24 @@ WHY = "LV.EA would be up to 29.8 mmHg/mL, beyond its plausible range 0.1–15 mm
 
 
 def _table(covered_b: tuple[int, ...], excluded_b: int) -> ScenarioTable:
-    cell = Comparison("CO", "L/min", "Cardiac output", Interval(6.1, 5.3, 7.0),
-                      Interval(8.5, 7.5, 9.5), Interval(2.4, 1.7, 3.0), 1.0, 0.0, 5, 6)
+    def cell(n: int) -> Comparison:  # each cell over its own paired members (review16b #7)
+        return Comparison("CO", "L/min", "Cardiac output", Interval(6.1, 5.3, 7.0),
+                          Interval(8.5, 7.5, 9.5), Interval(2.4, 1.7, 3.0), 1.0, 0.0, n, 6)
+
     flags = {"d10": ScenarioFlags(0, 0, 0, (), paired=6, covered=(0, 1, 2, 3, 4, 5)),
              "d15": ScenarioFlags(0, 0, 0, (), excluded=excluded_b, paired=6,
                                   excluded_why=WHY, covered=covered_b)}
     return ScenarioTable(("CO",), ("d10", "d15"), {"CO": Interval(6.1, 5.3, 7.0)},
-                         {"CO": {"d10": cell, "d15": cell}}, flags, units={"CO": "L/min"})
+                         {"CO": {"d10": cell(6), "d15": cell(len(covered_b))}}, flags,
+                         units={"CO": "L/min"})
 
 
 def test_different_member_sets_are_said_at_the_table():
     t = _table((0, 1, 2, 3), 2)
     text = t.format_text({"d15": "Inotrope 15"})
-    assert "    d10 (6 twins): 8.5" in text and "    Inotrope 15 (4 twins): 8.5" in text
+    assert "    d10 (6 twins): 8.5" in text
+    # the row over 4 twins gives those 4's baseline first (review16b #7)
+    assert "    Inotrope 15 (4 twins): baseline of these 4 twins 6.1 (5.3–7.0) → 8.5" in text
     note = next(x for x in text.splitlines() if "cover different twins" in x)
     assert "Inotrope 15 4 of 6 twins (2 left out, those with the highest LV.EA: " + WHY in note
     assert "4 twins are common to all" in note

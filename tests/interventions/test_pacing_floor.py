@@ -12,6 +12,7 @@ from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions import library
 from twinviewer.interventions.compare import run_scenarios
 from twinviewer.interventions.constants_digest import scenario_digest
+from twinviewer.interventions.drugs import bb_effect
 from twinviewer.interventions.intervention import Intervention, Setting, scale
 from twinviewer.interventions.scenario import apply_scenario, held_parameters
 from twinviewer.physiology import get_preset, simulate
@@ -35,7 +36,8 @@ def test_a_beta_blocker_never_takes_a_paced_heart_below_the_rate(steps):
     out = apply_scenario(model, P, Scenario("x", steps), baseline_lvef=30.0)
     hr = out[:, model.index("HR")]
     # own rate × 0.78: 43, 55, 62 → paced at 70; 100 → 78 (faster: tracked, slowed by the drug)
-    assert hr == pytest.approx([70.0, 70.0, 70.0, 100.0 * (1 - 15 / 12 * (1 - 74 / 90))])
+    # 15 mg: the Emax dose–response (review16b #1), 1.034 × the 12 mg HR fall
+    assert hr == pytest.approx([70.0, 70.0, 70.0, 100.0 * (1 - bb_effect(15) * (1 - 74 / 90))])
     assert np.all(out[:, model.index("AVD")] == 0.120)
 
 
@@ -124,7 +126,9 @@ def test_pacing_alone_and_a_drug_alone_are_unchanged():
     out = apply_scenario(model, P, Scenario("p", (PACE,)))
     assert out[:, model.index("HR")].tolist() == [70.0, 90.0]
     bb = apply_scenario(model, P, Scenario("b", (BB,)), baseline_lvef=30.0)
-    assert bb[:, model.index("HR")] == pytest.approx(np.array([60.0, 90.0]) * (1 - 1.25 * 16 / 90))
+    # 15 mg: bb_effect(15) × the 12 mg fall (Emax, review16b #1; was linear, 1.25 ×)
+    assert bb[:, model.index("HR")] == pytest.approx(np.array([60.0, 90.0])
+                                                     * (1 - bb_effect(15) * 16 / 90))
 
 
 def test_a_stored_result_of_pacing_with_a_drug_is_not_current_any_more():

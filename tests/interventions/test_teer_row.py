@@ -31,3 +31,17 @@ def test_teer_row_is_reported_as_consistency_in_the_text(capsys):
     text = capsys.readouterr().out
     assert "consistency, not prediction: fitted to this row: mva_reduction" in text
     assert "input: set the intervention, not checked" not in text
+
+
+def test_teer_residual_mr_uses_the_sources_four_grade_scale():
+    """review16b #8: "residual MR ≤ 2+" (JAHA PMC6662353, INTERVENTIONS.md §3) on the 4-grade
+    scale of ASE (Zoghbi et al., JASE 2017: 2+ RF 30–39 %, 3+ 40–49 %, 4+ ≥ 50 %) is RF < 40 %.
+    The old bound (RF < 50 %) let a 3+ residual pass."""
+    from twinviewer.interventions.evidence_table import load_rows
+
+    row = next(r for r in load_rows() if r.id == "teer-gradient-rf")
+    rf = next(v for v in row.variables if v.metric == "MR_fraction")
+    assert rf.kind == "at_most"
+    assert rf.after < 40.0  # a 3+ residual (RF 40–49 %) must fail
+    assert rf.after >= 39.0  # 2+ (30–39 %) must still pass
+    assert "2+" in rf.reported_as and "40" in rf.reported_as

@@ -28,7 +28,10 @@ def test_the_beta_blocker_scales_the_venous_resistance_with_dose(monkeypatch):
     ctx = Context(model, "beta_blocker")
     j = ctx.col("SYS.R_VEN")
     out = drugs._beta_blocker(ctx, P.copy(), {"dose": 6.0})
-    assert out[0, j] == pytest.approx(P[0, j] * 1.2)  # half the 12 mg reference dose
+    # half the 12 mg reference dose gives bb_effect(6) = 0.857 of its effect (Emax, ED50
+    # 2.4 mg; review16b #1: it was linear, 0.5)
+    assert out[0, j] == pytest.approx(P[0, j] * (1.0 + 0.4 * drugs.bb_effect(6.0)))
+    assert drugs.bb_effect(6.0) == pytest.approx(6.0 / 8.4 / (12.0 / 14.4))
     assert drugs._beta_blocker(ctx, P.copy(), {"dose": 0.0})[0, j] == P[0, j]
 
 
@@ -71,7 +74,8 @@ def test_a_model_without_a_venous_resistance_still_takes_the_cardiac_effects(mon
 
 def test_the_beta_blocker_slows_lv_relaxation_as_dell_italia_measured():
     """Dell'Italia 1989: the relaxation time constant rose 59 → 72 ms after 12 mg; the
-    β-blocker lengthens the LV relaxation duration by that fraction, linearly in dose, and
+    β-blocker lengthens the LV relaxation duration by that fraction, with the dose as
+    drugs.bb_effect (Emax; it was linear in dose until review16b #1), and
     leaves a model without one (optional) its other effects."""
     assert drugs.BB_TAU_RISE == pytest.approx(72.0 / 59.0 - 1.0)
     preset, values = ev.patient_values("dellitalia_q_wave_ami")
@@ -81,5 +85,5 @@ def test_the_beta_blocker_slows_lv_relaxation_as_dell_italia_measured():
     assert drugs.BETA_BLOCKER.apply(model, P, {"dose": 12.0})[0, j] == pytest.approx(
         P[0, j] * 72.0 / 59.0)
     assert drugs.BETA_BLOCKER.apply(model, P, {"dose": 6.0})[0, j] == pytest.approx(
-        P[0, j] * (1.0 + 0.5 * (72.0 / 59.0 - 1.0)))
+        P[0, j] * (1.0 + drugs.bb_effect(6.0) * (72.0 / 59.0 - 1.0)))
     assert "LV.TR" in drugs.BETA_BLOCKER.optional

@@ -133,5 +133,8 @@ def test_a_beta_blocker_costs_a_failing_heart_contractility_in_a_lesson():
     s.step_to(2)
     assert s.outcomes[2].key_ok
     ea = s.model.index("LV.EA")
-    assert s.params[0, ea] == pytest.approx(s.base[0, ea] * (1 - resting_support(lvef)))
+    from twinviewer.interventions.drugs import bb_block  # 10 mg: 0.97 of full (review16b #1)
+
+    assert s.params[0, ea] == pytest.approx(
+        s.base[0, ea] * (1 - resting_support(lvef) * bb_block({"dose": 10.0})))
     assert s.results.metrics["Ees"][0] < 0.9 * ees

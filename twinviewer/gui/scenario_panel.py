@@ -326,6 +326,9 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
                 predictive=context, known=known,
                 evidence=scenario_evidence([s for s in scenarios if s.name in paired],
                                            run=False))
+            from twinviewer.interventions.indication import with_sizing
+
+            table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
         return PreparedTable(twin, base, paired, scenarios, table)
 
 
@@ -399,9 +402,12 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
             if c.yes_no is not None:  # a yes/no output: the share of members in words
                 rows.append((sc, shown, (c.yes_no[1], "", "")))
                 continue
+            # over fewer twins than the baseline row: that row's own baseline (review16b #7)
+            own = t.paired_baseline_text(m, sc)
             rows.append((sc, shown, (
                 format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
-                + beyond_mark(m, c.scenario.lo, c.scenario.hi),
+                + beyond_mark(m, c.scenario.lo, c.scenario.hi)
+                + (f" · {own}" if own else ""),
                 change(c.difference.median, c.difference.lo, c.difference.hi, t.units[m]),
                 "—" if c.improved is None else percent(c.improved)
                 + (" *" if c.qualifier else ""))))

@@ -67,11 +67,13 @@ reflex's inotropic arm (``"LV.EA"`` in its ``holds``: a β-blocker) therefore al
 that resting support: LV.EA and RV.EA × (1 − :func:`resting_support` of the member's baseline
 LVEF), the support being SUPPORT_HF = 0.27 at LVEF ≤ 25 % and 0 at LVEF ≥ 50 %, linear in
 between — the same ramp as the blunting above, whose shape (not its end points) is UNSOURCED.
-Like the block of the reflex arm, the withdrawal is all-or-nothing in dose (full β1-blockade at
-the studied 5–15 mg metoprolol IV). Resting tone is part of any baseline, so the block removes
-it with or without the reflex: the withdrawal is part of the scenario's parameter transform
-(:func:`~twinviewer.interventions.scenario.apply_scenario`, physio12b), run acute and
-regulated alike, and :func:`regulate` does not apply it again.
+The withdrawal and the block of the reflex arm follow the dose (review16b #1; they were a step
+at any dose above zero): the fraction of full β1-blockade
+:func:`~twinviewer.interventions.drugs.bb_block` (an Emax occupancy, ED50 from the esmolol dose
+steps, full at 12 mg and above) scales both. Resting tone is part of any baseline, so the
+block removes it with or without the reflex: the withdrawal is part of the scenario's
+parameter transform (:func:`~twinviewer.interventions.scenario.apply_scenario`,
+physio12b), run acute and regulated alike, and :func:`regulate` does not apply it again.
 
 **β-receptor responsiveness of the failing heart** (physio13). A β-agonist's cardiac effect
 (dobutamine: contractility and heart rate, declared by the intervention's ``beta_agonist``) is
@@ -193,11 +195,21 @@ def resting_support(lvef: np.ndarray | float) -> np.ndarray:
     return np.where(np.isfinite(ef), SUPPORT_HF * w, 0.0)
 
 
+def _held_fraction(held: Collection[str], name: str) -> float:
+    """How much of ``name`` ``held`` holds: 0 if absent, its ``fractions`` entry where a
+    drug's block is partial (:class:`~twinviewer.interventions.scenario.Held`), else 1."""
+    if name not in held:
+        return 0.0
+    return float(getattr(held, "fractions", {}).get(name, 1.0))
+
+
 def withdraw_support(model: ModelSpec, P: np.ndarray, lvef: np.ndarray | float,
                      held: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray | None]:
     """Parameters with the resting sympathetic support of contractility withdrawn where the
     reflex's inotropic arm is blocked (``"LV.EA"`` in ``held``: β1-blockade), and the fraction
-    withdrawn per member (None, parameters unchanged, when nothing is blocked).
+    withdrawn per member (None, parameters unchanged, when nothing is blocked). A partial
+    block (``held.fractions``, a β-blocker below full blockade) withdraws that fraction of the
+    support (review16b #1).
 
     Examples
     --------
@@ -212,7 +224,8 @@ def withdraw_support(model: ModelSpec, P: np.ndarray, lvef: np.ndarray | float,
     """
     if BETA1_MARKER not in held:
         return P, None
-    frac = resting_support(lvef) * np.ones(np.atleast_2d(P).shape[0])
+    frac = (resting_support(lvef) * _held_fraction(held, BETA1_MARKER)
+            * np.ones(np.atleast_2d(P).shape[0]))
     out = np.array(P, dtype=float)
     ctx = Context(model, "baroreflex")
     for name in SUPPORTED:
@@ -266,9 +279,11 @@ def effectors(model: ModelSpec, P: np.ndarray, error: np.ndarray,
     ctx = Context(model, "baroreflex")  # effectors found through the model's roles
     for name, gain, b in (("HR", G_HR, b_hr), ("LV.EA", G_EA, b_sym), ("RV.EA", G_EA, b_sym),
                           ("SYS.R_AR", G_R, b_sym)):
-        if name not in held:
+        block = _held_fraction(held, name)  # a partial block leaves (1 − block) of the gain
+        if block < 1.0:
             j = ctx.col(name)
-            out[:, j] = _saturate(model, j, P[:, j], out[:, j] * factor(gain, b))
+            out[:, j] = _saturate(model, j, P[:, j],
+                                  out[:, j] * factor(gain * (1.0 - block), b))
     if "V_total" not in held:
         j = ctx.col("V_total")
         shift = np.clip(-G_V_ML * b_sym * e, -MAX_VOLUME_SHIFT * P[:, j],

@@ -29,6 +29,7 @@ from twinviewer.interventions.compare import (
     run_scenarios,
     scenario_table,
 )
+from twinviewer.interventions.indication import with_sizing
 from twinviewer.interventions.intervention import InterventionError
 from twinviewer.interventions.library import available
 from twinviewer.interventions.ranking import Goal, rank
@@ -193,6 +194,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)
+        table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
         big = getattr(args, "unsourced_lookup", None)  # set by twinviewer.cli (explain)
         unsourced = big(scenarios, baseline, results) if big is not None else {}
         sized = getattr(args, "checked_lookup", None)  # this heart's change vs its source

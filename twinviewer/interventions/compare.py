@@ -45,14 +45,19 @@ class Direction:
     why: str
 
 
-#: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, volumes)
-#: have none in general: their change is shown, never scored. ``tol`` is the resolution the
-#: metric is measured and reported with clinically (pressures and gradients 1 mmHg,
-#: catheter/echo; CO 0.1 L/min, thermodilution; EF 1 %; volumes 1 mL; Doppler velocity
-#: 0.1 m/s): a smaller paired change is "no change" in "improves in N %", in the cohort's
-#: responders and in the goal ranking (where options within it of the best share the win).
-#: These are resolutions, not minimal clinically important differences (larger, and not
-#: published for most of these metrics), so "improves" means "measurably moves".
+#: Metrics with a clinical "better" direction. Metrics not listed (HR, MAP, SBP, LVSP,
+#: volumes) have none in general: their change is shown, never scored. LVSP (review16b #3) is
+#: SBP plus the LV-outflow gradient (in aortic stenosis LVSP ≈ SBP + the peak transaortic
+#: gradient; ASE/EACVI Baumgartner 2009, Bernoulli as INTERVENTIONS.md §1): its "pressure
+#: load" part that an intervention can relieve is the gradient, already scored at equal flow
+#: (:data:`AT_EQUAL_FLOW`), and the rest is SBP, which has no direction — a fall in a
+#: hypotensive heart from lower contractility or output (a β-blocker in HFrEF) is no benefit.
+#: ``tol`` is the resolution the metric is measured and reported with clinically (pressures and
+#: gradients 1 mmHg, catheter/echo; CO 0.1 L/min, thermodilution; EF 1 %; volumes 1 mL; Doppler
+#: velocity 0.1 m/s): a smaller paired change is "no change" in "improves in N %", in the cohort's
+#: responders and in the goal ranking (where options within it of the best share the win). These
+#: are resolutions, not minimal clinically important differences (larger, and not published for
+#: most of these metrics), so "improves" means "measurably moves".
 DIRECTIONS: dict[str, Direction] = {
     "CO": Direction(+1, 0.1, "forward output; low output is the failing state"),
     "SV_forward": Direction(+1, 1.0, "forward stroke volume"),
@@ -62,7 +67,6 @@ DIRECTIONS: dict[str, Direction] = {
     "CVP": Direction(-1, 1.0, "systemic congestion"),
     "mPAP": Direction(-1, 1.0, "pulmonary hypertension"),
     "PASP": Direction(-1, 1.0, "pulmonary hypertension"),
-    "LVSP": Direction(-1, 1.0, "LV pressure load"),
     "AV_mean_gradient": Direction(-1, 1.0, "aortic stenosis"),
     "AV_peak_gradient": Direction(-1, 1.0, "aortic stenosis"),
     "AV_peak_velocity": Direction(-1, 0.1, "aortic stenosis"),
@@ -727,6 +731,70 @@ class ScenarioTable:
     kinds: dict[str, str] = field(default_factory=dict)
     #: scenario → the evidence rows its interventions fail (one line each, with what misses)
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    #: members of the ensemble (0: not known) and those whose baseline did not reach a
+    #: periodic state, by index: left out of every cell (review16b #7)
+    n_members: int = 0
+    baseline_failed: tuple[int, ...] = ()
+
+    def baseline_count(self) -> int:
+        """How many twins the baseline column covers (0 where not known)."""
+        return self.n_members - len(self.baseline_failed) if self.n_members else 0
+
+    def paired_baseline_text(self, m: str, s: str) -> str:
+        """Where scenario ``s`` covers fewer twins than the baseline column (members
+        excluded or not periodic under it), its own paired baseline, so that the baseline,
+        the scenario and the Δ of its row describe the same twins (review16b #7): 6.6 − 5.3
+        read as +1.3 beside a Δ of +1.6 when the 4 excluded twins were the strongest. ''
+        when it covers them all.
+
+        Examples
+        --------
+        >>> c = Comparison("CO", "L/min", "CO", Interval(5.1, 4.1, 6.7), Interval(6.6, 5.2,
+        ...                8.6), Interval(1.6, 0.8, 2.2), None, None, 36, 40)
+        >>> f = ScenarioFlags(0, 0, 0, (), excluded=4, paired=40, covered=tuple(range(36)))
+        >>> t = ScenarioTable(("CO",), ("s",), {"CO": Interval(5.3, 4.1, 6.6)},
+        ...                   {"CO": {"s": c}}, {"s": f}, n_members=40)
+        >>> t.paired_baseline_text("CO", "s")
+        'baseline of these 36 twins 5.1 (4.1–6.7)'
+        """
+        c = self.cells[m][s]
+        f = self.flags.get(s)
+        whole = f.paired if f is not None and f.paired else self.baseline_count()
+        if not whole or c.n_paired >= whole or c.yes_no is not None:
+            return ""
+        return f"baseline of these {c.n_paired} twins {c.baseline.format()}"
+
+    def left_out(self, s: str) -> str:
+        """Which twins scenario ``s`` leaves out, by member number (1-based), split into
+        those whose baseline was not periodic and those the scenario excluded or lost ('' if
+        none or the membership is not known).
+
+        Examples
+        --------
+        >>> f = ScenarioFlags(0, 0, 0, (), excluded=2, paired=4, covered=(0, 3))
+        >>> t = ScenarioTable(("CO",), ("s",), {}, {"CO": {}}, {"s": f}, n_members=5,
+        ...                   baseline_failed=(4,))
+        >>> text = t.left_out("s")
+        >>> text.startswith("left out: twins 2, 3 (by the scenario: 2 excluded beyond the")
+        True
+        >>> text.endswith("; twin 5 (baseline not periodic)")
+        True
+        """
+        f = self.flags.get(s)
+        if f is None or not self.n_members or not f.covered:
+            return ""
+        failed = set(self.baseline_failed)
+        gone = sorted(set(range(self.n_members)) - set(f.covered) - failed)
+        parts = []
+        if gone:
+            why = "; ".join(x for x in (
+                f"{f.excluded} excluded beyond the plausible range" if f.excluded else "",
+                f"{f.failed} not periodic under it" if f.failed else "") if x)
+            parts.append(_twins(gone) + (f" (by the scenario: {why})" if why else
+                                         " (by the scenario)"))
+        if failed:
+            parts.append(_twins(sorted(failed)) + " (baseline not periodic)")
+        return ("left out: " + "; ".join(parts)) if parts else ""
 
     def baseline_text(self, m: str) -> str:
         """The baseline cell: '58 (52–63)', a yes/no output in words."""
@@ -742,6 +810,8 @@ class ScenarioTable:
             "interval_kinds": dict(self.kinds),
             "evidence_failing": {s: list(v) for s, v in self.evidence.items()},
             "scenarios": list(self.scenarios),
+            "members": self.n_members,
+            "baseline_failed_members": [i + 1 for i in self.baseline_failed],
             "metrics": [
                 {"metric": m, "unit": self.units.get(m, ""),
                  "baseline": self.baseline[m].to_dict(),
@@ -752,6 +822,7 @@ class ScenarioTable:
                           "excluded_out_of_range": f.excluded,
                           "excluded_why": f.excluded_why,
                           "members": len(f.covered),
+                          "left_out": self.left_out(s),
                           "outside_validated_range": dict(f.outside),
                           "outside_validated_range_share": dict(f.outside_share),
                           "untreated_valve": f.untreated,
@@ -799,7 +870,9 @@ class ScenarioTable:
             mark = "" if m in YES_NO else beyond_mark(m, b.lo, b.hi)
             if self.kinds.get(m) and m not in YES_NO:  # † or ‡, as in the "intervals:" line
                 title += f" {mark_of(self.kinds[m])}"
-            lines.append(f"{title}  baseline {self.baseline_text(m)}{mark}")
+            whole = self.baseline_count()
+            lines.append(f"{title}  baseline {self.baseline_text(m)}{mark}"
+                         + (f" ({whole} twins)" if differ and whole else ""))
             beyond += [m] if mark else []
             for s in self.scenarios:
                 c = self.cells[m][s]
@@ -812,14 +885,24 @@ class ScenarioTable:
                 v, d = c.scenario, c.difference
                 mark = beyond_mark(m, v.lo, v.hi)
                 beyond += [m] if mark else []
-                # the Δ as the app writes it: at the quantity's display resolution
-                lines.append(f"    {shown.get(s, s)}{count.get(s, '')}: {v.format()}{mark}  "
+                # the Δ as the app writes it: at the quantity's display resolution; over
+                # fewer twins than the baseline column, the row's own paired baseline first
+                own = self.paired_baseline_text(m, s)
+                lines.append(f"    {shown.get(s, s)}{count.get(s, '')}: "
+                             + (f"{own} → " if own else "") + f"{v.format()}{mark}  "
                              f"Δ {change(d.median, d.lo, d.hi, self.units.get(m, ''))}{imp}")
         if beyond:  # what the marker means, once (the GUI's and the report's note)
             lines.append(beyond_legend(beyond))
+        if self.baseline_failed and self.n_members:
+            lines.append(f"! baseline: {len(self.baseline_failed)} of {self.n_members} "
+                         f"members did not reach a periodic state ("
+                         f"{_twins(sorted(self.baseline_failed))}): left out of every cell")
         for s, f in self.flags.items():
             for line in f.lines():
                 lines.append(f"! {shown.get(s, s)}: {line}")
+            gone = self.left_out(s)
+            if gone and (differ or f.excluded or f.failed):
+                lines.append(f"! {shown.get(s, s)}: {gone}")
         for s, rows in self.evidence.items():
             for line in rows:
                 lines.append(f"! {shown.get(s, s)}: {line}")
@@ -853,7 +936,23 @@ def scenario_table(baseline: Results, results: Mapping[str, Results],
     kinds = ({m: predictive.kind(m) for m in metrics if m not in YES_NO}
              if predictive is not None else {})
     return ScenarioTable(metrics, tuple(results), base, cells, flags, level, units, kinds,
-                         {k: list(v) for k, v in (evidence or {}).items() if v})
+                         {k: list(v) for k, v in (evidence or {}).items() if v},
+                         n_members=int(baseline.n),
+                         baseline_failed=tuple(int(i) for i in np.flatnonzero(~baseline.ok)))
+
+
+def _twins(idx: Sequence[int]) -> str:
+    """Member indices (0-based) as the user counts them: 'twin 3', 'twins 2, 5, 9', at
+    most ten listed.
+
+    Examples
+    --------
+    >>> _twins([2]), _twins(list(range(12)))
+    ('twin 3', 'twins 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more')
+    """
+    shown = ", ".join(str(i + 1) for i in idx[:10])
+    more = f" and {len(idx) - 10} more" if len(idx) > 10 else ""
+    return f"twin{'s' if len(idx) > 1 else ''} {shown}{more}"
 
 
 def run_scenarios(model: ModelSpec, baseline: Results,

@@ -58,7 +58,8 @@ def scenario_digest(scenario: Scenario) -> str:
         except InterventionError:
             h.update(f"unknown {step.name}".encode())
             continue
-        functions += [f for f in (iv.transform, iv.check) if f is not None]
+        functions += [f for f in (iv.transform, iv.check, iv.hold_fraction)
+                      if f is not None]
         persists.append(iv.persists)
         h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
     if any(persists) and len(persists) > 1:  # a device applied after the drugs (fix15b)

@@ -88,20 +88,57 @@ BB_EA_DROP = 0.0
 BB_RVEN_RISE = 0.481
 #: β1-blockade blocks the baroreflex's inotropic arm (ventricular contractility is raised by
 #: β1 receptors only); its heart-rate arm keeps the vagal part, and resistance and venous
-#: tone are α-mediated, so those stay. All-or-nothing: partial blockade below the studied
-#: doses (metoprolol 5–15 mg IV) is not modelled.
+#: tone are α-mediated, so those stay. The block follows the dose (:func:`bb_block`).
 BB_BLOCKED_REFLEX = ("LV.EA", "RV.EA")
+#: Dose giving half the maximal β-blocker effect, metoprolol-IV-equivalent mg (review16b #1:
+#: the effects were linear in dose and the support withdrawal a step at any dose > 0). An
+#: Emax (receptor-occupancy) form E(d) = Emax·d/(d + ED50) through the two esmolol dose steps
+#: of INTERVENTIONS.md §4 (Iskandrian et al., JACC 1986): HR fall 91 → 83 (8 bpm) at 4 mg/min
+#: and 91 → 79 (12 bpm) at the maximal 16 mg/min gives 12/8 = [16/(16+ED50)]/[4/(4+ED50)],
+#: ED50 = 3.2 mg/min = 0.2 of the maximal dose (Emax 14.4 bpm). The esmolol row takes 16
+#: mg/min as the 12 mg metoprolol equivalent (that equivalence is UNSOURCED), so ED50 = 0.2 ×
+#: 12 = 2.4 mg. Using one HR dose–response for every β1 effect (contractility support, reflex
+#: block, venous resistance, relaxation) is UNSOURCED: one receptor occupancy drives them all.
+BB_ED50_MG = 12.0 * 3.2 / 16.0
+
+
+def bb_effect(dose: float) -> float:
+    """Fraction of the reference-dose (12 mg) β-blocker effect at ``dose`` (mg metoprolol IV
+    equivalent): the Emax occupancy d/(d + :data:`BB_ED50_MG`) over its value at 12 mg, so the
+    evidence rows at 12 mg are unchanged; slightly above 1 above 12 mg.
+
+    Examples
+    --------
+    >>> [round(bb_effect(d), 3) for d in (0.0, 0.5, 2.4, 5.0, 12.0, 15.0)]
+    [0.0, 0.207, 0.6, 0.811, 1.0, 1.034]
+    """
+    d = max(float(dose), 0.0)
+    return (d / (d + BB_ED50_MG)) / (BB_REF_MG / (BB_REF_MG + BB_ED50_MG))
+
+
+def bb_block(settings: dict[str, float]) -> float:
+    """Fraction of full β1-blockade at the step's settings (its dose): :func:`bb_effect`
+    capped at 1 — the withdrawal of the resting sympathetic support and the block of the
+    reflex's inotropic arm were measured at full blockade (Haber 1993: 0.1 mg/kg propranolol
+    or metoprolol 15 mg IV), so they do not grow past it.
+
+    Examples
+    --------
+    >>> [round(bb_block({"dose": d}), 3) for d in (0.5, 5.0, 12.0, 15.0)]
+    [0.207, 0.811, 1.0, 1.0]
+    """
+    return min(1.0, bb_effect(settings.get("dose", BB_REF_MG)))
 #: Slower LV relaxation at the reference dose: the isovolumic relaxation time constant rose
 #: 59 → 72 ms (+22 %) after metoprolol 12 ± 4 mg IV (Dell'Italia & Walsh, Am J Cardiol
 #: 1989, PMID 2909996, the metoprolol row's own study: "despite impaired LV relaxation").
 #: Applied as the same fractional rise of the LV relaxation duration (LV.TR) of the
-#: activation curve, linear in dose: that translation of τ is UNSOURCED. Its effect on the
-#: rows is small (metoprolol EDV +3.4 → +3.0 %, ESV +13.5 → +13.0 %, drugs11).
+#: activation curve, with the dose as :func:`bb_effect`: that translation of τ is UNSOURCED.
+#: Its effect on the rows is small (metoprolol EDV +3.4 → +3.0 %, ESV +13.5 → +13.0 %, drugs11).
 BB_TAU_RISE = 72.0 / 59.0 - 1.0
 
 
 def _beta_blocker(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
-    f = s["dose"] / BB_REF_MG
+    f = bb_effect(s["dose"])
     scale(ctx, P, ["HR"], 1.0 - BB_HR_DROP * f)
     if BB_EA_DROP:
         scale(ctx, P, ["LV.EA", "RV.EA"], 1.0 - BB_EA_DROP * f)
@@ -117,20 +154,23 @@ BETA_BLOCKER = Intervention(
     title="Beta-blocker (metoprolol IV equivalent)",
     settings=(Setting(
         "dose", "mg", 10.0, (0.0, 15.0),
-        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989); at any dose "
-        "above zero LV/RV contractility loses the heart's resting sympathetic support, 0 at "
-        "LVEF ≥ 50 % to −27 % at LVEF ≤ 25 % (Haber 1993)"
+        "metoprolol IV dose; at 12 mg HR −18 % (90 → 74 bpm, Dell'Italia 1989) and LV/RV "
+        "contractility loses the heart's resting sympathetic support, 0 at LVEF ≥ 50 % to "
+        "−27 % at LVEF ≤ 25 % (Haber 1993)"
         + (f", resistance to venous return SYS.R_VEN +{100 * BB_RVEN_RISE:.0f} % (β-blockade "
            "unmasks α-venoconstriction, Imai 1978; size fitted, UNSOURCED)"
            if BB_RVEN_RISE else "")
         + (f", LV relaxation duration LV.TR +{100 * BB_TAU_RISE:.0f} % (τ 59 → 72 ms, "
-           "Dell'Italia 1989)" if BB_TAU_RISE else "") + "; linear in dose",
+           "Dell'Italia 1989)" if BB_TAU_RISE else "")
+        + f"; every effect follows the dose as d/(d + {BB_ED50_MG:g} mg) (Emax, ED50 from "
+        "the esmolol dose steps, Iskandrian 1986), scaled to 1 at 12 mg: 0.5 mg gives "
+        f"{100 * bb_effect(0.5):.0f} %, 5 mg {100 * bb_effect(5.0):.0f} %",
         label="Metoprolol IV", reason_low=_NEGATIVE,
         reason_high="above the usual cumulative IV loading dose of 15 mg (3 × 5 mg)"),),
     description="Lowers HR, raises the resistance to venous return (SYS.R_VEN) and slows LV "
-    "relaxation (LV.TR) in proportion to dose; withdraws the failing heart's resting "
-    "sympathetic support of LV/RV active elastance (EA), from the member's baseline LVEF; run "
-    "regulated, it also blocks the reflex's inotropic arm.",
+    "relaxation (LV.TR) with a saturating (Emax) dose–response; withdraws the failing "
+    "heart's resting sympathetic support of LV/RV active elastance (EA), from the member's "
+    "baseline LVEF; run regulated, it also blocks the reflex's inotropic arm.",
     evidence=("Metoprolol IV ~12 mg: HR 90 → 74, dP/dtmax −28 %, EF 48 → 43, relaxation "
               "time constant 59 → 72 ms (Dell'Italia AJC 1989).",
               "Esmolol in LV dysfunction: HR 91 → 83, CO ↓, PCWP ↑ (Iskandrian JACC 1986).",
@@ -141,11 +181,15 @@ BETA_BLOCKER = Intervention(
               "propranolol reversed noradrenaline's rise of venous return (Imai, Satoh & Taira "
               "1978, dogs); isoproterenol lowered splanchnic venous resistance 42 % and raised "
               "venous return 48 % (Green 1977, dogs)."),
-    assumptions=(_NO_RAUTOREG, "At any dose above zero the β-blocker withdraws the resting "
-                 "sympathetic support of contractility, acute or regulated: it grows linearly "
-                 "from 0 at baseline LVEF 50 % to 27 % at LVEF 25 % (the ramp's shape is "
-                 "UNSOURCED). Run regulated, it also blocks the reflex's inotropic arm "
-                 "(β1-mediated); HR (vagal part), resistance and venous tone still respond.",
+    assumptions=(_NO_RAUTOREG, "The β-blocker withdraws the resting sympathetic support of "
+                 "contractility, acute or regulated: at full blockade (12 mg and above) it "
+                 "grows linearly from 0 at baseline LVEF 50 % to 27 % at LVEF 25 % (the "
+                 "ramp's shape is UNSOURCED). Run regulated, it also blocks the reflex's "
+                 "inotropic arm (β1-mediated); HR (vagal part), resistance and venous tone "
+                 "still respond. Below 12 mg the withdrawal and the block are the fraction "
+                 "d/(d + 2.4 mg) of full blockade scaled to 1 at 12 mg (ED50 from the esmolol "
+                 "HR dose steps, Iskandrian 1986; one occupancy for every β1 effect, and the "
+                 "esmolol–metoprolol equivalence, UNSOURCED).",
                  "The rise of the resistance to venous return is applied only to a model with "
                  "a lumped systemic venous resistance (not to an imported svZeroD model "
                  "without one), the slower relaxation only to one with an LV relaxation "
@@ -154,6 +198,7 @@ BETA_BLOCKER = Intervention(
     parameters=("HR", "LV.EA", "RV.EA"),
     main_setting="dose",
     holds=BB_BLOCKED_REFLEX,
+    hold_fraction=bb_block,
     optional=("SYS.R_VEN", "LV.TR"),
 )
 

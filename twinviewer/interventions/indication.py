@@ -23,7 +23,8 @@ Grading (per member, on the twin's own baseline):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,9 @@ STENOTIC_AVA_CM2 = 1.5
 STENOTIC_MG_MMHG = 20.0
 #: At or above this regurgitant orifice (cm²) aortic regurgitation is at least moderate.
 REGURGITANT_EROA_CM2 = 0.10
+#: Why an off-size valve is shown and not refused (the Add-time warning).
+SIZED_WHY = ("It is shown as a what-if, not refused: the model runs the size's tabulated "
+             "orifice whatever the annulus; a heart team would choose the size made for it.")
 #: Why the what-if is shown and not refused, in the words of the Add-time warning.
 WHY_NOT_REFUSED = ("It is shown as a what-if, not refused as the mitral clip is on a valve "
                    "without regurgitation: a prosthesis is the same orifice in any valve, "
@@ -119,6 +123,57 @@ def _median(x: np.ndarray, digits: int) -> str:
     return f"{float(np.median(x)):.{digits}f}"
 
 
+#: Intervention → its prosthesis in :data:`~twinviewer.interventions.prostheses.SIZING_MM`.
+SIZED = {"tavi_sapien3": "sapien3", "tavi_evolut_r": "evolut_r",
+         "savr_perimount": "perimount"}
+
+
+def sizing_notes(scenario: Scenario) -> list[str]:
+    """A warning per valve step whose label size is not made for the annulus diameter given
+    with it (:func:`~twinviewer.interventions.prostheses.sizing_note`, review16b #4); none
+    where no annulus is given. A warning, not a refusal, like :func:`untreated_valve`: the
+    what-if is well defined (the tabulated orifice), it is not a valve a heart team implants.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> s = Scenario("t", (InterventionStep("tavi_sapien3", {"size": 29.0, "annulus": 18.0}),))
+    >>> sizing_notes(s)[0][:44]
+    'TAVI with SAPIEN 3 by size 29 mm, annulus di'
+    >>> sizing_notes(Scenario("t", (InterventionStep("tavi_sapien3", {"size": 29.0}),)))
+    []
+    """
+    from twinviewer.interventions.prostheses import sizing_note
+    from twinviewer.interventions.scenario import step_text
+
+    out = []
+    for step in scenario.steps:
+        key = SIZED.get(step.name)
+        if key is None:
+            continue
+        note = sizing_note(key, float(step.settings.get("size", 0.0)),
+                           float(step.settings.get("annulus", 0.0)))
+        if note:
+            out.append(f"{step_text(step)}: {note}")
+    return out
+
+
+def with_sizing(flags: Mapping[str, Any], scenarios: Sequence[Scenario]) -> dict[str, Any]:
+    """``flags`` (scenario name → :class:`~twinviewer.interventions.compare.ScenarioFlags`)
+    with each scenario's :func:`sizing_notes` added to its valve warning (``untreated``,
+    shown with the result in the table, its JSON and the report), as a valve that treats
+    nothing is (review14b #5)."""
+    from dataclasses import replace
+
+    by_name = {s.name: s for s in scenarios}
+    out = dict(flags)
+    for name, f in flags.items():
+        notes = sizing_notes(by_name[name]) if name in by_name else []
+        if notes:
+            out[name] = replace(f, untreated="; ".join([*filter(None, [f.untreated]), *notes]))
+    return out
+
+
 def scenario_notes(model: ModelSpec, params: np.ndarray, scenario: Scenario,
                    baseline: Mapping[str, np.ndarray] | None = None) -> list[str]:
     """What the twin does not have that the scenario's valve replacements treat: one
@@ -157,7 +212,7 @@ def scenario_notes(model: ModelSpec, params: np.ndarray, scenario: Scenario,
     mg = None if baseline is None else baseline.get("AV_mean_gradient")
     if mg is not None and np.shape(mg) != (P.shape[0],):
         mg = None
-    out = []
+    out = [f"{n}. {SIZED_WHY}" for n in sizing_notes(scenario)]
     for step in scenario.steps:
         if step.name not in CORE_INTERVENTIONS:
             continue

@@ -173,6 +173,11 @@ class Intervention:
         that the arterial baroreflex of a regulated what-if cannot move them (a pacemaker
         sets HR; a β-blocker blocks the inotropic arm). A step whose main setting is 0 (no
         dose) holds nothing.
+    hold_fraction : callable, optional
+        ``hold_fraction(settings)``: how much of the hold a step at these settings exerts
+        (0–1; a drug's receptor block grows with its dose: the β-blocker,
+        :func:`~twinviewer.interventions.drugs.bb_block`). None: the full hold at any
+        setting above zero (a pacemaker).
     beta_agonist : tuple of str
         Parameters the intervention moves through cardiac β-adrenergic receptors (dobutamine:
         LV/RV contractility and heart rate). Their change is the non-failing heart's; the
@@ -199,6 +204,7 @@ class Intervention:
     main_setting: str = ""
     check: Callable[[Context, np.ndarray, dict[str, float]], None] | None = None
     holds: tuple[str, ...] = ()
+    hold_fraction: Callable[[dict[str, float]], float] | None = None
     optional: tuple[str, ...] = ()
     beta_agonist: tuple[str, ...] = ()
     persists: bool = False

@@ -63,7 +63,7 @@ def apply_scenario(model: ModelSpec, params: np.ndarray, scenario: Scenario, *,
     --------
     >>> from twinviewer.physiology import get_preset
     >>> p = get_preset("hfref")
-    >>> bb = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 10.0}),))
+    >>> bb = Scenario("bb", (InterventionStep("beta_blocker", {"dose": 12.0}),))
     >>> P = apply_scenario(p.model, p.vector(), bb, baseline_lvef=20.0)
     >>> ea = p.model.index("LV.EA")
     >>> round(float(P[0, ea] / p.vector()[ea]), 3)  # Haber 1993: Ees −27 % in CHF
@@ -191,8 +191,9 @@ def _steps(model: ModelSpec, P: np.ndarray, scenario: Scenario, point: bool,
         except InterventionError as exc:
             raise InterventionError(f"scenario {scenario.name!r}, step {k + 1}: {exc}") from None
         if not withdrawn and BETA1_MARKER in _step_holds(step):
-            P, _ = withdraw_support(model, P, lvef, _step_holds(step))
-            withdrawn = True  # all-or-nothing: a second β-blocker withdraws nothing more
+            # the whole scenario's block (the largest of its β-blocking steps), withdrawn once
+            P, _ = withdraw_support(model, P, lvef, held_parameters(scenario))
+            withdrawn = True
     return P
 
 
@@ -218,7 +219,7 @@ def application_order(persists: Sequence[bool]) -> list[int]:
             + [k for k, p in enumerate(persists) if p])
 
 
-def _step_holds(step: InterventionStep) -> tuple[str, ...]:
+def _step_holds(step: InterventionStep) -> Held:
     return held_parameters(Scenario("", (step,)))
 
 
@@ -358,10 +359,28 @@ def baseline_lvef_of(model: ModelSpec, params: np.ndarray) -> np.ndarray:
     return lvef.copy()
 
 
-def held_parameters(scenario: Scenario) -> tuple[str, ...]:
+class Held(tuple):
+    """Names of held parameters (a tuple) with ``fractions``: name → how much of it is held
+    (0–1) where less than fully (a β-blocker below full blockade, review16b #1); a name not
+    in ``fractions`` is held fully."""
+
+    fractions: dict[str, float]
+
+    def __new__(cls, names=(), fractions: dict[str, float] | None = None) -> Held:
+        out = super().__new__(cls, names)
+        out.fractions = {k: v for k, v in (fractions or {}).items() if v < 1.0}
+        return out
+
+    def fraction(self, name: str) -> float:
+        """How much of ``name`` is held: 0 if not held, else its fraction (1 = fully)."""
+        return self.fractions.get(name, 1.0) if name in self else 0.0
+
+
+def held_parameters(scenario: Scenario) -> Held:
     """Parameters that a device in the scenario holds at its setting, or whose reflex
-    control a drug in it blocks: the baroreflex of a regulated what-if leaves them alone. A
-    step at zero dose (main setting 0) holds nothing.
+    control a drug in it blocks: the baroreflex of a regulated what-if leaves them alone, or,
+    where a drug's block grows with its dose (``hold_fraction``), acts on them with its gain
+    times (1 − the fraction held). A step at zero dose (main setting 0) holds nothing.
 
     Examples
     --------
@@ -369,15 +388,28 @@ def held_parameters(scenario: Scenario) -> tuple[str, ...]:
     ('HR',)
     >>> held_parameters(Scenario("b", (InterventionStep("beta_blocker", {"dose": 0.0}),)))
     ()
+    >>> h = held_parameters(Scenario("b", (InterventionStep("beta_blocker", {"dose": 0.5}),)))
+    >>> h, round(h.fraction("LV.EA"), 3), h.fraction("HR")
+    (('LV.EA', 'RV.EA'), 0.207, 0.0)
     """
     held: list[str] = []
+    fractions: dict[str, float] = {}
     for step in scenario.steps:
         iv = get_intervention(step.name)
         main = iv.main_setting
         if main and step.settings.get(main, iv.setting(main).default) == 0.0:
             continue
-        held += [h for h in iv.holds if h not in held]
-    return tuple(held)
+        f = 1.0
+        if iv.hold_fraction is not None:
+            # the settings as given over the defaults: a setting out of range is refused
+            # where the step is applied, not here
+            f = min(1.0, max(0.0, iv.hold_fraction({**iv.defaults(), **step.settings})))
+        for h in iv.holds:
+            # two steps holding one parameter: the larger block (occupancies do not add here)
+            fractions[h] = max(fractions.get(h, 0.0), f)
+            if h not in held:
+                held.append(h)
+    return Held(held, fractions)
 
 
 def parse_step(text: str) -> InterventionStep:
