@@ -181,8 +181,7 @@ def regulation_problem(model: ModelSpec) -> str:
     what = ", ".join(f"{EFFECTOR_ROLES[r]} ({r})" for r in missing)
     return (f"the baroreflex acts on heart rate, both ventricles' contractility, systemic "
             f"arterial resistance and blood volume; model {model.name!r} has no parameter "
-            f"playing {what}, so only the acute, unregulated response can be run on it "
-            f"(choose 'acute')")
+            f"playing {what}, so only the acute, unregulated response can be run on it")
 
 
 def check_mode(mode: str) -> str:
@@ -349,7 +348,8 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     P = np.atleast_2d(np.asarray(P, dtype=float))
     problem = regulation_problem(model)
     if problem:
-        raise InterventionError(f"regulated what-if: {problem}")
+        raise InterventionError(f"regulated what-if: {problem}: choose the acute, "
+                                f"unregulated response (whatif --regulation acute)")
     target = baseline.metrics["MAP"]
     lvef = baseline.metrics["LVEF"]
     blunting = hf_blunting(lvef, BLUNT_HF_SYMPATHETIC)
