@@ -348,8 +348,8 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     P = np.atleast_2d(np.asarray(P, dtype=float))
     problem = regulation_problem(model)
     if problem:
-        raise InterventionError(f"regulated what-if: {problem}: choose the acute, "
-                                f"unregulated response (whatif --regulation acute)")
+        raise InterventionError(f"regulated what-if: {problem} (whatif --regulation acute; "
+                                f"in the What-if step, Response: acute)")
     target = baseline.metrics["MAP"]
     lvef = baseline.metrics["LVEF"]
     blunting = hf_blunting(lvef, BLUNT_HF_SYMPATHETIC)
