@@ -17,12 +17,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from twinviewer.core.anatomy import Anatomy, ImageVolume
 from twinviewer.core.twin import InterventionStep, Scenario
+from twinviewer.gui import model_jobs
 from twinviewer.gui import twin_file_actions as actions
 from twinviewer.gui.process_worker import HelperDied, ProcessWorker, available
 from twinviewer.io import crypto
 from twinviewer.io.audit import audit_log
 from twinviewer.io.autosave import Autosaver
 from twinviewer.io.twinfile import load_twin
+from twinviewer.physiology import get_preset
 from twinviewer.twins import twin_from_preset
 
 pytestmark = pytest.mark.skipif(not available(), reason="no helper process here")
@@ -307,3 +309,51 @@ def test_a_save_does_not_queue_behind_the_jobs(env, tmp_path):
     finally:
         release.set()
         state.wait_for_jobs()
+
+
+def _plugin_twin():
+    """A twin on the shipped single-ventricle plug-in model, with a scenario."""
+    twin = twin_from_preset("teaching_single_ventricle", n=4)
+    twin.scenarios.append(Scenario("dilate", (InterventionStep("vasodilator", {}),)))
+    return twin
+
+
+def test_a_plugin_twin_is_written_in_the_helper(plugin_registry, tmp_path):
+    """review16 #5: the helper resolves an approved plug-in's model through the registry,
+    as the app does, instead of dying (exit code 3) and leaving the write to this process."""
+    pytest.importorskip("tv_single_ventricle")
+    plugin_registry()  # the installed plug-ins, approved (a private config the helper shares)
+    twin = _plugin_twin()
+    worker = ProcessWorker("file writer")
+    try:
+        model_jobs.file_written("save", {"path": tmp_path / "sv.twin", "twin": twin,
+                                         "options": {}}, worker=worker)
+        # a model itself (a document's results hold it) is sent by reference: the helper
+        # finds it through the registry (it died here, exit code 3, before)
+        model = get_preset("teaching_single_ventricle").model
+        back = worker.call("copy:copy", {"x": model}, with_progress=False)
+        assert (back.name, back.equation_hash) == (model.name, model.equation_hash)
+    finally:
+        worker.close()
+    back = load_twin(tmp_path / "sv.twin").twin
+    assert (back.model_name, [s.name for s in back.scenarios]) == ("single_ventricle",
+                                                                    ["dilate"])
+
+
+def test_a_disabled_plugin_model_is_not_loaded_by_the_helper(plugin_registry, tmp_path):
+    """The plug-in safety rule holds in the helper: a plug-in the user's store does not
+    enable (here: disabled after the app loaded it) is not in the helper's registry, so its
+    code is not imported there; the helper refuses the job and the app writes the file."""
+    pytest.importorskip("tv_single_ventricle")
+    from twinviewer.plugins.store import PluginStore
+
+    plugin_registry()
+    twin = _plugin_twin()
+    PluginStore().disable("tv-single-ventricle", "test: withdrawn")
+    worker = ProcessWorker("file writer")
+    try:
+        with pytest.raises(model_jobs.HelperUnavailable, match="not installed in the helper"):
+            model_jobs.file_written("save", {"path": tmp_path / "sv.twin", "twin": twin,
+                                             "options": {}}, worker=worker)
+    finally:
+        worker.close()

@@ -85,8 +85,8 @@ def test_a_model_without_the_effectors_is_refused(healthy):
     model, v, base = healthy
     crippled = replace(model, parameters=tuple(p for p in model.parameters
                                                if p.name != "V_total"))
-    with pytest.raises(InterventionError, match="has no parameter 'V_total' for the "
-                                                "baroreflex"):
+    with pytest.raises(InterventionError, match=r"has no parameter playing blood volume "
+                                                r"\(V_total\)"):
         regulate(crippled, v, base)
 
 
@@ -182,3 +182,46 @@ def test_the_ensemble_and_the_single_path_keep_the_paced_rate(healthy):
     assert ens.ok.all() and np.all(ens.params[:, hr] == 110.0)
     one = SingleTwinPredictor(model, v).predict(sc)
     assert one.params[0, hr] == 110.0
+
+
+def _renamed(model, old: str, new: str):
+    """``model`` with parameter ``old`` called ``new`` and declared as playing ``old``."""
+    import dataclasses
+
+    params = tuple(dataclasses.replace(p, name=new) if p.name == old else p
+                   for p in model.parameters)
+    return dataclasses.replace(model, parameters=params, roles={**model.roles, old: new})
+
+
+def test_the_reflex_finds_its_effectors_through_the_models_roles():
+    """review16 #2: a model naming its resistance its own way but declaring the role is
+    regulated (the check looked up literal names), and the reflex moves that parameter."""
+    from twinviewer.interventions.baroreflex import regulation_problem
+
+    p = get_preset("healthy")
+    model = _renamed(p.model, "SYS.R_AR", "R_periph")
+    assert regulation_problem(model) == ""
+    P = p.vector()[None, :]
+    out = effectors(model, P, np.array([-10.0]))
+    j = model.index("R_periph")
+    assert out[0, j] / P[0, j] == pytest.approx(1.2)  # 1 − 0.020 × (−10)
+
+
+def test_a_model_without_a_right_ventricle_is_refused_with_the_reason():
+    """A model lacking an effector (a single ventricle: no RV contractility) is refused with
+    that reason and the way out (acute), not "no parameter 'LV.EA'"."""
+    import dataclasses
+
+    from twinviewer.interventions.baroreflex import regulation_problem
+
+    p = get_preset("healthy")
+    model = _renamed(p.model, "RV.EA", "X")  # then declared as playing no role
+    model = dataclasses.replace(model, roles={k: v for k, v in model.roles.items()
+                                              if k != "RV.EA"})
+    why = regulation_problem(model)
+    assert "right ventricular contractility (RV.EA)" in why and "acute" in why
+    assert "LV.EA" not in why
+    with pytest.raises(InterventionError, match="right ventricular contractility"):
+        regulate(model, p.vector()[None, :], simulate(p.model, p.vector()[None, :]))
+    sv = pytest.importorskip("tv_single_ventricle.model")
+    assert "RV.EA" in regulation_problem(sv.MODEL)

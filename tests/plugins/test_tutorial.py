@@ -76,6 +76,29 @@ def test_the_intervention_example_passes_check_and_acts_on_its_role(tmp_path, pl
     sys.modules.pop("my_drug.drug", None)
 
 
+@pytest.mark.slow
+def test_the_guides_whatif_on_my_heart_runs(tmp_path, plugin_registry, capsys):
+    """docs/plugins.md section 8 (review16 #2): its `whatif` command on the tutorial's model
+    and drug runs, acute; the default (regulated) response is refused with the real reason."""
+    from twinviewer.interventions.cli import run_whatif
+
+    _files(tmp_path)
+    for name in ("my-heart/my_heart", "my-drug/my_drug"):
+        (tmp_path / name / "__init__.py").write_text("")
+    plugin_registry(tmp_path / "my-heart", tmp_path / "my-drug", entry_points=[])
+    command = re.search(r"twinviewer whatif (--preset my_heart_rest .*)\n",
+                        DOC.read_text(encoding="utf-8")).group(1)
+    assert run_whatif([*command.split(), "--members", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "My vasodilator 30 % [acute, unregulated]" in out
+    assert "Not provided by this model (6): LVEDP, LAP" in out
+    regulated = [a for a in command.split() if a not in ("--regulation", "acute")]
+    assert run_whatif([*regulated, "--members", "8"]) == 2
+    assert "right ventricular contractility (RV.EA)" in capsys.readouterr().err
+    for mod in ("my_heart", "my_heart.model", "my_drug", "my_drug.drug"):
+        sys.modules.pop(mod, None)
+
+
 @pytest.mark.parametrize("project", ["my-heart", "my-drug"])
 def test_each_example_ships_a_pyproject_that_installs_its_manifest(tmp_path, project):
     """review12 #11: section 8's my-drug had no pyproject.toml, and both asked for ``wheel``

@@ -717,10 +717,30 @@ def child_file(*, job: str, identifiers, kwargs: dict) -> tuple[str, Any, int | 
 
     clear_identifiers()
     register_identifiers(identifiers)
+    missing = _model_missing(kwargs.get("twin"))
+    if missing:
+        return "unavailable", missing, None
     try:
         return "done", _FILE_JOBS[job](**kwargs), None
     except Exception as exc:  # noqa: BLE001 - the file's error, raised again in the app
         return "error", exc, file_errno(exc)
+
+
+def _model_missing(twin: Any) -> str:
+    """In a helper: why the twin's model cannot be found here (``""`` if it can), after
+    loading it if an approved plug-in provides it (the writer looks models up by name, and a
+    helper loads no plug-ins by itself: review16 #5)."""
+    if twin is None or not twin.model_name:
+        return ""
+    from twinviewer.gui.process_worker import approved_plugin_model
+    from twinviewer.physiology.presets import MODELS, model_for
+
+    key = (twin.model_name, twin.model_version, twin.equation_hash)
+    if model_for(*key) or twin.model_name in MODELS or approved_plugin_model(*key) or \
+            twin.model_source:
+        return ""
+    return (f"model {twin.model_name} v{twin.model_version} is not installed in the helper "
+            "(a plug-in not enabled there)")
 
 
 def file_errno(exc: BaseException) -> int | None:
@@ -773,6 +793,8 @@ def file_written(job: str, kwargs: dict, *, worker: ProcessWorker | None = None)
     except Exception as exc:  # noqa: BLE001 - died, broken pipe, unpicklable, not started
         raise HelperUnavailable(f"the {worker.name} process could not take the job: "
                                 f"{type(exc).__name__}: {exc}") from exc
+    if outcome == "unavailable":
+        raise HelperUnavailable(f"the {worker.name} process could not take the job: {value}")
     if outcome == "error":
         if isinstance(value, OSError) and value.errno is None:
             value.errno = errno

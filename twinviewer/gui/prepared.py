@@ -54,19 +54,22 @@ def loop_curves(results) -> tuple:
     """
     import numpy as np
 
-    from twinviewer.gui.cycle import pv_band
+    from twinviewer.gui.cycle import pv_band, signal
 
     kept = results.__dict__.get("_loop_curves")
     if kept is None:
         ok = results.ok
-        if not ok.any() or "V_LV" not in results.series:  # stored results: metrics only
+        # through the model's roles: a plug-in model names its ventricle its own way
+        v, p, p_ao = (signal(results, r) for r in ("V_LV", "p_LV", "p_AO"))
+        if not ok.any() or v is None or p is None:  # stored results: metrics only
             kept = ()
         else:
             band = pv_band(results, "LV")
             pv_band(results, "RV")  # the PV panel's scenario overlay on its RV tab
-            lo, med, hi = np.nanpercentile(results.series["p_LV"][ok], [5, 50, 95], axis=0)
+            lo, med, hi = np.nanpercentile(p[ok], [5, 50, 95], axis=0)
             kept = (band.v_median, band.p_median, lo, med, hi,
-                    np.nanmedian(results.series["p_AO"][ok], axis=0))
+                    np.full_like(med, np.nan) if p_ao is None
+                    else np.nanmedian(p_ao[ok], axis=0))
         results.__dict__["_loop_curves"] = kept
     return kept
 

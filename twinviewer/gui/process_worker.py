@@ -67,10 +67,34 @@ def _installed_model(name: str, version: str, equation_hash: str) -> Any:
     """
     from twinviewer.physiology.presets import model_for
 
-    model = model_for(name, version, equation_hash)
+    model = model_for(name, version, equation_hash) or \
+        approved_plugin_model(name, version, equation_hash)
     if model is None:
         raise pickle.UnpicklingError(f"model {name} v{version} is not installed here")
     return model
+
+
+def approved_plugin_model(name: str, version: str, equation_hash: str) -> Any:
+    """Plug-in model ``name`` loaded through the plug-in registry, as the app loads it, if an
+    enabled (approved, unchanged since) plug-in provides it and it has that version and
+    equation hash; else None. A helper loads no plug-ins of its own (review16 #5: every
+    save of a plug-in twin ended the file writer); the registry indexes enabled plug-ins
+    only, so a plug-in the user has not approved is never imported here.
+
+    >>> approved_plugin_model("no_such_model", "1", "0") is None
+    True
+    """
+    from twinviewer.physiology.presets import CORE_MODELS, model_for
+    from twinviewer.plugins import PluginError, get_registry
+
+    reg = get_registry()
+    if name in CORE_MODELS or reg.find("models", name) is None:
+        return None
+    try:
+        reg.load("models", name)
+    except PluginError:  # named and disabled by the registry; the caller refuses the job
+        return None
+    return model_for(name, version, equation_hash)
 
 
 class _Pickler(pickle.Pickler):

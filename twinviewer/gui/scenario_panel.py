@@ -50,6 +50,7 @@ from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.document import same_document
 from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui import process_worker
+from twinviewer.gui.cycle import signal
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.model_jobs import (
     helper,
@@ -347,7 +348,8 @@ def relevant_table_metrics(twin, base, paired: dict) -> list[str]:
         return list(TABLE_METRICS)
     hidden = irrelevant_names(names, [base.params, *(r.params for r in paired.values())],
                               measured)
-    return [m for m in TABLE_METRICS if m not in hidden]
+    # and those the model does not provide (a plug-in model of another structure: review16 #2)
+    return [m for m in TABLE_METRICS if m not in hidden and m in base.metrics]
 
 
 _SWITCH = {"users": 0, "saved": 0.005}
@@ -1009,11 +1011,36 @@ class ScenarioPanel(QWidget):
             # added, its anatomy computed) keeps them.
             self._show_failed({}, [])
             self._show_message("", "#b00020")
+            self._fit_regulation(twin)
         self._document = twin
         self._show_scenarios(self.scenarios)
         self._show_goal(getattr(twin, "goal", ""))
         self.refresh()
         self.schedule_live()
+
+    def _fit_regulation(self, twin) -> None:
+        """Offer the regulated response only for a model the baroreflex can act on; for
+        another (a plug-in's single ventricle: no right ventricle) switch to acute,
+        unregulated, and say why in amber, so a what-if runs at once with its mode named
+        beside each result (review16 #2). Back to regulated for the next model that has it."""
+        from twinviewer.interventions.baroreflex import regulation_problem
+        from twinviewer.twins import model_of
+
+        try:
+            problem = regulation_problem(model_of(twin)) if twin is not None else ""
+        except ModelError:
+            problem = ""
+        item = self.regulation_box.model().item(self.regulation_box.findData("regulated"))
+        item.setEnabled(not problem)
+        item.setToolTip(problem)
+        if problem:
+            self.set_regulation("acute")
+            self._regulation_switched = True
+            self._show_message(f"Response: acute, unregulated. The regulated response is "
+                               f"not offered for this twin: {problem}.", "#9a6700")
+        elif getattr(self, "_regulation_switched", False):
+            self._regulation_switched = False
+            self.set_regulation("regulated")
 
     def _show_goal(self, text: str) -> None:
         """Set the ranking's goal fields from the goal the document keeps (a reopened file)."""
@@ -1282,6 +1309,10 @@ class ScenarioPanel(QWidget):
         self.stored_label.setText(note)
         self.stored_label.setToolTip(names)
         self.stored_label.setVisible(bool(note))
+        base = self.state.results
+        absent = [m for m in DEFAULT_METRICS if base is not None and m not in base.metrics]
+        if absent:  # the default rows a model of another structure has no quantity for
+            lines.append(f"Not provided by this model ({len(absent)}): {', '.join(absent)}")
         self.flags_label.setText("\n".join(lines))
 
     def _draw_curves(self, base, results) -> None:
@@ -1542,9 +1573,10 @@ class ScenarioPanel(QWidget):
 
         # the change from the point's own baseline, not a level: the point (the twin's
         # best fit) may sit far from the ensemble, whose baseline the table shows (review12b #2)
-        changes = point_changes(r, LIVE_METRICS)
+        live = [m for m in LIVE_METRICS if m in r.metrics]  # the model's own (a plug-in's)
+        changes = point_changes(r, live)
         parts = []
-        for m in LIVE_METRICS:
+        for m in live:
             x = float(r.metrics[m][0])
             if m == "VAD_flow" and x == 0.0:
                 continue
@@ -1558,9 +1590,9 @@ class ScenarioPanel(QWidget):
             else:
                 parts.append(f"{name} {_fmt(x)} {u}".rstrip())
         flags = []
-        if r.metrics["LV_suction"][0] > 0.5:
+        if "LV_suction" in r.metrics and r.metrics["LV_suction"][0] > 0.5:
             flags.append("LV suction")
-        if r.metrics["AV_opening"][0] < 0.5:
+        if "AV_opening" in r.metrics and r.metrics["AV_opening"][0] < 0.5:
             flags.append("aortic valve does not open")
         base_ef = (getattr(r, "point_baseline", None) or {}).get("LVEF")
         where = (f"the twin's best-fit parameter set, LVEF {_fmt(base_ef)} % untreated"
@@ -1573,7 +1605,11 @@ class ScenarioPanel(QWidget):
         if flags:
             text += "\n⚠ " + ", ".join(flags)
         self._set_live_text(text)
-        v, p = r.series["V_LV"][0], r.series["p_LV"][0]
+        v, p = signal(r, "V_LV"), signal(r, "p_LV")  # through the model's roles
+        if v is None or p is None:
+            self.live_curve.setData([], [])
+            return
+        v, p = v[0], p[0]
         self.live_curve.setData(np.r_[v, v[:1]], np.r_[p, p[:1]])
         self.live_curve.setPen(pg.mkPen(QColor("#b00020") if flags else QColor(0, 0, 0),
                                         width=2, style=Qt.PenStyle.DashLine))

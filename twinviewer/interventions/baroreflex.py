@@ -157,6 +157,35 @@ class Regulated:
     blunting: np.ndarray | None = None  # (N,) factor on the sympathetic gains (1 = intact)
 
 
+#: The parameter roles the reflex acts on (named as the four-chamber model's parameters; a
+#: model plays them through :attr:`ModelSpec.roles`) and what each is, for a refusal.
+EFFECTOR_ROLES = {"HR": "heart rate", "LV.EA": "left ventricular contractility",
+                  "RV.EA": "right ventricular contractility",
+                  "SYS.R_AR": "systemic arterial resistance", "V_total": "blood volume"}
+
+
+def regulation_problem(model: ModelSpec) -> str:
+    """Why the reflex cannot act on ``model`` (``""`` if it can): a parameter role it acts
+    on that no parameter of the model plays (:meth:`ModelSpec.role`), e.g. a model with one
+    ventricle has no right ventricular contractility. The gains were set for a heart with
+    both ventricles; acting on part of the effectors is not the same reflex, so such a model
+    runs acute, unregulated what-ifs only.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> regulation_problem(get_preset("healthy").model)
+    ''
+    """
+    missing = [r for r in EFFECTOR_ROLES if model.role(r) not in model.parameter_names]
+    if not missing:
+        return ""
+    what = ", ".join(f"{EFFECTOR_ROLES[r]} ({r})" for r in missing)
+    return (f"the baroreflex acts on heart rate, both ventricles' contractility, systemic "
+            f"arterial resistance and blood volume; model {model.name!r} has no parameter "
+            f"playing {what}, so only the acute, unregulated response can be run on it")
+
+
 def check_mode(mode: str) -> str:
     """The mode, or an :class:`InterventionError` naming the choices."""
     if mode not in REGULATION_MODES:
@@ -313,7 +342,8 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     Parameters
     ----------
     model : ModelSpec
-        The twin's model (needs HR, LV.EA, RV.EA, SYS.R_AR, V_total).
+        The twin's model (needs parameters playing the roles HR, LV.EA, RV.EA, SYS.R_AR and
+        V_total: :func:`regulation_problem`).
     P : (N, P) ndarray
         Parameters after the interventions (the acute what-if).
     baseline : Results
@@ -331,10 +361,10 @@ def regulate(model: ModelSpec, P: np.ndarray, baseline: Results, *,
     Regulated
     """
     P = np.atleast_2d(np.asarray(P, dtype=float))
-    for name in ("HR", "LV.EA", "RV.EA", "SYS.R_AR", "V_total"):
-        if name not in model.parameter_names:
-            raise InterventionError(f"regulated what-if: model {model.name!r} has no "
-                                    f"parameter {name!r} for the baroreflex to act on")
+    problem = regulation_problem(model)
+    if problem:
+        raise InterventionError(f"regulated what-if: {problem} (whatif --regulation acute; "
+                                f"in the What-if step, Response: acute)")
     target = baseline.metrics["MAP"]
     lvef = baseline.metrics["LVEF"]
     blunting = hf_blunting(lvef, BLUNT_HF_SYMPATHETIC)

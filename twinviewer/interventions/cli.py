@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="run on this saved twin and write the scenarios and their "
                              "results back into it (audited); without it, a preset")
     parser.add_argument("--preset", default="severe_as",
-                        help=f"virtual patient ({', '.join(PRESETS)}); default severe_as")
+                        help=f"virtual patient ({', '.join(PRESETS)}, or an enabled plug-in's "
+                             "preset); default severe_as")
     parser.add_argument("--members", type=int, default=200,
                         help="ensemble size (1: the point estimate only); default 200; "
                              "a saved twin uses its own ensemble")
@@ -158,9 +159,9 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         print("\n\n".join(iv.describe() for iv in available().values()))
         return 0
     try:
-        if args.preset not in PRESETS:
-            raise ModelError(f"unknown preset {args.preset!r}; choose one of: "
-                             f"{', '.join(PRESETS)}")
+        from twinviewer.twins import _preset
+
+        _preset(args.preset)  # the core's and enabled plug-ins' presets, as `simulate` takes
         if args.members < 1:
             raise InterventionError(f"--members {args.members}: need at least 1 member")
         if not 0.0 < args.level < 1.0:
@@ -191,6 +192,12 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         scenarios = [s for s in scenarios if s.name in results]
         metrics = shown_metrics(args, metrics, model.parameter_names,
                                 [baseline.params, *(r.params for r in results.values())])
+        absent = [m for m in metrics if m not in baseline.metrics]  # another structure's
+        if absent and getattr(args, "metrics", None) != ",".join(DEFAULT_METRICS):
+            raise InterventionError(f"model {model.name!r} does not provide "
+                                    f"{', '.join(absent)}; it provides: "
+                                    f"{', '.join(baseline.metrics)}")
+        metrics = [m for m in metrics if m not in absent]
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)
@@ -226,6 +233,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
             print(prior_note(get_preset(args.preset).title, args.members))
         shown = {s.name: shown_name(s) for s in scenarios}
         print(table.format_text(shown))
+        if absent:  # the default list on a model of another structure (a plug-in's)
+            print(f"Not provided by this model ({len(absent)}): {', '.join(absent)}")
         for name, lines in unsourced.items():  # a large change no source reports
             print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
         for name, lines in checked.items():

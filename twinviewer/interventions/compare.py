@@ -592,8 +592,9 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
     """LV suction, a closed aortic valve and failed members of a scenario."""
     mask = paired_mask(baseline, scenario)
     n = max(int(mask.sum()), 1)
-    suction = float(np.sum(scenario.metrics["LV_suction"][mask] > 0.5)) / n
-    closed = float(np.sum(scenario.metrics["AV_opening"][mask] < 0.5)) / n
+    never = np.zeros(mask.shape[0])  # a model of another structure may not provide these
+    suction = float(np.sum(scenario.metrics.get("LV_suction", never)[mask] > 0.5)) / n
+    closed = float(np.sum(scenario.metrics.get("AV_opening", never + 1.0)[mask] < 0.5)) / n
     invalid = (scenario.status == INVALID) & baseline.ok
     failed = int(np.sum(~scenario.ok & baseline.ok & ~invalid))
     return ScenarioFlags(suction, closed, failed, tuple(scenario.errors()[:5]),

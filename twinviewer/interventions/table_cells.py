@@ -66,7 +66,8 @@ def scenario_cells(baseline: Results, results: Mapping[str, Results], metrics: S
     """
     if not results:
         return {}
-    metrics = tuple(metrics)
+    # a model of another structure (a plug-in's) does not provide every default metric
+    metrics = tuple(m for m in metrics if m in baseline.metrics)
     key = (base_key or baseline_key(baseline, metrics), metrics, level, predictive_key)
     out = {}
     for name, r in results.items():
