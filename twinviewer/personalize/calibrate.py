@@ -683,6 +683,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     choice = _prior_of(twin, raw, prior, gathered_notes)
     previous = choice.preset == PREVIOUS
     curves = _curves(twin, volume_curves, use_anatomy, previous)
+    if isinstance(volume_curves, str):  # the anatomy's own curves, not ones asked for
+        curves, raw = _unreplaced_curves(curves, raw, gathered_notes)
     if not raw and not curves:
         raise MeasurementError("no measurements to calibrate to: enter at least one "
                                "(e.g. SBP, DBP, HR, LVEDV)")
@@ -1152,6 +1154,64 @@ def _curves(twin: Twin, volume_curves, use_anatomy: bool, previous: bool) -> lis
             raise MeasurementError(f"{c.chamber} volume curve: need LV or RV, ≥ 3 phases and "
                                    f"a known R-R (got {len(c.phase)} phases, R-R {c.rr_ms})")
     return out
+
+
+def _unreplaced_curves(curves: Sequence[CurveData], ms: Sequence[Measurement],
+                       notes: list[str]) -> tuple[list[CurveData], list[Measurement]]:
+    """The images' volume curves less those of a chamber whose EDV or ESV is given from
+    another source, and ``ms`` less that curve's other volumes (SV, EF, PER, PFR); one note
+    per curve left out.
+
+    The Measurements step says an entered LVEDV *replaces* the images' one (review16 #1): the
+    curve that holds the images' ED and ES volumes is then left out too, or the fit would be
+    torn between the two values of one quantity (the demo heart's ED 179 mL beside an entered
+    118 mL: refused at z −3.5, the entered values blamed). A curve rescaled to the entered
+    volumes would be neither measurement, so the curve goes whole, said so; the volumes
+    computed from the replaced ones go with it (as in :func:`_gather`).
+
+    Examples
+    --------
+    >>> from twinviewer.personalize.volume_curve import CurveData
+    >>> c = CurveData("LV", np.array([0, .3, .6]), np.array([179., 72., 120.]),
+    ...               np.array([8., 5., 6.]), 860.0, "biv-me fitted mesh")
+    >>> ms = [Measurement("LVEDV", 118, "mL", 8, "CT segmentation"),
+    ...       Measurement("LVEF", 60, "%", 3, "biv-me fitted mesh, volume curve")]
+    >>> notes = []
+    >>> kept, rest = _unreplaced_curves([c], ms, notes)
+    >>> kept, [m.name for m in rest]
+    ([], ['LVEDV'])
+    >>> notes[0][:70]
+    'the LV volume curve of the images (biv-me fitted mesh, 3 phases, ED 17'
+    """
+    kept, out = [], list(ms)
+    for c in curves:
+        src = c.source.strip().lower()
+
+        def of_curve(m: Measurement, c=c, src=src) -> bool:
+            return m.name.startswith(c.chamber) and m.name in _CURVE_NAMES and \
+                (m.source or "").strip().lower().startswith(src)
+
+        given = [m for m in out if m.name in (f"{c.chamber}EDV", f"{c.chamber}ESV")
+                 and not of_curve(m)]
+        if not given:
+            kept.append(c)
+            continue
+        gone = [m for m in out if of_curve(m)]
+        out = [m for m in out if not of_curve(m)]
+        by = sorted({m.source for m in given if m.source})
+        ends = " and ".join({"EDV": "end-diastolic", "ESV": "end-systolic"}[m.name[2:]]
+                            for m in given)
+        notes.append(
+            f"the {c.chamber} volume curve of the images ({c.source}, {len(c.phase)} phases, "
+            f"ED {number(float(np.max(c.volumes_ml)))} mL, ES "
+            f"{number(float(np.min(c.volumes_ml)))} mL) is left out of the fit: its {ends} "
+            f"volume{'s are' if len(given) > 1 else ' is'} replaced by the entered "
+            + " and ".join(f"{m.name} {number(m.value)} mL" for m in given)
+            + (f" ({', '.join(by)})" if by else "")
+            + ("; the images' " + ", ".join(f"{m.name} {number(m.value)} {_u(m.unit)}"
+                                            for m in gone)
+               + " computed from that curve are left out with it" if gone else ""))
+    return kept, out
 
 
 def _same_source(m: Measurement, others: Sequence[Measurement]) -> bool:
