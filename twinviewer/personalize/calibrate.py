@@ -1218,10 +1218,12 @@ def _unreplaced_curves(curves: Sequence[CurveData], ms: Sequence[Measurement],
             f"{number(float(np.min(c.volumes_ml)))} mL) is left out of the fit: its {ends} "
             f"volume{'s are' if len(given) > 1 else ' is'} replaced by the entered "
             + " and ".join(f"{m.name} {number(m.value)} mL" for m in given)
-            + (f" ({', '.join(by)})" if by else "")
-            + ("; the images' " + ", ".join(f"{m.name} {number(m.value)} {_u(m.unit)}"
-                                            for m in gone)
-               + " computed from that curve are left out with it" if gone else ""))
+            + (f" ({', '.join(by)})" if by else ""))
+        # one note each, in _gather's words (io.measurement_use reads "NAME (source) left
+        # out of the fit: why" as that value's use)
+        notes.extend(f"{m.name} ({m.source or 'images'}) left out of the fit: it is computed "
+                     f"from the images' {c.chamber} volume curve, left out with it"
+                     for m in gone)
     return kept, out
 
 
