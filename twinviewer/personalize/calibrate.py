@@ -410,8 +410,9 @@ class CalibrationResult:
     def moved_only(self) -> list[str]:
         """Parameters no datum reached that moved with a shared coordinate (the heart's
         size): calibrated in their provenance, not counted among :attr:`calibrated`."""
-        return [p for p in self.identifiability.moved if p not in self.calibrated
-                and p not in self.identifiability.at_prior]
+        ident = self.identifiability
+        return [p for p in ident.moved if p not in self.calibrated
+                and p not in ident.at_prior and p not in ident.leaned]
 
     def fitted_names(self) -> list[str]:
         """Names of the measurements this calibration fitted (what 'calibrated N parameters
