@@ -49,6 +49,9 @@ def test_the_count_separates_calibrated_from_moved(calibrated):
     assert n["calibrated"] == len(result.calibrated), sentence
     assert n.get(MOVED_WITH_SIZE, 0) + n.get("moved with correlated parameters", 0) \
         == len(result.moved_only()), sentence
+    # review16 #8: reached and moved by the data, not narrowed: its own count
+    assert n.get("moved by the data but not narrowed", 0) == \
+        len(result.identifiability.leaned), sentence
     assert sum(n.values()) == len(doc.parameters)
     assert result.moved_only(), "the case of review9b #4: parameters moved by the size"
 

@@ -2,7 +2,8 @@
 
 A parameter the data reach (the calibration localised them to it) but leave as wide as its
 prior (posterior/prior 90 % width ≥ ``AT_PRIOR``) is "left at the prior (not informed by these
-data)", whether or not its median moved (review13 #8: "calibrated" means narrowed) —
+data)" if its median stayed put, and "moved by the data but not narrowed" if it moved
+(review16 #8; review13 #8: "calibrated" means narrowed, so neither is among the calibrated) —
 in the result, the provenance, the explanation's basis, the text report, the calibration
 panel's chart and summary, and the audit record — never "calibrated" in one place and
 "weakly informed" in another.
@@ -18,7 +19,9 @@ from twinviewer.explain.basis import parameter_basis
 from twinviewer.personalize import calibrate, updated_twin
 from twinviewer.personalize.calibrate import (
     AT_PRIOR,
+    MOVED_NOT_NARROWED,
     NOT_INFORMED,
+    _states,
     calibration_record,
     format_report,
 )
@@ -55,20 +58,32 @@ def test_state_follows_the_width_ratio(calibrated):
     assert calibration_record(r)["calibrated"] == list(r.calibrated)
 
 
-def test_a_posterior_that_moved_without_narrowing_is_left_at_the_prior(calibrated):
+def test_a_posterior_that_moved_without_narrowing_is_not_said_to_be_at_the_prior(calibrated):
     """Review13 #8 (replacing review9 #8's rule): LV unstressed volume, moved but 1.37× as
-    wide as its prior, was listed "calibrated". A moved parameter is calibrated only if the
-    data narrowed it; otherwise it is left at the prior and its provenance says how it moved.
+    wide as its prior, was listed "calibrated". Review16 #8: the same parameter, shifted and
+    1.57× wide, was then "left at the prior (not informed by these data)". A parameter the
+    data reached and moved without narrowing it is "moved by the data but not narrowed"
+    (provenance calibrated, its detail says so; not among the narrowed calibrated ones).
+    One no datum reached keeps the rule: at the prior, its provenance saying how it moved.
     Widths compare with the prior the update started from (the robust prior's)."""
     import numpy as np
+
+    from twinviewer.personalize.parameter_count import parameter_state
 
     twin, r = calibrated
     ident = r.identifiability
     for p in ident.moved:
         prov = r.provenance[p]
         if ident.width_ratio[p] >= AT_PRIOR:
-            assert p not in r.calibrated and p in ident.at_prior, p
-            assert prov.source is Source.PRIOR and prov.detail.startswith(NOT_INFORMED), p
+            assert p not in r.calibrated, p
+            if p in ident.leaned:
+                assert p not in ident.at_prior and p not in ident.uninformed, p
+                assert prov.source is Source.CALIBRATED, p
+                assert prov.detail.startswith(MOVED_NOT_NARROWED), p
+                assert parameter_state(prov) == MOVED_NOT_NARROWED, p
+            else:
+                assert p in ident.at_prior, p
+                assert prov.source is Source.PRIOR and prov.detail.startswith(NOT_INFORMED), p
             assert "moved" in prov.detail or "median" in prov.detail, p
         else:
             assert prov.source is Source.CALIBRATED and p not in ident.at_prior, p
@@ -146,3 +161,37 @@ def test_the_interval_plot_comes_back_from_the_saved_summary(calibrated, qtbot):
     assert "Calibrate again to see the parameter interval plot" not in text
     assert not any(f"{p} " in text for p in ("SYS.R_AR", "LV.EA", "V_total") if
                    parameter_label(twin, p) != p)
+
+
+def test_the_reviewers_unstressed_volume_is_moved_not_at_the_prior():
+    """review16 #8's numbers: LV unstressed volume reached by the data, its median moved to
+    the prior's upper end, 1.57× as wide; arterial compliances 1.12 and 1.10, not moved."""
+    ratio = {"LV.V0": 1.57, "SYS.C_AR": 1.12, "PUL.C_AR": 1.10, "LV.EA": 0.57, "RA.V0": 1.0}
+    moved = {"LV.V0": "median ×1.6 of the prior's, outside the prior's central 50 %"}
+    at_prior, uninformed, leaned = _states(ratio, moved, ["LV.V0", "SYS.C_AR", "PUL.C_AR",
+                                                          "LV.EA"], set())
+    assert leaned == ("LV.V0",)
+    assert uninformed == ("SYS.C_AR", "PUL.C_AR")
+    assert "LV.V0" not in at_prior and set(at_prior) == {"SYS.C_AR", "PUL.C_AR", "RA.V0"}
+
+
+def test_the_panel_says_moved_not_narrowed(calibrated, qtbot):
+    from dataclasses import replace
+
+    from twinviewer.gui.calibration_panel import _state, _summary_html
+
+    _, r = calibrated
+    ident = r.identifiability
+    p = ident.uninformed[0]
+    leaned = replace(r, identifiability=replace(
+        ident, uninformed=tuple(q for q in ident.uninformed if q != p),
+        at_prior=tuple(q for q in ident.at_prior if q != p), leaned=(p,),
+        moved={**ident.moved, p: "median ×1.6 of the prior's"}))
+    assert _state(leaned, p) == MOVED_NOT_NARROWED
+    html = _summary_html(leaned)
+    line = next(x for x in html.split("<br>") if x.startswith("<b>Moved by the data"))
+    assert p in line and "the fit leans on these" in line
+    left = next(x for x in html.split("<br>") if x.startswith("<b>Left at the prior"))
+    assert p not in left
+    assert any(row["name"] == p and row["state"] == MOVED_NOT_NARROWED
+               for row in leaned.parameter_intervals())

@@ -57,7 +57,13 @@ from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
 from twinviewer.io.measurement_use import calibration_account, prior_of_record
 from twinviewer.personalize import CalibrationResult
-from twinviewer.personalize.calibrate import AT_PRIOR, NOT_INFORMED, nothing_new, planned_prior
+from twinviewer.personalize.calibrate import (
+    AT_PRIOR,
+    MOVED_NOT_NARROWED,
+    NOT_INFORMED,
+    nothing_new,
+    planned_prior,
+)
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text, twin_counts
@@ -814,6 +820,8 @@ def _state(r: CalibrationResult, name: str) -> str:
     posterior as wide as its prior is :data:`NOT_INFORMED`, not "calibrated")."""
     if name in r.identifiability.uninformed:
         return NOT_INFORMED
+    if name in r.identifiability.leaned:
+        return MOVED_NOT_NARROWED
     return r.provenance[name].source.value
 
 
@@ -852,6 +860,12 @@ def _summary_html(r: CalibrationResult, label: Callable[[str], str] = str) -> st
         parts.append(f"<b>Reached by the data but not narrowed</b> (posterior/prior 90 % width "
                      f"≥ {AT_PRIOR}, so {NOT_INFORMED}): " + ", ".join(
                          f"{label(p)} {ident.width_ratio[p]:.2f}" for p in ident.uninformed))
+    if ident.leaned:
+        parts.append(f"<b>Moved by the data but not narrowed</b> (posterior/prior 90 % width "
+                     f"≥ {AT_PRIOR}; the fit leans on these, look at them first): " + ", ".join(
+                         f"{label(p)} {ident.width_ratio[p]:.2f}"
+                         + (" — wider than its prior" if ident.width_ratio[p] > 1.1 else "")
+                         for p in ident.leaned))
     if ident.correlations:
         parts.append("<b>Traded off against each other</b>: " + ", ".join(
             f"{label(a)} ~ {label(b)} ({c:+.2f})" for a, b, c in ident.correlations[:5]))

@@ -519,8 +519,13 @@ def _replaced_text(image: Measurement, entered: Measurement) -> str:
         return f"{shown_quantity(m.name)} {number(m.value)} {m.unit}"  # as the table shows it
     src = f"{image.source}, from the images" if image.source else "from the images"
     by = f" ({entered.source})" if entered.source else ""
+    curve = ""
+    if "volume curve" in (image.source or "") and image.name[2:] in ("EDV", "ESV"):
+        # the curve holds this very volume: it goes with it (personalize.calibrate)
+        curve = (f", and leaves the images' {image.name[:2]} volume curve out (with the "
+                 "volumes computed from it)")
     return (f"{said(image)} ({src}) is replaced by the entered {said(entered)}{by}: a "
-            "calibration uses the entered value")
+            f"calibration uses the entered value{curve}")
 
 
 def _exact(item: QTableWidgetItem | None, text: str) -> float:

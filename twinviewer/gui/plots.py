@@ -510,8 +510,13 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         curve = measured_curve(getattr(self.state.twin, "anatomy", None), side)
         if curve is None:
             return ""
+        from twinviewer.personalize.volume_curve import entered_ends
+
+        # an entered EDV/ESV replaces the images' one here as in the calibration
+        entered = entered_ends(getattr(self.state.twin, "measurements", ()), side,
+                               curve.source)
         if p is None:
-            return self._measured_text(side, curve)
+            return self._measured_text(side, curve, entered)
         dot = pg.QtCore.Qt.PenStyle.DotLine
 
         def region() -> pg.LinearRegionItem:
@@ -522,19 +527,31 @@ class PVLoopPanel(_RedrawOnce, QWidget):
 
         for idx, what in ((curve.ed_index, "EDV"), (curve.es_index, "ESV")):
             v, sd = float(curve.volumes_ml[idx]), float(curve.sd_ml[idx])
+            if what in entered:
+                v, sd = float(entered[what].value), float(entered[what].uncertainty)
             # kept between redraws (a calibration's result redrew them all in one turn)
             self._kept.item(p, ("region", what), region).setRegion((v - sd, v + sd))
             self._kept.item(p, ("line", what), lambda what=what: pg.InfiniteLine(
                 angle=90, pen=pg.mkPen(*_MEASURED_PEN, width=1.5, style=dot), label=what,
                 name=f"{what} {MEASURED_LABEL}",
                 labelOpts={"position": 0.95, "color": _MEASURED_PEN})).setValue(v)
-        return self._measured_text(side, curve)
+        return self._measured_text(side, curve, entered)
 
     @staticmethod
-    def _measured_text(side: str, curve) -> str:
-        return (f" · dotted: {side} EDV and ESV {MEASURED_LABEL} ± 1 SD, "
-                f"{curve.volumes_ml[curve.ed_index]:.0f} / {curve.volumes_ml[curve.es_index]:.0f}"
-                " mL")
+    def _measured_text(side: str, curve, entered=None) -> str:
+        """The status part of the measured marks; an entered EDV/ESV is said as replacing
+        the images' one (as the Measurements step says)."""
+        entered = entered or {}
+        ed, es = (float(entered[k].value) if k in entered else float(curve.volumes_ml[i])
+                  for k, i in (("EDV", curve.ed_index), ("ESV", curve.es_index)))
+        text = f" · dotted: {side} EDV and ESV {MEASURED_LABEL} ± 1 SD, {ed:.0f} / {es:.0f} mL"
+        if entered:
+            srcs = sorted({m.source for m in entered.values() if m.source})
+            text += (f" ({' and '.join(side + k for k in entered)} entered"
+                     + (f", {', '.join(srcs)}" if srcs else "")
+                     + f"; they replace the images' {curve.volumes_ml[curve.ed_index]:.0f} / "
+                     f"{curve.volumes_ml[curve.es_index]:.0f} mL)")
+        return text
 
     def set_scenarios(self, scenario_results) -> None:
         """Overlay each scenario's median loop (dashed, its own colour) on the baseline."""

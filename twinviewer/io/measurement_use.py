@@ -191,6 +191,34 @@ def in_force(twin) -> dict[str, Measurement]:
     return out
 
 
+def set_aside(twin) -> dict[str, tuple[Measurement, tuple[str, ...]]]:
+    """The images' values :func:`in_force` drops (an SV or EF computed from volumes of which
+    one was entered from another source): name → (the image value, the entered volumes).
+
+    The file still holds them, and a reader looks for them (review16 #9: the report's LVEF
+    row said "—" beside the images' RVEF); where shown they are said to be set aside.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> img = [Measurement("LVEDV", 129, "mL", 5, "CT"), Measurement("LVEF", 62, "%", 3, "CT")]
+    >>> t = NS(anatomy=NS(measurements=img),
+    ...        measurements=[Measurement("LVEDV", 118, "mL", 8, "echo")])
+    >>> {k: (m.value, by) for k, (m, by) in set_aside(t).items()}
+    {'LVEF': (62, ('LVEDV',))}
+    """
+    anatomy = getattr(twin, "anatomy", None)
+    images = list(anatomy.measurements) if anatomy is not None else []
+    from_images = {_key(m) for m in images}
+    names = {m.name for m in twin.measurements if _key(m) not in from_images}
+    out: dict[str, tuple[Measurement, tuple[str, ...]]] = {}
+    for m in images:
+        by = tuple(p for p in DERIVED.get(m.name, ()) if p in names)
+        if by and m.name not in names and m.name not in out:
+            out[m.name] = (m, by)
+    return out
+
+
 def use_of(m: Measurement, summary: dict | None, *, given: bool,
            earlier: Sequence[tuple[int, Sequence[Measurement]]] = ()) -> MeasurementUse:
     """What the calibration ``summary`` (:func:`last_calibration`) did with ``m``.

@@ -84,7 +84,7 @@ from twinviewer.personalize.measurements import (
     require_valid,
     twin_measurements,
 )
-from twinviewer.personalize.parameter_count import counts_text
+from twinviewer.personalize.parameter_count import MOVED_NOT_NARROWED, counts_text
 from twinviewer.personalize.quantities import (
     MAP_LEFT_OUT,
     QUANTITIES,
@@ -121,6 +121,12 @@ from twinviewer.twins import model_of
 AT_PRIOR = 0.9
 #: The state of such a parameter, in every table, chart, explanation and report.
 NOT_INFORMED = "left at the prior (not informed by these data)"
+#: :data:`~twinviewer.personalize.parameter_count.MOVED_NOT_NARROWED`: the state of a parameter
+#: the data moved (see :data:`MOVED_SHIFT`) without narrowing it (width ratio ≥
+#: :data:`AT_PRIOR`). Its provenance is "calibrated" — the data set its value — with a detail
+#: starting so; it is not among the narrowed :attr:`CalibrationResult.calibrated`. Such a
+#: parameter is where a fit absorbs a conflict between data (review16 #8: the LV unstressed
+#: volume shifted and 1.57× wider under two LVEDVs): never called "left at the prior".
 #: A parameter whose posterior median leaves the prior's central 50 % interval, or whose 90 %
 #: interval's centre shifts by more than this fraction of the prior's 90 % width, *moved*: it
 #: is said so in its provenance ("moved …, not narrowed"); its state follows the width.
@@ -271,9 +277,12 @@ class Identifiability:
     #: whose posterior is as wide as the prior (width ratio ≥ :data:`AT_PRIOR`) and has not
     #: moved (see :data:`MOVED_SHIFT`)
     uninformed: tuple[str, ...] = ()
-    #: parameter → why its posterior moved although the data did not narrow it (e.g. 'moved
-    #: through the shared heart-size coordinate: median ×1.27 of the prior's')
+    #: parameter → why its posterior moved (e.g. 'moved through the shared heart-size
+    #: coordinate: median ×1.27 of the prior's'), narrowed or not
     moved: dict[str, str] = field(default_factory=dict)
+    #: the parameters that moved but were not narrowed (:data:`MOVED_NOT_NARROWED`): not in
+    #: ``at_prior`` nor ``uninformed``
+    leaned: tuple[str, ...] = ()
 
 
 @dataclass
@@ -417,8 +426,9 @@ class CalibrationResult:
     def moved_only(self) -> list[str]:
         """Parameters no datum reached that moved with a shared coordinate (the heart's
         size): calibrated in their provenance, not counted among :attr:`calibrated`."""
-        return [p for p in self.identifiability.moved if p not in self.calibrated
-                and p not in self.identifiability.at_prior]
+        ident = self.identifiability
+        return [p for p in ident.moved if p not in self.calibrated
+                and p not in ident.at_prior and p not in ident.leaned]
 
     def fitted_names(self) -> list[str]:
         """Names of the measurements this calibration fitted (what 'calibrated N parameters
@@ -459,14 +469,15 @@ class CalibrationResult:
         {'name': 'LV.EA', 'state': 'calibrated', 'prior': [0.6, 1.6], 'posterior': [0.9, 1.0, 1.1]}
         """
         ident = self.identifiability
-        names = list(dict.fromkeys([*self.calibrated, *ident.uninformed,
+        names = list(dict.fromkeys([*self.calibrated, *ident.leaned, *ident.uninformed,
                                     *self.measured_parameters]))
         out = []
         for p in names:
             j = self.parameter_names.index(p)
             ref = float(np.median(self.prior_ensemble[:, j]))
             ref = ref if ref > 0 else 1.0
-            state = NOT_INFORMED if p in ident.uninformed else self.provenance[p].source.value
+            state = NOT_INFORMED if p in ident.uninformed else \
+                MOVED_NOT_NARROWED if p in ident.leaned else self.provenance[p].source.value
             out.append({"name": p, "state": state,
                         "prior": [float(np.percentile(self.prior_ensemble[:, j], q)) / ref
                                   for q in (5, 95)],
@@ -494,6 +505,7 @@ class CalibrationResult:
                 "posterior_interval": ident.posterior_interval,
                 "correlations": ident.correlations,
                 "at_prior": list(ident.at_prior),
+                "moved_not_narrowed": list(ident.leaned),
                 "suggestions": [s.__dict__ for s in ident.suggestions],
             },
             "convergence": self.convergence.__dict__,
@@ -699,6 +711,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     choice = _prior_of(twin, raw, prior, gathered_notes)
     previous = choice.preset == PREVIOUS
     curves = _curves(twin, volume_curves, use_anatomy, previous)
+    if isinstance(volume_curves, str):  # the anatomy's own curves, not ones asked for
+        curves, raw = _unreplaced_curves(curves, raw, gathered_notes)
     if not raw and not curves:
         raise MeasurementError("no measurements to calibrate to: enter at least one "
                                "(e.g. SBP, DBP, HR, LVEDV)")
@@ -1195,6 +1209,66 @@ def _curves(twin: Twin, volume_curves, use_anatomy: bool, previous: bool) -> lis
     return out
 
 
+def _unreplaced_curves(curves: Sequence[CurveData], ms: Sequence[Measurement],
+                       notes: list[str]) -> tuple[list[CurveData], list[Measurement]]:
+    """The images' volume curves less those of a chamber whose EDV or ESV is given from
+    another source, and ``ms`` less that curve's other volumes (SV, EF, PER, PFR); one note
+    per curve left out.
+
+    The Measurements step says an entered LVEDV *replaces* the images' one (review16 #1): the
+    curve that holds the images' ED and ES volumes is then left out too, or the fit would be
+    torn between the two values of one quantity (the demo heart's ED 179 mL beside an entered
+    118 mL: refused at z −3.5, the entered values blamed). A curve rescaled to the entered
+    volumes would be neither measurement, so the curve goes whole, said so; the volumes
+    computed from the replaced ones go with it (as in :func:`_gather`).
+
+    Examples
+    --------
+    >>> from twinviewer.personalize.volume_curve import CurveData
+    >>> c = CurveData("LV", np.array([0, .3, .6]), np.array([179., 72., 120.]),
+    ...               np.array([8., 5., 6.]), 860.0, "biv-me fitted mesh")
+    >>> ms = [Measurement("LVEDV", 118, "mL", 8, "CT segmentation"),
+    ...       Measurement("LVEF", 60, "%", 3, "biv-me fitted mesh, volume curve")]
+    >>> notes = []
+    >>> kept, rest = _unreplaced_curves([c], ms, notes)
+    >>> kept, [m.name for m in rest]
+    ([], ['LVEDV'])
+    >>> notes[0][:70]
+    'the LV volume curve of the images (biv-me fitted mesh, 3 phases, ED 17'
+    """
+    kept, out = [], list(ms)
+    for c in curves:
+        src = c.source.strip().lower()
+
+        def of_curve(m: Measurement, c=c, src=src) -> bool:
+            return m.name.startswith(c.chamber) and m.name in _CURVE_NAMES and \
+                (m.source or "").strip().lower().startswith(src)
+
+        given = [m for m in out if m.name in (f"{c.chamber}EDV", f"{c.chamber}ESV")
+                 and not of_curve(m)]
+        if not given:
+            kept.append(c)
+            continue
+        gone = [m for m in out if of_curve(m)]
+        out = [m for m in out if not of_curve(m)]
+        by = sorted({m.source for m in given if m.source})
+        ends = " and ".join({"EDV": "end-diastolic", "ESV": "end-systolic"}[m.name[2:]]
+                            for m in given)
+        notes.append(
+            f"the {c.chamber} volume curve of the images ({c.source}, {len(c.phase)} phases, "
+            f"ED {number(float(np.max(c.volumes_ml)))} mL, ES "
+            f"{number(float(np.min(c.volumes_ml)))} mL) is left out of the fit: its {ends} "
+            f"volume{'s are' if len(given) > 1 else ' is'} replaced by the entered "
+            + " and ".join(f"{m.name} {number(m.value)} mL" for m in given)
+            + (f" ({', '.join(by)})" if by else ""))
+        # one note each, in _gather's words (io.measurement_use reads "NAME (source) left
+        # out of the fit: why" as that value's use)
+        notes.extend(f"{m.name} ({m.source or 'images'}) left out of the fit: it is computed "
+                     f"from the images' {c.chamber} volume curve, left out with it"
+                     for m in gone)
+    return kept, out
+
+
 def _same_source(m: Measurement, others: Sequence[Measurement]) -> bool:
     """True if ``m`` came from the same source as ``others`` (or no source is named: then it
     cannot be told apart from a value computed from them)."""
@@ -1498,10 +1572,7 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_
     # its prior is the measurement; it is calibrated if narrowed, else measured.
     weighed = {model.parameters[j].name for j in space.measured}
     touched = [space.names[k] for k in cal_idx if k < len(space.free)]
-    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n not in weighed)
-    at_prior = tuple(n for n in ratio if (ratio[n] >= AT_PRIOR
-                                          or (n not in touched and n not in moved))
-                     and n not in weighed)
+    at_prior, uninformed, leaned = _states(ratio, moved, touched, weighed)
     corr = []
     if cal_idx.size > 1:
         c = eki.correlation(Zp[:, cal_idx], Zp[:, cal_idx])
@@ -1512,7 +1583,34 @@ def _identifiability(model: ModelSpec, space: ParameterSpace, U0, post, Zp, cal_
                                  float(c[a, b])))
         corr.sort(key=lambda r: -abs(r[2]))
     return Identifiability(prior_iv, post_iv, med, ratio, corr[:12], at_prior,
-                           _suggestions(space, Zp, present, res), uninformed, moved)
+                           _suggestions(space, Zp, present, res), uninformed, moved, leaned)
+
+
+def _states(ratio: dict[str, float], moved: dict[str, str], touched: Sequence[str],
+            weighed: set[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The parameters left at the prior, of those the ones the data reached without narrowing
+    or moving them (``uninformed``), and the ones they moved without narrowing
+    (``leaned``: :data:`MOVED_NOT_NARROWED`, in neither of the others): one state each,
+    following both the shift (``moved``) and the width (``ratio``, posterior/prior 90 %).
+    A parameter no datum reached (not ``touched``) keeps the earlier rule: moved and narrowed,
+    it moved with the heart size or correlated parameters; else at the prior.
+
+    Examples
+    --------
+    >>> _states({"LV.V0": 1.57, "SYS.C_AR": 1.12, "LV.EA": 0.5, "RV.V0": 1.0},
+    ...         {"LV.V0": "median ×1.9 of the prior's"}, ["LV.V0", "SYS.C_AR", "LV.EA"], set())
+    (('SYS.C_AR', 'RV.V0'), ('SYS.C_AR',), ('LV.V0',))
+    """
+    # A parameter the data moved without narrowing it is neither at the prior nor
+    # uninformed (review16 #8: "left at the prior" for one shifted and 1.57× wider).
+    leaned = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n in moved
+                   and n not in weighed)
+    uninformed = tuple(n for n in touched if ratio[n] >= AT_PRIOR and n not in weighed
+                       and n not in leaned)
+    at_prior = tuple(n for n in ratio if (ratio[n] >= AT_PRIOR
+                                          or (n not in touched and n not in moved))
+                     and n not in weighed and n not in leaned)
+    return at_prior, uninformed, leaned
 
 
 def _moved(prior: np.ndarray, post: np.ndarray) -> str:
@@ -1679,7 +1777,7 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         prov[p] = old
     for name in space.names:  # free, not informed by the data: the prior this run used
         old = twin.provenance.get(name)
-        if name in ident.moved and name not in ident.at_prior:  # moved and narrowed, as one
+        if name in ident.moved and name not in ident.at_prior:  # moved (narrowed or not)
             prov[name] = Provenance(Source.CALIBRATED, f"{ident.moved[name]}; posterior 90 % "
                                     f"width {percent(ident.width_ratio[name])} of prior; no "
                                     f"datum reached it directly ({prior_source})")
@@ -1731,10 +1829,10 @@ def _provenance(twin: Twin, model: ModelSpec, direct, space: ParameterSpace, mas
         if inputs and image_only:
             # an image measures volumes, not this parameter: "derived from images" is kept
             # for parameters an image measures directly (a measured AVA from CT)
-            prov[name] = Provenance(Source.CALIBRATED, f"{TO_IMAGE_VOLUMES}; {detail}",
-                                    earlier + inputs)
-        else:
-            prov[name] = Provenance(Source.CALIBRATED, detail, earlier + inputs)
+            detail = f"{TO_IMAGE_VOLUMES}; {detail}"
+        if name in ident.leaned:  # the state leads the detail (parameter_count reads it)
+            detail = f"{MOVED_NOT_NARROWED}: {detail}"
+        prov[name] = Provenance(Source.CALIBRATED, detail, earlier + inputs)
     for p, m in (weighed or {}).items():
         # measured, and weighed with the other data: "calibrated" only if they narrowed it
         said = (f"{m.name} = {m.value:.3g} ± {m.uncertainty:.2g} {unit(m.unit)}"
@@ -1898,6 +1996,9 @@ def format_report(r: CalibrationResult) -> str:
         lines.append(f"  of which reached by the data but not narrowed (width ratio ≥ "
                      f"{AT_PRIOR}): " + ", ".join(f"{p} {ident.width_ratio[p]:.2f}"
                                                  for p in ident.uninformed))
+    if ident.leaned:
+        lines.append(f"{MOVED_NOT_NARROWED} (width ratio ≥ {AT_PRIOR}): " + ", ".join(
+            f"{p} {ident.width_ratio[p]:.2f} ({ident.moved[p]})" for p in ident.leaned))
     shown = r.unmeasured_predictions()
     if shown:
         lines += ["", "unmeasured predictions (90 % interval: posterior ensemble ⊕ learned "

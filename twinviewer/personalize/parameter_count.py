@@ -22,9 +22,12 @@ from twinviewer.core.twin import Twin
 MOVED_WITH_SIZE = "moved with the heart size"
 #: A parameter no datum reached that moved with calibrated parameters it correlates with.
 MOVED_WITH_OTHERS = "moved with correlated parameters"
+#: A parameter the data moved without narrowing it (posterior/prior 90 % width ≥ 0.9): its
+#: value is set by the data, its spread is not (review16 #8); its provenance detail starts so.
+MOVED_NOT_NARROWED = "moved by the data but not narrowed"
 #: The states in the order the sentence names them (what the calibration did first).
-ORDER = (Source.CALIBRATED.value, MOVED_WITH_SIZE, MOVED_WITH_OTHERS, Source.MEASURED.value,
-         Source.IMAGE_DERIVED.value, Source.PRIOR.value)
+ORDER = (Source.CALIBRATED.value, MOVED_NOT_NARROWED, MOVED_WITH_SIZE, MOVED_WITH_OTHERS,
+         Source.MEASURED.value, Source.IMAGE_DERIVED.value, Source.PRIOR.value)
 _NO_DATUM = "no datum reached it directly"
 
 
@@ -43,6 +46,8 @@ def parameter_state(prov: Provenance | None) -> str:
     """
     if prov is None:
         return Source.PRIOR.value
+    if prov.source is Source.CALIBRATED and prov.detail.startswith(MOVED_NOT_NARROWED):
+        return MOVED_NOT_NARROWED
     if prov.source is Source.CALIBRATED and _NO_DATUM in prov.detail:
         return MOVED_WITH_SIZE if "heart-size" in prov.detail else MOVED_WITH_OTHERS
     return prov.source.value

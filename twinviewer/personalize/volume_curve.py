@@ -823,3 +823,28 @@ def synthetic_curve(results, i: int, chamber: str, rng: np.random.Generator, *,
     noise = sd * (np.sqrt(SEG_CORRELATION) * rng.standard_normal()
                   + np.sqrt(1 - SEG_CORRELATION) * rng.standard_normal(n_phases))
     return VolumeCurve(chamber, frames, truth + noise, sd, rr_ms, source), truth
+
+
+def entered_ends(measurements, chamber: str, curve_source: str) -> dict:
+    """The EDV/ESV of ``chamber`` among ``measurements`` that come from another source than
+    the images' curve (``curve_source``): ``{'EDV': Measurement, ...}``, the last of each.
+
+    Such a value replaces the curve's own ED/ES volume everywhere: in the calibration (which
+    then leaves the curve out, see ``personalize.calibrate``) and in the plots' "measured"
+    marks (review16 #1: the PV plot kept the images' 179 mL beside an entered 118 mL).
+
+    Examples
+    --------
+    >>> from twinviewer.core.measurement import Measurement as M
+    >>> ms = [M("LVEDV", 179, "mL", 8, "biv-me fitted mesh, 25-phase volume curve"),
+    ...       M("LVEDV", 118, "mL", 8, "CT segmentation")]
+    >>> {k: m.value for k, m in entered_ends(ms, "LV", "biv-me fitted mesh").items()}
+    {'EDV': 118}
+    """
+    src = (curve_source or "").strip().lower()
+    out = {}
+    for m in measurements or ():
+        if m.name in (f"{chamber}EDV", f"{chamber}ESV") and not (
+                src and (m.source or "").strip().lower().startswith(src)):
+            out[m.name[len(chamber):]] = m
+    return out

@@ -22,6 +22,7 @@ from twinviewer.io.measurement_use import (
     last_calibration,
     measurement_counts,
     measurement_use,
+    set_aside,
 )
 from twinviewer.io.twinfile import draft_text
 from twinviewer.personalize.shown import (
@@ -154,19 +155,23 @@ def key_values(p, doc, results: Any) -> None:
         if name in held and (name not in uses or u.measurement == held[name]):
             uses[name] = u
     summary = last_calibration(doc.audit.entries)
+    aside = set_aside(t)  # the images' EF/SV whose volumes were entered: shown, said so
     rows, names = [], _key_names(metrics, held, hidden_rows(doc, results))
     for name in names:
         m = METRIC_BY_NAME.get(name)
         meas, use = held.get(name), uses.get(name)
-        measured = "—"
+        measured, said = "—", (f"{use.origin}; {use.status}" if use else "")
+        if meas is None and name in aside:
+            meas, by = aside[name]
+            said = (f"images; set aside (not fitted): the entered {' and '.join(by)} "
+                    f"replace{'s' if len(by) == 1 else ''} the volumes it is computed from")
         if meas is not None:
             measured = (("assumed " if is_assumed(meas) else "")
                         + f"{_fmt(meas.value)} ± {_fmt(meas.uncertainty)}")
         mark = row_mark(ctx, name)
-        miss = misfit_of(meas, summary) if meas is not None else ""
+        miss = misfit_of(meas, summary) if meas is not None and name not in aside else ""
         rows.append([(m.label if m else name) + mark, unit_cell(m.unit) if m else "",
-                     measured, (f"{use.origin}; {use.status}" if use else "")
-                     + (f"; {miss}" if miss else ""),
+                     measured, said + (f"; {miss}" if miss else ""),
                      _interval(metrics[name], ok, name=name, ctx=ctx)])
     p.table(["Quantity", "Unit", "Measured (± 1 SD)", "From; last calibration",
              "Predicted (90 % interval)"], rows, [0.3, 0.1, 0.18, 0.2, 0.22], size=7.4,
