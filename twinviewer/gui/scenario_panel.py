@@ -118,6 +118,9 @@ _fmt = number  # the app's one number formatter (core/format.py)
 #: The results tab while no scenario has run.
 EMPTY_HINT = ("No results yet: add scenarios above, then press Run to compare them with the "
               "baseline on every member of the ensemble.")
+#: The same while scenarios are defined but have no results (e.g. a calibration removed them).
+RUN_HINT = ("No results yet for the scenarios above: press Run to compare them with the "
+            "baseline on every member of the ensemble.")
 
 
 def stored_note(stored: list[str], total: int, bare: list[str]) -> tuple[str, str]:
@@ -972,6 +975,7 @@ class ScenarioPanel(QWidget):
         self.scenario_list.clear()
         for s in scenarios:
             self.scenario_list.addItem(shown_name(s))
+        self.empty_hint.setText(RUN_HINT if scenarios else EMPTY_HINT)
         self._schedule_slots()
 
     def _slots_wanted(self) -> bool:
