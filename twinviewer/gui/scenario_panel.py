@@ -765,9 +765,12 @@ class ScenarioPanel(QWidget):
         self.pv_plot = self.glw.addPlot(row=1, col=0, title="LV PV loop (median)")
         self.pv_plot.setLabel("bottom", "LV volume (mL)")
         self.pv_plot.setLabel("left", "LV pressure (mmHg)")
-        self.pv_plot.legend = pg.LegendItem(offset=(2, 2), labelTextColor="k",
+        # a plain child at a fixed place, not anchored: an anchor's geometry handler ran on
+        # the deleted box when a panel was destroyed
+        self.pv_plot.legend = pg.LegendItem(offset=None, labelTextColor="k",
                                             labelTextSize="8pt")
         self.pv_plot.legend.setParentItem(self.legend_box)
+        self.pv_plot.legend.setPos(2, 2)
         # titles short enough for the step column at 1280 px (a long one set the plots'
         # minimum width, and the Wiggers diagram was cut off: review16 #10)
         self.wiggers_plot = self.glw.addPlot(row=1, col=1,
