@@ -23,5 +23,7 @@ def test_each_bar_has_its_number_and_the_axis_its_unit(make_scenario_panel, qtbo
     for tip, (_name, v) in zip(tips, ranked, strict=True):
         assert tip.startswith(f"{v:+.2f} · "), tip
     top = plot.getAxis("top")
-    assert top.isVisible() and "per +1 % of the parameter" in top.labelText
+    assert top.isVisible() and top.labelText.endswith("per +1 %")
     assert f"% change of {panel.explanation.metric}" in top.labelText
+    assert not top.autoSIPrefix  # no "(x0.001)" scaling of the numbers
+    assert top.label.boundingRect().width() <= plot.width()  # the label whole

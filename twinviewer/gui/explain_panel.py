@@ -458,7 +458,9 @@ class ExplainPanel(QWidget):
         _bars(plot, [f"{v:+.2f} · {self._tag(n)}" for n, v in ranked], [v for _, v in ranked])
         plot.showAxis("top")
         plot.hideAxis("bottom")
-        plot.getAxis("top").setLabel(f"% change of {ex.metric} per +1 % of the parameter")
+        top = plot.getAxis("top")
+        top.enableAutoSIPrefix(False)  # it showed 650 "(x0.001)" for 0.65
+        top.setLabel(f"% change of {ex.metric} per +1 %")
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
         self._show_sobol_views(False)
