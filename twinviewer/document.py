@@ -139,6 +139,26 @@ class StoredResults(Results):
         return True
 
 
+def dropped_results_text(names: list[str]) -> str:
+    """What is said when new parameters (a calibration, an edit) remove scenario results.
+
+    The scenarios themselves are kept; only their results, computed on the old parameters,
+    go.
+
+    Examples
+    --------
+    >>> dropped_results_text(["Beta-blocker 10 mg"])
+    "The twin's parameters changed, so the result of 1 what-if scenario (Beta-blocker 10 mg) \
+was removed; the scenario is kept: press Run in What-if to recompute it."
+    """
+    n = len(names)
+    one = n == 1
+    return (f"The twin's parameters changed, so the result{'' if one else 's'} of {n} what-if "
+            f"scenario{'' if one else 's'} ({', '.join(names)}) "
+            f"{'was' if one else 'were'} removed; the scenario{' is' if one else 's are'} kept: "
+            f"press Run in What-if to recompute {'it' if one else 'them'}.")
+
+
 def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
                    model: Any, series: Mapping[str, np.ndarray] | None = None,
                    baseline: Mapping[str, np.ndarray] | None = None) -> StoredResults | None:
@@ -663,12 +683,16 @@ class Document:
         with self.batch():
             self.twin = twin
             if not _same_parameters(old, twin):
+                dropped = [s.name for s in twin.scenarios
+                           if s.name in self.scenario_results or s.name in self.file.stored_results]
                 self.file.stored_results = {}
                 self.file.stored_series = {}
                 self.results = None
                 self.scenario_results = {}
                 self.emit("results", None)
                 self.emit("scenario_results", {})
+                if dropped:  # the CLI recomputes or removes them "and says so": so do we
+                    self.message("info", dropped_results_text(dropped))
             if [s.name for s in old.scenarios] != [s.name for s in twin.scenarios]:
                 self.emit("scenarios", self.scenarios)
             cal = latest_calibration(twin)

@@ -394,8 +394,9 @@ class CalibrationPanel(QWidget):
         self.plot.setMinimumHeight(MIN_PLOT_H)
         # the twin's curve is read at its own ED, ES and peak filling (volume_curve.
         # ALIGN_AT_EVENTS): its timing is not what this plot compares
-        self.plot.setLabel("bottom", "time from end-diastole (fraction of the R-R interval; "
-                           "twin aligned at its own end-systole and peak filling)")
+        # short enough for the step column at 1280 px (review16 #11b: it was cut off); the
+        # alignment is said in the key under the plot, which wraps
+        self.plot.setLabel("bottom", "time from end-diastole (fraction of R-R)")
         self.plot.setLabel("left", "volume (mL)")
         colours = {"LV": (200, 40, 40), "RV": (30, 100, 200)}
         key = []
@@ -415,6 +416,7 @@ class CalibrationPanel(QWidget):
             key.append(f"<span style='color:{hex_}'>▬</span> {c['chamber']} twin median{again} "
                        f"(band: 90 % predictive) &nbsp; <span style='color:{hex_}'>●</span> "
                        f"{c['chamber']} measured ± 1 SD")
+        key.append("The twin's curve is aligned at its own end-systole and peak filling.")
         self.plot_key.setText("<br>".join(key))
         self.plot_key.setVisible(True)
         self.plot.enableAutoRange()

@@ -451,8 +451,16 @@ class ExplainPanel(QWidget):
                                    if self.scenario.currentData() is not None
                                    else ELASTIC_TITLE)
         ranked = ex.elasticities.ranked(N_BARS)
-        _bars(self.elastic_plot.getPlotItem(), [self._tag(n) for n, _ in ranked],
-              [v for _, v in ranked])
+        # each bar's number in its label, and an axis with its unit on top, in view above
+        # the bars (review16 #11e: the bars could not be read off; the bottom axis scrolled
+        # out of the tab)
+        plot = self.elastic_plot.getPlotItem()
+        _bars(plot, [f"{v:+.2f} · {self._tag(n)}" for n, v in ranked], [v for _, v in ranked])
+        plot.showAxis("top")
+        plot.hideAxis("bottom")
+        top = plot.getAxis("top")
+        top.enableAutoSIPrefix(False)  # it showed 650 "(x0.001)" for 0.65
+        top.setLabel(f"% change of {ex.metric} per +1 %")
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
         self._show_sobol_views(False)

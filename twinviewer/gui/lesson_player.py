@@ -78,6 +78,26 @@ def step_caption(lesson: Lesson, i: int) -> str:
 PLOTS_TITLE = "Lesson heart"
 
 
+
+def replaceable_by_lesson(twin, document) -> bool:
+    """Whether a lesson may put its heart in place of the open ``twin``: only a virtual
+    heart the app made that holds nothing of the user's (never opened from or saved to a
+    file, no unsaved change). Anything else stays open; the lesson shows on its own page.
+
+    Examples
+    --------
+    >>> from twinviewer.document import Document
+    >>> from twinviewer.twins import twin_from_preset
+    >>> doc = Document()
+    >>> doc.open_twin(twin_from_preset("healthy", n=1))
+    >>> replaceable_by_lesson(doc.twin, doc)
+    True
+    >>> _ = doc.add_note("for Tuesday's class")
+    >>> replaceable_by_lesson(doc.twin, doc)
+    False
+    """
+    return (is_virtual(twin) and document.file.path is None and not document.dirty)
+
 class LessonPlayer(QWidget):
     """Play a lesson: text, the heart's loop and Wiggers diagram, questions checked against
     the simulation.
@@ -250,16 +270,16 @@ class LessonPlayer(QWidget):
     def _open_heart(self) -> None:
         """Show the lesson's heart in the window (its own disease anatomy in 3D and the
         ensemble in every step) when the lesson has loaded another heart than the one open.
-        The open twin is replaced only after the usual "save changes?" question, and only
-        when it is a virtual heart (:func:`~twinviewer.teaching.education.is_virtual`): a
-        patient's twin stays open (the window's centre shows
-        the lesson's heart on a page of its own, :mod:`twinviewer.gui.lesson_centre`, and the
-        twin again when Teach is left)."""
+        The open twin is replaced only when it holds nothing of the user's
+        (:func:`replaceable_by_lesson`): a patient's twin, a twin opened from or saved to a
+        file, or one with unsaved changes stays open, without a question (review16 #4), and
+        the window's centre shows the lesson's heart on a page of its own
+        (:mod:`twinviewer.gui.lesson_centre`), the twin again when Teach is left."""
         name = self.session.heart_name if self.session else ""
         twin = self.state.twin
         if not self._ready:
             return
-        if twin is not None and not is_virtual(twin):
+        if twin is not None and not replaceable_by_lesson(twin, self.state.session):
             return
         if not name or name == self._opened or (
                 twin is not None and getattr(twin, "origin", "") == f"preset:{name}"):

@@ -109,7 +109,11 @@ class MetricsPanel(QWidget):
     def _on_results(self, _results) -> None:
         # opening a twin with its results fires both events: the twin's refresh already
         # showed these results
-        if self._shown != (self.state.twin, self.state.results):
+        # by identity: `!=` on the tuple falls through to the dataclasses' __eq__, which
+        # compares numpy arrays and raises on a new twin object of the same document
+        shown = self._shown
+        if not (len(shown) == 2 and shown[0] is self.state.twin
+                and shown[1] is self.state.results):
             self.refresh()
 
     def _measured(self, name: str, unit: str) -> tuple[str, str]:

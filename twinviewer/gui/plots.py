@@ -90,6 +90,20 @@ SCENARIO_COLOURS = [(0, 150, 136), (233, 30, 99), (121, 85, 72), (63, 81, 181),
                     (255, 152, 0), (96, 125, 139)]
 
 
+def scenario_colour(name: str, scenario_results) -> tuple[int, int, int]:
+    """The colour of scenario ``name`` in every plot (the main PV plot's overlays and the
+    What-if step's loops): its place among the document's scenario results.
+
+    Examples
+    --------
+    >>> scenario_colour("b", {"a": None, "b": None}) == SCENARIO_COLOURS[1]
+    True
+    """
+    names = list(scenario_results or {})
+    n = names.index(name) if name in names else len(names)
+    return SCENARIO_COLOURS[n % len(SCENARIO_COLOURS)]
+
+
 def scenario_medians(scenario_results, scenarios=()
                      ) -> list[tuple[str, object, tuple[int, int, int]]]:
     """``(shown name, results, colour)`` of each scenario to overlay (live previews
@@ -97,11 +111,11 @@ def scenario_medians(scenario_results, scenarios=()
     with the response mode, for the scenarios the document defines."""
     by_name = {s.name: s for s in scenarios}
     out = []
-    for n, (name, r) in enumerate((scenario_results or {}).items()):
+    for name, r in (scenario_results or {}).items():
         if r is None or not getattr(r, "series", None):  # stored results: no waveforms
             continue
         shown = shown_name(by_name[name]) if name in by_name else name
-        out.append((shown, r, SCENARIO_COLOURS[n % len(SCENARIO_COLOURS)]))
+        out.append((shown, r, scenario_colour(name, scenario_results)))
     return out
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,7 @@ from twinviewer.gui.model_jobs import (
     scenarios_in_helper,
     use_helper,
 )
+from twinviewer.gui.plots import COLOURS, scenario_colour
 from twinviewer.gui.prepared import loop_curves
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.wrapped_minimum import WrappedLabelHeight
@@ -95,9 +96,14 @@ from twinviewer.physiology.plausible import BEYOND, beyond_legend, beyond_mark
 TABLE_METRICS = (*DEFAULT_METRICS, "VAD_flow")
 LIVE_METRICS = ("CO", "LVEDP", "LAP", "MAP", "HR", "AV_mean_gradient", "MR_fraction",
                 "VAD_flow")
-PALETTE = [(30, 90, 200), (200, 30, 40), (40, 150, 90), (230, 140, 20), (120, 60, 170),
-           (20, 160, 170), (170, 110, 60)]
-BASE_RGB = (90, 90, 90)
+LV_COLOUR = COLOURS["p_LV"]
+#: The baseline's colour: the main PV plot's LV median (review16 #10: one colour per run in
+#: every plot; the scenarios' are :func:`~twinviewer.gui.plots.scenario_colour`).
+BASE_RGB = LV_COLOUR
+#: Narrower than this (px), the Wiggers diagram goes under the PV loop (it was cut off).
+STACK_CURVES_PX = 760
+#: Height (px) each plot keeps when stacked; a shorter tab scrolls.
+MIN_CURVE_PLOT_H = 260
 #: ms between the turns that add a new run's plot items (:meth:`ScenarioPanel._draw_next`):
 #: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
 DRAW_EVERY_MS = 40
@@ -119,6 +125,9 @@ _fmt = number  # the app's one number formatter (core/format.py)
 #: The results tab while no scenario has run.
 EMPTY_HINT = ("No results yet: add scenarios above, then press Run to compare them with the "
               "baseline on every member of the ensemble.")
+#: The same while scenarios are defined but have no results (e.g. a calibration removed them).
+RUN_HINT = ("No results yet for the scenarios above: press Run to compare them with the "
+            "baseline on every member of the ensemble.")
 
 
 def stored_note(stored: list[str], total: int, bare: list[str]) -> tuple[str, str]:
@@ -663,6 +672,32 @@ class ScenarioPanel(QWidget):
         super().resizeEvent(event)
         QTimer.singleShot(0, self._refill_if_wide_changed)  # once the table has its size
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
+        if obj is getattr(self, "glw", None) and event.type() == QEvent.Type.Resize:
+            self._arrange_curves(event.size().width())
+        return super().eventFilter(obj, event)
+
+    def _arrange_curves(self, width: int) -> None:
+        """The Wiggers diagram beside the loop, or under it below :data:`STACK_CURVES_PX`."""
+        stacked = width < STACK_CURVES_PX
+        if stacked == self._stacked:
+            return
+        self._stacked = stacked
+        ci = self.glw.ci
+        ci.removeItem(self.wiggers_plot)
+        ci.addItem(self.wiggers_plot, row=2 if stacked else 1, col=0 if stacked else 1)
+        self._fit_curves_height()
+
+    def _fit_curves_height(self) -> None:
+        legend = self.legend_box.maximumHeight() if self._stacked else 0
+        self.glw.setMinimumHeight(int(2 * MIN_CURVE_PLOT_H + legend) if self._stacked else 0)
+
+    def _fit_legend_box(self) -> None:
+        h = self.pv_plot.legend.boundingRect().height() + 4
+        self.legend_box.setMinimumHeight(h)
+        self.legend_box.setMaximumHeight(h)
+        self._fit_curves_height()
+
     def _refill_if_wide_changed(self) -> None:
         if self.table is not None and self._is_wide() != self._wide:
             self._fill_table()
@@ -732,24 +767,42 @@ class ScenarioPanel(QWidget):
         # Curves
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
-        self.pv_plot = self.glw.addPlot(row=0, col=0, title="LV pressure–volume loop (median)")
+        # the legend in a row of its own above the plots, never over the loops (review16 #10)
+        self.legend_box = pg.GraphicsWidget()
+        self.glw.addItem(self.legend_box, row=0, col=0, colspan=2)
+        self.pv_plot = self.glw.addPlot(row=1, col=0, title="LV PV loop (median)")
         self.pv_plot.setLabel("bottom", "LV volume (mL)")
         self.pv_plot.setLabel("left", "LV pressure (mmHg)")
-        self.pv_plot.addLegend(offset=(5, 5), labelTextColor="k")
-        self.wiggers_plot = self.glw.addPlot(row=0, col=1, title="Wiggers: LV and aortic "
-                                             "pressure (median, 5–95 % band of LV)")
+        # a plain child at a fixed place, not anchored: an anchor's geometry handler ran on
+        # the deleted box when a panel was destroyed
+        self.pv_plot.legend = pg.LegendItem(offset=None, labelTextColor="k",
+                                            labelTextSize="8pt")
+        self.pv_plot.legend.setParentItem(self.legend_box)
+        self.pv_plot.legend.setPos(2, 2)
+        # titles short enough for the step column at 1280 px (a long one set the plots'
+        # minimum width, and the Wiggers diagram was cut off: review16 #10)
+        self.wiggers_plot = self.glw.addPlot(row=1, col=1,
+                                             title="Wiggers (median, LV 5–95 %)")
+        self._stacked = False  # the Wiggers diagram beside the loop, or under it when narrow
+        self.glw.ci.setContentsMargins(2, 2, 2, 2)
+        self.glw.installEventFilter(self)
         self.wiggers_plot.setLabel("bottom", "fraction of the beat")
         self.wiggers_plot.setLabel("left", "pressure (mmHg)")
         for p in (self.pv_plot, self.wiggers_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
-            p.setTitle(p.titleLabel.text, color="k")
+            p.setTitle(p.titleLabel.text, color="k", size="9pt")
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen("k")
                 p.getAxis(side).setTextPen("k")
         self.live_curve = pg.PlotDataItem(
             name="live (point estimate)",
             pen=pg.mkPen((0, 0, 0), width=2, style=Qt.PenStyle.DashLine))
-        self.tabs.addTab(self.glw, "PV loop / Wiggers")
+        self.curves_scroll = QScrollArea()  # stacked in a short tab: scrolled, not squashed
+        self.curves_scroll.setWidgetResizable(True)
+        self.curves_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.curves_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.curves_scroll.setWidget(self.glw)
+        self.tabs.addTab(self.curves_scroll, "PV loop / Wiggers")
         # Ranking
         rw = QWidget()
         rl = QVBoxLayout(rw)
@@ -980,6 +1033,7 @@ class ScenarioPanel(QWidget):
         self.scenario_list.clear()
         for s in scenarios:
             self.scenario_list.addItem(shown_name(s))
+        self.empty_hint.setText(RUN_HINT if scenarios else EMPTY_HINT)
         self._schedule_slots()
 
     def _slots_wanted(self) -> bool:
@@ -1322,12 +1376,14 @@ class ScenarioPanel(QWidget):
         runs no longer shown are removed."""
         if self.live_curve not in self.pv_plot.items:
             self.pv_plot.addItem(self.live_curve)
+            self._fit_legend_box()
         runs = []
         if base is not None:
             modes = {sc.name: sc for sc in self.scenarios}  # the legend: acute or regulated
+            held = self.state.session.scenario_results
             runs = [(BASELINE, base, BASE_RGB)] + [
-                (shown_name(modes[k]) if k in modes else k, r, PALETTE[i % len(PALETTE)])
-                for i, (k, r) in enumerate(results.items())]
+                (shown_name(modes[k]) if k in modes else k, r, scenario_colour(k, held))
+                for k, r in results.items()]
             runs = [(n, c, rgb) for n, r, rgb in runs
                     if (c := loop_curves(r))]  # computed by the what-if job; stored: none
         keep = max(len(runs), len(self.scenarios) + 1)  # prepared for the next Run
@@ -1369,6 +1425,7 @@ class ScenarioPanel(QWidget):
             legend.clear()  # in the runs' order, under the live curve
             for item in (self.live_curve, *(s.loop for s in slots[:len(runs)])):
                 legend.addItem(item, item.opts["name"])
+            self._fit_legend_box()
 
     def _draw_soon(self) -> None:
         if not self._draw_pending:

@@ -228,7 +228,11 @@ class TwinState(QObject):
         # the log file keeps what the user was told (review14b #4: it stayed empty through
         # a plug-in failure and a refused Save); the Log panel's handler skips these records
         messages_log.log(_LEVELS.get(level, logging.INFO), "%s", text, extra={TOLD: True})
-        self.message.emit(level, text)
+        # on screen, a study's file is named by its path below the chosen folder (the
+        # user's own); the log file above keeps only its per-run tag (review16 #6)
+        from twinviewer.imaging.errors import on_screen
+
+        self.message.emit(level, on_screen(text))
 
     # -- convenience accessors -------------------------------------------------------------
     @property

@@ -186,10 +186,19 @@ class TimelinePanel(QWidget):
         self.parameter.blockSignals(False)
         self.quantity.blockSignals(False)
 
+    def _say_empty(self, plot: pg.PlotWidget, what: str) -> None:
+        """An empty plot says why it is empty (review16 #11d: a bare frame with an axis)."""
+        twin = self._twin
+        why = ("no twin is open" if twin is None else
+               "no visits yet: add one above" if not twin.visits else f"no {what} chosen")
+        plot.setTitle(f"Nothing to plot: {why}", color="#505050")
+        plot.getAxis("left").setLabel("")
+
     def _plot_parameter(self) -> None:
         self.param_plot.clear()
         twin, name = self._twin, self.parameter.currentData()
         if twin is None or not twin.visits or not name:
+            self._say_empty(self.param_plot, "parameter")
             return
         try:
             tr = tl.trajectory(twin, name)
@@ -211,6 +220,7 @@ class TimelinePanel(QWidget):
         self.metric_plot.clear()
         twin, name = self._twin, self.quantity.currentText()
         if twin is None or not twin.visits or not name:
+            self._say_empty(self.metric_plot, "quantity")
             return
         hist = tl.metric_history(twin, name)
         unit = QUANTITY_BY_NAME[name].unit if name in QUANTITY_BY_NAME else ""

@@ -490,16 +490,26 @@ def open_twin(window, state=None, path: str | Path | None = None, *,
 
 
 def _show(window, state, doc: TwinDocument, path: Path | None, passphrase: str | None, *,
-          dirty: bool = False, disk: DiskStamp | None = None) -> bool:
+          dirty: bool = False, disk: DiskStamp | None = None,
+          recovered_at: float | None = None) -> bool:
     """Make ``doc`` the open twin; False (with the reason said) when education mode refuses
-    it — every path that opens a file (Open, recent files, recovery) comes through here."""
+    it — every path that opens a file (Open, recent files, recovery) comes through here.
+    ``recovered_at``: the autosave's time, when ``doc`` is an autosave being recovered (its
+    audit trail is the autosave's, not the file's: said so, review16 #11a)."""
     from twinviewer.gui.education import refuse_in_education_mode
 
     if window is not None and refuse_in_education_mode(window, doc.twin):
         return False
     state.session.open_loaded(doc, path, passphrase, dirty=dirty, disk=disk)
     name = path.name if path is not None else "the autosave"
-    text = f"Opened {name}: {doc.chain.message}"
+    if recovered_at is not None:
+        import time
+
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(recovered_at))
+        of = f" of {path.name}" if path is not None else " (never saved to a file)"
+        text = f"Opened the autosave{of} from {when}: {doc.chain.message}"
+    else:
+        text = f"Opened {name}: {doc.chain.message}"
     if doc.schema_version < SCHEMA_VERSION:
         text += f" (file schema {doc.schema_version}, upgraded on the next save)"
     _message(state, "info", text)
@@ -1045,7 +1055,8 @@ def offer_recovery(window, state, autosaver: Autosaver | None = None) -> bool:
     # what the file was when the recovered work began: a Save asks if it changed since;
     # an index written before it kept that: not known, so the first Save asks (final14 #7a)
     if not _show(window, state, doc, own, passphrase, dirty=True,
-                 disk=(rec.disk or UNKNOWN) if own is not None else None):
+                 disk=(rec.disk or UNKNOWN) if own is not None else None,
+                 recovered_at=rec.autosaved_at):
         return False
     _message(state, "info", f"Recovered {rec.describe()}; " + (
         f"Save writes it back to {own.name}." if own is not None else

@@ -26,7 +26,7 @@ from twinviewer.imaging.assembly import (
     series_table,
 )
 from twinviewer.imaging.curves import RATE_LABELS
-from twinviewer.imaging.errors import ImagingError
+from twinviewer.imaging.errors import ImagingError, on_screen
 from twinviewer.imaging.mesh_series import find_series
 from twinviewer.imaging.mesh_series_import import (
     label_source,
@@ -342,7 +342,10 @@ def run_import(path: Path, out_dir: Path | None = None, *, key: bytes | None = N
         if as_json:
             print(json.dumps(_finite({"error": str(exc),
                                       "series": [r.to_dict() for r in found]}), indent=1))
-        print(f"import failed: {exc}", file=sys.stderr)
+        # on a terminal (the user's screen) a bad file is named below the chosen folder;
+        # redirected (a log, CI) it keeps its per-run tag only (review16 #6)
+        text = on_screen(str(exc)) if sys.stderr.isatty() else str(exc)
+        print(f"import failed: {text}", file=sys.stderr)
         if found and not as_json:
             _print_rows(found, file=sys.stderr)
         return 2

@@ -3,6 +3,8 @@
 Messages never contain patient identifiers: no folder or file name of the study (export
 folders are often named after the patient), only short per-run file tags (:func:`shown`),
 series numbers and de-identified descriptions, DICOM attribute names, counts and geometry.
+Only on the user's screen (:func:`on_screen`) is the file's path below the chosen folder
+shown beside its tag, so that the bad file of a large study can be found.
 Third-party warnings (pydicom, highdicom) can quote values from a file (UIDs, dates,
 names); :func:`private_warnings` reroutes them through a filter that withholds their text.
 """
@@ -51,6 +53,39 @@ _TAG_KEY = secrets.token_bytes(16)
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}")
 
 
+#: What each tag of this process names (the path below the chosen folder), for the user's
+#: screen only (:func:`on_screen`): held in memory, never logged or written to a file.
+_NAMED: dict[str, set[str]] = {}
+_NAMED_MAX = 200_000
+_named_lock = threading.Lock()
+_TAGGED = re.compile(r"file #([0-9a-f]{6})(?: \(\.[A-Za-z0-9]{1,5}\))?")
+
+
+def on_screen(text: str) -> str:
+    """``text`` with each file tag this process gave (:func:`shown`) replaced by the file's
+    path below the chosen folder, the tag kept beside it so that the log file's line (which
+    keeps the tag only) can be matched. For the user's own screen (status bar, Log panel,
+    a terminal): the name may identify the patient, so it never goes to a log file, a saved
+    twin or a report. Tags of another run are left as they are.
+
+    Examples
+    --------
+    >>> t = shown("/data/DOE_JANE/S001/IM0001.dcm", "/data/DOE_JANE")
+    >>> on_screen(f"skipped {t}: not a DICOM file").startswith("skipped S001/IM0001.dcm (file #")
+    True
+    >>> on_screen("skipped file #000000 (.dcm): not a DICOM file")  # not this run's
+    'skipped file #000000 (.dcm): not a DICOM file'
+    """
+    def named(m: re.Match) -> str:
+        with _named_lock:
+            rels = sorted(_NAMED.get(m.group(1), ()))
+        if not rels:
+            return m.group(0)
+        return f"{' or '.join(rels)} (file #{m.group(1)})"
+
+    return _TAGGED.sub(named, text)
+
+
 def shown(path: Path | str, root: Path | str | None) -> str:
     """A file as messages name it, without any folder or file name: export folders and
     files are often named after the patient ('19480713_MRN-9988776_Dr Smith/S001/x.dcm').
@@ -79,6 +114,9 @@ def shown(path: Path | str, root: Path | str | None) -> str:
                 continue
     tag = hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), key=_TAG_KEY,
                           digest_size=3).hexdigest()
+    with _named_lock:
+        if len(_NAMED) < _NAMED_MAX:
+            _NAMED.setdefault(tag, set()).add(rel)
     suffix = path.suffix if _SUFFIX.fullmatch(path.suffix) else ""
     return f"file #{tag}" + (f" ({suffix.lower()})" if suffix else "")
 

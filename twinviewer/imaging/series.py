@@ -379,6 +379,32 @@ def frames_of(ds: Dataset, path: Path, sop: str | None = None, *,
                            f"pixel header ({safe_detail(exc)})") from None
 
 
+def refuse_non_dicom(path: Path) -> None:
+    """Raise :class:`ImagingError` if the file a user chose is not DICOM (its header is
+    read and dropped; nothing is kept), naming it by :func:`shown`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "scan.dcm"
+    >>> _ = f.write_bytes(b"\\xff\\xd8\\xff\\xe0 a JPEG")
+    >>> try:
+    ...     refuse_non_dicom(f)
+    ... except ImagingError as e:
+    ...     print(str(e).split(": ", 1)[1])
+    not a DICOM file
+    """
+    private_warnings()
+    try:
+        with bounded(path) as fh:
+            pydicom.dcmread(fh, stop_before_pixels=True)
+    except InvalidDicomError:
+        raise ImagingError(f"{shown(path, None)}: not a DICOM file") from None
+    except Exception as exc:  # noqa: BLE001 - pydicom/zlib/struct errors on damaged files
+        raise ImagingError(f"{shown(path, None)}: unreadable or truncated DICOM "
+                           f"({safe_detail(exc)})") from None
+
+
 def read_dicom(path: Path, key: bytes, *, pixels: bool, root: Path | None = None) -> Dataset:
     """Read and de-identify one file; the identified dataset never leaves this function.
 
