@@ -109,3 +109,18 @@ def test_a_change_every_member_shows_keeps_its_sign_with_model_error(data):
         # the scenario's own level still carries the model error
         _, scen, _ = ctx.paired(name, b, 0.7 * b)
         assert scen[2] - scen[1] > np.subtract(*np.quantile(0.7 * b, [0.95, 0.05]))
+
+
+def test_common_error_is_per_member_final16_4():
+    """One member crossing 0 keeps every other member's multiplicative error (final16 #4)."""
+    import numpy as np
+
+    from twinviewer.personalize.shown import _common_error
+
+    yb = np.array([13.0, 14.0, 26.0, 28.0])
+    b = np.array([10.0, 20.0])
+    both_pos = _common_error(yb, b, np.array([5.0, 0.1]))
+    one_neg = _common_error(yb, b, np.array([5.0, -0.1]))
+    np.testing.assert_allclose(one_neg[:2], both_pos[:2])   # member 1 unchanged: 6.5, 7.0
+    np.testing.assert_allclose(one_neg[:2], [6.5, 7.0])
+    np.testing.assert_allclose(one_neg[2:], [5.9, 7.9])     # member 2 additive

@@ -217,12 +217,16 @@ def _common_error(yb: np.ndarray, b: np.ndarray, s: np.ndarray) -> np.ndarray:
     >>> _common_error(np.array([9.0, 11.0, 18.0, 22.0]), np.array([10.0, 20.0]),
     ...               np.array([9.0, 21.0])).round(6).tolist()
     [8.1, 9.9, 18.9, 23.1]
+    >>> _common_error(np.array([9.0, 11.0, 18.0, 22.0]), np.array([10.0, 20.0]),
+    ...               np.array([9.0, -1.0])).round(6).tolist()
+    [8.1, 9.9, -3.0, 1.0]
     """
     n = b.size
     Yb = yb.reshape(n, -1)
-    if np.all(b > 0) and np.all(s > 0):
-        return (Yb * (s / b)[:, None]).ravel()
-    return (Yb + (s - b)[:, None]).ravel()
+    ratio = np.divide(s, b, out=np.ones_like(s, dtype=float), where=b > 0)
+    # per member (final16 #4): one member crossing 0 must not change the others' form
+    mult = ((b > 0) & (s > 0))[:, None]
+    return np.where(mult, Yb * ratio[:, None], Yb + (s - b)[:, None]).ravel()
 
 
 def row_mark(context: IntervalContext | None, name: str) -> str:
