@@ -23,9 +23,26 @@ from twinviewer.plugins.budget import STILL_RUNNING, PluginTimeout, budget, call
 from twinviewer.plugins.outputs import Overlay, OverlayContext, overlay_values
 from twinviewer.plugins.registry import CORE, PluginError, get_registry
 
-#: id(view) → (what the view draws: overlay, time, phase, results; seconds its plugin
-#: overlay has taken on it so far): one colouring's structures share the overlays' budget
+#: id(view) → (what the view draws: overlay, time, phase, results, percentile, reference
+#: phase; seconds its plugin overlay has taken on it so far): one colouring's structures
+#: share the overlays' budget
 _spent: dict[int, tuple[tuple, float]] = {}
+#: id(view) → (what the view draws; structure → its checked plugin values): one colouring
+#: computes a structure once, for its colour limits and its colours alike
+_values: dict[int, tuple[tuple, dict[str, np.ndarray | None]]] = {}
+
+
+def begin_colouring(view) -> None:
+    """Start a colouring of ``view`` (one ``_apply_overlay``): a fresh overlays' budget and
+    no values kept from the last one, so recolouring a paused frame (opacity, visibility,
+    colour map) never adds up to a "hung" plugin (final16 #5)."""
+    _spent.pop(id(view), None)
+    _values.pop(id(view), None)
+
+
+def _drawn(view, name: str) -> tuple:
+    return (name, float(view.state.time), view.phase, id(view.results),
+            getattr(view, "which", None), getattr(view, "ref_phase", None))
 
 
 def overlay_entries() -> list[tuple[str, str]]:
@@ -111,10 +128,16 @@ def plugin_values(view, key: str) -> np.ndarray | None:
         return None  # disabled meanwhile
     try:
         overlay = _overlay(name)
-        ctx = context(view, key)
         if c.plugin == CORE:
-            return overlay_values(overlay, ctx)
-        return _within_budget(view, name, c, overlay, ctx)
+            return overlay_values(overlay, context(view, key))
+        drawn = _drawn(view, name)
+        kept, done = _values.get(id(view), ((), {}))
+        if kept != drawn:
+            done = {}
+            _values[id(view)] = (drawn, done)
+        if key not in done:
+            done[key] = _within_budget(view, name, c, overlay, context(view, key))
+        return done[key]
     except PluginTimeout as exc:
         view.state.warn(str(exc))
         QTimer.singleShot(0, lambda: _fall_back(view))
@@ -133,7 +156,7 @@ def _within_budget(view, name: str, c, overlay: Overlay, ctx: OverlayContext
     """Plugin overlay ``overlay``'s checked values on ``ctx`` in a thread of its own, within
     what is left of the overlays' budget for this colouring; past it the plugin is disabled
     (:meth:`~twinviewer.plugins.registry.Registry.hung`) and the error raised."""
-    drawn = (name, float(view.state.time), view.phase, id(view.results))
+    drawn = _drawn(view, name)
     key, spent = _spent.get(id(view), ((), 0.0))
     if key != drawn:
         spent = 0.0

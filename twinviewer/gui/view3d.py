@@ -718,6 +718,7 @@ class View3D(QWidget):
         if not self.actors:
             return
         if self.overlay not in OVERLAYS:
+            overlay_menu.begin_colouring(self)
             self._clim[self.overlay] = overlay_menu.plugin_limits(self,
                                                                   self._clim.get(self.overlay))
         clim = self._clim.get(self.overlay)
