@@ -422,6 +422,13 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
 
     # the baseline the calibration summarised (the file's), members re-run for warm starts
     baseline = with_stored_metrics(simulate_twin(twin), doc.results.get("baseline"))
+    # a model of another structure (a plug-in's) lacks some outputs: the default list drops
+    # them (the caller names them), an explicit one is refused before any what-if is run
+    absent = [m for m in metrics if m not in baseline.metrics]
+    if absent and not hide_irrelevant:
+        raise PipelineError(f"model {model.name!r} does not provide {', '.join(absent)}; "
+                            f"it provides: {', '.join(baseline.metrics)}")
+    metrics = [m for m in metrics if m not in absent]
     results = run_scenarios(model, baseline, scenarios, failed=failed)
     if failed:  # one refused scenario never costs the others theirs
         scenarios = [s for s in scenarios if s.name in results]
@@ -620,6 +627,9 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         shown = {s.name: shown_name(s) for s in scenarios}
         print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
         print(table.format_text(shown))
+        absent = [m for m in metrics if m not in baseline.metrics]
+        if absent:  # the default list on a model of another structure (final16 #6)
+            print(f"Not provided by this model ({len(absent)}): {', '.join(absent)}")
         for name, lines in unsourced.items():  # a large change no source reports
             print("\n".join(f"! {shown.get(name, name)}: {line}" for line in lines))
         for name, lines in checked.items():
