@@ -663,9 +663,10 @@ class Registry:
         self.store.disable(name, rec.message.removesuffix(" (disabled for this session)"))
 
     def _budgeted_intervention(self, c: Contribution, obj):
-        """The intervention with its ``transform`` and ``check`` run within the
-        interventions' budget: past it the plugin is disabled for the session and the caller
-        gets an :class:`~twinviewer.interventions.intervention.InterventionError` naming it
+        """The intervention with its ``transform``, ``check`` and ``hold_fraction`` run
+        within the interventions' budget: past it the plugin is disabled for the session
+        and the caller gets an
+        :class:`~twinviewer.interventions.intervention.InterventionError` naming it
         (``apply`` hands the transform a copy, so the twin's parameters stay as they were).
         Any other exception than ``InterventionError`` (the contract's refusal) disables the
         plugin (:meth:`failed`) and reaches the caller as an ``InterventionError`` too."""
@@ -743,12 +744,17 @@ class Registry:
                                             or _not_finite(args[0].model, out)):
                     what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
                     raise InterventionError(str(self.failed(c.plugin, f"{what} {bad}")))
+                if part == "hold_fraction" and not _a_fraction(out):  # final16 #7
+                    what = f"plugin {c.plugin!r}: intervention {c.name!r} ({c.ref}), its {part}"
+                    raise InterventionError(str(self.failed(
+                        c.plugin, f"{what} returned {out!r}, not a number")))
                 return out
 
             return run
 
         return replace(obj, transform=within(obj.transform, "transform"),
-                       check=within(obj.check, "check"))
+                       check=within(obj.check, "check"),
+                       hold_fraction=within(obj.hold_fraction, "hold_fraction"))
 
     def failed(self, name: str, message: str) -> PluginError:
         """Disable the plugin ``name`` after a run-time failure; the error to raise (file
@@ -777,6 +783,16 @@ class _Countdown:
             last = self._n == 0
         if last:
             self._then()
+
+
+def _a_fraction(out) -> bool:
+    """Whether a ``hold_fraction``'s result is one finite number (it is clipped to 0–1)."""
+    import math
+
+    try:
+        return not isinstance(out, bool) and math.isfinite(float(out))
+    except (TypeError, ValueError):
+        return False
 
 
 def _not_finite(model, out) -> str:
