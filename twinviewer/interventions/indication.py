@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from twinviewer.core.twin import Scenario
+from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.interventions.intervention import Context, InterventionError
 from twinviewer.physiology.model import ModelSpec
 
@@ -142,7 +142,11 @@ def sizing_notes(scenario: Scenario) -> list[str]:
     'TAVI with SAPIEN 3 by size 29 mm, annulus di'
     >>> sizing_notes(Scenario("t", (InterventionStep("tavi_sapien3", {"size": 29.0}),)))
     []
+    >>> s = Scenario("t", (InterventionStep("tavi_sapien3", {"annulus": 18.0}),))
+    >>> sizing_notes(s)[0][:57]  # the default size, 26 mm
+    'TAVI with SAPIEN 3 by size 26 mm, annulus diameter 18 mm:'
     """
+    from twinviewer.interventions.library import get_intervention
     from twinviewer.interventions.prostheses import sizing_note
     from twinviewer.interventions.scenario import step_text
 
@@ -151,10 +155,12 @@ def sizing_notes(scenario: Scenario) -> list[str]:
         key = SIZED.get(step.name)
         if key is None:
             continue
-        note = sizing_note(key, float(step.settings.get("size", 0.0)),
-                           float(step.settings.get("annulus", 0.0)))
-        if note:
-            out.append(f"{step_text(step)}: {note}")
+        # a setting left out is its default (final16 #8: annulus given, 26 mm label size)
+        s = {**get_intervention(step.name).defaults(), **step.settings}
+        note = sizing_note(key, float(s.get("size", 0.0)), float(s.get("annulus", 0.0)))
+        if note:  # the step as run: its label size even where left to the default
+            shown = InterventionStep(step.name, {"size": s.get("size"), **step.settings})
+            out.append(f"{step_text(shown)}: {note}")
     return out
 
 
