@@ -35,3 +35,13 @@ def big_arrays(seed: int, n: int) -> list:
 
     rng = np.random.default_rng(seed)
     return [rng.standard_normal((200, 200)) for _ in range(n)]
+
+
+def disable_in_store(name: str, reason: str) -> dict:
+    """What a registry's failure does to the user's plug-in store (``disable``), run in
+    the helper; the store's contents as that process then sees them."""
+    from twinviewer.plugins.store import PluginStore
+
+    store = PluginStore()
+    store.disable(name, reason)
+    return store.data

@@ -357,3 +357,42 @@ def test_a_disabled_plugin_model_is_not_loaded_by_the_helper(plugin_registry, tm
                                              "options": {}}, worker=worker)
     finally:
         worker.close()
+
+
+def test_the_helper_never_writes_the_plugin_store(plugin_config, tmp_path):
+    """final16 #9: a failure in the helper persisted "disabled" (and the helper's stale
+    snapshot) in the user's store; a helper's store is read-only: the app decides."""
+    from twinviewer.plugins.store import PluginStore
+
+    PluginStore().approve("tv-single-ventricle", "fp1")
+    before = PluginStore().path.read_bytes()
+    worker = ProcessWorker("file writer")
+    try:
+        seen = worker.call("tests.gui.helper_jobs:disable_in_store",
+                           {"name": "tv-single-ventricle", "reason": "failed in the helper"},
+                           with_progress=False)
+    finally:
+        worker.close()
+    assert "tv-single-ventricle" in seen["disabled"]  # in the helper, for that process
+    assert PluginStore().path.read_bytes() == before
+
+
+def test_a_plugin_disabled_since_the_helper_started_is_not_used_there(plugin_registry,
+                                                                        tmp_path):
+    """final16 #9: the helper's registry is built once; a plug-in the user disabled in the
+    app afterwards was still used (its model already loaded there) on the next save."""
+    pytest.importorskip("tv_single_ventricle")
+    from twinviewer.plugins.store import PluginStore
+
+    plugin_registry()
+    twin = _plugin_twin()
+    worker = ProcessWorker("file writer")
+    try:
+        model_jobs.file_written("save", {"path": tmp_path / "sv.twin", "twin": twin,
+                                         "options": {}}, worker=worker)
+        PluginStore().disable("tv-single-ventricle", "test: withdrawn in the app")
+        with pytest.raises(model_jobs.HelperUnavailable, match="tv-single-ventricle"):
+            model_jobs.file_written("save", {"path": tmp_path / "sv2.twin", "twin": twin,
+                                             "options": {}}, worker=worker)
+    finally:
+        worker.close()

@@ -732,10 +732,13 @@ def _model_missing(twin: Any) -> str:
     helper loads no plug-ins by itself: review16 #5)."""
     if twin is None or not twin.model_name:
         return ""
-    from twinviewer.gui.process_worker import approved_plugin_model
+    from twinviewer.gui.process_worker import approved_plugin_model, withdrawn_plugin_model
     from twinviewer.physiology.presets import MODELS, model_for
 
     key = (twin.model_name, twin.model_version, twin.equation_hash)
+    if why := withdrawn_plugin_model(twin.model_name):  # since this helper started
+        return (f"model {twin.model_name} v{twin.model_version} is not installed in the "
+                f"helper ({why})")
     if model_for(*key) or twin.model_name in MODELS or approved_plugin_model(*key) or \
             twin.model_source:
         return ""

@@ -67,8 +67,9 @@ def _installed_model(name: str, version: str, equation_hash: str) -> Any:
     """
     from twinviewer.physiology.presets import model_for
 
-    model = model_for(name, version, equation_hash) or \
-        approved_plugin_model(name, version, equation_hash)
+    model = None if withdrawn_plugin_model(name) else (
+        model_for(name, version, equation_hash)
+        or approved_plugin_model(name, version, equation_hash))
     if model is None:
         raise pickle.UnpicklingError(f"model {name} v{version} is not installed here")
     return model
@@ -79,7 +80,9 @@ def approved_plugin_model(name: str, version: str, equation_hash: str) -> Any:
     enabled (approved, unchanged since) plug-in provides it and it has that version and
     equation hash; else None. A helper loads no plug-ins of its own (review16 #5: every
     save of a plug-in twin ended the file writer); the registry indexes enabled plug-ins
-    only, so a plug-in the user has not approved is never imported here.
+    only, and the user's store is read again here, so a plug-in the user has not approved,
+    or has disabled since, is never imported here. In a helper a failure disables the
+    plug-in for that process only (its store is read-only: the app decides).
 
     >>> approved_plugin_model("no_such_model", "1", "0") is None
     True
@@ -88,13 +91,40 @@ def approved_plugin_model(name: str, version: str, equation_hash: str) -> Any:
     from twinviewer.plugins import PluginError, get_registry
 
     reg = get_registry()
-    if name in CORE_MODELS or reg.find("models", name) is None:
+    if name in CORE_MODELS or reg.find("models", name) is None or withdrawn_plugin_model(name):
         return None
     try:
         reg.load("models", name)
     except PluginError:  # named and disabled by the registry; the caller refuses the job
         return None
     return model_for(name, version, equation_hash)
+
+
+def withdrawn_plugin_model(name: str) -> str:
+    """Why plug-in model ``name`` may not be used in this process although its registry
+    enabled it at start, or ``""``: the user's store, read again now, no longer enables its
+    plug-in (disabled, or not approved as it is, since; final16 #9). A helper's registry is
+    built once; the app may decide otherwise meanwhile.
+
+    >>> withdrawn_plugin_model("no_such_model")
+    ''
+    """
+    from twinviewer.physiology.presets import CORE_MODELS
+    from twinviewer.plugins import get_registry
+    from twinviewer.plugins.store import PluginStore
+
+    if name in CORE_MODELS:
+        return ""
+    reg = get_registry()
+    c = reg.find("models", name)
+    if c is None:
+        return ""
+    now = PluginStore(reg.store.path, read_only=True)
+    if (why := now.disabled(c.plugin)) is not None:
+        return f"plugin {c.plugin!r} is disabled: {why}"
+    if now.approved(c.plugin) != reg.plugins[c.plugin].fingerprint:
+        return f"plugin {c.plugin!r} is no longer approved as it is"
+    return ""
 
 
 class _Pickler(pickle.Pickler):
@@ -550,6 +580,9 @@ SHARED: dict[str, Any] = {}
 
 
 def _child(job_fd: int, result_fd: int, warm: list[str]) -> None:
+    from twinviewer.plugins.store import read_only_here
+
+    read_only_here()  # a helper never writes the user's plug-in decisions (final16 #9)
     jobs, out = Connection(job_fd, writable=False), Connection(result_fd, readable=False)
     todo: queue.Queue = queue.Queue()
     cancelled: dict[int, threading.Event] = {}
