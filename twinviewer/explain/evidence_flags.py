@@ -357,6 +357,26 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
     return out
 
 
+def checked_row(line: str, steps: Iterable[Any]) -> tuple[str, str] | None:
+    """(id, how the line names it) of the evidence row a :func:`checked_changes` line of
+    ``steps`` is checked against, or None: taken from the rows themselves, not parsed from
+    the line's end (final16 #1: the text after the row, "(source −29 %)", was read as its
+    id).
+
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> step = InterventionStep("ace_inhibitor", {"dose": 25.0})
+    >>> row = checked_by([step])["MAP"][0]
+    >>> row
+    "evidence row 'Captopril 25 mg (post-MI LV failure), 60 min' (captopril-25)"
+    >>> checked_row(f"MAP −12 %: checked against {row}; … (source −16 %)", [step])[0]
+    'captopril-25'
+    """
+    for text, _, row, _ in _checked_rows(steps).values():
+        if f"checked against {text}" in line:
+            return row.id, text
+    return None
+
+
 def _through(text: str, via: str) -> str:
     """``text`` with the surrogate it is checked through: inside its interval's parentheses,
     or in its own for a change without one (final16 #11: "−0.6 mmH; through PCWP)").
