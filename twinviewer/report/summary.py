@@ -16,6 +16,7 @@ import numpy as np
 from twinviewer.core.format import change_unit, negligible, unit_cell
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.io.measurement_use import (
+    fit_interval,
     fit_row,
     in_force,
     is_assumed,
@@ -111,26 +112,6 @@ def misfit_warnings(doc) -> list[str]:
                    f"z = {float(row['z']):+.1f} (|z| > 2)"
                    + ". Read its predictions with care.")
     return out
-
-
-def fit_interval(row: Mapping[str, Any], unit: str = "") -> str:
-    """' (predictive 90 % 101–134 mmHg)' of a fit row — the interval of a new measurement
-    (ensemble ⊕ model error ⊕ its SD), as ``calibrate`` heads it —, the ensemble's for a
-    row stored without one, '' for a row with neither (review15b #10: Warnings gave the
-    median alone).
-
-    >>> fit_interval({"pred_lo": 101.2, "pred_hi": 134.0}, "mmHg")
-    ' (predictive 90 % 101–134 mmHg)'
-    >>> fit_interval({"lo": 97.0, "hi": 133.0}), fit_interval({})
-    (' (90 % of the ensemble 97–133)', '')
-    """
-    from twinviewer.core.format import span
-
-    for lo, hi, what in (("pred_lo", "pred_hi", "predictive 90 %"),
-                         ("lo", "hi", "90 % of the ensemble")):
-        if row.get(lo) is not None and row.get(hi) is not None:
-            return f" ({what} {span(float(row[lo]), float(row[hi]), unit)})"
-    return ""
 
 
 def key_values(p, doc, results: Any) -> None:
