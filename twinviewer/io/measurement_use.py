@@ -114,11 +114,10 @@ _fmt = number  # the app's one number formatter (core/format.py)
 
 
 def _misfit_detail(row: dict) -> str:
-    """'POOR FIT: the twin gives 124 mmHg (predictive 90 % 118–130), z = −2.6' for a flagged
-    fit row, else ''. Misfit is never silent (issue 12 item 5). The interval is named: a new
-    measurement's predictive interval (ensemble ⊕ model error ⊕ its SD, the calibrate
-    column's "predictive 90 %"), or the ensemble's for a row stored without one (review15b
-    #10: an unlabelled predictive interval read beside the report's ensemble interval)."""
+    """'POOR FIT: the twin gives 112 mmHg (90 % 91–138; residual band 90 % 94–131), z = +4.8
+    (…)' for a flagged fit row, else ''. Misfit is never silent (issue 12 item 5). The
+    intervals are :func:`fit_interval`'s: the twin's own, and the band the z is judged on,
+    named for what it is (review15b #10, review16b #6)."""
     if row.get("disagrees"):  # left out of the fit: a disagreement, not a miss of the fit
         return (f"DISAGREES with the twin's prediction {_fmt(float(row['median']))} "
                 f"{row.get('unit', '')}, z = {float(row['z']):+.1f} (|z| > 2; not fitted)")
