@@ -609,7 +609,8 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         from twinviewer.personalize.shown import context_of_twin
 
         unsourced = unsourced_changes(scenarios, baseline, results, context_of_twin(step.twin))
-        checked = checked_changes(scenarios, baseline, results)  # this heart vs its source
+        checked = checked_changes(scenarios, baseline, results,  # this heart vs its source
+                                  context_of_twin(step.twin))
         ranking = rank(baseline, results, goal, evidence=table.evidence,
                        unsourced=unsourced) if goal else None
     except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,

@@ -257,3 +257,19 @@ def test_the_fit_tables_band_column_says_what_it_is(impossible):
         assert f"{f.band} " in line, line
     sbp = next(f for f in r.fit if f.name == "SBP")
     assert sbp.band == "residual" and "residual" in BAND_LEGEND
+
+
+def test_the_interval_line_explains_the_columns_the_table_has(impossible, capsys):
+    """final16 #10: after the fit table's legend ("'residual' … not a predictive interval"),
+    ``calibrate`` printed "predictive 90 % = a new measurement's (ensemble ⊕ model error ⊕
+    its SD)" for a column renamed "z band 90 %"."""
+    import sys
+
+    from twinviewer.personalize.cli import interval_note, print_result
+
+    _, r = impossible
+    note = interval_note(r)
+    assert "predictive 90 %" not in note and "z band 90 % = as its legend" in note, note
+    print_result(r, False, sys.stdout)
+    out = capsys.readouterr().out
+    assert "predictive 90 %" not in out, out

@@ -334,8 +334,7 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
         for name, text in _large_changes(baseline, r, context):
             if name in by:
                 row, via = by[name][:2]
-                rows.setdefault(row, []).append(f"{text[:-1]}; through {via})" if via
-                                                else text)
+                rows.setdefault(row, []).append(_through(text, via))
         steps = list(dict.fromkeys(step.name for step in sc.steps))
         # a change of several steps is their combination's, not the row's intervention's alone
         whole = (f" (the change is that of {' + '.join(steps)} together)"
@@ -356,6 +355,38 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
         if lines:
             out[sc.name] = lines
     return out
+
+
+def checked_row(line: str, steps: Iterable[Any]) -> tuple[str, str] | None:
+    """(id, how the line names it) of the evidence row a :func:`checked_changes` line of
+    ``steps`` is checked against, or None: taken from the rows themselves, not parsed from
+    the line's end (final16 #1: the text after the row, "(source −29 %)", was read as its
+    id).
+
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> step = InterventionStep("ace_inhibitor", {"dose": 25.0})
+    >>> row = checked_by([step])["MAP"][0]
+    >>> row
+    "evidence row 'Captopril 25 mg (post-MI LV failure), 60 min' (captopril-25)"
+    >>> checked_row(f"MAP −12 %: checked against {row}; … (source −16 %)", [step])[0]
+    'captopril-25'
+    """
+    for text, _, row, _ in _checked_rows(steps).values():
+        if f"checked against {text}" in line:
+            return row.id, text
+    return None
+
+
+def _through(text: str, via: str) -> str:
+    """``text`` with the surrogate it is checked through: inside its interval's parentheses,
+    or in its own for a change without one (final16 #11: "−0.6 mmH; through PCWP)").
+
+    >>> _through("LAP +2 mmHg (90 %: +1 to +3)", "PCWP"), _through("LAP −0.6 mmHg", "PCWP")
+    ('LAP +2 mmHg (90 %: +1 to +3; through PCWP)', 'LAP −0.6 mmHg (through PCWP)')
+    """
+    if not via:
+        return text
+    return f"{text[:-1]}; through {via})" if text.endswith(")") else f"{text} (through {via})"
 
 
 #: Kinds of reported variable whose size this heart's change is judged on (a direction or a
@@ -383,8 +414,8 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any) -> str:
     >>> text = this_heart(row, "regulated", base, after)
     >>> text.split("; CAUTION")[0].split(": ")[1]
     'PCWP −27 % (source −29 %), Mean arterial pressure −17 % (source −16 %)'
-    >>> text.split("; CAUTION")[1][:83]
-    ", outside it: Cardiac output +12 % (90 % +10 % to +12 %) against the source's +25 %"
+    >>> text.split("; CAUTION")[1].split(" against the source's")[0]
+    ', outside it: Cardiac output +12 % (90 % of the ensemble +10 % to +12 %)'
     """
     import numpy as np
 
@@ -436,8 +467,10 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any) -> str:
         if ok:
             within.append(f"{name} {said(med)} (source {said(exp)})")
         else:
-            outside.append(f"{name} {said(med)} (90 % {said(lo)} to {said(hi)}) against the "
-                           f"source's {said(exp)}")
+            # the members' own changes, without model error: named, as it sits beside
+            # changes that carry it (final16 #2)
+            outside.append(f"{name} {said(med)} (90 % of the ensemble {said(lo)} to "
+                           f"{said(hi)}) against the source's {said(exp)}")
     parts = []
     if within:
         parts.append(f"on this heart within the row's {tol} of the source: "

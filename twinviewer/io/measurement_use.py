@@ -114,33 +114,47 @@ _fmt = number  # the app's one number formatter (core/format.py)
 
 
 def _misfit_detail(row: dict) -> str:
-    """'POOR FIT: the twin gives 124 mmHg (predictive 90 % 118–130), z = −2.6' for a flagged
-    fit row, else ''. Misfit is never silent (issue 12 item 5). The interval is named: a new
-    measurement's predictive interval (ensemble ⊕ model error ⊕ its SD, the calibrate
-    column's "predictive 90 %"), or the ensemble's for a row stored without one (review15b
-    #10: an unlabelled predictive interval read beside the report's ensemble interval)."""
+    """'POOR FIT: the twin gives 112 mmHg (90 % 91–138; residual band 90 % 94–131), z = +4.8
+    (…)' for a flagged fit row, else ''. Misfit is never silent (issue 12 item 5). The
+    intervals are :func:`fit_interval`'s: the twin's own, and the band the z is judged on,
+    named for what it is (review15b #10, review16b #6)."""
     if row.get("disagrees"):  # left out of the fit: a disagreement, not a miss of the fit
         return (f"DISAGREES with the twin's prediction {_fmt(float(row['median']))} "
                 f"{row.get('unit', '')}, z = {float(row['z']):+.1f} (|z| > 2; not fitted)")
     if not row.get("flag"):
         return ""
-    # the twin's own 90 % interval, and beside it the band the z is judged on, named for
-    # what it is: a fitted datum's residual band can be narrower than the twin's interval
-    # (review16b #6: "the twin gives 112 mmHg (90 % 94–131)" beside a twin of 91–138)
-    lo, hi = row.get("lo"), row.get("hi")
-    rng = (f" (90 % {span(float(lo), float(hi))}" if lo is not None and hi is not None
-           else "")
-    plo, phi = row.get("pred_lo"), row.get("pred_hi")
-    if plo is not None and phi is not None:
-        band = f"{row.get('band') or 'z'} band 90 % {span(float(plo), float(phi))}"
-        rng = f"{rng}; {band})" if rng else f" ({band})"
-    elif rng:
-        rng += ")"
+    rng = fit_interval(row)
     share = row.get("share_off")
     why = ("flagged above |z| 2" if abs(float(row["z"])) > 2 or share is None else
            f"{100 * float(share):.0f} % of the twins > 2 SD from it: flagged above 25 %")
     return (f"POOR FIT: the twin gives {_fmt(float(row['median']))} {row.get('unit', '')}"
             f"{rng}, z = {float(row['z']):+.1f} ({why})")
+
+
+def fit_interval(row: dict, unit: str = "") -> str:
+    """' (90 % 91–138 mmHg; residual band 90 % 94–131 mmHg)' of a fit row: the twin's own
+    90 % interval, and beside it the band the z is judged on, named for what it is (its
+    ``band``: "residual" for a datum of the fit, narrower than the twin's interval, review16b
+    #6; "predictive" for one left out; "z band" for a row stored without the name); '' for a
+    row with neither. One text for ``info``, the report's appendix and its page-1 Warnings
+    (final16 #3: the Warnings called a residual band "predictive 90 %").
+
+    >>> fit_interval({"lo": 91.0, "hi": 138.0, "pred_lo": 94.0, "pred_hi": 131.0,
+    ...               "band": "residual"}, "mmHg")
+    ' (90 % 91–138 mmHg; residual band 90 % 94–131 mmHg)'
+    >>> fit_interval({"pred_lo": 94.0, "pred_hi": 131.0}), fit_interval({"lo": 1, "hi": 2})
+    (' (z band 90 % 94–131)', ' (90 % 1–2)')
+    >>> fit_interval({})
+    ''
+    """
+    parts = []
+    lo, hi = row.get("lo"), row.get("hi")
+    if lo is not None and hi is not None:
+        parts.append(f"90 % {span(float(lo), float(hi), unit)}")
+    plo, phi = row.get("pred_lo"), row.get("pred_hi")
+    if plo is not None and phi is not None:
+        parts.append(f"{row.get('band') or 'z'} band 90 % {span(float(plo), float(phi), unit)}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def is_assumed(m: Measurement) -> bool:

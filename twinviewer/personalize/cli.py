@@ -162,8 +162,12 @@ def interval_note(result) -> str:
     ctx = context_of(result)
     bare = [k for k in KEY_OUTPUTS if k in result.results.metrics and k not in ctx.measured
             and not ctx.widened(k)]
+    # the fit table's band is explained once, by BAND_LEGEND under it (final16 #10: this
+    # line still explained a "predictive 90 %" column fix16d had renamed "z band 90 %")
+    curve = ("; a volume curve's predictive 90 % = the true curve's (ensemble ⊕ the model's "
+             "volume and phase error)" if getattr(result, "curve_fit", None) else "")
     return (f"intervals: twin (90 % interval) = {ENSEMBLE_ONLY}, without model error; "
-            "predictive 90 % = a new measurement's (ensemble ⊕ model error ⊕ its SD); "
+            f"z band 90 % = as its legend under the fit table says{curve}; "
             f"unmeasured predictions = {WITH_MODEL_ERROR}"
             + (f". No model error has been learned for {', '.join(bare)}: the report, the "
                f"app and whatif show their {ENSEMBLE_ONLY} alone, marked {MARK_ENSEMBLE}"

@@ -8,7 +8,7 @@ page 10, behind five pages of per-phase volume tables).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from twinviewer.core.format import change_unit, negligible, unit_cell
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.io.measurement_use import (
+    fit_interval,
     fit_row,
     in_force,
     is_assumed,
@@ -111,26 +112,6 @@ def misfit_warnings(doc) -> list[str]:
                    f"z = {float(row['z']):+.1f} (|z| > 2)"
                    + ". Read its predictions with care.")
     return out
-
-
-def fit_interval(row: Mapping[str, Any], unit: str = "") -> str:
-    """' (predictive 90 % 101–134 mmHg)' of a fit row — the interval of a new measurement
-    (ensemble ⊕ model error ⊕ its SD), as ``calibrate`` heads it —, the ensemble's for a
-    row stored without one, '' for a row with neither (review15b #10: Warnings gave the
-    median alone).
-
-    >>> fit_interval({"pred_lo": 101.2, "pred_hi": 134.0}, "mmHg")
-    ' (predictive 90 % 101–134 mmHg)'
-    >>> fit_interval({"lo": 97.0, "hi": 133.0}), fit_interval({})
-    (' (90 % of the ensemble 97–133)', '')
-    """
-    from twinviewer.core.format import span
-
-    for lo, hi, what in (("pred_lo", "pred_hi", "predictive 90 %"),
-                         ("lo", "hi", "90 % of the ensemble")):
-        if row.get(lo) is not None and row.get(hi) is not None:
-            return f" ({what} {span(float(row[lo]), float(row[hi]), unit)})"
-    return ""
 
 
 def key_values(p, doc, results: Any) -> None:
@@ -268,16 +249,35 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
               "and why: Scenarios page), so their values side by side describe different "
               "groups." if differ else ""),
            size=7.5, color=WARN if differ else "0.3")
-    from twinviewer.explain.evidence_flags import checked_changes
+    from twinviewer.explain.evidence_flags import checked_changes, checked_row
 
     by_name = {s.name: s for s in scenarios}
     checked = checked_changes([by_name[k] for k in mets if k in by_name], results,
                               scenario_results, ctx) if results is not None else {}
     for k, lines in checked.items():  # which source each large change rests on
-        said = [line + (" (which it fails: Warnings)" if any(
-            f"({line.rsplit('(', 1)[-1].rstrip(')')}) fails" in e for e in evidence.get(k, ()))
-            else "") for line in lines]
+        said = [_said_failing(line, checked_row(line, by_name[k].steps), evidence.get(k, ()))
+                for line in lines]
         p.para(f"{shown.get(k, k)}: " + "; ".join(said) + ".", size=7.2, color="0.3")
+
+
+def _said_failing(line: str, row: tuple[str, str] | None, evidence: Iterable[str]) -> str:
+    """``line`` with "(which it fails: Warnings)" right after the row it names (``row``: its
+    id and name in the line) when one of the what-if's failing-row lines (``failing_rows``)
+    is that row's, also when named at another setting ("(dobutamine-8-postop) at 8 µg/kg/min
+    fails").
+
+    >>> row = ("nitroprusside", "evidence row 'Nitroprusside' (nitroprusside)")
+    >>> _said_failing(f"CO +1 L/min: checked against {row[1]}; on this heart … (source "
+    ...               "+73 %)", row, [f"{row[1]} fails in its validation case …"])
+    "CO +1 L/min: checked against evidence row 'Nitroprusside' (nitroprusside) (which it \
+fails: Warnings); on this heart … (source +73 %)"
+    >>> _said_failing("x", ("nitro", "evidence row 'N' (nitro)"), [f"{row[1]} fails"])
+    'x'
+    """
+    if row is None or not any(f"({row[0]}) fails" in e or f"({row[0]}) at " in e
+                              for e in evidence):
+        return line
+    return line.replace(row[1], f"{row[1]} (which it fails: Warnings)", 1)
 
 
 def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
