@@ -140,6 +140,18 @@ METHOD = "tempered ensemble Kalman inversion (data-misfit controller) + least-sq
 #: on because the coverage bar was not met with it off either (own 98.8 % at seed 23) and the
 #: discrepancy terms were learned on localised posteriors: switching it needs them relearned.
 LOCALISED_UPDATE = True
+#: Whether the arterial compliance is always among the parameters the cuff pressures update
+#: (:data:`PULSE_PRESSURE_DATA` → :data:`PULSE_PRESSURE_PARAMETERS`), whatever the prior
+#: ensemble's correlation. Pulse pressure is set mostly by stroke volume and arterial
+#: compliance, but with ~20 free parameters the sampled correlation of ``SYS.C_AR`` with SBP
+#: or DBP stays under the localisation cut (3/√N), so the data never moved it: a twin could not
+#: reach a wide pulse pressure (the example severe-AS cuff 138/82 was fitted 122 / 86 mmHg,
+#: review15b #1; figures in docs/notes/car16.md). False gives the earlier behaviour.
+CALIBRATE_ARTERIAL_COMPLIANCE = True
+#: The measurements whose mask entries :data:`CALIBRATE_ARTERIAL_COMPLIANCE` opens, and the
+#: parameter roles it opens them for.
+PULSE_PRESSURE_DATA = frozenset({"SBP", "DBP"})
+PULSE_PRESSURE_PARAMETERS = ("SYS.C_AR",)
 
 Progress = Callable[[float, str], None] | None
 Cancel = Callable[[], bool] | None
@@ -862,6 +874,8 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         raw_v = o.model_volumes(res0)[ok]
         mask[:, col:col + o.size] = eki.localisation_mask(Z[ok], raw_v).any(axis=1)[:, None]
         col += o.size
+    if CALIBRATE_ARTERIAL_COMPLIANCE:
+        _open_pulse_pressure(mask, model, space, [m.name for m in data])
     cal_idx = np.flatnonzero(mask.any(axis=1))
     par_idx = cal_idx[cal_idx < len(space.free)]  # the model parameters among them
 
@@ -1008,6 +1022,29 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         size_factor=(tuple(float(x) for x in np.quantile(sizes, [0.5, 0.05, 0.95]))
                      if space.sized and not previous else None),
         wide_weight=wide, start_results=None if start_res is res0 else start_res)
+
+
+def _open_pulse_pressure(mask: np.ndarray, model: ModelSpec, space: ParameterSpace,
+                         data_names: Sequence[str]) -> None:
+    """Let the cuff pressures update the arterial compliance (in place on ``mask``, (d, m)):
+    see :data:`CALIBRATE_ARTERIAL_COMPLIANCE`. A compliance that is not free (measured,
+    absent from the model) is left alone.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology.presets import get_preset
+    >>> p = get_preset("healthy")
+    >>> sp = ParameterSpace.for_twin(p.model, p.vector(), set())
+    >>> mask = np.zeros((sp.dim, 3), dtype=bool)
+    >>> _open_pulse_pressure(mask, p.model, sp, ["SBP", "LVEDV", "DBP"])
+    >>> mask[sp.names.index("SYS.C_AR")].tolist(), int(mask.sum())
+    ([True, False, True], 2)
+    """
+    cols = [i for i, n in enumerate(data_names) if n in PULSE_PRESSURE_DATA]
+    for role in PULSE_PRESSURE_PARAMETERS:
+        name = model.role(role)
+        if cols and name in space.names:
+            mask[space.names.index(name), cols] = True
 
 
 def _weighed(m: Measurement, pname: str, model: ModelSpec) -> bool:
