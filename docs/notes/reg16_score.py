@@ -3,10 +3,12 @@ the ship rule (docs/notes/reg16.md §2): per setting and output the coverage, po
 median 90 % top (LVEDP / LAP / PASP: ratio to the shipped terms' on the same records) and the
 harness's width ratio (posterior ⊕ term over prior ⊕ term).
 
-Run: ``PYTHONPATH=$PWD python docs/notes/reg16_score.py CANDIDATE.json RECORDS...``
+Run: ``PYTHONPATH=$PWD python docs/notes/reg16_score.py CANDIDATE.json RECORDS...``; the
+reference ("shipped") terms are the package's, or the terms file in ``$REG16_REF``.
 """
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -42,7 +44,9 @@ def main(terms: str, paths: list[str]) -> bool:
         recs = [r for r in records if r.data == kind]
         if not recs:
             continue
-        new, old = from_document(doc, kind), default_discrepancy(kind)
+        ref = os.environ.get("REG16_REF")
+        new = from_document(doc, kind)
+        old = from_document(json.load(open(ref)), kind) if ref else default_discrepancy(kind)
         seeds = sorted({r.seed for r in recs})
         print(f"\n### {kind}, seed(s) {seeds}: candidate ({terms}) | shipped terms\n")
         print("| setting | n | LVEDP | LAP | PASP | SW | CO | pooled | shipped: pooled "
