@@ -389,19 +389,14 @@ on model 3.1 (the LV's source resistance, session 9), same seed: own 98.6 %, per
 97.8 %, regazzoni2022 93.4 %, wide 89.9 % (curves 94.4 / 96.0 / 89.6 / 89.2 %); relearned
 under the robust calibration prior (coverage11), same seed: own 98.2 %, perturbed 97.4 %,
 regazzoni2022 90.6 %, wide 90.9 % (curves 93.6 / 94.8 / 92.4 / 86.8 %: every setting inside
-85–95 %) — session 11's terms; with the mixture over structures (coverage12, same
+85–95 %) — **the shipped terms**; with the mixture over structures (coverage12, same
 records, not shipped): own 94.9 %, perturbed 96.2 %, regazzoni2022 93.6 %, wide 87.2 %, but
 the wide and Regazzoni patients' CO at 74 / 80 %; with a per-output floor and no mixture
 (coverage12b, not shipped): own 99.4 %, perturbed 98.6 %, regazzoni2022 93.8 %, wide 94.0 %;
 judged per output with the typical tops held (cov13b, not shipped): own 98.2 %, perturbed
 98.2 %, regazzoni2022 93.8 %, wide 92.2 % (with the mixture: 97.6 / 97.4 / 92.4 / 89.3 %);
 with the unlocalised Kalman update, recalibrated and relearned (cov14, not shipped): own
-98.8 %, perturbed 97.6 %, regazzoni2022 90.0 %, wide 91.3 %; relearned for the calibration
-that updates the arterial compliance from the cuff (car16, session 16) — **the shipped
-terms** — on the Regazzoni patients now generated in sinus rhythm (reg16; learned with
-them at the published timing), same seed: own 98.2 %, perturbed 97.8 %, regazzoni2022
-91.8 % (published timing 91.8 %), wide 89.5 % (curves 94.4 / 94.4 / 96.8 / 91.2 %: the
-Regazzoni patients' curves over the bar); fresh seed 31: 94.8 / 94.8 / 88.6 / 89.1 %.
+98.8 %, perturbed 97.6 %, regazzoni2022 90.0 %, wide 91.3 %.
 **What is reachable at all (coverage10).** Take the bare ensemble's 90 % interval of every
 output and widen it, on the log scale, by one factor for a patient, grown with the
 evidence, ``f0·√(1 + k·max(E − d, 0))``, and fit ``f0, k, d`` *on the very patients it is
