@@ -69,3 +69,13 @@ def test_without_a_cuff_pressure_nothing_changes(monkeypatch):
     new = _run(monkeypatch, True, ms, n=48)
     np.testing.assert_array_equal(old.ensemble, new.ensemble)
     assert old.calibrated == new.calibrated
+
+
+def test_a_small_ensemble_keeps_the_localisation(monkeypatch, example):
+    """Below PULSE_PRESSURE_MIN_MEMBERS the opened entry's sampled gain is noise (at 32
+    members a later visit's 150/90 was refused, SBP fitted 114): the compliance is left to the
+    localisation, exactly as with the switch off."""
+    n = cal.PULSE_PRESSURE_MIN_MEMBERS - 16
+    old = _run(monkeypatch, False, example, n=n)
+    new = _run(monkeypatch, True, example, n=n)
+    assert np.array_equal(old.ensemble, new.ensemble)

@@ -158,6 +158,12 @@ CALIBRATE_ARTERIAL_COMPLIANCE = True
 #: parameter roles it opens them for.
 PULSE_PRESSURE_DATA = frozenset({"SBP", "DBP"})
 PULSE_PRESSURE_PARAMETERS = ("SYS.C_AR",)
+#: Fewest usable members with which the compliance's entries are opened. The opened entry's
+#: gain is a sampled covariance the localisation would have cut; at 32 members it is noise
+#: enough to turn a fit of a later visit's 150/90 mmHg into a refusal (SBP fitted 114, z
+#: +3.2; tests/fhir/test_cli_living.py), while at 48, 100 and 200 members the same visit fits
+#: (session 16). 48 is the coverage harness's ensemble, where the change was validated.
+PULSE_PRESSURE_MIN_MEMBERS = 48
 
 Progress = Callable[[float, str], None] | None
 Cancel = Callable[[], bool] | None
@@ -888,7 +894,7 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         raw_v = o.model_volumes(res0)[ok]
         mask[:, col:col + o.size] = eki.localisation_mask(Z[ok], raw_v).any(axis=1)[:, None]
         col += o.size
-    if CALIBRATE_ARTERIAL_COMPLIANCE:
+    if CALIBRATE_ARTERIAL_COMPLIANCE and int(ok.sum()) >= PULSE_PRESSURE_MIN_MEMBERS:
         _open_pulse_pressure(mask, model, space, [m.name for m in data])
     cal_idx = np.flatnonzero(mask.any(axis=1))
     par_idx = cal_idx[cal_idx < len(space.free)]  # the model parameters among them
