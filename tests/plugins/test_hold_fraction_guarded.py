@@ -36,10 +36,13 @@ def test_a_failing_hold_fraction_names_and_disables_its_plugin(plugin_registry, 
     try:
         reg.load("interventions", "plug_bb")
         sc = Scenario("x", (InterventionStep("plug_bb", {"dose": 5.0}),))
-        assert len(scenario_digest(sc)) > 0  # what Save/autosave compute: no exception
-        assert reg.plugins["tv-plug-bb"].status == DISABLED
+        # what Save/autosave compute: no exception, and no call of the plugin's code (it
+        # waited on the plugin's call lock on the GUI thread, last16 #1)
+        assert len(scenario_digest(sc)) > 0
         with pytest.raises(InterventionError, match="plugin 'tv-plug-bb'"):
             held_parameters(sc)
+        assert reg.plugins["tv-plug-bb"].status == DISABLED
+        assert len(scenario_digest(sc)) > 0
     finally:
         LIBRARY.pop("plug_bb", None)
 

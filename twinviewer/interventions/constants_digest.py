@@ -16,6 +16,7 @@ differs is not shown as current.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,7 +59,9 @@ def scenario_digest(scenario: Scenario) -> str:
         except InterventionError:
             h.update(f"unknown {step.name}".encode())
             continue
-        functions += [f for f in (iv.transform, iv.check, iv.hold_fraction)
+        # a plug-in's own code, not the registry's guard around it (its source is the same
+        # for every plug-in: a changed hold_fraction kept the digest, last16 #1)
+        functions += [inspect.unwrap(f) for f in (iv.transform, iv.check, iv.hold_fraction)
                       if f is not None]
         persists.append(iv.persists)
         h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
@@ -69,7 +72,7 @@ def scenario_digest(scenario: Scenario) -> str:
         functions.append(baroreflex.regulate)
     try:
         beta1 = withdraws_support(scenario)
-    except Exception:  # noqa: BLE001 - plug-in code (hold_fraction): a digest never stops a save
+    except Exception:  # noqa: BLE001 - a lookup (no plug-in code runs): never stops a save
         beta1 = False
     if beta1:  # acute or regulated, β1-blockade withdraws the resting support (physio12b)
         functions.append(baroreflex.withdraw_support)

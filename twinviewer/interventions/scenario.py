@@ -237,7 +237,9 @@ def withdraws_support(scenario: Scenario) -> bool:
     """
     from twinviewer.interventions.baroreflex import BETA1_MARKER  # simulate: loaded on use
 
-    return BETA1_MARKER in held_parameters(scenario)
+    # which parameters are held does not depend on how much: no plug-in's hold_fraction is
+    # called here (a digest on the GUI thread waited on its call lock, last16 #1)
+    return BETA1_MARKER in held_parameters(scenario, how_much=False)
 
 
 def depends_on_lvef(scenario: Scenario) -> bool:
@@ -376,11 +378,13 @@ class Held(tuple):
         return self.fractions.get(name, 1.0) if name in self else 0.0
 
 
-def held_parameters(scenario: Scenario) -> Held:
+def held_parameters(scenario: Scenario, *, how_much: bool = True) -> Held:
     """Parameters that a device in the scenario holds at its setting, or whose reflex
     control a drug in it blocks: the baroreflex of a regulated what-if leaves them alone, or,
     where a drug's block grows with its dose (``hold_fraction``), acts on them with its gain
     times (1 − the fraction held). A step at zero dose (main setting 0) holds nothing.
+    With ``how_much=False`` no ``hold_fraction`` is called (each held fraction is 1): the
+    parameters held, without running a plug-in's code.
 
     Examples
     --------
@@ -400,10 +404,10 @@ def held_parameters(scenario: Scenario) -> Held:
         if main and step.settings.get(main, iv.setting(main).default) == 0.0:
             continue
         f = 1.0
-        if iv.hold_fraction is not None:
+        if how_much and iv.hold_fraction is not None:
             # the settings as given over the defaults: a setting out of range is refused
             # where the step is applied, not here
-            f = min(1.0, max(0.0, iv.hold_fraction({**iv.defaults(), **step.settings})))
+            f = min(1.0, max(0.0, float(iv.hold_fraction({**iv.defaults(), **step.settings}))))
         for h in iv.holds:
             # two steps holding one parameter: the larger block (occupancies do not add here)
             fractions[h] = max(fractions.get(h, 0.0), f)

@@ -192,6 +192,8 @@ class Registry:
         #: a plugin's intervention code runs one call at a time: held by the running call's
         #: thread until it ends (:meth:`_budgeted_intervention`)
         self._calling: dict[str, threading.Lock] = {}
+        # per plugin: set once the lock's holder has its verdict (a hang disabled the plugin)
+        self._decided: dict[str, threading.Event] = {}
         #: run-time hangs this session, in order: ``(plugin, message)``
         self.incidents: list[tuple[str, str]] = []
         #: called with ``(plugin, message)`` when a plugin is disabled for hanging (the GUI
@@ -707,6 +709,11 @@ class Registry:
                     return checked(out, args)
                 lock = self._calling.setdefault(c.plugin, threading.Lock())
                 if not lock.acquire(timeout=seconds + STOP_S):
+                    # the holder's hang is declared at about this same moment (its budget
+                    # and stop wait): wait for its verdict, or a hung plugin's call was told
+                    # "still running" instead of the hang, by a hair (CI, fix16j)
+                    if (decided := self._decided.get(c.plugin)) is not None:
+                        decided.wait(STOP_S)
                     refuse_if_disabled()
                     raise InterventionError(f"{what}: an earlier call of its code is still "
                                             "running")
@@ -718,6 +725,7 @@ class Registry:
                 # released when both the call's thread has ended and this caller has
                 # disabled the plugin if it hung (else the next call could start first)
                 release = _Countdown(2, lock.release)
+                decided = self._decided[c.plugin] = threading.Event()
                 try:  # stopped past its budget: its loop would slow the app all session
                     out = call_within(inside, (func, *args), seconds=seconds, label=what,
                                       stop=True, ended=release)
@@ -729,6 +737,7 @@ class Registry:
                     raise InterventionError(str(self.failed(
                         c.plugin, f"{what} raised {type(exc).__name__}: {exc}"))) from exc
                 finally:
+                    decided.set()
                     release()
                 return checked(out, args)
 
@@ -750,6 +759,7 @@ class Registry:
                         c.plugin, f"{what} returned {out!r}, not a number")))
                 return out
 
+            run.__wrapped__ = func  # the plugin's own code: what the scenario digest hashes
             return run
 
         return replace(obj, transform=within(obj.transform, "transform"),
@@ -786,11 +796,12 @@ class _Countdown:
 
 
 def _a_fraction(out) -> bool:
-    """Whether a ``hold_fraction``'s result is one finite number (it is clipped to 0–1)."""
+    """Whether a ``hold_fraction``'s result is one finite number (it is clipped to 0–1); a
+    bool counts as 0 or 1."""
     import math
 
     try:
-        return not isinstance(out, bool) and math.isfinite(float(out))
+        return math.isfinite(float(out))  # a bool is 0 or 1, as before fix16i (last16 #5)
     except (TypeError, ValueError):
         return False
 
