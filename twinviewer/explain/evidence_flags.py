@@ -478,7 +478,8 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
                           f"(source {said(exp)})")
         elif v.kind == "absolute" and stated is not None and stated.get(metric) is False:
             # the line already gives this change with this very (ensemble) interval
-            outside.append(f"{name} (its change above) against the source's {said(exp)}")
+            outside.append(f"{name} {table.split(' (')[0]} (its interval above) against "
+                           f"the source's {said(exp)}")
         elif table and "(90 %: " in table:
             # the members' own changes, without model error: named, as it sits beside
             # changes that carry it (final16 #2)
