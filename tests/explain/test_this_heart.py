@@ -104,5 +104,5 @@ def test_a_change_with_model_error_on_the_line_keeps_the_ensembles_own_interval(
     head, caution = line.split("CAUTION")
     assert "Mean arterial pressure −22 mmHg (90 %: −34 to −10)" in head
     # the members' own interval is another one: named as the ensemble's, in the tables' digits
-    assert "Mean arterial pressure −22 mmHg (90 % of the ensemble: −" in caution
+    assert "Mean arterial pressure −22 mmHg (90 % of the ensemble −" in caution
     assert "against the source's −15 mmHg" in caution

@@ -483,7 +483,7 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
         elif table and "(90 %: " in table:
             # the members' own changes, without model error: named, as it sits beside
             # changes that carry it (final16 #2)
-            outside.append(f"{name} {table.replace('(90 %: ', '(90 % of the ensemble: ')} "
+            outside.append(f"{name} {table.replace('(90 %: ', '(90 % of the ensemble ')} "
                            f"against the source's {said(exp)}")
         else:
             outside.append(f"{name} {said(med)} (90 % of the ensemble {said(lo)} to "
