@@ -63,3 +63,46 @@ def test_the_whatif_command_prints_the_caution(capsys):
     doc = json.loads(capsys.readouterr().out)
     (lines,) = doc["checked_changes"].values()
     assert any("(captopril-25)" in x and "on this heart" in x for x in lines)
+
+
+def _nitroprusside(context=None) -> str:
+    sc = Scenario("n", (InterventionStep("nitroprusside", {}),), "regulated")
+    after = {"CO": BASE["CO"] * 1.1, "LAP": BASE["LAP"] * 0.85,
+             "MAP": BASE["MAP"] - 22.3 + RNG.uniform(-3.0, 3.0, 40)}
+    (line,) = checked_changes([sc], BASE, {"n": after}, context)["n"]
+    return line
+
+
+def test_an_ensemble_only_change_already_on_the_line_is_not_said_again():
+    """last16 #6: MAP's change was given twice, at two precisions ("−22 mmHg (90 %: −26 to
+    −19)" and "−22.3 mmHg (90 % of the ensemble −25.6 mmHg to −18.7 mmHg)"), the same
+    interval labelled once as the ensemble's and once not."""
+    line = _nitroprusside()
+    head, caution = line.split("CAUTION")
+    assert "Mean arterial pressure −22 mmHg (90 %: " in head
+    assert caution.count("Mean arterial pressure") == 1
+    assert "Mean arterial pressure −22 mmHg (its interval above) against the source's −15 mmHg" \
+        in caution
+    assert "−22.3" not in line
+
+
+class _WithModelError:
+    """A context whose MAP row carries model error: its interval on the line is wider than
+    the members' own (the numbers are the test's, not a model's)."""
+
+    def widened(self, name: str) -> bool:
+        return name == "MAP"
+
+    def paired(self, name, x0, x1, keep):
+        d = np.asarray(x1)[keep] - np.asarray(x0)[keep]
+        med = float(np.median(d))
+        return (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (med, med - 12.0, med + 12.0)
+
+
+def test_a_change_with_model_error_on_the_line_keeps_the_ensembles_own_interval():
+    line = _nitroprusside(_WithModelError())
+    head, caution = line.split("CAUTION")
+    assert "Mean arterial pressure −22 mmHg (90 %: −34 to −10)" in head
+    # the members' own interval is another one: named as the ensemble's, in the tables' digits
+    assert "Mean arterial pressure −22 mmHg (90 % of the ensemble −" in caution
+    assert "against the source's −15 mmHg" in caution

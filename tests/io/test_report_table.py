@@ -111,6 +111,7 @@ def test_the_parameter_table_speaks_labels_units_and_one_state(calibrated_doc, t
     """fixdoc7 left the table on code names (SYS.R_AR, LV.EA) with a free-text provenance:
     it now has the GUI's labels (twins.parameter_label), shown units and each parameter's one
     state as the Calibrate step draws it."""
+    from twinviewer.personalize.parameter_count import MOVED_NOT_NARROWED
     from twinviewer.report.pdf import absent_device, parameter_states, write_report
     from twinviewer.twins import parameter_label
 
@@ -123,7 +124,7 @@ def test_the_parameter_table_speaks_labels_units_and_one_state(calibrated_doc, t
     assert shown and all(states[k] == v for k, v in shown.items())  # the GUI's states
     assert states["HR"] == "measured" and set(states.values()) <= {
         "measured", "derived from images", "calibrated", "prior / assumed",
-        "prior (not informed by the data)"}
+        "prior (not informed by the data)", MOVED_NOT_NARROWED}  # fix16f's state
     start = text.index("Parameters: value, ensemble interval and state")
     cells = text[start + 1:start + 1 + 5 * (len(doc.parameters) + 2)]  # + a repeated header
     joined = " | ".join(cells)

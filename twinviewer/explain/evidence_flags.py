@@ -331,10 +331,13 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
             continue
         by = _checked_rows(sc.steps)
         rows: dict[str, list[str]] = {}
+        stated: dict[str, dict[str, bool]] = {}
         for name, text in _large_changes(baseline, r, context):
             if name in by:
                 row, via = by[name][:2]
                 rows.setdefault(row, []).append(_through(text, via))
+                stated.setdefault(row, {})[name] = (context is not None
+                                                    and context.widened(name))
         steps = list(dict.fromkeys(step.name for step in sc.steps))
         # a change of several steps is their combination's, not the row's intervention's alone
         whole = (f" (the change is that of {' + '.join(steps)} together)"
@@ -346,7 +349,8 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
         if len(steps) == 1:
             for row, _, ev, dist in by.values():
                 if dist == 0 and row not in heart:
-                    heart[row] = this_heart(ev, getattr(sc, "regulation", ""), baseline, r)
+                    heart[row] = this_heart(ev, getattr(sc, "regulation", ""), baseline, r,
+                                            stated.get(row, {}))
         lines = [f"{', '.join(changes)}: checked against {row}{whole}"
                  + (f"; {heart[row]}" if heart.get(row) else "")
                  for row, changes in rows.items()]
@@ -394,13 +398,17 @@ def _through(text: str, via: str) -> str:
 SIZED = ("relative", "absolute", "value")
 
 
-def this_heart(row: Any, regulation: str, baseline: Any, result: Any) -> str:
+def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
+               stated: Mapping[str, bool] | None = None) -> str:
     """Whether *this* heart's change of each variable ``row`` reports lies within the row's
     tolerance of the source, in words; a variable outside it is a CAUTION naming the source
     change and this heart's (paired median and 90 % interval of the members). The row itself
     is judged on its study's virtual patient; a library heart may respond otherwise.
     '' when nothing can be compared; a what-if in another response mode than the row's is
-    not compared (said so).
+    not compared (said so). ``stated``: metric → whether its interval carries model error,
+    for the absolute changes the same line already gives with their interval; an ensemble-only
+    one is then not said again (last16 #6: MAP's change twice, at two precisions).
+    An absolute change is written with the tables' digits (:func:`change_with_interval`).
 
     Examples
     --------
@@ -464,11 +472,20 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any) -> str:
         med, lo, hi = (float(q) for q in np.quantile(got, [0.5, 0.05, 0.95]))
         ok = (v.kind == "value" or np.sign(med) == np.sign(exp)) \
             and abs(med - exp) <= row.tolerance * abs(exp)
+        table = (change_with_interval(med, lo, hi, unit) if v.kind == "absolute" else "")
         if ok:
-            within.append(f"{name} {said(med)} (source {said(exp)})")
-        else:
+            within.append(f"{name} {table.split(' (')[0] if table else said(med)} "
+                          f"(source {said(exp)})")
+        elif v.kind == "absolute" and stated is not None and stated.get(metric) is False:
+            # the line already gives this change with this very (ensemble) interval
+            outside.append(f"{name} {table.split(' (')[0]} (its interval above) against "
+                           f"the source's {said(exp)}")
+        elif table and "(90 %: " in table:
             # the members' own changes, without model error: named, as it sits beside
             # changes that carry it (final16 #2)
+            outside.append(f"{name} {table.replace('(90 %: ', '(90 % of the ensemble ')} "
+                           f"against the source's {said(exp)}")
+        else:
             outside.append(f"{name} {said(med)} (90 % of the ensemble {said(lo)} to "
                            f"{said(hi)}) against the source's {said(exp)}")
     parts = []
@@ -481,6 +498,22 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any) -> str:
                      + ", ".join(outside) + " (the row is judged on its study's virtual "
                      "patient, not this heart)")
     return "; ".join(parts)
+
+
+def _title(name: str) -> str:
+    """The reader's name of intervention ``name`` (its title), not its code name; the name
+    itself for one the library does not know (a plug-in's).
+
+    >>> _title("beta_blocker"), _title("not_known")
+    ('Beta-blocker (metoprolol IV equivalent)', 'not_known')
+    """
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.interventions.library import get_intervention
+
+    try:
+        return get_intervention(name).title
+    except InterventionError:
+        return name
 
 
 def _change_unit(u: str) -> str:
@@ -611,7 +644,7 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
         moved = [text for name, text in _large_changes(baseline, r, context)
                  if name not in checked]
         if moved:
-            said = ", ".join(dict.fromkeys(names))
+            said = ", ".join(dict.fromkeys(_title(n) for n in names))
             out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "
                             f"{said} at these settings checks these outputs: the changes are "
                             "the model's alone, outside its validated range)"]
