@@ -233,3 +233,36 @@ def saved_healthy_window(qtbot, tmp_path, monkeypatch):
     yield w
     w.state.session.dirty = False  # no prompt on teardown
     w.close()
+
+
+def write_overlay_plugin(folder, module: str, name: str, attr: str, body: str) -> None:
+    """Write an overlay plug-in ``folder`` (created) whose module ``module`` holds ``body``
+    (after the imports every overlay needs) and names ``module:attr`` as overlay ``name``."""
+    import textwrap
+
+    folder.mkdir()
+    (folder / f"{module}.py").write_text(
+        "import time\nimport numpy as np\nfrom twinviewer.plugins.outputs import Overlay\n"
+        + textwrap.dedent(body))
+    (folder / "twinviewer.toml").write_text(
+        f'name = "{folder.name}"\nversion = "0.1"\napi_version = 1\n\n'
+        f'[[contributions.overlays]]\nname = "{name}"\nref = "{module}:{attr}"\n')
+
+
+def reopened_metrics_panel(qtbot, path):
+    """The metrics panel of the twin saved at ``path``, opened as MainWindow.simulate opens a
+    file (the loops re-run, the stored metrics kept); returns (loaded document, panel)."""
+    from twinviewer.document import Document
+    from twinviewer.gui.metrics_panel import MetricsPanel
+    from twinviewer.gui.state import TwinState
+    from twinviewer.io.twinfile import load_twin
+    from twinviewer.twins import simulate_twin, with_stored_metrics
+
+    doc = load_twin(path)
+    session = Document()
+    session.open_twin(doc.twin, results=with_stored_metrics(simulate_twin(doc.twin),
+                                                            doc.results["baseline"]))
+    panel = MetricsPanel(TwinState(session))
+    qtbot.addWidget(panel)
+    return doc, panel
+

@@ -8,7 +8,7 @@ import textwrap
 
 import numpy as np
 
-from tests.gui.conftest import wait_jobs
+from tests.gui.conftest import wait_jobs, write_overlay_plugin
 from twinviewer.testing import plugin_config, plugin_registry  # noqa: F401 (fixtures)
 
 CORE_OVERLAYS = ["none", "pressure", "volume", "stress", "uncertainty"]
@@ -109,12 +109,7 @@ def test_a_slow_plugin_overlay_is_stopped_named_and_disabled(
     import time
 
     folder = tmp_path / "tv-slow-overlay"
-    folder.mkdir()
-    (folder / "tv_slow_overlay.py").write_text(textwrap.dedent("""
-        import time
-        import numpy as np
-        from twinviewer.plugins.outputs import Overlay
-
+    write_overlay_plugin(folder, "tv_slow_overlay", "slow", "SLOW", """
         def values(ctx):
             end = time.monotonic() + 3.0
             while time.monotonic() < end:  # pure Python: stopped once abandoned
@@ -122,10 +117,7 @@ def test_a_slow_plugin_overlay_is_stopped_named_and_disabled(
             return np.zeros(len(ctx.points))
 
         SLOW = Overlay("Slow", "mm", values)
-        """))
-    (folder / "twinviewer.toml").write_text(
-        'name = "tv-slow-overlay"\nversion = "0.1"\napi_version = 1\n\n'
-        '[[contributions.overlays]]\nname = "slow"\nref = "tv_slow_overlay:SLOW"\n')
+        """)
     monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "overlays=0.5")
     reg = plugin_registry(folder, entry_points=[])
     w = make_twin_window()

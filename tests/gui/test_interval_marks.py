@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from tests.gui.conftest import reopened_metrics_panel
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.personalize.shown import (
     ENSEMBLE_ONLY,
@@ -44,23 +45,13 @@ def test_the_legend_names_both_kinds():
 
 
 def test_every_row_is_marked(calibrated, qtbot, tmp_path):
-    from twinviewer.document import Document
-    from twinviewer.gui.metrics_panel import MetricsPanel
-    from twinviewer.gui.state import TwinState
-    from twinviewer.io.twinfile import load_twin
     from twinviewer.personalize.cli import print_result
     from twinviewer.physiology import METRIC_BY_NAME
     from twinviewer.pipeline import whatif_file
     from twinviewer.report.pdf import write_report
-    from twinviewer.twins import simulate_twin, with_stored_metrics
 
     result, path = calibrated
-    doc = load_twin(path)
-    session = Document()
-    session.open_twin(doc.twin, results=with_stored_metrics(simulate_twin(doc.twin),
-                                                            doc.results["baseline"]))
-    panel = MetricsPanel(TwinState(session))
-    qtbot.addWidget(panel)
+    doc, panel = reopened_metrics_panel(qtbot, path)
     for k in WIDENED:
         assert MARK in panel.text_of(k)[0], k
     for k in BARE:

@@ -16,6 +16,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.gui.conftest import reopened_metrics_panel
 from twinviewer.core.format import interval
 from twinviewer.core.twin import InterventionStep, Scenario
 
@@ -58,15 +59,11 @@ def calibrated(tmp_path_factory):
 
 
 def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
-    from twinviewer.document import Document
-    from twinviewer.gui.metrics_panel import MetricsPanel
-    from twinviewer.gui.state import TwinState
     from twinviewer.io.twinfile import load_twin
     from twinviewer.living import fhir_export
     from twinviewer.personalize.shown import MARK, WITH_MODEL_ERROR
     from twinviewer.pipeline import whatif_file
     from twinviewer.report.pdf import write_report
-    from twinviewer.twins import simulate_twin, with_stored_metrics
 
     result, saved = calibrated
     path = tmp_path / "w.twin"
@@ -79,13 +76,7 @@ def test_the_same_interval_everywhere(calibrated, qtbot, tmp_path):
     bare = interval(np.median(x), *np.quantile(x, [0.05, 0.95]))
     assert not _same(bare, summary["LVEDP"]), (bare, summary["LVEDP"])
 
-    doc = load_twin(path)
-    session = Document()
-    # as MainWindow.simulate does for an opened file: the loops re-run, the stored metrics
-    session.open_twin(doc.twin, results=with_stored_metrics(simulate_twin(doc.twin),
-                                                            doc.results["baseline"]))
-    panel = MetricsPanel(TwinState(session))
-    qtbot.addWidget(panel)
+    doc, panel = reopened_metrics_panel(qtbot, path)
     gui = {k: panel.text_of(k)[0] for k in OUTPUTS}
 
     report = write_report(doc, tmp_path / "r.pdf")

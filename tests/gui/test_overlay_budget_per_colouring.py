@@ -7,20 +7,15 @@ limits' pass computed every structure a second time on the same budget."""
 from __future__ import annotations
 
 import sys
-import textwrap
 
+from tests.gui.conftest import write_overlay_plugin
 from twinviewer.testing import plugin_config, plugin_registry  # noqa: F401 (fixtures)
 
 
 def test_recolouring_a_paused_frame_does_not_hang_a_fast_overlay(
         make_twin_window, plugin_registry, qtbot, tmp_path, monkeypatch):  # noqa: F811
     folder = tmp_path / "tv-fast-overlay"
-    folder.mkdir()
-    (folder / "tv_fast_overlay.py").write_text(textwrap.dedent("""
-        import time
-        import numpy as np
-        from twinviewer.plugins.outputs import Overlay
-
+    write_overlay_plugin(folder, "tv_fast_overlay", "fast", "FAST", """
         CALLS = []
 
         def values(ctx):
@@ -29,10 +24,7 @@ def test_recolouring_a_paused_frame_does_not_hang_a_fast_overlay(
             return ctx.points[:, 2] - ctx.points[:, 2].min()
 
         FAST = Overlay("Fast", "mm", values)
-        """))
-    (folder / "twinviewer.toml").write_text(
-        'name = "tv-fast-overlay"\nversion = "0.1"\napi_version = 1\n\n'
-        '[[contributions.overlays]]\nname = "fast"\nref = "tv_fast_overlay:FAST"\n')
+        """)
     # one colouring (~12 structures x 20 ms) fits; two, or the limits' second pass, do not
     monkeypatch.setenv("TWINVIEWER_PLUGIN_BUDGETS", "overlays=0.6")
     reg = plugin_registry(folder, entry_points=[])
