@@ -141,8 +141,10 @@ def test_a_thread_holding_the_interpreter_lock_is_named(tmp_path):
             tracer.stop()
         gaps = stall_trace.gaps_of(stall_trace.read_trace(out))
         named = {o["thread"] for g in gaps for o in g["others_at_held"]}
-        if "hog" in named:
-            assert "hog" in stall_trace.summary(gaps)
+        said = stall_trace.summary(gaps)
+        # under xdist the worker's own receiver thread can lead the summary on one try
+        # (CI, session 16): the hog must be named in the gap *and* in its summary on one try
+        if "hog" in named and "hog" in said:
             return
-        summaries.append(stall_trace.summary(gaps))
+        summaries.append(said)
     pytest.fail("the lock-holding thread was never named:\n" + "\n".join(summaries))
