@@ -525,22 +525,28 @@ def _change_unit(u: str) -> str:
 def _paired(baseline: Any, result: Any, name: str):
     """(baseline, scenario) values of ``name`` over the members finite and periodic in
     both, or (None, None)."""
+    both = _both(*_metrics(baseline), *_metrics(result), name)
+    if both is None:
+        return None, None
+    x0, x1, keep = both
+    return x0[keep], x1[keep]
+
+
+def _both(b: Mapping[str, Any], ok0: Any, m: Mapping[str, Any], ok1: Any, name: str):
+    """(baseline, scenario, members finite and periodic in both) of ``name``, or None when
+    it cannot be paired or no member is."""
     import numpy as np
 
-    b, ok0 = _metrics(baseline)
-    m, ok1 = _metrics(result)
     if name not in b or name not in m:
-        return None, None
+        return None
     x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
     if x0.shape != x1.shape:
-        return None, None
+        return None
     keep = np.isfinite(x0) & np.isfinite(x1)
     for okx in (ok0, ok1):
         if okx is not None and np.shape(okx) == keep.shape:
             keep &= np.asarray(okx, bool)
-    if not keep.any():
-        return None, None
-    return x0[keep], x1[keep]
+    return (x0, x1, keep) if keep.any() else None
 
 
 def _large_changes(baseline: Any, result: Any, context: Any = None
@@ -559,17 +565,10 @@ def _large_changes(baseline: Any, result: Any, context: Any = None
     m, ok1 = _metrics(result)
     moved = []
     for name in HEADLINE:
-        if name not in b or name not in m:
+        both = _both(b, ok0, m, ok1, name)
+        if both is None:
             continue
-        x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
-        if x0.shape != x1.shape:
-            continue
-        keep = np.isfinite(x0) & np.isfinite(x1)
-        for okx in (ok0, ok1):
-            if okx is not None and np.shape(okx) == keep.shape:
-                keep &= np.asarray(okx, bool)
-        if not keep.any():
-            continue
+        x0, x1, keep = both
         d, ref = float(np.median(x1[keep] - x0[keep])), float(np.median(x0[keep]))
         if ref and abs(d) >= LARGE * abs(ref):
             info = METRIC_BY_NAME.get(name)
@@ -592,8 +591,6 @@ def change_with_interval(median: float, lo: float, hi: float, unit: str) -> str:
     >>> change_with_interval(11.2, 6.0, 16.0, "%")
     '+11 %-points (90 %: +6 to +16)'
     """
-    import re
-
     from twinviewer.core.format import change, change_unit, delta
 
     text = change(median, lo, hi, unit)
