@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
 from pathlib import Path
 
-from twinviewer.plugins.store import PluginStore
+import pytest
+
+from twinviewer.plugins.store import PluginStore, _locked
 
 N_WORKERS = 4
 N_CHANGES = 25
@@ -85,3 +88,37 @@ def test_one_store_shared_by_threads_loses_nothing(tmp_path):
         t.join(60)
     on_disk = json.loads(store.path.read_text(encoding="utf-8"))["disabled"]
     assert len(on_disk) == len(store.data["disabled"]) == N_WORKERS * N_CHANGES
+
+
+def _approve_one(path: str) -> None:
+    PluginStore(Path(path), read_only=False).approve("from-the-child", "fp")
+
+
+def test_a_forked_child_is_not_locked_out_by_a_parents_thread(tmp_path):
+    """A process forked while another thread of its parent was changing the store inherited
+    that thread's lock held, with no thread to release it, and a copy of its flocked
+    descriptor: its own change waited forever. A fork now waits for the change to end."""
+    if not hasattr(os, "register_at_fork"):
+        pytest.skip("no fork here")
+    p = tmp_path / "plugins.json"
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _locked(p):
+            holding.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert holding.wait(10)
+    threading.Timer(0.5, release.set).start()  # the parent's change ends soon
+    child = multiprocessing.get_context("fork").Process(target=_approve_one, args=(str(p),))
+    child.start()
+    child.join(20)
+    t.join(10)
+    if child.exitcode is None:
+        child.kill()
+        child.join(5)
+        pytest.fail("the forked child's change waited for a lock nobody would release")
+    assert child.exitcode == 0
+    assert _approved(p) == {"from-the-child": "fp"}

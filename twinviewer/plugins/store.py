@@ -30,6 +30,21 @@ except ImportError:  # Windows: threads of one process are serialised, processes
 _THREAD_LOCK = threading.RLock()
 
 
+def _new_thread_lock() -> None:
+    global _THREAD_LOCK
+    _THREAD_LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    # A fork waits for this process's change in progress: a child forked during one would
+    # inherit its thread lock held (no thread to release it) and a copy of its flocked
+    # descriptor, which keeps the flock held after the parent closes its own, so the child's
+    # change would wait forever. The child starts with a free thread lock.
+    os.register_at_fork(before=lambda: _THREAD_LOCK.acquire(),
+                        after_in_parent=lambda: _THREAD_LOCK.release(),
+                        after_in_child=_new_thread_lock)
+
+
 def config_dir() -> Path:
     """Directory of the user's TwinViewer configuration."""
     env = os.environ.get("TWINVIEWER_CONFIG_DIR")
@@ -57,8 +72,9 @@ def read_only_here() -> None:
 class PluginStore:
     """Approvals (plugin → fingerprint) and disabled plugins (plugin → reason), as JSON.
 
-    Each change re-reads the file and changes only its own entry: two processes (the app
-    and a command, or a helper) never undo each other's decisions (final16 #9).
+    Each change re-reads the file and changes only its own entry, under the store's lock
+    from the read to the rename: two processes (the app and a command, or a helper) or two
+    threads never undo each other's decisions (final16 #9, last16 #3).
 
     Examples
     --------
