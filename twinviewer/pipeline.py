@@ -617,18 +617,18 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
             PrivacyError, OSError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
         return 2
+    absent = [m for m in metrics if m not in baseline.metrics]  # another structure's
     if args.json:
         doc = {"notice": RESEARCH_USE, "twin": str(step.path), "members": baseline.n,
                "scenarios": scenario_dicts(scenarios), "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None,
                "unsourced_changes": unsourced, "checked_changes": checked, "written": True,
-               "refused": refused}
+               "not_provided": absent, "refused": refused}
         print(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
     else:
         shown = {s.name: shown_name(s) for s in scenarios}
         print(f"{RESEARCH_USE}\n{step.path.name}: {baseline.n} members")
         print(table.format_text(shown))
-        absent = [m for m in metrics if m not in baseline.metrics]
         if absent:  # the default list on a model of another structure (final16 #6)
             print(f"Not provided by this model ({len(absent)}): {', '.join(absent)}")
         for name, lines in unsourced.items():  # a large change no source reports

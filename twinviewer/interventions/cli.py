@@ -218,6 +218,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
                "table": table.to_dict(),
                "ranking": ranking.to_dict() if ranking else None,
                "unsourced_changes": unsourced, "checked_changes": checked,
+               "not_provided": absent,  # what the text's "Not provided by this model" names
                "refused": refused}
         print(json.dumps(_clean(doc), indent=2, ensure_ascii=False))
     else:
