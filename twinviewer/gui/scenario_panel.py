@@ -86,7 +86,7 @@ from twinviewer.interventions.library import available as available_intervention
 from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.library import not_loaded as interventions_not_loaded
 from twinviewer.interventions.library import why_unavailable as unavailable
-from twinviewer.interventions.ranking import Constraint
+from twinviewer.interventions.ranking import NOT_RANKED, Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
 from twinviewer.personalize.shown import MARK_LEGEND, mark_of
@@ -1455,7 +1455,8 @@ class ScenarioPanel(QWidget):
             if base is None or not res:
                 raise InterventionError("run scenarios on the ensemble first")
             ranking = rank(base, res, self.goal(),
-                           evidence=self.table.evidence if self.table else None)
+                           evidence=self.table.evidence if self.table else None,
+                           scenarios=self.scenarios)  # an off-size valve is not ranked
         except InterventionError as exc:
             self.rank_label.setText(str(exc))
             self.state.warn(str(exc))
@@ -1468,10 +1469,16 @@ class ScenarioPanel(QWidget):
         # each option by its display name with its mode, as in the results (review12b #3)
         shown = {s.name: shown_name(s) for s in self.scenarios}
         self.rank_table.setRowCount(len(rows))
+        off = self.ranking.not_ranked
         for r, (name, frac) in enumerate(rows):
-            for c, text in enumerate((shown.get(name, name), f"{100 * frac:.0f} %",
+            for c, text in enumerate((shown.get(name, name),
+                                      "not ranked (off-size valve)" if name in off
+                                      else f"{100 * frac:.0f} %",
                                       f"{100 * self.ranking.feasible[name]:.0f} %")):
-                self.rank_table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if name in off:  # the reason on the row, and in full under the table
+                    item.setToolTip(off[name])
+                self.rank_table.setItem(r, c, item)
         extra = (f"; no option meets the constraints in "
                  f"{100 * self.ranking.none_feasible:.0f} %" if self.ranking.none_feasible
                  else "")
@@ -1484,7 +1491,10 @@ class ScenarioPanel(QWidget):
                                 f"{best}{extra}."
                                 + "".join(f"\n! {shown.get(name, name)}: "
                                           f"{self.ranking.caution(name)}"
-                                          for name, _ in rows if self.ranking.caution(name)))
+                                          for name, _ in rows if self.ranking.caution(name))
+                                + "".join(f"\n! {shown.get(name, name)}: not ranked "
+                                          f"({NOT_RANKED}): {why}"
+                                          for name, why in off.items()))
 
     # ------------------------------------------------------------------ live slider
     def _setup_slider(self) -> None:
