@@ -294,10 +294,15 @@ class PreparedTable:
     text, prepared on the job's thread for the results it was built from; the panel uses it
     only if those are still the ones shown (:meth:`fits`)."""
 
-    def __init__(self, twin, base, paired: dict, scenarios: list[Scenario], table) -> None:
+    def __init__(self, twin, base, paired: dict, scenarios: list[Scenario], table,
+                 sources: dict[str, list[tuple[bool, str]]] | None = None) -> None:
         self.twin, self.base, self.paired, self.table = twin, base, paired, table
         self.scenarios = [s for s in scenarios if s.name in paired]
         self.rows = table_rows(table, scenarios, twin) if table is not None else []
+        #: scenario → (warning, line): its UNSOURCED and "checked against" lines, as
+        #: ``twinviewer whatif`` prints them (:func:`~twinviewer.explain.evidence_flags.
+        #: source_lines`)
+        self.sources = sources or {}
 
     def fits(self, twin, base, results: dict, scenarios: list[Scenario]) -> bool:
         """Whether this is the table of ``results`` over ``base`` for ``twin``, the same
@@ -315,13 +320,15 @@ def _paired(base, results: dict) -> dict:
 def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> PreparedTable:
     """The table of ``results`` (those over ``base``'s members) with the one shown interval
     (model error on unmeasured outputs) and the failing evidence rows known without running
-    any, and its cells' text; Qt-free, run by the what-if job (about 30 ms on the GUI thread
-    before, stall12)."""
+    any, and its cells' text; with each scenario's UNSOURCED and "checked against" lines
+    (this heart's change against its evidence row, a CAUTION when outside its tolerance) by
+    the functions ``twinviewer whatif`` prints them with. Qt-free, run by the what-if job
+    (about 30 ms on the GUI thread before, stall12)."""
     paired = _paired(base, results)
-    table = None
+    table, sources = None, {}
     with _quick_switch():
         if base is not None and paired:
-            from twinviewer.explain.evidence_flags import scenario_evidence
+            from twinviewer.explain.evidence_flags import scenario_evidence, source_lines
             from twinviewer.gui.prepared import _context_key
             from twinviewer.interventions.table_cells import scenario_cells
             from twinviewer.personalize.shown import context_of_twin
@@ -339,7 +346,9 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
             from twinviewer.interventions.indication import with_sizing
 
             table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
-        return PreparedTable(twin, base, paired, scenarios, table)
+            sources = source_lines([s for s in scenarios if s.name in paired], base, paired,
+                                   context)
+        return PreparedTable(twin, base, paired, scenarios, table, sources)
 
 
 def relevant_table_metrics(twin, base, paired: dict) -> list[str]:
@@ -450,6 +459,7 @@ class ScenarioPanel(QWidget):
         self.table = None  # last ScenarioTable
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
+        self._sources: dict[str, list[tuple[bool, str]]] = {}  # its source lines
         self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
         self._draw_pending = False  # a timer will add the next new run's items (_draw_next)
         self._slots_pending = False  # a timer will add an empty run's items (_prepare_slots)
@@ -740,13 +750,21 @@ class ScenarioPanel(QWidget):
         self.stored_label.setVisible(False)
         tl.addWidget(self.stored_label)
         self.flags_label = QLabel()
+        self.flags_label.setObjectName("whatif_flags")
         self.flags_label.setWordWrap(True)
         self.flags_label.setStyleSheet("color: #b00020;")
+        # a change checked against its evidence row and within its tolerance: said, not a
+        # warning (a CAUTION or an UNSOURCED change is one, with the flags above)
+        self.sources_label = QLabel()
+        self.sources_label.setObjectName("whatif_checked")
+        self.sources_label.setWordWrap(True)
+        self.sources_label.setStyleSheet("color: #303030;")
         # the flags and the footnote scroll in a capped area: the table keeps the height
         under = QWidget()
         ul = QVBoxLayout(under)
         ul.setContentsMargins(0, 0, 0, 0)
         ul.addWidget(self.flags_label)
+        ul.addWidget(self.sources_label)
         self.notes_box = QScrollArea()
         self.notes_box.setWidgetResizable(True)
         self.notes_box.setFrameShape(QFrame.Shape.NoFrame)
@@ -1265,6 +1283,7 @@ class ScenarioPanel(QWidget):
         if prepared is None or not prepared.fits(self.state.twin, base, res, self.scenarios):
             prepared = prepared_table(self.state.twin, base, res, self.scenarios)
         self.table, self._rows_text = prepared.table, prepared.rows  # text shown as prepared
+        self._sources = prepared.sources
         self._fill_table()
         self._draw_curves(base, prepared.paired)
         self.ranking = None
@@ -1290,6 +1309,7 @@ class ScenarioPanel(QWidget):
             self.empty_hint.show()
             self.notes_box.hide()  # the footnote explains results: none yet
             self.flags_label.clear()
+            self.sources_label.clear()
             self.stored_label.clear()
             self.stored_label.setVisible(False)
             return
@@ -1345,6 +1365,12 @@ class ScenarioPanel(QWidget):
             note = t.members_note({s: said(s) for s in t.scenarios})
             lines.insert(0, note[0].upper() + note[1:])
         lines += [f"{said(s)}: {line}" for s, rows in t.evidence.items() for line in rows]
+        # this heart's change against its evidence rows, as `twinviewer whatif` says it
+        lines += [f"{said(s)}: {line}" for s in t.scenarios
+                  for warn, line in self._sources.get(s, ()) if warn]
+        self.sources_label.setText("\n".join(
+            f"{said(s)}: {line}" for s in t.scenarios
+            for warn, line in self._sources.get(s, ()) if not warn))
         if t.kinds:
             lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "
                          "scenario (paired)")
