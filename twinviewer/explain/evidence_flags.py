@@ -659,12 +659,14 @@ def source_lines(scenarios: Sequence[Any], baseline: Any, results: Mapping[str, 
     Examples
     --------
     >>> import numpy as np
-    >>> from twinviewer.interventions.scenario import InterventionStep, Scenario
-    >>> s = Scenario("teer", (InterventionStep("mitral_teer", {}),), "regulated")
-    >>> base = {"LVEF": np.array([61.0, 60.0]), "CO": np.array([4.2, 4.0])}
-    >>> after = {"LVEF": np.array([45.0, 44.0]), "CO": np.array([4.25, 4.05])}
-    >>> [(warn, line[:10]) for warn, line in source_lines([s], base, {"teer": after})["teer"]]
-    [(True, 'UNSOURCED:')]
+    >>> from twinviewer.core.twin import InterventionStep, Scenario
+    >>> clip = Scenario("clip", (InterventionStep("mitral_teer", {}),), "regulated")
+    >>> ef = {"LVEF": np.array([61.0, 60.0])}
+    >>> warn, line = source_lines([clip], ef, {"clip": {"LVEF": ef["LVEF"] - 16}})["clip"][0]
+    >>> warn, line.split(" (")[0]
+    (True, 'UNSOURCED: LV ejection fraction −16 %-points')
+    >>> source_lines([clip], ef, {"clip": ef})  # nothing moved a lot, nothing checked
+    {}
     """
     unsourced = unsourced_changes(scenarios, baseline, results, context)
     checked = checked_changes(scenarios, baseline, results, context)
