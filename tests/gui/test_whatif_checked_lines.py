@@ -46,3 +46,10 @@ def test_the_panel_shows_the_cli_checked_and_caution_lines(qtbot, make_scenario_
     for line in within:  # checked and within the tolerance: said, not a warning
         assert f"LVAD [baroreflex regulated]: {line}" in said
         assert line not in warned
+    # and on the scenario's own rows of the table, when the pointer rests on them
+    tab = panel.result_table
+    row = panel._rows[("CO", "ACE")]
+    for c in range(2):
+        assert all(line in tab.item(row, c).toolTip() for line in caution + unsourced)
+    assert within[0] in tab.item(panel._rows[("CO", "LVAD")], 1).toolTip()
+    assert not tab.item(panel._rows[("CO", "baseline")], 0).toolTip()

@@ -52,6 +52,7 @@ from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui import process_worker
 from twinviewer.gui.cycle import signal
 from twinviewer.gui.elided import ElidedComboBox
+from twinviewer.gui.legend_lines import legend_font, wrapped
 from twinviewer.gui.model_jobs import (
     helper,
     live_applied_in_process,
@@ -104,6 +105,10 @@ BASE_RGB = LV_COLOUR
 STACK_CURVES_PX = 760
 #: Height (px) each plot keeps when stacked; a shorter tab scrolls.
 MIN_CURVE_PLOT_H = 260
+#: The What-if curves' legend: its text size (pt), and the width (px) left of its labels
+#: (the legend's place, its line samples and their spacing, the labels' margins).
+LEGEND_PT = 8.0
+LEGEND_INDENT_PX = 48
 #: ms between the turns that add a new run's plot items (:meth:`ScenarioPanel._draw_next`):
 #: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
 DRAW_EVERY_MS = 40
@@ -685,6 +690,7 @@ class ScenarioPanel(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
         if obj is getattr(self, "glw", None) and event.type() == QEvent.Type.Resize:
             self._arrange_curves(event.size().width())
+            self._draw_next()  # the legend's names broken anew for the new width
         return super().eventFilter(obj, event)
 
     def _arrange_curves(self, width: int) -> None:
@@ -794,7 +800,7 @@ class ScenarioPanel(QWidget):
         # a plain child at a fixed place, not anchored: an anchor's geometry handler ran on
         # the deleted box when a panel was destroyed
         self.pv_plot.legend = pg.LegendItem(offset=None, labelTextColor="k",
-                                            labelTextSize="8pt")
+                                            labelTextSize=f"{LEGEND_PT:g}pt")
         self.pv_plot.legend.setParentItem(self.legend_box)
         self.pv_plot.legend.setPos(2, 2)
         # titles short enough for the step column at 1280 px (a long one set the plots'
@@ -1332,6 +1338,8 @@ class ScenarioPanel(QWidget):
         modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names
         bold = tab.font()
         bold.setBold(True)
+        tips = {s: "\n".join(("! " if warn else "") + line for warn, line in lines)
+                for s, lines in self._sources.items()}
         r = 0
         for (title, description, rows), m in zip(text, shown_metrics(t), strict=True):
             item = QTableWidgetItem(title)
@@ -1348,13 +1356,16 @@ class ScenarioPanel(QWidget):
                 label = shown if wide else shown.replace(" [", "\n[", 1)
                 # a long value (negative bounds) breaks before its interval: no sideways scroll
                 shown_value = value if len(value) <= 16 else value.replace(" (", "\n(", 1)
-                tab.setItem(r, 0, QTableWidgetItem(f"{label}\n{shown_value}"))
+                first = QTableWidgetItem(f"{label}\n{shown_value}")
                 text = (delta if wide else delta.replace(" (", "\n(", 1)) + (
                     f"\nbetter in {better}" if better
                                                          else "")
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-                tab.setItem(r, 1, item)
+                for c, cell in enumerate((first, item)):
+                    if tips.get(name):  # the scenario's evidence check, on its own result
+                        cell.setToolTip(tips[name])
+                    tab.setItem(r, c, cell)
             r += 1
         tab.resizeRowsToContents()
         def said(name: str) -> str:  # the scenario in words, never its code name
@@ -1432,7 +1443,7 @@ class ScenarioPanel(QWidget):
         gap."""
         runs, slots = self._runs_to_draw, self._curve_slots
         legend = self.pv_plot.legend
-        names = [self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)]
+        names = self._legend_texts([self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)])
         stale = legend is not None and [label.text for _s, label in legend.items] != names
         if not new:
             if self._runs_drawn < len(runs) or stale:
@@ -1449,9 +1460,19 @@ class ScenarioPanel(QWidget):
             return
         if stale:
             legend.clear()  # in the runs' order, under the live curve
-            for item in (self.live_curve, *(s.loop for s in slots[:len(runs)])):
-                legend.addItem(item, item.opts["name"])
+            for item, text in zip((self.live_curve, *(s.loop for s in slots[:len(runs)])),
+                                  names, strict=True):
+                legend.addItem(item, text)
+                for part in legend.items[-1]:  # the name whole, wherever it was broken
+                    part.setToolTip(item.opts["name"])
             self._fit_legend_box()
+
+    def _legend_texts(self, names: list[str]) -> list[str]:
+        """The legend's labels: each name broken into lines that fit the tab's width (the
+        longest ran past the plot's edge at 1280×720, its response mode cut)."""
+        font = legend_font(LEGEND_PT)
+        room = self.glw.width() - LEGEND_INDENT_PX if self.glw.isVisible() else 0
+        return [wrapped(n, room, font) for n in names]
 
     def _draw_soon(self) -> None:
         if not self._draw_pending:
