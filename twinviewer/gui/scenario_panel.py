@@ -401,6 +401,32 @@ def _quick_switch() -> Iterator[None]:
                 sys.setswitchinterval(_SWITCH["saved"])
 
 
+def shown_change(c, unit_: str) -> str:
+    """The Δ cell of comparison ``c`` (:class:`~twinviewer.interventions.compare.Comparison`)
+    in unit ``unit_``: :func:`~twinviewer.core.format.change`, except that a change some
+    members make beyond the metric's tolerance in the better direction (the "better in N %"
+    beside it) is never "no change" — its median and interval instead (review16b #9: "no
+    change" beside "better in 5 %").
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.compare import Comparison, Interval
+    >>> i = Interval(25.0, 20.0, 30.0)
+    >>> moved = Comparison("mPAP", "mmHg", "mPAP", i, i, Interval(-0.08, -0.99, 0.88),
+    ...                    0.05, 0.025, 40, 40)
+    >>> shown_change(moved, "mmHg")
+    '-0.1 (-1.0 to +0.9)'
+    >>> from dataclasses import replace
+    >>> shown_change(replace(moved, improved=0.0), "mmHg")
+    'no change'
+    """
+    d = c.difference
+    text = change(d.median, d.lo, d.hi, unit_)
+    if text == "no change" and c.improved:
+        return interval(d.median, d.lo, d.hi, signed=True)
+    return text
+
+
 def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]]:
     """The text of table ``t``'s cells: per shown metric, its title, its description and
     its rows ``(scenario, shown name, (value, Δ, better))``, the baseline's first."""
@@ -433,7 +459,7 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
                 format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
                 + beyond_mark(m, c.scenario.lo, c.scenario.hi)
                 + (f" · {own}" if own else ""),
-                change(c.difference.median, c.difference.lo, c.difference.hi, t.units[m]),
+                shown_change(c, t.units[m]),
                 "—" if c.improved is None else percent(c.improved)
                 + (" *" if c.qualifier else ""))))
         out.append((title, meta.description, rows))
