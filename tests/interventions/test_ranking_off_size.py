@@ -84,3 +84,19 @@ def test_the_whatif_command_says_the_off_size_valve_is_not_ranked(capsys):
     ranking = out[out.index("goal: min AV_mean_gradient"):].splitlines()
     line = next(s for s in ranking if s.strip().startswith("TAVI with SAPIEN 3 by size 29"))
     assert "not ranked (a valve sized outside the annulus entered with it)" in line
+
+
+def test_a_saved_twins_whatif_does_not_rank_the_off_size_valve(tmp_path, capsys):
+    """The same on a saved twin (the pipeline's path, ``twinviewer whatif PATIENT.twin``)."""
+    from twinviewer.cli import main
+    from twinviewer.io.twinfile import save_twin
+    from twinviewer.twins import twin_from_preset
+
+    path = save_twin(tmp_path / "as.twin", twin_from_preset("severe_as", n=6, seed=1))
+    assert main(["whatif", str(path), "-s", "tavi_sapien3:size=29,annulus=20", "-s",
+                 "tavi_sapien3:size=20,annulus=20", "--metrics", "AV_mean_gradient",
+                 "--goal", "min AV_mean_gradient", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)["ranking"]
+    big = next(k for k in doc["options"] if "size=29" in k)
+    assert doc["best"][big] == 0.0 and set(doc["not_ranked"]) == {big}
+    assert "size=20" in doc["median_best"]
