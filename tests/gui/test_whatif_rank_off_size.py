@@ -21,7 +21,7 @@ def test_an_off_size_valve_is_listed_last_and_not_ranked(qtbot, make_scenario_pa
     rows = [[tab.item(r, c).text() for c in range(3)] for r in range(tab.rowCount())]
     assert rows[0][0] == "S3 20 [baroreflex regulated]"
     assert rows[-1][0] == "S3 29 [baroreflex regulated]"
-    assert rows[-1][1] == "not ranked (off-size valve)"
+    assert rows[-1][1] == "not ranked\n(off-size valve)"
     assert "26.2–29.5 mm, not 20 mm" in tab.item(tab.rowCount() - 1, 1).toolTip()
     text = panel.rank_label.text()
     assert "Best on medians alone: S3 20 [baroreflex regulated]" in text

@@ -108,6 +108,8 @@ MIN_CURVE_PLOT_H = 260
 #: The What-if curves' legend: its text size (pt), and the width (px) left of its labels
 #: (the legend's place, its line samples and their spacing, the labels' margins).
 LEGEND_PT = 8.0
+#: The most height (px) the ranking's words take under its table before they scroll.
+RANK_WORDS_MAX_H = 110
 LEGEND_INDENT_PX = 48
 #: ms between the turns that add a new run's plot items (:meth:`ScenarioPanel._draw_next`):
 #: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
@@ -876,15 +878,32 @@ class ScenarioPanel(QWidget):
         row.addWidget(self.rank_button)
         rl.addLayout(row)
         self.rank_table = QTableWidget(0, 3)
-        self.rank_table.setHorizontalHeaderLabels(
-            ["Option", "Best in % of plausible twins", "Meets constraints in %"])
+        self.rank_table.setHorizontalHeaderLabels(["Option", "Best in", "Meets\nconstraints"])
+        for c, tip in ((1, "the share of plausible twins in which the option is the best one "
+                           "that meets the constraints"),
+                       (2, "the share of plausible twins in which it meets the constraints")):
+            self.rank_table.horizontalHeaderItem(c).setToolTip(tip)
         self.rank_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rank_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
+        # the options' names wrap in the column left over (at 1280×720 a TAVI's name with
+        # its annulus pushed the shares out of sight, behind a sideways scroll)
+        self.rank_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.rank_table.setWordWrap(True)
+        self.rank_table.verticalHeader().setVisible(False)
         rl.addWidget(self.rank_table, 1)
         self.rank_label = QLabel()
         self.rank_label.setWordWrap(True)
-        rl.addWidget(self.rank_label)
+        # the goal, the cautions and why an option is not ranked scroll in a capped area:
+        # at 1280×720 their lines left the table one row high
+        words = QScrollArea()
+        words.setWidgetResizable(True)
+        words.setFrameShape(QFrame.Shape.NoFrame)
+        words.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        words.setMaximumHeight(RANK_WORDS_MAX_H)
+        words.setWidget(self.rank_label)
+        rl.addWidget(words)
         self.tabs.addTab(rw, "Ranking")
         return self.tabs
 
@@ -1545,13 +1564,14 @@ class ScenarioPanel(QWidget):
         off = self.ranking.not_ranked
         for r, (name, frac) in enumerate(rows):
             for c, text in enumerate((shown.get(name, name),
-                                      "not ranked (off-size valve)" if name in off
+                                      "not ranked\n(off-size valve)" if name in off
                                       else f"{100 * frac:.0f} %",
                                       f"{100 * self.ranking.feasible[name]:.0f} %")):
                 item = QTableWidgetItem(text)
                 if name in off:  # the reason on the row, and in full under the table
                     item.setToolTip(off[name])
                 self.rank_table.setItem(r, c, item)
+        self.rank_table.resizeRowsToContents()
         extra = (f"; no option meets the constraints in "
                  f"{100 * self.ranking.none_feasible:.0f} %" if self.ranking.none_feasible
                  else "")
