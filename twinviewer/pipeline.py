@@ -612,7 +612,7 @@ def run_whatif_file(args: argparse.Namespace, scenarios: Sequence[Scenario],
         checked = checked_changes(scenarios, baseline, results,  # this heart vs its source
                                   context_of_twin(step.twin))
         ranking = rank(baseline, results, goal, evidence=table.evidence,
-                       unsourced=unsourced) if goal else None
+                       unsourced=unsourced, scenarios=scenarios) if goal else None
     except (PipelineError, InterventionError, ModelError, UnitError, TwinFileError,
             PrivacyError, OSError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)

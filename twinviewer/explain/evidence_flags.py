@@ -646,3 +646,34 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
                             f"{said} at these settings checks these outputs: the changes are "
                             "the model's alone, outside its validated range)"]
     return out
+
+
+def source_lines(scenarios: Sequence[Any], baseline: Any, results: Mapping[str, Any],
+                 context: Any = None) -> dict[str, list[tuple[bool, str]]]:
+    """Scenario name → its :func:`unsourced_changes` lines, then its :func:`checked_changes`
+    lines, each with whether it is a warning (an UNSOURCED change, or a CAUTION: this heart's
+    change outside the row's tolerance) — what ``twinviewer whatif`` prints with '!' against
+    '-', for the What-if panel to show beside the results (session-16 note: it showed
+    neither). ``context`` as in :func:`checked_changes`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from twinviewer.core.twin import InterventionStep, Scenario
+    >>> clip = Scenario("clip", (InterventionStep("mitral_teer", {}),), "regulated")
+    >>> ef = {"LVEF": np.array([61.0, 60.0])}
+    >>> warn, line = source_lines([clip], ef, {"clip": {"LVEF": ef["LVEF"] - 16}})["clip"][0]
+    >>> warn, line.split(" (")[0]
+    (True, 'UNSOURCED: LV ejection fraction −16 %-points')
+    >>> source_lines([clip], ef, {"clip": ef})  # nothing moved a lot, nothing checked
+    {}
+    """
+    unsourced = unsourced_changes(scenarios, baseline, results, context)
+    checked = checked_changes(scenarios, baseline, results, context)
+    out: dict[str, list[tuple[bool, str]]] = {}
+    for sc in scenarios:
+        lines = [(True, x) for x in unsourced.get(sc.name, [])]
+        lines += [("CAUTION" in x, x) for x in checked.get(sc.name, [])]
+        if lines:
+            out[sc.name] = lines
+    return out

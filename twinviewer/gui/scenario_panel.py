@@ -52,6 +52,7 @@ from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui import process_worker
 from twinviewer.gui.cycle import signal
 from twinviewer.gui.elided import ElidedComboBox
+from twinviewer.gui.legend_lines import legend_font, wrapped
 from twinviewer.gui.model_jobs import (
     helper,
     live_applied_in_process,
@@ -86,7 +87,7 @@ from twinviewer.interventions.library import available as available_intervention
 from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.library import not_loaded as interventions_not_loaded
 from twinviewer.interventions.library import why_unavailable as unavailable
-from twinviewer.interventions.ranking import Constraint
+from twinviewer.interventions.ranking import NOT_RANKED, Constraint
 from twinviewer.interventions.scenario import shown_name, step_text, unique_name
 from twinviewer.io import audit_log
 from twinviewer.personalize.shown import MARK_LEGEND, mark_of
@@ -104,6 +105,12 @@ BASE_RGB = LV_COLOUR
 STACK_CURVES_PX = 760
 #: Height (px) each plot keeps when stacked; a shorter tab scrolls.
 MIN_CURVE_PLOT_H = 260
+#: The What-if curves' legend: its text size (pt), and the width (px) left of its labels
+#: (the legend's place, its line samples and their spacing, the labels' margins).
+LEGEND_PT = 8.0
+#: The most height (px) the ranking's words take under its table before they scroll.
+RANK_WORDS_MAX_H = 110
+LEGEND_INDENT_PX = 48
 #: ms between the turns that add a new run's plot items (:meth:`ScenarioPanel._draw_next`):
 #: a timer, not a zero-delay call, so the cine's frames and other timers run in between.
 DRAW_EVERY_MS = 40
@@ -294,10 +301,15 @@ class PreparedTable:
     text, prepared on the job's thread for the results it was built from; the panel uses it
     only if those are still the ones shown (:meth:`fits`)."""
 
-    def __init__(self, twin, base, paired: dict, scenarios: list[Scenario], table) -> None:
+    def __init__(self, twin, base, paired: dict, scenarios: list[Scenario], table,
+                 sources: dict[str, list[tuple[bool, str]]] | None = None) -> None:
         self.twin, self.base, self.paired, self.table = twin, base, paired, table
         self.scenarios = [s for s in scenarios if s.name in paired]
         self.rows = table_rows(table, scenarios, twin) if table is not None else []
+        #: scenario → (warning, line): its UNSOURCED and "checked against" lines, as
+        #: ``twinviewer whatif`` prints them (:func:`~twinviewer.explain.evidence_flags.
+        #: source_lines`)
+        self.sources = sources or {}
 
     def fits(self, twin, base, results: dict, scenarios: list[Scenario]) -> bool:
         """Whether this is the table of ``results`` over ``base`` for ``twin``, the same
@@ -315,13 +327,15 @@ def _paired(base, results: dict) -> dict:
 def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> PreparedTable:
     """The table of ``results`` (those over ``base``'s members) with the one shown interval
     (model error on unmeasured outputs) and the failing evidence rows known without running
-    any, and its cells' text; Qt-free, run by the what-if job (about 30 ms on the GUI thread
-    before, stall12)."""
+    any, and its cells' text; with each scenario's UNSOURCED and "checked against" lines
+    (this heart's change against its evidence row, a CAUTION when outside its tolerance) by
+    the functions ``twinviewer whatif`` prints them with. Qt-free, run by the what-if job
+    (about 30 ms on the GUI thread before, stall12)."""
     paired = _paired(base, results)
-    table = None
+    table, sources = None, {}
     with _quick_switch():
         if base is not None and paired:
-            from twinviewer.explain.evidence_flags import scenario_evidence
+            from twinviewer.explain.evidence_flags import scenario_evidence, source_lines
             from twinviewer.gui.prepared import _context_key
             from twinviewer.interventions.table_cells import scenario_cells
             from twinviewer.personalize.shown import context_of_twin
@@ -339,7 +353,9 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
             from twinviewer.interventions.indication import with_sizing
 
             table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
-        return PreparedTable(twin, base, paired, scenarios, table)
+            sources = source_lines([s for s in scenarios if s.name in paired], base, paired,
+                                   context)
+        return PreparedTable(twin, base, paired, scenarios, table, sources)
 
 
 def relevant_table_metrics(twin, base, paired: dict) -> list[str]:
@@ -387,6 +403,32 @@ def _quick_switch() -> Iterator[None]:
                 sys.setswitchinterval(_SWITCH["saved"])
 
 
+def shown_change(c, unit_: str) -> str:
+    """The Δ cell of comparison ``c`` (:class:`~twinviewer.interventions.compare.Comparison`)
+    in unit ``unit_``: :func:`~twinviewer.core.format.change`, except that a change some
+    members make beyond the metric's tolerance in the better direction (the "better in N %"
+    beside it) is never "no change" — its median and interval instead (review16b #9: "no
+    change" beside "better in 5 %").
+
+    Examples
+    --------
+    >>> from twinviewer.interventions.compare import Comparison, Interval
+    >>> i = Interval(25.0, 20.0, 30.0)
+    >>> moved = Comparison("mPAP", "mmHg", "mPAP", i, i, Interval(-0.08, -0.99, 0.88),
+    ...                    0.05, 0.025, 40, 40)
+    >>> shown_change(moved, "mmHg")
+    '-0.1 (-1.0 to +0.9)'
+    >>> from dataclasses import replace
+    >>> shown_change(replace(moved, improved=0.0), "mmHg")
+    'no change'
+    """
+    d = c.difference
+    text = change(d.median, d.lo, d.hi, unit_)
+    if text == "no change" and c.improved:
+        return interval(d.median, d.lo, d.hi, signed=True)
+    return text
+
+
 def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]]:
     """The text of table ``t``'s cells: per shown metric, its title, its description and
     its rows ``(scenario, shown name, (value, Δ, better))``, the baseline's first."""
@@ -419,7 +461,7 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
                 format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
                 + beyond_mark(m, c.scenario.lo, c.scenario.hi)
                 + (f" · {own}" if own else ""),
-                change(c.difference.median, c.difference.lo, c.difference.hi, t.units[m]),
+                shown_change(c, t.units[m]),
                 "—" if c.improved is None else percent(c.improved)
                 + (" *" if c.qualifier else ""))))
         out.append((title, meta.description, rows))
@@ -450,6 +492,7 @@ class ScenarioPanel(QWidget):
         self.table = None  # last ScenarioTable
         self._prepared: PreparedTable | None = None  # the last what-if job's table
         self._rows_text: list | None = None  # its cells' text (table_rows)
+        self._sources: dict[str, list[tuple[bool, str]]] = {}  # its source lines
         self._curve_slots: list[_RunCurves] = []  # the runs' curves, kept (_draw_curves)
         self._draw_pending = False  # a timer will add the next new run's items (_draw_next)
         self._slots_pending = False  # a timer will add an empty run's items (_prepare_slots)
@@ -675,6 +718,7 @@ class ScenarioPanel(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt naming
         if obj is getattr(self, "glw", None) and event.type() == QEvent.Type.Resize:
             self._arrange_curves(event.size().width())
+            self._draw_next()  # the legend's names broken anew for the new width
         return super().eventFilter(obj, event)
 
     def _arrange_curves(self, width: int) -> None:
@@ -740,13 +784,21 @@ class ScenarioPanel(QWidget):
         self.stored_label.setVisible(False)
         tl.addWidget(self.stored_label)
         self.flags_label = QLabel()
+        self.flags_label.setObjectName("whatif_flags")
         self.flags_label.setWordWrap(True)
         self.flags_label.setStyleSheet("color: #b00020;")
+        # a change checked against its evidence row and within its tolerance: said, not a
+        # warning (a CAUTION or an UNSOURCED change is one, with the flags above)
+        self.sources_label = QLabel()
+        self.sources_label.setObjectName("whatif_checked")
+        self.sources_label.setWordWrap(True)
+        self.sources_label.setStyleSheet("color: #303030;")
         # the flags and the footnote scroll in a capped area: the table keeps the height
         under = QWidget()
         ul = QVBoxLayout(under)
         ul.setContentsMargins(0, 0, 0, 0)
         ul.addWidget(self.flags_label)
+        ul.addWidget(self.sources_label)
         self.notes_box = QScrollArea()
         self.notes_box.setWidgetResizable(True)
         self.notes_box.setFrameShape(QFrame.Shape.NoFrame)
@@ -776,7 +828,7 @@ class ScenarioPanel(QWidget):
         # a plain child at a fixed place, not anchored: an anchor's geometry handler ran on
         # the deleted box when a panel was destroyed
         self.pv_plot.legend = pg.LegendItem(offset=None, labelTextColor="k",
-                                            labelTextSize="8pt")
+                                            labelTextSize=f"{LEGEND_PT:g}pt")
         self.pv_plot.legend.setParentItem(self.legend_box)
         self.pv_plot.legend.setPos(2, 2)
         # titles short enough for the step column at 1280 px (a long one set the plots'
@@ -826,15 +878,32 @@ class ScenarioPanel(QWidget):
         row.addWidget(self.rank_button)
         rl.addLayout(row)
         self.rank_table = QTableWidget(0, 3)
-        self.rank_table.setHorizontalHeaderLabels(
-            ["Option", "Best in % of plausible twins", "Meets constraints in %"])
+        self.rank_table.setHorizontalHeaderLabels(["Option", "Best in", "Meets\nconstraints"])
+        for c, tip in ((1, "the share of plausible twins in which the option is the best one "
+                           "that meets the constraints"),
+                       (2, "the share of plausible twins in which it meets the constraints")):
+            self.rank_table.horizontalHeaderItem(c).setToolTip(tip)
         self.rank_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rank_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
+        # the options' names wrap in the column left over (at 1280×720 a TAVI's name with
+        # its annulus pushed the shares out of sight, behind a sideways scroll)
+        self.rank_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch)
+        self.rank_table.setWordWrap(True)
+        self.rank_table.verticalHeader().setVisible(False)
         rl.addWidget(self.rank_table, 1)
         self.rank_label = QLabel()
         self.rank_label.setWordWrap(True)
-        rl.addWidget(self.rank_label)
+        # the goal, the cautions and why an option is not ranked scroll in a capped area:
+        # at 1280×720 their lines left the table one row high
+        words = QScrollArea()
+        words.setWidgetResizable(True)
+        words.setFrameShape(QFrame.Shape.NoFrame)
+        words.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        words.setMaximumHeight(RANK_WORDS_MAX_H)
+        words.setWidget(self.rank_label)
+        rl.addWidget(words)
         self.tabs.addTab(rw, "Ranking")
         return self.tabs
 
@@ -1265,6 +1334,7 @@ class ScenarioPanel(QWidget):
         if prepared is None or not prepared.fits(self.state.twin, base, res, self.scenarios):
             prepared = prepared_table(self.state.twin, base, res, self.scenarios)
         self.table, self._rows_text = prepared.table, prepared.rows  # text shown as prepared
+        self._sources = prepared.sources
         self._fill_table()
         self._draw_curves(base, prepared.paired)
         self.ranking = None
@@ -1290,6 +1360,7 @@ class ScenarioPanel(QWidget):
             self.empty_hint.show()
             self.notes_box.hide()  # the footnote explains results: none yet
             self.flags_label.clear()
+            self.sources_label.clear()
             self.stored_label.clear()
             self.stored_label.setVisible(False)
             return
@@ -1312,6 +1383,8 @@ class ScenarioPanel(QWidget):
         modes = {sc.name: sc for sc in self.scenarios}  # 'regulated' / 'acute' beside names
         bold = tab.font()
         bold.setBold(True)
+        tips = {s: "\n".join(("! " if warn else "") + line for warn, line in lines)
+                for s, lines in self._sources.items()}
         r = 0
         for (title, description, rows), m in zip(text, shown_metrics(t), strict=True):
             item = QTableWidgetItem(title)
@@ -1328,13 +1401,16 @@ class ScenarioPanel(QWidget):
                 label = shown if wide else shown.replace(" [", "\n[", 1)
                 # a long value (negative bounds) breaks before its interval: no sideways scroll
                 shown_value = value if len(value) <= 16 else value.replace(" (", "\n(", 1)
-                tab.setItem(r, 0, QTableWidgetItem(f"{label}\n{shown_value}"))
+                first = QTableWidgetItem(f"{label}\n{shown_value}")
                 text = (delta if wide else delta.replace(" (", "\n(", 1)) + (
                     f"\nbetter in {better}" if better
                                                          else "")
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-                tab.setItem(r, 1, item)
+                for c, cell in enumerate((first, item)):
+                    if tips.get(name):  # the scenario's evidence check, on its own result
+                        cell.setToolTip(tips[name])
+                    tab.setItem(r, c, cell)
             r += 1
         tab.resizeRowsToContents()
         def said(name: str) -> str:  # the scenario in words, never its code name
@@ -1345,6 +1421,12 @@ class ScenarioPanel(QWidget):
             note = t.members_note({s: said(s) for s in t.scenarios})
             lines.insert(0, note[0].upper() + note[1:])
         lines += [f"{said(s)}: {line}" for s, rows in t.evidence.items() for line in rows]
+        # this heart's change against its evidence rows, as `twinviewer whatif` says it
+        lines += [f"{said(s)}: {line}" for s in t.scenarios
+                  for warn, line in self._sources.get(s, ()) if warn]
+        self.sources_label.setText("\n".join(
+            f"{said(s)}: {line}" for s in t.scenarios
+            for warn, line in self._sources.get(s, ()) if not warn))
         if t.kinds:
             lines.append(MARK_LEGEND + "; a Δ carries the same model error in baseline and "
                          "scenario (paired)")
@@ -1406,7 +1488,7 @@ class ScenarioPanel(QWidget):
         gap."""
         runs, slots = self._runs_to_draw, self._curve_slots
         legend = self.pv_plot.legend
-        names = [self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)]
+        names = self._legend_texts([self.live_curve.opts["name"], *(n for n, _c, _rgb in runs)])
         stale = legend is not None and [label.text for _s, label in legend.items] != names
         if not new:
             if self._runs_drawn < len(runs) or stale:
@@ -1423,9 +1505,19 @@ class ScenarioPanel(QWidget):
             return
         if stale:
             legend.clear()  # in the runs' order, under the live curve
-            for item in (self.live_curve, *(s.loop for s in slots[:len(runs)])):
-                legend.addItem(item, item.opts["name"])
+            for item, text in zip((self.live_curve, *(s.loop for s in slots[:len(runs)])),
+                                  names, strict=True):
+                legend.addItem(item, text)
+                for part in legend.items[-1]:  # the name whole, wherever it was broken
+                    part.setToolTip(item.opts["name"])
             self._fit_legend_box()
+
+    def _legend_texts(self, names: list[str]) -> list[str]:
+        """The legend's labels: each name broken into lines that fit the tab's width (the
+        longest ran past the plot's edge at 1280×720, its response mode cut)."""
+        font = legend_font(LEGEND_PT)
+        room = self.glw.width() - LEGEND_INDENT_PX if self.glw.isVisible() else 0
+        return [wrapped(n, room, font) for n in names]
 
     def _draw_soon(self) -> None:
         if not self._draw_pending:
@@ -1455,7 +1547,8 @@ class ScenarioPanel(QWidget):
             if base is None or not res:
                 raise InterventionError("run scenarios on the ensemble first")
             ranking = rank(base, res, self.goal(),
-                           evidence=self.table.evidence if self.table else None)
+                           evidence=self.table.evidence if self.table else None,
+                           scenarios=self.scenarios)  # an off-size valve is not ranked
         except InterventionError as exc:
             self.rank_label.setText(str(exc))
             self.state.warn(str(exc))
@@ -1468,10 +1561,17 @@ class ScenarioPanel(QWidget):
         # each option by its display name with its mode, as in the results (review12b #3)
         shown = {s.name: shown_name(s) for s in self.scenarios}
         self.rank_table.setRowCount(len(rows))
+        off = self.ranking.not_ranked
         for r, (name, frac) in enumerate(rows):
-            for c, text in enumerate((shown.get(name, name), f"{100 * frac:.0f} %",
+            for c, text in enumerate((shown.get(name, name),
+                                      "not ranked\n(off-size valve)" if name in off
+                                      else f"{100 * frac:.0f} %",
                                       f"{100 * self.ranking.feasible[name]:.0f} %")):
-                self.rank_table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if name in off:  # the reason on the row, and in full under the table
+                    item.setToolTip(off[name])
+                self.rank_table.setItem(r, c, item)
+        self.rank_table.resizeRowsToContents()
         extra = (f"; no option meets the constraints in "
                  f"{100 * self.ranking.none_feasible:.0f} %" if self.ranking.none_feasible
                  else "")
@@ -1484,7 +1584,10 @@ class ScenarioPanel(QWidget):
                                 f"{best}{extra}."
                                 + "".join(f"\n! {shown.get(name, name)}: "
                                           f"{self.ranking.caution(name)}"
-                                          for name, _ in rows if self.ranking.caution(name)))
+                                          for name, _ in rows if self.ranking.caution(name))
+                                + "".join(f"\n! {shown.get(name, name)}: not ranked "
+                                          f"({NOT_RANKED}): {why}"
+                                          for name, why in off.items()))
 
     # ------------------------------------------------------------------ live slider
     def _setup_slider(self) -> None:

@@ -207,7 +207,7 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         sized = getattr(args, "checked_lookup", None)  # this heart's change vs its source
         checked = sized(scenarios, baseline, results) if sized is not None else {}
         ranking = rank(baseline, results, goal, evidence=table.evidence,
-                       unsourced=unsourced) if goal else None
+                       unsourced=unsourced, scenarios=scenarios) if goal else None
     except (InterventionError, ModelError, UnitError) as exc:
         print(f"twinviewer whatif: error: {exc}", file=sys.stderr)
         return 2

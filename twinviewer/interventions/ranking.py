@@ -4,6 +4,11 @@ A goal is an objective metric to minimise or maximise subject to constraints, e.
 ``min LVEDP; CO>=4``. For each plausible twin (member periodic in every option) the best
 feasible option is found; the ranking reports how often each option is best, how often it is
 feasible, and which option would win on medians alone.
+
+A TAVI/SAVR valve whose label size is not made for the annulus entered with it
+(:func:`~twinviewer.interventions.indication.sizing_notes`) is not ranked: the model runs its
+tabulated orifice whatever the annulus, so it could win on an orifice no heart team would
+implant in this patient. It is listed after every ranked option with the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twinviewer.core.format import change_unit, number, percent
+from twinviewer.core.twin import Scenario
 from twinviewer.interventions.compare import (
     BASELINE,
     harmed,
@@ -116,6 +122,10 @@ class Ranking:
     #: (:func:`twinviewer.explain.evidence_flags.unsourced_changes`): said when the goal's
     #: own metric is among them
     unsourced: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: option name → why it is left out of the ranking (a valve sized outside the annulus
+    #: entered with it, :func:`~twinviewer.interventions.indication.sizing_notes`): it wins
+    #: no twin and is never best on medians, listed after every ranked option
+    not_ranked: Mapping[str, str] = field(default_factory=dict)
 
     def caution(self, name: str) -> str:
         """The caution said beside option ``name`` when the model of one of its
@@ -161,14 +171,17 @@ class Ranking:
         return ""
 
     def ordered(self) -> list[tuple[str, float]]:
-        return sorted(self.best.items(), key=lambda kv: -kv[1])
+        """(option, share of wins), the most frequent winner first; options not ranked
+        (:attr:`not_ranked`) after every ranked one."""
+        return sorted(self.best.items(), key=lambda kv: (kv[0] in self.not_ranked, -kv[1]))
 
     def to_dict(self) -> dict:
         return {"goal": str(self.goal), "options": list(self.options), "best": self.best,
                 "feasible": self.feasible, "none_feasible": self.none_feasible,
                 "median_best": self.median_best, "n": self.n, "undecided": self.undecided,
                 "verdict": self.verdict,
-                "cautions": {k: self.caution(k) for k in self.options if self.caution(k)}}
+                "cautions": {k: self.caution(k) for k in self.options if self.caution(k)},
+                "not_ranked": dict(self.not_ranked)}
 
     def format_text(self, shown: Mapping[str, str] | None = None) -> str:
         """The ranking as text; ``shown`` maps an option's name to the name printed (with its
@@ -178,12 +191,18 @@ class Ranking:
         if self.verdict:
             lines.append(f"  {self.verdict}")
         for name, f in self.ordered():
+            if name in self.not_ranked:  # never a recommendation: the reason under it
+                lines.append(f"  {shown.get(name, name)}: not ranked ({NOT_RANKED}), "
+                             f"feasible in {percent(self.feasible[name])}")
+                lines.append(f"    ! {self.not_ranked[name]}")
+                continue
             lines.append(f"  {shown.get(name, name)}: best in {percent(f)}, feasible in "
                          f"{percent(self.feasible[name])}")
             if self.caution(name):  # right under the line it qualifies
                 lines.append(f"    ! {self.caution(name)}")
         if self.none_feasible:
-            lines.append(f"  no option meets the constraints in {percent(self.none_feasible)}")
+            lines.append(f"  no {'ranked ' if self.not_ranked else ''}option meets the "
+                         f"constraints in {percent(self.none_feasible)}")
         best = shown.get(self.median_best, self.median_best) if self.median_best else None
         lines.append(f"  best on medians alone: {best or 'none feasible'}"
                      + (" (! its model fails an evidence row, see above)"
@@ -191,21 +210,60 @@ class Ranking:
         return "\n".join(lines)
 
 
+#: Why an option is listed but not ranked, in words (its sizing note follows).
+NOT_RANKED = "a valve sized outside the annulus entered with it"
+
+
 def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
          include_baseline: bool = True,
          evidence: Mapping[str, Sequence[str]] | None = None,
-         unsourced: Mapping[str, Sequence[str]] | None = None) -> Ranking:
+         unsourced: Mapping[str, Sequence[str]] | None = None,
+         scenarios: Sequence[Scenario] = ()) -> Ranking:
     """Rank options (the baseline and each scenario) by ``goal`` across the ensemble;
     ``evidence`` (scenario name → failing evidence rows, as the scenario table holds them)
     puts a caution beside each option whose model fails its own evidence, ``unsourced``
     (scenario name → :func:`~twinviewer.explain.evidence_flags.unsourced_changes` lines)
-    beside each whose change of the goal's metric no source reports."""
+    beside each whose change of the goal's metric no source reports. ``scenarios``: the
+    options' definitions; one with a valve sized outside the annulus entered with it is not
+    ranked (:attr:`Ranking.not_ranked`): it wins no twin and is never best on medians.
+
+    Raises
+    ------
+    InterventionError
+        No results, no member periodic in every option, a metric the model lacks, or every
+        option not ranked.
+
+    Examples
+    --------
+    >>> from twinviewer.interventions import run_scenarios
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> from twinviewer.physiology import simulate
+    >>> from twinviewer.twins import model_of, twin_from_preset
+    >>> twin = twin_from_preset("severe_as", n=8, seed=1)
+    >>> model = model_of(twin)
+    >>> base = simulate(model, twin.ensemble)
+    >>> big = Scenario("s3 29", (InterventionStep("tavi_sapien3",
+    ...                                           {"size": 29.0, "annulus": 20.0}),))
+    >>> fits = Scenario("s3 20", (InterventionStep("tavi_sapien3",
+    ...                                            {"size": 20.0, "annulus": 20.0}),))
+    >>> res = run_scenarios(model, base, [big, fits])
+    >>> r = rank(base, res, Goal.parse("min AV_mean_gradient"), scenarios=[big, fits])
+    >>> r.median_best, r.best["s3 29"], r.ordered()[-1][0]
+    ('s3 20', 0.0, 's3 29')
+    """
+    from twinviewer.interventions.indication import sizing_notes
+
     options = dict(results)
     if include_baseline:
         options = {BASELINE: baseline, **options}
     if not options:
         raise InterventionError("nothing to rank: no scenario results")
     names = tuple(options)
+    off = {s.name: "; ".join(notes) for s in scenarios
+           if s.name in options and (notes := sizing_notes(s))}
+    if len(off) == len(names):
+        raise InterventionError("nothing to rank: every option is a valve sized outside the "
+                                "annulus entered with it: " + "; ".join(off.values()))
     for metric in (goal.metric, *(c.metric for c in goal.constraints)):
         for r in options.values():
             if metric not in r.metrics:
@@ -225,28 +283,31 @@ def rank(baseline: Results, results: Mapping[str, Results], goal: Goal, *,
     # an option that sucks the ventricle down (or empties the atrium) is not a feasible win
     harm = np.stack([harmed(options[k], ok) for k in names])
     feas &= ~harm
-    score = np.where(feas, obj, np.inf)
-    any_feasible = feas.any(axis=0)
+    # an off-size valve competes for no twin (its own feasibility is still reported)
+    ranked = feas & np.array([k not in off for k in names])[:, None]
+    score = np.where(ranked, obj, np.inf)
+    any_feasible = ranked.any(axis=0)
     # Options within the metric's minimal meaningful difference of the best share the win,
     # so two practically identical options do not split the ensemble on numerical noise.
     tol = min_difference(goal.metric)
-    tied = feas & (score <= score.min(axis=0, keepdims=True) + tol)
+    tied = ranked & (score <= score.min(axis=0, keepdims=True) + tol)
     share = np.where(any_feasible, tied / np.maximum(tied.sum(axis=0), 1), 0.0)
     best = {k: float(share[i].mean()) for i, k in enumerate(names)}
     feasible = {k: float(np.mean(feas[i])) for i, k in enumerate(names)}
     med = np.array([_finite_median(obj[i]) for i in range(len(names))])
     med_ok = np.isfinite(med)  # an option without a finite median cannot win on medians
     med_ok &= harm.mean(axis=1) < 0.5  # nor one that harms most twins (suction)
+    med_ok &= np.array([k not in off for k in names])  # nor an off-size valve
     for c in goal.constraints:
         med_ok &= np.array([bool(c.satisfied(_finite_median(options[k].metrics[c.metric][ok])))
                             for k in names])
     median_best = names[int(np.argmin(np.where(med_ok, med, np.inf)))] if med_ok.any() else None
-    n_feasible = feas.sum(axis=0)
+    n_feasible = ranked.sum(axis=0)
     undecided = float(np.mean((n_feasible > 1) & (tied.sum(axis=0) == n_feasible)))
     cautions = {k: tuple(v) for k, v in (evidence or {}).items() if k in names and v}
     big = {k: tuple(v) for k, v in (unsourced or {}).items() if k in names and v}
     return Ranking(goal, names, best, feasible, float(np.mean(~any_feasible)), median_best, n,
-                   undecided, float(tol), cautions, big)
+                   undecided, float(tol), cautions, big, off)
 
 
 def _finite_median(x: np.ndarray) -> float:
