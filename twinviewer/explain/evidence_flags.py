@@ -244,7 +244,8 @@ def _at(name: str, other: Mapping[str, float]) -> str:
     return f" at {', '.join(said)}" if said else ""
 
 
-def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
+def checked_by(interventions: Iterable[Any], lvef: float | None = None
+               ) -> dict[str, tuple[str, str]]:
     """Model metric → (the sourced evidence row of ``interventions`` that checks it, through
     what) — ("evidence row 'Metoprolol 12 mg IV' (metoprolol-12mg)", "PCWP ~=") — with ''
     for a metric the row reports itself; a row reporting PCWP checks LAP and LVEDP
@@ -253,6 +254,8 @@ def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
     ``interventions`` are scenario steps (their settings matter: a metric is checked by the
     row whose settings are the step's, else by the nearest within :data:`NEAR`, named "at 12
     mg"; a row further off checks nothing) or bare names (any row of the intervention).
+    ``lvef``: the twin's LVEF (%); a row whose study population does not cover it checks
+    nothing (:mod:`~twinviewer.explain.evidence_match`, numbers17 F1); None: any row.
 
     Examples
     --------
@@ -264,30 +267,56 @@ def checked_by(interventions: Iterable[Any]) -> dict[str, tuple[str, str]]:
     >>> "CO" in checked_by([InterventionStep("inotrope", {"dose": 20.0})])
     False
     """
-    return {k: v[:2] for k, v in _checked_rows(interventions).items()}
+    return {k: v[:2] for k, v in _checked_rows(interventions, lvef).items()}
 
 
-def _checked_rows(interventions: Iterable[Any]) -> dict[str, tuple[str, str, Any, float]]:
-    """:func:`checked_by` with the row itself and its setting distance:
-    metric → (text, through what, row, distance)."""
-    from twinviewer.interventions.compare import resolve_metric
+def _candidates(interventions: Iterable[Any], lvef: float | None = None
+                ) -> tuple[list[tuple[float, float, int, Any, str]], list[Any]]:
+    """(the sourced rows within :data:`NEAR` of a step whose population covers ``lvef``,
+    each as (setting distance, population distance, file order, row, its text); the rows
+    within :data:`NEAR` whose population does not).
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> fit, other = _candidates([InterventionStep("pacing", {"rate": 110.0})], lvef=23.0)
+    >>> [c[3].id for c in fit], [r.id for r in other]
+    (['pacing-70-110-ef-reduced'], ['pacing-70-110-ef-preserved', 'pacing-normal-atrial'])
+    """
+    from twinviewer.explain.evidence_match import population
     from twinviewer.interventions.evidence_table import EvidenceError
 
     try:
         table = [r for r in _rows() if r.sourced]
     except EvidenceError:
-        return {}
-    candidates = []  # (distance, file order, row, its text)
+        return [], []
+    fit, other = [], []
     for name, settings in (_completed(st) for st in interventions):
         for i, r in enumerate(table):
             if r.intervention != name and not any(st.name == name for st in r.steps):
                 continue
-            dist, other = setting_distance(r, name, settings)
-            if dist <= NEAR:
-                candidates.append((dist, i, r, f"evidence row '{r.title or r.id}' ({r.id})"
-                                   + _at(name, other)))
-    best: dict[str, tuple[float, int, tuple]] = {}  # the nearest, then file order
-    for dist, i, r, row in candidates:
+            dist, at = setting_distance(r, name, settings)
+            if dist > NEAR:
+                continue
+            pop = population(r.id)
+            if not pop.fits(lvef):
+                other.append(r)
+                continue
+            fit.append((dist, pop.distance(lvef), i, r,
+                        f"evidence row '{r.title or r.id}' ({r.id})" + _at(name, at)))
+    return fit, other
+
+
+def _checked_rows(interventions: Iterable[Any], lvef: float | None = None
+                  ) -> dict[str, tuple[str, str, Any, float]]:
+    """:func:`checked_by` with the row itself and its setting distance:
+    metric → (text, through what, row, distance). Of the rows whose population covers
+    ``lvef``, the nearest setting wins, then the study whose reported LVEF is nearest the
+    twin's, then file order."""
+    from twinviewer.interventions.compare import resolve_metric
+
+    best: dict[str, tuple[tuple, tuple]] = {}  # metric → (sort key, (text, via, row, dist))
+    for dist, pdist, i, r, row in _candidates(interventions, lvef)[0]:
         mine: dict[str, tuple[str, str]] = {}
         for v in r.variables:
             said = v.reported_as or v.metric
@@ -304,15 +333,44 @@ def _checked_rows(interventions: Iterable[Any]) -> dict[str, tuple[str, str, Any
             if a in mine and b in mine:
                 mine.setdefault(out_name, (row, f"{a} and {b}"))
         for k, how in mine.items():
-            if k not in best or (dist, i) < best[k][:2]:
-                best[k] = (dist, i, (*how, r, dist))
-    return {k: v[2] for k, v in best.items()}
+            if k not in best or (dist, pdist, i) < best[k][0]:
+                best[k] = ((dist, pdist, i), (*how, r, dist))
+    return {k: v[1] for k, v in best.items()}
 
 
-def sourced_metrics(interventions: Iterable[Any]) -> set[str]:
+def no_row_for_this_heart(steps: Iterable[Any], lvef: float | None) -> list[str]:
+    """One line per intervention of ``steps`` that has sourced rows at these settings, none
+    of whose study populations covers a heart of ``lvef`` (%): said instead of judging the
+    heart against another population's response (numbers17 F1).
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> no_row_for_this_heart([InterventionStep("beta_blocker", {"dose": 12.0})], 60.0)[0]
+    'no evidence row for a heart like this (LVEF 60 %) at these settings: the rows of \
+Beta-blocker (metoprolol IV equivalent) are for Q-wave acute myocardial infarction within 48 h \
+(EF 48 ± 7 %) (LVEF < 50 %); LV dysfunction (LVEF 27 ± 2 %) (LVEF < 50 %)'
+    """
+    from twinviewer.explain.evidence_match import populations_said
+
+    if lvef is None:
+        return []
+    steps = list(steps)
+    fit, other = _candidates(steps, lvef)
+    out = []
+    for name in dict.fromkeys(_completed(st)[0] for st in steps):
+        mine = [r.id for r in other if r.intervention == name]
+        if mine and not any(c[3].intervention == name for c in fit):
+            out.append(f"no evidence row for a heart like this (LVEF {lvef:.0f} %) at these "
+                       f"settings: the rows of {_title(name)} are for "
+                       f"{populations_said(mine)}")
+    return out
+
+
+def sourced_metrics(interventions: Iterable[Any], lvef: float | None = None) -> set[str]:
     """The model metrics some sourced evidence row of ``interventions`` (steps or names)
-    checks (:func:`checked_by`)."""
-    return set(checked_by(interventions))
+    checks (:func:`checked_by`, ``lvef`` as there)."""
+    return set(checked_by(interventions, lvef))
 
 
 def checked_changes(scenarios: Sequence[Any], baseline: Any,
@@ -324,12 +382,15 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
     (review12b #6). Each change carries the interval the tables give it (``context``: the
     twin's :class:`~twinviewer.personalize.shown.IntervalContext`, or None).
     """
+    from twinviewer.explain.evidence_match import heart_lvef
+
     out: dict[str, list[str]] = {}
+    lvef = heart_lvef(baseline)  # rows of another study population check nothing here
     for sc in scenarios:
         r = results.get(sc.name)
         if r is None:
             continue
-        by = _checked_rows(sc.steps)
+        by = _checked_rows(sc.steps, lvef)
         rows: dict[str, list[str]] = {}
         stated: dict[str, dict[str, bool]] = {}
         for name, text in _large_changes(baseline, r, context):
@@ -356,6 +417,7 @@ def checked_changes(scenarios: Sequence[Any], baseline: Any,
                  for row, changes in rows.items()]
         lines += [f"checked against {row}; {said}" for row, said in heart.items()
                   if said and row not in rows and "CAUTION" in said]
+        lines += no_row_for_this_heart(sc.steps, lvef)
         if lines:
             out[sc.name] = lines
     return out
@@ -375,7 +437,9 @@ def checked_row(line: str, steps: Iterable[Any]) -> tuple[str, str] | None:
     >>> checked_row(f"MAP −12 %: checked against {row}; … (source −16 %)", [step])[0]
     'captopril-25'
     """
-    for text, _, row, _ in _checked_rows(steps).values():
+    # every row of these settings, whatever its population: the line was made for a twin
+    # whose LVEF is not known here
+    for *_, row, text in _candidates(steps)[0]:
         if f"checked against {text}" in line:
             return row.id, text
     return None
@@ -393,9 +457,12 @@ def _through(text: str, via: str) -> str:
     return f"{text[:-1]}; through {via})" if text.endswith(")") else f"{text} (through {via})"
 
 
-#: Kinds of reported variable whose size this heart's change is judged on (a direction or a
-#: bound has no size to compare).
+#: Kinds of reported variable whose size this heart's change is judged on.
 SIZED = ("relative", "absolute", "value")
+#: Kinds without a size (a direction, "~=", a bound): this heart's change is judged by the
+#: row's own rule for them, the one ``twinviewer validate`` applies (numbers17 F2: a MAP
+#: −11 % under dobutamine beside Akhtar's "MAP ~=" was listed as checked, never compared).
+RULED = ("unchanged", "up", "down", "at_most", "at_least")
 
 
 def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
@@ -434,10 +501,13 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
     if regulation and row.regulation and regulation != row.regulation:
         return (f"this {regulation} what-if is not compared with it in size (the row is the "
                 f"{row.regulation} response)")
+    if getattr(row, "ramp", None):
+        return ("not compared in size with this what-if: the row reports the change per "
+                "step of a speed ramp, not the change from the heart without the device")
     tol = f"±{100 * row.tolerance:.0f} %"
     within, outside = [], []
     for v in row.variables:
-        if v.role == "input" or v.kind not in SIZED:
+        if v.role == "input" or v.kind not in SIZED + RULED:
             continue
         try:
             metric = resolve_metric(v.metric)
@@ -448,9 +518,19 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
             continue
         info = METRIC_BY_NAME.get(metric)
         # the name the source reports, without the change it states ("CI +38 %" → "CI")
-        name = re.split(r"\s+(?=[-+−~↑↓\d])", v.reported_as)[0] if v.reported_as else (
-            info.label if info else metric)
+        name = re.split(r"\s+(?=[-+−~↑↓\d]|unchanged|constant|falls)", v.reported_as)[0] \
+            if v.reported_as else (info.label if info else metric)
         unit = v.unit or (info.unit if info else "")
+        if v.kind in RULED:
+            judged = _by_row_rule(v, x0, x1, row.tolerance, unit)
+            if judged is not None:
+                ok, exp, med, lo, hi = judged
+                if ok:
+                    within.append(f"{name} {med} (source {exp})")
+                else:
+                    outside.append(f"{name} {med} (90 % of the ensemble {lo} to {hi}) "
+                                   f"against the source's {exp}")
+            continue
         if v.kind == "relative":
             if np.any(x0 == 0):
                 continue
@@ -498,6 +578,39 @@ def this_heart(row: Any, regulation: str, baseline: Any, result: Any,
                      + ", ".join(outside) + " (the row is judged on its study's virtual "
                      "patient, not this heart)")
     return "; ".join(parts)
+
+
+def _by_row_rule(v: Any, x0: Any, x1: Any, tolerance: float, unit: str
+                 ) -> tuple[bool, str, str, str, str] | None:
+    """(passes, the source's statement, median, 5th and 95th percentile as said) of this
+    heart's paired change of a :data:`RULED` variable ``v``, judged at its median by the
+    row's own rule (:func:`~twinviewer.explain.evidence_match.passes_row_rule`): the
+    relative change for a direction or "~=", the value after for a bound; None when it
+    cannot be formed (a zero baseline).
+
+    >>> import numpy as np
+    >>> from twinviewer.interventions.evidence_table import Variable
+    >>> v = Variable("MAP", "unchanged", band=0.1)
+    >>> _by_row_rule(v, np.array([80.0, 78.0]), np.array([71.0, 70.0]), 0.35, "mmHg")
+    (False, '~=, within ±10 %', '−11 %', '−11 %', '−10 %')
+    """
+    import numpy as np
+
+    from twinviewer.core.format import relative
+    from twinviewer.explain.evidence_match import passes_row_rule
+
+    if v.kind in ("at_most", "at_least"):
+        med, lo, hi = (float(q) for q in np.quantile(x1, [0.5, 0.05, 0.95]))
+        ok, exp = passes_row_rule(v, float(np.median(x0)), med, tolerance)
+        said = [f"{f:.3g} {unit}".strip() for f in (med, lo, hi)]
+    else:
+        if np.any(x0 == 0):
+            return None
+        med, lo, hi = (float(q) for q in np.quantile(x1 / x0 - 1.0, [0.5, 0.05, 0.95]))
+        ok, exp = passes_row_rule(v, 1.0, 1.0 + med, tolerance)
+        pu = "%" if unit == "%" else ""
+        said = [relative(f, pu).replace("-", "−") for f in (med, lo, hi)]
+    return bool(ok), exp.replace(" (", ", ").removesuffix(")"), *said
 
 
 def _title(name: str) -> str:
@@ -631,20 +744,25 @@ def unsourced_changes(scenarios: Sequence[Any], baseline: Any,
     >>> unsourced_changes([s], base, {"teer": after})["teer"][0][:63]
     'UNSOURCED: LV ejection fraction −16 %-points (90 %: −16 to −16)'
     """
+    from twinviewer.explain.evidence_match import heart_lvef
+
     out: dict[str, list[str]] = {}
+    lvef = heart_lvef(baseline)
     for sc in scenarios:
         r = results.get(sc.name)
         if r is None:
             continue
         names = [step.name for step in sc.steps]
-        checked = sourced_metrics(sc.steps)
+        checked = sourced_metrics(sc.steps, lvef)
         moved = [text for name, text in _large_changes(baseline, r, context)
                  if name not in checked]
         if moved:
             said = ", ".join(dict.fromkeys(_title(n) for n in names))
+            # a row of another study population is no source for this heart (numbers17 F1)
+            like = "" if lvef is None else f" for a heart like this (LVEF {lvef:.0f} %)"
             out[sc.name] = [f"UNSOURCED: {'; '.join(moved)} (no sourced evidence row of "
-                            f"{said} at these settings checks these outputs: the changes are "
-                            "the model's alone, outside its validated range)"]
+                            f"{said} at these settings{like} checks these outputs: the "
+                            "changes are the model's alone, outside its validated range)"]
     return out
 
 

@@ -246,32 +246,76 @@ VALIDATED_RANGE: dict[str, tuple[float, float]] = {
 }
 
 
+#: Lower bounds of :data:`VALIDATED_RANGE` that do not hold in a member whose LV an LVAD
+#: unloads (numbers17 F11): under full continuous-flow support the aortic valve stays shut
+#: and the LV peak pressure falls far below an ejecting ventricle's (the lvad-ramp evidence
+#: row's own ramp, 4000–5600 rpm: the valve no longer opens from 4400 rpm; LVSP 40 mmHg at
+#: 5600 rpm in the HFrEF heart). What does apply there is flagged on its own
+#: (:class:`ScenarioFlags`): LV suction (LV volume at its V0, or a negative LV pressure) and a
+#: valve that no longer opens. The upper bound still holds.
+UNLOADED_BY_LVAD = ("LVSP",)
+#: Mean pump flow (L/min) above which a member counts as supported by an LVAD.
+LVAD_SUPPORT = 0.1
+
+
+def lvad_supported(results: Results) -> np.ndarray:
+    """Per member: True if an LVAD carries flow (``VAD_flow`` > :data:`LVAD_SUPPORT`);
+    all False for results without a pump.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> lvad_supported(SimpleNamespace(metrics={"VAD_flow": np.array([0.0, 3.1])}))
+    array([False,  True])
+    """
+    q = results.metrics.get("VAD_flow")
+    if q is None:
+        n = len(next(iter(results.metrics.values()), ()))
+        return np.zeros(n, bool)
+    q = np.asarray(q, dtype=float)
+    return np.isfinite(q) & (q > LVAD_SUPPORT)
+
+
 def out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
-    """Metrics whose median (over ``mask``) leaves :data:`VALIDATED_RANGE` → that median.
+    """Metrics whose median (over ``mask``) leaves :data:`VALIDATED_RANGE` → that median
+    (with an LVAD carrying flow in most members, the lower bounds of
+    :data:`UNLOADED_BY_LVAD` are not applied).
 
     Examples
     --------
     A scenario with MAP 39 mmHg gives ``{'MAP': 39.0}``.
     """
-    return {m: med for m, (med, _) in _range_check(results, mask).items()
-            if not VALIDATED_RANGE[m][0] <= med <= VALIDATED_RANGE[m][1]}
+    return {m: med for m, (med, _, lo, hi) in _range_check(results, mask).items()
+            if not lo <= med <= hi}
 
 
 def share_out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
     """Metrics some members of which leave :data:`VALIDATED_RANGE` → fraction of members."""
-    return {m: share for m, (_, share) in _range_check(results, mask).items() if share > 0}
+    return {m: share for m, (_, share, *_) in _range_check(results, mask).items()
+            if share > 0}
 
 
-def _range_check(results: Results, mask: np.ndarray | None) -> dict[str, tuple[float, float]]:
+def _range_check(results: Results, mask: np.ndarray | None
+                 ) -> dict[str, tuple[float, float, float, float]]:
+    """Metric → (median over ``mask``, share of members outside, the bounds the median is
+    judged on); a member an LVAD supports is not held to the lower bound of
+    :data:`UNLOADED_BY_LVAD`, the median not when most members are supported."""
     mask = results.ok if mask is None else mask
-    out: dict[str, tuple[float, float]] = {}
+    supported = lvad_supported(results)
+    out: dict[str, tuple[float, float, float, float]] = {}
     for metric, (lo, hi) in VALIDATED_RANGE.items():
         if metric not in results.metrics:
             continue
         x = np.asarray(results.metrics[metric], dtype=float)[mask]
-        x = x[np.isfinite(x)]
+        low = np.full(x.shape, lo)
+        if metric in UNLOADED_BY_LVAD and supported.shape == mask.shape:
+            low[supported[mask]] = -np.inf
+        keep = np.isfinite(x)
+        x, low = x[keep], low[keep]
         if x.size:
-            out[metric] = (float(np.median(x)), float(np.mean((x < lo) | (x > hi))))
+            lo_median = -np.inf if np.mean(np.isinf(low)) >= 0.5 else lo
+            out[metric] = (float(np.median(x)), float(np.mean((x < low) | (x > hi))),
+                           lo_median, hi)
     return out
 
 
