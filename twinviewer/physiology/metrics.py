@@ -147,10 +147,13 @@ METRICS: tuple[Metric, ...] = (
            "net left-to-right flow through septal defects (ASD + VSD)", "shunt"),
     Metric("SW", "J", "LV stroke work", "area of the LV pressure–volume loop",
            "left ventricle"),
+    # end-systole as end_systole_index finds it: capped at aortic closure (numbers17 F12)
     Metric("Ea", "mmHg/mL", "Arterial elastance",
-           "LV pressure at maximal elastance / LVSV", "coupling"),
+           "LV end-systolic pressure / LVSV; end-systole is maximal elastance, or aortic "
+           "closure if that comes first (severe MR)", "coupling"),
     Metric("Ees", "mmHg/mL", "End-systolic elastance",
-           "maximal LV elastance p / (V − V0) over the beat", "coupling"),
+           "LV p / (V − V0) at end-systole: maximal elastance, or aortic closure if that "
+           "comes first (severe MR)", "coupling"),
     Metric("VAD_flow", "L/min", "LVAD flow", "mean pump flow", "device"),
     Metric("AV_opening", "1", "Aortic valve opens", "1 if the aortic valve opens in the beat",
            "device"),
