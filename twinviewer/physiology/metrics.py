@@ -149,11 +149,11 @@ METRICS: tuple[Metric, ...] = (
            "left ventricle"),
     # end-systole as end_systole_index finds it: capped at aortic closure (numbers17 F12)
     Metric("Ea", "mmHg/mL", "Arterial elastance",
-           "LV end-systolic pressure / LVSV; end-systole is maximal elastance, or aortic "
-           "closure if that comes first (severe MR)", "coupling"),
+           "LV end-systolic pressure / LVSV (end-systole: maximal elastance, or aortic "
+           "closure if earlier, as in severe MR)", "coupling"),
     Metric("Ees", "mmHg/mL", "End-systolic elastance",
-           "LV p / (V − V0) at end-systole: maximal elastance, or aortic closure if that "
-           "comes first (severe MR)", "coupling"),
+           "LV p / (V − V0) at end-systole (maximal elastance, or aortic closure if "
+           "earlier, as in severe MR)", "coupling"),
     Metric("VAD_flow", "L/min", "LVAD flow", "mean pump flow", "device"),
     Metric("AV_opening", "1", "Aortic valve opens", "1 if the aortic valve opens in the beat",
            "device"),
