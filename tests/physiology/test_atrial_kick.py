@@ -107,3 +107,33 @@ def test_the_hfref_heart_fills_restrictively():
     r, w = _run(None, preset="hfref")
     assert w["E"] / w["A"] >= 2.0, w
     assert abs(r.metrics["LVEDP"][0] - r.metrics["LAP"][0]) < 1.5
+
+
+def test_the_readme_quotes_the_default_models_filling_and_ejection_figures():
+    """numbers17 F10: README (The model) quoted E/A 1.9 / 1.7 / 1.6 at 60 / 70 / 75 bpm from
+    model 2.2 while the default model 3.1 gives 1.72 / 1.55 / 1.48; its deceleration times
+    (223 / 217 ms) and ejection time (307 ms) were also an older model's. The quoted figures
+    are read from README and recomputed here at the app's default resolution."""
+    import re
+    from pathlib import Path
+
+    from tests.physiology.test_literature_physiology import _lvet_ms
+    from tests.physiology.test_valve_inertia import deceleration_time
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    ea = re.search(r"\(E/A ([\d.]+) / ([\d.]+) / ([\d.]+) at 60 / 70 / 75 bpm", text)
+    dt = re.search(r"deceleration time (\d+) / (\d+) ms at 60 / 70 bpm", text)
+    et = re.search(r"Weissler's heart-rate relation \((\d+) ms at 70 bpm\)", text)
+    assert ea and dt and et, "README no longer quotes the figures this test checks"
+    p = get_preset("healthy")
+    for k, hr in enumerate((60.0, 70.0, 75.0)):
+        r, w = _run(hr)
+        assert w["E"] / w["A"] == pytest.approx(float(ea.group(k + 1)), abs=0.01), hr
+        if hr < 75.0:
+            period = 60.0 / hr
+            onset = period - p.vector()[p.model.index("AVD")]
+            got = 1000.0 * deceleration_time(r.series["Q_MV"][0], r.time[0], period, onset)
+            assert got == pytest.approx(float(dt.group(k + 1)), abs=1.0), hr
+        if hr == 70.0:
+            assert _lvet_ms(r) == pytest.approx(float(et.group(1)), abs=1.0)

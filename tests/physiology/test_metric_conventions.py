@@ -161,3 +161,42 @@ def test_the_mean_gradient_ignores_the_closing_valves_trickle():
     q2 = q[1:2].copy()
     q2[0, 4] = 2.0 * FORWARD_FRACTION * 300.0
     assert forward_mean(4.0 * (q2 / 100.0) ** 2, q2)[0] < clean
+
+
+def test_the_printed_peak_gradient_is_four_vmax_squared():
+    """numbers17 F6: the Doppler gradients used ρ/2 = 3.975 mmHg/(m/s)² while every label says
+    4v² (the clinical simplified Bernoulli, exactly 4: Baumgartner 2009, INTERVENTIONS.md §1).
+    On severe AS Vmax 4.434 m/s printed 78.1 mmHg, not 4·4.434² = 78.6. The mean gradient is
+    4·mean(v²) over forward flow, v = Q_AV/EOA, recomputed here from the waveform."""
+    r = _run("severe_as")
+    m = {k: float(v[0]) for k, v in r.metrics.items()}
+    assert m["AV_peak_gradient"] == pytest.approx(4.0 * m["AV_peak_velocity"] ** 2, rel=1e-9)
+    eoa = float(r.params[0, r.model.parameter_names.index("AV.EOA")])
+    q = r.series["Q_AV"][0]
+    fwd = q > 1e-3 * q.max()
+    v = q[fwd] / eoa / 100.0   # mL/s over cm²: cm/s, then m/s
+    assert m["AV_mean_gradient"] == pytest.approx(4.0 * float(np.mean(v ** 2)), rel=1e-9)
+    # the model's own orifice loss is still ρ/2·v² (equations unchanged)
+    from twinviewer.physiology.elements import K_BERNOULLI
+    assert K_BERNOULLI * 1e4 == pytest.approx(3.975, abs=1e-3)   # per (m/s)²
+
+
+def test_the_ea_and_ees_descriptions_say_where_end_systole_is_taken():
+    """numbers17 F12: in severe MR the printed Ees (1.652) is p/(V − V0) at aortic closure, not
+    the maximum over the beat (1.665, later), yet the one-line descriptions that tables and
+    tooltips show said "maximal LV elastance … over the beat" and "pressure at maximal
+    elastance". They must name the closure cap the code applies."""
+    from twinviewer.physiology.metrics import METRIC_BY_NAME
+
+    r = _run("severe_mr")
+    s = r.series
+    v0 = float(r.params[0, r.model.index("LV.V0")])
+    i_close = _aortic_closure(s["Q_AV"][0])
+    e = s["p_LV"][0] / np.maximum(s["V_LV"][0] - v0, 1.0)
+    ees = float(r.metrics["Ees"][0])
+    assert ees == pytest.approx(float(e[i_close]), rel=1e-9)
+    assert ees < e.max()  # the cap is in force here, so "maximal … over the beat" was wrong
+    for name in ("Ea", "Ees"):
+        text = METRIC_BY_NAME[name].description
+        assert "aortic closure" in text and "maximal elastance" in text, text
+        assert "over the beat" not in text, text

@@ -97,8 +97,10 @@ _CHAMBERS = {
 # isovolumic relaxation time becomes 81 ms (was 116; normal 67 ± 8 ms at 21–40 years,
 # 74 ± 7 at 41–60: Nagueh et al., JASE 2009), with LV.TC 0.425 s (was 0.409) to keep the
 # ejection time on Weissler's line. V_total, SYS.R_AR, SYS.C_AR, PUL.R_AR and LA.V0 were
-# refitted (scipy least_squares) to the targets below. Result at 60/70/75 bpm: E/A 1.9/1.7/
-# 1.6, atrial filling fraction 28/38/43 % (tests/physiology/test_atrial_kick.py).
+# refitted (scipy least_squares) to the targets below. Result at 60/70/75 bpm on model 2.2:
+# E/A 1.9/1.7/1.6, atrial filling fraction 28/38/43 %; on the default model 3.1 (inertial
+# valves, source resistance): E/A 1.72/1.55/1.48, 28/37/42 % (tests/physiology/
+# test_atrial_kick.py; README's figures are checked against the model there).
 # RA.EB and RV.EB (version 2.1 defaults were 0.181 and 0.0042): a stiff RA and a very
 # compliant RV put RA pressure at 1.2–1.6 mmHg through diastole and a 9.5 mmHg v wave in
 # systole, so RVEDP (1.0 mmHg) sat 3 mmHg below the mean RA pressure (4.0), where with the

@@ -19,9 +19,13 @@ them):
 
 Valve gradients are Doppler gradients: where the model declares the valve's effective
 orifice area (``AV.EOA``, ``MV.EOA``) they are the simplified Bernoulli 4v² with v = Q/EOA
-(ρ/2·v², :data:`~twinviewer.physiology.elements.K_BERNOULLI`), peak and mean over forward
-flow, as echocardiography reports them (the ASE tables of prosthetic gradients are Doppler
-values); the model's small viscous loss and any inertial pressure are not part of it. Without
+in m/s and the clinical coefficient exactly 4 (:data:`DOPPLER_COEFFICIENT`, Baumgartner 2009),
+peak and mean over forward flow, as echocardiography reports them (the ASE tables of
+prosthetic gradients are Doppler values), so that a printed peak gradient is 4·Vmax² of the
+printed peak velocity. The model's own orifice loss is ρ/2·v² = 3.975·v²
+(:data:`~twinviewer.physiology.elements.K_BERNOULLI`, blood 1.06 g/mL): the reported
+gradient is 0.6 % above it, as an echo machine's is above the catheter's. The model's small
+viscous loss and any inertial pressure are not part of it. Without
 a declared EOA (resistive valves) they are the transvalvular pressure drop during forward
 flow. **Forward flow** for the mean gradient is flow above :data:`FORWARD_FRACTION` (0.1 %)
 of the beat's peak forward flow through that valve, as a Doppler trace is averaged over
@@ -47,7 +51,7 @@ import numpy as np
 
 from twinviewer.core.format import unit
 from twinviewer.core.units import ML_TO_M3, MMHG_TO_PA
-from twinviewer.physiology.elements import K_BERNOULLI, MIN_ORIFICE_CM2
+from twinviewer.physiology.elements import MIN_ORIFICE_CM2
 
 
 @dataclass(frozen=True)
@@ -143,10 +147,13 @@ METRICS: tuple[Metric, ...] = (
            "net left-to-right flow through septal defects (ASD + VSD)", "shunt"),
     Metric("SW", "J", "LV stroke work", "area of the LV pressure–volume loop",
            "left ventricle"),
+    # end-systole as end_systole_index finds it: capped at aortic closure (numbers17 F12)
     Metric("Ea", "mmHg/mL", "Arterial elastance",
-           "LV pressure at maximal elastance / LVSV", "coupling"),
+           "LV end-systolic pressure / LVSV (end-systole: maximal elastance, or aortic "
+           "closure if earlier, as in severe MR)", "coupling"),
     Metric("Ees", "mmHg/mL", "End-systolic elastance",
-           "maximal LV elastance p / (V − V0) over the beat", "coupling"),
+           "LV p / (V − V0) at end-systole (maximal elastance, or aortic closure if "
+           "earlier, as in severe MR)", "coupling"),
     Metric("VAD_flow", "L/min", "LVAD flow", "mean pump flow", "device"),
     Metric("AV_opening", "1", "Aortic valve opens", "1 if the aortic valve opens in the beat",
            "device"),
@@ -220,6 +227,11 @@ def irrelevant_names(parameter_names, ensembles, measured=()) -> set[str]:
     for ens in ensembles:
         kept |= {m.name for m in relevant_metrics(parameter_names, ens)}
     return {m.name for m in METRICS} - kept - set(measured)
+
+#: The simplified Bernoulli coefficient of reported Doppler gradients, mmHg per (m/s)²:
+#: ΔP = 4·v², exactly 4 as echocardiography prints it (Baumgartner et al., JASE 2009;
+#: INTERVENTIONS.md §1), not the model's ρ/2 = 3.975 (review numbers17 F6).
+DOPPLER_COEFFICIENT = 4.0
 
 #: Fraction of the peak forward flow above which a sample counts as forward flow for a mean
 #: gradient (metrics' module docstring). 0.1 % brings the severe-AS mean gradient at 200
@@ -353,7 +365,8 @@ def _doppler_drop(dp: np.ndarray, q: np.ndarray, eoa: np.ndarray | None) -> np.n
     # 4v² with v = Q/EOA where the orifice area is declared; the pressure drop otherwise.
     if eoa is None:
         return dp
-    return K_BERNOULLI * (q / np.maximum(eoa, MIN_ORIFICE_CM2)[:, None]) ** 2
+    v = q / np.maximum(eoa, MIN_ORIFICE_CM2)[:, None] / 100.0   # mL/s / cm² = cm/s → m/s
+    return DOPPLER_COEFFICIENT * v ** 2
 
 
 def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,

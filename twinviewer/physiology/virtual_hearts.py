@@ -207,7 +207,7 @@ HEARTS: tuple[VirtualHeart, ...] = (
         # MR patient's reflex tone holds MAP (NORMOTENSIVE). Now ≈ 110/78, MAP 94 mmHg, CO
         # 4.4 L/min, RF 60 %, LAP 21.5 mmHg. Mostly volume rather than resistance: a higher
         # afterload alone (SYS.R_AR 1.35) shrinks the edge-to-edge repair's gradient rise
-        # (evidence row teer-gradient-rf) from +1.4 to +0.8 mmHg (reported +1.5); here +1.25.
+        # (evidence row teer-gradient-rf) from +1.4 to +0.8 mmHg (reported +1.5); here +1.50.
         {"MV.EROA": 0.5, "MV.EOA": 6.0, "LV.V0": 40.0, "LV.EB": 0.0262, "LV.KB": 0.011,
          "LV.EA": 1.63, "V_total": 1400.0, "HR": 78.0, "SYS.R_AR": 1.1},
         (_c("MV.EROA", 0.40, None, ASE_MR), _c("MR_volume", 60, None, ASE_MR),
