@@ -163,3 +163,17 @@ def test_digest_marks_summed_doses_and_keeps_single_steps(monkeypatch):
                                                             for k, st in enumerate(steps)])
     assert cd.scenario_digest(two) != now["beta_blocker"]
     assert cd.scenario_digest(single) == now["inotrope"]
+
+
+def test_equal_settings_as_numbers_and_a_dose_that_is_no_number():
+    """3 h and 3.0 h are one time (a file's integer); a dose that is not a number is not
+    summed but refused by its own step, named."""
+    steps = [InterventionStep("furosemide", {"dose": 1.0, "hours": 3}),
+             InterventionStep("furosemide", {"dose": 0.3, "hours": 3.0})]
+    assert [ks for ks, _ in combined_steps(steps)] == [(0, 1)]
+    p = get_preset("hfref")
+    bad = Scenario("s", (InterventionStep("beta_blocker", {"dose": 5.0}),
+                         InterventionStep("beta_blocker", {"dose": "x"})))
+    with pytest.raises(InterventionError, match=r"step 2: beta_blocker: setting 'dose' = 'x' "
+                                                r"is not a number"):
+        apply_scenario(p.model, p.vector(), bad, baseline_lvef=20.0)

@@ -233,16 +233,28 @@ def combined_steps(steps: Sequence[InterventionStep]
             out.append(((k,), step))
             continue
         full = {**iv.defaults(), **step.settings}
-        key = (step.name, tuple(sorted((n, v) for n, v in full.items() if n != dose)))
+        key = (step.name, tuple(sorted((n, _same(v)) for n, v in full.items() if n != dose)))
         if key not in joins:
             joins[key] = len(out)
             out.append(((k,), step))
             continue
         ks, first = out[joins[key]]
-        total = float({**iv.defaults(), **first.settings}[dose]) + float(full[dose])
+        try:
+            total = float({**iv.defaults(), **first.settings}[dose]) + float(full[dose])
+        except (TypeError, ValueError):  # not a number: the step refuses it by name itself
+            out.append(((k,), step))
+            continue
         out[joins[key]] = (ks + (k,), InterventionStep(
             first.name, {**first.settings, dose: total}))
     return out
+
+
+def _same(value: object) -> object:
+    """A setting's value as compared between steps: 3 and 3.0 h are the same time."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _which(scenario: Scenario, ks: tuple[int, ...]) -> str:
