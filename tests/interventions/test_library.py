@@ -186,12 +186,18 @@ def test_stacked_result_outside_plausible_range_is_refused_not_clamped():
     from twinviewer.interventions import drugs
 
     model = get_preset("hfref").model
-    step = InterventionStep("inotrope", {"dose": 20})
-    r3 = get_preset("hfref").vector()[model.index("SYS.R_AR")] * (1 - drugs.INO_R_DROP) ** 3
-    with pytest.raises(InterventionError, match=r"step 3: inotrope: 1 of 1 ensemble members "
+    # three arterial dilators (six steps of one drug were one dose since drugs17, refused
+    # above its maximum): their resistance falls multiply
+    steps = (InterventionStep("inotrope", {"dose": 20}),
+             InterventionStep("vasodilator", {"level": 3}),
+             InterventionStep("milrinone", {"dose": 0.75}),
+             InterventionStep("nitroprusside", {"dose": 1}))
+    r3 = (get_preset("hfref").vector()[model.index("SYS.R_AR")] * (1 - drugs.INO_R_DROP)
+          * (1 - drugs.VASO_HIGH_R_DROP) * (1 - drugs.MIL_R_DROP * drugs._mil_emax(1.5)))
+    with pytest.raises(InterventionError, match=r"step 3: milrinone: 1 of 1 ensemble members "
                                                 r"would leave the model's plausible range "
                                                 rf".*SYS.R_AR = {r3:g}"):
-        apply_scenario(model, get_preset("hfref").vector(), Scenario("x", (step,) * 6))
+        apply_scenario(model, get_preset("hfref").vector(), Scenario("x", steps))
 
 
 def test_unknown_intervention_and_model_without_the_parameter():

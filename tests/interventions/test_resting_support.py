@@ -114,8 +114,8 @@ def test_the_preview_and_the_full_what_if_give_the_same_numbers(mode):
 def test_the_withdrawal_follows_the_dose_and_is_applied_once():
     """The support withdrawn is the fraction of full β1-blockade at the dose (Emax,
     drugs.bb_block; review16b #1: it was all of it at any dose above zero), all of it from
-    12 mg; a second β-blocker step withdraws no more than the larger block, a dose of zero
-    nothing; steps around it keep their order's result."""
+    12 mg; two β-blocker steps withdraw that of their summed dose (drugs17: it was the larger
+    block), a dose of zero nothing; steps around it keep their order's result."""
     from twinviewer.interventions.drugs import bb_block
 
     p = get_preset("hfref")
@@ -128,7 +128,7 @@ def test_the_withdrawal_follows_the_dose_and_is_applied_once():
     full = apply_scenario(p.model, v, _bb(12.0), baseline_lvef=20.0)
     assert full[0, ea] == pytest.approx(v[ea] * (1 - want))
     two = apply_scenario(p.model, v, Scenario("bb2", _bb(5.0).steps * 2), baseline_lvef=20.0)
-    assert two[0, ea] == pytest.approx(v[ea] * (1 - want * bb_block({"dose": 5.0})))
+    assert two[0, ea] == pytest.approx(v[ea] * (1 - want * bb_block({"dose": 10.0})))
     zero = apply_scenario(p.model, v, _bb(0.0), baseline_lvef=20.0)
     assert zero[0, ea] == v[ea]
     assert not withdraws_support(_bb(0.0)) and withdraws_support(_bb(0.5))

@@ -28,9 +28,10 @@ from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.scenario import (
     application_order,
     beta_agonist_steps,
+    combined_steps,
     withdraws_support,
 )
-from twinviewer.physiology.dependencies import equation_digest
+from twinviewer.physiology.dependencies import _source, equation_digest
 
 #: The stored results' key holding the digest (a 1-D array, like ``'_ok'``).
 KEY = "_interventions"
@@ -65,6 +66,14 @@ def scenario_digest(scenario: Scenario) -> str:
                       if f is not None]
         persists.append(iv.persists)
         h.update(repr([(s.name, s.default, tuple(s.limits)) for s in iv.settings]).encode())
+    try:
+        groups = [(ks, st.settings) for ks, st in combined_steps(scenario.steps)]
+    except InterventionError:
+        groups = []
+    if any(len(ks) > 1 for ks, _ in groups):  # two doses of one drug summed (drugs17)
+        # the rule's own source, not what it looks up (the registry): a scenario without
+        # such steps keeps its digest
+        h.update(_source(combined_steps) + repr(groups).encode())
     if any(persists) and len(persists) > 1:  # a device applied after the drugs (fix15b)
         functions.append(application_order)
         h.update(repr(application_order(persists)).encode())

@@ -43,10 +43,13 @@ def _venodilate(ctx: Context, P: np.ndarray, ml_at_fit: np.ndarray | float) -> N
     absolute shift on a less congested twin (hfref preset: 1327 mL) removed 40 % of its
     loop volume and collapsed MAP and CO. Venous capacitance rises in proportion to the
     venous pool, so the fitted shift is applied as the same fraction of V_total (identical on
-    the fitted patient, so the evidence rows are unchanged).
+    the fitted patient, so the evidence rows are unchanged). The fraction is of the member's
+    loop volume *before the scenario* (:meth:`Context.before`): the venous pool the drug
+    widens is the patient's, so a diuretic's loss and this shift add up in either order
+    (two independent actions on the stressed volume; drugs17, 46 mL apart by order before).
     """
     j = ctx.col("V_total")
-    P[:, j] -= np.asarray(ml_at_fit, dtype=float) * P[:, j] / FIT_V_TOTAL_ML
+    P[:, j] -= np.asarray(ml_at_fit, dtype=float) * ctx.before(P, "V_total") / FIT_V_TOTAL_ML
 
 
 #: Largest fall of the resistance to venous return by β-stimulation: isoproterenol 1 µg/kg/min
@@ -200,6 +203,7 @@ BETA_BLOCKER = Intervention(
     holds=BB_BLOCKED_REFLEX,
     hold_fraction=bb_block,
     optional=("SYS.R_VEN", "LV.TR"),
+    cumulative="dose",
 )
 
 # ------------------------------------------------------------------ arterial vasodilator
@@ -238,6 +242,7 @@ VASODILATOR = Intervention(
     transform=_vasodilator,
     parameters=("SYS.R_AR", "SYS.C_AR"),
     main_setting="level",
+    cumulative="level",
 )
 
 # ------------------------------------------------------------------ ACE inhibitor
@@ -295,6 +300,7 @@ ACE_INHIBITOR = Intervention(
     transform=_ace,
     parameters=("SYS.R_AR", "SYS.C_AR", "V_total"),
     main_setting="dose",
+    cumulative="dose",
 )
 
 # ------------------------------------------------------------------ diuretic
@@ -314,7 +320,9 @@ def _diuretic(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
 
 def _diuretic_check(ctx: Context, P: np.ndarray, s: dict) -> None:
     dv = interp_levels(s["level"], list(LEVELS), DIURETIC_ML)
-    v = P[:, ctx.col("V_total")]
+    # the loss against the patient's own loop volume, not what a venodilator before it left
+    # in the stressed pool: the same refusal in either order
+    v = ctx.before(P, "V_total")
     if dv > DIURETIC_MAX_FRACTION * float(v.min()):
         raise InterventionError(
             f"diuretic: level {s['level']:g} removes {dv:.0f} mL, more than "
@@ -341,6 +349,7 @@ DIURETIC = Intervention(
     parameters=("V_total",),
     main_setting="level",
     check=_diuretic_check,
+    cumulative="level",
 )
 
 # ------------------------------------------------------------------ inotrope
@@ -409,6 +418,7 @@ INOTROPE = Intervention(
     parameters=("LV.EA", "RV.EA", "HR", "SYS.R_AR"),
     main_setting="dose",
     beta_agonist=INO_BETA,
+    cumulative="dose",
 )
 
 # ------------------------------------------------------------------ milrinone
@@ -477,6 +487,7 @@ MILRINONE = Intervention(
     transform=_milrinone,
     parameters=("LV.EA", "RV.EA", "SYS.R_AR", "V_total"),
     main_setting="dose",
+    cumulative="dose",
 )
 
 # ------------------------------------------------------------------ nitroprusside
@@ -518,6 +529,7 @@ NITROPRUSSIDE = Intervention(
     transform=_nitroprusside,
     parameters=("SYS.R_AR", "SYS.C_AR", "V_total"),
     main_setting="dose",
+    cumulative="dose",
 )
 
 # ------------------------------------------------------------------ furosemide, time course
@@ -546,7 +558,10 @@ def _furosemide(ctx: Context, P: np.ndarray, s: dict) -> np.ndarray:
     late = (1.0 - np.exp(-t / FURO_DIURESIS_TAU_H)) / (1.0 - np.exp(-3.5 / FURO_DIURESIS_TAU_H))
     scale(ctx, P, ["SYS.R_AR"], 1.0 + FURO_R_RISE * f * early / np.exp(-1.0 / 3.0))
     j = ctx.col("V_total")
-    P[:, j] += f * (FURO_EARLY_ML * early - FURO_DIURESIS_ML * late) * P[:, j] / FIT_V_TOTAL_ML
+    # a fraction of the member's loop volume before the scenario, as a venodilator's
+    # (_venodilate): the two add up in either order
+    P[:, j] += (f * (FURO_EARLY_ML * early - FURO_DIURESIS_ML * late)
+                * ctx.before(P, "V_total") / FIT_V_TOTAL_ML)
     return P
 
 
@@ -575,4 +590,5 @@ FUROSEMIDE = Intervention(
     transform=_furosemide,
     parameters=("SYS.R_AR", "V_total"),
     main_setting="hours",
+    cumulative="dose",
 )
