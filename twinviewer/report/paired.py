@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from twinviewer.core.format import change, interval, percent, resolution
-from twinviewer.core.format import unit as shown_unit
+from twinviewer.core.format import change, change_unit, interval, percent, resolution
 
 
 class _Run:
@@ -118,7 +117,9 @@ def delta_text(p: Paired, unit: str, *, share: bool = False) -> str:
     ...                Interval(-0.2, -0.8, 0.3), 0.05, 0.0, 20, 20)
     >>> d = np.r_[-1.4, np.zeros(19)]
     >>> delta_text(Paired(c, d), "mmHg", share=True)
-    '-0.2 (-0.8 to +0.3), improves in 5 %'
+    '-0.2 (-0.8 to +0.3), improves in 5 % of twins'
+    >>> delta_text(Paired(replace(c, metric="LVEF", improved=0.0), d), "%", share=True)
+    '-0.2 (-0.8 to +0.3), changes by ≥ 1 %-points in 5 % of twins'
     >>> delta_text(Paired(replace(c, improved=0.0), np.zeros(20)), "mmHg")
     'no change'
     """
@@ -135,8 +136,8 @@ def delta_text(p: Paired, unit: str, *, share: bool = False) -> str:
     if not share:
         return text
     if c.improved is not None and c.improved > 0:
-        return f"{text}, improves in {percent(c.improved)}"
-    return f"{text}, by ≥ {step:g} {shown_unit(unit)} in {percent(moved)}"
+        return f"{text}, improves in {percent(c.improved)} of twins"
+    return f"{text}, changes by ≥ {step:g} {change_unit(unit)} in {percent(moved)} of twins"
 
 
 def paired_baseline(p: Paired, whole: int, shown: int = 0) -> str:
