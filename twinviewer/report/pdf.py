@@ -308,7 +308,7 @@ def _scenario_table(p: _Pages, rows: list[list[str]], names: list[str], own: lis
                  .replace("-", "−"), *row[3:]] for row, cell in zip(rows, same, strict=True)]
         p.table(["Metric", "Unit", f"Baseline ({whole} twins)",
                  f"Baseline of the same {n} twins", title, "Change (paired)", "Improved"],
-                rows, [0.21, 0.09, 0.13, 0.13, 0.16, 0.19, 0.09], size=6.8)
+                rows, [0.20, 0.08, 0.15, 0.15, 0.15, 0.19, 0.08], size=6.8, wrap=True)
     _beyond_note(p, rows, names)
 
 
