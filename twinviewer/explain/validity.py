@@ -16,12 +16,16 @@ Checks, each producing a :class:`ValidityWarning` naming the quantity and the nu
 * ``fit``: a measurement the posterior predictive misses, with the z of the calibration's
   fit table (:func:`fit_warnings`, :func:`twinviewer.personalize.quantities.predictive_z`:
   |z| > 2);
-* ``periodic``: ensemble members that did not reach a periodic state.
+* ``periodic``: ensemble members that did not reach a periodic state;
+* ``atrial``: a mean atrial pressure below 0 mmHg (:func:`negative_atrial`), said with why it
+  is outside what the model was built for, in the baseline and in a what-if.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -258,8 +262,12 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
     word = words(model)
     ranges = validity_ranges(model)
     names = metrics if metrics is not None else list(ranges)
+    atrial = negative_atrial({m: results.metrics[m] for m in names if m in results.metrics},
+                             results.ok, ranges)
+    said = {w.subject for w in atrial}
+    out += atrial
     for m in names:
-        if m not in ranges or m not in results.metrics:
+        if m not in ranges or m not in results.metrics or m in said:
             continue
         med, lo, hi = results.summary(m)
         if not np.isfinite(med):
@@ -286,6 +294,65 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
             f"a periodic state and are left out of every summary"
             + (": " + "; ".join(msgs) if msgs else ""),
             "warning" if bad.mean() > 0.05 else "caution"))
+    return out
+
+
+#: The mean atrial pressures → how a reader names them (:func:`negative_atrial`).
+ATRIAL_MEANS = {"LAP": "mean left atrial pressure", "CVP": "mean right atrial pressure (CVP)"}
+
+#: Why a mean atrial pressure below 0 mmHg is not a result to read (:func:`negative_atrial`):
+#: held below 0 over the whole beat, the model's atrium is below its unstressed volume, where
+#: a real one collapses — it has no wall contact, so its pressure goes on falling with volume.
+NEGATIVE_ATRIAL_WHY = (
+    "the atrium is drawn below its unstressed volume, where a real one collapses (suction: "
+    "more is drawn from it than returns), which the model does not represent; it was checked "
+    "for mean atrial pressures {lap} (normal PCWP 6–12 mmHg, right atrial 2–6 mmHg): do not "
+    "trust these values")
+
+#: The same reason where it was given in full above it (a list of warnings).
+NEGATIVE_ATRIAL_AGAIN = "a collapsing atrium the model does not represent (why: above)"
+
+
+def negative_atrial(metrics: Mapping[str, Any], ok: Any = None,
+                    ranges: Mapping[str, tuple[float, float]] | None = None
+                    ) -> list[ValidityWarning]:
+    """One warning per mean atrial pressure (:data:`ATRIAL_MEANS`) below 0 mmHg in any member
+    of ``metrics`` (metric → per-member values; ``ok``: the members counted), with how many,
+    the median and the lowest value, and why (:data:`NEGATIVE_ATRIAL_WHY`): a 'warning' when
+    the median is below 0, else a 'caution'. ``ranges``: the model's validity ranges
+    (default :data:`VALIDITY_RANGES`), quoted as the range checked.
+
+    Examples
+    --------
+    >>> w = negative_atrial({"LAP": np.array([-9.4, -3.0, 2.0]), "CVP": np.array([3.0] * 3)})
+    >>> len(w), w[0].subject, w[0].severity
+    (1, 'LAP', 'warning')
+    >>> w[0].text[:93]
+    'mean left atrial pressure below 0 mmHg in 2 of 3 members (median -3.0 mmHg, lowest -9.4 mmHg)'
+    >>> w[0].text[95:149]
+    'the atrium is drawn below its unstressed volume, where'
+    >>> negative_atrial({"LAP": np.array([-9.4, 8.0])}, ok=np.array([False, True]))
+    []
+    """
+    ranges = VALIDITY_RANGES if ranges is None else ranges
+    lo, hi = ranges.get("LAP", VALIDITY_RANGES["LAP"])
+    out = []
+    for name, what in ATRIAL_MEANS.items():
+        if name not in metrics:
+            continue
+        x = np.asarray(metrics[name], dtype=float)
+        if ok is not None and np.shape(ok) == x.shape:
+            x = x[np.asarray(ok, dtype=bool)]
+        x = x[np.isfinite(x)]
+        below = x < 0.0
+        if not below.any():
+            continue
+        med = float(np.median(x))
+        out.append(ValidityWarning(
+            "atrial", name, f"{what} below 0 mmHg in {int(below.sum())} of {x.size} members "
+            f"(median {_with_unit(med, 'mmHg')}, lowest {_with_unit(float(x.min()), 'mmHg')}): "
+            + NEGATIVE_ATRIAL_WHY.format(lap=span(lo, hi, "mmHg")),
+            "warning" if med < 0 else "caution"))
     return out
 
 

@@ -290,6 +290,35 @@ def _triple(t: tuple[float, float, float], signed: bool = False, unit: str = "",
     return text.replace("-", "−") + (beyond_mark(name, lo, hi) if name else "")
 
 
+def _scenario_table(p: _Pages, rows: list[list[str]], names: list[str], own: list[Any],
+                    title: str, covered: int, whole: int) -> None:
+    """One what-if's table; where it covers fewer twins than the baseline column (``whole``
+    periodic members; ``covered``: those it covers), a column of the baseline of the same
+    twins beside it (:func:`~twinviewer.report.paired.paired_baseline`, review16b #7)."""
+    from .paired import paired_baseline
+
+    same = [paired_baseline(pc, whole, covered) if pc is not None else "" for pc in own]
+    if not any(same):
+        p.table(["Metric", "Unit", "Baseline", title, "Change (paired)", "Improved"],
+                rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
+    else:
+        n = covered or min(pc.comparison.n_paired for pc in own if pc is not None)
+        # a row over all the baseline's twins (only another output lost some) says so
+        rows = [[*row[:3], (cell or (f"({whole} twins) " if n != whole else "") + row[2])
+                 .replace("-", "−"), *row[3:]] for row, cell in zip(rows, same, strict=True)]
+        p.table(["Metric", "Unit", f"Baseline ({whole} twins)",
+                 f"Baseline of the same {n} twins", title, "Change (paired)", "Improved"],
+                rows, [0.20, 0.08, 0.15, 0.15, 0.15, 0.19, 0.08], size=6.8, wrap=True)
+    _beyond_note(p, rows, names)
+
+
+def _delta_cell(pc: Any, unit: str, *, share: bool = False) -> str:
+    """A paired change (:func:`~twinviewer.report.paired.delta_text`) as printed."""
+    from .paired import delta_text
+
+    return delta_text(pc, unit, share=share).replace("-", "−")
+
+
 def _beyond_note(p: _Pages, rows: list[list[str]], names: list[str]) -> None:
     """Under a table: what its marked intervals (:data:`BEYOND`) mean, if any is marked."""
     marked = [n for row, n in zip(rows, names, strict=True) if any(BEYOND in c for c in row[1:])]
@@ -841,28 +870,25 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
                + (f" — {_unstored_said(unstored, s.name)}" if s.name in unstored else ""),
                size=8.5)
     base, ok0 = _metric_arrays(results)
-    from twinviewer.interventions.compare import (
-        harmed_metrics,
-        members_note,
-        paired_improvement,
-        scenario_valve_areas,
-    )
+    from twinviewer.interventions.compare import members_note, scenario_valve_areas
     from twinviewer.physiology import METRIC_BY_NAME
+
+    from .paired import as_run, left_out_text, paired, paired_baseline, scenario_lines
 
     flags = member_flags(results, scenario_results)
     said = members_note(flags, shown)
     if said:  # the tables below describe different groups of twins (review14 #4)
         p.para(said[0].upper() + said[1:] + " Each table's baseline column covers all the "
                "twins.", size=8, color="#7a3e00")
+    whole = int(ok0.sum()) if ok0 is not None else 0
+    cautions = scenario_lines(results, scenario_results, scenarios)
 
     by_name = {s.name: s for s in scenarios}
     for name, r in scenario_results.items():
         met, ok1 = _metric_arrays(r)
-        harm = None
-        n_members = next((np.shape(v)[0] for v in met.values() if np.ndim(v) == 1), 0)
-        if all(np.shape(v) == (n_members,) for v in (*met.values(), *base.values())):
-            # suction is harm, never benefit (as in the scenario comparison)
-            harm = harmed_metrics(met, n_members) & ~harmed_metrics(base, n_members)
+        run = as_run(r)
+        # stored results without parameters: a valve the scenario replaces is credited
+        areas = scenario_valve_areas(by_name[name], run.n) if name in by_name else None
         p.subheading(f"{shown.get(name, name)} versus baseline" + (
             f" ({len(flags[name].covered)} of {flags[name].paired} twins)"
             if said and name in flags else ""))
@@ -871,55 +897,42 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         elif name in unstored:
             p.para(f"Result {NOT_STORED}: the file defines this scenario but holds no result "
                    "for it.", size=8, color="#7a3e00")
-        rows, names = [], []
+        rows, names, own = [], [], []
         qualified: list[str] = []
         for m in REPORT_METRICS:
             if m not in met or m not in base or not np.isfinite(met[m]).any():
                 continue
             if m in (hidden or {}).get(name, ()):
                 continue  # a lesion neither the twin nor the what-if has (review15b #7)
-            paired = base[m].shape == met[m].shape
-            both = None
-            if paired:
-                both = np.ones(base[m].shape, bool)
-                for okx in (ok0, ok1):
-                    if okx is not None and okx.shape == both.shape:
-                        both &= okx
             info = METRIC_BY_NAME.get(m)
             if info is not None and negligible(np.r_[met[m], base[m]], info.unit):
                 continue  # no LVAD, a competent valve: the row would say nothing
-            diff = met[m] - base[m] if paired else None
-            resp = ""
-            if diff is not None:
-                # harm and a move that is not benefit (a leak, lower flow) are never counted
-                improved, _, why = paired_improvement(
-                    m, {k: np.asarray(v)[both] for k, v in base.items()
-                        if np.shape(v) == both.shape},
-                    {k: np.asarray(v)[both] for k, v in met.items()
-                     if np.shape(v) == both.shape},
-                    None if harm is None else harm[both],
-                    scenario_valve_areas(by_name[name], int(both.sum()))
-                    if name in by_name else None)
-                resp = "" if improved is None else percent(improved) + (
-                    " *" if why else "")
-                if why:
-                    qualified.append(f"* {info.label if info else m}: {why}.")
             u = info.unit if info else ""
             label = (info.label if info else m) + row_mark(ctx, m)
-            if ctx is not None and diff is not None:  # Δ shares the model error (paired)
-                _, sc, dc = ctx.paired(m, base[m], met[m], both)
-                cells = [_interval(base[m], ok0, name=m, ctx=ctx), _triple(sc, name=m),
-                         _triple(dc, signed=True, unit=u)]
+            # paired as the comparison pairs (periodic in both, the metric finite in both)
+            pc = paired(results, r, m, ctx, areas)
+            if pc is None:
+                cells = [_interval(base[m], ok0, name=m, ctx=ctx),
+                         _interval(met[m], ok1, name=m, ctx=ctx), "unpaired", ""]
             else:
-                cells = [_interval(base[m], ok0, name=m), _interval(met[m], ok1, name=m),
-                         _interval(diff, both, signed=True, unit=u) if diff is not None
-                         else "unpaired"]
-            rows.append([label, shown_unit(u), *cells, resp])
+                c = pc.comparison
+                resp = "" if c.improved is None else percent(c.improved) + (
+                    " *" if c.qualifier else "")
+                if c.qualifier:
+                    qualified.append(f"* {info.label if info else m}: {c.qualifier}.")
+                v = c.scenario
+                cells = [_interval(base[m], ok0, name=m, ctx=ctx),
+                         _triple((v.median, v.lo, v.hi), name=m), _delta_cell(pc, u), resp]
+            rows.append([label, shown_unit(u), *cells])
             names.append(m)
-        p.table(["Metric", "Unit", "Baseline", shown.get(name, name), "Change (paired)",
-                 "Improved"],
-                rows, [0.25, 0.09, 0.18, 0.18, 0.21, 0.09], size=6.8)
-        _beyond_note(p, rows, names)
+            own.append(pc)
+        _scenario_table(p, rows, names, own, shown.get(name, name),
+                        len(flags[name].covered) if name in flags else 0, whole)
+        if any(paired_baseline(pc, whole) for pc in own if pc is not None):
+            gone = left_out_text(flags.get(name), run.n, ok0)  # which twins, and why
+            p.para(f"{gone[0].upper()}{gone[1:]}." if gone else "Some twins have no value "
+                   "of some outputs under this what-if: their row's baseline of the same "
+                   "twins says how many it covers.", size=8, color="#7a3e00")
         if qualified:
             p.para(" ".join(qualified), size=8, color="0.25")
         if name in by_name:  # the model is known to miss a source of this intervention
@@ -929,9 +942,10 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
             for line in unsourced_changes([by_name[name]], results, {name: r},
                                           ctx).get(name, []):
                 p.para(print_minus(without_notes(f"{line}.")[0]), size=8, color="#7a3e00")
-        if name in flags and flags[name].untreated:  # a valve it does not treat (review14b #5)
-            text = flags[name].untreated
-            p.para(f"{text[0].upper()}{text[1:]}.", size=8, color="#7a3e00")
+        # as on screen: out of the validated range, suction, excluded twins, a valve it does
+        # not treat or that is off-size, a negative mean atrial pressure (review14b #5)
+        for text in cautions.get(name, []):
+            p.para(print_minus(f"{text[0].upper()}{text[1:]}."), size=8, color="#7a3e00")
     p.para("Changes are computed per ensemble member (paired) and summarised as median "
            "(90 % interval); 'improved' is the share of plausible twins whose metric moved "
            "in its clinically better direction by more than the metric's tolerance, as in "
@@ -1154,6 +1168,12 @@ def _model_card(p: _Pages, doc: TwinDocument) -> None:
     p.subheading("Assumptions")
     for a in model.assumptions:
         p.para(f"• {plain_text(a, model)}", indent=0.0)
+    from .response_mode import response_text
+
+    # which response is the default, from the code that sets it (the assumption above reads
+    # as if acute were)
+    p.subheading("Response of a what-if")
+    p.para(response_text(t.scenarios))
     _validation_section(p, model)
     p.subheading("References")
     for r in model.references:

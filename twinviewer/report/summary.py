@@ -167,23 +167,22 @@ def key_values(p, doc, results: Any) -> None:
            + "Each measurement's source and use: Appendix A.", size=7.5, color="0.3")
 
 
-def _delta(name: str, base: Mapping, met: Mapping, ok0, ok1, ctx: Any) -> str:
-    """The paired change of ``name`` (median (90 % interval)), '' if it cannot be paired."""
-    from .pdf import _interval, _triple
-
-    if name not in base or name not in met or np.shape(base[name]) != np.shape(met[name]):
-        return ""
-    both = np.ones(np.shape(base[name]), bool)
-    for okx in (ok0, ok1):
-        if okx is not None and okx.shape == both.shape:
-            both &= okx
+def _delta(name: str, results: Any, run: Any, ctx: Any, scenario: Any = None) -> str:
+    """The paired change of ``name`` (median (90 % interval)), its members paired as the
+    comparison pairs them (:func:`~twinviewer.report.paired.paired`); '' if it cannot be
+    paired. ``scenario``: its definition, for the valves it replaces (stored results)."""
+    from twinviewer.interventions.compare import scenario_valve_areas
     from twinviewer.physiology import METRIC_BY_NAME
 
-    u = METRIC_BY_NAME[name].unit if name in METRIC_BY_NAME else ""
-    if ctx is not None:
-        _, _, dc = ctx.paired(name, base[name], met[name], both)
-        return _triple(dc, signed=True, unit=u)
-    return _interval(np.asarray(met[name]) - np.asarray(base[name]), both, signed=True, unit=u)
+    from .paired import as_run, paired
+    from .pdf import _delta_cell
+
+    areas = None if scenario is None else scenario_valve_areas(scenario, as_run(run).n)
+    pc = paired(results, run, name, ctx, areas)
+    if pc is None:
+        return ""
+    return _delta_cell(pc, METRIC_BY_NAME[name].unit if name in METRIC_BY_NAME else "",
+                       share=True)
 
 
 def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
@@ -221,17 +220,23 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
     shown = _shown_names(scenarios)
     flags = member_flags(results, scenario_results)
     differ = members_note(flags, shown)
+    by_name = {s.name: s for s in scenarios}
+    fewer = False
     rows = []
-    for name, (met, ok1) in mets.items():
-        if differ and name in flags:  # over different twins: each row names its count
-            flag_n = f" ({len(flags[name].covered)} of {flags[name].paired} twins)"
+    for name in mets:
+        f = flags.get(name)
+        # over different twins, or fewer than the baseline's: each row names its count
+        if f is not None and (differ or len(f.covered) < f.paired):
+            flag_n = f" ({len(f.covered)} of {f.paired} twins)"
+            fewer = True
         else:
             flag_n = ""
         # "*" marks a qualified response share in the scenario tables: one mark, one meaning
         flag = f" ({unstored[name]})" if name in unstored else ""
         flag += " !" if evidence.get(name) else ""
         rows.append([shown.get(name, name) + flag_n + flag,
-                     *[_delta(c, base, met, ok0, ok1, ctx) or "—" for c in cols]])
+                     *[_delta(c, results, scenario_results[name], ctx, by_name.get(name))
+                       or "—" for c in cols]])
     width = (1.0 - 0.28) / max(len(cols), 1)
     # a change of a percentage is in %-points (review14 #3)
     p.table(["What-if", *[f"Δ {METRIC_BY_NAME[c].label} ({change_unit(METRIC_BY_NAME[c].unit)})"
@@ -247,8 +252,11 @@ def whatifs(p, doc, results: Any, scenario_results: Mapping[str, Any],
            "intervention's model fails (Warnings). Full comparison: Scenarios page."
            + (" The what-ifs cover different twins (the count beside each; who was left out "
               "and why: Scenarios page), so their values side by side describe different "
-              "groups." if differ else ""),
-           size=7.5, color=WARN if differ else "0.3")
+              "groups." if differ else "")
+           + (" (N of M twins): its values cover fewer twins than the baseline; each Δ is "
+              "paired within them (who was left out and why: Warnings and the Scenarios "
+              "page)." if fewer and not differ else ""),
+           size=7.5, color=WARN if differ or fewer else "0.3")
     from twinviewer.explain.evidence_flags import checked_changes, checked_row
 
     by_name = {s.name: s for s in scenarios}
@@ -298,17 +306,18 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
     out += [f"{shown.get(k, k)}: {line}." for k, lines in big.items() for line in lines]
     out += [f"{shown.get(k, k)}: result {_unstored_said(unstored, k)}."
             for k in scenario_results if k in unstored]
-    from twinviewer.interventions.compare import scenario_flags
-    from twinviewer.physiology import Results
+    from twinviewer.explain.validity import negative_atrial
 
-    for k, r in scenario_results.items():  # members a what-if took out of range (review13b #5)
-        if isinstance(r, Results) and isinstance(results, Results) and r.n == results.n:
-            flags = scenario_flags(results, r)
-            said = flags.excluded_text
-            out += [f"{shown.get(k, k)}: {said}."] if said else []
-            # a valve replacement in a valve it does not treat (review14b #5)
-            out += [f"{shown.get(k, k)}: {flags.untreated}."] if flags.untreated else []
-    _, ok = _metric_arrays(results)
+    from .paired import scenario_lines
+
+    # each what-if's flags as on screen: out of the validated range, suction, members taken
+    # out of range (review13b #5), a valve it does not treat or that is off-size (review14b
+    # #5, review16b #4), a negative mean atrial pressure with why
+    lines = scenario_lines(results, scenario_results, t.scenarios)
+    out += [f"{shown.get(k, k)}: {line}." for k in scenario_results for line in lines.get(k, [])]
+    metrics, ok = _metric_arrays(results)
+    out += [f"Baseline: {w.text}." for w in negative_atrial(metrics, ok)]
+    out = _said_once(out)
     if ok is not None and (~ok).any():
         out.append(f"{int((~ok).sum())} of {ok.size} ensemble members did not reach a periodic "
                    "state and are left out of the intervals.")
@@ -319,6 +328,29 @@ def warnings(doc, results: Any, scenario_results: Mapping[str, Any],
         out.append("Parameters outside their plausible range: " + "; ".join(outside) + ".")
     if doc.chain is not None and not doc.chain.ok:
         out.append(doc.chain.message)
+    return out
+
+
+def _said_once(lines: list[str]) -> list[str]:
+    """``lines`` with the reason a negative mean atrial pressure is not read
+    (:data:`~twinviewer.explain.validity.NEGATIVE_ATRIAL_WHY`) given in full once, then
+    pointed to.
+
+    >>> from twinviewer.explain.validity import NEGATIVE_ATRIAL_WHY as WHY
+    >>> why = WHY.format(lap="0–40 mmHg")
+    >>> _said_once([f"a: LAP < 0 in 2: {why}.", f"b: LAP < 0 in 4: {why}."])[1]
+    'b: LAP < 0 in 4: a collapsing atrium the model does not represent (why: above).'
+    """
+    from twinviewer.explain.validity import NEGATIVE_ATRIAL_AGAIN, NEGATIVE_ATRIAL_WHY
+
+    start = NEGATIVE_ATRIAL_WHY[:40]
+    out, said = [], False
+    for line in lines:
+        if start in line:
+            if said:
+                line = line[:line.index(start)] + NEGATIVE_ATRIAL_AGAIN + "."
+            said = True
+        out.append(line)
     return out
 
 
