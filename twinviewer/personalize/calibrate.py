@@ -896,6 +896,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
         col += o.size
     if CALIBRATE_ARTERIAL_COMPLIANCE and int(ok.sum()) >= PULSE_PRESSURE_MIN_MEMBERS:
         _open_pulse_pressure(mask, model, space, [m.name for m in data])
+    closed = compliance_left_closed(mask, model, space, [m.name for m in data], int(ok.sum()))
+    if closed:
+        warnings.append(closed)
     cal_idx = np.flatnonzero(mask.any(axis=1))
     par_idx = cal_idx[cal_idx < len(space.free)]  # the model parameters among them
 
@@ -1017,6 +1020,9 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     image_names |= {o.name for o in obs}
     prov = _provenance(twin, model, direct, space, mask, par_idx, col_names, image_names, ident,
                        prior_source, carried_from_earlier=previous, weighed=weighed)
+    for p in [n for n in map(model.role, PULSE_PRESSURE_PARAMETERS) if f"({n})" in closed]:
+        # said with its state wherever the state is explained (Explain, the report)
+        prov[p] = replace(prov[p], detail=f"{prov[p].detail}; {closed}")
     conv = Convergence(
         converged=True, iterations=iteration, steps=steps, mean_misfit=misfits,
         failed_members=failed, point_status=lsq[0], point_message=lsq[1], point_nfev=lsq[2],
@@ -1065,6 +1071,42 @@ def _open_pulse_pressure(mask: np.ndarray, model: ModelSpec, space: ParameterSpa
         name = model.role(role)
         if cols and name in space.names:
             mask[space.names.index(name), cols] = True
+
+
+def compliance_left_closed(mask: np.ndarray, model: ModelSpec, space: ParameterSpace,
+                           data_names: Sequence[str], members: int) -> str:
+    """Why the cuff pressures did not update the arterial compliance: ``""`` when they did
+    (or there is nothing to say: no cuff pressure, the compliance not free), else the reason
+    (fewer usable ``members`` than :data:`PULSE_PRESSURE_MIN_MEMBERS`, so
+    :func:`_open_pulse_pressure` was not applied and the localisation cut it) and the remedy.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology.presets import get_preset
+    >>> p = get_preset("healthy")
+    >>> sp = ParameterSpace.for_twin(p.model, p.vector(), set())
+    >>> mask = np.zeros((sp.dim, 2), dtype=bool)
+    >>> compliance_left_closed(mask, p.model, sp, ["SBP", "DBP"], 32)[:62]
+    'Systemic arterial compliance (SYS.C_AR) was not updated by SBP'
+    >>> _open_pulse_pressure(mask, p.model, sp, ["SBP", "DBP"])
+    >>> compliance_left_closed(mask, p.model, sp, ["SBP", "DBP"], 32)
+    ''
+    """
+    if not CALIBRATE_ARTERIAL_COMPLIANCE or members >= PULSE_PRESSURE_MIN_MEMBERS:
+        return ""
+    cols = [i for i, n in enumerate(data_names) if n in PULSE_PRESSURE_DATA]
+    shut = [model.role(r) for r in PULSE_PRESSURE_PARAMETERS
+            if model.role(r) in space.names and cols
+            and not mask[space.names.index(model.role(r)), cols].all()]
+    if not shut:
+        return ""
+    cuff = ", ".join(data_names[i] for i in cols
+                     if not mask[space.names.index(shut[0]), i])  # one role: its closed ones
+    return (f"{' and '.join(f'{model.parameter(p).label} ({p})' for p in shut)} was not updated "
+            f"by {cuff}: the calibration had {members} usable members, fewer than the "
+            f"{PULSE_PRESSURE_MIN_MEMBERS} from which the cuff pressures are let update it, "
+            "so a pulse pressure far from the population's may not be reached; calibrate "
+            f"with {PULSE_PRESSURE_MIN_MEMBERS} or more members to let them inform it")
 
 
 def _weighed(m: Measurement, pname: str, model: ModelSpec) -> bool:
