@@ -55,6 +55,7 @@ from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.gui.whatif_recompute import recompute_what_ifs
 from twinviewer.io.measurement_use import calibration_account, prior_of_record
 from twinviewer.personalize import CalibrationResult
 from twinviewer.personalize.calibrate import (
@@ -162,6 +163,7 @@ class CalibrationPanel(QWidget):
         self._unplotted: CalibrationResult | None = None  # its interval plot not drawn yet
         self.job: Job | None = None
         self._own_twin = None  # the twin this panel produced, whose result is on show
+        self.recompute_job: Job | None = None  # the what-if results recomputed after it
         self._pending = None  # (twin, result) of a calibration not applied (misfit)
 
         self.members = QSpinBox()
@@ -565,10 +567,13 @@ class CalibrationPanel(QWidget):
         self._applying = True  # the twin event below is our own result, not another twin
         try:
             new = self.state.session.apply_calibration(result, results, accept_misfit=accepted,
-                                                       calibrated=calibrated)
+                                                       calibrated=calibrated, recompute=True)
         finally:
             self._applying = False
         self._own_twin = new
+        stale = list(self.state.session.removed_results)
+        if stale:  # in a later turn: this one refreshes every view for the new twin
+            QTimer.singleShot(APPLY_DELAY_MS, lambda: self._recompute(new, stale))
         if results is None:  # applied anyway: simulate the opened twin now
             from twinviewer.gui.model_jobs import simulated_twin, use_helper
 
@@ -581,6 +586,12 @@ class CalibrationPanel(QWidget):
                                    new),
                                self._simulated)
         self.status.setText(_finished_text(result))
+
+    def _recompute(self, twin, names: list[str]) -> None:
+        """The what-if results the calibration removed, recomputed on ``twin`` (if still open;
+        :mod:`twinviewer.gui.whatif_recompute`)."""
+        if self.state.twin is twin:
+            self.recompute_job = recompute_what_ifs(self.state, names, in_process=self.in_process)
 
     def _simulated(self, results) -> None:
         if self.state.twin is self._own_twin:
