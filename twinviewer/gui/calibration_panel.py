@@ -26,8 +26,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -245,6 +247,7 @@ class CalibrationPanel(QWidget):
         self.plot.setMinimumHeight(MIN_PLOT_H)
         self.fit_table.setMinimumHeight(MIN_FIT_TABLE_H)
         self.summary.setMinimumHeight(60)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         chart = QWidget()  # the plot, or "not computed yet" in its place
@@ -255,7 +258,15 @@ class CalibrationPanel(QWidget):
         cl.addWidget(self.plot_status)
         split.addWidget(chart)
         split.addWidget(self.fit_table)
-        split.addWidget(self.summary)
+        # the summary scrolls in its pane: its last lines (the calibration's warnings, e.g.
+        # the compliance not opened below 48 members) were cut off at 1280 × 720
+        self.summary_area = QScrollArea()
+        self.summary_area.setWidgetResizable(True)
+        self.summary_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.summary_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary_area.setWidget(self.summary)
+        self.summary_area.setMinimumHeight(60)
+        split.addWidget(self.summary_area)
         for i, stretch in enumerate((3, 2, 1)):
             split.setStretchFactor(i, stretch)
         lay = QVBoxLayout(self)
