@@ -94,3 +94,62 @@ def test_a_calibration_recomputes_the_what_ifs_on_the_new_twin(qtbot, state, tmp
     for k in ("LVEF", "MAP", "CO"):
         np.testing.assert_array_equal(back.metrics[k], new.metrics[k])
     np.testing.assert_allclose(back.params, new.params)
+
+
+def _new_parameters(doc, factor: float):
+    """What an applied calibration hands over: the same document, a new ensemble (here its
+    arterial resistance scaled by ``factor``)."""
+    import dataclasses
+
+    from twinviewer.twins import model_of
+
+    twin = doc.twin
+    ensemble = twin.ensemble.copy()
+    ensemble[:, model_of(twin).index("SYS.R_AR")] *= factor
+    doc.set_twin(dataclasses.replace(twin, ensemble=ensemble, audit=twin.audit), recompute=True)
+    return list(doc.removed_results)
+
+
+def _expected(doc):
+    from twinviewer.interventions import run_scenarios
+    from twinviewer.twins import model_of, simulate_twin
+
+    return run_scenarios(model_of(doc.twin), simulate_twin(doc.twin), [VASO])[VASO.name]
+
+
+def test_a_scenario_added_while_recomputing_keeps_the_recomputed_results(qtbot, state):
+    """The twin object changes with an edit (a new scenario defined in What-if meanwhile), its
+    ensemble does not: the recomputed results are still its own."""
+    from twinviewer.gui.whatif_recompute import recompute_what_ifs
+
+    doc = state.session
+    names = _new_parameters(doc, 1.02)
+    assert names == [VASO.name]
+    job = recompute_what_ifs(state, names)
+    assert job is not None and not job.finished
+    before = doc.twin
+    doc.add_scenario(Scenario("Pacing 100", (InterventionStep("pacing", {"rate": 100.0}),)))
+    assert doc.twin is not before  # a new Twin object, the same parameters
+    qtbot.waitUntil(lambda: job.finished, timeout=300_000)
+    assert VASO.name in doc.scenario_results
+    np.testing.assert_array_equal(doc.scenario_results[VASO.name].params, _expected(doc).params)
+
+
+def test_a_second_calibration_takes_over_a_running_recompute(qtbot, state):
+    from twinviewer.gui.calibration_panel import CalibrationPanel
+
+    doc = state.session
+    said: list[str] = []
+    state.message.connect(lambda _level, text: said.append(text))
+    panel = CalibrationPanel(state)
+    qtbot.addWidget(panel)
+    names = _new_parameters(doc, 1.02)
+    panel._recompute(doc.twin, names)
+    first = panel.recompute_job
+    assert first is not None and not first.finished
+    assert _new_parameters(doc, 1.01) == []  # nothing held any more: nothing removed now
+    panel._recompute(doc.twin, [])
+    qtbot.waitUntil(lambda: not state.jobs, timeout=300_000)
+    assert panel.recompute_job is not first and first.is_cancelled()
+    np.testing.assert_array_equal(doc.scenario_results[VASO.name].params, _expected(doc).params)
+    assert not [t for t in said if "not recomputed" in t or "cancelled" in t], said

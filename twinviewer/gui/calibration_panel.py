@@ -583,7 +583,8 @@ class CalibrationPanel(QWidget):
             self._applying = False
         self._own_twin = new
         stale = list(self.state.session.removed_results)
-        if stale:  # in a later turn: this one refreshes every view for the new twin
+        running = self.recompute_job is not None and not self.recompute_job.finished
+        if stale or running:  # in a later turn: this one refreshes every view for the new twin
             QTimer.singleShot(APPLY_DELAY_MS, lambda: self._recompute(new, stale))
         if results is None:  # applied anyway: simulate the opened twin now
             from twinviewer.gui.model_jobs import simulated_twin, use_helper
@@ -600,9 +601,16 @@ class CalibrationPanel(QWidget):
 
     def _recompute(self, twin, names: list[str]) -> None:
         """The what-if results the calibration removed, recomputed on ``twin`` (if still open;
-        :mod:`twinviewer.gui.whatif_recompute`)."""
-        if self.state.twin is twin:
-            self.recompute_job = recompute_what_ifs(self.state, names, in_process=self.in_process)
+        :mod:`twinviewer.gui.whatif_recompute`). A recompute still running for an earlier
+        calibration is superseded and its scenarios are taken over: their results were
+        removed too and must not be left behind."""
+        if self.state.twin is not twin:
+            return
+        old = self.recompute_job
+        if old is not None and not old.finished:
+            old.supersede()
+            names = list(dict.fromkeys([*getattr(old, "names", []), *names]))
+        self.recompute_job = recompute_what_ifs(self.state, names, in_process=self.in_process)
 
     def _simulated(self, results) -> None:
         if self.state.twin is self._own_twin:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from twinviewer.document import same_document
 from twinviewer.gui import process_worker
 from twinviewer.gui.state import Job, TwinState
 
@@ -139,30 +140,40 @@ def recompute_what_ifs(state: TwinState, names: Sequence[str], *,
 
     def done(out) -> None:
         baseline, res = out
-        if state.twin is not twin:  # another twin (or another calibration) meanwhile
-            state.info(not_recomputed_text("the twin changed meanwhile"))
+        now = state.twin
+        # the open twin may be a later edit of the same one (a note added meanwhile): the
+        # results are its own only if its ensemble is the one they were computed on
+        if now is None or not same_document(now, twin) \
+                or not np.array_equal(now.ensemble, twin.ensemble):
+            if now is not None and same_document(now, twin):
+                state.info(not_recomputed_text("the twin changed meanwhile"))
             return
-        if not np.array_equal(baseline.params, twin.ensemble):  # never under the new twin
+        if not np.array_equal(baseline.params, now.ensemble):  # never under the new twin
             state.warn(not_recomputed_text("they were not computed on its ensemble"))
             return
         failed.update(ran_failed)
+        defined = list(now.scenarios)  # a scenario redefined meanwhile keeps no old result
+        kept = {s.name: res[s.name] for s in scenarios if s.name in res and s in defined}
         doc = state.session
         with doc.batch():
             if baseline is not doc.results:
                 doc.set_results(baseline)
             for sc in scenarios:
-                if sc.name in res:
-                    audit_log(twin).record(twin, "scenario", {
+                if sc.name in kept:
+                    audit_log(now).record(now, "scenario", {
                         **sc.to_dict(), "members": n, "recomputed": "after a calibration",
                         "described": " + ".join(_step_texts(sc))})
-            doc.set_scenario_results({**doc.scenario_results, **res})
-        said = recomputed_text([s.name for s in scenarios if s.name in res], failed)
+            doc.set_scenario_results({**doc.scenario_results, **kept})
+        said = recomputed_text(list(kept), failed)
         (state.warn if failed else state.info)(said)
 
     def stopped(exc: BaseException) -> None:
-        state.warn(not_recomputed_text(str(exc) or type(exc).__name__))
+        if not job.quiet:  # superseded by a newer recompute (a second calibration): silent
+            state.warn(not_recomputed_text(str(exc) or type(exc).__name__))
 
-    return state.run_job(recomputing_title(len(scenarios)), work, done, stopped)
+    job = state.run_job(recomputing_title(len(scenarios)), work, done, stopped)
+    job.names = [s.name for s in wanted]  # what a newer recompute takes over if this one goes
+    return job
 
 
 def _step_texts(scenario) -> list[str]:
