@@ -139,24 +139,31 @@ class StoredResults(Results):
         return True
 
 
-def dropped_results_text(names: list[str]) -> str:
+def dropped_results_text(names: list[str], recomputing: bool = False) -> str:
     """What is said when new parameters (a calibration, an edit) remove scenario results.
 
     The scenarios themselves are kept; only their results, computed on the old parameters,
-    go.
+    go. ``recomputing``: the app recomputes them on the new twin in the background (after a
+    calibration).
 
     Examples
     --------
     >>> dropped_results_text(["Beta-blocker 10 mg"])
     "The twin's parameters changed, so the result of 1 what-if scenario (Beta-blocker 10 mg) \
 was removed; the scenario is kept: press Run in What-if to recompute it."
+    >>> dropped_results_text(["A", "B"], recomputing=True)
+    "The twin's parameters changed, so the results of 2 what-if scenarios (A, B) were removed; \
+they are being recomputed on the new twin in the background."
     """
     n = len(names)
     one = n == 1
+    then = ((f"{'it is' if one else 'they are'} being recomputed on the new twin in the "
+             "background.") if recomputing else
+            (f"the scenario{' is' if one else 's are'} kept: press Run in What-if to recompute "
+             f"{'it' if one else 'them'}."))
     return (f"The twin's parameters changed, so the result{'' if one else 's'} of {n} what-if "
             f"scenario{'' if one else 's'} ({', '.join(names)}) "
-            f"{'was' if one else 'were'} removed; the scenario{' is' if one else 's are'} kept: "
-            f"press Run in What-if to recompute {'it' if one else 'them'}.")
+            f"{'was' if one else 'were'} removed; {then}")
 
 
 def stored_results(twin: Twin, name: str, metrics: Mapping[str, np.ndarray],
@@ -560,6 +567,8 @@ class Document:
         self.twin: Twin | None = None
         self.results: Results | None = None
         self.scenario_results: dict[str, Results] = {}
+        #: the scenarios whose results the last :meth:`set_twin` removed (new parameters)
+        self.removed_results: list[str] = []
         self.calibration: dict | None = None
         #: The last cohort run (outcome of ``twinviewer.cohort.jobs.run_cohort_job``): not
         #: part of any twin; its table and plots are the files it names.
@@ -668,15 +677,18 @@ class Document:
             self.emit("calibration", self.calibration)
             self._set_dirty(dirty)
 
-    def set_twin(self, twin: Twin | None) -> None:
+    def set_twin(self, twin: Twin | None, *, recompute: bool = False) -> None:
         """Replace the open twin: an edit of it (same trail) keeps the file, else opens it.
 
         An edited twin (e.g. calibrated) keeps the file context and is marked unsaved;
         results are cleared until recomputed, stored results only if parameters changed.
+        The scenarios whose results went are :attr:`removed_results`; ``recompute``: the
+        caller recomputes them on the new twin (said so, instead of "press Run").
         """
         if twin is self.twin:
             return
         old = self.twin
+        self.removed_results = []
         if twin is None or old is None or not same_document(old, twin):
             self.open_twin(twin)
             return
@@ -685,6 +697,7 @@ class Document:
             if not _same_parameters(old, twin):
                 dropped = [s.name for s in twin.scenarios
                            if s.name in self.scenario_results or s.name in self.file.stored_results]
+                self.removed_results = dropped
                 self.file.stored_results = {}
                 self.file.stored_series = {}
                 self.results = None
@@ -692,7 +705,7 @@ class Document:
                 self.emit("results", None)
                 self.emit("scenario_results", {})
                 if dropped:  # the CLI recomputes or removes them "and says so": so do we
-                    self.message("info", dropped_results_text(dropped))
+                    self.message("info", dropped_results_text(dropped, recompute))
             if [s.name for s in old.scenarios] != [s.name for s in twin.scenarios]:
                 self.emit("scenarios", self.scenarios)
             cal = latest_calibration(twin)
@@ -947,7 +960,8 @@ class Document:
         return entry
 
     def apply_calibration(self, result: Any, results: Results | None = None, *,
-                          accept_misfit: bool = False, calibrated: Twin | None = None) -> Twin:
+                          accept_misfit: bool = False, calibrated: Twin | None = None,
+                          recompute: bool = False) -> Twin:
         """Make the calibrated twin current and keep the calibration's summary with it.
 
         Parameters
@@ -962,6 +976,9 @@ class Document:
         calibrated : Twin, optional
             :func:`calibrated_twin` of the open twin and ``result``, made beforehand (by the
             calibration's worker, so that opening the result only refreshes the views).
+        recompute : bool
+            The caller recomputes the what-if results the new parameters remove
+            (:attr:`removed_results`) on the calibrated twin: said so (:meth:`set_twin`).
 
         Returns
         -------
@@ -981,7 +998,7 @@ class Document:
                 a is not b for a, b in zip(calibrated.audit, twin.audit, strict=False)):
             raise ValueError("the calibrated twin given is not a calibration of the open twin")
         with self.batch():
-            self.set_twin(calibrated)
+            self.set_twin(calibrated, recompute=recompute)
             self.set_results(results if results is not None else result.results)
             self.calibration = latest_calibration(calibrated)
             self.emit("calibration", self.calibration)

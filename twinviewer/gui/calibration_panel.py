@@ -26,8 +26,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -55,6 +57,7 @@ from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.prepared import prepared_results
 from twinviewer.gui.state import Job, TwinState
 from twinviewer.gui.table_fit import keep_fitted
+from twinviewer.gui.whatif_recompute import recompute_what_ifs
 from twinviewer.io.measurement_use import calibration_account, prior_of_record
 from twinviewer.personalize import CalibrationResult
 from twinviewer.personalize.calibrate import (
@@ -162,6 +165,7 @@ class CalibrationPanel(QWidget):
         self._unplotted: CalibrationResult | None = None  # its interval plot not drawn yet
         self.job: Job | None = None
         self._own_twin = None  # the twin this panel produced, whose result is on show
+        self.recompute_job: Job | None = None  # the what-if results recomputed after it
         self._pending = None  # (twin, result) of a calibration not applied (misfit)
 
         self.members = QSpinBox()
@@ -243,6 +247,7 @@ class CalibrationPanel(QWidget):
         self.plot.setMinimumHeight(MIN_PLOT_H)
         self.fit_table.setMinimumHeight(MIN_FIT_TABLE_H)
         self.summary.setMinimumHeight(60)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         chart = QWidget()  # the plot, or "not computed yet" in its place
@@ -253,7 +258,15 @@ class CalibrationPanel(QWidget):
         cl.addWidget(self.plot_status)
         split.addWidget(chart)
         split.addWidget(self.fit_table)
-        split.addWidget(self.summary)
+        # the summary scrolls in its pane: its last lines (the calibration's warnings, e.g.
+        # the compliance not opened below 48 members) were cut off at 1280 × 720
+        self.summary_area = QScrollArea()
+        self.summary_area.setWidgetResizable(True)
+        self.summary_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.summary_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary_area.setWidget(self.summary)
+        self.summary_area.setMinimumHeight(60)
+        split.addWidget(self.summary_area)
         for i, stretch in enumerate((3, 2, 1)):
             split.setStretchFactor(i, stretch)
         lay = QVBoxLayout(self)
@@ -565,10 +578,14 @@ class CalibrationPanel(QWidget):
         self._applying = True  # the twin event below is our own result, not another twin
         try:
             new = self.state.session.apply_calibration(result, results, accept_misfit=accepted,
-                                                       calibrated=calibrated)
+                                                       calibrated=calibrated, recompute=True)
         finally:
             self._applying = False
         self._own_twin = new
+        stale = list(self.state.session.removed_results)
+        running = self.recompute_job is not None and not self.recompute_job.finished
+        if stale or running:  # in a later turn: this one refreshes every view for the new twin
+            QTimer.singleShot(APPLY_DELAY_MS, lambda: self._recompute(new, stale))
         if results is None:  # applied anyway: simulate the opened twin now
             from twinviewer.gui.model_jobs import simulated_twin, use_helper
 
@@ -581,6 +598,19 @@ class CalibrationPanel(QWidget):
                                    new),
                                self._simulated)
         self.status.setText(_finished_text(result))
+
+    def _recompute(self, twin, names: list[str]) -> None:
+        """The what-if results the calibration removed, recomputed on ``twin`` (if still open;
+        :mod:`twinviewer.gui.whatif_recompute`). A recompute still running for an earlier
+        calibration is superseded and its scenarios are taken over: their results were
+        removed too and must not be left behind."""
+        if self.state.twin is not twin:
+            return
+        old = self.recompute_job
+        if old is not None and not old.finished:
+            old.supersede()
+            names = list(dict.fromkeys([*getattr(old, "names", []), *names]))
+        self.recompute_job = recompute_what_ifs(self.state, names, in_process=self.in_process)
 
     def _simulated(self, results) -> None:
         if self.state.twin is self._own_twin:
