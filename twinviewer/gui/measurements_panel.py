@@ -10,8 +10,11 @@ predict (RVSV, LV mass). Every edit is checked at once
 (:func:`twinviewer.personalize.check_measurements`) on what a calibration would take (an
 entered quantity replaces the images' one, as the calibration does): rows with a problem are
 coloured and carry the message as a tooltip, and all messages are listed below the table,
-each naming its measurement. *Apply to twin* stores the clinical rows in the twin (a new
-Twin object; its simulation results stay valid because no parameter changes).
+each naming its measurement. *Add* gives a row its quantity's unit and typical SD but no
+value: until one is typed the row is an error and nothing is applied (a value nobody measured
+is never stored). *Apply to twin* stores the clinical rows in the twin (a new Twin object; its
+simulation results stay valid because no parameter changes) and says what the twin then holds
+in the words of the count under the table and of ``twinviewer info``.
 
 Rows typed and not applied are the document's, not the panel's
 (:meth:`twinviewer.document.Document.set_measurement_draft`, as typed, valid or not): they
@@ -52,7 +55,7 @@ from twinviewer.gui import file_dialogs
 from twinviewer.gui.flow_layout import FlowLayout
 from twinviewer.gui.state import TwinState
 from twinviewer.gui.table_fit import keep_fitted
-from twinviewer.io.measurement_use import is_assumed
+from twinviewer.io.measurement_use import MeasurementCounts, held_counts, is_assumed
 from twinviewer.personalize import (
     QUANTITY_BY_NAME,
     MeasurementError,
@@ -208,7 +211,8 @@ class MeasurementsPanel(QWidget):
         text = [(self.table.item(row, c).text() if self.table.item(row, c) else "")
                 for c in range(len(COLUMNS))]
         full = self.use_text(row)
-        self.detail.setText(_esc(f"{text[0]} {text[1]} {text[2]} ± {text[3]}"
+        value = text[1] or "(no value typed yet)"
+        self.detail.setText(_esc(f"{text[0]} {value} {text[2]} ± {text[3]}"
                                  + (f" · {text[4]}" if text[4] else "") + f" · {full}"))
 
     def set_measurements(self, ms: list[Measurement]) -> None:
@@ -223,12 +227,17 @@ class MeasurementsPanel(QWidget):
         self.validate()
 
     def add_row(self, name: str = "SBP") -> None:
-        """Append a row with the quantity's canonical unit and typical uncertainty."""
+        """Append a row for ``name`` to be typed: its canonical unit and typical 1-SD
+        uncertainty are filled in, the value is left empty. A row without a value is an
+        error that keeps *Apply* off (newuser17 F4: the middle of the quantity's range was
+        filled in and stored as "entered", a value nobody measured)."""
         q = QUANTITY_BY_NAME.get(canonical_name(name)) if _known(name) else None
-        m = Measurement(name, 0.0 if q is None else float(sum(q.range) / 2),
-                        q.unit if q else "1", q.typical_sd if q else 0.0, "")
         self._loading = True
-        self._append(m, editable=True)
+        if q is None:
+            self._append_texts((name, "", "1", "", ""))
+        else:
+            self._append_texts((name, "", _shown_unit(q.unit), number(q.typical_sd), ""),
+                               sd_exact=float(q.typical_sd))
         self._loading = False
         self.validate()
 
@@ -270,10 +279,23 @@ class MeasurementsPanel(QWidget):
         if m is not None:
             self._append(m, editable=True)
             return
+        self._append_texts((name, value, unit, sd, source))
+
+    def _append_texts(self, texts: tuple[str, ...], sd_exact: float | None = None) -> None:
+        """An entered row as text (name, value, unit, SD, source), e.g. one with no value
+        yet; a canonical name is shown in words, and ``sd_exact`` is the number behind the
+        SD's rounded text."""
+        name = texts[0]
+        shown = shown_quantity(name) if _known(name) and canonical_name(name) == name \
+            else name
         r = self.table.rowCount()
         self.table.insertRow(r)
-        for c, text in enumerate((name, value, unit, sd, source, "entered")):
+        for c, text in enumerate((shown, *texts[1:], "entered")):
             item = QTableWidgetItem(text)
+            if c == 0 and shown != name:
+                item.setData(_NAME_ROLE, name)
+            if c == 3 and sd_exact is not None:
+                item.setData(_EXACT_ROLE, (text, sd_exact))
             if c == len(COLUMNS) - 1:
                 item.setData(_FROM_ROLE, "entered")
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -312,6 +334,10 @@ class MeasurementsPanel(QWidget):
                 for c in range(len(COLUMNS))]
         code = self.table.item(r, 0).data(_NAME_ROLE) if self.table.item(r, 0) else None
         name = (code if code and text[0] == shown_quantity(code) else text[0]) or f"row {r + 1}"
+        if not text[1]:  # never a value the user did not type (newuser17 F4)
+            where = f"{text[0]} (row {r + 1})" if text[0] else f"row {r + 1}"
+            raise MeasurementError(f"{where}: no value typed yet: type the measured value, "
+                                   "or remove the row")
         try:
             value = _exact(self.table.item(r, 1), text[1])
         except ValueError:
@@ -328,14 +354,18 @@ class MeasurementsPanel(QWidget):
 
     def rows(self) -> tuple[list[Measurement | None], list[str]]:
         """Each row's measurement (None if unreadable) and the reading errors."""
-        out, errs = [], []
+        read = self._read()
+        return [m for m, _ in read], [e for _, e in read if e]
+
+    def _read(self) -> list[tuple[Measurement | None, str]]:
+        """Each row's measurement, or None and why it cannot be read."""
+        out: list[tuple[Measurement | None, str]] = []
         for r in range(self.table.rowCount()):
             try:
-                out.append(self._row(r))
+                out.append((self._row(r), ""))
             except MeasurementError as exc:
-                out.append(None)
-                errs.append(str(exc))
-        return out, errs
+                out.append((None, str(exc)))
+        return out
 
     def measurements(self, editable_only: bool = True) -> list[Measurement]:
         """The readable measurements of the table (by default only the clinical rows)."""
@@ -359,7 +389,9 @@ class MeasurementsPanel(QWidget):
 
     def validate(self) -> list[str]:
         """Check all rows; colour them and list the messages. Returns the error messages."""
-        ms, read_errors = self.rows()
+        read = self._read()
+        ms = [m for m, _ in read]
+        read_errors = [e for _, e in read if e]
         taken, replaced = self._checked(ms)
         issues = check_measurements([ms[r] for r in taken])
         self._loading = True
@@ -367,7 +399,7 @@ class MeasurementsPanel(QWidget):
             found = _concerning(issues, _canon(m.name)) if r in taken else []
             level = "error" if m is None or any(i.level == "error" for i in found) else \
                 "warning" if found else ""
-            tip = "\n".join(i.message for i in found) if m is not None else "unreadable row"
+            tip = "\n".join(i.message for i in found) if m is not None else read[r][1]
             if r in replaced:
                 tip = _replaced_text(m, ms[replaced[r]])
             for c in range(len(COLUMNS)):
@@ -385,12 +417,12 @@ class MeasurementsPanel(QWidget):
         lines = [f"<span style='color:#a00000'>✖ {_esc(e)}</span>" for e in errors]
         lines += [f"<span style='color:#8a5a00'>⚠ {_esc(w)}</span>" for w in warnings]
         lines += [f"ℹ {_esc(_replaced_text(ms[r], ms[e]))}" for r, e in replaced.items()]
-        if not lines:
-            n = sum(m is not None and not is_assumed(m) for m in ms)
-            a = sum(m is not None and is_assumed(m) for m in ms)
-            lines = [f"{n} measurement{'s' if n != 1 else ''}"
-                     + (f" and {a} assumed value{'s' if a != 1 else ''} (not measured)"
-                        if a else "") + ", no problems found"]
+        if not errors:  # counted as Apply's status message and `twinviewer info` count
+            read = [(m, self._editable(r)) for r, m in enumerate(ms) if m is not None]
+            lines.append(held_text(sum(not e for _, e in read),
+                                   sum(e and not is_assumed(m) for m, e in read),
+                                   sum(e and is_assumed(m) for m, e in read))
+                         + ("" if lines else ", no problems found"))
         valid = [m for m in ms if m is not None]
         if valid and self.state.twin is not None:  # the prior a calibration would start from
             from twinviewer.personalize.calibrate import planned_prior
@@ -444,7 +476,10 @@ class MeasurementsPanel(QWidget):
         new = self.state.session.twin
         if results is not None:  # parameters unchanged: the simulation still holds
             self.state.session.set_results(results)
-        self.state.info(f"{len(new.measurements)} measurements stored in the twin")
+        # what the table lists and `twinviewer info` counts (newuser17 F5: the status said
+        # 10, len(new.measurements), the table 15: the images' values are the anatomy's)
+        self.state.info("Stored in the twin: " + held_text(
+            *held_counts(new), sum(is_assumed(m) for m in new.measurements)))
         return True
 
     def import_file(self, path: str | Path) -> bool:
@@ -475,6 +510,23 @@ class MeasurementsPanel(QWidget):
                 self.export_file(path)
             except OSError as exc:
                 self.state.error(f"could not write {Path(path).name}: {exc}")
+
+
+def held_text(images: int, entered: int, assumed: int = 0) -> str:
+    """The measurements a twin holds, in the words of ``twinviewer info``
+    (:meth:`~twinviewer.io.measurement_use.MeasurementCounts.held_text`), and its assumed
+    values apart: they are not measurements.
+
+    Examples
+    --------
+    >>> held_text(12, 3)
+    '15 measurements (12 from the images, 3 entered)'
+    >>> held_text(0, 1, 2)
+    '1 measurement and 2 assumed values (not measured)'
+    """
+    return (MeasurementCounts(images, entered, None, ()).held_text()
+            + (f" and {assumed} assumed value{'s' if assumed != 1 else ''} (not measured)"
+               if assumed else ""))
 
 
 def _unit_key(text: str) -> str:
