@@ -39,6 +39,7 @@ from twinviewer.core.format import change_unit, interval, number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui import process_worker
+from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.model_jobs import explanation, explanation_in_process, helper, use_helper
 from twinviewer.gui.state import JobCancelled, TwinState
@@ -243,6 +244,7 @@ class ExplainPanel(QWidget):
         self.elastic_title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.elastic_title.setStyleSheet("font-weight: bold;")
         self.elastic_plot = pg.PlotWidget()
+        plain_axes(self.elastic_plot.getPlotItem())  # 0.79 read 790 (newuser17 F1)
         self.elastic_plot.setMinimumHeight(BAR_ROW_PX * 6 + 40)
         self.elastic_plot.setMinimumWidth(0)
         self.n_base = QSpinBox()
@@ -262,6 +264,7 @@ class ExplainPanel(QWidget):
         self.sobol_status = QLabel("")
         self.sobol_status.setWordWrap(True)
         self.sobol_plot = pg.PlotWidget(title="Sobol total index (± 95 % CI)")
+        plain_axes(self.sobol_plot.getPlotItem())  # indices 0–1: never "(x0.001)"
         self.sobol_plot.setMinimumHeight(BAR_ROW_PX * 4 + 40)
         self.sobol_table = _table(("Parameter", "First-order S1", "Total ST", "Range used"))
         self._show_sobol_views(False)  # nothing computed yet: no empty plot
@@ -458,9 +461,7 @@ class ExplainPanel(QWidget):
         _bars(plot, [f"{v:+.2f} · {self._tag(n)}" for n, v in ranked], [v for _, v in ranked])
         plot.showAxis("top")
         plot.hideAxis("bottom")
-        top = plot.getAxis("top")
-        top.enableAutoSIPrefix(False)  # it showed 650 "(x0.001)" for 0.65
-        top.setLabel(f"% change of {ex.metric} per +1 %")
+        plot.getAxis("top").setLabel(f"% change of {ex.metric} per +1 %")
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
         self._show_sobol_views(False)
