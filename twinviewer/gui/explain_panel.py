@@ -433,13 +433,22 @@ class ExplainPanel(QWidget):
             self._clear_shown()
             self.summary.setText(f"Could not explain this prediction: {exc}")
 
-    def _tag(self, name: str) -> str:
-        """A parameter as shown: its human label, marked when inferred (nobody measured it)."""
+    def _tag(self, name: str, *, scenario: bool = False) -> str:
+        """A parameter as shown: its human label, marked with its state (measured,
+        calibrated, prior…); with ``scenario``, in the scenario's attribution, a value the
+        user chose there is marked '[scenario setting]' (newuser17 F8: the LVAD speed read
+        '[prior]')."""
         from twinviewer.twins import parameter_label
 
         label = parameter_label(self.state.twin, name)
         ex = self.explanation
-        return ex.tag(name).replace(name, label, 1) if ex is not None else label
+        if ex is None:
+            return label
+        return (ex.attribution_tag(name) if scenario else ex.tag(name)).replace(name, label, 1)
+
+    def _attr_tag(self, name: str) -> str:
+        """:meth:`_tag` of a parameter in the scenario's attribution."""
+        return self._tag(name, scenario=True)
 
     def _show(self, ex, gen: int, job=None) -> None:
         if job is not None and self.job is job:
@@ -499,7 +508,7 @@ class ExplainPanel(QWidget):
         if ex.attribution is None:
             return [f"{name}: no attribution of its change (see the messages). The drivers "
                     f"shown are the baseline's."]
-        return [scenario_headline(name, ex.attribution, self._tag)]
+        return [scenario_headline(name, ex.attribution, self._attr_tag)]
 
     def _clear_shown(self) -> None:
         """Nothing explained: no bars, indices, Sobol status, attribution, evidence or
@@ -532,10 +541,10 @@ class ExplainPanel(QWidget):
             if math.isfinite(med):
                 # the one formatter and the human label with its state (no 'HR', no
                 # '+0.0041 (-0.027 to +0.016)')
-                rows.append((self._tag(name), f"{interval(med, lo, hi, signed=True)} "
-                                              f"{change_unit(att.unit)}".rstrip()))
+                rows.append((self._attr_tag(name), f"{interval(med, lo, hi, signed=True)} "
+                                                   f"{change_unit(att.unit)}".rstrip()))
             else:
-                rows.append((self._tag(name), "– (no periodic member)"))
+                rows.append((self._attr_tag(name), "– (no periodic member)"))
         self.attr_label.setText(
             f"Attribution of the scenario's change in {att.metric} (Shapley, "
             f"{int(att.ok.sum())} of {att.values.shape[0]} members)")
