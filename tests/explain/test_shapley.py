@@ -84,3 +84,27 @@ def test_bad_input(regazzoni):
         shapley_attribution(model, B, S, ["MPA"])
     with pytest.raises(ValueError, match="warm start has 3 rows for 2"):
         shapley_attribution(model, B, S, ["MAP"], warm_start=np.zeros((3, 12)))
+
+
+def test_a_device_setting_is_named_the_scenarios_not_a_prior():
+    """newuser17 F8: the LVAD speed chosen in What-if was tagged "[prior]" in the
+    attribution (the state of the twin's "0: no device"). A value the scenario sets in every
+    member is its setting; a value it scales (a shared one included) stays the twin's."""
+    from twinviewer.explain.shapley import SCENARIO_SETTING
+    from twinviewer.physiology import get_preset
+
+    p = get_preset("hfref")
+    model = p.model
+    B, S = _scenario(model, p.vector(), n=3, SYS_R_AR=0.9)  # HR differs between members
+    S[:, model.index("VAD.speed")] = 5.5  # the pump at 5500 rpm
+    S[:, model.index("HR")] *= 0.95  # each member's own rate, slowed
+    att = shapley_attribution(model, B, S, ["MAP"])["MAP"]
+    assert set(att.names) == {"HR", "SYS.R_AR", "VAD.speed"}
+    assert att.settings == ("VAD.speed",)
+    assert att.to_dict()["scenario_settings"] == ["VAD.speed"]
+    assert SCENARIO_SETTING == "scenario setting"
+    # a pacemaker's AV delay: one value in members whose own delays differed
+    B[:, model.index("AVD")] = [0.14, 0.16, 0.18]
+    S2 = B.copy()
+    S2[:, model.index("AVD")] = 0.15
+    assert shapley.scenario_settings(model, B, S2) == ["AVD"]

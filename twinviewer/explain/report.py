@@ -14,7 +14,7 @@ from twinviewer.core.twin import Twin
 from twinviewer.explain.basis import ParameterBasis, parameter_basis
 from twinviewer.explain.local import Elasticities, elasticities, screen
 from twinviewer.explain.modelcard import ModelCard, model_card
-from twinviewer.explain.shapley import Attribution, shapley_attribution
+from twinviewer.explain.shapley import SCENARIO_SETTING, Attribution, shapley_attribution
 from twinviewer.explain.sobol import SobolIndices, SobolResult, model_sobol
 from twinviewer.explain.summary import plain_summary
 from twinviewer.explain.validation import validation_report
@@ -60,6 +60,23 @@ class Explanation:
         # :func:`~twinviewer.explain.basis.parameter_basis` reads it)
         state = self.states.get(name, "inferred" if name in self.inferred_names else "prior")
         return f"{name} [{state}]"
+
+    def attribution_tag(self, name: str) -> str:
+        """A parameter of the scenario's attribution, marked with what its scenario value is:
+        '[scenario setting]' for a value the user chose (an LVAD's speed: it was '[prior]',
+        the state of the twin's "no device", newuser17 F8), else :meth:`tag` (the twin's
+        value the scenario changed: '[calibrated]'…).
+
+        Examples
+        --------
+        >>> ex = explain(twin, "MAP", scenario_params=lvad_params)  # doctest: +SKIP
+        >>> ex.tag("VAD.speed"), ex.attribution_tag("VAD.speed")  # doctest: +SKIP
+        ('VAD.speed [prior]', 'VAD.speed [scenario setting]')
+        """
+        att = self.attribution
+        if att is not None and name in att.settings:
+            return f"{name} [{SCENARIO_SETTING}]"
+        return self.tag(name)
 
     def with_sobol(self, result: SobolResult) -> Explanation:
         """The same explanation with Sobol indices of its metric (summary regenerated)."""
@@ -114,7 +131,8 @@ class Explanation:
             lines += ["", f"Attribution of the change in {a.metric} ({a.unit}), median "
                       "(90 %) over members:"]
             for n, (med, lo, hi) in a.summary().items():
-                lines.append(f"  {self.tag(n):<23} {interval(med, lo, hi, signed=True)}")
+                lines.append(f"  {self.attribution_tag(n):<23} "
+                             f"{interval(med, lo, hi, signed=True)}")
         lines += ["", "What it rests on:"]
         for b in self.basis:
             lines.append(f"  {b.name:<12} {b.value:.4g} {b.unit:<10} {b.label}")

@@ -23,6 +23,11 @@ from twinviewer.physiology import METRIC_BY_NAME, ModelSpec, Settings, simulate
 #: Exact Shapley needs 2^k runs per member; above this, group parameters first.
 MAX_CHANGED = 6
 
+#: The state of a parameter whose scenario value is a setting the user chose (an LVAD's
+#: speed), beside the twin's 'measured', 'calibrated', 'prior'… (newuser17 F8: the pump
+#: speed chosen in What-if was tagged "[prior]").
+SCENARIO_SETTING = "scenario setting"
+
 
 @dataclass(frozen=True)
 class Attribution:
@@ -37,6 +42,9 @@ class Attribution:
         NaN rows for members where some subset failed to reach a periodic state.
     baseline, scenario
         (N,) the metric before and after the intervention.
+    settings
+        The changed parameters whose scenario value is a setting of the scenario, not the
+        twin's (:func:`scenario_settings`).
     """
 
     metric: str
@@ -45,6 +53,7 @@ class Attribution:
     values: np.ndarray
     baseline: np.ndarray
     scenario: np.ndarray
+    settings: tuple[str, ...] = ()
 
     @property
     def change(self) -> np.ndarray:
@@ -71,7 +80,8 @@ class Attribution:
         return {"metric": self.metric, "unit": self.unit, "parameters": list(self.names),
                 "members": int(self.values.shape[0]), "members_ok": int(self.ok.sum()),
                 "contributions": {n: dict(zip(("median", "lo", "hi"), s, strict=True))
-                                  for n, s in self.summary().items()}}
+                                  for n, s in self.summary().items()},
+                "scenario_settings": list(self.settings)}
 
 
 def changed_parameters(model: ModelSpec, baseline: np.ndarray, scenario: np.ndarray
@@ -79,6 +89,45 @@ def changed_parameters(model: ModelSpec, baseline: np.ndarray, scenario: np.ndar
     """Names of the columns where any member's scenario differs from its baseline."""
     diff = np.any(~np.isclose(scenario, baseline, rtol=1e-12, atol=0.0), axis=0)
     return [model.parameter_names[j] for j in np.flatnonzero(diff)]
+
+
+def scenario_settings(model: ModelSpec, baseline: np.ndarray, scenario: np.ndarray
+                      ) -> list[str]:
+    """Names of the parameters a scenario sets to its own value: one value in every member,
+    whatever the member's baseline (an LVAD's pump speed, a pacemaker's AV delay). Their
+    value in the scenario is the user's setting, not the twin's measured, calibrated or prior
+    value.
+
+    A value shared by every member after the scenario is its setting only where the members'
+    baseline values differ, or where the baseline is a device the patient does not have (the
+    model declares what 0 means, "(0: no device)", and every member is 0): a drug that scales
+    a value all members share leaves it shared, and stays the twin's value changed.
+
+    Examples
+    --------
+    >>> from twinviewer.physiology import get_preset
+    >>> p = get_preset("hfref")
+    >>> B = np.tile(p.vector(), (3, 1))
+    >>> B[:, p.model.index("HR")] = [60.0, 70.0, 80.0]
+    >>> S = B.copy()
+    >>> S[:, p.model.index("VAD.speed")] = 5.5      # the pump at 5500 rpm in every member
+    >>> S[:, p.model.index("HR")] *= 0.9            # a drug slowing each member's own rate
+    >>> S[:, p.model.index("SYS.R_AR")] *= 0.8      # ... and scaling a value all share
+    >>> scenario_settings(p.model, B, S)
+    ['VAD.speed']
+    """
+    B = np.atleast_2d(np.asarray(baseline, dtype=float))
+    S = np.atleast_2d(np.asarray(scenario, dtype=float))
+    out = []
+    for name in changed_parameters(model, B, S):
+        j = model.index(name)
+        if np.ptp(S[:, j]) != 0.0:
+            continue  # the member's own value, changed
+        absent = ("(0: " in model.parameters[j].description
+                  and bool(np.all(B[:, j] == 0.0)))
+        if absent or np.ptp(B[:, j]) != 0.0:
+            out.append(name)
+    return out
 
 
 def shapley_weights(k: int) -> np.ndarray:
@@ -145,6 +194,7 @@ def shapley_attribution(model: ModelSpec, baseline: np.ndarray, scenario: np.nda
     res = simulate(model, X, warm_start=ws, settings=settings, progress=progress,
                    cancel=cancel)
     w = shapley_weights(k)
+    settings = tuple(scenario_settings(model, B, S))
     sizes = np.array([bin(s).count("1") for s in range(n_sub)])
     out = {}
     for m in metrics:
@@ -156,5 +206,6 @@ def shapley_attribution(model: ModelSpec, baseline: np.ndarray, scenario: np.nda
                 if s & bit:
                     continue
                 phi[:, i] += w[sizes[s]] * (f[s | bit] - f[s])
-        out[m] = Attribution(m, METRIC_BY_NAME[m].unit, tuple(names), phi, f[0], f[-1])
+        out[m] = Attribution(m, METRIC_BY_NAME[m].unit, tuple(names), phi, f[0], f[-1],
+                             settings)
     return out

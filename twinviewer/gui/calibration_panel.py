@@ -42,6 +42,7 @@ import twinviewer
 from twinviewer.core.format import interval, number, percent, span, unit_cell
 from twinviewer.document import same_document
 from twinviewer.gui import process_worker
+from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.calibration_job import (  # noqa: F401 - CALIBRATION_SHARE re-exported
     CALIBRATION_SHARE,
     WARM,
@@ -217,7 +218,7 @@ class CalibrationPanel(QWidget):
 
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", INTERVAL_AXIS)
-        self.plot.getAxis("bottom").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 ratios
+        plain_axes(self.plot.getPlotItem())  # no "(x0.001)" on log10 ratios, phase fractions
         self.plot.showGrid(x=True, y=False, alpha=0.3)
         self.plot.setMouseEnabled(x=True, y=False)
         self._labels: list = []  # the interval plot's row labels (wrapped on resize)

@@ -39,6 +39,7 @@ from twinviewer.core.format import change_unit, interval, number, span
 from twinviewer.core.format import unit as unit_text
 from twinviewer.explain.words import model_or_none, plain_text
 from twinviewer.gui import process_worker
+from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.model_jobs import explanation, explanation_in_process, helper, use_helper
 from twinviewer.gui.state import JobCancelled, TwinState
@@ -243,6 +244,7 @@ class ExplainPanel(QWidget):
         self.elastic_title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.elastic_title.setStyleSheet("font-weight: bold;")
         self.elastic_plot = pg.PlotWidget()
+        plain_axes(self.elastic_plot.getPlotItem())  # 0.79 read 790 (newuser17 F1)
         self.elastic_plot.setMinimumHeight(BAR_ROW_PX * 6 + 40)
         self.elastic_plot.setMinimumWidth(0)
         self.n_base = QSpinBox()
@@ -262,6 +264,7 @@ class ExplainPanel(QWidget):
         self.sobol_status = QLabel("")
         self.sobol_status.setWordWrap(True)
         self.sobol_plot = pg.PlotWidget(title="Sobol total index (± 95 % CI)")
+        plain_axes(self.sobol_plot.getPlotItem())  # indices 0–1: never "(x0.001)"
         self.sobol_plot.setMinimumHeight(BAR_ROW_PX * 4 + 40)
         self.sobol_table = _table(("Parameter", "First-order S1", "Total ST", "Range used"))
         self._show_sobol_views(False)  # nothing computed yet: no empty plot
@@ -430,13 +433,22 @@ class ExplainPanel(QWidget):
             self._clear_shown()
             self.summary.setText(f"Could not explain this prediction: {exc}")
 
-    def _tag(self, name: str) -> str:
-        """A parameter as shown: its human label, marked when inferred (nobody measured it)."""
+    def _tag(self, name: str, *, scenario: bool = False) -> str:
+        """A parameter as shown: its human label, marked with its state (measured,
+        calibrated, prior…); with ``scenario``, in the scenario's attribution, a value the
+        user chose there is marked '[scenario setting]' (newuser17 F8: the LVAD speed read
+        '[prior]')."""
         from twinviewer.twins import parameter_label
 
         label = parameter_label(self.state.twin, name)
         ex = self.explanation
-        return ex.tag(name).replace(name, label, 1) if ex is not None else label
+        if ex is None:
+            return label
+        return (ex.attribution_tag(name) if scenario else ex.tag(name)).replace(name, label, 1)
+
+    def _attr_tag(self, name: str) -> str:
+        """:meth:`_tag` of a parameter in the scenario's attribution."""
+        return self._tag(name, scenario=True)
 
     def _show(self, ex, gen: int, job=None) -> None:
         if job is not None and self.job is job:
@@ -458,9 +470,7 @@ class ExplainPanel(QWidget):
         _bars(plot, [f"{v:+.2f} · {self._tag(n)}" for n, v in ranked], [v for _, v in ranked])
         plot.showAxis("top")
         plot.hideAxis("bottom")
-        top = plot.getAxis("top")
-        top.enableAutoSIPrefix(False)  # it showed 650 "(x0.001)" for 0.65
-        top.setLabel(f"% change of {ex.metric} per +1 %")
+        plot.getAxis("top").setLabel(f"% change of {ex.metric} per +1 %")
         self.sobol_plot.getPlotItem().clear()
         self.sobol_table.setRowCount(0)
         self._show_sobol_views(False)
@@ -498,7 +508,7 @@ class ExplainPanel(QWidget):
         if ex.attribution is None:
             return [f"{name}: no attribution of its change (see the messages). The drivers "
                     f"shown are the baseline's."]
-        return [scenario_headline(name, ex.attribution, self._tag)]
+        return [scenario_headline(name, ex.attribution, self._attr_tag)]
 
     def _clear_shown(self) -> None:
         """Nothing explained: no bars, indices, Sobol status, attribution, evidence or
@@ -531,10 +541,10 @@ class ExplainPanel(QWidget):
             if math.isfinite(med):
                 # the one formatter and the human label with its state (no 'HR', no
                 # '+0.0041 (-0.027 to +0.016)')
-                rows.append((self._tag(name), f"{interval(med, lo, hi, signed=True)} "
-                                              f"{change_unit(att.unit)}".rstrip()))
+                rows.append((self._attr_tag(name), f"{interval(med, lo, hi, signed=True)} "
+                                                   f"{change_unit(att.unit)}".rstrip()))
             else:
-                rows.append((self._tag(name), "– (no periodic member)"))
+                rows.append((self._attr_tag(name), "– (no periodic member)"))
         self.attr_label.setText(
             f"Attribution of the scenario's change in {att.metric} (Shapley, "
             f"{int(att.ok.sum())} of {att.values.shape[0]} members)")

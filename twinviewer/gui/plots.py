@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 import twinviewer
 from twinviewer.gui import cycle
+from twinviewer.gui.axes import plain_axis
 from twinviewer.gui.no_range import NoRangeUpdate
 from twinviewer.gui.state import TwinState
 from twinviewer.interventions.scenario import shown_name
@@ -488,7 +489,7 @@ class PVLoopPanel(_RedrawOnce, QWidget):
         p.setLabel("left", f"{side} pressure (mmHg)")
         p.showGrid(x=True, y=True, alpha=0.2)
         for ax in ("left", "bottom"):
-            p.getAxis(ax).enableAutoSIPrefix(False)
+            plain_axis(p.getAxis(ax))
             p.getAxis(ax).setStyle(tickTextOffset=3)  # a narrower axis, a wider plot
         _cache_axes(p)
         self._pages[side].layout().addWidget(glw)
@@ -754,7 +755,7 @@ class WiggersPanel(_RedrawOnce, QWidget):
         for p in (self.p_ecg, self.p_press, self.p_vol, self.p_rvol, self.p_flow):
             p.showGrid(x=True, y=True, alpha=0.2)
             for ax in ("left", "bottom"):
-                p.getAxis(ax).enableAutoSIPrefix(False)
+                plain_axis(p.getAxis(ax))
             _cache_axes(p)
             small = QFont()
             small.setPointSizeF(max(small.pointSizeF() - 1.5, 6.5))

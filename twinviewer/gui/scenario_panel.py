@@ -50,6 +50,7 @@ from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.document import same_document
 from twinviewer.explain.words import cited, model_or_none, plain_text
 from twinviewer.gui import process_worker
+from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.cycle import signal
 from twinviewer.gui.elided import ElidedComboBox
 from twinviewer.gui.legend_lines import legend_font, wrapped
@@ -841,6 +842,7 @@ class ScenarioPanel(QWidget):
         self.wiggers_plot.setLabel("bottom", "fraction of the beat")
         self.wiggers_plot.setLabel("left", "pressure (mmHg)")
         for p in (self.pv_plot, self.wiggers_plot):
+            plain_axes(p)  # "fraction of the beat" 0–1: never read as 0–1000 "(x0.001)"
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setTitle(p.titleLabel.text, color="k", size="9pt")
             for side in ("left", "bottom"):

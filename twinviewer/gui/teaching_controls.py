@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinviewer.gui import plots  # noqa: F401 - the app's pyqtgraph colours (white background)
+from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.gui.state import TwinState
 from twinviewer.physiology import Results, simulate
@@ -99,8 +100,7 @@ class LoopView(QWidget):
         self.wig.setLabel("left", "pressure (mmHg)")
         for p in (self.pv, self.wig):
             # no grid: in software rendering it tripled the repaint (51 vs 17 ms CPU)
-            for ax in ("left", "bottom"):
-                p.getAxis(ax).enableAutoSIPrefix(False)
+            plain_axes(p, ("left", "bottom"))
         # the key is a wrapped label under the plots: a legend inside a 230–250 px plot was
         # cut at its right edge and covered the loop
         self.key = QLabel()

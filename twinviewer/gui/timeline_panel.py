@@ -27,6 +27,7 @@ import twinviewer
 from twinviewer.core.consent import CONSENTS
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.gui import file_dialogs
+from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
 from twinviewer.personalize import timeline as tl
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
@@ -68,6 +69,8 @@ class TimelinePanel(QWidget):
         self.series_plot.setLabel("bottom", "hours since the first reading")
         self.series_plot.addLegend(offset=(5, 5))
         self.series_plot.setVisible(False)
+        for plot in (self.param_plot, self.metric_plot, self.series_plot):
+            plain_axes(plot.getPlotItem())  # days, hours, a parameter < 1: as they are
 
         self.flags = QTableWidget(0, len(FLAG_COLUMNS))
         self.flags.setHorizontalHeaderLabels(FLAG_COLUMNS)
