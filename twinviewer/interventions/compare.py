@@ -454,7 +454,7 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
     (:func:`~twinviewer.core.format.change`, 'no change' when its median and interval lie
     within one step of 0), but never 'no change' while some twins change by a step or more
     (``c.moved``) or improve (review16b #9: "Δ no change" beside "improves in 5 %"): then
-    its median and interval.
+    its median and interval, one decimal finer than the display resolution.
 
     Examples
     --------
@@ -463,7 +463,6 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
     ...                    0.05, 0.025, 40, 40, moved=0.075)
     >>> change_text(moved)
     '-0.1 (-1.0 to +0.9)'
-    >>> from dataclasses import replace
     >>> change_text(replace(moved, improved=0.0, moved=0.0))
     'no change'
     """
