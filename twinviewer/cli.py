@@ -144,7 +144,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                            unsourced_lookup=_lazy("twinviewer.explain.evidence_flags",
                                                   "unsourced_changes"),
                            checked_lookup=_lazy("twinviewer.explain.evidence_flags",
-                                                "checked_changes"))
+                                                "checked_changes"),
+                           atrial_lookup=_lazy("twinviewer.explain.validity",
+                                               "negative_atrial"))
     return parser
 
 

@@ -447,6 +447,11 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
     table = scenario_table(baseline, results, metrics, level=level,
                            predictive=context_of_twin(twin),
                            evidence=scenario_evidence(scenarios))
+    from twinviewer.explain.validity import negative_atrial
+    from twinviewer.interventions.compare import with_atrial
+
+    # a mean LAP/CVP below 0 mmHg, with why (as the What-if panel and the report)
+    table.flags = with_atrial(table.flags, baseline, results, negative_atrial)
     names = {s.name for s in scenarios} | {
         e.name for e in twin.scenarios for s in scenarios
         if e.regulation == s.regulation and untagged(e.name) == s.name}

@@ -5,7 +5,7 @@ of LVEDP, LAP or PASP beyond its plausible range marked ⚠ with the note saying
 from __future__ import annotations
 
 from twinviewer.core.format import change
-from twinviewer.interventions.compare import Comparison, Interval, ScenarioTable
+from twinviewer.interventions.compare import Comparison, Interval, ScenarioTable, change_text
 from twinviewer.physiology.plausible import BEYOND, MEANING
 
 
@@ -26,7 +26,9 @@ def test_whatif_text_writes_the_delta_and_marks_as_the_app():
     lvedp, co = text.split("Cardiac")[0], text.split("Cardiac")[1]
     # "Δ -0.10 (-0.91 to +0.05)" where the what-if table writes the mmHg change to 1 mmHg
     assert "-0.10" not in text and "-0.91" not in text
-    assert f"Δ {change(-0.10, -0.91, 0.05, 'mmHg')}" in lvedp
+    # beside "improves in 50 %" never "no change" (compare17: the app's one Δ rule)
+    assert f"Δ {change_text(_table().cells['LVEDP']['s'])}" in lvedp
+    assert "no change" not in lvedp and change(-0.10, -0.91, 0.05, "mmHg") == "no change"
     assert "Δ +0.6 (+0.4 to +0.8)" in co  # L/min: to 0.1 (the GUI's resolution)
     # the baseline's upper bound 58 mmHg is beyond LVEDP's plausible 50: marked, explained
     baseline_line = next(line for line in text.splitlines() if "baseline 16" in line)

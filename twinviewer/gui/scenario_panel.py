@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 import twinviewer
-from twinviewer.core.format import change, interval, negligible, number, percent, unit
+from twinviewer.core.format import interval, negligible, number, percent, unit
 from twinviewer.core.twin import InterventionStep, Scenario
 from twinviewer.document import same_document
 from twinviewer.explain.words import cited, model_or_none, plain_text
@@ -83,7 +83,7 @@ from twinviewer.interventions import (
     scenario_title,
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
-from twinviewer.interventions.compare import YES_NO
+from twinviewer.interventions.compare import HARM_MARK, YES_NO, change_text, harm_rule
 from twinviewer.interventions.library import available as available_interventions
 from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.library import not_loaded as interventions_not_loaded
@@ -354,6 +354,11 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
             from twinviewer.interventions.indication import with_sizing
 
             table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
+            from twinviewer.explain.validity import negative_atrial
+            from twinviewer.interventions.compare import with_atrial
+
+            # a mean LAP/CVP below 0 mmHg, with why, as `twinviewer whatif` and the report
+            table.flags = with_atrial(table.flags, base, paired, negative_atrial)
             sources = source_lines([s for s in scenarios if s.name in paired], base, paired,
                                    context)
         return PreparedTable(twin, base, paired, scenarios, table, sources)
@@ -404,32 +409,6 @@ def _quick_switch() -> Iterator[None]:
                 sys.setswitchinterval(_SWITCH["saved"])
 
 
-def shown_change(c, unit_: str) -> str:
-    """The Δ cell of comparison ``c`` (:class:`~twinviewer.interventions.compare.Comparison`)
-    in unit ``unit_``: :func:`~twinviewer.core.format.change`, except that a change some
-    members make beyond the metric's tolerance in the better direction (the "better in N %"
-    beside it) is never "no change" — its median and interval instead (review16b #9: "no
-    change" beside "better in 5 %").
-
-    Examples
-    --------
-    >>> from twinviewer.interventions.compare import Comparison, Interval
-    >>> i = Interval(25.0, 20.0, 30.0)
-    >>> moved = Comparison("mPAP", "mmHg", "mPAP", i, i, Interval(-0.08, -0.99, 0.88),
-    ...                    0.05, 0.025, 40, 40)
-    >>> shown_change(moved, "mmHg")
-    '-0.1 (-1.0 to +0.9)'
-    >>> from dataclasses import replace
-    >>> shown_change(replace(moved, improved=0.0), "mmHg")
-    'no change'
-    """
-    d = c.difference
-    text = change(d.median, d.lo, d.hi, unit_)
-    if text == "no change" and c.improved:
-        return interval(d.median, d.lo, d.hi, signed=True)
-    return text
-
-
 def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]]:
     """The text of table ``t``'s cells: per shown metric, its title, its description and
     its rows ``(scenario, shown name, (value, Δ, better))``, the baseline's first."""
@@ -462,8 +441,9 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
                 format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
                 + beyond_mark(m, c.scenario.lo, c.scenario.hi)
                 + (f" · {own}" if own else ""),
-                shown_change(c, t.units[m]),
+                change_text(c, t.units[m]),  # the CLI's and the report's rule
                 "—" if c.improved is None else percent(c.improved)
+                + (f" {HARM_MARK}" if c.harm_uncounted else "")
                 + (" *" if c.qualifier else ""))))
         out.append((title, meta.description, rows))
     return out
@@ -1439,6 +1419,12 @@ class ScenarioPanel(QWidget):
         lines += [f"* {said(s)}, {METRIC_BY_NAME[m].label if m in METRIC_BY_NAME else m}: "
                   f"{t.cells[m][s].qualifier}" for m in t.metrics for s in t.scenarios
                   if t.cells[m][s].qualifier]
+        # "better in N % §": twins in LV suction / a negative mean LAP are not counted (F7)
+        harm = {said(s): [f"{m} in {percent(t.cells[m][s].harm_uncounted)}"
+                          for m in t.metrics if t.cells[m][s].improved is not None
+                          and t.cells[m][s].harm_uncounted] for s in t.scenarios}
+        if any(harm.values()):
+            lines.append(harm_rule([f"{s} {', '.join(v)}" for s, v in harm.items() if v]))
         res = self.state.session.scenario_results
         stored = [s for s in t.scenarios if getattr(res.get(s), "stored", False)]
         # not a warning; no hash (review8b #5): only this twin's equations are ever shown

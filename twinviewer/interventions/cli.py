@@ -28,6 +28,7 @@ from twinviewer.interventions.compare import (
     resolve_metric,
     run_scenarios,
     scenario_table,
+    with_atrial,
 )
 from twinviewer.interventions.indication import with_sizing
 from twinviewer.interventions.intervention import InterventionError
@@ -202,6 +203,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         table = scenario_table(baseline, results, metrics, level=args.level,
                                evidence=lookup(scenarios) if lookup is not None else None)
         table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
+        table.flags = with_atrial(table.flags, baseline, results,  # LAP/CVP below 0 mmHg
+                                  getattr(args, "atrial_lookup", None))  # twinviewer.cli's
         big = getattr(args, "unsourced_lookup", None)  # set by twinviewer.cli (explain)
         unsourced = big(scenarios, baseline, results) if big is not None else {}
         sized = getattr(args, "checked_lookup", None)  # this heart's change vs its source

@@ -8,14 +8,15 @@ intervals cannot give.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 
-from twinviewer.core.format import change, percent
+from twinviewer.core.format import change, percent, resolution
 from twinviewer.core.format import unit as shown_unit
 from twinviewer.core.interval_marks import mark_of
 from twinviewer.core.twin import Scenario
@@ -29,7 +30,7 @@ from twinviewer.interventions.scenario import (
 )
 from twinviewer.physiology import METRIC_BY_NAME, Cancelled, Results, Settings, simulate
 from twinviewer.physiology.integrator import INVALID
-from twinviewer.physiology.model import ModelSpec
+from twinviewer.physiology.model import ADULT_RESTING_RANGES, ModelSpec
 from twinviewer.physiology.plausible import beyond_legend, beyond_mark
 
 BASELINE = "baseline"
@@ -235,15 +236,33 @@ def resolve_metric(name: str) -> str:
     return METRIC_ALIASES.get(name.strip(), name.strip())
 
 
-#: Range of a metric's median inside which the model's what-if predictions were checked
-#: (the evidence table's patients and the presets): a scenario whose median leaves it is
-#: flagged "outside the validated range: do not trust". Bounds in the metric's unit; the
-#: low MAP / CO bounds are cardiogenic-shock territory the model was never checked in.
-VALIDATED_RANGE: dict[str, tuple[float, float]] = {
-    "MAP": (50.0, 150.0), "SBP": (70.0, 230.0), "CO": (1.5, 10.0), "HR": (35.0, 180.0),
-    "LVEDP": (0.0, 45.0), "LAP": (0.0, 45.0), "CVP": (-2.0, 30.0), "mPAP": (5.0, 80.0),
-    "LVEF": (5.0, 85.0), "LVSP": (60.0, 300.0),
-}
+#: The metrics whose what-if median is held to the model's validity domain: a scenario
+#: whose median leaves it is flagged "outside the validated range: do not trust".
+VALIDATED_METRICS = ("MAP", "SBP", "CO", "HR", "LVEDP", "LAP", "CVP", "mPAP", "LVEF", "LVSP")
+
+
+def validated_range(model: ModelSpec | None = None) -> dict[str, tuple[float, float]]:
+    """Metric → (low, high) a what-if's median is held to: the model's declared validity
+    domain (``ModelSpec.validity_ranges``, the one the Explain panel and the report quote),
+    else the built-in models' :data:`~twinviewer.physiology.model.ADULT_RESTING_RANGES`.
+    One source: a CVP of −1 mmHg is not "validated" here and flagged there (report17).
+
+    Examples
+    --------
+    >>> validated_range()["CVP"]
+    (0.0, 25.0)
+    >>> from twinviewer.physiology import MODELS
+    >>> validated_range(MODELS["regazzoni2022"])["HR"]
+    (60.0, 90.0)
+    """
+    declared = dict(getattr(model, "validity_ranges", None) or {})
+    return {m: tuple(float(x) for x in declared.get(m, ADULT_RESTING_RANGES[m]))
+            for m in VALIDATED_METRICS}
+
+
+#: :func:`validated_range` of the built-in models (bounds in the metrics' units; the low
+#: MAP / CO bounds are cardiogenic-shock territory the model was never checked in).
+VALIDATED_RANGE: dict[str, tuple[float, float]] = validated_range()
 
 
 #: Lower bounds of :data:`VALIDATED_RANGE` that do not hold in a member whose LV an LVAD
@@ -303,7 +322,7 @@ def _range_check(results: Results, mask: np.ndarray | None
     mask = results.ok if mask is None else mask
     supported = lvad_supported(results)
     out: dict[str, tuple[float, float, float, float]] = {}
-    for metric, (lo, hi) in VALIDATED_RANGE.items():
+    for metric, (lo, hi) in validated_range(getattr(results, "model", None)).items():
         if metric not in results.metrics:
             continue
         x = np.asarray(results.metrics[metric], dtype=float)[mask]
@@ -385,6 +404,12 @@ class Comparison:
     kind: str = ""
     #: a yes/no output (:data:`YES_NO`): (baseline, scenario) in words, else None
     yes_no: tuple[str, str] | None = None
+    #: fraction of paired members whose change is one display-resolution step of the unit
+    #: or more (:func:`~twinviewer.core.format.resolution`); None where not known
+    moved: float | None = None
+    #: fraction of paired members whose move in the better direction is not counted because
+    #: the scenario harms them (:func:`harmed`: LV suction, a negative mean LAP; F7)
+    harm_uncounted: float = 0.0
 
     def improvement_text(self) -> str:
         if self.improved is None:
@@ -398,7 +423,58 @@ class Comparison:
                 "difference": self.difference.to_dict(), "improved": self.improved,
                 "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total,
                 "qualifier": self.qualifier, "interval_kind": self.kind,
-                "yes_no": list(self.yes_no) if self.yes_no else None}
+                "yes_no": list(self.yes_no) if self.yes_no else None,
+                "moved": self.moved, "harm_uncounted": self.harm_uncounted}
+
+
+#: The mark beside an "improves in N %" whose twins in a harmed state were not counted, and
+#: the rule said once under the table (:func:`harm_rule`; newuser17 F7).
+HARM_MARK = "§"
+
+
+def harm_rule(labels: Sequence[str] = ()) -> str:
+    """The rule behind :data:`HARM_MARK`, said once under a table: twins the what-if puts in
+    LV suction or at a negative mean left atrial pressure are never counted as improved
+    (``labels``: the rows it applies to, with their share).
+
+    Examples
+    --------
+    >>> harm_rule(["LVAD 9000 rpm CO in 88 %"])[:60]
+    '§ not counted as improved: a twin the what-if puts in LV suc'
+    """
+    return (f"{HARM_MARK} not counted as improved: a twin the what-if puts in LV suction or "
+            "at a negative mean left atrial pressure (harm, not benefit, whatever the "
+            "metric's change)" + (f"; left out of the share: {'; '.join(labels)}"
+                                  if labels else ""))
+
+
+def change_text(c: Comparison, unit: str | None = None) -> str:
+    """The Δ cell of comparison ``c``, the one rule of the ``whatif`` table, the What-if
+    panel and the report: the change at the quantity's display resolution
+    (:func:`~twinviewer.core.format.change`, 'no change' when its median and interval lie
+    within one step of 0), but never 'no change' while some twins change by a step or more
+    (``c.moved``) or improve (review16b #9: "Δ no change" beside "improves in 5 %"): then
+    its median and interval, one decimal finer than the display resolution.
+
+    Examples
+    --------
+    >>> i = Interval(25.0, 20.0, 30.0)
+    >>> moved = Comparison("mPAP", "mmHg", "mPAP", i, i, Interval(-0.08, -0.99, 0.88),
+    ...                    0.05, 0.025, 40, 40, moved=0.075)
+    >>> change_text(moved)
+    '-0.1 (-1.0 to +0.9)'
+    >>> change_text(replace(moved, improved=0.0, moved=0.0))
+    'no change'
+    """
+    d = c.difference
+    u = c.unit if unit is None else unit
+    text = change(d.median, d.lo, d.hi, u)
+    step = resolution(u)
+    if text != "no change" or not (c.moved or c.improved) or step is None:
+        return text
+    # one decimal finer than the display resolution, as a narrow change (core.format.change)
+    places = max(0, -math.floor(math.log10(step) + 1e-9)) + 1
+    return f"{d.median:+.{places}f} ({d.lo:+.{places}f} to {d.hi:+.{places}f})"
 
 
 def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
@@ -460,10 +536,10 @@ def improvement(metric: str, difference: np.ndarray,
     direction = DIRECTIONS.get(metric)
     d = np.asarray(difference, dtype=float)
     finite = np.isfinite(d)
+    d = d[finite]  # the masks are cut the same way, or built on the kept members' shape
     harm = np.zeros(d.shape, bool) if harm is None else np.asarray(harm, bool)[finite]
     off = (np.zeros(d.shape, bool) if uncredited is None
            else np.asarray(uncredited, bool)[finite])
-    d = d[finite]
     if direction is None or not d.size:
         return None, None
     signed = np.where(harm, -np.inf, direction.better * d)
@@ -541,13 +617,16 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     ok = np.isfinite(b) & np.isfinite(s)
     harm = (harmed(scenario) & ~harmed(baseline))[mask][ok]
     pick = np.flatnonzero(mask)[ok]
-    improved, worsened, qualifier = paired_improvement(
-        metric, {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()},
-        {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}, harm,
-        _areas(baseline, scenario, pick))
+    base_of = {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()}
+    scen_of = {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}
+    areas = _areas(baseline, scenario, pick)
+    improved, worsened, qualifier = paired_improvement(metric, base_of, scen_of, harm, areas)
+    unharmed = (paired_improvement(metric, base_of, scen_of, None, areas)[0]
+                if improved is not None and harm.any() else improved)
     b, s = b[ok], s[ok]
     d = s - b
     meta = METRIC_BY_NAME.get(metric)
+    step = resolution(meta.unit) if meta else None
     if predictive is None:
         shown = (Interval.of(b, level), Interval.of(s, level), Interval.of(d, level))
     else:
@@ -556,7 +635,9 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
                       *shown, improved, worsened, int(d.size), baseline.n, qualifier,
                       kind=predictive.kind(metric) if predictive is not None else "",
                       yes_no=((yes_no_cell(metric, b), yes_no_cell(metric, s))
-                              if metric in YES_NO else None))
+                              if metric in YES_NO else None),
+                      moved=(float(np.mean(np.abs(d) >= step)) if step and d.size else None),
+                      harm_uncounted=max((unharmed or 0.0) - (improved or 0.0), 0.0))
 
 
 def _areas(baseline: Results, scenario: Results, pick: np.ndarray
@@ -592,6 +673,8 @@ class ScenarioFlags:
     #: stenotic nor more than mildly regurgitant), with the valve's grading, or ''
     #: (:func:`~twinviewer.interventions.indication.untreated_valve`, review14b #5)
     untreated: str = ""
+    #: a mean atrial pressure below 0 mmHg, with why not to read it (:func:`with_atrial`)
+    atrial: tuple[str, ...] = ()
 
     @property
     def excluded_text(self) -> str:
@@ -629,6 +712,7 @@ class ScenarioFlags:
             out.append(f"{self.failed} member(s) did not reach a periodic state (excluded)")
         if self.untreated:
             out.append(self.untreated)
+        out += self.atrial
         return out
 
 
@@ -647,6 +731,42 @@ def scenario_flags(baseline: Results, scenario: Results) -> ScenarioFlags:
                          excluded_reason(scenario.model, scenario.params[invalid]),
                          tuple(int(i) for i in np.flatnonzero(mask)),
                          _untreated(baseline, scenario, mask))
+
+
+def with_atrial(flags: Mapping[str, ScenarioFlags], baseline: Results,
+                results: Mapping[str, Results],
+                warn: Callable[[Mapping[str, Any], np.ndarray], Sequence[Any]] | None
+                ) -> dict[str, ScenarioFlags]:
+    """``flags`` with each scenario's mean atrial pressures below 0 mmHg among its paired
+    members (:attr:`ScenarioFlags.atrial`), in the words of ``warn``
+    (:func:`twinviewer.explain.validity.negative_atrial`, which this layer cannot import:
+    the caller passes it; items with a ``text`` or strings). ``warn`` None: ``flags`` as
+    they are.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> f = {"s": ScenarioFlags(0, 0, 0, ())}
+    >>> run = lambda lap: NS(n=2, ok=np.ones(2, bool), metrics={"LAP": np.array(lap)})
+    >>> said = lambda m, ok: [f"LAP below 0 in {int((m['LAP'][ok] < 0).sum())}"]
+    >>> with_atrial(f, run([8.0, 9.0]), {"s": run([-9.4, 2.0])}, said)["s"].lines()
+    ['LAP below 0 in 1']
+    """
+    if warn is None:
+        return dict(flags)
+    out, seen = dict(flags), set()
+    for name, f in flags.items():
+        r = results.get(name)
+        if r is None or r.n != baseline.n:
+            continue
+        said = []
+        for w in warn(r.metrics, paired_mask(baseline, r)):
+            head, sep, why = str(getattr(w, "text", w)).partition("): ")
+            said.append(head + sep + ("why: above" if why and why in seen else why))
+            seen.add(why)
+        if said:
+            out[name] = replace(f, atrial=tuple(said))
+    return out
 
 
 def _untreated(baseline: Results, scenario: Results, mask: np.ndarray) -> str:
@@ -871,6 +991,7 @@ class ScenarioTable:
                           "outside_validated_range": dict(f.outside),
                           "outside_validated_range_share": dict(f.outside_share),
                           "untreated_valve": f.untreated,
+                          "negative_atrial_pressure": list(f.atrial),
                           "do_not_trust": f.untrusted}
                       for s, f in self.flags.items()},
         }
@@ -908,6 +1029,7 @@ class ScenarioTable:
             lines.append("intervals: " + "; ".join(f"{mark_of(k)} {k} for {', '.join(v)}"
                                                    for k, v in groups.items()))
         beyond: list[str] = []  # outputs with an interval beyond the plausible range
+        harm: dict[str, list[str]] = {}  # rows whose share leaves out harmed twins
         for m in self.metrics:
             title = METRIC_BY_NAME[m].title if m in METRIC_BY_NAME else \
                 f"{m} [{self.units.get(m, '')}]"  # a plugin's metric: its own name
@@ -926,8 +1048,12 @@ class ScenarioTable:
                     continue
                 imp = "" if c.improved is None else (
                     f"  improves in {percent(c.improved)}"
+                    + (f" {HARM_MARK}" if c.harm_uncounted else "")
                     + (f" ({c.qualifier})" if c.qualifier else ""))
-                v, d = c.scenario, c.difference
+                if c.improved is not None and c.harm_uncounted:
+                    harm.setdefault(shown.get(s, s), []).append(
+                        f"{m} in {percent(c.harm_uncounted)}")
+                v = c.scenario
                 mark = beyond_mark(m, v.lo, v.hi)
                 beyond += [m] if mark else []
                 # the Δ as the app writes it: at the quantity's display resolution; over
@@ -935,9 +1061,11 @@ class ScenarioTable:
                 own = self.paired_baseline_text(m, s)
                 lines.append(f"    {shown.get(s, s)}{count.get(s, '')}: "
                              + (f"{own} → " if own else "") + f"{v.format()}{mark}  "
-                             f"Δ {change(d.median, d.lo, d.hi, self.units.get(m, ''))}{imp}")
+                             f"Δ {change_text(c, self.units.get(m, ''))}{imp}")
         if beyond:  # what the marker means, once (the GUI's and the report's note)
             lines.append(beyond_legend(beyond))
+        if harm:  # the rule behind the mark, once
+            lines.append(harm_rule([f"{s} {', '.join(v)}" for s, v in harm.items()]))
         if self.baseline_failed and self.n_members:
             lines.append(f"! baseline: {len(self.baseline_failed)} of {self.n_members} "
                          f"members did not reach a periodic state ("

@@ -610,9 +610,10 @@ MODEL_V3_0 = ModelSpec(
         "UNSOURCED.",
         _INERTIAL_VALVES,
         "Systemic and pulmonary circulations are single RLC compartments each; the model "
-        "itself has no baroreflex: a what-if is the acute, unregulated response unless it is "
-        "run 'regulated' (steady-state arterial baroreflex on HR, EA, SYS.R_AR and stressed "
-        "volume, twinviewer.interventions.baroreflex).",
+        "itself has no baroreflex: a what-if runs 'regulated' by default (steady-state "
+        "arterial baroreflex on HR, EA, SYS.R_AR and stressed volume, "
+        "twinviewer.interventions.baroreflex), or 'acute, unregulated' (before the reflex "
+        "acts) when that mode is chosen.",
         "Contraction and relaxation durations scale with Weissler's LVET(HR) (413 − 1.7·HR "
         "ms); the atrioventricular delay is fixed by AVD; ventricular EA follows a linear "
         "force–frequency relation (FFR per +45 bpm).",

@@ -164,8 +164,10 @@ MODEL = ModelSpec(
         "Valve flow is quasi-steady: the Bernoulli orifice loss plus a small viscous term; "
         "valve opening and closing are instantaneous and valve inertance is neglected; "
         "no pressure recovery downstream of the valve (gradients are Doppler-like).",
-        "Systemic and pulmonary circulations are single RLC compartments each; no baroreflex "
-        "or other autoregulation, so a what-if shows the acute, unregulated response.",
+        "Systemic and pulmonary circulations are single RLC compartments each; the model "
+        "itself has no baroreflex or other autoregulation: a what-if runs 'regulated' by "
+        "default (steady-state arterial baroreflex, twinviewer.interventions.baroreflex), or "
+        "'acute, unregulated' when that mode is chosen.",
         "Contraction and relaxation durations scale with √RR; the atrioventricular delay is "
         "fixed by AVD.",
         "The blood volume held by the loop (V_total) is conserved over the beat.",

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from twinviewer.core.format import change, change_unit, interval, percent, resolution
+from twinviewer.core.format import change, change_unit, percent, resolution
 
 
 class _Run:
@@ -123,18 +123,16 @@ def delta_text(p: Paired, unit: str, *, share: bool = False) -> str:
     >>> delta_text(Paired(replace(c, improved=0.0), np.zeros(20)), "mmHg")
     'no change'
     """
-    diff = p.comparison.difference
-    text = change(diff.median, diff.lo, diff.hi, unit)
-    step = resolution(unit)
-    if text != "no change" or step is None:
+    from twinviewer.interventions.compare import change_text
+
+    c, diff, step = p.comparison, p.comparison.difference, resolution(unit)
+    if c.moved is None and step is not None:  # a comparison made without the share
+        c = replace(c, moved=float(np.mean(np.abs(p.d) >= step)) if p.d.size else 0.0)
+    text = change_text(c, unit)  # the one rule of the screen, the CLI and the report
+    if not share or step is None or change(diff.median, diff.lo, diff.hi, unit) != "no change" \
+            or text == "no change":
         return text
-    moved = float(np.mean(np.abs(p.d) >= step)) if p.d.size else 0.0
-    c = p.comparison
-    if not moved and not (c.improved or c.worsened):
-        return text
-    text = interval(diff.median, diff.lo, diff.hi, signed=True)
-    if not share:
-        return text
+    moved = c.moved or 0.0
     if c.improved is not None and c.improved > 0:
         return f"{text}, improves in {percent(c.improved)} of twins"
     return f"{text}, changes by ≥ {step:g} {change_unit(unit)} in {percent(moved)} of twins"

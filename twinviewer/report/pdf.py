@@ -995,7 +995,7 @@ def ranking_lines(goal_text: str, results: Any, scenario_results: Mapping[str, A
         known = [by_name[k] for k in res if k in by_name]
         unsourced = unsourced_changes(known, results, scenario_results)
         ranking = rank(base, res, goal, evidence=scenario_evidence(known),
-                       unsourced=unsourced)
+                       unsourced=unsourced, scenarios=known)  # off-size valve: unranked
     except InterventionError as exc:
         return [f"Goal kept with this twin: {goal_text}. It cannot rank these results: {exc}."]
     shown = _shown_names(scenarios)
