@@ -200,7 +200,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         metrics = [m for m in metrics if m not in absent]
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
-                               evidence=lookup(scenarios) if lookup is not None else None)
+                               evidence=(lookup(scenarios, baseline=baseline)
+                                         if lookup is not None else None))
         table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
         big = getattr(args, "unsourced_lookup", None)  # set by twinviewer.cli (explain)
         unsourced = big(scenarios, baseline, results) if big is not None else {}
