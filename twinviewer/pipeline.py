@@ -446,7 +446,7 @@ def whatif_file(path: Path | str, scenarios: Sequence[Scenario], metrics: Sequen
         metrics = [m for m in metrics if m not in hidden]
     table = scenario_table(baseline, results, metrics, level=level,
                            predictive=context_of_twin(twin),
-                           evidence=scenario_evidence(scenarios))
+                           evidence=scenario_evidence(scenarios, baseline=baseline))
     from twinviewer.explain.validity import negative_atrial
     from twinviewer.interventions.compare import with_atrial
 

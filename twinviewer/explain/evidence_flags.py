@@ -89,7 +89,8 @@ def _run(row_id: str) -> dict:
     return d
 
 
-def failing_rows(interventions: Iterable[Any], run: bool = True) -> list[str]:
+def failing_rows(interventions: Iterable[Any], run: bool = True,
+                 lvef: float | None = None) -> list[str]:
     """Lines for every sourced evidence row of ``interventions`` that fails; ``run`` False
     judges only rows already known (cached report, run in this process).
 
@@ -98,12 +99,27 @@ def failing_rows(interventions: Iterable[Any], run: bool = True) -> list[str]:
     (named "at 10 µg/kg/min"), not by a row at another dose (a dobutamine 5 µg/kg/min
     what-if was warned by the failing 8 and 10 µg/kg/min rows as if they were its own;
     session-15 note, after fix15g made "checked against" dose-aware); a bare name by every
-    row of the intervention.
+    row of the intervention. Steps of one drug are matched as the dose they add up to
+    (:func:`as_applied`).
 
-    Raises nothing: an evidence table that cannot be read gives one line saying so."""
+    ``lvef``: the twin's LVEF (%). A row whose study population does not hold it is left
+    out, by the match :func:`checked_by` uses (:mod:`~twinviewer.explain.evidence_match`):
+    it is not this heart's evidence, and the "no evidence row for a heart like this" line
+    (:func:`no_row_for_this_heart`) already names whom it is for. None: every row.
+
+    Raises nothing: an evidence table that cannot be read gives one line saying so.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> bb = [InterventionStep("beta_blocker", {"dose": 12.0})]
+    >>> failing_rows(bb, lvef=60.0)  # metoprolol's failing row is for LVEF < 50 %
+    []
+    """
+    from twinviewer.explain.evidence_match import population
     from twinviewer.interventions.evidence_table import EvidenceError
 
-    steps = [_completed(x) for x in interventions]
+    steps = [_completed(x) for x in as_applied(interventions)]
     try:
         rows = [r for r in _rows() if r.sourced]
     except EvidenceError as exc:
@@ -118,7 +134,7 @@ def failing_rows(interventions: Iterable[Any], run: bool = True) -> list[str]:
             dist, other = setting_distance(r, name, settings)
             if dist <= NEAR and (at is None or not other):
                 at = _at(name, other)
-        if at is None:
+        if at is None or not population(r.id).fits(lvef):
             continue
         judged = cached.get(r.id)
         if judged is None and (run or _known(r.id)):
@@ -145,12 +161,18 @@ def _rows() -> tuple:
     return tuple(load_rows())
 
 
-def scenario_evidence(scenarios: Sequence[Any], run: bool = True) -> dict[str, list[str]]:
+def scenario_evidence(scenarios: Sequence[Any], run: bool = True, baseline: Any = None
+                      ) -> dict[str, list[str]]:
     """Scenario name → :func:`failing_rows` of its steps' interventions (only those with
-    a failing row); ``run`` as there."""
+    a failing row); ``run`` as there. ``baseline``: the twin's baseline results (or metric
+    arrays), whose LVEF picks the rows of its study population
+    (:func:`~twinviewer.explain.evidence_match.heart_lvef`); None: every row."""
+    from twinviewer.explain.evidence_match import heart_lvef
+
+    lvef = heart_lvef(baseline)
     out = {}
     for sc in scenarios:
-        lines = failing_rows(sc.steps, run)
+        lines = failing_rows(sc.steps, run, lvef)
         if lines:
             out[sc.name] = lines
     return out
@@ -193,6 +215,34 @@ def _completed(step: Any) -> tuple[str, dict[str, float] | None]:
     except Exception:  # noqa: BLE001 - an unknown intervention: its own settings only
         pass
     return step.name, settings
+
+
+def as_applied(steps: Iterable[Any]) -> list[Any]:
+    """``steps`` as the scenario applies them: two steps of one drug at one dose–response
+    become one step at the summed dose (:func:`~twinviewer.interventions.scenario.
+    combined_steps`, drugs17), so "β-blocker 5 mg + 7 mg" is matched with the evidence rows
+    of 12 mg, as it is run. Bare names, and steps of an intervention the library does not
+    know, stay as they are.
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import InterventionStep
+    >>> [(s.name, s.settings) for s in as_applied([InterventionStep("beta_blocker",
+    ...     {"dose": 5.0}), InterventionStep("beta_blocker", {"dose": 7.0})])]
+    [('beta_blocker', {'dose': 12.0})]
+    >>> as_applied(["beta_blocker", "beta_blocker"])
+    ['beta_blocker', 'beta_blocker']
+    """
+    from twinviewer.interventions.intervention import InterventionError
+    from twinviewer.interventions.scenario import combined_steps
+
+    steps = list(steps)
+    if any(isinstance(st, str) for st in steps):
+        return steps
+    try:
+        return [st for _, st in combined_steps(steps)]
+    except InterventionError:  # a plug-in's step that is off: each matched on its own
+        return steps
 
 
 def setting_distance(row: Any, name: str, settings: Mapping[str, float] | None
@@ -291,7 +341,7 @@ def _candidates(interventions: Iterable[Any], lvef: float | None = None
     except EvidenceError:
         return [], []
     fit, other = [], []
-    for name, settings in (_completed(st) for st in interventions):
+    for name, settings in (_completed(st) for st in as_applied(interventions)):
         for i, r in enumerate(table):
             if r.intervention != name and not any(st.name == name for st in r.steps):
                 continue

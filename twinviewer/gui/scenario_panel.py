@@ -350,7 +350,7 @@ def prepared_table(twin, base, results: dict, scenarios: list[Scenario]) -> Prep
                 base, paired, relevant_table_metrics(twin, base, paired),
                 predictive=context, known=known,
                 evidence=scenario_evidence([s for s in scenarios if s.name in paired],
-                                           run=False))
+                                           run=False, baseline=base))
             from twinviewer.interventions.indication import with_sizing
 
             table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)

@@ -201,7 +201,8 @@ def run_whatif(args: argparse.Namespace | Sequence[str] | None = None) -> int:
         metrics = [m for m in metrics if m not in absent]
         lookup = getattr(args, "evidence_lookup", None)  # set by twinviewer.cli (explain)
         table = scenario_table(baseline, results, metrics, level=args.level,
-                               evidence=lookup(scenarios) if lookup is not None else None)
+                               evidence=(lookup(scenarios, baseline=baseline)
+                                         if lookup is not None else None))
         table.flags = with_sizing(table.flags, scenarios)  # off-size valves (review16b #4)
         table.flags = with_atrial(table.flags, baseline, results,  # LAP/CVP below 0 mmHg
                                   getattr(args, "atrial_lookup", None))  # twinviewer.cli's

@@ -936,7 +936,7 @@ def _scenario_page(p: _Pages, results: Any, scenario_results: Mapping[str, Any],
         if qualified:
             p.para(" ".join(qualified), size=8, color="0.25")
         if name in by_name:  # the model is known to miss a source of this intervention
-            for line in scenario_evidence([by_name[name]]).get(name, []):
+            for line in scenario_evidence([by_name[name]], baseline=results).get(name, []):
                 p.para(print_minus(without_notes(f"Evidence: {line}.")[0]), size=8,
                        color="#7a3e00")
             for line in unsourced_changes([by_name[name]], results, {name: r},
@@ -994,7 +994,7 @@ def ranking_lines(goal_text: str, results: Any, scenario_results: Mapping[str, A
                for k, r in scenario_results.items()}
         known = [by_name[k] for k in res if k in by_name]
         unsourced = unsourced_changes(known, results, scenario_results)
-        ranking = rank(base, res, goal, evidence=scenario_evidence(known),
+        ranking = rank(base, res, goal, evidence=scenario_evidence(known, baseline=results),
                        unsourced=unsourced, scenarios=known)  # off-size valve: unranked
     except InterventionError as exc:
         return [f"Goal kept with this twin: {goal_text}. It cannot rank these results: {exc}."]

@@ -366,7 +366,8 @@ def summary_page(p, doc, generated: str, results: Any, scenario_results: Mapping
     unstored = _unstored(doc, scenario_results)
     stale = [k for k in doc.results if unstored.get(k) == MARK_OUT_OF_DATE]
     by_name = {s.name: s for s in t.scenarios}
-    evidence = scenario_evidence([by_name[k] for k in scenario_results if k in by_name])
+    evidence = scenario_evidence([by_name[k] for k in scenario_results if k in by_name],
+                                 baseline=results)
     p.new_page("Twin report — summary")
     a = t.anatomy
     holds = [f"{t.model_name} v{t.model_version} twin, {t.ensemble.shape[0]}-member "
