@@ -24,8 +24,9 @@ term must cover the truth. The patients use the *test* seed, which no term was l
   setting 6.8–7.4 points from 90 % (:mod:`~twinviewer.personalize.discrepancy`, "What is
   reachable at all"; docs/notes/coverage10.md, coverage11.md, honesty6.md–honesty9.md), and a
   term depending on the fit does not learn which patient needs which correction (cov15.md).
-  On whole volume curves with cuff pressures the test seed is inside the bar, but not every
-  fresh seed at 100 patients per setting (``test_honesty_curves.py``, docs/notes/cov17.md).
+  On whole volume curves with cuff pressures the test seed is inside the bar, but at 100
+  patients per setting only 2 of 7 fresh seeds are (``test_honesty_curves.py``,
+  docs/notes/cov17.md).
 * The volume-curve table is in ``test_honesty_curves.py``: its own file, so that the slow
   job's two workers calibrate the two sets at once.
 * Patients the calibrator refuses are counted in the printed table ("n refused"), not
