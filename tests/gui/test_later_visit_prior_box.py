@@ -1,5 +1,6 @@
 """review12 #5: the Calibrate step's prior box names the prior the calibration then uses,
-also at a later visit (a calibrated twin: the demo heart)."""
+also at a later visit (a calibrated twin: the demo heart), and for the same visit re-done
+(visit17: a correction starts from that visit's own prior, not its posterior)."""
 
 from __future__ import annotations
 
@@ -36,16 +37,24 @@ def state(qtbot):
     st.close()
 
 
-@pytest.mark.parametrize(("extra", "preset"), [(AS, "severe_as"),
-                                              ([M("SBP", 124, "mmHg", 8, "cuff")],
-                                               "previous visit")])
-def test_box_names_the_prior_the_calibration_uses(qtbot, state, calibrated, extra, preset):
+@pytest.mark.parametrize(("extra", "day", "preset"), [
+    (AS, 30, "severe_as"),
+    ([M("SBP", 124, "mmHg", 8, "cuff")], 30, "previous visit"),
+    # the same visit (visit17, the default day): its SBP corrected, re-done from its prior
+    ([M("SBP", 124, "mmHg", 8, "cuff")], None, "healthy")])
+def test_box_names_the_prior_the_calibration_uses(qtbot, state, calibrated, extra, day, preset):
     given = {m.name for m in extra}
     twin = replace(calibrated, measurements=[m for m in calibrated.measurements
                                              if m.name not in given] + extra)
     state.session.set_twin(twin)
     panel = CalibrationPanel(state)
     qtbot.addWidget(panel)
+    assert panel.visit_day.value() == 0  # the twin's last visit: the same one by default
+    if day is not None:
+        panel.visit_day.setValue(day)
+        assert panel.visit_note.text().startswith(f"Calibrates a new visit on day {day}")
+    else:
+        assert panel.visit_note.text().startswith("Calibrates the same visit (day 0)")
     assert panel.prior.itemText(0) == f"auto ({prior_title(preset)})"
     panel.members.setValue(32)
     job = panel.start()

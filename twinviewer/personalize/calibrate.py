@@ -58,6 +58,7 @@ from twinviewer.core.measurement import Measurement, measurement_fields
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
+from twinviewer.io.measurement_use import is_assumed
 from twinviewer.personalize import eki, robust_prior
 from twinviewer.personalize.discrepancy import (
     Discrepancy,
@@ -369,6 +370,11 @@ class CalibrationResult:
     #: share given the data) — the prior the posterior/prior widths compare with; None: the
     #: population prior (``prior_results``) itself
     start_results: Results | None = None
+    #: the visit this calibration is for (:func:`~twinviewer.personalize.revisit.plan_visit`):
+    #: its day (None: the next day after the last visit, as :func:`updated_twin` defaults) and
+    #: whether it re-does and replaces the twin's last visit (its data corrected)
+    visit_day: int | None = None
+    replaces_visit: bool = False
 
     def size_text(self) -> str:
         """'heart size ×1.15 (1.01–1.33) of the prior's preset (population prior ×1
@@ -546,6 +552,7 @@ class CalibrationResult:
                                        self.unmeasured_predictions().items()},
             "volume_curves": [c.to_dict() for c in self.curve_fit],
             "considered": [list(k) for k in self.considered],
+            "visit": {"day": self.visit_day, "replaces_visit": self.replaces_visit},
         }
 
 
@@ -736,6 +743,11 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warnings = [i.message for i in check_measurements(raw) if i.level == "warning"]
     warnings += gathered_notes
     ms = require_valid(raw) if raw else []
+    assumed = [m for m in ms if is_assumed(m)]
+    if assumed:  # e.g. the demo heart's normal cuff BP: data of the fit, never "measured"
+        warnings.append("assumed, not measured, and used as data: " + ", ".join(
+            f"{m.name} {m.value:g} {_u(m.unit)}" for m in assumed) + " (their source says "
+            "so); enter the patient's measured values to replace them")
     if previous and twin.visits:
         try:
             ms = _new_since_last_visit(twin, ms, warnings)
@@ -1359,6 +1371,44 @@ def nothing_new(twin: Twin) -> str | None:
         text = str(exc)
         return text if text.startswith("no new measurements") else None
     return None
+
+
+def nothing_changed(twin: Twin) -> str | None:
+    """Why re-doing ``twin``'s last visit with its stored data (the Calibrate step's call on
+    the same visit, :func:`~twinviewer.personalize.revisit.plan_visit`) would give that
+    visit again, or None: every measurement it would use is one that visit used, and none
+    that visit used is gone. A correction, a removal or an assumed value replaced by a
+    measurement is a change.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> nothing_changed(twin_from_preset("healthy", n=1)) is None  # never calibrated
+    True
+    """
+    if not twin.visits:
+        return None
+    try:
+        now = {_data_key(m) for m in _gather(twin, None, True, [])}
+    except MeasurementError:
+        return None
+    last = twin.visits[-1]
+    then = {_data_key(m) for m in last.measurements}
+    if not now or not now <= then or {k[0] for k in then} - {k[0] for k in now}:
+        return None
+    return (f"no measurement changed since the calibration of day {last.day}: it used these "
+            "data. Correct or add a measurement, choose another prior, or give a later visit "
+            "day for a new visit.")
+
+
+def _data_key(m: Measurement) -> tuple:
+    """A measurement's name, value, SD and source in canonical units (as compared across
+    visits by :func:`_new_since_last_visit`); an unreadable one is its own key."""
+    try:
+        c = normalise(m)
+    except MeasurementError:
+        c = m
+    return (c.name, round(float(c.value), 9), round(float(c.uncertainty), 9), c.source)
 
 
 def _new_since_last_visit(twin: Twin, ms: list[Measurement], warnings: list[str]
