@@ -256,7 +256,16 @@ class FitRow:
         return bool(self.measured < self.pred_lo or self.measured > self.pred_hi)
 
     def misfit_text(self) -> str:
-        """'SBP measured 180 ± 8 mmHg, twin 141 (136–147): 39 mmHg low, z = −3.4'."""
+        """'SBP measured 180 ± 8.0 mmHg, twin 141 (136–147): 39 mmHg low, z = +3.4'.
+
+        z's sign is the measurement's side (positive: measured above the twin's median, as
+        :func:`~twinviewer.personalize.quantities.predictive_z` defines it); "low"/"high" is
+        the twin's side (the twin predicts below/above the measurement).
+
+        >>> FitRow("SBP", "SBP", "mmHg", 180, 8, 6, "cuff", 141, 141, 136, 147, 3.4, True,
+        ...        True).misfit_text()
+        'SBP measured 180 ± 8.0 mmHg, twin 141 (136–147): 39 mmHg low, z = +3.4'
+        """
         diff = self.median - self.measured
         side = "high" if diff > 0 else "low"
         return (f"{self.name} measured {number(self.measured)} ± {number(self.uncertainty)} "
@@ -1569,7 +1578,9 @@ BAND_LEGEND = ("z band 90 %: where the measured value would score |z| ≤ 1.64. 
                "(a datum of the fit): the twin's median ± 1.64 √(SD² + model error²), not a "
                "predictive interval (the fit produced the ensemble's spread from this datum; "
                "it can be narrower than the twin's own interval); 'predictive' (not fitted): "
-               "a new measurement's 90 % interval, ensemble ⊕ model error ⊕ SD.")
+               "a new measurement's 90 % interval, ensemble ⊕ model error ⊕ SD — for the "
+               "end-diastolic or end-systolic volume of a fitted volume curve, that curve's "
+               "band at the phase, as the curve judges it.")
 
 
 def _fit_table(ms, data, redundant, res: Results, point_res: Results,
@@ -1587,6 +1598,9 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         # residual against σ (see fit_check); the EDV/ESV of a fitted curve is that curve's
         # point (one datum, one z)
         check = _curve_point(m, curves) if m.name in redundant else None
+        # the curve judges its point against the curve's posterior predictive band (its z,
+        # its σ): that band, not a residual one, is the row's (numbers17 F4)
+        from_curve = check is not None
         if check is None:
             check = fit_check(m, predict(m.name, res),
                               fitted=m.name in data_names or m.name in redundant)
@@ -1612,8 +1626,10 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
             note = "set directly from this measurement"
         elif m.name in redundant:
             # left out of the likelihood, never out of the check: judged like every row
-            note = (f"{redundant[m.name]}; checked against the posterior predictive "
-                    f"(z {z:+.1f})")
+            note = (f"{redundant[m.name]}; " + (
+                "checked against the curve's posterior predictive at this phase"
+                if from_curve else "checked by its residual (the twin's median against SD ⊕ "
+                "model error)") + f" (z {z:+.1f})")
             if disagrees:
                 note += (f"; disagrees with the twin's prediction (|z| > {Z_FLAG:g}): not "
                          "a miss of the fit, which did not use it")
@@ -1638,7 +1654,7 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
                            note, float(med - half), float(med + half), out, disagrees,
-                           share, "residual" if residual else "predictive"))
+                           share, "residual" if residual and not from_curve else "predictive"))
     return rows
 
 
