@@ -61,7 +61,8 @@ def start_params(twin: Twin) -> tuple[np.ndarray, str]:
             len(preset.vector()) != len(np.asarray(twin.params)):
         raise ValueError(f"this twin's first visit does not record its starting parameters "
                          f"and preset {name!r} is for another model: it cannot be re-"
-                         "calibrated; calibrate a new visit (--day) with new data instead")
+                         "calibrated; calibrate a new visit (a later visit day; --day on the "
+                         "command line) with new data instead")
     return preset.vector(), (f"not recorded in this file (written before it was): preset "
                              f"{name!r}'s values, the prior centre of its first calibration")
 
