@@ -494,22 +494,26 @@ def sensitivity_record(result: Any, metric: str) -> dict:
 
 
 def calibrated_twin(twin: Twin, result: Any, *, accept_misfit: bool = False) -> Twin:
-    """``twin`` updated by calibration ``result`` (posterior ensemble, a new visit), with the
-    calibration recorded in its audit trail; ``twin`` is not changed. Qt-free: a worker
-    thread can make it (see :meth:`Document.apply_calibration`).
+    """``twin`` updated by calibration ``result`` (posterior ensemble; the visit it was made
+    for: a new one, or the last one re-done and replaced, see
+    :func:`twinviewer.personalize.revisit.plan_visit`), with the calibration recorded in its
+    audit trail; ``twin`` is not changed. Qt-free: a worker thread can make it (see
+    :meth:`Document.apply_calibration`).
 
     Examples
     --------
     >>> new = calibrated_twin(doc.twin, result)  # doctest: +SKIP
     >>> doc.apply_calibration(result, calibrated=new)  # doctest: +SKIP
     """
-    from twinviewer.personalize import calibration_record, updated_twin
+    from twinviewer.personalize import calibration_record
     from twinviewer.personalize.predictive_width import unmeasured_widths, widths_dict
+    from twinviewer.personalize.revisit import visited_twin
 
-    new = updated_twin(twin, result, accept_misfit=accept_misfit)
+    new = visited_twin(twin, result, accept_misfit=accept_misfit)
     audit_log(new).record(new, "calibration", calibration_record(
         result, prior=result.prior_choice.describe(), misfits=result.misfits,
-        misfit_accepted=accept_misfit,
+        misfit_accepted=accept_misfit, day=new.visits[-1].day,
+        replaces_visit=bool(getattr(result, "replaces_visit", False)),
         unmeasured_informed=widths_dict(unmeasured_widths(result))))
     return new
 

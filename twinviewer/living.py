@@ -309,8 +309,7 @@ def timeline_lines(twin: Twin, parameters: tuple[str, ...] = ("LV.EA", "LV.EB", 
                                             for d, m, lo, hi in tr))
     for v in twin.visits:
         flagged = [f for f in v.flags if f.get("outside")]
-        ms = ", ".join(f"{m.name} {m.value:.3g} {m.unit}" for m in v.measurements)
-        out.append(f"day {v.day}: {ms}")
+        out.append(f"day {v.day}: {tl.visit_data_text(v)}")
         for f in flagged:
             out.append(f"  FLAG {f['name']}: measured {f['measured']:.3g} {f['unit']}, "
                        f"predicted {f['median']:.3g} ({f['lo']:.3g}–{f['hi']:.3g}), "

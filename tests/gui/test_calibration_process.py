@@ -286,6 +286,14 @@ def test_a_twin_with_nothing_new_is_told_so_not_failed(qtbot):
         qtbot.addWidget(panel)
         assert "already calibrated" in panel.calibrate_button.toolTip()
         assert panel.start() is None and panel.job is None
+        # the same visit (the default, visit17): none of its data changed
+        assert panel.status.text().startswith("This twin is already calibrated to these data "
+                                              "(no measurement changed since the calibration "
+                                              "of day 0)")
+        # a new visit (a later day) without new measurements: nothing measured
+        panel.visit_day.setValue(7)
+        assert "already calibrated" in panel.calibrate_button.toolTip()
+        assert panel.start() is None and panel.job is None
         assert panel.status.text().startswith("This twin is already calibrated to these data "
                                               "(no new measurements since the last visit")
         assert not [t for level, t in said if level == "error"]

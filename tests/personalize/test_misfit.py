@@ -273,3 +273,36 @@ def test_the_interval_line_explains_the_columns_the_table_has(impossible, capsys
     print_result(r, False, sys.stdout)
     out = capsys.readouterr().out
     assert "predictive 90 %" not in out, out
+
+
+def test_a_curve_point_row_carries_the_curves_predictive_band_and_says_so():
+    """numbers17 F4: the demo's LVEDV row (the LV curve's ED point) was labelled band
+    "residual" — median ± 1.64 √(SD² + model error²), 147.6–188.1 mL by the legend — but carried
+    the curve's predictive band 135.8–199.9 mL (σ 19.5), and its note said "posterior
+    predictive". Label, legend, note and numbers now agree."""
+    from types import SimpleNamespace
+
+    from twinviewer.personalize.calibrate import BAND_LEGEND, _fit_table
+    from twinviewer.physiology import simulate
+    from twinviewer.twins import model_of, twin_from_preset
+
+    twin = twin_from_preset("healthy", n=4)
+    res = simulate(model_of(twin), twin.ensemble)
+    src = "biv-me fitted mesh"
+    curve = SimpleNamespace(chamber="LV", source=src, measured=np.array([178.96, 72.02]),
+                            median=np.array([167.86, 70.3]), lo=np.array([150.6, 57.6]),
+                            hi=np.array([183.2, 81.3]), z=np.array([0.569, 0.1]),
+                            meas_hi=None, chi2=1.0)
+    ms = [M("LVEDV", 178.96, "mL", 8.47, f"{src}, 25-phase volume curve"),
+          M("LVSV", 106.94, "mL", 9.86, f"{src}, 25-phase volume curve")]
+    why = "not used as a separate datum: the whole LV volume curve of the same images is used"
+    rows = {r.name: r for r in _fit_table(ms, [], {"LVEDV": why, "LVSV": why}, res, res,
+                                          curves=[curve])}
+    ed = rows["LVEDV"]
+    sigma = (178.96 - 167.86) / 0.569  # the curve's own σ at its ED point: 19.5 mL
+    assert (ed.pred_lo, ed.pred_hi) == pytest.approx((167.86 - 1.6449 * sigma,
+                                                      167.86 + 1.6449 * sigma), abs=0.05)
+    assert ed.band == "predictive" and "curve's posterior predictive" in ed.note
+    assert "fitted volume curve, that curve's band" in BAND_LEGEND
+    # LVSV is no curve point: judged by its residual, and said so
+    assert rows["LVSV"].band == "residual" and "by its residual" in rows["LVSV"].note

@@ -192,3 +192,25 @@ def test_recalibration_maps_parameters_by_name_when_the_model_gained_one(two_vis
     sup = new.timeline["superseded"][-1]["visits"][0]["posterior"]
     assert sup["OLD.X"] == [7.0, 7.0, 7.0]  # the old model's column, kept apart
     assert new.timeline["parameter_names"] == list(model_of(new).parameter_names)
+
+
+def test_assumed_values_are_marked_never_listed_as_measurements(base):
+    """newuser17 F2: `twinviewer timeline` of the demo heart printed "day 0: LVEDV 179 mL, …
+    SBP 120 mmHg, DBP 80 mmHg" as that visit's measurements, without the "assumed" its
+    source and the Patient & images table say."""
+    from dataclasses import replace
+
+    from twinviewer.core.twin import Visit
+    from twinviewer.living import timeline_dict, timeline_lines
+
+    said = "assumed, not measured: normal adult cuff BP ≈ 120/80 mmHg"  # the demo's source
+    ms = [M("LVEDV", 179, "mL", 8.5, "MR segmentation"), M("SBP", 120, "mmHg", 10, said),
+          M("DBP", 80, "mmHg", 7, said)]
+    twin = replace(base, visits=[Visit(0, ms, ensemble=base.ensemble)])
+    day0 = next(x for x in timeline_lines(twin) if x.startswith("day 0:"))
+    assert day0 == ("day 0: measured LVEDV 179 mL; assumed, not measured: SBP 120 mmHg, "
+                    "DBP 80 mmHg")
+    rows = timeline_dict(twin)["visits"][0]["measurements"]
+    assert [r.get("assumed", False) for r in rows] == [False, True, True]
+    hist = tl.metric_history(twin, "SBP")[0]
+    assert "measured" not in hist and hist["assumed"]["value"] == 120

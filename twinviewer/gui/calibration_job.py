@@ -43,8 +43,11 @@ CANCEL_GRACE_S = 5.0
 _CANCEL_POLL_S = 0.2
 
 
-def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel):
-    """Worker body of *Calibrate*: the calibration of ``twin`` and, when it reproduces the
+def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel,
+                            day: int | None = None):
+    """Worker body of *Calibrate*: the calibration of ``twin`` on visit ``day`` (None: the
+    twin's last visit re-done with its corrected data, or its first calibration; a later day:
+    a new visit; :func:`twinviewer.personalize.revisit.plan_visit`) and, when it reproduces the
     measurements, the calibrated twin (with its audit entry:
     :func:`~twinviewer.document.calibrated_twin`) and its simulated ensemble (warm-started
     from the calibration's limit cycles) with the plots' derived curves already computed;
@@ -56,10 +59,10 @@ def calibrated_with_results(twin, *, n: int, seed: int, prior, progress, cancel)
     ...     twin, n=32, seed=0, prior=None, progress=p, cancel=c)
     """
     from twinviewer.document import calibrated_twin
-    from twinviewer.personalize import calibrate
+    from twinviewer.personalize.revisit import calibrate_visit
     from twinviewer.twins import simulate_twin
 
-    result = calibrate(twin, None, n=n, seed=seed, prior=prior,
+    result = calibrate_visit(twin, None, day=day, n=n, seed=seed, prior=prior,
                        progress=lambda f, t="": progress(CALIBRATION_SHARE * f, t),
                        cancel=cancel)
     shown(result)
@@ -133,7 +136,7 @@ def share_anatomy(worker: ProcessWorker, anatomy) -> str | None:
 
 
 def child_calibration(*, twin, anatomy: str | None, n: int, seed: int, prior, progress,
-                      cancel) -> tuple:
+                      cancel, day: int | None = None) -> tuple:
     """In the helper: :func:`calibrated_with_results` of ``twin`` with the shared anatomy
     (token ``anatomy``), returned without the anatomy (the parent has it) and with the ids
     of the anatomy's measured curves that the results' cached bands are keyed by."""
@@ -142,7 +145,7 @@ def child_calibration(*, twin, anatomy: str | None, n: int, seed: int, prior, pr
     an = SHARED[anatomy] if anatomy is not None else None
     twin = replace(twin, anatomy=an)
     result, results, new = calibrated_with_results(twin, n=n, seed=seed, prior=prior,
-                                                   progress=progress, cancel=cancel)
+                                                   progress=progress, cancel=cancel, day=day)
     curve_ids = {c: id(measured_curve(an, c)) for c in CHAMBERS} if an is not None else {}
     if new is not None:
         new.anatomy = None
@@ -150,7 +153,8 @@ def child_calibration(*, twin, anatomy: str | None, n: int, seed: int, prior, pr
 
 
 def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, prior,
-                          progress, cancel, grace_s: float = CANCEL_GRACE_S) -> tuple:
+                          progress, cancel, grace_s: float = CANCEL_GRACE_S,
+                          day: int | None = None) -> tuple:
     """:func:`calibrated_with_results` of ``twin`` run in ``worker``'s process (call from a
     worker thread). Returns the same ``(result, results, calibrated twin)``, relinked to
     ``twin``: the calibrated twin holds ``twin``'s anatomy and audit entries themselves.
@@ -168,7 +172,8 @@ def calibrated_in_process(worker: ProcessWorker, twin, *, n: int, seed: int, pri
     started = len(twin.audit)  # the trail the child copies; entries after it are its own
     result, results, new, curve_ids = call_cancellable(
         worker, "twinviewer.gui.calibration_job:child_calibration",
-        {"twin": replace(twin, anatomy=None), "n": n, "seed": seed, "prior": prior},
+        {"twin": replace(twin, anatomy=None), "n": n, "seed": seed, "prior": prior,
+         "day": day},
         progress, cancel, grace_s=grace_s,
         shared={"anatomy": ("anatomy", an, _light_anatomy)})
     if new is not None:

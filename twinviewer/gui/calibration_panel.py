@@ -65,12 +65,14 @@ from twinviewer.personalize.calibrate import (
     AT_PRIOR,
     MOVED_NOT_NARROWED,
     NOT_INFORMED,
+    nothing_changed,
     nothing_new,
     planned_prior,
 )
 from twinviewer.personalize.disease import AUTO, DISEASE_PRIORS, prior_title
 from twinviewer.personalize.heart_size import describe as describe_size
 from twinviewer.personalize.parameter_count import counts_text, twin_counts
+from twinviewer.personalize.revisit import VisitPlan, last_day, plan_visit
 from twinviewer.physiology import Cancelled
 from twinviewer.physiology.plausible import beyond_legend, beyond_mark, beyond_plausible
 from twinviewer.twins import parameter_label
@@ -140,15 +142,48 @@ def draft_notice(n: int) -> str:
            "calibration."
 
 
-def already_calibrated_text(why: str) -> str:
-    """What Calibrate says for a twin with nothing new to learn (not an error).
+def already_calibrated_text(why: str, same_visit: bool = False) -> str:
+    """What Calibrate says for a twin with nothing new to learn (not an error): at a new
+    visit, no new measurement; at the same visit (``same_visit``), none changed.
 
     >>> already_calibrated_text("no new measurements since the last visit (day 0): SBP "
     ...                         "were already used there. Enter this visit's measurements.")[:46]
     'This twin is already calibrated to these data '
+    >>> already_calibrated_text("no measurement changed since the calibration of day 0: "
+    ...                         "it used these data.", same_visit=True)[-45:]
+    'or give a later visit day for a new visit.'
     """
-    return ("This twin is already calibrated to these data (" + why.split(": ", 1)[0]
-            + "). Enter this visit's new measurements (Measurements step), then Calibrate.")
+    head = "This twin is already calibrated to these data (" + why.split(": ", 1)[0] + "). "
+    if same_visit:
+        return head + ("Correct or add a measurement (Measurements step), choose another "
+                       "prior, or give a later visit day for a new visit.")
+    return head + "Enter this visit's new measurements (Measurements step), then Calibrate."
+
+
+#: The visit box's tooltip: what the same day and a later day mean.
+VISIT_RULE = ("The visit this calibration is for. The twin's last visit day (the default): "
+              "the same visit, its data corrected (a value fixed, or an assumed one replaced "
+              "by a measurement) — re-calibrated from the prior that visit started from, "
+              "with all its corrected data; the old calibration of that day is replaced. A "
+              "later day: a new visit, starting from the last posterior with a drift that "
+              "grows with the days between the visits.")
+
+
+def refusal(twin, plan: VisitPlan, prior) -> str:
+    """Why Calibrate would learn nothing for ``plan`` with the prior box's ``prior`` (the
+    status text), or "": a new visit without new measurements, or the same visit with its
+    data unchanged and the prior left on 'auto' (another prior re-does it from that prior).
+
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=1)
+    >>> refusal(t, plan_visit(t), AUTO)
+    ''
+    """
+    if plan.redo:
+        why = nothing_changed(twin) if prior == AUTO else None
+        return already_calibrated_text(why, same_visit=True) if why else ""
+    why = nothing_new(twin) if twin.visits else None
+    return already_calibrated_text(why) if why else ""
 
 
 class CalibrationPanel(QWidget):
@@ -211,10 +246,22 @@ class CalibrationPanel(QWidget):
         # like a contradiction (review13 #13)
         self.prior_label = QLabel("Next calibration starts from:")
         self.prior_label.setToolTip(PRIOR_RULE)
-        for w in (self.members, self.seed, self.prior_label, self.prior, self.calibrate_button,
-                  self.cancel_button, self.apply_button):
+        # which visit: the same one (its data corrected) unless the user gives a later day
+        # (newuser17 F2/F3: a corrected BP was booked as a new visit "on day 1")
+        self.visit_day = QSpinBox()
+        self.visit_day.setRange(0, 36500)
+        self.visit_day.setPrefix("visit day ")
+        self.visit_day.setToolTip(VISIT_RULE)
+        self._visit_of = None  # (twin document, last visit day) the box was set for
+        self.visit_day.valueChanged.connect(lambda _v: self._show_visit(self.state.twin))
+        self.prior.currentIndexChanged.connect(lambda _i: self._show_refusal(self.state.twin))
+        for w in (self.members, self.seed, self.visit_day, self.prior_label, self.prior,
+                  self.calibrate_button, self.cancel_button, self.apply_button):
             top.addWidget(w)
         top.addStretch(1)
+        self.visit_note = QLabel()  # the visit choice in words: same visit or a new one
+        self.visit_note.setWordWrap(True)
+        self.visit_note.setToolTip(VISIT_RULE)
 
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", INTERVAL_AXIS)
@@ -273,6 +320,7 @@ class CalibrationPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        lay.addWidget(self.visit_note)
         lay.addWidget(self.status)
         lay.addWidget(self.draft_note)
         lay.addWidget(split, 1)
@@ -312,9 +360,8 @@ class CalibrationPanel(QWidget):
             self.status.setText(IDLE_STATUS)
         self._document = twin
         self.calibrate_button.setEnabled(twin is not None and self.job is None)
-        self._show_auto_prior(twin)
-        why = nothing_new(twin) if twin is not None and self.job is None else None
-        self.calibrate_button.setToolTip(already_calibrated_text(why) if why else "")
+        self._reset_visit(twin)
+        self._show_visit(twin)
         anatomy = getattr(twin, "anatomy", None)
         if anatomy is not getattr(self, "_anatomy", None):  # closed, or another twin opened
             self._anatomy = anatomy  # (a calibrated twin shares its anatomy object)
@@ -324,7 +371,14 @@ class CalibrationPanel(QWidget):
                 # worker's lock may be held by a job, so not on the GUI thread
                 threading.Thread(target=forget_anatomy, args=(worker,), daemon=True,
                                  name="calibration helper: forget anatomy").start()
-        if self.result is not None and twin is not self._own_twin \
+        own = self._own_twin
+        if self.result is not None and twin is not own and own is not None and \
+                twin is not None and twin.ensemble is own.ensemble and \
+                same_document(own, twin):
+            # the calibrated twin edited (a scenario added, what-ifs recomputed, a note): it
+            # still carries the calibration on show, which stays (newuser17 F6)
+            self._own_twin = twin
+        elif self.result is not None and twin is not own \
                 and not getattr(self, "_applying", False):
             self.clear()
 
@@ -334,12 +388,55 @@ class CalibrationPanel(QWidget):
         self.draft_note.setText(text)
         self.draft_note.setVisible(bool(text))
 
-    def _show_auto_prior(self, twin) -> None:
+    def _reset_visit(self, twin) -> None:
+        """The visit box at the twin's last visit day (the same visit) when another twin
+        opens or a calibration added a visit; a day the user chose is kept over edits."""
+        last = None if twin is None else last_day(twin)
+        if self._visit_of is not None and self._visit_of[1] == last and \
+                same_document(self._visit_of[0], twin):
+            return
+        self._visit_of = (twin, last)
+        self.visit_day.blockSignals(True)
+        self.visit_day.setMinimum(0 if last is None else last)
+        self.visit_day.setValue(0 if last is None else last)
+        self.visit_day.blockSignals(False)
+        # a twin never calibrated has its first visit on day 0
+        self.visit_day.setEnabled(twin is not None and last is not None)
+
+    def plan(self, twin=None) -> VisitPlan | None:
+        """The visit Calibrate would make of the open twin (None: no twin, or it cannot be
+        re-done: then Calibrate says why)."""
+        twin = twin if twin is not None else self.state.twin
+        if twin is None:
+            return None
+        try:
+            return plan_visit(twin, self.visit_day.value())
+        except ValueError:
+            return None
+
+    def _show_visit(self, twin) -> None:
+        """Say which visit Calibrate makes, name the prior it starts from, and whether it
+        would be refused (before the user presses it)."""
+        plan = self.plan(twin)
+        self.visit_note.setText("" if plan is None else f"Calibrates {plan.describe()}.")
+        self.visit_note.setVisible(plan is not None)
+        self._show_auto_prior(twin, plan)
+        self._show_refusal(twin, plan)
+
+    def _show_refusal(self, twin, plan: VisitPlan | None = None) -> None:
+        plan = plan or self.plan(twin)
+        why = refusal(twin, plan, self.prior.currentData()) \
+            if plan is not None and self.job is None else ""
+        self.calibrate_button.setToolTip(why)
+
+    def _show_auto_prior(self, twin, plan: VisitPlan | None = None) -> None:
         """Name, on the 'auto' entry, the prior the twin's measurements would choose."""
         if twin is None:
             self.prior.setItemText(0, "auto")
             return
-        choice = planned_prior(twin)  # what Calibrate will use: the same decision
+        plan = plan or self.plan(twin)
+        # what Calibrate will use: the same decision, for the visit it makes
+        choice = planned_prior(plan.twin if plan is not None else twin)
         self.prior.setItemText(0, f"auto ({prior_title(choice.preset)})")
         self.prior.setItemData(0, choice.describe(), Qt.ItemDataRole.ToolTipRole)
         self._prior_tooltip()
@@ -452,23 +549,29 @@ class CalibrationPanel(QWidget):
         if twin is None:
             self.status.setText("Open a twin first.")
             return None
-        why = nothing_new(twin)
-        if why is not None:  # e.g. the demo, calibrated to its data: not an error (review11 #5)
-            self.status.setText(already_calibrated_text(why))
+        day = self.visit_day.value()
+        try:
+            plan = plan_visit(twin, day)
+        except ValueError as exc:  # e.g. a first visit whose start is not recorded
+            self.status.setText(f"Not calibrated; the twin is unchanged: {exc}")
+            return None
+        prior = self.prior.currentData()
+        why = refusal(twin, plan, prior)
+        if why:  # e.g. the demo, calibrated to its data: not an error (review11 #5)
+            self.status.setText(why)  # the result on show stays: the twin still has it
             return None
         n, seed = self.members.value(), self.seed.value()
-        prior = self.prior.currentData()
 
         if self.in_process and runs_in_process(twin):
             worker = helper()
 
             def work(progress, is_cancelled):  # this thread only waits on the helper's pipe
                 return calibrated_in_process(worker, twin, n=n, seed=seed, prior=prior,
-                                             progress=progress, cancel=is_cancelled)
+                                             progress=progress, cancel=is_cancelled, day=day)
         else:
             def work(progress, is_cancelled):
                 return calibrated_with_results(twin, n=n, seed=seed, prior=prior,
-                                               progress=progress, cancel=is_cancelled)
+                                               progress=progress, cancel=is_cancelled, day=day)
 
         self.apply_button.setVisible(False)
         self._pending = None

@@ -1148,6 +1148,40 @@ def _draft_line(draft: Sequence[Sequence[str]] | None) -> list[str]:
     return [f"draft       {text}"] if text else []
 
 
+def origin_lines(t: Twin) -> list[str]:
+    """The twin line — its origin, said to be how it was made — and, for a calibrated twin,
+    what its current calibration used (newuser17 F9: a demo heart re-calibrated to a measured
+    cuff BP was still described as "calibrated to … an assumed normal cuff BP").
+
+    Examples
+    --------
+    >>> from twinviewer.core.twin import Visit
+    >>> t = Twin("virtual-x", "m", "1", "h", np.zeros(1), np.zeros((1, 1)), origin="preset:x")
+    >>> origin_lines(t)
+    ['twin        virtual-x  (origin preset:x)']
+    >>> t.visits = [Visit(0, [Measurement("SBP", 150, "mmHg", 10, "cuff")],
+    ...                   label="re-calibration of day 0")]
+    >>> origin_lines(t)[1]
+    'calibrated  now at visit day 0 (re-calibration of day 0) to: SBP 150 mmHg; no assumed value'
+    """
+    head = f"twin        {t.pseudonym}  (origin{', as made:' if t.visits else ''} " \
+           f"{t.origin or 'unknown'})"
+    if not t.visits:
+        return [head]
+    v = t.visits[-1]
+
+    def values(ms: list[Measurement]) -> str:
+        return ", ".join(f"{m.name} {number(m.value)} {shown_unit(m.unit)}" for m in ms)
+
+    measured = [m for m in v.measurements if not is_assumed(m)]
+    assumed = [m for m in v.measurements if is_assumed(m)]
+    label = f" ({v.label})" if v.label else ""
+    return [head, f"calibrated  now at visit day {v.day}{label} to: "
+            + (values(measured) or "no measured value")
+            + (f"; assumed, not measured: {values(assumed)}" if assumed
+               else "; no assumed value")]
+
+
 def _assumed_line(t: Twin) -> list[str]:
     """'assumed     SBP 120 mmHg, DBP 80 mmHg (not measured: …)', or nothing."""
     assumed = _held(t)[2]
@@ -1175,7 +1209,7 @@ def describe(doc: TwinDocument, held_back: Mapping[str, str] | None = None,
     if doc.identifiable:
         lines += ["!" * 72, f"!! {IDENTIFIABLE_BANNER}", "!" * 72]
     lines += [f"{twinviewer.RESEARCH_USE}",
-              f"twin        {t.pseudonym}  (origin {t.origin or 'unknown'})",
+              *origin_lines(t),
               f"file        schema {doc.schema_version} (current {SCHEMA_VERSION}), written by "
               f"TwinViewer {doc.app_version or '?'}" + (", encrypted" if doc.encrypted else ""),
               f"model       {t.model_name} v{t.model_version}, equations {t.equation_hash}",

@@ -58,6 +58,7 @@ from twinviewer.core.measurement import Measurement, measurement_fields
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
+from twinviewer.io.measurement_use import is_assumed
 from twinviewer.personalize import eki, robust_prior
 from twinviewer.personalize.discrepancy import (
     Discrepancy,
@@ -255,7 +256,16 @@ class FitRow:
         return bool(self.measured < self.pred_lo or self.measured > self.pred_hi)
 
     def misfit_text(self) -> str:
-        """'SBP measured 180 ± 8 mmHg, twin 141 (136–147): 39 mmHg low, z = −3.4'."""
+        """'SBP measured 180 ± 8.0 mmHg, twin 141 (136–147): 39 mmHg low, z = +3.4'.
+
+        z's sign is the measurement's side (positive: measured above the twin's median, as
+        :func:`~twinviewer.personalize.quantities.predictive_z` defines it); "low"/"high" is
+        the twin's side (the twin predicts below/above the measurement).
+
+        >>> FitRow("SBP", "SBP", "mmHg", 180, 8, 6, "cuff", 141, 141, 136, 147, 3.4, True,
+        ...        True).misfit_text()
+        'SBP measured 180 ± 8.0 mmHg, twin 141 (136–147): 39 mmHg low, z = +3.4'
+        """
         diff = self.median - self.measured
         side = "high" if diff > 0 else "low"
         return (f"{self.name} measured {number(self.measured)} ± {number(self.uncertainty)} "
@@ -369,6 +379,11 @@ class CalibrationResult:
     #: share given the data) — the prior the posterior/prior widths compare with; None: the
     #: population prior (``prior_results``) itself
     start_results: Results | None = None
+    #: the visit this calibration is for (:func:`~twinviewer.personalize.revisit.plan_visit`):
+    #: its day (None: the next day after the last visit, as :func:`updated_twin` defaults) and
+    #: whether it re-does and replaces the twin's last visit (its data corrected)
+    visit_day: int | None = None
+    replaces_visit: bool = False
 
     def size_text(self) -> str:
         """'heart size ×1.15 (1.01–1.33) of the prior's preset (population prior ×1
@@ -546,6 +561,7 @@ class CalibrationResult:
                                        self.unmeasured_predictions().items()},
             "volume_curves": [c.to_dict() for c in self.curve_fit],
             "considered": [list(k) for k in self.considered],
+            "visit": {"day": self.visit_day, "replaces_visit": self.replaces_visit},
         }
 
 
@@ -736,6 +752,11 @@ def calibrate(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
     warnings = [i.message for i in check_measurements(raw) if i.level == "warning"]
     warnings += gathered_notes
     ms = require_valid(raw) if raw else []
+    assumed = [m for m in ms if is_assumed(m)]
+    if assumed:  # e.g. the demo heart's normal cuff BP: data of the fit, never "measured"
+        warnings.append("assumed, not measured, and used as data: " + ", ".join(
+            f"{m.name} {m.value:g} {_u(m.unit)}" for m in assumed) + " (their source says "
+            "so); enter the patient's measured values to replace them")
     if previous and twin.visits:
         try:
             ms = _new_since_last_visit(twin, ms, warnings)
@@ -1361,6 +1382,44 @@ def nothing_new(twin: Twin) -> str | None:
     return None
 
 
+def nothing_changed(twin: Twin) -> str | None:
+    """Why re-doing ``twin``'s last visit with its stored data (the Calibrate step's call on
+    the same visit, :func:`~twinviewer.personalize.revisit.plan_visit`) would give that
+    visit again, or None: every measurement it would use is one that visit used, and none
+    that visit used is gone. A correction, a removal or an assumed value replaced by a
+    measurement is a change.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> nothing_changed(twin_from_preset("healthy", n=1)) is None  # never calibrated
+    True
+    """
+    if not twin.visits:
+        return None
+    try:
+        now = {_data_key(m) for m in _gather(twin, None, True, [])}
+    except MeasurementError:
+        return None
+    last = twin.visits[-1]
+    then = {_data_key(m) for m in last.measurements}
+    if not now or not now <= then or {k[0] for k in then} - {k[0] for k in now}:
+        return None
+    return (f"no measurement changed since the calibration of day {last.day}: it used these "
+            "data. Correct or add a measurement, choose another prior, or give a later visit "
+            "day for a new visit.")
+
+
+def _data_key(m: Measurement) -> tuple:
+    """A measurement's name, value, SD and source in canonical units (as compared across
+    visits by :func:`_new_since_last_visit`); an unreadable one is its own key."""
+    try:
+        c = normalise(m)
+    except MeasurementError:
+        c = m
+    return (c.name, round(float(c.value), 9), round(float(c.uncertainty), 9), c.source)
+
+
 def _new_since_last_visit(twin: Twin, ms: list[Measurement], warnings: list[str]
                           ) -> list[Measurement]:
     """Drop measurements already available at an earlier visit (same value, unit, SD and
@@ -1519,7 +1578,9 @@ BAND_LEGEND = ("z band 90 %: where the measured value would score |z| ≤ 1.64. 
                "(a datum of the fit): the twin's median ± 1.64 √(SD² + model error²), not a "
                "predictive interval (the fit produced the ensemble's spread from this datum; "
                "it can be narrower than the twin's own interval); 'predictive' (not fitted): "
-               "a new measurement's 90 % interval, ensemble ⊕ model error ⊕ SD.")
+               "a new measurement's 90 % interval, ensemble ⊕ model error ⊕ SD — for the "
+               "end-diastolic or end-systolic volume of a fitted volume curve, that curve's "
+               "band at the phase, as the curve judges it.")
 
 
 def _fit_table(ms, data, redundant, res: Results, point_res: Results,
@@ -1537,6 +1598,9 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         # residual against σ (see fit_check); the EDV/ESV of a fitted curve is that curve's
         # point (one datum, one z)
         check = _curve_point(m, curves) if m.name in redundant else None
+        # the curve judges its point against the curve's posterior predictive band (its z,
+        # its σ): that band, not a residual one, is the row's (numbers17 F4)
+        from_curve = check is not None
         if check is None:
             check = fit_check(m, predict(m.name, res),
                               fitted=m.name in data_names or m.name in redundant)
@@ -1562,8 +1626,10 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
             note = "set directly from this measurement"
         elif m.name in redundant:
             # left out of the likelihood, never out of the check: judged like every row
-            note = (f"{redundant[m.name]}; checked against the posterior predictive "
-                    f"(z {z:+.1f})")
+            note = (f"{redundant[m.name]}; " + (
+                "checked against the curve's posterior predictive at this phase"
+                if from_curve else "checked by its residual (the twin's median against SD ⊕ "
+                "model error)") + f" (z {z:+.1f})")
             if disagrees:
                 note += (f"; disagrees with the twin's prediction (|z| > {Z_FLAG:g}): not "
                          "a miss of the fit, which did not use it")
@@ -1588,7 +1654,7 @@ def _fit_table(ms, data, redundant, res: Results, point_res: Results,
         rows.append(FitRow(m.name, q.label, m.unit, m.value, m.uncertainty, me, m.source, pt,
                            float(med), float(lo), float(hi), z, m.name in data_names, flag,
                            note, float(med - half), float(med + half), out, disagrees,
-                           share, "residual" if residual else "predictive"))
+                           share, "residual" if residual and not from_curve else "predictive"))
     return rows
 
 

@@ -34,6 +34,7 @@ from twinviewer.core.format import interval, number
 from twinviewer.core.format import unit as _u
 from twinviewer.core.measurement import Measurement
 from twinviewer.core.twin import Twin, Visit
+from twinviewer.io.measurement_use import is_assumed
 from twinviewer.personalize.calibrate import CalibrationResult, calibrate, updated_twin
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
@@ -290,6 +291,29 @@ def trajectory(twin: Twin, parameter: str) -> list[tuple[int, float, float, floa
             if v.ensemble is not None]
 
 
+def visit_data_text(v: Visit) -> str:
+    """A visit's values in one line, the assumed ones (an assumption named so in its source,
+    e.g. the demo heart's normal cuff BP) apart and said to be assumed: never listed as
+    measurements.
+
+    Examples
+    --------
+    >>> v = Visit(0, [Measurement("HR", 69.8, "bpm", 3, "ECG"),
+    ...               Measurement("SBP", 120, "mmHg", 10, "assumed, not measured: normal")])
+    >>> visit_data_text(v)
+    'measured HR 69.8 bpm; assumed, not measured: SBP 120 mmHg'
+    """
+    def values(ms: Sequence[Measurement]) -> str:
+        return ", ".join(f"{m.name} {m.value:.3g} {m.unit}" for m in ms)
+
+    measured = [m for m in v.measurements if not is_assumed(m)]
+    assumed = [m for m in v.measurements if is_assumed(m)]
+    parts = [f"measured {values(measured)}"] if measured else []
+    if assumed:
+        parts.append(f"assumed, not measured: {values(assumed)}")
+    return "; ".join(parts) or "no measurements"
+
+
 def metric_history(twin: Twin, name: str) -> list[dict]:
     """Per visit: the twin's prediction of ``name`` after the visit (median, 90 % interval),
     the value predicted *before* it (if checked) and the value measured, kept apart."""
@@ -303,8 +327,9 @@ def metric_history(twin: Twin, name: str) -> list[dict]:
             if f["name"] == name:
                 row["predicted_before"] = {k: f[k] for k in ("median", "lo", "hi", "unit")}
         for m in v.measurements:
-            if m.name == name:
-                row["measured"] = {"value": m.value, "sd": m.uncertainty, "unit": m.unit}
+            if m.name == name:  # an assumed value is marked, never a measurement
+                key = "assumed" if is_assumed(m) else "measured"
+                row[key] = {"value": m.value, "sd": m.uncertainty, "unit": m.unit}
         out.append(row)
     return out
 
@@ -455,7 +480,8 @@ def summary_of_visit(v: Visit, names: Sequence[str]) -> dict:
             med, lo, hi = _interval(v.ensemble[:, j])
             post[name] = [med, lo, hi]
     return {"day": v.day, "label": v.label, "model": v.model,
-            "measurements": [m.to_dict() for m in v.measurements],
+            "measurements": [m.to_dict() | ({"assumed": True} if is_assumed(m) else {})
+                             for m in v.measurements],
             "context": [m.to_dict() for m in v.context],
             "flags": list(v.flags), "posterior": post, "predicted": dict(v.predicted),
             "wearable": {k: val for k, val in v.series.items() if k == "summary"}}
