@@ -271,8 +271,12 @@ VALIDATED_RANGE: dict[str, tuple[float, float]] = validated_range()
 #: row's own ramp, 4000–5600 rpm: the valve no longer opens from 4400 rpm; LVSP 40 mmHg at
 #: 5600 rpm in the HFrEF heart). What does apply there is flagged on its own
 #: (:class:`ScenarioFlags`): LV suction (LV volume at its V0, or a negative LV pressure) and a
-#: valve that no longer opens. The upper bound still holds.
-UNLOADED_BY_LVAD = ("LVSP",)
+#: valve that no longer opens. The upper bound still holds, and the floor is relaxed, not
+#: removed (review17 F5: LVSP −1.4 mmHg at 9000 rpm was never "outside the validated range"):
+#: metric → the floor under support. LVSP 0 mmHg: a LV whose peak pressure never rises above
+#: atmospheric is sucked down, outside anything validated; the ramp source (Uriel 2016,
+#: INTERVENTIONS.md §6) reports no LV pressure, so no higher floor is sourced.
+UNLOADED_BY_LVAD: dict[str, float] = {"LVSP": 0.0}
 #: Mean pump flow (L/min) above which a member counts as supported by an LVAD.
 LVAD_SUPPORT = 0.1
 
@@ -298,7 +302,7 @@ def lvad_supported(results: Results) -> np.ndarray:
 def out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
     """Metrics whose median (over ``mask``) leaves :data:`VALIDATED_RANGE` → that median
     (with an LVAD carrying flow in most members, the lower bounds of
-    :data:`UNLOADED_BY_LVAD` are not applied).
+    :data:`UNLOADED_BY_LVAD` are its relaxed floors).
 
     Examples
     --------
@@ -317,8 +321,8 @@ def share_out_of_range(results: Results, mask: np.ndarray | None = None) -> dict
 def _range_check(results: Results, mask: np.ndarray | None
                  ) -> dict[str, tuple[float, float, float, float]]:
     """Metric → (median over ``mask``, share of members outside, the bounds the median is
-    judged on); a member an LVAD supports is not held to the lower bound of
-    :data:`UNLOADED_BY_LVAD`, the median not when most members are supported."""
+    judged on); a member an LVAD supports is held to the relaxed floor of
+    :data:`UNLOADED_BY_LVAD`, the median too when most members are supported."""
     mask = results.ok if mask is None else mask
     supported = lvad_supported(results)
     out: dict[str, tuple[float, float, float, float]] = {}
@@ -327,12 +331,14 @@ def _range_check(results: Results, mask: np.ndarray | None
             continue
         x = np.asarray(results.metrics[metric], dtype=float)[mask]
         low = np.full(x.shape, lo)
+        relaxed = np.zeros(x.shape, bool)
         if metric in UNLOADED_BY_LVAD and supported.shape == mask.shape:
-            low[supported[mask]] = -np.inf
+            relaxed = supported[mask]
+            low[relaxed] = UNLOADED_BY_LVAD[metric]
         keep = np.isfinite(x)
-        x, low = x[keep], low[keep]
+        x, low, relaxed = x[keep], low[keep], relaxed[keep]
         if x.size:
-            lo_median = -np.inf if np.mean(np.isinf(low)) >= 0.5 else lo
+            lo_median = UNLOADED_BY_LVAD[metric] if np.mean(relaxed) >= 0.5 else lo
             out[metric] = (float(np.median(x)), float(np.mean((x < low) | (x > hi))),
                            lo_median, hi)
     return out
