@@ -368,10 +368,33 @@ class Interval:
 
     def format(self, signed: bool = False) -> str:
         """``'58 (52–63)'``, a difference ``'+0.64 (+0.52 to +0.77)'``: the app's one number
-        formatter (:mod:`twinviewer.core.format`), so Ea reads 0.62, not 0.6."""
-        from twinviewer.core.format import interval
+        formatter (:mod:`twinviewer.core.format`), so Ea reads 0.62, not 0.6; a negative
+        bound as :func:`interval_text` writes it."""
+        return interval_text(self.median, self.lo, self.hi, signed=signed)
 
-        return interval(self.median, self.lo, self.hi, signed=signed)
+
+def interval_text(median: float, lo: float, hi: float, signed: bool = False) -> str:
+    """A value with its interval as the comparison's tables write it (CLI, What-if panel,
+    report): :func:`~twinviewer.core.format.interval`, but with " to " between the bounds
+    when either is negative, as the Δ writes them: '-3.9 (-5.8--1.8)' misreads
+    (review17, the lead's look at the What-if table).
+
+    Examples
+    --------
+    >>> interval_text(-3.9, -5.8, -1.8), interval_text(-1.4, -1.8, -0.8)
+    ('-3.9 (-5.8 to -1.8)', '-1.4 (-1.8 to -0.8)')
+    >>> interval_text(58.2, 52.1, 63.4), interval_text(0.4, -0.2, 1.1)
+    ('58 (52–63)', '0.4 (-0.2 to 1.1)')
+    """
+    from twinviewer.core.format import interval
+
+    text = interval(median, lo, hi, signed=signed)
+    negative = any(x is not None and math.isfinite(float(x)) and float(x) < 0
+                   for x in (lo, hi))
+    if signed or not negative or not text.endswith(")") or "–" not in text:
+        return text
+    head, tail = text.rsplit("–", 1)
+    return f"{head} to {tail}"
 
     def to_dict(self) -> dict:
         return {"median": self.median, "lo": self.lo, "hi": self.hi}
@@ -471,6 +494,8 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
     '-0.1 (-1.0 to +0.9)'
     >>> change_text(replace(moved, improved=0.0, moved=0.0))
     'no change'
+    >>> change_text(replace(moved, difference=Interval(-0.03, -0.5, 0.3)))
+    '0.0 (-0.5 to +0.3)'
     """
     d = c.difference
     u = c.unit if unit is None else unit
@@ -480,7 +505,22 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
         return text
     # one decimal finer than the display resolution, as a narrow change (core.format.change)
     places = max(0, -math.floor(math.log10(step) + 1e-9)) + 1
-    return f"{d.median:+.{places}f} ({d.lo:+.{places}f} to {d.hi:+.{places}f})"
+    excludes_zero = d.lo > 0 or d.hi < 0
+    return (f"{_signed_fixed(d.median, places, False)} "
+            f"({_signed_fixed(d.lo, places, excludes_zero)} to "
+            f"{_signed_fixed(d.hi, places, excludes_zero)})")
+
+
+def _signed_fixed(x: float, places: int, keep_zero_sign: bool) -> str:
+    """``x`` signed at ``places`` decimals; one that rounds to 0 unsigned ('0.0', not '-0.0':
+    review17 F9), unless ``keep_zero_sign`` (a bound of an interval that excludes 0 keeps
+    its side, '-0.0', as :func:`~twinviewer.core.format.change` writes it).
+
+    >>> _signed_fixed(-0.03, 1, False), _signed_fixed(-0.03, 1, True), _signed_fixed(0.3, 1, False)
+    ('0.0', '-0.0', '+0.3')
+    """
+    text = f"{x:+.{places}f}"
+    return text[1:] if float(text) == 0.0 and not keep_zero_sign else text
 
 
 def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
