@@ -372,6 +372,9 @@ class Interval:
         bound as :func:`interval_text` writes it."""
         return interval_text(self.median, self.lo, self.hi, signed=signed)
 
+    def to_dict(self) -> dict:
+        return {"median": self.median, "lo": self.lo, "hi": self.hi}
+
 
 def interval_text(median: float, lo: float, hi: float, signed: bool = False) -> str:
     """A value with its interval as the comparison's tables write it (CLI, What-if panel,
@@ -395,9 +398,6 @@ def interval_text(median: float, lo: float, hi: float, signed: bool = False) -> 
         return text
     head, tail = text.rsplit("–", 1)
     return f"{head} to {tail}"
-
-    def to_dict(self) -> dict:
-        return {"median": self.median, "lo": self.lo, "hi": self.hi}
 
 
 def paired_mask(baseline: Results, scenario: Results) -> np.ndarray:
