@@ -16,7 +16,7 @@ def _cli_lines(capsys) -> dict[str, list[str]]:
     from twinviewer.cli import main
 
     assert main(["whatif", "--preset", "hfref", "--members", "8", "--seed", "2", "-i",
-                       "ace_inhibitor:dose=25", "-s", "lvad:speed=6000", "--json"]) == 0
+                       "ace_inhibitor:dose=25", "-s", "lvad:speed=5000", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     names = [s["name"] for s in doc["scenarios"]]
     key = {n: "ACE" if n.startswith("ace") else "LVAD" for n in names}
@@ -36,7 +36,7 @@ def test_the_panel_shows_the_cli_checked_and_caution_lines(qtbot, make_scenario_
     assert "captopril-25" in caution[0] and "evidence row" in within[0]
     state, panel = make_scenario_panel()  # hfref, 8 members, seed 2: the CLI's twin
     _add(panel, "ace_inhibitor", "ACE", dose=25)
-    _add(panel, "lvad", "LVAD", speed=6000)
+    _add(panel, "lvad", "LVAD", speed=5000)
     _run(qtbot, panel, state, 2)
     warned = panel.flags_label.text()
     said = panel.sources_label.text()

@@ -62,3 +62,20 @@ def test_validity_does_not_hold_an_lvad_supported_lv_to_the_lvsp_floor():
                                                               [0.5, 0.05, 0.95])))
     said = [w.text for w in prediction_warnings(twin, model, low, ["LVSP"])]
     assert any("LVSP" in t for t in said), said
+
+
+def test_a_negative_lv_peak_pressure_is_outside_even_under_lvad_support():
+    """review17 F5: the floor was removed (−∞), so LVSP −1.4 mmHg at 9000 rpm was never
+    "outside the validated range"; it is relaxed to 0 mmHg. Fails before the fix."""
+    assert out_of_range(_results([-1.8, -1.4, -0.8], [9.0, 9.1, 9.2])) == {"LVSP": -1.4}
+    assert out_of_range(_results([5.0, 12.0, 40.0], [9.0, 9.1, 9.2])) == {}
+
+
+def test_validity_holds_an_lvad_supported_lv_to_a_zero_floor():
+    twin, model, base, r = _lvad_run()
+    neg = r.metrics["LVSP"] * 0.0 - 1.4
+    below = SimpleNamespace(**{k: getattr(r, k) for k in ("ok", "n", "messages")},
+                            metrics={**r.metrics, "LVSP": neg},
+                            summary=lambda m: (-1.4, -1.8, -0.8))
+    said = [w.text for w in prediction_warnings(twin, model, below, ["LVSP"])]
+    assert any("LVSP" in t and "outside" in t for t in said), said

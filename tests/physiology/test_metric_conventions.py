@@ -200,3 +200,16 @@ def test_the_ea_and_ees_descriptions_say_where_end_systole_is_taken():
         text = METRIC_BY_NAME[name].description
         assert "aortic closure" in text and "maximal elastance" in text, text
         assert "over the beat" not in text, text
+
+
+def test_aortic_peak_velocity_is_zero_when_the_valve_never_opens():
+    """review17 F7: under full LVAD support the aortic valve stays shut; its largest flow is a
+    small backflow, and the peak velocity printed −0.0001 m/s. Peak over forward flow (the
+    metric's description): 0 when there is none, as the gradients. Fails before the fix."""
+    r = _run("hfref", InterventionStep("lvad", {"speed": 5600.0}))
+    assert float(r.series["Q_AV"][0].max()) < 0.0  # the case: no forward aortic flow
+    assert float(r.metrics["AV_peak_velocity"][0]) == 0.0
+    assert float(r.metrics["AV_peak_gradient"][0]) == 0.0
+    # an opening valve is untouched
+    m = _run("severe_as").metrics
+    assert float(m["AV_peak_velocity"][0]) > 4.0

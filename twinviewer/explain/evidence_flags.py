@@ -251,15 +251,32 @@ def setting_distance(row: Any, name: str, settings: Mapping[str, float] | None
     ``row``'s step of ``name`` and a scenario step's ``settings`` over the settings both
     give (:data:`NOT_DOSE` left out); (0, {}) when they share none or ``settings`` is None.
 
+    A setting the step lacks is taken from the row's ``implied`` settings for the step's
+    intervention (:func:`~twinviewer.explain.evidence_match.implied_settings`: a "diuretic"
+    step stands for furosemide at 3.5 h, review17 F6). A ramp row (``ramp``: setting, from,
+    to) matches no step whose ramp setting lies outside from–to: distance ∞ (review17 F8).
+
     Examples
     --------
     >>> from twinviewer.interventions.evidence_table import load_rows
     >>> row = next(r for r in load_rows() if r.id == "dobutamine-10")
     >>> setting_distance(row, "inotrope", {"dose": 5.0})
     (1.0, {'dose': 10.0})
+    >>> ramp = next(r for r in load_rows() if r.id == "lvad-ramp")
+    >>> setting_distance(ramp, "lvad", {"speed": 5000.0}), setting_distance(ramp, "lvad",
+    ...     {"speed": 9000.0})
+    ((0.0, {}), (inf, {}))
     """
+    from twinviewer.explain.evidence_match import implied_settings
+
     if settings is None:
         return 0.0, {}
+    settings = {**implied_settings(row.id).get(name, {}), **settings}
+    ramp = getattr(row, "ramp", None) or {}
+    if ramp.get("setting") in settings and not (
+            float(ramp["from"]) <= float(settings[ramp["setting"]]) <= float(ramp["to"])):
+        # a ramp row speaks for its speeds only (review17 F8: lvad-ramp "checked" 9000 rpm)
+        return float("inf"), {}
     steps = [st for st in row.steps if st.name == name] or list(row.steps)[:1]
     if not steps:
         return 0.0, {}

@@ -82,11 +82,11 @@ def _bound(x: Any) -> float | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _populations() -> dict[str, Population]:
-    """Row id → :class:`Population`, from the ``population`` of every evidence row."""
+def _raw_rows() -> tuple[dict, ...]:
+    """Every evidence row as written in ``twinviewer/interventions/evidence/*.json``."""
     from twinviewer.interventions.evidence_table import EVIDENCE_DIR, PATIENTS_FILE
 
-    out: dict[str, Population] = {}
+    out: list[dict] = []
     for path in sorted(EVIDENCE_DIR.glob("*.json")):
         if path.name == PATIENTS_FILE:
             continue
@@ -94,15 +94,56 @@ def _populations() -> dict[str, Population]:
             rows = json.loads(path.read_text(encoding="utf-8")).get("rows", [])
         except (OSError, ValueError, AttributeError):
             continue  # the evidence table says so where it is read (EvidenceError)
-        for r in rows:
-            pop = r.get("population") if isinstance(r, dict) else None
-            if not isinstance(pop, dict) or "id" not in r:
-                continue
+        out.extend(r for r in rows if isinstance(r, dict) and "id" in r)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _populations() -> dict[str, Population]:
+    """Row id → :class:`Population`, from the ``population`` of every evidence row."""
+    out: dict[str, Population] = {}
+    for r in _raw_rows():
+        pop = r.get("population")
+        if isinstance(pop, dict):
             lo, hi = (list(pop.get("lvef") or [None, None]) + [None, None])[:2]
             out[str(r["id"])] = Population(str(pop.get("who", "")), _bound(lo), _bound(hi),
                                            _bound(pop.get("lvef_reported")),
                                            str(pop.get("from", "")))
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _implied() -> dict[str, dict[str, dict[str, float]]]:
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for r in _raw_rows():
+        imp = r.get("implied")
+        if not isinstance(imp, dict):
+            continue
+        try:
+            out[str(r["id"])] = {str(k): {str(s): float(v) for s, v in d.items()}
+                                 for k, d in imp.items()}
+        except (AttributeError, TypeError, ValueError):
+            continue  # malformed: the row is matched on the step's own settings
+    return out
+
+
+def implied_settings(row_id: str) -> dict[str, dict[str, float]]:
+    """Intervention name → the settings a step of it stands for where it lacks them, for
+    evidence row ``row_id`` (its ``implied`` field; {} if none).
+
+    A row's step may be another intervention's (the furosemide rows are filed under the
+    "diuretic"): ``"implied": {"diuretic": {"hours": 3.5}}`` says that a diuretic step,
+    which has no ``hours``, is the hours-scale effect (the diuretic's own assumption), so it
+    is matched with the 3.5-h row, not the 20-min one (review17 F6).
+
+    Examples
+    --------
+    >>> implied_settings("furosemide-20min")
+    {'diuretic': {'hours': 3.5}}
+    >>> implied_settings("dobutamine-10")
+    {}
+    """
+    return _implied().get(row_id, {})
 
 
 def population(row_id: str) -> Population:

@@ -253,9 +253,10 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
                         metrics: list[str] | None = None) -> list[ValidityWarning]:
     """Predictions outside the validity ranges, poor fits to measurements, failed members.
 
-    With an LVAD carrying flow in most members the LV peak pressure is not held to its
-    floor (:data:`~twinviewer.interventions.compare.UNLOADED_BY_LVAD`: under full support
-    the aortic valve stays shut, numbers17 F11); its ceiling still holds."""
+    With an LVAD carrying flow in most members the LV peak pressure is held to a relaxed
+    floor, 0 mmHg (:data:`~twinviewer.interventions.compare.UNLOADED_BY_LVAD`: under full
+    support the aortic valve stays shut, numbers17 F11; a negative peak is still outside,
+    review17 F5); its ceiling still holds."""
     from twinviewer.interventions.compare import UNLOADED_BY_LVAD, lvad_supported
 
     out = []
@@ -275,7 +276,7 @@ def prediction_warnings(twin: Twin, model: ModelSpec, results: Results,
         a, b = ranges[m]
         if m in UNLOADED_BY_LVAD and 2 * np.sum(lvad_supported(results)[results.ok]) >= max(
                 np.sum(results.ok), 1):
-            a = -np.inf  # an LV unloaded by an LVAD: a low peak pressure is expected (F11)
+            a = UNLOADED_BY_LVAD[m]  # an LV unloaded by an LVAD: a low peak is expected
         unit = METRIC_BY_NAME[m].unit
         if not a <= med <= b:
             out.append(ValidityWarning(

@@ -271,8 +271,12 @@ VALIDATED_RANGE: dict[str, tuple[float, float]] = validated_range()
 #: row's own ramp, 4000–5600 rpm: the valve no longer opens from 4400 rpm; LVSP 40 mmHg at
 #: 5600 rpm in the HFrEF heart). What does apply there is flagged on its own
 #: (:class:`ScenarioFlags`): LV suction (LV volume at its V0, or a negative LV pressure) and a
-#: valve that no longer opens. The upper bound still holds.
-UNLOADED_BY_LVAD = ("LVSP",)
+#: valve that no longer opens. The upper bound still holds, and the floor is relaxed, not
+#: removed (review17 F5: LVSP −1.4 mmHg at 9000 rpm was never "outside the validated range"):
+#: metric → the floor under support. LVSP 0 mmHg: a LV whose peak pressure never rises above
+#: atmospheric is sucked down, outside anything validated; the ramp source (Uriel 2016,
+#: INTERVENTIONS.md §6) reports no LV pressure, so no higher floor is sourced.
+UNLOADED_BY_LVAD: dict[str, float] = {"LVSP": 0.0}
 #: Mean pump flow (L/min) above which a member counts as supported by an LVAD.
 LVAD_SUPPORT = 0.1
 
@@ -298,7 +302,7 @@ def lvad_supported(results: Results) -> np.ndarray:
 def out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
     """Metrics whose median (over ``mask``) leaves :data:`VALIDATED_RANGE` → that median
     (with an LVAD carrying flow in most members, the lower bounds of
-    :data:`UNLOADED_BY_LVAD` are not applied).
+    :data:`UNLOADED_BY_LVAD` are its relaxed floors).
 
     Examples
     --------
@@ -317,8 +321,8 @@ def share_out_of_range(results: Results, mask: np.ndarray | None = None) -> dict
 def _range_check(results: Results, mask: np.ndarray | None
                  ) -> dict[str, tuple[float, float, float, float]]:
     """Metric → (median over ``mask``, share of members outside, the bounds the median is
-    judged on); a member an LVAD supports is not held to the lower bound of
-    :data:`UNLOADED_BY_LVAD`, the median not when most members are supported."""
+    judged on); a member an LVAD supports is held to the relaxed floor of
+    :data:`UNLOADED_BY_LVAD`, the median too when most members are supported."""
     mask = results.ok if mask is None else mask
     supported = lvad_supported(results)
     out: dict[str, tuple[float, float, float, float]] = {}
@@ -327,12 +331,14 @@ def _range_check(results: Results, mask: np.ndarray | None
             continue
         x = np.asarray(results.metrics[metric], dtype=float)[mask]
         low = np.full(x.shape, lo)
+        relaxed = np.zeros(x.shape, bool)
         if metric in UNLOADED_BY_LVAD and supported.shape == mask.shape:
-            low[supported[mask]] = -np.inf
+            relaxed = supported[mask]
+            low[relaxed] = UNLOADED_BY_LVAD[metric]
         keep = np.isfinite(x)
-        x, low = x[keep], low[keep]
+        x, low, relaxed = x[keep], low[keep], relaxed[keep]
         if x.size:
-            lo_median = -np.inf if np.mean(np.isinf(low)) >= 0.5 else lo
+            lo_median = UNLOADED_BY_LVAD[metric] if np.mean(relaxed) >= 0.5 else lo
             out[metric] = (float(np.median(x)), float(np.mean((x < low) | (x > hi))),
                            lo_median, hi)
     return out
@@ -362,13 +368,36 @@ class Interval:
 
     def format(self, signed: bool = False) -> str:
         """``'58 (52–63)'``, a difference ``'+0.64 (+0.52 to +0.77)'``: the app's one number
-        formatter (:mod:`twinviewer.core.format`), so Ea reads 0.62, not 0.6."""
-        from twinviewer.core.format import interval
-
-        return interval(self.median, self.lo, self.hi, signed=signed)
+        formatter (:mod:`twinviewer.core.format`), so Ea reads 0.62, not 0.6; a negative
+        bound as :func:`interval_text` writes it."""
+        return interval_text(self.median, self.lo, self.hi, signed=signed)
 
     def to_dict(self) -> dict:
         return {"median": self.median, "lo": self.lo, "hi": self.hi}
+
+
+def interval_text(median: float, lo: float, hi: float, signed: bool = False) -> str:
+    """A value with its interval as the comparison's tables write it (CLI, What-if panel,
+    report): :func:`~twinviewer.core.format.interval`, but with " to " between the bounds
+    when either is negative, as the Δ writes them: '-3.9 (-5.8--1.8)' misreads
+    (review17, the lead's look at the What-if table).
+
+    Examples
+    --------
+    >>> interval_text(-3.9, -5.8, -1.8), interval_text(-1.4, -1.8, -0.8)
+    ('-3.9 (-5.8 to -1.8)', '-1.4 (-1.8 to -0.8)')
+    >>> interval_text(58.2, 52.1, 63.4), interval_text(0.4, -0.2, 1.1)
+    ('58 (52–63)', '0.4 (-0.2 to 1.1)')
+    """
+    from twinviewer.core.format import interval
+
+    text = interval(median, lo, hi, signed=signed)
+    negative = any(x is not None and math.isfinite(float(x)) and float(x) < 0
+                   for x in (lo, hi))
+    if signed or not negative or not text.endswith(")") or "–" not in text:
+        return text
+    head, tail = text.rsplit("–", 1)
+    return f"{head} to {tail}"
 
 
 def paired_mask(baseline: Results, scenario: Results) -> np.ndarray:
@@ -465,6 +494,8 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
     '-0.1 (-1.0 to +0.9)'
     >>> change_text(replace(moved, improved=0.0, moved=0.0))
     'no change'
+    >>> change_text(replace(moved, difference=Interval(-0.03, -0.5, 0.3)))
+    '0.0 (-0.5 to +0.3)'
     """
     d = c.difference
     u = c.unit if unit is None else unit
@@ -474,7 +505,22 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
         return text
     # one decimal finer than the display resolution, as a narrow change (core.format.change)
     places = max(0, -math.floor(math.log10(step) + 1e-9)) + 1
-    return f"{d.median:+.{places}f} ({d.lo:+.{places}f} to {d.hi:+.{places}f})"
+    excludes_zero = d.lo > 0 or d.hi < 0
+    return (f"{_signed_fixed(d.median, places, False)} "
+            f"({_signed_fixed(d.lo, places, excludes_zero)} to "
+            f"{_signed_fixed(d.hi, places, excludes_zero)})")
+
+
+def _signed_fixed(x: float, places: int, keep_zero_sign: bool) -> str:
+    """``x`` signed at ``places`` decimals; one that rounds to 0 unsigned ('0.0', not '-0.0':
+    review17 F9), unless ``keep_zero_sign`` (a bound of an interval that excludes 0 keeps
+    its side, '-0.0', as :func:`~twinviewer.core.format.change` writes it).
+
+    >>> _signed_fixed(-0.03, 1, False), _signed_fixed(-0.03, 1, True), _signed_fixed(0.3, 1, False)
+    ('0.0', '-0.0', '+0.3')
+    """
+    text = f"{x:+.{places}f}"
+    return text[1:] if float(text) == 0.0 and not keep_zero_sign else text
 
 
 def harmed(results: Results, mask: np.ndarray | None = None) -> np.ndarray:

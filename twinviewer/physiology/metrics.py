@@ -419,7 +419,8 @@ def compute_metrics(series: dict[str, np.ndarray], period: np.ndarray,
     out["AV_peak_gradient"] = np.where(q_av > 0, dp_av, 0.0).max(1)
     out["AV_mean_gradient"] = forward_mean(dp_av, q_av)
     if "AV.EOA" in params:
-        out["AV_peak_velocity"] = q_av.max(1) / params["AV.EOA"] / 100.0
+        # peak over forward flow: a valve that never opens has only backflow, 0 (review17 F7)
+        out["AV_peak_velocity"] = np.maximum(q_av.max(1), 0.0) / params["AV.EOA"] / 100.0
     out["AR_volume"] = regurgitant_volume(series, params, "AV", dt)
     out["MV_mean_gradient"] = forward_mean(
         _doppler_drop(series["p_LA"] - p_lv, q_mv, params.get("MV.EOA")), q_mv)
