@@ -30,3 +30,11 @@ def test_a_negative_interval_is_written_with_to():
     assert Interval(58.2, 52.1, 63.4).format() == "58 (52–63)"
     assert Interval(-1.0, -1.4, -0.6).format(signed=True) == "-1.0 (-1.4 to -0.6)"
     assert "--" not in interval_text(-3.9, -5.8, -1.8)
+
+
+def test_the_what_if_panel_cell_writes_a_negative_interval_with_to():
+    """The GUI cell (gui/scenario_panel.format_interval) reads the same rule as the CLI: it
+    printed '-3.7 (-5.2--0.5)' after rev17fix, whose rule lived in the comparison layer only."""
+    from twinviewer.gui.scenario_panel import format_interval
+
+    assert format_interval(-3.7, -5.2, -0.5) == "-3.7 (-5.2 to -0.5)"

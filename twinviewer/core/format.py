@@ -122,6 +122,12 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
     ('-0.1 (-1.1 to +0.1)', '-50 (-84 to -23)')
     >>> interval(-1.02, -1.4, -0.6, signed=True), interval(0.2, 0.1, 0.3, signed=True)
     ('-1.0 (-1.4 to -0.6)', '+0.2 (+0.1 to +0.3)')
+
+    A negative bound is written with " to ", as a difference's are: '-3.9 (-5.8--1.8)'
+    misreads (review17).
+
+    >>> interval(-3.9, -5.8, -1.8), interval(0.4, -0.2, 1.1)
+    ('-3.9 (-5.8 to -1.8)', '0.4 (-0.2 to 1.1)')
     """
     if median is None or not math.isfinite(float(median)):
         return f"{MISSING} (no periodic member)"
@@ -147,7 +153,8 @@ def interval(median: float, lo: float, hi: float, *, signed: bool = False) -> st
         m, a, b = (_fixed(v, d) for v in values)
         return f"{m} ({a} to {b})"
     m, a, b = _shared([median, lo, hi])
-    return f"{m} ({a}–{b})"
+    negative = any(x is not None and math.isfinite(float(x)) and float(x) < 0 for x in (lo, hi))
+    return f"{m} ({a} to {b})" if negative else f"{m} ({a}–{b})"
 
 
 def span(lo: float, hi: float, u: str = "") -> str:

@@ -391,13 +391,7 @@ def interval_text(median: float, lo: float, hi: float, signed: bool = False) -> 
     """
     from twinviewer.core.format import interval
 
-    text = interval(median, lo, hi, signed=signed)
-    negative = any(x is not None and math.isfinite(float(x)) and float(x) < 0
-                   for x in (lo, hi))
-    if signed or not negative or not text.endswith(")") or "–" not in text:
-        return text
-    head, tail = text.rsplit("–", 1)
-    return f"{head} to {tail}"
+    return interval(median, lo, hi, signed=signed)  # the rule lives there, for every table
 
 
 def paired_mask(baseline: Results, scenario: Results) -> np.ndarray:
