@@ -250,5 +250,8 @@ def visited_twin(twin: Twin, result: CalibrationResult, *,
             twin.visits[-1].day == day:
         base = before_last_visit(twin)[0]
         label = f"re-calibration of day {day}"
-    return updated_twin(base, result, day=day, label=label,
-                        accept_misfit=accept_misfit)
+    from twinviewer.personalize.timeline import record_check
+
+    new = updated_twin(base, result, day=day, label=label, accept_misfit=accept_misfit)
+    record_check(base, result, new)  # the check `visit add` makes (newuser17b G5)
+    return new
