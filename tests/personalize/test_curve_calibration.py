@@ -234,3 +234,19 @@ def test_measured_point_band_is_the_interval_z_is_judged_against():
     sd_z = np.sqrt(np.nanvar(v, axis=0) + np.diag(ob.cov))
     half = (s.meas_hi - s.meas_lo) / 2 / np.sqrt(max(1.0, s.chi2))  # without Birge widening
     assert np.allclose(half / 1.645, sd_z, rtol=0.2), np.c_[half / 1.645, sd_z]
+
+
+def test_a_curve_gap_prints_the_sd_its_z_is_judged_against():
+    """newuser17b G4: 'measured 136 ± 7, twin 107 (93–120) mL, z +1.4': by hand from the
+    printed numbers z ≈ (136 − 107)/√(7² + 8.2²) = +2.7. z is judged against the twin's
+    spread ⊕ model and segmentation error, which was never printed; it is now, and the
+    printed numbers give the printed z."""
+    import re
+
+    from twinviewer.personalize.volume_curve import CurveGap
+
+    g = CurveGap("LV", 0.52, 0.76, 7, "filling", 0.64, 136.0, 7.0, 107.0, 93.0, 120.0, 1.4)
+    text = g.text()
+    found = re.search(r"z \+1\.4 over σ (\d+) mL incl\. model error", text)
+    assert found, text
+    assert (136 - 107) / float(found.group(1)) == pytest.approx(1.4, abs=0.05)

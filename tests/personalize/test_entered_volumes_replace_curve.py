@@ -68,3 +68,18 @@ def test_the_reviewers_calibration_is_no_longer_torn(demo_with_example):
     assert fit["LVEDV"].measured == 118
     assert any(w.startswith("the LV volume curve of the images") for w in r.warnings)
     assert not r.unreproduced
+
+
+def test_the_note_says_an_entered_volume_in_the_unit_it_is_used_in():
+    """newuser17b G7: an LVEDV typed as 0.179 L is used as 179 mL, but the note said the
+    curve was replaced by 'LVEDV 0.18 mL' (the typed number with the used unit)."""
+    import numpy as np
+
+    from twinviewer.core.measurement import Measurement
+    from twinviewer.personalize.volume_curve import CurveData
+
+    c = CurveData("LV", np.array([0, .3, .6]), np.array([179., 72., 120.]),
+                  np.array([8., 5., 6.]), 860.0, "biv-me fitted mesh")
+    notes: list[str] = []
+    _unreplaced_curves([c], [Measurement("LVEDV", 0.179, "L", 0.008, "echo")], notes)
+    assert "replaced by the entered LVEDV 179 mL (echo)" in notes[0], notes[0]

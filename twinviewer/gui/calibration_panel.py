@@ -819,7 +819,8 @@ class CalibrationPanel(QWidget):
             # a curve point the twin misses: where, by how much, and why if at ED
             note = (f"twin {abs(g.difference):.0f} mL {'below' if g.difference < 0 else 'above'}"
                     f" the curve; measured outside the twin's 90 % interval at {g.phases} "
-                    f"phase{'s' if g.phases != 1 else ''} ({g.start:.2f}–{g.end:.2f} R-R)")
+                    f"phase{'s' if g.phases != 1 else ''} ({g.start:.2f}–{g.end:.2f} R-R); "
+                    f"{g.z_text()}")
             if "end-diastole" in g.part:
                 m, tw = c.late_filling()
                 note += (f"; late-diastolic (atrial) filling: curve {m:+.0f} mL, twin "

@@ -424,11 +424,10 @@ class MeasurementsPanel(QWidget):
                                    sum(e and is_assumed(m) for m, e in read))
                          + ("" if lines else ", no problems found"))
         valid = [m for m in ms if m is not None]
-        if valid and self.state.twin is not None:  # the prior a calibration would start from
-            from twinviewer.personalize.calibrate import planned_prior
+        if valid and self.state.twin is not None:  # the prior Calibrate will start from
+            from twinviewer.personalize.revisit import default_prior_text
 
-            choice = planned_prior(self.state.twin, valid)
-            lines.append(f"Calibration prior (auto): {_esc(choice.describe())}")
+            lines.append(_esc(default_prior_text(self.state.twin, valid)))
         self._sync_draft()
         if self.state.twin is not None and self.state.session.measurement_draft is not None:
             # first: the box scrolls, and this is what the user must act on

@@ -152,11 +152,10 @@ class TimelinePanel(QWidget):
             self.summary.setText("No visits yet. Add one from a FHIR bundle or a wearable "
                                  "CSV (or `twinviewer visit add`).")
         else:
-            n_flag = sum(1 for v in twin.visits for f in v.flags if f.get("outside"))
             self.summary.setText(
                 f"{len(twin.visits)} visit(s) on days "
                 f"{', '.join(str(v.day) for v in twin.visits)}; each visit starts from the "
-                f"previous posterior. {n_flag} prediction-check flag(s)."
+                f"previous posterior. {check_text(twin.visits)}"
                 + (f" {len(twin.timeline.get('superseded', []))} earlier model result(s) kept "
                    "for comparison." if twin.timeline.get("superseded") else ""))
         self._fill_choices(twin)
@@ -182,9 +181,12 @@ class TimelinePanel(QWidget):
                 self.parameter.setItemData(self.parameter.count() - 1, p.name,
                                            Qt.ItemDataRole.ToolTipRole)
             self.parameter.setCurrentIndex(max(0, self.parameter.findData(keep_p or "LV.EA")))
-            names = sorted({q for v in twin.visits for q in v.predicted})
+            # what the twin predicted and what was measured (a visit made before the twin
+            # kept its predictions still has its measurements to show)
+            measured = [m.name for v in twin.visits for m in v.measurements
+                        if m.name in QUANTITY_BY_NAME]
+            names = sorted({q for v in twin.visits for q in v.predicted} | set(measured))
             self.quantity.addItems(names)
-            measured = [m.name for v in twin.visits for m in v.measurements]
             self.quantity.setCurrentText(keep_q or (measured[0] if measured else "SBP"))
         self.parameter.blockSignals(False)
         self.quantity.blockSignals(False)
@@ -193,7 +195,9 @@ class TimelinePanel(QWidget):
         """An empty plot says why it is empty (review16 #11d: a bare frame with an axis)."""
         twin = self._twin
         why = ("no twin is open" if twin is None else
-               "no visits yet: add one above" if not twin.visits else f"no {what} chosen")
+               "no visits yet: add one above" if not twin.visits else
+               f"no {what} chosen" if what == "parameter" or self.quantity.count() else
+               "no visit recorded a quantity the model predicts")
         plot.setTitle(f"Nothing to plot: {why}", color="#505050")
         plot.getAxis("left").setLabel("")
 
@@ -354,6 +358,30 @@ def day_range(days: np.ndarray) -> tuple[float, float]:
     lo, hi = float(np.nanmin(days)), float(np.nanmax(days))
     pad = max(0.08 * (hi - lo), 2.0)
     return lo - pad, hi + pad
+
+
+def check_text(visits) -> str:
+    """What the prediction check found over ``visits``, or that none could run: a flag count
+    of 0 is said only where a check ran (newuser17b G5).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as V
+    >>> check_text([V(flags=[])])
+    'No prediction check (single visit): a check needs a later visit predicted before its data.'
+    >>> check_text([V(flags=[]), V(flags=[{"outside": True}, {"outside": False}])])
+    'Prediction check at 1 later visit(s): 1 of 2 measurement(s) flagged.'
+    """
+    checked = [v for v in visits if v.flags]
+    if len(visits) == 1 and not checked:
+        return ("No prediction check (single visit): a check needs a later visit predicted "
+                "before its data.")
+    if not checked:
+        return "No prediction check (no later visit was predicted before its data)."
+    n = sum(len(v.flags) for v in checked)
+    n_flag = sum(1 for v in checked for f in v.flags if f.get("outside"))
+    return (f"Prediction check at {len(checked)} later visit(s): {n_flag} of {n} "
+            "measurement(s) flagged.")
 
 
 def _beam(days: np.ndarray) -> float:

@@ -1341,7 +1341,8 @@ def _unreplaced_curves(curves: Sequence[CurveData], ms: Sequence[Measurement],
             f"ED {number(float(np.max(c.volumes_ml)))} mL, ES "
             f"{number(float(np.min(c.volumes_ml)))} mL) is left out of the fit: its {ends} "
             f"volume{'s are' if len(given) > 1 else ' is'} replaced by the entered "
-            + " and ".join(f"{m.name} {number(m.value)} mL" for m in given)
+            # in the unit it is used in (an LVEDV typed as 0.179 L said "0.18 mL", G7)
+            + " and ".join(f"{m.name} {number(normalise(m).value)} mL" for m in given)
             + (f" ({', '.join(by)})" if by else ""))
         # one note each, in _gather's words (io.measurement_use reads "NAME (source) left
         # out of the fit: why" as that value's use)

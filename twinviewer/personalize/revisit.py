@@ -206,6 +206,33 @@ def plan_visit(twin: Twin, day: int | None = None) -> VisitPlan:
     return VisitPlan(before, day, True, 0.5 if prev is None else drift_for(day - prev), note)
 
 
+def default_prior_text(twin: Twin, measurements: Sequence[Measurement] | None = None) -> str:
+    """The prior Calibrate starts from by default (visit day: the last visit's, prior: auto)
+    with ``measurements``, in words: the Measurements step's line, which must say what the
+    Calibrate step will do (newuser17b G3: it named the last posterior while Calibrate re-did
+    the visit from its population prior).
+
+    Examples
+    --------
+    >>> from twinviewer.core.measurement import Measurement as M
+    >>> from twinviewer.twins import twin_from_preset
+    >>> default_prior_text(twin_from_preset("healthy", n=1), [M("AVA", 0.7, "cm^2", 0.1)])[:60]
+    'Calibration prior (auto), first calibration (day 0): Severe '
+    """
+    from twinviewer.personalize.calibrate import planned_prior
+
+    try:
+        plan = plan_visit(twin)
+    except ValueError as exc:  # Calibrate says the same when pressed
+        return f"Calibration prior: the last visit cannot be re-done ({exc})"
+    choice = planned_prior(plan.twin, measurements)
+    visit = (f"the same visit (day {plan.day})" if plan.redo else
+             f"first calibration (day {plan.day})")
+    later = ("; a later visit day, chosen in Calibrate, starts from this visit's posterior "
+             "instead" if plan.redo else "")
+    return f"Calibration prior (auto), {visit}: {choice.describe()}{later}"
+
+
 def calibrate_visit(twin: Twin, measurements: Sequence[Measurement] | None = None, *,
                     day: int | None = None, **options: Any) -> CalibrationResult:
     """:func:`~twinviewer.personalize.calibrate.calibrate` of the visit on ``day``
@@ -250,5 +277,8 @@ def visited_twin(twin: Twin, result: CalibrationResult, *,
             twin.visits[-1].day == day:
         base = before_last_visit(twin)[0]
         label = f"re-calibration of day {day}"
-    return updated_twin(base, result, day=day, label=label,
-                        accept_misfit=accept_misfit)
+    from twinviewer.personalize.timeline import record_check
+
+    new = updated_twin(base, result, day=day, label=label, accept_misfit=accept_misfit)
+    record_check(base, result, new)  # the check `visit add` makes (newuser17b G5)
+    return new

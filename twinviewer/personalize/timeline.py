@@ -254,23 +254,48 @@ def add_visit(twin: Twin, measurements: Sequence[Measurement], *, day: int | Non
         drift = drift_for(day - last) if last is not None else 0.5
     result = calibrate(twin, ms, n=n, seed=seed + len(twin.visits), drift=drift,
                        progress=progress, cancel=cancel)
-    flags = prediction_check(twin, result, seed=seed)
     new = updated_twin(twin, result, day=day, label=label or f"visit {len(twin.visits) + 1}",
                        accept_misfit=accept_misfit)
+    flags = record_check(twin, result, new, seed=seed)
     v = new.visits[-1]
-    v.flags = [f.to_dict() for f in flags]
     v.items = [dict(i) for i in items]
     v.context = list(context)
     v.series = dict(series or {})
+    return VisitOutcome(new, result, flags, checked=result.from_previous)
+
+
+def record_check(before: Twin, result: CalibrationResult, new: Twin, seed: int = 0
+                 ) -> list[Flag]:
+    """Put on ``new``'s last visit (made of ``result``) the prediction check against
+    ``before`` (the twin whose posterior was that visit's prior), the twin's predictions at
+    the visit, and the model; the one path of every visit (`visit add`, `calibrate`, the GUI).
+
+    The check runs only when the prior was an earlier visit's posterior
+    (``result.from_previous``); a first visit has nothing to check against.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=1)
+    >>> out = add_visit(t, [Measurement("SBP", 128, "mmHg", 6)], day=0, n=32)
+    >>> later = calibrate(out.twin, [Measurement("SBP", 150, "mmHg", 6)], n=32,  # doctest: +SKIP
+    ...                   drift=drift_for(30))
+    >>> new = updated_twin(out.twin, later, day=30)  # doctest: +SKIP
+    >>> [f.name for f in record_check(out.twin, later, new)]  # doctest: +SKIP
+    ['SBP']
+    """
     from twinviewer.personalize.shown import context_of
 
+    flags = prediction_check(before, result, seed=seed)
+    v = new.visits[-1]
+    v.flags = [f.to_dict() for f in flags]
     v.predicted = predicted_summary(result.results, context_of(result))
-    v.model = f"{twin.model_name} {twin.model_version} {twin.equation_hash}"
+    v.model = f"{before.model_name} {before.model_version} {before.equation_hash}"
     # the twin's starting parameters, where known: visits made by `twin create`/`calibrate`
     # do not record them (None), and None stays None (never a NaN placeholder)
-    start = twin.visits[0].start_params if twin.visits else twin.params
+    start = before.visits[0].start_params if before.visits else before.params
     v.start_params = None if start is None else np.asarray(start, dtype=float).copy()
-    return VisitOutcome(new, result, flags, checked=result.from_previous)
+    return flags
 
 
 # -- reading the timeline ---------------------------------------------------------------------

@@ -729,19 +729,36 @@ class CurveGap:
     z: float
 
     @property
+    def sigma(self) -> float:
+        """The SD ``z`` divides by (mL): the twin's spread ⊕ the model's volume and phase
+        error ⊕ the segmentation's (:func:`~twinviewer.personalize.quantities.predictive_z`),
+        wider than ``lo``–``hi`` (the ensemble alone), so printed beside ``z`` (newuser17b G4).
+
+        >>> CurveGap("LV", .52, .76, 7, "filling", .64, 136., 7., 107., 93., 120., 1.4).sigma
+        20.714285714285715
+        """
+        return abs(self.measured - self.twin) / abs(self.z) if self.z else float("nan")
+
+    def z_text(self) -> str:
+        """'z +1.4 over σ 21 mL incl. model error': z with the SD it is judged against."""
+        if not np.isfinite(self.sigma):
+            return f"z {self.z:+.1f}"
+        return f"z {self.z:+.1f} over σ {self.sigma:.0f} mL incl. model error"
+
+    @property
     def difference(self) -> float:
         """Twin median − measured at the worst phase (mL)."""
         return self.twin - self.measured
 
     def text(self) -> str:
         """'LV 0.92–0.08 R-R (end-diastole): twin 22 mL below the curve at 0.00 R-R
-        (measured 179 ± 8, twin 157 (142–170) mL, z −1.2)'."""
+        (measured 179 ± 8, twin 157 (142–170) mL, z −1.2 over σ 18 mL incl. model error)'."""
         side = "below" if self.difference < 0 else "above"
         return (f"{self.chamber} {self.start:.2f}–{self.end:.2f} R-R ({self.part}, "
                 f"{self.phases} phase{'s' if self.phases != 1 else ''}): twin "
                 f"{abs(self.difference):.0f} mL {side} the curve at {self.worst_phase:.2f} R-R "
                 f"(measured {self.measured:.0f} ± {self.sd:.0f}, twin {self.twin:.0f} "
-                f"({self.lo:.0f}–{self.hi:.0f}) mL, z {self.z:+.1f})")
+                f"({self.lo:.0f}–{self.hi:.0f}) mL, {self.z_text()})")
 
 
 def summarise(ob: CurveObservation, volumes: np.ndarray, *, draws: int = 16,
