@@ -65,3 +65,21 @@ def measurement_fields(m: Measurement) -> dict:
     """
     return {"name": m.name, "value": float(m.value), "unit": m.unit,
             "sd": float(m.uncertainty), "source": m.source}
+
+
+#: How a value that was not measured says so in its source (e.g. the demo's cuff BP).
+ASSUMED_PREFIX = "assumed"
+
+
+def is_assumed(m: Measurement) -> bool:
+    """True if ``m`` is an assumption, not a measurement (its source says so). In core, not
+    io: calibration and the timeline (personalize, below io) ask it too.
+
+    Examples
+    --------
+    >>> is_assumed(Measurement("SBP", 120, "mmHg", 10, "assumed, not measured: normal"))
+    True
+    >>> is_assumed(Measurement("SBP", 120, "mmHg", 10, "cuff"))
+    False
+    """
+    return (m.source or "").lstrip().lower().startswith(ASSUMED_PREFIX)

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from twinviewer.core.format import number, span
-from twinviewer.core.measurement import Measurement
+from twinviewer.core.measurement import ASSUMED_PREFIX, Measurement, is_assumed  # noqa: F401 (re-exported)
 
 #: Measurements that are the difference of two others (the model predicts both volumes, so
 #: the difference is not fitted a second time when both were given from the same source).
@@ -45,8 +45,6 @@ DIFFERENCES = {"RVSV": ("RVEDV", "RVESV"), "LVSV": ("LVEDV", "LVESV")}
 #: either volume was entered from another source (SV = EDV − ESV must hold in one column).
 DERIVED = {"LVSV": ("LVEDV", "LVESV"), "LVEF": ("LVEDV", "LVESV"),
            "RVSV": ("RVEDV", "RVESV"), "RVEF": ("RVEDV", "RVESV")}
-#: How a value that was not measured says so in its source (e.g. the demo's cuff BP).
-ASSUMED_PREFIX = "assumed"
 
 USED, REPLACED, NOT_USED, EARLIER, UNCALIBRATED = (
     "used", "replaced", "not used", "earlier visit", "no calibration")
@@ -155,19 +153,6 @@ def fit_interval(row: dict, unit: str = "") -> str:
     if plo is not None and phi is not None:
         parts.append(f"{row.get('band') or 'z'} band 90 % {span(float(plo), float(phi), unit)}")
     return f" ({'; '.join(parts)})" if parts else ""
-
-
-def is_assumed(m: Measurement) -> bool:
-    """True if ``m`` is an assumption, not a measurement (its source says so).
-
-    Examples
-    --------
-    >>> is_assumed(Measurement("SBP", 120, "mmHg", 10, "assumed, not measured: normal"))
-    True
-    >>> is_assumed(Measurement("SBP", 120, "mmHg", 10, "cuff"))
-    False
-    """
-    return (m.source or "").lstrip().lower().startswith(ASSUMED_PREFIX)
 
 
 def _key(m: Measurement) -> tuple:

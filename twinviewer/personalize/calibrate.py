@@ -54,11 +54,10 @@ from scipy.optimize import least_squares
 
 from twinviewer.core.format import interval, number, percent, span, unit
 from twinviewer.core.format import unit as _u
-from twinviewer.core.measurement import Measurement, measurement_fields
+from twinviewer.core.measurement import Measurement, is_assumed, measurement_fields
 from twinviewer.core.parameter import Prior
 from twinviewer.core.provenance import TO_IMAGE_VOLUMES, Provenance, Source
 from twinviewer.core.twin import Twin, Visit
-from twinviewer.io.measurement_use import is_assumed
 from twinviewer.personalize import eki, robust_prior
 from twinviewer.personalize.discrepancy import (
     Discrepancy,

@@ -32,9 +32,8 @@ import numpy as np
 
 from twinviewer.core.format import interval, number
 from twinviewer.core.format import unit as _u
-from twinviewer.core.measurement import Measurement
+from twinviewer.core.measurement import Measurement, is_assumed
 from twinviewer.core.twin import Twin, Visit
-from twinviewer.io.measurement_use import is_assumed
 from twinviewer.personalize.calibrate import CalibrationResult, calibrate, updated_twin
 from twinviewer.personalize.measurements import MeasurementError, normalise
 from twinviewer.personalize.quantities import (
