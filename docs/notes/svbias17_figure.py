@@ -1,7 +1,7 @@
 """svbias17 figure from svbias17_runs/phase_*.npz: (left) median residual (measured − posterior
 median) / measured EDV at each of the 25 frames (phase 0 = ED), per run; (middle) one
-Regazzoni patient's measured LV curve and the posterior median twin's; (right) truth SV /
-posterior SV per patient, per run. Output: svbias17_residual.png.
+Regazzoni patient's measured LV curve and the posterior median twins (harness and
+variants); (right) truth SV / posterior SV per patient, per run. Output: svbias17_residual.png.
 """
 import matplotlib
 
@@ -9,8 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-RUNS = [("regazzoni", "base"), ("regazzoni", "nocuff"), ("regazzoni", "cuffwide"),
-        ("regazzoni", "cleancurve"), ("regazzoni", "per"), ("own", "base"), ("own", "per")]
+RUNS = [("regazzoni", "base"), ("regazzoni", "nocuff"), ("regazzoni", "cleancurve"),
+        ("regazzoni", "per"), ("regazzoni", "edes"), ("regazzoni", "esstart"),
+        ("own", "base"), ("own", "esstart")]
 d = {r: np.load(f"docs/notes/svbias17_runs/phase_{r[0]}_{r[1]}.npz") for r in RUNS}
 fig, ax = plt.subplots(1, 3, figsize=(15, 4.6))
 for r in RUNS:
@@ -27,7 +28,10 @@ i = 1
 ax[1].plot(x["phase"][i], x["meas"][i], "ko", ms=4, label="measured (noisy, 25 frames)")
 ax[1].plot(x["phase"][i], x["post"][i], "C0-", label="posterior median twin (harness)")
 xp = d[("regazzoni", "per")]
-ax[1].plot(xp["phase"][i], xp["post"][i], "C4--", label="… with PER landmark (proposal)")
+ax[1].plot(xp["phase"][i], xp["post"][i], "C3--", label="… + PER landmark (variant)")
+xe = d[("regazzoni", "esstart")]
+ax[1].plot(xe["phase"][i], xe["post"][i], "C5-", lw=2,
+           label="… ES at the start of the flat end-systole (proposal)")
 ax[1].set(xlabel="phase (0 = ED)", ylabel="LV volume (mL)",
           title=f"Regazzoni patient {i}: truth SV {x['rows'][i, 0]:.0f} mL")
 ax[1].legend(fontsize=7)

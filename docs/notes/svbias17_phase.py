@@ -71,7 +71,7 @@ if "edes" in variant:
 k, seed = 25, 23
 truth = patients(setting, k, seed)
 rng = np.random.default_rng([seed, 13])
-cos, pp, meas, post = [], [], [], []
+cos, pp, meas, post, cover = [], [], [], [], []
 rows, resid, resid_true, zs, phases, fitrows = [], [], [], [], [], []
 for i in range(N):
     curves, truths = [], {}
@@ -100,6 +100,8 @@ for i in range(N):
     sv_p = float(np.median(np.asarray(m["LVEDV"])[ok] - np.asarray(m["LVESV"])[ok]))
     post_edv = float(np.median(np.asarray(m["LVEDV"])[ok]))
     post_esv = float(np.median(np.asarray(m["LVESV"])[ok]))
+    cover.append([res.predictive(n)[1] <= tm[n][i] <= res.predictive(n)[2]
+                  for n in ("CO", "SW", "LVSV")])
     cos.append(tm["CO"][i] / float(np.median(np.asarray(m["CO"])[ok])))
     sbp, dbp = (float(np.median(np.asarray(m[n])[ok])) for n in ("SBP", "DBP"))
     pp.append((tm["SBP"][i] - tm["DBP"][i], sbp - dbp, sv_t, sv_p))
@@ -145,4 +147,5 @@ a = np.array(pp)
 print(f"pulse pressure truth {med(a[:, 0]):.1f}, posterior {med(a[:, 1]):.1f} mmHg; "
       f"PP/SV truth {med(a[:, 0] / a[:, 2]):.3f}, posterior {med(a[:, 1] / a[:, 3]):.3f} "
       "mmHg/mL")
+print("90 % interval covers truth (CO, SW, LVSV):", np.mean(cover, axis=0).round(2).tolist())
 print(f"CO truth/post median {med(np.array(cos)):.3f}")
