@@ -5,7 +5,7 @@ the true and the measured curve's max-min over the 25 frames, the posterior medi
 (metric) and the posterior median curve's max-min at the data phases, the LV curve z at ED
 and ES, and the per-phase residual (measured - posterior median) / measured EDV.
 Output: svbias17_runs/phase_<setting>.npz and a printed summary.
-usage: python docs/notes/svbias17_phase.py regazzoni 12 [variant]
+usage: python docs/notes/svbias17_phase.py regazzoni 12 [variant [seed, default 23]]
 variant: base (as the harness), nocuff (curves only), cleancurve (noise-free curves; the
 noise draws are still made so every other draw is the same), cuffwide (cuff SDs x 10),
 lvonly (LV curve + cuff), per (a PROPOSAL, not the product: the warp also aligns both curves
@@ -68,7 +68,8 @@ if "edes" in variant:
         return cov, m, t
 
     vc.curve_covariance = _edes_cov
-k, seed = 25, 23
+k, seed = 25, int(sys.argv[4]) if len(sys.argv) > 4 else 23
+tag = variant if seed == 23 else f"{variant}_s{seed}"
 truth = patients(setting, k, seed)
 rng = np.random.default_rng([seed, 13])
 cos, pp, meas, post, cover = [], [], [], [], []
@@ -121,7 +122,7 @@ for i in range(N):
     print(i, " ".join(f"{x:7.1f}" for x in rows[-1][:13]),
           f"zED {cf.z[ed]:+.2f} zES {cf.z[es]:+.2f} chi2 {cf.chi2:.2f}", flush=True)
 r = np.array(rows)
-np.savez(f"docs/notes/svbias17_runs/phase_{setting}_{variant}.npz", rows=r, resid=np.array(resid),
+np.savez(f"docs/notes/svbias17_runs/phase_{setting}_{tag}.npz", rows=r, resid=np.array(resid),
          resid_true=np.array(resid_true), phase=np.array(phases),
          pp=np.array(pp), meas=np.array(meas), post=np.array(post))
 q = r[:, 0] / r[:, 3]
