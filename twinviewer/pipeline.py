@@ -327,6 +327,11 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     label = (f"re-calibration of day {day}" if redo
              else f"calibration {len(twin.visits) + 1}")
     new = updated_twin(twin, result, day=day, label=label, accept_misfit=accept_misfit)
+    from twinviewer.personalize.timeline import record_check
+
+    # a later visit is prediction-checked and keeps its predictions, as `visit add` and the
+    # GUI's Calibrate do (one path; a first or re-done visit has nothing to check against)
+    record_check(twin, result, new)
     # the cached scenario results belonged to the old ensemble: recompute them on the new one
     rerun, removed = _rerun_scenarios(new, result.results, doc.results)
     stale = {"recomputed": sorted(rerun), "removed": removed}
