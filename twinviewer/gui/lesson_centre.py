@@ -14,6 +14,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from twinviewer.gui.state import TwinState
+from twinviewer.teaching.giveaway import HIDDEN_TITLE, HIDDEN_WHY
 from twinviewer.teaching.hearts import heart
 
 
@@ -27,8 +28,11 @@ def header_text(name: str, twin_name: str | None, title: str | None = None) -> s
     'Lesson heart: Healthy adult at rest (a virtual heart).'
     >>> "open twin TW-01 is hidden" in header_text("healthy", "TW-01")
     True
+    >>> header_text("severe_mr", None, HIDDEN_TITLE)[:58]
+    'Lesson heart: heart A (a virtual heart; its name is hidden'
     """
-    text = f"Lesson heart: {title or heart(name).title} (a virtual heart)."
+    why = f"; {HIDDEN_WHY}" if title == HIDDEN_TITLE else ""
+    text = f"Lesson heart: {title or heart(name).title} (a virtual heart{why})."
     if twin_name:
         text += (f" The open twin {twin_name} is hidden while the lesson is shown; leave "
                  f"Teach to see it.")

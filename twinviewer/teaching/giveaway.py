@@ -13,8 +13,9 @@ import re
 from twinviewer.teaching.hearts import heart
 from twinviewer.teaching.lesson import Lesson, Question
 
-#: What the lesson shows in place of a heart's title while it is hidden.
-HIDDEN_TITLE = "heart A (its name is hidden: it would answer a question of this lesson)"
+#: What the lesson shows in place of a heart's title while it is hidden, and why.
+HIDDEN_TITLE = "heart A"
+HIDDEN_WHY = "its name is hidden while it would answer a question of this lesson"
 
 
 def gives_away(question: Question, title: str) -> bool:
