@@ -80,3 +80,21 @@ def test_a_lesson_opening_with_text_shows_no_heart_not_the_previous_one(make_twi
     lp.open_lesson(parse_lesson("title: V\nsteps:\n  - text: only words\n"))
     assert centre.state3d.twin is None
     assert centre.header.text() == "This lesson shows no heart."
+
+
+def test_the_header_does_not_answer_the_open_question(make_twin_window, qtbot):
+    """newuser17b G6: "Lesson heart: Severe primary mitral regurgitation" stood above "How
+    severe is the mitral regurgitation?"; the header hides the title during the lesson's
+    questions it would answer, and the step list does too."""
+    from twinviewer.teaching.lesson import lesson_files, load_lesson
+
+    w = make_twin_window(load_demo=False)
+    w.show_step("Teach")
+    lp = w.panels["Lessons"]
+    lp.open_lesson(load_lesson(next(p for p in lesson_files() if "mitral" in p.stem)))
+    q = next(i for i, s in enumerate(lp.lesson.steps) if s.question is not None)
+    lp.go(q)
+    header = w.lesson_centre.header.text()
+    assert "How severe" in lp.text.text() and "Lesson heart:" in header
+    assert "severe" not in header.lower(), header
+    assert not any("severe" in lp.steps.itemText(i).lower() for i in range(lp.steps.count()))

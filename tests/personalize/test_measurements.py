@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -83,6 +84,19 @@ def test_inconsistent_measurements_are_named(ms, words):
 def test_likely_unit_mistakes_suggest_the_fix(m, hint):
     (msg,) = errors([m])
     assert m.name in msg and "outside the physiological range" in msg and hint in msg
+
+
+@pytest.mark.parametrize("m, conversion", [
+    # the value read in the unit it was given, and in the one it was meant in (newuser17b G9:
+    # "150 mmHg = 150 mmHg" said nothing)
+    (M("SBP", 150.0, "kPa", 10.0), "150 kPa would be 1125 mmHg"),
+    (M("LVEDV", 140.0, "L", 8.0), "140 L would be 140000 mL"),
+    (M("LVEDV", 0.13, "mL", 0.01), "0.13 L = 130 mL"),
+])
+def test_a_unit_hint_states_a_real_conversion(m, conversion):
+    (msg,) = errors([m])
+    assert conversion in msg
+    assert not re.search(r"(\S+ \S+) = \1\b", msg), msg  # no "x u = x u" tautology
 
 
 def test_out_of_range_without_a_unit_fix_is_still_an_error():

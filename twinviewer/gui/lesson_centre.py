@@ -14,11 +14,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from twinviewer.gui.state import TwinState
+from twinviewer.teaching.giveaway import HIDDEN_TITLE, HIDDEN_WHY
 from twinviewer.teaching.hearts import heart
 
 
-def header_text(name: str, twin_name: str | None) -> str:
-    """What the lesson page's header says.
+def header_text(name: str, twin_name: str | None, title: str | None = None) -> str:
+    """What the lesson page's header says; ``title`` in place of the heart's own where the
+    lesson hides it (:func:`~twinviewer.teaching.giveaway.shown_title`).
 
     Examples
     --------
@@ -26,8 +28,11 @@ def header_text(name: str, twin_name: str | None) -> str:
     'Lesson heart: Healthy adult at rest (a virtual heart).'
     >>> "open twin TW-01 is hidden" in header_text("healthy", "TW-01")
     True
+    >>> header_text("severe_mr", None, HIDDEN_TITLE)[:58]
+    'Lesson heart: heart A (a virtual heart; its name is hidden'
     """
-    text = f"Lesson heart: {heart(name).title} (a virtual heart)."
+    why = f"; {HIDDEN_WHY}" if title == HIDDEN_TITLE else ""
+    text = f"Lesson heart: {title or heart(name).title} (a virtual heart{why})."
     if twin_name:
         text += (f" The open twin {twin_name} is hidden while the lesson is shown; leave "
                  f"Teach to see it.")
@@ -79,11 +84,12 @@ class LessonCentre(QWidget):
         self._lay.addWidget(self.view3d, 1)
 
     def show_heart(self, name: str, results, *,
-                   first: tuple[int, str] | None = None) -> None:
+                   first: tuple[int, str] | None = None, title: str | None = None) -> None:
         """Show lesson heart ``name`` with this step's ``results`` (a new heart gets its own
         anatomy; the same heart only its new results). No ``name`` (a step before the lesson
         loads a heart) shows none, never the heart shown before (final15 #7); the header
-        says which step loads ``first`` (:func:`no_heart_text`)."""
+        says which step loads ``first`` (:func:`no_heart_text`); ``title`` stands for the
+        heart's own while a question would be answered by it."""
         if not name:
             self.header.setText(no_heart_text(first))
             if self.name or self.state3d.twin is not None:
@@ -98,7 +104,7 @@ class LessonCentre(QWidget):
         if twin is not None and not str(getattr(twin, "origin", "")).startswith(
                 f"preset:{name}"):
             twin_name = getattr(twin, "pseudonym", None) or "(unnamed)"
-        self.header.setText(header_text(name, twin_name))
+        self.header.setText(header_text(name, twin_name, title))
         if name != self.name:
             from twinviewer.gui.virtual_heart_3d import show_virtual_heart
 

@@ -27,7 +27,7 @@ from twinviewer.gui.teaching_controls import LoopView, MainPlots
 from twinviewer.interventions.scenario import shown_name
 from twinviewer.teaching.controls import control
 from twinviewer.teaching.education import is_virtual
-from twinviewer.teaching.hearts import heart
+from twinviewer.teaching.giveaway import shown_title
 from twinviewer.teaching.lesson import STRUCTURES, Lesson, LessonError, lesson_files, load_lesson
 from twinviewer.teaching.runner import LessonSession, Outcome
 
@@ -65,7 +65,7 @@ def step_caption(lesson: Lesson, i: int) -> str:
         key = str(a.get("region") or a.get("structure"))
         return {"espvr": "ESPVR line", "edpvr": "EDPVR line"}.get(key, key.replace("_", " "))
 
-    what = {"load_heart": lambda: f"heart: {heart(a['heart']).title}",
+    what = {"load_heart": lambda: f"heart: {shown_title(lesson, i)}",
             "set": change, "apply": change,
             "reset": lambda: "back to the heart as loaded",
             "highlight": lambda: f"look at the {region()}",
@@ -205,7 +205,8 @@ class LessonPlayer(QWidget):
             first = next(((i + 1, s.args["heart"]) for i, s in enumerate(self.lesson.steps)
                           if s.action == "load_heart"), None)
             self.centre.show_heart(self.session.heart_name, self.session.results,
-                                   first=first)
+                                   first=first,
+                                   title=shown_title(self.lesson, max(self.current, 0)))
 
     def set_font(self, pt: int) -> None:
         f = self.font()
@@ -288,7 +289,8 @@ class LessonPlayer(QWidget):
         from twinviewer.gui.teaching_controls import open_virtual_heart
 
         if open_virtual_heart(self.window(), self.state, name,
-                              doing=f"showing the lesson's heart ({heart(name).title})"):
+                              doing=f"showing the lesson's heart "
+                                    f"({shown_title(self.lesson, max(self.current, 0))})"):
             self._opened = name
 
     def _highlight(self, step) -> None:

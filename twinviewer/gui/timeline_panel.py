@@ -29,6 +29,7 @@ from twinviewer.core.format import unit as shown_unit
 from twinviewer.gui import file_dialogs
 from twinviewer.gui.axes import plain_axes
 from twinviewer.gui.flow_layout import FlowLayout, compact, labelled
+from twinviewer.gui.wrapped_title import WrappedTitlePlot
 from twinviewer.personalize import timeline as tl
 from twinviewer.personalize.quantities import QUANTITY_BY_NAME
 from twinviewer.physiology import MODELS
@@ -60,9 +61,9 @@ class TimelinePanel(QWidget):
         self.parameter.currentTextChanged.connect(lambda _t: self._plot_parameter())
         self.quantity = QComboBox()
         self.quantity.currentTextChanged.connect(lambda _t: self._plot_quantity())
-        self.param_plot = pg.PlotWidget()
+        self.param_plot = WrappedTitlePlot()  # never wider than the panel (G8)
         self.param_plot.setLabel("bottom", "day since the first visit")
-        self.metric_plot = pg.PlotWidget()
+        self.metric_plot = WrappedTitlePlot()  # never wider than the panel (G8)
         self.metric_plot.setLabel("bottom", "day since the first visit")
         self.metric_plot.addLegend(offset=(5, 5))
         self.series_plot = pg.PlotWidget()
@@ -347,17 +348,19 @@ class TimelinePanel(QWidget):
 
 
 def day_range(days: np.ndarray) -> tuple[float, float]:
-    """The x range of a visit plot: the visits with a margin, two days either side of a
-    single visit (auto-range put one visit on day 0 in an axis from −150 days).
+    """The x range of a visit plot: from just before the first visit (room for its marker,
+    too little for a tick: no day before the first is labelled as if it existed) to a margin
+    after the last, a week after a single visit (auto-range put one visit on day 0 in an axis
+    from −150 days; ±2 days showed "−1.5 day since the first visit": newuser17b G8).
 
     Examples
     --------
     >>> day_range(np.array([0.0])), day_range(np.array([0.0, 100.0]))
-    ((-2.0, 2.0), (-8.0, 108.0))
+    ((-0.3, 7.0), (-1.5, 108.0))
     """
     lo, hi = float(np.nanmin(days)), float(np.nanmax(days))
-    pad = max(0.08 * (hi - lo), 2.0)
-    return lo - pad, hi + pad
+    # half an error bar's beam (_beam) before the first: far less than a tick step
+    return lo - max(0.015 * (hi - lo), 0.3), hi + max(0.08 * (hi - lo), 7.0 if hi == lo else 2.0)
 
 
 def check_text(visits) -> str:

@@ -93,10 +93,20 @@ def _unit_hint(original: Measurement) -> str:
         except UnitError:  # pragma: no cover - table is consistent
             continue
         if lo <= v <= hi:
+            given = f"{original.value:g} {_u(original.unit)}"
+            if alt == q.unit:  # "150 mmHg = 150 mmHg" would say nothing (newuser17b G9)
+                as_given = float(convert(original.value, original.unit, q.unit))
+                read = f"{given} would be {_g(as_given)} {_u(q.unit)}"
+            else:
+                read = f"{original.value:g} {alt} = {_g(v)} {_u(q.unit)}"
             return (f"; it looks like it was entered in {alt}, not {_u(original.unit)}: "
-                    f"{original.value:g} {alt} = {v:.3g} {_u(q.unit)} (re-enter it with unit "
-                    f"{alt!r})")
+                    f"{read} (re-enter it with unit {alt!r})")
     return ""
+
+
+def _g(x: float) -> str:
+    """Three significant digits without an exponent up to 10⁹: 1125 mmHg, not 1.12e+03."""
+    return f"{x:.0f}" if 1000 <= abs(x) < 1e9 else f"{x:.3g}"
 
 
 def check_measurements(measurements: Sequence[Measurement]) -> list[Issue]:
