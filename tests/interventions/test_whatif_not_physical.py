@@ -108,3 +108,20 @@ def test_the_whatif_cli_prints_no_lvef_above_100_under_an_lvad_at_9000_rpm(capsy
             ")", " ").split() if x.replace(".", "").replace("-", "").isdigit()]
         assert numbers and min(numbers) > 0 and max(numbers) <= 100, row
     assert any("twins not physical (LV volume ≤ 0)" in r for r in rows), rows
+
+
+def test_the_do_not_trust_line_quotes_no_median_of_impossible_values():
+    """Failed before: with most twins' LV volume below 0 the flag read "outside the
+    validated range (LVEF 340.0 %)" (the What-if panel showed "LVEF 155.7 %" for hfref at
+    9000 rpm): the median of the physical twins is judged; the others count as outside."""
+    from twinviewer.interventions.compare import outside_validated, scenario_flags
+
+    base, scen = _lvad_like()
+    k = 12
+    for m, v in (("LVEDV", 10.0), ("LVESV", -24.0)):
+        scen.metrics[m][:k] = v
+    scen.metrics["LVEF"] = 100 * (scen.metrics["LVEDV"] - scen.metrics["LVESV"]) \
+        / scen.metrics["LVEDV"]
+    text = " ".join(scenario_flags(base, scen).lines())
+    assert "340" not in text and f"LVEF in {100 * k // N} %" in text, text
+    assert outside_validated(scen).sum() == k

@@ -314,8 +314,8 @@ def outside_validated(results: Results, mask: np.ndarray | None = None) -> np.nd
     """
     mask = results.ok if mask is None else mask
     out = np.zeros(np.asarray(results.ok)[mask].shape, dtype=bool)
-    for flag in _members_outside(results, mask).values():
-        out |= flag[1]
+    for _x, outside, *_ in _members_outside(results, mask).values():
+        out |= outside
     return out
 
 
@@ -344,22 +344,26 @@ def _range_check(results: Results, mask: np.ndarray | None
     judged on); a member an LVAD supports is held to the relaxed floor of
     :data:`UNLOADED_BY_LVAD`, the median too when most members are supported."""
     out: dict[str, tuple[float, float, float, float]] = {}
-    for metric, (x, outside, lo_median, hi) in _members_outside(results, mask).items():
-        keep = np.isfinite(x)
-        if keep.any():
-            out[metric] = (float(np.median(x[keep])), float(np.mean(outside[keep])),
+    for metric, (x, outside, counted, lo_median, hi) in _members_outside(results,
+                                                                          mask).items():
+        shown = np.isfinite(x)
+        if shown.any():
+            out[metric] = (float(np.median(x[shown])), float(np.mean(outside[counted])),
                            lo_median, hi)
     return out
 
 
 def _members_outside(results: Results, mask: np.ndarray | None
-                     ) -> dict[str, tuple[np.ndarray, np.ndarray, float, float]]:
-    """Metric → (values over ``mask``, per member outside its range, the low and high bound
-    the median is judged on): the one range check of :func:`_range_check` and
-    :func:`outside_validated` (a non-finite value is not judged outside)."""
+                     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float, float]]:
+    """Metric → (values over ``mask``, per member outside its range, per member judged, the
+    low and high bound the median is judged on): the one range check of
+    :func:`_range_check` and :func:`outside_validated`. A non-finite value is not judged; a
+    member whose LV volume goes to 0 or below (:func:`not_physical`) is outside for the
+    :data:`LV_VOLUME_METRICS`, its value left out (NaN: no median of an LVEF of 156 %)."""
     mask = results.ok if mask is None else mask
     supported = lvad_supported(results)
-    out: dict[str, tuple[np.ndarray, np.ndarray, float, float]] = {}
+    unreal = not_physical(results, mask)
+    out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float, float]] = {}
     for metric, (lo, hi) in validated_range(getattr(results, "model", None)).items():
         if metric not in results.metrics:
             continue
@@ -372,7 +376,11 @@ def _members_outside(results: Results, mask: np.ndarray | None
         finite = np.isfinite(x)
         lo_median = (UNLOADED_BY_LVAD[metric]
                      if finite.any() and np.mean(relaxed[finite]) >= 0.5 else lo)
-        out[metric] = (x, finite & ((x < low) | (x > hi)), lo_median, hi)
+        outside = finite & ((x < low) | (x > hi))
+        if metric in LV_VOLUME_METRICS:
+            outside |= unreal
+            x = np.where(unreal, np.nan, x)
+        out[metric] = (x, outside, finite | outside, lo_median, hi)
     return out
 
 
