@@ -11,7 +11,9 @@ released.
 
 from __future__ import annotations
 
+import re
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,7 +85,13 @@ from twinviewer.interventions import (
     scenario_title,
 )
 from twinviewer.interventions.baroreflex import REGULATION_MODES, REGULATION_TEXT, check_mode
-from twinviewer.interventions.compare import HARM_MARK, YES_NO, change_text, harm_rule
+from twinviewer.interventions.compare import (
+    HARM_MARK,
+    YES_NO,
+    change_text,
+    harm_rule,
+    scenario_text,
+)
 from twinviewer.interventions.library import available as available_interventions
 from twinviewer.interventions.library import get_intervention
 from twinviewer.interventions.library import not_loaded as interventions_not_loaded
@@ -438,7 +446,7 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
             # over fewer twins than the baseline row: that row's own baseline (review16b #7)
             own = t.paired_baseline_text(m, sc)
             rows.append((sc, shown, (
-                format_interval(c.scenario.median, c.scenario.lo, c.scenario.hi)
+                scenario_text(c)  # its not-physical twins said (newuser17b G1)
                 + beyond_mark(m, c.scenario.lo, c.scenario.hi)
                 + (f" · {own}" if own else ""),
                 change_text(c, t.units[m]),  # the CLI's and the report's rule
@@ -447,6 +455,35 @@ def table_rows(t, scenarios: list[Scenario], twin) -> list[tuple[str, str, list]
                 + (" *" if c.qualifier else ""))))
         out.append((title, meta.description, rows))
     return out
+
+
+def value_lines(value: str) -> str:
+    """A value cell as the narrow column shows it (1280×720, no sideways scroll): a long
+    value (negative bounds) breaks before its interval, and what is said beside it (twins
+    not physical, the row's own baseline) goes on short lines under it.
+
+    Examples
+    --------
+    >>> value_lines("5.2 (3.8–6.6)")
+    '5.2 (3.8–6.6)'
+    >>> print(value_lines("74 (39–85); left out: 25 twins not physical (LV volume ≤ 0)"))
+    74 (39–85)
+    left out: 25 twins not
+    physical (LV volume ≤ 0)
+    """
+    first, *said = re.split(r"; | · ", value)
+    out = [first if len(first) <= 16 else first.replace(" (", "\n(", 1)]
+    out += [line.replace("\u00a0", " ") for part in said  # a bracket kept on one line
+            for line in textwrap.wrap(re.sub(r"\([^()]*\)", _unbroken, part), VALUE_LINE)]
+    return "\n".join(out)
+
+
+def _unbroken(match: re.Match) -> str:
+    return match.group().replace(" ", "\u00a0")
+
+
+#: Characters per line of what is said under a value (fits the value column at 1280×720).
+VALUE_LINE = 24
 
 
 class ScenarioPanel(QWidget):
@@ -1381,9 +1418,7 @@ class ScenarioPanel(QWidget):
                 # the response on its own line and the Δ's interval under it when narrow
                 # (1280×720); one line each when the column is wide: more metrics in view
                 label = shown if wide else shown.replace(" [", "\n[", 1)
-                # a long value (negative bounds) breaks before its interval: no sideways scroll
-                shown_value = value if len(value) <= 16 else value.replace(" (", "\n(", 1)
-                first = QTableWidgetItem(f"{label}\n{shown_value}")
+                first = QTableWidgetItem(f"{label}\n{value_lines(value)}")
                 text = (delta if wide else delta.replace(" (", "\n(", 1)) + (
                     f"\nbetter in {better}" if better
                                                          else "")

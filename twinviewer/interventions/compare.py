@@ -299,6 +299,26 @@ def lvad_supported(results: Results) -> np.ndarray:
     return np.isfinite(q) & (q > LVAD_SUPPORT)
 
 
+def outside_validated(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per member (over ``mask``): True if any of its :data:`VALIDATED_METRICS` leaves the
+    validated range, the check behind "outside the validated range: do not trust" (one
+    source: :func:`_range_check`); such a member's change is never credited as improved
+    (newuser17b G2: "improves in 100 %" beside MAP 45 mmHg "do not trust").
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> run = NS(ok=np.ones(2, bool), metrics={"MAP": np.array([90.0, 45.0])})
+    >>> outside_validated(run).tolist()
+    [False, True]
+    """
+    mask = results.ok if mask is None else mask
+    out = np.zeros(np.asarray(results.ok)[mask].shape, dtype=bool)
+    for _x, outside, *_ in _members_outside(results, mask).values():
+        out |= outside
+    return out
+
+
 def out_of_range(results: Results, mask: np.ndarray | None = None) -> dict[str, float]:
     """Metrics whose median (over ``mask``) leaves :data:`VALIDATED_RANGE` → that median
     (with an LVAD carrying flow in most members, the lower bounds of
@@ -323,24 +343,44 @@ def _range_check(results: Results, mask: np.ndarray | None
     """Metric → (median over ``mask``, share of members outside, the bounds the median is
     judged on); a member an LVAD supports is held to the relaxed floor of
     :data:`UNLOADED_BY_LVAD`, the median too when most members are supported."""
+    out: dict[str, tuple[float, float, float, float]] = {}
+    for metric, (x, outside, counted, lo_median, hi) in _members_outside(results,
+                                                                          mask).items():
+        shown = np.isfinite(x)
+        if shown.any():
+            out[metric] = (float(np.median(x[shown])), float(np.mean(outside[counted])),
+                           lo_median, hi)
+    return out
+
+
+def _members_outside(results: Results, mask: np.ndarray | None
+                     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float, float]]:
+    """Metric → (values over ``mask``, per member outside its range, per member judged, the
+    low and high bound the median is judged on): the one range check of
+    :func:`_range_check` and :func:`outside_validated`. A non-finite value is not judged; a
+    member whose LV volume goes to 0 or below (:func:`not_physical`) is outside for the
+    :data:`LV_VOLUME_METRICS`, its value left out (NaN: no median of an LVEF of 156 %)."""
     mask = results.ok if mask is None else mask
     supported = lvad_supported(results)
-    out: dict[str, tuple[float, float, float, float]] = {}
+    unreal = not_physical(results, mask)
+    out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float, float]] = {}
     for metric, (lo, hi) in validated_range(getattr(results, "model", None)).items():
         if metric not in results.metrics:
             continue
         x = np.asarray(results.metrics[metric], dtype=float)[mask]
         low = np.full(x.shape, lo)
         relaxed = np.zeros(x.shape, bool)
-        if metric in UNLOADED_BY_LVAD and supported.shape == mask.shape:
+        if metric in UNLOADED_BY_LVAD and supported.shape == np.shape(mask):
             relaxed = supported[mask]
             low[relaxed] = UNLOADED_BY_LVAD[metric]
-        keep = np.isfinite(x)
-        x, low, relaxed = x[keep], low[keep], relaxed[keep]
-        if x.size:
-            lo_median = UNLOADED_BY_LVAD[metric] if np.mean(relaxed) >= 0.5 else lo
-            out[metric] = (float(np.median(x)), float(np.mean((x < low) | (x > hi))),
-                           lo_median, hi)
+        finite = np.isfinite(x)
+        lo_median = (UNLOADED_BY_LVAD[metric]
+                     if finite.any() and np.mean(relaxed[finite]) >= 0.5 else lo)
+        outside = finite & ((x < low) | (x > hi))
+        if metric in LV_VOLUME_METRICS:
+            outside |= unreal
+            x = np.where(unreal, np.nan, x)
+        out[metric] = (x, outside, finite | outside, lo_median, hi)
     return out
 
 
@@ -433,6 +473,10 @@ class Comparison:
     #: fraction of paired members whose move in the better direction is not counted because
     #: the scenario harms them (:func:`harmed`: LV suction, a negative mean LAP; F7)
     harm_uncounted: float = 0.0
+    #: paired members left out of this LV-volume metric's values and Δ because their LV
+    #: volume went to 0 or below (:func:`not_physical`; counted in ``improved`` as not
+    #: improved, never as a value)
+    not_physical: int = 0
 
     def improvement_text(self) -> str:
         if self.improved is None:
@@ -447,7 +491,8 @@ class Comparison:
                 "worsened": self.worsened, "n_paired": self.n_paired, "n_total": self.n_total,
                 "qualifier": self.qualifier, "interval_kind": self.kind,
                 "yes_no": list(self.yes_no) if self.yes_no else None,
-                "moved": self.moved, "harm_uncounted": self.harm_uncounted}
+                "moved": self.moved, "harm_uncounted": self.harm_uncounted,
+                "not_physical": self.not_physical}
 
 
 #: The mark beside an "improves in N %" whose twins in a harmed state were not counted, and
@@ -457,8 +502,9 @@ HARM_MARK = "§"
 
 def harm_rule(labels: Sequence[str] = ()) -> str:
     """The rule behind :data:`HARM_MARK`, said once under a table: twins the what-if puts in
-    LV suction or at a negative mean left atrial pressure are never counted as improved
-    (``labels``: the rows it applies to, with their share).
+    LV suction, at a negative mean left atrial pressure or outside the model's validated
+    range (:func:`not_creditable`) are never counted as improved (``labels``: the rows it
+    applies to, with their share).
 
     Examples
     --------
@@ -467,8 +513,96 @@ def harm_rule(labels: Sequence[str] = ()) -> str:
     """
     return (f"{HARM_MARK} not counted as improved: a twin the what-if puts in LV suction or "
             "at a negative mean left atrial pressure (harm, not benefit, whatever the "
-            "metric's change)" + (f"; left out of the share: {'; '.join(labels)}"
+            "metric's change), or whose result under it is outside the model's validated "
+            "range (flagged: do not trust)" + (f"; left out of the share: {'; '.join(labels)}"
                                   if labels else ""))
+
+
+#: Metrics read off the LV volume curve (:mod:`twinviewer.physiology.metrics`): where an
+#: LVAD draws the model's LV volume to 0 or below (suction; a real ventricle cannot go
+#: below empty) their values are not physical — an LVEF of 301 %, an LVESV of −24 mL
+#: (newuser17b G1) — and are left out of the values and Δ, counted and said.
+LV_VOLUME_METRICS = ("LVEDV", "LVESV", "LVSV", "LVEF", "MR_fraction", "AR_fraction",
+                     "SW", "Ea", "Ees")
+
+
+def not_physical(results: Results, mask: np.ndarray | None = None) -> np.ndarray:
+    """Per member (over ``mask``): True if its LV volume reaches 0 mL or below in the cycle
+    (``LVESV`` ≤ 0, the smallest LV volume); its :data:`LV_VOLUME_METRICS` are then not
+    physical.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> not_physical(NS(ok=np.ones(3, bool), metrics={"LVESV": np.array([60.0, 0.0, -24.0])})
+    ...              ).tolist()
+    [False, True, True]
+    """
+    n = len(results.ok)
+    v = np.asarray(results.metrics.get("LVESV", np.full(n, np.nan)), dtype=float)
+    out = np.isfinite(v) & (v <= 0.0)
+    return out if mask is None else out[mask]
+
+
+def not_creditable(baseline: Results, scenario: Results) -> np.ndarray:
+    """Per member: True if the scenario's change is never credited as improved — the
+    scenario harms it (:func:`harmed`, not already so at baseline) or puts it outside the
+    model's validated range (:func:`outside_validated`, the "do not trust" check).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> run = lambda m, lap: NS(ok=np.ones(3, bool),
+    ...                         metrics={"MAP": np.array(m), "LAP": np.array(lap)})
+    >>> not_creditable(run([90, 90, 90], [9, 9, 9]), run([85, 45, 85], [6, 6, -2])).tolist()
+    [False, True, True]
+    """
+    every = np.ones(len(scenario.ok), dtype=bool)
+    return ((harmed(scenario) & ~harmed(baseline))
+            | outside_validated(scenario, every))
+
+
+def uncredited_members(metric: str, baseline: Results, scenario: Results) -> np.ndarray:
+    """Per member: True if its change of ``metric`` is never credited as improved:
+    :func:`not_creditable`, and for an :data:`LV_VOLUME_METRICS` metric an LV volume at or
+    below 0 in either run (:func:`not_physical`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> run = lambda esv: NS(ok=np.ones(2, bool), metrics={"LVESV": np.array(esv)})
+    >>> uncredited_members("LVEF", run([50.0, 50.0]), run([20.0, -5.0])).tolist()
+    [False, True]
+    >>> uncredited_members("CO", run([50.0, 50.0]), run([20.0, -5.0])).tolist()
+    [False, False]
+    """
+    out = not_creditable(baseline, scenario)
+    if metric in LV_VOLUME_METRICS:
+        out = out | not_physical(baseline) | not_physical(scenario)
+    return out
+
+
+def scenario_text(c: Comparison) -> str:
+    """The scenario's value cell of comparison ``c`` (CLI, What-if panel, report): its
+    median and interval, and the twins left out as not physical (:func:`not_physical`) said
+    beside it; 'not physical in N twins' where none is left.
+
+    Examples
+    --------
+    >>> i = Interval(60.0, 55.0, 65.0)
+    >>> c = Comparison("LVEF", "%", "LVEF", i, Interval(76.0, 41.0, 79.0), i, 0.2, 0.8,
+    ...                40, 40, not_physical=5)
+    >>> scenario_text(c)
+    '76 (41–79); left out: 5 twins not physical (LV volume ≤ 0)'
+    >>> nan = Interval(np.nan, np.nan, np.nan)
+    >>> scenario_text(replace(c, scenario=nan, not_physical=40))
+    'not physical in 40 twins (LV volume ≤ 0)'
+    """
+    twins = f"{c.not_physical} twin{'s' if c.not_physical != 1 else ''}"
+    if not np.isfinite(c.scenario.median):
+        return f"not physical in {twins} (LV volume ≤ 0)" if c.not_physical else "–"
+    return c.scenario.format() + (f"; left out: {twins} not physical (LV volume ≤ 0)"
+                                  if c.not_physical else "")
 
 
 def change_text(c: Comparison, unit: str | None = None) -> str:
@@ -492,6 +626,8 @@ def change_text(c: Comparison, unit: str | None = None) -> str:
     '0.0 (-0.5 to +0.3)'
     """
     d = c.difference
+    if not np.isfinite(d.median):  # no paired value to take a change of (all not physical)
+        return "–"
     u = c.unit if unit is None else unit
     text = change(d.median, d.lo, d.hi, u)
     step = resolution(u)
@@ -655,7 +791,11 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     b = baseline.metrics[metric][mask]
     s = scenario.metrics[metric][mask]
     ok = np.isfinite(b) & np.isfinite(s)
-    harm = (harmed(scenario) & ~harmed(baseline))[mask][ok]
+    harm = uncredited_members(metric, baseline, scenario)[mask][ok]
+    # an LV volume at or below 0 gives no physical value of a volume metric: such members
+    # are left out of the values and Δ (counted; never credited as improved, above)
+    unreal = ((not_physical(baseline, mask) | not_physical(scenario, mask))[ok]
+              if metric in LV_VOLUME_METRICS else np.zeros(int(ok.sum()), bool))
     pick = np.flatnonzero(mask)[ok]
     base_of = {k: np.asarray(v)[pick] for k, v in baseline.metrics.items()}
     scen_of = {k: np.asarray(v)[pick] for k, v in scenario.metrics.items()}
@@ -663,7 +803,7 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
     improved, worsened, qualifier = paired_improvement(metric, base_of, scen_of, harm, areas)
     unharmed = (paired_improvement(metric, base_of, scen_of, None, areas)[0]
                 if improved is not None and harm.any() else improved)
-    b, s = b[ok], s[ok]
+    b, s = b[ok][~unreal], s[ok][~unreal]
     d = s - b
     meta = METRIC_BY_NAME.get(metric)
     step = resolution(meta.unit) if meta else None
@@ -677,7 +817,8 @@ def compare(baseline: Results, scenario: Results, metric: str, *,
                       yes_no=((yes_no_cell(metric, b), yes_no_cell(metric, s))
                               if metric in YES_NO else None),
                       moved=(float(np.mean(np.abs(d) >= step)) if step and d.size else None),
-                      harm_uncounted=max((unharmed or 0.0) - (improved or 0.0), 0.0))
+                      harm_uncounted=max((unharmed or 0.0) - (improved or 0.0), 0.0),
+                      not_physical=int(unreal.sum()))
 
 
 def _areas(baseline: Results, scenario: Results, pick: np.ndarray
@@ -1100,7 +1241,7 @@ class ScenarioTable:
                 # fewer twins than the baseline column, the row's own paired baseline first
                 own = self.paired_baseline_text(m, s)
                 lines.append(f"    {shown.get(s, s)}{count.get(s, '')}: "
-                             + (f"{own} → " if own else "") + f"{v.format()}{mark}  "
+                             + (f"{own} → " if own else "") + f"{scenario_text(c)}{mark}  "
                              f"Δ {change_text(c, self.units.get(m, ''))}{imp}")
         if beyond:  # what the marker means, once (the GUI's and the report's note)
             lines.append(beyond_legend(beyond))

@@ -91,13 +91,13 @@ def paired(base: Any, scen: Any, metric: str, ctx: Any = None,
     both = np.isfinite(x0) & np.isfinite(x1)
     if areas is not None and (getattr(b, "params", None) is None
                               or getattr(s, "params", None) is None):
-        from twinviewer.interventions.compare import harmed
+        from twinviewer.interventions.compare import uncredited_members
 
         pick = np.flatnonzero(mask)[both]
         improved, worsened, why = paired_improvement(
             metric, {k: np.asarray(v)[pick] for k, v in b.metrics.items()},
             {k: np.asarray(v)[pick] for k, v in s.metrics.items()},
-            (harmed(s) & ~harmed(b))[pick],
+            uncredited_members(metric, b, s)[pick],
             {v: (np.asarray(a0)[pick], np.asarray(a1)[pick]) for v, (a0, a1) in areas.items()})
         c = replace(c, improved=improved, worsened=worsened, qualifier=why)
     return Paired(c, x1[both] - x0[both])
