@@ -717,6 +717,8 @@ def _both(b: Mapping[str, Any], ok0: Any, m: Mapping[str, Any], ok1: Any, name: 
     it cannot be paired or no member is."""
     import numpy as np
 
+    from twinviewer.interventions.compare import LV_VOLUME_METRICS
+
     if name not in b or name not in m:
         return None
     x0, x1 = np.asarray(b[name], float), np.asarray(m[name], float)
@@ -726,6 +728,11 @@ def _both(b: Mapping[str, Any], ok0: Any, m: Mapping[str, Any], ok1: Any, name: 
     for okx in (ok0, ok1):
         if okx is not None and np.shape(okx) == keep.shape:
             keep &= np.asarray(okx, bool)
+    if name in LV_VOLUME_METRICS:  # an LV drawn to 0 mL or below: not physical (as the tables)
+        for side in (b, m):
+            v = np.asarray(side.get("LVESV", np.full(keep.shape, np.nan)), float)
+            if v.shape == keep.shape:
+                keep &= ~(np.isfinite(v) & (v <= 0.0))
     return (x0, x1, keep) if keep.any() else None
 
 
