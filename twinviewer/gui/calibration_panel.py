@@ -150,7 +150,7 @@ def already_calibrated_text(why: str, same_visit: bool = False) -> str:
     ...                         "were already used there. Enter this visit's measurements.")[:46]
     'This twin is already calibrated to these data '
     >>> already_calibrated_text("no measurement changed since the calibration of day 0: "
-    ...                         "it used these data.", same_visit=True)[-45:]
+    ...                         "it used these data.", same_visit=True)[-42:]
     'or give a later visit day for a new visit.'
     """
     head = "This twin is already calibrated to these data (" + why.split(": ", 1)[0] + "). "
