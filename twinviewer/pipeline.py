@@ -308,9 +308,11 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
                             "kept in time order")
     redo = last is not None and day == last
     note = ""
+    replaced = None
     if redo:
         # the same day again: re-do that visit from the prior it started from, replacing it,
         # never fit the same data a second time on top of its own posterior
+        replaced = twin.visits[-1]
         try:
             twin, visit_ms, note = before_last_visit(twin)
         except ValueError as exc:
@@ -327,11 +329,13 @@ def calibrate_file(path: Path | str, measurements: Path | str | None, *, n: int 
     label = (f"re-calibration of day {day}" if redo
              else f"calibration {len(twin.visits) + 1}")
     new = updated_twin(twin, result, day=day, label=label, accept_misfit=accept_misfit)
+    from twinviewer.personalize.revisit import kept_visit_records
     from twinviewer.personalize.timeline import record_check
 
     # a later visit is prediction-checked and keeps its predictions, as `visit add` and the
     # GUI's Calibrate do (one path; a first or re-done visit has nothing to check against)
     record_check(twin, result, new)
+    new = kept_visit_records(replaced, new)  # a re-done visit keeps its items/context/series
     # the cached scenario results belonged to the old ensemble: recompute them on the new one
     rerun, removed = _rerun_scenarios(new, result.results, doc.results)
     stale = {"recomputed": sorted(rerun), "removed": removed}

@@ -272,13 +272,35 @@ def visited_twin(twin: Twin, result: CalibrationResult, *,
 
     base = twin
     label = ""
+    replaced = None
     day = getattr(result, "visit_day", None)
     if getattr(result, "replaces_visit", False) and twin.visits and \
             twin.visits[-1].day == day:
         base = before_last_visit(twin)[0]
         label = f"re-calibration of day {day}"
+        replaced = twin.visits[-1]
     from twinviewer.personalize.timeline import record_check
 
     new = updated_twin(base, result, day=day, label=label, accept_misfit=accept_misfit)
     record_check(base, result, new)  # the check `visit add` makes (newuser17b G5)
-    return new
+    return kept_visit_records(replaced, new)
+
+
+def kept_visit_records(replaced, new: Twin) -> Twin:
+    """``new`` with its last visit keeping what the visit it re-does held besides the fit: its
+    measurements' provenance items (FHIR resource, consent), its context values (weight) and
+    its wearable series. A re-done visit is the same visit: correcting one value must not
+    drop them (last17 #1); ``replaced`` None (a new visit) returns ``new``.
+
+    Examples
+    --------
+    >>> from twinviewer.twins import twin_from_preset
+    >>> t = twin_from_preset("healthy", n=1)
+    >>> kept_visit_records(None, t) is t
+    True
+    """
+    if replaced is None or not new.visits:
+        return new
+    last = replace(new.visits[-1], items=list(replaced.items), context=list(replaced.context),
+                   series=dict(replaced.series))
+    return replace(new, visits=[*new.visits[:-1], last])
