@@ -717,7 +717,7 @@ def _both(b: Mapping[str, Any], ok0: Any, m: Mapping[str, Any], ok1: Any, name: 
     it cannot be paired or no member is."""
     import numpy as np
 
-    from twinviewer.interventions.compare import LV_VOLUME_METRICS
+    from twinviewer.interventions.compare import LV_VOLUME_METRICS, lv_drawn_empty
 
     if name not in b or name not in m:
         return None
@@ -730,9 +730,9 @@ def _both(b: Mapping[str, Any], ok0: Any, m: Mapping[str, Any], ok1: Any, name: 
             keep &= np.asarray(okx, bool)
     if name in LV_VOLUME_METRICS:  # an LV drawn to 0 mL or below: not physical (as the tables)
         for side in (b, m):
-            v = np.asarray(side.get("LVESV", np.full(keep.shape, np.nan)), float)
-            if v.shape == keep.shape:
-                keep &= ~(np.isfinite(v) & (v <= 0.0))
+            empty = lv_drawn_empty(side, keep.size)
+            if empty.shape == keep.shape:
+                keep &= ~empty
     return (x0, x1, keep) if keep.any() else None
 
 

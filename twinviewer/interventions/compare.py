@@ -538,10 +538,23 @@ def not_physical(results: Results, mask: np.ndarray | None = None) -> np.ndarray
     ...              ).tolist()
     [False, True, True]
     """
-    n = len(results.ok)
-    v = np.asarray(results.metrics.get("LVESV", np.full(n, np.nan)), dtype=float)
-    out = np.isfinite(v) & (v <= 0.0)
+    out = lv_drawn_empty(results.metrics, len(results.ok))
     return out if mask is None else out[mask]
+
+
+def lv_drawn_empty(metrics: Mapping[str, Any], n: int) -> np.ndarray:
+    """Per member of a metrics table of ``n`` members: True where ``LVESV`` ≤ 0 mL (the rule
+    of :func:`not_physical`, for callers holding metric arrays rather than results).
+
+    Examples
+    --------
+    >>> lv_drawn_empty({"LVESV": np.array([60.0, 0.0, np.nan])}, 3).tolist()
+    [False, True, False]
+    >>> lv_drawn_empty({}, 2).tolist()
+    [False, False]
+    """
+    v = np.asarray(metrics.get("LVESV", np.full(n, np.nan)), dtype=float)
+    return np.isfinite(v) & (v <= 0.0)
 
 
 def not_creditable(baseline: Results, scenario: Results) -> np.ndarray:
