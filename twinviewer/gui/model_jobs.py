@@ -352,6 +352,31 @@ def child_baseline(*, model, ensemble, progress, cancel):
     return simulate(model, ensemble, cancel=cancel)
 
 
+def scenarios_work(model, ensemble, baseline, scenarios, failed: dict, *,
+                   worker: ProcessWorker | None = None, cells=None):
+    """The job callable ``(progress, is_cancelled) -> (baseline, results)`` that simulates
+    ``scenarios``: in the model helper ``worker`` (its table ``cells`` computed there too),
+    or, without one, on the job's own thread; ``failed`` collects what could not run. The
+    What-if Run and the recompute after a calibration both build their job with it.
+
+    Examples
+    --------
+    >>> work = scenarios_work(None, None, None, [], {})
+    >>> callable(work)
+    True
+    """
+    if worker is not None:
+        def work(progress, is_cancelled):
+            return scenarios_in_helper(worker, model, ensemble, baseline, scenarios,
+                                       progress=progress, cancel=is_cancelled, failed=failed,
+                                       table=cells)
+    else:
+        def work(progress, is_cancelled):
+            return scenario_ensembles(model, ensemble, baseline, scenarios, progress=progress,
+                                      cancel=is_cancelled, failed=failed)
+    return work
+
+
 def scenarios_in_helper(worker: ProcessWorker, model, ensemble, baseline, scenarios, *,
                         progress, cancel, failed: dict[str, str] | None = None,
                         table: tuple | None = None) -> tuple:

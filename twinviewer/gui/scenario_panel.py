@@ -61,8 +61,7 @@ from twinviewer.gui.model_jobs import (
     live_applied_in_process,
     live_in_process,
     preview_helper,
-    scenario_ensembles,
-    scenarios_in_helper,
+    scenarios_work,
     use_helper,
 )
 from twinviewer.gui.plots import COLOURS, scenario_colour
@@ -1264,16 +1263,10 @@ class ScenarioPanel(QWidget):
             from twinviewer.personalize.shown import context_of_twin
 
             cells = (TABLE_METRICS, context_of_twin(twin)) if self.cells_in_helper else None
-
-            def ensembles(progress, is_cancelled):
-                return scenarios_in_helper(worker, model, ensemble, base, scenarios,
-                                           progress=progress, cancel=is_cancelled,
-                                           failed=ran_failed, table=cells)
+            ensembles = scenarios_work(model, ensemble, base, scenarios, ran_failed,
+                                       worker=worker, cells=cells)
         else:
-            def ensembles(progress, is_cancelled):
-                return scenario_ensembles(model, ensemble, base, scenarios,
-                                          progress=progress, cancel=is_cancelled,
-                                          failed=ran_failed)
+            ensembles = scenarios_work(model, ensemble, base, scenarios, ran_failed)
         before = dict(self.state.session.scenario_results)
         defined = list(self.scenarios)
         tags = {REGULATION_TEXT.get(sc.regulation, "") for sc in scenarios}

@@ -81,12 +81,7 @@ def recompute_what_ifs(state: TwinState, names: Sequence[str], *,
     --------
     >>> job = recompute_what_ifs(state, state.session.removed_results)  # doctest: +SKIP
     """
-    from twinviewer.gui.model_jobs import (
-        helper,
-        scenario_ensembles,
-        scenarios_in_helper,
-        use_helper,
-    )
+    from twinviewer.gui.model_jobs import helper, scenarios_work, use_helper
     from twinviewer.gui.scenario_panel import TABLE_METRICS, _check_core_steps
     from twinviewer.interventions import InterventionError
     from twinviewer.interventions.library import why_unavailable
@@ -126,17 +121,10 @@ def recompute_what_ifs(state: TwinState, names: Sequence[str], *,
     ran_failed: dict[str, str] = {}  # filled on the job's thread, read in done()
     helped = process_worker.available() if in_process is None else in_process
     if helped and use_helper(twin):
-        worker = helper()
-        cells = (TABLE_METRICS, context_of_twin(twin))
-
-        def work(progress, is_cancelled):
-            return scenarios_in_helper(worker, model, ensemble, base, scenarios,
-                                       progress=progress, cancel=is_cancelled,
-                                       failed=ran_failed, table=cells)
+        work = scenarios_work(model, ensemble, base, scenarios, ran_failed, worker=helper(),
+                              cells=(TABLE_METRICS, context_of_twin(twin)))
     else:
-        def work(progress, is_cancelled):
-            return scenario_ensembles(model, ensemble, base, scenarios, progress=progress,
-                                      cancel=is_cancelled, failed=ran_failed)
+        work = scenarios_work(model, ensemble, base, scenarios, ran_failed)
 
     def done(out) -> None:
         baseline, res = out
